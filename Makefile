@@ -1,0 +1,43 @@
+# Petrel: top-level build. Plain GNU make; each part of the tree adds its
+# targets from its own fragment:
+#   ALL_TARGETS  += what `make` builds
+#   TEST_TARGETS += test stages `make test` runs (each ends with "N passed, N failed")
+BUILD ?= build
+export BUILD
+
+HOSTCC ?= gcc
+PYTHON ?= python3
+
+ALL_TARGETS :=
+TEST_TARGETS :=
+
+.PHONY: all deps run test clean format headers-check
+all: deps build-all
+
+include include/public/headers.mk
+include hypercall-abi/abi.mk
+include xen/xen.mk
+-include xen/arch/x86/efi/efi.mk
+include tests/unit/unit.mk
+include tests/guests/guests.mk
+-include dom0-tools/xenstore/xenstore.mk
+
+deps:
+	@bash scripts/install-deps.sh
+
+.PHONY: build-all
+build-all: $(ALL_TARGETS)
+
+# Boot Petrel under QEMU with the best guest the project has.
+run: all
+	@bash scripts/run.sh
+
+# Every test stage; the closing line sums them.
+test: all
+	@bash scripts/test-all.sh $(TEST_TARGETS)
+
+clean:
+	rm -rf $(BUILD)
+
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -1,0 +1,23 @@
+/* Petrel's command line: Xen's common options. */
+#ifndef PETREL_CMDLINE_H
+#define PETREL_CMDLINE_H
+
+#include "types.h"
+
+struct boot_options {
+	char console[32]; /* console=com1 (only com1 and vga/none accepted) */
+	u32 com1_baud; /* com1=115200,8n1 */
+	u8 com1_data_bits, com1_stop_bits;
+	char com1_parity; /* 'n', 'o', 'e' */
+	u64 dom0_mem; /* dom0_mem= bytes; 0 = default */
+	u64 dom0_mem_max; /* dom0_mem=...,max:SIZE; 0 = none */
+	int loglvl; /* loglvl=none|error|warning|info|debug|all -> 0..4 */
+	int guest_loglvl;
+	bool noreboot;
+	u32 dom0_max_vcpus; /* dom0_max_vcpus=N or N-M (we keep M), 0 = default */
+};
+
+/* Fill defaults, then parse @cmdline; unknown options are warned about and ignored. */
+void cmdline_parse(struct boot_options *opt, const char *cmdline);
+
+#endif

@@ -1,0 +1,22 @@
+/* Console output with Xen's log-level prefixes. */
+#ifndef PETREL_CONSOLE_H
+#define PETREL_CONSOLE_H
+
+#include "types.h"
+
+/* Log levels, as Xen spells them at the start of a printk format. */
+#define XENLOG_ERR "<0>"
+#define XENLOG_WARNING "<1>"
+#define XENLOG_INFO "<2>"
+#define XENLOG_DEBUG "<3>"
+#define XENLOG_G_GUEST "<G>" /* message caused by a guest: guest_loglvl applies */
+
+void printk(const char *fmt, ...) __printf(1, 2);
+void vprintk(const char *fmt, va_list ap);
+/* Raw console write, no prefix, no level filtering (dom0's console_io). */
+void console_write(const char *buf, size_t len);
+void console_init(void);
+void console_set_loglvl(int lvl, int guest_lvl);
+__noreturn void panic(const char *fmt, ...) __printf(1, 2);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * Machine memory: the frame table and the buddy allocator of 4 KiB frames.
+ *
+ * The frame table holds one struct page_info per machine frame. Its type and
+ * reference counts are what every PV mapping rule is checked against.
+ */
+#ifndef PETREL_MM_H
+#define PETREL_MM_H
+
+#include "types.h"
+
+struct domain;
+
+/* page_info.type values (PGT_*): what a frame is currently used as. */
+#define PGT_none 0
+#define PGT_l1_page_table 1
+#define PGT_l2_page_table 2
+#define PGT_l3_page_table 3
+#define PGT_l4_page_table 4
+#define PGT_seg_desc_page 5
+#define PGT_writable_page 6
+
+/* page_info.flags */
+#define PGC_allocated (1u << 0) /* owned by a domain, counted in its tot_pages */
+#define PGC_free (1u << 1) /* in the buddy allocator */
+#define PGC_pinned (1u << 2) /* page table pinned by its owner */
+#define PGC_validated (1u << 3) /* type validated (contents checked) */
+#define PGC_xen_heap (1u << 4) /* hypervisor-owned */
+#define PGC_reserved (1u << 5) /* firmware hole / not RAM / boot data */
+
+struct page_info {
+	struct domain *owner; /* NULL when free or hypervisor-owned */
+	u32 count; /* general references (mappings, pins, hypervisor uses) */
+	u32 type_count; /* references that need the frame to keep its type */
+	u8 type; /* PGT_* */
+	u8 order; /* buddy order while PGC_free (head of block only) */
+	u16 pad;
+	u32 flags; /* PGC_* */
+	/* Free-list linkage while PGC_free (head of block), else owner list. */
+	struct page_info *next, *prev;
+};
+
+extern struct page_info *frame_table;
+extern u64 max_page; /* one past the highest machine frame number */
+
+static inline struct page_info *mfn_to_page(mfn_t mfn)
+{
+	return &frame_table[mfn];
+}
+
+static inline mfn_t page_to_mfn(const struct page_info *pg)
+{
+	return (mfn_t)(pg - frame_table);
+}
+
+#define MAX_ORDER 20
+
+/*
+ * Buddy allocator. The frame table must exist before frames are freed into
+ * it. alloc_domheap_pages returns an aligned block of 2^order frames, or
+ * NULL; the block's frames have PGC_free cleared and count/type zeroed.
+ */
+void buddy_init(void);
+void buddy_free_range(mfn_t start, mfn_t end); /* add [start,end) as free RAM */
+struct page_info *alloc_pages(unsigned int order);
+void free_pages(struct page_info *pg, unsigned int order);
+u64 buddy_free_count(void); /* free frames */
+/* Check the allocator's invariants (free lists, orders, counts): 0 if sane. */
+int buddy_check(void);
+
+/* Hypervisor heap on top of the buddy: zeroed pages, direct-mapped. */
+void *alloc_xenheap_pages(unsigned int order);
+void free_xenheap_pages(void *va, unsigned int order);
+
+#endif
