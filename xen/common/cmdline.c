@@ -1,0 +1,345 @@
+/*
+ * Petrel's own command line, with Xen's spelling of the common options.
+ *
+ * Options are separated by spaces; a "--" option ends the list. Each option
+ * is NAME, NAME=VALUE, or (for booleans) no-NAME. An unknown option or a
+ * bad value is reported with a warning and ignored: the option keeps its
+ * default. Recognised:
+ *   console=LIST      comma-separated list of com1, vga, none
+ *   com1=BAUD[/BASE][,DPS[,...]]  BAUD a number or "auto" (stored as 0:
+ *                     keep what firmware set); DPS e.g. 8n1 (data bits 5-8,
+ *                     parity n/o/e/m/s, stop bits 1-2); later fields ignored
+ *   dom0_mem=LIST     comma-separated: SIZE, min:SIZE, max:SIZE; SIZE with a
+ *                     K/M/G/T suffix, or B for bytes; no suffix means KiB as
+ *                     in Xen. min: is checked but not kept.
+ *   loglvl=, guest_loglvl=  LEVEL[/RATE_LEVEL], LEVEL one of none, error,
+ *                     warning, info, debug, all (-1, 0, 1, 2, 3, 4: the
+ *                     threshold printk compares "<n>" prefixes with); the
+ *                     rate-limited level is checked but not kept
+ *   noreboot[=BOOL], no-noreboot  BOOL: 1/0, yes/no, on/off, true/false,
+ *                     enable/disable
+ *   dom0_max_vcpus=N, N-M or N-  (the upper bound is kept; N- keeps 0)
+ */
+#include "cmdline.h"
+#include "lib.h"
+#include "console.h"
+
+#define LOGLVL_DEFAULT 1 /* warning */
+
+struct val {
+	const char *s;
+	size_t len;
+	bool given; /* "=" was present */
+};
+
+struct option {
+	const char *name;
+	bool boolean; /* accepts no-NAME and a missing value */
+	int (*parse)(struct boot_options *opt, const struct val *v, bool negated);
+};
+
+static bool val_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && strncmp(s, word, len) == 0;
+}
+
+/* Returns 1 or 0 for Xen's boolean spellings, -1 for anything else. */
+static int parse_bool(const char *s, size_t len)
+{
+	static const char *const yes[] = { "1", "yes", "on", "true", "enable" };
+	static const char *const no[] = { "0", "no", "off", "false", "disable" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (val_is(s, len, yes[i]))
+			return 1;
+		if (val_is(s, len, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* Parse a decimal number that must end exactly at @end. */
+static int parse_uint(const char *s, const char *end, u32 *out)
+{
+	const char *p;
+	unsigned long v;
+
+	if (s >= end || *s < '0' || *s > '9')
+		return -1;
+	v = strtoul(s, &p, 10);
+	if (p != end || v > 0xffffffffUL)
+		return -1;
+	*out = (u32)v;
+	return 0;
+}
+
+static int opt_console(struct boot_options *opt, const struct val *v, bool negated)
+{
+	const char *p = v->s, *end = v->s + v->len, *comma;
+
+	(void)negated;
+	if (!v->len || v->len >= sizeof(opt->console))
+		return -1;
+	while (p <= end) {
+		for (comma = p; comma < end && *comma != ','; comma++)
+			;
+		if (!val_is(p, (size_t)(comma - p), "com1") &&
+		    !val_is(p, (size_t)(comma - p), "vga") &&
+		    !val_is(p, (size_t)(comma - p), "none"))
+			return -1;
+		p = comma + 1;
+	}
+	memcpy(opt->console, v->s, v->len);
+	opt->console[v->len] = '\0';
+	return 0;
+}
+
+/* "8n1": data bits, parity, stop bits. */
+static int parse_dps(const char *s, const char *end, struct boot_options *tmp)
+{
+	if (s == end)
+		return 0; /* omitted: keep the defaults */
+	if (end - s != 3 || s[0] < '5' || s[0] > '8' || !strchr("noems", s[1]) || !s[1] ||
+	    (s[2] != '1' && s[2] != '2'))
+		return -1;
+	tmp->com1_data_bits = (u8)(s[0] - '0');
+	tmp->com1_parity = s[1];
+	tmp->com1_stop_bits = (u8)(s[2] - '0');
+	return 0;
+}
+
+static int opt_com1(struct boot_options *opt, const struct val *v, bool negated)
+{
+	const char *end = v->s + v->len, *p, *q;
+	struct boot_options tmp = *opt;
+	u32 base;
+
+	(void)negated;
+	for (p = v->s; p < end && *p != ',' && *p != '/'; p++)
+		;
+	if (val_is(v->s, (size_t)(p - v->s), "auto"))
+		tmp.com1_baud = 0;
+	else if (parse_uint(v->s, p, &tmp.com1_baud) || tmp.com1_baud == 0)
+		return -1;
+	if (p < end && *p == '/') {
+		for (q = ++p; q < end && *q != ','; q++)
+			;
+		if (parse_uint(p, q, &base) || base == 0)
+			return -1;
+		p = q;
+	}
+	if (p < end) {
+		for (q = ++p; q < end && *q != ','; q++)
+			;
+		if (parse_dps(p, q, &tmp))
+			return -1;
+	}
+	*opt = tmp;
+	return 0;
+}
+
+/* A size for dom0_mem: Xen's units, where a bare number counts KiB. */
+static int parse_mem_amount(const char *s, const char *end, u64 *out)
+{
+	const char *p;
+	u64 v;
+
+	if (s >= end || *s < '0' || *s > '9')
+		return -1;
+	v = parse_size(s, &p);
+	if (p != end || v == ~0ULL)
+		return -1;
+	if (p[-1] >= '0' && p[-1] <= '9') {
+		if (v > (~0ULL >> 10))
+			return -1;
+		v <<= 10;
+	}
+	if (v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int opt_dom0_mem(struct boot_options *opt, const struct val *v, bool negated)
+{
+	const char *p = v->s, *end = v->s + v->len, *comma;
+	u64 amount = 0, min = 0, max = 0;
+
+	(void)negated;
+	if (!v->len)
+		return -1;
+	while (p <= end) {
+		for (comma = p; comma < end && *comma != ','; comma++)
+			;
+		if (comma - p > 4 && strncmp(p, "min:", 4) == 0) {
+			if (parse_mem_amount(p + 4, comma, &min))
+				return -1;
+		} else if (comma - p > 4 && strncmp(p, "max:", 4) == 0) {
+			if (parse_mem_amount(p + 4, comma, &max))
+				return -1;
+		} else if (parse_mem_amount(p, comma, &amount)) {
+			return -1;
+		}
+		p = comma + 1;
+	}
+	if (max && min > max)
+		return -1;
+	opt->dom0_mem = amount;
+	opt->dom0_mem_max = max;
+	return 0;
+}
+
+static int parse_level(const char *s, size_t len)
+{
+	static const char *const names[] = { "none", "error", "warning", "info", "debug", "all" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (val_is(s, len, names[i]))
+			return (int)i - 1;
+	}
+	return -2;
+}
+
+static int parse_loglvl(const struct val *v, int *out)
+{
+	const char *slash = v->s, *end = v->s + v->len;
+	int lvl;
+
+	while (slash < end && *slash != '/')
+		slash++;
+	lvl = parse_level(v->s, (size_t)(slash - v->s));
+	if (lvl < -1)
+		return -1;
+	if (slash < end && parse_level(slash + 1, (size_t)(end - slash - 1)) < -1)
+		return -1;
+	*out = lvl;
+	return 0;
+}
+
+static int opt_loglvl(struct boot_options *opt, const struct val *v, bool negated)
+{
+	(void)negated;
+	return parse_loglvl(v, &opt->loglvl);
+}
+
+static int opt_guest_loglvl(struct boot_options *opt, const struct val *v, bool negated)
+{
+	(void)negated;
+	return parse_loglvl(v, &opt->guest_loglvl);
+}
+
+static int opt_noreboot(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = 1;
+
+	if (v->given) {
+		if (negated)
+			return -1; /* "no-noreboot=..." is not an option */
+		b = parse_bool(v->s, v->len);
+		if (b < 0)
+			return -1;
+	}
+	opt->noreboot = negated ? !b : b;
+	return 0;
+}
+
+static int opt_dom0_max_vcpus(struct boot_options *opt, const struct val *v, bool negated)
+{
+	const char *dash = v->s, *end = v->s + v->len;
+	u32 lo, hi;
+
+	(void)negated;
+	while (dash < end && *dash != '-')
+		dash++;
+	if (parse_uint(v->s, dash, &lo) || lo == 0)
+		return -1;
+	hi = lo;
+	if (dash < end) {
+		if (dash + 1 == end)
+			hi = 0; /* "N-": no upper bound */
+		else if (parse_uint(dash + 1, end, &hi) || hi < lo)
+			return -1;
+	}
+	opt->dom0_max_vcpus = hi;
+	return 0;
+}
+
+static const struct option options[] = {
+	{ "console", false, opt_console },
+	{ "com1", false, opt_com1 },
+	{ "dom0_mem", false, opt_dom0_mem },
+	{ "loglvl", false, opt_loglvl },
+	{ "guest_loglvl", false, opt_guest_loglvl },
+	{ "noreboot", true, opt_noreboot },
+	{ "dom0_max_vcpus", false, opt_dom0_max_vcpus },
+};
+
+static void defaults(struct boot_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	strlcpy(opt->console, "com1", sizeof(opt->console));
+	opt->com1_baud = 115200;
+	opt->com1_data_bits = 8;
+	opt->com1_parity = 'n';
+	opt->com1_stop_bits = 1;
+	opt->loglvl = LOGLVL_DEFAULT;
+	opt->guest_loglvl = LOGLVL_DEFAULT;
+}
+
+static void parse_one(struct boot_options *opt, const char *tok, size_t len)
+{
+	const char *eq = tok, *name = tok;
+	struct val v = { 0 };
+	bool negated = false;
+	size_t nlen;
+	unsigned int i;
+
+	while (eq < tok + len && *eq != '=')
+		eq++;
+	nlen = (size_t)(eq - tok);
+	if (eq < tok + len) {
+		v.s = eq + 1;
+		v.len = len - nlen - 1;
+		v.given = true;
+	}
+	for (i = 0; i < ARRAY_SIZE(options); i++) {
+		const struct option *o = &options[i];
+
+		negated = o->boolean && nlen > 3 && strncmp(tok, "no-", 3) == 0 &&
+			  val_is(tok + 3, nlen - 3, o->name);
+		if (!negated && !val_is(name, nlen, o->name))
+			continue;
+		if (!v.given && !o->boolean) {
+			printk(XENLOG_WARNING "cmdline: option '%s' needs a value, ignored\n",
+			       o->name);
+			return;
+		}
+		if (o->parse(opt, &v, negated))
+			printk(XENLOG_WARNING "cmdline: bad value '%.*s' for option '%s', ignored\n",
+			       (int)v.len, v.s ? v.s : "", o->name);
+		return;
+	}
+	printk(XENLOG_WARNING "cmdline: unknown option '%.*s', ignored\n", (int)len, tok);
+}
+
+void cmdline_parse(struct boot_options *opt, const char *cmdline)
+{
+	const char *p = cmdline, *tok;
+
+	defaults(opt);
+	if (!cmdline)
+		return;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		for (tok = p; *p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'; p++)
+			;
+		if (p - tok == 2 && tok[0] == '-' && tok[1] == '-')
+			break;
+		parse_one(opt, tok, (size_t)(p - tok));
+	}
+}

@@ -1,0 +1,124 @@
+/*
+ * Memory and string primitives for the hypervisor.
+ *
+ * The mem* routines use x86 string instructions: a plain byte loop here
+ * could be recognised by the compiler as a memcpy/memset idiom and turned
+ * into a call to the very function being defined.
+ */
+#include "lib.h"
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	void *d = dst;
+
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (d <= s || d >= s + n)
+		return memcpy(dst, src, n);
+	if (n == 0)
+		return dst;
+	/* Overlap with dst above src: copy from the top down. */
+	d += n - 1;
+	s += n - 1;
+	asm volatile("std\n\trep movsb\n\tcld"
+		     : "+D"(d), "+S"(s), "+c"(n)
+		     :
+		     : "memory", "cc");
+	return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	void *d = dst;
+
+	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+
+	for (; n; n--, p++, q++) {
+		if (*p != *q)
+			return *p - *q;
+	}
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	const char *p = s;
+
+	while (*p)
+		p++;
+	return (size_t)(p - s);
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a;
+	const unsigned char *q = (const unsigned char *)b;
+
+	while (*p && *p == *q) {
+		p++;
+		q++;
+	}
+	return *p - *q;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)a;
+	const unsigned char *q = (const unsigned char *)b;
+
+	for (; n; n--, p++, q++) {
+		if (*p != *q)
+			return *p - *q;
+		if (!*p)
+			break;
+	}
+	return 0;
+}
+
+char *strchr(const char *s, int c)
+{
+	char ch = (char)c;
+
+	for (;; s++) {
+		if (*s == ch)
+			return (char *)s;
+		if (!*s)
+			return NULL;
+	}
+}
+
+/* Copy with truncation; the result is always terminated when size > 0. */
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
