@@ -1,6 +1,7 @@
 /*
  * Error values returned by hypercalls (negated). The numbers are Xen 4.17's
- * public ones, which match Linux's x86 values.
+ * public ones, which match Linux's x86 values (checked against Xen's list by
+ * `make headers-check`).
  */
 #ifndef __XEN_PUBLIC_ERRNO_H__
 #define __XEN_PUBLIC_ERRNO_H__
@@ -24,6 +25,7 @@
 #define XEN_EEXIST 17
 #define XEN_EXDEV 18
 #define XEN_ENODEV 19
+#define XEN_ENOTDIR 20
 #define XEN_EISDIR 21
 #define XEN_EINVAL 22
 #define XEN_ENFILE 23

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Compare Petrel's public headers with Xen 4.17's, number by number.
+
+Reference: the Xen public headers Debian 12 ships in libxen-dev
+(/usr/include/xen, version 4.17).  Nothing from them is copied; they are
+only compiled next to ours and the results compared.
+
+Two checks, each counted per item:
+  * constants: every object-like #define in our headers is expanded by the
+    preprocessor on both sides; the expansions must be equal as text
+    (whitespace ignored) or evaluate to the same integer.  A macro that Xen
+    does not define must be ours (PETREL_ prefix or in OURS_ONLY).
+  * layouts: every `struct NAME {` in our headers is laid out by clang
+    (-fdump-record-layouts) on both sides; size, alignment and each member's
+    offset, nesting depth, name and (for scalar types) size must agree.
+    Structs Xen does not have must be listed in OURS_ONLY.
+
+Usage: abi-compare.py OUR_DIR XEN_DIR WORK_DIR
+Prints one line per failure and ends with "abi-compare: N passed, N failed".
+"""
+import os
+import re
+import subprocess
+import sys
+
+# Our own names (not in Xen's headers), allowed without a counterpart.
+OURS_ONLY = {
+    "PETREL_PUBLIC_STATIC_ASSERT_H",
+}
+# Headers with no counterpart to compare against.
+SKIP_HEADERS = {"static-assert.h"}
+# Xen-side structs only visible with __XEN_TOOLS__ (compiled in a second TU).
+TOOLS_HEADERS = {"domctl.h", "sysctl.h"}
+TOOLS_STRUCTS = {"xen_arch_domainconfig", "xenctl_bitmap"}
+
+SCALAR_SIZES = {}
+for names, size in (
+    ("char int8_t uint8_t signed_char unsigned_char", 1),
+    ("int16_t uint16_t short unsigned_short domid_t", 2),
+    ("int uint32_t int32_t unsigned_int unsigned evtchn_port_t grant_ref_t "
+     "grant_handle_t", 4),
+    ("long unsigned_long int64_t uint64_t xen_pfn_t xen_ulong_t "
+     "xen_callback_t tsc_timestamp_t uint64_aligned_t int64_aligned_t "
+     "unsigned_long_long long_long", 8),
+):
+    for n in names.split():
+        SCALAR_SIZES[n.replace("_", " ") if n.startswith(("signed_", "unsigned_", "long_"))
+                     else n] = size
+
+
+def headers(our_dir):
+    out = []
+    for root, dirs, files in os.walk(our_dir):
+        dirs[:] = sorted(d for d in dirs if d != "check")
+        for f in sorted(files):
+            if f.endswith(".h"):
+                rel = os.path.relpath(os.path.join(root, f), our_dir)
+                out.append(rel)
+    return out
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+DEFINE_RE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\(?)(.*)$")
+
+
+def our_macros(our_dir, hdrs):
+    names = []
+    for h in hdrs:
+        text = open(os.path.join(our_dir, h)).read().replace("\\\n", " ")
+        for line in text.splitlines():
+            m = DEFINE_RE.match(line)
+            if not m or m.group(2) == "(":
+                continue
+            value = re.sub(r"/\*.*?\*/", "", m.group(3)).strip()
+            if value:
+                names.append((m.group(1), h))
+    return names
+
+
+def expand(names, includes, flags, work, tag):
+    src = os.path.join(work, "macros-%s.c" % tag)
+    with open(src, "w") as f:
+        f.write("#include <stdint.h>\n")
+        for inc in includes:
+            f.write('#include "%s"\n' % inc)
+        for n, _ in names:
+            f.write('"@@%s" %s\n' % (n, n))
+    r = run(["gcc", "-E", "-P"] + flags + [src])
+    if r.returncode != 0:
+        sys.exit("abi-compare: preprocessing %s failed:\n%s" % (tag, r.stderr[-3000:]))
+    vals = {}
+    for line in r.stdout.splitlines():
+        m = re.match(r'^"@@(\w+)" ?(.*)$', line)
+        if m:
+            vals[m.group(1)] = m.group(2).strip()
+    return vals
+
+
+def xen_errnos(xen_dir, work):
+    """Xen lists its error values through an X-macro, not #defines."""
+    src = os.path.join(work, "errno-xen.c")
+    with open(src, "w") as f:
+        f.write('#define XEN_ERRNO(name, value) "@@" #name value\n')
+        f.write('#include "%s"\n' % os.path.join(xen_dir, "errno.h"))
+    r = run(["gcc", "-E", "-P", "-D__XEN__", src])
+    if r.returncode != 0:
+        sys.exit("abi-compare: preprocessing Xen's errno.h failed:\n" + r.stderr[-3000:])
+    return {"XEN_" + n: v for n, v in re.findall(r'"@@" "(\w+)" (\d+)', r.stdout)}
+
+
+def c_eval(expr):
+    e = re.sub(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b", r"\1", expr)
+    if not re.fullmatch(r"[0-9a-fA-FxX()<>|&~+\-* ]+", e):
+        return None
+    try:
+        return eval(e, {}) & 0xFFFFFFFFFFFFFFFF
+    except Exception:
+        return None
+
+
+def compare_macros(our_dir, xen_dir, hdrs, work, fails):
+    names = our_macros(our_dir, hdrs)
+    ours = expand(names, [os.path.join(our_dir, h) for h in hdrs], [], work, "ours")
+    xen_incs = [os.path.join(xen_dir, h) for h in hdrs
+                if h not in SKIP_HEADERS and os.path.exists(os.path.join(xen_dir, h))]
+    xen = expand(names, xen_incs, ["-D__XEN_TOOLS__"], work, "xen")
+    errnos = xen_errnos(xen_dir, work)
+    xen.update(errnos)
+    passed = 0
+    for n in sorted(errnos):
+        if n in ours:
+            passed += 1
+        else:
+            fails.append("errno %s = %s: missing from our errno.h" % (n, errnos[n]))
+    seen = set()
+    for n, h in names:
+        if n in seen:
+            continue
+        seen.add(n)
+        a, b = ours.get(n), xen.get(n)
+        if a is None:
+            fails.append("macro %s (%s): did not expand on our side" % (n, h))
+            continue
+        if b is None or b == n:
+            if n.startswith("PETREL_") or n in OURS_ONLY:
+                passed += 1
+            else:
+                fails.append("macro %s (%s): not defined by Xen" % (n, h))
+            continue
+        if a.replace(" ", "") == b.replace(" ", ""):
+            passed += 1
+            continue
+        va, vb = c_eval(a), c_eval(b)
+        if va is not None and va == vb:
+            passed += 1
+        else:
+            fails.append("macro %s (%s): ours '%s', Xen '%s'" % (n, h, a, b))
+    return passed
+
+
+STRUCT_RE = re.compile(r"\bstruct\s+([A-Za-z_]\w*)\s*\{")
+
+
+def our_structs(our_dir, hdrs):
+    out = []
+    for h in hdrs:
+        for n in STRUCT_RE.findall(open(os.path.join(our_dir, h)).read()):
+            out.append((n, h))
+    return out
+
+
+def layouts(includes, structs, flags, work, tag):
+    src = os.path.join(work, "layout-%s.c" % tag)
+    with open(src, "w") as f:
+        f.write("#include <stdint.h>\n")
+        for inc in includes:
+            f.write('#include "%s"\n' % inc)
+        f.write("unsigned long petrel_sizes[] = {\n")
+        for n in structs:
+            f.write("\tsizeof(struct %s),\n" % n)
+        f.write("};\n")
+    r = run(["clang", "-std=c99", "-fsyntax-only", "-w", "-Xclang", "-fdump-record-layouts"]
+            + flags + [src])
+    if r.returncode != 0:
+        sys.exit("abi-compare: layout of %s failed:\n%s" % (tag, r.stderr[-3000:]))
+    recs = {}
+    for block in r.stdout.split("*** Dumping AST Record Layout")[1:]:
+        lines = [l for l in block.splitlines() if "|" in l]
+        if not lines:
+            continue
+        head = lines[0].split("|", 1)[1].strip()
+        m = re.match(r"^(struct|union) (\w+)$", head)
+        if m:
+            recs[m.group(2)] = [normalise(l) for l in lines[1:]]
+    return recs
+
+
+def normalise(line):
+    off, rest = line.split("|", 1)
+    if rest.strip().startswith("[sizeof="):
+        return rest.strip()
+    depth = (len(rest) - len(rest.lstrip(" "))) // 2
+    body = rest.strip()
+    name = body.split()[-1]
+    typ = body[: len(body) - len(name)].strip()
+    m = re.match(r"^(.*?)(\[\d+\])*$", typ)
+    base = m.group(1).strip()
+    dims = re.findall(r"\[(\d+)\]", typ)
+    size = SCALAR_SIZES.get(base.replace("const ", ""))
+    if "(unnamed" in base or "(anonymous" in base:
+        name = name if not name.startswith("(") else "-"
+    if size is not None:
+        for d in dims:
+            size *= int(d)
+        kind = "s%d" % size
+    else:
+        kind = "?"
+    return "%s %d %s %s" % (off.strip(), depth, name, kind)
+
+
+def same(a, b):
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        xs, ys = x.split(), y.split()
+        if len(xs) == 4 and len(ys) == 4 and xs[:3] == ys[:3] and "?" in (xs[3], ys[3]):
+            continue
+        return False
+    return True
+
+
+def compare_structs(our_dir, xen_dir, hdrs, work, fails):
+    structs = our_structs(our_dir, hdrs)
+    ours = layouts([os.path.join(our_dir, h) for h in hdrs], [n for n, _ in structs], [],
+                   work, "ours")
+    guest = [(n, h) for n, h in structs if h not in TOOLS_HEADERS and n not in TOOLS_STRUCTS]
+    tools = [(n, h) for n, h in structs if (n, h) not in guest]
+    xen = {}
+    for group, flags, tag in ((guest, ["-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__"], "xen-guest"), (tools, ["-D__XEN_TOOLS__"], "xen-tools")):
+        hs = []
+        for n, h in group:
+            if h not in hs and os.path.exists(os.path.join(xen_dir, h)):
+                hs.append(h)
+        if tag == "xen-tools":
+            hs = ["xen.h"] + hs
+        present = [n for n, h in group if n not in OURS_ONLY]
+        xen.update(layouts([os.path.join(xen_dir, h) for h in hs], present, flags, work, tag))
+    passed = 0
+    for n, h in structs:
+        if n in OURS_ONLY:
+            passed += 1
+            continue
+        if n not in xen or n not in ours:
+            fails.append("struct %s (%s): no layout to compare" % (n, h))
+            continue
+        if same(ours[n], xen[n]):
+            passed += 1
+        else:
+            fails.append("struct %s (%s) differs:\n  ours: %s\n  xen:  %s"
+                         % (n, h, "; ".join(ours[n]), "; ".join(xen[n])))
+    return passed
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: abi-compare.py OUR_DIR XEN_DIR WORK_DIR")
+    our_dir, xen_dir, work = [os.path.abspath(a) for a in sys.argv[1:]]
+    if not os.path.exists(os.path.join(xen_dir, "xen.h")):
+        print("abi-compare: %s/xen.h missing (install libxen-dev: make deps)" % xen_dir)
+        print("headers-abi: 0 passed, 1 failed")
+        return 1
+    os.makedirs(work, exist_ok=True)
+    hdrs = [h for h in headers(our_dir) if h not in SKIP_HEADERS]
+    fails = []
+    passed = compare_macros(our_dir, xen_dir, hdrs, work, fails)
+    passed += compare_structs(our_dir, xen_dir, hdrs, work, fails)
+    for f in fails:
+        print("FAIL " + f)
+    print("headers-abi: %d passed, %d failed" % (passed, len(fails)))
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
