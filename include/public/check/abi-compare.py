@@ -194,7 +194,7 @@ def layouts(includes, structs, flags, work, tag):
         head = lines[0].split("|", 1)[1].strip()
         m = re.match(r"^(struct|union) (\w+)$", head)
         if m:
-            recs[m.group(2)] = [normalise(l) for l in lines[1:]]
+            recs[m.group(2)] = [x for x in (normalise(l) for l in lines[1:]) if x]
     return recs
 
 
@@ -202,6 +202,8 @@ def normalise(line):
     off, rest = line.split("|", 1)
     if rest.strip().startswith("[sizeof="):
         return rest.strip()
+    if rest.rstrip().split()[-2].endswith("[]"):
+        return None  # flexible array member: left out of our C89 headers
     depth = (len(rest) - len(rest.lstrip(" "))) // 2
     body = rest.strip()
     name = body.split()[-1]
