@@ -1,1 +1,66 @@
-# placeholder: replaced by the owner of this directory
+# Unit tests: cmocka suites built for the host from the real hypervisor
+# sources, with AddressSanitizer and UBSan. tests/unit/xenstore/ belongs to
+# another part of the tree and is not picked up here.
+UNIT_DIR := tests/unit
+UNIT_OUT := $(BUILD)/unit
+UNIT_CC ?= $(HOSTCC)
+UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(UNIT_SAN) \
+	-iquote xen/include -iquote $(UNIT_DIR)
+UNIT_LDLIBS := -lcmocka
+
+# xen/lib is built with every symbol renamed to petrel_*, so that it can be
+# linked into host programs next to the C library it imitates.
+UNIT_LIB_SYMS := memcpy memmove memset memcmp strlen strnlen strcmp strncmp strchr \
+	strlcpy strtoul parse_size vsnprintf snprintf sort
+UNIT_RENAME_ALL := $(foreach s,$(UNIT_LIB_SYMS),-D$(s)=petrel_$(s))
+# The other sources use the host's string and printf functions and ours only
+# where the host has none or a different one.
+UNIT_RENAME_SOME := $(foreach s,strlcpy strtoul parse_size sort,-D$(s)=petrel_$(s))
+
+UNIT_LIB_SRCS := $(wildcard xen/lib/*.c)
+UNIT_LIB_OBJS := $(patsubst xen/lib/%.c,$(UNIT_OUT)/lib/%.o,$(UNIT_LIB_SRCS))
+UNIT_SHIM := $(UNIT_OUT)/shim.o
+
+# suite name -> the hypervisor sources it tests
+UNIT_SRCS_test_lib :=
+UNIT_SRCS_test_buddy := xen/common/page_alloc.c
+UNIT_SRCS_test_elf := xen/common/libelf.c xen/common/bzimage.c
+UNIT_SRCS_test_cmdline := xen/common/cmdline.c
+UNIT_SRCS_test_memmap := xen/common/memmap.c
+UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
+
+UNIT_SUITES := test_lib test_buddy test_elf test_cmdline test_memmap test_acpi
+UNIT_BINS := $(addprefix $(UNIT_OUT)/,$(UNIT_SUITES))
+
+ALL_TARGETS += unit-build
+TEST_TARGETS += test-unit
+
+.PHONY: unit-build test-unit
+unit-build: $(UNIT_BINS)
+
+test-unit: $(UNIT_BINS)
+	@bash $(UNIT_DIR)/run-unit.sh $(UNIT_BINS)
+
+$(UNIT_OUT)/lib/%.o: xen/lib/%.c xen/include/lib.h xen/include/types.h $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) -fno-builtin $(UNIT_RENAME_ALL) -c $< -o $@
+
+$(UNIT_OUT)/common/%.o: xen/common/%.c $(wildcard xen/include/*.h) $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_RENAME_SOME) -c $< -o $@
+
+$(UNIT_SHIM): $(UNIT_DIR)/shim.c $(UNIT_DIR)/shim.h
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(UNIT_OUT)/%.o: $(UNIT_DIR)/%.c $(UNIT_DIR)/shim.h $(wildcard xen/include/*.h)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
+
+define UNIT_SUITE_RULE
+$(UNIT_OUT)/$(1): $(UNIT_OUT)/$(1).o $(UNIT_SHIM) $(UNIT_LIB_OBJS) \
+		$(patsubst xen/common/%.c,$(UNIT_OUT)/common/%.o,$(UNIT_SRCS_$(1)))
+	$$(UNIT_CC) $$(UNIT_SAN) -o $$@ $$^ $$(UNIT_LDLIBS)
+endef
+$(foreach s,$(UNIT_SUITES),$(eval $(call UNIT_SUITE_RULE,$(s))))

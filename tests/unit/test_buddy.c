@@ -1,0 +1,275 @@
+/* The buddy allocator (xen/common/page_alloc.c) over a host-allocated frame table. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mm.h"
+#include "shim.h"
+
+#define NR_FRAMES 8192
+
+static int setup(void **state)
+{
+	(void)state;
+	frame_table = calloc(NR_FRAMES, sizeof(*frame_table));
+	if (!frame_table)
+		return -1;
+	max_page = NR_FRAMES;
+	buddy_init();
+	shim_log_reset();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(frame_table);
+	frame_table = NULL;
+	max_page = 0;
+	return 0;
+}
+
+/* Snapshot of which frames are free and which are block heads of which order. */
+static void snapshot(uint8_t *snap)
+{
+	for (u64 i = 0; i < max_page; i++)
+		snap[i] = (frame_table[i].flags & PGC_free) ? (uint8_t)(1 + frame_table[i].order) : 0;
+}
+
+static void test_empty(void **state)
+{
+	(void)state;
+	assert_int_equal(buddy_free_count(), 0);
+	assert_null(alloc_pages(0));
+	assert_int_equal(buddy_check(), 0);
+}
+
+static void test_alloc_all_orders(void **state)
+{
+	(void)state;
+	buddy_free_range(0, NR_FRAMES);
+	assert_int_equal(buddy_free_count(), NR_FRAMES);
+	assert_int_equal(buddy_check(), 0);
+	for (unsigned int order = 0; order <= 13; order++) {
+		struct page_info *pg = alloc_pages(order);
+
+		assert_non_null(pg);
+		mfn_t mfn = page_to_mfn(pg);
+		assert_int_equal(mfn & ((1ULL << order) - 1), 0);
+		for (u64 i = 0; i < (1ULL << order); i++) {
+			assert_false(pg[i].flags & PGC_free);
+			assert_int_equal(pg[i].count, 0);
+			assert_int_equal(pg[i].type, PGT_none);
+		}
+		assert_int_equal(buddy_free_count(), NR_FRAMES - (1ULL << order));
+		assert_int_equal(buddy_check(), 0);
+		free_pages(pg, order);
+		assert_int_equal(buddy_free_count(), NR_FRAMES);
+		assert_int_equal(buddy_check(), 0);
+	}
+	/* 2^14 frames do not exist here; beyond MAX_ORDER is refused outright. */
+	assert_null(alloc_pages(14));
+	assert_null(alloc_pages(MAX_ORDER + 1));
+	assert_int_equal(buddy_free_count(), NR_FRAMES);
+}
+
+static void test_exhaustion_and_coalescing(void **state)
+{
+	static struct page_info *pages[NR_FRAMES];
+	uint8_t *before = malloc(NR_FRAMES), *after = malloc(NR_FRAMES);
+
+	(void)state;
+	buddy_free_range(0, NR_FRAMES);
+	snapshot(before);
+	for (int i = 0; i < NR_FRAMES; i++) {
+		pages[i] = alloc_pages(0);
+		assert_non_null(pages[i]);
+	}
+	assert_null(alloc_pages(0));
+	assert_int_equal(buddy_free_count(), 0);
+	assert_int_equal(buddy_check(), 0);
+	/* Each frame handed out exactly once. */
+	for (int i = 0; i < NR_FRAMES; i++)
+		assert_int_equal(pages[i]->count, 0);
+	uint8_t *seen = calloc(NR_FRAMES, 1);
+	for (int i = 0; i < NR_FRAMES; i++) {
+		mfn_t m = page_to_mfn(pages[i]);
+		assert_true(m < NR_FRAMES);
+		assert_int_equal(seen[m], 0);
+		seen[m] = 1;
+	}
+	/* Free in a scrambled order: everything must merge back. */
+	srand(7);
+	for (int i = NR_FRAMES - 1; i > 0; i--) {
+		int j = rand() % (i + 1);
+		struct page_info *t = pages[i];
+		pages[i] = pages[j];
+		pages[j] = t;
+	}
+	for (int i = 0; i < NR_FRAMES; i++)
+		free_pages(pages[i], 0);
+	assert_int_equal(buddy_check(), 0);
+	snapshot(after);
+	assert_memory_equal(before, after, NR_FRAMES);
+	/* Back to one 8192-frame block: an order-13 allocation succeeds. */
+	struct page_info *big = alloc_pages(13);
+	assert_ptr_equal(big, &frame_table[0]);
+	free_pages(big, 13);
+	free(seen);
+	free(before);
+	free(after);
+}
+
+static void test_holes_respected(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NR_FRAMES; i++)
+		frame_table[i].flags = PGC_reserved;
+	/* RAM: [1, 100), [101, 4096), [5000, 8192): frames 0, 100, 4096-4999 are holes. */
+	buddy_free_range(1, 100);
+	buddy_free_range(101, 4096);
+	buddy_free_range(5000, NR_FRAMES);
+	assert_int_equal(buddy_free_count(), 99 + 3995 + 3192);
+	assert_int_equal(buddy_check(), 0);
+	assert_int_equal(frame_table[0].flags, PGC_reserved);
+	assert_int_equal(frame_table[100].flags, PGC_reserved);
+	assert_int_equal(frame_table[4500].flags, PGC_reserved);
+	/* Drain everything: no allocation may ever contain a hole frame. */
+	u64 got = 0;
+	for (int order = 12; order >= 0; order--) {
+		struct page_info *pg;
+
+		while ((pg = alloc_pages((unsigned int)order))) {
+			mfn_t m = page_to_mfn(pg);
+			for (u64 i = 0; i < (1ULL << order); i++) {
+				assert_true(m + i != 0 && m + i != 100);
+				assert_false(m + i >= 4096 && m + i < 5000);
+			}
+			got += 1ULL << order;
+		}
+	}
+	assert_int_equal(got, 99 + 3995 + 3192);
+	assert_int_equal(buddy_free_count(), 0);
+	assert_int_equal(buddy_check(), 0);
+}
+
+static void test_free_range_twice(void **state)
+{
+	(void)state;
+	buddy_free_range(10, 20);
+	buddy_free_range(15, 40); /* overlaps: frames 15-19 are already free */
+	buddy_free_range(0, 0);
+	buddy_free_range(NR_FRAMES - 3, NR_FRAMES + 100); /* clipped to max_page */
+	assert_int_equal(buddy_free_count(), 30 + 3);
+	assert_int_equal(buddy_check(), 0);
+}
+
+static void test_bad_frees(void **state)
+{
+	(void)state;
+	buddy_free_range(0, 64);
+	struct page_info *pg = alloc_pages(2);
+	assert_non_null(pg);
+	u64 before = buddy_free_count();
+
+	shim_log_reset();
+	free_pages(pg + 1, 2); /* misaligned */
+	assert_true(shim_log_has("misaligned"));
+	free_pages(pg, MAX_ORDER + 1);
+	assert_true(shim_log_has("bad block"));
+	free_pages(NULL, 0);
+	free_pages(&frame_table[NR_FRAMES - 1], 1); /* past the end */
+	assert_int_equal(buddy_free_count(), before);
+
+	free_pages(pg, 2);
+	assert_int_equal(buddy_free_count(), before + 4);
+	shim_log_reset();
+	free_pages(pg, 2); /* double free */
+	assert_true(shim_log_has("already free"));
+	assert_int_equal(buddy_free_count(), before + 4);
+	frame_table[100].flags = PGC_reserved;
+	free_pages(&frame_table[100], 0);
+	assert_true(shim_log_has("reserved"));
+	assert_int_equal(buddy_check(), 0);
+}
+
+static void test_random_sequences(void **state)
+{
+	struct {
+		struct page_info *pg;
+		unsigned int order;
+	} live[512];
+	int nlive = 0;
+
+	(void)state;
+	for (int i = 0; i < NR_FRAMES; i++)
+		frame_table[i].flags = PGC_reserved;
+	buddy_free_range(3, 3000);
+	buddy_free_range(3100, 7777);
+	u64 total = buddy_free_count();
+	srand(42);
+	for (int step = 0; step < 4000; step++) {
+		if (nlive < 512 && (rand() % 3 != 0 || nlive == 0)) {
+			unsigned int order = (unsigned int)(rand() % 7);
+			struct page_info *pg = alloc_pages(order);
+
+			if (pg) {
+				live[nlive].pg = pg;
+				live[nlive].order = order;
+				nlive++;
+			}
+		} else {
+			int k = rand() % nlive;
+
+			free_pages(live[k].pg, live[k].order);
+			live[k] = live[--nlive];
+		}
+		if (step % 97 == 0)
+			assert_int_equal(buddy_check(), 0);
+	}
+	u64 used = 0;
+	for (int k = 0; k < nlive; k++)
+		used += 1ULL << live[k].order;
+	assert_int_equal(buddy_free_count() + used, total);
+	while (nlive) {
+		nlive--;
+		free_pages(live[nlive].pg, live[nlive].order);
+	}
+	assert_int_equal(buddy_free_count(), total);
+	assert_int_equal(buddy_check(), 0);
+}
+
+static void test_check_detects_corruption(void **state)
+{
+	(void)state;
+	buddy_free_range(0, 256);
+	assert_int_equal(buddy_check(), 0);
+	shim_log_reset();
+	frame_table[37].flags &= ~PGC_free; /* a tail frame of a free block */
+	assert_int_not_equal(buddy_check(), 0);
+	assert_true(shim_log_has("buddy_check"));
+	frame_table[37].flags |= PGC_free;
+	assert_int_equal(buddy_check(), 0);
+	frame_table[1000].flags |= PGC_free; /* a stray free frame on no list */
+	assert_int_not_equal(buddy_check(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_all_orders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exhaustion_and_coalescing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holes_respected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_range_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_sequences, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_detects_corruption, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("buddy", tests, NULL, NULL);
+}
