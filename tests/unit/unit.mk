@@ -30,7 +30,8 @@ UNIT_SRCS_test_cmdline := xen/common/cmdline.c
 UNIT_SRCS_test_memmap := xen/common/memmap.c
 UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
 
-UNIT_SUITES := test_lib test_buddy test_elf test_cmdline test_memmap test_acpi
+# every tests/unit/test_*.c is a suite (not recursive: xenstore/ is not ours)
+UNIT_SUITES := $(basename $(notdir $(wildcard $(UNIT_DIR)/test_*.c)))
 UNIT_BINS := $(addprefix $(UNIT_OUT)/,$(UNIT_SUITES))
 
 ALL_TARGETS += unit-build
