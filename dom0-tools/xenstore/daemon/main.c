@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Petrel xenstored: command line, Unix-socket transport and the event loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xsd.h"
+#include "ring.h"
+
+#define IN_BUF 65536
+
+struct client {
+	int fd;
+	struct conn *c;
+	struct client *dirty_next;
+	bool dirty;
+	bool is_ring;
+	uint32_t ev; /* events currently registered */
+	size_t in_off, in_len;
+	char in[IN_BUF];
+};
+
+static int epfd = -1;
+static struct client *dirty;
+static volatile sig_atomic_t stop;
+static char sock_path[4096], sock_ro_path[4200];
+static const char *pid_file;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void cl_wake(struct conn *c)
+{
+	struct client *cl = c->tp;
+
+	if (!cl->dirty) {
+		cl->dirty = true;
+		cl->dirty_next = dirty;
+		dirty = cl;
+	}
+}
+
+static void cl_close(struct conn *c)
+{
+	c->dead = true;
+	cl_wake(c);
+}
+
+static const struct conn_ops sock_ops = { cl_wake, cl_close };
+
+static void cl_update(struct client *cl)
+{
+	uint32_t want = 0;
+	const char *p;
+	struct epoll_event e;
+
+	if (cl->fd < 0)
+		return;
+	if (xsd_conn_can_read(cl->c))
+		want |= EPOLLIN;
+	if (xsd_conn_output(cl->c, &p))
+		want |= EPOLLOUT;
+	if (want == cl->ev)
+		return;
+	e.events = want;
+	e.data.ptr = cl;
+	epoll_ctl(epfd, EPOLL_CTL_MOD, cl->fd, &e);
+	cl->ev = want;
+}
+
+static void cl_free(struct client *cl)
+{
+	struct client **pp;
+
+	for (pp = &dirty; *pp; pp = &(*pp)->dirty_next) {
+		if (*pp == cl) {
+			*pp = cl->dirty_next;
+			break;
+		}
+	}
+	if (cl->fd >= 0) {
+		epoll_ctl(epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+		close(cl->fd);
+	}
+	xsd_conn_free(cl->c);
+	free(cl);
+}
+
+/* Send what we can; false if the client is gone. */
+static bool cl_flush(struct client *cl)
+{
+	const char *p;
+	size_t n;
+
+	while ((n = xsd_conn_output(cl->c, &p)) > 0) {
+		ssize_t w = send(cl->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return false;
+		}
+		xsd_conn_consumed(cl->c, w);
+	}
+	return true;
+}
+
+/* Feed buffered input while the connection accepts it; false if it must go. */
+static bool cl_feed(struct client *cl)
+{
+	while (cl->in_off < cl->in_len) {
+		long used = xsd_conn_input(cl->c, cl->in + cl->in_off, cl->in_len - cl->in_off);
+
+		if (used < 0)
+			return false;
+		cl->in_off += used;
+		if (!cl_flush(cl))
+			return false;
+		if (!used)
+			break;
+	}
+	if (cl->in_off == cl->in_len)
+		cl->in_off = cl->in_len = 0;
+	return true;
+}
+
+static bool cl_read(struct client *cl)
+{
+	ssize_t n;
+
+	if (cl->in_len)
+		return cl_feed(cl);
+	n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT);
+	if (n == 0)
+		return false;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	cl->in_off = 0;
+	cl->in_len = n;
+	return cl_feed(cl);
+}
+
+static void cl_service(struct client *cl, uint32_t events)
+{
+	bool ok = true;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		ok = cl_read(cl);
+	if (ok && (events & EPOLLOUT)) {
+		ok = cl_flush(cl);
+		if (ok && cl->in_len)
+			ok = cl_feed(cl);
+	}
+	if (!ok || cl->c->dead) {
+		cl_free(cl);
+		return;
+	}
+	cl_update(cl);
+}
+
+static int listen_on(const char *path, struct xsd *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		xsd_log(d, 0, "socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ||
+	    listen(fd, 128)) {
+		xsd_log(d, 0, "cannot listen on %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void accept_one(struct xsd *d, int lfd, bool ro)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct client *cl;
+	struct epoll_event e;
+
+	if (fd < 0)
+		return;
+	cl = malloc(sizeof(*cl));
+	if (!cl) {
+		close(fd);
+		return;
+	}
+	cl->fd = fd;
+	cl->dirty = false;
+	cl->is_ring = false;
+	cl->in_off = cl->in_len = 0;
+	cl->c = xsd_conn_new(d, 0, true, ro, &sock_ops, cl);
+	if (!cl->c) {
+		close(fd);
+		free(cl);
+		return;
+	}
+	cl->ev = EPOLLIN;
+	e.events = EPOLLIN;
+	e.data.ptr = cl;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e))
+		cl_free(cl);
+}
+
+static void flush_dirty(void)
+{
+	while (dirty) {
+		struct client *cl = dirty;
+
+		dirty = cl->dirty_next;
+		cl->dirty = false;
+		if (cl->c->dead || !cl_flush(cl)) {
+			cl_free(cl);
+			continue;
+		}
+		cl_update(cl);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: xenstored [options]\n"
+	      "  -N, --no-fork            stay in the foreground\n"
+	      "  -F, --pid-file FILE      write the daemon's pid to FILE\n"
+	      "  -P, --output-pid         print the pid on stdout\n"
+	      "  -T, --trace-file FILE    trace every message to FILE\n"
+	      "  -V, --verbose            log more\n"
+	      "  -D, --no-domain-init     do not set up dom0's ring\n"
+	      "  -E, --entry-nb N         nodes per domain (1000)\n"
+	      "  -S, --entry-size N       bytes per node (2048)\n"
+	      "  -W, --watch-nb N         watches per domain (128)\n"
+	      "  -t, --transaction N      transactions per domain (10)\n"
+	      "  -A, --perm-nb N          permissions per node (5)\n"
+	      "  -M, --path-max N         path length for domains (2048)\n"
+	      "  -Q, --quota WHAT=N       transaction-nodes, memory, outstanding\n"
+	      "  -q, --quota-soft WHAT=N  memory\n"
+	      "  -H, --help               this text\n"
+	      "Socket: $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket, else "
+	      "/run/xenstored/socket; read-only: the same path with _ro.\n",
+	      f);
+}
+
+static bool num_arg(const char *s, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return !errno && *s && !*end && *v >= 0;
+}
+
+static int quota_arg(struct xsd_quota *q, const char *s, bool soft)
+{
+	const char *eq = strchr(s, '=');
+	long v;
+
+	if (!eq || !num_arg(eq + 1, &v))
+		return -1;
+	if (soft && !strncmp(s, "memory=", 7))
+		q->memory_soft = v;
+	else if (!soft && !strncmp(s, "memory=", 7))
+		q->memory = v;
+	else if (!soft && !strncmp(s, "transaction-nodes=", 18))
+		q->txn_nodes = v;
+	else if (!soft && !strncmp(s, "outstanding=", 12))
+		q->outstanding = v;
+	else
+		return -1;
+	return 0;
+}
+
+struct opts {
+	bool no_fork, out_pid, no_dom_init;
+	const char *trace;
+};
+
+static int parse_opts(int argc, char **argv, struct xsd *d, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "no-domain-init", 0, NULL, 'D' }, { "pid-file", 1, NULL, 'F' },
+		{ "help", 0, NULL, 'H' },	    { "no-fork", 0, NULL, 'N' },
+		{ "output-pid", 0, NULL, 'P' },	    { "trace-file", 1, NULL, 'T' },
+		{ "entry-nb", 1, NULL, 'E' },	    { "entry-size", 1, NULL, 'S' },
+		{ "watch-nb", 1, NULL, 'W' },	    { "transaction", 1, NULL, 't' },
+		{ "perm-nb", 1, NULL, 'A' },	    { "path-max", 1, NULL, 'M' },
+		{ "quota", 1, NULL, 'Q' },	    { "quota-soft", 1, NULL, 'q' },
+		{ "timeout", 1, NULL, 'w' },	    { "no-recovery", 0, NULL, 'R' },
+		{ "internal-db", 2, NULL, 'I' },    { "keep-orphans", 0, NULL, 'K' },
+		{ "verbose", 0, NULL, 'V' },	    { NULL, 0, NULL, 0 }
+	};
+	struct xsd_quota *q = &d->q;
+	long v = 0;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "DF:HNPT:E:S:W:t:A:M:Q:q:w:RI::KV", lo, NULL)) != -1) {
+		bool bad = false;
+
+		if (strchr("ESWtAM", ch) && !num_arg(optarg, &v))
+			bad = true;
+		switch (ch) {
+		case 'D': o->no_dom_init = true; break;
+		case 'F': pid_file = optarg; break;
+		case 'H': usage(stdout); exit(0);
+		case 'N': o->no_fork = true; break;
+		case 'P': o->out_pid = true; break;
+		case 'T': o->trace = optarg; break;
+		case 'E': q->nodes = v; break;
+		case 'S': q->entry_size = v; break;
+		case 'W': q->watches = v; break;
+		case 't': q->transactions = v; break;
+		case 'A': q->perms = v; break;
+		case 'M': q->path_max = v; break;
+		case 'Q': bad = quota_arg(q, optarg, false) < 0; break;
+		case 'q': bad = quota_arg(q, optarg, true) < 0; break;
+		case 'V': d->verbose++; break;
+		case 'w': case 'R': case 'I': case 'K': break;
+		default: usage(stderr); return -1;
+		}
+		if (bad) {
+			fprintf(stderr, "xenstored: bad value for -%c: %s\n", ch, optarg);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xenstored: unexpected argument %s\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static void socket_paths(void)
+{
+	const char *p = getenv("XENSTORED_PATH");
+	const char *rd = getenv("XENSTORED_RUNDIR");
+
+	if (p && *p)
+		snprintf(sock_path, sizeof(sock_path), "%s", p);
+	else
+		snprintf(sock_path, sizeof(sock_path), "%s/socket", rd && *rd ? rd : "/run/xenstored");
+	snprintf(sock_ro_path, sizeof(sock_ro_path), "%s_ro", sock_path);
+}
+
+static int add_listener(int fd, uintptr_t tag)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e);
+}
+
+static void event_loop(struct xsd *d, int lfd, int lfd_ro)
+{
+	struct epoll_event ev[64];
+
+	while (!stop) {
+		int n = epoll_wait(epfd, ev, 64, -1), i;
+
+		if (n < 0 && errno != EINTR) {
+			xsd_log(d, 0, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.u64 == 1)
+				accept_one(d, lfd, false);
+			else if (ev[i].data.u64 == 2)
+				accept_one(d, lfd_ro, true);
+			else if (ev[i].data.u64 == 3)
+				ring_dom0_poll(d);
+			else
+				cl_service(ev[i].data.ptr, ev[i].events);
+		}
+		ring_dom0_poll(d);
+		flush_dirty();
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct xsd *d = xsd_new();
+	struct opts o = { 0 };
+	int lfd, lfd_ro, rfd;
+
+	if (!d) {
+		fprintf(stderr, "xenstored: out of memory\n");
+		return 1;
+	}
+	if (parse_opts(argc, argv, d, &o))
+		return 2;
+	if (o.trace && !(d->trace = fopen(o.trace, "a"))) {
+		fprintf(stderr, "xenstored: cannot open trace file %s: %s\n", o.trace,
+			strerror(errno));
+		return 1;
+	}
+	if (d->trace)
+		setvbuf(d->trace, NULL, _IOLBF, 0);
+	socket_paths();
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	lfd = listen_on(sock_path, d);
+	lfd_ro = listen_on(sock_ro_path, d);
+	if (epfd < 0 || lfd < 0 || lfd_ro < 0 || add_listener(lfd, 1) || add_listener(lfd_ro, 2))
+		return 1;
+	rfd = o.no_dom_init ? -1 : ring_dom0_init(d);
+	if (rfd >= 0)
+		add_listener(rfd, 3);
+	if (!o.no_fork && daemon(0, 0)) {
+		perror("xenstored: daemon");
+		return 1;
+	}
+	if (pid_file) {
+		FILE *f = fopen(pid_file, "w");
+
+		if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
+			xsd_log(d, 0, "cannot write pid file %s", pid_file);
+			return 1;
+		}
+	}
+	if (o.out_pid) {
+		printf("%d\n", getpid());
+		fflush(stdout);
+	}
+	xsd_log(d, 1, "listening on %s and %s", sock_path, sock_ro_path);
+	event_loop(d, lfd, lfd_ro);
+	unlink(sock_path);
+	unlink(sock_ro_path);
+	if (pid_file)
+		unlink(pid_file);
+	xsd_free(d);
+	return 0;
+}

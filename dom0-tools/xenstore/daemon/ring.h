@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Petrel xenstored: the shared-page ring transport (xs_ring_page).
+ */
+#ifndef PETREL_XSD_RING_H
+#define PETREL_XSD_RING_H
+
+#include <stddef.h>
+
+#include "xsd.h"
+
+/* Copy up to len bytes out of a ring (peek: indexes untouched); returns count. */
+size_t xs_ring_peek(const char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, void *buf,
+		    size_t len);
+/* Copy up to len bytes into a ring at prod; returns count (free space bound). */
+size_t xs_ring_put(char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, const void *buf,
+		   size_t len);
+/* True if the indexes are sane (producer at most one ring ahead of consumer). */
+int xs_ring_sane(xs_ring_idx_t cons, xs_ring_idx_t prod);
+
+struct ring_conn {
+	struct xs_ring_page *page;
+	struct conn *c;
+	void (*notify)(struct ring_conn *rc);
+	void *priv;
+	int port;
+	bool broken;
+};
+
+/* Daemon side: move requests in and replies out; returns 1 if it moved data. */
+int ring_service(struct ring_conn *rc);
+struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32_t domid,
+				bool priv, void (*notify)(struct ring_conn *), void *p);
+void ring_conn_free(struct ring_conn *rc);
+
+/* dom0 through /proc/xen/xsd_kva and xsd_port with /dev/xen/evtchn. */
+int ring_dom0_init(struct xsd *d);
+void ring_dom0_poll(struct xsd *d);
+
+#endif

@@ -1,0 +1,78 @@
+# Petrel xenstore: daemon, libxenstore.so.4, tests, fuzzing and benchmark.
+#
+#   xenstore               build/xenstore/{xenstored,libxenstore.so.4}   (in `make`)
+#   test-xenstore-unit     cmocka suite: store, transactions, watches, perms, ring
+#   test-xenstore-compat   Debian's xenstore-utils + test-xenstore against our
+#                          daemon, with Debian's and then our libxenstore
+#   test-xenstore-fuzz     ~30 s libFuzzer run plus the socket robustness test
+#   fuzz-xenstore          long libFuzzer run (FUZZ_SECONDS, default 600)
+#   bench-xenstore         side-by-side benchmark against Debian's xenstored
+#   xenstore-debs          Debian's .debs unpacked into build/xenstore/debian
+XS_DIR := dom0-tools/xenstore
+XS_OUT := $(BUILD)/xenstore
+XS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/include \
+	-I$(XS_DIR)/daemon
+XS_CORE_SRC := $(XS_DIR)/daemon/store.c $(XS_DIR)/daemon/perms_watch.c \
+	$(XS_DIR)/daemon/conn.c $(XS_DIR)/daemon/ops.c $(XS_DIR)/daemon/ring.c
+XS_HDRS := $(wildcard $(XS_DIR)/daemon/*.h $(XS_DIR)/include/*.h)
+XS_LIB_SRC := $(XS_DIR)/lib/xs.c
+XS_DEB_ROOT := $(XS_OUT)/debian/root
+XS_DEBS := xenstore-utils libxenstore4 libxentoolcore1 xen-utils-4.17 xen-utils-common \
+	libxenmisc4.17 libxenevtchn1 libxengnttab1 libxentoollog1 libxencall1 \
+	libxenforeignmemory1 libxendevicemodel1 libxenhypfs1 libyajl2
+XS_CLANG ?= clang
+FUZZ_SECONDS ?= 600
+
+ALL_TARGETS += xenstore
+TEST_TARGETS += test-xenstore-unit test-xenstore-compat test-xenstore-fuzz
+
+.PHONY: xenstore test-xenstore-unit test-xenstore-compat test-xenstore-fuzz fuzz-xenstore \
+	bench-xenstore xenstore-debs
+
+xenstore: $(XS_OUT)/xenstored $(XS_OUT)/libxenstore.so.4
+
+$(XS_OUT)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c
+
+$(XS_OUT)/libxenstore.so.4: $(XS_LIB_SRC) $(XS_DIR)/lib/libxenstore.map $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -fPIC -shared -fvisibility=hidden -pthread \
+		-Wl,-soname,libxenstore.so.4 -Wl,--version-script,$(XS_DIR)/lib/libxenstore.map \
+		-o $@ $(XS_LIB_SRC)
+	ln -sf libxenstore.so.4 $(XS_OUT)/libxenstore.so
+
+# --- unit tests (cmocka) ---
+$(XS_OUT)/test-unit: tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) -lcmocka
+
+test-xenstore-unit: $(XS_OUT)/test-unit
+	@bash tests/unit/xenstore/run.sh $(XS_OUT)/test-unit
+
+# --- Debian's binaries, fetched once ---
+$(XS_OUT)/debian/.stamp:
+	@bash tests/compat/fetch-debs.sh $(XS_OUT)/debian $(XS_DEBS)
+	@touch $@
+
+xenstore-debs: $(XS_OUT)/debian/.stamp
+
+test-xenstore-compat: xenstore $(XS_OUT)/debian/.stamp
+	@bash tests/compat/run-compat.sh $(XS_OUT) $(XS_DEB_ROOT)
+
+# --- fuzzing and robustness ---
+$(XS_OUT)/fuzz-xenstore: tests/unit/xenstore/fuzz_xenstore.c $(XS_CORE_SRC) $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(XS_CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/include \
+		-I$(XS_DIR)/daemon -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ tests/unit/xenstore/fuzz_xenstore.c $(XS_CORE_SRC)
+
+test-xenstore-fuzz: xenstore $(XS_OUT)/fuzz-xenstore
+	@bash tests/unit/xenstore/run-fuzz.sh $(XS_OUT) 25
+
+fuzz-xenstore: $(XS_OUT)/fuzz-xenstore
+	@bash tests/unit/xenstore/run-fuzz.sh $(XS_OUT) $(FUZZ_SECONDS) long
+
+# --- benchmark ---
+bench-xenstore: xenstore $(XS_OUT)/debian/.stamp
+	@bash bench/xenstore/bench.sh $(XS_OUT) $(XS_DEB_ROOT)
