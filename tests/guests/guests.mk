@@ -1,1 +1,63 @@
-# placeholder: replaced by the owner of this directory
+# PV test guests (tests/guests/): one freestanding ELF per tests/*.c, booted
+# as Petrel's initial domain under QEMU by tests/guests/run.sh.
+#
+#   make guests            build every $(BUILD)/tests/guests/<name>.elf
+#   make test-guests       boot each through multiboot (QEMU -kernel)
+#   make test-guests-efi   boot each through OVMF + petrel.efi (scripts/efi-boot.sh)
+#   make test-guests GUEST_ONLY="hello version"   run only these tests
+#   make test-guests GUEST_TIMEOUT=120            per-boot timeout in seconds
+
+GUEST_DIR := tests/guests
+GUEST_OUT := $(BUILD)/tests/guests
+GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(GUEST_DIR)/tests/*.c))))
+GUEST_ELFS := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_TESTS))
+GUEST_LIB_OBJS := $(patsubst %,$(GUEST_OUT)/lib/%.o,entry xtest traps printk string)
+GUEST_LDS := $(GUEST_DIR)/lib/guest.ld
+
+GUEST_CC ?= gcc
+GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-pic -fno-pie \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -fcf-protection=none \
+	-Wall -Wextra -Werror -I$(GUEST_DIR)/lib -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(GUEST_LDS) -Wl,--build-id=none \
+	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+
+GUEST_TIMEOUT ?= 60
+GUEST_JOBS ?= 2
+GUEST_ONLY ?=
+GUEST_RUN = bash $(GUEST_DIR)/run.sh --out $(GUEST_OUT)/logs --timeout $(GUEST_TIMEOUT) \
+	--jobs $(GUEST_JOBS) --src $(GUEST_DIR)/tests
+
+ALL_TARGETS += guests
+TEST_TARGETS += test-guests
+
+.PHONY: guests test-guests test-guests-efi
+guests: $(GUEST_ELFS)
+
+$(GUEST_OUT)/lib/%.o: $(GUEST_DIR)/lib/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/lib/%.o: $(GUEST_DIR)/lib/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/obj/%.o: $(GUEST_DIR)/tests/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
+
+$(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/%.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB_OBJS) $<
+
+test-guests: guests
+	@$(GUEST_RUN) --mode multiboot --petrel $(BUILD)/xen/petrel \
+		$(if $(GUEST_ONLY),$(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_ONLY)),$(GUEST_ELFS) --malformed)
+
+test-guests-efi: guests
+	@$(GUEST_RUN) --mode efi --petrel $(BUILD)/xen/petrel.efi \
+		$(if $(GUEST_ONLY),$(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_ONLY)),$(GUEST_ELFS) --malformed)
+
+-include $(GUEST_LIB_OBJS:.o=.d) $(patsubst %,$(GUEST_OUT)/obj/%.d,$(GUEST_TESTS))
+
+# Keep the objects between runs (they are intermediate files of pattern rules).
+.SECONDARY: $(GUEST_LIB_OBJS) $(patsubst %,$(GUEST_OUT)/obj/%.o,$(GUEST_TESTS))

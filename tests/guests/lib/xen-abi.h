@@ -1,0 +1,221 @@
+/*
+ * The part of Xen 4.17's x86-64 PV guest ABI that the test guests use.
+ *
+ * The numbers and layouts are Xen's (xen/include/public/xen.h, elfnote.h,
+ * features.h, version.h, sched.h, arch-x86/xen-x86_64.h, arch-x86/xen.h);
+ * the text is ours. The guests are built against this header only, so the
+ * same images boot on Petrel and on a real Xen 4.17.
+ */
+#ifndef GUEST_XEN_ABI_H
+#define GUEST_XEN_ABI_H
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#include <stddef.h>
+#endif
+
+/* Hypercall numbers (xen.h). */
+#define HC_set_trap_table 0
+#define HC_mmu_update 1
+#define HC_update_va_mapping 14
+#define HC_xen_version 17
+#define HC_console_io 18
+#define HC_iret 23
+#define HC_sched_op 29
+
+/* console_io sub-ops. */
+#define CONSOLEIO_write 0
+#define CONSOLEIO_read 1
+
+/* sched_op sub-ops and shutdown reasons (sched.h). */
+#define SCHEDOP_yield 0
+#define SCHEDOP_block 1
+#define SCHEDOP_shutdown 2
+#define SHUTDOWN_poweroff 0
+#define SHUTDOWN_reboot 1
+#define SHUTDOWN_suspend 2
+#define SHUTDOWN_crash 3
+
+/* xen_version sub-ops (version.h). */
+#define XENVER_version 0
+#define XENVER_extraversion 1
+#define XENVER_compile_info 2
+#define XENVER_capabilities 3
+#define XENVER_changeset 4
+#define XENVER_platform_parameters 5
+#define XENVER_get_features 6
+#define XENVER_pagesize 7
+#define XENVER_guest_handle 8
+
+/* Feature bits (features.h). */
+#define XENFEAT_writable_page_tables 0
+#define XENFEAT_auto_translated_physmap 2
+#define XENFEAT_dom0 11
+
+/* ELF note types (elfnote.h); the note name is "Xen". */
+#define XEN_ELFNOTE_ENTRY 1
+#define XEN_ELFNOTE_HYPERCALL_PAGE 2
+#define XEN_ELFNOTE_VIRT_BASE 3
+#define XEN_ELFNOTE_PADDR_OFFSET 4
+#define XEN_ELFNOTE_XEN_VERSION 5
+#define XEN_ELFNOTE_GUEST_OS 6
+#define XEN_ELFNOTE_GUEST_VERSION 7
+#define XEN_ELFNOTE_LOADER 8
+#define XEN_ELFNOTE_SUPPORTED_FEATURES 17
+
+/* Flat selectors of a 64-bit PV guest (arch-x86/xen-x86_64.h). */
+#define FLAT_KERNEL_CS64 0xe033
+#define FLAT_KERNEL_DS64 0xe02b
+#define FLAT_KERNEL_SS64 0xe02b
+#define FLAT_USER_CS64 0xe033
+#define HYPERVISOR_VIRT_START 0xffff800000000000UL
+#define HYPERVISOR_VIRT_END 0xffff880000000000UL
+
+/* start_info.flags (xen.h). */
+#define SIF_PRIVILEGED (1u << 0)
+#define SIF_INITDOMAIN (1u << 1)
+#define SIF_MULTIBOOT_MOD (1u << 2)
+#define SIF_MOD_START_PFN (1u << 3)
+
+/* update_va_mapping flags (xen.h). */
+#define UVMF_NONE 0
+#define UVMF_TLB_FLUSH 1
+#define UVMF_INVLPG 2
+
+/* Page table entry bits. */
+#define PTE_P 0x001UL
+#define PTE_RW 0x002UL
+#define PTE_US 0x004UL
+#define PTE_A 0x020UL
+#define PTE_D 0x040UL
+
+/* #PF error code bits. */
+#define PFEC_present 0x01u
+#define PFEC_write 0x02u
+#define PFEC_user 0x04u
+
+/* Error values (errno.h): hypercalls return them negated. */
+#define XEN_EPERM 1
+#define XEN_EFAULT 14
+#define XEN_EINVAL 22
+#define XEN_ENOSYS 38
+
+#define XEN_PAGE_SIZE 4096UL
+
+#ifndef __ASSEMBLER__
+
+/* 16 bytes; a table ends with an entry whose address is 0. */
+struct trap_info {
+	uint8_t vector;
+	uint8_t flags; /* bits 0-1: DPL; bit 2: mask events on entry */
+	uint16_t cs;
+	unsigned long address;
+};
+_Static_assert(sizeof(struct trap_info) == 16, "trap_info is 16 bytes");
+
+struct sched_shutdown {
+	unsigned int reason;
+};
+
+struct xen_feature_info {
+	unsigned int submap_idx;
+	uint32_t submap;
+};
+
+struct xen_compile_info {
+	char compiler[64];
+	char compile_by[16];
+	char compile_domain[32];
+	char compile_date[32];
+};
+_Static_assert(sizeof(struct xen_compile_info) == 144, "xen_compile_info layout");
+
+struct xen_platform_parameters {
+	unsigned long virt_start;
+};
+
+typedef char xen_extraversion_t[16];
+typedef char xen_capabilities_info_t[1024];
+typedef char xen_changeset_info_t[64];
+typedef uint8_t xen_domain_handle_t[16];
+
+struct vcpu_time_info {
+	uint32_t version;
+	uint32_t pad0;
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint8_t flags;
+	uint8_t pad1[2];
+};
+_Static_assert(sizeof(struct vcpu_time_info) == 32, "vcpu_time_info is 32 bytes");
+
+struct arch_vcpu_info {
+	unsigned long cr2;
+	unsigned long pad;
+};
+
+struct vcpu_info {
+	uint8_t evtchn_upcall_pending;
+	uint8_t evtchn_upcall_mask;
+	uint8_t pad0[6];
+	unsigned long evtchn_pending_sel;
+	struct arch_vcpu_info arch;
+	struct vcpu_time_info time;
+};
+_Static_assert(sizeof(struct vcpu_info) == 64, "vcpu_info is 64 bytes");
+_Static_assert(offsetof(struct vcpu_info, arch.cr2) == 16, "vcpu_info.arch.cr2 at 16");
+
+struct shared_info {
+	struct vcpu_info vcpu_info[32];
+	unsigned long evtchn_pending[64];
+	unsigned long evtchn_mask[64];
+	uint32_t wc_version;
+	uint32_t wc_sec;
+	uint32_t wc_nsec;
+	uint32_t wc_sec_hi;
+	/* arch part follows at 3088; the tests do not use it */
+};
+_Static_assert(offsetof(struct shared_info, evtchn_pending) == 2048, "shared_info layout");
+_Static_assert(offsetof(struct shared_info, wc_version) == 3072, "shared_info layout");
+
+struct start_info {
+	char magic[32]; /* "xen-3.0-x86_64" */
+	unsigned long nr_pages;
+	unsigned long shared_info; /* machine address */
+	uint32_t flags;
+	uint32_t pad0;
+	unsigned long store_mfn;
+	uint32_t store_evtchn;
+	uint32_t pad1;
+	union {
+		struct {
+			unsigned long mfn;
+			uint32_t evtchn;
+		} domU;
+		struct {
+			uint32_t info_off;
+			uint32_t info_size;
+		} dom0;
+	} console;
+	unsigned long pt_base; /* virtual address of the L4 */
+	unsigned long nr_pt_frames;
+	unsigned long mfn_list; /* virtual address of the p2m array */
+	unsigned long mod_start;
+	unsigned long mod_len;
+	char cmd_line[1024];
+	unsigned long first_p2m_pfn;
+	unsigned long nr_p2m_frames;
+};
+_Static_assert(offsetof(struct start_info, nr_pages) == 32, "start_info layout");
+_Static_assert(offsetof(struct start_info, flags) == 48, "start_info layout");
+_Static_assert(offsetof(struct start_info, console) == 72, "start_info layout");
+_Static_assert(offsetof(struct start_info, pt_base) == 88, "start_info layout");
+_Static_assert(offsetof(struct start_info, mfn_list) == 104, "start_info layout");
+_Static_assert(offsetof(struct start_info, cmd_line) == 128, "start_info layout");
+_Static_assert(offsetof(struct start_info, first_p2m_pfn) == 1152, "start_info layout");
+_Static_assert(sizeof(struct start_info) == 1168, "start_info is 1168 bytes");
+
+#endif /* __ASSEMBLER__ */
+#endif
