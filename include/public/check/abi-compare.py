@@ -162,13 +162,17 @@ def compare_macros(our_dir, xen_dir, hdrs, work, fails):
     return passed
 
 
-STRUCT_RE = re.compile(r"\bstruct\s+([A-Za-z_]\w*)\s*\{")
+STRUCT_RE = re.compile(r"\b(struct|union)\s+([A-Za-z_]\w*)\s*\{")
+
+
+KINDS = {}
 
 
 def our_structs(our_dir, hdrs):
     out = []
     for h in hdrs:
-        for n in STRUCT_RE.findall(open(os.path.join(our_dir, h)).read()):
+        for kind, n in STRUCT_RE.findall(open(os.path.join(our_dir, h)).read()):
+            KINDS[n] = kind
             out.append((n, h))
     return out
 
@@ -181,7 +185,7 @@ def layouts(includes, structs, flags, work, tag):
             f.write('#include "%s"\n' % inc)
         f.write("unsigned long petrel_sizes[] = {\n")
         for n in structs:
-            f.write("\tsizeof(struct %s),\n" % n)
+            f.write("\tsizeof(%s %s),\n" % (KINDS[n], n))
         f.write("};\n")
     r = run(["clang", "-std=c99", "-fsyntax-only", "-w", "-Xclang", "-fdump-record-layouts"]
             + flags + [src])
