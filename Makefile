@@ -2,6 +2,7 @@
 # targets from its own fragment:
 #   ALL_TARGETS  += what `make` builds
 #   TEST_TARGETS += test stages `make test` runs (each ends with "N passed, N failed")
+SHELL := /bin/bash
 BUILD ?= build
 export BUILD
 
@@ -21,6 +22,8 @@ include xen/xen.mk
 include tests/unit/unit.mk
 include tests/guests/guests.mk
 -include dom0-tools/xenstore/xenstore.mk
+-include dom0-tools/initramfs/dom0.mk
+-include tests/system/system.mk
 
 deps:
 	@bash scripts/install-deps.sh

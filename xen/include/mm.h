@@ -72,4 +72,14 @@ int buddy_check(void);
 void *alloc_xenheap_pages(unsigned int order);
 void free_xenheap_pages(void *va, unsigned int order);
 
+
+
+/* Ownership and type accounting (arch/x86/mm.c). */
+unsigned int order_for_bytes(u64 bytes);
+void assign_page(struct domain *d, struct page_info *pg);
+void share_xen_page_with_guest(struct page_info *pg, struct domain *d);
+void get_page(struct page_info *pg);
+bool get_page_type(struct page_info *pg, unsigned int type);
+void set_page_type(struct page_info *pg, unsigned int type);
+void pin_page_table(struct page_info *pg);
 #endif

@@ -1,0 +1,140 @@
+/*
+ * Local APIC and time: the TSC and the LAPIC timer are both calibrated
+ * against PIT channel 2, then system time is the TSC scaled to ns.
+ */
+#include "types.h"
+#include "asm.h"
+#include "page.h"
+#include "console.h"
+#include "apic.h"
+
+#define APIC_DEFAULT_BASE 0xFEE00000UL
+#define APIC_ID 0x20
+#define APIC_EOI 0xB0
+#define APIC_SVR 0xF0
+#define APIC_LVT_TIMER 0x320
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_CUR 0x390
+#define APIC_TIMER_DIV 0x3E0
+#define APIC_LVT_MASKED (1u << 16)
+
+#define PIT_HZ 1193182UL
+#define CALIBRATE_MS 10
+
+static volatile u32 *apic_regs;
+static u64 tsc_per_ms, apic_per_ms;
+static u64 boot_tsc;
+/* ns = ((tsc - boot_tsc) * mul) >> 32 */
+static u64 tsc_to_ns_mul;
+/* ticks = (ns * mul) >> 32 */
+static u64 ns_to_tsc_mul, ns_to_apic_mul;
+
+static u32 apic_read(u32 reg)
+{
+	return apic_regs[reg / 4];
+}
+
+static void apic_write(u32 reg, u32 v)
+{
+	apic_regs[reg / 4] = v;
+}
+
+void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
+
+static void pic_disable(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+/* Busy-wait CALIBRATE_MS on PIT channel 2, measuring TSC and APIC timer. */
+static void calibrate(void)
+{
+	u32 count = (u32)(PIT_HZ * CALIBRATE_MS / 1000);
+	u64 t0, t1;
+	u32 a0, a1;
+
+	outb(0x61, (u8)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
+	outb(0x43, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
+	outb(0x42, (u8)count);
+	outb(0x42, (u8)(count >> 8));
+	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	t0 = rdtsc();
+	a0 = apic_read(APIC_TIMER_CUR);
+	while (!(inb(0x61) & 0x20))
+		cpu_relax();
+	t1 = rdtsc();
+	a1 = apic_read(APIC_TIMER_CUR);
+	apic_write(APIC_TIMER_INIT, 0);
+	tsc_per_ms = (t1 - t0) / CALIBRATE_MS;
+	apic_per_ms = (u64)(a0 - a1) / CALIBRATE_MS;
+	if (!tsc_per_ms)
+		tsc_per_ms = 1000000;
+	if (!apic_per_ms)
+		apic_per_ms = 1000;
+}
+
+void apic_init(void)
+{
+	u64 base = rdmsr(MSR_APIC_BASE);
+
+	pic_disable();
+	wrmsr(MSR_APIC_BASE, base | (1UL << 11)); /* global enable */
+	apic_regs = maddr_to_virt((base & ~0xfffUL) ? (base & ~0xfffUL) : APIC_DEFAULT_BASE);
+	apic_write(APIC_SVR, 0x100 | APIC_SPURIOUS_VECTOR);
+	apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+}
+
+void time_init(void)
+{
+	calibrate();
+	boot_tsc = rdtsc();
+	tsc_to_ns_mul = (1000000UL << 32) / tsc_per_ms;
+	ns_to_tsc_mul = (tsc_per_ms << 32) / 1000000;
+	ns_to_apic_mul = (apic_per_ms << 32) / 1000000;
+	apic_write(APIC_LVT_TIMER, APIC_TIMER_VECTOR); /* one-shot, unmasked */
+	printk(XENLOG_INFO "Detected %lu.%03lu MHz processor, APIC timer %lu kHz\n",
+	       tsc_per_ms / 1000, tsc_per_ms % 1000, apic_per_ms);
+}
+
+u64 tsc_khz(void)
+{
+	return tsc_per_ms;
+}
+
+u64 now_ns(void)
+{
+	u64 d = rdtsc() - boot_tsc;
+
+	return (u64)(((unsigned __int128)d * tsc_to_ns_mul) >> 32);
+}
+
+u64 ns_to_tsc(u64 ns)
+{
+	return (u64)(((unsigned __int128)ns * ns_to_tsc_mul) >> 32);
+}
+
+void apic_timer_oneshot(u64 ns)
+{
+	u64 ticks = ns ? (u64)(((unsigned __int128)ns * ns_to_apic_mul) >> 32) : 0;
+
+	if (ns && !ticks)
+		ticks = 1;
+	if (ticks > 0xffffffffUL)
+		ticks = 0xffffffffUL;
+	apic_write(APIC_TIMER_INIT, (u32)ticks);
+}
+
+__attribute__((weak)) void timer_softirq(void)
+{
+}
+
+void apic_timer_interrupt(void)
+{
+	apic_eoi();
+	timer_softirq();
+}

@@ -1,0 +1,59 @@
+/* The GDT (with Xen's reserved selectors), the TSS and its IST stacks. */
+#include "types.h"
+#include "lib.h"
+#include "desc.h"
+#include "config.h"
+
+u64 gdt_table[GDT_ENTRIES] __aligned(4096);
+struct tss64 tss __aligned(128);
+
+static u8 ist_stacks[3][PAGE_SIZE * 2] __aligned(4096);
+
+#define GDT_RSV(sel) gdt_table[(sel) >> 3]
+
+void desc_init(void)
+{
+	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed gdtr = { sizeof(gdt_table) - 1, (u64)gdt_table };
+
+	GDT_RSV(__HYPERVISOR_CS) = 0x00af9b000000ffffUL; /* ring 0, 64-bit code */
+	GDT_RSV(__HYPERVISOR_DS) = 0x00cf93000000ffffUL; /* ring 0 data */
+	GDT_RSV(__HYPERVISOR_CS32) = 0x00cf9b000000ffffUL; /* ring 0, 32-bit code */
+	GDT_RSV(FLAT_RING3_CS32) = 0x00cffb000000ffffUL; /* ring 3, 32-bit code */
+	GDT_RSV(FLAT_RING3_DS32) = 0x00cff3000000ffffUL; /* ring 3 data */
+	GDT_RSV(FLAT_RING3_CS64) = 0x00affb000000ffffUL; /* ring 3, 64-bit code */
+	/* 64-bit available TSS, 16 bytes */
+	GDT_RSV(TSS_SELECTOR) = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+				(((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	gdt_table[(TSS_SELECTOR >> 3) + 1] = base >> 32;
+
+	for (int i = 0; i < 3; i++)
+		tss.ist[i] = (u64)ist_stacks[i] + sizeof(ist_stacks[i]);
+	tss.iomap_base = sizeof(tss); /* no I/O bitmap: ring 3 port access faults */
+
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movl %2, %%eax\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "xorl %%eax, %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%fs\n\t"
+			 "movl %%eax, %%gs\n\t"
+			 "ltr %w3"
+			 :
+			 : "m"(gdtr), "i"(__HYPERVISOR_CS), "i"(__HYPERVISOR_DS), "r"(TSS_SELECTOR)
+			 : "rax", "memory");
+}
+
+void set_tss_rsp0(u64 rsp0)
+{
+	tss.rsp0 = rsp0;
+}

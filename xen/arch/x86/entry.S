@@ -1,0 +1,104 @@
+/*
+ * Entry points: the IDT stubs, the syscall entry used by PV guests, and the
+ * single exit path back to whoever was interrupted.
+ */
+#include "regs.h"
+#include "desc.h"
+
+	.text
+
+.macro SAVE_ALL
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
+.macro RESTORE_ALL
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rax
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+.endm
+
+/* One stub per vector; vectors with a hardware error code skip the dummy. */
+	.balign 16
+	.globl idt_stubs
+idt_stubs:
+vec = 0
+.rept 256
+	.balign 16
+.if vec == 8 || vec == 10 || vec == 11 || vec == 12 || vec == 13 || vec == 14 || vec == 17 || vec == 21 || vec == 29 || vec == 30
+	pushq $vec
+.else
+	pushq $0
+	pushq $vec
+.endif
+	jmp trap_common
+vec = vec + 1
+.endr
+
+trap_common:
+	cld
+	SAVE_ALL
+	movq %rsp, %rdi
+	call do_trap
+	.globl restore_all
+restore_all:
+	RESTORE_ALL
+	addq $16, %rsp
+	iretq
+
+/*
+ * syscall from a PV guest (kernel or user mode, both ring 3). RFLAGS.IF is
+ * cleared by MSR_FMASK, so nothing interrupts us before the stack switch.
+ */
+	.globl syscall_entry
+syscall_entry:
+	movq %rsp, syscall_guest_rsp(%rip)
+	movq tss+4(%rip), %rsp /* tss.rsp0 */
+	pushq $FLAT_RING3_SS64
+	pushq syscall_guest_rsp(%rip)
+	pushq %r11
+	pushq $FLAT_RING3_CS64
+	pushq %rcx
+	pushq $0
+	pushq $VEC_SYSCALL
+	cld
+	SAVE_ALL
+	movq %rsp, %rdi
+	call do_syscall
+	jmp restore_all
+
+/* Enter a guest for the first time: rdi = frame to restore. */
+	.globl enter_guest_frame
+enter_guest_frame:
+	movq %rdi, %rsp
+	jmp restore_all
+
+	.data
+	.balign 8
+syscall_guest_rsp:
+	.quad 0

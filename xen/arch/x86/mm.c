@@ -1,0 +1,101 @@
+/*
+ * Frame ownership and type accounting, and the hypervisor heap on top of the
+ * buddy allocator. (Page-table validation for guest updates comes with the
+ * PV MMU.)
+ */
+#include "types.h"
+#include "lib.h"
+#include "page.h"
+#include "mm.h"
+#include "domain.h"
+
+unsigned int order_for_bytes(u64 bytes)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+void *alloc_xenheap_pages(unsigned int order)
+{
+	struct page_info *pg = alloc_pages(order);
+	void *va;
+
+	if (!pg)
+		return NULL;
+	for (u64 i = 0; i < (1UL << order); i++)
+		pg[i].flags |= PGC_xen_heap;
+	va = mfn_to_virt(page_to_mfn(pg));
+	memset(va, 0, PAGE_SIZE << order);
+	return va;
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+	struct page_info *pg;
+
+	if (!va)
+		return;
+	pg = mfn_to_page(virt_to_mfn(va));
+	for (u64 i = 0; i < (1UL << order); i++)
+		pg[i].flags &= ~PGC_xen_heap;
+	free_pages(pg, order);
+}
+
+void assign_page(struct domain *d, struct page_info *pg)
+{
+	pg->owner = d;
+	pg->flags |= PGC_allocated;
+	pg->count = 1; /* the allocation reference */
+	pg->type = PGT_none;
+	pg->type_count = 0;
+}
+
+/* Share a hypervisor page (e.g. shared_info) with @d: it may map it writable. */
+void share_xen_page_with_guest(struct page_info *pg, struct domain *d)
+{
+	pg->owner = d;
+	pg->type = PGT_writable_page;
+	pg->count = 1;
+	pg->type_count = 1;
+}
+
+void get_page(struct page_info *pg)
+{
+	pg->count++;
+}
+
+/* Take a type reference; fails if the frame currently has another type. */
+bool get_page_type(struct page_info *pg, unsigned int type)
+{
+	if (pg->type_count && pg->type != type)
+		return false;
+	pg->type = (u8)type;
+	pg->type_count++;
+	return true;
+}
+
+/* Give a freshly built page-table frame its type, already validated. */
+void set_page_type(struct page_info *pg, unsigned int type)
+{
+	pg->type = (u8)type;
+	pg->type_count = 1;
+	pg->flags |= PGC_validated;
+}
+
+void pin_page_table(struct page_info *pg)
+{
+	pg->flags |= PGC_pinned;
+	pg->type_count++;
+	pg->count++;
+}
+
+/* Give a guest L4 the hypervisor's slots 256-271. */
+void init_guest_l4(pte_t *l4, mfn_t l4_mfn)
+{
+	(void)l4_mfn;
+	for (unsigned int i = 256; i < 272; i++)
+		l4[i] = idle_l4[i];
+}

@@ -1,0 +1,137 @@
+/*
+ * The hypervisor's page tables (idle_l4): the image in slot 260 and the
+ * direct map of machine memory in slot 262, then anything mapped later with
+ * map_xen_page (the M2P table in slots 256/257, per-domain areas).
+ */
+#include "types.h"
+#include "lib.h"
+#include "asm.h"
+#include "page.h"
+#include "mm.h"
+#include "boot_info.h"
+#include "memmap.h"
+#include "console.h"
+#include "errno.h"
+
+extern char __image_start[], __mem_end[];
+
+pte_t idle_l4[PT_ENTRIES] __aligned(4096);
+u64 xen_phys_base;
+
+/* Page-table pages for the direct map and early mappings. */
+#define BOOT_PT_POOL 48
+static pte_t boot_pt_pool[BOOT_PT_POOL][PT_ENTRIES] __aligned(4096);
+static unsigned int boot_pt_used;
+static bool allocator_ready;
+
+#define PT_FLAGS (_PAGE_PRESENT | _PAGE_RW)
+
+pte_t *alloc_pt_page(void)
+{
+	pte_t *pt;
+
+	if (allocator_ready) {
+		struct page_info *pg = alloc_pages(0);
+
+		if (!pg)
+			return NULL;
+		pg->flags |= PGC_xen_heap;
+		pt = mfn_to_virt(page_to_mfn(pg));
+	} else {
+		if (boot_pt_used == BOOT_PT_POOL)
+			return NULL;
+		pt = boot_pt_pool[boot_pt_used++];
+	}
+	memset(pt, 0, PAGE_SIZE);
+	return pt;
+}
+
+void paging_allocator_ready(void)
+{
+	allocator_ready = true;
+}
+
+/* The table that entry @idx of @table points to, created if missing. */
+static pte_t *next_level(pte_t *table, unsigned int idx, u64 flags)
+{
+	pte_t *pt;
+
+	if (table[idx] & _PAGE_PRESENT) {
+		table[idx] |= flags & _PAGE_USER;
+		return maddr_to_virt(table[idx] & PTE_ADDR_MASK);
+	}
+	pt = alloc_pt_page();
+	if (!pt)
+		return NULL;
+	table[idx] = virt_to_maddr(pt) | PT_FLAGS | (flags & _PAGE_USER);
+	return pt;
+}
+
+int map_xen_page(unsigned long va, mfn_t mfn, u64 flags)
+{
+	pte_t *l3, *l2, *l1;
+
+	l3 = next_level(idle_l4, l4_index(va), flags);
+	l2 = l3 ? next_level(l3, l3_index(va), flags) : NULL;
+	l1 = l2 ? next_level(l2, l2_index(va), flags) : NULL;
+	if (!l1)
+		return -ENOMEM;
+	l1[l1_index(va)] = pte_from_mfn(mfn, flags);
+	invlpg(va);
+	return 0;
+}
+
+static bool range_is_ram(const struct boot_info *bi, u64 start, u64 end)
+{
+	for (u32 i = 0; i < bi->nr_mem; i++) {
+		const struct bi_mem *m = &bi->mem[i];
+
+		if (m->type == E820_RAM && m->addr < end && m->addr + m->len > start)
+			return true;
+	}
+	return false;
+}
+
+static void map_image(void)
+{
+	u64 size = ALIGN_UP((u64)(__mem_end - __image_start), 1UL << L2_SHIFT);
+	pte_t *l3 = alloc_pt_page(), *l2 = alloc_pt_page();
+
+	idle_l4[l4_index(XEN_VIRT_START)] = virt_to_maddr(l3) | PT_FLAGS;
+	l3[0] = virt_to_maddr(l2) | PT_FLAGS;
+	for (u64 off = 0; off < size; off += 1UL << L2_SHIFT)
+		l2[off >> L2_SHIFT] = (xen_phys_base + off) | PT_FLAGS | _PAGE_PSE | _PAGE_GLOBAL;
+}
+
+/* 2 MiB pages over [0, top): write-back where there is RAM, uncached elsewhere. */
+static void map_direct(const struct boot_info *bi, u64 top)
+{
+	pte_t *l3 = alloc_pt_page(), *l2 = NULL;
+
+	idle_l4[l4_index(DIRECTMAP_VIRT_START)] = virt_to_maddr(l3) | PT_FLAGS;
+	for (u64 pa = 0; pa < top; pa += 1UL << L2_SHIFT) {
+		u64 flags = PT_FLAGS | _PAGE_PSE | _PAGE_NX | _PAGE_GLOBAL;
+
+		if (!(pa & ((1UL << L3_SHIFT) - 1))) {
+			l2 = alloc_pt_page();
+			if (!l2)
+				panic("paging: too much memory for the boot page-table pool");
+			l3[pa >> L3_SHIFT] = virt_to_maddr(l2) | PT_FLAGS;
+		}
+		if (!range_is_ram(bi, pa, pa + (1UL << L2_SHIFT)))
+			flags |= _PAGE_PCD | _PAGE_PWT;
+		l2[l2_index(pa)] = pa | flags;
+	}
+}
+
+void paging_init(const struct boot_info *bi)
+{
+	u64 top = ALIGN_UP(MAX(memmap_ram_top(bi->mem, bi->nr_mem), 1UL << 32), 1UL << L3_SHIFT);
+
+	if (top > DIRECTMAP_SIZE)
+		top = DIRECTMAP_SIZE;
+	map_image();
+	map_direct(bi, top);
+	write_cr4(read_cr4() | X86_CR4_PGE);
+	write_cr3(virt_to_maddr(idle_l4));
+}

@@ -1,0 +1,392 @@
+/*
+ * The initial domain builder for 64-bit PV kernels, laying dom0 out the way
+ * Xen's builder does: one virtually contiguous region from the kernel's
+ * VIRT_BASE holding the kernel image, (the initrd unless MOD_START_PFN),
+ * the p2m list (unless INIT_P2M), start_info, the bootstrap page tables
+ * (mapped read-only), and a one-page stack, rounded to 4 MiB with at least
+ * 512 KiB of slack.
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
+#include "boot_info.h"
+#include "elf_loader.h"
+#include "domain.h"
+#include "pv.h"
+#include "m2p.h"
+#include "asm.h"
+#include "desc.h"
+#include "public/xen.h"
+#include "public/elfnote.h"
+#include "public/features.h"
+
+#define MB(x) ((u64)(x) << 20)
+#define ROUND_PG(x) ALIGN_UP((u64)(x), PAGE_SIZE)
+#define L1_PROT (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER)
+#define LN_PROT (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER)
+
+/* Features Petrel offers a PV kernel; a kernel requiring others is refused. */
+#define DOM0_FEATURES_SUPPORTED                                                                    \
+	((1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_pae_pgdir_above_4gb) |              \
+	 (1u << XENFEAT_dom0))
+
+struct layout {
+	u64 v_start, v_end;
+	u64 vkern_start, vkern_end;
+	u64 vinitrd_start, vinitrd_end;
+	u64 vphysmap_start, vphysmap_end;
+	u64 vstartinfo_start, vstartinfo_end;
+	u64 vpt_start, vpt_end, nr_pt_pages;
+	u64 vstack_start, vstack_end;
+	u64 initrd_len, nr_pages;
+};
+
+struct builder {
+	struct domain *d;
+	struct layout l;
+	struct elf_xen_info info;
+	mfn_t *p2m; /* pfn -> mfn for all nr_pages */
+	const void *image;
+	size_t image_size;
+};
+
+static u64 va_to_pfn(const struct builder *b, u64 va)
+{
+	return (va - b->l.v_start) >> PAGE_SHIFT;
+}
+
+static void *va_to_hv(const struct builder *b, u64 va)
+{
+	return (u8 *)mfn_to_virt(b->p2m[va_to_pfn(b, va)]) + (va & (PAGE_SIZE - 1));
+}
+
+/* Page-table pages needed to map [s, e) with 4 KiB pages, including the L4. */
+static u64 pt_pages_needed(u64 s, u64 e)
+{
+	u64 n = 1, shift;
+
+	for (shift = L4_SHIFT; shift >= L2_SHIFT; shift -= 9)
+		n += ((e - 1) >> shift) - (s >> shift) + 1;
+	return n;
+}
+
+static int compute_layout(struct builder *b)
+{
+	struct layout *l = &b->l;
+	const struct elf_xen_info *in = &b->info;
+
+	l->v_start = in->virt_base;
+	l->vkern_start = in->virt_kstart;
+	l->vkern_end = in->virt_kend;
+	l->vphysmap_start = ROUND_PG(l->vkern_end);
+	if (!(in->present & EXI_MOD_START_PFN) && l->initrd_len) {
+		l->vinitrd_start = ROUND_PG(l->vkern_end);
+		l->vinitrd_end = l->vinitrd_start + l->initrd_len;
+		l->vphysmap_start = ROUND_PG(l->vinitrd_end);
+	}
+	/* The p2m list always sits in the initial region for now (INIT_P2M is not honoured). */
+	l->vphysmap_end = l->vphysmap_start + l->nr_pages * sizeof(u64);
+	l->vstartinfo_start = ROUND_PG(l->vphysmap_end);
+	l->vstartinfo_end = l->vstartinfo_start + sizeof(struct start_info) +
+			    sizeof(struct dom0_vga_console_info);
+	l->vpt_start = ROUND_PG(l->vstartinfo_end);
+	for (l->nr_pt_pages = 1;; l->nr_pt_pages++) {
+		l->vpt_end = l->vpt_start + l->nr_pt_pages * PAGE_SIZE;
+		l->vstack_start = l->vpt_end;
+		l->vstack_end = l->vstack_start + PAGE_SIZE;
+		l->v_end = ALIGN_UP(l->vstack_end, MB(4));
+		if (l->v_end - l->vstack_end < (512UL << 10))
+			l->v_end += MB(4);
+		if (pt_pages_needed(l->v_start, l->v_end) <= l->nr_pt_pages)
+			break;
+	}
+	if ((l->v_end - l->v_start) >> PAGE_SHIFT > l->nr_pages) {
+		printk(XENLOG_ERR "dom0 image rejected: initial mapping (%lu KiB) exceeds dom0 memory\n",
+		       (l->v_end - l->v_start) >> 10);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Allocate @nr frames for @d in the largest blocks available. */
+static int allocate_memory(struct builder *b, u64 nr)
+{
+	u64 pfn = 0;
+	unsigned int order = MAX_ORDER;
+
+	b->p2m = alloc_xenheap_pages(order_for_bytes(nr * sizeof(mfn_t)));
+	if (!b->p2m)
+		return -ENOMEM;
+	while (pfn < nr) {
+		struct page_info *pg;
+
+		while (order && (1UL << order) > nr - pfn)
+			order--;
+		pg = alloc_pages(order);
+		if (!pg) {
+			if (!order)
+				return -ENOMEM;
+			order--;
+			continue;
+		}
+		for (u64 i = 0; i < (1UL << order); i++, pfn++) {
+			mfn_t mfn = page_to_mfn(pg) + i;
+
+			assign_page(b->d, mfn_to_page(mfn));
+			b->p2m[pfn] = mfn;
+			m2p_set(mfn, pfn);
+		}
+	}
+	b->d->tot_pages = b->d->max_pages = nr;
+	b->d->p2m = b->p2m;
+	return 0;
+}
+
+static int load_write(void *ctx, u64 va, const void *src, size_t len)
+{
+	const struct builder *b = ctx;
+
+	if (va < b->l.vkern_start || va + len > b->l.vkern_end || va + len < va)
+		return -EINVAL;
+	while (len) {
+		size_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		void *dst = va_to_hv(b, va);
+
+		if (src) {
+			memcpy(dst, src, chunk);
+			src = (const u8 *)src + chunk;
+		} else {
+			memset(dst, 0, chunk);
+		}
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static void copy_to_region(const struct builder *b, u64 va, const void *src, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		size_t chunk = MIN(len - off, PAGE_SIZE - ((va + off) & (PAGE_SIZE - 1)));
+
+		memcpy(va_to_hv(b, va + off), (const u8 *)src + off, chunk);
+		off += chunk;
+	}
+}
+
+/* Take the next page-table page from the reserved run of the region. */
+static pte_t *next_pt_page(struct builder *b, u64 *next_va, unsigned int type, mfn_t *mfn)
+{
+	pte_t *pt = va_to_hv(b, *next_va);
+
+	*mfn = b->p2m[va_to_pfn(b, *next_va)];
+	*next_va += PAGE_SIZE;
+	memset(pt, 0, PAGE_SIZE);
+	set_page_type(mfn_to_page(*mfn), type);
+	return pt;
+}
+
+static pte_t *walk_alloc(struct builder *b, pte_t *table, unsigned int idx, u64 *next_va,
+			 unsigned int type)
+{
+	mfn_t mfn;
+	pte_t *pt;
+
+	if (table[idx] & _PAGE_PRESENT)
+		return mfn_to_virt(pte_mfn(table[idx]));
+	pt = next_pt_page(b, next_va, type, &mfn);
+	table[idx] = pte_from_mfn(mfn, LN_PROT);
+	return pt;
+}
+
+static void build_page_tables(struct builder *b)
+{
+	struct layout *l = &b->l;
+	u64 next_va = l->vpt_start;
+	mfn_t l4_mfn;
+	pte_t *l4 = next_pt_page(b, &next_va, PGT_l4_page_table, &l4_mfn);
+
+	init_guest_l4(l4, l4_mfn);
+	for (u64 va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
+		pte_t *l3 = walk_alloc(b, l4, l4_index(va), &next_va, PGT_l3_page_table);
+		pte_t *l2 = walk_alloc(b, l3, l3_index(va), &next_va, PGT_l2_page_table);
+		pte_t *l1 = walk_alloc(b, l2, l2_index(va), &next_va, PGT_l1_page_table);
+		mfn_t mfn = b->p2m[va_to_pfn(b, va)];
+		u64 prot = L1_PROT;
+
+		if (va >= l->vpt_start && va < l->vpt_end)
+			prot &= ~_PAGE_RW;
+		else
+			get_page_type(mfn_to_page(mfn), PGT_writable_page);
+		l1[l1_index(va)] = pte_from_mfn(mfn, prot);
+		get_page(mfn_to_page(mfn));
+	}
+	pin_page_table(mfn_to_page(l4_mfn));
+	b->d->vcpu[0]->guest_table = l4_mfn;
+}
+
+static void write_start_info(struct builder *b, const char *cmdline, mfn_t initrd_pfn)
+{
+	struct layout *l = &b->l;
+	struct start_info *si = va_to_hv(b, l->vstartinfo_start);
+
+	memset(si, 0, sizeof(*si));
+	strlcpy(si->magic, "xen-3.0-x86_64", sizeof(si->magic));
+	si->nr_pages = l->nr_pages;
+	si->shared_info = virt_to_maddr(b->d->shared_info);
+	si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN;
+	si->pt_base = l->vpt_start;
+	si->nr_pt_frames = l->nr_pt_pages;
+	si->mfn_list = l->vphysmap_start;
+	if (l->initrd_len) {
+		if (b->info.present & EXI_MOD_START_PFN) {
+			si->flags |= SIF_MOD_START_PFN;
+			si->mod_start = initrd_pfn;
+		} else {
+			si->mod_start = l->vinitrd_start;
+		}
+		si->mod_len = l->initrd_len;
+	}
+	strlcpy((char *)si->cmd_line, cmdline, sizeof(si->cmd_line));
+}
+
+/* Xen drops the first word of a module string (the file name). */
+static const char *module_args(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+static int parse_kernel(struct builder *b, const struct bi_mod *k)
+{
+	char err[128];
+	const void *payload;
+	size_t len;
+	int rc;
+
+	b->image = maddr_to_virt(k->start);
+	b->image_size = k->end - k->start;
+	rc = bzimage_payload(b->image, b->image_size, &payload, &len, err, sizeof(err));
+	if (rc == 0) {
+		printk(XENLOG_ERR "dom0 image rejected: compressed bzImage payloads are "
+				  "not supported yet; use an ELF vmlinux\n");
+		return -EINVAL;
+	}
+	if (rc != -ENOENT) {
+		printk(XENLOG_ERR "dom0 image rejected: %s\n", err);
+		return rc;
+	}
+	rc = elf_xen_parse(b->image, b->image_size, &b->info, err, sizeof(err));
+	if (rc) {
+		printk(XENLOG_ERR "dom0 image rejected: %s\n", err);
+		return rc;
+	}
+	return 0;
+}
+
+static int check_features(const struct elf_xen_info *in)
+{
+	if (!(in->present & EXI_SUPPORTED_FEATURES) ||
+	    !(in->features_supported[0] & (1u << XENFEAT_dom0))) {
+		printk(XENLOG_ERR "dom0 image rejected: kernel does not support XENFEAT_dom0\n");
+		return -EINVAL;
+	}
+	if (in->features_required[0] & ~DOM0_FEATURES_SUPPORTED) {
+		printk(XENLOG_ERR "dom0 image rejected: kernel requires unsupported features %#x\n",
+		       in->features_required[0] & ~DOM0_FEATURES_SUPPORTED);
+		return -EINVAL;
+	}
+	if (!(in->present & EXI_VIRT_BASE) || (in->virt_base & (MB(4) - 1))) {
+		printk(XENLOG_ERR "dom0 image rejected: VIRT_BASE missing or not 4 MiB aligned\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static u64 default_dom0_pages(u64 requested)
+{
+	u64 avail = buddy_free_count(), reserve = MIN(avail / 16, MB(128) >> PAGE_SHIFT);
+	u64 nr = requested ? requested >> PAGE_SHIFT : avail - reserve;
+
+	return MIN(nr, avail - reserve);
+}
+
+static void place_initrd(struct builder *b, const struct bi_mod *initrd, mfn_t *pfn)
+{
+	struct layout *l = &b->l;
+	const void *src = maddr_to_virt(initrd->start);
+
+	if (!l->initrd_len)
+		return;
+	if (!(b->info.present & EXI_MOD_START_PFN)) {
+		copy_to_region(b, l->vinitrd_start, src, l->initrd_len);
+		return;
+	}
+	/* Unmapped: the initrd occupies the last PFNs of dom0's memory. */
+	*pfn = l->nr_pages - (ROUND_PG(l->initrd_len) >> PAGE_SHIFT);
+	for (u64 off = 0; off < l->initrd_len; off += PAGE_SIZE)
+		memcpy(mfn_to_virt(b->p2m[*pfn + (off >> PAGE_SHIFT)]), (const u8 *)src + off,
+		       MIN(PAGE_SIZE, l->initrd_len - off));
+}
+
+static void setup_vcpu(struct builder *b)
+{
+	struct vcpu *v = b->d->vcpu[0];
+	struct cpu_regs *r = guest_regs();
+
+	memset(r, 0, sizeof(*r));
+	r->rip = (b->info.present & EXI_ENTRY) ? b->info.entry : b->info.elf_entry;
+	r->rsp = b->l.vstack_end;
+	r->rsi = b->l.vstartinfo_start;
+	r->cs = FLAT_KERNEL_CS64;
+	r->ss = FLAT_KERNEL_SS64;
+	r->rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
+	v->in_kernel = true;
+}
+
+int pv_build_dom0(struct domain *d, const struct dom0_params *p)
+{
+	static struct builder b;
+	mfn_t initrd_pfn = 0;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.d = d;
+	rc = parse_kernel(&b, p->kernel);
+	if (!rc)
+		rc = check_features(&b.info);
+	if (rc)
+		return rc;
+	b.l.initrd_len = p->initrd ? p->initrd->end - p->initrd->start : 0;
+	b.l.nr_pages = default_dom0_pages(p->mem_bytes);
+	rc = compute_layout(&b);
+	if (!rc)
+		rc = allocate_memory(&b, b.l.nr_pages);
+	if (rc) {
+		printk(XENLOG_ERR "dom0 image rejected: cannot build the domain (%d)\n", rc);
+		return rc;
+	}
+	build_page_tables(&b);
+	rc = elf_xen_load(b.image, b.image_size, &b.info, load_write, &b);
+	if (rc) {
+		printk(XENLOG_ERR "dom0 image rejected: loading the kernel failed (%d)\n", rc);
+		return rc;
+	}
+	if (b.info.present & EXI_HYPERCALL_PAGE)
+		pv_fill_hypercall_page(va_to_hv(&b, b.info.hypercall_page));
+	copy_to_region(&b, b.l.vphysmap_start, b.p2m, b.l.nr_pages * sizeof(u64));
+	place_initrd(&b, p->initrd, &initrd_pfn);
+	write_start_info(&b, module_args(p->kernel->cmdline), initrd_pfn);
+	setup_vcpu(&b);
+	printk(XENLOG_INFO "Dom0 kernel: 64-bit PV, entry %#lx, %lu pages, mapped %#lx-%#lx\n",
+	       guest_regs()->rip, b.l.nr_pages, b.l.v_start, b.l.v_end);
+	return 0;
+}

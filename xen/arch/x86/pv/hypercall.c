@@ -1,0 +1,62 @@
+/*
+ * The PV syscall entry: a guest kernel's syscall is a hypercall, a guest
+ * user's syscall goes to the guest kernel's syscall callback.
+ */
+#include "types.h"
+#include "errno.h"
+#include "console.h"
+#include "domain.h"
+#include "hypercall.h"
+#include "pv.h"
+
+u64 hypercall_count[NR_HYPERCALLS];
+
+static long dispatch(struct cpu_regs *r)
+{
+	u64 nr = r->rax;
+	const struct hypercall_desc *h;
+
+	if (nr >= NR_HYPERCALLS || !hypercall_table[nr].fn)
+		return -ENOSYS;
+	h = &hypercall_table[nr];
+	if (h->privileged && !current->domain->is_privileged)
+		return -EPERM;
+	hypercall_count[nr]++;
+	return h->fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+}
+
+void do_syscall(struct cpu_regs *r)
+{
+	if (!current->in_kernel) {
+		/* No syscall callbacks yet: the guest kernel sees #UD, as on Xen without one. */
+		pv_inject_exception(r, 6, -1);
+	} else {
+		r->rax = (u64)dispatch(r);
+	}
+	pv_return_to_guest(r);
+}
+
+/*
+ * Xen's hypercall page layout: 32-byte stubs, "push %rcx; push %r11;
+ * mov $nr, %eax; syscall; pop %r11; pop %rcx; ret"; the iret stub pushes
+ * %rax as well and does not return.
+ */
+void pv_fill_hypercall_page(void *page)
+{
+	u8 *p = page;
+
+	for (unsigned int i = 0; i < 128; i++, p += 32) {
+		const u8 stub[] = { 0x51, 0x41, 0x53, 0xb8, (u8)i, 0, 0, 0, 0x0f, 0x05,
+				    0x41, 0x5b, 0x59, 0xc3 };
+		const u8 iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0, 0x0f, 0x05 };
+
+		for (unsigned int j = 0; j < 32; j++)
+			p[j] = 0xcc;
+		if (i == 23)
+			for (unsigned int j = 0; j < sizeof(iret); j++)
+				p[j] = iret[j];
+		else
+			for (unsigned int j = 0; j < sizeof(stub); j++)
+				p[j] = stub[j];
+	}
+}

@@ -1,0 +1,97 @@
+/*
+ * Exceptions raised by a PV guest: forced-emulation CPUID, and bouncing the
+ * rest to the guest kernel's trap table with Xen's exception frame:
+ *   { RCX, R11, [ERRCODE,] RIP, CS, RFLAGS, RSP, SS }   (lowest address first)
+ * CS carries the saved event mask in bits 32-39 and RPL 0 when the guest was
+ * in kernel mode; RFLAGS.IF shows the virtual interrupt flag.
+ */
+#include "types.h"
+#include "lib.h"
+#include "asm.h"
+#include "console.h"
+#include "desc.h"
+#include "domain.h"
+#include "uaccess.h"
+#include "traps.h"
+#include "pv.h"
+#include "public/xen.h"
+
+#define TRAP_UD 6
+#define TRAP_GP 13
+#define TRAP_PF 14
+#define TI_MASK_EVENTS 4 /* trap_info flags bit 2 */
+
+static bool vector_has_error_code(unsigned int v)
+{
+	return v == 8 || v == 10 || v == 11 || v == 12 || v == 13 || v == 14 || v == 17 ||
+	       v == 21 || v == 29 || v == 30;
+}
+
+/* Push Xen's exception frame on the guest kernel stack and enter the handler. */
+static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec)
+{
+	struct vcpu *v = current;
+	struct vcpu_info *vi = v->vcpu_info;
+	u64 frame[8], cs = r->cs, sp, n = 0;
+	u8 saved_mask = vi->evtchn_upcall_mask;
+
+	if (v->in_kernel) {
+		sp = r->rsp;
+		cs &= ~3UL;
+	} else {
+		sp = v->kernel_sp;
+		v->in_kernel = true;
+	}
+	sp &= ~0xfUL;
+	if (t->flags & TI_MASK_EVENTS)
+		vi->evtchn_upcall_mask = 1;
+	frame[n++] = r->rcx;
+	frame[n++] = r->r11;
+	if (ec >= 0)
+		frame[n++] = (u64)ec;
+	frame[n++] = r->rip;
+	frame[n++] = (cs & 0xffff) | ((u64)saved_mask << 32);
+	frame[n++] = (r->rflags & ~X86_EFLAGS_IF) | (saved_mask ? 0 : X86_EFLAGS_IF);
+	frame[n++] = r->rsp;
+	frame[n++] = r->ss;
+	sp -= n * 8;
+	if (copy_to_guest(sp, frame, n * 8))
+		domain_crash(v->domain, "cannot write an exception frame at %#lx", sp);
+	r->rflags &= ~(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT |
+		       X86_EFLAGS_TF);
+	r->rsp = sp;
+	r->ss = FLAT_KERNEL_SS64;
+	r->cs = FLAT_KERNEL_CS64;
+	r->rip = t->address;
+}
+
+void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec)
+{
+	const struct trap_bounce_entry *t = &current->traps[vector & 0xff];
+
+	if (!t->address)
+		domain_crash(current->domain,
+			     "unhandled %s (vector %u, error code %#lx) at rip %#lx, no handler "
+			     "in the guest's trap table",
+			     vector_name(vector), vector, ec < 0 ? 0UL : (u64)ec, r->rip);
+	bounce(r, t, ec);
+}
+
+void pv_trap(struct cpu_regs *r)
+{
+	unsigned int v = (unsigned int)r->vector;
+
+	if (v == TRAP_UD && pv_emulate_invalid_op(r))
+		return;
+	if (v == TRAP_PF)
+		current->vcpu_info->arch.cr2 = read_cr2();
+	printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
+	       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
+	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
+}
+
+/* Events come with the event channel work; nothing to deliver yet. */
+void pv_return_to_guest(struct cpu_regs *r)
+{
+	(void)r;
+}

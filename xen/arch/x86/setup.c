@@ -1,0 +1,204 @@
+/*
+ * start_xen: from a boot path's struct boot_info to a running initial domain.
+ */
+#include "types.h"
+#include "lib.h"
+#include "asm.h"
+#include "console.h"
+#include "serial.h"
+#include "cmdline.h"
+#include "boot_info.h"
+#include "memmap.h"
+#include "page.h"
+#include "mm.h"
+#include "m2p.h"
+#include "desc.h"
+#include "apic.h"
+#include "shutdown.h"
+#include "domain.h"
+#include "pv.h"
+#include "setup.h"
+#include "config.h"
+#include "errno.h"
+
+extern char __image_start[], __mem_end[], syscall_entry[];
+extern u32 boot_magic, boot_mbi;
+
+char xen_cmdline[1024];
+struct boot_options boot_opts;
+static struct boot_info bootinfo;
+/* The stack guest entries land on (tss.rsp0). */
+static u8 cpu0_stack[STACK_SIZE] __aligned(4096);
+
+#define XEN_PAT 0x0000050100070406UL /* WB, WT, UC-, UC, WC, WP, UC, UC */
+#define MAX_FREE_RANGES 256
+
+static void console_setup(const char *cmdline)
+{
+	serial_init(115200, 8, 'n', 1);
+	cmdline_parse(&boot_opts, cmdline);
+	if (boot_opts.com1_baud)
+		serial_init(boot_opts.com1_baud, boot_opts.com1_data_bits,
+			    boot_opts.com1_parity, boot_opts.com1_stop_bits);
+	console_set_loglvl(boot_opts.loglvl, boot_opts.guest_loglvl);
+}
+
+static void cpu_init(void)
+{
+	desc_init();
+	idt_init();
+	wrmsr(MSR_PAT, XEN_PAT);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
+	wrmsr(MSR_STAR, ((u64)(FLAT_RING3_CS32 & ~3) << 48) | ((u64)__HYPERVISOR_CS << 32));
+	wrmsr(MSR_LSTAR, (u64)syscall_entry);
+	wrmsr(MSR_CSTAR, (u64)syscall_entry);
+	wrmsr(MSR_FMASK, X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_NT |
+				 X86_EFLAGS_AC);
+	write_cr0((read_cr0() | 0x22) & ~X86_CR0_TS); /* MP, NE */
+	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+	set_tss_rsp0((u64)cpu0_stack + sizeof(cpu0_stack));
+}
+
+static u32 reserved_ranges(const struct boot_info *bi, struct mem_range *rsv)
+{
+	u32 n = 0;
+
+	rsv[n++] = (struct mem_range){ 0, 1UL << 20 }; /* BIOS, real-mode structures */
+	rsv[n++] = (struct mem_range){ bi->phys_base, bi->phys_end };
+	if (bi->boot_data_end > bi->boot_data_start)
+		rsv[n++] = (struct mem_range){ bi->boot_data_start, bi->boot_data_end };
+	for (u32 i = 0; i < bi->nr_mods; i++)
+		rsv[n++] = (struct mem_range){ bi->mods[i].start, ALIGN_UP(bi->mods[i].end, PAGE_SIZE) };
+	return n;
+}
+
+/* Carve the frame table out of the largest free range, then free the rest. */
+static void memory_init(const struct boot_info *bi)
+{
+	static struct mem_range ranges[MAX_FREE_RANGES];
+	struct mem_range rsv[BI_MAX_MODS + 4];
+	u64 lost = 0, ft_bytes, best = 0;
+	u32 n;
+
+	max_page = memmap_ram_top(bi->mem, bi->nr_mem) >> PAGE_SHIFT;
+	if (max_page > DIRECTMAP_SIZE >> PAGE_SHIFT)
+		max_page = DIRECTMAP_SIZE >> PAGE_SHIFT;
+	n = memmap_free_ranges(bi->mem, bi->nr_mem, rsv, reserved_ranges(bi, rsv), ranges,
+			       MAX_FREE_RANGES, &lost);
+	for (u32 i = 1; i < n; i++)
+		if (ranges[i].end - ranges[i].start > ranges[best].end - ranges[best].start)
+			best = i;
+	ft_bytes = ALIGN_UP(max_page * sizeof(struct page_info), PAGE_SIZE);
+	if (!n || ranges[best].end - ranges[best].start < ft_bytes)
+		panic("not enough memory for the frame table (%lu bytes)", ft_bytes);
+	ranges[best].end -= ft_bytes;
+	frame_table = maddr_to_virt(ranges[best].end);
+	memset(frame_table, 0, ft_bytes);
+	for (u64 i = 0; i < max_page; i++)
+		frame_table[i].flags = PGC_reserved;
+	buddy_init();
+	for (u32 i = 0; i < n; i++)
+		buddy_free_range(ranges[i].start >> PAGE_SHIFT, ranges[i].end >> PAGE_SHIFT);
+	paging_allocator_ready();
+	printk(XENLOG_INFO "Memory: %lu MiB free of %lu MiB, frame table %lu KiB%s\n",
+	       buddy_free_count() >> 8, max_page >> 8, ft_bytes >> 10,
+	       lost ? " (some ranges dropped)" : "");
+}
+
+static void show_memory_map(const struct boot_info *bi)
+{
+	static const char *const names[] = { "?", "RAM", "reserved", "ACPI data", "ACPI NVS",
+					     "unusable" };
+
+	printk(XENLOG_INFO "Memory map (%s):\n", bi->loader_name[0] ? bi->loader_name : "loader");
+	for (u32 i = 0; i < bi->nr_mem; i++)
+		printk(XENLOG_INFO " %016lx - %016lx (%s)\n", bi->mem[i].addr,
+		       bi->mem[i].addr + bi->mem[i].len,
+		       bi->mem[i].type < ARRAY_SIZE(names) ? names[bi->mem[i].type] : "?");
+}
+
+static __noreturn void build_and_run_dom0(const struct boot_info *bi)
+{
+	struct dom0_params p = { 0 };
+	struct domain *d;
+
+	if (bi->nr_mods < 1) {
+		printk(XENLOG_ERR "dom0 image rejected: no dom0 kernel module was given\n");
+		machine_exit(EXIT_DOM0_REJECTED);
+	}
+	p.kernel = &bi->mods[0];
+	p.initrd = bi->nr_mods > 1 ? &bi->mods[1] : NULL;
+	p.mem_bytes = boot_opts.dom0_mem;
+	d = domain_create(0, true);
+	if (!d)
+		panic("cannot create dom0");
+	current = d->vcpu[0];
+	printk("*** Building a PV Dom0 ***\n");
+	if (pv_build_dom0(d, &p)) {
+		printk(XENLOG_ERR "Could not set up DOM0 guest OS; stopping.\n");
+		machine_exit(EXIT_DOM0_REJECTED);
+	}
+	printk("Guest Loglevel: %s\n", boot_opts.guest_loglvl >= 4 ? "All" : "Warnings");
+	printk("*** Serial input to DOM0 (type 'CTRL-a' three times to switch input)\n");
+	pv_start_vcpu(d);
+}
+
+__noreturn void start_xen(struct boot_info *in)
+{
+	if (in != &bootinfo)
+		memcpy(&bootinfo, in, sizeof(bootinfo));
+	xen_phys_base = bootinfo.phys_base;
+	strlcpy(xen_cmdline, bootinfo.cmdline, sizeof(xen_cmdline));
+	console_setup(xen_cmdline);
+	printk("Petrel hypervisor, speaking Xen 4.17's guest ABI\n");
+	printk("Command line: %s\n", xen_cmdline);
+	bootinfo.nr_mem = memmap_sanitize(bootinfo.mem, bootinfo.nr_mem, BI_MAX_MEM);
+	show_memory_map(&bootinfo);
+	paging_init(&bootinfo);
+	cpu_init();
+	shutdown_init(bootinfo.rsdp);
+	memory_init(&bootinfo);
+	m2p_init();
+	apic_init();
+	time_init();
+	build_and_run_dom0(&bootinfo);
+}
+
+static void skip_first_word(char *s)
+{
+	const char *p = s;
+
+	while (*p == ' ')
+		p++;
+	while (*p && *p != ' ')
+		p++;
+	while (*p == ' ')
+		p++;
+	memmove(s, p, strlen(p) + 1);
+}
+
+/* Reached from head.S in 64-bit mode with the boot page tables. */
+__noreturn void multiboot_entry(void)
+{
+	extern char boot_stack[];
+	int rc;
+
+	memset(&bootinfo, 0, sizeof(bootinfo));
+	bootinfo.magic = BOOT_INFO_MAGIC;
+	bootinfo.phys_base = XEN_LOAD_PHYS;
+	bootinfo.phys_end = XEN_LOAD_PHYS + (u64)(__mem_end - __image_start);
+	(void)boot_stack;
+	if (boot_magic == 0x2BADB002)
+		rc = multiboot1_parse(&bootinfo, (const void *)(u64)boot_mbi);
+	else if (boot_magic == 0x36d76289)
+		rc = multiboot2_parse(&bootinfo, (const void *)(u64)boot_mbi);
+	else
+		rc = -EINVAL;
+	if (rc) {
+		serial_init(115200, 8, 'n', 1);
+		panic("Petrel: not started by a multiboot loader (magic %#x)", boot_magic);
+	}
+	/* Multiboot loaders put the image's own path first, as they do for modules. */
+	skip_first_word(bootinfo.cmdline);
+	start_xen(&bootinfo);
+}

@@ -1,0 +1,48 @@
+/* Fault-safe guest copies (see uaccess.h). */
+#include "types.h"
+#include "config.h"
+#include "errno.h"
+#include "uaccess.h"
+
+bool guest_range_ok(u64 va, size_t len)
+{
+	u64 end = va + len;
+
+	if (end < va)
+		return false;
+	/* Not in the hypervisor's slots, and canonical. */
+	if (va < XEN_SLOTS_END && end > XEN_SLOTS_START)
+		return false;
+	if (va < 0xFFFF800000000000UL && end > 0x0000800000000000UL)
+		return false;
+	return true;
+}
+
+/* rep movsb with a fixup: returns the number of bytes NOT copied. */
+static size_t copy_raw(void *dst, const void *src, size_t len)
+{
+	__asm__ volatile("1: rep movsb\n"
+			 "2:\n"
+			 ".pushsection .ex_table, \"a\"\n"
+			 ".balign 8\n"
+			 ".quad 1b, 2b\n"
+			 ".popsection"
+			 : "+D"(dst), "+S"(src), "+c"(len)
+			 :
+			 : "memory");
+	return len;
+}
+
+int copy_from_guest(void *dst, u64 src_va, size_t len)
+{
+	if (!guest_range_ok(src_va, len))
+		return -EFAULT;
+	return copy_raw(dst, (const void *)src_va, len) ? -EFAULT : 0;
+}
+
+int copy_to_guest(u64 dst_va, const void *src, size_t len)
+{
+	if (!guest_range_ok(dst_va, len))
+		return -EFAULT;
+	return copy_raw((void *)dst_va, src, len) ? -EFAULT : 0;
+}

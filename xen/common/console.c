@@ -1,0 +1,93 @@
+/*
+ * The hypervisor console: printk with Xen's log levels, every line of
+ * hypervisor output prefixed "(XEN) ", and the raw path dom0 writes through.
+ */
+#include "types.h"
+#include "lib.h"
+#include "console.h"
+#include "serial.h"
+#include "shutdown.h"
+
+/* Thresholds: a message of level L (0 = error .. 3 = debug) prints if L < lvl. */
+static int console_loglvl = 2;
+static int console_guest_loglvl = 2;
+static bool at_line_start = true;
+
+void console_set_loglvl(int lvl, int guest_lvl)
+{
+	console_loglvl = lvl;
+	console_guest_loglvl = guest_lvl;
+}
+
+void console_write(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n')
+			serial_putc('\r');
+		serial_putc(buf[i]);
+	}
+}
+
+static void console_write_prefixed(const char *s)
+{
+	for (; *s; s++) {
+		if (at_line_start)
+			console_write("(XEN) ", 6);
+		console_write(s, 1);
+		at_line_start = *s == '\n';
+	}
+}
+
+/* Strip "<G>" and "<N>" prefixes; return the message's level (default warning). */
+static const char *parse_level(const char *fmt, int *level, bool *guest)
+{
+	*level = 1;
+	*guest = false;
+	if (fmt[0] == '<' && fmt[1] == 'G' && fmt[2] == '>') {
+		*guest = true;
+		fmt += 3;
+	}
+	if (fmt[0] == '<' && fmt[1] >= '0' && fmt[1] <= '3' && fmt[2] == '>') {
+		*level = fmt[1] - '0';
+		fmt += 3;
+	}
+	return fmt;
+}
+
+void vprintk(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int level;
+	bool guest;
+
+	fmt = parse_level(fmt, &level, &guest);
+	if (level >= (guest ? console_guest_loglvl : console_loglvl))
+		return;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	console_write_prefixed(buf);
+}
+
+void printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+}
+
+void panic(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	__asm__ volatile("cli");
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_set_loglvl(4, 4);
+	printk("\n****************************************\n");
+	printk("Panic on CPU 0:\n%s\n", buf);
+	printk("****************************************\n");
+	machine_exit(EXIT_PANIC);
+}

@@ -1,0 +1,86 @@
+/* Domain lifecycle. For now there is one domain, the initial one. */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "console.h"
+#include "shutdown.h"
+#include "setup.h"
+#include "page.h"
+#include "mm.h"
+#include "desc.h"
+#include "domain.h"
+#include "public/sched.h"
+
+struct vcpu *current;
+static struct domain dom0_struct;
+static struct vcpu dom0_vcpu0;
+
+struct cpu_regs *guest_regs(void)
+{
+	return (struct cpu_regs *)(tss.rsp0 - sizeof(struct cpu_regs));
+}
+
+struct domain *domain_create(domid_t id, bool privileged)
+{
+	struct domain *d = &dom0_struct;
+	struct vcpu *v = &dom0_vcpu0;
+
+	if (id != 0)
+		return NULL;
+	memset(d, 0, sizeof(*d));
+	memset(v, 0, sizeof(*v));
+	d->domain_id = id;
+	d->is_privileged = privileged;
+	d->shared_info = alloc_xenheap_pages(0);
+	if (!d->shared_info)
+		return NULL;
+	share_xen_page_with_guest(mfn_to_page(virt_to_mfn(d->shared_info)), d);
+	v->domain = d;
+	v->vcpu_info = &d->shared_info->vcpu_info[0];
+	v->vcpu_info->evtchn_upcall_mask = 1;
+	d->vcpu[0] = v;
+	return d;
+}
+
+static const char *const shutdown_names[] = {
+	"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
+};
+
+/* The initial domain going away ends the machine, as on Xen. */
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	d->is_shutting_down = true;
+	printk("Hardware Dom%u shutdown: reason %s\n", d->domain_id,
+	       reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown");
+	switch (reason) {
+	case SHUTDOWN_poweroff:
+		machine_power_off();
+	case SHUTDOWN_reboot:
+	case SHUTDOWN_soft_reset:
+		if (boot_opts.noreboot)
+			machine_halt();
+		machine_restart();
+	case SHUTDOWN_crash:
+	case SHUTDOWN_watchdog:
+		printk("Domain %u crashed: it asked to (%s)\n", d->domain_id, shutdown_names[reason]);
+		machine_exit(EXIT_DOM0_CRASH);
+	default:
+		machine_halt();
+	}
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	d->is_crashed = true;
+	printk(XENLOG_ERR "Domain %u crashed: %s\n", d->domain_id, buf);
+	show_registers(guest_regs());
+	printk("Hardware Dom%u crashed: %s\n", d->domain_id,
+	       boot_opts.noreboot ? "'noreboot' set - not rebooting." : "stopping the machine.");
+	machine_exit(EXIT_DOM0_CRASH);
+}

@@ -1,0 +1,91 @@
+/* xen_version: what hypervisor this is (reports Xen 4.17 as DESIGN.md requires). */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "domain.h"
+#include "uaccess.h"
+#include "setup.h"
+#include "public/version.h"
+#include "public/features.h"
+
+#define XEN_MAJOR 4
+#define XEN_MINOR 17
+#define XEN_EXTRA ".0-petrel"
+
+static long copy_string_out(unsigned long arg, const char *s, size_t size)
+{
+	char buf[1024];
+
+	memset(buf, 0, size);
+	strlcpy(buf, s, size);
+	return copy_to_guest(arg, buf, size) ? -EFAULT : 0;
+}
+
+static u32 feature_submap(unsigned int idx)
+{
+	u32 map = 0;
+
+	if (idx != 0)
+		return 0;
+	if (current->domain->is_privileged)
+		map |= 1u << XENFEAT_dom0;
+	return map;
+}
+
+static long version_features(unsigned long arg)
+{
+	struct xen_feature_info fi;
+
+	if (copy_from_guest(&fi, arg, sizeof(fi)))
+		return -EFAULT;
+	fi.submap = feature_submap(fi.submap_idx);
+	return copy_to_guest(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
+}
+
+static long version_compile_info(unsigned long arg)
+{
+	struct xen_compile_info ci;
+
+	memset(&ci, 0, sizeof(ci));
+	strlcpy(ci.compiler, "gcc " __VERSION__, sizeof(ci.compiler));
+	strlcpy(ci.compile_by, "petrel", sizeof(ci.compile_by));
+	strlcpy(ci.compile_domain, "petrel", sizeof(ci.compile_domain));
+	strlcpy(ci.compile_date, __DATE__ " " __TIME__, sizeof(ci.compile_date));
+	return copy_to_guest(arg, &ci, sizeof(ci)) ? -EFAULT : 0;
+}
+
+long do_xen_version(unsigned long cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case XENVER_version:
+		return (XEN_MAJOR << 16) | XEN_MINOR;
+	case XENVER_extraversion:
+		return copy_string_out(arg, XEN_EXTRA, sizeof(xen_extraversion_t));
+	case XENVER_compile_info:
+		return version_compile_info(arg);
+	case XENVER_capabilities:
+		return copy_string_out(arg, "xen-3.0-x86_64", sizeof(xen_capabilities_info_t));
+	case XENVER_changeset:
+		return copy_string_out(arg, "petrel", sizeof(xen_changeset_info_t));
+	case XENVER_platform_parameters: {
+		struct xen_platform_parameters pp = { .virt_start = HYPERVISOR_VIRT_START };
+
+		return copy_to_guest(arg, &pp, sizeof(pp)) ? -EFAULT : 0;
+	}
+	case XENVER_get_features:
+		return version_features(arg);
+	case XENVER_pagesize:
+		return PAGE_SIZE;
+	case XENVER_guest_handle: {
+		u8 handle[16] = { 0 };
+
+		return copy_to_guest(arg, handle, sizeof(handle)) ? -EFAULT : 0;
+	}
+	case XENVER_commandline:
+		if (!current->domain->is_privileged)
+			return -EPERM;
+		return copy_string_out(arg, xen_cmdline, sizeof(xen_commandline_t));
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,43 @@
+/*
+ * Just enough ACPI to power the machine off: find the RSDP, follow it to the
+ * FADT for the PM1 control blocks, and read the \_S5_ sleep type values from
+ * the DSDT. Tables are read through a caller-supplied mapping function so the
+ * same code runs on the direct map at boot and on buffers in the unit tests.
+ */
+#ifndef PETREL_ACPI_H
+#define PETREL_ACPI_H
+
+#include "types.h"
+
+/* Largest table length believed; anything longer is treated as corrupt. */
+#define ACPI_MAX_TABLE_LEN (4UL << 20)
+
+struct acpi_poweroff {
+	u16 pm1a_cnt, pm1b_cnt; /* I/O ports; pm1b_cnt 0 if absent */
+	u8 slp_typa, slp_typb; /* \_S5_ values, written to SLP_TYP (bits 10-12) */
+};
+
+/*
+ * @map(pa, len) returns a pointer to @len readable bytes at machine address
+ * @pa, or NULL if that range cannot be mapped. Every pointer it returns must
+ * stay valid for the rest of the call (e.g. a direct map of memory).
+ */
+typedef const void *(*acpi_map_fn)(u64 pa, size_t len);
+
+/*
+ * Walk RSDP (checksums checked; v1 and v2) -> XSDT or RSDT -> FADT -> DSDT.
+ * Returns 0 and fills @out, -ENOENT if a table or \_S5_ is missing, or
+ * -EINVAL if a table is corrupt (bad checksum, length or layout). Reasons
+ * are logged with printk.
+ */
+int acpi_find_poweroff(u64 rsdp, const void *(*map)(u64 pa, size_t len),
+		       struct acpi_poweroff *out);
+
+/*
+ * Legacy BIOS search for the RSDP: the first KiB of the EBDA (its segment is
+ * the u16 at 0x40E), then 0xE0000-0xFFFFF, on 16-byte boundaries. Returns the
+ * RSDP's address or 0.
+ */
+u64 acpi_find_rsdp_bios(const void *(*map)(u64 pa, size_t len));
+
+#endif

@@ -1,0 +1,33 @@
+/* PV guest support: building the initial domain, traps, hypercalls. */
+#ifndef PETREL_PV_H
+#define PETREL_PV_H
+
+#include "types.h"
+#include "regs.h"
+
+struct domain;
+struct boot_info;
+struct bi_mod;
+
+struct dom0_params {
+	const struct bi_mod *kernel;
+	const struct bi_mod *initrd; /* NULL if none */
+	u64 mem_bytes; /* 0 = default */
+};
+
+/* Build dom0 from its kernel image; -EINVAL with a printed reason if rejected. */
+int pv_build_dom0(struct domain *d, const struct dom0_params *p);
+/* Start running vCPU 0 of @d (never returns). */
+__noreturn void pv_start_vcpu(struct domain *d);
+
+void pv_trap(struct cpu_regs *r);
+void pv_return_to_guest(struct cpu_regs *r);
+/* Queue exception @vector (error code @ec, or -1 for none) for the guest. */
+void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec);
+bool pv_emulate_invalid_op(struct cpu_regs *r);
+void pv_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d);
+void pv_fill_hypercall_page(void *page);
+
+void do_syscall(struct cpu_regs *r);
+
+#endif
