@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Build the Petrel dom0 image: Debian's own kernel (downloaded with
+# `apt-get download`, unpacked with `dpkg -x`, never installed) and an
+# initramfs made of busybox-static, the kernel's Xen modules and their
+# dependencies (resolved through modules.dep), our /init and the dom0 tools.
+#
+# Usage: build-dom0.sh --out DIR [--suite stable|backports] [--tool SRC:DEST]...
+#   stable     the kernel that bookworm's linux-image-amd64 points at (6.1)
+#   backports  the 6.12 kernel from bookworm-backports
+# Results:
+#   DIR/boot/vmlinuz-<kver>  the kernel (bzImage)
+#   DIR/vmlinuz              symlink to it
+#   DIR/kernel-version       <kver>
+#   DIR/initramfs.cpio.gz    the initramfs
+# Environment: DOM0_KERNEL_PKG overrides the kernel package name;
+# BUSYBOX overrides the busybox binary (default /bin/busybox, busybox-static).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out="" suite=stable
+tools=()
+MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs"
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+die() { echo "build-dom0: error: $*" >&2; exit 1; }
+log() { echo "build-dom0: $*"; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=${2:?}; shift 2 ;;
+	--suite) suite=${2:?}; shift 2 ;;
+	--tool) tools+=("${2:?}"); shift 2 ;;
+	*) die "unknown argument '$1' (see the header of $0)" ;;
+	esac
+done
+[ -n "$out" ] || die "--out DIR is required"
+case "$suite" in stable|backports) ;; *) die "--suite must be stable or backports" ;; esac
+for t in apt-cache apt-get dpkg depmod xz python3 readelf; do
+	command -v "$t" >/dev/null || die "'$t' not found (run: make deps)"
+done
+
+# The version of linux-image-amd64 to follow: the candidate for stable,
+# the newest 6.12 in bookworm-backports for backports.
+meta_version() {
+	if [ "$suite" = stable ]; then
+		apt-cache policy linux-image-amd64 | awk '/Candidate:/ { print $2 }'
+	else
+		apt-cache madison linux-image-amd64 |
+			awk -F'|' '$3 ~ /backports/ { gsub(/ /, "", $2); print $2 }' |
+			grep '^6\.12\.' | sort -V | tail -n 1
+	fi
+}
+
+resolve_pkg() {
+	local ver dep
+	ver=$(meta_version)
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
+		die "cannot find linux-image-amd64 ($suite) in apt's lists (run apt-get update)"
+	dep=$(apt-cache show "linux-image-amd64=$ver" |
+		sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p' | head -n 1)
+	[ -n "$dep" ] || die "linux-image-amd64=$ver names no linux-image package"
+	case "$dep" in *-unsigned) ;; *) dep="$dep-unsigned" ;; esac
+	echo "$dep=$ver"
+}
+
+pkgspec=${DOM0_KERNEL_PKG:-$(resolve_pkg)}
+pkg=${pkgspec%%=*}
+kver=${pkg#linux-image-}
+kver=${kver%-unsigned}
+log "kernel package $pkgspec (kernel $kver)"
+
+mkdir -p "$out/debs"
+out=$(cd "$out" && pwd)
+
+# 1. Download (once) and unpack the kernel package.
+deb=$(ls "$out/debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
+if [ -z "$deb" ]; then
+	log "apt-get download $pkgspec"
+	(cd "$out/debs" && apt-get download -q "$pkgspec") ||
+		die "apt-get download $pkgspec failed"
+	deb=$(ls "$out/debs/${pkg}_"*.deb | head -n 1)
+fi
+vmlinuz="$out/boot/vmlinuz-$kver"
+moddir="$out/lib/modules/$kver"
+if [ ! -f "$vmlinuz" ] || [ "$deb" -nt "$vmlinuz" ]; then
+	log "dpkg -x $(basename "$deb")"
+	dpkg -x "$deb" "$out"
+	touch "$vmlinuz"
+fi
+[ -f "$vmlinuz" ] || die "$deb has no boot/vmlinuz-$kver"
+grep -q '^CONFIG_XEN_DOM0=y' "$out/boot/config-$kver" ||
+	die "kernel $kver lacks CONFIG_XEN_DOM0 (wrong flavour?)"
+if [ ! -f "$moddir/modules.dep" ] || [ "$vmlinuz" -nt "$moddir/modules.dep" ]; then
+	log "depmod -b $out $kver"
+	depmod -b "$out" "$kver"
+fi
+ln -sfn "boot/vmlinuz-$kver" "$out/vmlinuz"
+echo "$kver" >"$out/kernel-version"
+
+# 2. Staging tree for the initramfs.
+root="$out/initramfs-root"
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc,lib/modules/"$kver"}
+cp -a "$here/rootfs/." "$root/"
+"$BUSYBOX" --list-full >/dev/null 2>&1 || die "$BUSYBOX is not a working busybox"
+! readelf -l "$BUSYBOX" | grep -q 'program interpreter' ||
+	die "$BUSYBOX is dynamically linked (install busybox-static)"
+cp "$BUSYBOX" "$root/bin/busybox"
+"$BUSYBOX" --list-full | while read -r applet; do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+
+# 3. Modules: the closure of $MODULES under modules.dep, dependencies first.
+# Compressed modules (.ko.xz / .ko.zst / .ko.gz) are stored decompressed so
+# that busybox insmod/modprobe load them whatever compression it supports.
+python3 "$here/modclosure.py" "$moddir/modules.dep" $MODULES >"$out/modules.list" ||
+	die "module resolution failed"
+: >"$root/etc/dom0-modules"
+: >"$root/lib/modules/$kver/modules.dep"
+while read -r path deps; do
+	plain=$(echo "$path" | sed -E 's/\.(xz|zst|gz)$//')
+	mkdir -p "$root/lib/modules/$kver/$(dirname "$plain")"
+	case "$path" in
+	*.xz) xz -dc "$moddir/$path" >"$root/lib/modules/$kver/$plain" ;;
+	*.zst) zstd -qdc "$moddir/$path" >"$root/lib/modules/$kver/$plain" ;;
+	*.gz) gzip -dc "$moddir/$path" >"$root/lib/modules/$kver/$plain" ;;
+	*) cp "$moddir/$path" "$root/lib/modules/$kver/$plain" ;;
+	esac
+	echo "$plain" >>"$root/etc/dom0-modules"
+	echo "$plain:$(echo " $deps" | sed -E 's/\.(xz|zst|gz)( |$)/\2/g; s/ +$//')" \
+		>>"$root/lib/modules/$kver/modules.dep"
+done <"$out/modules.list"
+log "modules: $(sed 's|.*/||' "$root/etc/dom0-modules" | tr '\n' ' ')"
+
+# 4. The dom0 tools (SRC:DEST pairs; DEST relative to the initramfs root).
+for t in "${tools[@]}"; do
+	src=${t%%:*} dest=${t#*:}
+	[ -f "$src" ] || die "dom0 tool $src not found"
+	mkdir -p "$root/$(dirname "$dest")"
+	install -m 755 "$src" "$root/$dest"
+done
+
+# 5. Pack.
+python3 "$here/mkcpio.py" "$root" "$out/initramfs.cpio.gz.tmp" \
+	--node dev/console:600:c:5:1 --node dev/null:666:c:1:3
+mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+log "wrote $out/initramfs.cpio.gz ($(du -h "$out/initramfs.cpio.gz" | cut -f1))" \
+	"and $vmlinuz"

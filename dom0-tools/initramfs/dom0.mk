@@ -1,0 +1,36 @@
+# Dom0 image: Debian's kernel + our initramfs (see build-dom0.sh), and the
+# dom0-test program that goes into it.
+#   make dom0-test        static user-space test program (part of `make`)
+#   make dom0-image       build/dom0/{vmlinuz,initramfs.cpio.gz}, bookworm's 6.1
+#   make dom0-image-6.12  build/dom0-6.12/..., the 6.12 kernel from bookworm-backports
+# dom0-image downloads about 70 MB (100 MB for 6.12) once, so it is not in
+# ALL_TARGETS; `make run` switches to it once Petrel boots Linux.
+
+DOM0_TEST := $(BUILD)/dom0-tools/dom0-test/dom0-test
+DOM0_TEST_SRC := dom0-tools/dom0-test/dom0-test.c
+DOM0_TEST_HDR := dom0-tools/dom0-test/xen-dev-abi.h
+DOM0_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
+
+DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpio.py \
+	dom0-tools/initramfs/modclosure.py $(wildcard dom0-tools/initramfs/rootfs/*/*) \
+	dom0-tools/initramfs/rootfs/init $(DOM0_TEST)
+
+ALL_TARGETS += $(DOM0_TEST)
+
+.PHONY: dom0-test dom0-image dom0-image-6.12
+dom0-test: $(DOM0_TEST)
+
+$(DOM0_TEST): $(DOM0_TEST_SRC) $(DOM0_TEST_HDR)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(DOM0_CFLAGS) -o $@ $<
+
+dom0-image: $(BUILD)/dom0/initramfs.cpio.gz
+dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz
+
+$(BUILD)/dom0/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
+	bash dom0-tools/initramfs/build-dom0.sh --suite stable --out $(BUILD)/dom0 \
+		--tool $(DOM0_TEST):usr/bin/dom0-test
+
+$(BUILD)/dom0-6.12/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
+	bash dom0-tools/initramfs/build-dom0.sh --suite backports --out $(BUILD)/dom0-6.12 \
+		--tool $(DOM0_TEST):usr/bin/dom0-test

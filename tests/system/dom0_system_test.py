@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""System test: boot the Linux dom0 on a hypervisor under QEMU and check it.
+
+    dom0_system_test.py --hv xen|petrel [--kernel-dir build/dom0] [--log FILE]
+
+Checks, one "PASS name" / "FAIL name: why" line each:
+  boot          the initramfs's shell marker appears on the serial console
+  shell         the console shell runs commands
+  capabilities  /proc/xen/capabilities reads control_d
+  modules       xen_evtchn, xen_privcmd, xen_gntdev, xen_gntalloc, xenfs loaded
+  dev-nodes     /dev/xen/{privcmd,evtchn,gntdev,gntalloc} are character devices
+  dom0-test/*   each check of the dom0-test program (privcmd, evtchn, grant)
+  poweroff      `poweroff` in dom0 ends QEMU with exit status 0
+The last line is "system-<hv>: N passed, N failed"; the exit status is 0
+only when nothing failed.  On a failure the tail of the serial log follows.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hvboot  # noqa: E402
+from serialconsole import ConsoleError, SerialConsole  # noqa: E402
+
+MODULES = ["xen_evtchn", "xen_privcmd", "xen_gntdev", "xen_gntalloc", "xenfs"]
+DEV_NODES = ["privcmd", "evtchn", "gntdev", "gntalloc"]
+
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def ok(self, name, detail=""):
+        self.passed += 1
+        print("PASS %s%s" % (name, (" (%s)" % detail) if detail else ""), flush=True)
+
+    def bad(self, name, why):
+        self.failed += 1
+        print("FAIL %s: %s" % (name, why), flush=True)
+
+    def check(self, name, cond, why, detail=""):
+        (self.ok(name, detail) if cond else self.bad(name, why))
+        return cond
+
+
+def check_capabilities(con, res):
+    rc, out = con.run("cat /proc/xen/capabilities")
+    res.check("capabilities", rc == 0 and out.strip() == "control_d",
+              "rc=%d, read %r" % (rc, out.strip()), out.strip())
+
+
+def check_modules(con, res):
+    rc, out = con.run("lsmod")
+    loaded = {line.split()[0] for line in out.splitlines() if line.strip()}
+    missing = [m for m in MODULES if m not in loaded]
+    res.check("modules", rc == 0 and not missing, "rc=%d, not loaded: %s" % (rc, missing))
+
+
+def check_dev_nodes(con, res):
+    tests = " && ".join("test -c /dev/xen/%s" % n for n in DEV_NODES)
+    rc, out = con.run("ls /dev/xen; %s" % tests)
+    res.check("dev-nodes", rc == 0, "not all of %s are character devices; /dev/xen has: %s"
+              % (DEV_NODES, " ".join(out.split())))
+
+
+def check_dom0_test(con, res, expect_version, timeout):
+    rc, out = con.run("dom0-test --expect-version %s" % expect_version, timeout)
+    seen = 0
+    for line in out.splitlines():
+        m = re.match(r"(PASS|FAIL) (\S+?):?(?: (.*))?$", line.strip())
+        if not m:
+            continue
+        seen += 1
+        if m.group(1) == "PASS":
+            res.ok("dom0-test/" + m.group(2))
+        else:
+            res.bad("dom0-test/" + m.group(2), m.group(3) or "")
+    res.check("dom0-test", rc == 0 and seen > 0, "exit status %d, %d checks seen" % (rc, seen))
+
+
+def check_poweroff(con, res, timeout):
+    con.send_line("poweroff")
+    status = con.wait_exit(timeout)
+    res.check("poweroff", status == 0, "QEMU exit status %d" % status,
+              "QEMU exited 0 after %.1fs" % con.elapsed())
+
+
+def run(args, res):
+    argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image)
+    print("qemu: %s" % hvboot.shell_quote(argv), flush=True)
+    with SerialConsole(argv, log_path=args.log, echo=args.verbose) as con:
+        try:
+            con.expect(re.escape(hvboot.MARKER), args.boot_timeout)
+            res.ok("boot", "shell marker after %.1fs" % con.elapsed())
+            con.sync()
+            res.ok("shell")
+            check_capabilities(con, res)
+            check_modules(con, res)
+            check_dev_nodes(con, res)
+            check_dom0_test(con, res, args.expect_version, args.cmd_timeout)
+            check_poweroff(con, res, args.poweroff_timeout)
+        except ConsoleError as e:
+            res.bad("console", str(e))
+        if res.failed:
+            print("---- last lines of the serial console (full log: %s) ----"
+                  % (args.log or "not kept"))
+            print(con.tail(args.tail))
+            print("---- end of serial console ----", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Linux dom0 system test under QEMU")
+    ap.add_argument("--hv", choices=sorted(hvboot.HV_IMAGES), required=True)
+    ap.add_argument("--image", help="hypervisor binary (default: the --hv one in build/)")
+    ap.add_argument("--kernel-dir", default=os.path.join(hvboot.BUILD, "dom0"),
+                    help="dom0 image directory (vmlinuz, initramfs.cpio.gz)")
+    ap.add_argument("--log", help="keep the full serial log here")
+    ap.add_argument("--boot-timeout", type=float, default=600)
+    ap.add_argument("--cmd-timeout", type=float, default=60)
+    ap.add_argument("--poweroff-timeout", type=float, default=120)
+    ap.add_argument("--expect-version", default="4.17")
+    ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
+    ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
+    args = ap.parse_args()
+    args.kernel, args.initrd = hvboot.default_dom0(args.kernel_dir)
+    if args.log:
+        os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
+
+    res = Results()
+    try:
+        run(args, res)
+    except (FileNotFoundError, ValueError) as e:
+        res.bad("setup", str(e))
+    print("system-%s: %d passed, %d failed" % (args.hv, res.passed, res.failed))
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""QEMU command lines that boot a hypervisor with the Linux dom0.
+
+One place for the machine the system tests and the boot-time benchmark use,
+so that Debian's Xen 4.17 and Petrel run on exactly the same QEMU, dom0
+kernel and initramfs.  Only -kernel (the hypervisor) and -append (its
+command line) differ.
+"""
+
+import os
+import shutil
+
+MARKER = "PETREL-DOM0-SHELL-READY"
+BUILD = os.environ.get("BUILD", "build")
+
+HV_IMAGES = {
+    # Debian's xen-hypervisor-4.17-amd64, unpacked and gunzipped (an ELF32
+    # multiboot image, which QEMU's -kernel loader accepts).
+    "xen": os.path.join(BUILD, "xen-ref", "xen-4.17-amd64"),
+    "petrel": os.path.join(BUILD, "xen", "petrel"),
+}
+
+HV_CMDLINE = {
+    "xen": "console=com1 com1=115200,8n1 dom0_mem=512M loglvl=all guest_loglvl=all noreboot",
+    "petrel": "console=com1 com1=115200,8n1 dom0_mem=512M loglvl=all guest_loglvl=all noreboot",
+}
+
+DOM0_CMDLINE = "console=hvc0 earlyprintk=xen"
+
+
+def default_dom0(kernel_dir=None):
+    d = kernel_dir or os.path.join(BUILD, "dom0")
+    return os.path.join(d, "vmlinuz"), os.path.join(d, "initramfs.cpio.gz")
+
+
+def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=()):
+    """argv for one boot; image overrides the hypervisor binary."""
+    if hv not in HV_IMAGES:
+        raise ValueError("unknown hypervisor %r (xen or petrel)" % hv)
+    image = image or HV_IMAGES[hv]
+    for what, path in (("hypervisor", image), ("dom0 kernel", kernel), ("initramfs", initrd)):
+        if not os.path.isfile(path):
+            raise FileNotFoundError("%s %s does not exist" % (what, path))
+        if "," in path:
+            raise ValueError("%s path %s contains a comma (QEMU's module separator)"
+                             % (what, path))
+    qemu = shutil.which("qemu-system-x86_64")
+    if not qemu:
+        raise FileNotFoundError("qemu-system-x86_64 not found (run: make deps)")
+    # QEMU's multiboot loader: modules are comma separated, each "file args".
+    modules = "%s %s,%s" % (kernel, DOM0_CMDLINE, initrd)
+    return [qemu, "-cpu", "max", "-m", memory, "-machine", "pc", "-smp", "1",
+            "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-nic", "none",
+            "-kernel", image, "-append", HV_CMDLINE[hv], "-initrd", modules] + list(extra)
+
+
+def shell_quote(argv):
+    out = []
+    for a in argv:
+        if a and all(c.isalnum() or c in "-_./=:," for c in a):
+            out.append(a)
+        else:
+            out.append("'" + a.replace("'", "'\\''") + "'")
+    return " ".join(out)

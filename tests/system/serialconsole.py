@@ -1,0 +1,192 @@
+"""Drive a program's serial console over its stdin/stdout (QEMU -serial stdio).
+
+Standard library only.  The driver keeps the whole console log (raw bytes,
+optionally mirrored to a file), matches regular expressions against a
+cleaned-up copy (no ANSI escape sequences, no carriage returns), and every
+wait has a timeout.  On any failure the caller prints tail() so the last
+lines of the console explain what happened.
+
+    con = SerialConsole(["qemu-system-x86_64", ...], log_path="serial.log")
+    con.expect(r"READY", timeout=300)
+    rc, out = con.run("cat /proc/xen/capabilities", timeout=30)
+    con.send_line("poweroff")
+    status = con.wait_exit(timeout=60)
+"""
+
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+
+# CSI sequences (ESC [ ... final byte), OSC-less two-byte escapes, and
+# the other control characters a console emits around its text.
+_ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_]")
+_CTRL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class ConsoleError(Exception):
+    """A wait on the console did not succeed."""
+
+
+class ConsoleTimeout(ConsoleError):
+    pass
+
+
+class ConsoleEOF(ConsoleError):
+    pass
+
+
+def clean(raw):
+    """Console bytes -> text for matching: escapes and CRs removed."""
+    text = _ANSI.sub(b"", raw)
+    text = _CTRL.sub(lambda m: b"" if m.group() != b"\t" else b"\t", text)
+    return text.decode("utf-8", errors="replace")
+
+
+class SerialConsole:
+    def __init__(self, argv, log_path=None, echo=False):
+        self.argv = list(argv)
+        self.raw = bytearray()
+        self.text = ""
+        self.pos = 0  # matches are searched from here on
+        self.echo = echo
+        self.log = open(log_path, "wb") if log_path else None
+        self.started = time.monotonic()
+        self.seq = 0
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+
+    # -- reading ---------------------------------------------------------
+    def _read(self, timeout):
+        """Read what arrives within timeout: "data", "idle" or "eof"."""
+        fd = self.proc.stdout.fileno()
+        r, _, _ = select.select([fd], [], [], max(0.0, timeout))
+        if not r:
+            return "idle"
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return "idle"
+        if not data:
+            return "eof"
+        self.raw += data
+        if self.log:
+            self.log.write(data)
+            self.log.flush()
+        if self.echo:
+            os.write(1, data)
+        self.text = clean(bytes(self.raw))
+        return "data"
+
+    def elapsed(self):
+        """Seconds since the program was started."""
+        return time.monotonic() - self.started
+
+    def expect(self, pattern, timeout, flags=re.MULTILINE):
+        """Wait for pattern (after earlier matches); return the match."""
+        rx = re.compile(pattern, flags)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.text, self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ConsoleTimeout("timed out after %gs waiting for /%s/" % (timeout, pattern))
+            if self._read(min(left, 0.5)) == "eof":
+                m = rx.search(self.text, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                raise ConsoleEOF("console closed (exit status %s) while waiting for /%s/"
+                                 % (self.proc.poll(), pattern))
+
+    # -- writing ---------------------------------------------------------
+    def send(self, data):
+        """Type data; slowly enough for a 16550 FIFO behind an emulated UART."""
+        if isinstance(data, str):
+            data = data.encode()
+        try:
+            for i in range(0, len(data), 8):
+                self.proc.stdin.write(data[i:i + 8])
+                self.proc.stdin.flush()
+                time.sleep(0.01)
+        except BrokenPipeError:
+            raise ConsoleEOF("console closed while typing %r" % data[:40])
+
+    def send_line(self, line):
+        self.send(line + "\n")
+
+    def run(self, cmd, timeout=30):
+        """Run a shell command on the console; return (exit status, output).
+
+        The command is bracketed by markers that the shell prints but whose
+        typed form differs (printf formats), so the console's echo of the
+        typed line never matches them.
+        """
+        self.seq += 1
+        n = self.seq
+        self.send_line("printf '@@B%%d@@\\n' %d; %s; printf '@@E%%d=%%d@@\\n' %d $?"
+                       % (n, cmd, n))
+        begin = self.expect(r"@@B%d@@\n" % n, timeout)
+        end = self.expect(r"@@E%d=(\d+)@@" % n, timeout)
+        out = self.text[begin.end():end.start()]
+        return int(end.group(1)), out
+
+    def sync(self, attempts=5, timeout=10):
+        """Make sure a shell answers (its first prompt may eat early input)."""
+        last = None
+        for _ in range(attempts):
+            try:
+                self.run("true", timeout)
+                return
+            except ConsoleTimeout as e:
+                last = e
+        raise ConsoleTimeout("shell did not answer: %s" % last)
+
+    # -- ending ----------------------------------------------------------
+    def wait_exit(self, timeout):
+        """Wait for the program to exit (reading its output); return status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ConsoleTimeout("program still running %gs later" % timeout)
+            if self._read(min(left, 0.5)) == "eof":
+                break
+        try:
+            return self.proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise ConsoleTimeout("output closed but program still running")
+
+    def close(self):
+        """Kill the program (its whole session) if it is still running."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        if self.log:
+            self.log.close()
+            self.log = None
+
+    def tail(self, lines=40):
+        return "\n".join(self.text.splitlines()[-lines:])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
