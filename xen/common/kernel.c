@@ -38,6 +38,8 @@ static long version_features(unsigned long arg)
 
 	if (copy_from_guest(&fi, arg, sizeof(fi)))
 		return -EFAULT;
+	if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
+		return -EINVAL;
 	fi.submap = feature_submap(fi.submap_idx);
 	return copy_to_guest(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
 }

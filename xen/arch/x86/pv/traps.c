@@ -19,7 +19,8 @@
 #define TRAP_UD 6
 #define TRAP_GP 13
 #define TRAP_PF 14
-#define TI_MASK_EVENTS 4 /* trap_info flags bit 2 */
+#define TI_MASK_EVENTS 4
+#define PFEC_USER 4 /* trap_info flags bit 2 */
 
 static bool vector_has_error_code(unsigned int v)
 {
@@ -83,8 +84,13 @@ void pv_trap(struct cpu_regs *r)
 
 	if (v == TRAP_UD && pv_emulate_invalid_op(r))
 		return;
-	if (v == TRAP_PF)
+	if (v == TRAP_PF) {
 		current->vcpu_info->arch.cr2 = read_cr2();
+		/* Both guest modes run in ring 3: report the guest's own mode. */
+		r->error_code &= ~PFEC_USER;
+		if (!current->in_kernel)
+			r->error_code |= PFEC_USER;
+	}
 	printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
 	       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
 	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
