@@ -1,0 +1,243 @@
+/* Command line parsing (xen/common/cmdline.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cmdline.h"
+#include "shim.h"
+
+static struct boot_options opt;
+
+static void parse(const char *s)
+{
+	shim_log_reset();
+	memset(&opt, 0x5a, sizeof(opt)); /* defaults must be filled in */
+	cmdline_parse(&opt, s);
+}
+
+static void assert_defaults(const struct boot_options *o)
+{
+	assert_string_equal(o->console, "com1");
+	assert_int_equal(o->com1_baud, 115200);
+	assert_int_equal(o->com1_data_bits, 8);
+	assert_int_equal(o->com1_parity, 'n');
+	assert_int_equal(o->com1_stop_bits, 1);
+	assert_true(o->dom0_mem == 0 && o->dom0_mem_max == 0);
+	assert_int_equal(o->loglvl, 1);
+	assert_int_equal(o->guest_loglvl, 1);
+	assert_false(o->noreboot);
+	assert_int_equal(o->dom0_max_vcpus, 0);
+}
+
+/* A bad value is warned about (naming the option) and leaves the default. */
+static void expect_ignored(const char *cmdline, const char *option)
+{
+	char want[64];
+
+	parse(cmdline);
+	snprintf(want, sizeof(want), "'%s'", option);
+	if (!shim_log_has(want) || !shim_log_has("ignored"))
+		fail_msg("\"%s\": no warning naming %s (log: %s)", cmdline, want, shim_log);
+	assert_defaults(&opt);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	parse("");
+	assert_defaults(&opt);
+	assert_string_equal(shim_log, "");
+	parse(NULL);
+	assert_defaults(&opt);
+	parse("   \t ");
+	assert_defaults(&opt);
+}
+
+static void test_console(void **state)
+{
+	(void)state;
+	parse("console=vga");
+	assert_string_equal(opt.console, "vga");
+	parse("console=com1,vga");
+	assert_string_equal(opt.console, "com1,vga");
+	parse("console=none");
+	assert_string_equal(opt.console, "none");
+	assert_string_equal(shim_log, "");
+	expect_ignored("console=com2", "console");
+	expect_ignored("console=", "console");
+	expect_ignored("console=com1,", "console");
+	expect_ignored("console=com1,vga,com1,vga,com1,vga,com1,vga", "console"); /* too long */
+	expect_ignored("console", "console");
+}
+
+static void test_com1(void **state)
+{
+	(void)state;
+	parse("com1=9600,7e2");
+	assert_int_equal(opt.com1_baud, 9600);
+	assert_int_equal(opt.com1_data_bits, 7);
+	assert_int_equal(opt.com1_parity, 'e');
+	assert_int_equal(opt.com1_stop_bits, 2);
+	parse("com1=115200,8n1,0x3f8,4");
+	assert_int_equal(opt.com1_baud, 115200);
+	assert_int_equal(opt.com1_parity, 'n');
+	parse("com1=auto");
+	assert_int_equal(opt.com1_baud, 0);
+	assert_int_equal(opt.com1_data_bits, 8);
+	parse("com1=57600/1843200,5o1");
+	assert_int_equal(opt.com1_baud, 57600);
+	assert_int_equal(opt.com1_data_bits, 5);
+	assert_int_equal(opt.com1_parity, 'o');
+	parse("com1=38400");
+	assert_int_equal(opt.com1_baud, 38400);
+	assert_string_equal(shim_log, "");
+	expect_ignored("com1=fast", "com1");
+	expect_ignored("com1=0", "com1");
+	expect_ignored("com1=9600,9n1", "com1");
+	expect_ignored("com1=9600,8x1", "com1");
+	expect_ignored("com1=9600,8n3", "com1");
+	expect_ignored("com1=9600,8n", "com1");
+	expect_ignored("com1=9600/", "com1");
+	expect_ignored("com1=99999999999", "com1");
+	expect_ignored("com1", "com1");
+}
+
+static void test_dom0_mem(void **state)
+{
+	(void)state;
+	parse("dom0_mem=512M");
+	assert_true(opt.dom0_mem == 512ULL << 20);
+	assert_true(opt.dom0_mem_max == 0);
+	parse("dom0_mem=1G,max:2G");
+	assert_true(opt.dom0_mem == 1ULL << 30);
+	assert_true(opt.dom0_mem_max == 2ULL << 30);
+	parse("dom0_mem=min:128M,max:1G,768M");
+	assert_true(opt.dom0_mem == 768ULL << 20);
+	assert_true(opt.dom0_mem_max == 1ULL << 30);
+	parse("dom0_mem=max:4096M");
+	assert_true(opt.dom0_mem == 0 && opt.dom0_mem_max == 4ULL << 30);
+	parse("dom0_mem=524288"); /* no unit: KiB, as in Xen */
+	assert_true(opt.dom0_mem == 512ULL << 20);
+	parse("dom0_mem=1073741824b");
+	assert_true(opt.dom0_mem == 1ULL << 30);
+	assert_string_equal(shim_log, "");
+	expect_ignored("dom0_mem=lots", "dom0_mem");
+	expect_ignored("dom0_mem=-1G", "dom0_mem");
+	expect_ignored("dom0_mem=1G,max:", "dom0_mem");
+	expect_ignored("dom0_mem=1Q", "dom0_mem");
+	expect_ignored("dom0_mem=0", "dom0_mem");
+	expect_ignored("dom0_mem=min:2G,max:1G", "dom0_mem");
+	expect_ignored("dom0_mem=99999999999T", "dom0_mem");
+	expect_ignored("dom0_mem=1G,", "dom0_mem");
+}
+
+static void test_loglvl(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "none", "error", "warning", "info", "debug", "all" };
+	char buf[64];
+
+	for (int i = 0; i < 6; i++) {
+		snprintf(buf, sizeof(buf), "loglvl=%s guest_loglvl=%s", names[i], names[5 - i]);
+		parse(buf);
+		assert_int_equal(opt.loglvl, i - 1);
+		assert_int_equal(opt.guest_loglvl, 4 - i);
+	}
+	parse("loglvl=debug/warning guest_loglvl=info/none");
+	assert_int_equal(opt.loglvl, 3);
+	assert_int_equal(opt.guest_loglvl, 2);
+	assert_string_equal(shim_log, "");
+	expect_ignored("loglvl=loud", "loglvl");
+	expect_ignored("loglvl=debug/", "loglvl");
+	expect_ignored("loglvl=debug/x", "loglvl");
+	expect_ignored("guest_loglvl=INFO", "guest_loglvl");
+	expect_ignored("loglvl=", "loglvl");
+}
+
+static void test_noreboot(void **state)
+{
+	(void)state;
+	static const char *const yes[] = { "noreboot", "noreboot=1", "noreboot=true",
+					   "noreboot=on", "noreboot=yes", "noreboot=enable" };
+	static const char *const no[] = { "noreboot=0", "noreboot=false", "noreboot=off",
+					  "noreboot=no", "noreboot=disable", "no-noreboot" };
+
+	for (unsigned i = 0; i < 6; i++) {
+		parse(yes[i]);
+		assert_true(opt.noreboot);
+		parse(no[i]);
+		assert_false(opt.noreboot);
+		assert_string_equal(shim_log, "");
+	}
+	parse("noreboot no-noreboot"); /* the last one wins */
+	assert_false(opt.noreboot);
+	expect_ignored("noreboot=maybe", "noreboot");
+	expect_ignored("no-noreboot=1", "noreboot");
+	expect_ignored("noreboot=", "noreboot");
+}
+
+static void test_dom0_max_vcpus(void **state)
+{
+	(void)state;
+	parse("dom0_max_vcpus=4");
+	assert_int_equal(opt.dom0_max_vcpus, 4);
+	parse("dom0_max_vcpus=2-8");
+	assert_int_equal(opt.dom0_max_vcpus, 8);
+	parse("dom0_max_vcpus=2-2");
+	assert_int_equal(opt.dom0_max_vcpus, 2);
+	parse("dom0_max_vcpus=2-");
+	assert_int_equal(opt.dom0_max_vcpus, 0);
+	assert_string_equal(shim_log, "");
+	expect_ignored("dom0_max_vcpus=0", "dom0_max_vcpus");
+	expect_ignored("dom0_max_vcpus=8-2", "dom0_max_vcpus");
+	expect_ignored("dom0_max_vcpus=-4", "dom0_max_vcpus");
+	expect_ignored("dom0_max_vcpus=four", "dom0_max_vcpus");
+	expect_ignored("dom0_max_vcpus=4x", "dom0_max_vcpus");
+	expect_ignored("dom0_max_vcpus=1-2-3", "dom0_max_vcpus");
+}
+
+static void test_unknown_and_mixed(void **state)
+{
+	(void)state;
+	parse("console=com1 frobnicate=7 dom0_mem=256M nosmp noreboot  loglvl=all");
+	assert_true(shim_log_has("unknown option 'frobnicate=7'"));
+	assert_true(shim_log_has("unknown option 'nosmp'"));
+	assert_true(opt.dom0_mem == 256ULL << 20);
+	assert_true(opt.noreboot);
+	assert_int_equal(opt.loglvl, 4);
+	/* A bad value does not disturb the options around it. */
+	parse("dom0_max_vcpus=2 com1=bogus dom0_mem=1G");
+	assert_true(shim_log_has("'com1'"));
+	assert_int_equal(opt.dom0_max_vcpus, 2);
+	assert_int_equal(opt.com1_baud, 115200);
+	assert_true(opt.dom0_mem == 1ULL << 30);
+	/* Prefixes and near-misses of option names are not the option. */
+	parse("console_x=vga com=1 no-console=vga dom0_memory=1G =5");
+	assert_defaults(&opt);
+	assert_true(shim_log_has("unknown option 'console_x=vga'"));
+	assert_true(shim_log_has("unknown option 'no-console=vga'"));
+	assert_true(shim_log_has("unknown option '=5'"));
+	/* "--" ends Petrel's options. */
+	parse("noreboot -- loglvl=all");
+	assert_true(opt.noreboot);
+	assert_int_equal(opt.loglvl, 1);
+	/* The last of repeated options wins. */
+	parse("dom0_mem=1G dom0_mem=2G");
+	assert_true(opt.dom0_mem == 2ULL << 30);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_console),
+		cmocka_unit_test(test_com1),		cmocka_unit_test(test_dom0_mem),
+		cmocka_unit_test(test_loglvl),		cmocka_unit_test(test_noreboot),
+		cmocka_unit_test(test_dom0_max_vcpus),	cmocka_unit_test(test_unknown_and_mixed),
+	};
+
+	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
+}
