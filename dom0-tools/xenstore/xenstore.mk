@@ -37,7 +37,7 @@ $(XS_OUT)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c $(XS_HDRS)
 
 $(XS_OUT)/libxenstore.so.4: $(XS_LIB_SRC) $(XS_DIR)/lib/libxenstore.map $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XS_CFLAGS) -fPIC -shared -fvisibility=hidden -pthread \
+	$(HOSTCC) $(XS_CFLAGS) -fPIC -shared -pthread \
 		-Wl,-soname,libxenstore.so.4 -Wl,--version-script,$(XS_DIR)/lib/libxenstore.map \
 		-o $@ $(XS_LIB_SRC)
 	ln -sf libxenstore.so.4 $(XS_OUT)/libxenstore.so
