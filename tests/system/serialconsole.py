@@ -22,7 +22,7 @@ import time
 
 # CSI sequences (ESC [ ... final byte), OSC-less two-byte escapes, and
 # the other control characters a console emits around its text.
-_ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_]")
+_ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[@-~]")
 _CTRL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")
 
 

@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Self-test of the system-test harness and the dom0 image tools (no QEMU).
+
+Covers: the serial console driver against fake_console.py (expect, run with
+exit status and output, timeouts, end of file, exit status), the escape
+cleaner, the QEMU command line builder, the initramfs cpio writer (read back
+with an independent newc parser) and the modules.dep closure.
+Prints "PASS name"/"FAIL name: why" and "system-harness: N passed, N failed".
+"""
+
+import gzip
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import hvboot  # noqa: E402
+from serialconsole import ConsoleEOF, ConsoleTimeout, SerialConsole, clean  # noqa: E402
+
+FAKE = [sys.executable, os.path.join(HERE, "fake_console.py")]
+INITRAMFS = os.path.join(TOP, "dom0-tools", "initramfs")
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def expect_raises(exc, fn, *a, **kw):
+    try:
+        fn(*a, **kw)
+    except exc as e:
+        return e
+    raise AssertionError("%s not raised" % exc.__name__)
+
+
+@test
+def console_marker_and_run():
+    with SerialConsole(FAKE) as con:
+        con.expect(r"PETREL-DOM0-SHELL-READY", 10)
+        rc, out = con.run("echo hello; echo world", 10)
+        assert rc == 0, rc
+        assert out == "hello\nworld\n", repr(out)
+        rc, out = con.run("echo oops; false", 10)
+        assert rc == 1 and out == "oops\n", (rc, out)
+        rc, out = con.run("(exit 7)", 10)
+        assert (rc, out) == (7, ""), (rc, out)
+
+
+@test
+def console_status_of_command():
+    with SerialConsole(FAKE) as con:
+        con.expect(r"READY", 10)
+        rc, _ = con.run("sh -c 'exit 42'", 10)
+        assert rc == 42, rc
+
+
+@test
+def console_sync_after_lost_input():
+    with SerialConsole(FAKE + ["--late-shell"]) as con:
+        con.expect(r"READY", 10)
+        con.sync(attempts=3, timeout=2)
+        rc, out = con.run("echo ok", 10)
+        assert (rc, out) == (0, "ok\n"), (rc, out)
+
+
+@test
+def console_timeout():
+    with SerialConsole(FAKE) as con:
+        con.expect(r"READY", 10)
+        t0 = time.monotonic()
+        e = expect_raises(ConsoleTimeout, con.expect, r"never-printed", 1)
+        assert 0.9 < time.monotonic() - t0 < 5, "timeout not honoured"
+        assert "never-printed" in str(e)
+
+
+@test
+def console_timeout_on_hung_command():
+    with SerialConsole(FAKE) as con:
+        con.expect(r"READY", 10)
+        expect_raises(ConsoleTimeout, con.run, "hang", 1)
+
+
+@test
+def console_exit_status():
+    with SerialConsole(FAKE) as con:
+        con.expect(r"READY", 10)
+        con.send_line("poweroff")
+        assert con.wait_exit(10) == 0
+    with SerialConsole(FAKE) as con:
+        con.expect(r"READY", 10)
+        con.send_line("crash 3")
+        assert con.wait_exit(10) == 3
+
+
+@test
+def console_eof_while_waiting():
+    with SerialConsole(FAKE) as con:
+        con.expect(r"READY", 10)
+        con.send_line("crash 0")
+        e = expect_raises(ConsoleEOF, con.expect, r"more output", 10)
+        assert "closed" in str(e)
+
+
+@test
+def console_log_and_tail():
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "serial.log")
+        with SerialConsole(FAKE, log_path=log) as con:
+            con.expect(r"READY", 10)
+            con.run("echo last-line", 10)
+            tail = con.tail(3)
+        assert "last-line" in tail, tail
+        raw = open(log, "rb").read()
+        assert b"\x1b[2J" in raw and b"booting step 2\r\n" in raw, "raw log incomplete"
+
+
+@test
+def clean_strips_escapes():
+    assert clean(b"\x1bc\x1b[?7l\x1b[2Ja\r\nb\x1b[6n\x1b[0;32mc\x07") == "a\nbc"
+
+
+@test
+def qemu_argv_shape():
+    with tempfile.TemporaryDirectory() as d:
+        paths = []
+        for n in ("hv", "vmlinuz", "initrd"):
+            paths.append(os.path.join(d, n))
+            open(paths[-1], "w").close()
+        argv = hvboot.qemu_argv("xen", paths[1], paths[2], image=paths[0])
+        i = argv.index("-initrd")
+        assert argv[i + 1] == "%s console=hvc0 earlyprintk=xen,%s" % (paths[1], paths[2])
+        assert argv[argv.index("-kernel") + 1] == paths[0]
+        assert "dom0_mem=512M" in argv[argv.index("-append") + 1]
+        for opt, val in (("-cpu", "max"), ("-machine", "pc"), ("-smp", "1"), ("-m", "2G")):
+            assert argv[argv.index(opt) + 1] == val, opt
+        expect_raises(FileNotFoundError, hvboot.qemu_argv, "xen", paths[1] + "x", paths[2],
+                      image=paths[0])
+        expect_raises(ValueError, hvboot.qemu_argv, "bhyve", paths[1], paths[2])
+        comma = os.path.join(d, "a,b")
+        open(comma, "w").close()
+        expect_raises(ValueError, hvboot.qemu_argv, "xen", comma, paths[2], image=paths[0])
+
+
+def read_newc(data):
+    """An independent reader of the cpio "newc" format."""
+    entries, off = {}, 0
+    while True:
+        assert data[off:off + 6] == b"070701", "bad magic at %d" % off
+        f = [int(data[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+        namesize, size = f[11], f[6]
+        name = data[off + 110:off + 110 + namesize - 1].decode()
+        off = (off + 110 + namesize + 3) & ~3
+        body = data[off:off + size]
+        off = (off + size + 3) & ~3
+        if name == "TRAILER!!!":
+            return entries
+        entries[name] = {"mode": f[1], "uid": f[2], "size": size, "data": body,
+                         "rdev": (f[9], f[10])}
+
+
+@test
+def cpio_writer_roundtrip():
+    with tempfile.TemporaryDirectory() as d:
+        root = os.path.join(d, "root")
+        os.makedirs(os.path.join(root, "bin"))
+        os.makedirs(os.path.join(root, "dev"))
+        with open(os.path.join(root, "init"), "w") as f:
+            f.write("#!/bin/sh\necho hi\n")
+        os.chmod(os.path.join(root, "init"), 0o755)
+        with open(os.path.join(root, "bin", "odd"), "wb") as f:
+            f.write(b"x" * 5)
+        os.symlink("/bin/busybox", os.path.join(root, "bin", "sh"))
+        out = os.path.join(d, "i.cpio.gz")
+        subprocess.run([sys.executable, os.path.join(INITRAMFS, "mkcpio.py"), root, out,
+                        "--node", "dev/console:600:c:5:1"], check=True)
+        e = read_newc(gzip.decompress(open(out, "rb").read()))
+        assert e["init"]["data"] == b"#!/bin/sh\necho hi\n"
+        assert e["init"]["mode"] == stat.S_IFREG | 0o755, oct(e["init"]["mode"])
+        assert e["bin/odd"]["data"] == b"xxxxx"
+        assert e["bin/sh"]["mode"] == stat.S_IFLNK | 0o777 and e["bin/sh"]["data"] == b"/bin/busybox"
+        assert stat.S_ISDIR(e["bin"]["mode"])
+        assert e["dev/console"]["mode"] == stat.S_IFCHR | 0o600 and e["dev/console"]["rdev"] == (5, 1)
+        assert all(v["uid"] == 0 for v in e.values())
+        names = list(e)
+        assert names.index("bin") < names.index("bin/odd"), "parent after child"
+        r = subprocess.run([sys.executable, os.path.join(INITRAMFS, "mkcpio.py"), root, out,
+                            "--node", "dev/x:600:q:1:1"], stderr=subprocess.PIPE)
+        assert r.returncode != 0 and b"PATH:MODE" in r.stderr, "bad --node accepted"
+
+
+@test
+def modules_dep_closure():
+    with tempfile.TemporaryDirectory() as d:
+        dep = os.path.join(d, "modules.dep")
+        with open(dep, "w") as f:
+            f.write("kernel/a/xenfs.ko.xz: kernel/b/xen-privcmd.ko.xz kernel/c/base_lib.ko.xz\n"
+                    "kernel/b/xen-privcmd.ko.xz: kernel/c/base_lib.ko.xz\n"
+                    "kernel/c/base_lib.ko.xz:\n"
+                    "kernel/d/xen-evtchn.ko:\n")
+        with open(os.path.join(d, "modules.builtin"), "w") as f:
+            f.write("kernel/e/xen_gntdev.ko\n")
+        tool = [sys.executable, os.path.join(INITRAMFS, "modclosure.py"), dep]
+        r = subprocess.run(tool + ["xenfs", "xen_evtchn", "xen-gntdev", "xen-privcmd"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 0, r.stderr
+        order = [line.split()[0] for line in r.stdout.splitlines()]
+        assert order == ["kernel/c/base_lib.ko.xz", "kernel/b/xen-privcmd.ko.xz",
+                         "kernel/a/xenfs.ko.xz", "kernel/d/xen-evtchn.ko"], order
+        assert "built into the kernel" in r.stderr
+        r = subprocess.run(tool + ["nosuch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+        assert r.returncode != 0 and "nosuch not found" in r.stderr, r.stderr
+
+
+def main():
+    passed = failed = 0
+    for fn in TESTS:
+        try:
+            fn()
+        except Exception as e:  # a failed check or a harness bug: both fail
+            failed += 1
+            print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e), flush=True)
+        else:
+            passed += 1
+            print("PASS %s" % fn.__name__, flush=True)
+    print("system-harness: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+# System tests: the Linux dom0 booted under QEMU (TCG), driven over the
+# serial console by tests/system/dom0_system_test.py.
+#   test-system-harness  fast self-test of the console driver and image tools
+#                        (in TEST_TARGETS; about 2 s, no QEMU)
+#   test-system-xen      dom0 on Debian's Xen 4.17: proves the harness and the
+#                        image against the reference (about 20 s of QEMU after
+#                        the one-time downloads; not in TEST_TARGETS)
+#   test-system          dom0 on Petrel (not in TEST_TARGETS until Petrel
+#                        boots Linux)
+#   xen-ref              build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
+
+XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
+PETREL_IMAGE ?= $(BUILD)/xen/petrel
+SYSTEM_TEST := $(PYTHON) tests/system/dom0_system_test.py
+
+TEST_TARGETS += test-system-harness
+
+.PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12
+xen-ref: $(XEN_REF)
+
+$(XEN_REF): tests/system/fetch-xen.sh
+	bash tests/system/fetch-xen.sh $(BUILD)/xen-ref
+
+test-system-harness:
+	@$(PYTHON) tests/system/selftest.py
+
+test-system-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --log $(BUILD)/system/xen-serial.log
+
+# The same on bookworm-backports' 6.12 kernel (no hypercall page).
+test-system-xen-6.12: dom0-image-6.12 $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --kernel-dir $(BUILD)/dom0-6.12 \
+		--log $(BUILD)/system/xen-6.12-serial.log
+
+test-system: dom0-image
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --log $(BUILD)/system/petrel-serial.log
