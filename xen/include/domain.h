@@ -21,6 +21,7 @@ struct vcpu {
 	struct trap_bounce_entry traps[256];
 	u64 kernel_ss, kernel_sp;
 	bool in_kernel; /* guest kernel mode (both modes run in ring 3) */
+	u64 guest_cr0; /* virtual %cr0 (TS is the guest's) */
 	mfn_t guest_table; /* kernel L4 */
 	mfn_t guest_table_user; /* user L4, 0 if none */
 };

@@ -25,6 +25,7 @@ void pv_return_to_guest(struct cpu_regs *r);
 /* Queue exception @vector (error code @ec, or -1 for none) for the guest. */
 void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec);
 bool pv_emulate_invalid_op(struct cpu_regs *r);
+bool pv_emulate_gp(struct cpu_regs *r);
 void pv_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d);
 void pv_fill_hypercall_page(void *page);
 

@@ -350,6 +350,7 @@ static void setup_vcpu(struct builder *b)
 	r->ss = FLAT_KERNEL_SS64;
 	r->rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
 	v->in_kernel = true;
+	v->guest_cr0 = read_cr0() & ~X86_CR0_TS;
 }
 
 int pv_build_dom0(struct domain *d, const struct dom0_params *p)

@@ -84,6 +84,10 @@ void pv_trap(struct cpu_regs *r)
 
 	if (v == TRAP_UD && pv_emulate_invalid_op(r))
 		return;
+	if (v == TRAP_GP && !r->error_code && pv_emulate_gp(r))
+		return;
+	if (v == TRAP_GP && (r->error_code & 3) == 2 && pv_emulate_gp(r))
+		return;
 	if (v == TRAP_PF) {
 		current->vcpu_info->arch.cr2 = read_cr2();
 		/* Both guest modes run in ring 3: report the guest's own mode. */

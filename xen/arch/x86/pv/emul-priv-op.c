@@ -1,0 +1,220 @@
+/*
+ * #GP from a PV guest: software interrupts (decoded from the instruction
+ * itself, never from the error code) and the privileged instructions a
+ * ring-3 guest kernel may use: rdmsr/wrmsr of the segment-base MSRs, PAT and
+ * a few MSRs Linux reads at boot, mov from/to %cr0/%cr2/%cr3/%cr4, wbinvd.
+ * Anything else, and everything from guest user mode, stays a #GP.
+ */
+#include "types.h"
+#include "lib.h"
+#include "asm.h"
+#include "page.h"
+#include "domain.h"
+#include "uaccess.h"
+#include "pv.h"
+
+#define XEN_PAT 0x0000050100070406UL
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_MTRRcap 0xfe
+#define MSR_MTRRdefType 0x2ff
+#define MSR_PLATFORM_ID 0x17
+#define MSR_UCODE_REV 0x8b
+
+struct insn {
+	u8 bytes[16];
+	unsigned int len; /* bytes consumed so far */
+	bool rex_w, rex_r, rex_b;
+};
+
+static bool is_prefix(u8 b)
+{
+	return b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x3e ||
+	       b == 0x26 || b == 0x36 || b == 0x64 || b == 0x65;
+}
+
+/* Fetch up to 15 bytes at rip and skip legacy and REX prefixes. */
+static bool fetch(struct cpu_regs *r, struct insn *in)
+{
+	memset(in, 0, sizeof(*in));
+	for (unsigned int n = 15; n; n--)
+		if (!copy_from_guest(in->bytes, r->rip, n))
+			goto fetched;
+	return false;
+fetched:
+	while (in->len < 14 && is_prefix(in->bytes[in->len]))
+		in->len++;
+	if ((in->bytes[in->len] & 0xf0) == 0x40) {
+		u8 rex = in->bytes[in->len++];
+
+		in->rex_w = rex & 8;
+		in->rex_r = rex & 4;
+		in->rex_b = rex & 1;
+	}
+	return true;
+}
+
+static u64 *gpr(struct cpu_regs *r, unsigned int n)
+{
+	u64 *const map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+			       &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
+			       &r->r12, &r->r13, &r->r14, &r->r15 };
+
+	return map[n & 15];
+}
+
+static bool read_msr(u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_SHADOW_GS_BASE:
+		*val = rdmsr(msr);
+		return true;
+	case MSR_PAT:
+		*val = XEN_PAT;
+		return true;
+	case MSR_EFER:
+		*val = rdmsr(MSR_EFER);
+		return true;
+	case MSR_MISC_ENABLE:
+	case MSR_PLATFORM_ID:
+	case MSR_UCODE_REV:
+	case MSR_MTRRcap:
+	case MSR_MTRRdefType:
+		*val = 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool write_msr(u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_SHADOW_GS_BASE:
+		if (!guest_range_ok(val, 1) && val)
+			return false;
+		wrmsr(msr, val);
+		return true;
+	case MSR_PAT:
+		return val == XEN_PAT;
+	default:
+		return false;
+	}
+}
+
+static bool emulate_msr(struct cpu_regs *r, bool write)
+{
+	u32 msr = (u32)r->rcx;
+	u64 val;
+
+	if (write)
+		return write_msr(msr, (r->rdx << 32) | (u32)r->rax);
+	if (!read_msr(msr, &val))
+		return false;
+	r->rax = (u32)val;
+	r->rdx = val >> 32;
+	return true;
+}
+
+/* mov %crN, reg (0f 20) and mov reg, %crN (0f 22); register operand only. */
+static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write)
+{
+	u8 modrm = in->bytes[in->len + 2];
+	unsigned int cr = ((modrm >> 3) & 7) | (in->rex_r ? 8 : 0);
+	u64 *reg = gpr(r, (modrm & 7) | (in->rex_b ? 8 : 0));
+	struct vcpu *v = current;
+
+	if ((modrm & 0xc0) != 0xc0)
+		return false;
+	if (write) {
+		/* Only the TS bit of %cr0 is the guest's to change. */
+		if (cr == 0 && ((*reg ^ v->guest_cr0) & ~X86_CR0_TS) == 0) {
+			v->guest_cr0 = *reg;
+			return true;
+		}
+		return false;
+	}
+	switch (cr) {
+	case 0:
+		*reg = v->guest_cr0;
+		return true;
+	case 2:
+		*reg = v->vcpu_info->arch.cr2;
+		return true;
+	case 3:
+		*reg = v->guest_table << PAGE_SHIFT;
+		return true;
+	case 4:
+		*reg = read_cr4() & (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Returns true when the instruction was emulated (rip already advanced). */
+static bool emulate_priv(struct cpu_regs *r, struct insn *in)
+{
+	const u8 *op = &in->bytes[in->len];
+	unsigned int len = 2;
+	bool ok;
+
+	if (op[0] != 0x0f)
+		return false;
+	switch (op[1]) {
+	case 0x30: /* wrmsr */
+	case 0x32: /* rdmsr */
+		ok = emulate_msr(r, op[1] == 0x30);
+		break;
+	case 0x20:
+	case 0x22:
+		ok = emulate_mov_cr(r, in, op[1] == 0x22);
+		len = 3;
+		break;
+	case 0x09: /* wbinvd: caches are coherent for us; nothing to do */
+		ok = true;
+		break;
+	default:
+		return false;
+	}
+	if (ok)
+		r->rip += in->len + len;
+	return ok;
+}
+
+/* int $n (cd ib) permitted by the trap table's DPL (kernel counts as ring 1). */
+static bool emulate_softint(struct cpu_regs *r, const struct insn *in)
+{
+	const u8 *op = &in->bytes[in->len];
+	const struct trap_bounce_entry *t;
+	unsigned int dpl;
+
+	if (op[0] != 0xcd)
+		return false;
+	t = &current->traps[op[1]];
+	dpl = t->flags & 3;
+	if (!t->address || dpl < (current->in_kernel ? 1u : 3u)) {
+		/* Not permitted: #GP with the IDT-vector error code. */
+		r->error_code = ((u64)op[1] << 3) | 2;
+		return false;
+	}
+	r->rip += in->len + 2;
+	pv_inject_exception(r, op[1], -1);
+	return true;
+}
+
+bool pv_emulate_gp(struct cpu_regs *r)
+{
+	struct insn in;
+
+	if (!fetch(r, &in))
+		return false;
+	if (emulate_softint(r, &in))
+		return true;
+	if (!current->in_kernel)
+		return false;
+	return emulate_priv(r, &in);
+}
