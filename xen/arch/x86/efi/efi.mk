@@ -3,7 +3,7 @@
 #   $(BUILD)/xen/petrel.efi  petrel.efi with build/xen/petrel.bin embedded
 #   efi-unit                 host unit tests of the firmware-independent parts (cmocka, <1 s)
 #   efi-boot                 petrel.efi + a stand-in image booted under OVMF (QEMU TCG, ~1 min)
-#   efi-core                 petrel.efi + the real core under OVMF: Petrel's banner on COM1
+#   efi-core                 petrel.efi + the real core + the hello PV guest under OVMF (~6 s)
 #
 # petrel.efi joins ALL_TARGETS (and efi-core TEST_TARGETS) once xen/xen.mk
 # puts $(BUILD)/xen/petrel.bin there, so `make` keeps working before that.
@@ -37,12 +37,13 @@ $(EFI_OUT)/tramp.o: $(EFI_SRC)/tramp.S
 
 # $(call efi_app,<output .efi>,<flat image to embed>)
 define efi_app
-$(1:.efi=.blob.o): $(2) $(EFI_SRC)/blob.S
+$(EFI_OUT)/$(notdir $(1:.efi=)).blob.o: $(2) $(EFI_SRC)/blob.S
 	@mkdir -p $$(@D)
 	$(EFI_CC) $(EFI_CFLAGS) -DPETREL_BIN='"$(2)"' -c $(EFI_SRC)/blob.S -o $$@
-$(1:.efi=.so): $(EFI_OBJS) $(1:.efi=.blob.o)
-	ld $(EFI_LDFLAGS) $(EFI_OBJS) $(1:.efi=.blob.o) -lefi -lgnuefi -o $$@
-$(1): $(1:.efi=.so)
+$(EFI_OUT)/$(notdir $(1:.efi=)).so: $(EFI_OBJS) $(EFI_OUT)/$(notdir $(1:.efi=)).blob.o
+	ld $(EFI_LDFLAGS) $$^ -lefi -lgnuefi -o $$@
+$(1): $(EFI_OUT)/$(notdir $(1:.efi=)).so
+	@mkdir -p $$(@D)
 	objcopy $(EFI_OBJCOPY_SECTIONS) --target efi-app-x86_64 --subsystem=10 $$< $$@
 endef
 
@@ -81,8 +82,9 @@ efi-unit: $(EFI_TEST)/test_efi_helpers
 efi-boot: $(EFI_TEST)/petrel-standin.efi $(EFI_TEST)/standin.bin
 	@bash $(EFI_SRC)/tests/boot-tests.sh $(EFI_TEST)/petrel-standin.efi $(EFI_TEST)/boot
 
-efi-core: $(BUILD)/xen/petrel.efi
-	@bash $(EFI_SRC)/tests/core-test.sh $(BUILD)/xen/petrel.efi $(EFI_TEST)/core
+efi-core: $(BUILD)/xen/petrel.efi $(BUILD)/tests/guests/hello.elf
+	@bash $(EFI_SRC)/tests/core-test.sh $(BUILD)/xen/petrel.efi $(BUILD)/tests/guests/hello.elf \
+		$(EFI_TEST)/core
 
 TEST_TARGETS += efi-unit efi-boot
 ifneq ($(filter $(BUILD)/xen/petrel.bin,$(ALL_TARGETS)),)
