@@ -5,11 +5,13 @@ Reference: the Xen public headers Debian 12 ships in libxen-dev
 (/usr/include/xen, version 4.17).  Nothing from them is copied; they are
 only compiled next to ours and the results compared.
 
-Two checks, each counted per item:
+Three checks, each counted per item:
   * constants: every object-like #define in our headers is expanded by the
     preprocessor on both sides; the expansions must be equal as text
     (whitespace ignored) or evaluate to the same integer.  A macro that Xen
     does not define must be ours (PETREL_ prefix or in OURS_ONLY).
+  * enumerators: every enum constant in our headers is printed by a program
+    built against each side; the values must be equal.
   * layouts: every `struct NAME {` in our headers is laid out by clang
     (-fdump-record-layouts) on both sides; size, alignment and each member's
     offset, nesting depth, name and (for scalar types) size must agree.
@@ -162,6 +164,62 @@ def compare_macros(our_dir, xen_dir, hdrs, work, fails):
     return passed
 
 
+ENUM_RE = re.compile(r"\benum\s*\w*\s*\{(.*?)\}", re.S)
+
+
+def enum_values(names, includes, flags, work, tag):
+    src = os.path.join(work, "enums-%s.c" % tag)
+    with open(src, "w") as f:
+        f.write("#include <stdint.h>\n#include <stdio.h>\n")
+        for inc in includes:
+            f.write('#include "%s"\n' % inc)
+        f.write("int main(void)\n{\n")
+        for n in names:
+            f.write('\tprintf("%%s %%lld\\n", "%s", (long long)%s);\n' % (n, n))
+        f.write("\treturn 0;\n}\n")
+    exe = os.path.join(work, "enums-%s" % tag)
+    r = run(["gcc", "-w", "-o", exe] + flags + [src])
+    if r.returncode != 0:
+        sys.exit("abi-compare: enum program %s failed:\n%s" % (tag, r.stderr[-3000:]))
+    r = run([exe])
+    return dict(l.split() for l in r.stdout.splitlines())
+
+
+def compare_enums(our_dir, xen_dir, hdrs, work, fails):
+    """Enumerators (e.g. the xenstore message types) are no macros: run them."""
+    names = []
+    xen_text = {}
+    for h in hdrs:
+        text = re.sub(r"/\*.*?\*/", "", open(os.path.join(our_dir, h)).read(), flags=re.S)
+        for body in ENUM_RE.findall(text):
+            for item in body.split(","):
+                m = re.match(r"\s*([A-Za-z_]\w*)", item)
+                if m:
+                    names.append((m.group(1), h))
+        xp = os.path.join(xen_dir, h)
+        xen_text[h] = open(xp).read() if os.path.exists(xp) else ""
+    if not names:
+        return 0
+    ours = enum_values([n for n, _ in names], [os.path.join(our_dir, h) for h in hdrs], [],
+                       work, "ours")
+    common = [(n, h) for n, h in names if re.search(r"\b%s\b" % n, xen_text[h])]
+    xen_hdrs = sorted({h for _, h in common})
+    xen = enum_values([n for n, _ in common], [os.path.join(xen_dir, h) for h in xen_hdrs],
+                      ["-D__XEN_TOOLS__"], work, "xen")
+    passed = 0
+    for n, h in names:
+        if n not in xen:
+            if n.startswith("PETREL_"):
+                passed += 1
+            else:
+                fails.append("enumerator %s (%s): not defined by Xen" % (n, h))
+        elif ours[n] == xen[n]:
+            passed += 1
+        else:
+            fails.append("enumerator %s (%s): ours %s, Xen %s" % (n, h, ours[n], xen[n]))
+    return passed
+
+
 STRUCT_RE = re.compile(r"\b(struct|union)\s+([A-Za-z_]\w*)\s*\{")
 
 
@@ -285,6 +343,7 @@ def main():
     hdrs = [h for h in headers(our_dir) if h not in SKIP_HEADERS]
     fails = []
     passed = compare_macros(our_dir, xen_dir, hdrs, work, fails)
+    passed += compare_enums(our_dir, xen_dir, hdrs, work, fails)
     passed += compare_structs(our_dir, xen_dir, hdrs, work, fails)
     for f in fails:
         print("FAIL " + f)
