@@ -6,12 +6,15 @@
 #   make test-guests-efi   boot each through OVMF + petrel.efi (scripts/efi-boot.sh)
 #   make test-guests GUEST_ONLY="hello version"   run only these tests
 #   make test-guests GUEST_TIMEOUT=120            per-boot timeout in seconds
+#   make test-guests GUEST_JOBS=1                 QEMU instances at once (default 2)
+# Logs: $(BUILD)/tests/guests/logs/<multiboot|efi>/<test>.log. Takes about
+# 10 s (multiboot) and 70 s (efi) for 14 tests and 3 malformed images.
 
 GUEST_DIR := tests/guests
 GUEST_OUT := $(BUILD)/tests/guests
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(GUEST_DIR)/tests/*.c))))
 GUEST_ELFS := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_TESTS))
-GUEST_LIB_OBJS := $(patsubst %,$(GUEST_OUT)/lib/%.o,entry xtest traps printk string)
+GUEST_LIB_OBJS := $(patsubst %,$(GUEST_OUT)/lib/%.o,entry xtest traps printk string defaults)
 GUEST_LDS := $(GUEST_DIR)/lib/guest.ld
 
 GUEST_CC ?= gcc
@@ -30,6 +33,13 @@ GUEST_RUN = bash $(GUEST_DIR)/run.sh --out $(GUEST_OUT)/logs --timeout $(GUEST_T
 
 ALL_TARGETS += guests
 TEST_TARGETS += test-guests
+# The EFI stage needs the EFI loader's make fragment and scripts/efi-boot.sh.
+GUEST_EFI_OK := $(and $(wildcard xen/arch/x86/efi/efi.mk),$(wildcard scripts/efi-boot.sh))
+ifneq ($(GUEST_EFI_OK),)
+TEST_TARGETS += test-guests-efi
+endif
+GUEST_SELECTED = $(if $(GUEST_ONLY),$(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_ONLY)),\
+	$(GUEST_ELFS) --malformed)
 
 .PHONY: guests test-guests test-guests-efi
 guests: $(GUEST_ELFS)
@@ -49,13 +59,11 @@ $(GUEST_OUT)/obj/%.o: $(GUEST_DIR)/tests/%.c
 $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/%.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB_OBJS) $<
 
-test-guests: guests
-	@$(GUEST_RUN) --mode multiboot --petrel $(BUILD)/xen/petrel \
-		$(if $(GUEST_ONLY),$(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_ONLY)),$(GUEST_ELFS) --malformed)
+test-guests: guests $(BUILD)/xen/petrel
+	@$(GUEST_RUN) --mode multiboot --petrel $(BUILD)/xen/petrel $(GUEST_SELECTED)
 
-test-guests-efi: guests
-	@$(GUEST_RUN) --mode efi --petrel $(BUILD)/xen/petrel.efi \
-		$(if $(GUEST_ONLY),$(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_ONLY)),$(GUEST_ELFS) --malformed)
+test-guests-efi: guests $(if $(GUEST_EFI_OK),$(BUILD)/xen/petrel.efi)
+	@$(GUEST_RUN) --mode efi --petrel $(BUILD)/xen/petrel.efi $(GUEST_SELECTED)
 
 -include $(GUEST_LIB_OBJS:.o=.d) $(patsubst %,$(GUEST_OUT)/obj/%.d,$(GUEST_TESTS))
 

@@ -89,8 +89,9 @@ static void report(const struct xtest_frame *fr, const struct xtest_fault *f)
 	}
 	printk("  rax %#lx rbx %#lx rcx %#lx rdx %#lx\n", fr->rax, fr->rbx, fr->rcx, fr->rdx);
 	printk("  rsi %#lx rdi %#lx rbp %#lx r8 %#lx\n", fr->rsi, fr->rdi, fr->rbp, fr->r8);
-	/* The CS slot also carries the saved upcall mask in bits 32-39. */
-	if ((f->cs & 0xffff) != FLAT_KERNEL_CS64 || (f->ss & 0xffff) != FLAT_KERNEL_SS64)
+	/* The CS slot also carries the saved upcall mask in bits 32-39; for a
+	 * fault in kernel mode, CS has its RPL cleared. */
+	if ((f->cs & 0xfffc) != (FLAT_KERNEL_CS64 & ~3) || (f->ss & 0xffff) != FLAT_KERNEL_SS64)
 		printk("  warning: cs/ss are not FLAT_KERNEL_CS64/SS64: bounce frame layout?\n");
 }
 

@@ -11,10 +11,7 @@ static const char *const result_names[] = {
 	[XTEST_ERROR] = "ERROR",
 };
 
-/* A test opts out of these with XTEST_USE_HYPERCALL_PAGE() / XTEST_NO_TRAP_TABLE(). */
-__attribute__((weak)) const int xtest_use_hypercall_page = 0;
 int xtest_hypercall_page_active;
-__attribute__((weak)) const int xtest_want_trap_table = 1;
 
 void xtest_install_traps(void);
 

@@ -65,7 +65,13 @@ static void check(const struct forbidden *t)
 		    f.error_code, t->error_code);
 	xtest_check(f.rip == (unsigned long)t->at, "%s: rip %#lx, expected %#lx", t->name, f.rip,
 		    (unsigned long)t->at);
-	xtest_check((f.cs & 0xffff) == FLAT_KERNEL_CS64, "%s: cs %#lx in the frame", t->name, f.cs);
+	/* A fault in kernel mode shows CS with RPL 0; bits 32-39 hold the saved
+	 * upcall mask, 1 since boot, so the frame's RFLAGS.IF is clear. */
+	xtest_check((f.cs & 0xffff) == (FLAT_KERNEL_CS64 & ~3), "%s: cs %#lx in the frame", t->name,
+		    f.cs);
+	xtest_check(((f.cs >> 32) & 0xff) == 1, "%s: saved upcall mask %lu in the frame", t->name,
+		    (f.cs >> 32) & 0xff);
+	xtest_check(!(f.rflags & 0x200), "%s: rflags %#lx has IF set", t->name, f.rflags);
 	xtest_check((f.ss & 0xffff) == FLAT_KERNEL_SS64, "%s: ss %#lx in the frame", t->name, f.ss);
 }
 

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Boot PV test guests as Petrel's initial domain under QEMU (TCG) and judge
+# each one from its serial log.
+#
+# Usage:
+#   tests/guests/run.sh [options] GUEST.elf... [--malformed]
+#
+# Options:
+#   --mode multiboot|efi  multiboot: QEMU -kernel petrel -initrd "guest args";
+#                         efi: OVMF + petrel.efi through scripts/efi-boot.sh
+#   --petrel FILE         build/xen/petrel (multiboot) or build/xen/petrel.efi
+#   --out DIR             where logs go: DIR/<mode>/<test>.log
+#   --src DIR             test sources, read for TEST_* lines (tests/guests/tests)
+#   --timeout SECS        per boot (default 60)
+#   --jobs N              QEMU instances at once (default 2)
+#   --malformed           also boot broken dom0 images (truncated ELF, random
+#                         bytes, ELF without Xen notes): each must be refused
+#                         with "dom0 image rejected:" and no hypervisor panic
+#
+# Verdicts. A test passes when, in its serial log:
+#   - there is no "PANIC" or "Fatal" (the hypervisor must never go down), and
+#   - ordinary tests: the last "Test result: X" line has X = SUCCESS or SKIP
+#     (or what TEST_EXPECT_RESULT("X") in the source says), no
+#     "Domain 0 crashed", and QEMU exited 0 (ACPI poweroff);
+#   - TEST_EXPECT_CRASH() tests and malformed images: "Domain 0 crashed" /
+#     "dom0 image rejected:" appears and QEMU exited non-zero (isa-debug-exit),
+#     not by timeout;
+#   - every TEST_EXPECT("text") string of the source appears.
+# SKIP counts as passed. Prints a table and "guests: N passed, N failed";
+# exits non-zero if anything failed. On failure, the last 40 log lines.
+set -uo pipefail
+
+mode=multiboot petrel="" out="" src="" timeout=60 jobs=2 malformed=0
+guests=()
+die() {
+	echo "run.sh: $*" >&2
+	echo "guests: 0 passed, 1 failed"
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--mode) mode=${2:?}; shift 2 ;;
+	--petrel) petrel=${2:?}; shift 2 ;;
+	--out) out=${2:?}; shift 2 ;;
+	--src) src=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--jobs) jobs=${2:?}; shift 2 ;;
+	--malformed) malformed=1; shift ;;
+	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	-*) die "unknown option $1" ;;
+	*) guests+=("$1"); shift ;;
+	esac
+done
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+: "${out:=${BUILD:-build}/tests/guests/logs}"
+: "${src:=$here/tests}"
+case "$mode" in
+multiboot) : "${petrel:=${BUILD:-build}/xen/petrel}" ;;
+efi) : "${petrel:=${BUILD:-build}/xen/petrel.efi}"
+	[ -x "$top/scripts/efi-boot.sh" ] || [ -f "$top/scripts/efi-boot.sh" ] ||
+		die "scripts/efi-boot.sh does not exist" ;;
+*) die "--mode must be multiboot or efi" ;;
+esac
+[[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout needs whole seconds"
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs needs a positive number"
+[ -f "$petrel" ] || die "no hypervisor image $petrel (build it first)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found"
+[ ${#guests[@]} -gt 0 ] || [ "$malformed" = 1 ] || die "no guests given"
+for g in "${guests[@]}"; do
+	[ -f "$g" ] || die "no such guest image: $g"
+done
+
+logdir="$out/$mode"
+rm -rf "$logdir"
+mkdir -p "$logdir" || die "cannot create $logdir"
+
+# The TEST_*("...") lines of a test's source: meta FILE KEY -> one value a line.
+meta() {
+	[ -f "$1" ] || return 0
+	sed -nE "s/^$2\(\"(.*)\"\);.*/\1/p; s/^$2\(\);.*/yes/p" "$1"
+}
+
+# Broken dom0 images, made from the first guest (or from nothing).
+make_malformed() {
+	local dir="$logdir/images" base=${guests[0]:-}
+	mkdir -p "$dir"
+	if [ -n "$base" ]; then
+		head -c 600 "$base" >"$dir/truncated.elf"
+		objcopy --remove-section .note.Xen "$base" "$dir/no-xen-notes.elf" 2>/dev/null ||
+			echo "run.sh: objcopy failed; skipping no-xen-notes" >&2
+	fi
+	python3 -c 'import random, sys
+random.seed(20261121)
+sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(16384)))' \
+		>"$dir/random.bin"
+	ls "$dir"/* 2>/dev/null
+}
+
+# boot NAME IMAGE ARGS LOG -> QEMU's exit status
+boot() {
+	local name=$1 image=$2 args=$3 log=$4
+	case "$args" in *,*) echo "run.sh: $name: commas are not allowed in TEST_ARGS" >"$log"
+		return 2 ;;
+	esac
+	if [ "$mode" = multiboot ]; then
+		timeout -k 5 "$timeout" qemu-system-x86_64 -machine pc -m 512 -cpu max \
+			-nographic -no-reboot -kernel "$petrel" \
+			-initrd "$image${args:+ $args}" -append "console=com1 loglvl=all" \
+			-serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+			-display none -monitor none </dev/null >"$log.qemu" 2>&1
+	else
+		bash "$top/scripts/efi-boot.sh" --efi "$petrel" --esp "$logdir/esp-$name" \
+			--serial "file:$log" --timeout "$timeout" -m 512M \
+			"console=com1 loglvl=all" "$image${args:+ $args}" \
+			-- -cpu max -no-reboot -display none </dev/null >"$log.qemu" 2>&1
+	fi
+}
+
+# judge KIND LOG RC SOURCE -> prints "PASS|FAIL|SKIP reason"
+judge() {
+	local kind=$1 log=$2 rc=$3 srcf=$4 verdict want e
+	if grep -aqE 'PANIC|Fatal' "$log"; then
+		echo "FAIL hypervisor PANIC/Fatal in the log"; return
+	fi
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "FAIL timeout after ${timeout}s"; return
+	fi
+	while IFS= read -r e; do
+		[ -n "$e" ] || continue
+		grep -aqF -- "$e" "$log" || { echo "FAIL missing \"$e\""; return; }
+	done < <(meta "$srcf" TEST_EXPECT)
+	case "$kind" in
+	crash | rejected)
+		want="Domain 0 crashed"
+		[ "$kind" = rejected ] && want="dom0 image rejected:"
+		grep -aqF "$want" "$log" || { echo "FAIL no \"$want\""; return; }
+		[ "$rc" != 0 ] || { echo "FAIL QEMU exited 0, expected non-zero"; return; }
+		echo "PASS $want"
+		return ;;
+	esac
+	verdict=$(grep -aoE '^Test result: (SUCCESS|SKIP|FAILURE|ERROR)' "$log" | tail -n 1)
+	verdict=${verdict#Test result: }
+	[ -n "$verdict" ] || { echo "FAIL no verdict line (QEMU exit $rc)"; return; }
+	if grep -aqF "Domain 0 crashed" "$log"; then
+		echo "FAIL domain crashed ($verdict)"; return
+	fi
+	want=$(meta "$srcf" TEST_EXPECT_RESULT | tail -n 1)
+	if [ -n "$want" ]; then
+		[ "$verdict" = "$want" ] || { echo "FAIL $verdict, expected $want"; return; }
+	elif [ "$verdict" != SUCCESS ] && [ "$verdict" != SKIP ]; then
+		echo "FAIL $verdict"; return
+	fi
+	[ "$rc" = 0 ] || { echo "FAIL $verdict but QEMU exited $rc, expected 0"; return; }
+	[ "$verdict" = SKIP ] && { echo "SKIP skipped"; return; }
+	echo "PASS $verdict"
+}
+
+# run_one KIND NAME IMAGE: boots, judges, writes LOG.result
+run_one() {
+	local kind=$1 name=$2 image=$3 srcf="$src/$2.c" args="" log start rc res
+	log="$logdir/$name.log"
+	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
+	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
+	start=$(date +%s)
+	boot "$name" "$image" "$args" "$log"
+	rc=$?
+	[ -f "$log" ] || : >"$log"
+	res=$(judge "$kind" "$log" "$rc" "$srcf")
+	printf '%s\t%s\t%s\n' "$res" "$(($(date +%s) - start))" "$rc" >"$log.result"
+}
+
+names=() images=() kinds=()
+for g in "${guests[@]}"; do
+	names+=("$(basename "$g" .elf)") images+=("$g") kinds+=(test)
+done
+if [ "$malformed" = 1 ]; then
+	while IFS= read -r img; do
+		names+=("malformed-$(basename "$img" | sed 's/\.[a-z]*$//')") images+=("$img")
+		kinds+=(rejected)
+	done < <(make_malformed)
+fi
+
+running=0
+for i in "${!names[@]}"; do
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	run_one "${kinds[$i]}" "${names[$i]}" "${images[$i]}" &
+	running=$((running + 1))
+done
+wait
+
+pass=0 fail=0 failed=()
+printf '%-24s %-10s %-8s %s\n' test mode result seconds
+for name in "${names[@]}"; do
+	IFS=$'\t' read -r res secs rc <"$logdir/$name.log.result" 2>/dev/null ||
+		res="FAIL runner error" secs=0 rc=?
+	word=${res%% *}
+	printf '%-24s %-10s %-8s %s' "$name" "$mode" "$word" "$secs"
+	[ "$word" = PASS ] || printf '   (%s)' "${res#* }"
+	printf '\n'
+	if [ "$word" = FAIL ]; then
+		fail=$((fail + 1)) failed+=("$name")
+	else
+		pass=$((pass + 1))
+	fi
+done
+for name in "${failed[@]}"; do
+	echo
+	echo "---- $name ($mode): last 40 lines of $logdir/$name.log"
+	tail -n 40 "$logdir/$name.log" | tr -d '\r'
+	if [ -s "$logdir/$name.log.qemu" ]; then
+		echo "---- $name: QEMU's own output"
+		tail -n 10 "$logdir/$name.log.qemu"
+	fi
+done
+echo "guests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
