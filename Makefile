@@ -21,6 +21,7 @@ include xen/xen.mk
 -include xen/arch/x86/efi/efi.mk
 include tests/unit/unit.mk
 include tests/guests/guests.mk
+include tests/boot/boot.mk
 -include dom0-tools/xenstore/xenstore.mk
 -include dom0-tools/initramfs/dom0.mk
 -include tests/system/system.mk

@@ -13,6 +13,7 @@ struct dom0_params {
 	const struct bi_mod *kernel;
 	const struct bi_mod *initrd; /* NULL if none */
 	u64 mem_bytes; /* 0 = default */
+	bool cmdline_has_name; /* the module string starts with the file name */
 };
 
 /* Build dom0 from its kernel image; -EINVAL with a printed reason if rejected. */

@@ -117,6 +117,25 @@ static void show_memory_map(const struct boot_info *bi)
 		       bi->mem[i].type < ARRAY_SIZE(names) ? names[bi->mem[i].type] : "?");
 }
 
+/* GRUB 2 passes arguments only; other loaders start strings with the file name. */
+static bool loader_is_grub2(const struct boot_info *bi)
+{
+	return !strncmp(bi->loader_name, "GRUB 2", 6);
+}
+
+static void skip_first_word(char *s)
+{
+	const char *p = s;
+
+	while (*p == ' ')
+		p++;
+	while (*p && *p != ' ')
+		p++;
+	while (*p == ' ')
+		p++;
+	memmove(s, p, strlen(p) + 1);
+}
+
 static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 {
 	struct dom0_params p = { 0 };
@@ -129,6 +148,7 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	p.kernel = &bi->mods[0];
 	p.initrd = bi->nr_mods > 1 ? &bi->mods[1] : NULL;
 	p.mem_bytes = boot_opts.dom0_mem;
+	p.cmdline_has_name = !loader_is_grub2(bi);
 	d = domain_create(0, true);
 	if (!d)
 		panic("cannot create dom0");
@@ -164,19 +184,6 @@ __noreturn void start_xen(struct boot_info *in)
 	build_and_run_dom0(&bootinfo);
 }
 
-static void skip_first_word(char *s)
-{
-	const char *p = s;
-
-	while (*p == ' ')
-		p++;
-	while (*p && *p != ' ')
-		p++;
-	while (*p == ' ')
-		p++;
-	memmove(s, p, strlen(p) + 1);
-}
-
 /* Reached from head.S in 64-bit mode with the boot page tables. */
 __noreturn void multiboot_entry(void)
 {
@@ -198,7 +205,8 @@ __noreturn void multiboot_entry(void)
 		serial_init(115200, 8, 'n', 1);
 		panic("Petrel: not started by a multiboot loader (magic %#x)", boot_magic);
 	}
-	/* Multiboot loaders put the image's own path first, as they do for modules. */
-	skip_first_word(bootinfo.cmdline);
+	/* Multiboot loaders other than GRUB 2 put the image's path first. */
+	if (!loader_is_grub2(&bootinfo))
+		skip_first_word(bootinfo.cmdline);
 	start_xen(&bootinfo);
 }

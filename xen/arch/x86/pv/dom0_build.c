@@ -253,9 +253,11 @@ static void write_start_info(struct builder *b, const char *cmdline, mfn_t initr
 	strlcpy((char *)si->cmd_line, cmdline, sizeof(si->cmd_line));
 }
 
-/* Xen drops the first word of a module string (the file name). */
-static const char *module_args(const char *s)
+/* Like Xen, drop the file name that most loaders put first in a module string. */
+static const char *module_args(const char *s, bool has_name)
 {
+	if (!has_name)
+		return s;
 	while (*s == ' ')
 		s++;
 	while (*s && *s != ' ')
@@ -385,7 +387,7 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 		pv_fill_hypercall_page(va_to_hv(&b, b.info.hypercall_page));
 	copy_to_region(&b, b.l.vphysmap_start, b.p2m, b.l.nr_pages * sizeof(u64));
 	place_initrd(&b, p->initrd, &initrd_pfn);
-	write_start_info(&b, module_args(p->kernel->cmdline), initrd_pfn);
+	write_start_info(&b, module_args(p->kernel->cmdline, p->cmdline_has_name), initrd_pfn);
 	setup_vcpu(&b);
 	printk(XENLOG_INFO "Dom0 kernel: 64-bit PV, entry %#lx, %lu pages, mapped %#lx-%#lx\n",
 	       guest_regs()->rip, b.l.nr_pages, b.l.v_start, b.l.v_end);

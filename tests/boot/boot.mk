@@ -1,0 +1,7 @@
+# Boot-path tests: Petrel loaded by Debian's GRUB through multiboot2.
+.PHONY: test-grub
+test-grub: $(XEN_OUT)/petrel $(BUILD)/tests/guests/start-info.elf
+	@bash tests/boot/grub-mb2.sh $(XEN_OUT)/petrel $(BUILD)/tests/guests/start-info.elf \
+		$(BUILD)/tests/boot
+
+TEST_TARGETS += test-grub
