@@ -27,8 +27,8 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->com1_parity, 'n');
 	assert_int_equal(o->com1_stop_bits, 1);
 	assert_true(o->dom0_mem == 0 && o->dom0_mem_max == 0);
-	assert_int_equal(o->loglvl, 1);
-	assert_int_equal(o->guest_loglvl, 1);
+	assert_int_equal(o->loglvl, 2);
+	assert_int_equal(o->guest_loglvl, 2);
 	assert_false(o->noreboot);
 	assert_int_equal(o->dom0_max_vcpus, 0);
 }
@@ -141,15 +141,17 @@ static void test_loglvl(void **state)
 	static const char *const names[] = { "none", "error", "warning", "info", "debug", "all" };
 	char buf[64];
 
+	static const int values[] = { 0, 1, 2, 3, 4, 4 };
+
 	for (int i = 0; i < 6; i++) {
 		snprintf(buf, sizeof(buf), "loglvl=%s guest_loglvl=%s", names[i], names[5 - i]);
 		parse(buf);
-		assert_int_equal(opt.loglvl, i - 1);
-		assert_int_equal(opt.guest_loglvl, 4 - i);
+		assert_int_equal(opt.loglvl, values[i]);
+		assert_int_equal(opt.guest_loglvl, values[5 - i]);
 	}
 	parse("loglvl=debug/warning guest_loglvl=info/none");
-	assert_int_equal(opt.loglvl, 3);
-	assert_int_equal(opt.guest_loglvl, 2);
+	assert_int_equal(opt.loglvl, 4);
+	assert_int_equal(opt.guest_loglvl, 3);
 	assert_string_equal(shim_log, "");
 	expect_ignored("loglvl=loud", "loglvl");
 	expect_ignored("loglvl=debug/", "loglvl");
@@ -224,7 +226,7 @@ static void test_unknown_and_mixed(void **state)
 	/* "--" ends Petrel's options. */
 	parse("noreboot -- loglvl=all");
 	assert_true(opt.noreboot);
-	assert_int_equal(opt.loglvl, 1);
+	assert_int_equal(opt.loglvl, 2);
 	/* The last of repeated options wins. */
 	parse("dom0_mem=1G dom0_mem=2G");
 	assert_true(opt.dom0_mem == 2ULL << 30);

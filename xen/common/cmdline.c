@@ -13,9 +13,10 @@
  *                     K/M/G/T suffix, or B for bytes; no suffix means KiB as
  *                     in Xen. min: is checked but not kept.
  *   loglvl=, guest_loglvl=  LEVEL[/RATE_LEVEL], LEVEL one of none, error,
- *                     warning, info, debug, all (-1, 0, 1, 2, 3, 4: the
- *                     threshold printk compares "<n>" prefixes with); the
- *                     rate-limited level is checked but not kept
+ *                     warning, info, debug, all, stored as 0, 1, 2, 3, 4, 4:
+ *                     how many of the levels error..debug are shown (a
+ *                     message "<n>" prints if n < loglvl); the rate-limited
+ *                     level is checked but not kept
  *   noreboot[=BOOL], no-noreboot  BOOL: 1/0, yes/no, on/off, true/false,
  *                     enable/disable
  *   dom0_max_vcpus=N, N-M or N-  (the upper bound is kept; N- keeps 0)
@@ -24,7 +25,7 @@
 #include "lib.h"
 #include "console.h"
 
-#define LOGLVL_DEFAULT 1 /* warning */
+#define LOGLVL_DEFAULT 2 /* warning: errors and warnings are shown */
 
 struct val {
 	const char *s;
@@ -197,9 +198,9 @@ static int parse_level(const char *s, size_t len)
 
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		if (val_is(s, len, names[i]))
-			return (int)i - 1;
+			return i < 4 ? (int)i : 4; /* "all" is "debug": nothing is above it */
 	}
-	return -2;
+	return -1;
 }
 
 static int parse_loglvl(const struct val *v, int *out)
@@ -210,9 +211,9 @@ static int parse_loglvl(const struct val *v, int *out)
 	while (slash < end && *slash != '/')
 		slash++;
 	lvl = parse_level(v->s, (size_t)(slash - v->s));
-	if (lvl < -1)
+	if (lvl < 0)
 		return -1;
-	if (slash < end && parse_level(slash + 1, (size_t)(end - slash - 1)) < -1)
+	if (slash < end && parse_level(slash + 1, (size_t)(end - slash - 1)) < 0)
 		return -1;
 	*out = lvl;
 	return 0;
