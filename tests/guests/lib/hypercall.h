@@ -42,15 +42,15 @@ static inline long hypercall_via_page(unsigned long nr, unsigned long a1, unsign
 	long ret;
 
 	__asm__ volatile("call *%[target]"
-			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8),
-			   [target] "+c"(target)
+			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10),
+			   "+r"(r8), [target] "+c"(target)
 			 :
 			 : "r11", "memory");
 	return ret;
 }
 
-static inline long hypercall(unsigned long nr, unsigned long a1, unsigned long a2,
-			     unsigned long a3, unsigned long a4, unsigned long a5)
+static inline long hypercall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
+			     unsigned long a4, unsigned long a5)
 {
 	if (xtest_hypercall_page_active && nr < 128)
 		return hypercall_via_page(nr, a1, a2, a3, a4, a5);

@@ -14,8 +14,8 @@ static void put(struct outbuf *o, char c)
 }
 
 /* Right-aligned in @width; left alignment is done by the caller. */
-static void put_num(struct outbuf *o, unsigned long long v, unsigned int base, bool upper,
-		    bool neg, int width, char pad)
+static void put_num(struct outbuf *o, unsigned long long v, unsigned int base, bool upper, bool neg,
+		    int width, char pad)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];

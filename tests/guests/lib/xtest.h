@@ -40,16 +40,23 @@ const char xtest_name[] = XTEST_NAME;
  * route every hypercall of this guest through the page.
  */
 #define XTEST_USE_HYPERCALL_PAGE()                                                                 \
-	__asm__(".pushsection .note.Xen, \"a\", @note\n"                                           \
-		".balign 4\n.long 4, 8, " __stringify(XEN_ELFNOTE_HYPERCALL_PAGE) "\n"             \
-		".asciz \"Xen\"\n.balign 4\n.quad hypercall_page\n.balign 4\n.popsection");      \
+	__asm__(XTEST_HYPERCALL_PAGE_NOTE);                                                        \
 	const int xtest_use_hypercall_page = 1
+
+/* Note type 2 is XEN_ELFNOTE_HYPERCALL_PAGE; the payload is the page's address. */
+_Static_assert(XEN_ELFNOTE_HYPERCALL_PAGE == 2, "note type in XTEST_HYPERCALL_PAGE_NOTE");
+#define XTEST_HYPERCALL_PAGE_NOTE                                                                  \
+	".pushsection .note.Xen, \"a\", @note\n"                                                   \
+	".balign 4\n"                                                                              \
+	".long 4, 8, 2\n"                                                                          \
+	".asciz \"Xen\"\n"                                                                         \
+	".balign 4\n"                                                                              \
+	".quad hypercall_page\n"                                                                   \
+	".balign 4\n"                                                                              \
+	".popsection\n"
 
 /* Boot without a trap table: any exception kills the domain. */
 #define XTEST_NO_TRAP_TABLE() const int xtest_want_trap_table = 0
-
-#define __stringify_1(x) #x
-#define __stringify(x) __stringify_1(x)
 
 enum xtest_result { XTEST_SUCCESS, XTEST_SKIP, XTEST_FAILURE, XTEST_ERROR };
 
@@ -147,8 +154,8 @@ const char *xtest_exc_name(unsigned int vector);
 struct shared_info *xtest_shared_info(void);
 
 /* Forced-emulation CPUID: ud2; .ascii "xen"; cpuid. */
-static inline void xen_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *a, uint32_t *b,
-			     uint32_t *c, uint32_t *d)
+static inline void xen_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *a, uint32_t *b, uint32_t *c,
+			     uint32_t *d)
 {
 	__asm__ volatile("ud2; .ascii \"xen\"; cpuid"
 			 : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)

@@ -6,11 +6,11 @@
 #include "xtest.h"
 
 static const unsigned long bad[] = {
-	0x1000UL,		/* unmapped */
-	0x8000000000000000UL,	/* non-canonical */
-	HYPERVISOR_VIRT_START,	/* hypervisor: read-only M2P */
-	0xffff830000000000UL,	/* hypervisor: Xen's direct map */
-	~0UL - 8,		/* wraps around the top */
+	0x1000UL,	       /* unmapped */
+	0x8000000000000000UL,  /* non-canonical */
+	HYPERVISOR_VIRT_START, /* hypervisor: read-only M2P */
+	0xffff830000000000UL,  /* hypervisor: Xen's direct map */
+	~0UL - 8,	       /* wraps around the top */
 };
 
 void test_main(void)

@@ -5,13 +5,30 @@
  */
 #include "xtest.h"
 
+/*
+ * 11 was never allocated; 38 (tmem_op) was removed in Xen 4.13; 43-47 are
+ * past hypfs_op; 49-55 are the reserved arch_1..arch_7; the rest are out of
+ * range, up to numbers that only differ from a real one above bit 31 (the
+ * whole of rax is the number, not eax).
+ */
 static const unsigned long unknown[] = {
-	11,			/* never allocated */
-	38,			/* tmem_op: removed in Xen 4.13 */
-	43, 47,			/* past hypfs_op */
-	49, 55,			/* arch_1 .. arch_7: reserved */
-	56, 63, 64, 127, 128, 255, 999, 0xffff, 0x7fffffff, 0xffffffff,
-	(1UL << 32) | HC_xen_version, /* the full rax is the number, not eax */
+	11,
+	38,
+	43,
+	47,
+	49,
+	55,
+	56,
+	63,
+	64,
+	127,
+	128,
+	255,
+	999,
+	0xffff,
+	0x7fffffff,
+	0xffffffff,
+	(1UL << 32) | HC_xen_version,
 	~0UL,
 };
 

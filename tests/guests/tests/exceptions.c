@@ -48,8 +48,8 @@ static void check(const struct exc_case *c, void *arg)
 		xtest_fail("%s: no exception", c->name);
 		return;
 	}
-	printk("%s: %s error code %#lx at %#lx\n", c->name, xtest_exc_name(f.vector),
-	       f.error_code, f.rip);
+	printk("%s: %s error code %#lx at %#lx\n", c->name, xtest_exc_name(f.vector), f.error_code,
+	       f.rip);
 	xtest_check(f.vector == c->vector, "%s: got %s, expected %s", c->name,
 		    xtest_exc_name(f.vector), xtest_exc_name(c->vector));
 	xtest_check(f.error_code == c->error_code, "%s: error code %#lx, expected %#lx", c->name,

@@ -24,6 +24,7 @@ void test_main(void)
 	xtest_fault_hook = hook;
 	__asm__ volatile("mov $0x2000, %%eax\n"
 			 ".globl hook_load_at\n"
-			 "hook_load_at: mov (%%rax), %%rax" ::: "rax", "memory");
+			 "hook_load_at: mov (%%rax), %%rax" ::
+			     : "rax", "memory");
 	xtest_fail("the read of an unmapped address did not fault");
 }

@@ -8,8 +8,8 @@
 XTEST_USE_HYPERCALL_PAGE();
 
 /* push %rcx; push %r11; mov $nr, %eax; syscall; pop %r11; pop %rcx; ret */
-static const uint8_t stub[14] = { 0x51, 0x41, 0x53, 0xb8, 0, 0, 0, 0,
-				  0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
+static const uint8_t stub[14] = { 0x51, 0x41, 0x53, 0xb8, 0,	0,    0,
+				  0,	0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
 /* iret's slot does not return: push %rcx; push %r11; push %rax; mov $23, %eax; syscall */
 static const uint8_t iret_stub[11] = { 0x51, 0x41, 0x53, 0x50, 0xb8, HC_iret, 0, 0, 0, 0x0f, 0x05 };
 

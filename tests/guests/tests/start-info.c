@@ -38,7 +38,8 @@ static void check_p2m(const struct start_info *si)
 		    "mfn_list %#lx (%lu entries) is not inside the initial mapping", si->mfn_list,
 		    si->nr_pages);
 	if (xtest_catch(read_all, (void *)p2m, &f)) {
-		xtest_fail("reading mfn_list faulted: %s at rip %#lx", xtest_exc_name(f.vector), f.rip);
+		xtest_fail("reading mfn_list faulted: %s at rip %#lx", xtest_exc_name(f.vector),
+			   f.rip);
 		return;
 	}
 	n = si->nr_pages < 256 ? si->nr_pages : 256;
@@ -66,8 +67,7 @@ static void check_page_tables(const struct start_info *si)
 		return;
 	/* Our own address is in L4 slot 511: that entry must be present. */
 	xtest_check(l4[511] & PTE_P, "L4[511] %#lx is not present", l4[511]);
-	printk("pt_base %#lx (%lu frames), L4[511] %#lx\n", si->pt_base, si->nr_pt_frames,
-	       l4[511]);
+	printk("pt_base %#lx (%lu frames), L4[511] %#lx\n", si->pt_base, si->nr_pt_frames, l4[511]);
 }
 
 void test_main(void)
@@ -83,7 +83,7 @@ void test_main(void)
 	xtest_check(si->nr_pages > 0, "nr_pages is 0");
 	region_end = VIRT_BASE + si->nr_pages * 4096;
 	xtest_check((si->flags & (SIF_INITDOMAIN | SIF_PRIVILEGED)) ==
-			    (SIF_INITDOMAIN | SIF_PRIVILEGED),
+			(SIF_INITDOMAIN | SIF_PRIVILEGED),
 		    "flags %#x lack SIF_INITDOMAIN|SIF_PRIVILEGED", si->flags);
 	xtest_check(si->shared_info != 0 && !(si->shared_info & 0xfff),
 		    "shared_info machine address %#lx", si->shared_info);
@@ -101,7 +101,7 @@ void test_main(void)
 	len = strnlen(si->cmd_line, sizeof(si->cmd_line));
 	xtest_check(len < sizeof(si->cmd_line), "cmd_line is not NUL-terminated");
 	printk("cmd_line \"%s\"\n", len < sizeof(si->cmd_line) ? si->cmd_line : "");
-	xtest_check(len < sizeof(si->cmd_line) && !strncmp(si->cmd_line, WANT_ARGS,
-							    strlen(WANT_ARGS)),
+	xtest_check(len < sizeof(si->cmd_line) &&
+			!strncmp(si->cmd_line, WANT_ARGS, strlen(WANT_ARGS)),
 		    "cmd_line does not start with \"%s\"", WANT_ARGS);
 }

@@ -42,9 +42,9 @@ static void check_strings(void)
 	rc = hypercall_xen_version(XENVER_compile_info, &ci);
 	xtest_check(rc == 0, "XENVER_compile_info returned %ld", rc);
 	xtest_check(printable(ci.compiler, sizeof(ci.compiler)) &&
-			    printable(ci.compile_by, sizeof(ci.compile_by)) &&
-			    printable(ci.compile_domain, sizeof(ci.compile_domain)) &&
-			    printable(ci.compile_date, sizeof(ci.compile_date)),
+			printable(ci.compile_by, sizeof(ci.compile_by)) &&
+			printable(ci.compile_domain, sizeof(ci.compile_domain)) &&
+			printable(ci.compile_date, sizeof(ci.compile_date)),
 		    "compile_info fields are not NUL-terminated strings");
 
 	rc = hypercall_xen_version(XENVER_capabilities, caps);
