@@ -12,6 +12,8 @@ Three checks, each counted per item:
     does not define must be ours (PETREL_ prefix or in OURS_ONLY).
   * enumerators: every enum constant in our headers is printed by a program
     built against each side; the values must be equal.
+  * io/ring.h behaviour: check/ring-test.c runs a scripted front/back
+    exchange built once over each ring.h; both transcripts must match.
   * layouts: every `struct NAME {` in our headers is laid out by clang
     (-fdump-record-layouts) on both sides; size, alignment and each member's
     offset, nesting depth, name and (for scalar types) size must agree.
@@ -331,6 +333,34 @@ def compare_structs(our_dir, xen_dir, hdrs, work, fails):
     return passed
 
 
+def compare_ring(our_dir, xen_dir, work, fails):
+    """Run the same scripted ring exchange over our io/ring.h and Xen's."""
+    test = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ring-test.c")
+    out = {}
+    latest = "-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__"
+    for tag, d, flags in (("ours", our_dir, []), ("xen", xen_dir, [latest])):
+        exe = os.path.join(work, "ring-test-" + tag)
+        r = run(["gcc", "-std=gnu99", "-O1", "-Wall", "-Wextra", "-Werror"] + flags
+                + ['-DRING_H="%s"' % os.path.join(d, "io", "ring.h"), "-o", exe, test])
+        if r.returncode != 0:
+            fails.append("ring-test against %s's io/ring.h does not build:\n%s"
+                         % (tag, r.stderr[-2000:]))
+            return 0
+        r = run([exe])
+        out[tag] = r.stdout
+        if r.returncode != 0:
+            fails.append("ring-test against %s's io/ring.h failed:\n%s" % (tag, r.stdout[-2000:]))
+            return 0
+    if out["ours"] != out["xen"]:
+        with open(os.path.join(work, "ring-ours.txt"), "w") as f:
+            f.write(out["ours"])
+        with open(os.path.join(work, "ring-xen.txt"), "w") as f:
+            f.write(out["xen"])
+        fails.append("ring-test transcripts differ (see %s/ring-{ours,xen}.txt)" % work)
+        return 0
+    return 1
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit("usage: abi-compare.py OUR_DIR XEN_DIR WORK_DIR")
@@ -345,6 +375,7 @@ def main():
     passed = compare_macros(our_dir, xen_dir, hdrs, work, fails)
     passed += compare_enums(our_dir, xen_dir, hdrs, work, fails)
     passed += compare_structs(our_dir, xen_dir, hdrs, work, fails)
+    passed += compare_ring(our_dir, xen_dir, work, fails)
     for f in fails:
         print("FAIL " + f)
     print("headers-abi: %d passed, %d failed" % (passed, len(fails)))
