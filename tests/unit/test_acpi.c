@@ -123,7 +123,7 @@ static void gas(u64 pa, uint8_t space, uint64_t addr)
 /* The usual QEMU-style \_S5_: Name(_S5, Package(4) {5, 5, 0, 0}), with junk around it. */
 static const uint8_t aml_s5[] = {
 	0x10, 0x5f, 0x53, 0x35, 0x5f, 0x00, /* "_S5_" after a non-Name op: not it */
-	0x0d, '_', 'S', '5', '_', 0x00,	    /* inside a string: not it either */
+	0x0d, '_',  'S',  '5',	'_',  0x00, /* inside a string: not it either */
 	0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x0a, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00,
 };
 
@@ -188,8 +188,9 @@ static void test_rsdt_path(void **state)
 static void test_xsdt_path(void **state)
 {
 	struct acpi_poweroff po;
-	static const uint8_t aml[] = { 0x08, 0x5c, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x41, 0x00,
-				       0x02, 0x00, 0x01 }; /* \_S5_, 2-byte PkgLength, Zero, One */
+	static const uint8_t aml[] = {
+		0x08, 0x5c, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x41, 0x00, 0x02, 0x00, 0x01
+	}; /* \_S5_, 2-byte PkgLength, Zero, One */
 
 	(void)state;
 	/* The XSDT leads to a second, ACPI 5 sized FADT: it must be the one used. */
@@ -204,7 +205,7 @@ static void test_xsdt_path(void **state)
 	put64(FADT2_PA + 140, DSDT2_PA); /* X_DSDT wins over DSDT */
 	put32(FADT2_PA + 64, 0xb004);
 	put32(FADT2_PA + 68, 0xb008);
-	gas(FADT2_PA + 172, 1, 0x1004); /* X_PM1a_CNT in I/O space wins */
+	gas(FADT2_PA + 172, 1, 0x1004);	    /* X_PM1a_CNT in I/O space wins */
 	gas(FADT2_PA + 184, 0, 0xfed00000); /* X_PM1b_CNT in memory space: ignored */
 	seal(FADT2_PA);
 	dsdt(DSDT2_PA, aml, sizeof(aml));
@@ -325,12 +326,12 @@ static void test_malformed_s5(void **state)
 		uint8_t aml[8];
 		size_t n;
 	} bad[] = {
-		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x11 }, 6 },		  /* Buffer, not Package */
+		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x11 }, 6 },		   /* Buffer, not Package */
 		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x06, 0x00 }, 8 }, /* zero elements */
 		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x06, 0x04 }, 8 }, /* ends after count */
 		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x06, 0x02 }, 8 },
-		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12 }, 6 },		  /* ends after PackageOp */
-		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0xc6 }, 7 },	  /* 4-byte PkgLength cut */
+		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12 }, 6 },	     /* ends after PackageOp */
+		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0xc6 }, 7 }, /* 4-byte PkgLength cut */
 		{ { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x06, 0x02 }, 8 },
 	};
 	static const uint8_t elem_bad[] = { 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12,
@@ -372,12 +373,12 @@ static void test_rsdp_bios_scan(void **state)
 	rsdp_v1(0xe0008, RSDT_PA);
 	assert_true(acpi_find_rsdp_bios(map) == 0);
 	rsdp_v1(0xe0100, RSDT_PA);
-	mem[0xe0100 + 12] ^= 1; /* bad checksum */
+	mem[0xe0100 + 12] ^= 1;	   /* bad checksum */
 	rsdp_v1(0xfffe0, RSDT_PA); /* the last slot that fits */
 	assert_true(acpi_find_rsdp_bios(map) == 0xfffe0);
 	/* The EBDA (segment at 0x40e) is searched first. */
 	mem[0x40e] = 0xc0;
-	mem[0x40f] = 0x9f; /* 0x9fc0 -> 0x9fc00 */
+	mem[0x40f] = 0x9f;			    /* 0x9fc0 -> 0x9fc00 */
 	rsdp_v2(0x9fc00 + 0x3d0, RSDT_PA, XSDT_PA); /* ends 12 bytes before the KiB does */
 	assert_true(acpi_find_rsdp_bios(map) == 0x9fc00 + 0x3d0);
 	/* Only its first KiB: with the EBDA at 0x9f800 the RSDP is 0x7d0 in. */

@@ -37,7 +37,8 @@ static int teardown(void **state)
 static void snapshot(uint8_t *snap)
 {
 	for (u64 i = 0; i < max_page; i++)
-		snap[i] = (frame_table[i].flags & PGC_free) ? (uint8_t)(1 + frame_table[i].order) : 0;
+		snap[i] =
+		    (frame_table[i].flags & PGC_free) ? (uint8_t)(1 + frame_table[i].order) : 0;
 }
 
 static void test_empty(void **state)

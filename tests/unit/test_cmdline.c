@@ -163,9 +163,9 @@ static void test_loglvl(void **state)
 static void test_noreboot(void **state)
 {
 	(void)state;
-	static const char *const yes[] = { "noreboot", "noreboot=1", "noreboot=true",
+	static const char *const yes[] = { "noreboot",	  "noreboot=1",	  "noreboot=true",
 					   "noreboot=on", "noreboot=yes", "noreboot=enable" };
-	static const char *const no[] = { "noreboot=0", "noreboot=false", "noreboot=off",
+	static const char *const no[] = { "noreboot=0",	 "noreboot=false",   "noreboot=off",
 					  "noreboot=no", "noreboot=disable", "no-noreboot" };
 
 	for (unsigned i = 0; i < 6; i++) {
@@ -235,10 +235,10 @@ static void test_unknown_and_mixed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_console),
-		cmocka_unit_test(test_com1),		cmocka_unit_test(test_dom0_mem),
-		cmocka_unit_test(test_loglvl),		cmocka_unit_test(test_noreboot),
-		cmocka_unit_test(test_dom0_max_vcpus),	cmocka_unit_test(test_unknown_and_mixed),
+		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_console),
+		cmocka_unit_test(test_com1),	       cmocka_unit_test(test_dom0_mem),
+		cmocka_unit_test(test_loglvl),	       cmocka_unit_test(test_noreboot),
+		cmocka_unit_test(test_dom0_max_vcpus), cmocka_unit_test(test_unknown_and_mixed),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

@@ -94,22 +94,22 @@ static void default_notes(void)
 	gnu->type = 3;
 	gnu->descsz = 20;
 	memset(gnu->desc, 0xab, 20);
-	note_str(6, "linux");	/* GUEST_OS */
-	note_str(7, "2.6");	/* GUEST_VERSION */
-	note_str(5, "xen-3.0"); /* XEN_VERSION */
-	note_str(8, "generic"); /* LOADER */
-	note_num("Xen", 1, KSTART + 0x10, 8);	    /* ENTRY */
-	note_num("Xen", 2, KSTART + 0x100, 8);	    /* HYPERCALL_PAGE */
-	note_num("Xen", 3, VIRT_BASE, 8);	    /* VIRT_BASE */
-	note_num("Xen", 4, 0, 4);		    /* PADDR_OFFSET, 4 bytes */
+	note_str(6, "linux");						/* GUEST_OS */
+	note_str(7, "2.6");						/* GUEST_VERSION */
+	note_str(5, "xen-3.0");						/* XEN_VERSION */
+	note_str(8, "generic");						/* LOADER */
+	note_num("Xen", 1, KSTART + 0x10, 8);				/* ENTRY */
+	note_num("Xen", 2, KSTART + 0x100, 8);				/* HYPERCALL_PAGE */
+	note_num("Xen", 3, VIRT_BASE, 8);				/* VIRT_BASE */
+	note_num("Xen", 4, 0, 4);					/* PADDR_OFFSET, 4 bytes */
 	note_str(10, "!writable_page_tables|pae_pgdir_above_4gb|dom0"); /* FEATURES */
-	note_num("Xen", 17, 1u << 8, 4);	    /* SUPPORTED_FEATURES */
-	note_num("Xen", 14, 1, 4);		    /* SUSPEND_CANCEL */
-	note_num("Xen", 16, 1, 4);		    /* MOD_START_PFN */
-	note_num("Xen", 18, 0x1000040, 4);	    /* PHYS32_ENTRY */
-	note_num("Xen", 12, 0xffff800000000000ULL, 8); /* HV_START_LOW */
-	note_str(9, "yes");			    /* PAE_MODE */
-	struct note *l1 = &im->notes[im->nnotes++]; /* L1_MFN_VALID: 16 bytes */
+	note_num("Xen", 17, 1u << 8, 4);				/* SUPPORTED_FEATURES */
+	note_num("Xen", 14, 1, 4);					/* SUSPEND_CANCEL */
+	note_num("Xen", 16, 1, 4);					/* MOD_START_PFN */
+	note_num("Xen", 18, 0x1000040, 4);				/* PHYS32_ENTRY */
+	note_num("Xen", 12, 0xffff800000000000ULL, 8);			/* HV_START_LOW */
+	note_str(9, "yes");						/* PAE_MODE */
+	struct note *l1 = &im->notes[im->nnotes++];			/* L1_MFN_VALID: 16 bytes */
 	l1->name = "Xen";
 	l1->type = 13;
 	l1->descsz = 16;
@@ -168,14 +168,21 @@ static void build(void)
 
 	notes_len = put_notes(im->buf + NOTES_OFF);
 	assert_true(NOTES_OFF + notes_len <= TEXT_OFF);
-	*phdr(0) = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = TEXT_OFF,
-				 .p_vaddr = KSTART, .p_paddr = PADDR_TEXT,
-				 .p_filesz = TEXT_SZ, .p_memsz = TEXT_SZ };
-	*phdr(1) = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF,
-				 .p_vaddr = KSTART + 0x1000, .p_paddr = PADDR_TEXT + 0x1000,
-				 .p_filesz = DATA_FILESZ, .p_memsz = DATA_MEMSZ };
+	*phdr(0) = (Elf64_Phdr){ .p_type = PT_LOAD,
+				 .p_offset = TEXT_OFF,
+				 .p_vaddr = KSTART,
+				 .p_paddr = PADDR_TEXT,
+				 .p_filesz = TEXT_SZ,
+				 .p_memsz = TEXT_SZ };
+	*phdr(1) = (Elf64_Phdr){ .p_type = PT_LOAD,
+				 .p_offset = DATA_OFF,
+				 .p_vaddr = KSTART + 0x1000,
+				 .p_paddr = PADDR_TEXT + 0x1000,
+				 .p_filesz = DATA_FILESZ,
+				 .p_memsz = DATA_MEMSZ };
 	*phdr(2) = (Elf64_Phdr){ .p_type = im->notes_in_section ? PT_NULL : PT_NOTE,
-				 .p_offset = NOTES_OFF, .p_filesz = notes_len };
+				 .p_offset = NOTES_OFF,
+				 .p_filesz = notes_len };
 	for (int i = 0; i < TEXT_SZ; i++)
 		im->buf[TEXT_OFF + i] = (uint8_t)(i * 7 + 1);
 	for (int i = 0; i < DATA_FILESZ; i++)
@@ -252,11 +259,12 @@ static void test_valid(void **state)
 	assert_string_equal(info.xen_version, "xen-3.0");
 	assert_string_equal(info.guest_os, "linux");
 	assert_string_equal(info.loader, "generic");
-	assert_int_equal(info.features_supported[0], (1u << 0) | (1u << 4) | (1u << 11) | (1u << 8));
+	assert_int_equal(info.features_supported[0],
+			 (1u << 0) | (1u << 4) | (1u << 11) | (1u << 8));
 	assert_int_equal(info.features_required[0], 1u << 0);
 	assert_int_equal(info.present, EXI_ENTRY | EXI_HYPERCALL_PAGE | EXI_VIRT_BASE |
-					       EXI_PADDR_OFFSET | EXI_MOD_START_PFN |
-					       EXI_PHYS32_ENTRY | EXI_SUPPORTED_FEATURES);
+					   EXI_PADDR_OFFSET | EXI_MOD_START_PFN | EXI_PHYS32_ENTRY |
+					   EXI_SUPPORTED_FEATURES);
 }
 
 static uint8_t *guest_mem;
@@ -631,18 +639,22 @@ static void test_bzimage(void **state)
 	assert_int_equal(bzimage_payload(NULL, 0, &payload, &len, err, sizeof(err)), -ENOENT);
 	/* Broken ones. */
 	make_bz(2, 0x207, 0x10, 0x100);
-	assert_int_equal(bzimage_payload(bz, sizeof(bz), &payload, &len, err, sizeof(err)), -EINVAL);
+	assert_int_equal(bzimage_payload(bz, sizeof(bz), &payload, &len, err, sizeof(err)),
+			 -EINVAL);
 	assert_non_null(strstr(err, "2.08"));
 	make_bz(2, 0x20f, 0x10, 0x100);
 	assert_int_equal(bzimage_payload(bz, 0x220, &payload, &len, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "truncated"));
 	make_bz(3, 0x20f, 0, sizeof(bz) - 4 * 512 + 1);
-	assert_int_equal(bzimage_payload(bz, sizeof(bz), &payload, &len, err, sizeof(err)), -EINVAL);
+	assert_int_equal(bzimage_payload(bz, sizeof(bz), &payload, &len, err, sizeof(err)),
+			 -EINVAL);
 	assert_non_null(strstr(err, "outside the image"));
 	make_bz(255, 0x20f, 0xffffffff, 0xffffffff);
-	assert_int_equal(bzimage_payload(bz, sizeof(bz), &payload, &len, err, sizeof(err)), -EINVAL);
+	assert_int_equal(bzimage_payload(bz, sizeof(bz), &payload, &len, err, sizeof(err)),
+			 -EINVAL);
 	make_bz(2, 0x20f, 0x10, 0);
-	assert_int_equal(bzimage_payload(bz, sizeof(bz), &payload, &len, err, sizeof(err)), -EINVAL);
+	assert_int_equal(bzimage_payload(bz, sizeof(bz), &payload, &len, err, sizeof(err)),
+			 -EINVAL);
 	assert_non_null(strstr(err, "empty"));
 	/* Every truncation of a valid one: a clean answer each time. */
 	make_bz(2, 0x20f, 0x10, 0x100);
@@ -665,10 +677,10 @@ static void test_bzimage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_valid),	      T(test_load),	     T(test_every_truncation),
-		T(test_bad_headers),  T(test_bad_segments),  T(test_bad_notes),
-		T(test_note_values),  T(test_xen_version),   T(test_guest_os_loader),
-		T(test_features),     T(test_entry_rules),   T(test_address_rules),
+		T(test_valid),	      T(test_load),	    T(test_every_truncation),
+		T(test_bad_headers),  T(test_bad_segments), T(test_bad_notes),
+		T(test_note_values),  T(test_xen_version),  T(test_guest_os_loader),
+		T(test_features),     T(test_entry_rules),  T(test_address_rules),
 		T(test_note_sources), T(test_bzimage),
 	};
 

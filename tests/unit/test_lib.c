@@ -32,7 +32,7 @@ unsigned long petrel_strtoul(const char *s, const char **end, int base);
 uint64_t petrel_parse_size(const char *s, const char **end);
 int petrel_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int petrel_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void petrel_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 static int sign(int v)
@@ -172,14 +172,14 @@ static void test_parse_size(void **state)
 	assert_true(petrel_parse_size(s, &e) == 0 && e == s);
 }
 
-#define CHECK_FMT(fmt, ...)                                                        \
-	do {                                                                       \
-		char want[512], got[512];                                          \
-		int rw = snprintf(want, sizeof(want), fmt, __VA_ARGS__);           \
-		int rg = petrel_snprintf(got, sizeof(got), fmt, __VA_ARGS__);      \
-		if (rw != rg || strcmp(want, got))                                 \
-			fail_msg("format \"%s\": host \"%s\" (%d), ours \"%s\" (%d)", \
-				 fmt, want, rw, got, rg);                          \
+#define CHECK_FMT(fmt, ...)                                                                        \
+	do {                                                                                       \
+		char want[512], got[512];                                                          \
+		int rw = snprintf(want, sizeof(want), fmt, __VA_ARGS__);                           \
+		int rg = petrel_snprintf(got, sizeof(got), fmt, __VA_ARGS__);                      \
+		if (rw != rg || strcmp(want, got))                                                 \
+			fail_msg("format \"%s\": host \"%s\" (%d), ours \"%s\" (%d)", fmt, want,   \
+				 rw, got, rg);                                                     \
 	} while (0)
 
 static void test_printf_table(void **state)

@@ -46,9 +46,9 @@ static void test_sanitize_basic(void **state)
 		{ 0x1000000, 0x1000, ACPI }, /* splits the big RAM entry */
 	};
 	const struct bi_mem want[] = {
-		{ 0, 0x9fc00, RAM },	       { 0x9fc00, 0x400, RSV },
-		{ 0xf0000, 0x10000, RSV },     { 0x100000, 0xf00000, RAM },
-		{ 0x1000000, 0x1000, ACPI },   { 0x1001000, 0x6fff000, RAM },
+		{ 0, 0x9fc00, RAM },	     { 0x9fc00, 0x400, RSV },
+		{ 0xf0000, 0x10000, RSV },   { 0x100000, 0xf00000, RAM },
+		{ 0x1000000, 0x1000, ACPI }, { 0x1001000, 0x6fff000, RAM },
 	};
 
 	shim_log_reset();
@@ -61,9 +61,9 @@ static void test_sanitize_merges(void **state)
 {
 	(void)state;
 	struct bi_mem m[8] = {
-		{ 0x3000, 0x2000, RAM }, { 0x0, 0x1000, RAM },	 { 0x1000, 0x2000, RAM },
-		{ 0x4000, 0x4000, RAM }, /* overlaps the first */
-		{ 0x10000, 0x1000, RSV },   { 0x10800, 0x1000, RSV },
+		{ 0x3000, 0x2000, RAM },  { 0x0, 0x1000, RAM },
+		{ 0x1000, 0x2000, RAM },  { 0x4000, 0x4000, RAM }, /* overlaps the first */
+		{ 0x10000, 0x1000, RSV }, { 0x10800, 0x1000, RSV },
 	};
 	const struct bi_mem want[] = { { 0, 0x8000, RAM }, { 0x10000, 0x1800, RSV } };
 
@@ -165,7 +165,8 @@ static void expect_ranges(const struct mem_range *r, u32 n, const struct mem_ran
 		if (r[i].start != want[i].start || r[i].end != want[i].end)
 			fail_msg("range %u: got %#llx-%#llx, want %#llx-%#llx", i,
 				 (unsigned long long)r[i].start, (unsigned long long)r[i].end,
-				 (unsigned long long)want[i].start, (unsigned long long)want[i].end);
+				 (unsigned long long)want[i].start,
+				 (unsigned long long)want[i].end);
 	}
 }
 
@@ -176,17 +177,19 @@ static void test_free_ranges(void **state)
 
 	(void)state;
 	const struct bi_mem m[] = {
-		{ 0x500, 0x9f300, RAM },	/* unaligned both ends */
+		{ 0x500, 0x9f300, RAM }, /* unaligned both ends */
 		{ 0x9f800, 0x800, RSV },
 		{ 0x100000, 0xf00000, RAM },
-		{ 0x2000000, 0x800, RAM },	/* less than a page after alignment */
+		{ 0x2000000, 0x800, RAM }, /* less than a page after alignment */
 	};
 	const struct mem_range rsv[] = {
-		{ 0x200010, 0x2ffffb },	/* widened to whole pages */
+		{ 0x200010, 0x2ffffb },	  /* widened to whole pages */
 		{ 0x5000000, 0x6000000 }, /* outside RAM */
 	};
 	const struct mem_range want[] = {
-		{ 0x1000, 0x9f000 }, { 0x100000, 0x200000 }, { 0x300000, 0x1000000 },
+		{ 0x1000, 0x9f000 },
+		{ 0x100000, 0x200000 },
+		{ 0x300000, 0x1000000 },
 	};
 	u32 n = memmap_free_ranges(m, 4, rsv, 2, out, 8, &lost);
 	expect_ranges(out, n, want, 3);
@@ -210,16 +213,17 @@ static void test_free_ranges_unsanitized(void **state)
 	(void)state;
 	/* Unsorted, overlapping RAM, and a reserved entry on top of RAM. */
 	const struct bi_mem m[] = {
-		{ 0x10000, 0x10000, RAM },
-		{ 0x0, 0x8000, RAM },
-		{ 0x6000, 0x4000, RAM }, /* overlaps the one before: one range 0-0xa000 */
+		{ 0x10000, 0x10000, RAM }, { 0x0, 0x8000, RAM },
+		{ 0x6000, 0x4000, RAM },   /* overlaps the one before: one range 0-0xa000 */
 		{ 0x14000, 0x1000, ACPI }, /* not RAM: cut out even though RAM covers it */
 		{ 0x1e000, 0x1000, RSV },
 	};
 	const struct mem_range rsv[] = { { 0x3000, 0x3000 }, /* empty */
 					 { 0x1f000, 0x30000 } };
 	const struct mem_range want[] = {
-		{ 0x0, 0xa000 }, { 0x10000, 0x14000 }, { 0x15000, 0x1e000 },
+		{ 0x0, 0xa000 },
+		{ 0x10000, 0x14000 },
+		{ 0x15000, 0x1e000 },
 	};
 	u32 n = memmap_free_ranges(m, ARRAY_SIZE(m), rsv, 2, out, 8, NULL);
 	expect_ranges(out, n, want, 3);
@@ -315,11 +319,15 @@ static void test_ram_top(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sanitize_basic),	   cmocka_unit_test(test_sanitize_merges),
-		cmocka_unit_test(test_sanitize_priorities), cmocka_unit_test(test_sanitize_full),
-		cmocka_unit_test(test_sanitize_random),	   cmocka_unit_test(test_free_ranges),
+		cmocka_unit_test(test_sanitize_basic),
+		cmocka_unit_test(test_sanitize_merges),
+		cmocka_unit_test(test_sanitize_priorities),
+		cmocka_unit_test(test_sanitize_full),
+		cmocka_unit_test(test_sanitize_random),
+		cmocka_unit_test(test_free_ranges),
 		cmocka_unit_test(test_free_ranges_unsanitized),
-		cmocka_unit_test(test_free_ranges_random), cmocka_unit_test(test_ram_top),
+		cmocka_unit_test(test_free_ranges_random),
+		cmocka_unit_test(test_ram_top),
 	};
 
 	return cmocka_run_group_tests_name("memmap", tests, NULL, NULL);

@@ -65,14 +65,14 @@ static bool sum_ok(const u8 *p, size_t len)
  * Map the table at @pa whose signature must be @sig and whose length is at
  * least @min_len; checks its checksum. Returns NULL (with *rc set) on error.
  */
-static const u8 *map_table(acpi_map_fn map, u64 pa, const char *sig, u32 min_len, u32 *len,
-			   int *rc)
+static const u8 *map_table(acpi_map_fn map, u64 pa, const char *sig, u32 min_len, u32 *len, int *rc)
 {
 	const u8 *h;
 
 	*rc = -ENOENT;
 	if (!pa || !(h = map(pa, SDT_HDR_LEN))) {
-		printk(XENLOG_WARNING "ACPI: cannot map %s at %#llx\n", sig, (unsigned long long)pa);
+		printk(XENLOG_WARNING "ACPI: cannot map %s at %#llx\n", sig,
+		       (unsigned long long)pa);
 		return NULL;
 	}
 	if (memcmp(h, sig, 4) != 0) {
@@ -136,18 +136,20 @@ static const u8 *find_fadt(acpi_map_fn map, u64 rsdp, u32 *fadt_len, int *rc)
 		len = r ? rd32(r + RSDP_LENGTH) : 0;
 		r = len >= RSDP_V2_LEN && len <= 4096 ? map(rsdp, len) : NULL;
 		if (!r || rsdp_check(r, len)) {
-			printk(XENLOG_WARNING "ACPI: bad RSDP v2 at %#llx\n", (unsigned long long)rsdp);
+			printk(XENLOG_WARNING "ACPI: bad RSDP v2 at %#llx\n",
+			       (unsigned long long)rsdp);
 			return NULL;
 		}
 		xsdt = rd64(r + RSDP_XSDT);
 	} else if (rsdp_check(r, RSDP_V1_LEN)) {
-		printk(XENLOG_WARNING "ACPI: bad RSDP checksum at %#llx\n", (unsigned long long)rsdp);
+		printk(XENLOG_WARNING "ACPI: bad RSDP checksum at %#llx\n",
+		       (unsigned long long)rsdp);
 		return NULL;
 	}
 	x = xsdt != 0;
 	esz = x ? 8 : 4;
-	sdt = map_table(map, x ? xsdt : rd32(r + RSDP_RSDT), x ? "XSDT" : "RSDT", SDT_HDR_LEN,
-			&len, rc);
+	sdt = map_table(map, x ? xsdt : rd32(r + RSDP_RSDT), x ? "XSDT" : "RSDT", SDT_HDR_LEN, &len,
+			rc);
 	if (!sdt)
 		return NULL;
 	for (i = SDT_HDR_LEN; i + esz <= len; i += esz) {
@@ -237,8 +239,7 @@ static int find_s5(const u8 *dsdt, u32 len, struct acpi_poweroff *out)
 	return -ENOENT;
 }
 
-int acpi_find_poweroff(u64 rsdp, const void *(*map)(u64 pa, size_t len),
-		       struct acpi_poweroff *out)
+int acpi_find_poweroff(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_poweroff *out)
 {
 	struct acpi_poweroff res = { 0 };
 	const u8 *fadt, *dsdt;

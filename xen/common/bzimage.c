@@ -7,12 +7,12 @@
 #include "errno.h"
 #include "lib.h"
 
-#define BZ_SETUP_SECTS 0x1f1 /* u8: 512-byte setup sectors after the boot sector */
-#define BZ_HEADER 0x202 /* "HdrS" */
-#define BZ_VERSION 0x206 /* u16 protocol version */
+#define BZ_SETUP_SECTS 0x1f1	/* u8: 512-byte setup sectors after the boot sector */
+#define BZ_HEADER 0x202		/* "HdrS" */
+#define BZ_VERSION 0x206	/* u16 protocol version */
 #define BZ_PAYLOAD_OFFSET 0x248 /* u32, relative to the protected-mode kernel */
 #define BZ_PAYLOAD_LENGTH 0x24c /* u32 */
-#define BZ_MIN_VERSION 0x208 /* payload fields exist since boot protocol 2.08 */
+#define BZ_MIN_VERSION 0x208	/* payload fields exist since boot protocol 2.08 */
 
 static int __printf(3, 4) bz_fail(char *err, size_t errlen, const char *fmt, ...)
 {

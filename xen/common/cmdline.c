@@ -318,7 +318,8 @@ static void parse_one(struct boot_options *opt, const char *tok, size_t len)
 			return;
 		}
 		if (o->parse(opt, &v, negated))
-			printk(XENLOG_WARNING "cmdline: bad value '%.*s' for option '%s', ignored\n",
+			printk(XENLOG_WARNING
+			       "cmdline: bad value '%.*s' for option '%s', ignored\n",
 			       (int)v.len, v.s ? v.s : "", o->name);
 		return;
 	}

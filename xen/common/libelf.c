@@ -225,14 +225,16 @@ static int note_number(struct elf_ctx *c, unsigned int type, const u8 *desc, u32
 	} else if (descsz == 8) {
 		memcpy(v, desc, 8);
 	} else {
-		return fail(c, "Xen note %u: numeric value of %u bytes (want 4 or 8)", type, descsz);
+		return fail(c, "Xen note %u: numeric value of %u bytes (want 4 or 8)", type,
+			    descsz);
 	}
 	return 0;
 }
 
 static int note_string(struct elf_ctx *c, unsigned int type, const u8 *desc, u32 descsz)
 {
-	if (descsz == 0 || desc[descsz - 1] != '\0' || strnlen((const char *)desc, descsz) != descsz - 1)
+	if (descsz == 0 || desc[descsz - 1] != '\0' ||
+	    strnlen((const char *)desc, descsz) != descsz - 1)
 		return fail(c, "Xen note %u: string not NUL-terminated", type);
 	return 0;
 }
@@ -372,9 +374,10 @@ static int parse_notes(struct elf_ctx *c, u64 off, u64 len, const char *where, u
 		memcpy(hdr, c->img + off + pos, sizeof(hdr));
 		need = sizeof(hdr) + ALIGN_UP((u64)hdr[0], 4) + ALIGN_UP((u64)hdr[1], 4);
 		if (need > len - pos)
-			return fail(c, "%s %u: note at offset %#llx (namesz %u, descsz %u) "
-				    "runs past its end", where, idx,
-				    (unsigned long long)(off + pos), hdr[0], hdr[1]);
+			return fail(c,
+				    "%s %u: note at offset %#llx (namesz %u, descsz %u) "
+				    "runs past its end",
+				    where, idx, (unsigned long long)(off + pos), hdr[0], hdr[1]);
 		if (hdr[0] == 4 && !memcmp(c->img + off + pos + 12, "Xen", 4)) {
 			c->xen_notes++;
 			if (parse_xen_note(c, hdr[2], c->img + off + pos + 16, hdr[1]))
@@ -418,8 +421,10 @@ static int check_notes(struct elf_ctx *c)
 	struct elf_xen_info *info = c->info;
 
 	if (strncmp(info->loader, "generic", 7) && strncmp(info->guest_os, "linux", 5))
-		return fail(c, "only generic-loader or Linux kernels are loaded (LOADER '%s', "
-			    "GUEST_OS '%s')", info->loader, info->guest_os);
+		return fail(c,
+			    "only generic-loader or Linux kernels are loaded (LOADER '%s', "
+			    "GUEST_OS '%s')",
+			    info->loader, info->guest_os);
 	if (strncmp(info->xen_version, "xen-3.0", 7))
 		return fail(c, "XEN_VERSION is '%s', not 'xen-3.0'", info->xen_version);
 	return 0;
@@ -447,7 +452,8 @@ static int calc_addresses(struct elf_ctx *c)
 	if (info->virt_kstart > info->virt_kend || info->virt_base > info->virt_kstart)
 		return fail(c, "kernel range %#llx-%#llx is below VIRT_BASE %#llx or wraps",
 			    (unsigned long long)info->virt_kstart,
-			    (unsigned long long)info->virt_kend, (unsigned long long)info->virt_base);
+			    (unsigned long long)info->virt_kend,
+			    (unsigned long long)info->virt_base);
 	if (info->entry < info->virt_kstart || info->entry > info->virt_kend)
 		return fail(c, "entry %#llx outside the loaded range %#llx-%#llx",
 			    (unsigned long long)info->entry, (unsigned long long)info->virt_kstart,
@@ -458,15 +464,19 @@ static int calc_addresses(struct elf_ctx *c)
 			    (unsigned long long)info->hypercall_page);
 	if ((info->present & EXI_INIT_P2M) && info->init_p2m >= info->virt_kstart &&
 	    info->init_p2m < info->virt_kend)
-		return fail(c, "INIT_P2M %#llx inside the kernel", (unsigned long long)info->init_p2m);
+		return fail(c, "INIT_P2M %#llx inside the kernel",
+			    (unsigned long long)info->init_p2m);
 	return 0;
 }
 
-int elf_xen_parse(const void *img, size_t size, struct elf_xen_info *info, char *err,
-		  size_t errlen)
+int elf_xen_parse(const void *img, size_t size, struct elf_xen_info *info, char *err, size_t errlen)
 {
 	struct elf_ctx c = {
-		.img = img, .size = size, .info = info, .err = err, .errlen = errlen,
+		.img = img,
+		.size = size,
+		.info = info,
+		.err = err,
+		.errlen = errlen,
 	};
 
 	if (err && errlen)

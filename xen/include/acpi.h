@@ -14,7 +14,7 @@
 
 struct acpi_poweroff {
 	u16 pm1a_cnt, pm1b_cnt; /* I/O ports; pm1b_cnt 0 if absent */
-	u8 slp_typa, slp_typb; /* \_S5_ values, written to SLP_TYP (bits 10-12) */
+	u8 slp_typa, slp_typb;	/* \_S5_ values, written to SLP_TYP (bits 10-12) */
 };
 
 /*
@@ -30,8 +30,7 @@ typedef const void *(*acpi_map_fn)(u64 pa, size_t len);
  * -EINVAL if a table is corrupt (bad checksum, length or layout). Reasons
  * are logged with printk.
  */
-int acpi_find_poweroff(u64 rsdp, const void *(*map)(u64 pa, size_t len),
-		       struct acpi_poweroff *out);
+int acpi_find_poweroff(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_poweroff *out);
 
 /*
  * Legacy BIOS search for the RSDP: the first KiB of the EBDA (its segment is

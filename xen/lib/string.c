@@ -27,10 +27,7 @@ void *memmove(void *dst, const void *src, size_t n)
 	/* Overlap with dst above src: copy from the top down. */
 	d += n - 1;
 	s += n - 1;
-	asm volatile("std\n\trep movsb\n\tcld"
-		     : "+D"(d), "+S"(s), "+c"(n)
-		     :
-		     : "memory", "cc");
+	asm volatile("std\n\trep movsb\n\tcld" : "+D"(d), "+S"(s), "+c"(n) : : "memory", "cc");
 	return dst;
 }
 

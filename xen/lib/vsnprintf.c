@@ -25,7 +25,7 @@ struct spec {
 	unsigned int flags;
 	int width;
 	int prec; /* -1: none given */
-	int len; /* 'H' (hh), 'h', 0, 'l', 'L' (ll), 'z' */
+	int len;  /* 'H' (hh), 'h', 0, 'l', 'L' (ll), 'z' */
 	char conv;
 };
 
@@ -160,7 +160,8 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 			f++;
 		} else {
 			for (; *f >= '0' && *f <= '9'; f++)
-				sp->prec = sp->prec < 100000 ? sp->prec * 10 + (*f - '0') : sp->prec;
+				sp->prec =
+				    sp->prec < 100000 ? sp->prec * 10 + (*f - '0') : sp->prec;
 		}
 	}
 	if (*f == 'h') {
