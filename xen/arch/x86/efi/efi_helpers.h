@@ -14,19 +14,19 @@
 
 /* What petrel.cfg says about the section that is booted. */
 struct pcfg {
-	char section[PCFG_NAME_MAX]; /* section used, "" when keys were taken from anywhere */
+	char section[PCFG_NAME_MAX];  /* section used, "" when keys were taken from anywhere */
 	char options[BI_CMDLINE_MAX]; /* Petrel's command line ("" if none) */
-	char kernel[BI_CMDLINE_MAX]; /* "<file> [dom0 args]", as written */
-	char ramdisk[PCFG_NAME_MAX]; /* file name, "" if none */
+	char kernel[BI_CMDLINE_MAX];  /* "<file> [dom0 args]", as written */
+	char ramdisk[PCFG_NAME_MAX];  /* file name, "" if none */
 };
 
 enum pcfg_err {
 	PCFG_OK = 0,
-	PCFG_ERR_SECTION = -1, /* the requested section does not exist */
+	PCFG_ERR_SECTION = -1,	 /* the requested section does not exist */
 	PCFG_ERR_NO_KERNEL = -2, /* no kernel= for the chosen section */
-	PCFG_ERR_TOO_LONG = -3, /* a value does not fit its buffer */
-	PCFG_ERR_BINARY = -4, /* NUL or other non-text bytes in the file */
-	PCFG_ERR_SYNTAX = -5, /* a line that is neither [section] nor key=value */
+	PCFG_ERR_TOO_LONG = -3,	 /* a value does not fit its buffer */
+	PCFG_ERR_BINARY = -4,	 /* NUL or other non-text bytes in the file */
+	PCFG_ERR_SYNTAX = -5,	 /* a line that is neither [section] nor key=value */
 };
 
 /*
@@ -43,8 +43,8 @@ const char *pcfg_strerror(int err);
 /* The image's own command line (LoadOptions, UCS-2). */
 struct pcfg_args {
 	char section[PCFG_NAME_MAX]; /* first plain word, "" if none */
-	char cfg[PCFG_NAME_MAX]; /* from -cfg=<file>, "" if none */
-	char extra[BI_CMDLINE_MAX]; /* everything after "--", appended to options */
+	char cfg[PCFG_NAME_MAX];     /* from -cfg=<file>, "" if none */
+	char extra[BI_CMDLINE_MAX];  /* everything after "--", appended to options */
 };
 
 /*

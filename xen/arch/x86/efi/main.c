@@ -159,8 +159,7 @@ static EFI_STATUS open_volume(struct loader *ld)
 		err("no LOADED_IMAGE_PROTOCOL for petrel.efi", st);
 		return st;
 	}
-	st = uefi_call_wrapper(BS->HandleProtocol, 3, ld->li->DeviceHandle, &fs_guid,
-			       (void **)&fs);
+	st = uefi_call_wrapper(BS->HandleProtocol, 3, ld->li->DeviceHandle, &fs_guid, (void **)&fs);
 	if (EFI_ERROR(st)) {
 		err("the device petrel.efi was loaded from has no file system", st);
 		return st;
@@ -394,8 +393,8 @@ static EFI_STATUS place_image(struct loader *ld)
 		err("cannot build page tables for the image", EFI_SUCCESS);
 		return EFI_LOAD_ERROR;
 	}
-	Print(L"petrel.efi: image %ld bytes (%ld with bss) at 0x%lx\r\n", h->file_size,
-	      h->mem_size, base);
+	Print(L"petrel.efi: image %ld bytes (%ld with bss) at 0x%lx\r\n", h->file_size, h->mem_size,
+	      base);
 	return EFI_SUCCESS;
 }
 
@@ -458,8 +457,8 @@ static EFI_STATUS mmap_alloc(struct mmap_buf *mb)
 	EFI_STATUS st;
 
 	mb->size = 0;
-	st = uefi_call_wrapper(BS->GetMemoryMap, 5, &mb->size, NULL, &mb->key, &mb->desc_size,
-			       &ver);
+	st =
+	    uefi_call_wrapper(BS->GetMemoryMap, 5, &mb->size, NULL, &mb->key, &mb->desc_size, &ver);
 	if (st != EFI_BUFFER_TOO_SMALL || mb->desc_size < sizeof(struct efi_md))
 		return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
 	mb->cap = mb->size + 32 * mb->desc_size;
@@ -476,14 +475,14 @@ static EFI_STATUS mmap_get(struct mmap_buf *mb)
 	UINT32 ver;
 
 	mb->size = mb->cap;
-	return uefi_call_wrapper(BS->GetMemoryMap, 5, &mb->size, mb->map, &mb->key,
-				 &mb->desc_size, &ver);
+	return uefi_call_wrapper(BS->GetMemoryMap, 5, &mb->size, mb->map, &mb->key, &mb->desc_size,
+				 &ver);
 }
 
 static int mmap_convert(struct loader *ld, struct mmap_buf *mb)
 {
-	return efi_mmap_to_e820(mb->map, mb->size, mb->desc_size, mb->tmp, mb->tmp_cap,
-				ld->bi->mem, BI_MAX_MEM);
+	return efi_mmap_to_e820(mb->map, mb->size, mb->desc_size, mb->tmp, mb->tmp_cap, ld->bi->mem,
+				BI_MAX_MEM);
 }
 
 /* Copy the trampoline and a GDT into the boot data block. */

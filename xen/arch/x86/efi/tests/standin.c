@@ -135,12 +135,11 @@ static void check_memmap(const struct boot_info *bi)
 	check(ram > (512UL << 20), "more than 512 MiB of RAM reported");
 	check(in_ram(bi, bi->phys_base, bi->phys_end), "image inside RAM");
 	check(in_ram(bi, bi->boot_data_start, bi->boot_data_end), "boot data inside RAM");
-	check(bi->boot_data_start <= (u64)bi &&
-		      (u64)bi + sizeof(*bi) <= bi->boot_data_end,
+	check(bi->boot_data_start <= (u64)bi && (u64)bi + sizeof(*bi) <= bi->boot_data_end,
 	      "boot_info inside boot data");
 	for (i = 0; i < bi->nr_mods && i < BI_MAX_MODS; i++)
 		check(in_ram(bi, bi->mods[i].start, bi->mods[i].end) &&
-			      bi->mods[i].end <= (1UL << 32),
+			  bi->mods[i].end <= (1UL << 32),
 		      "module inside RAM below 4 GiB");
 }
 
@@ -222,7 +221,7 @@ void standin_main(struct boot_info *bi, u64 runtime_base)
 		goto out;
 	check(bi->loader == BOOT_EFI, "loader is BOOT_EFI");
 	check(str_bounded(bi->loader_name, sizeof(bi->loader_name)) &&
-		      str_eq(bi->loader_name, "petrel.efi"),
+		  str_eq(bi->loader_name, "petrel.efi"),
 	      "loader_name is petrel.efi");
 	check(str_bounded(bi->cmdline, BI_CMDLINE_MAX), "cmdline terminated");
 	puts_("standin: cmdline=");
@@ -230,8 +229,7 @@ void standin_main(struct boot_info *bi, u64 runtime_base)
 	puts_("\n");
 	check_cpu();
 	check_image(bi, runtime_base);
-	check(bi->rsdp && bi->rsdp < (1UL << 32) &&
-		      *(const u64 *)bi->rsdp == 0x2052545020445352UL,
+	check(bi->rsdp && bi->rsdp < (1UL << 32) && *(const u64 *)bi->rsdp == 0x2052545020445352UL,
 	      "rsdp points at \"RSD PTR \"");
 	report_mods(bi);
 	check_memmap(bi);

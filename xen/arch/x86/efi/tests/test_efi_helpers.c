@@ -142,8 +142,7 @@ static void test_cfg_binary(void **state)
 	int line = 0;
 
 	(void)state;
-	assert_int_equal(pcfg_parse(utf16, sizeof(utf16) - 1, NULL, &cfg, &line),
-			 PCFG_ERR_BINARY);
+	assert_int_equal(pcfg_parse(utf16, sizeof(utf16) - 1, NULL, &cfg, &line), PCFG_ERR_BINARY);
 	assert_int_equal(line, 1);
 	assert_int_equal(parse("kernel=k\noptions=a\x01\n", NULL, &line), PCFG_ERR_BINARY);
 	assert_int_equal(line, 2);
@@ -316,10 +315,10 @@ static void test_e820_sort_merge(void **state)
 	int n;
 
 	(void)state;
-	set_md(&map[0], EFIMT_BS_DATA, 0x100000, 0x10); /* 1 MiB .. +64K */
-	set_md(&map[1], EFIMT_CONVENTIONAL, 0x0, 0xa0); /* 0 .. 640K */
+	set_md(&map[0], EFIMT_BS_DATA, 0x100000, 0x10);	      /* 1 MiB .. +64K */
+	set_md(&map[1], EFIMT_CONVENTIONAL, 0x0, 0xa0);	      /* 0 .. 640K */
 	set_md(&map[2], EFIMT_CONVENTIONAL, 0x110000, 0x100); /* touches map[0]: merged */
-	set_md(&map[3], EFIMT_RT_DATA, 0x210000, 0x1); /* reserved between RAM */
+	set_md(&map[3], EFIMT_RT_DATA, 0x210000, 0x1);	      /* reserved between RAM */
 	set_md(&map[4], EFIMT_LOADER_CODE, 0x211000, 0x2);
 	set_md(&map[5], EFIMT_ACPI_NVS, 0xfee00000, 0); /* empty: skipped */
 	set_md(&map[6], EFIMT_MMIO, 0xfee00000, 1);
@@ -383,8 +382,7 @@ static void test_e820_errors(void **state)
 	assert_int_equal(efi_mmap_to_e820(map, sizeof(map), sizeof(map[0]), tmp, 3, out, 3), -1);
 	/* a trailing partial descriptor is ignored */
 	set_md(&map[2], EFIMT_CONVENTIONAL, 0x30000, 2);
-	assert_int_equal(efi_mmap_to_e820(map, sizeof(map) - 8, sizeof(map[0]), tmp, 3, out, 3),
-			 2);
+	assert_int_equal(efi_mmap_to_e820(map, sizeof(map) - 8, sizeof(map[0]), tmp, 3, out, 3), 2);
 }
 
 /* ---- page tables ---- */
@@ -415,7 +413,7 @@ static u64 walk(u64 *pt, u64 cr3, u64 va)
 	if (!(e & 1))
 		return ~0ULL;
 	assert_true(e & 0x80); /* 2 MiB leaves */
-	assert_true(e & 2); /* writable */
+	assert_true(e & 2);    /* writable */
 	return (e & 0x000fffffffe00000ULL) + (va & 0x1fffff);
 }
 
@@ -469,8 +467,7 @@ static void test_pt_errors(void **state)
 	assert_non_null(pt);
 	assert_int_equal(pt_build(pt, PT_TEST_PHYS, 16, 0x40100000UL, 0x1000), 0);
 	assert_int_equal(pt_build(pt, PT_TEST_PHYS + 8, 16, 0x40000000UL, 0x1000), 0);
-	assert_int_equal(pt_build(pt, PT_TEST_PHYS, PT_PAGES(0x1000) - 1, 0x40000000UL, 0x1000),
-			 0);
+	assert_int_equal(pt_build(pt, PT_TEST_PHYS, PT_PAGES(0x1000) - 1, 0x40000000UL, 0x1000), 0);
 	assert_int_equal(pt_build(pt, PT_TEST_PHYS, 16, 0x40000000UL, 0), 0);
 	assert_int_equal(pt_build(NULL, PT_TEST_PHYS, 16, 0x40000000UL, 0x1000), 0);
 	free(pt);
