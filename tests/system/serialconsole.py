@@ -105,7 +105,14 @@ class SerialConsole:
                     self.pos = m.end()
                     return m
                 raise ConsoleEOF("console closed (exit status %s) while waiting for /%s/"
-                                 % (self.proc.poll(), pattern))
+                                 % (self._status(), pattern))
+
+    def _status(self):
+        """Exit status once the output has closed (None if still running)."""
+        try:
+            return self.proc.wait(2)
+        except subprocess.TimeoutExpired:
+            return None
 
     # -- writing ---------------------------------------------------------
     def send(self, data):

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Dom0 boot-time benchmark: Debian's Xen 4.17 against Petrel.
+#
+# Both boot the same dom0 kernel and initramfs (build/dom0, `make dom0-image`)
+# on the same QEMU command line (tests/system/hvboot.py; TCG, -smp 1); only
+# the hypervisor image and its command line differ.  Runs alternate
+# (xen, petrel, xen, petrel, ...), RUNS of each, one QEMU at a time.  The
+# time measured is from QEMU's start to the initramfs's shell marker
+# PETREL-DOM0-SHELL-READY on the serial console.  Prints each run, the
+# medians and the ratio petrel/xen.  A hypervisor that does not reach the
+# marker gets "does not boot dom0 yet" in place of a number.
+#
+# Usage: bench/boot-time.sh [--runs N] [--kernel-dir DIR] [--timeout S]
+#   Needs: make dom0-image xen-ref xen  (build/dom0, build/xen-ref, build/xen/petrel)
+#   Environment: BUILD (default build), PETREL_IMAGE, XEN_IMAGE
+set -uo pipefail
+
+BUILD=${BUILD:-build}
+export BUILD
+runs=3
+kdir="$BUILD/dom0"
+timeout=600
+petrel_timeout=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--runs) runs=${2:?}; shift 2 ;;
+	--kernel-dir) kdir=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--petrel-timeout) petrel_timeout=${2:?}; shift 2 ;;
+	-h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "boot-time: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+case "$runs" in ''|*[!0-9]*|0) echo "boot-time: --runs needs a positive number" >&2; exit 2 ;; esac
+petrel_timeout=${petrel_timeout:-$timeout}
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tool="$top/tests/system/time_to_marker.py"
+xen_image=${XEN_IMAGE:-$BUILD/xen-ref/xen-4.17-amd64}
+petrel_image=${PETREL_IMAGE:-$BUILD/xen/petrel}
+for f in "$xen_image" "$kdir/vmlinuz" "$kdir/initramfs.cpio.gz"; do
+	[ -f "$f" ] || { echo "boot-time: $f missing (make dom0-image xen-ref)" >&2; exit 2; }
+done
+logdir="$BUILD/bench/boot-time"
+mkdir -p "$logdir"
+
+declare -A times=() why=()
+times[xen]="" times[petrel]=""
+
+one_run() { # hv image timeout run-number
+	local hv=$1 image=$2 limit=$3 n=$4 out
+	out=$(python3 "$tool" --hv "$hv" --image "$image" --kernel-dir "$kdir" \
+		--timeout "$limit" --log "$logdir/$hv-$n.log")
+	case "$out" in
+	"seconds "*)
+		times[$hv]="${times[$hv]} ${out#seconds }"
+		echo "  run $n $hv: ${out#seconds } s"
+		;;
+	*)
+		why[$hv]=${out#no-marker }
+		echo "  run $n $hv: no shell marker (${why[$hv]}); log $logdir/$hv-$n.log"
+		;;
+	esac
+}
+
+median() { # numbers...
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		if (NR % 2) printf "%.1f", v[(NR + 1) / 2]
+		else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+kver=$(cat "$kdir/kernel-version" 2>/dev/null || echo "?")
+echo "Dom0 boot time: QEMU start -> PETREL-DOM0-SHELL-READY, $runs runs each, alternating"
+echo "  dom0 kernel $kver, initramfs $kdir/initramfs.cpio.gz"
+echo "  $(qemu-system-x86_64 --version | head -n 1), TCG, -smp 1 -m 2G -machine pc -cpu max"
+for n in $(seq 1 "$runs"); do
+	one_run xen "$xen_image" "$timeout" "$n"
+	if [ -n "${why[petrel]:-}" ]; then
+		continue # it did not boot once; the other runs would not either
+	fi
+	if [ ! -f "$petrel_image" ]; then
+		why[petrel]="$petrel_image not built"
+		echo "  petrel: ${why[petrel]}"
+		continue
+	fi
+	one_run petrel "$petrel_image" "$petrel_timeout" "$n"
+done
+
+echo
+printf '%-12s %-28s %s\n' hypervisor "runs (s)" "median (s)"
+declare -A med=()
+for hv in xen petrel; do
+	if [ -n "${why[$hv]:-}" ] && [ -z "${times[$hv]}" ]; then
+		printf '%-12s %s\n' "$hv" "does not boot dom0 yet (${why[$hv]})"
+	elif [ -n "${why[$hv]:-}" ]; then
+		printf '%-12s %-28s %s\n' "$hv" "${times[$hv]# }" "incomplete: ${why[$hv]}"
+	else
+		med[$hv]=$(median ${times[$hv]})
+		printf '%-12s %-28s %s\n' "$hv" "${times[$hv]# }" "${med[$hv]}"
+	fi
+done
+if [ -n "${med[xen]:-}" ] && [ -n "${med[petrel]:-}" ]; then
+	echo "ratio petrel/xen: $(awk -v p="${med[petrel]}" -v x="${med[xen]}" \
+		'BEGIN { printf "%.2f", p / x }')"
+else
+	echo "ratio petrel/xen: n/a (both must boot dom0)"
+fi
+[ -n "${med[xen]:-}" ]
