@@ -166,6 +166,10 @@ static void test_free_range_twice(void **state)
 	buddy_free_range(0, 0);
 	buddy_free_range(NR_FRAMES - 3, NR_FRAMES + 100); /* clipped to max_page */
 	assert_int_equal(buddy_free_count(), 30 + 3);
+	/* A free frame inside what would be one aligned block: blocks go around it. */
+	buddy_free_range(100, 101);
+	buddy_free_range(96, 128);
+	assert_int_equal(buddy_free_count(), 30 + 3 + 32);
 	assert_int_equal(buddy_check(), 0);
 }
 
