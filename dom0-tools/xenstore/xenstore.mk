@@ -21,6 +21,7 @@ XS_DEBS := xenstore-utils libxenstore4 libxentoolcore1 xen-utils-4.17 xen-utils-
 	libxenmisc4.17 libxenevtchn1 libxengnttab1 libxentoollog1 libxencall1 \
 	libxenforeignmemory1 libxendevicemodel1 libxenhypfs1 libyajl2
 XS_CLANG ?= clang
+XS_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 600
 
 ALL_TARGETS += xenstore
@@ -45,7 +46,8 @@ $(XS_OUT)/libxenstore.so.4: $(XS_LIB_SRC) $(XS_DIR)/lib/libxenstore.map $(XS_HDR
 # --- unit tests (cmocka) ---
 $(XS_OUT)/test-unit: tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XS_CFLAGS) -o $@ tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) -lcmocka
+	$(HOSTCC) $(XS_CFLAGS) $(XS_SAN) -o $@ tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) \
+		-lcmocka
 
 test-xenstore-unit: $(XS_OUT)/test-unit
 	@bash tests/unit/xenstore/run.sh $(XS_OUT)/test-unit
