@@ -15,7 +15,8 @@ for bin in "$@"; do
 	plan=${plan:-0}
 	missing=$((plan - pass - fail))
 	[ "$missing" -gt 0 ] && fail=$((fail + missing))
-	if [ "$status" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+	# A dead suite, or one that announced no tests, is a failure.
+	if { [ "$status" -ne 0 ] || [ "$plan" -eq 0 ]; } && [ "$fail" -eq 0 ]; then fail=1; fi
 	if [ "$fail" -ne 0 ]; then
 		rc=1
 		echo "--- $name output:"
