@@ -20,4 +20,7 @@ extern const struct hypercall_desc hypercall_table[NR_HYPERCALLS];
 /* Per-hypercall call counts (DESIGN.md: visible from dom0 later). */
 extern u64 hypercall_count[NR_HYPERCALLS];
 
+/* Call hypercall @nr with @a as its arguments, as the current vCPU. */
+long hypercall_dispatch(u64 nr, const unsigned long a[5]);
+
 #endif

@@ -8,4 +8,7 @@
 void m2p_init(void);
 void m2p_set(mfn_t mfn, u64 pfn);
 u64 m2p_get(mfn_t mfn);
+u64 m2p_nr_entries(void);
+/* The first MFN of each 2 MiB chunk of the table; returns how many were written. */
+unsigned int m2p_chunk_list(mfn_t *out, unsigned int max);
 #endif

@@ -3,4 +3,6 @@
 #include "cmdline.h"
 extern char xen_cmdline[1024];
 extern struct boot_options boot_opts;
+struct boot_info;
+extern struct boot_info bootinfo; /* the loader's data, memory map sanitized */
 #endif

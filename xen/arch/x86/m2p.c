@@ -12,23 +12,54 @@
 static u64 *m2p_rw = (u64 *)RDWR_MPT_VIRT_START;
 static u64 m2p_entries;
 
-void m2p_init(void)
+/* The table is built from 2 MiB machine-contiguous chunks (XENMEM_machphys_mfn_list). */
+#define M2P_CHUNK_ORDER 9
+#define M2P_CHUNK_BYTES (PAGE_SIZE << M2P_CHUNK_ORDER)
+#define M2P_MAX_CHUNKS 256
+
+static mfn_t m2p_chunks[M2P_MAX_CHUNKS];
+static unsigned int m2p_nr_chunks;
+
+static void map_chunk(u64 off, mfn_t mfn)
 {
-	u64 bytes = ALIGN_UP(max_page * sizeof(u64), PAGE_SIZE);
-
-	for (u64 off = 0; off < bytes; off += PAGE_SIZE) {
-		void *page = alloc_xenheap_pages(0);
-
-		if (!page)
-			panic("m2p: out of memory");
-		memset(page, 0xff, PAGE_SIZE);
-		if (map_xen_page(RO_MPT_VIRT_START + off, virt_to_mfn(page),
+	for (u64 i = 0; i < M2P_CHUNK_BYTES; i += PAGE_SIZE)
+		if (map_xen_page(RO_MPT_VIRT_START + off + i, mfn + (i >> PAGE_SHIFT),
 				 _PAGE_PRESENT | _PAGE_USER | _PAGE_NX) ||
-		    map_xen_page(RDWR_MPT_VIRT_START + off, virt_to_mfn(page),
+		    map_xen_page(RDWR_MPT_VIRT_START + off + i, mfn + (i >> PAGE_SHIFT),
 				 _PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
 			panic("m2p: cannot map the table");
+}
+
+void m2p_init(void)
+{
+	u64 bytes = ALIGN_UP(max_page * sizeof(u64), M2P_CHUNK_BYTES);
+
+	if (bytes / M2P_CHUNK_BYTES > M2P_MAX_CHUNKS)
+		bytes = (u64)M2P_MAX_CHUNKS * M2P_CHUNK_BYTES;
+	for (u64 off = 0; off < bytes; off += M2P_CHUNK_BYTES) {
+		void *chunk = alloc_xenheap_pages(M2P_CHUNK_ORDER);
+
+		if (!chunk)
+			panic("m2p: out of memory");
+		memset(chunk, 0xff, M2P_CHUNK_BYTES);
+		m2p_chunks[m2p_nr_chunks++] = virt_to_mfn(chunk);
+		map_chunk(off, virt_to_mfn(chunk));
 	}
 	m2p_entries = bytes / sizeof(u64);
+}
+
+u64 m2p_nr_entries(void)
+{
+	return m2p_entries;
+}
+
+unsigned int m2p_chunk_list(mfn_t *out, unsigned int max)
+{
+	unsigned int n = MIN(max, m2p_nr_chunks);
+
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = m2p_chunks[i];
+	return n;
 }
 
 void m2p_set(mfn_t mfn, u64 pfn)

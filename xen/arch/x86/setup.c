@@ -26,7 +26,7 @@ extern u32 boot_magic, boot_mbi;
 
 char xen_cmdline[1024];
 struct boot_options boot_opts;
-static struct boot_info bootinfo;
+struct boot_info bootinfo;
 /* The stack guest entries land on (tss.rsp0). */
 static u8 cpu0_stack[STACK_SIZE] __aligned(4096);
 

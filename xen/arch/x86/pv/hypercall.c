@@ -11,9 +11,8 @@
 
 u64 hypercall_count[NR_HYPERCALLS];
 
-static long dispatch(struct cpu_regs *r)
+long hypercall_dispatch(u64 nr, const unsigned long a[5])
 {
-	u64 nr = r->rax;
 	const struct hypercall_desc *h;
 
 	if (nr >= NR_HYPERCALLS || !hypercall_table[nr].fn)
@@ -22,7 +21,14 @@ static long dispatch(struct cpu_regs *r)
 	if (h->privileged && !current->domain->is_privileged)
 		return -EPERM;
 	hypercall_count[nr]++;
-	return h->fn(r->rdi, r->rsi, r->rdx, r->r10, r->r8);
+	return h->fn(a[0], a[1], a[2], a[3], a[4]);
+}
+
+static long dispatch(struct cpu_regs *r)
+{
+	const unsigned long args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
+
+	return hypercall_dispatch(r->rax, args);
 }
 
 void do_syscall(struct cpu_regs *r)
