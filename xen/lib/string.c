@@ -1,7 +1,7 @@
 /*
  * Memory and string primitives for the hypervisor.
  *
- * The mem* routines use x86 string instructions: a plain byte loop here
+ * memcpy and memset use x86 string instructions: a plain byte loop here
  * could be recognised by the compiler as a memcpy/memset idiom and turned
  * into a call to the very function being defined.
  */
@@ -22,12 +22,16 @@ void *memmove(void *dst, const void *src, size_t n)
 
 	if (d <= s || d >= s + n)
 		return memcpy(dst, src, n);
-	if (n == 0)
-		return dst;
-	/* Overlap with dst above src: copy from the top down. */
-	d += n - 1;
-	s += n - 1;
-	asm volatile("std\n\trep movsb\n\tcld" : "+D"(d), "+S"(s), "+c"(n) : : "memory", "cc");
+	/*
+	 * Overlap with dst above src: copy from the top down. Not with a
+	 * backwards "rep movsb", which would need EFLAGS.DF set while an
+	 * interrupt could arrive; the empty asm keeps the compiler from turning
+	 * the loop back into a memmove call.
+	 */
+	while (n--) {
+		d[n] = s[n];
+		asm volatile("" : : : "memory");
+	}
 	return dst;
 }
 
