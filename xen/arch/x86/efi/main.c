@@ -177,16 +177,17 @@ static EFI_STATUS make_path(struct loader *ld, const char *name, UINTN len, CHAR
 {
 	UINTN n = 0, i;
 
+	if (len + 1 >= PATH_MAX_CHARS)
+		return EFI_BAD_BUFFER_SIZE;
 	if (name[0] != '/' && name[0] != '\\') {
 		for (i = 0; ld->dir[i]; i++)
 			out[n++] = ld->dir[i];
 		out[n++] = L'\\';
 	}
-	for (i = 0; i < len; i++) {
-		if (n >= PATH_MAX_CHARS - 1)
-			return EFI_BAD_BUFFER_SIZE;
+	if (n + len >= PATH_MAX_CHARS)
+		return EFI_BAD_BUFFER_SIZE;
+	for (i = 0; i < len; i++)
 		out[n++] = name[i] == '/' ? L'\\' : (CHAR16)(u8)name[i];
-	}
 	out[n] = L'\0';
 	return EFI_SUCCESS;
 }

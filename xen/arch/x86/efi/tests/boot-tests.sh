@@ -109,9 +109,10 @@ expect debugcon.log "standin: mod0 size=100001 fnv=$kern_fnv cmdline=vmlinuz qui
 end_case
 
 # 3. The section named on petrel.efi's own command line wins over default=,
-#    and words after "--" are appended to the options (UEFI shell start).
+#    -cfg= picks another file, words after "--" are appended to the options
+#    (started from the UEFI shell); a kernel path from the ESP's root.
 start_case section-arg
-cat >"$out/files/multi.cfg" <<'EOF'
+cat >"$out/files/multi.cfg" <<'EOF2'
 [global]
 default=normal
 ramdisk=initrd.img
@@ -122,13 +123,14 @@ kernel=vmlinuz normal
 
 [debug]
 options=debug-opts loglvl=all   # comment
-kernel=vmlinuz debug args
-EOF
-boot_case 33 --cfg "$out/files/multi.cfg" --file "$kern" --file "$rd" --section "debug -- extra=1"
+kernel=/EFI/petrel/vmlinuz debug args
+EOF2
+boot_case 33 --no-cfg --file "$out/files/multi.cfg" --file "$kern" --file "$rd" \
+	--section "debug -cfg=multi.cfg -- extra=1"
 expect_standin
 expect serial.log "petrel.efi: booting section [debug]"
 expect debugcon.log "standin: cmdline=debug-opts loglvl=all extra=1"
-expect debugcon.log "standin: mod0 size=100001 fnv=$kern_fnv cmdline=vmlinuz debug args"
+expect debugcon.log "standin: mod0 size=100001 fnv=$kern_fnv cmdline=/EFI/petrel/vmlinuz debug args"
 expect debugcon.log "standin: mod1 size=30003 fnv=$rd_fnv cmdline=initrd.img"
 end_case
 
