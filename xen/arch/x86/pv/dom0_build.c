@@ -17,6 +17,7 @@
 #include "domain.h"
 #include "pv.h"
 #include "m2p.h"
+#include "uaccess.h"
 #include "asm.h"
 #include "desc.h"
 #include "public/xen.h"
@@ -42,6 +43,7 @@ struct layout {
 	u64 vpt_start, vpt_end, nr_pt_pages;
 	u64 vstack_start, vstack_end;
 	u64 initrd_len, nr_pages;
+	u64 first_p2m_pfn, nr_p2m_frames; /* INIT_P2M only */
 };
 
 struct builder {
@@ -87,8 +89,10 @@ static int compute_layout(struct builder *b)
 		l->vinitrd_end = l->vinitrd_start + l->initrd_len;
 		l->vphysmap_start = ROUND_PG(l->vinitrd_end);
 	}
-	/* The p2m list always sits in the initial region for now (INIT_P2M is not honoured). */
-	l->vphysmap_end = l->vphysmap_start + l->nr_pages * sizeof(u64);
+	/* With INIT_P2M the p2m list is mapped apart from the region (map_init_p2m). */
+	l->vphysmap_end = l->vphysmap_start;
+	if (!(in->present & EXI_INIT_P2M))
+		l->vphysmap_end += l->nr_pages * sizeof(u64);
 	l->vstartinfo_start = ROUND_PG(l->vphysmap_end);
 	l->vstartinfo_end = l->vstartinfo_start + sizeof(struct start_info) +
 			    sizeof(struct dom0_vga_console_info);
@@ -178,18 +182,19 @@ static void copy_to_region(const struct builder *b, u64 va, const void *src, siz
 }
 
 /* Take the next page-table page from the reserved run of the region. */
-static pte_t *next_pt_page(struct builder *b, u64 *next_va, unsigned int type, mfn_t *mfn)
+/* Take the next page-table page from the domain's frames, at PFN *next_pfn. */
+static pte_t *next_pt_page(struct builder *b, u64 *next_pfn, unsigned int type, mfn_t *mfn)
 {
-	pte_t *pt = va_to_hv(b, *next_va);
+	pte_t *pt;
 
-	*mfn = b->p2m[va_to_pfn(b, *next_va)];
-	*next_va += PAGE_SIZE;
+	*mfn = b->p2m[(*next_pfn)++];
+	pt = mfn_to_virt(*mfn);
 	memset(pt, 0, PAGE_SIZE);
 	set_page_type(mfn_to_page(*mfn), type);
 	return pt;
 }
 
-static pte_t *walk_alloc(struct builder *b, pte_t *table, unsigned int idx, u64 *next_va,
+static pte_t *walk_alloc(struct builder *b, pte_t *table, unsigned int idx, u64 *next_pfn,
 			 unsigned int type)
 {
 	mfn_t mfn;
@@ -197,7 +202,7 @@ static pte_t *walk_alloc(struct builder *b, pte_t *table, unsigned int idx, u64 
 
 	if (table[idx] & _PAGE_PRESENT)
 		return mfn_to_virt(pte_mfn(table[idx]));
-	pt = next_pt_page(b, next_va, type, &mfn);
+	pt = next_pt_page(b, next_pfn, type, &mfn);
 	table[idx] = pte_from_mfn(mfn, LN_PROT);
 	return pt;
 }
@@ -205,15 +210,15 @@ static pte_t *walk_alloc(struct builder *b, pte_t *table, unsigned int idx, u64 
 static void build_page_tables(struct builder *b)
 {
 	struct layout *l = &b->l;
-	u64 next_va = l->vpt_start;
+	u64 next_pfn = va_to_pfn(b, l->vpt_start);
 	mfn_t l4_mfn;
-	pte_t *l4 = next_pt_page(b, &next_va, PGT_l4_page_table, &l4_mfn);
+	pte_t *l4 = next_pt_page(b, &next_pfn, PGT_l4_page_table, &l4_mfn);
 
 	init_guest_l4(l4, l4_mfn);
 	for (u64 va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
-		pte_t *l3 = walk_alloc(b, l4, l4_index(va), &next_va, PGT_l3_page_table);
-		pte_t *l2 = walk_alloc(b, l3, l3_index(va), &next_va, PGT_l2_page_table);
-		pte_t *l1 = walk_alloc(b, l2, l2_index(va), &next_va, PGT_l1_page_table);
+		pte_t *l3 = walk_alloc(b, l4, l4_index(va), &next_pfn, PGT_l3_page_table);
+		pte_t *l2 = walk_alloc(b, l3, l3_index(va), &next_pfn, PGT_l2_page_table);
+		pte_t *l1 = walk_alloc(b, l2, l2_index(va), &next_pfn, PGT_l1_page_table);
 		mfn_t mfn = b->p2m[va_to_pfn(b, va)];
 		u64 prot = L1_PROT;
 
@@ -226,6 +231,42 @@ static void build_page_tables(struct builder *b)
 	}
 	pin_page_table(mfn_to_page(l4_mfn));
 	b->d->vcpu[0]->guest_table = l4_mfn;
+}
+
+/*
+ * INIT_P2M: map the p2m list at the kernel's chosen address, in the frames
+ * right after the initial region, with page tables from the frames after
+ * those (not mapped in the guest: the kernel frees them all later).
+ */
+static int map_init_p2m(struct builder *b)
+{
+	struct layout *l = &b->l;
+	u64 next_pfn, va = b->info.init_p2m, bytes = l->nr_pages * sizeof(u64);
+	pte_t *l4 = mfn_to_virt(b->d->vcpu[0]->guest_table);
+
+	l->first_p2m_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
+	l->nr_p2m_frames = ROUND_PG(bytes) >> PAGE_SHIFT;
+	next_pfn = l->first_p2m_pfn + l->nr_p2m_frames;
+	if ((va & (PAGE_SIZE - 1)) || !guest_range_ok(va, bytes) ||
+	    (va < l->v_end && va + bytes > l->v_start) ||
+	    next_pfn + pt_pages_needed(va, va + bytes) > l->nr_pages - ROUND_PG(l->initrd_len) / PAGE_SIZE) {
+		printk(XENLOG_ERR "dom0 image rejected: INIT_P2M %#lx cannot hold the p2m list\n", va);
+		return -EINVAL;
+	}
+	for (u64 i = 0; i < l->nr_p2m_frames; i++, va += PAGE_SIZE) {
+		pte_t *l3 = walk_alloc(b, l4, l4_index(va), &next_pfn, PGT_l3_page_table);
+		pte_t *l2 = walk_alloc(b, l3, l3_index(va), &next_pfn, PGT_l2_page_table);
+		pte_t *l1 = walk_alloc(b, l2, l2_index(va), &next_pfn, PGT_l1_page_table);
+		struct page_info *pg = mfn_to_page(b->p2m[l->first_p2m_pfn + i]);
+
+		l1[l1_index(va)] = pte_from_mfn(page_to_mfn(pg), L1_PROT);
+		get_page_type(pg, PGT_writable_page);
+		get_page(pg);
+	}
+	for (u64 off = 0; off < bytes; off += PAGE_SIZE)
+		memcpy(mfn_to_virt(b->p2m[l->first_p2m_pfn + (off >> PAGE_SHIFT)]),
+		       (const u8 *)b->p2m + off, MIN(PAGE_SIZE, bytes - off));
+	return 0;
 }
 
 static void write_start_info(struct builder *b, const char *cmdline, mfn_t initrd_pfn)
@@ -241,6 +282,11 @@ static void write_start_info(struct builder *b, const char *cmdline, mfn_t initr
 	si->pt_base = l->vpt_start;
 	si->nr_pt_frames = l->nr_pt_pages;
 	si->mfn_list = l->vphysmap_start;
+	if (b->info.present & EXI_INIT_P2M) {
+		si->mfn_list = b->info.init_p2m;
+		si->first_p2m_pfn = l->first_p2m_pfn;
+		si->nr_p2m_frames = l->nr_p2m_frames;
+	}
 	if (l->initrd_len) {
 		if (b->info.present & EXI_MOD_START_PFN) {
 			si->flags |= SIF_MOD_START_PFN;
@@ -385,7 +431,12 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 	}
 	if (b.info.present & EXI_HYPERCALL_PAGE)
 		pv_fill_hypercall_page(va_to_hv(&b, b.info.hypercall_page));
-	copy_to_region(&b, b.l.vphysmap_start, b.p2m, b.l.nr_pages * sizeof(u64));
+	if (b.info.present & EXI_INIT_P2M)
+		rc = map_init_p2m(&b);
+	else
+		copy_to_region(&b, b.l.vphysmap_start, b.p2m, b.l.nr_pages * sizeof(u64));
+	if (rc)
+		return rc;
 	place_initrd(&b, p->initrd, &initrd_pfn);
 	write_start_info(&b, module_args(p->kernel->cmdline, p->cmdline_has_name), initrd_pfn);
 	setup_vcpu(&b);
