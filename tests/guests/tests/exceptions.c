@@ -12,6 +12,9 @@ __asm__(".pushsection .text\n"
 	"exc_ud: exc_ud_at: ud2; ret\n"
 	"exc_bp: int3\n"
 	"exc_bp_at: ret\n"
+	/* int $3 in its two-byte form: the trap table's DPL 3 lets it through */
+	"exc_bp2: .byte 0xcd, 0x03\n"
+	"exc_bp2_at: ret\n"
 	"exc_de: xor %eax, %eax; xor %edx, %edx; xor %ecx, %ecx\n"
 	"exc_de_at: div %ecx; ret\n"
 	"exc_pf_read: mov $0x1000, %eax\n"
@@ -26,6 +29,7 @@ __asm__(".pushsection .text\n"
 #define DECLARE_EXC(n) extern void exc_##n(void *), exc_##n##_at(void)
 DECLARE_EXC(ud);
 DECLARE_EXC(bp);
+DECLARE_EXC(bp2);
 DECLARE_EXC(de);
 DECLARE_EXC(pf_read);
 DECLARE_EXC(pf_write);
@@ -71,6 +75,7 @@ void test_main(void)
 	const struct exc_case cases[] = {
 		{ "ud2", exc_ud, exc_ud_at, X86_EXC_UD, 0, 0 },
 		{ "int3", exc_bp, exc_bp_at, X86_EXC_BP, 0, 0 },
+		{ "int $3", exc_bp2, exc_bp2_at, X86_EXC_BP, 0, 0 },
 		{ "div by 0", exc_de, exc_de_at, X86_EXC_DE, 0, 0 },
 		{ "read unmapped", exc_pf_read, exc_pf_read_at, X86_EXC_PF, 0, UNMAPPED_VA },
 		{ "write page table", exc_pf_write, exc_pf_write_at, X86_EXC_PF,

@@ -17,6 +17,8 @@ __asm__(".pushsection .text\n"
 	"insn_cr0: xor %eax, %eax\n"
 	"insn_cr0_at: mov %rax, %cr0; ret\n"
 	"insn_int: insn_int_at: int $0x40; ret\n"
+	"insn_int_gp: insn_int_gp_at: int $0x0d; ret\n"
+	"insn_int80: insn_int80_at: int $0x80; ret\n"
 	".popsection\n"
 	".pushsection .rodata\n"
 	"gdt_desc: .word 0; .quad 0\n"
@@ -30,6 +32,8 @@ DECLARE_INSN(lidt);
 DECLARE_INSN(wrmsr);
 DECLARE_INSN(cr0);
 DECLARE_INSN(int);
+DECLARE_INSN(int_gp);
+DECLARE_INSN(int80);
 
 struct forbidden {
 	const char *name;
@@ -47,6 +51,10 @@ static const struct forbidden insns[] = {
 	{ "mov to cr0", insn_cr0, insn_cr0_at, 0 },
 	/* int $n through an IDT gate the guest may not use: error code n*8 | 2 (IDT). */
 	{ "int $0x40", insn_int, insn_int_at, (0x40 << 3) | 2 },
+	/* ... also for a vector in the trap table registered with DPL 0 ... */
+	{ "int $0x0d", insn_int_gp, insn_int_gp_at, (0x0d << 3) | 2 },
+	/* ... and for 0x80 when the guest registered no handler for it. */
+	{ "int $0x80", insn_int80, insn_int80_at, (0x80 << 3) | 2 },
 };
 
 static void check(const struct forbidden *t)
