@@ -385,6 +385,9 @@ static void test_bad_segments(void **state)
 	phdr(1)->p_offset = 0;
 	expect_reject("exceeds memory size");
 	build();
+	phdr(1)->p_memsz = 0;
+	expect_reject("exceeds memory size");
+	build();
 	phdr(1)->p_paddr = PADDR_TEXT + 0x100; /* inside the text segment */
 	expect_reject("overlap");
 	build();

@@ -196,11 +196,13 @@ static int check_segments(struct elf_ctx *c)
 		if (!in_file(c, ph.offset, ph.filesz))
 			return fail(c, "segment %u outside the file (offset %#llx, size %#llx)", i,
 				    (unsigned long long)ph.offset, (unsigned long long)ph.filesz);
-		if (ph.type != PT_LOAD || ph.memsz == 0)
+		if (ph.type != PT_LOAD)
 			continue;
 		if (ph.filesz > ph.memsz)
 			return fail(c, "segment %u: file size %#llx exceeds memory size %#llx", i,
 				    (unsigned long long)ph.filesz, (unsigned long long)ph.memsz);
+		if (ph.memsz == 0)
+			continue;
 		if (ph.paddr + ph.memsz < ph.paddr)
 			return fail(c, "segment %u wraps around the address space", i);
 		if (++loads > MAX_LOAD_SEGMENTS)
