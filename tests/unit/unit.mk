@@ -33,6 +33,9 @@ UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
 # every tests/unit/test_*.c is a suite (not recursive: xenstore/ is not ours)
 UNIT_SUITES := $(basename $(notdir $(wildcard $(UNIT_DIR)/test_*.c)))
 UNIT_BINS := $(addprefix $(UNIT_OUT)/,$(UNIT_SUITES))
+UNIT_SUITE_OBJS := $(addsuffix .o,$(UNIT_BINS))
+UNIT_COMMON_OBJS := $(sort $(patsubst xen/common/%.c,$(UNIT_OUT)/common/%.o, \
+	$(foreach s,$(UNIT_SUITES),$(UNIT_SRCS_$(s)))))
 
 ALL_TARGETS += unit-build
 TEST_TARGETS += test-unit
@@ -43,11 +46,11 @@ unit-build: $(UNIT_BINS)
 test-unit: $(UNIT_BINS)
 	@bash $(UNIT_DIR)/run-unit.sh $(UNIT_BINS)
 
-$(UNIT_OUT)/lib/%.o: xen/lib/%.c xen/include/lib.h xen/include/types.h $(UNIT_DIR)/unit.mk
+$(UNIT_LIB_OBJS): $(UNIT_OUT)/lib/%.o: xen/lib/%.c xen/include/lib.h xen/include/types.h $(UNIT_DIR)/unit.mk
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -fno-builtin $(UNIT_RENAME_ALL) -c $< -o $@
 
-$(UNIT_OUT)/common/%.o: xen/common/%.c $(wildcard xen/include/*.h) $(UNIT_DIR)/unit.mk
+$(UNIT_COMMON_OBJS): $(UNIT_OUT)/common/%.o: xen/common/%.c $(wildcard xen/include/*.h) $(UNIT_DIR)/unit.mk
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_RENAME_SOME) -c $< -o $@
 
@@ -55,7 +58,7 @@ $(UNIT_SHIM): $(UNIT_DIR)/shim.c $(UNIT_DIR)/shim.h
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
 
-$(UNIT_OUT)/%.o: $(UNIT_DIR)/%.c $(UNIT_DIR)/shim.h $(wildcard xen/include/*.h)
+$(UNIT_SUITE_OBJS): $(UNIT_OUT)/%.o: $(UNIT_DIR)/%.c $(UNIT_DIR)/shim.h $(wildcard xen/include/*.h)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
 
