@@ -4,11 +4,12 @@
 #   make guests            build every $(BUILD)/tests/guests/<name>.elf
 #   make test-guests       boot each through multiboot (QEMU -kernel)
 #   make test-guests-efi   boot each through OVMF + petrel.efi (scripts/efi-boot.sh)
+#   make test-guests-runner  check run.sh's verdicts on made-up logs
 #   make test-guests GUEST_ONLY="hello version"   run only these tests
 #   make test-guests GUEST_TIMEOUT=120            per-boot timeout in seconds
 #   make test-guests GUEST_JOBS=1                 QEMU instances at once (default 2)
 # Logs: $(BUILD)/tests/guests/logs/<multiboot|efi>/<test>.log. Takes about
-# 10 s (multiboot) and 70 s (efi) for 14 tests and 3 malformed images.
+# 10-20 s (multiboot) and 70-90 s (efi) for 18 tests and 3 malformed images.
 
 GUEST_DIR := tests/guests
 GUEST_OUT := $(BUILD)/tests/guests
@@ -32,7 +33,7 @@ GUEST_RUN = bash $(GUEST_DIR)/run.sh --out $(GUEST_OUT)/logs --timeout $(GUEST_T
 	--jobs $(GUEST_JOBS) --src $(GUEST_DIR)/tests
 
 ALL_TARGETS += guests
-TEST_TARGETS += test-guests
+TEST_TARGETS += test-guests-runner test-guests
 # The EFI stage needs the EFI loader's make fragment and scripts/efi-boot.sh.
 GUEST_EFI_OK := $(and $(wildcard xen/arch/x86/efi/efi.mk),$(wildcard scripts/efi-boot.sh))
 ifneq ($(GUEST_EFI_OK),)
@@ -41,7 +42,7 @@ endif
 GUEST_SELECTED = $(if $(GUEST_ONLY),$(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_ONLY)),\
 	$(GUEST_ELFS) --malformed)
 
-.PHONY: guests test-guests test-guests-efi
+.PHONY: guests test-guests test-guests-efi test-guests-runner
 guests: $(GUEST_ELFS)
 
 $(GUEST_OUT)/lib/%.o: $(GUEST_DIR)/lib/%.c
@@ -58,6 +59,10 @@ $(GUEST_OUT)/obj/%.o: $(GUEST_DIR)/tests/%.c
 
 $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/%.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB_OBJS) $<
+
+# The runner's own verdict logic, on made-up logs (no QEMU, about 1 s).
+test-guests-runner:
+	@bash $(GUEST_DIR)/runner-check.sh
 
 test-guests: guests $(BUILD)/xen/petrel
 	@$(GUEST_RUN) --mode multiboot --petrel $(BUILD)/xen/petrel $(GUEST_SELECTED)

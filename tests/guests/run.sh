@@ -13,6 +13,8 @@
 #   --src DIR             test sources, read for TEST_* lines (tests/guests/tests)
 #   --timeout SECS        per boot (default 60)
 #   --jobs N              QEMU instances at once (default 2)
+#   --judge KIND LOG RC SRC  only print the verdict on an existing LOG (KIND:
+#                         test, crash or rejected; RC: QEMU's exit status)
 #   --malformed           also boot broken dom0 images (truncated ELF, random
 #                         bytes, ELF without Xen notes): each must be refused
 #                         with "dom0 image rejected:" and no hypervisor panic
@@ -31,7 +33,7 @@
 set -uo pipefail
 
 mode=multiboot petrel="" out="" src="" timeout=60 jobs=2 malformed=0
-guests=()
+guests=() judge_args=()
 die() {
 	echo "run.sh: $*" >&2
 	echo "guests: 0 passed, 1 failed"
@@ -47,35 +49,12 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--jobs) jobs=${2:?}; shift 2 ;;
 	--malformed) malformed=1; shift ;;
+	--judge) judge_args=("${2:?}" "${3:?}" "${4:?}" "${5?}"); shift 5 ;;
 	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) guests+=("$1"); shift ;;
 	esac
 done
-
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-: "${out:=${BUILD:-build}/tests/guests/logs}"
-: "${src:=$here/tests}"
-case "$mode" in
-multiboot) : "${petrel:=${BUILD:-build}/xen/petrel}" ;;
-efi) : "${petrel:=${BUILD:-build}/xen/petrel.efi}"
-	[ -x "$top/scripts/efi-boot.sh" ] || [ -f "$top/scripts/efi-boot.sh" ] ||
-		die "scripts/efi-boot.sh does not exist" ;;
-*) die "--mode must be multiboot or efi" ;;
-esac
-[[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout needs whole seconds"
-[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs needs a positive number"
-[ -f "$petrel" ] || die "no hypervisor image $petrel (build it first)"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found"
-[ ${#guests[@]} -gt 0 ] || [ "$malformed" = 1 ] || die "no guests given"
-for g in "${guests[@]}"; do
-	[ -f "$g" ] || die "no such guest image: $g"
-done
-
-logdir="$out/$mode"
-rm -rf "$logdir"
-mkdir -p "$logdir" || die "cannot create $logdir"
 
 # The TEST_*("...") lines of a test's source: meta FILE KEY -> one value a line.
 meta() {
@@ -157,6 +136,36 @@ judge() {
 	[ "$verdict" = SKIP ] && { echo "SKIP skipped"; return; }
 	echo "PASS $verdict"
 }
+
+# --judge: only judge an existing log (used by runner-check.sh).
+if [ ${#judge_args[@]} -gt 0 ]; then
+	judge "${judge_args[@]}"
+	exit 0
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+: "${out:=${BUILD:-build}/tests/guests/logs}"
+: "${src:=$here/tests}"
+case "$mode" in
+multiboot) : "${petrel:=${BUILD:-build}/xen/petrel}" ;;
+efi) : "${petrel:=${BUILD:-build}/xen/petrel.efi}"
+	[ -x "$top/scripts/efi-boot.sh" ] || [ -f "$top/scripts/efi-boot.sh" ] ||
+		die "scripts/efi-boot.sh does not exist" ;;
+*) die "--mode must be multiboot or efi" ;;
+esac
+[[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout needs whole seconds"
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs needs a positive number"
+[ -f "$petrel" ] || die "no hypervisor image $petrel (build it first)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found"
+[ ${#guests[@]} -gt 0 ] || [ "$malformed" = 1 ] || die "no guests given"
+for g in "${guests[@]}"; do
+	[ -f "$g" ] || die "no such guest image: $g"
+done
+
+logdir="$out/$mode"
+rm -rf "$logdir"
+mkdir -p "$logdir" || die "cannot create $logdir"
 
 # run_one KIND NAME IMAGE: boots, judges, writes LOG.result
 run_one() {
