@@ -213,6 +213,84 @@ static void test_printf_table(void **state)
 	CHECK_FMT("%o %#o %lo", 0u, 1u, 01234567012345670UL);
 }
 
+/* Random conversions with random flags, width, precision and length, against the host. */
+static void test_printf_random(void **state)
+{
+	static const char flags[] = "-0+ #";
+	static const char *const lens[] = { "", "hh", "h", "l", "ll", "z" };
+	static const char convs[] = "diuxXocs";
+	char fmt[64], want[256], got[256];
+
+	(void)state;
+	srand(2026);
+	for (int iter = 0; iter < 5000; iter++) {
+		char conv = convs[rand() % (int)(sizeof(convs) - 1)];
+		const char *len = (conv == 'c' || conv == 's') ? "" : lens[rand() % 6];
+		size_t n = 0;
+		int star_w = rand() % 5 == 0, star_p = rand() % 5 == 0;
+		int w = rand() % 25 - 5, p = rand() % 25 - 5;
+		long long v =
+		    (long long)(((unsigned long long)rand() << 33) ^
+				((unsigned long long)rand() << 11) ^ (unsigned long long)rand());
+		int rw, rg;
+
+		if (rand() % 4 == 0)
+			v = rand() % 3 - 1; /* -1, 0, 1 often */
+		fmt[n++] = '[';
+		fmt[n++] = '%';
+		for (int f = 0; f < 5; f++) {
+			if (rand() % 3 == 0 && !((conv == 's' || conv == 'c') && flags[f] == '0'))
+				fmt[n++] = flags[f];
+		}
+		if (star_w)
+			fmt[n++] = '*';
+		else if (w > 0)
+			n += (size_t)sprintf(fmt + n, "%d", w);
+		if (conv != 'c') {
+			if (star_p)
+				n += (size_t)sprintf(fmt + n, ".*");
+			else if (p >= 0)
+				n += (size_t)sprintf(fmt + n, ".%d", p);
+		}
+		n += (size_t)sprintf(fmt + n, "%s%c]", len, conv);
+		fmt[n] = '\0';
+
+#define BOTH(...)                                                                                  \
+	do {                                                                                       \
+		rw = snprintf(want, sizeof(want), fmt, __VA_ARGS__);                               \
+		rg = petrel_snprintf(got, sizeof(got), fmt, __VA_ARGS__);                          \
+	} while (0)
+#define WITH_STARS(x)                                                                              \
+	do {                                                                                       \
+		if (star_w && star_p && conv != 'c')                                               \
+			BOTH(w, p, x);                                                             \
+		else if (star_w)                                                                   \
+			BOTH(w, x);                                                                \
+		else if (star_p && conv != 'c')                                                    \
+			BOTH(p, x);                                                                \
+		else                                                                               \
+			BOTH(x);                                                                   \
+	} while (0)
+		if (conv == 's')
+			WITH_STARS("petrel");
+		else if (conv == 'c')
+			WITH_STARS('z');
+		else if (!strcmp(len, "ll"))
+			WITH_STARS(v);
+		else if (!strcmp(len, "l"))
+			WITH_STARS((long)v);
+		else if (!strcmp(len, "z"))
+			WITH_STARS((size_t)v);
+		else
+			WITH_STARS((int)v);
+#undef WITH_STARS
+#undef BOTH
+		if (rw != rg || strcmp(want, got))
+			fail_msg("format \"%s\": host \"%s\" (%d), ours \"%s\" (%d)", fmt, want, rw,
+				 got, rg);
+	}
+}
+
 static int call_vsn(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
@@ -314,7 +392,8 @@ int main(void)
 		cmocka_unit_test(test_mem),	     cmocka_unit_test(test_memmove),
 		cmocka_unit_test(test_strings),	     cmocka_unit_test(test_strtoul),
 		cmocka_unit_test(test_parse_size),   cmocka_unit_test(test_printf_table),
-		cmocka_unit_test(test_printf_edges), cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_printf_edges), cmocka_unit_test(test_printf_random),
+		cmocka_unit_test(test_sort),
 	};
 
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
