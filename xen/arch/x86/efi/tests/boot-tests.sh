@@ -97,14 +97,17 @@ expect debugcon.log "standin: mod0 size=100001 fnv=$kern_fnv cmdline=vmlinuz roo
 expect debugcon.log "standin: mod1 size=30003 fnv=$rd_fnv cmdline=initrd.img"
 end_case
 
-# 2. A plain file with no sections, CRLF line ends, comments; no ramdisk.
+# 2. A plain file with no sections, CRLF line ends, comments; no ramdisk;
+#    5 GiB of guest memory, so the memory map reaches above 4 GiB.
 start_case plain
 printf '# no sections at all\r\n; another comment\r\n  options = noreboot  dom0_mem=512M # trailing\r\nkernel=vmlinuz quiet\r\n' \
 	>"$out/files/plain.cfg"
-boot_case 33 --cfg "$out/files/plain.cfg" --file "$kern"
+boot_case 33 --cfg "$out/files/plain.cfg" --file "$kern" -m 5G
 expect_standin
 expect debugcon.log "standin: cmdline=noreboot  dom0_mem=512M"
 expect debugcon.log "standin: nr_mods=1"
+grep -aqE '^standin: nr_mem=[0-9]+ ram_mib=(50[0-9][0-9]|51[0-9][0-9])$' "$case_dir/debugcon.log" ||
+	{ echo "FAIL: RAM in the memory map is not about 5 GiB"; case_ok=0; }
 expect debugcon.log "standin: mod0 size=100001 fnv=$kern_fnv cmdline=vmlinuz quiet"
 end_case
 
