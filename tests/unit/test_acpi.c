@@ -363,6 +363,38 @@ static void test_malformed_s5(void **state)
 	assert_int_equal(po.slp_typb, 0);
 }
 
+/* Random corruption of every table, checksums then fixed up so the parser looks deeper. */
+static void test_random_corruption(void **state)
+{
+	static const struct {
+		u64 pa;
+		uint32_t len;
+	} t[] = { { RSDT_PA, 44 }, { FADT_PA, 116 }, { DSDT_PA, 36 + 8 + sizeof(aml_s5) } };
+	uint8_t *saved = malloc(MEM_SIZE);
+	struct acpi_poweroff po;
+	int ok = 0;
+
+	(void)state;
+	memcpy(saved, mem, MEM_SIZE);
+	srand(4242);
+	for (int iter = 0; iter < 2000; iter++) {
+		memcpy(mem, saved, MEM_SIZE);
+		int which = rand() % 3;
+		for (int k = 0, nk = 1 + rand() % 3; k < nk; k++)
+			mem[t[which].pa + (uint32_t)rand() % t[which].len] = (uint8_t)rand();
+		if (rand() % 4)
+			fix_sum(t[which].pa, t[which].len, 9); /* over the true length */
+		int rc = find(&po);
+		assert_true(rc == 0 || rc == -EINVAL || rc == -ENOENT);
+		ok += rc == 0;
+		assert_true(biggest_map <= ACPI_MAX_TABLE_LEN);
+		while (nmaps)
+			free(maps[--nmaps]);
+	}
+	assert_true(ok > 0 && ok < 2000);
+	free(saved);
+}
+
 static void test_rsdp_bios_scan(void **state)
 {
 	(void)state;
@@ -397,9 +429,9 @@ static void test_rsdp_bios_scan(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_rsdt_path),	T(test_xsdt_path),	T(test_bad_checksums),
-		T(test_bad_lengths),	T(test_missing_pieces), T(test_malformed_s5),
-		T(test_rsdp_bios_scan),
+		T(test_rsdt_path),	   T(test_xsdt_path),	   T(test_bad_checksums),
+		T(test_bad_lengths),	   T(test_missing_pieces), T(test_malformed_s5),
+		T(test_random_corruption), T(test_rsdp_bios_scan),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -232,6 +233,63 @@ static void test_unknown_and_mixed(void **state)
 	assert_true(opt.dom0_mem == 2ULL << 30);
 }
 
+/* Random command lines built from option fragments: never a crash, always sane values. */
+static void test_random_lines(void **state)
+{
+	static const char *const parts[] = {
+		"console=",
+		"com1=",
+		"dom0_mem=",
+		"loglvl=",
+		"guest_loglvl=",
+		"noreboot",
+		"no-",
+		"dom0_max_vcpus=",
+		"1",
+		"0x",
+		"G",
+		"M",
+		",",
+		"max:",
+		"min:",
+		"/",
+		"-",
+		"=",
+		" ",
+		"8n1",
+		"auto",
+		"vga",
+		"none",
+		"all",
+		"\t",
+		"--",
+		"9999999999999999999999",
+	};
+	char line[256];
+
+	(void)state;
+	srand(77);
+	for (int iter = 0; iter < 3000; iter++) {
+		size_t n = 0;
+
+		for (int k = 0, nk = rand() % 12; k < nk; k++) {
+			const char *p = parts[rand() % (int)ARRAY_SIZE(parts)];
+
+			if (n + strlen(p) >= sizeof(line))
+				break;
+			memcpy(line + n, p, strlen(p));
+			n += strlen(p);
+		}
+		line[n] = '\0';
+		parse(line);
+		assert_int_equal(opt.console[sizeof(opt.console) - 1], '\0');
+		assert_true(opt.loglvl >= 0 && opt.loglvl <= 4);
+		assert_true(opt.guest_loglvl >= 0 && opt.guest_loglvl <= 4);
+		assert_true(opt.com1_data_bits >= 5 && opt.com1_data_bits <= 8);
+		assert_true(opt.com1_stop_bits == 1 || opt.com1_stop_bits == 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_com1),	       cmocka_unit_test(test_dom0_mem),
 		cmocka_unit_test(test_loglvl),	       cmocka_unit_test(test_noreboot),
 		cmocka_unit_test(test_dom0_max_vcpus), cmocka_unit_test(test_unknown_and_mixed),
+		cmocka_unit_test(test_random_lines),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
