@@ -357,6 +357,8 @@ int pcfg_parse_args(const u16 *opts, size_t bytes, struct pcfg_args *out)
 		return PCFG_ERR_TOO_LONG;
 	for (i = 0; i < n; i++)
 		buf[i] = (char)opts[i];
+	while (n && is_blank(buf[n - 1]))
+		n--;
 	buf[n] = '\0';
 
 	for (i = 0; i < n;) {

@@ -198,7 +198,7 @@ static void test_args_shell_style(void **state)
 	struct pcfg_args a;
 	u16 buf[256];
 	size_t n = to_ucs2("fs0:\\EFI\\petrel\\PETREL.EFI  debug -cfg=alt.cfg -basevideo "
-			   "ignored -- noreboot  loglvl=all",
+			   "ignored -- noreboot  loglvl=all \t ",
 			   buf);
 
 	(void)state;
