@@ -29,6 +29,7 @@ UNIT_SRCS_test_elf := xen/common/libelf.c xen/common/bzimage.c
 UNIT_SRCS_test_cmdline := xen/common/cmdline.c
 UNIT_SRCS_test_memmap := xen/common/memmap.c
 UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
+UNIT_SRCS_test_desc := xen/common/desc_check.c
 
 # every tests/unit/test_*.c is a suite (not recursive: xenstore/ is not ours)
 UNIT_SUITES := $(basename $(notdir $(wildcard $(UNIT_DIR)/test_*.c)))

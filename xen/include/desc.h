@@ -67,7 +67,7 @@ struct tss64 {
 } __packed;
 
 extern struct tss64 tss;
-extern u64 gdt_table[GDT_ENTRIES];
+void gdt_map_guest_frame(unsigned int i, u64 mfn);
 
 void desc_init(void);
 void idt_init(void);

@@ -5,6 +5,9 @@
 #include "types.h"
 #include "regs.h"
 #include "public/xen.h"
+#include "public/vcpu.h"
+#include "event.h"
+#include "timer.h"
 
 #define MAX_VIRT_CPUS 1
 
@@ -22,8 +25,31 @@ struct vcpu {
 	u64 kernel_ss, kernel_sp;
 	bool in_kernel; /* guest kernel mode (both modes run in ring 3) */
 	u64 guest_cr0; /* virtual %cr0 (TS is the guest's) */
+	mfn_t gdt_frames[14]; /* set_gdt: frames holding the guest's GDT */
+	unsigned int gdt_ents;
 	mfn_t guest_table; /* kernel L4 */
 	mfn_t guest_table_user; /* user L4, 0 if none */
+	u64 ldt_base; /* MMUEXT_SET_LDT (pv/mm.c) */
+	unsigned int ldt_ents;
+	mfn_t ldt_mfn[16]; /* LDT frames holding a seg_desc type reference, 0 = none */
+
+	/* Events (common/event_channel.c, common/schedule.c). */
+	u16 virq_to_evtchn[NR_VIRQS]; /* 0 = not bound */
+	bool polling; /* in SCHEDOP_poll: an event on poll_evtchn wakes it */
+	s32 poll_evtchn; /* -1 = any port, else the one port polled */
+
+	/* Callbacks (pv/callback.c): guest addresses, 0 = none. */
+	u64 event_callback, failsafe_callback, syscall_callback;
+	u64 syscall32_callback, sysenter_callback, nmi_callback;
+	u32 callback_mask; /* bit CALLBACKTYPE_x: CALLBACKF_mask_events given */
+
+	/* Time (arch/x86/time.c, common/timer.c, common/vcpu.c). */
+	bool timers_ready; /* the timers below are initialised */
+	struct timer singleshot_timer, periodic_timer, poll_timer;
+	u64 periodic_period; /* ns, 0 = no periodic VIRQ_TIMER */
+	u64 runstate_guest; /* guest address of a vcpu_runstate_info, 0 = none */
+	struct vcpu_runstate_info runstate;
+	mfn_t vcpu_info_mfn; /* frame of a registered vcpu_info, 0 = shared_info's */
 };
 
 struct domain {
@@ -34,8 +60,10 @@ struct domain {
 	u8 shutdown_code; /* SHUTDOWN_* from shutdown_code, or the reason */
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
+	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
 	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
+	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
 };
 
 extern struct vcpu *current;

@@ -34,7 +34,7 @@ struct page_info {
 	u32 type_count; /* references that need the frame to keep its type */
 	u8 type; /* PGT_* */
 	u8 order; /* buddy order while PGC_free (head of block only) */
-	u16 pad;
+	s16 linear_pt_count; /* >0: linear entries in this table; <0: linear uses of it */
 	u32 flags; /* PGC_* */
 	/* Free-list linkage while PGC_free (head of block), else owner list. */
 	struct page_info *next, *prev;
@@ -82,4 +82,6 @@ void get_page(struct page_info *pg);
 bool get_page_type(struct page_info *pg, unsigned int type);
 void set_page_type(struct page_info *pg, unsigned int type);
 void pin_page_table(struct page_info *pg);
+void put_page_type(struct page_info *pg);
+bool mfn_owned_by(mfn_t mfn, const struct domain *d);
 #endif

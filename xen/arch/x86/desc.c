@@ -3,13 +3,41 @@
 #include "lib.h"
 #include "desc.h"
 #include "config.h"
+#include "page.h"
+#include "console.h"
+#include "pv_desc.h"
 
-u64 gdt_table[GDT_ENTRIES] __aligned(4096);
+/*
+ * The GDT lives at GDT_VIRT_START: 14 pages for the guest's own GDT frames
+ * (a zero page where it has none), then this page, whose entries are the
+ * reserved selectors from 0xe000 on.
+ */
+u64 gdt_reserved[512] __aligned(4096);
+static u64 gdt_zero_page[512] __aligned(4096);
 struct tss64 tss __aligned(128);
 
 static u8 ist_stacks[3][PAGE_SIZE * 2] __aligned(4096);
 
-#define GDT_RSV(sel) gdt_table[(sel) >> 3]
+#define GDT_RSV(sel) gdt_reserved[((sel) - (FIRST_RESERVED_GDT_ENTRY << 3)) >> 3]
+#define GDT_LIMIT ((GDT_GUEST_FRAMES + 1) * PAGE_SIZE - 1)
+
+/* Point guest GDT page @i at @mfn, or at the zero page when @mfn is 0. */
+void gdt_map_guest_frame(unsigned int i, mfn_t mfn)
+{
+	if (!mfn)
+		mfn = virt_to_mfn(gdt_zero_page);
+	if (map_xen_page(GDT_VIRT_START + i * PAGE_SIZE, mfn, _PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
+		panic("cannot map GDT frame %u", i);
+}
+
+static void gdt_map(void)
+{
+	for (unsigned int i = 0; i < GDT_GUEST_FRAMES; i++)
+		gdt_map_guest_frame(i, 0);
+	if (map_xen_page(GDT_VIRT_START + GDT_GUEST_FRAMES * PAGE_SIZE, virt_to_mfn(gdt_reserved),
+			 _PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
+		panic("cannot map the GDT");
+}
 
 void desc_init(void)
 {
@@ -17,7 +45,7 @@ void desc_init(void)
 	struct {
 		u16 limit;
 		u64 base;
-	} __packed gdtr = { sizeof(gdt_table) - 1, (u64)gdt_table };
+	} __packed gdtr = { GDT_LIMIT, GDT_VIRT_START };
 
 	GDT_RSV(__HYPERVISOR_CS) = 0x00af9b000000ffffUL; /* ring 0, 64-bit code */
 	GDT_RSV(__HYPERVISOR_DS) = 0x00cf93000000ffffUL; /* ring 0 data */
@@ -28,7 +56,8 @@ void desc_init(void)
 	/* 64-bit available TSS, 16 bytes */
 	GDT_RSV(TSS_SELECTOR) = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
 				(((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt_table[(TSS_SELECTOR >> 3) + 1] = base >> 32;
+	GDT_RSV(TSS_SELECTOR + 8) = base >> 32;
+	gdt_map();
 
 	for (int i = 0; i < 3; i++)
 		tss.ist[i] = (u64)ist_stacks[i] + sizeof(ist_stacks[i]);

@@ -99,3 +99,17 @@ void init_guest_l4(pte_t *l4, mfn_t l4_mfn)
 	for (unsigned int i = 256; i < 272; i++)
 		l4[i] = idle_l4[i];
 }
+
+/* Drop a type reference taken with get_page_type. */
+void put_page_type(struct page_info *pg)
+{
+	if (pg->type_count && !--pg->type_count)
+		pg->flags &= ~PGC_validated;
+}
+
+/* Is @mfn a frame that @d owns (and so may name in hypercalls)? */
+bool mfn_owned_by(mfn_t mfn, const struct domain *d)
+{
+	return mfn < max_page && frame_table[mfn].owner == d &&
+	       !(frame_table[mfn].flags & (PGC_free | PGC_reserved));
+}
