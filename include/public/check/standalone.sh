@@ -4,6 +4,10 @@
 # and C++11, all with -pedantic -Wall -Wextra -Werror.  Each generated
 # source includes only the header under test, twice (include guards), and
 # declares one object so the translation unit is never empty.
+# Headers that assembly sources use (hypercall numbers, ELF notes, CPUID
+# leaves, PVH magic) are also preprocessed and assembled with __ASSEMBLY__,
+# and io/xs_wire.h is also built after <errno.h>, which enables its
+# xsd_errors table.
 # Usage: standalone.sh PUBLIC_DIR WORK_DIR
 # Prints a line per failure and "headers-check: N passed, N failed".
 set -uo pipefail
@@ -38,5 +42,41 @@ for h in $headers; do
 		fi
 	done
 done
+# compile_one NAME SOURCE-TEXT SUFFIX COMPILER FLAGS...
+compile_one() {
+	local name=$1 text=$2 suffix=$3 src out
+	shift 3
+	src="$work/extra-$(echo "$name" | tr '/. +' '____').$suffix"
+	printf '%s\n' "$text" >"$src"
+	if out=$("$@" "$src" -o "$work/extra.o" 2>&1); then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name:"
+		echo "$out" | head -n 15
+	fi
+}
+
+# header:constant it must provide to assembly
+asm_headers="xen.h:__HYPERVISOR_iret arch-x86/xen.h:FIRST_RESERVED_GDT_ENTRY
+	arch-x86/xen-x86_64.h:FLAT_KERNEL_CS elfnote.h:XEN_ELFNOTE_PHYS32_ENTRY
+	features.h:XENFEAT_dom0 arch-x86/cpuid.h:XEN_CPUID_SIGNATURE_EBX
+	arch-x86/hvm/start_info.h:XEN_HVM_START_MAGIC_VALUE"
+for hc in $asm_headers; do
+	h=${hc%%:*} c=${hc#*:}
+	# .if needs an assemble-time constant: an undefined name fails
+	compile_one "$h as assembly" "#include \"$pub/$h\"
+.if ($c) + 0
+.endif
+	mov \$($c), %eax" S $CC -D__ASSEMBLY__ -Werror -c
+done
+for m in c89 c++11; do
+	case $m in c++*) comp=$CXX suf=cc ;; *) comp=$CC suf=c ;; esac
+	compile_one "io/xs_wire.h with errno.h as $m" "#include <errno.h>
+#include \"$pub/io/xs_wire.h\"
+int petrel_first_xs_errno(void) { return xsd_errors[0].errnum; }" $suf \
+		$comp -std=$m -pedantic -Wall -Wextra -Werror -c
+done
+
 echo "headers-check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -11,9 +11,6 @@
 #ifndef __XEN_PUBLIC_ARCH_X86_HVM_START_INFO_H__
 #define __XEN_PUBLIC_ARCH_X86_HVM_START_INFO_H__
 
-#include <stdint.h>
-#include "../../static-assert.h"
-
 #define XEN_HVM_START_MAGIC_VALUE 0x336ec578
 
 /* hvm_memmap_table_entry.type, the same values as e820. */
@@ -24,6 +21,11 @@
 #define XEN_HVM_MEMMAP_TYPE_UNUSABLE 5
 #define XEN_HVM_MEMMAP_TYPE_DISABLED 6
 #define XEN_HVM_MEMMAP_TYPE_PMEM 7
+
+#ifndef __ASSEMBLY__
+
+#include <stdint.h>
+#include "../../static-assert.h"
 
 struct hvm_start_info {
 	uint32_t magic; /* XEN_HVM_START_MAGIC_VALUE */
@@ -65,5 +67,7 @@ PETREL_ASSERT_SIZE(struct hvm_modlist_entry, 32, hvm_modlist_entry);
 PETREL_ASSERT_OFFSET(struct hvm_modlist_entry, cmdline_paddr, 16, hvm_modlist_entry);
 PETREL_ASSERT_SIZE(struct hvm_memmap_table_entry, 24, hvm_memmap_table_entry);
 PETREL_ASSERT_OFFSET(struct hvm_memmap_table_entry, type, 16, hvm_memmap_table_entry);
+
+#endif /* !__ASSEMBLY__ */
 
 #endif /* __XEN_PUBLIC_ARCH_X86_HVM_START_INFO_H__ */
