@@ -8,12 +8,12 @@
 
 #include "xen.h"
 
-#define CALLBACKTYPE_event 0 /* event upcall */
+#define CALLBACKTYPE_event 0	/* event upcall */
 #define CALLBACKTYPE_failsafe 1 /* a segment reload on return to the guest faulted */
-#define CALLBACKTYPE_syscall 2 /* 64-bit user `syscall` */
+#define CALLBACKTYPE_syscall 2	/* 64-bit user `syscall` */
 #define CALLBACKTYPE_sysenter_deprecated 3
 #define CALLBACKTYPE_nmi 4
-#define CALLBACKTYPE_sysenter 5 /* 32-bit user `sysenter` */
+#define CALLBACKTYPE_sysenter 5	 /* 32-bit user `sysenter` */
 #define CALLBACKTYPE_syscall32 7 /* 32-bit user `syscall` */
 
 /* Mask events (set evtchn_upcall_mask) when entering the callback. */
@@ -22,7 +22,7 @@
 
 #define CALLBACKOP_register 0
 struct callback_register {
-	uint16_t type; /* CALLBACKTYPE_* */
+	uint16_t type;	/* CALLBACKTYPE_* */
 	uint16_t flags; /* CALLBACKF_* */
 	xen_callback_t address;
 };

@@ -50,13 +50,13 @@
 #define XEN_DOMCTL_GRANT_version(v) ((v)&XEN_DOMCTL_GRANT_version_mask)
 
 struct xen_domctl_createdomain {
-	uint32_t ssidref; /* XSM label; 0 */
+	uint32_t ssidref;	    /* XSM label; 0 */
 	xen_domain_handle_t handle; /* UUID */
-	uint32_t flags; /* XEN_DOMCTL_CDF_* */
-	uint32_t iommu_opts; /* XEN_DOMCTL_IOMMU_* */
+	uint32_t flags;		    /* XEN_DOMCTL_CDF_* */
+	uint32_t iommu_opts;	    /* XEN_DOMCTL_IOMMU_* */
 	uint32_t max_vcpus;
 	uint32_t max_evtchn_port;
-	int32_t max_grant_frames; /* -1: hypervisor default */
+	int32_t max_grant_frames;    /* -1: hypervisor default */
 	int32_t max_maptrack_frames; /* -1: hypervisor default */
 	uint32_t grant_opts;
 	uint32_t vmtrace_size; /* per vcpu, bytes; 0 = off */
@@ -98,7 +98,7 @@ struct xen_domctl_getdomaininfo {
 	uint64_aligned_t shr_pages;
 	uint64_aligned_t paged_pages;
 	uint64_aligned_t shared_info_frame; /* GMFN of shared_info */
-	uint64_aligned_t cpu_time; /* ns */
+	uint64_aligned_t cpu_time;	    /* ns */
 	uint32_t nr_online_vcpus;
 	uint32_t max_vcpu_id;
 	uint32_t ssidref;
@@ -120,7 +120,7 @@ DEFINE_XEN_GUEST_HANDLE(xen_domctl_getdomaininfo_t);
 #define XEN_DOMCTL_PFINFO_L4TAB (0x4U << 28)
 #define XEN_DOMCTL_PFINFO_LTABTYPE_MASK (0x7U << 28)
 #define XEN_DOMCTL_PFINFO_LPINTAB (0x1U << 31)
-#define XEN_DOMCTL_PFINFO_XTAB (0xfU << 28) /* invalid frame */
+#define XEN_DOMCTL_PFINFO_XTAB (0xfU << 28)   /* invalid frame */
 #define XEN_DOMCTL_PFINFO_XALLOC (0xeU << 28) /* allocate-only frame */
 #define XEN_DOMCTL_PFINFO_BROKEN (0xdU << 28) /* broken frame */
 #define XEN_DOMCTL_PFINFO_LTAB_MASK (0xfU << 28)
@@ -149,9 +149,9 @@ struct xen_domctl_shadow_op_stats {
 	uint32_t dirty_count;
 };
 struct xen_domctl_shadow_op {
-	uint32_t op; /* XEN_DOMCTL_SHADOW_OP_* */
+	uint32_t op;   /* XEN_DOMCTL_SHADOW_OP_* */
 	uint32_t mode; /* ENABLE: XEN_DOMCTL_SHADOW_ENABLE_* */
-	uint32_t mb; /* SET/GET_ALLOCATION: MiB */
+	uint32_t mb;   /* SET/GET_ALLOCATION: MiB */
 	XEN_GUEST_HANDLE_64(uint8) dirty_bitmap;
 	uint64_aligned_t pages; /* bits in dirty_bitmap */
 	struct xen_domctl_shadow_op_stats stats;
@@ -170,12 +170,12 @@ struct xen_domctl_vcpucontext {
 
 /* XEN_DOMCTL_getvcpuinfo */
 struct xen_domctl_getvcpuinfo {
-	uint32_t vcpu; /* in */
+	uint32_t vcpu;	/* in */
 	uint8_t online; /* out */
 	uint8_t blocked;
 	uint8_t running;
 	uint64_aligned_t cpu_time; /* ns */
-	uint32_t cpu; /* physical CPU it runs on */
+	uint32_t cpu;		   /* physical CPU it runs on */
 };
 
 /* XEN_DOMCTL_setnodeaffinity / getnodeaffinity */
@@ -296,7 +296,7 @@ struct xen_domctl_paging_mempool {
 };
 
 struct xen_domctl {
-	uint32_t cmd; /* XEN_DOMCTL_* */
+	uint32_t cmd;		    /* XEN_DOMCTL_* */
 	uint32_t interface_version; /* XEN_DOMCTL_INTERFACE_VERSION */
 	domid_t domain;
 	uint16_t _pad[3];
@@ -414,9 +414,11 @@ PETREL_ASSERT_OFFSET(struct xen_domctl_createdomain, arch, 56, xen_domctl_create
 PETREL_ASSERT_SIZE(struct xen_domctl_getdomaininfo, 112, xen_domctl_getdomaininfo);
 PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, flags, 4, xen_domctl_getdomaininfo);
 PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, tot_pages, 8, xen_domctl_getdomaininfo);
-PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, shared_info_frame, 48, xen_domctl_getdomaininfo);
+PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, shared_info_frame, 48,
+		     xen_domctl_getdomaininfo);
 PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, cpu_time, 56, xen_domctl_getdomaininfo);
-PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, nr_online_vcpus, 64, xen_domctl_getdomaininfo);
+PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, nr_online_vcpus, 64,
+		     xen_domctl_getdomaininfo);
 PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, handle, 76, xen_domctl_getdomaininfo);
 PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, cpupool, 92, xen_domctl_getdomaininfo);
 PETREL_ASSERT_OFFSET(struct xen_domctl_getdomaininfo, arch_config, 104, xen_domctl_getdomaininfo);

@@ -32,37 +32,37 @@ DEFINE_XEN_GUEST_HANDLE(evtchn_port_t);
 /* New port in `dom` (DOMID_SELF or, privileged, another) that remote_dom may bind. */
 struct evtchn_alloc_unbound {
 	domid_t dom, remote_dom; /* in */
-	evtchn_port_t port; /* out */
+	evtchn_port_t port;	 /* out */
 };
 typedef struct evtchn_alloc_unbound evtchn_alloc_unbound_t;
 
 /* Connect a new local port to remote_dom's unbound remote_port. */
 struct evtchn_bind_interdomain {
-	domid_t remote_dom; /* in */
+	domid_t remote_dom;	   /* in */
 	evtchn_port_t remote_port; /* in */
-	evtchn_port_t local_port; /* out */
+	evtchn_port_t local_port;  /* out */
 };
 typedef struct evtchn_bind_interdomain evtchn_bind_interdomain_t;
 
 /* Bind a VIRQ_* on a vcpu (global VIRQs: vcpu 0 first). */
 struct evtchn_bind_virq {
-	uint32_t virq; /* in */
-	uint32_t vcpu; /* in */
+	uint32_t virq;	    /* in */
+	uint32_t vcpu;	    /* in */
 	evtchn_port_t port; /* out */
 };
 typedef struct evtchn_bind_virq evtchn_bind_virq_t;
 
 #define BIND_PIRQ__WILL_SHARE 1
 struct evtchn_bind_pirq {
-	uint32_t pirq; /* in */
-	uint32_t flags; /* in: BIND_PIRQ__* */
+	uint32_t pirq;	    /* in */
+	uint32_t flags;	    /* in: BIND_PIRQ__* */
 	evtchn_port_t port; /* out */
 };
 typedef struct evtchn_bind_pirq evtchn_bind_pirq_t;
 
 /* A port for sending IPIs to the given vcpu of the caller. */
 struct evtchn_bind_ipi {
-	uint32_t vcpu; /* in */
+	uint32_t vcpu;	    /* in */
 	evtchn_port_t port; /* out */
 };
 typedef struct evtchn_bind_ipi evtchn_bind_ipi_t;
@@ -85,10 +85,10 @@ typedef struct evtchn_send evtchn_send_t;
 #define EVTCHNSTAT_virq 4
 #define EVTCHNSTAT_ipi 5
 struct evtchn_status {
-	domid_t dom; /* in */
+	domid_t dom;	    /* in */
 	evtchn_port_t port; /* in */
-	uint32_t status; /* out: EVTCHNSTAT_* */
-	uint32_t vcpu; /* out: vcpu notified */
+	uint32_t status;    /* out: EVTCHNSTAT_* */
+	uint32_t vcpu;	    /* out: vcpu notified */
 	union {
 		struct {
 			domid_t dom;

@@ -108,11 +108,11 @@ typedef uint32_t grant_handle_t;
  * status is a GNTST_* value; handle is what unmap takes.
  */
 struct gnttab_map_grant_ref {
-	uint64_t host_addr; /* in */
-	uint32_t flags; /* in: GNTMAP_* */
-	grant_ref_t ref; /* in */
-	domid_t dom; /* in */
-	int16_t status; /* out */
+	uint64_t host_addr;    /* in */
+	uint32_t flags;	       /* in: GNTMAP_* */
+	grant_ref_t ref;       /* in */
+	domid_t dom;	       /* in */
+	int16_t status;	       /* out */
 	grant_handle_t handle; /* out */
 	uint64_t dev_bus_addr; /* out */
 };
@@ -132,7 +132,7 @@ DEFINE_XEN_GUEST_HANDLE(gnttab_unmap_grant_ref_t);
 struct gnttab_setup_table {
 	domid_t dom;
 	uint32_t nr_frames;
-	int16_t status; /* out */
+	int16_t status;				/* out */
 	XEN_GUEST_HANDLE(xen_pfn_t) frame_list; /* out */
 };
 typedef struct gnttab_setup_table gnttab_setup_table_t;
@@ -177,9 +177,9 @@ DEFINE_XEN_GUEST_HANDLE(gnttab_copy_t);
 
 struct gnttab_query_size {
 	domid_t dom;
-	uint32_t nr_frames; /* out */
+	uint32_t nr_frames;	/* out */
 	uint32_t max_nr_frames; /* out */
-	int16_t status; /* out */
+	int16_t status;		/* out */
 };
 typedef struct gnttab_query_size gnttab_query_size_t;
 DEFINE_XEN_GUEST_HANDLE(gnttab_query_size_t);

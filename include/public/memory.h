@@ -35,7 +35,7 @@ struct xen_memory_reservation {
 	XEN_GUEST_HANDLE(xen_pfn_t) extent_start;
 	xen_ulong_t nr_extents;
 	unsigned int extent_order; /* each extent is 2^order pages */
-	unsigned int mem_flags; /* XENMEMF_* */
+	unsigned int mem_flags;	   /* XENMEMF_* */
 	domid_t domid;
 };
 typedef struct xen_memory_reservation xen_memory_reservation_t;
@@ -84,18 +84,18 @@ typedef struct xen_machphys_mapping xen_machphys_mapping_t;
 DEFINE_XEN_GUEST_HANDLE(xen_machphys_mapping_t);
 
 /* Spaces for add_to_physmap. */
-#define XENMAPSPACE_shared_info 0 /* the shared_info page */
-#define XENMAPSPACE_grant_table 1 /* a grant table frame (idx | XENMAPIDX_*) */
-#define XENMAPSPACE_gmfn 2 /* move a guest frame */
-#define XENMAPSPACE_gmfn_range 3 /* `size` guest frames */
+#define XENMAPSPACE_shared_info 0  /* the shared_info page */
+#define XENMAPSPACE_grant_table 1  /* a grant table frame (idx | XENMAPIDX_*) */
+#define XENMAPSPACE_gmfn 2	   /* move a guest frame */
+#define XENMAPSPACE_gmfn_range 3   /* `size` guest frames */
 #define XENMAPSPACE_gmfn_foreign 4 /* a frame of another domain */
-#define XENMAPSPACE_dev_mmio 5 /* device MMIO (Arm only) */
+#define XENMAPSPACE_dev_mmio 5	   /* device MMIO (Arm only) */
 
 /* Place a frame of `space` at gpfn in an auto-translated guest. */
 #define XENMEM_add_to_physmap 7
 struct xen_add_to_physmap {
 	domid_t domid;
-	uint16_t size; /* XENMAPSPACE_gmfn_range only */
+	uint16_t size;	    /* XENMAPSPACE_gmfn_range only */
 	unsigned int space; /* XENMAPSPACE_* */
 	xen_ulong_t idx;
 	xen_pfn_t gpfn;
@@ -111,7 +111,7 @@ struct xen_add_to_physmap_batch {
 	uint16_t size;
 	union xen_add_to_physmap_batch_extra {
 		domid_t foreign_domid; /* gmfn_foreign */
-		uint16_t res0; /* others: zero */
+		uint16_t res0;	       /* others: zero */
 	} u;
 	XEN_GUEST_HANDLE(xen_ulong_t) idxs;
 	XEN_GUEST_HANDLE(xen_pfn_t) gpfns;
@@ -172,7 +172,7 @@ struct petrel_e820_entry {
 #define XENMEM_get_pod_target 17
 struct xen_pod_target {
 	uint64_t target_pages; /* in */
-	uint64_t tot_pages; /* out */
+	uint64_t tot_pages;    /* out */
 	uint64_t pod_cache_pages;
 	uint64_t pod_entries;
 	domid_t domid; /* in */

@@ -28,7 +28,7 @@ DEFINE_XEN_GUEST_HANDLE(physdev_pirq_eoi_gmfn_t);
 
 #define PHYSDEVOP_irq_status_query 5
 struct physdev_irq_status_query {
-	uint32_t irq; /* in */
+	uint32_t irq;	/* in */
 	uint32_t flags; /* out: XENIRQSTAT_* */
 };
 typedef struct physdev_irq_status_query physdev_irq_status_query_t;
@@ -83,9 +83,9 @@ DEFINE_XEN_GUEST_HANDLE(physdev_irq_t);
 #define PHYSDEVOP_map_pirq 13
 struct physdev_map_pirq {
 	domid_t domid;
-	int type; /* MAP_PIRQ_TYPE_* */
+	int type;  /* MAP_PIRQ_TYPE_* */
 	int index; /* GSI number, or MSI-X entry */
-	int pirq; /* in: wanted (or -1), out: got */
+	int pirq;  /* in: wanted (or -1), out: got */
 	int bus;
 	int devfn;
 	int entry_nr; /* MSI vector count (MULTI_MSI) */
@@ -151,14 +151,14 @@ DEFINE_XEN_GUEST_HANDLE(physdev_op_t);
 struct physdev_setup_gsi {
 	int gsi;
 	uint8_t triggering; /* 0 edge, 1 level */
-	uint8_t polarity; /* 0 active high, 1 active low */
+	uint8_t polarity;   /* 0 active high, 1 active low */
 };
 typedef struct physdev_setup_gsi physdev_setup_gsi_t;
 DEFINE_XEN_GUEST_HANDLE(physdev_setup_gsi_t);
 
 #define PHYSDEVOP_get_free_pirq 23
 struct physdev_get_free_pirq {
-	int type; /* in: MAP_PIRQ_TYPE_* */
+	int type;      /* in: MAP_PIRQ_TYPE_* */
 	uint32_t pirq; /* out */
 };
 typedef struct physdev_get_free_pirq physdev_get_free_pirq_t;

@@ -42,7 +42,7 @@ struct xenpf_add_memtype {
 	uint64_t nr_mfns;
 	uint32_t type;
 	uint32_t handle; /* out */
-	uint32_t reg; /* out */
+	uint32_t reg;	 /* out */
 };
 typedef struct xenpf_add_memtype xenpf_add_memtype_t;
 DEFINE_XEN_GUEST_HANDLE(xenpf_add_memtype_t);
@@ -57,7 +57,7 @@ DEFINE_XEN_GUEST_HANDLE(xenpf_del_memtype_t);
 
 #define XENPF_read_memtype 33
 struct xenpf_read_memtype {
-	uint32_t reg; /* in */
+	uint32_t reg;  /* in */
 	xen_pfn_t mfn; /* out */
 	uint64_t nr_mfns;
 	uint32_t type;
@@ -127,8 +127,8 @@ struct xenpf_efi_guid {
 #define XEN_EFI_VARINFO_BOOT_SNAPSHOT 0x00000001
 
 struct xenpf_efi_runtime_call {
-	uint32_t function; /* XEN_EFI_* */
-	uint32_t misc; /* per-function flags */
+	uint32_t function;  /* XEN_EFI_* */
+	uint32_t misc;	    /* per-function flags */
 	xen_ulong_t status; /* out: EFI status */
 	union {
 		struct {
@@ -251,7 +251,7 @@ struct xenpf_enter_acpi_sleep {
 	uint16_t val_a; /* PM1a control, or sleep type A when extended */
 	uint16_t val_b;
 	uint32_t sleep_state; /* S0-S5 */
-	uint32_t flags; /* XENPF_ACPI_SLEEP_* */
+	uint32_t flags;	      /* XENPF_ACPI_SLEEP_* */
 };
 typedef struct xenpf_enter_acpi_sleep xenpf_enter_acpi_sleep_t;
 DEFINE_XEN_GUEST_HANDLE(xenpf_enter_acpi_sleep_t);
@@ -307,9 +307,9 @@ DEFINE_XEN_GUEST_HANDLE(xen_processor_csd_t);
 
 struct xen_processor_cx {
 	struct xen_power_register reg;
-	uint8_t type; /* C1, C2, ... */
+	uint8_t type;	  /* C1, C2, ... */
 	uint32_t latency; /* us */
-	uint32_t power; /* mW */
+	uint32_t power;	  /* mW */
 	uint32_t dpcnt;
 	XEN_GUEST_HANDLE(xen_processor_csd_t) dp;
 };
@@ -341,8 +341,8 @@ struct xen_pct_register {
 };
 
 struct xen_processor_px {
-	uint64_t core_frequency; /* MHz */
-	uint64_t power; /* mW */
+	uint64_t core_frequency;     /* MHz */
+	uint64_t power;		     /* mW */
 	uint64_t transition_latency; /* us */
 	uint64_t bus_master_latency; /* us */
 	uint64_t control;
@@ -376,7 +376,7 @@ typedef struct xen_processor_performance xen_processor_performance_t;
 DEFINE_XEN_GUEST_HANDLE(xen_processor_performance_t);
 
 struct xenpf_set_processor_pminfo {
-	uint32_t id; /* ACPI processor id */
+	uint32_t id;   /* ACPI processor id */
 	uint32_t type; /* XEN_PM_* */
 	union {
 		struct xen_processor_power power;
@@ -392,9 +392,9 @@ DEFINE_XEN_GUEST_HANDLE(xenpf_set_processor_pminfo_t);
 #define XEN_PCPU_FLAGS_ONLINE 1
 #define XEN_PCPU_FLAGS_INVALID 2
 struct xenpf_pcpuinfo {
-	uint32_t xen_cpuid; /* in */
+	uint32_t xen_cpuid;   /* in */
 	uint32_t max_present; /* out */
-	uint32_t flags; /* out: XEN_PCPU_FLAGS_* */
+	uint32_t flags;	      /* out: XEN_PCPU_FLAGS_* */
 	uint32_t apic_id;
 	uint32_t acpi_id;
 };
@@ -455,7 +455,7 @@ DEFINE_XEN_GUEST_HANDLE(xenpf_core_parking_t);
 struct xenpf_resource_entry {
 	union {
 		uint32_t cmd; /* in: XEN_RESOURCE_OP_* */
-		int32_t ret; /* out */
+		int32_t ret;  /* out */
 	} u;
 	uint32_t rsvd;
 	uint64_t idx;
@@ -475,7 +475,7 @@ DEFINE_XEN_GUEST_HANDLE(xenpf_resource_op_t);
 #define XENPF_get_symbol 63
 struct xenpf_symdata {
 	uint32_t namelen; /* in: buffer size; out: name length */
-	uint32_t symnum; /* in: index; out: next index */
+	uint32_t symnum;  /* in: index; out: next index */
 	XEN_GUEST_HANDLE(char) name;
 	uint64_t address;
 	char type;

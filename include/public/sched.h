@@ -7,14 +7,14 @@
 
 #include "event_channel.h"
 
-#define SCHEDOP_yield 0 /* arg: none */
-#define SCHEDOP_block 1 /* arg: none; unmasks events, sleeps until one is pending */
-#define SCHEDOP_shutdown 2 /* arg: sched_shutdown */
-#define SCHEDOP_poll 3 /* arg: sched_poll */
+#define SCHEDOP_yield 0		  /* arg: none */
+#define SCHEDOP_block 1		  /* arg: none; unmasks events, sleeps until one is pending */
+#define SCHEDOP_shutdown 2	  /* arg: sched_shutdown */
+#define SCHEDOP_poll 3		  /* arg: sched_poll */
 #define SCHEDOP_remote_shutdown 4 /* arg: sched_remote_shutdown (privileged) */
-#define SCHEDOP_shutdown_code 5 /* arg: sched_shutdown; records the reason only */
-#define SCHEDOP_watchdog 6 /* arg: sched_watchdog */
-#define SCHEDOP_pin_override 7 /* arg: sched_pin_override (dom0 only) */
+#define SCHEDOP_shutdown_code 5	  /* arg: sched_shutdown; records the reason only */
+#define SCHEDOP_watchdog 6	  /* arg: sched_watchdog */
+#define SCHEDOP_pin_override 7	  /* arg: sched_pin_override (dom0 only) */
 
 #ifndef __ASSEMBLY__
 
@@ -70,7 +70,7 @@ PETREL_ASSERT_SIZE(struct sched_pin_override, 4, sched_pin_override);
 #define SHUTDOWN_reboot 1
 #define SHUTDOWN_suspend 2 /* state saved; the toolstack may restore it */
 #define SHUTDOWN_crash 3
-#define SHUTDOWN_watchdog 4 /* a watchdog expired */
+#define SHUTDOWN_watchdog 4   /* a watchdog expired */
 #define SHUTDOWN_soft_reset 5 /* reset the domain's state, keep its memory */
 #define SHUTDOWN_MAX 5
 

@@ -106,9 +106,9 @@ struct xen_sysctl_getcpuinfo {
 
 /* XEN_SYSCTL_availheap: free heap bytes in an address-width range and node. */
 struct xen_sysctl_availheap {
-	uint32_t min_bitwidth; /* 0 = any */
-	uint32_t max_bitwidth; /* 0 = any */
-	int32_t node; /* -1 = all nodes */
+	uint32_t min_bitwidth;	      /* 0 = any */
+	uint32_t max_bitwidth;	      /* 0 = any */
+	int32_t node;		      /* -1 = all nodes */
 	uint64_aligned_t avail_bytes; /* out */
 };
 
@@ -154,7 +154,7 @@ struct xen_sysctl_numainfo {
 };
 
 struct xen_sysctl {
-	uint32_t cmd; /* XEN_SYSCTL_* */
+	uint32_t cmd;		    /* XEN_SYSCTL_* */
 	uint32_t interface_version; /* XEN_SYSCTL_INTERFACE_VERSION */
 	union {
 		struct xen_sysctl_readconsole readconsole;
@@ -211,9 +211,11 @@ PETREL_ASSERT_OFFSET(struct xen_sysctl_physinfo, total_pages, 40, xen_sysctl_phy
 PETREL_ASSERT_OFFSET(struct xen_sysctl_physinfo, max_mfn, 72, xen_sysctl_physinfo);
 PETREL_ASSERT_OFFSET(struct xen_sysctl_physinfo, hw_cap, 80, xen_sysctl_physinfo);
 PETREL_ASSERT_SIZE(struct xen_sysctl_getdomaininfolist, 24, xen_sysctl_getdomaininfolist);
-PETREL_ASSERT_OFFSET(struct xen_sysctl_getdomaininfolist, max_domains, 4, xen_sysctl_getdomaininfolist);
+PETREL_ASSERT_OFFSET(struct xen_sysctl_getdomaininfolist, max_domains, 4,
+		     xen_sysctl_getdomaininfolist);
 PETREL_ASSERT_OFFSET(struct xen_sysctl_getdomaininfolist, buffer, 8, xen_sysctl_getdomaininfolist);
-PETREL_ASSERT_OFFSET(struct xen_sysctl_getdomaininfolist, num_domains, 16, xen_sysctl_getdomaininfolist);
+PETREL_ASSERT_OFFSET(struct xen_sysctl_getdomaininfolist, num_domains, 16,
+		     xen_sysctl_getdomaininfolist);
 PETREL_ASSERT_SIZE(struct xen_sysctl_availheap, 24, xen_sysctl_availheap);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cputopoinfo, 16, xen_sysctl_cputopoinfo);
 PETREL_ASSERT_SIZE(struct xen_sysctl_numainfo, 24, xen_sysctl_numainfo);

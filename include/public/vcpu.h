@@ -18,9 +18,9 @@
 /* arg: vcpu_runstate_info, filled in. */
 #define VCPUOP_get_runstate_info 4
 struct vcpu_runstate_info {
-	int state; /* RUNSTATE_* */
+	int state;		   /* RUNSTATE_* */
 	uint64_t state_entry_time; /* system time when `state` was entered */
-	uint64_t time[4]; /* ns spent in each RUNSTATE_* */
+	uint64_t time[4];	   /* ns spent in each RUNSTATE_* */
 };
 typedef struct vcpu_runstate_info vcpu_runstate_info_t;
 DEFINE_XEN_GUEST_HANDLE(vcpu_runstate_info_t);
@@ -33,8 +33,8 @@ DEFINE_XEN_GUEST_HANDLE(vcpu_runstate_info_t);
 
 #define RUNSTATE_running 0
 #define RUNSTATE_runnable 1 /* ready, waiting for a CPU */
-#define RUNSTATE_blocked 2 /* waiting for an event */
-#define RUNSTATE_offline 3 /* down, or paused by the toolstack */
+#define RUNSTATE_blocked 2  /* waiting for an event */
+#define RUNSTATE_offline 3  /* down, or paused by the toolstack */
 
 /*
  * Ask the hypervisor to keep a vcpu_runstate_info at a guest virtual
@@ -112,7 +112,8 @@ DEFINE_XEN_GUEST_HANDLE(vcpu_register_time_memory_area_t);
 PETREL_ASSERT_SIZE(struct vcpu_runstate_info, 48, vcpu_runstate_info);
 PETREL_ASSERT_OFFSET(struct vcpu_runstate_info, state_entry_time, 8, vcpu_runstate_info);
 PETREL_ASSERT_OFFSET(struct vcpu_runstate_info, time, 16, vcpu_runstate_info);
-PETREL_ASSERT_SIZE(struct vcpu_register_runstate_memory_area, 8, vcpu_register_runstate_memory_area);
+PETREL_ASSERT_SIZE(struct vcpu_register_runstate_memory_area, 8,
+		   vcpu_register_runstate_memory_area);
 PETREL_ASSERT_SIZE(struct vcpu_set_periodic_timer, 8, vcpu_set_periodic_timer);
 PETREL_ASSERT_SIZE(struct vcpu_set_singleshot_timer, 16, vcpu_set_singleshot_timer);
 PETREL_ASSERT_OFFSET(struct vcpu_set_singleshot_timer, flags, 8, vcpu_set_singleshot_timer);

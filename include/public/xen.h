@@ -99,19 +99,19 @@ DEFINE_XEN_GUEST_HANDLE(xen_ulong_t);
  * Per-vcpu: TIMER, DEBUG, XENOPROF, XENPMU.  The rest are global and, except
  * ARGO, meant for the control domain.
  */
-#define VIRQ_TIMER 0 /* timer tick or singleshot deadline */
-#define VIRQ_DEBUG 1 /* asked to dump debug state */
-#define VIRQ_CONSOLE 2 /* input on the hypervisor console */
-#define VIRQ_DOM_EXC 3 /* some domain changed state (died, shut down) */
-#define VIRQ_TBUF 4 /* trace records available */
-#define VIRQ_DEBUGGER 6 /* a domain paused for a debugger */
-#define VIRQ_XENOPROF 7 /* profiling sample ready */
-#define VIRQ_CON_RING 8 /* hypervisor console ring has new bytes */
+#define VIRQ_TIMER 0	  /* timer tick or singleshot deadline */
+#define VIRQ_DEBUG 1	  /* asked to dump debug state */
+#define VIRQ_CONSOLE 2	  /* input on the hypervisor console */
+#define VIRQ_DOM_EXC 3	  /* some domain changed state (died, shut down) */
+#define VIRQ_TBUF 4	  /* trace records available */
+#define VIRQ_DEBUGGER 6	  /* a domain paused for a debugger */
+#define VIRQ_XENOPROF 7	  /* profiling sample ready */
+#define VIRQ_CON_RING 8	  /* hypervisor console ring has new bytes */
 #define VIRQ_PCPU_STATE 9 /* a physical CPU went on/offline */
 #define VIRQ_MEM_EVENT 10 /* memory event pending */
-#define VIRQ_ARGO 11 /* Argo message notification */
-#define VIRQ_ENOMEM 12 /* hypervisor heap is low */
-#define VIRQ_XENPMU 13 /* PMU interrupt */
+#define VIRQ_ARGO 11	  /* Argo message notification */
+#define VIRQ_ENOMEM 12	  /* hypervisor heap is low */
+#define VIRQ_XENPMU 13	  /* PMU interrupt */
 
 #define VIRQ_ARCH_0 16
 #define VIRQ_ARCH_1 17
@@ -131,9 +131,9 @@ DEFINE_XEN_GUEST_HANDLE(xen_ulong_t);
  * foreigndom[15:0] owns the mapped frames, foreigndom[31:16] (if non-zero,
  * minus one) owns the page tables.
  */
-#define MMU_NORMAL_PT_UPDATE 0 /* validated *ptr = val */
-#define MMU_MACHPHYS_UPDATE 1 /* m2p[ptr >> PAGE_SHIFT] = val */
-#define MMU_PT_UPDATE_PRESERVE_AD 2 /* as NORMAL, keeping the old A/D bits */
+#define MMU_NORMAL_PT_UPDATE 0	     /* validated *ptr = val */
+#define MMU_MACHPHYS_UPDATE 1	     /* m2p[ptr >> PAGE_SHIFT] = val */
+#define MMU_PT_UPDATE_PRESERVE_AD 2  /* as NORMAL, keeping the old A/D bits */
 #define MMU_PT_UPDATE_NO_TRANSLATE 3 /* as NORMAL, val is never translated */
 
 /* HYPERVISOR_mmuext_op(ops, count, done_out, foreigndom) commands. */
@@ -169,9 +169,9 @@ struct mmuext_op {
 		unsigned long linear_addr;
 	} arg1;
 	union {
-		unsigned int nr_ents; /* set_ldt */
+		unsigned int nr_ents;		       /* set_ldt */
 		XEN_GUEST_HANDLE(const_void) vcpumask; /* *_MULTI */
-		xen_pfn_t src_mfn; /* copy_page */
+		xen_pfn_t src_mfn;		       /* copy_page */
 	} arg2;
 };
 typedef struct mmuext_op mmuext_op_t;
@@ -205,9 +205,9 @@ DEFINE_XEN_GUEST_HANDLE(mmuext_op_t);
 /* Domain ids from 0x7FF0 up are special, never a real domain. */
 #define DOMID_FIRST_RESERVED xen_mk_uint(0x7FF0)
 #define DOMID_SELF xen_mk_uint(0x7FF0) /* the caller */
-#define DOMID_IO xen_mk_uint(0x7FF1) /* owner of I/O memory */
-#define DOMID_XEN xen_mk_uint(0x7FF2) /* the hypervisor's own frames */
-#define DOMID_COW xen_mk_uint(0x7FF3) /* shared copy-on-write frames */
+#define DOMID_IO xen_mk_uint(0x7FF1)   /* owner of I/O memory */
+#define DOMID_XEN xen_mk_uint(0x7FF2)  /* the hypervisor's own frames */
+#define DOMID_COW xen_mk_uint(0x7FF3)  /* shared copy-on-write frames */
 #define DOMID_INVALID xen_mk_uint(0x7FF4)
 #define DOMID_IDLE xen_mk_uint(0x7FFF)
 #define DOMID_MASK xen_mk_uint(0x7FFF)
@@ -241,7 +241,7 @@ struct vcpu_time_info {
 	uint32_t version;
 	uint32_t pad0;
 	uint64_t tsc_timestamp; /* TSC at the last update */
-	uint64_t system_time; /* ns since boot at tsc_timestamp */
+	uint64_t system_time;	/* ns since boot at tsc_timestamp */
 	uint32_t tsc_to_system_mul;
 	int8_t tsc_shift;
 	uint8_t flags; /* XEN_PVCLOCK_* */
@@ -296,8 +296,8 @@ struct start_info {
 	char magic[32]; /* "xen-3.0-x86_64" */
 	unsigned long nr_pages;
 	unsigned long shared_info; /* machine address of shared_info */
-	uint32_t flags; /* SIF_* */
-	xen_pfn_t store_mfn; /* xenstore ring frame */
+	uint32_t flags;		   /* SIF_* */
+	xen_pfn_t store_mfn;	   /* xenstore ring frame */
 	uint32_t store_evtchn;
 	union {
 		struct {
@@ -311,7 +311,7 @@ struct start_info {
 	} console;
 	unsigned long pt_base; /* virtual address of the boot L4 */
 	unsigned long nr_pt_frames;
-	unsigned long mfn_list; /* virtual address of the p2m array */
+	unsigned long mfn_list;	 /* virtual address of the p2m array */
 	unsigned long mod_start; /* initrd VA, or PFN with SIF_MOD_START_PFN */
 	unsigned long mod_len;
 	int8_t cmd_line[MAX_GUEST_CMDLINE];
@@ -325,18 +325,18 @@ typedef struct start_info start_info_t;
 /* start_info.flags */
 #define SIF_PRIVILEGED (1 << 0)
 #define SIF_INITDOMAIN (1 << 1)
-#define SIF_MULTIBOOT_MOD (1 << 2) /* mod_start is a multiboot module list */
-#define SIF_MOD_START_PFN (1 << 3) /* mod_start is a PFN, not a VA */
+#define SIF_MULTIBOOT_MOD (1 << 2)   /* mod_start is a multiboot module list */
+#define SIF_MOD_START_PFN (1 << 3)   /* mod_start is a PFN, not a VA */
 #define SIF_VIRT_P2M_4TOOLS (1 << 4) /* tools understand a linear p2m */
-#define SIF_PM_MASK (0xFF << 8) /* reserved for power-management options */
+#define SIF_PM_MASK (0xFF << 8)	     /* reserved for power-management options */
 
 #ifndef __ASSEMBLY__
 
 /* Module list entry when SIF_MULTIBOOT_MOD is set. */
 struct xen_multiboot_mod_list {
 	uint32_t mod_start; /* first byte */
-	uint32_t mod_end; /* last byte, inclusive */
-	uint32_t cmdline; /* address of a NUL-terminated string */
+	uint32_t mod_end;   /* last byte, inclusive */
+	uint32_t cmdline;   /* address of a NUL-terminated string */
 	uint32_t pad;
 };
 

@@ -29,12 +29,12 @@
 
 /* base+4 EAX */
 #define XEN_HVM_CPUID_APIC_ACCESS_VIRT (1u << 0) /* virtualised APIC registers */
-#define XEN_HVM_CPUID_X2APIC_VIRT (1u << 1) /* virtualised x2APIC accesses */
+#define XEN_HVM_CPUID_X2APIC_VIRT (1u << 1)	 /* virtualised x2APIC accesses */
 #define XEN_HVM_CPUID_IOMMU_MAPPINGS (1u << 2)
 #define XEN_HVM_CPUID_VCPU_ID_PRESENT (1u << 3) /* EBX holds the vcpu id */
-#define XEN_HVM_CPUID_DOMID_PRESENT (1u << 4) /* ECX holds the domain id */
-#define XEN_HVM_CPUID_EXT_DEST_ID (1u << 5) /* MSI extended destination id */
-#define XEN_HVM_CPUID_UPCALL_VECTOR (1u << 6) /* HVMOP_set_evtchn_upcall_vector works */
+#define XEN_HVM_CPUID_DOMID_PRESENT (1u << 4)	/* ECX holds the domain id */
+#define XEN_HVM_CPUID_EXT_DEST_ID (1u << 5)	/* MSI extended destination id */
+#define XEN_HVM_CPUID_UPCALL_VECTOR (1u << 6)	/* HVMOP_set_evtchn_upcall_vector works */
 
 /* base+5 EBX */
 #define XEN_CPUID_MACHINE_ADDRESS_WIDTH_MASK (0xffu << 0)

@@ -110,10 +110,10 @@ struct vcpu_guest_context {
 	} fpu_ctxt;
 	unsigned long flags; /* VGCF_* */
 	struct cpu_user_regs user_regs;
-	struct trap_info trap_ctxt[256]; /* the virtual IDT */
-	unsigned long ldt_base, ldt_ents; /* linear address, entry count */
+	struct trap_info trap_ctxt[256];	/* the virtual IDT */
+	unsigned long ldt_base, ldt_ents;	/* linear address, entry count */
 	unsigned long gdt_frames[16], gdt_ents; /* machine frames, entry count */
-	unsigned long kernel_ss, kernel_sp; /* the stack_switch pair */
+	unsigned long kernel_ss, kernel_sp;	/* the stack_switch pair */
 	unsigned long ctrlreg[8];
 	unsigned long debugreg[8];
 	unsigned long event_callback_eip;

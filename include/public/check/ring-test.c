@@ -53,9 +53,11 @@ static void geometry(void)
 {
 	printf("sring header %zu, t entry %zu, big entry %zu\n", offsetof(struct t_sring, ring),
 	       sizeof(union t_sring_entry), sizeof(union big_sring_entry));
-	printf("const sizes t: %lu %lu %lu big: %lu %lu\n", (unsigned long)__CONST_RING_SIZE(t, 4096),
-	       (unsigned long)__CONST_RING_SIZE(t, 8192), (unsigned long)__CONST_RING_SIZE(t, 16384),
-	       (unsigned long)__CONST_RING_SIZE(big, 4096), (unsigned long)__CONST_RING_SIZE(big, 8192));
+	printf("const sizes t: %lu %lu %lu big: %lu %lu\n",
+	       (unsigned long)__CONST_RING_SIZE(t, 4096), (unsigned long)__CONST_RING_SIZE(t, 8192),
+	       (unsigned long)__CONST_RING_SIZE(t, 16384),
+	       (unsigned long)__CONST_RING_SIZE(big, 4096),
+	       (unsigned long)__CONST_RING_SIZE(big, 8192));
 	CHECK(offsetof(struct t_sring, ring) == 64);
 	CHECK(__CONST_RING_SIZE(big, 4096) == 32);
 }

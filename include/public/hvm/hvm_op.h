@@ -28,8 +28,8 @@ DEFINE_XEN_GUEST_HANDLE(xen_hvm_param_t);
 typedef enum {
 	HVMMEM_ram_rw,
 	HVMMEM_ram_ro,
-	HVMMEM_mmio_dm, /* MMIO handled by the device model */
-	HVMMEM_unused, /* no longer settable */
+	HVMMEM_mmio_dm,	    /* MMIO handled by the device model */
+	HVMMEM_unused,	    /* no longer settable */
 	HVMMEM_ioreq_server /* claimed by an ioreq server */
 } hvmmem_type_t;
 

@@ -26,7 +26,8 @@ typedef unsigned int RING_IDX;
 
 /* Round a 32-bit constant down to a power of two (0 stays 0). */
 #define PETREL_RING_POW2_2(x) (((x)&0x2) ? 0x2 : ((x)&0x1))
-#define PETREL_RING_POW2_4(x) (((x)&0xc) ? (PETREL_RING_POW2_2((x) >> 2) << 2) : PETREL_RING_POW2_2(x))
+#define PETREL_RING_POW2_4(x)                                                                      \
+	(((x)&0xc) ? (PETREL_RING_POW2_2((x) >> 2) << 2) : PETREL_RING_POW2_2(x))
 #define PETREL_RING_POW2_8(x)                                                                      \
 	(((x)&0xf0) ? (PETREL_RING_POW2_4((x) >> 4) << 4) : PETREL_RING_POW2_4(x))
 #define PETREL_RING_POW2_16(x)                                                                     \
@@ -129,9 +130,9 @@ typedef unsigned int RING_IDX;
 /* Back side: requests published, capped by the slots free for responses. */
 #define XEN_RING_NR_UNCONSUMED_REQUESTS(_r)                                                        \
 	((((_r)->sring->req_prod - (_r)->req_cons) <                                               \
-	  (RING_SIZE(_r) - ((_r)->req_cons - (_r)->rsp_prod_pvt))) ?                               \
-		 ((_r)->sring->req_prod - (_r)->req_cons) :                                        \
-		 (RING_SIZE(_r) - ((_r)->req_cons - (_r)->rsp_prod_pvt)))
+	  (RING_SIZE(_r) - ((_r)->req_cons - (_r)->rsp_prod_pvt)))                                 \
+	     ? ((_r)->sring->req_prod - (_r)->req_cons)                                            \
+	     : (RING_SIZE(_r) - ((_r)->req_cons - (_r)->rsp_prod_pvt)))
 
 #ifdef XEN_RING_HAS_UNCONSUMED_IS_BOOL
 #define RING_HAS_UNCONSUMED_RESPONSES(_r) (!!XEN_RING_NR_UNCONSUMED_RESPONSES(_r))
@@ -180,8 +181,8 @@ typedef unsigned int RING_IDX;
 		xen_wmb();                                                                         \
 		(_r)->sring->req_prod = __new;                                                     \
 		xen_mb();                                                                          \
-		(_notify) = ((RING_IDX)(__new - (_r)->sring->req_event) <                          \
-			     (RING_IDX)(__new - __old));                                           \
+		(_notify) =                                                                        \
+		    ((RING_IDX)(__new - (_r)->sring->req_event) < (RING_IDX)(__new - __old));      \
 	} while (0)
 
 #define RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(_r, _notify)                                          \
@@ -191,8 +192,8 @@ typedef unsigned int RING_IDX;
 		xen_wmb();                                                                         \
 		(_r)->sring->rsp_prod = __new;                                                     \
 		xen_mb();                                                                          \
-		(_notify) = ((RING_IDX)(__new - (_r)->sring->rsp_event) <                          \
-			     (RING_IDX)(__new - __old));                                           \
+		(_notify) =                                                                        \
+		    ((RING_IDX)(__new - (_r)->sring->rsp_event) < (RING_IDX)(__new - __old));      \
 	} while (0)
 
 /*

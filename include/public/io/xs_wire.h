@@ -36,7 +36,7 @@ enum xsd_sockmsg_type {
 	/* 20 was XS_RESTRICT, removed; it is an invalid type now */
 	XS_RESET_WATCHES = 21,
 	XS_DIRECTORY_PART = 22,
-	XS_TYPE_COUNT, /* number of types, including the removed one */
+	XS_TYPE_COUNT,	    /* number of types, including the removed one */
 	XS_INVALID = 0xffff /* never sent; makes the enum at least 16 bits */
 };
 #define XS_DEBUG XS_CONTROL
@@ -66,18 +66,18 @@ struct xsd_errors {
 #define PETREL_XSD_UNUSED
 #endif
 static const struct xsd_errors xsd_errors[] PETREL_XSD_UNUSED = {
-	XSD_ERROR(EINVAL), XSD_ERROR(EACCES), XSD_ERROR(EEXIST),    XSD_ERROR(EISDIR),
-	XSD_ERROR(ENOENT), XSD_ERROR(ENOMEM), XSD_ERROR(ENOSPC),    XSD_ERROR(EIO),
-	XSD_ERROR(ENOTEMPTY), XSD_ERROR(ENOSYS), XSD_ERROR(EROFS),  XSD_ERROR(EBUSY),
-	XSD_ERROR(EAGAIN), XSD_ERROR(EISCONN), XSD_ERROR(E2BIG),    XSD_ERROR(EPERM),
+	XSD_ERROR(EINVAL),    XSD_ERROR(EACCES),  XSD_ERROR(EEXIST), XSD_ERROR(EISDIR),
+	XSD_ERROR(ENOENT),    XSD_ERROR(ENOMEM),  XSD_ERROR(ENOSPC), XSD_ERROR(EIO),
+	XSD_ERROR(ENOTEMPTY), XSD_ERROR(ENOSYS),  XSD_ERROR(EROFS),  XSD_ERROR(EBUSY),
+	XSD_ERROR(EAGAIN),    XSD_ERROR(EISCONN), XSD_ERROR(E2BIG),  XSD_ERROR(EPERM),
 };
 #endif
 
 struct xsd_sockmsg {
-	uint32_t type; /* enum xsd_sockmsg_type */
+	uint32_t type;	 /* enum xsd_sockmsg_type */
 	uint32_t req_id; /* echoed in the reply */
-	uint32_t tx_id; /* transaction id, 0 for none */
-	uint32_t len; /* payload bytes that follow */
+	uint32_t tx_id;	 /* transaction id, 0 for none */
+	uint32_t len;	 /* payload bytes that follow */
 };
 
 /* Index of the parts of an XS_WATCH_EVENT payload. */
@@ -96,8 +96,8 @@ struct xenstore_domain_interface {
 	XENSTORE_RING_IDX req_cons, req_prod;
 	XENSTORE_RING_IDX rsp_cons, rsp_prod;
 	uint32_t server_features; /* XENSTORE_SERVER_FEATURE_*, set by the daemon */
-	uint32_t connection; /* XENSTORE_CONNECTED / XENSTORE_RECONNECT */
-	uint32_t error; /* XENSTORE_ERROR_* */
+	uint32_t connection;	  /* XENSTORE_CONNECTED / XENSTORE_RECONNECT */
+	uint32_t error;		  /* XENSTORE_ERROR_* */
 };
 
 #define XENSTORE_PAYLOAD_MAX 4096
@@ -123,7 +123,8 @@ PETREL_ASSERT_OFFSET(struct xenstore_domain_interface, req_cons, 2048, xenstore_
 PETREL_ASSERT_OFFSET(struct xenstore_domain_interface, req_prod, 2052, xenstore_domain_interface);
 PETREL_ASSERT_OFFSET(struct xenstore_domain_interface, rsp_cons, 2056, xenstore_domain_interface);
 PETREL_ASSERT_OFFSET(struct xenstore_domain_interface, rsp_prod, 2060, xenstore_domain_interface);
-PETREL_ASSERT_OFFSET(struct xenstore_domain_interface, server_features, 2064, xenstore_domain_interface);
+PETREL_ASSERT_OFFSET(struct xenstore_domain_interface, server_features, 2064,
+		     xenstore_domain_interface);
 PETREL_ASSERT_OFFSET(struct xenstore_domain_interface, connection, 2068, xenstore_domain_interface);
 PETREL_ASSERT_OFFSET(struct xenstore_domain_interface, error, 2072, xenstore_domain_interface);
 PETREL_STATIC_ASSERT(XS_TYPE_COUNT == 23 && XS_RESET_WATCHES == 21, xsd_sockmsg_type_values);

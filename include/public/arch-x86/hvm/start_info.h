@@ -28,14 +28,14 @@
 #include "../../static-assert.h"
 
 struct hvm_start_info {
-	uint32_t magic; /* XEN_HVM_START_MAGIC_VALUE */
+	uint32_t magic;	  /* XEN_HVM_START_MAGIC_VALUE */
 	uint32_t version; /* 1 */
-	uint32_t flags; /* SIF_xxx */
+	uint32_t flags;	  /* SIF_xxx */
 	uint32_t nr_modules;
 	uint64_t modlist_paddr; /* array of hvm_modlist_entry */
 	uint64_t cmdline_paddr; /* NUL-terminated kernel command line */
-	uint64_t rsdp_paddr; /* ACPI RSDP, 0 if none */
-	uint64_t memmap_paddr; /* array of hvm_memmap_table_entry (v1) */
+	uint64_t rsdp_paddr;	/* ACPI RSDP, 0 if none */
+	uint64_t memmap_paddr;	/* array of hvm_memmap_table_entry (v1) */
 	uint32_t memmap_entries;
 	uint32_t reserved; /* must be zero */
 };
