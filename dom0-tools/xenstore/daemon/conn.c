@@ -214,8 +214,14 @@ static int queue_msg(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx
 	struct xs_msg_hdr h = { type, req_id, tx_id, alen + blen };
 	bool was_empty = c->out_len == c->out_off;
 
-	if (c->dead || !out_reserve(c, sizeof(h) + alen + blen))
+	if (c->dead)
 		return -ENOMEM;
+	if (!out_reserve(c, sizeof(h) + alen + blen)) {
+		/* let the transport see that this connection is finished */
+		if (c->ops && c->ops->wake)
+			c->ops->wake(c);
+		return -ENOMEM;
+	}
 	memcpy(c->out + c->out_len, &h, sizeof(h));
 	c->out_len += sizeof(h);
 	if (alen)
@@ -265,6 +271,10 @@ bool xsd_conn_can_read(const struct conn *c)
 
 size_t xsd_conn_output(struct conn *c, const char **p)
 {
+	if (!c->out) {
+		*p = "";
+		return 0;
+	}
 	*p = c->out + c->out_off;
 	return c->out_len - c->out_off;
 }
