@@ -20,6 +20,7 @@ include hypercall-abi/abi.mk
 include xen/xen.mk
 -include xen/arch/x86/efi/efi.mk
 include tests/unit/unit.mk
+-include tests/unit/evtchn/evtchn.mk
 include tests/guests/guests.mk
 include tests/boot/boot.mk
 -include dom0-tools/xenstore/xenstore.mk

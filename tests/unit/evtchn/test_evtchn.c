@@ -1,0 +1,618 @@
+/*
+ * Event channels (xen/common/event_channel.c) on fake domains: the port
+ * state machine of every EVTCHNOP with Xen's error values, and the 2-level
+ * pending/mask/selector/upcall bits in shared_info and vcpu_info.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "errno.h"
+#include "domain.h"
+#include "event.h"
+#include "uaccess.h"
+#include "public/event_channel.h"
+
+struct vcpu *current;
+
+#define NR_FAKE 2
+static struct domain *doms[NR_FAKE];
+static struct vcpu *vcpus[NR_FAKE];
+
+struct domain *domain_by_id(domid_t id)
+{
+	for (int i = 0; i < NR_FAKE; i++)
+		if (doms[i] && doms[i]->domain_id == id)
+			return doms[i];
+	return NULL;
+}
+
+/* Guest addresses are host pointers here; the first page stands for a bad one. */
+int copy_from_guest(void *dst, u64 src_va, size_t len)
+{
+	if (src_va < 4096)
+		return -EFAULT;
+	memcpy(dst, (const void *)src_va, len);
+	return 0;
+}
+
+int copy_to_guest(u64 dst_va, const void *src, size_t len)
+{
+	if (dst_va < 4096)
+		return -EFAULT;
+	memcpy((void *)dst_va, src, len);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NR_FAKE; i++) {
+		doms[i] = calloc(1, sizeof(struct domain));
+		vcpus[i] = calloc(1, sizeof(struct vcpu));
+		assert_non_null(doms[i]);
+		assert_non_null(vcpus[i]);
+		doms[i]->shared_info = aligned_alloc(4096, 4096);
+		assert_non_null(doms[i]->shared_info);
+		memset(doms[i]->shared_info, 0, 4096);
+		doms[i]->domain_id = (domid_t)i;
+		doms[i]->is_privileged = i == 0;
+		doms[i]->vcpu[0] = vcpus[i];
+		vcpus[i]->domain = doms[i];
+		vcpus[i]->vcpu_info = &doms[i]->shared_info->vcpu_info[0];
+		vcpus[i]->vcpu_info->evtchn_upcall_mask = 1;
+	}
+	current = vcpus[0];
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NR_FAKE; i++) {
+		free(doms[i]->shared_info);
+		free(doms[i]);
+		free(vcpus[i]);
+		doms[i] = NULL;
+	}
+	return 0;
+}
+
+static void as_dom(int i)
+{
+	current = vcpus[i];
+}
+
+static long op(unsigned int cmd, void *arg)
+{
+	return do_event_channel_op(cmd, (unsigned long)arg);
+}
+
+static long alloc_unbound(domid_t dom, domid_t remote, u32 *port)
+{
+	struct evtchn_alloc_unbound a = { .dom = dom, .remote_dom = remote, .port = 0xdead };
+	long rc = op(EVTCHNOP_alloc_unbound, &a);
+
+	if (port)
+		*port = a.port;
+	return rc;
+}
+
+static long bind_interdomain(domid_t rdom, u32 rport, u32 *lport)
+{
+	struct evtchn_bind_interdomain b = { .remote_dom = rdom, .remote_port = rport };
+	long rc = op(EVTCHNOP_bind_interdomain, &b);
+
+	if (lport)
+		*lport = b.local_port;
+	return rc;
+}
+
+static long bind_virq(u32 virq, u32 vcpu, u32 *port)
+{
+	struct evtchn_bind_virq b = { .virq = virq, .vcpu = vcpu };
+	long rc = op(EVTCHNOP_bind_virq, &b);
+
+	if (port)
+		*port = b.port;
+	return rc;
+}
+
+static long bind_ipi(u32 vcpu, u32 *port)
+{
+	struct evtchn_bind_ipi b = { .vcpu = vcpu };
+	long rc = op(EVTCHNOP_bind_ipi, &b);
+
+	if (port)
+		*port = b.port;
+	return rc;
+}
+
+static long close_port(u32 port)
+{
+	struct evtchn_close c = { .port = port };
+
+	return op(EVTCHNOP_close, &c);
+}
+
+static long send_port(u32 port)
+{
+	struct evtchn_send s = { .port = port };
+
+	return op(EVTCHNOP_send, &s);
+}
+
+static long unmask(u32 port)
+{
+	struct evtchn_unmask u = { .port = port };
+
+	return op(EVTCHNOP_unmask, &u);
+}
+
+static long status(domid_t dom, u32 port, struct evtchn_status *st)
+{
+	memset(st, 0xaa, sizeof(*st));
+	st->dom = dom;
+	st->port = port;
+	return op(EVTCHNOP_status, st);
+}
+
+static long bind_vcpu(u32 port, u32 vcpu)
+{
+	struct evtchn_bind_vcpu b = { .port = port, .vcpu = vcpu };
+
+	return op(EVTCHNOP_bind_vcpu, &b);
+}
+
+static struct shared_info *sh(int i)
+{
+	return doms[i]->shared_info;
+}
+
+static bool pending(int d, u32 port)
+{
+	return (sh(d)->evtchn_pending[port / 64] >> (port % 64)) & 1;
+}
+
+static void set_mask(int d, u32 port)
+{
+	sh(d)->evtchn_mask[port / 64] |= 1UL << (port % 64);
+}
+
+static void clear_upcall(int d)
+{
+	vcpus[d]->vcpu_info->evtchn_upcall_pending = 0;
+	vcpus[d]->vcpu_info->evtchn_pending_sel = 0;
+}
+
+static void test_alloc_unbound(void **state)
+{
+	struct evtchn_status st;
+	u32 p1, p2, p3;
+
+	(void)state;
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &p1), 0);
+	assert_int_equal(p1, 1); /* port 0 is reserved */
+	assert_int_equal(alloc_unbound(0, DOMID_SELF, &p2), 0);
+	assert_int_equal(p2, 2);
+	assert_int_equal(status(DOMID_SELF, p1, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	assert_int_equal(st.u.unbound.dom, 1);
+	assert_int_equal(st.vcpu, 0);
+	assert_int_equal(status(0, p2, &st), 0);
+	assert_int_equal(st.u.unbound.dom, 0); /* DOMID_SELF became the caller */
+	/* Lowest free port is reused. */
+	assert_int_equal(close_port(p1), 0);
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &p3), 0);
+	assert_int_equal(p3, 1);
+	/* Unknown domain; unprivileged caller on another domain. */
+	assert_int_equal(alloc_unbound(7, 0, NULL), -ESRCH);
+	as_dom(1);
+	assert_int_equal(alloc_unbound(0, 1, NULL), -EPERM);
+	assert_int_equal(alloc_unbound(1, 0, &p1), 0);
+	assert_int_equal(p1, 1);
+	/* The control domain may allocate in another domain. */
+	as_dom(0);
+	assert_int_equal(alloc_unbound(1, 0, &p2), 0);
+	assert_int_equal(p2, 2);
+}
+
+static void test_interdomain(void **state)
+{
+	struct evtchn_status st;
+	u32 rp, lp;
+
+	(void)state;
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &rp), 0);
+	as_dom(1);
+	assert_int_equal(bind_interdomain(0, rp, &lp), 0);
+	assert_int_equal(lp, 1);
+	/* The new local port starts pending (lost notifications). */
+	assert_true(pending(1, lp));
+	assert_int_equal(vcpus[1]->vcpu_info->evtchn_upcall_pending, 1);
+	assert_int_equal(status(DOMID_SELF, lp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_interdomain);
+	assert_int_equal(st.u.interdomain.dom, 0);
+	assert_int_equal(st.u.interdomain.port, rp);
+	as_dom(0);
+	assert_int_equal(status(DOMID_SELF, rp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_interdomain);
+	assert_int_equal(st.u.interdomain.dom, 1);
+	assert_int_equal(st.u.interdomain.port, lp);
+	/* Sending from dom1 raises dom0's end. */
+	as_dom(1);
+	assert_false(pending(0, rp));
+	assert_int_equal(send_port(lp), 0);
+	assert_true(pending(0, rp));
+	assert_int_equal(sh(0)->vcpu_info[0].evtchn_pending_sel, 1UL << (rp / 64));
+	assert_int_equal(sh(0)->vcpu_info[0].evtchn_upcall_pending, 1);
+	/* And back. */
+	as_dom(0);
+	clear_upcall(1);
+	sh(1)->evtchn_pending[0] = 0;
+	assert_int_equal(send_port(rp), 0);
+	assert_true(pending(1, lp));
+	assert_int_equal(vcpus[1]->vcpu_info->evtchn_upcall_pending, 1);
+}
+
+static void test_interdomain_errors(void **state)
+{
+	u32 p_other, p_self, p_ipi;
+
+	(void)state;
+	assert_int_equal(alloc_unbound(DOMID_SELF, 0, &p_self), 0); /* for dom0 itself */
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &p_other), 0);
+	assert_int_equal(bind_ipi(0, &p_ipi), 0);
+	as_dom(1);
+	assert_int_equal(bind_interdomain(5, p_other, NULL), -ESRCH);
+	assert_int_equal(bind_interdomain(0, 4096, NULL), -EINVAL);
+	assert_int_equal(bind_interdomain(0, 0, NULL), -EINVAL);
+	assert_int_equal(bind_interdomain(0, 99, NULL), -EINVAL); /* free */
+	assert_int_equal(bind_interdomain(0, p_ipi, NULL), -EINVAL);
+	assert_int_equal(bind_interdomain(0, p_self, NULL), -EINVAL); /* offered to dom0 */
+	/* Nothing was allocated by the failures. */
+	{
+		struct evtchn_status st;
+
+		assert_int_equal(status(DOMID_SELF, 1, &st), 0);
+		assert_int_equal(st.status, EVTCHNSTAT_closed);
+	}
+	/* Loopback: a domain binds its own unbound port. */
+	as_dom(0);
+	{
+		u32 lp;
+
+		assert_int_equal(bind_interdomain(DOMID_SELF, p_self, &lp), 0);
+		assert_int_equal(lp, 4);
+		sh(0)->evtchn_pending[0] = 0;
+		assert_int_equal(send_port(lp), 0);
+		assert_true(pending(0, p_self));
+		assert_false(pending(0, lp));
+	}
+}
+
+static void test_close(void **state)
+{
+	struct evtchn_status st;
+	u32 rp, lp;
+
+	(void)state;
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &rp), 0);
+	as_dom(1);
+	assert_int_equal(bind_interdomain(0, rp, &lp), 0);
+	assert_true(pending(1, lp));
+	assert_int_equal(close_port(lp), 0);
+	/* Closing clears the port's pending bit and frees it. */
+	assert_false(pending(1, lp));
+	assert_int_equal(status(DOMID_SELF, lp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_closed);
+	assert_int_equal(close_port(lp), -EINVAL);
+	/* The peer is unbound again, offered to the closer. */
+	as_dom(0);
+	assert_int_equal(status(DOMID_SELF, rp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	assert_int_equal(st.u.unbound.dom, 1);
+	/* ... and can be bound again. */
+	as_dom(1);
+	assert_int_equal(bind_interdomain(0, rp, &lp), 0);
+	as_dom(0);
+	assert_int_equal(close_port(0), -EINVAL);
+	assert_int_equal(close_port(4096), -EINVAL);
+	assert_int_equal(close_port(0xffffffff), -EINVAL);
+	assert_int_equal(close_port(77), -EINVAL);
+}
+
+static void test_virq(void **state)
+{
+	struct evtchn_status st;
+	u32 tp, cp, p;
+
+	(void)state;
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0, &tp), 0);
+	assert_int_equal(tp, 1);
+	assert_int_equal(vcpus[0]->virq_to_evtchn[VIRQ_TIMER], tp);
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0, NULL), -EEXIST);
+	assert_int_equal(bind_virq(NR_VIRQS, 0, NULL), -EINVAL);
+	assert_int_equal(bind_virq(0xffffffff, 0, NULL), -EINVAL);
+	/* Global VIRQs only on vCPU 0; per-vCPU ones need the vCPU. */
+	assert_int_equal(bind_virq(VIRQ_CONSOLE, 1, NULL), -EINVAL);
+	assert_int_equal(bind_virq(VIRQ_DEBUG, 1, NULL), -ENOENT);
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0xffffffff, NULL), -ENOENT);
+	assert_int_equal(bind_virq(VIRQ_CONSOLE, 0, &cp), 0);
+	assert_int_equal(status(DOMID_SELF, cp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_virq);
+	assert_int_equal(st.u.virq, VIRQ_CONSOLE);
+	assert_int_equal(st.vcpu, 0);
+	/* Delivery. */
+	send_guest_vcpu_virq(vcpus[0], VIRQ_TIMER);
+	assert_true(pending(0, tp));
+	assert_int_equal(vcpus[0]->vcpu_info->evtchn_upcall_pending, 1);
+	send_guest_global_virq(doms[0], VIRQ_CONSOLE);
+	assert_true(pending(0, cp));
+	/* Unbound VIRQs are dropped silently. */
+	send_guest_vcpu_virq(vcpus[0], VIRQ_DEBUG);
+	send_guest_global_virq(doms[0], VIRQ_DOM_EXC);
+	assert_int_equal(sh(0)->evtchn_pending[0], (1UL << tp) | (1UL << cp));
+	/* A VIRQ port cannot be sent on; closing unbinds it. */
+	assert_int_equal(send_port(tp), -EINVAL);
+	assert_int_equal(close_port(tp), 0);
+	assert_int_equal(vcpus[0]->virq_to_evtchn[VIRQ_TIMER], 0);
+	assert_false(pending(0, tp));
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0, &p), 0);
+	assert_int_equal(p, tp);
+}
+
+static void test_ipi_and_send(void **state)
+{
+	struct evtchn_status st;
+	u32 ip, up;
+
+	(void)state;
+	assert_int_equal(bind_ipi(1, NULL), -ENOENT);
+	assert_int_equal(bind_ipi(0, &ip), 0);
+	assert_int_equal(status(DOMID_SELF, ip, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_ipi);
+	assert_int_equal(send_port(ip), 0);
+	assert_true(pending(0, ip));
+	/* Unbound: accepted and dropped. Free / out of range: -EINVAL. */
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &up), 0);
+	assert_int_equal(send_port(up), 0);
+	assert_false(pending(0, up));
+	assert_int_equal(send_port(50), -EINVAL);
+	assert_int_equal(send_port(0), -EINVAL);
+	assert_int_equal(send_port(4096), -EINVAL);
+}
+
+static void test_two_level_bits(void **state)
+{
+	struct vcpu_info *vi = vcpus[0]->vcpu_info;
+
+	(void)state;
+	evtchn_set_pending(doms[0], 0, 64);
+	assert_int_equal(sh(0)->evtchn_pending[1], 1);
+	assert_int_equal(vi->evtchn_pending_sel, 2);
+	assert_int_equal(vi->evtchn_upcall_pending, 1);
+	/* Already pending: nothing more happens even after the guest cleared sel. */
+	clear_upcall(0);
+	evtchn_set_pending(doms[0], 0, 64);
+	assert_int_equal(vi->evtchn_pending_sel, 0);
+	assert_int_equal(vi->evtchn_upcall_pending, 0);
+	/* Last port, last selector bit. */
+	evtchn_set_pending(doms[0], 0, 4095);
+	assert_true(pending(0, 4095));
+	assert_int_equal(vi->evtchn_pending_sel, 1UL << 63);
+	assert_int_equal(vi->evtchn_upcall_pending, 1);
+	/* Out of range and missing vCPUs are ignored. */
+	evtchn_set_pending(doms[0], 0, 4096);
+	evtchn_set_pending(doms[0], 3, 5);
+	assert_false(pending(0, 5));
+	/* Upcall due only when unmasked. */
+	assert_false(evtchn_upcall_due(vcpus[0]));
+	vi->evtchn_upcall_mask = 0;
+	assert_true(evtchn_upcall_due(vcpus[0]));
+}
+
+static void test_mask_unmask(void **state)
+{
+	struct vcpu_info *vi = vcpus[0]->vcpu_info;
+	u32 ip;
+
+	(void)state;
+	assert_int_equal(bind_ipi(0, &ip), 0);
+	set_mask(0, ip);
+	assert_int_equal(send_port(ip), 0);
+	/* Masked: pending, but no selector bit and no upcall. */
+	assert_true(pending(0, ip));
+	assert_int_equal(vi->evtchn_pending_sel, 0);
+	assert_int_equal(vi->evtchn_upcall_pending, 0);
+	assert_true(evtchn_is_masked(doms[0], ip));
+	/* Unmask raises what was held back. */
+	assert_int_equal(unmask(ip), 0);
+	assert_false(evtchn_is_masked(doms[0], ip));
+	assert_int_equal(vi->evtchn_pending_sel, 1);
+	assert_int_equal(vi->evtchn_upcall_pending, 1);
+	/* Unmasking a port that was not masked raises nothing. */
+	clear_upcall(0);
+	assert_int_equal(unmask(ip), 0);
+	assert_int_equal(vi->evtchn_upcall_pending, 0);
+	/* Unmask of a masked, not pending port: just clears the mask. */
+	sh(0)->evtchn_pending[0] = 0;
+	set_mask(0, ip);
+	assert_int_equal(unmask(ip), 0);
+	assert_int_equal(vi->evtchn_upcall_pending, 0);
+	assert_false(evtchn_is_masked(doms[0], ip));
+	assert_int_equal(unmask(4096), -EINVAL);
+	/* Unmask works on any valid port, bound or not (Xen does not check). */
+	assert_int_equal(unmask(100), 0);
+}
+
+static void test_status(void **state)
+{
+	struct evtchn_status st;
+	u32 p;
+
+	(void)state;
+	assert_int_equal(status(DOMID_SELF, 0, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_closed);
+	assert_int_equal(status(DOMID_SELF, 4095, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_closed);
+	assert_int_equal(status(DOMID_SELF, 4096, &st), -EINVAL);
+	assert_int_equal(status(9, 1, &st), -ESRCH);
+	/* dom0 may look at dom1; dom1 not at dom0. */
+	as_dom(1);
+	assert_int_equal(alloc_unbound(DOMID_SELF, 0, &p), 0);
+	assert_int_equal(status(0, 1, &st), -EPERM);
+	as_dom(0);
+	assert_int_equal(status(1, p, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	assert_int_equal(st.u.unbound.dom, 0);
+}
+
+static void test_bind_vcpu(void **state)
+{
+	u32 tp, cp, ip, up;
+
+	(void)state;
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0, &tp), 0);
+	assert_int_equal(bind_virq(VIRQ_CONSOLE, 0, &cp), 0);
+	assert_int_equal(bind_ipi(0, &ip), 0);
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &up), 0);
+	assert_int_equal(bind_vcpu(tp, 0), -EINVAL); /* per-vCPU VIRQ */
+	assert_int_equal(bind_vcpu(cp, 0), 0);
+	assert_int_equal(bind_vcpu(ip, 0), -EINVAL);
+	assert_int_equal(bind_vcpu(up, 0), 0);
+	assert_int_equal(bind_vcpu(up, 1), -ENOENT);
+	assert_int_equal(bind_vcpu(4096, 1), -ENOENT); /* vCPU checked first */
+	assert_int_equal(bind_vcpu(4096, 0), -EINVAL);
+	assert_int_equal(bind_vcpu(200, 0), -EINVAL);
+}
+
+static void test_reset(void **state)
+{
+	struct evtchn_status st;
+	struct evtchn_reset r = { .dom = DOMID_SELF };
+	u32 rp, lp, tp;
+
+	(void)state;
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &rp), 0);
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0, &tp), 0);
+	as_dom(1);
+	assert_int_equal(bind_interdomain(0, rp, &lp), 0);
+	r.dom = 0;
+	assert_int_equal(op(EVTCHNOP_reset, &r), -EPERM);
+	r.dom = 44;
+	assert_int_equal(op(EVTCHNOP_reset, &r), -ESRCH);
+	as_dom(0);
+	r.dom = DOMID_SELF;
+	assert_int_equal(op(EVTCHNOP_reset, &r), 0);
+	assert_int_equal(vcpus[0]->virq_to_evtchn[VIRQ_TIMER], 0);
+	for (u32 p = 0; p < 4; p++) {
+		assert_int_equal(status(DOMID_SELF, p, &st), 0);
+		assert_int_equal(st.status, EVTCHNSTAT_closed);
+	}
+	/* dom1's end went back to unbound (offered to dom0). */
+	assert_int_equal(status(1, lp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	assert_int_equal(st.u.unbound.dom, 0);
+	/* The control domain may reset another domain. */
+	r.dom = 1;
+	assert_int_equal(op(EVTCHNOP_reset, &r), 0);
+	assert_int_equal(status(1, lp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_closed);
+}
+
+static void test_enosys_and_efault(void **state)
+{
+	u8 buf[64] = { 0 };
+
+	(void)state;
+	assert_int_equal(op(EVTCHNOP_bind_pirq, buf), -ENOSYS);
+	assert_int_equal(op(EVTCHNOP_init_control, buf), -ENOSYS);
+	assert_int_equal(op(EVTCHNOP_expand_array, buf), -ENOSYS);
+	assert_int_equal(op(EVTCHNOP_set_priority, buf), -ENOSYS);
+	assert_int_equal(op(14, buf), -ENOSYS);
+	assert_int_equal(do_event_channel_op(0xffffffffffUL, (unsigned long)buf), -ENOSYS);
+	assert_int_equal(do_event_channel_op(EVTCHNOP_send, 16), -EFAULT);
+	assert_int_equal(do_event_channel_op(EVTCHNOP_alloc_unbound, 0), -EFAULT);
+}
+
+static void test_compat(void **state)
+{
+	struct evtchn_op o;
+	long rc;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.cmd = EVTCHNOP_bind_ipi;
+	o.u.bind_ipi.vcpu = 0;
+	rc = do_event_channel_op_compat((unsigned long)&o);
+	assert_int_equal(rc, 0);
+	assert_int_equal(o.u.bind_ipi.port, 1);
+	o.cmd = EVTCHNOP_send;
+	o.u.send.port = 1;
+	assert_int_equal(do_event_channel_op_compat((unsigned long)&o), 0);
+	assert_true(pending(0, 1));
+	o.cmd = EVTCHNOP_init_control;
+	assert_int_equal(do_event_channel_op_compat((unsigned long)&o), -ENOSYS);
+	assert_int_equal(do_event_channel_op_compat(8), -EFAULT);
+}
+
+static void test_table_full(void **state)
+{
+	u32 p = 0;
+
+	(void)state;
+	for (u32 i = 1; i < EVTCHN_NR_PORTS; i++) {
+		assert_int_equal(bind_ipi(0, &p), 0);
+		assert_int_equal(p, i);
+	}
+	assert_int_equal(bind_ipi(0, NULL), -ENOSPC);
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, NULL), -ENOSPC);
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0, NULL), -ENOSPC);
+	assert_int_equal(vcpus[0]->virq_to_evtchn[VIRQ_TIMER], 0);
+	assert_int_equal(close_port(2000), 0);
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0, &p), 0);
+	assert_int_equal(p, 2000);
+}
+
+static void test_pollers(void **state)
+{
+	u32 a, b;
+
+	(void)state;
+	assert_int_equal(bind_ipi(0, &a), 0);
+	assert_int_equal(bind_ipi(0, &b), 0);
+	/* Polling one port: another port does not wake it, that port does. */
+	vcpus[0]->polling = true;
+	vcpus[0]->poll_evtchn = (s32)a;
+	assert_int_equal(send_port(b), 0);
+	assert_true(vcpus[0]->polling);
+	assert_int_equal(send_port(a), 0);
+	assert_false(vcpus[0]->polling);
+	/* Polling several ports (-1): any new event wakes it, masked or not. */
+	sh(0)->evtchn_pending[0] = 0;
+	set_mask(0, b);
+	vcpus[0]->polling = true;
+	vcpus[0]->poll_evtchn = -1;
+	assert_int_equal(send_port(b), 0);
+	assert_false(vcpus[0]->polling);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_alloc_unbound), T(test_interdomain), T(test_interdomain_errors),
+		T(test_close),	       T(test_virq),	    T(test_ipi_and_send),
+		T(test_two_level_bits), T(test_mask_unmask), T(test_status),
+		T(test_bind_vcpu),     T(test_reset),	    T(test_enosys_and_efault),
+		T(test_compat),	       T(test_table_full),  T(test_pollers),
+	};
+
+	return cmocka_run_group_tests_name("evtchn", tests, NULL, NULL);
+}

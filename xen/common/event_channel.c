@@ -1,0 +1,553 @@
+/*
+ * Event channels with the 2-level ABI: the port state machine behind
+ * event_channel_op, and the pending/mask/selector bits in shared_info and
+ * vcpu_info that raise an upcall.
+ *
+ * Error values follow Xen 4.17: a port outside the table or in the wrong
+ * state is -EINVAL, a missing vCPU -ENOENT, a missing domain -ESRCH, an
+ * unprivileged caller acting on another domain -EPERM, a full table
+ * -ENOSPC, a VIRQ bound twice -EEXIST. The FIFO ABI and PIRQs answer
+ * -ENOSYS (Linux then uses 2-level event channels).
+ *
+ * This file is also compiled on the host by the unit tests
+ * (tests/unit/evtchn/), which provide current, domain_by_id() and the guest
+ * copy functions.
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "domain.h"
+#include "event.h"
+#include "uaccess.h"
+#include "public/event_channel.h"
+
+/* ---- 2-level bit operations (atomic: the guest may run on another CPU). */
+
+static bool test_and_set(xen_ulong_t *words, unsigned int bit)
+{
+	xen_ulong_t m = 1UL << (bit % EVTCHN_WORD_BITS);
+
+	return __atomic_fetch_or(&words[bit / EVTCHN_WORD_BITS], m, __ATOMIC_SEQ_CST) & m;
+}
+
+static bool test_and_clear(xen_ulong_t *words, unsigned int bit)
+{
+	xen_ulong_t m = 1UL << (bit % EVTCHN_WORD_BITS);
+
+	return __atomic_fetch_and(&words[bit / EVTCHN_WORD_BITS], ~m, __ATOMIC_SEQ_CST) & m;
+}
+
+static bool test_bit(const xen_ulong_t *words, unsigned int bit)
+{
+	return (__atomic_load_n(&words[bit / EVTCHN_WORD_BITS], __ATOMIC_SEQ_CST) >>
+		(bit % EVTCHN_WORD_BITS)) &
+	       1;
+}
+
+bool evtchn_is_pending(const struct domain *d, unsigned int port)
+{
+	return test_bit(d->shared_info->evtchn_pending, port);
+}
+
+bool evtchn_is_masked(const struct domain *d, unsigned int port)
+{
+	return test_bit(d->shared_info->evtchn_mask, port);
+}
+
+bool evtchn_upcall_due(const struct vcpu *v)
+{
+	return v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
+}
+
+static struct vcpu *vcpu_of(const struct domain *d, unsigned int vcpu_id)
+{
+	return vcpu_id < MAX_VIRT_CPUS ? d->vcpu[vcpu_id] : NULL;
+}
+
+/* Set upcall_pending; a vCPU blocked in SCHEDOP_block notices it itself. */
+static void mark_events_pending(struct vcpu *v)
+{
+	__atomic_store_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Wake vCPUs polling for @port (or for any port). */
+static void check_pollers(struct domain *d, unsigned int port)
+{
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (v && v->polling && (v->poll_evtchn < 0 || (u32)v->poll_evtchn == port))
+			v->polling = false;
+	}
+}
+
+void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port)
+{
+	struct vcpu *v = vcpu_of(d, vcpu_id);
+	struct shared_info *s = d->shared_info;
+
+	if (!v || port >= EVTCHN_NR_PORTS)
+		return;
+	if (test_and_set(s->evtchn_pending, port))
+		return;
+	if (!test_bit(s->evtchn_mask, port) &&
+	    !test_and_set(&v->vcpu_info->evtchn_pending_sel, port / EVTCHN_WORD_BITS))
+		mark_events_pending(v);
+	check_pollers(d, port);
+}
+
+static void clear_pending(struct domain *d, unsigned int port)
+{
+	test_and_clear(d->shared_info->evtchn_pending, port);
+}
+
+/* Clear the mask bit; if it was set and the port is pending, raise the upcall. */
+static void unmask_port(struct domain *d, unsigned int port)
+{
+	struct vcpu *v = vcpu_of(d, d->evtchn[port].notify_vcpu);
+
+	if (!v)
+		return;
+	if (test_and_clear(d->shared_info->evtchn_mask, port) &&
+	    test_bit(d->shared_info->evtchn_pending, port) &&
+	    !test_and_set(&v->vcpu_info->evtchn_pending_sel, port / EVTCHN_WORD_BITS))
+		mark_events_pending(v);
+}
+
+/* ---- The port table. */
+
+static bool port_valid(unsigned int port)
+{
+	return port < EVTCHN_NR_PORTS;
+}
+
+static struct evtchn *port_chn(struct domain *d, unsigned int port)
+{
+	return &d->evtchn[port];
+}
+
+/* Port 0 is reserved: a zero-filled table needs no initialisation. */
+static enum evtchn_state port_state(const struct domain *d, unsigned int port)
+{
+	return port ? (enum evtchn_state)d->evtchn[port].state : ECS_RESERVED;
+}
+
+/* The lowest free port, or -ENOSPC. The port stays free until its state is set. */
+static int get_free_port(struct domain *d)
+{
+	for (unsigned int p = 1; p < EVTCHN_NR_PORTS; p++)
+		if (d->evtchn[p].state == ECS_FREE)
+			return (int)p;
+	return -ENOSPC;
+}
+
+static void free_port(struct domain *d, unsigned int port)
+{
+	struct evtchn *chn = port_chn(d, port);
+
+	clear_pending(d, port);
+	memset(chn, 0, sizeof(*chn));
+}
+
+bool virq_is_per_vcpu(unsigned int virq)
+{
+	return virq == VIRQ_TIMER || virq == VIRQ_DEBUG || virq == VIRQ_XENOPROF ||
+	       virq == VIRQ_XENPMU;
+}
+
+bool virq_bound(const struct vcpu *v, unsigned int virq)
+{
+	return v && virq < NR_VIRQS && v->virq_to_evtchn[virq] != 0;
+}
+
+/* DOMID_SELF or a domain id; -ESRCH through NULL. */
+static struct domain *lookup_domain(domid_t id)
+{
+	if (id == DOMID_SELF)
+		return current->domain;
+	return domain_by_id(id);
+}
+
+/* Xen's default policy: a domain may act on itself; the control domain on any. */
+static bool may_act_on(const struct domain *d)
+{
+	return d == current->domain || current->domain->is_privileged;
+}
+
+/* ---- Operations. */
+
+static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
+{
+	struct domain *d = lookup_domain(a->dom);
+	struct evtchn *chn;
+	int port;
+
+	if (!d)
+		return -ESRCH;
+	port = get_free_port(d);
+	if (port < 0)
+		return port;
+	if (!may_act_on(d))
+		return -EPERM;
+	chn = port_chn(d, (unsigned int)port);
+	chn->state = ECS_UNBOUND;
+	chn->notify_vcpu = 0;
+	chn->u.remote_domid =
+		a->remote_dom == DOMID_SELF ? current->domain->domain_id : a->remote_dom;
+	a->port = (evtchn_port_t)port;
+	return 0;
+}
+
+static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
+{
+	struct domain *ld = current->domain, *rd;
+	struct evtchn *lchn, *rchn;
+	domid_t rdom = b->remote_dom == DOMID_SELF ? ld->domain_id : b->remote_dom;
+	int lport;
+
+	rd = domain_by_id(rdom);
+	if (!rd)
+		return -ESRCH;
+	lport = get_free_port(ld);
+	if (lport < 0)
+		return lport;
+	if (!port_valid(b->remote_port))
+		return -EINVAL;
+	rchn = port_chn(rd, b->remote_port);
+	if (port_state(rd, b->remote_port) != ECS_UNBOUND ||
+	    rchn->u.remote_domid != ld->domain_id)
+		return -EINVAL;
+	lchn = port_chn(ld, (unsigned int)lport);
+	lchn->state = ECS_INTERDOMAIN;
+	lchn->notify_vcpu = 0;
+	lchn->u.inter.dom = rd->domain_id;
+	lchn->u.inter.port = (u16)b->remote_port;
+	rchn->state = ECS_INTERDOMAIN;
+	rchn->u.inter.dom = ld->domain_id;
+	rchn->u.inter.port = (u16)lport;
+	/* The remote end may have been signalled while unbound: be conservative. */
+	evtchn_set_pending(ld, lchn->notify_vcpu, (unsigned int)lport);
+	b->local_port = (evtchn_port_t)lport;
+	return 0;
+}
+
+static long evtchn_bind_virq(struct evtchn_bind_virq *b)
+{
+	struct domain *d = current->domain;
+	struct vcpu *v;
+	struct evtchn *chn;
+	int port;
+
+	if (b->virq >= NR_VIRQS)
+		return -EINVAL;
+	/* A global VIRQ is bound on vCPU 0 (bind_vcpu may move it later). */
+	if (!virq_is_per_vcpu(b->virq) && b->vcpu != 0)
+		return -EINVAL;
+	v = vcpu_of(d, b->vcpu);
+	if (!v)
+		return -ENOENT;
+	if (v->virq_to_evtchn[b->virq])
+		return -EEXIST;
+	port = get_free_port(d);
+	if (port < 0)
+		return port;
+	chn = port_chn(d, (unsigned int)port);
+	chn->state = ECS_VIRQ;
+	chn->notify_vcpu = (u16)b->vcpu;
+	chn->u.virq = b->virq;
+	v->virq_to_evtchn[b->virq] = (u16)port;
+	b->port = (evtchn_port_t)port;
+	return 0;
+}
+
+static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
+{
+	struct domain *d = current->domain;
+	struct evtchn *chn;
+	int port;
+
+	if (!vcpu_of(d, b->vcpu))
+		return -ENOENT;
+	port = get_free_port(d);
+	if (port < 0)
+		return port;
+	chn = port_chn(d, (unsigned int)port);
+	chn->state = ECS_IPI;
+	chn->notify_vcpu = (u16)b->vcpu;
+	b->port = (evtchn_port_t)port;
+	return 0;
+}
+
+/* Close @port of @d; the peer of an interdomain port becomes unbound again. */
+static long evtchn_close_port(struct domain *d, unsigned int port)
+{
+	struct evtchn *chn;
+
+	if (!port_valid(port))
+		return -EINVAL;
+	chn = port_chn(d, port);
+	switch (port_state(d, port)) {
+	case ECS_UNBOUND:
+	case ECS_IPI:
+		break;
+	case ECS_VIRQ:
+		for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+			if (d->vcpu[i] && d->vcpu[i]->virq_to_evtchn[chn->u.virq] == port)
+				d->vcpu[i]->virq_to_evtchn[chn->u.virq] = 0;
+		break;
+	case ECS_INTERDOMAIN: {
+		struct domain *rd = domain_by_id(chn->u.inter.dom);
+
+		if (rd) {
+			struct evtchn *rchn = port_chn(rd, chn->u.inter.port);
+
+			rchn->state = ECS_UNBOUND;
+			rchn->u.remote_domid = d->domain_id;
+		}
+		break;
+	}
+	default: /* free, reserved (port 0), pirq (never bound) */
+		return -EINVAL;
+	}
+	free_port(d, port);
+	return 0;
+}
+
+static long evtchn_send(struct domain *d, unsigned int port)
+{
+	struct evtchn *chn;
+	struct domain *rd;
+
+	if (!port_valid(port))
+		return -EINVAL;
+	chn = port_chn(d, port);
+	switch (port_state(d, port)) {
+	case ECS_INTERDOMAIN:
+		rd = domain_by_id(chn->u.inter.dom);
+		if (rd)
+			evtchn_set_pending(rd, rd->evtchn[chn->u.inter.port].notify_vcpu,
+					   chn->u.inter.port);
+		return 0;
+	case ECS_IPI:
+		evtchn_set_pending(d, chn->notify_vcpu, port);
+		return 0;
+	case ECS_UNBOUND:
+		return 0; /* nobody listens yet: dropped */
+	default:
+		return -EINVAL;
+	}
+}
+
+static long evtchn_status(struct evtchn_status *st)
+{
+	struct domain *d = lookup_domain(st->dom);
+	const struct evtchn *chn;
+
+	if (!d)
+		return -ESRCH;
+	if (!port_valid(st->port))
+		return -EINVAL;
+	if (!may_act_on(d))
+		return -EPERM;
+	chn = port_chn(d, st->port);
+	memset(&st->u, 0, sizeof(st->u));
+	switch (port_state(d, st->port)) {
+	case ECS_UNBOUND:
+		st->status = EVTCHNSTAT_unbound;
+		st->u.unbound.dom = chn->u.remote_domid;
+		break;
+	case ECS_INTERDOMAIN:
+		st->status = EVTCHNSTAT_interdomain;
+		st->u.interdomain.dom = chn->u.inter.dom;
+		st->u.interdomain.port = chn->u.inter.port;
+		break;
+	case ECS_VIRQ:
+		st->status = EVTCHNSTAT_virq;
+		st->u.virq = chn->u.virq;
+		break;
+	case ECS_IPI:
+		st->status = EVTCHNSTAT_ipi;
+		break;
+	default:
+		st->status = EVTCHNSTAT_closed;
+		break;
+	}
+	st->vcpu = chn->notify_vcpu;
+	return 0;
+}
+
+static long evtchn_bind_vcpu(unsigned int port, unsigned int vcpu_id)
+{
+	struct domain *d = current->domain;
+	struct evtchn *chn;
+
+	if (!vcpu_of(d, vcpu_id))
+		return -ENOENT;
+	if (!port_valid(port))
+		return -EINVAL;
+	chn = port_chn(d, port);
+	switch (port_state(d, port)) {
+	case ECS_VIRQ:
+		if (virq_is_per_vcpu(chn->u.virq))
+			return -EINVAL;
+		chn->notify_vcpu = (u16)vcpu_id;
+		return 0;
+	case ECS_UNBOUND:
+	case ECS_INTERDOMAIN:
+		chn->notify_vcpu = (u16)vcpu_id;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long evtchn_unmask(unsigned int port)
+{
+	if (!port_valid(port))
+		return -EINVAL;
+	unmask_port(current->domain, port);
+	return 0;
+}
+
+void evtchn_close_all(struct domain *d)
+{
+	for (unsigned int p = 1; p < EVTCHN_NR_PORTS; p++)
+		if (d->evtchn[p].state != ECS_FREE)
+			evtchn_close_port(d, p);
+}
+
+static long evtchn_reset(struct evtchn_reset *r)
+{
+	struct domain *d = lookup_domain(r->dom);
+
+	if (!d)
+		return -ESRCH;
+	if (!may_act_on(d))
+		return -EPERM;
+	evtchn_close_all(d);
+	return 0;
+}
+
+void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
+{
+	unsigned int port;
+
+	if (!v || virq >= NR_VIRQS)
+		return;
+	port = v->virq_to_evtchn[virq];
+	if (port)
+		evtchn_set_pending(v->domain, v->vcpu_id, port);
+}
+
+void send_guest_global_virq(struct domain *d, unsigned int virq)
+{
+	struct vcpu *v = d ? vcpu_of(d, 0) : NULL;
+	unsigned int port;
+
+	if (!v || virq >= NR_VIRQS)
+		return;
+	port = v->virq_to_evtchn[virq];
+	if (port)
+		evtchn_set_pending(d, d->evtchn[port].notify_vcpu, port);
+}
+
+/* ---- Hypercall entry points. */
+
+/* Argument size of each EVTCHNOP_*, 0 for the ones that answer -ENOSYS. */
+static const u8 op_size[] = {
+	[EVTCHNOP_bind_interdomain] = sizeof(struct evtchn_bind_interdomain),
+	[EVTCHNOP_bind_virq] = sizeof(struct evtchn_bind_virq),
+	[EVTCHNOP_close] = sizeof(struct evtchn_close),
+	[EVTCHNOP_send] = sizeof(struct evtchn_send),
+	[EVTCHNOP_status] = sizeof(struct evtchn_status),
+	[EVTCHNOP_alloc_unbound] = sizeof(struct evtchn_alloc_unbound),
+	[EVTCHNOP_bind_ipi] = sizeof(struct evtchn_bind_ipi),
+	[EVTCHNOP_bind_vcpu] = sizeof(struct evtchn_bind_vcpu),
+	[EVTCHNOP_unmask] = sizeof(struct evtchn_unmask),
+	[EVTCHNOP_reset] = sizeof(struct evtchn_reset),
+};
+
+union evtchn_args {
+	struct evtchn_alloc_unbound alloc_unbound;
+	struct evtchn_bind_interdomain bind_interdomain;
+	struct evtchn_bind_virq bind_virq;
+	struct evtchn_bind_ipi bind_ipi;
+	struct evtchn_close close;
+	struct evtchn_send send;
+	struct evtchn_status status;
+	struct evtchn_bind_vcpu bind_vcpu;
+	struct evtchn_unmask unmask;
+	struct evtchn_reset reset;
+};
+
+/* Run @cmd on @a (already copied in); true in *copy_back when @a has results. */
+static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_back)
+{
+	*copy_back = false;
+	switch (cmd) {
+	case EVTCHNOP_alloc_unbound:
+		*copy_back = true;
+		return evtchn_alloc_unbound(&a->alloc_unbound);
+	case EVTCHNOP_bind_interdomain:
+		*copy_back = true;
+		return evtchn_bind_interdomain(&a->bind_interdomain);
+	case EVTCHNOP_bind_virq:
+		*copy_back = true;
+		return evtchn_bind_virq(&a->bind_virq);
+	case EVTCHNOP_bind_ipi:
+		*copy_back = true;
+		return evtchn_bind_ipi(&a->bind_ipi);
+	case EVTCHNOP_status:
+		*copy_back = true;
+		return evtchn_status(&a->status);
+	case EVTCHNOP_close:
+		return evtchn_close_port(current->domain, a->close.port);
+	case EVTCHNOP_send:
+		return evtchn_send(current->domain, a->send.port);
+	case EVTCHNOP_bind_vcpu:
+		return evtchn_bind_vcpu(a->bind_vcpu.port, a->bind_vcpu.vcpu);
+	case EVTCHNOP_unmask:
+		return evtchn_unmask(a->unmask.port);
+	case EVTCHNOP_reset:
+		return evtchn_reset(&a->reset);
+	default:
+		return -ENOSYS;
+	}
+}
+
+long do_event_channel_op(unsigned long cmd, unsigned long arg)
+{
+	union evtchn_args a;
+	bool copy_back;
+	size_t size;
+	long rc;
+
+	/* bind_pirq and the FIFO ABI (init_control, expand_array, set_priority). */
+	if (cmd >= ARRAY_SIZE(op_size) || !op_size[cmd])
+		return -ENOSYS;
+	size = op_size[cmd];
+	if (copy_from_guest(&a, arg, size))
+		return -EFAULT;
+	rc = evtchn_dispatch((unsigned int)cmd, &a, &copy_back);
+	if (!rc && copy_back && copy_to_guest(arg, &a, size))
+		rc = -EFAULT;
+	return rc;
+}
+
+/* The pre-3.0 form: one struct evtchn_op {cmd; union} in guest memory. */
+long do_event_channel_op_compat(unsigned long arg)
+{
+	u32 cmd;
+
+	if (copy_from_guest(&cmd, arg, sizeof(cmd)))
+		return -EFAULT;
+	return do_event_channel_op(cmd, arg + offsetof(struct evtchn_op, u));
+}
+
+/* Only the running domain exists for now; the unit tests bring more. */
+__attribute__((weak)) struct domain *domain_by_id(domid_t id)
+{
+	struct domain *d = current ? current->domain : NULL;
+
+	return d && d->domain_id == id ? d : NULL;
+}

@@ -1,0 +1,83 @@
+/*
+ * Event channels, 2-level ABI (xen/common/event_channel.c).
+ *
+ * Every domain owns a table of EVTCHN_NR_PORTS ports. A port's state says
+ * what raises it; raising it sets its bit in shared_info.evtchn_pending and,
+ * unless the port is masked, the word's bit in the notified vCPU's
+ * evtchn_pending_sel and that vCPU's evtchn_upcall_pending. The upcall itself
+ * is delivered on the way back to the guest (pv_return_to_guest).
+ */
+#ifndef PETREL_EVENT_H
+#define PETREL_EVENT_H
+
+#include "types.h"
+#include "public/xen.h"
+#include "public/event_channel.h"
+
+struct domain;
+struct vcpu;
+
+#define EVTCHN_NR_PORTS EVTCHN_2L_NR_CHANNELS /* 4096 on x86-64 */
+#define EVTCHN_WORD_BITS 64
+
+/* Port states (ECS_*). Port 0 is reserved and never handed out. */
+enum evtchn_state {
+	ECS_FREE = 0,
+	ECS_RESERVED,
+	ECS_UNBOUND, /* waiting for u.remote_domid to bind */
+	ECS_INTERDOMAIN, /* connected to u.inter.{dom,port} */
+	ECS_PIRQ, /* not implemented: binding answers -ENOSYS */
+	ECS_VIRQ, /* u.virq */
+	ECS_IPI,
+};
+
+/* One port: 8 bytes, so the whole 2-level table is 32 KiB per domain. */
+struct evtchn {
+	u8 state; /* enum evtchn_state */
+	u8 pad;
+	u16 notify_vcpu; /* vCPU whose pending_sel/upcall_pending is raised */
+	union {
+		domid_t remote_domid; /* ECS_UNBOUND */
+		struct {
+			domid_t dom;
+			u16 port;
+		} inter; /* ECS_INTERDOMAIN */
+		u32 virq; /* ECS_VIRQ */
+	} u;
+};
+
+_Static_assert(sizeof(struct evtchn) == 8, "struct evtchn is 8 bytes");
+_Static_assert(EVTCHN_NR_PORTS <= 65536, "ports fit in u16");
+
+/* The event_channel_op (32) and event_channel_op_compat (16) hypercalls. */
+long do_event_channel_op(unsigned long cmd, unsigned long arg);
+long do_event_channel_op_compat(unsigned long arg);
+
+/* Raise @port of @d on vCPU @vcpu_id (2-level pending/mask/selector logic). */
+void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port);
+/* Raise a per-vCPU VIRQ (VIRQ_TIMER...) if @v has bound it. */
+void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
+/* Raise a global VIRQ (VIRQ_CONSOLE...) of @d if bound (it lives on vCPU 0). */
+void send_guest_global_virq(struct domain *d, unsigned int virq);
+/* True if @virq is delivered per vCPU rather than to one vCPU of the domain. */
+bool virq_is_per_vcpu(unsigned int virq);
+/* True if @virq is bound on @v. */
+bool virq_bound(const struct vcpu *v, unsigned int virq);
+
+/* 2-level bit helpers on @d's shared_info; @port must be < EVTCHN_NR_PORTS. */
+bool evtchn_is_pending(const struct domain *d, unsigned int port);
+bool evtchn_is_masked(const struct domain *d, unsigned int port);
+/* True if @v has an upcall to take (pending and not masked). */
+bool evtchn_upcall_due(const struct vcpu *v);
+
+/* Close every port of @d (EVTCHNOP_reset, domain teardown). */
+void evtchn_close_all(struct domain *d);
+
+/*
+ * The domain with id @id, or NULL. The hypervisor's version (weak, in
+ * event_channel.c) knows only the running domain; the unit tests bring
+ * several fake domains.
+ */
+struct domain *domain_by_id(domid_t id);
+
+#endif

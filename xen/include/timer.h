@@ -1,0 +1,63 @@
+/*
+ * Hypervisor timers (xen/common/timer.c) and guest-visible system time
+ * (xen/arch/x86/time.c).
+ *
+ * System time is nanoseconds since boot, computed from the TSC with exactly
+ * the scale that the guests' vcpu_time_info records carry, so that a
+ * deadline a guest computes from its pvclock means the same instant here.
+ */
+#ifndef PETREL_TIMER_H
+#define PETREL_TIMER_H
+
+#include "types.h"
+
+struct vcpu;
+struct domain;
+
+/* One pending callback at an absolute system time. Zero-filled = inactive. */
+struct timer {
+	u64 expires; /* system time, ns */
+	void (*fn)(void *data);
+	void *data;
+	bool active;
+	struct timer *next; /* sorted list of active timers, soonest first */
+};
+
+#define MILLISECS(ms) ((u64)(ms) * 1000000ULL)
+#define SECONDS(s) ((u64)(s) * 1000000000ULL)
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data);
+/* (Re)arm @t for @expires; an expiry in the past fires at the next tick. */
+void set_timer(struct timer *t, u64 expires);
+void stop_timer(struct timer *t);
+/* Run every expired timer and program the LAPIC for the next one. */
+void timer_softirq(void);
+
+/* arch/x86/time.c */
+/* System time in ns: the pvclock formula applied to the TSC now. */
+u64 system_time(void);
+/* Write @v's vcpu_time_info (version odd while writing). */
+void update_vcpu_system_time(struct vcpu *v);
+/* Publish the wallclock (wall time at system time 0) in @d's shared_info. */
+void update_domain_wallclock(struct domain *d);
+/* Unix time read from the CMOS RTC at the first call (seconds). */
+u64 rtc_boot_seconds(void);
+
+/*
+ * Xen's pvclock scale for a clock of @hz ticks per second: ns =
+ * ((ticks << shift) * mul) >> 32, shift negative meaning a right shift.
+ * Exposed for the unit tests.
+ */
+void pvclock_scale(u64 hz, u32 *mul, s8 *shift);
+u64 pvclock_apply(u64 ticks, u32 mul, s8 shift);
+
+/* common/vcpu.c: timers and runstate of a vCPU. */
+void vcpu_timers_init(struct vcpu *v);
+/* Enter RUNSTATE_* @state now and write the guest's runstate area. */
+void vcpu_runstate_change(struct vcpu *v, int state);
+/* Halt the CPU until @done(v) holds (interrupts on while halted). */
+void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v));
+long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg);
+long do_set_timer_op(unsigned long timeout);
+
+#endif
