@@ -27,6 +27,7 @@ struct vcpu {
 	u64 guest_cr0; /* virtual %cr0 (TS is the guest's) */
 	mfn_t gdt_frames[14]; /* set_gdt: frames holding the guest's GDT */
 	unsigned int gdt_ents;
+	unsigned int iopl; /* virtual IOPL from PHYSDEVOP_set_iopl */
 	mfn_t guest_table; /* kernel L4 */
 	mfn_t guest_table_user; /* user L4, 0 if none */
 	u64 ldt_base; /* MMUEXT_SET_LDT (pv/mm.c) */

@@ -12,6 +12,7 @@
 #include "domain.h"
 #include "uaccess.h"
 #include "pv.h"
+#include "ioports.h"
 
 #define XEN_PAT 0x0000050100070406UL
 #define MSR_MISC_ENABLE 0x1a0
@@ -24,6 +25,7 @@ struct insn {
 	u8 bytes[16];
 	unsigned int len; /* bytes consumed so far */
 	bool rex_w, rex_r, rex_b;
+	bool opsize16; /* 0x66 prefix */
 };
 
 static bool is_prefix(u8 b)
@@ -42,7 +44,7 @@ static bool fetch(struct cpu_regs *r, struct insn *in)
 	return false;
 fetched:
 	while (in->len < 14 && is_prefix(in->bytes[in->len]))
-		in->len++;
+		in->opsize16 |= in->bytes[in->len++] == 0x66;
 	if ((in->bytes[in->len] & 0xf0) == 0x40) {
 		u8 rex = in->bytes[in->len++];
 
@@ -155,6 +157,44 @@ static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write
 	}
 }
 
+/*
+ * in/out with an immediate or %dx port, for a kernel whose virtual IOPL
+ * allows I/O (Xen counts the guest kernel as ring 1) on permitted ports.
+ */
+static bool emulate_io(struct cpu_regs *r, const struct insn *in)
+{
+	u8 op = in->bytes[in->len];
+	unsigned int bytes = (op & 1) ? (in->opsize16 ? 2 : 4) : 1, port, len = 1;
+	bool out = op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef;
+
+	if (op >= 0xe4 && op <= 0xe7) {
+		port = in->bytes[in->len + 1];
+		len = 2;
+	} else if (op >= 0xec && op <= 0xef) {
+		port = (u16)r->rdx;
+	} else {
+		return false;
+	}
+	if (current->iopl < 1 || !ioports_permitted(current->domain, port, bytes))
+		return false;
+	if (out) {
+		if (bytes == 1)
+			outb((u16)port, (u8)r->rax);
+		else if (bytes == 2)
+			outw((u16)port, (u16)r->rax);
+		else
+			outl((u16)port, (u32)r->rax);
+	} else if (bytes == 1) {
+		r->rax = (r->rax & ~0xffUL) | inb((u16)port);
+	} else if (bytes == 2) {
+		r->rax = (r->rax & ~0xffffUL) | inw((u16)port);
+	} else {
+		r->rax = inl((u16)port); /* 32-bit results zero-extend */
+	}
+	r->rip += in->len + len;
+	return true;
+}
+
 /* Returns true when the instruction was emulated (rip already advanced). */
 static bool emulate_priv(struct cpu_regs *r, struct insn *in)
 {
@@ -216,5 +256,5 @@ bool pv_emulate_gp(struct cpu_regs *r)
 		return true;
 	if (!current->in_kernel)
 		return false;
-	return emulate_priv(r, &in);
+	return emulate_io(r, &in) || emulate_priv(r, &in);
 }

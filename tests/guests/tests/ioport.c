@@ -1,0 +1,75 @@
+/*
+ * I/O ports for the control domain: denied until PHYSDEVOP_set_iopl gives
+ * the kernel a virtual IOPL, then allowed except on the ports Petrel keeps
+ * (COM1, PIC, PIT, the debug-exit port). The CMOS RTC is used as the probe.
+ */
+#include "xtest.h"
+
+#define HC_physdev_op 33
+#define PHYSDEVOP_set_iopl 6
+
+static unsigned char cmos_status_b;
+
+static void cmos_read_b(void *arg)
+{
+	unsigned char v;
+
+	(void)arg;
+	__asm__ volatile("outb %1, $0x70\n\tinb $0x71, %0" : "=a"(v) : "a"((unsigned char)0x0b));
+	cmos_status_b = v;
+}
+
+static void com1_write(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("outb %0, %1" : : "a"((unsigned char)'!'), "Nd"((unsigned short)0x3f8));
+}
+
+static void debug_exit_write(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("outl %0, %1" : : "a"(0x7fu), "Nd"((unsigned short)0xf4));
+}
+
+static void pic_mask_write(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("outb %0, $0x21" : : "a"((unsigned char)0));
+}
+
+static long set_iopl(unsigned int iopl)
+{
+	uint32_t arg = iopl;
+
+	return hypercall(HC_physdev_op, PHYSDEVOP_set_iopl, (unsigned long)&arg, 0, 0, 0);
+}
+
+static void expect_gp(void (*fn)(void *), const char *what)
+{
+	struct xtest_fault f;
+
+	if (!xtest_catch(fn, NULL, &f))
+		xtest_fail("%s was allowed", what);
+	else
+		xtest_check(f.vector == X86_EXC_GP && f.error_code == 0,
+			    "%s raised vector %u error code %#lx", what, f.vector, f.error_code);
+}
+
+void test_main(void)
+{
+	struct xtest_fault f;
+
+	expect_gp(cmos_read_b, "port I/O before set_iopl");
+	xtest_check(set_iopl(4) == -22, "set_iopl(4) accepted");
+	xtest_check(set_iopl(1) == 0, "set_iopl(1) refused");
+	if (xtest_catch(cmos_read_b, NULL, &f)) {
+		xtest_fail("CMOS read after set_iopl faulted (vector %u)", f.vector);
+	} else {
+		/* QEMU's RTC runs in 24-hour mode: bit 1 of status register B. */
+		printk("CMOS status B %#x\n", cmos_status_b);
+		xtest_check(cmos_status_b & 0x02, "CMOS status B %#x", cmos_status_b);
+	}
+	expect_gp(com1_write, "a write to COM1");
+	expect_gp(debug_exit_write, "a write to the debug-exit port");
+	expect_gp(pic_mask_write, "a write to the PIC");
+}

@@ -1,0 +1,7 @@
+#ifndef PETREL_IOPORTS_H
+#define PETREL_IOPORTS_H
+#include "types.h"
+struct domain;
+/* May @d access ports [port, port + bytes)? */
+bool ioports_permitted(const struct domain *d, unsigned int port, unsigned int bytes);
+#endif
