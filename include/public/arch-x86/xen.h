@@ -7,6 +7,11 @@
  * with a plain integer.  On x86-64 such a struct is 8 bytes, 8-aligned, the
  * same as the raw pointer; XEN_GUEST_HANDLE_64 is the same type.
  */
+/* gcc defines __ASSEMBLER__ for .S files; Xen's headers test __ASSEMBLY__. */
+#if defined(__ASSEMBLER__) && !defined(__ASSEMBLY__)
+#define __ASSEMBLY__ 1
+#endif
+
 #include "../xen.h"
 
 #ifndef __XEN_PUBLIC_ARCH_X86_XEN_H__

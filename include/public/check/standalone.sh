@@ -65,10 +65,12 @@ asm_headers="xen.h:__HYPERVISOR_iret arch-x86/xen.h:FIRST_RESERVED_GDT_ENTRY
 for hc in $asm_headers; do
 	h=${hc%%:*} c=${hc#*:}
 	# .if needs an assemble-time constant: an undefined name fails
-	compile_one "$h as assembly" "#include \"$pub/$h\"
+	for def in -D__ASSEMBLY__ -U__ASSEMBLY__; do
+		compile_one "$h as assembly ($def)" "#include \"$pub/$h\"
 .if ($c) + 0
 .endif
-	mov \$($c), %eax" S $CC -D__ASSEMBLY__ -Werror -c
+	mov \$($c), %eax" S $CC $def -Werror -c
+	done
 done
 for m in c89 c++11; do
 	case $m in c++*) comp=$CXX suf=cc ;; *) comp=$CC suf=c ;; esac

@@ -8,6 +8,11 @@
  * initrd.  Version 1 added memmap_paddr/memmap_entries; without a memory map
  * the guest asks XENMEM_memory_map.
  */
+/* gcc defines __ASSEMBLER__ for .S files; Xen's headers test __ASSEMBLY__. */
+#if defined(__ASSEMBLER__) && !defined(__ASSEMBLY__)
+#define __ASSEMBLY__ 1
+#endif
+
 #ifndef __XEN_PUBLIC_ARCH_X86_HVM_START_INFO_H__
 #define __XEN_PUBLIC_ARCH_X86_HVM_START_INFO_H__
 
