@@ -164,6 +164,14 @@ for g in "${guests[@]}"; do
 done
 
 logdir="$out/$mode"
+mkdir -p "$out" || die "cannot create $out"
+# One run per log directory at a time: a second run (another make in the same
+# tree) waits here rather than deleting the first one's logs under it.
+exec 9>"$out/.$mode.lock"
+if ! flock -n 9; then
+	echo "run.sh: another run is using $logdir; waiting for it" >&2
+	flock -w 1200 9 || die "gave up waiting for $out/.$mode.lock"
+fi
 rm -rf "$logdir"
 mkdir -p "$logdir" || die "cannot create $logdir"
 
