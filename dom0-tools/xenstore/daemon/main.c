@@ -386,11 +386,11 @@ static void event_loop(struct xsd *d, int lfd, int lfd_ro)
 			else if (ev[i].data.u64 == 2)
 				accept_one(d, lfd_ro, true);
 			else if (ev[i].data.u64 == 3)
-				ring_dom0_poll(d);
+				ring_xen_poll(d);
 			else
 				cl_service(ev[i].data.ptr, ev[i].events);
 		}
-		ring_dom0_poll(d);
+		ring_xen_poll(d);
 		flush_dirty();
 	}
 }
@@ -423,7 +423,7 @@ int main(int argc, char **argv)
 	lfd_ro = listen_on(sock_ro_path, d);
 	if (epfd < 0 || lfd < 0 || lfd_ro < 0 || add_listener(lfd, 1) || add_listener(lfd_ro, 2))
 		return 1;
-	rfd = o.no_dom_init ? -1 : ring_dom0_init(d);
+	rfd = ring_xen_init(d, !o.no_dom_init);
 	if (rfd >= 0)
 		add_listener(rfd, 3);
 	if (!o.no_fork && daemon(0, 0)) {

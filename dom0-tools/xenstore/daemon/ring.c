@@ -193,32 +193,167 @@ int ring_service(struct ring_conn *rc)
 	return moved;
 }
 
-/* ---- dom0: /proc/xen/xsd_kva + /dev/xen/evtchn ---- */
+/* ---- Xen backends: /dev/xen/evtchn, /dev/xen/gntdev, /proc/xen/xsd_* ---- */
 
 struct evtchn_bind_interdomain {
 	unsigned int remote_domain, remote_port;
 };
-struct evtchn_notify {
+struct evtchn_port {
 	unsigned int port;
 };
-/* Linux's evtchn device interface: _IOC(_IOC_NONE, 'E', nr, size) */
-#define EVTCHN_IOC(nr, sz) (((unsigned long)'E' << 8) | (nr) | ((unsigned long)(sz) << 16))
-#define IOCTL_EVTCHN_BIND_INTERDOMAIN EVTCHN_IOC(1, sizeof(struct evtchn_bind_interdomain))
-#define IOCTL_EVTCHN_NOTIFY EVTCHN_IOC(4, sizeof(struct evtchn_notify))
+/* Linux's evtchn and gntdev device interfaces: _IOC(_IOC_NONE, type, nr, size) */
+#define XEN_IOC(t, nr, sz) (((unsigned long)(t) << 8) | (nr) | ((unsigned long)(sz) << 16))
+#define IOCTL_EVTCHN_BIND_INTERDOMAIN XEN_IOC('E', 1, sizeof(struct evtchn_bind_interdomain))
+#define IOCTL_EVTCHN_UNBIND XEN_IOC('E', 3, sizeof(struct evtchn_port))
+#define IOCTL_EVTCHN_NOTIFY XEN_IOC('E', 4, sizeof(struct evtchn_port))
 
-static struct ring_conn *dom0_rc;
+struct gntdev_grant_ref {
+	uint32_t domid;
+	uint32_t ref;
+};
+struct gntdev_map {
+	uint32_t count;
+	uint32_t pad;
+	uint64_t index;
+	struct gntdev_grant_ref refs[1];
+};
+struct gntdev_unmap {
+	uint64_t index;
+	uint32_t count;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct gntdev_map) == 24, "gntdev map layout");
+_Static_assert(sizeof(struct gntdev_unmap) == 16, "gntdev unmap layout");
+#define IOCTL_GNTDEV_MAP_GRANT_REF XEN_IOC('G', 0, sizeof(struct gntdev_map))
+#define IOCTL_GNTDEV_UNMAP_GRANT_REF XEN_IOC('G', 1, sizeof(struct gntdev_unmap))
+
+/* The grant reference every domain reserves for its xenstore page. */
+#define GNTTAB_RESERVED_XENSTORE 1
+
+/* One mapped ring (dom0's or a guest's). */
+struct xen_ring {
+	struct xen_ring *next;
+	struct ring_conn *rc;
+	uint32_t domid;
+	uint64_t gnt_index;
+	bool granted;
+	bool warned;
+};
+
+static struct xen_ring *rings;
 static int evtchn_fd = -1;
+static int gntdev_fd = -1;
 
-static void dom0_notify(struct ring_conn *rc)
+static void xen_notify(struct ring_conn *rc)
 {
-	struct evtchn_notify n = { (unsigned int)rc->port };
+	struct evtchn_port n = { (unsigned int)rc->port };
 
-	ioctl(evtchn_fd, IOCTL_EVTCHN_NOTIFY, &n);
+	if (ioctl(evtchn_fd, IOCTL_EVTCHN_NOTIFY, &n) < 0)
+		xsd_log(rc->c->d, 1, "notify of port %d failed: %s", rc->port, strerror(errno));
 }
 
-int ring_dom0_init(struct xsd *d)
+static struct xen_ring *add_ring(struct xsd *d, void *page, uint32_t domid, bool priv,
+				 int lport)
 {
-	struct evtchn_bind_interdomain b = { 0, 0 };
+	struct xen_ring *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->rc = ring_conn_new(d, page, domid, priv, xen_notify, r);
+	if (!r->rc) {
+		free(r);
+		return NULL;
+	}
+	r->rc->port = lport;
+	r->domid = domid;
+	r->next = rings;
+	rings = r;
+	return r;
+}
+
+static int bind_port(struct xsd *d, uint32_t domid, uint32_t port)
+{
+	struct evtchn_bind_interdomain b = { domid, port };
+	int lport = ioctl(evtchn_fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
+
+	if (lport < 0)
+		xsd_log(d, 0, "domain %u: cannot bind event channel %u: %s", domid, port,
+			strerror(errno));
+	return lport;
+}
+
+/* INTRODUCE: map the domain's ring page through its reserved grant. */
+static struct conn *xen_map_domain(struct xsd *d, struct domain *dom)
+{
+	struct gntdev_map m = { 1, 0, 0, { { dom->domid, GNTTAB_RESERVED_XENSTORE } } };
+	struct xen_ring *r;
+	void *page;
+	int lport;
+
+	if (gntdev_fd < 0)
+		gntdev_fd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
+	if (gntdev_fd < 0 || ioctl(gntdev_fd, IOCTL_GNTDEV_MAP_GRANT_REF, &m) < 0) {
+		xsd_log(d, 0, "domain %u: cannot map its xenstore grant: %s", dom->domid,
+			strerror(errno));
+		return NULL;
+	}
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gntdev_fd, m.index);
+	if (page == MAP_FAILED)
+		goto unmap;
+	lport = bind_port(d, dom->domid, dom->port);
+	if (lport < 0)
+		goto munmap;
+	r = add_ring(d, page, dom->domid, false, lport);
+	if (!r) {
+		struct evtchn_port u = { (unsigned int)lport };
+
+		ioctl(evtchn_fd, IOCTL_EVTCHN_UNBIND, &u);
+		goto munmap;
+	}
+	r->granted = true;
+	r->gnt_index = m.index;
+	/* the guest may have written requests before we were told about it */
+	ring_service(r->rc);
+	return r->rc->c;
+munmap:
+	munmap(page, 4096);
+unmap:
+	{
+		struct gntdev_unmap u = { m.index, 1, 0 };
+
+		ioctl(gntdev_fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+	}
+	return NULL;
+}
+
+static void xen_unmap_domain(struct xsd *d, struct domain *dom)
+{
+	struct xen_ring **pp, *r;
+
+	(void)d;
+	for (pp = &rings; (r = *pp); pp = &r->next) {
+		struct evtchn_port u;
+
+		if (r->domid != dom->domid || !r->granted)
+			continue;
+		*pp = r->next;
+		u.port = r->rc->port;
+		ioctl(evtchn_fd, IOCTL_EVTCHN_UNBIND, &u);
+		munmap(r->rc->page, 4096);
+		{
+			struct gntdev_unmap gu = { r->gnt_index, 1, 0 };
+
+			ioctl(gntdev_fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &gu);
+		}
+		ring_conn_free(r->rc);
+		free(r);
+		return;
+	}
+}
+
+/* dom0's ring from /proc/xen/xsd_kva and xsd_port (absent: sockets only). */
+static void dom0_ring(struct xsd *d)
+{
 	unsigned int port;
 	void *page;
 	FILE *f;
@@ -226,46 +361,56 @@ int ring_dom0_init(struct xsd *d)
 
 	f = fopen("/proc/xen/xsd_port", "r");
 	if (!f)
-		return -1; /* no Xen-style dom0 kernel here: sockets only */
+		return;
 	if (fscanf(f, "%u", &port) != 1) {
 		fclose(f);
-		return -1;
+		return;
 	}
 	fclose(f);
 	fd = open("/proc/xen/xsd_kva", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return;
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (page == MAP_FAILED)
-		return -1;
+		return;
+	lport = bind_port(d, 0, port);
+	if (lport < 0 || !add_ring(d, page, 0, true, lport)) {
+		munmap(page, 4096);
+		return;
+	}
+	xsd_log(d, 1, "dom0 ring on event channel %u (local %d)", port, lport);
+}
+
+int ring_xen_init(struct xsd *d, bool dom0)
+{
 	evtchn_fd = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-	if (evtchn_fd < 0) {
-		xsd_log(d, 0, "dom0 ring: cannot open /dev/xen/evtchn: %s", strerror(errno));
-		return -1;
-	}
-	b.remote_port = port;
-	lport = ioctl(evtchn_fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
-	if (lport < 0) {
-		xsd_log(d, 0, "dom0 ring: cannot bind port %u: %s", port, strerror(errno));
-		return -1;
-	}
-	dom0_rc = ring_conn_new(d, page, 0, true, dom0_notify, NULL);
-	if (!dom0_rc)
-		return -1;
-	dom0_rc->port = lport;
-	xsd_log(d, 1, "dom0 ring on port %u (local %d)", port, lport);
+	if (evtchn_fd < 0)
+		return -1; /* not a Xen-style dom0: Unix sockets only */
+	d->map_domain = xen_map_domain;
+	d->unmap_domain = xen_unmap_domain;
+	if (dom0)
+		dom0_ring(d);
 	return evtchn_fd;
 }
 
-void ring_dom0_poll(struct xsd *d)
+void ring_xen_poll(struct xsd *d)
 {
-	unsigned int p;
+	struct xen_ring *r;
+	unsigned int ports[64];
+	ssize_t n;
 
-	(void)d;
-	if (!dom0_rc)
+	if (evtchn_fd < 0)
 		return;
-	if (evtchn_fd >= 0 && read(evtchn_fd, &p, sizeof(p)) == sizeof(p))
-		(void)!write(evtchn_fd, &p, sizeof(p)); /* unmask */
-	ring_service(dom0_rc);
+	/* consume and unmask pending ports; every ring is looked at below */
+	while ((n = read(evtchn_fd, ports, sizeof(ports))) > 0)
+		(void)!write(evtchn_fd, ports, n);
+	for (r = rings; r; r = r->next) {
+		ring_service(r->rc);
+		if (r->rc->broken && !r->warned) {
+			r->warned = true;
+			xsd_log(d, 0, "domain %u: ring protocol violation, connection ignored",
+				r->domid);
+		}
+	}
 }

@@ -33,8 +33,12 @@ struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32
 				bool priv, void (*notify)(struct ring_conn *), void *p);
 void ring_conn_free(struct ring_conn *rc);
 
-/* dom0 through /proc/xen/xsd_kva and xsd_port with /dev/xen/evtchn. */
-int ring_dom0_init(struct xsd *d);
-void ring_dom0_poll(struct xsd *d);
+/*
+ * Xen transport: opens /dev/xen/evtchn (returns its fd to poll, or -1 when
+ * there is none), maps dom0's ring from /proc/xen/xsd_kva if dom0 is set, and
+ * maps each INTRODUCEd domain's ring through /dev/xen/gntdev.
+ */
+int ring_xen_init(struct xsd *d, bool dom0);
+void ring_xen_poll(struct xsd *d);
 
 #endif
