@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Compile every public header on its own, in each language the ABI headers
 # promise: C89, C99, C11 (freestanding, as the hypervisor uses them), C++98
-# and C++11, all with -pedantic -Wall -Wextra -Werror.  Each generated
-# source includes only the header under test, twice (include guards), and
-# declares one object so the translation unit is never empty.
+# and C++11 with gcc/g++, and C99 and C++11 with clang, all with -pedantic
+# -Wall -Wextra -Werror.  Each generated source includes only the header
+# under test, twice (include guards), and declares one object so the
+# translation unit is never empty.
 # Headers that assembly sources use (hypercall numbers, ELF notes, CPUID
 # leaves, PVH magic) are also preprocessed and assembled with __ASSEMBLY__,
 # and io/xs_wire.h is also built after <errno.h>, which enables its
@@ -17,18 +18,23 @@ CC=${CC:-gcc}
 CXX=${CXX:-g++}
 mkdir -p "$work"
 
-modes="c89 c99 c11 c++98 c++11"
+# compiler:standard; clang also checks what gcc might let through.
+CLANG=${CLANG:-clang}
+CLANGXX=${CLANGXX:-clang++}
+modes="$CC:c89 $CC:c99 $CC:c11 $CXX:c++98 $CXX:c++11 $CLANG:c99 $CLANGXX:c++11"
 pass=0 fail=0
 headers=$(cd "$pub" && find . -name '*.h' -not -path './check/*' | sed 's|^\./||' | sort)
 [ -n "$headers" ] || { echo "headers-check: no headers under $pub"; echo "headers-check: 0 passed, 1 failed"; exit 1; }
 
 for h in $headers; do
 	base=$(echo "$h" | tr '/.-' '___')
-	for m in $modes; do
+	for cm in $modes; do
+		comp=${cm%%:*} m=${cm#*:}
+		tag=$(basename "$comp")-$m
 		case $m in
-		c++*) src="$work/$base.$m.cc" comp="$CXX" extra="" ;;
-		c11) src="$work/$base.$m.c" comp="$CC" extra="-ffreestanding" ;;
-		*) src="$work/$base.$m.c" comp="$CC" extra="" ;;
+		c++*) src="$work/$base.$tag.cc" extra="" ;;
+		c11) src="$work/$base.$tag.c" extra="-ffreestanding" ;;
+		*) src="$work/$base.$tag.c" extra="" ;;
 		esac
 		printf '#include "%s"\n#include "%s"\nint petrel_headers_check_%s;\n' \
 			"$pub/$h" "$pub/$h" "$base" >"$src"
@@ -37,11 +43,12 @@ for h in $headers; do
 			pass=$((pass + 1))
 		else
 			fail=$((fail + 1))
-			echo "FAIL $h as $m:"
+			echo "FAIL $h with $comp -std=$m:"
 			echo "$out" | head -n 15
 		fi
 	done
 done
+
 # compile_one NAME SOURCE-TEXT SUFFIX COMPILER FLAGS...
 compile_one() {
 	local name=$1 text=$2 suffix=$3 src out
