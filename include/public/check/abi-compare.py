@@ -19,10 +19,11 @@ Checks, each counted per item:
   * layouts: every `struct NAME {` in our headers is laid out by clang
     (-fdump-record-layouts) on both sides; size, alignment and each member's
     offset, nesting depth, name and (for scalar types) size must agree.
-    Structs Xen does not have must be named petrel_* or be in OURS_ONLY.
+    Structs Xen does not have must be named petrel_* or be in OURS_ONLY;
+    xen_domctl and xen_sysctl may carry a subset of Xen's union members.
 
 Usage: abi-compare.py OUR_DIR XEN_DIR WORK_DIR
-Prints one line per failure and ends with "abi-compare: N passed, N failed".
+Prints one line per failure and ends with "headers-abi: N passed, N failed".
 """
 import os
 import re
