@@ -4,7 +4,8 @@
  *
  * Every op number Xen 4.17 defines is listed.  Argument structs are given
  * for the ops a basic toolstack uses (create, destroy, pause/unpause, info,
- * memory and vcpu limits, vcpu context, affinity, permissions, ...).  The
+ * memory and vcpu limits, vcpu context, affinity, scheduler parameters,
+ * permissions, ...).  The
  * union in struct xen_domctl carries only those, padded to Xen's 128 bytes,
  * so the struct is byte-for-byte Xen's (`make headers-check` verifies that
  * every member here sits where Xen has it).
@@ -209,6 +210,51 @@ struct xen_domctl_max_vcpus {
 #define XEN_SCHEDULER_RTDS 8
 #define XEN_SCHEDULER_NULL 9
 
+/* XEN_DOMCTL_scheduler_op: per-domain (or per-vcpu) scheduler parameters. */
+struct xen_domctl_sched_credit {
+	uint16_t weight;
+	uint16_t cap; /* percent of one CPU, 0 = none */
+};
+struct xen_domctl_sched_credit2 {
+	uint16_t weight;
+	uint16_t cap;
+};
+#define _XEN_DOMCTL_SCHEDRT_extra 0
+#define XEN_DOMCTL_SCHEDRT_extra (1U << _XEN_DOMCTL_SCHEDRT_extra)
+struct xen_domctl_sched_rtds {
+	uint32_t period; /* us */
+	uint32_t budget; /* us */
+	uint32_t flags;	 /* XEN_DOMCTL_SCHEDRT_* */
+};
+typedef struct xen_domctl_schedparam_vcpu {
+	union {
+		struct xen_domctl_sched_credit credit;
+		struct xen_domctl_sched_credit2 credit2;
+		struct xen_domctl_sched_rtds rtds;
+	} u;
+	uint32_t vcpuid;
+} xen_domctl_schedparam_vcpu_t;
+DEFINE_XEN_GUEST_HANDLE(xen_domctl_schedparam_vcpu_t);
+
+#define XEN_DOMCTL_SCHEDOP_putinfo 0
+#define XEN_DOMCTL_SCHEDOP_getinfo 1
+#define XEN_DOMCTL_SCHEDOP_putvcpuinfo 2
+#define XEN_DOMCTL_SCHEDOP_getvcpuinfo 3
+struct xen_domctl_scheduler_op {
+	uint32_t sched_id; /* XEN_SCHEDULER_* */
+	uint32_t cmd;	   /* XEN_DOMCTL_SCHEDOP_* */
+	union {
+		struct xen_domctl_sched_credit credit;
+		struct xen_domctl_sched_credit2 credit2;
+		struct xen_domctl_sched_rtds rtds;
+		struct {
+			XEN_GUEST_HANDLE_64(xen_domctl_schedparam_vcpu_t) vcpus;
+			uint32_t nr_vcpus; /* in: entries; out: entries done */
+			uint32_t padding;
+		} v;
+	} u;
+};
+
 /* XEN_DOMCTL_setdomainhandle */
 struct xen_domctl_setdomainhandle {
 	xen_domain_handle_t handle;
@@ -311,6 +357,7 @@ struct xen_domctl {
 		struct xen_domctl_vcpucontext vcpucontext;
 		struct xen_domctl_getvcpuinfo getvcpuinfo;
 		struct xen_domctl_max_vcpus max_vcpus;
+		struct xen_domctl_scheduler_op scheduler_op;
 		struct xen_domctl_setdomainhandle setdomainhandle;
 		struct xen_domctl_setdebugging setdebugging;
 		struct xen_domctl_irq_permission irq_permission;
@@ -429,6 +476,9 @@ PETREL_ASSERT_OFFSET(struct xen_domctl_vcpucontext, ctxt, 8, xen_domctl_vcpucont
 PETREL_ASSERT_SIZE(struct xen_domctl_getvcpuinfo, 24, xen_domctl_getvcpuinfo);
 PETREL_ASSERT_SIZE(struct xen_domctl_vcpuaffinity, 40, xen_domctl_vcpuaffinity);
 PETREL_ASSERT_SIZE(struct xen_domctl_max_vcpus, 4, xen_domctl_max_vcpus);
+PETREL_ASSERT_SIZE(struct xen_domctl_schedparam_vcpu, 16, xen_domctl_schedparam_vcpu);
+PETREL_ASSERT_SIZE(struct xen_domctl_scheduler_op, 24, xen_domctl_scheduler_op);
+PETREL_ASSERT_OFFSET(struct xen_domctl_scheduler_op, u, 8, xen_domctl_scheduler_op);
 PETREL_ASSERT_SIZE(struct xen_domctl_iomem_permission, 24, xen_domctl_iomem_permission);
 PETREL_ASSERT_SIZE(struct xen_domctl_tsc_info, 24, xen_domctl_tsc_info);
 PETREL_ASSERT_SIZE(struct xen_domctl, 144, xen_domctl);
