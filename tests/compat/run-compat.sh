@@ -139,6 +139,19 @@ if [ -S "$RUNDIR/socket_ro" ]; then
 	check "read-only socket: write refused" bash -c \
 		"! XENSTORED_PATH=$RUNDIR/socket_ro LD_LIBRARY_PATH=$DEBLIB timeout 10 $B/xenstore-write /ro-check no"
 fi
+# our API test binary (built against Petrel's xenstore.h) with both libraries
+for lib in petrel debian; do
+	if [ $lib = petrel ]; then lp=$OUT:$DEBLIB; else lp=$DEBLIB; fi
+	echo "--- test-libxs, $lib libxenstore"
+	res=$(LD_LIBRARY_PATH=$lp timeout 60 "$OUT/test-libxs" 2>&1)
+	echo "$res" | grep -v '^ok' | grep -v '^libxs:' | sed 's/^/     /'
+	p=$(echo "$res" | sed -n 's/^libxs: \([0-9]*\) passed, \([0-9]*\) failed/\1/p')
+	f=$(echo "$res" | sed -n 's/^libxs: \([0-9]*\) passed, \([0-9]*\) failed/\2/p')
+	if [ -z "$p" ]; then ko "$lib: test-libxs did not finish"; else
+		pass=$((pass + p)) fail=$((fail + f))
+		echo "     $lib: test-libxs $p passed, $f failed"
+	fi
+done
 kill -0 "$pid" 2>/dev/null && ok "daemon still running" || ko "daemon still running"
 echo "compat: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

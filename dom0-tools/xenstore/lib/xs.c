@@ -67,12 +67,11 @@ const char *xs_daemon_socket(void)
 	return buf;
 }
 
+/* Xen 4.17 retired the separate read-only socket in its library: same path.
+ * (Petrel's daemon still offers <socket>_ro for clients that ask for it.) */
 const char *xs_daemon_socket_ro(void)
 {
-	static __thread char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s/socket_ro", xs_daemon_rundir());
-	return buf;
+	return xs_daemon_socket();
 }
 
 static const char *domain_dev(void)

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libxenstore API test: built against Petrel's xenstore.h, run against a
+ * daemon with either Petrel's or Debian's libxenstore.so.4 (same binary), so
+ * it checks both our library's behaviour and our header's ABI.
+ * Prints "ok"/"FAIL" lines and "libxs: N passed, N failed".
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xenstore.h"
+
+static int pass, fail;
+
+#define CHECK(name, cond)                                                                          \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			pass++;                                                                    \
+			printf("ok   %s\n", name);                                                 \
+		} else {                                                                           \
+			fail++;                                                                    \
+			printf("FAIL %s (line %d, errno %d)\n", name, __LINE__, errno);            \
+		}                                                                                  \
+	} while (0)
+
+static bool read_is(struct xs_handle *h, xs_transaction_t t, const char *path, const char *want)
+{
+	unsigned int len;
+	char *v = xs_read(h, t, path, &len);
+	bool ok = v && len == strlen(want) && !strcmp(v, want);
+
+	free(v);
+	return ok;
+}
+
+static bool event_is(char **ev, const char *path, const char *token)
+{
+	bool ok = ev && !strcmp(ev[XS_WATCH_PATH], path) && !strcmp(ev[XS_WATCH_TOKEN], token);
+
+	free(ev);
+	return ok;
+}
+
+static void test_basic(struct xs_handle *h)
+{
+	unsigned int num, len;
+	char **dir;
+	char *v;
+
+	CHECK("write", xs_write(h, XBT_NULL, "/libxs/a", "hello", 5));
+	CHECK("read", read_is(h, XBT_NULL, "/libxs/a", "hello"));
+	CHECK("mkdir", xs_mkdir(h, XBT_NULL, "/libxs/d"));
+	CHECK("mkdir of an existing node", xs_mkdir(h, XBT_NULL, "/libxs/a"));
+	CHECK("mkdir keeps the value", read_is(h, XBT_NULL, "/libxs/a", "hello"));
+	dir = xs_directory(h, XBT_NULL, "/libxs", &num);
+	CHECK("directory", dir && num == 2 && !strcmp(dir[0], "a") && !strcmp(dir[1], "d"));
+	free(dir);
+	errno = 0;
+	v = xs_read(h, XBT_NULL, "/libxs/none", &len);
+	CHECK("read of a missing node: ENOENT", !v && errno == ENOENT);
+	CHECK("write of a bad path: EINVAL", !xs_write(h, XBT_NULL, "/a//b", "", 0) &&
+						     errno == EINVAL);
+	CHECK("rm", xs_rm(h, XBT_NULL, "/libxs/d"));
+	CHECK("rm under a missing parent: ENOENT", !xs_rm(h, XBT_NULL, "/nope/x") &&
+							   errno == ENOENT);
+	CHECK("path_is_subpath", xs_path_is_subpath("/a", "/a/b") &&
+					 xs_path_is_subpath("/a", "/a") &&
+					 !xs_path_is_subpath("/a", "/ab") &&
+					 !xs_path_is_subpath("/a/b", "/a"));
+}
+
+static void test_big_directory(struct xs_handle *h)
+{
+	char path[64];
+	unsigned int num, i;
+	char **dir;
+
+	for (i = 0; i < 700; i++) {
+		snprintf(path, sizeof(path), "/libxs/big/entry-with-a-long-name-%u", i);
+		if (!xs_write(h, XBT_NULL, path, "", 0))
+			break;
+	}
+	dir = xs_directory(h, XBT_NULL, "/libxs/big", &num);
+	CHECK("directory of 700 children (DIRECTORY_PART)",
+	      dir && num == 700 && !strcmp(dir[0], "entry-with-a-long-name-0") &&
+		      !strcmp(dir[699], "entry-with-a-long-name-699"));
+	free(dir);
+}
+
+static void test_perms(struct xs_handle *h)
+{
+	struct xs_permissions p[3] = { { 0, XS_PERM_NONE },
+				       { 5, XS_PERM_READ },
+				       { 7, XS_PERM_READ | XS_PERM_WRITE } };
+	struct xs_permissions *got, sp[2];
+	unsigned int num;
+
+	CHECK("set_permissions", xs_set_permissions(h, XBT_NULL, "/libxs/a", p, 3));
+	got = xs_get_permissions(h, XBT_NULL, "/libxs/a", &num);
+	CHECK("get_permissions", got && num == 3 && got[0].id == 0 &&
+					 got[0].perms == XS_PERM_NONE && got[1].id == 5 &&
+					 got[1].perms == XS_PERM_READ && got[2].id == 7 &&
+					 got[2].perms == (XS_PERM_READ | XS_PERM_WRITE));
+	free(got);
+	CHECK("strings_to_perms", xs_strings_to_perms(sp, 2, "r3\0b12") && sp[0].id == 3 &&
+					  sp[0].perms == XS_PERM_READ && sp[1].id == 12 &&
+					  sp[1].perms == (XS_PERM_READ | XS_PERM_WRITE));
+	CHECK("strings_to_perms rejects junk", !xs_strings_to_perms(sp, 1, "q3"));
+}
+
+static void test_transactions(struct xs_handle *h, struct xs_handle *h2)
+{
+	xs_transaction_t t = xs_transaction_start(h);
+
+	CHECK("transaction_start", t != XBT_NULL);
+	CHECK("write in transaction", xs_write(h, t, "/libxs/t", "1", 1));
+	CHECK("not visible outside", !read_is(h2, XBT_NULL, "/libxs/t", "1"));
+	CHECK("commit", xs_transaction_end(h, t, false));
+	CHECK("visible after commit", read_is(h2, XBT_NULL, "/libxs/t", "1"));
+	t = xs_transaction_start(h);
+	CHECK("read in transaction", read_is(h, t, "/libxs/t", "1"));
+	xs_write(h2, XBT_NULL, "/libxs/t", "2", 1);
+	xs_write(h, t, "/libxs/t", "3", 1);
+	CHECK("conflict: EAGAIN", !xs_transaction_end(h, t, false) && errno == EAGAIN);
+	CHECK("conflicting write lost", read_is(h, XBT_NULL, "/libxs/t", "2"));
+	t = xs_transaction_start(h);
+	xs_write(h, t, "/libxs/t", "4", 1);
+	CHECK("abort", xs_transaction_end(h, t, true));
+	CHECK("abort discards", read_is(h, XBT_NULL, "/libxs/t", "2"));
+}
+
+static void test_watches(struct xs_handle *h, struct xs_handle *h2)
+{
+	struct pollfd pfd;
+	unsigned int num;
+	char **ev;
+	int fd;
+
+	CHECK("watch", xs_watch(h, "/libxs/w", "tok"));
+	ev = xs_read_watch(h, &num);
+	CHECK("initial event", num == 2 && event_is(ev, "/libxs/w", "tok"));
+	fd = xs_fileno(h);
+	CHECK("fileno", fd >= 0);
+	xs_write(h2, XBT_NULL, "/libxs/w/x", "1", 1);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	CHECK("fileno becomes readable", poll(&pfd, 1, 5000) == 1);
+	CHECK("check_watch", event_is(xs_check_watch(h), "/libxs/w/x", "tok"));
+	errno = 0;
+	CHECK("check_watch when empty: EAGAIN", !xs_check_watch(h) && errno == EAGAIN);
+	CHECK("requests work while watching", read_is(h, XBT_NULL, "/libxs/w/x", "1"));
+	CHECK("unwatch", xs_unwatch(h, "/libxs/w", "tok"));
+	CHECK("unwatch of an unknown watch fails", !xs_unwatch(h, "/libxs/w", "tok"));
+	CHECK("special watch", xs_watch(h, "@introduceDomain", "intro"));
+	CHECK("special initial event", event_is(xs_read_watch(h, &num), "@introduceDomain",
+						 "intro"));
+}
+
+static void test_domains(struct xs_handle *h)
+{
+	unsigned int num;
+	char *p = xs_get_domain_path(h, 12);
+
+	CHECK("get_domain_path", p && !strcmp(p, "/local/domain/12"));
+	free(p);
+	CHECK("dom0 is introduced", xs_is_domain_introduced(h, 0));
+	CHECK("dom 12 is not", !xs_is_domain_introduced(h, 12));
+	/* Without a hypervisor Petrel records the domain (no ring to map);
+	 * Debian's daemon under the shims behaves the same. */
+	if (xs_introduce_domain(h, 12, 1234, 5)) {
+		CHECK("introduce fires @introduceDomain",
+		      event_is(xs_read_watch(h, &num), "@introduceDomain", "intro"));
+		CHECK("introduced", xs_is_domain_introduced(h, 12));
+		CHECK("resume", xs_resume_domain(h, 12));
+		CHECK("release", xs_release_domain(h, 12));
+		CHECK("released", !xs_is_domain_introduced(h, 12));
+	}
+	CHECK("release of an unknown domain fails", !xs_release_domain(h, 99));
+	CHECK("restrict is retired", !xs_restrict(h, 1));
+	xs_write(h, XBT_NULL, "/local/domain/12/device/suspend/event-channel", "33", 2);
+	CHECK("suspend_evtchn_port", xs_suspend_evtchn_port(12) == 33);
+	xs_rm(h, XBT_NULL, "/local/domain/12");
+	CHECK("suspend_evtchn_port without one", xs_suspend_evtchn_port(13) == -1);
+}
+
+static void test_misc(void)
+{
+	CHECK("daemon_socket follows XENSTORED_PATH",
+	      !strcmp(xs_daemon_socket(), getenv("XENSTORED_PATH")));
+	CHECK("daemon_rundir follows XENSTORED_RUNDIR",
+	      !strcmp(xs_daemon_rundir(), getenv("XENSTORED_RUNDIR")));
+	CHECK("daemon_socket_ro (same as daemon_socket since 4.17)",
+	      !strcmp(xs_daemon_socket_ro(), xs_daemon_socket()));
+	CHECK("write_all", xs_write_all(STDOUT_FILENO, "", 0));
+}
+
+int main(void)
+{
+	struct xs_handle *h = xs_open(0), *h2 = xs_daemon_open();
+
+	if (!h || !h2) {
+		printf("FAIL xs_open: %s\nlibxs: 0 passed, 1 failed\n", strerror(errno));
+		return 1;
+	}
+	xs_rm(h, XBT_NULL, "/libxs");
+	test_basic(h);
+	test_big_directory(h);
+	test_perms(h);
+	test_transactions(h, h2);
+	test_watches(h, h2);
+	test_domains(h);
+	test_misc();
+	xs_rm(h, XBT_NULL, "/libxs");
+	xs_close(h);
+	xs_daemon_close(h2);
+	xs_close(NULL);
+	printf("libxs: %d passed, %d failed\n", pass, fail);
+	return fail != 0;
+}
