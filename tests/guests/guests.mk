@@ -1,21 +1,23 @@
 # PV test guests (tests/guests/): one freestanding ELF per tests/*.c, booted
 # as Petrel's initial domain under QEMU by tests/guests/run.sh.
 #
-#   make guests            build every $(BUILD)/tests/guests/<name>.elf
-#   make test-guests       boot each through multiboot (QEMU -kernel)
-#   make test-guests-efi   boot each through OVMF + petrel.efi (scripts/efi-boot.sh)
+#   make guests              build every $(BUILD)/tests/guests/<name>.elf
+#   make test-guests         boot each through multiboot (QEMU -kernel)
+#   make test-guests-efi     boot each through OVMF + petrel.efi (scripts/efi-boot.sh)
+#   make test-guests-hcpage  multiboot again, every guest built with a
+#                            HYPERCALL_PAGE note and calling through the page
 #   make test-guests-runner  check run.sh's verdicts on made-up logs
 #   make test-guests GUEST_ONLY="hello version"   run only these tests
 #   make test-guests GUEST_TIMEOUT=120            per-boot timeout in seconds
 #   make test-guests GUEST_JOBS=1                 QEMU instances at once (default 2)
-# Logs: $(BUILD)/tests/guests/logs/<multiboot|efi>/<test>.log. Takes about
-# 10-20 s (multiboot) and 70-90 s (efi) for 18 tests and 3 malformed images.
+# Logs: $(BUILD)/tests/guests[-hcpage]/logs/<multiboot|efi>/<test>.log. Each
+# QEMU stage takes 10-20 s (multiboot) or 70-90 s (efi) for about 20 guests.
 
 GUEST_DIR := tests/guests
 GUEST_OUT := $(BUILD)/tests/guests
+GUEST_HC_OUT := $(BUILD)/tests/guests-hcpage
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(GUEST_DIR)/tests/*.c))))
-GUEST_ELFS := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_TESTS))
-GUEST_LIB_OBJS := $(patsubst %,$(GUEST_OUT)/lib/%.o,entry xtest traps printk string defaults)
+GUEST_LIB := entry xtest traps printk string defaults
 GUEST_LDS := $(GUEST_DIR)/lib/guest.ld
 
 GUEST_CC ?= gcc
@@ -26,51 +28,68 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-pic -fno-pie 
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(GUEST_LDS) -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
 
+# guest_variant OUTDIR EXTRA-CFLAGS: rules building every guest into OUTDIR.
+define guest_variant
+$(1)/lib/%.o: $(GUEST_DIR)/lib/%.c
+	@mkdir -p $$(@D)
+	$$(GUEST_CC) $$(GUEST_CFLAGS) $(2) -c $$< -o $$@
+
+$(1)/lib/%.o: $(GUEST_DIR)/lib/%.S
+	@mkdir -p $$(@D)
+	$$(GUEST_CC) $$(GUEST_CFLAGS) $(2) -c $$< -o $$@
+
+$(1)/obj/%.o: $(GUEST_DIR)/tests/%.c
+	@mkdir -p $$(@D)
+	$$(GUEST_CC) $$(GUEST_CFLAGS) $(2) -DXTEST_NAME='"$$*"' -c $$< -o $$@
+
+$(1)/%.elf: $(1)/obj/%.o $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(GUEST_LDS)
+	$$(GUEST_CC) $$(GUEST_LDFLAGS) -o $$@ $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $$<
+
+-include $(patsubst %,$(1)/lib/%.d,$(GUEST_LIB)) $(patsubst %,$(1)/obj/%.d,$(GUEST_TESTS))
+
+# Keep the objects between runs (intermediate files of pattern rules).
+.SECONDARY: $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(patsubst %,$(1)/obj/%.o,$(GUEST_TESTS))
+endef
+
+$(eval $(call guest_variant,$(GUEST_OUT),))
+$(eval $(call guest_variant,$(GUEST_HC_OUT),-DXTEST_FORCE_HYPERCALL_PAGE))
+
+GUEST_ELFS := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_TESTS))
+GUEST_HC_ELFS := $(patsubst %,$(GUEST_HC_OUT)/%.elf,$(GUEST_TESTS))
+
 GUEST_TIMEOUT ?= 60
 GUEST_JOBS ?= 2
 GUEST_ONLY ?=
-GUEST_RUN = bash $(GUEST_DIR)/run.sh --out $(GUEST_OUT)/logs --timeout $(GUEST_TIMEOUT) \
-	--jobs $(GUEST_JOBS) --src $(GUEST_DIR)/tests
+GUEST_RUN = bash $(GUEST_DIR)/run.sh --timeout $(GUEST_TIMEOUT) --jobs $(GUEST_JOBS) \
+	--src $(GUEST_DIR)/tests
+# guest_selected OUTDIR: the images to boot (all plus the malformed ones, or GUEST_ONLY)
+guest_selected = $(if $(GUEST_ONLY),$(patsubst %,$(1)/%.elf,$(GUEST_ONLY)),\
+	$(patsubst %,$(1)/%.elf,$(GUEST_TESTS)) --malformed)
 
-ALL_TARGETS += guests
-TEST_TARGETS += test-guests-runner test-guests
+ALL_TARGETS += guests guests-hcpage
+TEST_TARGETS += test-guests-runner test-guests test-guests-hcpage
 # The EFI stage needs the EFI loader's make fragment and scripts/efi-boot.sh.
 GUEST_EFI_OK := $(and $(wildcard xen/arch/x86/efi/efi.mk),$(wildcard scripts/efi-boot.sh))
 ifneq ($(GUEST_EFI_OK),)
 TEST_TARGETS += test-guests-efi
 endif
-GUEST_SELECTED = $(if $(GUEST_ONLY),$(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_ONLY)),\
-	$(GUEST_ELFS) --malformed)
 
-.PHONY: guests test-guests test-guests-efi test-guests-runner
+.PHONY: guests guests-hcpage test-guests test-guests-efi test-guests-hcpage test-guests-runner
 guests: $(GUEST_ELFS)
-
-$(GUEST_OUT)/lib/%.o: $(GUEST_DIR)/lib/%.c
-	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
-
-$(GUEST_OUT)/lib/%.o: $(GUEST_DIR)/lib/%.S
-	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
-
-$(GUEST_OUT)/obj/%.o: $(GUEST_DIR)/tests/%.c
-	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
-
-$(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/%.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
-	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB_OBJS) $<
+guests-hcpage: $(GUEST_HC_ELFS)
 
 # The runner's own verdict logic, on made-up logs (no QEMU, about 1 s).
 test-guests-runner:
 	@bash $(GUEST_DIR)/runner-check.sh
 
 test-guests: guests $(BUILD)/xen/petrel
-	@$(GUEST_RUN) --mode multiboot --petrel $(BUILD)/xen/petrel $(GUEST_SELECTED)
+	@$(GUEST_RUN) --out $(GUEST_OUT)/logs --mode multiboot --petrel $(BUILD)/xen/petrel \
+		$(call guest_selected,$(GUEST_OUT))
+
+test-guests-hcpage: guests-hcpage $(BUILD)/xen/petrel
+	@$(GUEST_RUN) --out $(GUEST_HC_OUT)/logs --label mb+hcpage --mode multiboot \
+		--petrel $(BUILD)/xen/petrel $(call guest_selected,$(GUEST_HC_OUT))
 
 test-guests-efi: guests $(if $(GUEST_EFI_OK),$(BUILD)/xen/petrel.efi)
-	@$(GUEST_RUN) --mode efi --petrel $(BUILD)/xen/petrel.efi $(GUEST_SELECTED)
-
--include $(GUEST_LIB_OBJS:.o=.d) $(patsubst %,$(GUEST_OUT)/obj/%.d,$(GUEST_TESTS))
-
-# Keep the objects between runs (they are intermediate files of pattern rules).
-.SECONDARY: $(GUEST_LIB_OBJS) $(patsubst %,$(GUEST_OUT)/obj/%.o,$(GUEST_TESTS))
+	@$(GUEST_RUN) --out $(GUEST_OUT)/logs --mode efi --petrel $(BUILD)/xen/petrel.efi \
+		$(call guest_selected,$(GUEST_OUT))

@@ -8,6 +8,7 @@
 # Options:
 #   --mode multiboot|efi  multiboot: QEMU -kernel petrel -initrd "guest args";
 #                         efi: OVMF + petrel.efi through scripts/efi-boot.sh
+#   --label NAME          what the table's mode column says (default: the mode)
 #   --petrel FILE         build/xen/petrel (multiboot) or build/xen/petrel.efi
 #   --out DIR             where logs go: DIR/<mode>/<test>.log
 #   --src DIR             test sources, read for TEST_* lines (tests/guests/tests)
@@ -32,7 +33,7 @@
 # exits non-zero if anything failed. On failure, the last 40 log lines.
 set -uo pipefail
 
-mode=multiboot petrel="" out="" src="" timeout=60 jobs=2 malformed=0
+mode=multiboot label="" petrel="" out="" src="" timeout=60 jobs=2 malformed=0
 guests=() judge_args=()
 die() {
 	echo "run.sh: $*" >&2
@@ -43,6 +44,7 @@ die() {
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mode) mode=${2:?}; shift 2 ;;
+	--label) label=${2:?}; shift 2 ;;
 	--petrel) petrel=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--src) src=${2:?}; shift 2 ;;
@@ -217,7 +219,7 @@ for name in "${names[@]}"; do
 	IFS=$'\t' read -r res secs rc <"$logdir/$name.log.result" 2>/dev/null ||
 		res="FAIL runner error" secs=0 rc=?
 	word=${res%% *}
-	printf '%-24s %-10s %-8s %s' "$name" "$mode" "$word" "$secs"
+	printf '%-24s %-10s %-8s %s' "$name" "${label:-$mode}" "$word" "$secs"
 	[ "$word" = PASS ] || printf '   (%s)' "${res#* }"
 	printf '\n'
 	if [ "$word" = FAIL ]; then
@@ -228,7 +230,7 @@ for name in "${names[@]}"; do
 done
 for name in "${failed[@]}"; do
 	echo
-	echo "---- $name ($mode): last 40 lines of $logdir/$name.log"
+	echo "---- $name (${label:-$mode}): last 40 lines of $logdir/$name.log"
 	tail -n 40 "$logdir/$name.log" | tr -d '\r'
 	if [ -s "$logdir/$name.log.qemu" ]; then
 		echo "---- $name: QEMU's own output"

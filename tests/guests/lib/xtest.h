@@ -39,9 +39,14 @@ const char xtest_name[] = XTEST_NAME;
  * Emit the HYPERCALL_PAGE note (so the builder fills hypercall_page) and
  * route every hypercall of this guest through the page.
  */
+#ifdef XTEST_FORCE_HYPERCALL_PAGE
+/* defaults.c already emits the note for every guest of this build */
+#define XTEST_USE_HYPERCALL_PAGE() extern const int xtest_use_hypercall_page
+#else
 #define XTEST_USE_HYPERCALL_PAGE()                                                                 \
 	__asm__(XTEST_HYPERCALL_PAGE_NOTE);                                                        \
 	const int xtest_use_hypercall_page = 1
+#endif
 
 /* Note type 2 is XEN_ELFNOTE_HYPERCALL_PAGE; the payload is the page's address. */
 _Static_assert(XEN_ELFNOTE_HYPERCALL_PAGE == 2, "note type in XTEST_HYPERCALL_PAGE_NOTE");
