@@ -305,6 +305,12 @@ struct xen_domctl_tsc_info {
 	uint64_aligned_t elapsed_nsec;
 };
 
+/* XEN_DOMCTL_gethvmcontext / sethvmcontext: the HVM save record stream. */
+struct xen_domctl_hvmcontext {
+	uint32_t size; /* in: buffer size; out: bytes (NULL buffer: size needed) */
+	XEN_GUEST_HANDLE_64(uint8) buffer;
+};
+
 /* XEN_DOMCTL_set_address_size / get_address_size */
 struct xen_domctl_address_size {
 	uint32_t size; /* 32 or 64 */
@@ -329,6 +335,42 @@ struct xen_domctl_set_target {
 /* XEN_DOMCTL_subscribe: port notified when the domain suspends. */
 struct xen_domctl_subscribe {
 	uint32_t port;
+};
+
+/*
+ * XEN_DOMCTL_get_cpu_policy / set_cpu_policy: a domain's CPUID leaves and
+ * MSRs.  On a rejected set, err_* name the offending leaf/subleaf/MSR.
+ */
+struct xen_domctl_cpu_policy {
+	uint32_t nr_leaves; /* in: room / entries; out: written */
+	uint32_t nr_msrs;
+	XEN_GUEST_HANDLE_64(xen_cpuid_leaf_t) leaves;
+	XEN_GUEST_HANDLE_64(xen_msr_entry_t) msrs;
+	uint32_t err_leaf, err_subleaf, err_msr;
+};
+typedef struct xen_domctl_cpu_policy xen_domctl_cpu_policy_t;
+DEFINE_XEN_GUEST_HANDLE(xen_domctl_cpu_policy_t);
+
+/* XEN_DOMCTL_getvcpuextstate / setvcpuextstate: XSAVE state of a vcpu. */
+struct xen_domctl_vcpuextstate {
+	uint32_t vcpu;
+	uint64_aligned_t xfeature_mask;
+	uint64_aligned_t size; /* bytes; 0 on get: query the size */
+	XEN_GUEST_HANDLE_64(uint64) buffer;
+};
+
+/* XEN_DOMCTL_get_vcpu_msrs / set_vcpu_msrs */
+struct xen_domctl_vcpu_msr {
+	uint32_t index;
+	uint32_t reserved;
+	uint64_aligned_t value;
+};
+typedef struct xen_domctl_vcpu_msr xen_domctl_vcpu_msr_t;
+DEFINE_XEN_GUEST_HANDLE(xen_domctl_vcpu_msr_t);
+struct xen_domctl_vcpu_msrs {
+	uint32_t vcpu;
+	uint32_t msr_count; /* in: room; out: entries */
+	XEN_GUEST_HANDLE_64(xen_domctl_vcpu_msr_t) msrs;
 };
 
 /* XEN_DOMCTL_set_virq_handler: route a global VIRQ to `domain`. */
@@ -366,10 +408,14 @@ struct xen_domctl {
 		struct xen_domctl_hypercall_init hypercall_init;
 		struct xen_domctl_settimeoffset settimeoffset;
 		struct xen_domctl_tsc_info tsc_info;
+		struct xen_domctl_hvmcontext hvmcontext;
 		struct xen_domctl_address_size address_size;
 		struct xen_domctl_sendtrigger sendtrigger;
 		struct xen_domctl_set_target set_target;
 		struct xen_domctl_subscribe subscribe;
+		struct xen_domctl_cpu_policy cpu_policy;
+		struct xen_domctl_vcpuextstate vcpuextstate;
+		struct xen_domctl_vcpu_msrs vcpu_msrs;
 		struct xen_domctl_set_virq_handler set_virq_handler;
 		struct xen_domctl_paging_mempool paging_mempool;
 		uint8_t pad[128];
@@ -479,6 +525,12 @@ PETREL_ASSERT_SIZE(struct xen_domctl_max_vcpus, 4, xen_domctl_max_vcpus);
 PETREL_ASSERT_SIZE(struct xen_domctl_schedparam_vcpu, 16, xen_domctl_schedparam_vcpu);
 PETREL_ASSERT_SIZE(struct xen_domctl_scheduler_op, 24, xen_domctl_scheduler_op);
 PETREL_ASSERT_OFFSET(struct xen_domctl_scheduler_op, u, 8, xen_domctl_scheduler_op);
+PETREL_ASSERT_SIZE(struct xen_domctl_hvmcontext, 16, xen_domctl_hvmcontext);
+PETREL_ASSERT_SIZE(struct xen_domctl_cpu_policy, 40, xen_domctl_cpu_policy);
+PETREL_ASSERT_OFFSET(struct xen_domctl_cpu_policy, err_leaf, 24, xen_domctl_cpu_policy);
+PETREL_ASSERT_SIZE(struct xen_domctl_vcpuextstate, 32, xen_domctl_vcpuextstate);
+PETREL_ASSERT_SIZE(struct xen_domctl_vcpu_msr, 16, xen_domctl_vcpu_msr);
+PETREL_ASSERT_SIZE(struct xen_domctl_vcpu_msrs, 16, xen_domctl_vcpu_msrs);
 PETREL_ASSERT_SIZE(struct xen_domctl_iomem_permission, 24, xen_domctl_iomem_permission);
 PETREL_ASSERT_SIZE(struct xen_domctl_tsc_info, 24, xen_domctl_tsc_info);
 PETREL_ASSERT_SIZE(struct xen_domctl, 144, xen_domctl);

@@ -4,8 +4,8 @@
  *
  * All op numbers are listed; argument structs are given for the ops a basic
  * toolstack uses (console ring, physinfo, domain list, scheduler id, CPU and
- * NUMA topology, hot-plug, heap).  As in domctl.h, the union is padded to
- * Xen's 128 bytes and checked member by member against Xen's.
+ * NUMA topology, hot-plug, heap, CPU pools, CPU featuresets and policies).  As in domctl.h, the
+ * union is padded to Xen's 128 bytes and checked member by member against Xen's.
  */
 #ifndef __XEN_PUBLIC_SYSCTL_H__
 #define __XEN_PUBLIC_SYSCTL_H__
@@ -153,6 +153,54 @@ struct xen_sysctl_numainfo {
 	XEN_GUEST_HANDLE_64(uint32) distance; /* num_nodes x num_nodes */
 };
 
+/* XEN_SYSCTL_cpupool_op */
+#define XEN_SYSCTL_CPUPOOL_OP_CREATE 1
+#define XEN_SYSCTL_CPUPOOL_OP_DESTROY 2
+#define XEN_SYSCTL_CPUPOOL_OP_INFO 3
+#define XEN_SYSCTL_CPUPOOL_OP_ADDCPU 4
+#define XEN_SYSCTL_CPUPOOL_OP_RMCPU 5
+#define XEN_SYSCTL_CPUPOOL_OP_MOVEDOMAIN 6
+#define XEN_SYSCTL_CPUPOOL_OP_FREEINFO 7
+#define XEN_SYSCTL_CPUPOOL_PAR_ANY 0xFFFFFFFF
+struct xen_sysctl_cpupool_op {
+	uint32_t op;	     /* XEN_SYSCTL_CPUPOOL_OP_* */
+	uint32_t cpupool_id; /* PAR_ANY on create: pick one */
+	uint32_t sched_id;   /* XEN_SCHEDULER_* */
+	uint32_t domid;
+	uint32_t cpu;
+	uint32_t n_dom;		     /* out (INFO) */
+	struct xenctl_bitmap cpumap; /* out (INFO, FREEINFO) */
+};
+
+/* XEN_SYSCTL_get_cpu_featureset: a featureset as 32-bit words. */
+#define XEN_SYSCTL_cpu_featureset_raw 0
+#define XEN_SYSCTL_cpu_featureset_host 1
+#define XEN_SYSCTL_cpu_featureset_pv 2
+#define XEN_SYSCTL_cpu_featureset_hvm 3
+#define XEN_SYSCTL_cpu_featureset_pv_max 4
+#define XEN_SYSCTL_cpu_featureset_hvm_max 5
+struct xen_sysctl_cpu_featureset {
+	uint32_t index;	      /* XEN_SYSCTL_cpu_featureset_* */
+	uint32_t nr_features; /* in: room; out: words written */
+	XEN_GUEST_HANDLE_64(uint32) features;
+};
+
+/* XEN_SYSCTL_get_cpu_policy: one of the system CPU policies. */
+#define XEN_SYSCTL_cpu_policy_raw 0
+#define XEN_SYSCTL_cpu_policy_host 1
+#define XEN_SYSCTL_cpu_policy_pv_max 2
+#define XEN_SYSCTL_cpu_policy_hvm_max 3
+#define XEN_SYSCTL_cpu_policy_pv_default 4
+#define XEN_SYSCTL_cpu_policy_hvm_default 5
+struct xen_sysctl_cpu_policy {
+	uint32_t index;	    /* XEN_SYSCTL_cpu_policy_* */
+	uint32_t nr_leaves; /* in: room (NULL handle: query); out: written */
+	uint32_t nr_msrs;
+	uint32_t _rsvd;
+	XEN_GUEST_HANDLE_64(xen_cpuid_leaf_t) leaves;
+	XEN_GUEST_HANDLE_64(xen_msr_entry_t) msrs;
+};
+
 struct xen_sysctl {
 	uint32_t cmd;		    /* XEN_SYSCTL_* */
 	uint32_t interface_version; /* XEN_SYSCTL_INTERFACE_VERSION */
@@ -167,6 +215,9 @@ struct xen_sysctl {
 		struct xen_sysctl_getcpuinfo getcpuinfo;
 		struct xen_sysctl_availheap availheap;
 		struct xen_sysctl_cpu_hotplug cpu_hotplug;
+		struct xen_sysctl_cpupool_op cpupool_op;
+		struct xen_sysctl_cpu_featureset cpu_featureset;
+		struct xen_sysctl_cpu_policy cpu_policy;
 		uint8_t pad[128];
 	} u;
 };
@@ -219,6 +270,10 @@ PETREL_ASSERT_OFFSET(struct xen_sysctl_getdomaininfolist, num_domains, 16,
 PETREL_ASSERT_SIZE(struct xen_sysctl_availheap, 24, xen_sysctl_availheap);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cputopoinfo, 16, xen_sysctl_cputopoinfo);
 PETREL_ASSERT_SIZE(struct xen_sysctl_numainfo, 24, xen_sysctl_numainfo);
+PETREL_ASSERT_SIZE(struct xen_sysctl_cpupool_op, 40, xen_sysctl_cpupool_op);
+PETREL_ASSERT_OFFSET(struct xen_sysctl_cpupool_op, cpumap, 24, xen_sysctl_cpupool_op);
+PETREL_ASSERT_SIZE(struct xen_sysctl_cpu_featureset, 16, xen_sysctl_cpu_featureset);
+PETREL_ASSERT_SIZE(struct xen_sysctl_cpu_policy, 32, xen_sysctl_cpu_policy);
 PETREL_ASSERT_SIZE(struct xen_sysctl, 136, xen_sysctl);
 PETREL_ASSERT_OFFSET(struct xen_sysctl, u, 8, xen_sysctl);
 
