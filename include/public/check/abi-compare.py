@@ -14,6 +14,8 @@ Checks, each counted per item:
     integer results (or, failing that, the expansions) must be equal.
   * enumerators: every enum constant in our headers is printed by a program
     built against each side; the values must be equal.
+  * typedefs: every typedef name we declare must exist in Xen's headers and
+    have the same size there.
   * io/ring.h behaviour: check/ring-test.c runs a scripted front/back
     exchange built once over each ring.h; both transcripts must match.
   * layouts: every `struct NAME {` in our headers is laid out by clang
@@ -234,7 +236,7 @@ def compare_macros(our_dir, xen_dir, hdrs, work, fails):
 ENUM_RE = re.compile(r"\benum\s*\w*\s*\{(.*?)\}", re.S)
 
 
-def enum_values(names, includes, flags, work, tag):
+def enum_values(names, includes, flags, work, tag, fmt="%lld"):
     src = os.path.join(work, "enums-%s.c" % tag)
     with open(src, "w") as f:
         f.write("#include <stdint.h>\n#include <stdio.h>\n")
@@ -242,14 +244,15 @@ def enum_values(names, includes, flags, work, tag):
             f.write('#include "%s"\n' % inc)
         f.write("int main(void)\n{\n")
         for n in names:
-            f.write('\tprintf("%%s %%lld\\n", "%s", (long long)%s);\n' % (n, n))
+            cast = "(long long)" if fmt == "%lld" else ""
+            f.write('\tprintf("%%s %s\\n", "%s", %s%s);\n' % (fmt, n, cast, n))
         f.write("\treturn 0;\n}\n")
     exe = os.path.join(work, "enums-%s" % tag)
     r = run(["gcc", "-w", "-o", exe] + flags + [src])
     if r.returncode != 0:
         sys.exit("abi-compare: enum program %s failed:\n%s" % (tag, r.stderr[-3000:]))
     r = run([exe])
-    return dict(l.split() for l in r.stdout.splitlines())
+    return dict(l.rsplit(" ", 1) for l in r.stdout.splitlines())
 
 
 def compare_enums(our_dir, xen_dir, hdrs, work, fails):
@@ -284,6 +287,52 @@ def compare_enums(our_dir, xen_dir, hdrs, work, fails):
             passed += 1
         else:
             fails.append("enumerator %s (%s): ours %s, Xen %s" % (n, h, ours[n], xen[n]))
+    return passed
+
+
+TYPEDEF_END_RE = re.compile(r"\}\s*([A-Za-z_]\w*)\s*;")
+TYPEDEF_RE = re.compile(r"^typedef\s+[^;{]*?\b([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*;", re.M)
+
+
+def compare_typedefs(our_dir, xen_dir, hdrs, work, fails):
+    """Every typedef name we declare must exist in Xen with the same size."""
+    names = []
+    xen_text = {}
+    for h in hdrs:
+        text = re.sub(r"/\*.*?\*/", "", open(os.path.join(our_dir, h)).read(), flags=re.S)
+        found = TYPEDEF_RE.findall(text)
+        found = [n for n, _ in found]
+        # typedef struct/union/enum { ... } NAME;
+        for m in re.finditer(r"^typedef\s+(struct|union|enum)\b[^;{]*\{", text, re.M):
+            depth, i = 1, m.end()
+            while depth and i < len(text):
+                depth += {"{": 1, "}": -1}.get(text[i], 0)
+                i += 1
+            end = TYPEDEF_END_RE.match(text, i - 1)
+            if end:
+                found.append(end.group(1))
+        names += [(n, h) for n in found]
+        xp = os.path.join(xen_dir, h)
+        xen_text[h] = open(xp).read() if os.path.exists(xp) else ""
+    sizes = lambda ns: ["sizeof(%s)" % n for n in ns]
+    ours = enum_values(sizes([n for n, _ in names]), [os.path.join(our_dir, h) for h in hdrs],
+                       [], work, "typedefs-ours", "%zu")
+    common = [(n, h) for n, h in names if re.search(r"\b%s\b" % n, xen_text[h])]
+    xen_hdrs = sorted({h for _, h in common})
+    xen = enum_values(sizes([n for n, _ in common]), [os.path.join(xen_dir, h) for h in xen_hdrs],
+                      ["-D__XEN_TOOLS__", "-std=gnu99"], work, "typedefs-xen", "%zu")
+    passed = 0
+    for n, h in names:
+        key = "sizeof(%s)" % n
+        if key not in xen:
+            if n.startswith("petrel_"):
+                passed += 1
+            else:
+                fails.append("typedef %s (%s): not declared by Xen" % (n, h))
+        elif ours[key] == xen[key]:
+            passed += 1
+        else:
+            fails.append("typedef %s (%s): size %s, Xen %s" % (n, h, ours[key], xen[key]))
     return passed
 
 
@@ -455,6 +504,7 @@ def main():
     passed = compare_macros(our_dir, xen_dir, hdrs, work, fails)
     passed += compare_function_macros(our_dir, xen_dir, hdrs, work, fails)
     passed += compare_enums(our_dir, xen_dir, hdrs, work, fails)
+    passed += compare_typedefs(our_dir, xen_dir, hdrs, work, fails)
     passed += compare_structs(our_dir, xen_dir, hdrs, work, fails)
     passed += compare_ring(our_dir, xen_dir, work, fails)
     for f in fails:
