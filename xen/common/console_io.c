@@ -10,7 +10,54 @@
 #include "serial.h"
 #include "domain.h"
 #include "uaccess.h"
+#include "event.h"
+#include "timer.h"
 #include "public/xen.h"
+
+/*
+ * Serial input for the control domain. COM1's interrupt is not wired up:
+ * a 10 ms hypervisor timer moves what was typed into a small ring and
+ * raises VIRQ_CONSOLE when the domain has bound it; CONSOLEIO_read drains
+ * the ring, then the UART.
+ */
+#define CONSOLE_POLL_NS MILLISECS(10)
+static char in_ring[1024];
+static unsigned int in_head, in_tail; /* free-running; head - tail = bytes held */
+static struct timer console_timer;
+static struct domain *console_dom;
+
+static void console_poll(void *data)
+{
+	struct domain *d = data;
+	bool got = false;
+	int c;
+
+	if (virq_bound(d->vcpu[0], VIRQ_CONSOLE)) {
+		while (in_head - in_tail < sizeof(in_ring) && (c = serial_getc()) >= 0) {
+			in_ring[in_head++ % sizeof(in_ring)] = (char)c;
+			got = true;
+		}
+		if (got || in_head != in_tail)
+			send_guest_global_virq(d, VIRQ_CONSOLE);
+	}
+	set_timer(&console_timer, system_time() + CONSOLE_POLL_NS);
+}
+
+void console_input_start(struct domain *d)
+{
+	if (!d->is_privileged || console_dom)
+		return;
+	console_dom = d;
+	init_timer(&console_timer, console_poll, d);
+	set_timer(&console_timer, system_time() + CONSOLE_POLL_NS);
+}
+
+static int console_getc(void)
+{
+	if (in_head != in_tail)
+		return (unsigned char)in_ring[in_tail++ % sizeof(in_ring)];
+	return serial_getc();
+}
 
 static long console_write_guest(unsigned long count, unsigned long buf)
 {
@@ -46,7 +93,7 @@ static long console_read_guest(unsigned long count, unsigned long buf)
 		size_t n = 0;
 
 		while (n < sizeof(chunk) && (unsigned long)done + n < count &&
-		       (c = serial_getc()) >= 0)
+		       (c = console_getc()) >= 0)
 			chunk[n++] = (char)c;
 		if (!n)
 			break;

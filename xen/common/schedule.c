@@ -1,11 +1,15 @@
-/* sched_op: yield and shutdown (blocking and polling come with events). */
+/* sched_op: yield, block, poll, shutdown and shutdown_code. */
 #include "types.h"
 #include "lib.h"
 #include "errno.h"
 #include "console.h"
 #include "domain.h"
 #include "uaccess.h"
+#include "event.h"
+#include "timer.h"
 #include "public/sched.h"
+
+#define POLL_MAX_PORTS 128 /* Xen's limit for SCHEDOP_poll */
 
 static long sched_shutdown(unsigned long arg, bool code_only)
 {
@@ -15,11 +19,74 @@ static long sched_shutdown(unsigned long arg, bool code_only)
 		return -EFAULT;
 	if (s.reason > SHUTDOWN_MAX)
 		return -EINVAL;
+	/* The first code given wins, and a later shutdown reports it (as on Xen). */
 	if (code_only) {
-		current->domain->shutdown_code = (u8)s.reason;
+		if (!current->domain->has_shutdown_code)
+			current->domain->shutdown_code = (u8)s.reason;
+		current->domain->has_shutdown_code = true;
 		return 0;
 	}
+	if (current->domain->has_shutdown_code)
+		s.reason = current->domain->shutdown_code;
 	domain_shutdown(current->domain, s.reason);
+}
+
+static bool upcall_pending(struct vcpu *v)
+{
+	return v->vcpu_info->evtchn_upcall_pending;
+}
+
+/* Unmask events and sleep until one is pending (at once if one is). */
+static long sched_block(void)
+{
+	struct vcpu *v = current;
+
+	v->vcpu_info->evtchn_upcall_mask = 0;
+	__asm__ volatile("" ::: "memory");
+	vcpu_block_until(v, upcall_pending);
+	return 0;
+}
+
+static bool poll_done(struct vcpu *v)
+{
+	return !v->polling;
+}
+
+/*
+ * Sleep until one of the listed ports becomes pending (with one port:
+ * that port; with several: any event of the domain, as on Xen) or the
+ * absolute timeout passes. Returns 0 either way; at once if one of the
+ * ports is already pending.
+ */
+static long sched_poll(unsigned long arg)
+{
+	struct vcpu *v = current;
+	struct sched_poll p;
+	evtchn_port_t port = 0;
+
+	if (copy_from_guest(&p, arg, sizeof(p)))
+		return -EFAULT;
+	if (p.nr_ports > POLL_MAX_PORTS)
+		return -EINVAL;
+	if (!guest_range_ok((u64)p.ports.p, (u64)p.nr_ports * sizeof(port)))
+		return -EFAULT;
+	for (unsigned int i = 0; i < p.nr_ports; i++) {
+		if (copy_from_guest(&port, (u64)p.ports.p + i * sizeof(port), sizeof(port)))
+			return -EFAULT;
+		if (port >= EVTCHN_NR_PORTS)
+			return -EINVAL;
+		if (evtchn_is_pending(v->domain, port))
+			return 0;
+	}
+	vcpu_timers_init(v);
+	v->poll_evtchn = p.nr_ports == 1 ? (s32)port : -1;
+	v->polling = true;
+	if (p.timeout)
+		set_timer(&v->poll_timer, p.timeout);
+	vcpu_block_until(v, poll_done);
+	stop_timer(&v->poll_timer);
+	v->polling = false;
+	return 0;
 }
 
 long do_sched_op(unsigned long cmd, unsigned long arg)
@@ -31,6 +98,10 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
 		return sched_shutdown(arg, false);
 	case SCHEDOP_shutdown_code:
 		return sched_shutdown(arg, true);
+	case SCHEDOP_block:
+		return sched_block();
+	case SCHEDOP_poll:
+		return sched_poll(arg);
 	default:
 		return -ENOSYS;
 	}

@@ -59,6 +59,7 @@ struct domain {
 	bool is_shutting_down;
 	bool is_crashed;
 	u8 shutdown_code; /* SHUTDOWN_* from shutdown_code, or the reason */
+	bool has_shutdown_code; /* SCHEDOP_shutdown_code was called */
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */

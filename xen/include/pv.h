@@ -32,4 +32,12 @@ void pv_fill_hypercall_page(void *page);
 
 void do_syscall(struct cpu_regs *r);
 
+struct vcpu;
+/* Switch @v between guest kernel and user mode: page tables, GS bases (pv/iret.c). */
+void pv_toggle_guest_mode(struct vcpu *v);
+/* Enter a guest callback with Xen's frame and no error code (pv/traps.c). */
+void pv_bounce_callback(struct cpu_regs *r, u64 address, bool mask_events);
+/* #NM from the guest: true if it is the guest's own (virtual CR0.TS) (pv/callback.c). */
+bool pv_fpu_device_not_available(struct cpu_regs *r);
+
 #endif

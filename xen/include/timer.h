@@ -40,6 +40,8 @@ u64 system_time(void);
 void update_vcpu_system_time(struct vcpu *v);
 /* Publish the wallclock (wall time at system time 0) in @d's shared_info. */
 void update_domain_wallclock(struct domain *d);
+/* On each return to a PV guest: first-run time setup, pvclock upkeep. */
+void pv_time_check(struct vcpu *v);
 /* Unix time read from the CMOS RTC at the first call (seconds). */
 u64 rtc_boot_seconds(void);
 
@@ -57,6 +59,9 @@ void vcpu_timers_init(struct vcpu *v);
 void vcpu_runstate_change(struct vcpu *v, int state);
 /* Halt the CPU until @done(v) holds (interrupts on while halted). */
 void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v));
+/* common/console_io.c: poll the UART for VIRQ_CONSOLE input from now on. */
+void console_input_start(struct domain *d);
+
 long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg);
 long do_set_timer_op(unsigned long timeout);
 

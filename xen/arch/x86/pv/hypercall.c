@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "hypercall.h"
 #include "pv.h"
+#include "public/callback.h"
 
 u64 hypercall_count[NR_HYPERCALLS];
 
@@ -33,9 +34,15 @@ static long dispatch(struct cpu_regs *r)
 
 void do_syscall(struct cpu_regs *r)
 {
-	if (!current->in_kernel) {
-		/* No syscall callbacks yet: the guest kernel sees #UD, as on Xen without one. */
-		pv_inject_exception(r, 6, -1);
+	struct vcpu *v = current;
+
+	if (!v->in_kernel) {
+		/* A user-mode syscall enters the guest kernel's syscall callback. */
+		if (v->syscall_callback)
+			pv_bounce_callback(r, v->syscall_callback,
+					   v->callback_mask & (1u << CALLBACKTYPE_syscall));
+		else
+			pv_inject_exception(r, 6, -1); /* none registered: #UD */
 	} else {
 		r->rax = (u64)dispatch(r);
 	}

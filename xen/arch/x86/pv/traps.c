@@ -17,6 +17,7 @@
 #include "public/xen.h"
 
 #define TRAP_UD 6
+#define TRAP_NM 7
 #define TRAP_GP 13
 #define TRAP_PF 14
 #define TI_MASK_EVENTS 4
@@ -41,7 +42,7 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 		cs &= ~3UL;
 	} else {
 		sp = v->kernel_sp;
-		v->in_kernel = true;
+		pv_toggle_guest_mode(v); /* kernel page tables and GS base first */
 	}
 	sp &= ~0xfUL;
 	if (t->flags & TI_MASK_EVENTS)
@@ -78,11 +79,25 @@ void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec)
 	bounce(r, t, ec);
 }
 
+/* Enter a callback (event, syscall...) with the exception frame, no error code. */
+void pv_bounce_callback(struct cpu_regs *r, u64 address, bool mask_events)
+{
+	struct trap_bounce_entry t = {
+		.cs = FLAT_KERNEL_CS64,
+		.flags = mask_events ? TI_MASK_EVENTS : 0,
+		.address = address,
+	};
+
+	bounce(r, &t, -1);
+}
+
 void pv_trap(struct cpu_regs *r)
 {
 	unsigned int v = (unsigned int)r->vector;
 
 	if (v == TRAP_UD && pv_emulate_invalid_op(r))
+		return;
+	if (v == TRAP_NM && !pv_fpu_device_not_available(r))
 		return;
 	if (v == TRAP_GP && !r->error_code && pv_emulate_gp(r))
 		return;
@@ -100,8 +115,15 @@ void pv_trap(struct cpu_regs *r)
 	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
 }
 
-/* Events come with the event channel work; nothing to deliver yet. */
+/*
+ * Checked on every way back to the guest: an upcall that is pending and not
+ * masked enters the event callback with events masked.
+ */
 void pv_return_to_guest(struct cpu_regs *r)
 {
-	(void)r;
+	struct vcpu *v = current;
+
+	pv_time_check(v);
+	if (evtchn_upcall_due(v) && v->event_callback)
+		pv_bounce_callback(r, v->event_callback, true);
 }

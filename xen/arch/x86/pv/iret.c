@@ -1,0 +1,94 @@
+/*
+ * The iret hypercall (23) and the switch between a PV guest's kernel and
+ * user mode.
+ *
+ * Both modes run in ring 3; what tells them apart is the vCPU's in_kernel
+ * flag, the page tables (guest_table / guest_table_user) and which GS base
+ * is live: in kernel mode MSR_GS_BASE holds the kernel's base and
+ * MSR_SHADOW_GS_BASE the user's, and a mode switch swaps them.
+ */
+#include "types.h"
+#include "lib.h"
+#include "asm.h"
+#include "errno.h"
+#include "page.h"
+#include "domain.h"
+#include "uaccess.h"
+#include "pv.h"
+#include "public/xen.h"
+
+#define DESC_P (1UL << 47)
+#define DESC_DPL3 (3UL << 45)
+#define DESC_S (1UL << 44)
+#define DESC_CODE (1UL << 43)
+#define DESC_WRITABLE (1UL << 41)
+
+void pv_toggle_guest_mode(struct vcpu *v)
+{
+	v->in_kernel = !v->in_kernel;
+	__asm__ volatile("swapgs" ::: "memory");
+	write_cr3((v->in_kernel ? v->guest_table : v->guest_table_user) << PAGE_SHIFT);
+}
+
+/*
+ * May the guest return to @sel? A ring-3 code segment (@code) or writable
+ * data segment from the GDT in use. Checked here because an iretq to a bad
+ * selector would fault in the hypervisor's exit path.
+ */
+static bool guest_selector_ok(u16 sel, bool code)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed gdtr;
+	u64 d, want = DESC_P | DESC_DPL3 | DESC_S | (code ? DESC_CODE : DESC_WRITABLE);
+	u64 mask = DESC_P | DESC_DPL3 | DESC_S | DESC_CODE | (code ? 0 : DESC_WRITABLE);
+
+	if ((sel & 3) != 3 || (sel & 4) || !(sel & ~7))
+		return false;
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	if ((u32)(sel & ~7) + 7 > gdtr.limit)
+		return false;
+	d = *(const volatile u64 *)(gdtr.base + (sel & ~7));
+	return (d & mask) == want;
+}
+
+/*
+ * Pop an iret_context {rax, r11, rcx, flags, rip, cs, rflags, rsp, ss} from
+ * the guest kernel stack. RPL 3 in cs returns to user mode. The event mask
+ * follows the restored IF; the returned value becomes rax.
+ */
+long do_iret(void)
+{
+	struct cpu_regs *r = guest_regs();
+	struct vcpu *v = current;
+	struct iret_context c;
+	u16 cs, ss;
+
+	if (copy_from_guest(&c, r->rsp, sizeof(c)))
+		domain_crash(v->domain, "iret: cannot read the iret frame at %#lx", r->rsp);
+	cs = (u16)(c.cs | 3);
+	ss = (u16)(c.ss | 3);
+	if (!guest_selector_ok(cs, true) || !guest_selector_ok(ss, false))
+		domain_crash(v->domain, "iret: bad selectors cs %#lx ss %#lx (rip %#lx)", c.cs,
+			     c.ss, c.rip);
+	if ((u64)((s64)c.rip >> 47) + 1 > 1)
+		domain_crash(v->domain, "iret: non-canonical rip %#lx", c.rip);
+	if ((c.cs & 3) == 3 && v->in_kernel) {
+		if (!v->guest_table_user)
+			domain_crash(v->domain, "iret to user mode without user page tables");
+		pv_toggle_guest_mode(v);
+	}
+	r->rip = c.rip;
+	r->cs = cs;
+	r->rflags = (c.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF |
+		    X86_EFLAGS_MBS;
+	r->rsp = c.rsp;
+	r->ss = ss;
+	if (!(c.flags & VGCF_in_syscall)) {
+		r->r11 = c.r11;
+		r->rcx = c.rcx;
+	}
+	v->vcpu_info->evtchn_upcall_mask = !(c.rflags & X86_EFLAGS_IF);
+	return (long)c.rax;
+}

@@ -1,0 +1,249 @@
+/*
+ * vcpu_op (24) and set_timer_op (15): a vCPU's timers (singleshot and
+ * periodic, both raising VIRQ_TIMER), its runstate and the guest's copy of
+ * it, where its vcpu_info lives; and blocking a vCPU until an event.
+ */
+#include "types.h"
+#include "lib.h"
+#include "asm.h"
+#include "errno.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
+#include "domain.h"
+#include "event.h"
+#include "timer.h"
+#include "uaccess.h"
+#include "public/vcpu.h"
+
+static void singleshot_fn(void *data)
+{
+	send_guest_vcpu_virq(data, VIRQ_TIMER);
+}
+
+/* Fire, then re-arm one period after this event (missed periods collapse). */
+static void periodic_fn(void *data)
+{
+	struct vcpu *v = data;
+	u64 now = system_time();
+
+	send_guest_vcpu_virq(v, VIRQ_TIMER);
+	if (v->periodic_period)
+		set_timer(&v->periodic_timer, now + v->periodic_period);
+}
+
+static void poll_timeout_fn(void *data)
+{
+	struct vcpu *v = data;
+
+	v->polling = false;
+}
+
+void vcpu_timers_init(struct vcpu *v)
+{
+	if (v->timers_ready)
+		return;
+	init_timer(&v->singleshot_timer, singleshot_fn, v);
+	init_timer(&v->periodic_timer, periodic_fn, v);
+	init_timer(&v->poll_timer, poll_timeout_fn, v);
+	v->runstate.state = RUNSTATE_running;
+	v->runstate.state_entry_time = system_time();
+	v->timers_ready = true;
+}
+
+/* ---- Runstate. */
+
+/*
+ * Copy the runstate to the guest. With VMASST_TYPE_runstate_update_flag,
+ * XEN_RUNSTATE_UPDATE is set in state_entry_time while the copy is written,
+ * so that a reader on another CPU can tell a torn copy.
+ */
+static void write_runstate_area(struct vcpu *v)
+{
+	struct vcpu_runstate_info rs = v->runstate;
+	u64 entry = v->runstate_guest + offsetof(struct vcpu_runstate_info, state_entry_time);
+	bool flag = v->domain->vm_assist & (1UL << VMASST_TYPE_runstate_update_flag);
+	u8 top;
+
+	if (!v->runstate_guest)
+		return;
+	if (flag) {
+		rs.state_entry_time |= XEN_RUNSTATE_UPDATE;
+		top = (u8)(rs.state_entry_time >> 56);
+		copy_to_guest(entry + 7, &top, 1);
+		__asm__ volatile("" ::: "memory");
+	}
+	copy_to_guest(v->runstate_guest, &rs, sizeof(rs));
+	if (flag) {
+		top = (u8)(v->runstate.state_entry_time >> 56);
+		__asm__ volatile("" ::: "memory");
+		copy_to_guest(entry + 7, &top, 1);
+	}
+}
+
+void vcpu_runstate_change(struct vcpu *v, int state)
+{
+	u64 now = system_time();
+	struct vcpu_runstate_info *rs = &v->runstate;
+
+	vcpu_timers_init(v);
+	if (now > rs->state_entry_time && (unsigned int)rs->state < 4)
+		rs->time[rs->state] += now - rs->state_entry_time;
+	rs->state = state;
+	rs->state_entry_time = now;
+	write_runstate_area(v);
+}
+
+/* ---- Blocking. */
+
+void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v))
+{
+	if (done(v))
+		return;
+	vcpu_runstate_change(v, RUNSTATE_blocked);
+	/* sti's one-instruction delay means no interrupt slips in before hlt. */
+	while (!done(v))
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	vcpu_runstate_change(v, RUNSTATE_running);
+}
+
+/* ---- vcpu_op. */
+
+static long set_singleshot(struct vcpu *v, unsigned long arg)
+{
+	struct vcpu_set_singleshot_timer s;
+
+	if (v != current)
+		return -EINVAL;
+	if (copy_from_guest(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if ((s.flags & VCPU_SSHOTTMR_future) && s.timeout_abs_ns < system_time())
+		return -ETIME;
+	set_timer(&v->singleshot_timer, s.timeout_abs_ns);
+	return 0;
+}
+
+static void set_periodic(struct vcpu *v, u64 period)
+{
+	stop_timer(&v->periodic_timer);
+	v->periodic_period = period;
+	if (period)
+		set_timer(&v->periodic_timer, system_time() + period);
+}
+
+static long register_runstate(struct vcpu *v, unsigned long arg)
+{
+	struct vcpu_register_runstate_memory_area a;
+
+	if (copy_from_guest(&a, arg, sizeof(a)))
+		return -EFAULT;
+	if (a.addr.p && !guest_range_ok(a.addr.p, sizeof(struct vcpu_runstate_info)))
+		return -EFAULT;
+	v->runstate_guest = a.addr.p;
+	vcpu_runstate_change(v, v->runstate.state); /* bring the times up to date */
+	return 0;
+}
+
+/*
+ * Move @v's vcpu_info to offset @offset of frame @mfn (a PV guest names
+ * machine frames). Once only; the new copy starts with every selector bit
+ * and upcall_pending set, so that nothing raised meanwhile is lost.
+ */
+static long register_vcpu_info(struct vcpu *v, unsigned long arg)
+{
+	struct vcpu_register_vcpu_info r;
+	struct page_info *pg;
+	struct vcpu_info *vi;
+
+	if (copy_from_guest(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
+		return -EINVAL;
+	if (v->vcpu_info_mfn || v != current)
+		return -EINVAL;
+	if (r.mfn >= max_page)
+		return -EINVAL;
+	pg = mfn_to_page(r.mfn);
+	if (pg->owner != v->domain || !get_page_type(pg, PGT_writable_page))
+		return -EINVAL;
+	get_page(pg);
+	vi = (struct vcpu_info *)((u8 *)mfn_to_virt(r.mfn) + r.offset);
+	memcpy(vi, v->vcpu_info, sizeof(*vi));
+	v->vcpu_info = vi;
+	v->vcpu_info_mfn = r.mfn;
+	__asm__ volatile("" ::: "memory");
+	vi->evtchn_upcall_pending = 1;
+	vi->evtchn_pending_sel = ~0UL;
+	update_vcpu_system_time(v);
+	return 0;
+}
+
+static long get_runstate(struct vcpu *v, unsigned long arg)
+{
+	struct vcpu_runstate_info rs;
+
+	vcpu_runstate_change(v, v->runstate.state);
+	rs = v->runstate;
+	return copy_to_guest(arg, &rs, sizeof(rs)) ? -EFAULT : 0;
+}
+
+long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
+{
+	struct domain *d = current->domain;
+	struct vcpu *v = vcpuid < MAX_VIRT_CPUS ? d->vcpu[vcpuid] : NULL;
+	struct vcpu_set_periodic_timer p;
+
+	if (!v)
+		return -ENOENT;
+	vcpu_timers_init(v);
+	switch (cmd) {
+	case VCPUOP_is_up:
+		return 1; /* every vCPU that exists runs */
+	case VCPUOP_get_runstate_info:
+		return get_runstate(v, arg);
+	case VCPUOP_register_runstate_memory_area:
+		return register_runstate(v, arg);
+	case VCPUOP_set_periodic_timer:
+		if (copy_from_guest(&p, arg, sizeof(p)))
+			return -EFAULT;
+		if (p.period_ns < MILLISECS(1) || p.period_ns > (~0ULL >> 2))
+			return -EINVAL;
+		set_periodic(v, p.period_ns);
+		return 0;
+	case VCPUOP_stop_periodic_timer:
+		set_periodic(v, 0);
+		return 0;
+	case VCPUOP_set_singleshot_timer:
+		return set_singleshot(v, arg);
+	case VCPUOP_stop_singleshot_timer:
+		if (v != current)
+			return -EINVAL;
+		stop_timer(&v->singleshot_timer);
+		return 0;
+	case VCPUOP_register_vcpu_info:
+		return register_vcpu_info(v, arg);
+	default:
+		return -ENOSYS;
+	}
+}
+
+/*
+ * The old singleshot interface: 0 stops the timer. A deadline that looks
+ * wrapped (negative, or more than 2^50 ns ahead) is treated as 100 ms from
+ * now, as Xen does for guests whose jiffies arithmetic overflowed.
+ */
+long do_set_timer_op(unsigned long timeout)
+{
+	struct vcpu *v = current;
+	u64 now = system_time();
+	s64 delta = (s64)(timeout - now);
+
+	vcpu_timers_init(v);
+	if (!timeout)
+		stop_timer(&v->singleshot_timer);
+	else if ((s64)timeout < 0 || (delta > 0 && (delta >> 50) != 0))
+		set_timer(&v->singleshot_timer, now + MILLISECS(100));
+	else
+		set_timer(&v->singleshot_timer, timeout);
+	return 0;
+}
