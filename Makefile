@@ -21,6 +21,7 @@ include xen/xen.mk
 -include xen/arch/x86/efi/efi.mk
 include tests/unit/unit.mk
 -include tests/unit/evtchn/evtchn.mk
+-include tests/unit/mm/mm.mk
 include tests/guests/guests.mk
 include tests/boot/boot.mk
 -include dom0-tools/xenstore/xenstore.mk

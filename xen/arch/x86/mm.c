@@ -77,11 +77,16 @@ bool get_page_type(struct page_info *pg, unsigned int type)
 	return true;
 }
 
-/* Give a freshly built page-table frame its type, already validated. */
+/*
+ * Give a freshly built page-table frame its type, already validated, with
+ * the type and general reference of whatever points at it (the entry one
+ * level up, or the vCPU's base pointer for an L4), as pv/mm.c counts them.
+ */
 void set_page_type(struct page_info *pg, unsigned int type)
 {
 	pg->type = (u8)type;
 	pg->type_count = 1;
+	pg->count++;
 	pg->flags |= PGC_validated;
 }
 

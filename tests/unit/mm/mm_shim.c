@@ -1,0 +1,127 @@
+/*
+ * What xen/arch/x86/pv/mm.c and ro-page-fault.c need from the hypervisor,
+ * for the host: a frame table over a pool of host pages, a current vCPU,
+ * guest copies that read host memory (with an injectable fault), an M2P,
+ * and counters for the TLB hooks.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mm_shim.h"
+
+struct page_info *frame_table;
+u64 max_page;
+struct vcpu *current;
+pte_t shim_xen_l4[PT_ENTRIES];
+u64 shim_m2p[SHIM_FRAMES];
+unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads;
+mfn_t shim_cr3;
+u64 shim_invlpg_va;
+u64 shim_fault_va, shim_fault_len;
+static u8 *pool;
+
+void *pv_map_frame(mfn_t mfn)
+{
+	assert_true(mfn < SHIM_FRAMES); /* the MMU must never map what it did not check */
+	return pool + mfn * 4096;
+}
+
+bool pv_iomem_frame(mfn_t mfn)
+{
+	return mfn >= max_page || (mfn < SHIM_IO_LOW && !frame_table[mfn].owner);
+}
+
+const pte_t *pv_xen_l4(void)
+{
+	return shim_xen_l4;
+}
+
+void pv_flush_tlb_local(void)
+{
+	shim_flushes++;
+}
+
+void pv_invlpg(unsigned long va)
+{
+	shim_invlpgs++;
+	shim_invlpg_va = va;
+}
+
+void pv_load_cr3(mfn_t l4)
+{
+	shim_cr3_loads++;
+	shim_cr3 = l4;
+}
+
+void m2p_set(mfn_t mfn, u64 pfn)
+{
+	assert_true(mfn < SHIM_FRAMES);
+	shim_m2p[mfn] = pfn;
+}
+
+bool guest_range_ok(u64 va, size_t len)
+{
+	u64 end = va + len;
+
+	if (end < va)
+		return false;
+	if (va < 0xFFFF880000000000UL && end > 0xFFFF800000000000UL)
+		return false;
+	if (va < 0xFFFF800000000000UL && end > 0x0000800000000000UL)
+		return false;
+	return true;
+}
+
+static bool faults(u64 va, size_t len)
+{
+	return shim_fault_len && va < shim_fault_va + shim_fault_len && va + len > shim_fault_va;
+}
+
+int copy_from_guest(void *dst, u64 src_va, size_t len)
+{
+	if (!guest_range_ok(src_va, len) || faults(src_va, len))
+		return -14;
+	memcpy(dst, (const void *)src_va, len);
+	return 0;
+}
+
+int copy_to_guest(u64 dst_va, const void *src, size_t len)
+{
+	if (!guest_range_ok(dst_va, len) || faults(dst_va, len))
+		return -14;
+	memcpy((void *)dst_va, src, len);
+	return 0;
+}
+
+void shim_mm_reset(void)
+{
+	free(frame_table);
+	free(pool);
+	frame_table = calloc(SHIM_FRAMES, sizeof(*frame_table));
+	pool = aligned_alloc(4096, SHIM_FRAMES * 4096UL);
+	assert_non_null(frame_table);
+	assert_non_null(pool);
+	memset(pool, 0, SHIM_FRAMES * 4096UL);
+	max_page = SHIM_FRAMES;
+	memset(shim_m2p, 0xff, sizeof(shim_m2p));
+	for (unsigned int i = 0; i < PT_ENTRIES; i++)
+		shim_xen_l4[i] = (i >= 256 && i <= 271) ? ((u64)(0x1000 + i) << 12) | 0x63 : 0;
+	shim_flushes = shim_invlpgs = shim_cr3_loads = 0;
+	shim_cr3 = 0;
+	shim_invlpg_va = 0;
+	shim_fault_va = shim_fault_len = 0;
+	current = NULL;
+}
+
+void shim_mm_free(void)
+{
+	free(frame_table);
+	free(pool);
+	frame_table = NULL;
+	pool = NULL;
+}

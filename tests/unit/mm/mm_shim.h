@@ -1,0 +1,24 @@
+/* Host stand-ins for the PV MMU's hypervisor hooks (see mm_shim.c). */
+#ifndef PETREL_TEST_MM_SHIM_H
+#define PETREL_TEST_MM_SHIM_H
+
+#include "types.h"
+#include "page.h"
+#include "mm.h"
+#include "domain.h"
+
+#define SHIM_FRAMES 64 /* frames 0..63 exist; anything above is I/O space */
+#define SHIM_IO_LOW 2 /* frames 0 and 1, left unowned, stand for the low-MiB I/O range */
+
+extern pte_t shim_xen_l4[PT_ENTRIES];
+extern u64 shim_m2p[SHIM_FRAMES];
+extern unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads;
+extern mfn_t shim_cr3;
+extern u64 shim_invlpg_va;
+/* copy_{from,to}_guest fail (-EFAULT) on any byte in [fault_va, fault_va + len). */
+extern u64 shim_fault_va, shim_fault_len;
+
+void shim_mm_reset(void);
+void shim_mm_free(void);
+
+#endif

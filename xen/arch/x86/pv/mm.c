@@ -1,0 +1,967 @@
+/*
+ * The PV MMU: page types and their validation, entry updates, pinning,
+ * base pointers, and the mmu_update / mmuext_op / update_va_mapping /
+ * vm_assist hypercalls (Xen 4.17 semantics; see pv_mm.h for the rules).
+ *
+ * Reference counting, in short. A frame's general count (page_info.count)
+ * counts every use: the allocation, each mapping, each table entry that
+ * points at it, a pin, a base pointer. Its type count counts the uses that
+ * need the frame to keep its current type: writable mappings for
+ * PGT_writable_page, entries of the next level up (and pins and base
+ * pointers) for page tables. The type of a frame changes only while its
+ * type count is zero. A page table is validated when its type count goes
+ * from 0 to 1, and devalidated (its entries' references dropped) when the
+ * count returns to 0.
+ *
+ * This file only touches the frame table and frame contents through
+ * pv_map_frame(), so the host unit tests build it as it is.
+ */
+#include "types.h"
+#include "errno.h"
+#include "lib.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
+#include "m2p.h"
+#include "domain.h"
+#include "uaccess.h"
+#include "pv_mm.h"
+#include "public/xen.h"
+
+#define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
+#define NATIVE_VM_ASSIST_VALID                                                                     \
+	((1UL << VMASST_TYPE_4gb_segments) | (1UL << VMASST_TYPE_4gb_segments_notify) |            \
+	 (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |        \
+	 (1UL << VMASST_TYPE_architectural_iopl) | (1UL << VMASST_TYPE_runstate_update_flag) |     \
+	 (1UL << VMASST_TYPE_m2p_strict))
+
+/* Owner of I/O frames for foreigndom = DOMID_IO: mappings use the caller's rights. */
+static struct domain dom_io = { .domain_id = DOMID_IO };
+
+static bool is_pt_type(unsigned int type)
+{
+	return type >= PGT_l1_page_table && type <= PGT_l4_page_table;
+}
+
+static bool is_xen_l4_slot(unsigned int idx)
+{
+	return idx >= PV_XEN_L4_FIRST && idx <= PV_XEN_L4_LAST;
+}
+
+static struct page_info *frame(mfn_t mfn)
+{
+	return mfn < max_page ? &frame_table[mfn] : NULL;
+}
+
+static pte_t *table_of(mfn_t mfn)
+{
+	return pv_map_frame(mfn);
+}
+
+/* Translation, caching or Xen-safety bits differ between two entries. */
+static bool entry_changed(pte_t a, pte_t b)
+{
+	return ((a ^ b) & ~PV_FASTPATH_FLAGS) != 0;
+}
+
+/* 64-bit PV kernels run in ring 3: every present entry gets _PAGE_USER. */
+static pte_t adjust_entry(pte_t e)
+{
+	return (e & _PAGE_PRESENT) ? (e | _PAGE_USER) : e;
+}
+
+static pte_t l1_disallow(const struct domain *d)
+{
+	return d->is_privileged ? PV_L1_DISALLOW & ~PV_PAGE_CACHE_ATTRS : PV_L1_DISALLOW;
+}
+
+/* ------------------------------------------------------------------ */
+/* General and type references                                         */
+
+bool pv_get_page(struct page_info *pg, const struct domain *d)
+{
+	if (!pg || !d || pg->owner != d || pg->count == 0 || pg->count == ~0u)
+		return false;
+	pg->count++;
+	return true;
+}
+
+void pv_put_page(struct page_info *pg)
+{
+	if (!pg->count) {
+		printk(XENLOG_ERR "pv_mm: general count underflow on mfn %#lx\n", page_to_mfn(pg));
+		return;
+	}
+	pg->count--;
+}
+
+static int validate_table(struct page_info *pg, unsigned int type);
+static void devalidate_table(struct page_info *pg);
+
+int pv_get_page_type(struct page_info *pg, unsigned int type)
+{
+	int rc;
+
+	if (pg->type_count == ~0u)
+		return -EINVAL;
+	if (pg->type_count) {
+		/* Same type only; an unvalidated one is still being validated (a cycle). */
+		if (pg->type != type || !(pg->flags & PGC_validated))
+			return -EINVAL;
+		pg->type_count++;
+		return 0;
+	}
+	if (pg->type != type) {
+		/* Stale TLB entries may still allow writes to a frame leaving writable. */
+		if (pg->type == PGT_writable_page)
+			pv_flush_tlb_local();
+		pg->type = (u8)type;
+		pg->flags &= ~PGC_validated;
+		if (type == PGT_writable_page)
+			pg->flags |= PGC_validated;
+	}
+	pg->type_count = 1;
+	if (pg->flags & PGC_validated)
+		return 0;
+	pg->linear_pt_count = 0;
+	rc = validate_table(pg, type);
+	if (rc) {
+		pg->type_count = 0;
+		pg->type = PGT_none;
+		return rc;
+	}
+	pg->flags |= PGC_validated;
+	return 0;
+}
+
+void pv_put_page_type(struct page_info *pg)
+{
+	if (!pg->type_count) {
+		printk(XENLOG_ERR "pv_mm: type count underflow on mfn %#lx\n", page_to_mfn(pg));
+		return;
+	}
+	if (pg->type_count == 1 && is_pt_type(pg->type) && (pg->flags & PGC_validated)) {
+		/* Cleared first: the table is no longer usable while its entries go. */
+		pg->flags &= ~PGC_validated;
+		devalidate_table(pg);
+	}
+	/* Descriptor pages are checked afresh each time they are used again. */
+	if (pg->type_count == 1 && pg->type == PGT_seg_desc_page)
+		pg->flags &= ~PGC_validated;
+	pg->type_count--;
+}
+
+int pv_get_page_and_type(mfn_t mfn, const struct domain *d, unsigned int type)
+{
+	struct page_info *pg = frame(mfn);
+	int rc;
+
+	if (!pv_get_page(pg, d))
+		return -EINVAL;
+	rc = pv_get_page_type(pg, type);
+	if (rc)
+		pv_put_page(pg);
+	return rc;
+}
+
+void pv_put_page_and_type(struct page_info *pg)
+{
+	pv_put_page_type(pg);
+	pv_put_page(pg);
+}
+
+/* ------------------------------------------------------------------ */
+/* What one entry references                                           */
+
+static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg_owner)
+{
+	mfn_t mfn = pte_mfn(e);
+	struct page_info *pg;
+
+	if (e & l1_disallow(l1_owner))
+		return -EINVAL;
+	if (pv_iomem_frame(mfn)) {
+		/* DOMID_IO (and the caller itself) mean the caller's own rights. */
+		if (pg_owner == &dom_io)
+			pg_owner = l1_owner;
+		if (!pg_owner->is_privileged || !l1_owner->is_privileged)
+			return -EPERM;
+		return 0; /* I/O frames are not reference counted */
+	}
+	pg = frame(mfn);
+	if (!pv_get_page(pg, pg_owner))
+		return -EBUSY;
+	if ((e & _PAGE_RW) && pv_get_page_type(pg, PGT_writable_page)) {
+		pv_put_page(pg);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void put_page_from_l1e(pte_t e)
+{
+	mfn_t mfn = pte_mfn(e);
+
+	if (!(e & _PAGE_PRESENT) || pv_iomem_frame(mfn))
+		return;
+	if (e & _PAGE_RW)
+		pv_put_page_and_type(frame(mfn));
+	else
+		pv_put_page(frame(mfn));
+}
+
+/*
+ * A linear page table: an entry of an Ln table (n = 2..4) that points at an
+ * Ln table rather than an L(n-1). Allowed read-only only. Pointing at the
+ * table itself takes no reference (that is what lets a table map itself);
+ * pointing at another one needs that one already validated as Ln, and a
+ * table may either have linear entries or be the target of them, not both.
+ */
+static bool get_linear_pagetable(unsigned int level, pte_t e, mfn_t table_mfn,
+				 const struct domain *d)
+{
+	struct page_info *table = frame(table_mfn), *pg;
+	mfn_t mfn = pte_mfn(e);
+
+	if (e & _PAGE_RW)
+		return false;
+	if (mfn == table_mfn)
+		return true;
+	if (table->owner != d)
+		return false;
+	pg = frame(mfn);
+	if (!pv_get_page(pg, d))
+		return false;
+	if (table->linear_pt_count < 0 || table->linear_pt_count == INT16_MAX ||
+	    pg->linear_pt_count > 0 || pg->linear_pt_count == INT16_MIN || pg->type != level ||
+	    !pg->type_count || !(pg->flags & PGC_validated) || pg->type_count == ~0u) {
+		pv_put_page(pg);
+		return false;
+	}
+	table->linear_pt_count++;
+	pg->linear_pt_count--;
+	pg->type_count++;
+	return true;
+}
+
+static int get_page_from_lne(unsigned int level, pte_t e, mfn_t table_mfn, struct domain *d)
+{
+	int rc;
+
+	if (e & PV_LN_DISALLOW)
+		return -EINVAL;
+	rc = pv_get_page_and_type(pte_mfn(e), d, level - 1);
+	if (rc == -EINVAL && get_linear_pagetable(level, e, table_mfn, d))
+		rc = 0;
+	return rc;
+}
+
+static void put_page_from_lne(pte_t e, mfn_t table_mfn)
+{
+	struct page_info *pg, *table = frame(table_mfn);
+
+	if (!(e & _PAGE_PRESENT) || pte_mfn(e) == table_mfn)
+		return;
+	pg = frame(pte_mfn(e));
+	if (!pg)
+		return; /* never validated: nothing was taken */
+	if (pg->type == table->type) {
+		/* A linear entry: undo its bookkeeping on both tables. */
+		pg->linear_pt_count++;
+		table->linear_pt_count--;
+	}
+	pv_put_page_and_type(pg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation and devalidation of whole tables                         */
+
+static int validate_l1(struct page_info *pg)
+{
+	struct domain *d = pg->owner;
+	pte_t *t = table_of(page_to_mfn(pg));
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < PT_ENTRIES; i++) {
+		if (!(t[i] & _PAGE_PRESENT))
+			continue;
+		rc = get_page_from_l1e(t[i], d, d);
+		if (rc)
+			break;
+		t[i] = adjust_entry(t[i]);
+	}
+	if (rc) {
+		printk(XENLOG_G_GUEST XENLOG_DEBUG
+		       "d%u: L1 %#lx slot %u (%#lx) refused (%d)\n",
+		       d->domain_id, page_to_mfn(pg), i, t[i], rc);
+		while (i--)
+			put_page_from_l1e(t[i]);
+	}
+	return rc;
+}
+
+static bool guest_slot(unsigned int level, unsigned int idx)
+{
+	return level != 4 || !is_xen_l4_slot(idx);
+}
+
+static int validate_ln(struct page_info *pg, unsigned int level)
+{
+	struct domain *d = pg->owner;
+	mfn_t mfn = page_to_mfn(pg);
+	pte_t *t = table_of(mfn);
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < PT_ENTRIES; i++) {
+		if (!guest_slot(level, i) || !(t[i] & _PAGE_PRESENT))
+			continue;
+		rc = get_page_from_lne(level, t[i], mfn, d);
+		if (rc)
+			break;
+		t[i] = adjust_entry(t[i]);
+	}
+	if (rc) {
+		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: L%u %#lx slot %u (%#lx) refused (%d)\n",
+		       d->domain_id, level, mfn, i, t[i], rc);
+		while (i--)
+			if (guest_slot(level, i))
+				put_page_from_lne(t[i], mfn);
+		return rc;
+	}
+	if (level == 4) {
+		const pte_t *xen = pv_xen_l4();
+
+		for (i = PV_XEN_L4_FIRST; i <= PV_XEN_L4_LAST; i++)
+			t[i] = xen[i];
+	}
+	return 0;
+}
+
+/*
+ * A descriptor a 64-bit PV guest may have in its GDT or LDT: not present,
+ * code/data (DPL raised to 3), type 0 (second half of a gate), or a call
+ * gate to a guest code selector (DPL forced to 0 so that its use traps; the
+ * original DPL kept in the selector's RPL). Everything else is refused.
+ */
+bool pv_check_descriptor(u64 *desc)
+{
+	u32 a = (u32)*desc, b = (u32)(*desc >> 32), dpl;
+	u16 cs;
+
+	if (!(b & (1u << 15)))
+		return true;
+	dpl = (b >> 13) & 3;
+	if (dpl < 3)
+		dpl = 3;
+	b = (b & ~(3u << 13)) | (dpl << 13);
+	if (!(b & (1u << 12)))
+		goto system;
+	*desc = ((u64)b << 32) | a;
+	return true;
+system:
+	if (((b >> 8) & 0xf) == 0)
+		return true;
+	if (((b >> 8) & 0xf) != 0xc)
+		return false;
+	cs = (u16)(a >> 16);
+	/* A guest code selector: not null, not one of the hypervisor's GDT entries. */
+	if (!(cs & ~3u) || (!(cs & 4) && (cs >> 3) >= 7168 && (cs | 3) != FLAT_RING3_CS64 &&
+			    (cs | 3) != FLAT_RING3_CS32))
+		return false;
+	b &= ~(3u << 13);
+	cs = (u16)((cs & ~3u) | dpl);
+	a = (a & 0xffff) | ((u32)cs << 16);
+	*desc = ((u64)b << 32) | a;
+	return true;
+}
+
+static int validate_seg_desc(struct page_info *pg)
+{
+	u64 *descs = pv_map_frame(page_to_mfn(pg));
+
+	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+		u64 dsc = descs[i];
+
+		if (!pv_check_descriptor(&dsc))
+			return -EINVAL;
+	}
+	for (unsigned int i = 0; i < PT_ENTRIES; i++)
+		pv_check_descriptor(&descs[i]);
+	return 0;
+}
+
+static int validate_table(struct page_info *pg, unsigned int type)
+{
+	switch (type) {
+	case PGT_l1_page_table:
+		return validate_l1(pg);
+	case PGT_l2_page_table:
+	case PGT_l3_page_table:
+	case PGT_l4_page_table:
+		return validate_ln(pg, type);
+	case PGT_seg_desc_page:
+		return validate_seg_desc(pg);
+	default:
+		return -EINVAL;
+	}
+}
+
+static void devalidate_table(struct page_info *pg)
+{
+	mfn_t mfn = page_to_mfn(pg);
+	pte_t *t = table_of(mfn);
+	unsigned int level = pg->type;
+
+	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+		if (level == PGT_l1_page_table)
+			put_page_from_l1e(t[i]);
+		else if (guest_slot(level, i))
+			put_page_from_lne(t[i], mfn);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry updates                                                       */
+
+static void write_entry(pte_t *p, pte_t old, pte_t new, bool preserve_ad)
+{
+	if (preserve_ad)
+		new |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
+	*(volatile pte_t *)p = new;
+}
+
+int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bool preserve_ad,
+		    struct domain *pg_owner)
+{
+	pte_t *p = table_of(l1) + idx, ol1e = *p;
+	int rc;
+
+	if (nl1e & _PAGE_PRESENT) {
+		if (nl1e & l1_disallow(d))
+			return -EINVAL;
+		if (!entry_changed(ol1e, nl1e)) {
+			write_entry(p, ol1e, adjust_entry(nl1e), preserve_ad);
+			return 0;
+		}
+		rc = get_page_from_l1e(nl1e, d, pg_owner);
+		if (rc)
+			return rc;
+		nl1e = adjust_entry(nl1e);
+	}
+	write_entry(p, ol1e, nl1e, preserve_ad);
+	put_page_from_l1e(ol1e);
+	return 0;
+}
+
+int pv_mod_entry(struct domain *d, unsigned int level, mfn_t table, unsigned int idx, pte_t ne,
+		 bool preserve_ad)
+{
+	pte_t *p = table_of(table) + idx, oe = *p;
+	int rc;
+
+	if (level == 4 && is_xen_l4_slot(idx))
+		return -EINVAL;
+	if (ne & _PAGE_PRESENT) {
+		if (ne & PV_LN_DISALLOW)
+			return -EINVAL;
+		if (!entry_changed(oe, ne)) {
+			write_entry(p, oe, adjust_entry(ne), preserve_ad);
+			return 0;
+		}
+		rc = get_page_from_lne(level, ne, table, d);
+		if (rc)
+			return rc;
+		ne = adjust_entry(ne);
+	}
+	write_entry(p, oe, ne, preserve_ad);
+	put_page_from_lne(oe, table);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pinning, base pointers, LDT                                         */
+
+int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type)
+{
+	struct page_info *pg = frame(mfn);
+	int rc;
+
+	if (!pv_get_page(pg, d))
+		return -EINVAL;
+	rc = pv_get_page_type(pg, type);
+	if (rc) {
+		pv_put_page(pg);
+		return rc;
+	}
+	if (pg->flags & PGC_pinned) {
+		pv_put_page_and_type(pg);
+		return -EINVAL;
+	}
+	pg->flags |= PGC_pinned;
+	return 0;
+}
+
+int pv_unpin_table(struct domain *d, mfn_t mfn)
+{
+	struct page_info *pg = frame(mfn);
+
+	if (!pv_get_page(pg, d))
+		return -EINVAL;
+	if (!(pg->flags & PGC_pinned)) {
+		pv_put_page(pg);
+		return -EINVAL;
+	}
+	pg->flags &= ~PGC_pinned;
+	pv_put_page_and_type(pg); /* the pin's references */
+	pv_put_page(pg);
+	return 0;
+}
+
+static mfn_t current_l4(const struct vcpu *v)
+{
+	return (v->in_kernel || !v->guest_table_user) ? v->guest_table : v->guest_table_user;
+}
+
+int pv_new_baseptr(struct vcpu *v, mfn_t mfn)
+{
+	mfn_t old = v->guest_table;
+	int rc;
+
+	if (old == mfn) {
+		pv_load_cr3(current_l4(v));
+		return 0;
+	}
+	rc = pv_get_page_and_type(mfn, v->domain, PGT_l4_page_table);
+	if (rc)
+		return rc;
+	v->guest_table = mfn;
+	pv_load_cr3(current_l4(v));
+	if (old)
+		pv_put_page_and_type(frame(old));
+	return 0;
+}
+
+int pv_new_user_baseptr(struct vcpu *v, mfn_t mfn)
+{
+	mfn_t old = v->guest_table_user;
+	int rc;
+
+	if (old == mfn)
+		return 0;
+	if (mfn) {
+		rc = pv_get_page_and_type(mfn, v->domain, PGT_l4_page_table);
+		if (rc)
+			return rc;
+	}
+	v->guest_table_user = mfn;
+	if (old)
+		pv_put_page_and_type(frame(old));
+	return 0;
+}
+
+/* The L1 entry that maps @va through @v's current L4 (no superpages exist). */
+int pv_find_l1e(struct vcpu *v, u64 va, mfn_t *l1, unsigned int *idx)
+{
+	mfn_t mfn = current_l4(v);
+	unsigned int shift = L4_SHIFT;
+
+	if (!guest_range_ok(va, 1) || !frame(mfn))
+		return -EINVAL;
+	for (; shift > L1_SHIFT; shift -= 9) {
+		pte_t e = table_of(mfn)[(va >> shift) & 511];
+
+		if (!(e & _PAGE_PRESENT) || (shift != L4_SHIFT && (e & _PAGE_PSE)) ||
+		    !frame(pte_mfn(e)))
+			return -EINVAL;
+		mfn = pte_mfn(e);
+	}
+	*l1 = mfn;
+	*idx = l1_index(va);
+	return 0;
+}
+
+static void drop_ldt_frames(struct vcpu *v)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(v->ldt_mfn); i++) {
+		if (v->ldt_mfn[i])
+			pv_put_page_and_type(frame(v->ldt_mfn[i]));
+		v->ldt_mfn[i] = 0;
+	}
+}
+
+/*
+ * The LDT's frames take a seg_desc type reference while it is installed, so
+ * they are validated descriptors and cannot be mapped writable meanwhile.
+ */
+int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents)
+{
+	mfn_t frames[ARRAY_SIZE(v->ldt_mfn)] = { 0 };
+	u64 ptr = ents ? base : 0;
+	unsigned int i, n = (ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	int rc = 0;
+
+	if ((ptr & (PAGE_SIZE - 1)) || ents > 8192 || (ents && !guest_range_ok(ptr, ents * 8UL)))
+		return -EINVAL;
+	if (v->ldt_ents == ents && v->ldt_base == ptr)
+		return 0;
+	for (i = 0; i < n && !rc; i++) {
+		mfn_t l1;
+		unsigned int idx;
+		pte_t e;
+
+		rc = pv_find_l1e(v, ptr + i * PAGE_SIZE, &l1, &idx);
+		e = rc ? 0 : table_of(l1)[idx];
+		if (!rc && !(e & _PAGE_PRESENT))
+			rc = -EINVAL;
+		if (!rc)
+			rc = pv_get_page_and_type(pte_mfn(e), v->domain, PGT_seg_desc_page);
+		if (!rc)
+			frames[i] = pte_mfn(e);
+	}
+	if (rc) {
+		while (i--)
+			if (frames[i])
+				pv_put_page_and_type(frame(frames[i]));
+		return rc;
+	}
+	drop_ldt_frames(v);
+	for (i = 0; i < n; i++)
+		v->ldt_mfn[i] = frames[i];
+	v->ldt_base = ptr;
+	v->ldt_ents = ents;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hypercalls                                                          */
+
+/* foreigndom: DOMID_SELF is the caller; naming oneself by id is refused as on Xen. */
+static struct domain *get_pg_owner(struct domain *d, unsigned int domid)
+{
+	if (domid == DOMID_SELF)
+		return d;
+	if (domid == d->domain_id)
+		return NULL;
+	if (domid == DOMID_IO)
+		return &dom_io;
+	return NULL; /* no other domains exist yet */
+}
+
+static int mmu_normal_update(struct domain *pt_owner, struct domain *pg_owner, u64 ptr, pte_t val,
+			     unsigned int cmd)
+{
+	mfn_t mfn = ptr >> PAGE_SHIFT;
+	unsigned int idx = (ptr & (PAGE_SIZE - 1)) >> 3;
+	bool preserve_ad = cmd == MMU_PT_UPDATE_PRESERVE_AD;
+	struct page_info *pg = frame(mfn);
+	int rc = -EINVAL;
+
+	if (!pv_get_page(pg, pt_owner))
+		return -EINVAL;
+	if (pg->type_count && (pg->flags & PGC_validated)) {
+		switch (pg->type) {
+		case PGT_l1_page_table:
+			rc = pv_mod_l1_entry(pt_owner, mfn, idx, val, preserve_ad, pg_owner);
+			break;
+		case PGT_l2_page_table:
+		case PGT_l3_page_table:
+		case PGT_l4_page_table:
+			if (pg_owner == pt_owner)
+				rc = pv_mod_entry(pt_owner, pg->type, mfn, idx, val, preserve_ad);
+			break;
+		case PGT_writable_page:
+			table_of(mfn)[idx] = val;
+			rc = 0;
+			break;
+		}
+	} else if (!pv_get_page_type(pg, PGT_writable_page)) {
+		table_of(mfn)[idx] = val;
+		pv_put_page_type(pg);
+		rc = 0;
+	}
+	pv_put_page(pg);
+	return rc;
+}
+
+static int machphys_update(struct domain *pg_owner, mfn_t mfn, u64 gpfn)
+{
+	struct page_info *pg = frame(mfn);
+
+	if (!pv_get_page(pg, pg_owner))
+		return -EINVAL;
+	m2p_set(mfn, gpfn);
+	pv_put_page(pg);
+	return 0;
+}
+
+static void report_done(unsigned long pdone, unsigned int done)
+{
+	if (pdone)
+		(void)copy_to_guest(pdone, &done, sizeof(done));
+}
+
+long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone,
+		   unsigned long foreigndom)
+{
+	struct domain *d = current->domain, *pt_owner = d, *pg_owner;
+	unsigned int cnt = (unsigned int)count, done = 0, i = 0, pt_dom;
+	struct mmu_update req;
+	long rc = 0;
+
+	if (cnt & MMU_UPDATE_PREEMPTED) {
+		cnt &= ~MMU_UPDATE_PREEMPTED;
+		if (pdone && copy_from_guest(&done, pdone, sizeof(done)))
+			done = 0;
+	}
+	if (!guest_range_ok(ureqs, (u64)cnt * sizeof(req)))
+		return -EFAULT;
+	pt_dom = (unsigned int)foreigndom >> 16;
+	if (pt_dom && pt_dom - 1 != d->domain_id)
+		return -ESRCH;
+	pg_owner = get_pg_owner(d, (u16)foreigndom);
+	if (!pg_owner) {
+		rc = -ESRCH;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		unsigned int cmd;
+
+		if (copy_from_guest(&req, ureqs + (u64)i * sizeof(req), sizeof(req))) {
+			rc = -EFAULT;
+			break;
+		}
+		cmd = req.ptr & 7;
+		switch (cmd) {
+		case MMU_NORMAL_PT_UPDATE:
+		case MMU_PT_UPDATE_PRESERVE_AD:
+		case MMU_PT_UPDATE_NO_TRANSLATE:
+			rc = mmu_normal_update(pt_owner, pg_owner, req.ptr - cmd, req.val, cmd);
+			break;
+		case MMU_MACHPHYS_UPDATE:
+			rc = d != pt_owner ? -EPERM
+					   : machphys_update(pg_owner, req.ptr >> PAGE_SHIFT, req.val);
+			break;
+		default:
+			rc = -ENOSYS;
+			break;
+		}
+		if (rc)
+			break;
+	}
+out:
+	report_done(pdone, done + i);
+	return rc;
+}
+
+static int read_vcpumask(u64 ptr, unsigned long *mask)
+{
+	return copy_from_guest(mask, ptr, sizeof(*mask)) ? -EFAULT : 0;
+}
+
+static bool addr_ok(u64 va)
+{
+	return guest_range_ok(va, 1);
+}
+
+static int mmuext_flush(struct vcpu *v, const struct mmuext_op *op)
+{
+	unsigned long mask = 1;
+
+	if ((op->cmd == MMUEXT_TLB_FLUSH_MULTI || op->cmd == MMUEXT_INVLPG_MULTI) &&
+	    read_vcpumask((u64)op->arg2.vcpumask.p, &mask))
+		return -EINVAL;
+	if (!(mask & (1UL << v->vcpu_id)))
+		return 0;
+	switch (op->cmd) {
+	case MMUEXT_TLB_FLUSH_LOCAL:
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+		pv_flush_tlb_local();
+		break;
+	default:
+		if (addr_ok(op->arg1.linear_addr))
+			pv_invlpg(op->arg1.linear_addr);
+		break;
+	}
+	return 0;
+}
+
+static int mmuext_copy_clear(struct domain *pg_owner, const struct mmuext_op *op)
+{
+	struct page_info *dst = frame(op->arg1.mfn), *src = NULL;
+	int rc = -EINVAL;
+
+	if (op->cmd == MMUEXT_COPY_PAGE) {
+		src = frame(op->arg2.src_mfn);
+		if (!pv_get_page(src, pg_owner))
+			return -EINVAL;
+	}
+	if (!pv_get_page(dst, pg_owner))
+		goto out;
+	if (pv_get_page_type(dst, PGT_writable_page)) {
+		pv_put_page(dst);
+		goto out;
+	}
+	if (src)
+		memcpy(pv_map_frame(op->arg1.mfn), pv_map_frame(op->arg2.src_mfn), PAGE_SIZE);
+	else
+		memset(pv_map_frame(op->arg1.mfn), 0, PAGE_SIZE);
+	pv_put_page_and_type(dst);
+	rc = 0;
+out:
+	if (src)
+		pv_put_page(src);
+	return rc;
+}
+
+static int mmuext_one(struct vcpu *v, struct domain *pg_owner, const struct mmuext_op *op)
+{
+	bool self = v->domain == pg_owner;
+
+	switch (op->cmd) {
+	case MMUEXT_PIN_L1_TABLE:
+	case MMUEXT_PIN_L2_TABLE:
+	case MMUEXT_PIN_L3_TABLE:
+	case MMUEXT_PIN_L4_TABLE:
+		return pv_pin_table(pg_owner, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + 1);
+	case MMUEXT_UNPIN_TABLE:
+		return pv_unpin_table(pg_owner, op->arg1.mfn);
+	case MMUEXT_NEW_BASEPTR:
+		return self ? pv_new_baseptr(v, op->arg1.mfn) : -EPERM;
+	case MMUEXT_NEW_USER_BASEPTR:
+		return self ? pv_new_user_baseptr(v, op->arg1.mfn) : -EPERM;
+	case MMUEXT_TLB_FLUSH_LOCAL:
+	case MMUEXT_INVLPG_LOCAL:
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_INVLPG_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+	case MMUEXT_INVLPG_ALL:
+		return self ? mmuext_flush(v, op) : -EPERM;
+	case MMUEXT_SET_LDT:
+		return self ? pv_set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents) : -EPERM;
+	case MMUEXT_CLEAR_PAGE:
+	case MMUEXT_COPY_PAGE:
+		return mmuext_copy_clear(pg_owner, op);
+	case MMUEXT_MARK_SUPER:
+	case MMUEXT_UNMARK_SUPER:
+		return -EOPNOTSUPP;
+	default:
+		return -ENOSYS;
+	}
+}
+
+long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
+		  unsigned long foreigndom)
+{
+	struct vcpu *v = current;
+	struct domain *pg_owner;
+	unsigned int cnt = (unsigned int)count, done = 0, i;
+	struct mmuext_op op;
+	long rc = 0;
+
+	if (cnt & MMU_UPDATE_PREEMPTED) {
+		cnt &= ~MMU_UPDATE_PREEMPTED;
+		if (pdone && copy_from_guest(&done, pdone, sizeof(done)))
+			done = 0;
+	}
+	if (!guest_range_ok(uops, (u64)cnt * sizeof(op)))
+		return -EFAULT;
+	pg_owner = get_pg_owner(v->domain, (unsigned int)foreigndom);
+	if (!pg_owner)
+		return -ESRCH;
+	for (i = 0; i < cnt; i++) {
+		if (copy_from_guest(&op, uops + (u64)i * sizeof(op), sizeof(op))) {
+			rc = -EFAULT;
+			break;
+		}
+		rc = mmuext_one(v, pg_owner, &op);
+		if (rc)
+			break;
+	}
+	report_done(pdone, done + i);
+	return rc;
+}
+
+static int uvm_flush(struct vcpu *v, u64 va, unsigned long flags)
+{
+	unsigned long type = flags & UVMF_FLUSHTYPE_MASK, bmap = flags & ~UVMF_FLUSHTYPE_MASK;
+	unsigned long mask = 1;
+
+	if (type != UVMF_TLB_FLUSH && type != UVMF_INVLPG)
+		return 0;
+	if (bmap != UVMF_LOCAL && bmap != UVMF_ALL && read_vcpumask(bmap, &mask))
+		return -EFAULT;
+	if (!(mask & (1UL << v->vcpu_id)))
+		return 0;
+	if (type == UVMF_TLB_FLUSH)
+		pv_flush_tlb_local();
+	else
+		pv_invlpg(va);
+	return 0;
+}
+
+long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags)
+{
+	struct vcpu *v = current;
+	struct domain *d = v->domain;
+	struct page_info *pg;
+	unsigned int idx;
+	mfn_t l1;
+	int rc;
+
+	if (pv_find_l1e(v, va, &l1, &idx))
+		return -EINVAL;
+	pg = frame(l1);
+	if (!pv_get_page(pg, d))
+		return -EINVAL;
+	if (pg->type != PGT_l1_page_table || !pg->type_count || !(pg->flags & PGC_validated))
+		rc = -EINVAL;
+	else
+		rc = pv_mod_l1_entry(d, l1, idx, val, false, d);
+	pv_put_page(pg);
+	if (rc)
+		return rc;
+	return uvm_flush(v, va, flags);
+}
+
+long do_vm_assist(unsigned long cmd, unsigned long type)
+{
+	struct domain *d = current->domain;
+
+	if (type >= 64 || !(NATIVE_VM_ASSIST_VALID & (1UL << type)))
+		return -EINVAL;
+	switch (cmd) {
+	case VMASST_CMD_enable:
+		d->vm_assist |= 1UL << type;
+		return 0;
+	case VMASST_CMD_disable:
+		d->vm_assist &= ~(1UL << type);
+		return 0;
+	}
+	return -ENOSYS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writable page-table assist: the update itself                       */
+
+int pv_ptwr_update(struct domain *d, mfn_t l1, unsigned int idx, enum pv_ptwr_op op, pte_t *val,
+		   pte_t expected, bool *swapped)
+{
+	pte_t old = table_of(l1)[idx];
+	int rc;
+
+	*swapped = false;
+	if (op == PTWR_CMPXCHG && old != expected) {
+		*val = old;
+		return 0;
+	}
+	rc = pv_mod_l1_entry(d, l1, idx, *val, false, d);
+	if (rc)
+		return rc;
+	*swapped = true;
+	if (op != PTWR_WRITE)
+		*val = old;
+	return 0;
+}

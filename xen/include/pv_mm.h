@@ -1,0 +1,111 @@
+/*
+ * The PV MMU: direct paging with page-type validation (xen/arch/x86/pv/mm.c)
+ * and the writable page-table assist (pv/ro-page-fault.c).
+ *
+ * Every frame a PV guest can reach has a type in the frame table (writable,
+ * L1-L4, seg_desc) with a type count, and a general reference count. The
+ * rules that keep the hypervisor safe:
+ *  - a frame is mapped writable only while its type is writable, so no page
+ *    table or descriptor frame is ever writable in any mapping;
+ *  - a page table gets its type only after every present entry has been
+ *    checked (validated) and has taken the references it needs: general on
+ *    the target, plus writable type for writable L1 entries and an L(n-1)
+ *    type for Ln entries (n > 1);
+ *  - the last type reference of a table drops the references its entries took;
+ *  - L4 slots 256-271 belong to the hypervisor: copied in on validation,
+ *    never guest-controlled.
+ *
+ * mm.c is written against the frame table and a handful of hooks (below), so
+ * the host unit tests (tests/unit/mm/) compile it unchanged with a shim.
+ */
+#ifndef PETREL_PV_MM_H
+#define PETREL_PV_MM_H
+
+#include "types.h"
+#include "page.h"
+#include "mm.h"
+#include "regs.h"
+
+struct domain;
+struct vcpu;
+
+/* L4 slots the hypervisor owns in every guest L4. */
+#define PV_XEN_L4_FIRST 256
+#define PV_XEN_L4_LAST 271
+
+/*
+ * PTE bits a guest may not set (Xen 4.17, 64-bit PV, release build):
+ * L1 refuses the cache attributes (PWT, PCD, PAT) unless the domain has
+ * I/O access (the hardware domain); L2-L4 refuse PWT, PCD, PSE and GLOBAL
+ * (PSE = no guest superpages). Bits 52-62 and NX are allowed everywhere.
+ */
+#define PV_PAGE_CACHE_ATTRS (_PAGE_PWT | _PAGE_PCD | _PAGE_PAT)
+#define PV_L1_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PAT)
+#define PV_LN_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL)
+/* Flags that may change without revalidating an entry. */
+#define PV_FASTPATH_FLAGS                                                                          \
+	(_PAGE_NX | (0x7ffUL << 52) | _PAGE_AVAIL | _PAGE_GLOBAL | _PAGE_DIRTY |                   \
+	 _PAGE_ACCESSED | _PAGE_USER)
+
+/* ---- hooks: provided by ro-page-fault.c in the hypervisor, or by the tests ---- */
+/* The contents of machine frame @mfn (4 KiB). */
+void *pv_map_frame(mfn_t mfn);
+/* True if @mfn is I/O space (not RAM the frame table tracks). */
+bool pv_iomem_frame(mfn_t mfn);
+/* The hypervisor's L4, whose slots 256-271 go into every guest L4. */
+const pte_t *pv_xen_l4(void);
+void pv_flush_tlb_local(void); /* including global entries */
+void pv_invlpg(unsigned long va);
+void pv_load_cr3(mfn_t l4);
+
+/* ---- the type system ---- */
+/* General reference; fails (false) unless @pg is allocated and owned by @d. */
+bool pv_get_page(struct page_info *pg, const struct domain *d);
+void pv_put_page(struct page_info *pg);
+/* Type reference; validates a page table on its first one. 0 or -errno. */
+int pv_get_page_type(struct page_info *pg, unsigned int type);
+void pv_put_page_type(struct page_info *pg);
+int pv_get_page_and_type(mfn_t mfn, const struct domain *d, unsigned int type);
+void pv_put_page_and_type(struct page_info *pg);
+
+/* Entry updates in a validated table, with Xen's error values. */
+int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bool preserve_ad,
+		    struct domain *pg_owner);
+int pv_mod_entry(struct domain *d, unsigned int level, mfn_t table, unsigned int idx, pte_t ne,
+		 bool preserve_ad);
+
+int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type);
+int pv_unpin_table(struct domain *d, mfn_t mfn);
+int pv_new_baseptr(struct vcpu *v, mfn_t mfn);
+int pv_new_user_baseptr(struct vcpu *v, mfn_t mfn);
+int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents);
+/* Check (and fix up the DPL of) a descriptor as Xen does for 64-bit PV. */
+bool pv_check_descriptor(u64 *desc);
+
+/* The L1 entry that maps @va in @v's current address space. */
+int pv_find_l1e(struct vcpu *v, u64 va, mfn_t *l1, unsigned int *idx);
+
+/* Writable page-table assist: emulate an 8-byte write to a validated L1. */
+enum pv_ptwr_op { PTWR_WRITE, PTWR_XCHG, PTWR_CMPXCHG };
+int pv_ptwr_update(struct domain *d, mfn_t l1, unsigned int idx, enum pv_ptwr_op op, pte_t *val,
+		   pte_t expected, bool *swapped);
+/* A decoded 8-byte store to memory: mov r64/imm32, xchg, (lock) cmpxchg. */
+struct pv_ptwr_insn {
+	enum pv_ptwr_op op;
+	unsigned int len; /* bytes, prefixes included */
+	int reg; /* source register (0 = rax ... 15 = r15), -1 for an immediate */
+	u64 imm; /* sign-extended immediate of mov $imm32 */
+};
+int pv_ptwr_decode(const u8 *insn, unsigned int n, struct pv_ptwr_insn *out);
+/* #PF hook (pv_trap): true if the fault was a page-table write now emulated. */
+bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2);
+
+/* Hypercalls. */
+long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone,
+		   unsigned long foreigndom);
+long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
+		  unsigned long foreigndom);
+long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags);
+long do_vm_assist(unsigned long cmd, unsigned long type);
+
+#endif
