@@ -1,8 +1,8 @@
 /*
  * Petrel public ABI: HYPERVISOR_event_channel_op(cmd, arg) (Xen 4.17
- * numbers and layouts).  Petrel implements the 2-level ABI; the FIFO ops
- * (init_control, expand_array, set_priority) answer -ENOSYS, which makes
- * guests stay on 2-level.
+ * numbers and layouts).  Petrel's event channels are 2-level (DESIGN.md);
+ * a guest whose FIFO ops (init_control, expand_array, set_priority) fail
+ * stays on 2-level.  The FIFO layouts are declared for completeness.
  */
 #ifndef __XEN_PUBLIC_EVENT_CHANNEL_H__
 #define __XEN_PUBLIC_EVENT_CHANNEL_H__
@@ -72,7 +72,7 @@ struct evtchn_close {
 };
 typedef struct evtchn_close evtchn_close_t;
 
-/* Raise the port's peer (interdomain) or the port itself (IPI, unbound loopback). */
+/* Notify the port's remote end (interdomain peer, or the vcpu of an IPI/VIRQ port). */
 struct evtchn_send {
 	evtchn_port_t port;
 };
@@ -122,7 +122,7 @@ struct evtchn_reset {
 };
 typedef struct evtchn_reset evtchn_reset_t;
 
-/* FIFO ABI (not implemented by Petrel; layouts kept for completeness). */
+/* FIFO ABI. */
 struct evtchn_init_control {
 	uint64_t control_gfn;
 	uint32_t offset;

@@ -1,8 +1,7 @@
 /*
  * Petrel public ABI: grant tables, HYPERVISOR_grant_table_op(cmd, args,
- * count) (Xen 4.17 numbers and layouts).  Petrel implements version 1
- * entries; the v2 layouts are declared so that guests probing for v2
- * compile, and GNTTABOP_set_version only accepts 1.
+ * count) (Xen 4.17 numbers and layouts).  Petrel's grant tables are
+ * version 1 (DESIGN.md); the v2 layouts are declared for completeness.
  */
 #ifndef __XEN_PUBLIC_GRANT_TABLE_H__
 #define __XEN_PUBLIC_GRANT_TABLE_H__

@@ -1,9 +1,10 @@
 /*
  * Petrel public ABI: HYPERVISOR_platform_op(xen_platform_op) (Xen 4.17
  * numbers and layouts).  Privileged (dom0) platform management: time,
- * firmware tables, CPU power data and hot-plug.  Most of it answers
- * -ENOSYS in Petrel, which a Linux dom0 tolerates at boot; the layouts are
- * complete so the argument block (136 bytes) is always read correctly.
+ * firmware tables, CPU power data and hot-plug.  A Linux dom0 tolerates
+ * -ENOSYS for the ops it issues at boot (docs/abi-status.md says which
+ * Petrel implements); the layouts are complete so the 136-byte argument
+ * block is always read correctly.
  */
 #ifndef __XEN_PUBLIC_PLATFORM_H__
 #define __XEN_PUBLIC_PLATFORM_H__

@@ -51,7 +51,7 @@ struct vcpu_register_runstate_memory_area {
 typedef struct vcpu_register_runstate_memory_area vcpu_register_runstate_memory_area_t;
 DEFINE_XEN_GUEST_HANDLE(vcpu_register_runstate_memory_area_t);
 
-/* Periodic VIRQ_TIMER; stopping it selects the singleshot timer. */
+/* Periodic VIRQ_TIMER (Linux stops it and uses the singleshot timer). */
 #define VCPUOP_set_periodic_timer 6
 #define VCPUOP_stop_periodic_timer 7
 struct vcpu_set_periodic_timer {

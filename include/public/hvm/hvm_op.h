@@ -1,8 +1,8 @@
 /*
  * Petrel public ABI: HYPERVISOR_hvm_op(cmd, arg) (Xen 4.17 numbers and
- * layouts), the subset HVM/PVH guests and the toolstack use.  Alternate p2m
- * (HVMOP_altp2m) and tracing are not provided by Petrel; only their
- * numbers are listed.
+ * layouts), the subset HVM/PVH guests and the toolstack use.  For
+ * alternate p2m (HVMOP_altp2m), tracing and mem-access only the op numbers
+ * are listed; their argument structs are not declared here.
  */
 #ifndef __XEN_PUBLIC_HVM_HVM_OP_H__
 #define __XEN_PUBLIC_HVM_HVM_OP_H__
