@@ -14,6 +14,7 @@
 #include "uaccess.h"
 #include "traps.h"
 #include "pv.h"
+#include "pv_mm.h"
 #include "public/xen.h"
 
 #define TRAP_UD 6
@@ -102,6 +103,8 @@ void pv_trap(struct cpu_regs *r)
 	if (v == TRAP_GP && !r->error_code && pv_emulate_gp(r))
 		return;
 	if (v == TRAP_GP && (r->error_code & 3) == 2 && pv_emulate_gp(r))
+		return;
+	if (v == TRAP_PF && pv_ro_page_fault(r, read_cr2()))
 		return;
 	if (v == TRAP_PF) {
 		current->vcpu_info->arch.cr2 = read_cr2();
