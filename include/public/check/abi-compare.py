@@ -494,6 +494,10 @@ def main():
     if len(sys.argv) != 4:
         sys.exit("usage: abi-compare.py OUR_DIR XEN_DIR WORK_DIR")
     our_dir, xen_dir, work = [os.path.abspath(a) for a in sys.argv[1:]]
+    if not os.path.exists(os.path.join(our_dir, "xen.h")):
+        print("abi-compare: %s/xen.h missing: not a public header directory" % our_dir)
+        print("headers-abi: 0 passed, 1 failed")
+        return 1
     if not os.path.exists(os.path.join(xen_dir, "xen.h")):
         print("abi-compare: %s/xen.h missing (install libxen-dev: make deps)" % xen_dir)
         print("headers-abi: 0 passed, 1 failed")

@@ -12,6 +12,11 @@
 # Usage: standalone.sh PUBLIC_DIR WORK_DIR
 # Prints a line per failure and "headers-check: N passed, N failed".
 set -uo pipefail
+if [ $# -ne 2 ] || [ ! -d "$1" ]; then
+	echo "usage: standalone.sh PUBLIC_DIR WORK_DIR (PUBLIC_DIR must exist)" >&2
+	echo "headers-check: 0 passed, 1 failed"
+	exit 1
+fi
 pub=$(cd "$1" && pwd)
 work=$2
 CC=${CC:-gcc}
