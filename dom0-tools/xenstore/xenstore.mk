@@ -60,7 +60,8 @@ $(XS_OUT)/debian/.stamp:
 xenstore-debs: $(XS_OUT)/debian/.stamp
 
 $(XS_OUT)/test-libxs: tests/compat/test_libxs.c $(XS_OUT)/libxenstore.so.4 $(XS_HDRS)
-	$(HOSTCC) $(XS_CFLAGS) -o $@ tests/compat/test_libxs.c -L$(XS_OUT) -l:libxenstore.so.4
+	$(HOSTCC) $(XS_CFLAGS) -o $@ tests/compat/test_libxs.c -L$(XS_OUT) -l:libxenstore.so.4 \
+		-pthread
 
 test-xenstore-compat: xenstore $(XS_OUT)/test-libxs $(XS_OUT)/debian/.stamp
 	@bash tests/compat/run-compat.sh $(XS_OUT) $(XS_DEB_ROOT)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,43 @@ static void test_watches(struct xs_handle *h, struct xs_handle *h2)
 						 "intro"));
 }
 
+static struct xs_handle *th;
+static char **thread_event;
+
+static void *watch_thread(void *arg)
+{
+	unsigned int num;
+
+	(void)arg;
+	thread_event = xs_read_watch(th, &num);
+	return NULL;
+}
+
+/* A thread blocked in xs_read_watch() must not hold up requests on the handle. */
+static void test_threads(void)
+{
+	unsigned int num;
+	pthread_t tid;
+	int i, ok = 1;
+
+	th = xs_open(0);
+	CHECK("second handle", th != NULL);
+	if (!th)
+		return;
+	CHECK("watch for the thread", xs_watch(th, "/libxs/thr", "thr"));
+	CHECK("initial event", event_is(xs_read_watch(th, &num), "/libxs/thr", "thr"));
+	pthread_create(&tid, NULL, watch_thread, NULL);
+	usleep(50000);
+	for (i = 0; i < 100 && ok; i++)
+		ok = xs_write(th, XBT_NULL, "/libxs/other", "x", 1) &&
+		     read_is(th, XBT_NULL, "/libxs/other", "x");
+	CHECK("requests while another thread waits for an event", ok);
+	xs_write(th, XBT_NULL, "/libxs/thr/x", "1", 1);
+	pthread_join(tid, NULL);
+	CHECK("the waiting thread gets the event", event_is(thread_event, "/libxs/thr/x", "thr"));
+	xs_close(th);
+}
+
 static void test_domains(struct xs_handle *h)
 {
 	unsigned int num;
@@ -212,6 +250,7 @@ int main(void)
 	test_perms(h);
 	test_transactions(h, h2);
 	test_watches(h, h2);
+	test_threads();
 	test_domains(h);
 	test_misc();
 	xs_rm(h, XBT_NULL, "/libxs");

@@ -427,6 +427,14 @@ static int op_write(struct conn *c, struct req *r)
 	if (err)
 		return err;
 	n = get_checked(c, r, path, plen, XS_PERM_WRITE, &err);
+	if (n && is_unpriv(c) && vlen > n->vlen) {
+		struct domain *dom = dom_acct(c->d, c->domid, false);
+
+		if (dom && dom->memory + (vlen - n->vlen) > c->d->q.memory) {
+			xsd_quota_hit(c->d, c, "memory");
+			return ENOSPC;
+		}
+	}
 	if (n) {
 		struct node *m = st_get_mut(c->d, r->t, n);
 

@@ -2,11 +2,14 @@
 /*
  * Petrel libxenstore.so.4.
  *
- * One request is in flight per handle (request_mutex).  Until the first
- * watch, the caller's thread reads its own reply from the descriptor.  The
- * first xs_watch()/xs_fileno() starts a reader thread that owns the
- * descriptor from then on: it hands replies to the waiting caller and queues
- * watch events, signalling a pipe so that xs_fileno() can be polled.
+ * One request is in flight per handle (request_mutex).  Messages are read by
+ * whichever thread needs one while nobody else is reading (leader/follower):
+ * it queues watch events, hands a reply to the thread waiting for it, and
+ * wakes the others.  So a thread blocked in xs_read_watch() never stops
+ * another thread's requests, and a plain request/reply costs no thread hop.
+ * The first xs_fileno() starts a reader thread that reads everything from
+ * then on, keeping a pipe readable while events are queued, so that the
+ * descriptor can be polled.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +45,7 @@ struct xs_handle {
 	struct xs_msg *watch_head, *watch_tail;
 	int watch_pipe[2];
 	bool reader_on;
+	bool reading; /* some thread is inside read_msg() */
 	bool broken;
 	int broken_errno;
 	pthread_t reader;
@@ -167,33 +171,61 @@ static void queue_event(struct xs_handle *h, struct xs_msg *m)
 	pthread_cond_broadcast(&h->watch_cond);
 }
 
+/* Queue or hand over one message that was read (lock held). */
+static void dispatch(struct xs_handle *h, struct xs_msg *m, int err)
+{
+	if (!m) {
+		h->broken = true;
+		h->broken_errno = err ? err : EIO;
+	} else if (m->hdr.type == XS_WATCH_EVENT) {
+		queue_event(h, m);
+	} else {
+		free(h->reply); /* a stray reply nobody waits for */
+		h->reply = m;
+	}
+	pthread_cond_broadcast(&h->reply_cond);
+	pthread_cond_broadcast(&h->watch_cond);
+}
+
 static void *reader_main(void *arg)
 {
 	struct xs_handle *h = arg;
 
 	for (;;) {
 		struct xs_msg *m = read_msg(h->fd);
-		int old;
+		int err = errno, old;
 
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 		pthread_mutex_lock(&h->lock);
-		if (!m) {
-			h->broken = true;
-			h->broken_errno = errno ? errno : EIO;
-			pthread_cond_broadcast(&h->reply_cond);
-			pthread_cond_broadcast(&h->watch_cond);
-			pthread_mutex_unlock(&h->lock);
-			return NULL;
-		}
-		if (m->hdr.type == XS_WATCH_EVENT) {
-			queue_event(h, m);
-		} else {
-			free(h->reply); /* a stray reply nobody waits for */
-			h->reply = m;
-			pthread_cond_broadcast(&h->reply_cond);
-		}
+		dispatch(h, m, err);
 		pthread_mutex_unlock(&h->lock);
+		if (!m)
+			return NULL;
 		pthread_setcancelstate(old, NULL);
+	}
+}
+
+/*
+ * Wait (lock held) until *ready is non-NULL or the connection broke, reading
+ * messages ourselves while no other thread does.
+ */
+static void wait_for(struct xs_handle *h, void *const *ready, pthread_cond_t *cond)
+{
+	while (!*ready && !h->broken) {
+		if (!h->reader_on && !h->reading) {
+			struct xs_msg *m;
+			int err;
+
+			h->reading = true;
+			pthread_mutex_unlock(&h->lock);
+			m = read_msg(h->fd);
+			err = errno;
+			pthread_mutex_lock(&h->lock);
+			h->reading = false;
+			dispatch(h, m, err);
+		} else {
+			pthread_cond_wait(cond, &h->lock);
+		}
 	}
 }
 
@@ -203,6 +235,8 @@ static int start_reader(struct xs_handle *h)
 
 	pthread_mutex_lock(&h->request_mutex);
 	pthread_mutex_lock(&h->lock);
+	while (h->reading) /* a thread blocked in xs_read_watch() */
+		pthread_cond_wait(&h->watch_cond, &h->lock);
 	if (!h->reader_on) {
 		if (h->watch_pipe[0] < 0 && pipe2(h->watch_pipe, O_CLOEXEC | O_NONBLOCK)) {
 			err = errno;
@@ -235,21 +269,8 @@ static struct xs_msg *get_reply(struct xs_handle *h)
 {
 	struct xs_msg *m;
 
-	if (!h->reader_on) {
-		for (;;) {
-			m = read_msg(h->fd);
-			if (!m)
-				return NULL;
-			if (m->hdr.type != XS_WATCH_EVENT)
-				return m;
-			pthread_mutex_lock(&h->lock);
-			queue_event(h, m);
-			pthread_mutex_unlock(&h->lock);
-		}
-	}
 	pthread_mutex_lock(&h->lock);
-	while (!h->reply && !h->broken)
-		pthread_cond_wait(&h->reply_cond, &h->lock);
+	wait_for(h, (void *const *)&h->reply, &h->reply_cond);
 	m = h->reply;
 	h->reply = NULL;
 	if (!m)
@@ -734,8 +755,6 @@ bool xs_watch(struct xs_handle *h, const char *path, const char *token)
 		errno = EINVAL;
 		return false;
 	}
-	if (start_reader(h))
-		return false;
 	return xs_bool(xs_talkv(h, XBT_NULL, XS_WATCH, iov, 2, NULL));
 }
 
@@ -802,28 +821,8 @@ char **xs_read_watch(struct xs_handle *h, unsigned int *num)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!h->reader_on) {
-		/* no reader: read events from the descriptor ourselves */
-		pthread_mutex_lock(&h->request_mutex);
-		while (!h->watch_head && !h->reader_on) {
-			struct xs_msg *m = read_msg(h->fd);
-
-			if (!m) {
-				pthread_mutex_unlock(&h->request_mutex);
-				return NULL;
-			}
-			pthread_mutex_lock(&h->lock);
-			if (m->hdr.type == XS_WATCH_EVENT)
-				queue_event(h, m);
-			else
-				free(m);
-			pthread_mutex_unlock(&h->lock);
-		}
-		pthread_mutex_unlock(&h->request_mutex);
-	}
 	pthread_mutex_lock(&h->lock);
-	while (!h->watch_head && !h->broken)
-		pthread_cond_wait(&h->watch_cond, &h->lock);
+	wait_for(h, (void *const *)&h->watch_head, &h->watch_cond);
 	if (h->watch_head)
 		v = take_event(h, num);
 	else
