@@ -1050,6 +1050,62 @@ static void test_ptwr_fault(void **state)
 	assert_all_released();
 }
 
+
+/*
+ * The state the dom0 builder leaves (xen/arch/x86/mm.c helpers: tables typed
+ * and validated with their parent's references, writable frames typed
+ * without PGC_validated, the L4 pinned and the vCPU's base pointer), then
+ * what Linux does with it: its own L4 reusing the builder's L2, PIN_L4,
+ * NEW_BASEPTR, UNPIN of the old L4, and the old tables mapped writable.
+ */
+static void builder_type(mfn_t m, unsigned int type)
+{
+	PG(m)->type = (u8)type;
+	PG(m)->type_count = 1;
+	PG(m)->count++;
+	PG(m)->flags |= PGC_validated;
+}
+
+static void test_dom0_builder_handover(void **state)
+{
+	(void)state;
+	build_chain();
+	T(L1)[5] = E(L4, P); /* the builder maps its tables read-only */
+	T(L1)[6] = E(L3, P);
+	builder_type(L4, PGT_l4_page_table);
+	builder_type(L3, PGT_l3_page_table);
+	builder_type(L2, PGT_l2_page_table);
+	builder_type(L1, PGT_l1_page_table);
+	PG(DATA0)->type = PGT_writable_page; /* get_page_type as the builder had it */
+	PG(DATA0)->type_count = 1;
+	PG(DATA0)->count++;
+	PG(DATA1)->count++;
+	PG(L4)->count++;
+	PG(L3)->count++;
+	PG(L4)->flags |= PGC_pinned; /* pin_page_table */
+	PG(L4)->type_count++;
+	PG(L4)->count++;
+	vcpu.guest_table = L4;
+	/* a second writable mapping of a builder-typed frame is fine */
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 7, E(DATA0, P | RW), false, &dom), 0);
+	assert_int_equal(PG(DATA0)->type_count, 2);
+	/* Linux: new L4 (40) -> new L3 (41) -> the builder's L2 */
+	T(41)[0] = E(L2, P | RW);
+	T(40)[1] = E(41, P | RW);
+	assert_int_equal(ext1(MMUEXT_PIN_L4_TABLE, 40, 0), 0);
+	assert_int_equal(ext1(MMUEXT_NEW_BASEPTR, 40, 0), 0);
+	assert_int_equal(ext1(MMUEXT_UNPIN_TABLE, L4, 0), 0);
+	assert_int_equal(PG(L4)->type_count, 0);
+	assert_int_equal(PG(L3)->type_count, 0);
+	assert_int_equal(PG(L2)->type_count, 1); /* now only Linux's L3 uses it */
+	/* the old L4 and L3 may now be mapped writable */
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 5, E(L4, P | RW), false, &dom), 0);
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 6, E(L3, P | RW), false, &dom), 0);
+	assert_int_equal(PG(L4)->type, PGT_writable_page);
+	assert_int_equal(PG(L4)->count, 2); /* allocation + the new mapping */
+	assert_int_equal(PG(L3)->count, 2);
+}
+
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1085,6 +1141,7 @@ int main(void)
 		T_(test_vm_assist),
 		T_(test_ptwr_decode),
 		T_(test_ptwr_fault),
+		T_(test_dom0_builder_handover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,7 @@ void share_xen_page_with_guest(struct page_info *pg, struct domain *d)
 	pg->type = PGT_writable_page;
 	pg->count = 1;
 	pg->type_count = 1;
+	pg->flags |= PGC_validated;
 }
 
 void get_page(struct page_info *pg)
@@ -74,6 +75,8 @@ bool get_page_type(struct page_info *pg, unsigned int type)
 		return false;
 	pg->type = (u8)type;
 	pg->type_count++;
+	if (type == PGT_writable_page)
+		pg->flags |= PGC_validated;
 	return true;
 }
 

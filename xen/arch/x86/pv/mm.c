@@ -105,8 +105,8 @@ int pv_get_page_type(struct page_info *pg, unsigned int type)
 	if (pg->type_count == ~0u)
 		return -EINVAL;
 	if (pg->type_count) {
-		/* Same type only; an unvalidated one is still being validated (a cycle). */
-		if (pg->type != type || !(pg->flags & PGC_validated))
+		/* Same type only; an unvalidated table is still being validated (a cycle). */
+		if (pg->type != type || (type != PGT_writable_page && !(pg->flags & PGC_validated)))
 			return -EINVAL;
 		pg->type_count++;
 		return 0;
