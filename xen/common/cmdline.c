@@ -246,6 +246,17 @@ static int opt_noreboot(struct boot_options *opt, const struct val *v, bool nega
 	return 0;
 }
 
+/* Petrel's testing aid: preempt every preemptible hypercall at its first check. */
+static int opt_preempt_always(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	opt->hypercall_preempt_always = negated ? !b : b;
+	return 0;
+}
+
 static int opt_dom0_max_vcpus(struct boot_options *opt, const struct val *v, bool negated)
 {
 	const char *dash = v->s, *end = v->s + v->len;
@@ -275,6 +286,7 @@ static const struct option options[] = {
 	{ "guest_loglvl", false, opt_guest_loglvl },
 	{ "noreboot", true, opt_noreboot },
 	{ "dom0_max_vcpus", false, opt_dom0_max_vcpus },
+	{ "hypercall_preempt_always", true, opt_preempt_always },
 };
 
 static void defaults(struct boot_options *opt)

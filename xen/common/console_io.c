@@ -10,6 +10,7 @@
 #include "serial.h"
 #include "domain.h"
 #include "uaccess.h"
+#include "hypercall.h"
 #include "event.h"
 #include "timer.h"
 #include "public/xen.h"
@@ -63,9 +64,15 @@ static long console_write_guest(unsigned long count, unsigned long buf)
 {
 	char chunk[128];
 
-	while (count) {
+	for (bool first = true; count; first = false) {
 		size_t n = MIN(count, sizeof(chunk));
 
+		/* Preempt only after progress, so a continuation always moves on. */
+		if (!first && hypercall_preempt_check()) {
+			const unsigned long args[3] = { CONSOLEIO_write, count, buf };
+
+			return hypercall_create_continuation(__HYPERVISOR_console_io, 3, args);
+		}
 		if (copy_from_guest(chunk, buf, n))
 			return -EFAULT;
 		if (current->domain->is_privileged) {

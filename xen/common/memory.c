@@ -13,10 +13,12 @@
 #include "uaccess.h"
 #include "setup.h"
 #include "boot_info.h"
+#include "hypercall.h"
 #include "public/memory.h"
 
 /* The low bits of cmd are the sub-op; the rest is continuation state. */
-#define MEMOP_CMD_MASK 0x3f
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)
 
 /* The domain a query names: only the caller itself exists for now. */
 static struct domain *query_domain(domid_t id)
@@ -114,9 +116,13 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 	return 0;
 }
 
-/* increase_reservation / populate_physmap: returns the extents done. */
-static long grow(unsigned long arg, bool populate)
+/*
+ * increase_reservation / populate_physmap: returns the extents done. A
+ * preempted call resumes at the extent encoded above MEMOP_EXTENT_SHIFT.
+ */
+static long grow(unsigned long cmd, unsigned long arg, bool populate)
 {
+	unsigned long start = cmd >> MEMOP_EXTENT_SHIFT, cmd_base = cmd & MEMOP_CMD_MASK;
 	struct xen_memory_reservation r;
 	struct domain *d;
 	u64 handle;
@@ -129,17 +135,24 @@ static long grow(unsigned long arg, bool populate)
 		return -ESRCH;
 	if (r.extent_order > MAX_ORDER || (r.extent_order && !d->is_privileged))
 		return -EPERM;
-	handle = (u64)r.extent_start.p;
-	for (i = 0; i < r.nr_extents; i++, handle += sizeof(xen_pfn_t)) {
+	if (start > r.nr_extents || r.nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT))
+		return -EINVAL;
+	handle = (u64)r.extent_start.p + start * sizeof(xen_pfn_t);
+	for (i = start; i < r.nr_extents; i++, handle += sizeof(xen_pfn_t)) {
 		xen_pfn_t v = 0;
 		mfn_t mfn;
 
+		if (i > start && hypercall_preempt_check()) {
+			const unsigned long args[2] = { cmd_base | (i << MEMOP_EXTENT_SHIFT), arg };
+
+			return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, args);
+		}
 		if (populate && copy_from_guest(&v, handle, sizeof(v)))
 			break;
 		if (grow_one(d, r.extent_order, v, populate, &mfn))
 			break;
 		v = mfn;
-		if (handle && copy_to_guest(handle, &v, sizeof(v)))
+		if (r.extent_start.p && copy_to_guest(handle, &v, sizeof(v)))
 			break;
 	}
 	return (long)i;
@@ -149,9 +162,9 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 {
 	switch (cmd & MEMOP_CMD_MASK) {
 	case XENMEM_increase_reservation:
-		return grow(arg, false);
+		return grow(cmd, arg, false);
 	case XENMEM_populate_physmap:
-		return grow(arg, true);
+		return grow(cmd, arg, true);
 	case XENMEM_maximum_ram_page:
 		return (long)max_page;
 	case XENMEM_current_reservation:

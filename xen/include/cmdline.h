@@ -14,6 +14,7 @@ struct boot_options {
 	int loglvl; /* loglvl=none|error|warning|info|debug|all -> 0..4 */
 	int guest_loglvl;
 	bool noreboot;
+	bool hypercall_preempt_always; /* testing aid: every preemption check says yes */
 	u32 dom0_max_vcpus; /* dom0_max_vcpus=N or N-M (we keep M), 0 = default */
 };
 

@@ -23,4 +23,15 @@ extern u64 hypercall_count[NR_HYPERCALLS];
 /* Call hypercall @nr with @a as its arguments, as the current vCPU. */
 long hypercall_dispatch(u64 nr, const unsigned long a[5]);
 
+/*
+ * Long hypercalls check hypercall_preempt_check() between units of work and,
+ * when it says so, return hypercall_create_continuation(nr, nargs, args) with
+ * the arguments that resume the remaining work. Inside a multicall the check
+ * always says no (the multicall itself is preempted between entries).
+ */
+bool hypercall_preempt_check(void);
+long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args);
+void multicall_enter(void);
+void multicall_exit(void);
+
 #endif

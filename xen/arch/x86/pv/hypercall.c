@@ -9,8 +9,52 @@
 #include "hypercall.h"
 #include "pv.h"
 #include "public/callback.h"
+#include "apic.h"
+#include "setup.h"
 
 u64 hypercall_count[NR_HYPERCALLS];
+
+/* When the current hypercall started, and whether it may be preempted. */
+static u64 hypercall_start_ns;
+static unsigned int in_multicall;
+
+#define HYPERCALL_SLICE_NS 1000000 /* 1 ms */
+
+bool hypercall_preempt_check(void)
+{
+	if (in_multicall)
+		return false;
+	if (boot_opts.hypercall_preempt_always)
+		return true;
+	return now_ns() - hypercall_start_ns > HYPERCALL_SLICE_NS;
+}
+
+/*
+ * Make the guest issue hypercall @nr again with @args when it next runs:
+ * its syscall instruction is 2 bytes, and the dispatcher stores our return
+ * value in rax, so returning @nr leaves rax ready for the retry.
+ */
+long hypercall_create_continuation(unsigned int nr, unsigned int nargs,
+				   const unsigned long *args)
+{
+	struct cpu_regs *r = guest_regs();
+	u64 *const regs[5] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8 };
+
+	for (unsigned int i = 0; i < nargs && i < 5; i++)
+		*regs[i] = args[i];
+	r->rip -= 2;
+	return nr;
+}
+
+void multicall_enter(void)
+{
+	in_multicall++;
+}
+
+void multicall_exit(void)
+{
+	in_multicall--;
+}
 
 long hypercall_dispatch(u64 nr, const unsigned long a[5])
 {
@@ -29,6 +73,7 @@ static long dispatch(struct cpu_regs *r)
 {
 	const unsigned long args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
 
+	hypercall_start_ns = now_ns();
 	return hypercall_dispatch(r->rax, args);
 }
 
