@@ -57,6 +57,7 @@ const pte_t *pv_xen_l4(void);
 void pv_flush_tlb_local(void); /* including global entries */
 void pv_invlpg(unsigned long va);
 void pv_load_cr3(mfn_t l4);
+void pv_wbinvd(void); /* write back and invalidate caches */
 
 /* ---- the type system ---- */
 /* General reference; fails (false) unless @pg is allocated and owned by @d. */
@@ -106,6 +107,8 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 		  unsigned long foreigndom);
 long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags);
+long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val, unsigned long flags,
+				      unsigned long domid);
 long do_vm_assist(unsigned long cmd, unsigned long type);
 
 #endif

@@ -1106,6 +1106,37 @@ static void test_dom0_builder_handover(void **state)
 	assert_int_equal(PG(L3)->count, 2);
 }
 
+static void test_flush_cache_and_otherdomain(void **state)
+{
+	(void)state;
+	assert_int_equal(ext1(MMUEXT_FLUSH_CACHE, 0, 0), -EACCES);
+	assert_int_equal(ext1(MMUEXT_FLUSH_CACHE_GLOBAL, 0, 0), -EINVAL);
+	assert_int_equal(shim_wbinvds, 0);
+	dom.is_privileged = true;
+	assert_int_equal(ext1(MMUEXT_FLUSH_CACHE, 0, 0), 0);
+	assert_int_equal(ext1(MMUEXT_FLUSH_CACHE_GLOBAL, 0, 0), 0);
+	assert_int_equal(shim_wbinvds, 2);
+	dom.is_privileged = false;
+	build_chain();
+	pin_ok(L4, PGT_l4_page_table);
+	assert_int_equal(pv_new_baseptr(&vcpu, L4), 0);
+	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(IOPG, P), 0, DOMID_IO), -EPERM);
+	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, 999), -ESRCH);
+	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, dom.domain_id),
+			 -ESRCH);
+	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, DOMID_IO), -EBUSY);
+	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, DOMID_SELF), 0);
+	assert_int_equal(T(L1)[2], E(DATA2, P | US));
+	dom.is_privileged = true;
+	assert_int_equal(do_update_va_mapping_otherdomain(VA(3), E(IOPG, P | RW), 0, DOMID_IO), 0);
+	assert_int_equal(do_update_va_mapping(VA(2), 0, 0), 0);
+	assert_int_equal(do_update_va_mapping(VA(3), 0, 0), 0);
+	vcpu.guest_table = 0;
+	pv_put_page_and_type(PG(L4));
+	unpin_ok(L4);
+	assert_all_released();
+}
+
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1142,6 +1173,7 @@ int main(void)
 		T_(test_ptwr_decode),
 		T_(test_ptwr_fault),
 		T_(test_dom0_builder_handover),
+		T_(test_flush_cache_and_otherdomain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -839,6 +839,15 @@ static int mmuext_one(struct vcpu *v, struct domain *pg_owner, const struct mmue
 	case MMUEXT_TLB_FLUSH_ALL:
 	case MMUEXT_INVLPG_ALL:
 		return self ? mmuext_flush(v, op) : -EPERM;
+	case MMUEXT_FLUSH_CACHE:
+	case MMUEXT_FLUSH_CACHE_GLOBAL:
+		if (!self)
+			return -EPERM;
+		/* Only a domain with I/O access (the hardware domain) may flush caches. */
+		if (!v->domain->is_privileged)
+			return op->cmd == MMUEXT_FLUSH_CACHE ? -EACCES : -EINVAL;
+		pv_wbinvd();
+		return 0;
 	case MMUEXT_SET_LDT:
 		return self ? pv_set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents) : -EPERM;
 	case MMUEXT_CLEAR_PAGE:
@@ -902,7 +911,7 @@ static int uvm_flush(struct vcpu *v, u64 va, unsigned long flags)
 	return 0;
 }
 
-long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags)
+static long update_va_mapping(u64 va, pte_t val, unsigned long flags, struct domain *pg_owner)
 {
 	struct vcpu *v = current;
 	struct domain *d = v->domain;
@@ -919,11 +928,27 @@ long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long fla
 	if (pg->type != PGT_l1_page_table || !pg->type_count || !(pg->flags & PGC_validated))
 		rc = -EINVAL;
 	else
-		rc = pv_mod_l1_entry(d, l1, idx, val, false, d);
+		rc = pv_mod_l1_entry(d, l1, idx, val, false, pg_owner);
 	pv_put_page(pg);
 	if (rc)
 		return rc;
 	return uvm_flush(v, va, flags);
+}
+
+long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags)
+{
+	return update_va_mapping(va, val, flags, current->domain);
+}
+
+/* The same, with the mapped frame owned by @domid (DOMID_SELF, DOMID_IO). */
+long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val, unsigned long flags,
+				      unsigned long domid)
+{
+	struct domain *pg_owner = get_pg_owner(current->domain, (domid_t)domid);
+
+	if (!pg_owner)
+		return -ESRCH;
+	return update_va_mapping(va, val, flags, pg_owner);
 }
 
 long do_vm_assist(unsigned long cmd, unsigned long type)

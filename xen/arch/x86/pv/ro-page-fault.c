@@ -222,4 +222,9 @@ void pv_load_cr3(mfn_t l4)
 {
 	write_cr3(l4 << PAGE_SHIFT);
 }
+
+void pv_wbinvd(void)
+{
+	__asm__ volatile("wbinvd" ::: "memory");
+}
 #endif
