@@ -7,6 +7,8 @@
 #   make test-guests-hcpage  multiboot again, every guest built with a
 #                            HYPERCALL_PAGE note and calling through the page
 #   make test-guests-runner  check run.sh's verdicts on made-up logs
+#   make test-guests-xen     the tests themselves, on Debian's Xen 4.17 (build/xen-ref,
+#                            see tests/system/system.mk); not part of `make test`
 #   make test-guests GUEST_ONLY="hello version"   run only these tests
 #   make test-guests GUEST_TIMEOUT=120            per-boot timeout in seconds
 #   make test-guests GUEST_JOBS=1                 QEMU instances at once (default 2)
@@ -74,7 +76,8 @@ ifneq ($(GUEST_EFI_OK),)
 TEST_TARGETS += test-guests-efi
 endif
 
-.PHONY: guests guests-hcpage test-guests test-guests-efi test-guests-hcpage test-guests-runner
+.PHONY: guests guests-hcpage test-guests test-guests-efi test-guests-hcpage test-guests-runner \
+	test-guests-xen
 guests: $(GUEST_ELFS)
 guests-hcpage: $(GUEST_HC_ELFS)
 
@@ -92,4 +95,10 @@ test-guests-hcpage: guests-hcpage $(BUILD)/xen/petrel
 
 test-guests-efi: guests $(if $(GUEST_EFI_OK),$(BUILD)/xen/petrel.efi)
 	@$(GUEST_RUN) --out $(GUEST_OUT)/logs --mode efi --petrel $(BUILD)/xen/petrel.efi \
+		$(call guest_selected,$(GUEST_OUT))
+
+# Reference run on the real Xen 4.17: every guest test must pass there too.
+GUEST_XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
+test-guests-xen: guests $(if $(XEN_REF),$(XEN_REF))
+	@$(GUEST_RUN) --out $(GUEST_OUT)/logs --mode xen --petrel $(GUEST_XEN_REF) \
 		$(call guest_selected,$(GUEST_OUT))

@@ -11,12 +11,13 @@ boot="(XEN) Petrel hypervisor
 (XEN) *** Building a PV Dom0 ***
 --- Petrel guest test: t"
 
-# case NAME KIND RC WANT-WORD LOG-TEXT [SOURCE-TEXT]
+# case NAME KIND RC WANT-WORD LOG-TEXT [SOURCE-TEXT]; $jmode: run.sh's --mode
+jmode=multiboot
 case_() {
 	local name=$1 kind=$2 rc=$3 want=$4 text=$5 srctext=${6-} got
 	printf '%s\n' "$text" | sed 's/$/\r/' >"$tmp/$name.log"
 	printf '%s\n' "$srctext" >"$tmp/$name.c"
-	got=$(bash "$here/run.sh" --judge "$kind" "$tmp/$name.log" "$rc" "$tmp/$name.c")
+	got=$(bash "$here/run.sh" --mode "$jmode" --judge "$kind" "$tmp/$name.log" "$rc" "$tmp/$name.c")
 	if [ "${got%% *}" = "$want" ]; then
 		pass=$((pass + 1))
 	else
@@ -77,6 +78,22 @@ case_ rejected-ok rejected 3 PASS "(XEN) dom0 image rejected: bad magic"
 case_ rejected-missing rejected 3 FAIL "(XEN) Could not set up DOM0"
 case_ rejected-panic rejected 3 FAIL "(XEN) dom0 image rejected: bad
 (XEN) PANIC"
+
+# The reference mode (real Xen 4.17): other wording, no exit status.
+jmode=xen
+case_ xen-success test 0 PASS "$boot
+Test result: SUCCESS
+(XEN) Hardware Dom0 halted: halting machine"
+case_ xen-failure test 0 FAIL "$boot
+Test result: FAILURE"
+case_ xen-crash crash 0 PASS "$boot
+(XEN) Hardware Dom0 crashed: 'noreboot' set - not rebooting."
+case_ xen-crash-missing crash 0 FAIL "$boot
+Test result: SUCCESS"
+case_ xen-rejected rejected 0 PASS "(XEN) ERROR: Not a Xen-ELF image
+(XEN) Panic on CPU 0:
+(XEN) Could not construct domain 0"
+case_ xen-timeout test 124 FAIL "$boot"
 
 echo "guests-runner: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
