@@ -1,0 +1,337 @@
+/*
+ * Guest time: the pvclock in vcpu_info (even version, TSC_STABLE, time
+ * that only goes forward), the wallclock in shared_info, the singleshot
+ * timer (-ETIME for a passed deadline with VCPU_SSHOTTMR_future, stop),
+ * the periodic timer (limits, stop), set_timer_op, VIRQ_TIMER waking
+ * SCHEDOP_block, SCHEDOP_poll with a timeout and its errors, the runstate
+ * area, and vcpu_op's other answers.
+ */
+#include "xtest.h"
+
+#define HC_set_timer_op 15
+#define HC_vcpu_op 24
+#define HC_event_channel_op 32
+
+#define EVTCHNOP_bind_virq 1
+#define EVTCHNOP_close 3
+#define SCHEDOP_poll 3
+#define VCPUOP_is_up 3
+#define VCPUOP_get_runstate_info 4
+#define VCPUOP_register_runstate_memory_area 5
+#define VCPUOP_set_periodic_timer 6
+#define VCPUOP_stop_periodic_timer 7
+#define VCPUOP_set_singleshot_timer 8
+#define VCPUOP_stop_singleshot_timer 9
+#define VCPUOP_register_vcpu_info 10
+#define VCPU_SSHOTTMR_future 1
+#define VIRQ_TIMER 0
+#define RUNSTATE_running 0
+#define RUNSTATE_blocked 2
+#define XEN_PVCLOCK_TSC_STABLE_BIT 1
+
+#define ENOENT 2
+#define EFAULT 14
+#define EINVAL 22
+#define ENOSYS 38
+#define ETIME 62
+
+#define MS 1000000UL
+
+struct vcpu_register_vcpu_info {
+	uint64_t mfn;
+	uint32_t offset, rsvd;
+};
+struct vcpu_runstate_info {
+	int state;
+	uint64_t state_entry_time;
+	uint64_t time[4];
+};
+struct sched_poll {
+	uint32_t *ports;
+	unsigned int nr_ports;
+	uint64_t timeout;
+};
+
+static struct vcpu_info *vi;
+static char vi_page[4096] __attribute__((aligned(4096)));
+static struct vcpu_runstate_info runstate;
+static uint32_t timer_port;
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* System time from the pvclock, with the version retry protocol. */
+static uint64_t now(void)
+{
+	const volatile struct vcpu_time_info *t = &vi->time;
+	uint32_t ver;
+	uint64_t ns;
+
+	do {
+		ver = t->version;
+		__asm__ volatile("" ::: "memory");
+		uint64_t d = rdtsc() - t->tsc_timestamp;
+		int8_t shift = t->tsc_shift;
+
+		d = shift < 0 ? d >> -shift : d << shift;
+		ns = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
+		__asm__ volatile("" ::: "memory");
+	} while ((ver & 1) || ver != t->version);
+	return ns;
+}
+
+static long vcpu_op(unsigned int cmd, unsigned int vcpu, void *arg)
+{
+	return hypercall(HC_vcpu_op, cmd, vcpu, (unsigned long)arg, 0, 0);
+}
+
+static long singleshot(uint64_t deadline, uint32_t flags)
+{
+	struct {
+		uint64_t timeout_abs_ns;
+		uint32_t flags, pad;
+	} s = { deadline, flags, 0 };
+
+	return vcpu_op(VCPUOP_set_singleshot_timer, 0, &s);
+}
+
+static long periodic(uint64_t period)
+{
+	return vcpu_op(VCPUOP_set_periodic_timer, 0, &period);
+}
+
+/* A fresh VIRQ_TIMER port (closing the old one clears its pending bit). */
+static void rebind_timer(void)
+{
+	uint32_t b[3] = { VIRQ_TIMER, 0, 0 };
+	long rc;
+
+	if (timer_port)
+		hypercall(HC_event_channel_op, EVTCHNOP_close, (unsigned long)&timer_port, 0, 0, 0);
+	rc = hypercall(HC_event_channel_op, EVTCHNOP_bind_virq, (unsigned long)b, 0, 0, 0);
+	xtest_check(rc == 0, "bind_virq(TIMER) = %ld", rc);
+	timer_port = b[2];
+	vi->evtchn_upcall_pending = 0;
+	vi->evtchn_pending_sel = 0;
+}
+
+static long poll(uint32_t *ports, unsigned int n, uint64_t timeout)
+{
+	struct sched_poll p = { ports, n, timeout };
+
+	return hypercall_sched_op(SCHEDOP_poll, &p);
+}
+
+/* Block until VIRQ_TIMER; returns the ns slept. */
+static uint64_t block_for_timer(void)
+{
+	uint64_t t0 = now();
+	long rc = hypercall_sched_op(SCHEDOP_block, NULL);
+
+	xtest_check(rc == 0, "SCHEDOP_block = %ld", rc);
+	xtest_check(vi->evtchn_upcall_pending == 1, "woke without an upcall pending");
+	xtest_check(vi->evtchn_pending_sel & (1UL << (timer_port / 64)),
+		    "timer port's selector bit not set");
+	vi->evtchn_upcall_mask = 1; /* no callback registered: keep it quiet */
+	return now() - t0;
+}
+
+static void own_vcpu_info(void)
+{
+	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
+	unsigned long pfn = ((unsigned long)vi_page - 0xffffffff80000000UL) >> 12;
+	struct vcpu_register_vcpu_info r = { .mfn = p2m[pfn], .offset = 128 };
+	long rc = vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+
+	if (rc) {
+		xtest_fail("register_vcpu_info returned %ld", rc);
+		xtest_exit();
+	}
+	vi = (struct vcpu_info *)(vi_page + 128);
+}
+
+static void test_pvclock(void)
+{
+	const struct vcpu_time_info *t = &vi->time;
+	uint64_t prev, cur;
+	struct shared_info *sh;
+
+	xtest_check(t->version && !(t->version & 1), "pvclock version %u", t->version);
+	xtest_check(t->flags & XEN_PVCLOCK_TSC_STABLE_BIT, "TSC_STABLE not set (flags %#x)",
+		    t->flags);
+	xtest_check(t->tsc_to_system_mul >= 0x40000000u, "mul %#x outside Xen's range",
+		    t->tsc_to_system_mul);
+	xtest_check(t->tsc_shift >= -10 && t->tsc_shift <= 10, "shift %d", t->tsc_shift);
+	prev = now();
+	for (int i = 0; i < 20000; i++) {
+		cur = now();
+		if (cur < prev) {
+			xtest_fail("pvclock went back: %lu after %lu", cur, prev);
+			break;
+		}
+		prev = cur;
+	}
+	sh = xtest_shared_info();
+	if (!sh) {
+		printk("note: shared_info not mapped, wallclock not checked\n");
+		return;
+	}
+	xtest_check(!(sh->wc_version & 1) && sh->wc_version, "wc_version %u", sh->wc_version);
+	/* Later than 2020-01-01 and earlier than 2200. */
+	xtest_check(sh->wc_sec > 1577836800u || sh->wc_sec_hi, "wc_sec %u", sh->wc_sec);
+	xtest_check(sh->wc_nsec < 1000000000u, "wc_nsec %u", sh->wc_nsec);
+}
+
+static void test_singleshot(void)
+{
+	uint64_t slept, deadline;
+	long rc;
+
+	rc = singleshot(1, VCPU_SSHOTTMR_future);
+	xtest_check(rc == -ETIME, "passed deadline with future flag = %ld", rc);
+	rc = vcpu_op(VCPUOP_set_singleshot_timer, 1, NULL);
+	xtest_check(rc == -ENOENT, "singleshot on vcpu 1 = %ld", rc);
+	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, (void *)0xffff830000000000UL);
+	xtest_check(rc == -EFAULT, "singleshot with a bad pointer = %ld", rc);
+	rebind_timer();
+	deadline = now() + 5 * MS;
+	rc = singleshot(deadline, VCPU_SSHOTTMR_future);
+	xtest_check(rc == 0, "singleshot +5ms = %ld", rc);
+	slept = block_for_timer();
+	xtest_check(now() >= deadline, "woke at %lu, before the deadline %lu (slept %lu ns)",
+		    now(), deadline, slept);
+	xtest_check(slept < 2000 * MS, "woke only after %lu ns", slept);
+	/* A passed deadline without the flag fires at once. */
+	rebind_timer();
+	xtest_check(singleshot(1, 0) == 0, "passed deadline without the flag");
+	block_for_timer();
+	/* Stopped: the deadline passes quietly (poll sees only its timeout). */
+	rebind_timer();
+	xtest_check(singleshot(now() + 2 * MS, 0) == 0, "singleshot +2ms");
+	xtest_check(vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL) == 0, "stop_singleshot");
+	{
+		uint64_t t0 = now();
+
+		rc = poll(&timer_port, 1, t0 + 8 * MS);
+		xtest_check(rc == 0, "poll with timeout = %ld", rc);
+		xtest_check(now() - t0 >= 7 * MS, "poll returned after %lu ns", now() - t0);
+		xtest_check(vi->evtchn_upcall_pending == 0, "stopped singleshot fired anyway");
+	}
+}
+
+static void test_periodic_and_set_timer_op(void)
+{
+	uint64_t slept, deadline;
+	long rc;
+
+	rc = periodic(MS / 2);
+	xtest_check(rc == -EINVAL, "period 0.5 ms = %ld", rc);
+	rc = periodic(~0UL);
+	xtest_check(rc == -EINVAL, "huge period = %ld", rc);
+	rebind_timer();
+	rc = periodic(3 * MS);
+	xtest_check(rc == 0, "period 3 ms = %ld", rc);
+	for (int i = 0; i < 3; i++) {
+		slept = block_for_timer();
+		xtest_check(slept < 1000 * MS, "periodic tick %d after %lu ns", i, slept);
+		rebind_timer();
+	}
+	xtest_check(vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL) == 0, "stop_periodic");
+	rebind_timer();
+	{
+		uint64_t t0 = now();
+
+		poll(&timer_port, 1, t0 + 10 * MS);
+		xtest_check(vi->evtchn_upcall_pending == 0, "stopped periodic timer still ticks");
+	}
+	/* set_timer_op: absolute deadline, 0 cancels. */
+	rebind_timer();
+	deadline = now() + 4 * MS;
+	rc = hypercall(HC_set_timer_op, deadline, 0, 0, 0, 0);
+	xtest_check(rc == 0, "set_timer_op = %ld", rc);
+	block_for_timer();
+	xtest_check(now() >= deadline, "set_timer_op woke at %lu, deadline %lu", now(), deadline);
+	rebind_timer();
+	hypercall(HC_set_timer_op, now() + 2 * MS, 0, 0, 0, 0);
+	rc = hypercall(HC_set_timer_op, 0, 0, 0, 0, 0);
+	xtest_check(rc == 0, "set_timer_op(0) = %ld", rc);
+	poll(&timer_port, 1, now() + 6 * MS);
+	xtest_check(vi->evtchn_upcall_pending == 0, "cancelled set_timer_op fired");
+}
+
+static void test_poll_errors(void)
+{
+	uint32_t ports[2] = { 4096, 1 };
+	long rc;
+
+	rc = poll(ports, 129, 0);
+	xtest_check(rc == -EINVAL, "poll of 129 ports = %ld", rc);
+	rc = poll(ports, 1, 0);
+	xtest_check(rc == -EINVAL, "poll of port 4096 = %ld", rc);
+	rc = poll((uint32_t *)0xffff830000000000UL, 1, 0);
+	xtest_check(rc == -EFAULT, "poll with a bad list = %ld", rc);
+	/* An already pending port returns at once, whatever the timeout. */
+	rebind_timer();
+	singleshot(1, 0);
+	block_for_timer();
+	ports[0] = timer_port;
+	rc = poll(ports, 2, 0);
+	xtest_check(rc == 0, "poll of a pending port = %ld", rc);
+}
+
+static void test_runstate_and_vcpu_op(void)
+{
+	struct vcpu_runstate_info info;
+	uint64_t blocked_before, t_block;
+	long rc;
+
+	rc = vcpu_op(VCPUOP_register_runstate_memory_area, 0, &(unsigned long){ (unsigned long)&runstate });
+	xtest_check(rc == 0, "register_runstate_memory_area = %ld", rc);
+	xtest_check(runstate.state == RUNSTATE_running, "runstate %d", runstate.state);
+	xtest_check(runstate.state_entry_time && runstate.state_entry_time <= now(),
+		    "state_entry_time %lu", runstate.state_entry_time);
+	xtest_check(!(runstate.state_entry_time >> 63), "update flag left set");
+	blocked_before = runstate.time[RUNSTATE_blocked];
+	rebind_timer();
+	singleshot(now() + 4 * MS, 0);
+	t_block = now();
+	block_for_timer();
+	/* Blocked from t_block (or a little later) until the wake-up. */
+	xtest_check(runstate.time[RUNSTATE_blocked] > blocked_before &&
+			    runstate.time[RUNSTATE_blocked] - blocked_before <= now() - t_block,
+		    "blocked time %lu -> %lu", blocked_before, runstate.time[RUNSTATE_blocked]);
+	xtest_check(runstate.state_entry_time >= t_block, "state_entry_time %lu before %lu",
+		    runstate.state_entry_time, t_block);
+	xtest_check(runstate.state == RUNSTATE_running, "runstate %d after waking", runstate.state);
+	rc = vcpu_op(VCPUOP_get_runstate_info, 0, &info);
+	xtest_check(rc == 0 && info.time[RUNSTATE_blocked] == runstate.time[RUNSTATE_blocked],
+		    "get_runstate_info = %ld", rc);
+	rc = vcpu_op(VCPUOP_is_up, 0, NULL);
+	xtest_check(rc == 1, "is_up(0) = %ld", rc);
+	rc = vcpu_op(VCPUOP_is_up, 1, NULL);
+	xtest_check(rc == -ENOENT, "is_up(1) = %ld", rc);
+	rc = vcpu_op(VCPUOP_is_up, 4096, NULL);
+	xtest_check(rc == -ENOENT, "is_up(4096) = %ld", rc);
+	rc = vcpu_op(99, 0, NULL);
+	xtest_check(rc == -ENOSYS, "vcpu_op 99 = %ld", rc);
+	rc = vcpu_op(0 /* initialise */, 0, NULL);
+	xtest_check(rc == -ENOSYS, "vcpu_op initialise = %ld", rc);
+}
+
+void test_main(void)
+{
+	own_vcpu_info();
+	test_pvclock();
+	test_singleshot();
+	test_periodic_and_set_timer_op();
+	test_poll_errors();
+	test_runstate_and_vcpu_op();
+	printk("time checks done at %lu ns\n", now());
+}
+
+TEST_EXPECT("time checks done at");
