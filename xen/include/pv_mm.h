@@ -44,8 +44,8 @@ struct vcpu;
 #define PV_LN_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL)
 /* Flags that may change without revalidating an entry. */
 #define PV_FASTPATH_FLAGS                                                                          \
-	(_PAGE_NX | (0x7ffUL << 52) | _PAGE_AVAIL | _PAGE_GLOBAL | _PAGE_DIRTY |                   \
-	 _PAGE_ACCESSED | _PAGE_USER)
+	(_PAGE_NX | (0x7ffUL << 52) | _PAGE_AVAIL | _PAGE_GLOBAL | _PAGE_DIRTY | _PAGE_ACCESSED |  \
+	 _PAGE_USER)
 
 /* ---- hooks: provided by ro-page-fault.c in the hypervisor, or by the tests ---- */
 /* The contents of machine frame @mfn (4 KiB). */
@@ -94,8 +94,8 @@ int pv_ptwr_update(struct domain *d, mfn_t l1, unsigned int idx, enum pv_ptwr_op
 struct pv_ptwr_insn {
 	enum pv_ptwr_op op;
 	unsigned int len; /* bytes, prefixes included */
-	int reg; /* source register (0 = rax ... 15 = r15), -1 for an immediate */
-	u64 imm; /* sign-extended immediate of mov $imm32 */
+	int reg;	  /* source register (0 = rax ... 15 = r15), -1 for an immediate */
+	u64 imm;	  /* sign-extended immediate of mov $imm32 */
 };
 int pv_ptwr_decode(const u8 *insn, unsigned int n, struct pv_ptwr_insn *out);
 /* #PF hook (pv_trap): true if the fault was a page-table write now emulated. */

@@ -109,15 +109,15 @@ void test_main(void)
 	xtest_check(writable(page), "xchg: the page is not writable again");
 	/* cmpxchg, failing then succeeding */
 	old = ro;
-	xtest_check(!__atomic_compare_exchange_n(pte, &old, 0, false, __ATOMIC_SEQ_CST,
-						 __ATOMIC_SEQ_CST),
-		    "cmpxchg with a stale value succeeded");
+	xtest_check(
+	    !__atomic_compare_exchange_n(pte, &old, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST),
+	    "cmpxchg with a stale value succeeded");
 	xtest_check(old == rw && *pte == rw, "failed cmpxchg: old %#lx, entry %#lx",
 		    (unsigned long)old, (unsigned long)*pte);
 	old = rw;
-	xtest_check(__atomic_compare_exchange_n(pte, &old, ro, false, __ATOMIC_SEQ_CST,
-						__ATOMIC_SEQ_CST),
-		    "cmpxchg with the current value failed");
+	xtest_check(
+	    __atomic_compare_exchange_n(pte, &old, ro, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST),
+	    "cmpxchg with the current value failed");
 	invlpg(page);
 	xtest_check(!writable(page), "cmpxchg: the page is still writable");
 	*pte = rw;

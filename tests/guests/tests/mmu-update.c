@@ -103,7 +103,8 @@ static void check_success_count(void)
 	long rc;
 
 	req[0] = (struct mmu_update){ l1e_maddr(pages[0], NULL), (m0 << 12) | PTE_P | PTE_US };
-	req[1] = (struct mmu_update){ l1e_maddr(pages[1], NULL), (l4_mfn() << 12) | PTE_P | PTE_RW };
+	req[1] =
+	    (struct mmu_update){ l1e_maddr(pages[1], NULL), (l4_mfn() << 12) | PTE_P | PTE_RW };
 	req[2] = (struct mmu_update){ l1e_maddr(pages[2], NULL), (m2 << 12) | PTE_P | PTE_US };
 	rc = mmu_update(req, 3, &done);
 	xtest_check(rc == -EBUSY, "mapping the L4 writable gave %ld, expected -EBUSY", rc);

@@ -8,7 +8,7 @@
 #include "domain.h"
 
 #define SHIM_FRAMES 64 /* frames 0..63 exist; anything above is I/O space */
-#define SHIM_IO_LOW 2 /* frames 0 and 1, left unowned, stand for the low-MiB I/O range */
+#define SHIM_IO_LOW 2  /* frames 0 and 1, left unowned, stand for the low-MiB I/O range */
 
 extern pte_t shim_xen_l4[PT_ENTRIES];
 extern u64 shim_m2p[SHIM_FRAMES];

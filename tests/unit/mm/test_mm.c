@@ -33,7 +33,7 @@ static struct domain dom, other;
 static struct vcpu vcpu;
 
 /* Guest virtual address of entry @i of the test L1 (L4 slot 1, L3/L2 slot 0). */
-#define VA(i) ((1UL << 39) + (u64)(i) * 4096)
+#define VA(i) ((1UL << 39) + (u64)(i)*4096)
 
 static pte_t *T(mfn_t m)
 {
@@ -253,6 +253,14 @@ static void test_writable_frame_cannot_become_table(void **state)
 	unpin_ok(30);
 	unpin_ok(31);
 	assert_all_released();
+	/* a table no longer in use becomes writable only after a flush too */
+	shim_flushes = 0;
+	T(31)[0] = E(30, P | RW);
+	pin_ok(31, PGT_l1_page_table);
+	assert_int_equal(shim_flushes, 1);
+	assert_int_equal(pv_mod_l1_entry(&dom, 31, 0, 0, false, &dom), 0);
+	unpin_ok(31);
+	assert_all_released();
 }
 
 static void test_table_mapping_itself_writable_refused(void **state)
@@ -329,8 +337,9 @@ static void test_iomem_only_for_privileged(void **state)
 static void test_l1_disallowed_flags(void **state)
 {
 	const u64 cache[] = { _PAGE_PWT, _PAGE_PCD, _PAGE_PAT };
-	const u64 fine[] = { _PAGE_NX, 1UL << 52, 1UL << 62, _PAGE_GLOBAL, _PAGE_AVAIL,
-			     A | D | US };
+	const u64 fine[] = {
+		_PAGE_NX, 1UL << 52, 1UL << 62, _PAGE_GLOBAL, _PAGE_AVAIL, A | D | US
+	};
 	(void)state;
 	for (unsigned int i = 0; i < ARRAY_SIZE(cache); i++) {
 		T(L1)[0] = E(DATA0, P | cache[i]);
@@ -369,9 +378,9 @@ static void test_ln_disallowed_flags_and_superpages(void **state)
 			assert_all_released();
 			T(t)[4] = 0;
 			pin_ok(t, lvl);
-			assert_int_equal(pv_mod_entry(&dom, lvl, t, 4, E(child, P | RW | bad[i]),
-						      false),
-					 -EINVAL);
+			assert_int_equal(
+			    pv_mod_entry(&dom, lvl, t, 4, E(child, P | RW | bad[i]), false),
+			    -EINVAL);
 			assert_int_equal(T(t)[4], 0);
 			unpin_ok(t);
 		}
@@ -395,7 +404,7 @@ static void test_double_pin_and_bad_unpin(void **state)
 	assert_int_equal(PG(L1)->count, 2);
 	unpin_ok(L1);
 	assert_int_equal(pv_unpin_table(&dom, L1), -EINVAL);
-	assert_int_equal(pv_unpin_table(&dom, L2), -EINVAL); /* never pinned */
+	assert_int_equal(pv_unpin_table(&dom, L2), -EINVAL);   /* never pinned */
 	assert_int_equal(pv_unpin_table(&other, L1), -EINVAL); /* not the owner */
 	assert_int_equal(pv_unpin_table(&dom, IOPG), -EINVAL);
 	assert_all_released();
@@ -430,7 +439,7 @@ static void test_linear_between_tables(void **state)
 {
 	(void)state;
 	pin_ok(40, PGT_l4_page_table); /* B */
-	T(41)[3] = E(40, P); /* A -> B read-only */
+	T(41)[3] = E(40, P);	       /* A -> B read-only */
 	pin_ok(41, PGT_l4_page_table);
 	assert_int_equal(PG(40)->type_count, 2);
 	assert_int_equal(PG(40)->linear_pt_count, -1);
@@ -508,9 +517,8 @@ static void test_mod_l1_reference_counts(void **state)
 	assert_int_equal(PG(DATA2)->count, 1);
 	assert_int_equal(PG(DATA3)->count, 2);
 	/* flag-only changes keep the references (fast path) */
-	assert_int_equal(pv_mod_l1_entry(&dom, L1, 0, E(DATA0, P | RW | A | D | _PAGE_NX), false,
-					 &dom),
-			 0);
+	assert_int_equal(
+	    pv_mod_l1_entry(&dom, L1, 0, E(DATA0, P | RW | A | D | _PAGE_NX), false, &dom), 0);
 	assert_int_equal(PG(DATA0)->type_count, 1);
 	assert_int_equal(PG(DATA0)->count, 2);
 	/* RW dropped: the writable type reference goes */
@@ -575,9 +583,9 @@ static void test_mmu_update_success_count(void **state)
 	/* no done pointer is fine; a continuation adds to the previous count */
 	assert_int_equal(do_mmu_update((unsigned long)req, 1, 0, DOMID_SELF), 0);
 	done = 5;
-	assert_int_equal(do_mmu_update((unsigned long)req, 2 | 0x80000000u, (unsigned long)&done,
-				       DOMID_SELF),
-			 0);
+	assert_int_equal(
+	    do_mmu_update((unsigned long)req, 2 | 0x80000000u, (unsigned long)&done, DOMID_SELF),
+	    0);
 	assert_int_equal(done, 7);
 	/* a request array in the hypervisor's range */
 	assert_int_equal(do_mmu_update(0xFFFF800000000000UL, 1, 0, DOMID_SELF), -EFAULT);
@@ -862,7 +870,7 @@ static void test_check_descriptor(void **state)
 	d = 0x0000000000000000UL | (1UL << 47) | (0xcUL << 40) | (0xe033UL << 16) | (3UL << 45);
 	assert_true(pv_check_descriptor(&d)); /* call gate to the guest's CS: DPL forced to 0 */
 	assert_int_equal((d >> 45) & 3, 0);
-	assert_int_equal((d >> 16) & 3, 3); /* old DPL kept in the RPL */
+	assert_int_equal((d >> 16) & 3, 3);		    /* old DPL kept in the RPL */
 	d = (1UL << 47) | (0xcUL << 40) | (0xe008UL << 16); /* gate to the hypervisor's CS */
 	assert_false(pv_check_descriptor(&d));
 	d = (1UL << 47) | (0xcUL << 40); /* gate to the null selector */
@@ -937,21 +945,21 @@ static void test_ptwr_decode(void **state)
 		unsigned int n;
 		int ok, op, len, reg;
 	} v[] = {
-		{ { 0x48, 0x89, 0x07 }, 3, 1, PTWR_WRITE, 3, 0 }, /* mov %rax,(%rdi) */
+		{ { 0x48, 0x89, 0x07 }, 3, 1, PTWR_WRITE, 3, 0 },	/* mov %rax,(%rdi) */
 		{ { 0x4c, 0x89, 0x46, 0x10 }, 4, 1, PTWR_WRITE, 4, 8 }, /* mov %r8,0x10(%rsi) */
 		{ { 0x48, 0x89, 0x04, 0x24 }, 4, 1, PTWR_WRITE, 4, 0 }, /* mov %rax,(%rsp) */
 		{ { 0x48, 0x89, 0x05, 1, 2, 3, 4 }, 7, 1, PTWR_WRITE, 7, 0 }, /* rip-relative */
 		{ { 0x48, 0x89, 0x84, 0xc8, 1, 2, 3, 4 }, 8, 1, PTWR_WRITE, 8, 0 }, /* SIB disp32 */
 		{ { 0x48, 0x87, 0x11 }, 3, 1, PTWR_XCHG, 3, 2 }, /* xchg %rdx,(%rcx) */
 		{ { 0xf0, 0x48, 0x0f, 0xb1, 0x37 }, 5, 1, PTWR_CMPXCHG, 5, 6 }, /* lock cmpxchg */
-		{ { 0x48, 0xc7, 0x00, 0, 0, 0, 0 }, 7, 1, PTWR_WRITE, 7, -1 }, /* movq $0,(%rax) */
-		{ { 0x89, 0x07 }, 2, 0, 0, 0, 0 }, /* 4-byte store */
-		{ { 0x48, 0x89, 0xc7 }, 3, 0, 0, 0, 0 }, /* register to register */
-		{ { 0x48, 0x89 }, 2, 0, 0, 0, 0 }, /* truncated */
-		{ { 0x48, 0x89, 0x05, 1, 2 }, 5, 0, 0, 0, 0 }, /* truncated displacement */
+		{ { 0x48, 0xc7, 0x00, 0, 0, 0, 0 }, 7, 1, PTWR_WRITE, 7, -1 },	/* movq $0,(%rax) */
+		{ { 0x89, 0x07 }, 2, 0, 0, 0, 0 },				/* 4-byte store */
+		{ { 0x48, 0x89, 0xc7 }, 3, 0, 0, 0, 0 },	     /* register to register */
+		{ { 0x48, 0x89 }, 2, 0, 0, 0, 0 },		     /* truncated */
+		{ { 0x48, 0x89, 0x05, 1, 2 }, 5, 0, 0, 0, 0 },	     /* truncated displacement */
 		{ { 0x48, 0xc7, 0x08, 0, 0, 0, 0 }, 7, 0, 0, 0, 0 }, /* C7 /1 */
-		{ { 0x48, 0x8b, 0x07 }, 3, 0, 0, 0, 0 }, /* a load */
-		{ { 0x48, 0x0f, 0xb0, 0x07 }, 4, 0, 0, 0, 0 }, /* byte cmpxchg */
+		{ { 0x48, 0x8b, 0x07 }, 3, 0, 0, 0, 0 },	     /* a load */
+		{ { 0x48, 0x0f, 0xb0, 0x07 }, 4, 0, 0, 0, 0 },	     /* byte cmpxchg */
 	};
 	struct pv_ptwr_insn in;
 	(void)state;
@@ -988,9 +996,10 @@ static bool fault_at(const u8 *insn, unsigned int idx)
 
 static void test_ptwr_fault(void **state)
 {
-	static const u8 mov[15] = { 0x48, 0x89, 0x07 }; /* mov %rax,(%rdi) */
+	static const u8 mov[15] = { 0x48, 0x89, 0x07 };	 /* mov %rax,(%rdi) */
 	static const u8 xchg[15] = { 0x48, 0x87, 0x17 }; /* xchg %rdx,(%rdi) */
-	static const u8 cmpxchg[15] = { 0xf0, 0x48, 0x0f, 0xb1, 0x37 }; /* lock cmpxchg %rsi,(%rdi) */
+	static const u8 cmpxchg[15] = { 0xf0, 0x48, 0x0f, 0xb1,
+					0x37 }; /* lock cmpxchg %rsi,(%rdi) */
 	(void)state;
 	build_chain();
 	T(L1)[4] = E(L1, P); /* the L1 maps itself read-only at VA(4) */
@@ -1049,7 +1058,6 @@ static void test_ptwr_fault(void **state)
 	unpin_ok(L4);
 	assert_all_released();
 }
-
 
 /*
  * The state the dom0 builder leaves (xen/arch/x86/mm.c helpers: tables typed

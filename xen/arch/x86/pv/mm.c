@@ -112,8 +112,12 @@ int pv_get_page_type(struct page_info *pg, unsigned int type)
 		return 0;
 	}
 	if (pg->type != type) {
-		/* Stale TLB entries may still allow writes to a frame leaving writable. */
-		if (pg->type == PGT_writable_page)
+		/*
+		 * Stale TLB or paging-structure cache entries may still use the
+		 * frame as it was: writable, or as a table whose entries the guest
+		 * could now rewrite. Flush before it changes its nature.
+		 */
+		if (pg->type != PGT_none)
 			pv_flush_tlb_local();
 		pg->type = (u8)type;
 		pg->flags &= ~PGC_validated;
@@ -292,8 +296,7 @@ static int validate_l1(struct page_info *pg)
 		t[i] = adjust_entry(t[i]);
 	}
 	if (rc) {
-		printk(XENLOG_G_GUEST XENLOG_DEBUG
-		       "d%u: L1 %#lx slot %u (%#lx) refused (%d)\n",
+		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: L1 %#lx slot %u (%#lx) refused (%d)\n",
 		       d->domain_id, page_to_mfn(pg), i, t[i], rc);
 		while (i--)
 			put_page_from_l1e(t[i]);
@@ -425,11 +428,11 @@ static void devalidate_table(struct page_info *pg)
 /* ------------------------------------------------------------------ */
 /* Entry updates                                                       */
 
-static void write_entry(pte_t *p, pte_t old, pte_t new, bool preserve_ad)
+static void write_entry(pte_t *p, pte_t old, pte_t val, bool preserve_ad)
 {
 	if (preserve_ad)
-		new |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
-	*(volatile pte_t *)p = new;
+		val |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
+	*(volatile pte_t *)p = val;
 }
 
 int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bool preserve_ad,
@@ -740,8 +743,9 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 			rc = mmu_normal_update(pt_owner, pg_owner, req.ptr - cmd, req.val, cmd);
 			break;
 		case MMU_MACHPHYS_UPDATE:
-			rc = d != pt_owner ? -EPERM
-					   : machphys_update(pg_owner, req.ptr >> PAGE_SHIFT, req.val);
+			rc = d != pt_owner
+				 ? -EPERM
+				 : machphys_update(pg_owner, req.ptr >> PAGE_SHIFT, req.val);
 			break;
 		default:
 			rc = -ENOSYS;
