@@ -8,8 +8,9 @@
 /*
  * 11 was never allocated; 38 (tmem_op) was removed in Xen 4.13; 43-47 are
  * past hypfs_op; 50-55 are unused arch_2..arch_7 (Xen uses arch_1, 49, for
- * its paging domctl continuation); the rest are out of range, up to numbers that only differ from a real one above bit 31 (the
- * whole of rax is the number, not eax).
+ * its paging domctl continuation); the rest are out of range, up to
+ * numbers that only differ from a real one above bit 31 (the whole of rax
+ * is the number, not eax).
  */
 static const unsigned long unknown[] = {
 	11,
