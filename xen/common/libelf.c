@@ -233,11 +233,20 @@ static int note_number(struct elf_ctx *c, unsigned int type, const u8 *desc, u32
 	return 0;
 }
 
-static int note_string(struct elf_ctx *c, unsigned int type, const u8 *desc, u32 descsz)
+/*
+ * String notes are delimited by their size: Linux emits FEATURES with
+ * .ascii, without a terminating NUL. Copy the text (up to a NUL, if any)
+ * into @buf as a C string.
+ */
+static int note_string(struct elf_ctx *c, unsigned int type, const u8 *desc, u32 descsz,
+		       char *buf, size_t size)
 {
-	if (descsz == 0 || desc[descsz - 1] != '\0' ||
-	    strnlen((const char *)desc, descsz) != descsz - 1)
-		return fail(c, "Xen note %u: string not NUL-terminated", type);
+	size_t len = strnlen((const char *)desc, descsz);
+
+	if (len >= size)
+		return fail(c, "Xen note %u: string of %u bytes is too long", type, descsz);
+	memcpy(buf, desc, len);
+	buf[len] = '\0';
 	return 0;
 }
 
@@ -327,6 +336,7 @@ static int parse_xen_note(struct elf_ctx *c, unsigned int type, const u8 *desc, 
 {
 	struct elf_xen_info *info = c->info;
 	u32 word;
+	static char text[512];
 	u64 v;
 
 	if (type < ARRAY_SIZE(numeric_notes) && numeric_notes[type].numeric) {
@@ -346,9 +356,9 @@ static int parse_xen_note(struct elf_ctx *c, unsigned int type, const u8 *desc, 
 	case XEN_ELFNOTE_PAE_MODE:
 	case XEN_ELFNOTE_FEATURES:
 	case XEN_ELFNOTE_BSD_SYMTAB:
-		if (note_string(c, type, desc, descsz))
+		if (note_string(c, type, desc, descsz, text, sizeof(text)))
 			return -EINVAL;
-		return parse_string_note(c, type, (const char *)desc);
+		return parse_string_note(c, type, text);
 	case XEN_ELFNOTE_SUPPORTED_FEATURES:
 		if (descsz == 0 || descsz % 4)
 			return fail(c, "Xen note %u: feature map of %u bytes", type, descsz);
