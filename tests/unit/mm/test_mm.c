@@ -660,9 +660,12 @@ static void test_mmu_update_foreigndom(void **state)
 	assert_int_equal(T(L1)[2], 0);
 	assert_int_equal(mmu(&req, 1, DOMID_SELF | ((dom.domain_id + 1u) << 16)), 0);
 	assert_int_equal(done, 1);
-	/* DOMID_IO: I/O frames on the caller's rights, never RAM */
+	/* DOMID_IO: for the control domain only; I/O frames on its rights, never RAM */
 	req.val = E(IOPG, P | RW);
 	assert_int_equal(mmu(&req, 1, DOMID_IO), -EPERM);
+	assert_int_equal(done, 0);
+	assert_int_equal(mmu(&req, 0, DOMID_IO), 0);
+	assert_int_equal(do_mmuext_op((unsigned long)&req, 0, 0, DOMID_IO), -EPERM);
 	dom.is_privileged = true;
 	assert_int_equal(mmu(&req, 1, DOMID_IO), 0);
 	req.val = E(DATA3, P);
@@ -1129,13 +1132,14 @@ static void test_flush_cache_and_otherdomain(void **state)
 	pin_ok(L4, PGT_l4_page_table);
 	assert_int_equal(pv_new_baseptr(&vcpu, L4), 0);
 	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(IOPG, P), 0, DOMID_IO), -EPERM);
+	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, DOMID_IO), -EPERM);
+	dom.is_privileged = true;
 	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, 999), -ESRCH);
 	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, dom.domain_id),
 			 -ESRCH);
 	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, DOMID_IO), -EBUSY);
 	assert_int_equal(do_update_va_mapping_otherdomain(VA(2), E(DATA2, P), 0, DOMID_SELF), 0);
 	assert_int_equal(T(L1)[2], E(DATA2, P | US));
-	dom.is_privileged = true;
 	assert_int_equal(do_update_va_mapping_otherdomain(VA(3), E(IOPG, P | RW), 0, DOMID_IO), 0);
 	assert_int_equal(do_update_va_mapping(VA(2), 0, 0), 0);
 	assert_int_equal(do_update_va_mapping(VA(3), 0, 0), 0);

@@ -736,6 +736,11 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 			break;
 		}
 		cmd = req.ptr & 7;
+		/* Acting on another owner's frames is for the control domain only. */
+		if (pg_owner != d && !d->is_privileged) {
+			rc = -EPERM;
+			break;
+		}
 		switch (cmd) {
 		case MMU_NORMAL_PT_UPDATE:
 		case MMU_PT_UPDATE_PRESERVE_AD:
@@ -884,6 +889,8 @@ long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 	pg_owner = get_pg_owner(v->domain, (unsigned int)foreigndom);
 	if (!pg_owner)
 		return -ESRCH;
+	if (pg_owner != v->domain && !v->domain->is_privileged)
+		return -EPERM;
 	for (i = 0; i < cnt; i++) {
 		if (copy_from_guest(&op, uops + (u64)i * sizeof(op), sizeof(op))) {
 			rc = -EFAULT;
@@ -952,6 +959,8 @@ long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val, unsig
 
 	if (!pg_owner)
 		return -ESRCH;
+	if (pg_owner != current->domain && !current->domain->is_privileged)
+		return -EPERM;
 	return update_va_mapping(va, val, flags, pg_owner);
 }
 
