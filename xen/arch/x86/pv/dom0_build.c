@@ -14,6 +14,7 @@
 #include "mm.h"
 #include "boot_info.h"
 #include "elf_loader.h"
+#include "decompress.h"
 #include "domain.h"
 #include "pv.h"
 #include "m2p.h"
@@ -53,6 +54,8 @@ struct builder {
 	mfn_t *p2m; /* pfn -> mfn for all nr_pages */
 	const void *image;
 	size_t image_size;
+	void *unpacked; /* xenheap copy of a bzImage's vmlinux, freed after loading */
+	unsigned int unpacked_order;
 };
 
 static u64 va_to_pfn(const struct builder *b, u64 va)
@@ -313,6 +316,49 @@ static const char *module_args(const char *s, bool has_name)
 	return s;
 }
 
+/*
+ * A bzImage (as Debian installs it in /boot): decompress its payload into
+ * the xenheap, sized by the trailer Linux puts after it, and make that
+ * vmlinux the image to parse and load. The copy is freed once loaded.
+ */
+static int unpack_bzimage(struct builder *b, const void *payload, size_t len)
+{
+	u32 size = kernel_payload_size(payload, len);
+	enum decomp_format fmt;
+	size_t out_len;
+	char err[128];
+	int rc;
+
+	if (!size || size > MB(1024)) {
+		printk(XENLOG_ERR "dom0 image rejected: bzImage payload size %u\n", size);
+		return -EINVAL;
+	}
+	b->unpacked_order = order_for_bytes(size);
+	b->unpacked = alloc_xenheap_pages(b->unpacked_order);
+	if (!b->unpacked) {
+		printk(XENLOG_ERR "dom0 image rejected: no memory to decompress %u bytes\n", size);
+		return -ENOMEM;
+	}
+	rc = decompress_kernel_payload(payload, len, b->unpacked, size, &out_len, &fmt, err,
+				       sizeof(err));
+	if (rc) {
+		printk(XENLOG_ERR "dom0 image rejected: bzImage payload: %s\n", err);
+		return rc;
+	}
+	printk(XENLOG_INFO "Dom0 kernel: bzImage with %s payload, %zu -> %zu bytes\n",
+	       decompress_name(fmt), len, out_len);
+	b->image = b->unpacked;
+	b->image_size = out_len;
+	return 0;
+}
+
+static void free_unpacked(struct builder *b)
+{
+	if (b->unpacked)
+		free_xenheap_pages(b->unpacked, b->unpacked_order);
+	b->unpacked = NULL;
+}
+
 static int parse_kernel(struct builder *b, const struct bi_mod *k)
 {
 	char err[128];
@@ -323,15 +369,14 @@ static int parse_kernel(struct builder *b, const struct bi_mod *k)
 	b->image = maddr_to_virt(k->start);
 	b->image_size = k->end - k->start;
 	rc = bzimage_payload(b->image, b->image_size, &payload, &len, err, sizeof(err));
-	if (rc == 0) {
-		printk(XENLOG_ERR "dom0 image rejected: compressed bzImage payloads are "
-				  "not supported yet; use an ELF vmlinux\n");
-		return -EINVAL;
-	}
-	if (rc != -ENOENT) {
+	if (rc == 0)
+		rc = unpack_bzimage(b, payload, len);
+	else if (rc == -ENOENT)
+		rc = 0;
+	else
 		printk(XENLOG_ERR "dom0 image rejected: %s\n", err);
+	if (rc)
 		return rc;
-	}
 	rc = elf_xen_parse(b->image, b->image_size, &b->info, err, sizeof(err));
 	if (rc) {
 		printk(XENLOG_ERR "dom0 image rejected: %s\n", err);
@@ -412,8 +457,10 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 	rc = parse_kernel(&b, p->kernel);
 	if (!rc)
 		rc = check_features(&b.info);
-	if (rc)
+	if (rc) {
+		free_unpacked(&b);
 		return rc;
+	}
 	b.l.initrd_len = p->initrd ? p->initrd->end - p->initrd->start : 0;
 	b.l.nr_pages = default_dom0_pages(p->mem_bytes);
 	rc = compute_layout(&b);
@@ -421,10 +468,12 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 		rc = allocate_memory(&b, b.l.nr_pages);
 	if (rc) {
 		printk(XENLOG_ERR "dom0 image rejected: cannot build the domain (%d)\n", rc);
+		free_unpacked(&b);
 		return rc;
 	}
 	build_page_tables(&b);
 	rc = elf_xen_load(b.image, b.image_size, &b.info, load_write, &b);
+	free_unpacked(&b);
 	if (rc) {
 		printk(XENLOG_ERR "dom0 image rejected: loading the kernel failed (%d)\n", rc);
 		return rc;
