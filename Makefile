@@ -24,6 +24,7 @@ include tests/unit/unit.mk
 -include tests/unit/mm/mm.mk
 include tests/guests/guests.mk
 include tests/boot/boot.mk
+-include tests/boot/bzimage.mk
 -include dom0-tools/xenstore/xenstore.mk
 -include dom0-tools/initramfs/dom0.mk
 -include tests/system/system.mk
