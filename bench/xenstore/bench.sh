@@ -23,4 +23,28 @@ echo
 echo "== 2. whole stack (Petrel's clients use Petrel's libxenstore)"
 bash "$HERE/compare.sh" -r "$ROUNDS" -L "$OUT" -o "$res/stack" "$OUT/xenstored" -N
 echo
-echo "tables: $res/daemon/table.txt $res/stack/table.txt"
+echo "== 3. daemon CPU time for one full xsload run (Debian's libxenstore for both; load-independent)"
+source "$HERE/run.sh"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+for r in $(seq 1 "$ROUNDS"); do
+	for t in a b; do
+		rd=$res/cpu-$t-$r
+		if [ $t = a ]; then xs_start "$rd"; else xs_start "$rd" "$OUT/xenstored" -N; fi
+		pid=$(cat "$rd/pid")
+		c0=$(cpu_ticks "$pid")
+		(xs_client_env "$rd"; "$SHIM_DIR/xsload" >/dev/null 2>&1) || echo "warning: xsload failed ($t)" >&2
+		c1=$(cpu_ticks "$pid")
+		xs_stop "$rd"
+		echo "$t $((c1 - c0))" >>"$res/cpu.txt"
+	done
+done
+hz=$(getconf CLK_TCK)
+awk -v hz="$hz" '{ v[$1] = v[$1] " " $2 }
+	function med(s,   n, a, i, j, x) { n = split(s, a, " ")
+		for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > x + 0; j--) a[j+1] = a[j]; a[j+1] = x }
+		return (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+	END { a = med(v["a"]); b = med(v["b"])
+		printf "daemon CPU seconds per xsload run (median): debian %.2f, petrel %.2f, ratio %.2fx\n", a / hz, b / hz, (b ? a / b : 0) }' \
+	"$res/cpu.txt" | tee "$res/cpu-summary.txt"
+echo
+echo "tables: $res/daemon/table.txt $res/stack/table.txt $res/cpu-summary.txt"

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "xsd.h"
@@ -34,6 +35,11 @@ void xsd_log(struct xsd *d, int level, const char *fmt, ...)
 	if (level > d->verbose)
 		return;
 	va_start(ap, fmt);
+	if (d->use_syslog) {
+		vsyslog(level ? LOG_INFO : LOG_WARNING, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	fputs("xenstored: ", f);
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);

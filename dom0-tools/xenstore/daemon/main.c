@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "xsd.h"
@@ -426,9 +427,13 @@ int main(int argc, char **argv)
 	rfd = ring_xen_init(d, !o.no_dom_init);
 	if (rfd >= 0)
 		add_listener(rfd, 3);
-	if (!o.no_fork && daemon(0, 0)) {
-		perror("xenstored: daemon");
-		return 1;
+	if (!o.no_fork) {
+		if (daemon(0, 0)) {
+			perror("xenstored: daemon");
+			return 1;
+		}
+		openlog("xenstored", LOG_PID, LOG_DAEMON);
+		d->use_syslog = true;
 	}
 	if (pid_file) {
 		FILE *f = fopen(pid_file, "w");

@@ -173,6 +173,7 @@ struct xsd {
 	struct node special_intro, special_release;
 	struct xsd_quota q;
 	int verbose;
+	bool use_syslog; /* daemonised: log through syslog */
 	FILE *trace;
 	FILE *logf;
 	unsigned long quota_hits;
