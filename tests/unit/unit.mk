@@ -31,6 +31,7 @@ UNIT_SRCS_test_memmap := xen/common/memmap.c
 UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
 UNIT_SRCS_test_desc := xen/common/desc_check.c
 UNIT_SRCS_test_xz := $(addprefix xen/common/decompress/,xz.c lzma2.c bcj.c crc.c decompress.c inflate.c) xen/common/bzimage.c
+UNIT_SRCS_test_inflate := $(addprefix xen/common/decompress/,inflate.c crc.c)
 $(UNIT_OUT)/test_xz $(UNIT_OUT)/test_inflate: UNIT_LDLIBS += -llzma -lz
 
 # every tests/unit/test_*.c is a suite (not recursive: xenstore/ is not ours)
