@@ -63,15 +63,14 @@ static void test_basic(struct xs_handle *h)
 	errno = 0;
 	v = xs_read(h, XBT_NULL, "/libxs/none", &len);
 	CHECK("read of a missing node: ENOENT", !v && errno == ENOENT);
-	CHECK("write of a bad path: EINVAL", !xs_write(h, XBT_NULL, "/a//b", "", 0) &&
-						     errno == EINVAL);
+	CHECK("write of a bad path: EINVAL",
+	      !xs_write(h, XBT_NULL, "/a//b", "", 0) && errno == EINVAL);
 	CHECK("rm", xs_rm(h, XBT_NULL, "/libxs/d"));
-	CHECK("rm under a missing parent: ENOENT", !xs_rm(h, XBT_NULL, "/nope/x") &&
-							   errno == ENOENT);
-	CHECK("path_is_subpath", xs_path_is_subpath("/a", "/a/b") &&
-					 xs_path_is_subpath("/a", "/a") &&
-					 !xs_path_is_subpath("/a", "/ab") &&
-					 !xs_path_is_subpath("/a/b", "/a"));
+	CHECK("rm under a missing parent: ENOENT",
+	      !xs_rm(h, XBT_NULL, "/nope/x") && errno == ENOENT);
+	CHECK("path_is_subpath",
+	      xs_path_is_subpath("/a", "/a/b") && xs_path_is_subpath("/a", "/a") &&
+		  !xs_path_is_subpath("/a", "/ab") && !xs_path_is_subpath("/a/b", "/a"));
 }
 
 static void test_big_directory(struct xs_handle *h)
@@ -88,7 +87,7 @@ static void test_big_directory(struct xs_handle *h)
 	dir = xs_directory(h, XBT_NULL, "/libxs/big", &num);
 	CHECK("directory of 700 children (DIRECTORY_PART)",
 	      dir && num == 700 && !strcmp(dir[0], "entry-with-a-long-name-0") &&
-		      !strcmp(dir[699], "entry-with-a-long-name-699"));
+		  !strcmp(dir[699], "entry-with-a-long-name-699"));
 	free(dir);
 }
 
@@ -103,13 +102,13 @@ static void test_perms(struct xs_handle *h)
 	CHECK("set_permissions", xs_set_permissions(h, XBT_NULL, "/libxs/a", p, 3));
 	got = xs_get_permissions(h, XBT_NULL, "/libxs/a", &num);
 	CHECK("get_permissions", got && num == 3 && got[0].id == 0 &&
-					 got[0].perms == XS_PERM_NONE && got[1].id == 5 &&
-					 got[1].perms == XS_PERM_READ && got[2].id == 7 &&
-					 got[2].perms == (XS_PERM_READ | XS_PERM_WRITE));
+				     got[0].perms == XS_PERM_NONE && got[1].id == 5 &&
+				     got[1].perms == XS_PERM_READ && got[2].id == 7 &&
+				     got[2].perms == (XS_PERM_READ | XS_PERM_WRITE));
 	free(got);
 	CHECK("strings_to_perms", xs_strings_to_perms(sp, 2, "r3\0b12") && sp[0].id == 3 &&
-					  sp[0].perms == XS_PERM_READ && sp[1].id == 12 &&
-					  sp[1].perms == (XS_PERM_READ | XS_PERM_WRITE));
+				      sp[0].perms == XS_PERM_READ && sp[1].id == 12 &&
+				      sp[1].perms == (XS_PERM_READ | XS_PERM_WRITE));
 	CHECK("strings_to_perms rejects junk", !xs_strings_to_perms(sp, 1, "q3"));
 }
 
@@ -157,8 +156,8 @@ static void test_watches(struct xs_handle *h, struct xs_handle *h2)
 	CHECK("unwatch", xs_unwatch(h, "/libxs/w", "tok"));
 	CHECK("unwatch of an unknown watch fails", !xs_unwatch(h, "/libxs/w", "tok"));
 	CHECK("special watch", xs_watch(h, "@introduceDomain", "intro"));
-	CHECK("special initial event", event_is(xs_read_watch(h, &num), "@introduceDomain",
-						 "intro"));
+	CHECK("special initial event",
+	      event_is(xs_read_watch(h, &num), "@introduceDomain", "intro"));
 }
 
 static struct xs_handle *th;

@@ -192,7 +192,8 @@ static bool out_reserve(struct conn *c, size_t len)
 	}
 	if ((long)need > c->d->q.out_bytes_max) {
 		if (!c->dead)
-			xsd_log(c->d, 0, "domain %u: connection dropped, %zu bytes of unread output",
+			xsd_log(c->d, 0,
+				"domain %u: connection dropped, %zu bytes of unread output",
 				c->domid, c->out_len);
 		c->dead = true;
 		return false;
@@ -314,7 +315,8 @@ long xsd_conn_input(struct conn *c, const void *buf, size_t len)
 			if (c->hdr_got < sizeof(c->hdr))
 				break;
 			if (c->hdr.len > XS_PAYLOAD_MAX) {
-				xsd_log(c->d, 0, "domain %u: message of %u bytes, dropping connection",
+				xsd_log(c->d, 0,
+					"domain %u: message of %u bytes, dropping connection",
 					c->domid, c->hdr.len);
 				c->dead = true;
 				break;

@@ -321,23 +321,59 @@ static int parse_opts(int argc, char **argv, struct xsd *d, struct opts *o)
 		if (strchr("ESWtAM", ch) && !num_arg(optarg, &v))
 			bad = true;
 		switch (ch) {
-		case 'D': o->no_dom_init = true; break;
-		case 'F': pid_file = optarg; break;
-		case 'H': usage(stdout); exit(0);
-		case 'N': o->no_fork = true; break;
-		case 'P': o->out_pid = true; break;
-		case 'T': o->trace = optarg; break;
-		case 'E': q->nodes = v; break;
-		case 'S': q->entry_size = v; break;
-		case 'W': q->watches = v; break;
-		case 't': q->transactions = v; break;
-		case 'A': q->perms = v; break;
-		case 'M': q->path_max = v; break;
-		case 'Q': bad = quota_arg(q, optarg, false) < 0; break;
-		case 'q': bad = quota_arg(q, optarg, true) < 0; break;
-		case 'V': d->verbose++; break;
-		case 'w': case 'R': case 'I': case 'K': break;
-		default: usage(stderr); return -1;
+		case 'D':
+			o->no_dom_init = true;
+			break;
+		case 'F':
+			pid_file = optarg;
+			break;
+		case 'H':
+			usage(stdout);
+			exit(0);
+		case 'N':
+			o->no_fork = true;
+			break;
+		case 'P':
+			o->out_pid = true;
+			break;
+		case 'T':
+			o->trace = optarg;
+			break;
+		case 'E':
+			q->nodes = v;
+			break;
+		case 'S':
+			q->entry_size = v;
+			break;
+		case 'W':
+			q->watches = v;
+			break;
+		case 't':
+			q->transactions = v;
+			break;
+		case 'A':
+			q->perms = v;
+			break;
+		case 'M':
+			q->path_max = v;
+			break;
+		case 'Q':
+			bad = quota_arg(q, optarg, false) < 0;
+			break;
+		case 'q':
+			bad = quota_arg(q, optarg, true) < 0;
+			break;
+		case 'V':
+			d->verbose++;
+			break;
+		case 'w':
+		case 'R':
+		case 'I':
+		case 'K':
+			break;
+		default:
+			usage(stderr);
+			return -1;
 		}
 		if (bad) {
 			fprintf(stderr, "xenstored: bad value for -%c: %s\n", ch, optarg);
@@ -359,7 +395,8 @@ static void socket_paths(void)
 	if (p && *p)
 		snprintf(sock_path, sizeof(sock_path), "%s", p);
 	else
-		snprintf(sock_path, sizeof(sock_path), "%s/socket", rd && *rd ? rd : "/run/xenstored");
+		snprintf(sock_path, sizeof(sock_path), "%s/socket",
+			 rd && *rd ? rd : "/run/xenstored");
 	snprintf(sock_ro_path, sizeof(sock_ro_path), "%s_ro", sock_path);
 }
 

@@ -84,8 +84,8 @@ static bool is_unpriv(const struct conn *c)
  * Canonical absolute path of in for this connection, in out (PATH_BUF).
  * *rel_off gets the length of the prefix added to a relative path.
  */
-static int canon_path(struct conn *c, const char *in, char *out, uint32_t *olen,
-		      uint32_t *rel_off, bool allow_special)
+static int canon_path(struct conn *c, const char *in, char *out, uint32_t *olen, uint32_t *rel_off,
+		      bool allow_special)
 {
 	size_t len = strlen(in), i, pre = 0;
 

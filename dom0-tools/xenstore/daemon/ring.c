@@ -29,8 +29,7 @@ int xs_ring_sane(xs_ring_idx_t cons, xs_ring_idx_t prod)
 	return (xs_ring_idx_t)(prod - cons) <= XS_RING_SIZE;
 }
 
-size_t xs_ring_peek(const char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, void *buf,
-		    size_t len)
+size_t xs_ring_peek(const char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, void *buf, size_t len)
 {
 	size_t avail = (xs_ring_idx_t)(prod - cons), first, done = 0;
 
@@ -79,8 +78,8 @@ static void rc_close(struct conn *c)
 
 static const struct conn_ops ring_ops = { rc_wake, rc_close };
 
-struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32_t domid,
-				bool priv, void (*notify)(struct ring_conn *), void *p)
+struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32_t domid, bool priv,
+				void (*notify)(struct ring_conn *), void *p)
 {
 	struct ring_conn *rc = calloc(1, sizeof(*rc));
 
@@ -203,6 +202,7 @@ struct evtchn_port {
 };
 /* Linux's evtchn and gntdev device interfaces: _IOC(_IOC_NONE, type, nr, size) */
 #define XEN_IOC(t, nr, sz) (((unsigned long)(t) << 8) | (nr) | ((unsigned long)(sz) << 16))
+#define IOCTL_EVTCHN_BIND_VIRQ XEN_IOC('E', 0, sizeof(struct evtchn_port))
 #define IOCTL_EVTCHN_BIND_INTERDOMAIN XEN_IOC('E', 1, sizeof(struct evtchn_bind_interdomain))
 #define IOCTL_EVTCHN_UNBIND XEN_IOC('E', 3, sizeof(struct evtchn_port))
 #define IOCTL_EVTCHN_NOTIFY XEN_IOC('E', 4, sizeof(struct evtchn_port))
@@ -227,6 +227,9 @@ _Static_assert(sizeof(struct gntdev_unmap) == 16, "gntdev unmap layout");
 #define IOCTL_GNTDEV_MAP_GRANT_REF XEN_IOC('G', 0, sizeof(struct gntdev_map))
 #define IOCTL_GNTDEV_UNMAP_GRANT_REF XEN_IOC('G', 1, sizeof(struct gntdev_unmap))
 
+/* Xen raises this virtual interrupt in dom0 when a domain dies or shuts down. */
+#define VIRQ_DOM_EXC 3
+
 /* The grant reference every domain reserves for its xenstore page. */
 #define GNTTAB_RESERVED_XENSTORE 1
 
@@ -242,6 +245,7 @@ struct xen_ring {
 
 static struct xen_ring *rings;
 static int evtchn_fd = -1;
+static int dom_exc_port = -1;
 static int gntdev_fd = -1;
 
 static void xen_notify(struct ring_conn *rc)
@@ -252,8 +256,7 @@ static void xen_notify(struct ring_conn *rc)
 		xsd_log(rc->c->d, 1, "notify of port %d failed: %s", rc->port, strerror(errno));
 }
 
-static struct xen_ring *add_ring(struct xsd *d, void *page, uint32_t domid, bool priv,
-				 int lport)
+static struct xen_ring *add_ring(struct xsd *d, void *page, uint32_t domid, bool priv, int lport)
 {
 	struct xen_ring *r = calloc(1, sizeof(*r));
 
@@ -317,12 +320,11 @@ static struct conn *xen_map_domain(struct xsd *d, struct domain *dom)
 	return r->rc->c;
 munmap:
 	munmap(page, 4096);
-unmap:
-	{
-		struct gntdev_unmap u = { m.index, 1, 0 };
+unmap : {
+	struct gntdev_unmap u = { m.index, 1, 0 };
 
-		ioctl(gntdev_fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
-	}
+	ioctl(gntdev_fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+}
 	return NULL;
 }
 
@@ -389,6 +391,13 @@ int ring_xen_init(struct xsd *d, bool dom0)
 		return -1; /* not a Xen-style dom0: Unix sockets only */
 	d->map_domain = xen_map_domain;
 	d->unmap_domain = xen_unmap_domain;
+	{
+		struct evtchn_port v = { VIRQ_DOM_EXC };
+
+		dom_exc_port = ioctl(evtchn_fd, IOCTL_EVTCHN_BIND_VIRQ, &v);
+		if (dom_exc_port < 0)
+			xsd_log(d, 0, "cannot bind VIRQ_DOM_EXC: %s", strerror(errno));
+	}
 	if (dom0)
 		dom0_ring(d);
 	return evtchn_fd;
@@ -403,8 +412,17 @@ void ring_xen_poll(struct xsd *d)
 	if (evtchn_fd < 0)
 		return;
 	/* consume and unmask pending ports; every ring is looked at below */
-	while ((n = read(evtchn_fd, ports, sizeof(ports))) > 0)
+	while ((n = read(evtchn_fd, ports, sizeof(ports))) > 0) {
+		ssize_t i;
+
+		for (i = 0; i < n / (ssize_t)sizeof(ports[0]); i++) {
+			/* some domain died or shut down: tell the toolstack (a
+			 * spurious @releaseDomain is allowed; it checks) */
+			if (dom_exc_port >= 0 && ports[i] == (unsigned int)dom_exc_port)
+				watch_fire_special(d, &d->special_release);
+		}
 		(void)!write(evtchn_fd, ports, n);
+	}
 	for (r = rings; r; r = r->next) {
 		ring_service(r->rc);
 		if (r->rc->broken && !r->warned) {

@@ -13,8 +13,7 @@
 size_t xs_ring_peek(const char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, void *buf,
 		    size_t len);
 /* Copy up to len bytes into a ring at prod; returns count (free space bound). */
-size_t xs_ring_put(char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, const void *buf,
-		   size_t len);
+size_t xs_ring_put(char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, const void *buf, size_t len);
 /* True if the indexes are sane (producer at most one ring ahead of consumer). */
 int xs_ring_sane(xs_ring_idx_t cons, xs_ring_idx_t prod);
 
@@ -29,8 +28,8 @@ struct ring_conn {
 
 /* Daemon side: move requests in and replies out; returns 1 if it moved data. */
 int ring_service(struct ring_conn *rc);
-struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32_t domid,
-				bool priv, void (*notify)(struct ring_conn *), void *p);
+struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32_t domid, bool priv,
+				void (*notify)(struct ring_conn *), void *p);
 void ring_conn_free(struct ring_conn *rc);
 
 /*

@@ -45,7 +45,7 @@ struct node {
 	uint32_t klen; /* bytes of packed "a\0b\0" child names */
 	uint32_t kcap;
 	uint32_t nperms;
-	uint64_t gen; /* generation of the last change */
+	uint64_t gen;	   /* generation of the last change */
 	uint64_t orig_gen; /* overlay only: gen seen in the store, 0 = absent */
 	enum txe_state state;
 	struct node *tnext; /* overlay only: list in order of first touch */
@@ -89,7 +89,7 @@ struct watch {
 	struct conn *conn;
 	uint32_t hash;
 	uint32_t rel_off; /* bytes to strip from event paths (relative watch) */
-	char *path;       /* absolute or special (@...) */
+	char *path;	  /* absolute or special (@...) */
 	char *token;
 };
 
@@ -121,9 +121,9 @@ struct conn {
 	struct xsd *d;
 	struct conn *next, *prev;
 	uint32_t domid;
-	bool priv;      /* may do privileged operations, full access */
-	bool ro;        /* read-only socket */
-	bool dead;      /* protocol violation: transport must drop it */
+	bool priv; /* may do privileged operations, full access */
+	bool ro;   /* read-only socket */
+	bool dead; /* protocol violation: transport must drop it */
 	const struct conn_ops *ops;
 	void *tp; /* transport private */
 
@@ -147,16 +147,16 @@ struct conn {
 };
 
 struct xsd_quota {
-	int nodes;        /* -E entry-nb */
-	int entry_size;   /* -S entry-size */
-	int watches;      /* -W watch-nb */
-	int transactions; /* -t transaction */
-	int perms;        /* -A perm-nb */
-	int path_max;     /* -M path-max */
-	int txn_nodes;    /* -Q transaction-nodes= */
-	long memory;      /* -Q memory= */
-	long memory_soft; /* -q memory= */
-	int outstanding;  /* -Q outstanding= */
+	int nodes;	    /* -E entry-nb */
+	int entry_size;	    /* -S entry-size */
+	int watches;	    /* -W watch-nb */
+	int transactions;   /* -t transaction */
+	int perms;	    /* -A perm-nb */
+	int path_max;	    /* -M path-max */
+	int txn_nodes;	    /* -Q transaction-nodes= */
+	long memory;	    /* -Q memory= */
+	long memory_soft;   /* -q memory= */
+	int outstanding;    /* -Q outstanding= */
 	long out_bytes_max; /* queued output beyond which a conn is dropped */
 };
 

@@ -57,8 +57,8 @@ bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path);
 /* Retired: always false. */
 bool xs_restrict(struct xs_handle *h, unsigned domid);
 
-struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t,
-					  const char *path, unsigned int *num);
+struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
+					  unsigned int *num);
 bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
 			struct xs_permissions *perms, unsigned int num_perms);
 

@@ -47,8 +47,8 @@ enum xs_msg_type {
 struct xs_msg_hdr {
 	uint32_t type;
 	uint32_t req_id; /* echoed in the reply */
-	uint32_t tx_id;  /* 0 outside a transaction */
-	uint32_t len;    /* payload bytes that follow */
+	uint32_t tx_id;	 /* 0 outside a transaction */
+	uint32_t len;	 /* payload bytes that follow */
 };
 
 _Static_assert(sizeof(struct xs_msg_hdr) == 16, "xenstore header is 16 bytes");

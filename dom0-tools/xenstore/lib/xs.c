@@ -38,10 +38,10 @@ struct xs_handle {
 	int fd;
 	unsigned long flags;
 	pthread_mutex_t request_mutex; /* one exchange at a time */
-	pthread_mutex_t lock;          /* guards everything below */
+	pthread_mutex_t lock;	       /* guards everything below */
 	pthread_cond_t reply_cond;
 	pthread_cond_t watch_cond;
-	struct xs_msg *reply;               /* handed over by the reader */
+	struct xs_msg *reply; /* handed over by the reader */
 	struct xs_msg *watch_head, *watch_tail;
 	int watch_pipe[2];
 	bool reader_on;
@@ -350,7 +350,8 @@ static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, uint32_t type,
 				}
 			}
 			for (i = 0; i <= niov; i++)
-				if (v[i].iov_len && !xs_write_all(h->fd, v[i].iov_base, v[i].iov_len))
+				if (v[i].iov_len &&
+				    !xs_write_all(h->fd, v[i].iov_base, v[i].iov_len))
 					n = -1;
 		}
 		if (n < 0) {
@@ -596,8 +597,8 @@ static char **directory_part(struct xs_handle *h, xs_transaction_t t, const char
 		memcpy(acc + alen, r + glen + 1, rlen);
 		free(r);
 		/* the last part ends with an empty name */
-		if (rlen == 0 || (acc[alen + rlen - 1] == 0 &&
-				  (rlen == 1 || acc[alen + rlen - 2] == 0))) {
+		if (rlen == 0 ||
+		    (acc[alen + rlen - 1] == 0 && (rlen == 1 || acc[alen + rlen - 2] == 0))) {
 			alen += rlen ? rlen - 1 : 0;
 			return split_strings(acc, alen, num);
 		}
@@ -690,8 +691,8 @@ bool xs_strings_to_perms(struct xs_permissions *perms, unsigned int num, const c
 	return true;
 }
 
-struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t,
-					  const char *path, unsigned int *num)
+struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
+					  unsigned int *num)
 {
 	unsigned int len, n = 0, i;
 	char *r = xs_single(h, t, XS_GET_PERMS, path, &len);

@@ -89,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - off)
 			len = size - off;
 		if (which >= 4 && rc) {
-			size_t n = xs_ring_put(page.req, page.req_cons, page.req_prod, data + off, len);
+			size_t n =
+			    xs_ring_put(page.req, page.req_cons, page.req_prod, data + off, len);
 			const char *p;
 
 			page.req_prod += n;

@@ -853,7 +853,8 @@ static void test_ring(void **s)
 		size_t got = 0;
 
 		memset(val + 3, 'z', 2000);
-		assert_int_equal(req(c, XS_WRITE, 0, val, sizeof(val), (struct msg *)buf), XS_WRITE);
+		assert_int_equal(req(c, XS_WRITE, 0, val, sizeof(val), (struct msg *)buf),
+				 XS_WRITE);
 		guest_put(&rd, sizeof(rd));
 		guest_put("/v", 3);
 		ring_service(rc);
