@@ -15,6 +15,7 @@ B=$DEBROOT/usr/bin
 TESTXS=$DEBROOT/usr/lib/xen-4.17/bin/test-xenstore
 DEBLIB=$DEBROOT/usr/lib/x86_64-linux-gnu:$DEBROOT/usr/lib/xen-4.17/lib
 RUNDIR=$(mktemp -d /tmp/petrel-xs-compat.XXXXXX)
+DAEMON_GIVEN=${DAEMON:-}
 DAEMON=${DAEMON:-$OUT/xenstored -N}
 pass=0 fail=0 pid=""
 
@@ -153,5 +154,14 @@ for lib in petrel debian; do
 	fi
 done
 kill -0 "$pid" 2>/dev/null && ok "daemon still running" || ko "daemon still running"
+# command-line options of our daemon (not applicable to another DAEMON)
+if [ -z "${DAEMON_GIVEN:-}" ]; then
+	echo "--- daemon options"
+	res=$(python3 "$(dirname "$0")/daemon-options.py" "$OUT/xenstored" 2>&1)
+	echo "$res" | grep -v '^options:'
+	p=$(echo "$res" | sed -n 's/^options: \([0-9]*\) passed.*/\1/p')
+	f=$(echo "$res" | sed -n 's/^options: [0-9]* passed, \([0-9]*\) failed/\1/p')
+	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
+fi
 echo "compat: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
