@@ -775,35 +775,58 @@ static int op_introduce(struct conn *c, struct req *r)
 	return reply_ok(c, r);
 }
 
-/* Remove every node the domain owns (with their subtrees). */
+/* Remove the subtree at path (if it still exists) and fire its watches. */
+static void rm_path(struct xsd *d, const char *path)
+{
+	uint32_t len = strlen(path), pl;
+	struct node *n = st_get(d, NULL, path, len), *parent;
+
+	if (!n || len <= 1)
+		return;
+	for (pl = len; path[pl - 1] != '/'; pl--)
+		;
+	pl = pl > 1 ? pl - 1 : 1;
+	rm_tree(d, NULL, n);
+	parent = st_get(d, NULL, path, pl);
+	if (parent) {
+		parent = st_get_mut(d, NULL, parent);
+		node_del_kid(parent, path + pl + (pl > 1), len - pl - (pl > 1));
+		st_changed(d, NULL, parent);
+	}
+	watch_fire(d, path, true, NULL, 0);
+}
+
+/* Remove every node the domain owns (with their subtrees): one scan, then removals. */
 static void rm_owned(struct xsd *d, uint32_t domid)
 {
-	uint32_t i;
+	char **victims = NULL;
+	uint32_t i, nv = 0, cap = 0;
+	struct node *n;
 
-	for (;;) {
-		struct node *victim = NULL, *parent, *n;
-		char path[PATH_BUF];
-		uint32_t pl;
+	for (i = 0; d->store.b && i <= d->store.mask; i++) {
+		for (n = d->store.b[i]; n; n = n->hnext) {
+			if (n->plen <= 1 || !n->nperms || n->perms[0].id != domid)
+				continue;
+			if (nv == cap) {
+				char **nvs = realloc(victims, (cap ? cap * 2 : 16) * sizeof(*nvs));
 
-		for (i = 0; !victim && d->store.b && i <= d->store.mask; i++)
-			for (n = d->store.b[i]; n && !victim; n = n->hnext)
-				if (n->plen > 1 && n->nperms && n->perms[0].id == domid)
-					victim = n;
-		if (!victim)
-			return;
-		memcpy(path, victim->path, victim->plen + 1);
-		for (pl = victim->plen; path[pl - 1] != '/'; pl--)
-			;
-		pl = pl > 1 ? pl - 1 : 1;
-		rm_tree(d, NULL, victim);
-		parent = st_get(d, NULL, path, pl);
-		if (parent) {
-			parent = st_get_mut(d, NULL, parent);
-			node_del_kid(parent, path + pl + (pl > 1), strlen(path) - pl - (pl > 1));
-			st_changed(d, NULL, parent);
+				if (!nvs)
+					goto out;
+				victims = nvs;
+				cap = cap ? cap * 2 : 16;
+			}
+			victims[nv] = strdup(n->path);
+			if (!victims[nv])
+				goto out;
+			nv++;
 		}
-		watch_fire(d, path, true, NULL, 0);
 	}
+	for (i = 0; i < nv; i++)
+		rm_path(d, victims[i]);
+out:
+	for (i = 0; i < nv; i++)
+		free(victims[i]);
+	free(victims);
 }
 
 static int op_release(struct conn *c, struct req *r)
