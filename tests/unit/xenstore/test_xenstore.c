@@ -878,6 +878,94 @@ static void test_ring(void **s)
 	expect_val(dom0(), 0, "/r", "abc");
 }
 
+/* INTRODUCE maps a guest's ring (here: a page in memory), RELEASE unmaps it. */
+static struct xs_ring_page guest_page;
+static struct ring_conn *guest_rc;
+static int unmapped;
+
+static struct conn *test_map(struct xsd *dd, struct domain *dom)
+{
+	if (dom->mfn == 666)
+		return NULL; /* pretend the grant cannot be mapped */
+	guest_rc = ring_conn_new(dd, &guest_page, dom->domid, false, NULL, NULL);
+	return guest_rc ? guest_rc->c : NULL;
+}
+
+static void test_unmap(struct xsd *dd, struct domain *dom)
+{
+	(void)dd;
+	(void)dom;
+	ring_conn_free(guest_rc);
+	guest_rc = NULL;
+	unmapped++;
+}
+
+static void ring_request(uint32_t type, const void *p, uint32_t len, struct msg *m)
+{
+	struct xs_msg_hdr h = { type, 3, 0, len };
+
+	assert_int_equal(
+	    xs_ring_put(guest_page.req, guest_page.req_cons, guest_page.req_prod, &h, sizeof(h)),
+	    sizeof(h));
+	guest_page.req_prod += sizeof(h);
+	assert_int_equal(
+	    xs_ring_put(guest_page.req, guest_page.req_cons, guest_page.req_prod, p, len), len);
+	guest_page.req_prod += len;
+	ring_service(guest_rc);
+	for (;;) {
+		size_t n = xs_ring_peek(guest_page.rsp, guest_page.rsp_cons, guest_page.rsp_prod,
+					&m->h, sizeof(m->h));
+
+		assert_int_equal(n, sizeof(m->h));
+		guest_page.rsp_cons += n;
+		n = xs_ring_peek(guest_page.rsp, guest_page.rsp_cons, guest_page.rsp_prod, m->body,
+				 m->h.len);
+		assert_int_equal(n, m->h.len);
+		guest_page.rsp_cons += n;
+		m->body[n] = 0;
+		if (m->h.type != XS_WATCH_EVENT)
+			return;
+	}
+}
+
+static void test_introduced_guest_ring(void **s)
+{
+	struct conn *c = dom0(), *w = dom0();
+	struct msg m;
+
+	(void)s;
+	memset(&guest_page, 0, sizeof(guest_page));
+	d->map_domain = test_map;
+	d->unmap_domain = test_unmap;
+	EXPECT_ERR(c, XS_INTRODUCE, 0, "4\000666\0001", "EINVAL");
+	assert_int_equal(REQ(c, XS_IS_DOMAIN_INTRODUCED, 0, "4", &m), XS_IS_DOMAIN_INTRODUCED);
+	assert_string_equal(m.body, "F");
+	write_node(c, 0, "/local/domain/4", "");
+	set_perms(c, "/local/domain/4", "n4", 3);
+	EXPECT_OK(c, XS_INTRODUCE, 0, "4\000777\0001");
+	assert_non_null(guest_rc);
+	/* the guest talks over its ring with relative paths, as a domain */
+	watch(w, "/local/domain/4", "w");
+	ring_request(XS_WRITE, "name\0guest-four", 15, &m);
+	assert_int_equal(m.h.type, XS_WRITE);
+	expect_event(w, "/local/domain/4/name", "w");
+	expect_val(c, 0, "/local/domain/4/name", "guest-four");
+	ring_request(XS_READ, "/local/domain/4/name", 21, &m);
+	assert_string_equal(m.body, "guest-four");
+	ring_request(XS_WRITE, "/tool/x\0no", 11, &m);
+	assert_string_equal(m.body, "EACCES");
+	ring_request(XS_INTRODUCE, "5\0001\0002", 6, &m);
+	assert_string_equal(m.body, "EACCES");
+	ring_request(XS_GET_PERMS, "name", 5, &m);
+	assert_string_equal(m.body, "n4");
+	/* release: ring unmapped, the guest's nodes gone */
+	EXPECT_OK(c, XS_RELEASE, 0, "4");
+	assert_int_equal(unmapped, 1);
+	expect_read_err(c, 0, "/local/domain/4/name", "ENOENT");
+	d->map_domain = NULL;
+	d->unmap_domain = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -899,6 +987,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backpressure_and_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_introduced_guest_ring, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("xenstore", tests, NULL, NULL);
