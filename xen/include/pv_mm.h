@@ -87,15 +87,24 @@ bool pv_check_descriptor(u64 *desc);
 int pv_find_l1e(struct vcpu *v, u64 va, mfn_t *l1, unsigned int *idx);
 
 /* Writable page-table assist: emulate an 8-byte write to a validated L1. */
-enum pv_ptwr_op { PTWR_WRITE, PTWR_XCHG, PTWR_CMPXCHG };
+enum pv_ptwr_op { PTWR_WRITE, PTWR_XCHG, PTWR_CMPXCHG, PTWR_RMW };
 int pv_ptwr_update(struct domain *d, mfn_t l1, unsigned int idx, enum pv_ptwr_op op, pte_t *val,
 		   pte_t expected, bool *swapped);
-/* A decoded 8-byte store to memory: mov r64/imm32, xchg, (lock) cmpxchg. */
+/* Read-modify-write operations on an entry (what set/clear_bit and friends compile to). */
+enum pv_ptwr_alu { PTWR_OR, PTWR_AND, PTWR_XOR, PTWR_BTS, PTWR_BTR, PTWR_BTC };
+/*
+ * A decoded store into a page-table entry: 8-byte mov r64 / mov $imm32,
+ * xchg, (lock) cmpxchg, (lock) or/and/xor with a register or immediate,
+ * (lock) bts/btr/btc with an immediate bit; or a byte-sized (lock)
+ * or/and/xor $imm8.
+ */
 struct pv_ptwr_insn {
 	enum pv_ptwr_op op;
-	unsigned int len; /* bytes, prefixes included */
-	int reg;	  /* source register (0 = rax ... 15 = r15), -1 for an immediate */
-	u64 imm;	  /* sign-extended immediate of mov $imm32 */
+	enum pv_ptwr_alu alu; /* PTWR_RMW only */
+	unsigned int size;    /* operand bytes: 8, or 1 */
+	unsigned int len;     /* instruction bytes, prefixes included */
+	int reg;	      /* source register (0 = rax ... 15 = r15), -1 for an immediate */
+	u64 imm;	      /* sign-extended immediate */
 };
 int pv_ptwr_decode(const u8 *insn, unsigned int n, struct pv_ptwr_insn *out);
 /* #PF hook (pv_trap): true if the fault was a page-table write now emulated. */

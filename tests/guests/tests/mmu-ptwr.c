@@ -122,6 +122,15 @@ void test_main(void)
 	xtest_check(!writable(page), "cmpxchg: the page is still writable");
 	*pte = rw;
 	invlpg(page);
+	/* read-modify-write: lock and / lock or, as clear_bit and set_bit do */
+	__atomic_and_fetch(pte, ~PTE_RW, __ATOMIC_SEQ_CST);
+	invlpg(page);
+	xtest_check(*pte == ro, "lock and: entry %#lx", (unsigned long)*pte);
+	xtest_check(!writable(page), "lock and: the page is still writable");
+	__atomic_or_fetch(pte, PTE_RW, __ATOMIC_SEQ_CST);
+	invlpg(page);
+	xtest_check(*pte == rw, "lock or: entry %#lx", (unsigned long)*pte);
+	xtest_check(writable(page), "lock or: the page is not writable again");
 
 	/* refused: the L4 mapped writable; the #PF reaches the guest at the entry */
 	store_val = (l4_mfn() << 12) | PTE_P | PTE_RW | PTE_US;

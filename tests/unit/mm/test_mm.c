@@ -957,12 +957,24 @@ static void test_ptwr_decode(void **state)
 		{ { 0xf0, 0x48, 0x0f, 0xb1, 0x37 }, 5, 1, PTWR_CMPXCHG, 5, 6 }, /* lock cmpxchg */
 		{ { 0x48, 0xc7, 0x00, 0, 0, 0, 0 }, 7, 1, PTWR_WRITE, 7, -1 },	/* movq $0,(%rax) */
 		{ { 0x89, 0x07 }, 2, 0, 0, 0, 0 },				/* 4-byte store */
-		{ { 0x48, 0x89, 0xc7 }, 3, 0, 0, 0, 0 },	     /* register to register */
-		{ { 0x48, 0x89 }, 2, 0, 0, 0, 0 },		     /* truncated */
-		{ { 0x48, 0x89, 0x05, 1, 2 }, 5, 0, 0, 0, 0 },	     /* truncated displacement */
-		{ { 0x48, 0xc7, 0x08, 0, 0, 0, 0 }, 7, 0, 0, 0, 0 }, /* C7 /1 */
-		{ { 0x48, 0x8b, 0x07 }, 3, 0, 0, 0, 0 },	     /* a load */
-		{ { 0x48, 0x0f, 0xb0, 0x07 }, 4, 0, 0, 0, 0 },	     /* byte cmpxchg */
+		{ { 0x48, 0x89, 0xc7 }, 3, 0, 0, 0, 0 },	       /* register to register */
+		{ { 0x48, 0x89 }, 2, 0, 0, 0, 0 },		       /* truncated */
+		{ { 0x48, 0x89, 0x05, 1, 2 }, 5, 0, 0, 0, 0 },	       /* truncated displacement */
+		{ { 0x48, 0xc7, 0x08, 0, 0, 0, 0 }, 7, 0, 0, 0, 0 },   /* C7 /1 */
+		{ { 0x48, 0x8b, 0x07 }, 3, 0, 0, 0, 0 },	       /* a load */
+		{ { 0x48, 0x0f, 0xb0, 0x07 }, 4, 0, 0, 0, 0 },	       /* byte cmpxchg */
+		{ { 0xf0, 0x80, 0x27, 0xfd }, 4, 1, PTWR_RMW, 4, -1 }, /* lock andb $~2,(%rdi) */
+		{ { 0xf0, 0x80, 0x4f, 0x07, 0x80 }, 5, 1, PTWR_RMW, 5, -1 },	   /* lock orb
+										      $0x80,7(%rdi) */
+		{ { 0xf0, 0x48, 0x0f, 0xba, 0x37, 0x05 }, 6, 1, PTWR_RMW, 6, -1 }, /* lock btrq $5
+										    */
+		{ { 0xf0, 0x48, 0x09, 0x07 }, 4, 1, PTWR_RMW, 4, 0 },  /* lock or %rax,(%rdi) */
+		{ { 0x48, 0x83, 0x27, 0xfd }, 4, 1, PTWR_RMW, 4, -1 }, /* andq $-3,(%rdi) */
+		{ { 0x48, 0x81, 0x0f, 0, 0, 0, 0x80 }, 7, 1, PTWR_RMW, 7, -1 }, /* orq $imm32 */
+		{ { 0x83, 0x27, 0xfd }, 3, 0, 0, 0, 0 },			/* andl: 4 bytes */
+		{ { 0x48, 0x80, 0x3f, 0x01 }, 4, 0, 0, 0, 0 },	     /* cmpb: not a write */
+		{ { 0x48, 0x0f, 0xba, 0x27, 0x05 }, 5, 0, 0, 0, 0 }, /* btq: not a write */
+		{ { 0xf0, 0x80, 0x27 }, 3, 0, 0, 0, 0 },	     /* truncated immediate */
 	};
 	struct pv_ptwr_insn in;
 	(void)state;
@@ -980,6 +992,15 @@ static void test_ptwr_decode(void **state)
 	}
 	assert_int_equal(pv_ptwr_decode(v[7].b, v[7].n, &in), 0);
 	assert_int_equal(in.imm, 0);
+	assert_int_equal(pv_ptwr_decode(v[15].b, v[15].n, &in), 0);
+	assert_int_equal(in.alu, PTWR_AND);
+	assert_int_equal(in.size, 1);
+	assert_int_equal(in.imm & 0xff, 0xfd);
+	assert_int_equal(pv_ptwr_decode(v[17].b, v[17].n, &in), 0);
+	assert_int_equal(in.alu, PTWR_BTR);
+	assert_int_equal(in.imm, 5);
+	assert_int_equal(pv_ptwr_decode(v[20].b, v[20].n, &in), 0);
+	assert_int_equal(in.imm, 0xffffffff80000000UL);
 	{
 		const u8 neg[] = { 0x48, 0xc7, 0x00, 0xff, 0xff, 0xff, 0xff };
 
@@ -1038,6 +1059,39 @@ static void test_ptwr_fault(void **state)
 	assert_true(fault_at(cmpxchg, 5));
 	assert_true(regs.rflags & 0x40);
 	assert_int_equal(T(L1)[5], E(DATA3, P | US));
+	/* read-modify-write forms: clear_bit(RW), test_and_clear_bit(ACCESSED), NX byte */
+	{
+		static const u8 andb[15] = { 0xf0, 0x80, 0x27, 0xfd };
+		static const u8 btrq[15] = { 0xf0, 0x48, 0x0f, 0xba, 0x37, 0x05 };
+		static const u8 orb7[15] = { 0xf0, 0x80, 0x4f, 0x07, 0x80 };
+		static const u8 orq[15] = { 0xf0, 0x48, 0x09, 0x07 };
+
+		assert_int_equal(pv_mod_l1_entry(&dom, L1, 5, E(DATA2, P | RW | A), false, &dom),
+				 0);
+		assert_int_equal(PG(DATA2)->type_count, 1);
+		assert_true(fault_at(andb, 5));
+		assert_int_equal(T(L1)[5], E(DATA2, P | US | A));
+		assert_int_equal(PG(DATA2)->type_count, 0);
+		regs.rflags = 0;
+		assert_true(fault_at(btrq, 5));
+		assert_int_equal(T(L1)[5], E(DATA2, P | US));
+		assert_true(regs.rflags & 1); /* CF: the bit was set */
+		assert_true(fault_at(btrq, 5));
+		assert_false(regs.rflags & 1);
+		regs.rip = (u64)orb7;
+		regs.error_code = 3;
+		assert_true(pv_ro_page_fault(&regs, VA(4) + 5 * 8 + 7));
+		assert_int_equal(T(L1)[5], E(DATA2, P | US) | _PAGE_NX);
+		/* or-ing in RW for a page table is refused like any other way */
+		regs.rax = RW;
+		assert_int_equal(pv_mod_l1_entry(&dom, L1, 5, E(L2, P), false, &dom), 0);
+		assert_false(fault_at(orq, 5));
+		assert_int_equal(T(L1)[5], E(L2, P | US));
+		regs.rax = _PAGE_NX;
+		assert_true(fault_at(orq, 5));
+		assert_int_equal(T(L1)[5], E(L2, P | US) | _PAGE_NX);
+		assert_int_equal(pv_mod_l1_entry(&dom, L1, 5, 0, false, &dom), 0);
+	}
 	/* not the write assist's business */
 	regs.rax = E(DATA2, P);
 	regs.rip = (u64)mov;

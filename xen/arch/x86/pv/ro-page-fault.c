@@ -55,10 +55,72 @@ static int modrm_tail(const u8 *b, unsigned int avail)
 	return (int)tail;
 }
 
+/* The ALU operation of opcode groups 80/81/83 selected by ModRM.reg, or -1. */
+static int group1_alu(unsigned int reg)
+{
+	return reg == 1 ? PTWR_OR : reg == 4 ? PTWR_AND : reg == 6 ? PTWR_XOR : -1;
+}
+
+/* Opcode (after prefixes) -> operation, operand size, immediate bytes, ModRM.reg meaning. */
+static int decode_opcode(const u8 *b, unsigned int n, bool w, struct pv_ptwr_insn *out,
+			 unsigned int *imm, bool *reg_is_ext)
+{
+	unsigned int reg = n > 1 ? (b[1] >> 3) & 7 : 0;
+	int alu;
+
+	*imm = 0;
+	*reg_is_ext = false;
+	out->size = 8;
+	out->op = PTWR_RMW;
+	switch (b[0]) {
+	case 0x89:
+		out->op = PTWR_WRITE;
+		return w ? 1 : -EINVAL;
+	case 0x87:
+		out->op = PTWR_XCHG;
+		return w ? 1 : -EINVAL;
+	case 0x09:
+	case 0x21:
+	case 0x31:
+		out->alu = b[0] == 0x09 ? PTWR_OR : b[0] == 0x21 ? PTWR_AND : PTWR_XOR;
+		return w ? 1 : -EINVAL;
+	case 0xc7:
+		out->op = PTWR_WRITE;
+		*imm = 4;
+		*reg_is_ext = true;
+		return (w && reg == 0) ? 1 : -EINVAL;
+	case 0x80:
+	case 0x81:
+	case 0x83:
+		alu = group1_alu(reg);
+		out->alu = (enum pv_ptwr_alu)alu;
+		out->size = b[0] == 0x80 ? 1 : 8;
+		*imm = b[0] == 0x81 ? 4 : 1;
+		*reg_is_ext = true;
+		return (alu >= 0 && (w || b[0] == 0x80)) ? 1 : -EINVAL;
+	case 0x0f:
+		if (n < 2 || !w)
+			return -EINVAL;
+		if (b[1] == 0xb1) {
+			out->op = PTWR_CMPXCHG;
+			return 2;
+		}
+		if (b[1] != 0xba || n < 3 || ((b[2] >> 3) & 7) < 5)
+			return -EINVAL;
+		out->alu = (enum pv_ptwr_alu)(PTWR_BTS + ((b[2] >> 3) & 7) - 5);
+		*imm = 1;
+		*reg_is_ext = true;
+		return 2;
+	default:
+		return -EINVAL;
+	}
+}
+
 int pv_ptwr_decode(const u8 *b, unsigned int n, struct pv_ptwr_insn *out)
 {
-	unsigned int i = 0, rex = 0, imm = 0;
-	int tail;
+	unsigned int i = 0, rex = 0, imm;
+	bool reg_is_ext;
+	int tail, oplen;
 
 	if (n > INSN_MAX)
 		n = INSN_MAX;
@@ -66,39 +128,25 @@ int pv_ptwr_decode(const u8 *b, unsigned int n, struct pv_ptwr_insn *out)
 		i++;
 	if (i < n && (b[i] & 0xf0) == 0x40)
 		rex = b[i++];
-	if (!(rex & 8) || i >= n)
-		return -EINVAL; /* only 8-byte operands (REX.W) */
-	switch (b[i]) {
-	case 0x89:
-		out->op = PTWR_WRITE;
-		break;
-	case 0xc7:
-		out->op = PTWR_WRITE;
-		imm = 4;
-		break;
-	case 0x87:
-		out->op = PTWR_XCHG;
-		break;
-	case 0x0f:
-		if (i + 1 >= n || b[i + 1] != 0xb1)
-			return -EINVAL;
-		out->op = PTWR_CMPXCHG;
-		i++;
-		break;
-	default:
+	if (i >= n)
 		return -EINVAL;
-	}
-	if (++i >= n)
+	oplen = decode_opcode(&b[i], n - i, rex & 8, out, &imm, &reg_is_ext);
+	if (oplen < 0)
+		return -EINVAL;
+	i += (unsigned int)oplen;
+	if (i >= n)
 		return -EINVAL;
 	tail = modrm_tail(&b[i], n - i);
-	if (tail < 0 || (imm && ((b[i] >> 3) & 7)))
-		return -EINVAL; /* C7 is a mov only with /0 */
-	out->reg = imm ? -1 : (int)(((b[i] >> 3) & 7) | ((rex & 4) << 1));
+	if (tail < 0)
+		return -EINVAL;
+	out->reg = reg_is_ext ? -1 : (int)(((b[i] >> 3) & 7) | ((rex & 4) << 1));
 	i += 1 + (unsigned int)tail;
 	if (i + imm > n)
 		return -EINVAL;
 	out->imm = 0;
-	if (imm)
+	if (imm == 1)
+		out->imm = (u64)(s64)(s8)b[i];
+	else if (imm == 4)
 		out->imm = (u64)(s64)(s32)((u32)b[i] | (u32)b[i + 1] << 8 | (u32)b[i + 2] << 16 |
 					   (u32)b[i + 3] << 24);
 	out->len = i + imm;
@@ -147,34 +195,98 @@ static unsigned int fetch_insn(u64 rip, u8 *buf)
 	return n;
 }
 
+#define EFL_CF 0x001UL
+#define EFL_PF 0x004UL
+#define EFL_ZF 0x040UL
+#define EFL_SF 0x080UL
+#define EFL_OF 0x800UL
+#define EFL_ARITH (EFL_CF | EFL_PF | EFL_ZF | EFL_SF | EFL_OF)
+
+/* Flags of a logical operation's @bits-wide result. */
+static u64 logic_flags(u64 res, unsigned int bits)
+{
+	u64 f = 0;
+
+	if (bits < 64)
+		res &= (1UL << bits) - 1;
+	if (!res)
+		f |= EFL_ZF;
+	if (res >> (bits - 1))
+		f |= EFL_SF;
+	if (!(__builtin_popcountl(res & 0xff) & 1))
+		f |= EFL_PF;
+	return f;
+}
+
+/* Apply @in to the @size bytes at byte @off of @old; the new entry, *flags as the CPU sets them. */
+static pte_t apply_rmw(const struct pv_ptwr_insn *in, u64 src, pte_t old, unsigned int off,
+		       u64 *flags)
+{
+	unsigned int shift = off * 8, bits = in->size * 8;
+	u64 mask = in->size == 8 ? ~0UL : ((1UL << bits) - 1) << shift, bit;
+	u64 opnd = (src << shift) & mask, res;
+
+	switch (in->alu) {
+	case PTWR_OR:
+		res = old | opnd;
+		break;
+	case PTWR_AND:
+		res = old & (opnd | ~mask);
+		break;
+	case PTWR_XOR:
+		res = old ^ opnd;
+		break;
+	default: /* bit test and set/reset/complement: 64-bit operand only */
+		bit = 1UL << (src & 63);
+		*flags = (old & bit) ? EFL_CF : 0;
+		return in->alu == PTWR_BTS   ? old | bit
+		       : in->alu == PTWR_BTR ? old & ~bit
+					     : old ^ bit;
+	}
+	*flags = logic_flags((res & mask) >> shift, bits);
+	return res;
+}
+
 bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 {
 	struct vcpu *v = current;
+	unsigned int idx = (cr2 & (PAGE_SIZE - 1)) >> 3;
 	struct pv_ptwr_insn in;
 	u8 insn[INSN_MAX];
+	u64 src, flags = 0;
 	bool swapped;
+	pte_t val, old;
 	mfn_t l1;
-	pte_t val;
 
 	if (!(v->domain->vm_assist & (1UL << VMASST_TYPE_writable_pagetables)) || !v->in_kernel)
 		return false;
 	if ((r->error_code & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) !=
 	    (PFEC_PRESENT | PFEC_WRITE))
 		return false;
-	if ((cr2 & 7) || !(l1 = written_l1(v, cr2)))
+	if (!(l1 = written_l1(v, cr2)) || pv_ptwr_decode(insn, fetch_insn(r->rip, insn), &in))
 		return false;
-	if (pv_ptwr_decode(insn, fetch_insn(r->rip, insn), &in))
+	/* The write must fall inside one entry: 8-byte operands aligned. */
+	if ((cr2 & 7) && in.size == 8)
 		return false;
-	val = in.reg < 0 ? in.imm : *reg_ptr(r, in.reg);
-	if (pv_ptwr_update(v->domain, l1, (cr2 & (PAGE_SIZE - 1)) >> 3, in.op, &val, r->rax,
-			   &swapped))
-		return false;
+	src = in.reg < 0 ? in.imm : *reg_ptr(r, in.reg);
+	if (in.op == PTWR_RMW) {
+		old = ((pte_t *)pv_map_frame(l1))[idx];
+		val = apply_rmw(&in, src, old, cr2 & 7, &flags);
+		if (pv_ptwr_update(v->domain, l1, idx, PTWR_CMPXCHG, &val, old, &swapped) ||
+		    !swapped)
+			return false;
+		r->rflags = (r->rflags & ~EFL_ARITH) | flags;
+	} else {
+		val = src;
+		if (pv_ptwr_update(v->domain, l1, idx, in.op, &val, r->rax, &swapped))
+			return false;
+	}
 	if (in.op == PTWR_XCHG) {
 		*reg_ptr(r, in.reg) = val;
 	} else if (in.op == PTWR_CMPXCHG) {
-		r->rflags &= ~0x40UL; /* ZF */
+		r->rflags &= ~EFL_ZF;
 		if (swapped)
-			r->rflags |= 0x40UL;
+			r->rflags |= EFL_ZF;
 		else
 			r->rax = val;
 	}
