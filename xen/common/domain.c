@@ -9,6 +9,7 @@
 #include "mm.h"
 #include "desc.h"
 #include "domain.h"
+#include "uaccess.h"
 #include "public/sched.h"
 
 struct vcpu *current;
@@ -69,6 +70,23 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	}
 }
 
+/* The top of the guest's stack: return addresses say what it was doing. */
+static void show_guest_stack(const struct cpu_regs *r)
+{
+	u64 words[4];
+
+	printk("Guest stack trace from rsp=%016lx:\n", r->rsp);
+	for (unsigned int row = 0; row < 6; row++) {
+		u64 va = r->rsp + row * sizeof(words);
+
+		if (copy_from_guest(words, va, sizeof(words))) {
+			printk("   (unreadable at %016lx)\n", va);
+			return;
+		}
+		printk("   %016lx %016lx %016lx %016lx\n", words[0], words[1], words[2], words[3]);
+	}
+}
+
 void domain_crash(struct domain *d, const char *fmt, ...)
 {
 	char buf[256];
@@ -80,6 +98,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	d->is_crashed = true;
 	printk(XENLOG_ERR "Domain %u crashed: %s\n", d->domain_id, buf);
 	show_registers(guest_regs());
+	show_guest_stack(guest_regs());
 	printk("Hardware Dom%u crashed: %s\n", d->domain_id,
 	       boot_opts.noreboot ? "'noreboot' set - not rebooting." : "stopping the machine.");
 	machine_exit(EXIT_DOM0_CRASH);

@@ -27,6 +27,16 @@ static u32 feature_submap(unsigned int idx)
 
 	if (idx != 0)
 		return 0;
+	/*
+	 * What Xen offers every PV guest: mmu_update's PT_UPDATE_PRESERVE_AD,
+	 * MMUEXT_{CLEAR,COPY}_PAGE, and grant mappings that keep the PTE's
+	 * available bits (Linux refuses to run as PV without the first and
+	 * the last; see docs/abi-status.md for the state of grant mapping).
+	 */
+	map |= (1u << XENFEAT_mmu_pt_update_preserve_ad) | (1u << XENFEAT_highmem_assist) |
+	       (1u << XENFEAT_gnttab_map_avail_bits);
+	if (current->domain->vm_assist & (1UL << VMASST_TYPE_pae_extended_cr3))
+		map |= 1u << XENFEAT_pae_pgdir_above_4gb;
 	if (current->domain->is_privileged)
 		map |= 1u << XENFEAT_dom0;
 	return map;

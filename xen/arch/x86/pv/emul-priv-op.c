@@ -175,9 +175,13 @@ static bool emulate_io(struct cpu_regs *r, const struct insn *in)
 	} else {
 		return false;
 	}
-	if (current->iopl < 1 || !ioports_permitted(current->domain, port, bytes))
+	if (current->iopl < 1)
 		return false;
-	if (out) {
+	/* As on Xen: ports the domain may not touch read as all ones, writes vanish. */
+	if (!ioports_permitted(current->domain, port, bytes)) {
+		if (!out)
+			r->rax = bytes == 4 ? 0xffffffffUL : r->rax | (bytes == 2 ? 0xffffUL : 0xffUL);
+	} else if (out) {
 		if (bytes == 1)
 			outb((u16)port, (u8)r->rax);
 		else if (bytes == 2)
