@@ -10,6 +10,8 @@ Checks, one "PASS name" / "FAIL name: why" line each:
   modules       xen_evtchn, xen_privcmd, xen_gntdev, xen_gntalloc, xenfs loaded
   dev-nodes     /dev/xen/{privcmd,evtchn,gntdev,gntalloc} are character devices
   dom0-test/*   each check of the dom0-test program (privcmd, evtchn, grant)
+  reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
+                and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
 The last line is "system-<hv>: N passed, N failed"; the exit status is 0
 only when nothing failed.  On a failure the tail of the serial log follows.
@@ -81,6 +83,16 @@ def check_dom0_test(con, res, expect_version, timeout):
     res.check("dom0-test", rc == 0 and seen > 0, "exit status %d, %d checks seen" % (rc, seen))
 
 
+def check_reboot(con, res, timeout):
+    """`reboot` restarts the machine: hypervisor and dom0 come back."""
+    con.send_line("reboot")
+    t0 = con.elapsed()
+    con.expect(hvboot.HV_BANNER, timeout)
+    con.expect(re.escape(hvboot.MARKER), timeout)
+    con.sync()
+    res.ok("reboot", "shell again %.1fs after reboot" % (con.elapsed() - t0))
+
+
 def check_poweroff(con, res, timeout):
     con.send_line("poweroff")
     status = con.wait_exit(timeout)
@@ -101,6 +113,8 @@ def run(args, res):
             check_modules(con, res)
             check_dev_nodes(con, res)
             check_dom0_test(con, res, args.expect_version, args.cmd_timeout)
+            if not args.no_reboot:
+                check_reboot(con, res, args.boot_timeout)
             check_poweroff(con, res, args.poweroff_timeout)
         except ConsoleError as e:
             res.bad("console", str(e))
@@ -122,6 +136,7 @@ def main():
     ap.add_argument("--cmd-timeout", type=float, default=60)
     ap.add_argument("--poweroff-timeout", type=float, default=120)
     ap.add_argument("--expect-version", default="4.17")
+    ap.add_argument("--no-reboot", action="store_true", help="skip the reboot check")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()

@@ -10,6 +10,9 @@ import os
 import shutil
 
 MARKER = "PETREL-DOM0-SHELL-READY"
+# The hypervisor's first console line (SeaBIOS prints nothing on the serial
+# port without -nographic, so this is what shows that a machine restarted).
+HV_BANNER = r"^\(XEN\) (Xen version \d|Petrel hypervisor)"
 BUILD = os.environ.get("BUILD", "build")
 
 HV_IMAGES = {

@@ -45,8 +45,18 @@ def clean(raw):
     return text.decode("utf-8", errors="replace")
 
 
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 class SerialConsole:
     def __init__(self, argv, log_path=None, echo=False):
+        # The program runs in its own session (so that close() can kill all
+        # of it); turn SIGTERM/SIGHUP into an exit that runs close() rather
+        # than leaving an orphaned QEMU behind.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                signal.signal(sig, _exit_on_signal)
         self.argv = list(argv)
         self.raw = bytearray()
         self.text = ""
