@@ -174,6 +174,7 @@ xtest_catch_call:
 	push	%r13
 	push	%r14
 	push	%r15
+	sub	$8, %rsp		/* keep the callee's stack 16-byte aligned */
 	mov	%rsp, xtest_catch_rsp(%rip)
 	movl	$1, xtest_catch_active(%rip)
 	mov	%rdi, %rax
@@ -182,6 +183,7 @@ xtest_catch_call:
 	movl	$0, xtest_catch_active(%rip)
 	xor	%eax, %eax
 .Lcatch_out:
+	add	$8, %rsp
 	pop	%r15
 	pop	%r14
 	pop	%r13
