@@ -12,8 +12,8 @@
 #   make test-guests GUEST_ONLY="hello version"   run only these tests
 #   make test-guests GUEST_TIMEOUT=120            per-boot timeout in seconds
 #   make test-guests GUEST_JOBS=1                 QEMU instances at once (default 2)
-# Logs: $(BUILD)/tests/guests[-hcpage]/logs/<multiboot|efi>/<test>.log. Each
-# QEMU stage takes 10-20 s (multiboot) or 70-90 s (efi) for about 20 guests.
+# Logs: $(BUILD)/tests/guests[-hcpage]/logs/<multiboot|efi>/<test>.log. With
+# about 30 boots, a multiboot stage takes 10-20 s, the efi one 1.5-3.5 min.
 
 GUEST_DIR := tests/guests
 GUEST_OUT := $(BUILD)/tests/guests
