@@ -7,9 +7,10 @@
 #
 # Usage: tests/boot/bzimage.sh PETREL GUEST.elf OUTDIR
 #
-# Cases: xz (CRC32), xz with the x86 BCJ filter (CRC64), gzip -9: each must
-# reach "Test result: SUCCESS" with Petrel's "Dom0 kernel: bzImage with ..."
-# line and QEMU exiting 0. A corrupted xz payload and a zstd payload must be
+# Cases: xz (CRC32), xz with the x86 BCJ filter (CRC64), gzip -9, zstd -19
+# with checksum: each must reach "Test result: SUCCESS" with Petrel's
+# "Dom0 kernel: bzImage with ..." line and QEMU exiting 0. A corrupted xz
+# payload and an lz4 payload (a format Petrel does not decode) must be
 # refused ("dom0 image rejected:") with QEMU exiting non-zero. No case may
 # show PANIC or Fatal. Ends with "bzimage: N passed, N failed".
 set -uo pipefail
@@ -25,7 +26,7 @@ die() {
 	echo "bzimage: 0 passed, 1 failed"
 	exit 2
 }
-for t in qemu-system-x86_64 xz gzip python3; do
+for t in qemu-system-x86_64 xz gzip zstd python3; do
 	command -v "$t" >/dev/null || die "$t not found"
 done
 [ -f "$petrel" ] || die "no $petrel"
@@ -58,6 +59,7 @@ size=$(stat -c %s "$guest")
 xz -c --check=crc32 "$guest" >"$out/xz.bin" && le32 "$size" >>"$out/xz.bin"
 xz -c --x86 --lzma2=preset=6 --check=crc64 "$guest" >"$out/xz-x86.bin" && le32 "$size" >>"$out/xz-x86.bin"
 gzip -9 -n -c "$guest" >"$out/gzip.bin"
+zstd -q -19 --check -c "$guest" >"$out/zstd.bin" && le32 "$size" >>"$out/zstd.bin"
 # a flipped byte in the middle of the compressed data
 cp "$out/xz.bin" "$out/xz-corrupt.bin"
 python3 - "$out/xz-corrupt.bin" <<'PY'
@@ -67,8 +69,8 @@ b = bytearray(open(p, "rb").read())
 b[len(b) // 2] ^= 0x40
 open(p, "wb").write(b)
 PY
-# zstd frame magic: recognised by name, not decoded
-{ printf '\x28\xb5\x2f\xfd'; head -c 200 "$guest"; le32 "$size"; } >"$out/zstd.bin"
+# lz4 (legacy frame magic, as Linux writes it): recognised by name, not decoded
+{ printf '\x02\x21\x4c\x18'; head -c 200 "$guest"; le32 "$size"; } >"$out/lz4.bin"
 
 # case NAME PAYLOAD KIND(boot|rejected) EXPECT...
 run_case() {
@@ -108,8 +110,10 @@ run_case xz-x86 "$out/xz-x86.bin" boot "Dom0 kernel: bzImage with xz payload" \
 	"Test result: SUCCESS"
 run_case gzip "$out/gzip.bin" boot "Dom0 kernel: bzImage with gzip payload" \
 	"Test result: SUCCESS"
+run_case zstd "$out/zstd.bin" boot "Dom0 kernel: bzImage with zstd payload" \
+	"Test result: SUCCESS"
 run_case xz-corrupt "$out/xz-corrupt.bin" rejected "dom0 image rejected: bzImage payload:"
-run_case zstd "$out/zstd.bin" rejected \
-	"dom0 image rejected: bzImage payload: zstd-compressed data is not supported"
+run_case lz4 "$out/lz4.bin" rejected \
+	"dom0 image rejected: bzImage payload: lz4-compressed data is not supported"
 echo "bzimage: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -30,9 +30,10 @@ UNIT_SRCS_test_cmdline := xen/common/cmdline.c
 UNIT_SRCS_test_memmap := xen/common/memmap.c
 UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
 UNIT_SRCS_test_desc := xen/common/desc_check.c
-UNIT_SRCS_test_xz := $(addprefix xen/common/decompress/,xz.c lzma2.c bcj.c crc.c decompress.c inflate.c) xen/common/bzimage.c
+UNIT_SRCS_test_xz := $(addprefix xen/common/decompress/,xz.c lzma2.c bcj.c crc.c decompress.c inflate.c zstd.c) xen/common/bzimage.c
 UNIT_SRCS_test_inflate := $(addprefix xen/common/decompress/,inflate.c crc.c)
-$(UNIT_OUT)/test_xz $(UNIT_OUT)/test_inflate: UNIT_LDLIBS += -llzma -lz
+UNIT_SRCS_test_zstd := $(addprefix xen/common/decompress/,zstd.c crc.c)
+$(UNIT_OUT)/test_xz $(UNIT_OUT)/test_inflate $(UNIT_OUT)/test_zstd: UNIT_LDLIBS += -llzma -lz -lzstd
 
 # every tests/unit/test_*.c is a suite (not recursive: xenstore/ is not ours)
 UNIT_SUITES := $(basename $(notdir $(wildcard $(UNIT_DIR)/test_*.c)))

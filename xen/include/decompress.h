@@ -37,6 +37,10 @@ int unxz(const u8 *in, size_t in_len, u8 *out, size_t out_max, size_t *out_len, 
 int gunzip(const u8 *in, size_t in_len, u8 *out, size_t out_max, size_t *out_len, char *err,
 	   size_t errlen);
 
+/* zstd (RFC 8878): any number of frames, skippable frames, content checksum; no dictionaries. */
+int unzstd(const u8 *in, size_t in_len, u8 *out, size_t out_max, size_t *out_len, char *err,
+	   size_t errlen);
+
 /* Which format the data starts with (by magic number). */
 enum decomp_format decompress_detect(const u8 *in, size_t len);
 const char *decompress_name(enum decomp_format fmt);

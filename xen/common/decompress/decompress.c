@@ -57,12 +57,14 @@ int decompress(const u8 *in, size_t in_len, u8 *out, size_t out_max, size_t *out
 		return unxz(in, in_len, out, out_max, out_len, err, errlen);
 	case DECOMP_GZIP:
 		return gunzip(in, in_len, out, out_max, out_len, err, errlen);
+	case DECOMP_ZSTD:
+		return unzstd(in, in_len, out, out_max, out_len, err, errlen);
 	case DECOMP_UNKNOWN:
 		return dc_fail(err, errlen, -EINVAL,
-			       "unknown compression format (supported: xz, gzip)");
+			       "unknown compression format (supported: xz, gzip, zstd)");
 	default:
 		return dc_fail(err, errlen, -EOPNOTSUPP,
-			       "%s-compressed data is not supported (supported: xz, gzip)",
+			       "%s-compressed data is not supported (supported: xz, gzip, zstd)",
 			       decompress_name(fmt));
 	}
 }
