@@ -10,6 +10,7 @@
 # Results:
 #   DIR/boot/vmlinuz-<kver>  the kernel (bzImage)
 #   DIR/vmlinuz              symlink to it
+#   DIR/vmlinux              the ELF kernel inside the bzImage
 #   DIR/kernel-version       <kver>
 #   DIR/initramfs.cpio.gz    the initramfs
 # Environment: DOM0_KERNEL_PKG overrides the kernel package name;
@@ -95,6 +96,12 @@ if [ ! -f "$moddir/modules.dep" ] || [ "$vmlinuz" -nt "$moddir/modules.dep" ]; t
 	depmod -b "$out" "$kver"
 fi
 ln -sfn "boot/vmlinuz-$kver" "$out/vmlinuz"
+# The ELF vmlinux inside the bzImage, for loaders without a decompressor.
+if [ ! -f "$out/vmlinux" ] || [ "$vmlinuz" -nt "$out/vmlinux" ]; then
+	log "extracting $out/vmlinux"
+	python3 "$here/extract-vmlinux.py" "$vmlinuz" "$out/vmlinux.tmp"
+	mv "$out/vmlinux.tmp" "$out/vmlinux"
+fi
 echo "$kver" >"$out/kernel-version"
 
 # 2. Staging tree for the initramfs.

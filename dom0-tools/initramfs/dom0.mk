@@ -12,7 +12,7 @@ DOM0_TEST_HDR := dom0-tools/dom0-test/xen-dev-abi.h
 DOM0_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
 DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpio.py \
-	dom0-tools/initramfs/modclosure.py $(wildcard dom0-tools/initramfs/rootfs/*/*) \
+	dom0-tools/initramfs/modclosure.py dom0-tools/initramfs/extract-vmlinux.py $(wildcard dom0-tools/initramfs/rootfs/*/*) \
 	dom0-tools/initramfs/rootfs/init $(DOM0_TEST)
 
 ALL_TARGETS += $(DOM0_TEST)

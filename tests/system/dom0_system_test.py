@@ -131,6 +131,8 @@ def main():
     ap.add_argument("--image", help="hypervisor binary (default: the --hv one in build/)")
     ap.add_argument("--kernel-dir", default=os.path.join(hvboot.BUILD, "dom0"),
                     help="dom0 image directory (vmlinuz, initramfs.cpio.gz)")
+    ap.add_argument("--kernel", help="dom0 kernel (default: KERNEL_DIR/vmlinuz; "
+                    "KERNEL_DIR/vmlinux is the ELF one)")
     ap.add_argument("--log", help="keep the full serial log here")
     ap.add_argument("--boot-timeout", type=float, default=600)
     ap.add_argument("--cmd-timeout", type=float, default=60)
@@ -140,7 +142,8 @@ def main():
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()
-    args.kernel, args.initrd = hvboot.default_dom0(args.kernel_dir)
+    kernel, args.initrd = hvboot.default_dom0(args.kernel_dir)
+    args.kernel = args.kernel or kernel
     if args.log:
         os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
 
