@@ -163,5 +163,24 @@ if [ -z "${DAEMON_GIVEN:-}" ]; then
 	f=$(echo "$res" | sed -n 's/^options: [0-9]* passed, \([0-9]*\) failed/\1/p')
 	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 fi
+# differential: the same raw requests to Debian's daemon and a fresh one of ours
+if [ -z "$DAEMON_GIVEN" ]; then
+	echo "--- differential wire test against Debian's xenstored"
+	HERE=$(cd "$(dirname "$0")" && pwd)
+	BENCH=$(cd "$HERE/../../bench/xenstore" && pwd)
+	export XSROOT=$DEBROOT XS_BENCH_OUT=$OUT/bench
+	mkdir -p "$XS_BENCH_OUT"
+	if (source "$BENCH/run.sh" && xs_start "$RUNDIR/deb" && xs_start "$RUNDIR/ours" "$OUT/xenstored" -N); then
+		res=$(timeout 120 python3 "$HERE/differential.py" "$RUNDIR/deb/socket" "$RUNDIR/ours/socket" 2>&1)
+		echo "$res" | grep -v '^differential:' | cut -c1-400
+		p=$(echo "$res" | sed -n 's/^differential: \([0-9]*\) passed.*/\1/p')
+		f=$(echo "$res" | sed -n 's/^differential: [0-9]* passed, \([0-9]*\) failed/\1/p')
+		pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
+		echo "     differential: ${p:-0} replies identical, ${f:-?} different"
+	else
+		ko "differential: could not start both daemons"
+	fi
+	(source "$BENCH/run.sh" && xs_stop "$RUNDIR/deb"; xs_stop "$RUNDIR/ours") 2>/dev/null
+fi
 echo "compat: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -81,6 +81,27 @@ static bool is_unpriv(const struct conn *c)
 }
 
 /*
+ * Length of the part of an absolute path that counts against the path-max
+ * quota: below "/local/domain/<domid>/" if it starts so, else all of it
+ * (as Xen 4.17, for every connection).
+ */
+static size_t local_part(const char *p, size_t len)
+{
+	static const char pre[] = "/local/domain/";
+	size_t i = sizeof(pre) - 1, digits = 0;
+
+	if (len <= i || memcmp(p, pre, i))
+		return len;
+	while (i < len && p[i] >= '0' && p[i] <= '9' && digits < 5) {
+		i++;
+		digits++;
+	}
+	if (!digits || i >= len || p[i] != '/')
+		return len;
+	return len - i - 1;
+}
+
+/*
  * Canonical absolute path of in for this connection, in out (PATH_BUF).
  * *rel_off gets the length of the prefix added to a relative path.
  */
@@ -115,19 +136,9 @@ static int canon_path(struct conn *c, const char *in, char *out, uint32_t *olen,
 	*olen = pre + len;
 	if (rel_off)
 		*rel_off = pre;
-	if (is_unpriv(c) && in[0] == '/') {
-		char home[32];
-		size_t hl = snprintf(home, sizeof(home), "/local/domain/%u", c->domid);
-		size_t rel = len;
-
-		if (len > hl && !strncmp(in, home, hl) && in[hl] == '/')
-			rel = len - hl - 1;
-		if ((int)rel > c->d->q.path_max) {
+	if (out[0] == '/' && local_part(out, *olen) > (size_t)c->d->q.path_max) {
+		if (is_unpriv(c))
 			xsd_quota_hit(c->d, c, "path-max");
-			return EINVAL;
-		}
-	} else if (is_unpriv(c) && (int)len > c->d->q.path_max) {
-		xsd_quota_hit(c->d, c, "path-max");
 		return EINVAL;
 	}
 	return 0;
@@ -260,8 +271,8 @@ static int op_directory_part(struct conn *c, struct req *r)
 	if (!n)
 		return err;
 	glen = snprintf(gen, sizeof(gen), "%" PRIu64, n->gen) + 1;
-	if (off > n->klen || (off && n->kids[off - 1] != 0))
-		return EINVAL;
+	if (off > n->klen)
+		off = n->klen; /* past the end: just the end marker, as Xen */
 	end = off;
 	while (end < n->klen) {
 		uint32_t l = strlen(n->kids + end) + 1;

@@ -323,8 +323,19 @@ static void test_invalid_input(void **s)
 	big[0] = '/';
 	big[XS_ABS_PATH_MAX + 1] = 0;
 	expect_err(c, XS_READ, 0, big, XS_ABS_PATH_MAX + 2, "EINVAL");
-	big[XS_ABS_PATH_MAX] = 0; /* exactly at the limit: valid, absent */
-	expect_err(c, XS_READ, 0, big, XS_ABS_PATH_MAX + 1, "ENOENT");
+	/* path-max (2048) counts below /local/domain/<id>/, else the whole path */
+	big[2049] = 0;
+	expect_err(c, XS_READ, 0, big, 2050, "EINVAL");
+	big[2048] = 0; /* exactly at the limit: valid, absent */
+	expect_err(c, XS_READ, 0, big, 2049, "ENOENT");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "/local/domain/0/", 16);
+	big[16 + 2048] = 0;
+	expect_err(c, XS_READ, 0, big, 16 + 2049, "ENOENT");
+	big[16 + 2048] = 'a';
+	big[16 + 2049] = 0;
+	expect_err(c, XS_READ, 0, big, 16 + 2050, "EINVAL");
+	memset(big, 'a', sizeof(big));
 	/* a relative path over 2048 */
 	memset(big, 'b', XS_REL_PATH_MAX + 1);
 	big[XS_REL_PATH_MAX + 1] = 0;
