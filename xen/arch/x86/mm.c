@@ -8,6 +8,7 @@
 #include "page.h"
 #include "mm.h"
 #include "domain.h"
+#include "pv_mm.h"
 
 unsigned int order_for_bytes(u64 bytes)
 {
@@ -68,16 +69,14 @@ void get_page(struct page_info *pg)
 	pg->count++;
 }
 
-/* Take a type reference; fails if the frame currently has another type. */
+/*
+ * Take a type reference; fails if the frame currently has another type.
+ * The PV MMU's rules apply (pv/mm.c): a type change flushes stale TLB
+ * entries, and a descriptor or page-table type validates the contents.
+ */
 bool get_page_type(struct page_info *pg, unsigned int type)
 {
-	if (pg->type_count && pg->type != type)
-		return false;
-	pg->type = (u8)type;
-	pg->type_count++;
-	if (type == PGT_writable_page)
-		pg->flags |= PGC_validated;
-	return true;
+	return pv_get_page_type(pg, type) == 0;
 }
 
 /*
@@ -111,8 +110,7 @@ void init_guest_l4(pte_t *l4, mfn_t l4_mfn)
 /* Drop a type reference taken with get_page_type. */
 void put_page_type(struct page_info *pg)
 {
-	if (pg->type_count && !--pg->type_count)
-		pg->flags &= ~PGC_validated;
+	pv_put_page_type(pg);
 }
 
 /* Is @mfn a frame that @d owns (and so may name in hypercalls)? */
