@@ -11,12 +11,12 @@ ELF64 image, which loaders that do not decompress bzImages can take.
 """
 
 import bz2
-import gzip
 import lzma
 import shutil
 import struct
 import subprocess
 import sys
+import zlib
 
 
 def die(msg):
@@ -41,7 +41,8 @@ def unpack(data):
     if data.startswith(b"\xfd7zXZ\x00"):
         return lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data)
     if data.startswith(b"\x1f\x8b"):
-        return gzip.GzipFile(fileobj=__import__("io").BytesIO(data)).read()
+        # one gzip member; the kernel's size trailer follows it
+        return zlib.decompressobj(wbits=31).decompress(data)
     if data.startswith(b"BZh"):
         return bz2.BZ2Decompressor().decompress(data)
     if data.startswith(b"\x28\xb5\x2f\xfd"):
@@ -62,7 +63,10 @@ def main():
         sys.exit(__doc__)
     with open(sys.argv[1], "rb") as f:
         image = f.read()
-    elf = unpack(payload(image))
+    try:
+        elf = unpack(payload(image))
+    except (lzma.LZMAError, zlib.error, OSError, EOFError) as e:
+        die("cannot decompress the payload: %s" % e)
     if elf[:4] != b"\x7fELF" or elf[4] != 2:
         die("payload is not an ELF64 image")
     with open(sys.argv[2], "wb") as f:

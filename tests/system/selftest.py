@@ -4,13 +4,16 @@
 Covers: the serial console driver against fake_console.py (expect, run with
 exit status and output, timeouts, end of file, exit status), the escape
 cleaner, the QEMU command line builder, the initramfs cpio writer (read back
-with an independent newc parser) and the modules.dep closure.
+with an independent newc parser), the modules.dep closure and the vmlinux
+extraction from a bzImage.
 Prints "PASS name"/"FAIL name: why" and "system-harness: N passed, N failed".
 """
 
 import gzip
+import lzma
 import os
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -217,6 +220,35 @@ def modules_dep_closure():
         r = subprocess.run(tool + ["nosuch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
         assert r.returncode != 0 and "nosuch not found" in r.stderr, r.stderr
+
+
+def fake_bzimage(payload, setup_sects=3):
+    """A minimal bzImage: setup header fields and a payload, nothing else."""
+    img = bytearray((setup_sects + 1) * 512)
+    img[0x1f1] = setup_sects
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, 0x20f)
+    struct.pack_into("<II", img, 0x248, 100, len(payload))
+    return bytes(img) + b"\0" * 100 + payload + b"\0" * 64
+
+
+@test
+def extract_vmlinux_from_bzimage():
+    elf = b"\x7fELF\x02\x01\x01" + bytes(range(200)) * 50
+    tool = [sys.executable, os.path.join(INITRAMFS, "extract-vmlinux.py")]
+    with tempfile.TemporaryDirectory() as d:
+        for name, packed in (("xz", lzma.compress(elf, format=lzma.FORMAT_XZ)),
+                             ("gzip", gzip.compress(elf))):
+            src, dst = os.path.join(d, "bz-" + name), os.path.join(d, "vmlinux-" + name)
+            with open(src, "wb") as f:
+                f.write(fake_bzimage(packed + struct.pack("<I", len(elf))))
+            subprocess.run(tool + [src, dst], check=True)
+            assert open(dst, "rb").read() == elf, "%s payload not recovered" % name
+        bad = os.path.join(d, "not-a-kernel")
+        with open(bad, "wb") as f:
+            f.write(b"\0" * 4096)
+        r = subprocess.run(tool + [bad, os.path.join(d, "out")], stderr=subprocess.PIPE)
+        assert r.returncode != 0 and b"not a bzImage" in r.stderr, r.stderr
 
 
 def main():
