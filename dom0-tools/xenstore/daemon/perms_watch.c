@@ -259,8 +259,16 @@ void change_record(struct txn *t, const char *path, bool recursive, const struct
 		   uint32_t nperms)
 {
 	size_t len = strlen(path);
-	struct change *ch = malloc(sizeof(*ch) + len + 1);
+	struct change *ch;
 
+	/* one event per changed node at commit, as Xen */
+	for (ch = t->changes; ch; ch = ch->next) {
+		if (!strcmp(ch->path, path)) {
+			ch->recursive |= recursive;
+			return;
+		}
+	}
+	ch = malloc(sizeof(*ch) + len + 1);
 	if (!ch)
 		return;
 	ch->next = NULL;

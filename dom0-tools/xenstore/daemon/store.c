@@ -489,7 +489,14 @@ int txn_commit(struct xsd *d, struct txn *t)
 	for (e = t->first; e; e = e->tnext)
 		if (e->state == TXE_MOD || e->state == TXE_DEL)
 			ret = txn_apply(d, e) ?: ret;
-	for (ch = t->changes; ch; ch = ch->next)
+	for (ch = t->changes; ch; ch = ch->next) {
+		uint32_t len = strlen(ch->path);
+
+		e = ov_entry(t, ch->path, len, xs_hash(ch->path, len));
+		/* created and removed inside the transaction: nobody saw it */
+		if (e && !e->orig_gen && e->state != TXE_MOD)
+			continue;
 		watch_fire(d, ch->path, ch->recursive, ch->perms, ch->nperms);
+	}
 	return ret;
 }
