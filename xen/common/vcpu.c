@@ -21,15 +21,27 @@ static void singleshot_fn(void *data)
 	send_guest_vcpu_virq(data, VIRQ_TIMER);
 }
 
-/* Fire, then re-arm one period after this event (missed periods collapse). */
-static void periodic_fn(void *data)
+/*
+ * The periodic ticker runs while the vCPU runs (as on Xen, it does not wake
+ * a blocked vCPU): a tick is due a period after the last one, and one that
+ * fell due while the vCPU was blocked comes as soon as it runs again.
+ */
+static void periodic_work(struct vcpu *v)
 {
-	struct vcpu *v = data;
 	u64 now = system_time();
 
-	send_guest_vcpu_virq(v, VIRQ_TIMER);
-	if (v->periodic_period)
-		set_timer(&v->periodic_timer, now + v->periodic_period);
+	if (!v->periodic_period)
+		return;
+	if (now >= v->periodic_last + v->periodic_period) {
+		send_guest_vcpu_virq(v, VIRQ_TIMER);
+		v->periodic_last = now;
+	}
+	set_timer(&v->periodic_timer, v->periodic_last + v->periodic_period);
+}
+
+static void periodic_fn(void *data)
+{
+	periodic_work(data);
 }
 
 static void poll_timeout_fn(void *data)
@@ -49,6 +61,10 @@ void vcpu_timers_init(struct vcpu *v)
 	v->runstate.state = RUNSTATE_running;
 	v->runstate.state_entry_time = system_time();
 	v->timers_ready = true;
+	/* PV guests start with a 100 Hz ticker, as on Xen. */
+	v->periodic_period = MILLISECS(10);
+	v->periodic_last = v->runstate.state_entry_time;
+	periodic_work(v);
 }
 
 /* ---- Runstate. */
@@ -101,10 +117,12 @@ void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v))
 	if (done(v))
 		return;
 	vcpu_runstate_change(v, RUNSTATE_blocked);
+	stop_timer(&v->periodic_timer);
 	/* sti's one-instruction delay means no interrupt slips in before hlt. */
 	while (!done(v))
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	vcpu_runstate_change(v, RUNSTATE_running);
+	periodic_work(v);
 }
 
 /* ---- vcpu_op. */
@@ -127,8 +145,8 @@ static void set_periodic(struct vcpu *v, u64 period)
 {
 	stop_timer(&v->periodic_timer);
 	v->periodic_period = period;
-	if (period)
-		set_timer(&v->periodic_timer, system_time() + period);
+	v->periodic_last = system_time();
+	periodic_work(v);
 }
 
 static long register_runstate(struct vcpu *v, unsigned long arg)

@@ -286,9 +286,24 @@ static void test_enosys_efault_compat(void)
 	} op = { .cmd = EVTCHNOP_bind_ipi };
 	long rc;
 
-	xtest_check(evtchn_op(EVTCHNOP_bind_pirq, buf) == -ENOSYS, "bind_pirq");
-	xtest_check(evtchn_op(EVTCHNOP_init_control, buf) == -ENOSYS, "init_control");
-	xtest_check(evtchn_op(EVTCHNOP_expand_array, buf) == -ENOSYS, "expand_array");
+	char changeset[64] = "";
+	bool petrel;
+
+	hypercall_xen_version(4 /* XENVER_changeset */, changeset);
+	petrel = !strncmp(changeset, "petrel", 6);
+	/*
+	 * Petrel has no PIRQs and no FIFO ABI yet: -ENOSYS (Linux then stays
+	 * with 2-level event channels). Xen implements them; for a zeroed
+	 * init_control or expand_array it still fails.
+	 */
+	if (petrel) {
+		xtest_check(evtchn_op(EVTCHNOP_bind_pirq, buf) == -ENOSYS, "bind_pirq");
+		xtest_check(evtchn_op(EVTCHNOP_init_control, buf) == -ENOSYS, "init_control");
+		xtest_check(evtchn_op(EVTCHNOP_expand_array, buf) == -ENOSYS, "expand_array");
+	} else {
+		xtest_check(evtchn_op(EVTCHNOP_init_control, buf) < 0, "init_control");
+		xtest_check(evtchn_op(EVTCHNOP_expand_array, buf) < 0, "expand_array");
+	}
 	xtest_check(evtchn_op(EVTCHNOP_set_priority, buf) == -ENOSYS, "set_priority");
 	xtest_check(evtchn_op(99, buf) == -ENOSYS, "op 99");
 	rc = hypercall(HC_event_channel_op, EVTCHNOP_alloc_unbound, 0xffff830000000000UL, 0, 0, 0);
