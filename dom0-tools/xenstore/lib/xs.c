@@ -47,6 +47,7 @@ struct xs_handle {
 	bool reader_on;
 	bool reading; /* some thread is inside read_msg() */
 	bool broken;
+	bool no_dir_part; /* the daemon does not know DIRECTORY_PART */
 	int broken_errno;
 	pthread_t reader;
 };
@@ -612,7 +613,22 @@ fail:
 char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
 {
 	unsigned int len;
-	char *r = xs_single(h, t, XS_DIRECTORY, path, &len);
+	char *r;
+
+	/*
+	 * DIRECTORY_PART first: a small directory comes back whole in one
+	 * round trip, a large one without the failed DIRECTORY before it.
+	 * Daemons without it (ENOSYS) get plain DIRECTORY from then on.
+	 */
+	if (h && !h->no_dir_part) {
+		char **v = directory_part(h, t, path, num);
+
+		if (v || (errno != ENOSYS && errno != EINVAL))
+			return v;
+		if (errno == ENOSYS)
+			h->no_dir_part = true;
+	}
+	r = xs_single(h, t, XS_DIRECTORY, path, &len);
 
 	if (!r) {
 		if (errno == E2BIG)
