@@ -305,8 +305,13 @@ long xsd_conn_input(struct conn *c, const void *buf, size_t len)
 		if (c->hdr_got < sizeof(c->hdr)) {
 			size_t n = sizeof(c->hdr) - c->hdr_got;
 
-			if (!xsd_conn_can_read(c))
+			if (!xsd_conn_can_read(c)) {
+				if (!c->priv && !c->throttled)
+					xsd_quota_hit(c->d, c, "outstanding");
+				c->throttled = true;
 				break;
+			}
+			c->throttled = false;
 			if (n > len - used)
 				n = len - used;
 			memcpy((char *)&c->hdr + c->hdr_got, p + used, n);

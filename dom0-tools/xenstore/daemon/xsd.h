@@ -121,9 +121,10 @@ struct conn {
 	struct xsd *d;
 	struct conn *next, *prev;
 	uint32_t domid;
-	bool priv; /* may do privileged operations, full access */
-	bool ro;   /* read-only socket */
-	bool dead; /* protocol violation: transport must drop it */
+	bool priv;	/* may do privileged operations, full access */
+	bool ro;	/* read-only socket */
+	bool dead;	/* protocol violation: transport must drop it */
+	bool throttled; /* input paused: too many replies unread */
 	const struct conn_ops *ops;
 	void *tp; /* transport private */
 

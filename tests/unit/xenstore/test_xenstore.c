@@ -786,6 +786,9 @@ static void test_backpressure_and_flood(void **s)
 	used = xsd_conn_input(g, stream, sizeof(stream));
 	assert_int_equal(used, 20 * 18);
 	assert_false(xsd_conn_can_read(g));
+	assert_int_equal(d->quota_hits, 1); /* logged once, not per byte */
+	assert_int_equal(xsd_conn_input(g, stream + used, 18), 0);
+	assert_int_equal(d->quota_hits, 1);
 	/* draining lets it continue */
 	xsd_conn_consumed(g, 20 * (16 + 16));
 	assert_true(xsd_conn_can_read(g));
