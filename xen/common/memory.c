@@ -75,9 +75,10 @@ static long machphys_mapping(unsigned long arg)
 {
 	struct xen_machphys_mapping m;
 
-	m.v_start = RO_MPT_VIRT_START;
-	m.v_end = RO_MPT_VIRT_START + m2p_nr_entries() * sizeof(u64);
-	m.max_mfn = m2p_nr_entries() - 1;
+	/* Xen's answer: the whole slot, and for the control domain the highest MFN. */
+	m.v_start = MACH2PHYS_VIRT_START;
+	m.v_end = MACH2PHYS_VIRT_END;
+	m.max_mfn = current->domain->is_privileged ? max_page - 1 : MACH2PHYS_NR_ENTRIES - 1;
 	return copy_to_guest(arg, &m, sizeof(m)) ? -EFAULT : 0;
 }
 

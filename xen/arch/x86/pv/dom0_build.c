@@ -239,7 +239,9 @@ static void build_page_tables(struct builder *b)
 /*
  * INIT_P2M: map the p2m list at the kernel's chosen address, in the frames
  * right after the initial region, with page tables from the frames after
- * those (not mapped in the guest: the kernel frees them all later).
+ * those. As on Xen, first_p2m_pfn/nr_p2m_frames cover both: the kernel
+ * keeps every frame of that range out of its writable mappings and frees
+ * the whole range once it has moved the list.
  */
 static int map_init_p2m(struct builder *b)
 {
@@ -256,7 +258,7 @@ static int map_init_p2m(struct builder *b)
 		printk(XENLOG_ERR "dom0 image rejected: INIT_P2M %#lx cannot hold the p2m list\n", va);
 		return -EINVAL;
 	}
-	for (u64 i = 0; i < l->nr_p2m_frames; i++, va += PAGE_SIZE) {
+	for (u64 i = 0; i < ROUND_PG(bytes) >> PAGE_SHIFT; i++, va += PAGE_SIZE) {
 		pte_t *l3 = walk_alloc(b, l4, l4_index(va), &next_pfn, PGT_l3_page_table);
 		pte_t *l2 = walk_alloc(b, l3, l3_index(va), &next_pfn, PGT_l2_page_table);
 		pte_t *l1 = walk_alloc(b, l2, l2_index(va), &next_pfn, PGT_l1_page_table);
@@ -269,6 +271,7 @@ static int map_init_p2m(struct builder *b)
 	for (u64 off = 0; off < bytes; off += PAGE_SIZE)
 		memcpy(mfn_to_virt(b->p2m[l->first_p2m_pfn + (off >> PAGE_SHIFT)]),
 		       (const u8 *)b->p2m + off, MIN(PAGE_SIZE, bytes - off));
+	l->nr_p2m_frames = next_pfn - l->first_p2m_pfn;
 	return 0;
 }
 
