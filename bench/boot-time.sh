@@ -10,7 +10,9 @@
 # medians and the ratio petrel/xen.  A hypervisor that does not reach the
 # marker gets "does not boot dom0 yet" in place of a number.
 #
-# Usage: bench/boot-time.sh [--runs N] [--kernel-dir DIR] [--timeout S]
+# Usage: bench/boot-time.sh [--runs N] [--kernel-dir DIR] [--timeout S] [--petrel-timeout S]
+#   timeouts per boot: Xen 300 s, Petrel 180 s (about 10x Xen's time); a
+#   kernel panic or a hypervisor's fatal message ends a boot at once
 #   Needs: make dom0-image xen-ref xen  (build/dom0, build/xen-ref, build/xen/petrel)
 #   Environment: BUILD (default build), PETREL_IMAGE, XEN_IMAGE
 set -uo pipefail
@@ -19,8 +21,8 @@ BUILD=${BUILD:-build}
 export BUILD
 runs=3
 kdir="$BUILD/dom0"
-timeout=600
-petrel_timeout=""
+timeout=300
+petrel_timeout=180
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=${2:?}; shift 2 ;;
@@ -32,7 +34,6 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$runs" in ''|*[!0-9]*|0) echo "boot-time: --runs needs a positive number" >&2; exit 2 ;; esac
-petrel_timeout=${petrel_timeout:-$timeout}
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tool="$top/tests/system/time_to_marker.py"

@@ -88,7 +88,7 @@ def check_reboot(con, res, timeout):
     con.send_line("reboot")
     t0 = con.elapsed()
     con.expect(hvboot.HV_BANNER, timeout)
-    con.expect(re.escape(hvboot.MARKER), timeout)
+    con.expect(re.escape(hvboot.MARKER), timeout, fail=hvboot.BOOT_FAILURE)
     con.sync()
     res.ok("reboot", "shell again %.1fs after reboot" % (con.elapsed() - t0))
 
@@ -105,7 +105,7 @@ def run(args, res):
     print("qemu: %s" % hvboot.shell_quote(argv), flush=True)
     with SerialConsole(argv, log_path=args.log, echo=args.verbose) as con:
         try:
-            con.expect(re.escape(hvboot.MARKER), args.boot_timeout)
+            con.expect(re.escape(hvboot.MARKER), args.boot_timeout, fail=hvboot.BOOT_FAILURE)
             res.ok("boot", "shell marker after %.1fs" % con.elapsed())
             con.sync()
             res.ok("shell")
@@ -134,7 +134,7 @@ def main():
     ap.add_argument("--kernel", help="dom0 kernel (default: KERNEL_DIR/vmlinuz; "
                     "KERNEL_DIR/vmlinux is the ELF one)")
     ap.add_argument("--log", help="keep the full serial log here")
-    ap.add_argument("--boot-timeout", type=float, default=600)
+    ap.add_argument("--boot-timeout", type=float, default=300)
     ap.add_argument("--cmd-timeout", type=float, default=60)
     ap.add_argument("--poweroff-timeout", type=float, default=120)
     ap.add_argument("--expect-version", default="4.17")

@@ -27,6 +27,11 @@ HV_CMDLINE = {
     "petrel": "console=com1 com1=115200,8n1 dom0_mem=512M loglvl=all guest_loglvl=all noreboot",
 }
 
+# Console lines after which the dom0 will not reach its shell: waits for the
+# marker end at once instead of running into their timeout.
+BOOT_FAILURE = (r"Kernel panic - not syncing[^\n]*|^\(XEN\) Panic on CPU[^\n]*"
+                r"|^\(XEN\) \*+ ?Panic[^\n]*|^\(XEN\) Could not set up DOM0[^\n]*")
+
 DOM0_CMDLINE = "console=hvc0 earlyprintk=xen"
 
 

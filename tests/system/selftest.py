@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import hvboot  # noqa: E402
-from serialconsole import ConsoleEOF, ConsoleTimeout, SerialConsole, clean  # noqa: E402
+from serialconsole import ConsoleEOF, ConsoleFailure, ConsoleTimeout, SerialConsole, clean  # noqa: E402
 
 FAKE = [sys.executable, os.path.join(HERE, "fake_console.py")]
 INITRAMFS = os.path.join(TOP, "dom0-tools", "initramfs")
@@ -88,6 +88,20 @@ def console_timeout_on_hung_command():
     with SerialConsole(FAKE) as con:
         con.expect(r"READY", 10)
         expect_raises(ConsoleTimeout, con.run, "hang", 1)
+
+
+@test
+def console_failure_pattern():
+    with SerialConsole(FAKE) as con:
+        con.expect(r"READY", 10)
+        con.send_line("printf 'Kernel %s - not syncing: boom\\n' panic")
+        t0 = time.monotonic()
+        e = expect_raises(ConsoleFailure, con.expect, r"never-printed", 20,
+                          fail=hvboot.BOOT_FAILURE)
+        assert time.monotonic() - t0 < 10 and "not syncing: boom" in str(e), str(e)
+        # a failure pattern that never shows does not stop a normal match
+        con.send_line("echo fine")
+        con.expect(r"^fine$", 10, fail=hvboot.BOOT_FAILURE)
 
 
 @test

@@ -38,6 +38,10 @@ class ConsoleEOF(ConsoleError):
     pass
 
 
+class ConsoleFailure(ConsoleError):
+    """The console printed what the caller called a failure."""
+
+
 def clean(raw):
     """Console bytes -> text for matching: escapes and CRs removed."""
     text = _ANSI.sub(b"", raw)
@@ -97,12 +101,22 @@ class SerialConsole:
         """Seconds since the program was started."""
         return time.monotonic() - self.started
 
-    def expect(self, pattern, timeout, flags=re.MULTILINE):
-        """Wait for pattern (after earlier matches); return the match."""
+    def expect(self, pattern, timeout, flags=re.MULTILINE, fail=None):
+        """Wait for pattern (after earlier matches); return the match.
+
+        fail: a pattern that ends the wait early with ConsoleFailure when it
+        shows up before pattern (a kernel panic while waiting for a prompt).
+        """
         rx = re.compile(pattern, flags)
+        bad = re.compile(fail, flags) if fail else None
         deadline = time.monotonic() + timeout
         while True:
             m = rx.search(self.text, self.pos)
+            b = bad.search(self.text, self.pos) if bad else None
+            if b and (not m or b.start() < m.start()):
+                self.pos = b.end()
+                raise ConsoleFailure("console shows failure after %.1fs: %s"
+                                     % (self.elapsed(), b.group(0).strip()))
             if m:
                 self.pos = m.end()
                 return m
@@ -110,10 +124,8 @@ class SerialConsole:
             if left <= 0:
                 raise ConsoleTimeout("timed out after %gs waiting for /%s/" % (timeout, pattern))
             if self._read(min(left, 0.5)) == "eof":
-                m = rx.search(self.text, self.pos)
-                if m:
-                    self.pos = m.end()
-                    return m
+                if rx.search(self.text, self.pos) or (bad and bad.search(self.text, self.pos)):
+                    continue  # the last bytes hold the answer
                 raise ConsoleEOF("console closed (exit status %s) while waiting for /%s/"
                                  % (self._status(), pattern))
 

@@ -36,7 +36,7 @@ def main():
     ap.add_argument("--hv", choices=sorted(hvboot.HV_IMAGES), required=True)
     ap.add_argument("--image")
     ap.add_argument("--kernel-dir", default=os.path.join(hvboot.BUILD, "dom0"))
-    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--log")
     a = ap.parse_args()
     kernel, initrd = hvboot.default_dom0(a.kernel_dir)
@@ -47,7 +47,7 @@ def main():
         return 2
     with SerialConsole(argv, log_path=a.log) as con:
         try:
-            con.expect(re.escape(hvboot.MARKER), a.timeout)
+            con.expect(re.escape(hvboot.MARKER), a.timeout, fail=hvboot.BOOT_FAILURE)
         except ConsoleError as e:
             print("no-marker %s; %s" % (e, telling_line(con.text)))
             return 2
