@@ -46,6 +46,12 @@ static void pic_mask_write(void *arg)
 	__asm__ volatile("outb %0, $0x21" : : "a"((unsigned char)0));
 }
 
+static void do_cli_sti(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("cli; sti" ::: "memory");
+}
+
 static long set_iopl(unsigned int iopl)
 {
 	uint32_t arg = iopl;
@@ -69,8 +75,12 @@ void test_main(void)
 	struct xtest_fault f;
 
 	expect_gp(cmos_read_b, "port I/O before set_iopl");
+	expect_gp(do_cli_sti, "cli before set_iopl");
 	xtest_check(set_iopl(4) == -22, "set_iopl(4) accepted");
 	xtest_check(set_iopl(1) == 0, "set_iopl(1) refused");
+	/* With a virtual IOPL of 1 the kernel's cli/sti are accepted (and do nothing). */
+	if (xtest_catch(do_cli_sti, NULL, &f))
+		xtest_fail("cli/sti after set_iopl(1) raised vector %u", f.vector);
 	if (xtest_catch(cmos_read_b, NULL, &f)) {
 		xtest_fail("CMOS read after set_iopl faulted (vector %u)", f.vector);
 	} else {

@@ -157,8 +157,14 @@ static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write
 	}
 }
 
+/* Xen's rule: the guest kernel counts as ring 1, its user mode as ring 3. */
+static bool iopl_ok(const struct vcpu *v)
+{
+	return v->iopl >= (v->in_kernel ? 1u : 3u);
+}
+
 /*
- * in/out with an immediate or %dx port, for a kernel whose virtual IOPL
+ * in/out with an immediate or %dx port, for a guest mode whose virtual IOPL
  * allows I/O (Xen counts the guest kernel as ring 1) on permitted ports.
  */
 static bool emulate_io(struct cpu_regs *r, const struct insn *in)
@@ -175,7 +181,7 @@ static bool emulate_io(struct cpu_regs *r, const struct insn *in)
 	} else {
 		return false;
 	}
-	if (current->iopl < 1)
+	if (!iopl_ok(current))
 		return false;
 	/* As on Xen: ports the domain may not touch read as all ones, writes vanish. */
 	if (!ioports_permitted(current->domain, port, bytes)) {
@@ -250,15 +256,30 @@ static bool emulate_softint(struct cpu_regs *r, const struct insn *in)
 	return true;
 }
 
+/*
+ * cli/sti with enough virtual IOPL are accepted and do nothing, as on Xen:
+ * the guest's real interrupt flag must stay set, and its virtual one is the
+ * event mask, which Linux changes through its own paravirt operations.
+ */
+static bool emulate_cli_sti(struct cpu_regs *r, const struct insn *in)
+{
+	u8 op = in->bytes[in->len];
+
+	if ((op != 0xfa && op != 0xfb) || !iopl_ok(current))
+		return false;
+	r->rip += in->len + 1;
+	return true;
+}
+
 bool pv_emulate_gp(struct cpu_regs *r)
 {
 	struct insn in;
 
 	if (!fetch(r, &in))
 		return false;
-	if (emulate_softint(r, &in))
+	if (emulate_softint(r, &in) || emulate_cli_sti(r, &in) || emulate_io(r, &in))
 		return true;
 	if (!current->in_kernel)
 		return false;
-	return emulate_io(r, &in) || emulate_priv(r, &in);
+	return emulate_priv(r, &in);
 }
