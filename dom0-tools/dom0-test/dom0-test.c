@@ -258,9 +258,9 @@ out:
 
 static void test_grant(void)
 {
-	struct gntalloc_alloc_arg alloc = {
-		.domid = DOMID_SELF_DOM0, .flags = GNTALLOC_FLAG_WRITABLE, .count = 1
-	};
+	struct gntalloc_alloc_arg alloc = { .domid = DOMID_SELF_DOM0,
+					    .flags = GNTALLOC_FLAG_WRITABLE,
+					    .count = 1 };
 	struct gntalloc_dealloc_arg dealloc = { .count = 1 };
 	volatile uint32_t *page;
 	int fd = open_dev("gntalloc-open", "/dev/xen/gntalloc", NULL);
@@ -278,7 +278,7 @@ static void test_grant(void)
 	}
 	printf("info: granted page is grant reference %u\n", alloc.gref_ids[0]);
 	pass("gntalloc-alloc");
-	page[0] = 0x50657472u; /* "Petr" */
+	page[0] = 0x50657472u;	  /* "Petr" */
 	page[1023] = 0x656c2121u; /* "el!!" */
 	grant_map_back(alloc.gref_ids[0], page);
 	munmap((void *)page, PAGE_SIZE);
@@ -309,8 +309,8 @@ static int parse_version(const char *s)
 		expect_major = expect_minor = -1;
 		return 0;
 	}
-	if (sscanf(s, "%d.%d%c", &expect_major, &expect_minor, &tail) != 2 ||
-	    expect_major < 0 || expect_minor < 0)
+	if (sscanf(s, "%d.%d%c", &expect_major, &expect_minor, &tail) != 2 || expect_major < 0 ||
+	    expect_minor < 0)
 		return -1;
 	return 0;
 }

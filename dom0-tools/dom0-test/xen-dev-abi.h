@@ -52,7 +52,7 @@ struct gntalloc_alloc_arg {
 	uint16_t domid;
 	uint16_t flags;
 	uint32_t count;
-	uint64_t index; /* out: mmap offset */
+	uint64_t index;	      /* out: mmap offset */
 	uint32_t gref_ids[1]; /* out: one grant reference per page */
 };
 struct gntalloc_dealloc_arg {

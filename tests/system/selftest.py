@@ -265,6 +265,30 @@ def extract_vmlinux_from_bzimage():
         assert r.returncode != 0 and b"not a bzImage" in r.stderr, r.stderr
 
 
+@test
+def dom0_test_program_on_host():
+    """dom0-test's own error paths: bad arguments, no Xen devices."""
+    prog = os.path.join(os.environ.get("BUILD", os.path.join(TOP, "build")),
+                        "dom0-tools", "dom0-test", "dom0-test")
+    if not os.path.isabs(prog):
+        prog = os.path.join(TOP, prog)
+    assert os.path.isfile(prog), "%s not built (make dom0-test)" % prog
+    r = subprocess.run([prog, "--expect-version", "4.x"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 2 and "bad version" in r.stderr, (r.returncode, r.stderr)
+    r = subprocess.run([prog, "bogus"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    assert r.returncode == 2 and "usage:" in r.stderr, (r.returncode, r.stderr)
+    if os.path.exists("/dev/xen"):
+        return  # running in a Xen domain: the open failures below would not happen
+    r = subprocess.run([prog, "privcmd", "evtchn"], stdout=subprocess.PIPE, text=True)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 1, r.returncode
+    assert lines[0].startswith("FAIL privcmd-open: open /dev/xen/privcmd"), lines
+    assert lines[1].startswith("FAIL evtchn-open: open /dev/xen/evtchn"), lines
+    assert lines[-1] == "dom0-test: 0 passed, 2 failed", lines
+
+
 def main():
     passed = failed = 0
     for fn in TESTS:

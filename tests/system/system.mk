@@ -21,7 +21,7 @@ xen-ref: $(XEN_REF)
 $(XEN_REF): tests/system/fetch-xen.sh
 	bash tests/system/fetch-xen.sh $(BUILD)/xen-ref
 
-test-system-harness:
+test-system-harness: $(DOM0_TEST)
 	@$(PYTHON) tests/system/selftest.py
 
 test-system-xen: dom0-image $(XEN_REF)
