@@ -56,7 +56,9 @@ static bool guest_selector_ok(u16 sel, bool code)
 /*
  * Pop an iret_context {rax, r11, rcx, flags, rip, cs, rflags, rsp, ss} from
  * the guest kernel stack. RPL 3 in cs returns to user mode. The event mask
- * follows the restored IF; the returned value becomes rax.
+ * follows the restored IF; the returned value becomes rax. With
+ * VGCF_in_syscall the return is sysret-like: rcx and r11 are not restored
+ * but hold the new rip and rflags.
  */
 long do_iret(void)
 {
@@ -85,7 +87,11 @@ long do_iret(void)
 		    X86_EFLAGS_MBS;
 	r->rsp = c.rsp;
 	r->ss = ss;
-	if (!(c.flags & VGCF_in_syscall)) {
+	if (c.flags & VGCF_in_syscall) {
+		/* Xen leaves by sysret then: rcx = rip, r11 = rflags. */
+		r->rcx = r->rip;
+		r->r11 = r->rflags;
+	} else {
 		r->r11 = c.r11;
 		r->rcx = c.rcx;
 	}
