@@ -196,6 +196,20 @@ static long register_vcpu_info(struct vcpu *v, unsigned long arg)
 	return 0;
 }
 
+/* A second vcpu_time_info at a guest address, kept like the one in vcpu_info. */
+static long register_time_area(struct vcpu *v, unsigned long arg)
+{
+	struct vcpu_register_time_memory_area a;
+
+	if (copy_from_guest(&a, arg, sizeof(a)))
+		return -EFAULT;
+	if (a.addr.p && !guest_range_ok(a.addr.p, sizeof(struct vcpu_time_info)))
+		return -EFAULT;
+	v->time_info_guest = a.addr.p;
+	update_vcpu_system_time(v);
+	return 0;
+}
+
 static long get_runstate(struct vcpu *v, unsigned long arg)
 {
 	struct vcpu_runstate_info rs;
@@ -240,6 +254,8 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
 		return 0;
 	case VCPUOP_register_vcpu_info:
 		return register_vcpu_info(v, arg);
+	case VCPUOP_register_vcpu_time_memory_area:
+		return register_time_area(v, arg);
 	default:
 		return -ENOSYS;
 	}

@@ -24,6 +24,7 @@
 #define VCPUOP_set_singleshot_timer 8
 #define VCPUOP_stop_singleshot_timer 9
 #define VCPUOP_register_vcpu_info 10
+#define VCPUOP_register_vcpu_time_memory_area 13
 #define VCPU_SSHOTTMR_future 1
 #define VIRQ_TIMER 0
 #define RUNSTATE_running 0
@@ -264,6 +265,23 @@ static void test_pvclock(void)
 			break;
 		}
 		prev = cur;
+	}
+	/* A second copy for user space (vDSO), kept like the first. */
+	{
+		static struct vcpu_time_info copy;
+		unsigned long va = (unsigned long)&copy;
+		long rc = vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, &va);
+
+		xtest_check(rc == 0, "register_vcpu_time_memory_area = %ld", rc);
+		xtest_check(copy.version && !(copy.version & 1) &&
+				    copy.tsc_timestamp == t->tsc_timestamp &&
+				    copy.system_time == t->system_time &&
+				    copy.tsc_to_system_mul == t->tsc_to_system_mul &&
+				    copy.tsc_shift == t->tsc_shift && copy.flags == t->flags,
+			    "time copy: version %u mul %#x", copy.version, copy.tsc_to_system_mul);
+		va = 0xffff830000000000UL;
+		rc = vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, &va);
+		xtest_check(rc == -EFAULT, "time area in the hypervisor = %ld", rc);
 	}
 	if (!sh) {
 		printk("note: shared_info not mapped, wallclock not checked\n");

@@ -14,6 +14,7 @@
 #include "console.h"
 #include "domain.h"
 #include "timer.h"
+#include "uaccess.h"
 #include "public/xen.h"
 
 static bool time_ready;
@@ -70,6 +71,27 @@ u64 system_time(void)
 
 #define barrier() __asm__ volatile("" ::: "memory")
 
+/*
+ * The guest's copy registered with VCPUOP_register_vcpu_time_memory_area
+ * (for its user-space clock): the same version protocol, written through
+ * the fault-safe accessors; a copy that cannot be written is skipped.
+ */
+static void update_guest_time_copy(struct vcpu *v, const struct vcpu_time_info *t)
+{
+	struct vcpu_time_info odd = *t;
+	u64 va = v->time_info_guest;
+
+	if (!va)
+		return;
+	odd.version = t->version | 1;
+	if (copy_to_guest(va, &odd.version, sizeof(odd.version)))
+		return;
+	barrier();
+	copy_to_guest(va, &odd, sizeof(odd));
+	barrier();
+	copy_to_guest(va, &t->version, sizeof(t->version));
+}
+
 void update_vcpu_system_time(struct vcpu *v)
 {
 	struct vcpu_time_info *t = &v->vcpu_info->time;
@@ -84,6 +106,7 @@ void update_vcpu_system_time(struct vcpu *v)
 	t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
 	barrier();
 	t->version++;
+	update_guest_time_copy(v, t);
 }
 
 /* ---- CMOS real-time clock, read once. */
