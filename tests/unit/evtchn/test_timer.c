@@ -1,0 +1,154 @@
+/*
+ * Hypervisor timers (xen/common/timer.c) against a fake clock and a fake
+ * LAPIC: expiry order, what the LAPIC is programmed with, stop, re-arming
+ * from a callback, and expiries in the past.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "timer.h"
+#include "apic.h"
+
+static u64 fake_now;
+static u64 lapic_ns; /* last apic_timer_oneshot() argument */
+static int lapic_calls;
+
+u64 system_time(void)
+{
+	return fake_now;
+}
+
+void apic_timer_oneshot(u64 ns)
+{
+	lapic_ns = ns;
+	lapic_calls++;
+}
+
+static char order[16];
+static int fired;
+
+static void record(void *data)
+{
+	order[fired++] = *(const char *)data;
+}
+
+static struct timer rearm_timer;
+static int rearm_left;
+
+static void rearm(void *data)
+{
+	(void)data;
+	fired++;
+	if (--rearm_left > 0)
+		set_timer(&rearm_timer, fake_now + 100);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_now = 1000;
+	lapic_ns = 0xdead;
+	lapic_calls = fired = 0;
+	memset(order, 0, sizeof(order));
+	return 0;
+}
+
+static void test_order_and_programming(void **state)
+{
+	struct timer a, b, c;
+	static const char na = 'a', nb = 'b', nc = 'c';
+
+	(void)state;
+	init_timer(&a, record, (void *)&na);
+	init_timer(&b, record, (void *)&nb);
+	init_timer(&c, record, (void *)&nc);
+	set_timer(&b, 3000);
+	assert_int_equal(lapic_ns, 2000); /* first timer: 2000 ns from now */
+	set_timer(&c, 5000);
+	assert_int_equal(lapic_ns, 2000); /* not the soonest: unchanged */
+	set_timer(&a, 1500);
+	assert_int_equal(lapic_ns, 500);
+	/* Early interrupt: nothing is due yet, the LAPIC is re-armed. */
+	fake_now = 1400;
+	timer_softirq();
+	assert_int_equal(fired, 0);
+	assert_int_equal(lapic_ns, 100);
+	/* a and b are due, in expiry order; c stays. */
+	fake_now = 3000;
+	timer_softirq();
+	assert_int_equal(fired, 2);
+	assert_memory_equal(order, "ab", 2);
+	assert_false(a.active || b.active);
+	assert_true(c.active);
+	assert_int_equal(lapic_ns, 2000);
+	fake_now = 9000;
+	timer_softirq();
+	assert_int_equal(fired, 3);
+	assert_int_equal(order[2], 'c');
+	assert_int_equal(lapic_ns, 0); /* nothing left: disarmed */
+}
+
+static void test_stop_and_move(void **state)
+{
+	struct timer a, b;
+	static const char na = 'a', nb = 'b';
+
+	(void)state;
+	init_timer(&a, record, (void *)&na);
+	init_timer(&b, record, (void *)&nb);
+	set_timer(&a, 2000);
+	set_timer(&b, 4000);
+	stop_timer(&a);
+	assert_false(a.active);
+	assert_int_equal(lapic_ns, 3000); /* b is the soonest now */
+	stop_timer(&a); /* stopping twice is harmless */
+	/* Moving an armed timer keeps one list entry. */
+	set_timer(&b, 1200);
+	assert_int_equal(lapic_ns, 200);
+	set_timer(&b, 6000);
+	fake_now = 7000;
+	timer_softirq();
+	assert_int_equal(fired, 1);
+	assert_int_equal(order[0], 'b');
+	assert_int_equal(lapic_ns, 0);
+}
+
+static void test_past_and_rearm(void **state)
+{
+	struct timer a;
+	static const char na = 'a';
+
+	(void)state;
+	init_timer(&a, record, (void *)&na);
+	set_timer(&a, 10); /* already passed: fire at the next tick */
+	assert_int_equal(lapic_ns, 1);
+	timer_softirq();
+	assert_int_equal(fired, 1);
+	/* A callback may re-arm its own timer; each run fires once per expiry. */
+	fired = 0;
+	rearm_left = 3;
+	init_timer(&rearm_timer, rearm, NULL);
+	set_timer(&rearm_timer, 1100);
+	for (int i = 0; i < 5; i++) {
+		fake_now += 100;
+		timer_softirq();
+	}
+	assert_int_equal(fired, 3);
+	assert_false(rearm_timer.active);
+	assert_int_equal(lapic_ns, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_order_and_programming, setup),
+		cmocka_unit_test_setup(test_stop_and_move, setup),
+		cmocka_unit_test_setup(test_past_and_rearm, setup),
+	};
+
+	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
+}
