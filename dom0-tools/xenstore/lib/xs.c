@@ -50,6 +50,8 @@ struct xs_handle {
 	bool no_dir_part; /* the daemon does not know DIRECTORY_PART */
 	int broken_errno;
 	pthread_t reader;
+	size_t roff, rlen; /* unread bytes: rbuf[roff..rlen) */
+	char rbuf[2 * (XS_PAYLOAD_MAX + sizeof(struct xs_msg_hdr))];
 };
 
 /* ---- paths of the daemon ---- */
@@ -108,34 +110,50 @@ bool xs_write_all(int fd, const void *data, unsigned int len)
 	return true;
 }
 
-static bool read_all(int fd, void *data, size_t len)
+/*
+ * Buffered input: one read() usually brings a whole reply (or several
+ * events).  Only the thread that is reading (h->reading or the reader
+ * thread) touches the buffer.
+ */
+static bool read_buf(struct xs_handle *h, void *data, size_t len)
 {
 	char *p = data;
 
 	while (len) {
-		ssize_t n = read(fd, p, len);
+		size_t k;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
+		if (h->roff == h->rlen) {
+			ssize_t n = read(h->fd, h->rbuf, sizeof(h->rbuf));
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return false;
+			}
+			if (n == 0) {
+				errno = ECONNRESET;
+				return false;
+			}
+			h->roff = 0;
+			h->rlen = n;
 		}
-		if (n == 0) {
-			errno = ECONNRESET;
-			return false;
-		}
-		p += n;
-		len -= n;
+		k = h->rlen - h->roff;
+		if (k > len)
+			k = len;
+		memcpy(p, h->rbuf + h->roff, k);
+		h->roff += k;
+		p += k;
+		len -= k;
 	}
 	return true;
 }
 
-static struct xs_msg *read_msg(int fd)
+static struct xs_msg *read_msg(struct xs_handle *xh)
 {
 	struct xs_msg_hdr h;
 	struct xs_msg *m;
 
-	if (!read_all(fd, &h, sizeof(h)))
+	if (!read_buf(xh, &h, sizeof(h)))
 		return NULL;
 	if (h.len > XS_PAYLOAD_MAX) {
 		errno = E2BIG;
@@ -146,7 +164,7 @@ static struct xs_msg *read_msg(int fd)
 		return NULL;
 	m->next = NULL;
 	m->hdr = h;
-	if (!read_all(fd, m->body, h.len)) {
+	if (!read_buf(xh, m->body, h.len)) {
 		free(m);
 		return NULL;
 	}
@@ -193,7 +211,7 @@ static void *reader_main(void *arg)
 	struct xs_handle *h = arg;
 
 	for (;;) {
-		struct xs_msg *m = read_msg(h->fd);
+		struct xs_msg *m = read_msg(h);
 		int err = errno, old;
 
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
@@ -219,7 +237,7 @@ static void wait_for(struct xs_handle *h, void *const *ready, pthread_cond_t *co
 
 			h->reading = true;
 			pthread_mutex_unlock(&h->lock);
-			m = read_msg(h->fd);
+			m = read_msg(h);
 			err = errno;
 			pthread_mutex_lock(&h->lock);
 			h->reading = false;
