@@ -296,8 +296,16 @@ static int validate_l1(struct page_info *pg)
 		t[i] = adjust_entry(t[i]);
 	}
 	if (rc) {
-		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: L1 %#lx slot %u (%#lx) refused (%d)\n",
-		       d->domain_id, page_to_mfn(pg), i, t[i], rc);
+		const struct page_info *tg = frame(pte_mfn(t[i]));
+
+		printk(
+		    XENLOG_G_GUEST XENLOG_DEBUG
+		    "d%u: L1 %#lx slot %u (%#lx) refused (%d): target type %u count %u owner %s\n",
+		    d->domain_id, page_to_mfn(pg), i, t[i], rc, tg ? tg->type : 0,
+		    tg ? tg->type_count : 0,
+		    !tg		     ? "-"
+		    : tg->owner == d ? "self"
+				     : "other");
 		while (i--)
 			put_page_from_l1e(t[i]);
 	}
