@@ -193,7 +193,7 @@ static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 	chn->state = ECS_UNBOUND;
 	chn->notify_vcpu = 0;
 	chn->u.remote_domid =
-		a->remote_dom == DOMID_SELF ? current->domain->domain_id : a->remote_dom;
+	    a->remote_dom == DOMID_SELF ? current->domain->domain_id : a->remote_dom;
 	a->port = (evtchn_port_t)port;
 	return 0;
 }
@@ -214,8 +214,7 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
 	if (!port_valid(b->remote_port))
 		return -EINVAL;
 	rchn = port_chn(rd, b->remote_port);
-	if (port_state(rd, b->remote_port) != ECS_UNBOUND ||
-	    rchn->u.remote_domid != ld->domain_id)
+	if (port_state(rd, b->remote_port) != ECS_UNBOUND || rchn->u.remote_domid != ld->domain_id)
 		return -EINVAL;
 	lchn = port_chn(ld, (unsigned int)lport);
 	lchn->state = ECS_INTERDOMAIN;

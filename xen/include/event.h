@@ -24,10 +24,10 @@ struct vcpu;
 enum evtchn_state {
 	ECS_FREE = 0,
 	ECS_RESERVED,
-	ECS_UNBOUND, /* waiting for u.remote_domid to bind */
+	ECS_UNBOUND,	 /* waiting for u.remote_domid to bind */
 	ECS_INTERDOMAIN, /* connected to u.inter.{dom,port} */
-	ECS_PIRQ, /* not implemented: binding answers -ENOSYS */
-	ECS_VIRQ, /* u.virq */
+	ECS_PIRQ,	 /* not implemented: binding answers -ENOSYS */
+	ECS_VIRQ,	 /* u.virq */
 	ECS_IPI,
 };
 
@@ -41,7 +41,7 @@ struct evtchn {
 		struct {
 			domid_t dom;
 			u16 port;
-		} inter; /* ECS_INTERDOMAIN */
+		} inter;  /* ECS_INTERDOMAIN */
 		u32 virq; /* ECS_VIRQ */
 	} u;
 };

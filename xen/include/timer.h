@@ -23,8 +23,8 @@ struct timer {
 	struct timer *next; /* sorted list of active timers, soonest first */
 };
 
-#define MILLISECS(ms) ((u64)(ms) * 1000000ULL)
-#define SECONDS(s) ((u64)(s) * 1000000000ULL)
+#define MILLISECS(ms) ((u64)(ms)*1000000ULL)
+#define SECONDS(s) ((u64)(s)*1000000000ULL)
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data);
 /* (Re)arm @t for @expires; an expiry in the past fires at the next tick. */

@@ -101,7 +101,8 @@ static uint64_t now(void)
 		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 		d = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
 		d = t->tsc_shift < 0 ? d >> -t->tsc_shift : d << t->tsc_shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
+		ns = t->system_time +
+		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
 	} while ((ver & 1) || ver != t->version);
 	return ns;
 }

@@ -172,10 +172,9 @@ static void test_virq(void)
 	rc = bind_virq(VIRQ_CONSOLE, 0, &cp);
 	xtest_check(rc == 0 && cp == 2, "bind_virq(CONSOLE) = %ld, port %u", rc, cp);
 	rc = status(cp, &st);
-	xtest_check(rc == 0 && st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_CONSOLE &&
-			    st.vcpu == 0,
-		    "status(virq) = %ld, status %u virq %u vcpu %u", rc, st.status, st.u.virq,
-		    st.vcpu);
+	xtest_check(
+	    rc == 0 && st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_CONSOLE && st.vcpu == 0,
+	    "status(virq) = %ld, status %u virq %u vcpu %u", rc, st.status, st.u.virq, st.vcpu);
 	rc = port_op(EVTCHNOP_send, tp);
 	xtest_check(rc == -EINVAL, "send on a VIRQ port = %ld", rc);
 	xtest_check(port_op(EVTCHNOP_close, tp) == 0, "close(timer port)");
@@ -248,15 +247,14 @@ static void test_unbound_loopback(void)
 	xtest_check(rc == 0 && b.local_port == 2, "bind_interdomain(self) = %ld port %u", rc,
 		    b.local_port);
 	rc = status(b.local_port, &st);
-	xtest_check(rc == 0 && st.status == EVTCHNSTAT_interdomain &&
-			    st.u.interdomain.port == up && st.u.interdomain.dom == 0,
+	xtest_check(rc == 0 && st.status == EVTCHNSTAT_interdomain && st.u.interdomain.port == up &&
+			st.u.interdomain.dom == 0,
 		    "status(interdomain) = %ld status %u port %u", rc, st.status,
 		    st.u.interdomain.port);
 	/* Closing one end leaves the other unbound. */
 	xtest_check(port_op(EVTCHNOP_close, b.local_port) == 0, "close(local)");
 	rc = status(up, &st);
-	xtest_check(rc == 0 && st.status == EVTCHNSTAT_unbound, "peer after close: %u",
-		    st.status);
+	xtest_check(rc == 0 && st.status == EVTCHNSTAT_unbound, "peer after close: %u", st.status);
 	xtest_check(port_op(EVTCHNOP_close, b.local_port) == -EINVAL, "double close");
 	xtest_check(port_op(EVTCHNOP_close, 0) == -EINVAL, "close(0)");
 	/* reset closes everything. */
@@ -309,8 +307,7 @@ static void test_enosys_efault_compat(void)
 	rc = hypercall(HC_event_channel_op, EVTCHNOP_alloc_unbound, 0xffff830000000000UL, 0, 0, 0);
 	xtest_check(rc == -EFAULT, "alloc_unbound on a hypervisor address = %ld", rc);
 	rc = hypercall(HC_event_channel_op_compat, (unsigned long)&op, 0, 0, 0, 0);
-	xtest_check(rc == 0 && op.ipi.port == 1, "compat bind_ipi = %ld port %u", rc,
-		    op.ipi.port);
+	xtest_check(rc == 0 && op.ipi.port == 1, "compat bind_ipi = %ld port %u", rc, op.ipi.port);
 }
 
 void test_main(void)

@@ -198,8 +198,8 @@ void test_main(void)
 	rc = send_marked(port);
 	xtest_check(rc == 0, "send = %ld (rax not preserved across the upcall?)", rc);
 	xtest_check(upcalls == 1, "%lu upcalls after send", upcalls);
-	xtest_check(seen_rip == (unsigned long)after_send, "frame rip %#lx, expected %p",
-		    seen_rip, after_send);
+	xtest_check(seen_rip == (unsigned long)after_send, "frame rip %#lx, expected %p", seen_rip,
+		    after_send);
 	xtest_check((seen_cs & 3) == 0, "frame cs %#lx: not RPL 0 for kernel mode", seen_cs);
 	xtest_check(((seen_cs >> 32) & 0xff) == 0, "frame cs %#lx: saved mask not 0", seen_cs);
 	xtest_check(seen_rflags & 0x200, "frame rflags %#lx: IF clear", seen_rflags);

@@ -92,8 +92,7 @@ static void test_fpu_taskswitch(void)
 
 	rc = hypercall(HC_fpu_taskswitch, 1, 0, 0, 0, 0);
 	xtest_check(rc == 0, "fpu_taskswitch(1) = %ld", rc);
-	xtest_check(read_cr0() & CR0_TS, "cr0 %#lx without TS after fpu_taskswitch(1)",
-		    read_cr0());
+	xtest_check(read_cr0() & CR0_TS, "cr0 %#lx without TS after fpu_taskswitch(1)", read_cr0());
 	if (!xtest_catch(fpu_op, NULL, &f))
 		xtest_fail("no #NM with the guest's TS set");
 	else
@@ -117,7 +116,9 @@ static void test_user_exception(void)
 	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
 	struct mmuext_op op = { .cmd = MMUEXT_NEW_USER_BASEPTR };
 	struct trap_info traps[2] = {
-		{ .vector = X86_EXC_UD, .flags = 0, .cs = FLAT_KERNEL_CS64,
+		{ .vector = X86_EXC_UD,
+		  .flags = 0,
+		  .cs = FLAT_KERNEL_CS64,
 		  .address = (unsigned long)ud_handler },
 		{ 0 },
 	};
@@ -144,10 +145,9 @@ static void test_user_exception(void)
 	enter_user(&ctx);
 	frame = (const unsigned long *)ud_frame;
 	xtest_check(ud_frame > (unsigned long)kernel_stack &&
-			    ud_frame < (unsigned long)&kernel_stack[1024],
+			ud_frame < (unsigned long)&kernel_stack[1024],
 		    "#UD handler on stack %#lx, not the stack_switch one", ud_frame);
-	xtest_check(ud_saw_gs == kernel_gs_word, "kernel %%gs:0 in the handler = %#lx",
-		    ud_saw_gs);
+	xtest_check(ud_saw_gs == kernel_gs_word, "kernel %%gs:0 in the handler = %#lx", ud_saw_gs);
 	/* {rcx, r11, rip, cs, rflags, rsp, ss}: #UD has no error code. */
 	xtest_check(frame[2] == (unsigned long)user_ud2, "frame rip %#lx", frame[2]);
 	xtest_check((frame[3] & 0xffff) == FLAT_USER_CS64, "frame cs %#lx (RPL 3 expected)",

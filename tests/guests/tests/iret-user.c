@@ -121,16 +121,15 @@ void test_main(void)
 	op.arg1 = frame_of(xtest_start_info->pt_base);
 	rc = hypercall(HC_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
 	xtest_check(rc == 0, "NEW_USER_BASEPTR = %ld", rc);
-	rc = hypercall(HC_stack_switch, FLAT_KERNEL_SS64, (unsigned long)&kernel_stack[1024], 0,
-		       0, 0);
+	rc = hypercall(HC_stack_switch, FLAT_KERNEL_SS64, (unsigned long)&kernel_stack[1024], 0, 0,
+		       0);
 	xtest_check(rc == 0, "stack_switch = %ld", rc);
 	rc = hypercall(HC_callback_op, 0, (unsigned long)&cb, 0, 0, 0);
 	xtest_check(rc == 0, "register syscall callback = %ld", rc);
-	rc = hypercall(HC_set_segment_base, SEGBASE_GS_KERNEL, (unsigned long)&kernel_gs_word, 0,
-		       0, 0);
-	xtest_check(rc == 0, "GS_KERNEL = %ld", rc);
-	rc = hypercall(HC_set_segment_base, SEGBASE_GS_USER, (unsigned long)&user_gs_word, 0, 0,
+	rc = hypercall(HC_set_segment_base, SEGBASE_GS_KERNEL, (unsigned long)&kernel_gs_word, 0, 0,
 		       0);
+	xtest_check(rc == 0, "GS_KERNEL = %ld", rc);
+	rc = hypercall(HC_set_segment_base, SEGBASE_GS_USER, (unsigned long)&user_gs_word, 0, 0, 0);
 	xtest_check(rc == 0, "GS_USER = %ld", rc);
 	if (rc || xtest_current_result() != XTEST_SUCCESS)
 		xtest_exit();
@@ -147,11 +146,10 @@ void test_main(void)
 	/* Back in kernel mode, on the kernel stack given by stack_switch. */
 	frame = (const unsigned long *)cb_frame;
 	xtest_check(user_saw_gs == user_gs_word, "user %%gs:0 = %#lx", user_saw_gs);
-	xtest_check(cb_saw_gs == kernel_gs_word, "kernel %%gs:0 in the callback = %#lx",
-		    cb_saw_gs);
+	xtest_check(cb_saw_gs == kernel_gs_word, "kernel %%gs:0 in the callback = %#lx", cb_saw_gs);
 	xtest_check(cb_rdi == 0x1234, "rdi %#lx in the callback", cb_rdi);
 	xtest_check(cb_frame > (unsigned long)kernel_stack &&
-			    cb_frame < (unsigned long)&kernel_stack[1024],
+			cb_frame < (unsigned long)&kernel_stack[1024],
 		    "callback stack %#lx not the stack_switch one", cb_frame);
 	/* 16-byte aligned, then 7 words pushed. */
 	xtest_check((cb_frame & 0xf) == 8, "frame at %#lx", cb_frame);

@@ -109,8 +109,8 @@ void event_handler(void)
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
 	if (sh)
-		__atomic_and_fetch(&sh->evtchn_pending[timer_port / 64], ~(1UL << (timer_port % 64)),
-				   __ATOMIC_SEQ_CST);
+		__atomic_and_fetch(&sh->evtchn_pending[timer_port / 64],
+				   ~(1UL << (timer_port % 64)), __ATOMIC_SEQ_CST);
 }
 
 static inline uint64_t rdtsc(void)
@@ -135,7 +135,8 @@ static uint64_t now(void)
 		int8_t shift = t->tsc_shift;
 
 		d = shift < 0 ? d >> -shift : d << shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
+		ns = t->system_time +
+		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
 		__asm__ volatile("" ::: "memory");
 	} while ((ver & 1) || ver != t->version);
 	return ns;
@@ -274,10 +275,10 @@ static void test_pvclock(void)
 
 		xtest_check(rc == 0, "register_vcpu_time_memory_area = %ld", rc);
 		xtest_check(copy.version && !(copy.version & 1) &&
-				    copy.tsc_timestamp == t->tsc_timestamp &&
-				    copy.system_time == t->system_time &&
-				    copy.tsc_to_system_mul == t->tsc_to_system_mul &&
-				    copy.tsc_shift == t->tsc_shift && copy.flags == t->flags,
+				copy.tsc_timestamp == t->tsc_timestamp &&
+				copy.system_time == t->system_time &&
+				copy.tsc_to_system_mul == t->tsc_to_system_mul &&
+				copy.tsc_shift == t->tsc_shift && copy.flags == t->flags,
 			    "time copy: version %u mul %#x", copy.version, copy.tsc_to_system_mul);
 		va = 0xffff830000000000UL;
 		rc = vcpu_op(VCPUOP_register_vcpu_time_memory_area, 0, &va);
@@ -319,8 +320,8 @@ static void test_singleshot(void)
 	rc = singleshot(deadline, VCPU_SSHOTTMR_future);
 	xtest_check(rc == 0, "singleshot +5ms = %ld", rc);
 	slept = block_for_timer();
-	xtest_check(now() >= deadline, "woke at %lu, before the deadline %lu (slept %lu ns)",
-		    now(), deadline, slept);
+	xtest_check(now() >= deadline, "woke at %lu, before the deadline %lu (slept %lu ns)", now(),
+		    deadline, slept);
 	xtest_check(slept < 2000 * MS, "woke only after %lu ns", slept);
 	/* A passed deadline without the flag fires at once. */
 	rebind_timer();
@@ -421,7 +422,8 @@ static void test_runstate_and_vcpu_op(void)
 	uint64_t blocked_before, t_block;
 	long rc;
 
-	rc = vcpu_op(VCPUOP_register_runstate_memory_area, 0, &(unsigned long){ (unsigned long)&runstate });
+	rc = vcpu_op(VCPUOP_register_runstate_memory_area, 0,
+		     &(unsigned long){ (unsigned long)&runstate });
 	xtest_check(rc == 0, "register_runstate_memory_area = %ld", rc);
 	xtest_check(runstate.state == RUNSTATE_running, "runstate %d", runstate.state);
 	xtest_check(runstate.state_entry_time && runstate.state_entry_time <= now(),
@@ -434,7 +436,7 @@ static void test_runstate_and_vcpu_op(void)
 	block_for_timer();
 	/* Blocked from t_block (or a little later) until the wake-up. */
 	xtest_check(runstate.time[RUNSTATE_blocked] > blocked_before &&
-			    runstate.time[RUNSTATE_blocked] - blocked_before <= now() - t_block,
+			runstate.time[RUNSTATE_blocked] - blocked_before <= now() - t_block,
 		    "blocked time %lu -> %lu", blocked_before, runstate.time[RUNSTATE_blocked]);
 	xtest_check(runstate.state_entry_time >= t_block, "state_entry_time %lu before %lu",
 		    runstate.state_entry_time, t_block);

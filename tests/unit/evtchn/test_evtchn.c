@@ -607,11 +607,11 @@ static void test_pollers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_alloc_unbound), T(test_interdomain), T(test_interdomain_errors),
-		T(test_close),	       T(test_virq),	    T(test_ipi_and_send),
+		T(test_alloc_unbound),	T(test_interdomain), T(test_interdomain_errors),
+		T(test_close),		T(test_virq),	     T(test_ipi_and_send),
 		T(test_two_level_bits), T(test_mask_unmask), T(test_status),
-		T(test_bind_vcpu),     T(test_reset),	    T(test_enosys_and_efault),
-		T(test_compat),	       T(test_table_full),  T(test_pollers),
+		T(test_bind_vcpu),	T(test_reset),	     T(test_enosys_and_efault),
+		T(test_compat),		T(test_table_full),  T(test_pollers),
 	};
 
 	return cmocka_run_group_tests_name("evtchn", tests, NULL, NULL);

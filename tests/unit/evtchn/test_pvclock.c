@@ -53,11 +53,10 @@ static void test_scale_known_values(void **state)
 		u32 mul;
 		s8 shift;
 	} cases[] = {
-		{ 1000000000ULL, 0x80000000u, 1 }, /* 1e9 is not above 1e9: doubled */
-		{ 2000000000ULL, 0x80000000u, 0 }, /* 2e9 is in range */
+		{ 1000000000ULL, 0x80000000u, 1 },  /* 1e9 is not above 1e9: doubled */
+		{ 2000000000ULL, 0x80000000u, 0 },  /* 2e9 is in range */
 		{ 3000000000ULL, 0xaaaaaaaau, -1 }, /* 1.5e9 after one halving */
-		{ 500000000ULL, 0x80000000u, 2 },
-		{ 4000000000ULL, 0x80000000u, -1 },
+		{ 500000000ULL, 0x80000000u, 2 },   { 4000000000ULL, 0x80000000u, -1 },
 		{ 1500000000ULL, 0xaaaaaaaau, 0 },
 	};
 
@@ -77,9 +76,8 @@ static void test_scale_known_values(void **state)
 /* One second of ticks is one second of ns, to a few ns, for any rate. */
 static void test_scale_accuracy(void **state)
 {
-	static const u64 rates[] = { 1000000ULL,     33333333ULL,   999999999ULL,
-				     1000000001ULL, 2599997000ULL, 3999999999ULL,
-				     10000000000ULL };
+	static const u64 rates[] = { 1000000ULL,    33333333ULL,   999999999ULL,  1000000001ULL,
+				     2599997000ULL, 3999999999ULL, 10000000000ULL };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {

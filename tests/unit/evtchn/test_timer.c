@@ -105,7 +105,7 @@ static void test_stop_and_move(void **state)
 	stop_timer(&a);
 	assert_false(a.active);
 	assert_int_equal(lapic_ns, 3000); /* b is the soonest now */
-	stop_timer(&a); /* stopping twice is harmless */
+	stop_timer(&a);			  /* stopping twice is harmless */
 	/* Moving an armed timer keeps one list entry. */
 	set_timer(&b, 1200);
 	assert_int_equal(lapic_ns, 200);

@@ -182,8 +182,8 @@ static u64 rtc_unix_seconds(void)
 	    a.sec > 60)
 		return 0;
 	a.year += a.year < 70 ? 2000 : 1900;
-	return (u64)(days_since_epoch(a.year, a.mon, a.day) * 86400 + a.hour * 3600 +
-		     a.min * 60 + a.sec);
+	return (u64)(days_since_epoch(a.year, a.mon, a.day) * 86400 + a.hour * 3600 + a.min * 60 +
+		     a.sec);
 }
 
 static u64 rtc_secs, rtc_stime;

@@ -168,6 +168,12 @@ static void load_user_gs_sel(u16 sel)
 			 : "memory");
 }
 
+static const u32 segbase_msr[] = {
+	[SEGBASE_FS] = MSR_FS_BASE,
+	[SEGBASE_GS_USER] = MSR_SHADOW_GS_BASE, /* the user's base is the shadow one */
+	[SEGBASE_GS_KERNEL] = MSR_GS_BASE,
+};
+
 long do_set_segment_base(unsigned long which, unsigned long base)
 {
 	switch (which) {
@@ -176,10 +182,7 @@ long do_set_segment_base(unsigned long which, unsigned long base)
 	case SEGBASE_GS_KERNEL:
 		if (!is_canonical(base))
 			return -EINVAL;
-		wrmsr(which == SEGBASE_FS	  ? MSR_FS_BASE
-		      : which == SEGBASE_GS_USER ? MSR_SHADOW_GS_BASE
-						 : MSR_GS_BASE,
-		      base);
+		wrmsr(segbase_msr[which], base);
 		return 0;
 	case SEGBASE_GS_USER_SEL:
 		load_user_gs_sel((u16)base);

@@ -83,8 +83,8 @@ long do_iret(void)
 	}
 	r->rip = c.rip;
 	r->cs = cs;
-	r->rflags = (c.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF |
-		    X86_EFLAGS_MBS;
+	r->rflags =
+	    (c.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF | X86_EFLAGS_MBS;
 	r->rsp = c.rsp;
 	r->ss = ss;
 	if (c.flags & VGCF_in_syscall) {
