@@ -1,4 +1,4 @@
-/* sched_op: yield, block, poll, shutdown and shutdown_code. */
+/* sched_op: yield, block, poll, shutdown and shutdown_code; the old sched_op_compat. */
 #include "types.h"
 #include "lib.h"
 #include "errno.h"
@@ -102,6 +102,25 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
 		return sched_block();
 	case SCHEDOP_poll:
 		return sched_poll(arg);
+	default:
+		return -ENOSYS;
+	}
+}
+
+/* The pre-3.0 form (6): the shutdown reason is the argument itself. */
+long do_sched_op_compat(unsigned long cmd, unsigned long arg)
+{
+	struct domain *d = current->domain;
+
+	switch (cmd) {
+	case SCHEDOP_yield:
+		return 0;
+	case SCHEDOP_block:
+		return sched_block();
+	case SCHEDOP_shutdown:
+		if ((u8)arg > SHUTDOWN_MAX)
+			return -EINVAL;
+		domain_shutdown(d, d->has_shutdown_code ? d->shutdown_code : (u8)arg);
 	default:
 		return -ENOSYS;
 	}

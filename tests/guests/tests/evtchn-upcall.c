@@ -218,7 +218,21 @@ void test_main(void)
 	xtest_check(rc == 0, "SCHEDOP_block = %ld", rc);
 	xtest_check(upcalls == 2, "%lu upcalls after block", upcalls);
 	xtest_check(vi->evtchn_upcall_mask == 0, "block left events masked");
+
+	/* The old sched_op_compat (6): yield, and block with an upcall pending. */
+	rc = hypercall(6, SCHEDOP_yield, 0, 0, 0, 0);
+	xtest_check(rc == 0, "sched_op_compat(yield) = %ld", rc);
+	rc = hypercall(6, 9, 0, 0, 0, 0);
+	xtest_check(rc == -ENOSYS, "sched_op_compat(9) = %ld", rc);
+	evtchn_op(EVTCHNOP_close, &port);
+	port = new_ipi();
+	vi->evtchn_upcall_mask = 1;
+	send_marked(port);
+	xtest_check(upcalls == 2, "masked upcall delivered (%lu)", upcalls);
+	rc = hypercall(6, SCHEDOP_block, 0, 0, 0, 0);
+	xtest_check(rc == 0, "sched_op_compat(block) = %ld", rc);
+	xtest_check(upcalls == 3, "%lu upcalls after compat block", upcalls);
 	printk("upcalls delivered: %lu\n", upcalls);
 }
 
-TEST_EXPECT("upcalls delivered: 2");
+TEST_EXPECT("upcalls delivered: 3");
