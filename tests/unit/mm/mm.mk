@@ -1,7 +1,8 @@
 # PV MMU unit tests: xen/arch/x86/pv/mm.c and ro-page-fault.c built for the
 # host unchanged (the hypervisor-only hooks at the end of ro-page-fault.c are
 # left out by PV_MM_HOST_TEST), with AddressSanitizer and UBSan, against a
-# frame table over host pages (tests/unit/mm/mm_shim.c).
+# frame table over host pages (tests/unit/mm/mm_shim.c). About 3 s with the
+# build, well under 1 s to run.
 UNIT_MM_DIR := tests/unit/mm
 UNIT_MM_OUT := $(BUILD)/unit-mm
 UNIT_MM_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
