@@ -1316,9 +1316,11 @@ static void test_random_operations_keep_invariants(void **state)
 	assert_int_equal(pv_new_baseptr(&vcpu, L4), 0);
 	for (unsigned int n = 0; n < 3000; n++) {
 		mfn_t f = frames[rnd(ARRAY_SIZE(frames))];
-		unsigned int what = rnd(20);
+		unsigned int what = rnd(22);
 
-		if (what < 14) {
+		if (what >= 20) {
+			ok += !do_update_va_mapping(VA(rnd(8)), random_entry(), UVMF_INVLPG);
+		} else if (what < 14) {
 			struct mmu_update req = { pte_addr(f, slots[rnd(ARRAY_SIZE(slots))]),
 						  random_entry() };
 
