@@ -26,6 +26,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 
+# Lines that share the serial port with dom0's shell but are not its
+# output: the hypervisor's console, guest consoles and kernel messages.
+NOISE = re.compile(r"^(\(XEN\) |\(d\d+\) |\[\s*\d+\.\d+\] )")
+
 MODULES = ["xen_evtchn", "xen_privcmd", "xen_gntdev", "xen_gntalloc", "xenfs"]
 DEV_NODES = ["privcmd", "evtchn", "gntdev", "gntalloc"]
 
@@ -48,14 +52,20 @@ class Results:
         return cond
 
 
+def shell_run(con, cmd, timeout=30):
+    """Run cmd in dom0's shell; its output without the interleaved noise."""
+    rc, out = con.run(cmd, timeout)
+    return rc, "".join(l for l in out.splitlines(True) if not NOISE.match(l))
+
+
 def check_capabilities(con, res):
-    rc, out = con.run("cat /proc/xen/capabilities")
+    rc, out = shell_run(con, "cat /proc/xen/capabilities")
     res.check("capabilities", rc == 0 and out.strip() == "control_d",
               "rc=%d, read %r" % (rc, out.strip()), out.strip())
 
 
 def check_modules(con, res):
-    rc, out = con.run("lsmod")
+    rc, out = shell_run(con, "lsmod")
     loaded = {line.split()[0] for line in out.splitlines() if line.strip()}
     missing = [m for m in MODULES if m not in loaded]
     res.check("modules", rc == 0 and not missing, "rc=%d, not loaded: %s" % (rc, missing))
@@ -63,13 +73,13 @@ def check_modules(con, res):
 
 def check_dev_nodes(con, res):
     tests = " && ".join("test -c /dev/xen/%s" % n for n in DEV_NODES)
-    rc, out = con.run("ls /dev/xen; %s" % tests)
+    rc, out = shell_run(con, "ls /dev/xen; %s" % tests)
     res.check("dev-nodes", rc == 0, "not all of %s are character devices; /dev/xen has: %s"
               % (DEV_NODES, " ".join(out.split())))
 
 
 def check_dom0_test(con, res, expect_version, timeout):
-    rc, out = con.run("dom0-test --expect-version %s" % expect_version, timeout)
+    rc, out = shell_run(con, "dom0-test --expect-version %s" % expect_version, timeout)
     seen = 0
     for line in out.splitlines():
         m = re.match(r"(PASS|FAIL) (\S+?):?(?: (.*))?$", line.strip())
@@ -104,20 +114,26 @@ def run(args, res):
     argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image)
     print("qemu: %s" % hvboot.shell_quote(argv), flush=True)
     with SerialConsole(argv, log_path=args.log, echo=args.verbose) as con:
+        step = "boot"
         try:
             con.expect(re.escape(hvboot.MARKER), args.boot_timeout, fail=hvboot.BOOT_FAILURE)
             res.ok("boot", "shell marker after %.1fs" % con.elapsed())
+            step = "shell"
             con.sync()
             res.ok("shell")
-            check_capabilities(con, res)
-            check_modules(con, res)
-            check_dev_nodes(con, res)
-            check_dom0_test(con, res, args.expect_version, args.cmd_timeout)
-            if not args.no_reboot:
-                check_reboot(con, res, args.boot_timeout)
-            check_poweroff(con, res, args.poweroff_timeout)
+            for step, check in (("capabilities", lambda: check_capabilities(con, res)),
+                                ("modules", lambda: check_modules(con, res)),
+                                ("dev-nodes", lambda: check_dev_nodes(con, res)),
+                                ("dom0-test", lambda: check_dom0_test(
+                                    con, res, args.expect_version, args.cmd_timeout)),
+                                ("reboot", lambda: args.no_reboot or check_reboot(
+                                    con, res, args.boot_timeout)),
+                                ("poweroff", lambda: check_poweroff(
+                                    con, res, args.poweroff_timeout))):
+                check()
         except ConsoleError as e:
-            res.bad("console", str(e))
+            # the console is in an unknown state: the remaining checks are not run
+            res.bad(step, str(e))
         if res.failed:
             print("---- last lines of the serial console (full log: %s) ----"
                   % (args.log or "not kept"))

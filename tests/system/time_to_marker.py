@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
-from serialconsole import ConsoleError, SerialConsole  # noqa: E402
+from serialconsole import ConsoleError, ConsoleFailure, SerialConsole  # noqa: E402
 
 BAD = re.compile(r"panic|rejected|not supported|could not|error|fatal|fault", re.I)
 
@@ -48,6 +48,9 @@ def main():
     with SerialConsole(argv, log_path=a.log) as con:
         try:
             con.expect(re.escape(hvboot.MARKER), a.timeout, fail=hvboot.BOOT_FAILURE)
+        except ConsoleFailure as e:
+            print("no-marker %s" % e)  # it names the failing line already
+            return 2
         except ConsoleError as e:
             print("no-marker %s; %s" % (e, telling_line(con.text)))
             return 2
