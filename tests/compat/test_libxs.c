@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "xenstore.h"
@@ -224,6 +228,41 @@ static void test_domains(struct xs_handle *h)
 	CHECK("suspend_evtchn_port without one", xs_suspend_evtchn_port(13) == -1);
 }
 
+/* A daemon that goes away: calls fail with an errno, the process is not killed by SIGPIPE. */
+static void test_daemon_gone(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd, status = -1;
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/petrel-libxs-gone.%d", (int)getpid());
+	unlink(sa.sun_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 1)) {
+		CHECK("daemon gone: test socket", 0);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct xs_handle *g;
+		int i, ok = 1;
+
+		setenv("XENSTORED_PATH", sa.sun_path, 1);
+		g = xs_open(XS_OPEN_SOCKETONLY);
+		if (!g)
+			_exit(3);
+		sleep(1); /* the "daemon" accepts and closes meanwhile */
+		for (i = 0; i < 50; i++)
+			ok &= !xs_write(g, XBT_NULL, "/x", "1", 1) && errno != 0;
+		_exit(ok ? 0 : 4);
+	}
+	close(accept(lfd, NULL, NULL));
+	waitpid(pid, &status, 0);
+	close(lfd);
+	unlink(sa.sun_path);
+	CHECK("daemon gone: calls fail, no SIGPIPE", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void test_misc(void)
 {
 	CHECK("daemon_socket follows XENSTORED_PATH",
@@ -252,6 +291,7 @@ int main(void)
 	test_threads();
 	test_domains(h);
 	test_misc();
+	test_daemon_gone();
 	xs_rm(h, XBT_NULL, "/libxs");
 	xs_close(h);
 	xs_daemon_close(h2);

@@ -48,6 +48,7 @@ struct xs_handle {
 	bool reading; /* some thread is inside read_msg() */
 	bool broken;
 	bool no_dir_part; /* the daemon does not know DIRECTORY_PART */
+	bool is_socket;
 	int broken_errno;
 	pthread_t reader;
 	size_t roff, rlen; /* unread bytes: rbuf[roff..rlen) */
@@ -316,6 +317,35 @@ static int error_from_name(const char *s)
 	return EINVAL;
 }
 
+/* Write to the daemon; a socket that went away is EPIPE, never SIGPIPE. */
+static ssize_t send_iov(struct xs_handle *h, struct iovec *v, unsigned int n)
+{
+	struct msghdr mh = { .msg_iov = v, .msg_iovlen = n };
+	ssize_t r;
+
+	do {
+		r = h->is_socket ? sendmsg(h->fd, &mh, MSG_NOSIGNAL) : writev(h->fd, v, n);
+	} while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static bool send_all(struct xs_handle *h, void *data, size_t len)
+{
+	while (len) {
+		struct iovec v = { data, len };
+		ssize_t n = send_iov(h, &v, 1);
+
+		if (n <= 0) {
+			if (!n)
+				errno = EIO;
+			return false;
+		}
+		data = (char *)data + n;
+		len -= n;
+	}
+	return true;
+}
+
 /*
  * Send one request built from iov[] and return its reply payload (malloc'd,
  * NUL-terminated; length in *len), or NULL with errno set.
@@ -352,7 +382,7 @@ static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, uint32_t type,
 	total = sizeof(hdr) + hdr.len;
 	pthread_mutex_lock(&h->request_mutex);
 	{
-		ssize_t n = writev(h->fd, v, niov + 1);
+		ssize_t n = send_iov(h, v, niov + 1);
 
 		if (n >= 0 && (size_t)n < total) {
 			/* short write: send the rest piecewise */
@@ -369,8 +399,7 @@ static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, uint32_t type,
 				}
 			}
 			for (i = 0; i <= niov; i++)
-				if (v[i].iov_len &&
-				    !xs_write_all(h->fd, v[i].iov_base, v[i].iov_len))
+				if (v[i].iov_len && !send_all(h, v[i].iov_base, v[i].iov_len))
 					n = -1;
 		}
 		if (n < 0) {
@@ -431,7 +460,9 @@ static struct xs_handle *get_handle(const char *path)
 	struct stat st;
 	int fd;
 
-	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+	bool is_socket = stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+
+	if (is_socket) {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 		if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -460,6 +491,7 @@ static struct xs_handle *get_handle(const char *path)
 		return NULL;
 	}
 	h->fd = fd;
+	h->is_socket = is_socket;
 	h->watch_pipe[0] = h->watch_pipe[1] = -1;
 	pthread_mutex_init(&h->request_mutex, NULL);
 	pthread_mutex_init(&h->lock, NULL);
@@ -472,8 +504,6 @@ struct xs_handle *xs_open(unsigned long flags)
 {
 	struct xs_handle *h;
 
-	/* clients must survive a daemon that goes away mid-write */
-	signal(SIGPIPE, SIG_IGN);
 	h = get_handle(xs_daemon_socket());
 	if (!h && !(flags & XS_OPEN_SOCKETONLY))
 		h = get_handle(domain_dev());
