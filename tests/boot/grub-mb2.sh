@@ -46,5 +46,5 @@ check "guest ran" "Test result: SUCCESS"
 if [ "$fail" -ne 0 ]; then
 	echo "--- serial log tail:"; tail -40 "$log"
 fi
-echo "grub-mb2: $pass passed, $fail failed"
+echo "grub: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -145,7 +145,10 @@ static inline u64 read_rflags(void)
 #define X86_EFLAGS_AC 0x40000UL
 
 #define X86_CR0_TS (1UL << 3)
+#define X86_CR4_TSD (1UL << 2)
+#define X86_CR4_DE (1UL << 3)
 #define X86_CR4_PAE (1UL << 5)
+#define X86_CR4_PCE (1UL << 8)
 #define X86_CR4_PGE (1UL << 7)
 #define X86_CR4_OSFXSR (1UL << 9)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)

@@ -25,6 +25,7 @@ struct vcpu {
 	u64 kernel_ss, kernel_sp;
 	bool in_kernel; /* guest kernel mode (both modes run in ring 3) */
 	u64 guest_cr0; /* virtual %cr0 (TS is the guest's) */
+	u64 guest_cr4; /* virtual %cr4 (PV_CR4_MASK bits) */
 	mfn_t gdt_frames[14]; /* set_gdt: frames holding the guest's GDT */
 	unsigned int gdt_ents;
 	unsigned int iopl; /* virtual IOPL from PHYSDEVOP_set_iopl */

@@ -35,6 +35,13 @@
 #define F7_EBX_SMEP (1u << 7)
 #define F7_EBX_INVPCID (1u << 10)
 #define F7_EBX_SMAP (1u << 20)
+/* leaf 7 subleaf 0, ecx/edx: features a PV kernel cannot turn on in %cr4 */
+#define F7_ECX_UMIP (1u << 2)
+#define F7_ECX_PKU (1u << 3)
+#define F7_ECX_OSPKE (1u << 4)
+#define F7_ECX_CET_SS (1u << 7)
+#define F7_ECX_LA57 (1u << 16)
+#define F7_EDX_CET_IBT (1u << 20)
 /* leaf 0x80000001 */
 #define FX_ECX_SVM (1u << 2)
 #define FX_EDX_PAGE1GB (1u << 26)
@@ -80,8 +87,11 @@ void pv_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 		*b &= 0x00ffffff;
 		break;
 	case 7:
-		if (sub == 0)
+		if (sub == 0) {
 			*b &= ~(F7_EBX_FSGSBASE | F7_EBX_SMEP | F7_EBX_INVPCID | F7_EBX_SMAP);
+			*c &= ~(F7_ECX_UMIP | F7_ECX_PKU | F7_ECX_OSPKE | F7_ECX_CET_SS | F7_ECX_LA57);
+			*d &= ~F7_EDX_CET_IBT;
+		}
 		break;
 	case 0x80000001:
 		*c &= ~FX_ECX_SVM;

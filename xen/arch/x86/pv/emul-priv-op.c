@@ -12,6 +12,7 @@
 #include "domain.h"
 #include "uaccess.h"
 #include "pv.h"
+#include "console.h"
 #include "ioports.h"
 
 #define XEN_PAT 0x0000050100070406UL
@@ -121,6 +122,22 @@ static bool emulate_msr(struct cpu_regs *r, bool write)
 	return true;
 }
 
+/* The %cr4 bits a PV kernel may see and set in its virtual %cr4. */
+#define PV_CR4_MASK (X86_CR4_TSD | X86_CR4_DE | X86_CR4_PAE | X86_CR4_PCE | X86_CR4_OSFXSR | \
+		     X86_CR4_OSXMMEXCPT)
+
+/*
+ * A write to %cr4 is accepted, as on Xen, with the bits a PV guest may not
+ * have dropped: the guest reads back what it may have.
+ */
+static void write_guest_cr4(struct vcpu *v, u64 val)
+{
+	if ((val & ~PV_CR4_MASK) != (v->guest_cr4 & ~PV_CR4_MASK))
+		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %%cr4 bits %#lx not available to PV\n",
+		       v->domain->domain_id, (val ^ v->guest_cr4) & ~PV_CR4_MASK);
+	v->guest_cr4 = (val & PV_CR4_MASK) | X86_CR4_PAE;
+}
+
 /* mov %crN, reg (0f 20) and mov reg, %crN (0f 22); register operand only. */
 static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write)
 {
@@ -137,6 +154,10 @@ static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write
 			v->guest_cr0 = *reg;
 			return true;
 		}
+		if (cr == 4) {
+			write_guest_cr4(v, *reg);
+			return true;
+		}
 		return false;
 	}
 	switch (cr) {
@@ -150,7 +171,7 @@ static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write
 		*reg = v->guest_table << PAGE_SHIFT;
 		return true;
 	case 4:
-		*reg = read_cr4() & (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+		*reg = v->guest_cr4;
 		return true;
 	default:
 		return false;

@@ -113,8 +113,10 @@ void pv_trap(struct cpu_regs *r)
 		if (!current->in_kernel)
 			r->error_code |= PFEC_USER;
 	}
-	printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
-	       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
+	/* Page faults are routine (demand paging in the guest); others are worth a line. */
+	if (v != TRAP_PF)
+		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
+		       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
 	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
 }
 
