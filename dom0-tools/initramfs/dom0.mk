@@ -11,9 +11,14 @@ DOM0_TEST_SRC := dom0-tools/dom0-test/dom0-test.c
 DOM0_TEST_HDR := dom0-tools/dom0-test/xen-dev-abi.h
 DOM0_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
+# Programs that go into the initramfs, as SRC:DEST (DEST relative to its
+# root).  Other fragments may append theirs before this one is included.
+DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
+
 DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpio.py \
-	dom0-tools/initramfs/modclosure.py dom0-tools/initramfs/extract-vmlinux.py $(wildcard dom0-tools/initramfs/rootfs/*/*) \
-	dom0-tools/initramfs/rootfs/init $(DOM0_TEST)
+	dom0-tools/initramfs/modclosure.py dom0-tools/initramfs/extract-vmlinux.py \
+	dom0-tools/initramfs/rootfs/init $(wildcard dom0-tools/initramfs/rootfs/*/*) \
+	$(foreach t,$(DOM0_TOOLS),$(firstword $(subst :, ,$(t))))
 
 ALL_TARGETS += $(DOM0_TEST)
 
@@ -29,8 +34,8 @@ dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz
 
 $(BUILD)/dom0/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
 	bash dom0-tools/initramfs/build-dom0.sh --suite stable --out $(BUILD)/dom0 \
-		--tool $(DOM0_TEST):usr/bin/dom0-test
+		$(addprefix --tool ,$(DOM0_TOOLS))
 
 $(BUILD)/dom0-6.12/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
 	bash dom0-tools/initramfs/build-dom0.sh --suite backports --out $(BUILD)/dom0-6.12 \
-		--tool $(DOM0_TEST):usr/bin/dom0-test
+		$(addprefix --tool ,$(DOM0_TOOLS))

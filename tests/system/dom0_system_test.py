@@ -97,7 +97,7 @@ def check_reboot(con, res, timeout):
     """`reboot` restarts the machine: hypervisor and dom0 come back."""
     con.send_line("reboot")
     t0 = con.elapsed()
-    con.expect(hvboot.HV_BANNER, timeout)
+    con.expect(hvboot.HV_BANNER, timeout, fail=hvboot.REBOOT_FAILURE)
     con.expect(re.escape(hvboot.MARKER), timeout, fail=hvboot.BOOT_FAILURE)
     con.sync()
     res.ok("reboot", "shell again %.1fs after reboot" % (con.elapsed() - t0))

@@ -32,6 +32,9 @@ HV_CMDLINE = {
 BOOT_FAILURE = (r"Kernel panic - not syncing[^\n]*|^\(XEN\) Panic on CPU[^\n]*"
                 r"|^\(XEN\) \*+ ?Panic[^\n]*|^\(XEN\) Could not set up DOM0[^\n]*")
 
+# After dom0's `reboot`: the hypervisor stopped instead of restarting.
+REBOOT_FAILURE = r"^\(XEN\) [^\n]*(Halting|halted|not rebooting)[^\n]*"
+
 DOM0_CMDLINE = "console=hvc0 earlyprintk=xen"
 
 

@@ -32,5 +32,5 @@ test-system-xen-6.12: dom0-image-6.12 $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --kernel-dir $(BUILD)/dom0-6.12 \
 		--log $(BUILD)/system/xen-6.12-serial.log
 
-test-system: dom0-image
+test-system: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --log $(BUILD)/system/petrel-serial.log
