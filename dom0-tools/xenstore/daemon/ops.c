@@ -286,7 +286,8 @@ static int op_directory_part(struct conn *c, struct req *r)
 	if (end == n->klen) {
 		char tmp[XS_PAYLOAD_MAX];
 
-		memcpy(tmp, n->kids + off, end - off);
+		if (end > off)
+			memcpy(tmp, n->kids + off, end - off);
 		tmp[end - off] = 0;
 		conn_reply(c, XS_DIRECTORY_PART, r->h, gen, glen, tmp, end - off + 1);
 	} else {

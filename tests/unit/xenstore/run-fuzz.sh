@@ -22,6 +22,16 @@ if [ "${3:-}" != long ]; then
 	[ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ] && fail=$((fail + 1))
 fi
 
+# inputs that once failed must keep passing
+if "$OUT/fuzz-xenstore" "$HERE"/fuzz-regressions/* >"$OUT/fuzz-regress.log" 2>&1; then
+	pass=$((pass + 1))
+	echo "ok   fuzz regression inputs ($(ls "$HERE"/fuzz-regressions | wc -l))"
+else
+	fail=$((fail + 1))
+	echo "FAIL fuzz regression inputs:"
+	grep -E 'ERROR|runtime error|invariant' "$OUT/fuzz-regress.log" | head -5
+fi
+
 echo "libFuzzer: ${SECS}s"
 log=$OUT/fuzz.log
 ASAN_OPTIONS=detect_leaks=1 "$OUT/fuzz-xenstore" -max_total_time="$SECS" -rss_limit_mb=1024 \
