@@ -195,14 +195,28 @@ static int listen_on(const char *path, struct xsd *d)
 	return fd;
 }
 
+/* A descriptor kept in reserve so that a client can be refused when we run out. */
+static int spare_fd = -1;
+
 static void accept_one(struct xsd *d, int lfd, bool ro)
 {
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	struct client *cl;
 	struct epoll_event e;
 
-	if (fd < 0)
+	if (fd < 0) {
+		if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
+			/* out of descriptors: take the connection and drop it at
+			 * once, or the listening socket would stay readable and spin */
+			close(spare_fd);
+			fd = accept(lfd, NULL, NULL);
+			if (fd >= 0)
+				close(fd);
+			spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			xsd_log(d, 0, "out of file descriptors: connection refused");
+		}
 		return;
+	}
 	cl = malloc(sizeof(*cl));
 	if (!cl) {
 		close(fd);
@@ -457,6 +471,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	lfd = listen_on(sock_path, d);
 	lfd_ro = listen_on(sock_ro_path, d);
 	if (epfd < 0 || lfd < 0 || lfd_ro < 0 || add_listener(lfd, 1) || add_listener(lfd_ro, 2))

@@ -134,10 +134,58 @@ def main():
             d.wait(5)
         except subprocess.TimeoutExpired:
             d.kill()
+    fd_exhaustion()
     out('robust: %d passed, %d failed' % (PASS, FAIL))
     with open(os.path.join(os.path.dirname(DAEMON), 'robust.last'), 'w') as f:
         f.write('\n'.join(LOG) + '\n')
     return 0 if FAIL == 0 else 1
+
+
+def cpu_seconds(pid):
+    f = open('/proc/%d/stat' % pid).read().rsplit(')', 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def fd_exhaustion():
+    """More clients than file descriptors: refused, no busy loop, recovers."""
+    import resource
+    sock = os.path.join(RUNDIR, 'fdsock')
+    env = dict(os.environ, XENSTORED_PATH=sock)
+    d = subprocess.Popen([DAEMON, '-N'], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24)))
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    conns = []
+    try:
+        for _ in range(60):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sock)
+            conns.append(s)
+        time.sleep(0.3)
+        c0 = cpu_seconds(d.pid)
+        time.sleep(1)
+        used = cpu_seconds(d.pid) - c0
+        check('fd exhaustion: no busy loop', used < 0.3, 'cpu %.2fs in 1s' % used)
+        for s in conns:
+            s.close()
+        conns = []
+        time.sleep(0.3)
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sock)
+        s.settimeout(5)
+        r = reply(s, XS_READ, b'/tool\0')
+        check('fd exhaustion: serves again afterwards', r is not None and r[0] == XS_READ)
+        s.close()
+    except OSError as e:
+        check('fd exhaustion', False, str(e))
+    finally:
+        for s in conns:
+            s.close()
+        d.terminate()
+        d.wait(5)
 
 
 def run_checks():
