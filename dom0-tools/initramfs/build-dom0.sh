@@ -5,6 +5,8 @@
 # dependencies (resolved through modules.dep), our /init and the dom0 tools.
 #
 # Usage: build-dom0.sh --out DIR [--suite stable|backports] [--tool SRC:DEST]...
+#                      [--link LINK:TARGET]...
+#   --link     a symbolic link LINK (relative to the initramfs root) -> TARGET
 #   stable     the kernel that bookworm's linux-image-amd64 points at (6.1)
 #   backports  the 6.12 kernel from bookworm-backports
 # Results:
@@ -20,6 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="" suite=stable
 tools=()
+links=()
 MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--suite) suite=${2:?}; shift 2 ;;
 	--tool) tools+=("${2:?}"); shift 2 ;;
+	--link) links+=("${2:?}"); shift 2 ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
 	esac
 done
@@ -145,6 +149,13 @@ for t in "${tools[@]}"; do
 	[ -f "$src" ] || die "dom0 tool $src not found"
 	mkdir -p "$root/$(dirname "$dest")"
 	install -m 755 "$src" "$root/$dest"
+done
+for l in "${links[@]}"; do
+	link=${l%%:*} target=${l#*:}
+	[ -n "$link" ] && [ -n "$target" ] && [ "$link" != "$l" ] ||
+		die "--link wants LINK:TARGET, got '$l'"
+	mkdir -p "$root/$(dirname "$link")"
+	ln -sfn "$target" "$root/$link"
 done
 
 # 5. Pack.

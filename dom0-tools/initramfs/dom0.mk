@@ -14,6 +14,9 @@ DOM0_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 # Programs that go into the initramfs, as SRC:DEST (DEST relative to its
 # root).  Other fragments may append theirs before this one is included.
 DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
+# Symbolic links in the initramfs, as LINK:TARGET (LINK relative to its root,
+# TARGET as the link's content), appended the same way.
+DOM0_LINKS ?=
 
 DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpio.py \
 	dom0-tools/initramfs/modclosure.py dom0-tools/initramfs/extract-vmlinux.py \
@@ -34,8 +37,8 @@ dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz
 
 $(BUILD)/dom0/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
 	bash dom0-tools/initramfs/build-dom0.sh --suite stable --out $(BUILD)/dom0 \
-		$(addprefix --tool ,$(DOM0_TOOLS))
+		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS))
 
 $(BUILD)/dom0-6.12/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
 	bash dom0-tools/initramfs/build-dom0.sh --suite backports --out $(BUILD)/dom0-6.12 \
-		$(addprefix --tool ,$(DOM0_TOOLS))
+		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS))

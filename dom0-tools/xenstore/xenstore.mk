@@ -82,3 +82,24 @@ fuzz-xenstore: $(XS_OUT)/fuzz-xenstore
 # --- benchmark ---
 bench-xenstore: xenstore $(XS_OUT)/debian/.stamp
 	@bash bench/xenstore/bench.sh $(XS_OUT) $(XS_DEB_ROOT)
+
+# --- dom0 initramfs: static daemon and client (xenstore-read, -write, ... are
+# links to build/xenstore/dom0/xenstore; see docs/xenstore.md, "xenstored in dom0") ---
+XS_DOM0 := $(XS_OUT)/dom0
+XS_CLIENT_SRC := $(XS_DIR)/client/xenstore.c
+XS_CLIENT_CMDS := read write rm mkdir exists list ls watch
+
+ALL_TARGETS += xenstore-dom0
+.PHONY: xenstore-dom0
+xenstore-dom0: $(XS_DOM0)/xenstored $(XS_DOM0)/xenstore
+
+$(XS_DOM0)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -static -s -o $@ $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c
+
+$(XS_DOM0)/xenstore: $(XS_CLIENT_SRC) $(XS_LIB_SRC) $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -static -s -pthread -o $@ $(XS_CLIENT_SRC) $(XS_LIB_SRC)
+
+DOM0_TOOLS += $(XS_DOM0)/xenstored:usr/sbin/xenstored $(XS_DOM0)/xenstore:usr/bin/xenstore
+DOM0_LINKS += $(foreach c,$(XS_CLIENT_CMDS),usr/bin/xenstore-$(c):xenstore)

@@ -10,6 +10,9 @@ Checks, one "PASS name" / "FAIL name: why" line each:
   modules       xen_evtchn, xen_privcmd, xen_gntdev, xen_gntalloc, xenfs loaded
   dev-nodes     /dev/xen/{privcmd,evtchn,gntdev,gntalloc} are character devices
   dom0-test/*   each check of the dom0-test program (privcmd, evtchn, grant)
+  xenstore/*    our xenstored in dom0: running on dom0's ring, the dom0 nodes,
+                write/read/ls/watch/rm over the socket and over the ring
+                (/dev/xen/xenbus), the kernel's own nodes, no xenbus errors
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -93,6 +96,52 @@ def check_dom0_test(con, res, expect_version, timeout):
     res.check("dom0-test", rc == 0 and seen > 0, "exit status %d, %d checks seen" % (rc, seen))
 
 
+# Xenstore in dom0 (docs/xenstore.md, "xenstored in dom0"): /init started our
+# xenstored on dom0's ring.  "-s" clients use the daemon's Unix socket; "-x"
+# clients use the kernel's /dev/xen/xenbus, so their requests, replies and
+# watch events cross the real shared ring and its event channel.
+XS_WATCH = ("sh -c 'rm -f /tmp/xsw; timeout 20 xenstore-watch -x -n 3 /test/w >/tmp/xsw & w=$!; "
+            "for i in $(seq 100); do [ -s /tmp/xsw ] && break; usleep 100000; done; "
+            "xenstore-write -s /test/w/x 1 && xenstore-rm -x /test/w; wait $w; s=$?; "
+            "cat /tmp/xsw; exit $s'")
+XENBUS_TROUBLE = re.compile(r"xenbus.*(error|fail|unable|timeout|timed out|warn)|"
+                            r"(error|fail|unable|timeout).*xenbus", re.I)
+
+
+def xs_check(con, res, name, cmd, expect, timeout):
+    """Run cmd; pass if it exits 0 and its output lines are expect (a list)."""
+    rc, out = shell_run(con, cmd, timeout)
+    got = [line.rstrip() for line in out.splitlines() if line.strip()]
+    return res.check("xenstore/" + name, rc == 0 and got == expect,
+                     "rc=%d, expected %r, got %r" % (rc, expect, got))
+
+
+def check_xenstore(con, res, timeout):
+    rc, out = shell_run(con, "kill -0 $(cat /run/xenstored.pid) && cat /var/log/xenstored.log")
+    res.check("xenstore/daemon", rc == 0 and "dom0 ring on event channel" in out,
+              "xenstored not running or without dom0's ring (rc=%d): %r" % (rc, out.strip()))
+    xs_check(con, res, "dom0-nodes", "xenstore-read -s /local/domain/0/domid /local/domain/0/name",
+             ["0", "Domain-0"], timeout)
+    xs_check(con, res, "write-read", "xenstore-write /test/a hello; xenstore-read /test/a",
+             ["hello"], timeout)
+    xs_check(con, res, "ring-write-read", "xenstore-write -x /test/b via-ring && "
+             "xenstore-read -x /test/a && xenstore-read -s /test/b", ["hello", "via-ring"], timeout)
+    # the kernel's own xenbus writes these over the ring once xenstored signals it
+    xs_check(con, res, "kernel-nodes", "xenstore-read -s /local/domain/0/control/feature-poweroff",
+             ["1"], timeout)
+    rc, out = shell_run(con, "xenstore-ls -x /local/domain/0", timeout)
+    want = ['domid = "0"', 'name = "Domain-0"', ' feature-poweroff = "1"']
+    lines = out.splitlines()
+    res.check("xenstore/ls", rc == 0 and all(w in lines for w in want),
+              "rc=%d, %r not all in %r" % (rc, want, lines))
+    xs_check(con, res, "watch", XS_WATCH, ["/test/w", "/test/w/x", "/test/w"], timeout)
+    rc, out = shell_run(con, "xenstore-rm -x /test && ! xenstore-exists -s /test/a", timeout)
+    res.check("xenstore/rm", rc == 0, "rc=%d: %r" % (rc, out.strip()))
+    rc, out = shell_run(con, "dmesg | grep -i xenbus")
+    bad = [line for line in out.splitlines() if XENBUS_TROUBLE.search(line)]
+    res.check("xenstore/xenbus-dmesg", not bad, "xenbus trouble in dmesg: %r" % bad)
+
+
 def check_reboot(con, res, timeout):
     """`reboot` restarts the machine: hypervisor and dom0 come back."""
     con.send_line("reboot")
@@ -126,6 +175,7 @@ def run(args, res):
                                 ("dev-nodes", lambda: check_dev_nodes(con, res)),
                                 ("dom0-test", lambda: check_dom0_test(
                                     con, res, args.expect_version, args.cmd_timeout)),
+                                ("xenstore", lambda: check_xenstore(con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
                                     con, res, args.boot_timeout)),
                                 ("poweroff", lambda: check_poweroff(

@@ -353,35 +353,52 @@ static void xen_unmap_domain(struct xsd *d, struct domain *dom)
 	}
 }
 
-/* dom0's ring from /proc/xen/xsd_kva and xsd_port (absent: sockets only). */
+/*
+ * dom0's ring from /proc/xen/xsd_kva and xsd_port (absent: sockets only).
+ * A dom0 kernel started without a store event channel allocated the page and
+ * an unbound port itself and waits for the daemon's first notification
+ * before it uses the ring, so the daemon signals the port once set up.
+ */
 static void dom0_ring(struct xsd *d)
 {
+	struct xen_ring *r;
 	unsigned int port;
 	void *page;
 	FILE *f;
 	int fd, lport;
 
 	f = fopen("/proc/xen/xsd_port", "r");
-	if (!f)
+	if (!f) {
+		xsd_log(d, 0, "no dom0 ring: /proc/xen/xsd_port: %s", strerror(errno));
 		return;
+	}
 	if (fscanf(f, "%u", &port) != 1) {
+		xsd_log(d, 0, "no dom0 ring: /proc/xen/xsd_port holds no port number");
 		fclose(f);
 		return;
 	}
 	fclose(f);
 	fd = open("/proc/xen/xsd_kva", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		xsd_log(d, 0, "no dom0 ring: /proc/xen/xsd_kva: %s", strerror(errno));
 		return;
+	}
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (page == MAP_FAILED)
+	if (page == MAP_FAILED) {
+		xsd_log(d, 0, "no dom0 ring: mmap of /proc/xen/xsd_kva: %s", strerror(errno));
 		return;
+	}
 	lport = bind_port(d, 0, port);
-	if (lport < 0 || !add_ring(d, page, 0, true, lport)) {
+	r = lport < 0 ? NULL : add_ring(d, page, 0, true, lport);
+	if (!r) {
 		munmap(page, 4096);
 		return;
 	}
 	xsd_log(d, 1, "dom0 ring on event channel %u (local %d)", port, lport);
+	/* requests queued before we came, then the wake-up dom0 waits for */
+	ring_service(r->rc);
+	xen_notify(r->rc);
 }
 
 int ring_xen_init(struct xsd *d, bool dom0)
