@@ -36,7 +36,7 @@ deps:
 build-all: $(ALL_TARGETS)
 
 # Boot Petrel under QEMU with the best guest the project has.
-run: all
+run: all dom0-image
 	@bash scripts/run.sh
 
 # Every test stage; the closing line sums them.

@@ -58,8 +58,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 		machine_power_off();
 	case SHUTDOWN_reboot:
 	case SHUTDOWN_soft_reset:
-		if (boot_opts.noreboot)
-			machine_halt();
+		/* As on Xen, 'noreboot' concerns crashes only: a requested reboot restarts. */
 		machine_restart();
 	case SHUTDOWN_crash:
 	case SHUTDOWN_watchdog:
