@@ -19,7 +19,7 @@
 #include "xsd.h"
 #include "ring.h"
 
-#define IN_BUF 65536
+#define IN_BUF 16384
 
 struct client {
 	int fd;
