@@ -1,0 +1,1024 @@
+/*
+ * Hypercall fuzzer. Issues a bounded number of hypercalls with random
+ * numbers, sub-ops and arguments from a seeded PRNG (the seed is printed
+ * first, so a failing run replays with the same seed), then checks that the
+ * hypervisor still answers and that this domain is intact: its code runs,
+ * start_info and its page tables are as they were, and its reservation
+ * matches what it accounted for.
+ *
+ * Command line: seed=<n> calls=<n> [trace=<first call to print>].
+ *
+ * What is never issued, because it legitimately ends or wrecks the domain:
+ * the shutdown family (SCHEDOP_shutdown, remote_shutdown, shutdown_code and
+ * the watchdog, sched_op_compat's shutdown), blocking without a timeout,
+ * iret, taking the only vCPU down or sending it an NMI, MMUEXT_NEW_BASEPTR
+ * with a frame that could validate, page-table writes outside the
+ * fuzzer's own scratch mappings, CLEAR/COPY_PAGE, update_descriptor and
+ * M2P updates on frames other than the fuzzer's own, enabled debug
+ * registers, physdev ops that reprogram interrupt hardware. The trap table
+ * and callbacks are put back after any call that may have replaced them.
+ */
+#include "xtest.h"
+
+TEST_ARGS("seed=1 calls=20000");
+
+void xtest_install_traps(void);
+
+#define VIRT_BASE 0xffffffff80000000UL
+#define M2P_START 0xffff800000000000UL
+#define ADDR_MASK 0x000ffffffffff000UL
+#define DOMID_SELF 0x7ff0
+#define HC_multicall 13
+#define HC_memory_op 12
+#define HC_mmuext_op 26
+#define HC_set_gdt 2
+#define HC_set_callbacks 4
+#define HC_fpu_taskswitch 5
+#define HC_vcpu_op 24
+#define HC_physdev_op 33
+#define HC_callback_op 30
+#define XENMEM_increase_reservation 0
+#define XENMEM_populate_physmap 6
+#define XENMEM_current_reservation 3
+#define XENMEM_maximum_ram_page 2
+#define XENMEM_machphys_mfn_list 5
+#define MMUEXT_UNPIN_TABLE 4
+#define MMUEXT_NEW_BASEPTR 5
+#define MMUEXT_NEW_USER_BASEPTR 15
+#define MMUEXT_SET_LDT 13
+#define MMUEXT_CLEAR_PAGE 16
+#define MMUEXT_COPY_PAGE 17
+#define VCPUOP_down 2
+#define VCPUOP_register_runstate_memory_area 5
+#define VCPUOP_send_nmi 11
+#define VCPUOP_register_vcpu_time_memory_area 13
+#define PHYSDEVOP_set_iopl 6
+#define SCHEDOP_poll 3
+#define SCHEDOP_remote_shutdown 4
+#define SCHEDOP_shutdown_code 5
+#define SCHEDOP_watchdog 6
+
+/* ---- PRNG: splitmix64, seeded from the command line ---- */
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15UL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+	return z ^ (z >> 31);
+}
+
+static unsigned long below(unsigned long n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static bool chance(unsigned int percent)
+{
+	return below(100) < percent;
+}
+
+static unsigned long arg_num(const char *key, unsigned long def)
+{
+	const char *p = strstr((const char *)xtest_start_info->cmd_line, key);
+	unsigned long v = 0;
+
+	if (!p)
+		return def;
+	p += strlen(key);
+	if (*p < '0' || *p > '9')
+		return def;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (unsigned long)(*p++ - '0');
+	return v;
+}
+
+/* ---- the domain's own memory ---- */
+
+#define SCRATCH_PAGES 8
+#define POOL_MAX 64
+#define PT_MAX 32
+
+/* VA the fuzzer may remap at will (its boot frames are put back at the end). */
+static char scratch[SCRATCH_PAGES][4096] __attribute__((aligned(4096)));
+/* Page 0 holds each call's argument structures, ending at the page's end;
+ * page 1 is unmapped so that a huge count runs into a fault. */
+static char argpages[2][4096] __attribute__((aligned(4096)));
+static const char console_text[] = "[fuzz console write]\n";
+
+static uint64_t scratch_l1e[SCRATCH_PAGES], scratch_pte[SCRATCH_PAGES];
+static uint64_t guard_l1e, guard_pte;
+/* Frames the fuzzer owns and maps nowhere but its scratch VA. */
+static unsigned long pool[POOL_MAX];
+static unsigned int pool_n;
+static unsigned long max_ram_page, foreign_mfn;
+
+/* Page-table pages of the domain, with a copy to compare against. */
+static unsigned long pt_mfn[PT_MAX];
+static uint64_t pt_copy[PT_MAX][512];
+static unsigned int pt_n;
+static struct start_info si_copy;
+
+static long reservation_expected;
+
+static uint64_t *va_of_mfn(unsigned long mfn)
+{
+	return (uint64_t *)(VIRT_BASE + (((const unsigned long *)M2P_START)[mfn] << 12));
+}
+
+static unsigned long l4_mfn(void)
+{
+	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
+
+	return p2m[(xtest_start_info->pt_base - VIRT_BASE) >> 12];
+}
+
+static uint64_t l1e_maddr(const void *va)
+{
+	unsigned long v = (unsigned long)va, mfn = l4_mfn();
+
+	for (int shift = 39; shift >= 21; shift -= 9)
+		mfn = (va_of_mfn(mfn)[(v >> shift) & 511] & ADDR_MASK) >> 12;
+	return (mfn << 12) + ((v >> 12) & 511) * 8;
+}
+
+static uint64_t read_maddr(uint64_t ma)
+{
+	return va_of_mfn(ma >> 12)[(ma & 4095) / 8];
+}
+
+static void pt_add(unsigned long mfn)
+{
+	for (unsigned int i = 0; i < pt_n; i++)
+		if (pt_mfn[i] == mfn)
+			return;
+	if (pt_n < PT_MAX)
+		pt_mfn[pt_n++] = mfn;
+}
+
+/* Collect the page tables under the L4 (guest slots only) down to the L1s. */
+static void pt_walk(unsigned long mfn, int level)
+{
+	const uint64_t *t = va_of_mfn(mfn);
+
+	pt_add(mfn);
+	if (level == 1)
+		return;
+	for (unsigned int i = 0; i < 512; i++) {
+		if (level == 4 && i >= 256 && i < 272)
+			continue;
+		if (t[i] & PTE_P)
+			pt_walk((t[i] & ADDR_MASK) >> 12, level - 1);
+	}
+}
+
+/* Accessed/dirty bits change as the CPU walks; everything else must not. */
+#define PT_IGNORE (PTE_A | PTE_D)
+
+static bool is_scratch_entry(unsigned long mfn, unsigned int idx)
+{
+	uint64_t ma = (mfn << 12) + idx * 8;
+
+	for (unsigned int i = 0; i < SCRATCH_PAGES; i++)
+		if (scratch_l1e[i] == ma)
+			return true;
+	return ma == guard_l1e;
+}
+
+static unsigned int pt_check(bool with_scratch)
+{
+	unsigned int bad = 0;
+
+	for (unsigned int p = 0; p < pt_n; p++) {
+		const uint64_t *t = va_of_mfn(pt_mfn[p]);
+
+		for (unsigned int i = 0; i < 512; i++) {
+			if (!with_scratch && is_scratch_entry(pt_mfn[p], i))
+				continue;
+			if ((t[i] & ~PT_IGNORE) == (pt_copy[p][i] & ~PT_IGNORE))
+				continue;
+			if (bad++ < 4)
+				xtest_fail("page table mfn %#lx entry %u: %#lx, was %#lx",
+					   pt_mfn[p], i, (unsigned long)t[i],
+					   (unsigned long)pt_copy[p][i]);
+		}
+	}
+	return bad;
+}
+
+static long memory_op(unsigned long cmd, void *arg)
+{
+	return hypercall(HC_memory_op, cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+static long current_reservation(void)
+{
+	uint16_t self = DOMID_SELF;
+
+	return memory_op(XENMEM_current_reservation, &self);
+}
+
+static void pool_add(unsigned long mfn)
+{
+	if (pool_n < POOL_MAX && mfn < max_ram_page)
+		pool[pool_n++] = mfn;
+}
+
+static void setup(void)
+{
+	struct {
+		unsigned long *extent_start;
+		unsigned long nr_extents;
+		unsigned int extent_order, mem_flags;
+		uint16_t domid;
+	} r;
+	static unsigned long list[8];
+	struct {
+		unsigned int max_extents;
+		unsigned long *extent_start;
+		unsigned int nr_extents;
+	} m2p = { 1, list, 0 };
+	long rc;
+
+	max_ram_page = (unsigned long)memory_op(XENMEM_maximum_ram_page, NULL);
+	/* A frame that is not ours: the M2P's first 2 MiB chunk. */
+	if (memory_op(XENMEM_machphys_mfn_list, &m2p) == 0 && m2p.nr_extents)
+		foreign_mfn = list[0];
+	else
+		foreign_mfn = max_ram_page - 1;
+
+	for (unsigned int i = 0; i < SCRATCH_PAGES; i++) {
+		scratch_l1e[i] = l1e_maddr(scratch[i]);
+		scratch_pte[i] = read_maddr(scratch_l1e[i]);
+	}
+	guard_l1e = l1e_maddr(argpages[1]);
+	guard_pte = read_maddr(guard_l1e);
+	pt_walk(l4_mfn(), 4);
+	for (unsigned int p = 0; p < pt_n; p++)
+		memcpy(pt_copy[p], va_of_mfn(pt_mfn[p]), 4096);
+	rc = hypercall_update_va_mapping((unsigned long)argpages[1], 0, UVMF_INVLPG);
+	xtest_check(rc == 0, "unmapping the guard page gave %ld", rc);
+
+	/* Frames of our own to map, pin and scribble on. */
+	for (unsigned int i = 0; i < 8; i++)
+		list[i] = 0x100000 + i;
+	r.extent_start = list;
+	r.nr_extents = 8;
+	r.extent_order = 0;
+	r.mem_flags = 0;
+	r.domid = DOMID_SELF;
+	rc = memory_op(XENMEM_populate_physmap, &r);
+	for (long i = 0; i < rc; i++)
+		pool_add(list[i]);
+	/* A domain at its maximum gets none: take its last free pages instead,
+	 * which nothing maps (the boot mapping covers the first few MiB only). */
+	for (unsigned long pfn = xtest_start_info->nr_pages - 1; pool_n < 16 && pfn > 4096; pfn--)
+		pool_add(((const unsigned long *)xtest_start_info->mfn_list)[pfn]);
+	printk("fuzz: %u pool frames (%ld from populate_physmap), max_ram_page %#lx\n", pool_n, rc,
+	       max_ram_page);
+	if (!pool_n)
+		xtest_skip("no frames to fuzz the MMU with");
+
+	memcpy(&si_copy, xtest_start_info, sizeof(si_copy));
+	reservation_expected = current_reservation();
+	printk("fuzz: %u page-table pages, reservation %ld\n", pt_n, reservation_expected);
+}
+
+/* ---- argument generators ---- */
+
+static unsigned int arg_top; /* bump allocator, downwards from the page end */
+static bool used_start_info, restore_traps, restore_callbacks;
+
+static void *arg_alloc(size_t size)
+{
+	size = (size + 7) & ~7UL;
+	if (size > arg_top - 512)
+		size = arg_top - 512;
+	arg_top -= (unsigned int)size;
+	return argpages[0] + arg_top;
+}
+
+static unsigned long int_arg(void)
+{
+	switch (below(10)) {
+	case 0:
+		return 0;
+	case 1:
+		return ~0UL;
+	case 2:
+	case 3:
+		return below(17);
+	case 4:
+		return rnd() & 0xffffffff;
+	case 5:
+		return rnd();
+	case 6:
+		return (1UL << below(64)) + below(3) - 1;
+	case 7:
+		return 0x7fffffffUL + below(3);
+	case 8:
+		return ~0UL >> below(4);
+	default:
+		return below(256);
+	}
+}
+
+static unsigned long ptr_arg(void)
+{
+	switch (below(12)) {
+	case 0:
+		return 0;
+	case 1:
+		return ~0UL - below(64);
+	case 2:
+		return below(4096);
+	case 3: /* kernel range, beyond anything mapped */
+		return VIRT_BASE + (1UL << 30) + below(1UL << 29);
+	case 4: /* the hypervisor's range */
+		return HYPERVISOR_VIRT_START + below(HYPERVISOR_VIRT_END - HYPERVISOR_VIRT_START);
+	case 5: /* non-canonical */
+		return 0x0000800000000000UL + (rnd() & 0x7fff7fffffffffffUL);
+	case 6: /* user range, unmapped */
+		return rnd() & 0x00007fffffffffffUL;
+	case 7: /* own page tables (read-only) */
+		return xtest_start_info->pt_base + below(4096);
+	case 8: /* start_info: restored after the call */
+		used_start_info = true;
+		return (unsigned long)xtest_start_info + below(1168);
+	case 9: /* the scratch VA */
+		return (unsigned long)scratch + below(sizeof(scratch));
+	default: /* random bytes in the argument page, the guard after them */
+		return (unsigned long)argpages[0] + 512 + below(arg_top - 512);
+	}
+}
+
+/* A frame number that is never one of our ordinary (code/data) frames. */
+static unsigned long mfn_arg_pt(bool allow_pt)
+{
+	switch (below(8)) {
+	case 0:
+	case 1:
+	case 2:
+		return pool_n ? pool[below(pool_n)] : max_ram_page;
+	case 3:
+		if (allow_pt)
+			return pt_mfn[below(pt_n)];
+		return foreign_mfn;
+	case 4:
+		return foreign_mfn + below(512);
+	case 5:
+		return max_ram_page + below(16);
+	case 6:
+		return rnd() & ((1UL << 40) - 1) ? rnd() | (1UL << 40) : ~0UL;
+	default:
+		return ~0UL - below(2);
+	}
+}
+
+static unsigned long mfn_arg(void)
+{
+	return mfn_arg_pt(true);
+}
+
+static uint64_t pte_arg(void)
+{
+	uint64_t flags = chance(70)
+			     ? (PTE_P | (chance(50) ? PTE_RW : 0) | (chance(50) ? PTE_US : 0))
+			     : (rnd() & 0x8000000000000fffUL);
+
+	if (chance(5))
+		return rnd();
+	if (chance(5))
+		return 0;
+	return (mfn_arg() << 12) | flags;
+}
+
+/* Virtual addresses update_va_mapping may target: never our own mappings. */
+static unsigned long vaddr_arg(void)
+{
+	switch (below(8)) {
+	case 0:
+		return HYPERVISOR_VIRT_START + (below(1UL << 43) & ~4095UL);
+	case 1:
+		return 0x0000800000000000UL + below(1UL << 40);
+	case 2:
+		return VIRT_BASE + (1UL << 30) + (below(1UL << 29) & ~4095UL);
+	case 3:
+		return rnd() & 0x00007ffffffff000UL;
+	default:
+		return (unsigned long)scratch[below(SCRATCH_PAGES)] +
+		       (chance(10) ? below(4096) : 0);
+	}
+}
+
+static unsigned long count_arg(unsigned long small)
+{
+	if (chance(85))
+		return 1 + below(small);
+	return chance(50) ? int_arg() : (1UL << (20 + below(44)));
+}
+
+static unsigned long domid_arg(void)
+{
+	switch (below(6)) {
+	case 0:
+		return 0;
+	case 1:
+		return below(0x10000);
+	case 2:
+		return 0x7ff0 + below(16);
+	default:
+		return DOMID_SELF;
+	}
+}
+
+/* Fill the rest of the argument page with random bytes. */
+static void fill_random(void)
+{
+	uint64_t *p = (uint64_t *)argpages[0];
+
+	for (unsigned int i = 0; i < 4096 / 8; i++)
+		p[i] = rnd();
+	if (chance(30))
+		for (unsigned int i = 0; i < 4096 / 8; i += 1 + below(4))
+			p[i] = below(3) == 0 ? (uint64_t)int_arg() : (uint64_t)ptr_arg();
+}
+
+/* ---- one call ---- */
+
+struct call {
+	unsigned long nr, a[6];
+	/* memory_op bookkeeping */
+	bool grow;
+	unsigned long *list;
+	unsigned int order;
+	long res_before;
+};
+
+struct multicall_entry {
+	unsigned long op, result, args[6];
+};
+
+static unsigned int tls_pick_nr(bool nested);
+static void build(struct call *c, bool nested);
+
+static void build_mmu_update(struct call *c)
+{
+	unsigned int n = 1 + (unsigned int)below(6);
+	uint64_t *req = arg_alloc(n * 16);
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (chance(15)) {
+			/* MMU_MACHPHYS_UPDATE on our own pool frames only */
+			req[2 * i] = (mfn_arg_pt(false) << 12) | 1;
+			req[2 * i + 1] = rnd() & (chance(50) ? 0xfffff : ~0UL);
+			continue;
+		}
+		/* normal, preserve-A/D or no-translate updates of our scratch L1 entries */
+		req[2 * i] = scratch_l1e[below(SCRATCH_PAGES)] | (chance(60) ? 0 : 2 + below(2));
+		req[2 * i + 1] = pte_arg();
+	}
+	c->a[0] = chance(90) ? (unsigned long)req : ptr_arg();
+	c->a[1] = chance(90) ? n : count_arg(8);
+	c->a[2] = chance(50) ? (unsigned long)arg_alloc(8) : (chance(50) ? 0 : ptr_arg());
+	c->a[3] = domid_arg();
+	/* a random-bytes list has random machine addresses: never ours */
+	if (c->a[0] != (unsigned long)req && c->a[0] >= (unsigned long)argpages[0] &&
+	    c->a[0] < (unsigned long)argpages[1])
+		c->a[1] = below(4);
+	if (c->a[0] >= xtest_start_info->pt_base && c->a[0] < xtest_start_info->pt_base + 4096)
+		c->a[0] = 0; /* our L4's entries read as requests would name our tables */
+	if (c->a[0] >= (unsigned long)xtest_start_info &&
+	    c->a[0] < (unsigned long)xtest_start_info + 4096)
+		c->a[0] = 0;
+}
+
+static void build_mmuext(struct call *c)
+{
+	unsigned int n = 1 + (unsigned int)below(4);
+	struct mmuext {
+		unsigned int cmd;
+		unsigned long arg1, arg2;
+	} *op = arg_alloc(n * sizeof(*op));
+
+	for (unsigned int i = 0; i < n; i++) {
+		op[i].cmd = chance(95) ? (unsigned int)below(21) : (unsigned int)rnd();
+		op[i].arg1 = mfn_arg();
+		op[i].arg2 = chance(50) ? mfn_arg() : int_arg();
+		switch (op[i].cmd) {
+		case MMUEXT_NEW_BASEPTR: /* only frames that can never validate as an L4 */
+			op[i].arg1 = chance(50) ? max_ram_page + below(16) : foreign_mfn;
+			break;
+		case 6 ... 12: /* flushes: linear addresses and vCPU masks */
+			op[i].arg1 = chance(50) ? vaddr_arg() : ptr_arg();
+			op[i].arg2 = ptr_arg();
+			break;
+		case MMUEXT_SET_LDT:
+			op[i].arg1 = ptr_arg();
+			op[i].arg2 = count_arg(16);
+			break;
+		case MMUEXT_COPY_PAGE:
+			op[i].arg2 = chance(50) ? mfn_arg() : (unsigned long)below(max_ram_page);
+			break;
+		}
+	}
+	c->a[0] = chance(90) ? (unsigned long)op : ptr_arg();
+	c->a[1] = chance(90) ? n : count_arg(8);
+	c->a[2] = chance(50) ? (unsigned long)arg_alloc(8) : (chance(50) ? 0 : ptr_arg());
+	c->a[3] = domid_arg();
+	if (c->a[0] != (unsigned long)op) {
+		/* random bytes or our own memory read as ops: the command would be
+		 * random; keep ops on our own data (start_info, tables) out */
+		if (c->a[0] >= (unsigned long)argpages[0] && c->a[0] < (unsigned long)argpages[1])
+			c->a[1] = below(4);
+		else if (!(c->a[0] >= HYPERVISOR_VIRT_START && c->a[0] < HYPERVISOR_VIRT_END))
+			c->a[0] = 0;
+	}
+}
+
+static void build_memory_op(struct call *c)
+{
+	unsigned int cmd = chance(70) ? (unsigned int)below(29) : (unsigned int)int_arg();
+	struct reservation {
+		unsigned long *extent_start;
+		unsigned long nr_extents;
+		unsigned int extent_order, mem_flags;
+		uint16_t domid;
+	} * r;
+	unsigned long *list;
+	unsigned int n = (unsigned int)below(5);
+
+	list = arg_alloc(8 * 8);
+	r = arg_alloc(sizeof(*r));
+	for (unsigned int i = 0; i < 8; i++)
+		list[i] = chance(50) ? below(1UL << 20) : rnd();
+	if ((cmd & 63) != XENMEM_increase_reservation && (cmd & 63) != XENMEM_populate_physmap)
+		for (unsigned int i = 0; i < 8; i++)
+			list[i] = mfn_arg_pt(false); /* frames to give back: never in use */
+	r->extent_start = chance(85) ? list : (unsigned long *)ptr_arg();
+	if ((unsigned long)r->extent_start == (unsigned long)xtest_start_info->pt_base)
+		r->extent_start = NULL;
+	r->nr_extents = chance(90) ? n : count_arg(8);
+	r->extent_order =
+	    chance(80) ? 0 : (chance(50) ? (unsigned int)below(12) : (unsigned int)rnd());
+	r->mem_flags = chance(80) ? 0 : (unsigned int)rnd();
+	r->domid = (uint16_t)domid_arg();
+	if (chance(10))
+		cmd |= (unsigned int)(below(8) << 6); /* a continuation's start extent */
+	c->a[0] = cmd;
+	c->a[1] = chance(90) ? (unsigned long)r : ptr_arg();
+	if (((cmd & 63) == XENMEM_increase_reservation || (cmd & 63) == XENMEM_populate_physmap) &&
+	    c->a[1] == (unsigned long)r) {
+		/* huge counts only through the guard; never more than a few MiB */
+		if (r->extent_start != list)
+			r->extent_start =
+			    chance(50) ? NULL : (unsigned long *)HYPERVISOR_VIRT_START;
+		if (r->extent_order > 9 && r->extent_order < 64)
+			r->extent_order = 9;
+		if (r->nr_extents > 8 && r->extent_start == NULL)
+			r->nr_extents = 8;
+		c->grow = true;
+		c->list = r->extent_start;
+		c->order = r->extent_order;
+	} else if (c->a[1] != (unsigned long)r && (cmd & 63) != 3 && (cmd & 63) != 4 &&
+		   (cmd & 63) != 14) {
+		/* other ops read structures naming frames: only unreadable pointers */
+		static const unsigned long bad[] = { HYPERVISOR_VIRT_START, 0x8000000000000000UL,
+						     VIRT_BASE + (1UL << 30), 0 };
+
+		c->a[1] = bad[below(4)] + (below(512) << 3);
+	}
+}
+
+static void build_multicall(struct call *c, bool nested)
+{
+	unsigned int n = 1 + (unsigned int)below(6);
+	struct multicall_entry *e = arg_alloc(n * sizeof(*e));
+
+	if (nested) {
+		c->a[0] = ptr_arg();
+		c->a[1] = 0;
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct call sub = { 0 };
+
+		build(&sub, true);
+		e[i].op = sub.nr;
+		e[i].result = rnd();
+		for (unsigned int j = 0; j < 6; j++)
+			e[i].args[j] = sub.a[j];
+	}
+	c->a[0] = chance(90) ? (unsigned long)e : ptr_arg();
+	c->a[1] = chance(90) ? n : count_arg(8);
+	if (c->a[0] != (unsigned long)e && c->a[0] >= VIRT_BASE &&
+	    c->a[0] < VIRT_BASE + (1UL << 30))
+		c->a[1] =
+		    c->a[0] >= (unsigned long)argpages[0] && c->a[0] < (unsigned long)argpages[1]
+			? below(3)
+			: 0;
+}
+
+static void build(struct call *c, bool nested)
+{
+	unsigned long *a = c->a;
+
+	c->nr = tls_pick_nr(nested);
+	for (unsigned int i = 0; i < 6; i++)
+		a[i] = chance(50) ? int_arg() : ptr_arg();
+
+	switch (c->nr) {
+	case 0: /* set_trap_table */
+		a[0] = ptr_arg();
+		restore_traps = true;
+		break;
+	case 1:
+		build_mmu_update(c);
+		break;
+	case 2: { /* set_gdt, never with our own frames */
+		unsigned long *f = arg_alloc(16 * 8);
+
+		for (unsigned int i = 0; i < 16; i++)
+			f[i] = mfn_arg();
+		a[0] = chance(80) ? (unsigned long)f : ptr_arg();
+		a[1] = count_arg(16);
+		if (a[0] != (unsigned long)f && a[0] >= VIRT_BASE &&
+		    a[0] < VIRT_BASE + (1UL << 30) &&
+		    !(a[0] >= (unsigned long)argpages[0] && a[0] < (unsigned long)argpages[1]))
+			a[1] = 0;
+		break;
+	}
+	case 4:	 /* set_callbacks */
+	case 30: /* callback_op */
+		restore_callbacks = true;
+		if (c->nr == 30) {
+			struct {
+				uint16_t type, flags;
+				unsigned long address;
+			} *cb = arg_alloc(16);
+
+			cb->type = (uint16_t)(chance(90) ? below(8) : rnd());
+			cb->flags = (uint16_t)below(4);
+			cb->address = chance(50) ? VIRT_BASE + below(1UL << 30) : ptr_arg();
+			a[0] = below(3);
+			a[1] = chance(85) ? (unsigned long)cb : ptr_arg();
+		}
+		break;
+	case 5: /* fpu_taskswitch */
+		a[0] = below(3);
+		break;
+	case 6: /* sched_op_compat: yield, or unknown ops */
+		a[0] = chance(60) ? 0 : 3 + below(100);
+		break;
+	case 8: /* set_debugreg: nothing enabled */
+		a[0] = below(8);
+		if (a[0] == 7 || a[0] == 4 || a[0] == 5)
+			a[1] = 0;
+		break;
+	case 10: /* update_descriptor: pool frames or frames not ours */
+		a[0] = (mfn_arg() << 12) + (chance(80) ? below(512) * 8 : below(4096));
+		for (unsigned int p = 0; p < pt_n; p++)
+			if (a[0] >> 12 == pt_mfn[p])
+				a[0] = (max_ram_page << 12) + 8;
+		a[1] = chance(50) ? rnd() : 0x00cf9a000000ffffUL ^ (rnd() & 0x00f0ff0000000000UL);
+		break;
+	case 12:
+		build_memory_op(c);
+		break;
+	case 13:
+		build_multicall(c, nested);
+		break;
+	case 14: /* update_va_mapping */
+	case 22: /* update_va_mapping_otherdomain */
+		a[0] = vaddr_arg();
+		a[1] = pte_arg();
+		a[2] = chance(70) ? below(3) : (chance(50) ? (ptr_arg() & ~7UL) : rnd());
+		a[3] = domid_arg();
+		break;
+	case 17: /* xen_version */
+		a[0] = chance(80) ? below(10) : int_arg();
+		a[1] = ptr_arg();
+		break;
+	case 18: /* console_io */
+		a[0] = chance(80) ? below(2) : int_arg();
+		if (chance(60)) {
+			/* seldom anything to print, to keep the log readable */
+			a[2] = chance(70) ? (unsigned long)console_text : (unsigned long)scratch;
+			a[1] = chance(3) ? below(sizeof(console_text)) : 0;
+			if (a[0] == CONSOLEIO_read)
+				a[1] = below(64);
+		} else {
+			a[2] = ptr_arg();
+			a[1] = count_arg(64);
+			if (a[2] >= VIRT_BASE && a[2] < VIRT_BASE + (1UL << 30) && a[1] > 64)
+				a[1] = 64;
+			if (a[0] == CONSOLEIO_write && a[2] >= VIRT_BASE &&
+			    a[2] < VIRT_BASE + (1UL << 30))
+				a[2] = (unsigned long)console_text, a[1] = chance(3) ? 8 : 0;
+		}
+		break;
+	case 21: /* vm_assist */
+		a[0] = below(3);
+		a[1] = chance(80) ? below(6) : int_arg();
+		break;
+	case 24: { /* vcpu_op */
+		unsigned long *area = arg_alloc(16);
+
+		a[0] = chance(85) ? below(15) : int_arg();
+		a[1] = chance(70) ? 0 : int_arg();
+		if ((a[0] == VCPUOP_down || a[0] == VCPUOP_send_nmi) && a[1] == 0)
+			a[1] = 1 + below(40);
+		area[0] = chance(50) ? (unsigned long)scratch[below(SCRATCH_PAGES)] + below(4000)
+				     : ptr_arg();
+		area[1] = rnd();
+		if (area[0] >= (unsigned long)xtest_start_info &&
+		    area[0] < (unsigned long)xtest_start_info + 4096)
+			area[0] = (unsigned long)scratch;
+		a[2] = chance(80) ? (unsigned long)area : ptr_arg();
+		if ((a[0] == VCPUOP_register_runstate_memory_area ||
+		     a[0] == VCPUOP_register_vcpu_time_memory_area) &&
+		    a[2] != (unsigned long)area)
+			a[2] = HYPERVISOR_VIRT_START + 64;
+		break;
+	}
+	case 25: /* set_segment_base */
+		a[0] = chance(90) ? below(4) : int_arg();
+		a[1] = chance(50) ? below(0x10000) : int_arg();
+		break;
+	case 26:
+		build_mmuext(c);
+		break;
+	case 29: { /* sched_op: yield, poll with a timeout, unknown ops */
+		struct {
+			uint32_t *ports;
+			unsigned int nr_ports;
+			uint64_t timeout;
+		} *poll = arg_alloc(24);
+		uint32_t *ports = arg_alloc(16);
+
+		for (unsigned int i = 0; i < 4; i++)
+			ports[i] = (uint32_t)(chance(80) ? below(16) : rnd());
+		poll->ports = chance(80) ? ports : (uint32_t *)ptr_arg();
+		poll->nr_ports = (unsigned int)(chance(80) ? below(5) : int_arg());
+		poll->timeout = 1 + below(1000); /* in the past: returns at once */
+		switch (below(5)) {
+		case 0:
+			a[0] = SCHEDOP_yield;
+			break;
+		case 1:
+		case 2:
+			a[0] = SCHEDOP_poll;
+			a[1] = (unsigned long)poll;
+			break;
+		case 3: /* these three only with a pointer that cannot be read */
+			a[0] = SCHEDOP_shutdown + below(5);
+			if (a[0] == SCHEDOP_poll)
+				a[0] = SCHEDOP_watchdog;
+			a[1] = HYPERVISOR_VIRT_START + below(1UL << 30);
+			break;
+		default:
+			a[0] = chance(50) ? 7 + below(20) : int_arg();
+			if (a[0] <= SCHEDOP_watchdog)
+				a[0] = 7;
+			break;
+		}
+		break;
+	}
+	case 32:   /* event_channel_op */
+	case 16: { /* event_channel_op_compat */
+		uint32_t *ev = arg_alloc(32);
+
+		for (unsigned int i = 0; i < 8; i++)
+			ev[i] = (uint32_t)(chance(70) ? below(32) : rnd());
+		if (chance(50))
+			ev[0] = (uint32_t)(chance(50) ? DOMID_SELF : 0);
+		if (c->nr == 16) {
+			ev[0] = (uint32_t)below(16);
+			a[0] = chance(85) ? (unsigned long)ev : ptr_arg();
+		} else {
+			a[0] = chance(90) ? below(16) : int_arg();
+			a[1] = chance(85) ? (unsigned long)ev : ptr_arg();
+		}
+		break;
+	}
+	case 33: { /* physdev_op: set_iopl, queries, unknown ops */
+		static const unsigned int ok[] = { 5, 6, 12, 23 };
+		uint32_t *p = arg_alloc(16);
+
+		for (unsigned int i = 0; i < 4; i++)
+			p[i] = (uint32_t)(chance(70) ? below(8) : rnd());
+		a[0] = chance(80) ? ok[below(4)] : 32 + below(1000);
+		a[1] = chance(80) ? (unsigned long)p : ptr_arg();
+		break;
+	}
+	case 7: /* platform_op, sysctl, domctl: a random interface version */
+	case 35:
+	case 36:
+	case 28: /* nmi_op */
+		a[0] = chance(50) ? (unsigned long)arg_alloc(64) : ptr_arg();
+		break;
+	default:
+		break;
+	}
+}
+
+/* Hypercall numbers that end or wreck the test are never picked. */
+static bool excluded(unsigned long nr)
+{
+	return nr == 23 /* iret */ || nr == 37 /* kexec_op */ || nr == 41 /* dm_op */;
+}
+
+static unsigned int tls_pick_nr(bool nested)
+{
+	static const unsigned char common[] = { 0,  1,	1,  2,	3,  4,	5,  6,	10, 12,
+						12, 13, 14, 14, 15, 16, 17, 18, 21, 22,
+						24, 24, 25, 26, 26, 29, 30, 32, 32, 33 };
+	unsigned long nr;
+
+	do {
+		if (chance(80))
+			nr = common[below(sizeof(common))];
+		else if (chance(80))
+			nr = below(64);
+		else
+			nr = chance(50) ? 64 + below(200) : rnd();
+	} while (excluded(nr) || (nested && nr == 13 && chance(50)));
+	return (unsigned int)(nr > 0xffffffffUL ? 0xffffffffU : nr);
+}
+
+/* ---- statistics ---- */
+
+static unsigned long hist_err[128], hist_zero, hist_pos, hist_other, calls_done;
+
+static void count_rc(long rc)
+{
+	if (rc == 0)
+		hist_zero++;
+	else if (rc > 0)
+		hist_pos++;
+	else if (rc > -128)
+		hist_err[-rc]++;
+	else
+		hist_other++;
+}
+
+static void print_call(unsigned long i, const struct call *c, long rc)
+{
+	printk("call %lu: hc %lu (%#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n", i, c->nr, c->a[0],
+	       c->a[1], c->a[2], c->a[3], c->a[4], rc);
+}
+
+/* ---- putting things back ---- */
+
+static void restore_state(void)
+{
+	if (restore_traps) {
+		xtest_install_traps();
+		restore_traps = false;
+	}
+	if (restore_callbacks) {
+		hypercall(HC_set_callbacks, 0, 0, 0, 0, 0);
+		restore_callbacks = false;
+	}
+}
+
+static void final_cleanup(void)
+{
+	struct {
+		unsigned int cmd;
+		unsigned long arg1, arg2;
+	} op;
+	unsigned long area = 0;
+
+	restore_traps = restore_callbacks = true;
+	restore_state();
+	hypercall(HC_fpu_taskswitch, 0, 0, 0, 0, 0);
+	hypercall(HC_set_gdt, 0, 0, 0, 0, 0);
+	hypercall(HC_vcpu_op, VCPUOP_register_runstate_memory_area, 0, (unsigned long)&area, 0, 0);
+	hypercall(HC_vcpu_op, VCPUOP_register_vcpu_time_memory_area, 0, (unsigned long)&area, 0, 0);
+	op = (typeof(op)){ MMUEXT_SET_LDT, 0, 0 };
+	hypercall(HC_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	op = (typeof(op)){ MMUEXT_NEW_USER_BASEPTR, 0, 0 };
+	hypercall(HC_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	/* scratch VA and the guard page back to their boot frames */
+	for (unsigned int i = 0; i < SCRATCH_PAGES; i++)
+		hypercall_update_va_mapping((unsigned long)scratch[i], scratch_pte[i], UVMF_INVLPG);
+	hypercall_update_va_mapping((unsigned long)argpages[1], guard_pte, UVMF_INVLPG);
+	for (unsigned int i = 0; i < pool_n; i++) {
+		op = (typeof(op)){ MMUEXT_UNPIN_TABLE, pool[i], 0 };
+		hypercall(HC_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	}
+}
+
+static volatile unsigned long code_probe;
+
+static __attribute__((noinline)) unsigned long own_code(unsigned long x)
+{
+	return x * 3 + 1;
+}
+
+void test_main(void)
+{
+	unsigned long seed = arg_num("seed=", 1), ncalls = arg_num("calls=", 20000);
+	unsigned long trace = arg_num("trace=", ~0UL);
+	unsigned int bad_pt = 0;
+	long rc, res;
+
+	printk("fuzz: seed %lu calls %lu (replay with \"seed=%lu calls=%lu\")\n", seed, ncalls,
+	       seed, ncalls);
+	rng_state = seed;
+	setup();
+
+	for (unsigned long i = 0; i < ncalls; i++) {
+		struct call c = { 0 };
+
+		arg_top = 4096;
+		used_start_info = false;
+		if ((i & 15) == 0)
+			fill_random();
+		build(&c, false);
+		if (c.nr == HC_memory_op || c.nr == HC_multicall)
+			c.res_before = current_reservation();
+		if (i >= trace)
+			print_call(i, &c, 0);
+		rc = hypercall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
+		calls_done++;
+		count_rc(rc);
+		if (c.nr == HC_multicall || c.nr == 0 || c.nr == 4 || c.nr == 30)
+			restore_state();
+		if (c.grow) {
+			long after = current_reservation();
+			/* a continuation's start extent (cmd bits 6+) counts as done */
+			long start = (long)(c.a[0] >> 6);
+			long done = rc > start ? rc - start : 0;
+			unsigned int o = c.order > 20 ? 20 : c.order; /* huge orders are refused */
+			long lo = done << o, hi = (done + 1) << o;
+
+			/* a frame whose MFN could not be written back is still ours */
+			if (after - c.res_before < lo || after - c.res_before > hi) {
+				xtest_fail(
+				    "memory_op grew the reservation %ld -> %ld after %ld extents "
+				    "of order %u",
+				    c.res_before, after, done, c.order);
+				print_call(i, &c, rc);
+			}
+			if (c.list && (unsigned long)c.list >= (unsigned long)argpages[0] &&
+			    (unsigned long)c.list < (unsigned long)argpages[1])
+				for (long k = 0; k < done && k < 8 && c.order == 0; k++)
+					pool_add(c.list[k]);
+		}
+		if (c.nr == HC_memory_op || c.nr == HC_multicall)
+			reservation_expected += current_reservation() - c.res_before;
+		if (memcmp(&si_copy, xtest_start_info, sizeof(si_copy))) {
+			if (!used_start_info) {
+				xtest_fail(
+				    "start_info changed by a call not given a pointer to it");
+				print_call(i, &c, rc);
+			}
+			memcpy(xtest_start_info, &si_copy, sizeof(si_copy));
+		}
+		if ((i & 255) == 255 || i + 1 == ncalls) {
+			unsigned int b = pt_check(false);
+
+			if (b) {
+				print_call(i, &c, rc);
+				bad_pt += b;
+				xtest_exit();
+			}
+			if (current_reservation() != reservation_expected) {
+				xtest_fail("reservation %ld, accounted %ld, after call %lu",
+					   current_reservation(), reservation_expected, i);
+				print_call(i, &c, rc);
+			}
+			if (hypercall_xen_version(XENVER_version, NULL) != 0x00040011) {
+				xtest_fail("xen_version stopped answering after call %lu", i);
+				print_call(i, &c, rc);
+				xtest_exit();
+			}
+		}
+	}
+
+	final_cleanup();
+	/* The domain after the run. */
+	code_probe = own_code(code_probe + 13);
+	xtest_check(code_probe == 40, "own code computed %lu", code_probe);
+	xtest_check(!memcmp(&si_copy, xtest_start_info, sizeof(si_copy)), "start_info changed");
+	bad_pt += pt_check(true);
+	xtest_check(!bad_pt, "%u page-table entries changed", bad_pt);
+	res = current_reservation();
+	xtest_check(res == reservation_expected, "reservation %ld, accounted %ld", res,
+		    reservation_expected);
+	rc = hypercall_xen_version(XENVER_version, NULL);
+	xtest_check(rc == 0x00040011, "xen_version answered %#lx", rc);
+
+	printk("fuzz: %lu calls: 0: %lu, >0: %lu, other: %lu", calls_done, hist_zero, hist_pos,
+	       hist_other);
+	for (unsigned int e = 1; e < 128; e++)
+		if (hist_err[e])
+			printk(", -%u: %lu", e, hist_err[e]);
+	printk("\n");
+	printk("fuzz: reservation %ld (accounted %ld), %u pool frames\n", res, reservation_expected,
+	       pool_n);
+}
