@@ -195,6 +195,9 @@ static void test_threads(void)
 		ok = xs_write(th, XBT_NULL, "/libxs/other", "x", 1) &&
 		     read_is(th, XBT_NULL, "/libxs/other", "x");
 	CHECK("requests while another thread waits for an event", ok);
+	/* switching to a reader thread must not wait for that event */
+	CHECK("fileno while another thread waits", xs_fileno(th) >= 0);
+	CHECK("requests after fileno", read_is(th, XBT_NULL, "/libxs/other", "x"));
 	xs_write(th, XBT_NULL, "/libxs/thr/x", "1", 1);
 	pthread_join(tid, NULL);
 	CHECK("the waiting thread gets the event", event_is(thread_event, "/libxs/thr/x", "thr"));

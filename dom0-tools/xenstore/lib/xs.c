@@ -45,7 +45,8 @@ struct xs_handle {
 	struct xs_msg *watch_head, *watch_tail;
 	int watch_pipe[2];
 	bool reader_on;
-	bool reading; /* some thread is inside read_msg() */
+	bool reading;	  /* some thread is inside read_msg() */
+	bool want_reader; /* start the reader when that read returns */
 	bool broken;
 	bool no_dir_part; /* the daemon does not know DIRECTORY_PART */
 	bool is_socket;
@@ -225,6 +226,23 @@ static void *reader_main(void *arg)
 	}
 }
 
+/* Start the reader thread (lock held, nobody reading). */
+static int spawn_reader(struct xs_handle *h)
+{
+	sigset_t all, old;
+	int err;
+
+	/* the reader must not take the application's signals */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&h->reader, NULL, reader_main, h);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!err)
+		h->reader_on = true;
+	h->want_reader = false;
+	return err;
+}
+
 /*
  * Wait (lock held) until *ready is non-NULL or the connection broke, reading
  * messages ourselves while no other thread does.
@@ -243,42 +261,40 @@ static void wait_for(struct xs_handle *h, void *const *ready, pthread_cond_t *co
 			pthread_mutex_lock(&h->lock);
 			h->reading = false;
 			dispatch(h, m, err);
+			if (h->want_reader && !h->broken)
+				spawn_reader(h);
 		} else {
 			pthread_cond_wait(cond, &h->lock);
 		}
 	}
 }
 
+/*
+ * xs_fileno(): from now on a reader thread reads everything.  If another
+ * thread is blocked reading right now, it starts the reader itself once its
+ * read returns (want_reader), so nobody waits here for an event.
+ */
 static int start_reader(struct xs_handle *h)
 {
 	int err = 0;
 
-	pthread_mutex_lock(&h->request_mutex);
 	pthread_mutex_lock(&h->lock);
-	while (h->reading) /* a thread blocked in xs_read_watch() */
-		pthread_cond_wait(&h->watch_cond, &h->lock);
-	if (!h->reader_on) {
-		if (h->watch_pipe[0] < 0 && pipe2(h->watch_pipe, O_CLOEXEC | O_NONBLOCK)) {
+	if (h->watch_pipe[0] < 0) {
+		if (pipe2(h->watch_pipe, O_CLOEXEC | O_NONBLOCK)) {
 			err = errno;
-		} else {
-			sigset_t all, old;
+		} else if (h->watch_head) {
+			char c = 0;
 
-			/* the reader must not take the application's signals */
-			sigfillset(&all);
-			pthread_sigmask(SIG_SETMASK, &all, &old);
-			err = pthread_create(&h->reader, NULL, reader_main, h);
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
-			if (!err)
-				h->reader_on = true;
-			if (!err && h->watch_head) {
-				char c = 0;
-
-				(void)!write(h->watch_pipe[1], &c, 1);
-			}
+			(void)!write(h->watch_pipe[1], &c, 1);
 		}
 	}
+	if (!err && !h->reader_on) {
+		if (h->reading)
+			h->want_reader = true;
+		else
+			err = spawn_reader(h);
+	}
 	pthread_mutex_unlock(&h->lock);
-	pthread_mutex_unlock(&h->request_mutex);
 	if (err)
 		errno = err;
 	return err ? -1 : 0;
