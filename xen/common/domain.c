@@ -10,6 +10,7 @@
 #include "desc.h"
 #include "domain.h"
 #include "uaccess.h"
+#include "grant_table.h"
 #include "public/sched.h"
 
 struct vcpu *current;
@@ -36,6 +37,8 @@ struct domain *domain_create(domid_t id, bool privileged)
 	if (!d->shared_info)
 		return NULL;
 	share_xen_page_with_guest(mfn_to_page(virt_to_mfn(d->shared_info)), d);
+	if (grant_table_init(d))
+		return NULL;
 	v->domain = d;
 	v->vcpu_info = &d->shared_info->vcpu_info[0];
 	v->vcpu_info->evtchn_upcall_mask = 1;

@@ -11,6 +11,8 @@
 
 #define MAX_VIRT_CPUS 1
 
+struct grant_table;
+
 struct trap_bounce_entry {
 	u16 cs;
 	u8 flags; /* trap_info flags: DPL in bits 0-1, bit 2 = mask events */
@@ -69,6 +71,7 @@ struct domain {
 	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
+	struct grant_table *grant_table; /* common/grant_table.c */
 };
 
 extern struct vcpu *current;

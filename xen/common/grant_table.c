@@ -1,0 +1,835 @@
+/*
+ * Grant tables v1: HYPERVISOR_grant_table_op (Xen 4.17 semantics; see
+ * grant_table.h for the model).
+ *
+ * References. Every mapping holds, on the granted frame, one general
+ * reference per kind (host, device) and, when writable, one writable type
+ * reference per kind, so the frame cannot change type or owner while a
+ * grantee maps it. They are dropped when the mapping is unmapped. A host
+ * mapping's PTE is written through the PV MMU (pv_mod_l1_entry), which
+ * gives the PTE its own references like any other L1 entry: a guest that
+ * removes a grant PTE behind the grant interface's back only drops those,
+ * and the grant keeps the frame pinned until it is unmapped.
+ *
+ * Domains are found with domain_by_id() (event.h); DOMID_SELF is accepted
+ * where Xen accepts it (setup_table, query_size, get_version, copy), not
+ * by map_grant_ref.
+ */
+#include "types.h"
+#include "errno.h"
+#include "lib.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
+#include "domain.h"
+#include "uaccess.h"
+#include "hypercall.h"
+#include "pv_mm.h"
+#include "grant_table.h"
+#include "public/xen.h"
+
+#define UNMAP_BATCH 16 /* unmaps per TLB flush (Xen: 32; bounded by the stack here) */
+
+/* ------------------------------------------------------------------ */
+/* Domains, entries, frames                                            */
+
+static struct domain *domain_by_any_id(domid_t id)
+{
+	return id == DOMID_SELF ? current->domain : domain_by_id(id);
+}
+
+static unsigned int nr_entries(const struct grant_table *gt)
+{
+	return gt->nr_frames * GNTTAB_ENTRIES_PER_FRAME;
+}
+
+static grant_entry_v1_t *shared_entry(struct grant_table *gt, grant_ref_t ref)
+{
+	return &gt->shared[ref / GNTTAB_ENTRIES_PER_FRAME][ref % GNTTAB_ENTRIES_PER_FRAME];
+}
+
+static struct active_grant *active_entry(struct grant_table *gt, grant_ref_t ref)
+{
+	return &gt->active[ref / GNTTAB_ENTRIES_PER_FRAME][ref % GNTTAB_ENTRIES_PER_FRAME];
+}
+
+static struct page_info *frame_of(mfn_t mfn)
+{
+	return mfn < max_page ? mfn_to_page(mfn) : NULL;
+}
+
+/* The frame a v1 entry names (PV: an MFN), with a general reference. */
+static int get_granted_frame(u64 gfn, struct domain *rd, struct page_info **pg)
+{
+	struct page_info *p = frame_of(gfn);
+
+	if (!pv_get_page(p, rd))
+		return GNTST_bad_page;
+	*pg = p;
+	return GNTST_okay;
+}
+
+/* ------------------------------------------------------------------ */
+/* The table itself                                                    */
+
+static int grow_table(struct grant_table *gt, unsigned int frames)
+{
+	size_t act_bytes = GNTTAB_ENTRIES_PER_FRAME * sizeof(struct active_grant);
+
+	for (unsigned int i = gt->nr_frames; i < frames; i++) {
+		if (!gt->active[i])
+			gt->active[i] = gnttab_alloc(act_bytes);
+		if (!gt->shared[i])
+			gt->shared[i] = gnttab_alloc_shared_frame(gt->domain, &gt->shared_mfn[i]);
+		if (!gt->active[i] || !gt->shared[i]) {
+			printk(XENLOG_WARNING
+			       "d%u: no memory to grow the grant table to %u frames\n",
+			       gt->domain->domain_id, frames);
+			return -ENOMEM;
+		}
+	}
+	if (frames > gt->nr_frames)
+		gt->nr_frames = frames;
+	return 0;
+}
+
+int grant_table_init(struct domain *d)
+{
+	struct grant_table *gt = gnttab_alloc(sizeof(*gt));
+
+	if (!gt)
+		return -ENOMEM;
+	gt->domain = d;
+	gt->version = 1;
+	gt->max_frames = GNTTAB_MAX_FRAMES;
+	gt->max_maptrack_frames = GNTTAB_MAX_MAPTRACK_FRAMES;
+	gt->maptrack_free = MAPTRACK_NONE;
+	gt->maptrack_tail = MAPTRACK_NONE;
+	d->grant_table = gt;
+	return grow_table(gt, GNTTAB_INITIAL_FRAMES);
+}
+
+/* ------------------------------------------------------------------ */
+/* Maptrack handles: a FIFO free list, so a stale handle is not soon reused */
+
+static struct grant_mapping *maptrack_entry(struct grant_table *gt, u32 handle)
+{
+	return &gt->maptrack[handle / MAPTRACK_PER_FRAME][handle % MAPTRACK_PER_FRAME];
+}
+
+static u32 maptrack_limit(const struct grant_table *gt)
+{
+	return gt->maptrack_frames * MAPTRACK_PER_FRAME;
+}
+
+static bool maptrack_grow(struct grant_table *gt)
+{
+	struct grant_mapping *mt;
+	u32 base = maptrack_limit(gt);
+
+	if (gt->maptrack_frames >= gt->max_maptrack_frames)
+		return false;
+	mt = gnttab_alloc(MAPTRACK_PER_FRAME * sizeof(*mt));
+	if (!mt)
+		return false;
+	for (u32 i = 0; i < MAPTRACK_PER_FRAME; i++)
+		mt[i].next = i + 1 < MAPTRACK_PER_FRAME ? base + i + 1 : MAPTRACK_NONE;
+	gt->maptrack[gt->maptrack_frames++] = mt;
+	gt->maptrack_free = base;
+	gt->maptrack_tail = base + MAPTRACK_PER_FRAME - 1;
+	return true;
+}
+
+static u32 get_maptrack_handle(struct grant_table *gt)
+{
+	struct grant_mapping *e;
+	u32 h;
+
+	if (gt->maptrack_free == MAPTRACK_NONE && !maptrack_grow(gt))
+		return MAPTRACK_NONE;
+	h = gt->maptrack_free;
+	e = maptrack_entry(gt, h);
+	gt->maptrack_free = e->next;
+	if (gt->maptrack_free == MAPTRACK_NONE)
+		gt->maptrack_tail = MAPTRACK_NONE;
+	e->next = MAPTRACK_NONE;
+	gt->maptrack_used++;
+	return h;
+}
+
+static void put_maptrack_handle(struct grant_table *gt, u32 h)
+{
+	struct grant_mapping *e = maptrack_entry(gt, h);
+
+	e->flags = 0;
+	e->next = MAPTRACK_NONE;
+	if (gt->maptrack_tail == MAPTRACK_NONE)
+		gt->maptrack_free = h;
+	else
+		maptrack_entry(gt, gt->maptrack_tail)->next = h;
+	gt->maptrack_tail = h;
+	gt->maptrack_used--;
+}
+
+/* ------------------------------------------------------------------ */
+/* The in-use bits in the granter's entry                              */
+
+/*
+ * Set GTF_reading (and GTF_writing) in a v1 entry the guest may be
+ * rewriting: flags and domid are read and updated as one 32-bit word, and
+ * a word that keeps changing under us fails after five tries, as in Xen.
+ * An entry not yet pinned must be GTF_permit_access (no sub-page bit when
+ * mapping) for @ldomid; a writable use needs it not GTF_readonly.
+ */
+static int set_status(grant_entry_v1_t *sha, const struct active_grant *act, bool ro, bool mapping,
+		      domid_t ldomid)
+{
+	u32 *raw = (u32 *)sha;
+	u16 mask = GTF_type_mask | (mapping ? GTF_sub_page : 0);
+	u32 old = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
+
+	_Static_assert(offsetof(grant_entry_v1_t, flags) == 0, "flags first");
+	for (unsigned int tries = 0;; tries++) {
+		u16 flags = (u16)old, domid = (u16)(old >> 16);
+		u32 new;
+
+		if (!act->pin && ((flags & mask) != GTF_permit_access || domid != ldomid))
+			return GNTST_general_error;
+		flags |= GTF_reading;
+		if (!ro) {
+			if (flags & GTF_readonly)
+				return GNTST_general_error;
+			flags |= GTF_writing;
+		}
+		new = (old & 0xffff0000u) | flags;
+		if (__atomic_compare_exchange_n(raw, &old, new, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return GNTST_okay;
+		if (tries == 4)
+			return GNTST_general_error;
+	}
+}
+
+static void clear_status(grant_entry_v1_t *sha, u16 bits)
+{
+	if (bits)
+		__atomic_and_fetch(&sha->flags, (u16)~bits, __ATOMIC_SEQ_CST);
+}
+
+/* After a use of @act ends: drop the bits no remaining pin needs. */
+static void release_status(grant_entry_v1_t *sha, const struct active_grant *act, bool ro)
+{
+	u16 bits = 0;
+
+	if (!ro && !(act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)))
+		bits |= GTF_writing;
+	if (!act->pin)
+		bits |= GTF_reading;
+	clear_status(sha, bits);
+}
+
+static u32 pin_inc(u32 flags)
+{
+	bool ro = flags & GNTMAP_readonly;
+	u32 inc = 0;
+
+	if (flags & GNTMAP_device_map)
+		inc += ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+	if (flags & GNTMAP_host_map)
+		inc += ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+	return inc;
+}
+
+/*
+ * Pin entry @ref of @rgt for a use by @ldomid: check and mark the shared
+ * entry if this use needs more than the pins already there, and resolve
+ * the frame on the first pin (with a general reference in *@pg then).
+ */
+static int pin_entry(struct grant_table *rgt, grant_ref_t ref, domid_t ldomid, bool ro,
+		     bool mapping, struct page_info **pg)
+{
+	struct active_grant *act = active_entry(rgt, ref);
+	grant_entry_v1_t *sha = shared_entry(rgt, ref);
+	int rc;
+
+	*pg = NULL;
+	if (act->pin && (act->domid != ldomid || (act->pin & GNTPIN_overflow)))
+		return GNTST_general_error;
+	if (act->pin && (ro || (act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask))))
+		return GNTST_okay;
+	rc = set_status(sha, act, ro, mapping, ldomid);
+	if (rc != GNTST_okay)
+		return rc;
+	if (act->pin)
+		return GNTST_okay;
+	rc = get_granted_frame(sha->frame, rgt->domain, pg);
+	if (rc != GNTST_okay) {
+		release_status(sha, act, ro);
+		return rc;
+	}
+	act->domid = ldomid;
+	act->mfn = page_to_mfn(*pg);
+	return GNTST_okay;
+}
+
+/* ------------------------------------------------------------------ */
+/* map_grant_ref                                                       */
+
+/* Take the references a new mapping holds on @pg (see the top). */
+static int get_map_refs(struct page_info *pg, struct domain *rd, u32 flags, bool have_ref,
+			unsigned int *refs, unsigned int *types)
+{
+	bool ro = flags & GNTMAP_readonly;
+	unsigned int need =
+	    ((flags & GNTMAP_device_map) ? 1 : 0) + ((flags & GNTMAP_host_map) ? 1 : 0);
+
+	*refs = have_ref ? 1 : 0;
+	*types = 0;
+	while (*refs < need) {
+		if (!pv_get_page(pg, rd))
+			return GNTST_general_error;
+		(*refs)++;
+	}
+	while (!ro && *types < need) {
+		if (pv_get_page_type(pg, PGT_writable_page))
+			return GNTST_general_error;
+		(*types)++;
+	}
+	return GNTST_okay;
+}
+
+static void put_refs(struct page_info *pg, unsigned int refs, unsigned int types)
+{
+	while (types--)
+		pv_put_page_type(pg);
+	while (refs--)
+		pv_put_page(pg);
+}
+
+static void map_grant_ref(struct gnttab_map_grant_ref *op)
+{
+	struct domain *ld = current->domain, *rd;
+	struct grant_table *lgt = ld->grant_table, *rgt;
+	struct active_grant *act;
+	struct page_info *pg;
+	struct grant_mapping *mt;
+	unsigned int refs = 0, types = 0;
+	bool ro = op->flags & GNTMAP_readonly, first;
+	u32 handle;
+	int rc;
+
+	if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map))) {
+		op->status = GNTST_bad_gntref;
+		return;
+	}
+	rd = domain_by_id(op->dom);
+	if (!rd) {
+		op->status = GNTST_bad_domain;
+		return;
+	}
+	handle = get_maptrack_handle(lgt);
+	if (handle == MAPTRACK_NONE) {
+		op->status = GNTST_no_device_space;
+		return;
+	}
+	rgt = rd->grant_table;
+	if (op->ref >= nr_entries(rgt)) {
+		rc = GNTST_bad_gntref;
+		goto out_handle;
+	}
+	act = active_entry(rgt, op->ref);
+	rc = pin_entry(rgt, op->ref, ld->domain_id, ro, true, &pg);
+	if (rc != GNTST_okay)
+		goto out_handle;
+	first = pg != NULL;
+	act->pin += pin_inc(op->flags);
+	if (!pg)
+		pg = frame_of(act->mfn);
+	rc = get_map_refs(pg, rd, op->flags, first, &refs, &types);
+	if (rc == GNTST_okay && (op->flags & GNTMAP_host_map))
+		rc = gnttab_create_host_mapping(op->host_addr, act->mfn, op->flags, rd);
+	if (rc != GNTST_okay) {
+		if (pg)
+			put_refs(pg, refs, types);
+		act->pin -= pin_inc(op->flags);
+		release_status(shared_entry(rgt, op->ref), act, ro);
+		goto out_handle;
+	}
+	mt = maptrack_entry(lgt, handle);
+	mt->domid = op->dom;
+	mt->ref = op->ref;
+	mt->flags = op->flags;
+	op->dev_bus_addr = (u64)act->mfn << PAGE_SHIFT;
+	op->handle = handle;
+	op->status = GNTST_okay;
+	return;
+out_handle:
+	put_maptrack_handle(lgt, handle);
+	op->status = (s16)rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* unmap_grant_ref, unmap_and_replace                                  */
+
+/* One unmap: the PTE goes now, the references after the batch's flush. */
+struct unmap_op {
+	u64 host_addr, new_addr, dev_bus_addr;
+	u32 handle;
+	s16 status;
+	/* for completion */
+	struct domain *rd;
+	grant_ref_t ref;
+	mfn_t mfn;
+	u32 done; /* GNTMAP_host_map / device_map undone, plus GNTMAP_readonly */
+};
+
+static void unmap_common(struct unmap_op *op)
+{
+	struct grant_table *lgt = current->domain->grant_table, *rgt;
+	struct grant_mapping *map;
+	u32 flags;
+	int rc;
+
+	op->done = 0;
+	op->status = GNTST_bad_handle;
+	if (op->handle >= maptrack_limit(lgt))
+		return;
+	map = maptrack_entry(lgt, op->handle);
+	flags = map->flags;
+	if (!flags)
+		return;
+	op->rd = domain_by_id(map->domid);
+	if (!op->rd) {
+		op->status = GNTST_bad_domain;
+		return;
+	}
+	rgt = op->rd->grant_table;
+	op->ref = map->ref;
+	if (op->ref >= nr_entries(rgt))
+		return;
+	op->mfn = active_entry(rgt, op->ref)->mfn;
+	if (op->dev_bus_addr && op->dev_bus_addr != ((u64)op->mfn << PAGE_SHIFT)) {
+		op->status = GNTST_general_error;
+		return;
+	}
+	if (op->host_addr && (flags & GNTMAP_host_map)) {
+		rc = gnttab_replace_host_mapping(op->host_addr, op->mfn, op->new_addr, flags);
+		if (rc != GNTST_okay) {
+			op->status = (s16)rc;
+			return;
+		}
+		map->flags &= ~GNTMAP_host_map;
+		op->done |= GNTMAP_host_map | (flags & GNTMAP_readonly);
+	}
+	if (op->dev_bus_addr && (flags & GNTMAP_device_map)) {
+		map->flags &= ~GNTMAP_device_map;
+		op->done |= GNTMAP_device_map | (flags & GNTMAP_readonly);
+	}
+	if (!(map->flags & (GNTMAP_device_map | GNTMAP_host_map)))
+		put_maptrack_handle(lgt, op->handle);
+	op->status = GNTST_okay;
+}
+
+static void unmap_complete(const struct unmap_op *op)
+{
+	struct grant_table *rgt;
+	struct active_grant *act;
+	struct page_info *pg;
+	bool ro = op->done & GNTMAP_readonly;
+	unsigned int kinds = 0;
+
+	if (!op->done)
+		return;
+	rgt = op->rd->grant_table;
+	act = active_entry(rgt, op->ref);
+	pg = frame_of(op->mfn);
+	if (op->done & GNTMAP_device_map)
+		kinds++;
+	if (op->done & GNTMAP_host_map)
+		kinds++;
+	put_refs(pg, kinds, ro ? 0 : kinds);
+	act->pin -= pin_inc(op->done);
+	release_status(shared_entry(rgt, op->ref), act, ro);
+}
+
+/* Read unmap @i of a batch into @op (both argument layouts). */
+static int read_unmap(bool replace, unsigned long uop, unsigned int i, struct unmap_op *op)
+{
+	if (replace) {
+		struct gnttab_unmap_and_replace r;
+
+		if (copy_from_guest(&r, uop + (u64)i * sizeof(r), sizeof(r)))
+			return -EFAULT;
+		*op = (struct unmap_op){ .host_addr = r.host_addr,
+					 .new_addr = r.new_addr,
+					 .handle = r.handle };
+	} else {
+		struct gnttab_unmap_grant_ref u;
+
+		if (copy_from_guest(&u, uop + (u64)i * sizeof(u), sizeof(u)))
+			return -EFAULT;
+		*op = (struct unmap_op){ .host_addr = u.host_addr,
+					 .dev_bus_addr = u.dev_bus_addr,
+					 .handle = u.handle };
+	}
+	return 0;
+}
+
+static int write_unmap_status(bool replace, unsigned long uop, unsigned int i, s16 status)
+{
+	u64 at = replace ? uop + (u64)i * sizeof(struct gnttab_unmap_and_replace) +
+			       offsetof(struct gnttab_unmap_and_replace, status)
+			 : uop + (u64)i * sizeof(struct gnttab_unmap_grant_ref) +
+			       offsetof(struct gnttab_unmap_grant_ref, status);
+
+	return copy_to_guest(at, &status, sizeof(status)) ? -EFAULT : 0;
+}
+
+/* Returns 0, -EFAULT, or the number done when preempted. */
+static long gnttab_unmap(bool replace, unsigned long uop, unsigned int count)
+{
+	struct unmap_op ops[UNMAP_BATCH];
+	unsigned int done = 0;
+	long rc = 0;
+
+	while (done < count && !rc) {
+		unsigned int n = count - done < UNMAP_BATCH ? count - done : UNMAP_BATCH, i;
+
+		for (i = 0; i < n; i++) {
+			rc = read_unmap(replace, uop, done + i, &ops[i]);
+			if (rc)
+				break;
+			unmap_common(&ops[i]);
+			rc = write_unmap_status(replace, uop, done + i, ops[i].status);
+			if (rc) {
+				i++;
+				break;
+			}
+		}
+		gnttab_flush_tlb();
+		for (unsigned int j = 0; j < i; j++)
+			unmap_complete(&ops[j]);
+		done += i;
+		if (!rc && done < count && hypercall_preempt_check())
+			return done;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* copy                                                                */
+
+struct copy_buf {
+	struct domain *d;
+	struct page_info *pg;
+	grant_ref_t ref;
+	bool have_grant, have_type, ro;
+	mfn_t mfn;
+};
+
+static void release_copy_buf(struct copy_buf *b)
+{
+	if (b->have_grant) {
+		struct grant_table *gt = b->d->grant_table;
+		struct active_grant *act = active_entry(gt, b->ref);
+
+		act->pin -= b->ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+		release_status(shared_entry(gt, b->ref), act, b->ro);
+	}
+	if (b->have_type)
+		pv_put_page_type(b->pg);
+	if (b->pg)
+		pv_put_page(b->pg);
+	*b = (struct copy_buf){ 0 };
+}
+
+/* Pin a grant for the length of one copy (as a host pin), with a page reference. */
+static int acquire_for_copy(struct copy_buf *b, grant_ref_t ref)
+{
+	struct grant_table *gt = b->d->grant_table;
+	struct active_grant *act;
+	int rc;
+
+	if (ref >= nr_entries(gt))
+		return GNTST_bad_gntref;
+	act = active_entry(gt, ref);
+	rc = pin_entry(gt, ref, current->domain->domain_id, b->ro, false, &b->pg);
+	if (rc != GNTST_okay)
+		return rc;
+	if (!b->pg) {
+		struct page_info *pg = frame_of(act->mfn);
+
+		if (!pv_get_page(pg, b->d)) {
+			release_status(shared_entry(gt, ref), act, b->ro);
+			return GNTST_bad_domain;
+		}
+		b->pg = pg;
+	}
+	act->pin += b->ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+	b->ref = ref;
+	b->have_grant = true;
+	b->mfn = act->mfn;
+	return GNTST_okay;
+}
+
+static int claim_copy_buf(struct copy_buf *b, const struct gnttab_copy_ptr *p, bool is_gref,
+			  bool ro)
+{
+	int rc;
+
+	b->ro = ro;
+	/* A frame (not a grant) may only be named in one's own memory. */
+	if (!is_gref && p->domid != DOMID_SELF)
+		return GNTST_permission_denied;
+	b->d = domain_by_any_id(p->domid);
+	if (!b->d)
+		return GNTST_bad_domain;
+	if (is_gref) {
+		rc = acquire_for_copy(b, p->u.ref);
+	} else {
+		rc = get_granted_frame(p->u.gmfn, b->d, &b->pg);
+		b->mfn = p->u.gmfn;
+	}
+	if (rc != GNTST_okay)
+		return rc;
+	if (!ro) {
+		if (pv_get_page_type(b->pg, PGT_writable_page))
+			return GNTST_general_error;
+		b->have_type = true;
+	}
+	return GNTST_okay;
+}
+
+static int copy_one(const struct gnttab_copy *op)
+{
+	struct copy_buf src = { 0 }, dst = { 0 };
+	int rc;
+
+	rc = claim_copy_buf(&src, &op->source, op->flags & GNTCOPY_source_gref, true);
+	if (rc == GNTST_okay)
+		rc = claim_copy_buf(&dst, &op->dest, op->flags & GNTCOPY_dest_gref, false);
+	if (rc == GNTST_okay &&
+	    (op->source.offset + op->len > PAGE_SIZE || op->dest.offset + op->len > PAGE_SIZE))
+		rc = GNTST_bad_copy_arg;
+	if (rc == GNTST_okay)
+		memmove((u8 *)gnttab_map_frame(dst.mfn) + op->dest.offset,
+			(const u8 *)gnttab_map_frame(src.mfn) + op->source.offset, op->len);
+	release_copy_buf(&src);
+	release_copy_buf(&dst);
+	return rc;
+}
+
+static long gnttab_copy(unsigned long uop, unsigned int count)
+{
+	struct gnttab_copy op;
+
+	for (unsigned int i = 0; i < count; i++) {
+		u64 at = uop + (u64)i * sizeof(op);
+
+		if (i && hypercall_preempt_check())
+			return i;
+		if (copy_from_guest(&op, at, sizeof(op)))
+			return -EFAULT;
+		op.status = (s16)copy_one(&op);
+		if (copy_to_guest(at + offsetof(struct gnttab_copy, status), &op.status,
+				  sizeof(op.status)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* map batches                                                         */
+
+static long gnttab_map(unsigned long uop, unsigned int count)
+{
+	struct gnttab_map_grant_ref op;
+
+	for (unsigned int i = 0; i < count; i++) {
+		u64 at = uop + (u64)i * sizeof(op);
+
+		if (i && hypercall_preempt_check())
+			return i;
+		if (copy_from_guest(&op, at, sizeof(op)))
+			return -EFAULT;
+		map_grant_ref(&op);
+		if (copy_to_guest(at, &op, sizeof(op)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* setup_table, query_size, set_version, get_version                   */
+
+static long gnttab_setup_table(unsigned long uop, unsigned int count)
+{
+	struct gnttab_setup_table op;
+	struct grant_table *gt;
+	struct domain *d;
+
+	if (count != 1)
+		return -EINVAL;
+	if (copy_from_guest(&op, uop, sizeof(op)))
+		return -EFAULT;
+	if (!guest_range_ok((u64)op.frame_list.p, (u64)op.nr_frames * sizeof(xen_pfn_t)))
+		return -EFAULT;
+	d = domain_by_any_id(op.dom);
+	if (!d) {
+		op.status = GNTST_bad_domain;
+		goto out;
+	}
+	gt = d->grant_table;
+	if (op.nr_frames > gt->max_frames) {
+		printk(XENLOG_G_GUEST XENLOG_INFO "d%u is limited to %u grant-table frames\n",
+		       d->domain_id, gt->max_frames);
+		op.status = GNTST_general_error;
+		goto out;
+	}
+	if (op.nr_frames > gt->nr_frames && grow_table(gt, op.nr_frames)) {
+		op.status = GNTST_general_error;
+		goto out;
+	}
+	op.status = GNTST_okay;
+	for (unsigned int i = 0; i < op.nr_frames; i++) {
+		xen_pfn_t mfn = gt->shared_mfn[i];
+
+		if (copy_to_guest((u64)op.frame_list.p + (u64)i * sizeof(mfn), &mfn, sizeof(mfn)))
+			op.status = GNTST_bad_virt_addr;
+	}
+out:
+	if (copy_to_guest(uop + offsetof(struct gnttab_setup_table, status), &op.status,
+			  sizeof(op.status)))
+		return -EFAULT;
+	return 0;
+}
+
+static long gnttab_query_size(unsigned long uop, unsigned int count)
+{
+	struct gnttab_query_size op;
+	struct domain *d;
+
+	if (count != 1)
+		return -EINVAL;
+	if (copy_from_guest(&op, uop, sizeof(op)))
+		return -EFAULT;
+	d = domain_by_any_id(op.dom);
+	if (!d) {
+		op.status = GNTST_bad_domain;
+	} else {
+		op.nr_frames = d->grant_table->nr_frames;
+		op.max_nr_frames = d->grant_table->max_frames;
+		op.status = GNTST_okay;
+	}
+	return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
+}
+
+/* Only version 1 exists here: asking for 2 is what Xen answers with gnttab=max-ver:1. */
+static long gnttab_set_version(unsigned long uop)
+{
+	struct gnttab_set_version op;
+	long rc = 0;
+
+	if (copy_from_guest(&op, uop, sizeof(op)))
+		return -EFAULT;
+	if (op.version != 1 && op.version != 2)
+		rc = -EINVAL;
+	else if (op.version == 2)
+		rc = -ENOSYS;
+	op.version = current->domain->grant_table->version;
+	if (copy_to_guest(uop, &op, sizeof(op)))
+		rc = -EFAULT;
+	return rc;
+}
+
+static long gnttab_get_version(unsigned long uop)
+{
+	struct gnttab_get_version op;
+	struct domain *d;
+
+	if (copy_from_guest(&op, uop, sizeof(op)))
+		return -EFAULT;
+	d = domain_by_any_id(op.dom);
+	if (!d)
+		return -ESRCH;
+	op.version = d->grant_table->version;
+	return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The hypercall                                                       */
+
+static size_t op_size(unsigned int cmd)
+{
+	switch (cmd) {
+	case GNTTABOP_map_grant_ref:
+		return sizeof(struct gnttab_map_grant_ref);
+	case GNTTABOP_unmap_grant_ref:
+		return sizeof(struct gnttab_unmap_grant_ref);
+	case GNTTABOP_unmap_and_replace:
+		return sizeof(struct gnttab_unmap_and_replace);
+	default:
+		return sizeof(struct gnttab_copy);
+	}
+}
+
+/* A batch op: the array must be addressable; on preemption, resume after @done. */
+static long batch_op(unsigned int cmd, unsigned long uop, unsigned int count)
+{
+	size_t sz = op_size(cmd);
+	long rc;
+
+	if (!guest_range_ok(uop, (u64)count * sz))
+		return -EFAULT;
+	switch (cmd) {
+	case GNTTABOP_map_grant_ref:
+		rc = gnttab_map(uop, count);
+		break;
+	case GNTTABOP_unmap_grant_ref:
+		rc = gnttab_unmap(false, uop, count);
+		break;
+	case GNTTABOP_unmap_and_replace:
+		rc = gnttab_unmap(true, uop, count);
+		break;
+	default:
+		rc = gnttab_copy(uop, count);
+		break;
+	}
+	if (rc > 0) {
+		unsigned long args[3] = { cmd, uop + (u64)rc * sz, count - (unsigned long)rc };
+
+		return hypercall_create_continuation(__HYPERVISOR_grant_table_op, 3, args);
+	}
+	return rc;
+}
+
+long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long count_arg)
+{
+	unsigned int cmd = (unsigned int)cmd_arg, count = (unsigned int)count_arg;
+
+	if ((int)count < 0)
+		return -EINVAL;
+	/* Only cache_flush takes a continuation argument in cmd's upper bits. */
+	if ((cmd & ~GNTTABOP_CMD_MASK) && (cmd & GNTTABOP_CMD_MASK) != GNTTABOP_cache_flush)
+		return -EINVAL;
+	if (!current->domain->grant_table)
+		return -ENOSYS;
+	switch (cmd) {
+	case GNTTABOP_map_grant_ref:
+	case GNTTABOP_unmap_grant_ref:
+	case GNTTABOP_unmap_and_replace:
+	case GNTTABOP_copy:
+		return batch_op(cmd, uop, count);
+	case GNTTABOP_setup_table:
+		return gnttab_setup_table(uop, count);
+	case GNTTABOP_query_size:
+		return gnttab_query_size(uop, count);
+	case GNTTABOP_set_version:
+		return gnttab_set_version(uop);
+	case GNTTABOP_get_version:
+		return gnttab_get_version(uop);
+	default:
+		/* dump_table, transfer, get_status_frames (v2), swap_grant_ref, cache_flush */
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,113 @@
+/*
+ * Grant tables, version 1 (xen/common/grant_table.c).
+ *
+ * Each domain owns a table of grant_entry_v1 records in frames the
+ * hypervisor shares with it (GNTTABOP_setup_table hands out their MFNs).
+ * The granting domain writes an entry (flags, domid, frame); the domain
+ * named in it may then map the frame (GNTTABOP_map_grant_ref) or copy to or
+ * from it (GNTTABOP_copy). While an entry is in use the hypervisor keeps an
+ * active record of it (pin counts, the frame) and sets GTF_reading /
+ * GTF_writing in the granter's entry; each mapping gets a maptrack handle in
+ * the mapping domain's table, which GNTTABOP_unmap_grant_ref takes back.
+ *
+ * The state machine only touches the frame table through the PV MMU's
+ * reference functions (pv_mm.h), guest memory through uaccess.h, and page
+ * tables through the arch hooks below, so the host unit tests
+ * (tests/unit/test_grant.c) build it unchanged against fakes.
+ */
+#ifndef PETREL_GRANT_TABLE_H
+#define PETREL_GRANT_TABLE_H
+
+#include "types.h"
+#include "public/grant_table.h"
+
+struct domain;
+
+/* Xen 4.17's defaults: opt_max_grant_frames and opt_max_maptrack_frames. */
+#define GNTTAB_MAX_FRAMES 64
+#define GNTTAB_MAX_MAPTRACK_FRAMES 1024
+#define GNTTAB_INITIAL_FRAMES 1
+#define GNTTAB_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
+
+/*
+ * Pin counts of an active entry, one byte each as in Xen: host mappings
+ * read-write / read-only, device mappings read-write / read-only. Copies
+ * pin as host mappings for their duration.
+ */
+#define GNTPIN_hstw_shift 0
+#define GNTPIN_hstr_shift 8
+#define GNTPIN_devw_shift 16
+#define GNTPIN_devr_shift 24
+#define GNTPIN_hstw_inc (1u << GNTPIN_hstw_shift)
+#define GNTPIN_hstr_inc (1u << GNTPIN_hstr_shift)
+#define GNTPIN_devw_inc (1u << GNTPIN_devw_shift)
+#define GNTPIN_devr_inc (1u << GNTPIN_devr_shift)
+#define GNTPIN_hstw_mask (0xffu << GNTPIN_hstw_shift)
+#define GNTPIN_hstr_mask (0xffu << GNTPIN_hstr_shift)
+#define GNTPIN_devw_mask (0xffu << GNTPIN_devw_shift)
+#define GNTPIN_devr_mask (0xffu << GNTPIN_devr_shift)
+#define GNTPIN_overflow 0x80808080u /* any count at half its range refuses more */
+
+/* The hypercall's cmd carries a continuation argument above bit 12 (Xen). */
+#define GNTTABOP_CONTINUATION_ARG_SHIFT 12
+#define GNTTABOP_CMD_MASK ((1u << GNTTABOP_CONTINUATION_ARG_SHIFT) - 1)
+
+/* An entry in use: what is pinned, by whom, and the frame it resolved to. */
+struct active_grant {
+	u32 pin;       /* GNTPIN_* counts */
+	domid_t domid; /* the domain using it */
+	u16 pad;
+	mfn_t mfn;
+};
+
+/* A maptrack entry: one mapping made by this domain. flags 0 = free. */
+struct grant_mapping {
+	u32 flags;     /* GNTMAP_host_map / device_map / readonly still held */
+	domid_t domid; /* granting domain */
+	u16 pad;
+	u32 ref;  /* its grant reference */
+	u32 next; /* free-list link while free */
+};
+
+#define MAPTRACK_PER_FRAME (PAGE_SIZE / sizeof(struct grant_mapping))
+#define MAPTRACK_NONE (~0u)
+
+/* One domain's grant table (single vCPU: no locks yet). */
+struct grant_table {
+	struct domain *domain;
+	unsigned int version; /* always 1 */
+	unsigned int nr_frames, max_frames;
+	grant_entry_v1_t *shared[GNTTAB_MAX_FRAMES];
+	mfn_t shared_mfn[GNTTAB_MAX_FRAMES];
+	struct active_grant *active[GNTTAB_MAX_FRAMES]; /* one block per shared frame */
+	unsigned int maptrack_frames, max_maptrack_frames;
+	u32 maptrack_free, maptrack_tail; /* free list (FIFO), MAPTRACK_NONE if empty */
+	unsigned int maptrack_used;
+	struct grant_mapping *maptrack[GNTTAB_MAX_MAPTRACK_FRAMES];
+};
+
+/* Give @d its grant table (one frame, grown by setup_table). 0 or -ENOMEM. */
+int grant_table_init(struct domain *d);
+long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count);
+
+/* ---- arch hooks (xen/arch/x86/pv/grant_table.c; fakes in the unit tests) ---- */
+/* A zeroed frame shared writable with @d; its address and MFN. NULL if none. */
+void *gnttab_alloc_shared_frame(struct domain *d, mfn_t *mfn);
+/* Zeroed hypervisor memory of @bytes for the table's own bookkeeping. */
+void *gnttab_alloc(size_t bytes);
+/* The contents of machine frame @mfn. */
+void *gnttab_map_frame(mfn_t mfn);
+/*
+ * Install a grant PTE for @mfn (owned by @owner) in the current domain:
+ * @addr is the machine address of an L1 entry (GNTMAP_contains_pte) or a
+ * virtual address in the current page tables. GNTST_okay or a GNTST_* error.
+ */
+int gnttab_create_host_mapping(u64 addr, mfn_t mfn, u32 flags, struct domain *owner);
+/*
+ * Remove the grant PTE for @mfn at @addr; with @new_addr, move the entry at
+ * @new_addr there instead (and clear @new_addr). GNTST_okay or an error.
+ */
+int gnttab_replace_host_mapping(u64 addr, mfn_t mfn, u64 new_addr, u32 flags);
+void gnttab_flush_tlb(void);
+
+#endif
