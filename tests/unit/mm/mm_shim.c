@@ -130,3 +130,16 @@ void shim_mm_free(void)
 	frame_table = NULL;
 	pool = NULL;
 }
+
+/* mmu_update/mmuext_op batches are never preempted in the unit tests. */
+bool hypercall_preempt_check(void)
+{
+	return false;
+}
+
+long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args)
+{
+	(void)nargs;
+	(void)args;
+	return nr;
+}

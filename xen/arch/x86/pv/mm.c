@@ -26,6 +26,7 @@
 #include "domain.h"
 #include "uaccess.h"
 #include "pv_mm.h"
+#include "hypercall.h"
 #include "public/xen.h"
 
 #define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
@@ -739,6 +740,15 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 	for (i = 0; i < cnt; i++) {
 		unsigned int cmd;
 
+		/* A long batch resumes from request i, its count of done so far in pdone. */
+		if (i && hypercall_preempt_check()) {
+			const unsigned long args[4] = { ureqs + (u64)i * sizeof(req),
+							(cnt - i) | MMU_UPDATE_PREEMPTED, pdone,
+							foreigndom };
+
+			report_done(pdone, done + i);
+			return hypercall_create_continuation(__HYPERVISOR_mmu_update, 4, args);
+		}
 		if (copy_from_guest(&req, ureqs + (u64)i * sizeof(req), sizeof(req))) {
 			rc = -EFAULT;
 			break;
@@ -900,6 +910,14 @@ long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 	if (pg_owner != v->domain && !v->domain->is_privileged)
 		return -EPERM;
 	for (i = 0; i < cnt; i++) {
+		if (i && hypercall_preempt_check()) {
+			const unsigned long args[4] = { uops + (u64)i * sizeof(op),
+							(cnt - i) | MMU_UPDATE_PREEMPTED, pdone,
+							foreigndom };
+
+			report_done(pdone, done + i);
+			return hypercall_create_continuation(__HYPERVISOR_mmuext_op, 4, args);
+		}
 		if (copy_from_guest(&op, uops + (u64)i * sizeof(op), sizeof(op))) {
 			rc = -EFAULT;
 			break;
