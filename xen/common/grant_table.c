@@ -408,8 +408,10 @@ static void unmap_common(struct unmap_op *op)
 	if (op->ref >= nr_entries(rgt))
 		return;
 	op->mfn = active_entry(rgt, op->ref)->mfn;
-	if (op->dev_bus_addr && op->dev_bus_addr != ((u64)op->mfn << PAGE_SHIFT)) {
-		op->status = GNTST_general_error;
+	/* Xen 4.17: a device mapping's bus address must match (checked only then). */
+	if (op->dev_bus_addr && (flags & GNTMAP_device_map) &&
+	    op->dev_bus_addr != ((u64)op->mfn << PAGE_SHIFT)) {
+		op->status = GNTST_bad_dev_addr;
 		return;
 	}
 	if (op->host_addr && (flags & GNTMAP_host_map)) {
