@@ -1,0 +1,839 @@
+/*
+ * Unit tests for the grant-table state machine (xen/common/grant_table.c),
+ * built for the host against fakes of what it calls: a frame table of
+ * FRAMES frames with their contents, two domains (0 and 1), guest memory
+ * that is host memory, the PV MMU's reference functions (the same rules:
+ * owner check, a type changes only when its count is zero), and a table of
+ * PTE slots standing in for page tables (a PTE slot's "address" is its
+ * index times 8; slot BAD_SLOT refuses, as an address with no L1 would).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "types.h"
+#include "errno.h"
+#include "mm.h"
+#include "domain.h"
+#include "hypercall.h"
+#include "pv_mm.h"
+#include "uaccess.h"
+#include "grant_table.h"
+#include "shim.h"
+
+#define FRAMES 256
+#define FIRST_SHARED 200 /* fake MFNs handed out for table frames from here */
+#define NR_SLOTS 64
+#define BAD_SLOT 63
+#define FAULT_VA 0xdead0000UL
+#define XEN_RANGE 0xffff800000000000UL
+
+/* ---- fakes ---- */
+struct vcpu *current;
+struct page_info *frame_table;
+u64 max_page;
+
+static struct page_info frames[FRAMES];
+static u8 (*frame_mem)[PAGE_SIZE];
+static mfn_t next_shared;
+static struct domain doms[2];
+static struct vcpu vcpus[2];
+static void *allocs[4096];
+static unsigned int nr_allocs;
+static bool fail_alloc, preempt;
+static unsigned int flushes;
+static unsigned long cont_args[3];
+static unsigned int cont_nr;
+
+struct domain *domain_by_id(domid_t id)
+{
+	return id < 2 ? &doms[id] : NULL;
+}
+
+bool guest_range_ok(u64 va, size_t len)
+{
+	return va < XEN_RANGE && va + len >= va && va + len <= XEN_RANGE;
+}
+
+static bool faults(u64 va, size_t len)
+{
+	return !guest_range_ok(va, len) || (va < FAULT_VA + PAGE_SIZE && va + len > FAULT_VA);
+}
+
+int copy_from_guest(void *dst, u64 src_va, size_t len)
+{
+	if (faults(src_va, len))
+		return -EFAULT;
+	memcpy(dst, (const void *)src_va, len);
+	return 0;
+}
+
+int copy_to_guest(u64 dst_va, const void *src, size_t len)
+{
+	if (faults(dst_va, len))
+		return -EFAULT;
+	memcpy((void *)dst_va, src, len);
+	return 0;
+}
+
+bool hypercall_preempt_check(void)
+{
+	return preempt;
+}
+
+long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args)
+{
+	cont_nr = nr;
+	for (unsigned int i = 0; i < nargs && i < 3; i++)
+		cont_args[i] = args[i];
+	return nr;
+}
+
+bool pv_get_page(struct page_info *pg, const struct domain *d)
+{
+	if (!pg || pg->owner != d || !pg->count)
+		return false;
+	pg->count++;
+	return true;
+}
+
+void pv_put_page(struct page_info *pg)
+{
+	assert_true(pg->count > 0);
+	pg->count--;
+}
+
+int pv_get_page_type(struct page_info *pg, unsigned int type)
+{
+	if (pg->type_count && pg->type != type)
+		return -EINVAL;
+	pg->type = (u8)type;
+	pg->type_count++;
+	return 0;
+}
+
+void pv_put_page_type(struct page_info *pg)
+{
+	assert_true(pg->type_count > 0);
+	pg->type_count--;
+}
+
+static void *track(void *p)
+{
+	assert_true(nr_allocs < ARRAY_SIZE(allocs));
+	if (p)
+		allocs[nr_allocs++] = p;
+	return p;
+}
+
+void *gnttab_alloc(size_t bytes)
+{
+	return fail_alloc ? NULL : track(calloc(1, bytes));
+}
+
+void *gnttab_alloc_shared_frame(struct domain *d, mfn_t *mfn)
+{
+	struct page_info *pg;
+
+	if (fail_alloc || next_shared >= FRAMES)
+		return NULL;
+	*mfn = next_shared++;
+	pg = &frames[*mfn];
+	pg->owner = d;
+	pg->count = 1;
+	pg->type = PGT_writable_page;
+	pg->type_count = 1;
+	return frame_mem[*mfn];
+}
+
+void *gnttab_map_frame(mfn_t mfn)
+{
+	assert_true(mfn < FRAMES);
+	return frame_mem[mfn];
+}
+
+void gnttab_flush_tlb(void)
+{
+	flushes++;
+}
+
+/* Fake page tables: one PTE per slot, holding references like an L1 entry. */
+static pte_t slots[NR_SLOTS];
+
+static int slot_of(u64 addr)
+{
+	u64 s = addr / 8;
+
+	return (addr % 8 || s >= NR_SLOTS || s == BAD_SLOT) ? -1 : (int)s;
+}
+
+int gnttab_create_host_mapping(u64 addr, mfn_t mfn, u32 flags, struct domain *owner)
+{
+	int s = slot_of(addr);
+	pte_t e = pte_from_mfn(mfn, _PAGE_PRESENT);
+
+	if (s < 0 || slots[s])
+		return GNTST_general_error;
+	if (!(flags & GNTMAP_readonly))
+		e |= _PAGE_RW;
+	e |= (pte_t)((flags >> _GNTMAP_guest_avail0) & 7) << 9;
+	if (!pv_get_page(&frames[mfn], owner))
+		return GNTST_general_error;
+	if ((e & _PAGE_RW) && pv_get_page_type(&frames[mfn], PGT_writable_page)) {
+		pv_put_page(&frames[mfn]);
+		return GNTST_general_error;
+	}
+	slots[s] = e;
+	return GNTST_okay;
+}
+
+static void drop_slot(int s)
+{
+	struct page_info *pg = &frames[pte_mfn(slots[s])];
+
+	if (slots[s] & _PAGE_RW)
+		pv_put_page_type(pg);
+	pv_put_page(pg);
+	slots[s] = 0;
+}
+
+int gnttab_replace_host_mapping(u64 addr, mfn_t mfn, u64 new_addr, u32 flags)
+{
+	int s = slot_of(addr), ns = new_addr ? slot_of(new_addr) : -1;
+
+	if (s < 0 || !slots[s] || pte_mfn(slots[s]) != mfn || (new_addr && ns < 0) ||
+	    ((flags & GNTMAP_contains_pte) && new_addr))
+		return GNTST_general_error;
+	drop_slot(s);
+	if (new_addr) {
+		slots[s] = slots[ns];
+		slots[ns] = 0;
+	}
+	return GNTST_okay;
+}
+
+/* ---- fixture ---- */
+#define D0_PAGE 10 /* frames 10-19 belong to d0, 20-29 to d1 */
+#define D1_PAGE 20
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(frames, 0, sizeof(frames));
+	memset(doms, 0, sizeof(doms));
+	memset(vcpus, 0, sizeof(vcpus));
+	memset(slots, 0, sizeof(slots));
+	frame_mem = calloc(FRAMES, PAGE_SIZE);
+	assert_non_null(frame_mem);
+	frame_table = frames;
+	max_page = FRAMES;
+	next_shared = FIRST_SHARED;
+	nr_allocs = 0;
+	fail_alloc = preempt = false;
+	flushes = cont_nr = 0;
+	for (unsigned int i = 0; i < 2; i++) {
+		doms[i].domain_id = (domid_t)i;
+		doms[i].vcpu[0] = &vcpus[i];
+		vcpus[i].domain = &doms[i];
+		assert_int_equal(grant_table_init(&doms[i]), 0);
+	}
+	for (unsigned int i = 0; i < 10; i++) {
+		frames[D0_PAGE + i] = (struct page_info){ .owner = &doms[0], .count = 1 };
+		frames[D1_PAGE + i] = (struct page_info){ .owner = &doms[1], .count = 1 };
+	}
+	current = &vcpus[0];
+	shim_log_reset();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	while (nr_allocs)
+		free(allocs[--nr_allocs]);
+	free(frame_mem);
+	return 0;
+}
+
+/* ---- helpers ---- */
+static grant_entry_v1_t *entry(unsigned int dom, grant_ref_t ref)
+{
+	return &doms[dom].grant_table->shared[ref / 512][ref % 512];
+}
+
+static void grant(unsigned int dom, grant_ref_t ref, u16 flags, domid_t to, mfn_t frame)
+{
+	grant_entry_v1_t *e = entry(dom, ref);
+
+	e->domid = to;
+	e->frame = (u32)frame;
+	e->flags = flags;
+}
+
+static long op(unsigned int cmd, void *arg, unsigned int count)
+{
+	return do_grant_table_op(cmd, (unsigned long)arg, count);
+}
+
+static struct gnttab_map_grant_ref map(u64 addr, u32 flags, grant_ref_t ref, domid_t dom)
+{
+	struct gnttab_map_grant_ref m = { .host_addr = addr,
+					  .flags = flags,
+					  .ref = ref,
+					  .dom = dom,
+					  .status = 99,
+					  .handle = ~0u };
+
+	assert_int_equal(op(GNTTABOP_map_grant_ref, &m, 1), 0);
+	return m;
+}
+
+static s16 unmap(u64 addr, u64 bus, grant_handle_t h)
+{
+	struct gnttab_unmap_grant_ref u = {
+		.host_addr = addr, .dev_bus_addr = bus, .handle = h, .status = 99
+	};
+
+	assert_int_equal(op(GNTTABOP_unmap_grant_ref, &u, 1), 0);
+	return u.status;
+}
+
+static struct active_grant *active(unsigned int dom, grant_ref_t ref)
+{
+	return &doms[dom].grant_table->active[ref / 512][ref % 512];
+}
+
+#define SLOT(n) ((u64)(n)*8)
+
+/* ---- tests: the table ---- */
+static void test_init_and_query(void **state)
+{
+	struct gnttab_query_size q = { .dom = DOMID_SELF };
+
+	(void)state;
+	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
+	assert_int_equal(q.status, GNTST_okay);
+	assert_int_equal(q.nr_frames, 1);
+	assert_int_equal(q.max_nr_frames, 64);
+	q = (struct gnttab_query_size){ .dom = 1 };
+	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
+	assert_int_equal(q.status, GNTST_okay);
+	q = (struct gnttab_query_size){ .dom = 7 };
+	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
+	assert_int_equal(q.status, GNTST_bad_domain);
+	assert_int_equal(op(GNTTABOP_query_size, &q, 0), -EINVAL);
+	assert_int_equal(do_grant_table_op(GNTTABOP_query_size, FAULT_VA, 1), -EFAULT);
+	/* The initial frame is shared with its domain, writable. */
+	assert_ptr_equal(frames[doms[0].grant_table->shared_mfn[0]].owner, &doms[0]);
+	assert_int_equal(frames[doms[0].grant_table->shared_mfn[0]].type, PGT_writable_page);
+}
+
+static void test_setup_table(void **state)
+{
+	xen_pfn_t list[65] = { 0 };
+	struct gnttab_setup_table s = { .dom = DOMID_SELF, .nr_frames = 3 };
+	struct grant_table *gt = doms[0].grant_table;
+
+	(void)state;
+	s.frame_list.p = list;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_okay);
+	assert_int_equal(gt->nr_frames, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(list[i], gt->shared_mfn[i]);
+		assert_ptr_equal(frames[list[i]].owner, &doms[0]);
+	}
+	assert_int_not_equal(list[0], list[1]);
+	/* Fewer frames: no shrinking, the first ones listed. */
+	s.nr_frames = 1;
+	list[0] = 0;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_okay);
+	assert_int_equal(gt->nr_frames, 3);
+	assert_int_equal(list[0], gt->shared_mfn[0]);
+	/* Over the limit, unknown domain, allocation failure. */
+	s.nr_frames = 65;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_general_error);
+	s.nr_frames = 4;
+	s.dom = 9;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_bad_domain);
+	s.dom = 0;
+	fail_alloc = true;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_general_error);
+	assert_int_equal(gt->nr_frames, 3);
+	fail_alloc = false;
+	/* Bad arguments. */
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 2), -EINVAL);
+	s.frame_list.p = (xen_pfn_t *)XEN_RANGE;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), -EFAULT);
+	s.frame_list.p = (xen_pfn_t *)FAULT_VA;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_bad_virt_addr);
+	assert_int_equal(gt->nr_frames, 4);
+}
+
+static void test_versions(void **state)
+{
+	struct gnttab_set_version sv = { .version = 2 };
+	struct gnttab_get_version gv = { .dom = DOMID_SELF };
+
+	(void)state;
+	assert_int_equal(op(GNTTABOP_set_version, &sv, 1), -ENOSYS);
+	assert_int_equal(sv.version, 1);
+	sv.version = 0;
+	assert_int_equal(op(GNTTABOP_set_version, &sv, 1), -EINVAL);
+	assert_int_equal(sv.version, 1);
+	sv.version = 1;
+	assert_int_equal(op(GNTTABOP_set_version, &sv, 1), 0);
+	assert_int_equal(op(GNTTABOP_get_version, &gv, 1), 0);
+	assert_int_equal(gv.version, 1);
+	gv.dom = 5;
+	assert_int_equal(op(GNTTABOP_get_version, &gv, 1), -ESRCH);
+	for (unsigned int cmd = 3; cmd <= 12; cmd++)
+		if (cmd == 3 || cmd == 4 || cmd == 9 || cmd == 11 || cmd == 12)
+			assert_int_equal(op(cmd, &gv, 1), -ENOSYS);
+	assert_int_equal(op(99, &gv, 1), -ENOSYS);
+	assert_int_equal(op(GNTTABOP_query_size | (1u << 12), &gv, 1), -EINVAL);
+	assert_int_equal(op(GNTTABOP_map_grant_ref, &gv, 0x80000000u), -EINVAL);
+}
+
+/* ---- tests: mapping ---- */
+static void test_map_rw_then_ro(void **state)
+{
+	struct page_info *pg = &frames[D0_PAGE];
+	struct gnttab_map_grant_ref a, b;
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	a = map(SLOT(1), GNTMAP_host_map, 8, 0);
+	assert_int_equal(a.status, GNTST_okay);
+	assert_int_equal(a.dev_bus_addr, (u64)D0_PAGE << PAGE_SHIFT);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstw_inc);
+	/* grant: 1 general + 1 type; the fake PTE: 1 + 1 */
+	assert_int_equal(pg->count, 1 + 2);
+	assert_int_equal(pg->type, PGT_writable_page);
+	assert_int_equal(pg->type_count, 2);
+	/* While mapped writable the frame cannot become a page table. */
+	assert_int_not_equal(pv_get_page_type(pg, PGT_l1_page_table), 0);
+
+	b = map(SLOT(2), GNTMAP_host_map | GNTMAP_readonly, 8, 0);
+	assert_int_equal(b.status, GNTST_okay);
+	assert_int_not_equal(a.handle, b.handle);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstw_inc + GNTPIN_hstr_inc);
+	assert_int_equal(pg->type_count, 2);
+
+	assert_int_equal(unmap(SLOT(1), 0, a.handle), GNTST_okay);
+	assert_true(flushes > 0);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access | GTF_reading);
+	assert_int_equal(pg->type_count, 0);
+	assert_int_equal(unmap(SLOT(2), 0, b.handle), GNTST_okay);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+	assert_int_equal(active(0, 8)->pin, 0);
+	assert_int_equal(pg->count, 1);
+	assert_int_equal(doms[0].grant_table->maptrack_used, 0);
+	/* Double unmap, and a handle never given. */
+	assert_int_equal(unmap(SLOT(1), 0, a.handle), GNTST_bad_handle);
+	assert_int_equal(unmap(SLOT(1), 0, 5000000), GNTST_bad_handle);
+	assert_int_equal(unmap(SLOT(1), 0, 3), GNTST_bad_handle);
+}
+
+static void test_map_ro_then_rw(void **state)
+{
+	struct gnttab_map_grant_ref a, b;
+
+	(void)state;
+	grant(0, 9, GTF_permit_access, 0, D0_PAGE + 1);
+	a = map(SLOT(1), GNTMAP_host_map | GNTMAP_readonly, 9, 0);
+	assert_int_equal(a.status, GNTST_okay);
+	assert_int_equal(entry(0, 9)->flags, GTF_permit_access | GTF_reading);
+	assert_int_equal(frames[D0_PAGE + 1].type_count, 0);
+	b = map(SLOT(2), GNTMAP_host_map, 9, 0);
+	assert_int_equal(b.status, GNTST_okay);
+	assert_int_equal(entry(0, 9)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(unmap(SLOT(2), 0, b.handle), GNTST_okay);
+	assert_int_equal(entry(0, 9)->flags, GTF_permit_access | GTF_reading);
+	assert_int_equal(unmap(SLOT(1), 0, a.handle), GNTST_okay);
+	assert_int_equal(entry(0, 9)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE + 1].count, 1);
+}
+
+static void test_map_refusals(void **state)
+{
+	struct gnttab_map_grant_ref m;
+
+	(void)state;
+	/* bad ref, bad flags, unknown domain, DOMID_SELF */
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 512, 0).status, GNTST_bad_gntref);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, ~0u, 0).status, GNTST_bad_gntref);
+	assert_int_equal(map(SLOT(1), GNTMAP_readonly, 8, 0).status, GNTST_bad_gntref);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 3).status, GNTST_bad_domain);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, DOMID_SELF).status, GNTST_bad_domain);
+	/* wrong domid, not permit_access, sub-page, readonly grant mapped writable */
+	grant(0, 8, GTF_permit_access, 1, D0_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 0).status, GNTST_general_error);
+	grant(0, 8, GTF_accept_transfer, 0, D0_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 0).status, GNTST_general_error);
+	grant(0, 8, GTF_permit_access | GTF_sub_page, 0, D0_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 0).status, GNTST_general_error);
+	grant(0, 8, GTF_permit_access | GTF_readonly, 0, D0_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 0).status, GNTST_general_error);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access | GTF_readonly);
+	/* a frame the granter does not own, or that does not exist */
+	grant(0, 8, GTF_permit_access, 0, D1_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 0).status, GNTST_bad_page);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+	grant(0, 8, GTF_permit_access, 0, 0xfffffff);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 0).status, GNTST_bad_page);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+	/* no PTE at host_addr: everything rolled back */
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(BAD_SLOT), GNTMAP_host_map, 8, 0);
+	assert_int_equal(m.status, GNTST_general_error);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+	assert_int_equal(active(0, 8)->pin, 0);
+	assert_int_equal(frames[D0_PAGE].count, 1);
+	assert_int_equal(frames[D0_PAGE].type_count, 0);
+	assert_int_equal(doms[0].grant_table->maptrack_used, 0);
+	/* a frame that is some other type cannot be mapped writable */
+	frames[D0_PAGE].type = PGT_l1_page_table;
+	frames[D0_PAGE].type_count = 1;
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 0).status, GNTST_general_error);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE].count, 1);
+	m = map(SLOT(1), GNTMAP_host_map | GNTMAP_readonly, 8, 0);
+	assert_int_equal(m.status, GNTST_okay);
+	assert_int_equal(unmap(SLOT(1), 0, m.handle), GNTST_okay);
+	assert_int_equal(frames[D0_PAGE].count, 1);
+}
+
+static void test_cross_domain(void **state)
+{
+	struct gnttab_map_grant_ref m;
+
+	(void)state;
+	/* d1 grants its frame to d0; d0 maps it. */
+	grant(1, 100, GTF_permit_access, 0, D1_PAGE);
+	m = map(SLOT(4), GNTMAP_host_map | GNTMAP_application_map, 100, 1);
+	assert_int_equal(m.status, GNTST_okay);
+	assert_int_equal(entry(1, 100)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(active(1, 100)->domid, 0);
+	/* d1 itself cannot use a grant that d0 has pinned */
+	current = &vcpus[1];
+	grant(1, 100, GTF_permit_access, 1, D1_PAGE);
+	assert_int_equal(map(SLOT(5), GNTMAP_host_map, 100, 1).status, GNTST_general_error);
+	/* and d1's unmap of d0's handle is a bad handle in d1's own maptrack */
+	assert_int_equal(unmap(SLOT(4), 0, m.handle), GNTST_bad_handle);
+	current = &vcpus[0];
+	assert_int_equal(unmap(SLOT(4), 0, m.handle), GNTST_okay);
+	assert_int_equal(entry(1, 100)->flags, GTF_permit_access);
+	assert_int_equal(frames[D1_PAGE].count, 1);
+	assert_int_equal(frames[D1_PAGE].type_count, 0);
+}
+
+static void test_device_map(void **state)
+{
+	struct gnttab_map_grant_ref m;
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(6), GNTMAP_device_map | GNTMAP_host_map, 8, 0);
+	assert_int_equal(m.status, GNTST_okay);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstw_inc + GNTPIN_devw_inc);
+	/* two kinds: 2 general + 2 type from the grant, 1 + 1 from the PTE */
+	assert_int_equal(frames[D0_PAGE].count, 1 + 3);
+	assert_int_equal(frames[D0_PAGE].type_count, 3);
+	/* A wrong bus address: Xen 4.17's bad_dev_addr. */
+	assert_int_equal(unmap(0, m.dev_bus_addr + PAGE_SIZE, m.handle), GNTST_bad_dev_addr);
+	/* Bus address only: the device half goes, the handle stays for the host half. */
+	assert_int_equal(unmap(0, m.dev_bus_addr, m.handle), GNTST_okay);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstw_inc);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(unmap(SLOT(6), 0, m.handle), GNTST_okay);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE].count, 1);
+	assert_int_equal(frames[D0_PAGE].type_count, 0);
+	assert_int_equal(unmap(SLOT(6), m.dev_bus_addr, m.handle), GNTST_bad_handle);
+}
+
+static void test_unmap_wrong_pte(void **state)
+{
+	struct gnttab_map_grant_ref m;
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(1), GNTMAP_host_map, 8, 0);
+	assert_int_equal(m.status, GNTST_okay);
+	/* The PTE named does not map the frame: refused, nothing released. */
+	assert_int_equal(unmap(SLOT(2), 0, m.handle), GNTST_general_error);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstw_inc);
+	/* No address at all: nothing to do, still mapped. */
+	assert_int_equal(unmap(0, 0, m.handle), GNTST_okay);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstw_inc);
+	assert_int_equal(unmap(SLOT(1), 0, m.handle), GNTST_okay);
+	assert_int_equal(active(0, 8)->pin, 0);
+}
+
+static void test_unmap_and_replace(void **state)
+{
+	struct gnttab_map_grant_ref m;
+	struct gnttab_unmap_and_replace r;
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(1), GNTMAP_host_map, 8, 0);
+	slots[3] = pte_from_mfn(D0_PAGE + 5, _PAGE_PRESENT);
+	frames[D0_PAGE + 5].count++;
+	r = (struct gnttab_unmap_and_replace){ SLOT(1), SLOT(3), m.handle, 99 };
+	assert_int_equal(op(GNTTABOP_unmap_and_replace, &r, 1), 0);
+	assert_int_equal(r.status, GNTST_okay);
+	assert_int_equal(pte_mfn(slots[1]), D0_PAGE + 5);
+	assert_int_equal(slots[3], 0);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE].count, 1);
+}
+
+static void test_avail_bits_and_flags_kept(void **state)
+{
+	struct gnttab_map_grant_ref m;
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(1), GNTMAP_host_map | (6u << 16), 8, 0);
+	assert_int_equal(m.status, GNTST_okay);
+	assert_int_equal((slots[1] >> 9) & 7, 6);
+	assert_int_equal(doms[0].grant_table->maptrack[0][m.handle].flags,
+			 GNTMAP_host_map | (6u << 16));
+	assert_int_equal(unmap(SLOT(1), 0, m.handle), GNTST_okay);
+}
+
+static void test_pin_overflow(void **state)
+{
+	grant_handle_t h[129];
+	unsigned int i;
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	for (i = 0; i < 128; i++) {
+		struct gnttab_map_grant_ref m = map(0, GNTMAP_device_map | GNTMAP_readonly, 8, 0);
+
+		assert_int_equal(m.status, GNTST_okay);
+		h[i] = m.handle;
+	}
+	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8, 0).status,
+			 GNTST_general_error);
+	for (i = 0; i < 128; i++)
+		assert_int_equal(unmap(0, (u64)D0_PAGE << PAGE_SHIFT, h[i]), GNTST_okay);
+	assert_int_equal(active(0, 8)->pin, 0);
+	assert_int_equal(frames[D0_PAGE].count, 1);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+}
+
+static void test_maptrack_exhaustion(void **state)
+{
+	struct grant_table *gt = doms[0].grant_table;
+	unsigned int i;
+
+	(void)state;
+	gt->max_maptrack_frames = 1;
+	for (i = 0; i < 300; i++)
+		grant(0, 8 + i, GTF_permit_access | GTF_readonly, 0, D0_PAGE + (i % 10));
+	for (i = 0; i < MAPTRACK_PER_FRAME; i++)
+		assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0).status,
+				 GNTST_okay);
+	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0).status,
+			 GNTST_no_device_space);
+	/* A freed handle is usable again. */
+	assert_int_equal(unmap(0, (u64)D0_PAGE << PAGE_SHIFT, 0), GNTST_okay);
+	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0).status, GNTST_okay);
+	fail_alloc = true;
+	gt->max_maptrack_frames = 2;
+	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 9 + i, 0).status,
+			 GNTST_no_device_space);
+}
+
+static void test_map_batch_preempted(void **state)
+{
+	struct gnttab_map_grant_ref m[3];
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	for (int i = 0; i < 3; i++)
+		m[i] = (struct gnttab_map_grant_ref){
+			.host_addr = SLOT(i + 1), .flags = GNTMAP_host_map, .ref = 8, .dom = 0
+		};
+	preempt = true;
+	assert_int_equal(op(GNTTABOP_map_grant_ref, m, 3), __HYPERVISOR_grant_table_op);
+	assert_int_equal(cont_nr, __HYPERVISOR_grant_table_op);
+	assert_int_equal(cont_args[0], GNTTABOP_map_grant_ref);
+	assert_int_equal(cont_args[1], (unsigned long)&m[1]);
+	assert_int_equal(cont_args[2], 2);
+	assert_int_equal(m[0].status, GNTST_okay);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstw_inc);
+	preempt = false;
+	assert_int_equal(op(GNTTABOP_map_grant_ref, &m[1], 2), 0);
+	assert_int_equal(active(0, 8)->pin, 3 * GNTPIN_hstw_inc);
+	/* An array reaching into the hypervisor's range: -EFAULT, nothing done. */
+	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, XEN_RANGE - 32, 2), -EFAULT);
+}
+
+static void test_unmap_batch(void **state)
+{
+	struct gnttab_unmap_grant_ref u[20];
+	unsigned int i;
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	for (i = 0; i < 20; i++) {
+		struct gnttab_map_grant_ref m = map(SLOT(i + 1), GNTMAP_host_map, 8, 0);
+
+		assert_int_equal(m.status, GNTST_okay);
+		u[i] = (struct gnttab_unmap_grant_ref){ SLOT(i + 1), 0, m.handle, 99 };
+	}
+	u[5].handle = 4000000; /* one bad handle in the middle */
+	assert_int_equal(op(GNTTABOP_unmap_grant_ref, u, 20), 0);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(u[i].status, i == 5 ? GNTST_bad_handle : GNTST_okay);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstw_inc);
+	assert_true(flushes >= 2);
+}
+
+/* ---- tests: copy ---- */
+static s16 copy(struct gnttab_copy *c)
+{
+	c->status = 99;
+	assert_int_equal(op(GNTTABOP_copy, c, 1), 0);
+	return c->status;
+}
+
+static void test_copy(void **state)
+{
+	struct gnttab_copy c = { 0 };
+
+	(void)state;
+	grant(1, 50, GTF_permit_access, 0, D1_PAGE + 2);
+	memcpy(frame_mem[D0_PAGE + 3] + 16, "grant copy", 11);
+	/* from our own frame into d1's grant */
+	c.source.u.gmfn = D0_PAGE + 3;
+	c.source.domid = DOMID_SELF;
+	c.source.offset = 16;
+	c.dest.u.ref = 50;
+	c.dest.domid = 1;
+	c.dest.offset = 4000;
+	c.len = 11;
+	c.flags = GNTCOPY_dest_gref;
+	assert_int_equal(copy(&c), GNTST_okay);
+	assert_memory_equal(frame_mem[D1_PAGE + 2] + 4000, "grant copy", 11);
+	assert_int_equal(entry(1, 50)->flags, GTF_permit_access);
+	assert_int_equal(active(1, 50)->pin, 0);
+	assert_int_equal(frames[D1_PAGE + 2].count, 1);
+	assert_int_equal(frames[D1_PAGE + 2].type_count, 0);
+	assert_int_equal(frames[D0_PAGE + 3].count, 1);
+	/* past the page end */
+	c.len = 200;
+	assert_int_equal(copy(&c), GNTST_bad_copy_arg);
+	assert_int_equal(entry(1, 50)->flags, GTF_permit_access);
+	c.len = 11;
+	/* a frame named by a domain id instead of DOMID_SELF */
+	c.source.domid = 0;
+	assert_int_equal(copy(&c), GNTST_permission_denied);
+	c.source.domid = DOMID_SELF;
+	/* a frame not ours */
+	c.source.u.gmfn = D1_PAGE;
+	assert_int_equal(copy(&c), GNTST_bad_page);
+	c.source.u.gmfn = D0_PAGE + 3;
+	/* bad ref, unknown domain, read-only grant as destination */
+	c.dest.u.ref = 512;
+	assert_int_equal(copy(&c), GNTST_bad_gntref);
+	c.dest.u.ref = 50;
+	c.dest.domid = 4;
+	assert_int_equal(copy(&c), GNTST_bad_domain);
+	c.dest.domid = 1;
+	grant(1, 50, GTF_permit_access | GTF_readonly, 0, D1_PAGE + 2);
+	assert_int_equal(copy(&c), GNTST_general_error);
+	assert_int_equal(entry(1, 50)->flags, GTF_permit_access | GTF_readonly);
+	/* ... but fine as a source */
+	c = (struct gnttab_copy){ .source = { .u.ref = 50, .domid = 1, .offset = 4000 },
+				  .dest = { .u.gmfn = D0_PAGE + 4, .domid = DOMID_SELF },
+				  .len = 11,
+				  .flags = GNTCOPY_source_gref };
+	assert_int_equal(copy(&c), GNTST_okay);
+	assert_memory_equal(frame_mem[D0_PAGE + 4], "grant copy", 11);
+	assert_int_equal(entry(1, 50)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(frames[D1_PAGE + 2].count, 1);
+	/* a grant to another domain cannot be copied from */
+	grant(1, 50, GTF_permit_access, 1, D1_PAGE + 2);
+	assert_int_equal(copy(&c), GNTST_general_error);
+}
+
+static void test_copy_while_mapped(void **state)
+{
+	struct gnttab_map_grant_ref m;
+	struct gnttab_copy c = { .source = { .u.gmfn = D0_PAGE + 3, .domid = DOMID_SELF },
+				 .dest = { .u.ref = 8, .domid = 0 },
+				 .len = 8,
+				 .flags = GNTCOPY_dest_gref };
+
+	(void)state;
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(1), GNTMAP_host_map | GNTMAP_readonly, 8, 0);
+	assert_int_equal(copy(&c), GNTST_okay);
+	/* the read-only map keeps reading set; the copy's writing is dropped */
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access | GTF_reading);
+	assert_int_equal(active(0, 8)->pin, GNTPIN_hstr_inc);
+	assert_int_equal(unmap(SLOT(1), 0, m.handle), GNTST_okay);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE].count, 1);
+}
+
+static void test_copy_batch_preempted(void **state)
+{
+	struct gnttab_copy c[2] = { 0 };
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		c[i] = (struct gnttab_copy){ .source = { .u.gmfn = D0_PAGE, .domid = DOMID_SELF },
+					     .dest = { .u.gmfn = D0_PAGE + 1, .domid = DOMID_SELF },
+					     .len = 4,
+					     .status = 99 };
+	preempt = true;
+	assert_int_equal(op(GNTTABOP_copy, c, 2), __HYPERVISOR_grant_table_op);
+	assert_int_equal(c[0].status, GNTST_okay);
+	assert_int_equal(c[1].status, 99);
+	assert_int_equal(cont_args[1], (unsigned long)&c[1]);
+	assert_int_equal(cont_args[2], 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_init_and_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_setup_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_rw_then_ro, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_ro_then_rw, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cross_domain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_wrong_pte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_and_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_avail_bits_and_flags_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_maptrack_exhaustion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_batch_preempted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_while_mapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_batch_preempted, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("grant", tests, NULL, NULL);
+}
