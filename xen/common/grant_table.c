@@ -662,6 +662,45 @@ static long gnttab_map(unsigned long uop, unsigned int count)
 }
 
 /* ------------------------------------------------------------------ */
+/* swap_grant_ref                                                      */
+
+/* Exchange two of the caller's own entries, neither of them in use. */
+static s16 swap_grant_ref(grant_ref_t a, grant_ref_t b)
+{
+	struct grant_table *gt = current->domain->grant_table;
+	grant_entry_v1_t tmp;
+
+	if (a >= nr_entries(gt) || b >= nr_entries(gt))
+		return GNTST_bad_gntref;
+	if (a == b)
+		return GNTST_okay;
+	if (active_entry(gt, a)->pin || active_entry(gt, b)->pin)
+		return GNTST_eagain;
+	tmp = *shared_entry(gt, a);
+	*shared_entry(gt, a) = *shared_entry(gt, b);
+	*shared_entry(gt, b) = tmp;
+	return GNTST_okay;
+}
+
+static long gnttab_swap(unsigned long uop, unsigned int count)
+{
+	struct gnttab_swap_grant_ref op;
+
+	for (unsigned int i = 0; i < count; i++) {
+		u64 at = uop + (u64)i * sizeof(op);
+
+		if (i && hypercall_preempt_check())
+			return i;
+		if (copy_from_guest(&op, at, sizeof(op)))
+			return -EFAULT;
+		op.status = swap_grant_ref(op.ref_a, op.ref_b);
+		if (copy_to_guest(at, &op, sizeof(op)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* setup_table, query_size, set_version, get_version                   */
 
 static long gnttab_setup_table(unsigned long uop, unsigned int count)
@@ -770,6 +809,8 @@ static size_t op_size(unsigned int cmd)
 		return sizeof(struct gnttab_unmap_grant_ref);
 	case GNTTABOP_unmap_and_replace:
 		return sizeof(struct gnttab_unmap_and_replace);
+	case GNTTABOP_swap_grant_ref:
+		return sizeof(struct gnttab_swap_grant_ref);
 	default:
 		return sizeof(struct gnttab_copy);
 	}
@@ -792,6 +833,9 @@ static long batch_op(unsigned int cmd, unsigned long uop, unsigned int count)
 		break;
 	case GNTTABOP_unmap_and_replace:
 		rc = gnttab_unmap(true, uop, count);
+		break;
+	case GNTTABOP_swap_grant_ref:
+		rc = gnttab_swap(uop, count);
 		break;
 	default:
 		rc = gnttab_copy(uop, count);
@@ -821,6 +865,7 @@ long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long c
 	case GNTTABOP_unmap_grant_ref:
 	case GNTTABOP_unmap_and_replace:
 	case GNTTABOP_copy:
+	case GNTTABOP_swap_grant_ref:
 		return batch_op(cmd, uop, count);
 	case GNTTABOP_setup_table:
 		return gnttab_setup_table(uop, count);
@@ -831,7 +876,7 @@ long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long c
 	case GNTTABOP_get_version:
 		return gnttab_get_version(uop);
 	default:
-		/* dump_table, transfer, get_status_frames (v2), swap_grant_ref, cache_flush */
+		/* dump_table, transfer, get_status_frames (v2), cache_flush */
 		return -ENOSYS;
 	}
 }

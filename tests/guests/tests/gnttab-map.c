@@ -3,7 +3,8 @@
  * address, by PTE machine address, read-only, device only), write through
  * the mapping and read the granting page, GTF_reading / GTF_writing in the
  * entry while mapped, the PTE's available bits, unmap and double unmap,
- * copy in and out of a grant, and the refusals with their GNTST_* codes.
+ * copy in and out of a grant, swap_grant_ref, and the refusals with their
+ * GNTST_* codes.
  */
 #include "xtest.h"
 
@@ -14,6 +15,7 @@
 #define GNTTABOP_unmap_grant_ref 1
 #define GNTTABOP_setup_table 2
 #define GNTTABOP_copy 5
+#define GNTTABOP_swap_grant_ref 11
 #define DOMID_SELF 0x7ff0
 #define GNTMAP_device_map (1u << 0)
 #define GNTMAP_host_map (1u << 1)
@@ -35,6 +37,7 @@
 #define GNTST_bad_page (-9)
 #define GNTST_permission_denied (-8)
 #define GNTST_bad_copy_arg (-10)
+#define GNTST_eagain (-12)
 #define VIRT_BASE 0xffffffff80000000UL
 #define M2P_START 0xffff800000000000UL
 #define ADDR_MASK 0x000ffffffffff000UL
@@ -377,6 +380,37 @@ static void check_copy(void)
 	table[REF].flags = 0;
 }
 
+struct gnttab_swap_grant_ref {
+	uint32_t ref_a, ref_b;
+	int16_t status;
+};
+
+static void check_swap(void)
+{
+	struct gnttab_swap_grant_ref sw[2] = { { REF, REF + 1, 99 }, { REF, 512 * 64, 99 } };
+	struct gnttab_map_grant_ref m;
+	long rc;
+
+	grant(REF, GTF_permit_access, 0, mfn_of(pages[1]));
+	grant(REF + 1, GTF_permit_access | GTF_readonly, 0x1234, mfn_of(pages[4]));
+	rc = gnttab_op(GNTTABOP_swap_grant_ref, sw, 2);
+	xtest_check(rc == 0 && sw[0].status == GNTST_okay && sw[1].status == GNTST_bad_gntref,
+		    "swap: rc %ld statuses %d %d", rc, sw[0].status, sw[1].status);
+	xtest_check(table[REF].domid == 0x1234 && table[REF + 1].domid == 0 &&
+			table[REF + 1].frame == mfn_of(pages[1]) &&
+			table[REF].flags == (GTF_permit_access | GTF_readonly),
+		    "entries not swapped");
+	m = map(0, GNTMAP_device_map, REF + 1, 0);
+	xtest_check(m.status == GNTST_okay, "device map of the swapped entry: %d", m.status);
+	rc = gnttab_op(GNTTABOP_swap_grant_ref, sw, 1);
+	xtest_check(rc == 0 && sw[0].status == GNTST_eagain,
+		    "swap of an entry in use: rc %ld status %d, expected eagain", rc, sw[0].status);
+	if (m.status == GNTST_okay)
+		unmap(0, m.dev_bus_addr, m.handle);
+	table[REF].flags = 0;
+	table[REF + 1].flags = 0;
+}
+
 void test_main(void)
 {
 	if (!setup())
@@ -386,5 +420,6 @@ void test_main(void)
 	check_device_map();
 	check_map_refusals();
 	check_copy();
+	check_swap();
 	restore(0);
 }
