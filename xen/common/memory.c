@@ -1,7 +1,6 @@
 /*
- * memory_op: the memory maps, reservation queries and growing a domain.
- * Shrinking (decrease_reservation, exchange) needs the PV MMU's reference
- * counting and answers -ENOSYS until then.
+ * memory_op: the memory maps, reservation queries, growing and shrinking a
+ * domain, and exchanging frames for machine-contiguous ones.
  */
 #include "types.h"
 #include "lib.h"
@@ -159,6 +158,185 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 	return (long)i;
 }
 
+/* A frame may leave its domain only when nothing but the allocation holds it. */
+static bool can_steal(const struct domain *d, mfn_t mfn)
+{
+	const struct page_info *pg;
+
+	if (!mfn_owned_by(mfn, d))
+		return false;
+	pg = mfn_to_page(mfn);
+	return pg->count == 1 && !pg->type_count && !(pg->flags & (PGC_pinned | PGC_xen_heap));
+}
+
+static void release_frame(mfn_t mfn)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+
+	m2p_set(mfn, M2P_INVALID);
+	pg->owner = NULL;
+	pg->flags &= ~(PGC_allocated | PGC_validated);
+	pg->count = 0;
+	pg->type = PGT_none;
+	free_pages(pg, 0);
+}
+
+/* 2^order machine-contiguous frames below 2^bits (0: anywhere). */
+static struct page_info *alloc_below(unsigned int order, unsigned int bits)
+{
+	struct page_info *tried[8], *pg = NULL;
+	unsigned int n = 0;
+
+	while (n < ARRAY_SIZE(tried)) {
+		pg = alloc_pages(order);
+		if (!pg || !bits || bits >= 52 ||
+		    ((page_to_mfn(pg) + (1UL << order)) << PAGE_SHIFT) <= (1UL << bits))
+			break;
+		tried[n++] = pg;
+		pg = NULL;
+	}
+	while (n--)
+		free_pages(tried[n], order);
+	return pg;
+}
+
+/* Check the in frames of one exchange unit and read the out gpfn. */
+static int exchange_check(struct domain *d, const struct xen_memory_exchange *x, u64 unit,
+			  unsigned long per_unit_in, xen_pfn_t *gpfn)
+{
+	for (unsigned long i = 0; i < per_unit_in; i++) {
+		xen_pfn_t mfn;
+		u64 at = (u64)x->in.extent_start.p + (unit * per_unit_in + i) * sizeof(mfn);
+
+		if (copy_from_guest(&mfn, at, sizeof(mfn)))
+			return -EFAULT;
+		for (u64 j = 0; j < (1UL << x->in.extent_order); j++)
+			if (!can_steal(d, mfn + j))
+				return -EINVAL;
+	}
+	return copy_from_guest(gpfn, (u64)x->out.extent_start.p + unit * sizeof(*gpfn),
+			       sizeof(*gpfn)) ? -EFAULT : 0;
+}
+
+/* Trade one out extent's worth of in frames for one fresh out extent. */
+static int exchange_unit(struct domain *d, const struct xen_memory_exchange *x, u64 unit,
+			 unsigned long per_unit_in)
+{
+	unsigned int order = x->out.extent_order;
+	struct page_info *pg;
+	xen_pfn_t gpfn, mfn;
+	int rc = exchange_check(d, x, unit, per_unit_in, &gpfn);
+
+	if (rc)
+		return rc;
+	pg = alloc_below(order, XENMEMF_get_address_bits(x->out.mem_flags));
+	if (!pg)
+		return -ENOMEM;
+	for (unsigned long i = 0; i < per_unit_in; i++) {
+		copy_from_guest(&mfn, (u64)x->in.extent_start.p + (unit * per_unit_in + i) *
+							       sizeof(mfn), sizeof(mfn));
+		for (u64 j = 0; j < (1UL << x->in.extent_order); j++)
+			release_frame(mfn + j);
+	}
+	mfn = page_to_mfn(pg);
+	for (u64 j = 0; j < (1UL << order); j++) {
+		memset(mfn_to_virt(mfn + j), 0, PAGE_SIZE);
+		assign_page(d, pg + j);
+		m2p_set(mfn + j, gpfn + j);
+	}
+	return copy_to_guest((u64)x->out.extent_start.p + unit * sizeof(mfn), &mfn, sizeof(mfn))
+		       ? -EFAULT
+		       : 0;
+}
+
+/*
+ * decrease_reservation: give frames back. A PV domain names them by MFN; a
+ * frame it still maps or types stops the call there (the count done is
+ * returned, as Xen does for extents it could not remove).
+ */
+static long shrink(unsigned long cmd, unsigned long arg)
+{
+	unsigned long start = cmd >> MEMOP_EXTENT_SHIFT, i;
+	struct xen_memory_reservation r;
+	struct domain *d;
+
+	if (copy_from_guest(&r, arg, sizeof(r)))
+		return -EFAULT;
+	d = query_domain(r.domid);
+	if (!d)
+		return -ESRCH;
+	if (r.extent_order > MAX_ORDER || start > r.nr_extents ||
+	    r.nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT))
+		return -EINVAL;
+	for (i = start; i < r.nr_extents; i++) {
+		xen_pfn_t mfn;
+		bool ok = true;
+
+		if (i > start && hypercall_preempt_check()) {
+			const unsigned long args[2] = {
+				XENMEM_decrease_reservation | (i << MEMOP_EXTENT_SHIFT), arg
+			};
+
+			return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, args);
+		}
+		if (copy_from_guest(&mfn, (u64)r.extent_start.p + i * sizeof(mfn), sizeof(mfn)))
+			break;
+		for (u64 j = 0; j < (1UL << r.extent_order) && ok; j++)
+			ok = can_steal(d, mfn + j);
+		if (!ok)
+			break;
+		for (u64 j = 0; j < (1UL << r.extent_order); j++)
+			release_frame(mfn + j);
+		d->tot_pages -= 1UL << r.extent_order;
+	}
+	return (long)i;
+}
+
+/*
+ * XENMEM_exchange, as Linux uses it for machine-contiguous DMA buffers:
+ * frames the domain holds no other reference to are traded for an extent
+ * of the out order (below out.mem_flags' address bits). For a PV domain the
+ * out list holds the gpfns on entry and the new MFNs on return. Only the
+ * in order <= out order case is supported (the one Linux uses).
+ */
+static long exchange(unsigned long arg)
+{
+	struct xen_memory_exchange x;
+	struct domain *d;
+	unsigned long per_unit_in;
+	long rc = 0;
+
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	d = query_domain(x.in.domid);
+	if (!d || d != query_domain(x.out.domid))
+		return -ESRCH;
+	if (x.in.extent_order > MAX_ORDER || x.out.extent_order > MAX_ORDER ||
+	    x.in.extent_order > x.out.extent_order ||
+	    x.in.nr_extents > (~0UL >> MAX_ORDER) || x.out.nr_extents > (~0UL >> MAX_ORDER) ||
+	    (x.in.nr_extents << x.in.extent_order) != (x.out.nr_extents << x.out.extent_order))
+		return -EINVAL;
+	per_unit_in = 1UL << (x.out.extent_order - x.in.extent_order);
+	for (u64 unit = x.nr_exchanged / per_unit_in; unit < x.out.nr_extents; unit++) {
+		if (unit * per_unit_in > x.nr_exchanged && hypercall_preempt_check()) {
+			const unsigned long args[2] = { XENMEM_exchange, arg };
+
+			if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
+					  &x.nr_exchanged, sizeof(x.nr_exchanged)))
+				return -EFAULT;
+			return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, args);
+		}
+		rc = exchange_unit(d, &x, unit, per_unit_in);
+		if (rc)
+			break;
+		x.nr_exchanged = (unit + 1) * per_unit_in;
+	}
+	if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
+			  &x.nr_exchanged, sizeof(x.nr_exchanged)))
+		return -EFAULT;
+	return rc;
+}
+
 long do_memory_op(unsigned long cmd, unsigned long arg)
 {
 	switch (cmd & MEMOP_CMD_MASK) {
@@ -178,6 +356,10 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 		return machphys_mapping(arg);
 	case XENMEM_machine_memory_map:
 		return machine_memory_map(arg);
+	case XENMEM_exchange:
+		return exchange(arg);
+	case XENMEM_decrease_reservation:
+		return shrink(cmd, arg);
 	case XENMEM_memory_map: /* no pseudo-physical map was set: Linux then uses nr_pages */
 	default:
 		return -ENOSYS;
