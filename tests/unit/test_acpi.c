@@ -424,6 +424,183 @@ static void test_rsdp_bios_scan(void **state)
 	assert_true(acpi_find_rsdp_bios(NULL) == 0);
 }
 
+/* ---- MADT */
+
+/* Append a MADT entry of type @type with @n payload bytes at @*off. */
+static void madt_entry(uint32_t *off, uint8_t type, uint8_t len, const uint8_t *payload)
+{
+	mem[APIC_PA + *off] = type;
+	mem[APIC_PA + *off + 1] = len;
+	memcpy(mem + APIC_PA + *off + 2, payload, len - 2u);
+	*off += len;
+}
+
+static void madt_ioapic(uint32_t *off, uint8_t id, uint32_t addr, uint32_t base)
+{
+	uint8_t p[10] = { id, 0 };
+
+	memcpy(p + 2, &addr, 4);
+	memcpy(p + 6, &base, 4);
+	madt_entry(off, 1, 12, p);
+}
+
+static void madt_override(uint32_t *off, uint8_t bus, uint8_t irq, uint32_t gsi, uint16_t fl)
+{
+	uint8_t p[8] = { bus, irq };
+
+	memcpy(p + 2, &gsi, 4);
+	memcpy(p + 6, &fl, 2);
+	madt_entry(off, 2, 10, p);
+}
+
+/* QEMU's pc machine: LAPIC entry, one IO-APIC, overrides 0->2, 5/9/10/11 level high. */
+static uint32_t qemu_madt(void)
+{
+	static const uint8_t lapic[6] = { 0, 0, 1, 0, 0, 0 };
+	static const uint8_t nmi[4] = { 0xff, 0x05, 0x00, 0x01 };
+	uint32_t off = 44;
+
+	memset(mem + APIC_PA, 0, 0x400);
+	sdt(APIC_PA, "APIC", 0);
+	put32(APIC_PA + 36, 0xfee00000);
+	put32(APIC_PA + 40, 1);
+	madt_entry(&off, 0, 8, lapic);
+	madt_ioapic(&off, 0, 0xfec00000, 0);
+	madt_override(&off, 0, 0, 2, 0);
+	madt_override(&off, 0, 5, 5, 0xd);
+	madt_override(&off, 0, 9, 9, 0xd);
+	madt_override(&off, 0, 10, 10, 0xd);
+	madt_override(&off, 0, 11, 11, 0xd);
+	madt_entry(&off, 4, 6, nmi); /* local APIC NMI: skipped */
+	put32(APIC_PA + 4, off);
+	seal(APIC_PA);
+	return off;
+}
+
+static void test_madt_qemu(void **state)
+{
+	struct acpi_madt m;
+
+	(void)state;
+	qemu_madt();
+	memset(&m, 0xee, sizeof(m));
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), 0);
+	assert_int_equal(m.lapic_addr, 0xfee00000);
+	assert_int_equal(m.nr_ioapics, 1);
+	assert_int_equal(m.ioapic[0].id, 0);
+	assert_int_equal(m.ioapic[0].addr, 0xfec00000);
+	assert_int_equal(m.ioapic[0].gsi_base, 0);
+	assert_true(m.isa[0].present);
+	assert_int_equal(m.isa[0].gsi, 2);
+	assert_int_equal(m.isa[0].flags, 0);
+	assert_true(m.isa[9].present);
+	assert_int_equal(m.isa[9].gsi, 9);
+	assert_int_equal(m.isa[9].flags & ACPI_INTI_TRIGGER_MASK, ACPI_INTI_TRIGGER_LEVEL);
+	assert_int_equal(m.isa[9].flags & ACPI_INTI_POLARITY_MASK, ACPI_INTI_POLARITY_HIGH);
+	assert_false(m.isa[1].present);
+	assert_false(m.isa[8].present);
+	assert_false(m.isa[4].present);
+}
+
+static void test_madt_two_ioapics_and_odd_overrides(void **state)
+{
+	struct acpi_madt m;
+	uint32_t off = 44;
+
+	(void)state;
+	memset(mem + APIC_PA, 0, 0x400);
+	sdt(APIC_PA, "APIC", 0);
+	madt_ioapic(&off, 2, 0xfec00000, 0);
+	madt_ioapic(&off, 3, 0xfec01000, 24);
+	madt_override(&off, 1, 3, 40, 0xf);  /* not ISA (bus 1): ignored */
+	madt_override(&off, 0, 16, 16, 0xf); /* not an ISA IRQ: ignored */
+	madt_override(&off, 0, 4, 20, 0xf);
+	for (int i = 0; i < 10; i++) /* more IO-APICs than kept */
+		madt_ioapic(&off, (uint8_t)(10 + i), 0xfec10000 + (uint32_t)i * 0x1000, 48 + 24u * (uint32_t)i);
+	put32(APIC_PA + 4, off);
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), 0);
+	assert_int_equal(m.nr_ioapics, ACPI_MAX_IOAPICS);
+	assert_int_equal(m.ioapic[1].id, 3);
+	assert_int_equal(m.ioapic[1].addr, 0xfec01000);
+	assert_int_equal(m.ioapic[1].gsi_base, 24);
+	assert_int_equal(m.ioapic[7].id, 15);
+	assert_true(shim_log_has("ignoring the rest"));
+	assert_true(m.isa[4].present);
+	assert_int_equal(m.isa[4].gsi, 20);
+	assert_int_equal(m.isa[4].flags, 0xf);
+	assert_false(m.isa[3].present);
+	assert_true(shim_log_has("bus 1 IRQ 3 ignored"));
+}
+
+static void test_madt_bad(void **state)
+{
+	struct acpi_madt m, before;
+	uint32_t len;
+
+	(void)state;
+	memset(&m, 0x5a, sizeof(m));
+	before = m;
+	/* An entry that claims more bytes than the table has. */
+	len = qemu_madt();
+	mem[APIC_PA + len - 6 + 1] = 8;
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -EINVAL);
+	assert_true(shim_log_has("bad length"));
+	/* A zero-length entry would loop forever. */
+	qemu_madt();
+	mem[APIC_PA + 44 + 1] = 0;
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -EINVAL);
+	/* An IO-APIC entry too short for its fields. */
+	qemu_madt();
+	mem[APIC_PA + 52 + 1] = 8;
+	mem[APIC_PA + 52 + 8] = 0x77; /* next "entry": type 0x77, length from gsi_base */
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -EINVAL);
+	assert_true(shim_log_has("too short"));
+	/* An override entry too short. */
+	qemu_madt();
+	mem[APIC_PA + 64 + 1] = 6;
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -EINVAL);
+	/* Bad checksum. */
+	qemu_madt();
+	mem[APIC_PA + 50] ^= 1;
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -EINVAL);
+	/* Shorter than the fixed part. */
+	qemu_madt();
+	put32(APIC_PA + 4, 40);
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -EINVAL);
+	/* No MADT at all in the RSDT. */
+	qemu_madt();
+	memcpy(mem + APIC_PA, "APIX", 4);
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -ENOENT);
+	assert_true(shim_log_has("no MADT"));
+	assert_int_equal(acpi_parse_madt(0, map, &m), -EINVAL);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, NULL, &m), -EINVAL);
+	/* @out untouched on every failure. */
+	assert_memory_equal(&m, &before, sizeof(m));
+}
+
+static void test_madt_via_xsdt(void **state)
+{
+	struct acpi_madt m;
+
+	(void)state;
+	qemu_madt();
+	sdt(XSDT_PA, "XSDT", 36 + 16);
+	put64(XSDT_PA + 36, FADT_PA);
+	put64(XSDT_PA + 44, APIC_PA);
+	seal(XSDT_PA);
+	rsdp_v2(RSDP_PA, 0, XSDT_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), 0);
+	assert_int_equal(m.nr_ioapics, 1);
+	assert_int_equal(m.isa[0].gsi, 2);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -432,6 +609,8 @@ int main(void)
 		T(test_rsdt_path),	   T(test_xsdt_path),	   T(test_bad_checksums),
 		T(test_bad_lengths),	   T(test_missing_pieces), T(test_malformed_s5),
 		T(test_random_corruption), T(test_rsdp_bios_scan),
+		T(test_madt_qemu),	   T(test_madt_two_ioapics_and_odd_overrides),
+		T(test_madt_bad),	   T(test_madt_via_xsdt),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

@@ -116,8 +116,12 @@ static int rsdp_check(const u8 *p, size_t avail)
 	return 0;
 }
 
-/* Find the FADT through the XSDT (if the RSDP has one) or the RSDT. */
-static const u8 *find_fadt(acpi_map_fn map, u64 rsdp, u32 *fadt_len, int *rc)
+/*
+ * Find the table with signature @sig (at least @min_len bytes long) through
+ * the XSDT (if the RSDP has one) or the RSDT; @name is for messages.
+ */
+static const u8 *find_table(acpi_map_fn map, u64 rsdp, const char *sig, const char *name,
+			    u32 min_len, u32 *tlen, int *rc)
 {
 	const u8 *r, *sdt, *t;
 	u32 len, i, esz;
@@ -155,13 +159,18 @@ static const u8 *find_fadt(acpi_map_fn map, u64 rsdp, u32 *fadt_len, int *rc)
 	for (i = SDT_HDR_LEN; i + esz <= len; i += esz) {
 		addr = x ? rd64(sdt + i) : rd32(sdt + i);
 		t = addr ? map(addr, SDT_HDR_LEN) : NULL;
-		if (!t || memcmp(t, "FACP", 4) != 0)
+		if (!t || memcmp(t, sig, 4) != 0)
 			continue;
-		return map_table(map, addr, "FACP", FADT_MIN_LEN, fadt_len, rc);
+		return map_table(map, addr, sig, min_len, tlen, rc);
 	}
-	printk(XENLOG_WARNING "ACPI: no FADT\n");
+	printk(XENLOG_WARNING "ACPI: no %s\n", name);
 	*rc = -ENOENT;
 	return NULL;
+}
+
+static const u8 *find_fadt(acpi_map_fn map, u64 rsdp, u32 *fadt_len, int *rc)
+{
+	return find_table(map, rsdp, "FACP", "FADT", FADT_MIN_LEN, fadt_len, rc);
 }
 
 /* A port from an X_PM1x_CNT_BLK generic address, or @legacy if it is unusable. */
@@ -300,4 +309,83 @@ u64 acpi_find_rsdp_bios(const void *(*map)(u64 pa, size_t len))
 	if (!found)
 		found = scan_rsdp(map, 0xe0000, 0x20000);
 	return found;
+}
+
+/* ---- MADT: IO-APICs and interrupt source overrides. */
+
+#define MADT_MIN_LEN 44 /* header, local APIC address, flags */
+#define MADT_IOAPIC 1
+#define MADT_IOAPIC_LEN 12
+#define MADT_OVERRIDE 2
+#define MADT_OVERRIDE_LEN 10
+
+static int madt_ioapic(const u8 *e, struct acpi_madt *out)
+{
+	struct acpi_ioapic *io;
+
+	if (e[1] < MADT_IOAPIC_LEN)
+		return -EINVAL;
+	if (out->nr_ioapics == ACPI_MAX_IOAPICS) {
+		printk(XENLOG_WARNING "ACPI: more than %u IO-APICs, ignoring the rest\n",
+		       ACPI_MAX_IOAPICS);
+		return 0;
+	}
+	io = &out->ioapic[out->nr_ioapics++];
+	io->id = e[2];
+	io->addr = rd32(e + 4);
+	io->gsi_base = rd32(e + 8);
+	return 0;
+}
+
+static int madt_override(const u8 *e, struct acpi_madt *out)
+{
+	struct acpi_irq_override *o;
+
+	if (e[1] < MADT_OVERRIDE_LEN)
+		return -EINVAL;
+	if (e[2] != 0 || e[3] >= ACPI_NR_ISA_IRQS) {
+		printk(XENLOG_WARNING "ACPI: override of bus %u IRQ %u ignored\n", e[2], e[3]);
+		return 0;
+	}
+	o = &out->isa[e[3]];
+	o->gsi = rd32(e + 4);
+	o->flags = rd16(e + 8);
+	o->present = true;
+	return 0;
+}
+
+int acpi_parse_madt(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_madt *out)
+{
+	struct acpi_madt res;
+	const u8 *t;
+	u32 len, off;
+	int rc;
+
+	if (!map || !out || !rsdp)
+		return -EINVAL;
+	memset(&res, 0, sizeof(res));
+	t = find_table(map, rsdp, "APIC", "MADT", MADT_MIN_LEN, &len, &rc);
+	if (!t)
+		return rc;
+	res.lapic_addr = rd32(t + 36);
+	for (off = MADT_MIN_LEN; off + 2 <= len; off += t[off + 1]) {
+		if (t[off + 1] < 2 || t[off + 1] > len - off) {
+			printk(XENLOG_WARNING "ACPI: MADT entry at %u has a bad length\n", off);
+			return -EINVAL;
+		}
+		if (t[off] == MADT_IOAPIC)
+			rc = madt_ioapic(t + off, &res);
+		else if (t[off] == MADT_OVERRIDE)
+			rc = madt_override(t + off, &res);
+		if (rc) {
+			printk(XENLOG_WARNING "ACPI: MADT entry type %u is too short\n", t[off]);
+			return rc;
+		}
+	}
+	if (off != len) {
+		printk(XENLOG_WARNING "ACPI: MADT ends inside an entry\n");
+		return -EINVAL;
+	}
+	*out = res;
+	return 0;
 }

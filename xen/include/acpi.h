@@ -39,4 +39,42 @@ int acpi_find_poweroff(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct 
  */
 u64 acpi_find_rsdp_bios(const void *(*map)(u64 pa, size_t len));
 
+/* What the MADT says about interrupt routing (the parts Petrel uses). */
+#define ACPI_MAX_IOAPICS 8
+#define ACPI_NR_ISA_IRQS 16
+
+/* MPS INTI flags of an interrupt source override. */
+#define ACPI_INTI_POLARITY_MASK 0x3
+#define ACPI_INTI_POLARITY_HIGH 0x1
+#define ACPI_INTI_POLARITY_LOW 0x3
+#define ACPI_INTI_TRIGGER_MASK 0xc
+#define ACPI_INTI_TRIGGER_EDGE 0x4
+#define ACPI_INTI_TRIGGER_LEVEL 0xc
+
+struct acpi_ioapic {
+	u8 id;
+	u32 addr;     /* MMIO base */
+	u32 gsi_base; /* GSI of its pin 0 */
+};
+
+struct acpi_irq_override {
+	bool present;
+	u32 gsi;   /* where ISA IRQ <index> is wired */
+	u16 flags; /* ACPI_INTI_* */
+};
+
+struct acpi_madt {
+	u32 lapic_addr;
+	unsigned int nr_ioapics;
+	struct acpi_ioapic ioapic[ACPI_MAX_IOAPICS];
+	struct acpi_irq_override isa[ACPI_NR_ISA_IRQS]; /* indexed by ISA IRQ */
+};
+
+/*
+ * Find the MADT ("APIC") and collect its IO-APIC and ISA interrupt source
+ * override entries. Returns 0, -ENOENT (no MADT) or -EINVAL (corrupt table,
+ * or an entry whose length is too short or runs past the table's end).
+ */
+int acpi_parse_madt(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_madt *out);
+
 #endif
