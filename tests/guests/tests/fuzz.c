@@ -57,6 +57,19 @@ void xtest_install_traps(void);
 #define SCHEDOP_remote_shutdown 4
 #define SCHEDOP_shutdown_code 5
 #define SCHEDOP_watchdog 6
+#define HC_grant_table_op 20
+#define GNTTABOP_map_grant_ref 0
+#define GNTTABOP_unmap_grant_ref 1
+#define GNTTABOP_setup_table 2
+#define GNTTABOP_transfer 4
+#define GNTTABOP_copy 5
+#define GNTTABOP_unmap_and_replace 7
+#define GNTTABOP_set_version 8
+#define GNTMAP_device_map 1
+#define GNTMAP_host_map 2
+#define GNTMAP_contains_pte 16
+#define GTF_permit_access 1
+#define GTF_readonly 4
 
 /* ---- PRNG: splitmix64, seeded from the command line ---- */
 static uint64_t rng_state;
@@ -107,8 +120,16 @@ static char scratch[SCRATCH_PAGES][4096] __attribute__((aligned(4096)));
  * page 1 is unmapped so that a huge count runs into a fault. */
 static char argpages[2][4096] __attribute__((aligned(4096)));
 static const char console_text[] = "[fuzz console write]\n";
+/* SCHEDOP_poll's argument lives here, where no fuzzed pointer reaches: a
+ * timeout overwritten with 0 would block for good. */
+static char poll_buf[64] __attribute__((aligned(8)));
 
 static uint64_t scratch_l1e[SCRATCH_PAGES], scratch_pte[SCRATCH_PAGES];
+/* Our grant table's first frame, mapped here to write grant entries. */
+static char gnt_page[4096] __attribute__((aligned(4096)));
+static uint64_t gnt_l1e, gnt_pte;
+static bool gnt_ok;
+static unsigned long gnt_maps;
 static uint64_t guard_l1e, guard_pte;
 /* Frames the fuzzer owns and maps nowhere but its scratch VA. */
 static unsigned long pool[POOL_MAX];
@@ -184,7 +205,7 @@ static bool is_scratch_entry(unsigned long mfn, unsigned int idx)
 	for (unsigned int i = 0; i < SCRATCH_PAGES; i++)
 		if (scratch_l1e[i] == ma)
 			return true;
-	return ma == guard_l1e;
+	return ma == guard_l1e || ma == gnt_l1e;
 }
 
 static unsigned int pt_check(bool with_scratch)
@@ -224,6 +245,52 @@ static void pool_add(unsigned long mfn)
 {
 	if (pool_n < POOL_MAX && mfn < max_ram_page)
 		pool[pool_n++] = mfn;
+}
+
+struct grant_v1 {
+	uint16_t flags, domid;
+	uint32_t frame;
+};
+
+/* Grant refs 8-15 to ourselves (every other one read-only), naming pool frames. */
+static void setup_grants(void)
+{
+	struct {
+		uint16_t dom;
+		uint32_t nr_frames;
+		int16_t status;
+		unsigned long *frame_list;
+	} st;
+	unsigned long frame = 0;
+	struct grant_v1 *g = (struct grant_v1 *)gnt_page;
+	long rc;
+
+	gnt_l1e = l1e_maddr(gnt_page);
+	gnt_pte = read_maddr(gnt_l1e);
+	st.dom = DOMID_SELF;
+	st.nr_frames = 1;
+	st.status = 1;
+	st.frame_list = &frame;
+	rc = hypercall(HC_grant_table_op, GNTTABOP_setup_table, (unsigned long)&st, 1, 0, 0);
+	if (rc || st.status || !pool_n) {
+		printk("fuzz: no grant table (rc %ld status %d): grant ops fuzzed blind\n", rc,
+		       st.status);
+		return;
+	}
+	rc = hypercall_update_va_mapping((unsigned long)gnt_page, (frame << 12) | PTE_P | PTE_RW,
+					 UVMF_INVLPG);
+	if (rc) {
+		printk("fuzz: mapping grant frame %#lx gave %ld\n", frame, rc);
+		return;
+	}
+	for (unsigned int ref = 8; ref < 16; ref++) {
+		g[ref].domid = 0;
+		g[ref].frame = (uint32_t)pool[ref % pool_n];
+		__asm__ volatile("" ::: "memory");
+		g[ref].flags = (uint16_t)(GTF_permit_access | (ref & 1 ? GTF_readonly : 0));
+	}
+	gnt_ok = true;
+	printk("fuzz: grant table frame %#lx, refs 8-15 granted to ourselves\n", frame);
 }
 
 static void setup(void)
@@ -281,6 +348,7 @@ static void setup(void)
 	if (!pool_n)
 		xtest_skip("no frames to fuzz the MMU with");
 
+	setup_grants();
 	memcpy(&si_copy, xtest_start_info, sizeof(si_copy));
 	reservation_expected = current_reservation();
 	printk("fuzz: %u page-table pages, reservation %ld\n", pt_n, reservation_expected);
@@ -288,14 +356,23 @@ static void setup(void)
 
 /* ---- argument generators ---- */
 
+/*
+ * The argument page: random bytes that pointer arguments may name in
+ * [64, RANDOM_END), structures built for the call in [ARG_FLOOR, 4096), so
+ * that what the hypervisor writes through a random pointer (up to 1 KiB,
+ * XENVER_commandline) never lands on a structure a later multicall entry
+ * reads.
+ */
+#define RANDOM_END 1024
+#define ARG_FLOOR 2048
 static unsigned int arg_top; /* bump allocator, downwards from the page end */
 static bool used_start_info, restore_traps, restore_callbacks;
 
 static void *arg_alloc(size_t size)
 {
 	size = (size + 7) & ~7UL;
-	if (size > arg_top - 512)
-		size = arg_top - 512;
+	if (size > arg_top - ARG_FLOOR)
+		size = arg_top - ARG_FLOOR;
 	arg_top -= (unsigned int)size;
 	return argpages[0] + arg_top;
 }
@@ -350,7 +427,7 @@ static unsigned long ptr_arg(void)
 	case 9: /* the scratch VA */
 		return (unsigned long)scratch + below(sizeof(scratch));
 	default: /* random bytes in the argument page, the guard after them */
-		return (unsigned long)argpages[0] + 512 + below(arg_top - 512);
+		return (unsigned long)argpages[0] + 64 + below(RANDOM_END - 64);
 	}
 }
 
@@ -393,6 +470,21 @@ static uint64_t pte_arg(void)
 	if (chance(5))
 		return 0;
 	return (mfn_arg() << 12) | flags;
+}
+
+/* Virtual addresses that map nothing of ours (and never will). */
+static unsigned long bad_vaddr(void)
+{
+	switch (below(4)) {
+	case 0:
+		return HYPERVISOR_VIRT_START + (below(1UL << 43) & ~4095UL);
+	case 1:
+		return 0x0000800000000000UL + below(1UL << 40);
+	case 2:
+		return VIRT_BASE + (1UL << 30) + (below(1UL << 29) & ~4095UL);
+	default:
+		return rnd() & 0x00007ffffffff000UL;
+	}
 }
 
 /* Virtual addresses update_va_mapping may target: never our own mappings. */
@@ -455,6 +547,9 @@ struct call {
 	unsigned long *list;
 	unsigned int order;
 	long res_before;
+	/* grant maps to undo */
+	struct gnt_map *gnt;
+	unsigned int gnt_n;
 };
 
 struct multicall_entry {
@@ -621,6 +716,160 @@ static void build_multicall(struct call *c, bool nested)
 			: 0;
 }
 
+struct gnt_map {
+	uint64_t host_addr;
+	uint32_t flags, ref;
+	uint16_t dom;
+	int16_t status;
+	uint32_t handle;
+	uint64_t dev_bus_addr;
+};
+
+struct gnt_unmap {
+	uint64_t host_addr, dev_bus_addr;
+	uint32_t handle;
+	int16_t status;
+};
+
+static uint32_t gref_arg(void)
+{
+	return (uint32_t)(chance(85) ? below(20) : rnd());
+}
+
+static void build_gnt_ptr(unsigned long *gmfn_or_ref, uint16_t *domid, uint16_t *offset, bool gref)
+{
+	*gmfn_or_ref = gref ? gref_arg() : mfn_arg_pt(false);
+	*domid = (uint16_t)domid_arg();
+	*offset = (uint16_t)(chance(80) ? below(4096) : rnd());
+}
+
+static void build_grant(struct call *c, bool nested)
+{
+	unsigned long *a = c->a;
+	unsigned int n = 1 + (unsigned int)below(3);
+	unsigned int cmd = chance(90) ? (unsigned int)below(14) : (unsigned int)int_arg();
+
+	a[0] = cmd;
+	a[2] = chance(85) ? n : count_arg(4);
+	if (nested || cmd == GNTTABOP_transfer) { /* transfer gives frames away */
+		a[1] = HYPERVISOR_VIRT_START + below(1UL << 30);
+		return;
+	}
+	switch (cmd) {
+	case GNTTABOP_map_grant_ref: {
+		struct gnt_map *m = arg_alloc(n * sizeof(*m));
+
+		unsigned int k0 = (unsigned int)below(SCRATCH_PAGES);
+
+		/* one PTE per op: a second grant map over a granted PTE would
+		 * implicitly unmap it, which Xen punishes with a domain crash */
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int k = (k0 + i) % SCRATCH_PAGES;
+
+			m[i].flags = chance(80) ? GNTMAP_host_map | (chance(50) ? 4 : 0)
+						: (uint32_t)(chance(80) ? below(32) : rnd());
+			if (m[i].flags & GNTMAP_contains_pte)
+				m[i].host_addr =
+				    chance(90) ? scratch_l1e[k] : (mfn_arg_pt(false) << 12);
+			else
+				m[i].host_addr =
+				    chance(90) ? (unsigned long)scratch[k] : bad_vaddr();
+			m[i].ref = gref_arg();
+			m[i].dom = (uint16_t)(chance(80) ? 0 : domid_arg());
+			m[i].status = 1;
+			m[i].handle = (uint32_t)rnd();
+		}
+		a[1] = (unsigned long)m;
+		c->gnt = m;
+		c->gnt_n = n;
+		return;
+	}
+	case GNTTABOP_unmap_grant_ref:
+	case GNTTABOP_unmap_and_replace: {
+		struct gnt_unmap *u = arg_alloc(n * sizeof(*u));
+
+		for (unsigned int i = 0; i < n; i++) {
+			u[i].host_addr = vaddr_arg();
+			u[i].dev_bus_addr = cmd == GNTTABOP_unmap_and_replace ? vaddr_arg() : rnd();
+			u[i].handle = (uint32_t)(chance(80) ? below(16) : rnd());
+		}
+		a[1] = chance(90) ? (unsigned long)u : ptr_arg();
+		break;
+	}
+	case GNTTABOP_copy: {
+		struct gnt_copy {
+			unsigned long src;
+			uint16_t src_dom, src_off;
+			unsigned long dst;
+			uint16_t dst_dom, dst_off;
+			uint16_t len, flags;
+			int16_t status;
+		} *cp = arg_alloc(n * sizeof(*cp));
+		_Static_assert(sizeof(*cp) == 40, "gnttab_copy is 40 bytes");
+
+		for (unsigned int i = 0; i < n; i++) {
+			cp[i].flags = (uint16_t)(chance(90) ? below(4) : rnd());
+			build_gnt_ptr(&cp[i].src, &cp[i].src_dom, &cp[i].src_off, cp[i].flags & 1);
+			build_gnt_ptr(&cp[i].dst, &cp[i].dst_dom, &cp[i].dst_off, cp[i].flags & 2);
+			/* a frame destination is one of our pool frames, never our own data */
+			if (!(cp[i].flags & 2) && cp[i].dst < max_ram_page && chance(50))
+				cp[i].dst = foreign_mfn;
+			cp[i].len = (uint16_t)(chance(80) ? below(4200) : rnd());
+		}
+		a[1] = chance(90) ? (unsigned long)cp : ptr_arg();
+		break;
+	}
+	case GNTTABOP_set_version: {
+		uint32_t *v = arg_alloc(8);
+
+		*v = (uint32_t)(chance(80) ? 1 : int_arg());
+		a[1] = chance(90) ? (unsigned long)v : ptr_arg();
+		break;
+	}
+	default: { /* setup_table, query_size, get/status ops, swap, cache_flush */
+		uint16_t *q = arg_alloc(32);
+		unsigned long *frames = arg_alloc(8 * 8);
+
+		q[0] = (uint16_t)(chance(70) ? DOMID_SELF : domid_arg());
+		for (unsigned int i = 1; i < 8; i++)
+			q[i] = (uint16_t)(chance(70) ? below(8) : rnd());
+		((uint64_t *)q)[2] = chance(80) ? (unsigned long)frames : ptr_arg();
+		if (((uint64_t *)q)[2] >= (unsigned long)xtest_start_info &&
+		    ((uint64_t *)q)[2] < (unsigned long)xtest_start_info + 4096)
+			used_start_info = true;
+		a[1] = chance(90) ? (unsigned long)q : ptr_arg();
+		break;
+	}
+	}
+}
+
+/* Undo the grant mappings a call made, at once (Xen kills a domain that
+ * overwrites a granted PTE with an ordinary update). */
+static void unmap_grants(const struct call *c, long rc)
+{
+	for (unsigned int i = 0; i < c->gnt_n; i++) {
+		const struct gnt_map *m = &c->gnt[i];
+		struct gnt_unmap u;
+		long r;
+
+		if (m->status != 0)
+			continue;
+		gnt_maps++;
+		u.host_addr = m->flags & GNTMAP_host_map ? m->host_addr : 0;
+		u.dev_bus_addr = m->flags & GNTMAP_device_map ? m->dev_bus_addr : 0;
+		u.handle = m->handle;
+		u.status = 1;
+		r = hypercall(HC_grant_table_op, GNTTABOP_unmap_grant_ref, (unsigned long)&u, 1, 0,
+			      0);
+		if (r || u.status) {
+			xtest_fail("unmapping grant ref %u (flags %#x at %#lx, handle %u) gave %ld "
+				   "status %d; the map call returned %ld",
+				   m->ref, m->flags, (unsigned long)m->host_addr, m->handle, r,
+				   u.status, rc);
+		}
+	}
+}
+
 static void build(struct call *c, bool nested)
 {
 	unsigned long *a = c->a;
@@ -750,13 +999,16 @@ static void build(struct call *c, bool nested)
 	case 26:
 		build_mmuext(c);
 		break;
+	case HC_grant_table_op:
+		build_grant(c, nested);
+		break;
 	case 29: { /* sched_op: yield, poll with a timeout, unknown ops */
 		struct {
 			uint32_t *ports;
 			unsigned int nr_ports;
 			uint64_t timeout;
-		} *poll = arg_alloc(24);
-		uint32_t *ports = arg_alloc(16);
+		} *poll = (void *)poll_buf;
+		uint32_t *ports = (uint32_t *)(poll_buf + 32);
 
 		for (unsigned int i = 0; i < 4; i++)
 			ports[i] = (uint32_t)(chance(80) ? below(16) : rnd());
@@ -832,9 +1084,9 @@ static bool excluded(unsigned long nr)
 
 static unsigned int tls_pick_nr(bool nested)
 {
-	static const unsigned char common[] = { 0,  1,	1,  2,	3,  4,	5,  6,	10, 12,
-						12, 13, 14, 14, 15, 16, 17, 18, 21, 22,
-						24, 24, 25, 26, 26, 29, 30, 32, 32, 33 };
+	static const unsigned char common[] = { 20, 20, 20, 0,	1,  1,	2,  3,	4,  5,	6,
+						10, 12, 12, 13, 14, 14, 15, 16, 17, 18, 21,
+						22, 24, 24, 25, 26, 26, 29, 30, 32, 32, 33 };
 	unsigned long nr;
 
 	do {
@@ -868,6 +1120,18 @@ static void print_call(unsigned long i, const struct call *c, long rc)
 {
 	printk("call %lu: hc %lu (%#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n", i, c->nr, c->a[0],
 	       c->a[1], c->a[2], c->a[3], c->a[4], rc);
+	/* a multicall's entries, when they are ours */
+	if (c->nr == HC_multicall && c->a[0] >= (unsigned long)argpages[0] &&
+	    c->a[0] < (unsigned long)argpages[1]) {
+		const struct multicall_entry *e = (const struct multicall_entry *)c->a[0];
+
+		for (unsigned long k = 0; k < c->a[1] && k < 8 &&
+					  (unsigned long)(e + k + 1) <= (unsigned long)argpages[1];
+		     k++)
+			printk("  entry %lu: hc %lu (%#lx, %#lx, %#lx, %#lx, %#lx)\n", k, e[k].op,
+			       e[k].args[0], e[k].args[1], e[k].args[2], e[k].args[3],
+			       e[k].args[4]);
+	}
 }
 
 /* ---- putting things back ---- */
@@ -906,6 +1170,13 @@ static void final_cleanup(void)
 	for (unsigned int i = 0; i < SCRATCH_PAGES; i++)
 		hypercall_update_va_mapping((unsigned long)scratch[i], scratch_pte[i], UVMF_INVLPG);
 	hypercall_update_va_mapping((unsigned long)argpages[1], guard_pte, UVMF_INVLPG);
+	if (gnt_ok) {
+		uint32_t v1 = 1;
+
+		memset(gnt_page, 0, 16 * sizeof(struct grant_v1));
+		hypercall(HC_grant_table_op, GNTTABOP_set_version, (unsigned long)&v1, 1, 0, 0);
+	}
+	hypercall_update_va_mapping((unsigned long)gnt_page, gnt_pte, UVMF_INVLPG);
 	for (unsigned int i = 0; i < pool_n; i++) {
 		op = (typeof(op)){ MMUEXT_UNPIN_TABLE, pool[i], 0 };
 		hypercall(HC_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
@@ -948,6 +1219,8 @@ void test_main(void)
 		count_rc(rc);
 		if (c.nr == HC_multicall || c.nr == 0 || c.nr == 4 || c.nr == 30)
 			restore_state();
+		if (c.gnt_n)
+			unmap_grants(&c, rc);
 		if (c.grow) {
 			long after = current_reservation();
 			/* a continuation's start extent (cmd bits 6+) counts as done */
@@ -1019,6 +1292,7 @@ void test_main(void)
 		if (hist_err[e])
 			printk(", -%u: %lu", e, hist_err[e]);
 	printk("\n");
-	printk("fuzz: reservation %ld (accounted %ld), %u pool frames\n", res, reservation_expected,
-	       pool_n);
+	printk("fuzz: reservation %ld (accounted %ld), %u pool frames, %lu grant maps made and "
+	       "undone\n",
+	       res, reservation_expected, pool_n, gnt_maps);
 }
