@@ -201,12 +201,28 @@ u64 rtc_boot_seconds(void)
 	return rtc_secs;
 }
 
+/* Wall time (ns) at system time 0 once the control domain has set it. */
+static u64 wall0_set;
+static bool wall0_is_set;
+
+/* XENPF_settime: the wall time was @secs.@nsecs at system time @stime. */
+void wallclock_set(u64 secs, u32 nsecs, u64 stime)
+{
+	u64 wall = secs * 1000000000ULL + nsecs;
+
+	wall0_set = wall > stime ? wall - stime : 0;
+	wall0_is_set = true;
+}
+
 void update_domain_wallclock(struct domain *d)
 {
 	struct shared_info *s = d->shared_info;
 	u64 secs = rtc_boot_seconds();
 	u64 wall_now = secs * 1000000000ULL;
 	u64 wall0 = wall_now > rtc_stime ? wall_now - rtc_stime : 0; /* at system time 0 */
+
+	if (wall0_is_set)
+		wall0 = wall0_set;
 
 	s->wc_version++;
 	barrier();
