@@ -8,6 +8,8 @@
 #   fuzz-xenstore          long libFuzzer run (FUZZ_SECONDS, default 600)
 #   bench-xenstore         side-by-side benchmark against Debian's xenstored
 #   xenstore-debs          Debian's .debs unpacked into build/xenstore/debian
+#   xenstore-dom0          static xenstored + xenstore client for the dom0 initramfs (in `make`)
+#   test-xenstore-client   that client on the host, and compared with Debian's (~1 s)
 XS_DIR := dom0-tools/xenstore
 XS_OUT := $(BUILD)/xenstore
 XS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/include \
@@ -100,6 +102,13 @@ $(XS_DOM0)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c $(XS_HDRS)
 $(XS_DOM0)/xenstore: $(XS_CLIENT_SRC) $(XS_LIB_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) -static -s -pthread -o $@ $(XS_CLIENT_SRC) $(XS_LIB_SRC)
+
+# test-xenstore-client: the client against our daemon on the host, and against
+# Debian's client on the same store (under a second)
+TEST_TARGETS += test-xenstore-client
+.PHONY: test-xenstore-client
+test-xenstore-client: xenstore xenstore-dom0 $(XS_OUT)/debian/.stamp
+	@bash $(XS_DIR)/client/test-client.sh $(XS_OUT) $(XS_DEB_ROOT)
 
 DOM0_TOOLS += $(XS_DOM0)/xenstored:usr/sbin/xenstored $(XS_DOM0)/xenstore:usr/bin/xenstore
 DOM0_LINKS += $(foreach c,$(XS_CLIENT_CMDS),usr/bin/xenstore-$(c):xenstore)

@@ -99,7 +99,8 @@ def check_dom0_test(con, res, expect_version, timeout):
 # Xenstore in dom0 (docs/xenstore.md, "xenstored in dom0"): /init started our
 # xenstored on dom0's ring.  "-s" clients use the daemon's Unix socket; "-x"
 # clients use the kernel's /dev/xen/xenbus, so their requests, replies and
-# watch events cross the real shared ring and its event channel.
+# watch events cross the real shared ring and its event channel (each under
+# `timeout`: a ring that never answers fails its check, not the console).
 XS_WATCH = ("sh -c 'rm -f /tmp/xsw; timeout 20 xenstore-watch -x -n 3 /test/w >/tmp/xsw & w=$!; "
             "for i in $(seq 100); do [ -s /tmp/xsw ] && break; usleep 100000; done; "
             "xenstore-write -s /test/w/x 1 && xenstore-rm -x /test/w; wait $w; s=$?; "
@@ -124,18 +125,20 @@ def check_xenstore(con, res, timeout):
              ["0", "Domain-0"], timeout)
     xs_check(con, res, "write-read", "xenstore-write /test/a hello; xenstore-read /test/a",
              ["hello"], timeout)
-    xs_check(con, res, "ring-write-read", "xenstore-write -x /test/b via-ring && "
-             "xenstore-read -x /test/a && xenstore-read -s /test/b", ["hello", "via-ring"], timeout)
+    xs_check(con, res, "ring-write-read", "timeout 20 xenstore-write -x /test/b via-ring && "
+             "timeout 20 xenstore-read -x /test/a && xenstore-read -s /test/b",
+             ["hello", "via-ring"], timeout)
     # the kernel's own xenbus writes these over the ring once xenstored signals it
     xs_check(con, res, "kernel-nodes", "xenstore-read -s /local/domain/0/control/feature-poweroff",
              ["1"], timeout)
-    rc, out = shell_run(con, "xenstore-ls -x /local/domain/0", timeout)
+    rc, out = shell_run(con, "timeout 20 xenstore-ls -x /local/domain/0", timeout)
     want = ['domid = "0"', 'name = "Domain-0"', ' feature-poweroff = "1"']
     lines = out.splitlines()
     res.check("xenstore/ls", rc == 0 and all(w in lines for w in want),
               "rc=%d, %r not all in %r" % (rc, want, lines))
     xs_check(con, res, "watch", XS_WATCH, ["/test/w", "/test/w/x", "/test/w"], timeout)
-    rc, out = shell_run(con, "xenstore-rm -x /test && ! xenstore-exists -s /test/a", timeout)
+    rc, out = shell_run(con, "timeout 20 xenstore-rm -x /test && ! xenstore-exists -s /test/a",
+                        timeout)
     res.check("xenstore/rm", rc == 0, "rc=%d: %r" % (rc, out.strip()))
     rc, out = shell_run(con, "dmesg | grep -i xenbus")
     bad = [line for line in out.splitlines() if XENBUS_TROUBLE.search(line)]

@@ -8,6 +8,13 @@
  *   -s          the daemon's Unix socket only (never the xenbus device)
  *   -x          the kernel's xenbus device only (/dev/xen/xenbus): requests
  *               travel through the kernel and dom0's xenstore ring
+ *   -R          (read, write) values raw instead of escaped
+ *   -f          (ls) full paths instead of indented names
+ *
+ * Values are escaped as Xen's tools do: read and ls print printable ASCII as
+ * it is, \t \n \r \\ by name, bytes below 8 as \00N and other bytes as \xHH;
+ * write takes the same escapes (and \ooo octal, \xHH; another escaped
+ * character stands for itself; a final lone backslash is a NUL byte).
  *
  * Exit status: 0 on success, 1 when an operation failed, 2 on bad usage.
  */
@@ -28,12 +35,98 @@ struct cmd {
 
 static const char *prog = "xenstore";
 static long watch_count = -1; /* -n for watch: events to print, -1 = forever */
-static int ls_depth;
+static bool raw;	      /* -R */
+static bool full_paths;	      /* -f */
 
 static int fail(const char *what, const char *path)
 {
 	fprintf(stderr, "%s: %s %s: %s\n", prog, what, path, strerror(errno ? errno : EIO));
 	return 1;
+}
+
+/* A value as Xen's tools show it (see the header). */
+static void put_escaped(const char *v, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = v[i];
+
+		if (ch >= ' ' && ch <= '~' && ch != '\\')
+			putchar(ch);
+		else if (ch == '\t')
+			fputs("\\t", stdout);
+		else if (ch == '\n')
+			fputs("\\n", stdout);
+		else if (ch == '\r')
+			fputs("\\r", stdout);
+		else if (ch == '\\')
+			fputs("\\\\", stdout);
+		else if (ch < 8)
+			printf("\\%03o", ch);
+		else
+			printf("\\x%02x", ch);
+	}
+}
+
+static int digit_val(char ch, int base)
+{
+	int v = ch >= '0' && ch <= '9'	 ? ch - '0'
+		: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+					 : 99;
+
+	return v < base ? v : -1;
+}
+
+/* Undo put_escaped() in place; returns the value's length. */
+static size_t unescape(char *s)
+{
+	char *in = s, *out = s;
+
+	while (*in) {
+		int base = 8, max = 3, v = 0, d;
+
+		if (*in != '\\') {
+			*out++ = *in++;
+			continue;
+		}
+		in++;
+		switch (*in) {
+		case 't':
+			*out++ = '\t';
+			in++;
+			continue;
+		case 'n':
+			*out++ = '\n';
+			in++;
+			continue;
+		case 'r':
+			*out++ = '\r';
+			in++;
+			continue;
+		case 'x':
+			if (digit_val(in[1], 16) < 0)
+				break;
+			base = 16;
+			max = 2;
+			in++;
+			/* fall through */
+		default:
+			if (digit_val(*in, base) < 0)
+				break;
+			while (max-- && (d = digit_val(*in, base)) >= 0) {
+				v = v * base + d;
+				in++;
+			}
+			*out++ = (char)v;
+			continue;
+		}
+		*out++ = *in; /* \\, \q and a final lone backslash (NUL) */
+		if (*in)
+			in++;
+	}
+	return out - s;
 }
 
 static int do_read(struct xs_handle *h, int argc, char **argv)
@@ -46,7 +139,10 @@ static int do_read(struct xs_handle *h, int argc, char **argv)
 
 		if (!v)
 			return fail("cannot read", argv[i]);
-		fwrite(v, 1, len, stdout);
+		if (raw)
+			fwrite(v, 1, len, stdout);
+		else
+			put_escaped(v, len);
 		putchar('\n');
 		free(v);
 	}
@@ -61,9 +157,13 @@ static int do_write(struct xs_handle *h, int argc, char **argv)
 		fprintf(stderr, "%s: write takes path/value pairs\n", prog);
 		return 2;
 	}
-	for (i = 0; i < argc; i += 2)
-		if (!xs_write(h, XBT_NULL, argv[i], argv[i + 1], strlen(argv[i + 1])))
+	for (i = 0; i < argc; i += 2) {
+		char *v = argv[i + 1];
+		size_t len = raw ? strlen(v) : unescape(v);
+
+		if (!xs_write(h, XBT_NULL, argv[i], v, len))
 			return fail("cannot write", argv[i]);
+	}
 	return 0;
 }
 
@@ -118,26 +218,8 @@ static int do_list(struct xs_handle *h, int argc, char **argv)
 	return 0;
 }
 
-/* A value as xenstore-ls shows it: printable ASCII, the rest escaped. */
-static void put_value(const char *v, unsigned int len)
-{
-	unsigned int i;
-
-	putchar('"');
-	for (i = 0; i < len; i++) {
-		unsigned char ch = v[i];
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch >= 0x20 && ch < 0x7f)
-			putchar(ch);
-		else
-			printf("\\x%02x", ch);
-	}
-	puts("\"");
-}
-
-/* One node per line, indented one space per level below the start. */
+/* One node per line, indented one space per level below the start (-f:
+ * full paths, no indentation). */
 static int ls_tree(struct xs_handle *h, const char *path, int depth)
 {
 	unsigned int n, k;
@@ -157,9 +239,13 @@ static int ls_tree(struct xs_handle *h, const char *path, int depth)
 			break;
 		}
 		snprintf(child, plen, "%s%s%s", path, strcmp(path, "/") ? "/" : "", ents[k]);
-		printf("%*s%s = ", depth, "", ents[k]);
+		if (full_paths)
+			printf("%s = \"", child);
+		else
+			printf("%*s%s = \"", depth, "", ents[k]);
 		v = xs_read(h, XBT_NULL, child, &len);
-		put_value(v ? v : "", v ? len : 0);
+		put_escaped(v ? v : "", v ? len : 0);
+		puts("\"");
 		free(v);
 		if (depth < 64)
 			rc = ls_tree(h, child, depth + 1);
@@ -174,9 +260,9 @@ static int do_ls(struct xs_handle *h, int argc, char **argv)
 	int i, rc = 0;
 
 	if (!argc)
-		return ls_tree(h, "/", ls_depth);
+		return ls_tree(h, "/", 0);
 	for (i = 0; i < argc && !rc; i++)
-		rc = ls_tree(h, argv[i], ls_depth);
+		rc = ls_tree(h, argv[i], 0);
 	return rc;
 }
 
@@ -204,10 +290,10 @@ static int do_watch(struct xs_handle *h, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
-	{ "read", "PATH...", 1, do_read },     { "write", "PATH VALUE...", 2, do_write },
-	{ "rm", "PATH...", 1, do_rm },	       { "mkdir", "PATH...", 1, do_mkdir },
-	{ "exists", "PATH...", 1, do_exists }, { "list", "PATH...", 1, do_list },
-	{ "ls", "[PATH...]", 0, do_ls },       { "watch", "[-n COUNT] PATH...", 1, do_watch },
+	{ "read", "[-R] PATH...", 1, do_read }, { "write", "[-R] PATH VALUE...", 2, do_write },
+	{ "rm", "PATH...", 1, do_rm },		{ "mkdir", "PATH...", 1, do_mkdir },
+	{ "exists", "PATH...", 1, do_exists },	{ "list", "PATH...", 1, do_list },
+	{ "ls", "[-f] [PATH...]", 0, do_ls },	{ "watch", "[-n COUNT] PATH...", 1, do_watch },
 };
 
 static void usage(const struct cmd *c)
@@ -264,7 +350,7 @@ int main(int argc, char **argv)
 		usage(NULL);
 		return 2;
 	}
-	while ((ch = getopt(argc, argv, "+sxn:")) != -1) {
+	while ((ch = getopt(argc, argv, "+sxn:Rf")) != -1) {
 		switch (ch) {
 		case 's':
 			flags |= XS_OPEN_SOCKETONLY;
@@ -273,11 +359,22 @@ int main(int argc, char **argv)
 			/* no socket: xs_open falls back to the xenbus device */
 			setenv("XENSTORED_PATH", "/nonexistent/xenstored-socket", 1);
 			break;
+		case 'R':
+			if (c->run != do_read && c->run != do_write)
+				goto bad;
+			raw = true;
+			break;
+		case 'f':
+			if (c->run != do_ls)
+				goto bad;
+			full_paths = true;
+			break;
 		case 'n':
 			if (c->run == do_watch && count_arg(optarg, &watch_count))
 				break;
 			/* fall through */
 		default:
+		bad:
 			usage(c);
 			return 2;
 		}
