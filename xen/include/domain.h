@@ -28,6 +28,7 @@ struct vcpu {
 	bool in_kernel; /* guest kernel mode (both modes run in ring 3) */
 	u64 guest_cr0; /* virtual %cr0 (TS is the guest's) */
 	u64 guest_cr4; /* virtual %cr4 (PV_CR4_MASK bits) */
+	u64 debugreg[8]; /* set_debugreg values (4 and 5 unused) */
 	mfn_t gdt_frames[14]; /* set_gdt: frames holding the guest's GDT */
 	unsigned int gdt_ents;
 	unsigned int iopl; /* virtual IOPL from PHYSDEVOP_set_iopl */

@@ -134,6 +134,8 @@ void do_trap(struct cpu_regs *r)
 		apic_eoi();
 	} else if (regs_from_guest(r)) {
 		pv_trap(r);
+	} else if (r->vector == 1) {
+		pv_collect_dr6();
 	} else if (!search_ex_table(r)) {
 		fatal_trap(r);
 	}

@@ -96,6 +96,8 @@ void pv_trap(struct cpu_regs *r)
 {
 	unsigned int v = (unsigned int)r->vector;
 
+	if (v == 1) /* #DB: the guest reads the cause with get_debugreg(6) */
+		pv_collect_dr6();
 	if (v == TRAP_UD && pv_emulate_invalid_op(r))
 		return;
 	if (v == TRAP_NM && !pv_fpu_device_not_available(r))
