@@ -41,7 +41,7 @@ run: all dom0-image
 	@bash scripts/run.sh
 
 # Every test stage; the closing line sums them.
-test: all
+test: all dom0-image dom0-image-6.12
 	@bash scripts/test-all.sh $(TEST_TARGETS)
 
 clean:
