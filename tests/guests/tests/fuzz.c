@@ -956,14 +956,14 @@ static void build(struct call *c, bool nested)
 			/* seldom anything to print, to keep the log readable */
 			a[2] = chance(70) ? (unsigned long)console_text : (unsigned long)scratch;
 			a[1] = chance(3) ? below(sizeof(console_text)) : 0;
-			if (a[0] == CONSOLEIO_read)
+			if ((unsigned int)a[0] == CONSOLEIO_read)
 				a[1] = below(64);
 		} else {
 			a[2] = ptr_arg();
 			a[1] = count_arg(64);
 			if (a[2] >= VIRT_BASE && a[2] < VIRT_BASE + (1UL << 30) && a[1] > 64)
 				a[1] = 64;
-			if (a[0] == CONSOLEIO_write && a[2] >= VIRT_BASE &&
+			if ((unsigned int)a[0] == CONSOLEIO_write && a[2] >= VIRT_BASE &&
 			    a[2] < VIRT_BASE + (1UL << 30))
 				a[2] = (unsigned long)console_text, a[1] = chance(3) ? 8 : 0;
 		}
@@ -977,7 +977,9 @@ static void build(struct call *c, bool nested)
 
 		a[0] = chance(85) ? below(15) : int_arg();
 		a[1] = chance(70) ? 0 : int_arg();
-		if ((a[0] == VCPUOP_down || a[0] == VCPUOP_send_nmi) && a[1] == 0)
+		/* command and vCPU id are 32-bit on Xen */
+		if (((unsigned int)a[0] == VCPUOP_down || (unsigned int)a[0] == VCPUOP_send_nmi) &&
+		    (unsigned int)a[1] == 0)
 			a[1] = 1 + below(40);
 		area[0] = chance(50) ? (unsigned long)scratch[below(SCRATCH_PAGES)] + below(4000)
 				     : ptr_arg();
@@ -986,8 +988,8 @@ static void build(struct call *c, bool nested)
 		    area[0] < (unsigned long)xtest_start_info + 4096)
 			area[0] = (unsigned long)scratch;
 		a[2] = chance(80) ? (unsigned long)area : ptr_arg();
-		if ((a[0] == VCPUOP_register_runstate_memory_area ||
-		     a[0] == VCPUOP_register_vcpu_time_memory_area) &&
+		if (((unsigned int)a[0] == VCPUOP_register_runstate_memory_area ||
+		     (unsigned int)a[0] == VCPUOP_register_vcpu_time_memory_area) &&
 		    a[2] != (unsigned long)area)
 			a[2] = HYPERVISOR_VIRT_START + 64;
 		break;
@@ -1032,7 +1034,8 @@ static void build(struct call *c, bool nested)
 			break;
 		default:
 			a[0] = chance(50) ? 7 + below(20) : int_arg();
-			if (a[0] <= SCHEDOP_watchdog)
+			/* Xen reads the command as an int: check its low 32 bits */
+			if ((unsigned int)a[0] <= SCHEDOP_watchdog)
 				a[0] = 7;
 			break;
 		}
@@ -1183,6 +1186,29 @@ static void final_cleanup(void)
 	}
 }
 
+/*
+ * The reservation changes only in memory_op (and multicalls), by what they
+ * report, with one exception: a pool frame given back while still mapped,
+ * pinned or granted stays counted until its last reference goes, which a
+ * later unrelated call may drop (Xen frees it then; Petrel cannot shrink a
+ * domain yet). Lists given to shrinking ops only ever name pool frames, so
+ * at most pool_n frames can leave that way; each is counted once.
+ */
+static unsigned long late_frees;
+
+static bool reservation_ok(void)
+{
+	long res = current_reservation();
+
+	if (res == reservation_expected)
+		return true;
+	if (res > reservation_expected || reservation_expected - res > (long)(pool_n - late_frees))
+		return false;
+	late_frees += (unsigned long)(reservation_expected - res);
+	reservation_expected = res;
+	return true;
+}
+
 static volatile unsigned long code_probe;
 
 static __attribute__((noinline)) unsigned long own_code(unsigned long x)
@@ -1260,7 +1286,7 @@ void test_main(void)
 				bad_pt += b;
 				xtest_exit();
 			}
-			if (current_reservation() != reservation_expected) {
+			if (!reservation_ok()) {
 				xtest_fail("reservation %ld, accounted %ld, after call %lu",
 					   current_reservation(), reservation_expected, i);
 				print_call(i, &c, rc);
@@ -1280,9 +1306,9 @@ void test_main(void)
 	xtest_check(!memcmp(&si_copy, xtest_start_info, sizeof(si_copy)), "start_info changed");
 	bad_pt += pt_check(true);
 	xtest_check(!bad_pt, "%u page-table entries changed", bad_pt);
-	res = current_reservation();
-	xtest_check(res == reservation_expected, "reservation %ld, accounted %ld", res,
+	xtest_check(reservation_ok(), "reservation %ld, accounted %ld", current_reservation(),
 		    reservation_expected);
+	res = current_reservation();
 	rc = hypercall_xen_version(XENVER_version, NULL);
 	xtest_check(rc == 0x00040011, "xen_version answered %#lx", rc);
 
@@ -1292,7 +1318,7 @@ void test_main(void)
 		if (hist_err[e])
 			printk(", -%u: %lu", e, hist_err[e]);
 	printk("\n");
-	printk("fuzz: reservation %ld (accounted %ld), %u pool frames, %lu grant maps made and "
-	       "undone\n",
-	       res, reservation_expected, pool_n, gnt_maps);
+	printk("fuzz: reservation %ld (accounted %ld), %u pool frames (%lu freed late), %lu grant "
+	       "maps made and undone\n",
+	       res, reservation_expected, pool_n, late_frees, gnt_maps);
 }
