@@ -6,8 +6,9 @@
  * Error values follow Xen 4.17: a port outside the table or in the wrong
  * state is -EINVAL, a missing vCPU -ENOENT, a missing domain -ESRCH, an
  * unprivileged caller acting on another domain -EPERM, a full table
- * -ENOSPC, a VIRQ bound twice -EEXIST. The FIFO ABI and PIRQs answer
- * -ENOSYS (Linux then uses 2-level event channels).
+ * -ENOSPC, a VIRQ bound twice -EEXIST. The FIFO ABI answers -ENOSYS (Linux
+ * then uses 2-level event channels). PIRQ ports are bound here; the PIRQs
+ * themselves live in arch/x86/physdev.c.
  *
  * This file is also compiled on the host by the unit tests
  * (tests/unit/evtchn/), which provide current, domain_by_id() and the guest
@@ -102,7 +103,7 @@ static void clear_pending(struct domain *d, unsigned int port)
 }
 
 /* Clear the mask bit; if it was set and the port is pending, raise the upcall. */
-static void unmask_port(struct domain *d, unsigned int port)
+void evtchn_unmask_port(struct domain *d, unsigned int port)
 {
 	struct vcpu *v = vcpu_of(d, d->evtchn[port].notify_vcpu);
 
@@ -277,6 +278,42 @@ static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 	return 0;
 }
 
+/* PIRQs without arch/x86/physdev.c (the unit tests): none is ever mapped. */
+__attribute__((weak)) int pirq_guest_bind(struct domain *d, unsigned int pirq, int port,
+					  bool share)
+{
+	(void)d;
+	(void)pirq;
+	(void)port;
+	(void)share;
+	return -EPERM;
+}
+
+__attribute__((weak)) void pirq_guest_unbind(struct domain *d, unsigned int pirq)
+{
+	(void)d;
+	(void)pirq;
+}
+
+/* A PIRQ is always delivered to vCPU 0 first (bind_vcpu may move it). */
+static long evtchn_bind_pirq(struct evtchn_bind_pirq *b)
+{
+	struct domain *d = current->domain;
+	struct evtchn *chn;
+	int port = get_free_port(d);
+	int rc;
+
+	rc = pirq_guest_bind(d, b->pirq, port, b->flags & BIND_PIRQ__WILL_SHARE);
+	if (rc)
+		return rc;
+	chn = port_chn(d, (unsigned int)port);
+	chn->state = ECS_PIRQ;
+	chn->notify_vcpu = 0;
+	chn->u.pirq = b->pirq;
+	b->port = (evtchn_port_t)port;
+	return 0;
+}
+
 /* Close @port of @d; the peer of an interdomain port becomes unbound again. */
 static long evtchn_close_port(struct domain *d, unsigned int port)
 {
@@ -288,6 +325,9 @@ static long evtchn_close_port(struct domain *d, unsigned int port)
 	switch (port_state(d, port)) {
 	case ECS_UNBOUND:
 	case ECS_IPI:
+		break;
+	case ECS_PIRQ:
+		pirq_guest_unbind(d, chn->u.pirq);
 		break;
 	case ECS_VIRQ:
 		for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
@@ -305,7 +345,7 @@ static long evtchn_close_port(struct domain *d, unsigned int port)
 		}
 		break;
 	}
-	default: /* free, reserved (port 0), pirq (never bound) */
+	default: /* free, reserved (port 0) */
 		return -EINVAL;
 	}
 	free_port(d, port);
@@ -367,6 +407,10 @@ static long evtchn_status(struct evtchn_status *st)
 	case ECS_IPI:
 		st->status = EVTCHNSTAT_ipi;
 		break;
+	case ECS_PIRQ:
+		st->status = EVTCHNSTAT_pirq;
+		st->u.pirq = chn->u.pirq;
+		break;
 	default:
 		st->status = EVTCHNSTAT_closed;
 		break;
@@ -393,6 +437,7 @@ static long evtchn_bind_vcpu(unsigned int port, unsigned int vcpu_id)
 		return 0;
 	case ECS_UNBOUND:
 	case ECS_INTERDOMAIN:
+	case ECS_PIRQ:
 		chn->notify_vcpu = (u16)vcpu_id;
 		return 0;
 	default:
@@ -404,7 +449,7 @@ static long evtchn_unmask(unsigned int port)
 {
 	if (!port_valid(port))
 		return -EINVAL;
-	unmask_port(current->domain, port);
+	evtchn_unmask_port(current->domain, port);
 	return 0;
 }
 
@@ -455,6 +500,7 @@ void send_guest_global_virq(struct domain *d, unsigned int virq)
 /* Argument size of each EVTCHNOP_*, 0 for the ones that answer -ENOSYS. */
 static const u8 op_size[] = {
 	[EVTCHNOP_bind_interdomain] = sizeof(struct evtchn_bind_interdomain),
+	[EVTCHNOP_bind_pirq] = sizeof(struct evtchn_bind_pirq),
 	[EVTCHNOP_bind_virq] = sizeof(struct evtchn_bind_virq),
 	[EVTCHNOP_close] = sizeof(struct evtchn_close),
 	[EVTCHNOP_send] = sizeof(struct evtchn_send),
@@ -470,6 +516,7 @@ union evtchn_args {
 	struct evtchn_alloc_unbound alloc_unbound;
 	struct evtchn_bind_interdomain bind_interdomain;
 	struct evtchn_bind_virq bind_virq;
+	struct evtchn_bind_pirq bind_pirq;
 	struct evtchn_bind_ipi bind_ipi;
 	struct evtchn_close close;
 	struct evtchn_send send;
@@ -493,6 +540,9 @@ static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_b
 	case EVTCHNOP_bind_virq:
 		*copy_back = true;
 		return evtchn_bind_virq(&a->bind_virq);
+	case EVTCHNOP_bind_pirq:
+		*copy_back = true;
+		return evtchn_bind_pirq(&a->bind_pirq);
 	case EVTCHNOP_bind_ipi:
 		*copy_back = true;
 		return evtchn_bind_ipi(&a->bind_ipi);
@@ -521,7 +571,7 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
 	size_t size;
 	long rc;
 
-	/* bind_pirq and the FIFO ABI (init_control, expand_array, set_priority). */
+	/* The FIFO ABI (init_control, expand_array, set_priority). */
 	if (cmd >= ARRAY_SIZE(op_size) || !op_size[cmd])
 		return -ENOSYS;
 	size = op_size[cmd];

@@ -7,6 +7,8 @@
 
 void apic_init(void);
 void apic_eoi(void);
+/* This CPU's local APIC id (xAPIC, bits 24-31 of the ID register). */
+u32 apic_id(void);
 /* Arm the one-shot LAPIC timer @ns nanoseconds from now (0 disarms). */
 void apic_timer_oneshot(u64 ns);
 void apic_timer_interrupt(void);

@@ -26,7 +26,7 @@ enum evtchn_state {
 	ECS_RESERVED,
 	ECS_UNBOUND,	 /* waiting for u.remote_domid to bind */
 	ECS_INTERDOMAIN, /* connected to u.inter.{dom,port} */
-	ECS_PIRQ,	 /* not implemented: binding answers -ENOSYS */
+	ECS_PIRQ,	 /* u.pirq (arch/x86/physdev.c raises it) */
 	ECS_VIRQ,	 /* u.virq */
 	ECS_IPI,
 };
@@ -43,6 +43,7 @@ struct evtchn {
 			u16 port;
 		} inter;  /* ECS_INTERDOMAIN */
 		u32 virq; /* ECS_VIRQ */
+		u32 pirq; /* ECS_PIRQ */
 	} u;
 };
 
@@ -69,6 +70,18 @@ bool evtchn_is_pending(const struct domain *d, unsigned int port);
 bool evtchn_is_masked(const struct domain *d, unsigned int port);
 /* True if @v has an upcall to take (pending and not masked). */
 bool evtchn_upcall_due(const struct vcpu *v);
+
+/* Clear @port's mask bit (EVTCHNOP_unmask); raises the upcall if it is pending. */
+void evtchn_unmask_port(struct domain *d, unsigned int port);
+
+/*
+ * PIRQ side of EVTCHNOP_bind_pirq / close (arch/x86/physdev.c): bind checks
+ * the PIRQ (-EINVAL out of range, -EPERM not mapped, -EEXIST bound) before
+ * @port (a free port, or the -errno of looking for one), then enables the
+ * interrupt. event_channel.c has weak versions for builds without PIRQs.
+ */
+int pirq_guest_bind(struct domain *d, unsigned int pirq, int port, bool share);
+void pirq_guest_unbind(struct domain *d, unsigned int pirq);
 
 /* Close every port of @d (EVTCHNOP_reset, domain teardown). */
 void evtchn_close_all(struct domain *d);

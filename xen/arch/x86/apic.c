@@ -39,6 +39,11 @@ static void apic_write(u32 reg, u32 v)
 	apic_regs[reg / 4] = v;
 }
 
+u32 apic_id(void)
+{
+	return apic_read(APIC_ID) >> 24;
+}
+
 void apic_eoi(void)
 {
 	apic_write(APIC_EOI, 0);

@@ -1,12 +1,466 @@
 /*
- * physdev_op: for now the virtual IOPL (PHYSDEVOP_set_iopl), which decides
- * whether a PV guest kernel may use the I/O ports it was granted.
+ * physdev_op: the control domain's view of physical devices.
+ *
+ * - The virtual IOPL (PHYSDEVOP_set_iopl), which decides whether a PV guest
+ *   kernel may use the I/O ports it was granted.
+ * - Physical IRQs (PIRQs): dom0 maps a GSI to a PIRQ (map_pirq), tells the
+ *   trigger mode and polarity (setup_gsi), and binds the PIRQ to an event
+ *   channel (EVTCHNOP_bind_pirq, which lands in pirq_guest_bind below). The
+ *   IO-APIC pin is then unmasked; its interrupt raises the port. A
+ *   level-triggered pin is masked when it fires and unmasked when dom0 says
+ *   PHYSDEVOP_eoi (dom0 learns that it must from irq_status_query, or from
+ *   the bit Petrel sets in the page registered with pirq_eoi_gmfn).
+ * - PCI device reports (pci_device_add and friends): recorded; there is no
+ *   IOMMU to program.
+ *
+ * Error values follow Xen 4.17 (arch/x86/physdev.c, irq.c): out-of-range
+ * or unmapped PIRQs -EINVAL, an unprivileged caller -EPERM, a domain other
+ * than the caller -ESRCH (only dom0 exists), a GSI already set up -EEXIST.
+ * MSI mappings are not implemented (-ENOSYS).
  */
 #include "types.h"
+#include "lib.h"
 #include "errno.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
 #include "domain.h"
+#include "event.h"
 #include "uaccess.h"
+#include "apic.h"
+#include "io_apic.h"
+#include "pv_mm.h"
 #include "public/physdev.h"
+
+/* dom0's PIRQ space: GSIs map to the PIRQ of the same number (Xen: 208 with 24 GSIs). */
+#define NR_PIRQS 256
+#define MAX_PCI_DEVS 256
+
+struct pirq {
+	bool mapped;	/* to gsi */
+	bool in_flight; /* level interrupt delivered, pin masked until EOI */
+	u16 gsi;
+	u16 port;	    /* bound event channel, 0 if none */
+	struct domain *dom; /* the domain bound to it */
+};
+
+struct gsi_state {
+	bool set_up; /* PHYSDEVOP_setup_gsi programmed its mode */
+	bool level, active_low;
+	u16 pirq; /* the PIRQ it is mapped to, 0 if none */
+};
+
+struct pci_dev_rec {
+	bool used;
+	u16 seg;
+	u8 bus, devfn;
+	u32 flags;
+};
+
+static struct pirq pirqs[NR_PIRQS];
+static struct gsi_state gsis[IOAPIC_MAX_GSIS];
+static struct pci_dev_rec pci_devs[MAX_PCI_DEVS];
+static xen_ulong_t *eoi_map;   /* the registered pirq_eoi_gmfn page */
+static struct page_info *eoi_page;
+static bool eoi_auto_unmask;   /* registered through the v1 op */
+
+/* ---- Interrupt delivery. */
+
+static void eoi_bit(unsigned int pirq, bool set)
+{
+	xen_ulong_t m = 1UL << (pirq % 64);
+
+	if (!eoi_map)
+		return;
+	if (set)
+		__atomic_fetch_or(&eoi_map[pirq / 64], m, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&eoi_map[pirq / 64], ~m, __ATOMIC_SEQ_CST);
+}
+
+void pirq_hw_interrupt(unsigned int gsi)
+{
+	unsigned int p = gsis[gsi].pirq;
+	struct pirq *pi = p ? &pirqs[p] : NULL;
+
+	if (!pi || !pi->port || !pi->dom) {
+		/* Nobody listens (a race with unbind): keep the line quiet. */
+		io_apic_mask(gsi);
+		apic_eoi();
+		return;
+	}
+	if (gsis[gsi].level) {
+		io_apic_mask(gsi);
+		pi->in_flight = true;
+		eoi_bit(p, true);
+	}
+	apic_eoi();
+	evtchn_set_pending(pi->dom, pi->dom->evtchn[pi->port].notify_vcpu, pi->port);
+}
+
+/* The guest is done with @p: unmask its level-triggered pin again. */
+static void pirq_guest_eoi(struct pirq *pi, unsigned int p)
+{
+	if (!pi->in_flight)
+		return;
+	pi->in_flight = false;
+	eoi_bit(p, false);
+	if (pi->mapped && pi->port)
+		io_apic_unmask(pi->gsi);
+}
+
+static void program_pin(unsigned int gsi)
+{
+	bool level, low;
+
+	if (gsis[gsi].set_up) {
+		level = gsis[gsi].level;
+		low = gsis[gsi].active_low;
+	} else {
+		io_apic_default_mode(gsi, &level, &low);
+		gsis[gsi].level = level;
+		gsis[gsi].active_low = low;
+	}
+	io_apic_program(gsi, level, low);
+}
+
+int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
+{
+	struct pirq *pi;
+
+	(void)share; /* one domain: nobody to share with */
+	if (p >= NR_PIRQS)
+		return -EINVAL;
+	pi = &pirqs[p];
+	if (!pi->mapped || !d->is_privileged)
+		return -EPERM;
+	if (pi->port)
+		return -EEXIST;
+	if (port < 0)
+		return port;
+	if (io_apic_gsi_reserved(pi->gsi)) {
+		printk(XENLOG_WARNING "d%u: cannot bind PIRQ %u: GSI %u is Petrel's\n",
+		       d->domain_id, p, pi->gsi);
+		return -EBUSY;
+	}
+	pi->port = (u16)port;
+	pi->dom = d;
+	pi->in_flight = false;
+	eoi_bit(p, false);
+	program_pin(pi->gsi);
+	io_apic_unmask(pi->gsi);
+	return 0;
+}
+
+void pirq_guest_unbind(struct domain *d, unsigned int p)
+{
+	struct pirq *pi;
+
+	if (p >= NR_PIRQS || pirqs[p].dom != d)
+		return;
+	pi = &pirqs[p];
+	if (pi->mapped)
+		io_apic_mask(pi->gsi);
+	pi->port = 0;
+	pi->dom = NULL;
+	pi->in_flight = false;
+	eoi_bit(p, false);
+}
+
+/* ---- PIRQ ops. */
+
+static bool pirq_exists(unsigned int p)
+{
+	return p < NR_PIRQS && (pirqs[p].mapped || pirqs[p].port);
+}
+
+static long irq_status_query(unsigned long arg)
+{
+	struct physdev_irq_status_query q;
+
+	if (copy_from_guest(&q, arg, sizeof(q)))
+		return -EFAULT;
+	if (q.irq >= NR_PIRQS)
+		return -EINVAL;
+	/* As Xen: always ask for the EOI call (the eoi map tells a newer guest when). */
+	q.flags = XENIRQSTAT_needs_eoi;
+	return copy_to_guest(arg, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+static long physdev_eoi(unsigned long arg)
+{
+	struct physdev_eoi e;
+
+	if (copy_from_guest(&e, arg, sizeof(e)))
+		return -EFAULT;
+	if (!pirq_exists(e.irq))
+		return -EINVAL;
+	if (eoi_auto_unmask && pirqs[e.irq].port)
+		evtchn_unmask_port(current->domain, pirqs[e.irq].port);
+	pirq_guest_eoi(&pirqs[e.irq], e.irq);
+	return 0;
+}
+
+static long pirq_eoi_gmfn(unsigned long arg, bool v1)
+{
+	struct physdev_pirq_eoi_gmfn g;
+	struct domain *d = current->domain;
+
+	if (copy_from_guest(&g, arg, sizeof(g)))
+		return -EFAULT;
+	/* PV: the guest frame number is the machine frame. */
+	if (pv_get_page_and_type(g.gmfn, d, PGT_writable_page))
+		return -EINVAL;
+	if (eoi_map) {
+		pv_put_page_and_type(mfn_to_page(g.gmfn));
+		return -EBUSY;
+	}
+	eoi_page = mfn_to_page(g.gmfn);
+	eoi_map = pv_map_frame(g.gmfn);
+	eoi_auto_unmask = v1;
+	/* Level interrupts waiting for their EOI show up in the new map. */
+	for (unsigned int p = 0; p < NR_PIRQS; p++)
+		eoi_bit(p, pirqs[p].in_flight);
+	return 0;
+}
+
+/* The domain a map/unmap names: only the caller itself exists. */
+static long target_domain(domid_t domid)
+{
+	struct domain *d = current->domain;
+
+	if (domid != DOMID_SELF && domid != d->domain_id)
+		return -ESRCH;
+	return d->is_privileged ? 0 : -EPERM;
+}
+
+/* A free PIRQ for a GSI mapping that asked for none (Xen: 16 up, then from the top). */
+static int free_pirq(void)
+{
+	unsigned int n = io_apic_nr_gsis();
+
+	for (unsigned int p = 16; p < n; p++)
+		if (!pirq_exists(p))
+			return (int)p;
+	for (unsigned int p = NR_PIRQS - 1; p >= n && p > 0; p--)
+		if (!pirq_exists(p))
+			return (int)p;
+	return -ENOSPC;
+}
+
+static long map_gsi(int gsi, int *pirq_io)
+{
+	int p = *pirq_io, cur;
+
+	if (gsi < 0 || (unsigned int)gsi >= io_apic_nr_gsis())
+		return -EINVAL;
+	cur = gsis[gsi].pirq;
+	if (p < 0) {
+		/* No PIRQ asked for: the one the GSI has, else a free one. */
+		p = cur ? cur : free_pirq();
+		if (p < 0)
+			return p;
+	} else if (cur && p != cur) {
+		return -EEXIST;
+	}
+	if (p < 0 || p >= NR_PIRQS || gsi == 0)
+		return -EINVAL;
+	if ((pirqs[p].mapped && pirqs[p].gsi != gsi) || (cur && cur != p))
+		return 0; /* as Xen: "already mapped" is logged and not an error */
+	pirqs[p].mapped = true;
+	pirqs[p].gsi = (u16)gsi;
+	gsis[gsi].pirq = (u16)p;
+	*pirq_io = p;
+	return 0;
+}
+
+static long map_pirq(unsigned long arg)
+{
+	struct physdev_map_pirq m;
+	long rc;
+
+	if (copy_from_guest(&m, arg, sizeof(m)))
+		return -EFAULT;
+	rc = target_domain(m.domid);
+	if (rc)
+		return rc;
+	switch (m.type) {
+	case MAP_PIRQ_TYPE_GSI:
+		rc = map_gsi(m.index, &m.pirq);
+		break;
+	case MAP_PIRQ_TYPE_MSI:
+	case MAP_PIRQ_TYPE_MSI_SEG:
+	case MAP_PIRQ_TYPE_MULTI_MSI:
+		return -ENOSYS;
+	default:
+		return -EINVAL;
+	}
+	if (copy_to_guest(arg, &m, sizeof(m)))
+		rc = -EFAULT;
+	return rc;
+}
+
+static long unmap_pirq(unsigned long arg)
+{
+	struct physdev_unmap_pirq u;
+	struct pirq *pi;
+	long rc;
+
+	if (copy_from_guest(&u, arg, sizeof(u)))
+		return -EFAULT;
+	rc = target_domain(u.domid);
+	if (rc)
+		return rc;
+	if (u.pirq < 0 || u.pirq >= NR_PIRQS || !pirqs[u.pirq].mapped)
+		return -EINVAL;
+	pi = &pirqs[u.pirq];
+	if (pi->port) {
+		/* Forced unbind: the port stays a PIRQ port until closed, but is silent. */
+		io_apic_mask(pi->gsi);
+		pi->in_flight = false;
+		eoi_bit((unsigned int)u.pirq, false);
+	}
+	gsis[pi->gsi].pirq = 0;
+	pi->mapped = false;
+	return 0;
+}
+
+static long setup_gsi(unsigned long arg)
+{
+	struct physdev_setup_gsi s;
+	struct gsi_state *g;
+
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	if (copy_from_guest(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if (s.gsi < 0 || (unsigned int)s.gsi >= io_apic_nr_gsis())
+		return -EINVAL;
+	g = &gsis[s.gsi];
+	/* In use (by Petrel, or bound and enabled) or set up before: Xen's -EEXIST. */
+	if (io_apic_gsi_reserved((unsigned int)s.gsi) || g->set_up ||
+	    (g->pirq && pirqs[g->pirq].port))
+		return -EEXIST;
+	g->set_up = true;
+	g->level = s.triggering != 0;
+	g->active_low = s.polarity != 0;
+	return io_apic_program((unsigned int)s.gsi, g->level, g->active_low);
+}
+
+static long apic_read(unsigned long arg)
+{
+	struct physdev_apic a;
+	int rc;
+
+	if (copy_from_guest(&a, arg, sizeof(a)))
+		return -EFAULT;
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	rc = io_apic_read_reg(a.apic_physbase, a.reg, &a.value);
+	if (rc)
+		return rc;
+	return copy_to_guest(arg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/*
+ * Linux's dom0 asks for a "vector" before binding a GSI PIRQ. As on Xen the
+ * call is a formality: vectors are the hypervisor's business, so the answer
+ * is the IRQ number itself.
+ */
+static long alloc_irq_vector(unsigned long arg)
+{
+	struct physdev_irq op;
+
+	if (copy_from_guest(&op, arg, sizeof(op)))
+		return -EFAULT;
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	op.vector = op.irq;
+	return copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : 0;
+}
+
+/* ---- PCI device reports. */
+
+static struct pci_dev_rec *pci_find(u16 seg, u8 bus, u8 devfn)
+{
+	for (unsigned int i = 0; i < MAX_PCI_DEVS; i++)
+		if (pci_devs[i].used && pci_devs[i].seg == seg && pci_devs[i].bus == bus &&
+		    pci_devs[i].devfn == devfn)
+			return &pci_devs[i];
+	return NULL;
+}
+
+static long pci_add(u16 seg, u8 bus, u8 devfn, u32 flags)
+{
+	struct pci_dev_rec *r = pci_find(seg, bus, devfn);
+
+	for (unsigned int i = 0; !r && i < MAX_PCI_DEVS; i++)
+		if (!pci_devs[i].used)
+			r = &pci_devs[i];
+	if (!r)
+		return -ENOMEM;
+	r->used = true;
+	r->seg = seg;
+	r->bus = bus;
+	r->devfn = devfn;
+	r->flags = flags;
+	return 0;
+}
+
+static long pci_remove(u16 seg, u8 bus, u8 devfn)
+{
+	struct pci_dev_rec *r = pci_find(seg, bus, devfn);
+
+	if (!r)
+		return -ENODEV;
+	r->used = false;
+	return 0;
+}
+
+static long pci_op(unsigned long cmd, unsigned long arg)
+{
+	union {
+		struct physdev_manage_pci m;
+		struct physdev_manage_pci_ext x;
+		struct physdev_pci_device_add a;
+		struct physdev_pci_device p;
+		struct physdev_pci_mmcfg_reserved c;
+	} u;
+	static const u8 size[] = {
+		[PHYSDEVOP_manage_pci_add] = sizeof(u.m),
+		[PHYSDEVOP_manage_pci_remove] = sizeof(u.m),
+		[PHYSDEVOP_manage_pci_add_ext] = sizeof(u.x),
+		[PHYSDEVOP_pci_device_add] = sizeof(u.a),
+		[PHYSDEVOP_pci_device_remove] = sizeof(u.p),
+		[PHYSDEVOP_pci_mmcfg_reserved] = sizeof(u.c),
+	};
+
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	if (copy_from_guest(&u, arg, size[cmd]))
+		return -EFAULT;
+	switch (cmd) {
+	case PHYSDEVOP_manage_pci_add:
+		return pci_add(0, u.m.bus, u.m.devfn, 0);
+	case PHYSDEVOP_manage_pci_remove:
+		return pci_remove(0, u.m.bus, u.m.devfn);
+	case PHYSDEVOP_manage_pci_add_ext:
+		return pci_add(0, u.x.bus, u.x.devfn,
+			       (u.x.is_extfn ? XEN_PCI_DEV_EXTFN : 0) |
+				       (u.x.is_virtfn ? XEN_PCI_DEV_VIRTFN : 0));
+	case PHYSDEVOP_pci_device_add:
+		return pci_add(u.a.seg, u.a.bus, u.a.devfn, u.a.flags);
+	case PHYSDEVOP_pci_device_remove:
+		return pci_remove(u.p.seg, u.p.bus, u.p.devfn);
+	default: /* pci_mmcfg_reserved */
+		if (u.c.flags & ~XEN_PCI_MMCFG_RESERVED)
+			return -EINVAL;
+		printk(XENLOG_INFO "PCI: MCFG segment %u buses %u-%u at %#llx%s\n", u.c.segment,
+		       u.c.start_bus, u.c.end_bus, (unsigned long long)u.c.address,
+		       u.c.flags ? " reserved" : "");
+		return 0;
+	}
+}
 
 long do_physdev_op(unsigned long cmd, unsigned long arg)
 {
@@ -20,6 +474,30 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
 			return -EINVAL;
 		current->iopl = s.iopl;
 		return 0;
+	case PHYSDEVOP_irq_status_query:
+		return irq_status_query(arg);
+	case PHYSDEVOP_eoi:
+		return physdev_eoi(arg);
+	case PHYSDEVOP_pirq_eoi_gmfn_v1:
+	case PHYSDEVOP_pirq_eoi_gmfn_v2:
+		return pirq_eoi_gmfn(arg, cmd == PHYSDEVOP_pirq_eoi_gmfn_v1);
+	case PHYSDEVOP_map_pirq:
+		return map_pirq(arg);
+	case PHYSDEVOP_unmap_pirq:
+		return unmap_pirq(arg);
+	case PHYSDEVOP_setup_gsi:
+		return setup_gsi(arg);
+	case PHYSDEVOP_apic_read:
+		return apic_read(arg);
+	case PHYSDEVOP_alloc_irq_vector:
+		return alloc_irq_vector(arg);
+	case PHYSDEVOP_manage_pci_add:
+	case PHYSDEVOP_manage_pci_remove:
+	case PHYSDEVOP_manage_pci_add_ext:
+	case PHYSDEVOP_pci_device_add:
+	case PHYSDEVOP_pci_device_remove:
+	case PHYSDEVOP_pci_mmcfg_reserved:
+		return pci_op(cmd, arg);
 	default:
 		return -ENOSYS;
 	}

@@ -20,6 +20,7 @@
 #include "setup.h"
 #include "config.h"
 #include "errno.h"
+#include "io_apic.h"
 
 extern char __image_start[], __mem_end[], syscall_entry[];
 extern u32 boot_magic, boot_mbi;
@@ -181,6 +182,7 @@ __noreturn void start_xen(struct boot_info *in)
 	m2p_init();
 	apic_init();
 	time_init();
+	io_apic_init(bootinfo.rsdp);
 	build_and_run_dom0(&bootinfo);
 }
 

@@ -12,6 +12,7 @@
 #include "traps.h"
 #include "apic.h"
 #include "pv.h"
+#include "io_apic.h"
 
 struct idt_gate {
 	u16 off0, sel;
@@ -129,6 +130,8 @@ void do_trap(struct cpu_regs *r)
 		apic_timer_interrupt();
 	} else if (r->vector == APIC_SPURIOUS_VECTOR) {
 		/* nothing to acknowledge */
+	} else if (r->vector >= IOAPIC_FIRST_VECTOR && r->vector <= IOAPIC_LAST_VECTOR) {
+		io_apic_interrupt((unsigned int)r->vector);
 	} else if (r->vector >= 32) {
 		printk(XENLOG_WARNING "unexpected interrupt vector %lu\n", r->vector);
 		apic_eoi();

@@ -1,0 +1,385 @@
+/*
+ * Physical IRQs for the control domain: every PHYSDEVOP a dom0 uses for its
+ * device interrupts, with Xen 4.17's error values, and a real interrupt:
+ * the CMOS RTC's periodic interrupt (ISA IRQ 8 = GSI 8 on QEMU's pc
+ * machine) mapped to a PIRQ, bound to an event channel, and delivered as
+ * that port's pending bit, several times (edge-triggered: re-armed by
+ * reading RTC register C).
+ */
+#include "xtest.h"
+
+#define HC_physdev_op 33
+#define HC_event_channel_op 32
+
+#define PHYSDEVOP_irq_status_query 5
+#define PHYSDEVOP_set_iopl 6
+#define PHYSDEVOP_apic_read 8
+#define PHYSDEVOP_alloc_irq_vector 10
+#define PHYSDEVOP_eoi 12
+#define PHYSDEVOP_map_pirq 13
+#define PHYSDEVOP_unmap_pirq 14
+#define PHYSDEVOP_setup_gsi 21
+#define PHYSDEVOP_pci_mmcfg_reserved 24
+#define PHYSDEVOP_pci_device_add 25
+#define PHYSDEVOP_pci_device_remove 26
+#define PHYSDEVOP_pirq_eoi_gmfn_v2 28
+
+#define MAP_PIRQ_TYPE_GSI 1
+#define XENIRQSTAT_needs_eoi 1
+
+#define EVTCHNOP_bind_pirq 2
+#define EVTCHNOP_close 3
+#define EVTCHNOP_send 4
+#define EVTCHNOP_status 5
+#define EVTCHNSTAT_closed 0
+#define EVTCHNSTAT_pirq 3
+
+#define DOMID_SELF 0x7ff0
+#define EPERM 1
+#define ENODEV 19
+#define ESRCH 3
+#define EBUSY 16
+#define EEXIST 17
+#define EINVAL 22
+
+#define RTC_GSI 8
+
+struct map_pirq {
+	uint16_t domid;
+	int type, index, pirq, bus, devfn, entry_nr;
+	uint64_t table_base;
+};
+_Static_assert(sizeof(struct map_pirq) == 40, "physdev_map_pirq is 40 bytes");
+
+struct unmap_pirq {
+	uint16_t domid;
+	int pirq;
+};
+
+struct setup_gsi {
+	int gsi;
+	uint8_t triggering, polarity;
+};
+
+struct irq_status_query {
+	uint32_t irq, flags;
+};
+
+struct physdev_apic {
+	unsigned long base;
+	uint32_t reg, value;
+};
+
+struct physdev_irq {
+	uint32_t irq, vector;
+};
+
+struct pci_device_add {
+	uint16_t seg;
+	uint8_t bus, devfn;
+	uint32_t flags;
+	uint8_t pbus, pdevfn;
+};
+
+struct pci_device {
+	uint16_t seg;
+	uint8_t bus, devfn;
+};
+
+struct mmcfg {
+	uint64_t address;
+	uint16_t segment;
+	uint8_t start_bus, end_bus;
+	uint32_t flags;
+};
+
+struct bind_pirq {
+	uint32_t pirq, flags, port;
+};
+
+struct evtchn_status {
+	uint16_t dom;
+	uint32_t port, status, vcpu;
+	union {
+		uint32_t pirq;
+		uint32_t pad[2];
+	} u;
+};
+
+static long physdev(unsigned int cmd, void *arg)
+{
+	return hypercall(HC_physdev_op, cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+static long evtchn(unsigned int cmd, void *arg)
+{
+	return hypercall(HC_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+static long map_gsi(uint16_t domid, int type, int gsi, int *pirq)
+{
+	struct map_pirq m = { .domid = domid, .type = type, .index = gsi, .pirq = *pirq };
+	long rc = physdev(PHYSDEVOP_map_pirq, &m);
+
+	*pirq = m.pirq;
+	return rc;
+}
+
+static long unmap(uint16_t domid, int pirq)
+{
+	struct unmap_pirq u = { .domid = domid, .pirq = pirq };
+
+	return physdev(PHYSDEVOP_unmap_pirq, &u);
+}
+
+static long eoi(uint32_t pirq)
+{
+	return physdev(PHYSDEVOP_eoi, &pirq);
+}
+
+static long bind(uint32_t pirq, uint32_t *port)
+{
+	struct bind_pirq b = { .pirq = pirq, .flags = 0, .port = 0xdead };
+	long rc = evtchn(EVTCHNOP_bind_pirq, &b);
+
+	*port = b.port;
+	return rc;
+}
+
+static long close_port(uint32_t port)
+{
+	return evtchn(EVTCHNOP_close, &port);
+}
+
+static void check_status_and_queries(void)
+{
+	struct irq_status_query q = { .irq = 100000, .flags = 0x55 };
+	struct physdev_irq v = { .irq = 9, .vector = 0 };
+
+	xtest_check(physdev(PHYSDEVOP_irq_status_query, &q) == -EINVAL, "status_query 100000");
+	q.irq = 5;
+	xtest_check(physdev(PHYSDEVOP_irq_status_query, &q) == 0, "status_query 5");
+	xtest_check(q.flags == XENIRQSTAT_needs_eoi, "status flags %#x", q.flags);
+	xtest_check(eoi(100000) == -EINVAL, "eoi 100000");
+	xtest_check(eoi(200) == -EINVAL, "eoi of an unmapped pirq");
+	xtest_check(physdev(PHYSDEVOP_alloc_irq_vector, &v) == 0 && v.vector == 9,
+		    "alloc_irq_vector: vector %u", v.vector);
+}
+
+static void check_map_errors(void)
+{
+	int p = -1;
+
+	xtest_check(map_gsi(0x7ff5, MAP_PIRQ_TYPE_GSI, RTC_GSI, &p) == -ESRCH, "other domain");
+	xtest_check(map_gsi(DOMID_SELF, 99, RTC_GSI, &p) == -EINVAL, "bad type");
+	xtest_check(map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, -1, &p) == -EINVAL, "gsi -1");
+	xtest_check(map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 100000, &p) == -EINVAL, "gsi 100000");
+	xtest_check(map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 0, &p) == -EINVAL, "gsi 0");
+	xtest_check(unmap(DOMID_SELF, -1) == -EINVAL, "unmap -1");
+	xtest_check(unmap(DOMID_SELF, 100000) == -EINVAL, "unmap 100000");
+	xtest_check(unmap(DOMID_SELF, 201) == -EINVAL, "unmap of an unmapped pirq");
+	xtest_check(unmap(0x7ff5, RTC_GSI) == -ESRCH, "unmap: other domain");
+}
+
+static void check_setup_gsi(void)
+{
+	struct setup_gsi s = { .gsi = -1 };
+
+	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == -EINVAL, "setup_gsi -1");
+	s.gsi = 100000;
+	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == -EINVAL, "setup_gsi 100000");
+	s.gsi = RTC_GSI; /* edge, active high: the ISA default */
+	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == 0, "setup_gsi 8");
+	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == -EEXIST, "setup_gsi 8 again");
+}
+
+static void check_pci_reports(void)
+{
+	struct pci_device_add a = { .seg = 0, .bus = 0, .devfn = 8, .flags = 0 };
+	struct pci_device r = { .seg = 0, .bus = 0, .devfn = 8 };
+	struct mmcfg c = { .address = 0xb0000000, .segment = 0, .start_bus = 0, .end_bus = 255,
+			   .flags = 1 };
+	long rc;
+
+	xtest_check(physdev(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add");
+	xtest_check(physdev(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add again");
+	rc = physdev(PHYSDEVOP_pci_device_remove, &r);
+	xtest_check(rc == 0, "pci_device_remove = %ld", rc);
+	r.devfn = 0xf9;
+	rc = physdev(PHYSDEVOP_pci_device_remove, &r);
+	xtest_check(rc == -ENODEV, "remove of an unknown device = %ld", rc);
+	rc = physdev(PHYSDEVOP_pci_mmcfg_reserved, &c);
+	xtest_check(rc == 0, "pci_mmcfg_reserved = %ld", rc);
+	c.flags = 0x80;
+	rc = physdev(PHYSDEVOP_pci_mmcfg_reserved, &c);
+	xtest_check(rc == -EINVAL, "pci_mmcfg_reserved bad flags = %ld", rc);
+}
+
+static void cmos_write(uint8_t reg, uint8_t v)
+{
+	__asm__ volatile("outb %0, $0x70" : : "a"(reg));
+	__asm__ volatile("outb %0, $0x71" : : "a"(v));
+}
+
+static uint8_t cmos_read(uint8_t reg)
+{
+	uint8_t v;
+
+	__asm__ volatile("outb %0, $0x70" : : "a"(reg));
+	__asm__ volatile("inb $0x71, %0" : "=a"(v));
+	return v;
+}
+
+static bool port_pending(uint32_t port)
+{
+	volatile unsigned long *w = xtest_shared_info()->evtchn_pending;
+
+	return (w[port / 64] >> (port % 64)) & 1;
+}
+
+static void clear_pending(uint32_t port)
+{
+	__atomic_fetch_and(&xtest_shared_info()->evtchn_pending[port / 64], ~(1UL << (port % 64)),
+			   __ATOMIC_SEQ_CST);
+}
+
+/* Spin until @port is pending; false after about @loops polls. */
+static bool wait_pending(uint32_t port, unsigned long loops)
+{
+	while (loops--) {
+		if (port_pending(port))
+			return true;
+		__asm__ volatile("pause");
+	}
+	return false;
+}
+
+/* Three RTC periodic interrupts (1024 Hz) arrive as events on @port. */
+static void rtc_interrupts(uint32_t port)
+{
+	uint32_t iopl = 1;
+	uint8_t b;
+	int got = 0;
+
+	if (physdev(PHYSDEVOP_set_iopl, &iopl)) {
+		xtest_fail("set_iopl");
+		return;
+	}
+	cmos_write(0x0a, 0x26); /* 32.768 kHz base, 1024 Hz rate */
+	b = cmos_read(0x0b);
+	(void)cmos_read(0x0c); /* drop any old flag: the line goes low */
+	clear_pending(port);
+	cmos_write(0x0b, (uint8_t)(b | 0x40)); /* periodic interrupt enable */
+	for (int i = 0; i < 3; i++) {
+		if (!wait_pending(port, 50000000UL))
+			break;
+		got++;
+		clear_pending(port);
+		xtest_check(cmos_read(0x0c) & 0x40, "register C has no periodic flag");
+		xtest_check(eoi(RTC_GSI) == 0, "eoi");
+	}
+	cmos_write(0x0b, (uint8_t)(b & ~0x40));
+	(void)cmos_read(0x0c);
+	xtest_check(got == 3, "only %d of 3 RTC interrupts arrived as events", got);
+	printk("RTC: %d periodic interrupts delivered on port %u\n", got, port);
+}
+
+static void check_bind_and_deliver(void)
+{
+	struct evtchn_status st = { .dom = DOMID_SELF };
+	uint32_t port, port2;
+	int p = RTC_GSI;
+	long rc;
+
+	xtest_check(bind(100000, &port) == -EINVAL, "bind 100000");
+	xtest_check(bind(200, &port) == -EPERM, "bind of an unmapped pirq");
+	rc = map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, RTC_GSI, &p);
+	xtest_check(rc == 0 && p == RTC_GSI, "map gsi 8 -> pirq 8: %ld, pirq %d", rc, p);
+	rc = map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, RTC_GSI, &p);
+	xtest_check(rc == 0 && p == RTC_GSI, "map again: %ld, pirq %d", rc, p);
+	p = 9;
+	xtest_check(map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, RTC_GSI, &p) == -EEXIST,
+		    "map gsi 8 -> another pirq");
+	rc = bind(RTC_GSI, &port);
+	xtest_check(rc == 0, "bind_pirq 8 = %ld", rc);
+	if (rc)
+		return;
+	xtest_check(bind(RTC_GSI, &port2) == -EEXIST, "bind twice");
+	st.port = port;
+	xtest_check(evtchn(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_pirq &&
+			    st.u.pirq == RTC_GSI,
+		    "status %u pirq %u", st.status, st.u.pirq);
+	xtest_check(evtchn(EVTCHNOP_send, &port) == -EINVAL, "send on a pirq port");
+	rtc_interrupts(port);
+	/* Unmapping a bound PIRQ unbinds it by force; the port stays until closed. */
+	xtest_check(unmap(DOMID_SELF, RTC_GSI) == 0, "unmap 8");
+	xtest_check(unmap(DOMID_SELF, RTC_GSI) == -EINVAL, "unmap 8 twice");
+	xtest_check(close_port(port) == 0, "close the pirq port");
+	st.port = port;
+	xtest_check(evtchn(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_closed,
+		    "status after close %u", st.status);
+	/* Mapped and bound again, it delivers again. */
+	p = RTC_GSI;
+	xtest_check(map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, RTC_GSI, &p) == 0, "map again");
+	rc = bind(RTC_GSI, &port);
+	xtest_check(rc == 0, "bind again = %ld", rc);
+	if (!rc) {
+		rtc_interrupts(port);
+		xtest_check(close_port(port) == 0, "close");
+	}
+	xtest_check(eoi(RTC_GSI) == 0, "eoi of a mapped, unbound pirq");
+	xtest_check(unmap(DOMID_SELF, RTC_GSI) == 0, "final unmap");
+}
+
+/* A PIRQ mapping asked without a number gets a free one above the ISA range. */
+static void check_free_pirq(void)
+{
+	int p = -1;
+	long rc = map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 20, &p);
+
+	xtest_check(rc == 0 && p >= 16, "map gsi 20 with pirq -1: %ld, pirq %d", rc, p);
+	if (rc == 0) {
+		int again = -1;
+
+		rc = map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 20, &again);
+		xtest_check(rc == 0 && again == p, "the same GSI again: %ld, pirq %d", rc, again);
+		xtest_check(unmap(DOMID_SELF, p) == 0, "unmap pirq %d", p);
+	}
+}
+
+static unsigned char eoi_page[4096] __attribute__((aligned(4096)));
+
+static void check_eoi_map(void)
+{
+	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
+	unsigned long pfn = ((unsigned long)eoi_page - 0xffffffff80000000UL) >> 12;
+	uint64_t gmfn = ~0ULL >> 12;
+
+	xtest_check(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == -EINVAL, "eoi_gmfn: bad frame");
+	gmfn = p2m[pfn];
+	xtest_check(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == 0, "eoi_gmfn_v2");
+	xtest_check(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == -EBUSY, "eoi_gmfn_v2 again");
+}
+
+static void check_apic_read(void)
+{
+	struct physdev_apic a = { .base = 0xfec00000, .reg = 1 };
+
+	xtest_check(physdev(PHYSDEVOP_apic_read, &a) == 0, "apic_read version");
+	xtest_check((a.value & 0xff) >= 0x11 && ((a.value >> 16) & 0xff) >= 23,
+		    "IO-APIC version register %#x", a.value);
+	a.base = 0xfec10000;
+	xtest_check(physdev(PHYSDEVOP_apic_read, &a) == -EINVAL, "apic_read: no IO-APIC there");
+}
+
+void test_main(void)
+{
+	check_status_and_queries();
+	check_map_errors();
+	check_setup_gsi();
+	check_pci_reports();
+	check_apic_read();
+	check_eoi_map();
+	check_bind_and_deliver();
+	check_free_pirq();
+}
