@@ -601,6 +601,61 @@ static void test_madt_via_xsdt(void **state)
 	assert_int_equal(m.isa[0].gsi, 2);
 }
 
+/* ---- MCFG */
+
+#define MCFG_PA 0x100c00
+
+static void mcfg_table(unsigned int n)
+{
+	sdt(MCFG_PA, "MCFG", 44 + 16 * n);
+	memset(mem + MCFG_PA + 36, 0, 8 + 16 * n);
+	for (unsigned int i = 0; i < n; i++) {
+		put64(MCFG_PA + 44 + 16 * i, 0xb0000000ULL + 0x10000000ULL * i);
+		mem[MCFG_PA + 44 + 16 * i + 8] = (uint8_t)i; /* segment */
+		mem[MCFG_PA + 44 + 16 * i + 10] = 0;
+		mem[MCFG_PA + 44 + 16 * i + 11] = (uint8_t)(0xff - i);
+	}
+	seal(MCFG_PA);
+	sdt(RSDT_PA, "RSDT", 36 + 12);
+	put32(RSDT_PA + 36, APIC_PA);
+	put32(RSDT_PA + 40, FADT_PA);
+	put32(RSDT_PA + 44, MCFG_PA);
+	seal(RSDT_PA);
+}
+
+static void test_mcfg(void **state)
+{
+	struct acpi_mcfg_entry e[2];
+
+	(void)state;
+	/* The pc machine has none. */
+	assert_int_equal(acpi_parse_mcfg(RSDP_PA, map, e, 2), 0);
+	mcfg_table(1);
+	assert_int_equal(acpi_parse_mcfg(RSDP_PA, map, e, 2), 1);
+	assert_true(e[0].base == 0xb0000000ULL);
+	assert_int_equal(e[0].segment, 0);
+	assert_int_equal(e[0].start_bus, 0);
+	assert_int_equal(e[0].end_bus, 255);
+	/* More entries than room: all counted, the first ones kept. */
+	mcfg_table(3);
+	memset(e, 0, sizeof(e));
+	assert_int_equal(acpi_parse_mcfg(RSDP_PA, map, e, 2), 3);
+	assert_int_equal(e[1].segment, 1);
+	assert_true(e[1].base == 0xc0000000ULL);
+	assert_int_equal(e[1].end_bus, 254);
+	/* A length that cuts an entry. */
+	put32(MCFG_PA + 4, 44 + 16 * 3 - 4);
+	seal(MCFG_PA);
+	assert_int_equal(acpi_parse_mcfg(RSDP_PA, map, e, 2), -EINVAL);
+	assert_true(shim_log_has("whole number"));
+	/* A bad checksum. */
+	mcfg_table(1);
+	mem[MCFG_PA + 50] ^= 1;
+	assert_int_equal(acpi_parse_mcfg(RSDP_PA, map, e, 2), -EINVAL);
+	assert_int_equal(acpi_parse_mcfg(RSDP_PA, NULL, e, 2), -EINVAL);
+	assert_int_equal(acpi_parse_mcfg(RSDP_PA, map, NULL, 2), -EINVAL);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -611,6 +666,7 @@ int main(void)
 		T(test_random_corruption), T(test_rsdp_bios_scan),
 		T(test_madt_qemu),	   T(test_madt_two_ioapics_and_odd_overrides),
 		T(test_madt_bad),	   T(test_madt_via_xsdt),
+		T(test_mcfg),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

@@ -389,3 +389,37 @@ int acpi_parse_madt(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acp
 	*out = res;
 	return 0;
 }
+
+/* ---- MCFG: PCI Express configuration space windows. */
+
+#define MCFG_FIRST 44 /* header and 8 reserved bytes */
+#define MCFG_ENTRY_LEN 16
+
+int acpi_parse_mcfg(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_mcfg_entry *out,
+		    unsigned int max)
+{
+	const u8 *t;
+	u32 len, off;
+	unsigned int n = 0;
+	int rc;
+
+	if (!map || !rsdp || (max && !out))
+		return -EINVAL;
+	t = find_table(map, rsdp, "MCFG", "MCFG", MCFG_FIRST, &len, &rc);
+	if (!t)
+		return rc == -ENOENT ? 0 : rc;
+	if ((len - MCFG_FIRST) % MCFG_ENTRY_LEN) {
+		printk(XENLOG_WARNING "ACPI: MCFG length %u is not a whole number of entries\n",
+		       len);
+		return -EINVAL;
+	}
+	for (off = MCFG_FIRST; off < len; off += MCFG_ENTRY_LEN, n++) {
+		if (n >= max)
+			continue;
+		out[n].base = rd64(t + off);
+		out[n].segment = rd16(t + off + 8);
+		out[n].start_bus = t[off + 10];
+		out[n].end_bus = t[off + 11];
+	}
+	return (int)n;
+}

@@ -77,4 +77,18 @@ struct acpi_madt {
  */
 int acpi_parse_madt(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_madt *out);
 
+/* One MCFG allocation: PCI segment @segment, buses @start_bus-@end_bus at @base. */
+struct acpi_mcfg_entry {
+	u64 base;
+	u16 segment;
+	u8 start_bus, end_bus;
+};
+
+/*
+ * Read up to @max MCFG allocations into @out; returns how many the table
+ * has (may be more than @max; 0 without an MCFG), or -EINVAL if corrupt.
+ */
+int acpi_parse_mcfg(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_mcfg_entry *out,
+		    unsigned int max);
+
 #endif

@@ -39,6 +39,10 @@ bool io_apic_masked(unsigned int gsi);
 /* Read IO-APIC register @reg of the IO-APIC at @physbase (PHYSDEVOP_apic_read). */
 int io_apic_read_reg(u64 physbase, unsigned int reg, u32 *val);
 
+struct acpi_mcfg_entry;
+/* The MCFG allocation (read at boot) for exactly these buses, or NULL. */
+const struct acpi_mcfg_entry *io_apic_mcfg_find(u16 segment, u8 start_bus, u8 end_bus);
+
 /* Vector handler: called from do_trap for IOAPIC_FIRST_VECTOR..IOAPIC_LAST_VECTOR. */
 void io_apic_interrupt(unsigned int vector);
 

@@ -41,6 +41,9 @@ static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned int nr_ioapics;
 static unsigned int nr_gsis;
 static struct acpi_madt madt;
+#define MAX_MCFG 8
+static struct acpi_mcfg_entry mcfg[MAX_MCFG];
+static unsigned int nr_mcfg;
 
 static const void *map_phys(u64 pa, size_t len)
 {
@@ -108,10 +111,32 @@ static void add_ioapic(const struct acpi_ioapic *a)
 	nr_ioapics++;
 }
 
+/* The MCFG is read here too: the firmware tables are walked once at boot. */
+static void mcfg_init(u64 rsdp)
+{
+	int n = acpi_parse_mcfg(rsdp, map_phys, mcfg, MAX_MCFG);
+
+	nr_mcfg = n > 0 ? (unsigned int)n : 0;
+	if (n > MAX_MCFG)
+		printk(XENLOG_WARNING "ACPI: %d MCFG entries, using the first %u\n", n, MAX_MCFG);
+	nr_mcfg = nr_mcfg > MAX_MCFG ? MAX_MCFG : nr_mcfg;
+}
+
+const struct acpi_mcfg_entry *io_apic_mcfg_find(u16 segment, u8 start_bus, u8 end_bus)
+{
+	for (unsigned int i = 0; i < nr_mcfg; i++)
+		if (mcfg[i].segment == segment && mcfg[i].start_bus == start_bus &&
+		    mcfg[i].end_bus == end_bus)
+			return &mcfg[i];
+	return NULL;
+}
+
 void io_apic_init(u64 rsdp)
 {
 	if (!rsdp)
 		rsdp = acpi_find_rsdp_bios(map_phys);
+	if (rsdp)
+		mcfg_init(rsdp);
 	if (!rsdp || acpi_parse_madt(rsdp, map_phys, &madt) != 0) {
 		printk(XENLOG_WARNING "IOAPIC: no usable MADT; no device interrupts for dom0\n");
 		return;

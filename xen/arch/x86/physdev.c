@@ -29,6 +29,7 @@
 #include "uaccess.h"
 #include "apic.h"
 #include "io_apic.h"
+#include "acpi.h"
 #include "pv_mm.h"
 #include "public/physdev.h"
 
@@ -263,7 +264,10 @@ static long map_gsi(int gsi, int *pirq_io)
 	} else if (cur && p != cur) {
 		return -EEXIST;
 	}
-	if (p < 0 || p >= NR_PIRQS || gsi == 0)
+	/* GSI 0 is the timer's line on Xen and never dom0's: -EPERM there too. */
+	if (gsi == 0)
+		return -EPERM;
+	if (p < 0 || p >= NR_PIRQS)
 		return -EINVAL;
 	if ((pirqs[p].mapped && pirqs[p].gsi != gsi) || (cur && cur != p))
 		return 0; /* as Xen: "already mapped" is logged and not an error */
@@ -417,6 +421,29 @@ static long pci_remove(u16 seg, u8 bus, u8 devfn)
 	return 0;
 }
 
+/*
+ * dom0 says whether an MCFG window is reserved in the firmware's memory
+ * map. As Xen: the window must be one the MCFG table lists (-ENODEV if not,
+ * -EIO at another address). Petrel does not use extended configuration
+ * space itself, so it only logs the answer.
+ */
+static long mmcfg_reserved(const struct physdev_pci_mmcfg_reserved *c)
+{
+	const struct acpi_mcfg_entry *e;
+
+	if (c->flags & ~XEN_PCI_MMCFG_RESERVED)
+		return -EINVAL;
+	e = io_apic_mcfg_find(c->segment, c->start_bus, c->end_bus);
+	if (!e)
+		return -ENODEV;
+	if (e->base != c->address)
+		return -EIO;
+	printk(XENLOG_INFO "PCI: MCFG segment %u buses %u-%u at %#llx%s\n", c->segment,
+	       c->start_bus, c->end_bus, (unsigned long long)c->address,
+	       c->flags ? " reserved" : " not reserved");
+	return 0;
+}
+
 static long pci_op(unsigned long cmd, unsigned long arg)
 {
 	union {
@@ -452,13 +479,8 @@ static long pci_op(unsigned long cmd, unsigned long arg)
 		return pci_add(u.a.seg, u.a.bus, u.a.devfn, u.a.flags);
 	case PHYSDEVOP_pci_device_remove:
 		return pci_remove(u.p.seg, u.p.bus, u.p.devfn);
-	default: /* pci_mmcfg_reserved */
-		if (u.c.flags & ~XEN_PCI_MMCFG_RESERVED)
-			return -EINVAL;
-		printk(XENLOG_INFO "PCI: MCFG segment %u buses %u-%u at %#llx%s\n", u.c.segment,
-		       u.c.start_bus, u.c.end_bus, (unsigned long long)u.c.address,
-		       u.c.flags ? " reserved" : "");
-		return 0;
+	default:
+		return mmcfg_reserved(&u.c);
 	}
 }
 
