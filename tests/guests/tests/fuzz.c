@@ -845,13 +845,16 @@ static void build_grant(struct call *c, bool nested)
 
 /* Undo the grant mappings a call made, at once (Xen kills a domain that
  * overwrites a granted PTE with an ordinary update). */
-static void unmap_grants(const struct call *c, long rc)
+static void unmap_grants(const struct call *c, long rc, bool trace)
 {
 	for (unsigned int i = 0; i < c->gnt_n; i++) {
 		const struct gnt_map *m = &c->gnt[i];
 		struct gnt_unmap u;
 		long r;
 
+		if (trace)
+			printk("  map %u: ref %u dom %#x flags %#x at %#lx: status %d\n", i, m->ref,
+			       m->dom, m->flags, (unsigned long)m->host_addr, m->status);
 		if (m->status != 0)
 			continue;
 		gnt_maps++;
@@ -1246,7 +1249,7 @@ void test_main(void)
 		if (c.nr == HC_multicall || c.nr == 0 || c.nr == 4 || c.nr == 30)
 			restore_state();
 		if (c.gnt_n)
-			unmap_grants(&c, rc);
+			unmap_grants(&c, rc, i >= trace);
 		if (c.grow) {
 			long after = current_reservation();
 			/* a continuation's start extent (cmd bits 6+) counts as done */
