@@ -375,6 +375,97 @@ static void check_apic_read(void)
 	xtest_check(physdev(PHYSDEVOP_apic_read, &a) == -EINVAL, "apic_read: no IO-APIC there");
 }
 
+/*
+ * A level-triggered line: the ACPI SCI (GSI 9, level, active high) raised
+ * by the PM timer's overflow status (bit 23 of the 3.58 MHz counter
+ * toggles every 2.3 s). Delivered once, the pin stays masked and the PIRQ's
+ * bit is set in the EOI map; an EOI with the status still set delivers it
+ * again at once (the line is still high); with the status cleared, an EOI
+ * brings nothing more.
+ */
+#define SCI_GSI 9
+#define PM1_STS 0x600 /* QEMU pc machine (PIIX4 PM at 0x600 as SeaBIOS sets it) */
+#define PM1_EN 0x602
+#define PM_TMR 0x608
+#define TMR_STS 1
+
+static void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static bool eoi_map_bit(unsigned int pirq)
+{
+	return (((volatile unsigned long *)eoi_page)[pirq / 64] >> (pirq % 64)) & 1;
+}
+
+static void sci_level_interrupt(void)
+{
+	struct setup_gsi s = { .gsi = SCI_GSI, .triggering = 1, .polarity = 0 };
+	uint32_t port, t0;
+	int p = SCI_GSI;
+	long rc;
+
+	t0 = inl(PM_TMR);
+	for (int i = 0; i < 100000 && inl(PM_TMR) == t0; i++)
+		__asm__ volatile("pause");
+	if (inl(PM_TMR) == t0) {
+		xtest_skip("no ACPI PM timer at %#x", PM_TMR);
+		return;
+	}
+	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == 0, "setup_gsi 9 level");
+	rc = map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, SCI_GSI, &p);
+	xtest_check(rc == 0 && p == SCI_GSI, "map gsi 9: %ld pirq %d", rc, p);
+	outw(PM1_EN, 0);
+	outw(PM1_STS, TMR_STS); /* write-one-to-clear */
+	rc = bind(SCI_GSI, &port);
+	xtest_check(rc == 0, "bind_pirq 9 = %ld", rc);
+	if (rc)
+		return;
+	clear_pending(port);
+	outw(PM1_EN, TMR_STS);
+	if (!wait_pending(port, 400000000UL)) {
+		xtest_fail("no SCI from the PM timer");
+		goto out;
+	}
+	xtest_check(inw(PM1_STS) & TMR_STS, "timer status not set");
+	xtest_check(eoi_map_bit(SCI_GSI), "EOI map bit not set for a delivered level PIRQ");
+	clear_pending(port);
+	/* Masked until the EOI: the line is high but nothing comes. */
+	xtest_check(!wait_pending(port, 2000000UL), "level PIRQ delivered again before its EOI");
+	xtest_check(eoi(SCI_GSI) == 0, "eoi 9");
+	xtest_check(wait_pending(port, 2000000UL), "line still high: no event after the EOI");
+	xtest_check(eoi_map_bit(SCI_GSI), "EOI map bit not set for the second delivery");
+	clear_pending(port);
+	outw(PM1_STS, TMR_STS);
+	xtest_check(eoi(SCI_GSI) == 0, "eoi 9 again");
+	xtest_check(!eoi_map_bit(SCI_GSI), "EOI map bit still set after the EOI");
+	xtest_check(!wait_pending(port, 2000000UL), "event after the line went low");
+	printk("SCI: level-triggered PIRQ masked until EOI, redelivered while high\n");
+out:
+	outw(PM1_EN, 0);
+	outw(PM1_STS, TMR_STS);
+	eoi(SCI_GSI);
+	close_port(port);
+	unmap(DOMID_SELF, SCI_GSI);
+}
+
 void test_main(void)
 {
 	check_status_and_queries();
@@ -385,4 +476,5 @@ void test_main(void)
 	check_eoi_map();
 	check_bind_and_deliver();
 	check_free_pirq();
+	sci_level_interrupt();
 }
