@@ -516,7 +516,8 @@ static void test_madt_two_ioapics_and_odd_overrides(void **state)
 	madt_override(&off, 0, 16, 16, 0xf); /* not an ISA IRQ: ignored */
 	madt_override(&off, 0, 4, 20, 0xf);
 	for (int i = 0; i < 10; i++) /* more IO-APICs than kept */
-		madt_ioapic(&off, (uint8_t)(10 + i), 0xfec10000 + (uint32_t)i * 0x1000, 48 + 24u * (uint32_t)i);
+		madt_ioapic(&off, (uint8_t)(10 + i), 0xfec10000 + (uint32_t)i * 0x1000,
+			    48 + 24u * (uint32_t)i);
 	put32(APIC_PA + 4, off);
 	seal(APIC_PA);
 	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), 0);
@@ -661,11 +662,18 @@ static void test_mcfg(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_rsdt_path),	   T(test_xsdt_path),	   T(test_bad_checksums),
-		T(test_bad_lengths),	   T(test_missing_pieces), T(test_malformed_s5),
-		T(test_random_corruption), T(test_rsdp_bios_scan),
-		T(test_madt_qemu),	   T(test_madt_two_ioapics_and_odd_overrides),
-		T(test_madt_bad),	   T(test_madt_via_xsdt),
+		T(test_rsdt_path),
+		T(test_xsdt_path),
+		T(test_bad_checksums),
+		T(test_bad_lengths),
+		T(test_missing_pieces),
+		T(test_malformed_s5),
+		T(test_random_corruption),
+		T(test_rsdp_bios_scan),
+		T(test_madt_qemu),
+		T(test_madt_two_ioapics_and_odd_overrides),
+		T(test_madt_bad),
+		T(test_madt_via_xsdt),
 		T(test_mcfg),
 	};
 

@@ -279,8 +279,7 @@ static long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
 }
 
 /* PIRQs without arch/x86/physdev.c (the unit tests): none is ever mapped. */
-__attribute__((weak)) int pirq_guest_bind(struct domain *d, unsigned int pirq, int port,
-					  bool share)
+__attribute__((weak)) int pirq_guest_bind(struct domain *d, unsigned int pirq, int port, bool share)
 {
 	(void)d;
 	(void)pirq;

@@ -199,8 +199,9 @@ static void check_pci_reports(void)
 {
 	struct pci_device_add a = { .seg = 0, .bus = 0, .devfn = 8, .flags = 0 };
 	struct pci_device r = { .seg = 0, .bus = 0, .devfn = 8 };
-	struct mmcfg c = { .address = 0xb0000000, .segment = 0, .start_bus = 0, .end_bus = 255,
-			   .flags = 1 };
+	struct mmcfg c = {
+		.address = 0xb0000000, .segment = 0, .start_bus = 0, .end_bus = 255, .flags = 1
+	};
 	long rc;
 
 	xtest_check(physdev(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add");
@@ -310,7 +311,7 @@ static void check_bind_and_deliver(void)
 	xtest_check(bind(RTC_GSI, &port2) == -EEXIST, "bind twice");
 	st.port = port;
 	xtest_check(evtchn(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_pirq &&
-			    st.u.pirq == RTC_GSI,
+			st.u.pirq == RTC_GSI,
 		    "status %u pirq %u", st.status, st.u.pirq);
 	xtest_check(evtchn(EVTCHNOP_send, &port) == -EINVAL, "send on a pirq port");
 	rtc_interrupts(port);

@@ -61,9 +61,9 @@ struct pci_dev_rec {
 static struct pirq pirqs[NR_PIRQS];
 static struct gsi_state gsis[IOAPIC_MAX_GSIS];
 static struct pci_dev_rec pci_devs[MAX_PCI_DEVS];
-static xen_ulong_t *eoi_map;   /* the registered pirq_eoi_gmfn page */
+static xen_ulong_t *eoi_map; /* the registered pirq_eoi_gmfn page */
 static struct page_info *eoi_page;
-static bool eoi_auto_unmask;   /* registered through the v1 op */
+static bool eoi_auto_unmask; /* registered through the v1 op */
 
 /* ---- Interrupt delivery. */
 
@@ -474,7 +474,7 @@ static long pci_op(unsigned long cmd, unsigned long arg)
 	case PHYSDEVOP_manage_pci_add_ext:
 		return pci_add(0, u.x.bus, u.x.devfn,
 			       (u.x.is_extfn ? XEN_PCI_DEV_EXTFN : 0) |
-				       (u.x.is_virtfn ? XEN_PCI_DEV_VIRTFN : 0));
+				   (u.x.is_virtfn ? XEN_PCI_DEV_VIRTFN : 0));
 	case PHYSDEVOP_pci_device_add:
 		return pci_add(u.a.seg, u.a.bus, u.a.devfn, u.a.flags);
 	case PHYSDEVOP_pci_device_remove:
