@@ -1061,14 +1061,19 @@ static void build(struct call *c, bool nested)
 		}
 		break;
 	}
-	case 33: { /* physdev_op: set_iopl, queries, unknown ops */
-		static const unsigned int ok[] = { 5, 6, 12, 23 };
-		uint32_t *p = arg_alloc(16);
+	case 33: { /* physdev_op: all but apic_write (dom0 may reprogram the IO-APIC) */
+		static const unsigned char ok[] = { 5,	6,  8,	10, 12, 13, 14, 15, 16,
+						    17, 20, 21, 23, 24, 25, 26, 28 };
+		uint32_t *p = arg_alloc(48);
 
-		for (unsigned int i = 0; i < 4; i++)
-			p[i] = (uint32_t)(chance(70) ? below(8) : rnd());
-		a[0] = chance(80) ? ok[below(4)] : 32 + below(1000);
-		a[1] = chance(80) ? (unsigned long)p : ptr_arg();
+		for (unsigned int i = 0; i < 12; i++)
+			p[i] = (uint32_t)(chance(70) ? below(24) : rnd());
+		a[0] = chance(85) ? ok[below(sizeof(ok))] : 32 + below(1000);
+		if (a[0] == 13 || a[0] == 14) /* map/unmap_pirq: domid first */
+			p[0] = (uint32_t)(chance(70) ? DOMID_SELF : domid_arg());
+		if (a[0] == 17 || a[0] == 28) /* pirq_eoi_gmfn: never one of our own frames */
+			*(uint64_t *)p = mfn_arg_pt(false);
+		a[1] = chance(85) ? (unsigned long)p : ptr_arg();
 		break;
 	}
 	case 7: /* platform_op, sysctl, domctl: a random interface version */
