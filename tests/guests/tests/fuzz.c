@@ -1251,6 +1251,11 @@ void test_main(void)
 		rc = hypercall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
 		calls_done++;
 		count_rc(rc);
+		/* no errno (get_debugreg returns register values): show the call */
+		if (rc <= -128 && c.nr != 9 && hist_other <= 4) {
+			printk("fuzz: odd return value:\n");
+			print_call(i, &c, rc);
+		}
 		if (c.nr == HC_multicall || c.nr == 0 || c.nr == 4 || c.nr == 30)
 			restore_state();
 		if (c.gnt_n)
