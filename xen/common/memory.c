@@ -200,22 +200,60 @@ static struct page_info *alloc_below(unsigned int order, unsigned int bits)
 	return pg;
 }
 
-/* Check the in frames of one exchange unit and read the out gpfn. */
+/* The guest address of in-list entry @i of exchange unit @unit. */
+static u64 exchange_in_at(const struct xen_memory_exchange *x, u64 unit, unsigned long per_unit_in,
+			  unsigned long i)
+{
+	return (u64)x->in.extent_start.p + (unit * per_unit_in + i) * sizeof(xen_pfn_t);
+}
+
+/* Give back the claims exchange_check took on the unit's first @claimed frames. */
+static void exchange_unclaim(const struct xen_memory_exchange *x, u64 unit,
+			     unsigned long per_unit_in, unsigned long claimed)
+{
+	for (unsigned long i = 0; i < per_unit_in && claimed; i++) {
+		xen_pfn_t mfn;
+
+		if (copy_from_guest(&mfn, exchange_in_at(x, unit, per_unit_in, i), sizeof(mfn)))
+			break; /* read a moment ago: cannot fail */
+		for (u64 j = 0; j < (1UL << x->in.extent_order) && claimed; j++, claimed--)
+			mfn_to_page(mfn + j)->count--;
+	}
+}
+
+/*
+ * Check the in frames of one exchange unit and read the out gpfn. Each
+ * frame that passes is claimed (count 1 -> 2) so that a frame named twice
+ * fails the second time instead of being released twice; the claims are
+ * given back on failure, and release_frame() drops them with the frame.
+ */
 static int exchange_check(struct domain *d, const struct xen_memory_exchange *x, u64 unit,
 			  unsigned long per_unit_in, xen_pfn_t *gpfn)
 {
-	for (unsigned long i = 0; i < per_unit_in; i++) {
-		xen_pfn_t mfn;
-		u64 at = (u64)x->in.extent_start.p + (unit * per_unit_in + i) * sizeof(mfn);
+	unsigned long claimed = 0;
+	int rc = 0;
 
-		if (copy_from_guest(&mfn, at, sizeof(mfn)))
-			return -EFAULT;
-		for (u64 j = 0; j < (1UL << x->in.extent_order); j++)
-			if (!can_steal(d, mfn + j))
-				return -EINVAL;
+	for (unsigned long i = 0; i < per_unit_in && !rc; i++) {
+		xen_pfn_t mfn;
+
+		if (copy_from_guest(&mfn, exchange_in_at(x, unit, per_unit_in, i), sizeof(mfn))) {
+			rc = -EFAULT;
+			break;
+		}
+		for (u64 j = 0; j < (1UL << x->in.extent_order); j++, claimed++) {
+			if (!can_steal(d, mfn + j)) {
+				rc = -EINVAL;
+				break;
+			}
+			mfn_to_page(mfn + j)->count++;
+		}
 	}
-	return copy_from_guest(gpfn, (u64)x->out.extent_start.p + unit * sizeof(*gpfn),
-			       sizeof(*gpfn)) ? -EFAULT : 0;
+	if (!rc &&
+	    copy_from_guest(gpfn, (u64)x->out.extent_start.p + unit * sizeof(*gpfn), sizeof(*gpfn)))
+		rc = -EFAULT;
+	if (rc)
+		exchange_unclaim(x, unit, per_unit_in, claimed);
+	return rc;
 }
 
 /* Trade one out extent's worth of in frames for one fresh out extent. */
@@ -230,11 +268,12 @@ static int exchange_unit(struct domain *d, const struct xen_memory_exchange *x, 
 	if (rc)
 		return rc;
 	pg = alloc_below(order, XENMEMF_get_address_bits(x->out.mem_flags));
-	if (!pg)
+	if (!pg) {
+		exchange_unclaim(x, unit, per_unit_in, per_unit_in << x->in.extent_order);
 		return -ENOMEM;
+	}
 	for (unsigned long i = 0; i < per_unit_in; i++) {
-		copy_from_guest(&mfn, (u64)x->in.extent_start.p + (unit * per_unit_in + i) *
-							       sizeof(mfn), sizeof(mfn));
+		copy_from_guest(&mfn, exchange_in_at(x, unit, per_unit_in, i), sizeof(mfn));
 		for (u64 j = 0; j < (1UL << x->in.extent_order); j++)
 			release_frame(mfn + j);
 	}

@@ -293,6 +293,47 @@ static void setup_grants(void)
 	printk("fuzz: grant table frame %#lx, refs 8-15 granted to ourselves\n", frame);
 }
 
+/*
+ * A directed case the fuzzer is unlikely to hit by chance: XENMEM_exchange
+ * naming the same free frame twice in one unit must not trade it twice
+ * (Xen's second steal of the page fails), and must leave it ours.
+ */
+static void check_exchange_duplicate(void)
+{
+	struct reservation {
+		unsigned long *extent_start;
+		unsigned long nr_extents;
+		unsigned int extent_order, mem_flags;
+		uint16_t domid;
+	};
+	struct {
+		struct reservation in, out;
+		unsigned long nr_exchanged;
+	} x;
+	static unsigned long in[2], out[1];
+	const unsigned long *m2p = (const unsigned long *)M2P_START;
+	unsigned long pfn = xtest_start_info->nr_pages - 1;
+	unsigned long a = ((const unsigned long *)xtest_start_info->mfn_list)[pfn];
+	long before = current_reservation(), rc;
+
+	_Static_assert(sizeof(x) == 72, "xen_memory_exchange is 72 bytes");
+	in[0] = in[1] = a;
+	out[0] = pfn;
+	x.in = (struct reservation){ in, 2, 0, 0, DOMID_SELF };
+	x.out = (struct reservation){ out, 1, 1, 0, DOMID_SELF };
+	x.nr_exchanged = 0;
+	rc = memory_op(11 /* XENMEM_exchange */, &x);
+	xtest_check(rc != 0 && x.nr_exchanged == 0,
+		    "exchange of frame %#lx named twice: rc %ld, %lu exchanged", a, rc,
+		    x.nr_exchanged);
+	xtest_check(m2p[a] == pfn, "frame %#lx left us after a refused exchange (m2p %#lx)", a,
+		    m2p[a]);
+	xtest_check(current_reservation() == before, "reservation %ld -> %ld", before,
+		    current_reservation());
+	printk("fuzz: exchange naming frame %#lx twice: rc %ld, %lu exchanged\n", a, rc,
+	       x.nr_exchanged);
+}
+
 static void setup(void)
 {
 	struct {
@@ -339,6 +380,7 @@ static void setup(void)
 	rc = memory_op(XENMEM_populate_physmap, &r);
 	for (long i = 0; i < rc; i++)
 		pool_add(list[i]);
+	check_exchange_duplicate();
 	/* A domain at its maximum gets none: take its last free pages instead,
 	 * which nothing maps (the boot mapping covers the first few MiB only). */
 	for (unsigned long pfn = xtest_start_info->nr_pages - 1; pool_n < 16 && pfn > 4096; pfn--)
