@@ -113,6 +113,9 @@ static long console_read_guest(unsigned long count, unsigned long buf)
 
 long do_console_io(unsigned long cmd, unsigned long count, unsigned long buf)
 {
+	/* Xen reads the sub-op and the count as 32-bit values. */
+	cmd = (unsigned int)cmd;
+	count = (unsigned int)count;
 	switch (cmd) {
 	case CONSOLEIO_write:
 		return console_write_guest(count, buf);

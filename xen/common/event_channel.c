@@ -567,6 +567,8 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
 {
 	union evtchn_args a;
 	bool copy_back;
+
+	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
 	size_t size;
 	long rc;
 

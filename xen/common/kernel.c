@@ -68,6 +68,7 @@ static long version_compile_info(unsigned long arg)
 
 long do_xen_version(unsigned long cmd, unsigned long arg)
 {
+	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
 	switch (cmd) {
 	case XENVER_version:
 		return (XEN_MAJOR << 16) | XEN_MINOR;

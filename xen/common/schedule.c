@@ -91,6 +91,7 @@ static long sched_poll(unsigned long arg)
 
 long do_sched_op(unsigned long cmd, unsigned long arg)
 {
+	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
 	switch (cmd) {
 	case SCHEDOP_yield:
 		return 0;
@@ -112,6 +113,7 @@ long do_sched_op_compat(unsigned long cmd, unsigned long arg)
 {
 	struct domain *d = current->domain;
 
+	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
 	switch (cmd) {
 	case SCHEDOP_yield:
 		return 0;

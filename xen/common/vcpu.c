@@ -222,7 +222,12 @@ static long get_runstate(struct vcpu *v, unsigned long arg)
 long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
 {
 	struct domain *d = current->domain;
-	struct vcpu *v = vcpuid < MAX_VIRT_CPUS ? d->vcpu[vcpuid] : NULL;
+	struct vcpu *v;
+
+	/* Xen reads the sub-op and the vCPU id as 32-bit values. */
+	cmd = (unsigned int)cmd;
+	vcpuid = (unsigned int)vcpuid;
+	v = vcpuid < MAX_VIRT_CPUS ? d->vcpu[vcpuid] : NULL;
 	struct vcpu_set_periodic_timer p;
 
 	if (!v)

@@ -488,6 +488,8 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
 {
 	struct physdev_set_iopl s;
 
+	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
+
 	switch (cmd) {
 	case PHYSDEVOP_set_iopl:
 		if (copy_from_guest(&s, arg, sizeof(s)))

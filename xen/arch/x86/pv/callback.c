@@ -110,6 +110,7 @@ long do_callback_op(unsigned long cmd, unsigned long arg)
 	struct callback_register reg;
 	struct callback_unregister unreg;
 
+	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
 	switch (cmd) {
 	case CALLBACKOP_register:
 		if (copy_from_guest(&reg, arg, sizeof(reg)))
