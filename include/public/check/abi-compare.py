@@ -296,6 +296,8 @@ def compare_enums(our_dir, xen_dir, hdrs, work, fails):
                        work, "ours")
     common = [(n, h) for n, h in names if re.search(r"\b%s\b" % n, xen_text[h])]
     xen_hdrs = sorted({h for _, h in common})
+    # Some of Xen's headers (arch-x86/xen-mca.h) need xen.h in front of them.
+    xen_hdrs = ["xen.h"] + [h for h in xen_hdrs if h != "xen.h"]
     xen = enum_values([n for n, _ in common], [os.path.join(xen_dir, h) for h in xen_hdrs],
                       ["-D__XEN_TOOLS__"], work, "xen")
     passed = 0
@@ -341,6 +343,8 @@ def compare_typedefs(our_dir, xen_dir, hdrs, work, fails):
                        [], work, "typedefs-ours", "%zu")
     common = [(n, h) for n, h in names if re.search(r"\b%s\b" % n, xen_text[h])]
     xen_hdrs = sorted({h for _, h in common})
+    # Some of Xen's headers (arch-x86/xen-mca.h) need xen.h in front of them.
+    xen_hdrs = ["xen.h"] + [h for h in xen_hdrs if h != "xen.h"]
     xen = enum_values(sizes([n for n, _ in common]), [os.path.join(xen_dir, h) for h in xen_hdrs],
                       ["-D__XEN_TOOLS__", "-std=gnu99"], work, "typedefs-xen", "%zu")
     passed = 0
@@ -463,8 +467,7 @@ def compare_structs(our_dir, xen_dir, hdrs, work, fails):
         for n, h in group:
             if h not in hs and os.path.exists(os.path.join(xen_dir, h)):
                 hs.append(h)
-        if tag == "xen-tools":
-            hs = ["xen.h"] + hs
+        hs = ["xen.h"] + [h for h in hs if h != "xen.h"]
         present = [n for n, h in group if n not in OURS_ONLY and not n.startswith("petrel_")]
         xen.update(layouts([os.path.join(xen_dir, h) for h in hs], present, flags, work, tag))
     passed = 0

@@ -1,0 +1,66 @@
+/* The machine-check hypercall's XEN_MC_physcpuinfo, as a dom0's mcelog driver uses it. */
+#include "xtest.h"
+
+#define HC_mca 48
+#define XEN_MCA_INTERFACE_VERSION 0x01ecc003
+#define XEN_MC_fetch 1
+#define XEN_MC_physcpuinfo 3
+
+struct logical_cpu {
+	uint32_t cpunr, chipid;
+	uint16_t coreid, threadid;
+	uint32_t apicid, clusterid, ncores, ncores_active, nthreads;
+	int32_t cpuid_level;
+	uint32_t family, vendor, model, step;
+	char vendorid[16], brandid[64];
+	uint32_t caps[7], cache_size, cache_alignment;
+	int32_t nmsrvals;
+	uint64_t msrs[16];
+};
+_Static_assert(sizeof(struct logical_cpu) == 304, "mcinfo_logical_cpu is 304 bytes");
+
+struct xen_mc {
+	uint32_t cmd, interface_version;
+	union {
+		struct {
+			uint32_t ncpus, pad;
+			struct logical_cpu *info;
+		} physcpuinfo;
+		uint8_t space[144];
+	} u;
+};
+
+static long mca(struct xen_mc *mc)
+{
+	return hypercall(HC_mca, (unsigned long)mc, 0, 0, 0, 0);
+}
+
+void test_main(void)
+{
+	static struct logical_cpu cpu;
+	struct xen_mc mc = { XEN_MC_physcpuinfo, 0x01ecc000, { { 0, 0, NULL } } };
+	uint32_t a, b, c, d;
+	long rc;
+
+	xtest_check(mca(&mc) == -13, "a wrong interface version was accepted");
+	mc.interface_version = XEN_MCA_INTERFACE_VERSION;
+	rc = mca(&mc);
+	xtest_check(rc == 0 && mc.u.physcpuinfo.ncpus == 1, "cpu count: rc %ld, %u CPUs", rc,
+		    mc.u.physcpuinfo.ncpus);
+	mc.u.physcpuinfo.info = &cpu;
+	mc.u.physcpuinfo.ncpus = 0;
+	xtest_check(mca(&mc) == -22, "a zero-sized buffer was accepted");
+	mc.u.physcpuinfo.ncpus = 1;
+	rc = mca(&mc);
+	xtest_check(rc == 0, "cpu info: rc %ld", rc);
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	xtest_check(!memcmp(cpu.vendorid, &b, 4) && !memcmp(cpu.vendorid + 4, &d, 4) &&
+			    !memcmp(cpu.vendorid + 8, &c, 4),
+		    "vendor id \"%.12s\"", cpu.vendorid);
+	xtest_check(cpu.ncores == 1 && cpu.nthreads == 1 && cpu.family, "cores %u threads %u family %u",
+		    cpu.ncores, cpu.nthreads, cpu.family);
+	printk("physical CPU 0: %.12s family %u model %u \"%.48s\"\n", cpu.vendorid, cpu.family,
+	       cpu.model, cpu.brandid);
+	mc.cmd = XEN_MC_fetch;
+	xtest_check(mca(&mc) == -38, "XEN_MC_fetch did not answer -ENOSYS");
+}
