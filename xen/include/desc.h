@@ -31,6 +31,7 @@
 #define FLAT_RING3_SS64 0xe02b
 #endif
 #define TSS_SELECTOR 0xe040
+#define LDT_SELECTOR 0xe050
 
 #ifndef FLAT_KERNEL_CS64
 #define FLAT_KERNEL_CS64 FLAT_RING3_CS64
@@ -68,6 +69,8 @@ struct tss64 {
 
 extern struct tss64 tss;
 void gdt_map_guest_frame(unsigned int i, u64 mfn);
+/* Map @n LDT frames (0: none) at LDT_VIRT_START and load the LDT register. */
+void ldt_load(const u64 *mfns, unsigned int n, unsigned int ents);
 
 void desc_init(void);
 void idt_init(void);

@@ -8,6 +8,9 @@
 #define GDT_VIRT_START PERDOMAIN_VIRT_START
 #define GDT_GUEST_FRAMES 14
 #define MAX_GUEST_GDT_ENTRIES (GDT_GUEST_FRAMES * 512)
+/* The guest's LDT (up to 16 frames) right after the GDT's 16 pages. */
+#define LDT_VIRT_START (PERDOMAIN_VIRT_START + 16 * PAGE_SIZE)
+#define LDT_MAX_FRAMES 16
 
 /*
  * Check (and fix up) one 8-byte descriptor a 64-bit PV guest wants in its

@@ -80,6 +80,8 @@ int pv_unpin_table(struct domain *d, mfn_t mfn);
 int pv_new_baseptr(struct vcpu *v, mfn_t mfn);
 int pv_new_user_baseptr(struct vcpu *v, mfn_t mfn);
 int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents);
+/* Load @v's LDT (frames and count as pv_set_ldt recorded them) into the CPU. */
+void pv_ldt_changed(struct vcpu *v);
 /* Check (and fix up the DPL of) a descriptor as Xen does for 64-bit PV. */
 bool pv_check_descriptor(u64 *desc);
 

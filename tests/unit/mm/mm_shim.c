@@ -58,6 +58,11 @@ void pv_load_cr3(mfn_t l4)
 	shim_cr3 = l4;
 }
 
+void pv_ldt_changed(struct vcpu *v)
+{
+	(void)v;
+}
+
 void pv_wbinvd(void)
 {
 	shim_wbinvds++;

@@ -82,6 +82,29 @@ void desc_init(void)
 			 : "rax", "memory");
 }
 
+/*
+ * The guest's LDT is mapped (writable for the CPU, which sets descriptors'
+ * accessed bits; the frames are typed seg_desc, so no guest mapping of them
+ * is writable) and described by Petrel's LDT selector.
+ */
+void ldt_load(const u64 *mfns, unsigned int n, unsigned int ents)
+{
+	u64 base = LDT_VIRT_START, limit = (u64)ents * 8 - 1;
+
+	for (unsigned int i = 0; i < LDT_MAX_FRAMES; i++)
+		map_xen_page(LDT_VIRT_START + i * PAGE_SIZE,
+			     i < n ? mfns[i] : virt_to_mfn(gdt_zero_page),
+			     _PAGE_PRESENT | _PAGE_NX | (i < n ? _PAGE_RW : 0));
+	if (!ents) {
+		__asm__ volatile("lldt %w0" : : "r"(0));
+		return;
+	}
+	GDT_RSV(LDT_SELECTOR) = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82UL << 40) |
+				(((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	GDT_RSV(LDT_SELECTOR + 8) = base >> 32;
+	__asm__ volatile("lldt %w0" : : "r"(LDT_SELECTOR) : "memory");
+}
+
 void set_tss_rsp0(u64 rsp0)
 {
 	tss.rsp0 = rsp0;

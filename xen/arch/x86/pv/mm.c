@@ -643,6 +643,7 @@ int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents)
 		v->ldt_mfn[i] = frames[i];
 	v->ldt_base = ptr;
 	v->ldt_ents = ents;
+	pv_ldt_changed(v);
 	return 0;
 }
 

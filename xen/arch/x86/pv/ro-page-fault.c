@@ -18,6 +18,7 @@
 #include "domain.h"
 #include "uaccess.h"
 #include "pv_mm.h"
+#include "desc.h"
 #include "public/xen.h"
 
 #define PFEC_PRESENT 0x01
@@ -333,6 +334,11 @@ void pv_invlpg(unsigned long va)
 void pv_load_cr3(mfn_t l4)
 {
 	write_cr3(l4 << PAGE_SHIFT);
+}
+
+void pv_ldt_changed(struct vcpu *v)
+{
+	ldt_load(v->ldt_mfn, (v->ldt_ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT, v->ldt_ents);
 }
 
 void pv_wbinvd(void)
