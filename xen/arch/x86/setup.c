@@ -189,14 +189,12 @@ __noreturn void start_xen(struct boot_info *in)
 /* Reached from head.S in 64-bit mode with the boot page tables. */
 __noreturn void multiboot_entry(void)
 {
-	extern char boot_stack[];
 	int rc;
 
 	memset(&bootinfo, 0, sizeof(bootinfo));
 	bootinfo.magic = BOOT_INFO_MAGIC;
 	bootinfo.phys_base = XEN_LOAD_PHYS;
 	bootinfo.phys_end = XEN_LOAD_PHYS + (u64)(__mem_end - __image_start);
-	(void)boot_stack;
 	if (boot_magic == 0x2BADB002)
 		rc = multiboot1_parse(&bootinfo, (const void *)(u64)boot_mbi);
 	else if (boot_magic == 0x36d76289)

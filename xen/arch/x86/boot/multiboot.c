@@ -123,6 +123,9 @@ int multiboot2_parse(struct boot_info *bi, const void *p)
 	u64 pos = (u64)p + 8, end = (u64)p + total;
 
 	bi->loader = BOOT_MULTIBOOT2;
+	/* Keep the information itself: the ACPI tags' RSDP copy is read later. */
+	bi->boot_data_start = ALIGN_DOWN((u64)p, PAGE_SIZE);
+	bi->boot_data_end = ALIGN_UP(end, PAGE_SIZE);
 	while (pos + sizeof(struct mb2_tag) <= end) {
 		const struct mb2_tag *t = (const void *)pos;
 		const u32 *w = (const u32 *)(t + 1);
