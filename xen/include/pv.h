@@ -33,6 +33,8 @@ void pv_fill_hypercall_page(void *page);
 void do_syscall(struct cpu_regs *r);
 /* On a #DB (guest or hypervisor context): fold the hardware DR6 into the guest's. */
 void pv_collect_dr6(void);
+/* entry.S: the iretq back to the guest faulted. */
+__noreturn void pv_iret_fault(struct cpu_regs *r);
 
 struct vcpu;
 /* Switch @v between guest kernel and user mode: page tables, GS bases (pv/iret.c). */

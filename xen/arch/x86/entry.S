@@ -69,7 +69,23 @@ trap_common:
 restore_all:
 	RESTORE_ALL
 	addq $16, %rsp
+.Liret_to_anyone:
 	iretq
+
+/*
+ * An iretq that faults (a frame the guest made bad) must not take Petrel
+ * down: the fixup finds the register frame again just below the iret frame
+ * and ends the guest instead.
+ */
+.Liret_fixup:
+	subq $(15 * 8 + 16), %rsp
+	movq %rsp, %rdi
+	call pv_iret_fault
+	ud2
+	.pushsection .ex_table, "a"
+	.balign 8
+	.quad .Liret_to_anyone, .Liret_fixup
+	.popsection
 
 /*
  * syscall from a PV guest (kernel or user mode, both ring 3). RFLAGS.IF is
@@ -83,6 +99,28 @@ syscall_entry:
 	pushq syscall_guest_rsp(%rip)
 	pushq %r11
 	pushq $FLAT_RING3_CS64
+	pushq %rcx
+	pushq $0
+	pushq $VEC_SYSCALL
+	cld
+	SAVE_ALL
+	movq %rsp, %rdi
+	call do_syscall
+	jmp restore_all
+
+/*
+ * syscall from 32-bit (compatibility mode) guest user code, through
+ * MSR_CSTAR: the same frame, with the 32-bit user selectors, so that the
+ * return goes back to compatibility mode.
+ */
+	.globl syscall32_entry
+syscall32_entry:
+	movq %rsp, syscall_guest_rsp(%rip)
+	movq tss+4(%rip), %rsp /* tss.rsp0 */
+	pushq $FLAT_RING3_DS32
+	pushq syscall_guest_rsp(%rip)
+	pushq %r11
+	pushq $FLAT_RING3_CS32
 	pushq %rcx
 	pushq $0
 	pushq $VEC_SYSCALL

@@ -22,7 +22,7 @@
 #include "errno.h"
 #include "io_apic.h"
 
-extern char __image_start[], __mem_end[], syscall_entry[];
+extern char __image_start[], __mem_end[], syscall_entry[], syscall32_entry[];
 extern u32 boot_magic, boot_mbi;
 
 char xen_cmdline[1024];
@@ -52,7 +52,7 @@ static void cpu_init(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
 	wrmsr(MSR_STAR, ((u64)(FLAT_RING3_CS32 & ~3) << 48) | ((u64)__HYPERVISOR_CS << 32));
 	wrmsr(MSR_LSTAR, (u64)syscall_entry);
-	wrmsr(MSR_CSTAR, (u64)syscall_entry);
+	wrmsr(MSR_CSTAR, (u64)syscall32_entry);
 	wrmsr(MSR_FMASK, X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_NT |
 				 X86_EFLAGS_AC);
 	write_cr0((read_cr0() | 0x22) & ~X86_CR0_TS); /* MP, NE */

@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "hypercall.h"
 #include "pv.h"
+#include "desc.h"
 #include "public/callback.h"
 #include "apic.h"
 #include "setup.h"
@@ -82,10 +83,16 @@ void do_syscall(struct cpu_regs *r)
 	struct vcpu *v = current;
 
 	if (!v->in_kernel) {
-		/* A user-mode syscall enters the guest kernel's syscall callback. */
-		if (v->syscall_callback)
-			pv_bounce_callback(r, v->syscall_callback,
-					   v->callback_mask & (1u << CALLBACKTYPE_syscall));
+		/*
+		 * A user-mode syscall enters the guest kernel's syscall callback;
+		 * one from 32-bit code its syscall32 callback when it has one.
+		 */
+		bool compat = r->cs == FLAT_RING3_CS32 && v->syscall32_callback;
+		u64 cb = compat ? v->syscall32_callback : v->syscall_callback;
+		unsigned int type = compat ? CALLBACKTYPE_syscall32 : CALLBACKTYPE_syscall;
+
+		if (cb)
+			pv_bounce_callback(r, cb, v->callback_mask & (1u << type));
 		else
 			pv_inject_exception(r, 6, -1); /* none registered: #UD */
 	} else {

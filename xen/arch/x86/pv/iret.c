@@ -98,3 +98,10 @@ long do_iret(void)
 	v->vcpu_info->evtchn_upcall_mask = !(c.rflags & X86_EFLAGS_IF);
 	return (long)c.rax;
 }
+
+/* The final iretq to the guest faulted (entry.S's fixup): end the guest, not Petrel. */
+__noreturn void pv_iret_fault(struct cpu_regs *r)
+{
+	domain_crash(current->domain, "returning to the guest faulted (cs %#lx rip %#lx ss %#lx)",
+		     r->cs, r->rip, r->ss);
+}
