@@ -85,12 +85,12 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(16384)))' \
 
 # boot NAME IMAGE ARGS LOG -> QEMU's exit status
 boot() {
-	local name=$1 image=$2 args=$3 log=$4
+	local name=$1 image=$2 args=$3 log=$4 cpu=${test_cpu:-max}
 	case "$args" in *,*) echo "run.sh: $name: commas are not allowed in TEST_ARGS" >"$log"
 		return 2 ;;
 	esac
 	if [ "$mode" = multiboot ]; then
-		timeout -k 5 "$timeout" qemu-system-x86_64 -machine pc -m 512 -cpu max \
+		timeout -k 5 "$timeout" qemu-system-x86_64 -machine pc -m 512 -cpu "$cpu" \
 			-nographic -no-reboot -kernel "$petrel" \
 			-initrd "$image${args:+ $args}" -append "console=com1 loglvl=all" \
 			-serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
@@ -101,7 +101,7 @@ boot() {
 		bash "$top/scripts/efi-boot.sh" --efi "$petrel" --esp "$logdir/esp-$name" \
 			--serial "file:$log" --timeout "$timeout" -m 512M \
 			"console=com1 loglvl=all" "$image${args:+ $args}" \
-			-- -cpu max -no-reboot -display none </dev/null >"$log.qemu" 2>&1
+			-- -cpu "$cpu" -no-reboot -display none </dev/null >"$log.qemu" 2>&1
 	fi
 }
 
@@ -222,6 +222,8 @@ run_one() {
 	local kind=$1 name=$2 image=$3 srcf="$src/$2.c" args="" log start rc res
 	log="$logdir/$name.log"
 	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
+	local test_cpu=""
+	[ "$kind" = test ] && test_cpu=$(meta "$srcf" TEST_CPU | tail -n 1)
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
 	start=$(date +%s)
 	boot "$name" "$image" "$args" "$log"

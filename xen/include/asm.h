@@ -126,6 +126,9 @@ static inline u64 read_rflags(void)
 #define MSR_GS_BASE 0xC0000101
 #define MSR_SHADOW_GS_BASE 0xC0000102
 #define MSR_PAT 0x277
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
 #define MSR_APIC_BASE 0x1B
 #define MSR_TSC_DEADLINE 0x6E0
 

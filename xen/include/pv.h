@@ -31,6 +31,7 @@ void pv_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d);
 void pv_fill_hypercall_page(void *page);
 
 void do_syscall(struct cpu_regs *r);
+void do_sysenter(struct cpu_regs *r);
 /* On a #DB (guest or hypervisor context): fold the hardware DR6 into the guest's. */
 void pv_collect_dr6(void);
 /* entry.S: the iretq back to the guest faulted. */

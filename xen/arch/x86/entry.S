@@ -130,6 +130,26 @@ syscall32_entry:
 	call do_syscall
 	jmp restore_all
 
+/*
+ * sysenter from a PV guest: the CPU saves nothing and clears IF; RSP comes
+ * from MSR_SYSENTER_ESP (our stack top). As on Xen the frame says rip 0,
+ * cs 3: the guest's sysenter callback has its own conventions.
+ */
+	.globl sysenter_entry
+sysenter_entry:
+	pushq $FLAT_RING3_SS64
+	pushq $0
+	pushfq
+	pushq $3
+	pushq $0
+	pushq $0
+	pushq $VEC_SYSCALL
+	cld
+	SAVE_ALL
+	movq %rsp, %rdi
+	call do_sysenter
+	jmp restore_all
+
 /* Enter a guest for the first time: rdi = frame to restore. */
 	.globl enter_guest_frame
 enter_guest_frame:

@@ -22,7 +22,7 @@
 #include "errno.h"
 #include "io_apic.h"
 
-extern char __image_start[], __mem_end[], syscall_entry[], syscall32_entry[];
+extern char __image_start[], __mem_end[], syscall_entry[], syscall32_entry[], sysenter_entry[];
 extern u32 boot_magic, boot_mbi;
 
 char xen_cmdline[1024];
@@ -58,6 +58,9 @@ static void cpu_init(void)
 	write_cr0((read_cr0() | 0x22) & ~X86_CR0_TS); /* MP, NE */
 	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
 	set_tss_rsp0((u64)cpu0_stack + sizeof(cpu0_stack));
+	wrmsr(MSR_SYSENTER_CS, __HYPERVISOR_CS);
+	wrmsr(MSR_SYSENTER_ESP, (u64)cpu0_stack + sizeof(cpu0_stack));
+	wrmsr(MSR_SYSENTER_EIP, (u64)sysenter_entry);
 }
 
 static u32 reserved_ranges(const struct boot_info *bi, struct mem_range *rsv)

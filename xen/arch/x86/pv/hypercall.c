@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "hypercall.h"
 #include "pv.h"
+#include "asm.h"
 #include "desc.h"
 #include "public/callback.h"
 #include "apic.h"
@@ -98,6 +99,23 @@ void do_syscall(struct cpu_regs *r)
 	} else {
 		r->rax = (u64)dispatch(r);
 	}
+	pv_return_to_guest(r);
+}
+
+/*
+ * sysenter (entry.S): to the sysenter callback, or #GP(0) in the guest
+ * kernel when it registered none, as Xen does.
+ */
+void do_sysenter(struct cpu_regs *r)
+{
+	struct vcpu *v = current;
+
+	r->rflags |= X86_EFLAGS_IF; /* sysenter cleared the guest's real IF */
+	if (v->sysenter_callback)
+		pv_bounce_callback(r, v->sysenter_callback,
+				   v->callback_mask & (1u << CALLBACKTYPE_sysenter));
+	else
+		pv_inject_exception(r, 13, 0);
 	pv_return_to_guest(r);
 }
 
