@@ -12,7 +12,7 @@
 #   test-xenstore-client   that client on the host, and compared with Debian's (~1 s)
 XS_DIR := dom0-tools/xenstore
 XS_OUT := $(BUILD)/xenstore
-XS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/include \
+XS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/include -iquote include/public \
 	-I$(XS_DIR)/daemon
 XS_CORE_SRC := $(XS_DIR)/daemon/store.c $(XS_DIR)/daemon/perms_watch.c \
 	$(XS_DIR)/daemon/conn.c $(XS_DIR)/daemon/ops.c $(XS_DIR)/daemon/ring.c
@@ -71,7 +71,7 @@ test-xenstore-compat: xenstore $(XS_OUT)/test-libxs $(XS_OUT)/debian/.stamp
 # --- fuzzing and robustness ---
 $(XS_OUT)/fuzz-xenstore: tests/unit/xenstore/fuzz_xenstore.c $(XS_CORE_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(XS_CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/include \
+	$(XS_CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/include -iquote include/public \
 		-I$(XS_DIR)/daemon -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ tests/unit/xenstore/fuzz_xenstore.c $(XS_CORE_SRC)
 

@@ -218,7 +218,7 @@ static bool out_reserve(struct conn *c, size_t len)
 static int queue_msg(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *a,
 		     uint32_t alen, const void *b, uint32_t blen)
 {
-	struct xs_msg_hdr h = { type, req_id, tx_id, alen + blen };
+	struct xsd_sockmsg h = { type, req_id, tx_id, alen + blen };
 	bool was_empty = c->out_len == c->out_off;
 
 	if (c->dead)
@@ -242,7 +242,7 @@ static int queue_msg(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx
 	return 0;
 }
 
-int conn_reply(struct conn *c, uint32_t type, const struct xs_msg_hdr *req, const void *a,
+int conn_reply(struct conn *c, uint32_t type, const struct xsd_sockmsg *req, const void *a,
 	       uint32_t alen, const void *b, uint32_t blen)
 {
 	if (c->d->trace)
@@ -319,7 +319,7 @@ long xsd_conn_input(struct conn *c, const void *buf, size_t len)
 			used += n;
 			if (c->hdr_got < sizeof(c->hdr))
 				break;
-			if (c->hdr.len > XS_PAYLOAD_MAX) {
+			if (c->hdr.len > XENSTORE_PAYLOAD_MAX) {
 				xsd_log(c->d, 0,
 					"domain %u: message of %u bytes, dropping connection",
 					c->domid, c->hdr.len);
@@ -338,7 +338,7 @@ long xsd_conn_input(struct conn *c, const void *buf, size_t len)
 			used += n;
 		}
 		if (c->in_got == c->hdr.len) {
-			struct xs_msg_hdr h = c->hdr;
+			struct xsd_sockmsg h = c->hdr;
 
 			c->in[h.len] = 0;
 			c->hdr_got = 0;

@@ -14,13 +14,13 @@
 #include "xsd.h"
 
 struct req {
-	const struct xs_msg_hdr *h;
+	const struct xsd_sockmsg *h;
 	char *p;      /* payload, NUL added after it */
 	uint32_t len; /* payload length */
 	struct txn *t;
 };
 
-#define PATH_BUF (XS_ABS_PATH_MAX + 64)
+#define PATH_BUF (XENSTORE_ABS_PATH_MAX + 64)
 
 static const char *const err_names[] = {
 #define X(e) [e] = #e,
@@ -28,7 +28,7 @@ static const char *const err_names[] = {
 #undef X
 };
 
-static int send_error(struct conn *c, const struct xs_msg_hdr *h, int err)
+static int send_error(struct conn *c, const struct xsd_sockmsg *h, int err)
 {
 	const char *name = "EINVAL";
 
@@ -113,13 +113,13 @@ static int canon_path(struct conn *c, const char *in, char *out, uint32_t *olen,
 	if (!len)
 		return EINVAL;
 	if (in[0] == '@') {
-		if (!allow_special || len > XS_REL_PATH_MAX)
+		if (!allow_special || len > XENSTORE_REL_PATH_MAX)
 			return EINVAL;
 	} else if (in[0] != '/') {
-		if (len > XS_REL_PATH_MAX)
+		if (len > XENSTORE_REL_PATH_MAX)
 			return EINVAL;
 		pre = snprintf(out, PATH_BUF, "/local/domain/%u/", c->domid);
-	} else if (len > XS_ABS_PATH_MAX) {
+	} else if (len > XENSTORE_ABS_PATH_MAX) {
 		return EINVAL;
 	}
 	for (i = 0; i < len; i++) {
@@ -247,7 +247,7 @@ static int op_directory(struct conn *c, struct req *r)
 	n = get_checked(c, r, path, plen, XS_PERM_READ, &err);
 	if (!n)
 		return err;
-	if (n->klen > XS_PAYLOAD_MAX)
+	if (n->klen > XENSTORE_PAYLOAD_MAX)
 		return E2BIG;
 	conn_reply(c, XS_DIRECTORY, r->h, n->kids, n->klen, NULL, 0);
 	return 0;
@@ -277,14 +277,14 @@ static int op_directory_part(struct conn *c, struct req *r)
 	while (end < n->klen) {
 		uint32_t l = strlen(n->kids + end) + 1;
 
-		if (end - off + l > XS_PAYLOAD_MAX - glen - 1)
+		if (end - off + l > XENSTORE_PAYLOAD_MAX - glen - 1)
 			break;
 		end += l;
 	}
 	if (end == off && end < n->klen)
 		return E2BIG;
 	if (end == n->klen) {
-		char tmp[XS_PAYLOAD_MAX];
+		char tmp[XENSTORE_PAYLOAD_MAX];
 
 		if (end > off)
 			memcpy(tmp, n->kids + off, end - off);
@@ -298,7 +298,7 @@ static int op_directory_part(struct conn *c, struct req *r)
 
 static int op_get_perms(struct conn *c, struct req *r)
 {
-	char path[PATH_BUF], out[XS_PAYLOAD_MAX];
+	char path[PATH_BUF], out[XENSTORE_PAYLOAD_MAX];
 	uint32_t plen;
 	struct node *n;
 	int err = one_path(c, r, path, &plen, true), len;
@@ -987,7 +987,7 @@ static const struct {
 	[XS_DIRECTORY_PART] = { op_directory_part, 0 },
 };
 
-void xsd_process(struct conn *c, const struct xs_msg_hdr *h, char *payload)
+void xsd_process(struct conn *c, const struct xsd_sockmsg *h, char *payload)
 {
 	struct req r = { h, payload, h->len, NULL };
 	int err;

@@ -24,43 +24,43 @@
 #define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
-int xs_ring_sane(xs_ring_idx_t cons, xs_ring_idx_t prod)
+int xs_ring_sane(XENSTORE_RING_IDX cons, XENSTORE_RING_IDX prod)
 {
-	return (xs_ring_idx_t)(prod - cons) <= XS_RING_SIZE;
+	return (XENSTORE_RING_IDX)(prod - cons) <= XENSTORE_RING_SIZE;
 }
 
-size_t xs_ring_peek(const char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, void *buf, size_t len)
+size_t xs_ring_peek(const char *ring, XENSTORE_RING_IDX cons, XENSTORE_RING_IDX prod, void *buf, size_t len)
 {
-	size_t avail = (xs_ring_idx_t)(prod - cons), first, done = 0;
+	size_t avail = (XENSTORE_RING_IDX)(prod - cons), first, done = 0;
 
-	if (avail > XS_RING_SIZE)
+	if (avail > XENSTORE_RING_SIZE)
 		return 0;
 	if (len > avail)
 		len = avail;
 	while (done < len) {
-		first = XS_RING_SIZE - XS_RING_MASK(cons + done);
+		first = XENSTORE_RING_SIZE - MASK_XENSTORE_IDX(cons + done);
 		if (first > len - done)
 			first = len - done;
-		memcpy((char *)buf + done, ring + XS_RING_MASK(cons + done), first);
+		memcpy((char *)buf + done, ring + MASK_XENSTORE_IDX(cons + done), first);
 		done += first;
 	}
 	return len;
 }
 
-size_t xs_ring_put(char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, const void *buf, size_t len)
+size_t xs_ring_put(char *ring, XENSTORE_RING_IDX cons, XENSTORE_RING_IDX prod, const void *buf, size_t len)
 {
-	size_t used = (xs_ring_idx_t)(prod - cons), space, first, done = 0;
+	size_t used = (XENSTORE_RING_IDX)(prod - cons), space, first, done = 0;
 
-	if (used > XS_RING_SIZE)
+	if (used > XENSTORE_RING_SIZE)
 		return 0;
-	space = XS_RING_SIZE - used;
+	space = XENSTORE_RING_SIZE - used;
 	if (len > space)
 		len = space;
 	while (done < len) {
-		first = XS_RING_SIZE - XS_RING_MASK(prod + done);
+		first = XENSTORE_RING_SIZE - MASK_XENSTORE_IDX(prod + done);
 		if (first > len - done)
 			first = len - done;
-		memcpy(ring + XS_RING_MASK(prod + done), (const char *)buf + done, first);
+		memcpy(ring + MASK_XENSTORE_IDX(prod + done), (const char *)buf + done, first);
 		done += first;
 	}
 	return len;
@@ -78,7 +78,7 @@ static void rc_close(struct conn *c)
 
 static const struct conn_ops ring_ops = { rc_wake, rc_close };
 
-struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32_t domid, bool priv,
+struct ring_conn *ring_conn_new(struct xsd *d, struct xenstore_domain_interface *page, uint32_t domid, bool priv,
 				void (*notify)(struct ring_conn *), void *p)
 {
 	struct ring_conn *rc = calloc(1, sizeof(*rc));
@@ -93,7 +93,7 @@ struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32
 		free(rc);
 		return NULL;
 	}
-	page->server_features = XS_SERVER_FEATURE_RECONNECTION;
+	page->server_features = XENSTORE_SERVER_FEATURE_RECONNECTION;
 	return rc;
 }
 
@@ -108,8 +108,8 @@ void ring_conn_free(struct ring_conn *rc)
 
 static int ring_out(struct ring_conn *rc)
 {
-	struct xs_ring_page *pg = rc->page;
-	xs_ring_idx_t cons = READ_ONCE(pg->rsp_cons), prod = READ_ONCE(pg->rsp_prod);
+	struct xenstore_domain_interface *pg = rc->page;
+	XENSTORE_RING_IDX cons = READ_ONCE(pg->rsp_cons), prod = READ_ONCE(pg->rsp_prod);
 	const char *p;
 	size_t n = xsd_conn_output(rc->c, &p), put;
 
@@ -131,9 +131,9 @@ static int ring_out(struct ring_conn *rc)
 
 static int ring_in(struct ring_conn *rc)
 {
-	struct xs_ring_page *pg = rc->page;
-	xs_ring_idx_t cons = READ_ONCE(pg->req_cons), prod = READ_ONCE(pg->req_prod);
-	char buf[XS_RING_SIZE];
+	struct xenstore_domain_interface *pg = rc->page;
+	XENSTORE_RING_IDX cons = READ_ONCE(pg->req_cons), prod = READ_ONCE(pg->req_prod);
+	char buf[XENSTORE_RING_SIZE];
 	size_t n;
 	long used;
 
@@ -161,7 +161,7 @@ int ring_service(struct ring_conn *rc)
 
 	if (rc->broken)
 		return 0;
-	if (READ_ONCE(rc->page->connection) == XS_RING_RECONNECT) {
+	if (READ_ONCE(rc->page->connection) == XENSTORE_RECONNECT) {
 		/* the domain asked for a fresh start: forget its state */
 		struct xsd *d = rc->c->d;
 		uint32_t domid = rc->c->domid;
@@ -176,7 +176,7 @@ int ring_service(struct ring_conn *rc)
 		WRITE_ONCE(rc->page->req_cons, READ_ONCE(rc->page->req_prod));
 		WRITE_ONCE(rc->page->rsp_prod, READ_ONCE(rc->page->rsp_cons));
 		wmb();
-		WRITE_ONCE(rc->page->connection, XS_RING_CONNECTED);
+		WRITE_ONCE(rc->page->connection, XENSTORE_CONNECTED);
 		moved = 1;
 	}
 	do {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Petrel xenstored: the shared-page ring transport (xs_ring_page).
+ * Petrel xenstored: the shared-page ring transport (struct xenstore_domain_interface).
  */
 #ifndef PETREL_XSD_RING_H
 #define PETREL_XSD_RING_H
@@ -10,15 +10,15 @@
 #include "xsd.h"
 
 /* Copy up to len bytes out of a ring (peek: indexes untouched); returns count. */
-size_t xs_ring_peek(const char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, void *buf,
+size_t xs_ring_peek(const char *ring, XENSTORE_RING_IDX cons, XENSTORE_RING_IDX prod, void *buf,
 		    size_t len);
 /* Copy up to len bytes into a ring at prod; returns count (free space bound). */
-size_t xs_ring_put(char *ring, xs_ring_idx_t cons, xs_ring_idx_t prod, const void *buf, size_t len);
+size_t xs_ring_put(char *ring, XENSTORE_RING_IDX cons, XENSTORE_RING_IDX prod, const void *buf, size_t len);
 /* True if the indexes are sane (producer at most one ring ahead of consumer). */
-int xs_ring_sane(xs_ring_idx_t cons, xs_ring_idx_t prod);
+int xs_ring_sane(XENSTORE_RING_IDX cons, XENSTORE_RING_IDX prod);
 
 struct ring_conn {
-	struct xs_ring_page *page;
+	struct xenstore_domain_interface *page;
 	struct conn *c;
 	void (*notify)(struct ring_conn *rc);
 	void *priv;
@@ -28,7 +28,7 @@ struct ring_conn {
 
 /* Daemon side: move requests in and replies out; returns 1 if it moved data. */
 int ring_service(struct ring_conn *rc);
-struct ring_conn *ring_conn_new(struct xsd *d, struct xs_ring_page *page, uint32_t domid, bool priv,
+struct ring_conn *ring_conn_new(struct xsd *d, struct xenstore_domain_interface *page, uint32_t domid, bool priv,
 				void (*notify)(struct ring_conn *), void *p);
 void ring_conn_free(struct ring_conn *rc);
 

@@ -129,10 +129,10 @@ struct conn {
 	void *tp; /* transport private */
 
 	/* input assembly */
-	struct xs_msg_hdr hdr;
+	struct xsd_sockmsg hdr;
 	uint32_t hdr_got;
 	uint32_t in_got;
-	char in[XS_PAYLOAD_MAX + 1];
+	char in[XENSTORE_PAYLOAD_MAX + 1];
 
 	/* output queue: out[out_off .. out_len) */
 	char *out;
@@ -201,7 +201,7 @@ bool xsd_conn_can_read(const struct conn *c);
 size_t xsd_conn_output(struct conn *c, const char **p);
 void xsd_conn_consumed(struct conn *c, size_t n);
 /* Handle one complete message (used by the fuzzer and tests). */
-void xsd_process(struct conn *c, const struct xs_msg_hdr *h, char *payload);
+void xsd_process(struct conn *c, const struct xsd_sockmsg *h, char *payload);
 
 /* store.c */
 uint32_t xs_hash(const char *s, uint32_t len);
@@ -244,7 +244,7 @@ int perms_parse(const char *buf, uint32_t len, struct xs_perm *out, uint32_t max
 int perms_format(const struct xs_perm *p, uint32_t np, char *buf, size_t size);
 
 /* out.c helpers shared by the handlers */
-int conn_reply(struct conn *c, uint32_t type, const struct xs_msg_hdr *req, const void *a,
+int conn_reply(struct conn *c, uint32_t type, const struct xsd_sockmsg *req, const void *a,
 	       uint32_t alen, const void *b, uint32_t blen);
 int conn_send_event(struct conn *c, const char *path, const char *token);
 

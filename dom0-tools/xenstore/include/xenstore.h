@@ -28,7 +28,7 @@ extern "C" {
 #define XS_UNWATCH_FILTER (1UL << 2)
 
 /* Index of the fields of a watch event vector. */
-#ifndef XS_WATCH_PATH
+#if !defined(XS_WATCH_PATH) && !defined(_XS_WIRE_H) /* xs_wire.h has them as an enum */
 #define XS_WATCH_PATH 0
 #define XS_WATCH_TOKEN 1
 #endif

@@ -25,12 +25,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "xs_proto.h" /* before xenstore.h: the wire header defines XS_WATCH_* */
 #include "xenstore.h"
-#include "xs_proto.h"
 
 struct xs_msg {
 	struct xs_msg *next;
-	struct xs_msg_hdr hdr;
+	struct xsd_sockmsg hdr;
 	char body[]; /* hdr.len bytes + NUL */
 };
 
@@ -53,7 +53,7 @@ struct xs_handle {
 	int broken_errno;
 	pthread_t reader;
 	size_t roff, rlen; /* unread bytes: rbuf[roff..rlen) */
-	char rbuf[2 * (XS_PAYLOAD_MAX + sizeof(struct xs_msg_hdr))];
+	char rbuf[2 * (XENSTORE_PAYLOAD_MAX + sizeof(struct xsd_sockmsg))];
 };
 
 /* ---- paths of the daemon ---- */
@@ -152,12 +152,12 @@ static bool read_buf(struct xs_handle *h, void *data, size_t len)
 
 static struct xs_msg *read_msg(struct xs_handle *xh)
 {
-	struct xs_msg_hdr h;
+	struct xsd_sockmsg h;
 	struct xs_msg *m;
 
 	if (!read_buf(xh, &h, sizeof(h)))
 		return NULL;
-	if (h.len > XS_PAYLOAD_MAX) {
+	if (h.len > XENSTORE_PAYLOAD_MAX) {
 		errno = E2BIG;
 		return NULL;
 	}
@@ -369,7 +369,7 @@ static bool send_all(struct xs_handle *h, void *data, size_t len)
 static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, uint32_t type,
 		      const struct iovec *iov, unsigned int niov, unsigned int *len)
 {
-	struct xs_msg_hdr hdr = { type, 0, t, 0 };
+	struct xsd_sockmsg hdr = { type, 0, t, 0 };
 	struct iovec v[8];
 	struct xs_msg *m;
 	unsigned int i;
@@ -389,7 +389,7 @@ static void *xs_talkv(struct xs_handle *h, xs_transaction_t t, uint32_t type,
 		hdr.len += iov[i].iov_len;
 		v[i + 1] = iov[i];
 	}
-	if (hdr.len > XS_PAYLOAD_MAX) {
+	if (hdr.len > XENSTORE_PAYLOAD_MAX) {
 		errno = E2BIG;
 		return NULL;
 	}
@@ -801,7 +801,7 @@ bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t, const char *pat
 			struct xs_permissions *perms, unsigned int num_perms)
 {
 	static const char letters[] = "nrwb";
-	char buf[XS_PAYLOAD_MAX];
+	char buf[XENSTORE_PAYLOAD_MAX];
 	unsigned int i, off = 0;
 	struct iovec iov[2];
 

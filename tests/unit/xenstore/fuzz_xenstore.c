@@ -61,7 +61,7 @@ static void check_store(struct xsd *d)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct xs_ring_page page;
+	static struct xenstore_domain_interface page;
 	struct xsd *d = xsd_new();
 	struct conn *c[4];
 	struct ring_conn *rc;

@@ -19,8 +19,8 @@
 #include "xsd.h"
 
 struct msg {
-	struct xs_msg_hdr h;
-	char body[XS_PAYLOAD_MAX + 1];
+	struct xsd_sockmsg h;
+	char body[XENSTORE_PAYLOAD_MAX + 1];
 };
 
 static struct xsd *d;
@@ -77,7 +77,7 @@ static void pop_reply(struct conn *c, struct msg *m)
 
 static void send_raw(struct conn *c, uint32_t type, uint32_t tx, const void *p, uint32_t len)
 {
-	struct xs_msg_hdr h = { type, 77, tx, len };
+	struct xsd_sockmsg h = { type, 77, tx, len };
 
 	assert_int_equal(xsd_conn_input(c, &h, sizeof(h)), sizeof(h));
 	if (len)
@@ -297,7 +297,7 @@ static void test_rm(void **s)
 static void test_invalid_input(void **s)
 {
 	struct conn *c = dom0();
-	char big[XS_ABS_PATH_MAX + 8];
+	char big[XENSTORE_ABS_PATH_MAX + 8];
 
 	(void)s;
 	EXPECT_ERR(c, XS_READ, 0, "//a", "EINVAL");
@@ -311,7 +311,7 @@ static void test_invalid_input(void **s)
 	expect_err(c, XS_READ, 0, NULL, 0, "EINVAL");
 	EXPECT_ERR(c, XS_READ, 0, "@releaseDomain", "EINVAL");
 	EXPECT_ERR(c, 99, 0, "/", "ENOSYS");
-	EXPECT_ERR(c, XS_RESTRICT, 0, "1", "ENOSYS");
+	EXPECT_ERR(c, 20 /* the removed XS_RESTRICT */, 0, "1", "ENOSYS");
 	EXPECT_ERR(c, XS_WATCH_EVENT, 0, "/", "ENOSYS");
 	EXPECT_ERR(c, XS_ERROR, 0, "/", "ENOSYS");
 	EXPECT_ERR(c, XS_WATCH, 0, "/a\0t\0x", "EINVAL");
@@ -321,8 +321,8 @@ static void test_invalid_input(void **s)
 	EXPECT_ERR(c, XS_GET_DOMAIN_PATH, 0, "99999999999", "EINVAL");
 	memset(big, 'a', sizeof(big));
 	big[0] = '/';
-	big[XS_ABS_PATH_MAX + 1] = 0;
-	expect_err(c, XS_READ, 0, big, XS_ABS_PATH_MAX + 2, "EINVAL");
+	big[XENSTORE_ABS_PATH_MAX + 1] = 0;
+	expect_err(c, XS_READ, 0, big, XENSTORE_ABS_PATH_MAX + 2, "EINVAL");
 	/* path-max (2048) counts below /local/domain/<id>/, else the whole path */
 	big[2049] = 0;
 	expect_err(c, XS_READ, 0, big, 2050, "EINVAL");
@@ -337,9 +337,9 @@ static void test_invalid_input(void **s)
 	expect_err(c, XS_READ, 0, big, 16 + 2050, "EINVAL");
 	memset(big, 'a', sizeof(big));
 	/* a relative path over 2048 */
-	memset(big, 'b', XS_REL_PATH_MAX + 1);
-	big[XS_REL_PATH_MAX + 1] = 0;
-	expect_err(c, XS_READ, 0, big, XS_REL_PATH_MAX + 2, "EINVAL");
+	memset(big, 'b', XENSTORE_REL_PATH_MAX + 1);
+	big[XENSTORE_REL_PATH_MAX + 1] = 0;
+	expect_err(c, XS_READ, 0, big, XENSTORE_REL_PATH_MAX + 2, "EINVAL");
 	/* errors echo req_id and tx_id */
 	{
 		struct msg m;
@@ -352,7 +352,7 @@ static void test_invalid_input(void **s)
 static void test_message_assembly(void **s)
 {
 	struct conn *c = dom0();
-	struct xs_msg_hdr h = { XS_WRITE, 5, 0, 4 };
+	struct xsd_sockmsg h = { XS_WRITE, 5, 0, 4 };
 	char stream[64];
 	size_t i, n = 0;
 	struct msg m;
@@ -362,7 +362,7 @@ static void test_message_assembly(void **s)
 	memcpy(stream, &h, 16);
 	memcpy(stream + 16, "/q\0v", 4);
 	n = 20;
-	h = (struct xs_msg_hdr){ XS_READ, 6, 0, 3 };
+	h = (struct xsd_sockmsg){ XS_READ, 6, 0, 3 };
 	memcpy(stream + n, &h, 16);
 	memcpy(stream + n + 16, "/q", 3);
 	n += 19;
@@ -374,7 +374,7 @@ static void test_message_assembly(void **s)
 	assert_int_equal(m.h.req_id, 6);
 	assert_string_equal(m.body, "v");
 	/* a header announcing more than 4096 bytes drops the connection */
-	h = (struct xs_msg_hdr){ XS_READ, 1, 0, XS_PAYLOAD_MAX + 1 };
+	h = (struct xsd_sockmsg){ XS_READ, 1, 0, XENSTORE_PAYLOAD_MAX + 1 };
 	assert_int_equal(xsd_conn_input(c, &h, sizeof(h)), -1);
 	assert_true(c->dead);
 	/* other connections are unaffected */
@@ -400,7 +400,7 @@ static void test_directory_part(void **s)
 		uint32_t gl, rl;
 
 		assert_int_equal(req(c, XS_DIRECTORY_PART, 0, q, ql, &m), XS_DIRECTORY_PART);
-		assert_true(m.h.len <= XS_PAYLOAD_MAX);
+		assert_true(m.h.len <= XENSTORE_PAYLOAD_MAX);
 		gl = strlen(m.body) + 1;
 		if (!gen[0])
 			strcpy(gen, m.body);
@@ -772,7 +772,7 @@ static void test_quotas(void **s)
 static void test_backpressure_and_flood(void **s)
 {
 	struct conn *g = guest(3), *c = dom0(), *w = dom0();
-	struct xs_msg_hdr h = { XS_GET_DOMAIN_PATH, 1, 0, 2 };
+	struct xsd_sockmsg h = { XS_GET_DOMAIN_PATH, 1, 0, 2 };
 	char stream[40 * 18];
 	long used;
 	int i;
@@ -805,7 +805,7 @@ static void test_backpressure_and_flood(void **s)
 
 /* ---------------- ring ---------------- */
 
-static struct xs_ring_page page;
+static struct xenstore_domain_interface page;
 static int notified;
 
 static void ring_notify(struct ring_conn *rc)
@@ -833,7 +833,7 @@ static size_t guest_get(void *buf, size_t len)
 static void test_ring(void **s)
 {
 	struct ring_conn *rc;
-	struct xs_msg_hdr h = { XS_WRITE, 9, 0, 6 };
+	struct xsd_sockmsg h = { XS_WRITE, 9, 0, 6 };
 	char buf[4096];
 	int i;
 
@@ -844,9 +844,9 @@ static void test_ring(void **s)
 	page.rsp_cons = page.rsp_prod = 0xfffffff8u;
 	rc = ring_conn_new(d, &page, 0, true, ring_notify, NULL);
 	assert_non_null(rc);
-	assert_int_equal(page.server_features, XS_SERVER_FEATURE_RECONNECTION);
+	assert_int_equal(page.server_features, XENSTORE_SERVER_FEATURE_RECONNECTION);
 	for (i = 0; i < 200; i++) {
-		struct xs_msg_hdr r;
+		struct xsd_sockmsg r;
 
 		guest_put(&h, sizeof(h));
 		guest_put("/r\0abc", 6);
@@ -860,10 +860,10 @@ static void test_ring(void **s)
 	assert_true(notified > 0);
 	/* a reply bigger than the ring arrives in pieces */
 	{
-		struct xs_msg_hdr rd = { XS_READ, 1, 0, 3 };
+		struct xsd_sockmsg rd = { XS_READ, 1, 0, 3 };
 		char val[2000 + 3] = "/v";
 		struct conn *c = dom0();
-		struct xs_msg_hdr r;
+		struct xsd_sockmsg r;
 		size_t got = 0;
 
 		memset(val + 3, 'z', 2000);
@@ -881,9 +881,9 @@ static void test_ring(void **s)
 		assert_int_equal(buf[1999], 'z');
 	}
 	/* reconnect request resets the ring */
-	page.connection = XS_RING_RECONNECT;
+	page.connection = XENSTORE_RECONNECT;
 	ring_service(rc);
-	assert_int_equal(page.connection, XS_RING_CONNECTED);
+	assert_int_equal(page.connection, XENSTORE_CONNECTED);
 	/* a guest publishing impossible indexes breaks only its own ring */
 	page.req_prod = page.req_cons + 5000;
 	assert_false(ring_service(rc));
@@ -893,7 +893,7 @@ static void test_ring(void **s)
 }
 
 /* INTRODUCE maps a guest's ring (here: a page in memory), RELEASE unmaps it. */
-static struct xs_ring_page guest_page;
+static struct xenstore_domain_interface guest_page;
 static struct ring_conn *guest_rc;
 static int unmapped;
 
@@ -916,7 +916,7 @@ static void test_unmap(struct xsd *dd, struct domain *dom)
 
 static void ring_request(uint32_t type, const void *p, uint32_t len, struct msg *m)
 {
-	struct xs_msg_hdr h = { type, 3, 0, len };
+	struct xsd_sockmsg h = { type, 3, 0, len };
 
 	assert_int_equal(
 	    xs_ring_put(guest_page.req, guest_page.req_cons, guest_page.req_prod, &h, sizeof(h)),
