@@ -28,12 +28,46 @@ void console_write(const char *buf, size_t len)
 	}
 }
 
+/*
+ * The console ring: everything the hypervisor prints, for the control
+ * domain to read back (XEN_SYSCTL_readconsole, what `xl dmesg` shows).
+ * Indexes run freely; the oldest byte still held is max(prod - size, cons).
+ */
+#define CONRING_SIZE 16384
+static char conring[CONRING_SIZE];
+static u32 conring_prod, conring_cons;
+
+static void conring_put(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		conring[conring_prod++ % CONRING_SIZE] = s[i];
+}
+
+u32 conring_read(char *dst, u32 max, u32 *index, bool incremental, bool clear)
+{
+	u32 start = conring_prod - conring_cons > CONRING_SIZE ? conring_prod - CONRING_SIZE
+								: conring_cons;
+	u32 c = start, n = 0;
+
+	if (incremental && (s32)(*index - start) > 0)
+		c = *index;
+	for (; c != conring_prod && n < max; c++, n++)
+		dst[n] = conring[c % CONRING_SIZE];
+	if (clear)
+		conring_cons = conring_prod;
+	*index = c;
+	return n;
+}
+
 static void console_write_prefixed(const char *s)
 {
 	for (; *s; s++) {
-		if (at_line_start)
+		if (at_line_start) {
 			console_write("(XEN) ", 6);
+			conring_put("(XEN) ", 6);
+		}
 		console_write(s, 1);
+		conring_put(s, 1);
 		at_line_start = *s == '\n';
 	}
 }

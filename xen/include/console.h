@@ -16,6 +16,12 @@ void vprintk(const char *fmt, va_list ap);
 /* Raw console write, no prefix, no level filtering (dom0's console_io). */
 void console_write(const char *buf, size_t len);
 void console_init(void);
+/*
+ * Copy up to @max bytes of the console ring to @dst, from the oldest byte
+ * held or (@incremental) from *@index if that is newer; *@index becomes the
+ * next unread position. @clear drops everything up to now from the ring.
+ */
+u32 conring_read(char *dst, u32 max, u32 *index, bool incremental, bool clear);
 void console_set_loglvl(int lvl, int guest_lvl);
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 

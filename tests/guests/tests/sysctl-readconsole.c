@@ -1,0 +1,89 @@
+/*
+ * XEN_SYSCTL_readconsole (what `xl dmesg` reads): the hypervisor's own
+ * messages since boot, incremental reads, clearing, and the errors.
+ */
+#include "xtest.h"
+
+#define HC_sysctl 35
+#define XEN_SYSCTL_INTERFACE_VERSION 0x00000015
+#define XEN_SYSCTL_readconsole 1
+
+struct sysctl {
+	uint32_t cmd, interface_version;
+	union {
+		struct {
+			uint8_t clear, incremental, pad0, pad1;
+			uint32_t index;
+			char *buffer;
+			uint32_t count;
+		} readconsole;
+		uint8_t pad[128];
+	} u;
+};
+_Static_assert(sizeof(struct sysctl) == 136, "xen_sysctl is 136 bytes");
+
+static char ring[16384];
+
+static long readconsole(bool incremental, bool clear, uint32_t *index, uint32_t *count)
+{
+	struct sysctl op = { XEN_SYSCTL_readconsole, XEN_SYSCTL_INTERFACE_VERSION, { { 0 } } };
+	long rc;
+
+	op.u.readconsole.incremental = incremental;
+	op.u.readconsole.clear = clear;
+	op.u.readconsole.index = *index;
+	op.u.readconsole.buffer = ring;
+	op.u.readconsole.count = sizeof(ring) - 1;
+	rc = hypercall(HC_sysctl, (unsigned long)&op, 0, 0, 0, 0);
+	*index = op.u.readconsole.index;
+	*count = op.u.readconsole.count;
+	ring[rc ? 0 : *count] = '\0';
+	return rc;
+}
+
+static bool contains(const char *hay, const char *needle)
+{
+	for (; *hay; hay++) {
+		const char *a = hay, *b = needle;
+
+		while (*a && *b && *a == *b)
+			a++, b++;
+		if (!*b)
+			return true;
+	}
+	return false;
+}
+
+void test_main(void)
+{
+	struct sysctl op = { XEN_SYSCTL_readconsole, 0x14, { { 0 } } };
+	uint32_t index = 0, count = 0;
+	long rc;
+
+	xtest_check(hypercall(HC_sysctl, (unsigned long)&op, 0, 0, 0, 0) == -13,
+		    "an old interface version was accepted");
+	op.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+	op.cmd = 9999;
+	xtest_check(hypercall(HC_sysctl, (unsigned long)&op, 0, 0, 0, 0) == -38,
+		    "an unknown sysctl was accepted");
+	rc = readconsole(false, false, &index, &count);
+	xtest_check(rc == 0 && count > 100, "readconsole: rc %ld, %u bytes", rc, count);
+	xtest_check(contains(ring, "(XEN) Petrel hypervisor"), "no banner in the console ring");
+	xtest_check(contains(ring, "(XEN) *** Building a PV Dom0 ***"), "no dom0 build line");
+	/* A buffer in the hypervisor's range is refused. */
+	op.cmd = XEN_SYSCTL_readconsole;
+	op.u.readconsole.buffer = (char *)0xffff830000000000UL;
+	op.u.readconsole.count = 16;
+	xtest_check(hypercall(HC_sysctl, (unsigned long)&op, 0, 0, 0, 0) == -14,
+		    "readconsole wrote to a hypervisor address");
+	/* Nothing new since: an incremental read from the returned index is empty. */
+	rc = readconsole(true, false, &index, &count);
+	xtest_check(rc == 0 && count == 0, "incremental read: rc %ld, %u new bytes", rc, count);
+	/* Clearing empties the ring for later full reads. */
+	index = 0;
+	rc = readconsole(false, true, &index, &count);
+	xtest_check(rc == 0 && count > 100, "read-and-clear: rc %ld, %u bytes", rc, count);
+	index = 0;
+	rc = readconsole(false, false, &index, &count);
+	xtest_check(rc == 0 && count == 0, "after clear: rc %ld, %u bytes", rc, count);
+}

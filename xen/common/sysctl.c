@@ -1,0 +1,56 @@
+/*
+ * sysctl: system-wide operations for the control domain's toolstack.
+ * For now the console ring (XEN_SYSCTL_readconsole, what `xl dmesg` reads).
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "console.h"
+#include "domain.h"
+#include "uaccess.h"
+#include "public/sysctl.h"
+
+static long readconsole(struct xen_sysctl_readconsole *rc)
+{
+	static char chunk[512];
+	u32 done = 0, index = rc->index;
+	bool first = true;
+
+	while (done < rc->count) {
+		u32 n = conring_read(chunk, MIN(rc->count - done, (u32)sizeof(chunk)), &index,
+				     rc->incremental || !first, false);
+
+		if (!n)
+			break;
+		if (copy_to_guest((u64)rc->buffer.p + done, chunk, n))
+			return -EFAULT;
+		done += n;
+		first = false;
+	}
+	if (rc->clear)
+		conring_read(chunk, 0, &index, true, true);
+	rc->count = done;
+	rc->index = index;
+	return 0;
+}
+
+long do_sysctl(unsigned long arg)
+{
+	struct xen_sysctl op;
+	long rc;
+
+	if (copy_from_guest(&op, arg, sizeof(op)))
+		return -EFAULT;
+	if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
+		return -EACCES;
+	switch (op.cmd) {
+	case XEN_SYSCTL_readconsole:
+		rc = readconsole(&op.u.readconsole);
+		break;
+	default:
+		return -ENOSYS;
+	}
+	if (!rc && copy_to_guest(arg, &op, sizeof(op)))
+		return -EFAULT;
+	return rc;
+}
