@@ -103,24 +103,65 @@ static void map_image(void)
 		l2[off >> L2_SHIFT] = (xen_phys_base + off) | PT_FLAGS | _PAGE_PSE | _PAGE_GLOBAL;
 }
 
-/* 2 MiB pages over [0, top): write-back where there is RAM, uncached elsewhere. */
-static void map_direct(const struct boot_info *bi, u64 top)
+static bool range_all_ram(const struct boot_info *bi, u64 start, u64 end)
 {
-	pte_t *l3 = alloc_pt_page(), *l2 = NULL;
+	for (u32 i = 0; i < bi->nr_mem; i++) {
+		const struct bi_mem *m = &bi->mem[i];
 
-	idle_l4[l4_index(DIRECTMAP_VIRT_START)] = virt_to_maddr(l3) | PT_FLAGS;
-	for (u64 pa = 0; pa < top; pa += 1UL << L2_SHIFT) {
+		if (m->type == E820_RAM && m->addr <= start && m->addr + m->len >= end)
+			return true;
+	}
+	return false;
+}
+
+static bool cpu_has_1g_pages(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x80000001)
+		return false;
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	return d & (1u << 26);
+}
+
+/* One GiB of the direct map with 2 MiB pages: write-back where there is RAM. */
+static void map_direct_2m(const struct boot_info *bi, pte_t *l3, u64 gib)
+{
+	pte_t *l2 = alloc_pt_page();
+
+	if (!l2)
+		panic("paging: out of boot page-table pages for the direct map");
+	l3[gib >> L3_SHIFT] = virt_to_maddr(l2) | PT_FLAGS;
+	for (u64 pa = gib; pa < gib + (1UL << L3_SHIFT); pa += 1UL << L2_SHIFT) {
 		u64 flags = PT_FLAGS | _PAGE_PSE | _PAGE_NX | _PAGE_GLOBAL;
 
-		if (!(pa & ((1UL << L3_SHIFT) - 1))) {
-			l2 = alloc_pt_page();
-			if (!l2)
-				panic("paging: too much memory for the boot page-table pool");
-			l3[pa >> L3_SHIFT] = virt_to_maddr(l2) | PT_FLAGS;
-		}
 		if (!range_is_ram(bi, pa, pa + (1UL << L2_SHIFT)))
 			flags |= _PAGE_PCD | _PAGE_PWT;
 		l2[l2_index(pa)] = pa | flags;
+	}
+}
+
+/*
+ * The direct map of [0, top): a GiB that is all RAM, or holds none, is one
+ * 1 GiB page when the CPU has them (write-back or uncached); a mixed GiB
+ * (holes, MMIO) gets 2 MiB pages. So the boot pool covers any machine size.
+ */
+static void map_direct(const struct boot_info *bi, u64 top)
+{
+	pte_t *l3 = alloc_pt_page();
+	bool big = cpu_has_1g_pages();
+
+	idle_l4[l4_index(DIRECTMAP_VIRT_START)] = virt_to_maddr(l3) | PT_FLAGS;
+	for (u64 gib = 0; gib < top; gib += 1UL << L3_SHIFT) {
+		u64 end = gib + (1UL << L3_SHIFT), flags = PT_FLAGS | _PAGE_PSE | _PAGE_NX | _PAGE_GLOBAL;
+
+		if (big && range_all_ram(bi, gib, end))
+			l3[gib >> L3_SHIFT] = gib | flags;
+		else if (big && !range_is_ram(bi, gib, end))
+			l3[gib >> L3_SHIFT] = gib | flags | _PAGE_PCD | _PAGE_PWT;
+		else
+			map_direct_2m(bi, l3, gib);
 	}
 }
 
