@@ -157,6 +157,14 @@ bool xtest_catch(void (*fn)(void *), void *arg, struct xtest_fault *fault);
 
 const char *xtest_exc_name(unsigned int vector);
 
+/*
+ * An event callback for tests (lib/events.S): register xtest_event_entry;
+ * it calls xtest_event_hook(frame), frame = {RIP, CS, RFLAGS, RSP, SS} of
+ * Xen's bounce frame, then returns to the interrupted code with iret.
+ */
+extern char xtest_event_entry[];
+extern void (*xtest_event_hook)(const unsigned long *frame);
+
 /* shared_info mapped at a guest VA (via update_va_mapping); NULL if that failed. */
 struct shared_info *xtest_shared_info(void);
 

@@ -29,39 +29,6 @@ static struct shared_info *sh;
 static uint32_t console_port, timer_port;
 static volatile unsigned long console_upcalls, timer_upcalls;
 
-extern char event_entry[];
-
-__asm__(".text\n"
-	"event_entry:\n"
-	"	pop %rcx\n"
-	"	pop %r11\n"
-	"	push %rax\n"
-	"	push %rcx\n"
-	"	push %rdx\n"
-	"	push %rsi\n"
-	"	push %rdi\n"
-	"	push %r8\n"
-	"	push %r9\n"
-	"	push %r10\n"
-	"	push %r11\n"
-	"	call event_handler\n"
-	"	pop %r11\n"
-	"	pop %r10\n"
-	"	pop %r9\n"
-	"	pop %r8\n"
-	"	pop %rdi\n"
-	"	pop %rsi\n"
-	"	pop %rdx\n"
-	"	pop %rcx\n"
-	"	pop %rax\n"
-	"	pushq $0\n"
-	"	push %rcx\n"
-	"	push %r11\n"
-	"	push %rax\n"
-	"	mov $23, %eax\n"
-	"	syscall\n"
-	"	ud2\n");
-
 static bool take(uint32_t port)
 {
 	unsigned long bit = 1UL << (port % 64);
@@ -70,9 +37,9 @@ static bool take(uint32_t port)
 }
 
 /* Which ports fired: each pending bit is taken (cleared) here, as a kernel would. */
-void event_handler(void);
-void event_handler(void)
+static void event_handler(const unsigned long *frame)
 {
+	(void)frame;
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
 	if (take(console_port))
@@ -121,6 +88,7 @@ static unsigned long wait_ms(void)
 
 void test_main(void)
 {
+	xtest_event_hook = event_handler;
 	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
 	struct vcpu_register_vcpu_info r = {
 		.mfn = p2m[((unsigned long)vi_page - 0xffffffff80000000UL) >> 12],
@@ -129,7 +97,7 @@ void test_main(void)
 		uint16_t type, flags;
 		uint32_t pad;
 		unsigned long address;
-	} cb = { 0, 0, 0, (unsigned long)event_entry };
+	} cb = { 0, 0, 0, (unsigned long)xtest_event_entry };
 	struct {
 		uint64_t deadline;
 		uint32_t flags, pad;

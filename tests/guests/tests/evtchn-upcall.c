@@ -46,47 +46,10 @@ static char vi_page[4096] __attribute__((aligned(4096)));
 static volatile unsigned long upcalls, seen_cs, seen_rflags, seen_rip;
 static volatile unsigned int seen_mask;
 
-extern char event_entry[], after_send[];
+extern char after_send[];
 
-/*
- * The event callback: restore rcx/r11 from the frame, save the
- * caller-saved registers, record, then return through the iret hypercall
- * with an iret_context {rax, r11, rcx, flags = 0} pushed over the frame.
- */
-__asm__(".text\n"
-	"event_entry:\n"
-	"	pop %rcx\n"
-	"	pop %r11\n"
-	"	push %rax\n"
-	"	push %rcx\n"
-	"	push %rdx\n"
-	"	push %rsi\n"
-	"	push %rdi\n"
-	"	push %r8\n"
-	"	push %r9\n"
-	"	push %r10\n"
-	"	push %r11\n"
-	"	lea 72(%rsp), %rdi\n"
-	"	call event_handler\n"
-	"	pop %r11\n"
-	"	pop %r10\n"
-	"	pop %r9\n"
-	"	pop %r8\n"
-	"	pop %rdi\n"
-	"	pop %rsi\n"
-	"	pop %rdx\n"
-	"	pop %rcx\n"
-	"	pop %rax\n"
-	"	pushq $0\n"
-	"	push %rcx\n"
-	"	push %r11\n"
-	"	push %rax\n"
-	"	mov $23, %eax\n"
-	"	syscall\n"
-	"	ud2\n");
-
-void event_handler(const unsigned long *frame);
-void event_handler(const unsigned long *frame)
+/* Called by the library's event callback (lib/events.S) with Xen's frame. */
+static void event_handler(const unsigned long *frame)
 {
 	seen_rip = frame[0];
 	seen_cs = frame[1];
@@ -156,7 +119,7 @@ static void test_callback_errors(void)
 	} un = { CALLBACKTYPE_event, 0 };
 	long rc;
 
-	rc = register_cb(9, 0, (unsigned long)event_entry);
+	rc = register_cb(9, 0, (unsigned long)xtest_event_entry);
 	xtest_check(rc == -ENOSYS, "register type 9 = %ld", rc);
 	rc = register_cb(CALLBACKTYPE_event, 0, 0x0000800000000000UL);
 	xtest_check(rc == -EINVAL, "non-canonical callback = %ld", rc);
@@ -167,9 +130,9 @@ static void test_callback_errors(void)
 	xtest_check(rc == 0, "unregister(nmi) = %ld", rc);
 	rc = hypercall(HC_callback_op, 7, (unsigned long)&un, 0, 0, 0);
 	xtest_check(rc == -ENOSYS, "callback_op 7 = %ld", rc);
-	rc = register_cb(CALLBACKTYPE_failsafe, CALLBACKF_mask_events, (unsigned long)event_entry);
+	rc = register_cb(CALLBACKTYPE_failsafe, CALLBACKF_mask_events, (unsigned long)xtest_event_entry);
 	xtest_check(rc == 0, "register failsafe = %ld", rc);
-	rc = register_cb(CALLBACKTYPE_syscall, CALLBACKF_mask_events, (unsigned long)event_entry);
+	rc = register_cb(CALLBACKTYPE_syscall, CALLBACKF_mask_events, (unsigned long)xtest_event_entry);
 	xtest_check(rc == 0, "register syscall = %ld", rc);
 	/* set_callbacks always answers 0. */
 	rc = hypercall(HC_set_callbacks, 0, 0, 0, 0, 0);
@@ -178,12 +141,13 @@ static void test_callback_errors(void)
 
 void test_main(void)
 {
+	xtest_event_hook = event_handler;
 	uint32_t port;
 	long rc;
 
 	own_vcpu_info();
 	test_callback_errors();
-	rc = register_cb(CALLBACKTYPE_event, 0, (unsigned long)event_entry);
+	rc = register_cb(CALLBACKTYPE_event, 0, (unsigned long)xtest_event_entry);
 	xtest_check(rc == 0, "register event callback = %ld", rc);
 
 	/* Nothing pending, events unmasked: no upcall. */

@@ -60,51 +60,12 @@ static struct vcpu_runstate_info runstate;
 static uint32_t timer_port;
 static volatile unsigned long upcalls, wait_base;
 static bool on_petrel;
-
-extern char event_entry[];
-
-/*
- * The event callback: count the upcall, clear this vCPU's pending flags and
- * return with the iret hypercall ({rax, r11, rcx, flags} pushed over Xen's
- * frame), which unmasks events again.
- */
-__asm__(".text\n"
-	"event_entry:\n"
-	"	pop %rcx\n"
-	"	pop %r11\n"
-	"	push %rax\n"
-	"	push %rcx\n"
-	"	push %rdx\n"
-	"	push %rsi\n"
-	"	push %rdi\n"
-	"	push %r8\n"
-	"	push %r9\n"
-	"	push %r10\n"
-	"	push %r11\n"
-	"	call event_handler\n"
-	"	pop %r11\n"
-	"	pop %r10\n"
-	"	pop %r9\n"
-	"	pop %r8\n"
-	"	pop %rdi\n"
-	"	pop %rsi\n"
-	"	pop %rdx\n"
-	"	pop %rcx\n"
-	"	pop %rax\n"
-	"	pushq $0\n"
-	"	push %rcx\n"
-	"	push %r11\n"
-	"	push %rax\n"
-	"	mov $23, %eax\n"
-	"	syscall\n"
-	"	ud2\n");
-
 static struct shared_info *sh;
 
 /* Like a guest kernel: clear the flags, then the pending bits of the ports. */
-void event_handler(void);
-void event_handler(void)
+static void event_handler(const unsigned long *frame)
 {
+	(void)frame;
 	upcalls++;
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
@@ -231,7 +192,7 @@ static void setup(void)
 		uint16_t type, flags;
 		uint32_t pad;
 		unsigned long address;
-	} cb = { 0 /* event */, 0, 0, (unsigned long)event_entry };
+	} cb = { 0 /* event */, 0, 0, (unsigned long)xtest_event_entry };
 	char changeset[64] = "";
 	long rc;
 
@@ -481,6 +442,7 @@ static void test_default_ticker(void)
 
 void test_main(void)
 {
+	xtest_event_hook = event_handler;
 	setup();
 	test_default_ticker();
 	test_pvclock();
