@@ -57,19 +57,6 @@ void xtest_install_traps(void);
 #define SCHEDOP_remote_shutdown 4
 #define SCHEDOP_shutdown_code 5
 #define SCHEDOP_watchdog 6
-#define HC_grant_table_op 20
-#define GNTTABOP_map_grant_ref 0
-#define GNTTABOP_unmap_grant_ref 1
-#define GNTTABOP_setup_table 2
-#define GNTTABOP_transfer 4
-#define GNTTABOP_copy 5
-#define GNTTABOP_unmap_and_replace 7
-#define GNTTABOP_set_version 8
-#define GNTMAP_device_map 1
-#define GNTMAP_host_map 2
-#define GNTMAP_contains_pte 16
-#define GTF_permit_access 1
-#define GTF_readonly 4
 
 /* ---- PRNG: splitmix64, seeded from the command line ---- */
 static uint64_t rng_state;

@@ -6,57 +6,12 @@
  */
 #include "xtest.h"
 
-#define HC_grant_table_op 20
-#define GNTTABOP_map_grant_ref 0
-#define GNTTABOP_unmap_grant_ref 1
-#define GNTTABOP_setup_table 2
-#define GNTTABOP_copy 5
 #define DOMID_SELF 0x7ff0
-#define GNTMAP_device_map (1u << 0)
-#define GNTMAP_readonly (1u << 2)
-#define GTF_permit_access 1u
-#define GNTCOPY_dest_gref 2u
 #define NR 3000
 #define FIRST_REF 8
 #define NR_FRAMES 8 /* 4096 entries */
 #define VIRT_BASE 0xffffffff80000000UL
 #define M2P_START 0xffff800000000000UL
-
-struct grant_entry_v1 {
-	uint16_t flags, domid;
-	uint32_t frame;
-};
-
-struct gnttab_setup_table {
-	uint16_t dom;
-	uint32_t nr_frames;
-	int16_t status;
-	unsigned long *frame_list;
-};
-
-struct gnttab_map_grant_ref {
-	uint64_t host_addr;
-	uint32_t flags, ref;
-	uint16_t dom;
-	int16_t status;
-	uint32_t handle;
-	uint64_t dev_bus_addr;
-};
-
-struct gnttab_unmap_grant_ref {
-	uint64_t host_addr, dev_bus_addr;
-	uint32_t handle;
-	int16_t status;
-};
-
-struct gnttab_copy {
-	struct {
-		unsigned long ref_or_gmfn;
-		uint16_t domid, offset;
-	} source, dest;
-	uint16_t len, flags;
-	int16_t status;
-};
 
 static char table_va[NR_FRAMES][4096] __attribute__((aligned(4096)));
 static char page[2][4096] __attribute__((aligned(4096)));

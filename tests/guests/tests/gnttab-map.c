@@ -8,82 +8,14 @@
  */
 #include "xtest.h"
 
-#define HC_grant_table_op 20
 #define HC_mmuext_op 26
 #define MMUEXT_INVLPG_LOCAL 7
-#define GNTTABOP_map_grant_ref 0
-#define GNTTABOP_unmap_grant_ref 1
-#define GNTTABOP_setup_table 2
-#define GNTTABOP_copy 5
-#define GNTTABOP_swap_grant_ref 11
 #define DOMID_SELF 0x7ff0
-#define GNTMAP_device_map (1u << 0)
-#define GNTMAP_host_map (1u << 1)
-#define GNTMAP_readonly (1u << 2)
-#define GNTMAP_application_map (1u << 3)
-#define GNTMAP_contains_pte (1u << 4)
-#define GTF_permit_access 1u
-#define GTF_readonly (1u << 2)
-#define GTF_reading (1u << 3)
-#define GTF_writing (1u << 4)
-#define GNTCOPY_source_gref 1u
-#define GNTCOPY_dest_gref 2u
-#define GNTST_okay 0
-#define GNTST_general_error (-1)
-#define GNTST_bad_domain (-2)
-#define GNTST_bad_gntref (-3)
-#define GNTST_bad_handle (-4)
-#define GNTST_bad_dev_addr (-6)
-#define GNTST_bad_page (-9)
-#define GNTST_permission_denied (-8)
-#define GNTST_bad_copy_arg (-10)
-#define GNTST_eagain (-12)
 #define VIRT_BASE 0xffffffff80000000UL
 #define M2P_START 0xffff800000000000UL
 #define ADDR_MASK 0x000ffffffffff000UL
 #define REF 10 /* a reference outside the 8 the toolstack reserves */
 
-struct grant_entry_v1 {
-	uint16_t flags, domid;
-	uint32_t frame;
-};
-
-struct gnttab_setup_table {
-	uint16_t dom;
-	uint32_t nr_frames;
-	int16_t status;
-	unsigned long *frame_list;
-};
-
-struct gnttab_map_grant_ref {
-	uint64_t host_addr;
-	uint32_t flags, ref;
-	uint16_t dom;
-	int16_t status;
-	uint32_t handle;
-	uint64_t dev_bus_addr;
-};
-
-struct gnttab_unmap_grant_ref {
-	uint64_t host_addr, dev_bus_addr;
-	uint32_t handle;
-	int16_t status;
-};
-
-struct gnttab_copy_ptr {
-	unsigned long ref_or_gmfn;
-	uint16_t domid, offset;
-};
-
-struct gnttab_copy {
-	struct gnttab_copy_ptr source, dest;
-	uint16_t len, flags;
-	int16_t status;
-};
-
-_Static_assert(sizeof(struct gnttab_map_grant_ref) == 32, "map layout");
-_Static_assert(sizeof(struct gnttab_unmap_grant_ref) == 24, "unmap layout");
-_Static_assert(sizeof(struct gnttab_copy) == 40, "copy layout");
 
 /* 0: the grant table, 1: the granted page, 2-3: where it gets mapped, 4: copy source */
 static char pages[5][4096] __attribute__((aligned(4096)));

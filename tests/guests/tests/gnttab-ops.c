@@ -6,37 +6,10 @@
  */
 #include "xtest.h"
 
-#define HC_grant_table_op 20
-#define GNTTABOP_setup_table 2
-#define GNTTABOP_transfer 4
-#define GNTTABOP_query_size 6
-#define GNTTABOP_set_version 8
-#define GNTTABOP_get_version 10
 #define DOMID_SELF 0x7ff0
-#define GNTST_okay 0
-#define GNTST_general_error (-1)
-#define GNTST_bad_domain (-2)
 #define XEN_ENOSYS 38
 #define XEN_ESRCH 3
 #define MAX_FRAMES 64 /* Xen 4.17's default max_grant_frames */
-
-struct gnttab_setup_table {
-	uint16_t dom;
-	uint32_t nr_frames;
-	int16_t status;
-	unsigned long *frame_list;
-};
-
-struct gnttab_query_size {
-	uint16_t dom;
-	uint32_t nr_frames, max_nr_frames;
-	int16_t status;
-};
-
-struct gnttab_get_version {
-	uint16_t dom, pad;
-	uint32_t version;
-};
 
 static char scratch[2][4096] __attribute__((aligned(4096)));
 
