@@ -386,8 +386,8 @@ static void check_apic_read(void)
  * by the PM timer's overflow status (bit 23 of the 3.58 MHz counter
  * toggles every 2.3 s). Delivered once, the pin stays masked and the PIRQ's
  * bit is set in the EOI map; an EOI with the status still set delivers it
- * again at once (the line is still high); with the status cleared, an EOI
- * brings nothing more.
+ * again at once (the line is still high); with the line lowered (timer
+ * interrupt disabled, status cleared), an EOI brings nothing more.
  */
 #define SCI_GSI 9
 #define PM1_STS 0x600 /* QEMU pc machine (PIIX4 PM at 0x600 as SeaBIOS sets it) */
@@ -459,6 +459,9 @@ static void sci_level_interrupt(void)
 	xtest_check(wait_pending(port, 2000000UL), "line still high: no event after the EOI");
 	xtest_check(eoi_map_bit(SCI_GSI), "EOI map bit not set for the second delivery");
 	clear_pending(port);
+	/* Lower the line for good: the timer's status would rise again within
+	 * 2.3 s, which a slow host can reach during the wait below. */
+	outw(PM1_EN, 0);
 	outw(PM1_STS, TMR_STS);
 	xtest_check(eoi(SCI_GSI) == 0, "eoi 9 again");
 	xtest_check(!eoi_map_bit(SCI_GSI), "EOI map bit still set after the EOI");
