@@ -119,10 +119,16 @@ if [ "$mode" = xen ]; then
 	check_rc=0
 fi
 
+# xen_done LOG: Xen's last words after an outcome (halt, crash, panic).
+xen_done() {
+	grep -aqE "^\(XEN\) (Hardware Dom0 (halted|crashed|shut)|Manual reset required|Reboot in)" "$1"
+}
+
 # boot_xen MODULE LOG CPU: Xen 4.17 halts rather than exits; stop QEMU once
-# the log shows an outcome. Returns 0 then, 124 on timeout.
+# the log shows an outcome (and the rest of the report, up to 2 s more).
+# Returns 0 then, 124 on timeout.
 boot_xen() {
-	local module=$1 log=$2 cpu=$3 qpid deadline=$((SECONDS + timeout)) rc=124
+	local module=$1 log=$2 cpu=$3 qpid deadline=$((SECONDS + timeout)) rc=124 i
 	: >"$log"
 	qemu-system-x86_64 -machine pc -m 512 -cpu "$cpu" -nographic -no-reboot -kernel "$petrel" \
 		-initrd "$module" -serial "file:$log" -display none -monitor none \
@@ -131,7 +137,10 @@ boot_xen() {
 	qpid=$!
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		if grep -aqE '^Test result: |crashed|Panic on CPU' "$log"; then
-			sleep 2 # the rest of the report
+			for ((i = 0; i < 10; i++)); do
+				xen_done "$log" && break
+				sleep 0.2
+			done
 			rc=0
 			break
 		fi
@@ -140,7 +149,7 @@ boot_xen() {
 			wait "$qpid"
 			return $?
 		fi
-		sleep 0.5
+		sleep 0.2
 	done
 	kill "$qpid" 2>/dev/null
 	wait "$qpid" 2>/dev/null
