@@ -11,13 +11,15 @@ boot="(XEN) Petrel hypervisor
 (XEN) *** Building a PV Dom0 ***
 --- Petrel guest test: t"
 
-# case NAME KIND RC WANT-WORD LOG-TEXT [SOURCE-TEXT]; $jmode: run.sh's --mode
-jmode=multiboot
+# case NAME KIND RC WANT-WORD LOG-TEXT [SOURCE-TEXT]; $jmode: run.sh's --mode,
+# $jextra: more run.sh options
+jmode=multiboot jextra=()
 case_() {
 	local name=$1 kind=$2 rc=$3 want=$4 text=$5 srctext=${6-} got
 	printf '%s\n' "$text" | sed 's/$/\r/' >"$tmp/$name.log"
 	printf '%s\n' "$srctext" >"$tmp/$name.c"
-	got=$(bash "$here/run.sh" --mode "$jmode" --judge "$kind" "$tmp/$name.log" "$rc" "$tmp/$name.c")
+	got=$(bash "$here/run.sh" --mode "$jmode" "${jextra[@]}" \
+		--judge "$kind" "$tmp/$name.log" "$rc" "$tmp/$name.c")
 	if [ "${got%% *}" = "$want" ]; then
 		pass=$((pass + 1))
 	else
@@ -94,6 +96,18 @@ case_ xen-rejected rejected 0 PASS "(XEN) ERROR: Not a Xen-ELF image
 (XEN) Panic on CPU 0:
 (XEN) Could not construct domain 0"
 case_ xen-timeout test 124 FAIL "$boot"
+
+# Petrel-only tests on Xen: failing there is expected, passing is an error.
+printf '# comment\nlisted-fails  a reason\nlisted-passes another reason\n' >"$tmp/only.list"
+jextra=(--petrel-only "$tmp/only.list")
+case_ listed-fails test 0 XFAIL "$boot
+Test result: FAILURE"
+case_ listed-passes test 0 FAIL "$boot
+Test result: SUCCESS"
+case_ unlisted-fails test 0 FAIL "$boot
+Test result: FAILURE"
+case_ unlisted-passes test 0 PASS "$boot
+Test result: SUCCESS"
 
 echo "guests-runner: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -13,6 +13,7 @@
 #include "setup.h"
 #include "boot_info.h"
 #include "hypercall.h"
+#include "pv_mm.h"
 #include "public/memory.h"
 
 /* The low bits of cmd are the sub-op; the rest is continuation state. */
@@ -289,9 +290,53 @@ static int exchange_unit(struct domain *d, const struct xen_memory_exchange *x, 
 }
 
 /*
+ * May @d give @mfn back? Its own (still referenced: a frame given back but
+ * still mapped counts, and giving it back again does nothing, as on Xen)
+ * and no hypervisor page. Mappings, types and pins do not matter.
+ */
+static bool can_remove(const struct domain *d, mfn_t mfn)
+{
+	const struct page_info *pg;
+
+	if (!mfn_owned_by(mfn, d))
+		return false;
+	pg = mfn_to_page(mfn);
+	return pg->count && !(pg->flags & PGC_xen_heap);
+}
+
+/*
+ * Xen's guest_remove_page for a PV domain: unpin and drop the allocation
+ * reference. A frame still mapped (or typed) stays the domain's, usable and
+ * in the M2P, until its last reference goes (pv_frame_released).
+ */
+static void remove_frame(mfn_t mfn)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+
+	if (pg->flags & PGC_pinned) {
+		pg->flags &= ~PGC_pinned;
+		pv_put_page_and_type(pg);
+	}
+	if (pg->flags & PGC_allocated) {
+		pg->flags &= ~PGC_allocated;
+		pv_put_page(pg);
+	}
+}
+
+void pv_frame_released(struct page_info *pg)
+{
+	struct domain *d = pg->owner;
+
+	d->tot_pages--;
+	release_frame(page_to_mfn(pg));
+}
+
+/*
  * decrease_reservation: give frames back. A PV domain names them by MFN; a
- * frame it still maps or types stops the call there (the count done is
- * returned, as Xen does for extents it could not remove).
+ * frame not its own (or given back already) stops the call there (the count
+ * done is returned, as Xen does for extents it could not remove). The
+ * reservation falls as the frames are freed: a frame still mapped is freed
+ * when its last mapping goes.
  */
 static long shrink(unsigned long cmd, unsigned long arg)
 {
@@ -321,12 +366,11 @@ static long shrink(unsigned long cmd, unsigned long arg)
 		if (copy_from_guest(&mfn, (u64)r.extent_start.p + i * sizeof(mfn), sizeof(mfn)))
 			break;
 		for (u64 j = 0; j < (1UL << r.extent_order) && ok; j++)
-			ok = can_steal(d, mfn + j);
+			ok = can_remove(d, mfn + j);
 		if (!ok)
 			break;
 		for (u64 j = 0; j < (1UL << r.extent_order); j++)
-			release_frame(mfn + j);
-		d->tot_pages -= 1UL << r.extent_order;
+			remove_frame(mfn + j);
 	}
 	return (long)i;
 }

@@ -34,6 +34,7 @@ void do_syscall(struct cpu_regs *r);
 void do_sysenter(struct cpu_regs *r);
 /* On a #DB (guest or hypervisor context): fold the hardware DR6 into the guest's. */
 void pv_collect_dr6(void);
+void pv_ignore_hypervisor_db(void);
 /* entry.S: the iretq back to the guest faulted. */
 __noreturn void pv_iret_fault(struct cpu_regs *r);
 

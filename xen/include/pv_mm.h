@@ -58,6 +58,11 @@ void pv_flush_tlb_local(void); /* including global entries */
 void pv_invlpg(unsigned long va);
 void pv_load_cr3(mfn_t l4);
 void pv_wbinvd(void); /* write back and invalidate caches */
+/*
+ * The last reference to a frame its domain gave back while still using it
+ * (decrease_reservation of a mapped frame) is gone: free it now.
+ */
+void pv_frame_released(struct page_info *pg);
 
 /* ---- the type system ---- */
 /* General reference; fails (false) unless @pg is allocated and owned by @d. */

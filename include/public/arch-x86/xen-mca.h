@@ -3,7 +3,8 @@
  *
  * The hypercall number, the interface version, the op numbers, and the
  * structures of XEN_MC_physcpuinfo (what a dom0's mcelog driver asks at
- * boot). The other ops' structures are not declared.
+ * boot) and XEN_MC_fetch (what it polls). The other ops' structures are not
+ * declared.
  */
 #ifndef __XEN_PUBLIC_ARCH_X86_MCA_H__
 #define __XEN_PUBLIC_ARCH_X86_MCA_H__
@@ -21,6 +22,15 @@
 #define XEN_MC_msrinject 4
 #define XEN_MC_mceinject 5
 #define XEN_MC_inject_v2 6
+
+/* XEN_MC_fetch flags: in, which queue (exactly one of the first two) or an ack */
+#define XEN_MC_NONURGENT 0x1
+#define XEN_MC_URGENT 0x2
+#define XEN_MC_ACK 0x4
+/* ... and out */
+#define XEN_MC_OK 0x0
+#define XEN_MC_FETCHFAILED 0x1
+#define XEN_MC_NODATA 0x2
 
 #define __MC_MSR_ARRAYSIZE 8
 #define MC_NCAPS 7 /* CPU feature words: */
@@ -72,6 +82,14 @@ struct xen_mc_physcpuinfo {
 	XEN_GUEST_HANDLE(xen_mc_logical_cpu_t) info;
 };
 
+/* XEN_MC_fetch: data is a struct mc_info buffer (not declared here). */
+struct xen_mc_fetch {
+	uint32_t flags; /* XEN_MC_NONURGENT/URGENT/ACK in, XEN_MC_OK/NODATA/... out */
+	uint32_t _pad0;
+	uint64_t fetch_id; /* out: the telemetry's id; in: what XEN_MC_ACK acknowledges */
+	XEN_GUEST_HANDLE(void) data;
+};
+
 /*
  * The hypercall's argument starts with these; the op's structure follows
  * at offset 8 (the whole union is larger: callers pass the full size).
@@ -86,5 +104,7 @@ PETREL_ASSERT_SIZE(struct mcinfo_logical_cpu, 304, mcinfo_logical_cpu);
 PETREL_ASSERT_OFFSET(struct mcinfo_logical_cpu, mc_vendorid, 52, mcinfo_logical_cpu);
 PETREL_ASSERT_OFFSET(struct mcinfo_logical_cpu, mc_msrvalues, 176, mcinfo_logical_cpu);
 PETREL_ASSERT_SIZE(struct xen_mc_physcpuinfo, 16, xen_mc_physcpuinfo);
+PETREL_ASSERT_SIZE(struct xen_mc_fetch, 24, xen_mc_fetch);
+PETREL_ASSERT_OFFSET(struct xen_mc_fetch, data, 16, xen_mc_fetch);
 
 #endif /* __XEN_PUBLIC_ARCH_X86_MCA_H__ */

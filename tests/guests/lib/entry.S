@@ -36,18 +36,22 @@
 	xen_note XEN_ELFNOTE_LOADER
 	.asciz "generic"
 	xen_note_end
+#ifndef XTEST_MINIMAL_NOTES
 	xen_note XEN_ELFNOTE_VIRT_BASE
 	.quad VIRT_BASE
 	xen_note_end
 	xen_note XEN_ELFNOTE_PADDR_OFFSET
 	.quad 0
 	xen_note_end
+#endif
 	xen_note XEN_ELFNOTE_ENTRY
 	.quad _start
 	xen_note_end
+#ifndef XTEST_MINIMAL_NOTES
 	xen_note XEN_ELFNOTE_SUPPORTED_FEATURES
 	.long (1 << XENFEAT_dom0)
 	xen_note_end
+#endif
 	.popsection
 
 	.text

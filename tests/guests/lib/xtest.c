@@ -97,6 +97,15 @@ struct shared_info *xtest_shared_info(void)
 	return shared_info;
 }
 
+bool xtest_on_petrel(void)
+{
+	char cs[64] = "";
+
+	if (hypercall_xen_version(XENVER_changeset, cs) < 0)
+		return false;
+	return !strncmp(cs, "petrel", 6);
+}
+
 void xtest_runtime_main(struct start_info *si)
 {
 	xtest_start_info = si;

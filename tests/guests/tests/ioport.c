@@ -1,8 +1,15 @@
 /*
  * I/O ports for the control domain: a #GP until PHYSDEVOP_set_iopl gives
- * the kernel a virtual IOPL; then real access, except on the ports Petrel
- * keeps (COM1, PIC, PIT, the debug-exit port), which read as all ones and
- * swallow writes, as Xen does. The CMOS RTC is the real-access probe.
+ * the kernel a virtual IOPL; then real access, except on the ports the
+ * hypervisor keeps (its console's COM1, the PIC), which read as all ones and
+ * swallow writes, as on Xen. The CMOS RTC is the real-access probe.
+ *
+ * Two ports differ, deliberately (docs/abi-status.md), and are pinned per
+ * hypervisor: port 0x61, where Xen shows its emulated PIT channel 2 and
+ * speaker gate (bits 0, 1, 4, 5 only) and Petrel, which emulates no PIT,
+ * all ones; and QEMU's debug-exit port 0xf4, which Petrel keeps (it ends
+ * the machine through it) while Xen gives it to dom0, where a write would
+ * end QEMU: so it is written only on Petrel.
  */
 #include "xtest.h"
 
@@ -88,16 +95,21 @@ void test_main(void)
 		printk("CMOS status B %#x\n", cmos_status_b);
 		xtest_check(cmos_status_b & 0x02, "CMOS status B %#x", cmos_status_b);
 	}
-	/* Petrel's own ports: no fault, reads all ones (COM1's LSR really reads 0x60). */
+	/* The hypervisor's ports: no fault, reads all ones (COM1's LSR really reads 0x60). */
 	xtest_check(read_port(0x3fd) == 0xff, "COM1 LSR read %#x", read_port(0x3fd));
 	xtest_check(read_port(0x21) == 0xff, "PIC mask read %#x", read_port(0x21));
-	xtest_check(read_port(0x61) == 0xff, "port 0x61 read %#x", read_port(0x61));
-	/* ... and writes vanish: this one would otherwise end QEMU here. */
-	if (xtest_catch(debug_exit_write, NULL, &f))
-		xtest_fail("debug-exit write faulted (vector %u)", f.vector);
+	/* ... and writes vanish. */
 	if (xtest_catch(com1_write, NULL, &f) || xtest_catch(pic_mask_write, NULL, &f))
 		xtest_fail("a write to a kept port faulted (vector %u)", f.vector);
+	if (!xtest_on_petrel()) {
+		xtest_check(!(read_port(0x61) & 0xcc), "port 0x61 read %#x", read_port(0x61));
+		printk("port 0x61 is Xen's emulated speaker port\n");
+		return;
+	}
+	xtest_check(read_port(0x61) == 0xff, "port 0x61 read %#x", read_port(0x61));
+	/* Petrel's debug-exit port: this write would otherwise end QEMU here. */
+	if (xtest_catch(debug_exit_write, NULL, &f))
+		xtest_fail("debug-exit write faulted (vector %u)", f.vector);
 	printk("still running after writing to the debug-exit port\n");
 }
 
-TEST_EXPECT("still running after writing to the debug-exit port");

@@ -1,7 +1,13 @@
 /*
  * MMUEXT_SET_LDT: an LDT in a frame the guest maps read-only becomes the
- * CPU's LDT, so an LDT selector loads; a frame still mapped writable is
- * refused; an empty LDT makes the selector fault again.
+ * CPU's LDT, so an LDT selector loads; an empty LDT makes the selector
+ * fault again; a misaligned base is refused.
+ *
+ * An LDT in a frame still mapped writable differs, deliberately
+ * (docs/abi-status.md), and is pinned per hypervisor: Xen maps LDT frames
+ * lazily, so it accepts the call and the first selector load takes a #PF
+ * at the descriptor's address; Petrel maps them at the call, so the call
+ * fails with -EINVAL.
  */
 #include "xtest.h"
 
@@ -33,6 +39,27 @@ static long set_ldt(unsigned long va, unsigned long ents)
 	return hypercall(HC_mmuext_op, (unsigned long)&op, 1, (unsigned long)&done, DOMID_SELF, 0);
 }
 
+static void load_es_ldt(void *arg);
+
+static void writable_ldt(unsigned long va)
+{
+	struct xtest_fault f;
+	long rc = set_ldt(va, 2);
+
+	if (xtest_on_petrel()) {
+		xtest_check(rc == -22, "Petrel: an LDT in a writable frame gave %ld", rc);
+		return;
+	}
+	xtest_check(rc == 0, "Xen: SET_LDT on a writable frame gave %ld", rc);
+	if (!xtest_catch(load_es_ldt, NULL, &f))
+		xtest_fail("Xen: loading from an LDT in a writable frame did not fault");
+	else
+		xtest_check(f.vector == X86_EXC_PF && (!f.cr2_valid || f.cr2 == va + 8),
+			    "Xen: vector %u cr2 %#lx, expected #PF at %#lx", f.vector, f.cr2,
+			    va + 8);
+	xtest_check(set_ldt(0, 0) == 0, "clearing the LDT refused");
+}
+
 static void load_es_ldt(void *arg)
 {
 	(void)arg;
@@ -47,9 +74,11 @@ void test_main(void)
 	struct xtest_fault f;
 	unsigned short es;
 
-	ldt[0] = 0;
+	/* The whole frame is checked as descriptors, not only the LDT's entries. */
+	for (unsigned int i = 0; i < 512; i++)
+		ldt[i] = 0;
 	ldt[1] = 0x00cff2000000ffffUL; /* flat data, DPL 3 */
-	xtest_check(set_ldt(va, 2) == -22, "an LDT in a writable frame was accepted");
+	writable_ldt(va);
 	xtest_check(hypercall_update_va_mapping(va, (mfn << 12) | PTE_P | PTE_US | PTE_A,
 						UVMF_INVLPG) == 0,
 		    "making the LDT page read-only failed");

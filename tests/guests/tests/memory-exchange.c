@@ -93,6 +93,13 @@ static void check_exchange(void)
 		    "new frames not usable or not zeroed");
 }
 
+/*
+ * decrease_reservation of a frame the domain still maps succeeds (as on
+ * Xen): the frame stays usable through the mapping, and in the M2P; giving
+ * it back again succeeds and does nothing. It is freed (out of the M2P, the
+ * reservation falls) when the mapping goes; then it is no longer the
+ * domain's to map or give back.
+ */
 static void check_decrease(void)
 {
 	uint16_t self = DOMID_SELF;
@@ -101,16 +108,23 @@ static void check_decrease(void)
 	long before = memory_op(XENMEM_current_reservation, &self), rc;
 
 	rc = memory_op(XENMEM_decrease_reservation, &r);
-	xtest_check(rc == 0, "decrease of a mapped frame did %ld extents", rc);
+	xtest_check(rc == 1, "decrease of a mapped frame did %ld extents", rc);
+	xtest_check(M2P[mfn] == pfn_of(va), "m2p of the mapped frame: %#lx", M2P[mfn]);
+	*(volatile unsigned long *)va = 0x5678;
+	xtest_check(*(volatile unsigned long *)va == 0x5678, "the still-mapped frame is not usable");
+	xtest_check(memory_op(XENMEM_current_reservation, &self) == before,
+		    "reservation fell while the frame is mapped");
+	rc = memory_op(XENMEM_decrease_reservation, &r);
+	xtest_check(rc == 1, "second decrease of the mapped frame did %ld extents", rc);
 	xtest_check(unmap(va) == 0, "unmap failed");
+	xtest_check(M2P[mfn] == ~0UL, "freed frame still in the m2p");
+	xtest_check(memory_op(XENMEM_current_reservation, &self) == before - 1,
+		    "reservation not reduced once unmapped: %ld, was %ld",
+		    memory_op(XENMEM_current_reservation, &self), before);
+	/* Freed now: mapping it again is refused. */
+	xtest_check(map(va, mfn) != 0, "the freed frame could be mapped again");
 	rc = memory_op(XENMEM_decrease_reservation, &r);
-	xtest_check(rc == 1, "decrease did %ld extents", rc);
-	xtest_check(memory_op(XENMEM_current_reservation, &self) == before - rc,
-		    "reservation not reduced");
-	xtest_check(M2P[mfn] == ~0UL, "released frame still in the m2p");
-	/* Giving it back twice: it is no longer ours. */
-	rc = memory_op(XENMEM_decrease_reservation, &r);
-	xtest_check(rc == 0, "second decrease of the same frame did %ld extents", rc);
+	xtest_check(rc == 0, "decrease of a freed frame did %ld extents", rc);
 }
 
 void test_main(void)

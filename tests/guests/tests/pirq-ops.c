@@ -263,7 +263,7 @@ static void rtc_interrupts(uint32_t port)
 {
 	uint32_t iopl = 1;
 	uint8_t b;
-	int got = 0;
+	int got = 0, flagged = 0;
 
 	if (physdev(PHYSDEVOP_set_iopl, &iopl)) {
 		xtest_fail("set_iopl");
@@ -279,12 +279,17 @@ static void rtc_interrupts(uint32_t port)
 			break;
 		got++;
 		clear_pending(port);
-		xtest_check(cmos_read(0x0c) & 0x40, "register C has no periodic flag");
+		/*
+		 * Not every read sees the flag: a read may already have taken the
+		 * flag of the period whose event comes after the EOI.
+		 */
+		flagged += !!(cmos_read(0x0c) & 0x40);
 		xtest_check(eoi(RTC_GSI) == 0, "eoi");
 	}
 	cmos_write(0x0b, (uint8_t)(b & ~0x40));
 	(void)cmos_read(0x0c);
 	xtest_check(got == 3, "only %d of 3 RTC interrupts arrived as events", got);
+	xtest_check(flagged > 0, "register C never had the periodic flag");
 	printk("RTC: %d periodic interrupts delivered on port %u\n", got, port);
 }
 

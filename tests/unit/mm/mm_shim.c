@@ -68,6 +68,14 @@ void pv_wbinvd(void)
 	shim_wbinvds++;
 }
 
+unsigned int shim_released;
+
+void pv_frame_released(struct page_info *pg)
+{
+	pg->owner = NULL;
+	shim_released++;
+}
+
 void m2p_set(mfn_t mfn, u64 pfn)
 {
 	assert_true(mfn < SHIM_FRAMES);

@@ -116,6 +116,34 @@ static void assert_all_released(void)
 	assert_int_equal(PG(FREEPG)->count, 0);
 }
 
+/*
+ * A frame its domain gave back (no allocation reference) while still
+ * mapping it lives on until the last mapping goes, then is released.
+ */
+static void test_given_back_frame_released_on_last_put(void **state)
+{
+	(void)state;
+	shim_released = 0;
+	assert_true(pv_get_page(PG(DATA2), &dom)); /* a mapping */
+	PG(DATA2)->flags &= ~PGC_allocated; /* given back, as decrease_reservation does */
+	pv_put_page(PG(DATA2)); /* ... dropping the allocation reference */
+	assert_int_equal(shim_released, 0);
+	assert_ptr_equal(PG(DATA2)->owner, &dom);
+	assert_true(pv_get_page(PG(DATA2), &dom)); /* still the domain's to map */
+	pv_put_page(PG(DATA2));
+	pv_put_page(PG(DATA2)); /* the last mapping */
+	assert_int_equal(shim_released, 1);
+	assert_null(PG(DATA2)->owner);
+	assert_false(pv_get_page(PG(DATA2), &dom));
+	/* an allocated frame is never released by its own references */
+	assert_true(pv_get_page(PG(DATA1), &dom));
+	pv_put_page(PG(DATA1));
+	assert_int_equal(shim_released, 1);
+	PG(DATA2)->owner = &dom; /* as setup made it, for the teardown's balance check */
+	PG(DATA2)->flags |= PGC_allocated;
+	PG(DATA2)->count = 1;
+}
+
 static void pin_ok(mfn_t m, unsigned int type)
 {
 	assert_int_equal(pv_pin_table(&dom, m, type), 0);
@@ -1032,9 +1060,8 @@ static void test_ptwr_fault(void **state)
 	assert_int_equal(pv_new_baseptr(&vcpu, L4), 0);
 	memset(&regs, 0, sizeof(regs));
 	regs.rax = E(DATA2, P | RW);
-	/* off until the guest asks for it */
-	assert_false(fault_at(mov, 5));
-	dom.vm_assist = 1UL << VMASST_TYPE_writable_pagetables;
+	/* on without the guest asking for it (a 64-bit PV guest cannot turn it off) */
+	dom.vm_assist = 0;
 	assert_true(fault_at(mov, 5));
 	assert_int_equal(T(L1)[5], E(DATA2, P | RW | US));
 	assert_int_equal(regs.rip, (u64)mov + 3);
@@ -1369,6 +1396,7 @@ int main(void)
 		T_(test_l1_disallowed_flags),
 		T_(test_ln_disallowed_flags_and_superpages),
 		T_(test_double_pin_and_bad_unpin),
+		T_(test_given_back_frame_released_on_last_put),
 		T_(test_linear_self_map),
 		T_(test_linear_between_tables),
 		T_(test_linear_target_must_be_validated),

@@ -1,7 +1,9 @@
 /*
  * The machine-check hypercall: XEN_MC_physcpuinfo, which a dom0's mcelog
- * driver asks at boot to learn the physical CPUs. Petrel does not collect
- * machine-check telemetry: the other ops answer -ENOSYS.
+ * driver asks at boot to learn the physical CPUs, and XEN_MC_fetch, which it
+ * polls. Petrel does not collect machine-check telemetry, so a fetch always
+ * finds none (XEN_MC_NODATA) and an ack has nothing to drop. The injection
+ * ops answer -ENOSYS; notifydomain and unknown ops -EINVAL, as on Xen.
  */
 #include "types.h"
 #include "lib.h"
@@ -78,6 +80,29 @@ static long physcpuinfo(unsigned long arg)
 	return copy_to_guest(at, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+static long fetch(unsigned long arg)
+{
+	struct xen_mc_fetch f;
+	u64 at = arg + sizeof(struct petrel_xen_mc_head);
+
+	if (copy_from_guest(&f, at, sizeof(f)))
+		return -EFAULT;
+	switch (f.flags & (XEN_MC_NONURGENT | XEN_MC_URGENT)) {
+	case XEN_MC_NONURGENT:
+	case XEN_MC_URGENT:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (f.flags & XEN_MC_ACK)
+		return 0;
+	if (!f.data.p)
+		return -EINVAL;
+	f.flags = XEN_MC_OK | XEN_MC_NODATA;
+	f.fetch_id = 0;
+	return copy_to_guest(at, &f, sizeof(f)) ? -EFAULT : 0;
+}
+
 long do_mca(unsigned long arg)
 {
 	struct petrel_xen_mc_head head;
@@ -89,7 +114,13 @@ long do_mca(unsigned long arg)
 	switch (head.cmd) {
 	case XEN_MC_physcpuinfo:
 		return physcpuinfo(arg);
-	default:
+	case XEN_MC_fetch:
+		return fetch(arg);
+	case XEN_MC_msrinject:
+	case XEN_MC_mceinject:
+	case XEN_MC_inject_v2:
 		return -ENOSYS;
+	default:
+		return -EINVAL;
 	}
 }

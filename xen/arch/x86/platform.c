@@ -22,12 +22,11 @@ static void pcpu_info(struct xenpf_pcpuinfo *info)
 	}
 }
 
+/* As on Xen, nsecs of a second or more simply carry into the seconds. */
 static long settime(u64 secs, u32 nsecs, u64 stime)
 {
 	struct domain *d = current->domain;
 
-	if (nsecs >= 1000000000u)
-		return -EINVAL;
 	wallclock_set(secs, nsecs, stime);
 	update_domain_wallclock(d);
 	return 0;

@@ -138,7 +138,7 @@ void do_trap(struct cpu_regs *r)
 	} else if (regs_from_guest(r)) {
 		pv_trap(r);
 	} else if (r->vector == 1) {
-		pv_collect_dr6();
+		pv_ignore_hypervisor_db();
 	} else if (!search_ex_table(r)) {
 		fatal_trap(r);
 	}

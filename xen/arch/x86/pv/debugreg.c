@@ -2,8 +2,8 @@
  * set_debugreg/get_debugreg: a PV guest's debug registers. They are loaded
  * into the hardware while the guest runs (one vCPU, so: at once). A data
  * breakpoint the guest sets on its own buffers can also fire while Petrel
- * copies to or from them: such a #DB in hypervisor context is noted in the
- * guest's DR6 and otherwise ignored, never fatal.
+ * copies to or from them: such a #DB in hypervisor context is ignored (not
+ * the guest's event, so not in its DR6), never fatal.
  */
 #include "types.h"
 #include "errno.h"
@@ -31,12 +31,19 @@ static void load_dr(unsigned int reg, u64 v)
 	}
 }
 
-/* DR7: I/O breakpoints need the guest's %cr4.DE; general detect is not the guest's. */
+/*
+ * DR7 as Xen 4.17 takes it: the upper half is refused, reserved bits are
+ * fixed up (bit 10 set; 11, 12, 14, 15 clear) rather than refused, general
+ * detect is not the guest's, and I/O breakpoints need the guest's %cr4.DE.
+ */
 static long check_dr7(const struct vcpu *v, u64 *val)
 {
 	u64 value = *val;
 
-	if (value & DR7_RESERVED_ZERO)
+	if (value >> 32)
+		return -EINVAL;
+	value = (value | DR7_RESERVED_ONE) & ~DR7_RESERVED_ZERO;
+	if (value & DR7_GD)
 		return -EPERM;
 	for (unsigned int i = 0; i < 4; i++) {
 		bool enabled = (value >> (i * 2)) & 3;
@@ -45,15 +52,31 @@ static long check_dr7(const struct vcpu *v, u64 *val)
 		if (enabled && rw == DR_RW_IO && !(v->guest_cr4 & X86_CR4_DE))
 			return -EPERM;
 	}
-	*val = (value | DR7_RESERVED_ONE) & ~DR7_GD;
+	*val = value;
 	return 0;
+}
+
+/*
+ * While the guest's %cr4.DE is clear, DR4 and DR5 are other names of DR6
+ * and DR7 (as on the CPU); with it set they do not exist.
+ */
+static long dr_alias(const struct vcpu *v, unsigned long reg)
+{
+	if (reg == 4 || reg == 5)
+		return (v->guest_cr4 & X86_CR4_DE) ? -ENODEV : (long)reg + 2;
+	if (reg > 7)
+		return -ENODEV;
+	return (long)reg;
 }
 
 long do_set_debugreg(unsigned long reg, unsigned long value)
 {
 	struct vcpu *v = current;
-	long rc;
+	long rc = dr_alias(v, reg);
 
+	if (rc < 0)
+		return rc;
+	reg = (unsigned long)rc;
 	switch (reg) {
 	case 0:
 	case 1:
@@ -63,6 +86,8 @@ long do_set_debugreg(unsigned long reg, unsigned long value)
 			return -EPERM;
 		break;
 	case 6:
+		if (value >> 32)
+			return -EINVAL;
 		value = (value & DR6_STATUS_MASK) | DR6_RESERVED_ONE;
 		break;
 	case 7:
@@ -70,8 +95,6 @@ long do_set_debugreg(unsigned long reg, unsigned long value)
 		if (rc)
 			return rc;
 		break;
-	default:
-		return -EINVAL;
 	}
 	v->debugreg[reg] = value;
 	load_dr((unsigned int)reg, value);
@@ -80,11 +103,13 @@ long do_set_debugreg(unsigned long reg, unsigned long value)
 
 long do_get_debugreg(unsigned long reg)
 {
-	if (reg > 7 || reg == 4 || reg == 5)
-		return -EINVAL;
-	if (reg == 6 && !current->debugreg[6])
+	long rc = dr_alias(current, reg);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 6 && !current->debugreg[6])
 		return (long)DR6_RESERVED_ONE;
-	return (long)current->debugreg[reg];
+	return (long)current->debugreg[rc];
 }
 
 /* Move the hardware DR6 status into the guest's DR6 (which get_debugreg reads). */
@@ -95,5 +120,15 @@ void pv_collect_dr6(void)
 	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
 	if (current)
 		current->debugreg[6] |= (dr6 & DR6_STATUS_MASK) | DR6_RESERVED_ONE;
+	load_dr(6, DR6_RESERVED_ONE);
+}
+
+/*
+ * A guest's data breakpoint hit by the hypervisor itself (copying to or
+ * from the watched buffer for a hypercall): ignored, as Xen does, and not
+ * reported in the guest's DR6.
+ */
+void pv_ignore_hypervisor_db(void)
+{
 	load_dr(6, DR6_RESERVED_ONE);
 }

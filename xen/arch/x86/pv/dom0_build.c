@@ -388,9 +388,14 @@ static int parse_kernel(struct builder *b, const struct bi_mod *k)
 	return 0;
 }
 
+/*
+ * As Xen 4.17: XENFEAT_dom0 is asked for only of a kernel that lists its
+ * SUPPORTED_FEATURES (one without the note is taken as able); a missing
+ * VIRT_BASE means 0 (libelf), which is aligned.
+ */
 static int check_features(const struct elf_xen_info *in)
 {
-	if (!(in->present & EXI_SUPPORTED_FEATURES) ||
+	if ((in->present & EXI_SUPPORTED_FEATURES) &&
 	    !(in->features_supported[0] & (1u << XENFEAT_dom0))) {
 		printk(XENLOG_ERR "dom0 image rejected: kernel does not support XENFEAT_dom0\n");
 		return -EINVAL;
@@ -400,8 +405,8 @@ static int check_features(const struct elf_xen_info *in)
 		       in->features_required[0] & ~DOM0_FEATURES_SUPPORTED);
 		return -EINVAL;
 	}
-	if (!(in->present & EXI_VIRT_BASE) || (in->virt_base & (MB(4) - 1))) {
-		printk(XENLOG_ERR "dom0 image rejected: VIRT_BASE missing or not 4 MiB aligned\n");
+	if (in->virt_base & (MB(4) - 1)) {
+		printk(XENLOG_ERR "dom0 image rejected: VIRT_BASE not 4 MiB aligned\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -22,6 +22,7 @@
 #define DESC_S (1UL << 44)
 #define DESC_CODE (1UL << 43)
 #define DESC_WRITABLE (1UL << 41)
+#define X86_EXC_GP 13
 
 void pv_toggle_guest_mode(struct vcpu *v)
 {
@@ -54,11 +55,26 @@ static bool guest_selector_ok(u16 sel, bool code)
 }
 
 /*
+ * The #GP error code the CPU's iretq would raise for a frame with these
+ * selectors (cs checked first), or -1 if both are fine.
+ */
+static s64 iret_selector_fault(u16 cs, u16 ss)
+{
+	if (!guest_selector_ok(cs, true))
+		return cs & ~3;
+	if (!guest_selector_ok(ss, false))
+		return ss & ~3;
+	return -1;
+}
+
+/*
  * Pop an iret_context {rax, r11, rcx, flags, rip, cs, rflags, rsp, ss} from
  * the guest kernel stack. RPL 3 in cs returns to user mode. The event mask
  * follows the restored IF; the returned value becomes rax. With
  * VGCF_in_syscall the return is sysret-like: rcx and r11 are not restored
- * but hold the new rip and rflags.
+ * but hold the new rip and rflags. A selector the CPU would refuse gives
+ * what it gives on Xen, whose own iretq faults: the guest kernel gets the
+ * #GP, as if raised at the context the frame describes.
  */
 long do_iret(void)
 {
@@ -66,14 +82,13 @@ long do_iret(void)
 	struct vcpu *v = current;
 	struct iret_context c;
 	u16 cs, ss;
+	s64 gp;
 
 	if (copy_from_guest(&c, r->rsp, sizeof(c)))
 		domain_crash(v->domain, "iret: cannot read the iret frame at %#lx", r->rsp);
 	cs = (u16)(c.cs | 3);
 	ss = (u16)(c.ss | 3);
-	if (!guest_selector_ok(cs, true) || !guest_selector_ok(ss, false))
-		domain_crash(v->domain, "iret: bad selectors cs %#lx ss %#lx (rip %#lx)", c.cs,
-			     c.ss, c.rip);
+	gp = iret_selector_fault(cs, ss);
 	if ((u64)((s64)c.rip >> 47) + 1 > 1)
 		domain_crash(v->domain, "iret: non-canonical rip %#lx", c.rip);
 	if ((c.cs & 3) == 3 && v->in_kernel) {
@@ -96,6 +111,8 @@ long do_iret(void)
 		r->rcx = c.rcx;
 	}
 	v->vcpu_info->evtchn_upcall_mask = !(c.rflags & X86_EFLAGS_IF);
+	if (gp >= 0)
+		pv_inject_exception(r, X86_EXC_GP, gp);
 	return (long)c.rax;
 }
 

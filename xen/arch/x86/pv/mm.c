@@ -94,6 +94,8 @@ void pv_put_page(struct page_info *pg)
 		return;
 	}
 	pg->count--;
+	if (!pg->count && pg->owner && !(pg->flags & (PGC_allocated | PGC_xen_heap)))
+		pv_frame_released(pg);
 }
 
 static int validate_table(struct page_info *pg, unsigned int type);

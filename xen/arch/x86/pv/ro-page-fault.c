@@ -1,6 +1,7 @@
 /*
- * Writable page-table assist. With VMASST_TYPE_writable_pagetables on, a
- * guest kernel may write its page-table entries with ordinary instructions
+ * Writable page-table assist. A 64-bit PV guest kernel may always (as on
+ * Xen 4.17, whatever VMASST_TYPE_writable_pagetables says: turning it off
+ * changes nothing) write its page-table entries with ordinary instructions
  * although every mapping of a page table is read-only: the write faults,
  * and if it is an 8-byte store into a validated L1 of the guest's own, the
  * instruction is decoded, the new entry validated exactly as mmu_update
@@ -259,7 +260,7 @@ bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 	pte_t val, old;
 	mfn_t l1;
 
-	if (!(v->domain->vm_assist & (1UL << VMASST_TYPE_writable_pagetables)) || !v->in_kernel)
+	if (!v->in_kernel)
 		return false;
 	if ((r->error_code & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) !=
 	    (PFEC_PRESENT | PFEC_WRITE))
