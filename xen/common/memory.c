@@ -184,20 +184,11 @@ static void release_frame(mfn_t mfn)
 /* 2^order machine-contiguous frames below 2^bits (0: anywhere). */
 static struct page_info *alloc_below(unsigned int order, unsigned int bits)
 {
-	struct page_info *tried[8], *pg = NULL;
-	unsigned int n = 0;
-
-	while (n < ARRAY_SIZE(tried)) {
-		pg = alloc_pages(order);
-		if (!pg || !bits || bits >= 52 ||
-		    ((page_to_mfn(pg) + (1UL << order)) << PAGE_SHIFT) <= (1UL << bits))
-			break;
-		tried[n++] = pg;
-		pg = NULL;
-	}
-	while (n--)
-		free_pages(tried[n], order);
-	return pg;
+	if (bits && bits <= PAGE_SHIFT)
+		return NULL;
+	if (!bits || bits >= 52 || (1UL << (bits - PAGE_SHIFT)) >= max_page)
+		return alloc_pages(order);
+	return alloc_pages_below(order, 1UL << (bits - PAGE_SHIFT));
 }
 
 /* The guest address of in-list entry @i of exchange unit @unit. */

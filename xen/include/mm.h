@@ -64,6 +64,8 @@ static inline mfn_t page_to_mfn(const struct page_info *pg)
 void buddy_init(void);
 void buddy_free_range(mfn_t start, mfn_t end); /* add [start,end) as free RAM */
 struct page_info *alloc_pages(unsigned int order);
+/* The same, the whole block below machine frame @limit (for DMA-able memory). */
+struct page_info *alloc_pages_below(unsigned int order, mfn_t limit);
 void free_pages(struct page_info *pg, unsigned int order);
 u64 buddy_free_count(void); /* free frames */
 /* Check the allocator's invariants (free lists, orders, counts): 0 if sane. */
