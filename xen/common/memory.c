@@ -3,6 +3,7 @@
  * domain, and exchanging frames for machine-contiguous ones.
  */
 #include "types.h"
+#include "console.h"
 #include "lib.h"
 #include "errno.h"
 #include "page.h"
@@ -357,8 +358,13 @@ static long exchange(unsigned long arg)
 			return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, args);
 		}
 		rc = exchange_unit(d, &x, unit, per_unit_in);
-		if (rc)
+		if (rc) {
+			printk(XENLOG_G_GUEST XENLOG_DEBUG
+			       "d%u: exchange unit %lu (order %u -> %u, %u bits) failed: %ld\n",
+			       d->domain_id, unit, x.in.extent_order, x.out.extent_order,
+			       XENMEMF_get_address_bits(x.out.mem_flags), rc);
 			break;
+		}
 		x.nr_exchanged = (unit + 1) * per_unit_in;
 	}
 	if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),

@@ -195,6 +195,7 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	p.kernel = &bi->mods[0];
 	p.initrd = bi->nr_mods > 1 ? &bi->mods[1] : NULL;
 	p.mem_bytes = boot_opts.dom0_mem;
+	p.mem_max_bytes = boot_opts.dom0_mem_max;
 	p.cmdline_has_name = !loader_is_grub2(bi);
 	d = domain_create(0, true);
 	if (!d)
