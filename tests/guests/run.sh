@@ -90,22 +90,23 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(16384)))' \
 
 # boot NAME IMAGE ARGS LOG -> QEMU's exit status
 boot() {
-	local name=$1 image=$2 args=$3 log=$4 cpu=${test_cpu:-max}
+	local name=$1 image=$2 args=$3 log=$4 cpu=${test_cpu:-max} mem=${test_mem:-512M}
+	local hv_args=${test_hv_args:+ $test_hv_args}
 	case "$args" in *,*) echo "run.sh: $name: commas are not allowed in TEST_ARGS" >"$log"
 		return 2 ;;
 	esac
 	if [ "$mode" = multiboot ]; then
-		timeout -k 5 "$timeout" qemu-system-x86_64 -machine pc -m 512 -cpu "$cpu" \
+		timeout -k 5 "$timeout" qemu-system-x86_64 -machine pc -m "$mem" -cpu "$cpu" \
 			-nographic -no-reboot -kernel "$petrel" \
-			-initrd "$image${args:+ $args}" -append "console=com1 loglvl=all" \
+			-initrd "$image${args:+ $args}" -append "console=com1 loglvl=all$hv_args" \
 			-serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 			-display none -monitor none </dev/null >"$log.qemu" 2>&1
 	elif [ "$mode" = xen ]; then
 		boot_xen "$image${args:+ $args}" "$log" "$cpu"
 	else
 		bash "$top/scripts/efi-boot.sh" --efi "$petrel" --esp "$logdir/esp-$name" \
-			--serial "file:$log" --timeout "$timeout" -m 512M \
-			"console=com1 loglvl=all" "$image${args:+ $args}" \
+			--serial "file:$log" --timeout "$timeout" -m "$mem" \
+			"console=com1 loglvl=all$hv_args" "$image${args:+ $args}" \
 			-- -cpu "$cpu" -no-reboot -display none </dev/null >"$log.qemu" 2>&1
 	fi
 }
@@ -130,9 +131,10 @@ xen_done() {
 boot_xen() {
 	local module=$1 log=$2 cpu=$3 qpid deadline=$((SECONDS + timeout)) rc=124 i
 	: >"$log"
-	qemu-system-x86_64 -machine pc -m 512 -cpu "$cpu" -nographic -no-reboot -kernel "$petrel" \
+	qemu-system-x86_64 -machine pc -m "${test_mem:-512M}" -cpu "$cpu" -nographic -no-reboot \
+		-kernel "$petrel" \
 		-initrd "$module" -serial "file:$log" -display none -monitor none \
-		-append "console=com1 loglvl=all guest_loglvl=all dom0_mem=64M noreboot" \
+		-append "console=com1 loglvl=all guest_loglvl=all dom0_mem=64M noreboot${test_hv_args:+ $test_hv_args}" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$log.qemu" 2>&1 &
 	qpid=$!
 	while [ "$SECONDS" -lt "$deadline" ]; do
@@ -267,8 +269,10 @@ run_one() {
 	local kind=$1 name=$2 image=$3 srcf="$src/$2.c" args="" log start rc res
 	log="$logdir/$name.log"
 	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
-	local test_cpu=""
+	local test_cpu="" test_mem="" test_hv_args=""
 	[ "$kind" = test ] && test_cpu=$(meta "$srcf" TEST_CPU | tail -n 1)
+	[ "$kind" = test ] && test_mem=$(meta "$srcf" TEST_MEM | tail -n 1)
+	[ "$kind" = test ] && test_hv_args=$(meta "$srcf" TEST_HV_ARGS | tail -n 1)
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
 	start=$(date +%s)
 	boot "$name" "$image" "$args" "$log"

@@ -125,6 +125,30 @@ static void test_exhaustion_and_coalescing(void **state)
 	free(after);
 }
 
+/* A limit below which the block must lie: found even when higher ones are first. */
+static void test_alloc_below(void **state)
+{
+	struct page_info *pg;
+
+	(void)state;
+	buddy_free_range(0, NR_FRAMES);
+	pg = alloc_pages_below(9, 4096);
+	assert_non_null(pg);
+	assert_true(page_to_mfn(pg) + 512 <= 4096);
+	assert_int_equal(page_to_mfn(pg) & 511, 0);
+	assert_int_equal(buddy_check(), 0);
+	/* Drain [0, 4096) with order-9 blocks: exactly 7 more, then none. */
+	for (int i = 0; i < 7; i++)
+		assert_non_null(alloc_pages_below(9, 4096));
+	assert_null(alloc_pages_below(9, 4096));
+	assert_null(alloc_pages_below(0, 4096));
+	/* The rest is still there for unlimited requests. */
+	assert_int_equal(buddy_free_count(), NR_FRAMES - 4096);
+	assert_true(page_to_mfn(alloc_pages(0)) >= 4096);
+	assert_null(alloc_pages_below(0, 0));
+	assert_int_equal(buddy_check(), 0);
+}
+
 static void test_holes_respected(void **state)
 {
 	(void)state;
@@ -272,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_holes_respected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_range_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_below, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_sequences, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_detects_corruption, setup, teardown),
 	};

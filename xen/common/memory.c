@@ -3,6 +3,7 @@
  * domain, and exchanging frames for machine-contiguous ones.
  */
 #include "types.h"
+#include "console.h"
 #include "lib.h"
 #include "errno.h"
 #include "page.h"
@@ -185,20 +186,11 @@ static void release_frame(mfn_t mfn)
 /* 2^order machine-contiguous frames below 2^bits (0: anywhere). */
 static struct page_info *alloc_below(unsigned int order, unsigned int bits)
 {
-	struct page_info *tried[8], *pg = NULL;
-	unsigned int n = 0;
-
-	while (n < ARRAY_SIZE(tried)) {
-		pg = alloc_pages(order);
-		if (!pg || !bits || bits >= 52 ||
-		    ((page_to_mfn(pg) + (1UL << order)) << PAGE_SHIFT) <= (1UL << bits))
-			break;
-		tried[n++] = pg;
-		pg = NULL;
-	}
-	while (n--)
-		free_pages(tried[n], order);
-	return pg;
+	if (bits && bits <= PAGE_SHIFT)
+		return NULL;
+	if (!bits || bits >= 52 || (1UL << (bits - PAGE_SHIFT)) >= max_page)
+		return alloc_pages(order);
+	return alloc_pages_below(order, 1UL << (bits - PAGE_SHIFT));
 }
 
 /* The guest address of in-list entry @i of exchange unit @unit. */
@@ -410,8 +402,13 @@ static long exchange(unsigned long arg)
 			return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, args);
 		}
 		rc = exchange_unit(d, &x, unit, per_unit_in);
-		if (rc)
+		if (rc) {
+			printk(XENLOG_G_GUEST XENLOG_DEBUG
+			       "d%u: exchange unit %lu (order %u -> %u, %u bits) failed: %ld\n",
+			       d->domain_id, unit, x.in.extent_order, x.out.extent_order,
+			       XENMEMF_get_address_bits(x.out.mem_flags), rc);
 			break;
+		}
 		x.nr_exchanged = (unit + 1) * per_unit_in;
 	}
 	if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),

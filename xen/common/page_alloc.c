@@ -134,20 +134,38 @@ void buddy_free_range(mfn_t start, mfn_t end)
 	}
 }
 
+/* The first free block of @o whose lowest 2^@order frames lie below @limit. */
+static struct page_info *find_block_below(unsigned int o, unsigned int order, mfn_t limit)
+{
+	struct page_info *pg;
+
+	for (pg = free_head[o]; pg; pg = pg->next)
+		if (page_to_mfn(pg) + (1ULL << order) <= limit)
+			return pg;
+	return NULL;
+}
+
 struct page_info *alloc_pages(unsigned int order)
 {
+	return alloc_pages_below(order, max_page);
+}
+
+struct page_info *alloc_pages_below(unsigned int order, mfn_t limit)
+{
 	unsigned int o;
-	struct page_info *pg;
+	struct page_info *pg = NULL;
 	mfn_t mfn;
 	u64 i;
 
 	if (order > MAX_ORDER)
 		return NULL;
-	for (o = order; o <= MAX_ORDER && !free_head[o]; o++)
-		;
-	if (o > MAX_ORDER)
+	for (o = order; o <= MAX_ORDER; o++) {
+		pg = limit >= max_page ? free_head[o] : find_block_below(o, order, limit);
+		if (pg)
+			break;
+	}
+	if (!pg)
 		return NULL;
-	pg = free_head[o];
 	list_del(pg, o);
 	mfn = page_to_mfn(pg);
 	/* Give back the upper halves until the block has the order asked for. */

@@ -27,6 +27,7 @@ struct domain;
 #define PGC_validated (1u << 3) /* type validated (contents checked) */
 #define PGC_xen_heap (1u << 4) /* hypervisor-owned */
 #define PGC_reserved (1u << 5) /* firmware hole / not RAM / boot data */
+#define PGC_io (1u << 6) /* not RAM in the firmware's map: I/O memory (with PGC_reserved) */
 
 struct page_info {
 	struct domain *owner; /* NULL when free or hypervisor-owned */
@@ -63,6 +64,8 @@ static inline mfn_t page_to_mfn(const struct page_info *pg)
 void buddy_init(void);
 void buddy_free_range(mfn_t start, mfn_t end); /* add [start,end) as free RAM */
 struct page_info *alloc_pages(unsigned int order);
+/* The same, the whole block below machine frame @limit (for DMA-able memory). */
+struct page_info *alloc_pages_below(unsigned int order, mfn_t limit);
 void free_pages(struct page_info *pg, unsigned int order);
 u64 buddy_free_count(void); /* free frames */
 /* Check the allocator's invariants (free lists, orders, counts): 0 if sane. */
@@ -73,6 +76,17 @@ void *alloc_xenheap_pages(unsigned int order);
 void free_xenheap_pages(void *va, unsigned int order);
 
 
+
+/*
+ * I/O memory (arch/x86/mm.c). A frame is I/O memory when the firmware's map
+ * does not call it RAM (ACPI tables and NVS, reserved firmware areas, MMIO
+ * holes, anything above the highest RAM frame) or when it lies in the first
+ * MiB and no domain owns it. The hardware domain may map I/O memory except
+ * the ranges denied here (the hypervisor's own devices, unusable memory).
+ */
+bool mfn_is_iomem(mfn_t mfn);
+void iomem_deny(mfn_t first, mfn_t last);
+bool iomem_permitted(mfn_t mfn);
 
 /* Ownership and type accounting (arch/x86/mm.c). */
 unsigned int order_for_bytes(u64 bytes);

@@ -13,6 +13,7 @@ struct dom0_params {
 	const struct bi_mod *kernel;
 	const struct bi_mod *initrd; /* NULL if none */
 	u64 mem_bytes; /* 0 = default */
+	u64 mem_max_bytes; /* dom0_mem's max:, the most it may balloon up to; 0 = no limit */
 	bool cmdline_has_name; /* the module string starts with the file name */
 };
 

@@ -52,6 +52,8 @@ struct vcpu;
 void *pv_map_frame(mfn_t mfn);
 /* True if @mfn is I/O space (not RAM the frame table tracks). */
 bool pv_iomem_frame(mfn_t mfn);
+/* True unless I/O frame @mfn is denied even to the hardware domain. */
+bool pv_iomem_permitted(mfn_t mfn);
 /* The hypervisor's L4, whose slots 256-271 go into every guest L4. */
 const pte_t *pv_xen_l4(void);
 void pv_flush_tlb_local(void); /* including global entries */

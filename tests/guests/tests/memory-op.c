@@ -86,6 +86,8 @@ static void check_reservation(void)
 	xtest_check(cur == (long)si->nr_pages, "current_reservation %ld, nr_pages %lu", cur,
 		    si->nr_pages);
 	xtest_check(max >= cur, "maximum_reservation %ld < current %ld", max, cur);
+	/* dom0_mem without max: leaves dom0 free to balloon up: Xen's 2^32 - 1 pages. */
+	xtest_check(max == 0xffffffffL, "maximum_reservation %#lx, expected 0xffffffff", max);
 	xtest_check(top > cur, "maximum_ram_page %ld", top);
 	xtest_check(memory_op(XENMEM_current_reservation, &other) == -3,
 		    "a missing domain did not give -ESRCH");

@@ -33,7 +33,13 @@ void *pv_map_frame(mfn_t mfn)
 
 bool pv_iomem_frame(mfn_t mfn)
 {
-	return mfn >= max_page || (mfn < SHIM_IO_LOW && !frame_table[mfn].owner);
+	return mfn >= max_page || (frame_table[mfn].flags & PGC_io) ||
+	       (mfn < SHIM_IO_LOW && !frame_table[mfn].owner);
+}
+
+bool pv_iomem_permitted(mfn_t mfn)
+{
+	return mfn != SHIM_IO_DENIED;
 }
 
 const pte_t *pv_xen_l4(void)

@@ -9,6 +9,7 @@
 
 #define SHIM_FRAMES 64 /* frames 0..63 exist; anything above is I/O space */
 #define SHIM_IO_LOW 2  /* frames 0 and 1, left unowned, stand for the low-MiB I/O range */
+#define SHIM_IO_DENIED 1000 /* an I/O frame beyond the table that even dom0 may not map */
 
 extern pte_t shim_xen_l4[PT_ENTRIES];
 extern u64 shim_m2p[SHIM_FRAMES];

@@ -361,6 +361,31 @@ static void test_iomem_only_for_privileged(void **state)
 	assert_int_equal(PG(0)->count, 0); /* I/O frames are not counted */
 }
 
+/*
+ * A frame below max_page that the firmware's map does not call RAM (ACPI
+ * tables, reserved areas, holes) is I/O memory for the hardware domain, not
+ * an unowned RAM frame; a denied I/O frame stays refused even to it.
+ */
+static void test_iomem_below_ram_top(void **state)
+{
+	(void)state;
+	PG(FREEPG)->flags = PGC_reserved | PGC_io; /* e.g. an ACPI table between RAM ranges */
+	T(L1)[0] = E(FREEPG, P);
+	assert_int_equal(pv_pin_table(&dom, L1, PGT_l1_page_table), -EPERM);
+	assert_all_released();
+	dom.is_privileged = true;
+	pin_ok(L1, PGT_l1_page_table);
+	unpin_ok(L1);
+	assert_int_equal(PG(FREEPG)->count, 0);
+	T(L1)[0] = E(SHIM_IO_DENIED, P);
+	assert_int_equal(pv_pin_table(&dom, L1, PGT_l1_page_table), -EPERM);
+	T(L1)[0] = E(XENPG, P); /* the hypervisor's own RAM stays refused */
+	assert_int_equal(pv_pin_table(&dom, L1, PGT_l1_page_table), -EBUSY);
+	T(L1)[0] = E(OTHER, P); /* and so does another domain's */
+	assert_int_equal(pv_pin_table(&dom, L1, PGT_l1_page_table), -EBUSY);
+	assert_all_released();
+}
+
 /* ---- flag bits ---- */
 
 static void test_l1_disallowed_flags(void **state)
@@ -1393,6 +1418,7 @@ int main(void)
 		T_(test_partial_failure_undoes_earlier_entries),
 		T_(test_unowned_frames_refused),
 		T_(test_iomem_only_for_privileged),
+		T_(test_iomem_below_ram_top),
 		T_(test_l1_disallowed_flags),
 		T_(test_ln_disallowed_flags_and_superpages),
 		T_(test_double_pin_and_bad_unpin),

@@ -12,6 +12,7 @@
 #include "acpi.h"
 #include "apic.h"
 #include "io_apic.h"
+#include "mm.h"
 
 /* Indirect register window. */
 #define IOREGSEL 0x00
@@ -103,6 +104,7 @@ static void add_ioapic(const struct acpi_ioapic *a)
 		reg_write(io, IOAPIC_REG_RTE + 2 * pin, RTE_MASKED);
 		reg_write(io, IOAPIC_REG_RTE + 2 * pin + 1, 0);
 	}
+	iomem_deny(a->addr >> PAGE_SHIFT, a->addr >> PAGE_SHIFT); /* ours, not dom0's */
 	printk(XENLOG_INFO "IOAPIC[%u]: apic_id %u, version %u, address %#x, GSI %u-%u\n",
 	       nr_ioapics, a->id, ver & 0xff, a->addr, io->gsi_base,
 	       io->gsi_base + io->nr_pins - 1);

@@ -4,6 +4,7 @@
  * PV MMU.)
  */
 #include "types.h"
+#include "console.h"
 #include "lib.h"
 #include "page.h"
 #include "mm.h"
@@ -111,6 +112,42 @@ void init_guest_l4(pte_t *l4, mfn_t l4_mfn)
 void put_page_type(struct page_info *pg)
 {
 	pv_put_page_type(pg);
+}
+
+#define IOMEM_MAX_DENIED 32
+
+static struct {
+	mfn_t first, last;
+} iomem_denied[IOMEM_MAX_DENIED];
+static unsigned int nr_iomem_denied;
+
+bool mfn_is_iomem(mfn_t mfn)
+{
+	if (mfn >= max_page)
+		return true;
+	if (frame_table[mfn].flags & PGC_io)
+		return true;
+	return mfn < 0x100 && !frame_table[mfn].owner;
+}
+
+void iomem_deny(mfn_t first, mfn_t last)
+{
+	if (nr_iomem_denied == IOMEM_MAX_DENIED) {
+		printk(XENLOG_WARNING "iomem: too many denied ranges, %#lx-%#lx left out\n", first,
+		       last);
+		return;
+	}
+	iomem_denied[nr_iomem_denied].first = first;
+	iomem_denied[nr_iomem_denied].last = last;
+	nr_iomem_denied++;
+}
+
+bool iomem_permitted(mfn_t mfn)
+{
+	for (unsigned int i = 0; i < nr_iomem_denied; i++)
+		if (mfn >= iomem_denied[i].first && mfn <= iomem_denied[i].last)
+			return false;
+	return true;
 }
 
 /* Is @mfn a frame that @d owns (and so may name in hypercalls)? */

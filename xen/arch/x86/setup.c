@@ -76,6 +76,50 @@ static u32 reserved_ranges(const struct boot_info *bi, struct mem_range *rsv)
 	return n;
 }
 
+/*
+ * Frames the firmware's map does not call RAM are I/O memory. A RAM entry's
+ * partial pages at either end count as I/O, as the page holds something else.
+ */
+static void mark_io_frames(const struct boot_info *bi)
+{
+	for (u64 i = 0; i < max_page; i++)
+		frame_table[i].flags = PGC_reserved | PGC_io;
+	for (u32 i = 0; i < bi->nr_mem; i++) {
+		const struct bi_mem *e = &bi->mem[i];
+		u64 first = ALIGN_UP(e->addr, PAGE_SIZE) >> PAGE_SHIFT;
+		u64 end = (e->addr + e->len) >> PAGE_SHIFT;
+
+		if (e->type != E820_RAM)
+			continue;
+		for (u64 mfn = first; mfn < end && mfn < max_page; mfn++)
+			frame_table[mfn].flags = PGC_reserved;
+	}
+}
+
+/*
+ * I/O memory the hardware domain may not map, as Xen 4.17 denies it: the
+ * local APIC and MSI window, unusable memory above 1 MiB, and on AMD the
+ * HyperTransport range. The IO-APICs are added as they are found.
+ */
+static void iomem_init(const struct boot_info *bi)
+{
+	u32 a, b, c, d;
+
+	iomem_deny(0xfee00, 0xfeeff);
+	for (u32 i = 0; i < bi->nr_mem; i++) {
+		const struct bi_mem *e = &bi->mem[i];
+		u64 first = MAX(e->addr >> PAGE_SHIFT, 0x100UL);
+		u64 last = (e->addr + e->len - 1) >> PAGE_SHIFT;
+
+		if (e->type == E820_UNUSABLE && e->len && first <= last)
+			iomem_deny(first, last);
+	}
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	if ((b == 0x68747541 && c == 0x444d4163 && d == 0x69746e65) || /* AuthenticAMD */
+	    (b == 0x6f677948 && c == 0x656e6975 && d == 0x6e65476e)) /* HygonGenuine */
+		iomem_deny(0xfd00000000UL >> PAGE_SHIFT, ((1UL << 40) - 1) >> PAGE_SHIFT);
+}
+
 /* Carve the frame table out of the largest free range, then free the rest. */
 static void memory_init(const struct boot_info *bi)
 {
@@ -98,8 +142,7 @@ static void memory_init(const struct boot_info *bi)
 	ranges[best].end -= ft_bytes;
 	frame_table = maddr_to_virt(ranges[best].end);
 	memset(frame_table, 0, ft_bytes);
-	for (u64 i = 0; i < max_page; i++)
-		frame_table[i].flags = PGC_reserved;
+	mark_io_frames(bi);
 	buddy_init();
 	for (u32 i = 0; i < n; i++)
 		buddy_free_range(ranges[i].start >> PAGE_SHIFT, ranges[i].end >> PAGE_SHIFT);
@@ -152,6 +195,7 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	p.kernel = &bi->mods[0];
 	p.initrd = bi->nr_mods > 1 ? &bi->mods[1] : NULL;
 	p.mem_bytes = boot_opts.dom0_mem;
+	p.mem_max_bytes = boot_opts.dom0_mem_max;
 	p.cmdline_has_name = !loader_is_grub2(bi);
 	d = domain_create(0, true);
 	if (!d)
@@ -182,6 +226,7 @@ __noreturn void start_xen(struct boot_info *in)
 	cpu_init();
 	shutdown_init(bootinfo.rsdp);
 	memory_init(&bootinfo);
+	iomem_init(&bootinfo);
 	m2p_init();
 	apic_init();
 	time_init();

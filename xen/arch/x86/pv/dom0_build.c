@@ -412,12 +412,24 @@ static int check_features(const struct elf_xen_info *in)
 	return 0;
 }
 
-static u64 default_dom0_pages(u64 requested)
+/*
+ * Xen's sizing: what dom0_mem asks for (all but a reserve of 1/16 of the free
+ * memory, at most 128 MiB, by default), no more than its max: and what is free.
+ */
+static u64 default_dom0_pages(u64 requested, u64 max)
 {
 	u64 avail = buddy_free_count(), reserve = MIN(avail / 16, MB(128) >> PAGE_SHIFT);
 	u64 nr = requested ? requested >> PAGE_SHIFT : avail - reserve;
 
+	if (max)
+		nr = MIN(nr, max >> PAGE_SHIFT);
 	return MIN(nr, avail - reserve);
+}
+
+/* The reservation dom0 may grow to: its max:, or as Xen without one, 2^32 - 1 pages. */
+static u64 dom0_max_pages(u64 nr, u64 max)
+{
+	return max ? MAX(nr, max >> PAGE_SHIFT) : 0xffffffffUL;
 }
 
 static void place_initrd(struct builder *b, const struct bi_mod *initrd, mfn_t *pfn)
@@ -471,7 +483,7 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 		return rc;
 	}
 	b.l.initrd_len = p->initrd ? p->initrd->end - p->initrd->start : 0;
-	b.l.nr_pages = default_dom0_pages(p->mem_bytes);
+	b.l.nr_pages = default_dom0_pages(p->mem_bytes, p->mem_max_bytes);
 	rc = compute_layout(&b);
 	if (!rc)
 		rc = allocate_memory(&b, b.l.nr_pages);
@@ -480,6 +492,7 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 		free_unpacked(&b);
 		return rc;
 	}
+	b.d->max_pages = dom0_max_pages(b.l.nr_pages, p->mem_max_bytes);
 	build_page_tables(&b);
 	rc = elf_xen_load(b.image, b.image_size, &b.info, load_write, &b);
 	free_unpacked(&b);

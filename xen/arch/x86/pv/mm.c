@@ -191,13 +191,23 @@ static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg
 		/* DOMID_IO (and the caller itself) mean the caller's own rights. */
 		if (pg_owner == &dom_io)
 			pg_owner = l1_owner;
-		if (!pg_owner->is_privileged || !l1_owner->is_privileged)
+		if (!pg_owner->is_privileged || !l1_owner->is_privileged ||
+		    !pv_iomem_permitted(mfn)) {
+			printk(XENLOG_G_GUEST XENLOG_DEBUG
+			       "d%u: L1 entry %#lx: I/O frame %#lx not permitted\n",
+			       l1_owner->domain_id, e, mfn);
 			return -EPERM;
+		}
 		return 0; /* I/O frames are not reference counted */
 	}
 	pg = frame(mfn);
-	if (!pv_get_page(pg, pg_owner))
+	if (!pv_get_page(pg, pg_owner)) {
+		printk(XENLOG_G_GUEST XENLOG_DEBUG
+		       "d%u: L1 entry %#lx: frame %#lx not mappable (owner d%d, flags %#x)\n",
+		       l1_owner->domain_id, e, mfn, pg->owner ? (int)pg->owner->domain_id : -1,
+		       pg->flags);
 		return -EBUSY;
+	}
 	if ((e & _PAGE_RW) && pv_get_page_type(pg, PGT_writable_page)) {
 		pv_put_page(pg);
 		return -EBUSY;

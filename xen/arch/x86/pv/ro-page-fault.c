@@ -304,10 +304,14 @@ void *pv_map_frame(mfn_t mfn)
 	return mfn_to_virt(mfn);
 }
 
-/* Above the RAM the frame table covers, or the unowned first MiB (BIOS, VGA). */
 bool pv_iomem_frame(mfn_t mfn)
 {
-	return mfn >= max_page || (mfn < 0x100 && !frame_table[mfn].owner);
+	return mfn_is_iomem(mfn);
+}
+
+bool pv_iomem_permitted(mfn_t mfn)
+{
+	return iomem_permitted(mfn);
 }
 
 const pte_t *pv_xen_l4(void)
