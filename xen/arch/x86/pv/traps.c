@@ -22,7 +22,7 @@
 #define TRAP_GP 13
 #define TRAP_PF 14
 #define TI_MASK_EVENTS 4
-#define PFEC_USER 4 /* trap_info flags bit 2 */
+#define PFEC_USER 4
 
 static bool vector_has_error_code(unsigned int v)
 {
@@ -60,8 +60,8 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 	sp -= n * 8;
 	if (copy_to_guest(sp, frame, n * 8))
 		domain_crash(v->domain, "cannot write an exception frame at %#lx", sp);
-	r->rflags &= ~(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT |
-		       X86_EFLAGS_TF);
+	r->rflags &=
+	    ~(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT | X86_EFLAGS_TF);
 	r->rsp = sp;
 	r->ss = FLAT_KERNEL_SS64;
 	r->cs = FLAT_KERNEL_CS64;
@@ -78,6 +78,16 @@ void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec)
 			     "in the guest's trap table",
 			     vector_name(vector), vector, ec < 0 ? 0UL : (u64)ec, r->rip);
 	bounce(r, t, ec);
+}
+
+void pv_inject_page_fault(struct cpu_regs *r, u64 cr2, u64 ec)
+{
+	current->vcpu_info->arch.cr2 = cr2;
+	/* Both guest modes run in ring 3: report the guest's own mode. */
+	ec &= ~(u64)PFEC_USER;
+	if (!current->in_kernel)
+		ec |= PFEC_USER;
+	pv_inject_exception(r, TRAP_PF, (s64)ec);
 }
 
 /* Enter a callback (event, syscall...) with the exception frame, no error code. */
@@ -108,17 +118,13 @@ void pv_trap(struct cpu_regs *r)
 		return;
 	if (v == TRAP_PF && pv_ro_page_fault(r, read_cr2()))
 		return;
-	if (v == TRAP_PF) {
-		current->vcpu_info->arch.cr2 = read_cr2();
-		/* Both guest modes run in ring 3: report the guest's own mode. */
-		r->error_code &= ~PFEC_USER;
-		if (!current->in_kernel)
-			r->error_code |= PFEC_USER;
-	}
 	/* Page faults are routine (demand paging in the guest); others are worth a line. */
-	if (v != TRAP_PF)
-		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
-		       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
+	if (v == TRAP_PF) {
+		pv_inject_page_fault(r, read_cr2(), r->error_code);
+		return;
+	}
+	printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
+	       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
 	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
 }
 
