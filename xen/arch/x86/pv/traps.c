@@ -3,7 +3,8 @@
  * rest to the guest kernel's trap table with Xen's exception frame:
  *   { RCX, R11, [ERRCODE,] RIP, CS, RFLAGS, RSP, SS }   (lowest address first)
  * CS carries the saved event mask in bits 32-39 and RPL 0 when the guest was
- * in kernel mode; RFLAGS.IF shows the virtual interrupt flag.
+ * in kernel mode; RFLAGS.IF shows the virtual interrupt flag, and RFLAGS.IOPL
+ * the virtual IOPL when the domain enabled VMASST_TYPE_architectural_iopl.
  */
 #include "types.h"
 #include "lib.h"
@@ -30,6 +31,21 @@ static bool vector_has_error_code(unsigned int v)
 	       v == 21 || v == 29 || v == 30;
 }
 
+/*
+ * RFLAGS as the guest's handler sees it: IF is the virtual interrupt flag
+ * (the event mask), and with VMASST_TYPE_architectural_iopl IOPL is the
+ * virtual IOPL.
+ */
+static u64 frame_rflags(const struct vcpu *v, u64 rflags, u8 mask)
+{
+	rflags &= ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
+	if (!mask)
+		rflags |= X86_EFLAGS_IF;
+	if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+		rflags |= (u64)v->iopl << 12;
+	return rflags;
+}
+
 /* Push Xen's exception frame on the guest kernel stack and enter the handler. */
 static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec)
 {
@@ -54,7 +70,7 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 		frame[n++] = (u64)ec;
 	frame[n++] = r->rip;
 	frame[n++] = (cs & 0xffff) | ((u64)saved_mask << 32);
-	frame[n++] = (r->rflags & ~X86_EFLAGS_IF) | (saved_mask ? 0 : X86_EFLAGS_IF);
+	frame[n++] = frame_rflags(v, r->rflags, saved_mask);
 	frame[n++] = r->rsp;
 	frame[n++] = r->ss;
 	sp -= n * 8;
