@@ -29,9 +29,6 @@
 
 #define XEN_PAT 0x0000050100070406UL
 #define MSR_MISC_ENABLE 0x1a0
-#define MSR_MTRRcap 0xfe
-#define MSR_MTRRdefType 0x2ff
-#define MSR_PLATFORM_ID 0x17
 #define MSR_UCODE_REV 0x8b
 #define MSR_TSC_AUX 0xc0000103
 
@@ -275,27 +272,102 @@ static enum emul_rc emulate_string_io(struct cpu_regs *r, const struct x86_insn 
 
 /* ---- MSRs ---- */
 
+static u64 read_tsc(void)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE_MSR 0x1b
+#define MSR_PLATFORM_INFO 0xce
+#define MSR_MISC_FEATURES_ENABLES 0x140
+#define MSR_PERF_CAPABILITIES 0x345
+#define MSR_XEN_HYPERCALL_PAGE 0x40000000
+#define MSR_K8_HWCR 0xc0010015
+#define APIC_BASE_DEFAULT 0xfee00000UL
+#define APIC_BASE_ENABLE 0x800UL
+#define APIC_BASE_BSP 0x100UL
+/* MISC_ENABLE as a PV guest sees it (Xen's mask). */
+#define MISC_ENABLE_PERF_AVAIL (1UL << 7)
+#define MISC_ENABLE_BTS_UNAVAIL (1UL << 11)
+#define MISC_ENABLE_PEBS_UNAVAIL (1UL << 12)
+#define MISC_ENABLE_MONITOR (1UL << 18)
+#define MISC_ENABLE_XTPR_DISABLE (1UL << 23)
+
+/* rdmsr that reports a #GP instead of taking it. */
+static bool rdmsr_safe(u32 msr, u64 *val)
+{
+	u32 lo = 0, hi = 0;
+	int fault = 1;
+
+	__asm__ volatile("1: rdmsr\n"
+			 "	xor %2, %2\n"
+			 "2:\n"
+			 ".pushsection .ex_table, \"a\"\n"
+			 ".balign 8\n"
+			 ".quad 1b, 2b\n"
+			 ".popsection"
+			 : "=a"(lo), "=d"(hi), "+r"(fault)
+			 : "c"(msr));
+	*val = ((u64)hi << 32) | lo;
+	return !fault;
+}
+
+static bool cpu_is_amd(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	return b == 0x68747541; /* "Auth" */
+}
+
+static bool misc_enable(u64 *val)
+{
+	if (!rdmsr_safe(MSR_MISC_ENABLE, val))
+		return false;
+	*val &= ~(MISC_ENABLE_PERF_AVAIL | MISC_ENABLE_MONITOR);
+	*val |= MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL | MISC_ENABLE_XTPR_DISABLE;
+	return true;
+}
+
+/* Reads Xen 4.17 answers for a 64-bit PV guest; anything else is #GP. */
 static bool read_msr(u32 msr, u64 *val)
 {
 	switch (msr) {
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
 	case MSR_SHADOW_GS_BASE:
+	case MSR_EFER:
 		*val = rdmsr(msr);
+		return true;
+	case MSR_TSC_AUX:
+		*val = (u32)rdmsr(msr);
+		return true;
+	case MSR_TSC:
+		*val = read_tsc();
+		return true;
+	case MSR_APIC_BASE_MSR: /* a fixed, sane value: PV guests have no APIC */
+		*val = APIC_BASE_DEFAULT | APIC_BASE_ENABLE |
+		       (current->vcpu_id == 0 ? APIC_BASE_BSP : 0);
 		return true;
 	case MSR_PAT:
 		*val = XEN_PAT;
 		return true;
-	case MSR_EFER:
-		*val = rdmsr(MSR_EFER);
-		return true;
 	case MSR_MISC_ENABLE:
-	case MSR_PLATFORM_ID:
+		return misc_enable(val);
 	case MSR_UCODE_REV:
-	case MSR_MTRRcap:
-	case MSR_MTRRdefType:
+		return rdmsr_safe(msr, val);
+	case MSR_PLATFORM_INFO: /* no CPUID faulting offered */
+	case MSR_MISC_FEATURES_ENABLES:
+	case MSR_PERF_CAPABILITIES: /* no extra capabilities */
+	case MSR_XEN_HYPERCALL_PAGE:
 		*val = 0;
 		return true;
+	case MSR_K8_HWCR:
+		return cpu_is_amd() && rdmsr_safe(msr, val);
 	default:
 		return false;
 	}
@@ -303,6 +375,8 @@ static bool read_msr(u32 msr, u64 *val)
 
 static bool write_msr(u32 msr, u64 val)
 {
+	u64 cur;
+
 	switch (msr) {
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
@@ -311,8 +385,19 @@ static bool write_msr(u32 msr, u64 val)
 			return false;
 		wrmsr(msr, val);
 		return true;
-	case MSR_PAT:
-		return val == XEN_PAT;
+	case MSR_EFER: /* only the value it has */
+		return val == rdmsr(MSR_EFER);
+	case MSR_TSC_AUX:
+		if (val >> 32)
+			return false;
+		wrmsr(msr, val);
+		return true;
+	case MSR_MISC_ENABLE: /* writes are ignored */
+		return misc_enable(&cur);
+	case MSR_MISC_FEATURES_ENABLES: /* CPUID faulting cannot be enabled */
+		return val == 0;
+	case MSR_K8_HWCR: /* frequency control is not dom0's: ignored */
+		return cpu_is_amd();
 	default:
 		return false;
 	}
@@ -446,14 +531,6 @@ static enum emul_rc emulate_mov_dr(struct cpu_regs *r, const struct x86_insn *in
 }
 
 /* ---- the rest of the kernel-only instructions ---- */
-
-static u64 read_tsc(void)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
 
 /* rdtsc, and rdtscp (0f 01 f9), which faults with the guest's %cr4.TSD set. */
 static void emulate_rdtsc(struct cpu_regs *r, bool aux)
