@@ -4,7 +4,9 @@
  * (32 bits, seen by rdtscp), a fixed APIC_BASE, Xen's PAT (read only),
  * MISC_ENABLE with Xen's mask (writes ignored), PLATFORM_INFO,
  * MISC_FEATURES_ENABLES and PERF_CAPABILITIES as 0, the hypercall-page MSR
- * reading 0; everything else #GP(0), MTRRs and PLATFORM_ID included.
+ * reading 0, the vendor's performance counters and (AMD) P-state MSRs
+ * reading 0 and dropping writes (no vPMU); everything else #GP(0), MTRRs
+ * and PLATFORM_ID included.
  */
 #include "xtest.h"
 
@@ -142,11 +144,38 @@ static void check_refused(void)
 	xtest_check(!wr(MSR_LSTAR, 0), "wrmsr LSTAR accepted");
 }
 
+static bool cpu_is_amd(void)
+{
+	unsigned int a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	return b == 0x68747541;
+}
+
+/* Without a vPMU the counters and event selectors read 0 and drop writes. */
+static void check_vendor_msrs(void)
+{
+	unsigned int evtsel = cpu_is_amd() ? 0xc0010000 : 0x186;
+	unsigned int ctr = cpu_is_amd() ? 0xc0010004 : 0xc1;
+
+	xtest_check(wr(evtsel, 0x430076) && rd_ok(evtsel) == 0, "event selector kept a value");
+	xtest_check(wr(ctr, 0x1234) && rd_ok(ctr) == 0, "counter kept a value");
+	if (cpu_is_amd()) {
+		unsigned long hwcr = rd_ok(0xc0010015);
+
+		xtest_check(!(hwcr & ~(1UL << 24)), "HWCR %#lx", hwcr);
+		xtest_check(wr(0xc0010015, hwcr ^ 1) && rd_ok(0xc0010015) == hwcr,
+			    "HWCR write not ignored");
+		xtest_check(rd_ok(0xc0010064) == 0 && wr(0xc0010062, 1), "P-state MSRs");
+	}
+}
+
 void test_main(void)
 {
 	check_reads();
 	check_writes();
 	check_refused();
+	check_vendor_msrs();
 	printk("MSR checks done\n");
 }
 

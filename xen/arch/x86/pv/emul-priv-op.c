@@ -287,6 +287,7 @@ static u64 read_tsc(void)
 #define MSR_PERF_CAPABILITIES 0x345
 #define MSR_XEN_HYPERCALL_PAGE 0x40000000
 #define MSR_K8_HWCR 0xc0010015
+#define K8_HWCR_TSC_FREQ_SEL (1UL << 24)
 #define APIC_BASE_DEFAULT 0xfee00000UL
 #define APIC_BASE_ENABLE 0x800UL
 #define APIC_BASE_BSP 0x100UL
@@ -322,6 +323,35 @@ static bool cpu_is_amd(void)
 
 	cpuid_count(0, 0, &a, &b, &c, &d);
 	return b == 0x68747541; /* "Auth" */
+}
+
+static unsigned int cpu_family(void)
+{
+	u32 a, b, c, d, fam;
+
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	fam = (a >> 8) & 0xf;
+	return fam == 0xf ? fam + ((a >> 20) & 0xff) : fam;
+}
+
+/*
+ * MSRs that read as 0 and drop writes, as on Xen without a vPMU and
+ * without dom0 as the frequency controller: the vendor's performance
+ * counters and event selectors, and AMD's P-state MSRs.
+ */
+static bool msr_reads_zero(u32 msr)
+{
+	if (cpu_is_amd())
+		return (msr >= 0xc0010000 &&
+			msr <= 0xc0010007) || /* K7 event selectors, counters */
+		       (msr >= 0xc0010200 && msr <= 0xc001020b) || /* family 15h counters */
+		       msr == 0xc0010041 ||
+		       msr == 0xc0010042 ||			 /* FID/VID control, status */
+		       (msr >= 0xc0010061 && msr <= 0xc001006b); /* P-state limit ... P-state 7 */
+	return (msr >= 0xc1 && msr <= 0xc8) ||			 /* P6 counters */
+	       (msr >= 0x186 && msr <= 0x189) ||		 /* P6 event selectors */
+	       (msr >= 0x309 && msr <= 0x30b) ||		 /* fixed counters */
+	       (msr >= 0x38d && msr <= 0x390); /* fixed control ... global overflow control */
 }
 
 static bool misc_enable(u64 *val)
@@ -366,10 +396,14 @@ static bool read_msr(u32 msr, u64 *val)
 	case MSR_XEN_HYPERCALL_PAGE:
 		*val = 0;
 		return true;
-	case MSR_K8_HWCR:
-		return cpu_is_amd() && rdmsr_safe(msr, val);
+	case MSR_K8_HWCR: /* TSC at the P0 frequency from family 10h on */
+		if (!cpu_is_amd())
+			return false;
+		*val = cpu_family() >= 0x10 ? K8_HWCR_TSC_FREQ_SEL : 0;
+		return true;
 	default:
-		return false;
+		*val = 0;
+		return msr_reads_zero(msr);
 	}
 }
 
@@ -399,7 +433,7 @@ static bool write_msr(u32 msr, u64 val)
 	case MSR_K8_HWCR: /* frequency control is not dom0's: ignored */
 		return cpu_is_amd();
 	default:
-		return false;
+		return msr_reads_zero(msr);
 	}
 }
 
