@@ -74,7 +74,9 @@ static s64 iret_selector_fault(u16 cs, u16 ss)
  * VGCF_in_syscall the return is sysret-like: rcx and r11 are not restored
  * but hold the new rip and rflags. A selector the CPU would refuse gives
  * what it gives on Xen, whose own iretq faults: the guest kernel gets the
- * #GP, as if raised at the context the frame describes.
+ * #GP, as if raised at the context the frame describes. The real IOPL
+ * stays 0; with VMASST_TYPE_architectural_iopl the frame's IOPL sets the
+ * virtual one.
  */
 long do_iret(void)
 {
@@ -96,6 +98,9 @@ long do_iret(void)
 			domain_crash(v->domain, "iret to user mode without user page tables");
 		pv_toggle_guest_mode(v);
 	}
+	/* With architectural IOPL the frame's IOPL is the new virtual one. */
+	if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+		v->iopl = (unsigned int)((c.rflags & X86_EFLAGS_IOPL) >> 12);
 	r->rip = c.rip;
 	r->cs = cs;
 	r->rflags =
