@@ -40,3 +40,9 @@ test-installed-matrix: debian-image $(XEN_REF) $(PETREL_IMAGE) $(BUILD)/xen/petr
 
 test-grub-debian: debian-image deb
 	$(PYTHON) tests/installed/grub_test.py --deb $(PETREL_DEB) --image-dir $(DEBIAN_IMAGE_DIR)
+
+# Benchmark (not a test): installed-system boot to the login prompt and
+# dom0's disk read throughput, Petrel against Xen 4.17 (bench/installed-boot.py).
+.PHONY: bench-installed
+bench-installed: debian-image $(XEN_REF) $(PETREL_IMAGE)
+	$(PYTHON) bench/installed-boot.py --image-dir $(DEBIAN_IMAGE_DIR)
