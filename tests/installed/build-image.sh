@@ -66,6 +66,9 @@ Name=en* eth*
 DHCP=ipv4
 EOC
 chroot "\$r" systemctl enable systemd-networkd.service
+# a getty on Xen's console in any case: systemd's getty generator does not
+# start one on hvc0 in a PV dom0
+chroot "\$r" systemctl enable serial-getty@hvc0.service
 HOOK
 chmod +x "$hook"
 
