@@ -29,6 +29,8 @@ include tests/boot/boot.mk
 -include dom0-tools/xenstore/xenstore.mk
 -include dom0-tools/initramfs/dom0.mk
 -include tests/system/system.mk
+-include packaging/packaging.mk
+-include tests/installed/installed.mk
 
 deps:
 	@bash scripts/install-deps.sh
