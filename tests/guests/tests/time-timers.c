@@ -390,11 +390,20 @@ static void test_runstate_and_vcpu_op(void)
 	xtest_check(runstate.state_entry_time && runstate.state_entry_time <= now(),
 		    "state_entry_time %lu", runstate.state_entry_time);
 	xtest_check(!(runstate.state_entry_time >> 63), "update flag left set");
-	blocked_before = runstate.time[RUNSTATE_blocked];
-	rebind_timer();
-	singleshot(now() + 4 * MS, 0);
-	t_block = now();
-	block_for_timer();
+	/*
+	 * On a slow host the timer may fire before SCHEDOP_block, which then
+	 * returns at once: try again with a later deadline until the vCPU
+	 * really blocked.
+	 */
+	for (uint64_t wait = 4 * MS; wait <= 512 * MS; wait *= 4) {
+		blocked_before = runstate.time[RUNSTATE_blocked];
+		rebind_timer();
+		singleshot(now() + wait, 0);
+		t_block = now();
+		block_for_timer();
+		if (runstate.time[RUNSTATE_blocked] > blocked_before)
+			break;
+	}
 	/* Blocked from t_block (or a little later) until the wake-up. */
 	xtest_check(runstate.time[RUNSTATE_blocked] > blocked_before &&
 			runstate.time[RUNSTATE_blocked] - blocked_before <= now() - t_block,
