@@ -45,7 +45,8 @@ void test_main(void)
 	struct xtest_fault f;
 	long rc;
 
-	xtest_check(set_dr(0, 0xffff830000000000UL) == -EPERM, "DR0 in the hypervisor range accepted");
+	xtest_check(set_dr(0, 0xffff830000000000UL) == -EPERM,
+		    "DR0 in the hypervisor range accepted");
 	rc = set_dr(8, 0);
 	xtest_check(rc == -ENODEV, "set_debugreg(8): %ld", rc);
 	rc = get_dr(9);

@@ -112,4 +112,3 @@ void test_main(void)
 		xtest_fail("debug-exit write faulted (vector %u)", f.vector);
 	printk("still running after writing to the debug-exit port\n");
 }
-

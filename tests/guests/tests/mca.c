@@ -71,8 +71,8 @@ static void fetch_checks(struct xen_mc *mc)
 		    (unsigned long)mc->u.fetch.fetch_id);
 	mc->u.fetch.flags = XEN_MC_NONURGENT;
 	rc = mca(mc);
-	xtest_check(rc == 0 && mc->u.fetch.flags == XEN_MC_NODATA, "nonurgent fetch: rc %ld flags %#x",
-		    rc, mc->u.fetch.flags);
+	xtest_check(rc == 0 && mc->u.fetch.flags == XEN_MC_NODATA,
+		    "nonurgent fetch: rc %ld flags %#x", rc, mc->u.fetch.flags);
 	mc->u.fetch.flags = XEN_MC_NONURGENT | XEN_MC_ACK;
 	xtest_check(mca(mc) == 0, "an ack was refused");
 	mc->cmd = XEN_MC_notifydomain;

@@ -111,7 +111,8 @@ static void check_decrease(void)
 	xtest_check(rc == 1, "decrease of a mapped frame did %ld extents", rc);
 	xtest_check(M2P[mfn] == pfn_of(va), "m2p of the mapped frame: %#lx", M2P[mfn]);
 	*(volatile unsigned long *)va = 0x5678;
-	xtest_check(*(volatile unsigned long *)va == 0x5678, "the still-mapped frame is not usable");
+	xtest_check(*(volatile unsigned long *)va == 0x5678,
+		    "the still-mapped frame is not usable");
 	xtest_check(memory_op(XENMEM_current_reservation, &self) == before,
 		    "reservation fell while the frame is mapped");
 	rc = memory_op(XENMEM_decrease_reservation, &r);

@@ -150,7 +150,8 @@ void test_main(void)
 	store_val = ro;
 	xtest_check(!xtest_catch(store, (void *)pte, &f), "the assist went off with disable");
 	invlpg(page);
-	xtest_check(*pte == ro && !writable(page), "after disable: entry %#lx", (unsigned long)*pte);
+	xtest_check(*pte == ro && !writable(page), "after disable: entry %#lx",
+		    (unsigned long)*pte);
 	*pte = rw;
 	invlpg(page);
 	xtest_check(writable(page), "the page lost its mapping");

@@ -70,7 +70,8 @@ void test_main(void)
 	xtest_check(s->wc_sec == 2000000000u && s->wc_nsec == 500 && !(s->wc_version & 1),
 		    "wallclock %u.%09u (version %u)", s->wc_sec, s->wc_nsec, s->wc_version);
 	/* nsecs of a second or more are not refused: they carry into the seconds. */
-	xtest_check(settime(2000000000UL, 2000000500u, 0) == 0, "settime64 with nsecs >= 1e9 refused");
+	xtest_check(settime(2000000000UL, 2000000500u, 0) == 0,
+		    "settime64 with nsecs >= 1e9 refused");
 	xtest_check(s->wc_sec == 2000000002u && s->wc_nsec == 500 && !(s->wc_version & 1),
 		    "carried wallclock %u.%09u (version %u)", s->wc_sec, s->wc_nsec, s->wc_version);
 }

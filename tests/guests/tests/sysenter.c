@@ -94,7 +94,7 @@ static void expect_ud(void)
 		return;
 	}
 	xtest_check(f.vector == X86_EXC_UD && f.rip == (unsigned long)se_sysenter &&
-			    (f.cs & 0xffff) == FLAT_USER_CS64,
+			(f.cs & 0xffff) == FLAT_USER_CS64,
 		    "vector %u at %#lx cs %#lx, expected #UD at %p from user mode", f.vector, f.rip,
 		    f.cs, se_sysenter);
 	printk("sysenter is #UD on this CPU vendor\n");

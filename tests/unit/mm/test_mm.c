@@ -125,8 +125,8 @@ static void test_given_back_frame_released_on_last_put(void **state)
 	(void)state;
 	shim_released = 0;
 	assert_true(pv_get_page(PG(DATA2), &dom)); /* a mapping */
-	PG(DATA2)->flags &= ~PGC_allocated; /* given back, as decrease_reservation does */
-	pv_put_page(PG(DATA2)); /* ... dropping the allocation reference */
+	PG(DATA2)->flags &= ~PGC_allocated;	   /* given back, as decrease_reservation does */
+	pv_put_page(PG(DATA2));			   /* ... dropping the allocation reference */
 	assert_int_equal(shim_released, 0);
 	assert_ptr_equal(PG(DATA2)->owner, &dom);
 	assert_true(pv_get_page(PG(DATA2), &dom)); /* still the domain's to map */
