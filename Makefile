@@ -29,6 +29,7 @@ include tests/boot/boot.mk
 -include dom0-tools/xenstore/xenstore.mk
 -include dom0-tools/initramfs/dom0.mk
 -include tests/system/system.mk
+-include tests/system/shapes.mk
 
 deps:
 	@bash scripts/install-deps.sh
