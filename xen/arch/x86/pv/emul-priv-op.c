@@ -91,6 +91,14 @@ static bool read_msr(u32 msr, u64 *val)
 	}
 }
 
+static bool host_is_intel(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* GenuineIntel */
+}
+
 static bool write_msr(u32 msr, u64 val)
 {
 	switch (msr) {
@@ -103,6 +111,12 @@ static bool write_msr(u32 msr, u64 val)
 		return true;
 	case MSR_PAT:
 		return val == XEN_PAT;
+	case MSR_UCODE_REV:
+		/*
+		 * On Intel, Xen drops writes to the microcode revision (Linux
+		 * clears it before CPUID(1) reads it back); elsewhere #GP.
+		 */
+		return host_is_intel();
 	default:
 		return false;
 	}
