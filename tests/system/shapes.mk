@@ -30,7 +30,7 @@ test-shapes: $(SHAPES_DEPS)
 	@$(SHAPES_RUN) --set slice
 
 test-shapes-pairwise: $(SHAPES_DEPS)
-	@$(SHAPES_RUN) --set pairwise
+	@$(SHAPES_RUN) --set pairwise --timeout 900
 
 test-shapes-full: $(SHAPES_DEPS)
-	@$(SHAPES_RUN) --set full
+	@$(SHAPES_RUN) --set full --timeout 900

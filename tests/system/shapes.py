@@ -54,10 +54,10 @@ AXIS_ORDER = ["machine", "mem", "dom0_mem", "cpu", "fw"]
 # The slice: every value of every axis, and the shapes that matter most.
 SLICE = [
     ("q35", "4G", "1G", "EPYC", "bios"),  # ACPI tables below the RAM top
-    ("pc", "8G", "4G", "Skylake-Server", "bios"),  # dom0 above the RAM below 4 GiB
-    ("pc", "2G", "none", "qemu64", "bios"),  # the hypervisor's default
+    ("q35", "3G", "2G", "Skylake-Server", "bios"),  # dom0_mem above the RAM below 4 GiB
+    ("pc", "2G", "4G", "max", "bios"),  # dom0_mem above all RAM: clamped
+    ("pc", "3G", "none", "qemu64", "uefi"),  # the hypervisor's default
     ("q35", "16G", "512M", "max", "uefi"),  # most RAM free above 4 GiB: swiotlb
-    ("pc", "3G", "2G", "max", "uefi"),  # dom0_mem above what is free
     ("q35", "8G", "1G", "qemu64", "uefi"),
 ]
 
