@@ -66,8 +66,9 @@ DOM0_CMDLINE = "console=hvc0 earlyprintk=xen"
 DONE = "SHAPE-DONE"
 OVMF = ["/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF.fd"]
 # dmesg lines that match DMESG_XEN_TROUBLE but are about the CPU model, not
-# a Xen interface: Linux's notes on CPU vulnerabilities (EPYC's SRSO).
-NOT_XEN = re.compile(r"Speculative Return Stack Overflow: WARNING")
+# a Xen interface: Linux's notes on CPU vulnerabilities and their
+# mitigations (EPYC's SRSO, Skylake's RETBleed).
+NOT_XEN = re.compile(r"\] [\w ]+: WARNING: .*([Mm]itigation|vulnerable|hw-vuln)")
 
 
 def cell_name(cell):
@@ -147,7 +148,8 @@ def qemu_argv(hv, cell, log, esp, kernel, initrd):
 
 
 def judge(text):
-    """(ok, why, dom0 MiB) from one boot's serial log."""
+    """(ok, why, dom0 MiB) from one boot's serial log: the MiB Linux counts
+    as its RAM (populated plus the balloon space it may grow into)."""
     m = re.search(r"Memory: \d+K/(\d+)K available", text)
     mib = int(m.group(1)) // 1024 if m else None
     if DONE not in text:
@@ -165,6 +167,12 @@ def judge(text):
     if bad:
         return False, "dmesg: %s" % bad[0][:90], mib
     return True, "", mib
+
+
+def populated_mib(text):
+    """MemTotal: the memory dom0 was given, less what Linux keeps for itself."""
+    m = re.search(r"^SHAPE-MEMTOTAL (\d+)", text, re.M)
+    return int(m.group(1)) // 1024 if m else None
 
 
 def boot(hv, cell, out, kernel, initrd, timeout):
@@ -195,10 +203,11 @@ def boot(hv, cell, out, kernel, initrd, timeout):
     finally:
         shutil.rmtree(esp, ignore_errors=True)
     with open(log, errors="replace") as f:
-        ok, why, mib = judge(f.read())
+        text = f.read()
+    ok, why, mib = judge(text)
     if not ok and time.time() - start >= timeout:
         why = "timeout after %d s (%s)" % (timeout, why)
-    return ok, why, mib, int(time.time() - start)
+    return ok, why, mib, int(time.time() - start), populated_mib(text)
 
 
 def same_memory(mibs):
@@ -254,15 +263,17 @@ def main():
         list(pool.map(run, [(hv, c) for c in cells for hv in hvs]))
 
     width = max(len(cell_name(c)) for c in cells)
-    print("\n%-*s  %s  %s" % (width, "cell (machine-RAM-dom0_mem-cpu-firmware)",
-                              "  ".join("%-14s" % hv for hv in hvs), "verdict"))
+    print("\n%-*s  %s  %s" % (width, "cell", "  ".join("%-22s" % hv for hv in hvs), "verdict"))
+    print("%-*s  %s" % (width, "(machine-RAM-dom0_mem-cpu-fw)",
+                        "  ".join("%-22s" % "RAM MiB / MemTotal" for hv in hvs)))
     failed = 0
     for c in cells:
         rs = [results[(hv, c)] for hv in hvs]
         ok = all(r[0] for r in rs) and same_memory([r[2] for r in rs])
         failed += not ok
-        cols = "  ".join("%-14s" % ("%s %s MiB" % ("boots" if r[0] else "FAIL",
-                                                  r[2] if r[2] is not None else "?"))
+        cols = "  ".join("%-22s" % ("%s %s / %s" % ("boots" if r[0] else "FAIL",
+                                                    "?" if r[2] is None else r[2],
+                                                    "?" if r[4] is None else r[4]))
                          for r in rs)
         print("%-*s  %s  %s" % (width, cell_name(c), cols, "PASS" if ok else "FAIL"))
     for c in cells:
