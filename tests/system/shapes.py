@@ -37,6 +37,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dom0_system_test import DMESG_XEN_TROUBLE  # noqa: E402
 from hvboot import BOOT_FAILURE  # noqa: E402
