@@ -263,7 +263,7 @@ def main():
     with ThreadPoolExecutor(args.jobs) as pool:
         list(pool.map(run, [(hv, c) for c in cells for hv in hvs]))
 
-    width = max(len(cell_name(c)) for c in cells)
+    width = max([len(cell_name(c)) for c in cells] + [len("(machine-RAM-dom0_mem-cpu-fw)")])
     print("\n%-*s  %s  %s" % (width, "cell", "  ".join("%-22s" % hv for hv in hvs), "verdict"))
     print("%-*s  %s" % (width, "(machine-RAM-dom0_mem-cpu-fw)",
                         "  ".join("%-22s" % "RAM MiB / MemTotal" for hv in hvs)))
