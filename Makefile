@@ -31,6 +31,7 @@ include tests/boot/boot.mk
 -include tests/system/system.mk
 -include packaging/packaging.mk
 -include tests/installed/installed.mk
+-include tests/system/shapes.mk
 
 deps:
 	@bash scripts/install-deps.sh

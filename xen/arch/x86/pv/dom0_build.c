@@ -413,8 +413,9 @@ static int check_features(const struct elf_xen_info *in)
 }
 
 /*
- * Xen's sizing: what dom0_mem asks for (all but a reserve of 1/16 of the free
- * memory, at most 128 MiB, by default), no more than its max: and what is free.
+ * What dom0_mem asks for (by default all free memory but a reserve of 1/16 of
+ * it, at most 128 MiB), no more than its max:, and never the reserve itself
+ * (which Xen does give away when dom0_mem asks for more than is free).
  */
 static u64 default_dom0_pages(u64 requested, u64 max)
 {

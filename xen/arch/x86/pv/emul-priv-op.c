@@ -325,6 +325,14 @@ static bool cpu_is_amd(void)
 	return b == 0x68747541; /* "Auth" */
 }
 
+static bool cpu_is_intel(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* GenuineIntel */
+}
+
 static unsigned int cpu_family(void)
 {
 	u32 a, b, c, d, fam;
@@ -432,6 +440,12 @@ static bool write_msr(u32 msr, u64 val)
 		return val == 0;
 	case MSR_K8_HWCR: /* frequency control is not dom0's: ignored */
 		return cpu_is_amd();
+	case MSR_UCODE_REV:
+		/*
+		 * On Intel, Xen drops writes to the microcode revision (Linux
+		 * clears it before CPUID(1) reads it back); elsewhere #GP.
+		 */
+		return cpu_is_intel();
 	default:
 		return msr_reads_zero(msr);
 	}
