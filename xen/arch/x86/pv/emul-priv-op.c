@@ -18,6 +18,7 @@
 #include "errno.h"
 #include "asm.h"
 #include "page.h"
+#include "mm.h"
 #include "domain.h"
 #include "uaccess.h"
 #include "pv.h"
@@ -407,6 +408,23 @@ static bool read_msr(u32 msr, u64 *val)
 	}
 }
 
+/*
+ * Xen's hypercall-page MSR: the value is the address of a writable page of
+ * the guest's own (page offset 0), which gets the hypercall stubs.
+ */
+static bool write_hypercall_page(u64 val)
+{
+	mfn_t mfn = val >> PAGE_SHIFT;
+
+	if (val & (PAGE_SIZE - 1))
+		return false;
+	if (pv_get_page_and_type(mfn, current->domain, PGT_writable_page))
+		return false;
+	pv_fill_hypercall_page(pv_map_frame(mfn));
+	pv_put_page_and_type(&frame_table[mfn]);
+	return true;
+}
+
 static bool write_msr(u32 msr, u64 val)
 {
 	u64 cur;
@@ -432,6 +450,8 @@ static bool write_msr(u32 msr, u64 val)
 		return val == 0;
 	case MSR_K8_HWCR: /* frequency control is not dom0's: ignored */
 		return cpu_is_amd();
+	case MSR_XEN_HYPERCALL_PAGE:
+		return write_hypercall_page(val);
 	default:
 		return msr_reads_zero(msr);
 	}
