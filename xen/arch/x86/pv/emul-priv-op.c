@@ -248,8 +248,13 @@ static enum emul_rc emulate_string_io(struct cpu_regs *r, const struct x86_insn 
 	u64 step = (r->rflags & X86_EFLAGS_DF) ? -(u64)bytes : bytes;
 	struct emul_fault f;
 
+	/* The permission is checked even when the count is 0, as on Xen. */
 	if (!guest_io_okay(current, port, bytes))
 		return EMUL_UNHANDLED;
+	if (!count) { /* rep with nothing to do: no register changes */
+		r->rip += in->len;
+		return EMUL_OK;
+	}
 	for (; done < count && done < STRING_IO_BATCH; done++) {
 		ok =
 		    string_io_one(out, port, bytes, base + ((*idx + step * done) & amask), seg, &f);
