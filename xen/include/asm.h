@@ -155,6 +155,7 @@ static inline u64 read_rflags(void)
 #define X86_CR4_PGE (1UL << 7)
 #define X86_CR4_OSFXSR (1UL << 9)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)
+#define X86_CR4_OSXSAVE (1UL << 18)
 #define X86_CR4_SMEP (1UL << 20)
 
 #endif

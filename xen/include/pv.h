@@ -6,6 +6,7 @@
 #include "regs.h"
 
 struct domain;
+struct vcpu;
 struct boot_info;
 struct bi_mod;
 
@@ -30,6 +31,8 @@ void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec);
 void pv_inject_page_fault(struct cpu_regs *r, u64 cr2, u64 ec);
 bool pv_emulate_invalid_op(struct cpu_regs *r);
 bool pv_emulate_gp(struct cpu_regs *r);
+/* A new vCPU's virtual %cr4 (with OSXSAVE where the CPU has XSAVE), loaded. */
+void pv_init_guest_cr4(struct vcpu *v);
 void pv_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d);
 void pv_fill_hypercall_page(void *page);
 

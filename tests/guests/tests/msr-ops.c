@@ -4,11 +4,15 @@
  * (32 bits, seen by rdtscp), a fixed APIC_BASE, Xen's PAT (read only),
  * MISC_ENABLE with Xen's mask (writes ignored), PLATFORM_INFO,
  * MISC_FEATURES_ENABLES and PERF_CAPABILITIES as 0, the hypercall-page MSR
- * reading 0, the vendor's performance counters and (AMD) P-state MSRs
+ * reading 0 (a write of a page's address fills it with the hypercall
+ * stubs), the vendor's performance counters and (AMD) P-state MSRs
  * reading 0 and dropping writes (no vPMU); everything else #GP(0), MTRRs
  * and PLATFORM_ID included.
  */
 #include "xtest.h"
+
+/* The builder fills hypercall_page; the MSR must fill another page the same way. */
+XTEST_USE_HYPERCALL_PAGE();
 
 #define MSR_TSC 0x10
 #define MSR_PLATFORM_ID 0x17
@@ -170,12 +174,37 @@ static void check_vendor_msrs(void)
 	}
 }
 
+static unsigned char stub_page[4096] __attribute__((aligned(4096)));
+
+/* The machine frame of a page of the image (mapped at VIRT_BASE + pfn * 4096). */
+static unsigned long image_mfn(const void *p)
+{
+	unsigned long pfn = ((unsigned long)p - 0xffffffff80000000UL) >> 12;
+
+	return ((unsigned long *)xtest_start_info->mfn_list)[pfn];
+}
+
+static void check_hypercall_page_msr(void)
+{
+	unsigned long mfn = image_mfn(stub_page), cr3;
+
+	memset(stub_page, 0xcc, sizeof(stub_page));
+	xtest_check(wr(MSR_XEN_HYPERCALL, mfn << 12), "hypercall-page MSR refused a data page");
+	xtest_check(!memcmp(stub_page, hypercall_page, sizeof(stub_page)),
+		    "the MSR's page differs from the builder's hypercall page");
+	xtest_check(!wr(MSR_XEN_HYPERCALL, (mfn << 12) | 8), "a page offset was accepted");
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	xtest_check(!wr(MSR_XEN_HYPERCALL, cr3 & ~0xfffUL), "the L4 frame was accepted");
+	xtest_check(!wr(MSR_XEN_HYPERCALL + 1, 0), "MSR 0x40000001 accepted");
+}
+
 void test_main(void)
 {
 	check_reads();
 	check_writes();
 	check_refused();
 	check_vendor_msrs();
+	check_hypercall_page_msr();
 	printk("MSR checks done\n");
 }
 

@@ -3,7 +3,7 @@
  * port I/O (see ioport and strio): mov to and from the debug registers
  * (the same checks as set_debugreg/get_debugreg, %dr4/%dr5 as %dr6/%dr7
  * unless %cr4.DE), mov to %cr2 and %cr3, clts, rdtsc and rdtscp while the
- * kernel keeps %cr4.TSD set, wbinvd, and in/out in their imm8, %dx, 16-bit
+ * kernel keeps %cr4.TSD set, wbinvd, xsetbv of XCR0, and in/out in their imm8, %dx, 16-bit
  * and REX.W forms. And what Xen does not emulate for a PV kernel, which
  * stays a #GP: rdpmc (with %cr4.PCE clear), lmsw, mov to %cr8. (invd is
  * not emulated either, but QEMU's TCG lets ring 3 run it, so it is not
@@ -18,6 +18,7 @@
 #define CR0_TS (1UL << 3)
 #define CR4_TSD (1UL << 2)
 #define CR4_DE (1UL << 3)
+#define CR4_OSXSAVE (1UL << 18)
 #define DR6_DEFAULT 0xffff0ff0UL
 #define DR7_L0_W8 ((1UL << 0) | (1UL << 16) | (3UL << 18))
 
@@ -269,6 +270,67 @@ static void check_control_registers(void)
 	__asm__ volatile("wbinvd" ::: "memory");
 }
 
+static unsigned long xcr0_arg;
+
+static void xsetbv_fn(void *arg)
+{
+	unsigned long v = xcr0_arg;
+
+	__asm__ volatile("xsetbv"
+			 :
+			 : "c"((unsigned int)(unsigned long)arg), "a"((unsigned int)v),
+			   "d"((unsigned int)(v >> 32)));
+}
+
+static unsigned long xgetbv0(void)
+{
+	unsigned int lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((unsigned long)hi << 32) | lo;
+}
+
+/*
+ * XSAVE: OSXSAVE is on in the real %cr4 (CPUID shows it, xgetbv works) while
+ * the kernel's virtual %cr4.OSXSAVE is its own choice; xsetbv is #UD until
+ * the kernel sets it, then emulated: the current XCR0 again is accepted,
+ * XCR0 without x87, AVX without SSE, and another XCR are #GP(0).
+ */
+static void check_xsave(void)
+{
+	unsigned int a, b, c, d;
+	unsigned long xcr0, cr4 = read_cr4();
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 26))) {
+		printk("no XSAVE on this CPU\n");
+		return;
+	}
+	if (!(c & (1u << 27))) {
+		xtest_fail("CPUID shows XSAVE without OSXSAVE");
+		return;
+	}
+	xcr0 = xgetbv0();
+	xtest_check(xcr0 & 1, "XCR0 %#lx without x87", xcr0);
+	xcr0_arg = xcr0;
+	write_cr4(cr4 & ~CR4_OSXSAVE);
+	expect_exc(xsetbv_fn, (void *)0UL, X86_EXC_UD, "xsetbv with the virtual OSXSAVE clear");
+	write_cr4(cr4 | CR4_OSXSAVE);
+	xtest_check(read_cr4() & CR4_OSXSAVE, "%%cr4.OSXSAVE did not stick: %#lx", read_cr4());
+	expect_ok(xsetbv_fn, (void *)0UL, "xsetbv of the current XCR0");
+	xtest_check(xgetbv0() == xcr0, "XCR0 %#lx after xsetbv, was %#lx", xgetbv0(), xcr0);
+	xcr0_arg = xcr0 & ~1UL;
+	expect_exc(xsetbv_fn, (void *)0UL, X86_EXC_GP, "xsetbv without x87");
+	if (xcr0 & 4) {
+		xcr0_arg = xcr0 & ~2UL;
+		expect_exc(xsetbv_fn, (void *)0UL, X86_EXC_GP, "xsetbv of AVX without SSE");
+	}
+	xcr0_arg = xcr0;
+	expect_exc(xsetbv_fn, (void *)1UL, X86_EXC_GP, "xsetbv of XCR1");
+	xtest_check(xgetbv0() == xcr0, "XCR0 %#lx after the refused writes", xgetbv0());
+	write_cr4(cr4);
+}
+
 static void check_refused(void)
 {
 	expect_exc(rdpmc_fn, NULL, X86_EXC_GP, "rdpmc");
@@ -313,6 +375,7 @@ void test_main(void)
 	check_debug_registers();
 	check_control_registers();
 	check_refused();
+	check_xsave();
 	check_in_out();
 	printk("privileged instruction checks done\n");
 }

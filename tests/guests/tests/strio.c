@@ -1,15 +1,16 @@
 /*
  * String port I/O from a PV kernel: ins/outs of bytes, words and dwords,
  * with and without rep, both directions, a segment override and the
- * address-size override, against devices QEMU's pc machine always has and
- * that answer the same every time:
- *  - fw_cfg (selector 0x510, data 0x511): item 0 is the signature "QEMU";
- *    reading past an item's end gives zeros;
- *  - the secondary IDE channel's CD drive (0x170-0x177): IDENTIFY PACKET
- *    DEVICE (512 bytes, read with insw and insl) and the PACKET command,
- *    whose 12-byte command block goes out with outsw/outsl (INQUIRY, 36
- *    bytes back: type 5, "QEMU    ", "QEMU DVD-ROM");
- *  - the IDE LBA-low register (0x173) keeps the last byte written: outsb.
+ * address-size override, against devices QEMU's pc and q35 machines both
+ * have and that answer the same every time:
+ *  - fw_cfg: the data port 0x511 gives item 0, the signature "QEMU" (past
+ *    an item's end: zeros); the selector 0x510 takes a word; the DMA port
+ *    0x514 reads as the big-endian signature "QEMU CFG" at any width;
+ *  - the CMOS index port 0x70 (bytes: which RTC register 0x71 then shows);
+ *  - PCI configuration address 0xcf8 (dwords: which register 0xcfc shows).
+ * With the pc machine's IDE CD drive (0x170-0x177) also IDENTIFY PACKET
+ * DEVICE read with insw/insl and INQUIRY's command block sent with
+ * outsw/outsl, as ata_piix does.
  * Also: a #PF on the guest's buffer is the guest's own (cr2, error code,
  * and after the completed repetitions rcx/rsi/rdi as hardware leaves them);
  * the I/O permission follows the virtual IOPL and the guest's I/O bitmap.
@@ -23,10 +24,14 @@
 
 #define FW_CFG_SEL 0x510
 #define FW_CFG_DATA 0x511
+#define FW_CFG_DMA 0x514
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+#define PCI_ADDR 0xcf8
+#define PCI_DATA 0xcfc
 #define IDE_DATA 0x170
 #define IDE_BCL_LO 0x174
 #define IDE_BCL_HI 0x175
-#define IDE_LBA_LO 0x173
 #define IDE_DEVICE 0x176
 #define IDE_CMD 0x177
 #define IDE_STATUS 0x177
@@ -118,6 +123,19 @@ static void outb_p(unsigned short port, unsigned char v)
 static void outw_p(unsigned short port, unsigned short v)
 {
 	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static void outl_p(unsigned short port, unsigned int v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static unsigned int inl_p(unsigned short port)
+{
+	unsigned int v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
 }
 
 static unsigned char inb_p(unsigned short port)
@@ -299,42 +317,161 @@ static bool ide_inquiry(void (*fn)(void *), unsigned long count, unsigned int si
 
 static void check_ide_out(void)
 {
-	unsigned char reply[36], src[3] = { 0x11, 0x22, 0x33 };
-	struct sio s;
+	unsigned char reply[36];
 
 	xtest_check(ide_inquiry(sio_rep_outsw, 6, 2, reply), "INQUIRY sent with rep outsw");
 	xtest_check(ide_inquiry(sio_rep_outsl, 3, 4, reply), "INQUIRY sent with rep outsl");
 	xtest_check(ide_inquiry(sio_outsw, 0, 2, reply), "INQUIRY sent with outsw");
 	xtest_check(ide_inquiry(sio_outsl, 0, 4, reply), "INQUIRY sent with outsl");
+}
 
-	/* Bytes: the LBA-low register keeps the last one written. */
-	s = sio_for(3, IDE_LBA_LO, src, NULL);
+/* ---- output to ports whose last value shows: CMOS index, fw_cfg selector, PCI address ---- */
+
+/* RTC registers A (without its update-in-progress bit), B and D differ. */
+static void check_outs_bytes(void)
+{
+	unsigned char src[3] = { 0x0a, 0x0d, 0x0b };
+	unsigned char a, b, d;
+	struct sio s;
+
+	outb_p(CMOS_INDEX, 0x0a);
+	a = inb_p(CMOS_DATA) & 0x7f;
+	outb_p(CMOS_INDEX, 0x0b);
+	b = inb_p(CMOS_DATA);
+	outb_p(CMOS_INDEX, 0x0d);
+	d = inb_p(CMOS_DATA);
+	if (a == b || b == d || a == (d & 0x7f)) {
+		xtest_error("RTC registers A %#x B %#x D %#x do not differ", a, b, d);
+		return;
+	}
+	s = sio_for(3, CMOS_INDEX, src, NULL);
 	run(sio_rep_outsb, &s, "rep outsb");
-	xtest_check(inb_p(IDE_LBA_LO) == 0x33 && s.rcx == 0 && s.rsi == (unsigned long)&src[3],
-		    "rep outsb: register %#x rcx %lu", inb_p(IDE_LBA_LO), s.rcx);
-	s = sio_for(3, IDE_LBA_LO, &src[2], NULL);
+	xtest_check((inb_p(CMOS_DATA)) == b && s.rcx == 0 && s.rsi == (unsigned long)&src[3],
+		    "rep outsb: selected %#x rcx %lu", inb_p(CMOS_DATA), s.rcx);
+	s = sio_for(3, CMOS_INDEX, &src[2], NULL);
 	s.df = 1;
 	run(sio_rep_outsb, &s, "std; rep outsb");
-	xtest_check(inb_p(IDE_LBA_LO) == 0x11 && s.rsi == (unsigned long)src - 1,
-		    "std; rep outsb: register %#x", inb_p(IDE_LBA_LO));
-	s = sio_for(5, IDE_LBA_LO, &src[1], NULL);
+	xtest_check((inb_p(CMOS_DATA) & 0x7f) == a && s.rsi == (unsigned long)src - 1,
+		    "std; rep outsb: selected %#x", inb_p(CMOS_DATA));
+	s = sio_for(5, CMOS_INDEX, &src[1], NULL);
 	run(sio_outsb, &s, "outsb");
-	xtest_check(inb_p(IDE_LBA_LO) == 0x22 && s.rcx == 5 && s.rsi == (unsigned long)&src[2],
-		    "outsb: register %#x", inb_p(IDE_LBA_LO));
+	xtest_check(inb_p(CMOS_DATA) == d && s.rcx == 5 && s.rsi == (unsigned long)&src[2],
+		    "outsb: selected %#x", inb_p(CMOS_DATA));
 
 	/* %fs override: the source is fs.base + rsi (rsi alone is unmapped). */
 	wrmsr(MSR_FS_BASE, (unsigned long)src - 0x10);
-	s = sio_for(2, IDE_LBA_LO, (void *)0x10, NULL);
+	s = sio_for(2, CMOS_INDEX, (void *)0x10, NULL);
 	run(sio_fs_rep_outsb, &s, "rep outsb %fs:(%rsi)");
-	xtest_check(inb_p(IDE_LBA_LO) == 0x22 && s.rsi == 0x12, "fs override: register %#x",
-		    inb_p(IDE_LBA_LO));
+	xtest_check(inb_p(CMOS_DATA) == d && s.rsi == 0x12, "fs override: selected %#x",
+		    inb_p(CMOS_DATA));
 	/* ... with 0x67: only esi and ecx count, and come back zero-extended. */
-	s = sio_for((7UL << 32) | 3, IDE_LBA_LO, (void *)0xabcdef0000000010UL, NULL);
+	s = sio_for((7UL << 32) | 3, CMOS_INDEX, (void *)0xabcdef0000000010UL, NULL);
 	run(sio_fs_a32_rep_outsb, &s, "addr32 rep outsb %fs:(%esi)");
-	xtest_check(inb_p(IDE_LBA_LO) == 0x33 && s.rsi == 0x13 && s.rcx == 0,
-		    "addr32 fs override: register %#x rsi %#lx rcx %#lx", inb_p(IDE_LBA_LO), s.rsi,
+	xtest_check(inb_p(CMOS_DATA) == b && s.rsi == 0x13 && s.rcx == 0,
+		    "addr32 fs override: selected %#x rsi %#lx rcx %#lx", inb_p(CMOS_DATA), s.rsi,
 		    s.rcx);
 	wrmsr(MSR_FS_BASE, 0);
+}
+
+static void check_outs_words(void)
+{
+	static const unsigned short keys[2] = { 0, 1 }; /* signature, feature bits */
+	unsigned char id0;
+	struct sio s;
+
+	fw_cfg_select(1);
+	id0 = inb_p(FW_CFG_DATA);
+	if (id0 == 'Q') {
+		xtest_error("fw_cfg's item 1 starts like item 0");
+		return;
+	}
+	s = sio_for(2, FW_CFG_SEL, (void *)keys, NULL);
+	run(sio_rep_outsw, &s, "rep outsw");
+	xtest_check(inb_p(FW_CFG_DATA) == id0 && s.rcx == 0 && s.rsi == (unsigned long)&keys[2],
+		    "rep outsw did not select item 1 last");
+	s = sio_for(2, FW_CFG_SEL, (void *)&keys[1], NULL);
+	s.df = 1;
+	run(sio_rep_outsw, &s, "std; rep outsw");
+	xtest_check(inb_p(FW_CFG_DATA) == 'Q' && s.rsi == (unsigned long)keys - 2,
+		    "std; rep outsw did not select item 0 last");
+	s = sio_for(0, FW_CFG_SEL, (void *)&keys[1], NULL);
+	run(sio_outsw, &s, "outsw");
+	xtest_check(inb_p(FW_CFG_DATA) == id0 && s.rsi == (unsigned long)&keys[2],
+		    "outsw did not select item 1");
+}
+
+static unsigned int pci_read(unsigned int addr)
+{
+	outl_p(PCI_ADDR, addr);
+	return inl_p(PCI_DATA);
+}
+
+static void check_outs_dwords(void)
+{
+	static const unsigned int addrs[2] = { 0x80000000, 0x80000008 }; /* 00:00.0 id, class */
+	unsigned int id = pci_read(addrs[0]), class = pci_read(addrs[1]);
+	struct sio s;
+
+	if (id == class) {
+		xtest_error("host bridge id and class both %#x", id);
+		return;
+	}
+	s = sio_for(2, PCI_ADDR, (void *)addrs, NULL);
+	run(sio_rep_outsl, &s, "rep outsl");
+	xtest_check(inl_p(PCI_DATA) == class && s.rcx == 0 && s.rsi == (unsigned long)&addrs[2],
+		    "rep outsl did not address the class register last");
+	s = sio_for(2, PCI_ADDR, (void *)&addrs[1], NULL);
+	s.df = 1;
+	run(sio_rep_outsl, &s, "std; rep outsl");
+	xtest_check(inl_p(PCI_DATA) == id, "std; rep outsl did not address the id last");
+	s = sio_for(0, PCI_ADDR, (void *)&addrs[1], NULL);
+	run(sio_outsl, &s, "outsl");
+	xtest_check(inl_p(PCI_DATA) == class && s.rsi == (unsigned long)&addrs[2],
+		    "outsl did not address the class register");
+}
+
+/* ---- word and dword input: fw_cfg's DMA port reads as its signature ---- */
+
+static void check_ins_wide(void)
+{
+	unsigned char buf[12];
+	struct sio s;
+
+	memset(buf, 0xaa, sizeof(buf));
+	s = sio_for(2, FW_CFG_DMA, NULL, buf);
+	run(sio_rep_insw, &s, "rep insw");
+	xtest_check(!memcmp(buf, "QEQE", 4) && buf[4] == 0xaa && s.rcx == 0 &&
+			s.rdi == (unsigned long)&buf[4],
+		    "rep insw read %.4s", buf);
+	memset(buf, 0xaa, sizeof(buf));
+	s = sio_for(2, FW_CFG_DMA, NULL, buf);
+	run(sio_rep_insl, &s, "rep insl");
+	xtest_check(!memcmp(buf, "QEMUQEMU", 8) && buf[8] == 0xaa &&
+			s.rdi == (unsigned long)&buf[8],
+		    "rep insl read %.8s", buf);
+	memset(buf, 0xaa, sizeof(buf));
+	s = sio_for(2, FW_CFG_DMA, NULL, &buf[4]);
+	s.df = 1;
+	run(sio_rep_insl, &s, "std; rep insl");
+	xtest_check(!memcmp(buf, "QEMUQEMU", 8) && s.rdi == (unsigned long)buf - 4,
+		    "std; rep insl read %.8s", buf);
+	memset(buf, 0xaa, sizeof(buf));
+	s = sio_for(9, FW_CFG_DMA, NULL, buf);
+	run(sio_insw, &s, "insw");
+	xtest_check(!memcmp(buf, "QE", 2) && buf[2] == 0xaa && s.rcx == 9, "insw read %.2s", buf);
+	s = sio_for(9, FW_CFG_DMA, NULL, &buf[2]);
+	run(sio_insl, &s, "insl");
+	xtest_check(!memcmp(buf, "QEQEMU", 6) && buf[6] == 0xaa, "insl read %.6s", buf);
+	s = sio_for(9, FW_CFG_DMA, NULL, &buf[6]);
+	run(sio_rex_insl, &s, "REX.W insl");
+	xtest_check(!memcmp(buf, "QEQEMUQEMU", 10) && buf[10] == 0xaa, "REX.W insl read %.10s",
+		    buf);
+}
+
+/* The pc machine's PIIX IDE function (00:01.1), which q35 does not have. */
+static bool have_piix_ide(void)
+{
+	return pci_read(0x80000900) == 0x70108086;
 }
 
 /* ---- faults on the guest's buffer ---- */
@@ -353,6 +490,7 @@ static void check_faults(void)
 	unsigned char *edge = pages[1]; /* first byte of the unmapped page */
 	unsigned long e = (unsigned long)edge;
 	struct xtest_fault f;
+	unsigned char b, d;
 	struct sio s;
 
 	if (hypercall_update_va_mapping(e, 0, UVMF_INVLPG)) {
@@ -386,9 +524,14 @@ static void check_faults(void)
 	}
 
 	/* rep outsb from 2 mapped bytes: #PF (read, not present) at the edge, 2 written. */
-	edge[-2] = 0x44;
-	edge[-1] = 0x55;
-	s = sio_for(6, IDE_LBA_LO, edge - 2, NULL);
+	outb_p(CMOS_INDEX, 0x0d);
+	d = inb_p(CMOS_DATA);
+	outb_p(CMOS_INDEX, 0x0b);
+	b = inb_p(CMOS_DATA);
+	outb_p(CMOS_INDEX, 0x0d);
+	edge[-2] = 0x0a;
+	edge[-1] = 0x0b;
+	s = sio_for(6, CMOS_INDEX, edge - 2, NULL);
 	if (catch_fault(sio_rep_outsb, &s, &f, "rep outsb across the edge")) {
 		xtest_check(f.vector == X86_EXC_PF && f.error_code == 0 && f.cr2 == e,
 			    "rep outsb: vector %u error code %#lx cr2 %#lx", f.vector, f.error_code,
@@ -396,11 +539,10 @@ static void check_faults(void)
 		xtest_check(f.rcx == 4 && f.rsi == e, "rep outsb: rcx %lu rsi %ld", f.rcx,
 			    (long)(f.rsi - e));
 	}
-	xtest_check(inb_p(IDE_LBA_LO) == 0x55, "rep outsb wrote %#x last", inb_p(IDE_LBA_LO));
+	xtest_check(b != d && inb_p(CMOS_DATA) == b, "rep outsb did not select register B last");
 
 	/* A word straddling the edge: cr2 is the first byte that could not be written. */
-	fw_cfg_select(0);
-	s = sio_for(1, IDE_DATA, NULL, edge - 1);
+	s = sio_for(1, FW_CFG_DMA, NULL, edge - 1);
 	if (catch_fault(sio_insw, &s, &f, "insw across the edge"))
 		xtest_check(f.vector == X86_EXC_PF && f.error_code == 2 && f.cr2 == e,
 			    "insw across: vector %u error code %#lx cr2 %#lx", f.vector,
@@ -436,7 +578,7 @@ static void check_permission(void)
 	xtest_check(set_iopl(0) == 0, "set_iopl(0) refused");
 	s = sio_for(2, FW_CFG_DATA, NULL, buf);
 	expect_gp(sio_rep_insb, &s, "rep insb with IOPL 0");
-	s = sio_for(2, IDE_LBA_LO, buf, NULL);
+	s = sio_for(2, CMOS_INDEX, buf, NULL);
 	expect_gp(sio_rep_outsb, &s, "rep outsb with IOPL 0");
 
 	/* The I/O bitmap: a clear bit allows the port, for ports below nr_ports only. */
@@ -449,7 +591,7 @@ static void check_permission(void)
 	s = sio_for(4, FW_CFG_DATA, NULL, buf);
 	run(sio_rep_insb, &s, "rep insb allowed by the I/O bitmap");
 	xtest_check(!memcmp(buf, "QEMU", 4), "rep insb through the bitmap read %.4s", buf);
-	s = sio_for(1, IDE_LBA_LO, buf, NULL);
+	s = sio_for(1, CMOS_INDEX, buf, NULL);
 	expect_gp(sio_rep_outsb, &s, "rep outsb to a port the bitmap denies");
 	/* Ports [port, port + size) must all lie below nr_ports: 0x511 needs 0x512. */
 	xtest_check(set_iobitmap(bitmap, 0x511) == 0, "set_iobitmap(0x511) refused");
@@ -470,8 +612,16 @@ void test_main(void)
 		return;
 	}
 	check_fw_cfg();
-	check_ide_in();
-	check_ide_out();
+	check_ins_wide();
+	check_outs_bytes();
+	check_outs_words();
+	check_outs_dwords();
+	if (have_piix_ide()) {
+		check_ide_in();
+		check_ide_out();
+	} else {
+		printk("no PIIX IDE function (q35): the IDE CD drive checks are left out\n");
+	}
 	check_faults();
 	check_permission();
 	printk("string I/O checks done\n");

@@ -1,7 +1,7 @@
 /*
  * The CPUID a PV guest sees: the host's, less what a PV guest must not use
- * (PSE, PGE, MTRR, x2APIC, PCID, SMEP, FSGSBASE, ...), plus the hypervisor
- * leaves at 0x40000000.
+ * (PSE, PGE, MTRR, x2APIC, PCID, SMEP, FSGSBASE, MPX, XSAVES, ...), plus the
+ * hypervisor leaves at 0x40000000.
  */
 #include "types.h"
 #include "asm.h"
@@ -34,6 +34,7 @@
 #define F7_EBX_FSGSBASE (1u << 0)
 #define F7_EBX_SMEP (1u << 7)
 #define F7_EBX_INVPCID (1u << 10)
+#define F7_EBX_MPX (1u << 14)
 #define F7_EBX_SMAP (1u << 20)
 /* leaf 7 subleaf 0, ecx/edx: features a PV kernel cannot turn on in %cr4 */
 #define F7_ECX_UMIP (1u << 2)
@@ -42,6 +43,12 @@
 #define F7_ECX_CET_SS (1u << 7)
 #define F7_ECX_LA57 (1u << 16)
 #define F7_EDX_CET_IBT (1u << 20)
+/* leaf 0xd subleaf 0, eax: the XCR0 components; MPX's and PKRU go with MPX and PKU */
+#define FD0_EAX_MPX (3u << 3)
+#define FD0_EAX_PKRU (1u << 9)
+/* leaf 0xd subleaf 1, eax: XSAVES/XRSTORS are ring 0 only; XFD needs an MSR */
+#define FD1_EAX_XSAVES (1u << 3)
+#define FD1_EAX_XFD (1u << 4)
 /* leaf 0x80000001 */
 #define FX_ECX_SVM (1u << 2)
 #define FX_EDX_PAGE1GB (1u << 26)
@@ -88,9 +95,19 @@ void pv_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 		break;
 	case 7:
 		if (sub == 0) {
-			*b &= ~(F7_EBX_FSGSBASE | F7_EBX_SMEP | F7_EBX_INVPCID | F7_EBX_SMAP);
-			*c &= ~(F7_ECX_UMIP | F7_ECX_PKU | F7_ECX_OSPKE | F7_ECX_CET_SS | F7_ECX_LA57);
+			*b &= ~(F7_EBX_FSGSBASE | F7_EBX_SMEP | F7_EBX_INVPCID | F7_EBX_MPX |
+				F7_EBX_SMAP);
+			*c &= ~(F7_ECX_UMIP | F7_ECX_PKU | F7_ECX_OSPKE | F7_ECX_CET_SS |
+				F7_ECX_LA57);
 			*d &= ~F7_EDX_CET_IBT;
+		}
+		break;
+	case 0xd:
+		if (sub == 0)
+			*a &= ~(FD0_EAX_MPX | FD0_EAX_PKRU);
+		if (sub == 1) {
+			*a &= ~(FD1_EAX_XSAVES | FD1_EAX_XFD);
+			*c = *d = 0; /* no supervisor state components */
 		}
 		break;
 	case 0x80000001:

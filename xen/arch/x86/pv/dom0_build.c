@@ -465,7 +465,7 @@ static void setup_vcpu(struct builder *b)
 	r->rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
 	v->in_kernel = true;
 	v->guest_cr0 = read_cr0() & ~X86_CR0_TS;
-	v->guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	pv_init_guest_cr4(v);
 }
 
 int pv_build_dom0(struct domain *d, const struct dom0_params *p)

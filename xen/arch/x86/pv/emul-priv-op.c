@@ -9,8 +9,8 @@
  *    the guest's own #PF, after the repetitions that completed;
  *  - cli/sti with enough virtual IOPL (no-ops);
  *  - from guest kernel mode: rdmsr/wrmsr of the MSRs below, mov to and from
- *    %cr0/%cr2/%cr3/%cr4 and the debug registers, clts, wbinvd, rdtsc and
- *    rdtscp (which fault only while the guest keeps %cr4.TSD set).
+ *    %cr0/%cr2/%cr3/%cr4 and the debug registers, clts, wbinvd, xsetbv,
+ *    rdtsc and rdtscp (which fault only while the guest keeps %cr4.TSD set).
  * Anything else, and the kernel-only part from guest user mode, stays a #GP.
  */
 #include "types.h"
@@ -18,6 +18,7 @@
 #include "errno.h"
 #include "asm.h"
 #include "page.h"
+#include "mm.h"
 #include "domain.h"
 #include "uaccess.h"
 #include "pv.h"
@@ -247,8 +248,13 @@ static enum emul_rc emulate_string_io(struct cpu_regs *r, const struct x86_insn 
 	u64 step = (r->rflags & X86_EFLAGS_DF) ? -(u64)bytes : bytes;
 	struct emul_fault f;
 
+	/* The permission is checked even when the count is 0, as on Xen. */
 	if (!guest_io_okay(current, port, bytes))
 		return EMUL_UNHANDLED;
+	if (!count) { /* rep with nothing to do: no register changes */
+		r->rip += in->len;
+		return EMUL_OK;
+	}
 	for (; done < count && done < STRING_IO_BATCH; done++) {
 		ok =
 		    string_io_one(out, port, bytes, base + ((*idx + step * done) & amask), seg, &f);
@@ -415,6 +421,23 @@ static bool read_msr(u32 msr, u64 *val)
 	}
 }
 
+/*
+ * Xen's hypercall-page MSR: the value is the address of a writable page of
+ * the guest's own (page offset 0), which gets the hypercall stubs.
+ */
+static bool write_hypercall_page(u64 val)
+{
+	mfn_t mfn = val >> PAGE_SHIFT;
+
+	if (val & (PAGE_SIZE - 1))
+		return false;
+	if (pv_get_page_and_type(mfn, current->domain, PGT_writable_page))
+		return false;
+	pv_fill_hypercall_page(pv_map_frame(mfn));
+	pv_put_page_and_type(&frame_table[mfn]);
+	return true;
+}
+
 static bool write_msr(u32 msr, u64 val)
 {
 	u64 cur;
@@ -446,6 +469,8 @@ static bool write_msr(u32 msr, u64 val)
 		 * clears it before CPUID(1) reads it back); elsewhere #GP.
 		 */
 		return cpu_is_intel();
+	case MSR_XEN_HYPERCALL_PAGE:
+		return write_hypercall_page(val);
 	default:
 		return msr_reads_zero(msr);
 	}
@@ -472,24 +497,52 @@ static enum emul_rc emulate_msr(struct cpu_regs *r, bool write)
 
 /* The %cr4 bits a PV kernel may see and set in its virtual %cr4. */
 #define PV_CR4_MASK                                                                                \
-	(X86_CR4_TSD | X86_CR4_DE | X86_CR4_PAE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+	(X86_CR4_TSD | X86_CR4_DE | X86_CR4_PAE | X86_CR4_PCE | X86_CR4_OSFXSR |                   \
+	 X86_CR4_OSXMMEXCPT | X86_CR4_OSXSAVE)
+
+static bool cpu_has_xsave(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	return c & (1u << 26);
+}
+
+/*
+ * The real %cr4 while the guest runs, as Xen makes it: OSXSAVE on wherever
+ * the CPU has XSAVE (so XSAVE and AVX work in the guest whatever its
+ * virtual bit says), and the guest's TSD, which only affects rings above 0
+ * and makes rdtsc fault in the guest (the kernel's is then emulated here).
+ */
+static void load_real_cr4(const struct vcpu *v)
+{
+	u64 cr4 = read_cr4(), want = (cr4 & ~X86_CR4_TSD) | (v->guest_cr4 & X86_CR4_TSD);
+
+	if (cpu_has_xsave())
+		want |= X86_CR4_OSXSAVE;
+	if (want != cr4)
+		write_cr4(want);
+}
+
+void pv_init_guest_cr4(struct vcpu *v)
+{
+	v->guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	load_real_cr4(v);
+}
 
 /*
  * A write to %cr4 is accepted, as on Xen, with the bits a PV guest may not
- * have dropped: the guest reads back what it may have. TSD goes to the
- * real %cr4 (it only affects rings above 0, so only the guest), where it
- * makes rdtsc fault in the guest; the kernel's is then emulated here.
+ * have dropped: the guest reads back what it may have.
  */
 static void write_guest_cr4(struct vcpu *v, u64 val)
 {
-	u64 cr4 = read_cr4();
+	u64 mask = PV_CR4_MASK & ~(cpu_has_xsave() ? 0 : X86_CR4_OSXSAVE);
 
-	if ((val & ~PV_CR4_MASK) != (v->guest_cr4 & ~PV_CR4_MASK))
+	if ((val & ~mask) != (v->guest_cr4 & ~mask))
 		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %%cr4 bits %#lx not available to PV\n",
-		       v->domain->domain_id, (val ^ v->guest_cr4) & ~PV_CR4_MASK);
-	v->guest_cr4 = (val & PV_CR4_MASK) | X86_CR4_PAE;
-	if ((cr4 ^ v->guest_cr4) & X86_CR4_TSD)
-		write_cr4(cr4 ^ X86_CR4_TSD);
+		       v->domain->domain_id, (val ^ v->guest_cr4) & ~mask);
+	v->guest_cr4 = (val & mask) | X86_CR4_PAE;
+	load_real_cr4(v);
 }
 
 static bool write_cr(struct vcpu *v, unsigned int cr, u64 val)
@@ -580,6 +633,70 @@ static enum emul_rc emulate_mov_dr(struct cpu_regs *r, const struct x86_insn *in
 
 /* ---- the rest of the kernel-only instructions ---- */
 
+#define XSTATE_X87 (1UL << 0)
+#define XSTATE_SSE (1UL << 1)
+#define XSTATE_AVX (1UL << 2)
+#define XSTATE_MPX (3UL << 3)
+#define XSTATE_AVX512 (7UL << 5)
+
+/* xsetbv that reports a #GP instead of taking it. */
+static bool xsetbv_safe(u32 reg, u64 val)
+{
+	int fault = 1;
+
+	__asm__ volatile("1: xsetbv\n"
+			 "	xor %0, %0\n"
+			 "2:\n"
+			 ".pushsection .ex_table, \"a\"\n"
+			 ".balign 8\n"
+			 ".quad 1b, 2b\n"
+			 ".popsection"
+			 : "+r"(fault)
+			 : "c"(reg), "a"((u32)val), "d"((u32)(val >> 32)));
+	return !fault;
+}
+
+/*
+ * XCR0 as Xen accepts it from a PV kernel: x87 on, only components the
+ * guest's CPUID offers, AVX only with SSE, MPX's and AVX-512's components
+ * all or none, AVX-512 only with AVX.
+ */
+static bool xcr0_valid(u64 val)
+{
+	u32 a, b, c, d;
+	u64 avail;
+
+	pv_cpuid(0xd, 0, &a, &b, &c, &d); /* the components the guest is offered */
+	avail = ((u64)d << 32) | a;
+	if (!(val & XSTATE_X87) || (val & ~avail))
+		return false;
+	if ((val & XSTATE_AVX) && !(val & XSTATE_SSE))
+		return false;
+	if ((val & XSTATE_MPX) && (val & XSTATE_MPX) != XSTATE_MPX)
+		return false;
+	if ((val & XSTATE_AVX512) &&
+	    ((val & XSTATE_AVX512) != XSTATE_AVX512 || !(val & XSTATE_AVX)))
+		return false;
+	return true;
+}
+
+/*
+ * xsetbv (0f 01 d1): #UD unless the guest set its virtual %cr4.OSXSAVE;
+ * only XCR0, checked; a refused value is #GP(0).
+ */
+static enum emul_rc emulate_xsetbv(struct cpu_regs *r)
+{
+	u64 val = (r->rdx << 32) | (u32)r->rax;
+
+	if (!(current->guest_cr4 & X86_CR4_OSXSAVE)) {
+		pv_inject_exception(r, TRAP_UD, -1);
+		return EMUL_RAISED;
+	}
+	if ((u32)r->rcx != 0 || !xcr0_valid(val) || !xsetbv_safe(0, val))
+		return EMUL_UNHANDLED;
+	return EMUL_OK;
+}
+
 /* rdtsc, and rdtscp (0f 01 f9), which faults with the guest's %cr4.TSD set. */
 static void emulate_rdtsc(struct cpu_regs *r, bool aux)
 {
@@ -611,7 +728,9 @@ static enum emul_rc emulate_kernel_op(struct cpu_regs *r, const struct x86_insn 
 	case X86_OPC_0F(0x31):
 		emulate_rdtsc(r, false);
 		return EMUL_OK;
-	case X86_OPC_0F(0x01): /* of group 7 only rdtscp */
+	case X86_OPC_0F(0x01): /* of group 7 only xsetbv and rdtscp */
+		if (in->mod == 3 && (in->reg & 7) == 2 && (in->rm & 7) == 1)
+			return emulate_xsetbv(r);
 		if (in->mod != 3 || (in->reg & 7) != 7 || (in->rm & 7) != 1)
 			return EMUL_UNHANDLED;
 		emulate_rdtsc(r, true);
