@@ -333,6 +333,24 @@ static void test_iomem_only_for_privileged(void **state)
 	assert_int_equal(PG(0)->count, 0); /* I/O frames are not counted */
 }
 
+extern u64 shim_msix_mfn;
+
+/* A writable mapping of an MSI-X table frame is installed read-only. */
+static void test_msix_table_mapped_read_only(void **state)
+{
+	(void)state;
+	dom.is_privileged = true;
+	shim_msix_mfn = IOPG;
+	T(L1)[0] = E(IOPG, P | RW);
+	T(L1)[1] = E(IOPG + 1, P | RW);
+	pin_ok(L1, PGT_l1_page_table);
+	assert_false(T(L1)[0] & RW);
+	assert_true(T(L1)[1] & RW);
+	unpin_ok(L1);
+	shim_msix_mfn = 0;
+	assert_all_released();
+}
+
 /* ---- flag bits ---- */
 
 static void test_l1_disallowed_flags(void **state)
@@ -1366,6 +1384,7 @@ int main(void)
 		T_(test_partial_failure_undoes_earlier_entries),
 		T_(test_unowned_frames_refused),
 		T_(test_iomem_only_for_privileged),
+		T_(test_msix_table_mapped_read_only),
 		T_(test_l1_disallowed_flags),
 		T_(test_ln_disallowed_flags_and_superpages),
 		T_(test_double_pin_and_bad_unpin),

@@ -14,6 +14,7 @@
 #include "pv.h"
 #include "console.h"
 #include "ioports.h"
+#include "pci.h"
 
 #define XEN_PAT 0x0000050100070406UL
 #define MSR_MISC_ENABLE 0x1a0
@@ -184,6 +185,19 @@ static bool iopl_ok(const struct vcpu *v)
 	return v->iopl >= (v->in_kernel ? 1u : 3u);
 }
 
+/* Port I/O on the PCI configuration ports goes through pci.c; true if it did. */
+static bool emulate_pci_conf(struct cpu_regs *r, unsigned int port, unsigned int bytes, bool out)
+{
+	u32 v = (u32)r->rax;
+	u64 keep = bytes == 4 ? 0 : r->rax & ~((1UL << (8 * bytes)) - 1);
+
+	if (!pci_guest_conf_io(port, bytes, out, &v))
+		return false;
+	if (!out)
+		r->rax = keep | (v & (bytes == 4 ? 0xffffffffUL : (1UL << (8 * bytes)) - 1));
+	return true;
+}
+
 /*
  * in/out with an immediate or %dx port, for a guest mode whose virtual IOPL
  * allows I/O (Xen counts the guest kernel as ring 1) on permitted ports.
@@ -208,6 +222,8 @@ static bool emulate_io(struct cpu_regs *r, const struct insn *in)
 	if (!ioports_permitted(current->domain, port, bytes)) {
 		if (!out)
 			r->rax = bytes == 4 ? 0xffffffffUL : r->rax | (bytes == 2 ? 0xffffUL : 0xffUL);
+	} else if (emulate_pci_conf(r, port, bytes, out)) {
+		/* PCI configuration space: shared with the hypervisor (pci.c) */
 	} else if (out) {
 		if (bytes == 1)
 			outb((u16)port, (u8)r->rax);
