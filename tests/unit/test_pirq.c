@@ -626,7 +626,14 @@ static void test_msi_groups(void **state)
 	u32 port, port2;
 	int p, q;
 
+	struct physdev_pci_device_add add = { .devfn = FAKE_DEVFN };
+
 	(void)state;
+	/* Not reported by pci_device_add yet: unknown, as on Xen without an IOMMU. */
+	assert_int_equal(map_msi_op(MAP_PIRQ_TYPE_MSI, 0, FAKE_DEVFN, 0, 0, &p), -ENODEV);
+	assert_int_equal(op(PHYSDEVOP_pci_device_add, &add), 0);
+	add.devfn = 0x20;
+	assert_int_equal(op(PHYSDEVOP_pci_device_add, &add), 0);
 	assert_int_equal(map_msi_op(MAP_PIRQ_TYPE_MSI, 0, 0x20, 0, 0, &p), -ENODEV);
 	assert_int_equal(map_msi_op(MAP_PIRQ_TYPE_MULTI_MSI, 0, FAKE_DEVFN, 0, 0, &p), -EDOM);
 	assert_int_equal(map_msi_op(MAP_PIRQ_TYPE_MULTI_MSI, 0, FAKE_DEVFN, 33, 0, &p), -EDOM);
@@ -658,10 +665,8 @@ static void test_msi_groups(void **state)
 	/* Removing the device unmaps its PIRQs. */
 	assert_int_equal(map_msi_op(MAP_PIRQ_TYPE_MULTI_MSI, 0, FAKE_DEVFN, 2, 0, &q), 0);
 	{
-		struct physdev_pci_device_add a = { .devfn = FAKE_DEVFN };
 		struct physdev_pci_device r = { .devfn = FAKE_DEVFN };
 
-		assert_int_equal(op(PHYSDEVOP_pci_device_add, &a), 0);
 		assert_int_equal(op(PHYSDEVOP_pci_device_remove, &r), 0);
 	}
 	assert_false(pirqs[p].mapped);

@@ -12,6 +12,7 @@
  * each at the start of a line, all optional:
  *	TEST_ARGS("text");            the domain's command line
  *	TEST_CPU("model");            QEMU's -cpu for this test (default max)
+ *	TEST_DEVICE("name");          one more QEMU -device (its options: no commas)
  *	TEST_EXPECT("text");          text that must appear in the serial log
  *	TEST_EXPECT_RESULT("ERROR");  the verdict that counts as a pass
  *	TEST_EXPECT_CRASH();          the hypervisor must report the domain
@@ -28,6 +29,7 @@
 
 #define TEST_ARGS(s) extern int xtest_meta_unused
 #define TEST_CPU(s) extern int xtest_meta_unused
+#define TEST_DEVICE(s) extern int xtest_meta_unused
 #define TEST_EXPECT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_RESULT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_CRASH() extern int xtest_meta_unused

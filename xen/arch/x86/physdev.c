@@ -70,6 +70,8 @@ struct pci_dev_rec {
 static struct pirq pirqs[NR_PIRQS];
 static struct gsi_state gsis[IOAPIC_MAX_GSIS];
 static struct pci_dev_rec pci_devs[MAX_PCI_DEVS];
+
+static struct pci_dev_rec *pci_find(u16 seg, u8 bus, u8 devfn);
 static xen_ulong_t *eoi_map; /* the registered pirq_eoi_gmfn page */
 static struct page_info *eoi_page;
 static bool eoi_auto_unmask; /* registered through the v1 op */
@@ -346,6 +348,9 @@ static long map_msi(struct physdev_map_pirq *m)
 	}
 	if (m->pirq >= 0)
 		return -EINVAL; /* dom0 lets the hypervisor choose */
+	/* As Xen without an IOMMU: only functions dom0 has reported (pci_device_add). */
+	if (!pci_find(rq.seg, rq.bus, rq.devfn))
+		return -ENODEV;
 	d = msi_setup(&rq, &nvec);
 	if (d < 0)
 		return d;
@@ -625,10 +630,14 @@ static long restore_msi(unsigned long cmd, unsigned long arg)
 	if (cmd == PHYSDEVOP_restore_msi) {
 		if (copy_from_guest(&r, arg, sizeof(r)))
 			return -EFAULT;
-		return msi_restore(0, r.bus, r.devfn);
-	}
-	if (copy_from_guest(&x, arg, sizeof(x)))
+		x.seg = 0;
+		x.bus = r.bus;
+		x.devfn = r.devfn;
+	} else if (copy_from_guest(&x, arg, sizeof(x))) {
 		return -EFAULT;
+	}
+	if (!pci_find(x.seg, x.bus, x.devfn))
+		return -ENODEV;
 	return msi_restore(x.seg, x.bus, x.devfn);
 }
 
@@ -641,6 +650,8 @@ static long prepare_msix(unsigned long cmd, unsigned long arg)
 		return -EPERM;
 	if (copy_from_guest(&x, arg, sizeof(x)))
 		return -EFAULT;
+	if (!pci_find(x.seg, x.bus, x.devfn))
+		return -ENODEV;
 	return msi_prepare_msix(x.seg, x.bus, x.devfn, cmd == PHYSDEVOP_release_msix);
 }
 
