@@ -335,6 +335,30 @@ static void test_iomem_only_for_privileged(void **state)
 
 extern u64 shim_msix_mfn;
 
+/* The store lengths the read-only MMIO path skips. */
+static void test_store_insn_len(void **state)
+{
+	const u8 mov32[] = { 0x89, 0x07 };		       /* mov %eax,(%rdi) */
+	const u8 mov16[] = { 0x66, 0x89, 0x47, 0x0c };	       /* mov %ax,0xc(%rdi) */
+	const u8 mov8[] = { 0x88, 0x04, 0x24 };		       /* mov %al,(%rsp) */
+	const u8 movimm[] = { 0xc7, 0x47, 0x08, 1, 0, 0, 0 };  /* movl $1,8(%rdi) */
+	const u8 movimm16[] = { 0x66, 0xc7, 0x07, 1, 0 };      /* movw $1,(%rdi) */
+	const u8 movq[] = { 0x48, 0x89, 0x87, 0, 1, 0, 0 };    /* mov %rax,0x100(%rdi) */
+	const u8 load[] = { 0x8b, 0x07 };		       /* mov (%rdi),%eax */
+	const u8 regdst[] = { 0x89, 0xc7 };		       /* mov %eax,%edi */
+
+	(void)state;
+	assert_int_equal(pv_store_insn_len(mov32, sizeof(mov32)), 2);
+	assert_int_equal(pv_store_insn_len(mov16, sizeof(mov16)), 4);
+	assert_int_equal(pv_store_insn_len(mov8, sizeof(mov8)), 3);
+	assert_int_equal(pv_store_insn_len(movimm, sizeof(movimm)), 7);
+	assert_int_equal(pv_store_insn_len(movimm16, sizeof(movimm16)), 5);
+	assert_int_equal(pv_store_insn_len(movq, sizeof(movq)), 7);
+	assert_int_equal(pv_store_insn_len(movimm, 5), -EINVAL); /* cut short */
+	assert_int_equal(pv_store_insn_len(load, sizeof(load)), -EINVAL);
+	assert_int_equal(pv_store_insn_len(regdst, sizeof(regdst)), -EINVAL);
+}
+
 /* A writable mapping of an MSI-X table frame is installed read-only. */
 static void test_msix_table_mapped_read_only(void **state)
 {
@@ -1385,6 +1409,7 @@ int main(void)
 		T_(test_unowned_frames_refused),
 		T_(test_iomem_only_for_privileged),
 		T_(test_msix_table_mapped_read_only),
+		T_(test_store_insn_len),
 		T_(test_l1_disallowed_flags),
 		T_(test_ln_disallowed_flags_and_superpages),
 		T_(test_double_pin_and_bad_unpin),
