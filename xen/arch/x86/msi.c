@@ -51,6 +51,8 @@
 #define MSI_ADDR_DEST_SHIFT 12
 
 #define MSIX_MAX_DEVS 32
+/* Interrupt remapping: Petrel drives no IOMMU. */
+#define MSI_INTREMAP false
 
 struct msi_desc {
 	bool used;
@@ -291,6 +293,13 @@ static int msi_setup_msi(const struct msi_request *rq, unsigned int pos, int *de
 
 	if (n > MSI_MAX_GROUP)
 		return -EDOM;
+	/*
+	 * As Xen: more than one vector needs interrupt remapping (the vectors
+	 * of a group cannot be steered one by one otherwise), and without an
+	 * IOMMU there is none.
+	 */
+	if (n > 1 && !MSI_INTREMAP)
+		return -EOPNOTSUPP;
 	while (n & (n - 1))
 		n += n & -n; /* up to a power of two */
 	max = 1u << ((ctrl >> MSI_CTRL_MMC_SHIFT) & 7);
