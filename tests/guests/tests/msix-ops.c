@@ -8,7 +8,8 @@
  * nothing), and a real interrupt: the device fills one buffer of its
  * virtqueue with random bytes and signals the queue's MSI-X vector, which
  * must arrive as the bound port's pending bit. Also the errors: an entry
- * beyond the table, a function not reported with pci_device_add.
+ * beyond the table, a function not reported with pci_device_add, a table
+ * out of reach (memory decoding off), and prepare/release_msix.
  */
 #include "xtest.h"
 #include "hypercall.h"
@@ -23,12 +24,16 @@ TEST_DEVICE("virtio-rng-pci");
 #define PHYSDEVOP_unmap_pirq 14
 #define PHYSDEVOP_pci_device_add 25
 #define PHYSDEVOP_pci_device_remove 26
+#define PHYSDEVOP_prepare_msix 30
+#define PHYSDEVOP_release_msix 31
 #define MAP_PIRQ_TYPE_MSI_SEG 3
 
 #define EVTCHNOP_bind_pirq 2
 #define EVTCHNOP_close 3
 
 #define DOMID_SELF 0x7ff0
+#define ENXIO 6
+#define EBUSY 16
 #define ENODEV 19
 #define EINVAL 22
 
@@ -303,6 +308,30 @@ static void check_delivery(int devfn, unsigned int cap, int pirq)
 	xtest_check(evtchn(EVTCHNOP_close, &b.port) == 0, "close port %u", b.port);
 }
 
+/*
+ * The table is reachable only while the function decodes memory
+ * (-ENXIO otherwise); prepare_msix counts as a user of the table, and
+ * release_msix undoes only that.
+ */
+static void check_prepare_and_decoding(int devfn, uint64_t bar)
+{
+	struct pci_device x = { .devfn = (uint8_t)devfn };
+	uint16_t cmd = conf_read16((unsigned int)devfn, 0x04);
+	int px;
+	long rc;
+
+	conf_write16((unsigned int)devfn, 0x04, (uint16_t)(cmd & ~2));
+	rc = map_entry(devfn, 0, bar, &px);
+	xtest_check(rc == -ENXIO, "memory decoding off: %ld", rc);
+	conf_write16((unsigned int)devfn, 0x04, cmd);
+	xtest_check(physdev(PHYSDEVOP_prepare_msix, &x) == 0, "prepare_msix");
+	xtest_check(physdev(PHYSDEVOP_prepare_msix, &x) == -EBUSY, "prepare_msix twice");
+	xtest_check(physdev(PHYSDEVOP_release_msix, &x) == 0, "release_msix");
+	xtest_check(physdev(PHYSDEVOP_release_msix, &x) == -EBUSY, "release_msix twice");
+	x.devfn = 0xf8;
+	xtest_check(physdev(PHYSDEVOP_prepare_msix, &x) == -ENODEV, "prepare_msix: no device");
+}
+
 static void check_msix(int devfn)
 {
 	unsigned int cap = find_cap((unsigned int)devfn, PCI_CAP_ID_MSIX), nr, bir;
@@ -332,6 +361,7 @@ static void check_msix(int devfn)
 	xtest_check(physdev(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add");
 	rc = map_entry(devfn, (int)nr, bar, &px);
 	xtest_check(rc == -EINVAL, "entry %u of %u: %ld", nr, nr, rc);
+	check_prepare_and_decoding(devfn, bar);
 	rc = map_entry(devfn, 0, bar, &pirq);
 	xtest_check(rc == 0 && pirq >= 16, "map entry 0: %ld, pirq %d", rc, pirq);
 	if (rc)

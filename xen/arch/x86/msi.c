@@ -133,6 +133,11 @@ static u32 msg_address(void)
 
 /* ---- MSI-X functions and their tables. */
 
+static bool memory_decoded(u8 bus, u8 devfn)
+{
+	return pci_conf_read(bus, devfn, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY;
+}
+
 static struct msix_dev *msix_find(u8 bus, u8 devfn)
 {
 	for (unsigned int i = 0; i < MSIX_MAX_DEVS; i++)
@@ -217,6 +222,8 @@ static int msix_setup(const struct msi_request *rq, unsigned int pos, int *desc)
 	struct msi_desc *m;
 	int v, d, rc;
 
+	if (!memory_decoded(rq->bus, rq->devfn))
+		return -ENXIO; /* the table is out of reach */
 	rc = msix_get(rq->bus, rq->devfn, pos, &x);
 	if (rc)
 		return rc;
@@ -442,16 +449,19 @@ int msi_prepare_msix(u16 seg, u8 bus, u8 devfn, bool release)
 	pos = pci_find_cap(bus, devfn, PCI_CAP_ID_MSIX);
 	if (!pos)
 		return -ENODEV;
+	x = msix_find(bus, devfn);
+	/* As Xen: preparing counts as a table user, and only that one user may release. */
 	if (release) {
-		x = msix_find(bus, devfn);
-		if (!x)
-			return 0;
-		if (x->used_entries)
+		if (!x || !x->prepared || x->used_entries)
 			return -EBUSY;
 		x->prepared = false;
 		msix_release(x);
 		return 0;
 	}
+	if (x)
+		return -EBUSY;
+	if (!memory_decoded(bus, devfn))
+		return -ENXIO;
 	rc = msix_get(bus, devfn, pos, &x);
 	if (!rc)
 		x->prepared = true;
