@@ -27,7 +27,7 @@
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_MSIX 0x11
 
-#define PCI_DEVFN(slot, fn) ((((slot) & 0x1f) << 3) | ((fn) & 7))
+#define PCI_DEVFN(slot, fn) ((((slot)&0x1f) << 3) | ((fn)&7))
 
 u32 pci_conf_read(u8 bus, u8 devfn, unsigned int reg, unsigned int size);
 void pci_conf_write(u8 bus, u8 devfn, unsigned int reg, unsigned int size, u32 val);

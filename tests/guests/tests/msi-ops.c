@@ -172,8 +172,13 @@ static int find_device(uint32_t id)
 static long map_msi(int type, int bus, int devfn, int index, int entry_nr, uint64_t table_base,
 		    int *pirq)
 {
-	struct map_pirq m = { .domid = DOMID_SELF, .type = type, .index = index, .pirq = -1,
-			      .bus = bus, .devfn = devfn, .entry_nr = entry_nr,
+	struct map_pirq m = { .domid = DOMID_SELF,
+			      .type = type,
+			      .index = index,
+			      .pirq = -1,
+			      .bus = bus,
+			      .devfn = devfn,
+			      .entry_nr = entry_nr,
 			      .table_base = table_base };
 	long rc = physdev(PHYSDEVOP_map_pirq, &m);
 

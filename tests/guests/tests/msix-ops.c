@@ -164,8 +164,13 @@ static unsigned int find_cap(unsigned int devfn, uint8_t id)
 
 static long map_entry(int devfn, int entry, uint64_t table_base, int *pirq)
 {
-	struct map_pirq m = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI_SEG, .index = -1,
-			      .pirq = -1, .bus = 0, .devfn = devfn, .entry_nr = entry,
+	struct map_pirq m = { .domid = DOMID_SELF,
+			      .type = MAP_PIRQ_TYPE_MSI_SEG,
+			      .index = -1,
+			      .pirq = -1,
+			      .bus = 0,
+			      .devfn = devfn,
+			      .entry_nr = entry,
 			      .table_base = table_base };
 	long rc = physdev(PHYSDEVOP_map_pirq, &m);
 
@@ -212,9 +217,8 @@ static unsigned long mfn_of(const void *p)
 
 static volatile uint32_t *map_table(uint64_t table_pa)
 {
-	long rc = hypercall_update_va_mapping((unsigned long)table_page,
-					      (table_pa & ~0xfffULL) | PTE_P | PTE_RW | 0x10,
-					      UVMF_INVLPG);
+	long rc = hypercall_update_va_mapping(
+	    (unsigned long)table_page, (table_pa & ~0xfffULL) | PTE_P | PTE_RW | 0x10, UVMF_INVLPG);
 
 	if (rc) {
 		xtest_fail("mapping the MSI-X table at %#lx: %ld", (unsigned long)table_pa, rc);
@@ -265,7 +269,7 @@ static bool rng_fill(uint16_t io, uint32_t port)
 	desc[0] = (struct vring_desc){ .addr = mfn_of(buffer) << 12, .len = 64, .flags = 2 };
 	outl((uint16_t)(io + VP_QUEUE_PFN), (uint32_t)mfn_of(vring));
 	outb((uint16_t)(io + VP_STATUS), 1 | 2 | 4); /* acknowledge, driver, driver ok */
-	avail[2] = 0; /* ring[0]: descriptor 0 */
+	avail[2] = 0;				     /* ring[0]: descriptor 0 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	avail[1] = 1; /* idx */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -274,8 +278,8 @@ static bool rng_fill(uint16_t io, uint32_t port)
 		xtest_fail("no MSI-X event (used idx %u)", used[1]);
 		return false;
 	}
-	xtest_check(used[1] == 1 && ((volatile uint32_t *)used)[2] > 0,
-		    "used idx %u, length %u", used[1], ((volatile uint32_t *)used)[2]);
+	xtest_check(used[1] == 1 && ((volatile uint32_t *)used)[2] > 0, "used idx %u, length %u",
+		    used[1], ((volatile uint32_t *)used)[2]);
 	return true;
 }
 
@@ -297,7 +301,8 @@ static void check_delivery(int devfn, unsigned int cap, int pirq)
 	outb((uint16_t)(io + VP_STATUS), 0); /* reset */
 	outl((uint16_t)(io + VP_GUEST_FEATURES), 0);
 	ctrl = conf_read16((unsigned int)devfn, cap + 2);
-	conf_write16((unsigned int)devfn, cap + 2, (uint16_t)((ctrl | MSIX_ENABLE) & ~MSIX_MASKALL));
+	conf_write16((unsigned int)devfn, cap + 2,
+		     (uint16_t)((ctrl | MSIX_ENABLE) & ~MSIX_MASKALL));
 	outw((uint16_t)(io + VP_CONFIG_VECTOR), VIRTIO_NO_VECTOR);
 	if (rng_fill(io, b.port))
 		printk("virtio-rng: used buffer signalled by MSI-X on port %u (pirq %d)\n", b.port,

@@ -240,9 +240,15 @@ static int msix_setup(const struct msi_request *rq, unsigned int pos, int *desc)
 		return rc;
 	}
 	m = &msi.desc[d];
-	*m = (struct msi_desc){ .used = true, .msix = true, .masked = true, .bus = rq->bus,
-				.devfn = rq->devfn, .vector = (u8)v, .pos = (u16)pos,
-				.entry = (u16)rq->entry_nr, .nvec = 1 };
+	*m = (struct msi_desc){ .used = true,
+				.msix = true,
+				.masked = true,
+				.bus = rq->bus,
+				.devfn = rq->devfn,
+				.vector = (u8)v,
+				.pos = (u16)pos,
+				.entry = (u16)rq->entry_nr,
+				.nvec = 1 };
 	m->entry_pa = x->table_pa + (u64)rq->entry_nr * MSIX_ENTRY_SIZE;
 	*msix_entry_reg(m, MSIX_ENTRY_CTRL) |= MSIX_ENTRY_MASKED;
 	msix_write_msg(m);
@@ -319,9 +325,13 @@ static int msi_setup_msi(const struct msi_request *rq, unsigned int pos, int *de
 	if (v < 0 || d < 0)
 		return -ENOSPC;
 	for (unsigned int i = 0; i < n; i++) {
-		msi.desc[d + i] = (struct msi_desc){ .used = true, .masked = true, .bus = rq->bus,
-						     .devfn = rq->devfn, .vector = (u8)(v + i),
-						     .pos = (u16)pos, .entry = (u16)i,
+		msi.desc[d + i] = (struct msi_desc){ .used = true,
+						     .masked = true,
+						     .bus = rq->bus,
+						     .devfn = rq->devfn,
+						     .vector = (u8)(v + i),
+						     .pos = (u16)pos,
+						     .entry = (u16)i,
 						     .nvec = (u16)(i ? 1 : n) };
 		msi.by_vector[v + i] = (s16)(d + i + 1);
 		msi_mask((unsigned int)d + i, true);
