@@ -186,6 +186,17 @@ static long map_msi(int type, int bus, int devfn, int index, int entry_nr, uint6
 	return rc;
 }
 
+/* An MSI mapped to the PIRQ *pirq names. */
+static long map_msi_pirq(int type, int bus, int devfn, int *pirq)
+{
+	struct map_pirq m = { .domid = DOMID_SELF, .type = type, .index = -1, .pirq = *pirq,
+			      .bus = bus, .devfn = devfn };
+	long rc = physdev(PHYSDEVOP_map_pirq, &m);
+
+	*pirq = m.pirq;
+	return rc;
+}
+
 static long unmap(int pirq)
 {
 	struct unmap_pirq u = { .domid = DOMID_SELF, .pirq = pirq };
@@ -308,9 +319,11 @@ static void check_msi_delivery(int devfn)
 	}
 	xtest_check(unmap(pirq) == 0, "unmap pirq %d", pirq);
 	xtest_check(unmap(pirq) == -EINVAL, "unmap pirq %d twice", pirq);
-	/* Mapped again after the unmap: the device can be set up anew. */
-	rc = map_msi(MAP_PIRQ_TYPE_MSI, 0, devfn, -1, 0, 0, &pirq);
-	xtest_check(rc == 0 && pirq >= 16, "map MSI (no segment): %ld, pirq %d", rc, pirq);
+	/* Mapped again after the unmap, to a PIRQ of our choice: the device can be set up anew. */
+	pirq = 100;
+	rc = map_msi_pirq(MAP_PIRQ_TYPE_MSI, 0, devfn, &pirq);
+	xtest_check(rc == 0 && pirq == 100, "map MSI (no segment) to pirq 100: %ld, pirq %d", rc,
+		    pirq);
 	if (rc == 0)
 		xtest_check(unmap(pirq) == 0, "unmap pirq %d", pirq);
 }

@@ -346,15 +346,18 @@ static long map_msi(struct physdev_map_pirq *m)
 			return -EINVAL;
 		rq.entry_nr = (unsigned int)m->entry_nr;
 	}
-	if (m->pirq >= 0)
-		return -EINVAL; /* dom0 lets the hypervisor choose */
+	if (m->pirq >= NR_PIRQS)
+		return -EINVAL;
+	if (m->pirq >= 0 && pirq_exists((unsigned int)m->pirq))
+		return -EEXIST;
 	/* As Xen without an IOMMU: only functions dom0 has reported (pci_device_add). */
 	if (!pci_find(rq.seg, rq.bus, rq.devfn))
 		return -ENODEV;
 	d = msi_setup(&rq, &nvec);
 	if (d < 0)
 		return d;
-	p = free_msi_pirqs(nvec);
+	/* The PIRQ asked for (one vector: groups are refused), or free ones. */
+	p = m->pirq >= 0 ? m->pirq : free_msi_pirqs(nvec);
 	if (p < 0) {
 		msi_teardown((unsigned int)d);
 		return p;
@@ -367,7 +370,6 @@ static long map_msi(struct physdev_map_pirq *m)
 		msi_set_pirq((unsigned int)d + i, (unsigned int)p + i);
 	}
 	m->pirq = p;
-	m->index = -1;
 	if (m->type == MAP_PIRQ_TYPE_MULTI_MSI)
 		m->entry_nr = (int)nvec;
 	return 0;
