@@ -491,27 +491,57 @@ static const struct msi_desc *msi_first(u8 bus, u8 devfn)
 	return NULL;
 }
 
+/*
+ * dom0 writes the per-vector mask register of @m's MSI: the vectors the
+ * hypervisor keeps masked stay masked, and so do the bits no vector uses.
+ */
+static void msi_merge_mask(const struct msi_desc *m, u16 ctrl, u32 *val)
+{
+	unsigned int cap = 1u << ((ctrl >> MSI_CTRL_MMC_SHIFT) & 7);
+	u32 unused = cap >= 32 ? ~0u : (1u << cap) - 1; /* the capability's vectors */
+
+	for (unsigned int i = 0; i < m->nvec; i++) {
+		unused &= ~(1u << i);
+		if (m[i].masked)
+			*val |= 1u << i;
+	}
+	*val |= unused;
+}
+
 bool msi_guest_conf_write(u8 bus, u8 devfn, unsigned int reg, unsigned int size, u32 *val)
 {
 	const struct msix_dev *x = msix_find(bus, devfn);
 	const struct msi_desc *m;
-	unsigned int pos;
+	unsigned int pos, mpos;
 	u16 ctrl;
 
-	(void)val;
 	/* MSI-X in use: only the control word is dom0's (enable, mask-all). */
 	if (x) {
 		pos = x->pos;
 		if (reg + size > pos && reg < pos + MSIX_PBA + 4)
 			return reg == pos + MSIX_CTRL && size == 2;
 	}
-	/* MSI in use: the address and data registers are the hypervisor's. */
+	/*
+	 * MSI in use with per-vector masking (Xen's rule: an MSI without it is
+	 * not guarded): the 16-bit control word and the 32-bit mask register
+	 * are dom0's, the rest of the capability (the message) is not.
+	 */
 	m = msi_first(bus, devfn);
 	if (!m)
 		return true;
 	pos = m->pos;
 	ctrl = (u16)pci_conf_read(bus, devfn, pos + MSI_CTRL, 2);
-	return reg + size <= pos + MSI_ADDR_LO || reg >= pos + msi_data_reg(ctrl) + 2;
+	if (!(ctrl & MSI_CTRL_MASKBIT))
+		return true;
+	mpos = pos + msi_mask_reg(ctrl);
+	if (reg < pos || reg >= mpos + 8)
+		return true;
+	if (reg == pos + MSI_CTRL)
+		return size == 2;
+	if (reg != mpos || size != 4)
+		return false;
+	msi_merge_mask(m, ctrl, val);
+	return true;
 }
 
 static bool frame_in(u64 mfn, u64 pa, u64 len)
