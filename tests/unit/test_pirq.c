@@ -620,11 +620,21 @@ static long map_msi_op(int type, int bus, int devfn, int entry_nr, u64 table_bas
 	return rc;
 }
 
+static long map_msi_pirq_op(int devfn, int *pirq)
+{
+	struct physdev_map_pirq m = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI, .index = -1,
+				      .pirq = *pirq, .devfn = devfn };
+	long rc = op(PHYSDEVOP_map_pirq, &m);
+
+	*pirq = m.pirq;
+	return rc;
+}
+
 /* MSI PIRQs: from the top, a group consecutive, bound = unmasked, unmapped by the first. */
 static void test_msi_groups(void **state)
 {
 	u32 port, port2;
-	int p, q;
+	int p, q, r;
 
 	struct physdev_pci_device_add add = { .devfn = FAKE_DEVFN };
 
@@ -657,7 +667,16 @@ static void test_msi_groups(void **state)
 	pirq_msi_interrupt((unsigned int)q + 1);
 	assert_false(pending(port));
 	assert_int_equal(unmap(DOMID_SELF, q), -EINVAL);
+	/* Until the port is closed, its PIRQ number is not handed out again. */
+	assert_int_equal(map_msi_op(MAP_PIRQ_TYPE_MSI, 0, FAKE_DEVFN, 0, 0, &r), 0);
+	assert_int_equal(r, NR_PIRQS - 2); /* the highest free one; 255 is p */
+	assert_int_equal(unmap(DOMID_SELF, r), 0);
+	r = q + 1;
+	assert_int_equal(map_msi_pirq_op(FAKE_DEVFN, &r), -EEXIST);
 	assert_int_equal(close_port(port), 0);
+	assert_int_equal(map_msi_pirq_op(FAKE_DEVFN, &r), 0);
+	assert_int_equal(r, q + 1);
+	assert_int_equal(unmap(DOMID_SELF, r), 0);
 	assert_int_equal(bind((u32)p, &port2), 0);
 	assert_false(fake_masked[FAKE_DESC0]);
 	assert_int_equal(close_port(port2), 0);

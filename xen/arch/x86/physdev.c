@@ -70,11 +70,11 @@ struct pci_dev_rec {
 static struct pirq pirqs[NR_PIRQS];
 static struct gsi_state gsis[IOAPIC_MAX_GSIS];
 static struct pci_dev_rec pci_devs[MAX_PCI_DEVS];
-
-static struct pci_dev_rec *pci_find(u16 seg, u8 bus, u8 devfn);
 static xen_ulong_t *eoi_map; /* the registered pirq_eoi_gmfn page */
 static struct page_info *eoi_page;
 static bool eoi_auto_unmask; /* registered through the v1 op */
+
+static struct pci_dev_rec *pci_find(u16 seg, u8 bus, u8 devfn);
 
 /* ---- Interrupt delivery. */
 
@@ -402,17 +402,16 @@ static long map_pirq(unsigned long arg)
 	return rc;
 }
 
-/* Forget PIRQ @p; a bound port stays a PIRQ port until closed, but is silent. */
+/*
+ * Forget PIRQ @p. A bound port stays a PIRQ port until closed, but is
+ * silent, and the PIRQ number stays taken until then (as on Xen).
+ */
 static void pirq_forget(unsigned int p)
 {
 	struct pirq *pi = &pirqs[p];
 
-	if (pi->port && pi->msi) {
-		pi->port = 0;
-		pi->dom = NULL;
-	} else if (pi->port) {
+	if (pi->port && !pi->msi)
 		io_apic_mask(pi->gsi);
-	}
 	pi->in_flight = false;
 	eoi_bit(p, false);
 	if (!pi->msi)
