@@ -49,6 +49,7 @@
 /* The message: local APIC address (physical destination), fixed, edge. */
 #define MSI_ADDR_BASE 0xfee00000u
 #define MSI_ADDR_DEST_SHIFT 12
+#define MSI_DATA_ASSERT 0x4000 /* "assert" level bit: ignored for edge, set as Xen sets it */
 
 #define MSIX_MAX_DEVS 32
 /* Interrupt remapping: Petrel drives no IOMMU. */
@@ -129,6 +130,12 @@ static int alloc_descs(unsigned int n)
 static u32 msg_address(void)
 {
 	return MSI_ADDR_BASE | (apic_id() << MSI_ADDR_DEST_SHIFT);
+}
+
+/* Fixed delivery, edge, the descriptor's vector. */
+static u32 msg_data(const struct msi_desc *m)
+{
+	return MSI_DATA_ASSERT | m->vector;
 }
 
 /* ---- MSI-X functions and their tables. */
@@ -213,7 +220,7 @@ static void msix_write_msg(const struct msi_desc *m)
 {
 	*msix_entry_reg(m, MSIX_ENTRY_ADDR_LO) = msg_address();
 	*msix_entry_reg(m, MSIX_ENTRY_ADDR_HI) = 0;
-	*msix_entry_reg(m, MSIX_ENTRY_DATA) = m->vector;
+	*msix_entry_reg(m, MSIX_ENTRY_DATA) = msg_data(m);
 }
 
 static int msix_setup(const struct msi_request *rq, unsigned int pos, int *desc)
@@ -292,7 +299,7 @@ static void msi_write_msg(const struct msi_desc *m)
 	pci_conf_write(m->bus, m->devfn, m->pos + MSI_ADDR_LO, 4, msg_address());
 	if (ctrl & MSI_CTRL_64BIT)
 		pci_conf_write(m->bus, m->devfn, m->pos + MSI_ADDR_LO + 4, 4, 0);
-	pci_conf_write(m->bus, m->devfn, m->pos + msi_data_reg(ctrl), 2, m->vector);
+	pci_conf_write(m->bus, m->devfn, m->pos + msi_data_reg(ctrl), 2, msg_data(m));
 	ctrl = (u16)((ctrl & ~MSI_CTRL_MME_MASK) | (log2 << MSI_CTRL_MME_SHIFT));
 	pci_conf_write(m->bus, m->devfn, m->pos + MSI_CTRL, 2, ctrl);
 }
