@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the Petrel dom0 image: Debian's own kernel (downloaded with
 # `apt-get download`, unpacked with `dpkg -x`, never installed) and an
-# initramfs made of busybox-static, the kernel's Xen modules and their
-# dependencies (resolved through modules.dep), our /init and the dom0 tools.
+# initramfs made of busybox-static, the kernel's Xen modules, the drivers of
+# the PCI devices the system test gives the machine (AHCI, virtio-pci block
+# and net: their interrupts are MSI and MSI-X) and their dependencies
+# (resolved through modules.dep), our /init and the dom0 tools.
 #
 # Usage: build-dom0.sh --out DIR [--suite stable|backports] [--tool SRC:DEST]...
 #                      [--link LINK:TARGET]...
@@ -23,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out="" suite=stable
 tools=()
 links=()
-MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs"
+MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs ahci virtio_pci virtio_blk virtio_net"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 die() { echo "build-dom0: error: $*" >&2; exit 1; }
