@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the Petrel dom0 image: Debian's own kernel (downloaded with
 # `apt-get download`, unpacked with `dpkg -x`, never installed) and an
-# initramfs made of busybox-static, the kernel's Xen modules and their
-# dependencies (resolved through modules.dep), our /init and the dom0 tools.
+# initramfs made of busybox-static, the kernel's Xen modules, the drivers of
+# the PCI devices the system test gives the machine (AHCI, virtio-pci block
+# and net: their interrupts are MSI and MSI-X) and their dependencies
+# (resolved through modules.dep), our /init and the dom0 tools.
 #
 # Usage: build-dom0.sh --out DIR [--suite stable|backports] [--tool SRC:DEST]...
 #                      [--link LINK:TARGET]...
@@ -23,9 +25,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 out="" suite=stable
 tools=()
 links=()
-# The Xen drivers, and two drivers that use string port I/O (rep insw/insl
-# on the IDE data port, rep insb on QEMU's fw_cfg) for the system test.
-MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs ata_piix sr_mod qemu_fw_cfg"
+# The Xen drivers; two drivers that use string port I/O (rep insw/insl on the
+# IDE data port, rep insb on QEMU's fw_cfg); and the drivers of the PCI
+# devices the system test adds (their interrupts are MSI or MSI-X).
+MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs ata_piix sr_mod qemu_fw_cfg ahci virtio_pci virtio_blk virtio_net"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 die() { echo "build-dom0: error: $*" >&2; exit 1; }

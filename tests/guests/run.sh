@@ -92,6 +92,8 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(16384)))' \
 boot() {
 	local name=$1 image=$2 args=$3 log=$4 cpu=${test_cpu:-max} mem=${test_mem:-512M}
 	local hv_args=${test_hv_args:+ $test_hv_args}
+	local -a dev=()
+	[ -n "${test_device:-}" ] && dev=(-device "$test_device")
 	case "$args" in *,*) echo "run.sh: $name: commas are not allowed in TEST_ARGS" >"$log"
 		return 2 ;;
 	esac
@@ -100,14 +102,14 @@ boot() {
 			-nographic -no-reboot -kernel "$petrel" \
 			-initrd "$image${args:+ $args}" -append "console=com1 loglvl=all$hv_args" \
 			-serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-			-display none -monitor none </dev/null >"$log.qemu" 2>&1
+			"${dev[@]}" -display none -monitor none </dev/null >"$log.qemu" 2>&1
 	elif [ "$mode" = xen ]; then
 		boot_xen "$image${args:+ $args}" "$log" "$cpu"
 	else
 		bash "$top/scripts/efi-boot.sh" --efi "$petrel" --esp "$logdir/esp-$name" \
 			--serial "file:$log" --timeout "$timeout" -m "$mem" \
 			"console=com1 loglvl=all$hv_args" "$image${args:+ $args}" \
-			-- -cpu "$cpu" -no-reboot -display none </dev/null >"$log.qemu" 2>&1
+			-- -cpu "$cpu" -no-reboot -display none "${dev[@]}" </dev/null >"$log.qemu" 2>&1
 	fi
 }
 
@@ -136,7 +138,7 @@ boot_xen() {
 		-kernel "$petrel" \
 		-initrd "$module" -serial "file:$log" -display none -monitor none \
 		-append "console=com1 loglvl=all guest_loglvl=all dom0_mem=64M noreboot${test_hv_args:+ $test_hv_args}" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$log.qemu" 2>&1 &
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${dev[@]}" </dev/null >"$log.qemu" 2>&1 &
 	qpid=$!
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		if grep -aqE '^Test result: |crashed|Panic on CPU' "$log"; then
@@ -270,10 +272,11 @@ run_one() {
 	local kind=$1 name=$2 image=$3 srcf="$src/$2.c" args="" log start rc res
 	log="$logdir/$name.log"
 	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
-	local test_cpu="" test_mem="" test_hv_args=""
+	local test_cpu="" test_mem="" test_hv_args="" test_device=""
 	[ "$kind" = test ] && test_cpu=$(meta "$srcf" TEST_CPU | tail -n 1)
 	[ "$kind" = test ] && test_mem=$(meta "$srcf" TEST_MEM | tail -n 1)
 	[ "$kind" = test ] && test_hv_args=$(meta "$srcf" TEST_HV_ARGS | tail -n 1)
+	[ "$kind" = test ] && test_device=$(meta "$srcf" TEST_DEVICE | tail -n 1)
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
 	start=$(date +%s)
 	boot "$name" "$image" "$args" "$log"

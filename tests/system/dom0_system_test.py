@@ -13,6 +13,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 IDE CD drive (IDENTIFY read with rep insw/insl) as sr0, and
                 qemu_fw_cfg read its revision and file directory (rep insb)
   dev-nodes     /dev/xen/{privcmd,evtchn,gntdev,gntalloc} are character devices
+  msi           the machine's AHCI controller interrupts through MSI and its
+                virtio-pci disk and NIC through MSI-X (xen-pirq -msi and
+                -msi-x lines in /proc/interrupts), and a read from the disk
+                is completed by its MSI-X interrupt
   dom0-test/*   each check of the dom0-test program (privcmd, evtchn, grant)
   xenstore/*    our xenstored in dom0: running on dom0's ring, the dom0 nodes,
                 write/read/ls/watch/rm over the socket and over the ring
@@ -86,6 +90,35 @@ def check_dmesg(con, res):
     bad = [l.strip() for l in out.splitlines() if DMESG_XEN_TROUBLE.search(l)]
     res.check("dmesg-clean", rc == 0 and not bad,
               "rc=%d, %d Xen-related complaints, first: %s" % (rc, len(bad), bad[:3]))
+
+
+# PCI functions with MSI or MSI-X given to the machine: an AHCI controller
+# (MSI), a virtio-pci disk on QEMU's null block driver and a virtio-pci NIC
+# on an isolated user network (both MSI-X).  Their drivers are in the
+# initramfs (build-dom0.sh).
+PCI_DEVICES = ["-device", "ich9-ahci",
+               "-blockdev", "driver=null-co,node-name=null0,size=16777216,read-zeroes=on",
+               "-device", "virtio-blk-pci,drive=null0",
+               "-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0"]
+PIRQ_LINE = re.compile(r"^\s*\d+:\s+(\d+)\s+xen-pirq\s+-(msi|msi-x)\s+(\S+)")
+
+
+def msi_lines(con):
+    rc, out = shell_run(con, "cat /proc/interrupts")
+    return rc, {m.group(3): (m.group(2), int(m.group(1)))
+                for m in map(PIRQ_LINE.match, out.splitlines()) if m}
+
+
+def check_msi(con, res):
+    rc, before = msi_lines(con)
+    kinds = {kind for kind, _ in before.values()}
+    res.check("msi/lines", rc == 0 and kinds == {"msi", "msi-x"},
+              "rc=%d, MSI interrupts seen: %s" % (rc, before), " ".join(sorted(before)))
+    rc2, _ = shell_run(con, "dd if=/dev/vda of=/dev/null bs=4096 count=64 iflag=direct")
+    _, after = msi_lines(con)
+    grew = [n for n in after if n.endswith("req.0") and after[n][1] > before.get(n, ("", 0))[1]]
+    res.check("msi/disk-interrupt", rc2 == 0 and grew,
+              "dd rc=%d; virtio queue interrupts before %s, after %s" % (rc2, before, after))
 
 
 def check_modules(con, res):
@@ -198,7 +231,8 @@ def check_poweroff(con, res, timeout):
 
 
 def run(args, res):
-    argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image)
+    argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
+                            extra=PCI_DEVICES)
     print("qemu: %s" % hvboot.shell_quote(argv), flush=True)
     with SerialConsole(argv, log_path=args.log, echo=args.verbose) as con:
         step = "boot"
@@ -213,6 +247,7 @@ def run(args, res):
                                 ("dmesg", lambda: check_dmesg(con, res)),
                                 ("port-io", lambda: check_port_io(con, res)),
                                 ("dev-nodes", lambda: check_dev_nodes(con, res)),
+                                ("msi", lambda: check_msi(con, res)),
                                 ("dom0-test", lambda: check_dom0_test(
                                     con, res, args.expect_version, args.cmd_timeout)),
                                 ("xenstore", lambda: check_xenstore(con, res, args.cmd_timeout)),

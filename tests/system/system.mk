@@ -9,10 +9,11 @@
 #   test-system-xen-6.12  the same with bookworm-backports' 6.12 kernel (not in
 #                         TEST_TARGETS: the same checks as with 6.1, another 2 min;
 #                         test-system-6.12 covers that kernel on Petrel)
-#   test-system           dom0 on Petrel (Debian's 6.1 kernel as /boot has it);
+#   test-system           dom0 on Petrel (Debian's 6.1 kernel as /boot has it), on a
+#                         machine with AHCI and virtio-pci disk and NIC (MSI, MSI-X);
 #                         test-system-6.12 with bookworm-backports' 6.12 kernel,
 #                         which issues hypercalls without a hypercall page (both in
-#                         TEST_TARGETS; about a minute each under TCG, plus the
+#                         TEST_TARGETS; 2 to 3 minutes each under TCG with the reboot, plus the
 #                         one-time kernel downloads)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 

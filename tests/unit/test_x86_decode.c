@@ -142,6 +142,42 @@ static void test_modrm_forms(void **state)
 	assert_int_equal(in.len, 5);
 }
 
+/* The byte and word stores of mov (88, 89, c6, c7), as the read-only MMIO path meets them. */
+static void test_mov_stores(void **state)
+{
+	struct x86_insn in;
+
+	(void)state;
+	in = decode_ok(B(0x88, 0x04, 0x24)); /* mov %al,(%rsp) */
+	assert_int_equal(in.opcode, 0x88);
+	assert_int_equal(in.mod, 0);
+	assert_int_equal(in.len, 3);
+	in = decode_ok(B(0x40, 0x88, 0x77, 0x10)); /* mov %sil,0x10(%rdi) */
+	assert_int_equal(in.reg, 6);
+	assert_int_equal(in.len, 4);
+	in = decode_ok(B(0xc6, 0x47, 0x0c, 0x81)); /* movb $0x81,0xc(%rdi) */
+	assert_int_equal(in.opcode, 0xc6);
+	assert_int_equal(in.imm_len, 1);
+	assert_int_equal((u8)in.imm, 0x81);
+	assert_int_equal(in.len, 4);
+	/* 0x66 does not widen c6's immediate. */
+	in = decode_ok(B(0x66, 0xc6, 0x07, 1));
+	assert_int_equal(in.imm_len, 1);
+	in = decode_ok(B(0x66, 0x89, 0x47, 0x0c)); /* mov %ax,0xc(%rdi) */
+	assert_int_equal(x86_opsize(&in), 2);
+	assert_int_equal(in.len, 4);
+	in = decode_ok(B(0xc7, 0x47, 0x08, 1, 0, 0, 0)); /* movl $1,8(%rdi) */
+	assert_int_equal(in.len, 7);
+	in = decode_ok(B(0x48, 0x89, 0x87, 0, 1, 0, 0)); /* mov %rax,0x100(%rdi) */
+	assert_int_equal(in.len, 7);
+	in = decode_ok(B(0x89, 0xc7)); /* mov %eax,%edi: a register form */
+	assert_int_equal(in.mod, 3);
+	assert_int_equal(in.len, 2);
+	assert_int_equal(x86_decode(B(0xc6, 0x07), &in), -EINVAL);	       /* no immediate */
+	assert_int_equal(x86_decode(B(0xc7, 0x47, 0x08, 1, 0), &in), -EINVAL); /* cut short */
+	assert_int_equal(x86_decode(B(0x8b, 0x07), &in), -EOPNOTSUPP);	       /* a load */
+}
+
 static void test_refused(void **state)
 {
 	struct x86_insn in;
@@ -169,9 +205,13 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_string_io_prefixes), cmocka_unit_test(test_rex_position),
-		cmocka_unit_test(test_in_out_immediates),  cmocka_unit_test(test_two_byte_map),
-		cmocka_unit_test(test_modrm_forms),	   cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_string_io_prefixes),
+		cmocka_unit_test(test_rex_position),
+		cmocka_unit_test(test_in_out_immediates),
+		cmocka_unit_test(test_two_byte_map),
+		cmocka_unit_test(test_modrm_forms),
+		cmocka_unit_test(test_mov_stores),
+		cmocka_unit_test(test_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,9 @@ static const struct opcode_info opcodes[] = {
 	{ 0x81, D_MODRM | D_IMMZ },		/* group 1, imm32 */
 	{ 0x83, D_MODRM | D_IMM8 },		/* group 1, imm8 */
 	{ 0x87, D_MODRM },			/* xchg */
+	{ 0x88, D_MODRM },			/* mov r/m8, r8 */
 	{ 0x89, D_MODRM },			/* mov r/m, r */
+	{ 0xc6, D_MODRM | D_IMM8 },		/* mov r/m8, imm8 */
 	{ 0xc7, D_MODRM | D_IMMZ },		/* mov r/m, imm */
 	{ 0xcd, D_IMM8 },			/* int imm8 */
 	{ 0xe4, D_IMM8 },			/* in al, imm8 */

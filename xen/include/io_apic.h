@@ -43,7 +43,10 @@ struct acpi_mcfg_entry;
 /* The MCFG allocation (read at boot) for exactly these buses, or NULL. */
 const struct acpi_mcfg_entry *io_apic_mcfg_find(u16 segment, u8 start_bus, u8 end_bus);
 
-/* Vector handler: called from do_trap for IOAPIC_FIRST_VECTOR..IOAPIC_LAST_VECTOR. */
+/*
+ * Vector handler: called from do_trap for IOAPIC_FIRST_VECTOR..IOAPIC_LAST_VECTOR.
+ * The vectors above the last GSI's are MSI vectors (msi.c).
+ */
 void io_apic_interrupt(unsigned int vector);
 
 /* Called for a device interrupt on @gsi (physdev.c); it must acknowledge the LAPIC. */

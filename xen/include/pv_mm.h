@@ -116,7 +116,12 @@ struct pv_ptwr_insn {
 	u64 imm;	      /* sign-extended immediate */
 };
 int pv_ptwr_decode(const u8 *insn, unsigned int n, struct pv_ptwr_insn *out);
-/* #PF hook (pv_trap): true if the fault was a page-table write now emulated. */
+/* Bytes of a plain mov store at @insn, or -EINVAL (read-only MMIO writes). */
+int pv_store_insn_len(const u8 *insn, unsigned int n);
+/*
+ * #PF hook (pv_trap): true if the fault was a page-table write now
+ * emulated, or a store to a read-only MSI-X table frame now dropped.
+ */
 bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2);
 
 /* Hypercalls. */

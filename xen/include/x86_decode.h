@@ -1,6 +1,7 @@
 /*
  * The x86 instruction decoder shared by everything that emulates guest
- * instructions (PV privileged operations, the writable page-table assist).
+ * instructions (PV privileged operations, the writable page-table assist,
+ * the stores dropped on read-only MSI-X table frames).
  * It knows 64-bit mode only and only the opcodes some emulator handles:
  * prefixes, REX, the opcode, ModRM with its SIB and displacement bytes,
  * and the immediate. It reads bytes, never guest state, so the host unit

@@ -14,6 +14,7 @@
  *	TEST_CPU("model");            QEMU's -cpu for this test (default max)
  *	TEST_MEM("6G");               QEMU's -m for this test (default 512M)
  *	TEST_HV_ARGS("dom0_mem=64M"); added to the hypervisor's command line
+ *	TEST_DEVICE("name");          one more QEMU -device (its options: no commas)
  *	TEST_EXPECT("text");          text that must appear in the serial log
  *	TEST_EXPECT_RESULT("ERROR");  the verdict that counts as a pass
  *	TEST_EXPECT_CRASH();          the hypervisor must report the domain
@@ -32,6 +33,7 @@
 #define TEST_CPU(s) extern int xtest_meta_unused
 #define TEST_MEM(s) extern int xtest_meta_unused
 #define TEST_HV_ARGS(s) extern int xtest_meta_unused
+#define TEST_DEVICE(s) extern int xtest_meta_unused
 #define TEST_EXPECT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_RESULT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_CRASH() extern int xtest_meta_unused

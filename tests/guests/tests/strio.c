@@ -11,6 +11,10 @@
  * With the pc machine's IDE CD drive (0x170-0x177) also IDENTIFY PACKET
  * DEVICE read with insw/insl and INQUIRY's command block sent with
  * outsw/outsl, as ata_piix does.
+ * PCI configuration of the host bridge (00:00.0) through 0xcf8/0xcfc, which
+ * the hypervisor mediates: a 32-bit outsl to 0xcf8 selects the register as
+ * outl does (insl and inl read it back), insl/insw from the data port read
+ * the register outl selected.
  * Also: a #PF on the guest's buffer is the guest's own (cr2, error code,
  * and after the completed repetitions rcx/rsi/rdi as hardware leaves them);
  * the I/O permission follows the virtual IOPL and the guest's I/O bitmap.
@@ -143,6 +147,19 @@ static unsigned char inb_p(unsigned short port)
 	unsigned char v;
 
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static void outl_p(unsigned short port, unsigned int v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static unsigned int inl_p(unsigned short port)
+{
+	unsigned int v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
 
@@ -570,6 +587,57 @@ static void expect_gp(void (*fn)(void *), struct sio *s, const char *what)
 			    "%s: vector %u error code %#lx", what, f.vector, f.error_code);
 }
 
+/* ---- PCI configuration ports: string forms go the same way as in/out ---- */
+
+#define PCI_ADDR 0xcf8
+#define PCI_DATA 0xcfc
+#define PCI_HOST_ID 0x80000000u	   /* 00:00.0, vendor and device ID */
+#define PCI_HOST_CLASS 0x80000008u /* 00:00.0, class code and revision */
+
+static void check_pci_conf(void)
+{
+	unsigned int id, class, addr, got[2] = { 0, 0 };
+	unsigned short half[2] = { 0, 0 };
+	struct sio s;
+
+	outl_p(PCI_ADDR, PCI_HOST_ID);
+	id = inl_p(PCI_DATA);
+	outl_p(PCI_ADDR, PCI_HOST_CLASS);
+	class = inl_p(PCI_DATA);
+	if (id == ~0u || id == class) {
+		xtest_fail("host bridge ID %#x class %#x", id, class);
+		return;
+	}
+
+	/* outsl to the address port: the register selected, as by outl. */
+	addr = PCI_HOST_ID;
+	s = sio_for(0, PCI_ADDR, &addr, NULL);
+	run(sio_outsl, &s, "outsl to 0xcf8");
+	xtest_check(inl_p(PCI_ADDR) == PCI_HOST_ID, "0xcf8 after outsl reads %#x", inl_p(PCI_ADDR));
+	xtest_check(inl_p(PCI_DATA) == id, "data after outsl to 0xcf8 reads %#x, not the ID %#x",
+		    inl_p(PCI_DATA), id);
+
+	/* insl from the address port reads what outl put there. */
+	outl_p(PCI_ADDR, PCI_HOST_CLASS);
+	addr = 0;
+	s = sio_for(0, PCI_ADDR, NULL, &addr);
+	run(sio_insl, &s, "insl from 0xcf8");
+	xtest_check(addr == PCI_HOST_CLASS, "insl from 0xcf8 read %#x", addr);
+
+	/* rep insl from the data port: the selected register, every time. */
+	s = sio_for(2, PCI_DATA, NULL, got);
+	run(sio_rep_insl, &s, "rep insl from 0xcfc");
+	xtest_check(got[0] == class && got[1] == class, "rep insl from 0xcfc read %#x %#x", got[0],
+		    got[1]);
+
+	/* insw from 0xcfe: the upper half (the device ID). */
+	outl_p(PCI_ADDR, PCI_HOST_ID);
+	s = sio_for(2, PCI_DATA + 2, NULL, half);
+	run(sio_rep_insw, &s, "rep insw from 0xcfe");
+	xtest_check(half[0] == (id >> 16) && half[1] == (id >> 16), "rep insw from 0xcfe read %#x",
+		    half[0]);
+}
+
 static void check_permission(void)
 {
 	unsigned char buf[4];
@@ -623,6 +691,7 @@ void test_main(void)
 		printk("no PIIX IDE function (q35): the IDE CD drive checks are left out\n");
 	}
 	check_faults();
+	check_pci_conf();
 	check_permission();
 	printk("string I/O checks done\n");
 }

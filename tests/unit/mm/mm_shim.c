@@ -162,3 +162,11 @@ long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const un
 	(void)args;
 	return nr;
 }
+
+/* The MSI layer's guarded frames: one frame the tests choose (0 = none). */
+u64 shim_msix_mfn;
+
+bool msi_ro_frame(u64 mfn)
+{
+	return shim_msix_mfn && mfn == shim_msix_mfn;
+}

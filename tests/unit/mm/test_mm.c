@@ -386,6 +386,63 @@ static void test_iomem_below_ram_top(void **state)
 	assert_all_released();
 }
 
+extern u64 shim_msix_mfn;
+
+/*
+ * Which stores the read-only MMIO path skips, and by how much: plain movs
+ * to memory, their lengths from the shared decoder (whose own cases are in
+ * test_x86_decode).
+ */
+static void test_store_insn_len(void **state)
+{
+	const u8 mov32[] = { 0x89, 0x07 };			   /* mov %eax,(%rdi) */
+	const u8 mov16[] = { 0x66, 0x89, 0x47, 0x0c };		   /* mov %ax,0xc(%rdi) */
+	const u8 mov8[] = { 0x88, 0x04, 0x24 };			   /* mov %al,(%rsp) */
+	const u8 movimm[] = { 0xc7, 0x47, 0x08, 1, 0, 0, 0 };	   /* movl $1,8(%rdi) */
+	const u8 movimm16[] = { 0x66, 0xc7, 0x07, 1, 0 };	   /* movw $1,(%rdi) */
+	const u8 movimm8[] = { 0xc6, 0x47, 0x0c, 1 };		   /* movb $1,0xc(%rdi) */
+	const u8 movq[] = { 0x48, 0x89, 0x87, 0, 1, 0, 0 };	   /* mov %rax,0x100(%rdi) */
+	const u8 movfs[] = { 0x64, 0x66, 0x41, 0x89, 0x40, 0x04 }; /* mov %ax,%fs:4(%r8) */
+	const u8 load[] = { 0x8b, 0x07 };			   /* mov (%rdi),%eax */
+	const u8 regdst[] = { 0x89, 0xc7 };			   /* mov %eax,%edi */
+	const u8 regimm[] = { 0xc6, 0xc0, 1 };			   /* movb $1,%al */
+	const u8 c7reg1[] = { 0xc7, 0x0f, 1, 0, 0, 0 };		   /* C7 /1: not a mov */
+	const u8 orl[] = { 0x09, 0x07 };			   /* or %eax,(%rdi) */
+
+	(void)state;
+	assert_int_equal(pv_store_insn_len(mov32, sizeof(mov32)), 2);
+	assert_int_equal(pv_store_insn_len(mov16, sizeof(mov16)), 4);
+	assert_int_equal(pv_store_insn_len(mov8, sizeof(mov8)), 3);
+	assert_int_equal(pv_store_insn_len(movimm, sizeof(movimm)), 7);
+	assert_int_equal(pv_store_insn_len(movimm16, sizeof(movimm16)), 5);
+	assert_int_equal(pv_store_insn_len(movimm8, sizeof(movimm8)), 4);
+	assert_int_equal(pv_store_insn_len(movq, sizeof(movq)), 7);
+	assert_int_equal(pv_store_insn_len(movfs, sizeof(movfs)), 6);
+	assert_int_equal(pv_store_insn_len(movimm, 5), -EINVAL); /* cut short */
+	assert_int_equal(pv_store_insn_len(mov8, 2), -EINVAL);	 /* no SIB */
+	assert_int_equal(pv_store_insn_len(load, sizeof(load)), -EINVAL);
+	assert_int_equal(pv_store_insn_len(regdst, sizeof(regdst)), -EINVAL);
+	assert_int_equal(pv_store_insn_len(regimm, sizeof(regimm)), -EINVAL);
+	assert_int_equal(pv_store_insn_len(c7reg1, sizeof(c7reg1)), -EINVAL);
+	assert_int_equal(pv_store_insn_len(orl, sizeof(orl)), -EINVAL);
+}
+
+/* A writable mapping of an MSI-X table frame is installed read-only. */
+static void test_msix_table_mapped_read_only(void **state)
+{
+	(void)state;
+	dom.is_privileged = true;
+	shim_msix_mfn = IOPG;
+	T(L1)[0] = E(IOPG, P | RW);
+	T(L1)[1] = E(IOPG + 1, P | RW);
+	pin_ok(L1, PGT_l1_page_table);
+	assert_false(T(L1)[0] & RW);
+	assert_true(T(L1)[1] & RW);
+	unpin_ok(L1);
+	shim_msix_mfn = 0;
+	assert_all_released();
+}
+
 /* ---- flag bits ---- */
 
 static void test_l1_disallowed_flags(void **state)
@@ -1419,6 +1476,8 @@ int main(void)
 		T_(test_unowned_frames_refused),
 		T_(test_iomem_only_for_privileged),
 		T_(test_iomem_below_ram_top),
+		T_(test_msix_table_mapped_read_only),
+		T_(test_store_insn_len),
 		T_(test_l1_disallowed_flags),
 		T_(test_ln_disallowed_flags_and_superpages),
 		T_(test_double_pin_and_bad_unpin),

@@ -13,6 +13,7 @@
 #include "apic.h"
 #include "io_apic.h"
 #include "mm.h"
+#include "msi.h"
 
 /* Indirect register window. */
 #define IOREGSEL 0x00
@@ -250,6 +251,10 @@ void io_apic_interrupt(unsigned int vector)
 {
 	unsigned int gsi = vector - IOAPIC_FIRST_VECTOR;
 
+	if (msi_vector(vector)) {
+		msi_interrupt(vector);
+		return;
+	}
 	if (gsi >= nr_gsis) {
 		printk(XENLOG_WARNING "IOAPIC: interrupt on unused vector %#x\n", vector);
 		apic_eoi();

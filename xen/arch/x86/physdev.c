@@ -10,13 +10,18 @@
  *   level-triggered pin is masked when it fires and unmasked when dom0 says
  *   PHYSDEVOP_eoi (dom0 learns that it must from irq_status_query, or from
  *   the bit Petrel sets in the page registered with pirq_eoi_gmfn).
+ * - MSI and MSI-X (map_pirq with MAP_PIRQ_TYPE_MSI, _MSI_SEG, _MULTI_MSI):
+ *   msi.c programs the device with a vector of its own; the vector raises
+ *   the PIRQ's port. Binding unmasks the vector at the device, unbinding
+ *   masks it; MSIs are edge-triggered, so an EOI has nothing to unmask.
+ *   A multi-message group gets consecutive PIRQs and is unmapped through
+ *   its first one.
  * - PCI device reports (pci_device_add and friends): recorded; there is no
- *   IOMMU to program.
+ *   IOMMU to program. Removing a device unmaps its MSI PIRQs.
  *
  * Error values follow Xen 4.17 (arch/x86/physdev.c, irq.c): out-of-range
  * or unmapped PIRQs -EINVAL, an unprivileged caller -EPERM, a domain other
  * than the caller -ESRCH (only dom0 exists), a GSI already set up -EEXIST.
- * MSI mappings are not implemented (-ENOSYS).
  */
 #include "types.h"
 #include "lib.h"
@@ -31,6 +36,7 @@
 #include "io_apic.h"
 #include "acpi.h"
 #include "pv_mm.h"
+#include "msi.h"
 #include "public/physdev.h"
 
 /* dom0's PIRQ space: GSIs map to the PIRQ of the same number (Xen: 208 with 24 GSIs). */
@@ -38,9 +44,12 @@
 #define MAX_PCI_DEVS 256
 
 struct pirq {
-	bool mapped;	/* to gsi */
+	bool mapped; /* to gsi, or to an MSI vector if msi */
+	bool msi;
 	bool in_flight; /* level interrupt delivered, pin masked until EOI */
 	u16 gsi;
+	u16 desc;	    /* msi: its descriptor in msi.c */
+	u16 group;	    /* msi: the descriptor of its group's first vector */
 	u16 port;	    /* bound event channel, 0 if none */
 	struct domain *dom; /* the domain bound to it */
 };
@@ -64,6 +73,8 @@ static struct pci_dev_rec pci_devs[MAX_PCI_DEVS];
 static xen_ulong_t *eoi_map; /* the registered pirq_eoi_gmfn page */
 static struct page_info *eoi_page;
 static bool eoi_auto_unmask; /* registered through the v1 op */
+
+static struct pci_dev_rec *pci_find(u16 seg, u8 bus, u8 devfn);
 
 /* ---- Interrupt delivery. */
 
@@ -96,6 +107,15 @@ void pirq_hw_interrupt(unsigned int gsi)
 		eoi_bit(p, true);
 	}
 	apic_eoi();
+	evtchn_set_pending(pi->dom, pi->dom->evtchn[pi->port].notify_vcpu, pi->port);
+}
+
+void pirq_msi_interrupt(unsigned int p)
+{
+	struct pirq *pi = p < NR_PIRQS ? &pirqs[p] : NULL;
+
+	if (!pi || !pi->msi || !pi->port || !pi->dom)
+		return; /* masked at the device as soon as it was unbound */
 	evtchn_set_pending(pi->dom, pi->dom->evtchn[pi->port].notify_vcpu, pi->port);
 }
 
@@ -139,6 +159,12 @@ int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 		return -EEXIST;
 	if (port < 0)
 		return port;
+	if (pi->msi) {
+		pi->port = (u16)port;
+		pi->dom = d;
+		msi_mask(pi->desc, false);
+		return 0;
+	}
 	if (io_apic_gsi_reserved(pi->gsi)) {
 		printk(XENLOG_WARNING "d%u: cannot bind PIRQ %u: GSI %u is Petrel's\n",
 		       d->domain_id, p, pi->gsi);
@@ -160,7 +186,9 @@ void pirq_guest_unbind(struct domain *d, unsigned int p)
 	if (p >= NR_PIRQS || pirqs[p].dom != d)
 		return;
 	pi = &pirqs[p];
-	if (pi->mapped)
+	if (pi->mapped && pi->msi)
+		msi_mask(pi->desc, true);
+	else if (pi->mapped)
 		io_apic_mask(pi->gsi);
 	pi->port = 0;
 	pi->dom = NULL;
@@ -269,12 +297,82 @@ static long map_gsi(int gsi, int *pirq_io)
 		return -EPERM;
 	if (p < 0 || p >= NR_PIRQS)
 		return -EINVAL;
-	if ((pirqs[p].mapped && pirqs[p].gsi != gsi) || (cur && cur != p))
+	if ((pirqs[p].mapped && (pirqs[p].msi || pirqs[p].gsi != gsi)) || (cur && cur != p))
 		return 0; /* as Xen: "already mapped" is logged and not an error */
 	pirqs[p].mapped = true;
 	pirqs[p].gsi = (u16)gsi;
 	gsis[gsi].pirq = (u16)p;
 	*pirq_io = p;
+	return 0;
+}
+
+/* @n consecutive free PIRQs above the GSIs, the highest such block (as Xen). */
+static int free_msi_pirqs(unsigned int n)
+{
+	unsigned int found = 0;
+
+	for (unsigned int p = NR_PIRQS - 1; p >= io_apic_nr_gsis() && p > 0; p--) {
+		found = pirq_exists(p) ? 0 : found + 1;
+		if (found == n)
+			return (int)p;
+	}
+	return -ENOSPC;
+}
+
+/*
+ * An MSI (table_base 0: the MSI capability, @nr vectors) or an MSI-X table
+ * entry (table_base set: entry entry_nr) of a function, mapped to PIRQs.
+ */
+static long map_msi(struct physdev_map_pirq *m)
+{
+	struct msi_request rq = {
+		.seg = m->type == MAP_PIRQ_TYPE_MSI ? 0 : (u16)((u32)m->bus >> 16),
+		.bus = (u8)m->bus,
+		.devfn = (u8)m->devfn,
+		.msix = m->type != MAP_PIRQ_TYPE_MULTI_MSI && m->table_base,
+		.table_base = m->table_base,
+	};
+	unsigned int nvec;
+	int p, d;
+
+	if (m->type != MAP_PIRQ_TYPE_MULTI_MSI && m->index != -1)
+		return -EINVAL; /* no such MSI IRQ: Petrel names none to dom0 */
+	if (m->type == MAP_PIRQ_TYPE_MULTI_MSI) {
+		if (m->entry_nr <= 0 || m->entry_nr > MSI_MAX_GROUP)
+			return -EDOM;
+		rq.entry_nr = (unsigned int)m->entry_nr;
+	} else if (rq.msix) {
+		if (m->entry_nr < 0)
+			return -EINVAL;
+		rq.entry_nr = (unsigned int)m->entry_nr;
+	}
+	if (m->pirq >= NR_PIRQS)
+		return -EINVAL;
+	if (m->pirq >= 0 && pirq_exists((unsigned int)m->pirq))
+		return -EEXIST;
+	/* As Xen without an IOMMU: only functions dom0 has reported (pci_device_add). */
+	if (!pci_find(rq.seg, rq.bus, rq.devfn))
+		return -ENODEV;
+	d = msi_setup(&rq, &nvec);
+	if (d < 0)
+		return d;
+	/* The PIRQ asked for (one vector: groups are refused), or free ones. */
+	p = m->pirq >= 0 ? m->pirq : free_msi_pirqs(nvec);
+	if (p < 0) {
+		msi_teardown((unsigned int)d);
+		return p;
+	}
+	for (unsigned int i = 0; i < nvec; i++) {
+		struct pirq *pi = &pirqs[p + i];
+
+		*pi = (struct pirq){
+			.mapped = true, .msi = true, .desc = (u16)(d + i), .group = (u16)d
+		};
+		msi_set_pirq((unsigned int)d + i, (unsigned int)p + i);
+	}
+	m->pirq = p;
+	if (m->type == MAP_PIRQ_TYPE_MULTI_MSI)
+		m->entry_nr = (int)nvec;
 	return 0;
 }
 
@@ -295,7 +393,8 @@ static long map_pirq(unsigned long arg)
 	case MAP_PIRQ_TYPE_MSI:
 	case MAP_PIRQ_TYPE_MSI_SEG:
 	case MAP_PIRQ_TYPE_MULTI_MSI:
-		return -ENOSYS;
+		rc = map_msi(&m);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -304,10 +403,41 @@ static long map_pirq(unsigned long arg)
 	return rc;
 }
 
+/*
+ * Forget PIRQ @p. A bound port stays a PIRQ port until closed, but is
+ * silent, and the PIRQ number stays taken until then (as on Xen).
+ */
+static void pirq_forget(unsigned int p)
+{
+	struct pirq *pi = &pirqs[p];
+
+	if (pi->port && !pi->msi)
+		io_apic_mask(pi->gsi);
+	pi->in_flight = false;
+	eoi_bit(p, false);
+	if (!pi->msi)
+		gsis[pi->gsi].pirq = 0;
+	pi->mapped = false;
+	pi->msi = false;
+}
+
+/* Unmap an MSI PIRQ and the rest of its group; the device stops using the vectors. */
+static long unmap_msi(unsigned int p)
+{
+	unsigned int group = pirqs[p].group;
+
+	if (msi_group_index(pirqs[p].desc))
+		return -EBUSY; /* not the group's first */
+	for (unsigned int q = 0; q < NR_PIRQS; q++)
+		if (pirqs[q].mapped && pirqs[q].msi && pirqs[q].group == group)
+			pirq_forget(q);
+	msi_teardown(group);
+	return 0;
+}
+
 static long unmap_pirq(unsigned long arg)
 {
 	struct physdev_unmap_pirq u;
-	struct pirq *pi;
 	long rc;
 
 	if (copy_from_guest(&u, arg, sizeof(u)))
@@ -317,15 +447,9 @@ static long unmap_pirq(unsigned long arg)
 		return rc;
 	if (u.pirq < 0 || u.pirq >= NR_PIRQS || !pirqs[u.pirq].mapped)
 		return -EINVAL;
-	pi = &pirqs[u.pirq];
-	if (pi->port) {
-		/* Forced unbind: the port stays a PIRQ port until closed, but is silent. */
-		io_apic_mask(pi->gsi);
-		pi->in_flight = false;
-		eoi_bit((unsigned int)u.pirq, false);
-	}
-	gsis[pi->gsi].pirq = 0;
-	pi->mapped = false;
+	if (pirqs[u.pirq].msi)
+		return unmap_msi((unsigned int)u.pirq);
+	pirq_forget((unsigned int)u.pirq);
 	return 0;
 }
 
@@ -411,12 +535,25 @@ static long pci_add(u16 seg, u8 bus, u8 devfn, u32 flags)
 	return 0;
 }
 
+/* A removed function's MSI PIRQs go with it. */
+static void unmap_device_msis(u16 seg, u8 bus, u8 devfn)
+{
+	for (unsigned int p = 0; p < NR_PIRQS; p++) {
+		struct pirq *pi = &pirqs[p];
+
+		if (pi->mapped && pi->msi && pi->desc == pi->group && seg == 0 &&
+		    msi_desc_is(pi->desc, bus, devfn))
+			unmap_msi(p);
+	}
+}
+
 static long pci_remove(u16 seg, u8 bus, u8 devfn)
 {
 	struct pci_dev_rec *r = pci_find(seg, bus, devfn);
 
 	if (!r)
 		return -ENODEV;
+	unmap_device_msis(seg, bus, devfn);
 	r->used = false;
 	return 0;
 }
@@ -503,6 +640,42 @@ static long set_iobitmap(unsigned long arg)
 	return 0;
 }
 
+/* PHYSDEVOP_restore_msi(_ext): write the messages back after a device reset. */
+static long restore_msi(unsigned long cmd, unsigned long arg)
+{
+	struct physdev_restore_msi r;
+	struct physdev_pci_device x;
+
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	if (cmd == PHYSDEVOP_restore_msi) {
+		if (copy_from_guest(&r, arg, sizeof(r)))
+			return -EFAULT;
+		x.seg = 0;
+		x.bus = r.bus;
+		x.devfn = r.devfn;
+	} else if (copy_from_guest(&x, arg, sizeof(x))) {
+		return -EFAULT;
+	}
+	if (!pci_find(x.seg, x.bus, x.devfn))
+		return -ENODEV;
+	return msi_restore(x.seg, x.bus, x.devfn);
+}
+
+/* PHYSDEVOP_prepare_msix / release_msix: guard (or stop guarding) a function's table. */
+static long prepare_msix(unsigned long cmd, unsigned long arg)
+{
+	struct physdev_pci_device x;
+
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	if (!pci_find(x.seg, x.bus, x.devfn))
+		return -ENODEV;
+	return msi_prepare_msix(x.seg, x.bus, x.devfn, cmd == PHYSDEVOP_release_msix);
+}
+
 long do_physdev_op(unsigned long cmd, unsigned long arg)
 {
 	struct physdev_set_iopl s;
@@ -536,6 +709,12 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
 		return apic_read(arg);
 	case PHYSDEVOP_alloc_irq_vector:
 		return alloc_irq_vector(arg);
+	case PHYSDEVOP_restore_msi:
+	case PHYSDEVOP_restore_msi_ext:
+		return restore_msi(cmd, arg);
+	case PHYSDEVOP_prepare_msix:
+	case PHYSDEVOP_release_msix:
+		return prepare_msix(cmd, arg);
 	case PHYSDEVOP_manage_pci_add:
 	case PHYSDEVOP_manage_pci_remove:
 	case PHYSDEVOP_manage_pci_add_ext:

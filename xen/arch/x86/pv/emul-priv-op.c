@@ -6,7 +6,8 @@
  *  - in/out and ins/outs (rep or not, all sizes, either direction, segment
  *    and address-size overrides) when the virtual IOPL or the guest's I/O
  *    bitmap allows the port; a fault on the guest's buffer is delivered as
- *    the guest's own #PF, after the repetitions that completed;
+ *    the guest's own #PF, after the repetitions that completed; every form
+ *    reaches the PCI configuration ports 0xcf8-0xcff through pci.c;
  *  - cli/sti with enough virtual IOPL (no-ops);
  *  - from guest kernel mode: rdmsr/wrmsr of the MSRs below, mov to and from
  *    %cr0/%cr2/%cr3/%cr4 and the debug registers, clts, wbinvd, xsetbv,
@@ -25,6 +26,7 @@
 #include "pv_mm.h"
 #include "console.h"
 #include "ioports.h"
+#include "pci.h"
 #include "x86_decode.h"
 #include "public/xen.h"
 
@@ -120,11 +122,20 @@ static bool guest_io_okay(struct vcpu *v, unsigned int port, unsigned int bytes)
 	return false;
 }
 
-/* As on Xen: ports the domain may not touch read as all ones, writes vanish. */
+/*
+ * One port access of in/out or of one ins/outs element. As on Xen: ports
+ * the domain may not touch read as all ones, writes vanish; the PCI
+ * configuration ports are shared with the hypervisor and go through pci.c
+ * (which shadows 0xcf8 and filters writes to the registers Petrel owns).
+ */
 static u32 port_read(unsigned int port, unsigned int bytes)
 {
+	u32 val;
+
 	if (!ioports_permitted(current->domain, port, bytes))
 		return bytes == 4 ? 0xffffffffu : (1u << (bytes * 8)) - 1;
+	if (pci_guest_conf_io(port, bytes, false, &val))
+		return bytes == 4 ? val : val & ((1u << (bytes * 8)) - 1);
 	if (bytes == 1)
 		return inb((u16)port);
 	if (bytes == 2)
@@ -135,6 +146,8 @@ static u32 port_read(unsigned int port, unsigned int bytes)
 static void port_write(unsigned int port, unsigned int bytes, u32 val)
 {
 	if (!ioports_permitted(current->domain, port, bytes))
+		return;
+	if (pci_guest_conf_io(port, bytes, true, &val))
 		return;
 	if (bytes == 1)
 		outb((u16)port, (u8)val);

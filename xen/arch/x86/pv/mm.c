@@ -28,6 +28,7 @@
 #include "pv_mm.h"
 #include "hypercall.h"
 #include "public/xen.h"
+#include "msi.h"
 
 #define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
 #define NATIVE_VM_ASSIST_VALID                                                                     \
@@ -69,6 +70,20 @@ static bool entry_changed(pte_t a, pte_t b)
 static pte_t adjust_entry(pte_t e)
 {
 	return (e & _PAGE_PRESENT) ? (e | _PAGE_USER) : e;
+}
+
+/*
+ * An L1 entry as installed: a writable mapping of a frame holding an MSI-X
+ * table or pending-bit array in use becomes read-only (the messages are
+ * the hypervisor's), as Xen forces it.
+ */
+static pte_t adjust_l1_entry(pte_t e)
+{
+	e = adjust_entry(e);
+	if ((e & _PAGE_PRESENT) && (e & _PAGE_RW) && pv_iomem_frame(pte_mfn(e)) &&
+	    msi_ro_frame(pte_mfn(e)))
+		e &= ~(pte_t)_PAGE_RW;
+	return e;
 }
 
 static pte_t l1_disallow(const struct domain *d)
@@ -306,7 +321,7 @@ static int validate_l1(struct page_info *pg)
 		rc = get_page_from_l1e(t[i], d, d);
 		if (rc)
 			break;
-		t[i] = adjust_entry(t[i]);
+		t[i] = adjust_l1_entry(t[i]);
 	}
 	if (rc) {
 		const struct page_info *tg = frame(pte_mfn(t[i]));
@@ -466,13 +481,13 @@ int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bo
 		if (nl1e & l1_disallow(d))
 			return -EINVAL;
 		if (!entry_changed(ol1e, nl1e)) {
-			write_entry(p, ol1e, adjust_entry(nl1e), preserve_ad);
+			write_entry(p, ol1e, adjust_l1_entry(nl1e), preserve_ad);
 			return 0;
 		}
 		rc = get_page_from_l1e(nl1e, d, pg_owner);
 		if (rc)
 			return rc;
-		nl1e = adjust_entry(nl1e);
+		nl1e = adjust_l1_entry(nl1e);
 	}
 	write_entry(p, ol1e, nl1e, preserve_ad);
 	put_page_from_l1e(ol1e);

@@ -9,7 +9,9 @@
  * else (an entry the rules refuse, an instruction we do not decode) goes
  * back to the guest as the #PF it was.
  *
- * Also here: the hooks pv/mm.c needs from the running hypervisor.
+ * Also here: stores to device memory the control domain may only read
+ * (MSI-X tables in use, see msi.h), which are dropped as Xen drops them,
+ * and the hooks pv/mm.c needs from the running hypervisor.
  */
 #include "types.h"
 #include "lib.h"
@@ -22,6 +24,7 @@
 #include "desc.h"
 #include "public/xen.h"
 #include "x86_decode.h"
+#include "msi.h"
 
 #define PFEC_PRESENT 0x01
 #define PFEC_WRITE 0x02
@@ -197,6 +200,52 @@ static pte_t apply_rmw(const struct pv_ptwr_insn *in, u64 src, pte_t old, unsign
 	return res;
 }
 
+/*
+ * Length of a plain store to memory (mov r/m from a register or an
+ * immediate, any operand size), decoded by the shared decoder; -EINVAL
+ * for anything else.
+ */
+int pv_store_insn_len(const u8 *b, unsigned int n)
+{
+	struct x86_insn in;
+
+	if (x86_decode(b, n, &in) || in.mod == 3)
+		return -EINVAL;
+	switch (in.opcode) {
+	case 0x88:
+	case 0x89:
+		return (int)in.len;
+	case 0xc6:
+	case 0xc7:
+		return (in.reg & 7) == 0 ? (int)in.len : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* A store into a frame the MSI layer keeps read-only: skipped, the device never sees it. */
+static bool mmio_ro_write(struct cpu_regs *r, u64 cr2)
+{
+	struct vcpu *v = current;
+	unsigned int idx;
+	u8 insn[X86_INSN_MAX];
+	mfn_t l1;
+	pte_t e;
+	int len;
+
+	if (!v->domain->is_privileged || pv_find_l1e(v, cr2, &l1, &idx))
+		return false;
+	e = ((pte_t *)pv_map_frame(l1))[idx];
+	if (!(e & _PAGE_PRESENT) || (e & _PAGE_RW) || !pv_iomem_frame(pte_mfn(e)) ||
+	    !msi_ro_frame(pte_mfn(e)))
+		return false;
+	len = pv_store_insn_len(insn, fetch_insn(r->rip, insn));
+	if (len < 0)
+		return false;
+	r->rip += (unsigned int)len;
+	return true;
+}
+
 bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 {
 	struct vcpu *v = current;
@@ -208,10 +257,12 @@ bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 	pte_t val, old;
 	mfn_t l1;
 
-	if (!v->in_kernel)
-		return false;
 	if ((r->error_code & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) !=
 	    (PFEC_PRESENT | PFEC_WRITE))
+		return false;
+	if (mmio_ro_write(r, cr2))
+		return true;
+	if (!v->in_kernel)
 		return false;
 	if (!(l1 = written_l1(v, cr2)) || pv_ptwr_decode(insn, fetch_insn(r->rip, insn), &in))
 		return false;
