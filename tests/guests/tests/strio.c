@@ -150,19 +150,6 @@ static unsigned char inb_p(unsigned short port)
 	return v;
 }
 
-static void outl_p(unsigned short port, unsigned int v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static unsigned int inl_p(unsigned short port)
-{
-	unsigned int v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static void wrmsr(unsigned int msr, unsigned long v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((unsigned int)v), "d"((unsigned int)(v >> 32)));
@@ -589,8 +576,6 @@ static void expect_gp(void (*fn)(void *), struct sio *s, const char *what)
 
 /* ---- PCI configuration ports: string forms go the same way as in/out ---- */
 
-#define PCI_ADDR 0xcf8
-#define PCI_DATA 0xcfc
 #define PCI_HOST_ID 0x80000000u	   /* 00:00.0, vendor and device ID */
 #define PCI_HOST_CLASS 0x80000008u /* 00:00.0, class code and revision */
 
