@@ -23,7 +23,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 out="" suite=stable
 tools=()
 links=()
-MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs"
+# The Xen drivers, and two drivers that use string port I/O (rep insw/insl
+# on the IDE data port, rep insb on QEMU's fw_cfg) for the system test.
+MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs ata_piix sr_mod qemu_fw_cfg"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 die() { echo "build-dom0: error: $*" >&2; exit 1; }

@@ -7,7 +7,11 @@ Checks, one "PASS name" / "FAIL name: why" line each:
   boot          the initramfs's shell marker appears on the serial console
   shell         the console shell runs commands
   capabilities  /proc/xen/capabilities reads control_d
-  modules       xen_evtchn, xen_privcmd, xen_gntdev, xen_gntalloc, xenfs loaded
+  modules       xen_evtchn, xen_privcmd, xen_gntdev, xen_gntalloc, xenfs,
+                ata_piix, sr_mod, qemu_fw_cfg loaded
+  port-io       drivers doing string port I/O work: ata_piix found QEMU's
+                IDE CD drive (IDENTIFY read with rep insw/insl) as sr0, and
+                qemu_fw_cfg read its revision and file directory (rep insb)
   dev-nodes     /dev/xen/{privcmd,evtchn,gntdev,gntalloc} are character devices
   dom0-test/*   each check of the dom0-test program (privcmd, evtchn, grant)
   xenstore/*    our xenstored in dom0: running on dom0's ring, the dom0 nodes,
@@ -33,7 +37,8 @@ from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 # output: the hypervisor's console, guest consoles and kernel messages.
 NOISE = re.compile(r"^(\(XEN\) |\(d\d+\) |\[\s*\d+\.\d+\] )")
 
-MODULES = ["xen_evtchn", "xen_privcmd", "xen_gntdev", "xen_gntalloc", "xenfs"]
+MODULES = ["xen_evtchn", "xen_privcmd", "xen_gntdev", "xen_gntalloc", "xenfs",
+           "ata_piix", "sr_mod", "qemu_fw_cfg"]
 DEV_NODES = ["privcmd", "evtchn", "gntdev", "gntalloc"]
 
 
@@ -88,6 +93,15 @@ def check_modules(con, res):
     loaded = {line.split()[0] for line in out.splitlines() if line.strip()}
     missing = [m for m in MODULES if m not in loaded]
     res.check("modules", rc == 0 and not missing, "rc=%d, not loaded: %s" % (rc, missing))
+
+
+def check_port_io(con, res):
+    fw = "/sys/firmware/qemu_fw_cfg"
+    rc, out = shell_run(con, "cat /sys/block/sr0/device/model %s/rev; "
+                        "head -c 20 %s/by_name/etc/e820/raw | wc -c" % (fw, fw))
+    lines = [l.strip() for l in out.splitlines()]
+    res.check("port-io", rc == 0 and lines == ["QEMU DVD-ROM", "3", "20"],
+              "rc=%d, sr0 model / fw_cfg revision / e820 item: %r" % (rc, lines))
 
 
 def check_dev_nodes(con, res):
@@ -197,6 +211,7 @@ def run(args, res):
             for step, check in (("capabilities", lambda: check_capabilities(con, res)),
                                 ("modules", lambda: check_modules(con, res)),
                                 ("dmesg", lambda: check_dmesg(con, res)),
+                                ("port-io", lambda: check_port_io(con, res)),
                                 ("dev-nodes", lambda: check_dev_nodes(con, res)),
                                 ("dom0-test", lambda: check_dom0_test(
                                     con, res, args.expect_version, args.cmd_timeout)),

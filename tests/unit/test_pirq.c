@@ -42,6 +42,11 @@ int copy_from_guest(void *dst, u64 src_va, size_t len)
 	return 0;
 }
 
+bool guest_range_ok(u64 va, size_t len)
+{
+	return va >= 4096 && va + len >= va;
+}
+
 int copy_to_guest(u64 dst_va, const void *src, size_t len)
 {
 	if (dst_va < 4096)

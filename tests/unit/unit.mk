@@ -30,6 +30,7 @@ UNIT_SRCS_test_cmdline := xen/common/cmdline.c
 UNIT_SRCS_test_memmap := xen/common/memmap.c
 UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
 UNIT_SRCS_test_desc := xen/common/desc_check.c
+UNIT_SRCS_test_x86_decode := xen/common/x86_decode.c
 UNIT_SRCS_test_grant := xen/common/grant_table.c
 UNIT_SRCS_test_pirq := xen/common/event_channel.c
 $(UNIT_OUT)/test_pirq.o $(UNIT_OUT)/common/event_channel.o: UNIT_CFLAGS += -iquote include

@@ -32,6 +32,8 @@ struct vcpu {
 	mfn_t gdt_frames[14]; /* set_gdt: frames holding the guest's GDT */
 	unsigned int gdt_ents;
 	unsigned int iopl; /* virtual IOPL from PHYSDEVOP_set_iopl */
+	u64 iobmp; /* guest address of the I/O bitmap from PHYSDEVOP_set_iobitmap */
+	unsigned int iobmp_limit; /* ports it covers (0: none) */
 	mfn_t guest_table; /* kernel L4 */
 	mfn_t guest_table_user; /* user L4, 0 if none */
 	u64 ldt_base; /* MMUEXT_SET_LDT (pv/mm.c) */

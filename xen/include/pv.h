@@ -25,6 +25,8 @@ void pv_trap(struct cpu_regs *r);
 void pv_return_to_guest(struct cpu_regs *r);
 /* Queue exception @vector (error code @ec, or -1 for none) for the guest. */
 void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec);
+/* Deliver a #PF at @cr2: @ec without its user bit, which follows the guest's mode. */
+void pv_inject_page_fault(struct cpu_regs *r, u64 cr2, u64 ec);
 bool pv_emulate_invalid_op(struct cpu_regs *r);
 bool pv_emulate_gp(struct cpu_regs *r);
 void pv_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d);
@@ -34,6 +36,10 @@ void do_syscall(struct cpu_regs *r);
 void do_sysenter(struct cpu_regs *r);
 /* On a #DB (guest or hypervisor context): fold the hardware DR6 into the guest's. */
 void pv_collect_dr6(void);
+/* Hypercall handlers the instruction emulator shares. */
+long do_set_debugreg(unsigned long reg, unsigned long value);
+long do_get_debugreg(unsigned long reg);
+long do_fpu_taskswitch(unsigned long set);
 /* entry.S: the iretq back to the guest faulted. */
 __noreturn void pv_iret_fault(struct cpu_regs *r);
 

@@ -59,6 +59,11 @@ static void fill_fault(struct xtest_fault *f, const struct xtest_frame *fr)
 	f->rflags = fr->rflags;
 	f->rsp = fr->rsp;
 	f->ss = fr->ss;
+	f->rax = fr->rax;
+	f->rcx = fr->rcx;
+	f->rdx = fr->rdx;
+	f->rsi = fr->rsi;
+	f->rdi = fr->rdi;
 	if (f->vector == X86_EXC_PF) {
 		si = xtest_shared_info();
 		if (si) {

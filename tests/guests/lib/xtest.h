@@ -80,6 +80,7 @@ struct xtest_frame {
 struct xtest_fault {
 	unsigned int vector;
 	unsigned long error_code, rip, cs, rflags, rsp, ss;
+	unsigned long rax, rcx, rdx, rsi, rdi; /* the registers at the fault */
 	unsigned long cr2; /* #PF only, and only if shared_info is mapped */
 	bool cr2_valid;
 };

@@ -484,6 +484,25 @@ static long pci_op(unsigned long cmd, unsigned long arg)
 	}
 }
 
+/*
+ * The guest's own I/O bitmap: a port it covers (below nr_ports) whose bit
+ * is clear may be used even when the virtual IOPL refuses it. Only the
+ * address is checked now (8 KiB of guest range); the bytes are read at
+ * each use, through the kernel's page tables.
+ */
+static long set_iobitmap(unsigned long arg)
+{
+	struct physdev_set_iobitmap s;
+
+	if (copy_from_guest(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if (!guest_range_ok((u64)s.bitmap.p, 0x10000 / 8) || s.nr_ports > 0x10000)
+		return -EINVAL;
+	current->iobmp = (u64)s.bitmap.p;
+	current->iobmp_limit = s.nr_ports;
+	return 0;
+}
+
 long do_physdev_op(unsigned long cmd, unsigned long arg)
 {
 	struct physdev_set_iopl s;
@@ -498,6 +517,8 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
 			return -EINVAL;
 		current->iopl = s.iopl;
 		return 0;
+	case PHYSDEVOP_set_iobitmap:
+		return set_iobitmap(arg);
 	case PHYSDEVOP_irq_status_query:
 		return irq_status_query(arg);
 	case PHYSDEVOP_eoi:

@@ -33,6 +33,20 @@ static size_t copy_raw(void *dst, const void *src, size_t len)
 	return len;
 }
 
+size_t copy_from_guest_left(void *dst, u64 src_va, size_t len)
+{
+	if (!guest_range_ok(src_va, len))
+		return len;
+	return copy_raw(dst, (const void *)src_va, len);
+}
+
+size_t copy_to_guest_left(u64 dst_va, const void *src, size_t len)
+{
+	if (!guest_range_ok(dst_va, len))
+		return len;
+	return copy_raw((void *)dst_va, src, len);
+}
+
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
 	if (!guest_range_ok(src_va, len))

@@ -58,7 +58,8 @@ static bool guest_selector_ok(u16 sel, bool code)
  * the guest kernel stack. RPL 3 in cs returns to user mode. The event mask
  * follows the restored IF; the returned value becomes rax. With
  * VGCF_in_syscall the return is sysret-like: rcx and r11 are not restored
- * but hold the new rip and rflags.
+ * but hold the new rip and rflags. The real IOPL stays 0; with
+ * VMASST_TYPE_architectural_iopl the frame's IOPL sets the virtual one.
  */
 long do_iret(void)
 {
@@ -81,6 +82,9 @@ long do_iret(void)
 			domain_crash(v->domain, "iret to user mode without user page tables");
 		pv_toggle_guest_mode(v);
 	}
+	/* With architectural IOPL the frame's IOPL is the new virtual one. */
+	if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+		v->iopl = (unsigned int)((c.rflags & X86_EFLAGS_IOPL) >> 12);
 	r->rip = c.rip;
 	r->cs = cs;
 	r->rflags =

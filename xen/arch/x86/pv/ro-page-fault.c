@@ -20,41 +20,12 @@
 #include "pv_mm.h"
 #include "desc.h"
 #include "public/xen.h"
+#include "x86_decode.h"
 
 #define PFEC_PRESENT 0x01
 #define PFEC_WRITE 0x02
 #define PFEC_RSVD 0x08
 #define PFEC_INSN 0x10
-#define INSN_MAX 15
-
-static bool is_legacy_prefix(u8 c)
-{
-	return c == 0xf0 || c == 0x2e || c == 0x36 || c == 0x3e || c == 0x26 || c == 0x64 ||
-	       c == 0x65;
-}
-
-/* Bytes of SIB and displacement after a memory ModRM byte at b[0]. */
-static int modrm_tail(const u8 *b, unsigned int avail)
-{
-	unsigned int mod = b[0] >> 6, rm = b[0] & 7, tail = 0;
-
-	if (mod == 3)
-		return -EINVAL; /* register operand: no memory write */
-	if (rm == 4) {
-		if (avail < 2)
-			return -EINVAL;
-		tail = 1;
-		if (mod == 0 && (b[1] & 7) == 5)
-			tail += 4;
-	} else if (mod == 0 && rm == 5) {
-		tail = 4; /* rip-relative */
-	}
-	if (mod == 1)
-		tail += 1;
-	else if (mod == 2)
-		tail += 4;
-	return (int)tail;
-}
 
 /* The ALU operation of opcode groups 80/81/83 selected by ModRM.reg, or -1. */
 static int group1_alu(unsigned int reg)
@@ -62,95 +33,72 @@ static int group1_alu(unsigned int reg)
 	return reg == 1 ? PTWR_OR : reg == 4 ? PTWR_AND : reg == 6 ? PTWR_XOR : -1;
 }
 
-/* Opcode (after prefixes) -> operation, operand size, immediate bytes, ModRM.reg meaning. */
-static int decode_opcode(const u8 *b, unsigned int n, bool w, struct pv_ptwr_insn *out,
-			 unsigned int *imm, bool *reg_is_ext)
+/*
+ * What a decoded instruction does to the entry: fills op, alu and size;
+ * *src_is_reg says whether ModRM.reg names the source register (else the
+ * source is the immediate). False for anything that is not such a store.
+ */
+static bool ptwr_operation(const struct x86_insn *in, struct pv_ptwr_insn *out, bool *src_is_reg)
 {
-	unsigned int reg = n > 1 ? (b[1] >> 3) & 7 : 0;
+	bool w = in->rex & X86_REX_W;
+	unsigned int reg = in->reg & 7;
 	int alu;
 
-	*imm = 0;
-	*reg_is_ext = false;
 	out->size = 8;
 	out->op = PTWR_RMW;
-	switch (b[0]) {
+	*src_is_reg = true;
+	switch (in->opcode) {
 	case 0x89:
 		out->op = PTWR_WRITE;
-		return w ? 1 : -EINVAL;
+		return w;
 	case 0x87:
 		out->op = PTWR_XCHG;
-		return w ? 1 : -EINVAL;
+		return w;
 	case 0x09:
 	case 0x21:
 	case 0x31:
-		out->alu = b[0] == 0x09 ? PTWR_OR : b[0] == 0x21 ? PTWR_AND : PTWR_XOR;
-		return w ? 1 : -EINVAL;
+		out->alu = in->opcode == 0x09 ? PTWR_OR : in->opcode == 0x21 ? PTWR_AND : PTWR_XOR;
+		return w;
+	case X86_OPC_0F(0xb1):
+		out->op = PTWR_CMPXCHG;
+		return w;
+	}
+	*src_is_reg = false;
+	switch (in->opcode) {
 	case 0xc7:
 		out->op = PTWR_WRITE;
-		*imm = 4;
-		*reg_is_ext = true;
-		return (w && reg == 0) ? 1 : -EINVAL;
+		return w && reg == 0;
 	case 0x80:
 	case 0x81:
 	case 0x83:
 		alu = group1_alu(reg);
 		out->alu = (enum pv_ptwr_alu)alu;
-		out->size = b[0] == 0x80 ? 1 : 8;
-		*imm = b[0] == 0x81 ? 4 : 1;
-		*reg_is_ext = true;
-		return (alu >= 0 && (w || b[0] == 0x80)) ? 1 : -EINVAL;
-	case 0x0f:
-		if (n < 2 || !w)
-			return -EINVAL;
-		if (b[1] == 0xb1) {
-			out->op = PTWR_CMPXCHG;
-			return 2;
-		}
-		if (b[1] != 0xba || n < 3 || ((b[2] >> 3) & 7) < 5)
-			return -EINVAL;
-		out->alu = (enum pv_ptwr_alu)(PTWR_BTS + ((b[2] >> 3) & 7) - 5);
-		*imm = 1;
-		*reg_is_ext = true;
-		return 2;
+		out->size = in->opcode == 0x80 ? 1 : 8;
+		return alu >= 0 && (w || in->opcode == 0x80);
+	case X86_OPC_0F(0xba):
+		out->alu = (enum pv_ptwr_alu)(PTWR_BTS + reg - 5);
+		return w && reg >= 5;
 	default:
-		return -EINVAL;
+		return false;
 	}
 }
 
+/*
+ * Decoded with the shared decoder; the store must have a memory operand,
+ * and operand- or address-size and rep prefixes are refused (nothing that
+ * writes a page-table entry uses them).
+ */
 int pv_ptwr_decode(const u8 *b, unsigned int n, struct pv_ptwr_insn *out)
 {
-	unsigned int i = 0, rex = 0, imm;
-	bool reg_is_ext;
-	int tail, oplen;
+	struct x86_insn in;
+	bool src_is_reg;
 
-	if (n > INSN_MAX)
-		n = INSN_MAX;
-	while (i < n && i < 4 && is_legacy_prefix(b[i]))
-		i++;
-	if (i < n && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
-	if (i >= n)
+	if (x86_decode(b, n, &in) || in.mod == 3 || in.opsize16 || in.addr32 || in.rep ||
+	    !ptwr_operation(&in, out, &src_is_reg))
 		return -EINVAL;
-	oplen = decode_opcode(&b[i], n - i, rex & 8, out, &imm, &reg_is_ext);
-	if (oplen < 0)
-		return -EINVAL;
-	i += (unsigned int)oplen;
-	if (i >= n)
-		return -EINVAL;
-	tail = modrm_tail(&b[i], n - i);
-	if (tail < 0)
-		return -EINVAL;
-	out->reg = reg_is_ext ? -1 : (int)(((b[i] >> 3) & 7) | ((rex & 4) << 1));
-	i += 1 + (unsigned int)tail;
-	if (i + imm > n)
-		return -EINVAL;
-	out->imm = 0;
-	if (imm == 1)
-		out->imm = (u64)(s64)(s8)b[i];
-	else if (imm == 4)
-		out->imm = (u64)(s64)(s32)((u32)b[i] | (u32)b[i + 1] << 8 | (u32)b[i + 2] << 16 |
-					   (u32)b[i + 3] << 24);
-	out->len = i + imm;
+	out->reg = src_is_reg ? in.reg : -1;
+	out->imm = (u64)in.imm;
+	out->len = in.len;
 	return 0;
 }
 
@@ -190,7 +138,7 @@ static unsigned int fetch_insn(u64 rip, u8 *buf)
 {
 	unsigned int n;
 
-	for (n = 0; n < INSN_MAX; n++)
+	for (n = 0; n < X86_INSN_MAX; n++)
 		if (copy_from_guest(&buf[n], rip + n, 1))
 			break;
 	return n;
@@ -253,7 +201,7 @@ bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 	struct vcpu *v = current;
 	unsigned int idx = (cr2 & (PAGE_SIZE - 1)) >> 3;
 	struct pv_ptwr_insn in;
-	u8 insn[INSN_MAX];
+	u8 insn[X86_INSN_MAX];
 	u64 src, flags = 0;
 	bool swapped;
 	pte_t val, old;

@@ -3,7 +3,8 @@
  * rest to the guest kernel's trap table with Xen's exception frame:
  *   { RCX, R11, [ERRCODE,] RIP, CS, RFLAGS, RSP, SS }   (lowest address first)
  * CS carries the saved event mask in bits 32-39 and RPL 0 when the guest was
- * in kernel mode; RFLAGS.IF shows the virtual interrupt flag.
+ * in kernel mode; RFLAGS.IF shows the virtual interrupt flag, and RFLAGS.IOPL
+ * the virtual IOPL when the domain enabled VMASST_TYPE_architectural_iopl.
  */
 #include "types.h"
 #include "lib.h"
@@ -22,12 +23,27 @@
 #define TRAP_GP 13
 #define TRAP_PF 14
 #define TI_MASK_EVENTS 4
-#define PFEC_USER 4 /* trap_info flags bit 2 */
+#define PFEC_USER 4
 
 static bool vector_has_error_code(unsigned int v)
 {
 	return v == 8 || v == 10 || v == 11 || v == 12 || v == 13 || v == 14 || v == 17 ||
 	       v == 21 || v == 29 || v == 30;
+}
+
+/*
+ * RFLAGS as the guest's handler sees it: IF is the virtual interrupt flag
+ * (the event mask), and with VMASST_TYPE_architectural_iopl IOPL is the
+ * virtual IOPL.
+ */
+static u64 frame_rflags(const struct vcpu *v, u64 rflags, u8 mask)
+{
+	rflags &= ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL);
+	if (!mask)
+		rflags |= X86_EFLAGS_IF;
+	if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+		rflags |= (u64)v->iopl << 12;
+	return rflags;
 }
 
 /* Push Xen's exception frame on the guest kernel stack and enter the handler. */
@@ -54,14 +70,14 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 		frame[n++] = (u64)ec;
 	frame[n++] = r->rip;
 	frame[n++] = (cs & 0xffff) | ((u64)saved_mask << 32);
-	frame[n++] = (r->rflags & ~X86_EFLAGS_IF) | (saved_mask ? 0 : X86_EFLAGS_IF);
+	frame[n++] = frame_rflags(v, r->rflags, saved_mask);
 	frame[n++] = r->rsp;
 	frame[n++] = r->ss;
 	sp -= n * 8;
 	if (copy_to_guest(sp, frame, n * 8))
 		domain_crash(v->domain, "cannot write an exception frame at %#lx", sp);
-	r->rflags &= ~(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT |
-		       X86_EFLAGS_TF);
+	r->rflags &=
+	    ~(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT | X86_EFLAGS_TF);
 	r->rsp = sp;
 	r->ss = FLAT_KERNEL_SS64;
 	r->cs = FLAT_KERNEL_CS64;
@@ -78,6 +94,16 @@ void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec)
 			     "in the guest's trap table",
 			     vector_name(vector), vector, ec < 0 ? 0UL : (u64)ec, r->rip);
 	bounce(r, t, ec);
+}
+
+void pv_inject_page_fault(struct cpu_regs *r, u64 cr2, u64 ec)
+{
+	current->vcpu_info->arch.cr2 = cr2;
+	/* Both guest modes run in ring 3: report the guest's own mode. */
+	ec &= ~(u64)PFEC_USER;
+	if (!current->in_kernel)
+		ec |= PFEC_USER;
+	pv_inject_exception(r, TRAP_PF, (s64)ec);
 }
 
 /* Enter a callback (event, syscall...) with the exception frame, no error code. */
@@ -108,17 +134,13 @@ void pv_trap(struct cpu_regs *r)
 		return;
 	if (v == TRAP_PF && pv_ro_page_fault(r, read_cr2()))
 		return;
-	if (v == TRAP_PF) {
-		current->vcpu_info->arch.cr2 = read_cr2();
-		/* Both guest modes run in ring 3: report the guest's own mode. */
-		r->error_code &= ~PFEC_USER;
-		if (!current->in_kernel)
-			r->error_code |= PFEC_USER;
-	}
 	/* Page faults are routine (demand paging in the guest); others are worth a line. */
-	if (v != TRAP_PF)
-		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
-		       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
+	if (v == TRAP_PF) {
+		pv_inject_page_fault(r, read_cr2(), r->error_code);
+		return;
+	}
+	printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
+	       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
 	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
 }
 

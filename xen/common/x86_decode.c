@@ -1,0 +1,187 @@
+/* The shared x86 instruction decoder (see x86_decode.h). */
+#include "types.h"
+#include "errno.h"
+#include "x86_decode.h"
+
+#define D_MODRM 0x01	 /* a ModRM byte follows the opcode */
+#define D_MODRM_REG 0x02 /* ModRM whose mod field is ignored: always a register */
+#define D_IMM8 0x04
+#define D_IMMZ 0x08 /* 16 bits with 0x66 (and no REX.W), else 32 */
+
+struct opcode_info {
+	u16 opcode;
+	u8 flags;
+};
+
+/* The opcodes some emulator handles; anything else is -EOPNOTSUPP. */
+static const struct opcode_info opcodes[] = {
+	{ 0x09, D_MODRM },			/* or r/m, r */
+	{ 0x21, D_MODRM },			/* and r/m, r */
+	{ 0x31, D_MODRM },			/* xor r/m, r */
+	{ 0x6c, 0 },				/* insb */
+	{ 0x6d, 0 },				/* insw/insl */
+	{ 0x6e, 0 },				/* outsb */
+	{ 0x6f, 0 },				/* outsw/outsl */
+	{ 0x80, D_MODRM | D_IMM8 },		/* group 1, byte */
+	{ 0x81, D_MODRM | D_IMMZ },		/* group 1, imm32 */
+	{ 0x83, D_MODRM | D_IMM8 },		/* group 1, imm8 */
+	{ 0x87, D_MODRM },			/* xchg */
+	{ 0x89, D_MODRM },			/* mov r/m, r */
+	{ 0xc7, D_MODRM | D_IMMZ },		/* mov r/m, imm */
+	{ 0xcd, D_IMM8 },			/* int imm8 */
+	{ 0xe4, D_IMM8 },			/* in al, imm8 */
+	{ 0xe5, D_IMM8 },			/* in eax, imm8 */
+	{ 0xe6, D_IMM8 },			/* out imm8, al */
+	{ 0xe7, D_IMM8 },			/* out imm8, eax */
+	{ 0xec, 0 },				/* in al, dx */
+	{ 0xed, 0 },				/* in eax, dx */
+	{ 0xee, 0 },				/* out dx, al */
+	{ 0xef, 0 },				/* out dx, eax */
+	{ 0xf4, 0 },				/* hlt */
+	{ 0xfa, 0 },				/* cli */
+	{ 0xfb, 0 },				/* sti */
+	{ X86_OPC_0F(0x01), D_MODRM },		/* group 7 (lgdt ... xsetbv, rdtscp) */
+	{ X86_OPC_0F(0x06), 0 },		/* clts */
+	{ X86_OPC_0F(0x08), 0 },		/* invd */
+	{ X86_OPC_0F(0x09), 0 },		/* wbinvd */
+	{ X86_OPC_0F(0x0b), 0 },		/* ud2 */
+	{ X86_OPC_0F(0x20), D_MODRM_REG },	/* mov from %crN */
+	{ X86_OPC_0F(0x21), D_MODRM_REG },	/* mov from %drN */
+	{ X86_OPC_0F(0x22), D_MODRM_REG },	/* mov to %crN */
+	{ X86_OPC_0F(0x23), D_MODRM_REG },	/* mov to %drN */
+	{ X86_OPC_0F(0x30), 0 },		/* wrmsr */
+	{ X86_OPC_0F(0x31), 0 },		/* rdtsc */
+	{ X86_OPC_0F(0x32), 0 },		/* rdmsr */
+	{ X86_OPC_0F(0x33), 0 },		/* rdpmc */
+	{ X86_OPC_0F(0xa2), 0 },		/* cpuid */
+	{ X86_OPC_0F(0xb1), D_MODRM },		/* cmpxchg */
+	{ X86_OPC_0F(0xba), D_MODRM | D_IMM8 }, /* group 8: bt/bts/btr/btc imm8 */
+};
+
+static int opcode_flags(u16 opcode)
+{
+	for (unsigned int i = 0; i < sizeof(opcodes) / sizeof(opcodes[0]); i++)
+		if (opcodes[i].opcode == opcode)
+			return opcodes[i].flags;
+	return -EOPNOTSUPP;
+}
+
+/* Record a legacy prefix; false if @c is none. */
+static bool legacy_prefix(u8 c, struct x86_insn *in)
+{
+	switch (c) {
+	case 0x26:
+	case 0x2e:
+	case 0x36:
+	case 0x3e:
+		in->seg = (enum x86_seg)((c >> 3) & 3);
+		return true;
+	case 0x64:
+	case 0x65:
+		in->seg = c == 0x64 ? X86_SEG_FS : X86_SEG_GS;
+		return true;
+	case 0x66:
+		in->opsize16 = true;
+		return true;
+	case 0x67:
+		in->addr32 = true;
+		return true;
+	case 0xf0:
+		in->lock = true;
+		return true;
+	case 0xf2:
+	case 0xf3:
+		in->rep = c;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Bytes of SIB and displacement after the ModRM byte m (memory forms only). */
+static unsigned int modrm_tail(u8 m, const u8 *sib, unsigned int avail)
+{
+	unsigned int mod = m >> 6, rm = m & 7, tail = 0;
+
+	if (mod == 3)
+		return 0;
+	if (rm == 4) {
+		tail = 1;
+		if (mod == 0 && avail && (sib[0] & 7) == 5)
+			tail += 4;
+	} else if (mod == 0 && rm == 5) {
+		tail = 4; /* rip-relative */
+	}
+	if (mod == 1)
+		tail += 1;
+	else if (mod == 2)
+		tail += 4;
+	return tail;
+}
+
+static s64 read_imm(const u8 *b, unsigned int len)
+{
+	u64 v = 0;
+
+	for (unsigned int i = 0; i < len; i++)
+		v |= (u64)b[i] << (8 * i);
+	if (len == 1)
+		return (s8)v;
+	if (len == 2)
+		return (s16)v;
+	return (s32)v;
+}
+
+int x86_decode(const u8 *b, unsigned int n, struct x86_insn *in)
+{
+	unsigned int i = 0, opc_len = 1;
+	int flags;
+
+	if (n > X86_INSN_MAX)
+		n = X86_INSN_MAX;
+	*in = (struct x86_insn){ .seg = X86_SEG_NONE };
+	/* A REX byte counts only right before the opcode. */
+	for (; i < n; i++) {
+		if ((b[i] & 0xf0) == 0x40)
+			in->rex = b[i];
+		else if (legacy_prefix(b[i], in))
+			in->rex = 0;
+		else
+			break;
+	}
+	if (i >= n)
+		return -EINVAL;
+	in->opcode = b[i];
+	if (b[i] == 0x0f) {
+		if (i + 1 >= n)
+			return -EINVAL;
+		in->opcode = X86_OPC_0F(b[i + 1]);
+		opc_len = 2;
+	}
+	flags = opcode_flags(in->opcode);
+	if (flags < 0)
+		return flags;
+	i += opc_len;
+	if (flags & (D_MODRM | D_MODRM_REG)) {
+		u8 m;
+
+		if (i >= n)
+			return -EINVAL;
+		m = b[i++];
+		in->has_modrm = true;
+		in->mod = (flags & D_MODRM_REG) ? 3 : m >> 6;
+		in->reg = ((m >> 3) & 7) | ((in->rex & X86_REX_R) ? 8 : 0);
+		in->rm = (m & 7) | ((in->rex & X86_REX_B) ? 8 : 0);
+		if (in->mod != 3)
+			i += modrm_tail(m, &b[i], n - i);
+	}
+	if (flags & D_IMM8)
+		in->imm_len = 1;
+	else if (flags & D_IMMZ)
+		in->imm_len = x86_opsize(in) == 2 ? 2 : 4;
+	if (i + in->imm_len > n)
+		return -EINVAL;
+	in->imm = read_imm(&b[i], in->imm_len);
+	in->len = i + in->imm_len;
+	return 0;
+}
