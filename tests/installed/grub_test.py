@@ -28,8 +28,8 @@ import tarfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "system"))
 sys.path.insert(0, HERE)
-from installed_test import (LOGIN, SHELL_FAILURE, Results, check_systemd,  # noqa: E402
-                            disk_args, shell_run)
+from installed_test import (LOGIN, POWEROFF, SHELL_FAILURE, Results,  # noqa: E402
+                            check_systemd, disk_args, shell_run)
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
@@ -97,7 +97,7 @@ def install(args, res, img, root_dev):
                       "%d entries" % len(entries))
             print("INFO grub.cfg:\n    " + "\n    ".join(out.strip().splitlines()), flush=True)
             step = "install/poweroff"
-            con.send_line("systemctl poweroff")
+            con.send_line(POWEROFF)
             status = con.wait_exit(args.poweroff_timeout)
             res.check(step, status == 0, "QEMU exit status %d" % status)
         except ConsoleError as e:
@@ -134,7 +134,7 @@ def boot(args, res, img):
                       "rc=%d, got %r (want active, Domain-0, 1)" % (rc, got),
                       "petrel-xenstored active, dom0 nodes present")
             step = "grub/poweroff"
-            con.send_line("systemctl poweroff")
+            con.send_line(POWEROFF)
             status = con.wait_exit(args.poweroff_timeout)
             res.check(step, status == 0, "QEMU exit status %d" % status)
         except ConsoleError as e:
