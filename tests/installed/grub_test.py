@@ -110,22 +110,22 @@ def install(args, res, img, root_dev):
 def boot(args, res, img):
     argv = qemu_base(args.machine, args.disk, img) + ["-nic", "user,model=%s" % args.nic]
     log = os.path.join(args.work, "boot.log")
-    step = "grub/petrel"
+    step = "boot/petrel"
     with SerialConsole(argv, log_path=log) as con:
         try:
             con.expect(r"Petrel hypervisor", args.boot_timeout, fail=SHELL_FAILURE)
             con.expect(r"Memory map \(GRUB", 60, fail=SHELL_FAILURE)
             res.check(step, True, "", "GRUB started Petrel (multiboot2) after %.1fs"
                       % con.elapsed())
-            step = "grub/login"
+            step = "boot/login"
             con.expect(LOGIN, args.boot_timeout, fail=SHELL_FAILURE)
             t = con.elapsed()
             con.sync(attempts=10, timeout=20)
             shell_run(con, "dmesg -n 1", 30)
             res.check(step, True, "", "dom0's login prompt after %.1fs" % t)
-            step = "grub/systemd"
+            step = "boot/systemd"
             check_systemd(con, res, args.settle_timeout)
-            step = "grub/xenstored"
+            step = "boot/xenstored"
             rc, out = shell_run(con, "systemctl is-active petrel-xenstored.service && "
                                 "xenstore-read /local/domain/0/name && "
                                 "xenstore-read /local/domain/0/control/feature-poweroff", 60)
@@ -133,7 +133,7 @@ def boot(args, res, img):
             res.check(step, rc == 0 and got == ["active", "Domain-0", "1"],
                       "rc=%d, got %r (want active, Domain-0, 1)" % (rc, got),
                       "petrel-xenstored active, dom0 nodes present")
-            step = "grub/poweroff"
+            step = "boot/poweroff"
             con.send_line(POWEROFF)
             status = con.wait_exit(args.poweroff_timeout)
             res.check(step, status == 0, "QEMU exit status %d" % status)
@@ -157,7 +157,7 @@ def main():
     ap.add_argument("--poweroff-timeout", type=float, default=180)
     args = ap.parse_args()
     res = Results("")
-    res.cell = "grub"
+    res.cell = "grub-debian"
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     img = os.path.join(args.work, "disk.img")
