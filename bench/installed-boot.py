@@ -54,7 +54,7 @@ def one(hv, args):
             it.shell_run(con, "timeout 300 systemctl is-system-running --wait", 330)
             rc, out = it.shell_run(con, DD % dev, 600)
             rate = dd_rate(out) if rc == 0 else None
-            con.send_line("systemctl poweroff")
+            con.send_line(it.POWEROFF)
             try:
                 con.wait_exit(args.poweroff_timeout)
             except ConsoleError:

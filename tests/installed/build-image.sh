@@ -13,8 +13,8 @@
 #   root-uuid    the root filesystem's UUID (root=UUID=... on any disk bus)
 #   key          hash of this script: the image is rebuilt only when it changes
 #
-# The system: root with an empty password, logged in automatically on every
-# serial console (hvc0, ttyS0); systemd-networkd with DHCP on every en*/eth*
+# The system: root with an empty password, logged in automatically on the
+# kernel's console (hvc0 as dom0, ttyS0 bare); systemd-networkd with DHCP on every en*/eth*
 # NIC; no documentation, man pages or locales.
 set -euo pipefail
 
@@ -22,7 +22,7 @@ out=${1:?usage: build-image.sh OUTDIR}
 suite=bookworm
 disk_mib=2048
 uuid=6a1d0b5e-7e71-4c6e-9a57-5e1e0d0f0a19
-packages=(systemd-sysv udev linux-image-amd64 initramfs-tools kmod
+packages=(systemd-sysv udev linux-image-amd64 initramfs-tools kmod e2fsprogs
 	iproute2 procps grub-pc-bin grub2-common)
 
 key=$(cat "$0" | sha256sum | cut -c1-16)
@@ -50,13 +50,27 @@ echo petrel-dom0 >"\$r/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tpetrel-dom0\n' >"\$r/etc/hosts"
 echo 'UUID=$uuid / ext4 errors=remount-ro 0 1' >"\$r/etc/fstab"
 chroot "\$r" passwd -d root
-# autologin as root on every serial console (hvc0 under Xen, ttyS0 bare)
-mkdir -p "\$r/etc/systemd/system/serial-getty@.service.d"
-cat >"\$r/etc/systemd/system/serial-getty@.service.d/autologin.conf" <<'EOC'
+# One login, on /dev/console (hvc0 as dom0, ttyS0 booted bare), logged in as
+# root automatically: console-getty.service, which does not wait for udev to
+# announce the tty (a slow TCG boot can take longer than the 90 s a device
+# unit waits).  systemd's getty generator is masked so that no second getty
+# runs on the same console.
+mkdir -p "\$r/etc/systemd/system/console-getty.service.d" "\$r/etc/systemd/system-generators"
+cat >"\$r/etc/systemd/system/console-getty.service.d/autologin.conf" <<'EOC'
 [Service]
 ExecStart=
-ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 - \$TERM
+ExecStart=-/sbin/agetty --autologin root --noclear --keep-baud 115200,57600,38400,9600 - \$TERM
 EOC
+ln -sf /dev/null "\$r/etc/systemd/system-generators/systemd-getty-generator"
+chroot "\$r" systemctl enable console-getty.service
+# Under QEMU's TCG on a busy machine a unit can take minutes to start: wait
+# longer than systemd's 90 s before calling a start (or a device) failed, and
+# give journald's watchdog the same room.
+mkdir -p "\$r/etc/systemd/system.conf.d" "\$r/etc/systemd/system/systemd-journald.service.d"
+printf '[Manager]\nDefaultTimeoutStartSec=600s\nDefaultDeviceTimeoutSec=600s\n' \
+	>"\$r/etc/systemd/system.conf.d/slow-tcg.conf"
+printf '[Service]\nWatchdogSec=15min\n' \
+	>"\$r/etc/systemd/system/systemd-journald.service.d/slow-tcg.conf"
 mkdir -p "\$r/etc/systemd/network"
 cat >"\$r/etc/systemd/network/50-dhcp.network" <<'EOC'
 [Match]
@@ -66,9 +80,6 @@ Name=en* eth*
 DHCP=ipv4
 EOC
 chroot "\$r" systemctl enable systemd-networkd.service
-# a getty on Xen's console in any case: systemd's getty generator does not
-# start one on hvc0 in a PV dom0
-chroot "\$r" systemctl enable serial-getty@hvc0.service
 HOOK
 chmod +x "$hook"
 

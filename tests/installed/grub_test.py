@@ -28,8 +28,8 @@ import tarfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "system"))
 sys.path.insert(0, HERE)
-from installed_test import (LOGIN, SHELL_FAILURE, Results, check_systemd,  # noqa: E402
-                            disk_args, shell_run)
+from installed_test import (LOGIN, POWEROFF, SHELL_FAILURE, Results,  # noqa: E402
+                            check_systemd, disk_args, shell_run)
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
@@ -97,7 +97,7 @@ def install(args, res, img, root_dev):
                       "%d entries" % len(entries))
             print("INFO grub.cfg:\n    " + "\n    ".join(out.strip().splitlines()), flush=True)
             step = "install/poweroff"
-            con.send_line("systemctl poweroff")
+            con.send_line(POWEROFF)
             status = con.wait_exit(args.poweroff_timeout)
             res.check(step, status == 0, "QEMU exit status %d" % status)
         except ConsoleError as e:
@@ -110,22 +110,22 @@ def install(args, res, img, root_dev):
 def boot(args, res, img):
     argv = qemu_base(args.machine, args.disk, img) + ["-nic", "user,model=%s" % args.nic]
     log = os.path.join(args.work, "boot.log")
-    step = "grub/petrel"
+    step = "boot/petrel"
     with SerialConsole(argv, log_path=log) as con:
         try:
             con.expect(r"Petrel hypervisor", args.boot_timeout, fail=SHELL_FAILURE)
             con.expect(r"Memory map \(GRUB", 60, fail=SHELL_FAILURE)
             res.check(step, True, "", "GRUB started Petrel (multiboot2) after %.1fs"
                       % con.elapsed())
-            step = "grub/login"
+            step = "boot/login"
             con.expect(LOGIN, args.boot_timeout, fail=SHELL_FAILURE)
             t = con.elapsed()
             con.sync(attempts=10, timeout=20)
             shell_run(con, "dmesg -n 1", 30)
             res.check(step, True, "", "dom0's login prompt after %.1fs" % t)
-            step = "grub/systemd"
+            step = "boot/systemd"
             check_systemd(con, res, args.settle_timeout)
-            step = "grub/xenstored"
+            step = "boot/xenstored"
             rc, out = shell_run(con, "systemctl is-active petrel-xenstored.service && "
                                 "xenstore-read /local/domain/0/name && "
                                 "xenstore-read /local/domain/0/control/feature-poweroff", 60)
@@ -133,8 +133,8 @@ def boot(args, res, img):
             res.check(step, rc == 0 and got == ["active", "Domain-0", "1"],
                       "rc=%d, got %r (want active, Domain-0, 1)" % (rc, got),
                       "petrel-xenstored active, dom0 nodes present")
-            step = "grub/poweroff"
-            con.send_line("systemctl poweroff")
+            step = "boot/poweroff"
+            con.send_line(POWEROFF)
             status = con.wait_exit(args.poweroff_timeout)
             res.check(step, status == 0, "QEMU exit status %d" % status)
         except ConsoleError as e:
@@ -157,7 +157,7 @@ def main():
     ap.add_argument("--poweroff-timeout", type=float, default=180)
     args = ap.parse_args()
     res = Results("")
-    res.cell = "grub"
+    res.cell = "grub-debian"
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     img = os.path.join(args.work, "disk.img")
