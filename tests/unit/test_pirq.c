@@ -34,6 +34,12 @@ struct domain *domain_by_id(domid_t id)
 	return domu && domu->domain_id == id ? domu : NULL;
 }
 
+/* The scheduler's side: an event or timeout clears VPF_blocked. */
+void vcpu_unblock(struct vcpu *v)
+{
+	v->pause_flags &= ~VPF_blocked;
+}
+
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
 	if (src_va < 4096)

@@ -50,6 +50,7 @@ struct vcpu {
 
 	/* Time (arch/x86/time.c, common/timer.c, common/vcpu.c). */
 	bool timers_ready; /* the timers below are initialised */
+	bool time_started; /* pv_time_check's first-run setup is done */
 	struct timer singleshot_timer, periodic_timer, poll_timer;
 	u64 periodic_period; /* ns, 0 = no periodic VIRQ_TIMER; PV default 10 ms */
 	u64 periodic_last; /* system time of the last periodic VIRQ_TIMER */
@@ -57,6 +58,25 @@ struct vcpu {
 	u64 time_info_guest; /* guest address of a second vcpu_time_info, 0 = none */
 	struct vcpu_runstate_info runstate;
 	mfn_t vcpu_info_mfn; /* frame of a registered vcpu_info, 0 = shared_info's */
+
+	/* Scheduling (common/scheduler.c; docs/design.md "Scheduler"). */
+	unsigned long pause_flags; /* VPF_*: reasons of its own not to run */
+	unsigned int pause_count; /* vcpu_pause() nesting */
+	bool is_running; /* the vCPU its CPU runs now */
+	bool on_runq;
+	unsigned int processor; /* the CPU whose run queue holds it */
+	struct vcpu *runq_next;
+};
+
+/* vcpu.pause_flags */
+#define VPF_blocked (1UL << 0) /* SCHEDOP_block/poll: waits for an event */
+#define VPF_down (1UL << 1) /* not brought up (VCPUOP_down, or never started) */
+
+/* How far a domain is on its way out (Xen's is_dying values). */
+enum domain_dying {
+	DOMDYING_alive,
+	DOMDYING_dying, /* being torn down: it never runs again */
+	DOMDYING_dead, /* torn down; the struct waits for its last reference */
 };
 
 struct domain {
@@ -64,8 +84,15 @@ struct domain {
 	bool is_privileged;
 	bool is_shutting_down;
 	bool is_crashed;
-	u8 shutdown_code; /* SHUTDOWN_* from shutdown_code, or the reason */
-	bool has_shutdown_code; /* SCHEDOP_shutdown_code was called */
+	enum domain_dying is_dying;
+	unsigned int refcnt; /* the registry's reference + get_domain() holders */
+	unsigned int pause_count; /* domain_pause() nesting (hypervisor's own) */
+	unsigned int controller_pause_count; /* the toolstack's pauses */
+	struct domain *next_in_list; /* the registry, sorted by id */
+	struct domain *next_in_hash;
+	struct domain *next_dead; /* waiting to be freed (domain.c) */
+	unsigned int shutdown_code; /* SHUTDOWN_*: the first one given, else INVALID */
+	unsigned int init_done; /* domain.c: the creation steps done, to undo */
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
@@ -80,10 +107,67 @@ extern struct vcpu *current;
 /* The guest registers of the running vCPU: at the top of the hypervisor stack. */
 struct cpu_regs *guest_regs(void);
 
-struct domain *domain_create(domid_t id, bool privileged);
-/* End a domain: @reason is a SHUTDOWN_* value. */
-__noreturn void domain_shutdown(struct domain *d, unsigned int reason);
-/* Kill a domain for misbehaviour, with a message naming why. */
+/*
+ * The domain registry and lifecycle (common/domain.c; the rules are in
+ * docs/design.md "Domains"). The registry holds one reference to every
+ * domain it lists; domain_by_id() and domain_lookup() hand out borrowed
+ * pointers, valid until the hypercall or interrupt that got them ends,
+ * because a domain's memory is only freed at a quiescent point
+ * (domain_reap(), on the way back to a guest). Whoever keeps a pointer
+ * longer takes a reference with get_domain().
+ */
+#define DOMID_HARDWARE 0 /* its end is the machine's end */
+#define SHUTDOWN_CODE_INVALID (~0u) /* no shutdown code given yet */
+
+/* Create domain @id (born paused by the controller when @paused). */
+int domain_create(domid_t id, bool privileged, bool paused, struct domain **out);
+/* Tear @d down and drop the registry's reference: 0, or -EINVAL if dying. */
+int domain_destroy(struct domain *d);
+/* The listed domain with id @id, or NULL (dying domains are still listed). */
+struct domain *domain_by_id(domid_t id);
+/* The first listed domain with an id >= @id, or NULL (getdomaininfo's rule). */
+struct domain *domain_first_from(domid_t id);
+/* Walk the registry in id order: domain_next(NULL) is the first. */
+struct domain *domain_next(const struct domain *d);
+/* The one resolver of a domain named by a guest: DOMID_SELF or an id. */
+static inline struct domain *domain_lookup(domid_t id)
+{
+	return id == DOMID_SELF ? current->domain : domain_by_id(id);
+}
+void get_domain(struct domain *d);
+void put_domain(struct domain *d);
+/* Free domains whose last reference went (a quiescent point). */
+void domain_reap(void);
+/* Number of domains listed (alive or dying). */
+unsigned int domain_count(void);
+
+/* Stop / restart every vCPU of @d (the hypervisor's and the toolstack's pauses). */
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+int domain_pause_by_controller(struct domain *d);
+int domain_unpause_by_controller(struct domain *d);
+
+/*
+ * End @d: @reason is a SHUTDOWN_* value. The hardware domain's end is the
+ * machine's (this does not return for it); any other domain stops running,
+ * is marked shut down and dom0 hears of it through VIRQ_DOM_EXC.
+ */
+void domain_shutdown(struct domain *d, unsigned int reason);
+/*
+ * Kill the running domain @d for misbehaviour, with a message naming why.
+ * Never returns to the caller: the CPU goes on with another vCPU (or, for
+ * the hardware domain, the machine stops).
+ */
 __noreturn void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+
+/* ---- arch hooks of the lifecycle (arch/x86/pv/domain.c) ---- */
+int arch_domain_create(struct domain *d);
+/* Drop every reference the domain's vCPUs and tables hold on frames. */
+void arch_domain_relinquish(struct domain *d);
+void arch_domain_destroy(struct domain *d);
+/* The hardware domain ended (@crashed, or a SHUTDOWN_* @reason): stop the machine. */
+__noreturn void arch_hwdom_end(const struct domain *d, unsigned int reason, bool crashed);
+/* Print what the crashing running vCPU was doing. */
+void arch_show_crash_state(void);
 
 #endif

@@ -225,12 +225,12 @@ static long pirq_eoi_gmfn(unsigned long arg, bool v1)
 	return 0;
 }
 
-/* The domain a map/unmap names: only the caller itself exists. */
+/* The domain a map/unmap names: only the caller's own PIRQs for now. */
 static long target_domain(domid_t domid)
 {
-	struct domain *d = current->domain;
+	struct domain *d = domain_lookup(domid);
 
-	if (domid != DOMID_SELF && domid != d->domain_id)
+	if (d != current->domain)
 		return -ESRCH;
 	return d->is_privileged ? 0 : -EPERM;
 }

@@ -153,8 +153,7 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	p.initrd = bi->nr_mods > 1 ? &bi->mods[1] : NULL;
 	p.mem_bytes = boot_opts.dom0_mem;
 	p.cmdline_has_name = !loader_is_grub2(bi);
-	d = domain_create(0, true);
-	if (!d)
+	if (domain_create(DOMID_HARDWARE, true, false, &d))
 		panic("cannot create dom0");
 	current = d->vcpu[0];
 	printk("*** Building a PV Dom0 ***\n");

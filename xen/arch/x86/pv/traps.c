@@ -15,6 +15,7 @@
 #include "traps.h"
 #include "pv.h"
 #include "pv_mm.h"
+#include "sched.h"
 #include "public/xen.h"
 
 #define TRAP_UD 6
@@ -128,8 +129,12 @@ void pv_trap(struct cpu_regs *r)
  */
 void pv_return_to_guest(struct cpu_regs *r)
 {
-	struct vcpu *v = current;
+	struct vcpu *v;
 
+	if (sched_need_resched())
+		schedule();
+	domain_reap(); /* a quiescent point: no borrowed domain pointer is live */
+	v = current;
 	pv_time_check(v);
 	if (evtchn_upcall_due(v) && v->event_callback)
 		pv_bounce_callback(r, v->event_callback, true);
