@@ -19,16 +19,20 @@ struct trap_bounce_entry {
 	u64 address;
 };
 
-struct vcpu {
-	struct domain *domain;
-	unsigned int vcpu_id;
-	struct vcpu_info *vcpu_info; /* inside the domain's shared_info */
+/*
+ * The x86 parts of a vCPU and a domain (Xen's arch_vcpu / arch_domain):
+ * what every x86 guest type has, then a union with one member per guest
+ * type. PV is the only one today; HVM adds its sibling to the unions.
+ * (docs/design.md, "Common and arch state".)
+ */
+
+/* A PV vCPU's own state (Xen's struct pv_vcpu). */
+struct pv_vcpu {
 	struct trap_bounce_entry traps[256];
 	u64 kernel_ss, kernel_sp;
 	bool in_kernel; /* guest kernel mode (both modes run in ring 3) */
 	u64 guest_cr0; /* virtual %cr0 (TS is the guest's) */
 	u64 guest_cr4; /* virtual %cr4 (PV_CR4_MASK bits) */
-	u64 debugreg[8]; /* set_debugreg values (4 and 5 unused) */
 	mfn_t gdt_frames[14]; /* set_gdt: frames holding the guest's GDT */
 	unsigned int gdt_ents;
 	unsigned int iopl; /* virtual IOPL from PHYSDEVOP_set_iopl */
@@ -38,15 +42,41 @@ struct vcpu {
 	unsigned int ldt_ents;
 	mfn_t ldt_mfn[16]; /* LDT frames holding a seg_desc type reference, 0 = none */
 
-	/* Events (common/event_channel.c, common/schedule.c). */
-	u16 virq_to_evtchn[NR_VIRQS]; /* 0 = not bound */
-	bool polling; /* in SCHEDOP_poll: an event on poll_evtchn wakes it */
-	s32 poll_evtchn; /* -1 = any port, else the one port polled */
-
 	/* Callbacks (pv/callback.c): guest addresses, 0 = none. */
 	u64 event_callback, failsafe_callback, syscall_callback;
 	u64 syscall32_callback, sysenter_callback, nmi_callback;
 	u32 callback_mask; /* bit CALLBACKTYPE_x: CALLBACKF_mask_events given */
+};
+
+struct arch_vcpu {
+	u64 debugreg[8]; /* set_debugreg values (4 and 5 unused) */
+	union {
+		struct pv_vcpu pv;
+	};
+};
+
+/* A PV domain's own state. */
+struct pv_domain {
+	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
+	unsigned int p2m_order; /* its allocation's order */
+};
+
+struct arch_domain {
+	union {
+		struct pv_domain pv;
+	};
+};
+
+struct vcpu {
+	struct domain *domain;
+	unsigned int vcpu_id;
+	struct vcpu_info *vcpu_info; /* inside the domain's shared_info */
+	struct arch_vcpu arch;
+
+	/* Events (common/event_channel.c, common/schedule.c). */
+	u16 virq_to_evtchn[NR_VIRQS]; /* 0 = not bound */
+	bool polling; /* in SCHEDOP_poll: an event on poll_evtchn wakes it */
+	s32 poll_evtchn; /* -1 = any port, else the one port polled */
 
 	/* Time (arch/x86/time.c, common/timer.c, common/vcpu.c). */
 	bool timers_ready; /* the timers below are initialised */
@@ -96,10 +126,10 @@ struct domain {
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
-	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
 	struct grant_table *grant_table; /* common/grant_table.c */
+	struct arch_domain arch;
 };
 
 extern struct vcpu *current;

@@ -496,7 +496,7 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
 			return -EFAULT;
 		if (s.iopl > 3)
 			return -EINVAL;
-		current->iopl = s.iopl;
+		current->arch.pv.iopl = s.iopl;
 		return 0;
 	case PHYSDEVOP_irq_status_query:
 		return irq_status_query(arg);

@@ -42,7 +42,7 @@ static long check_dr7(const struct vcpu *v, u64 *val)
 		bool enabled = (value >> (i * 2)) & 3;
 		unsigned int rw = (value >> (16 + i * 4)) & 3;
 
-		if (enabled && rw == DR_RW_IO && !(v->guest_cr4 & X86_CR4_DE))
+		if (enabled && rw == DR_RW_IO && !(v->arch.pv.guest_cr4 & X86_CR4_DE))
 			return -EPERM;
 	}
 	*val = (value | DR7_RESERVED_ONE) & ~DR7_GD;
@@ -73,7 +73,7 @@ long do_set_debugreg(unsigned long reg, unsigned long value)
 	default:
 		return -EINVAL;
 	}
-	v->debugreg[reg] = value;
+	v->arch.debugreg[reg] = value;
 	load_dr((unsigned int)reg, value);
 	return 0;
 }
@@ -82,9 +82,9 @@ long do_get_debugreg(unsigned long reg)
 {
 	if (reg > 7 || reg == 4 || reg == 5)
 		return -EINVAL;
-	if (reg == 6 && !current->debugreg[6])
+	if (reg == 6 && !current->arch.debugreg[6])
 		return (long)DR6_RESERVED_ONE;
-	return (long)current->debugreg[reg];
+	return (long)current->arch.debugreg[reg];
 }
 
 /* Move the hardware DR6 status into the guest's DR6 (which get_debugreg reads). */
@@ -94,6 +94,6 @@ void pv_collect_dr6(void)
 
 	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
 	if (current)
-		current->debugreg[6] |= (dr6 & DR6_STATUS_MASK) | DR6_RESERVED_ONE;
+		current->arch.debugreg[6] |= (dr6 & DR6_STATUS_MASK) | DR6_RESERVED_ONE;
 	load_dr(6, DR6_RESERVED_ONE);
 }

@@ -148,7 +148,8 @@ static int allocate_memory(struct builder *b, u64 nr)
 		}
 	}
 	b->d->tot_pages = b->d->max_pages = nr;
-	b->d->p2m = b->p2m;
+	b->d->arch.pv.p2m = b->p2m;
+	b->d->arch.pv.p2m_order = order_for_bytes(nr * sizeof(mfn_t));
 	return 0;
 }
 
@@ -233,7 +234,7 @@ static void build_page_tables(struct builder *b)
 		get_page(mfn_to_page(mfn));
 	}
 	pin_page_table(mfn_to_page(l4_mfn));
-	b->d->vcpu[0]->guest_table = l4_mfn;
+	b->d->vcpu[0]->arch.pv.guest_table = l4_mfn;
 }
 
 /*
@@ -247,7 +248,7 @@ static int map_init_p2m(struct builder *b)
 {
 	struct layout *l = &b->l;
 	u64 next_pfn, va = b->info.init_p2m, bytes = l->nr_pages * sizeof(u64);
-	pte_t *l4 = mfn_to_virt(b->d->vcpu[0]->guest_table);
+	pte_t *l4 = mfn_to_virt(b->d->vcpu[0]->arch.pv.guest_table);
 
 	l->first_p2m_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
 	l->nr_p2m_frames = ROUND_PG(bytes) >> PAGE_SHIFT;
@@ -445,9 +446,9 @@ static void setup_vcpu(struct builder *b)
 	r->cs = FLAT_KERNEL_CS64;
 	r->ss = FLAT_KERNEL_SS64;
 	r->rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
-	v->in_kernel = true;
-	v->guest_cr0 = read_cr0() & ~X86_CR0_TS;
-	v->guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	v->arch.pv.in_kernel = true;
+	v->arch.pv.guest_cr0 = read_cr0() & ~X86_CR0_TS;
+	v->arch.pv.guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 }
 
 int pv_build_dom0(struct domain *d, const struct dom0_params *p)

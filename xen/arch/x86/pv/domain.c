@@ -32,7 +32,7 @@ void pv_start_vcpu(struct domain *d)
 {
 	vcpu_up(d->vcpu[0]);
 	schedule();
-	write_cr3(current->guest_table << PAGE_SHIFT);
+	write_cr3(current->arch.pv.guest_table << PAGE_SHIFT);
 	enter_guest_frame(guest_regs());
 }
 
@@ -52,6 +52,8 @@ void arch_domain_destroy(struct domain *d)
 {
 	struct page_info *pg;
 
+	free_xenheap_pages(d->arch.pv.p2m, d->arch.pv.p2m_order);
+	d->arch.pv.p2m = NULL;
 	if (!d->shared_info)
 		return;
 	pg = mfn_to_page(virt_to_mfn(d->shared_info));
@@ -73,18 +75,18 @@ static void put_frame_and_type(mfn_t *mfn)
 /* The references a vCPU holds: base pointers, LDT, GDT, its vcpu_info frame. */
 static void vcpu_relinquish(struct vcpu *v)
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(v->ldt_mfn); i++)
-		put_frame_and_type(&v->ldt_mfn[i]);
-	v->ldt_ents = 0;
-	for (unsigned int i = 0; i < ARRAY_SIZE(v->gdt_frames); i++) {
-		if (v->gdt_frames[i])
-			put_page_type(mfn_to_page(v->gdt_frames[i]));
-		v->gdt_frames[i] = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.pv.ldt_mfn); i++)
+		put_frame_and_type(&v->arch.pv.ldt_mfn[i]);
+	v->arch.pv.ldt_ents = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.pv.gdt_frames); i++) {
+		if (v->arch.pv.gdt_frames[i])
+			put_page_type(mfn_to_page(v->arch.pv.gdt_frames[i]));
+		v->arch.pv.gdt_frames[i] = 0;
 	}
-	v->gdt_ents = 0;
+	v->arch.pv.gdt_ents = 0;
 	put_frame_and_type(&v->vcpu_info_mfn);
-	put_frame_and_type(&v->guest_table_user);
-	put_frame_and_type(&v->guest_table);
+	put_frame_and_type(&v->arch.pv.guest_table_user);
+	put_frame_and_type(&v->arch.pv.guest_table);
 }
 
 /*

@@ -132,10 +132,10 @@ static bool emulate_msr(struct cpu_regs *r, bool write)
  */
 static void write_guest_cr4(struct vcpu *v, u64 val)
 {
-	if ((val & ~PV_CR4_MASK) != (v->guest_cr4 & ~PV_CR4_MASK))
+	if ((val & ~PV_CR4_MASK) != (v->arch.pv.guest_cr4 & ~PV_CR4_MASK))
 		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %%cr4 bits %#lx not available to PV\n",
-		       v->domain->domain_id, (val ^ v->guest_cr4) & ~PV_CR4_MASK);
-	v->guest_cr4 = (val & PV_CR4_MASK) | X86_CR4_PAE;
+		       v->domain->domain_id, (val ^ v->arch.pv.guest_cr4) & ~PV_CR4_MASK);
+	v->arch.pv.guest_cr4 = (val & PV_CR4_MASK) | X86_CR4_PAE;
 }
 
 /* mov %crN, reg (0f 20) and mov reg, %crN (0f 22); register operand only. */
@@ -150,8 +150,8 @@ static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write
 		return false;
 	if (write) {
 		/* Only the TS bit of %cr0 is the guest's to change. */
-		if (cr == 0 && ((*reg ^ v->guest_cr0) & ~X86_CR0_TS) == 0) {
-			v->guest_cr0 = *reg;
+		if (cr == 0 && ((*reg ^ v->arch.pv.guest_cr0) & ~X86_CR0_TS) == 0) {
+			v->arch.pv.guest_cr0 = *reg;
 			return true;
 		}
 		if (cr == 4) {
@@ -162,16 +162,16 @@ static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write
 	}
 	switch (cr) {
 	case 0:
-		*reg = v->guest_cr0;
+		*reg = v->arch.pv.guest_cr0;
 		return true;
 	case 2:
 		*reg = v->vcpu_info->arch.cr2;
 		return true;
 	case 3:
-		*reg = v->guest_table << PAGE_SHIFT;
+		*reg = v->arch.pv.guest_table << PAGE_SHIFT;
 		return true;
 	case 4:
-		*reg = v->guest_cr4;
+		*reg = v->arch.pv.guest_cr4;
 		return true;
 	default:
 		return false;
@@ -181,7 +181,7 @@ static bool emulate_mov_cr(struct cpu_regs *r, const struct insn *in, bool write
 /* Xen's rule: the guest kernel counts as ring 1, its user mode as ring 3. */
 static bool iopl_ok(const struct vcpu *v)
 {
-	return v->iopl >= (v->in_kernel ? 1u : 3u);
+	return v->arch.pv.iopl >= (v->arch.pv.in_kernel ? 1u : 3u);
 }
 
 /*
@@ -265,9 +265,9 @@ static bool emulate_softint(struct cpu_regs *r, const struct insn *in)
 
 	if (op[0] != 0xcd)
 		return false;
-	t = &current->traps[op[1]];
+	t = &current->arch.pv.traps[op[1]];
 	dpl = t->flags & 3;
-	if (!t->address || dpl < (current->in_kernel ? 1u : 3u)) {
+	if (!t->address || dpl < (current->arch.pv.in_kernel ? 1u : 3u)) {
 		/* Not permitted: #GP with the IDT-vector error code. */
 		r->error_code = ((u64)op[1] << 3) | 2;
 		return false;
@@ -300,7 +300,7 @@ bool pv_emulate_gp(struct cpu_regs *r)
 		return false;
 	if (emulate_softint(r, &in) || emulate_cli_sti(r, &in) || emulate_io(r, &in))
 		return true;
-	if (!current->in_kernel)
+	if (!current->arch.pv.in_kernel)
 		return false;
 	return emulate_priv(r, &in);
 }

@@ -25,9 +25,9 @@
 
 void pv_toggle_guest_mode(struct vcpu *v)
 {
-	v->in_kernel = !v->in_kernel;
+	v->arch.pv.in_kernel = !v->arch.pv.in_kernel;
 	__asm__ volatile("swapgs" ::: "memory");
-	write_cr3((v->in_kernel ? v->guest_table : v->guest_table_user) << PAGE_SHIFT);
+	write_cr3((v->arch.pv.in_kernel ? v->arch.pv.guest_table : v->arch.pv.guest_table_user) << PAGE_SHIFT);
 }
 
 /*
@@ -76,8 +76,8 @@ long do_iret(void)
 			     c.ss, c.rip);
 	if ((u64)((s64)c.rip >> 47) + 1 > 1)
 		domain_crash(v->domain, "iret: non-canonical rip %#lx", c.rip);
-	if ((c.cs & 3) == 3 && v->in_kernel) {
-		if (!v->guest_table_user)
+	if ((c.cs & 3) == 3 && v->arch.pv.in_kernel) {
+		if (!v->arch.pv.guest_table_user)
 			domain_crash(v->domain, "iret to user mode without user page tables");
 		pv_toggle_guest_mode(v);
 	}

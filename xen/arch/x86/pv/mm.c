@@ -533,12 +533,12 @@ int pv_unpin_table(struct domain *d, mfn_t mfn)
 
 static mfn_t current_l4(const struct vcpu *v)
 {
-	return (v->in_kernel || !v->guest_table_user) ? v->guest_table : v->guest_table_user;
+	return (v->arch.pv.in_kernel || !v->arch.pv.guest_table_user) ? v->arch.pv.guest_table : v->arch.pv.guest_table_user;
 }
 
 int pv_new_baseptr(struct vcpu *v, mfn_t mfn)
 {
-	mfn_t old = v->guest_table;
+	mfn_t old = v->arch.pv.guest_table;
 	int rc;
 
 	if (old == mfn) {
@@ -548,7 +548,7 @@ int pv_new_baseptr(struct vcpu *v, mfn_t mfn)
 	rc = pv_get_page_and_type(mfn, v->domain, PGT_l4_page_table);
 	if (rc)
 		return rc;
-	v->guest_table = mfn;
+	v->arch.pv.guest_table = mfn;
 	pv_load_cr3(current_l4(v));
 	if (old)
 		pv_put_page_and_type(frame(old));
@@ -557,7 +557,7 @@ int pv_new_baseptr(struct vcpu *v, mfn_t mfn)
 
 int pv_new_user_baseptr(struct vcpu *v, mfn_t mfn)
 {
-	mfn_t old = v->guest_table_user;
+	mfn_t old = v->arch.pv.guest_table_user;
 	int rc;
 
 	if (old == mfn)
@@ -567,7 +567,7 @@ int pv_new_user_baseptr(struct vcpu *v, mfn_t mfn)
 		if (rc)
 			return rc;
 	}
-	v->guest_table_user = mfn;
+	v->arch.pv.guest_table_user = mfn;
 	if (old)
 		pv_put_page_and_type(frame(old));
 	return 0;
@@ -596,10 +596,10 @@ int pv_find_l1e(struct vcpu *v, u64 va, mfn_t *l1, unsigned int *idx)
 
 static void drop_ldt_frames(struct vcpu *v)
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(v->ldt_mfn); i++) {
-		if (v->ldt_mfn[i])
-			pv_put_page_and_type(frame(v->ldt_mfn[i]));
-		v->ldt_mfn[i] = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.pv.ldt_mfn); i++) {
+		if (v->arch.pv.ldt_mfn[i])
+			pv_put_page_and_type(frame(v->arch.pv.ldt_mfn[i]));
+		v->arch.pv.ldt_mfn[i] = 0;
 	}
 }
 
@@ -609,14 +609,14 @@ static void drop_ldt_frames(struct vcpu *v)
  */
 int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents)
 {
-	mfn_t frames[ARRAY_SIZE(v->ldt_mfn)] = { 0 };
+	mfn_t frames[ARRAY_SIZE(v->arch.pv.ldt_mfn)] = { 0 };
 	u64 ptr = ents ? base : 0;
 	unsigned int i, n = (ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	int rc = 0;
 
 	if ((ptr & (PAGE_SIZE - 1)) || ents > 8192 || (ents && !guest_range_ok(ptr, ents * 8UL)))
 		return -EINVAL;
-	if (v->ldt_ents == ents && v->ldt_base == ptr)
+	if (v->arch.pv.ldt_ents == ents && v->arch.pv.ldt_base == ptr)
 		return 0;
 	for (i = 0; i < n && !rc; i++) {
 		mfn_t l1;
@@ -640,9 +640,9 @@ int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents)
 	}
 	drop_ldt_frames(v);
 	for (i = 0; i < n; i++)
-		v->ldt_mfn[i] = frames[i];
-	v->ldt_base = ptr;
-	v->ldt_ents = ents;
+		v->arch.pv.ldt_mfn[i] = frames[i];
+	v->arch.pv.ldt_base = ptr;
+	v->arch.pv.ldt_ents = ents;
 	pv_ldt_changed(v);
 	return 0;
 }

@@ -39,11 +39,11 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 	u64 frame[8], cs = r->cs, sp, n = 0;
 	u8 saved_mask = vi->evtchn_upcall_mask;
 
-	if (v->in_kernel) {
+	if (v->arch.pv.in_kernel) {
 		sp = r->rsp;
 		cs &= ~3UL;
 	} else {
-		sp = v->kernel_sp;
+		sp = v->arch.pv.kernel_sp;
 		pv_toggle_guest_mode(v); /* kernel page tables and GS base first */
 	}
 	sp &= ~0xfUL;
@@ -71,7 +71,7 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 
 void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec)
 {
-	const struct trap_bounce_entry *t = &current->traps[vector & 0xff];
+	const struct trap_bounce_entry *t = &current->arch.pv.traps[vector & 0xff];
 
 	if (!t->address)
 		domain_crash(current->domain,
@@ -113,7 +113,7 @@ void pv_trap(struct cpu_regs *r)
 		current->vcpu_info->arch.cr2 = read_cr2();
 		/* Both guest modes run in ring 3: report the guest's own mode. */
 		r->error_code &= ~PFEC_USER;
-		if (!current->in_kernel)
+		if (!current->arch.pv.in_kernel)
 			r->error_code |= PFEC_USER;
 	}
 	/* Page faults are routine (demand paging in the guest); others are worth a line. */
@@ -136,6 +136,6 @@ void pv_return_to_guest(struct cpu_regs *r)
 	domain_reap(); /* a quiescent point: no borrowed domain pointer is live */
 	v = current;
 	pv_time_check(v);
-	if (evtchn_upcall_due(v) && v->event_callback)
-		pv_bounce_callback(r, v->event_callback, true);
+	if (evtchn_upcall_due(v) && v->arch.pv.event_callback)
+		pv_bounce_callback(r, v->arch.pv.event_callback, true);
 }
