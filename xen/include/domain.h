@@ -8,6 +8,7 @@
 #include "public/vcpu.h"
 #include "event.h"
 #include "timer.h"
+#include "pirq.h"
 
 #define MAX_VIRT_CPUS 1
 
@@ -62,6 +63,7 @@ struct pv_domain {
 };
 
 struct arch_domain {
+	struct domain_pirqs pirq; /* arch/x86/physdev.c */
 	union {
 		struct pv_domain pv;
 	};

@@ -90,13 +90,14 @@ static void vcpu_relinquish(struct vcpu *v)
 }
 
 /*
- * Drop what the domain's vCPUs and pinned tables hold, so that each of its
+ * Drop what the domain's PIRQs, vCPUs and pinned tables hold, so that each of its
  * frames is left with its allocation reference only (common code frees
  * them). Unpinning a table devalidates it, and that drops the references
  * of its entries, level by level.
  */
 void arch_domain_relinquish(struct domain *d)
 {
+	pirq_domain_relinquish(d);
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
 		if (d->vcpu[i])
 			vcpu_relinquish(d->vcpu[i]);
