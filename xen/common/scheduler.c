@@ -247,8 +247,8 @@ void schedule(void)
 	}
 	sc->need_resched = false;
 	switch_in(sc, next);
-	if (prev && prev != next)
-		arch_context_switch(prev, next);
+	if (prev != next)
+		arch_context_switch(prev, next); /* prev NULL: nothing to save */
 	current = next;
 }
 

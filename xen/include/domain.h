@@ -47,6 +47,13 @@ struct pv_vcpu {
 	u64 event_callback, failsafe_callback, syscall_callback;
 	u64 syscall32_callback, sysenter_callback, nmi_callback;
 	u32 callback_mask; /* bit CALLBACKTYPE_x: CALLBACKF_mask_events given */
+
+	/* The CPU state kept here while another vCPU runs (pv/domain.c). */
+	struct cpu_regs user_regs; /* the guest's register frame */
+	u64 fs_base, gs_base, shadow_gs_base; /* the segment-base MSRs as they were */
+	u16 ds_sel, es_sel, fs_sel, gs_sel;
+	bool fpu_saved; /* fpu_area holds its FPU/SSE state (else: a fresh one) */
+	u8 fpu_area[512] __aligned(16); /* fxsave image */
 };
 
 struct arch_vcpu {

@@ -52,7 +52,7 @@ __noreturn void schedule_dead(void);
 u64 domain_cpu_time(const struct domain *d);
 
 /* ---- arch hooks (arch/x86/pv/domain.c) ---- */
-/* Save @prev's CPU state and load @next's (prev != next). */
+/* Save @prev's CPU state (unless NULL) and load @next's (prev != next). */
 void arch_context_switch(struct vcpu *prev, struct vcpu *next);
 /* Wait, interrupts on, for an interrupt (it may wake a vCPU). */
 void arch_idle_wait(void);

@@ -285,7 +285,7 @@ static void write_start_info(struct builder *b, const char *cmdline, mfn_t initr
 	strlcpy(si->magic, "xen-3.0-x86_64", sizeof(si->magic));
 	si->nr_pages = l->nr_pages;
 	si->shared_info = virt_to_maddr(b->d->shared_info);
-	si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN;
+	si->flags = b->d->is_privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
 	si->pt_base = l->vpt_start;
 	si->nr_pt_frames = l->nr_pt_pages;
 	si->mfn_list = l->vphysmap_start;
@@ -389,10 +389,10 @@ static int parse_kernel(struct builder *b, const struct bi_mod *k)
 	return 0;
 }
 
-static int check_features(const struct elf_xen_info *in)
+static int check_features(const struct elf_xen_info *in, bool hwdom)
 {
-	if (!(in->present & EXI_SUPPORTED_FEATURES) ||
-	    !(in->features_supported[0] & (1u << XENFEAT_dom0))) {
+	if (hwdom && (!(in->present & EXI_SUPPORTED_FEATURES) ||
+		      !(in->features_supported[0] & (1u << XENFEAT_dom0)))) {
 		printk(XENLOG_ERR "dom0 image rejected: kernel does not support XENFEAT_dom0\n");
 		return -EINVAL;
 	}
@@ -437,7 +437,7 @@ static void place_initrd(struct builder *b, const struct bi_mod *initrd, mfn_t *
 static void setup_vcpu(struct builder *b)
 {
 	struct vcpu *v = b->d->vcpu[0];
-	struct cpu_regs *r = guest_regs();
+	struct cpu_regs *r = &v->arch.pv.user_regs;
 
 	memset(r, 0, sizeof(*r));
 	r->rip = (b->info.present & EXI_ENTRY) ? b->info.entry : b->info.elf_entry;
@@ -461,7 +461,7 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 	b.d = d;
 	rc = parse_kernel(&b, p->kernel);
 	if (!rc)
-		rc = check_features(&b.info);
+		rc = check_features(&b.info, !p->domu);
 	if (rc) {
 		free_unpacked(&b);
 		return rc;
@@ -494,7 +494,7 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 	place_initrd(&b, p->initrd, &initrd_pfn);
 	write_start_info(&b, module_args(p->kernel->cmdline, p->cmdline_has_name), initrd_pfn);
 	setup_vcpu(&b);
-	printk(XENLOG_INFO "Dom0 kernel: 64-bit PV, entry %#lx, %lu pages, mapped %#lx-%#lx\n",
-	       guest_regs()->rip, b.l.nr_pages, b.l.v_start, b.l.v_end);
+	printk(XENLOG_INFO "Dom%u kernel: 64-bit PV, entry %#lx, %lu pages, mapped %#lx-%#lx\n",
+	       d->domain_id, d->vcpu[0]->arch.pv.user_regs.rip, b.l.nr_pages, b.l.v_start, b.l.v_end);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "sched.h"
 #include "pv.h"
 #include "pv_mm.h"
+#include "pv_desc.h"
 #include "public/sched.h"
 
 extern __noreturn void enter_guest_frame(struct cpu_regs *r);
@@ -28,11 +29,11 @@ struct cpu_regs *guest_regs(void)
 	return (struct cpu_regs *)(tss.rsp0 - sizeof(struct cpu_regs));
 }
 
+/* Start the scheduler: the first vCPU it picks is loaded and entered. */
 void pv_start_vcpu(struct domain *d)
 {
 	vcpu_up(d->vcpu[0]);
 	schedule();
-	write_cr3(current->arch.pv.guest_table << PAGE_SHIFT);
 	enter_guest_frame(guest_regs());
 }
 
@@ -170,15 +171,129 @@ void arch_show_crash_state(void)
 /* ---- Scheduler hooks. */
 
 /*
- * Switching between vCPUs of different domains needs their whole PV state
- * saved and loaded (register frame, page tables, segment bases and
- * selectors, FPU, debug registers, GDT/LDT mappings); that comes with the
- * second domain (docs/design.md). No second domain can be created yet.
+ * Switching vCPUs: everything of a PV vCPU that lives in the CPU is saved
+ * into its struct pv_vcpu and the next one's loaded: the register frame at
+ * the top of the stack, page tables, GDT and LDT mappings, data segment
+ * selectors and the segment-base MSRs, FPU/SSE state and the virtual
+ * CR0.TS, debug registers.
  */
+#define MXCSR_DEFAULT 0x1f80
+
+static u16 read_sel(int which)
+{
+	u16 sel = 0;
+
+	switch (which) {
+	case 0:
+		__asm__ volatile("movw %%ds, %0" : "=r"(sel));
+		break;
+	case 1:
+		__asm__ volatile("movw %%es, %0" : "=r"(sel));
+		break;
+	case 2:
+		__asm__ volatile("movw %%fs, %0" : "=r"(sel));
+		break;
+	default:
+		__asm__ volatile("movw %%gs, %0" : "=r"(sel));
+		break;
+	}
+	return sel;
+}
+
+/* Load a data selector; one the new GDT/LDT refuses leaves the null selector. */
+#define LOAD_SEL(seg, sel)                                                                         \
+	__asm__ volatile("1: movl %k0, %%" seg "\n"                                                \
+			 "2:\n"                                                                    \
+			 ".pushsection .ex_table, \"a\"\n"                                         \
+			 ".balign 8\n"                                                             \
+			 ".quad 1b, 3f\n"                                                          \
+			 ".popsection\n"                                                           \
+			 ".pushsection .text.fixup, \"ax\"\n"                                      \
+			 "3: xorl %k0, %k0\n"                                                      \
+			 "movl %k0, %%" seg "\n"                                                   \
+			 "jmp 2b\n"                                                                \
+			 ".popsection"                                                             \
+			 : "+r"(sel)                                                               \
+			 :                                                                         \
+			 : "memory")
+
+static void load_sels(struct pv_vcpu *pv)
+{
+	u32 ds = pv->ds_sel, es = pv->es_sel, fs = pv->fs_sel, gs = pv->gs_sel;
+
+	LOAD_SEL("ds", ds);
+	LOAD_SEL("es", es);
+	LOAD_SEL("fs", fs);
+	LOAD_SEL("gs", gs);
+}
+
+static void load_debugregs(const struct vcpu *v)
+{
+	const u64 *dr = v->arch.debugreg;
+	u64 dr7 = dr[7] ? dr[7] : 0x400;
+
+	__asm__ volatile("mov %0, %%db7" : : "r"(0x400UL));
+	__asm__ volatile("mov %0, %%db0" : : "r"(dr[0]));
+	__asm__ volatile("mov %0, %%db1" : : "r"(dr[1]));
+	__asm__ volatile("mov %0, %%db2" : : "r"(dr[2]));
+	__asm__ volatile("mov %0, %%db3" : : "r"(dr[3]));
+	__asm__ volatile("mov %0, %%db7" : : "r"(dr7));
+}
+
+static void save_pv_state(struct vcpu *v)
+{
+	struct pv_vcpu *pv = &v->arch.pv;
+
+	pv->user_regs = *guest_regs();
+	pv->ds_sel = read_sel(0);
+	pv->es_sel = read_sel(1);
+	pv->fs_sel = read_sel(2);
+	pv->gs_sel = read_sel(3);
+	pv->fs_base = rdmsr(MSR_FS_BASE);
+	pv->gs_base = rdmsr(MSR_GS_BASE);
+	pv->shadow_gs_base = rdmsr(MSR_SHADOW_GS_BASE);
+	write_cr0(read_cr0() & ~X86_CR0_TS); /* fxsave would raise #NM */
+	__asm__ volatile("fxsave64 %0" : "=m"(pv->fpu_area));
+	pv->fpu_saved = true;
+}
+
+static void load_fpu(struct pv_vcpu *pv)
+{
+	u32 mxcsr = MXCSR_DEFAULT;
+	u64 cr0 = read_cr0() & ~X86_CR0_TS;
+
+	write_cr0(cr0);
+	if (pv->fpu_saved)
+		__asm__ volatile("fxrstor64 %0" : : "m"(pv->fpu_area));
+	else
+		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	if (pv->guest_cr0 & X86_CR0_TS)
+		write_cr0(cr0 | X86_CR0_TS);
+}
+
+static void load_pv_state(struct vcpu *v)
+{
+	struct pv_vcpu *pv = &v->arch.pv;
+	bool user = !pv->in_kernel && pv->guest_table_user;
+
+	*guest_regs() = pv->user_regs;
+	for (unsigned int i = 0; i < GDT_GUEST_FRAMES; i++)
+		gdt_map_guest_frame(i, pv->gdt_frames[i]);
+	pv_ldt_changed(v);
+	pv_load_cr3(user ? pv->guest_table_user : pv->guest_table);
+	load_sels(pv);
+	wrmsr(MSR_FS_BASE, pv->fs_base);
+	wrmsr(MSR_GS_BASE, pv->gs_base);
+	wrmsr(MSR_SHADOW_GS_BASE, pv->shadow_gs_base);
+	load_fpu(pv);
+	load_debugregs(v);
+}
+
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
-	panic("context switch d%uv%u -> d%uv%u: PV state switching is not implemented",
-	      prev->domain->domain_id, prev->vcpu_id, next->domain->domain_id, next->vcpu_id);
+	if (prev)
+		save_pv_state(prev);
+	load_pv_state(next);
 }
 
 void arch_idle_wait(void)

@@ -131,7 +131,8 @@ void pv_return_to_guest(struct cpu_regs *r)
 {
 	struct vcpu *v;
 
-	if (sched_need_resched())
+	/* Only a frame at the stack top can be switched (not one on an IST stack). */
+	if (sched_need_resched() && r == guest_regs())
 		schedule();
 	domain_reap(); /* a quiescent point: no borrowed domain pointer is live */
 	v = current;

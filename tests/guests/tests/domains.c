@@ -1,0 +1,204 @@
+/*
+ * Two domains on one CPU. The same image boots twice: as dom0 and, through
+ * Petrel's "domu" testing aid (the last multiboot module becomes domain 1),
+ * as an unprivileged domU. They play ping-pong over an interdomain event
+ * channel, each blocking in SCHEDOP_poll while the other runs, so every
+ * round is two switches between the domains (register frames, page tables,
+ * segment bases, FPU/SSE state). The domU checks that its SSE register kept
+ * its value across the switches, then crashes itself with a #UD it has no
+ * handler for: dom0 must see VIRQ_DOM_EXC and run on (a domU's crash is not
+ * the machine's end).
+ *
+ * Petrel-only: Xen starts no second domain from boot modules, so the
+ * runner gives dom0 the "with-domu" argument only where the domU exists
+ * (multiboot); elsewhere the test skips.
+ */
+#include "xtest.h"
+
+TEST_DOMU("domu-role");
+XTEST_NO_TRAP_TABLE(); /* the domU's #UD must reach Petrel, not a handler */
+
+#define HC_event_channel_op 32
+#define EVTCHNOP_bind_interdomain 0
+#define EVTCHNOP_bind_virq 1
+#define EVTCHNOP_send 4
+#define EVTCHNOP_alloc_unbound 6
+#define SCHEDOP_poll 3
+#define VIRQ_DOM_EXC 3
+#define DOMID_SELF 0x7ff0
+#define ROUNDS 20
+#define MS 1000000ULL
+
+struct evtchn_alloc_unbound {
+	uint16_t dom, remote_dom;
+	uint32_t port;
+};
+struct evtchn_bind_interdomain {
+	uint16_t remote_dom;
+	uint32_t remote_port, local_port;
+};
+struct evtchn_bind_virq {
+	uint32_t virq, vcpu, port;
+};
+struct sched_poll {
+	uint32_t *ports;
+	unsigned int nr_ports;
+	uint64_t timeout;
+};
+
+static struct shared_info *sh;
+
+static long evtchn_op(unsigned int cmd, void *arg)
+{
+	return hypercall(HC_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* System time from vCPU 0's pvclock. */
+static uint64_t now(void)
+{
+	const volatile struct vcpu_time_info *t = &sh->vcpu_info[0].time;
+	uint32_t ver;
+	uint64_t ns;
+
+	do {
+		ver = t->version;
+		__asm__ volatile("" ::: "memory");
+		uint64_t d = rdtsc() - t->tsc_timestamp;
+		int8_t shift = t->tsc_shift;
+
+		d = shift < 0 ? d >> -shift : d << shift;
+		ns = t->system_time +
+		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
+		__asm__ volatile("" ::: "memory");
+	} while ((ver & 1) || ver != t->version);
+	return ns;
+}
+
+static bool pending(uint32_t port)
+{
+	return (__atomic_load_n(&sh->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) >> (port % 64)) &
+	       1;
+}
+
+static void clear_pending(uint32_t port)
+{
+	__atomic_and_fetch(&sh->evtchn_pending[port / 64], ~(1UL << (port % 64)), __ATOMIC_SEQ_CST);
+}
+
+/* Wait in SCHEDOP_poll until @port is pending; false after @ms without it. */
+static bool wait_port(uint32_t port, uint64_t ms)
+{
+	struct sched_poll p = { .ports = &port, .nr_ports = 1 };
+
+	p.timeout = ms ? now() + ms * MS : 0;
+	while (!pending(port)) {
+		if (hypercall_sched_op(SCHEDOP_poll, &p))
+			return false;
+		if (ms && now() >= p.timeout)
+			return pending(port);
+	}
+	clear_pending(port);
+	return true;
+}
+
+static long send(uint32_t port)
+{
+	return evtchn_op(EVTCHNOP_send, &port);
+}
+
+/* SSE register 1: each domain keeps its own across the switches. */
+static void set_xmm1(uint64_t v)
+{
+	__asm__ volatile("movq %0, %%xmm1" : : "r"(v));
+}
+
+static uint64_t get_xmm1(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("movq %%xmm1, %0" : "=r"(v));
+	return v;
+}
+
+/* ---- domain 1 */
+
+static __attribute__((noreturn)) void domu_main(void)
+{
+	struct evtchn_bind_interdomain b = { .remote_dom = 0 };
+	uint64_t mark = 0x5eed0000d1d1ULL;
+	long rc = -1;
+
+	/* dom0 runs first and has allocated a port for us by now. */
+	for (uint32_t p = 1; p < 64 && rc; p++) {
+		b.remote_port = p;
+		rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+	}
+	set_xmm1(mark);
+	for (unsigned int i = 0; !rc && i < ROUNDS; i++) {
+		send(b.local_port);
+		wait_port(b.local_port, 0);
+		if (get_xmm1() != mark + i)
+			break; /* dom0 sees too few rounds */
+		set_xmm1(mark + i + 1);
+	}
+	__asm__ volatile("ud2"); /* no trap table: Petrel crashes this domain */
+	for (;;)
+		;
+}
+
+/* ---- dom0 */
+
+static void dom0_main(void)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = 1 };
+	struct evtchn_bind_virq v = { .virq = VIRQ_DOM_EXC };
+	unsigned int rounds = 0;
+	uint64_t t0;
+	long rc;
+
+	rc = evtchn_op(EVTCHNOP_bind_virq, &v);
+	xtest_check(rc == 0, "bind_virq(VIRQ_DOM_EXC) = %ld", rc);
+	rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
+	xtest_check(rc == 0, "alloc_unbound for domain 1 = %ld", rc);
+	if (rc)
+		return;
+	t0 = now();
+	for (; rounds < ROUNDS; rounds++) {
+		set_xmm1(0xd0d0d0d0d0d0d0d0ULL + rounds); /* the domU's must not see this */
+		if (!wait_port(a.port, 5000))
+			break;
+		send(a.port);
+	}
+	xtest_check(rounds == ROUNDS, "ping-pong with domain 1: %u of %u rounds", rounds, ROUNDS);
+	printk("%u round trips with domain 1 in %lu us\n", rounds, (now() - t0) / 1000);
+	/* Its crash comes as VIRQ_DOM_EXC; dom0 itself goes on. */
+	xtest_check(wait_port(v.port, 5000), "no VIRQ_DOM_EXC after domain 1 crashed");
+	xtest_check(pending(a.port) == false, "a ping from a crashed domain");
+}
+
+void test_main(void)
+{
+	sh = xtest_shared_info();
+	if (!(xtest_start_info->flags & SIF_INITDOMAIN)) {
+		if (sh)
+			domu_main();
+		__asm__ volatile("ud2");
+	}
+	if (!sh) {
+		xtest_fail("shared_info not mapped");
+		return;
+	}
+	if (!strstr(xtest_start_info->cmd_line, "with-domu")) {
+		xtest_skip("no second domain in this boot mode (Petrel's multiboot 'domu' aid)");
+		return;
+	}
+	dom0_main();
+}
