@@ -56,11 +56,17 @@ unsigned int order_for_bytes(u64 bytes)
 	return order;
 }
 
+/* When > 0: the allocation that many calls from now fails (1 = the next). */
+static unsigned int fail_alloc_in;
+
 void *alloc_xenheap_pages(unsigned int order)
 {
-	struct page_info *pg = alloc_pages(order);
+	struct page_info *pg;
 	void *va;
 
+	if (fail_alloc_in && !--fail_alloc_in)
+		return NULL;
+	pg = alloc_pages(order);
 	if (!pg)
 		return NULL;
 	for (u64 i = 0; i < (1UL << order); i++)
@@ -552,6 +558,35 @@ static void test_destroy_exact(void **state)
 	}
 }
 
+/* A creation that fails at any step undoes the steps done: nothing leaks. */
+static void test_create_fails_cleanly(void **state)
+{
+	u64 free_before = buddy_free_count();
+	unsigned int failures = 0;
+
+	(void)state;
+	for (unsigned int n = 1; n < 64; n++) {
+		struct domain *d = NULL;
+		int rc;
+
+		fail_alloc_in = n;
+		rc = domain_create(9, false, false, &d);
+		fail_alloc_in = 0;
+		if (!rc) {
+			/* n is past the last allocation creation makes: every step was tried. */
+			destroy_and_reap(d);
+			break;
+		}
+		failures++;
+		assert_int_equal(rc, -ENOMEM);
+		assert_null(domain_by_id(9));
+		assert_int_equal(buddy_free_count(), free_before);
+		assert_int_equal(buddy_check(), 0);
+	}
+	assert_true(failures >= 4); /* struct, shared_info, grant table, vCPU at least */
+	assert_int_equal(buddy_free_count(), free_before);
+}
+
 /* A frame another domain still holds stays with its (dead) owner. */
 static void test_destroy_keeps_foreign_held(void **state)
 {
@@ -818,11 +853,17 @@ static void test_controller_pause(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_registry),	  T(test_references),
-		T(test_destroy_exact),	  T(test_destroy_keeps_foreign_held),
-		T(test_domu_shutdown),	  T(test_domu_crash),
-		T(test_hwdom_end),	  T(test_round_robin_and_yield),
-		T(test_block_wake_idle),  T(test_poll),
+		T(test_registry),
+		T(test_references),
+		T(test_destroy_exact),
+		T(test_create_fails_cleanly),
+		T(test_destroy_keeps_foreign_held),
+		T(test_domu_shutdown),
+		T(test_domu_crash),
+		T(test_hwdom_end),
+		T(test_round_robin_and_yield),
+		T(test_block_wake_idle),
+		T(test_poll),
 		T(test_controller_pause),
 	};
 
