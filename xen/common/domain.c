@@ -84,20 +84,19 @@ static void registry_insert(struct domain *d)
 	nr_domains++;
 }
 
-static void unlink_from(struct domain **pp, struct domain *d, size_t link)
-{
-	for (; *pp; pp = (struct domain **)((u8 *)*pp + link)) {
-		if (*pp == d) {
-			*pp = *(struct domain **)((u8 *)d + link);
-			return;
-		}
-	}
-}
-
 static void registry_remove(struct domain *d)
 {
-	unlink_from(&domain_list, d, offsetof(struct domain, next_in_list));
-	unlink_from(&domain_hash[hash_of(d->domain_id)], d, offsetof(struct domain, next_in_hash));
+	struct domain **pp = &domain_list;
+
+	while (*pp && *pp != d)
+		pp = &(*pp)->next_in_list;
+	if (*pp)
+		*pp = d->next_in_list;
+	pp = &domain_hash[hash_of(d->domain_id)];
+	while (*pp && *pp != d)
+		pp = &(*pp)->next_in_hash;
+	if (*pp)
+		*pp = d->next_in_hash;
 	d->next_in_list = d->next_in_hash = NULL;
 	nr_domains--;
 }
