@@ -7,7 +7,8 @@
  * segment bases, FPU/SSE state). The domU checks that its SSE register kept
  * its value across the switches, then crashes itself with a #UD it has no
  * handler for: dom0 must see VIRQ_DOM_EXC and run on (a domU's crash is not
- * the machine's end).
+ * the machine's end). On the way, the domU grants dom0 a page, which dom0
+ * maps, reads and writes through (a grant between two domains).
  *
  * Petrel-only: Xen starts no second domain from boot modules, so the
  * runner gives dom0 the "with-domu" argument only where the domU exists
@@ -28,6 +29,10 @@ XTEST_NO_TRAP_TABLE(); /* the domU's #UD must reach Petrel, not a handler */
 #define DOMID_SELF 0x7ff0
 #define ROUNDS 20
 #define MS 1000000ULL
+#define REF 10 /* a reference outside the 8 the toolstack reserves */
+#define VIRT_BASE 0xffffffff80000000UL
+#define M2P_START 0xffff800000000000UL
+#define ADDR_MASK 0x000ffffffffff000UL
 
 struct evtchn_alloc_unbound {
 	uint16_t dom, remote_dom;
@@ -47,6 +52,10 @@ struct sched_poll {
 };
 
 static struct shared_info *sh;
+/* 0: the domU's grant table, 1: the page it grants, 2: where dom0 maps it */
+static char pages[3][4096] __attribute__((aligned(4096)));
+static const char from_domu[] = "granted by domain 1";
+static const char from_dom0[] = "written by dom0 through the grant";
 
 static long evtchn_op(unsigned int cmd, void *arg)
 {
@@ -109,6 +118,28 @@ static bool wait_port(uint32_t port, uint64_t ms)
 	return true;
 }
 
+static uint64_t *va_of_mfn(unsigned long mfn)
+{
+	return (uint64_t *)(VIRT_BASE + (((const unsigned long *)M2P_START)[mfn] << 12));
+}
+
+/* The L1 entry that maps @va, found by walking the page tables. */
+static uint64_t pte_of(const void *va)
+{
+	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
+	unsigned long v = (unsigned long)va,
+		      mfn = p2m[(xtest_start_info->pt_base - VIRT_BASE) >> 12];
+
+	for (int shift = 39; shift >= 21; shift -= 9)
+		mfn = (va_of_mfn(mfn)[(v >> shift) & 511] & ADDR_MASK) >> 12;
+	return va_of_mfn(mfn)[(v >> 12) & 511];
+}
+
+static long gnttab_op(unsigned int cmd, void *arg)
+{
+	return hypercall(HC_grant_table_op, cmd, (unsigned long)arg, 1, 0, 0);
+}
+
 static long send(uint32_t port)
 {
 	return evtchn_op(EVTCHNOP_send, &port);
@@ -130,6 +161,28 @@ static uint64_t get_xmm1(void)
 
 /* ---- domain 1 */
 
+/* Map our grant table and grant dom0 pages[1], which holds from_domu. */
+static bool domu_grant(void)
+{
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
+	volatile struct grant_entry_v1 *table = (volatile struct grant_entry_v1 *)pages[0];
+	unsigned long frame = 0;
+
+	st.frame_list = &frame;
+	if (gnttab_op(GNTTABOP_setup_table, &st) || st.status != GNTST_okay)
+		return false;
+	if (hypercall_update_va_mapping((unsigned long)pages[0],
+					(frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
+					UVMF_INVLPG))
+		return false;
+	memcpy(pages[1], from_domu, sizeof(from_domu));
+	table[REF].domid = 0;
+	table[REF].frame = (uint32_t)((pte_of(pages[1]) & ADDR_MASK) >> 12);
+	__asm__ volatile("" ::: "memory");
+	table[REF].flags = GTF_permit_access;
+	return true;
+}
+
 static __attribute__((noreturn)) void domu_main(void)
 {
 	struct evtchn_bind_interdomain b = { .remote_dom = 0 };
@@ -141,6 +194,8 @@ static __attribute__((noreturn)) void domu_main(void)
 		b.remote_port = p;
 		rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
 	}
+	if (!domu_grant())
+		rc = -1;
 	set_xmm1(mark);
 	for (unsigned int i = 0; !rc && i < ROUNDS; i++) {
 		send(b.local_port);
@@ -149,12 +204,41 @@ static __attribute__((noreturn)) void domu_main(void)
 			break; /* dom0 sees too few rounds */
 		set_xmm1(mark + i + 1);
 	}
+	/* dom0 wrote through its mapping of our page; without that, no crash (dom0 waits in vain).
+	 */
+	while (memcmp(pages[1], from_dom0, sizeof(from_dom0)))
+		hypercall_sched_op(SCHEDOP_yield, NULL);
 	__asm__ volatile("ud2"); /* no trap table: Petrel crashes this domain */
 	for (;;)
 		;
 }
 
 /* ---- dom0 */
+
+/* Map domain 1's grant over pages[2], read it, write through it, unmap. */
+static void dom0_grant(void)
+{
+	struct gnttab_map_grant_ref m = {
+		.host_addr = (unsigned long)pages[2], .flags = GNTMAP_host_map, .ref = REF, .dom = 1
+	};
+	struct gnttab_unmap_grant_ref u = { .host_addr = (unsigned long)pages[2] };
+	uint64_t saved = pte_of(pages[2]);
+	long rc;
+
+	rc = gnttab_op(GNTTABOP_map_grant_ref, &m);
+	xtest_check(rc == 0 && m.status == GNTST_okay, "map of domain 1's grant: rc %ld status %d",
+		    rc, m.status);
+	if (rc || m.status != GNTST_okay)
+		return;
+	xtest_check(!memcmp(pages[2], from_domu, sizeof(from_domu)), "the grant reads \"%.32s\"",
+		    pages[2]);
+	memcpy(pages[2], from_dom0, sizeof(from_dom0));
+	u.handle = m.handle;
+	rc = gnttab_op(GNTTABOP_unmap_grant_ref, &u);
+	xtest_check(rc == 0 && u.status == GNTST_okay, "unmap: rc %ld status %d", rc, u.status);
+	rc = hypercall_update_va_mapping((unsigned long)pages[2], saved, UVMF_INVLPG);
+	xtest_check(rc == 0, "restoring pages[2]: %ld", rc);
+}
 
 static void dom0_main(void)
 {
@@ -175,6 +259,8 @@ static void dom0_main(void)
 		set_xmm1(0xd0d0d0d0d0d0d0d0ULL + rounds); /* the domU's must not see this */
 		if (!wait_port(a.port, 5000))
 			break;
+		if (rounds == 0)
+			dom0_grant(); /* domain 1 granted its page before the first ping */
 		send(a.port);
 	}
 	xtest_check(rounds == ROUNDS, "ping-pong with domain 1: %u of %u rounds", rounds, ROUNDS);
