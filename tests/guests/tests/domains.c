@@ -189,10 +189,14 @@ static __attribute__((noreturn)) void domu_main(void)
 	uint64_t mark = 0x5eed0000d1d1ULL;
 	long rc = -1;
 
-	/* dom0 runs first and has allocated a port for us by now. */
-	for (uint32_t p = 1; p < 64 && rc; p++) {
-		b.remote_port = p;
-		rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+	/* dom0 allocates a port for us; its slice may end before it has. */
+	for (unsigned int tries = 0; rc && tries < 100000; tries++) {
+		for (uint32_t p = 1; p < 64 && rc; p++) {
+			b.remote_port = p;
+			rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+		}
+		if (rc)
+			hypercall_sched_op(SCHEDOP_yield, NULL);
 	}
 	if (!domu_grant())
 		rc = -1;
