@@ -8,7 +8,9 @@
  * its value across the switches, then crashes itself with a #UD it has no
  * handler for: dom0 must see VIRQ_DOM_EXC and run on (a domU's crash is not
  * the machine's end). On the way, the domU grants dom0 a page, which dom0
- * maps, reads and writes through (a grant between two domains).
+ * maps, reads and writes through (a grant between two domains) and then
+ * maps directly with a foreign mmu_update; the domU's own foreign
+ * mmu_update of a dom0 frame is refused (-EPERM).
  *
  * Petrel-only: Xen starts no second domain from boot modules, so the
  * runner gives dom0 the "with-domu" argument only where the domU exists
@@ -27,6 +29,7 @@ XTEST_NO_TRAP_TABLE(); /* the domU's #UD must reach Petrel, not a handler */
 #define SCHEDOP_poll 3
 #define VIRQ_DOM_EXC 3
 #define DOMID_SELF 0x7ff0
+#define EPERM 1
 #define ROUNDS 20
 #define MS 1000000ULL
 #define REF 10 /* a reference outside the 8 the toolstack reserves */
@@ -123,8 +126,8 @@ static uint64_t *va_of_mfn(unsigned long mfn)
 	return (uint64_t *)(VIRT_BASE + (((const unsigned long *)M2P_START)[mfn] << 12));
 }
 
-/* The L1 entry that maps @va, found by walking the page tables. */
-static uint64_t pte_of(const void *va)
+/* Machine address of the L1 entry that maps @va, found by walking the page tables. */
+static uint64_t l1e_maddr(const void *va)
 {
 	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
 	unsigned long v = (unsigned long)va,
@@ -132,7 +135,22 @@ static uint64_t pte_of(const void *va)
 
 	for (int shift = 39; shift >= 21; shift -= 9)
 		mfn = (va_of_mfn(mfn)[(v >> shift) & 511] & ADDR_MASK) >> 12;
-	return va_of_mfn(mfn)[(v >> 12) & 511];
+	return (mfn << 12) + ((v >> 12) & 511) * 8;
+}
+
+static uint64_t pte_of(const void *va)
+{
+	uint64_t ma = l1e_maddr(va);
+
+	return va_of_mfn(ma >> 12)[(ma & 4095) / 8];
+}
+
+/* mmu_update of the PTE that maps @va, with the frame's owner @foreigndom. */
+static long map_foreign(const void *va, uint64_t pte, unsigned int foreigndom)
+{
+	uint64_t req[2] = { l1e_maddr(va), pte }; /* MMU_NORMAL_PT_UPDATE */
+
+	return hypercall(HC_mmu_update, (unsigned long)req, 1, 0, foreigndom, 0);
 }
 
 static long gnttab_op(unsigned int cmd, void *arg)
@@ -167,6 +185,7 @@ static bool domu_grant(void)
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
 	volatile struct grant_entry_v1 *table = (volatile struct grant_entry_v1 *)pages[0];
 	unsigned long frame = 0;
+	long rc;
 
 	st.frame_list = &frame;
 	if (gnttab_op(GNTTABOP_setup_table, &st) || st.status != GNTST_okay)
@@ -175,7 +194,12 @@ static bool domu_grant(void)
 					(frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
 					UVMF_INVLPG))
 		return false;
-	memcpy(pages[1], from_domu, sizeof(from_domu));
+	/* Isolation first: dom0's frames are not ours to map (Xen: -EPERM). */
+	rc = map_foreign(pages[2], (1UL << 12) | PTE_P, 0);
+	if (rc == -EPERM)
+		memcpy(pages[1], from_domu, sizeof(from_domu));
+	else
+		snprintf(pages[1], sizeof(pages[1]), "domU mapped dom0's frame: %ld", rc);
 	table[REF].domid = 0;
 	table[REF].frame = (uint32_t)((pte_of(pages[1]) & ADDR_MASK) >> 12);
 	__asm__ volatile("" ::: "memory");
@@ -227,6 +251,7 @@ static void dom0_grant(void)
 	};
 	struct gnttab_unmap_grant_ref u = { .host_addr = (unsigned long)pages[2] };
 	uint64_t saved = pte_of(pages[2]);
+	unsigned long granted;
 	long rc;
 
 	rc = gnttab_op(GNTTABOP_map_grant_ref, &m);
@@ -237,11 +262,20 @@ static void dom0_grant(void)
 	xtest_check(!memcmp(pages[2], from_domu, sizeof(from_domu)), "the grant reads \"%.32s\"",
 		    pages[2]);
 	memcpy(pages[2], from_dom0, sizeof(from_dom0));
+	granted = (pte_of(pages[2]) & ADDR_MASK) >> 12;
 	u.handle = m.handle;
 	rc = gnttab_op(GNTTABOP_unmap_grant_ref, &u);
 	xtest_check(rc == 0 && u.status == GNTST_okay, "unmap: rc %ld status %d", rc, u.status);
 	rc = hypercall_update_va_mapping((unsigned long)pages[2], saved, UVMF_INVLPG);
 	xtest_check(rc == 0, "restoring pages[2]: %ld", rc);
+	/* The control domain may map domain 1's frame directly too (foreign mmu_update). */
+	rc = map_foreign(pages[2], (granted << 12) | PTE_P | PTE_A, 1);
+	xtest_check(rc == 0, "foreign mmu_update of domain 1's frame %#lx: %ld", granted, rc);
+	if (!rc)
+		xtest_check(!memcmp(pages[2], from_dom0, sizeof(from_dom0)),
+			    "the foreign mapping reads \"%.32s\"", pages[2]);
+	rc = hypercall_update_va_mapping((unsigned long)pages[2], saved, UVMF_INVLPG);
+	xtest_check(rc == 0, "restoring pages[2] again: %ld", rc);
 }
 
 static void dom0_main(void)

@@ -33,6 +33,14 @@ enum { OTHER = 56, XENPG = 60, FREEPG = 61, IOPG = 100 };
 static struct domain dom, other;
 static struct vcpu vcpu;
 
+/* The registry: the two domains of the tests. */
+struct domain *domain_by_id(domid_t id)
+{
+	if (id == dom.domain_id)
+		return &dom;
+	return id == other.domain_id ? &other : NULL;
+}
+
 /* Guest virtual address of entry @i of the test L1 (L4 slot 1, L3/L2 slot 0). */
 #define VA(i) ((1UL << 39) + (u64)(i)*4096)
 
@@ -675,6 +683,20 @@ static void test_mmu_update_foreigndom(void **state)
 	assert_int_equal(mmu(&req, 1, DOMID_IO), -EINVAL);
 	req = (struct mmu_update){ pte_addr(L1, 2), 0 };
 	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
+	/* Another domain's frames: the control domain only, and only that domain's frames. */
+	dom.is_privileged = false;
+	req = (struct mmu_update){ pte_addr(L1, 3), E(OTHER, P | RW) };
+	assert_int_equal(mmu(&req, 1, other.domain_id), -EPERM);
+	assert_int_equal(T(L1)[3], 0);
+	dom.is_privileged = true;
+	assert_int_equal(mmu(&req, 1, other.domain_id), 0);
+	assert_int_equal(PG(OTHER)->count, 2);
+	assert_int_equal(PG(OTHER)->type, PGT_writable_page);
+	req.val = E(DATA3, P); /* the caller's own frame, named as the other's */
+	assert_int_equal(mmu(&req, 1, other.domain_id), -EBUSY);
+	req.val = 0;
+	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
+	assert_int_equal(PG(OTHER)->count, 1);
 	unpin_ok(L4);
 	assert_all_released();
 }

@@ -650,7 +650,11 @@ int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents)
 /* ------------------------------------------------------------------ */
 /* Hypercalls                                                          */
 
-/* foreigndom: DOMID_SELF is the caller; naming oneself by id is refused as on Xen. */
+/*
+ * foreigndom: DOMID_SELF is the caller; naming oneself by id is refused as
+ * on Xen; another domain is found in the registry (the callers check that
+ * the caller may use its frames: the control domain only).
+ */
 static struct domain *get_pg_owner(struct domain *d, unsigned int domid)
 {
 	if (domid == DOMID_SELF)
@@ -659,7 +663,7 @@ static struct domain *get_pg_owner(struct domain *d, unsigned int domid)
 		return NULL;
 	if (domid == DOMID_IO)
 		return &dom_io;
-	return NULL; /* no other domains exist yet */
+	return domain_by_id((domid_t)domid);
 }
 
 static int mmu_normal_update(struct domain *pt_owner, struct domain *pg_owner, u64 ptr, pte_t val,
@@ -736,6 +740,10 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 	pg_owner = get_pg_owner(d, (u16)foreigndom);
 	if (!pg_owner) {
 		rc = -ESRCH;
+		goto out;
+	}
+	if (pg_owner != d && pg_owner != &dom_io && !d->is_privileged) {
+		rc = -EPERM;
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
