@@ -179,6 +179,9 @@ void put_domain(struct domain *d);
 void domain_reap(void);
 /* Number of domains listed (alive or dying). */
 unsigned int domain_count(void);
+struct xen_domctl_getdomaininfo;
+/* Fill a getdomaininfo record for @d, as Xen 4.17 does (common/domctl.c). */
+void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
 
 /* Stop / restart every vCPU of @d (the hypervisor's and the toolstack's pauses). */
 void domain_pause(struct domain *d);

@@ -184,8 +184,9 @@ static bool domu_grant(void)
 {
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
 	volatile struct grant_entry_v1 *table = (volatile struct grant_entry_v1 *)pages[0];
+	struct xen_domctl ctl = { 0 };
 	unsigned long frame = 0;
-	long rc;
+	long rc, rc2;
 
 	st.frame_list = &frame;
 	if (gnttab_op(GNTTABOP_setup_table, &st) || st.status != GNTST_okay)
@@ -194,12 +195,15 @@ static bool domu_grant(void)
 					(frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
 					UVMF_INVLPG))
 		return false;
-	/* Isolation first: dom0's frames are not ours to map (Xen: -EPERM). */
+	/* Isolation first: dom0's frames are not ours to map, domctl is not ours (-EPERM). */
 	rc = map_foreign(pages[2], (1UL << 12) | PTE_P, 0);
-	if (rc == -EPERM)
+	ctl.cmd = XEN_DOMCTL_getdomaininfo;
+	ctl.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	rc2 = hypercall(HC_domctl, (unsigned long)&ctl, 0, 0, 0, 0);
+	if (rc == -EPERM && rc2 == -EPERM)
 		memcpy(pages[1], from_domu, sizeof(from_domu));
 	else
-		snprintf(pages[1], sizeof(pages[1]), "domU mapped dom0's frame: %ld", rc);
+		snprintf(pages[1], sizeof(pages[1]), "domU: foreign map %ld, domctl %ld", rc, rc2);
 	table[REF].domid = 0;
 	table[REF].frame = (uint32_t)((pte_of(pages[1]) & ADDR_MASK) >> 12);
 	__asm__ volatile("" ::: "memory");
@@ -278,6 +282,33 @@ static void dom0_grant(void)
 	xtest_check(rc == 0, "restoring pages[2] again: %ld", rc);
 }
 
+/* What the toolstack would see: both domains, domain 1 shut down by its crash. */
+static void check_records(void)
+{
+	struct xen_getdomaininfo recs[4];
+	struct xen_sysctl_domlist l = { .cmd = XEN_SYSCTL_getdomaininfolist,
+					.interface_version = XEN_SYSCTL_INTERFACE_VERSION,
+					.max_domains = 4,
+					.buffer = recs };
+	long rc = hypercall(HC_sysctl, (unsigned long)&l, 0, 0, 0, 0);
+	uint32_t f;
+
+	xtest_check(rc == 0 && l.num_domains == 2, "getdomaininfolist: rc %ld, %u domains", rc,
+		    l.num_domains);
+	if (rc || l.num_domains != 2)
+		return;
+	f = recs[1].flags;
+	xtest_check(recs[0].domain == 0 && recs[1].domain == 1, "domains %u, %u", recs[0].domain,
+		    recs[1].domain);
+	xtest_check((f & XEN_DOMINF_shutdown) && !(f & (XEN_DOMINF_running | XEN_DOMINF_dying)),
+		    "domain 1 flags %#x after its crash", f);
+	xtest_check(((f >> XEN_DOMINF_shutdownshift) & 0xff) == SHUTDOWN_crash,
+		    "domain 1 shutdown code %u", (f >> XEN_DOMINF_shutdownshift) & 0xff);
+	xtest_check(recs[1].cpu_time != 0 && recs[1].tot_pages == 4096,
+		    "domain 1: cpu_time %lu, tot_pages %lu", (unsigned long)recs[1].cpu_time,
+		    (unsigned long)recs[1].tot_pages);
+}
+
 static void dom0_main(void)
 {
 	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = 1 };
@@ -306,6 +337,7 @@ static void dom0_main(void)
 	/* Its crash comes as VIRQ_DOM_EXC; dom0 itself goes on. */
 	xtest_check(wait_port(v.port, 5000), "no VIRQ_DOM_EXC after domain 1 crashed");
 	xtest_check(pending(a.port) == false, "a ping from a crashed domain");
+	check_records();
 }
 
 void test_main(void)
