@@ -282,6 +282,36 @@ static void dom0_grant(void)
 	xtest_check(rc == 0, "restoring pages[2] again: %ld", rc);
 }
 
+static uint32_t domu_flags(void)
+{
+	struct xen_domctl op = { .cmd = XEN_DOMCTL_getdomaininfo,
+				 .interface_version = XEN_DOMCTL_INTERFACE_VERSION,
+				 .domain = 1 };
+
+	return hypercall(HC_domctl, (unsigned long)&op, 0, 0, 0, 0) ? 0 : op.u.getdomaininfo.flags;
+}
+
+/* The toolstack's pause: a paused domain 1 does not answer the ping until unpaused. */
+static void check_pause(uint32_t port)
+{
+	struct xen_domctl op = { .cmd = XEN_DOMCTL_pausedomain,
+				 .interface_version = XEN_DOMCTL_INTERFACE_VERSION,
+				 .domain = 1 };
+	long rc = hypercall(HC_domctl, (unsigned long)&op, 0, 0, 0, 0);
+
+	xtest_check(rc == 0, "pausedomain(1) = %ld", rc);
+	xtest_check(domu_flags() & XEN_DOMINF_paused, "domain 1 flags %#x when paused",
+		    domu_flags());
+	send(port);
+	xtest_check(!wait_port(port, 200), "a paused domain answered");
+	op.cmd = XEN_DOMCTL_unpausedomain;
+	rc = hypercall(HC_domctl, (unsigned long)&op, 0, 0, 0, 0);
+	xtest_check(rc == 0, "unpausedomain(1) = %ld", rc);
+	xtest_check(!(domu_flags() & XEN_DOMINF_paused), "domain 1 flags %#x after unpause",
+		    domu_flags());
+	/* Now it runs, takes the answer sent while it was paused, and pings again. */
+}
+
 /* What the toolstack would see: both domains, domain 1 shut down by its crash. */
 static void check_records(void)
 {
@@ -330,6 +360,10 @@ static void dom0_main(void)
 			break;
 		if (rounds == 0)
 			dom0_grant(); /* domain 1 granted its page before the first ping */
+		if (rounds == ROUNDS / 2) {
+			check_pause(a.port); /* it sends this round's answer itself */
+			continue;
+		}
 		send(a.port);
 	}
 	xtest_check(rounds == ROUNDS, "ping-pong with domain 1: %u of %u rounds", rounds, ROUNDS);
