@@ -35,6 +35,7 @@
 #define TEST_EXPECT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_RESULT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_CRASH() extern int xtest_meta_unused
+#define TEST_DOMU(s) extern int xtest_meta_unused
 
 /* The test's name: the build passes -DXTEST_NAME="file name without .c". */
 #ifdef XTEST_NAME

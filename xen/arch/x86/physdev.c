@@ -31,24 +31,16 @@
 #include "io_apic.h"
 #include "acpi.h"
 #include "pv_mm.h"
+#include "pirq.h"
 #include "public/physdev.h"
 
-/* dom0's PIRQ space: GSIs map to the PIRQ of the same number (Xen: 208 with 24 GSIs). */
-#define NR_PIRQS 256
 #define MAX_PCI_DEVS 256
-
-struct pirq {
-	bool mapped;	/* to gsi */
-	bool in_flight; /* level interrupt delivered, pin masked until EOI */
-	u16 gsi;
-	u16 port;	    /* bound event channel, 0 if none */
-	struct domain *dom; /* the domain bound to it */
-};
 
 struct gsi_state {
 	bool set_up; /* PHYSDEVOP_setup_gsi programmed its mode */
 	bool level, active_low;
 	u16 pirq; /* the PIRQ it is mapped to, 0 if none */
+	struct domain *owner; /* the domain whose PIRQ that is */
 };
 
 struct pci_dev_rec {
@@ -58,31 +50,34 @@ struct pci_dev_rec {
 	u32 flags;
 };
 
-static struct pirq pirqs[NR_PIRQS];
 static struct gsi_state gsis[IOAPIC_MAX_GSIS];
 static struct pci_dev_rec pci_devs[MAX_PCI_DEVS];
-static xen_ulong_t *eoi_map; /* the registered pirq_eoi_gmfn page */
-static struct page_info *eoi_page;
-static bool eoi_auto_unmask; /* registered through the v1 op */
+
+/* Each domain's PIRQs live in its struct domain (pirq.h). */
+static struct domain_pirqs *pirqs_of(struct domain *d)
+{
+	return &d->arch.pirq;
+}
 
 /* ---- Interrupt delivery. */
 
-static void eoi_bit(unsigned int pirq, bool set)
+static void eoi_bit(struct domain_pirqs *dp, unsigned int pirq, bool set)
 {
 	xen_ulong_t m = 1UL << (pirq % 64);
 
-	if (!eoi_map)
+	if (!dp->eoi_map)
 		return;
 	if (set)
-		__atomic_fetch_or(&eoi_map[pirq / 64], m, __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(&dp->eoi_map[pirq / 64], m, __ATOMIC_SEQ_CST);
 	else
-		__atomic_fetch_and(&eoi_map[pirq / 64], ~m, __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(&dp->eoi_map[pirq / 64], ~m, __ATOMIC_SEQ_CST);
 }
 
 void pirq_hw_interrupt(unsigned int gsi)
 {
 	unsigned int p = gsis[gsi].pirq;
-	struct pirq *pi = p ? &pirqs[p] : NULL;
+	struct domain_pirqs *dp = gsis[gsi].owner ? pirqs_of(gsis[gsi].owner) : NULL;
+	struct pirq *pi = p && dp ? &dp->pirqs[p] : NULL;
 
 	if (!pi || !pi->port || !pi->dom) {
 		/* Nobody listens (a race with unbind): keep the line quiet. */
@@ -93,19 +88,19 @@ void pirq_hw_interrupt(unsigned int gsi)
 	if (gsis[gsi].level) {
 		io_apic_mask(gsi);
 		pi->in_flight = true;
-		eoi_bit(p, true);
+		eoi_bit(dp, p, true);
 	}
 	apic_eoi();
 	evtchn_set_pending(pi->dom, pi->dom->evtchn[pi->port].notify_vcpu, pi->port);
 }
 
 /* The guest is done with @p: unmask its level-triggered pin again. */
-static void pirq_guest_eoi(struct pirq *pi, unsigned int p)
+static void pirq_guest_eoi(struct domain_pirqs *dp, struct pirq *pi, unsigned int p)
 {
 	if (!pi->in_flight)
 		return;
 	pi->in_flight = false;
-	eoi_bit(p, false);
+	eoi_bit(dp, p, false);
 	if (pi->mapped && pi->port)
 		io_apic_unmask(pi->gsi);
 }
@@ -127,12 +122,13 @@ static void program_pin(unsigned int gsi)
 
 int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 {
+	struct domain_pirqs *dp = pirqs_of(d);
 	struct pirq *pi;
 
 	(void)share; /* one domain: nobody to share with */
 	if (p >= NR_PIRQS)
 		return -EINVAL;
-	pi = &pirqs[p];
+	pi = &dp->pirqs[p];
 	if (!pi->mapped || !d->is_privileged)
 		return -EPERM;
 	if (pi->port)
@@ -147,7 +143,7 @@ int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 	pi->port = (u16)port;
 	pi->dom = d;
 	pi->in_flight = false;
-	eoi_bit(p, false);
+	eoi_bit(dp, p, false);
 	program_pin(pi->gsi);
 	io_apic_unmask(pi->gsi);
 	return 0;
@@ -155,24 +151,25 @@ int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 
 void pirq_guest_unbind(struct domain *d, unsigned int p)
 {
+	struct domain_pirqs *dp = pirqs_of(d);
 	struct pirq *pi;
 
-	if (p >= NR_PIRQS || pirqs[p].dom != d)
+	if (p >= NR_PIRQS || dp->pirqs[p].dom != d)
 		return;
-	pi = &pirqs[p];
+	pi = &dp->pirqs[p];
 	if (pi->mapped)
 		io_apic_mask(pi->gsi);
 	pi->port = 0;
 	pi->dom = NULL;
 	pi->in_flight = false;
-	eoi_bit(p, false);
+	eoi_bit(dp, p, false);
 }
 
 /* ---- PIRQ ops. */
 
-static bool pirq_exists(unsigned int p)
+static bool pirq_exists(struct domain_pirqs *dp, unsigned int p)
 {
-	return p < NR_PIRQS && (pirqs[p].mapped || pirqs[p].port);
+	return p < NR_PIRQS && (dp->pirqs[p].mapped || dp->pirqs[p].port);
 }
 
 static long irq_status_query(unsigned long arg)
@@ -190,15 +187,16 @@ static long irq_status_query(unsigned long arg)
 
 static long physdev_eoi(unsigned long arg)
 {
+	struct domain_pirqs *dp = pirqs_of(current->domain);
 	struct physdev_eoi e;
 
 	if (copy_from_guest(&e, arg, sizeof(e)))
 		return -EFAULT;
-	if (!pirq_exists(e.irq))
+	if (!pirq_exists(dp, e.irq))
 		return -EINVAL;
-	if (eoi_auto_unmask && pirqs[e.irq].port)
-		evtchn_unmask_port(current->domain, pirqs[e.irq].port);
-	pirq_guest_eoi(&pirqs[e.irq], e.irq);
+	if (dp->eoi_auto_unmask && dp->pirqs[e.irq].port)
+		evtchn_unmask_port(current->domain, dp->pirqs[e.irq].port);
+	pirq_guest_eoi(dp, &dp->pirqs[e.irq], e.irq);
 	return 0;
 }
 
@@ -206,51 +204,53 @@ static long pirq_eoi_gmfn(unsigned long arg, bool v1)
 {
 	struct physdev_pirq_eoi_gmfn g;
 	struct domain *d = current->domain;
+	struct domain_pirqs *dp = pirqs_of(d);
 
 	if (copy_from_guest(&g, arg, sizeof(g)))
 		return -EFAULT;
 	/* PV: the guest frame number is the machine frame. */
 	if (pv_get_page_and_type(g.gmfn, d, PGT_writable_page))
 		return -EINVAL;
-	if (eoi_map) {
+	if (dp->eoi_map) {
 		pv_put_page_and_type(mfn_to_page(g.gmfn));
 		return -EBUSY;
 	}
-	eoi_page = mfn_to_page(g.gmfn);
-	eoi_map = pv_map_frame(g.gmfn);
-	eoi_auto_unmask = v1;
+	dp->eoi_page = mfn_to_page(g.gmfn);
+	dp->eoi_map = pv_map_frame(g.gmfn);
+	dp->eoi_auto_unmask = v1;
 	/* Level interrupts waiting for their EOI show up in the new map. */
 	for (unsigned int p = 0; p < NR_PIRQS; p++)
-		eoi_bit(p, pirqs[p].in_flight);
+		eoi_bit(dp, p, dp->pirqs[p].in_flight);
 	return 0;
 }
 
-/* The domain a map/unmap names: only the caller itself exists. */
+/* The domain a map/unmap names: only the caller's own PIRQs for now. */
 static long target_domain(domid_t domid)
 {
-	struct domain *d = current->domain;
+	struct domain *d = domain_lookup(domid);
 
-	if (domid != DOMID_SELF && domid != d->domain_id)
+	if (d != current->domain)
 		return -ESRCH;
 	return d->is_privileged ? 0 : -EPERM;
 }
 
 /* A free PIRQ for a GSI mapping that asked for none (Xen: 16 up, then from the top). */
-static int free_pirq(void)
+static int free_pirq(struct domain_pirqs *dp)
 {
 	unsigned int n = io_apic_nr_gsis();
 
 	for (unsigned int p = 16; p < n; p++)
-		if (!pirq_exists(p))
+		if (!pirq_exists(dp, p))
 			return (int)p;
 	for (unsigned int p = NR_PIRQS - 1; p >= n && p > 0; p--)
-		if (!pirq_exists(p))
+		if (!pirq_exists(dp, p))
 			return (int)p;
 	return -ENOSPC;
 }
 
-static long map_gsi(int gsi, int *pirq_io)
+static long map_gsi(struct domain *d, int gsi, int *pirq_io)
 {
+	struct domain_pirqs *dp = pirqs_of(d);
 	int p = *pirq_io, cur;
 
 	if (gsi < 0 || (unsigned int)gsi >= io_apic_nr_gsis())
@@ -258,7 +258,7 @@ static long map_gsi(int gsi, int *pirq_io)
 	cur = gsis[gsi].pirq;
 	if (p < 0) {
 		/* No PIRQ asked for: the one the GSI has, else a free one. */
-		p = cur ? cur : free_pirq();
+		p = cur ? cur : free_pirq(dp);
 		if (p < 0)
 			return p;
 	} else if (cur && p != cur) {
@@ -269,11 +269,12 @@ static long map_gsi(int gsi, int *pirq_io)
 		return -EPERM;
 	if (p < 0 || p >= NR_PIRQS)
 		return -EINVAL;
-	if ((pirqs[p].mapped && pirqs[p].gsi != gsi) || (cur && cur != p))
+	if ((dp->pirqs[p].mapped && dp->pirqs[p].gsi != gsi) || (cur && cur != p))
 		return 0; /* as Xen: "already mapped" is logged and not an error */
-	pirqs[p].mapped = true;
-	pirqs[p].gsi = (u16)gsi;
+	dp->pirqs[p].mapped = true;
+	dp->pirqs[p].gsi = (u16)gsi;
 	gsis[gsi].pirq = (u16)p;
+	gsis[gsi].owner = d;
 	*pirq_io = p;
 	return 0;
 }
@@ -290,7 +291,7 @@ static long map_pirq(unsigned long arg)
 		return rc;
 	switch (m.type) {
 	case MAP_PIRQ_TYPE_GSI:
-		rc = map_gsi(m.index, &m.pirq);
+		rc = map_gsi(current->domain, m.index, &m.pirq);
 		break;
 	case MAP_PIRQ_TYPE_MSI:
 	case MAP_PIRQ_TYPE_MSI_SEG:
@@ -304,10 +305,28 @@ static long map_pirq(unsigned long arg)
 	return rc;
 }
 
+static long unmap_one(struct domain_pirqs *dp, int pirq)
+{
+	struct pirq *pi;
+
+	if (pirq < 0 || pirq >= NR_PIRQS || !dp->pirqs[pirq].mapped)
+		return -EINVAL;
+	pi = &dp->pirqs[pirq];
+	if (pi->port) {
+		/* Forced unbind: the port stays a PIRQ port until closed, but is silent. */
+		io_apic_mask(pi->gsi);
+		pi->in_flight = false;
+		eoi_bit(dp, (unsigned int)pirq, false);
+	}
+	gsis[pi->gsi].pirq = 0;
+	gsis[pi->gsi].owner = NULL;
+	pi->mapped = false;
+	return 0;
+}
+
 static long unmap_pirq(unsigned long arg)
 {
 	struct physdev_unmap_pirq u;
-	struct pirq *pi;
 	long rc;
 
 	if (copy_from_guest(&u, arg, sizeof(u)))
@@ -315,18 +334,7 @@ static long unmap_pirq(unsigned long arg)
 	rc = target_domain(u.domid);
 	if (rc)
 		return rc;
-	if (u.pirq < 0 || u.pirq >= NR_PIRQS || !pirqs[u.pirq].mapped)
-		return -EINVAL;
-	pi = &pirqs[u.pirq];
-	if (pi->port) {
-		/* Forced unbind: the port stays a PIRQ port until closed, but is silent. */
-		io_apic_mask(pi->gsi);
-		pi->in_flight = false;
-		eoi_bit((unsigned int)u.pirq, false);
-	}
-	gsis[pi->gsi].pirq = 0;
-	pi->mapped = false;
-	return 0;
+	return unmap_one(pirqs_of(current->domain), u.pirq);
 }
 
 static long setup_gsi(unsigned long arg)
@@ -343,7 +351,7 @@ static long setup_gsi(unsigned long arg)
 	g = &gsis[s.gsi];
 	/* In use (by Petrel, or bound and enabled) or set up before: Xen's -EEXIST. */
 	if (io_apic_gsi_reserved((unsigned int)s.gsi) || g->set_up ||
-	    (g->pirq && pirqs[g->pirq].port))
+	    (g->pirq && g->owner && pirqs_of(g->owner)->pirqs[g->pirq].port))
 		return -EEXIST;
 	g->set_up = true;
 	g->level = s.triggering != 0;
@@ -498,9 +506,27 @@ static long set_iobitmap(unsigned long arg)
 		return -EFAULT;
 	if (!guest_range_ok((u64)s.bitmap.p, 0x10000 / 8) || s.nr_ports > 0x10000)
 		return -EINVAL;
-	current->iobmp = (u64)s.bitmap.p;
-	current->iobmp_limit = s.nr_ports;
+	current->arch.pv.iobmp = (u64)s.bitmap.p;
+	current->arch.pv.iobmp_limit = s.nr_ports;
 	return 0;
+}
+
+/* ---- Teardown. */
+
+void pirq_domain_relinquish(struct domain *d)
+{
+	struct domain_pirqs *dp = pirqs_of(d);
+
+	for (unsigned int p = 0; p < NR_PIRQS; p++) {
+		if (dp->pirqs[p].port)
+			pirq_guest_unbind(d, p);
+		if (dp->pirqs[p].mapped)
+			unmap_one(dp, (int)p);
+	}
+	if (dp->eoi_page)
+		pv_put_page_and_type(dp->eoi_page);
+	dp->eoi_page = NULL;
+	dp->eoi_map = NULL;
 }
 
 long do_physdev_op(unsigned long cmd, unsigned long arg)
@@ -515,7 +541,7 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
 			return -EFAULT;
 		if (s.iopl > 3)
 			return -EINVAL;
-		current->iopl = s.iopl;
+		current->arch.pv.iopl = s.iopl;
 		return 0;
 	case PHYSDEVOP_set_iobitmap:
 		return set_iobitmap(arg);

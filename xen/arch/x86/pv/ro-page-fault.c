@@ -208,7 +208,7 @@ bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 	pte_t val, old;
 	mfn_t l1;
 
-	if (!v->in_kernel)
+	if (!v->arch.pv.in_kernel)
 		return false;
 	if ((r->error_code & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) !=
 	    (PFEC_PRESENT | PFEC_WRITE))
@@ -291,7 +291,7 @@ void pv_load_cr3(mfn_t l4)
 
 void pv_ldt_changed(struct vcpu *v)
 {
-	ldt_load(v->ldt_mfn, (v->ldt_ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT, v->ldt_ents);
+	ldt_load(v->arch.pv.ldt_mfn, (v->arch.pv.ldt_ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT, v->arch.pv.ldt_ents);
 }
 
 void pv_wbinvd(void)
