@@ -54,6 +54,7 @@ struct pv_vcpu {
 	struct cpu_regs user_regs; /* the guest's register frame */
 	u64 fs_base, gs_base, shadow_gs_base; /* the segment-base MSRs as they were */
 	u16 ds_sel, es_sel, fs_sel, gs_sel;
+	u64 tsc_aux; /* MSR_TSC_AUX as it was (CPUs with rdtscp) */
 	bool fpu_saved; /* fpu_area holds its FPU/SSE state (else: a fresh one) */
 	u8 fpu_area[512] __aligned(16); /* fxsave image */
 };

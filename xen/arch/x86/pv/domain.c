@@ -174,8 +174,8 @@ void arch_show_crash_state(void)
  * Switching vCPUs: everything of a PV vCPU that lives in the CPU is saved
  * into its struct pv_vcpu and the next one's loaded: the register frame at
  * the top of the stack, page tables, GDT and LDT mappings, data segment
- * selectors and the segment-base MSRs, FPU/SSE state and the virtual
- * CR0.TS, debug registers.
+ * selectors, the segment-base MSRs and MSR_TSC_AUX, the virtual CR4.TSD,
+ * FPU/SSE state and the virtual CR0.TS, debug registers.
  */
 #define MXCSR_DEFAULT 0x1f80
 
@@ -240,6 +240,34 @@ static void load_debugregs(const struct vcpu *v)
 	__asm__ volatile("mov %0, %%db7" : : "r"(dr7));
 }
 
+#define MSR_TSC_AUX 0xc0000103
+
+/* MSR_TSC_AUX exists on CPUs with rdtscp (CPUID 0x80000001 EDX bit 27). */
+static bool cpu_has_tsc_aux(void)
+{
+	static int known = -1;
+	u32 a, b, c, d;
+
+	if (known < 0) {
+		cpuid_count(0x80000000, 0, &a, &b, &c, &d);
+		known = 0;
+		if (a >= 0x80000001) {
+			cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+			known = !!(d & (1u << 27));
+		}
+	}
+	return known;
+}
+
+/* The guest's %cr4.TSD lives in the real %cr4 while it runs (pv/emul-priv-op.c). */
+static void load_cr4_tsd(const struct pv_vcpu *pv)
+{
+	u64 cr4 = read_cr4();
+
+	if ((cr4 ^ pv->guest_cr4) & X86_CR4_TSD)
+		write_cr4(cr4 ^ X86_CR4_TSD);
+}
+
 static void save_pv_state(struct vcpu *v)
 {
 	struct pv_vcpu *pv = &v->arch.pv;
@@ -252,6 +280,8 @@ static void save_pv_state(struct vcpu *v)
 	pv->fs_base = rdmsr(MSR_FS_BASE);
 	pv->gs_base = rdmsr(MSR_GS_BASE);
 	pv->shadow_gs_base = rdmsr(MSR_SHADOW_GS_BASE);
+	if (cpu_has_tsc_aux())
+		pv->tsc_aux = rdmsr(MSR_TSC_AUX);
 	write_cr0(read_cr0() & ~X86_CR0_TS); /* fxsave would raise #NM */
 	__asm__ volatile("fxsave64 %0" : "=m"(pv->fpu_area));
 	pv->fpu_saved = true;
@@ -285,6 +315,9 @@ static void load_pv_state(struct vcpu *v)
 	wrmsr(MSR_FS_BASE, pv->fs_base);
 	wrmsr(MSR_GS_BASE, pv->gs_base);
 	wrmsr(MSR_SHADOW_GS_BASE, pv->shadow_gs_base);
+	if (cpu_has_tsc_aux())
+		wrmsr(MSR_TSC_AUX, pv->tsc_aux);
+	load_cr4_tsd(pv);
 	load_fpu(pv);
 	load_debugregs(v);
 }
