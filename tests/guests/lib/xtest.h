@@ -14,6 +14,8 @@
  *	TEST_CPU("model");            QEMU's -cpu for this test (default max)
  *	TEST_MEM("6G");               QEMU's -m for this test (default 512M)
  *	TEST_HV_ARGS("dom0_mem=64M"); added to the hypervisor's command line
+ *	TEST_DOMU("text");            the image again as domain 1, with this
+ *	                              command line (Petrel's "domu" aid)
  *	TEST_EXPECT("text");          text that must appear in the serial log
  *	TEST_EXPECT_RESULT("ERROR");  the verdict that counts as a pass
  *	TEST_EXPECT_CRASH();          the hypervisor must report the domain

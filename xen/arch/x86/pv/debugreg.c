@@ -1,6 +1,7 @@
 /*
  * set_debugreg/get_debugreg: a PV guest's debug registers. They are loaded
- * into the hardware while the guest runs (one vCPU, so: at once). A data
+ * into the hardware at once, and by the context switch whenever the vCPU
+ * runs again (pv/domain.c). A data
  * breakpoint the guest sets on its own buffers can also fire while Petrel
  * copies to or from them: such a #DB in hypervisor context is ignored (not
  * the guest's event, so not in its DR6), never fatal.
