@@ -4,8 +4,9 @@
  * as an unprivileged domU. They play ping-pong over an interdomain event
  * channel, each blocking in SCHEDOP_poll while the other runs, so every
  * round is two switches between the domains (register frames, page tables,
- * segment bases, FPU/SSE state). The domU checks that its SSE register kept
- * its value across the switches, then crashes itself with a #UD it has no
+ * segment bases, FPU/SSE state, MSR_TSC_AUX). Each domain checks that its
+ * SSE register and its TSC_AUX (as rdtscp reports it) kept their values
+ * across the switches; the domU then crashes itself with a #UD it has no
  * handler for: dom0 must see VIRQ_DOM_EXC and run on (a domU's crash is not
  * the machine's end). On the way, the domU grants dom0 a page, which dom0
  * maps, reads and writes through (a grant between two domains) and then
@@ -177,6 +178,24 @@ static uint64_t get_xmm1(void)
 	return v;
 }
 
+/* MSR_TSC_AUX: per vCPU, as rdtscp reports it (wrmsr is emulated for the kernel). */
+#define MSR_TSC_AUX 0xc0000103
+#define DOM0_TSC_AUX 0xd0
+#define DOMU_TSC_AUX 0xd1
+
+static void set_tsc_aux(uint32_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(MSR_TSC_AUX), "a"(v), "d"(0));
+}
+
+static uint32_t tsc_aux(void)
+{
+	uint32_t lo, hi, aux;
+
+	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	return aux;
+}
+
 /* ---- domain 1 */
 
 /* Map our grant table and grant dom0 pages[1], which holds from_domu. */
@@ -229,10 +248,11 @@ static __attribute__((noreturn)) void domu_main(void)
 	if (!domu_grant())
 		rc = -1;
 	set_xmm1(mark);
+	set_tsc_aux(DOMU_TSC_AUX);
 	for (unsigned int i = 0; !rc && i < ROUNDS; i++) {
 		send(b.local_port);
 		wait_port(b.local_port, 0);
-		if (get_xmm1() != mark + i)
+		if (get_xmm1() != mark + i || tsc_aux() != DOMU_TSC_AUX)
 			break; /* dom0 sees too few rounds */
 		set_xmm1(mark + i + 1);
 	}
@@ -353,6 +373,7 @@ static void dom0_main(void)
 	xtest_check(rc == 0, "alloc_unbound for domain 1 = %ld", rc);
 	if (rc)
 		return;
+	set_tsc_aux(DOM0_TSC_AUX);
 	t0 = now();
 	for (; rounds < ROUNDS; rounds++) {
 		set_xmm1(0xd0d0d0d0d0d0d0d0ULL + rounds); /* the domU's must not see this */
@@ -368,6 +389,9 @@ static void dom0_main(void)
 	}
 	xtest_check(rounds == ROUNDS, "ping-pong with domain 1: %u of %u rounds", rounds, ROUNDS);
 	printk("%u round trips with domain 1 in %lu us\n", rounds, (now() - t0) / 1000);
+	xtest_check(tsc_aux() == DOM0_TSC_AUX, "dom0's TSC_AUX is %#x after the switches",
+		    tsc_aux());
+	set_tsc_aux(0);
 	/* Its crash comes as VIRQ_DOM_EXC; dom0 itself goes on. */
 	xtest_check(wait_port(v.port, 5000), "no VIRQ_DOM_EXC after domain 1 crashed");
 	xtest_check(pending(a.port) == false, "a ping from a crashed domain");
