@@ -606,6 +606,28 @@ static void test_destroy_keeps_foreign_held(void **state)
 	free_pages(&frame_table[held], 0);
 }
 
+/*
+ * A frame the domain gave back while another domain maps it: at destroy it
+ * is held like the frame above (allocation reference again), so the
+ * mapping's last put cannot free it through the dead domain.
+ */
+static void test_destroy_holds_given_back_frame(void **state)
+{
+	struct domain *d = create(3);
+	mfn_t held;
+
+	(void)state;
+	populate(d, 5);
+	held = first_frame_of(d);
+	frame_table[held].flags &= ~PGC_allocated; /* given back; the mapping's reference stays */
+	destroy_and_reap(d);
+	assert_true(shim_log_has("1 frames still referenced"));
+	assert_true(frame_table[held].flags & PGC_allocated);
+	assert_int_equal(frame_table[held].count, 2);
+	frame_table[held] = (struct page_info){ 0 };
+	free_pages(&frame_table[held], 0);
+}
+
 /* ---- shutdown and crash ---- */
 
 static void test_domu_shutdown(void **state)
@@ -858,6 +880,7 @@ int main(void)
 		T(test_destroy_exact),
 		T(test_create_fails_cleanly),
 		T(test_destroy_keeps_foreign_held),
+		T(test_destroy_holds_given_back_frame),
 		T(test_domu_shutdown),
 		T(test_domu_crash),
 		T(test_hwdom_end),

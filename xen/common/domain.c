@@ -176,8 +176,21 @@ static void relinquish_memory(struct domain *d)
 	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
 		struct page_info *pg = mfn_to_page(mfn);
 
-		if (pg->owner != d || !(pg->flags & PGC_allocated))
+		if (pg->owner != d || (pg->flags & PGC_xen_heap))
 			continue;
+		/*
+		 * Given back (decrease_reservation) but still mapped elsewhere:
+		 * its last unmapping would free it through its owner, which is
+		 * going. It stays, held as the frames below are.
+		 */
+		if (!(pg->flags & PGC_allocated)) {
+			if (pg->count) {
+				pg->flags |= PGC_allocated;
+				pg->count++;
+				kept++;
+			}
+			continue;
+		}
 		if (pg->count > 1 || (pg->type_count && !(pg->flags & PGC_pinned))) {
 			kept++;
 			continue;
