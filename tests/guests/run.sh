@@ -98,9 +98,14 @@ boot() {
 		return 2 ;;
 	esac
 	if [ "$mode" = multiboot ]; then
+		local initrd="$image${args:+ $args}" append="console=com1 loglvl=all$hv_args"
+		# TEST_DOMU: the same image again as domain 1 (Petrel's "domu" aid).
+		if [ -n "${test_domu:-}" ]; then
+			initrd="$initrd with-domu,$image $test_domu" append="$append domu"
+		fi
 		timeout -k 5 "$timeout" qemu-system-x86_64 -machine pc -m "$mem" -cpu "$cpu" \
 			-nographic -no-reboot -kernel "$petrel" \
-			-initrd "$image${args:+ $args}" -append "console=com1 loglvl=all$hv_args" \
+			-initrd "$initrd" -append "$append" \
 			-serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 			"${dev[@]}" -display none -monitor none </dev/null >"$log.qemu" 2>&1
 	elif [ "$mode" = xen ]; then
@@ -272,11 +277,12 @@ run_one() {
 	local kind=$1 name=$2 image=$3 srcf="$src/$2.c" args="" log start rc res
 	log="$logdir/$name.log"
 	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
-	local test_cpu="" test_mem="" test_hv_args="" test_device=""
+	local test_cpu="" test_mem="" test_hv_args="" test_device="" test_domu=""
 	[ "$kind" = test ] && test_cpu=$(meta "$srcf" TEST_CPU | tail -n 1)
 	[ "$kind" = test ] && test_mem=$(meta "$srcf" TEST_MEM | tail -n 1)
 	[ "$kind" = test ] && test_hv_args=$(meta "$srcf" TEST_HV_ARGS | tail -n 1)
 	[ "$kind" = test ] && test_device=$(meta "$srcf" TEST_DEVICE | tail -n 1)
+	[ "$kind" = test ] && test_domu=$(meta "$srcf" TEST_DOMU | tail -n 1)
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
 	start=$(date +%s)
 	boot "$name" "$image" "$args" "$log"

@@ -183,6 +183,21 @@ static void test_noreboot(void **state)
 	expect_ignored("noreboot=", "noreboot");
 }
 
+/* The testing aid that starts the last module as domain 1. */
+static void test_domu(void **state)
+{
+	(void)state;
+	parse("");
+	assert_false(opt.domu_module);
+	parse("domu");
+	assert_true(opt.domu_module);
+	parse("domu=off");
+	assert_false(opt.domu_module);
+	parse("domu no-domu");
+	assert_false(opt.domu_module);
+	expect_ignored("domu=perhaps", "domu");
+}
+
 static void test_dom0_max_vcpus(void **state)
 {
 	(void)state;
@@ -295,7 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_console),
 		cmocka_unit_test(test_com1),	       cmocka_unit_test(test_dom0_mem),
-		cmocka_unit_test(test_loglvl),	       cmocka_unit_test(test_noreboot),
+		cmocka_unit_test(test_loglvl),	       cmocka_unit_test(test_noreboot), cmocka_unit_test(test_domu),
 		cmocka_unit_test(test_dom0_max_vcpus), cmocka_unit_test(test_unknown_and_mixed),
 		cmocka_unit_test(test_random_lines),
 	};

@@ -150,6 +150,25 @@ void *gnttab_alloc_shared_frame(struct domain *d, mfn_t *mfn)
 	return frame_mem[*mfn];
 }
 
+void gnttab_free_shared_frame(void *p, mfn_t mfn)
+{
+	assert_true(mfn < FRAMES && p == frame_mem[mfn]);
+	frames[mfn] = (struct page_info){ 0 };
+}
+
+void gnttab_free(void *p, size_t bytes)
+{
+	(void)bytes;
+	for (unsigned int i = 0; i < nr_allocs; i++) {
+		if (allocs[i] == p) {
+			allocs[i] = allocs[--nr_allocs];
+			free(p);
+			return;
+		}
+	}
+	fail_msg("gnttab_free of %p, which gnttab_alloc did not return", p);
+}
+
 void *gnttab_map_frame(mfn_t mfn)
 {
 	assert_true(mfn < FRAMES);

@@ -85,9 +85,15 @@ unsigned int io_apic_nr_gsis(void)
 	return NR_GSIS;
 }
 
-void pirq_msi_interrupt(unsigned int pirq)
+/* struct domain is opaque to msi.c: any distinct pointer names the owner. */
+static int owner_tag;
+#define OWNER ((struct domain *)&owner_tag)
+static struct domain *last_dom;
+
+void pirq_msi_interrupt(struct domain *d, unsigned int pirq)
 {
 	delivered++;
+	last_dom = d;
 	last_pirq = pirq;
 }
 
@@ -230,10 +236,11 @@ static void test_delivery_and_restore(void **state)
 	d = map(DEV_PLAIN, false, 1);
 	assert_true(d >= 0);
 	v = msi.desc[d].vector;
-	msi_set_pirq((unsigned int)d, 200);
+	msi_set_pirq((unsigned int)d, OWNER, 200);
 	msi_interrupt(v);
 	assert_int_equal(eois, 1);
 	assert_int_equal(delivered, 1);
+	assert_ptr_equal(last_dom, OWNER);
 	assert_int_equal(last_pirq, 200);
 	msi_interrupt(v + 1); /* nobody's vector: acknowledged, dropped */
 	assert_int_equal(eois, 2);

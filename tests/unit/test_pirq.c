@@ -34,6 +34,12 @@ struct domain *domain_by_id(domid_t id)
 	return domu && domu->domain_id == id ? domu : NULL;
 }
 
+/* The scheduler's side: an event or timeout clears VPF_blocked. */
+void vcpu_unblock(struct vcpu *v)
+{
+	v->pause_flags &= ~VPF_blocked;
+}
+
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
 	if (src_va < 4096)
@@ -182,8 +188,9 @@ int msi_setup(const struct msi_request *rq, unsigned int *nvec)
 	return (int)d;
 }
 
-void msi_set_pirq(unsigned int desc, unsigned int pirq)
+void msi_set_pirq(unsigned int desc, struct domain *d, unsigned int pirq)
 {
+	(void)d;
 	fake_pirq[desc] = (u16)pirq;
 }
 
@@ -244,12 +251,8 @@ static struct domain *new_dom(domid_t id, bool priv, struct vcpu **vp)
 static int setup(void **state)
 {
 	(void)state;
-	memset(pirqs, 0, sizeof(pirqs));
 	memset(gsis, 0, sizeof(gsis));
 	memset(pci_devs, 0, sizeof(pci_devs));
-	eoi_map = NULL;
-	eoi_page = NULL;
-	eoi_auto_unmask = false;
 	memset(pin, 0, sizeof(pin));
 	memset(fake_used, 0, sizeof(fake_used));
 	fake_next = FAKE_DESC0;
@@ -661,15 +664,15 @@ static void test_msi_groups(void **state)
 		assert_int_equal(fake_pirq[FAKE_DESC0 + 1 + i], q + i);
 	assert_int_equal(bind((u32)q + 1, &port), 0);
 	assert_false(fake_masked[FAKE_DESC0 + 2]);
-	pirq_msi_interrupt((unsigned int)q + 1);
+	pirq_msi_interrupt(dom0, (unsigned int)q + 1);
 	assert_true(pending(port));
 	assert_int_equal(eoi_op((u32)q + 1), 0);
 	assert_int_equal(unmap(DOMID_SELF, q + 1), -EBUSY); /* not the group's first */
 	assert_int_equal(unmap(DOMID_SELF, q), 0);
 	assert_false(fake_used[FAKE_DESC0 + 2]);
-	assert_false(pirqs[q + 3].mapped);
+	assert_false(dom0->arch.pirq.pirqs[q + 3].mapped);
 	clear_port(port);
-	pirq_msi_interrupt((unsigned int)q + 1);
+	pirq_msi_interrupt(dom0, (unsigned int)q + 1);
 	assert_false(pending(port));
 	assert_int_equal(unmap(DOMID_SELF, q), -EINVAL);
 	/* Until the port is closed, its PIRQ number is not handed out again. */
@@ -693,9 +696,37 @@ static void test_msi_groups(void **state)
 
 		assert_int_equal(op(PHYSDEVOP_pci_device_remove, &r), 0);
 	}
-	assert_false(pirqs[p].mapped);
-	assert_false(pirqs[q].mapped);
-	assert_false(pirqs[q + 1].mapped);
+	assert_false(dom0->arch.pirq.pirqs[p].mapped);
+	assert_false(dom0->arch.pirq.pirqs[q].mapped);
+	assert_false(dom0->arch.pirq.pirqs[q + 1].mapped);
+}
+
+/* A dying domain's PIRQs: unbound (pin masked), unmapped, its EOI page let go. */
+static void test_domain_relinquish(void **state)
+{
+	int p = 8, q = -1;
+	u32 port;
+
+	(void)state;
+	register_eoi_map(PHYSDEVOP_pirq_eoi_gmfn_v2);
+	assert_int_equal(page_refs, 1);
+	assert_int_equal(map(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 8, &p), 0);
+	assert_int_equal(map(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 20, &q), 0);
+	assert_int_equal(bind(8, &port), 0);
+	assert_false(pin[8].masked);
+	pirq_domain_relinquish(dom0);
+	assert_true(pin[8].masked);
+	assert_int_equal(page_refs, 0);
+	assert_int_equal(gsis[8].pirq, 0);
+	assert_int_equal(gsis[20].pirq, 0);
+	assert_false(dom0->arch.pirq.pirqs[8].mapped);
+	assert_false(dom0->arch.pirq.pirqs[q].mapped);
+	/* The GSIs are free for the next domain that maps them. */
+	p = 8;
+	assert_int_equal(map(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 8, &p), 0);
+	assert_int_equal(gsis[8].owner, dom0);
+	pirq_hw_interrupt(8); /* mapped, not bound: masked and acknowledged, no event */
+	assert_true(pin[8].masked);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -706,6 +737,7 @@ int main(void)
 		T(test_edge_gsi),
 		T(test_level_gsi_and_eoi_map),
 		T(test_eoi_map_v1_unmasks_port),
+		T(test_domain_relinquish),
 		T(test_map_errors),
 		T(test_bind_errors_and_reserved_lines),
 		T(test_unprivileged),

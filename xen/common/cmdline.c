@@ -20,6 +20,7 @@
  *   noreboot[=BOOL], no-noreboot  BOOL: 1/0, yes/no, on/off, true/false,
  *                     enable/disable
  *   dom0_max_vcpus=N, N-M or N-  (the upper bound is kept; N- keeps 0)
+ *   hypercall_preempt_always[=BOOL], domu[=BOOL]  Petrel's testing aids
  */
 #include "cmdline.h"
 #include "lib.h"
@@ -257,6 +258,20 @@ static int opt_preempt_always(struct boot_options *opt, const struct val *v, boo
 	return 0;
 }
 
+/*
+ * Petrel's testing aid until the toolstack creates domains: the last boot
+ * module is a second PV kernel, started beside dom0 as domain 1.
+ */
+static int opt_domu(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	opt->domu_module = negated ? !b : b;
+	return 0;
+}
+
 static int opt_dom0_max_vcpus(struct boot_options *opt, const struct val *v, bool negated)
 {
 	const char *dash = v->s, *end = v->s + v->len;
@@ -287,6 +302,7 @@ static const struct option options[] = {
 	{ "noreboot", true, opt_noreboot },
 	{ "dom0_max_vcpus", false, opt_dom0_max_vcpus },
 	{ "hypercall_preempt_always", true, opt_preempt_always },
+	{ "domu", true, opt_domu },
 };
 
 static void defaults(struct boot_options *opt)

@@ -1,92 +1,387 @@
-/* Domain lifecycle. For now there is one domain, the initial one. */
+/*
+ * Domains: the registry (by id, and as a list in id order), references,
+ * creation, pause, shutdown, crash and destruction. docs/design.md
+ * ("Domains") states the rules; in short:
+ *
+ * - The registry holds one reference to each domain it lists. Lookups hand
+ *   out borrowed pointers that stay valid until the current hypercall or
+ *   interrupt ends: a domain whose last reference goes is queued, and only
+ *   domain_reap() (a quiescent point on the way back to a guest) frees it.
+ * - domain_create() runs its init steps in order; domain_destroy() (and a
+ *   failed create) undoes exactly the steps done, in reverse, and gives
+ *   back every frame, grant, event channel, timer and PIRQ.
+ * - Only the hardware domain's end stops the machine. Any other domain
+ *   that shuts down or crashes stops running, keeps its state for the
+ *   toolstack, and dom0 hears of it through VIRQ_DOM_EXC.
+ *
+ * Compiled on the host by tests/unit/test_domain.c, with fakes of the arch
+ * hooks and the real allocator, event channels and grant tables.
+ */
 #include "types.h"
 #include "lib.h"
 #include "errno.h"
 #include "console.h"
-#include "shutdown.h"
-#include "setup.h"
 #include "page.h"
 #include "mm.h"
-#include "desc.h"
+#include "m2p.h"
 #include "domain.h"
-#include "uaccess.h"
+#include "event.h"
+#include "sched.h"
 #include "grant_table.h"
 #include "public/sched.h"
 
-struct vcpu *current;
-static struct domain dom0_struct;
-static struct vcpu dom0_vcpu0;
+#define DOMAIN_HASH_SIZE 64
 
-struct cpu_regs *guest_regs(void)
+static struct domain *domain_list; /* sorted by id */
+static struct domain *domain_hash[DOMAIN_HASH_SIZE];
+static struct domain *dead_list; /* refcnt 0, waiting for domain_reap() */
+static unsigned int nr_domains;
+
+static unsigned int hash_of(domid_t id)
 {
-	return (struct cpu_regs *)(tss.rsp0 - sizeof(struct cpu_regs));
+	return id % DOMAIN_HASH_SIZE;
 }
 
-struct domain *domain_create(domid_t id, bool privileged)
-{
-	struct domain *d = &dom0_struct;
-	struct vcpu *v = &dom0_vcpu0;
+/* ---- The registry. */
 
-	if (id != 0)
-		return NULL;
-	memset(d, 0, sizeof(*d));
-	memset(v, 0, sizeof(*v));
-	d->domain_id = id;
-	d->is_privileged = privileged;
-	d->shared_info = alloc_xenheap_pages(0);
-	if (!d->shared_info)
-		return NULL;
-	share_xen_page_with_guest(mfn_to_page(virt_to_mfn(d->shared_info)), d);
-	if (grant_table_init(d))
-		return NULL;
-	v->domain = d;
-	v->vcpu_info = &d->shared_info->vcpu_info[0];
-	v->vcpu_info->evtchn_upcall_mask = 1;
-	d->vcpu[0] = v;
+struct domain *domain_by_id(domid_t id)
+{
+	for (struct domain *d = domain_hash[hash_of(id)]; d; d = d->next_in_hash)
+		if (d->domain_id == id)
+			return d;
+	return NULL;
+}
+
+struct domain *domain_next(const struct domain *d)
+{
+	return d ? d->next_in_list : domain_list;
+}
+
+struct domain *domain_first_from(domid_t id)
+{
+	struct domain *d = domain_list;
+
+	while (d && d->domain_id < id)
+		d = d->next_in_list;
 	return d;
 }
 
-static const char *const shutdown_names[] = {
-	"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
-};
-
-/* The initial domain going away ends the machine, as on Xen. */
-void domain_shutdown(struct domain *d, unsigned int reason)
+unsigned int domain_count(void)
 {
-	d->is_shutting_down = true;
-	printk("Hardware Dom%u shutdown: reason %s\n", d->domain_id,
-	       reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown");
-	switch (reason) {
-	case SHUTDOWN_poweroff:
-		machine_power_off();
-	case SHUTDOWN_reboot:
-	case SHUTDOWN_soft_reset:
-		/* As on Xen, 'noreboot' concerns crashes only: a requested reboot restarts. */
-		machine_restart();
-	case SHUTDOWN_crash:
-	case SHUTDOWN_watchdog:
-		printk("Domain %u crashed: it asked to (%s)\n", d->domain_id, shutdown_names[reason]);
-		machine_exit(EXIT_DOM0_CRASH);
-	default:
-		machine_halt();
+	return nr_domains;
+}
+
+static void registry_insert(struct domain *d)
+{
+	struct domain **pp = &domain_list;
+
+	while (*pp && (*pp)->domain_id < d->domain_id)
+		pp = &(*pp)->next_in_list;
+	d->next_in_list = *pp;
+	*pp = d;
+	d->next_in_hash = domain_hash[hash_of(d->domain_id)];
+	domain_hash[hash_of(d->domain_id)] = d;
+	nr_domains++;
+}
+
+static void registry_remove(struct domain *d)
+{
+	struct domain **pp = &domain_list;
+
+	while (*pp && *pp != d)
+		pp = &(*pp)->next_in_list;
+	if (*pp)
+		*pp = d->next_in_list;
+	pp = &domain_hash[hash_of(d->domain_id)];
+	while (*pp && *pp != d)
+		pp = &(*pp)->next_in_hash;
+	if (*pp)
+		*pp = d->next_in_hash;
+	d->next_in_list = d->next_in_hash = NULL;
+	nr_domains--;
+}
+
+/* ---- References. */
+
+void get_domain(struct domain *d)
+{
+	d->refcnt++;
+}
+
+void put_domain(struct domain *d)
+{
+	if (!d->refcnt) {
+		printk(XENLOG_ERR "d%u: reference count underflow\n", d->domain_id);
+		return;
+	}
+	if (--d->refcnt)
+		return;
+	d->next_dead = dead_list;
+	dead_list = d;
+}
+
+static void free_domain_struct(struct domain *d)
+{
+	free_xenheap_pages(d, order_for_bytes(sizeof(*d)));
+}
+
+void domain_reap(void)
+{
+	while (dead_list) {
+		struct domain *d = dead_list;
+
+		dead_list = d->next_dead;
+		free_domain_struct(d);
 	}
 }
 
-/* The top of the guest's stack: return addresses say what it was doing. */
-static void show_guest_stack(const struct cpu_regs *r)
+/* ---- vCPUs. */
+
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 {
-	u64 words[4];
+	struct vcpu *v = alloc_xenheap_pages(order_for_bytes(sizeof(*v)));
 
-	printk("Guest stack trace from rsp=%016lx:\n", r->rsp);
-	for (unsigned int row = 0; row < 6; row++) {
-		u64 va = r->rsp + row * sizeof(words);
+	if (!v)
+		return NULL;
+	v->domain = d;
+	v->vcpu_id = id;
+	v->vcpu_info = &d->shared_info->vcpu_info[id];
+	v->vcpu_info->evtchn_upcall_mask = 1;
+	v->runstate.state = RUNSTATE_offline;
+	d->vcpu[id] = v;
+	sched_init_vcpu(v, 0);
+	return v;
+}
 
-		if (copy_from_guest(words, va, sizeof(words))) {
-			printk("   (unreadable at %016lx)\n", va);
-			return;
+static void vcpu_destroy(struct vcpu *v)
+{
+	sched_destroy_vcpu(v);
+	vcpu_timers_kill(v);
+	v->domain->vcpu[v->vcpu_id] = NULL;
+	free_xenheap_pages(v, order_for_bytes(sizeof(*v)));
+}
+
+/* ---- Frames. */
+
+/*
+ * Give back every frame @d was given. By now the arch teardown has dropped
+ * the references its own tables and vCPUs held, so each frame holds only
+ * its allocation reference; one that holds more is still mapped by another
+ * domain and stays (counted in tot_pages) until that mapping goes.
+ */
+static void relinquish_memory(struct domain *d)
+{
+	u64 kept = 0;
+
+	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
+		struct page_info *pg = mfn_to_page(mfn);
+
+		if (pg->owner != d || (pg->flags & PGC_xen_heap))
+			continue;
+		/*
+		 * Given back (decrease_reservation) but still mapped elsewhere:
+		 * its last unmapping would free it through its owner, which is
+		 * going. It stays, held as the frames below are.
+		 */
+		if (!(pg->flags & PGC_allocated)) {
+			if (pg->count) {
+				pg->flags |= PGC_allocated;
+				pg->count++;
+				kept++;
+			}
+			continue;
 		}
-		printk("   %016lx %016lx %016lx %016lx\n", words[0], words[1], words[2], words[3]);
+		if (pg->count > 1 || (pg->type_count && !(pg->flags & PGC_pinned))) {
+			kept++;
+			continue;
+		}
+		m2p_set(mfn, M2P_INVALID);
+		pg->owner = NULL;
+		pg->flags &= ~(PGC_allocated | PGC_validated | PGC_pinned);
+		pg->count = pg->type_count = 0;
+		pg->type = PGT_none;
+		free_pages(pg, 0);
+		d->tot_pages--;
 	}
+	if (kept)
+		printk(XENLOG_WARNING "d%u: %lu frames still referenced from elsewhere\n",
+		       d->domain_id, kept);
+}
+
+/* ---- Creation and destruction. */
+
+/*
+ * The init steps, in order; each has its undo in domain_teardown(), which
+ * runs the undos of the steps done (d->init_done) in reverse.
+ */
+enum {
+	INIT_arch = 1u << 0,
+	INIT_grant_table = 1u << 1,
+	INIT_vcpus = 1u << 2,
+	INIT_listed = 1u << 3,
+};
+
+static void domain_teardown(struct domain *d)
+{
+	if (d->init_done & INIT_listed)
+		registry_remove(d);
+	if (d->init_done & INIT_vcpus) {
+		for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+			if (d->vcpu[i])
+				vcpu_destroy(d->vcpu[i]);
+	}
+	if (d->init_done & INIT_grant_table)
+		grant_table_destroy(d);
+	if (d->init_done & INIT_arch)
+		arch_domain_destroy(d);
+	d->init_done = 0;
+}
+
+static int domain_init(struct domain *d)
+{
+	int rc;
+
+	rc = arch_domain_create(d);
+	if (rc)
+		goto out;
+	d->init_done |= INIT_arch;
+	rc = grant_table_init(d);
+	d->init_done |= INIT_grant_table; /* a partial table is undone too */
+	if (rc)
+		goto out;
+	rc = -ENOMEM;
+	d->init_done |= INIT_vcpus;
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (!vcpu_create(d, i))
+			goto out;
+	rc = 0;
+out:
+	return rc;
+}
+
+int domain_create(domid_t id, bool privileged, bool paused, struct domain **out)
+{
+	struct domain *d;
+	int rc;
+
+	if (id >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	if (domain_by_id(id))
+		return -EEXIST;
+	d = alloc_xenheap_pages(order_for_bytes(sizeof(*d)));
+	if (!d)
+		return -ENOMEM;
+	d->domain_id = id;
+	d->is_privileged = privileged;
+	d->shutdown_code = SHUTDOWN_CODE_INVALID;
+	d->refcnt = 1; /* the registry's */
+	rc = domain_init(d);
+	if (rc) {
+		domain_teardown(d);
+		free_domain_struct(d);
+		return rc;
+	}
+	if (paused)
+		domain_pause_by_controller(d);
+	registry_insert(d);
+	d->init_done |= INIT_listed;
+	*out = d;
+	return 0;
+}
+
+/*
+ * The teardown order (docs/design.md): stop the vCPUs; close the event
+ * channels (which unbinds PIRQs and interdomain peers); let go of grants
+ * mapped from other domains; drop the arch's frame references (base
+ * pointers, pins, LDT, registered frames) and then the frames; then undo
+ * the creation steps in reverse: registry entry, vCPUs (timers), grant
+ * table, arch state (shared_info).
+ */
+int domain_destroy(struct domain *d)
+{
+	if (d->is_dying != DOMDYING_alive)
+		return -EINVAL;
+	d->is_dying = DOMDYING_dying;
+	domain_pause(d);
+	evtchn_close_all(d);
+	grant_table_release_mappings(d);
+	arch_domain_relinquish(d);
+	relinquish_memory(d);
+	domain_teardown(d);
+	d->is_dying = DOMDYING_dead;
+	if (d->domain_id != DOMID_HARDWARE) {
+		struct domain *hw = domain_by_id(DOMID_HARDWARE);
+
+		if (hw)
+			send_guest_global_virq(hw, VIRQ_DOM_EXC);
+	}
+	put_domain(d); /* the registry's reference */
+	return 0;
+}
+
+/* ---- Pausing. */
+
+void domain_pause(struct domain *d)
+{
+	d->pause_count++;
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i])
+			vcpu_pause(d->vcpu[i]);
+}
+
+void domain_unpause(struct domain *d)
+{
+	if (!d->pause_count)
+		return;
+	d->pause_count--;
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i])
+			vcpu_unpause(d->vcpu[i]);
+}
+
+/* The toolstack's pauses nest like Xen's (a bound keeps the count sane). */
+int domain_pause_by_controller(struct domain *d)
+{
+	if (d->controller_pause_count >= 255)
+		return -EOVERFLOW;
+	d->controller_pause_count++;
+	domain_pause(d);
+	return 0;
+}
+
+int domain_unpause_by_controller(struct domain *d)
+{
+	if (!d->controller_pause_count)
+		return -EINVAL;
+	d->controller_pause_count--;
+	domain_unpause(d);
+	return 0;
+}
+
+/* ---- Shutdown and crash. */
+
+static void notify_hardware_domain(void)
+{
+	struct domain *hw = domain_by_id(DOMID_HARDWARE);
+
+	if (hw)
+		send_guest_global_virq(hw, VIRQ_DOM_EXC);
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	/* The first code given wins (SCHEDOP_shutdown_code, or an earlier shutdown). */
+	if (d->shutdown_code == SHUTDOWN_CODE_INVALID)
+		d->shutdown_code = (u8)reason;
+	if (d->domain_id == DOMID_HARDWARE)
+		arch_hwdom_end(d, d->shutdown_code, false);
+	if (d->is_shutting_down)
+		return;
+	d->is_shutting_down = true;
+	d->is_crashed = d->shutdown_code == SHUTDOWN_crash;
+	printk(XENLOG_INFO "d%u: shut down (code %u)\n", d->domain_id, d->shutdown_code);
+	domain_pause(d);
+	notify_hardware_domain();
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)
@@ -97,11 +392,13 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	d->is_crashed = true;
 	printk(XENLOG_ERR "Domain %u crashed: %s\n", d->domain_id, buf);
-	show_registers(guest_regs());
-	show_guest_stack(guest_regs());
-	printk("Hardware Dom%u crashed: %s\n", d->domain_id,
-	       boot_opts.noreboot ? "'noreboot' set - not rebooting." : "stopping the machine.");
-	machine_exit(EXIT_DOM0_CRASH);
+	arch_show_crash_state();
+	if (d->domain_id == DOMID_HARDWARE) {
+		d->is_crashed = true;
+		arch_hwdom_end(d, SHUTDOWN_crash, true);
+	}
+	d->shutdown_code = SHUTDOWN_crash;
+	domain_shutdown(d, SHUTDOWN_crash);
+	schedule_dead();
 }

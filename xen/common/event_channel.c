@@ -11,8 +11,8 @@
  * themselves live in arch/x86/physdev.c.
  *
  * This file is also compiled on the host by the unit tests
- * (tests/unit/evtchn/), which provide current, domain_by_id() and the guest
- * copy functions.
+ * (tests/unit/evtchn/), which provide current, domain_by_id(), the guest
+ * copy functions and vcpu_unblock().
  */
 #include "types.h"
 #include "lib.h"
@@ -20,6 +20,7 @@
 #include "domain.h"
 #include "event.h"
 #include "uaccess.h"
+#include "sched.h"
 #include "public/event_channel.h"
 
 /* ---- 2-level bit operations (atomic: the guest may run on another CPU). */
@@ -65,10 +66,11 @@ static struct vcpu *vcpu_of(const struct domain *d, unsigned int vcpu_id)
 	return vcpu_id < MAX_VIRT_CPUS ? d->vcpu[vcpu_id] : NULL;
 }
 
-/* Set upcall_pending; a vCPU blocked in SCHEDOP_block notices it itself. */
+/* Set upcall_pending and wake the vCPU if it blocked in SCHEDOP_block. */
 static void mark_events_pending(struct vcpu *v)
 {
 	__atomic_store_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	vcpu_unblock(v);
 }
 
 /* Wake vCPUs polling for @port (or for any port). */
@@ -77,8 +79,10 @@ static void check_pollers(struct domain *d, unsigned int port)
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
 		struct vcpu *v = d->vcpu[i];
 
-		if (v && v->polling && (v->poll_evtchn < 0 || (u32)v->poll_evtchn == port))
+		if (v && v->polling && (v->poll_evtchn < 0 || (u32)v->poll_evtchn == port)) {
 			v->polling = false;
+			vcpu_unblock(v);
+		}
 	}
 }
 
@@ -161,14 +165,6 @@ bool virq_bound(const struct vcpu *v, unsigned int virq)
 	return v && virq < NR_VIRQS && v->virq_to_evtchn[virq] != 0;
 }
 
-/* DOMID_SELF or a domain id; -ESRCH through NULL. */
-static struct domain *lookup_domain(domid_t id)
-{
-	if (id == DOMID_SELF)
-		return current->domain;
-	return domain_by_id(id);
-}
-
 /* Xen's default policy: a domain may act on itself; the control domain on any. */
 static bool may_act_on(const struct domain *d)
 {
@@ -179,7 +175,7 @@ static bool may_act_on(const struct domain *d)
 
 static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 {
-	struct domain *d = lookup_domain(a->dom);
+	struct domain *d = domain_lookup(a->dom);
 	struct evtchn *chn;
 	int port;
 
@@ -203,10 +199,9 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
 {
 	struct domain *ld = current->domain, *rd;
 	struct evtchn *lchn, *rchn;
-	domid_t rdom = b->remote_dom == DOMID_SELF ? ld->domain_id : b->remote_dom;
 	int lport;
 
-	rd = domain_by_id(rdom);
+	rd = domain_lookup(b->remote_dom);
 	if (!rd)
 		return -ESRCH;
 	lport = get_free_port(ld);
@@ -378,7 +373,7 @@ static long evtchn_send(struct domain *d, unsigned int port)
 
 static long evtchn_status(struct evtchn_status *st)
 {
-	struct domain *d = lookup_domain(st->dom);
+	struct domain *d = domain_lookup(st->dom);
 	const struct evtchn *chn;
 
 	if (!d)
@@ -461,7 +456,7 @@ void evtchn_close_all(struct domain *d)
 
 static long evtchn_reset(struct evtchn_reset *r)
 {
-	struct domain *d = lookup_domain(r->dom);
+	struct domain *d = domain_lookup(r->dom);
 
 	if (!d)
 		return -ESRCH;
@@ -592,12 +587,4 @@ long do_event_channel_op_compat(unsigned long arg)
 	if (copy_from_guest(&cmd, arg, sizeof(cmd)))
 		return -EFAULT;
 	return do_event_channel_op(cmd, arg + offsetof(struct evtchn_op, u));
-}
-
-/* Only the running domain exists for now; the unit tests bring more. */
-__attribute__((weak)) struct domain *domain_by_id(domid_t id)
-{
-	struct domain *d = current ? current->domain : NULL;
-
-	return d && d->domain_id == id ? d : NULL;
 }

@@ -11,7 +11,7 @@
  * removes a grant PTE behind the grant interface's back only drops those,
  * and the grant keeps the frame pinned until it is unmapped.
  *
- * Domains are found with domain_by_id() (event.h); DOMID_SELF is accepted
+ * Domains are found with domain_lookup() (domain.h); DOMID_SELF is accepted
  * where Xen accepts it (setup_table, query_size, get_version, copy), not
  * by map_grant_ref.
  */
@@ -32,11 +32,6 @@
 
 /* ------------------------------------------------------------------ */
 /* Domains, entries, frames                                            */
-
-static struct domain *domain_by_any_id(domid_t id)
-{
-	return id == DOMID_SELF ? current->domain : domain_by_id(id);
-}
 
 static unsigned int nr_entries(const struct grant_table *gt)
 {
@@ -369,6 +364,63 @@ out_handle:
 }
 
 /* ------------------------------------------------------------------ */
+/* Teardown                                                            */
+
+/*
+ * A dying domain lets go of every grant it still has mapped: the granter's
+ * pins, status bits and frame references go as on an unmap. The PTEs
+ * themselves are in the dying domain's own page tables, whose teardown
+ * drops their references.
+ */
+void grant_table_release_mappings(struct domain *d)
+{
+	struct grant_table *gt = d->grant_table;
+
+	if (!gt)
+		return;
+	for (u32 h = 0; h < maptrack_limit(gt); h++) {
+		struct grant_mapping *map = maptrack_entry(gt, h);
+		struct domain *rd;
+		struct active_grant *act;
+		unsigned int kinds = 0;
+		bool ro = map->flags & GNTMAP_readonly;
+
+		if (!(map->flags & (GNTMAP_host_map | GNTMAP_device_map)))
+			continue;
+		rd = domain_by_id(map->domid);
+		if (rd && rd->grant_table && map->ref < nr_entries(rd->grant_table)) {
+			act = active_entry(rd->grant_table, map->ref);
+			kinds =
+			    !!(map->flags & GNTMAP_host_map) + !!(map->flags & GNTMAP_device_map);
+			put_refs(frame_of(act->mfn), kinds, ro ? 0 : kinds);
+			act->pin -= pin_inc(map->flags);
+			release_status(shared_entry(rd->grant_table, map->ref), act, ro);
+		}
+		put_maptrack_handle(gt, h);
+	}
+}
+
+/* Free the table: its shared frames, active entries and maptrack. */
+void grant_table_destroy(struct domain *d)
+{
+	struct grant_table *gt = d->grant_table;
+	size_t act_bytes = GNTTAB_ENTRIES_PER_FRAME * sizeof(struct active_grant);
+
+	if (!gt)
+		return;
+	for (unsigned int i = 0; i < GNTTAB_MAX_FRAMES; i++) {
+		if (gt->shared[i])
+			gnttab_free_shared_frame(gt->shared[i], gt->shared_mfn[i]);
+		if (gt->active[i])
+			gnttab_free(gt->active[i], act_bytes);
+	}
+	for (unsigned int i = 0; i < gt->maptrack_frames; i++)
+		gnttab_free(gt->maptrack[i], MAPTRACK_PER_FRAME * sizeof(struct grant_mapping));
+	gnttab_free(gt, sizeof(*gt));
+	d->grant_table = NULL;
+}
+
+/* ------------------------------------------------------------------ */
 /* unmap_grant_ref, unmap_and_replace                                  */
 
 /* One unmap: the PTE goes now, the references after the batch's flush. */
@@ -583,7 +635,7 @@ static int claim_copy_buf(struct copy_buf *b, const struct gnttab_copy_ptr *p, b
 	/* A frame (not a grant) may only be named in one's own memory. */
 	if (!is_gref && p->domid != DOMID_SELF)
 		return GNTST_permission_denied;
-	b->d = domain_by_any_id(p->domid);
+	b->d = domain_lookup(p->domid);
 	if (!b->d)
 		return GNTST_bad_domain;
 	if (is_gref) {
@@ -715,7 +767,7 @@ static long gnttab_setup_table(unsigned long uop, unsigned int count)
 		return -EFAULT;
 	if (!guest_range_ok((u64)op.frame_list.p, (u64)op.nr_frames * sizeof(xen_pfn_t)))
 		return -EFAULT;
-	d = domain_by_any_id(op.dom);
+	d = domain_lookup(op.dom);
 	if (!d) {
 		op.status = GNTST_bad_domain;
 		goto out;
@@ -754,7 +806,7 @@ static long gnttab_query_size(unsigned long uop, unsigned int count)
 		return -EINVAL;
 	if (copy_from_guest(&op, uop, sizeof(op)))
 		return -EFAULT;
-	d = domain_by_any_id(op.dom);
+	d = domain_lookup(op.dom);
 	if (!d) {
 		op.status = GNTST_bad_domain;
 	} else {
@@ -790,7 +842,7 @@ static long gnttab_get_version(unsigned long uop)
 
 	if (copy_from_guest(&op, uop, sizeof(op)))
 		return -EFAULT;
-	d = domain_by_any_id(op.dom);
+	d = domain_lookup(op.dom);
 	if (!d)
 		return -ESRCH;
 	op.version = d->grant_table->version;

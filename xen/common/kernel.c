@@ -1,4 +1,4 @@
-/* xen_version: what hypervisor this is (reports Xen 4.17 as DESIGN.md requires). */
+/* xen_version: what hypervisor this is (Xen 4.17, the ABI Petrel speaks: docs/design.md). */
 #include "types.h"
 #include "lib.h"
 #include "errno.h"

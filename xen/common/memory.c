@@ -21,14 +21,12 @@
 #define MEMOP_EXTENT_SHIFT 6
 #define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)
 
-/* The domain a query names: only the caller itself exists for now. */
+/* The domain a query names: only the caller itself until foreign memory ops. */
 static struct domain *query_domain(domid_t id)
 {
-	struct domain *d = current->domain;
+	struct domain *d = domain_lookup(id);
 
-	if (id == DOMID_SELF || id == d->domain_id)
-		return d;
-	return NULL;
+	return d == current->domain ? d : NULL;
 }
 
 static long domain_query(unsigned int cmd, unsigned long arg)

@@ -7,6 +7,7 @@
 #include "uaccess.h"
 #include "event.h"
 #include "timer.h"
+#include "sched.h"
 #include "public/sched.h"
 
 #define POLL_MAX_PORTS 128 /* Xen's limit for SCHEDOP_poll */
@@ -21,14 +22,12 @@ static long sched_shutdown(unsigned long arg, bool code_only)
 		return -EINVAL;
 	/* The first code given wins, and a later shutdown reports it (as on Xen). */
 	if (code_only) {
-		if (!current->domain->has_shutdown_code)
-			current->domain->shutdown_code = (u8)s.reason;
-		current->domain->has_shutdown_code = true;
+		if (current->domain->shutdown_code == SHUTDOWN_CODE_INVALID)
+			current->domain->shutdown_code = s.reason;
 		return 0;
 	}
-	if (current->domain->has_shutdown_code)
-		s.reason = current->domain->shutdown_code;
 	domain_shutdown(current->domain, s.reason);
+	return 0;
 }
 
 static bool upcall_pending(struct vcpu *v)
@@ -43,7 +42,7 @@ static long sched_block(void)
 
 	v->vcpu_info->evtchn_upcall_mask = 0;
 	__asm__ volatile("" ::: "memory");
-	vcpu_block_until(v, upcall_pending);
+	vcpu_block(upcall_pending);
 	return 0;
 }
 
@@ -81,11 +80,11 @@ static long sched_poll(unsigned long arg)
 	vcpu_timers_init(v);
 	v->poll_evtchn = p.nr_ports == 1 ? (s32)port : -1;
 	v->polling = true;
-	if (p.timeout)
+	vcpu_block(poll_done);
+	if (!(v->pause_flags & VPF_blocked))
+		v->polling = false; /* a port was raised meanwhile */
+	else if (p.timeout)
 		set_timer(&v->poll_timer, p.timeout);
-	vcpu_block_until(v, poll_done);
-	stop_timer(&v->poll_timer);
-	v->polling = false;
 	return 0;
 }
 
@@ -94,6 +93,7 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
 	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
 	switch (cmd) {
 	case SCHEDOP_yield:
+		vcpu_yield();
 		return 0;
 	case SCHEDOP_shutdown:
 		return sched_shutdown(arg, false);
@@ -116,13 +116,15 @@ long do_sched_op_compat(unsigned long cmd, unsigned long arg)
 	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
 	switch (cmd) {
 	case SCHEDOP_yield:
+		vcpu_yield();
 		return 0;
 	case SCHEDOP_block:
 		return sched_block();
 	case SCHEDOP_shutdown:
 		if ((u8)arg > SHUTDOWN_MAX)
 			return -EINVAL;
-		domain_shutdown(d, d->has_shutdown_code ? d->shutdown_code : (u8)arg);
+		domain_shutdown(d, (u8)arg);
+		return 0;
 	default:
 		return -ENOSYS;
 	}

@@ -1,6 +1,7 @@
 /*
  * sysctl: system-wide operations for the control domain's toolstack.
- * For now the console ring (XEN_SYSCTL_readconsole, what `xl dmesg` reads).
+ * For now the console ring (XEN_SYSCTL_readconsole, what `xl dmesg` reads)
+ * and the domain list (XEN_SYSCTL_getdomaininfolist, what `xl list` reads).
  */
 #include "types.h"
 #include "lib.h"
@@ -8,6 +9,7 @@
 #include "console.h"
 #include "domain.h"
 #include "uaccess.h"
+#include "public/domctl.h"
 #include "public/sysctl.h"
 
 static long readconsole(struct xen_sysctl_readconsole *rc)
@@ -34,6 +36,22 @@ static long readconsole(struct xen_sysctl_readconsole *rc)
 	return 0;
 }
 
+/* Up to max_domains records, in id order, from first_domain on. */
+static long getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
+{
+	struct xen_domctl_getdomaininfo info;
+	u32 n = 0;
+
+	for (struct domain *d = domain_first_from(l->first_domain); d && n < l->max_domains;
+	     d = domain_next(d), n++) {
+		getdomaininfo(d, &info);
+		if (copy_to_guest((u64)l->buffer.p + (u64)n * sizeof(info), &info, sizeof(info)))
+			return -EFAULT;
+	}
+	l->num_domains = n;
+	return 0;
+}
+
 long do_sysctl(unsigned long arg)
 {
 	struct xen_sysctl op;
@@ -46,6 +64,9 @@ long do_sysctl(unsigned long arg)
 	switch (op.cmd) {
 	case XEN_SYSCTL_readconsole:
 		rc = readconsole(&op.u.readconsole);
+		break;
+	case XEN_SYSCTL_getdomaininfolist:
+		rc = getdomaininfolist(&op.u.getdomaininfolist);
 		break;
 	default:
 		return -ENOSYS;

@@ -1,7 +1,8 @@
 /*
  * vcpu_op (24) and set_timer_op (15): a vCPU's timers (singleshot and
  * periodic, both raising VIRQ_TIMER), its runstate and the guest's copy of
- * it, where its vcpu_info lives; and blocking a vCPU until an event.
+ * it, where its vcpu_info lives; and what happens to them when the
+ * scheduler (common/scheduler.c) switches the vCPU out and in.
  */
 #include "types.h"
 #include "lib.h"
@@ -14,6 +15,7 @@
 #include "event.h"
 #include "timer.h"
 #include "uaccess.h"
+#include "sched.h"
 #include "public/vcpu.h"
 
 static void singleshot_fn(void *data)
@@ -49,6 +51,7 @@ static void poll_timeout_fn(void *data)
 	struct vcpu *v = data;
 
 	v->polling = false;
+	vcpu_unblock(v);
 }
 
 void vcpu_timers_init(struct vcpu *v)
@@ -110,19 +113,31 @@ void vcpu_runstate_change(struct vcpu *v, int state)
 	write_runstate_area(v);
 }
 
-/* ---- Blocking. */
+/* ---- Scheduling. */
 
-void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v))
+/* The periodic ticker runs only while the vCPU runs (as on Xen). */
+void vcpu_sched_out(struct vcpu *v)
 {
-	if (done(v))
-		return;
-	vcpu_runstate_change(v, RUNSTATE_blocked);
-	stop_timer(&v->periodic_timer);
-	/* sti's one-instruction delay means no interrupt slips in before hlt. */
-	while (!done(v))
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-	vcpu_runstate_change(v, RUNSTATE_running);
+	if (v->timers_ready)
+		stop_timer(&v->periodic_timer);
+}
+
+void vcpu_sched_in(struct vcpu *v)
+{
+	vcpu_timers_init(v);
+	if (!v->polling)
+		stop_timer(&v->poll_timer); /* woken by an event before the timeout */
 	periodic_work(v);
+}
+
+void vcpu_timers_kill(struct vcpu *v)
+{
+	if (!v->timers_ready)
+		return;
+	stop_timer(&v->singleshot_timer);
+	stop_timer(&v->periodic_timer);
+	stop_timer(&v->poll_timer);
+	v->timers_ready = false;
 }
 
 /* ---- vcpu_op. */

@@ -16,6 +16,7 @@ struct boot_options {
 	bool noreboot;
 	bool hypercall_preempt_always; /* testing aid: every preemption check says yes */
 	u32 dom0_max_vcpus; /* dom0_max_vcpus=N or N-M (we keep M), 0 = default */
+	bool domu_module; /* domu: the last module is a kernel started as domain 1 */
 };
 
 /* Fill defaults, then parse @cmdline; unknown options are warned about and ignored. */

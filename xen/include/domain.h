@@ -8,6 +8,7 @@
 #include "public/vcpu.h"
 #include "event.h"
 #include "timer.h"
+#include "pirq.h"
 
 #define MAX_VIRT_CPUS 1
 
@@ -19,16 +20,20 @@ struct trap_bounce_entry {
 	u64 address;
 };
 
-struct vcpu {
-	struct domain *domain;
-	unsigned int vcpu_id;
-	struct vcpu_info *vcpu_info; /* inside the domain's shared_info */
+/*
+ * The x86 parts of a vCPU and a domain (Xen's arch_vcpu / arch_domain):
+ * what every x86 guest type has, then a union with one member per guest
+ * type. PV is the only one today; HVM adds its sibling to the unions.
+ * (docs/design.md, "Common and arch state".)
+ */
+
+/* A PV vCPU's own state (Xen's struct pv_vcpu). */
+struct pv_vcpu {
 	struct trap_bounce_entry traps[256];
 	u64 kernel_ss, kernel_sp;
 	bool in_kernel; /* guest kernel mode (both modes run in ring 3) */
 	u64 guest_cr0; /* virtual %cr0 (TS is the guest's) */
 	u64 guest_cr4; /* virtual %cr4 (PV_CR4_MASK bits) */
-	u64 debugreg[8]; /* set_debugreg values (4 and 5 unused) */
 	mfn_t gdt_frames[14]; /* set_gdt: frames holding the guest's GDT */
 	unsigned int gdt_ents;
 	unsigned int iopl; /* virtual IOPL from PHYSDEVOP_set_iopl */
@@ -40,18 +45,54 @@ struct vcpu {
 	unsigned int ldt_ents;
 	mfn_t ldt_mfn[16]; /* LDT frames holding a seg_desc type reference, 0 = none */
 
-	/* Events (common/event_channel.c, common/schedule.c). */
-	u16 virq_to_evtchn[NR_VIRQS]; /* 0 = not bound */
-	bool polling; /* in SCHEDOP_poll: an event on poll_evtchn wakes it */
-	s32 poll_evtchn; /* -1 = any port, else the one port polled */
-
 	/* Callbacks (pv/callback.c): guest addresses, 0 = none. */
 	u64 event_callback, failsafe_callback, syscall_callback;
 	u64 syscall32_callback, sysenter_callback, nmi_callback;
 	u32 callback_mask; /* bit CALLBACKTYPE_x: CALLBACKF_mask_events given */
 
+	/* The CPU state kept here while another vCPU runs (pv/domain.c). */
+	struct cpu_regs user_regs; /* the guest's register frame */
+	u64 fs_base, gs_base, shadow_gs_base; /* the segment-base MSRs as they were */
+	u16 ds_sel, es_sel, fs_sel, gs_sel;
+	u64 tsc_aux; /* MSR_TSC_AUX as it was (CPUs with rdtscp) */
+	bool fpu_saved; /* fpu_area holds its FPU/SSE state (else: a fresh one) */
+	u8 fpu_area[512] __aligned(16); /* fxsave image */
+};
+
+struct arch_vcpu {
+	u64 debugreg[8]; /* set_debugreg values (4 and 5 unused) */
+	union {
+		struct pv_vcpu pv;
+	};
+};
+
+/* A PV domain's own state. */
+struct pv_domain {
+	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
+	unsigned int p2m_order; /* its allocation's order */
+};
+
+struct arch_domain {
+	struct domain_pirqs pirq; /* arch/x86/physdev.c */
+	union {
+		struct pv_domain pv;
+	};
+};
+
+struct vcpu {
+	struct domain *domain;
+	unsigned int vcpu_id;
+	struct vcpu_info *vcpu_info; /* inside the domain's shared_info */
+	struct arch_vcpu arch;
+
+	/* Events (common/event_channel.c, common/schedule.c). */
+	u16 virq_to_evtchn[NR_VIRQS]; /* 0 = not bound */
+	bool polling; /* in SCHEDOP_poll: an event on poll_evtchn wakes it */
+	s32 poll_evtchn; /* -1 = any port, else the one port polled */
+
 	/* Time (arch/x86/time.c, common/timer.c, common/vcpu.c). */
 	bool timers_ready; /* the timers below are initialised */
+	bool time_started; /* pv_time_check's first-run setup is done */
 	struct timer singleshot_timer, periodic_timer, poll_timer;
 	u64 periodic_period; /* ns, 0 = no periodic VIRQ_TIMER; PV default 10 ms */
 	u64 periodic_last; /* system time of the last periodic VIRQ_TIMER */
@@ -59,6 +100,25 @@ struct vcpu {
 	u64 time_info_guest; /* guest address of a second vcpu_time_info, 0 = none */
 	struct vcpu_runstate_info runstate;
 	mfn_t vcpu_info_mfn; /* frame of a registered vcpu_info, 0 = shared_info's */
+
+	/* Scheduling (common/scheduler.c; docs/design.md "Scheduler"). */
+	unsigned long pause_flags; /* VPF_*: reasons of its own not to run */
+	unsigned int pause_count; /* vcpu_pause() nesting */
+	bool is_running; /* the vCPU its CPU runs now */
+	bool on_runq;
+	unsigned int processor; /* the CPU whose run queue holds it */
+	struct vcpu *runq_next;
+};
+
+/* vcpu.pause_flags */
+#define VPF_blocked (1UL << 0) /* SCHEDOP_block/poll: waits for an event */
+#define VPF_down (1UL << 1) /* not brought up (VCPUOP_down, or never started) */
+
+/* How far a domain is on its way out (Xen's is_dying values). */
+enum domain_dying {
+	DOMDYING_alive,
+	DOMDYING_dying, /* being torn down: it never runs again */
+	DOMDYING_dead, /* torn down; the struct waits for its last reference */
 };
 
 struct domain {
@@ -66,15 +126,22 @@ struct domain {
 	bool is_privileged;
 	bool is_shutting_down;
 	bool is_crashed;
-	u8 shutdown_code; /* SHUTDOWN_* from shutdown_code, or the reason */
-	bool has_shutdown_code; /* SCHEDOP_shutdown_code was called */
+	enum domain_dying is_dying;
+	unsigned int refcnt; /* the registry's reference + get_domain() holders */
+	unsigned int pause_count; /* domain_pause() nesting (hypervisor's own) */
+	unsigned int controller_pause_count; /* the toolstack's pauses */
+	struct domain *next_in_list; /* the registry, sorted by id */
+	struct domain *next_in_hash;
+	struct domain *next_dead; /* waiting to be freed (domain.c) */
+	unsigned int shutdown_code; /* SHUTDOWN_*: the first one given, else INVALID */
+	unsigned int init_done; /* domain.c: the creation steps done, to undo */
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
-	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
 	struct grant_table *grant_table; /* common/grant_table.c */
+	struct arch_domain arch;
 };
 
 extern struct vcpu *current;
@@ -82,10 +149,70 @@ extern struct vcpu *current;
 /* The guest registers of the running vCPU: at the top of the hypervisor stack. */
 struct cpu_regs *guest_regs(void);
 
-struct domain *domain_create(domid_t id, bool privileged);
-/* End a domain: @reason is a SHUTDOWN_* value. */
-__noreturn void domain_shutdown(struct domain *d, unsigned int reason);
-/* Kill a domain for misbehaviour, with a message naming why. */
+/*
+ * The domain registry and lifecycle (common/domain.c; the rules are in
+ * docs/design.md "Domains"). The registry holds one reference to every
+ * domain it lists; domain_by_id() and domain_lookup() hand out borrowed
+ * pointers, valid until the hypercall or interrupt that got them ends,
+ * because a domain's memory is only freed at a quiescent point
+ * (domain_reap(), on the way back to a guest). Whoever keeps a pointer
+ * longer takes a reference with get_domain().
+ */
+#define DOMID_HARDWARE 0 /* its end is the machine's end */
+#define SHUTDOWN_CODE_INVALID (~0u) /* no shutdown code given yet */
+
+/* Create domain @id (born paused by the controller when @paused). */
+int domain_create(domid_t id, bool privileged, bool paused, struct domain **out);
+/* Tear @d down and drop the registry's reference: 0, or -EINVAL if dying. */
+int domain_destroy(struct domain *d);
+/* The listed domain with id @id, or NULL (dying domains are still listed). */
+struct domain *domain_by_id(domid_t id);
+/* The first listed domain with an id >= @id, or NULL (getdomaininfo's rule). */
+struct domain *domain_first_from(domid_t id);
+/* Walk the registry in id order: domain_next(NULL) is the first. */
+struct domain *domain_next(const struct domain *d);
+/* The one resolver of a domain named by a guest: DOMID_SELF or an id. */
+static inline struct domain *domain_lookup(domid_t id)
+{
+	return id == DOMID_SELF ? current->domain : domain_by_id(id);
+}
+void get_domain(struct domain *d);
+void put_domain(struct domain *d);
+/* Free domains whose last reference went (a quiescent point). */
+void domain_reap(void);
+/* Number of domains listed (alive or dying). */
+unsigned int domain_count(void);
+struct xen_domctl_getdomaininfo;
+/* Fill a getdomaininfo record for @d, as Xen 4.17 does (common/domctl.c). */
+void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
+
+/* Stop / restart every vCPU of @d (the hypervisor's and the toolstack's pauses). */
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+int domain_pause_by_controller(struct domain *d);
+int domain_unpause_by_controller(struct domain *d);
+
+/*
+ * End @d: @reason is a SHUTDOWN_* value. The hardware domain's end is the
+ * machine's (this does not return for it); any other domain stops running,
+ * is marked shut down and dom0 hears of it through VIRQ_DOM_EXC.
+ */
+void domain_shutdown(struct domain *d, unsigned int reason);
+/*
+ * Kill the running domain @d for misbehaviour, with a message naming why.
+ * Never returns to the caller: the CPU goes on with another vCPU (or, for
+ * the hardware domain, the machine stops).
+ */
 __noreturn void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+
+/* ---- arch hooks of the lifecycle (arch/x86/pv/domain.c) ---- */
+int arch_domain_create(struct domain *d);
+/* Drop every reference the domain's vCPUs and tables hold on frames. */
+void arch_domain_relinquish(struct domain *d);
+void arch_domain_destroy(struct domain *d);
+/* The hardware domain ended (@crashed, or a SHUTDOWN_* @reason): stop the machine. */
+__noreturn void arch_hwdom_end(const struct domain *d, unsigned int reason, bool crashed);
+/* Print what the crashing running vCPU was doing. */
+void arch_show_crash_state(void);
 
 #endif

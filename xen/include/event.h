@@ -86,11 +86,4 @@ void pirq_guest_unbind(struct domain *d, unsigned int pirq);
 /* Close every port of @d (EVTCHNOP_reset, domain teardown). */
 void evtchn_close_all(struct domain *d);
 
-/*
- * The domain with id @id, or NULL. The hypervisor's version (weak, in
- * event_channel.c) knows only the running domain; the unit tests bring
- * several fake domains.
- */
-struct domain *domain_by_id(domid_t id);
-
 #endif

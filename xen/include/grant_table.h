@@ -88,6 +88,9 @@ struct grant_table {
 
 /* Give @d its grant table (one frame, grown by setup_table). 0 or -ENOMEM. */
 int grant_table_init(struct domain *d);
+/* Teardown of a dying domain: drop the grants it maps, then free its table. */
+void grant_table_release_mappings(struct domain *d);
+void grant_table_destroy(struct domain *d);
 long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count);
 
 /* ---- arch hooks (xen/arch/x86/pv/grant_table.c; fakes in the unit tests) ---- */
@@ -95,6 +98,9 @@ long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count
 void *gnttab_alloc_shared_frame(struct domain *d, mfn_t *mfn);
 /* Zeroed hypervisor memory of @bytes for the table's own bookkeeping. */
 void *gnttab_alloc(size_t bytes);
+void gnttab_free(void *p, size_t bytes);
+/* Take back a shared frame (no longer mapped by anyone). */
+void gnttab_free_shared_frame(void *p, mfn_t mfn);
 /* The contents of machine frame @mfn. */
 void *gnttab_map_frame(mfn_t mfn);
 /*

@@ -17,7 +17,7 @@ struct hypercall_desc {
 };
 
 extern const struct hypercall_desc hypercall_table[NR_HYPERCALLS];
-/* Per-hypercall call counts (DESIGN.md: visible from dom0 later). */
+/* Per-hypercall call counts (to be made visible from dom0). */
 extern u64 hypercall_count[NR_HYPERCALLS];
 
 /* Call hypercall @nr with @a as its arguments, as the current vCPU. */

@@ -14,6 +14,8 @@
 
 #include "types.h"
 
+struct domain;
+
 #define MSI_MAX_DESCS 256
 #define MSI_MAX_GROUP 32 /* vectors of one multi-message MSI */
 
@@ -31,8 +33,8 @@ struct msi_request {
  */
 int msi_setup(const struct msi_request *rq, unsigned int *nvec);
 
-/* The PIRQ descriptor @desc delivers to. */
-void msi_set_pirq(unsigned int desc, unsigned int pirq);
+/* The PIRQ of domain @d that descriptor @desc delivers to. */
+void msi_set_pirq(unsigned int desc, struct domain *d, unsigned int pirq);
 
 /* Release the vectors of @desc's group; the last one disables MSI(-X) on the device. */
 void msi_teardown(unsigned int desc);
@@ -70,6 +72,6 @@ bool msi_vector(unsigned int vector);
 void msi_interrupt(unsigned int vector);
 
 /* physdev.c: an MSI for @pirq arrived (the local APIC is already acknowledged). */
-void pirq_msi_interrupt(unsigned int pirq);
+void pirq_msi_interrupt(struct domain *d, unsigned int pirq);
 
 #endif

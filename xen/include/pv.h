@@ -16,11 +16,12 @@ struct dom0_params {
 	u64 mem_bytes; /* 0 = default */
 	u64 mem_max_bytes; /* dom0_mem's max:, the most it may balloon up to; 0 = no limit */
 	bool cmdline_has_name; /* the module string starts with the file name */
+	bool domu; /* an unprivileged domain beside dom0 (the "domu" testing aid) */
 };
 
 /* Build dom0 from its kernel image; -EINVAL with a printed reason if rejected. */
 int pv_build_dom0(struct domain *d, const struct dom0_params *p);
-/* Start running vCPU 0 of @d (never returns). */
+/* Bring vCPU 0 of @d up and start the scheduler on this CPU (never returns). */
 __noreturn void pv_start_vcpu(struct domain *d);
 
 void pv_trap(struct cpu_regs *r);

@@ -308,5 +308,61 @@ _Static_assert(sizeof(struct gnttab_setup_table) == 24, "setup_table layout");
 _Static_assert(sizeof(struct gnttab_map_grant_ref) == 32, "map layout");
 _Static_assert(sizeof(struct gnttab_unmap_grant_ref) == 24, "unmap layout");
 _Static_assert(sizeof(struct gnttab_copy) == 40, "copy layout");
+
+/* ---- domctl (36) and sysctl (35): the domain records the toolstack reads */
+#define HC_sysctl 35
+#define HC_domctl 36
+#define XEN_DOMCTL_INTERFACE_VERSION 0x00000015
+#define XEN_SYSCTL_INTERFACE_VERSION 0x00000015
+#define XEN_DOMCTL_pausedomain 3
+#define XEN_DOMCTL_unpausedomain 4
+#define XEN_DOMCTL_getdomaininfo 5
+#define XEN_SYSCTL_getdomaininfolist 6
+#define XEN_DOMINF_dying (1u << 0)
+#define XEN_DOMINF_shutdown (1u << 2)
+#define XEN_DOMINF_paused (1u << 3)
+#define XEN_DOMINF_blocked (1u << 4)
+#define XEN_DOMINF_running (1u << 5)
+#define XEN_DOMINF_shutdownshift 16
+
+struct xen_getdomaininfo {
+	uint16_t domain, pad1;
+	uint32_t flags;
+	uint64_t tot_pages, max_pages, outstanding_pages, shr_pages, paged_pages;
+	uint64_t shared_info_frame, cpu_time;
+	uint32_t nr_online_vcpus, max_vcpu_id, ssidref;
+	uint8_t handle[16];
+	uint32_t cpupool;
+	uint8_t gpaddr_bits, pad2[7];
+	uint32_t emulation_flags, misc_flags; /* arch_config */
+};
+
+struct xen_domctl {
+	uint32_t cmd, interface_version;
+	uint16_t domain, pad[3];
+	union {
+		struct xen_getdomaininfo getdomaininfo;
+		uint8_t pad[128];
+	} u;
+};
+
+struct xen_sysctl_domlist {
+	uint32_t cmd, interface_version;
+	uint16_t first_domain;
+	uint32_t max_domains;
+	struct xen_getdomaininfo *buffer;
+	uint32_t num_domains;
+	uint8_t pad[128 - 24];
+};
+
+_Static_assert(sizeof(struct xen_getdomaininfo) == 112, "getdomaininfo layout");
+_Static_assert(offsetof(struct xen_getdomaininfo, shared_info_frame) == 48, "getdomaininfo");
+_Static_assert(offsetof(struct xen_getdomaininfo, nr_online_vcpus) == 64, "getdomaininfo");
+_Static_assert(offsetof(struct xen_getdomaininfo, cpupool) == 92, "getdomaininfo");
+_Static_assert(sizeof(struct xen_domctl) == 144, "xen_domctl is 144 bytes");
+_Static_assert(offsetof(struct xen_domctl, u) == 16, "xen_domctl layout");
+_Static_assert(sizeof(struct xen_sysctl_domlist) == 136, "xen_sysctl is 136 bytes");
+_Static_assert(offsetof(struct xen_sysctl_domlist, buffer) == 16, "getdomaininfolist layout");
+_Static_assert(offsetof(struct xen_sysctl_domlist, num_domains) == 24, "getdomaininfolist layout");
 #endif
 #endif

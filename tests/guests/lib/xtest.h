@@ -15,6 +15,8 @@
  *	TEST_MEM("6G");               QEMU's -m for this test (default 512M)
  *	TEST_HV_ARGS("dom0_mem=64M"); added to the hypervisor's command line
  *	TEST_DEVICE("name");          one more QEMU -device (its options: no commas)
+ *	TEST_DOMU("text");            the image again as domain 1, with this
+ *	                              command line (Petrel's "domu" aid)
  *	TEST_EXPECT("text");          text that must appear in the serial log
  *	TEST_EXPECT_RESULT("ERROR");  the verdict that counts as a pass
  *	TEST_EXPECT_CRASH();          the hypervisor must report the domain
@@ -37,6 +39,7 @@
 #define TEST_EXPECT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_RESULT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_CRASH() extern int xtest_meta_unused
+#define TEST_DOMU(s) extern int xtest_meta_unused
 
 /* The test's name: the build passes -DXTEST_NAME="file name without .c". */
 #ifdef XTEST_NAME

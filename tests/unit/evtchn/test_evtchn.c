@@ -32,6 +32,12 @@ struct domain *domain_by_id(domid_t id)
 }
 
 /* Guest addresses are host pointers here; the first page stands for a bad one. */
+/* The scheduler's side: an event or timeout clears VPF_blocked. */
+void vcpu_unblock(struct vcpu *v)
+{
+	v->pause_flags &= ~VPF_blocked;
+}
+
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
 	if (src_va < 4096)

@@ -87,6 +87,12 @@ bool guest_range_ok(u64 va, size_t len)
 	return va >= 4096 && va + len > va;
 }
 
+/* The scheduler's side: an event or timeout clears VPF_blocked. */
+void vcpu_unblock(struct vcpu *v)
+{
+	v->pause_flags &= ~VPF_blocked;
+}
+
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
 	if (!guest_range_ok(src_va, len))

@@ -33,6 +33,14 @@ enum { OTHER = 56, XENPG = 60, FREEPG = 61, IOPG = 100 };
 static struct domain dom, other;
 static struct vcpu vcpu;
 
+/* The registry: the two domains of the tests. */
+struct domain *domain_by_id(domid_t id)
+{
+	if (id == dom.domain_id)
+		return &dom;
+	return id == other.domain_id ? &other : NULL;
+}
+
 /* Guest virtual address of entry @i of the test L1 (L4 slot 1, L3/L2 slot 0). */
 #define VA(i) ((1UL << 39) + (u64)(i)*4096)
 
@@ -69,7 +77,7 @@ static int setup(void **state)
 	dom.domain_id = 1;
 	other.domain_id = 2;
 	vcpu.domain = &dom;
-	vcpu.in_kernel = true;
+	vcpu.arch.pv.in_kernel = true;
 	dom.vcpu[0] = &vcpu;
 	current = &vcpu;
 	for (mfn_t m = 2; m < OTHER; m++)
@@ -785,6 +793,20 @@ static void test_mmu_update_foreigndom(void **state)
 	assert_int_equal(mmu(&req, 1, DOMID_IO), -EINVAL);
 	req = (struct mmu_update){ pte_addr(L1, 2), 0 };
 	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
+	/* Another domain's frames: the control domain only, and only that domain's frames. */
+	dom.is_privileged = false;
+	req = (struct mmu_update){ pte_addr(L1, 3), E(OTHER, P | RW) };
+	assert_int_equal(mmu(&req, 1, other.domain_id), -EPERM);
+	assert_int_equal(T(L1)[3], 0);
+	dom.is_privileged = true;
+	assert_int_equal(mmu(&req, 1, other.domain_id), 0);
+	assert_int_equal(PG(OTHER)->count, 2);
+	assert_int_equal(PG(OTHER)->type, PGT_writable_page);
+	req.val = E(DATA3, P); /* the caller's own frame, named as the other's */
+	assert_int_equal(mmu(&req, 1, other.domain_id), -EBUSY);
+	req.val = 0;
+	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
+	assert_int_equal(PG(OTHER)->count, 1);
 	unpin_ok(L4);
 	assert_all_released();
 }
@@ -846,7 +868,7 @@ static void test_mmuext_baseptr(void **state)
 	build_chain();
 	assert_int_equal(ext1(MMUEXT_PIN_L4_TABLE, L4, 0), 0);
 	assert_int_equal(ext1(MMUEXT_NEW_BASEPTR, L4, 0), 0);
-	assert_int_equal(vcpu.guest_table, L4);
+	assert_int_equal(vcpu.arch.pv.guest_table, L4);
 	assert_int_equal(shim_cr3, L4);
 	assert_int_equal(PG(L4)->type_count, 2);
 	/* a second L4 takes over; the first keeps only its pin */
@@ -859,10 +881,10 @@ static void test_mmuext_baseptr(void **state)
 	/* refused: not an L4, not ours */
 	assert_int_equal(ext1(MMUEXT_NEW_BASEPTR, L1, 0), -EINVAL);
 	assert_int_equal(ext1(MMUEXT_NEW_BASEPTR, OTHER, 0), -EINVAL);
-	assert_int_equal(vcpu.guest_table, 40);
+	assert_int_equal(vcpu.arch.pv.guest_table, 40);
 	/* user base pointer */
 	assert_int_equal(ext1(MMUEXT_NEW_USER_BASEPTR, L4, 0), 0);
-	assert_int_equal(vcpu.guest_table_user, L4);
+	assert_int_equal(vcpu.arch.pv.guest_table_user, L4);
 	assert_int_equal(PG(L4)->type_count, 2);
 	assert_int_equal(ext1(MMUEXT_NEW_USER_BASEPTR, L2, 0), -EINVAL);
 	assert_int_equal(ext1(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0);
@@ -873,7 +895,7 @@ static void test_mmuext_baseptr(void **state)
 	assert_int_equal(PG(L3)->type_count, 1);
 	assert_int_equal(pv_new_baseptr(&vcpu, L4), 0);
 	assert_int_equal(PG(40)->type_count, 0);
-	vcpu.guest_table = 0;
+	vcpu.arch.pv.guest_table = 0;
 	pv_put_page_and_type(PG(L4));
 	assert_all_released();
 }
@@ -948,7 +970,7 @@ static void test_set_ldt(void **state)
 	assert_int_equal(PG(25)->type, PGT_seg_desc_page);
 	assert_int_equal(PG(25)->type_count, 1);
 	assert_int_equal((desc[0] >> 45) & 3, 3); /* DPL raised to 3 */
-	assert_int_equal(vcpu.ldt_ents, 2);
+	assert_int_equal(vcpu.arch.pv.ldt_ents, 2);
 	/* while installed, the LDT frame cannot be mapped writable */
 	req = (struct mmu_update){ pte_addr(L1, 6), E(25, P | RW) };
 	assert_int_equal(mmu(&req, 1, DOMID_SELF), -EBUSY);
@@ -958,13 +980,13 @@ static void test_set_ldt(void **state)
 	desc[1] = 0x0000890000000067UL;
 	assert_int_equal(ext1(MMUEXT_SET_LDT, VA(3), 2), -EINVAL);
 	assert_int_equal(PG(25)->type_count, 0);
-	assert_int_equal(vcpu.ldt_ents, 0);
+	assert_int_equal(vcpu.arch.pv.ldt_ents, 0);
 	/* bad arguments */
 	assert_int_equal(ext1(MMUEXT_SET_LDT, VA(3) + 8, 2), -EINVAL);
 	assert_int_equal(ext1(MMUEXT_SET_LDT, VA(3), 8193), -EINVAL);
 	assert_int_equal(ext1(MMUEXT_SET_LDT, VA(7), 1), -EINVAL); /* not mapped */
 	assert_int_equal(ext1(MMUEXT_SET_LDT, 0xFFFF800000000000UL, 1), -EINVAL);
-	vcpu.guest_table = 0;
+	vcpu.arch.pv.guest_table = 0;
 	pv_put_page_and_type(PG(L4));
 	unpin_ok(L4);
 	assert_all_released();
@@ -1029,7 +1051,7 @@ static void test_update_va_mapping(void **state)
 	assert_int_equal(do_update_va_mapping(0x0000900000000000UL, E(DATA3, P), 0), -EINVAL);
 	T(L1)[2] = T(L1)[3] = T(L1)[4] = 0;
 	PG(DATA2)->count = PG(DATA3)->count = 1; /* undo by hand what the guest mapped */
-	vcpu.guest_table = 0;
+	vcpu.arch.pv.guest_table = 0;
 	pv_put_page_and_type(PG(L4));
 	unpin_ok(L4);
 	assert_all_released();
@@ -1211,16 +1233,16 @@ static void test_ptwr_fault(void **state)
 	assert_false(pv_ro_page_fault(&regs, VA(4) + 8 * 7 + 4)); /* misaligned */
 	assert_false(pv_ro_page_fault(&regs, VA(1))); /* DATA1: read-only data, not a table */
 	assert_false(pv_ro_page_fault(&regs, VA(9))); /* nothing mapped */
-	vcpu.in_kernel = false;
+	vcpu.arch.pv.in_kernel = false;
 	assert_false(pv_ro_page_fault(&regs, VA(4) + 8 * 7));
-	vcpu.in_kernel = true;
+	vcpu.arch.pv.in_kernel = true;
 	shim_fault_va = (u64)mov;
 	shim_fault_len = 3;
 	assert_false(pv_ro_page_fault(&regs, VA(4) + 8 * 7)); /* instruction unreadable */
 	shim_fault_len = 0;
 	assert_int_equal(T(L1)[7], 0);
 	assert_int_equal(pv_mod_l1_entry(&dom, L1, 5, 0, false, &dom), 0);
-	vcpu.guest_table = 0;
+	vcpu.arch.pv.guest_table = 0;
 	pv_put_page_and_type(PG(L4));
 	unpin_ok(L4);
 	assert_all_released();
@@ -1260,7 +1282,7 @@ static void test_dom0_builder_handover(void **state)
 	PG(L4)->flags |= PGC_pinned; /* pin_page_table */
 	PG(L4)->type_count++;
 	PG(L4)->count++;
-	vcpu.guest_table = L4;
+	vcpu.arch.pv.guest_table = L4;
 	/* a second writable mapping of a builder-typed frame is fine */
 	assert_int_equal(pv_mod_l1_entry(&dom, L1, 7, E(DATA0, P | RW), false, &dom), 0);
 	assert_int_equal(PG(DATA0)->type_count, 2);
@@ -1307,7 +1329,7 @@ static void test_flush_cache_and_otherdomain(void **state)
 	assert_int_equal(do_update_va_mapping_otherdomain(VA(3), E(IOPG, P | RW), 0, DOMID_IO), 0);
 	assert_int_equal(do_update_va_mapping(VA(2), 0, 0), 0);
 	assert_int_equal(do_update_va_mapping(VA(3), 0, 0), 0);
-	vcpu.guest_table = 0;
+	vcpu.arch.pv.guest_table = 0;
 	pv_put_page_and_type(PG(L4));
 	unpin_ok(L4);
 	assert_all_released();
@@ -1346,13 +1368,13 @@ static void check_invariants(void)
 			want_count[m]++;
 		}
 	}
-	if (vcpu.guest_table) {
-		want_type[vcpu.guest_table]++;
-		want_count[vcpu.guest_table]++;
+	if (vcpu.arch.pv.guest_table) {
+		want_type[vcpu.arch.pv.guest_table]++;
+		want_count[vcpu.arch.pv.guest_table]++;
 	}
-	if (vcpu.guest_table_user) {
-		want_type[vcpu.guest_table_user]++;
-		want_count[vcpu.guest_table_user]++;
+	if (vcpu.arch.pv.guest_table_user) {
+		want_type[vcpu.arch.pv.guest_table_user]++;
+		want_count[vcpu.arch.pv.guest_table_user]++;
 	}
 	for (mfn_t m = 2; m < SHIM_FRAMES; m++) {
 		if (!live_table(m))
@@ -1455,9 +1477,9 @@ static void test_random_operations_keep_invariants(void **state)
 		if (PG(m)->flags & PGC_pinned)
 			unpin_ok(m);
 	assert_int_equal(pv_new_user_baseptr(&vcpu, 0), 0);
-	if (vcpu.guest_table)
-		pv_put_page_and_type(PG(vcpu.guest_table));
-	vcpu.guest_table = 0;
+	if (vcpu.arch.pv.guest_table)
+		pv_put_page_and_type(PG(vcpu.arch.pv.guest_table));
+	vcpu.arch.pv.guest_table = 0;
 	assert_all_released();
 }
 

@@ -65,6 +65,7 @@ struct msi_desc {
 	u16 entry; /* MSI-X table entry, or index within the MSI group */
 	u16 nvec;  /* MSI: size of the group (on its first descriptor) */
 	u16 pirq;
+	struct domain *owner; /* whose PIRQ it is */
 	u64 entry_pa; /* MSI-X: the table entry's physical address */
 };
 
@@ -367,8 +368,9 @@ int msi_setup(const struct msi_request *rq, unsigned int *nvec)
 	return rc ? rc : d;
 }
 
-void msi_set_pirq(unsigned int desc, unsigned int pirq)
+void msi_set_pirq(unsigned int desc, struct domain *d, unsigned int pirq)
 {
+	msi.desc[desc].owner = d;
 	msi.desc[desc].pirq = (u16)pirq;
 }
 
@@ -581,5 +583,5 @@ void msi_interrupt(unsigned int vector)
 		printk(XENLOG_WARNING "MSI: interrupt on unused vector %#x\n", vector);
 		return;
 	}
-	pirq_msi_interrupt(msi.desc[d].pirq);
+	pirq_msi_interrupt(msi.desc[d].owner, msi.desc[d].pirq);
 }

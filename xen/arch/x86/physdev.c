@@ -37,27 +37,16 @@
 #include "acpi.h"
 #include "pv_mm.h"
 #include "msi.h"
+#include "pirq.h"
 #include "public/physdev.h"
 
-/* dom0's PIRQ space: GSIs map to the PIRQ of the same number (Xen: 208 with 24 GSIs). */
-#define NR_PIRQS 256
 #define MAX_PCI_DEVS 256
-
-struct pirq {
-	bool mapped; /* to gsi, or to an MSI vector if msi */
-	bool msi;
-	bool in_flight; /* level interrupt delivered, pin masked until EOI */
-	u16 gsi;
-	u16 desc;	    /* msi: its descriptor in msi.c */
-	u16 group;	    /* msi: the descriptor of its group's first vector */
-	u16 port;	    /* bound event channel, 0 if none */
-	struct domain *dom; /* the domain bound to it */
-};
 
 struct gsi_state {
 	bool set_up; /* PHYSDEVOP_setup_gsi programmed its mode */
 	bool level, active_low;
 	u16 pirq; /* the PIRQ it is mapped to, 0 if none */
+	struct domain *owner; /* the domain whose PIRQ that is */
 };
 
 struct pci_dev_rec {
@@ -67,33 +56,36 @@ struct pci_dev_rec {
 	u32 flags;
 };
 
-static struct pirq pirqs[NR_PIRQS];
 static struct gsi_state gsis[IOAPIC_MAX_GSIS];
 static struct pci_dev_rec pci_devs[MAX_PCI_DEVS];
-static xen_ulong_t *eoi_map; /* the registered pirq_eoi_gmfn page */
-static struct page_info *eoi_page;
-static bool eoi_auto_unmask; /* registered through the v1 op */
+
+/* Each domain's PIRQs live in its struct domain (pirq.h). */
+static struct domain_pirqs *pirqs_of(struct domain *d)
+{
+	return &d->arch.pirq;
+}
 
 static struct pci_dev_rec *pci_find(u16 seg, u8 bus, u8 devfn);
 
 /* ---- Interrupt delivery. */
 
-static void eoi_bit(unsigned int pirq, bool set)
+static void eoi_bit(struct domain_pirqs *dp, unsigned int pirq, bool set)
 {
 	xen_ulong_t m = 1UL << (pirq % 64);
 
-	if (!eoi_map)
+	if (!dp->eoi_map)
 		return;
 	if (set)
-		__atomic_fetch_or(&eoi_map[pirq / 64], m, __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(&dp->eoi_map[pirq / 64], m, __ATOMIC_SEQ_CST);
 	else
-		__atomic_fetch_and(&eoi_map[pirq / 64], ~m, __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(&dp->eoi_map[pirq / 64], ~m, __ATOMIC_SEQ_CST);
 }
 
 void pirq_hw_interrupt(unsigned int gsi)
 {
 	unsigned int p = gsis[gsi].pirq;
-	struct pirq *pi = p ? &pirqs[p] : NULL;
+	struct domain_pirqs *dp = gsis[gsi].owner ? pirqs_of(gsis[gsi].owner) : NULL;
+	struct pirq *pi = p && dp ? &dp->pirqs[p] : NULL;
 
 	if (!pi || !pi->port || !pi->dom) {
 		/* Nobody listens (a race with unbind): keep the line quiet. */
@@ -104,15 +96,15 @@ void pirq_hw_interrupt(unsigned int gsi)
 	if (gsis[gsi].level) {
 		io_apic_mask(gsi);
 		pi->in_flight = true;
-		eoi_bit(p, true);
+		eoi_bit(dp, p, true);
 	}
 	apic_eoi();
 	evtchn_set_pending(pi->dom, pi->dom->evtchn[pi->port].notify_vcpu, pi->port);
 }
 
-void pirq_msi_interrupt(unsigned int p)
+void pirq_msi_interrupt(struct domain *d, unsigned int p)
 {
-	struct pirq *pi = p < NR_PIRQS ? &pirqs[p] : NULL;
+	struct pirq *pi = d && p < NR_PIRQS ? &pirqs_of(d)->pirqs[p] : NULL;
 
 	if (!pi || !pi->msi || !pi->port || !pi->dom)
 		return; /* masked at the device as soon as it was unbound */
@@ -120,12 +112,12 @@ void pirq_msi_interrupt(unsigned int p)
 }
 
 /* The guest is done with @p: unmask its level-triggered pin again. */
-static void pirq_guest_eoi(struct pirq *pi, unsigned int p)
+static void pirq_guest_eoi(struct domain_pirqs *dp, struct pirq *pi, unsigned int p)
 {
 	if (!pi->in_flight)
 		return;
 	pi->in_flight = false;
-	eoi_bit(p, false);
+	eoi_bit(dp, p, false);
 	if (pi->mapped && pi->port)
 		io_apic_unmask(pi->gsi);
 }
@@ -147,12 +139,13 @@ static void program_pin(unsigned int gsi)
 
 int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 {
+	struct domain_pirqs *dp = pirqs_of(d);
 	struct pirq *pi;
 
 	(void)share; /* one domain: nobody to share with */
 	if (p >= NR_PIRQS)
 		return -EINVAL;
-	pi = &pirqs[p];
+	pi = &dp->pirqs[p];
 	if (!pi->mapped || !d->is_privileged)
 		return -EPERM;
 	if (pi->port)
@@ -173,7 +166,7 @@ int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 	pi->port = (u16)port;
 	pi->dom = d;
 	pi->in_flight = false;
-	eoi_bit(p, false);
+	eoi_bit(dp, p, false);
 	program_pin(pi->gsi);
 	io_apic_unmask(pi->gsi);
 	return 0;
@@ -181,11 +174,12 @@ int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 
 void pirq_guest_unbind(struct domain *d, unsigned int p)
 {
+	struct domain_pirqs *dp = pirqs_of(d);
 	struct pirq *pi;
 
-	if (p >= NR_PIRQS || pirqs[p].dom != d)
+	if (p >= NR_PIRQS || dp->pirqs[p].dom != d)
 		return;
-	pi = &pirqs[p];
+	pi = &dp->pirqs[p];
 	if (pi->mapped && pi->msi)
 		msi_mask(pi->desc, true);
 	else if (pi->mapped)
@@ -193,14 +187,14 @@ void pirq_guest_unbind(struct domain *d, unsigned int p)
 	pi->port = 0;
 	pi->dom = NULL;
 	pi->in_flight = false;
-	eoi_bit(p, false);
+	eoi_bit(dp, p, false);
 }
 
 /* ---- PIRQ ops. */
 
-static bool pirq_exists(unsigned int p)
+static bool pirq_exists(struct domain_pirqs *dp, unsigned int p)
 {
-	return p < NR_PIRQS && (pirqs[p].mapped || pirqs[p].port);
+	return p < NR_PIRQS && (dp->pirqs[p].mapped || dp->pirqs[p].port);
 }
 
 static long irq_status_query(unsigned long arg)
@@ -218,15 +212,16 @@ static long irq_status_query(unsigned long arg)
 
 static long physdev_eoi(unsigned long arg)
 {
+	struct domain_pirqs *dp = pirqs_of(current->domain);
 	struct physdev_eoi e;
 
 	if (copy_from_guest(&e, arg, sizeof(e)))
 		return -EFAULT;
-	if (!pirq_exists(e.irq))
+	if (!pirq_exists(dp, e.irq))
 		return -EINVAL;
-	if (eoi_auto_unmask && pirqs[e.irq].port)
-		evtchn_unmask_port(current->domain, pirqs[e.irq].port);
-	pirq_guest_eoi(&pirqs[e.irq], e.irq);
+	if (dp->eoi_auto_unmask && dp->pirqs[e.irq].port)
+		evtchn_unmask_port(current->domain, dp->pirqs[e.irq].port);
+	pirq_guest_eoi(dp, &dp->pirqs[e.irq], e.irq);
 	return 0;
 }
 
@@ -234,51 +229,53 @@ static long pirq_eoi_gmfn(unsigned long arg, bool v1)
 {
 	struct physdev_pirq_eoi_gmfn g;
 	struct domain *d = current->domain;
+	struct domain_pirqs *dp = pirqs_of(d);
 
 	if (copy_from_guest(&g, arg, sizeof(g)))
 		return -EFAULT;
 	/* PV: the guest frame number is the machine frame. */
 	if (pv_get_page_and_type(g.gmfn, d, PGT_writable_page))
 		return -EINVAL;
-	if (eoi_map) {
+	if (dp->eoi_map) {
 		pv_put_page_and_type(mfn_to_page(g.gmfn));
 		return -EBUSY;
 	}
-	eoi_page = mfn_to_page(g.gmfn);
-	eoi_map = pv_map_frame(g.gmfn);
-	eoi_auto_unmask = v1;
+	dp->eoi_page = mfn_to_page(g.gmfn);
+	dp->eoi_map = pv_map_frame(g.gmfn);
+	dp->eoi_auto_unmask = v1;
 	/* Level interrupts waiting for their EOI show up in the new map. */
 	for (unsigned int p = 0; p < NR_PIRQS; p++)
-		eoi_bit(p, pirqs[p].in_flight);
+		eoi_bit(dp, p, dp->pirqs[p].in_flight);
 	return 0;
 }
 
-/* The domain a map/unmap names: only the caller itself exists. */
+/* The domain a map/unmap names: only the caller's own PIRQs for now. */
 static long target_domain(domid_t domid)
 {
-	struct domain *d = current->domain;
+	struct domain *d = domain_lookup(domid);
 
-	if (domid != DOMID_SELF && domid != d->domain_id)
+	if (d != current->domain)
 		return -ESRCH;
 	return d->is_privileged ? 0 : -EPERM;
 }
 
 /* A free PIRQ for a GSI mapping that asked for none (Xen: 16 up, then from the top). */
-static int free_pirq(void)
+static int free_pirq(struct domain_pirqs *dp)
 {
 	unsigned int n = io_apic_nr_gsis();
 
 	for (unsigned int p = 16; p < n; p++)
-		if (!pirq_exists(p))
+		if (!pirq_exists(dp, p))
 			return (int)p;
 	for (unsigned int p = NR_PIRQS - 1; p >= n && p > 0; p--)
-		if (!pirq_exists(p))
+		if (!pirq_exists(dp, p))
 			return (int)p;
 	return -ENOSPC;
 }
 
-static long map_gsi(int gsi, int *pirq_io)
+static long map_gsi(struct domain *d, int gsi, int *pirq_io)
 {
+	struct domain_pirqs *dp = pirqs_of(d);
 	int p = *pirq_io, cur;
 
 	if (gsi < 0 || (unsigned int)gsi >= io_apic_nr_gsis())
@@ -286,7 +283,7 @@ static long map_gsi(int gsi, int *pirq_io)
 	cur = gsis[gsi].pirq;
 	if (p < 0) {
 		/* No PIRQ asked for: the one the GSI has, else a free one. */
-		p = cur ? cur : free_pirq();
+		p = cur ? cur : free_pirq(dp);
 		if (p < 0)
 			return p;
 	} else if (cur && p != cur) {
@@ -297,22 +294,23 @@ static long map_gsi(int gsi, int *pirq_io)
 		return -EPERM;
 	if (p < 0 || p >= NR_PIRQS)
 		return -EINVAL;
-	if ((pirqs[p].mapped && (pirqs[p].msi || pirqs[p].gsi != gsi)) || (cur && cur != p))
+	if ((dp->pirqs[p].mapped && (dp->pirqs[p].msi || dp->pirqs[p].gsi != gsi)) || (cur && cur != p))
 		return 0; /* as Xen: "already mapped" is logged and not an error */
-	pirqs[p].mapped = true;
-	pirqs[p].gsi = (u16)gsi;
+	dp->pirqs[p].mapped = true;
+	dp->pirqs[p].gsi = (u16)gsi;
 	gsis[gsi].pirq = (u16)p;
+	gsis[gsi].owner = d;
 	*pirq_io = p;
 	return 0;
 }
 
 /* @n consecutive free PIRQs above the GSIs, the highest such block (as Xen). */
-static int free_msi_pirqs(unsigned int n)
+static int free_msi_pirqs(struct domain_pirqs *dp, unsigned int n)
 {
 	unsigned int found = 0;
 
 	for (unsigned int p = NR_PIRQS - 1; p >= io_apic_nr_gsis() && p > 0; p--) {
-		found = pirq_exists(p) ? 0 : found + 1;
+		found = pirq_exists(dp, p) ? 0 : found + 1;
 		if (found == n)
 			return (int)p;
 	}
@@ -323,8 +321,9 @@ static int free_msi_pirqs(unsigned int n)
  * An MSI (table_base 0: the MSI capability, @nr vectors) or an MSI-X table
  * entry (table_base set: entry entry_nr) of a function, mapped to PIRQs.
  */
-static long map_msi(struct physdev_map_pirq *m)
+static long map_msi(struct domain *dom, struct physdev_map_pirq *m)
 {
+	struct domain_pirqs *dp = pirqs_of(dom);
 	struct msi_request rq = {
 		.seg = m->type == MAP_PIRQ_TYPE_MSI ? 0 : (u16)((u32)m->bus >> 16),
 		.bus = (u8)m->bus,
@@ -348,7 +347,7 @@ static long map_msi(struct physdev_map_pirq *m)
 	}
 	if (m->pirq >= NR_PIRQS)
 		return -EINVAL;
-	if (m->pirq >= 0 && pirq_exists((unsigned int)m->pirq))
+	if (m->pirq >= 0 && pirq_exists(dp, (unsigned int)m->pirq))
 		return -EEXIST;
 	/* As Xen without an IOMMU: only functions dom0 has reported (pci_device_add). */
 	if (!pci_find(rq.seg, rq.bus, rq.devfn))
@@ -357,18 +356,18 @@ static long map_msi(struct physdev_map_pirq *m)
 	if (d < 0)
 		return d;
 	/* The PIRQ asked for (one vector: groups are refused), or free ones. */
-	p = m->pirq >= 0 ? m->pirq : free_msi_pirqs(nvec);
+	p = m->pirq >= 0 ? m->pirq : free_msi_pirqs(dp, nvec);
 	if (p < 0) {
 		msi_teardown((unsigned int)d);
 		return p;
 	}
 	for (unsigned int i = 0; i < nvec; i++) {
-		struct pirq *pi = &pirqs[p + i];
+		struct pirq *pi = &dp->pirqs[p + i];
 
 		*pi = (struct pirq){
 			.mapped = true, .msi = true, .desc = (u16)(d + i), .group = (u16)d
 		};
-		msi_set_pirq((unsigned int)d + i, (unsigned int)p + i);
+		msi_set_pirq((unsigned int)d + i, dom, (unsigned int)p + i);
 	}
 	m->pirq = p;
 	if (m->type == MAP_PIRQ_TYPE_MULTI_MSI)
@@ -388,12 +387,12 @@ static long map_pirq(unsigned long arg)
 		return rc;
 	switch (m.type) {
 	case MAP_PIRQ_TYPE_GSI:
-		rc = map_gsi(m.index, &m.pirq);
+		rc = map_gsi(current->domain, m.index, &m.pirq);
 		break;
 	case MAP_PIRQ_TYPE_MSI:
 	case MAP_PIRQ_TYPE_MSI_SEG:
 	case MAP_PIRQ_TYPE_MULTI_MSI:
-		rc = map_msi(&m);
+		rc = map_msi(current->domain, &m);
 		break;
 	default:
 		return -EINVAL;
@@ -407,31 +406,43 @@ static long map_pirq(unsigned long arg)
  * Forget PIRQ @p. A bound port stays a PIRQ port until closed, but is
  * silent, and the PIRQ number stays taken until then (as on Xen).
  */
-static void pirq_forget(unsigned int p)
+static void pirq_forget(struct domain_pirqs *dp, unsigned int p)
 {
-	struct pirq *pi = &pirqs[p];
+	struct pirq *pi = &dp->pirqs[p];
 
 	if (pi->port && !pi->msi)
 		io_apic_mask(pi->gsi);
 	pi->in_flight = false;
-	eoi_bit(p, false);
-	if (!pi->msi)
+	eoi_bit(dp, p, false);
+	if (!pi->msi) {
 		gsis[pi->gsi].pirq = 0;
+		gsis[pi->gsi].owner = NULL;
+	}
 	pi->mapped = false;
 	pi->msi = false;
 }
 
 /* Unmap an MSI PIRQ and the rest of its group; the device stops using the vectors. */
-static long unmap_msi(unsigned int p)
+static long unmap_msi(struct domain_pirqs *dp, unsigned int p)
 {
-	unsigned int group = pirqs[p].group;
+	unsigned int group = dp->pirqs[p].group;
 
-	if (msi_group_index(pirqs[p].desc))
+	if (msi_group_index(dp->pirqs[p].desc))
 		return -EBUSY; /* not the group's first */
 	for (unsigned int q = 0; q < NR_PIRQS; q++)
-		if (pirqs[q].mapped && pirqs[q].msi && pirqs[q].group == group)
-			pirq_forget(q);
+		if (dp->pirqs[q].mapped && dp->pirqs[q].msi && dp->pirqs[q].group == group)
+			pirq_forget(dp, q);
 	msi_teardown(group);
+	return 0;
+}
+
+static long unmap_one(struct domain_pirqs *dp, int pirq)
+{
+	if (pirq < 0 || pirq >= NR_PIRQS || !dp->pirqs[pirq].mapped)
+		return -EINVAL;
+	if (dp->pirqs[pirq].msi)
+		return unmap_msi(dp, (unsigned int)pirq);
+	pirq_forget(dp, (unsigned int)pirq);
 	return 0;
 }
 
@@ -445,12 +456,7 @@ static long unmap_pirq(unsigned long arg)
 	rc = target_domain(u.domid);
 	if (rc)
 		return rc;
-	if (u.pirq < 0 || u.pirq >= NR_PIRQS || !pirqs[u.pirq].mapped)
-		return -EINVAL;
-	if (pirqs[u.pirq].msi)
-		return unmap_msi((unsigned int)u.pirq);
-	pirq_forget((unsigned int)u.pirq);
-	return 0;
+	return unmap_one(pirqs_of(current->domain), u.pirq);
 }
 
 static long setup_gsi(unsigned long arg)
@@ -467,7 +473,7 @@ static long setup_gsi(unsigned long arg)
 	g = &gsis[s.gsi];
 	/* In use (by Petrel, or bound and enabled) or set up before: Xen's -EEXIST. */
 	if (io_apic_gsi_reserved((unsigned int)s.gsi) || g->set_up ||
-	    (g->pirq && pirqs[g->pirq].port))
+	    (g->pirq && g->owner && pirqs_of(g->owner)->pirqs[g->pirq].port))
 		return -EEXIST;
 	g->set_up = true;
 	g->level = s.triggering != 0;
@@ -536,14 +542,16 @@ static long pci_add(u16 seg, u8 bus, u8 devfn, u32 flags)
 }
 
 /* A removed function's MSI PIRQs go with it. */
-static void unmap_device_msis(u16 seg, u8 bus, u8 devfn)
+static void unmap_device_msis(struct domain *d, u16 seg, u8 bus, u8 devfn)
 {
+	struct domain_pirqs *dp = pirqs_of(d);
+
 	for (unsigned int p = 0; p < NR_PIRQS; p++) {
-		struct pirq *pi = &pirqs[p];
+		struct pirq *pi = &dp->pirqs[p];
 
 		if (pi->mapped && pi->msi && pi->desc == pi->group && seg == 0 &&
 		    msi_desc_is(pi->desc, bus, devfn))
-			unmap_msi(p);
+			unmap_msi(dp, p);
 	}
 }
 
@@ -553,7 +561,7 @@ static long pci_remove(u16 seg, u8 bus, u8 devfn)
 
 	if (!r)
 		return -ENODEV;
-	unmap_device_msis(seg, bus, devfn);
+	unmap_device_msis(current->domain, seg, bus, devfn);
 	r->used = false;
 	return 0;
 }
@@ -635,8 +643,8 @@ static long set_iobitmap(unsigned long arg)
 		return -EFAULT;
 	if (!guest_range_ok((u64)s.bitmap.p, 0x10000 / 8) || s.nr_ports > 0x10000)
 		return -EINVAL;
-	current->iobmp = (u64)s.bitmap.p;
-	current->iobmp_limit = s.nr_ports;
+	current->arch.pv.iobmp = (u64)s.bitmap.p;
+	current->arch.pv.iobmp_limit = s.nr_ports;
 	return 0;
 }
 
@@ -676,6 +684,24 @@ static long prepare_msix(unsigned long cmd, unsigned long arg)
 	return msi_prepare_msix(x.seg, x.bus, x.devfn, cmd == PHYSDEVOP_release_msix);
 }
 
+/* ---- Teardown. */
+
+void pirq_domain_relinquish(struct domain *d)
+{
+	struct domain_pirqs *dp = pirqs_of(d);
+
+	for (unsigned int p = 0; p < NR_PIRQS; p++) {
+		if (dp->pirqs[p].port)
+			pirq_guest_unbind(d, p);
+		if (dp->pirqs[p].mapped)
+			unmap_one(dp, (int)p);
+	}
+	if (dp->eoi_page)
+		pv_put_page_and_type(dp->eoi_page);
+	dp->eoi_page = NULL;
+	dp->eoi_map = NULL;
+}
+
 long do_physdev_op(unsigned long cmd, unsigned long arg)
 {
 	struct physdev_set_iopl s;
@@ -688,7 +714,7 @@ long do_physdev_op(unsigned long cmd, unsigned long arg)
 			return -EFAULT;
 		if (s.iopl > 3)
 			return -EINVAL;
-		current->iopl = s.iopl;
+		current->arch.pv.iopl = s.iopl;
 		return 0;
 	case PHYSDEVOP_set_iobitmap:
 		return set_iobitmap(arg);

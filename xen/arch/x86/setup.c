@@ -16,6 +16,7 @@
 #include "apic.h"
 #include "shutdown.h"
 #include "domain.h"
+#include "sched.h"
 #include "pv.h"
 #include "setup.h"
 #include "config.h"
@@ -183,22 +184,50 @@ static void skip_first_word(char *s)
 	memmove(s, p, strlen(p) + 1);
 }
 
-static __noreturn void build_and_run_dom0(const struct boot_info *bi)
+/*
+ * The "domu" testing aid: the last module is a second PV kernel, built as
+ * domain 1 (unprivileged, 16 MiB) before dom0 takes the rest of memory.
+ */
+static struct domain *build_domu(const struct boot_info *bi)
 {
 	struct dom0_params p = { 0 };
 	struct domain *d;
 
-	if (bi->nr_mods < 1) {
+	p.kernel = &bi->mods[bi->nr_mods - 1];
+	p.mem_bytes = 16UL << 20;
+	p.cmdline_has_name = !loader_is_grub2(bi);
+	p.domu = true;
+	if (domain_create(1, false, false, &d))
+		panic("cannot create domain 1");
+	current = d->vcpu[0];
+	printk("*** Building a PV DomU (domu) ***\n");
+	if (pv_build_dom0(d, &p)) {
+		printk(XENLOG_ERR "domU image rejected; stopping.\n");
+		machine_exit(EXIT_DOM0_REJECTED);
+	}
+	return d;
+}
+
+static __noreturn void build_and_run_dom0(const struct boot_info *bi)
+{
+	struct dom0_params p = { 0 };
+	struct domain *d, *du = NULL;
+	unsigned int nr_mods = bi->nr_mods;
+
+	if (boot_opts.domu_module && nr_mods >= 2) {
+		du = build_domu(bi);
+		nr_mods--;
+	}
+	if (nr_mods < 1) {
 		printk(XENLOG_ERR "dom0 image rejected: no dom0 kernel module was given\n");
 		machine_exit(EXIT_DOM0_REJECTED);
 	}
 	p.kernel = &bi->mods[0];
-	p.initrd = bi->nr_mods > 1 ? &bi->mods[1] : NULL;
+	p.initrd = nr_mods > 1 ? &bi->mods[1] : NULL;
 	p.mem_bytes = boot_opts.dom0_mem;
 	p.mem_max_bytes = boot_opts.dom0_mem_max;
 	p.cmdline_has_name = !loader_is_grub2(bi);
-	d = domain_create(0, true);
-	if (!d)
+	if (domain_create(DOMID_HARDWARE, true, false, &d))
 		panic("cannot create dom0");
 	current = d->vcpu[0];
 	printk("*** Building a PV Dom0 ***\n");
@@ -208,6 +237,10 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	}
 	printk("Guest Loglevel: %s\n", boot_opts.guest_loglvl >= 4 ? "All" : "Warnings");
 	printk("*** Serial input to DOM0 (type 'CTRL-a' three times to switch input)\n");
+	if (du) {
+		vcpu_up(d->vcpu[0]); /* dom0 runs first */
+		vcpu_up(du->vcpu[0]);
+	}
 	pv_start_vcpu(d);
 }
 

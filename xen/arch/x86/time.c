@@ -235,8 +235,9 @@ void update_domain_wallclock(struct domain *d)
 
 void pv_time_check(struct vcpu *v)
 {
-	if (v->timers_ready)
+	if (v->time_started)
 		return;
+	v->time_started = true;
 	vcpu_timers_init(v);
 	update_vcpu_system_time(v);
 	update_domain_wallclock(v->domain);

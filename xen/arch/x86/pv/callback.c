@@ -26,7 +26,7 @@ long do_set_trap_table(unsigned long traps)
 	struct vcpu *v = current;
 
 	if (!traps) {
-		memset(v->traps, 0, sizeof(v->traps));
+		memset(v->arch.pv.traps, 0, sizeof(v->arch.pv.traps));
 		return 0;
 	}
 	/* At most one entry per vector plus the terminator. */
@@ -37,9 +37,9 @@ long do_set_trap_table(unsigned long traps)
 			return 0;
 		if (!is_canonical(ti.address))
 			return -EINVAL;
-		v->traps[ti.vector].cs = ti.cs;
-		v->traps[ti.vector].flags = ti.flags;
-		v->traps[ti.vector].address = ti.address;
+		v->arch.pv.traps[ti.vector].cs = ti.cs;
+		v->arch.pv.traps[ti.vector].flags = ti.flags;
+		v->arch.pv.traps[ti.vector].address = ti.address;
 	}
 	return -EINVAL;
 }
@@ -47,9 +47,9 @@ long do_set_trap_table(unsigned long traps)
 static void set_mask_flag(struct vcpu *v, unsigned int type, u16 flags)
 {
 	if (flags & CALLBACKF_mask_events)
-		v->callback_mask |= 1u << type;
+		v->arch.pv.callback_mask |= 1u << type;
 	else
-		v->callback_mask &= ~(1u << type);
+		v->arch.pv.callback_mask &= ~(1u << type);
 }
 
 static long register_callback(const struct callback_register *reg)
@@ -61,22 +61,22 @@ static long register_callback(const struct callback_register *reg)
 		return -EINVAL;
 	switch (reg->type) {
 	case CALLBACKTYPE_event:
-		slot = &v->event_callback; /* always entered with events masked */
+		slot = &v->arch.pv.event_callback; /* always entered with events masked */
 		break;
 	case CALLBACKTYPE_failsafe:
-		slot = &v->failsafe_callback;
+		slot = &v->arch.pv.failsafe_callback;
 		break;
 	case CALLBACKTYPE_syscall:
-		slot = &v->syscall_callback;
+		slot = &v->arch.pv.syscall_callback;
 		break;
 	case CALLBACKTYPE_syscall32:
-		slot = &v->syscall32_callback;
+		slot = &v->arch.pv.syscall32_callback;
 		break;
 	case CALLBACKTYPE_sysenter:
-		slot = &v->sysenter_callback;
+		slot = &v->arch.pv.sysenter_callback;
 		break;
 	case CALLBACKTYPE_nmi:
-		v->nmi_callback = reg->address;
+		v->arch.pv.nmi_callback = reg->address;
 		return 0;
 	default:
 		return -ENOSYS;
@@ -98,7 +98,7 @@ static long unregister_callback(const struct callback_unregister *unreg)
 	case CALLBACKTYPE_sysenter:
 		return -EINVAL;
 	case CALLBACKTYPE_nmi:
-		current->nmi_callback = 0;
+		current->arch.pv.nmi_callback = 0;
 		return 0;
 	default:
 		return -ENOSYS;
@@ -142,8 +142,8 @@ long do_set_callbacks(unsigned long event, unsigned long failsafe, unsigned long
 /* The stack the guest kernel is entered on from user mode. */
 long do_stack_switch(unsigned long ss, unsigned long sp)
 {
-	current->kernel_ss = ss | 3;
-	current->kernel_sp = sp;
+	current->arch.pv.kernel_ss = ss | 3;
+	current->arch.pv.kernel_sp = sp;
 	return 0;
 }
 
@@ -206,10 +206,10 @@ long do_fpu_taskswitch(unsigned long set)
 	struct vcpu *v = current;
 
 	if ((int)set) {
-		v->guest_cr0 |= X86_CR0_TS;
+		v->arch.pv.guest_cr0 |= X86_CR0_TS;
 		set_ts(true);
 	} else {
-		v->guest_cr0 &= ~X86_CR0_TS;
+		v->arch.pv.guest_cr0 &= ~X86_CR0_TS;
 		set_ts(false);
 	}
 	return 0;
@@ -226,8 +226,8 @@ bool pv_fpu_device_not_available(struct cpu_regs *r)
 
 	(void)r;
 	set_ts(false);
-	if (!(v->guest_cr0 & X86_CR0_TS))
+	if (!(v->arch.pv.guest_cr0 & X86_CR0_TS))
 		return false;
-	v->guest_cr0 &= ~X86_CR0_TS;
+	v->arch.pv.guest_cr0 &= ~X86_CR0_TS;
 	return true;
 }

@@ -1,6 +1,7 @@
 /*
  * set_debugreg/get_debugreg: a PV guest's debug registers. They are loaded
- * into the hardware while the guest runs (one vCPU, so: at once). A data
+ * into the hardware at once, and by the context switch whenever the vCPU
+ * runs again (pv/domain.c). A data
  * breakpoint the guest sets on its own buffers can also fire while Petrel
  * copies to or from them: such a #DB in hypervisor context is ignored (not
  * the guest's event, so not in its DR6), never fatal.
@@ -49,7 +50,7 @@ static long check_dr7(const struct vcpu *v, u64 *val)
 		bool enabled = (value >> (i * 2)) & 3;
 		unsigned int rw = (value >> (16 + i * 4)) & 3;
 
-		if (enabled && rw == DR_RW_IO && !(v->guest_cr4 & X86_CR4_DE))
+		if (enabled && rw == DR_RW_IO && !(v->arch.pv.guest_cr4 & X86_CR4_DE))
 			return -EPERM;
 	}
 	*val = value;
@@ -63,7 +64,7 @@ static long check_dr7(const struct vcpu *v, u64 *val)
 static long dr_alias(const struct vcpu *v, unsigned long reg)
 {
 	if (reg == 4 || reg == 5)
-		return (v->guest_cr4 & X86_CR4_DE) ? -ENODEV : (long)reg + 2;
+		return (v->arch.pv.guest_cr4 & X86_CR4_DE) ? -ENODEV : (long)reg + 2;
 	if (reg > 7)
 		return -ENODEV;
 	return (long)reg;
@@ -96,7 +97,7 @@ long do_set_debugreg(unsigned long reg, unsigned long value)
 			return rc;
 		break;
 	}
-	v->debugreg[reg] = value;
+	v->arch.debugreg[reg] = value;
 	load_dr((unsigned int)reg, value);
 	return 0;
 }
@@ -107,9 +108,9 @@ long do_get_debugreg(unsigned long reg)
 
 	if (rc < 0)
 		return rc;
-	if (rc == 6 && !current->debugreg[6])
+	if (rc == 6 && !current->arch.debugreg[6])
 		return (long)DR6_RESERVED_ONE;
-	return (long)current->debugreg[rc];
+	return (long)current->arch.debugreg[rc];
 }
 
 /* Move the hardware DR6 status into the guest's DR6 (which get_debugreg reads). */
@@ -119,7 +120,7 @@ void pv_collect_dr6(void)
 
 	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
 	if (current)
-		current->debugreg[6] |= (dr6 & DR6_STATUS_MASK) | DR6_RESERVED_ONE;
+		current->arch.debugreg[6] |= (dr6 & DR6_STATUS_MASK) | DR6_RESERVED_ONE;
 	load_dr(6, DR6_RESERVED_ONE);
 }
 

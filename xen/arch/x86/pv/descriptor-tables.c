@@ -38,13 +38,13 @@ static int get_seg_desc_frame(struct domain *d, mfn_t mfn)
 
 static void release_gdt(struct vcpu *v)
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(v->gdt_frames); i++) {
-		if (v->gdt_frames[i])
-			put_page_type(mfn_to_page(v->gdt_frames[i]));
-		v->gdt_frames[i] = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.pv.gdt_frames); i++) {
+		if (v->arch.pv.gdt_frames[i])
+			put_page_type(mfn_to_page(v->arch.pv.gdt_frames[i]));
+		v->arch.pv.gdt_frames[i] = 0;
 		gdt_map_guest_frame(i, 0);
 	}
-	v->gdt_ents = 0;
+	v->arch.pv.gdt_ents = 0;
 }
 
 long do_set_gdt(unsigned long frame_list, unsigned long entries)
@@ -67,10 +67,10 @@ long do_set_gdt(unsigned long frame_list, unsigned long entries)
 	}
 	release_gdt(v);
 	for (i = 0; i < nr; i++) {
-		v->gdt_frames[i] = frames[i];
+		v->arch.pv.gdt_frames[i] = frames[i];
 		gdt_map_guest_frame(i, frames[i]);
 	}
-	v->gdt_ents = (unsigned int)entries;
+	v->arch.pv.gdt_ents = (unsigned int)entries;
 	return 0;
 }
 

@@ -148,7 +148,8 @@ static int allocate_memory(struct builder *b, u64 nr)
 		}
 	}
 	b->d->tot_pages = b->d->max_pages = nr;
-	b->d->p2m = b->p2m;
+	b->d->arch.pv.p2m = b->p2m;
+	b->d->arch.pv.p2m_order = order_for_bytes(nr * sizeof(mfn_t));
 	return 0;
 }
 
@@ -233,7 +234,7 @@ static void build_page_tables(struct builder *b)
 		get_page(mfn_to_page(mfn));
 	}
 	pin_page_table(mfn_to_page(l4_mfn));
-	b->d->vcpu[0]->guest_table = l4_mfn;
+	b->d->vcpu[0]->arch.pv.guest_table = l4_mfn;
 }
 
 /*
@@ -247,7 +248,7 @@ static int map_init_p2m(struct builder *b)
 {
 	struct layout *l = &b->l;
 	u64 next_pfn, va = b->info.init_p2m, bytes = l->nr_pages * sizeof(u64);
-	pte_t *l4 = mfn_to_virt(b->d->vcpu[0]->guest_table);
+	pte_t *l4 = mfn_to_virt(b->d->vcpu[0]->arch.pv.guest_table);
 
 	l->first_p2m_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
 	l->nr_p2m_frames = ROUND_PG(bytes) >> PAGE_SHIFT;
@@ -284,7 +285,7 @@ static void write_start_info(struct builder *b, const char *cmdline, mfn_t initr
 	strlcpy(si->magic, "xen-3.0-x86_64", sizeof(si->magic));
 	si->nr_pages = l->nr_pages;
 	si->shared_info = virt_to_maddr(b->d->shared_info);
-	si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN;
+	si->flags = b->d->is_privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
 	si->pt_base = l->vpt_start;
 	si->nr_pt_frames = l->nr_pt_pages;
 	si->mfn_list = l->vphysmap_start;
@@ -389,13 +390,14 @@ static int parse_kernel(struct builder *b, const struct bi_mod *k)
 }
 
 /*
- * As Xen 4.17: XENFEAT_dom0 is asked for only of a kernel that lists its
- * SUPPORTED_FEATURES (one without the note is taken as able); a missing
+ * As Xen 4.17: XENFEAT_dom0 is asked for only of the hardware domain's
+ * kernel, and only if it lists its SUPPORTED_FEATURES (one without the
+ * note is taken as able); a missing
  * VIRT_BASE means 0 (libelf), which is aligned.
  */
-static int check_features(const struct elf_xen_info *in)
+static int check_features(const struct elf_xen_info *in, bool hwdom)
 {
-	if ((in->present & EXI_SUPPORTED_FEATURES) &&
+	if (hwdom && (in->present & EXI_SUPPORTED_FEATURES) &&
 	    !(in->features_supported[0] & (1u << XENFEAT_dom0))) {
 		printk(XENLOG_ERR "dom0 image rejected: kernel does not support XENFEAT_dom0\n");
 		return -EINVAL;
@@ -454,7 +456,7 @@ static void place_initrd(struct builder *b, const struct bi_mod *initrd, mfn_t *
 static void setup_vcpu(struct builder *b)
 {
 	struct vcpu *v = b->d->vcpu[0];
-	struct cpu_regs *r = guest_regs();
+	struct cpu_regs *r = &v->arch.pv.user_regs;
 
 	memset(r, 0, sizeof(*r));
 	r->rip = (b->info.present & EXI_ENTRY) ? b->info.entry : b->info.elf_entry;
@@ -463,8 +465,8 @@ static void setup_vcpu(struct builder *b)
 	r->cs = FLAT_KERNEL_CS64;
 	r->ss = FLAT_KERNEL_SS64;
 	r->rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
-	v->in_kernel = true;
-	v->guest_cr0 = read_cr0() & ~X86_CR0_TS;
+	v->arch.pv.in_kernel = true;
+	v->arch.pv.guest_cr0 = read_cr0() & ~X86_CR0_TS;
 	pv_init_guest_cr4(v);
 }
 
@@ -478,7 +480,7 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 	b.d = d;
 	rc = parse_kernel(&b, p->kernel);
 	if (!rc)
-		rc = check_features(&b.info);
+		rc = check_features(&b.info, !p->domu);
 	if (rc) {
 		free_unpacked(&b);
 		return rc;
@@ -512,7 +514,7 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 	place_initrd(&b, p->initrd, &initrd_pfn);
 	write_start_info(&b, module_args(p->kernel->cmdline, p->cmdline_has_name), initrd_pfn);
 	setup_vcpu(&b);
-	printk(XENLOG_INFO "Dom0 kernel: 64-bit PV, entry %#lx, %lu pages, mapped %#lx-%#lx\n",
-	       guest_regs()->rip, b.l.nr_pages, b.l.v_start, b.l.v_end);
+	printk(XENLOG_INFO "Dom%u kernel: 64-bit PV, entry %#lx, %lu pages, mapped %#lx-%#lx\n",
+	       d->domain_id, d->vcpu[0]->arch.pv.user_regs.rip, b.l.nr_pages, b.l.v_start, b.l.v_end);
 	return 0;
 }

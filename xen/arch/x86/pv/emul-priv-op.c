@@ -90,25 +90,25 @@ static bool iopl_ok(const struct vcpu *v)
 {
 	unsigned int cpl = 3;
 
-	if (v->in_kernel)
+	if (v->arch.pv.in_kernel)
 		cpl = (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl)) ? 0 : 1;
-	return cpl <= v->iopl;
+	return cpl <= v->arch.pv.iopl;
 }
 
 /* Two bytes of the guest's I/O bitmap; bytes that cannot be read deny access. */
 static u16 iobmp_bits(struct vcpu *v, unsigned int port)
 {
 	u8 b[2] = { 0xff, 0xff };
-	bool user = !v->in_kernel;
+	bool user = !v->arch.pv.in_kernel;
 
 	/* The bitmap is the kernel's: read it through the kernel page tables. */
 	if (user)
-		pv_load_cr3(v->guest_table);
+		pv_load_cr3(v->arch.pv.guest_table);
 	for (unsigned int i = 0; i < 2; i++)
-		if (copy_from_guest(&b[i], v->iobmp + (port >> 3) + i, 1))
+		if (copy_from_guest(&b[i], v->arch.pv.iobmp + (port >> 3) + i, 1))
 			break;
 	if (user)
-		pv_load_cr3(v->guest_table_user);
+		pv_load_cr3(v->arch.pv.guest_table_user);
 	return (u16)(b[0] | (b[1] << 8));
 }
 
@@ -117,7 +117,7 @@ static bool guest_io_okay(struct vcpu *v, unsigned int port, unsigned int bytes)
 {
 	if (iopl_ok(v))
 		return true;
-	if (port + bytes <= v->iobmp_limit)
+	if (port + bytes <= v->arch.pv.iobmp_limit)
 		return !(iobmp_bits(v, port) & (((1u << bytes) - 1) << (port & 7)));
 	return false;
 }
@@ -529,7 +529,7 @@ static bool cpu_has_xsave(void)
  */
 static void load_real_cr4(const struct vcpu *v)
 {
-	u64 cr4 = read_cr4(), want = (cr4 & ~X86_CR4_TSD) | (v->guest_cr4 & X86_CR4_TSD);
+	u64 cr4 = read_cr4(), want = (cr4 & ~X86_CR4_TSD) | (v->arch.pv.guest_cr4 & X86_CR4_TSD);
 
 	if (cpu_has_xsave())
 		want |= X86_CR4_OSXSAVE;
@@ -539,7 +539,7 @@ static void load_real_cr4(const struct vcpu *v)
 
 void pv_init_guest_cr4(struct vcpu *v)
 {
-	v->guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	v->arch.pv.guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	load_real_cr4(v);
 }
 
@@ -551,10 +551,10 @@ static void write_guest_cr4(struct vcpu *v, u64 val)
 {
 	u64 mask = PV_CR4_MASK & ~(cpu_has_xsave() ? 0 : X86_CR4_OSXSAVE);
 
-	if ((val & ~mask) != (v->guest_cr4 & ~mask))
+	if ((val & ~mask) != (v->arch.pv.guest_cr4 & ~mask))
 		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %%cr4 bits %#lx not available to PV\n",
-		       v->domain->domain_id, (val ^ v->guest_cr4) & ~mask);
-	v->guest_cr4 = (val & mask) | X86_CR4_PAE;
+		       v->domain->domain_id, (val ^ v->arch.pv.guest_cr4) & ~mask);
+	v->arch.pv.guest_cr4 = (val & mask) | X86_CR4_PAE;
 	load_real_cr4(v);
 }
 
@@ -562,7 +562,7 @@ static bool write_cr(struct vcpu *v, unsigned int cr, u64 val)
 {
 	switch (cr) {
 	case 0: /* only the TS bit of %cr0 is the guest's to change */
-		if ((val ^ v->guest_cr0) & ~X86_CR0_TS)
+		if ((val ^ v->arch.pv.guest_cr0) & ~X86_CR0_TS)
 			return false;
 		do_fpu_taskswitch(!!(val & X86_CR0_TS));
 		return true;
@@ -583,16 +583,16 @@ static bool read_cr(const struct vcpu *v, unsigned int cr, u64 *val)
 {
 	switch (cr) {
 	case 0:
-		*val = v->guest_cr0;
+		*val = v->arch.pv.guest_cr0;
 		return true;
 	case 2:
 		*val = v->vcpu_info->arch.cr2;
 		return true;
 	case 3:
-		*val = v->guest_table << PAGE_SHIFT;
+		*val = v->arch.pv.guest_table << PAGE_SHIFT;
 		return true;
 	case 4:
-		*val = v->guest_cr4;
+		*val = v->arch.pv.guest_cr4;
 		return true;
 	default:
 		return false;
@@ -622,7 +622,7 @@ static enum emul_rc emulate_mov_dr(struct cpu_regs *r, const struct x86_insn *in
 	long rc;
 
 	if (dr == 4 || dr == 5) {
-		if (current->guest_cr4 & X86_CR4_DE)
+		if (current->arch.pv.guest_cr4 & X86_CR4_DE)
 			dr = 8; /* no such register */
 		else
 			dr += 2;
@@ -701,7 +701,7 @@ static enum emul_rc emulate_xsetbv(struct cpu_regs *r)
 {
 	u64 val = (r->rdx << 32) | (u32)r->rax;
 
-	if (!(current->guest_cr4 & X86_CR4_OSXSAVE)) {
+	if (!(current->arch.pv.guest_cr4 & X86_CR4_OSXSAVE)) {
 		pv_inject_exception(r, TRAP_UD, -1);
 		return EMUL_RAISED;
 	}
@@ -757,10 +757,10 @@ static enum emul_rc emulate_kernel_op(struct cpu_regs *r, const struct x86_insn 
 static enum emul_rc emulate_softint(struct cpu_regs *r, const struct x86_insn *in)
 {
 	unsigned int vec = (u8)in->imm;
-	const struct trap_bounce_entry *t = &current->traps[vec];
+	const struct trap_bounce_entry *t = &current->arch.pv.traps[vec];
 	unsigned int dpl = t->flags & 3;
 
-	if (!t->address || dpl < (current->in_kernel ? 1u : 3u)) {
+	if (!t->address || dpl < (current->arch.pv.in_kernel ? 1u : 3u)) {
 		/* Not permitted: #GP with the IDT-vector error code. */
 		r->error_code = ((u64)vec << 3) | 2;
 		return EMUL_UNHANDLED;
@@ -789,7 +789,7 @@ static enum emul_rc emulate(struct cpu_regs *r, const struct x86_insn *in)
 		r->rip += in->len;
 		return EMUL_OK;
 	}
-	if (!current->in_kernel)
+	if (!current->arch.pv.in_kernel)
 		return EMUL_UNHANDLED;
 	rc = emulate_kernel_op(r, in);
 	if (rc == EMUL_OK)

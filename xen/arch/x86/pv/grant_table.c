@@ -26,9 +26,25 @@ void *gnttab_alloc_shared_frame(struct domain *d, mfn_t *mfn)
 	return p;
 }
 
+void gnttab_free_shared_frame(void *p, mfn_t mfn)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+
+	pg->owner = NULL;
+	pg->count = pg->type_count = 0;
+	pg->type = PGT_none;
+	pg->flags &= ~PGC_validated;
+	free_xenheap_pages(p, 0);
+}
+
 void *gnttab_alloc(size_t bytes)
 {
 	return alloc_xenheap_pages(order_for_bytes(bytes));
+}
+
+void gnttab_free(void *p, size_t bytes)
+{
+	free_xenheap_pages(p, order_for_bytes(bytes));
 }
 
 void *gnttab_map_frame(mfn_t mfn)

@@ -83,17 +83,17 @@ void do_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v = current;
 
-	if (!v->in_kernel) {
+	if (!v->arch.pv.in_kernel) {
 		/*
 		 * A user-mode syscall enters the guest kernel's syscall callback;
 		 * one from 32-bit code its syscall32 callback when it has one.
 		 */
-		bool compat = r->cs == FLAT_RING3_CS32 && v->syscall32_callback;
-		u64 cb = compat ? v->syscall32_callback : v->syscall_callback;
+		bool compat = r->cs == FLAT_RING3_CS32 && v->arch.pv.syscall32_callback;
+		u64 cb = compat ? v->arch.pv.syscall32_callback : v->arch.pv.syscall_callback;
 		unsigned int type = compat ? CALLBACKTYPE_syscall32 : CALLBACKTYPE_syscall;
 
 		if (cb)
-			pv_bounce_callback(r, cb, v->callback_mask & (1u << type));
+			pv_bounce_callback(r, cb, v->arch.pv.callback_mask & (1u << type));
 		else
 			pv_inject_exception(r, 6, -1); /* none registered: #UD */
 	} else {
@@ -111,9 +111,9 @@ void do_sysenter(struct cpu_regs *r)
 	struct vcpu *v = current;
 
 	r->rflags |= X86_EFLAGS_IF; /* sysenter cleared the guest's real IF */
-	if (v->sysenter_callback)
-		pv_bounce_callback(r, v->sysenter_callback,
-				   v->callback_mask & (1u << CALLBACKTYPE_sysenter));
+	if (v->arch.pv.sysenter_callback)
+		pv_bounce_callback(r, v->arch.pv.sysenter_callback,
+				   v->arch.pv.callback_mask & (1u << CALLBACKTYPE_sysenter));
 	else
 		pv_inject_exception(r, 13, 0);
 	pv_return_to_guest(r);

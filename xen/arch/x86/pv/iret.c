@@ -26,9 +26,9 @@
 
 void pv_toggle_guest_mode(struct vcpu *v)
 {
-	v->in_kernel = !v->in_kernel;
+	v->arch.pv.in_kernel = !v->arch.pv.in_kernel;
 	__asm__ volatile("swapgs" ::: "memory");
-	write_cr3((v->in_kernel ? v->guest_table : v->guest_table_user) << PAGE_SHIFT);
+	write_cr3((v->arch.pv.in_kernel ? v->arch.pv.guest_table : v->arch.pv.guest_table_user) << PAGE_SHIFT);
 }
 
 /*
@@ -93,14 +93,14 @@ long do_iret(void)
 	gp = iret_selector_fault(cs, ss);
 	if ((u64)((s64)c.rip >> 47) + 1 > 1)
 		domain_crash(v->domain, "iret: non-canonical rip %#lx", c.rip);
-	if ((c.cs & 3) == 3 && v->in_kernel) {
-		if (!v->guest_table_user)
+	if ((c.cs & 3) == 3 && v->arch.pv.in_kernel) {
+		if (!v->arch.pv.guest_table_user)
 			domain_crash(v->domain, "iret to user mode without user page tables");
 		pv_toggle_guest_mode(v);
 	}
 	/* With architectural IOPL the frame's IOPL is the new virtual one. */
 	if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
-		v->iopl = (unsigned int)((c.rflags & X86_EFLAGS_IOPL) >> 12);
+		v->arch.pv.iopl = (unsigned int)((c.rflags & X86_EFLAGS_IOPL) >> 12);
 	r->rip = c.rip;
 	r->cs = cs;
 	r->rflags =

@@ -560,12 +560,12 @@ int pv_unpin_table(struct domain *d, mfn_t mfn)
 
 static mfn_t current_l4(const struct vcpu *v)
 {
-	return (v->in_kernel || !v->guest_table_user) ? v->guest_table : v->guest_table_user;
+	return (v->arch.pv.in_kernel || !v->arch.pv.guest_table_user) ? v->arch.pv.guest_table : v->arch.pv.guest_table_user;
 }
 
 int pv_new_baseptr(struct vcpu *v, mfn_t mfn)
 {
-	mfn_t old = v->guest_table;
+	mfn_t old = v->arch.pv.guest_table;
 	int rc;
 
 	if (old == mfn) {
@@ -575,7 +575,7 @@ int pv_new_baseptr(struct vcpu *v, mfn_t mfn)
 	rc = pv_get_page_and_type(mfn, v->domain, PGT_l4_page_table);
 	if (rc)
 		return rc;
-	v->guest_table = mfn;
+	v->arch.pv.guest_table = mfn;
 	pv_load_cr3(current_l4(v));
 	if (old)
 		pv_put_page_and_type(frame(old));
@@ -584,7 +584,7 @@ int pv_new_baseptr(struct vcpu *v, mfn_t mfn)
 
 int pv_new_user_baseptr(struct vcpu *v, mfn_t mfn)
 {
-	mfn_t old = v->guest_table_user;
+	mfn_t old = v->arch.pv.guest_table_user;
 	int rc;
 
 	if (old == mfn)
@@ -594,7 +594,7 @@ int pv_new_user_baseptr(struct vcpu *v, mfn_t mfn)
 		if (rc)
 			return rc;
 	}
-	v->guest_table_user = mfn;
+	v->arch.pv.guest_table_user = mfn;
 	if (old)
 		pv_put_page_and_type(frame(old));
 	return 0;
@@ -623,10 +623,10 @@ int pv_find_l1e(struct vcpu *v, u64 va, mfn_t *l1, unsigned int *idx)
 
 static void drop_ldt_frames(struct vcpu *v)
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(v->ldt_mfn); i++) {
-		if (v->ldt_mfn[i])
-			pv_put_page_and_type(frame(v->ldt_mfn[i]));
-		v->ldt_mfn[i] = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.pv.ldt_mfn); i++) {
+		if (v->arch.pv.ldt_mfn[i])
+			pv_put_page_and_type(frame(v->arch.pv.ldt_mfn[i]));
+		v->arch.pv.ldt_mfn[i] = 0;
 	}
 }
 
@@ -636,14 +636,14 @@ static void drop_ldt_frames(struct vcpu *v)
  */
 int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents)
 {
-	mfn_t frames[ARRAY_SIZE(v->ldt_mfn)] = { 0 };
+	mfn_t frames[ARRAY_SIZE(v->arch.pv.ldt_mfn)] = { 0 };
 	u64 ptr = ents ? base : 0;
 	unsigned int i, n = (ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	int rc = 0;
 
 	if ((ptr & (PAGE_SIZE - 1)) || ents > 8192 || (ents && !guest_range_ok(ptr, ents * 8UL)))
 		return -EINVAL;
-	if (v->ldt_ents == ents && v->ldt_base == ptr)
+	if (v->arch.pv.ldt_ents == ents && v->arch.pv.ldt_base == ptr)
 		return 0;
 	for (i = 0; i < n && !rc; i++) {
 		mfn_t l1;
@@ -667,9 +667,9 @@ int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents)
 	}
 	drop_ldt_frames(v);
 	for (i = 0; i < n; i++)
-		v->ldt_mfn[i] = frames[i];
-	v->ldt_base = ptr;
-	v->ldt_ents = ents;
+		v->arch.pv.ldt_mfn[i] = frames[i];
+	v->arch.pv.ldt_base = ptr;
+	v->arch.pv.ldt_ents = ents;
 	pv_ldt_changed(v);
 	return 0;
 }
@@ -677,7 +677,11 @@ int pv_set_ldt(struct vcpu *v, u64 base, unsigned int ents)
 /* ------------------------------------------------------------------ */
 /* Hypercalls                                                          */
 
-/* foreigndom: DOMID_SELF is the caller; naming oneself by id is refused as on Xen. */
+/*
+ * foreigndom: DOMID_SELF is the caller; naming oneself by id is refused as
+ * on Xen; another domain is found in the registry (the callers check that
+ * the caller may use its frames: the control domain only).
+ */
 static struct domain *get_pg_owner(struct domain *d, unsigned int domid)
 {
 	if (domid == DOMID_SELF)
@@ -686,7 +690,7 @@ static struct domain *get_pg_owner(struct domain *d, unsigned int domid)
 		return NULL;
 	if (domid == DOMID_IO)
 		return &dom_io;
-	return NULL; /* no other domains exist yet */
+	return domain_by_id((domid_t)domid);
 }
 
 static int mmu_normal_update(struct domain *pt_owner, struct domain *pg_owner, u64 ptr, pte_t val,
@@ -763,6 +767,10 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 	pg_owner = get_pg_owner(d, (u16)foreigndom);
 	if (!pg_owner) {
 		rc = -ESRCH;
+		goto out;
+	}
+	if (pg_owner != d && pg_owner != &dom_io && !d->is_privileged) {
+		rc = -EPERM;
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {

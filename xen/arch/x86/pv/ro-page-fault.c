@@ -262,7 +262,7 @@ bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 		return false;
 	if (mmio_ro_write(r, cr2))
 		return true;
-	if (!v->in_kernel)
+	if (!v->arch.pv.in_kernel)
 		return false;
 	if (!(l1 = written_l1(v, cr2)) || pv_ptwr_decode(insn, fetch_insn(r->rip, insn), &in))
 		return false;
@@ -342,7 +342,7 @@ void pv_load_cr3(mfn_t l4)
 
 void pv_ldt_changed(struct vcpu *v)
 {
-	ldt_load(v->ldt_mfn, (v->ldt_ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT, v->ldt_ents);
+	ldt_load(v->arch.pv.ldt_mfn, (v->arch.pv.ldt_ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT, v->arch.pv.ldt_ents);
 }
 
 void pv_wbinvd(void)

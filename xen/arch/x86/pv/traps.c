@@ -16,6 +16,7 @@
 #include "traps.h"
 #include "pv.h"
 #include "pv_mm.h"
+#include "sched.h"
 #include "public/xen.h"
 
 #define TRAP_UD 6
@@ -42,7 +43,7 @@ static u64 frame_rflags(const struct vcpu *v, u64 rflags, u8 mask)
 	if (!mask)
 		rflags |= X86_EFLAGS_IF;
 	if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
-		rflags |= (u64)v->iopl << 12;
+		rflags |= (u64)v->arch.pv.iopl << 12;
 	return rflags;
 }
 
@@ -54,11 +55,11 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 	u64 frame[8], cs = r->cs, sp, n = 0;
 	u8 saved_mask = vi->evtchn_upcall_mask;
 
-	if (v->in_kernel) {
+	if (v->arch.pv.in_kernel) {
 		sp = r->rsp;
 		cs &= ~3UL;
 	} else {
-		sp = v->kernel_sp;
+		sp = v->arch.pv.kernel_sp;
 		pv_toggle_guest_mode(v); /* kernel page tables and GS base first */
 	}
 	sp &= ~0xfUL;
@@ -86,7 +87,7 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 
 void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec)
 {
-	const struct trap_bounce_entry *t = &current->traps[vector & 0xff];
+	const struct trap_bounce_entry *t = &current->arch.pv.traps[vector & 0xff];
 
 	if (!t->address)
 		domain_crash(current->domain,
@@ -101,7 +102,7 @@ void pv_inject_page_fault(struct cpu_regs *r, u64 cr2, u64 ec)
 	current->vcpu_info->arch.cr2 = cr2;
 	/* Both guest modes run in ring 3: report the guest's own mode. */
 	ec &= ~(u64)PFEC_USER;
-	if (!current->in_kernel)
+	if (!current->arch.pv.in_kernel)
 		ec |= PFEC_USER;
 	pv_inject_exception(r, TRAP_PF, (s64)ec);
 }
@@ -150,9 +151,14 @@ void pv_trap(struct cpu_regs *r)
  */
 void pv_return_to_guest(struct cpu_regs *r)
 {
-	struct vcpu *v = current;
+	struct vcpu *v;
 
+	/* Only a frame at the stack top can be switched (not one on an IST stack). */
+	if (sched_need_resched() && r == guest_regs())
+		schedule();
+	domain_reap(); /* a quiescent point: no borrowed domain pointer is live */
+	v = current;
 	pv_time_check(v);
-	if (evtchn_upcall_due(v) && v->event_callback)
-		pv_bounce_callback(r, v->event_callback, true);
+	if (evtchn_upcall_due(v) && v->arch.pv.event_callback)
+		pv_bounce_callback(r, v->arch.pv.event_callback, true);
 }

@@ -1,0 +1,894 @@
+/*
+ * Domains and the scheduler: xen/common/domain.c and scheduler.c with the
+ * real event channels, grant tables, vCPU timers and buddy allocator, over
+ * a host frame table whose frames are host memory. The arch hooks are
+ * fakes that do what the PV ones do to the frame table.
+ *
+ * Checks: the registry (ids, order, -EEXIST, the next id >= asked), that a
+ * created and destroyed domain gives the allocator back every frame (with
+ * grants mapped across domains, interdomain ports, pinned tables), per
+ * domain shutdown and crash (VIRQ_DOM_EXC to dom0; only dom0's end stops
+ * the machine), and the scheduler: round robin, block/wake, poll, yield,
+ * pause, idle, runstate and cpu_time.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "types.h"
+#include "errno.h"
+#include "mm.h"
+#include "m2p.h"
+#include "domain.h"
+#include "event.h"
+#include "sched.h"
+#include "timer.h"
+#include "hypercall.h"
+#include "pv_mm.h"
+#include "uaccess.h"
+#include "grant_table.h"
+#include "public/sched.h"
+#include "public/vcpu.h"
+#include "shim.h"
+
+#define FRAMES 2048
+
+long do_sched_op(unsigned long cmd, unsigned long arg); /* common/schedule.c */
+
+/* ---- fakes: memory ---- */
+static u8 (*frame_mem)[PAGE_SIZE];
+
+static mfn_t mfn_of(const void *va)
+{
+	return (mfn_t)(((const u8 *)va - frame_mem[0]) / PAGE_SIZE);
+}
+
+unsigned int order_for_bytes(u64 bytes)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+/* When > 0: the allocation that many calls from now fails (1 = the next). */
+static unsigned int fail_alloc_in;
+
+void *alloc_xenheap_pages(unsigned int order)
+{
+	struct page_info *pg;
+	void *va;
+
+	if (fail_alloc_in && !--fail_alloc_in)
+		return NULL;
+	pg = alloc_pages(order);
+	if (!pg)
+		return NULL;
+	for (u64 i = 0; i < (1UL << order); i++)
+		pg[i].flags |= PGC_xen_heap;
+	va = frame_mem[page_to_mfn(pg)];
+	memset(va, 0, PAGE_SIZE << order);
+	return va;
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+	struct page_info *pg = mfn_to_page(mfn_of(va));
+
+	for (u64 i = 0; i < (1UL << order); i++) {
+		assert_true(pg[i].flags & PGC_xen_heap);
+		pg[i].flags &= ~PGC_xen_heap;
+	}
+	free_pages(pg, order);
+}
+
+static unsigned int m2p_invalidated;
+
+void m2p_set(mfn_t mfn, u64 pfn)
+{
+	(void)mfn;
+	if (pfn == M2P_INVALID)
+		m2p_invalidated++;
+}
+
+bool pv_get_page(struct page_info *pg, const struct domain *d)
+{
+	if (!pg || pg->owner != d || !pg->count)
+		return false;
+	pg->count++;
+	return true;
+}
+
+void pv_put_page(struct page_info *pg)
+{
+	assert_true(pg->count > 0);
+	pg->count--;
+}
+
+int pv_get_page_type(struct page_info *pg, unsigned int type)
+{
+	if (pg->type_count && pg->type != type)
+		return -EINVAL;
+	pg->type = (u8)type;
+	pg->type_count++;
+	return 0;
+}
+
+void pv_put_page_type(struct page_info *pg)
+{
+	assert_true(pg->type_count > 0);
+	pg->type_count--;
+}
+
+bool get_page_type(struct page_info *pg, unsigned int type)
+{
+	return pv_get_page_type(pg, type) == 0;
+}
+
+void get_page(struct page_info *pg)
+{
+	pg->count++;
+}
+
+/* ---- fakes: grant-table arch hooks ---- */
+void *gnttab_alloc(size_t bytes)
+{
+	return alloc_xenheap_pages(order_for_bytes(bytes));
+}
+
+void gnttab_free(void *p, size_t bytes)
+{
+	free_xenheap_pages(p, order_for_bytes(bytes));
+}
+
+void *gnttab_alloc_shared_frame(struct domain *d, mfn_t *mfn)
+{
+	void *p = alloc_xenheap_pages(0);
+	struct page_info *pg;
+
+	if (!p)
+		return NULL;
+	*mfn = mfn_of(p);
+	pg = mfn_to_page(*mfn);
+	pg->owner = d;
+	pg->count = pg->type_count = 1;
+	pg->type = PGT_writable_page;
+	return p;
+}
+
+void gnttab_free_shared_frame(void *p, mfn_t mfn)
+{
+	struct page_info *pg = mfn_to_page(mfn);
+
+	assert_int_equal(pg->count, 1);
+	pg->owner = NULL;
+	pg->count = pg->type_count = 0;
+	pg->type = PGT_none;
+	free_xenheap_pages(p, 0);
+}
+
+void *gnttab_map_frame(mfn_t mfn)
+{
+	return frame_mem[mfn];
+}
+
+void gnttab_flush_tlb(void)
+{
+}
+
+int gnttab_create_host_mapping(u64 addr, mfn_t mfn, u32 flags, struct domain *owner)
+{
+	(void)addr, (void)mfn, (void)flags, (void)owner;
+	return GNTST_okay;
+}
+
+int gnttab_replace_host_mapping(u64 addr, mfn_t mfn, u64 new_addr, u32 flags)
+{
+	(void)addr, (void)mfn, (void)new_addr, (void)flags;
+	return GNTST_okay;
+}
+
+bool hypercall_preempt_check(void)
+{
+	return false;
+}
+
+long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args)
+{
+	(void)nargs, (void)args;
+	return nr;
+}
+
+/* ---- fakes: guest memory is host memory ---- */
+bool guest_range_ok(u64 va, size_t len)
+{
+	return va >= 4096 && va + len > va;
+}
+
+int copy_from_guest(void *dst, u64 src_va, size_t len)
+{
+	if (!guest_range_ok(src_va, len))
+		return -EFAULT;
+	memcpy(dst, (const void *)src_va, len);
+	return 0;
+}
+
+int copy_to_guest(u64 dst_va, const void *src, size_t len)
+{
+	if (!guest_range_ok(dst_va, len))
+		return -EFAULT;
+	memcpy((void *)dst_va, src, len);
+	return 0;
+}
+
+/* ---- fakes: time ---- */
+static u64 fake_now = 1000;
+
+u64 system_time(void)
+{
+	return fake_now;
+}
+
+void update_vcpu_system_time(struct vcpu *v)
+{
+	(void)v;
+}
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data)
+{
+	memset(t, 0, sizeof(*t));
+	t->fn = fn;
+	t->data = data;
+}
+
+void set_timer(struct timer *t, u64 expires)
+{
+	t->expires = expires;
+	t->active = true;
+}
+
+void stop_timer(struct timer *t)
+{
+	t->active = false;
+}
+
+/* ---- fakes: arch hooks of the lifecycle and the scheduler ---- */
+static jmp_buf escape;
+static unsigned int hwdom_ended, hwdom_reason, crash_shows, switches;
+static struct vcpu *switched_from, *switched_to;
+/* What an interrupt does while the CPU idles; NULL = nothing ever wakes it. */
+static void (*idle_interrupt)(void);
+
+int arch_domain_create(struct domain *d)
+{
+	d->shared_info = alloc_xenheap_pages(0);
+	if (!d->shared_info)
+		return -ENOMEM;
+	mfn_to_page(mfn_of(d->shared_info))->owner = d;
+	mfn_to_page(mfn_of(d->shared_info))->count = 1;
+	return 0;
+}
+
+void arch_domain_destroy(struct domain *d)
+{
+	struct page_info *pg = mfn_to_page(mfn_of(d->shared_info));
+
+	assert_int_equal(pg->count, 1);
+	pg->owner = NULL;
+	pg->count = 0;
+	free_xenheap_pages(d->shared_info, 0);
+	d->shared_info = NULL;
+}
+
+/* As the PV hook: the pins' references go (the fake tables hold no entries). */
+void arch_domain_relinquish(struct domain *d)
+{
+	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
+		struct page_info *pg = mfn_to_page(mfn);
+
+		if (pg->owner != d || !(pg->flags & PGC_pinned))
+			continue;
+		pg->flags &= ~PGC_pinned;
+		pg->type_count--;
+		pg->count--;
+	}
+}
+
+void arch_hwdom_end(const struct domain *d, unsigned int reason, bool crashed)
+{
+	(void)d;
+	hwdom_ended++;
+	hwdom_reason = crashed ? 100 + reason : reason;
+	longjmp(escape, 1);
+}
+
+void arch_show_crash_state(void)
+{
+	crash_shows++;
+}
+
+void arch_context_switch(struct vcpu *prev, struct vcpu *next)
+{
+	switches++;
+	switched_from = prev;
+	switched_to = next;
+}
+
+void arch_idle_wait(void)
+{
+	if (!idle_interrupt)
+		fail_msg("the CPU idles and nothing can wake a vCPU");
+	fake_now += 1000;
+	idle_interrupt();
+}
+
+void arch_resume_current(void)
+{
+	longjmp(escape, 2);
+}
+
+/* ---- helpers ---- */
+static u64 free_at_start;
+static struct domain *dom0;
+
+static struct domain *create(domid_t id)
+{
+	struct domain *d = NULL;
+
+	assert_int_equal(domain_create(id, id == 0, false, &d), 0);
+	assert_non_null(d);
+	return d;
+}
+
+static void start(struct domain *d)
+{
+	vcpu_up(d->vcpu[0]);
+}
+
+/* Give @d @n frames, as populate_physmap does. */
+static void populate(struct domain *d, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct page_info *pg = alloc_pages(0);
+
+		assert_non_null(pg);
+		pg->owner = d;
+		pg->flags |= PGC_allocated;
+		pg->count = 1;
+		d->tot_pages++;
+	}
+	d->max_pages = d->tot_pages;
+}
+
+/* The first frame @d owns (not a hypervisor page). */
+static mfn_t first_frame_of(const struct domain *d)
+{
+	for (mfn_t mfn = 0; mfn < max_page; mfn++)
+		if (frame_table[mfn].owner == d && (frame_table[mfn].flags & PGC_allocated))
+			return mfn;
+	fail_msg("d%u owns no frame", d->domain_id);
+	return 0;
+}
+
+static long evtchn_op(struct vcpu *as, unsigned int cmd, void *arg)
+{
+	current = as;
+	return do_event_channel_op(cmd, (unsigned long)arg);
+}
+
+/* dom0 binds VIRQ_DOM_EXC; its port. */
+static unsigned int bind_dom_exc(void)
+{
+	struct evtchn_bind_virq b = { .virq = VIRQ_DOM_EXC, .vcpu = 0 };
+
+	assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_bind_virq, &b), 0);
+	return b.port;
+}
+
+static void destroy_and_reap(struct domain *d)
+{
+	assert_int_equal(domain_destroy(d), 0);
+	domain_reap();
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	frame_mem = calloc(FRAMES, PAGE_SIZE);
+	frame_table = calloc(FRAMES, sizeof(*frame_table));
+	assert_non_null(frame_mem);
+	assert_non_null(frame_table);
+	max_page = FRAMES;
+	buddy_init();
+	buddy_free_range(1, FRAMES); /* mfn 0 stays out, as on a machine */
+	free_at_start = buddy_free_count();
+	hwdom_ended = crash_shows = switches = 0;
+	idle_interrupt = NULL;
+	dom0 = create(0);
+	start(dom0);
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	shim_log_reset();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	/* Every test leaves only dom0: its end too gives everything back. */
+	current = dom0->vcpu[0];
+	destroy_and_reap(dom0);
+	assert_int_equal(domain_count(), 0);
+	assert_int_equal(buddy_free_count(), free_at_start);
+	assert_int_equal(buddy_check(), 0);
+	free(frame_table);
+	free(frame_mem);
+	frame_table = NULL;
+	current = NULL;
+	return 0;
+}
+
+/* ---- the registry ---- */
+
+static void test_registry(void **state)
+{
+	struct domain *d5, *d2, *d9, *dup = NULL;
+
+	(void)state;
+	d5 = create(5);
+	d2 = create(2);
+	d9 = create(9);
+	assert_int_equal(domain_count(), 4);
+	assert_ptr_equal(domain_by_id(5), d5);
+	assert_null(domain_by_id(3));
+	assert_int_equal(domain_create(5, false, false, &dup), -EEXIST);
+	assert_null(dup);
+	assert_int_equal(domain_create(DOMID_SELF, false, false, &dup), -EINVAL);
+	/* In id order; the first id >= asked (getdomaininfo's rule in 4.17). */
+	assert_ptr_equal(domain_next(NULL), dom0);
+	assert_ptr_equal(domain_next(dom0), d2);
+	assert_ptr_equal(domain_next(d2), d5);
+	assert_ptr_equal(domain_next(d5), d9);
+	assert_null(domain_next(d9));
+	assert_ptr_equal(domain_first_from(3), d5);
+	assert_ptr_equal(domain_first_from(9), d9);
+	assert_null(domain_first_from(10));
+	/* DOMID_SELF is the caller. */
+	current = d5->vcpu[0];
+	assert_ptr_equal(domain_lookup(DOMID_SELF), d5);
+	assert_ptr_equal(domain_lookup(2), d2);
+	current = dom0->vcpu[0];
+	destroy_and_reap(d5);
+	assert_null(domain_by_id(5));
+	assert_ptr_equal(domain_next(d2), d9);
+	assert_int_equal(domain_create(5, false, false, &dup), 0); /* the id is free again */
+	destroy_and_reap(dup);
+	destroy_and_reap(d2);
+	destroy_and_reap(d9);
+	assert_int_equal(domain_count(), 1);
+}
+
+/* A reference keeps the struct until put; the registry entry goes at once. */
+static void test_references(void **state)
+{
+	struct domain *d = create(7);
+	u64 before;
+
+	(void)state;
+	get_domain(d);
+	assert_int_equal(domain_destroy(d), 0);
+	assert_int_equal(domain_destroy(d), -EINVAL); /* dying already */
+	assert_null(domain_by_id(7));
+	assert_int_equal(d->is_dying, DOMDYING_dead);
+	domain_reap();
+	before = buddy_free_count();
+	put_domain(d);
+	assert_int_equal(buddy_free_count(), before); /* freed at the quiescent point */
+	domain_reap();
+	assert_true(buddy_free_count() > before);
+}
+
+/* ---- destruction gives everything back ---- */
+
+static void test_destroy_exact(void **state)
+{
+	unsigned int exc = bind_dom_exc();
+
+	(void)state;
+	for (unsigned int round = 0; round < 3; round++) {
+		u64 free_before = buddy_free_count();
+		struct domain *d1 = create(1), *d2 = create(2);
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 2 };
+		struct evtchn_bind_interdomain bi = { .remote_dom = 1 };
+		struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 4 };
+		struct gnttab_map_grant_ref map = {
+			.host_addr = 0x10000, .flags = GNTMAP_host_map, .ref = 8, .dom = 2
+		};
+		xen_pfn_t gframes[4];
+		mfn_t granted, pinned;
+
+		start(d1);
+		start(d2);
+		populate(d1, 40);
+		populate(d2, 30);
+		/* A pinned table frame of d1 (type and pin references). */
+		pinned = first_frame_of(d1);
+		frame_table[pinned].flags |= PGC_pinned;
+		frame_table[pinned].type = PGT_l4_page_table;
+		frame_table[pinned].type_count = 1;
+		frame_table[pinned].count++;
+		/* d1 <-> d2 interdomain channel. */
+		assert_int_equal(evtchn_op(d1->vcpu[0], EVTCHNOP_alloc_unbound, &au), 0);
+		bi.remote_port = au.port;
+		assert_int_equal(evtchn_op(d2->vcpu[0], EVTCHNOP_bind_interdomain, &bi), 0);
+		/* d1 grows its grant table; d2 grants d1 a frame, which d1 maps. */
+		set_xen_guest_handle(st.frame_list, gframes);
+		current = d1->vcpu[0];
+		assert_int_equal(do_grant_table_op(GNTTABOP_setup_table, (unsigned long)&st, 1), 0);
+		assert_int_equal(st.status, GNTST_okay);
+		granted = first_frame_of(d2);
+		d2->grant_table->shared[0][8] = (grant_entry_v1_t){ .flags = GTF_permit_access,
+								    .domid = 1,
+								    .frame = (u32)granted };
+		assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)&map, 1),
+				 0);
+		assert_int_equal(map.status, GNTST_okay);
+		assert_int_equal(frame_table[granted].count, 2);
+		assert_true(d2->grant_table->shared[0][8].flags & GTF_writing);
+
+		/* d1 goes: d2's frame, grant entry and port are released. */
+		current = dom0->vcpu[0];
+		evtchn_unmask_port(dom0, exc);
+		dom0->shared_info->evtchn_pending[0] = 0;
+		destroy_and_reap(d1);
+		assert_true(evtchn_is_pending(dom0, exc));
+		assert_int_equal(frame_table[granted].count, 1);
+		assert_int_equal(frame_table[granted].type_count, 0);
+		assert_false(d2->grant_table->shared[0][8].flags & (GTF_reading | GTF_writing));
+		assert_int_equal(d2->evtchn[bi.local_port].state, ECS_UNBOUND);
+		assert_int_equal(d2->evtchn[bi.local_port].u.remote_domid, 1);
+		destroy_and_reap(d2);
+		assert_int_equal(buddy_free_count(), free_before);
+		assert_int_equal(buddy_check(), 0);
+	}
+}
+
+/* A creation that fails at any step undoes the steps done: nothing leaks. */
+static void test_create_fails_cleanly(void **state)
+{
+	u64 free_before = buddy_free_count();
+	unsigned int failures = 0;
+
+	(void)state;
+	for (unsigned int n = 1; n < 64; n++) {
+		struct domain *d = NULL;
+		int rc;
+
+		fail_alloc_in = n;
+		rc = domain_create(9, false, false, &d);
+		fail_alloc_in = 0;
+		if (!rc) {
+			/* n is past the last allocation creation makes: every step was tried. */
+			destroy_and_reap(d);
+			break;
+		}
+		failures++;
+		assert_int_equal(rc, -ENOMEM);
+		assert_null(domain_by_id(9));
+		assert_int_equal(buddy_free_count(), free_before);
+		assert_int_equal(buddy_check(), 0);
+	}
+	assert_true(failures >= 4); /* struct, shared_info, grant table, vCPU at least */
+	assert_int_equal(buddy_free_count(), free_before);
+}
+
+/* A frame another domain still holds stays with its (dead) owner. */
+static void test_destroy_keeps_foreign_held(void **state)
+{
+	struct domain *d = create(3);
+	mfn_t held;
+
+	(void)state;
+	populate(d, 5);
+	held = first_frame_of(d);
+	frame_table[held].count++; /* a mapping elsewhere */
+	destroy_and_reap(d);
+	assert_true(shim_log_has("1 frames still referenced"));
+	assert_int_equal(frame_table[held].owner, d);
+	assert_int_equal(d->tot_pages, 1);
+	/* Let it go by hand, so the allocator balance in teardown holds. */
+	frame_table[held] = (struct page_info){ 0 };
+	free_pages(&frame_table[held], 0);
+}
+
+/*
+ * A frame the domain gave back while another domain maps it: at destroy it
+ * is held like the frame above (allocation reference again), so the
+ * mapping's last put cannot free it through the dead domain.
+ */
+static void test_destroy_holds_given_back_frame(void **state)
+{
+	struct domain *d = create(3);
+	mfn_t held;
+
+	(void)state;
+	populate(d, 5);
+	held = first_frame_of(d);
+	frame_table[held].flags &= ~PGC_allocated; /* given back; the mapping's reference stays */
+	destroy_and_reap(d);
+	assert_true(shim_log_has("1 frames still referenced"));
+	assert_true(frame_table[held].flags & PGC_allocated);
+	assert_int_equal(frame_table[held].count, 2);
+	frame_table[held] = (struct page_info){ 0 };
+	free_pages(&frame_table[held], 0);
+}
+
+/* ---- shutdown and crash ---- */
+
+static void test_domu_shutdown(void **state)
+{
+	unsigned int exc = bind_dom_exc();
+	struct domain *d = create(4);
+	struct sched_shutdown code = { .reason = SHUTDOWN_reboot };
+
+	(void)state;
+	start(d);
+	/* The first code given wins over the later shutdown's reason. */
+	current = d->vcpu[0];
+	assert_int_equal(do_sched_op(SCHEDOP_shutdown_code, (unsigned long)&code), 0);
+	code.reason = SHUTDOWN_poweroff;
+	assert_int_equal(do_sched_op(SCHEDOP_shutdown, (unsigned long)&code), 0);
+	assert_true(d->is_shutting_down);
+	assert_false(d->is_crashed);
+	assert_int_equal(d->shutdown_code, SHUTDOWN_reboot);
+	assert_false(vcpu_runnable(d->vcpu[0]));
+	assert_true(evtchn_is_pending(dom0, exc));
+	assert_int_equal(hwdom_ended, 0);
+	current = dom0->vcpu[0];
+	destroy_and_reap(d);
+}
+
+static void test_domu_crash(void **state)
+{
+	struct domain *d = create(6);
+
+	(void)state;
+	start(d);
+	vcpu_yield();
+	schedule(); /* dom0 -> d6 */
+	assert_ptr_equal(current, d->vcpu[0]);
+	if (!setjmp(escape))
+		domain_crash(d, "test crash");
+	/* The crashed vCPU never returns; dom0 runs on, the machine too. */
+	assert_int_equal(hwdom_ended, 0);
+	assert_int_equal(crash_shows, 1);
+	assert_true(d->is_crashed);
+	assert_int_equal(d->shutdown_code, SHUTDOWN_crash);
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	assert_true(shim_log_has("Domain 6 crashed: test crash"));
+	destroy_and_reap(d);
+}
+
+static void test_hwdom_end(void **state)
+{
+	(void)state;
+	if (!setjmp(escape))
+		domain_shutdown(dom0, SHUTDOWN_poweroff);
+	assert_int_equal(hwdom_ended, 1);
+	assert_int_equal(hwdom_reason, SHUTDOWN_poweroff);
+	if (!setjmp(escape))
+		domain_crash(dom0, "oops");
+	assert_int_equal(hwdom_ended, 2);
+	assert_int_equal(hwdom_reason, 100 + SHUTDOWN_crash);
+	dom0->shutdown_code = SHUTDOWN_CODE_INVALID;
+}
+
+/* ---- the scheduler ---- */
+
+static bool never(struct vcpu *v)
+{
+	(void)v;
+	return false;
+}
+
+static struct domain *wake_target;
+
+static void raise_event_on_target(void)
+{
+	evtchn_set_pending(wake_target, 0, 5);
+}
+
+static void test_round_robin_and_yield(void **state)
+{
+	struct domain *a = create(1), *b = create(2);
+	struct vcpu *v0 = dom0->vcpu[0];
+
+	(void)state;
+	start(a);
+	start(b);
+	assert_true(sched_need_resched());
+	assert_int_equal(a->vcpu[0]->runstate.state, RUNSTATE_runnable);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, a->vcpu[0]);
+	assert_ptr_equal(switched_from, v0);
+	assert_int_equal(v0->runstate.state, RUNSTATE_runnable);
+	assert_int_equal(a->vcpu[0]->runstate.state, RUNSTATE_running);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, b->vcpu[0]);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, v0);
+	/* Alone on the queue: a yield keeps running, no switch. */
+	domain_pause(a);
+	domain_pause(b);
+	switches = 0;
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, v0);
+	assert_int_equal(switches, 0);
+	assert_int_equal(a->vcpu[0]->runstate.state, RUNSTATE_offline);
+	domain_unpause(a);
+	domain_unpause(b);
+	destroy_and_reap(a);
+	destroy_and_reap(b);
+}
+
+/* What the guest's event handler does: the selector and upcall flag are clear again. */
+static void guest_handled_events(struct domain *d)
+{
+	d->shared_info->evtchn_pending[0] = 0;
+	d->vcpu[0]->vcpu_info->evtchn_pending_sel = 0;
+	d->vcpu[0]->vcpu_info->evtchn_upcall_pending = 0;
+}
+
+static bool upcall_pending(struct vcpu *v)
+{
+	return v->vcpu_info->evtchn_upcall_pending;
+}
+
+static void test_block_wake_idle(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	u64 t0;
+
+	(void)state;
+	start(a);
+	/* dom0 blocks: a runs. */
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(v0->runstate.state, RUNSTATE_blocked);
+	/* An event for dom0 wakes it; it runs at the next reschedule. */
+	evtchn_set_pending(dom0, 0, 3);
+	assert_false(v0->pause_flags & VPF_blocked);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, v0);
+	guest_handled_events(dom0);
+	/* Both block: the CPU idles until an interrupt raises a's port. */
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, va);
+	vcpu_block(never);
+	wake_target = a;
+	idle_interrupt = raise_event_on_target;
+	t0 = va->runstate.time[RUNSTATE_blocked];
+	switches = 0;
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(switches, 0); /* back to the same vCPU: nothing to load */
+	assert_true(va->runstate.time[RUNSTATE_blocked] > t0);
+	assert_int_equal(va->runstate.state, RUNSTATE_running);
+	/* A block with an event already pending returns at once. */
+	vcpu_block(upcall_pending);
+	assert_false(va->pause_flags & VPF_blocked);
+	assert_false(sched_need_resched());
+	/* cpu_time counts running time. */
+	t0 = domain_cpu_time(a);
+	fake_now += 5000;
+	assert_int_equal(domain_cpu_time(a), t0 + 5000);
+	idle_interrupt = NULL;
+	evtchn_set_pending(dom0, 0, 4);
+	schedule();
+	assert_ptr_equal(current, v0);
+	destroy_and_reap(a);
+}
+
+static void test_poll(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *va = a->vcpu[0];
+	evtchn_port_t ports[1] = { 9 };
+	struct sched_poll p = { .nr_ports = 1, .timeout = 0 };
+
+	(void)state;
+	start(a);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, va);
+	set_xen_guest_handle(p.ports, ports);
+	p.timeout = fake_now + 1000000;
+	assert_int_equal(do_sched_op(SCHEDOP_poll, (unsigned long)&p), 0);
+	assert_true(va->pause_flags & VPF_blocked);
+	assert_true(va->poll_timer.active);
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	/* Another port, masked (as Linux masks what it polls around), does not wake it. */
+	a->shared_info->evtchn_mask[0] |= 1UL << 8;
+	evtchn_set_pending(a, 0, 8);
+	assert_true(va->pause_flags & VPF_blocked);
+	evtchn_set_pending(a, 0, 9);
+	assert_false(va->pause_flags & VPF_blocked);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_false(va->poll_timer.active); /* stopped once it runs again */
+	/* The timeout wakes it too. */
+	ports[0] = 10;
+	assert_int_equal(do_sched_op(SCHEDOP_poll, (unsigned long)&p), 0);
+	schedule();
+	va->poll_timer.fn(va->poll_timer.data);
+	assert_false(va->pause_flags & VPF_blocked);
+	current = dom0->vcpu[0];
+	destroy_and_reap(a);
+}
+
+static void test_controller_pause(void **state)
+{
+	struct domain *a = create(1);
+	struct domain *born_paused = NULL;
+
+	(void)state;
+	start(a);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, a->vcpu[0]);
+	assert_int_equal(domain_pause_by_controller(a), 0);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	assert_int_equal(a->vcpu[0]->runstate.state, RUNSTATE_offline);
+	assert_int_equal(domain_unpause_by_controller(a), 0);
+	assert_int_equal(domain_unpause_by_controller(a), -EINVAL);
+	assert_true(a->vcpu[0]->on_runq);
+	/* Born paused (createdomain): the controller's unpause lets it run. */
+	assert_int_equal(domain_create(2, false, true, &born_paused), 0);
+	assert_int_equal(born_paused->controller_pause_count, 1);
+	start(born_paused);
+	assert_false(born_paused->vcpu[0]->on_runq);
+	assert_int_equal(domain_unpause_by_controller(born_paused), 0);
+	assert_true(born_paused->vcpu[0]->on_runq);
+	destroy_and_reap(born_paused);
+	destroy_and_reap(a);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_registry),
+		T(test_references),
+		T(test_destroy_exact),
+		T(test_create_fails_cleanly),
+		T(test_destroy_keeps_foreign_held),
+		T(test_destroy_holds_given_back_frame),
+		T(test_domu_shutdown),
+		T(test_domu_crash),
+		T(test_hwdom_end),
+		T(test_round_robin_and_yield),
+		T(test_block_wake_idle),
+		T(test_poll),
+		T(test_controller_pause),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,275 @@
+/*
+ * The scheduler: per-CPU run queues of vCPUs, round robin with a time
+ * slice; blocking, waking, yielding and pausing across domains; runstate
+ * and cpu_time accounting. The model is in sched.h and docs/design.md.
+ *
+ * Compiled on the host by tests/unit/test_sched.c, with fakes of the arch
+ * and vCPU-time hooks.
+ */
+#include "types.h"
+#include "lib.h"
+#include "console.h"
+#include "domain.h"
+#include "event.h"
+#include "timer.h"
+#include "sched.h"
+#include "public/vcpu.h"
+
+#define NR_SCHED_CPUS 1
+
+/* One CPU's scheduling state (the per-CPU area's, once there are several). */
+struct sched_cpu {
+	struct vcpu *runq_head, *runq_tail; /* runnable, not running, FIFO */
+	bool need_resched;
+	bool slice_timer_ready;
+	struct timer slice_timer;
+};
+
+struct vcpu *current;
+static struct sched_cpu sched_cpus[NR_SCHED_CPUS];
+
+static struct sched_cpu *this_cpu_sched(void)
+{
+	return &sched_cpus[0];
+}
+
+static struct sched_cpu *cpu_sched_of(const struct vcpu *v)
+{
+	return &sched_cpus[v->processor];
+}
+
+/* ---- The run queue. */
+
+static void runq_insert(struct sched_cpu *sc, struct vcpu *v)
+{
+	v->runq_next = NULL;
+	if (sc->runq_tail)
+		sc->runq_tail->runq_next = v;
+	else
+		sc->runq_head = v;
+	sc->runq_tail = v;
+	v->on_runq = true;
+}
+
+static void runq_remove(struct sched_cpu *sc, struct vcpu *v)
+{
+	struct vcpu *prev = NULL;
+
+	for (struct vcpu *w = sc->runq_head; w; prev = w, w = w->runq_next) {
+		if (w != v)
+			continue;
+		if (prev)
+			prev->runq_next = w->runq_next;
+		else
+			sc->runq_head = w->runq_next;
+		if (sc->runq_tail == w)
+			sc->runq_tail = prev;
+		break;
+	}
+	v->runq_next = NULL;
+	v->on_runq = false;
+}
+
+static struct vcpu *runq_pop(struct sched_cpu *sc)
+{
+	struct vcpu *v = sc->runq_head;
+
+	if (v)
+		runq_remove(sc, v);
+	return v;
+}
+
+/* ---- States. */
+
+bool vcpu_runnable(const struct vcpu *v)
+{
+	return !v->pause_flags && !v->pause_count && v->domain->is_dying == DOMDYING_alive;
+}
+
+/* The runstate a vCPU that is not running is in (Xen's rule). */
+static int idle_runstate(const struct vcpu *v)
+{
+	if (v->pause_flags & VPF_blocked)
+		return RUNSTATE_blocked;
+	return vcpu_runnable(v) ? RUNSTATE_runnable : RUNSTATE_offline;
+}
+
+static void slice_expired(void *data)
+{
+	struct sched_cpu *sc = data;
+
+	if (sc->runq_head)
+		sc->need_resched = true;
+}
+
+void sched_init_vcpu(struct vcpu *v, unsigned int cpu)
+{
+	struct sched_cpu *sc = &sched_cpus[cpu];
+
+	v->processor = cpu;
+	v->pause_flags = VPF_down;
+	if (!sc->slice_timer_ready) {
+		init_timer(&sc->slice_timer, slice_expired, sc);
+		sc->slice_timer_ready = true;
+	}
+}
+
+void sched_destroy_vcpu(struct vcpu *v)
+{
+	struct sched_cpu *sc = cpu_sched_of(v);
+
+	if (v->on_runq)
+		runq_remove(sc, v);
+	if (current == v)
+		current = NULL;
+	v->is_running = false;
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+	struct sched_cpu *sc = cpu_sched_of(v);
+
+	if (!vcpu_runnable(v) || v->is_running || v->on_runq)
+		return;
+	if (v->runstate.state != RUNSTATE_runnable)
+		vcpu_runstate_change(v, RUNSTATE_runnable);
+	runq_insert(sc, v);
+	/* A vCPU that waited for something runs soon: its wait is over. */
+	sc->need_resched = true;
+}
+
+void vcpu_unblock(struct vcpu *v)
+{
+	if (!(v->pause_flags & VPF_blocked))
+		return;
+	v->pause_flags &= ~VPF_blocked;
+	vcpu_wake(v);
+}
+
+void vcpu_up(struct vcpu *v)
+{
+	v->pause_flags &= ~VPF_down;
+	vcpu_wake(v);
+}
+
+void vcpu_block(bool (*done)(struct vcpu *v))
+{
+	struct vcpu *v = current;
+
+	v->pause_flags |= VPF_blocked;
+	/* Whatever made @done true before the flag was set is not lost. */
+	__asm__ volatile("" ::: "memory");
+	if (done && done(v)) {
+		v->pause_flags &= ~VPF_blocked;
+		return;
+	}
+	this_cpu_sched()->need_resched = true;
+}
+
+void vcpu_yield(void)
+{
+	this_cpu_sched()->need_resched = true;
+}
+
+void vcpu_pause(struct vcpu *v)
+{
+	struct sched_cpu *sc = cpu_sched_of(v);
+
+	v->pause_count++;
+	if (v->on_runq) {
+		runq_remove(sc, v);
+		vcpu_runstate_change(v, idle_runstate(v));
+	}
+	if (v->is_running)
+		sc->need_resched = true;
+}
+
+void vcpu_unpause(struct vcpu *v)
+{
+	if (!v->pause_count)
+		return;
+	if (--v->pause_count)
+		return;
+	if (!v->is_running && !v->on_runq && v->runstate.state != idle_runstate(v))
+		vcpu_runstate_change(v, idle_runstate(v));
+	vcpu_wake(v);
+}
+
+bool sched_need_resched(void)
+{
+	return this_cpu_sched()->need_resched;
+}
+
+/* ---- Switching. */
+
+static void switch_out(struct vcpu *prev)
+{
+	prev->is_running = false;
+	vcpu_runstate_change(prev, idle_runstate(prev));
+	vcpu_sched_out(prev);
+}
+
+static void switch_in(struct sched_cpu *sc, struct vcpu *next)
+{
+	next->is_running = true;
+	vcpu_runstate_change(next, RUNSTATE_running);
+	vcpu_sched_in(next);
+	if (sc->runq_head)
+		set_timer(&sc->slice_timer, system_time() + SCHED_SLICE_NS);
+	else
+		stop_timer(&sc->slice_timer);
+}
+
+/*
+ * Switch to the head of the queue; the previous vCPU, still runnable, goes
+ * to the tail first (so a yield or an expired slice lets the others run).
+ * With nothing runnable the CPU idles until an interrupt wakes a vCPU;
+ * meanwhile current still names the vCPU that ran last.
+ */
+void schedule(void)
+{
+	struct sched_cpu *sc = this_cpu_sched();
+	struct vcpu *prev = current, *next;
+
+	sc->need_resched = false;
+	if (prev && !prev->is_running)
+		prev = NULL; /* torn down, or switched out already */
+	if (prev && vcpu_runnable(prev))
+		runq_insert(sc, prev);
+	next = runq_pop(sc);
+	if (next && next == prev)
+		return;
+	if (prev)
+		switch_out(prev);
+	while (!next) {
+		arch_idle_wait();
+		next = runq_pop(sc);
+	}
+	sc->need_resched = false;
+	switch_in(sc, next);
+	if (prev != next)
+		arch_context_switch(prev, next); /* prev NULL: nothing to save */
+	current = next;
+}
+
+void schedule_dead(void)
+{
+	schedule();
+	arch_resume_current();
+}
+
+u64 domain_cpu_time(const struct domain *d)
+{
+	u64 t = 0;
+
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (!v)
+			continue;
+		if (v->is_running)
+			vcpu_runstate_change(v, RUNSTATE_running); /* bring it up to date */
+		t += v->runstate.time[RUNSTATE_running];
+	}
+	return t;
+}

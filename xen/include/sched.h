@@ -1,0 +1,67 @@
+/*
+ * The scheduler (xen/common/scheduler.c): which vCPU each CPU runs.
+ * docs/design.md ("Scheduler") describes the model; in short:
+ *
+ * - Hypercalls never sleep. SCHEDOP_block/poll mark the vCPU blocked and
+ *   return; the switch happens on the way back to the guest, where
+ *   schedule() runs if a reschedule is due.
+ * - A vCPU runs when nothing stops it: no VPF_* flag, no pause, its domain
+ *   not dying. Wakers (events, timers, unpause) put it on its CPU's run
+ *   queue; the queue is round robin with a time slice.
+ * - Each CPU has its own run queue (one CPU today); a vCPU's processor
+ *   says which one holds it.
+ */
+#ifndef PETREL_SCHED_H
+#define PETREL_SCHED_H
+
+#include "types.h"
+
+struct vcpu;
+struct domain;
+
+#define SCHED_SLICE_NS 30000000ULL /* 30 ms, the credit scheduler's default */
+
+/* A vCPU joins the scheduler down (VPF_down) on CPU @cpu. */
+void sched_init_vcpu(struct vcpu *v, unsigned int cpu);
+/* A paused vCPU leaves the scheduler for good. */
+void sched_destroy_vcpu(struct vcpu *v);
+
+/* Nothing stops @v from running. */
+bool vcpu_runnable(const struct vcpu *v);
+/* Queue @v if it is runnable and neither running nor queued. */
+void vcpu_wake(struct vcpu *v);
+/* Clear VPF_blocked (an event or timeout came) and wake @v. */
+void vcpu_unblock(struct vcpu *v);
+/* Clear VPF_down and wake @v (its first start). */
+void vcpu_up(struct vcpu *v);
+/* Block the running vCPU until vcpu_unblock(); at once back if @done holds. */
+void vcpu_block(bool (*done)(struct vcpu *v));
+/* Let the other vCPUs of this CPU run first. */
+void vcpu_yield(void);
+/* Nesting pause: @v does not run until as many unpauses came. */
+void vcpu_pause(struct vcpu *v);
+void vcpu_unpause(struct vcpu *v);
+
+/* A reschedule is due on this CPU (checked on every way back to a guest). */
+bool sched_need_resched(void);
+/* Pick the next vCPU of this CPU and switch to it (may idle until one wakes). */
+void schedule(void);
+/* The running vCPU can never run again: switch away without returning. */
+__noreturn void schedule_dead(void);
+/* Time @d's vCPUs spent running, in ns (getdomaininfo's cpu_time). */
+u64 domain_cpu_time(const struct domain *d);
+
+/* ---- arch hooks (arch/x86/pv/domain.c) ---- */
+/* Save @prev's CPU state (unless NULL) and load @next's (prev != next). */
+void arch_context_switch(struct vcpu *prev, struct vcpu *next);
+/* Wait, interrupts on, for an interrupt (it may wake a vCPU). */
+void arch_idle_wait(void);
+/* Go back to the guest of the running vCPU from a fresh stack. */
+__noreturn void arch_resume_current(void);
+
+/* ---- hooks into vCPU time (common/vcpu.c) ---- */
+/* @v stops running (its periodic timer stops) / starts running again. */
+void vcpu_sched_out(struct vcpu *v);
+void vcpu_sched_in(struct vcpu *v);
+
+#endif
