@@ -54,6 +54,21 @@ static inline void cpuid_count(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d
 {
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
+/* The CPU's vendor, from the 12-byte string of CPUID leaf 0 (ebx, edx, ecx). */
+enum x86_vendor { X86_VENDOR_OTHER, X86_VENDOR_INTEL, X86_VENDOR_AMD, X86_VENDOR_HYGON };
+static inline enum x86_vendor cpu_vendor(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	if (b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e) /* GenuineIntel */
+		return X86_VENDOR_INTEL;
+	if (b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163) /* AuthenticAMD */
+		return X86_VENDOR_AMD;
+	if (b == 0x6f677948 && d == 0x6e65476e && c == 0x656e6975) /* HygonGenuine */
+		return X86_VENDOR_HYGON;
+	return X86_VENDOR_OTHER;
+}
 static inline u64 read_cr0(void)
 {
 	u64 v;

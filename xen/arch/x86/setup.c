@@ -104,7 +104,7 @@ static void mark_io_frames(const struct boot_info *bi)
  */
 static void iomem_init(const struct boot_info *bi)
 {
-	u32 a, b, c, d;
+	enum x86_vendor vendor = cpu_vendor();
 
 	iomem_deny(0xfee00, 0xfeeff);
 	for (u32 i = 0; i < bi->nr_mem; i++) {
@@ -115,9 +115,7 @@ static void iomem_init(const struct boot_info *bi)
 		if (e->type == E820_UNUSABLE && e->len && first <= last)
 			iomem_deny(first, last);
 	}
-	cpuid_count(0, 0, &a, &b, &c, &d);
-	if ((b == 0x68747541 && c == 0x444d4163 && d == 0x69746e65) || /* AuthenticAMD */
-	    (b == 0x6f677948 && c == 0x656e6975 && d == 0x6e65476e)) /* HygonGenuine */
+	if (vendor == X86_VENDOR_AMD || vendor == X86_VENDOR_HYGON)
 		iomem_deny(0xfd00000000UL >> PAGE_SHIFT, ((1UL << 40) - 1) >> PAGE_SHIFT);
 }
 

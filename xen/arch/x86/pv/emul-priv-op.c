@@ -338,18 +338,12 @@ static bool rdmsr_safe(u32 msr, u64 *val)
 
 static bool cpu_is_amd(void)
 {
-	u32 a, b, c, d;
-
-	cpuid_count(0, 0, &a, &b, &c, &d);
-	return b == 0x68747541; /* "Auth" */
+	return cpu_vendor() == X86_VENDOR_AMD;
 }
 
 static bool cpu_is_intel(void)
 {
-	u32 a, b, c, d;
-
-	cpuid_count(0, 0, &a, &b, &c, &d);
-	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* GenuineIntel */
+	return cpu_vendor() == X86_VENDOR_INTEL;
 }
 
 static unsigned int cpu_family(void)
