@@ -13,8 +13,10 @@
 #include "uaccess.h"
 #include "public/arch-x86/xen-mca.h"
 
-#define MCA_VENDOR_INTEL 1 /* Xen's X86_VENDOR_* bits */
-#define MCA_VENDOR_AMD 2
+/* Xen's X86_VENDOR_* bits, as mc_vendor reports them. */
+#define MCA_VENDOR_INTEL 0x01
+#define MCA_VENDOR_AMD 0x02
+#define MCA_VENDOR_HYGON 0x10
 
 static void cpuid_str(u32 leaf, char *out)
 {
@@ -22,6 +24,20 @@ static void cpuid_str(u32 leaf, char *out)
 
 	cpuid_count(leaf, 0, &r[0], &r[1], &r[2], &r[3]);
 	memcpy(out, r, sizeof(r));
+}
+
+static u32 mca_vendor_bit(enum x86_vendor v)
+{
+	switch (v) {
+	case X86_VENDOR_INTEL:
+		return MCA_VENDOR_INTEL;
+	case X86_VENDOR_AMD:
+		return MCA_VENDOR_AMD;
+	case X86_VENDOR_HYGON:
+		return MCA_VENDOR_HYGON;
+	default:
+		return 0;
+	}
 }
 
 static void describe_cpu0(struct mcinfo_logical_cpu *c)
@@ -32,9 +48,7 @@ static void describe_cpu0(struct mcinfo_logical_cpu *c)
 	cpuid_count(0, 0, &a, &vendor[0], &vendor[2], &vendor[1]);
 	c->mc_cpuid_level = (s32)a;
 	memcpy(c->mc_vendorid, vendor, sizeof(vendor));
-	c->mc_vendor = !memcmp(c->mc_vendorid, "GenuineIntel", 12)   ? MCA_VENDOR_INTEL
-		       : !memcmp(c->mc_vendorid, "AuthenticAMD", 12) ? MCA_VENDOR_AMD
-								      : 0;
+	c->mc_vendor = mca_vendor_bit(cpu_vendor());
 	cpuid_count(1, 0, &a, &b, &cx, &d);
 	c->mc_family = (a >> 8) & 0xf;
 	if (c->mc_family == 0xf)
