@@ -9,59 +9,14 @@
  * "with-domu" argument (EFI and Xen modes) the test skips.
  */
 #include "xtest.h"
+#include "evtchn.h"
 
 TEST_DOMU("domu-role");
 XTEST_NO_TRAP_TABLE();
 
-#define HC_event_channel_op 32
-#define EVTCHNOP_bind_interdomain 0
-#define EVTCHNOP_bind_virq 1
-#define EVTCHNOP_send 4
-#define EVTCHNOP_alloc_unbound 6
-#define SCHEDOP_poll 3
-#define VIRQ_DOM_EXC 3
-#define DOMID_SELF 0x7ff0
-
-struct evtchn_alloc_unbound {
-	uint16_t dom, remote_dom;
-	uint32_t port;
-};
-struct evtchn_bind_interdomain {
-	uint16_t remote_dom;
-	uint32_t remote_port, local_port;
-};
-struct evtchn_bind_virq {
-	uint32_t virq, vcpu, port;
-};
-struct sched_poll {
-	uint32_t *ports;
-	unsigned int nr_ports;
-	uint64_t timeout;
-};
-
 static struct shared_info *sh;
 
-static long evtchn_op(unsigned int cmd, void *arg)
-{
-	return hypercall(HC_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
-}
-
-static bool pending(uint32_t port)
-{
-	return (__atomic_load_n(&sh->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) >> (port % 64)) &
-	       1;
-}
-
 /* Block until @port is pending (at most @max polls: other events end a poll too). */
-static bool wait_port(uint32_t port, unsigned int max)
-{
-	struct sched_poll p = { .ports = &port, .nr_ports = 1 };
-
-	for (unsigned int i = 0; i < max && !pending(port); i++)
-		hypercall_sched_op(SCHEDOP_poll, &p);
-	return pending(port);
-}
-
 /* Domain 1: say ready, wait for the word, power off. */
 static __attribute__((noreturn)) void domu_main(void)
 {
@@ -78,7 +33,7 @@ static __attribute__((noreturn)) void domu_main(void)
 	}
 	evtchn_op(EVTCHNOP_send, &b.local_port);
 	if (sh)
-		wait_port(b.local_port, 100000);
+		evtchn_poll_pending(b.local_port, 100000);
 	hypercall_shutdown(SHUTDOWN_poweroff);
 	__asm__ volatile("ud2"); /* not reached: the domain is gone */
 	for (;;)
@@ -108,9 +63,10 @@ void test_main(void)
 	xtest_check(rc == 0, "alloc_unbound for domain 1 = %ld", rc);
 	if (rc)
 		return;
-	xtest_check(wait_port(a.port, 1000), "domain 1 never said it was ready");
+	xtest_check(evtchn_poll_pending(a.port, 1000), "domain 1 never said it was ready");
 	evtchn_op(EVTCHNOP_send, &a.port);
 	/* Blocking lets domain 1 run; its poweroff wakes us. */
-	xtest_check(wait_port(v.port, 1000), "no VIRQ_DOM_EXC after domain 1 powered off");
+	xtest_check(evtchn_poll_pending(v.port, 1000),
+		    "no VIRQ_DOM_EXC after domain 1 powered off");
 	printk("dom0 runs on after domain 1's poweroff\n");
 }

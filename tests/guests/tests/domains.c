@@ -18,18 +18,11 @@
  * (multiboot); elsewhere the test skips.
  */
 #include "xtest.h"
+#include "evtchn.h"
 
 TEST_DOMU("domu-role");
 XTEST_NO_TRAP_TABLE(); /* the domU's #UD must reach Petrel, not a handler */
 
-#define HC_event_channel_op 32
-#define EVTCHNOP_bind_interdomain 0
-#define EVTCHNOP_bind_virq 1
-#define EVTCHNOP_send 4
-#define EVTCHNOP_alloc_unbound 6
-#define SCHEDOP_poll 3
-#define VIRQ_DOM_EXC 3
-#define DOMID_SELF 0x7ff0
 #define EPERM 1
 #define ROUNDS 20
 #define MS 1000000ULL
@@ -38,33 +31,11 @@ XTEST_NO_TRAP_TABLE(); /* the domU's #UD must reach Petrel, not a handler */
 #define M2P_START 0xffff800000000000UL
 #define ADDR_MASK 0x000ffffffffff000UL
 
-struct evtchn_alloc_unbound {
-	uint16_t dom, remote_dom;
-	uint32_t port;
-};
-struct evtchn_bind_interdomain {
-	uint16_t remote_dom;
-	uint32_t remote_port, local_port;
-};
-struct evtchn_bind_virq {
-	uint32_t virq, vcpu, port;
-};
-struct sched_poll {
-	uint32_t *ports;
-	unsigned int nr_ports;
-	uint64_t timeout;
-};
-
 static struct shared_info *sh;
 /* 0: the domU's grant table, 1: the page it grants, 2: where dom0 maps it */
 static char pages[3][4096] __attribute__((aligned(4096)));
 static const char from_domu[] = "granted by domain 1";
 static const char from_dom0[] = "written by dom0 through the grant";
-
-static long evtchn_op(unsigned int cmd, void *arg)
-{
-	return hypercall(HC_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
-}
 
 static inline uint64_t rdtsc(void)
 {
@@ -95,30 +66,19 @@ static uint64_t now(void)
 	return ns;
 }
 
-static bool pending(uint32_t port)
-{
-	return (__atomic_load_n(&sh->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) >> (port % 64)) &
-	       1;
-}
-
-static void clear_pending(uint32_t port)
-{
-	__atomic_and_fetch(&sh->evtchn_pending[port / 64], ~(1UL << (port % 64)), __ATOMIC_SEQ_CST);
-}
-
 /* Wait in SCHEDOP_poll until @port is pending; false after @ms without it. */
 static bool wait_port(uint32_t port, uint64_t ms)
 {
 	struct sched_poll p = { .ports = &port, .nr_ports = 1 };
 
 	p.timeout = ms ? now() + ms * MS : 0;
-	while (!pending(port)) {
+	while (!evtchn_pending(port)) {
 		if (hypercall_sched_op(SCHEDOP_poll, &p))
 			return false;
 		if (ms && now() >= p.timeout)
-			return pending(port);
+			return evtchn_pending(port);
 	}
-	clear_pending(port);
+	evtchn_test_and_clear(port);
 	return true;
 }
 
@@ -394,7 +354,7 @@ static void dom0_main(void)
 	set_tsc_aux(0);
 	/* Its crash comes as VIRQ_DOM_EXC; dom0 itself goes on. */
 	xtest_check(wait_port(v.port, 5000), "no VIRQ_DOM_EXC after domain 1 crashed");
-	xtest_check(pending(a.port) == false, "a ping from a crashed domain");
+	xtest_check(evtchn_pending(a.port) == false, "a ping from a crashed domain");
 	check_records();
 }
 

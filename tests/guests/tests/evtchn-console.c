@@ -7,15 +7,12 @@
  * with QEMU's serial on stdio and type a line.
  */
 #include "xtest.h"
+#include "evtchn.h"
 
 #define HC_vcpu_op 24
 #define HC_callback_op 30
-#define HC_event_channel_op 32
-#define EVTCHNOP_bind_virq 1
 #define VCPUOP_set_singleshot_timer 8
 #define VCPUOP_register_vcpu_info 10
-#define VIRQ_TIMER 0
-#define VIRQ_CONSOLE 2
 #define CONSOLEIO_read 1
 
 struct vcpu_register_vcpu_info {
@@ -29,22 +26,15 @@ static struct shared_info *sh;
 static uint32_t console_port, timer_port;
 static volatile unsigned long console_upcalls, timer_upcalls;
 
-static bool take(uint32_t port)
-{
-	unsigned long bit = 1UL << (port % 64);
-
-	return __atomic_fetch_and(&sh->evtchn_pending[port / 64], ~bit, __ATOMIC_SEQ_CST) & bit;
-}
-
 /* Which ports fired: each pending bit is taken (cleared) here, as a kernel would. */
 static void event_handler(const unsigned long *frame)
 {
 	(void)frame;
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
-	if (take(console_port))
+	if (evtchn_test_and_clear(console_port))
 		console_upcalls++;
-	if (take(timer_port))
+	if (evtchn_test_and_clear(timer_port))
 		timer_upcalls++;
 }
 

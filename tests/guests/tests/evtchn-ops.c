@@ -5,36 +5,12 @@
  * VCPUOP_register_vcpu_info, so no shared_info mapping is needed).
  */
 #include "xtest.h"
+#include "evtchn.h"
 
 #define HC_vcpu_op 24
 #define HC_event_channel_op_compat 16
-#define HC_event_channel_op 32
-
-#define EVTCHNOP_bind_interdomain 0
-#define EVTCHNOP_bind_virq 1
-#define EVTCHNOP_bind_pirq 2
-#define EVTCHNOP_close 3
-#define EVTCHNOP_send 4
-#define EVTCHNOP_status 5
-#define EVTCHNOP_alloc_unbound 6
-#define EVTCHNOP_bind_ipi 7
-#define EVTCHNOP_bind_vcpu 8
-#define EVTCHNOP_unmask 9
-#define EVTCHNOP_reset 10
-#define EVTCHNOP_init_control 11
-#define EVTCHNOP_expand_array 12
-#define EVTCHNOP_set_priority 13
-
-#define EVTCHNSTAT_closed 0
-#define EVTCHNSTAT_unbound 1
-#define EVTCHNSTAT_interdomain 2
-#define EVTCHNSTAT_virq 4
-#define EVTCHNSTAT_ipi 5
 
 #define VCPUOP_register_vcpu_info 10
-#define VIRQ_TIMER 0
-#define VIRQ_CONSOLE 2
-#define DOMID_SELF 0x7ff0
 
 #define ENOENT 2
 #define ESRCH 3
@@ -43,36 +19,6 @@
 #define EINVAL 22
 #define ENOSYS 38
 
-struct evtchn_alloc_unbound {
-	uint16_t dom, remote_dom;
-	uint32_t port;
-};
-struct evtchn_bind_interdomain {
-	uint16_t remote_dom;
-	uint32_t remote_port, local_port;
-};
-struct evtchn_bind_virq {
-	uint32_t virq, vcpu, port;
-};
-struct evtchn_bind_ipi {
-	uint32_t vcpu, port;
-};
-struct evtchn_status {
-	uint16_t dom;
-	uint32_t port, status, vcpu;
-	union {
-		struct {
-			uint16_t dom;
-		} unbound;
-		struct {
-			uint16_t dom;
-			uint32_t port;
-		} interdomain;
-		uint32_t virq;
-	} u;
-};
-_Static_assert(sizeof(struct evtchn_status) == 24, "evtchn_status is 24 bytes");
-
 struct vcpu_register_vcpu_info {
 	uint64_t mfn;
 	uint32_t offset, rsvd;
@@ -80,11 +26,6 @@ struct vcpu_register_vcpu_info {
 
 static struct vcpu_info *vi;
 static char vi_page[4096] __attribute__((aligned(4096)));
-
-static long evtchn_op(unsigned int cmd, void *arg)
-{
-	return hypercall(HC_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
-}
 
 static long alloc_unbound(uint16_t remote, uint32_t *port)
 {
@@ -111,13 +52,6 @@ static long bind_ipi(uint32_t vcpu, uint32_t *port)
 
 	*port = b.port;
 	return rc;
-}
-
-static long port_op(unsigned int cmd, uint32_t port)
-{
-	uint32_t p = port;
-
-	return evtchn_op(cmd, &p);
 }
 
 static long status(uint32_t port, struct evtchn_status *st)
@@ -175,10 +109,10 @@ static void test_virq(void)
 	xtest_check(
 	    rc == 0 && st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_CONSOLE && st.vcpu == 0,
 	    "status(virq) = %ld, status %u virq %u vcpu %u", rc, st.status, st.u.virq, st.vcpu);
-	rc = port_op(EVTCHNOP_send, tp);
+	rc = evtchn_port_op(EVTCHNOP_send, tp);
 	xtest_check(rc == -EINVAL, "send on a VIRQ port = %ld", rc);
-	xtest_check(port_op(EVTCHNOP_close, tp) == 0, "close(timer port)");
-	xtest_check(port_op(EVTCHNOP_close, cp) == 0, "close(console port)");
+	xtest_check(evtchn_port_op(EVTCHNOP_close, tp) == 0, "close(timer port)");
+	xtest_check(evtchn_port_op(EVTCHNOP_close, cp) == 0, "close(console port)");
 	rc = status(tp, &st);
 	xtest_check(rc == 0 && st.status == EVTCHNSTAT_closed, "closed port status %u", st.status);
 }
@@ -194,7 +128,7 @@ static void test_ipi_bits(void)
 	xtest_check(rc == 0 && p == 1, "bind_ipi = %ld, port %u", rc, p);
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
-	rc = port_op(EVTCHNOP_send, p);
+	rc = evtchn_port_op(EVTCHNOP_send, p);
 	xtest_check(rc == 0, "send(ipi) = %ld", rc);
 	xtest_check(vi->evtchn_pending_sel == 1, "pending_sel %#lx after sending port %u",
 		    vi->evtchn_pending_sel, p);
@@ -202,7 +136,7 @@ static void test_ipi_bits(void)
 	/* Still pending: a second send raises nothing new. */
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
-	port_op(EVTCHNOP_send, p);
+	evtchn_port_op(EVTCHNOP_send, p);
 	xtest_check(vi->evtchn_pending_sel == 0 && vi->evtchn_upcall_pending == 0,
 		    "a pending port was raised again");
 	{
@@ -212,15 +146,15 @@ static void test_ipi_bits(void)
 		xtest_check(rc == -EINVAL, "bind_vcpu(ipi) = %ld", rc);
 	}
 	/* Closing clears pending: the next send raises again. */
-	xtest_check(port_op(EVTCHNOP_close, p) == 0, "close(ipi)");
+	xtest_check(evtchn_port_op(EVTCHNOP_close, p) == 0, "close(ipi)");
 	rc = bind_ipi(0, &p);
 	xtest_check(rc == 0 && p == 1, "rebind ipi = %ld port %u", rc, p);
-	port_op(EVTCHNOP_send, p);
+	evtchn_port_op(EVTCHNOP_send, p);
 	xtest_check(vi->evtchn_pending_sel == 1 && vi->evtchn_upcall_pending == 1,
 		    "send after close/rebind raised nothing");
-	xtest_check(port_op(EVTCHNOP_unmask, p) == 0, "unmask(ipi)");
-	xtest_check(port_op(EVTCHNOP_unmask, 4096) == -EINVAL, "unmask(4096)");
-	xtest_check(port_op(EVTCHNOP_close, p) == 0, "close(ipi)");
+	xtest_check(evtchn_port_op(EVTCHNOP_unmask, p) == 0, "unmask(ipi)");
+	xtest_check(evtchn_port_op(EVTCHNOP_unmask, 4096) == -EINVAL, "unmask(4096)");
+	xtest_check(evtchn_port_op(EVTCHNOP_close, p) == 0, "close(ipi)");
 }
 
 static void test_unbound_loopback(void)
@@ -235,7 +169,7 @@ static void test_unbound_loopback(void)
 	rc = status(up, &st);
 	xtest_check(rc == 0 && st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 0,
 		    "status(unbound) = %ld status %u dom %u", rc, st.status, st.u.unbound.dom);
-	xtest_check(port_op(EVTCHNOP_send, up) == 0, "send on unbound is accepted");
+	xtest_check(evtchn_port_op(EVTCHNOP_send, up) == 0, "send on unbound is accepted");
 	b = (struct evtchn_bind_interdomain){ .remote_dom = 9, .remote_port = up };
 	rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
 	xtest_check(rc == -ESRCH, "bind_interdomain(dom 9) = %ld", rc);
@@ -252,11 +186,11 @@ static void test_unbound_loopback(void)
 		    "status(interdomain) = %ld status %u port %u", rc, st.status,
 		    st.u.interdomain.port);
 	/* Closing one end leaves the other unbound. */
-	xtest_check(port_op(EVTCHNOP_close, b.local_port) == 0, "close(local)");
+	xtest_check(evtchn_port_op(EVTCHNOP_close, b.local_port) == 0, "close(local)");
 	rc = status(up, &st);
 	xtest_check(rc == 0 && st.status == EVTCHNSTAT_unbound, "peer after close: %u", st.status);
-	xtest_check(port_op(EVTCHNOP_close, b.local_port) == -EINVAL, "double close");
-	xtest_check(port_op(EVTCHNOP_close, 0) == -EINVAL, "close(0)");
+	xtest_check(evtchn_port_op(EVTCHNOP_close, b.local_port) == -EINVAL, "double close");
+	xtest_check(evtchn_port_op(EVTCHNOP_close, 0) == -EINVAL, "close(0)");
 	/* reset closes everything. */
 	rc = bind_ipi(0, &p);
 	{

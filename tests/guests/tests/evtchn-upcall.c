@@ -7,15 +7,12 @@
  * pending. Also callback_op's and set_callbacks' error values.
  */
 #include "xtest.h"
+#include "evtchn.h"
 
 #define HC_set_callbacks 4
 #define HC_vcpu_op 24
 #define HC_callback_op 30
-#define HC_event_channel_op 32
 
-#define EVTCHNOP_close 3
-#define EVTCHNOP_send 4
-#define EVTCHNOP_bind_ipi 7
 #define VCPUOP_register_vcpu_info 10
 #define CALLBACKOP_register 0
 #define CALLBACKOP_unregister 1
@@ -58,11 +55,6 @@ static void event_handler(const unsigned long *frame)
 	upcalls++;
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
-}
-
-static long evtchn_op(unsigned int cmd, void *arg)
-{
-	return hypercall(HC_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
 }
 
 static long register_cb(uint16_t type, uint16_t flags, unsigned long address)
@@ -130,9 +122,11 @@ static void test_callback_errors(void)
 	xtest_check(rc == 0, "unregister(nmi) = %ld", rc);
 	rc = hypercall(HC_callback_op, 7, (unsigned long)&un, 0, 0, 0);
 	xtest_check(rc == -ENOSYS, "callback_op 7 = %ld", rc);
-	rc = register_cb(CALLBACKTYPE_failsafe, CALLBACKF_mask_events, (unsigned long)xtest_event_entry);
+	rc = register_cb(CALLBACKTYPE_failsafe, CALLBACKF_mask_events,
+			 (unsigned long)xtest_event_entry);
 	xtest_check(rc == 0, "register failsafe = %ld", rc);
-	rc = register_cb(CALLBACKTYPE_syscall, CALLBACKF_mask_events, (unsigned long)xtest_event_entry);
+	rc = register_cb(CALLBACKTYPE_syscall, CALLBACKF_mask_events,
+			 (unsigned long)xtest_event_entry);
 	xtest_check(rc == 0, "register syscall = %ld", rc);
 	/* set_callbacks always answers 0. */
 	rc = hypercall(HC_set_callbacks, 0, 0, 0, 0, 0);

@@ -12,33 +12,18 @@
  * out of reach (memory decoding off), and prepare/release_msix.
  */
 #include "xtest.h"
+#include "evtchn.h"
+#include "physdev.h"
 #include "hypercall.h"
 
 TEST_DEVICE("virtio-rng-pci");
 
-#define HC_physdev_op 33
-#define HC_event_channel_op 32
-
-#define PHYSDEVOP_set_iopl 6
-#define PHYSDEVOP_map_pirq 13
-#define PHYSDEVOP_unmap_pirq 14
-#define PHYSDEVOP_pci_device_add 25
-#define PHYSDEVOP_pci_device_remove 26
-#define PHYSDEVOP_prepare_msix 30
-#define PHYSDEVOP_release_msix 31
-#define MAP_PIRQ_TYPE_MSI_SEG 3
-
-#define EVTCHNOP_bind_pirq 2
-#define EVTCHNOP_close 3
-
-#define DOMID_SELF 0x7ff0
 #define ENXIO 6
 #define EBUSY 16
 #define ENODEV 19
 #define EINVAL 22
 
 #define VIRTIO_RNG_ID 0x10051af4u
-#define PCI_CAP_ID_MSIX 0x11
 #define MSIX_ENABLE 0x8000
 #define MSIX_MASKALL 0x4000
 
@@ -53,153 +38,26 @@ TEST_DEVICE("virtio-rng-pci");
 #define VP_QUEUE_VECTOR 0x16
 #define VIRTIO_NO_VECTOR 0xffff
 
-struct map_pirq {
-	uint16_t domid;
-	int type, index, pirq, bus, devfn, entry_nr;
-	uint64_t table_base;
-};
-
-struct unmap_pirq {
-	uint16_t domid;
-	int pirq;
-};
-
-struct bind_pirq {
-	uint32_t pirq, flags, port;
-};
-
-struct pci_device_add {
-	uint16_t seg;
-	uint8_t bus, devfn;
-	uint32_t flags;
-	uint8_t pbus, pdevfn;
-};
-
-struct pci_device {
-	uint16_t seg;
-	uint8_t bus, devfn;
-};
-
 struct vring_desc {
 	uint64_t addr;
 	uint32_t len;
 	uint16_t flags, next;
 };
 
-static long physdev(unsigned int cmd, void *arg)
-{
-	return hypercall(HC_physdev_op, cmd, (unsigned long)arg, 0, 0, 0);
-}
-
-static long evtchn(unsigned int cmd, void *arg)
-{
-	return hypercall(HC_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
-}
-
-static void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static uint32_t conf_read32(unsigned int devfn, unsigned int reg)
-{
-	outl(0xcf8, 0x80000000u | (devfn << 8) | (reg & 0xfc));
-	return inl(0xcfc);
-}
-
-static uint16_t conf_read16(unsigned int devfn, unsigned int reg)
-{
-	outl(0xcf8, 0x80000000u | (devfn << 8) | (reg & 0xfc));
-	return inw((uint16_t)(0xcfc + (reg & 2)));
-}
-
-static void conf_write16(unsigned int devfn, unsigned int reg, uint16_t v)
-{
-	outl(0xcf8, 0x80000000u | (devfn << 8) | (reg & 0xfc));
-	outw((uint16_t)(0xcfc + (reg & 2)), v);
-}
-
-static unsigned int find_cap(unsigned int devfn, uint8_t id)
-{
-	unsigned int pos, ttl = 48;
-
-	if (!(conf_read16(devfn, 0x06) & 0x10))
-		return 0;
-	pos = conf_read32(devfn, 0x34) & 0xfc;
-	while (pos >= 0x40 && ttl--) {
-		uint32_t hdr = conf_read32(devfn, pos);
-
-		if ((hdr & 0xff) == id)
-			return pos;
-		pos = (hdr >> 8) & 0xfc;
-	}
-	return 0;
-}
-
 static long map_entry(int devfn, int entry, uint64_t table_base, int *pirq)
 {
-	struct map_pirq m = { .domid = DOMID_SELF,
-			      .type = MAP_PIRQ_TYPE_MSI_SEG,
-			      .index = -1,
-			      .pirq = -1,
-			      .bus = 0,
-			      .devfn = devfn,
-			      .entry_nr = entry,
-			      .table_base = table_base };
-	long rc = physdev(PHYSDEVOP_map_pirq, &m);
+	struct physdev_map_pirq m = { .domid = DOMID_SELF,
+				      .type = MAP_PIRQ_TYPE_MSI_SEG,
+				      .index = -1,
+				      .pirq = -1,
+				      .bus = 0,
+				      .devfn = devfn,
+				      .entry_nr = entry,
+				      .table_base = table_base };
+	long rc = physdev_op(PHYSDEVOP_map_pirq, &m);
 
 	*pirq = m.pirq;
 	return rc;
-}
-
-static long unmap(int pirq)
-{
-	struct unmap_pirq u = { .domid = DOMID_SELF, .pirq = pirq };
-
-	return physdev(PHYSDEVOP_unmap_pirq, &u);
-}
-
-static bool port_pending(uint32_t port)
-{
-	volatile unsigned long *w = xtest_shared_info()->evtchn_pending;
-
-	return (w[port / 64] >> (port % 64)) & 1;
-}
-
-static bool wait_pending(uint32_t port, unsigned long loops)
-{
-	while (loops--) {
-		if (port_pending(port))
-			return true;
-		__asm__ volatile("pause");
-	}
-	return false;
 }
 
 /* ---- Our pages: the table's mapping, the virtqueue (two pages), a buffer. */
@@ -274,7 +132,7 @@ static bool rng_fill(uint16_t io, uint32_t port)
 	avail[1] = 1; /* idx */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	outw((uint16_t)(io + VP_QUEUE_NOTIFY), 0);
-	if (!wait_pending(port, 100000000UL)) {
+	if (!evtchn_spin_pending(port, 100000000UL)) {
 		xtest_fail("no MSI-X event (used idx %u)", used[1]);
 		return false;
 	}
@@ -285,8 +143,8 @@ static bool rng_fill(uint16_t io, uint32_t port)
 
 static void check_delivery(int devfn, unsigned int cap, int pirq)
 {
-	struct bind_pirq b = { .pirq = (uint32_t)pirq };
-	uint16_t io = (uint16_t)(conf_read32((unsigned int)devfn, 0x10) & ~3u);
+	struct evtchn_bind_pirq b = { .pirq = (uint32_t)pirq };
+	uint16_t io = (uint16_t)(pci_conf_read32((unsigned int)devfn, 0x10) & ~3u);
 	uint16_t ctrl;
 	long rc;
 
@@ -294,23 +152,23 @@ static void check_delivery(int devfn, unsigned int cap, int pirq)
 		xtest_fail("the virtqueue's two pages are not contiguous in machine memory");
 		return;
 	}
-	rc = evtchn(EVTCHNOP_bind_pirq, &b);
+	rc = evtchn_op(EVTCHNOP_bind_pirq, &b);
 	xtest_check(rc == 0, "bind_pirq %d: %ld", pirq, rc);
 	if (rc)
 		return;
 	outb((uint16_t)(io + VP_STATUS), 0); /* reset */
 	outl((uint16_t)(io + VP_GUEST_FEATURES), 0);
-	ctrl = conf_read16((unsigned int)devfn, cap + 2);
-	conf_write16((unsigned int)devfn, cap + 2,
-		     (uint16_t)((ctrl | MSIX_ENABLE) & ~MSIX_MASKALL));
+	ctrl = pci_conf_read16((unsigned int)devfn, cap + 2);
+	pci_conf_write16((unsigned int)devfn, cap + 2,
+			 (uint16_t)((ctrl | MSIX_ENABLE) & ~MSIX_MASKALL));
 	outw((uint16_t)(io + VP_CONFIG_VECTOR), VIRTIO_NO_VECTOR);
 	if (rng_fill(io, b.port))
 		printk("virtio-rng: used buffer signalled by MSI-X on port %u (pirq %d)\n", b.port,
 		       pirq);
 	outb((uint16_t)(io + VP_STATUS), 0);
-	ctrl = conf_read16((unsigned int)devfn, cap + 2);
-	conf_write16((unsigned int)devfn, cap + 2, (uint16_t)(ctrl & ~MSIX_ENABLE));
-	xtest_check(evtchn(EVTCHNOP_close, &b.port) == 0, "close port %u", b.port);
+	ctrl = pci_conf_read16((unsigned int)devfn, cap + 2);
+	pci_conf_write16((unsigned int)devfn, cap + 2, (uint16_t)(ctrl & ~MSIX_ENABLE));
+	xtest_check(evtchn_op(EVTCHNOP_close, &b.port) == 0, "close port %u", b.port);
 }
 
 /*
@@ -320,28 +178,28 @@ static void check_delivery(int devfn, unsigned int cap, int pirq)
  */
 static void check_prepare_and_decoding(int devfn, uint64_t bar)
 {
-	struct pci_device x = { .devfn = (uint8_t)devfn };
-	uint16_t cmd = conf_read16((unsigned int)devfn, 0x04);
+	struct physdev_pci_device x = { .devfn = (uint8_t)devfn };
+	uint16_t cmd = pci_conf_read16((unsigned int)devfn, 0x04);
 	int px;
 	long rc;
 
-	conf_write16((unsigned int)devfn, 0x04, (uint16_t)(cmd & ~2));
+	pci_conf_write16((unsigned int)devfn, 0x04, (uint16_t)(cmd & ~2));
 	rc = map_entry(devfn, 0, bar, &px);
 	xtest_check(rc == -ENXIO, "memory decoding off: %ld", rc);
-	conf_write16((unsigned int)devfn, 0x04, cmd);
-	xtest_check(physdev(PHYSDEVOP_prepare_msix, &x) == 0, "prepare_msix");
-	xtest_check(physdev(PHYSDEVOP_prepare_msix, &x) == -EBUSY, "prepare_msix twice");
-	xtest_check(physdev(PHYSDEVOP_release_msix, &x) == 0, "release_msix");
-	xtest_check(physdev(PHYSDEVOP_release_msix, &x) == -EBUSY, "release_msix twice");
+	pci_conf_write16((unsigned int)devfn, 0x04, cmd);
+	xtest_check(physdev_op(PHYSDEVOP_prepare_msix, &x) == 0, "prepare_msix");
+	xtest_check(physdev_op(PHYSDEVOP_prepare_msix, &x) == -EBUSY, "prepare_msix twice");
+	xtest_check(physdev_op(PHYSDEVOP_release_msix, &x) == 0, "release_msix");
+	xtest_check(physdev_op(PHYSDEVOP_release_msix, &x) == -EBUSY, "release_msix twice");
 	x.devfn = 0xf8;
-	xtest_check(physdev(PHYSDEVOP_prepare_msix, &x) == -ENODEV, "prepare_msix: no device");
+	xtest_check(physdev_op(PHYSDEVOP_prepare_msix, &x) == -ENODEV, "prepare_msix: no device");
 }
 
 static void check_msix(int devfn)
 {
-	unsigned int cap = find_cap((unsigned int)devfn, PCI_CAP_ID_MSIX), nr, bir;
-	struct pci_device_add a = { .devfn = (uint8_t)devfn };
-	struct pci_device r = { .devfn = (uint8_t)devfn };
+	unsigned int cap = pci_find_cap((unsigned int)devfn, PCI_CAP_ID_MSIX), nr, bir;
+	struct physdev_pci_device_add a = { .devfn = (uint8_t)devfn };
+	struct physdev_pci_device r = { .devfn = (uint8_t)devfn };
 	uint64_t bar, table_pa;
 	volatile uint32_t *t;
 	uint32_t tbl;
@@ -352,18 +210,18 @@ static void check_msix(int devfn)
 		xtest_fail("virtio-rng-pci has no MSI-X capability");
 		return;
 	}
-	nr = (conf_read16((unsigned int)devfn, cap + 2) & 0x7ff) + 1;
-	tbl = conf_read32((unsigned int)devfn, cap + 4);
+	nr = (pci_conf_read16((unsigned int)devfn, cap + 2) & 0x7ff) + 1;
+	tbl = pci_conf_read32((unsigned int)devfn, cap + 4);
 	bir = tbl & 7;
-	bar = conf_read32((unsigned int)devfn, 0x10 + 4 * bir) & ~0xfULL;
+	bar = pci_conf_read32((unsigned int)devfn, 0x10 + 4 * bir) & ~0xfULL;
 	table_pa = bar + (tbl & ~7u);
 	printk("MSI-X: %u entries, table in BAR %u at %#lx\n", nr, bir, (unsigned long)table_pa);
-	conf_write16((unsigned int)devfn, 0x04,
-		     (uint16_t)(conf_read16((unsigned int)devfn, 0x04) | 0x7));
+	pci_conf_write16((unsigned int)devfn, 0x04,
+			 (uint16_t)(pci_conf_read16((unsigned int)devfn, 0x04) | 0x7));
 
 	rc = map_entry(devfn, 0, bar, &pirq);
 	xtest_check(rc == -ENODEV, "before pci_device_add: %ld", rc);
-	xtest_check(physdev(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add");
+	xtest_check(physdev_op(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add");
 	rc = map_entry(devfn, (int)nr, bar, &px);
 	xtest_check(rc == -EINVAL, "entry %u of %u: %ld", nr, nr, rc);
 	check_prepare_and_decoding(devfn, bar);
@@ -379,11 +237,11 @@ static void check_msix(int devfn)
 		unmap_table();
 	}
 	check_delivery(devfn, cap, pirq);
-	xtest_check(unmap(pirq) == 0, "unmap pirq %d", pirq);
+	xtest_check(physdev_unmap_pirq(DOMID_SELF, pirq) == 0, "unmap pirq %d", pirq);
 	if (p1 >= 0)
-		xtest_check(unmap(p1) == 0, "unmap pirq %d", p1);
-	xtest_check(unmap(pirq) == -EINVAL, "unmap pirq %d twice", pirq);
-	xtest_check(physdev(PHYSDEVOP_pci_device_remove, &r) == 0, "pci_device_remove");
+		xtest_check(physdev_unmap_pirq(DOMID_SELF, p1) == 0, "unmap pirq %d", p1);
+	xtest_check(physdev_unmap_pirq(DOMID_SELF, pirq) == -EINVAL, "unmap pirq %d twice", pirq);
+	xtest_check(physdev_op(PHYSDEVOP_pci_device_remove, &r) == 0, "pci_device_remove");
 }
 
 void test_main(void)
@@ -391,12 +249,12 @@ void test_main(void)
 	uint32_t iopl = 1;
 	int devfn = -1;
 
-	if (physdev(PHYSDEVOP_set_iopl, &iopl)) {
+	if (physdev_op(PHYSDEVOP_set_iopl, &iopl)) {
 		xtest_fail("set_iopl");
 		return;
 	}
 	for (unsigned int d = 0; d < 256 && devfn < 0; d++)
-		if (conf_read32(d, 0) == VIRTIO_RNG_ID)
+		if (pci_conf_read32(d, 0) == VIRTIO_RNG_ID)
 			devfn = (int)d;
 	if (devfn < 0) {
 		xtest_fail("no virtio-rng-pci on bus 0");

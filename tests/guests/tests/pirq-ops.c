@@ -7,34 +7,9 @@
  * reading RTC register C).
  */
 #include "xtest.h"
+#include "evtchn.h"
+#include "physdev.h"
 
-#define HC_physdev_op 33
-#define HC_event_channel_op 32
-
-#define PHYSDEVOP_irq_status_query 5
-#define PHYSDEVOP_set_iopl 6
-#define PHYSDEVOP_apic_read 8
-#define PHYSDEVOP_alloc_irq_vector 10
-#define PHYSDEVOP_eoi 12
-#define PHYSDEVOP_map_pirq 13
-#define PHYSDEVOP_unmap_pirq 14
-#define PHYSDEVOP_setup_gsi 21
-#define PHYSDEVOP_pci_mmcfg_reserved 24
-#define PHYSDEVOP_pci_device_add 25
-#define PHYSDEVOP_pci_device_remove 26
-#define PHYSDEVOP_pirq_eoi_gmfn_v2 28
-
-#define MAP_PIRQ_TYPE_GSI 1
-#define XENIRQSTAT_needs_eoi 1
-
-#define EVTCHNOP_bind_pirq 2
-#define EVTCHNOP_close 3
-#define EVTCHNOP_send 4
-#define EVTCHNOP_status 5
-#define EVTCHNSTAT_closed 0
-#define EVTCHNSTAT_pirq 3
-
-#define DOMID_SELF 0x7ff0
 #define EPERM 1
 #define ENODEV 19
 #define ESRCH 3
@@ -43,18 +18,6 @@
 #define EINVAL 22
 
 #define RTC_GSI 8
-
-struct map_pirq {
-	uint16_t domid;
-	int type, index, pirq, bus, devfn, entry_nr;
-	uint64_t table_base;
-};
-_Static_assert(sizeof(struct map_pirq) == 40, "physdev_map_pirq is 40 bytes");
-
-struct unmap_pirq {
-	uint16_t domid;
-	int pirq;
-};
 
 struct setup_gsi {
 	int gsi;
@@ -74,18 +37,6 @@ struct physdev_irq {
 	uint32_t irq, vector;
 };
 
-struct pci_device_add {
-	uint16_t seg;
-	uint8_t bus, devfn;
-	uint32_t flags;
-	uint8_t pbus, pdevfn;
-};
-
-struct pci_device {
-	uint16_t seg;
-	uint8_t bus, devfn;
-};
-
 struct mmcfg {
 	uint64_t address;
 	uint16_t segment;
@@ -93,54 +44,24 @@ struct mmcfg {
 	uint32_t flags;
 };
 
-struct bind_pirq {
-	uint32_t pirq, flags, port;
-};
-
-struct evtchn_status {
-	uint16_t dom;
-	uint32_t port, status, vcpu;
-	union {
-		uint32_t pirq;
-		uint32_t pad[2];
-	} u;
-};
-
-static long physdev(unsigned int cmd, void *arg)
-{
-	return hypercall(HC_physdev_op, cmd, (unsigned long)arg, 0, 0, 0);
-}
-
-static long evtchn(unsigned int cmd, void *arg)
-{
-	return hypercall(HC_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
-}
-
 static long map_gsi(uint16_t domid, int type, int gsi, int *pirq)
 {
-	struct map_pirq m = { .domid = domid, .type = type, .index = gsi, .pirq = *pirq };
-	long rc = physdev(PHYSDEVOP_map_pirq, &m);
+	struct physdev_map_pirq m = { .domid = domid, .type = type, .index = gsi, .pirq = *pirq };
+	long rc = physdev_op(PHYSDEVOP_map_pirq, &m);
 
 	*pirq = m.pirq;
 	return rc;
 }
 
-static long unmap(uint16_t domid, int pirq)
-{
-	struct unmap_pirq u = { .domid = domid, .pirq = pirq };
-
-	return physdev(PHYSDEVOP_unmap_pirq, &u);
-}
-
 static long eoi(uint32_t pirq)
 {
-	return physdev(PHYSDEVOP_eoi, &pirq);
+	return physdev_op(PHYSDEVOP_eoi, &pirq);
 }
 
 static long bind(uint32_t pirq, uint32_t *port)
 {
-	struct bind_pirq b = { .pirq = pirq, .flags = 0, .port = 0xdead };
-	long rc = evtchn(EVTCHNOP_bind_pirq, &b);
+	struct evtchn_bind_pirq b = { .pirq = pirq, .flags = 0, .port = 0xdead };
+	long rc = evtchn_op(EVTCHNOP_bind_pirq, &b);
 
 	*port = b.port;
 	return rc;
@@ -148,7 +69,7 @@ static long bind(uint32_t pirq, uint32_t *port)
 
 static long close_port(uint32_t port)
 {
-	return evtchn(EVTCHNOP_close, &port);
+	return evtchn_op(EVTCHNOP_close, &port);
 }
 
 static void check_status_and_queries(void)
@@ -156,13 +77,13 @@ static void check_status_and_queries(void)
 	struct irq_status_query q = { .irq = 100000, .flags = 0x55 };
 	struct physdev_irq v = { .irq = 9, .vector = 0 };
 
-	xtest_check(physdev(PHYSDEVOP_irq_status_query, &q) == -EINVAL, "status_query 100000");
+	xtest_check(physdev_op(PHYSDEVOP_irq_status_query, &q) == -EINVAL, "status_query 100000");
 	q.irq = 5;
-	xtest_check(physdev(PHYSDEVOP_irq_status_query, &q) == 0, "status_query 5");
+	xtest_check(physdev_op(PHYSDEVOP_irq_status_query, &q) == 0, "status_query 5");
 	xtest_check(q.flags == XENIRQSTAT_needs_eoi, "status flags %#x", q.flags);
 	xtest_check(eoi(100000) == -EINVAL, "eoi 100000");
 	xtest_check(eoi(200) == -EINVAL, "eoi of an unmapped pirq");
-	xtest_check(physdev(PHYSDEVOP_alloc_irq_vector, &v) == 0 && v.vector == 9,
+	xtest_check(physdev_op(PHYSDEVOP_alloc_irq_vector, &v) == 0 && v.vector == 9,
 		    "alloc_irq_vector: vector %u", v.vector);
 }
 
@@ -177,45 +98,45 @@ static void check_map_errors(void)
 	xtest_check(map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 100000, &p) == -EINVAL, "gsi 100000");
 	rc = map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 0, &p);
 	xtest_check(rc == -EPERM, "gsi 0: %ld", rc);
-	xtest_check(unmap(DOMID_SELF, -1) == -EINVAL, "unmap -1");
-	xtest_check(unmap(DOMID_SELF, 100000) == -EINVAL, "unmap 100000");
-	xtest_check(unmap(DOMID_SELF, 201) == -EINVAL, "unmap of an unmapped pirq");
-	xtest_check(unmap(0x7ff5, RTC_GSI) == -ESRCH, "unmap: other domain");
+	xtest_check(physdev_unmap_pirq(DOMID_SELF, -1) == -EINVAL, "unmap -1");
+	xtest_check(physdev_unmap_pirq(DOMID_SELF, 100000) == -EINVAL, "unmap 100000");
+	xtest_check(physdev_unmap_pirq(DOMID_SELF, 201) == -EINVAL, "unmap of an unmapped pirq");
+	xtest_check(physdev_unmap_pirq(0x7ff5, RTC_GSI) == -ESRCH, "unmap: other domain");
 }
 
 static void check_setup_gsi(void)
 {
 	struct setup_gsi s = { .gsi = -1 };
 
-	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == -EINVAL, "setup_gsi -1");
+	xtest_check(physdev_op(PHYSDEVOP_setup_gsi, &s) == -EINVAL, "setup_gsi -1");
 	s.gsi = 100000;
-	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == -EINVAL, "setup_gsi 100000");
+	xtest_check(physdev_op(PHYSDEVOP_setup_gsi, &s) == -EINVAL, "setup_gsi 100000");
 	s.gsi = RTC_GSI; /* edge, active high: the ISA default */
-	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == 0, "setup_gsi 8");
-	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == -EEXIST, "setup_gsi 8 again");
+	xtest_check(physdev_op(PHYSDEVOP_setup_gsi, &s) == 0, "setup_gsi 8");
+	xtest_check(physdev_op(PHYSDEVOP_setup_gsi, &s) == -EEXIST, "setup_gsi 8 again");
 }
 
 static void check_pci_reports(void)
 {
-	struct pci_device_add a = { .seg = 0, .bus = 0, .devfn = 8, .flags = 0 };
-	struct pci_device r = { .seg = 0, .bus = 0, .devfn = 8 };
+	struct physdev_pci_device_add a = { .seg = 0, .bus = 0, .devfn = 8, .flags = 0 };
+	struct physdev_pci_device r = { .seg = 0, .bus = 0, .devfn = 8 };
 	struct mmcfg c = {
 		.address = 0xb0000000, .segment = 0x1234, .start_bus = 0, .end_bus = 255, .flags = 1
 	};
 	long rc;
 
-	xtest_check(physdev(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add");
-	xtest_check(physdev(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add again");
-	rc = physdev(PHYSDEVOP_pci_device_remove, &r);
+	xtest_check(physdev_op(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add");
+	xtest_check(physdev_op(PHYSDEVOP_pci_device_add, &a) == 0, "pci_device_add again");
+	rc = physdev_op(PHYSDEVOP_pci_device_remove, &r);
 	xtest_check(rc == 0, "pci_device_remove = %ld", rc);
 	r.devfn = 0xf9;
-	rc = physdev(PHYSDEVOP_pci_device_remove, &r);
+	rc = physdev_op(PHYSDEVOP_pci_device_remove, &r);
 	xtest_check(rc == -ENODEV, "remove of an unknown device = %ld", rc);
 	/* Segment 0x1234 is in no MCFG table (pc has none, q35 one for segment 0). */
-	rc = physdev(PHYSDEVOP_pci_mmcfg_reserved, &c);
+	rc = physdev_op(PHYSDEVOP_pci_mmcfg_reserved, &c);
 	xtest_check(rc == -ENODEV, "pci_mmcfg_reserved = %ld", rc);
 	c.flags = 0x80;
-	rc = physdev(PHYSDEVOP_pci_mmcfg_reserved, &c);
+	rc = physdev_op(PHYSDEVOP_pci_mmcfg_reserved, &c);
 	xtest_check(rc == -EINVAL, "pci_mmcfg_reserved bad flags = %ld", rc);
 }
 
@@ -234,30 +155,7 @@ static uint8_t cmos_read(uint8_t reg)
 	return v;
 }
 
-static bool port_pending(uint32_t port)
-{
-	volatile unsigned long *w = xtest_shared_info()->evtchn_pending;
-
-	return (w[port / 64] >> (port % 64)) & 1;
-}
-
-static void clear_pending(uint32_t port)
-{
-	__atomic_fetch_and(&xtest_shared_info()->evtchn_pending[port / 64], ~(1UL << (port % 64)),
-			   __ATOMIC_SEQ_CST);
-}
-
 /* Spin until @port is pending; false after about @loops polls. */
-static bool wait_pending(uint32_t port, unsigned long loops)
-{
-	while (loops--) {
-		if (port_pending(port))
-			return true;
-		__asm__ volatile("pause");
-	}
-	return false;
-}
-
 /* Three RTC periodic interrupts (1024 Hz) arrive as events on @port. */
 static void rtc_interrupts(uint32_t port)
 {
@@ -265,20 +163,20 @@ static void rtc_interrupts(uint32_t port)
 	uint8_t b;
 	int got = 0, flagged = 0;
 
-	if (physdev(PHYSDEVOP_set_iopl, &iopl)) {
+	if (physdev_op(PHYSDEVOP_set_iopl, &iopl)) {
 		xtest_fail("set_iopl");
 		return;
 	}
 	cmos_write(0x0a, 0x26); /* 32.768 kHz base, 1024 Hz rate */
 	b = cmos_read(0x0b);
 	(void)cmos_read(0x0c); /* drop any old flag: the line goes low */
-	clear_pending(port);
+	evtchn_test_and_clear(port);
 	cmos_write(0x0b, (uint8_t)(b | 0x40)); /* periodic interrupt enable */
 	for (int i = 0; i < 3; i++) {
-		if (!wait_pending(port, 50000000UL))
+		if (!evtchn_spin_pending(port, 50000000UL))
 			break;
 		got++;
-		clear_pending(port);
+		evtchn_test_and_clear(port);
 		/*
 		 * Not every read sees the flag: a read may already have taken the
 		 * flag of the period whose event comes after the EOI.
@@ -315,14 +213,14 @@ static void check_bind_and_deliver(void)
 		return;
 	xtest_check(bind(RTC_GSI, &port2) == -EEXIST, "bind twice");
 	st.port = port;
-	xtest_check(evtchn(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_pirq &&
+	xtest_check(evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_pirq &&
 			st.u.pirq == RTC_GSI,
 		    "status %u pirq %u", st.status, st.u.pirq);
-	xtest_check(evtchn(EVTCHNOP_send, &port) == -EINVAL, "send on a pirq port");
+	xtest_check(evtchn_op(EVTCHNOP_send, &port) == -EINVAL, "send on a pirq port");
 	rtc_interrupts(port);
 	xtest_check(close_port(port) == 0, "close the pirq port");
 	st.port = port;
-	xtest_check(evtchn(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_closed,
+	xtest_check(evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_closed,
 		    "status after close %u", st.status);
 	xtest_check(eoi(RTC_GSI) == 0, "eoi of a mapped, unbound pirq");
 	/* Still mapped: bound again, it delivers again. */
@@ -332,10 +230,10 @@ static void check_bind_and_deliver(void)
 		return;
 	rtc_interrupts(port);
 	/* Unmapping a bound PIRQ unbinds it by force; the port stays until closed. */
-	xtest_check(unmap(DOMID_SELF, RTC_GSI) == 0, "unmap 8");
-	xtest_check(unmap(DOMID_SELF, RTC_GSI) == -EINVAL, "unmap 8 twice");
+	xtest_check(physdev_unmap_pirq(DOMID_SELF, RTC_GSI) == 0, "unmap 8");
+	xtest_check(physdev_unmap_pirq(DOMID_SELF, RTC_GSI) == -EINVAL, "unmap 8 twice");
 	st.port = port;
-	xtest_check(evtchn(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_pirq,
+	xtest_check(evtchn_op(EVTCHNOP_status, &st) == 0 && st.status == EVTCHNSTAT_pirq,
 		    "status after unmap %u", st.status);
 	xtest_check(close_port(port) == 0, "close");
 }
@@ -352,7 +250,7 @@ static void check_free_pirq(void)
 
 		rc = map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 20, &again);
 		xtest_check(rc == 0 && again == p, "the same GSI again: %ld, pirq %d", rc, again);
-		xtest_check(unmap(DOMID_SELF, p) == 0, "unmap pirq %d", p);
+		xtest_check(physdev_unmap_pirq(DOMID_SELF, p) == 0, "unmap pirq %d", p);
 	}
 }
 
@@ -364,21 +262,22 @@ static void check_eoi_map(void)
 	unsigned long pfn = ((unsigned long)eoi_page - 0xffffffff80000000UL) >> 12;
 	uint64_t gmfn = ~0ULL >> 12;
 
-	xtest_check(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == -EINVAL, "eoi_gmfn: bad frame");
+	xtest_check(physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == -EINVAL,
+		    "eoi_gmfn: bad frame");
 	gmfn = p2m[pfn];
-	xtest_check(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == 0, "eoi_gmfn_v2");
-	xtest_check(physdev(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == -EBUSY, "eoi_gmfn_v2 again");
+	xtest_check(physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == 0, "eoi_gmfn_v2");
+	xtest_check(physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v2, &gmfn) == -EBUSY, "eoi_gmfn_v2 again");
 }
 
 static void check_apic_read(void)
 {
 	struct physdev_apic a = { .base = 0xfec00000, .reg = 1 };
 
-	xtest_check(physdev(PHYSDEVOP_apic_read, &a) == 0, "apic_read version");
+	xtest_check(physdev_op(PHYSDEVOP_apic_read, &a) == 0, "apic_read version");
 	xtest_check((a.value & 0xff) >= 0x11 && ((a.value >> 16) & 0xff) >= 23,
 		    "IO-APIC version register %#x", a.value);
 	a.base = 0xfec10000;
-	xtest_check(physdev(PHYSDEVOP_apic_read, &a) == -EINVAL, "apic_read: no IO-APIC there");
+	xtest_check(physdev_op(PHYSDEVOP_apic_read, &a) == -EINVAL, "apic_read: no IO-APIC there");
 }
 
 /*
@@ -394,27 +293,6 @@ static void check_apic_read(void)
 #define PM1_EN 0x602
 #define PM_TMR 0x608
 #define TMR_STS 1
-
-static void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static bool eoi_map_bit(unsigned int pirq)
 {
@@ -435,7 +313,7 @@ static void sci_level_interrupt(void)
 		xtest_skip("no ACPI PM timer at %#x", PM_TMR);
 		return;
 	}
-	xtest_check(physdev(PHYSDEVOP_setup_gsi, &s) == 0, "setup_gsi 9 level");
+	xtest_check(physdev_op(PHYSDEVOP_setup_gsi, &s) == 0, "setup_gsi 9 level");
 	rc = map_gsi(DOMID_SELF, MAP_PIRQ_TYPE_GSI, SCI_GSI, &p);
 	xtest_check(rc == 0 && p == SCI_GSI, "map gsi 9: %ld pirq %d", rc, p);
 	outw(PM1_EN, 0);
@@ -444,35 +322,37 @@ static void sci_level_interrupt(void)
 	xtest_check(rc == 0, "bind_pirq 9 = %ld", rc);
 	if (rc)
 		return;
-	clear_pending(port);
+	evtchn_test_and_clear(port);
 	outw(PM1_EN, TMR_STS);
-	if (!wait_pending(port, 400000000UL)) {
+	if (!evtchn_spin_pending(port, 400000000UL)) {
 		xtest_fail("no SCI from the PM timer");
 		goto out;
 	}
 	xtest_check(inw(PM1_STS) & TMR_STS, "timer status not set");
 	xtest_check(eoi_map_bit(SCI_GSI), "EOI map bit not set for a delivered level PIRQ");
-	clear_pending(port);
+	evtchn_test_and_clear(port);
 	/* Masked until the EOI: the line is high but nothing comes. */
-	xtest_check(!wait_pending(port, 2000000UL), "level PIRQ delivered again before its EOI");
+	xtest_check(!evtchn_spin_pending(port, 2000000UL),
+		    "level PIRQ delivered again before its EOI");
 	xtest_check(eoi(SCI_GSI) == 0, "eoi 9");
-	xtest_check(wait_pending(port, 2000000UL), "line still high: no event after the EOI");
+	xtest_check(evtchn_spin_pending(port, 2000000UL),
+		    "line still high: no event after the EOI");
 	xtest_check(eoi_map_bit(SCI_GSI), "EOI map bit not set for the second delivery");
-	clear_pending(port);
+	evtchn_test_and_clear(port);
 	/* Lower the line for good: the timer's status would rise again within
 	 * 2.3 s, which a slow host can reach during the wait below. */
 	outw(PM1_EN, 0);
 	outw(PM1_STS, TMR_STS);
 	xtest_check(eoi(SCI_GSI) == 0, "eoi 9 again");
 	xtest_check(!eoi_map_bit(SCI_GSI), "EOI map bit still set after the EOI");
-	xtest_check(!wait_pending(port, 2000000UL), "event after the line went low");
+	xtest_check(!evtchn_spin_pending(port, 2000000UL), "event after the line went low");
 	printk("SCI: level-triggered PIRQ masked until EOI, redelivered while high\n");
 out:
 	outw(PM1_EN, 0);
 	outw(PM1_STS, TMR_STS);
 	eoi(SCI_GSI);
 	close_port(port);
-	unmap(DOMID_SELF, SCI_GSI);
+	physdev_unmap_pirq(DOMID_SELF, SCI_GSI);
 }
 
 void test_main(void)
