@@ -44,6 +44,18 @@ struct xen_mc {
 	} u;
 };
 
+/* Xen's X86_VENDOR_* bit for a CPUID vendor string (0 for the rest). */
+static uint32_t vendor_bit(const char *id)
+{
+	if (!memcmp(id, "GenuineIntel", 12))
+		return 0x01;
+	if (!memcmp(id, "AuthenticAMD", 12))
+		return 0x02;
+	if (!memcmp(id, "HygonGenuine", 12))
+		return 0x10;
+	return 0;
+}
+
 static long mca(struct xen_mc *mc)
 {
 	return hypercall(HC_mca, (unsigned long)mc, 0, 0, 0, 0);
@@ -103,6 +115,8 @@ void test_main(void)
 	xtest_check(!memcmp(cpu.vendorid, &b, 4) && !memcmp(cpu.vendorid + 4, &d, 4) &&
 			    !memcmp(cpu.vendorid + 8, &c, 4),
 		    "vendor id \"%.12s\"", cpu.vendorid);
+	xtest_check(cpu.vendor == vendor_bit(cpu.vendorid), "vendor %#x for \"%.12s\"", cpu.vendor,
+		    cpu.vendorid);
 	xtest_check(cpu.ncores == 1 && cpu.nthreads == 1 && cpu.family, "cores %u threads %u family %u",
 		    cpu.ncores, cpu.nthreads, cpu.family);
 	printk("physical CPU 0: %.12s family %u model %u \"%.48s\"\n", cpu.vendorid, cpu.family,
