@@ -56,6 +56,7 @@ int hvm_domain_init(struct domain *d)
 	}
 	d->arch.is_hvm = true;
 	memset(&d->arch.hvm, 0, sizeof(d->arch.hvm));
+	d->arch.hvm.triple_fault_reason = SHUTDOWN_reboot; /* Xen's default */
 	rc = p2m_init(d);
 	for (unsigned int i = 0; !rc && i < MAX_VIRT_CPUS; i++) {
 		struct vcpu *v = d->vcpu[i];
@@ -424,9 +425,9 @@ void hvm_handle_hlt(struct vcpu *v)
 void hvm_triple_fault(struct vcpu *v)
 {
 	printk(XENLOG_G_GUEST XENLOG_INFO "d%uv%u Triple fault - invoking HVM shutdown action %u\n",
-	       v->domain->domain_id, v->vcpu_id, SHUTDOWN_poweroff);
+	       v->domain->domain_id, v->vcpu_id, v->domain->arch.hvm.triple_fault_reason);
 	hvm_backend->dump(v);
-	domain_shutdown(v->domain, SHUTDOWN_poweroff);
+	domain_shutdown(v->domain, v->domain->arch.hvm.triple_fault_reason);
 	schedule_dead();
 }
 
