@@ -34,7 +34,7 @@
 #     "Domain 0 crashed", and QEMU exited 0 (ACPI poweroff);
 #   - TEST_EXPECT_HALT() tests: no verdict line, no crash, and QEMU exited
 #     0 (poweroff);
-#   - TEST_EXPECT_CRASH() tests and malformed images: "Domain 0 crashed" /
+#   - TEST_EXPECT_CRASH() tests, TEST_EXPECT_REJECTED() tests and malformed images: "Domain 0 crashed" /
 #     "dom0 image rejected:" appears and QEMU exited non-zero (isa-debug-exit),
 #     not by timeout;
 #   - every TEST_EXPECT("text") string of the source appears.
@@ -295,6 +295,7 @@ run_one() {
 	[ "$kind" = test ] && test_domu=$(meta "$srcf" TEST_DOMU | tail -n 1)
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_HALT)" ] && kind=halt
+	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_REJECTED)" ] && kind=rejected
 	start=$(date +%s)
 	boot "$name" "$image" "$args" "$log"
 	rc=$?

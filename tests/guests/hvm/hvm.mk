@@ -47,7 +47,7 @@ HVM_GUEST_RUN = bash $(GUEST_DIR)/run.sh --timeout $(GUEST_TIMEOUT) --jobs $(GUE
 	--src $(HVM_GUEST_DIR)/tests
 
 ALL_TARGETS += guests-hvm
-TEST_TARGETS += test-guests-hvm
+TEST_TARGETS += test-guests-hvm test-guests-hvm-xen
 
 .PHONY: guests-hvm test-guests-hvm test-guests-hvm-xen
 guests-hvm: $(HVM_GUEST_ELFS)

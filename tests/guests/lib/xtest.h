@@ -22,6 +22,8 @@
  *	TEST_EXPECT_RESULT("ERROR");  the verdict that counts as a pass
  *	TEST_EXPECT_CRASH();          the hypervisor must report the domain
  *	                              crashed (no verdict line expected)
+ *	TEST_EXPECT_REJECTED();       the hypervisor must refuse to build the
+ *	                              domain (as a malformed image)
  *	TEST_EXPECT_HALT();           the domain ends without a verdict line and
  *	                              without crashing (e.g. a triple fault
  *	                              with Xen's default poweroff action)
@@ -45,6 +47,7 @@
 #define TEST_EXPECT_RESULT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_CRASH() extern int xtest_meta_unused
 #define TEST_EXPECT_HALT() extern int xtest_meta_unused
+#define TEST_EXPECT_REJECTED() extern int xtest_meta_unused
 #define TEST_DOMU(s) extern int xtest_meta_unused
 
 /* The test's name: the build passes -DXTEST_NAME="file name without .c". */
