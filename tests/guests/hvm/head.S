@@ -26,12 +26,21 @@
 	.long _pvh_start
 	.balign 4
 
+	.weak hvm_early32
+
 	.section .text.head, "ax"
 	.code32
 	.globl _pvh_start
 _pvh_start:
 	cld
 	movl %ebx, pvh_start_info_pa
+	/* A test may run code of its own here, in 32-bit mode (stack: our own). */
+	movl $hvm_early32, %eax
+	testl %eax, %eax
+	jz 2f
+	movl $stack_top, %esp
+	call *%eax
+2:
 	/* l3[0] -> l2; l2[i] = i * 2 MiB, present, writable, user, large */
 	movl $l2_table, %eax
 	orl $0x7, %eax

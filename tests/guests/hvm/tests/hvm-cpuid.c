@@ -9,7 +9,7 @@
 TEST_CPU("qemu64,+svm,+npt");
 TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
-TEST_HV_ARGS("dom0=pvh");
+TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 
 void test_main(void)
 {

@@ -8,7 +8,7 @@
 TEST_CPU("qemu64,-svm");
 TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
-TEST_HV_ARGS("dom0=pvh");
+TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 TEST_EXPECT_REJECTED();
 
 void test_main(void)

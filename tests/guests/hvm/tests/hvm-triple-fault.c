@@ -10,7 +10,7 @@
 TEST_CPU("qemu64,+svm,+npt");
 TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
-TEST_HV_ARGS("dom0=pvh guest_loglvl=all");
+TEST_HV_ARGS("dom0=pvh dom0_mem=64M guest_loglvl=all");
 TEST_EXPECT_HALT();
 TEST_EXPECT("about to triple fault");
 TEST_EXPECT("Triple fault - invoking HVM shutdown action 1");

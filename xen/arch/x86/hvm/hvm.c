@@ -185,9 +185,14 @@ unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len)
 {
 	unsigned int done = 0;
 
-	/* Byte by byte up to a page end, so a fetch stops where mapping ends. */
-	while (done < len && !copy_linear(va + done, buf + done, 1, false))
-		done++;
+	/* Page by page, so a fetch stops where the mapping ends. */
+	while (done < len) {
+		unsigned int n = MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
+
+		if (copy_linear(va + done, buf + done, n, false))
+			break;
+		done += n;
+	}
 	return done;
 }
 
