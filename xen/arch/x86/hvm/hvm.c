@@ -28,7 +28,6 @@ extern pte_t idle_l4[];
 #define X86_CR4_PSE (1UL << 4)
 #define X86_CR4_VMXE (1UL << 13)
 #define EFER_LMA (1UL << 10)
-#define EFER_SVME (1UL << 12)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define MSR_TSC 0x10
 #define APIC_BASE_DEFAULT 0xfee00900UL /* BSP, enabled, at 0xfee00000 */

@@ -121,7 +121,6 @@ struct vmcb_seg {
 #define MSR_VM_CR 0xc0010114
 #define MSR_VM_HSAVE_PA 0xc0010117
 #define VM_CR_SVMDIS (1UL << 4)
-#define EFER_SVME (1UL << 12)
 #define EFER_LMA (1UL << 10)
 #define GUEST_PAT_DEFAULT 0x0007040600070406UL
 
