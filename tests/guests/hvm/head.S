@@ -122,6 +122,7 @@ vec = 0
 vec = vec + 1
 .endr
 
+/* hvm_trap returns only for a fault it fixed up (the frame's rip changed). */
 hvm_trap_common:
 	pushq %rax
 	pushq %rbx
@@ -132,7 +133,15 @@ hvm_trap_common:
 	pushq %rbp
 	movq %rsp, %rdi
 	call hvm_trap
-	ud2
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp
+	iretq
 
 /*
  * long hvm_run_user(void (*fn)(void)): run @fn in ring 3 (it ends with

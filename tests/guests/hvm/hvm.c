@@ -60,8 +60,21 @@ void xtest_install_traps(void)
 	hvm_load_idt();
 }
 
+struct hvm_extable {
+	unsigned long insn, fixup;
+};
+extern const struct hvm_extable __start_hvm_extable[], __stop_hvm_extable[];
+int hvm_last_fault = -1;
+
 void hvm_trap(struct hvm_trap_frame *f)
 {
+	for (const struct hvm_extable *e = __start_hvm_extable; e < __stop_hvm_extable; e++) {
+		if (e->insn == f->rip) {
+			hvm_last_fault = (int)f->vector;
+			f->rip = e->fixup;
+			return;
+		}
+	}
 	xtest_error("unexpected %s (vector %lu, error code %#lx) at %#lx",
 		    xtest_exc_name(f->vector), f->vector, f->error_code, f->rip);
 	xtest_exit();
