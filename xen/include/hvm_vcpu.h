@@ -21,11 +21,11 @@ struct hvm_vcpu {
 
 /* A domain's HVM state. */
 struct hvm_domain {
-	u64 *p2m_root;	    /* nested page tables: guest-physical -> machine */
-	u64 nr_gfns;	    /* RAM is GFN 0 .. nr_gfns - 1 */
-	u64 start_info_gpa; /* the PVH start info (for the boot report) */
+	u64 *p2m_root;			  /* nested page tables: guest-physical -> machine */
+	u64 nr_gfns;			  /* RAM is GFN 0 .. nr_gfns - 1 */
+	u64 start_info_gpa;		  /* the PVH start info (for the boot report) */
 	unsigned int triple_fault_reason; /* SHUTDOWN_* (HVM_PARAM_TRIPLE_FAULT_REASON) */
-	char dbg_buf[128];  /* port 0xE9 line being collected */
+	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;
 };
 
