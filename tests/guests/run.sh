@@ -32,7 +32,9 @@
 #   - ordinary tests: the last "Test result: X" line has X = SUCCESS or SKIP
 #     (or what TEST_EXPECT_RESULT("X") in the source says), no
 #     "Domain 0 crashed", and QEMU exited 0 (ACPI poweroff);
-#   - TEST_EXPECT_CRASH() tests and malformed images: "Domain 0 crashed" /
+#   - TEST_EXPECT_HALT() tests: no verdict line, no crash, and QEMU exited
+#     0 (poweroff);
+#   - TEST_EXPECT_CRASH() tests, TEST_EXPECT_REJECTED() tests and malformed images: "Domain 0 crashed" /
 #     "dom0 image rejected:" appears and QEMU exited non-zero (isa-debug-exit),
 #     not by timeout;
 #   - every TEST_EXPECT("text") string of the source appears.
@@ -103,7 +105,7 @@ boot() {
 		if [ -n "${test_domu:-}" ]; then
 			initrd="$initrd with-domu,$image $test_domu" append="$append domu"
 		fi
-		timeout -k 5 "$timeout" qemu-system-x86_64 -machine pc -m "$mem" -cpu "$cpu" \
+		timeout -k 5 "$timeout" qemu-system-x86_64 -machine "${test_machine:-pc}" -m "$mem" -cpu "$cpu" \
 			-nographic -no-reboot -kernel "$petrel" \
 			-initrd "$initrd" -append "$append" \
 			-serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
@@ -139,14 +141,14 @@ xen_done() {
 boot_xen() {
 	local module=$1 log=$2 cpu=$3 qpid deadline=$((SECONDS + timeout)) rc=124 i
 	: >"$log"
-	qemu-system-x86_64 -machine pc -m "${test_mem:-512M}" -cpu "$cpu" -nographic -no-reboot -nic none \
+	qemu-system-x86_64 -machine "${test_machine:-pc}" -m "${test_mem:-512M}" -cpu "$cpu" -nographic -no-reboot -nic none \
 		-kernel "$petrel" \
 		-initrd "$module" -serial "file:$log" -display none -monitor none \
 		-append "console=com1 loglvl=all guest_loglvl=all dom0_mem=64M noreboot${test_hv_args:+ $test_hv_args}" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${dev[@]}" </dev/null >"$log.qemu" 2>&1 &
 	qpid=$!
 	while [ "$SECONDS" -lt "$deadline" ]; do
-		if grep -aqE '^Test result: |crashed|Panic on CPU' "$log"; then
+		if grep -aqE '^Test result: |crashed|Panic on CPU|Hardware Dom0 (halted|shut)' "$log"; then
 			for ((i = 0; i < 10; i++)); do
 				xen_done "$log" && break
 				sleep 0.2
@@ -180,6 +182,13 @@ judge() {
 		grep -aqF -- "$e" "$log" || { echo "FAIL missing \"$e\""; return; }
 	done < <(meta "$srcf" TEST_EXPECT)
 	case "$kind" in
+	halt)
+		grep -aqE '^Test result: ' "$log" && { echo "FAIL a verdict line, expected none"; return; }
+		grep -aqE "$crash_re" "$log" && { echo "FAIL domain crashed"; return; }
+		[ "$rc" = 0 ] || [ "$check_rc" = 0 ] ||
+			{ echo "FAIL QEMU exited $rc, expected 0"; return; }
+		echo "PASS halted"
+		return ;;
 	crash | rejected)
 		want=$crash_re
 		[ "$kind" = rejected ] && want=$reject_re
@@ -277,13 +286,16 @@ run_one() {
 	local kind=$1 name=$2 image=$3 srcf="$src/$2.c" args="" log start rc res
 	log="$logdir/$name.log"
 	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
-	local test_cpu="" test_mem="" test_hv_args="" test_device="" test_domu=""
+	local test_cpu="" test_mem="" test_hv_args="" test_device="" test_domu="" test_machine=""
 	[ "$kind" = test ] && test_cpu=$(meta "$srcf" TEST_CPU | tail -n 1)
 	[ "$kind" = test ] && test_mem=$(meta "$srcf" TEST_MEM | tail -n 1)
+	[ "$kind" = test ] && test_machine=$(meta "$srcf" TEST_MACHINE | tail -n 1)
 	[ "$kind" = test ] && test_hv_args=$(meta "$srcf" TEST_HV_ARGS | tail -n 1)
 	[ "$kind" = test ] && test_device=$(meta "$srcf" TEST_DEVICE | tail -n 1)
 	[ "$kind" = test ] && test_domu=$(meta "$srcf" TEST_DOMU | tail -n 1)
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
+	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_HALT)" ] && kind=halt
+	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_REJECTED)" ] && kind=rejected
 	start=$(date +%s)
 	boot "$name" "$image" "$args" "$log"
 	rc=$?

@@ -76,6 +76,17 @@ case_ crash-timeout crash 124 FAIL "$boot
 case_ crash-panic crash 3 FAIL "$boot
 (XEN) Domain 0 crashed: x
 (XEN) Fatal trap in hypervisor"
+case_ halt-ok halt 0 PASS "$boot
+(XEN) d0v0 Triple fault - invoking HVM shutdown action 1
+(XEN) Powering off."
+case_ halt-with-verdict halt 0 FAIL "$boot
+Test result: SUCCESS"
+case_ halt-crashed halt 3 FAIL "$boot
+(XEN) Domain 0 crashed: x"
+case_ halt-bad-exit halt 3 FAIL "$boot"
+case_ halt-timeout halt 124 FAIL "$boot"
+case_ halt-missing-expect halt 0 FAIL "$boot
+(XEN) Powering off." 'TEST_EXPECT("Triple fault");'
 case_ rejected-ok rejected 3 PASS "(XEN) dom0 image rejected: bad magic"
 case_ rejected-missing rejected 3 FAIL "(XEN) Could not set up DOM0"
 case_ rejected-panic rejected 3 FAIL "(XEN) dom0 image rejected: bad
@@ -96,6 +107,9 @@ case_ xen-rejected rejected 0 PASS "(XEN) ERROR: Not a Xen-ELF image
 (XEN) Panic on CPU 0:
 (XEN) Could not construct domain 0"
 case_ xen-timeout test 124 FAIL "$boot"
+case_ xen-halt halt 0 PASS "$boot
+(XEN) d0v0 Triple fault - invoking HVM shutdown action 1
+(XEN) Hardware Dom0 halted: halting machine"
 
 # Petrel-only tests on Xen: failing there is expected, passing is an error.
 printf '# comment\nlisted-fails  a reason\nlisted-passes another reason\n' >"$tmp/only.list"

@@ -202,6 +202,31 @@ static void test_refused(void **state)
 	assert_int_equal(in.len, 15);
 }
 
+/* 32-bit protected mode (HVM guests before long mode): no REX, no 16-bit addressing. */
+static void test_mode32(void **state)
+{
+	struct x86_insn in;
+
+	(void)state;
+	assert_int_equal(x86_decode_mode(B(0x0f, 0xa2), 4, &in), 0); /* cpuid */
+	assert_int_equal(in.len, 2);
+	assert_int_equal(x86_decode_mode(B(0x0f, 0x01, 0xd9), 4, &in), 0); /* vmmcall */
+	assert_int_equal(in.len, 3);
+	assert_int_equal(in.reg, 3);
+	assert_int_equal(in.rm, 1);
+	/* mov %eax, %cr0; and 0x41 before it is inc %ecx there, not REX.B */
+	assert_int_equal(x86_decode_mode(B(0x0f, 0x22, 0xc0), 4, &in), 0);
+	assert_int_equal(in.len, 3);
+	assert_int_equal(in.rm, 0);
+	assert_int_equal(x86_decode_mode(B(0x41, 0x0f, 0x22, 0xc0), 4, &in), -EOPNOTSUPP);
+	assert_int_equal(x86_decode_mode(B(0x41, 0x0f, 0x22, 0xc0), 8, &in), 0);
+	assert_int_equal(in.rm, 8);
+	/* a memory operand with 0x67 would use 16-bit addressing */
+	assert_int_equal(x86_decode_mode(B(0x67, 0x89, 0x07), 4, &in), -EOPNOTSUPP);
+	assert_int_equal(x86_decode_mode(B(0x89, 0x47, 0x08), 4, &in), 0);
+	assert_int_equal(in.len, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_modrm_forms),
 		cmocka_unit_test(test_mov_stores),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_mode32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -272,6 +272,36 @@ static int opt_domu(struct boot_options *opt, const struct val *v, bool negated)
 	return 0;
 }
 
+/*
+ * dom0=LIST, as Xen: "pvh" (or "pvh=BOOL") builds the initial domain as a
+ * PVH guest; other Xen sub-options (shadow, verbose, ...) are accepted and
+ * ignored.
+ */
+static int opt_dom0(struct boot_options *opt, const struct val *v, bool negated)
+{
+	const char *s = v->s, *end = v->s + v->len;
+
+	(void)negated;
+	while (s < end) {
+		const char *e = s, *eq;
+		int b = 1;
+
+		while (e < end && *e != ',')
+			e++;
+		for (eq = s; eq < e && *eq != '='; eq++)
+			;
+		if (eq < e)
+			b = parse_bool(eq + 1, (size_t)(e - eq - 1));
+		if (val_is(s, (size_t)(eq - s), "pvh")) {
+			if (b < 0)
+				return -1;
+			opt->dom0_pvh = b;
+		}
+		s = e < end ? e + 1 : e;
+	}
+	return 0;
+}
+
 static int opt_dom0_max_vcpus(struct boot_options *opt, const struct val *v, bool negated)
 {
 	const char *dash = v->s, *end = v->s + v->len;
@@ -301,6 +331,7 @@ static const struct option options[] = {
 	{ "guest_loglvl", false, opt_guest_loglvl },
 	{ "noreboot", true, opt_noreboot },
 	{ "dom0_max_vcpus", false, opt_dom0_max_vcpus },
+	{ "dom0", false, opt_dom0 },
 	{ "hypercall_preempt_always", true, opt_preempt_always },
 	{ "domu", true, opt_domu },
 };

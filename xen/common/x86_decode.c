@@ -136,6 +136,11 @@ static s64 read_imm(const u8 *b, unsigned int len)
 
 int x86_decode(const u8 *b, unsigned int n, struct x86_insn *in)
 {
+	return x86_decode_mode(b, n, 8, in);
+}
+
+int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes, struct x86_insn *in)
+{
 	unsigned int i = 0, opc_len = 1;
 	int flags;
 
@@ -144,7 +149,7 @@ int x86_decode(const u8 *b, unsigned int n, struct x86_insn *in)
 	*in = (struct x86_insn){ .seg = X86_SEG_NONE };
 	/* A REX byte counts only right before the opcode. */
 	for (; i < n; i++) {
-		if ((b[i] & 0xf0) == 0x40)
+		if ((b[i] & 0xf0) == 0x40 && mode_bytes == 8)
 			in->rex = b[i];
 		else if (legacy_prefix(b[i], in))
 			in->rex = 0;
@@ -174,6 +179,8 @@ int x86_decode(const u8 *b, unsigned int n, struct x86_insn *in)
 		in->mod = (flags & D_MODRM_REG) ? 3 : m >> 6;
 		in->reg = ((m >> 3) & 7) | ((in->rex & X86_REX_R) ? 8 : 0);
 		in->rm = (m & 7) | ((in->rex & X86_REX_B) ? 8 : 0);
+		if (in->mod != 3 && mode_bytes != 8 && in->addr32)
+			return -EOPNOTSUPP; /* 16-bit addressing */
 		if (in->mod != 3)
 			i += modrm_tail(m, &b[i], n - i);
 	}

@@ -150,6 +150,7 @@ static inline u64 read_rflags(void)
 #define EFER_SCE (1UL << 0)
 #define EFER_LME (1UL << 8)
 #define EFER_NXE (1UL << 11)
+#define EFER_SVME (1UL << 12)
 
 #define X86_EFLAGS_CF 0x1UL
 #define X86_EFLAGS_MBS 0x2UL

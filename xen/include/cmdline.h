@@ -17,6 +17,7 @@ struct boot_options {
 	bool hypercall_preempt_always; /* testing aid: every preemption check says yes */
 	u32 dom0_max_vcpus; /* dom0_max_vcpus=N or N-M (we keep M), 0 = default */
 	bool domu_module; /* domu: the last module is a kernel started as domain 1 */
+	bool dom0_pvh; /* dom0=pvh: the initial domain is a PVH (HVM) guest */
 };
 
 /* Fill defaults, then parse @cmdline; unknown options are warned about and ignored. */

@@ -9,6 +9,7 @@
 #include "event.h"
 #include "timer.h"
 #include "pirq.h"
+#include "hvm_vcpu.h"
 
 #define MAX_VIRT_CPUS 1
 
@@ -23,7 +24,7 @@ struct trap_bounce_entry {
 /*
  * The x86 parts of a vCPU and a domain (Xen's arch_vcpu / arch_domain):
  * what every x86 guest type has, then a union with one member per guest
- * type. PV is the only one today; HVM adds its sibling to the unions.
+ * type: PV or HVM (hvm_vcpu.h); d->arch.is_hvm says which.
  * (docs/design.md, "Common and arch state".)
  */
 
@@ -63,6 +64,7 @@ struct arch_vcpu {
 	u64 debugreg[8]; /* set_debugreg values (4 and 5 unused) */
 	union {
 		struct pv_vcpu pv;
+		struct hvm_vcpu hvm;
 	};
 };
 
@@ -74,8 +76,10 @@ struct pv_domain {
 
 struct arch_domain {
 	struct domain_pirqs pirq; /* arch/x86/physdev.c */
+	bool is_hvm; /* the unions below hold the hvm members */
 	union {
 		struct pv_domain pv;
+		struct hvm_domain hvm;
 	};
 };
 

@@ -2,7 +2,7 @@
  * The x86 instruction decoder shared by everything that emulates guest
  * instructions (PV privileged operations, the writable page-table assist,
  * the stores dropped on read-only MSI-X table frames).
- * It knows 64-bit mode only and only the opcodes some emulator handles:
+ * It knows 64-bit and 32-bit protected mode and only the opcodes some emulator handles:
  * prefixes, REX, the opcode, ModRM with its SIB and displacement bytes,
  * and the immediate. It reads bytes, never guest state, so the host unit
  * tests run it unchanged.
@@ -55,6 +55,11 @@ struct x86_insn {
  * for an opcode the decoder does not know.
  */
 int x86_decode(const u8 *b, unsigned int n, struct x86_insn *in);
+/*
+ * The same for code running in @mode_bytes 8 (64-bit) or 4 (32-bit
+ * protected mode: no REX prefix; 16-bit addressing is -EOPNOTSUPP).
+ */
+int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes, struct x86_insn *in);
 
 /* Operand size of a non-byte instruction: 8 with REX.W, else 2 with 0x66, else 4. */
 static inline unsigned int x86_opsize(const struct x86_insn *in)

@@ -49,9 +49,31 @@ static inline long hypercall_via_page(unsigned long nr, unsigned long a1, unsign
 	return ret;
 }
 
+/*
+ * An HVM guest in 64-bit mode (built with -DXTEST_HVM): vmmcall, with the
+ * same registers as the PV syscall ABI.
+ */
+static inline long hypercall_vmmcall(unsigned long nr, unsigned long a1, unsigned long a2,
+				     unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	register unsigned long r10 __asm__("r10") = a4;
+	register unsigned long r8 __asm__("r8") = a5;
+	long ret;
+
+	__asm__ volatile("vmmcall"
+			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
+			 : "a"(nr)
+			 : "memory");
+	return ret;
+}
+
 static inline long hypercall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
 			     unsigned long a4, unsigned long a5)
 {
+#ifdef XTEST_HVM
+	if (!xtest_hypercall_page_active || nr >= 128)
+		return hypercall_vmmcall(nr, a1, a2, a3, a4, a5);
+#endif
 	if (xtest_hypercall_page_active && nr < 128)
 		return hypercall_via_page(nr, a1, a2, a3, a4, a5);
 	return hypercall_syscall(nr, a1, a2, a3, a4, a5);

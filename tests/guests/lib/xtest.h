@@ -13,6 +13,7 @@
  *	TEST_ARGS("text");            the domain's command line
  *	TEST_CPU("model");            QEMU's -cpu for this test (default max)
  *	TEST_MEM("6G");               QEMU's -m for this test (default 512M)
+ *	TEST_MACHINE("q35");          QEMU's -machine for this test (default pc)
  *	TEST_HV_ARGS("dom0_mem=64M"); added to the hypervisor's command line
  *	TEST_DEVICE("name");          one more QEMU -device (its options: no commas)
  *	TEST_DOMU("text");            the image again as domain 1, with this
@@ -21,6 +22,11 @@
  *	TEST_EXPECT_RESULT("ERROR");  the verdict that counts as a pass
  *	TEST_EXPECT_CRASH();          the hypervisor must report the domain
  *	                              crashed (no verdict line expected)
+ *	TEST_EXPECT_REJECTED();       the hypervisor must refuse to build the
+ *	                              domain (as a malformed image)
+ *	TEST_EXPECT_HALT();           the domain ends without a verdict line and
+ *	                              without crashing (e.g. a triple fault
+ *	                              with Xen's default poweroff action)
  * In C they declare nothing.
  */
 #ifndef GUEST_XTEST_H
@@ -34,11 +40,14 @@
 #define TEST_ARGS(s) extern int xtest_meta_unused
 #define TEST_CPU(s) extern int xtest_meta_unused
 #define TEST_MEM(s) extern int xtest_meta_unused
+#define TEST_MACHINE(s) extern int xtest_meta_unused
 #define TEST_HV_ARGS(s) extern int xtest_meta_unused
 #define TEST_DEVICE(s) extern int xtest_meta_unused
 #define TEST_EXPECT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_RESULT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_CRASH() extern int xtest_meta_unused
+#define TEST_EXPECT_HALT() extern int xtest_meta_unused
+#define TEST_EXPECT_REJECTED() extern int xtest_meta_unused
 #define TEST_DOMU(s) extern int xtest_meta_unused
 
 /* The test's name: the build passes -DXTEST_NAME="file name without .c". */

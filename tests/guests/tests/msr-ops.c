@@ -108,6 +108,8 @@ static void check_reads(void)
 	xtest_check(rd_ok(MSR_PERF_CAPABILITIES) == 0, "PERF_CAPABILITIES not 0");
 	xtest_check(rd_ok(MSR_XEN_HYPERCALL) == 0, "the hypercall-page MSR does not read 0");
 	xtest_check(rd_ok(MSR_EFER) & 0x500, "EFER without LME/LMA");
+	/* SVME is the hypervisor's (on for its HVM guests): never shown to PV. */
+	xtest_check(!(rd_ok(MSR_EFER) & 0x1000), "EFER shows SVME");
 }
 
 static void check_writes(void)

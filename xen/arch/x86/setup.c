@@ -22,6 +22,7 @@
 #include "config.h"
 #include "errno.h"
 #include "io_apic.h"
+#include "hvm.h"
 
 extern char __image_start[], __mem_end[], syscall_entry[], syscall32_entry[], sysenter_entry[];
 extern u32 boot_magic, boot_mbi;
@@ -206,6 +207,20 @@ static struct domain *build_domu(const struct boot_info *bi)
 	return d;
 }
 
+/* dom0=pvh: the initial domain as a PVH guest (hvm/dom0_build.c). */
+static __noreturn void build_and_run_pvh_dom0(struct domain *d, const struct dom0_params *p)
+{
+	printk("*** Building a PVH Dom0 ***\n");
+	if (pvh_build_dom0(d, p->kernel, p->initrd, p->mem_bytes, p->cmdline_has_name)) {
+		printk(XENLOG_ERR "Could not set up DOM0 guest OS; stopping.\n");
+		machine_exit(EXIT_DOM0_REJECTED);
+	}
+	printk("Guest Loglevel: %s\n", boot_opts.guest_loglvl >= 4 ? "All" : "Warnings");
+	vcpu_up(d->vcpu[0]);
+	schedule();
+	arch_resume_current();
+}
+
 static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 {
 	struct dom0_params p = { 0 };
@@ -228,6 +243,8 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	if (domain_create(DOMID_HARDWARE, true, false, &d))
 		panic("cannot create dom0");
 	current = d->vcpu[0];
+	if (boot_opts.dom0_pvh)
+		build_and_run_pvh_dom0(d, &p);
 	printk("*** Building a PV Dom0 ***\n");
 	if (pv_build_dom0(d, &p)) {
 		printk(XENLOG_ERR "Could not set up DOM0 guest OS; stopping.\n");
@@ -262,6 +279,7 @@ __noreturn void start_xen(struct boot_info *in)
 	apic_init();
 	time_init();
 	io_apic_init(bootinfo.rsdp);
+	hvm_init();
 	build_and_run_dom0(&bootinfo);
 }
 

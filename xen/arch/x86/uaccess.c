@@ -3,6 +3,13 @@
 #include "config.h"
 #include "errno.h"
 #include "uaccess.h"
+#include "hvm.h"
+
+/* An HVM vCPU's addresses go through its own page tables (hvm/hvm.c). */
+static bool hvm_current(void)
+{
+	return current && is_hvm_vcpu(current);
+}
 
 bool guest_range_ok(u64 va, size_t len)
 {
@@ -35,6 +42,8 @@ static size_t copy_raw(void *dst, const void *src, size_t len)
 
 size_t copy_from_guest_left(void *dst, u64 src_va, size_t len)
 {
+	if (hvm_current())
+		return hvm_copy_from_guest_linear(dst, src_va, len) ? len : 0;
 	if (!guest_range_ok(src_va, len))
 		return len;
 	return copy_raw(dst, (const void *)src_va, len);
@@ -42,6 +51,8 @@ size_t copy_from_guest_left(void *dst, u64 src_va, size_t len)
 
 size_t copy_to_guest_left(u64 dst_va, const void *src, size_t len)
 {
+	if (hvm_current())
+		return hvm_copy_to_guest_linear(dst_va, src, len) ? len : 0;
 	if (!guest_range_ok(dst_va, len))
 		return len;
 	return copy_raw((void *)dst_va, src, len);
@@ -49,6 +60,8 @@ size_t copy_to_guest_left(u64 dst_va, const void *src, size_t len)
 
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
+	if (hvm_current())
+		return hvm_copy_from_guest_linear(dst, src_va, len);
 	if (!guest_range_ok(src_va, len))
 		return -EFAULT;
 	return copy_raw(dst, (const void *)src_va, len) ? -EFAULT : 0;
@@ -56,6 +69,8 @@ int copy_from_guest(void *dst, u64 src_va, size_t len)
 
 int copy_to_guest(u64 dst_va, const void *src, size_t len)
 {
+	if (hvm_current())
+		return hvm_copy_to_guest_linear(dst_va, src, len);
 	if (!guest_range_ok(dst_va, len))
 		return -EFAULT;
 	return copy_raw((void *)dst_va, src, len) ? -EFAULT : 0;

@@ -21,6 +21,7 @@
 #include "pv_mm.h"
 #include "pv_desc.h"
 #include "public/sched.h"
+#include "hvm.h"
 
 extern __noreturn void enter_guest_frame(struct cpu_regs *r);
 
@@ -53,8 +54,10 @@ void arch_domain_destroy(struct domain *d)
 {
 	struct page_info *pg;
 
-	free_xenheap_pages(d->arch.pv.p2m, d->arch.pv.p2m_order);
-	d->arch.pv.p2m = NULL;
+	if (!is_hvm_domain(d)) {
+		free_xenheap_pages(d->arch.pv.p2m, d->arch.pv.p2m_order);
+		d->arch.pv.p2m = NULL;
+	}
 	if (!d->shared_info)
 		return;
 	pg = mfn_to_page(virt_to_mfn(d->shared_info));
@@ -100,7 +103,7 @@ void arch_domain_relinquish(struct domain *d)
 {
 	pirq_domain_relinquish(d);
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
-		if (d->vcpu[i])
+		if (d->vcpu[i] && !is_hvm_domain(d))
 			vcpu_relinquish(d->vcpu[i]);
 	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
 		struct page_info *pg = mfn_to_page(mfn);
@@ -164,6 +167,10 @@ static void show_guest_stack(const struct cpu_regs *r)
 
 void arch_show_crash_state(void)
 {
+	if (is_hvm_vcpu(current)) {
+		hvm_show_crash_state(current);
+		return;
+	}
 	show_registers(guest_regs());
 	show_guest_stack(guest_regs());
 }
@@ -324,9 +331,14 @@ static void load_pv_state(struct vcpu *v)
 
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
-	if (prev)
+	if (prev && is_hvm_vcpu(prev))
+		hvm_context_save(prev);
+	else if (prev)
 		save_pv_state(prev);
-	load_pv_state(next);
+	if (is_hvm_vcpu(next))
+		hvm_context_load(next);
+	else
+		load_pv_state(next);
 }
 
 void arch_idle_wait(void)
@@ -338,6 +350,9 @@ void arch_idle_wait(void)
 void arch_resume_current(void)
 {
 	struct cpu_regs *r = guest_regs();
+
+	if (is_hvm_vcpu(current))
+		hvm_resume_current();
 
 	pv_return_to_guest(r);
 	enter_guest_frame(r);

@@ -391,8 +391,10 @@ static bool read_msr(u32 msr, u64 *val)
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
 	case MSR_SHADOW_GS_BASE:
-	case MSR_EFER:
 		*val = rdmsr(msr);
+		return true;
+	case MSR_EFER: /* SVME (on while HVM is usable) is never shown, as on Xen */
+		*val = rdmsr(msr) & ~EFER_SVME;
 		return true;
 	case MSR_TSC_AUX:
 		*val = (u32)rdmsr(msr);
@@ -457,8 +459,8 @@ static bool write_msr(u32 msr, u64 val)
 			return false;
 		wrmsr(msr, val);
 		return true;
-	case MSR_EFER: /* only the value it has */
-		return val == rdmsr(MSR_EFER);
+	case MSR_EFER: /* only the value it reads */
+		return val == (rdmsr(MSR_EFER) & ~EFER_SVME);
 	case MSR_TSC_AUX:
 		if (val >> 32)
 			return false;

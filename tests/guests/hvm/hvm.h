@@ -1,0 +1,74 @@
+/* HVM test guests: the PVH start info and ring-3 helpers (head.S, hvm.c). */
+#ifndef GUEST_HVM_H
+#define GUEST_HVM_H
+
+#include <stdint.h>
+
+#define HVM_START_MAGIC 0x336ec578
+#define HVM_USER_RETURN_VECTOR 0x80
+
+struct hvm_start_info {
+	uint32_t magic, version, flags, nr_modules;
+	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+	uint32_t memmap_entries, reserved;
+};
+
+struct hvm_modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
+struct hvm_memmap_table_entry {
+	uint64_t addr, size;
+	uint32_t type, reserved;
+};
+
+struct hvm_start_info *hvm_start_info(void);
+void hvm_load_idt(void);
+/* Run @fn in ring 3; it must end with int $0x80, whose rax is returned. */
+long hvm_run_user(void (*fn)(void));
+
+/*
+ * Instructions that may fault: an entry in the hvm_extable section sends
+ * the fault to the next instruction and records its vector here (-1: none).
+ */
+extern int hvm_last_fault;
+#define HVM_EXTABLE(insn_label, fixup_label)                                                       \
+	".pushsection hvm_extable, \"a\"\n.balign 8\n.quad " insn_label ", " fixup_label           \
+	"\n.popsection\n"
+
+/* wrmsr/rdmsr that report the vector they raised (-1 for none). */
+static inline int hvm_wrmsr_safe(uint32_t msr, uint64_t v)
+{
+	hvm_last_fault = -1;
+	__asm__ volatile("1: wrmsr\n2:\n" HVM_EXTABLE("1b", "2b")
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+	return hvm_last_fault;
+}
+
+static inline int hvm_rdmsr_safe(uint32_t msr, uint64_t *v)
+{
+	uint32_t lo = 0, hi = 0;
+
+	hvm_last_fault = -1;
+	__asm__ volatile("1: rdmsr\n2:\n" HVM_EXTABLE("1b", "2b")
+			 : "+a"(lo), "+d"(hi)
+			 : "c"(msr)
+			 : "memory");
+	*v = ((uint64_t)hi << 32) | lo;
+	return hvm_last_fault;
+}
+
+static inline void hvm_wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline void hvm_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
+			     uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
+#endif

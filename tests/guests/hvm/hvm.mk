@@ -1,0 +1,61 @@
+# HVM test guests (tests/guests/hvm/): 64-bit long-mode kernels booted through
+# PVH as the initial domain (dom0=pvh) on a CPU with SVM and nested paging.
+# They share the PV guests' test runtime (lib/xtest.c, printk, strings) and
+# runner; hypercalls go through vmmcall (-DXTEST_HVM).
+#
+#   make guests-hvm             build every $(BUILD)/tests/guests-hvm/<name>.elf
+#   make test-guests-hvm        boot each on Petrel (QEMU -cpu qemu64,+svm,+npt)
+#   make test-guests-hvm-xen    the same images on Debian's Xen 4.17 (dom0=pvh)
+# Logs: $(BUILD)/tests/guests-hvm/logs/<multiboot|xen>/<test>.log.
+
+HVM_GUEST_DIR := tests/guests/hvm
+HVM_GUEST_OUT := $(BUILD)/tests/guests-hvm
+HVM_GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(HVM_GUEST_DIR)/tests/*.c))))
+HVM_GUEST_LIB := $(addprefix $(HVM_GUEST_OUT)/lib/,head.o hvm.o xtest.o printk.o string.o defaults.o)
+HVM_GUEST_LDS := $(HVM_GUEST_DIR)/hvm.ld
+HVM_GUEST_CFLAGS := $(filter-out -mcmodel=kernel,$(GUEST_CFLAGS)) -mcmodel=small -DXTEST_HVM \
+	-I$(HVM_GUEST_DIR)
+HVM_GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(HVM_GUEST_LDS) -Wl,--build-id=none \
+	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
+
+$(HVM_GUEST_OUT)/lib/%.o: $(HVM_GUEST_DIR)/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(HVM_GUEST_CFLAGS) -c $< -o $@
+
+$(HVM_GUEST_OUT)/lib/%.o: $(HVM_GUEST_DIR)/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(HVM_GUEST_CFLAGS) -c $< -o $@
+
+$(HVM_GUEST_OUT)/lib/%.o: $(GUEST_DIR)/lib/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(HVM_GUEST_CFLAGS) -c $< -o $@
+
+$(HVM_GUEST_OUT)/obj/%.o: $(HVM_GUEST_DIR)/tests/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(HVM_GUEST_CFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
+
+$(HVM_GUEST_OUT)/%.elf: $(HVM_GUEST_OUT)/obj/%.o $(HVM_GUEST_LIB) $(HVM_GUEST_LDS)
+	$(GUEST_CC) $(HVM_GUEST_LDFLAGS) -o $@ $(HVM_GUEST_LIB) $<
+
+-include $(HVM_GUEST_LIB:.o=.d) $(patsubst %,$(HVM_GUEST_OUT)/obj/%.d,$(HVM_GUEST_TESTS))
+.SECONDARY: $(HVM_GUEST_LIB) $(patsubst %,$(HVM_GUEST_OUT)/obj/%.o,$(HVM_GUEST_TESTS))
+
+HVM_GUEST_ELFS := $(patsubst %,$(HVM_GUEST_OUT)/%.elf,$(HVM_GUEST_TESTS))
+hvm_guest_selected = $(if $(GUEST_ONLY),$(patsubst %,$(HVM_GUEST_OUT)/%.elf,$(GUEST_ONLY)),\
+	$(HVM_GUEST_ELFS))
+HVM_GUEST_RUN = bash $(GUEST_DIR)/run.sh --timeout $(GUEST_TIMEOUT) --jobs $(GUEST_JOBS) \
+	--src $(HVM_GUEST_DIR)/tests
+
+ALL_TARGETS += guests-hvm
+TEST_TARGETS += test-guests-hvm test-guests-hvm-xen
+
+.PHONY: guests-hvm test-guests-hvm test-guests-hvm-xen
+guests-hvm: $(HVM_GUEST_ELFS)
+
+test-guests-hvm: guests-hvm $(BUILD)/xen/petrel
+	@$(HVM_GUEST_RUN) --out $(HVM_GUEST_OUT)/logs --label mb+pvh --mode multiboot \
+		--petrel $(BUILD)/xen/petrel $(hvm_guest_selected)
+
+test-guests-hvm-xen: guests-hvm $(GUEST_XEN_REF)
+	@$(HVM_GUEST_RUN) --out $(HVM_GUEST_OUT)/logs --label xen+pvh --mode xen \
+		--petrel $(GUEST_XEN_REF) $(hvm_guest_selected)

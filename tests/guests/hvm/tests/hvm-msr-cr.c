@@ -1,0 +1,81 @@
+/*
+ * MSR and control-register exits of an HVM guest: EFER reads back what
+ * long mode needs without the hypervisor's SVME, reserved EFER bits, an
+ * unaligned hypercall-page address, an unknown MSR, CR4.VMXE and clearing
+ * CR0.PG in 64-bit code all raise #GP in the guest (which carries on); a
+ * byte on the 0xE9 debug port reaches the console as a guest line.
+ */
+#include "xtest.h"
+#include "hvm.h"
+
+TEST_CPU("qemu64,+svm,+npt");
+TEST_MACHINE("q35");
+TEST_DEVICE("amd-iommu");
+TEST_HV_ARGS("dom0=pvh dom0_mem=64M guest_loglvl=all");
+TEST_EXPECT("hvm debug port line");
+
+#define MSR_EFER 0xc0000080
+#define GP 13
+
+static int write_cr(int cr, unsigned long v)
+{
+	hvm_last_fault = -1;
+	if (cr == 0)
+		__asm__ volatile("1: mov %0, %%cr0\n2:\n" HVM_EXTABLE("1b", "2b")
+				 :
+				 : "r"(v)
+				 : "memory");
+	else
+		__asm__ volatile("1: mov %0, %%cr4\n2:\n" HVM_EXTABLE("1b", "2b")
+				 :
+				 : "r"(v)
+				 : "memory");
+	return hvm_last_fault;
+}
+
+static unsigned long read_cr(int cr)
+{
+	unsigned long v;
+
+	if (cr == 0)
+		__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	else
+		__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static void debug_port(const char *s)
+{
+	for (; *s; s++)
+		__asm__ volatile("outb %0, $0xe9" : : "a"(*s));
+}
+
+void test_main(void)
+{
+	unsigned long cr0 = read_cr(0), cr4 = read_cr(4);
+	uint64_t efer = 0, v;
+	int f;
+
+	f = hvm_rdmsr_safe(MSR_EFER, &efer);
+	printk("EFER %#lx cr0 %#lx cr4 %#lx\n", (unsigned long)efer, cr0, cr4);
+	xtest_check(f < 0, "rdmsr EFER raised vector %d", f);
+	xtest_check((efer & 0x500) == 0x500, "EFER %#lx lacks LME|LMA", (unsigned long)efer);
+	xtest_check(!(efer & 0x1000), "EFER %#lx shows SVME", (unsigned long)efer);
+	f = hvm_wrmsr_safe(MSR_EFER, efer);
+	xtest_check(f < 0, "writing EFER's own value raised vector %d", f);
+	f = hvm_wrmsr_safe(MSR_EFER, efer | (1UL << 2));
+	xtest_check(f == GP, "EFER with reserved bit 2: vector %d, want #GP", f);
+	f = hvm_wrmsr_safe(0x40000000, 0x200001);
+	xtest_check(f == GP, "hypercall MSR with page index 1: vector %d, want #GP", f);
+	f = hvm_rdmsr_safe(0xc0011234, &v);
+	xtest_check(f == GP, "rdmsr of an unknown MSR: vector %d, want #GP", f);
+	f = write_cr(4, cr4 | (1UL << 13));
+	xtest_check(f == GP, "CR4.VMXE: vector %d, want #GP", f);
+	f = write_cr(0, cr0 & ~(1UL << 31));
+	xtest_check(f == GP, "clearing CR0.PG in 64-bit code: vector %d, want #GP", f);
+	xtest_check(read_cr(0) == cr0 && read_cr(4) == cr4, "CR0/CR4 changed: %#lx %#lx",
+		    read_cr(0), read_cr(4));
+	f = write_cr(4, cr4);
+	xtest_check(f < 0, "writing CR4's own value raised vector %d", f);
+	debug_port("hvm debug port line\n");
+}

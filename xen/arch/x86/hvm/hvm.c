@@ -1,0 +1,551 @@
+/*
+ * The vendor-neutral HVM layer: picking the backend, HVM domain setup, the
+ * guest page walker for hypercall buffers and instruction fetches, and the
+ * handlers of the exits a backend reports (CPUID, MSRs, control registers,
+ * port I/O, HLT, hypercalls, triple fault), and the run loop.
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "asm.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
+#include "sched.h"
+#include "hypercall.h"
+#include "x86_decode.h"
+#include "hvm.h"
+#include "public/xen.h"
+#include "public/sched.h"
+#include "public/version.h"
+#include "public/features.h"
+
+const struct hvm_backend *hvm_backend;
+extern pte_t idle_l4[];
+
+#define X86_CR0_PE (1UL << 0)
+#define X86_CR0_PG (1UL << 31)
+#define X86_CR4_PSE (1UL << 4)
+#define X86_CR4_VMXE (1UL << 13)
+#define EFER_LMA (1UL << 10)
+#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define MSR_TSC 0x10
+#define APIC_BASE_DEFAULT 0xfee00900UL /* BSP, enabled, at 0xfee00000 */
+#define MXCSR_DEFAULT 0x1f80
+
+void hvm_init(void)
+{
+	hvm_backend = svm_probe();
+	if (hvm_backend)
+		printk(XENLOG_INFO "HVM: %s backend enabled\n", hvm_backend->name);
+	else
+		printk(XENLOG_INFO "HVM: no hardware support (AMD SVM with nested paging); "
+				   "HVM domains cannot be created\n");
+}
+
+int hvm_domain_init(struct domain *d)
+{
+	int rc;
+
+	if (!hvm_backend) {
+		printk(XENLOG_ERR "d%u: cannot create an HVM domain: this CPU has no "
+				  "SVM with nested paging\n",
+		       d->domain_id);
+		return -EOPNOTSUPP;
+	}
+	d->arch.is_hvm = true;
+	memset(&d->arch.hvm, 0, sizeof(d->arch.hvm));
+	d->arch.hvm.triple_fault_reason = SHUTDOWN_reboot; /* Xen's default */
+	rc = p2m_init(d);
+	for (unsigned int i = 0; !rc && i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (!v)
+			continue;
+		memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
+		rc = hvm_backend->vcpu_init(v);
+	}
+	return rc;
+}
+
+/* ---- Guest memory. */
+
+static void *gfn_to_virt(const struct domain *d, u64 gfn)
+{
+	mfn_t mfn = p2m_lookup(d, gfn);
+
+	return mfn == INVALID_MFN ? NULL : mfn_to_virt(mfn);
+}
+
+/* Read a guest page-table entry of @size bytes at guest-physical @gpa. */
+static int read_gpte(const struct domain *d, u64 gpa, unsigned int size, u64 *e)
+{
+	const u8 *p = gfn_to_virt(d, gpa >> PAGE_SHIFT);
+
+	if (!p)
+		return -EFAULT;
+	p += gpa & (PAGE_SIZE - 1);
+	*e = size == 8 ? *(const u64 *)p : *(const u32 *)p;
+	return 0;
+}
+
+/*
+ * Linear -> guest-physical through the guest's tables in its current mode:
+ * none, 2-level (with PSE), 3-level PAE, 4-level. Only presence is checked:
+ * the callers act for ring-0 code.
+ */
+static int guest_walk(struct vcpu *v, u64 va, u64 *gpa)
+{
+	const struct domain *d = v->domain;
+	struct hvm_vcpu *h = &v->arch.hvm;
+	u64 cr3 = hvm_backend->cr3(v), e, table;
+	int levels, shift;
+
+	if (!(h->guest_cr0 & X86_CR0_PG)) {
+		*gpa = (u32)va;
+		return 0;
+	}
+	if (h->guest_efer & EFER_LMA) {
+		levels = 4;
+		table = cr3 & PTE_ADDR_MASK;
+	} else if (h->guest_cr4 & X86_CR4_PAE) {
+		va = (u32)va;
+		if (read_gpte(d, (cr3 & 0xffffffe0UL) + 8 * (va >> 30), 8, &e) || !(e & 1))
+			return -EFAULT;
+		levels = 2;
+		table = e & PTE_ADDR_MASK;
+	} else {
+		va = (u32)va;
+		if (read_gpte(d, (cr3 & 0xfffff000UL) + 4 * (va >> 22), 4, &e) || !(e & 1))
+			return -EFAULT;
+		if ((e & _PAGE_PSE) && (h->guest_cr4 & X86_CR4_PSE)) {
+			*gpa = (e & 0xffc00000UL) | ((e & 0x1fe000UL) << 19) | (va & 0x3fffff);
+			return 0;
+		}
+		*gpa = (((e & 0xfffff000UL) + 4 * ((va >> 12) & 1023)));
+		if (read_gpte(d, *gpa, 4, &e) || !(e & 1))
+			return -EFAULT;
+		*gpa = (e & 0xfffff000UL) | (va & 0xfff);
+		return 0;
+	}
+	for (shift = 12 + 9 * (levels - 1); shift >= 12; shift -= 9) {
+		if (read_gpte(d, table + 8 * ((va >> shift) & 511), 8, &e) || !(e & 1))
+			return -EFAULT;
+		if (shift == 12 || ((e & _PAGE_PSE) && shift <= 30)) {
+			u64 mask = (1UL << shift) - 1;
+
+			*gpa = (e & PTE_ADDR_MASK & ~mask) | (va & mask);
+			return 0;
+		}
+		table = e & PTE_ADDR_MASK;
+	}
+	return -EFAULT;
+}
+
+/* Copy @len bytes between hypervisor memory and guest linear @va. */
+static int copy_linear(u64 va, void *buf, size_t len, bool to_guest)
+{
+	struct vcpu *v = current;
+	u8 *b = buf;
+
+	while (len) {
+		size_t n = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		u64 gpa;
+		u8 *p;
+
+		if (guest_walk(v, va, &gpa))
+			return -EFAULT;
+		p = gfn_to_virt(v->domain, gpa >> PAGE_SHIFT);
+		if (!p)
+			return -EFAULT;
+		p += gpa & (PAGE_SIZE - 1);
+		if (to_guest)
+			memcpy(p, b, n);
+		else
+			memcpy(b, p, n);
+		va += n;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int hvm_copy_from_guest_linear(void *dst, u64 va, size_t len)
+{
+	return copy_linear(va, dst, len, false);
+}
+
+int hvm_copy_to_guest_linear(u64 va, const void *src, size_t len)
+{
+	return copy_linear(va, (void *)src, len, true);
+}
+
+unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len)
+{
+	unsigned int done = 0;
+
+	/* Page by page, so a fetch stops where the mapping ends. */
+	while (done < len) {
+		unsigned int n = MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
+
+		if (copy_linear(va + done, buf + done, n, false))
+			break;
+		done += n;
+	}
+	return done;
+}
+
+u64 *hvm_gpr(struct vcpu *v, unsigned int n)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	u64 *const map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+			       &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
+			       &r->r12, &r->r13, &r->r14, &r->r15 };
+
+	return map[n & 15];
+}
+
+unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
+{
+	unsigned int mode = hvm_backend->guest_mode(v), n;
+	u8 buf[X86_INSN_MAX];
+	u64 rip = v->arch.hvm.regs.rip;
+
+	if (mode != HVM_MODE_64 && mode != HVM_MODE_32)
+		return 0;
+	if (mode == HVM_MODE_32)
+		rip = (u32)(rip + hvm_backend->cs_base(v));
+	n = hvm_fetch(v, rip, buf, sizeof(buf));
+	if (!n || x86_decode_mode(buf, n, mode == HVM_MODE_64 ? 8 : 4, in))
+		return 0;
+	return in->len;
+}
+
+/* ---- CPUID. */
+
+#define XEN_CPUID_BASE 0x40000000u
+
+static void xen_leaves(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	*a = *b = *c = *d = 0;
+	switch (leaf - XEN_CPUID_BASE) {
+	case 0:
+		*a = XEN_CPUID_BASE + 5;
+		*b = 0x566e6558; /* "XenVMMXenVMM" */
+		*c = 0x65584d4d;
+		*d = 0x4d4d566e;
+		break;
+	case 1:
+		*a = (4 << 16) | 17; /* the Xen version Petrel speaks */
+		break;
+	case 2:
+		*a = 1; /* one hypercall page */
+		*b = HVM_HYPERCALL_MSR;
+		break;
+	case 4:
+		*a = (1u << 3) | (1u << 4); /* vcpu id and domid present */
+		*b = v->vcpu_id;
+		*c = v->domain->domain_id;
+		break;
+	}
+}
+
+void hvm_handle_cpuid(struct vcpu *v)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	u32 leaf = (u32)r->rax, a, b, c, d;
+
+	if (leaf >= XEN_CPUID_BASE && leaf < XEN_CPUID_BASE + 0x10000) {
+		if (leaf <= XEN_CPUID_BASE + 5)
+			xen_leaves(v, leaf, &a, &b, &c, &d);
+		else
+			a = b = c = d = 0;
+	} else {
+		cpuid_count(leaf, (u32)r->rcx, &a, &b, &c, &d);
+		if (leaf == 1) {
+			c |= 1u << 31;		       /* hypervisor present */
+			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
+			c &= ~(1u << 27);	       /* OSXSAVE follows the guest's CR4 */
+			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
+				c |= 1u << 27;
+			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
+		} else if (leaf == 0x80000001) {
+			c &= ~(1u << 2); /* no nested SVM */
+		} else if (leaf == 0x8000000a) {
+			a = b = c = d = 0;
+		}
+	}
+	r->rax = a;
+	r->rbx = b;
+	r->rcx = c;
+	r->rdx = d;
+}
+
+/* ---- Control registers and MSRs. */
+
+static int inject_gp(struct vcpu *v)
+{
+	hvm_backend->inject(v, HVM_EXC_GP, 0);
+	return -1;
+}
+
+int hvm_set_cr(struct vcpu *v, unsigned int cr, u64 val)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+
+	if (cr == 0) {
+		if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+			return inject_gp(v);
+		if ((val & X86_CR0_PG) && !(h->guest_cr0 & X86_CR0_PG) &&
+		    (h->guest_efer & EFER_LME)) {
+			if (!(h->guest_cr4 & X86_CR4_PAE))
+				return inject_gp(v);
+			h->guest_efer |= EFER_LMA;
+		} else if (!(val & X86_CR0_PG) && (h->guest_efer & EFER_LMA)) {
+			if (hvm_backend->guest_mode(v) == HVM_MODE_64)
+				return inject_gp(v);
+			h->guest_efer &= ~EFER_LMA;
+		}
+		h->guest_cr0 = val;
+		hvm_backend->set_cr(v, 0, val);
+		hvm_backend->set_efer(v, h->guest_efer);
+		return 0;
+	}
+	if (cr == 4) {
+		if ((val >> 32) || (val & X86_CR4_VMXE) ||
+		    (!(val & X86_CR4_PAE) && (h->guest_efer & EFER_LMA)))
+			return inject_gp(v);
+		h->guest_cr4 = val;
+		hvm_backend->set_cr(v, 4, val);
+		return 0;
+	}
+	return inject_gp(v);
+}
+
+static void fill_hypercall_page(void *page)
+{
+	memset(page, 0xcc, PAGE_SIZE); /* int3 wherever no stub is */
+	hvm_backend->fill_hypercall_page(page);
+}
+
+int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		*val = v->arch.hvm.guest_efer;
+		return 0;
+	case MSR_PAT:
+		*val = hvm_backend->get_pat(v);
+		return 0;
+	case MSR_APIC_BASE:
+		*val = APIC_BASE_DEFAULT;
+		return 0;
+	case MSR_TSC:
+		*val = rdtsc();
+		return 0;
+	case HVM_HYPERCALL_MSR:
+		*val = 0;
+		return 0;
+	}
+	return inject_gp(v);
+}
+
+int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+
+	switch (msr) {
+	case MSR_EFER:
+		if ((val & ~EFER_GUEST_BITS) ||
+		    ((val ^ h->guest_efer) & EFER_LME && (h->guest_cr0 & X86_CR0_PG)))
+			return inject_gp(v);
+		h->guest_efer = (val & ~EFER_LMA) | (h->guest_efer & EFER_LMA);
+		hvm_backend->set_efer(v, h->guest_efer);
+		return 0;
+	case MSR_PAT:
+		hvm_backend->set_pat(v, val);
+		return 0;
+	case MSR_APIC_BASE:
+		return val == APIC_BASE_DEFAULT ? 0 : inject_gp(v);
+	case HVM_HYPERCALL_MSR: {
+		void *page = gfn_to_virt(v->domain, val >> PAGE_SHIFT);
+
+		if ((val & (PAGE_SIZE - 1)) || !page)
+			return inject_gp(v);
+		fill_hypercall_page(page);
+		return 0;
+	}
+	}
+	return inject_gp(v);
+}
+
+/* ---- Port I/O: the debug console on 0xE9; everything else reads all-ones. */
+
+#define DEBUG_CONSOLE_PORT 0xe9
+
+static void debug_console_putc(struct domain *d, char c)
+{
+	struct hvm_domain *h = &d->arch.hvm;
+	bool printable = (c >= 0x20 && c < 0x7f) || c == '\t';
+
+	if (printable && h->dbg_len < sizeof(h->dbg_buf) - 1)
+		h->dbg_buf[h->dbg_len++] = c;
+	if (c == '\n' || h->dbg_len == sizeof(h->dbg_buf) - 1) {
+		h->dbg_buf[h->dbg_len] = 0;
+		printk(XENLOG_G_GUEST XENLOG_INFO "(d%u) %s\n", d->domain_id, h->dbg_buf);
+		h->dbg_len = 0;
+	}
+}
+
+void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+
+	if (in) {
+		u64 mask = size == 4 ? 0xffffffffUL : (1UL << (8 * size)) - 1;
+
+		r->rax = size == 4 ? mask : (r->rax & ~mask) | mask;
+		return;
+	}
+	if (port == DEBUG_CONSOLE_PORT)
+		debug_console_putc(v->domain, (char)r->rax);
+}
+
+/* ---- HLT, triple fault, crashes. */
+
+void hvm_handle_hlt(struct vcpu *v)
+{
+	/* With interrupts off nothing can wake it: as on Xen the vCPU goes down. */
+	if (!(v->arch.hvm.regs.rflags & X86_EFLAGS_IF)) {
+		printk(XENLOG_G_GUEST XENLOG_INFO "d%uv%u: HLT with interrupts disabled\n",
+		       v->domain->domain_id, v->vcpu_id);
+		domain_shutdown(v->domain, SHUTDOWN_poweroff);
+		schedule_dead();
+	}
+	/* No interrupt source exists yet: let others run and resume after it. */
+	vcpu_yield();
+}
+
+void hvm_triple_fault(struct vcpu *v)
+{
+	printk(XENLOG_G_GUEST XENLOG_INFO "d%uv%u Triple fault - invoking HVM shutdown action %u\n",
+	       v->domain->domain_id, v->vcpu_id, v->domain->arch.hvm.triple_fault_reason);
+	hvm_backend->dump(v);
+	domain_shutdown(v->domain, v->domain->arch.hvm.triple_fault_reason);
+	schedule_dead();
+}
+
+void hvm_crash(struct vcpu *v, const char *why)
+{
+	domain_crash(v->domain, "HVM vCPU %u: %s", v->vcpu_id, why);
+}
+
+void hvm_show_crash_state(const struct vcpu *v)
+{
+	hvm_backend->dump(v);
+}
+
+/* ---- Hypercalls. */
+
+/* The calls an HVM guest has on Petrel today; the rest is -ENOSYS. */
+static long hvm_features(u64 arg)
+{
+	struct xen_feature_info fi;
+	u32 map = (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap) |
+		  (1u << XENFEAT_not_direct_mapped);
+
+	if (hvm_copy_from_guest_linear(&fi, arg, sizeof(fi)))
+		return -EFAULT;
+	if (current->domain->is_privileged)
+		map |= 1u << XENFEAT_dom0;
+	fi.submap = fi.submap_idx == 0 ? map : 0;
+	return hvm_copy_to_guest_linear(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
+}
+
+static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
+{
+	switch (nr) {
+	case __HYPERVISOR_console_io:
+		if ((unsigned int)a[0] != CONSOLEIO_write)
+			return -ENOSYS;
+		return hypercall_dispatch(nr, a);
+	case __HYPERVISOR_sched_op:
+		if ((unsigned int)a[0] != SCHEDOP_yield && (unsigned int)a[0] != SCHEDOP_shutdown)
+			return -ENOSYS;
+		return hypercall_dispatch(nr, a);
+	case __HYPERVISOR_xen_version:
+		if ((unsigned int)a[0] == XENVER_get_features)
+			return hvm_features(a[1]);
+		return hypercall_dispatch(nr, a);
+	}
+	return -ENOSYS;
+}
+
+void hvm_handle_hypercall(struct vcpu *v)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	unsigned int mode = hvm_backend->guest_mode(v);
+	unsigned long a[5];
+	u64 nr;
+
+	/* As Xen: ring 0 only (real mode has none), and never from vm86. */
+	if (mode == HVM_MODE_VM86 || (mode != HVM_MODE_REAL && hvm_backend->cpl(v))) {
+		r->rax = (u64)-EPERM;
+		return;
+	}
+	if (mode == HVM_MODE_64) {
+		nr = r->rax;
+		a[0] = r->rdi, a[1] = r->rsi, a[2] = r->rdx, a[3] = r->r10, a[4] = r->r8;
+	} else {
+		nr = (u32)r->rax;
+		a[0] = (u32)r->rbx, a[1] = (u32)r->rcx, a[2] = (u32)r->rdx;
+		a[3] = (u32)r->rsi, a[4] = (u32)r->rdi;
+	}
+	r->rax = (u64)hvm_do_hypercall(nr, a);
+}
+
+/* ---- The run loop and the scheduler's hooks. */
+
+__noreturn void hvm_loop(void);
+
+void hvm_loop(void)
+{
+	for (;;) {
+		struct vcpu *v = current;
+
+		if (sched_need_resched())
+			schedule();
+		domain_reap(); /* a quiescent point */
+		if (current != v || !is_hvm_vcpu(current))
+			arch_resume_current();
+		hvm_backend->run(v);
+	}
+}
+
+/* Enter the current HVM vCPU's loop on a fresh stack (just below the guest frame area). */
+void hvm_resume_current(void)
+{
+	u64 sp = (u64)guest_regs();
+
+	__asm__ volatile("movq %0, %%rsp\n\tcall hvm_loop\n\tud2" : : "r"(sp) : "memory");
+	__builtin_unreachable();
+}
+
+void hvm_context_save(struct vcpu *v)
+{
+	write_cr0(read_cr0() & ~X86_CR0_TS);
+	__asm__ volatile("fxsave64 %0" : "=m"(v->arch.hvm.fpu_area));
+	v->arch.hvm.fpu_saved = true;
+}
+
+void hvm_context_load(struct vcpu *v)
+{
+	u32 mxcsr = MXCSR_DEFAULT;
+
+	write_cr3(virt_to_maddr(idle_l4)); /* no guest mappings: the guest has its own */
+	write_cr0(read_cr0() & ~X86_CR0_TS);
+	if (v->arch.hvm.fpu_saved)
+		__asm__ volatile("fxrstor64 %0" : : "m"(v->arch.hvm.fpu_area));
+	else
+		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+}

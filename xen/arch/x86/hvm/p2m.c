@@ -1,0 +1,84 @@
+/*
+ * The p2m of an HVM domain on nested paging: a 4-level table in the host's
+ * long-mode format (AMD NPT walks it in the host's paging mode), mapping
+ * guest-physical frames to machine frames. Nested walks are user accesses,
+ * so every level carries U; A and D are set up front so the walker never
+ * writes the tables. Only RAM (p2m type 0, ram_rw) exists today.
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "page.h"
+#include "mm.h"
+#include "hvm.h"
+
+#define P2M_TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
+#define P2M_RAM_FLAGS (P2M_TABLE_FLAGS | _PAGE_DIRTY)
+
+static u64 *new_table(void)
+{
+	return alloc_xenheap_pages(0); /* zeroed */
+}
+
+int p2m_init(struct domain *d)
+{
+	d->arch.hvm.p2m_root = new_table();
+	return d->arch.hvm.p2m_root ? 0 : -ENOMEM;
+}
+
+paddr_t p2m_root_maddr(const struct domain *d)
+{
+	return virt_to_maddr(d->arch.hvm.p2m_root);
+}
+
+/* The next level under @table[@idx], made if @alloc; NULL if absent. */
+static u64 *next_table(u64 *table, unsigned int idx, bool alloc)
+{
+	u64 *t;
+
+	if (table[idx] & _PAGE_PRESENT)
+		return maddr_to_virt(table[idx] & PTE_ADDR_MASK);
+	if (!alloc)
+		return NULL;
+	t = new_table();
+	if (t)
+		table[idx] = virt_to_maddr(t) | P2M_TABLE_FLAGS;
+	return t;
+}
+
+/* The level-1 entry of @gfn, NULL if a level is missing (and not made). */
+static u64 *l1_entry(u64 *root, u64 gfn, bool alloc)
+{
+	u64 gpa = gfn << PAGE_SHIFT;
+	u64 *t = root;
+
+	t = t ? next_table(t, l4_index(gpa), alloc) : NULL;
+	t = t ? next_table(t, l3_index(gpa), alloc) : NULL;
+	t = t ? next_table(t, l2_index(gpa), alloc) : NULL;
+	return t ? &t[l1_index(gpa)] : NULL;
+}
+
+int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn)
+{
+	u64 *e;
+
+	if (gfn >> (48 - PAGE_SHIFT))
+		return -EINVAL;
+	e = l1_entry(d->arch.hvm.p2m_root, gfn, true);
+	if (!e)
+		return -ENOMEM;
+	*e = (mfn << PAGE_SHIFT) | P2M_RAM_FLAGS;
+	return 0;
+}
+
+mfn_t p2m_lookup(const struct domain *d, u64 gfn)
+{
+	const u64 *e;
+
+	if (gfn >> (48 - PAGE_SHIFT))
+		return INVALID_MFN;
+	e = l1_entry(d->arch.hvm.p2m_root, gfn, false);
+	if (!e || !(*e & _PAGE_PRESENT))
+		return INVALID_MFN;
+	return (*e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+}

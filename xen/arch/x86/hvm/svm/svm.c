@@ -1,0 +1,567 @@
+/*
+ * The AMD SVM backend with nested paging: turning SVM on, building a VMCB
+ * with the intercepts Xen sets, one VMRUN per loop iteration (entry.S) and
+ * the exit dispatch. No NRIPS or DecodeAssists are assumed (QEMU TCG has
+ * neither): instruction lengths come from the shared decoder.
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "asm.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
+#include "x86_decode.h"
+#include "hvm.h"
+
+/* ---- VMCB layout (one 4 KiB page; offsets as in AMD's manual and Xen's vmcb.h). */
+#define VMCB_CR_INTERCEPTS 0x000
+#define VMCB_DR_INTERCEPTS 0x004
+#define VMCB_EXC_INTERCEPTS 0x008
+#define VMCB_GENERAL1 0x00c
+#define VMCB_GENERAL2 0x010
+#define VMCB_IOPM_PA 0x040
+#define VMCB_MSRPM_PA 0x048
+#define VMCB_ASID 0x058
+#define VMCB_TLB_CONTROL 0x05c
+#define VMCB_VINTR 0x060
+#define VMCB_INT_SHADOW 0x068
+#define VMCB_EXITCODE 0x070
+#define VMCB_EXITINFO1 0x078
+#define VMCB_EXITINFO2 0x080
+#define VMCB_EXITINTINFO 0x088
+#define VMCB_NP_CONTROL 0x090
+#define VMCB_EVENTINJ 0x0a8
+#define VMCB_NCR3 0x0b0
+#define VMCB_ES 0x400 /* then CS, SS, DS, FS, GS, GDTR, LDTR, IDTR, TR: 16 bytes each */
+#define VMCB_CPL 0x4cb
+#define VMCB_EFER 0x4d0
+#define VMCB_CR4 0x548
+#define VMCB_CR3 0x550
+#define VMCB_CR0 0x558
+#define VMCB_DR7 0x560
+#define VMCB_DR6 0x568
+#define VMCB_RFLAGS 0x570
+#define VMCB_RIP 0x578
+#define VMCB_RSP 0x5d8
+#define VMCB_RAX 0x5f8
+#define VMCB_CR2 0x640
+#define VMCB_G_PAT 0x668
+
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_GDTR, SEG_LDTR, SEG_IDTR, SEG_TR };
+
+struct vmcb_seg {
+	u16 sel, attr;
+	u32 limit;
+	u64 base;
+} __packed;
+
+/* general1 intercepts */
+#define G1_INTR (1u << 0)
+#define G1_NMI (1u << 1)
+#define G1_SMI (1u << 2)
+#define G1_INIT (1u << 3)
+#define G1_CPUID (1u << 18)
+#define G1_INVD (1u << 22)
+#define G1_HLT (1u << 24)
+#define G1_INVLPGA (1u << 26)
+#define G1_IOIO (1u << 27)
+#define G1_MSR (1u << 28)
+#define G1_TASK_SWITCH (1u << 29)
+#define G1_SHUTDOWN (1u << 31)
+/* general2 intercepts */
+#define G2_VMRUN (1u << 0)
+#define G2_VMMCALL (1u << 1)
+#define G2_VMLOAD (1u << 2)
+#define G2_VMSAVE (1u << 3)
+#define G2_STGI (1u << 4)
+#define G2_CLGI (1u << 5)
+#define G2_SKINIT (1u << 6)
+#define G2_ICEBP (1u << 8)
+#define G2_WBINVD (1u << 9)
+#define G2_MONITOR (1u << 10)
+#define G2_MWAIT (1u << 11)
+#define G2_XSETBV (1u << 13)
+#define G2_RDPRU (1u << 14)
+
+/* exit codes */
+#define EXIT_CR0_WRITE 0x010
+#define EXIT_CR4_WRITE 0x014
+#define EXIT_INTR 0x060
+#define EXIT_NMI 0x061
+#define EXIT_SMI 0x062
+#define EXIT_INIT 0x063
+#define EXIT_CPUID 0x072
+#define EXIT_INVD 0x076
+#define EXIT_HLT 0x078
+#define EXIT_INVLPGA 0x07a
+#define EXIT_IOIO 0x07b
+#define EXIT_MSR 0x07c
+#define EXIT_SHUTDOWN 0x07f
+#define EXIT_VMRUN 0x080
+#define EXIT_VMMCALL 0x081
+#define EXIT_VMLOAD 0x082
+#define EXIT_VMSAVE 0x083
+#define EXIT_STGI 0x084
+#define EXIT_CLGI 0x085
+#define EXIT_SKINIT 0x086
+#define EXIT_ICEBP 0x088
+#define EXIT_WBINVD 0x089
+#define EXIT_MONITOR 0x08a
+#define EXIT_MWAIT 0x08b
+#define EXIT_XSETBV 0x08d
+#define EXIT_RDPRU 0x08e
+#define EXIT_NPF 0x400
+#define EXIT_INVALID (~0UL)
+
+#define EVENT_VALID (1UL << 31)
+#define EVENT_EV (1UL << 11)
+#define EVENT_TYPE_EXC (3UL << 8)
+
+#define MSR_VM_CR 0xc0010114
+#define MSR_VM_HSAVE_PA 0xc0010117
+#define VM_CR_SVMDIS (1UL << 4)
+#define EFER_LMA (1UL << 10)
+#define GUEST_PAT_DEFAULT 0x0007040600070406UL
+
+#define MSRPM_ORDER 1 /* 8 KiB */
+#define IOPM_ORDER 2  /* 12 KiB used */
+
+extern void svm_vmrun(struct cpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
+
+static void *host_save_area, *host_vmcb;
+static u8 *msrpm, *iopm;
+
+#define VMCB_FIELD(v, off, type) (*(type *)((u8 *)(v)->arch.hvm.vmcb + (off)))
+#define F64(v, off) VMCB_FIELD(v, off, u64)
+#define F32(v, off) VMCB_FIELD(v, off, u32)
+
+static struct vmcb_seg *seg(const struct vcpu *v, unsigned int s)
+{
+	return (struct vmcb_seg *)((u8 *)v->arch.hvm.vmcb + VMCB_ES + 16 * s);
+}
+
+/* ---- Permission maps. */
+
+/* Let the guest reach @msr directly (both directions). */
+static void msrpm_open(u32 msr)
+{
+	u32 base;
+
+	if (msr < 0x2000)
+		base = 0;
+	else if (msr - 0xc0000000u < 0x2000)
+		base = 0x800 * 8;
+	else if (msr - 0xc0010000u < 0x2000)
+		base = 0x1000 * 8;
+	else
+		return;
+	base += (msr & 0x1fff) * 2;
+	msrpm[base / 8] &= (u8) ~(3u << (base % 8));
+}
+
+static int maps_init(void)
+{
+	static const u32 open[] = { 0xc0000100, 0xc0000101, 0xc0000102, /* FS, GS, shadow GS */
+				    0xc0000081, 0xc0000082, 0xc0000083,
+				    0xc0000084,			   /* STAR..SFMASK */
+				    0x174,	0x175,	    0x176, /* SYSENTER_CS/ESP/EIP */
+				    0x277 /* PAT: g_PAT under nested paging */ };
+
+	msrpm = alloc_xenheap_pages(MSRPM_ORDER);
+	iopm = alloc_xenheap_pages(IOPM_ORDER);
+	if (!msrpm || !iopm)
+		return -ENOMEM;
+	memset(msrpm, 0xff, PAGE_SIZE << MSRPM_ORDER);
+	memset(iopm, 0xff, PAGE_SIZE << IOPM_ORDER);
+	for (unsigned int i = 0; i < ARRAY_SIZE(open); i++)
+		msrpm_open(open[i]);
+	/* Ports 0x80 and 0xed (I/O delays) go straight to the hardware, as on Xen. */
+	iopm[0x80 / 8] &= (u8) ~(1u << (0x80 % 8));
+	iopm[0xed / 8] &= (u8) ~(1u << (0xed % 8));
+	return 0;
+}
+
+/* ---- The per-vCPU VMCB. */
+
+static int svm_vcpu_init(struct vcpu *v)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+
+	h->vmcb = alloc_xenheap_pages(0);
+	if (!h->vmcb)
+		return -ENOMEM;
+	h->vmcb_pa = virt_to_maddr(h->vmcb);
+	/* Reads of CR0/CR4 see the guest's own values; writes are checked. */
+	F32(v, VMCB_CR_INTERCEPTS) = (1u << (16 + 0)) | (1u << (16 + 4));
+	F32(v, VMCB_GENERAL1) = G1_INTR | G1_NMI | G1_SMI | G1_INIT | G1_CPUID | G1_INVD | G1_HLT |
+				G1_INVLPGA | G1_IOIO | G1_MSR | G1_TASK_SWITCH | G1_SHUTDOWN;
+	F32(v, VMCB_GENERAL2) = G2_VMRUN | G2_VMMCALL | G2_VMLOAD | G2_VMSAVE | G2_STGI | G2_CLGI |
+				G2_SKINIT | G2_MWAIT | G2_WBINVD | G2_MONITOR | G2_XSETBV |
+				G2_ICEBP | G2_RDPRU;
+	F64(v, VMCB_IOPM_PA) = virt_to_maddr(iopm);
+	F64(v, VMCB_MSRPM_PA) = virt_to_maddr(msrpm);
+	F32(v, VMCB_ASID) = 1;
+	F64(v, VMCB_VINTR) = 1UL << 24; /* V_INTR_MASKING: host interrupts always exit */
+	F64(v, VMCB_NP_CONTROL) = 1;	/* nested paging */
+	F64(v, VMCB_NCR3) = p2m_root_maddr(v->domain);
+	F64(v, VMCB_G_PAT) = GUEST_PAT_DEFAULT;
+	F64(v, VMCB_EFER) = EFER_SVME;
+	F64(v, VMCB_DR6) = 0xffff0ff0;
+	F64(v, VMCB_DR7) = 0x400;
+	F64(v, VMCB_RFLAGS) = X86_EFLAGS_MBS;
+	return 0;
+}
+
+static void set_seg(struct vcpu *v, unsigned int s, u16 sel, u16 attr, u32 limit)
+{
+	*seg(v, s) = (struct vmcb_seg){ .sel = sel, .attr = attr, .limit = limit, .base = 0 };
+}
+
+/* The PVH entry state: 32-bit flat protected mode, paging off, ebx = start info. */
+static void svm_set_pvh_state(struct vcpu *v, u64 entry, u64 ebx)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+
+	set_seg(v, SEG_CS, 0x08, 0xc9b, 0xffffffff);
+	for (unsigned int s = SEG_ES; s <= SEG_GS; s++)
+		if (s != SEG_CS)
+			set_seg(v, s, 0x10, 0xc93, 0xffffffff);
+	set_seg(v, SEG_TR, 0x18, 0x08b, 0x67);
+	set_seg(v, SEG_LDTR, 0, 0x082, 0);
+	set_seg(v, SEG_GDTR, 0, 0, 0);
+	set_seg(v, SEG_IDTR, 0, 0, 0);
+	h->guest_cr0 = 0x11; /* PE, ET */
+	h->guest_cr4 = 0;
+	h->guest_efer = 0;
+	F64(v, VMCB_CR0) = h->guest_cr0;
+	F64(v, VMCB_CR4) = 0;
+	F64(v, VMCB_EFER) = EFER_SVME;
+	VMCB_FIELD(v, VMCB_CPL, u8) = 0;
+	memset(&h->regs, 0, sizeof(h->regs));
+	h->regs.rip = entry;
+	h->regs.rbx = ebx;
+	h->regs.rflags = X86_EFLAGS_MBS;
+}
+
+static unsigned int svm_guest_mode(const struct vcpu *v)
+{
+	u16 cs_attr = seg(v, SEG_CS)->attr;
+
+	if ((F64(v, VMCB_EFER) & EFER_LMA) && (cs_attr & (1u << 9)))
+		return HVM_MODE_64;
+	if (F64(v, VMCB_RFLAGS) & X86_EFLAGS_VM)
+		return HVM_MODE_VM86;
+	if (!(F64(v, VMCB_CR0) & 1))
+		return HVM_MODE_REAL;
+	return (cs_attr & (1u << 10)) ? HVM_MODE_32 : HVM_MODE_16;
+}
+
+static unsigned int svm_cpl(const struct vcpu *v)
+{
+	return VMCB_FIELD(v, VMCB_CPL, u8);
+}
+
+static u64 svm_cr3(const struct vcpu *v)
+{
+	return F64(v, VMCB_CR3);
+}
+
+static u64 svm_cs_base(const struct vcpu *v)
+{
+	return seg(v, SEG_CS)->base;
+}
+
+static void svm_set_cr(struct vcpu *v, unsigned int cr, u64 val)
+{
+	F64(v, cr == 0 ? VMCB_CR0 : VMCB_CR4) = val;
+}
+
+/* VMRUN refuses a guest EFER without SVME: the guest never sees it. */
+static void svm_set_efer(struct vcpu *v, u64 efer)
+{
+	F64(v, VMCB_EFER) = efer | EFER_SVME;
+}
+
+static u64 svm_get_pat(const struct vcpu *v)
+{
+	return F64(v, VMCB_G_PAT);
+}
+
+static void svm_set_pat(struct vcpu *v, u64 pat)
+{
+	F64(v, VMCB_G_PAT) = pat;
+}
+
+static void svm_inject(struct vcpu *v, unsigned int vector, s64 ec)
+{
+	u64 e = EVENT_VALID | EVENT_TYPE_EXC | vector;
+
+	if (ec >= 0)
+		e |= EVENT_EV | ((u64)(u32)ec << 32);
+	F64(v, VMCB_EVENTINJ) = e;
+}
+
+/* 32-byte stubs: mov $nr, %eax; vmmcall; ret. The iret slot is ud2. */
+static void svm_fill_hypercall_page(void *page)
+{
+	u8 *p = page;
+
+	for (unsigned int i = 0; i < PAGE_SIZE / 32; i++, p += 32) {
+		if (i == 23) {
+			p[0] = 0x0f, p[1] = 0x0b;
+			continue;
+		}
+		p[0] = 0xb8;
+		p[1] = (u8)i, p[2] = 0, p[3] = 0, p[4] = 0;
+		p[5] = 0x0f, p[6] = 0x01, p[7] = 0xd9;
+		p[8] = 0xc3;
+	}
+}
+
+static void svm_dump(const struct vcpu *v)
+{
+	const struct cpu_regs *r = &v->arch.hvm.regs;
+	static const char *const names[] = { "es", "cs",   "ss",   "ds",   "fs",
+					     "gs", "gdtr", "ldtr", "idtr", "tr" };
+
+	printk("*** VMCB of d%uv%u (%#lx) ***\n", v->domain->domain_id, v->vcpu_id,
+	       v->arch.hvm.vmcb_pa);
+	printk("exitcode %#lx exitinfo1 %#lx exitinfo2 %#lx exitintinfo %#lx eventinj %#lx\n",
+	       F64(v, VMCB_EXITCODE), F64(v, VMCB_EXITINFO1), F64(v, VMCB_EXITINFO2),
+	       F64(v, VMCB_EXITINTINFO), F64(v, VMCB_EVENTINJ));
+	printk("intercepts cr %#x exc %#x gen1 %#x gen2 %#x asid %u np %#lx ncr3 %#lx\n",
+	       F32(v, VMCB_CR_INTERCEPTS), F32(v, VMCB_EXC_INTERCEPTS), F32(v, VMCB_GENERAL1),
+	       F32(v, VMCB_GENERAL2), F32(v, VMCB_ASID), F64(v, VMCB_NP_CONTROL),
+	       F64(v, VMCB_NCR3));
+	printk("rip %#lx rsp %#lx rflags %#lx cpl %u efer %#lx\n", F64(v, VMCB_RIP),
+	       F64(v, VMCB_RSP), F64(v, VMCB_RFLAGS), svm_cpl(v), F64(v, VMCB_EFER));
+	printk("cr0 %#lx cr2 %#lx cr3 %#lx cr4 %#lx g_pat %#lx\n", F64(v, VMCB_CR0),
+	       F64(v, VMCB_CR2), F64(v, VMCB_CR3), F64(v, VMCB_CR4), F64(v, VMCB_G_PAT));
+	for (unsigned int s = SEG_ES; s <= SEG_TR; s++) {
+		const struct vmcb_seg *g = seg(v, s);
+
+		printk("%-4s sel %#06x attr %#05x limit %#010x base %#lx\n", names[s], g->sel,
+		       g->attr, g->limit, g->base);
+	}
+	printk("rax %#lx rbx %#lx rcx %#lx rdx %#lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+	printk("rsi %#lx rdi %#lx rbp %#lx r8 %#lx\n", r->rsi, r->rdi, r->rbp, r->r8);
+	printk("r9 %#lx r10 %#lx r11 %#lx r12 %#lx\n", r->r9, r->r10, r->r11, r->r12);
+	printk("r13 %#lx r14 %#lx r15 %#lx\n", r->r13, r->r14, r->r15);
+}
+
+/* ---- Exits. */
+
+/*
+ * Decode the instruction that exited and check it is @opcode (with ModRM
+ * byte @modrm unless it is 0); its length, or the domain dies.
+ */
+static unsigned int insn_len(struct vcpu *v, u16 opcode, int modrm, struct x86_insn *in)
+{
+	unsigned int len = hvm_decode_current(v, in);
+
+	if (!len || in->opcode != opcode ||
+	    (modrm >= 0 && (!in->has_modrm || in->mod != 3 || in->reg % 8 != (modrm >> 3) % 8 ||
+			    in->rm % 8 != (modrm & 7))))
+		hvm_crash(v, "cannot decode the instruction that exited");
+	return len;
+}
+
+static void advance(struct vcpu *v, unsigned int len)
+{
+	v->arch.hvm.regs.rip += len;
+	if (svm_guest_mode(v) != HVM_MODE_64)
+		v->arch.hvm.regs.rip = (u32)v->arch.hvm.regs.rip;
+	F64(v, VMCB_INT_SHADOW) &= ~1UL;
+}
+
+static void exit_cr_write(struct vcpu *v, unsigned int cr)
+{
+	struct x86_insn in;
+	unsigned int len = hvm_decode_current(v, &in);
+	u64 val;
+
+	if (len && in.opcode == X86_OPC_0F(0x22) && in.reg == cr) {
+		val = *hvm_gpr(v, in.rm);
+		if (svm_guest_mode(v) != HVM_MODE_64)
+			val = (u32)val;
+	} else if (len && cr == 0 && in.opcode == X86_OPC_0F(0x06)) {
+		val = v->arch.hvm.guest_cr0 & ~X86_CR0_TS; /* clts */
+	} else {
+		hvm_crash(v, "control register write not emulated");
+	}
+	if (!hvm_set_cr(v, cr, val))
+		advance(v, len);
+}
+
+static void exit_msr(struct vcpu *v)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	struct x86_insn in;
+	bool write = F64(v, VMCB_EXITINFO1) & 1;
+	unsigned int len = insn_len(v, X86_OPC_0F(write ? 0x30 : 0x32), -1, &in);
+	u64 val;
+
+	if (write) {
+		if (hvm_msr_write(v, (u32)r->rcx, (r->rdx << 32) | (u32)r->rax))
+			return;
+	} else {
+		if (hvm_msr_read(v, (u32)r->rcx, &val))
+			return;
+		r->rax = (u32)val;
+		r->rdx = val >> 32;
+	}
+	advance(v, len);
+}
+
+static void exit_ioio(struct vcpu *v)
+{
+	u64 info = F64(v, VMCB_EXITINFO1);
+	unsigned int size = (info >> 4) & 7;
+
+	if (info & (1u << 2)) /* string I/O needs the emulator */
+		hvm_crash(v, "string port I/O is not emulated");
+	hvm_handle_pio(v, info & 1, (u16)(info >> 16), size == 4 ? 4 : size == 2 ? 2 : 1);
+	v->arch.hvm.regs.rip = F64(v, VMCB_EXITINFO2); /* the next rip, always given */
+}
+
+static void handle_exit(struct vcpu *v)
+{
+	u64 code = F64(v, VMCB_EXITCODE);
+	struct x86_insn in;
+	unsigned int len;
+
+	switch (code) {
+	case EXIT_INTR:
+	case EXIT_NMI:
+	case EXIT_SMI:
+	case EXIT_INIT:
+		return; /* taken by the host at STGI */
+	case EXIT_CPUID:
+		len = insn_len(v, X86_OPC_0F(0xa2), -1, &in);
+		hvm_handle_cpuid(v);
+		advance(v, len);
+		return;
+	case EXIT_VMMCALL:
+		len = insn_len(v, X86_OPC_0F(0x01), 0xd9 & 0x3f, &in);
+		hvm_handle_hypercall(v);
+		advance(v, len);
+		return;
+	case EXIT_HLT:
+		advance(v, insn_len(v, 0xf4, -1, &in));
+		hvm_handle_hlt(v);
+		return;
+	case EXIT_INVD:
+	case EXIT_WBINVD:
+		advance(v, insn_len(v, X86_OPC_0F(code == EXIT_INVD ? 0x08 : 0x09), -1, &in));
+		return;
+	case EXIT_CR0_WRITE:
+	case EXIT_CR4_WRITE:
+		exit_cr_write(v, (unsigned int)(code - EXIT_CR0_WRITE));
+		return;
+	case EXIT_MSR:
+		exit_msr(v);
+		return;
+	case EXIT_IOIO:
+		exit_ioio(v);
+		return;
+	case EXIT_SHUTDOWN:
+		hvm_triple_fault(v);
+	case EXIT_VMRUN:
+	case EXIT_VMLOAD:
+	case EXIT_VMSAVE:
+	case EXIT_STGI:
+	case EXIT_CLGI:
+	case EXIT_SKINIT:
+	case EXIT_INVLPGA:
+	case EXIT_MONITOR:
+	case EXIT_MWAIT:
+	case EXIT_RDPRU:
+		svm_inject(v, HVM_EXC_UD, -1); /* no nested virtualisation */
+		return;
+	case EXIT_XSETBV:
+		svm_inject(v, HVM_EXC_GP, 0);
+		return;
+	case EXIT_INVALID:
+		hvm_crash(v, "VMRUN refused the VMCB (VMEXIT_INVALID)");
+	case EXIT_NPF:
+		printk(XENLOG_G_GUEST XENLOG_ERR "d%u: nested page fault at gpa %#lx (%#lx)\n",
+		       v->domain->domain_id, F64(v, VMCB_EXITINFO2), F64(v, VMCB_EXITINFO1));
+		hvm_crash(v, "access to guest-physical memory that is not RAM");
+	default:
+		printk(XENLOG_ERR "d%u: unexpected SVM exit %#lx\n", v->domain->domain_id, code);
+		hvm_crash(v, "unexpected exit");
+	}
+}
+
+static void svm_run(struct vcpu *v)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	u64 intinfo;
+
+	F64(v, VMCB_RAX) = r->rax;
+	F64(v, VMCB_RIP) = r->rip;
+	F64(v, VMCB_RSP) = r->rsp;
+	F64(v, VMCB_RFLAGS) = r->rflags | X86_EFLAGS_MBS;
+	/* No ASID generations yet: one ASID, the whole TLB flushed on every entry. */
+	VMCB_FIELD(v, VMCB_TLB_CONTROL, u8) = 1;
+	svm_vmrun(r, v->arch.hvm.vmcb_pa, virt_to_maddr(host_vmcb));
+	r->rax = F64(v, VMCB_RAX);
+	r->rip = F64(v, VMCB_RIP);
+	r->rsp = F64(v, VMCB_RSP);
+	r->rflags = F64(v, VMCB_RFLAGS);
+	/* An event cut short by the exit is delivered again on the next entry. */
+	intinfo = F64(v, VMCB_EXITINTINFO);
+	F64(v, VMCB_EVENTINJ) = (intinfo & EVENT_VALID) ? intinfo : 0;
+	handle_exit(v);
+}
+
+static const struct hvm_backend svm_backend = {
+	.name = "AMD SVM with nested paging",
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_set_pvh_state = svm_set_pvh_state,
+	.guest_mode = svm_guest_mode,
+	.cpl = svm_cpl,
+	.cr3 = svm_cr3,
+	.cs_base = svm_cs_base,
+	.set_cr = svm_set_cr,
+	.set_efer = svm_set_efer,
+	.get_pat = svm_get_pat,
+	.set_pat = svm_set_pat,
+	.inject = svm_inject,
+	.fill_hypercall_page = svm_fill_hypercall_page,
+	.run = svm_run,
+	.dump = svm_dump,
+};
+
+/* Detect SVM with NPT by CPUID and turn it on for this CPU. */
+const struct hvm_backend *svm_probe(void)
+{
+	u32 a, b, c, d, rev, asids;
+
+	cpuid_count(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x8000000a)
+		return NULL;
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 2)))
+		return NULL;
+	cpuid_count(0x8000000a, 0, &rev, &asids, &c, &d);
+	if (!(d & 1)) {
+		printk(XENLOG_INFO "SVM: no nested paging; not used\n");
+		return NULL;
+	}
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		printk(XENLOG_INFO "SVM: disabled by the firmware (VM_CR.SVMDIS)\n");
+		return NULL;
+	}
+	host_save_area = alloc_xenheap_pages(0);
+	host_vmcb = alloc_xenheap_pages(0);
+	if (!host_save_area || !host_vmcb || maps_init())
+		return NULL;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, virt_to_maddr(host_save_area));
+	printk(XENLOG_INFO "SVM: revision %u, %u ASIDs, features %#x%s%s%s\n", rev & 0xff, asids, d,
+	       (d & (1u << 3)) ? " NRIPS" : "", (d & (1u << 5)) ? " VMCB-clean" : "",
+	       (d & (1u << 7)) ? " DecodeAssists" : "");
+	return &svm_backend;
+}

@@ -1,0 +1,119 @@
+/*
+ * HVM guests: the vendor-neutral layer (xen/arch/x86/hvm/) and the interface
+ * a hardware backend (svm/ today, vmx/ later) fills in. The backend turns its
+ * exits into calls of the hvm_handle_* functions below; those read and write
+ * the guest through v->arch.hvm and the backend's hooks.
+ */
+#ifndef PETREL_HVM_H
+#define PETREL_HVM_H
+
+#include "types.h"
+#include "regs.h"
+#include "domain.h"
+
+struct vcpu;
+struct domain;
+struct bi_mod;
+
+/* Guest execution modes (Xen's hvm_guest_x86_mode values). */
+#define HVM_MODE_REAL 0
+#define HVM_MODE_VM86 1
+#define HVM_MODE_16 2
+#define HVM_MODE_32 4
+#define HVM_MODE_64 8
+
+/* Exceptions the layer injects. */
+#define HVM_EXC_UD 6
+#define HVM_EXC_GP 13
+
+/* The hypercall MSR (CPUID leaf base+2 EBX). */
+#define HVM_HYPERCALL_MSR 0x40000000u
+
+/*
+ * What a backend provides. guest_mode/cpl read the current state; set_cr
+ * and set_efer load a value the neutral layer validated (cr is 0 or 4);
+ * inject queues an exception for the next entry; run enters the guest once
+ * and handles the exit (it returns to the loop in hvm.c).
+ */
+struct hvm_backend {
+	const char *name;
+	int (*vcpu_init)(struct vcpu *v);
+	void (*vcpu_set_pvh_state)(struct vcpu *v, u64 entry, u64 ebx);
+	unsigned int (*guest_mode)(const struct vcpu *v);
+	unsigned int (*cpl)(const struct vcpu *v);
+	u64 (*cr3)(const struct vcpu *v);
+	u64 (*cs_base)(const struct vcpu *v);
+	void (*set_cr)(struct vcpu *v, unsigned int cr, u64 val);
+	void (*set_efer)(struct vcpu *v, u64 efer);
+	u64 (*get_pat)(const struct vcpu *v);
+	void (*set_pat)(struct vcpu *v, u64 pat);
+	void (*inject)(struct vcpu *v, unsigned int vector, s64 error_code);
+	void (*fill_hypercall_page)(void *page);
+	void (*run)(struct vcpu *v);
+	void (*dump)(const struct vcpu *v);
+};
+
+/* The backend picked at boot, NULL if the CPU has no usable one. */
+extern const struct hvm_backend *hvm_backend;
+/* Probe the CPU and turn the backend on; a reason is printed if none. */
+void hvm_init(void);
+/* Backends (hvm/svm/svm.c): the ops if this CPU can run it, else NULL. */
+const struct hvm_backend *svm_probe(void);
+
+/* Make @d an HVM domain with its vCPUs' state; -EOPNOTSUPP without a backend. */
+int hvm_domain_init(struct domain *d);
+/* Build the initial domain as PVH from @kernel (hvm/dom0_build.c). */
+int pvh_build_dom0(struct domain *d, const struct bi_mod *kernel, const struct bi_mod *initrd,
+		   u64 mem_bytes, bool cmdline_has_name);
+
+/* The nested-paging p2m (hvm/p2m.c). */
+int p2m_init(struct domain *d);
+int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn);
+/* The machine frame of RAM at @gfn, or INVALID_MFN. */
+mfn_t p2m_lookup(const struct domain *d, u64 gfn);
+paddr_t p2m_root_maddr(const struct domain *d);
+#define INVALID_MFN (~0UL)
+
+/* Guest memory by linear address, through the guest's own page tables. */
+int hvm_copy_from_guest_linear(void *dst, u64 va, size_t len);
+int hvm_copy_to_guest_linear(u64 va, const void *src, size_t len);
+/* Fetch up to @len bytes at @va for instruction decoding: bytes read. */
+unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len);
+
+/* Exit handlers called by the backend; false = advance nothing (fault injected or retry). */
+void hvm_handle_cpuid(struct vcpu *v);
+void hvm_handle_hypercall(struct vcpu *v);
+/* RDMSR/WRMSR: 0 or -1 when #GP was injected. */
+int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val);
+int hvm_msr_write(struct vcpu *v, u32 msr, u64 val);
+/* A MOV to CR0/CR4, or CLTS (cr 0, @clts). 0, or -1 when #GP was injected. */
+int hvm_set_cr(struct vcpu *v, unsigned int cr, u64 val);
+/* Port I/O exits (non-string): @in, port, size 1/2/4. */
+void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
+void hvm_handle_hlt(struct vcpu *v);
+__noreturn void hvm_triple_fault(struct vcpu *v);
+/* Kill the domain for an exit Petrel cannot handle, with the backend's dump. */
+__noreturn void hvm_crash(struct vcpu *v, const char *why);
+/* Decode the instruction at the guest's rip: its length, 0 if it cannot be fetched or decoded. */
+struct x86_insn;
+unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in);
+/* A general register by number (0 = rax ... 15 = r15). */
+u64 *hvm_gpr(struct vcpu *v, unsigned int n);
+
+/* Scheduler glue (called from the arch hooks in pv/domain.c). */
+__noreturn void hvm_resume_current(void);
+void hvm_context_save(struct vcpu *v);
+void hvm_context_load(struct vcpu *v);
+void hvm_show_crash_state(const struct vcpu *v);
+
+static inline bool is_hvm_domain(const struct domain *d)
+{
+	return d->arch.is_hvm;
+}
+
+static inline bool is_hvm_vcpu(const struct vcpu *v)
+{
+	return is_hvm_domain(v->domain);
+}
+
+#endif

@@ -1,0 +1,32 @@
+/* The HVM members of struct arch_vcpu and struct arch_domain (see hvm.h). */
+#ifndef PETREL_HVM_VCPU_H
+#define PETREL_HVM_VCPU_H
+
+#include "types.h"
+#include "regs.h"
+
+/* A vCPU's HVM state (the sibling of struct pv_vcpu). */
+struct hvm_vcpu {
+	/*
+	 * The guest's general registers. rax, rsp, rip and rflags are copies of
+	 * the backend's state, valid between an exit and the next entry.
+	 */
+	struct cpu_regs regs;
+	u64 guest_cr0, guest_cr4, guest_efer; /* as the guest set them */
+	void *vmcb;			      /* backend's control block (SVM: the VMCB) */
+	paddr_t vmcb_pa;
+	bool fpu_saved; /* fpu_area holds the guest FPU while another vCPU runs */
+	u8 fpu_area[512] __aligned(16);
+};
+
+/* A domain's HVM state. */
+struct hvm_domain {
+	u64 *p2m_root;			  /* nested page tables: guest-physical -> machine */
+	u64 nr_gfns;			  /* RAM is GFN 0 .. nr_gfns - 1 */
+	u64 start_info_gpa;		  /* the PVH start info (for the boot report) */
+	unsigned int triple_fault_reason; /* SHUTDOWN_* (HVM_PARAM_TRIPLE_FAULT_REASON) */
+	char dbg_buf[128];		  /* port 0xE9 line being collected */
+	unsigned int dbg_len;
+};
+
+#endif
