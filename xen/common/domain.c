@@ -148,6 +148,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	v->vcpu_info = &d->shared_info->vcpu_info[id];
 	v->vcpu_info->evtchn_upcall_mask = 1;
 	v->runstate.state = RUNSTATE_offline;
+	v->hard_affinity = v->soft_affinity = ~0ULL; /* any CPU, as Xen's default */
 	d->vcpu[id] = v;
 	sched_init_vcpu(v, 0);
 	return v;

@@ -15,6 +15,8 @@
 #include "sched.h"
 #include "uaccess.h"
 #include "timer.h"
+#include "apic.h"
+#include "asm.h"
 #include "pv.h"
 #include "public/arch-x86/xen.h"
 #include "public/domctl.h"
@@ -281,6 +283,158 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *vi)
 	return 0;
 }
 
+/*
+ * Affinity. One CPU and one NUMA node exist (nr_cpu_ids 1): a hard affinity
+ * must include CPU 0 (-EINVAL otherwise, as Xen refuses one with no online
+ * CPU); the answer is the effective map, Xen's: hard & online, and soft &
+ * online & hard. Bitmaps are converted as Xen's xenctl_bitmap helpers do:
+ * bits past the hypervisor's count are dropped on the way in and read as
+ * zero on the way out.
+ */
+#define NR_CPU_IDS 1
+#define ONLINE_CPUS 1ULL
+#define MAX_NUMNODES 64
+#define ONLINE_NODES 1ULL
+
+static u64 low_bits(unsigned int n)
+{
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+}
+
+static long bitmap_from_guest(const struct xenctl_bitmap *b, unsigned int nbits, u64 *out)
+{
+	unsigned int guest_bytes = (b->nr_bits + 7) / 8, n = MIN(guest_bytes, (nbits + 7) / 8);
+	u8 bytes[8] = { 0 };
+
+	*out = 0;
+	if (n && copy_from_guest(bytes, (u64)b->bitmap.p, n))
+		return -EFAULT;
+	if ((b->nr_bits & 7) && n == guest_bytes)
+		bytes[n - 1] &= (u8)((1u << (b->nr_bits & 7)) - 1);
+	for (unsigned int i = 0; i < n; i++)
+		*out |= (u64)bytes[i] << (8 * i);
+	*out &= low_bits(nbits);
+	return 0;
+}
+
+static long bitmap_to_guest(const struct xenctl_bitmap *b, unsigned int nbits, u64 val)
+{
+	unsigned int guest_bytes = (b->nr_bits + 7) / 8, n = MIN(guest_bytes, (nbits + 7) / 8);
+	u8 zero = 0;
+
+	val &= low_bits(nbits);
+	for (unsigned int i = 0; i < guest_bytes; i++) {
+		u8 byte = i < n ? (u8)(val >> (8 * i)) : zero;
+
+		if (copy_to_guest((u64)b->bitmap.p + i, &byte, 1))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static bool affinity_args_bad(const struct xen_domctl_vcpuaffinity *a)
+{
+	return !a->flags || ((a->flags & XEN_VCPUAFFINITY_HARD) && !a->cpumap_hard.bitmap.p) ||
+	       ((a->flags & XEN_VCPUAFFINITY_SOFT) && !a->cpumap_soft.bitmap.p);
+}
+
+static long getvcpuaffinity(struct vcpu *v, const struct xen_domctl_vcpuaffinity *a)
+{
+	long rc = 0;
+
+	if (a->flags & XEN_VCPUAFFINITY_HARD)
+		rc = bitmap_to_guest(&a->cpumap_hard, NR_CPU_IDS, v->hard_affinity);
+	if (!rc && (a->flags & XEN_VCPUAFFINITY_SOFT))
+		rc = bitmap_to_guest(&a->cpumap_soft, NR_CPU_IDS, v->soft_affinity);
+	return rc;
+}
+
+static long setvcpuaffinity(struct vcpu *v, const struct xen_domctl_vcpuaffinity *a)
+{
+	u64 hard = v->hard_affinity, old = v->hard_affinity, soft;
+	long rc = 0;
+
+	if (a->flags & XEN_VCPUAFFINITY_HARD) {
+		rc = bitmap_from_guest(&a->cpumap_hard, NR_CPU_IDS, &hard);
+		if (!rc && !(hard & ONLINE_CPUS))
+			rc = -EINVAL;
+		if (rc)
+			return rc;
+		v->hard_affinity = hard;
+		rc = bitmap_to_guest(&a->cpumap_hard, NR_CPU_IDS, hard & ONLINE_CPUS);
+	}
+	if (!rc && (a->flags & XEN_VCPUAFFINITY_SOFT)) {
+		rc = bitmap_from_guest(&a->cpumap_soft, NR_CPU_IDS, &soft);
+		if (rc) {
+			v->hard_affinity = old; /* the caller sees nothing changed */
+			return rc;
+		}
+		v->soft_affinity = soft;
+		rc = bitmap_to_guest(&a->cpumap_soft, NR_CPU_IDS, soft & ONLINE_CPUS & hard);
+	}
+	return rc;
+}
+
+static long vcpuaffinity(struct domain *d, struct xen_domctl_vcpuaffinity *a, bool set)
+{
+	long rc = 0;
+	struct vcpu *v = vcpu_of(d, a->vcpu, &rc);
+
+	if (!v)
+		return rc;
+	if (affinity_args_bad(a))
+		return -EINVAL;
+	return set ? setvcpuaffinity(v, a) : getvcpuaffinity(v, a);
+}
+
+/* A node affinity must include an online node; with one node it changes nothing. */
+static long setnodeaffinity(const struct xen_domctl_nodeaffinity *n)
+{
+	u64 nodes;
+	long rc = bitmap_from_guest(&n->nodemap, MAX_NUMNODES, &nodes);
+
+	if (!rc && !(nodes & ONLINE_NODES))
+		rc = -EINVAL;
+	return rc;
+}
+
+/*
+ * TSC modes. The TSC is never emulated here: TSC_MODE_DEFAULT (native on
+ * a host with a safe TSC at the guest's frequency, as Xen) and
+ * NEVER_EMULATE are accepted; ALWAYS_EMULATE, or a default mode at another
+ * frequency, which Xen would emulate, -EOPNOTSUPP.
+ */
+#define TSC_MODE_DEFAULT 0
+#define TSC_MODE_ALWAYS_EMULATE 1
+#define TSC_MODE_NEVER_EMULATE 2
+
+static long settscinfo(struct domain *d, const struct xen_domctl_tsc_info *t)
+{
+	if (d == current->domain)
+		return -EINVAL;
+	if (t->tsc_mode > TSC_MODE_NEVER_EMULATE)
+		return -EINVAL;
+	if (t->tsc_mode == TSC_MODE_ALWAYS_EMULATE ||
+	    (t->tsc_mode == TSC_MODE_DEFAULT && t->gtsc_khz && t->gtsc_khz != tsc_khz()))
+		return -EOPNOTSUPP;
+	d->arch.tsc_mode = t->tsc_mode;
+	d->arch.incarnation = t->incarnation + 1;
+	return 0;
+}
+
+static long gettscinfo(struct domain *d, struct xen_domctl_tsc_info *t)
+{
+	u64 tsc = rdtsc(), khz = tsc_khz();
+
+	t->tsc_mode = d->arch.tsc_mode;
+	t->gtsc_khz = (u32)khz;
+	t->incarnation = d->arch.incarnation;
+	t->pad = 0;
+	/* The guest reads the host TSC: its elapsed time is the TSC's, in ns. */
+	t->elapsed_nsec = tsc / khz * 1000000 + tsc % khz * 1000000 / khz;
+	return 0;
+}
+
 /* ---- Per-domain settings. */
 
 static long set_address_size(struct domain *d, const struct xen_domctl_address_size *a)
@@ -356,6 +510,19 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		return 0;
 	case XEN_DOMCTL_getpageframeinfo3:
 		return getpageframeinfo3(d, &op->u.getpageframeinfo3);
+	case XEN_DOMCTL_setvcpuaffinity:
+	case XEN_DOMCTL_getvcpuaffinity:
+		*copyback = true;
+		return vcpuaffinity(d, &op->u.vcpuaffinity, op->cmd == XEN_DOMCTL_setvcpuaffinity);
+	case XEN_DOMCTL_setnodeaffinity:
+		return setnodeaffinity(&op->u.nodeaffinity);
+	case XEN_DOMCTL_getnodeaffinity:
+		return bitmap_to_guest(&op->u.nodeaffinity.nodemap, MAX_NUMNODES, ONLINE_NODES);
+	case XEN_DOMCTL_settscinfo:
+		return settscinfo(d, &op->u.tsc_info);
+	case XEN_DOMCTL_gettscinfo:
+		*copyback = true;
+		return gettscinfo(d, &op->u.tsc_info);
 	default:
 		return -ENOSYS;
 	}

@@ -77,6 +77,8 @@ struct pv_domain {
 
 struct arch_domain {
 	struct domain_pirqs pirq; /* arch/x86/physdev.c */
+	u32 tsc_mode; /* XEN_DOMCTL_settscinfo's TSC_MODE_* (the TSC is never emulated here) */
+	u32 incarnation; /* settscinfo's incarnation + 1 */
 	union {
 		struct pv_domain pv;
 	};
@@ -105,6 +107,7 @@ struct vcpu {
 	mfn_t vcpu_info_mfn; /* frame of a registered vcpu_info, 0 = shared_info's */
 
 	/* Scheduling (common/scheduler.c; docs/design.md "Scheduler"). */
+	u64 hard_affinity, soft_affinity; /* CPUs it may / prefers to run on (bit n = CPU n) */
 	unsigned long pause_flags; /* VPF_*: reasons of its own not to run */
 	unsigned int pause_count; /* vcpu_pause() nesting */
 	bool is_running; /* the vCPU its CPU runs now */

@@ -46,6 +46,13 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XEN_DOMCTL_set_address_size 35
 #define XEN_DOMCTL_get_address_size 36
 #define XEN_DOMCTL_getpageframeinfo3 61
+#define XEN_DOMCTL_setvcpuaffinity 9
+#define XEN_DOMCTL_getvcpuaffinity 25
+#define XEN_DOMCTL_gettscinfo 59
+#define XEN_DOMCTL_settscinfo 60
+#define XEN_DOMCTL_setnodeaffinity 68
+#define XEN_VCPUAFFINITY_HARD 1u
+#define XEN_VCPUAFFINITY_SOFT 2u
 #define XEN_DOMCTL_CDF_hap (1u << 1)
 #define XEN_X86_EMU_LAPIC 1u
 #define PFINFO_L1TAB (0x1u << 28)
@@ -66,6 +73,11 @@ struct createdomain {
 	uint32_t emulation_flags, misc_flags;
 };
 _Static_assert(sizeof(struct createdomain) == 64, "createdomain layout");
+
+struct bitmap {
+	uint8_t *bitmap;
+	uint32_t nr_bits, pad;
+};
 
 struct dctl {
 	uint32_t cmd, interface_version;
@@ -94,6 +106,15 @@ struct dctl {
 			uint64_t num;
 			unsigned long *array;
 		} pfinfo;
+		struct {
+			uint32_t vcpu, flags;
+			struct bitmap hard, soft;
+		} affinity;
+		struct bitmap nodemap;
+		struct {
+			uint32_t mode, khz, incarnation, pad;
+			uint64_t elapsed_nsec;
+		} tsc;
 		uint8_t raw[128];
 	} u;
 };
@@ -585,6 +606,59 @@ static void vcpu(uint16_t dom)
 		    op.u.vcpuinfo.running);
 }
 
+/* A vCPU with its tables keeps them; the settings around it. */
+static void settings(uint16_t dom)
+{
+	uint8_t hard = 0x01, soft = 0xff, nodes = 0x01;
+	struct dctl op;
+	long rc;
+
+	fill_context();
+	ctx.ctrlreg[3] = mfn[1] << 12;
+	memset(&op, 0, sizeof(op));
+	op.u.vcpucontext.ctxt = &ctx;
+	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
+	xtest_check(rc == -EOPNOTSUPP, "setvcpucontext with another L4 once initialised: %ld", rc);
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_setvcpuaffinity, dom, &op);
+	xtest_check(rc == -EINVAL, "setvcpuaffinity without flags: %ld", rc);
+	op.u.affinity.flags = XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT;
+	op.u.affinity.hard = (struct bitmap){ &hard, 8, 0 };
+	op.u.affinity.soft = (struct bitmap){ &soft, 8, 0 };
+	rc = domctl(XEN_DOMCTL_setvcpuaffinity, dom, &op);
+	/* The effective maps come back: CPU 0 for both. */
+	xtest_check(rc == 0 && hard == 0x01 && soft == 0x01,
+		    "setvcpuaffinity: %ld, hard %#x soft %#x", rc, hard, soft);
+	hard = 0;
+	op.u.affinity.flags = XEN_VCPUAFFINITY_HARD;
+	rc = domctl(XEN_DOMCTL_setvcpuaffinity, dom, &op);
+	xtest_check(rc == -EINVAL, "hard affinity with no CPU: %ld", rc);
+	hard = 0;
+	rc = domctl(XEN_DOMCTL_getvcpuaffinity, dom, &op);
+	xtest_check(rc == 0 && (hard & 1), "getvcpuaffinity: %ld, hard %#x", rc, hard);
+	memset(&op, 0, sizeof(op));
+	op.u.nodemap = (struct bitmap){ &nodes, 8, 0 };
+	rc = domctl(XEN_DOMCTL_setnodeaffinity, dom, &op);
+	xtest_check(rc == 0, "setnodeaffinity(node 0): %ld", rc);
+	nodes = 0;
+	rc = domctl(XEN_DOMCTL_setnodeaffinity, dom, &op);
+	xtest_check(rc == -EINVAL, "setnodeaffinity with no node: %ld", rc);
+	memset(&op, 0, sizeof(op));
+	op.u.tsc.incarnation = 5;
+	rc = domctl(XEN_DOMCTL_settscinfo, dom, &op);
+	xtest_check(rc == 0, "settscinfo(default): %ld", rc);
+	rc = domctl(XEN_DOMCTL_settscinfo, 0, &op);
+	xtest_check(rc == -EINVAL, "settscinfo on the caller itself: %ld", rc);
+	op.u.tsc.mode = 7;
+	rc = domctl(XEN_DOMCTL_settscinfo, dom, &op);
+	xtest_check(rc == -EINVAL, "settscinfo with mode 7: %ld", rc);
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_gettscinfo, dom, &op);
+	xtest_check(rc == 0 && op.u.tsc.mode == 0 && op.u.tsc.incarnation == 6 && op.u.tsc.khz,
+		    "gettscinfo: %ld, mode %u incarnation %u khz %u", rc, op.u.tsc.mode,
+		    op.u.tsc.incarnation, op.u.tsc.khz);
+}
+
 static bool wait_shutdown(uint16_t dom, struct dctl *op)
 {
 	for (unsigned long i = 0; i < 200000; i++) {
@@ -670,6 +744,7 @@ void test_main(void)
 	fill_hypercall_page(dom);
 	pin_and_inspect(dom);
 	vcpu(dom);
+	settings(dom);
 	run(dom);
 	destroy(dom, free0);
 }
