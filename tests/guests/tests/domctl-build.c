@@ -30,6 +30,7 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define HC_mmuext_op 26
 #define XENMEM_current_reservation 3
 #define XENMEM_populate_physmap 6
+#define XENMEM_set_memory_map 13
 #define MMUEXT_PIN_L4_TABLE 3
 #define XEN_SYSCTL_physinfo 3
 
@@ -420,6 +421,33 @@ static void populate(uint16_t dom)
 	xtest_check(rc == NR_PAGES, "current_reservation(d%u) = %ld", dom, rc);
 }
 
+/* The guest's pseudo-physical map: one RAM entry (what libxl gives a PV guest). */
+static void memory_map(uint16_t dom)
+{
+	struct __attribute__((packed)) {
+		uint64_t addr, size;
+		uint32_t type;
+	} e820 = { 0, NR_PAGES * 4096UL, 1 };
+	struct {
+		uint16_t domid;
+		struct {
+			uint32_t nr_entries;
+			void *buffer;
+		} map; /* xen_memory_map, 8-aligned */
+	} fm = { dom, { 1, &e820 } };
+	long rc;
+
+	rc = hypercall(HC_memory_op, XENMEM_set_memory_map, (unsigned long)&fm, 0, 0, 0);
+	xtest_check(rc == 0, "set_memory_map: %ld", rc);
+	fm.map.nr_entries = 1025;
+	rc = hypercall(HC_memory_op, XENMEM_set_memory_map, (unsigned long)&fm, 0, 0, 0);
+	xtest_check(rc == -EINVAL, "set_memory_map of 1025 entries: %ld", rc);
+	fm.map.nr_entries = 1;
+	fm.domid = 0x7000;
+	rc = hypercall(HC_memory_op, XENMEM_set_memory_map, (unsigned long)&fm, 0, 0, 0);
+	xtest_check(rc == -ESRCH, "set_memory_map of domain 0x7000: %ld", rc);
+}
+
 static void write_frame(uint16_t dom, unsigned int pfn, void (*fill)(uint8_t *page))
 {
 	long rc = map_window(mfn[pfn], dom);
@@ -740,6 +768,7 @@ void test_main(void)
 	check_born(dom);
 	limits(dom);
 	populate(dom);
+	memory_map(dom);
 	image(dom);
 	fill_hypercall_page(dom);
 	pin_and_inspect(dom);
