@@ -870,6 +870,38 @@ static void test_controller_pause(void **state)
 	destroy_and_reap(a);
 }
 
+/*
+ * The toolstack's order: createdomain with no vCPUs (born paused), then
+ * max_vcpus makes them, down and carrying the domain's pauses, so that
+ * bringing one up does not run it before the controller's unpause. Undone
+ * to the page.
+ */
+static void test_vcpus_made_later(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d = NULL;
+	struct vcpu *v;
+
+	(void)state;
+	assert_int_equal(domain_create_nr(3, false, true, 0, &d), 0);
+	assert_null(d->vcpu[0]);
+	assert_int_equal(domain_create_vcpus(d, MAX_VIRT_CPUS + 1), -EINVAL);
+	assert_int_equal(domain_create_vcpus(d, 1), 0);
+	v = d->vcpu[0];
+	assert_non_null(v);
+	assert_true(v->pause_flags & VPF_down);
+	assert_int_equal(v->pause_count, d->pause_count);
+	/* Asked again: the same vCPU, nothing new. */
+	assert_int_equal(domain_create_vcpus(d, 1), 0);
+	assert_ptr_equal(d->vcpu[0], v);
+	vcpu_up(v);
+	assert_false(v->on_runq);
+	assert_int_equal(domain_unpause_by_controller(d), 0);
+	assert_true(v->on_runq);
+	destroy_and_reap(d);
+	assert_int_equal(buddy_free_count(), free_before);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -888,6 +920,7 @@ int main(void)
 		T(test_block_wake_idle),
 		T(test_poll),
 		T(test_controller_pause),
+		T(test_vcpus_made_later),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
