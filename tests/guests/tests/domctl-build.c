@@ -32,6 +32,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XENMEM_populate_physmap 6
 #define XENMEM_set_memory_map 13
 #define MMUEXT_PIN_L4_TABLE 3
+#define MMUEXT_INVLPG_LOCAL 7
+#define DOMID_SELF 0x7ff0
 #define XEN_SYSCTL_physinfo 3
 
 #define XEN_DOMCTL_createdomain 1
@@ -269,6 +271,44 @@ static long map_window(unsigned long m, uint16_t dom)
 
 	return hypercall(HC_update_va_mapping_otherdomain, (unsigned long)window, pte, UVMF_INVLPG,
 			 dom, 0);
+}
+
+#define VIRT_BASE 0xffffffff80000000UL
+#define M2P_START 0xffff800000000000UL
+#define ADDR_MASK 0x000ffffffffff000UL
+
+static const uint64_t *va_of_mfn(unsigned long m)
+{
+	return (const uint64_t *)(VIRT_BASE + (((const unsigned long *)M2P_START)[m] << 12));
+}
+
+/* Machine address of the L1 entry mapping the window (our tables, read through the M2P). */
+static uint64_t window_l1e_maddr(void)
+{
+	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
+	unsigned long v = (unsigned long)window,
+		      m = p2m[(xtest_start_info->pt_base - VIRT_BASE) >> 12];
+
+	for (int shift = 39; shift >= 21; shift -= 9)
+		m = (va_of_mfn(m)[(v >> shift) & 511] & ADDR_MASK) >> 12;
+	return (m << 12) + ((v >> 12) & 511) * 8;
+}
+
+/* The same as map_window, the way privcmd maps a guest's frames: mmu_update with foreigndom. */
+static long map_window_mmu(unsigned long m, uint16_t dom)
+{
+	uint64_t req[2] = { window_l1e_maddr(), (m << 12) | PTE_P | PTE_RW | PTE_A | PTE_D };
+	unsigned int done = 0;
+	long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, dom, 0);
+
+	if (!rc && done != 1)
+		rc = -1000;
+	if (!rc) {
+		struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)window, 0 };
+
+		rc = hypercall(HC_mmuext_op, (unsigned long)&inv, 1, 0, DOMID_SELF, 0);
+	}
+	return rc;
 }
 
 static void unmap_window(void)
@@ -718,8 +758,9 @@ static void run(uint16_t dom)
 	}
 	code = (op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff;
 	xtest_check(code == SHUTDOWN_reboot, "d%u shut down with code %u", dom, code);
-	if (map_window(mfn[PFN_DATA], dom)) {
-		xtest_error("mapping d%u's data page", dom);
+	rc = map_window_mmu(mfn[PFN_DATA], dom);
+	if (rc) {
+		xtest_error("mapping d%u's data page with mmu_update: %ld", dom, rc);
 		return;
 	}
 	xtest_check(*(unsigned long *)(window + D_OUTPUT) == INPUT_VALUE * 3 + 1,
