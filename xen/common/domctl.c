@@ -241,7 +241,9 @@ static long setvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext
 	if (d == current->domain || vc->vcpu >= d->max_vcpus || !(v = d->vcpu[vc->vcpu]))
 		return -EINVAL;
 	if (!vc->ctxt.p) {
+		domain_pause(d);
 		pv_vcpu_reset(v);
+		domain_unpause(d);
 		return 0;
 	}
 	c = &ctxt_buf;

@@ -779,6 +779,14 @@ static void destroy(uint16_t dom, uint64_t free0)
 	uint64_t now = 0;
 	long rc;
 
+	/* setvcpucontext without a context resets the vCPU: down, its tables let go. */
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
+	xtest_check(rc == 0, "setvcpucontext(NULL): %ld", rc);
+	rc = domctl(XEN_DOMCTL_getvcpuinfo, dom, &op);
+	xtest_check(rc == 0 && !op.u.vcpuinfo.online, "after the reset: %ld, online %u", rc,
+		    op.u.vcpuinfo.online);
+
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_destroydomain, 0, &op);
 	xtest_check(rc == -EINVAL, "destroydomain of the caller itself: %ld", rc);

@@ -30,6 +30,9 @@
 #include "public/domctl.h"
 
 #define LDT_MAX_ENTS 8192
+#define FXSAVE_MXCSR 24 /* offset of MXCSR in the fxsave image */
+/* MXCSR bits every CPU with SSE accepts (DAZ, bit 6, only some): fxrstor faults on others. */
+#define MXCSR_SAFE_MASK 0xffbfu
 
 static bool canonical(u64 a)
 {
@@ -118,8 +121,14 @@ static void load_regs(struct vcpu *v, const struct vcpu_guest_context *c)
 	pv->shadow_gs_base = kernel ? c->gs_base_user : c->gs_base_kernel;
 	pv->in_kernel = kernel;
 	pv->fpu_saved = c->flags & VGCF_I387_VALID;
-	if (pv->fpu_saved)
+	if (pv->fpu_saved) {
+		u32 mxcsr;
+
 		memcpy(pv->fpu_area, c->fpu_ctxt.x, sizeof(pv->fpu_area));
+		memcpy(&mxcsr, pv->fpu_area + FXSAVE_MXCSR, sizeof(mxcsr));
+		mxcsr &= MXCSR_SAFE_MASK; /* the image is loaded with fxrstor when it runs */
+		memcpy(pv->fpu_area + FXSAVE_MXCSR, &mxcsr, sizeof(mxcsr));
+	}
 }
 
 static void load_control(struct vcpu *v, const struct vcpu_guest_context *c)
@@ -164,6 +173,7 @@ static int take_tables(struct vcpu *v, const struct vcpu_guest_context *c)
 
 	if (!(c->flags & VGCF_in_kernel) && !c->ctrlreg[1])
 		return -EINVAL;
+	pv->in_kernel = c->flags & VGCF_in_kernel; /* the LDT is found through this mode's L4 */
 	rc = pv_set_gdt(v, c->gdt_frames, c->gdt_ents);
 	if (rc)
 		goto out;
@@ -285,10 +295,15 @@ void pv_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c)
 	c->vm_assist = v->domain->vm_assist;
 }
 
-/* setvcpucontext with no context: the vCPU goes down and lets go of its tables. */
+/*
+ * setvcpucontext with no context: the vCPU goes down and lets go of its
+ * tables and of a registered vcpu_info frame (its vcpu_info is the one in
+ * shared_info again). The caller has paused the domain.
+ */
 void pv_vcpu_reset(struct vcpu *v)
 {
 	pv_vcpu_relinquish(v);
+	v->vcpu_info = &v->domain->shared_info->vcpu_info[v->vcpu_id];
 	memset(&v->arch.pv.user_regs, 0, sizeof(v->arch.pv.user_regs));
 	memset(v->arch.pv.traps, 0, sizeof(v->arch.pv.traps));
 	v->arch.pv.fpu_saved = false;
