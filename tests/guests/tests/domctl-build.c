@@ -640,6 +640,11 @@ static void vcpu(uint16_t dom)
 	op.u.vcpucontext.ctxt = &ctx;
 	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
 	xtest_check(rc == -EINVAL, "setvcpucontext with dom0's frame as cr3: %ld", rc);
+	/* The code frame as an L4: its bytes are no valid entries, the validation refuses it. */
+	fill_context();
+	ctx.ctrlreg[3] = mfn[PFN_CODE] << 12;
+	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
+	xtest_check(rc == -EINVAL, "setvcpucontext with the code frame as L4: %ld", rc);
 	fill_context();
 	ctx.regs.rip = 0x0000900000000000UL;
 	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
