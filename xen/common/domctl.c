@@ -439,7 +439,7 @@ static long gettscinfo(struct domain *d, struct xen_domctl_tsc_info *t)
 
 /* ---- Per-domain settings. */
 
-static long set_address_size(struct domain *d, const struct xen_domctl_address_size *a)
+static long set_address_size(const struct xen_domctl_address_size *a)
 {
 	if (a->size == 64)
 		return 0;
@@ -499,7 +499,7 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		*copyback = true;
 		return getvcpuinfo(d, &op->u.getvcpuinfo);
 	case XEN_DOMCTL_set_address_size:
-		return set_address_size(d, &op->u.address_size);
+		return set_address_size(&op->u.address_size);
 	case XEN_DOMCTL_get_address_size:
 		op->u.address_size.size = 64;
 		*copyback = true;
