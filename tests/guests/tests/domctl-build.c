@@ -185,13 +185,17 @@ _Static_assert(sizeof(struct physinfo_sysctl) <= 136, "xen_sysctl is 136 bytes")
 #define PFN_DATA 7
 #define GVA(pfn) (0x200000UL + (pfn)*4096UL)
 /* The data page: what the builder leaves and the guest answers. */
-#define D_INPUT 0x00	 /* builder: a value */
-#define D_OUTPUT 0x08	 /* guest: input * 3 + 1 */
-#define D_DOMCTL_RC 0x10 /* guest: its pausedomain(0) result */
-#define D_MEMOP_RC 0x18	 /* guest: its current_reservation(dom0) result */
-#define D_DOM0_ID 0x20	 /* builder: domid 0, the memory op's argument */
-#define D_SHUTDOWN 0x30	 /* guest: sched_shutdown argument */
-#define D_DOMCTL 0x100	 /* builder: a pausedomain(0) domctl for the guest to try */
+#define D_INPUT 0x00	      /* builder: a value */
+#define D_OUTPUT 0x08	      /* guest: input * 3 + 1 */
+#define D_DOMCTL_RC 0x10      /* guest: its pausedomain(0) result */
+#define D_MEMOP_RC 0x18	      /* guest: its current_reservation(dom0) result */
+#define D_DOM0_ID 0x20	      /* builder: domid 0, the memory op's argument */
+#define D_SHUTDOWN 0x30	      /* guest: sched_shutdown argument */
+#define D_BADVER_RC 0x38      /* guest: its domctl at interface version 0x14 */
+#define D_NODOM_RC 0x40	      /* guest: its domctl on domain 0x7000 */
+#define D_DOMCTL 0x100	      /* builder: a pausedomain(0) domctl for the guest to try */
+#define D_DOMCTL_BADVER 0x200 /* builder: the same at version 0x14 */
+#define D_DOMCTL_NODOM 0x300  /* builder: pausedomain(0x7000) */
 #define INPUT_VALUE 0x1234567890abcUL
 
 /* Copied into the code frame; absolute addresses only. */
@@ -203,6 +207,14 @@ __asm__(".pushsection .rodata\n"
 	"mov $(0x205000 + 36 * 32), %eax\n" /* domctl */
 	"call *%rax\n"
 	"mov %rax, 0x10(%rbx)\n"
+	"lea 0x200(%rbx), %rdi\n"
+	"mov $(0x205000 + 36 * 32), %eax\n"
+	"call *%rax\n"
+	"mov %rax, 0x38(%rbx)\n"
+	"lea 0x300(%rbx), %rdi\n"
+	"mov $(0x205000 + 36 * 32), %eax\n"
+	"call *%rax\n"
+	"mov %rax, 0x40(%rbx)\n"
 	"mov $3, %edi\n" /* XENMEM_current_reservation */
 	"lea 0x20(%rbx), %rsi\n"
 	"mov $(0x205000 + 12 * 32), %eax\n" /* memory_op */
@@ -538,6 +550,13 @@ static void fill_data(uint8_t *p)
 	op->cmd = XEN_DOMCTL_pausedomain;
 	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
 	op->domain = 0;
+	op = (struct dctl *)(p + D_DOMCTL_BADVER);
+	op->cmd = XEN_DOMCTL_pausedomain;
+	op->interface_version = 0x14;
+	op = (struct dctl *)(p + D_DOMCTL_NODOM);
+	op->cmd = XEN_DOMCTL_pausedomain;
+	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	op->domain = 0x7000;
 }
 
 static void image(uint16_t dom)
@@ -772,6 +791,13 @@ static void run(uint16_t dom)
 		    "guest's answer %#lx", *(unsigned long *)(window + D_OUTPUT));
 	xtest_check(*(long *)(window + D_DOMCTL_RC) == -EPERM, "domctl from the guest returned %ld",
 		    *(long *)(window + D_DOMCTL_RC));
+	/* Xen's order for a guest too: the version, then the domain, then the caller. */
+	xtest_check(*(long *)(window + D_BADVER_RC) == -EACCES,
+		    "domctl at version 0x14 from the guest returned %ld",
+		    *(long *)(window + D_BADVER_RC));
+	xtest_check(*(long *)(window + D_NODOM_RC) == -ESRCH,
+		    "domctl on domain 0x7000 from the guest returned %ld",
+		    *(long *)(window + D_NODOM_RC));
 	xtest_check(*(long *)(window + D_MEMOP_RC) == -EPERM,
 		    "current_reservation(dom0) from the guest returned %ld",
 		    *(long *)(window + D_MEMOP_RC));
