@@ -9,7 +9,9 @@
  * grants mapped across domains, interdomain ports, pinned tables), per
  * domain shutdown and crash (VIRQ_DOM_EXC to dom0; only dom0's end stops
  * the machine), and the scheduler: round robin, block/wake, poll, yield,
- * pause, idle, runstate and cpu_time.
+ * pause, idle, runstate and cpu_time. And domctl.c's dispatcher over them:
+ * the order of its refusals, createdomain's id rover and refusals, vCPUs
+ * made by max_vcpus, destroydomain given back to the page.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +31,8 @@
 #include "timer.h"
 #include "hypercall.h"
 #include "pv_mm.h"
+#include "pv.h"
+#include "public/domctl.h"
 #include "uaccess.h"
 #include "grant_table.h"
 #include "public/sched.h"
@@ -38,6 +42,7 @@
 #define FRAMES 2048
 
 long do_sched_op(unsigned long cmd, unsigned long arg); /* common/schedule.c */
+long do_domctl(unsigned long arg);			/* common/domctl.c */
 
 /* ---- fakes: memory ---- */
 static u8 (*frame_mem)[PAGE_SIZE];
@@ -225,6 +230,49 @@ int copy_to_guest(u64 dst_va, const void *src, size_t len)
 	memcpy((void *)dst_va, src, len);
 	return 0;
 }
+
+/* ---- fakes: the PV side of domctl (pv/vcpu_context.c, time) ---- */
+int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
+{
+	(void)c;
+	vcpu_up(v);
+	return 0;
+}
+
+void pv_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c)
+{
+	(void)v, (void)c;
+}
+
+void pv_vcpu_reset(struct vcpu *v)
+{
+	v->pause_flags |= VPF_down;
+}
+
+int pv_hypercall_init(struct domain *d, u64 gmfn)
+{
+	(void)d, (void)gmfn;
+	return 0;
+}
+
+u32 pv_frame_type_info(struct domain *d, u64 mfn)
+{
+	(void)d, (void)mfn;
+	return 0;
+}
+
+void update_domain_wallclock(struct domain *d)
+{
+	(void)d;
+}
+
+u64 tsc_khz(void)
+{
+	return 1000000;
+}
+
+/* virt_to_mfn's image base (getdomaininfo's shared_info_frame; not checked here). */
+u64 xen_phys_base;
 
 /* ---- fakes: time ---- */
 static u64 fake_now = 1000;
@@ -870,6 +918,117 @@ static void test_controller_pause(void **state)
 	destroy_and_reap(a);
 }
 
+/*
+ * The toolstack's order: createdomain with no vCPUs (born paused), then
+ * max_vcpus makes them, down and carrying the domain's pauses, so that
+ * bringing one up does not run it before the controller's unpause. Undone
+ * to the page.
+ */
+static void test_vcpus_made_later(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d = NULL;
+	struct vcpu *v;
+
+	(void)state;
+	assert_int_equal(domain_create_nr(3, false, true, 0, &d), 0);
+	assert_null(d->vcpu[0]);
+	assert_int_equal(domain_create_vcpus(d, MAX_VIRT_CPUS + 1), -EINVAL);
+	assert_int_equal(domain_create_vcpus(d, 1), 0);
+	v = d->vcpu[0];
+	assert_non_null(v);
+	assert_true(v->pause_flags & VPF_down);
+	assert_int_equal(v->pause_count, d->pause_count);
+	/* Asked again: the same vCPU, nothing new. */
+	assert_int_equal(domain_create_vcpus(d, 1), 0);
+	assert_ptr_equal(d->vcpu[0], v);
+	vcpu_up(v);
+	assert_false(v->on_runq);
+	assert_int_equal(domain_unpause_by_controller(d), 0);
+	assert_true(v->on_runq);
+	destroy_and_reap(d);
+	assert_int_equal(buddy_free_count(), free_before);
+}
+
+static long domctl(unsigned int cmd, domid_t dom, struct xen_domctl *op)
+{
+	op->cmd = cmd;
+	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	op->domain = dom;
+	return do_domctl((unsigned long)op);
+}
+
+static void create_config(struct xen_domctl *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->u.createdomain.max_vcpus = 1;
+	op->u.createdomain.max_grant_frames = -1;
+	op->u.createdomain.max_maptrack_frames = -1;
+	op->u.createdomain.grant_opts = 1;
+}
+
+/*
+ * The toolstack's ops through the dispatcher: Xen's order of refusals
+ * (version, then the domain, then the caller), the id rover (moved also by
+ * a refused configuration), -EEXIST, vCPUs from max_vcpus, destroy.
+ */
+static void test_domctl_lifecycle(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct xen_domctl op;
+	struct domain *d, *u = create(7);
+	domid_t id;
+
+	(void)state;
+	create_config(&op);
+	op.interface_version = 0x14;
+	op.cmd = XEN_DOMCTL_createdomain;
+	assert_int_equal(do_domctl((unsigned long)&op), -EACCES);
+	create_config(&op);
+	assert_int_equal(domctl(XEN_DOMCTL_createdomain, 0, &op), 0);
+	id = op.domain;
+	assert_true(id != 0 && id != 7);
+	d = domain_by_id(id);
+	assert_non_null(d);
+	assert_int_equal(d->controller_pause_count, 1);
+	assert_null(d->vcpu[0]);
+	create_config(&op);
+	assert_int_equal(domctl(XEN_DOMCTL_createdomain, id, &op), -EEXIST);
+	create_config(&op);
+	op.u.createdomain.flags = XEN_DOMCTL_CDF_hap;
+	assert_int_equal(domctl(XEN_DOMCTL_createdomain, 0, &op), -EINVAL);
+	create_config(&op);
+	op.u.createdomain.arch.emulation_flags = XEN_X86_EMU_LAPIC;
+	assert_int_equal(domctl(XEN_DOMCTL_createdomain, 0, &op), -EOPNOTSUPP);
+	/* Each refused one used an id: the next is three on (7 is taken and skipped). */
+	create_config(&op);
+	assert_int_equal(domctl(XEN_DOMCTL_createdomain, 0, &op), 0);
+	assert_int_equal(op.domain, id + 3 + (id < 7 && id + 3 >= 7));
+	assert_int_equal(domctl(XEN_DOMCTL_destroydomain, op.domain, &op), 0);
+	/* max_vcpus: the count createdomain was given, then the vCPU exists, down. */
+	memset(&op, 0, sizeof(op));
+	op.u.max_vcpus.max = 2;
+	assert_int_equal(domctl(XEN_DOMCTL_max_vcpus, id, &op), -EINVAL);
+	op.u.max_vcpus.max = 1;
+	assert_int_equal(domctl(XEN_DOMCTL_max_vcpus, id, &op), 0);
+	assert_non_null(d->vcpu[0]);
+	assert_true(d->vcpu[0]->pause_flags & VPF_down);
+	/* A guest: a missing domain is still -ESRCH, an existing one -EPERM. */
+	current = u->vcpu[0];
+	assert_int_equal(domctl(XEN_DOMCTL_max_mem, 0x7000, &op), -ESRCH);
+	assert_int_equal(domctl(XEN_DOMCTL_max_mem, id, &op), -EPERM);
+	create_config(&op);
+	assert_int_equal(domctl(XEN_DOMCTL_createdomain, 0, &op), -EPERM);
+	current = dom0->vcpu[0];
+	/* Destroy: not oneself; the new domain gives everything back. */
+	assert_int_equal(domctl(XEN_DOMCTL_destroydomain, 0, &op), -EINVAL);
+	assert_int_equal(domctl(XEN_DOMCTL_destroydomain, id, &op), 0);
+	assert_null(domain_by_id(id));
+	assert_int_equal(domctl(XEN_DOMCTL_destroydomain, id, &op), -ESRCH);
+	destroy_and_reap(u);
+	assert_int_equal(buddy_free_count(), free_before);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -888,6 +1047,8 @@ int main(void)
 		T(test_block_wake_idle),
 		T(test_poll),
 		T(test_controller_pause),
+		T(test_vcpus_made_later),
+		T(test_domctl_lifecycle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

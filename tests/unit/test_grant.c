@@ -256,6 +256,7 @@ static int setup(void **state)
 	flushes = cont_nr = 0;
 	for (unsigned int i = 0; i < 2; i++) {
 		doms[i].domain_id = (domid_t)i;
+		doms[i].is_privileged = i == 0; /* d0 the control domain, d1 a guest */
 		doms[i].vcpu[0] = &vcpus[i];
 		vcpus[i].domain = &doms[i];
 		assert_int_equal(grant_table_init(&doms[i]), 0);
@@ -344,6 +345,12 @@ static void test_init_and_query(void **state)
 	q = (struct gnttab_query_size){ .dom = 7 };
 	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
 	assert_int_equal(q.status, GNTST_bad_domain);
+	/* Another domain's table is the control domain's only. */
+	current = &vcpus[1];
+	q = (struct gnttab_query_size){ .dom = 0 };
+	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
+	assert_int_equal(q.status, GNTST_permission_denied);
+	current = &vcpus[0];
 	assert_int_equal(op(GNTTABOP_query_size, &q, 0), -EINVAL);
 	assert_int_equal(do_grant_table_op(GNTTABOP_query_size, FAULT_VA, 1), -EFAULT);
 	/* The initial frame is shared with its domain, writable. */
@@ -388,6 +395,18 @@ static void test_setup_table(void **state)
 	assert_int_equal(s.status, GNTST_general_error);
 	assert_int_equal(gt->nr_frames, 3);
 	fail_alloc = false;
+	/* The control domain sets up a guest's table (a builder); a guest not dom0's. */
+	s.dom = 1;
+	s.nr_frames = 2;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_okay);
+	assert_int_equal(list[1], doms[1].grant_table->shared_mfn[1]);
+	current = &vcpus[1];
+	s.dom = 0;
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_permission_denied);
+	current = &vcpus[0];
+	s.nr_frames = 4;
 	/* Bad arguments. */
 	assert_int_equal(op(GNTTABOP_setup_table, &s, 2), -EINVAL);
 	s.frame_list.p = (xen_pfn_t *)XEN_RANGE;

@@ -38,10 +38,11 @@ $(UNIT_OUT)/test_pirq.o: xen/arch/x86/physdev.c
 UNIT_SRCS_test_msi :=
 $(UNIT_OUT)/test_msi.o: xen/arch/x86/msi.c
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
-UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c scheduler.c schedule.c vcpu.c \
+UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c domctl.c scheduler.c schedule.c vcpu.c \
 	event_channel.c grant_table.c page_alloc.c)
-$(UNIT_OUT)/test_domain.o $(UNIT_OUT)/common/domain.o $(UNIT_OUT)/common/scheduler.o \
-	$(UNIT_OUT)/common/schedule.o $(UNIT_OUT)/common/vcpu.o: UNIT_CFLAGS += -iquote include
+$(UNIT_OUT)/test_domain.o $(UNIT_OUT)/common/domain.o $(UNIT_OUT)/common/domctl.o \
+	$(UNIT_OUT)/common/scheduler.o $(UNIT_OUT)/common/schedule.o \
+	$(UNIT_OUT)/common/vcpu.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_xz := $(addprefix xen/common/decompress/,xz.c lzma2.c bcj.c crc.c decompress.c inflate.c zstd.c) xen/common/bzimage.c
 UNIT_SRCS_test_inflate := $(addprefix xen/common/decompress/,inflate.c crc.c)
 UNIT_SRCS_test_zstd := $(addprefix xen/common/decompress/,zstd.c crc.c)

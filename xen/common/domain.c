@@ -148,6 +148,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	v->vcpu_info = &d->shared_info->vcpu_info[id];
 	v->vcpu_info->evtchn_upcall_mask = 1;
 	v->runstate.state = RUNSTATE_offline;
+	v->hard_affinity = v->soft_affinity = ~0ULL; /* any CPU, as Xen's default */
 	d->vcpu[id] = v;
 	sched_init_vcpu(v, 0);
 	return v;
@@ -237,7 +238,7 @@ static void domain_teardown(struct domain *d)
 	d->init_done = 0;
 }
 
-static int domain_init(struct domain *d)
+static int domain_init(struct domain *d, unsigned int nr_vcpus)
 {
 	int rc;
 
@@ -249,17 +250,40 @@ static int domain_init(struct domain *d)
 	d->init_done |= INIT_grant_table; /* a partial table is undone too */
 	if (rc)
 		goto out;
-	rc = -ENOMEM;
 	d->init_done |= INIT_vcpus;
-	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
-		if (!vcpu_create(d, i))
-			goto out;
-	rc = 0;
+	rc = domain_create_vcpus(d, nr_vcpus);
 out:
 	return rc;
 }
 
+/*
+ * vCPUs 0..@n-1 that do not exist yet. A vCPU made while its domain is
+ * paused starts with the domain's pauses, so it runs only when they end.
+ */
+int domain_create_vcpus(struct domain *d, unsigned int n)
+{
+	if (n > MAX_VIRT_CPUS)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		struct vcpu *v;
+
+		if (d->vcpu[i])
+			continue;
+		v = vcpu_create(d, i);
+		if (!v)
+			return -ENOMEM;
+		v->pause_count = d->pause_count;
+	}
+	return 0;
+}
+
 int domain_create(domid_t id, bool privileged, bool paused, struct domain **out)
+{
+	return domain_create_nr(id, privileged, paused, MAX_VIRT_CPUS, out);
+}
+
+int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_vcpus,
+		     struct domain **out)
 {
 	struct domain *d;
 	int rc;
@@ -273,9 +297,10 @@ int domain_create(domid_t id, bool privileged, bool paused, struct domain **out)
 		return -ENOMEM;
 	d->domain_id = id;
 	d->is_privileged = privileged;
+	d->max_vcpus = MAX_VIRT_CPUS;
 	d->shutdown_code = SHUTDOWN_CODE_INVALID;
 	d->refcnt = 1; /* the registry's */
-	rc = domain_init(d);
+	rc = domain_init(d, nr_vcpus);
 	if (rc) {
 		domain_teardown(d);
 		free_domain_struct(d);

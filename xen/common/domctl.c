@@ -1,17 +1,24 @@
 /*
  * domctl: the control domain's operations on one domain, at Xen 4.17's
- * interface version. For now what the registry and the scheduler answer
- * directly: getdomaininfo (with 4.17's rule that a missing id gives the
- * next existing domain at or above it), pausedomain and unpausedomain. The
- * others answer -ENOSYS (docs/abi-status.md).
+ * interface version. The order of checks is Xen's: the interface version
+ * (-EACCES), then the domain named (-ESRCH; createdomain names none and
+ * getdomaininfo has its own rule), then the caller (-EPERM unless it is
+ * the control domain). What each op does is beside it below; the ops not
+ * listed answer -ENOSYS (docs/abi-status.md).
  */
 #include "types.h"
 #include "lib.h"
 #include "errno.h"
 #include "page.h"
+#include "mm.h"
 #include "domain.h"
 #include "sched.h"
 #include "uaccess.h"
+#include "timer.h"
+#include "apic.h"
+#include "asm.h"
+#include "pv.h"
+#include "public/arch-x86/xen.h"
 #include "public/domctl.h"
 #include "public/sysctl.h"
 
@@ -54,6 +61,8 @@ void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 	info->tot_pages = d->tot_pages;
 	info->max_pages = d->max_pages;
 	info->cpu_time = domain_cpu_time(d);
+	info->ssidref = 0;
+	memcpy(info->handle, d->handle, sizeof(info->handle));
 	/* A PV guest names frames by MFN. */
 	info->shared_info_frame = d->shared_info ? virt_to_mfn(d->shared_info) : 0;
 }
@@ -74,32 +83,485 @@ static long getdomaininfo_op(struct xen_domctl *op)
 	return 0;
 }
 
+/* ---- createdomain and destroydomain. */
+
+/*
+ * The configuration Xen 4.17 accepts for a domain, as far as Petrel can
+ * honour it: a PV guest without emulated devices, 1..MAX_VIRT_CPUS vCPUs,
+ * grant table version 1 or 2. Xen's errors: unknown flags or options,
+ * HAP without HVM, no vCPUs, a grant version outside 1..2 -EINVAL; an HVM
+ * guest is refused as Xen refuses it on a machine without VT-x/SVM
+ * (-EINVAL); emulated devices for a PV guest -EOPNOTSUPP.
+ */
+static int check_create_config(const struct xen_domctl_createdomain *c)
+{
+	const u32 known = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | XEN_DOMCTL_CDF_s3_integrity |
+			  XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_iommu |
+			  XEN_DOMCTL_CDF_nested_virt | XEN_DOMCTL_CDF_vpmu;
+	unsigned int gver = XEN_DOMCTL_GRANT_version(c->grant_opts);
+
+	if ((c->flags & ~known) || (c->iommu_opts & ~XEN_DOMCTL_IOMMU_MAX))
+		return -EINVAL;
+	if ((c->flags & XEN_DOMCTL_CDF_hap) && !(c->flags & XEN_DOMCTL_CDF_hvm))
+		return -EINVAL;
+	if (c->flags & (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_vpmu |
+			XEN_DOMCTL_CDF_nested_virt))
+		return -EINVAL; /* no HVM, IOMMU or vPMU here */
+	if (c->iommu_opts || c->vmtrace_size)
+		return -EINVAL;
+	if (!c->max_vcpus || c->max_vcpus > MAX_VIRT_CPUS)
+		return -EINVAL;
+	if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || gver < 1 || gver > 2)
+		return -EINVAL;
+	if (c->max_grant_frames == 0)
+		return -EINVAL;
+	if (c->arch.misc_flags & ~XEN_X86_MISC_FLAGS_MAX)
+		return -EINVAL;
+	if (c->arch.emulation_flags)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+static bool domid_free(domid_t id)
+{
+	return id && id < DOMID_FIRST_RESERVED && !domain_by_id(id);
+}
+
+/*
+ * The id: the one asked for if it is a usable id (-EEXIST when taken),
+ * else (0 or a reserved id) the next free one after the last picked, as
+ * Xen's rover does.
+ */
+static long pick_domid(domid_t asked, domid_t *out)
+{
+	static domid_t rover;
+	domid_t id;
+
+	if (asked && asked < DOMID_FIRST_RESERVED) {
+		if (!domid_free(asked))
+			return -EEXIST;
+		*out = asked;
+		return 0;
+	}
+	for (id = rover + 1; id != rover; id++) {
+		if (id == DOMID_FIRST_RESERVED)
+			id = 1;
+		if (domid_free(id))
+			break;
+	}
+	if (id == rover)
+		return -ENOMEM;
+	rover = id;
+	*out = id;
+	return 0;
+}
+
+static long createdomain(struct xen_domctl *op)
+{
+	const struct xen_domctl_createdomain *c = &op->u.createdomain;
+	struct domain *d;
+	domid_t id;
+	/* As Xen: the id is picked (and the rover moved) before the config is checked. */
+	long rc = pick_domid(op->domain, &id);
+
+	if (!rc)
+		rc = check_create_config(c);
+	if (!rc)
+		rc = domain_create_nr(id, false, true, 0, &d);
+	if (rc)
+		return rc;
+	d->max_vcpus = c->max_vcpus;
+	memcpy(d->handle, c->handle, sizeof(d->handle));
+	op->domain = id;
+	return 0;
+}
+
+/*
+ * destroydomain: Xen's domain_kill. The caller cannot destroy itself
+ * (-EINVAL). Teardown runs in one pass: its cost is bounded by the frame
+ * table walk of relinquish_memory() (one check per machine frame, no guest
+ * data), so it needs no -ERESTART continuation on the machines Petrel runs.
+ * The domain leaves the registry at once, so a repeat finds no domain
+ * (-ESRCH) where Xen, which keeps a dead domain listed until its last
+ * reference goes, may answer 0.
+ */
+static long destroydomain(struct domain *d)
+{
+	if (d == current->domain)
+		return -EINVAL;
+	/* A domain already on its way out: nothing more to do (Xen: 0). */
+	(void)domain_destroy(d);
+	return 0;
+}
+
+/* ---- Limits and identity. */
+
+/*
+ * max_vcpus: Xen 4.17 takes the count from createdomain and wants the same
+ * one here; this is when the vCPUs are made (down until setvcpucontext).
+ */
+static long max_vcpus(struct domain *d, const struct xen_domctl_max_vcpus *m)
+{
+	if (d == current->domain || m->max != d->max_vcpus)
+		return -EINVAL;
+	return domain_create_vcpus(d, m->max);
+}
+
+/* max_mem: in KiB, rounded down to pages; no check against tot_pages (as Xen). */
+static long max_mem(struct domain *d, const struct xen_domctl_max_mem *m)
+{
+	u64 pages = m->max_memkb >> (PAGE_SHIFT - 10);
+
+	d->max_pages = MIN(pages, 0xffffffffULL);
+	return 0;
+}
+
+/* ---- vCPUs. */
+
+static struct vcpu *vcpu_of(struct domain *d, u32 id, long *rc)
+{
+	if (id >= d->max_vcpus || id >= MAX_VIRT_CPUS) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	if (!d->vcpu[id])
+		*rc = -ESRCH;
+	return d->vcpu[id];
+}
+
+/* The context buffer (5 KiB, too big for the stack; one CPU runs domctls). */
+static struct vcpu_guest_context ctxt_buf __aligned(16);
+
+static long setvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext *vc)
+{
+	struct vcpu_guest_context *c;
+	struct vcpu *v;
+	long rc = -EINVAL;
+
+	if (d == current->domain || vc->vcpu >= d->max_vcpus || !(v = d->vcpu[vc->vcpu]))
+		return -EINVAL;
+	if (!vc->ctxt.p) {
+		domain_pause(d);
+		pv_vcpu_reset(v);
+		domain_unpause(d);
+		return 0;
+	}
+	c = &ctxt_buf;
+	if (copy_from_guest(c, (u64)vc->ctxt.p, sizeof(*c)))
+		return -EFAULT;
+	domain_pause(d);
+	rc = pv_set_vcpu_context(v, c);
+	domain_unpause(d);
+	return rc;
+}
+
+static long getvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext *vc)
+{
+	struct vcpu_guest_context *c;
+	long rc = 0;
+	struct vcpu *v = vcpu_of(d, vc->vcpu, &rc);
+
+	if (!v)
+		return rc;
+	c = &ctxt_buf;
+	pv_get_vcpu_context(v, c);
+	if (vc->ctxt.p && copy_to_guest((u64)vc->ctxt.p, c, sizeof(*c)))
+		return -EFAULT;
+	return 0;
+}
+
+static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *vi)
+{
+	long rc = 0;
+	struct vcpu *v = vcpu_of(d, vi->vcpu, &rc);
+
+	if (!v)
+		return rc;
+	vi->online = !(v->pause_flags & VPF_down);
+	vi->blocked = !!(v->pause_flags & VPF_blocked);
+	vi->running = v->is_running;
+	vi->cpu_time = v->runstate.time[RUNSTATE_running];
+	vi->cpu = v->processor;
+	return 0;
+}
+
+/*
+ * Affinity. One CPU and one NUMA node exist (nr_cpu_ids 1): a hard affinity
+ * must include CPU 0 (-EINVAL otherwise, as Xen refuses one with no online
+ * CPU); the answer is the effective map, Xen's: hard & online, and soft &
+ * online & hard. Bitmaps are converted as Xen's xenctl_bitmap helpers do:
+ * bits past the hypervisor's count are dropped on the way in and read as
+ * zero on the way out.
+ */
+#define NR_CPU_IDS 1
+#define ONLINE_CPUS 1ULL
+#define MAX_NUMNODES 64
+#define ONLINE_NODES 1ULL
+
+static u64 low_bits(unsigned int n)
+{
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+}
+
+static long bitmap_from_guest(const struct xenctl_bitmap *b, unsigned int nbits, u64 *out)
+{
+	unsigned int guest_bytes = (b->nr_bits + 7) / 8, n = MIN(guest_bytes, (nbits + 7) / 8);
+	u8 bytes[8] = { 0 };
+
+	*out = 0;
+	if (n && copy_from_guest(bytes, (u64)b->bitmap.p, n))
+		return -EFAULT;
+	if ((b->nr_bits & 7) && n == guest_bytes)
+		bytes[n - 1] &= (u8)((1u << (b->nr_bits & 7)) - 1);
+	for (unsigned int i = 0; i < n; i++)
+		*out |= (u64)bytes[i] << (8 * i);
+	*out &= low_bits(nbits);
+	return 0;
+}
+
+static long bitmap_to_guest(const struct xenctl_bitmap *b, unsigned int nbits, u64 val)
+{
+	unsigned int guest_bytes = (b->nr_bits + 7) / 8, n = MIN(guest_bytes, (nbits + 7) / 8);
+	u8 zero = 0;
+
+	val &= low_bits(nbits);
+	for (unsigned int i = 0; i < guest_bytes; i++) {
+		u8 byte = i < n ? (u8)(val >> (8 * i)) : zero;
+
+		if (copy_to_guest((u64)b->bitmap.p + i, &byte, 1))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static bool affinity_args_bad(const struct xen_domctl_vcpuaffinity *a)
+{
+	return !a->flags || ((a->flags & XEN_VCPUAFFINITY_HARD) && !a->cpumap_hard.bitmap.p) ||
+	       ((a->flags & XEN_VCPUAFFINITY_SOFT) && !a->cpumap_soft.bitmap.p);
+}
+
+static long getvcpuaffinity(struct vcpu *v, const struct xen_domctl_vcpuaffinity *a)
+{
+	long rc = 0;
+
+	if (a->flags & XEN_VCPUAFFINITY_HARD)
+		rc = bitmap_to_guest(&a->cpumap_hard, NR_CPU_IDS, v->hard_affinity);
+	if (!rc && (a->flags & XEN_VCPUAFFINITY_SOFT))
+		rc = bitmap_to_guest(&a->cpumap_soft, NR_CPU_IDS, v->soft_affinity);
+	return rc;
+}
+
+static long setvcpuaffinity(struct vcpu *v, const struct xen_domctl_vcpuaffinity *a)
+{
+	u64 hard = v->hard_affinity, old = v->hard_affinity, soft;
+	long rc = 0;
+
+	if (a->flags & XEN_VCPUAFFINITY_HARD) {
+		rc = bitmap_from_guest(&a->cpumap_hard, NR_CPU_IDS, &hard);
+		if (!rc && !(hard & ONLINE_CPUS))
+			rc = -EINVAL;
+		if (rc)
+			return rc;
+		v->hard_affinity = hard;
+		rc = bitmap_to_guest(&a->cpumap_hard, NR_CPU_IDS, hard & ONLINE_CPUS);
+	}
+	if (!rc && (a->flags & XEN_VCPUAFFINITY_SOFT)) {
+		rc = bitmap_from_guest(&a->cpumap_soft, NR_CPU_IDS, &soft);
+		if (rc) {
+			v->hard_affinity = old; /* the caller sees nothing changed */
+			return rc;
+		}
+		v->soft_affinity = soft;
+		rc = bitmap_to_guest(&a->cpumap_soft, NR_CPU_IDS, soft & ONLINE_CPUS & hard);
+	}
+	return rc;
+}
+
+static long vcpuaffinity(struct domain *d, struct xen_domctl_vcpuaffinity *a, bool set)
+{
+	long rc = 0;
+	struct vcpu *v = vcpu_of(d, a->vcpu, &rc);
+
+	if (!v)
+		return rc;
+	if (affinity_args_bad(a))
+		return -EINVAL;
+	return set ? setvcpuaffinity(v, a) : getvcpuaffinity(v, a);
+}
+
+/* A node affinity must include an online node; with one node it changes nothing. */
+static long setnodeaffinity(const struct xen_domctl_nodeaffinity *n)
+{
+	u64 nodes;
+	long rc = bitmap_from_guest(&n->nodemap, MAX_NUMNODES, &nodes);
+
+	if (!rc && !(nodes & ONLINE_NODES))
+		rc = -EINVAL;
+	return rc;
+}
+
+/*
+ * TSC modes. The TSC is never emulated here: TSC_MODE_DEFAULT (native on
+ * a host with a safe TSC at the guest's frequency, as Xen) and
+ * NEVER_EMULATE are accepted; ALWAYS_EMULATE, or a default mode at another
+ * frequency, which Xen would emulate, -EOPNOTSUPP.
+ */
+#define TSC_MODE_DEFAULT 0
+#define TSC_MODE_ALWAYS_EMULATE 1
+#define TSC_MODE_NEVER_EMULATE 2
+
+static long settscinfo(struct domain *d, const struct xen_domctl_tsc_info *t)
+{
+	if (d == current->domain)
+		return -EINVAL;
+	if (t->tsc_mode > TSC_MODE_NEVER_EMULATE)
+		return -EINVAL;
+	if (t->tsc_mode == TSC_MODE_ALWAYS_EMULATE ||
+	    (t->tsc_mode == TSC_MODE_DEFAULT && t->gtsc_khz && t->gtsc_khz != tsc_khz()))
+		return -EOPNOTSUPP;
+	d->arch.tsc_mode = t->tsc_mode;
+	d->arch.incarnation = t->incarnation + 1;
+	return 0;
+}
+
+static long gettscinfo(struct domain *d, struct xen_domctl_tsc_info *t)
+{
+	u64 tsc = rdtsc(), khz = tsc_khz();
+
+	t->tsc_mode = d->arch.tsc_mode;
+	t->gtsc_khz = (u32)khz;
+	t->incarnation = d->arch.incarnation;
+	t->pad = 0;
+	/* The guest reads the host TSC: its elapsed time is the TSC's, in ns. */
+	t->elapsed_nsec = tsc / khz * 1000000 + tsc % khz * 1000000 / khz;
+	return 0;
+}
+
+/* ---- Per-domain settings. */
+
+static long set_address_size(const struct xen_domctl_address_size *a)
+{
+	if (a->size == 64)
+		return 0;
+	/* 32-bit PV (Xen's switch_compat) does not exist here. */
+	return a->size == 32 ? -EOPNOTSUPP : -EINVAL;
+}
+
+static long hypercall_init(struct domain *d, const struct xen_domctl_hypercall_init *h)
+{
+	return pv_hypercall_init(d, h->gmfn);
+}
+
+/* getpageframeinfo3: at most 1024 frames; each entry becomes its XEN_DOMCTL_PFINFO_* type. */
+static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpageframeinfo3 *p)
+{
+	u64 base = (u64)p->array.p;
+
+	if (p->num > 1024)
+		return -E2BIG;
+	for (u64 i = 0; i < p->num; i++) {
+		xen_pfn_t v;
+
+		if (copy_from_guest(&v, base + i * sizeof(v), sizeof(v)))
+			return -EFAULT;
+		v = pv_frame_type_info(d, v);
+		if (copy_to_guest(base + i * sizeof(v), &v, sizeof(v)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* ---- The dispatcher. */
+
+static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
+{
+	switch (op->cmd) {
+	case XEN_DOMCTL_pausedomain:
+		/* A domain cannot pause itself this way (Xen: -EINVAL). */
+		return d == current->domain ? -EINVAL : domain_pause_by_controller(d);
+	case XEN_DOMCTL_unpausedomain:
+		return domain_unpause_by_controller(d);
+	case XEN_DOMCTL_destroydomain:
+		return destroydomain(d);
+	case XEN_DOMCTL_max_vcpus:
+		return max_vcpus(d, &op->u.max_vcpus);
+	case XEN_DOMCTL_max_mem:
+		return max_mem(d, &op->u.max_mem);
+	case XEN_DOMCTL_setdomainhandle:
+		memcpy(d->handle, op->u.setdomainhandle.handle, sizeof(d->handle));
+		return 0;
+	case XEN_DOMCTL_setvcpucontext:
+		return setvcpucontext(d, &op->u.vcpucontext);
+	case XEN_DOMCTL_getvcpucontext:
+		*copyback = true;
+		return getvcpucontext(d, &op->u.vcpucontext);
+	case XEN_DOMCTL_getvcpuinfo:
+		*copyback = true;
+		return getvcpuinfo(d, &op->u.getvcpuinfo);
+	case XEN_DOMCTL_set_address_size:
+		return set_address_size(&op->u.address_size);
+	case XEN_DOMCTL_get_address_size:
+		op->u.address_size.size = 64;
+		*copyback = true;
+		return 0;
+	case XEN_DOMCTL_hypercall_init:
+		return hypercall_init(d, &op->u.hypercall_init);
+	case XEN_DOMCTL_settimeoffset:
+		d->time_offset = op->u.settimeoffset.time_offset_seconds;
+		update_domain_wallclock(d);
+		return 0;
+	case XEN_DOMCTL_getpageframeinfo3:
+		return getpageframeinfo3(d, &op->u.getpageframeinfo3);
+	case XEN_DOMCTL_setvcpuaffinity:
+	case XEN_DOMCTL_getvcpuaffinity:
+		*copyback = true;
+		return vcpuaffinity(d, &op->u.vcpuaffinity, op->cmd == XEN_DOMCTL_setvcpuaffinity);
+	case XEN_DOMCTL_setnodeaffinity:
+		return setnodeaffinity(&op->u.nodeaffinity);
+	case XEN_DOMCTL_getnodeaffinity:
+		return bitmap_to_guest(&op->u.nodeaffinity.nodemap, MAX_NUMNODES, ONLINE_NODES);
+	case XEN_DOMCTL_settscinfo:
+		return settscinfo(d, &op->u.tsc_info);
+	case XEN_DOMCTL_gettscinfo:
+		*copyback = true;
+		return gettscinfo(d, &op->u.tsc_info);
+	default:
+		return -ENOSYS;
+	}
+}
+
 long do_domctl(unsigned long arg)
 {
 	struct xen_domctl op;
-	struct domain *d;
+	struct domain *d = NULL;
+	bool copyback = false;
 	long rc;
 
 	if (copy_from_guest(&op, arg, sizeof(op)))
 		return -EFAULT;
 	if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
 		return -EACCES;
-	if (op.cmd == XEN_DOMCTL_getdomaininfo) {
-		rc = getdomaininfo_op(&op);
-		if (!rc && copy_to_guest(arg, &op, sizeof(op)))
-			rc = -EFAULT;
-		return rc;
+	if (op.cmd != XEN_DOMCTL_createdomain && op.cmd != XEN_DOMCTL_getdomaininfo) {
+		d = domain_by_id(op.domain);
+		if (!d)
+			return -ESRCH;
 	}
-	d = domain_by_id(op.domain);
-	if (!d)
-		return -ESRCH;
+	if (!current->domain->is_privileged)
+		return -EPERM;
 	switch (op.cmd) {
-	case XEN_DOMCTL_pausedomain:
-		/* A domain cannot pause itself this way (Xen: -EINVAL). */
-		return d == current->domain ? -EINVAL : domain_pause_by_controller(d);
-	case XEN_DOMCTL_unpausedomain:
-		return domain_unpause_by_controller(d);
+	case XEN_DOMCTL_getdomaininfo:
+		rc = getdomaininfo_op(&op);
+		copyback = !rc;
+		break;
+	case XEN_DOMCTL_createdomain:
+		rc = createdomain(&op);
+		copyback = !rc;
+		break;
 	default:
-		return -ENOSYS;
+		rc = do_one(&op, d, &copyback);
+		break;
 	}
+	if (copyback && copy_to_guest(arg, &op, sizeof(op)))
+		rc = -EFAULT;
+	return rc;
 }

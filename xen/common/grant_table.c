@@ -772,6 +772,11 @@ static long gnttab_setup_table(unsigned long uop, unsigned int count)
 		op.status = GNTST_bad_domain;
 		goto out;
 	}
+	/* Another domain's table is the control domain's business (a builder seeding it). */
+	if (d != current->domain && !current->domain->is_privileged) {
+		op.status = GNTST_permission_denied;
+		goto out;
+	}
 	gt = d->grant_table;
 	if (op.nr_frames > gt->max_frames) {
 		printk(XENLOG_G_GUEST XENLOG_INFO "d%u is limited to %u grant-table frames\n",
@@ -809,6 +814,8 @@ static long gnttab_query_size(unsigned long uop, unsigned int count)
 	d = domain_lookup(op.dom);
 	if (!d) {
 		op.status = GNTST_bad_domain;
+	} else if (d != current->domain && !current->domain->is_privileged) {
+		op.status = GNTST_permission_denied;
 	} else {
 		op.nr_frames = d->grant_table->nr_frames;
 		op.max_nr_frames = d->grant_table->max_frames;

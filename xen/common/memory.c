@@ -21,24 +21,35 @@
 #define MEMOP_EXTENT_SHIFT 6
 #define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)
 
-/* The domain a query names: only the caller itself until foreign memory ops. */
-static struct domain *query_domain(domid_t id)
+/*
+ * The domain a memory op names (Xen's rcu_lock_domain_by_any_id plus its
+ * XSM_TARGET check): DOMID_SELF or the caller's own id, or any other
+ * domain for the control domain (a builder populating a new domain); an id
+ * that names no domain is -ESRCH, another domain's for anyone else -EPERM.
+ */
+static struct domain *target_domain(domid_t id, long *rc)
 {
 	struct domain *d = domain_lookup(id);
 
-	return d == current->domain ? d : NULL;
+	*rc = 0;
+	if (!d)
+		*rc = -ESRCH;
+	else if (d != current->domain && !current->domain->is_privileged)
+		*rc = -EPERM;
+	return *rc ? NULL : d;
 }
 
 static long domain_query(unsigned int cmd, unsigned long arg)
 {
 	domid_t id;
 	struct domain *d;
+	long rc;
 
 	if (copy_from_guest(&id, arg, sizeof(id)))
 		return -EFAULT;
-	d = query_domain(id);
+	d = target_domain(id, &rc);
 	if (!d)
-		return -ESRCH;
+		return rc;
 	switch (cmd) {
 	case XENMEM_current_reservation:
 		return (long)d->tot_pages;
@@ -68,6 +79,57 @@ static long machine_memory_map(unsigned long arg)
 	}
 	map.nr_entries = bi->nr_mem;
 	return copy_to_guest(arg, &map, sizeof(map)) ? -EFAULT : 0;
+}
+
+/* Xen's bound on a domain's pseudo-physical memory map. */
+#define E820_MAX_ENTRIES 1024
+
+/*
+ * XENMEM_set_memory_map: the toolstack gives a domain its pseudo-physical
+ * map (one RAM entry for a PV guest), which the domain reads back with
+ * XENMEM_memory_map. It replaces any earlier map.
+ */
+static long set_memory_map(unsigned long arg)
+{
+	struct xen_foreign_memory_map fm;
+	struct domain *d;
+	long rc;
+
+	if (copy_from_guest(&fm, arg, sizeof(fm)))
+		return -EFAULT;
+	if (fm.map.nr_entries > E820_MAX_ENTRIES)
+		return -EINVAL;
+	d = target_domain(fm.domid, &rc);
+	if (!d)
+		return rc;
+	if (!d->arch.pv.e820) {
+		d->arch.pv.e820 = alloc_xenheap_pages(PV_E820_ORDER);
+		if (!d->arch.pv.e820)
+			return -ENOMEM;
+	}
+	if (copy_from_guest(d->arch.pv.e820, (u64)fm.map.buffer.p,
+			    fm.map.nr_entries * sizeof(struct petrel_e820_entry)))
+		return -EFAULT;
+	d->arch.pv.nr_e820 = fm.map.nr_entries;
+	return 0;
+}
+
+/* XENMEM_memory_map: the caller's map as the toolstack set it; -ENOSYS if none was. */
+static long memory_map(unsigned long arg)
+{
+	struct domain *d = current->domain;
+	struct xen_memory_map map;
+
+	if (copy_from_guest(&map, arg, sizeof(map)))
+		return -EFAULT;
+	if (!d->arch.pv.e820 || !d->arch.pv.nr_e820)
+		return -ENOSYS;
+	map.nr_entries = MIN(map.nr_entries, d->arch.pv.nr_e820);
+	if (copy_to_guest((u64)map.buffer.p, d->arch.pv.e820,
+			  map.nr_entries * sizeof(struct petrel_e820_entry)) ||
+	    copy_to_guest(arg, &map, sizeof(map)))
+		return -EFAULT;
+	return 0;
 }
 
 static long machphys_mapping(unsigned long arg)
@@ -101,7 +163,7 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 {
 	struct page_info *pg;
 
-	if (d->tot_pages + (1UL << order) > d->max_pages)
+	if (d->is_dying || d->tot_pages + (1UL << order) > d->max_pages)
 		return -ENOMEM;
 	pg = alloc_pages(order);
 	if (!pg)
@@ -127,13 +189,15 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 	struct domain *d;
 	u64 handle;
 	unsigned long i;
+	long rc;
 
 	if (copy_from_guest(&r, arg, sizeof(r)))
 		return -EFAULT;
-	d = query_domain(r.domid);
+	d = target_domain(r.domid, &rc);
 	if (!d)
-		return -ESRCH;
-	if (r.extent_order > MAX_ORDER || (r.extent_order && !d->is_privileged))
+		return rc;
+	/* The order allowed is the caller's: only the control domain asks for big extents. */
+	if (r.extent_order > MAX_ORDER || (r.extent_order && !current->domain->is_privileged))
 		return -EPERM;
 	if (start > r.nr_extents || r.nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT))
 		return -EINVAL;
@@ -275,8 +339,8 @@ static int exchange_unit(struct domain *d, const struct xen_memory_exchange *x, 
 		m2p_set(mfn + j, gpfn + j);
 	}
 	return copy_to_guest((u64)x->out.extent_start.p + unit * sizeof(mfn), &mfn, sizeof(mfn))
-		       ? -EFAULT
-		       : 0;
+		   ? -EFAULT
+		   : 0;
 }
 
 /*
@@ -333,12 +397,13 @@ static long shrink(unsigned long cmd, unsigned long arg)
 	unsigned long start = cmd >> MEMOP_EXTENT_SHIFT, i;
 	struct xen_memory_reservation r;
 	struct domain *d;
+	long rc;
 
 	if (copy_from_guest(&r, arg, sizeof(r)))
 		return -EFAULT;
-	d = query_domain(r.domid);
+	d = target_domain(r.domid, &rc);
 	if (!d)
-		return -ESRCH;
+		return rc;
 	if (r.extent_order > MAX_ORDER || start > r.nr_extents ||
 	    r.nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT))
 		return -EINVAL;
@@ -381,12 +446,14 @@ static long exchange(unsigned long arg)
 
 	if (copy_from_guest(&x, arg, sizeof(x)))
 		return -EFAULT;
-	d = query_domain(x.in.domid);
-	if (!d || d != query_domain(x.out.domid))
-		return -ESRCH;
+	d = target_domain(x.in.domid, &rc);
+	if (!d)
+		return rc;
+	if (d != domain_lookup(x.out.domid))
+		return -EINVAL;
 	if (x.in.extent_order > MAX_ORDER || x.out.extent_order > MAX_ORDER ||
-	    x.in.extent_order > x.out.extent_order ||
-	    x.in.nr_extents > (~0UL >> MAX_ORDER) || x.out.nr_extents > (~0UL >> MAX_ORDER) ||
+	    x.in.extent_order > x.out.extent_order || x.in.nr_extents > (~0UL >> MAX_ORDER) ||
+	    x.out.nr_extents > (~0UL >> MAX_ORDER) ||
 	    (x.in.nr_extents << x.in.extent_order) != (x.out.nr_extents << x.out.extent_order))
 		return -EINVAL;
 	per_unit_in = 1UL << (x.out.extent_order - x.in.extent_order);
@@ -409,8 +476,8 @@ static long exchange(unsigned long arg)
 		}
 		x.nr_exchanged = (unit + 1) * per_unit_in;
 	}
-	if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
-			  &x.nr_exchanged, sizeof(x.nr_exchanged)))
+	if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged), &x.nr_exchanged,
+			  sizeof(x.nr_exchanged)))
 		return -EFAULT;
 	return rc;
 }
@@ -438,7 +505,10 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 		return exchange(arg);
 	case XENMEM_decrease_reservation:
 		return shrink(cmd, arg);
-	case XENMEM_memory_map: /* no pseudo-physical map was set: Linux then uses nr_pages */
+	case XENMEM_memory_map:
+		return memory_map(arg);
+	case XENMEM_set_memory_map:
+		return set_memory_map(arg);
 	default:
 		return -ENOSYS;
 	}

@@ -1,13 +1,16 @@
 /*
  * sysctl: system-wide operations for the control domain's toolstack.
  * For now the console ring (XEN_SYSCTL_readconsole, what `xl dmesg` reads)
- * and the domain list (XEN_SYSCTL_getdomaininfolist, what `xl list` reads).
+ * and the domain list (XEN_SYSCTL_getdomaininfolist, what `xl list` reads),
+ * and the memory counts of XEN_SYSCTL_physinfo (free pages exact, so a
+ * builder can check that a destroyed domain gave everything back).
  */
 #include "types.h"
 #include "lib.h"
 #include "errno.h"
 #include "console.h"
 #include "domain.h"
+#include "mm.h"
 #include "uaccess.h"
 #include "public/domctl.h"
 #include "public/sysctl.h"
@@ -52,6 +55,23 @@ static long getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
 	return 0;
 }
 
+/*
+ * physinfo, the memory part: free frames (the allocator's count), the
+ * highest machine frame; one CPU, one node, PV guests with grant tables v1.
+ */
+static long physinfo(struct xen_sysctl_physinfo *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->threads_per_core = 1;
+	pi->cores_per_socket = 1;
+	pi->nr_cpus = 1;
+	pi->nr_nodes = 1;
+	pi->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
+	pi->free_pages = buddy_free_count();
+	pi->max_mfn = max_page - 1;
+	return 0;
+}
+
 long do_sysctl(unsigned long arg)
 {
 	struct xen_sysctl op;
@@ -67,6 +87,9 @@ long do_sysctl(unsigned long arg)
 		break;
 	case XEN_SYSCTL_getdomaininfolist:
 		rc = getdomaininfolist(&op.u.getdomaininfolist);
+		break;
+	case XEN_SYSCTL_physinfo:
+		rc = physinfo(&op.u.physinfo);
 		break;
 	default:
 		return -ENOSYS;

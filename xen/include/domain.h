@@ -69,14 +69,19 @@ struct arch_vcpu {
 };
 
 /* A PV domain's own state. */
+#define PV_E820_ORDER 3 /* room for Xen's 1024 memory map entries of 20 bytes */
 struct pv_domain {
 	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
 	unsigned int p2m_order; /* its allocation's order */
+	void *e820; /* XENMEM_set_memory_map's entries (2^PV_E820_ORDER pages), NULL = none */
+	unsigned int nr_e820;
 };
 
 struct arch_domain {
 	struct domain_pirqs pirq; /* arch/x86/physdev.c */
 	bool is_hvm; /* the unions below hold the hvm members */
+	u32 tsc_mode; /* XEN_DOMCTL_settscinfo's TSC_MODE_* (the TSC is never emulated here) */
+	u32 incarnation; /* settscinfo's incarnation + 1 */
 	union {
 		struct pv_domain pv;
 		struct hvm_domain hvm;
@@ -106,6 +111,7 @@ struct vcpu {
 	mfn_t vcpu_info_mfn; /* frame of a registered vcpu_info, 0 = shared_info's */
 
 	/* Scheduling (common/scheduler.c; docs/design.md "Scheduler"). */
+	u64 hard_affinity, soft_affinity; /* CPUs it may / prefers to run on (bit n = CPU n) */
 	unsigned long pause_flags; /* VPF_*: reasons of its own not to run */
 	unsigned int pause_count; /* vcpu_pause() nesting */
 	bool is_running; /* the vCPU its CPU runs now */
@@ -142,6 +148,9 @@ struct domain {
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
+	unsigned int max_vcpus; /* createdomain's max_vcpus */
+	u8 handle[16]; /* the toolstack's UUID (createdomain, setdomainhandle) */
+	s64 time_offset; /* seconds added to the wall clock (settimeoffset) */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
 	struct grant_table *grant_table; /* common/grant_table.c */
@@ -167,6 +176,11 @@ struct cpu_regs *guest_regs(void);
 
 /* Create domain @id (born paused by the controller when @paused). */
 int domain_create(domid_t id, bool privileged, bool paused, struct domain **out);
+/* The same with only @nr_vcpus vCPUs made now (the toolstack's createdomain: 0). */
+int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_vcpus,
+		     struct domain **out);
+/* Make the missing vCPUs 0..@n-1 (XEN_DOMCTL_max_vcpus), down: 0 or -errno. */
+int domain_create_vcpus(struct domain *d, unsigned int n);
 /* Tear @d down and drop the registry's reference: 0, or -EINVAL if dying. */
 int domain_destroy(struct domain *d);
 /* The listed domain with id @id, or NULL (dying domains are still listed). */

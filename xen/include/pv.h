@@ -32,10 +32,26 @@ void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec);
 void pv_inject_page_fault(struct cpu_regs *r, u64 cr2, u64 ec);
 bool pv_emulate_invalid_op(struct cpu_regs *r);
 bool pv_emulate_gp(struct cpu_regs *r);
-/* A new vCPU's virtual %cr4 (with OSXSAVE where the CPU has XSAVE), loaded. */
+/* A new vCPU's virtual %cr4 (with OSXSAVE where the CPU has XSAVE), loaded if it runs. */
 void pv_init_guest_cr4(struct vcpu *v);
 void pv_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d);
 void pv_fill_hypercall_page(void *page);
+
+/* ---- the toolstack's view of a PV vCPU (pv/vcpu_context.c, pv/domain.c) ---- */
+struct vcpu_guest_context;
+/* Load a whole context (setvcpucontext): 0 or Xen's error, nothing changed on error. */
+int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c);
+void pv_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c);
+/* The vCPU has its page tables (it was given a context, or built). */
+bool pv_vcpu_initialised(const struct vcpu *v);
+/* Down, with no tables, GDT, LDT or registers (setvcpucontext without a context). */
+void pv_vcpu_reset(struct vcpu *v);
+/* Drop the references the vCPU holds: base pointers, LDT, GDT, vcpu_info frame. */
+void pv_vcpu_relinquish(struct vcpu *v);
+/* Fill frame @gmfn of @d with hypercall stubs (XEN_DOMCTL_hypercall_init). */
+int pv_hypercall_init(struct domain *d, u64 gmfn);
+/* getpageframeinfo3's XEN_DOMCTL_PFINFO_* for frame @mfn named for @d. */
+u32 pv_frame_type_info(struct domain *d, u64 mfn);
 
 void do_syscall(struct cpu_regs *r);
 void do_sysenter(struct cpu_regs *r);

@@ -20,6 +20,9 @@
  * refused. Returns false to refuse.
  */
 bool check_descriptor(u64 *desc);
+struct vcpu;
+/* Give @v the GDT in @frames (validated as descriptor pages): 0 or -EINVAL. */
+int pv_set_gdt(struct vcpu *v, const unsigned long *frames, unsigned int entries);
 /* Does @sel name a code segment a 64-bit PV guest may use as a gate target? */
 bool guest_gate_selector_okay(u16 sel);
 

@@ -133,5 +133,7 @@ long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long fla
 long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val, unsigned long flags,
 				      unsigned long domid);
 long do_vm_assist(unsigned long cmd, unsigned long type);
+/* The VMASST_TYPE_* bits a 64-bit PV domain may enable. */
+unsigned long pv_vm_assist_valid(void);
 
 #endif

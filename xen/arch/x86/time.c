@@ -223,6 +223,8 @@ void update_domain_wallclock(struct domain *d)
 
 	if (wall0_is_set)
 		wall0 = wall0_set;
+	/* The toolstack's offset for this domain (XEN_DOMCTL_settimeoffset). */
+	wall0 += (u64)(d->time_offset * 1000000000LL);
 
 	s->wc_version++;
 	barrier();

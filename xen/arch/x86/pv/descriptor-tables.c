@@ -36,28 +36,43 @@ static int get_seg_desc_frame(struct domain *d, mfn_t mfn)
 	return 0;
 }
 
+/* Only the running vCPU's GDT is in this CPU's GDT; others are mapped when switched in. */
+static void map_gdt_frame(const struct vcpu *v, unsigned int i, mfn_t mfn)
+{
+	if (v == current)
+		gdt_map_guest_frame(i, mfn);
+}
+
 static void release_gdt(struct vcpu *v)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.pv.gdt_frames); i++) {
 		if (v->arch.pv.gdt_frames[i])
 			put_page_type(mfn_to_page(v->arch.pv.gdt_frames[i]));
 		v->arch.pv.gdt_frames[i] = 0;
-		gdt_map_guest_frame(i, 0);
+		map_gdt_frame(v, i, 0);
 	}
 	v->arch.pv.gdt_ents = 0;
 }
 
 long do_set_gdt(unsigned long frame_list, unsigned long entries)
 {
-	struct vcpu *v = current;
 	unsigned long frames[GDT_GUEST_FRAMES];
-	unsigned int nr = (unsigned int)((entries + 511) / 512), i;
-	int rc = 0;
+	unsigned int nr = (unsigned int)((entries + 511) / 512);
 
 	if (entries > MAX_GUEST_GDT_ENTRIES)
 		return -EINVAL;
 	if (nr && copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
 		return -EFAULT;
+	return pv_set_gdt(current, frames, (unsigned int)entries);
+}
+
+int pv_set_gdt(struct vcpu *v, const unsigned long *frames, unsigned int entries)
+{
+	unsigned int nr = (entries + 511) / 512, i;
+	int rc = 0;
+
+	if (entries > MAX_GUEST_GDT_ENTRIES)
+		return -EINVAL;
 	for (i = 0; i < nr && !rc; i++)
 		rc = get_seg_desc_frame(v->domain, frames[i]);
 	if (rc) {
@@ -68,9 +83,9 @@ long do_set_gdt(unsigned long frame_list, unsigned long entries)
 	release_gdt(v);
 	for (i = 0; i < nr; i++) {
 		v->arch.pv.gdt_frames[i] = frames[i];
-		gdt_map_guest_frame(i, frames[i]);
+		map_gdt_frame(v, i, frames[i]);
 	}
-	v->arch.pv.gdt_ents = (unsigned int)entries;
+	v->arch.pv.gdt_ents = entries;
 	return 0;
 }
 

@@ -57,6 +57,9 @@ void arch_domain_destroy(struct domain *d)
 	if (!is_hvm_domain(d)) {
 		free_xenheap_pages(d->arch.pv.p2m, d->arch.pv.p2m_order);
 		d->arch.pv.p2m = NULL;
+		if (d->arch.pv.e820)
+			free_xenheap_pages(d->arch.pv.e820, PV_E820_ORDER);
+		d->arch.pv.e820 = NULL;
 	}
 	if (!d->shared_info)
 		return;
@@ -77,7 +80,7 @@ static void put_frame_and_type(mfn_t *mfn)
 }
 
 /* The references a vCPU holds: base pointers, LDT, GDT, its vcpu_info frame. */
-static void vcpu_relinquish(struct vcpu *v)
+void pv_vcpu_relinquish(struct vcpu *v)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.pv.ldt_mfn); i++)
 		put_frame_and_type(&v->arch.pv.ldt_mfn[i]);
@@ -104,7 +107,7 @@ void arch_domain_relinquish(struct domain *d)
 	pirq_domain_relinquish(d);
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
 		if (d->vcpu[i] && !is_hvm_domain(d))
-			vcpu_relinquish(d->vcpu[i]);
+			pv_vcpu_relinquish(d->vcpu[i]);
 	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
 		struct page_info *pg = mfn_to_page(mfn);
 

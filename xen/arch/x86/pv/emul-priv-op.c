@@ -536,7 +536,8 @@ static void load_real_cr4(const struct vcpu *v)
 void pv_init_guest_cr4(struct vcpu *v)
 {
 	v->arch.pv.guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	load_real_cr4(v);
+	if (v == current)
+		load_real_cr4(v);
 }
 
 /*

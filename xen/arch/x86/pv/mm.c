@@ -1026,6 +1026,11 @@ long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val, unsig
 	return update_va_mapping(va, val, flags, pg_owner);
 }
 
+unsigned long pv_vm_assist_valid(void)
+{
+	return NATIVE_VM_ASSIST_VALID;
+}
+
 long do_vm_assist(unsigned long cmd, unsigned long type)
 {
 	struct domain *d = current->domain;

@@ -342,7 +342,10 @@ void pv_load_cr3(mfn_t l4)
 
 void pv_ldt_changed(struct vcpu *v)
 {
-	ldt_load(v->arch.pv.ldt_mfn, (v->arch.pv.ldt_ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT, v->arch.pv.ldt_ents);
+	if (v != current)
+		return; /* loaded when it is switched in */
+	ldt_load(v->arch.pv.ldt_mfn, (v->arch.pv.ldt_ents * 8 + PAGE_SIZE - 1) >> PAGE_SHIFT,
+		 v->arch.pv.ldt_ents);
 }
 
 void pv_wbinvd(void)
