@@ -201,6 +201,39 @@ struct xen_sysctl_cpu_policy {
 	XEN_GUEST_HANDLE_64(xen_msr_entry_t) msrs;
 };
 
+/*
+ * XEN_SYSCTL_scheduler_op: a pool's scheduler-wide parameters.  The credit
+ * scheduler's time slice (ms), context-switch rate limit (us, 0 = none) and
+ * how long a vCPU counts as cache-hot on its CPU (us).
+ */
+#define XEN_SYSCTL_SCHED_RATELIMIT_MAX 500000
+#define XEN_SYSCTL_SCHED_RATELIMIT_MIN 100
+struct xen_sysctl_credit_schedule {
+#define XEN_SYSCTL_CSCHED_TSLICE_MAX 1000
+#define XEN_SYSCTL_CSCHED_TSLICE_MIN 1
+	uint32_t tslice_ms;
+	uint32_t ratelimit_us;
+#define XEN_SYSCTL_CSCHED_MGR_DLY_MAX_US (100 * 1000)
+	uint32_t vcpu_migr_delay_us;
+};
+struct xen_sysctl_credit2_schedule {
+	uint32_t ratelimit_us;
+};
+#define XEN_SYSCTL_SCHEDOP_putinfo 0
+#define XEN_SYSCTL_SCHEDOP_getinfo 1
+struct xen_sysctl_scheduler_op {
+	uint32_t cpupool_id; /* the pool whose scheduler is meant */
+	uint32_t sched_id;   /* XEN_SCHEDULER_*: must be that pool's */
+	uint32_t cmd;	     /* XEN_SYSCTL_SCHEDOP_* */
+	union {
+		struct xen_sysctl_sched_arinc653 {
+			XEN_GUEST_HANDLE_64(void) schedule;
+		} sched_arinc653;
+		struct xen_sysctl_credit_schedule sched_credit;
+		struct xen_sysctl_credit2_schedule sched_credit2;
+	} u;
+};
+
 struct xen_sysctl {
 	uint32_t cmd;		    /* XEN_SYSCTL_* */
 	uint32_t interface_version; /* XEN_SYSCTL_INTERFACE_VERSION */
@@ -216,6 +249,7 @@ struct xen_sysctl {
 		struct xen_sysctl_availheap availheap;
 		struct xen_sysctl_cpu_hotplug cpu_hotplug;
 		struct xen_sysctl_cpupool_op cpupool_op;
+		struct xen_sysctl_scheduler_op scheduler_op;
 		struct xen_sysctl_cpu_featureset cpu_featureset;
 		struct xen_sysctl_cpu_policy cpu_policy;
 		uint8_t pad[128];
@@ -273,6 +307,8 @@ PETREL_ASSERT_SIZE(struct xen_sysctl_numainfo, 24, xen_sysctl_numainfo);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cpupool_op, 40, xen_sysctl_cpupool_op);
 PETREL_ASSERT_OFFSET(struct xen_sysctl_cpupool_op, cpumap, 24, xen_sysctl_cpupool_op);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cpu_featureset, 16, xen_sysctl_cpu_featureset);
+PETREL_ASSERT_SIZE(struct xen_sysctl_scheduler_op, 32, xen_sysctl_scheduler_op);
+PETREL_ASSERT_OFFSET(struct xen_sysctl_scheduler_op, u, 16, xen_sysctl_scheduler_op);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cpu_policy, 32, xen_sysctl_cpu_policy);
 PETREL_ASSERT_SIZE(struct xen_sysctl, 136, xen_sysctl);
 PETREL_ASSERT_OFFSET(struct xen_sysctl, u, 8, xen_sysctl);
