@@ -153,6 +153,18 @@ struct xen_sysctl_numainfo {
 	XEN_GUEST_HANDLE_64(uint32) distance; /* num_nodes x num_nodes */
 };
 
+/*
+ * XEN_SYSCTL_pcitopoinfo: the node of each PCI device in devs, written to
+ * nodes (XEN_INVALID_NODE_ID: none known, XEN_INVALID_DEV: no such device).
+ * num_devs: in = entries, out = entries done (the caller repeats for the rest).
+ */
+#define XEN_INVALID_DEV (XEN_INVALID_NODE_ID - 1)
+struct xen_sysctl_pcitopoinfo {
+	uint32_t num_devs;
+	XEN_GUEST_HANDLE_64(physdev_pci_device_t) devs;
+	XEN_GUEST_HANDLE_64(uint32) nodes;
+};
+
 /* XEN_SYSCTL_cpupool_op */
 #define XEN_SYSCTL_CPUPOOL_OP_CREATE 1
 #define XEN_SYSCTL_CPUPOOL_OP_DESTROY 2
@@ -241,6 +253,7 @@ struct xen_sysctl {
 		struct xen_sysctl_readconsole readconsole;
 		struct xen_sysctl_physinfo physinfo;
 		struct xen_sysctl_cputopoinfo cputopoinfo;
+		struct xen_sysctl_pcitopoinfo pcitopoinfo;
 		struct xen_sysctl_numainfo numainfo;
 		struct xen_sysctl_sched_id sched_id;
 		struct xen_sysctl_getdomaininfolist getdomaininfolist;
@@ -308,6 +321,7 @@ PETREL_ASSERT_SIZE(struct xen_sysctl_cpupool_op, 40, xen_sysctl_cpupool_op);
 PETREL_ASSERT_OFFSET(struct xen_sysctl_cpupool_op, cpumap, 24, xen_sysctl_cpupool_op);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cpu_featureset, 16, xen_sysctl_cpu_featureset);
 PETREL_ASSERT_SIZE(struct xen_sysctl_scheduler_op, 32, xen_sysctl_scheduler_op);
+PETREL_ASSERT_SIZE(struct xen_sysctl_pcitopoinfo, 24, xen_sysctl_pcitopoinfo);
 PETREL_ASSERT_OFFSET(struct xen_sysctl_scheduler_op, u, 16, xen_sysctl_scheduler_op);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cpu_policy, 32, xen_sysctl_cpu_policy);
 PETREL_ASSERT_SIZE(struct xen_sysctl, 136, xen_sysctl);

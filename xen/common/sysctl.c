@@ -14,6 +14,8 @@
 #include "domain.h"
 #include "mm.h"
 #include "sched.h"
+#include "pci.h"
+#include "hypercall.h"
 #include "uaccess.h"
 #include "public/domctl.h"
 #include "public/sysctl.h"
@@ -176,6 +178,34 @@ static long numainfo(struct xen_sysctl_numainfo *ni)
 }
 
 /*
+ * The node of each PCI device asked about: none known for the devices on
+ * segment 0's buses (one node), XEN_INVALID_DEV for absent ones. Long lists
+ * stop early when something else wants the CPU; num_devs says how far.
+ */
+static long pcitopoinfo(struct xen_sysctl_pcitopoinfo *ti)
+{
+	u32 i = 0;
+
+	if (!ti->devs.p || !ti->nodes.p)
+		return -EINVAL;
+	while (i < ti->num_devs) {
+		struct physdev_pci_device dev;
+		u32 node;
+
+		if (copy_from_guest(&dev, (u64)ti->devs.p + (u64)i * sizeof(dev), sizeof(dev)))
+			return -EFAULT;
+		node = !dev.seg && pci_present(dev.bus, dev.devfn) ? XEN_INVALID_NODE_ID
+								   : XEN_INVALID_DEV;
+		if (copy_to_guest((u64)ti->nodes.p + (u64)i * sizeof(node), &node, sizeof(node)))
+			return -EFAULT;
+		if (++i > 0x3f && hypercall_preempt_check())
+			break;
+	}
+	ti->num_devs = i;
+	return 0;
+}
+
+/*
  * A CPU map into a guest bitmap of nr_bits: as many bytes as both sides
  * have, the rest of the guest's bytes zeroed.
  */
@@ -248,6 +278,8 @@ static long sysctl_dispatch(struct xen_sysctl *op)
 		return cputopoinfo(&op->u.cputopoinfo);
 	case XEN_SYSCTL_numainfo:
 		return numainfo(&op->u.numainfo);
+	case XEN_SYSCTL_pcitopoinfo:
+		return pcitopoinfo(&op->u.pcitopoinfo);
 	case XEN_SYSCTL_cpupool_op:
 		return cpupool_op(&op->u.cpupool_op);
 	case XEN_SYSCTL_scheduler_op:
