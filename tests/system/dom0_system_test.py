@@ -27,7 +27,9 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 `xl info -n` (CPU topology, node 0's memory), `xl list` (the
                 Domain-0 row: memory, vCPUs as dom0 sees them, running, CPU
                 time), dom0 + free <= total, `xl uptime`, `xl dmesg` (the
-                hypervisor's banner) and `xl dmesg -c` (clears the ring)
+                hypervisor's banner) and `xl dmesg -c` (clears the ring); then
+                Debian's xenstored replaces ours: xen-init-dom0, a read over
+                dom0's ring and `xl list` against it
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -377,6 +379,33 @@ def check_xl(con, res, args, hv_cmdline, argv):
               % (rc, rc2, banner.search(out) is not None, banner.search(after) is not None))
 
 
+# Debian's own xenstored in place of Petrel's: the first is stopped, the
+# second serves the same socket and dom0's ring; xen-init-dom0 fills the new
+# store, and both the ring and xl work against it.
+XS_DEBIAN_START = ("kill $(cat /run/xenstored.pid); i=0; while kill -0 $(cat /run/xenstored.pid) "
+                   "2>/dev/null && [ $i -lt 50 ]; do usleep 100000; i=$((i+1)); done; "
+                   "rm -f /run/xenstored/socket; mkdir -p /var/lib/xenstored; "
+                   "sh -c '/usr/lib/xen-4.17/bin/xenstored -N -F /run/xenstored-debian.pid "
+                   "</dev/null >/var/log/xenstored-debian.log 2>&1 &'; i=0; "
+                   "while ! [ -S /run/xenstored/socket -a -s /run/xenstored-debian.pid ] && "
+                   "[ $i -lt 100 ]; do usleep 100000; i=$((i+1)); done; "
+                   "kill -0 $(cat /run/xenstored-debian.pid) && echo started")
+
+
+def check_xl_debian_xenstored(con, res, timeout):
+    rc, out = shell_run(con, XS_DEBIAN_START, timeout)
+    if not res.check("xl/debian-xenstored", rc == 0 and "started" in out,
+                     "Debian's xenstored did not start (rc=%d): %r" % (rc, out.strip())):
+        return
+    rc, out = shell_run(con, "/usr/lib/xen-4.17/bin/xen-init-dom0 && "
+                        "timeout 20 xenstore-read -x /local/domain/0/name", timeout)
+    res.check("xl/debian-xenstored-init", rc == 0 and out.split()[-1:] == ["Domain-0"] and
+              "Done setting up Dom0" in out, "rc=%d: %r" % (rc, out.strip()))
+    rc, lines, rows = xl_list(con)
+    res.check("xl/debian-xenstored-list", rc == 0 and len(rows) == 1 and
+              rows[0][:2] == ("Domain-0", "0"), "rc=%d, %r" % (rc, lines))
+
+
 def xl_dmesg(con, args):
     rc, out = shell_run(con, "sh -c 'set -o pipefail; xl dmesg %s | sed \"s/^/dmesg: /\"'"
                         % args)
@@ -424,6 +453,8 @@ def run(args, res):
                                     con, res, args.expect_version, args.cmd_timeout)),
                                 ("xenstore", lambda: check_xenstore(con, res, args.cmd_timeout)),
                                 ("xl", lambda: check_xl(con, res, args, hv_cmdline, argv)),
+                                ("xl-xenstored", lambda: check_xl_debian_xenstored(
+                                    con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
                                     con, res, args.boot_timeout)),
                                 ("poweroff", lambda: check_poweroff(
