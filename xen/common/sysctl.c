@@ -16,6 +16,7 @@
 #include "sched.h"
 #include "pci.h"
 #include "hypercall.h"
+#include "pv.h"
 #include "uaccess.h"
 #include "public/domctl.h"
 #include "public/sysctl.h"
@@ -260,6 +261,121 @@ static long scheduler_op(struct xen_sysctl_scheduler_op *op)
 	return 0;
 }
 
+/*
+ * Featuresets: Xen 4.17's 19 feature words, each one CPUID register (or the
+ * two halves of MSR_ARCH_CAPABILITIES), in Xen's order.
+ */
+#define FEATURESET_WORDS 19
+#define FS_MSR_ARCH_CAPS 0xffffffffu
+#define MSR_ARCH_CAPABILITIES 0x10a
+#define CPUID7_EDX_ARCH_CAPS (1u << 29)
+
+static const struct fs_word {
+	u32 leaf, sub;
+	u8 reg; /* 0..3: eax, ebx, ecx, edx; for the MSR: 0 low half, 3 high half */
+} fs_words[FEATURESET_WORDS] = {
+	{ 1, 0, 3 },
+	{ 1, 0, 2 },
+	{ 0x80000001, 0, 3 },
+	{ 0x80000001, 0, 2 },
+	{ 0xd, 1, 0 },
+	{ 7, 0, 1 },
+	{ 7, 0, 2 },
+	{ 0x80000007, 0, 3 },
+	{ 0x80000008, 0, 1 },
+	{ 7, 0, 3 },
+	{ 7, 1, 0 },
+	{ 0x80000021, 0, 0 },
+	{ 7, 1, 1 },
+	{ 7, 2, 3 },
+	{ 7, 1, 2 },
+	{ 7, 1, 3 },
+	{ FS_MSR_ARCH_CAPS, 0, 0 },
+	{ FS_MSR_ARCH_CAPS, 0, 3 },
+	{ 0x80000021, 0, 2 },
+};
+
+typedef void (*cpuid_fn)(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
+
+static void raw_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	cpuid_count(leaf, sub, a, b, c, d);
+}
+
+static void guest_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	pv_cpuid(leaf, sub, a, b, c, d);
+}
+
+/* One feature word as @fn reports it; 0 for leaves past the CPU's maxima. */
+static u32 fs_word(const struct fs_word *w, cpuid_fn fn, bool raw)
+{
+	u32 r[4], max;
+
+	if (w->leaf == FS_MSR_ARCH_CAPS) {
+		u64 caps;
+
+		cpuid_count(7, 0, &r[0], &r[1], &r[2], &r[3]);
+		if (!raw || !(r[3] & CPUID7_EDX_ARCH_CAPS))
+			return 0; /* not offered to PV guests */
+		caps = rdmsr(MSR_ARCH_CAPABILITIES);
+		return w->reg ? (u32)(caps >> 32) : (u32)caps;
+	}
+	fn(w->leaf & 0x80000000, 0, &max, &r[1], &r[2], &r[3]);
+	if (w->leaf > max)
+		return 0;
+	if (w->leaf == 7) {
+		fn(7, 0, &max, &r[1], &r[2], &r[3]);
+		if (w->sub > max)
+			return 0;
+	}
+	fn(w->leaf, w->sub, &r[0], &r[1], &r[2], &r[3]);
+	return r[w->reg];
+}
+
+/*
+ * XEN_SYSCTL_get_cpu_featureset: raw and host are the CPU's own (Petrel
+ * hides nothing from itself), pv and pv_max what a PV guest's CPUID shows
+ * (one PV policy); the HVM ones -EOPNOTSUPP (no HVM guests). A NULL array
+ * asks for the count; a short one gets its words and -ENOBUFS.
+ */
+static long cpu_featureset(struct xen_sysctl_cpu_featureset *fs)
+{
+	u32 nr = MIN(fs->nr_features, (u32)FEATURESET_WORDS);
+	cpuid_fn fn;
+	bool raw;
+
+	if (!fs->features.p) {
+		fs->nr_features = FEATURESET_WORDS;
+		return 0;
+	}
+	switch (fs->index) {
+	case XEN_SYSCTL_cpu_featureset_raw:
+	case XEN_SYSCTL_cpu_featureset_host:
+		fn = raw_cpuid;
+		raw = true;
+		break;
+	case XEN_SYSCTL_cpu_featureset_pv:
+	case XEN_SYSCTL_cpu_featureset_pv_max:
+		fn = guest_cpuid;
+		raw = false;
+		break;
+	case XEN_SYSCTL_cpu_featureset_hvm:
+	case XEN_SYSCTL_cpu_featureset_hvm_max:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
+	for (u32 i = 0; i < nr; i++) {
+		u32 word = fs_word(&fs_words[i], fn, raw);
+
+		if (copy_to_guest((u64)fs->features.p + i * sizeof(word), &word, sizeof(word)))
+			return -EFAULT;
+	}
+	fs->nr_features = nr;
+	return nr < FEATURESET_WORDS ? -ENOBUFS : 0;
+}
+
 static long sysctl_dispatch(struct xen_sysctl *op)
 {
 	switch (op->cmd) {
@@ -284,12 +400,17 @@ static long sysctl_dispatch(struct xen_sysctl *op)
 		return cpupool_op(&op->u.cpupool_op);
 	case XEN_SYSCTL_scheduler_op:
 		return scheduler_op(&op->u.scheduler_op);
+	case XEN_SYSCTL_get_cpu_featureset:
+		return cpu_featureset(&op->u.cpu_featureset);
 	default:
 		return -ENOSYS;
 	}
 }
 
-/* Only the control domain; the whole argument goes back on success. */
+/*
+ * Only the control domain. The whole argument goes back on success, and
+ * with a featureset's -ENOBUFS (the caller learns how many words it got).
+ */
 long do_sysctl(unsigned long arg)
 {
 	struct xen_sysctl op;
@@ -302,7 +423,8 @@ long do_sysctl(unsigned long arg)
 	if (!current->domain->is_privileged)
 		return -EPERM;
 	rc = sysctl_dispatch(&op);
-	if (!rc && copy_to_guest(arg, &op, sizeof(op)))
+	if ((!rc || (rc == -ENOBUFS && op.cmd == XEN_SYSCTL_get_cpu_featureset)) &&
+	    copy_to_guest(arg, &op, sizeof(op)))
 		return -EFAULT;
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * The host-wide facts a toolstack reads (`xl info`, `xl info -n`): sysctl
  * physinfo, sched_id, getcpuinfo, cputopoinfo, numainfo, cpupool_op and
- * scheduler_op, and XENVER_build_id. The numbers are checked against the
+ * scheduler_op, get_cpu_featureset, and XENVER_build_id. The numbers are checked against the
  * machine (the firmware's memory map) and against each other; physinfo's
  * free page count is exact: it moves by one page for a page the domain
  * takes and gives back.
@@ -23,6 +23,10 @@
 #define SYSCTL_numainfo 17
 #define SYSCTL_cpupool_op 18
 #define SYSCTL_scheduler_op 19
+#define SYSCTL_get_cpu_featureset 26
+#define FEATURESET_raw 0
+#define FEATURESET_host 1
+#define FEATURESET_pv 2
 #define CPUPOOL_OP_INFO 3
 #define CPUPOOL_OP_FREEINFO 7
 #define SCHEDOP_getinfo 1
@@ -83,6 +87,10 @@ struct sysctl {
 				uint32_t credit[3]; /* tslice_ms, ratelimit_us, migr_delay_us */
 			} u;
 		} scheduler;
+		struct {
+			uint32_t index, nr_features;
+			uint32_t *features;
+		} featureset;
 		uint8_t pad[128];
 	} u;
 };
@@ -312,6 +320,56 @@ static void check_build_id(void)
 		    "build id: %ld bytes, starts %02x%02x", rc, id.buf[0], id.buf[1]);
 }
 
+static long featureset(uint32_t index, uint32_t *words, uint32_t *nr)
+{
+	struct sysctl op = { 0 };
+	long rc;
+
+	op.u.featureset.index = index;
+	op.u.featureset.nr_features = *nr;
+	op.u.featureset.features = words;
+	rc = sysctl(&op, SYSCTL_get_cpu_featureset);
+	*nr = op.u.featureset.nr_features;
+	return rc;
+}
+
+/*
+ * Featuresets: the count; the host's words are physinfo's hw_cap (word 0 is
+ * CPUID 1.edx, FPU set); raw has FPU too; the PV guest's are a subset of the
+ * host's in 1.edx and 7.0.ebx; a short buffer gets -ENOBUFS and the count it
+ * got; a bad index -EINVAL.
+ */
+static void check_featureset(const struct physinfo *pi)
+{
+	static uint32_t raw[64], host[64], pv[64];
+	uint32_t nr = 0, n;
+	long rc = featureset(FEATURESET_raw, NULL, &nr);
+
+	xtest_check(rc == 0 && nr >= 8 && nr <= 64, "featureset count: %ld, %u words", rc, nr);
+	if (rc || nr < 8 || nr > 64)
+		return;
+	n = nr;
+	rc = featureset(FEATURESET_host, host, &n);
+	xtest_check(
+	    rc == 0 && n == nr && (host[0] & 1) && host[0] == pi->hw_cap[0] &&
+		host[5] == pi->hw_cap[5],
+	    "host featureset: %ld, %u words, 1.edx %#x 7.0.ebx %#x (physinfo hw_cap %#x %#x)", rc,
+	    n, host[0], host[5], pi->hw_cap[0], pi->hw_cap[5]);
+	n = nr;
+	rc = featureset(FEATURESET_raw, raw, &n);
+	xtest_check(rc == 0 && n == nr && (raw[0] & 1), "raw featureset: %ld, %u words", rc, n);
+	n = nr;
+	rc = featureset(FEATURESET_pv, pv, &n);
+	xtest_check(rc == 0 && n == nr && (pv[0] & 1) && !(pv[0] & ~host[0]) && !(pv[5] & ~host[5]),
+		    "pv featureset: %ld, %u words, 1.edx %#x of %#x, 7.0.ebx %#x of %#x", rc, n,
+		    pv[0], host[0], pv[5], host[5]);
+	n = 1;
+	rc = featureset(FEATURESET_raw, raw, &n);
+	xtest_check(rc == -ENOBUFS && n == 1, "a one-word featureset: %ld, %u words", rc, n);
+	n = nr;
+	xtest_check(featureset(9, raw, &n) == -EINVAL, "featureset 9 was not -EINVAL");
+}
+
 void test_main(void)
 {
 	struct physinfo pi;
@@ -322,4 +380,5 @@ void test_main(void)
 	check_numa();
 	check_pool();
 	check_build_id();
+	check_featureset(&pi);
 }
