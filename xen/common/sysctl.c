@@ -212,15 +212,17 @@ static long pcitopoinfo(struct xen_sysctl_pcitopoinfo *ti)
  */
 static long cpumap_to_guest(struct xenctl_bitmap *map, bool all_cpus)
 {
-	u32 guest_bytes = (u32)(((u64)map->nr_bits + 7) / 8), i;
+	u64 guest_bytes = ((u64)map->nr_bits + 7) / 8;
+	u8 chunk[64];
 
-	for (i = 0; i < guest_bytes; i++) {
-		u8 byte = 0;
+	for (u64 off = 0; off < guest_bytes; off += sizeof(chunk)) {
+		size_t n = MIN(guest_bytes - off, (u64)sizeof(chunk));
 
-		for (unsigned int b = 0; all_cpus && b < 8; b++)
-			if (i * 8 + b < sched_nr_cpus())
-				byte |= 1u << b;
-		if (copy_to_guest((u64)map->bitmap.p + i, &byte, 1))
+		memset(chunk, 0, sizeof(chunk));
+		for (u64 cpu = off * 8; all_cpus && cpu < sched_nr_cpus() && cpu < (off + n) * 8;
+		     cpu++)
+			chunk[cpu / 8 - off] |= 1u << (cpu % 8);
+		if (copy_to_guest((u64)map->bitmap.p + off, chunk, n))
 			return -EFAULT;
 	}
 	return 0;
