@@ -235,8 +235,8 @@ XL_OVERHEAD_MB = 96
 
 def machine_facts(argv, hv_cmdline):
     """RAM (MiB), CPUs and dom0_mem (MiB) of the machine argv boots."""
-    mem = argv[argv.index("-m") + 1]
-    ram = int(mem[:-1]) * (1024 if mem.endswith("G") else 1)
+    m = re.fullmatch(r"(\d+)([MG]?)", argv[argv.index("-m") + 1])
+    ram = int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
     cpus = int(argv[argv.index("-smp") + 1].split(",")[0])
     m = re.search(r"dom0_mem=(\d+)M", hv_cmdline)
     return ram, cpus, int(m.group(1)) if m else None
