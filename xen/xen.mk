@@ -15,7 +15,8 @@ XEN_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-fcf-protection=none -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wframe-larger-than=1536 -iquote xen/include -iquote include -MMD -MP
 XEN_ASFLAGS := -D__ASSEMBLER__ -iquote xen/include -iquote include -MMD -MP
-XEN_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
+XEN_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	--build-id=sha1
 
 ALL_TARGETS += $(XEN_OUT)/petrel $(XEN_OUT)/petrel.bin
 

@@ -7,8 +7,9 @@
 # (resolved through modules.dep), our /init and the dom0 tools.
 #
 # Usage: build-dom0.sh --out DIR [--suite stable|backports] [--tool SRC:DEST]...
-#                      [--link LINK:TARGET]...
+#                      [--link LINK:TARGET]... [--tree DIR]...
 #   --link     a symbolic link LINK (relative to the initramfs root) -> TARGET
+#   --tree     a directory whose contents are copied into the initramfs root
 #   stable     the kernel that bookworm's linux-image-amd64 points at (6.1)
 #   backports  the 6.12 kernel from bookworm-backports
 # Results:
@@ -25,6 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out="" suite=stable
 tools=()
 links=()
+trees=()
 # The Xen drivers; two drivers that use string port I/O (rep insw/insl on the
 # IDE data port, rep insb on QEMU's fw_cfg); and the drivers of the PCI
 # devices the system test adds (their interrupts are MSI or MSI-X).
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--suite) suite=${2:?}; shift 2 ;;
 	--tool) tools+=("${2:?}"); shift 2 ;;
 	--link) links+=("${2:?}"); shift 2 ;;
+	--tree) trees+=("${2:?}"); shift 2 ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
 	esac
 done
@@ -161,6 +164,11 @@ for l in "${links[@]}"; do
 		die "--link wants LINK:TARGET, got '$l'"
 	mkdir -p "$root/$(dirname "$link")"
 	ln -sfn "$target" "$root/$link"
+done
+
+for t in "${trees[@]}"; do
+	[ -d "$t" ] || die "tree $t is not a directory"
+	cp -a "$t/." "$root/"
 done
 
 # 5. Pack.

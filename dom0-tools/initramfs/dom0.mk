@@ -18,10 +18,29 @@ DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
 # TARGET as the link's content), appended the same way.
 DOM0_LINKS ?=
 
+# Debian's own Xen toolstack (xl, xen-init-dom0, xenconsoled, xenstored and
+# the libraries they load, unmodified: stage-xl.py), from the packages the
+# xenstore fragment unpacks plus the C libraries below, fetched once with
+# apt-get download into build/dom0-xl/base.
+DOM0_XL := $(BUILD)/dom0-xl
+DOM0_XL_BASE_DEBS := libc6 libuuid1 liblzma5 libzstd1 zlib1g
+DOM0_TREES += $(DOM0_XL)/tree
+
+$(DOM0_XL)/base/.stamp:
+	@bash tests/compat/fetch-debs.sh $(DOM0_XL)/base $(DOM0_XL_BASE_DEBS)
+	@touch $@
+
+$(DOM0_XL)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/base/.stamp \
+		$(XS_OUT)/debian/.stamp
+	$(PYTHON) dom0-tools/initramfs/stage-xl.py --out $(DOM0_XL)/tree \
+		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root
+	@touch $@
+
 DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpio.py \
 	dom0-tools/initramfs/modclosure.py dom0-tools/initramfs/extract-vmlinux.py \
 	dom0-tools/initramfs/rootfs/init $(wildcard dom0-tools/initramfs/rootfs/*/*) \
-	$(foreach t,$(DOM0_TOOLS),$(firstword $(subst :, ,$(t))))
+	$(foreach t,$(DOM0_TOOLS),$(firstword $(subst :, ,$(t)))) \
+	$(addsuffix .stamp,$(DOM0_TREES))
 
 ALL_TARGETS += $(DOM0_TEST)
 
@@ -37,8 +56,10 @@ dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz
 
 $(BUILD)/dom0/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
 	bash dom0-tools/initramfs/build-dom0.sh --suite stable --out $(BUILD)/dom0 \
-		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS))
+		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS)) \
+		$(addprefix --tree ,$(DOM0_TREES))
 
 $(BUILD)/dom0-6.12/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
 	bash dom0-tools/initramfs/build-dom0.sh --suite backports --out $(BUILD)/dom0-6.12 \
-		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS))
+		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS)) \
+		$(addprefix --tree ,$(DOM0_TREES))

@@ -153,6 +153,18 @@ struct xen_sysctl_numainfo {
 	XEN_GUEST_HANDLE_64(uint32) distance; /* num_nodes x num_nodes */
 };
 
+/*
+ * XEN_SYSCTL_pcitopoinfo: the node of each PCI device in devs, written to
+ * nodes (XEN_INVALID_NODE_ID: none known, XEN_INVALID_DEV: no such device).
+ * num_devs: in = entries, out = entries done (the caller repeats for the rest).
+ */
+#define XEN_INVALID_DEV (XEN_INVALID_NODE_ID - 1)
+struct xen_sysctl_pcitopoinfo {
+	uint32_t num_devs;
+	XEN_GUEST_HANDLE_64(physdev_pci_device_t) devs;
+	XEN_GUEST_HANDLE_64(uint32) nodes;
+};
+
 /* XEN_SYSCTL_cpupool_op */
 #define XEN_SYSCTL_CPUPOOL_OP_CREATE 1
 #define XEN_SYSCTL_CPUPOOL_OP_DESTROY 2
@@ -201,6 +213,39 @@ struct xen_sysctl_cpu_policy {
 	XEN_GUEST_HANDLE_64(xen_msr_entry_t) msrs;
 };
 
+/*
+ * XEN_SYSCTL_scheduler_op: a pool's scheduler-wide parameters.  The credit
+ * scheduler's time slice (ms), context-switch rate limit (us, 0 = none) and
+ * how long a vCPU counts as cache-hot on its CPU (us).
+ */
+#define XEN_SYSCTL_SCHED_RATELIMIT_MAX 500000
+#define XEN_SYSCTL_SCHED_RATELIMIT_MIN 100
+struct xen_sysctl_credit_schedule {
+#define XEN_SYSCTL_CSCHED_TSLICE_MAX 1000
+#define XEN_SYSCTL_CSCHED_TSLICE_MIN 1
+	uint32_t tslice_ms;
+	uint32_t ratelimit_us;
+#define XEN_SYSCTL_CSCHED_MGR_DLY_MAX_US (100 * 1000)
+	uint32_t vcpu_migr_delay_us;
+};
+struct xen_sysctl_credit2_schedule {
+	uint32_t ratelimit_us;
+};
+#define XEN_SYSCTL_SCHEDOP_putinfo 0
+#define XEN_SYSCTL_SCHEDOP_getinfo 1
+struct xen_sysctl_scheduler_op {
+	uint32_t cpupool_id; /* the pool whose scheduler is meant */
+	uint32_t sched_id;   /* XEN_SCHEDULER_*: must be that pool's */
+	uint32_t cmd;	     /* XEN_SYSCTL_SCHEDOP_* */
+	union {
+		struct xen_sysctl_sched_arinc653 {
+			XEN_GUEST_HANDLE_64(void) schedule;
+		} sched_arinc653;
+		struct xen_sysctl_credit_schedule sched_credit;
+		struct xen_sysctl_credit2_schedule sched_credit2;
+	} u;
+};
+
 struct xen_sysctl {
 	uint32_t cmd;		    /* XEN_SYSCTL_* */
 	uint32_t interface_version; /* XEN_SYSCTL_INTERFACE_VERSION */
@@ -208,6 +253,7 @@ struct xen_sysctl {
 		struct xen_sysctl_readconsole readconsole;
 		struct xen_sysctl_physinfo physinfo;
 		struct xen_sysctl_cputopoinfo cputopoinfo;
+		struct xen_sysctl_pcitopoinfo pcitopoinfo;
 		struct xen_sysctl_numainfo numainfo;
 		struct xen_sysctl_sched_id sched_id;
 		struct xen_sysctl_getdomaininfolist getdomaininfolist;
@@ -216,6 +262,7 @@ struct xen_sysctl {
 		struct xen_sysctl_availheap availheap;
 		struct xen_sysctl_cpu_hotplug cpu_hotplug;
 		struct xen_sysctl_cpupool_op cpupool_op;
+		struct xen_sysctl_scheduler_op scheduler_op;
 		struct xen_sysctl_cpu_featureset cpu_featureset;
 		struct xen_sysctl_cpu_policy cpu_policy;
 		uint8_t pad[128];
@@ -273,6 +320,9 @@ PETREL_ASSERT_SIZE(struct xen_sysctl_numainfo, 24, xen_sysctl_numainfo);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cpupool_op, 40, xen_sysctl_cpupool_op);
 PETREL_ASSERT_OFFSET(struct xen_sysctl_cpupool_op, cpumap, 24, xen_sysctl_cpupool_op);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cpu_featureset, 16, xen_sysctl_cpu_featureset);
+PETREL_ASSERT_SIZE(struct xen_sysctl_scheduler_op, 32, xen_sysctl_scheduler_op);
+PETREL_ASSERT_SIZE(struct xen_sysctl_pcitopoinfo, 24, xen_sysctl_pcitopoinfo);
+PETREL_ASSERT_OFFSET(struct xen_sysctl_scheduler_op, u, 16, xen_sysctl_scheduler_op);
 PETREL_ASSERT_SIZE(struct xen_sysctl_cpu_policy, 32, xen_sysctl_cpu_policy);
 PETREL_ASSERT_SIZE(struct xen_sysctl, 136, xen_sysctl);
 PETREL_ASSERT_OFFSET(struct xen_sysctl, u, 8, xen_sysctl);

@@ -21,6 +21,15 @@ Checks, one "PASS name" / "FAIL name: why" line each:
   xenstore/*    our xenstored in dom0: running on dom0's ring, the dom0 nodes,
                 write/read/ls/watch/rm over the socket and over the ring
                 (/dev/xen/xenbus), the kernel's own nodes, no xenbus errors
+  xl/*          Debian's own xl and xen-init-dom0 (xen-utils-4.17): /init's
+                xen-init-dom0 run; `xl info` (version, CPUs, memory against
+                the QEMU machine and dom0_mem, caps, command line, build id),
+                `xl info -n` (CPU topology, node 0's memory), `xl list` (the
+                Domain-0 row: memory, vCPUs as dom0 sees them, running, CPU
+                time), dom0 + free <= total, `xl uptime`, `xl dmesg` (the
+                hypervisor's banner) and `xl dmesg -c` (clears the ring); then
+                Debian's xenstored replaces ours: xen-init-dom0, a read over
+                dom0's ring and `xl list` against it
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -213,6 +222,197 @@ def check_xenstore(con, res, timeout):
     res.check("xenstore/xenbus-dmesg", not bad, "xenbus trouble in dmesg: %r" % bad)
 
 
+# Debian's own xl (xen-utils-4.17, unmodified, in the initramfs: stage-xl.py)
+# against the machine hvboot.qemu_argv describes.  Numbers are checked
+# against what that machine is, so they hold on Xen 4.17 and on Petrel.
+XL_SCHEDULERS = {"credit", "credit2", "arinc653", "rtds", "null"}
+XL_LIST_ROW = re.compile(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([-rbpscd]{6})\s+([\d.]+)$")
+# Hypervisor overhead allowed between RAM and dom0 + free memory: the
+# hypervisor's own heap and frame table, and the boot modules Petrel keeps
+# (the dom0 kernel and initramfs).
+XL_OVERHEAD_MB = 96
+
+
+def machine_facts(argv, hv_cmdline):
+    """RAM (MiB), CPUs and dom0_mem (MiB) of the machine argv boots."""
+    m = re.fullmatch(r"(\d+)([MG]?)", argv[argv.index("-m") + 1])
+    ram = int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+    cpus = int(argv[argv.index("-smp") + 1].split(",")[0])
+    m = re.search(r"dom0_mem=(\d+)M", hv_cmdline)
+    return ram, cpus, int(m.group(1)) if m else None
+
+
+def xl_info(con, args):
+    rc, out = shell_run(con, "xl info %s" % args)
+    info = {}
+    for line in out.splitlines():
+        key, sep, val = line.partition(":")
+        if sep and key.strip() and " " not in key.strip():
+            info.setdefault(key.strip(), val.strip())
+    return rc, out, info
+
+
+def xl_list(con):
+    rc, out = shell_run(con, "xl list")
+    lines = [l.strip() for l in out.splitlines() if l.strip()]
+    rows = [m.groups() for m in map(XL_LIST_ROW.match, lines[1:]) if m]
+    return rc, lines, rows
+
+
+def check_xl_info(con, res, facts, hv_cmdline, version):
+    ram, cpus, dom0_mem = facts
+    rc, out, info = xl_info(con, "")
+    if not res.check("xl/info", rc == 0 and "xen_major" in info,
+                     "rc=%d, output %r" % (rc, out[-400:])):
+        return None
+
+    def num(key):
+        try:
+            return int(info.get(key, ""))
+        except ValueError:
+            return -1
+    res.check("xl/info-version", "%s.%s" % (info.get("xen_major"), info.get("xen_minor"))
+              == version, "xen_major/minor %s.%s, expected %s"
+              % (info.get("xen_major"), info.get("xen_minor"), version))
+    res.check("xl/info-cpus", num("nr_cpus") == cpus and num("max_cpu_id") >= cpus - 1
+              and num("free_cpus") == 0 and num("nr_nodes") == 1,
+              "nr_cpus %s max_cpu_id %s free_cpus %s nr_nodes %s; the machine has %d CPUs, "
+              "all in pool 0, one node" % (info.get("nr_cpus"), info.get("max_cpu_id"),
+                                           info.get("free_cpus"), info.get("nr_nodes"), cpus),
+              "%d CPUs" % cpus)
+    total, free = num("total_memory"), num("free_memory")
+    res.check("xl/info-memory", ram - 16 <= total <= ram and
+              total - dom0_mem - XL_OVERHEAD_MB <= free <= total - dom0_mem,
+              "total_memory %d MiB (machine: %d MiB), free_memory %d MiB (expected between "
+              "%d and %d with dom0_mem=%dM)" % (total, ram, free, total - dom0_mem -
+                                                XL_OVERHEAD_MB, total - dom0_mem, dom0_mem),
+              "total %d free %d" % (total, free))
+    caps = info.get("virt_caps", "").split()
+    res.check("xl/info-caps", "pv" in caps and "gnttab-v1" in caps,
+              "virt_caps %r lacks pv or gnttab-v1" % caps, " ".join(caps))
+    res.check("xl/info-cmdline", info.get("xen_commandline") == hv_cmdline,
+              "xen_commandline %r, booted with %r" % (info.get("xen_commandline"), hv_cmdline))
+    res.check("xl/info-misc", info.get("xen_scheduler") in XL_SCHEDULERS and
+              num("xen_pagesize") == 4096 and
+              re.fullmatch(r"[0-9a-f]{40}", info.get("build_id", "")) is not None and
+              info.get("platform_params") == "virt_start=0xffff800000000000",
+              "scheduler %r, pagesize %r, build_id %r, platform_params %r"
+              % (info.get("xen_scheduler"), info.get("xen_pagesize"), info.get("build_id"),
+                 info.get("platform_params")), info.get("xen_scheduler"))
+    return info
+
+
+# `xl info -n`: CPU topology (sysctl cputopoinfo) and NUMA nodes (numainfo).
+XL_TOPO_ROW = re.compile(r"^\s*(\d+):\s+(\d+)\s+(\d+)\s+(\d+)\s*$")
+XL_NODE_ROW = re.compile(r"^\s*(\d+):\s+(\d+)\s+(\d+)\s+(.*)$")
+
+
+def check_xl_numa(con, res, facts, info):
+    ram, cpus, _ = facts
+    rc, out, _ = xl_info(con, "-n")
+    lines = out.splitlines()
+    topo, nodes, where = [], [], None
+    for line in lines:
+        if line.startswith("cpu_topology"):
+            where = topo
+        elif line.startswith("numa_info"):
+            where = nodes
+        elif where is topo and XL_TOPO_ROW.match(line):
+            topo.append(XL_TOPO_ROW.match(line).groups())
+        elif where is nodes and XL_NODE_ROW.match(line):
+            nodes.append(XL_NODE_ROW.match(line).groups())
+    free = int(info.get("free_memory", "-1"))
+    # xl leaves out CPUs whose core id the hypervisor does not know: Xen
+    # 4.17 knows none when CPUID shows no topology (QEMU's one-CPU "max"
+    # model has no HTT bit), so either every CPU or none is listed.
+    ok = (rc == 0 and "failed" not in out and len(topo) in (0, cpus) and
+          all(int(t[0]) < cpus and t[3] == "0" for t in topo) and
+          len(nodes) == 1 and nodes[0][0] == "0" and ram - 16 <= int(nodes[0][1]) <= ram and
+          abs(int(nodes[0][2]) - free) <= 2 and nodes[0][3].split() == ["10"])
+    res.check("xl/info-numa", ok, "rc=%d, cpu_topology %r, numa_info %r (free_memory %d)"
+              % (rc, topo, nodes, free), "%d CPU rows, node 0" % len(topo))
+
+
+def check_xl(con, res, args, hv_cmdline, argv):
+    facts = machine_facts(argv, hv_cmdline)
+    rc, out = shell_run(con, "cat /var/log/xen/xen-init-dom0.log; "
+                        "ls /var/lib/xen/userdata-d.0.*.libxl-json")
+    res.check("xl/xen-init-dom0", rc == 0 and "Done setting up Dom0" in out,
+              "rc=%d: %r" % (rc, out.strip()))
+    info = check_xl_info(con, res, facts, hv_cmdline, args.expect_version)
+    if info:
+        check_xl_numa(con, res, facts, info)
+    rc, lines, rows = xl_list(con)
+    _, online = shell_run(con, "cat /sys/devices/system/cpu/online")
+    _, up = shell_run(con, "cat /proc/uptime")
+    m = re.fullmatch(r"(\d+)(?:-(\d+))?", online.strip())
+    dom0_vcpus = (int(m.group(2) or m.group(1)) + 1) if m else -1
+    uptime = float(up.split()[0]) if up.split() else -1
+    row = rows[0] if len(rows) == 1 else None
+    ok = (rc == 0 and row is not None and row[:2] == ("Domain-0", "0") and
+          abs(int(row[2]) - facts[2]) <= 1 and int(row[3]) == dom0_vcpus and
+          "r" in row[4] and 0 < float(row[5]) <= uptime + 30)
+    res.check("xl/list", ok, "rc=%d, rows %r; expected one Domain-0 row with %d MiB, %d vCPUs, "
+              "running, CPU time at most 30 s past dom0's uptime %.1fs" % (rc, lines, facts[2], dom0_vcpus,
+                                                               uptime),
+              " ".join(row) if row else "")
+    if info and row:
+        res.check("xl/memory-sum", int(row[2]) + int(info["free_memory"]) <=
+                  int(info["total_memory"]), "dom0 %s MiB + free %s MiB > total %s MiB"
+                  % (row[2], info["free_memory"], info["total_memory"]))
+    rc, out = shell_run(con, "xl uptime")
+    m = re.search(r"^Domain-0\s+0\s+(\d+):(\d\d):(\d\d)$", out, re.M)
+    secs = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) if m else -1
+    res.check("xl/uptime", rc == 0 and m and abs(secs - uptime) <= 60,
+              "rc=%d, %r (dom0 uptime %.0fs)" % (rc, out.strip(), uptime))
+    # The console ring: the hypervisor's first line, then cleared by -c.  Its
+    # lines are prefixed so that they are not taken for console noise.
+    banner = re.compile(hvboot.HV_BANNER, re.M)
+    rc, out = xl_dmesg(con, "")
+    res.check("xl/dmesg", rc == 0 and banner.search(out) is not None,
+              "rc=%d, no banner in %r" % (rc, out[:300]), "%d lines" % len(out.splitlines()))
+    rc, out = xl_dmesg(con, "-c")
+    rc2, after = xl_dmesg(con, "")
+    res.check("xl/dmesg-clear", rc == 0 and rc2 == 0 and banner.search(out) is not None and
+              banner.search(after) is None,
+              "rc=%d/%d, the banner in xl dmesg -c: %s, still there after it: %s"
+              % (rc, rc2, banner.search(out) is not None, banner.search(after) is not None))
+
+
+# Debian's own xenstored in place of Petrel's: the first is stopped, the
+# second serves the same socket and dom0's ring; xen-init-dom0 fills the new
+# store, and both the ring and xl work against it.
+XS_DEBIAN_START = ("kill $(cat /run/xenstored.pid); i=0; while kill -0 $(cat /run/xenstored.pid) "
+                   "2>/dev/null && [ $i -lt 50 ]; do usleep 100000; i=$((i+1)); done; "
+                   "rm -f /run/xenstored/socket; mkdir -p /var/lib/xenstored; "
+                   "sh -c '/usr/lib/xen-4.17/bin/xenstored -N -F /run/xenstored-debian.pid "
+                   "</dev/null >/var/log/xenstored-debian.log 2>&1 &'; i=0; "
+                   "while ! [ -S /run/xenstored/socket -a -s /run/xenstored-debian.pid ] && "
+                   "[ $i -lt 100 ]; do usleep 100000; i=$((i+1)); done; "
+                   "kill -0 $(cat /run/xenstored-debian.pid) && echo started")
+
+
+def check_xl_debian_xenstored(con, res, timeout):
+    rc, out = shell_run(con, XS_DEBIAN_START, timeout)
+    if not res.check("xl/debian-xenstored", rc == 0 and "started" in out,
+                     "Debian's xenstored did not start (rc=%d): %r" % (rc, out.strip())):
+        return
+    rc, out = shell_run(con, "/usr/lib/xen-4.17/bin/xen-init-dom0 && "
+                        "timeout 20 xenstore-read -x /local/domain/0/name", timeout)
+    res.check("xl/debian-xenstored-init", rc == 0 and out.split()[-1:] == ["Domain-0"] and
+              "Done setting up Dom0" in out, "rc=%d: %r" % (rc, out.strip()))
+    rc, lines, rows = xl_list(con)
+    res.check("xl/debian-xenstored-list", rc == 0 and len(rows) == 1 and
+              rows[0][:2] == ("Domain-0", "0"), "rc=%d, %r" % (rc, lines))
+
+
+def xl_dmesg(con, args):
+    rc, out = shell_run(con, "sh -c 'set -o pipefail; xl dmesg %s | sed \"s/^/dmesg: /\"'"
+                        % args)
+    return rc, "".join(l[len("dmesg: "):] for l in out.splitlines(True)
+                       if l.startswith("dmesg: "))
+
+
 def check_reboot(con, res, timeout):
     """`reboot` restarts the machine: hypervisor and dom0 come back."""
     con.send_line("reboot")
@@ -233,6 +433,7 @@ def check_poweroff(con, res, timeout):
 def run(args, res):
     argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
                             extra=PCI_DEVICES)
+    hv_cmdline = hvboot.HV_CMDLINE[args.hv]
     print("qemu: %s" % hvboot.shell_quote(argv), flush=True)
     with SerialConsole(argv, log_path=args.log, echo=args.verbose) as con:
         step = "boot"
@@ -251,6 +452,9 @@ def run(args, res):
                                 ("dom0-test", lambda: check_dom0_test(
                                     con, res, args.expect_version, args.cmd_timeout)),
                                 ("xenstore", lambda: check_xenstore(con, res, args.cmd_timeout)),
+                                ("xl", lambda: check_xl(con, res, args, hv_cmdline, argv)),
+                                ("xl-xenstored", lambda: check_xl_debian_xenstored(
+                                    con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
                                     con, res, args.boot_timeout)),
                                 ("poweroff", lambda: check_poweroff(

@@ -43,20 +43,32 @@ static void conring_put(const char *s, size_t len)
 		conring[conring_prod++ % CONRING_SIZE] = s[i];
 }
 
-u32 conring_read(char *dst, u32 max, u32 *index, bool incremental, bool clear)
+/* The oldest byte the ring still holds. */
+static u32 conring_oldest(void)
 {
-	u32 start = conring_prod - conring_cons > CONRING_SIZE ? conring_prod - CONRING_SIZE
-								: conring_cons;
-	u32 c = start, n = 0;
+	return conring_prod - conring_cons > CONRING_SIZE ? conring_prod - CONRING_SIZE
+							  : conring_cons;
+}
 
-	if (incremental && (s32)(*index - start) > 0)
+u32 conring_read(char *dst, u32 max, u32 *index, bool from_index)
+{
+	u32 c = conring_oldest(), n = 0;
+
+	/* A position counts only if it lies in (oldest, newest]. */
+	if (from_index && *index - c - 1 < conring_prod - c)
 		c = *index;
 	for (; c != conring_prod && n < max; c++, n++)
 		dst[n] = conring[c % CONRING_SIZE];
-	if (clear)
-		conring_cons = conring_prod;
 	*index = c;
 	return n;
+}
+
+void conring_clear(u32 index)
+{
+	u32 c = conring_oldest();
+
+	if (index - c <= conring_prod - c)
+		conring_cons = index;
 }
 
 static void console_write_prefixed(const char *s)

@@ -66,6 +66,54 @@ static long version_compile_info(unsigned long arg)
 	return copy_to_guest(arg, &ci, sizeof(ci)) ? -EFAULT : 0;
 }
 
+/* The linker's GNU build-id note (xen.lds): its descriptor is the id. */
+extern const u8 __note_gnu_build_id_start[], __note_gnu_build_id_end[];
+
+struct elf_note_hdr {
+	u32 namesz, descsz, type;
+};
+
+static bool build_id(const u8 **id, u32 *len)
+{
+	const struct elf_note_hdr *n = (const void *)__note_gnu_build_id_start;
+	size_t size = (size_t)(__note_gnu_build_id_end - __note_gnu_build_id_start);
+
+	if (size < sizeof(*n) || n->type != 3 /* NT_GNU_BUILD_ID */ ||
+	    sizeof(*n) + ALIGN_UP(n->namesz, 4) + n->descsz > size || !n->descsz)
+		return false;
+	*id = (const u8 *)(n + 1) + ALIGN_UP(n->namesz, 4);
+	*len = n->descsz;
+	return true;
+}
+
+/*
+ * XENVER_build_id, control domain only: a NULL argument asks for the size;
+ * otherwise the id goes after the caller's len field if it fits (-ENOBUFS
+ * if not, -EINVAL for a len of 0). Returns the id's size.
+ */
+static long version_build_id(unsigned long arg)
+{
+	struct xen_build_id hdr;
+	const u8 *id;
+	u32 len;
+
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	if (arg) {
+		if (copy_from_guest(&hdr, arg, sizeof(hdr)))
+			return -EFAULT;
+		if (!hdr.len)
+			return -EINVAL;
+	}
+	if (!build_id(&id, &len))
+		return -ENODATA;
+	if (!arg)
+		return len;
+	if (len > hdr.len)
+		return -ENOBUFS;
+	return copy_to_guest(arg + sizeof(hdr), id, len) ? -EFAULT : (long)len;
+}
+
 long do_xen_version(unsigned long cmd, unsigned long arg)
 {
 	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
@@ -98,6 +146,8 @@ long do_xen_version(unsigned long cmd, unsigned long arg)
 		if (!current->domain->is_privileged)
 			return -EPERM;
 		return copy_string_out(arg, xen_cmdline, sizeof(xen_commandline_t));
+	case XENVER_build_id:
+		return version_build_id(arg);
 	default:
 		return -ENOSYS;
 	}

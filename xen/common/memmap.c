@@ -274,3 +274,17 @@ u64 memmap_ram_top(const struct bi_mem *map, u32 nr)
 	}
 	return top;
 }
+
+u64 memmap_ram_pages(const struct bi_mem *map, u32 nr, u64 limit)
+{
+	u64 pages = 0, s, t;
+
+	for (u32 i = 0; i < nr; i++) {
+		if (!ram_pages(&map[i], &s, &t))
+			continue;
+		t = MIN(t, limit);
+		if (s < t)
+			pages += (t - s) >> PAGE_SHIFT;
+	}
+	return pages;
+}

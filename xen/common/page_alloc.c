@@ -17,6 +17,7 @@
 
 struct page_info *frame_table;
 u64 max_page;
+u64 total_pages;
 
 static struct page_info *free_head[NR_ORDERS];
 static u64 free_blocks[NR_ORDERS];

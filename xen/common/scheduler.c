@@ -23,6 +23,7 @@ struct sched_cpu {
 	bool need_resched;
 	bool slice_timer_ready;
 	struct timer slice_timer;
+	u64 idle_time; /* ns spent waiting with nothing to run */
 };
 
 struct vcpu *current;
@@ -242,7 +243,10 @@ void schedule(void)
 	if (prev)
 		switch_out(prev);
 	while (!next) {
+		u64 t0 = system_time();
+
 		arch_idle_wait();
+		sc->idle_time += system_time() - t0;
 		next = runq_pop(sc);
 	}
 	sc->need_resched = false;
@@ -256,6 +260,16 @@ void schedule_dead(void)
 {
 	schedule();
 	arch_resume_current();
+}
+
+unsigned int sched_nr_cpus(void)
+{
+	return NR_SCHED_CPUS;
+}
+
+u64 sched_idle_time(unsigned int cpu)
+{
+	return cpu < NR_SCHED_CPUS ? sched_cpus[cpu].idle_time : 0;
 }
 
 u64 domain_cpu_time(const struct domain *d)

@@ -18,10 +18,13 @@ void console_write(const char *buf, size_t len);
 void console_init(void);
 /*
  * Copy up to @max bytes of the console ring to @dst, from the oldest byte
- * held or (@incremental) from *@index if that is newer; *@index becomes the
- * next unread position. @clear drops everything up to now from the ring.
+ * held, or (@from_index) from *@index if the ring holds bytes before that
+ * position and it is not past the newest; *@index becomes the position after
+ * the last byte copied. Positions are free-running byte counts.
  */
-u32 conring_read(char *dst, u32 max, u32 *index, bool incremental, bool clear);
+u32 conring_read(char *dst, u32 max, u32 *index, bool from_index);
+/* Forget the bytes before position @index (ignored if outside the ring). */
+void conring_clear(u32 index);
 void console_set_loglvl(int lvl, int guest_lvl);
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 

@@ -27,4 +27,7 @@ u32 memmap_free_ranges(const struct bi_mem *map, u32 nr, const struct mem_range 
 /* Highest RAM address + 1 in @map. */
 u64 memmap_ram_top(const struct bi_mem *map, u32 nr);
 
+/* Whole pages of RAM in @map below address @limit (the machine's memory). */
+u64 memmap_ram_pages(const struct bi_mem *map, u32 nr, u64 limit);
+
 #endif

@@ -43,6 +43,7 @@ struct page_info {
 
 extern struct page_info *frame_table;
 extern u64 max_page; /* one past the highest machine frame number */
+extern u64 total_pages; /* RAM frames the firmware reported (sysctl physinfo) */
 
 static inline struct page_info *mfn_to_page(mfn_t mfn)
 {

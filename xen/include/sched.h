@@ -48,6 +48,10 @@ bool sched_need_resched(void);
 void schedule(void);
 /* The running vCPU can never run again: switch away without returning. */
 __noreturn void schedule_dead(void);
+/* Number of CPUs the scheduler runs vCPUs on (the online CPUs). */
+unsigned int sched_nr_cpus(void);
+/* Time CPU @cpu spent idle since boot, in ns (sysctl getcpuinfo). */
+u64 sched_idle_time(unsigned int cpu);
 /* Time @d's vCPUs spent running, in ns (getdomaininfo's cpu_time). */
 u64 domain_cpu_time(const struct domain *d);
 

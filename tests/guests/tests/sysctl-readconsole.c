@@ -1,6 +1,7 @@
 /*
  * XEN_SYSCTL_readconsole (what `xl dmesg` reads): the hypervisor's own
- * messages since boot, incremental reads, clearing, and the errors.
+ * messages since boot, incremental reads (a bad index reads from the
+ * start), clearing (only what the same call read), and the errors.
  */
 #include "xtest.h"
 
@@ -41,6 +42,21 @@ static long readconsole(bool incremental, bool clear, uint32_t *index, uint32_t 
 	return rc;
 }
 
+/* Read and clear the first @n bytes of the ring. */
+static long readconsole_n(uint32_t n, uint32_t *index, uint32_t *count)
+{
+	struct sysctl op = { XEN_SYSCTL_readconsole, XEN_SYSCTL_INTERFACE_VERSION, { { 0 } } };
+	long rc;
+
+	op.u.readconsole.clear = 1;
+	op.u.readconsole.buffer = ring;
+	op.u.readconsole.count = n;
+	rc = hypercall(HC_sysctl, (unsigned long)&op, 0, 0, 0, 0);
+	*index = op.u.readconsole.index;
+	*count = op.u.readconsole.count;
+	return rc;
+}
+
 /* How many lines of @text start with the hypervisor's "(XEN) " prefix. */
 static unsigned int prefixed_lines(const char *text)
 {
@@ -68,8 +84,8 @@ static bool contains(const char *hay, const char *needle)
 void test_main(void)
 {
 	struct sysctl op = { XEN_SYSCTL_readconsole, 0x14, { { 0 } } };
-	uint32_t index = 0, count = 0;
-	long rc;
+	uint32_t index = 0, count = 0, count2 = 0, total;
+	long rc, rc2;
 
 	xtest_check(hypercall(HC_sysctl, (unsigned long)&op, 0, 0, 0, 0) == -13,
 		    "an old interface version was accepted");
@@ -92,6 +108,19 @@ void test_main(void)
 	/* Nothing new since: an incremental read from the returned index is empty. */
 	rc = readconsole(true, false, &index, &count);
 	xtest_check(rc == 0 && count == 0, "incremental read: rc %ld, %u new bytes", rc, count);
+	/* An incremental read from a position the ring never had starts at the oldest byte. */
+	index += 1000000;
+	rc = readconsole(true, false, &index, &count);
+	xtest_check(rc == 0 && count > 100, "incremental read from a bad index: rc %ld, %u bytes",
+		    rc, count);
+	/* Clearing drops only what was read: a 16-byte read-and-clear leaves the rest. */
+	total = count;
+	rc = readconsole_n(16, &index, &count);
+	index = 0;
+	rc2 = readconsole(false, false, &index, &count2);
+	xtest_check(rc == 0 && count == 16 && rc2 == 0 && count2 == total - 16,
+		    "16-byte read-and-clear: rc %ld/%ld, %u bytes, then %u of %u", rc, rc2, count,
+		    count2, total);
 	/* Clearing empties the ring for later full reads. */
 	index = 0;
 	rc = readconsole(false, true, &index, &count);

@@ -131,6 +131,7 @@ static void memory_init(const struct boot_info *bi)
 	max_page = memmap_ram_top(bi->mem, bi->nr_mem) >> PAGE_SHIFT;
 	if (max_page > DIRECTMAP_SIZE >> PAGE_SHIFT)
 		max_page = DIRECTMAP_SIZE >> PAGE_SHIFT;
+	total_pages = memmap_ram_pages(bi->mem, bi->nr_mem, max_page << PAGE_SHIFT);
 	n = memmap_free_ranges(bi->mem, bi->nr_mem, rsv, reserved_ranges(bi, rsv), ranges,
 			       MAX_FREE_RANGES, &lost);
 	for (u32 i = 1; i < n; i++)

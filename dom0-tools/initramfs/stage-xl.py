@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Stage Debian's own Xen toolstack for the dom0 initramfs.
+
+    stage-xl.py --out DIR --root DEBROOT [--root DEBROOT]...
+
+The DEBROOTs are trees of Debian packages unpacked with `dpkg -x` (Xen
+4.17's xen-utils-4.17 and libraries, and the C libraries they link
+against).  DIR receives, unmodified:
+  usr/lib/xen-4.17/bin/{xl,xen-init-dom0,xenconsoled,xenstored}
+  usr/sbin/xl -> ../lib/xen-4.17/bin/xl
+  usr/lib/x86_64-linux-gnu/<soname>   every shared library those programs
+                                      need (their DT_NEEDED closure)
+  lib64/ld-linux-x86-64.so.2          the dynamic loader
+  etc/xen/xl.conf                     Debian's xl configuration
+The programs run under the initramfs's busybox with nothing else from
+Debian; a library that no DEBROOT holds is an error.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+PROGRAMS = ["xl", "xen-init-dom0", "xenconsoled", "xenstored"]
+BIN = "usr/lib/xen-4.17/bin"
+LIBDIRS = ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"]
+LOADER = "ld-linux-x86-64.so.2"
+
+
+def needed(path):
+    """The DT_NEEDED sonames of an ELF file."""
+    out = subprocess.run(["readelf", "-d", path], check=True, capture_output=True,
+                         text=True).stdout
+    return [line.split("[", 1)[1].split("]", 1)[0]
+            for line in out.splitlines() if "(NEEDED)" in line]
+
+
+def find_lib(roots, soname):
+    for root in roots:
+        for d in LIBDIRS:
+            p = os.path.join(root, d, soname)
+            if os.path.exists(p):
+                return os.path.realpath(p)
+    return None
+
+
+def find_file(roots, rel):
+    for root in roots:
+        p = os.path.join(root, rel)
+        if os.path.exists(p):
+            return os.path.realpath(p)
+    return None
+
+
+def install(src, dest):
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    shutil.copyfile(src, dest)
+    shutil.copymode(src, dest)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--root", action="append", required=True)
+    args = ap.parse_args()
+
+    if os.path.exists(args.out):
+        shutil.rmtree(args.out)
+    todo, seen = [], set()
+    for prog in PROGRAMS:
+        src = find_file(args.root, os.path.join(BIN, prog))
+        if not src:
+            sys.exit("stage-xl: %s/%s is in none of %s" % (BIN, prog, args.root))
+        install(src, os.path.join(args.out, BIN, prog))
+        todo.append(src)
+    while todo:
+        for soname in needed(todo.pop()):
+            if soname in seen:
+                continue
+            seen.add(soname)
+            src = find_lib(args.root, soname)
+            if not src:
+                sys.exit("stage-xl: library %s is in none of %s" % (soname, args.root))
+            install(src, os.path.join(args.out, LIBDIRS[0], soname))
+            todo.append(src)
+    loader = find_lib(args.root, LOADER)
+    if not loader:
+        sys.exit("stage-xl: %s is in none of %s" % (LOADER, args.root))
+    install(loader, os.path.join(args.out, "lib64", LOADER))
+    conf = find_file(args.root, "etc/xen/xl.conf")
+    if conf:
+        install(conf, os.path.join(args.out, "etc/xen/xl.conf"))
+    os.makedirs(os.path.join(args.out, "usr/sbin"), exist_ok=True)
+    os.symlink("../lib/xen-4.17/bin/xl", os.path.join(args.out, "usr/sbin/xl"))
+    print("stage-xl: %d programs, %d libraries in %s"
+          % (len(PROGRAMS), len(seen), args.out))
+
+
+if __name__ == "__main__":
+    main()
