@@ -333,6 +333,24 @@ def check_xl_numa(con, res, facts, info):
               % (rc, topo, nodes, free), "%d CPU rows, node 0" % len(topo))
 
 
+# `xl vcpu-list`: one row per dom0 vCPU (domctl getvcpuinfo and
+# getvcpuaffinity): on a CPU of the machine, running or blocked, with CPU
+# time, and no pinning.
+XL_VCPU_ROW = re.compile(r"^Domain-0\s+0\s+(\d+)\s+(\d+|-)\s+([-rbpy]{3})\s+([\d.]+)\s+(.*)$")
+
+
+def check_xl_vcpu_list(con, res, cpus, dom0_vcpus):
+    rc, out = shell_run(con, "xl vcpu-list")
+    rows = [m.groups() for m in map(XL_VCPU_ROW.match, (l.strip() for l in out.splitlines()))
+            if m]
+    ok = (rc == 0 and sorted(int(r[0]) for r in rows) == list(range(dom0_vcpus)) and
+          all(r[1] != "-" and int(r[1]) < cpus and ("r" in r[2] or "b" in r[2]) and
+              float(r[3]) > 0 and r[4].split() == ["all", "/", "all"] for r in rows))
+    res.check("xl/vcpu-list", ok, "rc=%d, rows %r; expected vCPUs 0..%d of Domain-0 on CPUs "
+              "below %d, running or blocked, affinity all / all" % (rc, rows, dom0_vcpus - 1,
+                                                                   cpus), "%d rows" % len(rows))
+
+
 def check_xl(con, res, args, hv_cmdline, argv):
     facts = machine_facts(argv, hv_cmdline)
     rc, out = shell_run(con, "cat /var/log/xen/xen-init-dom0.log; "
@@ -365,6 +383,7 @@ def check_xl(con, res, args, hv_cmdline, argv):
     secs = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) if m else -1
     res.check("xl/uptime", rc == 0 and m and abs(secs - uptime) <= 60,
               "rc=%d, %r (dom0 uptime %.0fs)" % (rc, out.strip(), uptime))
+    check_xl_vcpu_list(con, res, facts[1], dom0_vcpus)
     # The console ring: the hypervisor's first line, then cleared by -c.  Its
     # lines are prefixed so that they are not taken for console noise.
     banner = re.compile(hvboot.HV_BANNER, re.M)
