@@ -32,6 +32,7 @@ include tests/boot/boot.mk
 -include packaging/packaging.mk
 -include tests/installed/installed.mk
 -include tests/system/shapes.mk
+-include bench/guests/bench.mk
 
 deps:
 	@bash scripts/install-deps.sh
