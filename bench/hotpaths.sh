@@ -153,17 +153,19 @@ function med(list,    n, v, i, j, t) {
 	if (!(k in best) || $3 + 0 < best[k]) best[k] = $3 + 0
 }
 END {
-	print "| figure | Xen 4.17 median | Petrel median | Petrel / Xen | Xen best | Petrel best |"
-	print "|---|---|---|---|---|---|"
+	print "| figure | Xen 4.17 median | Petrel median | Petrel / Xen | Xen best | Petrel best | Petrel / Xen (best) |"
+	print "|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nf; i++) {
 		f = order[i]
 		if (f ~ /^native-/) continue
 		x = ((("xen" SUBSEP f) in meds)) ? med(meds["xen" SUBSEP f]) : ""
 		p = ((("petrel" SUBSEP f) in meds)) ? med(meds["petrel" SUBSEP f]) : ""
 		ratio = (x != "" && p != "" && x > 0) ? sprintf("%.2fx", p / x) : "-"
-		printf "| %s | %s | %s | %s | %s | %s |\n", f, x == "" ? "-" : x, p == "" ? "-" : p,
-			ratio, ((("xen" SUBSEP f) in best)) ? best["xen" SUBSEP f] : "-",
-			((("petrel" SUBSEP f) in best)) ? best["petrel" SUBSEP f] : "-"
+		bx = (("xen" SUBSEP f) in best) ? best["xen" SUBSEP f] : ""
+		bp = (("petrel" SUBSEP f) in best) ? best["petrel" SUBSEP f] : ""
+		bratio = (bx != "" && bp != "" && bx > 0) ? sprintf("%.2fx", bp / bx) : "-"
+		printf "| %s | %s | %s | %s | %s | %s | %s |\n", f, x == "" ? "-" : x,
+			p == "" ? "-" : p, ratio, bx == "" ? "-" : bx, bp == "" ? "-" : bp, bratio
 		if (f == "null-hypercall-syscall") { nx = x; np = p }
 	}
 	for (i = 1; i <= nf; i++) {
