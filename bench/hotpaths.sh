@@ -15,14 +15,64 @@
 #       the table of median cycles/op (median over the runs of each run's
 #       median of rounds), the best round of each, and Petrel/Xen; writes it
 #       to build/bench/hotpaths/table.md and, with --doc, between the
-#       "hotpaths-table" markers of FILE.
+#       "hotpaths-table" markers of FILE. The raw figures of the last run stay
+#       in build/bench/hotpaths/figures.txt ("hypervisor figure min median").
+#   bench/hotpaths.sh --table FIGURES
+#       only print the table of a saved figures file
 # Each guest prints "BENCH name min=C median=C iters=N rounds=R" per figure.
 set -uo pipefail
 
 BUILD=${BUILD:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-check=0 runs=3 petrel="" xen="" kdir="$BUILD/dom0" native_initrd="" doc="" guests=()
+check=0 table_from="" runs=3 petrel="" xen="" kdir="$BUILD/dom0" native_initrd="" doc="" guests=()
+# table FIGURES: the Markdown table of a figures file ("hv figure min median" lines)
+table() {
+	awk -f - "$1" <<'AWK'
+function med(list,    n, v, i, j, t) {
+	n = split(list, v, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+		}
+	return n % 2 ? v[(n + 1) / 2] : int((v[n / 2] + v[n / 2 + 1]) / 2)
+}
+{
+	k = $1 SUBSEP $2
+	if (!($2 in seen)) { seen[$2] = 1; order[++nf] = $2 }
+	meds[k] = meds[k] " " $4
+	if (!(k in best) || $3 + 0 < best[k]) best[k] = $3 + 0
+}
+END {
+	print "| figure | Xen 4.17 median | Petrel median | Petrel / Xen | Xen best | Petrel best | Petrel / Xen (best) |"
+	print "|---|---|---|---|---|---|---|"
+	for (i = 1; i <= nf; i++) {
+		f = order[i]
+		if (f ~ /^native-/) continue
+		x = ((("xen" SUBSEP f) in meds)) ? med(meds["xen" SUBSEP f]) : ""
+		p = ((("petrel" SUBSEP f) in meds)) ? med(meds["petrel" SUBSEP f]) : ""
+		ratio = (x != "" && p != "" && x > 0) ? sprintf("%.2fx", p / x) : "-"
+		bx = (("xen" SUBSEP f) in best) ? best["xen" SUBSEP f] : ""
+		bp = (("petrel" SUBSEP f) in best) ? best["petrel" SUBSEP f] : ""
+		bratio = (bx != "" && bp != "" && bx > 0) ? sprintf("%.2fx", bp / bx) : "-"
+		printf "| %s | %s | %s | %s | %s | %s | %s |\n", f, x == "" ? "-" : x,
+			p == "" ? "-" : p, ratio, bx == "" ? "-" : bx, bp == "" ? "-" : bp, bratio
+		if (f == "null-hypercall-syscall") { nx = x; np = p }
+	}
+	for (i = 1; i <= nf; i++) {
+		f = order[i]
+		if (f !~ /^native-/) continue
+		n = med(meds["native" SUBSEP f])
+		printf "\nNative reference, the same kernel without a hypervisor: %s median %s, best %s",
+			f, n, best["native" SUBSEP f]
+		if (n > 0 && np != "" && nx != "")
+			printf "; the null hypercall (syscall) costs %.2fx that on Petrel, %.2fx on Xen", np / n, nx / n
+		printf ".\n"
+	}
+}
+AWK
+}
+
 die() {
 	echo "hotpaths: $*" >&2
 	exit 2
@@ -36,12 +86,18 @@ while [ $# -gt 0 ]; do
 	--kernel-dir) kdir=${2:?}; shift 2 ;;
 	--native-initrd) native_initrd=${2:?}; shift 2 ;;
 	--doc) doc=${2:?}; shift 2 ;;
+	--table) table_from=${2:?}; shift 2 ;;
 	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) guests+=("$1"); shift ;;
 	esac
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive number"
+if [ -n "$table_from" ]; then
+	[ -f "$table_from" ] || die "no such file: $table_from"
+	table "$table_from"
+	exit
+fi
 [ ${#guests[@]} -gt 0 ] || die "no benchmark guests given"
 [ -f "$petrel" ] || die "no Petrel image '$petrel'"
 out="$BUILD/bench/hotpaths"
@@ -137,49 +193,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	echo "Cycles are TSC cycles per operation; median = median over the runs of each"
 	echo "run's median of rounds, best = the lowest round seen."
 	echo
-	awk -f - "$out/figures.txt" <<'AWK'
-function med(list,    n, v, i, j, t) {
-	n = split(list, v, " ")
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
-			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-		}
-	return n % 2 ? v[(n + 1) / 2] : int((v[n / 2] + v[n / 2 + 1]) / 2)
-}
-{
-	k = $1 SUBSEP $2
-	if (!($2 in seen)) { seen[$2] = 1; order[++nf] = $2 }
-	meds[k] = meds[k] " " $4
-	if (!(k in best) || $3 + 0 < best[k]) best[k] = $3 + 0
-}
-END {
-	print "| figure | Xen 4.17 median | Petrel median | Petrel / Xen | Xen best | Petrel best | Petrel / Xen (best) |"
-	print "|---|---|---|---|---|---|---|"
-	for (i = 1; i <= nf; i++) {
-		f = order[i]
-		if (f ~ /^native-/) continue
-		x = ((("xen" SUBSEP f) in meds)) ? med(meds["xen" SUBSEP f]) : ""
-		p = ((("petrel" SUBSEP f) in meds)) ? med(meds["petrel" SUBSEP f]) : ""
-		ratio = (x != "" && p != "" && x > 0) ? sprintf("%.2fx", p / x) : "-"
-		bx = (("xen" SUBSEP f) in best) ? best["xen" SUBSEP f] : ""
-		bp = (("petrel" SUBSEP f) in best) ? best["petrel" SUBSEP f] : ""
-		bratio = (bx != "" && bp != "" && bx > 0) ? sprintf("%.2fx", bp / bx) : "-"
-		printf "| %s | %s | %s | %s | %s | %s | %s |\n", f, x == "" ? "-" : x,
-			p == "" ? "-" : p, ratio, bx == "" ? "-" : bx, bp == "" ? "-" : bp, bratio
-		if (f == "null-hypercall-syscall") { nx = x; np = p }
-	}
-	for (i = 1; i <= nf; i++) {
-		f = order[i]
-		if (f !~ /^native-/) continue
-		n = med(meds["native" SUBSEP f])
-		printf "\nNative reference, the same kernel without a hypervisor: %s median %s, best %s",
-			f, n, best["native" SUBSEP f]
-		if (n > 0 && np != "" && nx != "")
-			printf "; the null hypercall (syscall) costs %.2fx that on Petrel, %.2fx on Xen", np / n, nx / n
-		printf ".\n"
-	}
-}
-AWK
+	table "$out/figures.txt"
 } >"$out/table.md"
 cat "$out/table.md"
 grep -h -- '^native: ' "$out"/runs/*/native/native.log 2>/dev/null | tr -d '\r' | sort -u
