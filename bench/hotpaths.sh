@@ -115,7 +115,21 @@ bench_lines() {
 	tr -d '\r' <"$1" | grep -a '^BENCH '
 }
 
+# well_formed LINE: a BENCH line with 0 < min <= median
+well_formed() {
+	[[ "$1" =~ $line_re ]] &&
+		awk '{ split($3, a, "="); split($4, b, "=")
+		       exit !(a[2] + 0 > 0 && a[2] + 0 <= b[2] + 0) }' <<<"$1"
+}
+
 if [ "$check" = 1 ]; then
+	# the checker itself, on made-up lines
+	well_formed "BENCH null-hypercall min=950 median=1200 iters=500 rounds=11" &&
+		! well_formed "BENCH null-hypercall min=1300 median=1200 iters=500 rounds=11" &&
+		! well_formed "BENCH null-hypercall min=0 median=0 iters=500 rounds=11" &&
+		! well_formed "BENCH null-hypercall min=950 median= iters=500 rounds=11" &&
+		! well_formed "BENCH null-hypercall min=950 median=1200 iters=500" ||
+		die "the BENCH line checker judges its made-up lines wrongly"
 	boot_guests multiboot "$petrel" "$out/check"
 	rc=$?
 	good=0 bad=0
@@ -124,9 +138,7 @@ if [ "$check" = 1 ]; then
 		n=0
 		while IFS= read -r l; do
 			n=$((n + 1))
-			if [[ "$l" =~ $line_re ]] &&
-				awk '{ split($3, a, "="); split($4, b, "=")
-				       exit !(a[2] + 0 > 0 && a[2] + 0 <= b[2] + 0) }' <<<"$l"; then
+			if well_formed "$l"; then
 				good=$((good + 1))
 			else
 				bad=$((bad + 1))
