@@ -18,21 +18,22 @@ all: deps build-all
 include include/public/headers.mk
 include hypercall-abi/abi.mk
 include xen/xen.mk
--include xen/arch/x86/efi/efi.mk
+include xen/arch/x86/efi/efi.mk
 include tests/unit/unit.mk
--include tests/unit/evtchn/evtchn.mk
--include tests/unit/mm/mm.mk
+include tests/unit/evtchn/evtchn.mk
+include tests/unit/mm/mm.mk
 include tests/guests/guests.mk
--include tests/guests/fuzz.mk
--include tests/guests/hvm/hvm.mk
+include tests/guests/fuzz.mk
+include tests/guests/hvm/hvm.mk
 include tests/boot/boot.mk
--include tests/boot/bzimage.mk
--include dom0-tools/xenstore/xenstore.mk
--include dom0-tools/initramfs/dom0.mk
--include tests/system/system.mk
--include packaging/packaging.mk
--include tests/installed/installed.mk
--include tests/system/shapes.mk
+include tests/boot/bzimage.mk
+include dom0-tools/xenstore/xenstore.mk
+include dom0-tools/initramfs/dom0.mk
+include tests/system/system.mk
+include packaging/packaging.mk
+include tests/installed/installed.mk
+include tests/system/shapes.mk
+include bench/guests/bench.mk
 
 deps:
 	@bash scripts/install-deps.sh

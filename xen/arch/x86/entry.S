@@ -43,6 +43,15 @@
 	popq %rdi
 .endm
 
+/* Offsets in the frame SAVE_ALL completes (struct cpu_regs). */
+#define FRAME_R11 (6 * 8)
+#define FRAME_RCX (11 * 8)
+#define FRAME_RIP (17 * 8)
+#define FRAME_CS (18 * 8)
+#define FRAME_RFLAGS (19 * 8)
+#define FRAME_SS (21 * 8)
+#define EFLAGS_RF_VM 0x30000 /* bits sysretq does not restore */
+
 /* One stub per vector; vectors with a hardware error code skip the dummy. */
 	.balign 16
 	.globl idt_stubs
@@ -106,7 +115,38 @@ syscall_entry:
 	SAVE_ALL
 	movq %rsp, %rdi
 	call do_syscall
-	jmp restore_all
+	jmp syscall_exit
+
+/*
+ * Back to a 64-bit guest after a syscall entry. When the frame is one that
+ * sysretq restores exactly (rcx = rip, r11 = rflags without RF or VM, a
+ * canonical rip, the flat ring-3 selectors STAR names), as after a plain
+ * hypercall, leave through sysretq, much cheaper than iretq; anything else
+ * (an upcall or exception bounce, the iret hypercall, a continuation) goes
+ * through restore_all. NMI and #MC run on IST stacks, so the moment on the
+ * guest stack before sysretq is safe once interrupts are off.
+ */
+syscall_exit:
+	cli
+	movq FRAME_RIP(%rsp), %rax
+	cmpq %rax, FRAME_RCX(%rsp)
+	jne restore_all
+	sarq $47, %rax
+	incq %rax
+	cmpq $1, %rax
+	ja restore_all
+	movq FRAME_RFLAGS(%rsp), %rax
+	cmpq %rax, FRAME_R11(%rsp)
+	jne restore_all
+	testl $EFLAGS_RF_VM, %eax
+	jnz restore_all
+	cmpq $FLAT_RING3_CS64, FRAME_CS(%rsp)
+	jne restore_all
+	cmpq $FLAT_RING3_SS64, FRAME_SS(%rsp)
+	jne restore_all
+	RESTORE_ALL
+	movq 40(%rsp), %rsp /* the guest's rsp, above vector, error code, rip, cs, rflags */
+	sysretq
 
 /*
  * syscall from 32-bit (compatibility mode) guest user code, through

@@ -25,19 +25,37 @@ bool guest_range_ok(u64 va, size_t len)
 	return true;
 }
 
-/* rep movsb with a fixup: returns the number of bytes NOT copied. */
+/*
+ * rep movsq, then rep movsb for the rest, each with a fixup: returns the
+ * number of bytes NOT copied. After a fault in the movsq, rcx counts the
+ * quadwords left and the movsb goes on from there, so it copies up to the
+ * first byte that faults. Quadwords make the bulk of a copy 8 times fewer
+ * steps (under QEMU's TCG every step of a rep string instruction costs).
+ */
 static size_t copy_raw(void *dst, const void *src, size_t len)
 {
+	size_t n = len / 8;
+
+	__asm__ volatile("1: rep movsq\n"
+			 "2:\n"
+			 ".pushsection .ex_table, \"a\"\n"
+			 ".balign 8\n"
+			 ".quad 1b, 2b\n"
+			 ".popsection"
+			 : "+D"(dst), "+S"(src), "+c"(n)
+			 :
+			 : "memory");
+	n = n * 8 + len % 8;
 	__asm__ volatile("1: rep movsb\n"
 			 "2:\n"
 			 ".pushsection .ex_table, \"a\"\n"
 			 ".balign 8\n"
 			 ".quad 1b, 2b\n"
 			 ".popsection"
-			 : "+D"(dst), "+S"(src), "+c"(len)
+			 : "+D"(dst), "+S"(src), "+c"(n)
 			 :
 			 : "memory");
-	return len;
+	return n;
 }
 
 size_t copy_from_guest_left(void *dst, u64 src_va, size_t len)

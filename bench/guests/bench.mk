@@ -1,0 +1,66 @@
+# Hot-path benchmark guests (bench/guests/): PV guests built on the guest-test
+# library (tests/guests/lib, its objects from $(GUEST_OUT)) and booted by the
+# guest-test runner, on Petrel and on Debian's Xen 4.17.
+#
+#   make bench-guests        build $(BUILD)/bench/guests/<name>.elf
+#   make test-bench-guests   every benchmark guest runs on Petrel and prints
+#                            well-formed BENCH lines (no timing is judged)
+#   make bench-hotpaths      both hypervisors in one run, plus the native
+#                            syscall reference; table in $(BUILD)/bench/hotpaths/
+#                            (BENCH_RUNS=N boots of each guest, default 3),
+#                            written into $(BENCH_DOC) (docs/performance.md;
+#                            BENCH_DOC= to leave it alone)
+
+BENCH_GDIR := bench/guests
+BENCH_GOUT := $(BUILD)/bench/guests
+BENCH_GUESTS := $(sort $(basename $(notdir $(wildcard $(BENCH_GDIR)/*.c))))
+BENCH_GELFS := $(patsubst %,$(BENCH_GOUT)/%.elf,$(BENCH_GUESTS))
+BENCH_GLIB := $(patsubst %,$(GUEST_OUT)/lib/%.o,$(GUEST_LIB)) $(BENCH_GOUT)/lib/bench.o
+BENCH_GCFLAGS := $(GUEST_CFLAGS) -I$(BENCH_GDIR)/lib
+
+$(BENCH_GOUT)/lib/bench.o: $(BENCH_GDIR)/lib/bench.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(BENCH_GCFLAGS) -c $< -o $@
+
+$(BENCH_GOUT)/obj/%.o: $(BENCH_GDIR)/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(BENCH_GCFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
+
+$(BENCH_GOUT)/%.elf: $(BENCH_GOUT)/obj/%.o $(BENCH_GLIB) $(GUEST_LDS)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(BENCH_GLIB) $<
+
+-include $(BENCH_GOUT)/lib/bench.d $(patsubst %,$(BENCH_GOUT)/obj/%.d,$(BENCH_GUESTS))
+.SECONDARY: $(BENCH_GOUT)/lib/bench.o $(patsubst %,$(BENCH_GOUT)/obj/%.o,$(BENCH_GUESTS))
+
+ALL_TARGETS += bench-guests
+TEST_TARGETS += test-bench-guests
+
+.PHONY: bench-guests test-bench-guests bench-hotpaths
+bench-guests: $(BENCH_GELFS)
+
+test-bench-guests: bench-guests $(BUILD)/xen/petrel
+	@bash bench/hotpaths.sh --check --petrel $(BUILD)/xen/petrel $(BENCH_GELFS)
+
+# The native reference: a static program as /init of its own initramfs,
+# booted under the dom0 kernel (make dom0-image) without a hypervisor.
+BENCH_NATIVE := $(BUILD)/bench/native/syscall-bench
+BENCH_NATIVE_CPIO := $(BUILD)/bench/native/initramfs.cpio.gz
+
+$(BENCH_NATIVE): bench/native/syscall-bench.c
+	@mkdir -p $(@D)
+	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+$(BENCH_NATIVE_CPIO): $(BENCH_NATIVE) dom0-tools/initramfs/mkcpio.py
+	rm -rf $(@D)/root
+	mkdir -p $(@D)/root/dev
+	cp $(BENCH_NATIVE) $(@D)/root/init
+	python3 dom0-tools/initramfs/mkcpio.py $(@D)/root $@ --node dev/console:600:c:5:1
+
+BENCH_RUNS ?= 3
+BENCH_DOC ?= docs/performance.md
+bench-hotpaths: bench-guests $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz \
+		$(BENCH_NATIVE_CPIO)
+	@bash bench/hotpaths.sh --runs $(BENCH_RUNS) --petrel $(BUILD)/xen/petrel \
+		--xen $(GUEST_XEN_REF) --kernel-dir $(BUILD)/dom0 \
+		--native-initrd $(BENCH_NATIVE_CPIO) $(if $(BENCH_DOC),--doc $(BENCH_DOC)) \
+		$(BENCH_GELFS)
