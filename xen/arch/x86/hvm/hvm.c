@@ -30,7 +30,6 @@ extern pte_t idle_l4[];
 #define EFER_LMA (1UL << 10)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define MSR_TSC 0x10
-#define APIC_BASE_DEFAULT 0xfee00900UL /* BSP, enabled, at 0xfee00000 */
 #define MXCSR_DEFAULT 0x1f80
 
 void hvm_init(void)
@@ -64,6 +63,8 @@ int hvm_domain_init(struct domain *d)
 			continue;
 		memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
 		rc = hvm_backend->vcpu_init(v);
+		if (!rc)
+			rc = vlapic_init(v);
 	}
 	return rc;
 }
@@ -266,6 +267,9 @@ void hvm_handle_cpuid(struct vcpu *v)
 			c |= 1u << 31;		       /* hypervisor present */
 			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
 			c &= ~(1u << 27);	       /* OSXSAVE follows the guest's CR4 */
+			c |= 1u << 21;		       /* x2APIC: always emulated, as on Xen */
+			c &= ~(1u << 24);	       /* no TSC-deadline timer mode */
+			d |= 1u << 9;		       /* the (virtual) local APIC */
 			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
 				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
@@ -338,8 +342,10 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = hvm_backend->get_pat(v);
 		return 0;
 	case MSR_APIC_BASE:
-		*val = APIC_BASE_DEFAULT;
+		*val = vlapic_base(v);
 		return 0;
+	case 0x800 ... 0x8ff:
+		return vlapic_msr_read(v, msr, val) ? inject_gp(v) : 0;
 	case MSR_TSC:
 		*val = rdtsc();
 		return 0;
@@ -366,7 +372,9 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 		hvm_backend->set_pat(v, val);
 		return 0;
 	case MSR_APIC_BASE:
-		return val == APIC_BASE_DEFAULT ? 0 : inject_gp(v);
+		return vlapic_set_base(v, val) ? inject_gp(v) : 0;
+	case 0x800 ... 0x8ff:
+		return vlapic_msr_write(v, msr, val) ? inject_gp(v) : 0;
 	case HVM_HYPERCALL_MSR: {
 		void *page = gfn_to_virt(v->domain, val >> PAGE_SHIFT);
 
@@ -413,6 +421,11 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 
 /* ---- HLT, triple fault, crashes. */
 
+static bool hlt_done(struct vcpu *v)
+{
+	return vlapic_pending(v) >= 0;
+}
+
 void hvm_handle_hlt(struct vcpu *v)
 {
 	/* With interrupts off nothing can wake it: as on Xen the vCPU goes down. */
@@ -422,8 +435,8 @@ void hvm_handle_hlt(struct vcpu *v)
 		domain_shutdown(v->domain, SHUTDOWN_poweroff);
 		schedule_dead();
 	}
-	/* No interrupt source exists yet: let others run and resume after it. */
-	vcpu_yield();
+	/* Sleep until the local APIC has an interrupt to deliver. */
+	vcpu_block(hlt_done);
 }
 
 void hvm_triple_fault(struct vcpu *v)
