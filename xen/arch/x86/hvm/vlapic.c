@@ -456,8 +456,8 @@ int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val)
 	case APIC_EOI:
 	case APIC_SELF_IPI:
 		if (off == APIC_EOI && val)
-			return -1;
-		/* fallthrough */
+			return -1; /* x2APIC EOI takes 0 only */
+				   /* fallthrough */
 	case APIC_TPR:
 	case APIC_SVR:
 	case APIC_ESR:
