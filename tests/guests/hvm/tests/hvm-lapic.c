@@ -76,7 +76,7 @@ static void check_masked_timer(void)
 	apic_write(APIC_TDCR, 0xb); /* divide by 1 */
 	apic_write(APIC_LVTT, APIC_LVT_MASKED | VEC_TIMER);
 	apic_write(APIC_TMICT, 20000);
-	while (apic_read(APIC_TMCCT) && ++spins < 10000000)
+	while (apic_read(APIC_TMCCT) && ++spins < 1000000)
 		;
 	xtest_check(!apic_read(APIC_TMCCT), "masked one-shot timer never ran down");
 	window();
@@ -108,14 +108,14 @@ static void check_periodic(void)
 
 	timer_hits = 0;
 	apic_write(APIC_LVTT, VEC_TIMER | APIC_LVTT_PERIODIC);
-	apic_write(APIC_TMICT, 200000); /* 2 ms at Xen's 100 MHz bus */
-	wait_hits(&timer_hits, 5);
+	apic_write(APIC_TMICT, 1000000); /* 10 ms at Xen's 100 MHz bus */
+	wait_hits(&timer_hits, 3);
 	count = apic_read(APIC_TMCCT);
-	xtest_check(count > 0 && count <= 200000, "periodic current count %u of 200000", count);
+	xtest_check(count <= 1000000, "periodic current count %u of 1000000", count);
 	apic_write(APIC_TMICT, 0);
 	xtest_check(!apic_read(APIC_TMCCT), "count %u after stopping", apic_read(APIC_TMCCT));
 	printk("periodic timer: %u interrupts\n", timer_hits);
-	xtest_check(timer_hits >= 5, "periodic timer: %u interrupts", timer_hits);
+	xtest_check(timer_hits >= 3, "periodic timer: %u interrupts", timer_hits);
 	apic_write(APIC_LVTT, APIC_LVT_MASKED | VEC_TIMER);
 }
 
