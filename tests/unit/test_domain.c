@@ -59,6 +59,13 @@ unsigned int order_for_bytes(u64 bytes)
 /* When > 0: the allocation that many calls from now fails (1 = the next). */
 static unsigned int fail_alloc_in;
 
+/* The domains here are PV: the HVM upcall-vector hook is never reached. */
+void hvm_evtchn_upcall(struct vcpu *v);
+void hvm_evtchn_upcall(struct vcpu *v)
+{
+	(void)v;
+}
+
 void *alloc_xenheap_pages(unsigned int order)
 {
 	struct page_info *pg;

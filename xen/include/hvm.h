@@ -121,6 +121,9 @@ int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val);
 u64 vlapic_base(const struct vcpu *v);
 int vlapic_set_base(struct vcpu *v, u64 val);
 
+/* Event delivery: upcall_pending went 0 -> 1 on @v. */
+void hvm_evtchn_upcall(struct vcpu *v);
+
 /* Scheduler glue (called from the arch hooks in pv/domain.c). */
 __noreturn void hvm_resume_current(void);
 void hvm_context_save(struct vcpu *v);

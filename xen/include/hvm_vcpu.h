@@ -26,7 +26,8 @@ struct hvm_vcpu {
 	void *vmcb;			      /* backend's control block (SVM: the VMCB) */
 	paddr_t vmcb_pa;
 	struct vlapic vlapic;
-	bool fpu_saved; /* fpu_area holds the guest FPU while another vCPU runs */
+	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
+	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
 	u8 fpu_area[512] __aligned(16);
 };
 

@@ -19,6 +19,9 @@
 #include "public/sched.h"
 #include "public/version.h"
 #include "public/features.h"
+#include "public/memory.h"
+#include "public/event_channel.h"
+#include "public/hvm/hvm_op.h"
 
 const struct hvm_backend *hvm_backend;
 extern pte_t idle_l4[];
@@ -475,9 +478,79 @@ static long hvm_features(u64 arg)
 	return hvm_copy_to_guest_linear(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
 }
 
+/* ---- Events: the per-vCPU upcall vector and the shared_info page in the physmap. */
+
+void hvm_evtchn_upcall(struct vcpu *v)
+{
+	if (v->arch.hvm.upcall_vector)
+		vlapic_set_irq(v, v->arch.hvm.upcall_vector);
+}
+
+static long set_upcall_vector(u64 arg)
+{
+	struct xen_hvm_evtchn_upcall_vector op;
+	struct vcpu *v;
+
+	if (hvm_copy_from_guest_linear(&op, arg, sizeof(op)))
+		return -EFAULT;
+	if (op.vector < 0x10)
+		return -EINVAL;
+	if (op.vcpu >= MAX_VIRT_CPUS || !(v = current->domain->vcpu[op.vcpu]))
+		return -ENOENT;
+	v->arch.hvm.upcall_vector = op.vector;
+	/* Events already pending are not lost: raise the vector for them now. */
+	if (v->vcpu_info->evtchn_upcall_pending)
+		hvm_evtchn_upcall(v);
+	return 0;
+}
+
+static long hvm_op(unsigned long cmd, u64 arg)
+{
+	switch (cmd) {
+	case HVMOP_set_evtchn_upcall_vector:
+		return set_upcall_vector(arg);
+	}
+	return -ENOSYS;
+}
+
+/* XENMEM_add_to_physmap of the shared_info page for the domain itself. */
+static long add_to_physmap(u64 arg)
+{
+	struct domain *d = current->domain;
+	struct xen_add_to_physmap x;
+
+	if (hvm_copy_from_guest_linear(&x, arg, sizeof(x)))
+		return -EFAULT;
+	if (x.domid != DOMID_SELF && x.domid != d->domain_id)
+		return -ESRCH; /* foreign physmaps are not implemented */
+	if (x.space != XENMAPSPACE_shared_info)
+		return -ENOSYS;
+	if (x.idx != 0)
+		return -EINVAL;
+	if (x.gpfn >= d->arch.hvm.nr_gfns)
+		return -EINVAL; /* only over RAM: there are no MMIO holes in the p2m yet */
+	/* The RAM frame seen there before stays the domain's until it dies. */
+	return p2m_set_entry(d, x.gpfn, virt_to_maddr(d->shared_info) >> PAGE_SHIFT);
+}
+
+static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
+{
+	if ((unsigned int)cmd == XENMEM_add_to_physmap)
+		return add_to_physmap(a[1]);
+	return -ENOSYS;
+}
+
 static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 {
 	switch (nr) {
+	case __HYPERVISOR_event_channel_op:
+		if ((unsigned int)a[0] == EVTCHNOP_bind_pirq)
+			return -ENOSYS; /* no PIRQs for HVM domains yet */
+		return hypercall_dispatch(nr, a);
+	case __HYPERVISOR_hvm_op:
+		return hvm_op(a[0], a[1]);
+	case __HYPERVISOR_memory_op:
+		return hvm_memory_op(a[0], a);
 	case __HYPERVISOR_console_io:
 		if ((unsigned int)a[0] != CONSOLEIO_write)
 			return -ENOSYS;
