@@ -247,7 +247,7 @@ static void xen_leaves(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 		*b = HVM_HYPERCALL_MSR;
 		break;
 	case 4:
-		*a = (1u << 3) | (1u << 4); /* vcpu id and domid present */
+		*a = (1u << 3) | (1u << 4) | (1u << 6); /* vcpu id, domid, upcall vector */
 		*b = v->vcpu_id;
 		*c = v->domain->domain_id;
 		break;
