@@ -5,7 +5,10 @@
  * sent to ourselves: the port pending in shared_info, upcall_pending set
  * and the vector in the local APIC's IRR while interrupts are off; the
  * handler runs once they are on and EOIs. A second send after the handler
- * cleared upcall_pending raises the vector again.
+ * cleared upcall_pending raises the vector again. Then vcpu_info moves to
+ * a guest frame (VCPUOP_register_vcpu_info by GFN): the new copy starts
+ * with upcall_pending and every selector bit set and the vector raised, and
+ * later sends land there.
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -17,7 +20,9 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 
 #define HC_memory_op 12
 #define HC_event_channel_op 32
+#define HC_vcpu_op 24
 #define HC_hvm_op 34
+#define VCPUOP_register_vcpu_info 10
 #define XENMEM_add_to_physmap 7
 #define XENMAPSPACE_shared_info 0
 #define HVMOP_set_evtchn_upcall_vector 23
@@ -44,8 +49,15 @@ struct bind_ipi {
 	uint32_t vcpu, port;
 };
 
+struct register_vcpu_info {
+	uint64_t gfn;
+	uint32_t offset, rsvd;
+};
+
 static char si_page[4096] __attribute__((aligned(4096)));
+static char vi_page[4096] __attribute__((aligned(4096)));
 static volatile struct shared_info *si = (volatile struct shared_info *)si_page;
+static volatile struct vcpu_info *vi; /* where vCPU 0's vcpu_info is */
 static unsigned int port;
 static volatile unsigned int upcalls;
 static volatile int seen_pending, seen_upcall_pending, seen_isr;
@@ -65,10 +77,10 @@ static int port_pending(void)
 static void on_upcall(unsigned int vec)
 {
 	seen_isr = apic_vec_bit(APIC_ISR, vec);
-	seen_upcall_pending = si->vcpu_info[0].evtchn_upcall_pending;
+	seen_upcall_pending = vi->evtchn_upcall_pending;
 	seen_pending = port_pending();
-	si->vcpu_info[0].evtchn_upcall_pending = 0;
-	si->vcpu_info[0].evtchn_pending_sel = 0;
+	vi->evtchn_upcall_pending = 0;
+	vi->evtchn_pending_sel = 0;
 	__atomic_fetch_and(&si->evtchn_pending[port / 64], ~(1UL << (port % 64)), __ATOMIC_SEQ_CST);
 	upcalls++;
 	apic_write(APIC_EOI, 0);
@@ -79,6 +91,32 @@ static void send(void)
 	long rc = hypercall(HC_event_channel_op, EVTCHNOP_send, (unsigned long)&port, 0, 0, 0);
 
 	xtest_check(rc == 0, "EVTCHNOP_send: %ld", rc);
+}
+
+static void check_vcpu_info_by_gfn(void)
+{
+	struct register_vcpu_info r = { .gfn = (unsigned long)vi_page >> 12, .offset = 64 };
+	volatile struct vcpu_info *nvi = (volatile struct vcpu_info *)(vi_page + 64);
+	long rc;
+
+	rc = hypercall(HC_vcpu_op, VCPUOP_register_vcpu_info, 0, (unsigned long)&r, 0, 0);
+	xtest_check(rc == 0, "register_vcpu_info(gfn %#lx, 64): %ld", (unsigned long)r.gfn, rc);
+	if (rc)
+		return;
+	xtest_check(nvi->evtchn_upcall_pending == 1 && nvi->evtchn_pending_sel == ~0UL,
+		    "new vcpu_info: upcall_pending %u, pending_sel %#lx",
+		    nvi->evtchn_upcall_pending, nvi->evtchn_pending_sel);
+	xtest_check(apic_vec_bit(APIC_IRR, VEC_UPCALL), "upcall vector not raised by the move");
+	vi = nvi;
+	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	xtest_check(upcalls == 3, "after the move: %u upcalls in all", upcalls);
+	rc = hypercall(HC_vcpu_op, VCPUOP_register_vcpu_info, 0, (unsigned long)&r, 0, 0);
+	xtest_check(rc == -EINVAL, "a second register_vcpu_info: %ld, want -EINVAL", rc);
+	send();
+	xtest_check(nvi->evtchn_upcall_pending, "send did not reach the new vcpu_info");
+	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	xtest_check(upcalls == 4 && seen_pending, "after a send: %u upcalls, pending %d", upcalls,
+		    seen_pending);
 }
 
 void test_main(void)
@@ -93,6 +131,7 @@ void test_main(void)
 	apic_write(APIC_SVR, 0x1ff);
 	rc = hypercall(HC_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);
 	xtest_check(rc == 0, "add_to_physmap(shared_info): %ld", rc);
+	vi = &si->vcpu_info[0];
 
 	rc = set_vector(0, 0x0f);
 	xtest_check(rc == -EINVAL, "upcall vector 0x0f: %ld, want -EINVAL", rc);
@@ -122,4 +161,5 @@ void test_main(void)
 	send();
 	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
 	xtest_check(upcalls == 2, "second send: %u upcalls in all", upcalls);
+	check_vcpu_info_by_gfn();
 }

@@ -22,6 +22,7 @@
 #include "public/memory.h"
 #include "public/event_channel.h"
 #include "public/hvm/hvm_op.h"
+#include "public/vcpu.h"
 
 const struct hvm_backend *hvm_backend;
 extern pte_t idle_l4[];
@@ -551,6 +552,10 @@ static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 		return hvm_op(a[0], a[1]);
 	case __HYPERVISOR_memory_op:
 		return hvm_memory_op(a[0], a);
+	case __HYPERVISOR_vcpu_op:
+		if ((unsigned int)a[0] != VCPUOP_register_vcpu_info)
+			return -ENOSYS;
+		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_console_io:
 		if ((unsigned int)a[0] != CONSOLEIO_write)
 			return -ENOSYS;
