@@ -120,7 +120,7 @@ static u32 ppr(struct vcpu *v)
 
 void vlapic_set_irq(struct vcpu *v, unsigned int vec)
 {
-	if (vec < 16) /* illegal vectors: real APICs flag them in ESR */
+	if (vec < 16 || !v->arch.hvm.vlapic.regs) /* illegal vectors: real APICs flag them in ESR */
 		return;
 	__atomic_fetch_or(vec_word(v, APIC_IRR, vec), 1u << (vec % 32), __ATOMIC_SEQ_CST);
 	vcpu_unblock(v);

@@ -530,6 +530,9 @@ static void intr_assist(struct vcpu *v)
 	    !(F64(v, VMCB_INT_SHADOW) & 1)) {
 		vlapic_ack(v, (unsigned int)vec);
 		F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
+		/* A window asked for earlier is not needed any more. */
+		F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
+		F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
 		return;
 	}
 	F64(v, VMCB_VINTR) |= VINTR_IRQ | VINTR_IGN_TPR | (0xfUL << VINTR_PRIO_SHIFT);
