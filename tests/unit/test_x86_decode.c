@@ -175,7 +175,30 @@ static void test_mov_stores(void **state)
 	assert_int_equal(in.len, 2);
 	assert_int_equal(x86_decode(B(0xc6, 0x07), &in), -EINVAL);	       /* no immediate */
 	assert_int_equal(x86_decode(B(0xc7, 0x47, 0x08, 1, 0), &in), -EINVAL); /* cut short */
-	assert_int_equal(x86_decode(B(0x8b, 0x07), &in), -EOPNOTSUPP);	       /* a load */
+	assert_int_equal(x86_decode(B(0x8a, 0x07), &in), -EOPNOTSUPP);	       /* a byte load */
+}
+
+/* The MMIO loads and stores of the HVM local APIC: mov r32 <- m32, and moffs forms. */
+static void test_mov_loads_moffs(void **state)
+{
+	struct x86_insn in;
+
+	(void)state;
+	in = decode_ok(B(0x8b, 0x47, 0x20)); /* mov 0x20(%rdi),%eax */
+	assert_int_equal(in.opcode, 0x8b);
+	assert_int_equal(in.reg, 0);
+	assert_int_equal(in.len, 3);
+	in = decode_ok(B(0x44, 0x8b, 0x07)); /* mov (%rdi),%r8d */
+	assert_int_equal(in.reg, 8);
+	in = decode_ok(B(0xa1, 0x20, 0, 0xe0, 0xfe, 0, 0, 0, 0)); /* movabs 0xfee00020,%eax */
+	assert_int_equal(in.len, 9);
+	assert_int_equal((u64)in.imm, 0xfee00020UL);
+	in = decode_ok(B(0x67, 0xa3, 0xb0, 0, 0xe0, 0xfe)); /* addr32 mov %eax,0xfee000b0 */
+	assert_int_equal(in.len, 6);
+	assert_int_equal(x86_decode_mode(B(0xa1, 0x20, 0, 0xe0, 0xfe), 4, &in), 0);
+	assert_int_equal(in.len, 5);
+	assert_int_equal(x86_decode_mode(B(0x67, 0xa1, 0x20, 0), 4, &in), -EOPNOTSUPP);
+	assert_int_equal(x86_decode(B(0xa1, 0x20, 0, 0xe0, 0xfe), &in), -EINVAL); /* cut short */
 }
 
 static void test_refused(void **state)
@@ -236,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_two_byte_map),
 		cmocka_unit_test(test_modrm_forms),
 		cmocka_unit_test(test_mov_stores),
+		cmocka_unit_test(test_mov_loads_moffs),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_mode32),
 	};

@@ -21,6 +21,7 @@
 #include "event.h"
 #include "uaccess.h"
 #include "sched.h"
+#include "hvm.h"
 #include "public/event_channel.h"
 
 /* ---- 2-level bit operations (atomic: the guest may run on another CPU). */
@@ -69,7 +70,10 @@ static struct vcpu *vcpu_of(const struct domain *d, unsigned int vcpu_id)
 /* Set upcall_pending and wake the vCPU if it blocked in SCHEDOP_block. */
 static void mark_events_pending(struct vcpu *v)
 {
-	__atomic_store_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	u8 was = __atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+
+	if (is_hvm_vcpu(v) && !was)
+		hvm_evtchn_upcall(v); /* HVM: the upcall vector, on the 0 -> 1 edge */
 	vcpu_unblock(v);
 }
 

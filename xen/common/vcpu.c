@@ -16,6 +16,7 @@
 #include "timer.h"
 #include "uaccess.h"
 #include "sched.h"
+#include "hvm.h"
 #include "public/vcpu.h"
 
 static void singleshot_fn(void *data)
@@ -179,8 +180,8 @@ static long register_runstate(struct vcpu *v, unsigned long arg)
 
 /*
  * Move @v's vcpu_info to offset @offset of frame @mfn (a PV guest names
- * machine frames). Once only; the new copy starts with every selector bit
- * and upcall_pending set, so that nothing raised meanwhile is lost.
+ * machine frames, an HVM guest its own guest frames). Once only; the new copy starts with every
+ * selector bit and upcall_pending set, so that nothing raised meanwhile is lost.
  */
 static long register_vcpu_info(struct vcpu *v, unsigned long arg)
 {
@@ -194,6 +195,8 @@ static long register_vcpu_info(struct vcpu *v, unsigned long arg)
 		return -EINVAL;
 	if (v->vcpu_info_mfn || v != current)
 		return -EINVAL;
+	if (is_hvm_vcpu(v))
+		r.mfn = p2m_lookup(v->domain, r.mfn); /* INVALID_MFN outside RAM */
 	if (r.mfn >= max_page)
 		return -EINVAL;
 	pg = mfn_to_page(r.mfn);
@@ -207,6 +210,8 @@ static long register_vcpu_info(struct vcpu *v, unsigned long arg)
 	__asm__ volatile("" ::: "memory");
 	vi->evtchn_upcall_pending = 1;
 	vi->evtchn_pending_sel = ~0UL;
+	if (is_hvm_vcpu(v))
+		hvm_evtchn_upcall(v); /* as any 0 -> 1 edge of upcall_pending */
 	update_vcpu_system_time(v);
 	return 0;
 }

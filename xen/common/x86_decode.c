@@ -6,7 +6,8 @@
 #define D_MODRM 0x01	 /* a ModRM byte follows the opcode */
 #define D_MODRM_REG 0x02 /* ModRM whose mod field is ignored: always a register */
 #define D_IMM8 0x04
-#define D_IMMZ 0x08 /* 16 bits with 0x66 (and no REX.W), else 32 */
+#define D_IMMZ 0x08  /* 16 bits with 0x66 (and no REX.W), else 32 */
+#define D_MOFFS 0x10 /* an absolute address of the address size (kept in imm) */
 
 struct opcode_info {
 	u16 opcode;
@@ -28,6 +29,9 @@ static const struct opcode_info opcodes[] = {
 	{ 0x87, D_MODRM },			/* xchg */
 	{ 0x88, D_MODRM },			/* mov r/m8, r8 */
 	{ 0x89, D_MODRM },			/* mov r/m, r */
+	{ 0x8b, D_MODRM },			/* mov r, r/m */
+	{ 0xa1, D_MOFFS },			/* mov eax, moffs */
+	{ 0xa3, D_MOFFS },			/* mov moffs, eax */
 	{ 0xc6, D_MODRM | D_IMM8 },		/* mov r/m8, imm8 */
 	{ 0xc7, D_MODRM | D_IMMZ },		/* mov r/m, imm */
 	{ 0xcd, D_IMM8 },			/* int imm8 */
@@ -131,6 +135,8 @@ static s64 read_imm(const u8 *b, unsigned int len)
 		return (s8)v;
 	if (len == 2)
 		return (s16)v;
+	if (len == 8)
+		return (s64)v;
 	return (s32)v;
 }
 
@@ -188,6 +194,10 @@ int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes, struct
 		in->imm_len = 1;
 	else if (flags & D_IMMZ)
 		in->imm_len = x86_opsize(in) == 2 ? 2 : 4;
+	else if ((flags & D_MOFFS) && mode_bytes != 8 && in->addr32)
+		return -EOPNOTSUPP; /* 16-bit addressing */
+	else if (flags & D_MOFFS)
+		in->imm_len = (mode_bytes == 8 && !in->addr32) ? 8 : 4;
 	if (i + in->imm_len > n)
 		return -EINVAL;
 	in->imm = read_imm(&b[i], in->imm_len);

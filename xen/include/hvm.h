@@ -100,6 +100,30 @@ unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in);
 /* A general register by number (0 = rax ... 15 = r15). */
 u64 *hvm_gpr(struct vcpu *v, unsigned int n);
 
+/* The virtual local APIC (hvm/vlapic.c). */
+int vlapic_init(struct vcpu *v);
+void vlapic_destroy(struct vcpu *v);
+/* Raise fixed interrupt @vec in @v's IRR and wake it. */
+void vlapic_set_irq(struct vcpu *v, unsigned int vec);
+/* The highest IRR vector above the processor priority, -1 if none. */
+int vlapic_pending(struct vcpu *v);
+/* @vec is being delivered: IRR -> ISR. */
+void vlapic_ack(struct vcpu *v, unsigned int vec);
+u8 vlapic_tpr(struct vcpu *v);
+void vlapic_set_tpr(struct vcpu *v, u8 tpr);
+/* An access to guest-physical @gpa is the xAPIC page's. */
+bool vlapic_mmio_claims(struct vcpu *v, u64 gpa);
+/* Emulate the access at rip to @gpa: the instruction length, 0 if not emulated. */
+unsigned int vlapic_mmio(struct vcpu *v, u64 gpa);
+/* x2APIC MSRs 0x800-0x8ff and the APIC base: 0, or -1 for #GP. */
+int vlapic_msr_read(struct vcpu *v, u32 msr, u64 *val);
+int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val);
+u64 vlapic_base(const struct vcpu *v);
+int vlapic_set_base(struct vcpu *v, u64 val);
+
+/* Event delivery: upcall_pending went 0 -> 1 on @v. */
+void hvm_evtchn_upcall(struct vcpu *v);
+
 /* Scheduler glue (called from the arch hooks in pv/domain.c). */
 __noreturn void hvm_resume_current(void);
 void hvm_context_save(struct vcpu *v);

@@ -4,6 +4,16 @@
 
 #include "types.h"
 #include "regs.h"
+#include "timer.h"
+
+/* The virtual local APIC (hvm/vlapic.c). */
+struct vlapic {
+	u32 *regs;	    /* the 4 KiB register page, as the xAPIC lays it out */
+	u64 base;	    /* the APIC base MSR */
+	struct timer timer; /* the APIC timer */
+	u64 start;	    /* system time the current count started from */
+	u64 period_ns;	    /* initial count * ns per tick; 0 = stopped */
+};
 
 /* A vCPU's HVM state (the sibling of struct pv_vcpu). */
 struct hvm_vcpu {
@@ -15,7 +25,9 @@ struct hvm_vcpu {
 	u64 guest_cr0, guest_cr4, guest_efer; /* as the guest set them */
 	void *vmcb;			      /* backend's control block (SVM: the VMCB) */
 	paddr_t vmcb_pa;
-	bool fpu_saved; /* fpu_area holds the guest FPU while another vCPU runs */
+	struct vlapic vlapic;
+	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
+	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
 	u8 fpu_area[512] __aligned(16);
 };
 

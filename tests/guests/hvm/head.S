@@ -1,8 +1,8 @@
 /*
  * Entry of an HVM test guest: the PVH ABI starts us in 32-bit flat
  * protected mode with paging off and ebx = the start info. We build our own
- * page tables (the first GiB identity-mapped with 2 MiB pages, user
- * accessible so ring-3 tests can run), enter long mode, load a GDT with
+ * page tables (the first 4 GiB identity-mapped with 2 MiB pages, user
+ * accessible so ring-3 tests can run; the local APIC page included), enter long mode, load a GDT with
  * kernel and user segments and a TSS, and call hvm_main(start_info).
  */
 #define GDT_KCODE 0x08
@@ -41,10 +41,16 @@ _pvh_start:
 	movl $stack_top, %esp
 	call *%eax
 2:
-	/* l3[0] -> l2; l2[i] = i * 2 MiB, present, writable, user, large */
-	movl $l2_table, %eax
+	/* l3[g] -> l2 page g (g < 4); l2[i] = i * 2 MiB, present, writable, user, large */
+	xorl %ecx, %ecx
+3:	movl %ecx, %eax
+	shll $12, %eax
+	addl $l2_table, %eax
 	orl $0x7, %eax
-	movl %eax, l3_table
+	movl %eax, l3_table(, %ecx, 8)
+	incl %ecx
+	cmpl $4, %ecx
+	jb 3b
 	movl $l3_table, %eax
 	orl $0x7, %eax
 	movl %eax, l4_table
@@ -54,7 +60,7 @@ _pvh_start:
 	orl $0x87, %eax
 	movl %eax, l2_table(, %ecx, 8)
 	incl %ecx
-	cmpl $512, %ecx
+	cmpl $2048, %ecx
 	jb 1b
 	movl %cr4, %eax
 	orl $0x20, %eax		/* PAE */
@@ -121,6 +127,48 @@ vec = 0
 	jmp hvm_trap_common
 vec = vec + 1
 .endr
+
+/*
+ * Interrupt stubs for vectors 0x20-0x3f, 16 bytes apart: each pushes its
+ * vector and calls hvm_irq(vector) with the caller-saved registers kept.
+ */
+	.balign 16
+	.globl hvm_irq_stubs
+hvm_irq_stubs:
+vec = 0x20
+.rept 32
+	.balign 16
+	pushq $vec
+	jmp hvm_irq_common
+vec = vec + 1
+.endr
+
+hvm_irq_common:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	movq 72(%rsp), %rdi
+	subq $8, %rsp		/* the call site 16-byte aligned */
+	cld
+	call hvm_irq
+	addq $8, %rsp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	addq $8, %rsp
+	iretq
 
 /* hvm_trap returns only for a fault it fixed up (the frame's rip changed). */
 hvm_trap_common:
@@ -207,7 +255,7 @@ l4_table:
 l3_table:
 	.fill 512, 8, 0
 l2_table:
-	.fill 512, 8, 0
+	.fill 2048, 8, 0
 
 	.bss
 	.balign 16

@@ -51,6 +51,30 @@ void hvm_load_idt(void)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
+extern char hvm_irq_stubs[];
+static void (*irq_handlers[HVM_IRQ_LAST + 1])(unsigned int vector);
+
+void hvm_set_irq_handler(unsigned int vector, void (*fn)(unsigned int vector))
+{
+	if (vector < HVM_IRQ_FIRST || vector > HVM_IRQ_LAST) {
+		xtest_error("no interrupt stub for vector %#x", vector);
+		xtest_exit();
+	}
+	irq_handlers[vector] = fn;
+	set_gate(vector, hvm_irq_stubs + 16 * (vector - HVM_IRQ_FIRST), 0);
+}
+
+void hvm_irq(unsigned long vector);
+
+void hvm_irq(unsigned long vector)
+{
+	if (!irq_handlers[vector]) {
+		xtest_error("interrupt %#lx without a handler", vector);
+		xtest_exit();
+	}
+	irq_handlers[vector]((unsigned int)vector);
+}
+
 /* The common runtime's hook: our IDT, with int $0x80 open to ring 3. */
 void xtest_install_traps(void)
 {

@@ -23,6 +23,49 @@ struct hvm_memmap_table_entry {
 };
 
 struct hvm_start_info *hvm_start_info(void);
+
+/* Interrupt vectors with stubs: a handler runs with interrupts off and must EOI itself. */
+#define HVM_IRQ_FIRST 0x20
+#define HVM_IRQ_LAST 0x3f
+void hvm_set_irq_handler(unsigned int vector, void (*fn)(unsigned int vector));
+
+/* The local APIC, xAPIC MMIO at its default base, and its x2APIC MSRs. */
+#define APIC_MMIO 0xfee00000UL
+#define APIC_MSR(off) (0x800 + ((off) >> 4))
+#define APIC_ID 0x020
+#define APIC_LVR 0x030
+#define APIC_TPR 0x080
+#define APIC_PPR 0x0a0
+#define APIC_EOI 0x0b0
+#define APIC_SVR 0x0f0
+#define APIC_ISR 0x100
+#define APIC_TMR 0x180
+#define APIC_IRR 0x200
+#define APIC_ICR 0x300
+#define APIC_ICR2 0x310
+#define APIC_LVTT 0x320
+#define APIC_TMICT 0x380
+#define APIC_TMCCT 0x390
+#define APIC_TDCR 0x3e0
+#define APIC_SELF_IPI 0x3f0
+#define APIC_LVT_MASKED (1u << 16)
+#define APIC_LVTT_PERIODIC (1u << 17)
+
+static inline uint32_t apic_read(unsigned int off)
+{
+	return *(volatile uint32_t *)(APIC_MMIO + off);
+}
+
+static inline void apic_write(unsigned int off, uint32_t v)
+{
+	*(volatile uint32_t *)(APIC_MMIO + off) = v;
+}
+
+/* Bit @vec of the 256-bit register at @base (ISR, TMR, IRR). */
+static inline int apic_vec_bit(unsigned int base, unsigned int vec)
+{
+	return (apic_read(base + 16 * (vec / 32)) >> (vec % 32)) & 1;
+}
 void hvm_load_idt(void);
 /* Run @fn in ring 3; it must end with int $0x80, whose rax is returned. */
 long hvm_run_user(void (*fn)(void));

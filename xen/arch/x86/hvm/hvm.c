@@ -19,6 +19,10 @@
 #include "public/sched.h"
 #include "public/version.h"
 #include "public/features.h"
+#include "public/memory.h"
+#include "public/event_channel.h"
+#include "public/hvm/hvm_op.h"
+#include "public/vcpu.h"
 
 const struct hvm_backend *hvm_backend;
 extern pte_t idle_l4[];
@@ -30,7 +34,6 @@ extern pte_t idle_l4[];
 #define EFER_LMA (1UL << 10)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define MSR_TSC 0x10
-#define APIC_BASE_DEFAULT 0xfee00900UL /* BSP, enabled, at 0xfee00000 */
 #define MXCSR_DEFAULT 0x1f80
 
 void hvm_init(void)
@@ -64,6 +67,8 @@ int hvm_domain_init(struct domain *d)
 			continue;
 		memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
 		rc = hvm_backend->vcpu_init(v);
+		if (!rc)
+			rc = vlapic_init(v);
 	}
 	return rc;
 }
@@ -243,7 +248,7 @@ static void xen_leaves(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 		*b = HVM_HYPERCALL_MSR;
 		break;
 	case 4:
-		*a = (1u << 3) | (1u << 4); /* vcpu id and domid present */
+		*a = (1u << 3) | (1u << 4) | (1u << 6); /* vcpu id, domid, upcall vector */
 		*b = v->vcpu_id;
 		*c = v->domain->domain_id;
 		break;
@@ -266,6 +271,9 @@ void hvm_handle_cpuid(struct vcpu *v)
 			c |= 1u << 31;		       /* hypervisor present */
 			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
 			c &= ~(1u << 27);	       /* OSXSAVE follows the guest's CR4 */
+			c |= 1u << 21;		       /* x2APIC: always emulated, as on Xen */
+			c &= ~(1u << 24);	       /* no TSC-deadline timer mode */
+			d |= 1u << 9;		       /* the (virtual) local APIC */
 			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
 				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
@@ -338,8 +346,10 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = hvm_backend->get_pat(v);
 		return 0;
 	case MSR_APIC_BASE:
-		*val = APIC_BASE_DEFAULT;
+		*val = vlapic_base(v);
 		return 0;
+	case 0x800 ... 0x8ff:
+		return vlapic_msr_read(v, msr, val) ? inject_gp(v) : 0;
 	case MSR_TSC:
 		*val = rdtsc();
 		return 0;
@@ -366,7 +376,9 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 		hvm_backend->set_pat(v, val);
 		return 0;
 	case MSR_APIC_BASE:
-		return val == APIC_BASE_DEFAULT ? 0 : inject_gp(v);
+		return vlapic_set_base(v, val) ? inject_gp(v) : 0;
+	case 0x800 ... 0x8ff:
+		return vlapic_msr_write(v, msr, val) ? inject_gp(v) : 0;
 	case HVM_HYPERCALL_MSR: {
 		void *page = gfn_to_virt(v->domain, val >> PAGE_SHIFT);
 
@@ -413,6 +425,11 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 
 /* ---- HLT, triple fault, crashes. */
 
+static bool hlt_done(struct vcpu *v)
+{
+	return vlapic_pending(v) >= 0;
+}
+
 void hvm_handle_hlt(struct vcpu *v)
 {
 	/* With interrupts off nothing can wake it: as on Xen the vCPU goes down. */
@@ -422,8 +439,8 @@ void hvm_handle_hlt(struct vcpu *v)
 		domain_shutdown(v->domain, SHUTDOWN_poweroff);
 		schedule_dead();
 	}
-	/* No interrupt source exists yet: let others run and resume after it. */
-	vcpu_yield();
+	/* Sleep until the local APIC has an interrupt to deliver. */
+	vcpu_block(hlt_done);
 }
 
 void hvm_triple_fault(struct vcpu *v)
@@ -462,9 +479,83 @@ static long hvm_features(u64 arg)
 	return hvm_copy_to_guest_linear(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
 }
 
+/* ---- Events: the per-vCPU upcall vector and the shared_info page in the physmap. */
+
+void hvm_evtchn_upcall(struct vcpu *v)
+{
+	if (v->arch.hvm.upcall_vector)
+		vlapic_set_irq(v, v->arch.hvm.upcall_vector);
+}
+
+static long set_upcall_vector(u64 arg)
+{
+	struct xen_hvm_evtchn_upcall_vector op;
+	struct vcpu *v;
+
+	if (hvm_copy_from_guest_linear(&op, arg, sizeof(op)))
+		return -EFAULT;
+	if (op.vector < 0x10)
+		return -EINVAL;
+	if (op.vcpu >= MAX_VIRT_CPUS || !(v = current->domain->vcpu[op.vcpu]))
+		return -ENOENT;
+	v->arch.hvm.upcall_vector = op.vector;
+	/* Events already pending are not lost: raise the vector for them now. */
+	if (v->vcpu_info->evtchn_upcall_pending)
+		hvm_evtchn_upcall(v);
+	return 0;
+}
+
+static long hvm_op(unsigned long cmd, u64 arg)
+{
+	switch (cmd) {
+	case HVMOP_set_evtchn_upcall_vector:
+		return set_upcall_vector(arg);
+	}
+	return -ENOSYS;
+}
+
+/* XENMEM_add_to_physmap of the shared_info page for the domain itself. */
+static long add_to_physmap(u64 arg)
+{
+	struct domain *d = current->domain;
+	struct xen_add_to_physmap x;
+
+	if (hvm_copy_from_guest_linear(&x, arg, sizeof(x)))
+		return -EFAULT;
+	if (x.domid != DOMID_SELF && x.domid != d->domain_id)
+		return -ESRCH; /* foreign physmaps are not implemented */
+	if (x.space != XENMAPSPACE_shared_info)
+		return -ENOSYS;
+	if (x.idx != 0)
+		return -EINVAL;
+	if (x.gpfn >= d->arch.hvm.nr_gfns)
+		return -EINVAL; /* only over RAM: there are no MMIO holes in the p2m yet */
+	/* The RAM frame seen there before stays the domain's until it dies. */
+	return p2m_set_entry(d, x.gpfn, virt_to_maddr(d->shared_info) >> PAGE_SHIFT);
+}
+
+static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
+{
+	if ((unsigned int)cmd == XENMEM_add_to_physmap)
+		return add_to_physmap(a[1]);
+	return -ENOSYS;
+}
+
 static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 {
 	switch (nr) {
+	case __HYPERVISOR_event_channel_op:
+		if ((unsigned int)a[0] == EVTCHNOP_bind_pirq)
+			return -ENOSYS; /* no PIRQs for HVM domains yet */
+		return hypercall_dispatch(nr, a);
+	case __HYPERVISOR_hvm_op:
+		return hvm_op(a[0], a[1]);
+	case __HYPERVISOR_memory_op:
+		return hvm_memory_op(a[0], a);
+	case __HYPERVISOR_vcpu_op:
+		if ((unsigned int)a[0] != VCPUOP_register_vcpu_info)
+			return -ENOSYS;
+		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_console_io:
 		if ((unsigned int)a[0] != CONSOLEIO_write)
 			return -ENOSYS;

@@ -108,6 +108,8 @@ void arch_domain_relinquish(struct domain *d)
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
 		if (d->vcpu[i] && !is_hvm_domain(d))
 			pv_vcpu_relinquish(d->vcpu[i]);
+		else if (d->vcpu[i])
+			vlapic_destroy(d->vcpu[i]);
 	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
 		struct page_info *pg = mfn_to_page(mfn);
 

@@ -58,6 +58,7 @@ struct vmcb_seg {
 
 /* general1 intercepts */
 #define G1_INTR (1u << 0)
+#define G1_VINTR (1u << 4)
 #define G1_NMI (1u << 1)
 #define G1_SMI (1u << 2)
 #define G1_INIT (1u << 3)
@@ -88,6 +89,7 @@ struct vmcb_seg {
 #define EXIT_CR0_WRITE 0x010
 #define EXIT_CR4_WRITE 0x014
 #define EXIT_INTR 0x060
+#define EXIT_VINTR 0x064
 #define EXIT_NMI 0x061
 #define EXIT_SMI 0x062
 #define EXIT_INIT 0x063
@@ -117,6 +119,12 @@ struct vmcb_seg {
 #define EVENT_VALID (1UL << 31)
 #define EVENT_EV (1UL << 11)
 #define EVENT_TYPE_EXC (3UL << 8)
+/* V_INTR fields (VMCB 0x060) */
+#define VINTR_TPR_MASK 0xfUL
+#define VINTR_IRQ (1UL << 8)
+#define VINTR_PRIO_SHIFT 16
+#define VINTR_IGN_TPR (1UL << 20)
+#define VINTR_MASKING (1UL << 24)
 
 #define MSR_VM_CR 0xc0010114
 #define MSR_VM_HSAVE_PA 0xc0010117
@@ -202,8 +210,8 @@ static int svm_vcpu_init(struct vcpu *v)
 	F64(v, VMCB_IOPM_PA) = virt_to_maddr(iopm);
 	F64(v, VMCB_MSRPM_PA) = virt_to_maddr(msrpm);
 	F32(v, VMCB_ASID) = 1;
-	F64(v, VMCB_VINTR) = 1UL << 24; /* V_INTR_MASKING: host interrupts always exit */
-	F64(v, VMCB_NP_CONTROL) = 1;	/* nested paging */
+	F64(v, VMCB_VINTR) = VINTR_MASKING; /* host interrupts always exit */
+	F64(v, VMCB_NP_CONTROL) = 1;	    /* nested paging */
 	F64(v, VMCB_NCR3) = p2m_root_maddr(v->domain);
 	F64(v, VMCB_G_PAT) = GUEST_PAT_DEFAULT;
 	F64(v, VMCB_EFER) = EFER_SVME;
@@ -484,7 +492,19 @@ static void handle_exit(struct vcpu *v)
 		return;
 	case EXIT_INVALID:
 		hvm_crash(v, "VMRUN refused the VMCB (VMEXIT_INVALID)");
+	case EXIT_VINTR:
+		/* The window opened: the loop's next entry injects the interrupt. */
+		F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
+		F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
+		return;
 	case EXIT_NPF:
+		if (vlapic_mmio_claims(v, F64(v, VMCB_EXITINFO2))) {
+			len = vlapic_mmio(v, F64(v, VMCB_EXITINFO2));
+			if (!len)
+				hvm_crash(v, "local APIC access by an instruction not emulated");
+			advance(v, len);
+			return;
+		}
 		printk(XENLOG_G_GUEST XENLOG_ERR "d%u: nested page fault at gpa %#lx (%#lx)\n",
 		       v->domain->domain_id, F64(v, VMCB_EXITINFO2), F64(v, VMCB_EXITINFO1));
 		hvm_crash(v, "access to guest-physical memory that is not RAM");
@@ -492,6 +512,47 @@ static void handle_exit(struct vcpu *v)
 		printk(XENLOG_ERR "d%u: unexpected SVM exit %#lx\n", v->domain->domain_id, code);
 		hvm_crash(v, "unexpected exit");
 	}
+}
+
+/*
+ * Offer the local APIC's highest pending interrupt: inject it when the guest
+ * takes interrupts (IF set, no interrupt shadow, no other event queued), or
+ * else ask for a VINTR exit when it does. The V_IRQ request ignores V_TPR:
+ * priorities are the vLAPIC's business.
+ */
+static void intr_assist(struct vcpu *v)
+{
+	int vec = vlapic_pending(v);
+
+	if (vec < 0)
+		return;
+	if (!(F64(v, VMCB_EVENTINJ) & EVENT_VALID) && (v->arch.hvm.regs.rflags & X86_EFLAGS_IF) &&
+	    !(F64(v, VMCB_INT_SHADOW) & 1)) {
+		vlapic_ack(v, (unsigned int)vec);
+		F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
+		/* A window asked for earlier is not needed any more. */
+		F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
+		F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
+		return;
+	}
+	F64(v, VMCB_VINTR) |= VINTR_IRQ | VINTR_IGN_TPR | (0xfUL << VINTR_PRIO_SHIFT);
+	F32(v, VMCB_GENERAL1) |= G1_VINTR;
+}
+
+/* CR8 writes go to V_TPR without an exit: carry them to and from the vLAPIC. */
+static void tpr_to_vmcb(struct vcpu *v)
+{
+	u64 vi = F64(v, VMCB_VINTR) & ~VINTR_TPR_MASK;
+
+	F64(v, VMCB_VINTR) = vi | (vlapic_tpr(v) >> 4);
+}
+
+static void tpr_from_vmcb(struct vcpu *v)
+{
+	u8 vtpr = F64(v, VMCB_VINTR) & VINTR_TPR_MASK;
+
+	if (vtpr != vlapic_tpr(v) >> 4)
+		vlapic_set_tpr(v, (u8)(vtpr << 4));
 }
 
 static void svm_run(struct vcpu *v)
@@ -505,6 +566,8 @@ static void svm_run(struct vcpu *v)
 	F64(v, VMCB_RFLAGS) = r->rflags | X86_EFLAGS_MBS;
 	/* No ASID generations yet: one ASID, the whole TLB flushed on every entry. */
 	VMCB_FIELD(v, VMCB_TLB_CONTROL, u8) = 1;
+	intr_assist(v);
+	tpr_to_vmcb(v);
 	svm_vmrun(r, v->arch.hvm.vmcb_pa, virt_to_maddr(host_vmcb));
 	r->rax = F64(v, VMCB_RAX);
 	r->rip = F64(v, VMCB_RIP);
@@ -513,6 +576,7 @@ static void svm_run(struct vcpu *v)
 	/* An event cut short by the exit is delivered again on the next entry. */
 	intinfo = F64(v, VMCB_EXITINTINFO);
 	F64(v, VMCB_EVENTINJ) = (intinfo & EVENT_VALID) ? intinfo : 0;
+	tpr_from_vmcb(v);
 	handle_exit(v);
 }
 
