@@ -7,6 +7,7 @@
 #include "console.h"
 #include "serial.h"
 #include "shutdown.h"
+#include "smp.h"
 
 /* Thresholds: a message of level L (0 = error .. 3 = debug) prints if L < lvl. */
 static int console_loglvl = 2;
@@ -121,7 +122,7 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	console_set_loglvl(4, 4);
 	printk("\n****************************************\n");
-	printk("Panic on CPU 0:\n%s\n", buf);
+	printk("Panic on CPU %u:\n%s\n", smp_processor_id(), buf);
 	printk("****************************************\n");
 	machine_exit(EXIT_PANIC);
 }

@@ -1,25 +1,34 @@
 /*
- * Hypervisor timers: one sorted list, soonest first, driving the one-shot
- * LAPIC timer. Callbacks run from the timer interrupt (timer_softirq), with
- * interrupts disabled, whether the CPU was in a guest or idle.
+ * Hypervisor timers: one sorted list per CPU, soonest first, driving that
+ * CPU's one-shot LAPIC timer. A timer belongs to one CPU (t->cpu, fixed at
+ * init) and its callback runs there, from the timer interrupt
+ * (timer_softirq), with interrupts disabled, whether the CPU was in a guest
+ * or idle.
  */
 #include "types.h"
 #include "apic.h"
+#include "smp.h"
 #include "timer.h"
 
-static struct timer *timer_list;
+static DEFINE_PER_CPU(struct timer *, timer_list);
 
-void init_timer(struct timer *t, void (*fn)(void *), void *data)
+void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
 {
 	t->fn = fn;
 	t->data = data;
 	t->active = false;
 	t->next = NULL;
+	t->cpu = cpu;
+}
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data)
+{
+	init_timer_on(t, fn, data, smp_processor_id());
 }
 
 static void list_remove(struct timer *t)
 {
-	for (struct timer **pp = &timer_list; *pp; pp = &(*pp)->next) {
+	for (struct timer **pp = &per_cpu(timer_list, t->cpu); *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
 			break;
@@ -31,7 +40,7 @@ static void list_remove(struct timer *t)
 
 static void list_insert(struct timer *t)
 {
-	struct timer **pp = &timer_list;
+	struct timer **pp = &per_cpu(timer_list, t->cpu);
 
 	while (*pp && (*pp)->expires <= t->expires)
 		pp = &(*pp)->next;
@@ -40,17 +49,27 @@ static void list_insert(struct timer *t)
 	t->active = true;
 }
 
-/* Arm the LAPIC for the soonest timer (at least 1 ns ahead), or disarm it. */
+/* Arm this CPU's LAPIC for its soonest timer (at least 1 ns ahead), or disarm it. */
 static void program_hw(void)
 {
+	struct timer *first = this_cpu(timer_list);
 	u64 now;
 
-	if (!timer_list) {
+	if (!first) {
 		apic_timer_oneshot(0);
 		return;
 	}
 	now = system_time();
-	apic_timer_oneshot(timer_list->expires > now ? timer_list->expires - now : 1);
+	apic_timer_oneshot(first->expires > now ? first->expires - now : 1);
+}
+
+/* @cpu's soonest timer changed: reprogram here, or have @cpu do it. */
+static void reprogram(unsigned int cpu)
+{
+	if (cpu == smp_processor_id())
+		program_hw();
+	else
+		timer_kick_cpu(cpu);
 }
 
 void set_timer(struct timer *t, u64 expires)
@@ -59,28 +78,29 @@ void set_timer(struct timer *t, u64 expires)
 		list_remove(t);
 	t->expires = expires;
 	list_insert(t);
-	if (timer_list == t)
-		program_hw();
+	if (per_cpu(timer_list, t->cpu) == t)
+		reprogram(t->cpu);
 }
 
 void stop_timer(struct timer *t)
 {
-	bool was_first = timer_list == t;
+	bool was_first = per_cpu(timer_list, t->cpu) == t;
 
 	if (!t->active)
 		return;
 	list_remove(t);
 	if (was_first)
-		program_hw();
+		reprogram(t->cpu);
 }
 
 /* The LAPIC may fire a little early (its clock is not the TSC): re-check. */
 void timer_softirq(void)
 {
+	struct timer **list = &this_cpu(timer_list);
 	u64 now = system_time();
 
-	while (timer_list && timer_list->expires <= now) {
-		struct timer *t = timer_list;
+	while (*list && (*list)->expires <= now) {
+		struct timer *t = *list;
 
 		list_remove(t);
 		if (t->fn)

@@ -20,13 +20,14 @@
 #include "pv.h"
 #include "pv_mm.h"
 #include "pv_desc.h"
+#include "smp.h"
 #include "public/sched.h"
 
 extern __noreturn void enter_guest_frame(struct cpu_regs *r);
 
 struct cpu_regs *guest_regs(void)
 {
-	return (struct cpu_regs *)(tss.rsp0 - sizeof(struct cpu_regs));
+	return (struct cpu_regs *)get_cpu_info() - 1;
 }
 
 /* Start the scheduler: the first vCPU it picks is loaded and entered. */
