@@ -8,11 +8,17 @@
 #include "serial.h"
 #include "shutdown.h"
 #include "smp.h"
+#include "spinlock.h"
 
 /* Thresholds: a message of level L (0 = error .. 3 = debug) prints if L < lvl. */
 static int console_loglvl = 2;
 static int console_guest_loglvl = 2;
 static bool at_line_start = true;
+/*
+ * Serialises output (serial port, ring, line state) between CPUs; the
+ * innermost lock of all, taken with interrupts off. A panic takes it over.
+ */
+static DEFINE_SPINLOCK(console_lock);
 
 void console_set_loglvl(int lvl, int guest_lvl)
 {
@@ -20,7 +26,7 @@ void console_set_loglvl(int lvl, int guest_lvl)
 	console_guest_loglvl = guest_lvl;
 }
 
-void console_write(const char *buf, size_t len)
+static void serial_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] == '\n')
@@ -44,12 +50,24 @@ static void conring_put(const char *s, size_t len)
 		conring[conring_prod++ % CONRING_SIZE] = s[i];
 }
 
+void console_write(const char *buf, size_t len)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&console_lock, flags);
+	serial_write(buf, len);
+	spin_unlock_irqrestore(&console_lock, flags);
+}
+
 u32 conring_read(char *dst, u32 max, u32 *index, bool incremental, bool clear)
 {
-	u32 start = conring_prod - conring_cons > CONRING_SIZE ? conring_prod - CONRING_SIZE
-								: conring_cons;
-	u32 c = start, n = 0;
+	u32 start, c, n = 0;
+	unsigned long flags;
 
+	spin_lock_irqsave(&console_lock, flags);
+	start = conring_prod - conring_cons > CONRING_SIZE ? conring_prod - CONRING_SIZE
+							     : conring_cons;
+	c = start;
 	if (incremental && (s32)(*index - start) > 0)
 		c = *index;
 	for (; c != conring_prod && n < max; c++, n++)
@@ -57,6 +75,7 @@ u32 conring_read(char *dst, u32 max, u32 *index, bool incremental, bool clear)
 	if (clear)
 		conring_cons = conring_prod;
 	*index = c;
+	spin_unlock_irqrestore(&console_lock, flags);
 	return n;
 }
 
@@ -64,10 +83,10 @@ static void console_write_prefixed(const char *s)
 {
 	for (; *s; s++) {
 		if (at_line_start) {
-			console_write("(XEN) ", 6);
+			serial_write("(XEN) ", 6);
 			conring_put("(XEN) ", 6);
 		}
-		console_write(s, 1);
+		serial_write(s, 1);
 		conring_put(s, 1);
 		at_line_start = *s == '\n';
 	}
@@ -94,12 +113,15 @@ void vprintk(const char *fmt, va_list ap)
 	char buf[512];
 	int level;
 	bool guest;
+	unsigned long flags;
 
 	fmt = parse_level(fmt, &level, &guest);
 	if (level >= (guest ? console_guest_loglvl : console_loglvl))
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	spin_lock_irqsave(&console_lock, flags);
 	console_write_prefixed(buf);
+	spin_unlock_irqrestore(&console_lock, flags);
 }
 
 void printk(const char *fmt, ...)
@@ -120,6 +142,8 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* Whoever held the console (maybe this CPU, mid-line) never gets it back. */
+	spin_lock_init(&console_lock);
 	console_set_loglvl(4, 4);
 	printk("\n****************************************\n");
 	printk("Panic on CPU %u:\n%s\n", smp_processor_id(), buf);
