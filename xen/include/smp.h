@@ -81,7 +81,12 @@ static inline bool cpu_online(unsigned int cpu)
 /* How many CPUs are online (what physinfo's nr_cpus reports). */
 static inline unsigned int num_online_cpus(void)
 {
-	return (unsigned int)__builtin_popcountll(cpu_online_mask);
+	u64 m = cpu_online_mask;
+	unsigned int n = 0;
+
+	for (; m; m &= m - 1)
+		n++;
+	return n;
 }
 
 #define for_each_online_cpu(c)                                                                     \

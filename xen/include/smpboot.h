@@ -10,6 +10,11 @@ void smp_prepare_boot_cpu(void);
 void cpu_init_this(void);
 void cpu_set_online(unsigned int cpu);
 
+struct boot_info;
+struct boot_options;
+/* Start the other CPUs the MADT lists (maxcpus=, nosmp), after time_init. */
+void smp_boot_cpus(const struct boot_info *bi, u64 rsdp, const struct boot_options *opt);
+
 extern void *cpu_stack[];
 
 #endif

@@ -23,6 +23,7 @@
 #include "errno.h"
 #include "io_apic.h"
 #include "smpboot.h"
+#include "ipi.h"
 
 extern char __image_start[], __mem_end[];
 extern u32 boot_magic, boot_mbi;
@@ -240,6 +241,9 @@ __noreturn void start_xen(struct boot_info *in)
 	apic_init();
 	time_init();
 	io_apic_init(bootinfo.rsdp);
+	smp_boot_cpus(&bootinfo, bootinfo.rsdp, &boot_opts);
+	if (boot_opts.ipi_selftest)
+		ipi_selftest();
 	build_and_run_dom0(&bootinfo);
 }
 

@@ -14,6 +14,7 @@
 #include "pv.h"
 #include "io_apic.h"
 #include "smp.h"
+#include "ipi.h"
 
 struct idt_gate {
 	u16 off0, sel;
@@ -135,6 +136,9 @@ void do_trap(struct cpu_regs *r)
 {
 	if (r->vector == APIC_TIMER_VECTOR) {
 		apic_timer_interrupt();
+	} else if (r->vector >= EVENT_CHECK_VECTOR && r->vector <= INVALIDATE_TLB_VECTOR) {
+		apic_eoi();
+		ipi_interrupt((unsigned int)r->vector);
 	} else if (r->vector == APIC_SPURIOUS_VECTOR) {
 		/* nothing to acknowledge */
 	} else if (r->vector >= IOAPIC_FIRST_VECTOR && r->vector <= IOAPIC_LAST_VECTOR) {
