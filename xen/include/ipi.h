@@ -23,6 +23,15 @@ unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data);
 void flush_tlb_mask(u64 mask);
 /* Flush every online CPU's TLB except this one's. */
 void flush_tlb_others(void);
+/*
+ * The CPUs that have loaded a guest's page tables (and so may cache guest
+ * mappings in their TLBs): a flush after a frame changes type or loses a
+ * mapping goes to all of them. Only CPU 0 runs guests today.
+ */
+extern volatile u64 guest_cpu_mask;
+void note_guest_cpu(void);
+/* Flush this CPU and every other CPU in guest_cpu_mask. */
+void flush_tlb_guest_cpus(void);
 /* Called from do_trap for the IPI vectors (after the EOI). */
 void ipi_interrupt(unsigned int vector);
 /* The ipi_selftest boot option: exercise each IPI on every CPU. */

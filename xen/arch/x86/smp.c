@@ -162,6 +162,21 @@ void flush_tlb_others(void)
 	flush_tlb_mask(cpu_online_mask & ~this_cpu_bit());
 }
 
+volatile u64 guest_cpu_mask;
+
+void note_guest_cpu(void)
+{
+	u64 me = this_cpu_bit();
+
+	if (!(guest_cpu_mask & me))
+		__atomic_fetch_or(&guest_cpu_mask, me, __ATOMIC_SEQ_CST);
+}
+
+void flush_tlb_guest_cpus(void)
+{
+	flush_tlb_mask(guest_cpu_mask | this_cpu_bit());
+}
+
 void ipi_interrupt(unsigned int vector)
 {
 	switch (vector) {

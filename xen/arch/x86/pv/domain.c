@@ -21,6 +21,7 @@
 #include "pv_mm.h"
 #include "pv_desc.h"
 #include "smp.h"
+#include "ipi.h"
 #include "public/sched.h"
 
 extern __noreturn void enter_guest_frame(struct cpu_regs *r);
@@ -327,6 +328,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	if (prev)
 		save_pv_state(prev);
+	note_guest_cpu();
 	load_pv_state(next);
 }
 
