@@ -53,18 +53,20 @@ AXES = {
     "dom0_mem": ["512M", "1G", "2G", "4G", "none"],
     "cpu": ["qemu64", "EPYC", "Skylake-Server", "max"],
     "fw": ["bios", "uefi"],
-    "smp": ["smp1", "smp2", "smp4", "smp4-maxcpus2", "smp2-nosmp"],
+    "smp": ["smp1", "smp4", "smp4-maxcpus2", "smp2-nosmp"],
 }
 AXIS_ORDER = ["machine", "mem", "dom0_mem", "cpu", "fw", "smp"]
 
 # The slice: every value of every axis, and the shapes that matter most.
+# The CPUs axis: several CPUs on qemu64, whose CPUID offers no MONITOR/MWAIT
+# (Xen 4.17's idle loop faults in MWAIT on TCG's EPYC with several CPUs).
 SLICE = [
-    ("q35", "4G", "1G", "EPYC", "bios", "smp4"),  # ACPI tables below the RAM top
+    ("q35", "4G", "1G", "EPYC", "bios", "smp1"),  # ACPI tables below the RAM top
     ("q35", "3G", "2G", "Skylake-Server", "bios", "smp1"),  # dom0_mem above the RAM below 4 GiB
     ("pc", "2G", "4G", "max", "bios", "smp2-nosmp"),  # dom0_mem above all RAM: clamped
     ("pc", "3G", "none", "qemu64", "uefi", "smp4-maxcpus2"),  # the hypervisor's default
-    ("q35", "16G", "512M", "max", "uefi", "smp2"),  # most RAM free above 4 GiB: swiotlb
-    ("q35", "8G", "1G", "qemu64", "uefi", "smp1"),
+    ("q35", "16G", "512M", "max", "uefi", "smp1"),  # most RAM free above 4 GiB: swiotlb
+    ("q35", "8G", "1G", "qemu64", "uefi", "smp4"),
 ]
 
 HV_CMDLINE = "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot"
@@ -130,10 +132,11 @@ def place(src, dst):
 
 
 def smp_of(value):
-    """(QEMU's CPU count, hypervisor options, CPUs the hypervisor should bring up)."""
+    """(QEMU's CPU count, hypervisor options, CPUs the hypervisor should bring up).
+    dom0 keeps one vCPU on both hypervisors (Petrel's dom0 has one anyway)."""
     parts = value.split("-")
     n = int(parts[0][len("smp"):])
-    opts, up = [], n
+    opts, up = ["dom0_max_vcpus=1"] if n > 1 else [], n
     for p in parts[1:]:
         if p == "nosmp":
             opts.append("nosmp")
