@@ -65,8 +65,8 @@ u32 conring_read(char *dst, u32 max, u32 *index, bool incremental, bool clear)
 	unsigned long flags;
 
 	spin_lock_irqsave(&console_lock, flags);
-	start = conring_prod - conring_cons > CONRING_SIZE ? conring_prod - CONRING_SIZE
-							     : conring_cons;
+	start =
+	    conring_prod - conring_cons > CONRING_SIZE ? conring_prod - CONRING_SIZE : conring_cons;
 	c = start;
 	if (incremental && (s32)(*index - start) > 0)
 		c = *index;
