@@ -96,6 +96,7 @@ boot() {
 	local hv_args=${test_hv_args:+ $test_hv_args}
 	local -a dev=()
 	[ -n "${test_device:-}" ] && dev=(-device "$test_device")
+	[ -n "${test_smp:-}" ] && dev+=(-smp "$test_smp" -accel tcg,thread=multi)
 	case "$args" in *,*) echo "run.sh: $name: commas are not allowed in TEST_ARGS" >"$log"
 		return 2 ;;
 	esac
@@ -181,6 +182,13 @@ judge() {
 		[ -n "$e" ] || continue
 		grep -aqF -- "$e" "$log" || { echo "FAIL missing \"$e\""; return; }
 	done < <(meta "$srcf" TEST_EXPECT)
+	# TEST_SMP: every CPU of the machine was brought up (Petrel's or Xen's words).
+	local smp
+	smp=$(meta "$srcf" TEST_SMP | tail -n 1)
+	if [ -n "$smp" ] && [ "$kind" = test ]; then
+		grep -aqE "SMP: $smp of $smp CPUs online|Brought up $smp CPUs" "$log" ||
+			{ echo "FAIL not all $smp CPUs brought up"; return; }
+	fi
 	case "$kind" in
 	halt)
 		grep -aqE '^Test result: ' "$log" && { echo "FAIL a verdict line, expected none"; return; }
@@ -286,13 +294,14 @@ run_one() {
 	local kind=$1 name=$2 image=$3 srcf="$src/$2.c" args="" log start rc res
 	log="$logdir/$name.log"
 	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
-	local test_cpu="" test_mem="" test_hv_args="" test_device="" test_domu="" test_machine=""
+	local test_cpu="" test_mem="" test_hv_args="" test_device="" test_domu="" test_machine="" test_smp=""
 	[ "$kind" = test ] && test_cpu=$(meta "$srcf" TEST_CPU | tail -n 1)
 	[ "$kind" = test ] && test_mem=$(meta "$srcf" TEST_MEM | tail -n 1)
 	[ "$kind" = test ] && test_machine=$(meta "$srcf" TEST_MACHINE | tail -n 1)
 	[ "$kind" = test ] && test_hv_args=$(meta "$srcf" TEST_HV_ARGS | tail -n 1)
 	[ "$kind" = test ] && test_device=$(meta "$srcf" TEST_DEVICE | tail -n 1)
 	[ "$kind" = test ] && test_domu=$(meta "$srcf" TEST_DOMU | tail -n 1)
+	[ "$kind" = test ] && test_smp=$(meta "$srcf" TEST_SMP | tail -n 1)
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_HALT)" ] && kind=halt
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_REJECTED)" ] && kind=rejected

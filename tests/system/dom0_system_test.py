@@ -449,14 +449,28 @@ def check_poweroff(con, res, timeout):
               "QEMU exited 0 after %.1fs" % con.elapsed())
 
 
+# What each hypervisor says once it brought its CPUs up.
+CPUS_UP = r"SMP: (\d+) of \d+ CPUs online|Brought up (\d+) CPUs"
+
+
+def check_cpus_up(con, res, want, timeout):
+    """The hypervisor brought up every CPU QEMU gave it."""
+    m = con.expect(CPUS_UP, timeout, fail=hvboot.BOOT_FAILURE)
+    up = int(next(g for g in m.groups() if g))
+    res.check("cpus-online", up == want, "%d of %d CPUs online" % (up, want),
+              "%d CPUs online" % up)
+
+
 def run(args, res):
     argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
-                            extra=PCI_DEVICES)
+                            extra=PCI_DEVICES, smp=args.smp)
     hv_cmdline = hvboot.HV_CMDLINE[args.hv]
     print("qemu: %s" % hvboot.shell_quote(argv), flush=True)
     with SerialConsole(argv, log_path=args.log, echo=args.verbose) as con:
         step = "boot"
         try:
+            if args.smp > 1:
+                check_cpus_up(con, res, args.smp, args.boot_timeout)
             con.expect(re.escape(hvboot.MARKER), args.boot_timeout, fail=hvboot.BOOT_FAILURE)
             res.ok("boot", "shell marker after %.1fs" % con.elapsed())
             step = "shell"
@@ -503,6 +517,9 @@ def main():
     ap.add_argument("--poweroff-timeout", type=float, default=120)
     ap.add_argument("--expect-version", default="4.17")
     ap.add_argument("--no-reboot", action="store_true", help="skip the reboot check")
+    ap.add_argument("--smp", type=int, default=1,
+                    help="CPUs of the machine (multi-threaded TCG above 1); checks that the "
+                    "hypervisor brought them all up")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()

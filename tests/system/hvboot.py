@@ -43,8 +43,9 @@ def default_dom0(kernel_dir=None):
     return os.path.join(d, "vmlinuz"), os.path.join(d, "initramfs.cpio.gz")
 
 
-def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=()):
-    """argv for one boot; image overrides the hypervisor binary."""
+def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=(), smp=1):
+    """argv for one boot; image overrides the hypervisor binary; smp CPUs
+    (multi-threaded TCG when more than one)."""
     if hv not in HV_IMAGES:
         raise ValueError("unknown hypervisor %r (xen or petrel)" % hv)
     image = image or HV_IMAGES[hv]
@@ -59,7 +60,8 @@ def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=()):
         raise FileNotFoundError("qemu-system-x86_64 not found (run: make deps)")
     # QEMU's multiboot loader: modules are comma separated, each "file args".
     modules = "%s %s,%s" % (kernel, DOM0_CMDLINE, initrd)
-    return [qemu, "-cpu", "max", "-m", memory, "-machine", "pc", "-smp", "1",
+    accel = ["-accel", "tcg,thread=multi"] if smp > 1 else []
+    return [qemu, "-cpu", "max", "-m", memory, "-machine", "pc", "-smp", str(smp)] + accel + [
             "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-nic", "none",
             "-kernel", image, "-append", HV_CMDLINE[hv], "-initrd", modules] + list(extra)

@@ -2,7 +2,8 @@
 # (tests/system/shapes.py): QEMU machine, RAM, dom0_mem, -cpu and firmware
 # (multiboot or UEFI), each cell booted on both hypervisors with the smallest
 # initramfs that reaches the Xen part of dom0 (tests/system/shapes/).
-#   test-shapes           the slice: every value of every axis at least once,
+#   test-shapes           the slice: every value of every axis at least once
+#                         (of the CPUs, smp1 and smp2-nosmp),
 #                         6 cells x 2 hypervisors (in TEST_TARGETS; 14 min
 #                         under TCG on 2 busy cores, two QEMUs at a time)
 #   test-shapes-pairwise  every pair of values of any two axes (25 cells)

@@ -15,6 +15,10 @@
 #                         which issues hypercalls without a hypercall page (both in
 #                         TEST_TARGETS; 2 to 3 minutes each under TCG with the reboot, plus the
 #                         one-time kernel downloads)
+#   test-system-smp       test-system's checks on a 4-CPU machine (multi-threaded
+#                         TCG), first checking Petrel brought all 4 CPUs up (not in
+#                         TEST_TARGETS: the shapes slice boots dom0 with 2 and 4
+#                         CPUs, maxcpus= and nosmp; dom0's vCPUs still run on CPU 0)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 
 XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
@@ -24,7 +28,7 @@ SYSTEM_TEST := $(PYTHON) tests/system/dom0_system_test.py
 TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
-	test-system-6.12
+	test-system-6.12 test-system-smp
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -43,6 +47,10 @@ test-system-xen-6.12: dom0-image-6.12 $(XEN_REF)
 
 test-system: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --log $(BUILD)/system/petrel-serial.log
+
+test-system-smp: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 4 \
+		--log $(BUILD)/system/petrel-smp4-serial.log
 
 test-system-6.12: dom0-image-6.12 $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --kernel-dir $(BUILD)/dom0-6.12 \

@@ -1,7 +1,7 @@
 /*
  * printk/panic for host tests: printk appends to shim_log (set
  * SHIM_VERBOSE=1 to also see it on stderr); panic records the call and fails
- * the running cmocka test.
+ * the running cmocka test. The host tests run as CPU 0, the only CPU online.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "shim.h"
+
+volatile uint64_t cpu_online_mask = 1;
 
 char shim_log[16384];
 int shim_panics;

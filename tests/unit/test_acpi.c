@@ -500,6 +500,104 @@ static void test_madt_qemu(void **state)
 	assert_false(m.isa[1].present);
 	assert_false(m.isa[8].present);
 	assert_false(m.isa[4].present);
+	assert_int_equal(m.nr_cpus, 1);
+	assert_int_equal(m.cpu_apic_id[0], 0);
+	assert_int_equal(m.cpus_disabled, 0);
+}
+
+static void madt_lapic(uint32_t *off, uint8_t acpi_id, uint8_t apic_id, uint32_t flags)
+{
+	uint8_t p[6] = { acpi_id, apic_id };
+
+	memcpy(p + 2, &flags, 4);
+	madt_entry(off, 0, 8, p);
+}
+
+static void madt_x2apic(uint32_t *off, uint32_t x2apic_id, uint32_t flags, uint32_t uid)
+{
+	uint8_t p[14] = { 0 };
+
+	memcpy(p + 2, &x2apic_id, 4);
+	memcpy(p + 6, &flags, 4);
+	memcpy(p + 10, &uid, 4);
+	madt_entry(off, 9, 16, p);
+}
+
+/*
+ * Processors: enabled LAPIC and x2APIC entries are kept in table order;
+ * disabled ones (hot-pluggable, not present) are counted; an id listed
+ * twice (LAPIC and x2APIC entry for one CPU) is kept once.
+ */
+static void test_madt_cpus(void **state)
+{
+	struct acpi_madt m;
+	uint32_t off = 44;
+
+	(void)state;
+	memset(mem + APIC_PA, 0, 0x400);
+	sdt(APIC_PA, "APIC", 0);
+	madt_lapic(&off, 0, 0, 1);
+	madt_lapic(&off, 1, 2, 1);
+	madt_lapic(&off, 2, 4, 0); /* disabled */
+	madt_lapic(&off, 3, 6, 3); /* enabled, online capable */
+	madt_x2apic(&off, 0x100, 1, 4);
+	madt_x2apic(&off, 2, 1, 1);	/* the same CPU again */
+	madt_x2apic(&off, 0x101, 2, 5); /* online capable only: disabled */
+	madt_ioapic(&off, 0, 0xfec00000, 0);
+	put32(APIC_PA + 4, off);
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), 0);
+	assert_int_equal(m.nr_cpus, 4);
+	assert_int_equal(m.cpu_apic_id[0], 0);
+	assert_int_equal(m.cpu_apic_id[1], 2);
+	assert_int_equal(m.cpu_apic_id[2], 6);
+	assert_int_equal(m.cpu_apic_id[3], 0x100);
+	assert_int_equal(m.cpus_disabled, 2);
+	assert_int_equal(m.cpus_dropped, 0);
+	assert_int_equal(m.nr_ioapics, 1);
+}
+
+/* More processors than kept: the first ACPI_MAX_CPUS stay, the rest are counted. */
+static void test_madt_many_cpus(void **state)
+{
+	struct acpi_madt m;
+	uint32_t off = 44;
+
+	(void)state;
+	memset(mem + APIC_PA, 0, 0x1000);
+	sdt(APIC_PA, "APIC", 0);
+	for (uint32_t i = 0; i < ACPI_MAX_CPUS + 3; i++)
+		madt_x2apic(&off, i * 2, 1, i);
+	put32(APIC_PA + 4, off);
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), 0);
+	assert_int_equal(m.nr_cpus, ACPI_MAX_CPUS);
+	assert_int_equal(m.cpus_dropped, 3);
+	assert_int_equal(m.cpu_apic_id[ACPI_MAX_CPUS - 1], (ACPI_MAX_CPUS - 1) * 2);
+}
+
+/* A processor entry shorter than its fields is a corrupt table. */
+static void test_madt_short_cpu_entries(void **state)
+{
+	struct acpi_madt m;
+	uint32_t off = 44;
+	static const uint8_t short_lapic[4] = { 0, 1, 1, 0 };
+	static const uint8_t short_x2apic[10] = { 0 };
+
+	(void)state;
+	memset(mem + APIC_PA, 0, 0x400);
+	sdt(APIC_PA, "APIC", 0);
+	madt_entry(&off, 0, 6, short_lapic);
+	put32(APIC_PA + 4, off);
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -EINVAL);
+	off = 44;
+	memset(mem + APIC_PA, 0, 0x400);
+	sdt(APIC_PA, "APIC", 0);
+	madt_entry(&off, 9, 12, short_x2apic);
+	put32(APIC_PA + 4, off);
+	seal(APIC_PA);
+	assert_int_equal(acpi_parse_madt(RSDP_PA, map, &m), -EINVAL);
 }
 
 static void test_madt_two_ioapics_and_odd_overrides(void **state)
@@ -662,19 +760,14 @@ static void test_mcfg(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_rsdt_path),
-		T(test_xsdt_path),
-		T(test_bad_checksums),
-		T(test_bad_lengths),
-		T(test_missing_pieces),
-		T(test_malformed_s5),
-		T(test_random_corruption),
-		T(test_rsdp_bios_scan),
-		T(test_madt_qemu),
-		T(test_madt_two_ioapics_and_odd_overrides),
-		T(test_madt_bad),
-		T(test_madt_via_xsdt),
-		T(test_mcfg),
+		T(test_rsdt_path),	   T(test_xsdt_path),
+		T(test_bad_checksums),	   T(test_bad_lengths),
+		T(test_missing_pieces),	   T(test_malformed_s5),
+		T(test_random_corruption), T(test_rsdp_bios_scan),
+		T(test_madt_qemu),	   T(test_madt_two_ioapics_and_odd_overrides),
+		T(test_madt_bad),	   T(test_madt_cpus),
+		T(test_madt_many_cpus),	   T(test_madt_short_cpu_entries),
+		T(test_madt_via_xsdt),	   T(test_mcfg),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

@@ -32,6 +32,9 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->guest_loglvl, 2);
 	assert_false(o->noreboot);
 	assert_int_equal(o->dom0_max_vcpus, 0);
+	assert_int_equal(o->max_cpus, 0);
+	assert_false(o->nosmp);
+	assert_false(o->ipi_selftest);
 }
 
 /* A bad value is warned about (naming the option) and leaves the default. */
@@ -198,6 +201,30 @@ static void test_domu(void **state)
 	expect_ignored("domu=perhaps", "domu");
 }
 
+static void test_cpus(void **state)
+{
+	(void)state;
+	parse("maxcpus=2");
+	assert_int_equal(opt.max_cpus, 2);
+	assert_false(opt.nosmp);
+	parse("maxcpus=0"); /* CPU 0 only */
+	assert_int_equal(opt.max_cpus, 1);
+	parse("nosmp");
+	assert_true(opt.nosmp);
+	assert_int_equal(opt.max_cpus, 0);
+	parse("nosmp=no");
+	assert_false(opt.nosmp);
+	parse("ipi_selftest maxcpus=64");
+	assert_true(opt.ipi_selftest);
+	assert_int_equal(opt.max_cpus, 64);
+	assert_string_equal(shim_log, "");
+	expect_ignored("maxcpus=two", "maxcpus");
+	expect_ignored("maxcpus=-1", "maxcpus");
+	expect_ignored("nosmp=maybe", "nosmp");
+	parse("maxcpus");
+	assert_true(shim_log_has("needs a value"));
+}
+
 static void test_dom0_max_vcpus(void **state)
 {
 	(void)state;
@@ -223,7 +250,8 @@ static void test_unknown_and_mixed(void **state)
 	(void)state;
 	parse("console=com1 frobnicate=7 dom0_mem=256M nosmp noreboot  loglvl=all");
 	assert_true(shim_log_has("unknown option 'frobnicate=7'"));
-	assert_true(shim_log_has("unknown option 'nosmp'"));
+	assert_false(shim_log_has("unknown option 'nosmp'"));
+	assert_true(opt.nosmp);
 	assert_true(opt.dom0_mem == 256ULL << 20);
 	assert_true(opt.noreboot);
 	assert_int_equal(opt.loglvl, 4);
@@ -308,11 +336,17 @@ static void test_random_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_console),
-		cmocka_unit_test(test_com1),	       cmocka_unit_test(test_dom0_mem),
-		cmocka_unit_test(test_loglvl),	       cmocka_unit_test(test_noreboot), cmocka_unit_test(test_domu),
-		cmocka_unit_test(test_dom0_max_vcpus), cmocka_unit_test(test_unknown_and_mixed),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_console),
+		cmocka_unit_test(test_com1),
+		cmocka_unit_test(test_dom0_mem),
+		cmocka_unit_test(test_loglvl),
+		cmocka_unit_test(test_noreboot),
+		cmocka_unit_test(test_domu),
+		cmocka_unit_test(test_dom0_max_vcpus),
+		cmocka_unit_test(test_unknown_and_mixed),
 		cmocka_unit_test(test_random_lines),
+		cmocka_unit_test(test_cpus),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

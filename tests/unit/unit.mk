@@ -35,6 +35,8 @@ UNIT_SRCS_test_grant := xen/common/grant_table.c
 UNIT_SRCS_test_pirq := xen/common/event_channel.c
 $(UNIT_OUT)/test_pirq.o $(UNIT_OUT)/common/event_channel.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_pirq.o: xen/arch/x86/physdev.c
+UNIT_SRCS_test_spinlock :=
+$(UNIT_OUT)/test_spinlock: UNIT_LDLIBS += -lpthread
 UNIT_SRCS_test_msi :=
 $(UNIT_OUT)/test_msi.o: xen/arch/x86/msi.c
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include

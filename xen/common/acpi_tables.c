@@ -319,6 +319,45 @@ u64 acpi_find_rsdp_bios(const void *(*map)(u64 pa, size_t len))
 #define MADT_OVERRIDE 2
 #define MADT_OVERRIDE_LEN 10
 
+#define MADT_LAPIC 0
+#define MADT_LAPIC_LEN 8
+#define MADT_X2APIC 9
+#define MADT_X2APIC_LEN 16
+#define MADT_CPU_ENABLED 0x1
+
+/* A processor's entry: keep its APIC id if it is enabled (and not a duplicate). */
+static void madt_cpu(u32 apic_id, u32 flags, struct acpi_madt *out)
+{
+	if (!(flags & MADT_CPU_ENABLED)) {
+		out->cpus_disabled++;
+		return;
+	}
+	for (unsigned int i = 0; i < out->nr_cpus; i++)
+		if (out->cpu_apic_id[i] == apic_id)
+			return;
+	if (out->nr_cpus == ACPI_MAX_CPUS) {
+		out->cpus_dropped++;
+		return;
+	}
+	out->cpu_apic_id[out->nr_cpus++] = apic_id;
+}
+
+static int madt_lapic(const u8 *e, struct acpi_madt *out)
+{
+	if (e[1] < MADT_LAPIC_LEN)
+		return -EINVAL;
+	madt_cpu(e[3], rd32(e + 4), out);
+	return 0;
+}
+
+static int madt_x2apic(const u8 *e, struct acpi_madt *out)
+{
+	if (e[1] < MADT_X2APIC_LEN)
+		return -EINVAL;
+	madt_cpu(rd32(e + 4), rd32(e + 8), out);
+	return 0;
+}
+
 static int madt_ioapic(const u8 *e, struct acpi_madt *out)
 {
 	struct acpi_ioapic *io;
@@ -373,7 +412,11 @@ int acpi_parse_madt(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acp
 			printk(XENLOG_WARNING "ACPI: MADT entry at %u has a bad length\n", off);
 			return -EINVAL;
 		}
-		if (t[off] == MADT_IOAPIC)
+		if (t[off] == MADT_LAPIC)
+			rc = madt_lapic(t + off, &res);
+		else if (t[off] == MADT_X2APIC)
+			rc = madt_x2apic(t + off, &res);
+		else if (t[off] == MADT_IOAPIC)
 			rc = madt_ioapic(t + off, &res);
 		else if (t[off] == MADT_OVERRIDE)
 			rc = madt_override(t + off, &res);

@@ -20,7 +20,9 @@
  *   noreboot[=BOOL], no-noreboot  BOOL: 1/0, yes/no, on/off, true/false,
  *                     enable/disable
  *   dom0_max_vcpus=N, N-M or N-  (the upper bound is kept; N- keeps 0)
+ *   maxcpus=N (0 counts as 1), nosmp[=BOOL]  how many CPUs to bring up
  *   hypercall_preempt_always[=BOOL], domu[=BOOL]  Petrel's testing aids
+ *   ipi_selftest[=BOOL]  Petrel's debug aid: test the IPIs at boot
  */
 #include "cmdline.h"
 #include "lib.h"
@@ -323,6 +325,38 @@ static int opt_dom0_max_vcpus(struct boot_options *opt, const struct val *v, boo
 	return 0;
 }
 
+static int opt_maxcpus(struct boot_options *opt, const struct val *v, bool negated)
+{
+	u32 n;
+
+	(void)negated;
+	if (parse_uint(v->s, v->s + v->len, &n))
+		return -1;
+	opt->max_cpus = n ? n : 1; /* maxcpus=0: CPU 0 only, as on Xen */
+	return 0;
+}
+
+static int opt_nosmp(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	opt->nosmp = negated ? !b : b;
+	return 0;
+}
+
+/* Petrel's debug aid: send each kind of IPI to every CPU at boot and check it arrived. */
+static int opt_ipi_selftest(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	opt->ipi_selftest = negated ? !b : b;
+	return 0;
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "com1", false, opt_com1 },
@@ -334,6 +368,9 @@ static const struct option options[] = {
 	{ "dom0", false, opt_dom0 },
 	{ "hypercall_preempt_always", true, opt_preempt_always },
 	{ "domu", true, opt_domu },
+	{ "maxcpus", false, opt_maxcpus },
+	{ "nosmp", true, opt_nosmp },
+	{ "ipi_selftest", true, opt_ipi_selftest },
 };
 
 static void defaults(struct boot_options *opt)

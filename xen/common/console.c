@@ -7,11 +7,18 @@
 #include "console.h"
 #include "serial.h"
 #include "shutdown.h"
+#include "smp.h"
+#include "spinlock.h"
 
 /* Thresholds: a message of level L (0 = error .. 3 = debug) prints if L < lvl. */
 static int console_loglvl = 2;
 static int console_guest_loglvl = 2;
 static bool at_line_start = true;
+/*
+ * Serialises output (serial port, ring, line state) between CPUs; the
+ * innermost lock of all, taken with interrupts off. A panic takes it over.
+ */
+static DEFINE_SPINLOCK(console_lock);
 
 void console_set_loglvl(int lvl, int guest_lvl)
 {
@@ -19,7 +26,7 @@ void console_set_loglvl(int lvl, int guest_lvl)
 	console_guest_loglvl = guest_lvl;
 }
 
-void console_write(const char *buf, size_t len)
+static void serial_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] == '\n')
@@ -43,7 +50,16 @@ static void conring_put(const char *s, size_t len)
 		conring[conring_prod++ % CONRING_SIZE] = s[i];
 }
 
-/* The oldest byte the ring still holds. */
+void console_write(const char *buf, size_t len)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&console_lock, flags);
+	serial_write(buf, len);
+	spin_unlock_irqrestore(&console_lock, flags);
+}
+
+/* The oldest byte the ring still holds. Called with console_lock held. */
 static u32 conring_oldest(void)
 {
 	return conring_prod - conring_cons > CONRING_SIZE ? conring_prod - CONRING_SIZE
@@ -52,33 +68,41 @@ static u32 conring_oldest(void)
 
 u32 conring_read(char *dst, u32 max, u32 *index, bool from_index)
 {
-	u32 c = conring_oldest(), n = 0;
+	u32 c, n = 0;
+	unsigned long flags;
 
+	spin_lock_irqsave(&console_lock, flags);
+	c = conring_oldest();
 	/* A position counts only if it lies in (oldest, newest]. */
 	if (from_index && *index - c - 1 < conring_prod - c)
 		c = *index;
 	for (; c != conring_prod && n < max; c++, n++)
 		dst[n] = conring[c % CONRING_SIZE];
 	*index = c;
+	spin_unlock_irqrestore(&console_lock, flags);
 	return n;
 }
 
 void conring_clear(u32 index)
 {
-	u32 c = conring_oldest();
+	unsigned long flags;
+	u32 c;
 
+	spin_lock_irqsave(&console_lock, flags);
+	c = conring_oldest();
 	if (index - c <= conring_prod - c)
 		conring_cons = index;
+	spin_unlock_irqrestore(&console_lock, flags);
 }
 
 static void console_write_prefixed(const char *s)
 {
 	for (; *s; s++) {
 		if (at_line_start) {
-			console_write("(XEN) ", 6);
+			serial_write("(XEN) ", 6);
 			conring_put("(XEN) ", 6);
 		}
-		console_write(s, 1);
+		serial_write(s, 1);
 		conring_put(s, 1);
 		at_line_start = *s == '\n';
 	}
@@ -105,12 +129,15 @@ void vprintk(const char *fmt, va_list ap)
 	char buf[512];
 	int level;
 	bool guest;
+	unsigned long flags;
 
 	fmt = parse_level(fmt, &level, &guest);
 	if (level >= (guest ? console_guest_loglvl : console_loglvl))
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	spin_lock_irqsave(&console_lock, flags);
 	console_write_prefixed(buf);
+	spin_unlock_irqrestore(&console_lock, flags);
 }
 
 void printk(const char *fmt, ...)
@@ -131,9 +158,11 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* Whoever held the console (maybe this CPU, mid-line) never gets it back. */
+	spin_lock_init(&console_lock);
 	console_set_loglvl(4, 4);
 	printk("\n****************************************\n");
-	printk("Panic on CPU 0:\n%s\n", buf);
+	printk("Panic on CPU %u:\n%s\n", smp_processor_id(), buf);
 	printk("****************************************\n");
 	machine_exit(EXIT_PANIC);
 }

@@ -28,6 +28,7 @@
 #include "event.h"
 #include "sched.h"
 #include "grant_table.h"
+#include "spinlock.h"
 #include "public/sched.h"
 
 #define DOMAIN_HASH_SIZE 64
@@ -36,6 +37,13 @@ static struct domain *domain_list; /* sorted by id */
 static struct domain *domain_hash[DOMAIN_HASH_SIZE];
 static struct domain *dead_list; /* refcnt 0, waiting for domain_reap() */
 static unsigned int nr_domains;
+/*
+ * Writers of the registry (insert, remove) and of the dead list hold
+ * domlist_lock; readers walk the lists without it (a domain is freed only
+ * at a quiescent point, docs/design.md), so a writer links a domain in only
+ * once its fields are set.
+ */
+static DEFINE_SPINLOCK(domlist_lock);
 
 static unsigned int hash_of(domid_t id)
 {
@@ -74,20 +82,25 @@ unsigned int domain_count(void)
 static void registry_insert(struct domain *d)
 {
 	struct domain **pp = &domain_list;
+	unsigned long flags;
 
+	spin_lock_irqsave(&domlist_lock, flags);
 	while (*pp && (*pp)->domain_id < d->domain_id)
 		pp = &(*pp)->next_in_list;
 	d->next_in_list = *pp;
-	*pp = d;
+	__atomic_store_n(pp, d, __ATOMIC_RELEASE);
 	d->next_in_hash = domain_hash[hash_of(d->domain_id)];
-	domain_hash[hash_of(d->domain_id)] = d;
+	__atomic_store_n(&domain_hash[hash_of(d->domain_id)], d, __ATOMIC_RELEASE);
 	nr_domains++;
+	spin_unlock_irqrestore(&domlist_lock, flags);
 }
 
 static void registry_remove(struct domain *d)
 {
 	struct domain **pp = &domain_list;
+	unsigned long flags;
 
+	spin_lock_irqsave(&domlist_lock, flags);
 	while (*pp && *pp != d)
 		pp = &(*pp)->next_in_list;
 	if (*pp)
@@ -99,25 +112,34 @@ static void registry_remove(struct domain *d)
 		*pp = d->next_in_hash;
 	d->next_in_list = d->next_in_hash = NULL;
 	nr_domains--;
+	spin_unlock_irqrestore(&domlist_lock, flags);
 }
 
 /* ---- References. */
 
 void get_domain(struct domain *d)
 {
-	d->refcnt++;
+	__atomic_fetch_add(&d->refcnt, 1, __ATOMIC_RELAXED);
 }
 
 void put_domain(struct domain *d)
 {
-	if (!d->refcnt) {
-		printk(XENLOG_ERR "d%u: reference count underflow\n", d->domain_id);
+	unsigned long flags;
+	__typeof__(d->refcnt) old = __atomic_load_n(&d->refcnt, __ATOMIC_RELAXED);
+
+	do {
+		if (!old) {
+			printk(XENLOG_ERR "d%u: reference count underflow\n", d->domain_id);
+			return;
+		}
+	} while (!__atomic_compare_exchange_n(&d->refcnt, &old, old - 1, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	if (old != 1)
 		return;
-	}
-	if (--d->refcnt)
-		return;
+	spin_lock_irqsave(&domlist_lock, flags);
 	d->next_dead = dead_list;
 	dead_list = d;
+	spin_unlock_irqrestore(&domlist_lock, flags);
 }
 
 static void free_domain_struct(struct domain *d)
@@ -125,13 +147,23 @@ static void free_domain_struct(struct domain *d)
 	free_xenheap_pages(d, order_for_bytes(sizeof(*d)));
 }
 
+/* Only CPU 0 runs guests, so its quiescent point is everyone's (design.md). */
 void domain_reap(void)
 {
-	while (dead_list) {
-		struct domain *d = dead_list;
+	struct domain *d;
+	unsigned long flags;
 
-		dead_list = d->next_dead;
+	if (!__atomic_load_n(&dead_list, __ATOMIC_RELAXED))
+		return;
+	spin_lock_irqsave(&domlist_lock, flags);
+	d = dead_list;
+	dead_list = NULL;
+	spin_unlock_irqrestore(&domlist_lock, flags);
+	while (d) {
+		struct domain *next = d->next_dead;
+
 		free_domain_struct(d);
+		d = next;
 	}
 }
 

@@ -11,6 +11,7 @@
 #include "mm.h"
 #include "lib.h"
 #include "console.h"
+#include "spinlock.h"
 
 #define BUDDY_TAIL 0xff /* page_info.order of a non-head frame of a free block */
 #define NR_ORDERS (MAX_ORDER + 1)
@@ -151,7 +152,27 @@ struct page_info *alloc_pages(unsigned int order)
 	return alloc_pages_below(order, max_page);
 }
 
+/*
+ * The heap lock covers the free lists, the free flags and orders of free
+ * frames and free_frames. Interrupts are off while it is held, so it is a
+ * leaf taken from any context.
+ */
+static DEFINE_SPINLOCK(heap_lock);
+
+static struct page_info *alloc_locked(unsigned int order, mfn_t limit);
+
 struct page_info *alloc_pages_below(unsigned int order, mfn_t limit)
+{
+	struct page_info *pg;
+	unsigned long flags;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	pg = alloc_locked(order, limit);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	return pg;
+}
+
+static struct page_info *alloc_locked(unsigned int order, mfn_t limit)
 {
 	unsigned int o;
 	struct page_info *pg = NULL;
@@ -190,7 +211,18 @@ struct page_info *alloc_pages_below(unsigned int order, mfn_t limit)
 	return pg;
 }
 
+static void free_locked(struct page_info *pg, unsigned int order);
+
 void free_pages(struct page_info *pg, unsigned int order)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	free_locked(pg, order);
+	spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+static void free_locked(struct page_info *pg, unsigned int order)
 {
 	mfn_t mfn;
 	u64 i, nr;

@@ -13,11 +13,10 @@
 #include "event.h"
 #include "timer.h"
 #include "sched.h"
+#include "smp.h"
 #include "public/vcpu.h"
 
-#define NR_SCHED_CPUS 1
-
-/* One CPU's scheduling state (the per-CPU area's, once there are several). */
+/* One CPU's scheduling state. */
 struct sched_cpu {
 	struct vcpu *runq_head, *runq_tail; /* runnable, not running, FIFO */
 	bool need_resched;
@@ -26,17 +25,19 @@ struct sched_cpu {
 	u64 idle_time; /* ns spent waiting with nothing to run */
 };
 
-struct vcpu *current;
-static struct sched_cpu sched_cpus[NR_SCHED_CPUS];
+#ifndef __PETREL__
+struct vcpu *current; /* host builds; the hypervisor's is per CPU (domain.h) */
+#endif
+static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
 
 static struct sched_cpu *this_cpu_sched(void)
 {
-	return &sched_cpus[0];
+	return &this_cpu(sched_cpu);
 }
 
 static struct sched_cpu *cpu_sched_of(const struct vcpu *v)
 {
-	return &sched_cpus[v->processor];
+	return &per_cpu(sched_cpu, v->processor);
 }
 
 /* ---- The run queue. */
@@ -105,12 +106,12 @@ static void slice_expired(void *data)
 
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu)
 {
-	struct sched_cpu *sc = &sched_cpus[cpu];
+	struct sched_cpu *sc = &per_cpu(sched_cpu, cpu);
 
 	v->processor = cpu;
 	v->pause_flags = VPF_down;
 	if (!sc->slice_timer_ready) {
-		init_timer(&sc->slice_timer, slice_expired, sc);
+		init_timer_on(&sc->slice_timer, slice_expired, sc, cpu);
 		sc->slice_timer_ready = true;
 	}
 }
@@ -264,12 +265,12 @@ void schedule_dead(void)
 
 unsigned int sched_nr_cpus(void)
 {
-	return NR_SCHED_CPUS;
+	return num_online_cpus();
 }
 
 u64 sched_idle_time(unsigned int cpu)
 {
-	return cpu < NR_SCHED_CPUS ? sched_cpus[cpu].idle_time : 0;
+	return cpu_online(cpu) ? per_cpu(sched_cpu, cpu).idle_time : 0;
 }
 
 u64 domain_cpu_time(const struct domain *d)

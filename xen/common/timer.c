@@ -1,25 +1,55 @@
 /*
- * Hypervisor timers: one sorted list, soonest first, driving the one-shot
- * LAPIC timer. Callbacks run from the timer interrupt (timer_softirq), with
- * interrupts disabled, whether the CPU was in a guest or idle.
+ * Hypervisor timers: one sorted list per CPU, soonest first, driving that
+ * CPU's one-shot LAPIC timer. A timer belongs to one CPU (t->cpu, fixed at
+ * init) and its callback runs there, from the timer interrupt
+ * (timer_softirq), with interrupts disabled, whether the CPU was in a guest
+ * or idle.
+ *
+ * Each CPU's list has a lock (taken with interrupts off), so any CPU may
+ * set or stop any timer. A callback runs without the lock: it may re-arm
+ * its own timer.
  */
 #include "types.h"
 #include "apic.h"
+#include "smp.h"
 #include "timer.h"
+#include "spinlock.h"
 
-static struct timer *timer_list;
+static DEFINE_PER_CPU(struct timer *, timer_list);
+static DEFINE_PER_CPU(spinlock_t, timer_lock);
 
-void init_timer(struct timer *t, void (*fn)(void *), void *data)
+/* Lock @t's CPU's list (interrupts off); the CPU is fixed, so this is stable. */
+static unsigned long timer_lock_of(const struct timer *t)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&per_cpu(timer_lock, t->cpu), flags);
+	return flags;
+}
+
+static void timer_unlock_of(const struct timer *t, unsigned long flags)
+{
+	spin_unlock_irqrestore(&per_cpu(timer_lock, t->cpu), flags);
+}
+
+void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
 {
 	t->fn = fn;
 	t->data = data;
 	t->active = false;
 	t->next = NULL;
+	t->cpu = cpu;
+}
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data)
+{
+	init_timer_on(t, fn, data, smp_processor_id());
 }
 
 static void list_remove(struct timer *t)
 {
-	for (struct timer **pp = &timer_list; *pp; pp = &(*pp)->next) {
+	ASSERT_LOCKED(&per_cpu(timer_lock, t->cpu));
+	for (struct timer **pp = &per_cpu(timer_list, t->cpu); *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
 			break;
@@ -31,8 +61,9 @@ static void list_remove(struct timer *t)
 
 static void list_insert(struct timer *t)
 {
-	struct timer **pp = &timer_list;
+	struct timer **pp = &per_cpu(timer_list, t->cpu);
 
+	ASSERT_LOCKED(&per_cpu(timer_lock, t->cpu));
 	while (*pp && (*pp)->expires <= t->expires)
 		pp = &(*pp)->next;
 	t->next = *pp;
@@ -40,52 +71,85 @@ static void list_insert(struct timer *t)
 	t->active = true;
 }
 
-/* Arm the LAPIC for the soonest timer (at least 1 ns ahead), or disarm it. */
+/* Arm this CPU's LAPIC for its soonest timer (at least 1 ns ahead), or disarm it. */
 static void program_hw(void)
 {
+	spinlock_t *lock = &this_cpu(timer_lock);
+	unsigned long flags;
+	struct timer *first;
 	u64 now;
 
-	if (!timer_list) {
+	spin_lock_irqsave(lock, flags);
+	first = this_cpu(timer_list);
+	if (!first) {
 		apic_timer_oneshot(0);
-		return;
+	} else {
+		now = system_time();
+		apic_timer_oneshot(first->expires > now ? first->expires - now : 1);
 	}
-	now = system_time();
-	apic_timer_oneshot(timer_list->expires > now ? timer_list->expires - now : 1);
+	spin_unlock_irqrestore(lock, flags);
+}
+
+/* @cpu's soonest timer changed: reprogram here, or have @cpu do it. */
+static void reprogram(unsigned int cpu)
+{
+	if (cpu == smp_processor_id())
+		program_hw();
+	else
+		timer_kick_cpu(cpu);
 }
 
 void set_timer(struct timer *t, u64 expires)
 {
+	unsigned long flags = timer_lock_of(t);
+	bool first;
+
 	if (t->active)
 		list_remove(t);
 	t->expires = expires;
 	list_insert(t);
-	if (timer_list == t)
-		program_hw();
+	first = per_cpu(timer_list, t->cpu) == t;
+	timer_unlock_of(t, flags);
+	if (first)
+		reprogram(t->cpu);
 }
 
 void stop_timer(struct timer *t)
 {
-	bool was_first = timer_list == t;
+	unsigned long flags = timer_lock_of(t);
+	bool was_first = per_cpu(timer_list, t->cpu) == t;
 
-	if (!t->active)
+	if (!t->active) {
+		timer_unlock_of(t, flags);
 		return;
+	}
 	list_remove(t);
+	timer_unlock_of(t, flags);
 	if (was_first)
-		program_hw();
+		reprogram(t->cpu);
 }
 
 /* The LAPIC may fire a little early (its clock is not the TSC): re-check. */
 void timer_softirq(void)
 {
+	struct timer **list = &this_cpu(timer_list);
+	spinlock_t *lock = &this_cpu(timer_lock);
+	unsigned long flags;
 	u64 now = system_time();
 
-	while (timer_list && timer_list->expires <= now) {
-		struct timer *t = timer_list;
+	spin_lock_irqsave(lock, flags);
+	while (*list && (*list)->expires <= now) {
+		struct timer *t = *list;
+		void (*fn)(void *) = t->fn;
+		void *data = t->data;
 
 		list_remove(t);
-		if (t->fn)
-			t->fn(t->data); /* may re-arm t */
+		spin_unlock_irqrestore(lock, flags);
+		if (fn)
+			fn(data); /* may re-arm t */
 		now = system_time();
+		spin_lock_irqsave(lock, flags);
 	}
+	spin_unlock_irqrestore(lock, flags);
 	program_hw();
 }

@@ -63,16 +63,26 @@ struct acpi_irq_override {
 	u16 flags; /* ACPI_INTI_* */
 };
 
+/* Most processor entries kept; past it they are counted in cpus_dropped. */
+#define ACPI_MAX_CPUS 256
+
 struct acpi_madt {
 	u32 lapic_addr;
+	/*
+	 * The enabled processors' local APIC ids (processor local APIC and
+	 * local x2APIC entries), in table order: the firmware lists the boot
+	 * CPU first. Disabled entries are counted, not kept.
+	 */
+	unsigned int nr_cpus, cpus_disabled, cpus_dropped;
+	u32 cpu_apic_id[ACPI_MAX_CPUS];
 	unsigned int nr_ioapics;
 	struct acpi_ioapic ioapic[ACPI_MAX_IOAPICS];
 	struct acpi_irq_override isa[ACPI_NR_ISA_IRQS]; /* indexed by ISA IRQ */
 };
 
 /*
- * Find the MADT ("APIC") and collect its IO-APIC and ISA interrupt source
- * override entries. Returns 0, -ENOENT (no MADT) or -EINVAL (corrupt table,
+ * Find the MADT ("APIC") and collect its processors, IO-APIC and ISA
+ * interrupt source override entries. Returns 0, -ENOENT (no MADT) or -EINVAL (corrupt table,
  * or an entry whose length is too short or runs past the table's end).
  */
 int acpi_parse_madt(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_madt *out);

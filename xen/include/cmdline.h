@@ -18,6 +18,9 @@ struct boot_options {
 	u32 dom0_max_vcpus; /* dom0_max_vcpus=N or N-M (we keep M), 0 = default */
 	bool domu_module; /* domu: the last module is a kernel started as domain 1 */
 	bool dom0_pvh; /* dom0=pvh: the initial domain is a PVH (HVM) guest */
+	u32 max_cpus; /* maxcpus=N: bring up at most N CPUs (CPU 0 included); 0 = all */
+	bool nosmp; /* nosmp: CPU 0 only */
+	bool ipi_selftest; /* ipi_selftest: exercise the IPIs at boot (debug aid) */
 };
 
 /* Fill defaults, then parse @cmdline; unknown options are warned about and ignored. */

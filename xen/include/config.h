@@ -28,7 +28,19 @@
 /* Where the multiboot loader puts the image (2 MiB aligned). */
 #define XEN_LOAD_PHYS 0x200000UL
 
-#define STACK_ORDER 3
+/*
+ * Each CPU's stack block: STACK_SIZE bytes aligned to STACK_SIZE. The IST
+ * stacks take the bottom pages, the primary stack the top half, and the
+ * CPU's struct cpu_info sits at the very top (smp.h), so masking any stack
+ * pointer of this CPU finds it.
+ */
+#define STACK_ORDER 4
 #define STACK_SIZE (4096UL << STACK_ORDER)
+#define IST_STACK_SIZE (2 * 4096UL)
+/* Bytes at the top of each stack block for struct cpu_info (a 16 multiple). */
+#define CPU_INFO_SIZE 32
+
+/* The most CPUs Petrel brings up; MADT entries past it are reported and ignored. */
+#define NR_CPUS 64
 
 #endif

@@ -65,16 +65,20 @@ struct tss64 {
 	u64 reserved2;
 	u16 reserved3;
 	u16 iomap_base;
-} __packed;
+} __packed __aligned(128);
 
-extern struct tss64 tss;
+/* Point this CPU's guest GDT page @i at @mfn (0: the zero page). */
 void gdt_map_guest_frame(unsigned int i, u64 mfn);
-/* Map @n LDT frames (0: none) at LDT_VIRT_START and load the LDT register. */
+/* Map @n LDT frames (0: none) in this CPU's LDT area and load the LDT register. */
 void ldt_load(const u64 *mfns, unsigned int n, unsigned int ents);
 
-void desc_init(void);
+/* Build @cpu's GDT and TSS (IST stacks in its stack block @stack); 0 or -ENOMEM. */
+int desc_prepare_cpu(unsigned int cpu, void *stack);
+/* Load this CPU's GDT, data segments and TSS. */
+void desc_load(void);
+/* Build the IDT (once) / load it on this CPU. */
 void idt_init(void);
-void set_tss_rsp0(u64 rsp0);
+void idt_load(void);
 #endif
 
 #endif

@@ -157,7 +157,13 @@ struct domain {
 	struct arch_domain arch;
 };
 
-extern struct vcpu *current;
+#ifdef __PETREL__
+#include "smp.h"
+/* The vCPU this CPU runs (or ran last), in the CPU's cpu_info. */
+#define current (get_cpu_info()->current_vcpu)
+#else
+extern struct vcpu *current; /* host builds: one CPU */
+#endif
 
 /* The guest registers of the running vCPU: at the top of the hypervisor stack. */
 struct cpu_regs *guest_regs(void);

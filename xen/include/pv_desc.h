@@ -4,11 +4,15 @@
 
 #include "types.h"
 
-/* Guest GDT frames, then Petrel's reserved page, in the per-domain area. */
+/*
+ * Guest GDT frames, then Petrel's reserved page, in the per-domain area:
+ * CPU n's GDT starts at GDT_VIRT_START + n * DESC_AREA_SIZE.
+ */
 #define GDT_VIRT_START PERDOMAIN_VIRT_START
+#define DESC_AREA_SIZE (32 * PAGE_SIZE)
 #define GDT_GUEST_FRAMES 14
 #define MAX_GUEST_GDT_ENTRIES (GDT_GUEST_FRAMES * 512)
-/* The guest's LDT (up to 16 frames) right after the GDT's 16 pages. */
+/* The guest's LDT (up to 16 frames) right after the GDT's 16 pages (per CPU too). */
 #define LDT_VIRT_START (PERDOMAIN_VIRT_START + 16 * PAGE_SIZE)
 #define LDT_MAX_FRAMES 16
 

@@ -57,6 +57,8 @@ bool pv_iomem_permitted(mfn_t mfn);
 /* The hypervisor's L4, whose slots 256-271 go into every guest L4. */
 const pte_t *pv_xen_l4(void);
 void pv_flush_tlb_local(void); /* including global entries */
+/* This CPU's TLB and every other CPU's that has run a guest (ipi.h). */
+void pv_flush_tlb_guest_cpus(void);
 void pv_invlpg(unsigned long va);
 void pv_load_cr3(mfn_t l4);
 void pv_wbinvd(void); /* write back and invalidate caches */

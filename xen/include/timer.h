@@ -20,18 +20,23 @@ struct timer {
 	void (*fn)(void *data);
 	void *data;
 	bool active;
+	unsigned int cpu;   /* whose list it joins and where fn runs */
 	struct timer *next; /* sorted list of active timers, soonest first */
 };
 
 #define MILLISECS(ms) ((u64)(ms)*1000000ULL)
 #define SECONDS(s) ((u64)(s)*1000000000ULL)
 
+/* A timer of this CPU / of CPU @cpu. */
 void init_timer(struct timer *t, void (*fn)(void *), void *data);
+void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
 /* (Re)arm @t for @expires; an expiry in the past fires at the next tick. */
 void set_timer(struct timer *t, u64 expires);
 void stop_timer(struct timer *t);
-/* Run every expired timer and program the LAPIC for the next one. */
+/* Run this CPU's expired timers and program its LAPIC for the next one. */
 void timer_softirq(void);
+/* arch: make @cpu run timer_softirq soon (its soonest timer changed). */
+void timer_kick_cpu(unsigned int cpu);
 
 /* arch/x86/time.c */
 /* System time in ns: the pvclock formula applied to the TSC now. */

@@ -16,6 +16,8 @@
  *	TEST_MACHINE("q35");          QEMU's -machine for this test (default pc)
  *	TEST_HV_ARGS("dom0_mem=64M"); added to the hypervisor's command line
  *	TEST_DEVICE("name");          one more QEMU -device (its options: no commas)
+ *	TEST_SMP("4");                QEMU's -smp (multi-threaded TCG); the
+ *	                              hypervisor must bring all of them up
  *	TEST_DOMU("text");            the image again as domain 1, with this
  *	                              command line (Petrel's "domu" aid)
  *	TEST_EXPECT("text");          text that must appear in the serial log
@@ -43,6 +45,7 @@
 #define TEST_MACHINE(s) extern int xtest_meta_unused
 #define TEST_HV_ARGS(s) extern int xtest_meta_unused
 #define TEST_DEVICE(s) extern int xtest_meta_unused
+#define TEST_SMP(s) extern int xtest_meta_unused
 #define TEST_EXPECT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_RESULT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_CRASH() extern int xtest_meta_unused

@@ -16,11 +16,15 @@
  * Petrel-only: Xen starts no second domain from boot modules, so the
  * runner gives dom0 the "with-domu" argument only where the domU exists
  * (multiboot); elsewhere the test skips.
+ *
+ * The machine has two CPUs: the hypervisor brings both up, and both
+ * domains still share the one they run on.
  */
 #include "xtest.h"
 #include "evtchn.h"
 
 TEST_DOMU("domu-role");
+TEST_SMP("2");
 XTEST_NO_TRAP_TABLE(); /* the domU's #UD must reach Petrel, not a handler */
 
 #define EPERM 1

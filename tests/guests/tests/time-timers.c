@@ -4,7 +4,9 @@
  * timer (-ETIME for a passed deadline with VCPU_SSHOTTMR_future, stop),
  * the periodic timer (limits, stop), set_timer_op, VIRQ_TIMER waking
  * SCHEDOP_block, SCHEDOP_poll with a timeout and its errors, the runstate
- * area, and vcpu_op's other answers.
+ * area, and vcpu_op's other answers. On a machine of four CPUs: the
+ * hypervisor's timers work with every CPU up (Petrel keeps the guest's
+ * timers on the CPU it runs on); dom0 keeps one vCPU (dom0_max_vcpus=1).
  */
 #include "xtest.h"
 
@@ -467,3 +469,5 @@ void test_main(void)
 }
 
 TEST_EXPECT("time checks done at");
+TEST_SMP("4");
+TEST_HV_ARGS("dom0_max_vcpus=1"); /* the checks below expect one vCPU, also on Xen */

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "timer.h"
@@ -26,6 +27,21 @@ void apic_timer_oneshot(u64 ns)
 {
 	lapic_ns = ns;
 	lapic_calls++;
+}
+
+/* An ASSERT of the timer code (lock held) that fails ends the test. */
+void panic(const char *fmt, ...)
+{
+	fail_msg("panic: %s", fmt);
+	abort();
+}
+
+static unsigned int kicked_cpu, kicks;
+
+void timer_kick_cpu(unsigned int cpu)
+{
+	kicked_cpu = cpu;
+	kicks++;
 }
 
 static char order[16];
@@ -53,6 +69,7 @@ static int setup(void **state)
 	fake_now = 1000;
 	lapic_ns = 0xdead;
 	lapic_calls = fired = 0;
+	kicks = 0;
 	memset(order, 0, sizeof(order));
 	return 0;
 }
@@ -142,12 +159,44 @@ static void test_past_and_rearm(void **state)
 	assert_int_equal(lapic_ns, 0);
 }
 
+/*
+ * A timer of another CPU joins that CPU's list: this CPU's LAPIC is left
+ * alone and the owner is kicked when its soonest timer changes; it does not
+ * fire here.
+ */
+static void test_other_cpu(void **state)
+{
+	struct timer a, r;
+	static const char na = 'a', nr = 'r';
+
+	(void)state;
+	init_timer(&a, record, (void *)&na);
+	init_timer_on(&r, record, (void *)&nr, 1);
+	set_timer(&a, 5000);
+	lapic_calls = 0;
+	set_timer(&r, 2000);
+	assert_int_equal(lapic_calls, 0);
+	assert_int_equal(kicks, 1);
+	assert_int_equal(kicked_cpu, 1);
+	set_timer(&r, 2500); /* still its soonest: kicked again */
+	assert_int_equal(kicks, 2);
+	fake_now = 9000;
+	timer_softirq();
+	assert_int_equal(fired, 1);
+	assert_int_equal(order[0], 'a');
+	assert_true(r.active);
+	stop_timer(&r);
+	assert_int_equal(kicks, 3);
+	assert_false(r.active);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_order_and_programming, setup),
 		cmocka_unit_test_setup(test_stop_and_move, setup),
 		cmocka_unit_test_setup(test_past_and_rearm, setup),
+		cmocka_unit_test_setup(test_other_cpu, setup),
 	};
 
 	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);

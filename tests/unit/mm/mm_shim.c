@@ -52,6 +52,11 @@ void pv_flush_tlb_local(void)
 	shim_flushes++;
 }
 
+void pv_flush_tlb_guest_cpus(void)
+{
+	shim_flushes++;
+}
+
 void pv_invlpg(unsigned long va)
 {
 	shim_invlpgs++;

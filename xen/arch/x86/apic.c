@@ -12,6 +12,13 @@
 #define APIC_ID 0x20
 #define APIC_EOI 0xB0
 #define APIC_SVR 0xF0
+#define APIC_ESR 0x280
+#define APIC_ICR 0x300
+#define APIC_ICR2 0x310
+#define APIC_ICR_BUSY (1u << 12)
+#define APIC_BASE_X2APIC (1UL << 10)
+#define APIC_BASE_ENABLE (1UL << 11)
+#define MSR_X2APIC_FIRST 0x800
 #define APIC_LVT_TIMER 0x320
 #define APIC_TIMER_INIT 0x380
 #define APIC_TIMER_CUR 0x390
@@ -22,6 +29,8 @@
 #define CALIBRATE_MS 10
 
 static volatile u32 *apic_regs;
+/* The firmware left the local APICs in x2APIC mode: registers are MSRs. */
+static bool x2apic_mode;
 static u64 tsc_per_ms, apic_per_ms;
 static u64 boot_tsc;
 /* ns = ((tsc - boot_tsc) * mul) >> 32 */
@@ -31,17 +40,68 @@ static u64 ns_to_tsc_mul, ns_to_apic_mul;
 
 static u32 apic_read(u32 reg)
 {
+	if (x2apic_mode)
+		return (u32)rdmsr(MSR_X2APIC_FIRST + (reg >> 4));
 	return apic_regs[reg / 4];
 }
 
 static void apic_write(u32 reg, u32 v)
 {
-	apic_regs[reg / 4] = v;
+	if (x2apic_mode)
+		wrmsr(MSR_X2APIC_FIRST + (reg >> 4), v);
+	else
+		apic_regs[reg / 4] = v;
 }
 
 u32 apic_id(void)
 {
+	if (x2apic_mode)
+		return apic_read(APIC_ID);
 	return apic_read(APIC_ID) >> 24;
+}
+
+bool apic_x2apic_mode(void)
+{
+	return x2apic_mode;
+}
+
+/*
+ * Send an interprocessor interrupt: @low is the ICR's low word (vector,
+ * delivery mode, level, shorthand), @dest the destination APIC id. Returns
+ * false if the previous IPI was still pending after about 1 ms (xAPIC).
+ */
+bool apic_send_ipi(u32 dest, u32 low)
+{
+	unsigned long flags;
+	bool ok = true;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	if (x2apic_mode) {
+		wrmsr(MSR_X2APIC_FIRST + (APIC_ICR >> 4), ((u64)dest << 32) | low);
+	} else {
+		apic_write(APIC_ICR2, dest << 24);
+		apic_write(APIC_ICR, low);
+		ok = apic_wait_icr_idle(1000000);
+	}
+	if (flags & X86_EFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
+	return ok;
+}
+
+/* Wait up to @ns for the xAPIC to have sent the last IPI. */
+bool apic_wait_icr_idle(u64 ns)
+{
+	u64 end;
+
+	if (x2apic_mode)
+		return true;
+	end = now_ns() + ns;
+	while (apic_read(APIC_ICR) & APIC_ICR_BUSY) {
+		if (now_ns() > end)
+			return false;
+		cpu_relax();
+	}
+	return true;
 }
 
 void apic_eoi(void)
@@ -82,16 +142,38 @@ static void calibrate(void)
 		apic_per_ms = 1000;
 }
 
+/* This CPU's local APIC on, its timer masked (software enable, divider). */
+static void apic_enable_this(void)
+{
+	u64 base = rdmsr(MSR_APIC_BASE);
+
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE); /* global enable */
+	apic_write(APIC_SVR, 0x100 | APIC_SPURIOUS_VECTOR);
+	apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+}
+
 void apic_init(void)
 {
 	u64 base = rdmsr(MSR_APIC_BASE);
 
 	pic_disable();
-	wrmsr(MSR_APIC_BASE, base | (1UL << 11)); /* global enable */
+	x2apic_mode = base & APIC_BASE_X2APIC;
 	apic_regs = maddr_to_virt((base & ~0xfffUL) ? (base & ~0xfffUL) : APIC_DEFAULT_BASE);
-	apic_write(APIC_SVR, 0x100 | APIC_SPURIOUS_VECTOR);
-	apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
-	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+	apic_enable_this();
+}
+
+/*
+ * Another CPU's local APIC: the same mode, and the timer as CPU 0 left it
+ * (one-shot, unmasked) with the calibration CPU 0 made.
+ */
+void apic_init_secondary(void)
+{
+	if (x2apic_mode)
+		wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	apic_enable_this();
+	apic_write(APIC_ESR, 0);
+	apic_write(APIC_LVT_TIMER, APIC_TIMER_VECTOR);
 }
 
 void time_init(void)

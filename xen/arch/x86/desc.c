@@ -6,62 +6,107 @@
 #include "page.h"
 #include "console.h"
 #include "pv_desc.h"
+#include "smp.h"
+#include "mm.h"
+#include "errno.h"
 
 /*
- * The GDT lives at GDT_VIRT_START: 14 pages for the guest's own GDT frames
- * (a zero page where it has none), then this page, whose entries are the
- * reserved selectors from 0xe000 on.
+ * Each CPU has its own descriptor area in the per-domain slot
+ * (desc_area_va): its GDT (14 pages for the guest's own GDT frames, a zero
+ * page where it has none, then the CPU's reserved page, whose entries are
+ * the reserved selectors from 0xe000 on) and, after it, the LDT pages. CPU
+ * 0's reserved page is static; the others' come from the heap at bring-up.
  */
-u64 gdt_reserved[512] __aligned(4096);
+static u64 gdt_reserved_cpu0[512] __aligned(4096);
+static DEFINE_PER_CPU(u64 *, gdt_reserved);
+DEFINE_PER_CPU(struct tss64, tss);
 static u64 gdt_zero_page[512] __aligned(4096);
-struct tss64 tss __aligned(128);
 
-static u8 ist_stacks[3][PAGE_SIZE * 2] __aligned(4096);
-
-#define GDT_RSV(sel) gdt_reserved[((sel) - (FIRST_RESERVED_GDT_ENTRY << 3)) >> 3]
+#define GDT_RSV(cpu, sel) per_cpu(gdt_reserved, cpu)[((sel) - (FIRST_RESERVED_GDT_ENTRY << 3)) >> 3]
 #define GDT_LIMIT ((GDT_GUEST_FRAMES + 1) * PAGE_SIZE - 1)
 
-/* Point guest GDT page @i at @mfn, or at the zero page when @mfn is 0. */
+static unsigned long gdt_va(unsigned int cpu)
+{
+	return GDT_VIRT_START + cpu * DESC_AREA_SIZE;
+}
+
+static unsigned long ldt_va(unsigned int cpu)
+{
+	return LDT_VIRT_START + cpu * DESC_AREA_SIZE;
+}
+
+/* Point this CPU's guest GDT page @i at @mfn, or at the zero page when @mfn is 0. */
 void gdt_map_guest_frame(unsigned int i, mfn_t mfn)
 {
 	if (!mfn)
 		mfn = virt_to_mfn(gdt_zero_page);
-	if (map_xen_page(GDT_VIRT_START + i * PAGE_SIZE, mfn, _PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
+	if (map_xen_page(gdt_va(smp_processor_id()) + i * PAGE_SIZE, mfn,
+			 _PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
 		panic("cannot map GDT frame %u", i);
 }
 
-static void gdt_map(void)
+static int gdt_map(unsigned int cpu)
 {
-	for (unsigned int i = 0; i < GDT_GUEST_FRAMES; i++)
-		gdt_map_guest_frame(i, 0);
-	if (map_xen_page(GDT_VIRT_START + GDT_GUEST_FRAMES * PAGE_SIZE, virt_to_mfn(gdt_reserved),
-			 _PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
-		panic("cannot map the GDT");
+	int rc = 0;
+
+	for (unsigned int i = 0; i < GDT_GUEST_FRAMES && !rc; i++)
+		rc = map_xen_page(gdt_va(cpu) + i * PAGE_SIZE, virt_to_mfn(gdt_zero_page),
+				  _PAGE_PRESENT | _PAGE_RW | _PAGE_NX);
+	if (!rc)
+		rc = map_xen_page(gdt_va(cpu) + GDT_GUEST_FRAMES * PAGE_SIZE,
+				  virt_to_mfn(per_cpu(gdt_reserved, cpu)),
+				  _PAGE_PRESENT | _PAGE_RW | _PAGE_NX);
+	return rc;
 }
 
-void desc_init(void)
+static void gdt_fill(unsigned int cpu)
 {
-	u64 base = (u64)&tss, limit = sizeof(tss) - 1;
+	u64 base = (u64)&per_cpu(tss, cpu), limit = sizeof(struct tss64) - 1;
+
+	GDT_RSV(cpu, __HYPERVISOR_CS) = 0x00af9b000000ffffUL;	/* ring 0, 64-bit code */
+	GDT_RSV(cpu, __HYPERVISOR_DS) = 0x00cf93000000ffffUL;	/* ring 0 data */
+	GDT_RSV(cpu, __HYPERVISOR_CS32) = 0x00cf9b000000ffffUL; /* ring 0, 32-bit code */
+	GDT_RSV(cpu, FLAT_RING3_CS32) = 0x00cffb000000ffffUL;	/* ring 3, 32-bit code */
+	GDT_RSV(cpu, FLAT_RING3_DS32) = 0x00cff3000000ffffUL;	/* ring 3 data */
+	GDT_RSV(cpu, FLAT_RING3_CS64) = 0x00affb000000ffffUL;	/* ring 3, 64-bit code */
+	/* 64-bit available TSS, 16 bytes */
+	GDT_RSV(cpu, TSS_SELECTOR) = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+				     (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	GDT_RSV(cpu, TSS_SELECTOR + 8) = base >> 32;
+}
+
+/*
+ * Prepare @cpu's GDT, TSS and IST stacks (@stack is its stack block). Runs
+ * on CPU 0 for every CPU, before that CPU starts. Returns 0 or -ENOMEM.
+ */
+int desc_prepare_cpu(unsigned int cpu, void *stack)
+{
+	struct tss64 *t = &per_cpu(tss, cpu);
+
+	if (!cpu) {
+		per_cpu(gdt_reserved, cpu) = gdt_reserved_cpu0;
+	} else if (!per_cpu(gdt_reserved, cpu)) {
+		per_cpu(gdt_reserved, cpu) = alloc_xenheap_pages(0);
+		if (!per_cpu(gdt_reserved, cpu))
+			return -ENOMEM;
+	}
+	memset(per_cpu(gdt_reserved, cpu), 0, PAGE_SIZE);
+	gdt_fill(cpu);
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < 3; i++)
+		t->ist[i] = (u64)stack + (i + 1) * IST_STACK_SIZE;
+	t->rsp0 = (u64)stack_block_cpu_info(stack);
+	t->iomap_base = sizeof(*t); /* no I/O bitmap: ring 3 port access faults */
+	return gdt_map(cpu) ? -ENOMEM : 0;
+}
+
+/* Load this CPU's GDT, segment registers and task register. */
+void desc_load(void)
+{
 	struct {
 		u16 limit;
 		u64 base;
-	} __packed gdtr = { GDT_LIMIT, GDT_VIRT_START };
-
-	GDT_RSV(__HYPERVISOR_CS) = 0x00af9b000000ffffUL; /* ring 0, 64-bit code */
-	GDT_RSV(__HYPERVISOR_DS) = 0x00cf93000000ffffUL; /* ring 0 data */
-	GDT_RSV(__HYPERVISOR_CS32) = 0x00cf9b000000ffffUL; /* ring 0, 32-bit code */
-	GDT_RSV(FLAT_RING3_CS32) = 0x00cffb000000ffffUL; /* ring 3, 32-bit code */
-	GDT_RSV(FLAT_RING3_DS32) = 0x00cff3000000ffffUL; /* ring 3 data */
-	GDT_RSV(FLAT_RING3_CS64) = 0x00affb000000ffffUL; /* ring 3, 64-bit code */
-	/* 64-bit available TSS, 16 bytes */
-	GDT_RSV(TSS_SELECTOR) = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
-				(((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	GDT_RSV(TSS_SELECTOR + 8) = base >> 32;
-	gdt_map();
-
-	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (u64)ist_stacks[i] + sizeof(ist_stacks[i]);
-	tss.iomap_base = sizeof(tss); /* no I/O bitmap: ring 3 port access faults */
+	} __packed gdtr = { GDT_LIMIT, gdt_va(smp_processor_id()) };
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -89,23 +134,18 @@ void desc_init(void)
  */
 void ldt_load(const u64 *mfns, unsigned int n, unsigned int ents)
 {
-	u64 base = LDT_VIRT_START, limit = (u64)ents * 8 - 1;
+	unsigned int cpu = smp_processor_id();
+	u64 base = ldt_va(cpu), limit = (u64)ents * 8 - 1;
 
 	for (unsigned int i = 0; i < LDT_MAX_FRAMES; i++)
-		map_xen_page(LDT_VIRT_START + i * PAGE_SIZE,
-			     i < n ? mfns[i] : virt_to_mfn(gdt_zero_page),
+		map_xen_page(base + i * PAGE_SIZE, i < n ? mfns[i] : virt_to_mfn(gdt_zero_page),
 			     _PAGE_PRESENT | _PAGE_NX | (i < n ? _PAGE_RW : 0));
 	if (!ents) {
 		__asm__ volatile("lldt %w0" : : "r"(0));
 		return;
 	}
-	GDT_RSV(LDT_SELECTOR) = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82UL << 40) |
-				(((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	GDT_RSV(LDT_SELECTOR + 8) = base >> 32;
+	GDT_RSV(cpu, LDT_SELECTOR) = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82UL << 40) |
+				     (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	GDT_RSV(cpu, LDT_SELECTOR + 8) = base >> 32;
 	__asm__ volatile("lldt %w0" : : "r"(LDT_SELECTOR) : "memory");
-}
-
-void set_tss_rsp0(u64 rsp0)
-{
-	tss.rsp0 = rsp0;
 }

@@ -4,6 +4,7 @@
  */
 #include "regs.h"
 #include "desc.h"
+#include "config.h"
 
 	.text
 
@@ -99,16 +100,52 @@ restore_all:
 /*
  * syscall from a PV guest (kernel or user mode, both ring 3). RFLAGS.IF is
  * cleared by MSR_FMASK, so nothing interrupts us before the stack switch.
+ * The guest's RSP is live and GS is the guest's, so each CPU has its own
+ * pair of entry stubs (its MSR_LSTAR and MSR_CSTAR point at them): stub n
+ * parks the guest RSP in slot n of syscall_guest_rsp and loads CPU n's
+ * stack top (its TSS rsp0) from slot n of syscall_stack_top.
  */
-	.globl syscall_entry
-syscall_entry:
-	movq %rsp, syscall_guest_rsp(%rip)
-	movq tss+4(%rip), %rsp /* tss.rsp0 */
-	pushq $FLAT_RING3_SS64
-	pushq syscall_guest_rsp(%rip)
+#define SYSCALL_STUB_SIZE 32
+.macro SYSCALL_STUB cpu, ss, common
+	.balign SYSCALL_STUB_SIZE
+	movq %rsp, syscall_guest_rsp + 8 * \cpu(%rip)
+	movq syscall_stack_top + 8 * \cpu(%rip), %rsp
+	pushq $\ss
+	pushq syscall_guest_rsp + 8 * \cpu(%rip)
+	jmp \common
+.endm
+
+	.balign SYSCALL_STUB_SIZE
+	.globl syscall_stubs
+syscall_stubs:
+cpu = 0
+.rept NR_CPUS
+	SYSCALL_STUB cpu, FLAT_RING3_SS64, syscall_common
+cpu = cpu + 1
+.endr
+
+/*
+ * syscall from 32-bit (compatibility mode) guest user code, through
+ * MSR_CSTAR: the same frame, with the 32-bit user selectors, so that the
+ * return goes back to compatibility mode.
+ */
+	.balign SYSCALL_STUB_SIZE
+	.globl syscall32_stubs
+syscall32_stubs:
+cpu = 0
+.rept NR_CPUS
+	SYSCALL_STUB cpu, FLAT_RING3_DS32, syscall32_common
+cpu = cpu + 1
+.endr
+
+syscall_common:
 	pushq %r11
 	pushq $FLAT_RING3_CS64
-	pushq %rcx
+	jmp 1f
+syscall32_common:
+	pushq %r11
+	pushq $FLAT_RING3_CS32
+1:	pushq %rcx
 	pushq $0
 	pushq $VEC_SYSCALL
 	cld
@@ -149,28 +186,6 @@ syscall_exit:
 	sysretq
 
 /*
- * syscall from 32-bit (compatibility mode) guest user code, through
- * MSR_CSTAR: the same frame, with the 32-bit user selectors, so that the
- * return goes back to compatibility mode.
- */
-	.globl syscall32_entry
-syscall32_entry:
-	movq %rsp, syscall_guest_rsp(%rip)
-	movq tss+4(%rip), %rsp /* tss.rsp0 */
-	pushq $FLAT_RING3_DS32
-	pushq syscall_guest_rsp(%rip)
-	pushq %r11
-	pushq $FLAT_RING3_CS32
-	pushq %rcx
-	pushq $0
-	pushq $VEC_SYSCALL
-	cld
-	SAVE_ALL
-	movq %rsp, %rdi
-	call do_syscall
-	jmp restore_all
-
-/*
  * sysenter from a PV guest: the CPU saves nothing and clears IF; RSP comes
  * from MSR_SYSENTER_ESP (our stack top). As on Xen the frame says rip 0,
  * cs 3: the guest's sysenter callback has its own conventions.
@@ -198,5 +213,8 @@ enter_guest_frame:
 
 	.data
 	.balign 8
+	.globl syscall_stack_top
 syscall_guest_rsp:
-	.quad 0
+	.skip 8 * NR_CPUS
+syscall_stack_top:
+	.skip 8 * NR_CPUS

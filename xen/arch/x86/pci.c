@@ -7,12 +7,16 @@
  * register and each of its data accesses is done here in one go (address,
  * then data), as Xen does. Other sizes on 0xcf8-0xcfb (the probe of the
  * configuration mechanism) go to the hardware unchanged.
+ *
+ * pci_lock makes each address-then-data pair one step between CPUs (a
+ * leaf lock, interrupts off).
  */
 #include "types.h"
 #include "lib.h"
 #include "asm.h"
 #include "pci.h"
 #include "msi.h"
+#include "spinlock.h"
 
 #define CF8_ENABLE 0x80000000u
 
@@ -21,6 +25,7 @@ struct pci_conf_state {
 };
 
 static struct pci_conf_state pci_conf;
+static DEFINE_SPINLOCK(pci_lock);
 
 static u32 cf8_value(u8 bus, u8 devfn, unsigned int reg)
 {
@@ -46,16 +51,31 @@ static void data_out(unsigned int port, unsigned int size, u32 val)
 		outl((u16)port, val);
 }
 
+/* One configuration access at address @cf8 (data port @port), under pci_lock. */
+static void conf_access(u32 cf8, unsigned int port, unsigned int size, bool out, u32 *val)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pci_lock, flags);
+	outl(PCI_CONF_ADDR_PORT, cf8);
+	if (out)
+		data_out(port, size, *val);
+	else
+		*val = data_in(port, size);
+	spin_unlock_irqrestore(&pci_lock, flags);
+}
+
 u32 pci_conf_read(u8 bus, u8 devfn, unsigned int reg, unsigned int size)
 {
-	outl(PCI_CONF_ADDR_PORT, cf8_value(bus, devfn, reg));
-	return data_in(PCI_CONF_DATA_PORT + (reg & 3), size);
+	u32 val;
+
+	conf_access(cf8_value(bus, devfn, reg), PCI_CONF_DATA_PORT + (reg & 3), size, false, &val);
+	return val;
 }
 
 void pci_conf_write(u8 bus, u8 devfn, unsigned int reg, unsigned int size, u32 val)
 {
-	outl(PCI_CONF_ADDR_PORT, cf8_value(bus, devfn, reg));
-	data_out(PCI_CONF_DATA_PORT + (reg & 3), size, val);
+	conf_access(cf8_value(bus, devfn, reg), PCI_CONF_DATA_PORT + (reg & 3), size, true, &val);
 }
 
 bool pci_present(u8 bus, u8 devfn)
@@ -111,11 +131,7 @@ static void guest_data_io(unsigned int port, unsigned int bytes, bool out, u32 *
 	}
 	if (out && !msi_guest_conf_write(bus, devfn, reg, bytes, val))
 		return; /* dropped: a register the hypervisor owns */
-	outl(PCI_CONF_ADDR_PORT, cf8);
-	if (out)
-		data_out(port, bytes, *val);
-	else
-		*val = data_in(port, bytes);
+	conf_access(cf8, port, bytes, out, val);
 }
 
 bool pci_guest_conf_io(unsigned int port, unsigned int bytes, bool out, u32 *val)

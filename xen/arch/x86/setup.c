@@ -23,17 +23,15 @@
 #include "errno.h"
 #include "io_apic.h"
 #include "hvm.h"
+#include "smpboot.h"
+#include "ipi.h"
 
-extern char __image_start[], __mem_end[], syscall_entry[], syscall32_entry[], sysenter_entry[];
+extern char __image_start[], __mem_end[];
 extern u32 boot_magic, boot_mbi;
 
 char xen_cmdline[1024];
 struct boot_options boot_opts;
 struct boot_info bootinfo;
-/* The stack guest entries land on (tss.rsp0). */
-static u8 cpu0_stack[STACK_SIZE] __aligned(4096);
-
-#define XEN_PAT 0x0000050100070406UL /* WB, WT, UC-, UC, WC, WP, UC, UC */
 #define MAX_FREE_RANGES 256
 
 static void console_setup(const char *cmdline)
@@ -44,25 +42,6 @@ static void console_setup(const char *cmdline)
 		serial_init(boot_opts.com1_baud, boot_opts.com1_data_bits,
 			    boot_opts.com1_parity, boot_opts.com1_stop_bits);
 	console_set_loglvl(boot_opts.loglvl, boot_opts.guest_loglvl);
-}
-
-static void cpu_init(void)
-{
-	desc_init();
-	idt_init();
-	wrmsr(MSR_PAT, XEN_PAT);
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
-	wrmsr(MSR_STAR, ((u64)(FLAT_RING3_CS32 & ~3) << 48) | ((u64)__HYPERVISOR_CS << 32));
-	wrmsr(MSR_LSTAR, (u64)syscall_entry);
-	wrmsr(MSR_CSTAR, (u64)syscall32_entry);
-	wrmsr(MSR_FMASK, X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_NT |
-				 X86_EFLAGS_AC);
-	write_cr0((read_cr0() | 0x22) & ~X86_CR0_TS); /* MP, NE */
-	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
-	set_tss_rsp0((u64)cpu0_stack + sizeof(cpu0_stack));
-	wrmsr(MSR_SYSENTER_CS, __HYPERVISOR_CS);
-	wrmsr(MSR_SYSENTER_ESP, (u64)cpu0_stack + sizeof(cpu0_stack));
-	wrmsr(MSR_SYSENTER_EIP, (u64)sysenter_entry);
 }
 
 static u32 reserved_ranges(const struct boot_info *bi, struct mem_range *rsv)
@@ -272,7 +251,7 @@ __noreturn void start_xen(struct boot_info *in)
 	bootinfo.nr_mem = memmap_sanitize(bootinfo.mem, bootinfo.nr_mem, BI_MAX_MEM);
 	show_memory_map(&bootinfo);
 	paging_init(&bootinfo);
-	cpu_init();
+	smp_prepare_boot_cpu();
 	shutdown_init(bootinfo.rsdp);
 	memory_init(&bootinfo);
 	iomem_init(&bootinfo);
@@ -281,6 +260,9 @@ __noreturn void start_xen(struct boot_info *in)
 	time_init();
 	io_apic_init(bootinfo.rsdp);
 	hvm_init();
+	smp_boot_cpus(&bootinfo, bootinfo.rsdp, &boot_opts);
+	if (boot_opts.ipi_selftest)
+		ipi_selftest();
 	build_and_run_dom0(&bootinfo);
 }
 

@@ -13,6 +13,8 @@
 #include "apic.h"
 #include "pv.h"
 #include "io_apic.h"
+#include "smp.h"
+#include "ipi.h"
 
 struct idt_gate {
 	u16 off0, sel;
@@ -57,13 +59,19 @@ static void set_gate(unsigned int vec, unsigned int dpl, unsigned int ist)
 	idt[vec].off2 = (u32)(addr >> 32);
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct {
 		u16 limit;
 		u64 base;
 	} __packed idtr = { sizeof(idt) - 1, (u64)idt };
 
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/* One IDT, shared by every CPU (the IST slots index each CPU's own TSS). */
+void idt_init(void)
+{
 	for (unsigned int v = 0; v < 256; v++)
 		set_gate(v, 0, 0);
 	/* int3 and into may be used by a ring-3 guest directly, as on Xen. */
@@ -72,7 +80,7 @@ void idt_init(void)
 	set_gate(8, 0, IST_DF);
 	set_gate(2, 0, IST_NMI);
 	set_gate(18, 0, IST_MCE);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_load();
 }
 
 static bool search_ex_table(struct cpu_regs *r)
@@ -117,8 +125,8 @@ static __noreturn void fatal_trap(struct cpu_regs *r)
 {
 	console_set_loglvl(4, 4);
 	printk("----[ Petrel fatal trap ]----\n");
-	printk("CPU0: vector %lu (%s), error code %#lx\n", r->vector, vector_name(r->vector),
-	       r->error_code);
+	printk("CPU%u: vector %lu (%s), error code %#lx\n", smp_processor_id(), r->vector,
+	       vector_name(r->vector), r->error_code);
 	show_registers(r);
 	show_stack_trace(r->rbp);
 	panic("FATAL TRAP: vector = %lu (%s)", r->vector, vector_name(r->vector));
@@ -128,6 +136,9 @@ void do_trap(struct cpu_regs *r)
 {
 	if (r->vector == APIC_TIMER_VECTOR) {
 		apic_timer_interrupt();
+	} else if (r->vector >= EVENT_CHECK_VECTOR && r->vector <= INVALIDATE_TLB_VECTOR) {
+		apic_eoi();
+		ipi_interrupt((unsigned int)r->vector);
 	} else if (r->vector == APIC_SPURIOUS_VECTOR) {
 		/* nothing to acknowledge */
 	} else if (r->vector >= IOAPIC_FIRST_VECTOR && r->vector <= IOAPIC_LAST_VECTOR) {

@@ -176,6 +176,12 @@ boot_l3_ident: .skip 4096
 boot_l3_xen: .skip 4096
 boot_l2_ident: .skip 4 * 4096
 boot_l2_xen: .skip 4096
+/*
+ * CPU 0's stack block (smp.h): the boot runs on its primary stack, whose
+ * top is just below CPU 0's struct cpu_info.
+ */
+	.balign STACK_SIZE
 	.globl boot_stack, boot_stack_top
-boot_stack: .skip STACK_SIZE
+boot_stack: .skip STACK_SIZE - CPU_INFO_SIZE
 boot_stack_top:
+	.skip CPU_INFO_SIZE

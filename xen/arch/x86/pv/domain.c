@@ -20,6 +20,8 @@
 #include "pv.h"
 #include "pv_mm.h"
 #include "pv_desc.h"
+#include "smp.h"
+#include "ipi.h"
 #include "public/sched.h"
 #include "hvm.h"
 
@@ -27,7 +29,7 @@ extern __noreturn void enter_guest_frame(struct cpu_regs *r);
 
 struct cpu_regs *guest_regs(void)
 {
-	return (struct cpu_regs *)(tss.rsp0 - sizeof(struct cpu_regs));
+	return (struct cpu_regs *)get_cpu_info() - 1;
 }
 
 /* Start the scheduler: the first vCPU it picks is loaded and entered. */
@@ -340,6 +342,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		hvm_context_save(prev);
 	else if (prev)
 		save_pv_state(prev);
+	note_guest_cpu();
 	if (is_hvm_vcpu(next))
 		hvm_context_load(next);
 	else

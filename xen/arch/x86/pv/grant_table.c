@@ -54,7 +54,7 @@ void *gnttab_map_frame(mfn_t mfn)
 
 void gnttab_flush_tlb(void)
 {
-	pv_flush_tlb_local();
+	pv_flush_tlb_guest_cpus();
 }
 
 /*

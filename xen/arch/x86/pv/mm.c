@@ -133,10 +133,11 @@ int pv_get_page_type(struct page_info *pg, unsigned int type)
 		/*
 		 * Stale TLB or paging-structure cache entries may still use the
 		 * frame as it was: writable, or as a table whose entries the guest
-		 * could now rewrite. Flush before it changes its nature.
+		 * could now rewrite, on any CPU that ran a guest. Flush before it
+		 * changes its nature.
 		 */
 		if (pg->type != PGT_none)
-			pv_flush_tlb_local();
+			pv_flush_tlb_guest_cpus();
 		pg->type = (u8)type;
 		pg->flags &= ~PGC_validated;
 		if (type == PGT_writable_page)

@@ -22,6 +22,7 @@
 #include "uaccess.h"
 #include "pv_mm.h"
 #include "desc.h"
+#include "ipi.h"
 #include "public/xen.h"
 #include "x86_decode.h"
 #include "msi.h"
@@ -328,6 +329,11 @@ void pv_flush_tlb_local(void)
 	} else {
 		write_cr3(read_cr3());
 	}
+}
+
+void pv_flush_tlb_guest_cpus(void)
+{
+	flush_tlb_guest_cpus();
 }
 
 void pv_invlpg(unsigned long va)

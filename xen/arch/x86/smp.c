@@ -1,0 +1,254 @@
+/*
+ * Interprocessor interrupts. Hypervisor code runs with interrupts off, so a
+ * CPU that waits for another (for its call-function or TLB-flush lock, or
+ * for the others to finish) keeps serving the requests addressed to it
+ * while it waits: two CPUs asking each other at once cannot deadlock.
+ */
+#include "types.h"
+#include "lib.h"
+#include "asm.h"
+#include "apic.h"
+#include "console.h"
+#include "ipi.h"
+#include "smp.h"
+#include "spinlock.h"
+#include "timer.h"
+
+static void send_ipi(unsigned int cpu, unsigned int vector)
+{
+	if (!apic_send_ipi(cpu_apic_id[cpu], APIC_DM_FIXED | vector))
+		printk(XENLOG_WARNING "IPI %#x to CPU%u stayed pending\n", vector, cpu);
+}
+
+static void send_ipi_mask(u64 mask, unsigned int vector)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) if (mask & (1UL << cpu)) send_ipi(cpu, vector);
+}
+
+void send_event_check(unsigned int cpu)
+{
+	if (cpu_online(cpu))
+		send_ipi(cpu, EVENT_CHECK_VECTOR);
+}
+
+/* timer.c: another CPU's soonest timer changed; it reprograms on the IPI. */
+void timer_kick_cpu(unsigned int cpu)
+{
+	send_event_check(cpu);
+}
+
+/* ---- Call function. */
+
+static DEFINE_SPINLOCK(call_lock);
+static struct {
+	void (*fn)(void *data);
+	void *data;
+	u64 pending; /* CPUs still to run it */
+} call;
+
+static u64 this_cpu_bit(void)
+{
+	return 1UL << smp_processor_id();
+}
+
+/* Run the call-function request addressed to this CPU, if any. */
+static void call_function_serve(void)
+{
+	u64 me = this_cpu_bit();
+
+	if (!(__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) & me))
+		return;
+	call.fn(call.data);
+	__atomic_fetch_and(&call.pending, ~me, __ATOMIC_RELEASE);
+}
+
+static void tlb_flush_serve(void);
+
+/* Spin for @l, serving the requests other CPUs make of this one meanwhile. */
+static void lock_serving(spinlock_t *l)
+{
+	while (!spin_trylock(l)) {
+		call_function_serve();
+		tlb_flush_serve();
+		cpu_relax();
+	}
+}
+
+static void wait_served(volatile u64 *pending)
+{
+	while (__atomic_load_n(pending, __ATOMIC_ACQUIRE)) {
+		call_function_serve();
+		tlb_flush_serve();
+		cpu_relax();
+	}
+}
+
+unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data)
+{
+	unsigned long flags = local_irq_save();
+	u64 others = mask & cpu_online_mask & ~this_cpu_bit();
+	unsigned int n = 0;
+
+	if (others) {
+		lock_serving(&call_lock);
+		call.fn = fn;
+		call.data = data;
+		__atomic_store_n(&call.pending, others, __ATOMIC_RELEASE);
+		send_ipi_mask(others, CALL_FUNCTION_VECTOR);
+		wait_served(&call.pending);
+		spin_unlock(&call_lock);
+		for (u64 m = others; m; m &= m - 1)
+			n++;
+	}
+	if (mask & this_cpu_bit()) {
+		fn(data);
+		n++;
+	}
+	local_irq_restore(flags);
+	return n;
+}
+
+/* ---- TLB flush. */
+
+static DEFINE_SPINLOCK(flush_lock);
+static u64 flush_pending;
+static DEFINE_PER_CPU(u64, tlb_flushes);
+
+/* Drop every TLB entry of this CPU, global ones too (toggling CR4.PGE). */
+static void flush_tlb_local(void)
+{
+	u64 cr4 = read_cr4();
+
+	if (cr4 & X86_CR4_PGE) {
+		write_cr4(cr4 & ~X86_CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
+	this_cpu(tlb_flushes)++;
+}
+
+static void tlb_flush_serve(void)
+{
+	u64 me = this_cpu_bit();
+
+	if (!(__atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE) & me))
+		return;
+	flush_tlb_local();
+	__atomic_fetch_and(&flush_pending, ~me, __ATOMIC_RELEASE);
+}
+
+void flush_tlb_mask(u64 mask)
+{
+	unsigned long flags = local_irq_save();
+	u64 others = mask & cpu_online_mask & ~this_cpu_bit();
+
+	if (mask & this_cpu_bit())
+		flush_tlb_local();
+	if (others) {
+		lock_serving(&flush_lock);
+		__atomic_store_n(&flush_pending, others, __ATOMIC_RELEASE);
+		send_ipi_mask(others, INVALIDATE_TLB_VECTOR);
+		wait_served(&flush_pending);
+		spin_unlock(&flush_lock);
+	}
+	local_irq_restore(flags);
+}
+
+void flush_tlb_others(void)
+{
+	flush_tlb_mask(cpu_online_mask & ~this_cpu_bit());
+}
+
+volatile u64 guest_cpu_mask;
+
+void note_guest_cpu(void)
+{
+	u64 me = this_cpu_bit();
+
+	if (!(guest_cpu_mask & me))
+		__atomic_fetch_or(&guest_cpu_mask, me, __ATOMIC_SEQ_CST);
+}
+
+void flush_tlb_guest_cpus(void)
+{
+	flush_tlb_mask(guest_cpu_mask | this_cpu_bit());
+}
+
+void ipi_interrupt(unsigned int vector)
+{
+	switch (vector) {
+	case EVENT_CHECK_VECTOR:
+		timer_softirq();
+		break;
+	case CALL_FUNCTION_VECTOR:
+		call_function_serve();
+		break;
+	case INVALIDATE_TLB_VECTOR:
+		tlb_flush_serve();
+		break;
+	}
+}
+
+/* ---- The boot self-test (ipi_selftest). */
+
+static void count_call(void *data)
+{
+	u64 *ran = data;
+
+	__atomic_fetch_or(ran, this_cpu_bit(), __ATOMIC_SEQ_CST);
+}
+
+static volatile u64 timer_fired;
+
+static void selftest_timer_fn(void *data)
+{
+	(void)data;
+	__atomic_fetch_or(&timer_fired, this_cpu_bit(), __ATOMIC_SEQ_CST);
+}
+
+static DEFINE_PER_CPU(struct timer, selftest_timer);
+
+/* Each CPU's timer, armed from CPU 0: the event check makes it reprogram. */
+static bool selftest_timers(void)
+{
+	unsigned int cpu;
+	u64 end;
+
+	timer_fired = 0;
+	for_each_online_cpu(cpu)
+	{
+		init_timer_on(&per_cpu(selftest_timer, cpu), selftest_timer_fn, NULL, cpu);
+		set_timer(&per_cpu(selftest_timer, cpu), system_time() + MILLISECS(1));
+	}
+	end = now_ns() + SECONDS(5);
+	while (timer_fired != cpu_online_mask && now_ns() < end) {
+		if (per_cpu(selftest_timer, 0).active) {
+			/* CPU 0's own timer needs its interrupt: let it in. */
+			sti();
+			cpu_relax();
+			cli();
+		}
+	}
+	return timer_fired == cpu_online_mask;
+}
+
+void ipi_selftest(void)
+{
+	u64 ran = 0, before[NR_CPUS];
+	unsigned int cpu, n;
+	bool flush_ok = true;
+
+	n = on_cpus(cpu_online_mask, count_call, &ran);
+	for_each_online_cpu(cpu) before[cpu] = per_cpu(tlb_flushes, cpu);
+	flush_tlb_others();
+	for_each_online_cpu(cpu) if (cpu && per_cpu(tlb_flushes, cpu) != before[cpu] + 1) flush_ok =
+	    false;
+	printk(XENLOG_INFO "IPI self-test: call-function ran on %u of %u CPUs (%s)\n", n,
+	       num_online_cpus(), ran == cpu_online_mask ? "ok" : "FAILED");
+	printk(XENLOG_INFO "IPI self-test: TLB flush %s\n", flush_ok ? "ok" : "FAILED");
+	printk(XENLOG_INFO "IPI self-test: remote timers %s\n",
+	       selftest_timers() ? "ok" : "FAILED");
+}

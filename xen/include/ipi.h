@@ -1,0 +1,40 @@
+/*
+ * Interprocessor interrupts (xen/arch/x86/smp.c): wake a CPU (event
+ * check), run a function on other CPUs and wait, flush other CPUs' TLBs.
+ */
+#ifndef PETREL_IPI_H
+#define PETREL_IPI_H
+
+#include "types.h"
+
+#define EVENT_CHECK_VECTOR 0xf1
+#define CALL_FUNCTION_VECTOR 0xf2
+#define INVALIDATE_TLB_VECTOR 0xf3
+
+/* Make @cpu leave its halt and look at its timers (and, later, its run queue). */
+void send_event_check(unsigned int cpu);
+/*
+ * Run @fn(@data) on every online CPU in @mask (this one included, here, if
+ * it is in @mask) and return once all have run it. Returns how many CPUs
+ * ran it.
+ */
+unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data);
+/* Flush the TLBs (global entries included) of the online CPUs in @mask. */
+void flush_tlb_mask(u64 mask);
+/* Flush every online CPU's TLB except this one's. */
+void flush_tlb_others(void);
+/*
+ * The CPUs that have loaded a guest's page tables (and so may cache guest
+ * mappings in their TLBs): a flush after a frame changes type or loses a
+ * mapping goes to all of them. Only CPU 0 runs guests today.
+ */
+extern volatile u64 guest_cpu_mask;
+void note_guest_cpu(void);
+/* Flush this CPU and every other CPU in guest_cpu_mask. */
+void flush_tlb_guest_cpus(void);
+/* Called from do_trap for the IPI vectors (after the EOI). */
+void ipi_interrupt(unsigned int vector);
+/* The ipi_selftest boot option: exercise each IPI on every CPU. */
+void ipi_selftest(void);
+
+#endif
