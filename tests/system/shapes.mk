@@ -3,7 +3,7 @@
 # (multiboot or UEFI), each cell booted on both hypervisors with the smallest
 # initramfs that reaches the Xen part of dom0 (tests/system/shapes/).
 #   test-shapes           the slice: every value of every axis at least once,
-#                         6 cells x 2 hypervisors (in TEST_TARGETS; 14 min
+#                         7 cells x 2 hypervisors (in TEST_TARGETS; 14 min
 #                         under TCG on 2 busy cores, two QEMUs at a time)
 #   test-shapes-pairwise  every pair of values of any two axes (25 cells)
 #   test-shapes-full      the whole cross product (400 cells: hours)
