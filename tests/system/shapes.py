@@ -64,7 +64,7 @@ SLICE = [
     ("pc", "3G", "none", "qemu64", "uefi"),  # the hypervisor's default
     ("q35", "16G", "512M", "max", "uefi"),  # most RAM free above 4 GiB: swiotlb
     ("q35", "8G", "1G", "qemu64", "uefi"),
-    ("q35", "2G", "none", "EPYC", "uefi"),  # the default dom0 size under UEFI
+    ("q35", "2G", "none", "max", "uefi"),  # the default dom0 size under UEFI
 ]
 
 HV_CMDLINE = "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot"
