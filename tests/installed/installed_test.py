@@ -140,7 +140,10 @@ def qemu_argv(cell, args, workdir):
             raise FileNotFoundError("EFI hypervisor %s missing" % image)
         esp = os.path.join(workdir, "esp")
         make_esp(hv, esp, kernel, initrd, uuid, image)
-        argv += ["-bios", ovmf, "-drive", "format=raw,file=fat:%s" % esp]
+        argv += ["-bios", ovmf, "-drive", "format=raw,if=none,id=esp,file=fat:%s" % esp]
+        # the ESP on the controller's second port (q35: AHCI port 1), so that
+        # an AHCI root disk keeps port 0 and the name sda
+        argv += ["-device", "ide-hd,drive=esp,bus=ide.1"]
     else:
         raise ValueError("unknown firmware %r" % fw)
     return argv + disk_args(machine, disk, img) + nic_args(nic)
