@@ -56,7 +56,8 @@ struct builder {
 	size_t image_size;
 	void *unpacked; /* xenheap copy of a bzImage's vmlinux, freed after loading */
 	unsigned int unpacked_order;
-	u64 filled; /* PFNs [0, filled) have their frames */
+	u64 filled; /* PFNs [0, filled) have their frames, but for the initrd's */
+	u64 initrd_pfn; /* a MOD_START_PFN initrd's first PFN, after the initial region */
 };
 
 static u64 va_to_pfn(const struct builder *b, u64 va)
@@ -67,6 +68,17 @@ static u64 va_to_pfn(const struct builder *b, u64 va)
 static void *va_to_hv(const struct builder *b, u64 va)
 {
 	return (u8 *)mfn_to_virt(b->p2m[va_to_pfn(b, va)]) + (va & (PAGE_SIZE - 1));
+}
+
+/*
+ * A MOD_START_PFN initrd takes the PFNs right after the initial region, as
+ * on Xen: low, so that Linux finds it below 4 GiB however large dom0 is.
+ */
+static u64 unmapped_initrd_pages(const struct builder *b)
+{
+	if (!(b->info.present & EXI_MOD_START_PFN))
+		return 0;
+	return ROUND_PG(b->l.initrd_len) >> PAGE_SHIFT;
 }
 
 /* Page-table pages needed to map [s, e) with 4 KiB pages, including the L4. */
@@ -261,12 +273,12 @@ static int map_init_p2m(struct builder *b)
 	u64 next_pfn, va = b->info.init_p2m, bytes = l->nr_pages * sizeof(u64);
 	pte_t *l4 = mfn_to_virt(b->d->vcpu[0]->arch.pv.guest_table);
 
-	l->first_p2m_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
+	l->first_p2m_pfn = b->initrd_pfn + unmapped_initrd_pages(b);
 	l->nr_p2m_frames = ROUND_PG(bytes) >> PAGE_SHIFT;
 	next_pfn = l->first_p2m_pfn + l->nr_p2m_frames;
 	if ((va & (PAGE_SIZE - 1)) || !guest_range_ok(va, bytes) ||
 	    (va < l->v_end && va + bytes > l->v_start) ||
-	    next_pfn + pt_pages_needed(va, va + bytes) > l->nr_pages - ROUND_PG(l->initrd_len) / PAGE_SIZE) {
+	    next_pfn + pt_pages_needed(va, va + bytes) > l->nr_pages) {
 		printk(XENLOG_ERR "dom0 image rejected: INIT_P2M %#lx cannot hold the p2m list\n", va);
 		return -EINVAL;
 	}
@@ -441,7 +453,7 @@ static void release_module(const struct bi_mod *m)
 }
 
 /*
- * With MOD_START_PFN the initrd's own frames become dom0's last PFNs, as on
+ * With MOD_START_PFN the initrd's own frames become its PFNs in dom0, as on
  * Xen, when the module starts on a page of its own.
  */
 static bool initrd_handed_over(const struct builder *b, const struct dom0_params *p)
@@ -503,7 +515,7 @@ static void copy_mapped_initrd(struct builder *b, const struct dom0_params *p)
 		release_module(p->initrd);
 }
 
-/* MOD_START_PFN: the initrd in dom0's last PFNs, returned as *@pfn. */
+/* MOD_START_PFN: the initrd at b->initrd_pfn, returned as *@pfn. */
 static void place_unmapped_initrd(struct builder *b, const struct dom0_params *p, bool handed,
 				  mfn_t *pfn)
 {
@@ -511,7 +523,7 @@ static void place_unmapped_initrd(struct builder *b, const struct dom0_params *p
 	const u8 *src = maddr_to_virt(p->initrd->start);
 	u64 len = l->initrd_len;
 
-	*pfn = l->nr_pages - (ROUND_PG(len) >> PAGE_SHIFT);
+	*pfn = b->initrd_pfn;
 	if (handed) {
 		/* the bytes after the initrd in its last page are not dom0's to see */
 		if (len & (PAGE_SIZE - 1))
@@ -543,6 +555,26 @@ static void setup_vcpu(struct builder *b)
 }
 
 /*
+ * Give PFNs from b->filled up to @to their frames, but a handed-over
+ * initrd's; returns the PFN reached.
+ */
+static u64 fill_frames(struct builder *b, bool handed, u64 to)
+{
+	u64 hole = b->initrd_pfn, hole_end = hole + (handed ? unmapped_initrd_pages(b) : 0);
+
+	if (b->filled < hole) {
+		b->filled = allocate_frames(b, b->filled, MIN(to, hole));
+		if (b->filled < MIN(to, hole))
+			return b->filled;
+	}
+	if (b->filled < hole_end)
+		b->filled = hole_end;
+	if (b->filled < to)
+		b->filled = allocate_frames(b, b->filled, to);
+	return b->filled;
+}
+
+/*
  * Dom0's frames, in two steps as on Xen: first the PFNs free memory covers
  * (at least the initial region, which the kernel is loaded into), then,
  * after finish_memory() has given the kernel module back, the rest.
@@ -550,33 +582,29 @@ static void setup_vcpu(struct builder *b)
 static int start_memory(struct builder *b, bool handed)
 {
 	struct layout *l = &b->l;
-	u64 own = l->nr_pages - (handed ? ROUND_PG(l->initrd_len) >> PAGE_SHIFT : 0);
 
+	b->initrd_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
 	if (alloc_p2m(b, l->nr_pages))
 		return -ENOMEM;
-	b->filled = allocate_frames(b, 0, own);
-	if (b->filled < (l->v_end - l->v_start) >> PAGE_SHIFT)
+	if (fill_frames(b, handed, l->nr_pages) < b->initrd_pfn)
 		return -ENOMEM;
-	b->d->tot_pages = b->filled;
 	return 0;
 }
 
 static int finish_memory(struct builder *b, const struct dom0_params *p, bool handed)
 {
 	struct layout *l = &b->l;
-	u64 own = l->nr_pages - (handed ? ROUND_PG(l->initrd_len) >> PAGE_SHIFT : 0);
 	mfn_t first = p->initrd ? p->initrd->start >> PAGE_SHIFT : 0;
 
 	if (!p->domu)
 		release_module(p->kernel);
 	copy_mapped_initrd(b, p);
-	b->filled = allocate_frames(b, b->filled, own);
-	if (b->filled < own) {
+	if (fill_frames(b, handed, l->nr_pages) < l->nr_pages) {
 		printk(XENLOG_ERR "dom0: %lu of %lu pages allocated\n", b->filled, l->nr_pages);
 		return -ENOMEM;
 	}
-	for (u64 pfn = own; pfn < l->nr_pages; pfn++)
-		give_frame(b, pfn, first + (pfn - own));
+	for (u64 i = 0; handed && i < unmapped_initrd_pages(b); i++)
+		give_frame(b, b->initrd_pfn + i, first + i);
 	b->d->tot_pages = l->nr_pages;
 	return 0;
 }
