@@ -193,9 +193,11 @@ def check_root_disk(con, res, disk):
                         "ls /sys/bus/pci/drivers", 30)
     lines = out.split()
     src = lines[0] if lines else ""
-    want = {"ide": ("/dev/sda1", "ata_piix"), "ahci": ("/dev/sda1", "ahci"),
+    # under UEFI the ESP is a second AHCI disk, and the two are named in the
+    # order their probes finish
+    want = {"ide": ("/dev/sda1", "ata_piix"), "ahci": ("/dev/sd[ab]1", "ahci"),
             "virtio": ("/dev/vda1", "virtio-pci")}[disk]
-    res.check("root-disk", rc == 0 and src == want[0] and want[1] in lines,
+    res.check("root-disk", rc == 0 and re.fullmatch(want[0], src) and want[1] in lines,
               "rc=%d, / on %r, expected %s through %s (%s)" % (rc, src, want[0], want[1], lines),
               "%s via %s" % want)
 
