@@ -140,7 +140,10 @@ def qemu_argv(cell, args, workdir):
             raise FileNotFoundError("EFI hypervisor %s missing" % image)
         esp = os.path.join(workdir, "esp")
         make_esp(hv, esp, kernel, initrd, uuid, image)
-        argv += ["-bios", ovmf, "-drive", "format=raw,file=fat:%s" % esp]
+        argv += ["-bios", ovmf, "-drive", "format=raw,if=none,id=esp,file=fat:%s" % esp]
+        # the ESP on the controller's second port (q35: AHCI port 1), so that
+        # an AHCI root disk keeps port 0 and the name sda
+        argv += ["-device", "ide-hd,drive=esp,bus=ide.1"]
     else:
         raise ValueError("unknown firmware %r" % fw)
     return argv + disk_args(machine, disk, img) + nic_args(nic)
@@ -190,9 +193,11 @@ def check_root_disk(con, res, disk):
                         "ls /sys/bus/pci/drivers", 30)
     lines = out.split()
     src = lines[0] if lines else ""
-    want = {"ide": ("/dev/sda1", "ata_piix"), "ahci": ("/dev/sda1", "ahci"),
+    # under UEFI the ESP is a second AHCI disk, and the two are named in the
+    # order their probes finish
+    want = {"ide": ("/dev/sda1", "ata_piix"), "ahci": ("/dev/sd[ab]1", "ahci"),
             "virtio": ("/dev/vda1", "virtio-pci")}[disk]
-    res.check("root-disk", rc == 0 and src == want[0] and want[1] in lines,
+    res.check("root-disk", rc == 0 and re.fullmatch(want[0], src) and want[1] in lines,
               "rc=%d, / on %r, expected %s through %s (%s)" % (rc, src, want[0], want[1], lines),
               "%s via %s" % want)
 

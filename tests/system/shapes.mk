@@ -4,10 +4,10 @@
 # initramfs that reaches the Xen part of dom0 (tests/system/shapes/).
 #   test-shapes           the slice: every value of every axis at least once
 #                         (of the CPUs, smp1 and smp2-nosmp),
-#                         6 cells x 2 hypervisors (in TEST_TARGETS; 14 min
+#                         7 cells x 2 hypervisors (in TEST_TARGETS; 14 min
 #                         under TCG on 2 busy cores, two QEMUs at a time)
-#   test-shapes-pairwise  every pair of values of any two axes (25 cells)
-#   test-shapes-full      the whole cross product (400 cells: hours)
+#   test-shapes-pairwise  every pair of values of any two axes (26 cells)
+#   test-shapes-full      the whole cross product (1600 cells: hours)
 #   SHAPES_ONLY=q35-4G-1G-EPYC-bios,...  only these cells
 #   SHAPES_HV=petrel      one hypervisor only;  SHAPES_JOBS=2  QEMUs at once
 

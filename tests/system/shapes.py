@@ -18,9 +18,13 @@ A boot passes when the initramfs reports SHAPE-DONE, control_d, no module or
 xenfs failure, and a dmesg without Xen-interface complaints (the same
 patterns as dom0_system_test.py's dmesg-clean), and the hypervisor's log
 says it brought up every CPU it was allowed ("SMP: K of N CPUs online" on
-Petrel, "Brought up K CPUs" on Xen).  A cell passes when every
-hypervisor passes it and dom0 got the same memory (within 2% or 16 MiB) on
-each, so dom0_mem's defaults and clamping are compared too.
+Petrel, "Brought up K CPUs" on Xen).  Every cell has a virtio disk without
+MSI-X, which dom0 reads: its interrupt must arrive on an IO-APIC pin that
+Linux routed from ACPI's _PRT (under UEFI, with the RSDP found through
+XENPF_firmware_info's EFI configuration table).  A cell passes when every
+hypervisor passes it, Linux counts the same RAM (within 2% or 16 MiB) on
+each, and dom0 was given the same memory (MemTotal within 1% or 16 MiB), so
+dom0_mem's defaults and clamping are compared too.
 
 Sets: slice (in `make test`) takes every value of every axis at least once
 (of the CPUs axis only smp1 and smp2-nosmp, see SLICE),
@@ -71,12 +75,19 @@ SLICE = [
     ("pc", "3G", "none", "qemu64", "uefi", "smp1"),  # the hypervisor's default
     ("q35", "16G", "512M", "max", "uefi", "smp1"),  # most RAM free above 4 GiB: swiotlb
     ("q35", "8G", "1G", "qemu64", "uefi", "smp1"),
+    ("q35", "2G", "none", "max", "uefi", "smp1"),  # the default dom0 size under UEFI
 ]
 
 HV_CMDLINE = "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot"
 DOM0_CMDLINE = "console=hvc0 earlyprintk=xen"
 DONE = "SHAPE-DONE"
 OVMF = ["/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF.fd"]
+# A virtio disk (QEMU's null driver) without MSI-X vectors: its interrupt is
+# the slot's INTx line, which dom0 can only route to an IO-APIC pin from
+# ACPI's _PRT (with the RSDP found from the EFI configuration table under
+# UEFI, by scanning low memory under BIOS).
+DISK = ["-blockdev", "driver=null-co,node-name=shape0,size=16777216,read-zeroes=on",
+        "-device", "virtio-blk-pci,drive=shape0,vectors=0"]
 # dmesg lines that match DMESG_XEN_TROUBLE but are about the CPU model, not
 # a Xen interface: Linux's notes on CPU vulnerabilities and their
 # mitigations (EPYC's SRSO, Skylake's RETBleed).
@@ -162,6 +173,7 @@ def qemu_argv(hv, cell, log, esp, kernel, initrd):
             "-no-reboot", "-serial", "file:" + log]
     if ncpus > 1:
         argv += ["-accel", "tcg,thread=multi"]
+    argv += DISK
     mb, efi, cfg = images(hv)
     if fw == "bios":
         return argv + ["-kernel", mb, "-append", cmdline,
@@ -187,6 +199,16 @@ def cpus_up(text):
     return int(m.group(1)) if m else None
 
 
+def intx_delivered(text):
+    """True if the virtio disk's interrupt arrived on an IO-APIC pin."""
+    for line in re.findall(r"^SHAPE-IRQ (.*)$", text, re.M):
+        fields = line.split(":", 1)[-1].split()
+        counts = list(itertools.takewhile(str.isdigit, fields))
+        if "ioapic" in line and sum(map(int, counts)) > 0:
+            return True
+    return False
+
+
 def judge(text, want_cpus=1):
     """(ok, why, dom0 MiB) from one boot's serial log: the MiB Linux counts
     as its RAM (populated plus the balloon space it may grow into)."""
@@ -204,6 +226,9 @@ def judge(text, want_cpus=1):
     caps = re.search(r"^SHAPE-CAPS (.*)$", text, re.M)
     if not caps or caps.group(1).strip() != "control_d":
         return False, "capabilities %r" % (caps.group(1) if caps else None), mib
+    if not intx_delivered(text):
+        irq = re.findall(r"^SHAPE-IRQ (.*)$", text, re.M)
+        return False, "no virtio INTx through the IO-APIC: %r" % irq[:2], mib
     dmesg = text.split("SHAPE-DMESG-BEGIN", 1)[-1].split("SHAPE-DMESG-END", 1)[0]
     bad = [l.strip() for l in dmesg.splitlines()
            if DMESG_XEN_TROUBLE.search(l) and not NOT_XEN.search(l)]
@@ -256,6 +281,15 @@ def boot(hv, cell, out, kernel, initrd, timeout):
 def same_memory(mibs):
     mibs = [m for m in mibs if m is not None]
     return len(mibs) < 2 or max(mibs) - min(mibs) <= max(16, min(mibs) // 50)
+
+
+def same_total(mibs):
+    """MemTotal within 16 MiB or 1%: what the hypervisors' own footprints
+    (frame tables, Petrel's p2m array outside dom0 and its 4 MiB headroom,
+    Xen's image and heap) change in the memory both size dom0 from."""
+    if None in mibs:
+        return False
+    return len(mibs) < 2 or max(mibs) - min(mibs) <= max(16, max(mibs) // 100)
 
 
 def main():
@@ -312,7 +346,8 @@ def main():
     failed = 0
     for c in cells:
         rs = [results[(hv, c)] for hv in hvs]
-        ok = all(r[0] for r in rs) and same_memory([r[2] for r in rs])
+        ok = (all(r[0] for r in rs) and same_memory([r[2] for r in rs]) and
+              same_total([r[4] for r in rs]))
         failed += not ok
         cols = "  ".join("%-22s" % ("%s %s / %s" % ("boots" if r[0] else "FAIL",
                                                     "?" if r[2] is None else r[2],

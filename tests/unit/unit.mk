@@ -38,6 +38,9 @@ $(UNIT_OUT)/test_pirq.o: xen/arch/x86/physdev.c
 UNIT_SRCS_test_spinlock :=
 $(UNIT_OUT)/test_spinlock: UNIT_LDLIBS += -lpthread
 UNIT_SRCS_test_msi :=
+UNIT_SRCS_test_firmware :=
+$(UNIT_OUT)/test_firmware.o: xen/arch/x86/firmware.c
+$(UNIT_OUT)/test_firmware.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_msi.o: xen/arch/x86/msi.c
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c domctl.c scheduler.c schedule.c vcpu.c \

@@ -9,7 +9,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,etc,proc,sys,dev,lib/modules}
 cp "$root/bin/busybox" "$stage/bin/busybox"
-for applet in sh mount insmod mkdir cat sed uname dmesg poweroff; do
+for applet in sh mount insmod mkdir cat sed uname dmesg poweroff timeout dd grep; do
 	ln -s busybox "$stage/bin/$applet"
 done
 cp "$root/etc/dom0-modules" "$stage/etc/dom0-modules"

@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "uaccess.h"
 #include "timer.h"
+#include "firmware.h"
 #include "public/platform.h"
 
 static void pcpu_info(struct xenpf_pcpuinfo *info)
@@ -54,6 +55,10 @@ long do_platform_op(unsigned long arg)
 			return -EINVAL;
 		return settime(op.u.settime64.secs, op.u.settime64.nsecs,
 			       op.u.settime64.system_time);
+	case XENPF_firmware_info:
+		return firmware_info(arg, &op.u.firmware_info);
+	case XENPF_efi_runtime_call:
+		return efi_runtime_call();
 	default:
 		return -ENOSYS;
 	}

@@ -266,6 +266,18 @@ __noreturn void start_xen(struct boot_info *in)
 	build_and_run_dom0(&bootinfo);
 }
 
+/*
+ * The keyboard shift state in the BIOS data area (segment 0x40, offset
+ * 0x17), read through the boot identity map, for XEN_FW_KBD_SHIFT_FLAGS.
+ */
+static u8 bios_kbd_shift_flags(void)
+{
+	const volatile u8 *bda = (const volatile u8 *)0x400UL;
+
+	__asm__("" : "+r"(bda)); /* an address, not a null pointer plus offset */
+	return bda[0x17];
+}
+
 /* Reached from head.S in 64-bit mode with the boot page tables. */
 __noreturn void multiboot_entry(void)
 {
@@ -285,6 +297,7 @@ __noreturn void multiboot_entry(void)
 		serial_init(115200, 8, 'n', 1);
 		panic("Petrel: not started by a multiboot loader (magic %#x)", boot_magic);
 	}
+	bootinfo.kbd_shift_flags = bios_kbd_shift_flags();
 	/* Multiboot loaders other than GRUB 2 put the image's path first. */
 	if (!loader_is_grub2(&bootinfo))
 		skip_first_word(bootinfo.cmdline);

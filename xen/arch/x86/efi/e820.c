@@ -106,3 +106,53 @@ int efi_mmap_to_e820(const void *map, size_t map_size, size_t desc_size, struct 
 		out[i] = tmp[i];
 	return (int)n;
 }
+
+/* Insert @md into @out (@n entries, sorted by address), joining a neighbour. */
+static int record_one(const struct efi_md *md, struct bi_efi_md *out, size_t *n, size_t max)
+{
+	size_t i = *n, j;
+
+	while (i > 0 && out[i - 1].phys > md->phys)
+		i--;
+	if (i > 0) {
+		struct bi_efi_md *prev = &out[i - 1];
+
+		if (prev->type == md->type && prev->attr == md->attr &&
+		    prev->phys + (prev->pages << 12) == md->phys) {
+			prev->pages += md->pages;
+			return 0;
+		}
+	}
+	if (*n == max)
+		return -1;
+	for (j = *n; j > i; j--)
+		out[j] = out[j - 1];
+	out[i].type = md->type;
+	out[i].pad = 0;
+	out[i].phys = md->phys;
+	out[i].pages = md->pages;
+	out[i].attr = md->attr;
+	(*n)++;
+	return 0;
+}
+
+int efi_mmap_record(const void *map, size_t map_size, size_t desc_size, struct bi_efi_md *out,
+		    size_t max)
+{
+	const u8 *p = map;
+	size_t n = 0, i;
+
+	if (!map || !out || desc_size < sizeof(struct efi_md))
+		return -1;
+	for (i = 0; i + desc_size <= map_size; i += desc_size) {
+		const struct efi_md *md = (const void *)(p + i);
+
+		if (!md->pages)
+			continue;
+		if (md->pages > (~0ULL >> 12) || md->phys + (md->pages << 12) < md->phys)
+			return -1;
+		if (record_one(md, out, &n, max))
+			return -1;
+	}
+	return (int)n;
+}

@@ -104,6 +104,16 @@ int efi_mmap_to_e820(const void *map, size_t map_size, size_t desc_size, struct 
 		     size_t tmp_cap, struct bi_mem *out, size_t max);
 
 /*
+ * Copy the EFI memory map into @out (at most @max entries) with the types
+ * and attributes the firmware gave, in address order, neighbours of the
+ * same type and attributes joined. Returns the number of entries, or -1 on
+ * bad arguments, a descriptor that wraps around, or more than @max entries
+ * left after joining.
+ */
+int efi_mmap_record(const void *map, size_t map_size, size_t desc_size, struct bi_efi_md *out,
+		    size_t max);
+
+/*
  * Page tables for the hand-over: [0, 4 GiB) identity-mapped with 2 MiB
  * pages, and XEN_VIRT_START + [0, mem_size) -> phys_base. @pt points to
  * @nr_pages zeroed-or-not 4 KiB pages whose machine address is @pt_phys

@@ -416,6 +416,23 @@ static u64 find_rsdp(void)
 	return old;
 }
 
+/* What the core reports to dom0 about the firmware (XENPF_firmware_info). */
+static void record_firmware(struct loader *ld)
+{
+	struct bi_efi *e = &ld->bi->efi;
+	const CHAR16 *v = ST->FirmwareVendor;
+	UINTN i;
+
+	e->systab = (u64)(UINTN)ST;
+	e->config_table = (u64)(UINTN)ST->ConfigurationTable;
+	e->nr_config = (u32)ST->NumberOfTableEntries;
+	e->version = ST->Hdr.Revision;
+	e->fw_revision = ST->FirmwareRevision;
+	for (i = 0; v && v[i] && i < BI_EFI_VENDOR_MAX - 1; i++)
+		e->vendor[i] = v[i];
+	e->vendor[i] = 0;
+}
+
 /* After ExitBootServices only the serial port is left to complain on. */
 static void outb(u16 port, u8 v)
 {
@@ -535,6 +552,10 @@ static EFI_STATUS leave_firmware(struct loader *ld)
 	if (n < 0)
 		fatal_after_exit("petrel.efi: cannot convert the final memory map\r\n");
 	ld->bi->nr_mem = (u32)n;
+	n = efi_mmap_record(mb.map, mb.size, mb.desc_size, ld->bi->efi.md, BI_MAX_EFI_MD);
+	if (n < 0)
+		fatal_after_exit("petrel.efi: the final memory map has too many entries\r\n");
+	ld->bi->efi.nr_md = (u32)n;
 
 	__asm__ volatile("cli");
 	((tramp_fn)(ld->tramp_page + 256))((u64)(UINTN)ld->bi, ld->cr3, stack_top, entry, gdtr);
@@ -577,6 +598,7 @@ static EFI_STATUS petrel_load(struct loader *ld)
 	if (EFI_ERROR(st))
 		return st;
 	ld->bi->rsdp = find_rsdp();
+	record_firmware(ld);
 	return leave_firmware(ld);
 }
 

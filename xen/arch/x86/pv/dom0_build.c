@@ -56,6 +56,8 @@ struct builder {
 	size_t image_size;
 	void *unpacked; /* xenheap copy of a bzImage's vmlinux, freed after loading */
 	unsigned int unpacked_order;
+	u64 filled; /* PFNs [0, filled) have their frames, but for the initrd's */
+	u64 initrd_pfn; /* a MOD_START_PFN initrd's first PFN, after the initial region */
 };
 
 static u64 va_to_pfn(const struct builder *b, u64 va)
@@ -66,6 +68,17 @@ static u64 va_to_pfn(const struct builder *b, u64 va)
 static void *va_to_hv(const struct builder *b, u64 va)
 {
 	return (u8 *)mfn_to_virt(b->p2m[va_to_pfn(b, va)]) + (va & (PAGE_SIZE - 1));
+}
+
+/*
+ * A MOD_START_PFN initrd takes the PFNs right after the initial region, as
+ * on Xen: low, so that Linux finds it below 4 GiB however large dom0 is.
+ */
+static u64 unmapped_initrd_pages(const struct builder *b)
+{
+	if (!(b->info.present & EXI_MOD_START_PFN))
+		return 0;
+	return ROUND_PG(b->l.initrd_len) >> PAGE_SHIFT;
 }
 
 /* Page-table pages needed to map [s, e) with 4 KiB pages, including the L4. */
@@ -118,39 +131,49 @@ static int compute_layout(struct builder *b)
 	return 0;
 }
 
-/* Allocate @nr frames for @d in the largest blocks available. */
-static int allocate_memory(struct builder *b, u64 nr)
+/* The p2m array (pfn -> mfn) for @nr frames, kept by the hypervisor. */
+static int alloc_p2m(struct builder *b, u64 nr)
 {
-	u64 pfn = 0;
-	unsigned int order = MAX_ORDER;
-
 	b->p2m = alloc_xenheap_pages(order_for_bytes(nr * sizeof(mfn_t)));
 	if (!b->p2m)
 		return -ENOMEM;
-	while (pfn < nr) {
+	b->d->arch.pv.p2m = b->p2m;
+	b->d->arch.pv.p2m_order = order_for_bytes(nr * sizeof(mfn_t));
+	return 0;
+}
+
+static void give_frame(struct builder *b, u64 pfn, mfn_t mfn)
+{
+	assign_page(b->d, mfn_to_page(mfn));
+	b->p2m[pfn] = mfn;
+	m2p_set(mfn, pfn);
+}
+
+/*
+ * Give @d frames for PFNs [@from, @to) in the largest blocks available;
+ * returns the first PFN left without a frame (@to when all were found).
+ */
+static u64 allocate_frames(struct builder *b, u64 from, u64 to)
+{
+	u64 pfn = from;
+	unsigned int order = MAX_ORDER;
+
+	while (pfn < to) {
 		struct page_info *pg;
 
-		while (order && (1UL << order) > nr - pfn)
+		while (order && (1UL << order) > to - pfn)
 			order--;
 		pg = alloc_pages(order);
 		if (!pg) {
 			if (!order)
-				return -ENOMEM;
+				break;
 			order--;
 			continue;
 		}
-		for (u64 i = 0; i < (1UL << order); i++, pfn++) {
-			mfn_t mfn = page_to_mfn(pg) + i;
-
-			assign_page(b->d, mfn_to_page(mfn));
-			b->p2m[pfn] = mfn;
-			m2p_set(mfn, pfn);
-		}
+		for (u64 i = 0; i < (1UL << order); i++, pfn++)
+			give_frame(b, pfn, page_to_mfn(pg) + i);
 	}
-	b->d->tot_pages = b->d->max_pages = nr;
-	b->d->arch.pv.p2m = b->p2m;
-	b->d->arch.pv.p2m_order = order_for_bytes(nr * sizeof(mfn_t));
-	return 0;
+	return pfn;
 }
 
 static int load_write(void *ctx, u64 va, const void *src, size_t len)
@@ -250,12 +273,12 @@ static int map_init_p2m(struct builder *b)
 	u64 next_pfn, va = b->info.init_p2m, bytes = l->nr_pages * sizeof(u64);
 	pte_t *l4 = mfn_to_virt(b->d->vcpu[0]->arch.pv.guest_table);
 
-	l->first_p2m_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
+	l->first_p2m_pfn = b->initrd_pfn + unmapped_initrd_pages(b);
 	l->nr_p2m_frames = ROUND_PG(bytes) >> PAGE_SHIFT;
 	next_pfn = l->first_p2m_pfn + l->nr_p2m_frames;
 	if ((va & (PAGE_SIZE - 1)) || !guest_range_ok(va, bytes) ||
 	    (va < l->v_end && va + bytes > l->v_start) ||
-	    next_pfn + pt_pages_needed(va, va + bytes) > l->nr_pages - ROUND_PG(l->initrd_len) / PAGE_SIZE) {
+	    next_pfn + pt_pages_needed(va, va + bytes) > l->nr_pages) {
 		printk(XENLOG_ERR "dom0 image rejected: INIT_P2M %#lx cannot hold the p2m list\n", va);
 		return -EINVAL;
 	}
@@ -414,19 +437,66 @@ static int check_features(const struct elf_xen_info *in, bool hwdom)
 	return 0;
 }
 
-/*
- * What dom0_mem asks for (by default all free memory but a reserve of 1/16 of
- * it, at most 128 MiB), no more than its max:, and never the reserve itself
- * (which Xen does give away when dom0_mem asks for more than is free).
- */
-static u64 default_dom0_pages(u64 requested, u64 max)
+/* Frames of a boot module from its first whole page (memory_init() kept them all). */
+static u64 module_pages(const struct bi_mod *m)
 {
-	u64 avail = buddy_free_count(), reserve = MIN(avail / 16, MB(128) >> PAGE_SHIFT);
-	u64 nr = requested ? requested >> PAGE_SHIFT : avail - reserve;
+	if (!m || m->end <= m->start)
+		return 0;
+	return (ROUND_PG(m->end) - ROUND_PG(m->start)) >> PAGE_SHIFT;
+}
 
-	if (max)
-		nr = MIN(nr, max >> PAGE_SHIFT);
-	return MIN(nr, avail - reserve);
+/* Give a boot module's frames back to the allocator once dom0 no longer needs them. */
+static void release_module(const struct bi_mod *m)
+{
+	if (module_pages(m))
+		buddy_free_range(ROUND_PG(m->start) >> PAGE_SHIFT, ROUND_PG(m->end) >> PAGE_SHIFT);
+}
+
+/*
+ * With MOD_START_PFN the initrd's own frames become its PFNs in dom0, as on
+ * Xen, when the module starts on a page of its own.
+ */
+static bool initrd_handed_over(const struct builder *b, const struct dom0_params *p)
+{
+	const struct bi_mod *i = p->initrd, *k = p->kernel;
+
+	if (p->domu || !b->l.initrd_len || !(b->info.present & EXI_MOD_START_PFN))
+		return false;
+	if (i->start & (PAGE_SIZE - 1))
+		return false;
+	return k->end <= i->start || k->start >= ROUND_PG(i->end);
+}
+
+/*
+ * Dom0's size by Xen 4.17's rule (dom0_compute_nr_pages): "available" is the
+ * free memory plus the boot modules, which are freed (or, for the initrd,
+ * handed to dom0) during the build; without dom0_mem dom0 gets all of it
+ * but a reserve of 1/16, at most 128 MiB; with dom0_mem what it asks for,
+ * at most all of it; no more than its max:. Petrel keeps dom0's p2m array
+ * outside dom0's memory, so that much less is available, and keeps
+ * HV_HEADROOM for itself: Xen has its init sections (about 2 MiB) to spare
+ * after the build, and swiotlb-xen's first XENMEM_exchange needs free blocks
+ * even when dom0_mem asked for everything.
+ */
+#define HV_HEADROOM (MB(4) >> PAGE_SHIFT)
+
+static u64 dom0_nr_pages(const struct builder *b, const struct dom0_params *p)
+{
+	u64 avail = buddy_free_count(), nr, p2m;
+
+	if (!p->domu) {
+		avail += module_pages(p->kernel);
+		/* a copied MOD_START_PFN initrd is still in use when the last frames are taken */
+		if (initrd_handed_over(b, p) || !(b->info.present & EXI_MOD_START_PFN))
+			avail += module_pages(p->initrd);
+	}
+	p2m = (1UL << order_for_bytes(avail * sizeof(mfn_t))) + HV_HEADROOM;
+	avail = avail > p2m ? avail - p2m : 0;
+	nr = p->mem_bytes ? p->mem_bytes >> PAGE_SHIFT
+			  : avail - MIN(avail / 16, MB(128) >> PAGE_SHIFT);
+	if (p->mem_max_bytes)
+		nr = MIN(nr, p->mem_max_bytes >> PAGE_SHIFT);
+	return MIN(nr, avail);
 }
 
 /* The reservation dom0 may grow to: its max:, or as Xen without one, 2^32 - 1 pages. */
@@ -435,22 +505,36 @@ static u64 dom0_max_pages(u64 nr, u64 max)
 	return max ? MAX(nr, max >> PAGE_SHIFT) : 0xffffffffUL;
 }
 
-static void place_initrd(struct builder *b, const struct bi_mod *initrd, mfn_t *pfn)
+/* A mapped initrd: copied into the initial region, its module freed. */
+static void copy_mapped_initrd(struct builder *b, const struct dom0_params *p)
+{
+	if (!b->l.initrd_len || (b->info.present & EXI_MOD_START_PFN))
+		return;
+	copy_to_region(b, b->l.vinitrd_start, maddr_to_virt(p->initrd->start), b->l.initrd_len);
+	if (!p->domu)
+		release_module(p->initrd);
+}
+
+/* MOD_START_PFN: the initrd at b->initrd_pfn, returned as *@pfn. */
+static void place_unmapped_initrd(struct builder *b, const struct dom0_params *p, bool handed,
+				  mfn_t *pfn)
 {
 	struct layout *l = &b->l;
-	const void *src = maddr_to_virt(initrd->start);
+	const u8 *src = maddr_to_virt(p->initrd->start);
+	u64 len = l->initrd_len;
 
-	if (!l->initrd_len)
-		return;
-	if (!(b->info.present & EXI_MOD_START_PFN)) {
-		copy_to_region(b, l->vinitrd_start, src, l->initrd_len);
+	*pfn = b->initrd_pfn;
+	if (handed) {
+		/* the bytes after the initrd in its last page are not dom0's to see */
+		if (len & (PAGE_SIZE - 1))
+			memset((u8 *)src + len, 0, PAGE_SIZE - (len & (PAGE_SIZE - 1)));
 		return;
 	}
-	/* Unmapped: the initrd occupies the last PFNs of dom0's memory. */
-	*pfn = l->nr_pages - (ROUND_PG(l->initrd_len) >> PAGE_SHIFT);
-	for (u64 off = 0; off < l->initrd_len; off += PAGE_SIZE)
-		memcpy(mfn_to_virt(b->p2m[*pfn + (off >> PAGE_SHIFT)]), (const u8 *)src + off,
-		       MIN(PAGE_SIZE, l->initrd_len - off));
+	for (u64 off = 0; off < len; off += PAGE_SIZE)
+		memcpy(mfn_to_virt(b->p2m[*pfn + (off >> PAGE_SHIFT)]), src + off,
+		       MIN(PAGE_SIZE, len - off));
+	if (!p->domu)
+		release_module(p->initrd);
 }
 
 static void setup_vcpu(struct builder *b)
@@ -470,10 +554,66 @@ static void setup_vcpu(struct builder *b)
 	pv_init_guest_cr4(v);
 }
 
+/*
+ * Give PFNs from b->filled up to @to their frames, but a handed-over
+ * initrd's; returns the PFN reached.
+ */
+static u64 fill_frames(struct builder *b, bool handed, u64 to)
+{
+	u64 hole = b->initrd_pfn, hole_end = hole + (handed ? unmapped_initrd_pages(b) : 0);
+
+	if (b->filled < hole) {
+		b->filled = allocate_frames(b, b->filled, MIN(to, hole));
+		if (b->filled < MIN(to, hole))
+			return b->filled;
+	}
+	if (b->filled < hole_end)
+		b->filled = hole_end;
+	if (b->filled < to)
+		b->filled = allocate_frames(b, b->filled, to);
+	return b->filled;
+}
+
+/*
+ * Dom0's frames, in two steps as on Xen: first the PFNs free memory covers
+ * (at least the initial region, which the kernel is loaded into), then,
+ * after finish_memory() has given the kernel module back, the rest.
+ */
+static int start_memory(struct builder *b, bool handed)
+{
+	struct layout *l = &b->l;
+
+	b->initrd_pfn = (l->v_end - l->v_start) >> PAGE_SHIFT;
+	if (alloc_p2m(b, l->nr_pages))
+		return -ENOMEM;
+	if (fill_frames(b, handed, l->nr_pages) < b->initrd_pfn)
+		return -ENOMEM;
+	return 0;
+}
+
+static int finish_memory(struct builder *b, const struct dom0_params *p, bool handed)
+{
+	struct layout *l = &b->l;
+	mfn_t first = p->initrd ? p->initrd->start >> PAGE_SHIFT : 0;
+
+	if (!p->domu)
+		release_module(p->kernel);
+	copy_mapped_initrd(b, p);
+	if (fill_frames(b, handed, l->nr_pages) < l->nr_pages) {
+		printk(XENLOG_ERR "dom0: %lu of %lu pages allocated\n", b->filled, l->nr_pages);
+		return -ENOMEM;
+	}
+	for (u64 i = 0; handed && i < unmapped_initrd_pages(b); i++)
+		give_frame(b, b->initrd_pfn + i, first + i);
+	b->d->tot_pages = l->nr_pages;
+	return 0;
+}
+
 int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 {
 	static struct builder b;
 	mfn_t initrd_pfn = 0;
+	bool handed;
 	int rc;
 
 	memset(&b, 0, sizeof(b));
@@ -486,10 +626,11 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 		return rc;
 	}
 	b.l.initrd_len = p->initrd ? p->initrd->end - p->initrd->start : 0;
-	b.l.nr_pages = default_dom0_pages(p->mem_bytes, p->mem_max_bytes);
+	handed = initrd_handed_over(&b, p);
+	b.l.nr_pages = dom0_nr_pages(&b, p);
 	rc = compute_layout(&b);
 	if (!rc)
-		rc = allocate_memory(&b, b.l.nr_pages);
+		rc = start_memory(&b, handed);
 	if (rc) {
 		printk(XENLOG_ERR "dom0 image rejected: cannot build the domain (%d)\n", rc);
 		free_unpacked(&b);
@@ -505,13 +646,17 @@ int pv_build_dom0(struct domain *d, const struct dom0_params *p)
 	}
 	if (b.info.present & EXI_HYPERCALL_PAGE)
 		pv_fill_hypercall_page(va_to_hv(&b, b.info.hypercall_page));
+	rc = finish_memory(&b, p, handed);
+	if (rc)
+		return rc;
 	if (b.info.present & EXI_INIT_P2M)
 		rc = map_init_p2m(&b);
 	else
 		copy_to_region(&b, b.l.vphysmap_start, b.p2m, b.l.nr_pages * sizeof(u64));
 	if (rc)
 		return rc;
-	place_initrd(&b, p->initrd, &initrd_pfn);
+	if (b.l.initrd_len && (b.info.present & EXI_MOD_START_PFN))
+		place_unmapped_initrd(&b, p, handed, &initrd_pfn);
 	write_start_info(&b, module_args(p->kernel->cmdline, p->cmdline_has_name), initrd_pfn);
 	setup_vcpu(&b);
 	printk(XENLOG_INFO "Dom%u kernel: 64-bit PV, entry %#lx, %lu pages, mapped %#lx-%#lx\n",

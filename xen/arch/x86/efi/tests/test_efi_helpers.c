@@ -385,6 +385,55 @@ static void test_e820_errors(void **state)
 	assert_int_equal(efi_mmap_to_e820(map, sizeof(map) - 8, sizeof(map[0]), tmp, 3, out, 3), 2);
 }
 
+static void test_record_sort_join(void **state)
+{
+	struct md48 map[6];
+	struct bi_efi_md out[4];
+	int n;
+
+	(void)state;
+	set_md(&map[0], EFIMT_ACPI_RECLAIM, 0x7f000000, 0x10);
+	set_md(&map[1], EFIMT_CONVENTIONAL, 0x0, 0xa0);
+	set_md(&map[2], EFIMT_ACPI_RECLAIM, 0x7f010000, 0x4); /* joins map[0] */
+	set_md(&map[3], EFIMT_RT_DATA, 0x7f014000, 0x1);      /* other type: kept */
+	set_md(&map[4], EFIMT_MMIO, 0xb0000000, 0);	      /* empty: skipped */
+	set_md(&map[5], EFIMT_CONVENTIONAL, 0xa0000, 0x1);
+	map[5].md.attr = 0x8; /* other attributes: not joined with map[1] */
+	map[1].md.attr = 0xf;
+	map[0].md.attr = map[2].md.attr = map[3].md.attr = 0x8000000000000008ULL;
+	n = efi_mmap_record(map, sizeof(map), sizeof(map[0]), out, 4);
+	assert_int_equal(n, 4);
+	assert_int_equal(out[0].phys, 0);
+	assert_int_equal(out[0].pages, 0xa0);
+	assert_int_equal(out[0].attr, 0xf);
+	assert_int_equal(out[1].phys, 0xa0000);
+	assert_int_equal(out[1].attr, 0x8);
+	assert_int_equal(out[2].type, EFIMT_ACPI_RECLAIM);
+	assert_int_equal(out[2].phys, 0x7f000000);
+	assert_int_equal(out[2].pages, 0x14);
+	assert_int_equal(out[2].attr, 0x8000000000000008ULL);
+	assert_int_equal(out[3].type, EFIMT_RT_DATA);
+	assert_int_equal(out[3].pad, 0);
+}
+
+static void test_record_errors(void **state)
+{
+	struct md48 map[3];
+	struct bi_efi_md out[3];
+
+	(void)state;
+	set_md(&map[0], EFIMT_RESERVED, 0x0, 1);
+	set_md(&map[1], EFIMT_MMIO, 0x10000, 1);
+	set_md(&map[2], EFIMT_ACPI_NVS, 0x20000, 1);
+	assert_int_equal(efi_mmap_record(map, sizeof(map), sizeof(map[0]), out, 3), 3);
+	assert_int_equal(efi_mmap_record(map, sizeof(map), sizeof(map[0]), out, 2), -1);
+	assert_int_equal(efi_mmap_record(map, sizeof(map), 16, out, 3), -1);
+	assert_int_equal(efi_mmap_record(NULL, sizeof(map), sizeof(map[0]), out, 3), -1);
+	set_md(&map[2], EFIMT_CONVENTIONAL, 0xfffffffffffff000ULL, 2);
+	assert_int_equal(efi_mmap_record(map, sizeof(map), sizeof(map[0]), out, 3), -1);
+	assert_int_equal(efi_mmap_record(map, sizeof(map) - 8, sizeof(map[0]), out, 3), 2);
+}
+
 /* ---- page tables ---- */
 
 #define PT_TEST_PHYS 0x7000000UL
@@ -497,6 +546,8 @@ int main(void)
 		cmocka_unit_test(test_e820_sort_merge),
 		cmocka_unit_test(test_e820_overflow_drops_small_ram),
 		cmocka_unit_test(test_e820_errors),
+		cmocka_unit_test(test_record_sort_join),
+		cmocka_unit_test(test_record_errors),
 		cmocka_unit_test(test_pt_mappings),
 		cmocka_unit_test(test_pt_large_image),
 		cmocka_unit_test(test_pt_errors),
