@@ -166,34 +166,27 @@ static void vcpu_destroy(struct vcpu *v)
 
 /*
  * Give back every frame @d was given. By now the arch teardown has dropped
- * the references its own tables and vCPUs held, so each frame holds only
- * its allocation reference; one that holds more is still mapped by another
- * domain and stays (counted in tot_pages) until that mapping goes.
+ * the references its own tables and vCPUs held, so a frame that holds only
+ * its allocation reference goes back to the allocator at once. One that
+ * another domain still maps (a grant or foreign mapping) loses its
+ * allocation reference but keeps its owner and stays counted in tot_pages;
+ * its last put frees it (domain_frame_freed). While any such frame is left,
+ * the frames hold one reference to @d, so the struct they name outlives them.
  */
 static void relinquish_memory(struct domain *d)
 {
-	u64 kept = 0;
-
 	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
 		struct page_info *pg = mfn_to_page(mfn);
 
 		if (pg->owner != d || (pg->flags & PGC_xen_heap))
 			continue;
-		/*
-		 * Given back (decrease_reservation) but still mapped elsewhere:
-		 * its last unmapping would free it through its owner, which is
-		 * going. It stays, held as the frames below are.
-		 */
-		if (!(pg->flags & PGC_allocated)) {
-			if (pg->count) {
-				pg->flags |= PGC_allocated;
-				pg->count++;
-				kept++;
-			}
+		/* Given back (decrease_reservation) but still mapped: already on its way. */
+		if (!(pg->flags & PGC_allocated))
 			continue;
-		}
 		if (pg->count > 1 || (pg->type_count && !(pg->flags & PGC_pinned))) {
-			kept++;
+			pg->flags &= ~PGC_allocated;
+			if (pg->count > 1)
+				pg->count--;
 			continue;
 		}
 		m2p_set(mfn, M2P_INVALID);
@@ -204,9 +197,27 @@ static void relinquish_memory(struct domain *d)
 		free_pages(pg, 0);
 		d->tot_pages--;
 	}
-	if (kept)
-		printk(XENLOG_WARNING "d%u: %lu frames still referenced from elsewhere\n",
-		       d->domain_id, kept);
+	if (d->tot_pages) {
+		printk(XENLOG_INFO
+		       "d%u: %lu frames still mapped elsewhere, freed on their last unmap\n",
+		       d->domain_id, d->tot_pages);
+		get_domain(d);
+		d->frames_hold_ref = true;
+	}
+}
+
+/*
+ * One of @d's frames went back to the allocator (its last reference went
+ * after its allocation reference). A dead domain's last such frame lets go
+ * of the reference the frames held, and the struct can be freed.
+ */
+void domain_frame_freed(struct domain *d)
+{
+	d->tot_pages--;
+	if (!d->tot_pages && d->frames_hold_ref) {
+		d->frames_hold_ref = false;
+		put_domain(d);
+	}
 }
 
 /* ---- Creation and destruction. */

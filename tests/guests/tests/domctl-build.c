@@ -8,10 +8,11 @@
  * getpageframeinfo3, setvcpucontext, unpause. The guest checks that it may
  * not use domctl or another domain's memory, computes a value from one the
  * builder left it and shuts down with SHUTDOWN_reboot; the builder reads
- * both back, destroys the domain and checks that physinfo's free pages are
- * back to the page. Between the steps, the refusals with Xen's errors:
- * wrong interface version, bad configurations, a taken id, an unknown id,
- * a frame that is not the domain's, a frame that is a page table.
+ * both back, destroys the domain while it still maps the guest's data page
+ * (the page keeps its contents and stays out of the free pages), unmaps it
+ * and checks that physinfo's free pages are back to the page. Between the steps, the refusals with
+ * Xen's errors: wrong interface version, bad configurations, a taken id, an unknown id, a frame
+ * that is not the domain's, a frame that is a page table.
  */
 #include "xtest.h"
 
@@ -801,13 +802,29 @@ static void run(uint16_t dom)
 	xtest_check(*(long *)(window + D_MEMOP_RC) == -EPERM,
 		    "current_reservation(dom0) from the guest returned %ld",
 		    *(long *)(window + D_MEMOP_RC));
-	unmap_window();
+	/* The window stays on the guest's data page: destroy() sees it through. */
 }
 
+/* Let Xen free a dead domain's last parts (a grace period) until free pages reach @want. */
+static uint64_t wait_free(uint64_t want)
+{
+	uint64_t now = 0;
+
+	for (unsigned long i = 0; i < 100000 && (now = free_pages()) != want; i++)
+		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	return now;
+}
+
+/*
+ * Destroyed while the builder still maps the guest's data page (as
+ * xenconsoled and xenstored keep the console and store pages): the frame
+ * outlives the domain with its contents, and only the unmap gives back
+ * the last pages.
+ */
 static void destroy(uint16_t dom, uint64_t free0)
 {
 	struct dctl op;
-	uint64_t now = 0;
+	uint64_t now;
 	long rc;
 
 	/* setvcpucontext without a context resets the vCPU: down, its tables let go. */
@@ -829,10 +846,18 @@ static void destroy(uint16_t dom, uint64_t free0)
 	xtest_check(rc == -ESRCH || op.u.info.domain != dom || (op.u.info.flags & XEN_DOMINF_dying),
 		    "d%u still there after destroydomain: rc %ld flags %#x", dom, rc,
 		    op.u.info.flags);
-	/* Xen frees a dead domain's last parts after a grace period: wait for them. */
-	for (unsigned long i = 0; i < 100000 && (now = free_pages()) != free0; i++)
+	/* The mapped frame is still the dead guest's: not freed, not reused, not scrubbed. */
+	for (unsigned int i = 0; i < 1000; i++)
 		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	xtest_check(now == free0, "free pages %lu after destroy, %lu before create",
+	now = free_pages();
+	xtest_check(now < free0, "free pages %lu with d%u's frame still mapped, %lu before create",
+		    (unsigned long)now, dom, (unsigned long)free0);
+	xtest_check(*(unsigned long *)(window + D_OUTPUT) == INPUT_VALUE * 3 + 1,
+		    "the dead guest's mapped page reads %#lx",
+		    *(unsigned long *)(window + D_OUTPUT));
+	unmap_window();
+	now = wait_free(free0);
+	xtest_check(now == free0, "free pages %lu after destroy and unmap, %lu before create",
 		    (unsigned long)now, (unsigned long)free0);
 }
 
