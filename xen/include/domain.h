@@ -198,6 +198,8 @@ static inline struct domain *domain_lookup(domid_t id)
 void get_domain(struct domain *d);
 void put_domain(struct domain *d);
 void domain_frame_freed(struct domain *d);
+struct page_info;
+bool domain_keep_shared_page(struct domain *d, struct page_info *pg);
 /* Free domains whose last reference went (a quiescent point). */
 void domain_reap(void);
 /* Number of domains listed (alive or dying). */
