@@ -9,8 +9,9 @@
  * not use domctl or another domain's memory, computes a value from one the
  * builder left it and shuts down with SHUTDOWN_reboot; the builder reads
  * both back, destroys the domain while it still maps the guest's data page
- * (the page keeps its contents and stays out of the free pages), unmaps it
- * and checks that physinfo's free pages are back to the page. Between the steps, the refusals with
+ * and shared_info (both keep their contents and stay out of the free pages
+ * until unmapped), unmaps them and checks that physinfo's free pages are
+ * back to the page. Between the steps, the refusals with
  * Xen's errors: wrong interface version, bad configurations, a taken id, an unknown id, a frame
  * that is not the domain's, a frame that is a page table.
  */
