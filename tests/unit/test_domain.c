@@ -123,10 +123,19 @@ bool pv_get_page(struct page_info *pg, const struct domain *d)
 	return true;
 }
 
+/* As the PV put: a frame's last reference after its allocation one frees it. */
 void pv_put_page(struct page_info *pg)
 {
+	struct domain *owner = pg->owner;
+
 	assert_true(pg->count > 0);
 	pg->count--;
+	if (pg->count || !owner || (pg->flags & (PGC_allocated | PGC_xen_heap)))
+		return;
+	m2p_set(page_to_mfn(pg), M2P_INVALID);
+	*pg = (struct page_info){ 0 };
+	free_pages(pg, 0);
+	domain_frame_freed(owner);
 }
 
 int pv_get_page_type(struct page_info *pg, unsigned int type)
@@ -342,10 +351,15 @@ int arch_domain_create(struct domain *d)
 	return 0;
 }
 
+/* As the PV hook: shared_info still mapped elsewhere is kept, else freed. */
 void arch_domain_destroy(struct domain *d)
 {
 	struct page_info *pg = mfn_to_page(mfn_of(d->shared_info));
 
+	if (domain_keep_shared_page(d, pg)) {
+		d->shared_info = NULL;
+		return;
+	}
 	assert_int_equal(pg->count, 1);
 	pg->owner = NULL;
 	pg->count = 0;
@@ -626,6 +640,75 @@ static void test_destroy_exact(void **state)
 	}
 }
 
+/* A shared_info page still mapped elsewhere becomes a held frame, freed by its last put. */
+static void test_destroy_keeps_mapped_shared_info(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d = create(3);
+	struct page_info *pg = mfn_to_page(mfn_of(d->shared_info));
+
+	(void)state;
+	populate(d, 2);
+	pg->count++; /* the control domain maps it */
+	destroy_and_reap(d);
+	assert_int_equal(d->tot_pages, 1);
+	assert_int_equal(d->refcnt, 1);
+	assert_ptr_equal(pg->owner, d);
+	assert_false(pg->flags & PGC_xen_heap);
+	assert_int_equal(pg->count, 1);
+	pv_put_page(pg);
+	assert_null(pg->owner);
+	domain_reap();
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_int_equal(buddy_check(), 0);
+}
+
+/*
+ * The granter dies first: the mapper's unmap still reaches the dead
+ * granter (not a new domain that took its id), its grant table lives until
+ * then, and the last unmap frees the frame and the struct.
+ */
+static void test_destroy_granter_while_mapped(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d1 = create(1), *d2 = create(2), *again;
+	struct gnttab_map_grant_ref map = {
+		.host_addr = 0x10000, .flags = GNTMAP_host_map, .ref = 8, .dom = 2
+	};
+	struct gnttab_unmap_grant_ref unmap = { .host_addr = 0x10000 };
+	mfn_t granted;
+
+	(void)state;
+	populate(d1, 4);
+	populate(d2, 4);
+	granted = first_frame_of(d2);
+	d2->grant_table->shared[0][8] =
+	    (grant_entry_v1_t){ .flags = GTF_permit_access, .domid = 1, .frame = (u32)granted };
+	current = d1->vcpu[0];
+	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)&map, 1), 0);
+	assert_int_equal(map.status, GNTST_okay);
+
+	current = dom0->vcpu[0];
+	destroy_and_reap(d2);
+	assert_null(domain_by_id(2));
+	assert_int_equal(d2->refcnt, 2); /* its frames' and d1's mapping's */
+	assert_non_null(d2->grant_table);
+	assert_ptr_equal(frame_table[granted].owner, d2);
+	again = create(2); /* the id is free: the unmap must not reach this one */
+
+	current = d1->vcpu[0];
+	unmap.handle = map.handle;
+	assert_int_equal(do_grant_table_op(GNTTABOP_unmap_grant_ref, (unsigned long)&unmap, 1), 0);
+	assert_int_equal(unmap.status, GNTST_okay);
+	assert_null(frame_table[granted].owner); /* freed with its last reference */
+	current = dom0->vcpu[0];
+	domain_reap();
+	destroy_and_reap(again);
+	destroy_and_reap(d1);
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_int_equal(buddy_check(), 0);
+}
+
 /* A creation that fails at any step undoes the steps done: nothing leaks. */
 static void test_create_fails_cleanly(void **state)
 {
@@ -655,9 +738,15 @@ static void test_create_fails_cleanly(void **state)
 	assert_int_equal(buddy_free_count(), free_before);
 }
 
-/* A frame another domain still holds stays with its (dead) owner. */
+/*
+ * A frame another domain still maps outlives its owner's destruction: it
+ * loses its allocation reference, keeps its owner, and the dead domain (out
+ * of the registry) is held by its frames until the mapping's last put frees
+ * the frame. Only then is the struct freed, and the allocator is whole.
+ */
 static void test_destroy_keeps_foreign_held(void **state)
 {
+	u64 free_before = buddy_free_count();
 	struct domain *d = create(3);
 	mfn_t held;
 
@@ -666,21 +755,29 @@ static void test_destroy_keeps_foreign_held(void **state)
 	held = first_frame_of(d);
 	frame_table[held].count++; /* a mapping elsewhere */
 	destroy_and_reap(d);
-	assert_true(shim_log_has("1 frames still referenced"));
-	assert_int_equal(frame_table[held].owner, d);
+	assert_null(domain_by_id(3));
+	assert_int_equal(d->is_dying, DOMDYING_dead);
+	assert_int_equal(d->refcnt, 1); /* the frames' reference */
 	assert_int_equal(d->tot_pages, 1);
-	/* Let it go by hand, so the allocator balance in teardown holds. */
-	frame_table[held] = (struct page_info){ 0 };
-	free_pages(&frame_table[held], 0);
+	assert_ptr_equal(frame_table[held].owner, d);
+	assert_false(frame_table[held].flags & PGC_allocated);
+	assert_int_equal(frame_table[held].count, 1);
+	/* The held frame and the struct (with its grant table) are not back yet. */
+	assert_true(buddy_free_count() <= free_before - 1 - (1UL << order_for_bytes(sizeof(*d))));
+	pv_put_page(&frame_table[held]); /* the mapping goes */
+	assert_null(frame_table[held].owner);
+	domain_reap();
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_int_equal(buddy_check(), 0);
 }
 
 /*
- * A frame the domain gave back while another domain maps it: at destroy it
- * is held like the frame above (allocation reference again), so the
- * mapping's last put cannot free it through the dead domain.
+ * A frame the domain gave back while another domain maps it stays counted
+ * and held the same way, and is freed by the mapping's last put.
  */
 static void test_destroy_holds_given_back_frame(void **state)
 {
+	u64 free_before = buddy_free_count();
 	struct domain *d = create(3);
 	mfn_t held;
 
@@ -689,11 +786,45 @@ static void test_destroy_holds_given_back_frame(void **state)
 	held = first_frame_of(d);
 	frame_table[held].flags &= ~PGC_allocated; /* given back; the mapping's reference stays */
 	destroy_and_reap(d);
-	assert_true(shim_log_has("1 frames still referenced"));
-	assert_true(frame_table[held].flags & PGC_allocated);
-	assert_int_equal(frame_table[held].count, 2);
-	frame_table[held] = (struct page_info){ 0 };
-	free_pages(&frame_table[held], 0);
+	assert_int_equal(d->refcnt, 1);
+	assert_int_equal(d->tot_pages, 1);
+	assert_ptr_equal(frame_table[held].owner, d);
+	assert_false(frame_table[held].flags & PGC_allocated);
+	assert_int_equal(frame_table[held].count, 1);
+	pv_put_page(&frame_table[held]);
+	domain_reap();
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_int_equal(buddy_check(), 0);
+}
+
+/* Frames held past destruction: the domain goes with the last of them, not before. */
+static void test_destroy_held_frames_last_put(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d = create(3), *again;
+	mfn_t a, b;
+
+	(void)state;
+	populate(d, 3);
+	a = first_frame_of(d);
+	frame_table[a].flags &= ~PGC_allocated; /* given back, one mapping left */
+	b = first_frame_of(d);
+	frame_table[b].count += 2; /* two mappings elsewhere */
+	destroy_and_reap(d);
+	assert_int_equal(d->tot_pages, 2);
+	/* The id is free again at once; the new domain owns none of the old frames. */
+	again = create(3);
+	assert_true(again != d);
+	pv_put_page(&frame_table[b]);
+	pv_put_page(&frame_table[a]);
+	domain_reap();
+	assert_int_equal(d->refcnt, 1); /* one frame left: not freed */
+	assert_ptr_equal(frame_table[b].owner, d);
+	pv_put_page(&frame_table[b]);
+	domain_reap();
+	destroy_and_reap(again);
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_int_equal(buddy_check(), 0);
 }
 
 /* ---- shutdown and crash ---- */
@@ -1060,6 +1191,9 @@ int main(void)
 		T(test_create_fails_cleanly),
 		T(test_destroy_keeps_foreign_held),
 		T(test_destroy_holds_given_back_frame),
+		T(test_destroy_held_frames_last_put),
+		T(test_destroy_granter_while_mapped),
+		T(test_destroy_keeps_mapped_shared_info),
 		T(test_domu_shutdown),
 		T(test_domu_crash),
 		T(test_hwdom_end),

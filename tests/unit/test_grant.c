@@ -54,6 +54,18 @@ struct domain *domain_by_id(domid_t id)
 	return id < 2 ? &doms[id] : NULL;
 }
 
+/* Mappings hold their granter; the fake domains here are never freed. */
+void get_domain(struct domain *d)
+{
+	d->refcnt++;
+}
+
+void put_domain(struct domain *d)
+{
+	assert_true(d->refcnt > 0);
+	d->refcnt--;
+}
+
 bool guest_range_ok(u64 va, size_t len)
 {
 	return va < XEN_RANGE && va + len >= va && va + len <= XEN_RANGE;

@@ -142,8 +142,14 @@ void put_domain(struct domain *d)
 	spin_unlock_irqrestore(&domlist_lock, flags);
 }
 
+/*
+ * The grant table goes with the struct, not with the rest of the teardown:
+ * other domains may still map the dead domain's grants, and their unmaps
+ * (which hold a reference to it) still need its active entries.
+ */
 static void free_domain_struct(struct domain *d)
 {
+	grant_table_destroy(d);
 	free_xenheap_pages(d, order_for_bytes(sizeof(*d)));
 }
 
@@ -196,36 +202,38 @@ static void vcpu_destroy(struct vcpu *v)
 
 /* ---- Frames. */
 
+/* While a dead domain's frames are mapped elsewhere, they hold it (once). */
+static void frames_hold_domain(struct domain *d)
+{
+	if (d->frames_hold_ref)
+		return;
+	get_domain(d);
+	d->frames_hold_ref = true;
+}
+
 /*
  * Give back every frame @d was given. By now the arch teardown has dropped
- * the references its own tables and vCPUs held, so each frame holds only
- * its allocation reference; one that holds more is still mapped by another
- * domain and stays (counted in tot_pages) until that mapping goes.
+ * the references its own tables and vCPUs held, so a frame that holds only
+ * its allocation reference goes back to the allocator at once. One that
+ * another domain still maps (a grant or foreign mapping) loses its
+ * allocation reference but keeps its owner and stays counted in tot_pages;
+ * its last put frees it (domain_frame_freed). While any such frame is left,
+ * the frames hold one reference to @d, so the struct they name outlives them.
  */
 static void relinquish_memory(struct domain *d)
 {
-	u64 kept = 0;
-
 	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
 		struct page_info *pg = mfn_to_page(mfn);
 
 		if (pg->owner != d || (pg->flags & PGC_xen_heap))
 			continue;
-		/*
-		 * Given back (decrease_reservation) but still mapped elsewhere:
-		 * its last unmapping would free it through its owner, which is
-		 * going. It stays, held as the frames below are.
-		 */
-		if (!(pg->flags & PGC_allocated)) {
-			if (pg->count) {
-				pg->flags |= PGC_allocated;
-				pg->count++;
-				kept++;
-			}
+		/* Given back (decrease_reservation) but still mapped: already on its way. */
+		if (!(pg->flags & PGC_allocated))
 			continue;
-		}
 		if (pg->count > 1 || (pg->type_count && !(pg->flags & PGC_pinned))) {
-			kept++;
+			pg->flags &= ~PGC_allocated;
+			if (pg->count > 1)
+				pg->count--;
 			continue;
 		}
 		m2p_set(mfn, M2P_INVALID);
@@ -236,9 +244,45 @@ static void relinquish_memory(struct domain *d)
 		free_pages(pg, 0);
 		d->tot_pages--;
 	}
-	if (kept)
-		printk(XENLOG_WARNING "d%u: %lu frames still referenced from elsewhere\n",
-		       d->domain_id, kept);
+	if (d->tot_pages) {
+		printk(XENLOG_INFO
+		       "d%u: %lu frames still mapped elsewhere, freed on their last unmap\n",
+		       d->domain_id, d->tot_pages);
+		frames_hold_domain(d);
+	}
+}
+
+/*
+ * A hypervisor page @d shares with its guest (shared_info) that another
+ * domain still maps: instead of freeing it, make it one of the frames
+ * above, counted in tot_pages and freed by its last put. False if nobody
+ * else holds it (the caller frees it).
+ */
+bool domain_keep_shared_page(struct domain *d, struct page_info *pg)
+{
+	if (pg->count <= 1)
+		return false;
+	pg->flags &= ~(PGC_xen_heap | PGC_allocated);
+	pg->count--; /* the sharing's references go, the mappings' stay */
+	if (pg->type_count)
+		pg->type_count--;
+	d->tot_pages++;
+	frames_hold_domain(d);
+	return true;
+}
+
+/*
+ * One of @d's frames went back to the allocator (its last reference went
+ * after its allocation reference). A dead domain's last such frame lets go
+ * of the reference the frames held, and the struct can be freed.
+ */
+void domain_frame_freed(struct domain *d)
+{
+	d->tot_pages--;
+	if (!d->tot_pages && d->frames_hold_ref) {
+		d->frames_hold_ref = false;
+		put_domain(d);
+	}
 }
 
 /* ---- Creation and destruction. */
@@ -263,8 +307,6 @@ static void domain_teardown(struct domain *d)
 			if (d->vcpu[i])
 				vcpu_destroy(d->vcpu[i]);
 	}
-	if (d->init_done & INIT_grant_table)
-		grant_table_destroy(d);
 	if (d->init_done & INIT_arch)
 		arch_domain_destroy(d);
 	d->init_done = 0;
@@ -279,7 +321,7 @@ static int domain_init(struct domain *d, unsigned int nr_vcpus)
 		goto out;
 	d->init_done |= INIT_arch;
 	rc = grant_table_init(d);
-	d->init_done |= INIT_grant_table; /* a partial table is undone too */
+	d->init_done |= INIT_grant_table; /* a partial table too: freed with the struct */
 	if (rc)
 		goto out;
 	d->init_done |= INIT_vcpus;
@@ -351,8 +393,9 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
  * channels (which unbinds PIRQs and interdomain peers); let go of grants
  * mapped from other domains; drop the arch's frame references (base
  * pointers, pins, LDT, registered frames) and then the frames; then undo
- * the creation steps in reverse: registry entry, vCPUs (timers), grant
- * table, arch state (shared_info).
+ * the creation steps in reverse: registry entry, vCPUs (timers), arch state
+ * (shared_info). The grant table, and frames other domains still map, go
+ * when their last reference does (free_domain_struct, domain_frame_freed).
  */
 int domain_destroy(struct domain *d)
 {

@@ -156,6 +156,9 @@ static void put_maptrack_handle(struct grant_table *gt, u32 h)
 {
 	struct grant_mapping *e = maptrack_entry(gt, h);
 
+	if (e->rd)
+		put_domain(e->rd);
+	e->rd = NULL;
 	e->flags = 0;
 	e->next = MAPTRACK_NONE;
 	if (gt->maptrack_tail == MAPTRACK_NONE)
@@ -352,6 +355,8 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
 	}
 	mt = maptrack_entry(lgt, handle);
 	mt->domid = op->dom;
+	mt->rd = rd;
+	get_domain(rd);
 	mt->ref = op->ref;
 	mt->flags = op->flags;
 	op->dev_bus_addr = (u64)act->mfn << PAGE_SHIFT;
@@ -387,7 +392,7 @@ void grant_table_release_mappings(struct domain *d)
 
 		if (!(map->flags & (GNTMAP_host_map | GNTMAP_device_map)))
 			continue;
-		rd = domain_by_id(map->domid);
+		rd = map->rd;
 		if (rd && rd->grant_table && map->ref < nr_entries(rd->grant_table)) {
 			act = active_entry(rd->grant_table, map->ref);
 			kinds =
@@ -450,7 +455,8 @@ static void unmap_common(struct unmap_op *op)
 	flags = map->flags;
 	if (!flags)
 		return;
-	op->rd = domain_by_id(map->domid);
+	/* The granter itself, also once dead (its table lives as long as it does). */
+	op->rd = map->rd;
 	if (!op->rd) {
 		op->status = GNTST_bad_domain;
 		return;

@@ -381,8 +381,8 @@ void pv_frame_released(struct page_info *pg)
 {
 	struct domain *d = pg->owner;
 
-	d->tot_pages--;
 	release_frame(page_to_mfn(pg));
+	domain_frame_freed(d);
 }
 
 /*

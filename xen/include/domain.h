@@ -147,6 +147,7 @@ struct domain {
 	unsigned int init_done; /* domain.c: the creation steps done, to undo */
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
+	bool frames_hold_ref; /* dead, with frames still mapped elsewhere that hold it */
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
 	unsigned int max_vcpus; /* createdomain's max_vcpus */
 	u8 handle[16]; /* the toolstack's UUID (createdomain, setdomainhandle) */
@@ -202,6 +203,9 @@ static inline struct domain *domain_lookup(domid_t id)
 }
 void get_domain(struct domain *d);
 void put_domain(struct domain *d);
+void domain_frame_freed(struct domain *d);
+struct page_info;
+bool domain_keep_shared_page(struct domain *d, struct page_info *pg);
 /* Free domains whose last reference went (a quiescent point). */
 void domain_reap(void);
 /* Number of domains listed (alive or dying). */

@@ -67,6 +67,7 @@ struct grant_mapping {
 	u16 pad;
 	u32 ref;  /* its grant reference */
 	u32 next; /* free-list link while free */
+	struct domain *rd; /* the granter, held (get_domain) while the mapping lives */
 };
 
 #define MAPTRACK_PER_FRAME (PAGE_SIZE / sizeof(struct grant_mapping))

@@ -8,10 +8,12 @@
  * getpageframeinfo3, setvcpucontext, unpause. The guest checks that it may
  * not use domctl or another domain's memory, computes a value from one the
  * builder left it and shuts down with SHUTDOWN_reboot; the builder reads
- * both back, destroys the domain and checks that physinfo's free pages are
- * back to the page. Between the steps, the refusals with Xen's errors:
- * wrong interface version, bad configurations, a taken id, an unknown id,
- * a frame that is not the domain's, a frame that is a page table.
+ * both back, destroys the domain while it still maps the guest's data page
+ * and shared_info (both keep their contents and stay out of the free pages
+ * until unmapped), unmaps them and checks that physinfo's free pages are
+ * back to the page. Between the steps, the refusals with
+ * Xen's errors: wrong interface version, bad configurations, a taken id, an unknown id, a frame
+ * that is not the domain's, a frame that is a page table.
  */
 #include "xtest.h"
 
@@ -234,6 +236,7 @@ __asm__(".pushsection .rodata\n"
 extern const uint8_t tiny_start[], tiny_end[];
 
 static uint8_t window[4096] __attribute__((aligned(4096)));
+static uint8_t shinfo_window[4096] __attribute__((aligned(4096)));
 static struct vcpu_context ctx;
 static unsigned long mfn[NR_PAGES];
 
@@ -294,44 +297,54 @@ static const uint64_t *va_of_mfn(unsigned long m)
 	return (const uint64_t *)(VIRT_BASE + (((const unsigned long *)M2P_START)[m] << 12));
 }
 
-/* Machine address of the L1 entry mapping the window (our tables, read through the M2P). */
-static uint64_t window_l1e_maddr(void)
+/* Machine address of the L1 entry mapping @w (our tables, read through the M2P). */
+static uint64_t l1e_maddr_of(const void *w)
 {
 	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-	unsigned long v = (unsigned long)window,
-		      m = p2m[(xtest_start_info->pt_base - VIRT_BASE) >> 12];
+	unsigned long v = (unsigned long)w, m = p2m[(xtest_start_info->pt_base - VIRT_BASE) >> 12];
 
 	for (int shift = 39; shift >= 21; shift -= 9)
 		m = (va_of_mfn(m)[(v >> shift) & 511] & ADDR_MASK) >> 12;
 	return (m << 12) + ((v >> 12) & 511) * 8;
 }
 
-/* The same as map_window, the way privcmd maps a guest's frames: mmu_update with foreigndom. */
-static long map_window_mmu(unsigned long m, uint16_t dom)
+/* Map frame @m of @dom at @w the way privcmd maps a guest's frames: mmu_update with foreigndom. */
+static long map_at_mmu(uint8_t *w, unsigned long m, uint16_t dom)
 {
-	uint64_t req[2] = { window_l1e_maddr(), (m << 12) | PTE_P | PTE_RW | PTE_A | PTE_D };
+	uint64_t req[2] = { l1e_maddr_of(w), (m << 12) | PTE_P | PTE_RW | PTE_A | PTE_D };
 	unsigned int done = 0;
 	long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, dom, 0);
 
 	if (!rc && done != 1)
 		rc = -1000;
 	if (!rc) {
-		struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)window, 0 };
+		struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)w, 0 };
 
 		rc = hypercall(HC_mmuext_op, (unsigned long)&inv, 1, 0, DOMID_SELF, 0);
 	}
 	return rc;
 }
 
-static void unmap_window(void)
+static long map_window_mmu(unsigned long m, uint16_t dom)
+{
+	return map_at_mmu(window, m, dom);
+}
+
+/* Put our own frame back at @w. */
+static void unmap_at(uint8_t *w)
 {
 	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-	unsigned long own = p2m[((unsigned long)window - 0xffffffff80000000UL) >> 12];
+	unsigned long own = p2m[((unsigned long)w - 0xffffffff80000000UL) >> 12];
 	long rc = hypercall_update_va_mapping(
-	    (unsigned long)window, (own << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
+	    (unsigned long)w, (own << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
 
 	if (rc)
-		xtest_error("restoring the window: %ld", rc);
+		xtest_error("restoring the window at %p: %ld", (void *)w, rc);
+}
+
+static void unmap_window(void)
+{
+	unmap_at(window);
 }
 
 /* Each of the refusals createdomain owes a bad request. */
@@ -801,14 +814,39 @@ static void run(uint16_t dom)
 	xtest_check(*(long *)(window + D_MEMOP_RC) == -EPERM,
 		    "current_reservation(dom0) from the guest returned %ld",
 		    *(long *)(window + D_MEMOP_RC));
-	unmap_window();
+	/* The window stays on the guest's data page: destroy() sees it through. */
 }
 
+/* Let Xen free a dead domain's last parts (a grace period) until free pages reach @want. */
+static uint64_t wait_free(uint64_t want)
+{
+	uint64_t now = 0;
+
+	for (unsigned long i = 0; i < 100000 && (now = free_pages()) != want; i++)
+		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	return now;
+}
+
+/*
+ * Destroyed while the builder still maps the guest's data page (as
+ * xenconsoled and xenstored keep the console and store pages): the frame
+ * outlives the domain with its contents, and only the unmap gives back
+ * the last pages.
+ */
 static void destroy(uint16_t dom, uint64_t free0)
 {
 	struct dctl op;
-	uint64_t now = 0;
+	uint64_t now, shinfo;
 	long rc;
+
+	/* The guest's shared_info page too, as a toolstack may map it. */
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_getdomaininfo, dom, &op);
+	shinfo = op.u.info.shared_info_frame;
+	rc = rc ? rc : map_at_mmu(shinfo_window, shinfo, dom);
+	xtest_check(rc == 0, "mapping d%u's shared_info (mfn %#lx): %ld", dom,
+		    (unsigned long)shinfo, rc);
+	((volatile uint8_t *)shinfo_window)[4000] = 0x5a;
 
 	/* setvcpucontext without a context resets the vCPU: down, its tables let go. */
 	memset(&op, 0, sizeof(op));
@@ -829,10 +867,27 @@ static void destroy(uint16_t dom, uint64_t free0)
 	xtest_check(rc == -ESRCH || op.u.info.domain != dom || (op.u.info.flags & XEN_DOMINF_dying),
 		    "d%u still there after destroydomain: rc %ld flags %#x", dom, rc,
 		    op.u.info.flags);
-	/* Xen frees a dead domain's last parts after a grace period: wait for them. */
-	for (unsigned long i = 0; i < 100000 && (now = free_pages()) != free0; i++)
+	/* The mapped frame is still the dead guest's: not freed, not reused, not scrubbed. */
+	for (unsigned int i = 0; i < 1000; i++)
 		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	xtest_check(now == free0, "free pages %lu after destroy, %lu before create",
+	now = free_pages();
+	xtest_check(now < free0, "free pages %lu with d%u's frame still mapped, %lu before create",
+		    (unsigned long)now, dom, (unsigned long)free0);
+	xtest_check(*(unsigned long *)(window + D_OUTPUT) == INPUT_VALUE * 3 + 1,
+		    "the dead guest's mapped page reads %#lx",
+		    *(unsigned long *)(window + D_OUTPUT));
+	xtest_check(((volatile uint8_t *)shinfo_window)[4000] == 0x5a,
+		    "the dead guest's mapped shared_info reads %#x", shinfo_window[4000]);
+	/* The data page goes first: the mapped shared_info still keeps a page out. */
+	unmap_window();
+	for (unsigned int i = 0; i < 1000; i++)
+		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	now = free_pages();
+	xtest_check(now < free0, "free pages %lu with d%u's shared_info still mapped, %lu before",
+		    (unsigned long)now, dom, (unsigned long)free0);
+	unmap_at(shinfo_window);
+	now = wait_free(free0);
+	xtest_check(now == free0, "free pages %lu after destroy and unmap, %lu before create",
 		    (unsigned long)now, (unsigned long)free0);
 }
 

@@ -66,6 +66,11 @@ void arch_domain_destroy(struct domain *d)
 	if (!d->shared_info)
 		return;
 	pg = mfn_to_page(virt_to_mfn(d->shared_info));
+	if (domain_keep_shared_page(d, pg)) {
+		/* Still mapped by the control domain: freed by its last unmap. */
+		d->shared_info = NULL;
+		return;
+	}
 	pg->owner = NULL;
 	pg->count = pg->type_count = 0;
 	pg->type = PGT_none;
