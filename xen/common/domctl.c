@@ -21,6 +21,7 @@
 #include "public/arch-x86/xen.h"
 #include "public/domctl.h"
 #include "public/sysctl.h"
+#include "cpu_policy.h"
 
 /*
  * What getdomaininfo and sysctl getdomaininfolist report. Xen's rules:
@@ -471,6 +472,27 @@ static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpagef
 	return 0;
 }
 
+/* ---- CPU policy (every PV domain has Petrel's one PV policy). */
+
+static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
+{
+	if (d->arch.is_hvm)
+		return -EOPNOTSUPP;
+	return cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves, (u64)p->msrs.p,
+				    &p->nr_msrs);
+}
+
+/* Xen refuses the caller's own domain (it cannot pause itself) with -EINVAL. */
+static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
+{
+	p->err_leaf = p->err_subleaf = p->err_msr = ~0u;
+	if (d == current->domain)
+		return -EINVAL;
+	if (d->arch.is_hvm)
+		return -EOPNOTSUPP;
+	return cpu_policy_check(p);
+}
+
 /* ---- The dispatcher. */
 
 static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
@@ -525,6 +547,12 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 	case XEN_DOMCTL_gettscinfo:
 		*copyback = true;
 		return gettscinfo(d, &op->u.tsc_info);
+	case XEN_DOMCTL_get_cpu_policy:
+		*copyback = true;
+		return get_cpu_policy(d, &op->u.cpu_policy);
+	case XEN_DOMCTL_set_cpu_policy:
+		*copyback = true;
+		return set_cpu_policy(d, &op->u.cpu_policy);
 	default:
 		return -ENOSYS;
 	}
