@@ -472,6 +472,35 @@ static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpagef
 	return 0;
 }
 
+/*
+ * XEN_DOMCTL_scheduler_op: the credit scheduler's per-domain weight and cap,
+ * which libxl reads and writes back at every domain build. Petrel's round
+ * robin keeps them for the toolstack and does not weigh or cap by them. As
+ * Xen: another scheduler's id -EINVAL; putinfo leaves the weight for 0 and
+ * the cap for 0xffff; the per-vCPU forms -EINVAL (credit has none).
+ */
+#define CREDIT_DEFAULT_WEIGHT 256
+
+static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
+{
+	if (s->sched_id != XEN_SCHEDULER_CREDIT)
+		return -EINVAL;
+	switch (s->cmd) {
+	case XEN_DOMCTL_SCHEDOP_getinfo:
+		s->u.credit.weight = d->sched_weight ? d->sched_weight : CREDIT_DEFAULT_WEIGHT;
+		s->u.credit.cap = d->sched_cap;
+		return 0;
+	case XEN_DOMCTL_SCHEDOP_putinfo:
+		if (s->u.credit.weight)
+			d->sched_weight = s->u.credit.weight;
+		if (s->u.credit.cap != 0xffff)
+			d->sched_cap = s->u.credit.cap;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* ---- CPU policy (every PV domain has Petrel's one PV policy). */
 
 static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
@@ -547,6 +576,9 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 	case XEN_DOMCTL_gettscinfo:
 		*copyback = true;
 		return gettscinfo(d, &op->u.tsc_info);
+	case XEN_DOMCTL_scheduler_op:
+		*copyback = true;
+		return scheduler_op(d, &op->u.scheduler_op);
 	case XEN_DOMCTL_get_cpu_policy:
 		*copyback = true;
 		return get_cpu_policy(d, &op->u.cpu_policy);
