@@ -99,8 +99,8 @@ static bool well_formed(const struct leaf *l, uint32_t n)
 	uint32_t a, b, c, d;
 
 	xen_cpuid(0, 0, &a, &b, &c, &d);
-	if (n < 2 || l[0].leaf != 0 || l[0].subleaf != NO_SUBLEAF || l[0].b != b ||
-	    l[0].c != c || l[0].d != d)
+	if (n < 2 || l[0].leaf != 0 || l[0].subleaf != NO_SUBLEAF || l[0].b != b || l[0].c != c ||
+	    l[0].d != d)
 		return false;
 	for (uint32_t i = 1; i < n; i++) {
 		if (l[i].leaf < l[i - 1].leaf)
@@ -128,8 +128,7 @@ static void test_sysctl_policy(void)
 	uint32_t bound = 0, nr_msrs = 0, n, m;
 	long rc = policy(POLICY_pv_default, &bound, NULL, &nr_msrs, NULL);
 
-	xtest_check(rc == 0 && bound >= 16 && bound <= MAX_LEAVES && nr_msrs >= 1 &&
-			nr_msrs <= 8,
+	xtest_check(rc == 0 && bound >= 16 && bound <= MAX_LEAVES && nr_msrs >= 1 && nr_msrs <= 8,
 		    "policy bound: %ld, %u leaves, %u MSRs", rc, bound, nr_msrs);
 	if (rc || bound < 16 || bound > MAX_LEAVES || nr_msrs > 8)
 		return;

@@ -7,7 +7,7 @@
  * host are the CPU's own CPUID. The leaves go out in the order and within
  * the bounds of Xen 4.17's struct cpuid_policy, so that libxenguest's
  * deserialiser takes them: basic leaves up to 0xd, leaf 4's cache subleaves,
- * leaf 7's subleaves up to its max_subleaf, leaf 0xb's two topology levels,
+ * leaf 7's subleaves up to its max_subleaf (at most 1), leaf 0xb's two topology levels,
  * leaf 0xd's subleaves up to the highest state component, then the extended
  * leaves up to 0x80000021. Everything else has XEN_CPUID_NO_SUBLEAF.
  */
@@ -29,7 +29,7 @@
 #define EXTD_BASE 0x80000000u
 
 /* What one serialised policy can hold at most (Xen's bound, with hv_limit and hv2_limit). */
-#define MAX_LEAVES                                                                        \
+#define MAX_LEAVES                                                                                 \
 	(NR_BASIC + NR_FEAT - 1 + NR_CACHE - 1 + NR_TOPO - 1 + NR_XSTATE - 1 + NR_EXTD + 2)
 /* The MSRs of a policy: MSR_INTEL_PLATFORM_INFO and MSR_ARCH_CAPABILITIES. */
 #define MAX_MSRS 2
