@@ -23,10 +23,10 @@ DOM0_LINKS ?=
 # xenstore fragment unpacks plus the C libraries below, fetched once with
 # apt-get download into build/dom0-xl/base.
 DOM0_XL := $(BUILD)/dom0-xl
-DOM0_XL_BASE_DEBS := libc6 libuuid1 liblzma5 libzstd1 zlib1g
+DOM0_XL_BASE_DEBS := libc6 libuuid1 liblzma5 libzstd1 zlib1g libgcc-s1
 DOM0_TREES += $(DOM0_XL)/tree
 
-$(DOM0_XL)/base/.stamp:
+$(DOM0_XL)/base/.stamp: dom0-tools/initramfs/dom0.mk
 	@bash tests/compat/fetch-debs.sh $(DOM0_XL)/base $(DOM0_XL_BASE_DEBS)
 	@touch $@
 

@@ -10,6 +10,9 @@ against).  DIR receives, unmodified:
   usr/sbin/xl -> ../lib/xen-4.17/bin/xl
   usr/lib/x86_64-linux-gnu/<soname>   every shared library those programs
                                       need (their DT_NEEDED closure)
+                                      and libgcc_s.so.1, which glibc loads
+                                      at run time for pthread_cancel (xl
+                                      aborts at exit without it)
   lib64/ld-linux-x86-64.so.2          the dynamic loader
   etc/xen/xl.conf                     Debian's xl configuration
 The programs run under the initramfs's busybox with nothing else from
@@ -26,6 +29,8 @@ PROGRAMS = ["xl", "xen-init-dom0", "xenconsoled", "xenstored"]
 BIN = "usr/lib/xen-4.17/bin"
 LIBDIRS = ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"]
 LOADER = "ld-linux-x86-64.so.2"
+# Loaded with dlopen, so in no DT_NEEDED list: glibc's pthread_cancel needs it.
+DLOPENED = ["libgcc_s.so.1"]
 
 
 def needed(path):
@@ -74,8 +79,11 @@ def main():
             sys.exit("stage-xl: %s/%s is in none of %s" % (BIN, prog, args.root))
         install(src, os.path.join(args.out, BIN, prog))
         todo.append(src)
-    while todo:
-        for soname in needed(todo.pop()):
+    wanted = list(DLOPENED)
+    while todo or wanted:
+        if todo:
+            wanted.extend(needed(todo.pop()))
+        for soname in wanted:
             if soname in seen:
                 continue
             seen.add(soname)
@@ -84,6 +92,7 @@ def main():
                 sys.exit("stage-xl: library %s is in none of %s" % (soname, args.root))
             install(src, os.path.join(args.out, LIBDIRS[0], soname))
             todo.append(src)
+        wanted = []
     loader = find_lib(args.root, LOADER)
     if not loader:
         sys.exit("stage-xl: %s is in none of %s" % (LOADER, args.root))

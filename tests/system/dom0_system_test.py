@@ -27,7 +27,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 `xl info -n` (CPU topology, node 0's memory), `xl list` (the
                 Domain-0 row: memory, vCPUs as dom0 sees them, running, CPU
                 time), dom0 + free <= total, `xl uptime`, `xl dmesg` (the
-                hypervisor's banner) and `xl dmesg -c` (clears the ring); then
+                hypervisor's banner) and `xl dmesg -c` (clears the ring);
+                `xl create` of a small PV domU (the guest test hello.elf, sent
+                over the console, 32 MiB) with Debian's xenconsoled running:
+                it is built and listed, then `xl destroy` removes it; then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
@@ -38,6 +41,8 @@ only when nothing failed.  On a failure the tail of the serial log follows.
 """
 
 import argparse
+import base64
+import gzip
 import os
 import re
 import sys
@@ -398,6 +403,56 @@ def check_xl(con, res, args, hv_cmdline, argv):
               % (rc, rc2, banner.search(out) is not None, banner.search(after) is not None))
 
 
+# `xl create` of a PV domU: the guest test hello.elf (built by the guest
+# tests), sent to dom0 over the console in base64 lines.
+XL_GUEST = os.path.join(hvboot.BUILD, "tests", "guests", "hello.elf")
+XL_GUEST_CFG = ('name=\\"xlt\\"\\nkernel=\\"/tmp/xlt.elf\\"\\nmemory=32\\nvcpus=1\\n'
+                'on_poweroff=\\"preserve\\"\\non_crash=\\"preserve\\"\\n')
+XENCONSOLED = ("mkdir -p /var/log/xen/console && /usr/lib/xen-4.17/bin/xenconsoled "
+               "--pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console")
+
+
+def send_file(con, path, dest):
+    data = base64.b64encode(gzip.compress(open(path, "rb").read())).decode()
+    shell_run(con, "rm -f %s.b64" % dest)
+    for i in range(0, len(data), 900):
+        shell_run(con, "echo %s >> %s.b64" % (data[i:i + 900], dest))
+    return shell_run(con, "base64 -d %s.b64 | gunzip > %s && rm %s.b64 && wc -c < %s"
+                     % (dest, dest, dest, dest))
+
+
+def check_xl_create(con, res, timeout):
+    size = os.path.getsize(XL_GUEST)
+    rc, out = send_file(con, XL_GUEST, "/tmp/xlt.elf")
+    rc2, out2 = shell_run(con, 'printf "%s" > /tmp/xlt.cfg && %s && echo started'
+                          % (XL_GUEST_CFG, XENCONSOLED))
+    if not res.check("xl/create-setup", rc == 0 and out.split()[-1:] == [str(size)] and
+                     rc2 == 0 and "started" in out2,
+                     "guest copy rc=%d %r (%d bytes), xenconsoled rc=%d %r"
+                     % (rc, out.strip(), size, rc2, out2.strip())):
+        return
+    rc, out = shell_run(con, "xl create /tmp/xlt.cfg", timeout)
+    res.check("xl/create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:]))
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == "xlt"]
+    res.check("xl/create-list", rc == 0 and len(row) == 1 and int(row[0][1]) > 0 and
+              row[0][2] == "32" and row[0][3] == "1",
+              "rc=%d, rows %r; expected an xlt row with 32 MiB and 1 vCPU" % (rc, lines),
+              " ".join(row[0]) if row else "")
+    # The domain goes at once, or (Xen) stays listed as dying while dom0
+    # still maps one of its pages: our xenstored keeps the store ring
+    # mapped after the domain's death.  Either way its row is no longer
+    # "xlt" and no longer runnable.
+    rc, out = shell_run(con, "xl destroy xlt", timeout)
+    rc2, lines, rows = xl_list(con)
+    left = [r for r in rows if r[0] != "Domain-0"]
+    res.check("xl/destroy", rc == 0 and rc2 == 0 and len(rows) >= 1 and
+              rows[0][0] == "Domain-0" and all(r[0] != "xlt" and "d" in r[4] for r in left),
+              "rc=%d/%d %r, rows %r" % (rc, rc2, out.strip(), lines),
+              "gone" if not left else "dying: " + " ".join(left[0]))
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+
+
 # Debian's own xenstored in place of Petrel's: the first is stopped, the
 # second serves the same socket and dom0's ring; xen-init-dom0 fills the new
 # store, and both the ring and xl work against it.
@@ -486,6 +541,8 @@ def run(args, res):
                                     con, res, args.expect_version, args.cmd_timeout)),
                                 ("xenstore", lambda: check_xenstore(con, res, args.cmd_timeout)),
                                 ("xl", lambda: check_xl(con, res, args, hv_cmdline, argv)),
+                                ("xl-create", lambda: check_xl_create(
+                                    con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(

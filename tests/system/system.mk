@@ -37,7 +37,7 @@ $(XEN_REF): tests/system/fetch-xen.sh
 test-system-harness: $(DOM0_TEST)
 	@$(PYTHON) tests/system/selftest.py
 
-test-system-xen: dom0-image $(XEN_REF)
+test-system-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv xen --log $(BUILD)/system/xen-serial.log
 
 # The same on bookworm-backports' 6.12 kernel (no hypercall page).
@@ -45,7 +45,7 @@ test-system-xen-6.12: dom0-image-6.12 $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --kernel-dir $(BUILD)/dom0-6.12 \
 		--log $(BUILD)/system/xen-6.12-serial.log
 
-test-system: dom0-image $(PETREL_IMAGE)
+test-system: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --log $(BUILD)/system/petrel-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)

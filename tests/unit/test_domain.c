@@ -284,6 +284,19 @@ u32 pv_frame_type_info(struct domain *d, u64 mfn)
 	return 0;
 }
 
+/* CPU policies are x86's (guest tests cover them); domctl only passes them on. */
+long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+{
+	(void)host, (void)leaves, (void)nr_leaves, (void)msrs, (void)nr_msrs;
+	return -ENOSYS;
+}
+
+long cpu_policy_check(struct xen_domctl_cpu_policy *p)
+{
+	(void)p;
+	return -ENOSYS;
+}
+
 void update_domain_wallclock(struct domain *d)
 {
 	(void)d;

@@ -21,6 +21,7 @@
 #include "public/arch-x86/xen.h"
 #include "public/domctl.h"
 #include "public/sysctl.h"
+#include "cpu_policy.h"
 
 /*
  * What getdomaininfo and sysctl getdomaininfolist report. Xen's rules:
@@ -471,6 +472,56 @@ static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpagef
 	return 0;
 }
 
+/*
+ * XEN_DOMCTL_scheduler_op: the credit scheduler's per-domain weight and cap,
+ * which libxl reads and writes back at every domain build. Petrel's round
+ * robin keeps them for the toolstack and does not weigh or cap by them. As
+ * Xen: another scheduler's id -EINVAL; putinfo leaves the weight for 0 and
+ * the cap for 0xffff; the per-vCPU forms -EINVAL (credit has none).
+ */
+#define CREDIT_DEFAULT_WEIGHT 256
+
+static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
+{
+	if (s->sched_id != XEN_SCHEDULER_CREDIT)
+		return -EINVAL;
+	switch (s->cmd) {
+	case XEN_DOMCTL_SCHEDOP_getinfo:
+		s->u.credit.weight = d->sched_weight ? d->sched_weight : CREDIT_DEFAULT_WEIGHT;
+		s->u.credit.cap = d->sched_cap;
+		return 0;
+	case XEN_DOMCTL_SCHEDOP_putinfo:
+		if (s->u.credit.weight)
+			d->sched_weight = s->u.credit.weight;
+		if (s->u.credit.cap != 0xffff)
+			d->sched_cap = s->u.credit.cap;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- CPU policy (every PV domain has Petrel's one PV policy). */
+
+static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
+{
+	if (d->arch.is_hvm)
+		return -EOPNOTSUPP;
+	return cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves, (u64)p->msrs.p,
+				    &p->nr_msrs);
+}
+
+/* Xen refuses the caller's own domain (it cannot pause itself) with -EINVAL. */
+static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
+{
+	p->err_leaf = p->err_subleaf = p->err_msr = ~0u;
+	if (d == current->domain)
+		return -EINVAL;
+	if (d->arch.is_hvm)
+		return -EOPNOTSUPP;
+	return cpu_policy_check(p);
+}
+
 /* ---- The dispatcher. */
 
 static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
@@ -525,6 +576,15 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 	case XEN_DOMCTL_gettscinfo:
 		*copyback = true;
 		return gettscinfo(d, &op->u.tsc_info);
+	case XEN_DOMCTL_scheduler_op:
+		*copyback = true;
+		return scheduler_op(d, &op->u.scheduler_op);
+	case XEN_DOMCTL_get_cpu_policy:
+		*copyback = true;
+		return get_cpu_policy(d, &op->u.cpu_policy);
+	case XEN_DOMCTL_set_cpu_policy:
+		*copyback = true;
+		return set_cpu_policy(d, &op->u.cpu_policy);
 	default:
 		return -ENOSYS;
 	}

@@ -482,6 +482,30 @@ static long exchange(unsigned long arg)
 	return rc;
 }
 
+/*
+ * XENMEM_acquire_resource: Petrel maps no resource this way yet (grant
+ * tables, ioreq pages, vmtrace buffers), so every type answers -EOPNOTSUPP,
+ * Xen's answer for a resource it does not have. libxenguest then seeds a new
+ * domain's grant table through GNTTABOP_setup_table and a foreign map.
+ */
+static long acquire_resource(unsigned long arg)
+{
+	struct xen_mem_acquire_resource r;
+	struct domain *d;
+	long rc;
+
+	if (copy_from_guest(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.pad)
+		return -EINVAL;
+	if (!r.frame_list.p && r.nr_frames)
+		return -EINVAL;
+	d = target_domain(r.domid, &rc);
+	if (!d)
+		return rc;
+	return -EOPNOTSUPP;
+}
+
 long do_memory_op(unsigned long cmd, unsigned long arg)
 {
 	switch (cmd & MEMOP_CMD_MASK) {
@@ -509,6 +533,8 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 		return memory_map(arg);
 	case XENMEM_set_memory_map:
 		return set_memory_map(arg);
+	case XENMEM_acquire_resource:
+		return acquire_resource(arg);
 	default:
 		return -ENOSYS;
 	}

@@ -20,6 +20,7 @@
 #include "uaccess.h"
 #include "public/domctl.h"
 #include "public/sysctl.h"
+#include "cpu_policy.h"
 
 /* Xen's default NUMA node count (max_node_id is one less, whatever is online). */
 #define SYSCTL_MAX_NUMNODES 64
@@ -378,6 +379,36 @@ static long cpu_featureset(struct xen_sysctl_cpu_featureset *fs)
 	return nr < FEATURESET_WORDS ? -ENOBUFS : 0;
 }
 
+/*
+ * XEN_SYSCTL_get_cpu_policy: raw and host are the CPU's own, pv_max and
+ * pv_default the one PV policy; the HVM ones -EOPNOTSUPP (as for the
+ * featureset). A NULL array asks for its bound.
+ */
+static long cpu_policy(struct xen_sysctl_cpu_policy *cp)
+{
+	bool host;
+
+	if (cp->_rsvd)
+		return -EINVAL;
+	switch (cp->index) {
+	case XEN_SYSCTL_cpu_policy_raw:
+	case XEN_SYSCTL_cpu_policy_host:
+		host = true;
+		break;
+	case XEN_SYSCTL_cpu_policy_pv_max:
+	case XEN_SYSCTL_cpu_policy_pv_default:
+		host = false;
+		break;
+	case XEN_SYSCTL_cpu_policy_hvm_max:
+	case XEN_SYSCTL_cpu_policy_hvm_default:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
+	return cpu_policy_serialise(host, (u64)cp->leaves.p, &cp->nr_leaves, (u64)cp->msrs.p,
+				    &cp->nr_msrs);
+}
+
 static long sysctl_dispatch(struct xen_sysctl *op)
 {
 	switch (op->cmd) {
@@ -404,6 +435,8 @@ static long sysctl_dispatch(struct xen_sysctl *op)
 		return scheduler_op(&op->u.scheduler_op);
 	case XEN_SYSCTL_get_cpu_featureset:
 		return cpu_featureset(&op->u.cpu_featureset);
+	case XEN_SYSCTL_get_cpu_policy:
+		return cpu_policy(&op->u.cpu_policy);
 	default:
 		return -ENOSYS;
 	}

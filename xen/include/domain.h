@@ -152,6 +152,8 @@ struct domain {
 	unsigned int max_vcpus; /* createdomain's max_vcpus */
 	u8 handle[16]; /* the toolstack's UUID (createdomain, setdomainhandle) */
 	s64 time_offset; /* seconds added to the wall clock (settimeoffset) */
+	u16 sched_weight; /* credit weight (domctl scheduler_op), 0 = the default 256 */
+	u16 sched_cap;	  /* credit cap in percent of a CPU, 0 = none (not enforced) */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
 	struct grant_table *grant_table; /* common/grant_table.c */

@@ -1,0 +1,229 @@
+/*
+ * What libxenguest's xc_cpuid_apply_policy and libxl's scheduler setup issue
+ * for every domain `xl create` builds: sysctl get_cpu_policy (the bound with
+ * no arrays, the PV default and host policies, a short array, bad indexes),
+ * domctl get_cpu_policy of the caller's own domain, set_cpu_policy refused
+ * for oneself, and domctl scheduler_op getinfo/putinfo under the scheduler
+ * sysctl sched_id names (credit on Petrel, credit2 on Xen 4.17).
+ */
+#include "xtest.h"
+
+#define HC_sysctl 35
+#define SYSCTL_VERSION 0x15
+#define SYSCTL_sched_id 4
+#define SYSCTL_get_cpu_policy 29
+#define POLICY_host 1
+#define POLICY_pv_default 4
+#define DOMCTL_scheduler_op 16
+#define DOMCTL_get_cpu_policy 82
+#define DOMCTL_set_cpu_policy 83
+#define SCHEDOP_putinfo 0
+#define SCHEDOP_getinfo 1
+#define SCHEDULER_ARINC653 7
+#define NO_SUBLEAF 0xffffffffu
+#define EINVAL 22
+#define ENOBUFS 105
+#define MAX_LEAVES 256
+
+struct leaf {
+	uint32_t leaf, subleaf, a, b, c, d;
+};
+struct msr {
+	uint32_t idx, flags;
+	uint64_t val;
+};
+struct policy_args {
+	uint32_t index, nr_leaves, nr_msrs, rsvd;
+	struct leaf *leaves;
+	struct msr *msrs;
+};
+struct sysctl {
+	uint32_t cmd, interface_version;
+	union {
+		struct policy_args policy;
+		uint32_t sched_id;
+		uint8_t pad[128];
+	} u;
+};
+struct domctl_policy {
+	uint32_t nr_leaves, nr_msrs;
+	struct leaf *leaves;
+	struct msr *msrs;
+	uint32_t err_leaf, err_subleaf, err_msr;
+};
+struct domctl_sched {
+	uint32_t sched_id, cmd;
+	uint16_t weight, cap;
+};
+_Static_assert(sizeof(struct sysctl) == 136, "xen_sysctl is 136 bytes");
+_Static_assert(sizeof(struct domctl_policy) == 40, "xen_domctl_cpu_policy is 40 bytes");
+
+static struct leaf leaves[MAX_LEAVES];
+static struct msr msrs[8];
+
+static long sysctl(struct sysctl *op, uint32_t cmd)
+{
+	op->cmd = cmd;
+	op->interface_version = SYSCTL_VERSION;
+	return hypercall(HC_sysctl, (unsigned long)op, 0, 0, 0, 0);
+}
+
+static long policy(uint32_t index, uint32_t *nr_leaves, struct leaf *l, uint32_t *nr_msrs,
+		   struct msr *m)
+{
+	struct sysctl op = { 0 };
+	long rc;
+
+	op.u.policy.index = index;
+	op.u.policy.nr_leaves = *nr_leaves;
+	op.u.policy.leaves = l;
+	op.u.policy.nr_msrs = *nr_msrs;
+	op.u.policy.msrs = m;
+	rc = sysctl(&op, SYSCTL_get_cpu_policy);
+	*nr_leaves = op.u.policy.nr_leaves;
+	*nr_msrs = op.u.policy.nr_msrs;
+	return rc;
+}
+
+static long domctl(unsigned int cmd, struct xen_domctl *op)
+{
+	op->cmd = cmd;
+	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	op->domain = 0;
+	return hypercall(HC_domctl, (unsigned long)op, 0, 0, 0, 0);
+}
+
+/* Sorted by (leaf, subleaf), leaf 0 first with the vendor CPUID 0 shows. */
+static bool well_formed(const struct leaf *l, uint32_t n)
+{
+	uint32_t a, b, c, d;
+
+	xen_cpuid(0, 0, &a, &b, &c, &d);
+	if (n < 2 || l[0].leaf != 0 || l[0].subleaf != NO_SUBLEAF || l[0].b != b || l[0].c != c ||
+	    l[0].d != d)
+		return false;
+	for (uint32_t i = 1; i < n; i++) {
+		if (l[i].leaf < l[i - 1].leaf)
+			return false;
+		if (l[i].leaf == l[i - 1].leaf && l[i].subleaf <= l[i - 1].subleaf)
+			return false;
+	}
+	return true;
+}
+
+/* Leaf 1's entry: the family/model/stepping CPUID 1 shows. */
+static bool leaf1_matches(const struct leaf *l, uint32_t n)
+{
+	uint32_t a, b, c, d;
+
+	xen_cpuid(1, 0, &a, &b, &c, &d);
+	for (uint32_t i = 0; i < n; i++)
+		if (l[i].leaf == 1)
+			return l[i].subleaf == NO_SUBLEAF && l[i].a == a;
+	return false;
+}
+
+static void test_sysctl_policy(void)
+{
+	uint32_t bound = 0, nr_msrs = 0, n, m;
+	long rc = policy(POLICY_pv_default, &bound, NULL, &nr_msrs, NULL);
+
+	xtest_check(rc == 0 && bound >= 16 && bound <= MAX_LEAVES && nr_msrs >= 1 && nr_msrs <= 8,
+		    "policy bound: %ld, %u leaves, %u MSRs", rc, bound, nr_msrs);
+	if (rc || bound < 16 || bound > MAX_LEAVES || nr_msrs > 8)
+		return;
+	n = bound;
+	m = nr_msrs;
+	rc = policy(POLICY_pv_default, &n, leaves, &m, msrs);
+	xtest_check(rc == 0 && n <= bound && m <= nr_msrs && well_formed(leaves, n) &&
+			leaf1_matches(leaves, n),
+		    "pv default policy: %ld, %u leaves, %u MSRs", rc, n, m);
+	n = bound;
+	m = 0;
+	rc = policy(POLICY_host, &n, leaves, &m, NULL);
+	xtest_check(rc == 0 && well_formed(leaves, n) && leaf1_matches(leaves, n),
+		    "host policy without MSRs: %ld, %u leaves", rc, n);
+	n = 1;
+	m = 0;
+	rc = policy(POLICY_pv_default, &n, leaves, &m, NULL);
+	xtest_check(rc == -ENOBUFS, "a one-leaf array: %ld", rc);
+	n = bound;
+	m = 0;
+	xtest_check(policy(6, &n, leaves, &m, NULL) == -EINVAL, "policy index 6 was not -EINVAL");
+}
+
+static void test_domctl_policy(void)
+{
+	struct xen_domctl op = { 0 };
+	struct domctl_policy *p = (struct domctl_policy *)&op.u;
+	long rc;
+
+	p->nr_leaves = MAX_LEAVES;
+	p->leaves = leaves;
+	rc = domctl(DOMCTL_get_cpu_policy, &op);
+	xtest_check(rc == 0 && p->nr_leaves <= MAX_LEAVES && well_formed(leaves, p->nr_leaves),
+		    "get_cpu_policy(self): %ld, %u leaves", rc, p->nr_leaves);
+	if (rc)
+		return;
+	/* The caller's own policy cannot change under it: Xen answers -EINVAL. */
+	p->msrs = NULL;
+	p->nr_msrs = 0;
+	rc = domctl(DOMCTL_set_cpu_policy, &op);
+	xtest_check(rc == -EINVAL, "set_cpu_policy(self): %ld", rc);
+}
+
+static long sched(uint32_t id, uint32_t cmd, uint16_t *weight, uint16_t *cap)
+{
+	struct xen_domctl op = { 0 };
+	struct domctl_sched *s = (struct domctl_sched *)&op.u;
+	long rc;
+
+	s->sched_id = id;
+	s->cmd = cmd;
+	s->weight = *weight;
+	s->cap = *cap;
+	rc = domctl(DOMCTL_scheduler_op, &op);
+	*weight = s->weight;
+	*cap = s->cap;
+	return rc;
+}
+
+static void test_scheduler_op(void)
+{
+	struct sysctl op = { 0 };
+	uint16_t w = 0, c = 0;
+	uint32_t id;
+	long rc = sysctl(&op, SYSCTL_sched_id);
+
+	id = op.u.sched_id;
+	xtest_check(rc == 0, "sched_id: %ld", rc);
+	rc = sched(id, SCHEDOP_getinfo, &w, &c);
+	xtest_check(rc == 0 && w == 256 && c == 0, "getinfo: %ld, weight %u cap %u", rc, w, c);
+	w = 512;
+	c = 0;
+	rc = sched(id, SCHEDOP_putinfo, &w, &c);
+	xtest_check(rc == 0, "putinfo weight 512: %ld", rc);
+	w = c = 0;
+	rc = sched(id, SCHEDOP_getinfo, &w, &c);
+	xtest_check(rc == 0 && w == 512 && c == 0, "after putinfo: %ld, weight %u cap %u", rc, w,
+		    c);
+	/* Weight 0 leaves the weight alone. */
+	w = 0;
+	c = 0;
+	sched(id, SCHEDOP_putinfo, &w, &c);
+	sched(id, SCHEDOP_getinfo, &w, &c);
+	xtest_check(w == 512, "putinfo weight 0 changed the weight to %u", w);
+	w = 256;
+	c = 0;
+	sched(id, SCHEDOP_putinfo, &w, &c);
+	xtest_check(sched(SCHEDULER_ARINC653, SCHEDOP_getinfo, &w, &c) == -EINVAL,
+		    "another scheduler's id was not -EINVAL");
+	xtest_check(sched(id, 9, &w, &c) == -EINVAL, "scheduler_op cmd 9 was not -EINVAL");
+}
+
+void test_main(void)
+{
+	test_sysctl_policy();
+	test_domctl_policy();
+	test_scheduler_op();
+}

@@ -1,0 +1,24 @@
+/* CPU policies in Xen 4.17's serialised form (xen/arch/x86/cpu_policy.c). */
+#ifndef PETREL_CPU_POLICY_H
+#define PETREL_CPU_POLICY_H
+
+#include "types.h"
+#include "public/domctl.h"
+
+/*
+ * Write the host's (@host) or the PV guests' policy to the guest arrays
+ * @leaves and @msrs. A zero address asks for the bound (written to the
+ * count); an array shorter than the policy -ENOBUFS. The counts hold the
+ * room on entry and the entries written on return.
+ */
+long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs);
+
+/*
+ * Check a toolstack's policy for a PV domain as Xen would take it: every
+ * leaf and MSR in range (-ERANGE, err_* set), no max leaf above the PV
+ * policy's (-EINVAL). Petrel's PV guests all see one policy, so an accepted
+ * one is not stored.
+ */
+long cpu_policy_check(struct xen_domctl_cpu_policy *p);
+
+#endif
