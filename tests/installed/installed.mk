@@ -5,7 +5,7 @@
 #                            (~4-5 min), rebuilt when build-image.sh changes
 #   test-installed-xen       the make-test slice on Debian's Xen 4.17 (in TEST_TARGETS):
 #                            pc/IDE/e1000 BIOS and q35/virtio-blk/virtio-net UEFI
-#   test-installed-petrel    the same slice on Petrel
+#   test-installed-petrel    the same slice on Petrel (in TEST_TARGETS)
 #   test-installed           the slice on both hypervisors in one run
 #   test-installed-matrix    every cell (pc/IDE, q35/AHCI, q35/virtio-blk; e1000,
 #                            virtio-net; BIOS and UEFI) on both hypervisors
@@ -18,7 +18,7 @@ INSTALLED_JOBS ?= 2
 INSTALLED_TEST = $(PYTHON) tests/installed/installed_test.py --image-dir $(DEBIAN_IMAGE_DIR) \
 	--jobs $(INSTALLED_JOBS) $(if $(filter 1,$(INSTALLED_MSI)),--msi)
 
-TEST_TARGETS += test-installed-xen
+TEST_TARGETS += test-installed-xen test-installed-petrel
 
 .PHONY: debian-image test-installed-xen test-installed-petrel test-installed \
 	test-installed-matrix test-grub-debian
