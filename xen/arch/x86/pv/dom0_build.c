@@ -603,8 +603,11 @@ static int finish_memory(struct builder *b, const struct dom0_params *p, bool ha
 		printk(XENLOG_ERR "dom0: %lu of %lu pages allocated\n", b->filled, l->nr_pages);
 		return -ENOMEM;
 	}
-	for (u64 i = 0; handed && i < unmapped_initrd_pages(b); i++)
+	for (u64 i = 0; handed && i < unmapped_initrd_pages(b); i++) {
+		/* boot data until now: as dom0's RAM it may be exchanged or ballooned out */
+		mfn_to_page(first + i)->flags &= ~PGC_reserved;
 		give_frame(b, b->initrd_pfn + i, first + i);
+	}
 	b->d->tot_pages = l->nr_pages;
 	return 0;
 }
