@@ -49,7 +49,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
-from serialconsole import ConsoleError, SerialConsole  # noqa: E402
+from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
 # output: the hypervisor's console, guest consoles and kernel messages.
@@ -408,6 +408,8 @@ def check_xl(con, res, args, hv_cmdline, argv):
 XL_GUEST = os.path.join(hvboot.BUILD, "tests", "guests", "hello.elf")
 XL_GUEST_CFG = ('name=\\"xlt\\"\\nkernel=\\"/tmp/xlt.elf\\"\\nmemory=32\\nvcpus=1\\n'
                 'on_poweroff=\\"preserve\\"\\non_crash=\\"preserve\\"\\n')
+XL_DESTROY_WAIT = 10  # seconds a destroyed domain may stay listed
+FRAMES_FREED = r"\bd%s: last frame mapped elsewhere freed"
 XENCONSOLED = ("mkdir -p /var/log/xen/console && /usr/lib/xen-4.17/bin/xenconsoled "
                "--pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console")
 
@@ -439,17 +441,34 @@ def check_xl_create(con, res, timeout):
               row[0][2] == "32" and row[0][3] == "1",
               "rc=%d, rows %r; expected an xlt row with 32 MiB and 1 vCPU" % (rc, lines),
               " ".join(row[0]) if row else "")
-    # The domain goes at once, or (Xen) stays listed as dying while dom0
-    # still maps one of its pages: our xenstored keeps the store ring
-    # mapped after the domain's death.  Either way its row is no longer
-    # "xlt" and no longer runnable.
+    # After xl destroy the domain is gone within a few seconds: xenstored
+    # hears of its death (VIRQ_DOM_EXC) and unmaps its store ring, the last
+    # page another domain held.  Xen lists the domain as dying until then;
+    # Petrel logs the frames still mapped at the kill and the last one freed.
+    domid = row[0][1] if row else "?"
+    start = len(con.text)
     rc, out = shell_run(con, "xl destroy xlt", timeout)
-    rc2, lines, rows = xl_list(con)
+    rc2, out2 = shell_run(con, "i=0; while xl list | tail -n +2 | grep -qv '^Domain-0 '; do "
+                          "[ $i -ge %d ] && break; usleep 200000; i=$((i+1)); done; "
+                          "echo waited $i" % (XL_DESTROY_WAIT * 5), timeout)
+    rc3, lines, rows = xl_list(con)
     left = [r for r in rows if r[0] != "Domain-0"]
-    res.check("xl/destroy", rc == 0 and rc2 == 0 and len(rows) >= 1 and
-              rows[0][0] == "Domain-0" and all(r[0] != "xlt" and "d" in r[4] for r in left),
-              "rc=%d/%d %r, rows %r" % (rc, rc2, out.strip(), lines),
-              "gone" if not left else "dying: " + " ".join(left[0]))
+    log = con.text[start:]
+    held = re.search(r"\bd%s: \d+ frames still mapped elsewhere" % domid, log)
+    freed = re.search(FRAMES_FREED % domid, log)
+    if held and not freed:
+        try:
+            freed = con.expect(FRAMES_FREED % domid, XL_DESTROY_WAIT)
+        except ConsoleTimeout:
+            pass
+    res.check("xl/destroy", rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
+              rows[0][0] == "Domain-0" and not left,
+              "rc=%d/%d/%d %r, after %d s rows %r" % (rc, rc2, rc3, out.strip(),
+                                                    XL_DESTROY_WAIT, lines),
+              "gone, %s" % out2.strip())
+    res.check("xl/destroy-frames", not held or freed is not None,
+              "d%s: frames still mapped after the kill were never freed" % domid,
+              "frames held at the kill: %s, freed: %s" % (held is not None, freed is not None))
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 

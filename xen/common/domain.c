@@ -280,6 +280,7 @@ void domain_frame_freed(struct domain *d)
 {
 	d->tot_pages--;
 	if (!d->tot_pages && d->frames_hold_ref) {
+		printk(XENLOG_INFO "d%u: last frame mapped elsewhere freed\n", d->domain_id);
 		d->frames_hold_ref = false;
 		put_domain(d);
 	}

@@ -841,6 +841,50 @@ out:
 	free(victims);
 }
 
+/*
+ * Forget an introduced domain: drop its connection (with its watches and
+ * transactions), unmap its ring, remove the nodes it owns and fire
+ * @releaseDomain.
+ */
+void xsd_release_domain(struct xsd *d, struct domain *dom)
+{
+	if (dom->conn) {
+		struct conn *dc = dom->conn;
+
+		dom->conn = NULL;
+		if (dc->ops && dc->ops->close)
+			dc->ops->close(dc);
+		else
+			dc->dead = true;
+	}
+	if (d->unmap_domain)
+		d->unmap_domain(d, dom);
+	dom->introduced = false;
+	dom->has_target = false;
+	rm_owned(d, dom->domid);
+	xsd_log(d, 1, "released domain %u", dom->domid);
+	watch_fire_special(d, &d->special_release);
+}
+
+/*
+ * A domain died or shut down (VIRQ_DOM_EXC): release every introduced guest
+ * the hypervisor reports as dying or gone, then fire @releaseDomain once
+ * more so that the toolstack looks (it may also be a shutdown, which it
+ * handles itself).
+ */
+void xsd_domain_exc(struct xsd *d)
+{
+	struct domain *dom;
+
+	for (dom = d->domains; dom; dom = dom->next) {
+		if (!dom->introduced || dom->domid == 0 || !d->domain_gone)
+			continue;
+		if (d->domain_gone(d, dom->domid))
+			xsd_release_domain(d, dom);
+	}
+	watch_fire_special(d, &d->special_release);
+}
+
 static int op_release(struct conn *c, struct req *r)
 {
 	struct domain *dom;
@@ -851,22 +895,7 @@ static int op_release(struct conn *c, struct req *r)
 	dom = introduced(c->d, domid);
 	if (!dom)
 		return ENOENT;
-	if (dom->conn) {
-		struct conn *dc = dom->conn;
-
-		dom->conn = NULL;
-		if (dc->ops && dc->ops->close)
-			dc->ops->close(dc);
-		else
-			dc->dead = true;
-	}
-	if (c->d->unmap_domain)
-		c->d->unmap_domain(c->d, dom);
-	dom->introduced = false;
-	dom->has_target = false;
-	rm_owned(c->d, domid);
-	xsd_log(c->d, 1, "released domain %u", domid);
-	watch_fire_special(c->d, &c->d->special_release);
+	xsd_release_domain(c->d, dom);
 	return reply_ok(c, r);
 }
 

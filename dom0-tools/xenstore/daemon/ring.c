@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ring.h"
+#include "domctl.h"
 
 #define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
@@ -194,18 +195,18 @@ int ring_service(struct ring_conn *rc)
 
 /* ---- Xen backends: /dev/xen/evtchn, /dev/xen/gntdev, /proc/xen/xsd_* ---- */
 
-struct evtchn_bind_interdomain {
+struct ioctl_evtchn_bind_interdomain {
 	unsigned int remote_domain, remote_port;
 };
-struct evtchn_port {
+struct ioctl_evtchn_port {
 	unsigned int port;
 };
 /* Linux's evtchn and gntdev device interfaces: _IOC(_IOC_NONE, type, nr, size) */
 #define XEN_IOC(t, nr, sz) (((unsigned long)(t) << 8) | (nr) | ((unsigned long)(sz) << 16))
-#define IOCTL_EVTCHN_BIND_VIRQ XEN_IOC('E', 0, sizeof(struct evtchn_port))
-#define IOCTL_EVTCHN_BIND_INTERDOMAIN XEN_IOC('E', 1, sizeof(struct evtchn_bind_interdomain))
-#define IOCTL_EVTCHN_UNBIND XEN_IOC('E', 3, sizeof(struct evtchn_port))
-#define IOCTL_EVTCHN_NOTIFY XEN_IOC('E', 4, sizeof(struct evtchn_port))
+#define IOCTL_EVTCHN_BIND_VIRQ XEN_IOC('E', 0, sizeof(struct ioctl_evtchn_port))
+#define IOCTL_EVTCHN_BIND_INTERDOMAIN XEN_IOC('E', 1, sizeof(struct ioctl_evtchn_bind_interdomain))
+#define IOCTL_EVTCHN_UNBIND XEN_IOC('E', 3, sizeof(struct ioctl_evtchn_port))
+#define IOCTL_EVTCHN_NOTIFY XEN_IOC('E', 4, sizeof(struct ioctl_evtchn_port))
 
 struct gntdev_grant_ref {
 	uint32_t domid;
@@ -227,6 +228,15 @@ _Static_assert(sizeof(struct gntdev_unmap) == 16, "gntdev unmap layout");
 #define IOCTL_GNTDEV_MAP_GRANT_REF XEN_IOC('G', 0, sizeof(struct gntdev_map))
 #define IOCTL_GNTDEV_UNMAP_GRANT_REF XEN_IOC('G', 1, sizeof(struct gntdev_unmap))
 
+/* privcmd: one hypercall with up to five arguments, run by dom0's kernel. */
+struct privcmd_hypercall {
+	uint64_t op;
+	uint64_t arg[5];
+};
+_Static_assert(sizeof(struct privcmd_hypercall) == 48, "privcmd hypercall layout");
+#define IOCTL_PRIVCMD_HYPERCALL XEN_IOC('P', 0, sizeof(struct privcmd_hypercall))
+#define HYPERVISOR_DOMCTL 36
+
 /* Xen raises this virtual interrupt in dom0 when a domain dies or shuts down. */
 #define VIRQ_DOM_EXC 3
 
@@ -247,10 +257,43 @@ static struct xen_ring *rings;
 static int evtchn_fd = -1;
 static int dom_exc_port = -1;
 static int gntdev_fd = -1;
+static int privcmd_fd = -1;
+
+/*
+ * Ask the hypervisor about a domain (domctl getdomaininfo through privcmd).
+ * Gone means: no such domain (ESRCH, or Xen answering with the next domain
+ * up), or dying.  Any other failure keeps the domain.
+ */
+static bool xen_domain_gone(struct xsd *d, uint32_t domid)
+{
+	static struct xen_domctl dc __attribute__((aligned(4096)));
+	struct privcmd_hypercall h = { HYPERVISOR_DOMCTL, { (uintptr_t)&dc } };
+
+	if (privcmd_fd < 0) {
+		privcmd_fd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+		if (privcmd_fd < 0)
+			return false;
+		/* the hypervisor reads and writes this page directly */
+		mlock(&dc, sizeof(dc));
+	}
+	memset(&dc, 0, sizeof(dc));
+	dc.cmd = XEN_DOMCTL_getdomaininfo;
+	dc.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	dc.domain = domid;
+	if (ioctl(privcmd_fd, IOCTL_PRIVCMD_HYPERCALL, &h) < 0) {
+		if (errno == ESRCH)
+			return true;
+		xsd_log(d, 1, "domain %u: getdomaininfo: %s", domid, strerror(errno));
+		return false;
+	}
+	if (dc.u.getdomaininfo.domain != domid)
+		return true;
+	return dc.u.getdomaininfo.flags & XEN_DOMINF_dying;
+}
 
 static void xen_notify(struct ring_conn *rc)
 {
-	struct evtchn_port n = { (unsigned int)rc->port };
+	struct ioctl_evtchn_port n = { (unsigned int)rc->port };
 
 	if (ioctl(evtchn_fd, IOCTL_EVTCHN_NOTIFY, &n) < 0)
 		xsd_log(rc->c->d, 1, "notify of port %d failed: %s", rc->port, strerror(errno));
@@ -276,7 +319,7 @@ static struct xen_ring *add_ring(struct xsd *d, void *page, uint32_t domid, bool
 
 static int bind_port(struct xsd *d, uint32_t domid, uint32_t port)
 {
-	struct evtchn_bind_interdomain b = { domid, port };
+	struct ioctl_evtchn_bind_interdomain b = { domid, port };
 	int lport = ioctl(evtchn_fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
 
 	if (lport < 0)
@@ -308,7 +351,7 @@ static struct conn *xen_map_domain(struct xsd *d, struct domain *dom)
 		goto munmap;
 	r = add_ring(d, page, dom->domid, false, lport);
 	if (!r) {
-		struct evtchn_port u = { (unsigned int)lport };
+		struct ioctl_evtchn_port u = { (unsigned int)lport };
 
 		ioctl(evtchn_fd, IOCTL_EVTCHN_UNBIND, &u);
 		goto munmap;
@@ -334,7 +377,7 @@ static void xen_unmap_domain(struct xsd *d, struct domain *dom)
 
 	(void)d;
 	for (pp = &rings; (r = *pp); pp = &r->next) {
-		struct evtchn_port u;
+		struct ioctl_evtchn_port u;
 
 		if (r->domid != dom->domid || !r->granted)
 			continue;
@@ -408,8 +451,9 @@ int ring_xen_init(struct xsd *d, bool dom0)
 		return -1; /* not a Xen-style dom0: Unix sockets only */
 	d->map_domain = xen_map_domain;
 	d->unmap_domain = xen_unmap_domain;
+	d->domain_gone = xen_domain_gone;
 	{
-		struct evtchn_port v = { VIRQ_DOM_EXC };
+		struct ioctl_evtchn_port v = { VIRQ_DOM_EXC };
 
 		dom_exc_port = ioctl(evtchn_fd, IOCTL_EVTCHN_BIND_VIRQ, &v);
 		if (dom_exc_port < 0)
@@ -424,6 +468,7 @@ void ring_xen_poll(struct xsd *d)
 {
 	struct xen_ring *r;
 	unsigned int ports[64];
+	bool dom_exc = false;
 	ssize_t n;
 
 	if (evtchn_fd < 0)
@@ -433,13 +478,15 @@ void ring_xen_poll(struct xsd *d)
 		ssize_t i;
 
 		for (i = 0; i < n / (ssize_t)sizeof(ports[0]); i++) {
-			/* some domain died or shut down: tell the toolstack (a
-			 * spurious @releaseDomain is allowed; it checks) */
+			/* some domain died or shut down: release the dead ones
+			 * and tell the toolstack */
 			if (dom_exc_port >= 0 && ports[i] == (unsigned int)dom_exc_port)
-				watch_fire_special(d, &d->special_release);
+				dom_exc = true;
 		}
 		(void)!write(evtchn_fd, ports, n);
 	}
+	if (dom_exc)
+		xsd_domain_exc(d);
 	for (r = rings; r; r = r->next) {
 		ring_service(r->rc);
 		if (r->rc->broken && !r->warned) {

@@ -181,6 +181,8 @@ struct xsd {
 	/* ring mapping for INTRODUCE; NULL = domains get no connection */
 	struct conn *(*map_domain)(struct xsd *d, struct domain *dom);
 	void (*unmap_domain)(struct xsd *d, struct domain *dom);
+	/* true if the hypervisor says the domain is dying or no longer exists */
+	bool (*domain_gone)(struct xsd *d, uint32_t domid);
 };
 
 /* core.c */
@@ -200,6 +202,9 @@ bool xsd_conn_can_read(const struct conn *c);
 /* Pending output; xsd_conn_consumed() after sending n bytes of it. */
 size_t xsd_conn_output(struct conn *c, const char **p);
 void xsd_conn_consumed(struct conn *c, size_t n);
+/* ops.c: domain life cycle */
+void xsd_release_domain(struct xsd *d, struct domain *dom);
+void xsd_domain_exc(struct xsd *d);
 /* Handle one complete message (used by the fuzzer and tests). */
 void xsd_process(struct conn *c, const struct xsd_sockmsg *h, char *payload);
 

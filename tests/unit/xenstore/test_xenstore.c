@@ -980,6 +980,60 @@ static void test_introduced_guest_ring(void **s)
 	d->unmap_domain = NULL;
 }
 
+/* VIRQ_DOM_EXC: only the domains the hypervisor reports as dying or gone are released. */
+static uint32_t dead_domid;
+
+static bool test_gone(struct xsd *dd, uint32_t domid)
+{
+	(void)dd;
+	return domid == dead_domid;
+}
+
+static void test_dom_exc_releases_dead_domain(void **s)
+{
+	struct conn *c = dom0(), *w = dom0();
+	struct msg m;
+
+	(void)s;
+	memset(&guest_page, 0, sizeof(guest_page));
+	unmapped = 0;
+	d->map_domain = test_map;
+	d->unmap_domain = test_unmap;
+	d->domain_gone = test_gone;
+	write_node(c, 0, "/local/domain/4", "");
+	set_perms(c, "/local/domain/4", "n4", 3);
+	EXPECT_OK(c, XS_INTRODUCE, 0, "4\000777\0001");
+	/* the guest holds a watch and an open transaction */
+	ring_request(XS_WATCH, "name\0gw", 8, &m);
+	assert_int_equal(m.h.type, XS_WATCH);
+	ring_request(XS_TRANSACTION_START, "", 1, &m);
+	assert_int_equal(m.h.type, XS_TRANSACTION_START);
+	watch(w, "@releaseDomain", "rel");
+	/* a domain exception for another domain: domain 4 stays */
+	dead_domid = 9;
+	xsd_domain_exc(d);
+	expect_event(w, "@releaseDomain", "rel");
+	assert_int_equal(unmapped, 0);
+	assert_int_equal(REQ(c, XS_IS_DOMAIN_INTRODUCED, 0, "4", &m), XS_IS_DOMAIN_INTRODUCED);
+	assert_string_equal(m.body, "T");
+	/* domain 4 dies: ring unmapped, connection, watch and nodes gone */
+	dead_domid = 4;
+	xsd_domain_exc(d);
+	assert_int_equal(unmapped, 1);
+	assert_null(guest_rc);
+	expect_event(w, "@releaseDomain", "rel");
+	assert_int_equal(REQ(c, XS_IS_DOMAIN_INTRODUCED, 0, "4", &m), XS_IS_DOMAIN_INTRODUCED);
+	assert_string_equal(m.body, "F");
+	expect_read_err(c, 0, "/local/domain/4", "ENOENT");
+	EXPECT_ERR(c, XS_RELEASE, 0, "4", "ENOENT");
+	/* a later exception does not touch it again */
+	xsd_domain_exc(d);
+	assert_int_equal(unmapped, 1);
+	d->map_domain = NULL;
+	d->unmap_domain = NULL;
+	d->domain_gone = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1002,6 +1056,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backpressure_and_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_introduced_guest_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dom_exc_releases_dead_domain, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("xenstore", tests, NULL, NULL);
