@@ -20,7 +20,7 @@ GUEST_DIR := tests/guests
 GUEST_OUT := $(BUILD)/tests/guests
 GUEST_HC_OUT := $(BUILD)/tests/guests-hcpage
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(GUEST_DIR)/tests/*.c))))
-GUEST_LIB := entry xtest traps printk string defaults events
+GUEST_LIB := entry xtest traps printk string defaults events console-ring
 GUEST_LDS := $(GUEST_DIR)/lib/guest.ld
 
 GUEST_CC ?= gcc

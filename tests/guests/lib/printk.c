@@ -1,5 +1,6 @@
 /* A small vsnprintf and printk over CONSOLEIO_write. */
 #include "xtest.h"
+#include "console-ring.h"
 
 struct outbuf {
 	char *buf;
@@ -193,7 +194,9 @@ int printk(const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	len = strlen(buf);
-	if (len)
+	if (len) {
 		hypercall_console_write(buf, len);
+		console_ring_write(buf, len);
+	}
 	return n;
 }

@@ -1,5 +1,6 @@
 /* Runtime main: boot, run test_main(), print the verdict, shut down. */
 #include "xtest.h"
+#include "console-ring.h"
 
 struct start_info *xtest_start_info;
 
@@ -62,6 +63,7 @@ void xtest_exit(void)
 	long rc;
 
 	printk("Test result: %s\n", result_names[result]);
+	console_ring_flush();
 	rc = hypercall_shutdown(SHUTDOWN_poweroff);
 	/* Only reached if the hypervisor refused to shut us down. */
 	printk("Error: SCHEDOP_shutdown(poweroff) returned %ld\n", rc);
@@ -109,6 +111,7 @@ bool xtest_on_petrel(void)
 void xtest_runtime_main(struct start_info *si)
 {
 	xtest_start_info = si;
+	console_ring_init(si);
 	printk("--- Petrel guest test: %s\n", xtest_name);
 	if (xtest_use_hypercall_page) {
 		/* Unfilled, the page is all int3 (see entry.S). */
