@@ -7,9 +7,11 @@
 # (resolved through modules.dep), our /init and the dom0 tools.
 #
 # Usage: build-dom0.sh --out DIR [--suite stable|backports] [--tool SRC:DEST]...
-#                      [--link LINK:TARGET]... [--tree DIR]...
+#                      [--link LINK:TARGET]... [--tree DIR]... [--domu ROOTFS]
 #   --link     a symbolic link LINK (relative to the initramfs root) -> TARGET
 #   --tree     a directory whose contents are copied into the initramfs root
+#   --domu     a PV domU for dom0's xl: the same kernel and a busybox
+#              initramfs made of ROOTFS go to /usr/lib/petrel-domu/{vmlinuz,initrd.gz}
 #   stable     the kernel that bookworm's linux-image-amd64 points at (6.1)
 #   backports  the 6.12 kernel from bookworm-backports
 # Results:
@@ -23,7 +25,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-out="" suite=stable
+out="" suite=stable domu=""
 tools=()
 links=()
 trees=()
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--tool) tools+=("${2:?}"); shift 2 ;;
 	--link) links+=("${2:?}"); shift 2 ;;
 	--tree) trees+=("${2:?}"); shift 2 ;;
+	--domu) domu=${2:?}; shift 2 ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
 	esac
 done
@@ -170,6 +173,25 @@ for t in "${trees[@]}"; do
 	[ -d "$t" ] || die "tree $t is not a directory"
 	cp -a "$t/." "$root/"
 done
+
+# 4b. The test domU: this kernel again (as a bzImage: Xen's domain builder
+# unpacks it) and a busybox-only initramfs.
+if [ -n "$domu" ]; then
+	[ -d "$domu" ] || die "domU rootfs $domu is not a directory"
+	droot="$out/domu-root"
+	rm -rf "$droot"
+	mkdir -p "$droot"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp}
+	cp -a "$domu/." "$droot/"
+	cp "$BUSYBOX" "$droot/bin/busybox"
+	"$BUSYBOX" --list-full | while read -r applet; do
+		[ -e "$droot/$applet" ] || ln -s /bin/busybox "$droot/$applet"
+	done
+	mkdir -p "$root/usr/lib/petrel-domu"
+	python3 "$here/mkcpio.py" "$droot" "$root/usr/lib/petrel-domu/initrd.gz" \
+		--node dev/console:600:c:5:1 --node dev/null:666:c:1:3
+	cp "$vmlinuz" "$root/usr/lib/petrel-domu/vmlinuz"
+	log "domU: $(du -h "$root/usr/lib/petrel-domu/initrd.gz" | cut -f1) initramfs and $vmlinuz"
+fi
 
 # 5. Pack.
 python3 "$here/mkcpio.py" "$root" "$out/initramfs.cpio.gz.tmp" \

@@ -14,6 +14,8 @@ DOM0_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 # Programs that go into the initramfs, as SRC:DEST (DEST relative to its
 # root).  Other fragments may append theirs before this one is included.
 DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
+# The smallest PV guest for dom0's xl (the system test's xl/create checks).
+DOM0_TOOLS += $(GUEST_OUT)/hello.elf:usr/lib/petrel-domu/hello.elf
 # Symbolic links in the initramfs, as LINK:TARGET (LINK relative to its root,
 # TARGET as the link's content), appended the same way.
 DOM0_LINKS ?=
@@ -36,9 +38,13 @@ $(DOM0_XL)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/base/.stamp \
 		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root
 	@touch $@
 
+# The PV domU that dom0's xl creates in the system test (build-dom0.sh --domu).
+DOMU_ROOTFS := dom0-tools/initramfs/domu-rootfs
+
 DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpio.py \
 	dom0-tools/initramfs/modclosure.py dom0-tools/initramfs/extract-vmlinux.py \
 	dom0-tools/initramfs/rootfs/init $(wildcard dom0-tools/initramfs/rootfs/*/*) \
+	$(DOMU_ROOTFS)/init $(wildcard $(DOMU_ROOTFS)/*/*) \
 	$(foreach t,$(DOM0_TOOLS),$(firstword $(subst :, ,$(t)))) \
 	$(addsuffix .stamp,$(DOM0_TREES))
 
@@ -57,9 +63,9 @@ dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz
 $(BUILD)/dom0/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
 	bash dom0-tools/initramfs/build-dom0.sh --suite stable --out $(BUILD)/dom0 \
 		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS)) \
-		$(addprefix --tree ,$(DOM0_TREES))
+		$(addprefix --tree ,$(DOM0_TREES)) --domu $(DOMU_ROOTFS)
 
 $(BUILD)/dom0-6.12/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
 	bash dom0-tools/initramfs/build-dom0.sh --suite backports --out $(BUILD)/dom0-6.12 \
 		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS)) \
-		$(addprefix --tree ,$(DOM0_TREES))
+		$(addprefix --tree ,$(DOM0_TREES)) --domu $(DOMU_ROOTFS)

@@ -28,9 +28,16 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 Domain-0 row: memory, vCPUs as dom0 sees them, running, CPU
                 time), dom0 + free <= total, `xl uptime`, `xl dmesg` (the
                 hypervisor's banner) and `xl dmesg -c` (clears the ring);
-                `xl create` of a small PV domU (the guest test hello.elf, sent
-                over the console, 32 MiB) with Debian's xenconsoled running:
-                it is built and listed, then `xl destroy` removes it; then
+                `xl create` of a small PV domU (the guest test hello.elf,
+                32 MiB) with Debian's xenconsoled running: it is built and
+                listed, its console ring output reaches xenconsoled's log
+                and `xl console`, then `xl destroy` removes it; a Linux PV
+                domU (dom0's kernel, a busybox initramfs, 128 MiB): its
+                console marker in xenconsoled's log, `xl pause`/`unpause`
+                (its ticks stop and go on), `xl mem-set` (its balloon gives
+                memory back), `xl reboot` (built again under a new id),
+                `xl shutdown` (clean poweroff, gone); four such domUs at
+                once, then destroyed; then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
@@ -41,8 +48,6 @@ only when nothing failed.  On a failure the tail of the serial log follows.
 """
 
 import argparse
-import base64
-import gzip
 import os
 import re
 import sys
@@ -404,36 +409,53 @@ def check_xl(con, res, args, hv_cmdline, argv):
 
 
 # `xl create` of a PV domU: the guest test hello.elf (built by the guest
-# tests), sent to dom0 over the console in base64 lines.
-XL_GUEST = os.path.join(hvboot.BUILD, "tests", "guests", "hello.elf")
-XL_GUEST_CFG = ('name=\\"xlt\\"\\nkernel=\\"/tmp/xlt.elf\\"\\nmemory=32\\nvcpus=1\\n'
-                'on_poweroff=\\"preserve\\"\\non_crash=\\"preserve\\"\\n')
+# tests), which the dom0 image carries with its xl config (dom0.mk,
+# rootfs/etc/xl-hello.cfg).  It prints to its console ring, then powers
+# itself off.
 XL_DESTROY_WAIT = 10  # seconds a destroyed domain may stay listed
+XL_CONSOLE_WAIT = 30  # seconds a domU's console output may take to reach the log
+XL_CONSOLE_DIR = "/var/log/xen/console"
 FRAMES_FREED = r"\bd%s: last frame mapped elsewhere freed"
 XENCONSOLED = ("mkdir -p /var/log/xen/console && /usr/lib/xen-4.17/bin/xenconsoled "
                "--pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console")
 
 
-def send_file(con, path, dest):
-    data = base64.b64encode(gzip.compress(open(path, "rb").read())).decode()
-    shell_run(con, "rm -f %s.b64" % dest)
-    for i in range(0, len(data), 900):
-        shell_run(con, "echo %s >> %s.b64" % (data[i:i + 900], dest))
-    return shell_run(con, "base64 -d %s.b64 | gunzip > %s && rm %s.b64 && wc -c < %s"
-                     % (dest, dest, dest, dest))
+def console_log_wait(con, name, marker, secs, count=1):
+    """Wait until xenconsoled's log of domain `name` holds `marker` on
+    `count` lines (rootfs/bin/console-wait); (rc, its report and the log's tail)."""
+    return shell_run(con, "console-wait %s '%s' %d %d" % (name, marker, secs, count),
+                     secs + 30)
+
+
+def check_xl_console(con, res, name, marker, timeout):
+    """The domU's console ring reaches xenconsoled's log and `xl console`."""
+    rc, out = console_log_wait(con, name, marker, XL_CONSOLE_WAIT)
+    res.check("xl/console-log", rc == 0 and marker in out,
+              "rc=%d, %r not in %s/guest-%s.log: %r" % (rc, marker, XL_CONSOLE_DIR, name,
+                                                        out.strip()[-400:]),
+              out.split("\n", 1)[0])
+    # xl console copies the pty to its stdout; its stdin is a pipe that stays
+    # open and silent.  It ends by itself once the domain has shut down, or
+    # timeout ends it.
+    rc, out = shell_run(con, "sleep 8 | timeout 4 xl console %s > /tmp/xlcon 2>&1; "
+                        "echo status $?; cat /tmp/xlcon" % name, timeout)
+    res.check("xl/console", re.search(r"^status (0|124)$", out, re.M) and marker in out,
+              "xl console %s did not show %r: %r" % (name, marker, out.strip()[-400:]))
+
+
+def xl_wait_only_dom0(con, timeout):
+    """Wait up to XL_DESTROY_WAIT s until xl list shows no domain but dom0."""
+    return shell_run(con, "i=0; while xl list | tail -n +2 | grep -qv '^Domain-0 '; do "
+                     "[ $i -ge %d ] && break; usleep 200000; i=$((i+1)); done; "
+                     "echo waited $i" % (XL_DESTROY_WAIT * 5), timeout)
 
 
 def check_xl_create(con, res, timeout):
-    size = os.path.getsize(XL_GUEST)
-    rc, out = send_file(con, XL_GUEST, "/tmp/xlt.elf")
-    rc2, out2 = shell_run(con, 'printf "%s" > /tmp/xlt.cfg && %s && echo started'
-                          % (XL_GUEST_CFG, XENCONSOLED))
-    if not res.check("xl/create-setup", rc == 0 and out.split()[-1:] == [str(size)] and
-                     rc2 == 0 and "started" in out2,
-                     "guest copy rc=%d %r (%d bytes), xenconsoled rc=%d %r"
-                     % (rc, out.strip(), size, rc2, out2.strip())):
+    rc, out = shell_run(con, "%s && echo started" % XENCONSOLED)
+    if not res.check("xl/create-setup", rc == 0 and "started" in out,
+                     "xenconsoled rc=%d %r" % (rc, out.strip())):
         return
-    rc, out = shell_run(con, "xl create /tmp/xlt.cfg", timeout)
+    rc, out = shell_run(con, "xl create /etc/xl-hello.cfg", timeout)
     res.check("xl/create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:]))
     rc, lines, rows = xl_list(con)
     row = [r for r in rows if r[0] == "xlt"]
@@ -441,6 +463,7 @@ def check_xl_create(con, res, timeout):
               row[0][2] == "32" and row[0][3] == "1",
               "rc=%d, rows %r; expected an xlt row with 32 MiB and 1 vCPU" % (rc, lines),
               " ".join(row[0]) if row else "")
+    check_xl_console(con, res, "xlt", "Test result: SUCCESS", timeout)
     # After xl destroy the domain is gone within a few seconds: xenstored
     # hears of its death (VIRQ_DOM_EXC) and unmaps its store ring, the last
     # page another domain held.  Xen lists the domain as dying until then;
@@ -448,9 +471,7 @@ def check_xl_create(con, res, timeout):
     domid = row[0][1] if row else "?"
     start = len(con.text)
     rc, out = shell_run(con, "xl destroy xlt", timeout)
-    rc2, out2 = shell_run(con, "i=0; while xl list | tail -n +2 | grep -qv '^Domain-0 '; do "
-                          "[ $i -ge %d ] && break; usleep 200000; i=$((i+1)); done; "
-                          "echo waited $i" % (XL_DESTROY_WAIT * 5), timeout)
+    rc2, out2 = xl_wait_only_dom0(con, timeout)
     rc3, lines, rows = xl_list(con)
     left = [r for r in rows if r[0] != "Domain-0"]
     log = con.text[start:]
@@ -470,6 +491,144 @@ def check_xl_create(con, res, timeout):
               "d%s: frames still mapped after the kill were never freed" % domid,
               "frames held at the kill: %s, freed: %s" % (held is not None, freed is not None))
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+
+
+# A Linux PV domU: Debian's kernel (dom0's own vmlinuz) with a busybox
+# initramfs (dom0-tools/initramfs/domu-rootfs), 128 MiB, created by xl.  Its
+# /init prints DOMU_MARKER on hvc0, the console ring xenconsoled logs.
+DOMU_MARKER = "PETREL-DOMU-READY"
+DOMU_BOOT_WAIT = 240  # seconds for the domU's kernel to reach its /init (nested TCG)
+XL_MANY = 4  # Linux domUs at once in xl/many
+DOMU_MANY_WAIT = 480  # seconds for the first of them to boot; the others are then quick
+
+
+def xl_create_linux(con, name, timeout):
+    """xl create the Linux domU `name` (rootfs/etc/xl-linux.cfg); (rc, output)."""
+    return shell_run(con, "xl create /etc/xl-linux.cfg 'name=\"%s\"'" % name, timeout + 60)
+
+
+def check_xl_linux(con, res, timeout):
+    rc, out = shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    rc, out = xl_create_linux(con, "lin", timeout)
+    if not res.check("xl/linux-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
+        return
+    rc, out = console_log_wait(con, "lin", DOMU_MARKER, DOMU_BOOT_WAIT)
+    m = re.search(r"%s kernel (\S+) memory (\d+) kB" % DOMU_MARKER, out)
+    res.check("xl/linux-console", rc == 0 and m is not None,
+              "rc=%d, no %r in guest-lin.log: %r" % (rc, DOMU_MARKER, out.strip()[-600:]),
+              m.group(0) if m else "")
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == "lin"]
+    res.check("xl/linux-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
+              row[0][4][:2] != "rb" and row[0][4][2:] == "----",
+              "rc=%d, rows %r; expected a lin row with 128 MiB, running, blocked or "
+              "runnable (not paused, shut down, crashed or dying)"
+              % (rc, lines), " ".join(row[0]) if row else "")
+    if row:
+        check_xl_pause(con, res, "lin", timeout)
+        check_xl_mem_set(con, res, "lin", timeout)
+        check_xl_reboot(con, res, "lin", row[0][1], timeout)
+        check_xl_shutdown(con, res, "lin", timeout)
+    shell_run(con, "xl destroy lin", timeout)
+    check_xl_many(con, res, XL_MANY, timeout)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+
+
+def check_xl_many(con, res, count, timeout):
+    """`count` Linux domUs at once: each boots to its marker, all are listed
+    with their memory, and xl destroy removes them all."""
+    names = ["m%d" % i for i in range(1, count + 1)]
+    created = [n for n in names if xl_create_linux(con, n, timeout)[0] == 0]
+    booted = [n for n in created
+              if console_log_wait(con, n, DOMU_MARKER, DOMU_MANY_WAIT)[0] == 0]
+    rc, lines, rows = xl_list(con)
+    listed = sorted(r[0] for r in rows if r[0] in names and r[2] == "128")
+    res.check("xl/many", rc == 0 and created == names and booted == names and
+              listed == names,
+              "created %s, booted %s, listed with 128 MiB %s; xl list %r"
+              % (created, booted, listed, lines), "%d domUs" % count)
+    rc, out = shell_run(con, " && ".join("xl destroy %s" % n for n in names), timeout)
+    xl_wait_only_dom0(con, timeout)
+    rc2, lines, rows = xl_list(con)
+    left = [r[0] for r in rows if r[0] != "Domain-0"]
+    res.check("xl/many-destroy", rc == 0 and rc2 == 0 and not left,
+              "rc=%d %r, still listed: %r" % (rc, out.strip()[-200:], left))
+
+
+def last_tick(con, name):
+    """The last tick domU `name` printed (-1 if none)."""
+    rc, out = shell_run(con, "grep -o 'domu-tick [0-9]*' %s/guest-%s.log | tail -n 1"
+                        % (XL_CONSOLE_DIR, name))
+    m = re.search(r"domu-tick (\d+)", out)
+    return int(m.group(1)) if m else -1
+
+
+def check_xl_pause(con, res, name, timeout):
+    """xl pause stops the domU's ticks; xl unpause lets them go on."""
+    console_log_wait(con, name, "domu-tick 1", 60)
+    rc, out = shell_run(con, "xl pause %s && sleep 1 && xl list %s" % (name, name), timeout)
+    paused = re.search(r"^%s\s.*\s[-rb]{2}p[-sdc]{3}\s" % name, out, re.M)
+    first = last_tick(con, name)
+    shell_run(con, "sleep 4")
+    second = last_tick(con, name)
+    res.check("xl/pause", rc == 0 and paused and first >= 0 and first == second,
+              "rc=%d, state %r, ticks %d then %d over 4 s paused" % (rc, out.strip()[-200:],
+                                                                     first, second),
+              "tick %d held" % first)
+    rc, out = shell_run(con, "xl unpause %s && console-wait %s 'domu-tick %d' 10"
+                        % (name, name, second + 2), timeout)
+    third = last_tick(con, name)
+    res.check("xl/unpause", rc == 0 and third >= second + 2,
+              "rc=%d, ticks %d before, %d after unpause" % (rc, second, third),
+              "tick %d" % third)
+
+
+def xl_mem(con, name):
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == name]
+    return int(row[0][2]) if row else -1
+
+
+def check_xl_mem_set(con, res, name, timeout):
+    """xl mem-set: the domU's balloon driver gives memory back (tot_pages falls)."""
+    before = xl_mem(con, name)
+    rc, out = shell_run(con, "xl mem-set %s 96m && i=0; while [ $i -lt 30 ]; do "
+                        "xl list %s | awk 'NR == 2 { exit !($3 <= 98) }' && break; "
+                        "sleep 1; i=$((i+1)); done; echo waited $i" % (name, name), 120)
+    after = xl_mem(con, name)
+    _, log = shell_run(con, "tail -n 30 %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
+    res.check("xl/mem-set", rc == 0 and 0 < after <= 98 < before,
+              "rc=%d %r, %d MiB before, %d MiB after mem-set 96m; console: %s"
+              % (rc, out.strip()[-200:], before, after, log[-1500:]),
+              "%d -> %d MiB" % (before, after))
+
+
+def xl_domid(con, name):
+    rc, out = shell_run(con, "xl domid %s" % name)
+    return out.strip() if rc == 0 else None
+
+
+def check_xl_reboot(con, res, name, domid, timeout):
+    """xl reboot: the domU restarts (ctrl-alt-del, busybox init's reboot),
+    and xl builds it again under a new id, which boots to its marker."""
+    rc, out = shell_run(con, "xl reboot %s" % name, timeout)
+    rc2, out2 = console_log_wait(con, name, DOMU_MARKER, DOMU_BOOT_WAIT, 2)
+    new = xl_domid(con, name)
+    res.check("xl/reboot", rc == 0 and rc2 == 0 and new not in (None, domid),
+              "rc=%d/%d %r; domain id %s before, %s after; console %r"
+              % (rc, rc2, out.strip()[-200:], domid, new, out2.strip()[-400:]),
+              "d%s -> d%s, %s" % (domid, new, out2.splitlines()[0] if out2 else ""))
+
+
+def check_xl_shutdown(con, res, name, timeout):
+    """xl shutdown: the domU powers off cleanly (busybox init's shutdown
+    action runs) and, with on_poweroff=destroy, the domain disappears."""
+    rc, out = shell_run(con, "timeout 120 xl shutdown -w %s" % name, 150)
+    rc2, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
+    gone = xl_domid(con, name) is None
+    res.check("xl/shutdown", rc == 0 and "domu: shutting down" in log and gone,
+              "rc=%d %r, still listed: %s, console tail %r" % (rc, out.strip()[-200:],
+                                                               not gone, log[-300:]))
 
 
 # Debian's own xenstored in place of Petrel's: the first is stopped, the
@@ -562,13 +721,16 @@ def run(args, res):
                                 ("xl", lambda: check_xl(con, res, args, hv_cmdline, argv)),
                                 ("xl-create", lambda: check_xl_create(
                                     con, res, args.cmd_timeout)),
+                                ("xl-linux", lambda: check_xl_linux(
+                                    con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
                                     con, res, args.boot_timeout)),
                                 ("poweroff", lambda: check_poweroff(
                                     con, res, args.poweroff_timeout))):
-                check()
+                if not args.only or step in args.only or step == "poweroff":
+                    check()
         except ConsoleError as e:
             # the console is in an unknown state: the remaining checks are not run
             res.bad(step, str(e))
@@ -596,6 +758,9 @@ def main():
     ap.add_argument("--smp", type=int, default=1,
                     help="CPUs of the machine (multi-threaded TCG above 1); checks that the "
                     "hypervisor brought them all up")
+    ap.add_argument("--only", type=lambda v: v.split(","), default=[],
+                    help="run only these steps (comma separated, e.g. xl,xl-create); "
+                    "boot, shell and poweroff always run")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()
