@@ -21,6 +21,8 @@ GUEST_OUT := $(BUILD)/tests/guests
 GUEST_HC_OUT := $(BUILD)/tests/guests-hcpage
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(GUEST_DIR)/tests/*.c))))
 GUEST_LIB := entry xtest traps printk string defaults events
+# Linked as an archive: only the tests that use them pull them in.
+GUEST_LIB_OPT := builder
 GUEST_LDS := $(GUEST_DIR)/lib/guest.ld
 
 GUEST_CC ?= gcc
@@ -45,13 +47,20 @@ $(1)/obj/%.o: $(GUEST_DIR)/tests/%.c
 	@mkdir -p $$(@D)
 	$$(GUEST_CC) $$(GUEST_CFLAGS) $(2) -DXTEST_NAME='"$$*"' -c $$< -o $$@
 
-$(1)/%.elf: $(1)/obj/%.o $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(GUEST_LDS)
-	$$(GUEST_CC) $$(GUEST_LDFLAGS) -o $$@ $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $$<
+$(1)/lib/libopt.a: $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB_OPT))
+	rm -f $$@
+	ar rcs $$@ $$^
 
--include $(patsubst %,$(1)/lib/%.d,$(GUEST_LIB)) $(patsubst %,$(1)/obj/%.d,$(GUEST_TESTS))
+$(1)/%.elf: $(1)/obj/%.o $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(1)/lib/libopt.a $(GUEST_LDS)
+	$$(GUEST_CC) $$(GUEST_LDFLAGS) -o $$@ $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $$< \
+		$(1)/lib/libopt.a
+
+-include $(patsubst %,$(1)/lib/%.d,$(GUEST_LIB) $(GUEST_LIB_OPT)) \
+	$(patsubst %,$(1)/obj/%.d,$(GUEST_TESTS))
 
 # Keep the objects between runs (intermediate files of pattern rules).
-.SECONDARY: $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(patsubst %,$(1)/obj/%.o,$(GUEST_TESTS))
+.SECONDARY: $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB) $(GUEST_LIB_OPT)) \
+	$(patsubst %,$(1)/obj/%.o,$(GUEST_TESTS))
 endef
 
 $(eval $(call guest_variant,$(GUEST_OUT),))
