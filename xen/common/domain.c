@@ -372,6 +372,7 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 		return -ENOMEM;
 	d->domain_id = id;
 	d->is_privileged = privileged;
+	d->is_console = privileged;
 	d->max_vcpus = MAX_VIRT_CPUS;
 	d->shutdown_code = SHUTDOWN_CODE_INVALID;
 	d->refcnt = 1; /* the registry's */

@@ -179,6 +179,25 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 }
 
 /*
+ * The reservation ops never fail as a whole, as on Xen: a request that
+ * cannot start (unreadable, no such domain, another domain's for a caller
+ * that is not the control domain, a bad extent order or count) does
+ * nothing and answers the extents done so far.
+ */
+static struct domain *reservation_target(unsigned long arg, unsigned long start,
+					 struct xen_memory_reservation *r)
+{
+	long rc;
+
+	if (copy_from_guest(r, arg, sizeof(*r)))
+		return NULL;
+	if (start >= r->nr_extents || r->nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT) ||
+	    r->extent_order > MAX_ORDER)
+		return NULL;
+	return target_domain(r->domid, &rc);
+}
+
+/*
  * increase_reservation / populate_physmap: returns the extents done. A
  * preempted call resumes at the extent encoded above MEMOP_EXTENT_SHIFT.
  */
@@ -189,18 +208,11 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 	struct domain *d;
 	u64 handle;
 	unsigned long i;
-	long rc;
 
-	if (copy_from_guest(&r, arg, sizeof(r)))
-		return -EFAULT;
-	d = target_domain(r.domid, &rc);
-	if (!d)
-		return rc;
+	d = reservation_target(arg, start, &r);
 	/* The order allowed is the caller's: only the control domain asks for big extents. */
-	if (r.extent_order > MAX_ORDER || (r.extent_order && !current->domain->is_privileged))
-		return -EPERM;
-	if (start > r.nr_extents || r.nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT))
-		return -EINVAL;
+	if (!d || (r.extent_order && !current->domain->is_privileged))
+		return (long)start;
 	handle = (u64)r.extent_start.p + start * sizeof(xen_pfn_t);
 	for (i = start; i < r.nr_extents; i++, handle += sizeof(xen_pfn_t)) {
 		xen_pfn_t v = 0;
@@ -397,16 +409,10 @@ static long shrink(unsigned long cmd, unsigned long arg)
 	unsigned long start = cmd >> MEMOP_EXTENT_SHIFT, i;
 	struct xen_memory_reservation r;
 	struct domain *d;
-	long rc;
 
-	if (copy_from_guest(&r, arg, sizeof(r)))
-		return -EFAULT;
-	d = target_domain(r.domid, &rc);
+	d = reservation_target(arg, start, &r);
 	if (!d)
-		return rc;
-	if (r.extent_order > MAX_ORDER || start > r.nr_extents ||
-	    r.nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT))
-		return -EINVAL;
+		return (long)start;
 	for (i = start; i < r.nr_extents; i++) {
 		xen_pfn_t mfn;
 		bool ok = true;

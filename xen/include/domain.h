@@ -134,6 +134,7 @@ enum domain_dying {
 struct domain {
 	domid_t domain_id;
 	bool is_privileged;
+	bool is_console; /* may use console_io (dom0, and the multiboot "domu" aid) */
 	bool is_shutting_down;
 	bool is_crashed;
 	enum domain_dying is_dying;

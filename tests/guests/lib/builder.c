@@ -241,6 +241,27 @@ static long create(struct tiny_dom *t)
 	return rc;
 }
 
+/*
+ * vCPU 0 starts with its events masked (evtchn_upcall_mask, byte 1 of
+ * shared_info): a tiny domain has no event callback to deliver them to.
+ */
+static long mask_events(struct tiny_dom *t)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_getdomaininfo, t->id, &op);
+	rc = rc ? rc : builder_map_mmu(builder_window, op.u.info.shared_info_frame, t->id);
+	if (rc) {
+		xtest_error("d%u: mapping its shared_info: %ld", t->id, rc);
+		return rc;
+	}
+	builder_window[1] = 1;
+	builder_unmap(builder_window);
+	return 0;
+}
+
 /* Hypercall page, L4 pinned (as libxenguest pins it), vCPU context. */
 static long finish(struct tiny_dom *t)
 {
@@ -279,6 +300,7 @@ bool tiny_build(struct tiny_dom *t, const uint8_t *code, size_t len,
 	rc = create(t);
 	rc = rc ? rc : tiny_populate(t);
 	rc = rc ? rc : tiny_image(t, code, len, fill);
+	rc = rc ? rc : mask_events(t);
 	rc = rc ? rc : finish(t);
 	if (rc && t->id)
 		tiny_destroy(t);

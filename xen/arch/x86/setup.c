@@ -178,6 +178,7 @@ static struct domain *build_domu(const struct boot_info *bi)
 	p.domu = true;
 	if (domain_create(1, false, false, &d))
 		panic("cannot create domain 1");
+	d->is_console = true; /* its test output goes to the serial line, "(d1) " prefixed */
 	current = d->vcpu[0];
 	printk("*** Building a PV DomU (domu) ***\n");
 	if (pv_build_dom0(d, &p)) {
