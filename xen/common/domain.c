@@ -25,6 +25,7 @@
 #include "mm.h"
 #include "m2p.h"
 #include "domain.h"
+#include "io_caps.h"
 #include "event.h"
 #include "sched.h"
 #include "grant_table.h"
@@ -373,6 +374,7 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 	d->domain_id = id;
 	d->is_privileged = privileged;
 	d->is_console = privileged;
+	io_caps_init(d);
 	d->max_vcpus = MAX_VIRT_CPUS;
 	d->shutdown_code = SHUTDOWN_CODE_INVALID;
 	d->refcnt = 1; /* the registry's */

@@ -22,6 +22,7 @@
 #include "public/domctl.h"
 #include "public/sysctl.h"
 #include "cpu_policy.h"
+#include "io_caps.h"
 
 /*
  * What getdomaininfo and sysctl getdomaininfolist report. Xen's rules:
@@ -585,6 +586,12 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 	case XEN_DOMCTL_set_cpu_policy:
 		*copyback = true;
 		return set_cpu_policy(d, &op->u.cpu_policy);
+	case XEN_DOMCTL_iomem_permission:
+		return iomem_permission(d, &op->u.iomem_permission);
+	case XEN_DOMCTL_ioport_permission:
+		return ioport_permission(d, &op->u.ioport_permission);
+	case XEN_DOMCTL_irq_permission:
+		return irq_permission(d, &op->u.irq_permission);
 	default:
 		return -ENOSYS;
 	}

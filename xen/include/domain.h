@@ -9,6 +9,7 @@
 #include "event.h"
 #include "timer.h"
 #include "pirq.h"
+#include "rangeset.h"
 #include "hvm_vcpu.h"
 
 #define MAX_VIRT_CPUS 1
@@ -79,6 +80,7 @@ struct pv_domain {
 
 struct arch_domain {
 	struct domain_pirqs pirq; /* arch/x86/physdev.c */
+	struct rangeset ioport_caps; /* I/O ports it may use (io_caps.h) */
 	bool is_hvm; /* the unions below hold the hvm members */
 	u32 tsc_mode; /* XEN_DOMCTL_settscinfo's TSC_MODE_* (the TSC is never emulated here) */
 	u32 incarnation; /* settscinfo's incarnation + 1 */
@@ -158,6 +160,8 @@ struct domain {
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
 	struct grant_table *grant_table; /* common/grant_table.c */
+	struct rangeset iomem_caps; /* machine frames of I/O memory it may map (io_caps.h) */
+	struct rangeset irq_caps;   /* IRQs it may bind (io_caps.h) */
 	struct arch_domain arch;
 };
 

@@ -37,9 +37,15 @@ bool pv_iomem_frame(mfn_t mfn)
 	       (mfn < SHIM_IO_LOW && !frame_table[mfn].owner);
 }
 
-bool pv_iomem_permitted(mfn_t mfn)
+/* The hardware domain's rights, modelled by is_privileged: all I/O frames but one. */
+bool pv_iomem_permitted(const struct domain *d, mfn_t mfn)
 {
-	return mfn != SHIM_IO_DENIED;
+	return d->is_privileged && mfn != SHIM_IO_DENIED;
+}
+
+bool pv_io_caps_any(const struct domain *d)
+{
+	return d->is_privileged;
 }
 
 const pte_t *pv_xen_l4(void)

@@ -16,6 +16,8 @@
 #include "apic.h"
 #include "shutdown.h"
 #include "domain.h"
+#include "io_caps.h"
+#include "ioports.h"
 #include "sched.h"
 #include "pv.h"
 #include "setup.h"
@@ -221,7 +223,8 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	p.mem_bytes = boot_opts.dom0_mem;
 	p.mem_max_bytes = boot_opts.dom0_mem_max;
 	p.cmdline_has_name = !loader_is_grub2(bi);
-	if (domain_create(DOMID_HARDWARE, true, false, &d))
+	if (domain_create(DOMID_HARDWARE, true, false, &d) || io_caps_init_hardware(d) ||
+	    ioports_init_hardware(d))
 		panic("cannot create dom0");
 	current = d->vcpu[0];
 	if (boot_opts.dom0_pvh)

@@ -88,7 +88,7 @@ static pte_t adjust_l1_entry(pte_t e)
 
 static pte_t l1_disallow(const struct domain *d)
 {
-	return d->is_privileged ? PV_L1_DISALLOW & ~PV_PAGE_CACHE_ATTRS : PV_L1_DISALLOW;
+	return pv_io_caps_any(d) ? PV_L1_DISALLOW & ~PV_PAGE_CACHE_ATTRS : PV_L1_DISALLOW;
 }
 
 /* ------------------------------------------------------------------ */
@@ -207,8 +207,7 @@ static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg
 		/* DOMID_IO (and the caller itself) mean the caller's own rights. */
 		if (pg_owner == &dom_io)
 			pg_owner = l1_owner;
-		if (!pg_owner->is_privileged || !l1_owner->is_privileged ||
-		    !pv_iomem_permitted(mfn)) {
+		if (!pv_iomem_permitted(pg_owner, mfn)) {
 			printk(XENLOG_G_GUEST XENLOG_DEBUG
 			       "d%u: L1 entry %#lx: I/O frame %#lx not permitted\n",
 			       l1_owner->domain_id, e, mfn);
@@ -791,8 +790,11 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 			break;
 		}
 		cmd = req.ptr & 7;
-		/* Acting on another owner's frames is for the control domain only. */
-		if (pg_owner != d && !d->is_privileged) {
+		/*
+		 * Acting on another owner's frames is for the control domain only;
+		 * DOMID_IO means the caller's own I/O rights, checked per frame.
+		 */
+		if (pg_owner != d && pg_owner != &dom_io && !d->is_privileged) {
 			rc = -EPERM;
 			break;
 		}
