@@ -11,9 +11,11 @@
  * both back, destroys the domain while it still maps the guest's data page
  * and shared_info (both keep their contents and stay out of the free pages
  * until unmapped), unmaps them and checks that physinfo's free pages are
- * back to the page. Between the steps, the refusals with
- * Xen's errors: wrong interface version, bad configurations, a taken id, an unknown id, a frame
- * that is not the domain's, a frame that is a page table.
+ * back to the page (counted before the first refusal, so the refusals
+ * lose nothing either). Between the steps, the refusals with Xen's errors:
+ * wrong interface version, bad configurations, a taken id, an unknown id,
+ * a frame that is not the domain's, a frame that is a page table, memory
+ * past max_mem. The building blocks are tests/guests/lib/builder.c's.
  */
 #include "builder.h"
 
@@ -112,6 +114,8 @@ static void create_refusals(void)
 	builder_fill_create(&op);
 	rc = domctl_v(XEN_DOMCTL_createdomain, 0, &op, 0x14);
 	xtest_check(rc == -EACCES, "createdomain at version 0x14: %ld", rc);
+	rc = domctl_v(XEN_DOMCTL_createdomain, 0, &op, 0x16);
+	xtest_check(rc == -EACCES, "createdomain at version 0x16: %ld", rc);
 	builder_fill_create(&op);
 	op.u.create.flags = XEN_DOMCTL_CDF_hap;
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
@@ -564,8 +568,9 @@ void test_main(void)
 	uint64_t free0;
 	uint16_t dom;
 
-	create_refusals();
+	/* The refusals lose nothing: free pages are measured before them. */
 	free0 = builder_free_pages();
+	create_refusals();
 	dom = create();
 	printk("built d%u, %lu pages free before\n", dom, (unsigned long)free0);
 	check_born(dom);
