@@ -8,7 +8,9 @@
  * Each call's result lands in the domU's data frame; after the domU has shut
  * down, dom0 maps that frame and checks every answer against Xen 4.17's.
  * Positive controls beside the refusals: the port dom0 did offer binds and
- * signals dom0, the granted reference copies.
+ * signals dom0, the granted reference maps (and reads) and copies. The domU
+ * dies with that grant mapped: dom0's entry shows GTF_reading until the
+ * destroy, and not after it.
  *
  * A second domU is given I/O ports 0x510-0x511 (QEMU's fw_cfg) and one MMIO
  * frame with XEN_DOMCTL_ioport_permission / iomem_permission: it reads the
@@ -40,7 +42,7 @@ static char gnt_page[4096] __attribute__((aligned(4096)));
 static char secret[4096] __attribute__((aligned(4096)));
 static char granted[4096] __attribute__((aligned(4096)));
 static uint8_t window[4096] __attribute__((aligned(4096)));
-static const char granted_text[] = "granted to the domU";
+static const char granted_text[] __attribute__((aligned(8))) = "granted to the domU";
 static volatile struct grant_entry_v1 *gtable;
 static uint32_t port_offered, port_own;
 
@@ -353,6 +355,15 @@ static void script_grants(const struct tiny_dom *t)
 		m->ref = maps[i].ref;
 		m->dom = maps[i].dom;
 	}
+	/* The ref granted to it maps, and reads; the domain dies with it mapped. */
+	m = guest_gnttab("grant map of the ref granted to it", GNTST_okay, GNTTABOP_map_grant_ref,
+			 sizeof(*m), offsetof(struct gnttab_map_grant_ref, status));
+	m->host_addr = TINY_FREE_GVA;
+	m->flags = GNTMAP_host_map | GNTMAP_readonly;
+	m->ref = REF_GRANTED;
+	m->dom = 0;
+	call("read through the grant mapping", *(const int64_t *)granted_text, TINY_READQ)->a[0] =
+	    TINY_FREE_GVA;
 	cp = guest_gnttab("grant copy from a ref granted to another domain", GNTST_general_error,
 			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
 	*cp = (struct gnttab_copy){ { REF_OTHER, 0, 0 },
@@ -475,6 +486,11 @@ static bool run_domu(struct tiny_dom *t, void (*fill)(struct tiny_dom *, uint8_t
 	xtest_check(code == SHUTDOWN_poweroff, "d%u ended with shutdown code %d", t->id, code);
 	if (code >= 0)
 		judge(t);
+	/* Shut down but not destroyed: its grant mapping is still there. */
+	if (copy_expected)
+		xtest_check(gtable[REF_GRANTED].flags & GTF_reading,
+			    "grant entry flags %#x while d%u maps it", gtable[REF_GRANTED].flags,
+			    t->id);
 	tiny_destroy(t);
 	return true;
 }
@@ -541,6 +557,10 @@ void test_main(void)
 				      (unsigned long)&self, 0, 0, 0) == (long)pages0,
 		    "dom0's memory changed: frame %#lx (was %#lx), %.11s", builder_own_frame(secret),
 		    secret_mfn, secret);
+	/* Its grant mapping went with it: the entry is no longer being read. */
+	xtest_check(!(gtable[REF_GRANTED].flags & (GTF_reading | GTF_writing)),
+		    "grant entry flags %#x after d%u was destroyed", gtable[REF_GRANTED].flags,
+		    a.id);
 	run_domu(&b, fill_permitted, give_io);
 	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after both domUs, %lu before",
