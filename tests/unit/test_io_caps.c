@@ -80,7 +80,7 @@ static void test_ioport_permission(void **state)
 	assert_int_equal(ioport(domu, 0x510, 0, true), -EINVAL);
 	assert_int_equal(ioport(domu, 0xfff0, 0x11, true), -EINVAL);
 	assert_int_equal(ioport(domu, 0xffffffffu, 2, true), -EINVAL); /* wraps */
-	assert_int_equal(ioport(domu, 0x3f8, 8, true), -EPERM); /* dom0 does not hold it */
+	assert_int_equal(ioport(domu, 0x3f8, 8, true), -EPERM);	       /* dom0 does not hold it */
 	assert_int_equal(ioport(domu, 0x3f0, 0x10, true), -EPERM);
 	assert_int_equal(ioport(domu, 0x510, 2, true), 0);
 	assert_true(ioports_access_permitted(domu, 0x510, 0x511));
@@ -100,7 +100,7 @@ static void test_iomem_permission(void **state)
 {
 	(void)state;
 	assert_int_equal(iomem(domu, 0xa0, 0, true), -EINVAL);
-	assert_int_equal(iomem(domu, ~0UL, 2, true), -EINVAL); /* wraps */
+	assert_int_equal(iomem(domu, ~0UL, 2, true), -EINVAL);	   /* wraps */
 	assert_int_equal(iomem(domu, 1UL << 40, 1, true), -EPERM); /* beyond a PTE's reach */
 	assert_int_equal(iomem(domu, 0xa0, 0x20, true), 0);
 	assert_true(iomem_access_permitted(domu, 0xa0, 0xbf));

@@ -144,7 +144,8 @@ static void test_random(void **state)
 	(void)state;
 	srand(8);
 	for (unsigned int round = 0; round < 20000; round++) {
-		unsigned long s = (unsigned long)(rand() % 256), e = s + (unsigned long)(rand() % 8);
+		unsigned long s = (unsigned long)(rand() % 256),
+			      e = s + (unsigned long)(rand() % 8);
 		bool add = rand() % 2;
 		struct rangeset before;
 		int rc;

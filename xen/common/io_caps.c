@@ -74,7 +74,10 @@ long ioport_permission(struct domain *d, const struct xen_domctl_ioport_permissi
 	return grant_or_revoke(&d->arch.ioport_caps, p->allow_access, s, end - 1);
 }
 
-/* A PIRQ is passed on only if the caller has it mapped and may use it (Xen's pirq_access_permitted). */
+/*
+ * A PIRQ is passed on only if the caller has it mapped and may use it
+ * (Xen's pirq_access_permitted).
+ */
 long irq_permission(struct domain *d, const struct xen_domctl_irq_permission *p)
 {
 	const struct domain *cd = current->domain;

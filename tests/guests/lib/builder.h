@@ -250,10 +250,10 @@ long tiny_destroy(struct tiny_dom *t);
  * order until TINY_END; each call's result lands in its rc. Pointers in
  * the arguments are the guest's (TINY_GVA(PFN_ARGS) + offset).
  */
-#define TINY_INB 0x100	/* rc = inb(a[0]) */
-#define TINY_OUTW 0x101 /* outw(a[1], a[0]); rc = 0 */
+#define TINY_INB 0x100	 /* rc = inb(a[0]) */
+#define TINY_OUTW 0x101	 /* outw(a[1], a[0]); rc = 0 */
 #define TINY_READQ 0x102 /* rc = the 8 bytes at guest address a[0] */
-#define TINY_END 0x1ff	/* SCHEDOP_shutdown with reason a[0] */
+#define TINY_END 0x1ff	 /* SCHEDOP_shutdown with reason a[0] */
 struct tiny_call {
 	uint64_t op; /* hypercall number or TINY_* */
 	uint64_t a[5];

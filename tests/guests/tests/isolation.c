@@ -199,7 +199,8 @@ static void guest_fw_cfg(bool permitted)
 	c->a[0] = FW_CFG_SEL;
 	c->a[1] = 0; /* FW_CFG_SIGNATURE */
 	for (unsigned int i = 0; i < 4; i++)
-		call(names[permitted][i], permitted ? "QEMU"[i] : 0xff, TINY_INB)->a[0] = FW_CFG_DATA;
+		call(names[permitted][i], permitted ? "QEMU"[i] : 0xff, TINY_INB)->a[0] =
+		    FW_CFG_DATA;
 }
 
 /* ---- dom0's side: its grant table and event channels */
@@ -216,8 +217,8 @@ static bool grant_setup(void)
 		xtest_error("setup_table: rc %ld status %d", rc, s.status);
 		return false;
 	}
-	rc = hypercall_update_va_mapping((unsigned long)gnt_page,
-					 (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
+	rc = hypercall_update_va_mapping(
+	    (unsigned long)gnt_page, (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
 	if (rc) {
 		xtest_error("mapping the grant table: %ld", rc);
 		return false;
@@ -256,8 +257,8 @@ static void script_control(const struct tiny_dom *t)
 	guest_domctl("domctl pausedomain(d0)", -EPERM, XEN_DOMCTL_pausedomain, 0);
 	guest_domctl("domctl getdomaininfo(self)", -EPERM, XEN_DOMCTL_getdomaininfo, t->id);
 	guest_domctl("domctl destroydomain(d0)", -EPERM, XEN_DOMCTL_destroydomain, 0);
-	builder_fill_create(op = guest_domctl("domctl createdomain", -EPERM,
-					      XEN_DOMCTL_createdomain, 0));
+	builder_fill_create(
+	    op = guest_domctl("domctl createdomain", -EPERM, XEN_DOMCTL_createdomain, 0));
 	op->cmd = XEN_DOMCTL_createdomain;
 	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
 	op = guest_domctl("domctl ioport_permission(self)", -EPERM, XEN_DOMCTL_ioport_permission,
@@ -309,8 +310,8 @@ static void script_evtchn(const struct tiny_dom *t)
 	uint64_t gva, bound;
 
 	(void)t;
-	port = guest_evtchn("evtchn send on a port never allocated", -EINVAL, EVTCHNOP_send, 4,
-			    &gva);
+	port =
+	    guest_evtchn("evtchn send on a port never allocated", -EINVAL, EVTCHNOP_send, 4, &gva);
 	*port = 100;
 	b = guest_evtchn("evtchn bind to d0's port not offered to it", -EINVAL,
 			 EVTCHNOP_bind_interdomain, sizeof(*b), &gva);
@@ -341,7 +342,8 @@ static void script_grants(const struct tiny_dom *t)
 		uint16_t dom;
 		int16_t status;
 	} maps[] = {
-		{ "grant map of a ref granted to another domain", REF_OTHER, 0, GNTST_general_error },
+		{ "grant map of a ref granted to another domain", REF_OTHER, 0,
+		  GNTST_general_error },
 		{ "grant map of a ref never granted", REF_NONE, 0, GNTST_general_error },
 		{ "grant map of a ref past the table", 5000, 0, GNTST_bad_gntref },
 		{ "grant map from no domain", REF_GRANTED, NO_DOMAIN, GNTST_bad_domain },
@@ -541,8 +543,8 @@ void test_main(void)
 	uint64_t free0, now;
 	uint16_t self = DOMID_SELF;
 	unsigned long secret_mfn;
-	long pages0 = hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&self, 0,
-				0, 0);
+	long pages0 =
+	    hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&self, 0, 0, 0);
 
 	if (!grant_setup())
 		return;
@@ -553,16 +555,16 @@ void test_main(void)
 			    "d%u's send on the port it bound did not reach dom0", a.id);
 	/* Nothing of dom0's was lost: the frame the domU aimed at is still ours, intact. */
 	xtest_check(builder_own_frame(secret) == secret_mfn && !strcmp(secret, "dom0's own") &&
-			    hypercall(HC_memory_op, XENMEM_current_reservation,
-				      (unsigned long)&self, 0, 0, 0) == (long)pages0,
-		    "dom0's memory changed: frame %#lx (was %#lx), %.11s", builder_own_frame(secret),
-		    secret_mfn, secret);
+			hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&self, 0,
+				  0, 0) == (long)pages0,
+		    "dom0's memory changed: frame %#lx (was %#lx), %.11s",
+		    builder_own_frame(secret), secret_mfn, secret);
 	/* Its grant mapping went with it: the entry is no longer being read. */
 	xtest_check(!(gtable[REF_GRANTED].flags & (GTF_reading | GTF_writing)),
 		    "grant entry flags %#x after d%u was destroyed", gtable[REF_GRANTED].flags,
 		    a.id);
 	run_domu(&b, fill_permitted, give_io);
 	now = builder_wait_free(free0);
-	xtest_check(now == free0, "free pages %lu after both domUs, %lu before",
-		    (unsigned long)now, (unsigned long)free0);
+	xtest_check(now == free0, "free pages %lu after both domUs, %lu before", (unsigned long)now,
+		    (unsigned long)free0);
 }
