@@ -20,8 +20,10 @@
 #   --serial FILE     the COM1 log (default: DIR/serial.log)
 #   --timeout SECS    stop Bochs after SECS seconds, exit 124 (default: 600)
 #   --stop-on REGEX   stop Bochs, exit 0, once the serial log matches REGEX
-#                     (extended regex) and then either shows "Powering off",
-#                     "Halting", "Rebooting" or two more seconds passed
+#                     (extended regex) and then either shows "Powering off.",
+#                     "Halting." or "Rebooting." or two more seconds passed.
+#                     Bochs has no -no-reboot: a reset boots again, so a run
+#                     that may reboot wants "Rebooting\." in REGEX
 #   --cpu MODEL       Bochs CPU model (default: corei7_skylake_x)
 #   --smp N           processors (default: 1)
 #   -m MIB            guest memory in MiB (default: 512)
@@ -124,7 +126,7 @@ finished() {
 	grep -aqE "$stop_on" "$serial" 2>/dev/null || return 1
 	local i
 	for ((i = 0; i < 10; i++)); do
-		grep -aqE '^(Powering off|Halting|Rebooting)' "$serial" && return 0
+		grep -aqE '(Powering off|Halting|Rebooting)\.' "$serial" && return 0
 		sleep 0.2
 	done
 	return 0

@@ -177,7 +177,8 @@ boot_xen() {
 }
 
 # boot_bochs NAME MODULE LOG CMDLINE: one boot under Bochs, stopped once the
-# log shows an outcome (Bochs also ends by itself at Petrel's ACPI power-off).
+# log shows an outcome (Bochs also ends by itself at Petrel's ACPI power-off;
+# a reboot, which would boot again, stops it like QEMU's -no-reboot).
 boot_bochs() {
 	local mem=${test_mem:-512M}
 	case "$mem" in
@@ -186,7 +187,7 @@ boot_bochs() {
 	esac
 	bash "$top/scripts/bochs-boot.sh" --dir "$logdir/bochs-$1" --serial "$3" \
 		--timeout "$timeout" -m "$mem" --smp "${test_smp:-1}" \
-		--stop-on '^Test result: |Domain 0 crashed|dom0 image rejected:|PANIC|Fatal' \
+		--stop-on '^Test result: |Domain 0 crashed|dom0 image rejected:|PANIC|Fatal|Rebooting\.' \
 		"$petrel" "$4" "$2" </dev/null >"$3.qemu" 2>&1
 }
 

@@ -1,7 +1,7 @@
 /*
  * CPUID as an HVM guest sees it: the hypervisor bit, Xen's leaves at
  * 0x40000000 (signature, version 4.17, hypercall MSR, vCPU and domain ids,
- * the upcall-vector flag) and no SVM of its own.
+ * the upcall-vector flag) and no SVM or VMX of its own.
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -18,6 +18,7 @@ void test_main(void)
 
 	hvm_cpuid(1, 0, &a, &b, &c, &d);
 	xtest_check(c & (1u << 31), "leaf 1 ecx %#x: no hypervisor bit", c);
+	xtest_check(!(c & (1u << 5)), "leaf 1 ecx %#x offers VMX", c);
 	hvm_cpuid(0x80000001, 0, &a, &b, &c, &d);
 	xtest_check(!(c & (1u << 2)), "leaf 0x80000001 ecx %#x offers SVM", c);
 	hvm_cpuid(0x40000000, 0, &a, &b, &c, &d);

@@ -38,12 +38,12 @@ extern pte_t idle_l4[];
 
 void hvm_init(void)
 {
-	hvm_backend = svm_probe();
+	hvm_backend = cpu_vendor() == X86_VENDOR_INTEL ? vmx_probe() : svm_probe();
 	if (hvm_backend)
 		printk(XENLOG_INFO "HVM: %s backend enabled\n", hvm_backend->name);
 	else
-		printk(XENLOG_INFO "HVM: no hardware support (AMD SVM with nested paging); "
-				   "HVM domains cannot be created\n");
+		printk(XENLOG_INFO "HVM: no hardware support (AMD SVM with nested paging or "
+				   "Intel VMX with EPT); HVM domains cannot be created\n");
 }
 
 int hvm_domain_init(struct domain *d)
@@ -52,7 +52,7 @@ int hvm_domain_init(struct domain *d)
 
 	if (!hvm_backend) {
 		printk(XENLOG_ERR "d%u: cannot create an HVM domain: this CPU has no "
-				  "SVM with nested paging\n",
+				  "SVM with nested paging or VMX with EPT\n",
 		       d->domain_id);
 		return -EOPNOTSUPP;
 	}
@@ -639,4 +639,6 @@ void hvm_context_load(struct vcpu *v)
 		__asm__ volatile("fxrstor64 %0" : : "m"(v->arch.hvm.fpu_area));
 	else
 		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	if (hvm_backend->context_load)
+		hvm_backend->context_load(v);
 }
