@@ -10,7 +10,8 @@
 #                         efi: OVMF + petrel.efi through scripts/efi-boot.sh;
 #                         bochs: Bochs with an Intel VMX CPU, GRUB loading
 #                         petrel by multiboot (scripts/bochs-boot.sh); the
-#                         tests' TEST_CPU/MACHINE/DEVICE (QEMU's) are ignored;
+#                         tests' TEST_CPU/MACHINE/DEVICE (QEMU's) are ignored,
+#                         TEST_BOCHS_CPU("model") picks Bochs' CPU model;
 #                         xen: the reference, Debian's Xen 4.17 (--petrel
 #                         build/xen-ref/xen-4.17-amd64), to check the tests
 #                         themselves against real Xen
@@ -187,6 +188,7 @@ boot_bochs() {
 	esac
 	bash "$top/scripts/bochs-boot.sh" --dir "$logdir/bochs-$1" --serial "$3" \
 		--timeout "$timeout" -m "$mem" --smp "${test_smp:-1}" \
+		${test_bochs_cpu:+--cpu "$test_bochs_cpu"} \
 		--stop-on '^Test result: |Domain 0 crashed|dom0 image rejected:|PANIC|Fatal|Rebooting\.' \
 		"$petrel" "$4" "$2" </dev/null >"$3.qemu" 2>&1
 }
@@ -320,6 +322,8 @@ run_one() {
 	log="$logdir/$name.log"
 	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
 	local test_cpu="" test_mem="" test_hv_args="" test_device="" test_domu="" test_machine="" test_smp=""
+	local test_bochs_cpu=""
+	[ "$kind" = test ] && test_bochs_cpu=$(meta "$srcf" TEST_BOCHS_CPU | tail -n 1)
 	[ "$kind" = test ] && test_cpu=$(meta "$srcf" TEST_CPU | tail -n 1)
 	[ "$kind" = test ] && test_mem=$(meta "$srcf" TEST_MEM | tail -n 1)
 	[ "$kind" = test ] && test_machine=$(meta "$srcf" TEST_MACHINE | tail -n 1)
