@@ -50,6 +50,10 @@ static void *vmxon_region;
 static u8 *msr_bitmap, *io_bitmap_a, *io_bitmap_b;
 static struct msr_entry *host_msrs;
 static paddr_t current_vmcs; /* the VMCS VMPTRLD made current on CPU 0 */
+static struct {
+	u16 limit;
+	u64 base;
+} __packed host_gdtr; /* a VM exit leaves the GDT limit at 0xffff */
 static u16 next_vpid = 1;
 
 extern int vmx_enter(struct cpu_regs *regs, int launched);
@@ -252,9 +256,9 @@ static void write_host_state(void)
 	struct {
 		u16 limit;
 		u64 base;
-	} __packed gdtr, idtr;
+	} __packed idtr;
 
-	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	__asm__ volatile("sgdt %0; sidt %1" : "=m"(host_gdtr), "=m"(idtr));
 	vmwrite(HOST_CR0, read_cr0());
 	vmwrite(HOST_CR3, read_cr3());
 	vmwrite(HOST_CR4, read_cr4());
@@ -267,8 +271,8 @@ static void write_host_state(void)
 	vmwrite(HOST_TR_SELECTOR, TSS_SELECTOR);
 	vmwrite(HOST_FS_BASE, rdmsr(MSR_FS_BASE));
 	vmwrite(HOST_GS_BASE, rdmsr(MSR_GS_BASE));
-	vmwrite(HOST_TR_BASE, tss_base(gdtr.base));
-	vmwrite(HOST_GDTR_BASE, gdtr.base);
+	vmwrite(HOST_TR_BASE, tss_base(host_gdtr.base));
+	vmwrite(HOST_GDTR_BASE, host_gdtr.base);
 	vmwrite(HOST_IDTR_BASE, idtr.base);
 	vmwrite(HOST_SYSENTER_CS, rdmsr(MSR_SYSENTER_CS));
 	vmwrite(HOST_SYSENTER_ESP, rdmsr(MSR_SYSENTER_ESP));
@@ -855,6 +859,8 @@ static void vmx_run(struct vcpu *v)
 		hvm_crash(v, "VM entry refused the VMCS");
 	}
 	v->arch.hvm.vmx.launched = true;
+	/* No selector beyond the hypervisor's GDT may load (a PV vCPU may run next). */
+	__asm__ volatile("lgdt %0" : : "m"(host_gdtr));
 	/* A host interrupt that made the guest exit is taken here. */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	r->rip = vmread(GUEST_RIP);
