@@ -10,7 +10,7 @@
 #   make test-guests-hvm-vmx    each on Petrel under Bochs (Intel VMX with EPT),
 #                               about 35 s a boot, 2 at a time: ~4 min
 #   make test-guests-hvm-vmx-quick  the slice of it `make test` runs
-#                               ($(HVM_VMX_QUICK)), ~1.5 min
+#                               ($(HVM_VMX_QUICK)), ~1.5-2 min
 # Logs: $(BUILD)/tests/guests-hvm/logs/<multiboot|xen|bochs>/<test>.log.
 
 HVM_GUEST_DIR := tests/guests/hvm
