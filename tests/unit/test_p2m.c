@@ -71,7 +71,8 @@ static void test_npt_format(void **state)
 	assert_int_equal(p2m_set_entry(&d, 0x12345, 0xabcde), 0);
 	walk(&d, 0x12345, e);
 	for (unsigned int i = 0; i < 3; i++)
-		assert_int_equal(e[i] & 0xfff, _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED);
+		assert_int_equal(e[i] & 0xfff,
+				 _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED);
 	assert_int_equal(e[3], (0xabcdeUL << PAGE_SHIFT) | 0x67);
 	assert_int_equal(p2m_lookup(&d, 0x12345), 0xabcde);
 	assert_int_equal(p2m_lookup(&d, 0x12346), INVALID_MFN);
@@ -89,7 +90,7 @@ static void test_ept_format(void **state)
 	assert_int_equal(p2m_set_entry(&d, 0x200, 0x777), 0);
 	walk(&d, 0x200, e);
 	for (unsigned int i = 0; i < 3; i++)
-		assert_int_equal(e[i] & 0xfff, 0x7); /* R W X, no memory type */
+		assert_int_equal(e[i] & 0xfff, 0x7);		/* R W X, no memory type */
 	assert_int_equal(e[3], (0x777UL << PAGE_SHIFT) | 0x37); /* R W X, write-back */
 	assert_int_equal(p2m_lookup(&d, 0x200), 0x777);
 	assert_int_equal(p2m_lookup(&d, 0x201), INVALID_MFN);

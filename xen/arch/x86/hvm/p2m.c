@@ -17,8 +17,8 @@
 
 #define NPT_TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 #define NPT_RAM_FLAGS (NPT_TABLE_FLAGS | _PAGE_DIRTY)
-#define EPT_TABLE_FLAGS 0x7UL	/* read, write, execute */
-#define EPT_RAM_FLAGS 0x37UL	/* the same, write-back */
+#define EPT_TABLE_FLAGS 0x7UL /* read, write, execute */
+#define EPT_RAM_FLAGS 0x37UL  /* the same, write-back */
 
 static u64 table_flags = NPT_TABLE_FLAGS, ram_flags = NPT_RAM_FLAGS;
 

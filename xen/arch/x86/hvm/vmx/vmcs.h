@@ -164,8 +164,18 @@ enum vmcs_field {
 };
 
 /* Segment registers in VMCS order (ES CS SS DS FS GS LDTR TR, then GDTR IDTR). */
-enum { VSEG_ES, VSEG_CS, VSEG_SS, VSEG_DS, VSEG_FS, VSEG_GS, VSEG_LDTR, VSEG_TR, VSEG_GDTR,
-       VSEG_IDTR };
+enum {
+	VSEG_ES,
+	VSEG_CS,
+	VSEG_SS,
+	VSEG_DS,
+	VSEG_FS,
+	VSEG_GS,
+	VSEG_LDTR,
+	VSEG_TR,
+	VSEG_GDTR,
+	VSEG_IDTR
+};
 #define AR_UNUSABLE (1u << 16)
 #define AR_L (1u << 13)
 #define AR_DB (1u << 14)

@@ -29,8 +29,7 @@
 #define EXC_MC 18
 
 /* The guest's syscall MSRs, swapped by the VM-entry/VM-exit MSR areas. */
-static const u32 swapped_msrs[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_FMASK,
-				    MSR_SHADOW_GS_BASE };
+static const u32 swapped_msrs[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_FMASK, MSR_SHADOW_GS_BASE };
 #define NR_SWAPPED ARRAY_SIZE(swapped_msrs)
 
 struct msr_entry {
@@ -75,12 +74,12 @@ static inline void vmwrite(u32 field, u64 val)
 }
 
 /* VMXON, VMCLEAR, VMPTRLD on a physical address: false if the CPU refused. */
-#define VMX_PA_INSN(name, insn)                                                             \
-	static inline bool name(paddr_t pa)                                                 \
-	{                                                                                   \
-		bool fail;                                                                  \
-		__asm__ volatile(insn " %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory"); \
-		return !fail;                                                               \
+#define VMX_PA_INSN(name, insn)                                                                    \
+	static inline bool name(paddr_t pa)                                                        \
+	{                                                                                          \
+		bool fail;                                                                         \
+		__asm__ volatile(insn " %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");   \
+		return !fail;                                                                      \
 	}
 VMX_PA_INSN(vmxon, "vmxon")
 VMX_PA_INSN(vmclear, "vmclear")
@@ -128,8 +127,8 @@ static bool read_controls(void)
 	u32 entry_msr = true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY;
 	u32 proc_need = PROC_HLT | PROC_CR8_LOAD | PROC_CR8_STORE | PROC_IO_BITMAPS |
 			PROC_MSR_BITMAP | PROC_MWAIT | PROC_MONITOR | PROC_SECONDARY;
-	u32 exit_need = EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER |
-			EXIT_LOAD_EFER;
+	u32 exit_need =
+	    EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
 	u32 window;
 
 	if (!adjust(pin_msr, PIN_EXT_INTR | PIN_NMI | PIN_VIRTUAL_NMIS, PIN_EXT_INTR | PIN_NMI,
@@ -142,7 +141,7 @@ static bool read_controls(void)
 		return false;
 	return adjust(MSR_VMX_PROCBASED2,
 		      PROC2_EPT | PROC2_UNRESTRICTED | PROC2_VPID | PROC2_RDTSCP | PROC2_WBINVD |
-			      PROC2_INVPCID,
+			  PROC2_INVPCID,
 		      PROC2_EPT | PROC2_UNRESTRICTED, &caps.proc2);
 }
 
@@ -195,9 +194,9 @@ static void msr_open(u32 msr)
 
 static int maps_init(void)
 {
-	static const u32 open[] = { MSR_FS_BASE,      MSR_GS_BASE,	MSR_SHADOW_GS_BASE,
-				    MSR_STAR,	      MSR_LSTAR,	MSR_CSTAR,
-				    MSR_FMASK,	      MSR_SYSENTER_CS,	MSR_SYSENTER_ESP,
+	static const u32 open[] = { MSR_FS_BASE,      MSR_GS_BASE,     MSR_SHADOW_GS_BASE,
+				    MSR_STAR,	      MSR_LSTAR,       MSR_CSTAR,
+				    MSR_FMASK,	      MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
 				    MSR_SYSENTER_EIP, MSR_PAT };
 
 	msr_bitmap = alloc_xenheap_pages(0);
@@ -530,8 +529,8 @@ static void vmx_fill_hypercall_page(void *page)
 
 static void dump_segments(void)
 {
-	static const char *const names[] = { "es",   "cs", "ss",   "ds",  "fs",
-					     "gs",   "ldtr", "tr", "gdtr", "idtr" };
+	static const char *const names[] = { "es", "cs",   "ss", "ds",	 "fs",
+					     "gs", "ldtr", "tr", "gdtr", "idtr" };
 
 	for (unsigned int s = VSEG_ES; s <= VSEG_IDTR; s++) {
 		bool sel = s <= VSEG_TR;
@@ -834,7 +833,8 @@ static void flush_tlbs(struct vcpu *v)
 	bool single = caps.ept_vpid_cap & EPT_CAP_INVEPT_SINGLE;
 
 	if (!h->vmx.launched && (caps.proc2 & PROC2_VPID))
-		invvpid((caps.ept_vpid_cap & VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE : INVVPID_ALL,
+		invvpid((caps.ept_vpid_cap & VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE
+								      : INVVPID_ALL,
 			h->vmx.vpid);
 	if (!h->vmx.launched || h->vmx.p2m_seen != changes) {
 		invept(single ? INVEPT_SINGLE : INVEPT_ALL, vmread(EPT_POINTER));
