@@ -276,6 +276,9 @@ void hvm_handle_cpuid(struct vcpu *v)
 			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
 				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
+		} else if (leaf == 0xd && (u32)r->rcx == 1) {
+			a &= ~(1u << 3); /* no XSAVES: IA32_XSS is not virtualised */
+			c = d = 0;	 /* so no supervisor state components */
 		} else if (leaf == 0x80000001) {
 			c &= ~(1u << 2); /* no nested SVM */
 		} else if (leaf == 0x8000000a) {
