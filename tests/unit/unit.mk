@@ -45,6 +45,9 @@ UNIT_SRCS_test_firmware :=
 $(UNIT_OUT)/test_firmware.o: xen/arch/x86/firmware.c
 $(UNIT_OUT)/test_firmware.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_msi.o: xen/arch/x86/msi.c
+UNIT_SRCS_test_p2m :=
+$(UNIT_OUT)/test_p2m.o: xen/arch/x86/hvm/p2m.c
+$(UNIT_OUT)/test_p2m.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c domctl.c scheduler.c schedule.c vcpu.c \
 	event_channel.c grant_table.c page_alloc.c io_caps.c rangeset.c)

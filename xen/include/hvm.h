@@ -1,6 +1,6 @@
 /*
  * HVM guests: the vendor-neutral layer (xen/arch/x86/hvm/) and the interface
- * a hardware backend (svm/ today, vmx/ later) fills in. The backend turns its
+ * a hardware backend (svm/ or vmx/) fills in. The backend turns its
  * exits into calls of the hvm_handle_* functions below; those read and write
  * the guest through v->arch.hvm and the backend's hooks.
  */
@@ -51,14 +51,17 @@ struct hvm_backend {
 	void (*fill_hypercall_page)(void *page);
 	void (*run)(struct vcpu *v);
 	void (*dump)(const struct vcpu *v);
+	/* Optional: @v is about to run on this CPU after another vCPU did. */
+	void (*context_load)(struct vcpu *v);
 };
 
 /* The backend picked at boot, NULL if the CPU has no usable one. */
 extern const struct hvm_backend *hvm_backend;
 /* Probe the CPU and turn the backend on; a reason is printed if none. */
 void hvm_init(void);
-/* Backends (hvm/svm/svm.c): the ops if this CPU can run it, else NULL. */
+/* Backends (hvm/svm/svm.c, hvm/vmx/vmx.c): the ops if this CPU can run it, else NULL. */
 const struct hvm_backend *svm_probe(void);
+const struct hvm_backend *vmx_probe(void);
 
 /* Make @d an HVM domain with its vCPUs' state; -EOPNOTSUPP without a backend. */
 int hvm_domain_init(struct domain *d);
@@ -66,7 +69,8 @@ int hvm_domain_init(struct domain *d);
 int pvh_build_dom0(struct domain *d, const struct bi_mod *kernel, const struct bi_mod *initrd,
 		   u64 mem_bytes, bool cmdline_has_name);
 
-/* The nested-paging p2m (hvm/p2m.c). */
+/* The nested-paging p2m (hvm/p2m.c), in NPT format unless the backend asked for EPT. */
+void p2m_use_ept(void);
 int p2m_init(struct domain *d);
 int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn);
 /* The machine frame of RAM at @gfn, or INVALID_MFN. */

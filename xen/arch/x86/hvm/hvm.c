@@ -30,7 +30,6 @@ extern pte_t idle_l4[];
 #define X86_CR0_PE (1UL << 0)
 #define X86_CR0_PG (1UL << 31)
 #define X86_CR4_PSE (1UL << 4)
-#define X86_CR4_VMXE (1UL << 13)
 #define EFER_LMA (1UL << 10)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define MSR_TSC 0x10
@@ -38,12 +37,12 @@ extern pte_t idle_l4[];
 
 void hvm_init(void)
 {
-	hvm_backend = svm_probe();
+	hvm_backend = cpu_vendor() == X86_VENDOR_INTEL ? vmx_probe() : svm_probe();
 	if (hvm_backend)
 		printk(XENLOG_INFO "HVM: %s backend enabled\n", hvm_backend->name);
 	else
-		printk(XENLOG_INFO "HVM: no hardware support (AMD SVM with nested paging); "
-				   "HVM domains cannot be created\n");
+		printk(XENLOG_INFO "HVM: no hardware support (AMD SVM with nested paging or "
+				   "Intel VMX with EPT); HVM domains cannot be created\n");
 }
 
 int hvm_domain_init(struct domain *d)
@@ -52,7 +51,7 @@ int hvm_domain_init(struct domain *d)
 
 	if (!hvm_backend) {
 		printk(XENLOG_ERR "d%u: cannot create an HVM domain: this CPU has no "
-				  "SVM with nested paging\n",
+				  "SVM with nested paging or VMX with EPT\n",
 		       d->domain_id);
 		return -EOPNOTSUPP;
 	}
@@ -277,6 +276,9 @@ void hvm_handle_cpuid(struct vcpu *v)
 			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
 				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
+		} else if (leaf == 0xd && (u32)r->rcx == 1) {
+			a &= ~(1u << 3); /* no XSAVES: IA32_XSS is not virtualised */
+			c = d = 0;	 /* so no supervisor state components */
 		} else if (leaf == 0x80000001) {
 			c &= ~(1u << 2); /* no nested SVM */
 		} else if (leaf == 0x8000000a) {
@@ -290,6 +292,31 @@ void hvm_handle_cpuid(struct vcpu *v)
 }
 
 /* ---- Control registers and MSRs. */
+
+/*
+ * The CR4 bits a guest may set: those of every x86-64 CPU, and the later
+ * ones where CPUID (which the guest sees through) offers their feature.
+ * Never VMXE (no nested virtualisation) or LA57 (the guest walker has four
+ * levels); reserved bits #GP as on hardware rather than reaching VM entry.
+ */
+static u64 cr4_valid_bits(void)
+{
+	u32 a, b, c, d, b7 = 0, c7 = 0;
+	u64 valid = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	if (a >= 7)
+		cpuid_count(7, 0, &a, &b7, &c7, &d);
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	valid |= (c7 & (1u << 2)) ? 1UL << 11 : 0;  /* UMIP */
+	valid |= (b7 & (1u << 0)) ? 1UL << 16 : 0;  /* FSGSBASE */
+	valid |= (c & (1u << 17)) ? 1UL << 17 : 0;  /* PCIDE */
+	valid |= (c & (1u << 26)) ? 1UL << 18 : 0;  /* OSXSAVE */
+	valid |= (b7 & (1u << 7)) ? 1UL << 20 : 0;  /* SMEP */
+	valid |= (b7 & (1u << 20)) ? 1UL << 21 : 0; /* SMAP */
+	valid |= (c7 & (1u << 3)) ? 1UL << 22 : 0;  /* PKE */
+	return valid;
+}
 
 static int inject_gp(struct vcpu *v)
 {
@@ -320,7 +347,7 @@ int hvm_set_cr(struct vcpu *v, unsigned int cr, u64 val)
 		return 0;
 	}
 	if (cr == 4) {
-		if ((val >> 32) || (val & X86_CR4_VMXE) ||
+		if ((val & ~cr4_valid_bits()) ||
 		    (!(val & X86_CR4_PAE) && (h->guest_efer & EFER_LMA)))
 			return inject_gp(v);
 		h->guest_cr4 = val;
@@ -639,4 +666,6 @@ void hvm_context_load(struct vcpu *v)
 		__asm__ volatile("fxrstor64 %0" : : "m"(v->arch.hvm.fpu_area));
 	else
 		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	if (hvm_backend->context_load)
+		hvm_backend->context_load(v);
 }
