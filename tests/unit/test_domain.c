@@ -267,6 +267,17 @@ void pv_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c)
 	(void)v, (void)c;
 }
 
+bool arch_vcpu_initialised(const struct vcpu *v)
+{
+	return v->vcpu_id == 0;
+}
+
+long arch_initialise_vcpu(struct vcpu *v, unsigned long arg)
+{
+	(void)v, (void)arg;
+	return -ENOSYS;
+}
+
 void pv_vcpu_reset(struct vcpu *v)
 {
 	v->pause_flags |= VPF_down;

@@ -354,7 +354,7 @@ int domain_create_vcpus(struct domain *d, unsigned int n)
 
 int domain_create(domid_t id, bool privileged, bool paused, struct domain **out)
 {
-	return domain_create_nr(id, privileged, paused, MAX_VIRT_CPUS, out);
+	return domain_create_nr(id, privileged, paused, 1, out);
 }
 
 int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_vcpus,
@@ -372,7 +372,7 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 		return -ENOMEM;
 	d->domain_id = id;
 	d->is_privileged = privileged;
-	d->max_vcpus = MAX_VIRT_CPUS;
+	d->max_vcpus = nr_vcpus ? nr_vcpus : MAX_VIRT_CPUS; /* createdomain sets its own */
 	d->shutdown_code = SHUTDOWN_CODE_INVALID;
 	d->refcnt = 1; /* the registry's */
 	rc = domain_init(d, nr_vcpus);

@@ -173,17 +173,29 @@ void vcpu_yield(void)
 	this_cpu_sched()->need_resched = true;
 }
 
-void vcpu_pause(struct vcpu *v)
+/* @v can no longer run: off its queue, and off its CPU at the next reschedule. */
+static void vcpu_sleep(struct vcpu *v)
 {
 	struct sched_cpu *sc = cpu_sched_of(v);
 
-	v->pause_count++;
 	if (v->on_runq) {
 		runq_remove(sc, v);
 		vcpu_runstate_change(v, idle_runstate(v));
 	}
 	if (v->is_running)
 		sc->need_resched = true;
+}
+
+void vcpu_down(struct vcpu *v)
+{
+	v->pause_flags |= VPF_down;
+	vcpu_sleep(v);
+}
+
+void vcpu_pause(struct vcpu *v)
+{
+	v->pause_count++;
+	vcpu_sleep(v);
 }
 
 void vcpu_unpause(struct vcpu *v)

@@ -34,6 +34,8 @@ void vcpu_wake(struct vcpu *v);
 void vcpu_unblock(struct vcpu *v);
 /* Clear VPF_down and wake @v (its first start). */
 void vcpu_up(struct vcpu *v);
+/* Set VPF_down: @v stops running (VCPUOP_down) until vcpu_up(). */
+void vcpu_down(struct vcpu *v);
 /* Block the running vCPU until vcpu_unblock(); at once back if @done holds. */
 void vcpu_block(bool (*done)(struct vcpu *v));
 /* Let the other vCPUs of this CPU run first. */

@@ -66,8 +66,6 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define PFINFO_L4TAB (0x4u << 28)
 #define PFINFO_LPINTAB (0x1u << 31)
 #define PFINFO_TYPE_MASK (0xfu << 28)
-#define VGCF_in_kernel (1u << 2)
-#define VGCF_online (1u << 5)
 
 struct createdomain {
 	uint32_t ssidref;
@@ -124,33 +122,6 @@ struct dctl {
 	} u;
 };
 _Static_assert(sizeof(struct dctl) == 144, "xen_domctl is 144 bytes");
-
-/* struct cpu_user_regs (200 bytes) and vcpu_guest_context (5168) of x86-64. */
-struct user_regs {
-	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
-	uint32_t error_code, entry_vector;
-	uint64_t rip;
-	uint16_t cs, pad0[3];
-	uint64_t rflags, rsp;
-	uint16_t ss, pad2[3], es, pad3[3], ds, pad4[3], fs, pad5[3], gs, pad6[3];
-};
-_Static_assert(sizeof(struct user_regs) == 200, "cpu_user_regs layout");
-
-struct vcpu_context {
-	uint8_t fpu[512];
-	unsigned long flags;
-	struct user_regs regs;
-	struct trap_info traps[256];
-	unsigned long ldt_base, ldt_ents, gdt_frames[16], gdt_ents;
-	unsigned long kernel_ss, kernel_sp, ctrlreg[8], debugreg[8];
-	unsigned long event_callback, failsafe_callback, syscall_callback, vm_assist;
-	uint64_t fs_base, gs_base_kernel, gs_base_user;
-};
-_Static_assert(offsetof(struct vcpu_context, traps) == 720, "vcpu_guest_context layout");
-_Static_assert(offsetof(struct vcpu_context, kernel_ss) == 4968, "vcpu_guest_context layout");
-_Static_assert(offsetof(struct vcpu_context, ctrlreg) == 4984, "vcpu_guest_context layout");
-_Static_assert(offsetof(struct vcpu_context, fs_base) == 5144, "vcpu_guest_context layout");
-_Static_assert(sizeof(struct vcpu_context) == 5168, "vcpu_guest_context is 5168 bytes");
 
 struct reservation {
 	unsigned long *extent_start;

@@ -205,7 +205,7 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 {
 	struct dom0_params p = { 0 };
 	struct domain *d, *du = NULL;
-	unsigned int nr_mods = bi->nr_mods;
+	unsigned int nr_mods = bi->nr_mods, nr_vcpus;
 
 	if (boot_opts.domu_module && nr_mods >= 2) {
 		du = build_domu(bi);
@@ -220,8 +220,10 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	p.mem_bytes = boot_opts.dom0_mem;
 	p.mem_max_bytes = boot_opts.dom0_mem_max;
 	p.cmdline_has_name = !loader_is_grub2(bi);
-	if (domain_create(DOMID_HARDWARE, true, false, &d))
+	nr_vcpus = dom0_vcpus(&boot_opts, num_online_cpus(), boot_opts.dom0_pvh ? 1 : MAX_VIRT_CPUS);
+	if (domain_create_nr(DOMID_HARDWARE, true, false, nr_vcpus, &d))
 		panic("cannot create dom0");
+	printk("Dom0 has maximum %u VCPUs\n", nr_vcpus);
 	current = d->vcpu[0];
 	if (boot_opts.dom0_pvh)
 		build_and_run_pvh_dom0(d, &p);
