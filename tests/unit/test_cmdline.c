@@ -36,6 +36,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->max_cpus, 0);
 	assert_false(o->nosmp);
 	assert_false(o->ipi_selftest);
+	assert_false(o->vcpus_on_cpu0);
 }
 
 /* A bad value is warned about (naming the option) and leaves the default. */
@@ -215,13 +216,15 @@ static void test_cpus(void **state)
 	assert_int_equal(opt.max_cpus, 0);
 	parse("nosmp=no");
 	assert_false(opt.nosmp);
-	parse("ipi_selftest maxcpus=64");
+	parse("ipi_selftest maxcpus=64 vcpus_on_cpu0");
 	assert_true(opt.ipi_selftest);
+	assert_true(opt.vcpus_on_cpu0);
 	assert_int_equal(opt.max_cpus, 64);
 	assert_string_equal(shim_log, "");
 	expect_ignored("maxcpus=two", "maxcpus");
 	expect_ignored("maxcpus=-1", "maxcpus");
 	expect_ignored("nosmp=maybe", "nosmp");
+	expect_ignored("vcpus_on_cpu0=sometimes", "vcpus_on_cpu0");
 	parse("maxcpus");
 	assert_true(shim_log_has("needs a value"));
 }

@@ -24,6 +24,7 @@
  *   maxcpus=N (0 counts as 1), nosmp[=BOOL]  how many CPUs to bring up
  *   hypercall_preempt_always[=BOOL], domu[=BOOL]  Petrel's testing aids
  *   ipi_selftest[=BOOL]  Petrel's debug aid: test the IPIs at boot
+ *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
  */
 #include "cmdline.h"
 #include "lib.h"
@@ -347,6 +348,17 @@ static int opt_nosmp(struct boot_options *opt, const struct val *v, bool negated
 	return 0;
 }
 
+/* Petrel's fallback: place every vCPU on CPU 0, as before vCPUs ran on every CPU. */
+static int opt_vcpus_on_cpu0(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	opt->vcpus_on_cpu0 = negated ? !b : b;
+	return 0;
+}
+
 /* Petrel's debug aid: send each kind of IPI to every CPU at boot and check it arrived. */
 static int opt_ipi_selftest(struct boot_options *opt, const struct val *v, bool negated)
 {
@@ -372,6 +384,7 @@ static const struct option options[] = {
 	{ "maxcpus", false, opt_maxcpus },
 	{ "nosmp", true, opt_nosmp },
 	{ "ipi_selftest", true, opt_ipi_selftest },
+	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
 };
 
 static void defaults(struct boot_options *opt)

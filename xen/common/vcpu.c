@@ -184,7 +184,8 @@ static long register_runstate(struct vcpu *v, unsigned long arg)
 
 /*
  * Move @v's vcpu_info to offset @offset of frame @mfn (a PV guest names
- * machine frames, an HVM guest its own guest frames). Once only; the new copy starts with every
+ * machine frames, an HVM guest its own guest frames). Once only, for the
+ * caller or a vCPU that is down; the new copy starts with every
  * selector bit and upcall_pending set, so that nothing raised meanwhile is lost.
  */
 static long register_vcpu_info(struct vcpu *v, unsigned long arg)
@@ -197,7 +198,8 @@ static long register_vcpu_info(struct vcpu *v, unsigned long arg)
 		return -EFAULT;
 	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -EINVAL;
-	if (v->vcpu_info_mfn || v != current)
+	/* Once; for the caller, or for a vCPU that is down (Xen's rule). */
+	if (v->vcpu_info_mfn || (v != current && !(v->pause_flags & VPF_down)))
 		return -EINVAL;
 	if (is_hvm_vcpu(v))
 		r.mfn = p2m_lookup(v->domain, r.mfn); /* INVALID_MFN outside RAM */

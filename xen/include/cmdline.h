@@ -22,6 +22,7 @@ struct boot_options {
 	u32 max_cpus; /* maxcpus=N: bring up at most N CPUs (CPU 0 included); 0 = all */
 	bool nosmp; /* nosmp: CPU 0 only */
 	bool ipi_selftest; /* ipi_selftest: exercise the IPIs at boot (debug aid) */
+	bool vcpus_on_cpu0; /* vcpus_on_cpu0: every vCPU on CPU 0 (fallback) */
 };
 
 /* Fill defaults, then parse @cmdline; unknown options are warned about and ignored. */

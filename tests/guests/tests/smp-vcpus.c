@@ -8,6 +8,8 @@
  *     port notifying one vCPU), each waiting in SCHEDOP_poll;
  *   - issue event-channel and version hypercalls at the same time, each
  *     checking every answer;
+ *   - run side by side: while vCPU 0 runs, vCPU 1's runstate must read
+ *     running at some point (impossible if the two shared one CPU);
  *   - vCPU 1 takes itself down (VCPUOP_down): is_up and its runstate say
  *     so; VCPUOP_up resumes it right after its down call.
  * Last, vCPU 0 takes itself down while vCPU 1 is down: the last vCPU going
@@ -19,6 +21,7 @@
 TEST_SMP("2");
 TEST_EXPECT("vCPU 1 answered 50 IPIs");
 TEST_EXPECT("vCPU 1 came back up");
+TEST_EXPECT("vCPU 1 ran alongside vCPU 0");
 
 #define HC_vcpu_op 24
 #define VCPUOP_initialise 0
@@ -26,6 +29,7 @@ TEST_EXPECT("vCPU 1 came back up");
 #define VCPUOP_down 2
 #define VCPUOP_is_up 3
 #define VCPUOP_get_runstate_info 4
+#define RUNSTATE_running 0
 #define RUNSTATE_offline 3
 
 #define ENOENT 2
@@ -50,7 +54,8 @@ static struct vcpu_context ctx;
 static char ap_stack[16384] __attribute__((aligned(16)));
 static uint32_t port_to0, port_to1; /* IPI ports notifying vCPU 0 / vCPU 1 */
 static volatile unsigned long ap_alive, ap_rounds, ap_bad_calls, ap_calls_done, ap_back;
-static volatile bool go_calls;
+static volatile bool go_calls, stop_spin;
+static volatile unsigned long ap_spinning;
 
 static long vcpu_op(unsigned int cmd, unsigned int vcpu, void *arg)
 {
@@ -120,6 +125,10 @@ static __attribute__((noreturn, used)) void ap_main(void)
 		yield();
 	ap_bad_calls = call_rounds();
 	ap_calls_done = 1;
+	while (!stop_spin) {
+		ap_spinning = 1;
+		__asm__ volatile("pause");
+	}
 	vcpu_op(VCPUOP_down, 1, NULL);
 	/* Brought up again: we carry on from here. */
 	ap_back = 1;
@@ -234,6 +243,20 @@ static void test_concurrent_calls(void)
 		    ap_bad_calls);
 }
 
+/* vCPU 1 spins without a hypercall: it runs at the same time as we do, or never. */
+static void test_side_by_side(void)
+{
+	unsigned int i, seen = 0;
+
+	xtest_check(wait_for(&ap_spinning, 1), "vCPU 1 did not start spinning");
+	for (i = 0; i < 20000 && !seen; i++)
+		seen = runstate_of(1) == RUNSTATE_running;
+	stop_spin = true;
+	xtest_check(seen, "vCPU 1 never ran while vCPU 0 ran (%u looks)", i);
+	if (seen)
+		printk("vCPU 1 ran alongside vCPU 0\n");
+}
+
 static void test_down_up(void)
 {
 	unsigned long i;
@@ -288,6 +311,7 @@ void test_main(void)
 	}
 	test_ping_pong();
 	test_concurrent_calls();
+	test_side_by_side();
 	test_down_up();
 	last_vcpu_down();
 }

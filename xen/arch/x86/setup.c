@@ -25,6 +25,7 @@
 #include "hvm.h"
 #include "smpboot.h"
 #include "ipi.h"
+#include "hvlock.h"
 
 extern char __image_start[], __mem_end[];
 extern u32 boot_magic, boot_mbi;
@@ -254,6 +255,7 @@ __noreturn void start_xen(struct boot_info *in)
 	show_memory_map(&bootinfo);
 	paging_init(&bootinfo);
 	smp_prepare_boot_cpu();
+	hv_enter(); /* CPU 0 boots holding the hypervisor lock */
 	shutdown_init(bootinfo.rsdp);
 	memory_init(&bootinfo);
 	iomem_init(&bootinfo);
@@ -263,6 +265,7 @@ __noreturn void start_xen(struct boot_info *in)
 	io_apic_init(bootinfo.rsdp);
 	hvm_init();
 	smp_boot_cpus(&bootinfo, bootinfo.rsdp, &boot_opts);
+	sched_cpu0_only = boot_opts.vcpus_on_cpu0;
 	if (boot_opts.ipi_selftest)
 		ipi_selftest();
 	build_and_run_dom0(&bootinfo);
