@@ -114,12 +114,13 @@ PCI_DEVICES = ["-device", "ich9-ahci",
                "-blockdev", "driver=null-co,node-name=null0,size=16777216,read-zeroes=on",
                "-device", "virtio-blk-pci,drive=null0",
                "-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0"]
-PIRQ_LINE = re.compile(r"^\s*\d+:\s+(\d+)\s+xen-pirq\s+-(msi|msi-x)\s+(\S+)")
+# One count column per CPU dom0 has; the counts are summed.
+PIRQ_LINE = re.compile(r"^\s*\d+:((?:\s+\d+)+)\s+xen-pirq\s+-(msi|msi-x)\s+(\S+)")
 
 
 def msi_lines(con):
     rc, out = shell_run(con, "cat /proc/interrupts")
-    return rc, {m.group(3): (m.group(2), int(m.group(1)))
+    return rc, {m.group(3): (m.group(2), sum(int(n) for n in m.group(1).split()))
                 for m in map(PIRQ_LINE.match, out.splitlines()) if m}
 
 
