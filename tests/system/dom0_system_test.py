@@ -33,6 +33,11 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 it is built and listed, then `xl destroy` removes it; then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
+  smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
+                busy loop per CPU and a compression) gives every CPU work, CPU
+                1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
+                VCPUOP_down, is_up, up), the workload again, dmesg without a
+                warning, stall or lockup
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -528,6 +533,57 @@ def check_poweroff(con, res, timeout):
 CPUS_UP = r"SMP: (\d+) of \d+ CPUs online|Brought up (\d+) CPUs"
 
 
+def cpu_user_times(con):
+    """rc and {cpuN: user+system jiffies} from /proc/stat."""
+    rc, out = shell_run(con, "cat /proc/stat")
+    times = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) > 3 and re.match(r"cpu\d+$", f[0]):
+            times[f[0]] = int(f[1]) + int(f[3])
+    return rc, times
+
+
+# One busy shell loop per CPU and a compression, in parallel; then wait for all.
+SMP_WORKLOAD = ("for i in %s; do (n=0; while [ $n -lt 60000 ]; do n=$((n+1)); done) & done; "
+                "head -c 4000000 /dev/urandom | gzip -1 > /dev/null; wait")
+
+
+def run_workload(con, res, name, ncpus, timeout):
+    """The workload runs and every online CPU of dom0 did part of it."""
+    rc0, before = cpu_user_times(con)
+    rc, _ = shell_run(con, SMP_WORKLOAD % " ".join(str(i) for i in range(ncpus)), timeout)
+    rc1, after = cpu_user_times(con)
+    idle = sorted(c for c in after if after[c] <= before.get(c, 0))
+    res.check(name, rc0 == 0 and rc == 0 and rc1 == 0 and after and not idle,
+              "rc=%d; CPUs without work: %s (before %s, after %s)" % (rc, idle, before, after),
+              "%d CPUs worked" % len(after))
+
+
+def check_smp(con, res, ncpus, timeout):
+    """dom0 has a vCPU per CPU, runs a parallel workload, takes vCPU 1 offline and back."""
+    rc, out = shell_run(con, "grep -c ^processor /proc/cpuinfo")
+    res.check("smp/vcpus", rc == 0 and out.strip() == str(ncpus),
+              "rc=%d, %s processors, expected %d" % (rc, out.strip(), ncpus), out.strip())
+    run_workload(con, res, "smp/parallel", ncpus, 10 * timeout)
+    rc, _ = shell_run(con, "echo 0 > /sys/devices/system/cpu/cpu1/online")
+    rc2, out = shell_run(con, "cat /sys/devices/system/cpu/online")
+    want = "0" if ncpus == 2 else "0,2-%d" % (ncpus - 1) if ncpus > 3 else "0,2"
+    res.check("smp/unplug", rc == 0 and rc2 == 0 and out.strip() == want,
+              "rc=%d, online CPUs %r, expected %r" % (rc, out.strip(), want), out.strip())
+    rc, _ = shell_run(con, "echo 1 > /sys/devices/system/cpu/cpu1/online")
+    rc2, out = shell_run(con, "cat /sys/devices/system/cpu/online")
+    want = "0-%d" % (ncpus - 1)
+    res.check("smp/plug", rc == 0 and rc2 == 0 and out.strip() == want,
+              "rc=%d, online CPUs %r, expected %r" % (rc, out.strip(), want), out.strip())
+    run_workload(con, res, "smp/parallel-after-plug", ncpus, 10 * timeout)
+    rc, out = shell_run(con, "dmesg")
+    bad = [l.strip() for l in out.splitlines()
+           if re.search(r"WARNING:|BUG:|soft lockup|stall|hung_task|Call Trace", l)]
+    res.check("smp/dmesg-clean", rc == 0 and not bad,
+              "rc=%d, %d warnings, first: %s" % (rc, len(bad), bad[:3]))
+
+
 def check_cpus_up(con, res, want, timeout):
     """The hypervisor brought up every CPU QEMU gave it."""
     m = con.expect(CPUS_UP, timeout, fail=hvboot.BOOT_FAILURE)
@@ -565,6 +621,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
+                                ("smp", lambda: args.smp <= 1 or check_smp(
+                                    con, res, args.smp, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
                                     con, res, args.boot_timeout)),
                                 ("poweroff", lambda: check_poweroff(
