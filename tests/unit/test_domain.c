@@ -1184,6 +1184,13 @@ static void test_placement(void **state)
 	assert_int_equal(kicks[1], 1);
 	vcpu_up(d->vcpu[2]);
 	assert_int_equal(kicks[0], 0);
+	/* An event for a vCPU running on CPU 1 interrupts it there; one not running needs none. */
+	vcpu_kick(d->vcpu[1]);
+	assert_int_equal(kicks[1], 1);
+	d->vcpu[1]->is_running = true;
+	vcpu_kick(d->vcpu[1]);
+	assert_int_equal(kicks[1], 2);
+	d->vcpu[1]->is_running = false;
 	destroy_and_reap(d);
 	assert_int_equal(forgets[1], 1);
 	assert_int_equal(forgets[0], 0);

@@ -176,6 +176,12 @@ void vcpu_wake(struct vcpu *v)
 	kick_if_remote(v);
 }
 
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->is_running)
+		kick_if_remote(v);
+}
+
 void vcpu_unblock(struct vcpu *v)
 {
 	if (!(v->pause_flags & VPF_blocked))

@@ -35,6 +35,8 @@ void sched_destroy_vcpu(struct vcpu *v);
 bool vcpu_runnable(const struct vcpu *v);
 /* Queue @v if it is runnable and neither running nor queued. */
 void vcpu_wake(struct vcpu *v);
+/* @v runs on another CPU: interrupt its guest so it sees a new event (an IPI). */
+void vcpu_kick(struct vcpu *v);
 /* Clear VPF_blocked (an event or timeout came) and wake @v. */
 void vcpu_unblock(struct vcpu *v);
 /* Clear VPF_down and wake @v (its first start). */
