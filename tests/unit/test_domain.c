@@ -292,6 +292,10 @@ void hv_wait_end(unsigned int depth)
 	assert_int_equal(depth, 1);
 }
 
+void hv_relax(void)
+{
+}
+
 bool arch_vcpu_initialised(const struct vcpu *v)
 {
 	return v->vcpu_id == 0;

@@ -15,7 +15,6 @@
 #include "sched.h"
 #include "smp.h"
 #include "hvlock.h"
-#include "spinlock.h"
 #include "public/vcpu.h"
 
 /* One CPU's scheduling state. */
@@ -244,7 +243,7 @@ static void wait_off_cpu(const struct vcpu *v)
 		return;
 	depth = hv_wait_begin();
 	while (__atomic_load_n(&sc->running, __ATOMIC_ACQUIRE) == v)
-		spin_relax();
+		hv_relax();
 	hv_wait_end(depth);
 }
 

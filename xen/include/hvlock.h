@@ -24,5 +24,10 @@ void hv_leave_to_guest(void);
 /* Let the other CPUs in while this one waits for one of them; hv_wait_end() takes it back. */
 unsigned int hv_wait_begin(void);
 void hv_wait_end(unsigned int depth);
+/*
+ * One turn of such a wait (interrupts are off): serve the call-function
+ * and TLB-flush requests the lock's holder may be waiting for, then pause.
+ */
+void hv_relax(void);
 
 #endif

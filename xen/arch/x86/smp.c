@@ -145,6 +145,13 @@ unsigned int hv_wait_begin(void)
 	return depth;
 }
 
+void hv_relax(void)
+{
+	call_function_serve();
+	tlb_flush_serve();
+	cpu_relax();
+}
+
 void hv_wait_end(unsigned int depth)
 {
 	if (!depth)
