@@ -37,7 +37,8 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 busy loop per CPU and a compression) gives every CPU work, CPU
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
                 VCPUOP_down, is_up, up), the workload again, dmesg without a
-                warning, stall or lockup
+                warning, stall or lockup (run right after `xl info`/`xl list`,
+                before the console transfer of `xl create`)
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -619,12 +620,12 @@ def run(args, res):
                                     con, res, args.expect_version, args.cmd_timeout)),
                                 ("xenstore", lambda: check_xenstore(con, res, args.cmd_timeout)),
                                 ("xl", lambda: check_xl(con, res, args, hv_cmdline, argv)),
+                                ("smp", lambda: args.smp <= 1 or check_smp(
+                                    con, res, args.smp, args.cmd_timeout)),
                                 ("xl-create", lambda: check_xl_create(
                                     con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
-                                ("smp", lambda: args.smp <= 1 or check_smp(
-                                    con, res, args.smp, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
                                     con, res, args.boot_timeout)),
                                 ("poweroff", lambda: check_poweroff(
