@@ -154,7 +154,10 @@ static void free_domain_struct(struct domain *d)
 	free_xenheap_pages(d, order_for_bytes(sizeof(*d)));
 }
 
-/* Only CPU 0 runs guests, so its quiescent point is everyone's (design.md). */
+/*
+ * Under the hypervisor lock one CPU's quiescent point is everyone's: no
+ * other CPU is in hypervisor code with a borrowed pointer (design.md).
+ */
 void domain_reap(void)
 {
 	struct domain *d;
@@ -189,7 +192,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	v->runstate.state = RUNSTATE_offline;
 	v->hard_affinity = v->soft_affinity = ~0ULL; /* any CPU, as Xen's default */
 	d->vcpu[id] = v;
-	sched_init_vcpu(v, 0);
+	sched_init_vcpu(v, sched_pick_cpu(id));
 	return v;
 }
 
@@ -355,7 +358,7 @@ int domain_create_vcpus(struct domain *d, unsigned int n)
 
 int domain_create(domid_t id, bool privileged, bool paused, struct domain **out)
 {
-	return domain_create_nr(id, privileged, paused, MAX_VIRT_CPUS, out);
+	return domain_create_nr(id, privileged, paused, 1, out);
 }
 
 int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_vcpus,
@@ -375,7 +378,7 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 	d->is_privileged = privileged;
 	d->is_console = privileged;
 	io_caps_init(d);
-	d->max_vcpus = MAX_VIRT_CPUS;
+	d->max_vcpus = nr_vcpus ? nr_vcpus : MAX_VIRT_CPUS; /* createdomain sets its own */
 	d->shutdown_code = SHUTDOWN_CODE_INVALID;
 	d->refcnt = 1; /* the registry's */
 	rc = domain_init(d, nr_vcpus);
@@ -425,12 +428,18 @@ int domain_destroy(struct domain *d)
 
 /* ---- Pausing. */
 
+/*
+ * vcpu_pause() may let the hypervisor lock go while a vCPU leaves another
+ * CPU; the reference keeps @d meanwhile, whatever the other CPUs do.
+ */
 void domain_pause(struct domain *d)
 {
+	get_domain(d);
 	d->pause_count++;
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
 		if (d->vcpu[i])
 			vcpu_pause(d->vcpu[i]);
+	put_domain(d);
 }
 
 void domain_unpause(struct domain *d)

@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "domain.h"
 #include "sched.h"
+#include "smp.h"
 #include "uaccess.h"
 #include "timer.h"
 #include "apic.h"
@@ -288,15 +289,17 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *vi)
 }
 
 /*
- * Affinity. One CPU and one NUMA node exist (nr_cpu_ids 1): a hard affinity
- * must include CPU 0 (-EINVAL otherwise, as Xen refuses one with no online
- * CPU); the answer is the effective map, Xen's: hard & online, and soft &
- * online & hard. Bitmaps are converted as Xen's xenctl_bitmap helpers do:
+ * Affinity. The CPU ids are the online CPUs' (physinfo's max_cpu_id + 1),
+ * one NUMA node exists: a hard affinity must include an online CPU
+ * (-EINVAL otherwise, as Xen refuses one with no online CPU); the answer
+ * is the effective map, Xen's: hard & online, and soft & online & hard.
+ * The maps are recorded; placement does not follow them yet (a vCPU stays
+ * on the CPU it was made on). Bitmaps are converted as Xen's xenctl_bitmap helpers do:
  * bits past the hypervisor's count are dropped on the way in and read as
  * zero on the way out.
  */
-#define NR_CPU_IDS 1
-#define ONLINE_CPUS 1ULL
+#define NR_CPU_IDS sched_nr_cpus()
+#define ONLINE_CPUS ((u64)cpu_online_mask)
 #define MAX_NUMNODES 64
 #define ONLINE_NODES 1ULL
 

@@ -12,7 +12,11 @@
 #include "rangeset.h"
 #include "hvm_vcpu.h"
 
-#define MAX_VIRT_CPUS 1
+/*
+ * vCPUs a domain may have: one vcpu_info slot each in shared_info
+ * (XEN_LEGACY_MAX_VCPUS). Xen allows more with VCPUOP_register_vcpu_info.
+ */
+#define MAX_VIRT_CPUS XEN_LEGACY_MAX_VCPUS
 
 struct grant_table;
 
@@ -189,8 +193,8 @@ struct cpu_regs *guest_regs(void);
 #define SHUTDOWN_CODE_INVALID (~0u) /* no shutdown code given yet */
 
 /* Create domain @id (born paused by the controller when @paused). */
-int domain_create(domid_t id, bool privileged, bool paused, struct domain **out);
-/* The same with only @nr_vcpus vCPUs made now (the toolstack's createdomain: 0). */
+int domain_create(domid_t id, bool privileged, bool paused, struct domain **out); /* one vCPU */
+/* The same with @nr_vcpus vCPUs made now, all down (the toolstack's createdomain: 0). */
 int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_vcpus,
 		     struct domain **out);
 /* Make the missing vCPUs 0..@n-1 (XEN_DOMCTL_max_vcpus), down: 0 or -errno. */
@@ -239,6 +243,12 @@ void domain_shutdown(struct domain *d, unsigned int reason);
  * the hardware domain, the machine stops).
  */
 __noreturn void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+
+/* ---- arch hooks of a vCPU's start (arch/x86/pv/vcpu_context.c) ---- */
+/* @v has its first context (a PV vCPU its page tables), so VCPUOP_up may start it. */
+bool arch_vcpu_initialised(const struct vcpu *v);
+/* VCPUOP_initialise: give @v its first context from guest address @arg. */
+long arch_initialise_vcpu(struct vcpu *v, unsigned long arg);
 
 /* ---- arch hooks of the lifecycle (arch/x86/pv/domain.c) ---- */
 int arch_domain_create(struct domain *d);

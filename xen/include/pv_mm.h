@@ -61,6 +61,8 @@ const pte_t *pv_xen_l4(void);
 void pv_flush_tlb_local(void); /* including global entries */
 /* This CPU's TLB and every other CPU's that has run a guest (ipi.h). */
 void pv_flush_tlb_guest_cpus(void);
+/* Flush the TLBs of the other CPUs where @d's vCPUs in @vcpus (bit n: vCPU n) run. */
+void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus);
 void pv_invlpg(unsigned long va);
 void pv_load_cr3(mfn_t l4);
 void pv_wbinvd(void); /* write back and invalidate caches */

@@ -19,7 +19,7 @@ u64 max_page;
 struct vcpu *current;
 pte_t shim_xen_l4[PT_ENTRIES];
 u64 shim_m2p[SHIM_FRAMES];
-unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads, shim_wbinvds;
+unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads, shim_wbinvds, shim_remote_flushes;
 mfn_t shim_cr3;
 u64 shim_invlpg_va;
 u64 shim_fault_va, shim_fault_len;
@@ -61,6 +61,13 @@ void pv_flush_tlb_local(void)
 void pv_flush_tlb_guest_cpus(void)
 {
 	shim_flushes++;
+}
+
+void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
+{
+	(void)d;
+	if (vcpus)
+		shim_remote_flushes++;
 }
 
 void pv_invlpg(unsigned long va)
@@ -146,7 +153,7 @@ void shim_mm_reset(void)
 	memset(shim_m2p, 0xff, sizeof(shim_m2p));
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
 		shim_xen_l4[i] = (i >= 256 && i <= 271) ? ((u64)(0x1000 + i) << 12) | 0x63 : 0;
-	shim_flushes = shim_invlpgs = shim_cr3_loads = shim_wbinvds = 0;
+	shim_flushes = shim_invlpgs = shim_cr3_loads = shim_wbinvds = shim_remote_flushes = 0;
 	shim_cr3 = 0;
 	shim_invlpg_va = 0;
 	shim_fault_va = shim_fault_len = 0;

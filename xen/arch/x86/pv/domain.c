@@ -24,6 +24,7 @@
 #include "ipi.h"
 #include "public/sched.h"
 #include "hvm.h"
+#include "hvlock.h"
 
 extern __noreturn void enter_guest_frame(struct cpu_regs *r);
 
@@ -37,6 +38,7 @@ void pv_start_vcpu(struct domain *d)
 {
 	vcpu_up(d->vcpu[0]);
 	schedule();
+	hv_leave_to_guest();
 	enter_guest_frame(guest_regs());
 }
 
@@ -354,10 +356,35 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		load_pv_state(next);
 }
 
+void arch_sched_kick(unsigned int cpu)
+{
+	send_event_check(cpu);
+}
+
+/* On the CPU that ran @data last: drop its page tables, GDT and LDT frames. */
+static void forget_vcpu(void *data)
+{
+	if (current != data)
+		return;
+	write_cr3(virt_to_maddr(idle_l4));
+	for (unsigned int i = 0; i < GDT_GUEST_FRAMES; i++)
+		gdt_map_guest_frame(i, 0);
+	ldt_load(NULL, 0, 0);
+	current = NULL;
+}
+
+void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)
+{
+	on_cpus(1UL << cpu, forget_vcpu, v);
+}
+
 void arch_idle_wait(void)
 {
+	unsigned int depth = hv_wait_begin(); /* the interrupt that wakes us takes it */
+
 	/* sti's one-instruction delay means no interrupt slips in before hlt. */
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	hv_wait_end(depth);
 }
 
 void arch_resume_current(void)

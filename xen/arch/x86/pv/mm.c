@@ -831,14 +831,22 @@ static bool addr_ok(u64 va)
 	return guest_range_ok(va, 1);
 }
 
+/*
+ * The TLB ops: _LOCAL this vCPU, _ALL every vCPU of the domain, _MULTI the
+ * vCPUs of a mask. The CPUs the others run on get a full flush (an INVLPG
+ * too); this vCPU's own does what was asked.
+ */
 static int mmuext_flush(struct vcpu *v, const struct mmuext_op *op)
 {
-	unsigned long mask = 1;
+	unsigned long me = 1UL << v->vcpu_id, mask = me;
 
+	if (op->cmd == MMUEXT_TLB_FLUSH_ALL || op->cmd == MMUEXT_INVLPG_ALL)
+		mask = ~0UL;
 	if ((op->cmd == MMUEXT_TLB_FLUSH_MULTI || op->cmd == MMUEXT_INVLPG_MULTI) &&
 	    read_vcpumask((u64)op->arg2.vcpumask.p, &mask))
 		return -EINVAL;
-	if (!(mask & (1UL << v->vcpu_id)))
+	pv_flush_tlb_vcpus(v->domain, mask & ~me);
+	if (!(mask & me))
 		return 0;
 	switch (op->cmd) {
 	case MMUEXT_TLB_FLUSH_LOCAL:
@@ -972,13 +980,14 @@ long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 static int uvm_flush(struct vcpu *v, u64 va, unsigned long flags)
 {
 	unsigned long type = flags & UVMF_FLUSHTYPE_MASK, bmap = flags & ~UVMF_FLUSHTYPE_MASK;
-	unsigned long mask = 1;
+	unsigned long me = 1UL << v->vcpu_id, mask = bmap == UVMF_ALL ? ~0UL : me;
 
 	if (type != UVMF_TLB_FLUSH && type != UVMF_INVLPG)
 		return 0;
 	if (bmap != UVMF_LOCAL && bmap != UVMF_ALL && read_vcpumask(bmap, &mask))
 		return -EFAULT;
-	if (!(mask & (1UL << v->vcpu_id)))
+	pv_flush_tlb_vcpus(v->domain, mask & ~me);
+	if (!(mask & me))
 		return 0;
 	if (type == UVMF_TLB_FLUSH)
 		pv_flush_tlb_local();

@@ -342,6 +342,18 @@ void pv_flush_tlb_guest_cpus(void)
 	flush_tlb_guest_cpus();
 }
 
+void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
+{
+	u64 cpus = 0;
+
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (((vcpus >> i) & 1) && d->vcpu[i])
+			cpus |= 1ULL << d->vcpu[i]->processor;
+	cpus &= ~(1ULL << smp_processor_id());
+	if (cpus)
+		flush_tlb_mask(cpus);
+}
+
 void pv_invlpg(unsigned long va)
 {
 	invlpg(va);

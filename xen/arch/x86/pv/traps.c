@@ -18,6 +18,7 @@
 #include "pv_mm.h"
 #include "sched.h"
 #include "public/xen.h"
+#include "hvlock.h"
 
 #define TRAP_UD 6
 #define TRAP_NM 7
@@ -170,4 +171,5 @@ void pv_return_to_guest(struct cpu_regs *r)
 	pv_time_check(v);
 	if (evtchn_upcall_due(v) && v->arch.pv.event_callback)
 		pv_bounce_callback(r, v->arch.pv.event_callback, true);
+	hv_leave_to_guest();
 }

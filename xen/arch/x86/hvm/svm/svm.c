@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "x86_decode.h"
 #include "hvm.h"
+#include "hvlock.h"
 
 /* ---- VMCB layout (one 4 KiB page; offsets as in AMD's manual and Xen's vmcb.h). */
 #define VMCB_CR_INTERCEPTS 0x000
@@ -568,7 +569,9 @@ static void svm_run(struct vcpu *v)
 	VMCB_FIELD(v, VMCB_TLB_CONTROL, u8) = 1;
 	intr_assist(v);
 	tpr_to_vmcb(v);
+	hv_leave_to_guest();
 	svm_vmrun(r, v->arch.hvm.vmcb_pa, virt_to_maddr(host_vmcb));
+	hv_enter();
 	r->rax = F64(v, VMCB_RAX);
 	r->rip = F64(v, VMCB_RIP);
 	r->rsp = F64(v, VMCB_RSP);
