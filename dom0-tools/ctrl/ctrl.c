@@ -84,6 +84,21 @@ long ctrl_hypercall(struct ctrl *c, uint64_t op, uint64_t a0, uint64_t a1, uint6
 	return c->hypercall(c, op, arg);
 }
 
+long ctrl_hypercall_arg(struct ctrl *c, uint64_t op, uint64_t a0, void *arg, size_t size,
+			uint64_t a2, uint64_t a3)
+{
+	void *buf = ctrl_buf_alloc(size);
+	long r;
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, arg, size);
+	r = ctrl_hypercall(c, op, a0, (uintptr_t)buf, a2, a3, 0);
+	memcpy(arg, buf, size);
+	ctrl_buf_free(buf, size);
+	return r;
+}
+
 int ctrl_domctl(struct ctrl *c, uint32_t cmd, uint16_t domid, struct xen_domctl *d)
 {
 	struct xen_domctl *buf = ctrl_buf_alloc(sizeof(*buf));

@@ -49,6 +49,13 @@ void ctrl_buf_free(void *buf, size_t size);
 long ctrl_hypercall(struct ctrl *c, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		    uint64_t a4);
 
+/*
+ * A hypercall whose argument 1 points at `size` bytes of arg: copied into a
+ * locked buffer for the call and back after it.  a0 and a2, a3 as given.
+ */
+long ctrl_hypercall_arg(struct ctrl *c, uint64_t op, uint64_t a0, void *arg, size_t size,
+			uint64_t a2, uint64_t a3);
+
 /* domctl and sysctl: fill cmd, interface version (and domain), run it. */
 int ctrl_domctl(struct ctrl *c, uint32_t cmd, uint16_t domid, struct xen_domctl *d);
 int ctrl_sysctl(struct ctrl *c, uint32_t cmd, struct xen_sysctl *s);
@@ -77,6 +84,13 @@ int ctrl_physinfo(struct ctrl *c, struct xen_sysctl_physinfo *out);
 int ctrl_sched_id(struct ctrl *c, uint32_t *sched_id);
 /* The number of CPUs in no pool (cpupool FREEINFO). */
 int ctrl_free_cpus(struct ctrl *c, unsigned int nr_cpus);
+/* CPU topology, one entry per CPU index: a malloc'd array, the count returned. */
+int ctrl_cputopo(struct ctrl *c, struct xen_sysctl_cputopo **out);
+/* NUMA nodes: malloc'd meminfo[n] and distance[n * n], n returned. */
+int ctrl_numainfo(struct ctrl *c, struct xen_sysctl_meminfo **mem, uint32_t **dist);
+/* The node of each PCI device (XEN_INVALID_NODE_ID / XEN_INVALID_DEV if none). */
+int ctrl_pcitopo(struct ctrl *c, const physdev_pci_device_t *devs, uint32_t *nodes,
+		 unsigned int num);
 /* memory_op with no argument (sharing counters): the hypervisor's answer. */
 long ctrl_memory_op_noarg(struct ctrl *c, unsigned int cmd);
 

@@ -23,6 +23,10 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "create", main_create, "Create a PV domain from an xl.cfg file",
+	  "[options] <ConfigFile> [key=value...]",
+	  "-p                      Leave the domain paused after it is built.\n"
+	  "-q                      Quiet: no line saying what was created." },
 	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",
 	  "[options] <Domain>", "-f                       Allow domain 0 to be destroyed." },
 	{ "list", main_list, "List domains, or one domain", "[options] [Domain]",
@@ -31,7 +35,7 @@ static const struct command commands[] = {
 	{ "pause", main_pause, "Stop a domain's vCPUs from being scheduled", "<Domain>", NULL },
 	{ "unpause", main_unpause, "Let a paused domain run again", "<Domain>", NULL },
 	{ "info", main_info, "Show facts about the hypervisor and the host", "[-n, --numa] [field]",
-	  "-n, --numa              Also show the CPU topology and NUMA nodes." },
+	  "-n, --numa              Also show the CPU, PCI and NUMA topology." },
 	{ "domid", main_domid, "Print the id of the domain with this name", "<DomainName>", NULL },
 	{ "domname", main_domname, "Print the name of the domain with this id", "<DomainId>",
 	  NULL },

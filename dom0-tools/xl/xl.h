@@ -36,6 +36,7 @@ int xl_name_to_domid(const char *name, uint16_t *domid);
 uint16_t xl_find_domain(const char *arg);
 void xl_uuid_string(const uint8_t handle[16], char out[37]);
 
+int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);
 int main_dmesg(int argc, char **argv);
 int main_uptime(int argc, char **argv);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* xl info, xl dmesg and xl uptime. */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -82,6 +84,13 @@ static uint64_t mib(uint64_t pages)
 	return pages / ((1u << 20) / CTRL_PAGE_SIZE);
 }
 
+static uint64_t sharing_pages(struct ctrl *c, unsigned int cmd)
+{
+	long r = ctrl_memory_op_noarg(c, cmd);
+
+	return r < 0 ? 0 : (uint64_t)r;
+}
+
 static void phys_info(struct ctrl *c)
 {
 	struct xen_sysctl_physinfo p;
@@ -103,13 +112,9 @@ static void phys_info(struct ctrl *c)
 	info_line("hw_caps                : %08x:%08x:%08x:%08x:%08x:%08x:%08x:%08x\n", hw[0],
 		  hw[1], hw[2], hw[3], hw[4], hw[5], hw[6], hw[7]);
 	virt_caps(p.capabilities);
-	/* a failed counter query is -1 read as unsigned, as libxl reports it */
-	freed = (uint64_t)ctrl_memory_op_noarg(c, XENMEM_get_sharing_freed_pages);
-	used = (uint64_t)ctrl_memory_op_noarg(c, XENMEM_get_sharing_shared_pages);
-	if ((int64_t)freed < 0)
-		freed = UINT64_MAX;
-	if ((int64_t)used < 0)
-		used = UINT64_MAX;
+	/* a hypervisor without memory sharing refuses these: 0, as xl shows it */
+	freed = sharing_pages(c, XENMEM_get_sharing_freed_pages);
+	used = sharing_pages(c, XENMEM_get_sharing_shared_pages);
 	info_line("total_memory           : %" PRIu64 "\n", mib(p.total_pages));
 	info_line("free_memory            : %" PRIu64 "\n",
 		  mib(p.free_pages - p.outstanding_pages));
@@ -119,6 +124,104 @@ static void phys_info(struct ctrl *c)
 	n = ctrl_free_cpus(c, p.max_cpu_id + 1);
 	if (n >= 0)
 		info_line("free_cpus              : %d\n", n);
+}
+
+static void cpu_topology(struct ctrl *c)
+{
+	struct xen_sysctl_cputopo *t;
+	int n = ctrl_cputopo(c, &t);
+
+	if (n < 0) {
+		fprintf(stderr, "libxl_get_cpu_topology failed.\n");
+		return;
+	}
+	printf("cpu_topology           :\n");
+	printf("cpu:    core    socket     node\n");
+	for (int i = 0; i < n; i++)
+		if (t[i].core != XEN_INVALID_CORE_ID)
+			printf("%3d:    %4d     %4d     %4d\n", i, (int)t[i].core, (int)t[i].socket,
+			       (int)t[i].node);
+	free(t);
+}
+
+/* The dom0 kernel's PCI devices (/sys/bus/pci/devices, in directory order). */
+static int pci_devices(physdev_pci_device_t **out)
+{
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	physdev_pci_device_t *devs = NULL, *grown;
+	unsigned int seg, bus, dev, fn;
+	struct dirent *e;
+	int n = 0;
+
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir))) {
+		if (sscanf(e->d_name, "%x:%x:%x.%u", &seg, &bus, &dev, &fn) != 4)
+			continue;
+		grown = realloc(devs, (size_t)(n + 1) * sizeof(*devs));
+		if (!grown)
+			break;
+		devs = grown;
+		devs[n++] = (physdev_pci_device_t){ .seg = (uint16_t)seg,
+						    .bus = (uint8_t)bus,
+						    .devfn = (uint8_t)((dev << 3) | (fn & 7)) };
+	}
+	closedir(dir);
+	*out = devs;
+	return n;
+}
+
+static int device_topology(struct ctrl *c)
+{
+	physdev_pci_device_t *devs = NULL;
+	int n = pci_devices(&devs), shown = 0;
+	uint32_t *nodes = calloc(n > 0 ? (size_t)n : 1, sizeof(*nodes));
+
+	if (n < 0 || !nodes || (n > 0 && ctrl_pcitopo(c, devs, nodes, (unsigned int)n) < 0)) {
+		fprintf(stderr, "libxl_get_pci_topology failed.\n");
+		free(devs);
+		free(nodes);
+		return -1;
+	}
+	printf("device topology        :\n");
+	printf("device           node\n");
+	for (int i = 0; i < n; i++) {
+		if (nodes[i] == XEN_INVALID_NODE_ID || nodes[i] == XEN_INVALID_DEV)
+			continue;
+		printf("%04x:%02x:%02x.%01x      %d\n", devs[i].seg, devs[i].bus,
+		       (devs[i].devfn >> 3) & 0x1f, devs[i].devfn & 7, (int)nodes[i]);
+		shown++;
+	}
+	if (!shown)
+		printf("No device topology data available\n");
+	free(devs);
+	free(nodes);
+	return 0;
+}
+
+static void numa_info(struct ctrl *c)
+{
+	struct xen_sysctl_meminfo *mem;
+	uint32_t *dist;
+	int n = ctrl_numainfo(c, &mem, &dist);
+
+	if (n < 0) {
+		fprintf(stderr, "libxl_get_numainfo failed.\n");
+		return;
+	}
+	printf("numa_info              :\n");
+	printf("node:    memsize    memfree    distances\n");
+	for (int i = 0; i < n; i++) {
+		if (mem[i].memsize == XEN_INVALID_MEM_SZ)
+			continue;
+		printf("%4d:    %6" PRIu64 "     %6" PRIu64 "      %d", i, mem[i].memsize >> 20,
+		       mem[i].memfree >> 20, (int)dist[(size_t)i * n]);
+		for (int j = 1; j < n; j++)
+			printf(",%d", (int)dist[(size_t)i * n + j]);
+		printf("\n");
+	}
+	free(mem);
+	free(dist);
 }
 
 static const char *scheduler_name(uint32_t id)
@@ -221,15 +324,16 @@ int main_info(int argc, char **argv)
 
 	while ((opt = xl_getopt(argc, argv, "n", "info", 0)) != -1)
 		numa = 1;
-	if (numa) {
-		fprintf(stderr, "%s: info -n is not implemented yet\n", xl_prog);
-		return EXIT_FAILURE;
-	}
-	if (optind < argc)
+	if (!numa && optind < argc)
 		info_field = argv[optind];
 	c = xl_ctrl();
 	node_info();
 	phys_info(c);
+	if (numa) {
+		cpu_topology(c);
+		if (device_topology(c) == 0)
+			numa_info(c);
+	}
 	xen_info(c);
 	info_line("xend_config_format     : 4\n");
 	return 0;

@@ -59,6 +59,30 @@ static void fake_console(struct fake *f, struct xen_sysctl *s)
 	r->count = n;
 }
 
+/* Three CPUs; a NULL handle asks how many. */
+static long fake_cputopo(struct xen_sysctl *s)
+{
+	struct xen_sysctl_cputopoinfo *t = &s->u.cputopoinfo;
+
+	if (t->cputopo.p)
+		for (uint32_t i = 0; i < t->num_cpus && i < 3; i++)
+			t->cputopo.p[i] = (struct xen_sysctl_cputopo){ i, 0, i == 2 ? ~0u : 0 };
+	t->num_cpus = 3;
+	return 0;
+}
+
+/* Answers at most two devices a call: node = the bus number. */
+static long fake_pcitopo(struct xen_sysctl *s)
+{
+	struct xen_sysctl_pcitopoinfo *t = &s->u.pcitopoinfo;
+	uint32_t n = t->num_devs < 2 ? t->num_devs : 2;
+
+	for (uint32_t i = 0; i < n; i++)
+		t->nodes.p[i] = t->devs.p[i].bus;
+	t->num_devs = n;
+	return 0;
+}
+
 static long fake_sysctl(struct fake *f, struct xen_sysctl *s)
 {
 	f->last_sysctl = *s;
@@ -73,6 +97,10 @@ static long fake_sysctl(struct fake *f, struct xen_sysctl *s)
 		s->u.physinfo.nr_cpus = 4;
 		s->u.physinfo.total_pages = 131072;
 		return 0;
+	case XEN_SYSCTL_cputopoinfo:
+		return fake_cputopo(s);
+	case XEN_SYSCTL_pcitopoinfo:
+		return fake_pcitopo(s);
 	case XEN_SYSCTL_cpupool_op:
 		s->u.cpupool_op.cpumap.bitmap.p[0] = f->freemap;
 		return 0;
@@ -316,6 +344,36 @@ static void test_xen_version(void **state)
 	assert_string_equal(extra, ".7-pre");
 }
 
+static void test_cputopo(void **state)
+{
+	struct ctrl *c = *state;
+	struct fake *f = c->priv;
+	struct xen_sysctl_cputopo *t;
+
+	/* one call for the count, one for the entries */
+	assert_int_equal(ctrl_cputopo(c, &t), 3);
+	assert_int_equal(f->calls, 2);
+	assert_int_equal(t[1].core, 1);
+	assert_int_equal(t[2].node, ~0u);
+	free(t);
+}
+
+static void test_pcitopo_in_parts(void **state)
+{
+	struct ctrl *c = *state;
+	struct fake *f = c->priv;
+	physdev_pci_device_t devs[5];
+	uint32_t nodes[5];
+
+	for (int i = 0; i < 5; i++)
+		devs[i] = (physdev_pci_device_t){ .seg = 0, .bus = (uint8_t)(10 + i), .devfn = 8 };
+	/* the fake does two a call: three calls, each from where the last stopped */
+	assert_int_equal(ctrl_pcitopo(c, devs, nodes, 5), 0);
+	assert_int_equal(f->calls, 3);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(nodes[i], 10 + i);
+}
+
 static void test_buffers(void **state)
 {
 	unsigned char *b = ctrl_buf_alloc(10000);
@@ -342,6 +400,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readconsole_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_cpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xen_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cputopo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcitopo_in_parts, setup, teardown),
 		cmocka_unit_test(test_buffers),
 	};
 
