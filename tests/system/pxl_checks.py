@@ -296,3 +296,29 @@ def check_create(sh, res, name, wait_s, timeout):
                  "break; usleep 200000; i=$((i+1)); done; xl list %s; echo rc=$?"
                  % (name, name, wait_s * 5, name), timeout)
     res.check("pxl/create-xl-destroy", "rc=1" in out, "still listed: %r" % out.strip())
+
+
+def check_create_more(sh, res, name, wait_s, timeout):
+    """A broken xl.cfg creates nothing; -p, a gzip'd kernel given as an override."""
+    rc, out = sh("printf 'name=\"bad\"\\nmemory = 32M\\n' > /tmp/bad.cfg; "
+                 "pxl create /tmp/bad.cfg; echo rc=$?; xl list | grep -c '^bad '", timeout)
+    res.check("pxl/create-broken-cfg", "rc=1" in out and
+              "/tmp/bad.cfg:2:10: config parsing error near `32M'" in out and
+              out.split()[-1:] == ["0"], "%r" % out.strip(), "refused, nothing created")
+    rc, out = sh("gzip -c /tmp/xlt.elf > /tmp/xlt.gz && pxl create -p /tmp/xlt.cfg "
+                 "'kernel=\"/tmp/xlt.gz\"'", timeout)
+    made = res.check("pxl/create-paused-gzip", rc == 0 and "gzip kernel" in out,
+                     "rc=%d %r" % (rc, out.strip()[-300:]))
+    if not made:
+        return
+    paused = state_of(sh, name)
+    rc, _ = sh("pxl unpause %s" % name)
+    row = wait_state(sh, name, wait_s * 2, timeout)
+    res.check("pxl/create-unpause-runs", paused == "--p---" and rc == 0 and row is not None and
+              row.group(5) == "---s--", "state after create -p %r, after unpause %r"
+              % (paused, row.group(5) if row else None), "%s then %s"
+              % (paused, row.group(5) if row else None))
+    rc, out = sh("pxl destroy %s; i=0; while xl list %s >/dev/null 2>&1; do [ $i -ge %d ] && "
+                 "break; usleep 200000; i=$((i+1)); done; xl list %s; echo rc=$?"
+                 % (name, name, wait_s * 5, name), timeout)
+    res.check("pxl/create-pxl-destroy", "rc=1" in out, "still listed: %r" % out.strip())
