@@ -29,6 +29,7 @@ include tests/guests/hvm/hvm.mk
 include tests/boot/boot.mk
 include tests/boot/bzimage.mk
 include dom0-tools/xenstore/xenstore.mk
+include dom0-tools/xl/xl.mk
 include dom0-tools/initramfs/dom0.mk
 include tests/system/system.mk
 include packaging/packaging.mk

@@ -39,6 +39,13 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 VCPUOP_down, is_up, up), the workload again, dmesg without a
                 warning, stall or lockup (run right after `xl info`/`xl list`,
                 before the console transfer of `xl create`)
+  pxl/*         Petrel's xl (/usr/sbin/pxl) beside Debian's xl: the same output
+                and exit codes for info (-n), list (-v, by id and name), uptime,
+                dmesg, failing commands, a domU's list/domid/pause/unpause, pxl
+                destroy of a domU Debian's xl created, pxl create of the same
+                guest (it runs to its poweroff; Debian's xl destroys it), and
+                after the reboot pxl dmesg -c (tests/system/pxl_checks.py,
+                docs/xl.md)
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -55,6 +62,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
+import pxl_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -88,6 +96,11 @@ def shell_run(con, cmd, timeout=30):
     """Run cmd in dom0's shell; its output without the interleaved noise."""
     rc, out = con.run(cmd, timeout)
     return rc, "".join(l for l in out.splitlines(True) if not NOISE.match(l))
+
+
+def shell_fn(con):
+    """shell_run bound to con, for the check modules."""
+    return lambda cmd, timeout=30: shell_run(con, cmd, timeout)
 
 
 def check_capabilities(con, res):
@@ -450,6 +463,8 @@ def check_xl_create(con, res, timeout):
               row[0][2] == "32" and row[0][3] == "1",
               "rc=%d, rows %r; expected an xlt row with 32 MiB and 1 vCPU" % (rc, lines),
               " ".join(row[0]) if row else "")
+    if row:
+        pxl_checks.check_domu(shell_fn(con), res, "xlt")
     # After xl destroy the domain is gone within a few seconds: xenstored
     # hears of its death (VIRQ_DOM_EXC) and unmaps its store ring, the last
     # page another domain held.  Xen lists the domain as dying until then;
@@ -478,6 +493,13 @@ def check_xl_create(con, res, timeout):
     res.check("xl/destroy-frames", not held or freed is not None,
               "d%s: frames still mapped after the kill were never freed" % domid,
               "frames held at the kill: %s, freed: %s" % (held is not None, freed is not None))
+    # Petrel's xl destroys a domain Debian's xl created.
+    rc, out = shell_run(con, "xl create /tmp/xlt.cfg", timeout)
+    if res.check("pxl/destroy-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
+        pxl_checks.check_destroy(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
+    # and builds it itself: Debian's xl lists and destroys what Petrel's built
+    pxl_checks.check_create(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
+    pxl_checks.check_create_more(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 
@@ -619,6 +641,7 @@ def run(args, res):
                                 ("dom0-test", lambda: check_dom0_test(
                                     con, res, args.expect_version, args.cmd_timeout)),
                                 ("xenstore", lambda: check_xenstore(con, res, args.cmd_timeout)),
+                                ("pxl", lambda: pxl_checks.check_dom0(shell_fn(con), res)),
                                 ("xl", lambda: check_xl(con, res, args, hv_cmdline, argv)),
                                 ("smp", lambda: args.smp <= 1 or check_smp(
                                     con, res, args.smp, args.cmd_timeout)),
@@ -628,6 +651,9 @@ def run(args, res):
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
                                     con, res, args.boot_timeout)),
+                                # the ring holds the banner again after the reboot
+                                ("pxl-dmesg-clear", lambda: args.no_reboot or
+                                 pxl_checks.check_dmesg_clear(shell_fn(con), res)),
                                 ("poweroff", lambda: check_poweroff(
                                     con, res, args.poweroff_timeout))):
                 check()
