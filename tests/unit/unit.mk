@@ -42,6 +42,9 @@ UNIT_SRCS_test_firmware :=
 $(UNIT_OUT)/test_firmware.o: xen/arch/x86/firmware.c
 $(UNIT_OUT)/test_firmware.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_msi.o: xen/arch/x86/msi.c
+UNIT_SRCS_test_hvm_params :=
+$(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
+$(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c domctl.c scheduler.c schedule.c vcpu.c \
 	event_channel.c grant_table.c page_alloc.c)

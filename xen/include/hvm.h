@@ -123,6 +123,10 @@ int vlapic_set_base(struct vcpu *v, u64 val);
 
 /* Event delivery: upcall_pending went 0 -> 1 on @v. */
 void hvm_evtchn_upcall(struct vcpu *v);
+/* The CALLBACK_IRQ vector to inject now (upcall_pending is set), else -1. */
+int hvm_callback_pending(const struct vcpu *v);
+/* HVMOP (hvm_op): params, the upcall vector; for HVM and PV callers. */
+long do_hvm_op(unsigned long cmd, unsigned long arg);
 
 /* Scheduler glue (called from the arch hooks in pv/domain.c). */
 __noreturn void hvm_resume_current(void);

@@ -5,6 +5,7 @@
 #include "types.h"
 #include "regs.h"
 #include "timer.h"
+#include "public/hvm/params.h"
 
 /* The virtual local APIC (hvm/vlapic.c). */
 struct vlapic {
@@ -36,7 +37,8 @@ struct hvm_domain {
 	u64 *p2m_root;			  /* nested page tables: guest-physical -> machine */
 	u64 nr_gfns;			  /* RAM is GFN 0 .. nr_gfns - 1 */
 	u64 start_info_gpa;		  /* the PVH start info (for the boot report) */
-	unsigned int triple_fault_reason; /* SHUTDOWN_* (HVM_PARAM_TRIPLE_FAULT_REASON) */
+	u64 params[HVM_NR_PARAMS];	  /* HVMOP_set_param values (hvm/params.c) */
+	int callback_vector;		  /* CALLBACK_IRQ of the vector type: its vector, else -1 */
 	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;
 };

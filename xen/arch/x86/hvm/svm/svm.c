@@ -515,20 +515,25 @@ static void handle_exit(struct vcpu *v)
 }
 
 /*
- * Offer the local APIC's highest pending interrupt: inject it when the guest
- * takes interrupts (IF set, no interrupt shadow, no other event queued), or
- * else ask for a VINTR exit when it does. The V_IRQ request ignores V_TPR:
- * priorities are the vLAPIC's business.
+ * Offer the event callback vector (while upcall_pending is set; it bypasses
+ * the local APIC, as on Xen) or else the local APIC's highest pending
+ * interrupt: inject it when the guest takes interrupts (IF set, no interrupt
+ * shadow, no other event queued), or else ask for a VINTR exit when it does.
+ * The V_IRQ request ignores V_TPR: priorities are the vLAPIC's business.
  */
 static void intr_assist(struct vcpu *v)
 {
-	int vec = vlapic_pending(v);
+	int vec = hvm_callback_pending(v);
+	bool from_lapic = vec < 0;
 
+	if (from_lapic)
+		vec = vlapic_pending(v);
 	if (vec < 0)
 		return;
 	if (!(F64(v, VMCB_EVENTINJ) & EVENT_VALID) && (v->arch.hvm.regs.rflags & X86_EFLAGS_IF) &&
 	    !(F64(v, VMCB_INT_SHADOW) & 1)) {
-		vlapic_ack(v, (unsigned int)vec);
+		if (from_lapic)
+			vlapic_ack(v, (unsigned int)vec);
 		F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
 		/* A window asked for earlier is not needed any more. */
 		F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
