@@ -81,13 +81,17 @@ static int take_pending(unsigned int port)
 
 static void on_callback(unsigned int vec)
 {
-	seen_isr |= apic_vec_bit(APIC_ISR, vec);
-	seen_irr |= apic_vec_bit(APIC_IRR, vec);
 	upcalls++;
 	if (keep_pending) {
+		/*
+		 * upcall_pending stays set: the vector must come again after the
+		 * iret, with no exit on the way (no APIC access here).
+		 */
 		keep_pending--;
-		return; /* upcall_pending stays set: the vector must come again */
+		return;
 	}
+	seen_isr |= apic_vec_bit(APIC_ISR, vec);
+	seen_irr |= apic_vec_bit(APIC_IRR, vec);
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
 	ipi_events += take_pending(ipi_port);

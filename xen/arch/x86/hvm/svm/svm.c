@@ -433,6 +433,19 @@ static void exit_ioio(struct vcpu *v)
 	v->arch.hvm.regs.rip = F64(v, VMCB_EXITINFO2); /* the next rip, always given */
 }
 
+/* Exit (VINTR) as soon as the guest can take an interrupt. */
+static void request_window(struct vcpu *v)
+{
+	F64(v, VMCB_VINTR) |= VINTR_IRQ | VINTR_IGN_TPR | (0xfUL << VINTR_PRIO_SHIFT);
+	F32(v, VMCB_GENERAL1) |= G1_VINTR;
+}
+
+static void cancel_window(struct vcpu *v)
+{
+	F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
+	F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
+}
+
 static void handle_exit(struct vcpu *v)
 {
 	u64 code = F64(v, VMCB_EXITCODE);
@@ -494,8 +507,7 @@ static void handle_exit(struct vcpu *v)
 		hvm_crash(v, "VMRUN refused the VMCB (VMEXIT_INVALID)");
 	case EXIT_VINTR:
 		/* The window opened: the loop's next entry injects the interrupt. */
-		F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
-		F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
+		cancel_window(v);
 		return;
 	case EXIT_NPF:
 		if (vlapic_mmio_claims(v, F64(v, VMCB_EXITINFO2))) {
@@ -514,34 +526,41 @@ static void handle_exit(struct vcpu *v)
 	}
 }
 
+/* The next interrupt to offer: the event callback vector first, as on Xen, then the vLAPIC's. */
+static int next_interrupt(struct vcpu *v, bool *from_lapic)
+{
+	int vec = hvm_callback_pending(v);
+
+	*from_lapic = vec < 0;
+	return *from_lapic ? vlapic_pending(v) : vec;
+}
+
 /*
- * Offer the event callback vector (while upcall_pending is set; it bypasses
- * the local APIC, as on Xen) or else the local APIC's highest pending
- * interrupt: inject it when the guest takes interrupts (IF set, no interrupt
- * shadow, no other event queued), or else ask for a VINTR exit when it does.
- * The V_IRQ request ignores V_TPR: priorities are the vLAPIC's business.
+ * Offer the next interrupt: inject it when the guest takes interrupts (IF
+ * set, no interrupt shadow, no other event queued), or else ask for a VINTR
+ * exit when it does. The callback vector bypasses the vLAPIC and stays
+ * pending until the guest clears upcall_pending, so after an injection a
+ * window is asked for whenever another interrupt is still pending. The
+ * V_IRQ request ignores V_TPR: priorities are the vLAPIC's business.
  */
 static void intr_assist(struct vcpu *v)
 {
-	int vec = hvm_callback_pending(v);
-	bool from_lapic = vec < 0;
+	bool from_lapic;
+	int vec = next_interrupt(v, &from_lapic);
 
-	if (from_lapic)
-		vec = vlapic_pending(v);
 	if (vec < 0)
 		return;
-	if (!(F64(v, VMCB_EVENTINJ) & EVENT_VALID) && (v->arch.hvm.regs.rflags & X86_EFLAGS_IF) &&
-	    !(F64(v, VMCB_INT_SHADOW) & 1)) {
-		if (from_lapic)
-			vlapic_ack(v, (unsigned int)vec);
-		F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
-		/* A window asked for earlier is not needed any more. */
-		F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
-		F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
+	if ((F64(v, VMCB_EVENTINJ) & EVENT_VALID) || !(v->arch.hvm.regs.rflags & X86_EFLAGS_IF) ||
+	    (F64(v, VMCB_INT_SHADOW) & 1)) {
+		request_window(v);
 		return;
 	}
-	F64(v, VMCB_VINTR) |= VINTR_IRQ | VINTR_IGN_TPR | (0xfUL << VINTR_PRIO_SHIFT);
-	F32(v, VMCB_GENERAL1) |= G1_VINTR;
+	if (from_lapic)
+		vlapic_ack(v, (unsigned int)vec);
+	F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
+	cancel_window(v);
+	if (next_interrupt(v, &from_lapic) >= 0)
+		request_window(v);
 }
 
 /* CR8 writes go to V_TPR without an exit: carry them to and from the vLAPIC. */
