@@ -110,7 +110,8 @@ static void test_vm86_tss(void **state)
 	assert_true(crash);
 	assert_int_equal(store(HVM_PARAM_VM86_TSS_SIZED, 50UL << 32, &i, &v, &crash), -EINVAL);
 	assert_true(crash);
-	assert_int_equal(store(HVM_PARAM_VM86_TSS_SIZED, (0x10000UL << 32) | 0x6000, &i, &v, &crash), 0);
+	assert_int_equal(
+	    store(HVM_PARAM_VM86_TSS_SIZED, (0x10000UL << 32) | 0x6000, &i, &v, &crash), 0);
 	params[i] = v;
 	assert_int_equal(hvm_param_read(params, HVM_PARAM_VM86_TSS_SIZED), (8329UL << 32) | 0x6000);
 	memset(params, 0, sizeof(params));
@@ -121,7 +122,7 @@ static void test_callback_vector(void **state)
 	(void)state;
 	assert_int_equal(hvm_callback_vector((2UL << 56) | 0xf3), 0xf3);
 	assert_int_equal(hvm_callback_vector(0), -1);
-	assert_int_equal(hvm_callback_vector(1), -1); /* GSI 1 */
+	assert_int_equal(hvm_callback_vector(1), -1);			 /* GSI 1 */
 	assert_int_equal(hvm_callback_vector((1UL << 56) | 0x1801), -1); /* PCI INTx */
 	assert_int_equal(hvm_callback_vector((3UL << 56) | 0x40), -1);
 }

@@ -12,6 +12,7 @@
 #include "page.h"
 #include "mm.h"
 #include "domain.h"
+#include "hvm.h"
 #include "sched.h"
 #include "uaccess.h"
 #include "timer.h"
@@ -87,6 +88,22 @@ static long getdomaininfo_op(struct xen_domctl *op)
 /* ---- createdomain and destroydomain. */
 
 /*
+ * Emulated devices: a PV guest has none (Xen would also take a PIT); an
+ * HVM guest is a PVH one with only the local APIC (libxl's type=pvh).
+ * Xen's full-HVM set (everything but vPCI) needs a device model Petrel
+ * does not have; shadow paging (HVM without HAP) it does not have either.
+ * Xen refuses a set it does not know with -EOPNOTSUPP too.
+ */
+static int check_emulation(const struct xen_domctl_createdomain *c)
+{
+	if (!(c->flags & XEN_DOMCTL_CDF_hvm))
+		return c->arch.emulation_flags ? -EOPNOTSUPP : 0;
+	if (!(c->flags & XEN_DOMCTL_CDF_hap))
+		return -EOPNOTSUPP;
+	return c->arch.emulation_flags == XEN_X86_EMU_LAPIC ? 0 : -EOPNOTSUPP;
+}
+
+/*
  * The configuration Xen 4.17 accepts for a domain, as far as Petrel can
  * honour it: a PV guest without emulated devices, 1..MAX_VIRT_CPUS vCPUs,
  * grant table version 1 or 2. Xen's errors: unknown flags or options,
@@ -105,9 +122,10 @@ static int check_create_config(const struct xen_domctl_createdomain *c)
 		return -EINVAL;
 	if ((c->flags & XEN_DOMCTL_CDF_hap) && !(c->flags & XEN_DOMCTL_CDF_hvm))
 		return -EINVAL;
-	if (c->flags & (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_vpmu |
-			XEN_DOMCTL_CDF_nested_virt))
-		return -EINVAL; /* no HVM, IOMMU or vPMU here */
+	if (c->flags & (XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_vpmu | XEN_DOMCTL_CDF_nested_virt))
+		return -EINVAL; /* no IOMMU, vPMU or nested virtualisation here */
+	if ((c->flags & XEN_DOMCTL_CDF_hvm) && !hvm_backend)
+		return -EINVAL; /* as Xen on a CPU without VT-x/AMD-V */
 	if (c->iommu_opts || c->vmtrace_size)
 		return -EINVAL;
 	if (!c->max_vcpus || c->max_vcpus > MAX_VIRT_CPUS)
@@ -118,9 +136,7 @@ static int check_create_config(const struct xen_domctl_createdomain *c)
 		return -EINVAL;
 	if (c->arch.misc_flags & ~XEN_X86_MISC_FLAGS_MAX)
 		return -EINVAL;
-	if (c->arch.emulation_flags)
-		return -EOPNOTSUPP;
-	return 0;
+	return check_emulation(c);
 }
 
 static bool domid_free(domid_t id)
@@ -171,6 +187,13 @@ static long createdomain(struct xen_domctl *op)
 		rc = domain_create_nr(id, false, true, 0, &d);
 	if (rc)
 		return rc;
+	if (c->flags & XEN_DOMCTL_CDF_hvm) {
+		rc = hvm_domain_init(d);
+		if (rc) {
+			domain_destroy(d);
+			return rc;
+		}
+	}
 	d->max_vcpus = c->max_vcpus;
 	memcpy(d->handle, c->handle, sizeof(d->handle));
 	op->domain = id;
@@ -557,6 +580,11 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		return 0;
 	case XEN_DOMCTL_hypercall_init:
 		return hypercall_init(d, &op->u.hypercall_init);
+	case XEN_DOMCTL_sethvmcontext:
+		return hvm_set_context(d, (u64)op->u.hvmcontext.buffer.p, op->u.hvmcontext.size);
+	case XEN_DOMCTL_gethvmcontext:
+		*copyback = true;
+		return hvm_get_context(d, (u64)op->u.hvmcontext.buffer.p, &op->u.hvmcontext.size);
 	case XEN_DOMCTL_settimeoffset:
 		d->time_offset = op->u.settimeoffset.time_offset_seconds;
 		update_domain_wallclock(d);

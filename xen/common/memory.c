@@ -10,6 +10,7 @@
 #include "mm.h"
 #include "m2p.h"
 #include "domain.h"
+#include "hvm.h"
 #include "uaccess.h"
 #include "setup.h"
 #include "boot_info.h"
@@ -179,6 +180,28 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 }
 
 /*
+ * An extent of an HVM domain at GFN @gfn (aligned to its order, as Xen
+ * wants): new frames mapped in its p2m. What the p2m held there before
+ * stays the domain's until it dies, as Xen leaves a replaced frame.
+ */
+static int grow_hvm(struct domain *d, unsigned int order, u64 gfn)
+{
+	mfn_t mfn;
+	int rc;
+
+	if (gfn & ((1UL << order) - 1))
+		return -EINVAL;
+	if ((gfn + (1UL << order)) >> (48 - PAGE_SHIFT))
+		return -EINVAL;
+	rc = grow_one(d, order, gfn, true, &mfn);
+	for (u64 i = 0; !rc && i < (1UL << order); i++)
+		rc = p2m_set_entry(d, gfn + i, mfn + i);
+	if (!rc && gfn + (1UL << order) > d->arch.hvm.nr_gfns)
+		d->arch.hvm.nr_gfns = gfn + (1UL << order);
+	return rc;
+}
+
+/*
  * increase_reservation / populate_physmap: returns the extents done. A
  * preempted call resumes at the extent encoded above MEMOP_EXTENT_SHIFT.
  */
@@ -213,6 +236,12 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 		}
 		if (populate && copy_from_guest(&v, handle, sizeof(v)))
 			break;
+		/* A translated (HVM) domain names guest frames: the extent goes into its p2m. */
+		if (populate && is_hvm_domain(d)) {
+			if (grow_hvm(d, r.extent_order, v))
+				break;
+			continue;
+		}
 		if (grow_one(d, r.extent_order, v, populate, &mfn))
 			break;
 		v = mfn;

@@ -240,6 +240,9 @@ int arch_domain_create(struct domain *d);
 /* Drop every reference the domain's vCPUs and tables hold on frames. */
 void arch_domain_relinquish(struct domain *d);
 void arch_domain_destroy(struct domain *d);
+/* A vCPU of the domain was made / is about to be freed: its arch state. */
+int arch_vcpu_create(struct vcpu *v);
+void arch_vcpu_destroy(struct vcpu *v);
 /* The hardware domain ended (@crashed, or a SHUTDOWN_* @reason): stop the machine. */
 __noreturn void arch_hwdom_end(const struct domain *d, unsigned int reason, bool crashed);
 /* Print what the crashing running vCPU was doing. */

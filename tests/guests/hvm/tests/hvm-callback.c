@@ -76,7 +76,8 @@ static int take_pending(unsigned int port)
 {
 	unsigned long bit = 1UL << (port % 64);
 
-	return (__atomic_fetch_and(&si->evtchn_pending[port / 64], ~bit, __ATOMIC_SEQ_CST) & bit) != 0;
+	return (__atomic_fetch_and(&si->evtchn_pending[port / 64], ~bit, __ATOMIC_SEQ_CST) & bit) !=
+	       0;
 }
 
 static void on_callback(unsigned int vec)
@@ -151,7 +152,8 @@ static void setup(void)
 	struct add_to_physmap x = { .domid = DOMID_SELF,
 				    .space = XENMAPSPACE_shared_info,
 				    .gpfn = (unsigned long)si_page >> 12 };
-	struct hvm_param p = { .domid = DOMID_SELF, .index = 0,
+	struct hvm_param p = { .domid = DOMID_SELF,
+			       .index = 0,
 			       .value = (2UL << 56) | VEC_CALLBACK };
 	struct {
 		uint32_t vcpu, port;
@@ -205,8 +207,8 @@ static void check_ipi_event(void)
 	keep_pending = 1;
 	send_ipi();
 	irq_window();
-	xtest_check(upcalls == 3 && ipi_events == 2, "while pending: %u upcalls (want 3), %u events",
-		    upcalls, ipi_events);
+	xtest_check(upcalls == 3 && ipi_events == 2,
+		    "while pending: %u upcalls (want 3), %u events", upcalls, ipi_events);
 }
 
 static void check_pvclock(void)
@@ -245,8 +247,8 @@ static void check_one_timer(const char *what, long (*arm)(uint64_t), unsigned in
 	took = pvclock_now(&ok) - start;
 	xtest_check(timer_events == n, "%s: %u VIRQ_TIMER events in all, want %u", what,
 		    timer_events, n);
-	xtest_check(took >= TIMER_MS * MS / 2, "%s: VIRQ_TIMER after %lu us of a %u ms timer",
-		    what, (unsigned long)(took / 1000), TIMER_MS);
+	xtest_check(took >= TIMER_MS * MS / 2, "%s: VIRQ_TIMER after %lu us of a %u ms timer", what,
+		    (unsigned long)(took / 1000), TIMER_MS);
 }
 
 static long arm_singleshot(uint64_t deadline)
@@ -276,7 +278,8 @@ static void check_timers(void)
 	 */
 	rc = hypercall(HC_vcpu_op, VCPUOP_set_singleshot_timer, 0, (unsigned long)&s, 0, 0);
 	if (xtest_on_petrel()) {
-		xtest_check(rc == -ETIME, "singleshot in the past with _future: %ld, want -ETIME", rc);
+		xtest_check(rc == -ETIME, "singleshot in the past with _future: %ld, want -ETIME",
+			    rc);
 	} else {
 		xtest_check(rc == 0, "singleshot in the past with _future on Xen: %ld", rc);
 		wait_events(&timer_events, 0, 2000);

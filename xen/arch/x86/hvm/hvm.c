@@ -48,6 +48,25 @@ void hvm_init(void)
 				   "HVM domains cannot be created\n");
 }
 
+/* A vCPU's HVM state: the backend's control block and the vLAPIC. */
+int hvm_vcpu_initialise(struct vcpu *v)
+{
+	int rc;
+
+	memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
+	rc = hvm_backend->vcpu_init(v);
+	if (!rc)
+		rc = vlapic_init(v);
+	return rc;
+}
+
+/* Free what hvm_vcpu_initialise made (a partial state too). */
+void hvm_vcpu_destroy(struct vcpu *v)
+{
+	vlapic_free(v);
+	hvm_backend->vcpu_destroy(v);
+}
+
 int hvm_domain_init(struct domain *d)
 {
 	int rc;
@@ -63,17 +82,16 @@ int hvm_domain_init(struct domain *d)
 	d->arch.hvm.params[HVM_PARAM_TRIPLE_FAULT_REASON] = SHUTDOWN_reboot; /* Xen's default */
 	d->arch.hvm.callback_vector = -1;
 	rc = p2m_init(d);
-	for (unsigned int i = 0; !rc && i < MAX_VIRT_CPUS; i++) {
-		struct vcpu *v = d->vcpu[i];
-
-		if (!v)
-			continue;
-		memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
-		rc = hvm_backend->vcpu_init(v);
-		if (!rc)
-			rc = vlapic_init(v);
-	}
+	/* vCPUs made before the domain became HVM; later ones come through arch_vcpu_create. */
+	for (unsigned int i = 0; !rc && i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i])
+			rc = hvm_vcpu_initialise(d->vcpu[i]);
 	return rc;
+}
+
+void hvm_domain_destroy(struct domain *d)
+{
+	p2m_destroy(d);
 }
 
 /* ---- Guest memory. */
