@@ -103,15 +103,15 @@ static long set_memory_map(unsigned long arg)
 	d = target_domain(fm.domid, &rc);
 	if (!d)
 		return rc;
-	if (!d->arch.pv.e820) {
-		d->arch.pv.e820 = alloc_xenheap_pages(PV_E820_ORDER);
-		if (!d->arch.pv.e820)
+	if (!d->arch.e820) {
+		d->arch.e820 = alloc_xenheap_pages(E820_ORDER);
+		if (!d->arch.e820)
 			return -ENOMEM;
 	}
-	if (copy_from_guest(d->arch.pv.e820, (u64)fm.map.buffer.p,
+	if (copy_from_guest(d->arch.e820, (u64)fm.map.buffer.p,
 			    fm.map.nr_entries * sizeof(struct petrel_e820_entry)))
 		return -EFAULT;
-	d->arch.pv.nr_e820 = fm.map.nr_entries;
+	d->arch.nr_e820 = fm.map.nr_entries;
 	return 0;
 }
 
@@ -123,10 +123,10 @@ static long memory_map(unsigned long arg)
 
 	if (copy_from_guest(&map, arg, sizeof(map)))
 		return -EFAULT;
-	if (!d->arch.pv.e820 || !d->arch.pv.nr_e820)
+	if (!d->arch.e820 || !d->arch.nr_e820)
 		return -ENOSYS;
-	map.nr_entries = MIN(map.nr_entries, d->arch.pv.nr_e820);
-	if (copy_to_guest((u64)map.buffer.p, d->arch.pv.e820,
+	map.nr_entries = MIN(map.nr_entries, d->arch.nr_e820);
+	if (copy_to_guest((u64)map.buffer.p, d->arch.e820,
 			  map.nr_entries * sizeof(struct petrel_e820_entry)) ||
 	    copy_to_guest(arg, &map, sizeof(map)))
 		return -EFAULT;

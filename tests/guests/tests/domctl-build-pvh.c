@@ -4,7 +4,8 @@
  * APIC as its only emulated device, max_vcpus, max_mem, populate_physmap
  * by guest frame number (nothing written back), its code and data written
  * through foreign mappings of those GFNs (mmu_update with foreigndom, as
- * privcmd does), HVM params set from outside (STORE_EVTCHN, and
+ * privcmd does), its memory map (kept apart from its HVM state), HVM
+ * params set from outside (STORE_EVTCHN, and
  * TRIPLE_FAULT_REASON = poweroff), gethvmcontext for the header, then
  * sethvmcontext with HEADER, a CPU record in the PVH entry state (32-bit
  * flat protected mode, paging off, ebx given) and END, read back with
@@ -33,9 +34,11 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define HC_hvm_op 34
 #define XENMEM_current_reservation 3
 #define XENMEM_populate_physmap 6
+#define XENMEM_set_memory_map 13
 #define MMUEXT_INVLPG_LOCAL 7
 #define HVMOP_set_param 0
 #define HVMOP_get_param 1
+#define P_CALLBACK_IRQ 0
 #define P_STORE_PFN 1
 #define P_STORE_EVTCHN 2
 #define P_TRIPLE_FAULT_REASON 31
@@ -378,6 +381,32 @@ static long param(unsigned int cmd, uint16_t dom, uint32_t index, uint64_t *valu
 	return rc;
 }
 
+/*
+ * The map libxl gives a PVH guest (RAM, then the special pages reserved). It
+ * is kept apart from the guest's HVM state: its params read as before.
+ */
+static void memory_map(uint16_t dom)
+{
+	struct __attribute__((packed)) {
+		uint64_t addr, size;
+		uint32_t type;
+	} e820[2] = { { GFN_BASE << 12, NR_PAGES * 4096UL, 1 }, { 0xfeff8000UL, 0x8000, 2 } };
+	struct {
+		uint16_t domid;
+		struct {
+			uint32_t nr_entries;
+			void *buffer;
+		} map;
+	} fm = { dom, { 2, e820 } };
+	uint64_t v = 1;
+	long rc = hypercall(HC_memory_op, XENMEM_set_memory_map, (unsigned long)&fm, 0, 0, 0);
+
+	xtest_check(rc == 0, "set_memory_map on the PVH d%u: %ld", dom, rc);
+	rc = param(HVMOP_get_param, dom, P_CALLBACK_IRQ, &v);
+	xtest_check(rc == 0 && v == 0, "CALLBACK_IRQ after set_memory_map: %ld, %#lx", rc,
+		    (unsigned long)v);
+}
+
 /* From outside, the control domain sets and reads what the guest itself may not. */
 static void params(uint16_t dom)
 {
@@ -615,6 +644,7 @@ void test_main(void)
 	limits(dom);
 	populate(dom);
 	image(dom);
+	memory_map(dom);
 	params(dom);
 	vcpu_state(dom);
 	run(dom);

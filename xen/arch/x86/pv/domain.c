@@ -72,10 +72,10 @@ void arch_domain_destroy(struct domain *d)
 	if (!is_hvm_domain(d)) {
 		free_xenheap_pages(d->arch.pv.p2m, d->arch.pv.p2m_order);
 		d->arch.pv.p2m = NULL;
-		if (d->arch.pv.e820)
-			free_xenheap_pages(d->arch.pv.e820, PV_E820_ORDER);
-		d->arch.pv.e820 = NULL;
 	}
+	if (d->arch.e820)
+		free_xenheap_pages(d->arch.e820, E820_ORDER);
+	d->arch.e820 = NULL;
 	if (!d->shared_info)
 		return;
 	pg = mfn_to_page(virt_to_mfn(d->shared_info));
