@@ -264,6 +264,8 @@ static long setvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext
 
 	if (d == current->domain || vc->vcpu >= d->max_vcpus || !(v = d->vcpu[vc->vcpu]))
 		return -EINVAL;
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP; /* an HVM vCPU's state goes through sethvmcontext here */
 	if (!vc->ctxt.p) {
 		domain_pause(d);
 		pv_vcpu_reset(v);
@@ -287,6 +289,8 @@ static long getvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext
 
 	if (!v)
 		return rc;
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP; /* gethvmcontext has an HVM vCPU's state */
 	c = &ctxt_buf;
 	pv_get_vcpu_context(v, c);
 	if (vc->ctxt.p && copy_to_guest((u64)vc->ctxt.p, c, sizeof(*c)))
@@ -473,6 +477,8 @@ static long set_address_size(const struct xen_domctl_address_size *a)
 
 static long hypercall_init(struct domain *d, const struct xen_domctl_hypercall_init *h)
 {
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP; /* an HVM guest fills its page through the MSR */
 	return pv_hypercall_init(d, h->gmfn);
 }
 
@@ -483,6 +489,8 @@ static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpagef
 
 	if (p->num > 1024)
 		return -E2BIG;
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP; /* frames of an HVM guest are named by GFN: not done yet */
 	for (u64 i = 0; i < p->num; i++) {
 		xen_pfn_t v;
 

@@ -15,9 +15,9 @@
  * shut down with the reason the param gave (poweroff, not the default
  * reboot). The builder reads the answers back and destroys the domain:
  * physinfo's free pages are back to the page (the p2m, VMCB and vLAPIC
- * freed with it). Refusals on the way: emulation flags a PVH domain
- * cannot have, a stream with a bad magic, a CPU record for a vCPU that
- * does not exist or with reserved CR0 bits, HVM context of the caller.
+ * freed with it). Refusals on the way (the PV vCPU domctls, Petrel only): emulation flags a PVH
+ * domain cannot have, a stream with a bad magic, a CPU record for a vCPU that does not exist or
+ * with reserved CR0 bits, HVM context of the caller.
  */
 #include "xtest.h"
 
@@ -48,7 +48,10 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XEN_DOMCTL_createdomain 1
 #define XEN_DOMCTL_destroydomain 2
 #define XEN_DOMCTL_max_mem 11
+#define XEN_DOMCTL_setvcpucontext 12
+#define XEN_DOMCTL_getvcpucontext 13
 #define XEN_DOMCTL_max_vcpus 15
+#define XEN_DOMCTL_hypercall_init 22
 #define XEN_DOMCTL_gethvmcontext 33
 #define XEN_DOMCTL_sethvmcontext 34
 #define XEN_DOMCTL_CDF_hvm (1u << 0)
@@ -78,6 +81,7 @@ struct dctl {
 		struct xen_getdomaininfo info;
 		uint64_t max_memkb;
 		uint32_t max_vcpus;
+		uint64_t gmfn;
 		struct {
 			uint32_t size, pad;
 			void *buffer;
@@ -565,6 +569,31 @@ static void vcpu_state(uint16_t dom)
 		    "after sethvmcontext: %ld, %u vCPUs online", rc, op.u.info.nr_online_vcpus);
 }
 
+/*
+ * The PV vCPU domctls on an HVM domain: Xen 4.17 serves them for HVM too;
+ * Petrel refuses them (-EOPNOTSUPP) rather than read or write PV state the
+ * HVM vCPU does not have. Checked on Petrel only.
+ */
+static void pv_domctls(uint16_t dom)
+{
+	static uint8_t ctx[5168];
+	struct dctl op;
+	long rc;
+
+	if (!xtest_on_petrel())
+		return;
+	memset(&op, 0, sizeof(op));
+	*(void **)(op.u.raw + 8) = ctx; /* xen_domctl_vcpucontext: vCPU 0, then the buffer */
+	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
+	xtest_check(rc == -EOPNOTSUPP, "setvcpucontext on the PVH d%u: %ld", dom, rc);
+	rc = domctl(XEN_DOMCTL_getvcpucontext, dom, &op);
+	xtest_check(rc == -EOPNOTSUPP, "getvcpucontext on the PVH d%u: %ld", dom, rc);
+	memset(&op, 0, sizeof(op));
+	op.u.gmfn = GFN_DATA;
+	rc = domctl(XEN_DOMCTL_hypercall_init, dom, &op);
+	xtest_check(rc == -EOPNOTSUPP, "hypercall_init on the PVH d%u: %ld", dom, rc);
+}
+
 static bool wait_shutdown(uint16_t dom, struct dctl *op)
 {
 	for (unsigned long i = 0; i < 200000; i++) {
@@ -647,6 +676,7 @@ void test_main(void)
 	memory_map(dom);
 	params(dom);
 	vcpu_state(dom);
+	pv_domctls(dom);
 	run(dom);
 	destroy(dom, free0);
 }
