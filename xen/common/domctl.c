@@ -482,6 +482,22 @@ static long hypercall_init(struct domain *d, const struct xen_domctl_hypercall_i
 	return pv_hypercall_init(d, h->gmfn);
 }
 
+/*
+ * set_paging_mempool_size (libxl asks it for every HVM domain): Xen's pool
+ * for the p2m tables. Petrel takes an HVM domain's p2m tables from the heap
+ * as they are needed, so the size is checked (page-aligned, as Xen) and
+ * kept for get_paging_mempool_size, not enforced. PV domains have no pool.
+ */
+static long set_paging_pool(struct domain *d, u64 size)
+{
+	if (!is_hvm_domain(d))
+		return -EOPNOTSUPP;
+	if (size & (PAGE_SIZE - 1))
+		return -EINVAL;
+	d->arch.hvm.paging_pool_bytes = size;
+	return 0;
+}
+
 /* getpageframeinfo3: at most 1024 frames; each entry becomes its XEN_DOMCTL_PFINFO_* type. */
 static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpageframeinfo3 *p)
 {
@@ -588,6 +604,14 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		return 0;
 	case XEN_DOMCTL_hypercall_init:
 		return hypercall_init(d, &op->u.hypercall_init);
+	case XEN_DOMCTL_set_paging_mempool_size:
+		return set_paging_pool(d, op->u.paging_mempool.size);
+	case XEN_DOMCTL_get_paging_mempool_size:
+		if (!is_hvm_domain(d))
+			return -EOPNOTSUPP;
+		op->u.paging_mempool.size = d->arch.hvm.paging_pool_bytes;
+		*copyback = true;
+		return 0;
 	case XEN_DOMCTL_sethvmcontext:
 		return hvm_set_context(d, (u64)op->u.hvmcontext.buffer.p, op->u.hvmcontext.size);
 	case XEN_DOMCTL_gethvmcontext:

@@ -39,6 +39,7 @@ struct hvm_domain {
 	u64 start_info_gpa;		  /* the PVH start info (for the boot report) */
 	u64 params[HVM_NR_PARAMS];	  /* HVMOP_set_param values (hvm/params.c) */
 	int callback_vector;		  /* CALLBACK_IRQ of the vector type: its vector, else -1 */
+	u64 paging_pool_bytes;		  /* set_paging_mempool_size, as asked (not enforced) */
 	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;
 };

@@ -1,7 +1,8 @@
 /*
  * The control domain builds a PVH domain the way libxenguest 4.17 does:
  * createdomain with XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap and the local
- * APIC as its only emulated device, max_vcpus, max_mem, populate_physmap
+ * APIC as its only emulated device, max_vcpus, max_mem, the paging pool's
+ * size (set, refused unaligned, read back), populate_physmap
  * by guest frame number (nothing written back), its code and data written
  * through foreign mappings of those GFNs (mmu_update with foreigndom, as
  * privcmd does), its memory map (kept apart from its HVM state), HVM
@@ -54,6 +55,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XEN_DOMCTL_hypercall_init 22
 #define XEN_DOMCTL_gethvmcontext 33
 #define XEN_DOMCTL_sethvmcontext 34
+#define XEN_DOMCTL_get_paging_mempool_size 85
+#define XEN_DOMCTL_set_paging_mempool_size 86
 #define XEN_DOMCTL_CDF_hvm (1u << 0)
 #define XEN_DOMCTL_CDF_hap (1u << 1)
 #define XEN_X86_EMU_LAPIC 1u
@@ -82,6 +85,7 @@ struct dctl {
 		uint64_t max_memkb;
 		uint32_t max_vcpus;
 		uint64_t gmfn;
+		uint64_t paging_pool;
 		struct {
 			uint32_t size, pad;
 			void *buffer;
@@ -313,6 +317,18 @@ static void limits(uint16_t dom)
 	op.u.max_memkb = NR_PAGES * 4;
 	rc = domctl(XEN_DOMCTL_max_mem, dom, &op);
 	xtest_check(rc == 0, "max_mem: %ld", rc);
+	/* libxl sizes the p2m's pool for every HVM domain. */
+	memset(&op, 0, sizeof(op));
+	op.u.paging_pool = 4097;
+	rc = domctl(XEN_DOMCTL_set_paging_mempool_size, dom, &op);
+	xtest_check(rc == -EINVAL, "paging mempool of 4097 bytes: %ld", rc);
+	op.u.paging_pool = 2UL << 20;
+	rc = domctl(XEN_DOMCTL_set_paging_mempool_size, dom, &op);
+	xtest_check(rc == 0, "paging mempool of 2 MiB: %ld", rc);
+	op.u.paging_pool = 0;
+	rc = domctl(XEN_DOMCTL_get_paging_mempool_size, dom, &op);
+	xtest_check(rc == 0 && op.u.paging_pool == 2UL << 20, "paging mempool read back: %ld, %#lx",
+		    rc, (unsigned long)op.u.paging_pool);
 }
 
 /* RAM at GFNs 0x100-0x10f: the list names the GFNs and is not written back. */
