@@ -375,6 +375,12 @@ long hvm_get_context(struct domain *d, u64 buf, u32 *size)
 	return -EINVAL;
 }
 
+long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz)
+{
+	(void)d, (void)type, (void)instance, (void)buf, (void)bufsz;
+	return -EINVAL;
+}
+
 int arch_vcpu_create(struct vcpu *v)
 {
 	(void)v;

@@ -548,7 +548,10 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 	}
 }
 
-/* ---- CPU policy (every PV domain has Petrel's one PV policy). */
+/*
+ * ---- CPU policy: every PV domain has Petrel's one PV policy, every HVM
+ * domain the CPUID view of hvm_handle_cpuid; a policy set is checked, not kept.
+ */
 
 static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 {
@@ -564,8 +567,6 @@ static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 	p->err_leaf = p->err_subleaf = p->err_msr = ~0u;
 	if (d == current->domain)
 		return -EINVAL;
-	if (d->arch.is_hvm)
-		return -EOPNOTSUPP;
 	return cpu_policy_check(p);
 }
 
@@ -573,6 +574,8 @@ static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 
 static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
+	long rc;
+
 	switch (op->cmd) {
 	case XEN_DOMCTL_pausedomain:
 		/* A domain cannot pause itself this way (Xen: -EINVAL). */
@@ -614,6 +617,13 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		return 0;
 	case XEN_DOMCTL_sethvmcontext:
 		return hvm_set_context(d, (u64)op->u.hvmcontext.buffer.p, op->u.hvmcontext.size);
+	case XEN_DOMCTL_gethvmcontext_partial:
+		rc = hvm_get_context_partial(d, op->u.hvmcontext_partial.type,
+					     op->u.hvmcontext_partial.instance,
+					     (u64)op->u.hvmcontext_partial.buffer.p,
+					     &op->u.hvmcontext_partial.bufsz);
+		*copyback = !rc;
+		return rc;
 	case XEN_DOMCTL_gethvmcontext:
 		*copyback = true;
 		return hvm_get_context(d, (u64)op->u.hvmcontext.buffer.p, &op->u.hvmcontext.size);

@@ -10,15 +10,14 @@
  * TRIPLE_FAULT_REASON = poweroff), gethvmcontext for the header, then
  * sethvmcontext with HEADER, a CPU record in the PVH entry state (32-bit
  * flat protected mode, paging off, ebx given) and END, read back with
- * gethvmcontext; unpause. The guest, 32-bit code at GPA 1 MiB, keeps its
- * ebx, computes a value, reads STORE_EVTCHN with HVMOP_get_param, is
- * refused setting STORE_PFN (-EPERM) and triple faults: the domain must
- * shut down with the reason the param gave (poweroff, not the default
- * reboot). The builder reads the answers back and destroys the domain:
- * physinfo's free pages are back to the page (the p2m, VMCB and vLAPIC
- * freed with it). Refusals on the way (the PV vCPU domctls, Petrel only): emulation flags a PVH
- * domain cannot have, a stream with a bad magic, a CPU record for a vCPU that does not exist or
- * with reserved CR0 bits, HVM context of the caller.
+ * gethvmcontext and record by record (gethvmcontext_partial); unpause. The guest, 32-bit code at
+ * GPA 1 MiB, keeps its ebx, computes a value, reads STORE_EVTCHN with HVMOP_get_param, is refused
+ * setting STORE_PFN (-EPERM) and triple faults: the domain must shut down with the reason the param
+ * gave (poweroff, not the default reboot). The builder reads the answers back and destroys the
+ * domain: physinfo's free pages are back to the page (the p2m, VMCB and vLAPIC freed with it).
+ * Refusals on the way (the PV vCPU domctls, Petrel only): emulation flags a PVH domain cannot have,
+ * a stream with a bad magic, a CPU record for a vCPU that does not exist or with reserved CR0 bits,
+ * HVM context of the caller.
  */
 #include "xtest.h"
 
@@ -55,6 +54,7 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XEN_DOMCTL_hypercall_init 22
 #define XEN_DOMCTL_gethvmcontext 33
 #define XEN_DOMCTL_sethvmcontext 34
+#define XEN_DOMCTL_gethvmcontext_partial 55
 #define XEN_DOMCTL_get_paging_mempool_size 85
 #define XEN_DOMCTL_set_paging_mempool_size 86
 #define XEN_DOMCTL_CDF_hvm (1u << 0)
@@ -66,6 +66,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define CODE_END 0
 #define CODE_HEADER 1
 #define CODE_CPU 2
+#define CODE_MTRR 14
+#define ENOENT 2
 
 struct createdomain {
 	uint32_t ssidref;
@@ -90,6 +92,11 @@ struct dctl {
 			uint32_t size, pad;
 			void *buffer;
 		} hvmcontext;
+		struct {
+			uint32_t type, instance;
+			uint64_t bufsz;
+			void *buffer;
+		} partial;
 		uint8_t raw[128];
 	} u;
 };
@@ -528,6 +535,42 @@ static const struct hw_cpu *find_cpu(const uint8_t *buf, uint32_t size)
 	return NULL;
 }
 
+static long get_partial(uint16_t dom, uint32_t type, uint32_t instance, void *buf, uint64_t *size)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	op.u.partial.type = type;
+	op.u.partial.instance = instance;
+	op.u.partial.bufsz = *size;
+	op.u.partial.buffer = buf;
+	rc = domctl(XEN_DOMCTL_gethvmcontext_partial, dom, &op);
+	*size = op.u.partial.bufsz;
+	return rc;
+}
+
+/* One record at a time, as libxenguest reads the MTRRs: sizes, the CPU record's rip. */
+static void check_partial(uint16_t dom)
+{
+	uint64_t size = 0;
+	long rc = get_partial(dom, CODE_MTRR, 0, NULL, &size);
+
+	xtest_check(rc == 0 && size == 240, "MTRR record size: %ld, %lu", rc, (unsigned long)size);
+	size = sizeof(context);
+	rc = get_partial(dom, CODE_MTRR, 0, context, &size);
+	xtest_check(rc == 0 && size == 240, "MTRR record: %ld, %lu bytes", rc, (unsigned long)size);
+	size = sizeof(context);
+	rc = get_partial(dom, CODE_CPU, 0, context, &size);
+	xtest_check(rc == 0 && size == sizeof(cpu) &&
+			((const struct hw_cpu *)context)->rip == GFN_CODE << 12,
+		    "CPU record alone: %ld, %lu bytes, rip %#lx", rc, (unsigned long)size,
+		    (unsigned long)((const struct hw_cpu *)context)->rip);
+	size = sizeof(context);
+	rc = get_partial(dom, CODE_CPU, 5, context, &size);
+	xtest_check(rc == -ENOENT, "CPU record of vCPU 5: %ld", rc);
+}
+
 static void vcpu_state(uint16_t dom)
 {
 	struct save_header hdr;
@@ -579,6 +622,7 @@ static void vcpu_state(uint16_t dom)
 		    "CPU record read back: rip %#lx rbx %#lx cr0 %#lx cs %#x/%#x",
 		    c ? (unsigned long)c->rip : 0, c ? (unsigned long)c->rbx : 0,
 		    c ? (unsigned long)c->cr0 : 0, c ? c->cs_sel : 0, c ? c->cs_limit : 0);
+	check_partial(dom);
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_getdomaininfo, dom, &op);
 	xtest_check(rc == 0 && op.u.info.nr_online_vcpus == 1,

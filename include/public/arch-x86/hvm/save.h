@@ -65,6 +65,17 @@ struct petrel_hvm_hw_cpu {
 	uint32_t pad0;
 };
 
+/* The memory type range registers of one vCPU (instance = vCPU id): 240 bytes. */
+struct hvm_hw_mtrr {
+#define MTRR_VCNT 8
+#define NUM_FIXED_MSR 11
+	uint64_t msr_pat_cr;
+	uint64_t msr_mtrr_var[MTRR_VCNT * 2]; /* base, mask pairs */
+	uint64_t msr_mtrr_fixed[NUM_FIXED_MSR];
+	uint64_t msr_mtrr_cap;
+	uint64_t msr_mtrr_def_type;
+};
+
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_cpu, 1032, hvm_hw_cpu);
 PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_cpu, rip, 640, hvm_hw_cpu);
 PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_cpu, cr0, 656, hvm_hw_cpu);

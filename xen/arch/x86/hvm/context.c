@@ -3,8 +3,10 @@
  * run of records, each a descriptor and its bytes, from a HEADER to END.
  * Petrel keeps the records a PVH domain needs to start: HEADER and one CPU
  * record per vCPU. MTRR records are accepted and dropped (no MTRR
- * emulation: the guest's MTRR MSRs #GP); any other record is refused with
- * -EOPNOTSUPP, so a stream Petrel cannot honour is never half taken.
+ * emulation: the guest's MTRR MSRs #GP), and one is read as "no MTRRs"
+ * (gethvmcontext_partial, which libxenguest asks for); any other record is
+ * refused with -EOPNOTSUPP, so a stream Petrel cannot honour is never half
+ * taken.
  */
 #include "types.h"
 #include "lib.h"
@@ -208,4 +210,53 @@ long hvm_get_context(struct domain *d, u64 buf, u32 *size)
 		return -ENOSPC;
 	*size = need;
 	return copy_to_guest(buf, context_buf, need) ? -EFAULT : 0;
+}
+
+/* A vCPU's MTRR record: no ranges and no capabilities (Petrel has no MTRRs), its PAT. */
+static void mtrr_record(const struct vcpu *v, struct hvm_hw_mtrr *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->msr_pat_cr = hvm_backend->get_pat(v);
+}
+
+/*
+ * XEN_DOMCTL_gethvmcontext_partial: the body of one CPU or MTRR record. A
+ * NULL @buf asks for its size; a short buffer is -ENOBUFS; a vCPU that does
+ * not exist -ENOENT; another record type -EINVAL.
+ */
+long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz)
+{
+	static struct petrel_hvm_hw_cpu cpu;
+	static struct hvm_hw_mtrr mtrr;
+	const struct vcpu *v;
+	const void *rec;
+	u64 size;
+
+	if (!is_hvm_domain(d) || d == current->domain)
+		return -EINVAL;
+	if (type != PETREL_HVM_SAVE_CODE_CPU && type != PETREL_HVM_SAVE_CODE_MTRR)
+		return -EINVAL;
+	if (instance >= d->max_vcpus || instance >= MAX_VIRT_CPUS || !(v = d->vcpu[instance]))
+		return -ENOENT;
+	size = type == PETREL_HVM_SAVE_CODE_CPU ? sizeof(cpu) : sizeof(mtrr);
+	if (!buf) {
+		*bufsz = size;
+		return 0;
+	}
+	if (*bufsz < size)
+		return -ENOBUFS;
+	domain_pause(d);
+	if (type == PETREL_HVM_SAVE_CODE_CPU) {
+		memset(&cpu, 0, sizeof(cpu));
+		hvm_backend->get_cpu_state(v, &cpu);
+		memcpy(cpu.fpu_regs, v->arch.hvm.fpu_area, sizeof(v->arch.hvm.fpu_area));
+		cpu.flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
+		rec = &cpu;
+	} else {
+		mtrr_record(v, &mtrr);
+		rec = &mtrr;
+	}
+	domain_unpause(d);
+	*bufsz = size;
+	return copy_to_guest(buf, rec, size) ? -EFAULT : 0;
 }
