@@ -11,6 +11,7 @@
 #include "m2p.h"
 #include "domain.h"
 #include "hvm.h"
+#include "grant_table.h"
 #include "uaccess.h"
 #include "setup.h"
 #include "boot_info.h"
@@ -56,7 +57,9 @@ static long domain_query(unsigned int cmd, unsigned long arg)
 		return (long)d->tot_pages;
 	case XENMEM_maximum_reservation:
 		return (long)d->max_pages;
-	default: /* XENMEM_maximum_gpfn */
+	default: /* XENMEM_maximum_gpfn: an HVM domain's highest populated GFN */
+		if (is_hvm_domain(d))
+			return (long)d->arch.hvm.nr_gfns - 1;
 		return (long)d->max_pages - 1;
 	}
 }
@@ -249,6 +252,66 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 			break;
 	}
 	return (long)i;
+}
+
+/*
+ * XENMEM_add_to_physmap into an HVM domain's p2m (the domain itself, or
+ * any for the control domain): its shared_info page (idx 0) or one of its
+ * grant-table frames (version 1: no status frames), the table grown to it.
+ * The frame seen at that GFN before stays the domain's until it dies, as
+ * Xen leaves a replaced frame. Other spaces -ENOSYS; a PV domain -EINVAL.
+ */
+static long add_to_physmap(unsigned long arg)
+{
+	struct xen_add_to_physmap x;
+	struct domain *d;
+	mfn_t mfn;
+	long rc;
+
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	d = target_domain(x.domid, &rc);
+	if (!d)
+		return rc;
+	if (!is_hvm_domain(d) || (x.gpfn >> (48 - PAGE_SHIFT)))
+		return -EINVAL;
+	if (x.space == XENMAPSPACE_shared_info) {
+		if (x.idx)
+			return -EINVAL;
+		mfn = virt_to_maddr(d->shared_info) >> PAGE_SHIFT;
+	} else if (x.space == XENMAPSPACE_grant_table) {
+		if (x.idx & XENMAPIDX_grant_table_status)
+			return -EINVAL;
+		rc = gnttab_shared_frame(d, (unsigned int)x.idx, &mfn);
+		if (rc)
+			return rc;
+	} else {
+		return -ENOSYS;
+	}
+	return p2m_set_entry(d, x.gpfn, mfn);
+}
+
+/*
+ * XENMEM_remove_from_physmap: the GFN no longer maps anything (-ENOENT if
+ * it did not). A RAM frame unmapped so stays the domain's until it dies.
+ */
+static long remove_from_physmap(unsigned long arg)
+{
+	struct xen_remove_from_physmap x;
+	struct domain *d;
+	long rc;
+
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	d = target_domain(x.domid, &rc);
+	if (!d)
+		return rc;
+	if (!is_hvm_domain(d))
+		return -EINVAL;
+	if (p2m_lookup(d, x.gpfn) == INVALID_MFN)
+		return -ENOENT;
+	p2m_clear_entry(d, x.gpfn);
+	return 0;
 }
 
 /* A frame may leave its domain only when nothing but the allocation holds it. */
@@ -564,6 +627,10 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 		return set_memory_map(arg);
 	case XENMEM_acquire_resource:
 		return acquire_resource(arg);
+	case XENMEM_add_to_physmap:
+		return add_to_physmap(arg);
+	case XENMEM_remove_from_physmap:
+		return remove_from_physmap(arg);
 	default:
 		return -ENOSYS;
 	}

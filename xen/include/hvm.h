@@ -84,6 +84,8 @@ int pvh_build_dom0(struct domain *d, const struct bi_mod *kernel, const struct b
 int p2m_init(struct domain *d);
 void p2m_destroy(struct domain *d);
 int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn);
+/* Unmap @gfn (nothing if it was not mapped); the frame is not freed here. */
+void p2m_clear_entry(struct domain *d, u64 gfn);
 /* The machine frame of RAM at @gfn, or INVALID_MFN. */
 mfn_t p2m_lookup(const struct domain *d, u64 gfn);
 paddr_t p2m_root_maddr(const struct domain *d);

@@ -5,7 +5,8 @@
  * size (set, refused unaligned, read back), populate_physmap
  * by guest frame number (nothing written back), its code and data written
  * through foreign mappings of those GFNs (mmu_update with foreigndom, as
- * privcmd does), its memory map (kept apart from its HVM state), HVM
+ * privcmd does), its memory map (kept apart from its HVM state), its
+ * grant table seeded through a scratch GFN (add/remove_from_physmap), HVM
  * params set from outside (STORE_EVTCHN, and
  * TRIPLE_FAULT_REASON = poweroff), gethvmcontext for the header, then
  * sethvmcontext with HEADER, a CPU record in the PVH entry state (32-bit
@@ -35,6 +36,10 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XENMEM_current_reservation 3
 #define XENMEM_populate_physmap 6
 #define XENMEM_set_memory_map 13
+#define XENMEM_add_to_physmap 7
+#define XENMEM_maximum_gpfn 14
+#define XENMEM_remove_from_physmap 15
+#define XENMAPSPACE_grant_table 1
 #define MMUEXT_INVLPG_LOCAL 7
 #define HVMOP_set_param 0
 #define HVMOP_get_param 1
@@ -434,6 +439,49 @@ static void memory_map(uint16_t dom)
 		    (unsigned long)v);
 }
 
+/*
+ * How libxenguest seeds an HVM guest's grant table without acquire_resource:
+ * frame 0 placed at a scratch GFN past the guest's highest (maximum_gpfn),
+ * mapped and written there, then removed again.
+ */
+static void seed_grant_table(uint16_t dom)
+{
+	struct {
+		uint16_t domid, size;
+		uint32_t space;
+		uint64_t idx, gpfn;
+	} x = { dom, 0, XENMAPSPACE_grant_table, 0, 0 };
+	struct {
+		uint16_t domid;
+		uint64_t gpfn;
+	} r = { dom, 0 };
+	long max = hypercall(HC_memory_op, XENMEM_maximum_gpfn, (unsigned long)&dom, 0, 0, 0);
+	long rc;
+
+	xtest_check(max >= GFN_BASE + NR_PAGES - 1, "maximum_gpfn of d%u: %#lx", dom, max);
+	x.gpfn = r.gpfn = (uint64_t)max + 1;
+	rc = hypercall(HC_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);
+	xtest_check(rc == 0, "add_to_physmap(grant frame 0 at %#lx): %ld", (unsigned long)x.gpfn,
+		    rc);
+	rc = rc ? rc : map_gfn(x.gpfn, dom);
+	xtest_check(rc == 0, "mapping d%u's grant frame: %ld", dom, rc);
+	if (!rc) {
+		/* Entry 1: the console page granted to dom0, as libxenguest writes it. */
+		((volatile uint16_t *)window)[4] = 1 << 0; /* GTF_permit_access */
+		((volatile uint32_t *)window)[3] = GFN_DATA;
+		unmap_window();
+	}
+	rc = hypercall(HC_memory_op, XENMEM_remove_from_physmap, (unsigned long)&r, 0, 0, 0);
+	xtest_check(rc == 0, "remove_from_physmap(%#lx): %ld", (unsigned long)r.gpfn, rc);
+	rc = map_gfn(x.gpfn, dom);
+	xtest_check(rc != 0, "the removed GFN %#lx still maps: %ld", (unsigned long)x.gpfn, rc);
+	if (!rc)
+		unmap_window();
+	x.idx = 0x80000000u; /* a status frame: the table is version 1 */
+	rc = hypercall(HC_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);
+	xtest_check(rc == -EINVAL, "add_to_physmap of a status frame: %ld", rc);
+}
+
 /* From outside, the control domain sets and reads what the guest itself may not. */
 static void params(uint16_t dom)
 {
@@ -734,6 +782,7 @@ void test_main(void)
 	populate(dom);
 	image(dom);
 	memory_map(dom);
+	seed_grant_table(dom);
 	params(dom);
 	vcpu_state(dom);
 	pv_domctls(dom);

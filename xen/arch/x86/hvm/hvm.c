@@ -635,30 +635,12 @@ long do_hvm_op(unsigned long cmd, unsigned long arg)
 	return -ENOSYS;
 }
 
-/* XENMEM_add_to_physmap of the shared_info page for the domain itself. */
-static long add_to_physmap(u64 arg)
-{
-	struct domain *d = current->domain;
-	struct xen_add_to_physmap x;
-
-	if (hvm_copy_from_guest_linear(&x, arg, sizeof(x)))
-		return -EFAULT;
-	if (x.domid != DOMID_SELF && x.domid != d->domain_id)
-		return -ESRCH; /* foreign physmaps are not implemented */
-	if (x.space != XENMAPSPACE_shared_info)
-		return -ENOSYS;
-	if (x.idx != 0)
-		return -EINVAL;
-	if (x.gpfn >= d->arch.hvm.nr_gfns)
-		return -EINVAL; /* only over RAM: there are no MMIO holes in the p2m yet */
-	/* The RAM frame seen there before stays the domain's until it dies. */
-	return p2m_set_entry(d, x.gpfn, virt_to_maddr(d->shared_info) >> PAGE_SHIFT);
-}
-
+/* The memory ops an HVM guest has here: its physmap (memory.c); the rest -ENOSYS. */
 static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 {
-	if ((unsigned int)cmd == XENMEM_add_to_physmap)
-		return add_to_physmap(a[1]);
+	if ((unsigned int)cmd == XENMEM_add_to_physmap ||
+	    (unsigned int)cmd == XENMEM_remove_from_physmap)
+		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
 	return -ENOSYS;
 }
 

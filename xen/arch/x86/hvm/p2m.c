@@ -71,6 +71,14 @@ int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn)
 	return 0;
 }
 
+void p2m_clear_entry(struct domain *d, u64 gfn)
+{
+	u64 *e = gfn >> (48 - PAGE_SHIFT) ? NULL : l1_entry(d->arch.hvm.p2m_root, gfn, false);
+
+	if (e)
+		*e = 0;
+}
+
 mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 {
 	const u64 *e;
