@@ -164,9 +164,12 @@ static void put_record(u8 *out, u32 *off, u32 cap, u16 code, u16 instance, const
 	*off += DESC_SIZE + len;
 }
 
-/* The stream as Petrel writes it: HEADER, a CPU record per vCPU, END. */
+static void mtrr_record(const struct vcpu *v, struct hvm_hw_mtrr *m);
+
+/* The stream as Petrel writes it: HEADER, a CPU record per vCPU, an MTRR record per vCPU, END. */
 static u32 build(struct domain *d, u8 *out, u32 cap)
 {
+	static struct hvm_hw_mtrr mtrr;
 	static struct petrel_hvm_hw_cpu cpu;
 	struct hvm_save_header hdr = { .magic = HVM_FILE_MAGIC, .version = HVM_FILE_VERSION };
 	u32 off = 0, b, c, dx;
@@ -184,6 +187,13 @@ static u32 build(struct domain *d, u8 *out, u32 cap)
 		memcpy(cpu.fpu_regs, v->arch.hvm.fpu_area, sizeof(v->arch.hvm.fpu_area));
 		cpu.flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
 		put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_CPU, (u16)i, &cpu, sizeof(cpu));
+	}
+	/* libxenguest looks for vCPU 0's MTRR record in the whole stream. */
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
+		if (!d->vcpu[i])
+			continue;
+		mtrr_record(d->vcpu[i], &mtrr);
+		put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_MTRR, (u16)i, &mtrr, sizeof(mtrr));
 	}
 	put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_END, 0, NULL, 0);
 	return off;
