@@ -394,6 +394,44 @@ static struct vcpu *switched_from, *switched_to;
 /* What an interrupt does while the CPU idles; NULL = nothing ever wakes it. */
 static void (*idle_interrupt)(void);
 
+/* No HVM backend on the host: createdomain refuses HVM before these run. */
+const struct hvm_backend *hvm_backend;
+
+int hvm_domain_init(struct domain *d)
+{
+	(void)d;
+	return -EOPNOTSUPP;
+}
+
+long hvm_set_context(struct domain *d, u64 buf, u32 size)
+{
+	(void)d, (void)buf, (void)size;
+	return -EINVAL;
+}
+
+long hvm_get_context(struct domain *d, u64 buf, u32 *size)
+{
+	(void)d, (void)buf, (void)size;
+	return -EINVAL;
+}
+
+long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz)
+{
+	(void)d, (void)type, (void)instance, (void)buf, (void)bufsz;
+	return -EINVAL;
+}
+
+int arch_vcpu_create(struct vcpu *v)
+{
+	(void)v;
+	return 0;
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+	(void)v;
+}
+
 int arch_domain_create(struct domain *d)
 {
 	d->shared_info = alloc_xenheap_pages(0);

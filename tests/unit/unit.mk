@@ -48,6 +48,9 @@ $(UNIT_OUT)/test_msi.o: xen/arch/x86/msi.c
 UNIT_SRCS_test_p2m :=
 $(UNIT_OUT)/test_p2m.o: xen/arch/x86/hvm/p2m.c
 $(UNIT_OUT)/test_p2m.o: UNIT_CFLAGS += -iquote include
+UNIT_SRCS_test_hvm_params :=
+$(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
+$(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c domctl.c scheduler.c schedule.c vcpu.c \
 	event_channel.c grant_table.c page_alloc.c io_caps.c rangeset.c)

@@ -200,6 +200,7 @@ static void vcpu_destroy(struct vcpu *v)
 {
 	sched_destroy_vcpu(v);
 	vcpu_timers_kill(v);
+	arch_vcpu_destroy(v);
 	v->domain->vcpu[v->vcpu_id] = NULL;
 	free_xenheap_pages(v, order_for_bytes(sizeof(*v)));
 }
@@ -341,6 +342,8 @@ out:
  */
 int domain_create_vcpus(struct domain *d, unsigned int n)
 {
+	int rc;
+
 	if (n > MAX_VIRT_CPUS)
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++) {
@@ -352,6 +355,9 @@ int domain_create_vcpus(struct domain *d, unsigned int n)
 		if (!v)
 			return -ENOMEM;
 		v->pause_count = d->pause_count;
+		rc = arch_vcpu_create(v);
+		if (rc)
+			return rc; /* the vCPU goes with the domain's teardown */
 	}
 	return 0;
 }

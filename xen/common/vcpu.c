@@ -68,8 +68,8 @@ void vcpu_timers_init(struct vcpu *v)
 	v->runstate.state = (v->pause_flags & VPF_down) ? RUNSTATE_offline : RUNSTATE_running;
 	v->runstate.state_entry_time = system_time();
 	v->timers_ready = true;
-	/* PV guests start with a 100 Hz ticker, as on Xen. */
-	v->periodic_period = MILLISECS(10);
+	/* PV guests start with a 100 Hz ticker, as on Xen; HVM guests without one. */
+	v->periodic_period = is_hvm_vcpu(v) ? 0 : MILLISECS(10);
 	v->periodic_last = v->runstate.state_entry_time;
 	if (!(v->pause_flags & VPF_down))
 		periodic_work(v);

@@ -74,13 +74,12 @@ struct arch_vcpu {
 };
 
 /* A PV domain's own state. */
-#define PV_E820_ORDER 3 /* room for Xen's 1024 memory map entries of 20 bytes */
 struct pv_domain {
 	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
 	unsigned int p2m_order; /* its allocation's order */
-	void *e820; /* XENMEM_set_memory_map's entries (2^PV_E820_ORDER pages), NULL = none */
-	unsigned int nr_e820;
 };
+
+#define E820_ORDER 3 /* room for Xen's 1024 memory map entries of 20 bytes */
 
 struct arch_domain {
 	struct domain_pirqs pirq; /* arch/x86/physdev.c */
@@ -88,6 +87,8 @@ struct arch_domain {
 	bool is_hvm; /* the unions below hold the hvm members */
 	u32 tsc_mode; /* XEN_DOMCTL_settscinfo's TSC_MODE_* (the TSC is never emulated here) */
 	u32 incarnation; /* settscinfo's incarnation + 1 */
+	void *e820; /* XENMEM_set_memory_map's entries (2^E820_ORDER pages), NULL = none */
+	unsigned int nr_e820; /* PV and HVM domains alike */
 	union {
 		struct pv_domain pv;
 		struct hvm_domain hvm;
@@ -255,6 +256,9 @@ int arch_domain_create(struct domain *d);
 /* Drop every reference the domain's vCPUs and tables hold on frames. */
 void arch_domain_relinquish(struct domain *d);
 void arch_domain_destroy(struct domain *d);
+/* A vCPU of the domain was made / is about to be freed: its arch state. */
+int arch_vcpu_create(struct vcpu *v);
+void arch_vcpu_destroy(struct vcpu *v);
 /* The hardware domain ended (@crashed, or a SHUTDOWN_* @reason): stop the machine. */
 __noreturn void arch_hwdom_end(const struct domain *d, unsigned int reason, bool crashed);
 /* Print what the crashing running vCPU was doing. */

@@ -5,6 +5,7 @@
 #include "types.h"
 #include "regs.h"
 #include "timer.h"
+#include "public/hvm/params.h"
 
 /* The virtual local APIC (hvm/vlapic.c). */
 struct vlapic {
@@ -43,7 +44,9 @@ struct hvm_domain {
 	u64 nr_gfns;			  /* RAM is GFN 0 .. nr_gfns - 1 */
 	u64 start_info_gpa;		  /* the PVH start info (for the boot report) */
 	u64 p2m_changes;		  /* present p2m entries replaced so far */
-	unsigned int triple_fault_reason; /* SHUTDOWN_* (HVM_PARAM_TRIPLE_FAULT_REASON) */
+	u64 params[HVM_NR_PARAMS];	  /* HVMOP_set_param values (hvm/params.c) */
+	int callback_vector;		  /* CALLBACK_IRQ of the vector type: its vector, else -1 */
+	u64 paging_pool_bytes;		  /* set_paging_mempool_size, as asked (not enforced) */
 	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;
 };

@@ -86,6 +86,14 @@ int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn)
 	return 0;
 }
 
+void p2m_clear_entry(struct domain *d, u64 gfn)
+{
+	u64 *e = gfn >> (48 - PAGE_SHIFT) ? NULL : l1_entry(d->arch.hvm.p2m_root, gfn, false);
+
+	if (e)
+		*e = 0;
+}
+
 mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 {
 	const u64 *e;
@@ -96,4 +104,20 @@ mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 	if (!e || !(*e & _PAGE_PRESENT))
 		return INVALID_MFN;
 	return (*e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+/* Free the tables below @table at @level (4 = the root); leaf frames are the domain's. */
+static void free_tables(u64 *table, unsigned int level)
+{
+	for (unsigned int i = 0; level > 1 && i < 512; i++)
+		if (table[i] & _PAGE_PRESENT)
+			free_tables(maddr_to_virt(table[i] & PTE_ADDR_MASK), level - 1);
+	free_xenheap_pages(table, 0);
+}
+
+void p2m_destroy(struct domain *d)
+{
+	if (d->arch.hvm.p2m_root)
+		free_tables(d->arch.hvm.p2m_root, 4);
+	d->arch.hvm.p2m_root = NULL;
 }

@@ -54,17 +54,30 @@ int arch_domain_create(struct domain *d)
 	return 0;
 }
 
+int arch_vcpu_create(struct vcpu *v)
+{
+	return is_hvm_vcpu(v) ? hvm_vcpu_initialise(v) : 0;
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+	if (is_hvm_vcpu(v))
+		hvm_vcpu_destroy(v);
+}
+
 void arch_domain_destroy(struct domain *d)
 {
 	struct page_info *pg;
 
+	if (is_hvm_domain(d))
+		hvm_domain_destroy(d);
 	if (!is_hvm_domain(d)) {
 		free_xenheap_pages(d->arch.pv.p2m, d->arch.pv.p2m_order);
 		d->arch.pv.p2m = NULL;
-		if (d->arch.pv.e820)
-			free_xenheap_pages(d->arch.pv.e820, PV_E820_ORDER);
-		d->arch.pv.e820 = NULL;
 	}
+	if (d->arch.e820)
+		free_xenheap_pages(d->arch.e820, E820_ORDER);
+	d->arch.e820 = NULL;
 	if (!d->shared_info)
 		return;
 	pg = mfn_to_page(virt_to_mfn(d->shared_info));
@@ -105,6 +118,13 @@ void pv_vcpu_relinquish(struct vcpu *v)
 	put_frame_and_type(&v->arch.pv.guest_table);
 }
 
+/* An HVM vCPU's references: its registered vcpu_info frame; its vLAPIC timer stops. */
+static void hvm_vcpu_relinquish(struct vcpu *v)
+{
+	vlapic_destroy(v);
+	put_frame_and_type(&v->vcpu_info_mfn);
+}
+
 /*
  * Drop what the domain's PIRQs, vCPUs and pinned tables hold, so that each of its
  * frames is left with its allocation reference only (common code frees
@@ -118,7 +138,7 @@ void arch_domain_relinquish(struct domain *d)
 		if (d->vcpu[i] && !is_hvm_domain(d))
 			pv_vcpu_relinquish(d->vcpu[i]);
 		else if (d->vcpu[i])
-			vlapic_destroy(d->vcpu[i]);
+			hvm_vcpu_relinquish(d->vcpu[i]);
 	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
 		struct page_info *pg = mfn_to_page(mfn);
 

@@ -24,6 +24,7 @@
 #include "mm.h"
 #include "m2p.h"
 #include "domain.h"
+#include "hvm.h"
 #include "uaccess.h"
 #include "pv_mm.h"
 #include "hypercall.h"
@@ -471,6 +472,24 @@ static void write_entry(pte_t *p, pte_t old, pte_t val, bool preserve_ad)
 	*(volatile pte_t *)p = val;
 }
 
+/*
+ * A translated (HVM) owner's frames are named by guest frame number: the
+ * entry gets the machine frame its p2m holds there (-EINVAL if none), as
+ * privcmd's foreign mappings of an HVM guest expect.
+ */
+static int translate_foreign(const struct domain *pg_owner, pte_t *e)
+{
+	mfn_t mfn;
+
+	if (!(*e & _PAGE_PRESENT) || !pg_owner || pg_owner == &dom_io || !is_hvm_domain(pg_owner))
+		return 0;
+	mfn = p2m_lookup(pg_owner, pte_mfn(*e));
+	if (mfn == INVALID_MFN)
+		return -EINVAL;
+	*e = (*e & ~PTE_ADDR_MASK) | (mfn << PAGE_SHIFT);
+	return 0;
+}
+
 int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bool preserve_ad,
 		    struct domain *pg_owner)
 {
@@ -707,7 +726,9 @@ static int mmu_normal_update(struct domain *pt_owner, struct domain *pg_owner, u
 	if (pg->type_count && (pg->flags & PGC_validated)) {
 		switch (pg->type) {
 		case PGT_l1_page_table:
-			rc = pv_mod_l1_entry(pt_owner, mfn, idx, val, preserve_ad, pg_owner);
+			rc = translate_foreign(pg_owner, &val);
+			if (!rc)
+				rc = pv_mod_l1_entry(pt_owner, mfn, idx, val, preserve_ad, pg_owner);
 			break;
 		case PGT_l2_page_table:
 		case PGT_l3_page_table:
@@ -1013,6 +1034,8 @@ static long update_va_mapping(u64 va, pte_t val, unsigned long flags, struct dom
 	if (pg->type != PGT_l1_page_table || !pg->type_count || !(pg->flags & PGC_validated))
 		rc = -EINVAL;
 	else
+		rc = translate_foreign(pg_owner, &val);
+	if (!rc)
 		rc = pv_mod_l1_entry(d, l1, idx, val, false, pg_owner);
 	pv_put_page(pg);
 	if (rc)

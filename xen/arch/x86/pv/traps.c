@@ -12,6 +12,7 @@
 #include "console.h"
 #include "desc.h"
 #include "domain.h"
+#include "hvm.h"
 #include "uaccess.h"
 #include "traps.h"
 #include "pv.h"
@@ -164,8 +165,11 @@ void pv_return_to_guest(struct cpu_regs *r)
 	struct vcpu *v;
 
 	/* Only a frame at the stack top can be switched (not one on an IST stack). */
-	if (sched_need_resched() && r == guest_regs())
+	if (sched_need_resched() && r == guest_regs()) {
 		schedule();
+		if (is_hvm_vcpu(current))
+			hvm_resume_current(); /* an HVM vCPU enters through its own loop */
+	}
 	domain_reap(); /* a quiescent point: no borrowed domain pointer is live */
 	v = current;
 	pv_time_check(v);

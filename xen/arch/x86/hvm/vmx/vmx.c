@@ -783,23 +783,36 @@ static void handle_exit(struct vcpu *v)
 	}
 }
 
+/* The next interrupt to offer: the event callback vector first, as on Xen, then the vLAPIC's. */
+static int next_interrupt(struct vcpu *v, bool *from_lapic)
+{
+	int vec = hvm_callback_pending(v);
+
+	*from_lapic = vec < 0;
+	return *from_lapic ? vlapic_pending(v) : vec;
+}
+
 /*
- * Offer the local APIC's highest pending interrupt: inject it when the guest
- * takes interrupts (IF set, no STI/MOV-SS shadow, no other event queued), or
- * else ask for an interrupt-window exit.
+ * Offer the next interrupt: inject it when the guest takes interrupts (IF
+ * set, no STI/MOV-SS shadow, no other event queued), or else ask for an
+ * interrupt-window exit. The callback vector stays pending until the guest
+ * clears upcall_pending, so after an injection the window is asked for
+ * whenever another interrupt is still pending.
  */
 static void intr_assist(struct vcpu *v)
 {
-	int vec = vlapic_pending(v);
+	bool from_lapic;
+	int vec = next_interrupt(v, &from_lapic);
 	u64 shadow = vmread(GUEST_INTERRUPTIBILITY) & (INTR_SHADOW_STI | INTR_SHADOW_MOV_SS);
 
 	if (vec < 0)
 		return;
 	if (!(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) &&
 	    (v->arch.hvm.regs.rflags & X86_EFLAGS_IF) && !shadow) {
-		vlapic_ack(v, (unsigned int)vec);
+		if (from_lapic)
+			vlapic_ack(v, (unsigned int)vec);
 		vmwrite(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT | (unsigned int)vec);
-		window_exiting(false);
+		window_exiting(next_interrupt(v, &from_lapic) >= 0);
 		return;
 	}
 	window_exiting(true);
