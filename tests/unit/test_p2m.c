@@ -37,6 +37,19 @@ void *alloc_xenheap_pages(unsigned int order)
 	return p;
 }
 
+/* Frees must name a frame alloc_xenheap_pages handed out and not yet freed. */
+void free_xenheap_pages(void *p, unsigned int order)
+{
+	unsigned int i = 0;
+
+	assert_int_equal(order, 0);
+	while (i < nr_pages && pages[i] != p)
+		i++;
+	assert_true(i < nr_pages);
+	free(p);
+	pages[i] = pages[--nr_pages];
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -124,6 +137,23 @@ static void test_replaced_entries_counted(void **state)
 	assert_int_equal(p2m_lookup(&d, 11), 101);
 }
 
+/* p2m_destroy gives back every table, on several walks, and keeps the leaf frames. */
+static void test_destroy_frees_tables(void **state)
+{
+	struct domain d = { 0 };
+
+	(void)state;
+	assert_int_equal(p2m_init(&d), 0);
+	assert_int_equal(p2m_set_entry(&d, 0x1, 0x10), 0);
+	assert_int_equal(p2m_set_entry(&d, 0x40000, 0x20), 0);	 /* 1 GiB: new L2 and L1 */
+	assert_int_equal(p2m_set_entry(&d, 1UL << 27, 0x30), 0); /* 512 GiB: new L3, L2, L1 */
+	assert_int_equal(nr_pages, 9); /* root + (L3, L2, L1) + (L2, L1) + (L3, L2, L1) */
+	p2m_destroy(&d);
+	assert_int_equal(nr_pages, 0);
+	assert_null(d.arch.hvm.p2m_root);
+	p2m_destroy(&d); /* a second call is harmless */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +161,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_ept_format, teardown),
 		cmocka_unit_test_teardown(test_gfn_limit, teardown),
 		cmocka_unit_test_teardown(test_replaced_entries_counted, teardown),
+		cmocka_unit_test_teardown(test_destroy_frees_tables, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
