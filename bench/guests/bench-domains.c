@@ -39,11 +39,11 @@ TEST_HV_ARGS("dom0_mem=64M");
 struct pong_data {
 	uint64_t shared_info_pte; /* 0x00: mapped at TINY_FREE_GVA */
 	uint64_t pad;
-	struct sched_poll poll;	  /* 0x10: one port, no timeout */
+	struct sched_poll poll; /* 0x10: one port, no timeout */
 	uint8_t pad2[0x30 - 0x10 - sizeof(struct sched_poll)];
-	uint32_t port;		  /* 0x30: the domU's end */
+	uint32_t port; /* 0x30: the domU's end */
 	uint32_t pad3;
-	uint64_t pongs;		  /* 0x38: events sent back */
+	uint64_t pongs; /* 0x38: events sent back */
 };
 _Static_assert(offsetof(struct pong_data, port) == 0x30, "pong_start reads the port at 0x30");
 _Static_assert(offsetof(struct pong_data, pongs) == 0x38, "pong_start counts at 0x38");
@@ -121,8 +121,8 @@ static bool create_destroy(unsigned long iters, void *run)
 	struct tiny_dom t;
 
 	for (unsigned long i = 0; i < iters; i++) {
-		if (!tiny_build(&t, tiny_script_start, (size_t)(tiny_script_end - tiny_script_start),
-				fill_poweroff))
+		if (!tiny_build(&t, tiny_script_start,
+				(size_t)(tiny_script_end - tiny_script_start), fill_poweroff))
 			return false;
 		if (run && tiny_run(&t) != SHUTDOWN_poweroff) {
 			xtest_fail("d%u did not power off", t.id);

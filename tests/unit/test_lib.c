@@ -412,12 +412,11 @@ static void test_sort(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mem),	     cmocka_unit_test(test_mem_quads),
-		cmocka_unit_test(test_memmove),
-		cmocka_unit_test(test_strings),	     cmocka_unit_test(test_strtoul),
-		cmocka_unit_test(test_parse_size),   cmocka_unit_test(test_printf_table),
-		cmocka_unit_test(test_printf_edges), cmocka_unit_test(test_printf_random),
-		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_mem),	      cmocka_unit_test(test_mem_quads),
+		cmocka_unit_test(test_memmove),	      cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_strtoul),	      cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_printf_table),  cmocka_unit_test(test_printf_edges),
+		cmocka_unit_test(test_printf_random), cmocka_unit_test(test_sort),
 	};
 
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
