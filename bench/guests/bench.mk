@@ -29,8 +29,8 @@ $(BENCH_GOUT)/obj/%.o: $(BENCH_GDIR)/%.c
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(BENCH_GCFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
 
-$(BENCH_GOUT)/%.elf: $(BENCH_GOUT)/obj/%.o $(BENCH_GLIB) $(GUEST_LDS)
-	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(BENCH_GLIB) $<
+$(BENCH_GOUT)/%.elf: $(BENCH_GOUT)/obj/%.o $(BENCH_GLIB) $(GUEST_OUT)/lib/libopt.a $(GUEST_LDS)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(BENCH_GLIB) $< $(GUEST_OUT)/lib/libopt.a
 
 -include $(BENCH_GOUT)/lib/bench.d $(patsubst %,$(BENCH_GOUT)/obj/%.d,$(BENCH_GUESTS))
 .SECONDARY: $(BENCH_GOUT)/lib/bench.o $(patsubst %,$(BENCH_GOUT)/obj/%.o,$(BENCH_GUESTS))

@@ -133,6 +133,7 @@ void pv_put_page(struct page_info *pg)
 	pg->count--;
 	if (pg->count || !owner || (pg->flags & (PGC_allocated | PGC_xen_heap)))
 		return;
+	frame_list_del(&owner->page_list, pg);
 	m2p_set(page_to_mfn(pg), M2P_INVALID);
 	*pg = (struct page_info){ 0 };
 	free_pages(pg, 0);
@@ -461,9 +462,7 @@ void arch_domain_destroy(struct domain *d)
 /* As the PV hook: the pins' references go (the fake tables hold no entries). */
 void arch_domain_relinquish(struct domain *d)
 {
-	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
-		struct page_info *pg = mfn_to_page(mfn);
-
+	for (struct page_info *pg = d->page_list; pg; pg = pg->next) {
 		if (pg->owner != d || !(pg->flags & PGC_pinned))
 			continue;
 		pg->flags &= ~PGC_pinned;
@@ -533,6 +532,7 @@ static void populate(struct domain *d, unsigned int n)
 		pg->owner = d;
 		pg->flags |= PGC_allocated;
 		pg->count = 1;
+		frame_list_add(&d->page_list, pg);
 		d->tot_pages++;
 	}
 	d->max_pages = d->tot_pages;

@@ -227,9 +227,12 @@ static void frames_hold_domain(struct domain *d)
  */
 static void relinquish_memory(struct domain *d)
 {
-	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
-		struct page_info *pg = mfn_to_page(mfn);
+	struct page_info *pg, *next;
 
+	for (pg = d->page_list; pg; pg = next) {
+		mfn_t mfn = page_to_mfn(pg);
+
+		next = pg->next;
 		if (pg->owner != d || (pg->flags & PGC_xen_heap))
 			continue;
 		/* Given back (decrease_reservation) but still mapped: already on its way. */
@@ -241,6 +244,7 @@ static void relinquish_memory(struct domain *d)
 				pg->count--;
 			continue;
 		}
+		frame_list_del(&d->page_list, pg);
 		m2p_set(mfn, M2P_INVALID);
 		pg->owner = NULL;
 		pg->flags &= ~(PGC_allocated | PGC_validated | PGC_pinned);

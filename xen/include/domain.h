@@ -156,6 +156,12 @@ struct domain {
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
 	bool frames_hold_ref; /* dead, with frames still mapped elsewhere that hold it */
+	/*
+	 * The frames given to the domain (assign_page) and not yet back in the
+	 * allocator, linked through page_info next/prev: the teardown walks
+	 * these instead of the whole frame table.
+	 */
+	struct page_info *page_list;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
 	unsigned int max_vcpus; /* createdomain's max_vcpus */
 	u8 handle[16]; /* the toolstack's UUID (createdomain, setdomainhandle) */

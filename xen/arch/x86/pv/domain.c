@@ -139,9 +139,8 @@ void arch_domain_relinquish(struct domain *d)
 			pv_vcpu_relinquish(d->vcpu[i]);
 		else if (d->vcpu[i])
 			hvm_vcpu_relinquish(d->vcpu[i]);
-	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
-		struct page_info *pg = mfn_to_page(mfn);
-
+	/* Unpinning frees none of them: each still holds its allocation reference. */
+	for (struct page_info *pg = d->page_list; pg; pg = pg->next) {
 		if (pg->owner != d || !(pg->flags & PGC_pinned))
 			continue;
 		pg->flags &= ~PGC_pinned;
