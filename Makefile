@@ -24,10 +24,12 @@ include tests/unit/evtchn/evtchn.mk
 include tests/unit/mm/mm.mk
 include tests/guests/guests.mk
 include tests/guests/fuzz.mk
+include tests/guests/cycles.mk
 include tests/guests/hvm/hvm.mk
 include tests/boot/boot.mk
 include tests/boot/bzimage.mk
 include dom0-tools/xenstore/xenstore.mk
+include dom0-tools/xl/xl.mk
 include dom0-tools/initramfs/dom0.mk
 include tests/system/system.mk
 include packaging/packaging.mk

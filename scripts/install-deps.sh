@@ -9,7 +9,8 @@ SUDO=""
 
 PKGS="gcc make binutils libc6-dev python3 ovmf gnu-efi libcmocka-dev libyajl-dev \
   zlib1g-dev liblzma-dev libzstd-dev zstd busybox-static cpio xz-utils clang lld \
-  libclang-rt-14-dev libxen-dev kmod grub-pc-bin grub-common xorriso mtools"
+  libclang-rt-14-dev libxen-dev kmod grub-pc-bin grub-common xorriso mtools \
+  bochs bochsbios vgabios bochs-term"
 
 missing=""
 for p in $PKGS; do

@@ -10,6 +10,9 @@
 #                            (BENCH_RUNS=N boots of each guest, default 3),
 #                            written into $(BENCH_DOC) (docs/performance.md;
 #                            BENCH_DOC= to leave it alone)
+#   make bench-vmx-bochs     HVM exit paths on VMX under Bochs beside the PV
+#                            hypercall paths on the same Bochs, as ratios
+#                            (bench/vmx-bochs.sh; BENCH_RUNS, BENCH_DOC)
 
 BENCH_GDIR := bench/guests
 BENCH_GOUT := $(BUILD)/bench/guests
@@ -26,17 +29,39 @@ $(BENCH_GOUT)/obj/%.o: $(BENCH_GDIR)/%.c
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(BENCH_GCFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
 
-$(BENCH_GOUT)/%.elf: $(BENCH_GOUT)/obj/%.o $(BENCH_GLIB) $(GUEST_LDS)
-	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(BENCH_GLIB) $<
+$(BENCH_GOUT)/%.elf: $(BENCH_GOUT)/obj/%.o $(BENCH_GLIB) $(GUEST_OUT)/lib/libopt.a $(GUEST_LDS)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(BENCH_GLIB) $< $(GUEST_OUT)/lib/libopt.a
 
 -include $(BENCH_GOUT)/lib/bench.d $(patsubst %,$(BENCH_GOUT)/obj/%.d,$(BENCH_GUESTS))
 .SECONDARY: $(BENCH_GOUT)/lib/bench.o $(patsubst %,$(BENCH_GOUT)/obj/%.o,$(BENCH_GUESTS))
 
+# HVM benchmark guests (bench/guests/hvm/): PVH test kernels on the HVM
+# guest runtime (tests/guests/hvm/), the same bench_run and BENCH lines.
+BENCH_HVM_OUT := $(BENCH_GOUT)/hvm
+BENCH_HVM_GUESTS := $(sort $(basename $(notdir $(wildcard $(BENCH_GDIR)/hvm/*.c))))
+BENCH_HVM_ELFS := $(patsubst %,$(BENCH_HVM_OUT)/%.elf,$(BENCH_HVM_GUESTS))
+BENCH_HVM_CFLAGS := $(HVM_GUEST_CFLAGS) -I$(BENCH_GDIR)/lib
+
+$(BENCH_HVM_OUT)/lib/bench.o: $(BENCH_GDIR)/lib/bench.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(BENCH_HVM_CFLAGS) -c $< -o $@
+
+$(BENCH_HVM_OUT)/obj/%.o: $(BENCH_GDIR)/hvm/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(BENCH_HVM_CFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
+
+$(BENCH_HVM_OUT)/%.elf: $(BENCH_HVM_OUT)/obj/%.o $(BENCH_HVM_OUT)/lib/bench.o $(HVM_GUEST_LIB) \
+		$(HVM_GUEST_LDS)
+	$(GUEST_CC) $(HVM_GUEST_LDFLAGS) -o $@ $(HVM_GUEST_LIB) $(BENCH_HVM_OUT)/lib/bench.o $<
+
+-include $(BENCH_HVM_OUT)/lib/bench.d $(patsubst %,$(BENCH_HVM_OUT)/obj/%.d,$(BENCH_HVM_GUESTS))
+.SECONDARY: $(BENCH_HVM_OUT)/lib/bench.o $(patsubst %,$(BENCH_HVM_OUT)/obj/%.o,$(BENCH_HVM_GUESTS))
+
 ALL_TARGETS += bench-guests
 TEST_TARGETS += test-bench-guests
 
-.PHONY: bench-guests test-bench-guests bench-hotpaths
-bench-guests: $(BENCH_GELFS)
+.PHONY: bench-guests test-bench-guests bench-hotpaths bench-vmx-bochs
+bench-guests: $(BENCH_GELFS) $(BENCH_HVM_ELFS)
 
 test-bench-guests: bench-guests $(BUILD)/xen/petrel
 	@bash bench/hotpaths.sh --check --petrel $(BUILD)/xen/petrel $(BENCH_GELFS)
@@ -64,3 +89,8 @@ bench-hotpaths: bench-guests $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/
 		--xen $(GUEST_XEN_REF) --kernel-dir $(BUILD)/dom0 \
 		--native-initrd $(BENCH_NATIVE_CPIO) $(if $(BENCH_DOC),--doc $(BENCH_DOC)) \
 		$(BENCH_GELFS)
+
+bench-vmx-bochs: bench-guests $(BUILD)/xen/petrel
+	@bash bench/vmx-bochs.sh --runs $(BENCH_RUNS) --petrel $(BUILD)/xen/petrel \
+		$(if $(BENCH_DOC),--doc $(BENCH_DOC)) \
+		$(BENCH_GOUT)/bench-hypercalls.elf $(BENCH_HVM_OUT)/bench-hvm-exits.elf

@@ -311,6 +311,14 @@ struct xen_domctl_hvmcontext {
 	XEN_GUEST_HANDLE_64(uint8) buffer;
 };
 
+/* XEN_DOMCTL_gethvmcontext_partial: one record of the stream, without its descriptor. */
+struct xen_domctl_hvmcontext_partial {
+	uint32_t type;			  /* in: the record's type code */
+	uint32_t instance;		  /* in: which one (the vCPU for per-vCPU records) */
+	uint64_aligned_t bufsz;		  /* in: buffer size; out: the record's size */
+	XEN_GUEST_HANDLE_64(uint8) buffer; /* out: the record (NULL: only its size) */
+};
+
 /* XEN_DOMCTL_set_address_size / get_address_size */
 struct xen_domctl_address_size {
 	uint32_t size; /* 32 or 64 */
@@ -409,6 +417,7 @@ struct xen_domctl {
 		struct xen_domctl_settimeoffset settimeoffset;
 		struct xen_domctl_tsc_info tsc_info;
 		struct xen_domctl_hvmcontext hvmcontext;
+		struct xen_domctl_hvmcontext_partial hvmcontext_partial;
 		struct xen_domctl_address_size address_size;
 		struct xen_domctl_sendtrigger sendtrigger;
 		struct xen_domctl_set_target set_target;
@@ -526,6 +535,7 @@ PETREL_ASSERT_SIZE(struct xen_domctl_schedparam_vcpu, 16, xen_domctl_schedparam_
 PETREL_ASSERT_SIZE(struct xen_domctl_scheduler_op, 24, xen_domctl_scheduler_op);
 PETREL_ASSERT_OFFSET(struct xen_domctl_scheduler_op, u, 8, xen_domctl_scheduler_op);
 PETREL_ASSERT_SIZE(struct xen_domctl_hvmcontext, 16, xen_domctl_hvmcontext);
+PETREL_ASSERT_SIZE(struct xen_domctl_hvmcontext_partial, 24, xen_domctl_hvmcontext_partial);
 PETREL_ASSERT_SIZE(struct xen_domctl_cpu_policy, 40, xen_domctl_cpu_policy);
 PETREL_ASSERT_OFFSET(struct xen_domctl_cpu_policy, err_leaf, 24, xen_domctl_cpu_policy);
 PETREL_ASSERT_SIZE(struct xen_domctl_vcpuextstate, 32, xen_domctl_vcpuextstate);

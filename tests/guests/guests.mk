@@ -7,13 +7,16 @@
 #   make test-guests-hcpage  multiboot again, every guest built with a
 #                            HYPERCALL_PAGE note and calling through the page
 #   make test-guests-runner  check run.sh's verdicts on made-up logs
+#   make test-guests-bochs   a slice ($(BOCHS_GUESTS)) under Bochs on an Intel
+#                            CPU with VMX (scripts/bochs-boot.sh), about 25 s
+#                            a boot; GUEST_ONLY picks others
 #   make test-guests-xen     the tests themselves, on Debian's Xen 4.17 (build/xen-ref,
 #                            see tests/system/system.mk): every test must pass there
 #                            too, except those in tests/guests/petrel-only.list
 #   make test-guests GUEST_ONLY="hello version"   run only these tests
 #   make test-guests GUEST_TIMEOUT=120            per-boot timeout in seconds
 #   make test-guests GUEST_JOBS=1                 QEMU instances at once (default 2)
-# Logs: $(BUILD)/tests/guests[-hcpage]/logs/<multiboot|efi>/<test>.log. With
+# Logs: $(BUILD)/tests/guests[-hcpage]/logs/<multiboot|efi|bochs>/<test>.log. With
 # about 30 boots, a multiboot stage takes 10-20 s, the efi one 1.5-3.5 min.
 
 GUEST_DIR := tests/guests
@@ -21,6 +24,8 @@ GUEST_OUT := $(BUILD)/tests/guests
 GUEST_HC_OUT := $(BUILD)/tests/guests-hcpage
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(GUEST_DIR)/tests/*.c))))
 GUEST_LIB := entry xtest traps printk string defaults events console-ring
+# Linked as an archive: only the tests that use them pull them in.
+GUEST_LIB_OPT := builder
 GUEST_LDS := $(GUEST_DIR)/lib/guest.ld
 
 GUEST_CC ?= gcc
@@ -45,13 +50,20 @@ $(1)/obj/%.o: $(GUEST_DIR)/tests/%.c
 	@mkdir -p $$(@D)
 	$$(GUEST_CC) $$(GUEST_CFLAGS) $(2) -DXTEST_NAME='"$$*"' -c $$< -o $$@
 
-$(1)/%.elf: $(1)/obj/%.o $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(GUEST_LDS)
-	$$(GUEST_CC) $$(GUEST_LDFLAGS) -o $$@ $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $$<
+$(1)/lib/libopt.a: $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB_OPT))
+	rm -f $$@
+	ar rcs $$@ $$^
 
--include $(patsubst %,$(1)/lib/%.d,$(GUEST_LIB)) $(patsubst %,$(1)/obj/%.d,$(GUEST_TESTS))
+$(1)/%.elf: $(1)/obj/%.o $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(1)/lib/libopt.a $(GUEST_LDS)
+	$$(GUEST_CC) $$(GUEST_LDFLAGS) -o $$@ $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $$< \
+		$(1)/lib/libopt.a
+
+-include $(patsubst %,$(1)/lib/%.d,$(GUEST_LIB) $(GUEST_LIB_OPT)) \
+	$(patsubst %,$(1)/obj/%.d,$(GUEST_TESTS))
 
 # Keep the objects between runs (intermediate files of pattern rules).
-.SECONDARY: $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(patsubst %,$(1)/obj/%.o,$(GUEST_TESTS))
+.SECONDARY: $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB) $(GUEST_LIB_OPT)) \
+	$(patsubst %,$(1)/obj/%.o,$(GUEST_TESTS))
 endef
 
 $(eval $(call guest_variant,$(GUEST_OUT),))
@@ -89,8 +101,15 @@ guest_selected = $(if $(GUEST_ONLY),$(patsubst %,$(1)/%.elf,$(GUEST_ONLY)),\
 # ... plus hello-lownotes (in $(GUEST_OUT)) for the stages that boot it
 guest_selected_low = $(call guest_selected,$(GUEST_OUT))$(if $(GUEST_ONLY),, $(GUEST_LOW_ELF))
 
+# Bochs interprets every instruction: about 6x slower than QEMU's TCG.
+BOCHS_TIMEOUT ?= 300
+BOCHS_GUESTS ?= hello crash hypercall-page evtchn-upcall sysenter-intel exceptions
+GUEST_RUN_BOCHS = bash $(GUEST_DIR)/run.sh --timeout $(BOCHS_TIMEOUT) --jobs $(GUEST_JOBS) \
+	--src $(GUEST_DIR)/tests --mode bochs
+
 ALL_TARGETS += guests guests-hcpage
-TEST_TARGETS += test-guests-runner test-guests test-guests-hcpage test-guests-xen
+TEST_TARGETS += test-guests-runner test-guests test-guests-hcpage test-guests-xen \
+	test-guests-bochs
 # The EFI stage needs the EFI loader's make fragment and scripts/efi-boot.sh.
 GUEST_EFI_OK := $(and $(wildcard xen/arch/x86/efi/efi.mk),$(wildcard scripts/efi-boot.sh))
 ifneq ($(GUEST_EFI_OK),)
@@ -98,7 +117,7 @@ TEST_TARGETS += test-guests-efi
 endif
 
 .PHONY: guests guests-hcpage test-guests test-guests-efi test-guests-hcpage test-guests-runner \
-	test-guests-xen
+	test-guests-xen test-guests-bochs
 guests: $(GUEST_ELFS)
 guests-hcpage: $(GUEST_HC_ELFS)
 
@@ -117,6 +136,10 @@ test-guests-hcpage: guests-hcpage $(BUILD)/xen/petrel
 test-guests-efi: guests $(if $(GUEST_EFI_OK),$(BUILD)/xen/petrel.efi)
 	@$(GUEST_RUN) --out $(GUEST_OUT)/logs --mode efi --petrel $(BUILD)/xen/petrel.efi \
 		$(call guest_selected,$(GUEST_OUT))
+
+test-guests-bochs: guests $(BUILD)/xen/petrel
+	@$(GUEST_RUN_BOCHS) --out $(GUEST_OUT)/logs --petrel $(BUILD)/xen/petrel \
+		$(patsubst %,$(GUEST_OUT)/%.elf,$(or $(GUEST_ONLY),$(BOCHS_GUESTS)))
 
 # Reference run on the real Xen 4.17 (the rule fetching it is in
 # tests/system/system.mk): every guest test must pass there too, but for the

@@ -6,8 +6,12 @@
 #   tests/guests/run.sh [options] GUEST.elf... [--malformed]
 #
 # Options:
-#   --mode multiboot|efi|xen  multiboot: QEMU -kernel petrel -initrd "guest args";
+#   --mode multiboot|efi|xen|bochs  multiboot: QEMU -kernel petrel -initrd "guest args";
 #                         efi: OVMF + petrel.efi through scripts/efi-boot.sh;
+#                         bochs: Bochs with an Intel VMX CPU, GRUB loading
+#                         petrel by multiboot (scripts/bochs-boot.sh); the
+#                         tests' TEST_CPU/MACHINE/DEVICE (QEMU's) are ignored,
+#                         TEST_BOCHS_CPU("model") picks Bochs' CPU model;
 #                         xen: the reference, Debian's Xen 4.17 (--petrel
 #                         build/xen-ref/xen-4.17-amd64), to check the tests
 #                         themselves against real Xen
@@ -113,6 +117,8 @@ boot() {
 			"${dev[@]}" -display none -monitor none </dev/null >"$log.qemu" 2>&1
 	elif [ "$mode" = xen ]; then
 		boot_xen "$image${args:+ $args}" "$log" "$cpu"
+	elif [ "$mode" = bochs ]; then
+		boot_bochs "$name" "$image${args:+ $args}" "$log" "console=com1 loglvl=all$hv_args"
 	else
 		bash "$top/scripts/efi-boot.sh" --efi "$petrel" --esp "$logdir/esp-$name" \
 			--serial "file:$log" --timeout "$timeout" -m "$mem" \
@@ -129,6 +135,8 @@ if [ "$mode" = xen ]; then
 	crash_re='Dom0 crashed|Domain 0 \(vcpu#0\) crashed' reject_re='Could not (set up DOM0 guest OS|construct domain 0)|Panic on CPU'
 	check_rc=0
 fi
+# Bochs has no isa-debug-exit: every end is the same ACPI power-off.
+[ "$mode" = bochs ] && check_rc=0
 
 # xen_done LOG: Xen's last words after an outcome (halt, crash, panic).
 xen_done() {
@@ -167,6 +175,22 @@ boot_xen() {
 	kill "$qpid" 2>/dev/null
 	wait "$qpid" 2>/dev/null
 	return "$rc"
+}
+
+# boot_bochs NAME MODULE LOG CMDLINE: one boot under Bochs, stopped once the
+# log shows an outcome (Bochs also ends by itself at Petrel's ACPI power-off;
+# a reboot, which would boot again, stops it like QEMU's -no-reboot).
+boot_bochs() {
+	local mem=${test_mem:-512M}
+	case "$mem" in
+	*G) mem=$((${mem%G} * 1024)) ;;
+	*M) mem=${mem%M} ;;
+	esac
+	bash "$top/scripts/bochs-boot.sh" --dir "$logdir/bochs-$1" --serial "$3" \
+		--timeout "$timeout" -m "$mem" --smp "${test_smp:-1}" \
+		${test_bochs_cpu:+--cpu "$test_bochs_cpu"} \
+		--stop-on '^Test result: |Domain 0 crashed|dom0 image rejected:|PANIC|Fatal|Rebooting\.' \
+		"$petrel" "$4" "$2" </dev/null >"$3.qemu" 2>&1
 }
 
 # judge KIND LOG RC SOURCE -> prints "PASS|FAIL|SKIP reason"
@@ -260,12 +284,15 @@ efi) : "${petrel:=${BUILD:-build}/xen/petrel.efi}"
 	[ -x "$top/scripts/efi-boot.sh" ] || [ -f "$top/scripts/efi-boot.sh" ] ||
 		die "scripts/efi-boot.sh does not exist" ;;
 xen) [ -n "$petrel" ] || die "--mode xen needs --petrel build/xen-ref/xen-4.17-amd64" ;;
-*) die "--mode must be multiboot, efi or xen" ;;
+bochs) : "${petrel:=${BUILD:-build}/xen/petrel}"
+	command -v bochs >/dev/null || die "bochs not found (make deps)" ;;
+*) die "--mode must be multiboot, efi, xen or bochs" ;;
 esac
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout needs whole seconds"
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs needs a positive number"
 [ -f "$petrel" ] || die "no hypervisor image $petrel (build it first)"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found"
+[ "$mode" = bochs ] || command -v qemu-system-x86_64 >/dev/null ||
+	die "qemu-system-x86_64 not found"
 [ ${#guests[@]} -gt 0 ] || [ "$malformed" = 1 ] || die "no guests given"
 for g in "${guests[@]}"; do
 	[ -f "$g" ] || die "no such guest image: $g"
@@ -295,6 +322,8 @@ run_one() {
 	log="$logdir/$name.log"
 	[ "$kind" = test ] && args=$(meta "$srcf" TEST_ARGS | tail -n 1)
 	local test_cpu="" test_mem="" test_hv_args="" test_device="" test_domu="" test_machine="" test_smp=""
+	local test_bochs_cpu=""
+	[ "$kind" = test ] && test_bochs_cpu=$(meta "$srcf" TEST_BOCHS_CPU | tail -n 1)
 	[ "$kind" = test ] && test_cpu=$(meta "$srcf" TEST_CPU | tail -n 1)
 	[ "$kind" = test ] && test_mem=$(meta "$srcf" TEST_MEM | tail -n 1)
 	[ "$kind" = test ] && test_machine=$(meta "$srcf" TEST_MACHINE | tail -n 1)

@@ -40,6 +40,19 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
+  smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
+                busy loop per CPU and a compression) gives every CPU work, CPU
+                1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
+                VCPUOP_down, is_up, up), the workload again, dmesg without a
+                warning, stall or lockup (run right after `xl info`/`xl list`,
+                before the console transfer of `xl create`)
+  pxl/*         Petrel's xl (/usr/sbin/pxl) beside Debian's xl: the same output
+                and exit codes for info (-n), list (-v, by id and name), uptime,
+                dmesg, failing commands, a domU's list/domid/pause/unpause, pxl
+                destroy of a domU Debian's xl created, pxl create of the same
+                guest (it runs to its poweroff; Debian's xl destroys it), and
+                after the reboot pxl dmesg -c (tests/system/pxl_checks.py,
+                docs/xl.md)
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -54,6 +67,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
+import pxl_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -89,6 +103,11 @@ def shell_run(con, cmd, timeout=30):
     return rc, "".join(l for l in out.splitlines(True) if not NOISE.match(l))
 
 
+def shell_fn(con):
+    """shell_run bound to con, for the check modules."""
+    return lambda cmd, timeout=30: shell_run(con, cmd, timeout)
+
+
 def check_capabilities(con, res):
     rc, out = shell_run(con, "cat /proc/xen/capabilities")
     res.check("capabilities", rc == 0 and out.strip() == "control_d",
@@ -119,12 +138,13 @@ PCI_DEVICES = ["-device", "ich9-ahci",
                "-blockdev", "driver=null-co,node-name=null0,size=16777216,read-zeroes=on",
                "-device", "virtio-blk-pci,drive=null0",
                "-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0"]
-PIRQ_LINE = re.compile(r"^\s*\d+:\s+(\d+)\s+xen-pirq\s+-(msi|msi-x)\s+(\S+)")
+# One count column per CPU dom0 has; the counts are summed.
+PIRQ_LINE = re.compile(r"^\s*\d+:((?:\s+\d+)+)\s+xen-pirq\s+-(msi|msi-x)\s+(\S+)")
 
 
 def msi_lines(con):
     rc, out = shell_run(con, "cat /proc/interrupts")
-    return rc, {m.group(3): (m.group(2), int(m.group(1)))
+    return rc, {m.group(3): (m.group(2), sum(int(n) for n in m.group(1).split()))
                 for m in map(PIRQ_LINE.match, out.splitlines()) if m}
 
 
@@ -353,12 +373,14 @@ def check_xl_vcpu_list(con, res, cpus, dom0_vcpus):
     rc, out = shell_run(con, "xl vcpu-list")
     rows = [m.groups() for m in map(XL_VCPU_ROW.match, (l.strip() for l in out.splitlines()))
             if m]
+    # Online vCPUs (a CPU number, not paused): running, blocked, or, caught between a
+    # wake-up and its CPU picking it up, runnable ("---").
     ok = (rc == 0 and sorted(int(r[0]) for r in rows) == list(range(dom0_vcpus)) and
-          all(r[1] != "-" and int(r[1]) < cpus and ("r" in r[2] or "b" in r[2]) and
+          all(r[1] != "-" and int(r[1]) < cpus and "p" not in r[2] and
               float(r[3]) > 0 and r[4].split() == ["all", "/", "all"] for r in rows))
     res.check("xl/vcpu-list", ok, "rc=%d, rows %r; expected vCPUs 0..%d of Domain-0 on CPUs "
-              "below %d, running or blocked, affinity all / all" % (rc, rows, dom0_vcpus - 1,
-                                                                   cpus), "%d rows" % len(rows))
+              "below %d, online, affinity all / all" % (rc, rows, dom0_vcpus - 1,
+                                                        cpus), "%d rows" % len(rows))
 
 
 def check_xl(con, res, args, hv_cmdline, argv):
@@ -379,10 +401,10 @@ def check_xl(con, res, args, hv_cmdline, argv):
     row = rows[0] if len(rows) == 1 else None
     ok = (rc == 0 and row is not None and row[:2] == ("Domain-0", "0") and
           abs(int(row[2]) - facts[2]) <= 1 and int(row[3]) == dom0_vcpus and
-          "r" in row[4] and 0 < float(row[5]) <= uptime + 30)
+          "r" in row[4] and 0 < float(row[5]) <= dom0_vcpus * uptime + 30)
     res.check("xl/list", ok, "rc=%d, rows %r; expected one Domain-0 row with %d MiB, %d vCPUs, "
-              "running, CPU time at most 30 s past dom0's uptime %.1fs" % (rc, lines, facts[2], dom0_vcpus,
-                                                               uptime),
+              "running, CPU time (summed over the vCPUs) at most 30 s past %d times dom0's "
+              "uptime %.1fs" % (rc, lines, facts[2], dom0_vcpus, dom0_vcpus, uptime),
               " ".join(row) if row else "")
     if info and row:
         res.check("xl/memory-sum", int(row[2]) + int(info["free_memory"]) <=
@@ -451,7 +473,10 @@ def xl_wait_only_dom0(con, timeout):
 
 
 def check_xl_create(con, res, timeout):
-    rc, out = shell_run(con, "%s && echo started" % XENCONSOLED)
+    # pxl's checks take the same guest from /tmp (a config to change, a kernel to gzip)
+    rc, out = shell_run(con, "cp /etc/xl-hello.cfg /tmp/xlt.cfg && "
+                        "cp /usr/lib/petrel-domu/hello.elf /tmp/xlt.elf && %s && echo started"
+                        % XENCONSOLED)
     if not res.check("xl/create-setup", rc == 0 and "started" in out,
                      "xenconsoled rc=%d %r" % (rc, out.strip())):
         return
@@ -464,6 +489,8 @@ def check_xl_create(con, res, timeout):
               "rc=%d, rows %r; expected an xlt row with 32 MiB and 1 vCPU" % (rc, lines),
               " ".join(row[0]) if row else "")
     check_xl_console(con, res, "xlt", "Test result: SUCCESS", timeout)
+    if row:
+        pxl_checks.check_domu(shell_fn(con), res, "xlt")
     # After xl destroy the domain is gone within a few seconds: xenstored
     # hears of its death (VIRQ_DOM_EXC) and unmaps its store ring, the last
     # page another domain held.  Xen lists the domain as dying until then;
@@ -490,6 +517,13 @@ def check_xl_create(con, res, timeout):
     res.check("xl/destroy-frames", not held or freed is not None,
               "d%s: frames still mapped after the kill were never freed" % domid,
               "frames held at the kill: %s, freed: %s" % (held is not None, freed is not None))
+    # Petrel's xl destroys a domain Debian's xl created.
+    rc, out = shell_run(con, "xl create /tmp/xlt.cfg", timeout)
+    if res.check("pxl/destroy-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
+        pxl_checks.check_destroy(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
+    # and builds it itself: Debian's xl lists and destroys what Petrel's built
+    pxl_checks.check_create(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
+    pxl_checks.check_create_more(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 
@@ -673,6 +707,57 @@ def check_poweroff(con, res, timeout):
 CPUS_UP = r"SMP: (\d+) of \d+ CPUs online|Brought up (\d+) CPUs"
 
 
+def cpu_user_times(con):
+    """rc and {cpuN: user+system jiffies} from /proc/stat."""
+    rc, out = shell_run(con, "cat /proc/stat")
+    times = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) > 3 and re.match(r"cpu\d+$", f[0]):
+            times[f[0]] = int(f[1]) + int(f[3])
+    return rc, times
+
+
+# One busy shell loop per CPU and a compression, in parallel; then wait for all.
+SMP_WORKLOAD = ("for i in %s; do (n=0; while [ $n -lt 60000 ]; do n=$((n+1)); done) & done; "
+                "head -c 4000000 /dev/urandom | gzip -1 > /dev/null; wait")
+
+
+def run_workload(con, res, name, ncpus, timeout):
+    """The workload runs and every online CPU of dom0 did part of it."""
+    rc0, before = cpu_user_times(con)
+    rc, _ = shell_run(con, SMP_WORKLOAD % " ".join(str(i) for i in range(ncpus)), timeout)
+    rc1, after = cpu_user_times(con)
+    idle = sorted(c for c in after if after[c] <= before.get(c, 0))
+    res.check(name, rc0 == 0 and rc == 0 and rc1 == 0 and after and not idle,
+              "rc=%d; CPUs without work: %s (before %s, after %s)" % (rc, idle, before, after),
+              "%d CPUs worked" % len(after))
+
+
+def check_smp(con, res, ncpus, timeout):
+    """dom0 has a vCPU per CPU, runs a parallel workload, takes vCPU 1 offline and back."""
+    rc, out = shell_run(con, "grep -c ^processor /proc/cpuinfo")
+    res.check("smp/vcpus", rc == 0 and out.strip() == str(ncpus),
+              "rc=%d, %s processors, expected %d" % (rc, out.strip(), ncpus), out.strip())
+    run_workload(con, res, "smp/parallel", ncpus, 10 * timeout)
+    rc, _ = shell_run(con, "echo 0 > /sys/devices/system/cpu/cpu1/online")
+    rc2, out = shell_run(con, "cat /sys/devices/system/cpu/online")
+    want = "0" if ncpus == 2 else "0,2-%d" % (ncpus - 1) if ncpus > 3 else "0,2"
+    res.check("smp/unplug", rc == 0 and rc2 == 0 and out.strip() == want,
+              "rc=%d, online CPUs %r, expected %r" % (rc, out.strip(), want), out.strip())
+    rc, _ = shell_run(con, "echo 1 > /sys/devices/system/cpu/cpu1/online")
+    rc2, out = shell_run(con, "cat /sys/devices/system/cpu/online")
+    want = "0-%d" % (ncpus - 1)
+    res.check("smp/plug", rc == 0 and rc2 == 0 and out.strip() == want,
+              "rc=%d, online CPUs %r, expected %r" % (rc, out.strip(), want), out.strip())
+    run_workload(con, res, "smp/parallel-after-plug", ncpus, 10 * timeout)
+    rc, out = shell_run(con, "dmesg")
+    bad = [l.strip() for l in out.splitlines()
+           if re.search(r"WARNING:|BUG:|soft lockup|stall|hung_task|Call Trace", l)]
+    res.check("smp/dmesg-clean", rc == 0 and not bad,
+              "rc=%d, %d warnings, first: %s" % (rc, len(bad), bad[:3]))
+
+
 def check_cpus_up(con, res, want, timeout):
     """The hypervisor brought up every CPU QEMU gave it."""
     m = con.expect(CPUS_UP, timeout, fail=hvboot.BOOT_FAILURE)
@@ -705,7 +790,10 @@ def run(args, res):
                                 ("dom0-test", lambda: check_dom0_test(
                                     con, res, args.expect_version, args.cmd_timeout)),
                                 ("xenstore", lambda: check_xenstore(con, res, args.cmd_timeout)),
+                                ("pxl", lambda: pxl_checks.check_dom0(shell_fn(con), res)),
                                 ("xl", lambda: check_xl(con, res, args, hv_cmdline, argv)),
+                                ("smp", lambda: args.smp <= 1 or check_smp(
+                                    con, res, args.smp, args.cmd_timeout)),
                                 ("xl-create", lambda: check_xl_create(
                                     con, res, args.cmd_timeout)),
                                 ("xl-linux", lambda: check_xl_linux(
@@ -714,6 +802,9 @@ def run(args, res):
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
                                     con, res, args.boot_timeout)),
+                                # the ring holds the banner again after the reboot
+                                ("pxl-dmesg-clear", lambda: args.no_reboot or
+                                 pxl_checks.check_dmesg_clear(shell_fn(con), res)),
                                 ("poweroff", lambda: check_poweroff(
                                     con, res, args.poweroff_timeout))):
                 if not args.only or step in args.only or step == "poweroff":

@@ -15,10 +15,14 @@
 #                         which issues hypercalls without a hypercall page (both in
 #                         TEST_TARGETS; 2 to 3 minutes each under TCG with the reboot, plus the
 #                         one-time kernel downloads)
-#   test-system-smp       test-system's checks on a 4-CPU machine (multi-threaded
-#                         TCG), first checking Petrel brought all 4 CPUs up (not in
-#                         TEST_TARGETS: the shapes slice boots dom0 with 2 and 4
-#                         CPUs, maxcpus= and nosmp; dom0's vCPUs still run on CPU 0)
+#   test-system-smp       test-system's checks on a 2-CPU machine (multi-threaded
+#                         TCG), first checking Petrel brought both CPUs up, then the
+#                         SMP checks: dom0's two vCPUs (one per CPU, running side by
+#                         side), a parallel workload, CPU 1 offline and back (not in
+#                         TEST_TARGETS: 5 to 12 minutes under TCG; the shapes slice
+#                         boots dom0 with maxcpus= and nosmp)
+#   test-system-smp4      the same on 4 CPUs (dom0 with 4 vCPUs)
+#   test-system-xen-smp   test-system-smp's checks on Debian's Xen 4.17 (the judge)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 
 XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
@@ -28,7 +32,7 @@ SYSTEM_TEST := $(PYTHON) tests/system/dom0_system_test.py
 TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
-	test-system-6.12 test-system-smp
+	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -49,8 +53,15 @@ test-system: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --log $(BUILD)/system/petrel-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
-	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 4 \
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 2 --boot-timeout 600 \
+		--log $(BUILD)/system/petrel-smp2-serial.log
+
+test-system-smp4: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 4 --boot-timeout 900 \
 		--log $(BUILD)/system/petrel-smp4-serial.log
+
+test-system-xen-smp: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+	$(SYSTEM_TEST) --hv xen --smp 2 --boot-timeout 600 --log $(BUILD)/system/xen-smp2-serial.log
 
 test-system-6.12: dom0-image-6.12 $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --kernel-dir $(BUILD)/dom0-6.12 \

@@ -226,6 +226,48 @@ static void test_bad_frees(void **state)
 	assert_int_equal(buddy_check(), 0);
 }
 
+/* A domain's frame list: newest first, any member taken off, and no free while listed. */
+static void test_frame_list(void **state)
+{
+	struct page_info *head = NULL, *f[3];
+
+	(void)state;
+	buddy_free_range(0, 64);
+	for (int i = 0; i < 3; i++) {
+		f[i] = alloc_pages(0);
+		assert_non_null(f[i]);
+		frame_list_add(&head, f[i]);
+		assert_true(f[i]->flags & PGC_listed);
+	}
+	assert_ptr_equal(head, f[2]);
+	assert_ptr_equal(f[2]->next, f[1]);
+	assert_ptr_equal(f[1]->next, f[0]);
+	assert_null(f[0]->next);
+	assert_ptr_equal(f[0]->prev, f[1]);
+
+	u64 before = buddy_free_count();
+	shim_log_reset();
+	free_pages(f[1], 0);
+	assert_true(shim_log_has("still on its owner's list"));
+	assert_int_equal(buddy_free_count(), before);
+
+	frame_list_del(&head, f[1]); /* the middle */
+	assert_false(f[1]->flags & PGC_listed);
+	assert_ptr_equal(f[2]->next, f[0]);
+	assert_ptr_equal(f[0]->prev, f[2]);
+	frame_list_del(&head, f[1]); /* not listed: nothing */
+	assert_ptr_equal(head, f[2]);
+	frame_list_del(&head, f[2]); /* the head */
+	assert_ptr_equal(head, f[0]);
+	assert_null(f[0]->prev);
+	frame_list_del(&head, f[0]);
+	assert_null(head);
+	for (int i = 0; i < 3; i++)
+		free_pages(f[i], 0);
+	assert_int_equal(buddy_free_count(), before + 3);
+	assert_int_equal(buddy_check(), 0);
+}
+
 static void test_random_sequences(void **state)
 {
 	struct {
@@ -296,6 +338,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_holes_respected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_range_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frame_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_below, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_sequences, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_detects_corruption, setup, teardown),

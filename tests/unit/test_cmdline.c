@@ -31,10 +31,12 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->loglvl, 2);
 	assert_int_equal(o->guest_loglvl, 2);
 	assert_false(o->noreboot);
-	assert_int_equal(o->dom0_max_vcpus, 0);
+	assert_int_equal(o->dom0_vcpus_min, 1);
+	assert_int_equal(o->dom0_vcpus_max, 0);
 	assert_int_equal(o->max_cpus, 0);
 	assert_false(o->nosmp);
 	assert_false(o->ipi_selftest);
+	assert_false(o->vcpus_on_cpu0);
 }
 
 /* A bad value is warned about (naming the option) and leaves the default. */
@@ -214,13 +216,15 @@ static void test_cpus(void **state)
 	assert_int_equal(opt.max_cpus, 0);
 	parse("nosmp=no");
 	assert_false(opt.nosmp);
-	parse("ipi_selftest maxcpus=64");
+	parse("ipi_selftest maxcpus=64 vcpus_on_cpu0");
 	assert_true(opt.ipi_selftest);
+	assert_true(opt.vcpus_on_cpu0);
 	assert_int_equal(opt.max_cpus, 64);
 	assert_string_equal(shim_log, "");
 	expect_ignored("maxcpus=two", "maxcpus");
 	expect_ignored("maxcpus=-1", "maxcpus");
 	expect_ignored("nosmp=maybe", "nosmp");
+	expect_ignored("vcpus_on_cpu0=sometimes", "vcpus_on_cpu0");
 	parse("maxcpus");
 	assert_true(shim_log_has("needs a value"));
 }
@@ -229,20 +233,45 @@ static void test_dom0_max_vcpus(void **state)
 {
 	(void)state;
 	parse("dom0_max_vcpus=4");
-	assert_int_equal(opt.dom0_max_vcpus, 4);
+	assert_true(opt.dom0_vcpus_min == 4 && opt.dom0_vcpus_max == 4);
 	parse("dom0_max_vcpus=2-8");
-	assert_int_equal(opt.dom0_max_vcpus, 8);
+	assert_true(opt.dom0_vcpus_min == 2 && opt.dom0_vcpus_max == 8);
 	parse("dom0_max_vcpus=2-2");
-	assert_int_equal(opt.dom0_max_vcpus, 2);
+	assert_true(opt.dom0_vcpus_min == 2 && opt.dom0_vcpus_max == 2);
 	parse("dom0_max_vcpus=2-");
-	assert_int_equal(opt.dom0_max_vcpus, 0);
+	assert_true(opt.dom0_vcpus_min == 2 && opt.dom0_vcpus_max == 0);
+	parse("dom0_max_vcpus=-3");
+	assert_true(opt.dom0_vcpus_min == 1 && opt.dom0_vcpus_max == 3);
 	assert_string_equal(shim_log, "");
 	expect_ignored("dom0_max_vcpus=0", "dom0_max_vcpus");
 	expect_ignored("dom0_max_vcpus=8-2", "dom0_max_vcpus");
-	expect_ignored("dom0_max_vcpus=-4", "dom0_max_vcpus");
+	expect_ignored("dom0_max_vcpus=-", "dom0_max_vcpus");
+	expect_ignored("dom0_max_vcpus=-0x", "dom0_max_vcpus");
 	expect_ignored("dom0_max_vcpus=four", "dom0_max_vcpus");
 	expect_ignored("dom0_max_vcpus=4x", "dom0_max_vcpus");
 	expect_ignored("dom0_max_vcpus=1-2-3", "dom0_max_vcpus");
+}
+
+/* Xen's rule: one vCPU per CPU, within the option's bounds and the limit. */
+static void test_dom0_vcpus_rule(void **state)
+{
+	(void)state;
+	parse("");
+	assert_int_equal(dom0_vcpus(&opt, 1, 32), 1);
+	assert_int_equal(dom0_vcpus(&opt, 4, 32), 4);
+	assert_int_equal(dom0_vcpus(&opt, 64, 32), 32);
+	parse("dom0_max_vcpus=1");
+	assert_int_equal(dom0_vcpus(&opt, 4, 32), 1);
+	parse("dom0_max_vcpus=6");
+	assert_int_equal(dom0_vcpus(&opt, 2, 32), 6); /* more vCPUs than CPUs */
+	parse("dom0_max_vcpus=2-");
+	assert_int_equal(dom0_vcpus(&opt, 1, 32), 2);
+	assert_int_equal(dom0_vcpus(&opt, 8, 32), 8);
+	parse("dom0_max_vcpus=-2");
+	assert_int_equal(dom0_vcpus(&opt, 4, 32), 2);
+	assert_int_equal(dom0_vcpus(&opt, 1, 32), 1);
+	parse("dom0_max_vcpus=40");
+	assert_int_equal(dom0_vcpus(&opt, 4, 32), 32);
 }
 
 static void test_unknown_and_mixed(void **state)
@@ -258,7 +287,7 @@ static void test_unknown_and_mixed(void **state)
 	/* A bad value does not disturb the options around it. */
 	parse("dom0_max_vcpus=2 com1=bogus dom0_mem=1G");
 	assert_true(shim_log_has("'com1'"));
-	assert_int_equal(opt.dom0_max_vcpus, 2);
+	assert_int_equal(opt.dom0_vcpus_max, 2);
 	assert_int_equal(opt.com1_baud, 115200);
 	assert_true(opt.dom0_mem == 1ULL << 30);
 	/* Prefixes and near-misses of option names are not the option. */
@@ -344,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_noreboot),
 		cmocka_unit_test(test_domu),
 		cmocka_unit_test(test_dom0_max_vcpus),
+		cmocka_unit_test(test_dom0_vcpus_rule),
 		cmocka_unit_test(test_unknown_and_mixed),
 		cmocka_unit_test(test_random_lines),
 		cmocka_unit_test(test_cpus),

@@ -28,6 +28,7 @@
 #include "domain.h"
 #include "event.h"
 #include "sched.h"
+#include "smp.h"
 #include "timer.h"
 #include "hypercall.h"
 #include "pv_mm.h"
@@ -132,6 +133,7 @@ void pv_put_page(struct page_info *pg)
 	pg->count--;
 	if (pg->count || !owner || (pg->flags & (PGC_allocated | PGC_xen_heap)))
 		return;
+	frame_list_del(&owner->page_list, pg);
 	m2p_set(page_to_mfn(pg), M2P_INVALID);
 	*pg = (struct page_info){ 0 };
 	free_pages(pg, 0);
@@ -267,6 +269,45 @@ void pv_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c)
 	(void)v, (void)c;
 }
 
+/* ---- fakes: the other CPUs (one CPU runs here; others are only named) ---- */
+static unsigned int kicks[4], forgets[4];
+
+void arch_sched_kick(unsigned int cpu)
+{
+	kicks[cpu]++;
+}
+
+void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)
+{
+	(void)v;
+	forgets[cpu]++;
+}
+
+unsigned int hv_wait_begin(void)
+{
+	return 1;
+}
+
+void hv_wait_end(unsigned int depth)
+{
+	assert_int_equal(depth, 1);
+}
+
+void hv_relax(void)
+{
+}
+
+bool arch_vcpu_initialised(const struct vcpu *v)
+{
+	return v->vcpu_id == 0;
+}
+
+long arch_initialise_vcpu(struct vcpu *v, unsigned long arg)
+{
+	(void)v, (void)arg;
+	return -ENOSYS;
+}
+
 void pv_vcpu_reset(struct vcpu *v)
 {
 	v->pause_flags |= VPF_down;
@@ -354,6 +395,44 @@ static struct vcpu *switched_from, *switched_to;
 /* What an interrupt does while the CPU idles; NULL = nothing ever wakes it. */
 static void (*idle_interrupt)(void);
 
+/* No HVM backend on the host: createdomain refuses HVM before these run. */
+const struct hvm_backend *hvm_backend;
+
+int hvm_domain_init(struct domain *d)
+{
+	(void)d;
+	return -EOPNOTSUPP;
+}
+
+long hvm_set_context(struct domain *d, u64 buf, u32 size)
+{
+	(void)d, (void)buf, (void)size;
+	return -EINVAL;
+}
+
+long hvm_get_context(struct domain *d, u64 buf, u32 *size)
+{
+	(void)d, (void)buf, (void)size;
+	return -EINVAL;
+}
+
+long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz)
+{
+	(void)d, (void)type, (void)instance, (void)buf, (void)bufsz;
+	return -EINVAL;
+}
+
+int arch_vcpu_create(struct vcpu *v)
+{
+	(void)v;
+	return 0;
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+	(void)v;
+}
+
 int arch_domain_create(struct domain *d)
 {
 	d->shared_info = alloc_xenheap_pages(0);
@@ -383,9 +462,7 @@ void arch_domain_destroy(struct domain *d)
 /* As the PV hook: the pins' references go (the fake tables hold no entries). */
 void arch_domain_relinquish(struct domain *d)
 {
-	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
-		struct page_info *pg = mfn_to_page(mfn);
-
+	for (struct page_info *pg = d->page_list; pg; pg = pg->next) {
 		if (pg->owner != d || !(pg->flags & PGC_pinned))
 			continue;
 		pg->flags &= ~PGC_pinned;
@@ -455,6 +532,7 @@ static void populate(struct domain *d, unsigned int n)
 		pg->owner = d;
 		pg->flags |= PGC_allocated;
 		pg->count = 1;
+		frame_list_add(&d->page_list, pg);
 		d->tot_pages++;
 	}
 	d->max_pages = d->tot_pages;
@@ -1114,6 +1192,53 @@ static void test_vcpus_made_later(void **state)
 	assert_int_equal(buddy_free_count(), free_before);
 }
 
+/*
+ * Placement: vCPU n on the n-th online CPU round robin, vCPU 0 on CPU 0,
+ * everything on CPU 0 with vcpus_on_cpu0. A wake of a vCPU placed on
+ * another CPU kicks that CPU; the end of such a vCPU makes its CPU forget
+ * it; the ones on this CPU need neither.
+ */
+static void test_placement(void **state)
+{
+	struct domain *d = NULL;
+
+	(void)state;
+	cpu_online_mask = 0x7; /* CPUs 0-2 */
+	assert_int_equal(sched_pick_cpu(0), 0);
+	assert_int_equal(sched_pick_cpu(1), 1);
+	assert_int_equal(sched_pick_cpu(2), 2);
+	assert_int_equal(sched_pick_cpu(3), 0);
+	assert_int_equal(sched_pick_cpu(4), 1);
+	cpu_online_mask = 0x5; /* CPUs 0 and 2 */
+	assert_int_equal(sched_pick_cpu(1), 2);
+	sched_cpu0_only = true;
+	assert_int_equal(sched_pick_cpu(1), 0);
+	sched_cpu0_only = false;
+	cpu_online_mask = 0x3;
+	memset(kicks, 0, sizeof(kicks));
+	memset(forgets, 0, sizeof(forgets));
+	assert_int_equal(domain_create_nr(4, false, false, 3, &d), 0);
+	assert_int_equal(d->vcpu[0]->processor, 0);
+	assert_int_equal(d->vcpu[1]->processor, 1);
+	assert_int_equal(d->vcpu[2]->processor, 0);
+	vcpu_up(d->vcpu[1]);
+	assert_true(d->vcpu[1]->on_runq);
+	assert_int_equal(kicks[1], 1);
+	vcpu_up(d->vcpu[2]);
+	assert_int_equal(kicks[0], 0);
+	/* An event for a vCPU running on CPU 1 interrupts it there; one not running needs none. */
+	vcpu_kick(d->vcpu[1]);
+	assert_int_equal(kicks[1], 1);
+	d->vcpu[1]->is_running = true;
+	vcpu_kick(d->vcpu[1]);
+	assert_int_equal(kicks[1], 2);
+	d->vcpu[1]->is_running = false;
+	destroy_and_reap(d);
+	assert_int_equal(forgets[1], 1);
+	assert_int_equal(forgets[0], 0);
+	cpu_online_mask = 1;
+}
+
 static long domctl(unsigned int cmd, domid_t dom, struct xen_domctl *op)
 {
 	op->cmd = cmd;
@@ -1215,6 +1340,7 @@ int main(void)
 		T(test_poll),
 		T(test_controller_pause),
 		T(test_vcpus_made_later),
+		T(test_placement),
 		T(test_domctl_lifecycle),
 	};
 

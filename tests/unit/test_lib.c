@@ -66,6 +66,29 @@ static void test_mem(void **state)
 	assert_true(petrel_memcmp(b, a, 2) > 0);
 }
 
+/* Lengths with quadwords and a tail, at unaligned addresses: every byte, no byte past the end. */
+static void test_mem_quads(void **state)
+{
+	unsigned char a[80], b[80], c[80];
+
+	(void)state;
+	for (int i = 0; i < 80; i++)
+		a[i] = (unsigned char)(i * 7 + 1);
+	for (size_t n = 0; n <= 33; n++) {
+		memset(b, 0xee, sizeof(b));
+		petrel_memcpy(b + 3, a + 5, n);
+		assert_memory_equal(b + 3, a + 5, n);
+		assert_int_equal(b[2], 0xee);
+		assert_int_equal(b[3 + n], 0xee);
+		memset(c, 0xee, sizeof(c));
+		petrel_memset(c + 1, 0x1a5, n);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(c[1 + i], 0xa5);
+		assert_int_equal(c[0], 0xee);
+		assert_int_equal(c[1 + n], 0xee);
+	}
+}
+
 static void test_memmove(void **state)
 {
 	char ref[40], buf[40];
@@ -389,11 +412,11 @@ static void test_sort(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mem),	     cmocka_unit_test(test_memmove),
-		cmocka_unit_test(test_strings),	     cmocka_unit_test(test_strtoul),
-		cmocka_unit_test(test_parse_size),   cmocka_unit_test(test_printf_table),
-		cmocka_unit_test(test_printf_edges), cmocka_unit_test(test_printf_random),
-		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_mem),	      cmocka_unit_test(test_mem_quads),
+		cmocka_unit_test(test_memmove),	      cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_strtoul),	      cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_printf_table),  cmocka_unit_test(test_printf_edges),
+		cmocka_unit_test(test_printf_random), cmocka_unit_test(test_sort),
 	};
 
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #define parse_size petrel_parse_size
 #include "../../xen/arch/x86/physdev.c"
 #include "shim.h"
+#include "io_caps.h"
 
 /* ---- fakes: the running vCPU, guest copies, frames, the IO-APIC, the LAPIC */
 
@@ -38,6 +39,12 @@ struct domain *domain_by_id(domid_t id)
 void vcpu_unblock(struct vcpu *v)
 {
 	v->pause_flags &= ~VPF_blocked;
+}
+
+/* One CPU here: no vCPU runs elsewhere, nothing to interrupt. */
+void vcpu_kick(struct vcpu *v)
+{
+	(void)v;
 }
 
 /* The domains here are PV: the HVM upcall-vector hook is never reached. */
@@ -247,6 +254,8 @@ static struct domain *new_dom(domid_t id, bool priv, struct vcpu **vp)
 	memset(d->shared_info, 0, 4096);
 	d->domain_id = id;
 	d->is_privileged = priv;
+	if (priv)
+		assert_int_equal(io_caps_init_hardware(d), 0);
 	d->vcpu[0] = v;
 	v->domain = d;
 	v->vcpu_info = &d->shared_info->vcpu_info[0];
@@ -543,6 +552,41 @@ static void test_bind_errors_and_reserved_lines(void **state)
 	assert_int_equal(lapic_eois, 1);
 }
 
+/*
+ * Binding a PIRQ needs the IRQ in the domain's irq_caps; the control domain
+ * passes on only PIRQs it has mapped (XEN_DOMCTL_irq_permission).
+ */
+static void test_irq_caps(void **state)
+{
+	struct xen_domctl_irq_permission ip = { .pirq = 8, .allow_access = 1 };
+	int p = 8;
+	u32 port;
+
+	(void)state;
+	assert_int_equal(map(DOMID_SELF, MAP_PIRQ_TYPE_GSI, 8, &p), 0);
+	assert_int_equal(rangeset_remove_range(&dom0->irq_caps, 8, 8), 0);
+	assert_int_equal(bind(8, &port), -EPERM);
+	assert_int_equal(irq_permission(domu, &ip), -EPERM); /* dom0 lost it itself */
+	assert_int_equal(rangeset_add_range(&dom0->irq_caps, 8, 8), 0);
+	assert_int_equal(bind(8, &port), 0);
+	assert_int_equal(close_port(port), 0);
+	assert_false(irq_access_permitted(domu, 8));
+	assert_int_equal(irq_permission(domu, &ip), 0);
+	assert_true(irq_access_permitted(domu, 8));
+	ip.allow_access = 0;
+	assert_int_equal(irq_permission(domu, &ip), 0);
+	assert_false(irq_access_permitted(domu, 8));
+	ip.pirq = 9; /* not mapped by dom0 */
+	assert_int_equal(irq_permission(domu, &ip), -EPERM);
+	ip.pirq = NR_PIRQS;
+	assert_int_equal(irq_permission(domu, &ip), -EINVAL);
+	current = vu; /* a domU has nothing to pass on */
+	ip.pirq = 8;
+	ip.allow_access = 1;
+	assert_int_equal(irq_permission(domu, &ip), -EPERM);
+	current = v0;
+}
+
 static void test_unprivileged(void **state)
 {
 	struct physdev_irq v = { .irq = 3 };
@@ -748,6 +792,7 @@ int main(void)
 		T(test_map_errors),
 		T(test_bind_errors_and_reserved_lines),
 		T(test_unprivileged),
+		T(test_irq_caps),
 		T(test_status_query_and_eoi),
 		T(test_pci_reports),
 		T(test_msi_groups),

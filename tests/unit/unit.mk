@@ -28,11 +28,14 @@ UNIT_SRCS_test_buddy := xen/common/page_alloc.c
 UNIT_SRCS_test_elf := xen/common/libelf.c xen/common/bzimage.c
 UNIT_SRCS_test_cmdline := xen/common/cmdline.c
 UNIT_SRCS_test_memmap := xen/common/memmap.c
+UNIT_SRCS_test_rangeset := xen/common/rangeset.c
+UNIT_SRCS_test_io_caps := xen/common/io_caps.c xen/common/rangeset.c
+$(UNIT_OUT)/test_io_caps.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
 UNIT_SRCS_test_desc := xen/common/desc_check.c
 UNIT_SRCS_test_x86_decode := xen/common/x86_decode.c
 UNIT_SRCS_test_grant := xen/common/grant_table.c
-UNIT_SRCS_test_pirq := xen/common/event_channel.c
+UNIT_SRCS_test_pirq := xen/common/event_channel.c xen/common/io_caps.c xen/common/rangeset.c
 $(UNIT_OUT)/test_pirq.o $(UNIT_OUT)/common/event_channel.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_pirq.o: xen/arch/x86/physdev.c
 UNIT_SRCS_test_spinlock :=
@@ -42,12 +45,18 @@ UNIT_SRCS_test_firmware :=
 $(UNIT_OUT)/test_firmware.o: xen/arch/x86/firmware.c
 $(UNIT_OUT)/test_firmware.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_msi.o: xen/arch/x86/msi.c
+UNIT_SRCS_test_p2m :=
+$(UNIT_OUT)/test_p2m.o: xen/arch/x86/hvm/p2m.c
+$(UNIT_OUT)/test_p2m.o: UNIT_CFLAGS += -iquote include
+UNIT_SRCS_test_hvm_params :=
+$(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
+$(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c domctl.c scheduler.c schedule.c vcpu.c \
-	event_channel.c grant_table.c page_alloc.c)
+	event_channel.c grant_table.c page_alloc.c io_caps.c rangeset.c)
 $(UNIT_OUT)/test_domain.o $(UNIT_OUT)/common/domain.o $(UNIT_OUT)/common/domctl.o \
 	$(UNIT_OUT)/common/scheduler.o $(UNIT_OUT)/common/schedule.o \
-	$(UNIT_OUT)/common/vcpu.o: UNIT_CFLAGS += -iquote include
+	$(UNIT_OUT)/common/vcpu.o $(UNIT_OUT)/common/io_caps.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_xz := $(addprefix xen/common/decompress/,xz.c lzma2.c bcj.c crc.c decompress.c inflate.c zstd.c) xen/common/bzimage.c
 UNIT_SRCS_test_inflate := $(addprefix xen/common/decompress/,inflate.c crc.c)
 UNIT_SRCS_test_zstd := $(addprefix xen/common/decompress/,zstd.c crc.c)

@@ -19,10 +19,12 @@
  *                     level is checked but not kept
  *   noreboot[=BOOL], no-noreboot  BOOL: 1/0, yes/no, on/off, true/false,
  *                     enable/disable
- *   dom0_max_vcpus=N, N-M or N-  (the upper bound is kept; N- keeps 0)
+ *   dom0_max_vcpus=N, N-, N-M or -M  dom0's vCPUs: one per online CPU, but at
+ *                     least N and at most M (N alone: exactly N)
  *   maxcpus=N (0 counts as 1), nosmp[=BOOL]  how many CPUs to bring up
  *   hypercall_preempt_always[=BOOL], domu[=BOOL]  Petrel's testing aids
  *   ipi_selftest[=BOOL]  Petrel's debug aid: test the IPIs at boot
+ *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
  */
 #include "cmdline.h"
 #include "lib.h"
@@ -307,21 +309,21 @@ static int opt_dom0(struct boot_options *opt, const struct val *v, bool negated)
 static int opt_dom0_max_vcpus(struct boot_options *opt, const struct val *v, bool negated)
 {
 	const char *dash = v->s, *end = v->s + v->len;
-	u32 lo, hi;
+	u32 lo = 1, hi = 0;
 
 	(void)negated;
 	while (dash < end && *dash != '-')
 		dash++;
-	if (parse_uint(v->s, dash, &lo) || lo == 0)
+	if (dash > v->s && (parse_uint(v->s, dash, &lo) || lo == 0))
 		return -1;
-	hi = lo;
-	if (dash < end) {
-		if (dash + 1 == end)
-			hi = 0; /* "N-": no upper bound */
-		else if (parse_uint(dash + 1, end, &hi) || hi < lo)
-			return -1;
-	}
-	opt->dom0_max_vcpus = hi;
+	if (dash == end)
+		hi = lo; /* "N": exactly N */
+	else if (dash + 1 < end && (parse_uint(dash + 1, end, &hi) || hi < lo))
+		return -1;
+	else if (dash == v->s && dash + 1 == end)
+		return -1; /* "-" alone */
+	opt->dom0_vcpus_min = lo;
+	opt->dom0_vcpus_max = hi;
 	return 0;
 }
 
@@ -343,6 +345,17 @@ static int opt_nosmp(struct boot_options *opt, const struct val *v, bool negated
 	if (b < 0)
 		return -1;
 	opt->nosmp = negated ? !b : b;
+	return 0;
+}
+
+/* Petrel's fallback: place every vCPU on CPU 0, as before vCPUs ran on every CPU. */
+static int opt_vcpus_on_cpu0(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	opt->vcpus_on_cpu0 = negated ? !b : b;
 	return 0;
 }
 
@@ -371,6 +384,7 @@ static const struct option options[] = {
 	{ "maxcpus", false, opt_maxcpus },
 	{ "nosmp", true, opt_nosmp },
 	{ "ipi_selftest", true, opt_ipi_selftest },
+	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
 };
 
 static void defaults(struct boot_options *opt)
@@ -383,6 +397,18 @@ static void defaults(struct boot_options *opt)
 	opt->com1_stop_bits = 1;
 	opt->loglvl = LOGLVL_DEFAULT;
 	opt->guest_loglvl = LOGLVL_DEFAULT;
+	opt->dom0_vcpus_min = 1;
+}
+
+unsigned int dom0_vcpus(const struct boot_options *opt, unsigned int nr_cpus, unsigned int limit)
+{
+	unsigned int n = nr_cpus;
+
+	if (n < opt->dom0_vcpus_min)
+		n = opt->dom0_vcpus_min;
+	if (opt->dom0_vcpus_max && n > opt->dom0_vcpus_max)
+		n = opt->dom0_vcpus_max;
+	return n < limit ? n : limit;
 }
 
 static void parse_one(struct boot_options *opt, const char *tok, size_t len)

@@ -25,6 +25,7 @@
 #include "mm.h"
 #include "m2p.h"
 #include "domain.h"
+#include "io_caps.h"
 #include "event.h"
 #include "sched.h"
 #include "grant_table.h"
@@ -153,7 +154,10 @@ static void free_domain_struct(struct domain *d)
 	free_xenheap_pages(d, order_for_bytes(sizeof(*d)));
 }
 
-/* Only CPU 0 runs guests, so its quiescent point is everyone's (design.md). */
+/*
+ * Under the hypervisor lock one CPU's quiescent point is everyone's: no
+ * other CPU is in hypervisor code with a borrowed pointer (design.md).
+ */
 void domain_reap(void)
 {
 	struct domain *d;
@@ -188,7 +192,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	v->runstate.state = RUNSTATE_offline;
 	v->hard_affinity = v->soft_affinity = ~0ULL; /* any CPU, as Xen's default */
 	d->vcpu[id] = v;
-	sched_init_vcpu(v, 0);
+	sched_init_vcpu(v, sched_pick_cpu(id));
 	return v;
 }
 
@@ -196,6 +200,7 @@ static void vcpu_destroy(struct vcpu *v)
 {
 	sched_destroy_vcpu(v);
 	vcpu_timers_kill(v);
+	arch_vcpu_destroy(v);
 	v->domain->vcpu[v->vcpu_id] = NULL;
 	free_xenheap_pages(v, order_for_bytes(sizeof(*v)));
 }
@@ -222,9 +227,12 @@ static void frames_hold_domain(struct domain *d)
  */
 static void relinquish_memory(struct domain *d)
 {
-	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
-		struct page_info *pg = mfn_to_page(mfn);
+	struct page_info *pg, *next;
 
+	for (pg = d->page_list; pg; pg = next) {
+		mfn_t mfn = page_to_mfn(pg);
+
+		next = pg->next;
 		if (pg->owner != d || (pg->flags & PGC_xen_heap))
 			continue;
 		/* Given back (decrease_reservation) but still mapped: already on its way. */
@@ -236,6 +244,7 @@ static void relinquish_memory(struct domain *d)
 				pg->count--;
 			continue;
 		}
+		frame_list_del(&d->page_list, pg);
 		m2p_set(mfn, M2P_INVALID);
 		pg->owner = NULL;
 		pg->flags &= ~(PGC_allocated | PGC_validated | PGC_pinned);
@@ -337,6 +346,8 @@ out:
  */
 int domain_create_vcpus(struct domain *d, unsigned int n)
 {
+	int rc;
+
 	if (n > MAX_VIRT_CPUS)
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++) {
@@ -348,13 +359,16 @@ int domain_create_vcpus(struct domain *d, unsigned int n)
 		if (!v)
 			return -ENOMEM;
 		v->pause_count = d->pause_count;
+		rc = arch_vcpu_create(v);
+		if (rc)
+			return rc; /* the vCPU goes with the domain's teardown */
 	}
 	return 0;
 }
 
 int domain_create(domid_t id, bool privileged, bool paused, struct domain **out)
 {
-	return domain_create_nr(id, privileged, paused, MAX_VIRT_CPUS, out);
+	return domain_create_nr(id, privileged, paused, 1, out);
 }
 
 int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_vcpus,
@@ -372,7 +386,9 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 		return -ENOMEM;
 	d->domain_id = id;
 	d->is_privileged = privileged;
-	d->max_vcpus = MAX_VIRT_CPUS;
+	d->is_console = privileged;
+	io_caps_init(d);
+	d->max_vcpus = nr_vcpus ? nr_vcpus : MAX_VIRT_CPUS; /* createdomain sets its own */
 	d->shutdown_code = SHUTDOWN_CODE_INVALID;
 	d->refcnt = 1; /* the registry's */
 	rc = domain_init(d, nr_vcpus);
@@ -422,12 +438,18 @@ int domain_destroy(struct domain *d)
 
 /* ---- Pausing. */
 
+/*
+ * vcpu_pause() may let the hypervisor lock go while a vCPU leaves another
+ * CPU; the reference keeps @d meanwhile, whatever the other CPUs do.
+ */
 void domain_pause(struct domain *d)
 {
+	get_domain(d);
 	d->pause_count++;
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
 		if (d->vcpu[i])
 			vcpu_pause(d->vcpu[i]);
+	put_domain(d);
 }
 
 void domain_unpause(struct domain *d)

@@ -12,7 +12,9 @@
 #include "page.h"
 #include "mm.h"
 #include "domain.h"
+#include "hvm.h"
 #include "sched.h"
+#include "smp.h"
 #include "uaccess.h"
 #include "timer.h"
 #include "apic.h"
@@ -22,6 +24,7 @@
 #include "public/domctl.h"
 #include "public/sysctl.h"
 #include "cpu_policy.h"
+#include "io_caps.h"
 
 /*
  * What getdomaininfo and sysctl getdomaininfolist report. Xen's rules:
@@ -87,6 +90,22 @@ static long getdomaininfo_op(struct xen_domctl *op)
 /* ---- createdomain and destroydomain. */
 
 /*
+ * Emulated devices: a PV guest has none (Xen would also take a PIT); an
+ * HVM guest is a PVH one with only the local APIC (libxl's type=pvh).
+ * Xen's full-HVM set (everything but vPCI) needs a device model Petrel
+ * does not have; shadow paging (HVM without HAP) it does not have either.
+ * Xen refuses a set it does not know with -EOPNOTSUPP too.
+ */
+static int check_emulation(const struct xen_domctl_createdomain *c)
+{
+	if (!(c->flags & XEN_DOMCTL_CDF_hvm))
+		return c->arch.emulation_flags ? -EOPNOTSUPP : 0;
+	if (!(c->flags & XEN_DOMCTL_CDF_hap))
+		return -EOPNOTSUPP;
+	return c->arch.emulation_flags == XEN_X86_EMU_LAPIC ? 0 : -EOPNOTSUPP;
+}
+
+/*
  * The configuration Xen 4.17 accepts for a domain, as far as Petrel can
  * honour it: a PV guest without emulated devices, 1..MAX_VIRT_CPUS vCPUs,
  * grant table version 1 or 2. Xen's errors: unknown flags or options,
@@ -105,9 +124,10 @@ static int check_create_config(const struct xen_domctl_createdomain *c)
 		return -EINVAL;
 	if ((c->flags & XEN_DOMCTL_CDF_hap) && !(c->flags & XEN_DOMCTL_CDF_hvm))
 		return -EINVAL;
-	if (c->flags & (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_vpmu |
-			XEN_DOMCTL_CDF_nested_virt))
-		return -EINVAL; /* no HVM, IOMMU or vPMU here */
+	if (c->flags & (XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_vpmu | XEN_DOMCTL_CDF_nested_virt))
+		return -EINVAL; /* no IOMMU, vPMU or nested virtualisation here */
+	if ((c->flags & XEN_DOMCTL_CDF_hvm) && !hvm_backend)
+		return -EINVAL; /* as Xen on a CPU without VT-x/AMD-V */
 	if (c->iommu_opts || c->vmtrace_size)
 		return -EINVAL;
 	if (!c->max_vcpus || c->max_vcpus > MAX_VIRT_CPUS)
@@ -118,9 +138,7 @@ static int check_create_config(const struct xen_domctl_createdomain *c)
 		return -EINVAL;
 	if (c->arch.misc_flags & ~XEN_X86_MISC_FLAGS_MAX)
 		return -EINVAL;
-	if (c->arch.emulation_flags)
-		return -EOPNOTSUPP;
-	return 0;
+	return check_emulation(c);
 }
 
 static bool domid_free(domid_t id)
@@ -171,6 +189,13 @@ static long createdomain(struct xen_domctl *op)
 		rc = domain_create_nr(id, false, true, 0, &d);
 	if (rc)
 		return rc;
+	if (c->flags & XEN_DOMCTL_CDF_hvm) {
+		rc = hvm_domain_init(d);
+		if (rc) {
+			domain_destroy(d);
+			return rc;
+		}
+	}
 	d->max_vcpus = c->max_vcpus;
 	memcpy(d->handle, c->handle, sizeof(d->handle));
 	op->domain = id;
@@ -241,6 +266,8 @@ static long setvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext
 
 	if (d == current->domain || vc->vcpu >= d->max_vcpus || !(v = d->vcpu[vc->vcpu]))
 		return -EINVAL;
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP; /* an HVM vCPU's state goes through sethvmcontext here */
 	if (!vc->ctxt.p) {
 		domain_pause(d);
 		pv_vcpu_reset(v);
@@ -264,6 +291,8 @@ static long getvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext
 
 	if (!v)
 		return rc;
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP; /* gethvmcontext has an HVM vCPU's state */
 	c = &ctxt_buf;
 	pv_get_vcpu_context(v, c);
 	if (vc->ctxt.p && copy_to_guest((u64)vc->ctxt.p, c, sizeof(*c)))
@@ -287,15 +316,17 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *vi)
 }
 
 /*
- * Affinity. One CPU and one NUMA node exist (nr_cpu_ids 1): a hard affinity
- * must include CPU 0 (-EINVAL otherwise, as Xen refuses one with no online
- * CPU); the answer is the effective map, Xen's: hard & online, and soft &
- * online & hard. Bitmaps are converted as Xen's xenctl_bitmap helpers do:
+ * Affinity. The CPU ids are the online CPUs' (physinfo's max_cpu_id + 1),
+ * one NUMA node exists: a hard affinity must include an online CPU
+ * (-EINVAL otherwise, as Xen refuses one with no online CPU); the answer
+ * is the effective map, Xen's: hard & online, and soft & online & hard.
+ * The maps are recorded; placement does not follow them yet (a vCPU stays
+ * on the CPU it was made on). Bitmaps are converted as Xen's xenctl_bitmap helpers do:
  * bits past the hypervisor's count are dropped on the way in and read as
  * zero on the way out.
  */
-#define NR_CPU_IDS 1
-#define ONLINE_CPUS 1ULL
+#define NR_CPU_IDS sched_nr_cpus()
+#define ONLINE_CPUS ((u64)cpu_online_mask)
 #define MAX_NUMNODES 64
 #define ONLINE_NODES 1ULL
 
@@ -450,7 +481,25 @@ static long set_address_size(const struct xen_domctl_address_size *a)
 
 static long hypercall_init(struct domain *d, const struct xen_domctl_hypercall_init *h)
 {
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP; /* an HVM guest fills its page through the MSR */
 	return pv_hypercall_init(d, h->gmfn);
+}
+
+/*
+ * set_paging_mempool_size (libxl asks it for every HVM domain): Xen's pool
+ * for the p2m tables. Petrel takes an HVM domain's p2m tables from the heap
+ * as they are needed, so the size is checked (page-aligned, as Xen) and
+ * kept for get_paging_mempool_size, not enforced. PV domains have no pool.
+ */
+static long set_paging_pool(struct domain *d, u64 size)
+{
+	if (!is_hvm_domain(d))
+		return -EOPNOTSUPP;
+	if (size & (PAGE_SIZE - 1))
+		return -EINVAL;
+	d->arch.hvm.paging_pool_bytes = size;
+	return 0;
 }
 
 /* getpageframeinfo3: at most 1024 frames; each entry becomes its XEN_DOMCTL_PFINFO_* type. */
@@ -460,6 +509,8 @@ static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpagef
 
 	if (p->num > 1024)
 		return -E2BIG;
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP; /* frames of an HVM guest are named by GFN: not done yet */
 	for (u64 i = 0; i < p->num; i++) {
 		xen_pfn_t v;
 
@@ -501,7 +552,10 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 	}
 }
 
-/* ---- CPU policy (every PV domain has Petrel's one PV policy). */
+/*
+ * ---- CPU policy: every PV domain has Petrel's one PV policy, every HVM
+ * domain the CPUID view of hvm_handle_cpuid; a policy set is checked, not kept.
+ */
 
 static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 {
@@ -517,8 +571,6 @@ static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 	p->err_leaf = p->err_subleaf = p->err_msr = ~0u;
 	if (d == current->domain)
 		return -EINVAL;
-	if (d->arch.is_hvm)
-		return -EOPNOTSUPP;
 	return cpu_policy_check(p);
 }
 
@@ -526,6 +578,8 @@ static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 
 static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 {
+	long rc;
+
 	switch (op->cmd) {
 	case XEN_DOMCTL_pausedomain:
 		/* A domain cannot pause itself this way (Xen: -EINVAL). */
@@ -557,6 +611,26 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		return 0;
 	case XEN_DOMCTL_hypercall_init:
 		return hypercall_init(d, &op->u.hypercall_init);
+	case XEN_DOMCTL_set_paging_mempool_size:
+		return set_paging_pool(d, op->u.paging_mempool.size);
+	case XEN_DOMCTL_get_paging_mempool_size:
+		if (!is_hvm_domain(d))
+			return -EOPNOTSUPP;
+		op->u.paging_mempool.size = d->arch.hvm.paging_pool_bytes;
+		*copyback = true;
+		return 0;
+	case XEN_DOMCTL_sethvmcontext:
+		return hvm_set_context(d, (u64)op->u.hvmcontext.buffer.p, op->u.hvmcontext.size);
+	case XEN_DOMCTL_gethvmcontext_partial:
+		rc = hvm_get_context_partial(d, op->u.hvmcontext_partial.type,
+					     op->u.hvmcontext_partial.instance,
+					     (u64)op->u.hvmcontext_partial.buffer.p,
+					     &op->u.hvmcontext_partial.bufsz);
+		*copyback = !rc;
+		return rc;
+	case XEN_DOMCTL_gethvmcontext:
+		*copyback = true;
+		return hvm_get_context(d, (u64)op->u.hvmcontext.buffer.p, &op->u.hvmcontext.size);
 	case XEN_DOMCTL_settimeoffset:
 		d->time_offset = op->u.settimeoffset.time_offset_seconds;
 		update_domain_wallclock(d);
@@ -585,6 +659,12 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 	case XEN_DOMCTL_set_cpu_policy:
 		*copyback = true;
 		return set_cpu_policy(d, &op->u.cpu_policy);
+	case XEN_DOMCTL_iomem_permission:
+		return iomem_permission(d, &op->u.iomem_permission);
+	case XEN_DOMCTL_ioport_permission:
+		return ioport_permission(d, &op->u.ioport_permission);
+	case XEN_DOMCTL_irq_permission:
+		return irq_permission(d, &op->u.irq_permission);
 	default:
 		return -ENOSYS;
 	}

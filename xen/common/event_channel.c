@@ -67,7 +67,10 @@ static struct vcpu *vcpu_of(const struct domain *d, unsigned int vcpu_id)
 	return vcpu_id < MAX_VIRT_CPUS ? d->vcpu[vcpu_id] : NULL;
 }
 
-/* Set upcall_pending and wake the vCPU if it blocked in SCHEDOP_block. */
+/*
+ * Set upcall_pending and wake the vCPU if it blocked in SCHEDOP_block; one
+ * running on another CPU is interrupted, so that it takes the upcall now.
+ */
 static void mark_events_pending(struct vcpu *v)
 {
 	u8 was = __atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
@@ -75,6 +78,7 @@ static void mark_events_pending(struct vcpu *v)
 	if (is_hvm_vcpu(v) && !was)
 		hvm_evtchn_upcall(v); /* HVM: the upcall vector, on the 0 -> 1 edge */
 	vcpu_unblock(v);
+	vcpu_kick(v);
 }
 
 /* Wake vCPUs polling for @port (or for any port). */

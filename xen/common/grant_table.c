@@ -88,6 +88,18 @@ static int grow_table(struct grant_table *gt, unsigned int frames)
 	return 0;
 }
 
+int gnttab_shared_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
+{
+	struct grant_table *gt = d->grant_table;
+
+	if (idx >= gt->max_frames)
+		return -EINVAL;
+	if (idx >= gt->nr_frames && grow_table(gt, idx + 1))
+		return -ENOMEM;
+	*mfn = gt->shared_mfn[idx];
+	return 0;
+}
+
 int grant_table_init(struct domain *d)
 {
 	struct grant_table *gt = gnttab_alloc(sizeof(*gt));

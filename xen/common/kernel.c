@@ -7,6 +7,7 @@
 #include "setup.h"
 #include "public/version.h"
 #include "public/features.h"
+#include "hvm.h"
 
 #define XEN_MAJOR 4
 #define XEN_MINOR 17
@@ -125,7 +126,12 @@ long do_xen_version(unsigned long cmd, unsigned long arg)
 	case XENVER_compile_info:
 		return version_compile_info(arg);
 	case XENVER_capabilities:
-		return copy_string_out(arg, "xen-3.0-x86_64", sizeof(xen_capabilities_info_t));
+		/* libxenguest builds an HVM/PVH guest only when an hvm-3.0 type is listed. */
+		return copy_string_out(arg,
+				       hvm_backend ? "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p "
+						     "hvm-3.0-x86_64"
+						   : "xen-3.0-x86_64",
+				       sizeof(xen_capabilities_info_t));
 	case XENVER_changeset:
 		return copy_string_out(arg, "petrel", sizeof(xen_changeset_info_t));
 	case XENVER_platform_parameters: {

@@ -10,6 +10,8 @@
 #include "mm.h"
 #include "m2p.h"
 #include "domain.h"
+#include "hvm.h"
+#include "grant_table.h"
 #include "uaccess.h"
 #include "setup.h"
 #include "boot_info.h"
@@ -55,7 +57,9 @@ static long domain_query(unsigned int cmd, unsigned long arg)
 		return (long)d->tot_pages;
 	case XENMEM_maximum_reservation:
 		return (long)d->max_pages;
-	default: /* XENMEM_maximum_gpfn */
+	default: /* XENMEM_maximum_gpfn: an HVM domain's highest populated GFN */
+		if (is_hvm_domain(d))
+			return (long)d->arch.hvm.nr_gfns - 1;
 		return (long)d->max_pages - 1;
 	}
 }
@@ -102,15 +106,15 @@ static long set_memory_map(unsigned long arg)
 	d = target_domain(fm.domid, &rc);
 	if (!d)
 		return rc;
-	if (!d->arch.pv.e820) {
-		d->arch.pv.e820 = alloc_xenheap_pages(PV_E820_ORDER);
-		if (!d->arch.pv.e820)
+	if (!d->arch.e820) {
+		d->arch.e820 = alloc_xenheap_pages(E820_ORDER);
+		if (!d->arch.e820)
 			return -ENOMEM;
 	}
-	if (copy_from_guest(d->arch.pv.e820, (u64)fm.map.buffer.p,
+	if (copy_from_guest(d->arch.e820, (u64)fm.map.buffer.p,
 			    fm.map.nr_entries * sizeof(struct petrel_e820_entry)))
 		return -EFAULT;
-	d->arch.pv.nr_e820 = fm.map.nr_entries;
+	d->arch.nr_e820 = fm.map.nr_entries;
 	return 0;
 }
 
@@ -122,10 +126,10 @@ static long memory_map(unsigned long arg)
 
 	if (copy_from_guest(&map, arg, sizeof(map)))
 		return -EFAULT;
-	if (!d->arch.pv.e820 || !d->arch.pv.nr_e820)
+	if (!d->arch.e820 || !d->arch.nr_e820)
 		return -ENOSYS;
-	map.nr_entries = MIN(map.nr_entries, d->arch.pv.nr_e820);
-	if (copy_to_guest((u64)map.buffer.p, d->arch.pv.e820,
+	map.nr_entries = MIN(map.nr_entries, d->arch.nr_e820);
+	if (copy_to_guest((u64)map.buffer.p, d->arch.e820,
 			  map.nr_entries * sizeof(struct petrel_e820_entry)) ||
 	    copy_to_guest(arg, &map, sizeof(map)))
 		return -EFAULT;
@@ -179,6 +183,47 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 }
 
 /*
+ * The reservation ops never fail as a whole, as on Xen: a request that
+ * cannot start (unreadable, no such domain, another domain's for a caller
+ * that is not the control domain, a bad extent order or count) does
+ * nothing and answers the extents done so far.
+ */
+static struct domain *reservation_target(unsigned long arg, unsigned long start,
+					 struct xen_memory_reservation *r)
+{
+	long rc;
+
+	if (copy_from_guest(r, arg, sizeof(*r)))
+		return NULL;
+	if (start >= r->nr_extents || r->nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT) ||
+	    r->extent_order > MAX_ORDER)
+		return NULL;
+	return target_domain(r->domid, &rc);
+}
+
+/*
+ * An extent of an HVM domain at GFN @gfn (aligned to its order, as Xen
+ * wants): new frames mapped in its p2m. What the p2m held there before
+ * stays the domain's until it dies, as Xen leaves a replaced frame.
+ */
+static int grow_hvm(struct domain *d, unsigned int order, u64 gfn)
+{
+	mfn_t mfn;
+	int rc;
+
+	if (gfn & ((1UL << order) - 1))
+		return -EINVAL;
+	if ((gfn + (1UL << order)) >> (48 - PAGE_SHIFT))
+		return -EINVAL;
+	rc = grow_one(d, order, gfn, true, &mfn);
+	for (u64 i = 0; !rc && i < (1UL << order); i++)
+		rc = p2m_set_entry(d, gfn + i, mfn + i);
+	if (!rc && gfn + (1UL << order) > d->arch.hvm.nr_gfns)
+		d->arch.hvm.nr_gfns = gfn + (1UL << order);
+	return rc;
+}
+
+/*
  * increase_reservation / populate_physmap: returns the extents done. A
  * preempted call resumes at the extent encoded above MEMOP_EXTENT_SHIFT.
  */
@@ -189,18 +234,11 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 	struct domain *d;
 	u64 handle;
 	unsigned long i;
-	long rc;
 
-	if (copy_from_guest(&r, arg, sizeof(r)))
-		return -EFAULT;
-	d = target_domain(r.domid, &rc);
-	if (!d)
-		return rc;
+	d = reservation_target(arg, start, &r);
 	/* The order allowed is the caller's: only the control domain asks for big extents. */
-	if (r.extent_order > MAX_ORDER || (r.extent_order && !current->domain->is_privileged))
-		return -EPERM;
-	if (start > r.nr_extents || r.nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT))
-		return -EINVAL;
+	if (!d || (r.extent_order && !current->domain->is_privileged))
+		return (long)start;
 	handle = (u64)r.extent_start.p + start * sizeof(xen_pfn_t);
 	for (i = start; i < r.nr_extents; i++, handle += sizeof(xen_pfn_t)) {
 		xen_pfn_t v = 0;
@@ -213,6 +251,12 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 		}
 		if (populate && copy_from_guest(&v, handle, sizeof(v)))
 			break;
+		/* A translated (HVM) domain names guest frames: the extent goes into its p2m. */
+		if (populate && is_hvm_domain(d)) {
+			if (grow_hvm(d, r.extent_order, v))
+				break;
+			continue;
+		}
 		if (grow_one(d, r.extent_order, v, populate, &mfn))
 			break;
 		v = mfn;
@@ -220,6 +264,66 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 			break;
 	}
 	return (long)i;
+}
+
+/*
+ * XENMEM_add_to_physmap into an HVM domain's p2m (the domain itself, or
+ * any for the control domain): its shared_info page (idx 0) or one of its
+ * grant-table frames (version 1: no status frames), the table grown to it.
+ * The frame seen at that GFN before stays the domain's until it dies, as
+ * Xen leaves a replaced frame. Other spaces -ENOSYS; a PV domain -EINVAL.
+ */
+static long add_to_physmap(unsigned long arg)
+{
+	struct xen_add_to_physmap x;
+	struct domain *d;
+	mfn_t mfn;
+	long rc;
+
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	d = target_domain(x.domid, &rc);
+	if (!d)
+		return rc;
+	if (!is_hvm_domain(d) || (x.gpfn >> (48 - PAGE_SHIFT)))
+		return -EINVAL;
+	if (x.space == XENMAPSPACE_shared_info) {
+		if (x.idx)
+			return -EINVAL;
+		mfn = virt_to_maddr(d->shared_info) >> PAGE_SHIFT;
+	} else if (x.space == XENMAPSPACE_grant_table) {
+		if (x.idx & XENMAPIDX_grant_table_status)
+			return -EINVAL;
+		rc = gnttab_shared_frame(d, (unsigned int)x.idx, &mfn);
+		if (rc)
+			return rc;
+	} else {
+		return -ENOSYS;
+	}
+	return p2m_set_entry(d, x.gpfn, mfn);
+}
+
+/*
+ * XENMEM_remove_from_physmap: the GFN no longer maps anything (-ENOENT if
+ * it did not). A RAM frame unmapped so stays the domain's until it dies.
+ */
+static long remove_from_physmap(unsigned long arg)
+{
+	struct xen_remove_from_physmap x;
+	struct domain *d;
+	long rc;
+
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	d = target_domain(x.domid, &rc);
+	if (!d)
+		return rc;
+	if (!is_hvm_domain(d))
+		return -EINVAL;
+	if (p2m_lookup(d, x.gpfn) == INVALID_MFN)
+		return -ENOENT;
+	p2m_clear_entry(d, x.gpfn);
+	return 0;
 }
 
 /* A frame may leave its domain only when nothing but the allocation holds it. */
@@ -237,6 +341,7 @@ static void release_frame(mfn_t mfn)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 
+	frame_list_del(&pg->owner->page_list, pg);
 	m2p_set(mfn, M2P_INVALID);
 	pg->owner = NULL;
 	pg->flags &= ~(PGC_allocated | PGC_validated);
@@ -397,16 +502,10 @@ static long shrink(unsigned long cmd, unsigned long arg)
 	unsigned long start = cmd >> MEMOP_EXTENT_SHIFT, i;
 	struct xen_memory_reservation r;
 	struct domain *d;
-	long rc;
 
-	if (copy_from_guest(&r, arg, sizeof(r)))
-		return -EFAULT;
-	d = target_domain(r.domid, &rc);
+	d = reservation_target(arg, start, &r);
 	if (!d)
-		return rc;
-	if (r.extent_order > MAX_ORDER || start > r.nr_extents ||
-	    r.nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT))
-		return -EINVAL;
+		return (long)start;
 	for (i = start; i < r.nr_extents; i++) {
 		xen_pfn_t mfn;
 		bool ok = true;
@@ -535,6 +634,10 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 		return set_memory_map(arg);
 	case XENMEM_acquire_resource:
 		return acquire_resource(arg);
+	case XENMEM_add_to_physmap:
+		return add_to_physmap(arg);
+	case XENMEM_remove_from_physmap:
+		return remove_from_physmap(arg);
 	default:
 		return -ENOSYS;
 	}

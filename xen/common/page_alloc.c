@@ -239,16 +239,42 @@ static void free_locked(struct page_info *pg, unsigned int order)
 		return;
 	}
 	for (i = 0; i < nr; i++) {
-		if (pg[i].flags & (PGC_free | PGC_reserved)) {
+		if (pg[i].flags & (PGC_free | PGC_reserved | PGC_listed)) {
 			printk(XENLOG_ERR "free_pages: mfn %#llx is %s\n",
 			       (unsigned long long)(mfn + i),
-			       (pg[i].flags & PGC_free) ? "already free" : "reserved");
+			       (pg[i].flags & PGC_free)	    ? "already free"
+			       : (pg[i].flags & PGC_listed) ? "still on its owner's list"
+							    : "reserved");
 			return;
 		}
 	}
 	mark_free(mfn, nr);
 	free_frames += nr;
 	insert_block(mfn, order);
+}
+
+void frame_list_add(struct page_info **head, struct page_info *pg)
+{
+	pg->flags |= PGC_listed;
+	pg->prev = NULL;
+	pg->next = *head;
+	if (pg->next)
+		pg->next->prev = pg;
+	*head = pg;
+}
+
+void frame_list_del(struct page_info **head, struct page_info *pg)
+{
+	if (!(pg->flags & PGC_listed))
+		return;
+	if (pg->prev)
+		pg->prev->next = pg->next;
+	else
+		*head = pg->next;
+	if (pg->next)
+		pg->next->prev = pg->prev;
+	pg->next = pg->prev = NULL;
+	pg->flags &= ~PGC_listed;
 }
 
 u64 buddy_free_count(void)

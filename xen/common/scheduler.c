@@ -14,11 +14,13 @@
 #include "timer.h"
 #include "sched.h"
 #include "smp.h"
+#include "hvlock.h"
 #include "public/vcpu.h"
 
 /* One CPU's scheduling state. */
 struct sched_cpu {
 	struct vcpu *runq_head, *runq_tail; /* runnable, not running, FIFO */
+	struct vcpu *running; /* the vCPU on the CPU now, NULL while it idles */
 	bool need_resched;
 	bool slice_timer_ready;
 	struct timer slice_timer;
@@ -29,6 +31,7 @@ struct sched_cpu {
 struct vcpu *current; /* host builds; the hypervisor's is per CPU (domain.h) */
 #endif
 static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
+bool sched_cpu0_only; /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
 
 static struct sched_cpu *this_cpu_sched(void)
 {
@@ -104,6 +107,27 @@ static void slice_expired(void *data)
 		sc->need_resched = true;
 }
 
+/*
+ * Where vCPU @vcpu_id of a domain runs: vCPU n on the n-th online CPU
+ * (round robin over them), so that a domain's vCPUs run side by side.
+ * vCPU 0 (every HVM guest's only one: only CPU 0 has the HVM backend set
+ * up) stays on CPU 0.
+ */
+unsigned int sched_pick_cpu(unsigned int vcpu_id)
+{
+	unsigned int n, cpu;
+
+	if (sched_cpu0_only || !vcpu_id)
+		return 0;
+	n = vcpu_id % num_online_cpus();
+	for_each_online_cpu(cpu)
+	{
+		if (!n--)
+			return cpu;
+	}
+	return 0;
+}
+
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu)
 {
 	struct sched_cpu *sc = &per_cpu(sched_cpu, cpu);
@@ -116,6 +140,7 @@ void sched_init_vcpu(struct vcpu *v, unsigned int cpu)
 	}
 }
 
+/* A paused vCPU: not running. Another CPU may still have its state loaded. */
 void sched_destroy_vcpu(struct vcpu *v)
 {
 	struct sched_cpu *sc = cpu_sched_of(v);
@@ -124,7 +149,16 @@ void sched_destroy_vcpu(struct vcpu *v)
 		runq_remove(sc, v);
 	if (current == v)
 		current = NULL;
+	else if (v->processor != smp_processor_id())
+		arch_forget_vcpu(v->processor, v);
 	v->is_running = false;
+}
+
+/* @v's CPU is not this one: make it look at its run queue. */
+static void kick_if_remote(const struct vcpu *v)
+{
+	if (v->processor != smp_processor_id())
+		arch_sched_kick(v->processor);
 }
 
 void vcpu_wake(struct vcpu *v)
@@ -138,6 +172,13 @@ void vcpu_wake(struct vcpu *v)
 	runq_insert(sc, v);
 	/* A vCPU that waited for something runs soon: its wait is over. */
 	sc->need_resched = true;
+	kick_if_remote(v);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->is_running)
+		kick_if_remote(v);
 }
 
 void vcpu_unblock(struct vcpu *v)
@@ -173,17 +214,52 @@ void vcpu_yield(void)
 	this_cpu_sched()->need_resched = true;
 }
 
-void vcpu_pause(struct vcpu *v)
+/* @v can no longer run: off its queue, and off its CPU at the next reschedule. */
+static void vcpu_sleep(struct vcpu *v)
 {
 	struct sched_cpu *sc = cpu_sched_of(v);
 
-	v->pause_count++;
 	if (v->on_runq) {
 		runq_remove(sc, v);
 		vcpu_runstate_change(v, idle_runstate(v));
 	}
-	if (v->is_running)
+	if (v->is_running) {
 		sc->need_resched = true;
+		kick_if_remote(v);
+	}
+}
+
+/*
+ * Wait until @v, running on another CPU, is off it. That CPU needs the
+ * hypervisor lock to switch, so this one lets it go meanwhile (@v itself
+ * is only compared, never read: it may be freed once off its CPU).
+ */
+static void wait_off_cpu(const struct vcpu *v)
+{
+	struct sched_cpu *sc = cpu_sched_of(v);
+	unsigned int depth;
+
+	if (__atomic_load_n(&sc->running, __ATOMIC_ACQUIRE) != v)
+		return;
+	depth = hv_wait_begin();
+	while (__atomic_load_n(&sc->running, __ATOMIC_ACQUIRE) == v)
+		hv_relax();
+	hv_wait_end(depth);
+}
+
+void vcpu_down(struct vcpu *v)
+{
+	v->pause_flags |= VPF_down;
+	vcpu_sleep(v);
+}
+
+/* Returns once @v is off its CPU (at once for the caller itself, on its way out). */
+void vcpu_pause(struct vcpu *v)
+{
+	v->pause_count++;
+	vcpu_sleep(v);
+	if (v != current)
+		wait_off_cpu(v);
 }
 
 void vcpu_unpause(struct vcpu *v)
@@ -204,8 +280,9 @@ bool sched_need_resched(void)
 
 /* ---- Switching. */
 
-static void switch_out(struct vcpu *prev)
+static void switch_out(struct sched_cpu *sc, struct vcpu *prev)
 {
+	__atomic_store_n(&sc->running, NULL, __ATOMIC_RELEASE);
 	prev->is_running = false;
 	vcpu_runstate_change(prev, idle_runstate(prev));
 	vcpu_sched_out(prev);
@@ -214,6 +291,7 @@ static void switch_out(struct vcpu *prev)
 static void switch_in(struct sched_cpu *sc, struct vcpu *next)
 {
 	next->is_running = true;
+	sc->running = next;
 	vcpu_runstate_change(next, RUNSTATE_running);
 	vcpu_sched_in(next);
 	if (sc->runq_head)
@@ -242,7 +320,7 @@ void schedule(void)
 	if (next && next == prev)
 		return;
 	if (prev)
-		switch_out(prev);
+		switch_out(sc, prev);
 	while (!next) {
 		u64 t0 = system_time();
 
@@ -251,6 +329,8 @@ void schedule(void)
 		next = runq_pop(sc);
 	}
 	sc->need_resched = false;
+	if (current != prev)
+		prev = NULL; /* this CPU was made to forget it (arch_forget_vcpu) */
 	switch_in(sc, next);
 	if (prev != next)
 		arch_context_switch(prev, next); /* prev NULL: nothing to save */

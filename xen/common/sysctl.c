@@ -12,6 +12,7 @@
 #include "apic.h"
 #include "console.h"
 #include "domain.h"
+#include "hvm.h"
 #include "mm.h"
 #include "sched.h"
 #include "pci.h"
@@ -109,6 +110,8 @@ static long physinfo(struct xen_sysctl_physinfo *pi)
 	pi->max_node_id = SYSCTL_MAX_NUMNODES - 1;
 	pi->cpu_khz = (u32)tsc_khz();
 	pi->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
+	if (hvm_backend) /* HVM guests on nested paging; no shadow paging */
+		pi->capabilities |= XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_hap;
 	pi->total_pages = total_pages;
 	pi->free_pages = buddy_free_count();
 	pi->max_mfn = max_page - 1;

@@ -17,6 +17,15 @@
 
 static DEFINE_PER_CPU(struct timer *, timer_list);
 static DEFINE_PER_CPU(spinlock_t, timer_lock);
+/*
+ * The deadline this CPU's LAPIC timer is armed for, if hw_armed. Writing
+ * the LAPIC is costly (under QEMU it re-arms a host timer), so the timer
+ * is only ever moved earlier: a later soonest timer, or none, leaves it
+ * armed, and the early interrupt finds nothing due and re-arms it for
+ * what is left.
+ */
+static DEFINE_PER_CPU(bool, hw_armed);
+static DEFINE_PER_CPU(u64, hw_deadline);
 
 /* Lock @t's CPU's list (interrupts off); the CPU is fixed, so this is stable. */
 static unsigned long timer_lock_of(const struct timer *t)
@@ -71,7 +80,7 @@ static void list_insert(struct timer *t)
 	t->active = true;
 }
 
-/* Arm this CPU's LAPIC for its soonest timer (at least 1 ns ahead), or disarm it. */
+/* Arm this CPU's LAPIC for its soonest timer (at least 1 ns ahead) unless it fires by then. */
 static void program_hw(void)
 {
 	spinlock_t *lock = &this_cpu(timer_lock);
@@ -81,11 +90,11 @@ static void program_hw(void)
 
 	spin_lock_irqsave(lock, flags);
 	first = this_cpu(timer_list);
-	if (!first) {
-		apic_timer_oneshot(0);
-	} else {
+	if (first && !(this_cpu(hw_armed) && this_cpu(hw_deadline) <= first->expires)) {
 		now = system_time();
 		apic_timer_oneshot(first->expires > now ? first->expires - now : 1);
+		this_cpu(hw_armed) = true;
+		this_cpu(hw_deadline) = first->expires;
 	}
 	spin_unlock_irqrestore(lock, flags);
 }
@@ -138,6 +147,7 @@ void timer_softirq(void)
 	u64 now = system_time();
 
 	spin_lock_irqsave(lock, flags);
+	this_cpu(hw_armed) = false; /* it fired (or a kick asks for a fresh look) */
 	while (*list && (*list)->expires <= now) {
 		struct timer *t = *list;
 		void (*fn)(void *) = t->fn;

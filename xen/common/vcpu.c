@@ -1,8 +1,9 @@
 /*
- * vcpu_op (24) and set_timer_op (15): a vCPU's timers (singleshot and
- * periodic, both raising VIRQ_TIMER), its runstate and the guest's copy of
- * it, where its vcpu_info lives; and what happens to them when the
- * scheduler (common/scheduler.c) switches the vCPU out and in.
+ * vcpu_op (24) and set_timer_op (15): bringing a vCPU up and down, its
+ * timers (singleshot and periodic, both raising VIRQ_TIMER), its runstate
+ * and the guest's copy of it, where its vcpu_info lives; and what happens
+ * to them when the scheduler (common/scheduler.c) switches the vCPU out
+ * and in.
  */
 #include "types.h"
 #include "lib.h"
@@ -18,6 +19,7 @@
 #include "sched.h"
 #include "hvm.h"
 #include "public/vcpu.h"
+#include "public/sched.h"
 
 static void singleshot_fn(void *data)
 {
@@ -62,13 +64,15 @@ void vcpu_timers_init(struct vcpu *v)
 	init_timer(&v->singleshot_timer, singleshot_fn, v);
 	init_timer(&v->periodic_timer, periodic_fn, v);
 	init_timer(&v->poll_timer, poll_timeout_fn, v);
-	v->runstate.state = RUNSTATE_running;
+	/* A vCPU not brought up yet is offline, and its ticker waits until it runs. */
+	v->runstate.state = (v->pause_flags & VPF_down) ? RUNSTATE_offline : RUNSTATE_running;
 	v->runstate.state_entry_time = system_time();
 	v->timers_ready = true;
-	/* PV guests start with a 100 Hz ticker, as on Xen. */
-	v->periodic_period = MILLISECS(10);
+	/* PV guests start with a 100 Hz ticker, as on Xen; HVM guests without one. */
+	v->periodic_period = is_hvm_vcpu(v) ? 0 : MILLISECS(10);
 	v->periodic_last = v->runstate.state_entry_time;
-	periodic_work(v);
+	if (!(v->pause_flags & VPF_down))
+		periodic_work(v);
 }
 
 /* ---- Runstate. */
@@ -180,7 +184,8 @@ static long register_runstate(struct vcpu *v, unsigned long arg)
 
 /*
  * Move @v's vcpu_info to offset @offset of frame @mfn (a PV guest names
- * machine frames, an HVM guest its own guest frames). Once only; the new copy starts with every
+ * machine frames, an HVM guest its own guest frames). Once only, for the
+ * caller or a vCPU that is down; the new copy starts with every
  * selector bit and upcall_pending set, so that nothing raised meanwhile is lost.
  */
 static long register_vcpu_info(struct vcpu *v, unsigned long arg)
@@ -193,7 +198,8 @@ static long register_vcpu_info(struct vcpu *v, unsigned long arg)
 		return -EFAULT;
 	if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -EINVAL;
-	if (v->vcpu_info_mfn || v != current)
+	/* Once; for the caller, or for a vCPU that is down (Xen's rule). */
+	if (v->vcpu_info_mfn || (v != current && !(v->pause_flags & VPF_down)))
 		return -EINVAL;
 	if (is_hvm_vcpu(v))
 		r.mfn = p2m_lookup(v->domain, r.mfn); /* INVALID_MFN outside RAM */
@@ -239,6 +245,39 @@ static long get_runstate(struct vcpu *v, unsigned long arg)
 	return copy_to_guest(arg, &rs, sizeof(rs)) ? -EFAULT : 0;
 }
 
+/* ---- Bringing vCPUs up and down. */
+
+/* VCPUOP_up: a vCPU given its first context (VCPUOP_initialise) may run. */
+static long vcpu_op_up(struct vcpu *v)
+{
+	if (!arch_vcpu_initialised(v))
+		return -EINVAL;
+	if (v->pause_flags & VPF_down)
+		vcpu_up(v);
+	return 0;
+}
+
+/*
+ * VCPUOP_down: @v stops (at once if it is the caller: on the way back to
+ * the guest). The last vCPU of the domain going down powers it off, as on
+ * Xen.
+ */
+static long vcpu_op_down(struct vcpu *v)
+{
+	struct domain *d = v->domain;
+	bool others_up = false;
+
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i] && d->vcpu[i] != v && !(d->vcpu[i]->pause_flags & VPF_down))
+			others_up = true;
+	if (!others_up) {
+		domain_shutdown(d, SHUTDOWN_poweroff);
+		return 0;
+	}
+	vcpu_down(v);
+	return 0;
+}
+
 long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
 {
 	struct domain *d = current->domain;
@@ -254,8 +293,14 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
 		return -ENOENT;
 	vcpu_timers_init(v);
 	switch (cmd) {
+	case VCPUOP_initialise:
+		return arch_initialise_vcpu(v, arg);
+	case VCPUOP_up:
+		return vcpu_op_up(v);
+	case VCPUOP_down:
+		return vcpu_op_down(v);
 	case VCPUOP_is_up:
-		return 1; /* every vCPU that exists runs */
+		return !(v->pause_flags & VPF_down);
 	case VCPUOP_get_runstate_info:
 		return get_runstate(v, arg);
 	case VCPUOP_register_runstate_memory_area:

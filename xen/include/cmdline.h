@@ -15,15 +15,23 @@ struct boot_options {
 	int guest_loglvl;
 	bool noreboot;
 	bool hypercall_preempt_always; /* testing aid: every preemption check says yes */
-	u32 dom0_max_vcpus; /* dom0_max_vcpus=N or N-M (we keep M), 0 = default */
+	u32 dom0_vcpus_min; /* dom0_max_vcpus=N, N-, N-M: at least N (default 1) */
+	u32 dom0_vcpus_max; /* dom0_max_vcpus=N, N-M, -M: at most M, 0 = no bound */
 	bool domu_module; /* domu: the last module is a kernel started as domain 1 */
 	bool dom0_pvh; /* dom0=pvh: the initial domain is a PVH (HVM) guest */
 	u32 max_cpus; /* maxcpus=N: bring up at most N CPUs (CPU 0 included); 0 = all */
 	bool nosmp; /* nosmp: CPU 0 only */
 	bool ipi_selftest; /* ipi_selftest: exercise the IPIs at boot (debug aid) */
+	bool vcpus_on_cpu0; /* vcpus_on_cpu0: every vCPU on CPU 0 (fallback) */
 };
 
 /* Fill defaults, then parse @cmdline; unknown options are warned about and ignored. */
 void cmdline_parse(struct boot_options *opt, const char *cmdline);
+
+/*
+ * dom0's vCPU count, Xen's rule: one per online CPU (@nr_cpus), raised to
+ * dom0_max_vcpus's lower bound, cut to its upper one, at most @limit.
+ */
+unsigned int dom0_vcpus(const struct boot_options *opt, unsigned int nr_cpus, unsigned int limit);
 
 #endif

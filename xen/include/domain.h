@@ -9,9 +9,14 @@
 #include "event.h"
 #include "timer.h"
 #include "pirq.h"
+#include "rangeset.h"
 #include "hvm_vcpu.h"
 
-#define MAX_VIRT_CPUS 1
+/*
+ * vCPUs a domain may have: one vcpu_info slot each in shared_info
+ * (XEN_LEGACY_MAX_VCPUS). Xen allows more with VCPUOP_register_vcpu_info.
+ */
+#define MAX_VIRT_CPUS XEN_LEGACY_MAX_VCPUS
 
 struct grant_table;
 
@@ -69,19 +74,21 @@ struct arch_vcpu {
 };
 
 /* A PV domain's own state. */
-#define PV_E820_ORDER 3 /* room for Xen's 1024 memory map entries of 20 bytes */
 struct pv_domain {
 	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
 	unsigned int p2m_order; /* its allocation's order */
-	void *e820; /* XENMEM_set_memory_map's entries (2^PV_E820_ORDER pages), NULL = none */
-	unsigned int nr_e820;
 };
+
+#define E820_ORDER 3 /* room for Xen's 1024 memory map entries of 20 bytes */
 
 struct arch_domain {
 	struct domain_pirqs pirq; /* arch/x86/physdev.c */
+	struct rangeset ioport_caps; /* I/O ports it may use (io_caps.h) */
 	bool is_hvm; /* the unions below hold the hvm members */
 	u32 tsc_mode; /* XEN_DOMCTL_settscinfo's TSC_MODE_* (the TSC is never emulated here) */
 	u32 incarnation; /* settscinfo's incarnation + 1 */
+	void *e820; /* XENMEM_set_memory_map's entries (2^E820_ORDER pages), NULL = none */
+	unsigned int nr_e820; /* PV and HVM domains alike */
 	union {
 		struct pv_domain pv;
 		struct hvm_domain hvm;
@@ -134,6 +141,7 @@ enum domain_dying {
 struct domain {
 	domid_t domain_id;
 	bool is_privileged;
+	bool is_console; /* may use console_io (dom0, and the multiboot "domu" aid) */
 	bool is_shutting_down;
 	bool is_crashed;
 	enum domain_dying is_dying;
@@ -148,6 +156,12 @@ struct domain {
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
 	bool frames_hold_ref; /* dead, with frames still mapped elsewhere that hold it */
+	/*
+	 * The frames given to the domain (assign_page) and not yet back in the
+	 * allocator, linked through page_info next/prev: the teardown walks
+	 * these instead of the whole frame table.
+	 */
+	struct page_info *page_list;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
 	unsigned int max_vcpus; /* createdomain's max_vcpus */
 	u8 handle[16]; /* the toolstack's UUID (createdomain, setdomainhandle) */
@@ -157,6 +171,8 @@ struct domain {
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
 	struct grant_table *grant_table; /* common/grant_table.c */
+	struct rangeset iomem_caps; /* machine frames of I/O memory it may map (io_caps.h) */
+	struct rangeset irq_caps;   /* IRQs it may bind (io_caps.h) */
 	struct arch_domain arch;
 };
 
@@ -184,8 +200,8 @@ struct cpu_regs *guest_regs(void);
 #define SHUTDOWN_CODE_INVALID (~0u) /* no shutdown code given yet */
 
 /* Create domain @id (born paused by the controller when @paused). */
-int domain_create(domid_t id, bool privileged, bool paused, struct domain **out);
-/* The same with only @nr_vcpus vCPUs made now (the toolstack's createdomain: 0). */
+int domain_create(domid_t id, bool privileged, bool paused, struct domain **out); /* one vCPU */
+/* The same with @nr_vcpus vCPUs made now, all down (the toolstack's createdomain: 0). */
 int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_vcpus,
 		     struct domain **out);
 /* Make the missing vCPUs 0..@n-1 (XEN_DOMCTL_max_vcpus), down: 0 or -errno. */
@@ -235,11 +251,20 @@ void domain_shutdown(struct domain *d, unsigned int reason);
  */
 __noreturn void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
 
+/* ---- arch hooks of a vCPU's start (arch/x86/pv/vcpu_context.c) ---- */
+/* @v has its first context (a PV vCPU its page tables), so VCPUOP_up may start it. */
+bool arch_vcpu_initialised(const struct vcpu *v);
+/* VCPUOP_initialise: give @v its first context from guest address @arg. */
+long arch_initialise_vcpu(struct vcpu *v, unsigned long arg);
+
 /* ---- arch hooks of the lifecycle (arch/x86/pv/domain.c) ---- */
 int arch_domain_create(struct domain *d);
 /* Drop every reference the domain's vCPUs and tables hold on frames. */
 void arch_domain_relinquish(struct domain *d);
 void arch_domain_destroy(struct domain *d);
+/* A vCPU of the domain was made / is about to be freed: its arch state. */
+int arch_vcpu_create(struct vcpu *v);
+void arch_vcpu_destroy(struct vcpu *v);
 /* The hardware domain ended (@crashed, or a SHUTDOWN_* @reason): stop the machine. */
 __noreturn void arch_hwdom_end(const struct domain *d, unsigned int reason, bool crashed);
 /* Print what the crashing running vCPU was doing. */

@@ -117,4 +117,7 @@ int gnttab_create_host_mapping(u64 addr, mfn_t mfn, u32 flags, struct domain *ow
 int gnttab_replace_host_mapping(u64 addr, mfn_t mfn, u64 new_addr, u32 flags);
 void gnttab_flush_tlb(void);
 
+/* The machine frame of @d's grant-table frame @idx, the table grown to it: 0 or -errno. */
+int gnttab_shared_frame(struct domain *d, unsigned int idx, mfn_t *mfn);
+
 #endif

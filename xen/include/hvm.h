@@ -1,6 +1,6 @@
 /*
  * HVM guests: the vendor-neutral layer (xen/arch/x86/hvm/) and the interface
- * a hardware backend (svm/ today, vmx/ later) fills in. The backend turns its
+ * a hardware backend (svm/ or vmx/) fills in. The backend turns its
  * exits into calls of the hvm_handle_* functions below; those read and write
  * the guest through v->arch.hvm and the backend's hooks.
  */
@@ -14,6 +14,7 @@
 struct vcpu;
 struct domain;
 struct bi_mod;
+struct petrel_hvm_hw_cpu;
 
 /* Guest execution modes (Xen's hvm_guest_x86_mode values). */
 #define HVM_MODE_REAL 0
@@ -38,7 +39,11 @@ struct bi_mod;
 struct hvm_backend {
 	const char *name;
 	int (*vcpu_init)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
 	void (*vcpu_set_pvh_state)(struct vcpu *v, u64 entry, u64 ebx);
+	/* The CPU record of the HVM context (hvm/context.c checked it first). */
+	void (*set_cpu_state)(struct vcpu *v, const struct petrel_hvm_hw_cpu *c);
+	void (*get_cpu_state)(const struct vcpu *v, struct petrel_hvm_hw_cpu *c);
 	unsigned int (*guest_mode)(const struct vcpu *v);
 	unsigned int (*cpl)(const struct vcpu *v);
 	u64 (*cr3)(const struct vcpu *v);
@@ -51,24 +56,40 @@ struct hvm_backend {
 	void (*fill_hypercall_page)(void *page);
 	void (*run)(struct vcpu *v);
 	void (*dump)(const struct vcpu *v);
+	/* Optional: @v is about to run on this CPU after another vCPU did. */
+	void (*context_load)(struct vcpu *v);
 };
 
 /* The backend picked at boot, NULL if the CPU has no usable one. */
 extern const struct hvm_backend *hvm_backend;
 /* Probe the CPU and turn the backend on; a reason is printed if none. */
 void hvm_init(void);
-/* Backends (hvm/svm/svm.c): the ops if this CPU can run it, else NULL. */
+/* Backends (hvm/svm/svm.c, hvm/vmx/vmx.c): the ops if this CPU can run it, else NULL. */
 const struct hvm_backend *svm_probe(void);
+const struct hvm_backend *vmx_probe(void);
 
 /* Make @d an HVM domain with its vCPUs' state; -EOPNOTSUPP without a backend. */
 int hvm_domain_init(struct domain *d);
+/* Free the p2m (the domain's frames go with the common teardown). */
+void hvm_domain_destroy(struct domain *d);
+/* A vCPU's HVM state (backend control block, vLAPIC), and its end. */
+int hvm_vcpu_initialise(struct vcpu *v);
+void hvm_vcpu_destroy(struct vcpu *v);
+/* XEN_DOMCTL_sethvmcontext / gethvmcontext (hvm/context.c). */
+long hvm_set_context(struct domain *d, u64 buf, u32 size);
+long hvm_get_context(struct domain *d, u64 buf, u32 *size);
+long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz);
 /* Build the initial domain as PVH from @kernel (hvm/dom0_build.c). */
 int pvh_build_dom0(struct domain *d, const struct bi_mod *kernel, const struct bi_mod *initrd,
 		   u64 mem_bytes, bool cmdline_has_name);
 
-/* The nested-paging p2m (hvm/p2m.c). */
+/* The nested-paging p2m (hvm/p2m.c), in NPT format unless the backend asked for EPT. */
+void p2m_use_ept(void);
 int p2m_init(struct domain *d);
+void p2m_destroy(struct domain *d);
 int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn);
+/* Unmap @gfn (nothing if it was not mapped); the frame is not freed here. */
+void p2m_clear_entry(struct domain *d, u64 gfn);
 /* The machine frame of RAM at @gfn, or INVALID_MFN. */
 mfn_t p2m_lookup(const struct domain *d, u64 gfn);
 paddr_t p2m_root_maddr(const struct domain *d);
@@ -103,6 +124,8 @@ u64 *hvm_gpr(struct vcpu *v, unsigned int n);
 /* The virtual local APIC (hvm/vlapic.c). */
 int vlapic_init(struct vcpu *v);
 void vlapic_destroy(struct vcpu *v);
+/* vlapic_destroy, and the register page freed. */
+void vlapic_free(struct vcpu *v);
 /* Raise fixed interrupt @vec in @v's IRR and wake it. */
 void vlapic_set_irq(struct vcpu *v, unsigned int vec);
 /* The highest IRR vector above the processor priority, -1 if none. */
@@ -123,6 +146,10 @@ int vlapic_set_base(struct vcpu *v, u64 val);
 
 /* Event delivery: upcall_pending went 0 -> 1 on @v. */
 void hvm_evtchn_upcall(struct vcpu *v);
+/* The CALLBACK_IRQ vector to inject now (upcall_pending is set), else -1. */
+int hvm_callback_pending(const struct vcpu *v);
+/* HVMOP (hvm_op): params, the upcall vector; for HVM and PV callers. */
+long do_hvm_op(unsigned long cmd, unsigned long arg);
 
 /* Scheduler glue (called from the arch hooks in pv/domain.c). */
 __noreturn void hvm_resume_current(void);

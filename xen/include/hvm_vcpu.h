@@ -5,6 +5,7 @@
 #include "types.h"
 #include "regs.h"
 #include "timer.h"
+#include "public/hvm/params.h"
 
 /* The virtual local APIC (hvm/vlapic.c). */
 struct vlapic {
@@ -23,8 +24,14 @@ struct hvm_vcpu {
 	 */
 	struct cpu_regs regs;
 	u64 guest_cr0, guest_cr4, guest_efer; /* as the guest set them */
-	void *vmcb;			      /* backend's control block (SVM: the VMCB) */
+	void *vmcb;			      /* backend's control block (SVM: VMCB, VMX: VMCS) */
 	paddr_t vmcb_pa;
+	struct {
+		void *msr_area; /* VMX: the guest's syscall MSRs, loaded at entry, saved at exit */
+		u16 vpid;	/* VMX: the guest's TLB tag */
+		bool launched;	/* VMX: VMLAUNCH done, VMRESUME from now on */
+		u64 p2m_seen;	/* VMX: the domain's p2m_changes at the last INVEPT */
+	} vmx;
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
@@ -36,7 +43,10 @@ struct hvm_domain {
 	u64 *p2m_root;			  /* nested page tables: guest-physical -> machine */
 	u64 nr_gfns;			  /* RAM is GFN 0 .. nr_gfns - 1 */
 	u64 start_info_gpa;		  /* the PVH start info (for the boot report) */
-	unsigned int triple_fault_reason; /* SHUTDOWN_* (HVM_PARAM_TRIPLE_FAULT_REASON) */
+	u64 p2m_changes;		  /* present p2m entries replaced so far */
+	u64 params[HVM_NR_PARAMS];	  /* HVMOP_set_param values (hvm/params.c) */
+	int callback_vector;		  /* CALLBACK_IRQ of the vector type: its vector, else -1 */
+	u64 paging_pool_bytes;		  /* set_paging_mempool_size, as asked (not enforced) */
 	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;
 };

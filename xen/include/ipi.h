@@ -11,7 +11,7 @@
 #define CALL_FUNCTION_VECTOR 0xf2
 #define INVALIDATE_TLB_VECTOR 0xf3
 
-/* Make @cpu leave its halt and look at its timers (and, later, its run queue). */
+/* Make @cpu leave its halt (or its guest) and look at its timers and its run queue. */
 void send_event_check(unsigned int cpu);
 /*
  * Run @fn(@data) on every online CPU in @mask (this one included, here, if
@@ -26,7 +26,7 @@ void flush_tlb_others(void);
 /*
  * The CPUs that have loaded a guest's page tables (and so may cache guest
  * mappings in their TLBs): a flush after a frame changes type or loses a
- * mapping goes to all of them. Only CPU 0 runs guests today.
+ * mapping goes to all of them.
  */
 extern volatile u64 guest_cpu_mask;
 void note_guest_cpu(void);

@@ -28,6 +28,7 @@ struct domain;
 #define PGC_xen_heap (1u << 4) /* hypervisor-owned */
 #define PGC_reserved (1u << 5) /* firmware hole / not RAM / boot data */
 #define PGC_io (1u << 6) /* not RAM in the firmware's map: I/O memory (with PGC_reserved) */
+#define PGC_listed (1u << 7) /* on its owner's frame list (next/prev; page_alloc.c) */
 
 struct page_info {
 	struct domain *owner; /* NULL when free or hypervisor-owned */
@@ -37,7 +38,7 @@ struct page_info {
 	u8 order; /* buddy order while PGC_free (head of block only) */
 	s16 linear_pt_count; /* >0: linear entries in this table; <0: linear uses of it */
 	u32 flags; /* PGC_* */
-	/* Free-list linkage while PGC_free (head of block), else owner list. */
+	/* Free-list linkage while PGC_free (head of block), owner list while PGC_listed. */
 	struct page_info *next, *prev;
 };
 
@@ -91,7 +92,15 @@ bool iomem_permitted(mfn_t mfn);
 
 /* Ownership and type accounting (arch/x86/mm.c). */
 unsigned int order_for_bytes(u64 bytes);
+/* Give @pg to @d: allocation reference (counted by the caller), on @d's frame list. */
 void assign_page(struct domain *d, struct page_info *pg);
+/*
+ * A domain's frame list (page_alloc.c): put @pg at the head of *@head (it
+ * gets PGC_listed), or take it off (nothing if it is not listed). A listed
+ * frame cannot be freed: it leaves its list first.
+ */
+void frame_list_add(struct page_info **head, struct page_info *pg);
+void frame_list_del(struct page_info **head, struct page_info *pg);
 void share_xen_page_with_guest(struct page_info *pg, struct domain *d);
 void get_page(struct page_info *pg);
 bool get_page_type(struct page_info *pg, unsigned int type);

@@ -52,13 +52,17 @@ struct vcpu;
 void *pv_map_frame(mfn_t mfn);
 /* True if @mfn is I/O space (not RAM the frame table tracks). */
 bool pv_iomem_frame(mfn_t mfn);
-/* True unless I/O frame @mfn is denied even to the hardware domain. */
-bool pv_iomem_permitted(mfn_t mfn);
+/* May @d map I/O frame @mfn (in its iomem_caps, and not kept by the hypervisor)? */
+bool pv_iomem_permitted(const struct domain *d, mfn_t mfn);
+/* Does @d hold any I/O memory or ports (then it may choose cache attributes)? */
+bool pv_io_caps_any(const struct domain *d);
 /* The hypervisor's L4, whose slots 256-271 go into every guest L4. */
 const pte_t *pv_xen_l4(void);
 void pv_flush_tlb_local(void); /* including global entries */
 /* This CPU's TLB and every other CPU's that has run a guest (ipi.h). */
 void pv_flush_tlb_guest_cpus(void);
+/* Flush the TLBs of the other CPUs where @d's vCPUs in @vcpus (bit n: vCPU n) run. */
+void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus);
 void pv_invlpg(unsigned long va);
 void pv_load_cr3(mfn_t l4);
 void pv_wbinvd(void); /* write back and invalidate caches */

@@ -8,8 +8,9 @@
  * - A vCPU runs when nothing stops it: no VPF_* flag, no pause, its domain
  *   not dying. Wakers (events, timers, unpause) put it on its CPU's run
  *   queue; the queue is round robin with a time slice.
- * - Each CPU has its own run queue (one CPU today); a vCPU's processor
- *   says which one holds it.
+ * - Each CPU has its own run queue; a vCPU's processor (chosen when it
+ *   is made, sched_pick_cpu) says which one holds it. A wake from
+ *   another CPU kicks the vCPU's CPU with an IPI.
  */
 #ifndef PETREL_SCHED_H
 #define PETREL_SCHED_H
@@ -21,6 +22,10 @@ struct domain;
 
 #define SCHED_SLICE_NS 30000000ULL /* 30 ms, the credit scheduler's default */
 
+/* The CPU vCPU @vcpu_id of a domain is placed on. */
+unsigned int sched_pick_cpu(unsigned int vcpu_id);
+/* The vcpus_on_cpu0 option: sched_pick_cpu() always answers CPU 0. */
+extern bool sched_cpu0_only;
 /* A vCPU joins the scheduler down (VPF_down) on CPU @cpu. */
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu);
 /* A paused vCPU leaves the scheduler for good. */
@@ -30,15 +35,23 @@ void sched_destroy_vcpu(struct vcpu *v);
 bool vcpu_runnable(const struct vcpu *v);
 /* Queue @v if it is runnable and neither running nor queued. */
 void vcpu_wake(struct vcpu *v);
+/* @v runs on another CPU: interrupt its guest so it sees a new event (an IPI). */
+void vcpu_kick(struct vcpu *v);
 /* Clear VPF_blocked (an event or timeout came) and wake @v. */
 void vcpu_unblock(struct vcpu *v);
 /* Clear VPF_down and wake @v (its first start). */
 void vcpu_up(struct vcpu *v);
+/* Set VPF_down: @v stops running (VCPUOP_down) until vcpu_up(). */
+void vcpu_down(struct vcpu *v);
 /* Block the running vCPU until vcpu_unblock(); at once back if @done holds. */
 void vcpu_block(bool (*done)(struct vcpu *v));
 /* Let the other vCPUs of this CPU run first. */
 void vcpu_yield(void);
-/* Nesting pause: @v does not run until as many unpauses came. */
+/*
+ * Nesting pause: @v does not run until as many unpauses came. Another
+ * vCPU is off its CPU when this returns (the hypervisor lock is let go
+ * while it waits: see hvlock.h).
+ */
 void vcpu_pause(struct vcpu *v);
 void vcpu_unpause(struct vcpu *v);
 
@@ -60,6 +73,10 @@ u64 domain_cpu_time(const struct domain *d);
 void arch_context_switch(struct vcpu *prev, struct vcpu *next);
 /* Wait, interrupts on, for an interrupt (it may wake a vCPU). */
 void arch_idle_wait(void);
+/* Make CPU @cpu look at its run queue (an IPI). */
+void arch_sched_kick(unsigned int cpu);
+/* CPU @cpu (not this one) drops @v's state if it still has it loaded (@v goes away). */
+void arch_forget_vcpu(unsigned int cpu, struct vcpu *v);
 /* Go back to the guest of the running vCPU from a fresh stack. */
 __noreturn void arch_resume_current(void);
 

@@ -49,6 +49,8 @@ void update_domain_wallclock(struct domain *d);
 void wallclock_set(u64 secs, u32 nsecs, u64 stime);
 /* On each return to a PV guest: first-run time setup, pvclock upkeep. */
 void pv_time_check(struct vcpu *v);
+/* Before an HVM vCPU's first entry: its timers and pvclock. */
+void hvm_time_check(struct vcpu *v);
 /* Unix time read from the CMOS RTC at the first call (seconds). */
 u64 rtc_boot_seconds(void);
 

@@ -9,9 +9,7 @@
 #ifndef BENCH_GUEST_H
 #define BENCH_GUEST_H
 
-#include "xtest.h"
-
-#define BENCH_ROUNDS 11
+#include "bench-run.h"
 
 #define HC_set_timer_op 15
 #define HC_multicall 13
@@ -64,23 +62,6 @@ struct callback_register {
 	uint32_t pad;
 	unsigned long address;
 };
-
-/*
- * One benchmark body: do the operation @iters times; false (after
- * recording why with xtest_fail) if it failed.
- */
-typedef bool (*bench_fn)(unsigned long iters, void *arg);
-
-/* Warm up once, then time BENCH_ROUNDS rounds of @iters operations and print the line. */
-void bench_run(const char *name, unsigned long iters, bench_fn fn, void *arg);
-
-static inline uint64_t bench_tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi)::"memory");
-	return ((uint64_t)hi << 32) | lo;
-}
 
 /* The guest's own page tables, read through its initial mapping. */
 uint64_t *bench_va_of_mfn(unsigned long mfn);

@@ -41,7 +41,7 @@ OURS_ONLY = {
 # Headers with no counterpart to compare against.
 SKIP_HEADERS = {"static-assert.h"}
 # Xen-side structs only visible with __XEN_TOOLS__ (compiled in a second TU).
-TOOLS_HEADERS = {"domctl.h", "sysctl.h"}
+TOOLS_HEADERS = {"domctl.h", "sysctl.h", "hvm/save.h", "arch-x86/hvm/save.h"}
 # Argument wrappers whose union carries only the ops Petrel declares: every
 # member we have must sit exactly where Xen has it, and the sizes must match.
 SUBSET_RECORDS = {"xen_domctl", "xen_sysctl"}

@@ -34,6 +34,13 @@
 _pvh_start:
 	cld
 	movl %ebx, pvh_start_info_pa
+	/* Hypercalls: vmcall on Intel ("GenuineIntel"), vmmcall elsewhere. */
+	xorl %eax, %eax
+	cpuid
+	cmpl $0x756e6547, %ebx
+	jne 4f
+	movb $1, hvm_intel
+4:
 	/* A test may run code of its own here, in 32-bit mode (stack: our own). */
 	movl $hvm_early32, %eax
 	testl %eax, %eax
@@ -265,3 +272,8 @@ stack_top:
 istack_top:
 	.skip 8192
 user_stack_top:
+
+	.data
+	.globl hvm_intel
+hvm_intel:
+	.byte 0

@@ -2,7 +2,7 @@
  * Runtime of the HVM test guests: what head.S calls once in long mode. It
  * keeps the PVH start info, installs an IDT whose handler ends the test on
  * an unexpected exception, and runs the common test runtime (xtest.c), whose
- * hypercalls go through vmmcall (hypercall.h with XTEST_HVM).
+ * hypercalls go through vmcall or vmmcall by CPU vendor (hypercall.h with XTEST_HVM).
  */
 #include "xtest.h"
 #include "hvm.h"

@@ -50,20 +50,29 @@ static inline long hypercall_via_page(unsigned long nr, unsigned long a1, unsign
 }
 
 /*
- * An HVM guest in 64-bit mode (built with -DXTEST_HVM): vmmcall, with the
- * same registers as the PV syscall ABI.
+ * An HVM guest (built with -DXTEST_HVM) calls the hypervisor with vmcall on
+ * Intel and vmmcall on AMD; the HVM head sets hvm_intel from CPUID before
+ * anything else runs. HVM_HYPERCALL_INSN picks one at run time (32- and
+ * 64-bit code alike: the guest lives below 2 GiB).
  */
-static inline long hypercall_vmmcall(unsigned long nr, unsigned long a1, unsigned long a2,
-				     unsigned long a3, unsigned long a4, unsigned long a5)
+#ifdef XTEST_HVM
+extern unsigned char hvm_intel;
+#endif
+#define HVM_HYPERCALL_INSN                                                                 \
+	"cmpb $0, hvm_intel\n\tjne 1f\n\tvmmcall\n\tjmp 2f\n1:\tvmcall\n2:\n\t"
+
+/* An HVM guest in 64-bit mode: the same registers as the PV syscall ABI. */
+static inline long hypercall_hvm(unsigned long nr, unsigned long a1, unsigned long a2,
+				 unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	register unsigned long r10 __asm__("r10") = a4;
 	register unsigned long r8 __asm__("r8") = a5;
 	long ret;
 
-	__asm__ volatile("vmmcall"
+	__asm__ volatile(HVM_HYPERCALL_INSN
 			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
 			 : "a"(nr)
-			 : "memory");
+			 : "memory", "cc");
 	return ret;
 }
 
@@ -72,7 +81,7 @@ static inline long hypercall(unsigned long nr, unsigned long a1, unsigned long a
 {
 #ifdef XTEST_HVM
 	if (!xtest_hypercall_page_active || nr >= 128)
-		return hypercall_vmmcall(nr, a1, a2, a3, a4, a5);
+		return hypercall_hvm(nr, a1, a2, a3, a4, a5);
 #endif
 	if (xtest_hypercall_page_active && nr < 128)
 		return hypercall_via_page(nr, a1, a2, a3, a4, a5);

@@ -365,4 +365,38 @@ _Static_assert(sizeof(struct xen_sysctl_domlist) == 136, "xen_sysctl is 136 byte
 _Static_assert(offsetof(struct xen_sysctl_domlist, buffer) == 16, "getdomaininfolist layout");
 _Static_assert(offsetof(struct xen_sysctl_domlist, num_domains) == 24, "getdomaininfolist layout");
 #endif
+#ifndef __ASSEMBLER__
+/* struct cpu_user_regs (200 bytes) and vcpu_guest_context (5168) of x86-64. */
+struct user_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
+	uint32_t error_code, entry_vector;
+	uint64_t rip;
+	uint16_t cs, pad0[3];
+	uint64_t rflags, rsp;
+	uint16_t ss, pad2[3], es, pad3[3], ds, pad4[3], fs, pad5[3], gs, pad6[3];
+};
+_Static_assert(sizeof(struct user_regs) == 200, "cpu_user_regs layout");
+
+struct vcpu_context {
+	uint8_t fpu[512];
+	unsigned long flags;
+	struct user_regs regs;
+	struct trap_info traps[256];
+	unsigned long ldt_base, ldt_ents, gdt_frames[16], gdt_ents;
+	unsigned long kernel_ss, kernel_sp, ctrlreg[8], debugreg[8];
+	unsigned long event_callback, failsafe_callback, syscall_callback, vm_assist;
+	uint64_t fs_base, gs_base_kernel, gs_base_user;
+};
+_Static_assert(offsetof(struct vcpu_context, traps) == 720, "vcpu_guest_context layout");
+_Static_assert(offsetof(struct vcpu_context, kernel_ss) == 4968, "vcpu_guest_context layout");
+_Static_assert(offsetof(struct vcpu_context, ctrlreg) == 4984, "vcpu_guest_context layout");
+_Static_assert(offsetof(struct vcpu_context, fs_base) == 5144, "vcpu_guest_context layout");
+_Static_assert(sizeof(struct vcpu_context) == 5168, "vcpu_guest_context is 5168 bytes");
+
+#endif /* __ASSEMBLER__ */
+
+/* vcpu_guest_context.flags */
+#define VGCF_in_kernel (1u << 2)
+#define VGCF_online (1u << 5)
+
 #endif

@@ -12,6 +12,8 @@
  * each at the start of a line, all optional:
  *	TEST_ARGS("text");            the domain's command line
  *	TEST_CPU("model");            QEMU's -cpu for this test (default max)
+ *	TEST_BOCHS_CPU("model");      Bochs' CPU model for this test under
+ *	                              run.sh --mode bochs (default corei7_skylake_x)
  *	TEST_MEM("6G");               QEMU's -m for this test (default 512M)
  *	TEST_MACHINE("q35");          QEMU's -machine for this test (default pc)
  *	TEST_HV_ARGS("dom0_mem=64M"); added to the hypervisor's command line
@@ -41,6 +43,7 @@
 
 #define TEST_ARGS(s) extern int xtest_meta_unused
 #define TEST_CPU(s) extern int xtest_meta_unused
+#define TEST_BOCHS_CPU(s) extern int xtest_meta_unused
 #define TEST_MEM(s) extern int xtest_meta_unused
 #define TEST_MACHINE(s) extern int xtest_meta_unused
 #define TEST_HV_ARGS(s) extern int xtest_meta_unused

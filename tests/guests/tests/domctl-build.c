@@ -11,181 +11,30 @@
  * both back, destroys the domain while it still maps the guest's data page
  * and shared_info (both keep their contents and stay out of the free pages
  * until unmapped), unmaps them and checks that physinfo's free pages are
- * back to the page. Between the steps, the refusals with
- * Xen's errors: wrong interface version, bad configurations, a taken id, an unknown id, a frame
- * that is not the domain's, a frame that is a page table.
+ * back to the page (counted before the first refusal, so the refusals
+ * lose nothing either). Between the steps, the refusals with Xen's errors:
+ * wrong interface version, bad configurations, a taken id, an unknown id,
+ * a frame that is not the domain's, a frame that is a page table, memory
+ * past max_mem. The building blocks are tests/guests/lib/builder.c's.
  */
-#include "xtest.h"
+#include "builder.h"
 
 TEST_HV_ARGS("dom0_mem=64M");
 
-#define EPERM 1
-#define ESRCH 3
-#define E2BIG 7
-#define EEXIST 17
-#define EINVAL 22
-#define EACCES 13
-#define EOPNOTSUPP 95
-
-#define HC_memory_op 12
-#define HC_update_va_mapping_otherdomain 22
-#define HC_mmuext_op 26
-#define XENMEM_current_reservation 3
-#define XENMEM_populate_physmap 6
-#define XENMEM_set_memory_map 13
-#define MMUEXT_PIN_L4_TABLE 3
-#define MMUEXT_INVLPG_LOCAL 7
-#define DOMID_SELF 0x7ff0
-#define XEN_SYSCTL_physinfo 3
-
-#define XEN_DOMCTL_createdomain 1
-#define XEN_DOMCTL_destroydomain 2
-#define XEN_DOMCTL_max_mem 11
-#define XEN_DOMCTL_setvcpucontext 12
-#define XEN_DOMCTL_getvcpucontext 13
-#define XEN_DOMCTL_getvcpuinfo 14
-#define XEN_DOMCTL_max_vcpus 15
-#define XEN_DOMCTL_setdomainhandle 17
-#define XEN_DOMCTL_hypercall_init 22
-#define XEN_DOMCTL_settimeoffset 24
-#define XEN_DOMCTL_set_address_size 35
-#define XEN_DOMCTL_get_address_size 36
-#define XEN_DOMCTL_getpageframeinfo3 61
-#define XEN_DOMCTL_setvcpuaffinity 9
-#define XEN_DOMCTL_getvcpuaffinity 25
-#define XEN_DOMCTL_gettscinfo 59
-#define XEN_DOMCTL_settscinfo 60
-#define XEN_DOMCTL_setnodeaffinity 68
-#define XEN_VCPUAFFINITY_HARD 1u
-#define XEN_VCPUAFFINITY_SOFT 2u
-#define XEN_DOMCTL_CDF_hap (1u << 1)
-#define XEN_X86_EMU_LAPIC 1u
 #define PFINFO_L1TAB (0x1u << 28)
 #define PFINFO_L2TAB (0x2u << 28)
 #define PFINFO_L3TAB (0x3u << 28)
 #define PFINFO_L4TAB (0x4u << 28)
 #define PFINFO_LPINTAB (0x1u << 31)
 #define PFINFO_TYPE_MASK (0xfu << 28)
-#define VGCF_in_kernel (1u << 2)
-#define VGCF_online (1u << 5)
+#define XEN_DOMCTL_CDF_hap (1u << 1)
+#define XEN_X86_EMU_LAPIC 1u
+#define XEN_VCPUAFFINITY_HARD 1u
+#define XEN_VCPUAFFINITY_SOFT 2u
 
-struct createdomain {
-	uint32_t ssidref;
-	uint8_t handle[16];
-	uint32_t flags, iommu_opts, max_vcpus, max_evtchn_port;
-	int32_t max_grant_frames, max_maptrack_frames;
-	uint32_t grant_opts, vmtrace_size, cpupool_id;
-	uint32_t emulation_flags, misc_flags;
-};
-_Static_assert(sizeof(struct createdomain) == 64, "createdomain layout");
-
-struct bitmap {
-	uint8_t *bitmap;
-	uint32_t nr_bits, pad;
-};
-
-struct dctl {
-	uint32_t cmd, interface_version;
-	uint16_t domain, pad[3];
-	union {
-		struct createdomain create;
-		struct xen_getdomaininfo info;
-		uint64_t max_memkb;
-		uint32_t max_vcpus;
-		uint8_t handle[16];
-		uint64_t gmfn;
-		int64_t time_offset;
-		uint32_t address_size;
-		struct {
-			uint32_t vcpu;
-			uint32_t pad;
-			void *ctxt;
-		} vcpucontext;
-		struct {
-			uint32_t vcpu;
-			uint8_t online, blocked, running;
-			uint64_t cpu_time;
-			uint32_t cpu;
-		} vcpuinfo;
-		struct {
-			uint64_t num;
-			unsigned long *array;
-		} pfinfo;
-		struct {
-			uint32_t vcpu, flags;
-			struct bitmap hard, soft;
-		} affinity;
-		struct bitmap nodemap;
-		struct {
-			uint32_t mode, khz, incarnation, pad;
-			uint64_t elapsed_nsec;
-		} tsc;
-		uint8_t raw[128];
-	} u;
-};
-_Static_assert(sizeof(struct dctl) == 144, "xen_domctl is 144 bytes");
-
-/* struct cpu_user_regs (200 bytes) and vcpu_guest_context (5168) of x86-64. */
-struct user_regs {
-	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
-	uint32_t error_code, entry_vector;
-	uint64_t rip;
-	uint16_t cs, pad0[3];
-	uint64_t rflags, rsp;
-	uint16_t ss, pad2[3], es, pad3[3], ds, pad4[3], fs, pad5[3], gs, pad6[3];
-};
-_Static_assert(sizeof(struct user_regs) == 200, "cpu_user_regs layout");
-
-struct vcpu_context {
-	uint8_t fpu[512];
-	unsigned long flags;
-	struct user_regs regs;
-	struct trap_info traps[256];
-	unsigned long ldt_base, ldt_ents, gdt_frames[16], gdt_ents;
-	unsigned long kernel_ss, kernel_sp, ctrlreg[8], debugreg[8];
-	unsigned long event_callback, failsafe_callback, syscall_callback, vm_assist;
-	uint64_t fs_base, gs_base_kernel, gs_base_user;
-};
-_Static_assert(offsetof(struct vcpu_context, traps) == 720, "vcpu_guest_context layout");
-_Static_assert(offsetof(struct vcpu_context, kernel_ss) == 4968, "vcpu_guest_context layout");
-_Static_assert(offsetof(struct vcpu_context, ctrlreg) == 4984, "vcpu_guest_context layout");
-_Static_assert(offsetof(struct vcpu_context, fs_base) == 5144, "vcpu_guest_context layout");
-_Static_assert(sizeof(struct vcpu_context) == 5168, "vcpu_guest_context is 5168 bytes");
-
-struct reservation {
-	unsigned long *extent_start;
-	unsigned long nr_extents;
-	uint32_t extent_order, mem_flags;
-	uint16_t domid;
-};
-
-struct mmuext_op {
-	uint32_t cmd, pad;
-	unsigned long arg1, arg2;
-};
-
-struct physinfo_sysctl {
-	uint32_t cmd, interface_version;
-	uint32_t threads_per_core, cores_per_socket, nr_cpus, max_cpu_id, nr_nodes, max_node_id;
-	uint32_t cpu_khz, capabilities, arch_capabilities, pad;
-	uint64_t total_pages, free_pages, scrub_pages, outstanding_pages, max_mfn;
-	uint32_t hw_cap[8];
-};
-_Static_assert(offsetof(struct physinfo_sysctl, free_pages) == 56, "physinfo layout");
-_Static_assert(sizeof(struct physinfo_sysctl) <= 136, "xen_sysctl is 136 bytes");
-
-/*
- * The guest: 8 frames. pfn 0-3 its L4, L3, L2, L1; 4 code, 5 hypercall
- * page, 6 stack, 7 data, mapped at GVA 0x204000-0x207fff (L4[0], L3[0],
- * L2[1], L1[4..7]). The page tables themselves are not mapped.
- */
-#define NR_PAGES 8
-#define PFN_L4 0
-#define PFN_CODE 4
-#define PFN_HCALL 5
-#define PFN_STACK 6
-#define PFN_DATA 7
-#define GVA(pfn) (0x200000UL + (pfn)*4096UL)
+/* The guest: the builder library's tiny domain (builder.h) with its own code. */
+#define NR_PAGES BUILDER_PAGES
+#define GVA(pfn) TINY_GVA(pfn)
 /* The data page: what the builder leaves and the guest answers. */
 #define D_INPUT 0x00	      /* builder: a value */
 #define D_OUTPUT 0x08	      /* guest: input * 3 + 1 */
@@ -238,113 +87,22 @@ extern const uint8_t tiny_start[], tiny_end[];
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t shinfo_window[4096] __attribute__((aligned(4096)));
 static struct vcpu_context ctx;
-static unsigned long mfn[NR_PAGES];
+static struct tiny_dom guest;
+static unsigned long *const mfn = guest.mfn;
 
-static long domctl_v(unsigned int cmd, uint16_t dom, struct dctl *op, uint32_t version)
-{
-	op->cmd = cmd;
-	op->interface_version = version;
-	op->domain = dom;
-	return hypercall(HC_domctl, (unsigned long)op, 0, 0, 0, 0);
-}
-
-static long domctl(unsigned int cmd, uint16_t dom, struct dctl *op)
-{
-	return domctl_v(cmd, dom, op, XEN_DOMCTL_INTERFACE_VERSION);
-}
-
-static void fill_create(struct dctl *op)
-{
-	memset(op, 0, sizeof(*op));
-	op->u.create.max_vcpus = 1;
-	op->u.create.max_evtchn_port = 1023;
-	op->u.create.max_grant_frames = -1;
-	op->u.create.max_maptrack_frames = -1;
-	op->u.create.grant_opts = 1; /* grant table version 1 at most */
-	for (unsigned int i = 0; i < 16; i++)
-		op->u.create.handle[i] = (uint8_t)(0xa0 + i);
-}
-
-static uint64_t free_pages(void)
-{
-	struct physinfo_sysctl s;
-	long rc;
-
-	memset(&s, 0, sizeof(s));
-	s.cmd = XEN_SYSCTL_physinfo;
-	s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-	rc = hypercall(HC_sysctl, (unsigned long)&s, 0, 0, 0, 0);
-	if (rc)
-		xtest_error("sysctl physinfo: %ld", rc);
-	return s.free_pages;
-}
-
-/* Map machine frame @m of @dom over the window (DOMID_SELF: our own frame back). */
 static long map_window(unsigned long m, uint16_t dom)
 {
-	unsigned long pte = (m << 12) | PTE_P | PTE_RW | PTE_A | PTE_D;
-
-	return hypercall(HC_update_va_mapping_otherdomain, (unsigned long)window, pte, UVMF_INVLPG,
-			 dom, 0);
-}
-
-#define VIRT_BASE 0xffffffff80000000UL
-#define M2P_START 0xffff800000000000UL
-#define ADDR_MASK 0x000ffffffffff000UL
-
-static const uint64_t *va_of_mfn(unsigned long m)
-{
-	return (const uint64_t *)(VIRT_BASE + (((const unsigned long *)M2P_START)[m] << 12));
-}
-
-/* Machine address of the L1 entry mapping @w (our tables, read through the M2P). */
-static uint64_t l1e_maddr_of(const void *w)
-{
-	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-	unsigned long v = (unsigned long)w, m = p2m[(xtest_start_info->pt_base - VIRT_BASE) >> 12];
-
-	for (int shift = 39; shift >= 21; shift -= 9)
-		m = (va_of_mfn(m)[(v >> shift) & 511] & ADDR_MASK) >> 12;
-	return (m << 12) + ((v >> 12) & 511) * 8;
-}
-
-/* Map frame @m of @dom at @w the way privcmd maps a guest's frames: mmu_update with foreigndom. */
-static long map_at_mmu(uint8_t *w, unsigned long m, uint16_t dom)
-{
-	uint64_t req[2] = { l1e_maddr_of(w), (m << 12) | PTE_P | PTE_RW | PTE_A | PTE_D };
-	unsigned int done = 0;
-	long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, dom, 0);
-
-	if (!rc && done != 1)
-		rc = -1000;
-	if (!rc) {
-		struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)w, 0 };
-
-		rc = hypercall(HC_mmuext_op, (unsigned long)&inv, 1, 0, DOMID_SELF, 0);
-	}
-	return rc;
+	return builder_map_va(window, m, dom);
 }
 
 static long map_window_mmu(unsigned long m, uint16_t dom)
 {
-	return map_at_mmu(window, m, dom);
-}
-
-/* Put our own frame back at @w. */
-static void unmap_at(uint8_t *w)
-{
-	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-	unsigned long own = p2m[((unsigned long)w - 0xffffffff80000000UL) >> 12];
-	long rc = hypercall_update_va_mapping(
-	    (unsigned long)w, (own << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
-
-	if (rc)
-		xtest_error("restoring the window at %p: %ld", (void *)w, rc);
+	return builder_map_mmu(window, m, dom);
 }
 
 static void unmap_window(void)
 {
-	unmap_at(window);
+	builder_unmap(window);
 }
 
 /* Each of the refusals createdomain owes a bad request. */
@@ -353,22 +111,24 @@ static void create_refusals(void)
 	struct dctl op;
 	long rc;
 
-	fill_create(&op);
+	builder_fill_create(&op);
 	rc = domctl_v(XEN_DOMCTL_createdomain, 0, &op, 0x14);
 	xtest_check(rc == -EACCES, "createdomain at version 0x14: %ld", rc);
-	fill_create(&op);
+	rc = domctl_v(XEN_DOMCTL_createdomain, 0, &op, 0x16);
+	xtest_check(rc == -EACCES, "createdomain at version 0x16: %ld", rc);
+	builder_fill_create(&op);
 	op.u.create.flags = XEN_DOMCTL_CDF_hap;
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	xtest_check(rc == -EINVAL, "createdomain with HAP but not HVM: %ld", rc);
-	fill_create(&op);
+	builder_fill_create(&op);
 	op.u.create.flags = 1u << 8;
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	xtest_check(rc == -EINVAL, "createdomain with an unknown flag: %ld", rc);
-	fill_create(&op);
+	builder_fill_create(&op);
 	op.u.create.max_vcpus = 0;
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	xtest_check(rc == -EINVAL, "createdomain with no vCPUs: %ld", rc);
-	fill_create(&op);
+	builder_fill_create(&op);
 	op.u.create.emulation_flags = XEN_X86_EMU_LAPIC;
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	xtest_check(rc == -EOPNOTSUPP, "PV createdomain with an emulated LAPIC: %ld", rc);
@@ -379,7 +139,7 @@ static uint16_t create(void)
 	struct dctl op;
 	long rc;
 
-	fill_create(&op);
+	builder_fill_create(&op);
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	if (rc) {
 		xtest_error("createdomain: %ld", rc);
@@ -409,7 +169,7 @@ static void check_born(uint16_t dom)
 	xtest_check(op.u.info.handle[0] == 0xa0 && op.u.info.handle[15] == 0xaf,
 		    "handle not the one given: %02x..%02x", op.u.info.handle[0],
 		    op.u.info.handle[15]);
-	fill_create(&op);
+	builder_fill_create(&op);
 	rc = domctl(XEN_DOMCTL_createdomain, dom, &op);
 	xtest_check(rc == -EEXIST, "createdomain with taken id %u: %ld", dom, rc);
 }
@@ -463,23 +223,18 @@ static void limits(uint16_t dom)
 
 static void populate(uint16_t dom)
 {
-	struct reservation r = { mfn, NR_PAGES, 0, 0, dom };
+	struct reservation r = { mfn, 1, 0, 0, dom };
 	unsigned long extra = NR_PAGES;
 	long rc;
 
-	for (unsigned int i = 0; i < NR_PAGES; i++)
-		mfn[i] = i;
-	rc = hypercall(HC_memory_op, XENMEM_populate_physmap, (unsigned long)&r, 0, 0, 0);
-	if (rc != NR_PAGES) {
-		xtest_error("populate_physmap on d%u: %ld", dom, rc);
+	guest.id = dom;
+	if (tiny_populate(&guest))
 		xtest_exit();
-	}
 	for (unsigned int i = 0; i < NR_PAGES; i++)
 		xtest_check(mfn[i] >= NR_PAGES || mfn[i] != i, "pfn %u: mfn %#lx not written back",
 			    i, mfn[i]);
 	/* One more page is past max_mem: nothing done. */
 	r.extent_start = &extra;
-	r.nr_extents = 1;
 	rc = hypercall(HC_memory_op, XENMEM_populate_physmap, (unsigned long)&r, 0, 0, 0);
 	xtest_check(rc == 0, "populate past max_mem: %ld extents", rc);
 	rc = hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&dom, 0, 0, 0);
@@ -513,51 +268,12 @@ static void memory_map(uint16_t dom)
 	xtest_check(rc == -ESRCH, "set_memory_map of domain 0x7000: %ld", rc);
 }
 
-static void write_frame(uint16_t dom, unsigned int pfn, void (*fill)(uint8_t *page))
-{
-	long rc = map_window(mfn[pfn], dom);
-
-	if (rc) {
-		xtest_error("mapping d%u pfn %u (mfn %#lx): %ld", dom, pfn, mfn[pfn], rc);
-		xtest_exit();
-	}
-	memset(window, 0, sizeof(window));
-	fill(window);
-	unmap_window();
-}
-
-#define UPPER (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
-
-static void fill_l4(uint8_t *p)
-{
-	((unsigned long *)p)[0] = (mfn[1] << 12) | UPPER;
-}
-
-static void fill_l3(uint8_t *p)
-{
-	((unsigned long *)p)[0] = (mfn[2] << 12) | UPPER;
-}
-
-static void fill_l2(uint8_t *p)
-{
-	((unsigned long *)p)[1] = (mfn[3] << 12) | UPPER;
-}
-
-static void fill_l1(uint8_t *p)
-{
-	for (unsigned int pfn = PFN_CODE; pfn <= PFN_DATA; pfn++)
-		((unsigned long *)p)[pfn] = (mfn[pfn] << 12) | PTE_P | PTE_RW | PTE_A | PTE_D;
-}
-
-static void fill_code(uint8_t *p)
-{
-	memcpy(p, tiny_start, (size_t)(tiny_end - tiny_start));
-}
-
-static void fill_data(uint8_t *p)
+static void fill_data(struct tiny_dom *t, uint8_t *p, uint8_t *args)
 {
 	struct dctl *op = (struct dctl *)(p + D_DOMCTL);
 
+	(void)t;
+	(void)args;
 	*(unsigned long *)(p + D_INPUT) = INPUT_VALUE;
 	*(uint16_t *)(p + D_DOM0_ID) = 0;
 	op->cmd = XEN_DOMCTL_pausedomain;
@@ -572,20 +288,10 @@ static void fill_data(uint8_t *p)
 	op->domain = 0x7000;
 }
 
-static void image(uint16_t dom)
+static void image(void)
 {
-	static void (*const fills[])(uint8_t *) = { fill_l4, fill_l3, fill_l2, fill_l1, fill_code };
-
-	for (unsigned int pfn = 0; pfn < 5; pfn++)
-		write_frame(dom, pfn, fills[pfn]);
-	write_frame(dom, PFN_DATA, fill_data);
-}
-
-static unsigned long own_frame(void)
-{
-	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-
-	return p2m[((unsigned long)window - 0xffffffff80000000UL) >> 12];
+	if (tiny_image(&guest, tiny_start, (size_t)(tiny_end - tiny_start), fill_data))
+		xtest_exit();
 }
 
 static void fill_hypercall_page(uint16_t dom)
@@ -594,7 +300,7 @@ static void fill_hypercall_page(uint16_t dom)
 	long rc;
 
 	memset(&op, 0, sizeof(op));
-	op.u.gmfn = own_frame();
+	op.u.gmfn = builder_own_frame(window);
 	rc = domctl(XEN_DOMCTL_hypercall_init, dom, &op);
 	xtest_check(rc == -EINVAL, "hypercall_init on a frame of dom0: %ld", rc);
 	op.u.gmfn = mfn[PFN_HCALL];
@@ -647,18 +353,7 @@ static void pin_and_inspect(uint16_t dom)
 
 static void fill_context(void)
 {
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.flags = VGCF_in_kernel | VGCF_online;
-	ctx.regs.rip = GVA(PFN_CODE);
-	ctx.regs.rsp = GVA(PFN_STACK + 1);
-	ctx.regs.rflags = 0x200;
-	ctx.regs.cs = FLAT_KERNEL_CS64;
-	ctx.regs.ss = FLAT_KERNEL_SS64;
-	ctx.kernel_ss = FLAT_KERNEL_SS64;
-	ctx.kernel_sp = ctx.regs.rsp;
-	ctx.ctrlreg[3] = mfn[PFN_L4] << 12;
-	ctx.debugreg[6] = 0xffff0ff0;
-	ctx.debugreg[7] = 0x400;
+	tiny_fill_context(&guest, &ctx);
 }
 
 static void vcpu(uint16_t dom)
@@ -667,7 +362,7 @@ static void vcpu(uint16_t dom)
 	long rc;
 
 	fill_context();
-	ctx.ctrlreg[3] = own_frame() << 12;
+	ctx.ctrlreg[3] = builder_own_frame(window) << 12;
 	memset(&op, 0, sizeof(op));
 	op.u.vcpucontext.ctxt = &ctx;
 	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
@@ -764,19 +459,6 @@ static void settings(uint16_t dom)
 		    op.u.tsc.incarnation, op.u.tsc.khz);
 }
 
-static bool wait_shutdown(uint16_t dom, struct dctl *op)
-{
-	for (unsigned long i = 0; i < 200000; i++) {
-		memset(op, 0, sizeof(*op));
-		if (domctl(XEN_DOMCTL_getdomaininfo, dom, op) || op->u.info.domain != dom)
-			return false;
-		if (op->u.info.flags & XEN_DOMINF_shutdown)
-			return true;
-		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	}
-	return false;
-}
-
 static void run(uint16_t dom)
 {
 	struct dctl op;
@@ -789,7 +471,7 @@ static void run(uint16_t dom)
 		    op.u.info.nr_online_vcpus);
 	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
-	if (!wait_shutdown(dom, &op)) {
+	if (!builder_wait_shutdown(dom, &op)) {
 		xtest_fail("d%u did not shut down: flags %#x", dom, op.u.info.flags);
 		return;
 	}
@@ -817,16 +499,6 @@ static void run(uint16_t dom)
 	/* The window stays on the guest's data page: destroy() sees it through. */
 }
 
-/* Let Xen free a dead domain's last parts (a grace period) until free pages reach @want. */
-static uint64_t wait_free(uint64_t want)
-{
-	uint64_t now = 0;
-
-	for (unsigned long i = 0; i < 100000 && (now = free_pages()) != want; i++)
-		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	return now;
-}
-
 /*
  * Destroyed while the builder still maps the guest's data page (as
  * xenconsoled and xenstored keep the console and store pages): the frame
@@ -843,7 +515,7 @@ static void destroy(uint16_t dom, uint64_t free0)
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_getdomaininfo, dom, &op);
 	shinfo = op.u.info.shared_info_frame;
-	rc = rc ? rc : map_at_mmu(shinfo_window, shinfo, dom);
+	rc = rc ? rc : builder_map_mmu(shinfo_window, shinfo, dom);
 	xtest_check(rc == 0, "mapping d%u's shared_info (mfn %#lx): %ld", dom,
 		    (unsigned long)shinfo, rc);
 	((volatile uint8_t *)shinfo_window)[4000] = 0x5a;
@@ -870,7 +542,7 @@ static void destroy(uint16_t dom, uint64_t free0)
 	/* The mapped frame is still the dead guest's: not freed, not reused, not scrubbed. */
 	for (unsigned int i = 0; i < 1000; i++)
 		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	now = free_pages();
+	now = builder_free_pages();
 	xtest_check(now < free0, "free pages %lu with d%u's frame still mapped, %lu before create",
 		    (unsigned long)now, dom, (unsigned long)free0);
 	xtest_check(*(unsigned long *)(window + D_OUTPUT) == INPUT_VALUE * 3 + 1,
@@ -882,11 +554,11 @@ static void destroy(uint16_t dom, uint64_t free0)
 	unmap_window();
 	for (unsigned int i = 0; i < 1000; i++)
 		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	now = free_pages();
+	now = builder_free_pages();
 	xtest_check(now < free0, "free pages %lu with d%u's shared_info still mapped, %lu before",
 		    (unsigned long)now, dom, (unsigned long)free0);
-	unmap_at(shinfo_window);
-	now = wait_free(free0);
+	builder_unmap(shinfo_window);
+	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after destroy and unmap, %lu before create",
 		    (unsigned long)now, (unsigned long)free0);
 }
@@ -896,15 +568,16 @@ void test_main(void)
 	uint64_t free0;
 	uint16_t dom;
 
+	/* The refusals lose nothing: free pages are measured before them. */
+	free0 = builder_free_pages();
 	create_refusals();
-	free0 = free_pages();
 	dom = create();
 	printk("built d%u, %lu pages free before\n", dom, (unsigned long)free0);
 	check_born(dom);
 	limits(dom);
 	populate(dom);
 	memory_map(dom);
-	image(dom);
+	image();
 	fill_hypercall_page(dom);
 	pin_and_inspect(dom);
 	vcpu(dom);

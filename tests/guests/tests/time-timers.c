@@ -424,10 +424,8 @@ static void test_runstate_and_vcpu_op(void)
 	xtest_check(rc == -ENOENT, "is_up(4096) = %ld", rc);
 	rc = vcpu_op(99, 0, NULL);
 	xtest_check(rc == -ENOSYS, "vcpu_op 99 = %ld", rc);
-	if (on_petrel) {
-		rc = vcpu_op(0 /* initialise */, 0, NULL);
-		xtest_check(rc == -ENOSYS, "vcpu_op initialise = %ld", rc);
-	}
+	rc = vcpu_op(0 /* initialise */, 0, NULL);
+	xtest_check(rc == -EFAULT, "vcpu_op initialise(0, NULL) = %ld", rc);
 }
 
 /* PV vCPUs start with a 100 Hz VIRQ_TIMER ticker; Linux stops it at boot. */

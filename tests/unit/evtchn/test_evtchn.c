@@ -38,6 +38,12 @@ void vcpu_unblock(struct vcpu *v)
 	v->pause_flags &= ~VPF_blocked;
 }
 
+/* One CPU here: no vCPU runs elsewhere, nothing to interrupt. */
+void vcpu_kick(struct vcpu *v)
+{
+	(void)v;
+}
+
 /* The domains here are PV: the HVM upcall-vector hook is never reached. */
 void hvm_evtchn_upcall(struct vcpu *v);
 void hvm_evtchn_upcall(struct vcpu *v)

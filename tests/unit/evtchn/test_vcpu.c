@@ -17,6 +17,7 @@
 #include "domain.h"
 #include "timer.h"
 #include "uaccess.h"
+#include "public/sched.h"
 
 struct vcpu *current;
 struct page_info *frame_table;
@@ -93,6 +94,42 @@ void vcpu_unblock(struct vcpu *v)
 	v->pause_flags &= ~VPF_blocked;
 }
 
+/* The scheduler's and the arch's side of VCPUOP_initialise/up/down. */
+static bool initialised[MAX_VIRT_CPUS];
+static int shutdowns;
+
+void vcpu_up(struct vcpu *v)
+{
+	v->pause_flags &= ~VPF_down;
+}
+
+void vcpu_down(struct vcpu *v)
+{
+	v->pause_flags |= VPF_down;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	(void)d;
+	assert_int_equal(reason, SHUTDOWN_poweroff);
+	shutdowns++;
+}
+
+bool arch_vcpu_initialised(const struct vcpu *v)
+{
+	return initialised[v->vcpu_id];
+}
+
+long arch_initialise_vcpu(struct vcpu *v, unsigned long arg)
+{
+	if (!arg)
+		return -EFAULT;
+	if (initialised[v->vcpu_id])
+		return -EEXIST;
+	initialised[v->vcpu_id] = true;
+	return 0;
+}
+
 /* The domains here are PV: the HVM hooks are never reached. */
 void hvm_evtchn_upcall(struct vcpu *v);
 void hvm_evtchn_upcall(struct vcpu *v)
@@ -150,7 +187,9 @@ static int setup(void **state)
 	memset(&shinfo, 0, sizeof(shinfo));
 	memset(virqs, 0, sizeof(virqs));
 	memset(&guest_rs, 0, sizeof(guest_rs));
-	nr_writes = time_updates = 0;
+	nr_writes = time_updates = shutdowns = 0;
+	memset(initialised, 0, sizeof(initialised));
+	initialised[0] = true;
 	dom.shared_info = &shinfo;
 	dom.vcpu[0] = &vcpu0;
 	vcpu0.domain = &dom;
@@ -175,7 +214,6 @@ static void test_errors(void **state)
 	assert_int_equal(vop(VCPUOP_is_up, ~0UL, NULL), -ENOENT);
 	assert_int_equal(vop(99, 1, NULL), -ENOENT); /* the vCPU is checked first */
 	assert_int_equal(vop(99, 0, NULL), -ENOSYS);
-	assert_int_equal(vop(VCPUOP_initialise, 0, NULL), -ENOSYS);
 	assert_int_equal(vop(VCPUOP_send_nmi, 0, NULL), -ENOSYS);
 	assert_int_equal(vop(VCPUOP_set_singleshot_timer, 0, (void *)8), -EFAULT);
 	assert_int_equal(vop(VCPUOP_set_periodic_timer, 0, (void *)8), -EFAULT);
@@ -196,6 +234,43 @@ static void test_errors(void **state)
 		assert_int_equal(vop(VCPUOP_register_vcpu_info, 0, &r), -EINVAL);
 		assert_ptr_equal(vcpu0.vcpu_info, &shinfo.vcpu_info[0]);
 	}
+}
+
+/* A second vCPU: down until initialised and brought up; the last one down powers off. */
+static void test_up_down(void **state)
+{
+	static struct vcpu vcpu1;
+	int ctxt = 0;
+
+	(void)state;
+	memset(&vcpu1, 0, sizeof(vcpu1));
+	vcpu1.domain = &dom;
+	vcpu1.vcpu_id = 1;
+	vcpu1.vcpu_info = &shinfo.vcpu_info[1];
+	vcpu1.pause_flags = VPF_down;
+	vcpu1.runstate.state = RUNSTATE_offline;
+	dom.vcpu[1] = &vcpu1;
+	assert_int_equal(vop(VCPUOP_is_up, 1, NULL), 0);
+	assert_int_equal(vcpu1.runstate.state, RUNSTATE_offline); /* not made running by a query */
+	assert_false(vcpu1.periodic_timer.active);		 /* no ticker while down */
+	assert_int_equal(vop(VCPUOP_up, 1, NULL), -EINVAL);	 /* no context yet */
+	assert_int_equal(vop(VCPUOP_initialise, 1, NULL), -EFAULT);
+	assert_int_equal(vop(VCPUOP_initialise, 1, &ctxt), 0);
+	assert_int_equal(vop(VCPUOP_initialise, 1, &ctxt), -EEXIST);
+	assert_int_equal(vop(VCPUOP_is_up, 1, NULL), 0); /* initialise does not start it */
+	assert_int_equal(vop(VCPUOP_up, 1, NULL), 0);
+	assert_int_equal(vop(VCPUOP_is_up, 1, NULL), 1);
+	assert_int_equal(vop(VCPUOP_up, 1, NULL), 0); /* already up: nothing to do */
+	assert_int_equal(vop(VCPUOP_down, 1, NULL), 0);
+	assert_int_equal(vop(VCPUOP_is_up, 1, NULL), 0);
+	assert_int_equal(shutdowns, 0);
+	assert_int_equal(vop(VCPUOP_down, 1, NULL), 0); /* vCPU 0 still up: no poweroff */
+	assert_int_equal(shutdowns, 0);
+	assert_int_equal(vop(VCPUOP_down, 0, NULL), 0); /* the last one */
+	assert_int_equal(shutdowns, 1);
+	assert_int_equal(vop(VCPUOP_is_up, 0, NULL), 1); /* the domain ends instead */
+	assert_int_equal(vop(VCPUOP_is_up, 2, NULL), -ENOENT);
+	dom.vcpu[1] = NULL;
 }
 
 static void test_singleshot(void **state)
@@ -329,7 +404,7 @@ static void test_time_area(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_errors),	  T(test_singleshot), T(test_set_timer_op),
+		T(test_errors),	  T(test_up_down), T(test_singleshot), T(test_set_timer_op),
 		T(test_periodic), T(test_runstate),   T(test_time_area),
 	};
 

@@ -13,17 +13,25 @@
 #include <cmocka.h>
 
 #include "mm_shim.h"
+#include "hvm.h"
 
 struct page_info *frame_table;
 u64 max_page;
 struct vcpu *current;
 pte_t shim_xen_l4[PT_ENTRIES];
 u64 shim_m2p[SHIM_FRAMES];
-unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads, shim_wbinvds;
+unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads, shim_wbinvds, shim_remote_flushes;
 mfn_t shim_cr3;
 u64 shim_invlpg_va;
 u64 shim_fault_va, shim_fault_len;
 static u8 *pool;
+
+/* No HVM domains on the host: no foreign mapping names a translated owner. */
+mfn_t p2m_lookup(const struct domain *d, u64 gfn)
+{
+	(void)d, (void)gfn;
+	return INVALID_MFN;
+}
 
 void *pv_map_frame(mfn_t mfn)
 {
@@ -37,9 +45,15 @@ bool pv_iomem_frame(mfn_t mfn)
 	       (mfn < SHIM_IO_LOW && !frame_table[mfn].owner);
 }
 
-bool pv_iomem_permitted(mfn_t mfn)
+/* The hardware domain's rights, modelled by is_privileged: all I/O frames but one. */
+bool pv_iomem_permitted(const struct domain *d, mfn_t mfn)
 {
-	return mfn != SHIM_IO_DENIED;
+	return d->is_privileged && mfn != SHIM_IO_DENIED;
+}
+
+bool pv_io_caps_any(const struct domain *d)
+{
+	return d->is_privileged;
 }
 
 const pte_t *pv_xen_l4(void)
@@ -55,6 +69,13 @@ void pv_flush_tlb_local(void)
 void pv_flush_tlb_guest_cpus(void)
 {
 	shim_flushes++;
+}
+
+void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
+{
+	(void)d;
+	if (vcpus)
+		shim_remote_flushes++;
 }
 
 void pv_invlpg(unsigned long va)
@@ -140,7 +161,7 @@ void shim_mm_reset(void)
 	memset(shim_m2p, 0xff, sizeof(shim_m2p));
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
 		shim_xen_l4[i] = (i >= 256 && i <= 271) ? ((u64)(0x1000 + i) << 12) | 0x63 : 0;
-	shim_flushes = shim_invlpgs = shim_cr3_loads = shim_wbinvds = 0;
+	shim_flushes = shim_invlpgs = shim_cr3_loads = shim_wbinvds = shim_remote_flushes = 0;
 	shim_cr3 = 0;
 	shim_invlpg_va = 0;
 	shim_fault_va = shim_fault_len = 0;

@@ -936,6 +936,37 @@ static void test_mmuext_flushes(void **state)
 	assert_int_equal(done, 0);
 }
 
+/* The other vCPUs' TLBs: _ALL and a _MULTI mask naming them reach their CPUs; _LOCAL does not. */
+static void test_mmuext_remote_flushes(void **state)
+{
+	static struct vcpu vcpu1;
+	unsigned long only1 = 2, both = 3;
+	struct mmuext_op op;
+
+	(void)state;
+	vcpu1.domain = &dom;
+	vcpu1.vcpu_id = 1;
+	dom.vcpu[1] = &vcpu1;
+	assert_int_equal(ext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0);
+	assert_int_equal(shim_remote_flushes, 0);
+	assert_int_equal(ext1(MMUEXT_TLB_FLUSH_ALL, 0, 0), 0);
+	assert_int_equal(shim_remote_flushes, 1);
+	assert_int_equal(shim_flushes, 2);
+	memset(&op, 0, sizeof(op));
+	op.cmd = MMUEXT_TLB_FLUSH_MULTI;
+	op.arg2.vcpumask.p = &only1;
+	assert_int_equal(ext(&op, 1), 0);
+	assert_int_equal(shim_remote_flushes, 2);
+	assert_int_equal(shim_flushes, 2); /* not this vCPU's */
+	op.cmd = MMUEXT_INVLPG_MULTI;
+	op.arg1.linear_addr = 0x3000;
+	op.arg2.vcpumask.p = &both;
+	assert_int_equal(ext(&op, 1), 0);
+	assert_int_equal(shim_remote_flushes, 3);
+	assert_int_equal(shim_invlpg_va, 0x3000);
+	dom.vcpu[1] = NULL;
+}
+
 static void test_mmuext_clear_copy(void **state)
 {
 	(void)state;
@@ -1515,6 +1546,7 @@ int main(void)
 		T_(test_mmuext_pin_unpin_and_done),
 		T_(test_mmuext_baseptr),
 		T_(test_mmuext_flushes),
+		T_(test_mmuext_remote_flushes),
 		T_(test_mmuext_clear_copy),
 		T_(test_set_ldt),
 		T_(test_check_descriptor),

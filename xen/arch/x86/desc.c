@@ -35,13 +35,39 @@ static unsigned long ldt_va(unsigned int cpu)
 	return LDT_VIRT_START + cpu * DESC_AREA_SIZE;
 }
 
+/*
+ * The entries this CPU last wrote for its guest GDT and LDT pages (0: not
+ * known yet). Only map_desc_page() writes those entries after bring-up, so
+ * an entry equal to the one wanted is left alone: a context switch between
+ * vCPUs with the same descriptor frames (or none) maps nothing.
+ */
+struct desc_ptes {
+	u64 gdt[GDT_GUEST_FRAMES];
+	u64 ldt[LDT_MAX_FRAMES];
+};
+static DEFINE_PER_CPU(struct desc_ptes, desc_ptes);
+
+static int map_desc_page(u64 *known, unsigned long va, mfn_t mfn, u64 flags)
+{
+	u64 want = (mfn << PAGE_SHIFT) | flags;
+	int rc;
+
+	if (*known == want)
+		return 0;
+	rc = map_xen_page(va, mfn, flags);
+	*known = rc ? 0 : want;
+	return rc;
+}
+
 /* Point this CPU's guest GDT page @i at @mfn, or at the zero page when @mfn is 0. */
 void gdt_map_guest_frame(unsigned int i, mfn_t mfn)
 {
+	unsigned int cpu = smp_processor_id();
+
 	if (!mfn)
 		mfn = virt_to_mfn(gdt_zero_page);
-	if (map_xen_page(gdt_va(smp_processor_id()) + i * PAGE_SIZE, mfn,
-			 _PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
+	if (map_desc_page(&per_cpu(desc_ptes, cpu).gdt[i], gdt_va(cpu) + i * PAGE_SIZE, mfn,
+			  _PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
 		panic("cannot map GDT frame %u", i);
 }
 
@@ -49,6 +75,7 @@ static int gdt_map(unsigned int cpu)
 {
 	int rc = 0;
 
+	memset(&per_cpu(desc_ptes, cpu), 0, sizeof(struct desc_ptes)); /* written directly here */
 	for (unsigned int i = 0; i < GDT_GUEST_FRAMES && !rc; i++)
 		rc = map_xen_page(gdt_va(cpu) + i * PAGE_SIZE, virt_to_mfn(gdt_zero_page),
 				  _PAGE_PRESENT | _PAGE_RW | _PAGE_NX);
@@ -138,8 +165,9 @@ void ldt_load(const u64 *mfns, unsigned int n, unsigned int ents)
 	u64 base = ldt_va(cpu), limit = (u64)ents * 8 - 1;
 
 	for (unsigned int i = 0; i < LDT_MAX_FRAMES; i++)
-		map_xen_page(base + i * PAGE_SIZE, i < n ? mfns[i] : virt_to_mfn(gdt_zero_page),
-			     _PAGE_PRESENT | _PAGE_NX | (i < n ? _PAGE_RW : 0));
+		map_desc_page(&per_cpu(desc_ptes, cpu).ldt[i], base + i * PAGE_SIZE,
+			      i < n ? mfns[i] : virt_to_mfn(gdt_zero_page),
+			      _PAGE_PRESENT | _PAGE_NX | (i < n ? _PAGE_RW : 0));
 	if (!ents) {
 		__asm__ volatile("lldt %w0" : : "r"(0));
 		return;

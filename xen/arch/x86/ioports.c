@@ -1,11 +1,15 @@
 /*
- * Which I/O ports the control domain may use. It gets the machine's ports
- * except the ones Petrel drives itself: the legacy PIC (kept masked), the
- * PIT (used to calibrate time), the PC speaker gate, COM1 (Petrel's
- * console) and QEMU's isa-debug-exit port. Other domains get none.
+ * Which I/O ports a domain may use: those in its ioport_caps (io_caps.h).
+ * The hardware domain starts with the machine's ports except the ones
+ * Petrel drives itself: the legacy PIC (kept masked), the PIT (used to
+ * calibrate time), the PC speaker gate, COM1 (Petrel's console) and QEMU's
+ * isa-debug-exit port. Other domains start with none and get what the
+ * control domain gives them (XEN_DOMCTL_ioport_permission).
  */
 #include "types.h"
 #include "domain.h"
+#include "io_caps.h"
+#include "rangeset.h"
 #include "ioports.h"
 
 struct port_range {
@@ -21,12 +25,17 @@ static const struct port_range denied[] = {
 	{ 0x3f8, 0x3ff }, /* COM1 */
 };
 
+int ioports_init_hardware(struct domain *d)
+{
+	int rc = rangeset_add_range(&d->arch.ioport_caps, 0, 0xffff);
+
+	for (unsigned int i = 0; !rc && i < sizeof(denied) / sizeof(denied[0]); i++)
+		rc = rangeset_remove_range(&d->arch.ioport_caps, denied[i].first, denied[i].last);
+	return rc;
+}
+
 bool ioports_permitted(const struct domain *d, unsigned int port, unsigned int bytes)
 {
-	if (!d->is_privileged || port + bytes > 0x10000)
-		return false;
-	for (unsigned int i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
-		if (port <= denied[i].last && port + bytes - 1 >= denied[i].first)
-			return false;
-	return true;
+	return bytes && port + bytes <= 0x10000 &&
+	       ioports_access_permitted(d, port, port + bytes - 1);
 }

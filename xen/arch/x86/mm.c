@@ -53,6 +53,7 @@ void assign_page(struct domain *d, struct page_info *pg)
 	pg->count = 1; /* the allocation reference */
 	pg->type = PGT_none;
 	pg->type_count = 0;
+	frame_list_add(&d->page_list, pg);
 }
 
 /* Share a hypervisor page (e.g. shared_info) with @d: it may map it writable. */

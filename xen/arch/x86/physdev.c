@@ -38,6 +38,7 @@
 #include "pv_mm.h"
 #include "msi.h"
 #include "pirq.h"
+#include "io_caps.h"
 #include "public/physdev.h"
 
 #define MAX_PCI_DEVS 256
@@ -146,7 +147,8 @@ int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 	if (p >= NR_PIRQS)
 		return -EINVAL;
 	pi = &dp->pirqs[p];
-	if (!pi->mapped || !d->is_privileged)
+	/* Its own mapping, and the IRQ in its irq_caps (XEN_DOMCTL_irq_permission). */
+	if (!pi->mapped || !irq_access_permitted(d, p))
 		return -EPERM;
 	if (pi->port)
 		return -EEXIST;

@@ -16,6 +16,8 @@
 #include "apic.h"
 #include "shutdown.h"
 #include "domain.h"
+#include "io_caps.h"
+#include "ioports.h"
 #include "sched.h"
 #include "pv.h"
 #include "setup.h"
@@ -25,6 +27,7 @@
 #include "hvm.h"
 #include "smpboot.h"
 #include "ipi.h"
+#include "hvlock.h"
 
 extern char __image_start[], __mem_end[];
 extern u32 boot_magic, boot_mbi;
@@ -178,6 +181,7 @@ static struct domain *build_domu(const struct boot_info *bi)
 	p.domu = true;
 	if (domain_create(1, false, false, &d))
 		panic("cannot create domain 1");
+	d->is_console = true; /* its test output goes to the serial line, "(d1) " prefixed */
 	current = d->vcpu[0];
 	printk("*** Building a PV DomU (domu) ***\n");
 	if (pv_build_dom0(d, &p)) {
@@ -205,7 +209,7 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 {
 	struct dom0_params p = { 0 };
 	struct domain *d, *du = NULL;
-	unsigned int nr_mods = bi->nr_mods;
+	unsigned int nr_mods = bi->nr_mods, nr_vcpus;
 
 	if (boot_opts.domu_module && nr_mods >= 2) {
 		du = build_domu(bi);
@@ -220,8 +224,11 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	p.mem_bytes = boot_opts.dom0_mem;
 	p.mem_max_bytes = boot_opts.dom0_mem_max;
 	p.cmdline_has_name = !loader_is_grub2(bi);
-	if (domain_create(DOMID_HARDWARE, true, false, &d))
+	nr_vcpus = dom0_vcpus(&boot_opts, num_online_cpus(), boot_opts.dom0_pvh ? 1 : MAX_VIRT_CPUS);
+	if (domain_create_nr(DOMID_HARDWARE, true, false, nr_vcpus, &d) || io_caps_init_hardware(d) ||
+	    ioports_init_hardware(d))
 		panic("cannot create dom0");
+	printk("Dom0 has maximum %u VCPUs\n", nr_vcpus);
 	current = d->vcpu[0];
 	if (boot_opts.dom0_pvh)
 		build_and_run_pvh_dom0(d, &p);
@@ -252,6 +259,7 @@ __noreturn void start_xen(struct boot_info *in)
 	show_memory_map(&bootinfo);
 	paging_init(&bootinfo);
 	smp_prepare_boot_cpu();
+	hv_enter(); /* CPU 0 boots holding the hypervisor lock */
 	shutdown_init(bootinfo.rsdp);
 	memory_init(&bootinfo);
 	iomem_init(&bootinfo);
@@ -261,6 +269,7 @@ __noreturn void start_xen(struct boot_info *in)
 	io_apic_init(bootinfo.rsdp);
 	hvm_init();
 	smp_boot_cpus(&bootinfo, bootinfo.rsdp, &boot_opts);
+	sched_cpu0_only = boot_opts.vcpus_on_cpu0;
 	if (boot_opts.ipi_selftest)
 		ipi_selftest();
 	build_and_run_dom0(&bootinfo);

@@ -13,6 +13,7 @@
 #include "smp.h"
 #include "spinlock.h"
 #include "timer.h"
+#include "hvlock.h"
 
 static void send_ipi(unsigned int cpu, unsigned int vector)
 {
@@ -108,6 +109,55 @@ unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data)
 	}
 	local_irq_restore(flags);
 	return n;
+}
+
+/* ---- The hypervisor lock (hvlock.h). */
+
+static DEFINE_SPINLOCK(hv_lock);
+static DEFINE_PER_CPU(unsigned int, hv_depth);
+
+void hv_enter(void)
+{
+	if (this_cpu(hv_depth)++ == 0)
+		lock_serving(&hv_lock);
+}
+
+void hv_leave(void)
+{
+	ASSERT(this_cpu(hv_depth) > 0);
+	if (--this_cpu(hv_depth) == 0)
+		spin_unlock(&hv_lock);
+}
+
+void hv_leave_to_guest(void)
+{
+	if (!this_cpu(hv_depth))
+		return;
+	this_cpu(hv_depth) = 0;
+	spin_unlock(&hv_lock);
+}
+
+unsigned int hv_wait_begin(void)
+{
+	unsigned int depth = this_cpu(hv_depth);
+
+	hv_leave_to_guest();
+	return depth;
+}
+
+void hv_relax(void)
+{
+	call_function_serve();
+	tlb_flush_serve();
+	cpu_relax();
+}
+
+void hv_wait_end(unsigned int depth)
+{
+	if (!depth)
+		return;
+	lock_serving(&hv_lock);
+	this_cpu(hv_depth) = depth;
 }
 
 /* ---- TLB flush. */
@@ -214,7 +264,7 @@ static DEFINE_PER_CPU(struct timer, selftest_timer);
 /* Each CPU's timer, armed from CPU 0: the event check makes it reprogram. */
 static bool selftest_timers(void)
 {
-	unsigned int cpu;
+	unsigned int cpu, depth;
 	u64 end;
 
 	timer_fired = 0;
@@ -224,6 +274,7 @@ static bool selftest_timers(void)
 		set_timer(&per_cpu(selftest_timer, cpu), system_time() + MILLISECS(1));
 	}
 	end = now_ns() + SECONDS(5);
+	depth = hv_wait_begin(); /* the other CPUs' timer interrupts need the lock */
 	while (timer_fired != cpu_online_mask && now_ns() < end) {
 		if (per_cpu(selftest_timer, 0).active) {
 			/* CPU 0's own timer needs its interrupt: let it in. */
@@ -232,6 +283,7 @@ static bool selftest_timers(void)
 			cli();
 		}
 	}
+	hv_wait_end(depth);
 	return timer_fired == cpu_online_mask;
 }
 

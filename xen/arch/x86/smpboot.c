@@ -17,6 +17,9 @@
 #include "errno.h"
 #include "mm.h"
 #include "page.h"
+#include "hvlock.h"
+#include "sched.h"
+#include "domain.h"
 
 #define SYSCALL_STUB_SIZE 32	     /* entry.S */
 #define XEN_PAT 0x0000050100070406UL /* WB, WT, UC-, UC, WC, WP, UC, UC */
@@ -301,11 +304,26 @@ out:
 	       madt.nr_cpus ? madt.nr_cpus : 1);
 }
 
-/* An idle CPU: halted with interrupts on; interrupts are handled in do_trap. */
+/*
+ * The CPU's scheduler: it waits, halted with interrupts on, until a vCPU
+ * placed on it can run, then enters it (and is back here only through
+ * interrupts, hypercalls and traps).
+ */
+__noreturn void ap_run_vcpus(void);
+void ap_run_vcpus(void)
+{
+	hv_enter();
+	schedule();
+	arch_resume_current();
+}
+
+/* Run it below the guest register frame area at the stack top, which the first switch fills. */
 static __noreturn void idle_loop(void)
 {
-	for (;;)
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	u64 sp = (u64)guest_regs();
+
+	__asm__ volatile("movq %0, %%rsp\n\tcall ap_run_vcpus\n\tud2" : : "r"(sp) : "memory");
+	__builtin_unreachable();
 }
 
 /* A CPU other than CPU 0, from ap_entry64, on its own stack block. */

@@ -235,6 +235,17 @@ void update_domain_wallclock(struct domain *d)
 	s->wc_version++;
 }
 
+/* An HVM vCPU's first run: its timers (no ticker) and the pvclock in its vcpu_info. */
+void hvm_time_check(struct vcpu *v)
+{
+	if (v->time_started)
+		return;
+	v->time_started = true;
+	vcpu_timers_init(v);
+	update_vcpu_system_time(v);
+	update_domain_wallclock(v->domain);
+}
+
 void pv_time_check(struct vcpu *v)
 {
 	if (v->time_started)

@@ -15,6 +15,7 @@
 #include "io_apic.h"
 #include "smp.h"
 #include "ipi.h"
+#include "hvlock.h"
 
 struct idt_gate {
 	u16 off0, sel;
@@ -132,8 +133,22 @@ static __noreturn void fatal_trap(struct cpu_regs *r)
 	panic("FATAL TRAP: vector = %lu (%s)", r->vector, vector_name(r->vector));
 }
 
+/* The IPIs whose senders hold the hypervisor lock and wait: served without it. */
+static bool lockless_ipi(const struct cpu_regs *r)
+{
+	return r->vector == CALL_FUNCTION_VECTOR || r->vector == INVALIDATE_TLB_VECTOR;
+}
+
 void do_trap(struct cpu_regs *r)
 {
+	bool from_guest = regs_from_guest(r);
+
+	if (lockless_ipi(r)) {
+		apic_eoi();
+		ipi_interrupt((unsigned int)r->vector);
+		return;
+	}
+	hv_enter();
 	if (r->vector == APIC_TIMER_VECTOR) {
 		apic_timer_interrupt();
 	} else if (r->vector >= EVENT_CHECK_VECTOR && r->vector <= INVALIDATE_TLB_VECTOR) {
@@ -146,13 +161,15 @@ void do_trap(struct cpu_regs *r)
 	} else if (r->vector >= 32) {
 		printk(XENLOG_WARNING "unexpected interrupt vector %lu\n", r->vector);
 		apic_eoi();
-	} else if (regs_from_guest(r)) {
+	} else if (from_guest) {
 		pv_trap(r);
 	} else if (r->vector == 1) {
 		pv_ignore_hypervisor_db();
 	} else if (!search_ex_table(r)) {
 		fatal_trap(r);
 	}
-	if (regs_from_guest(r))
-		pv_return_to_guest(r);
+	if (from_guest)
+		pv_return_to_guest(r); /* lets the lock go */
+	else
+		hv_leave();
 }

@@ -1,7 +1,8 @@
 /*
  * CPUID as an HVM guest sees it: the hypervisor bit, Xen's leaves at
  * 0x40000000 (signature, version 4.17, hypercall MSR, vCPU and domain ids,
- * the upcall-vector flag) and no SVM of its own.
+ * the upcall-vector flag), no SVM or VMX of its own and no XSAVES (IA32_XSS
+ * is not virtualised).
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -18,8 +19,13 @@ void test_main(void)
 
 	hvm_cpuid(1, 0, &a, &b, &c, &d);
 	xtest_check(c & (1u << 31), "leaf 1 ecx %#x: no hypervisor bit", c);
+	xtest_check(!(c & (1u << 5)), "leaf 1 ecx %#x offers VMX", c);
 	hvm_cpuid(0x80000001, 0, &a, &b, &c, &d);
 	xtest_check(!(c & (1u << 2)), "leaf 0x80000001 ecx %#x offers SVM", c);
+	hvm_cpuid(0xd, 1, &a, &b, &c, &d);
+	printk("leaf 0xd.1: %#x %#x %#x %#x\n", a, b, c, d);
+	xtest_check(!(a & (1u << 3)) && !c && !d, "leaf 0xd.1 offers XSAVES (eax %#x, xss %#x:%#x)",
+		    a, d, c);
 	hvm_cpuid(0x40000000, 0, &a, &b, &c, &d);
 	memcpy(sig, &b, 4);
 	memcpy(sig + 4, &c, 4);

@@ -129,6 +129,13 @@ void test_main(void)
 
 	hvm_set_irq_handler(VEC_UPCALL, on_upcall);
 	apic_write(APIC_SVR, 0x1ff);
+	/*
+	 * Use the page as RAM first: the CPU may then cache its translation,
+	 * which the hypervisor must drop when shared_info replaces the frame
+	 * (VMX: INVEPT; a stale one would make every check below fail).
+	 */
+	si_page[0] = 1;
+	xtest_check(si_page[0] == 1, "the page is not plain RAM before the move");
 	rc = hypercall(HC_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);
 	xtest_check(rc == 0, "add_to_physmap(shared_info): %ld", rc);
 	vi = &si->vcpu_info[0];

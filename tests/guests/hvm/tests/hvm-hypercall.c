@@ -1,5 +1,5 @@
 /*
- * HVM hypercalls from ring 0: vmmcall with the 64-bit register ABI, the
+ * HVM hypercalls from ring 0: vmcall (Intel) or vmmcall (AMD) with the 64-bit register ABI, the
  * hypercall page written through the MSR CPUID names, a call through it,
  * SCHEDOP_yield, and -XEN_ENOSYS for a call HVM guests do not have.
  */
@@ -31,7 +31,7 @@ static void check_page(void)
 			xtest_check(s[0] == 0x0f && s[1] == 0x0b, "iret stub is not ud2");
 			continue;
 		}
-		if (s[0] != 0xb8 || s[1] != i || s[5] != 0x0f || s[6] != 0x01 || s[7] != 0xd9 ||
+		if (s[0] != 0xb8 || s[1] != i || s[5] != 0x0f || s[6] != 0x01 || s[7] != (hvm_intel ? 0xc1 : 0xd9) ||
 		    s[8] != 0xc3) {
 			xtest_fail("stub %u: %02x %02x .. %02x %02x %02x %02x", i, s[0], s[1], s[5],
 				   s[6], s[7], s[8]);
@@ -50,7 +50,7 @@ void test_main(void)
 	char extra[16] = "unset";
 	long rc;
 
-	rc = hypercall_vmmcall(HC_xen_version, XENVER_version, 0, 0, 0, 0);
+	rc = hypercall_hvm(HC_xen_version, XENVER_version, 0, 0, 0, 0);
 	printk("xen_version: %#lx\n", rc);
 	xtest_check(rc == 0x40011, "XENVER_version %#lx, want 0x40011", rc);
 	rc = hypercall_xen_version(XENVER_extraversion, extra);
@@ -59,7 +59,7 @@ void test_main(void)
 	xtest_check(rc == 0, "console_io write returned %ld", rc);
 	rc = hypercall_sched_op(SCHEDOP_yield, NULL);
 	xtest_check(rc == 0, "SCHEDOP_yield returned %ld", rc);
-	rc = hypercall_vmmcall(HC_MMU_UPDATE, 0, 0, 0, 0, 0);
+	rc = hypercall_hvm(HC_MMU_UPDATE, 0, 0, 0, 0, 0);
 	xtest_check(rc == -XEN_ENOSYS, "mmu_update from HVM returned %ld, want -XEN_ENOSYS", rc);
 	check_page();
 }

@@ -1,6 +1,6 @@
 /*
  * A hypercall from 32-bit protected mode (the PVH entry state, before the
- * guest enters long mode): vmmcall with the 32-bit register ABI (eax =
+ * guest enters long mode): vmcall/vmmcall with the 32-bit register ABI (eax =
  * number, ebx, ecx, edx = arguments), console_io write; its result is kept
  * and checked once in long mode.
  */
@@ -27,7 +27,7 @@ __asm__(".pushsection .text\n"
 	"	xorl %ebx, %ebx\n" /* CONSOLEIO_write */
 	"	movl $28, %ecx\n"  /* length */
 	"	movl $early32_msg, %edx\n"
-	"	vmmcall\n"
+	"	" HVM_HYPERCALL_INSN
 	"	movl %eax, early32_rc\n"
 	"	sarl $31, %eax\n"
 	"	movl %eax, early32_rc + 4\n"

@@ -1,8 +1,8 @@
 /*
  * MSR and control-register exits of an HVM guest: EFER reads back what
  * long mode needs without the hypervisor's SVME, reserved EFER bits, an
- * unaligned hypercall-page address, an unknown MSR, CR4.VMXE and clearing
- * CR0.PG in 64-bit code all raise #GP in the guest (which carries on); a
+ * unaligned hypercall-page address, an unknown MSR, CR4.VMXE, reserved CR4
+ * bits and clearing CR0.PG in 64-bit code all raise #GP in the guest (which carries on); a
  * byte on the 0xE9 debug port reaches the console as a guest line.
  */
 #include "xtest.h"
@@ -71,6 +71,10 @@ void test_main(void)
 	xtest_check(f == GP, "rdmsr of an unknown MSR: vector %d, want #GP", f);
 	f = write_cr(4, cr4 | (1UL << 13));
 	xtest_check(f == GP, "CR4.VMXE: vector %d, want #GP", f);
+	f = write_cr(4, cr4 | (1UL << 15));
+	xtest_check(f == GP, "CR4 bit 15 (reserved): vector %d, want #GP", f);
+	f = write_cr(4, cr4 | (1UL << 31));
+	xtest_check(f == GP, "CR4 bit 31 (reserved): vector %d, want #GP", f);
 	f = write_cr(0, cr0 & ~(1UL << 31));
 	xtest_check(f == GP, "clearing CR0.PG in 64-bit code: vector %d, want #GP", f);
 	xtest_check(read_cr(0) == cr0 && read_cr(4) == cr4, "CR0/CR4 changed: %#lx %#lx",

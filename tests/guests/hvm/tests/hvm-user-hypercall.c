@@ -14,14 +14,14 @@ TEST_EXPECT("ring 3 done");
 extern const char msg[];
 const char msg[] = "ring 3 console_io reached the console\n";
 
-/* console_io(write, len, msg) with vmmcall, then back to ring 0 with its rax. */
+/* console_io(write, len, msg) with vmcall/vmmcall, then back to ring 0 with its rax. */
 __asm__(".pushsection .text\n"
 	"user_fn:\n"
 	"	movl $18, %eax\n"
 	"	xorl %edi, %edi\n"
 	"	movl $38, %esi\n"
 	"	leaq msg(%rip), %rdx\n"
-	"	vmmcall\n"
+	"	" HVM_HYPERCALL_INSN
 	"	int $0x80\n"
 	".popsection\n");
 extern void user_fn(void);
@@ -30,6 +30,6 @@ void test_main(void)
 {
 	long rc = hvm_run_user(user_fn);
 
-	printk("ring 3 done: vmmcall returned %ld\n", rc);
+	printk("ring 3 done: the hypercall returned %ld\n", rc);
 	xtest_check(rc == -XEN_EPERM, "ring-3 hypercall returned %ld, want -XEN_EPERM", rc);
 }

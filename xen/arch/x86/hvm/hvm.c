@@ -15,6 +15,8 @@
 #include "hypercall.h"
 #include "x86_decode.h"
 #include "hvm.h"
+#include "hvm_params.h"
+#include "uaccess.h"
 #include "public/xen.h"
 #include "public/sched.h"
 #include "public/version.h"
@@ -30,7 +32,6 @@ extern pte_t idle_l4[];
 #define X86_CR0_PE (1UL << 0)
 #define X86_CR0_PG (1UL << 31)
 #define X86_CR4_PSE (1UL << 4)
-#define X86_CR4_VMXE (1UL << 13)
 #define EFER_LMA (1UL << 10)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define MSR_TSC 0x10
@@ -38,12 +39,32 @@ extern pte_t idle_l4[];
 
 void hvm_init(void)
 {
-	hvm_backend = svm_probe();
+	hvm_backend = cpu_vendor() == X86_VENDOR_INTEL ? vmx_probe() : svm_probe();
 	if (hvm_backend)
 		printk(XENLOG_INFO "HVM: %s backend enabled\n", hvm_backend->name);
 	else
-		printk(XENLOG_INFO "HVM: no hardware support (AMD SVM with nested paging); "
-				   "HVM domains cannot be created\n");
+		printk(XENLOG_INFO "HVM: no hardware support (AMD SVM with nested paging or "
+				   "Intel VMX with EPT); HVM domains cannot be created\n");
+}
+
+/* A vCPU's HVM state: the backend's control block and the vLAPIC. */
+int hvm_vcpu_initialise(struct vcpu *v)
+{
+	int rc;
+
+	memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
+	rc = hvm_backend->vcpu_init(v);
+	if (!rc)
+		rc = vlapic_init(v);
+	return rc;
+}
+
+/* Free what hvm_vcpu_initialise made (a partial state too). */
+void hvm_vcpu_destroy(struct vcpu *v)
+{
+	vlapic_free(v);
+	if (hvm_backend->vcpu_destroy)
+		hvm_backend->vcpu_destroy(v);
 }
 
 int hvm_domain_init(struct domain *d)
@@ -52,25 +73,25 @@ int hvm_domain_init(struct domain *d)
 
 	if (!hvm_backend) {
 		printk(XENLOG_ERR "d%u: cannot create an HVM domain: this CPU has no "
-				  "SVM with nested paging\n",
+				  "SVM with nested paging or VMX with EPT\n",
 		       d->domain_id);
 		return -EOPNOTSUPP;
 	}
 	d->arch.is_hvm = true;
 	memset(&d->arch.hvm, 0, sizeof(d->arch.hvm));
-	d->arch.hvm.triple_fault_reason = SHUTDOWN_reboot; /* Xen's default */
+	d->arch.hvm.params[HVM_PARAM_TRIPLE_FAULT_REASON] = SHUTDOWN_reboot; /* Xen's default */
+	d->arch.hvm.callback_vector = -1;
 	rc = p2m_init(d);
-	for (unsigned int i = 0; !rc && i < MAX_VIRT_CPUS; i++) {
-		struct vcpu *v = d->vcpu[i];
-
-		if (!v)
-			continue;
-		memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
-		rc = hvm_backend->vcpu_init(v);
-		if (!rc)
-			rc = vlapic_init(v);
-	}
+	/* vCPUs made before the domain became HVM; later ones come through arch_vcpu_create. */
+	for (unsigned int i = 0; !rc && i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i])
+			rc = hvm_vcpu_initialise(d->vcpu[i]);
 	return rc;
+}
+
+void hvm_domain_destroy(struct domain *d)
+{
+	p2m_destroy(d);
 }
 
 /* ---- Guest memory. */
@@ -277,6 +298,9 @@ void hvm_handle_cpuid(struct vcpu *v)
 			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
 				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
+		} else if (leaf == 0xd && (u32)r->rcx == 1) {
+			a &= ~(1u << 3); /* no XSAVES: IA32_XSS is not virtualised */
+			c = d = 0;	 /* so no supervisor state components */
 		} else if (leaf == 0x80000001) {
 			c &= ~(1u << 2); /* no nested SVM */
 		} else if (leaf == 0x8000000a) {
@@ -290,6 +314,31 @@ void hvm_handle_cpuid(struct vcpu *v)
 }
 
 /* ---- Control registers and MSRs. */
+
+/*
+ * The CR4 bits a guest may set: those of every x86-64 CPU, and the later
+ * ones where CPUID (which the guest sees through) offers their feature.
+ * Never VMXE (no nested virtualisation) or LA57 (the guest walker has four
+ * levels); reserved bits #GP as on hardware rather than reaching VM entry.
+ */
+static u64 cr4_valid_bits(void)
+{
+	u32 a, b, c, d, b7 = 0, c7 = 0;
+	u64 valid = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	if (a >= 7)
+		cpuid_count(7, 0, &a, &b7, &c7, &d);
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	valid |= (c7 & (1u << 2)) ? 1UL << 11 : 0;  /* UMIP */
+	valid |= (b7 & (1u << 0)) ? 1UL << 16 : 0;  /* FSGSBASE */
+	valid |= (c & (1u << 17)) ? 1UL << 17 : 0;  /* PCIDE */
+	valid |= (c & (1u << 26)) ? 1UL << 18 : 0;  /* OSXSAVE */
+	valid |= (b7 & (1u << 7)) ? 1UL << 20 : 0;  /* SMEP */
+	valid |= (b7 & (1u << 20)) ? 1UL << 21 : 0; /* SMAP */
+	valid |= (c7 & (1u << 3)) ? 1UL << 22 : 0;  /* PKE */
+	return valid;
+}
 
 static int inject_gp(struct vcpu *v)
 {
@@ -320,7 +369,7 @@ int hvm_set_cr(struct vcpu *v, unsigned int cr, u64 val)
 		return 0;
 	}
 	if (cr == 4) {
-		if ((val >> 32) || (val & X86_CR4_VMXE) ||
+		if ((val & ~cr4_valid_bits()) ||
 		    (!(val & X86_CR4_PAE) && (h->guest_efer & EFER_LMA)))
 			return inject_gp(v);
 		h->guest_cr4 = val;
@@ -427,7 +476,7 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 
 static bool hlt_done(struct vcpu *v)
 {
-	return vlapic_pending(v) >= 0;
+	return hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0;
 }
 
 void hvm_handle_hlt(struct vcpu *v)
@@ -439,16 +488,18 @@ void hvm_handle_hlt(struct vcpu *v)
 		domain_shutdown(v->domain, SHUTDOWN_poweroff);
 		schedule_dead();
 	}
-	/* Sleep until the local APIC has an interrupt to deliver. */
+	/* Sleep until the local APIC or the event callback has an interrupt to deliver. */
 	vcpu_block(hlt_done);
 }
 
 void hvm_triple_fault(struct vcpu *v)
 {
+	unsigned int reason = v->domain->arch.hvm.params[HVM_PARAM_TRIPLE_FAULT_REASON];
+
 	printk(XENLOG_G_GUEST XENLOG_INFO "d%uv%u Triple fault - invoking HVM shutdown action %u\n",
-	       v->domain->domain_id, v->vcpu_id, v->domain->arch.hvm.triple_fault_reason);
+	       v->domain->domain_id, v->vcpu_id, reason);
 	hvm_backend->dump(v);
-	domain_shutdown(v->domain, v->domain->arch.hvm.triple_fault_reason);
+	domain_shutdown(v->domain, reason);
 	schedule_dead();
 }
 
@@ -469,6 +520,7 @@ static long hvm_features(u64 arg)
 {
 	struct xen_feature_info fi;
 	u32 map = (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap) |
+		  (1u << XENFEAT_hvm_callback_vector) | (1u << XENFEAT_hvm_safe_pvclock) |
 		  (1u << XENFEAT_not_direct_mapped);
 
 	if (hvm_copy_from_guest_linear(&fi, arg, sizeof(fi)))
@@ -481,10 +533,24 @@ static long hvm_features(u64 arg)
 
 /* ---- Events: the per-vCPU upcall vector and the shared_info page in the physmap. */
 
+/*
+ * With a per-vCPU upcall vector the event is a LAPIC interrupt (IRR, ISR,
+ * EOI). Otherwise a CALLBACK_IRQ vector is offered straight from
+ * upcall_pending (hvm_callback_pending), so the vCPU only needs waking.
+ */
 void hvm_evtchn_upcall(struct vcpu *v)
 {
 	if (v->arch.hvm.upcall_vector)
 		vlapic_set_irq(v, v->arch.hvm.upcall_vector);
+	else if (v->domain->arch.hvm.callback_vector >= 0)
+		vcpu_unblock(v);
+}
+
+int hvm_callback_pending(const struct vcpu *v)
+{
+	int vec = v->domain->arch.hvm.callback_vector;
+
+	return vec >= 0 && v->vcpu_info->evtchn_upcall_pending ? vec : -1;
 }
 
 static long set_upcall_vector(u64 arg)
@@ -505,40 +571,125 @@ static long set_upcall_vector(u64 arg)
 	return 0;
 }
 
-static long hvm_op(unsigned long cmd, u64 arg)
+/* ---- HVM parameters: the rules are params.c's, the effects are here. */
+
+/*
+ * Only a CALLBACK_IRQ of the vector type changes how events arrive: the
+ * GSI and PCI INTx types need an emulated IO-APIC and PIC, which no Petrel
+ * HVM domain has, and Xen 4.17 ignores every other value (0 included) on
+ * such a domain. The value itself is stored either way.
+ */
+static void set_callback_irq(struct domain *d, u64 via)
+{
+	int vec = hvm_callback_vector(via);
+
+	if (vec < 0)
+		return;
+	d->arch.hvm.callback_vector = vec;
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i] && d->vcpu[i]->vcpu_info->evtchn_upcall_pending)
+			vcpu_unblock(d->vcpu[i]);
+}
+
+static long set_param(struct domain *d, u32 index, u64 value)
+{
+	bool self = d == current->domain, crash_self;
+	int rc = hvm_param_may_set(d->arch.hvm.params, index, value, self);
+
+	if (rc)
+		return rc;
+	rc = hvm_param_store_value(&index, &value, &crash_self);
+	if (rc && crash_self && self)
+		domain_crash(d, "HVM param %u set to %#lx", index, value);
+	if (rc)
+		return rc;
+	if (index == HVM_PARAM_ACPI_S_STATE)
+		return -EOPNOTSUPP; /* no S3 suspend/resume of HVM domains */
+	if (index == HVM_PARAM_CALLBACK_IRQ)
+		set_callback_irq(d, value);
+	d->arch.hvm.params[index] = value;
+	return 0;
+}
+
+/* The target of a param op: any domain for the control domain, else itself. */
+static long param_target(domid_t domid, struct domain **out)
+{
+	struct domain *d = domain_lookup(domid);
+
+	if (!d)
+		return -ESRCH;
+	if (d != current->domain && !current->domain->is_privileged)
+		return -EPERM;
+	if (!is_hvm_domain(d))
+		return -EINVAL;
+	*out = d;
+	return 0;
+}
+
+static long param_op(unsigned long cmd, u64 arg)
+{
+	struct xen_hvm_param p;
+	struct domain *d;
+	long rc;
+
+	if (copy_from_guest(&p, arg, sizeof(p)))
+		return -EFAULT;
+	if (p.index >= HVM_NR_PARAMS)
+		return -EINVAL;
+	rc = param_target(p.domid, &d);
+	if (rc)
+		return rc;
+	if (cmd == HVMOP_set_param)
+		return set_param(d, p.index, p.value);
+	rc = hvm_param_may_get(p.index, d == current->domain);
+	if (rc)
+		return rc;
+	p.value = hvm_param_read(d->arch.hvm.params, p.index);
+	return copy_to_guest(arg, &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+/* HVMOP for HVM and PV callers alike (the toolstack sets a new domain's params). */
+long do_hvm_op(unsigned long cmd, unsigned long arg)
 {
 	switch (cmd) {
+	case HVMOP_set_param:
+	case HVMOP_get_param:
+		return param_op(cmd, arg);
 	case HVMOP_set_evtchn_upcall_vector:
+		if (!is_hvm_vcpu(current))
+			return -EINVAL;
 		return set_upcall_vector(arg);
 	}
 	return -ENOSYS;
 }
 
-/* XENMEM_add_to_physmap of the shared_info page for the domain itself. */
-static long add_to_physmap(u64 arg)
-{
-	struct domain *d = current->domain;
-	struct xen_add_to_physmap x;
-
-	if (hvm_copy_from_guest_linear(&x, arg, sizeof(x)))
-		return -EFAULT;
-	if (x.domid != DOMID_SELF && x.domid != d->domain_id)
-		return -ESRCH; /* foreign physmaps are not implemented */
-	if (x.space != XENMAPSPACE_shared_info)
-		return -ENOSYS;
-	if (x.idx != 0)
-		return -EINVAL;
-	if (x.gpfn >= d->arch.hvm.nr_gfns)
-		return -EINVAL; /* only over RAM: there are no MMIO holes in the p2m yet */
-	/* The RAM frame seen there before stays the domain's until it dies. */
-	return p2m_set_entry(d, x.gpfn, virt_to_maddr(d->shared_info) >> PAGE_SHIFT);
-}
-
+/* The memory ops an HVM guest has here: its physmap (memory.c); the rest -ENOSYS. */
 static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 {
-	if ((unsigned int)cmd == XENMEM_add_to_physmap)
-		return add_to_physmap(a[1]);
+	if ((unsigned int)cmd == XENMEM_add_to_physmap ||
+	    (unsigned int)cmd == XENMEM_remove_from_physmap)
+		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
 	return -ENOSYS;
+}
+
+/*
+ * The vcpu_ops an HVM vCPU has here. The runstate and time areas by guest
+ * virtual address are not among them yet: they are written from contexts
+ * where the guest's page tables may not be the current vCPU's.
+ */
+static bool hvm_vcpu_op_allowed(unsigned int cmd)
+{
+	switch (cmd) {
+	case VCPUOP_register_vcpu_info:
+	case VCPUOP_is_up:
+	case VCPUOP_get_runstate_info:
+	case VCPUOP_set_periodic_timer:
+	case VCPUOP_stop_periodic_timer:
+	case VCPUOP_set_singleshot_timer:
+	case VCPUOP_stop_singleshot_timer:
+		return true;
+	}
+	return false;
 }
 
 static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
@@ -549,12 +700,14 @@ static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 			return -ENOSYS; /* no PIRQs for HVM domains yet */
 		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_hvm_op:
-		return hvm_op(a[0], a[1]);
+		return do_hvm_op(a[0], a[1]);
 	case __HYPERVISOR_memory_op:
 		return hvm_memory_op(a[0], a);
 	case __HYPERVISOR_vcpu_op:
-		if ((unsigned int)a[0] != VCPUOP_register_vcpu_info)
+		if (!hvm_vcpu_op_allowed((unsigned int)a[0]))
 			return -ENOSYS;
+		return hypercall_dispatch(nr, a);
+	case __HYPERVISOR_set_timer_op:
 		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_console_io:
 		if ((unsigned int)a[0] != CONSOLEIO_write)
@@ -609,6 +762,7 @@ void hvm_loop(void)
 		domain_reap(); /* a quiescent point */
 		if (current != v || !is_hvm_vcpu(current))
 			arch_resume_current();
+		hvm_time_check(v);
 		hvm_backend->run(v);
 	}
 }
@@ -639,4 +793,6 @@ void hvm_context_load(struct vcpu *v)
 		__asm__ volatile("fxrstor64 %0" : : "m"(v->arch.hvm.fpu_area));
 	else
 		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	if (hvm_backend->context_load)
+		hvm_backend->context_load(v);
 }

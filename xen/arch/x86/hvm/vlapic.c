@@ -528,3 +528,11 @@ void vlapic_destroy(struct vcpu *v)
 	if (v->arch.hvm.vlapic.regs)
 		stop_timer(&v->arch.hvm.vlapic.timer);
 }
+
+void vlapic_free(struct vcpu *v)
+{
+	vlapic_destroy(v);
+	if (v->arch.hvm.vlapic.regs)
+		free_xenheap_pages(v->arch.hvm.vlapic.regs, 0);
+	v->arch.hvm.vlapic.regs = NULL;
+}

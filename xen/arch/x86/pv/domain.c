@@ -24,6 +24,7 @@
 #include "ipi.h"
 #include "public/sched.h"
 #include "hvm.h"
+#include "hvlock.h"
 
 extern __noreturn void enter_guest_frame(struct cpu_regs *r);
 
@@ -37,6 +38,7 @@ void pv_start_vcpu(struct domain *d)
 {
 	vcpu_up(d->vcpu[0]);
 	schedule();
+	hv_leave_to_guest();
 	enter_guest_frame(guest_regs());
 }
 
@@ -52,17 +54,30 @@ int arch_domain_create(struct domain *d)
 	return 0;
 }
 
+int arch_vcpu_create(struct vcpu *v)
+{
+	return is_hvm_vcpu(v) ? hvm_vcpu_initialise(v) : 0;
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+	if (is_hvm_vcpu(v))
+		hvm_vcpu_destroy(v);
+}
+
 void arch_domain_destroy(struct domain *d)
 {
 	struct page_info *pg;
 
+	if (is_hvm_domain(d))
+		hvm_domain_destroy(d);
 	if (!is_hvm_domain(d)) {
 		free_xenheap_pages(d->arch.pv.p2m, d->arch.pv.p2m_order);
 		d->arch.pv.p2m = NULL;
-		if (d->arch.pv.e820)
-			free_xenheap_pages(d->arch.pv.e820, PV_E820_ORDER);
-		d->arch.pv.e820 = NULL;
 	}
+	if (d->arch.e820)
+		free_xenheap_pages(d->arch.e820, E820_ORDER);
+	d->arch.e820 = NULL;
 	if (!d->shared_info)
 		return;
 	pg = mfn_to_page(virt_to_mfn(d->shared_info));
@@ -103,6 +118,13 @@ void pv_vcpu_relinquish(struct vcpu *v)
 	put_frame_and_type(&v->arch.pv.guest_table);
 }
 
+/* An HVM vCPU's references: its registered vcpu_info frame; its vLAPIC timer stops. */
+static void hvm_vcpu_relinquish(struct vcpu *v)
+{
+	vlapic_destroy(v);
+	put_frame_and_type(&v->vcpu_info_mfn);
+}
+
 /*
  * Drop what the domain's PIRQs, vCPUs and pinned tables hold, so that each of its
  * frames is left with its allocation reference only (common code frees
@@ -116,10 +138,9 @@ void arch_domain_relinquish(struct domain *d)
 		if (d->vcpu[i] && !is_hvm_domain(d))
 			pv_vcpu_relinquish(d->vcpu[i]);
 		else if (d->vcpu[i])
-			vlapic_destroy(d->vcpu[i]);
-	for (mfn_t mfn = 0; mfn < max_page; mfn++) {
-		struct page_info *pg = mfn_to_page(mfn);
-
+			hvm_vcpu_relinquish(d->vcpu[i]);
+	/* Unpinning frees none of them: each still holds its allocation reference. */
+	for (struct page_info *pg = d->page_list; pg; pg = pg->next) {
 		if (pg->owner != d || !(pg->flags & PGC_pinned))
 			continue;
 		pg->flags &= ~PGC_pinned;
@@ -354,10 +375,35 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		load_pv_state(next);
 }
 
+void arch_sched_kick(unsigned int cpu)
+{
+	send_event_check(cpu);
+}
+
+/* On the CPU that ran @data last: drop its page tables, GDT and LDT frames. */
+static void forget_vcpu(void *data)
+{
+	if (current != data)
+		return;
+	write_cr3(virt_to_maddr(idle_l4));
+	for (unsigned int i = 0; i < GDT_GUEST_FRAMES; i++)
+		gdt_map_guest_frame(i, 0);
+	ldt_load(NULL, 0, 0);
+	current = NULL;
+}
+
+void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)
+{
+	on_cpus(1UL << cpu, forget_vcpu, v);
+}
+
 void arch_idle_wait(void)
 {
+	unsigned int depth = hv_wait_begin(); /* the interrupt that wakes us takes it */
+
 	/* sti's one-instruction delay means no interrupt slips in before hlt. */
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	hv_wait_end(depth);
 }
 
 void arch_resume_current(void)

@@ -13,6 +13,7 @@
 #include "public/callback.h"
 #include "apic.h"
 #include "setup.h"
+#include "hvlock.h"
 
 u64 hypercall_count[NR_HYPERCALLS];
 
@@ -81,7 +82,10 @@ static long dispatch(struct cpu_regs *r)
 
 void do_syscall(struct cpu_regs *r)
 {
-	struct vcpu *v = current;
+	struct vcpu *v;
+
+	hv_enter();
+	v = current;
 
 	if (!v->arch.pv.in_kernel) {
 		/*
@@ -108,7 +112,10 @@ void do_syscall(struct cpu_regs *r)
  */
 void do_sysenter(struct cpu_regs *r)
 {
-	struct vcpu *v = current;
+	struct vcpu *v;
+
+	hv_enter();
+	v = current;
 
 	r->rflags |= X86_EFLAGS_IF; /* sysenter cleared the guest's real IF */
 	if (v->arch.pv.sysenter_callback)

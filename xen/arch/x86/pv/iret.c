@@ -16,6 +16,7 @@
 #include "uaccess.h"
 #include "pv.h"
 #include "public/xen.h"
+#include "hvlock.h"
 
 #define DESC_P (1UL << 47)
 #define DESC_DPL3 (3UL << 45)
@@ -124,6 +125,7 @@ long do_iret(void)
 /* The final iretq to the guest faulted (entry.S's fixup): end the guest, not Petrel. */
 __noreturn void pv_iret_fault(struct cpu_regs *r)
 {
+	hv_enter(); /* the iretq's fault was handled, and the lock let go, in do_trap */
 	domain_crash(current->domain, "returning to the guest faulted (cs %#lx rip %#lx ss %#lx)",
 		     r->cs, r->rip, r->ss);
 }

@@ -24,6 +24,7 @@
 #include "mm.h"
 #include "m2p.h"
 #include "domain.h"
+#include "hvm.h"
 #include "uaccess.h"
 #include "pv_mm.h"
 #include "hypercall.h"
@@ -88,7 +89,7 @@ static pte_t adjust_l1_entry(pte_t e)
 
 static pte_t l1_disallow(const struct domain *d)
 {
-	return d->is_privileged ? PV_L1_DISALLOW & ~PV_PAGE_CACHE_ATTRS : PV_L1_DISALLOW;
+	return pv_io_caps_any(d) ? PV_L1_DISALLOW & ~PV_PAGE_CACHE_ATTRS : PV_L1_DISALLOW;
 }
 
 /* ------------------------------------------------------------------ */
@@ -207,8 +208,7 @@ static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg
 		/* DOMID_IO (and the caller itself) mean the caller's own rights. */
 		if (pg_owner == &dom_io)
 			pg_owner = l1_owner;
-		if (!pg_owner->is_privileged || !l1_owner->is_privileged ||
-		    !pv_iomem_permitted(mfn)) {
+		if (!pv_iomem_permitted(pg_owner, mfn)) {
 			printk(XENLOG_G_GUEST XENLOG_DEBUG
 			       "d%u: L1 entry %#lx: I/O frame %#lx not permitted\n",
 			       l1_owner->domain_id, e, mfn);
@@ -472,6 +472,24 @@ static void write_entry(pte_t *p, pte_t old, pte_t val, bool preserve_ad)
 	*(volatile pte_t *)p = val;
 }
 
+/*
+ * A translated (HVM) owner's frames are named by guest frame number: the
+ * entry gets the machine frame its p2m holds there (-EINVAL if none), as
+ * privcmd's foreign mappings of an HVM guest expect.
+ */
+static int translate_foreign(const struct domain *pg_owner, pte_t *e)
+{
+	mfn_t mfn;
+
+	if (!(*e & _PAGE_PRESENT) || !pg_owner || pg_owner == &dom_io || !is_hvm_domain(pg_owner))
+		return 0;
+	mfn = p2m_lookup(pg_owner, pte_mfn(*e));
+	if (mfn == INVALID_MFN)
+		return -EINVAL;
+	*e = (*e & ~PTE_ADDR_MASK) | (mfn << PAGE_SHIFT);
+	return 0;
+}
+
 int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bool preserve_ad,
 		    struct domain *pg_owner)
 {
@@ -708,7 +726,9 @@ static int mmu_normal_update(struct domain *pt_owner, struct domain *pg_owner, u
 	if (pg->type_count && (pg->flags & PGC_validated)) {
 		switch (pg->type) {
 		case PGT_l1_page_table:
-			rc = pv_mod_l1_entry(pt_owner, mfn, idx, val, preserve_ad, pg_owner);
+			rc = translate_foreign(pg_owner, &val);
+			if (!rc)
+				rc = pv_mod_l1_entry(pt_owner, mfn, idx, val, preserve_ad, pg_owner);
 			break;
 		case PGT_l2_page_table:
 		case PGT_l3_page_table:
@@ -791,8 +811,11 @@ long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone
 			break;
 		}
 		cmd = req.ptr & 7;
-		/* Acting on another owner's frames is for the control domain only. */
-		if (pg_owner != d && !d->is_privileged) {
+		/*
+		 * Acting on another owner's frames is for the control domain only;
+		 * DOMID_IO means the caller's own I/O rights, checked per frame.
+		 */
+		if (pg_owner != d && pg_owner != &dom_io && !d->is_privileged) {
 			rc = -EPERM;
 			break;
 		}
@@ -829,14 +852,22 @@ static bool addr_ok(u64 va)
 	return guest_range_ok(va, 1);
 }
 
+/*
+ * The TLB ops: _LOCAL this vCPU, _ALL every vCPU of the domain, _MULTI the
+ * vCPUs of a mask. The CPUs the others run on get a full flush (an INVLPG
+ * too); this vCPU's own does what was asked.
+ */
 static int mmuext_flush(struct vcpu *v, const struct mmuext_op *op)
 {
-	unsigned long mask = 1;
+	unsigned long me = 1UL << v->vcpu_id, mask = me;
 
+	if (op->cmd == MMUEXT_TLB_FLUSH_ALL || op->cmd == MMUEXT_INVLPG_ALL)
+		mask = ~0UL;
 	if ((op->cmd == MMUEXT_TLB_FLUSH_MULTI || op->cmd == MMUEXT_INVLPG_MULTI) &&
 	    read_vcpumask((u64)op->arg2.vcpumask.p, &mask))
 		return -EINVAL;
-	if (!(mask & (1UL << v->vcpu_id)))
+	pv_flush_tlb_vcpus(v->domain, mask & ~me);
+	if (!(mask & me))
 		return 0;
 	switch (op->cmd) {
 	case MMUEXT_TLB_FLUSH_LOCAL:
@@ -970,13 +1001,14 @@ long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 static int uvm_flush(struct vcpu *v, u64 va, unsigned long flags)
 {
 	unsigned long type = flags & UVMF_FLUSHTYPE_MASK, bmap = flags & ~UVMF_FLUSHTYPE_MASK;
-	unsigned long mask = 1;
+	unsigned long me = 1UL << v->vcpu_id, mask = bmap == UVMF_ALL ? ~0UL : me;
 
 	if (type != UVMF_TLB_FLUSH && type != UVMF_INVLPG)
 		return 0;
 	if (bmap != UVMF_LOCAL && bmap != UVMF_ALL && read_vcpumask(bmap, &mask))
 		return -EFAULT;
-	if (!(mask & (1UL << v->vcpu_id)))
+	pv_flush_tlb_vcpus(v->domain, mask & ~me);
+	if (!(mask & me))
 		return 0;
 	if (type == UVMF_TLB_FLUSH)
 		pv_flush_tlb_local();
@@ -1002,6 +1034,8 @@ static long update_va_mapping(u64 va, pte_t val, unsigned long flags, struct dom
 	if (pg->type != PGT_l1_page_table || !pg->type_count || !(pg->flags & PGC_validated))
 		rc = -EINVAL;
 	else
+		rc = translate_foreign(pg_owner, &val);
+	if (!rc)
 		rc = pv_mod_l1_entry(d, l1, idx, val, false, pg_owner);
 	pv_put_page(pg);
 	if (rc)

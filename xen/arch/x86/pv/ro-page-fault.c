@@ -21,6 +21,7 @@
 #include "domain.h"
 #include "uaccess.h"
 #include "pv_mm.h"
+#include "io_caps.h"
 #include "desc.h"
 #include "ipi.h"
 #include "public/xen.h"
@@ -309,9 +310,14 @@ bool pv_iomem_frame(mfn_t mfn)
 	return mfn_is_iomem(mfn);
 }
 
-bool pv_iomem_permitted(mfn_t mfn)
+bool pv_iomem_permitted(const struct domain *d, mfn_t mfn)
 {
-	return iomem_permitted(mfn);
+	return iomem_access_permitted(d, mfn, mfn) && iomem_permitted(mfn);
+}
+
+bool pv_io_caps_any(const struct domain *d)
+{
+	return io_caps_any(d);
 }
 
 const pte_t *pv_xen_l4(void)
@@ -334,6 +340,18 @@ void pv_flush_tlb_local(void)
 void pv_flush_tlb_guest_cpus(void)
 {
 	flush_tlb_guest_cpus();
+}
+
+void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
+{
+	u64 cpus = 0;
+
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (((vcpus >> i) & 1) && d->vcpu[i])
+			cpus |= 1ULL << d->vcpu[i]->processor;
+	cpus &= ~(1ULL << smp_processor_id());
+	if (cpus)
+		flush_tlb_mask(cpus);
 }
 
 void pv_invlpg(unsigned long va)

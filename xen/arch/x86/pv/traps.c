@@ -12,12 +12,14 @@
 #include "console.h"
 #include "desc.h"
 #include "domain.h"
+#include "hvm.h"
 #include "uaccess.h"
 #include "traps.h"
 #include "pv.h"
 #include "pv_mm.h"
 #include "sched.h"
 #include "public/xen.h"
+#include "hvlock.h"
 
 #define TRAP_UD 6
 #define TRAP_NM 7
@@ -163,11 +165,15 @@ void pv_return_to_guest(struct cpu_regs *r)
 	struct vcpu *v;
 
 	/* Only a frame at the stack top can be switched (not one on an IST stack). */
-	if (sched_need_resched() && r == guest_regs())
+	if (sched_need_resched() && r == guest_regs()) {
 		schedule();
+		if (is_hvm_vcpu(current))
+			hvm_resume_current(); /* an HVM vCPU enters through its own loop */
+	}
 	domain_reap(); /* a quiescent point: no borrowed domain pointer is live */
 	v = current;
 	pv_time_check(v);
 	if (evtchn_upcall_due(v) && v->arch.pv.event_callback)
 		pv_bounce_callback(r, v->arch.pv.event_callback, true);
+	hv_leave_to_guest();
 }

@@ -26,6 +26,8 @@
 #include "pv.h"
 #include "pv_mm.h"
 #include "pv_desc.h"
+#include "uaccess.h"
+#include "hvm.h"
 #include "public/callback.h"
 #include "public/domctl.h"
 
@@ -225,6 +227,37 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
 	else
 		v->pause_flags |= VPF_down;
 	return 0;
+}
+
+bool arch_vcpu_initialised(const struct vcpu *v)
+{
+	return is_hvm_vcpu(v) || pv_vcpu_initialised(v);
+}
+
+/*
+ * VCPUOP_initialise: a PV vCPU's first context, from the guest (Xen's
+ * order: -EFAULT for the copy, then -EEXIST if it has one already). The
+ * vCPU stays down until VCPUOP_up. HVM vCPUs have no such op here.
+ */
+long arch_initialise_vcpu(struct vcpu *v, unsigned long arg)
+{
+	unsigned int order = order_for_bytes(sizeof(struct vcpu_guest_context));
+	struct vcpu_guest_context *c;
+	long rc;
+
+	if (is_hvm_vcpu(v))
+		return -ENOSYS;
+	c = alloc_xenheap_pages(order);
+	if (!c)
+		return -ENOMEM;
+	if (copy_from_guest(c, arg, sizeof(*c)))
+		rc = -EFAULT;
+	else if (pv_vcpu_initialised(v))
+		rc = -EEXIST;
+	else
+		rc = pv_set_vcpu_context(v, c);
+	free_xenheap_pages(c, order);
+	return rc;
 }
 
 /* What the vCPU would resume with: the live frame if it is the one running. */

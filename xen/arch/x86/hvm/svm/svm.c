@@ -13,6 +13,8 @@
 #include "mm.h"
 #include "x86_decode.h"
 #include "hvm.h"
+#include "hvlock.h"
+#include "public/hvm/save.h"
 
 /* ---- VMCB layout (one 4 KiB page; offsets as in AMD's manual and Xen's vmcb.h). */
 #define VMCB_CR_INTERCEPTS 0x000
@@ -45,6 +47,14 @@
 #define VMCB_RIP 0x578
 #define VMCB_RSP 0x5d8
 #define VMCB_RAX 0x5f8
+#define VMCB_STAR 0x600
+#define VMCB_LSTAR 0x608
+#define VMCB_CSTAR 0x610
+#define VMCB_SFMASK 0x618
+#define VMCB_KERNEL_GS_BASE 0x620
+#define VMCB_SYSENTER_CS 0x628
+#define VMCB_SYSENTER_ESP 0x630
+#define VMCB_SYSENTER_EIP 0x638
 #define VMCB_CR2 0x640
 #define VMCB_G_PAT 0x668
 
@@ -221,6 +231,13 @@ static int svm_vcpu_init(struct vcpu *v)
 	return 0;
 }
 
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+	if (v->arch.hvm.vmcb)
+		free_xenheap_pages(v->arch.hvm.vmcb, 0);
+	v->arch.hvm.vmcb = NULL;
+}
+
 static void set_seg(struct vcpu *v, unsigned int s, u16 sel, u16 attr, u32 limit)
 {
 	*seg(v, s) = (struct vmcb_seg){ .sel = sel, .attr = attr, .limit = limit, .base = 0 };
@@ -250,6 +267,125 @@ static void svm_set_pvh_state(struct vcpu *v, u64 entry, u64 ebx)
 	h->regs.rip = entry;
 	h->regs.rbx = ebx;
 	h->regs.rflags = X86_EFLAGS_MBS;
+}
+
+/* ---- The whole register state, as the HVM context's CPU record carries it. */
+
+static void seg_from_record(struct vcpu *v, unsigned int s, u32 sel, u32 limit, u64 base, u32 attr)
+{
+	*seg(v, s) = (struct vmcb_seg){
+		.sel = (u16)sel, .attr = (u16)(attr & 0xfff), .limit = limit, .base = base
+	};
+}
+
+static void segs_from_record(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
+{
+	seg_from_record(v, SEG_ES, c->es_sel, c->es_limit, c->es_base, c->es_arbytes);
+	seg_from_record(v, SEG_CS, c->cs_sel, c->cs_limit, c->cs_base, c->cs_arbytes);
+	seg_from_record(v, SEG_SS, c->ss_sel, c->ss_limit, c->ss_base, c->ss_arbytes);
+	seg_from_record(v, SEG_DS, c->ds_sel, c->ds_limit, c->ds_base, c->ds_arbytes);
+	seg_from_record(v, SEG_FS, c->fs_sel, c->fs_limit, c->fs_base, c->fs_arbytes);
+	seg_from_record(v, SEG_GS, c->gs_sel, c->gs_limit, c->gs_base, c->gs_arbytes);
+	seg_from_record(v, SEG_TR, c->tr_sel, c->tr_limit, c->tr_base, c->tr_arbytes);
+	seg_from_record(v, SEG_LDTR, c->ldtr_sel, c->ldtr_limit, c->ldtr_base, c->ldtr_arbytes);
+	seg_from_record(v, SEG_GDTR, 0, c->gdtr_limit, c->gdtr_base, 0);
+	seg_from_record(v, SEG_IDTR, 0, c->idtr_limit, c->idtr_base, 0);
+	/* The CPL is the stack segment's DPL. */
+	VMCB_FIELD(v, VMCB_CPL, u8) = (c->ss_arbytes >> 5) & 3;
+}
+
+/* Load a CPU record the neutral layer checked (hvm/context.c). */
+static void svm_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+
+	segs_from_record(v, c);
+	h->guest_cr0 = c->cr0;
+	h->guest_cr4 = c->cr4;
+	h->guest_efer = c->msr_efer;
+	F64(v, VMCB_CR0) = c->cr0;
+	F64(v, VMCB_CR2) = c->cr2;
+	F64(v, VMCB_CR3) = c->cr3;
+	F64(v, VMCB_CR4) = c->cr4;
+	F64(v, VMCB_EFER) = c->msr_efer | EFER_SVME;
+	F64(v, VMCB_DR6) = c->dr6;
+	F64(v, VMCB_DR7) = c->dr7;
+	F64(v, VMCB_STAR) = c->msr_star;
+	F64(v, VMCB_LSTAR) = c->msr_lstar;
+	F64(v, VMCB_CSTAR) = c->msr_cstar;
+	F64(v, VMCB_SFMASK) = c->msr_syscall_mask;
+	F64(v, VMCB_KERNEL_GS_BASE) = c->shadow_gs;
+	F64(v, VMCB_SYSENTER_CS) = c->sysenter_cs;
+	F64(v, VMCB_SYSENTER_ESP) = c->sysenter_esp;
+	F64(v, VMCB_SYSENTER_EIP) = c->sysenter_eip;
+	F64(v, VMCB_EVENTINJ) = 0;
+	h->regs = (struct cpu_regs){ .rax = c->rax,
+				     .rbx = c->rbx,
+				     .rcx = c->rcx,
+				     .rdx = c->rdx,
+				     .rbp = c->rbp,
+				     .rsi = c->rsi,
+				     .rdi = c->rdi,
+				     .rsp = c->rsp,
+				     .r8 = c->r8,
+				     .r9 = c->r9,
+				     .r10 = c->r10,
+				     .r11 = c->r11,
+				     .r12 = c->r12,
+				     .r13 = c->r13,
+				     .r14 = c->r14,
+				     .r15 = c->r15,
+				     .rip = c->rip,
+				     .rflags = c->rflags | X86_EFLAGS_MBS };
+}
+
+static void seg_to_record(const struct vcpu *v, unsigned int s, u32 *sel, u32 *limit, u64 *base,
+			  u32 *attr)
+{
+	const struct vmcb_seg *g = seg(v, s);
+
+	*sel = g->sel;
+	*limit = g->limit;
+	*base = g->base;
+	*attr = g->attr;
+}
+
+static void svm_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
+{
+	const struct cpu_regs *r = &v->arch.hvm.regs;
+	u32 unused;
+
+	seg_to_record(v, SEG_ES, &c->es_sel, &c->es_limit, &c->es_base, &c->es_arbytes);
+	seg_to_record(v, SEG_CS, &c->cs_sel, &c->cs_limit, &c->cs_base, &c->cs_arbytes);
+	seg_to_record(v, SEG_SS, &c->ss_sel, &c->ss_limit, &c->ss_base, &c->ss_arbytes);
+	seg_to_record(v, SEG_DS, &c->ds_sel, &c->ds_limit, &c->ds_base, &c->ds_arbytes);
+	seg_to_record(v, SEG_FS, &c->fs_sel, &c->fs_limit, &c->fs_base, &c->fs_arbytes);
+	seg_to_record(v, SEG_GS, &c->gs_sel, &c->gs_limit, &c->gs_base, &c->gs_arbytes);
+	seg_to_record(v, SEG_TR, &c->tr_sel, &c->tr_limit, &c->tr_base, &c->tr_arbytes);
+	seg_to_record(v, SEG_LDTR, &c->ldtr_sel, &c->ldtr_limit, &c->ldtr_base, &c->ldtr_arbytes);
+	seg_to_record(v, SEG_GDTR, &unused, &c->gdtr_limit, &c->gdtr_base, &unused);
+	seg_to_record(v, SEG_IDTR, &unused, &c->idtr_limit, &c->idtr_base, &unused);
+	c->cr0 = v->arch.hvm.guest_cr0;
+	c->cr2 = F64(v, VMCB_CR2);
+	c->cr3 = F64(v, VMCB_CR3);
+	c->cr4 = v->arch.hvm.guest_cr4;
+	c->msr_efer = v->arch.hvm.guest_efer;
+	c->dr6 = F64(v, VMCB_DR6);
+	c->dr7 = F64(v, VMCB_DR7);
+	c->msr_star = F64(v, VMCB_STAR);
+	c->msr_lstar = F64(v, VMCB_LSTAR);
+	c->msr_cstar = F64(v, VMCB_CSTAR);
+	c->msr_syscall_mask = F64(v, VMCB_SFMASK);
+	c->shadow_gs = F64(v, VMCB_KERNEL_GS_BASE);
+	c->sysenter_cs = F64(v, VMCB_SYSENTER_CS);
+	c->sysenter_esp = F64(v, VMCB_SYSENTER_ESP);
+	c->sysenter_eip = F64(v, VMCB_SYSENTER_EIP);
+	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
+	c->rbp = r->rbp, c->rsi = r->rsi, c->rdi = r->rdi, c->rsp = r->rsp;
+	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
+	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
+	c->rip = r->rip;
+	c->rflags = r->rflags;
 }
 
 static unsigned int svm_guest_mode(const struct vcpu *v)
@@ -433,6 +569,19 @@ static void exit_ioio(struct vcpu *v)
 	v->arch.hvm.regs.rip = F64(v, VMCB_EXITINFO2); /* the next rip, always given */
 }
 
+/* Exit (VINTR) as soon as the guest can take an interrupt. */
+static void request_window(struct vcpu *v)
+{
+	F64(v, VMCB_VINTR) |= VINTR_IRQ | VINTR_IGN_TPR | (0xfUL << VINTR_PRIO_SHIFT);
+	F32(v, VMCB_GENERAL1) |= G1_VINTR;
+}
+
+static void cancel_window(struct vcpu *v)
+{
+	F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
+	F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
+}
+
 static void handle_exit(struct vcpu *v)
 {
 	u64 code = F64(v, VMCB_EXITCODE);
@@ -494,8 +643,7 @@ static void handle_exit(struct vcpu *v)
 		hvm_crash(v, "VMRUN refused the VMCB (VMEXIT_INVALID)");
 	case EXIT_VINTR:
 		/* The window opened: the loop's next entry injects the interrupt. */
-		F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
-		F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
+		cancel_window(v);
 		return;
 	case EXIT_NPF:
 		if (vlapic_mmio_claims(v, F64(v, VMCB_EXITINFO2))) {
@@ -514,29 +662,41 @@ static void handle_exit(struct vcpu *v)
 	}
 }
 
+/* The next interrupt to offer: the event callback vector first, as on Xen, then the vLAPIC's. */
+static int next_interrupt(struct vcpu *v, bool *from_lapic)
+{
+	int vec = hvm_callback_pending(v);
+
+	*from_lapic = vec < 0;
+	return *from_lapic ? vlapic_pending(v) : vec;
+}
+
 /*
- * Offer the local APIC's highest pending interrupt: inject it when the guest
- * takes interrupts (IF set, no interrupt shadow, no other event queued), or
- * else ask for a VINTR exit when it does. The V_IRQ request ignores V_TPR:
- * priorities are the vLAPIC's business.
+ * Offer the next interrupt: inject it when the guest takes interrupts (IF
+ * set, no interrupt shadow, no other event queued), or else ask for a VINTR
+ * exit when it does. The callback vector bypasses the vLAPIC and stays
+ * pending until the guest clears upcall_pending, so after an injection a
+ * window is asked for whenever another interrupt is still pending. The
+ * V_IRQ request ignores V_TPR: priorities are the vLAPIC's business.
  */
 static void intr_assist(struct vcpu *v)
 {
-	int vec = vlapic_pending(v);
+	bool from_lapic;
+	int vec = next_interrupt(v, &from_lapic);
 
 	if (vec < 0)
 		return;
-	if (!(F64(v, VMCB_EVENTINJ) & EVENT_VALID) && (v->arch.hvm.regs.rflags & X86_EFLAGS_IF) &&
-	    !(F64(v, VMCB_INT_SHADOW) & 1)) {
-		vlapic_ack(v, (unsigned int)vec);
-		F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
-		/* A window asked for earlier is not needed any more. */
-		F64(v, VMCB_VINTR) &= ~VINTR_IRQ;
-		F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
+	if ((F64(v, VMCB_EVENTINJ) & EVENT_VALID) || !(v->arch.hvm.regs.rflags & X86_EFLAGS_IF) ||
+	    (F64(v, VMCB_INT_SHADOW) & 1)) {
+		request_window(v);
 		return;
 	}
-	F64(v, VMCB_VINTR) |= VINTR_IRQ | VINTR_IGN_TPR | (0xfUL << VINTR_PRIO_SHIFT);
-	F32(v, VMCB_GENERAL1) |= G1_VINTR;
+	if (from_lapic)
+		vlapic_ack(v, (unsigned int)vec);
+	F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
+	cancel_window(v);
+	if (next_interrupt(v, &from_lapic) >= 0)
+		request_window(v);
 }
 
 /* CR8 writes go to V_TPR without an exit: carry them to and from the vLAPIC. */
@@ -568,7 +728,9 @@ static void svm_run(struct vcpu *v)
 	VMCB_FIELD(v, VMCB_TLB_CONTROL, u8) = 1;
 	intr_assist(v);
 	tpr_to_vmcb(v);
+	hv_leave_to_guest();
 	svm_vmrun(r, v->arch.hvm.vmcb_pa, virt_to_maddr(host_vmcb));
+	hv_enter();
 	r->rax = F64(v, VMCB_RAX);
 	r->rip = F64(v, VMCB_RIP);
 	r->rsp = F64(v, VMCB_RSP);
@@ -583,7 +745,10 @@ static void svm_run(struct vcpu *v)
 static const struct hvm_backend svm_backend = {
 	.name = "AMD SVM with nested paging",
 	.vcpu_init = svm_vcpu_init,
+	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_set_pvh_state = svm_set_pvh_state,
+	.set_cpu_state = svm_set_cpu_state,
+	.get_cpu_state = svm_get_cpu_state,
 	.guest_mode = svm_guest_mode,
 	.cpl = svm_cpl,
 	.cr3 = svm_cr3,

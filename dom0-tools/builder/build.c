@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/* The PV builder's hypercall half (see build.h and docs/xl.md). */
+#include <elf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "build.h"
+#include "errno.h"
+#include "event_channel.h"
+#include "grant_table.h"
+#include "memory.h"
+
+/* Xen's extra memory allowance over the target (libxl's LIBXL_MAXMEM_CONSTANT). */
+#define MAXMEM_SLACK_KB 1024
+#define POPULATE_BATCH 4096
+
+struct build {
+	struct ctrl *c;
+	const struct pv_build_args *a;
+	struct pv_build_result *res;
+	struct pv_layout *l;
+	uint64_t *p2m; /* pfn -> mfn, nr_pages entries */
+	uint64_t shared_info_mfn;
+	unsigned int grant_version;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct build *b, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct build *b, int r, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(b->err, b->errlen, "%s: %s", what, strerror(-r));
+	return r;
+}
+
+static int create_domain(struct build *b)
+{
+	struct xen_sysctl_physinfo p;
+	struct xen_domctl d;
+	int r;
+
+	if (ctrl_physinfo(b->c, &p) == 0)
+		b->grant_version = (p.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2) ? 2 : 1;
+	else
+		b->grant_version = 1;
+	memset(&d, 0, sizeof(d));
+	memcpy(d.u.createdomain.handle, b->a->uuid, 16);
+	d.u.createdomain.max_vcpus = b->a->vcpus;
+	d.u.createdomain.max_evtchn_port = 1023;
+	d.u.createdomain.max_grant_frames = -1;
+	d.u.createdomain.max_maptrack_frames = -1;
+	d.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(b->grant_version);
+	r = ctrl_domctl(b->c, XEN_DOMCTL_createdomain, 0, &d);
+	if (r < 0)
+		return fail(b, r, "creating the domain");
+	b->res->domid = d.domain;
+	return 0;
+}
+
+static int limits(struct build *b)
+{
+	struct xen_domctl d;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	d.u.max_vcpus.max = b->a->vcpus;
+	r = ctrl_domctl(b->c, XEN_DOMCTL_max_vcpus, b->res->domid, &d);
+	if (r < 0)
+		return fail(b, r, "setting %u vCPUs", b->a->vcpus);
+	memset(&d, 0, sizeof(d));
+	d.u.max_mem.max_memkb = b->a->memory_kb + MAXMEM_SLACK_KB;
+	r = ctrl_domctl(b->c, XEN_DOMCTL_max_mem, b->res->domid, &d);
+	if (r < 0)
+		return fail(b, r, "setting the memory limit");
+	memset(&d, 0, sizeof(d));
+	d.u.address_size.size = 64;
+	r = ctrl_domctl(b->c, XEN_DOMCTL_set_address_size, b->res->domid, &d);
+	return r < 0 ? fail(b, r, "setting the 64-bit address size") : 0;
+}
+
+static int unbound_port(struct build *b, uint32_t *port)
+{
+	struct evtchn_alloc_unbound u = { .dom = b->res->domid, .remote_dom = 0 };
+	long r = ctrl_hypercall_arg(b->c, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, &u,
+				    sizeof(u), 0, 0);
+
+	if (r < 0)
+		return fail(b, (int)r, "allocating an event channel");
+	*port = u.port;
+	return 0;
+}
+
+static int memory_map(struct build *b)
+{
+	struct petrel_e820_entry *e = ctrl_buf_alloc(sizeof(*e));
+	struct xen_foreign_memory_map m = { .domid = b->res->domid };
+	long r;
+
+	if (!e)
+		return fail(b, -ENOMEM, "memory map");
+	*e = (struct petrel_e820_entry){ 0, (b->a->memory_kb + MAXMEM_SLACK_KB) << 10,
+					 PETREL_E820_RAM };
+	m.map.nr_entries = 1;
+	set_xen_guest_handle(m.map.buffer, e);
+	r = ctrl_hypercall_arg(b->c, __HYPERVISOR_memory_op, XENMEM_set_memory_map, &m, sizeof(m),
+			       0, 0);
+	ctrl_buf_free(e, sizeof(*e));
+	return r < 0 ? fail(b, (int)r, "setting the memory map") : 0;
+}
+
+/* Back pfns [0, nr_pages) with memory; Xen writes each page's mfn back. */
+static int populate(struct build *b)
+{
+	uint64_t n = b->l->nr_pages, done = 0, chunk;
+	uint64_t *buf = ctrl_buf_alloc(POPULATE_BATCH * sizeof(*buf));
+	struct xen_memory_reservation res;
+	long r = 0;
+
+	if (!buf)
+		return fail(b, -ENOMEM, "populating memory");
+	while (done < n) {
+		chunk = n - done < POPULATE_BATCH ? n - done : POPULATE_BATCH;
+		for (uint64_t i = 0; i < chunk; i++)
+			buf[i] = done + i;
+		memset(&res, 0, sizeof(res));
+		set_xen_guest_handle(res.extent_start, (xen_pfn_t *)buf);
+		res.nr_extents = chunk;
+		res.domid = b->res->domid;
+		r = ctrl_hypercall_arg(b->c, __HYPERVISOR_memory_op, XENMEM_populate_physmap, &res,
+				       sizeof(res), 0, 0);
+		if (r != (long)chunk)
+			break;
+		memcpy(b->p2m + done, buf, chunk * sizeof(*buf));
+		done += chunk;
+	}
+	ctrl_buf_free(buf, POPULATE_BATCH * sizeof(*buf));
+	if (done < n)
+		return fail(b, r < 0 ? (int)r : -ENOMEM, "populating %llu MiB (%llu pages done)",
+			    (unsigned long long)(n >> 8), (unsigned long long)done);
+	return 0;
+}
+
+static void *map_pfns(struct build *b, uint64_t first, uint64_t count)
+{
+	int *errs = calloc(count, sizeof(*errs));
+	void *m = NULL;
+
+	if (!errs)
+		return NULL;
+	m = ctrl_map_foreign(b->c, b->res->domid, PROT_READ | PROT_WRITE, b->p2m + first, errs,
+			     (unsigned int)count);
+	for (uint64_t i = 0; m && i < count; i++) {
+		if (errs[i]) {
+			ctrl_unmap(m, (unsigned int)count);
+			m = NULL;
+		}
+	}
+	free(errs);
+	return m;
+}
+
+static void load_segments(struct build *b, unsigned char *mem)
+{
+	const struct kernel_image *k = b->a->kernel;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)k->elf;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(k->elf + eh->e_phoff);
+	uint64_t offset = k->notes.virt_base - k->notes.paddr_offset, va;
+
+	for (unsigned int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+			continue;
+		va = ph[i].p_paddr + offset;
+		memcpy(mem + (va - b->l->virt_base), k->elf + ph[i].p_offset, ph[i].p_filesz);
+	}
+}
+
+static void fill_start_info(struct build *b, struct start_info *si)
+{
+	const struct pv_layout *l = b->l;
+
+	memset(si, 0, sizeof(*si));
+	strcpy(si->magic, "xen-3.0-x86_64");
+	si->nr_pages = l->nr_pages;
+	si->shared_info = b->shared_info_mfn << PV_PAGE_SHIFT;
+	si->store_mfn = b->res->store_mfn;
+	si->store_evtchn = b->res->store_port;
+	si->console.domU.mfn = b->res->console_mfn;
+	si->console.domU.evtchn = b->res->console_port;
+	si->pt_base = pv_layout_va(l, l->pt_pfn);
+	si->nr_pt_frames = l->pt_pages;
+	si->mfn_list = pv_layout_va(l, l->p2m_pfn);
+	if (b->a->cmdline)
+		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", b->a->cmdline);
+}
+
+/* Everything in the initial mapping, written through one foreign mapping. */
+static int write_image(struct build *b)
+{
+	const struct pv_layout *l = b->l;
+	uint64_t pages = (l->map_end - l->virt_base) >> PV_PAGE_SHIFT;
+	unsigned char *mem = map_pfns(b, 0, pages);
+
+	if (!mem)
+		return fail(b, errno ? -errno : -EFAULT, "mapping the guest's memory");
+	memset(mem, 0, pages << PV_PAGE_SHIFT);
+	load_segments(b, mem);
+	memcpy(mem + (l->p2m_pfn << PV_PAGE_SHIFT), b->p2m, l->nr_pages * sizeof(uint64_t));
+	fill_start_info(b, (struct start_info *)(mem + (l->start_info_pfn << PV_PAGE_SHIFT)));
+	pv_layout_page_tables(l, b->p2m, (uint64_t *)(mem + (l->pt_pfn << PV_PAGE_SHIFT)));
+	ctrl_unmap(mem, (unsigned int)pages);
+	return 0;
+}
+
+static int hypercall_page(struct build *b)
+{
+	const struct xen_notes *n = &b->a->kernel->notes;
+	struct xen_domctl d;
+	int r;
+
+	if (!n->has_hypercall_page)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	d.u.hypercall_init.gmfn = b->p2m[(n->hypercall_page - b->l->virt_base) >> PV_PAGE_SHIFT];
+	r = ctrl_domctl(b->c, XEN_DOMCTL_hypercall_init, b->res->domid, &d);
+	return r < 0 ? fail(b, r, "filling the hypercall page") : 0;
+}
+
+/* mmuext_op(ops, count, done, foreign domain): pin the L4 for the new domain. */
+static int pin_l4(struct build *b)
+{
+	struct mmuext_op *op = ctrl_buf_alloc(sizeof(*op));
+	long r;
+
+	if (!op)
+		return fail(b, -ENOMEM, "pinning the page tables");
+	op->cmd = MMUEXT_PIN_L4_TABLE;
+	op->arg1.mfn = b->p2m[b->l->pt_pfn];
+	r = ctrl_hypercall(b->c, __HYPERVISOR_mmuext_op, (uintptr_t)op, 1, 0, b->res->domid, 0);
+	ctrl_buf_free(op, sizeof(*op));
+	return r < 0 ? fail(b, (int)r, "pinning the page tables") : 0;
+}
+
+static int shared_info(struct build *b)
+{
+	struct xen_domctl_getdomaininfo info;
+	struct shared_info *si;
+	int err = 0, r = ctrl_domain_info(b->c, b->res->domid, &info);
+
+	if (r < 0)
+		return fail(b, r, "reading the new domain's info");
+	b->shared_info_mfn = info.shared_info_frame;
+	si = ctrl_map_foreign(b->c, b->res->domid, PROT_READ | PROT_WRITE, &b->shared_info_mfn,
+			      &err, 1);
+	if (!si || err) {
+		ctrl_unmap(si, 1);
+		return fail(b, err ? err : -errno, "mapping shared_info");
+	}
+	memset(si, 0, sizeof(*si));
+	for (int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+		si->vcpu_info[i].evtchn_upcall_mask = 1;
+	ctrl_unmap(si, 1);
+	return 0;
+}
+
+static int vcpu_context(struct build *b)
+{
+	vcpu_guest_context_t *v = ctrl_buf_alloc(sizeof(*v));
+	const struct pv_layout *l = b->l;
+	struct xen_domctl d;
+	int r;
+
+	if (!v)
+		return fail(b, -ENOMEM, "vCPU context");
+	v->flags = VGCF_in_kernel | VGCF_online;
+	v->user_regs.rip = b->a->kernel->entry;
+	v->user_regs.rsp = pv_layout_va(l, l->stack_pfn + 1);
+	v->user_regs.rsi = pv_layout_va(l, l->start_info_pfn);
+	v->user_regs.rflags = 1 << 9;
+	v->user_regs.cs = FLAT_KERNEL_CS;
+	v->user_regs.ss = FLAT_KERNEL_SS;
+	v->user_regs.ds = v->user_regs.es = v->user_regs.fs = v->user_regs.gs = FLAT_KERNEL_DS;
+	v->kernel_ss = FLAT_KERNEL_SS;
+	v->kernel_sp = v->user_regs.rsp;
+	v->ctrlreg[3] = b->p2m[l->pt_pfn] << PV_PAGE_SHIFT;
+	memset(&d, 0, sizeof(d));
+	d.u.vcpucontext.vcpu = 0;
+	set_xen_guest_handle(d.u.vcpucontext.ctxt, v);
+	r = ctrl_domctl(b->c, XEN_DOMCTL_setvcpucontext, b->res->domid, &d);
+	ctrl_buf_free(v, sizeof(*v));
+	return r < 0 ? fail(b, r, "setting vCPU 0's context") : 0;
+}
+
+/* The grant table's first frame: acquire_resource, else setup_table + map. */
+static void *grant_frame(struct build *b)
+{
+	struct gnttab_setup_table st = { .dom = b->res->domid, .nr_frames = 1 };
+	uint64_t *frame = ctrl_buf_alloc(sizeof(*frame));
+	void *g =
+	    ctrl_map_resource(b->c, b->res->domid, XENMEM_resource_grant_table,
+			      XENMEM_resource_grant_table_id_shared, 0, 1, PROT_READ | PROT_WRITE);
+	int err = 0;
+	long r;
+
+	if (g || !frame) {
+		ctrl_buf_free(frame, sizeof(*frame));
+		return g;
+	}
+	set_xen_guest_handle(st.frame_list, (xen_pfn_t *)frame);
+	r = ctrl_hypercall_arg(b->c, __HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st,
+			       sizeof(st), 1, 0);
+	if (r == 0 && st.status == 0)
+		g = ctrl_map_foreign(b->c, b->res->domid, PROT_READ | PROT_WRITE, frame, &err, 1);
+	if (g && err) {
+		ctrl_unmap(g, 1);
+		g = NULL;
+	}
+	ctrl_buf_free(frame, sizeof(*frame));
+	return g;
+}
+
+static int seed_grants(struct build *b)
+{
+	grant_entry_v1_t *g = grant_frame(b);
+
+	if (!g)
+		return fail(b, -EIO, "mapping the grant table");
+	/* the backend domid and frame first, the permission last */
+	g[0].domid = 0;
+	g[0].frame = (uint32_t)b->res->console_mfn;
+	g[1].domid = 0;
+	g[1].frame = (uint32_t)b->res->store_mfn;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	g[0].flags = GTF_permit_access;
+	g[1].flags = GTF_permit_access;
+	ctrl_unmap(g, 1);
+	return 0;
+}
+
+static int build_steps(struct build *b)
+{
+	const struct kernel_image *k = b->a->kernel;
+	struct pv_layout *l = b->l;
+	int r;
+
+	r = pv_layout_plan(k->notes.virt_base, k->virt_start, k->virt_end, b->a->memory_kb >> 2, l,
+			   b->err, b->errlen);
+	if (r)
+		return r;
+	b->p2m = calloc(l->nr_pages, sizeof(*b->p2m));
+	if (!b->p2m)
+		return fail(b, -ENOMEM, "p2m");
+	if ((r = create_domain(b)) || (r = limits(b)) ||
+	    (r = unbound_port(b, &b->res->store_port)) ||
+	    (r = unbound_port(b, &b->res->console_port)) || (r = memory_map(b)) ||
+	    (r = populate(b)))
+		return r;
+	b->res->store_mfn = b->p2m[l->xenstore_pfn];
+	b->res->console_mfn = b->p2m[l->console_pfn];
+	if ((r = shared_info(b)) || (r = write_image(b)) || (r = hypercall_page(b)) ||
+	    (r = pin_l4(b)) || (r = vcpu_context(b)) || (r = seed_grants(b)))
+		return r;
+	return 0;
+}
+
+int pv_build(struct ctrl *c, struct xs_handle *xs, const struct pv_build_args *a,
+	     struct pv_build_result *res, char *err, size_t errlen)
+{
+	struct build b = {
+		.c = c, .a = a, .res = res, .l = &res->layout, .err = err, .errlen = errlen
+	};
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->domid = DOMID_INVALID;
+	r = build_steps(&b);
+	if (!r)
+		r = pv_build_xenstore(xs, a, res, err, errlen);
+	if (!r && !a->paused && (r = ctrl_domain_unpause(c, res->domid)) < 0)
+		fail(&b, r, "unpausing the domain");
+	if (r && res->domid != DOMID_INVALID) {
+		pv_build_xenstore_remove(xs, res->domid, a->uuid);
+		ctrl_domain_destroy(c, res->domid);
+	}
+	free(b.p2m);
+	return r;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PV domain builder's kernel reader: a kernel file (an ELF, a bzImage,
+ * or either compressed with gzip, xz, legacy lzma or zstd) becomes an
+ * uncompressed ELF with its Xen ELF notes read and checked, and the virtual
+ * range its loadable segments take once placed as Xen places them.
+ */
+#ifndef PETREL_BUILDER_IMAGE_H
+#define PETREL_BUILDER_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest kernel the reader unpacks (a decompression bomb stops here). */
+#define IMAGE_MAX_SIZE (256u << 20)
+
+struct xen_notes {
+	bool has_entry, has_virt_base, has_paddr_offset, has_hypercall_page, has_init_p2m;
+	bool has_phys32_entry;
+	uint64_t entry, virt_base, paddr_offset, hypercall_page, init_p2m;
+	uint32_t phys32_entry;
+	uint32_t supported_features;
+	bool mod_start_pfn;
+	char xen_version[32], guest_os[32], guest_version[32], loader[32];
+	char features[512];
+};
+
+struct kernel_image {
+	unsigned char *elf; /* the uncompressed ELF (owned) */
+	size_t elf_len;
+	char format[32]; /* how the file was packed, e.g. "bzImage+xz" */
+	struct xen_notes notes;
+	uint64_t virt_start, virt_end; /* [start, end) of the loaded segments */
+	uint64_t entry;
+};
+
+/*
+ * Read a kernel from memory.  0, or -EINVAL / -ENOEXEC / -EFBIG / -ENOMEM
+ * with a sentence in err ("bzImage payload runs past the end of the file").
+ */
+int image_read(const void *data, size_t len, struct kernel_image *out, char *err, size_t errlen);
+int image_read_file(const char *path, struct kernel_image *out, char *err, size_t errlen);
+void image_free(struct kernel_image *img);
+
+#endif /* PETREL_BUILDER_IMAGE_H */

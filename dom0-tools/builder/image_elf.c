@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel reader's ELF half: header and program headers checked against
+ * the buffer, Xen's notes read (PT_NOTE segments, else SHT_NOTE sections),
+ * segments placed at p_paddr + VIRT_BASE - PADDR_OFFSET, the same rules as
+ * Petrel's own dom0 loader (xen/common/libelf.c).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elfnote.h"
+#include "image_internal.h"
+
+static bool in_file(const struct kernel_image *img, uint64_t off, uint64_t size)
+{
+	return off <= img->elf_len && size <= img->elf_len - off;
+}
+
+static uint64_t note_number(const unsigned char *d, uint32_t size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, d, size); /* 4 or 8 bytes, little endian */
+	return v;
+}
+
+static void note_string(char *to, size_t room, const unsigned char *d, uint32_t size)
+{
+	size_t n = size < room - 1 ? size : room - 1;
+
+	memcpy(to, d, n);
+	to[n] = 0;
+}
+
+static int numeric_note(struct xen_notes *x, uint32_t type, const unsigned char *d, uint32_t size,
+			char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (size != 4 && size != 8)
+		return image_error(err, errlen, -ENOEXEC, "Xen note %u is %u bytes, not 4 or 8",
+				   type, size);
+	v = note_number(d, size);
+	switch (type) {
+	case XEN_ELFNOTE_ENTRY:
+		x->entry = v, x->has_entry = true;
+		break;
+	case XEN_ELFNOTE_HYPERCALL_PAGE:
+		x->hypercall_page = v, x->has_hypercall_page = true;
+		break;
+	case XEN_ELFNOTE_VIRT_BASE:
+		x->virt_base = v, x->has_virt_base = true;
+		break;
+	case XEN_ELFNOTE_PADDR_OFFSET:
+		x->paddr_offset = v, x->has_paddr_offset = true;
+		break;
+	case XEN_ELFNOTE_INIT_P2M:
+		x->init_p2m = v, x->has_init_p2m = true;
+		break;
+	case XEN_ELFNOTE_PHYS32_ENTRY:
+		x->phys32_entry = (uint32_t)v, x->has_phys32_entry = true;
+		break;
+	case XEN_ELFNOTE_MOD_START_PFN:
+		x->mod_start_pfn = v != 0;
+		break;
+	case XEN_ELFNOTE_SUPPORTED_FEATURES:
+		x->supported_features = (uint32_t)v;
+		break;
+	}
+	return 0;
+}
+
+static int one_note(struct xen_notes *x, uint32_t type, const unsigned char *d, uint32_t size,
+		    char *err, size_t errlen)
+{
+	switch (type) {
+	case XEN_ELFNOTE_XEN_VERSION:
+		note_string(x->xen_version, sizeof(x->xen_version), d, size);
+		return 0;
+	case XEN_ELFNOTE_GUEST_OS:
+		note_string(x->guest_os, sizeof(x->guest_os), d, size);
+		return 0;
+	case XEN_ELFNOTE_GUEST_VERSION:
+		note_string(x->guest_version, sizeof(x->guest_version), d, size);
+		return 0;
+	case XEN_ELFNOTE_LOADER:
+		note_string(x->loader, sizeof(x->loader), d, size);
+		return 0;
+	case XEN_ELFNOTE_FEATURES:
+		note_string(x->features, sizeof(x->features), d, size);
+		return 0;
+	case XEN_ELFNOTE_ENTRY:
+	case XEN_ELFNOTE_HYPERCALL_PAGE:
+	case XEN_ELFNOTE_VIRT_BASE:
+	case XEN_ELFNOTE_PADDR_OFFSET:
+	case XEN_ELFNOTE_INIT_P2M:
+	case XEN_ELFNOTE_PHYS32_ENTRY:
+	case XEN_ELFNOTE_MOD_START_PFN:
+	case XEN_ELFNOTE_SUPPORTED_FEATURES:
+		return numeric_note(x, type, d, size, err, errlen);
+	default:
+		return 0; /* L1_MFN_VALID, PAE_MODE, unknown ones: not needed here */
+	}
+}
+
+static uint64_t align4(uint64_t v)
+{
+	return (v + 3) & ~(uint64_t)3;
+}
+
+/* Walk the notes in [off, off + size); returns how many Xen notes it found. */
+static int read_notes(struct kernel_image *img, uint64_t off, uint64_t size, char *err,
+		      size_t errlen)
+{
+	uint64_t at = off, end = off + size, name_at, desc_at;
+	const Elf64_Nhdr *n;
+	int found = 0, r;
+
+	if (!in_file(img, off, size))
+		return image_error(err, errlen, -ENOEXEC,
+				   "a note area runs past the end of the ELF");
+	if (off % 4)
+		return image_error(err, errlen, -ENOEXEC, "a note area is not 4-byte aligned");
+	while (end - at >= sizeof(*n)) {
+		n = (const Elf64_Nhdr *)(img->elf + at);
+		name_at = at + sizeof(*n);
+		desc_at = name_at + align4(n->n_namesz);
+		if (desc_at > end || align4(n->n_descsz) > end - desc_at)
+			return image_error(err, errlen, -ENOEXEC, "a note runs past its note area");
+		if (n->n_namesz == 4 && memcmp(img->elf + name_at, "Xen", 4) == 0) {
+			r = one_note(&img->notes, n->n_type, img->elf + desc_at, n->n_descsz, err,
+				     errlen);
+			if (r)
+				return r;
+			found++;
+		}
+		at = desc_at + align4(n->n_descsz);
+	}
+	return found;
+}
+
+static int notes_from_sections(struct kernel_image *img, const Elf64_Ehdr *eh, char *err,
+			       size_t errlen)
+{
+	const Elf64_Shdr *sh;
+	int found = 0, r;
+
+	if (eh->e_shnum == 0 || eh->e_shentsize != sizeof(*sh) || eh->e_shoff % 8 ||
+	    !in_file(img, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(*sh)))
+		return 0;
+	sh = (const Elf64_Shdr *)(img->elf + eh->e_shoff);
+	for (unsigned int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_NOTE)
+			continue;
+		r = read_notes(img, sh[i].sh_offset, sh[i].sh_size, err, errlen);
+		if (r < 0)
+			return r;
+		found += r;
+	}
+	return found;
+}
+
+static int check_header(const struct kernel_image *img, char *err, size_t errlen)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->elf;
+
+	if (img->elf_len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+		return image_error(err, errlen, -ENOEXEC,
+				   "not an ELF file, a bzImage or a compressed kernel");
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_machine != EM_X86_64)
+		return image_error(err, errlen, -ENOEXEC, "not a 64-bit little-endian x86-64 ELF");
+	if (eh->e_phnum == 0 || eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff % 8 ||
+	    !in_file(img, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
+		return image_error(err, errlen, -ENOEXEC, "bad ELF program headers");
+	return 0;
+}
+
+static int all_notes(struct kernel_image *img, char *err, size_t errlen)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->elf;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(img->elf + eh->e_phoff);
+	int found = 0, r;
+
+	for (unsigned int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_NOTE)
+			continue;
+		r = read_notes(img, ph[i].p_offset, ph[i].p_filesz, err, errlen);
+		if (r < 0)
+			return r;
+		found += r;
+	}
+	if (!found)
+		found = notes_from_sections(img, eh, err, errlen);
+	if (found < 0)
+		return found;
+	if (!found)
+		return image_error(err, errlen, -ENOEXEC, "no Xen ELF notes: not a Xen PV kernel");
+	return 0;
+}
+
+static int check_notes(const struct xen_notes *x, char *err, size_t errlen)
+{
+	if (strncmp(x->xen_version, "xen-3.0", 7) != 0)
+		return image_error(err, errlen, -ENOEXEC, "XEN_VERSION note is '%s', not 'xen-3.0'",
+				   x->xen_version);
+	if (strncmp(x->loader, "generic", 7) != 0 && strncmp(x->guest_os, "linux", 5) != 0)
+		return image_error(err, errlen, -ENOEXEC,
+				   "neither LOADER 'generic' nor GUEST_OS 'linux' (got '%s', '%s')",
+				   x->loader, x->guest_os);
+	if (x->has_paddr_offset && !x->has_virt_base)
+		return image_error(err, errlen, -ENOEXEC, "PADDR_OFFSET given without VIRT_BASE");
+	return 0;
+}
+
+/* The physical span of the PT_LOAD segments, checked against the file. */
+static int load_span(const struct kernel_image *img, uint64_t *lo, uint64_t *hi, char *err,
+		     size_t errlen)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->elf;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(img->elf + eh->e_phoff);
+
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (unsigned int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+			continue;
+		if (ph[i].p_filesz > ph[i].p_memsz ||
+		    !in_file(img, ph[i].p_offset, ph[i].p_filesz) ||
+		    ph[i].p_paddr + ph[i].p_memsz < ph[i].p_paddr)
+			return image_error(err, errlen, -ENOEXEC, "ELF segment %u is malformed", i);
+		if (ph[i].p_paddr < *lo)
+			*lo = ph[i].p_paddr;
+		if (ph[i].p_paddr + ph[i].p_memsz > *hi)
+			*hi = ph[i].p_paddr + ph[i].p_memsz;
+	}
+	if (*lo == UINT64_MAX)
+		return image_error(err, errlen, -ENOEXEC, "the ELF has nothing to load");
+	return 0;
+}
+
+static int place(struct kernel_image *img, char *err, size_t errlen)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->elf;
+	struct xen_notes *x = &img->notes;
+	uint64_t lo, hi,
+	    offset =
+		(x->has_virt_base ? x->virt_base : 0) - (x->has_paddr_offset ? x->paddr_offset : 0);
+	int r = load_span(img, &lo, &hi, err, errlen);
+
+	if (r)
+		return r;
+	img->virt_start = lo + offset;
+	img->virt_end = hi + offset;
+	img->entry = x->has_entry ? x->entry : eh->e_entry;
+	if (img->virt_start > img->virt_end || x->virt_base > img->virt_start)
+		return image_error(err, errlen, -ENOEXEC,
+				   "kernel range %#llx-%#llx is below "
+				   "VIRT_BASE or wraps",
+				   (unsigned long long)img->virt_start,
+				   (unsigned long long)img->virt_end);
+	if (img->entry < img->virt_start || img->entry > img->virt_end)
+		return image_error(
+		    err, errlen, -ENOEXEC, "entry %#llx outside the kernel %#llx-%#llx",
+		    (unsigned long long)img->entry, (unsigned long long)img->virt_start,
+		    (unsigned long long)img->virt_end);
+	if (x->has_hypercall_page &&
+	    (x->hypercall_page < img->virt_start || x->hypercall_page >= img->virt_end))
+		return image_error(err, errlen, -ENOEXEC, "HYPERCALL_PAGE outside the kernel");
+	return 0;
+}
+
+int image_read_elf(struct kernel_image *img, char *err, size_t errlen)
+{
+	int r = check_header(img, err, errlen);
+
+	if (!r)
+		r = all_notes(img, err, errlen);
+	if (!r)
+		r = check_notes(&img->notes, err, errlen);
+	if (!r)
+		r = place(img, err, errlen);
+	return r;
+}
+
+void image_free(struct kernel_image *img)
+{
+	free(img->elf);
+	memset(img, 0, sizeof(*img));
+}
+
+/* Unpack one layer: a bzImage's payload or a compressed stream. */
+static int unpack(const unsigned char *d, size_t len, struct kernel_image *img, char *err,
+		  size_t errlen)
+{
+	const unsigned char *payload = d;
+	const char *kind;
+	size_t plen = len;
+	int r;
+
+	if (image_is_bzimage(d, len)) {
+		r = image_bzimage_payload(d, len, &payload, &plen, err, errlen);
+		if (r)
+			return r;
+		strcpy(img->format, "bzImage");
+	}
+	kind = image_compression(payload, plen);
+	if (kind) {
+		r = image_decompress(kind, payload, plen, &img->elf, &img->elf_len, err, errlen);
+		if (r)
+			return r;
+		snprintf(img->format + strlen(img->format),
+			 sizeof(img->format) - strlen(img->format), "%s%s",
+			 img->format[0] ? "+" : "", kind);
+		return 0;
+	}
+	if (img->format[0])
+		return image_error(err, errlen, -ENOEXEC, "bzImage payload in an unknown format");
+	img->elf = malloc(len ? len : 1);
+	if (!img->elf)
+		return image_error(err, errlen, -ENOMEM, "out of memory");
+	memcpy(img->elf, d, len);
+	img->elf_len = len;
+	strcpy(img->format, "ELF");
+	return 0;
+}
+
+int image_read(const void *data, size_t len, struct kernel_image *out, char *err, size_t errlen)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (len > IMAGE_MAX_SIZE)
+		return image_error(err, errlen, -EFBIG, "kernel file larger than %u MiB",
+				   IMAGE_MAX_SIZE >> 20);
+	r = unpack(data, len, out, err, errlen);
+	if (!r)
+		r = image_read_elf(out, err, errlen);
+	if (r)
+		image_free(out);
+	return r;
+}
+
+int image_read_file(const char *path, struct kernel_image *out, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	unsigned char *buf;
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return image_error(err, errlen, r, "%s: %s", path, strerror(-r));
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > IMAGE_MAX_SIZE) {
+		close(fd);
+		return image_error(err, errlen, -EINVAL, "%s: not a regular file of at most %u MiB",
+				   path, IMAGE_MAX_SIZE >> 20);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	while (buf && got < (size_t)st.st_size && (n = read(fd, buf + got, st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (!buf)
+		return image_error(err, errlen, -ENOMEM, "%s: out of memory", path);
+	r = image_read(buf, got, out, err, errlen);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Petrel's xl: the command table, global options, help and the option
+ * handling every command shares.  Commands, options, output and exit codes
+ * follow Xen 4.17's xl; help and --version work without a hypervisor.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xenstore.h"
+#include "xl.h"
+
+#define PXL_VERSION "0.1"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage;
+	const char *options;
+};
+
+static const struct command commands[] = {
+	{ "create", main_create, "Create a PV domain from an xl.cfg file",
+	  "[options] <ConfigFile> [key=value...]",
+	  "-p                      Leave the domain paused after it is built.\n"
+	  "-q                      Quiet: no line saying what was created." },
+	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",
+	  "[options] <Domain>", "-f                       Allow domain 0 to be destroyed." },
+	{ "list", main_list, "List domains, or one domain", "[options] [Domain]",
+	  "-l, --long              Output the domain configurations (not yet in pxl).\n"
+	  "-v, --verbose           Add UUID, shutdown reason code and security label." },
+	{ "pause", main_pause, "Stop a domain's vCPUs from being scheduled", "<Domain>", NULL },
+	{ "unpause", main_unpause, "Let a paused domain run again", "<Domain>", NULL },
+	{ "info", main_info, "Show facts about the hypervisor and the host", "[-n, --numa] [field]",
+	  "-n, --numa              Also show the CPU, PCI and NUMA topology." },
+	{ "domid", main_domid, "Print the id of the domain with this name", "<DomainName>", NULL },
+	{ "domname", main_domname, "Print the name of the domain with this id", "<DomainId>",
+	  NULL },
+	{ "dmesg", main_dmesg, "Print the hypervisor's console ring", "[-c]",
+	  "-c, --clear             Empty the ring after reading it." },
+	{ "uptime", main_uptime, "Show how long domains have been running", "[-s] [Domain]",
+	  "-s                      Short form, like uptime(1)." },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const char *xl_prog = "xl";
+static struct ctrl ctrl_handle = { .privcmd_fd = -1 };
+static int ctrl_opened;
+static struct xs_handle *xs_handle;
+
+static const struct command *lookup(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+struct ctrl *xl_ctrl(void)
+{
+	int r;
+
+	if (!ctrl_opened) {
+		r = ctrl_open(&ctrl_handle);
+		if (r < 0) {
+			fprintf(stderr,
+				"%s: cannot open /dev/xen/privcmd: %s (is this dom0 of a "
+				"Xen-compatible hypervisor?)\n",
+				xl_prog, strerror(-r));
+			exit(EXIT_FAILURE);
+		}
+		ctrl_opened = 1;
+	}
+	return &ctrl_handle;
+}
+
+struct xs_handle *xl_xs(void)
+{
+	if (!xs_handle) {
+		xs_handle = xs_open(0);
+		if (!xs_handle) {
+			fprintf(stderr, "%s: cannot connect to xenstore: %m\n", xl_prog);
+			exit(EXIT_FAILURE);
+		}
+	}
+	return xs_handle;
+}
+
+static void list_commands(void)
+{
+	printf("Usage %s [-vfN] <subcommand> [args]\n\n", xl_prog);
+	printf("%s full list of subcommands:\n\n", xl_prog);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		printf(" %-19s %s\n", commands[i].name, commands[i].summary);
+}
+
+void xl_help(const char *name)
+{
+	const struct command *c = name ? lookup(name) : NULL;
+
+	if (!name || strcmp(name, "help") == 0) {
+		list_commands();
+		return;
+	}
+	if (!c) {
+		printf("command \"%s\" not implemented\n", name);
+		return;
+	}
+	printf("Usage: %s [-v] %s %s\n\n%s.\n\n", xl_prog, c->name, c->usage, c->summary);
+	if (c->options)
+		printf("Options:\n\n%s\n", c->options);
+}
+
+/*
+ * getopt over a command's own options, plus -h/--help.  Returns the next
+ * option, or -1 when they are done and at least min_args operands remain.
+ * An unknown option exits 2, help exits 0, too few operands exit 2.
+ */
+int xl_getopt(int argc, char **argv, const char *opts, const char *cmd, int min_args)
+{
+	static const struct option longopts[] = {
+		{ "help", 0, 0, 'h' }, { "long", 0, 0, 'l' },  { "verbose", 0, 0, 'v' },
+		{ "numa", 0, 0, 'n' }, { "clear", 0, 0, 'c' }, { 0, 0, 0, 0 },
+	};
+	char optstring[32];
+	int opt;
+
+	snprintf(optstring, sizeof(optstring), "+h%s", opts);
+	opterr = 0;
+	opt = getopt_long(argc, argv, optstring, longopts, NULL);
+	if (opt == '?' || (opt != -1 && opt != 'h' && !strchr(opts, opt))) {
+		if (optopt == 'h') {
+			xl_help(cmd);
+			exit(0);
+		}
+		fprintf(stderr, "option `%c' not supported.\n", optopt ? optopt : opt);
+		exit(2);
+	}
+	if (opt == 'h') {
+		xl_help(cmd);
+		exit(0);
+	}
+	if (opt != -1)
+		return opt;
+	if (argc - optind < min_args) {
+		fprintf(stderr, "'%s %s' requires at least %d argument%s.\n\n", xl_prog, cmd,
+			min_args, min_args > 1 ? "s" : "");
+		xl_help(cmd);
+		exit(2);
+	}
+	return -1;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Global options: -v, -f, -N, -t are taken (and have no effect yet). */
+static int global_options(int argc, char **argv)
+{
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt(argc, argv, "+vfNt")) != -1) {
+		if (opt == '?') {
+			fprintf(stderr, "unknown global option\n");
+			exit(EXIT_FAILURE);
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	const char *name;
+	int first, r;
+
+	xl_prog = base_name(argv[0]);
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s (Petrel) %s, xl-compatible for Xen 4.17\n", xl_prog, PXL_VERSION);
+		return 0;
+	}
+	first = global_options(argc, argv);
+	if (first >= argc) {
+		xl_help(NULL);
+		return EXIT_FAILURE;
+	}
+	name = argv[first];
+	c = lookup(name);
+	/* each command parses its own options from its name on */
+	argc -= first;
+	argv += first;
+	optind = 1;
+	if (c) {
+		r = c->run(argc, argv);
+	} else if (strcmp(name, "help") == 0) {
+		xl_help(argc > 1 ? argv[1] : NULL);
+		r = 0;
+	} else {
+		fprintf(stderr, "command not implemented\n");
+		r = EXIT_FAILURE;
+	}
+	if (xs_handle)
+		xs_close(xs_handle);
+	if (ctrl_opened)
+		ctrl_close(&ctrl_handle);
+	return r;
+}

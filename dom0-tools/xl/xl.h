@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Petrel's xl: commands share the hypervisor and xenstore handles here. */
+#ifndef PETREL_XL_H
+#define PETREL_XL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "ctrl.h"
+
+/* libxl's error numbers that xl prints in its messages. */
+#define XL_ERROR_FAIL (-3)
+#define XL_ERROR_INVAL (-6)
+#define XL_ERROR_DOMAIN_NOTFOUND (-21)
+
+struct xs_handle;
+
+extern const char *xl_prog;
+
+/* Opened on first use; a failure prints why and exits 1. */
+struct ctrl *xl_ctrl(void);
+struct xs_handle *xl_xs(void);
+
+/* Command-line handling in xl's manner (xl.c). */
+int xl_getopt(int argc, char **argv, const char *opts, const char *cmd, int min_args);
+void xl_help(const char *cmd);
+
+/* Domains (xl_util.c). */
+/* The name in xenstore, malloc'd; NULL when it has none. */
+char *xl_domid_to_name(uint16_t domid);
+/* 0 and *domid, or -6 (libxl's ERROR_INVAL) when no domain has that name. */
+int xl_name_to_domid(const char *name, uint16_t *domid);
+/* A name or number as xl takes it; prints xl's message and exits 1 if bad. */
+uint16_t xl_find_domain(const char *arg);
+void xl_uuid_string(const uint8_t handle[16], char out[37]);
+
+int main_create(int argc, char **argv);
+int main_info(int argc, char **argv);
+int main_dmesg(int argc, char **argv);
+int main_uptime(int argc, char **argv);
+int main_list(int argc, char **argv);
+int main_domid(int argc, char **argv);
+int main_domname(int argc, char **argv);
+int main_pause(int argc, char **argv);
+int main_unpause(int argc, char **argv);
+int main_destroy(int argc, char **argv);
+
+#endif /* PETREL_XL_H */

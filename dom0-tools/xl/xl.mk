@@ -1,0 +1,64 @@
+# Petrel's toolstack: the control library (dom0-tools/ctrl) and xl
+# (dom0-tools/xl), shipped in dom0's initramfs as /usr/sbin/pxl.
+#   pxl              build/xl/pxl, static (in `make`)
+#   test-xl-unit     cmocka suites: ctrl marshalling against a fake hypervisor,
+#                    the xl.cfg parser with its corpus and Debian's examples
+#                    (in TEST_TARGETS; a few seconds), the builder's kernel
+#                    reader (dom0-tools/builder) on made and real kernels
+CTRL_DIR := dom0-tools/ctrl
+BUILDER_DIR := dom0-tools/builder
+BUILDER_SRCS := $(BUILDER_DIR)/image_unpack.c $(BUILDER_DIR)/image_elf.c
+BUILDER_HDRS := $(wildcard $(BUILDER_DIR)/*.h) include/public/elfnote.h
+BUILD_SRCS := $(BUILDER_SRCS) $(BUILDER_DIR)/layout.c $(BUILDER_DIR)/build.c \
+	$(BUILDER_DIR)/build_xs.c
+XL_DIR := dom0-tools/xl
+XL_OUT := $(BUILD)/xl
+XL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -iquote include/public \
+	-iquote $(CTRL_DIR) -iquote $(XL_DIR) -iquote $(BUILDER_DIR) -I$(XS_DIR)/include
+CTRL_SRCS := $(CTRL_DIR)/ctrl.c $(CTRL_DIR)/ctrl_map.c $(CTRL_DIR)/ctrl_topo.c
+CTRL_HDRS := $(wildcard $(CTRL_DIR)/*.h) $(wildcard include/public/*.h)
+XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_list.c \
+	$(XL_DIR)/xl_dom.c $(XL_DIR)/xl_create.c $(XL_DIR)/cfg.c
+XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
+XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
+	$(XL_OUT)/test_layout
+
+
+ALL_TARGETS += pxl
+TEST_TARGETS += test-xl-unit
+.PHONY: pxl test-xl-unit
+
+pxl: $(XL_OUT)/pxl
+
+$(XL_OUT)/pxl: $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) $(XS_LIB_SRC) $(XL_HDRS) $(BUILDER_HDRS) \
+		$(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) -static -s -pthread -o $@ $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) \
+		$(XS_LIB_SRC) -lz -llzma -lzstd
+
+$(XL_OUT)/test_ctrl: tests/unit/ctrl/test_ctrl.c $(CTRL_SRCS) $(CTRL_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(CTRL_SRCS) -lcmocka
+
+$(XL_OUT)/test_cfg: tests/unit/ctrl/test_cfg.c $(XL_DIR)/cfg.c $(XL_DIR)/cfg.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/cfg.c -lcmocka
+
+# The builder's kernel reader; Debian's dom0 bzImage and the hello guest are
+# read too when the build has them.
+$(XL_OUT)/test_image: tests/unit/ctrl/test_image.c $(BUILDER_SRCS) $(BUILDER_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(BUILDER_SRCS) \
+		-lcmocka -lz -llzma -lzstd
+
+$(XL_OUT)/test_layout: tests/unit/ctrl/test_layout.c $(BUILDER_DIR)/layout.c $(BUILDER_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(BUILDER_DIR)/layout.c \
+		-lcmocka
+
+# Debian's example configurations come with the xenstore fragment's .debs.
+test-xl-unit: $(XL_UNIT_BINS) $(XS_OUT)/debian/.stamp
+	@bash tests/unit/run-unit.sh $(XL_UNIT_BINS)
+
+DOM0_TOOLS += $(XL_OUT)/pxl:usr/sbin/pxl

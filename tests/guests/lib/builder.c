@@ -1,0 +1,387 @@
+/*
+ * A tiny PV domain builder for test guests running as the control domain
+ * (see builder.h for the domain's layout). It goes through the same calls
+ * as libxenguest: frames come from populate_physmap on the new domain and
+ * are written through foreign mappings of dom0's own page tables.
+ */
+#include "builder.h"
+
+#define VIRT_BASE 0xffffffff80000000UL
+#define M2P_START 0xffff800000000000UL
+#define ADDR_MASK 0x000ffffffffff000UL
+#define UPPER (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
+#define LEAF (PTE_P | PTE_RW | PTE_A | PTE_D)
+
+static uint8_t builder_window[4096] __attribute__((aligned(4096)));
+static struct vcpu_context builder_ctx;
+
+long domctl_v(unsigned int cmd, uint16_t dom, struct dctl *op, uint32_t version)
+{
+	op->cmd = cmd;
+	op->interface_version = version;
+	op->domain = dom;
+	return hypercall(HC_domctl, (unsigned long)op, 0, 0, 0, 0);
+}
+
+long domctl(unsigned int cmd, uint16_t dom, struct dctl *op)
+{
+	return domctl_v(cmd, dom, op, XEN_DOMCTL_INTERFACE_VERSION);
+}
+
+void builder_fill_create(struct dctl *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->u.create.max_vcpus = 1;
+	op->u.create.max_evtchn_port = 1023;
+	op->u.create.max_grant_frames = -1;
+	op->u.create.max_maptrack_frames = -1;
+	op->u.create.grant_opts = 1; /* grant table version 1 at most */
+	for (unsigned int i = 0; i < 16; i++)
+		op->u.create.handle[i] = (uint8_t)(0xa0 + i);
+}
+
+uint64_t builder_free_pages(void)
+{
+	struct physinfo_sysctl s;
+	long rc;
+
+	memset(&s, 0, sizeof(s));
+	s.cmd = XEN_SYSCTL_physinfo;
+	s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+	rc = hypercall(HC_sysctl, (unsigned long)&s, 0, 0, 0, 0);
+	if (rc)
+		xtest_error("sysctl physinfo: %ld", rc);
+	return s.free_pages;
+}
+
+uint64_t builder_wait_free(uint64_t want)
+{
+	uint64_t now = 0;
+
+	for (unsigned long i = 0; i < 100000 && (now = builder_free_pages()) != want; i++)
+		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	return now;
+}
+
+unsigned long builder_own_frame(const void *va)
+{
+	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
+
+	return p2m[((unsigned long)va - VIRT_BASE) >> 12];
+}
+
+long builder_map_va(uint8_t *w, unsigned long m, uint16_t dom)
+{
+	return hypercall(HC_update_va_mapping_otherdomain, (unsigned long)w, (m << 12) | LEAF,
+			 UVMF_INVLPG, dom, 0);
+}
+
+static const uint64_t *va_of_mfn(unsigned long m)
+{
+	return (const uint64_t *)(VIRT_BASE + (((const unsigned long *)M2P_START)[m] << 12));
+}
+
+uint64_t builder_l1e_maddr(const void *w)
+{
+	unsigned long v = (unsigned long)w;
+	unsigned long m = builder_own_frame((const void *)xtest_start_info->pt_base);
+
+	for (int shift = 39; shift >= 21; shift -= 9)
+		m = (va_of_mfn(m)[(v >> shift) & 511] & ADDR_MASK) >> 12;
+	return (m << 12) + ((v >> 12) & 511) * 8;
+}
+
+long builder_map_mmu(uint8_t *w, unsigned long m, uint16_t dom)
+{
+	uint64_t req[2] = { builder_l1e_maddr(w), (m << 12) | LEAF };
+	struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)w, 0 };
+	unsigned int done = 0;
+	long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, dom, 0);
+
+	if (!rc && done != 1)
+		rc = -1000;
+	if (!rc)
+		rc = hypercall(HC_mmuext_op, (unsigned long)&inv, 1, 0, DOMID_SELF, 0);
+	return rc;
+}
+
+void builder_unmap(uint8_t *w)
+{
+	long rc = hypercall_update_va_mapping((unsigned long)w, (builder_own_frame(w) << 12) | LEAF,
+					      UVMF_INVLPG);
+
+	if (rc)
+		xtest_error("restoring our own frame at %p: %ld", (void *)w, rc);
+}
+
+bool builder_wait_shutdown(uint16_t dom, struct dctl *op)
+{
+	for (unsigned long i = 0; i < 200000; i++) {
+		memset(op, 0, sizeof(*op));
+		if (domctl(XEN_DOMCTL_getdomaininfo, dom, op) || op->u.info.domain != dom)
+			return false;
+		if (op->u.info.flags & XEN_DOMINF_shutdown)
+			return true;
+		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	}
+	return false;
+}
+
+long tiny_populate(struct tiny_dom *t)
+{
+	struct reservation r = { t->mfn, BUILDER_PAGES, 0, 0, t->id };
+	long rc;
+
+	for (unsigned int i = 0; i < BUILDER_PAGES; i++)
+		t->mfn[i] = i;
+	rc = hypercall(HC_memory_op, XENMEM_populate_physmap, (unsigned long)&r, 0, 0, 0);
+	if (rc != BUILDER_PAGES) {
+		xtest_error("populate_physmap on d%u: %ld", t->id, rc);
+		return rc < 0 ? rc : -1;
+	}
+	return 0;
+}
+
+/* The page tables map pfn 4-8 at TINY_GVA(pfn): L4[0] -> L3[0] -> L2[1] -> L1[4..8]. */
+static void fill_table(const struct tiny_dom *t, unsigned int pfn, uint64_t *e)
+{
+	switch (pfn) {
+	case 0:
+	case 1:
+		e[0] = (t->mfn[pfn + 1] << 12) | UPPER;
+		break;
+	case 2:
+		e[1] = (t->mfn[3] << 12) | UPPER;
+		break;
+	default:
+		for (unsigned int i = PFN_CODE; i < BUILDER_PAGES; i++)
+			e[i] = (t->mfn[i] << 12) | LEAF;
+	}
+}
+
+/* Map the domain's frame @pfn at the window, zeroed; NULL (error recorded) if refused. */
+static uint8_t *open_frame(const struct tiny_dom *t, unsigned int pfn)
+{
+	long rc = builder_map_va(builder_window, t->mfn[pfn], t->id);
+
+	if (rc) {
+		xtest_error("mapping d%u pfn %u (mfn %#lx): %ld", t->id, pfn, t->mfn[pfn], rc);
+		return NULL;
+	}
+	memset(builder_window, 0, sizeof(builder_window));
+	return builder_window;
+}
+
+long tiny_image(struct tiny_dom *t, const uint8_t *code, size_t len,
+		void (*fill)(struct tiny_dom *t, uint8_t *data, uint8_t *args))
+{
+	static uint8_t data[4096] __attribute__((aligned(8)));
+	uint8_t *w;
+
+	for (unsigned int pfn = 0; pfn < PFN_CODE; pfn++) {
+		if (!(w = open_frame(t, pfn)))
+			return -1;
+		fill_table(t, pfn, (uint64_t *)w);
+		builder_unmap(w);
+	}
+	if (!(w = open_frame(t, PFN_CODE)))
+		return -1;
+	memcpy(w, code, len);
+	builder_unmap(w);
+	/* The data frame is filled here first, as the argument frame goes through the window. */
+	memset(data, 0, sizeof(data));
+	if (!(w = open_frame(t, PFN_ARGS)))
+		return -1;
+	if (fill)
+		fill(t, data, w);
+	builder_unmap(w);
+	if (!(w = open_frame(t, PFN_DATA)))
+		return -1;
+	memcpy(w, data, sizeof(data));
+	builder_unmap(w);
+	return 0;
+}
+
+void tiny_fill_context(const struct tiny_dom *t, struct vcpu_context *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->flags = VGCF_in_kernel | VGCF_online;
+	ctx->regs.rip = TINY_GVA(PFN_CODE);
+	ctx->regs.rsp = TINY_GVA(PFN_STACK + 1);
+	ctx->regs.rflags = 0x200;
+	ctx->regs.cs = FLAT_KERNEL_CS64;
+	ctx->regs.ss = FLAT_KERNEL_SS64;
+	ctx->kernel_ss = FLAT_KERNEL_SS64;
+	ctx->kernel_sp = ctx->regs.rsp;
+	ctx->ctrlreg[3] = t->mfn[PFN_L4] << 12;
+	ctx->debugreg[6] = 0xffff0ff0;
+	ctx->debugreg[7] = 0x400;
+}
+
+static long create(struct tiny_dom *t)
+{
+	struct dctl op;
+	long rc;
+
+	builder_fill_create(&op);
+	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
+	if (rc) {
+		xtest_error("createdomain: %ld", rc);
+		return rc;
+	}
+	t->id = op.domain;
+	memset(&op, 0, sizeof(op));
+	op.u.max_vcpus = 1;
+	rc = domctl(XEN_DOMCTL_max_vcpus, t->id, &op);
+	memset(&op, 0, sizeof(op));
+	op.u.max_memkb = BUILDER_PAGES * 4;
+	rc = rc ? rc : domctl(XEN_DOMCTL_max_mem, t->id, &op);
+	if (rc)
+		xtest_error("d%u: max_vcpus/max_mem: %ld", t->id, rc);
+	return rc;
+}
+
+/*
+ * vCPU 0 starts with its events masked (evtchn_upcall_mask, byte 1 of
+ * shared_info): a tiny domain has no event callback to deliver them to.
+ */
+static long mask_events(struct tiny_dom *t)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_getdomaininfo, t->id, &op);
+	rc = rc ? rc : builder_map_mmu(builder_window, op.u.info.shared_info_frame, t->id);
+	if (rc) {
+		xtest_error("d%u: mapping its shared_info: %ld", t->id, rc);
+		return rc;
+	}
+	builder_window[1] = 1;
+	builder_unmap(builder_window);
+	return 0;
+}
+
+/* Hypercall page, L4 pinned (as libxenguest pins it), vCPU context. */
+static long finish(struct tiny_dom *t)
+{
+	struct mmuext_op pin = { MMUEXT_PIN_L4_TABLE, 0, t->mfn[PFN_L4], 0 };
+	unsigned int done = 0;
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	op.u.gmfn = t->mfn[PFN_HCALL];
+	rc = domctl(XEN_DOMCTL_hypercall_init, t->id, &op);
+	if (rc) {
+		xtest_error("d%u: hypercall_init: %ld", t->id, rc);
+		return rc;
+	}
+	rc = hypercall(HC_mmuext_op, (unsigned long)&pin, 1, (unsigned long)&done, t->id, 0);
+	if (rc) {
+		xtest_error("d%u: pinning its L4: %ld", t->id, rc);
+		return rc;
+	}
+	tiny_fill_context(t, &builder_ctx);
+	memset(&op, 0, sizeof(op));
+	op.u.vcpucontext.ctxt = &builder_ctx;
+	rc = domctl(XEN_DOMCTL_setvcpucontext, t->id, &op);
+	if (rc)
+		xtest_error("d%u: setvcpucontext: %ld", t->id, rc);
+	return rc;
+}
+
+bool tiny_build(struct tiny_dom *t, const uint8_t *code, size_t len,
+		void (*fill)(struct tiny_dom *t, uint8_t *data, uint8_t *args))
+{
+	long rc;
+
+	t->id = 0;
+	rc = create(t);
+	rc = rc ? rc : tiny_populate(t);
+	rc = rc ? rc : tiny_image(t, code, len, fill);
+	rc = rc ? rc : mask_events(t);
+	rc = rc ? rc : finish(t);
+	if (rc && t->id)
+		tiny_destroy(t);
+	return rc == 0;
+}
+
+int tiny_run(struct tiny_dom *t)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_unpausedomain, t->id, &op);
+	if (rc) {
+		xtest_error("d%u: unpausedomain: %ld", t->id, rc);
+		return -1;
+	}
+	if (!builder_wait_shutdown(t->id, &op)) {
+		xtest_fail("d%u did not shut down: flags %#x", t->id, op.u.info.flags);
+		return -1;
+	}
+	return (int)((op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff);
+}
+
+long tiny_destroy(struct tiny_dom *t)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_destroydomain, t->id, &op);
+	if (rc)
+		xtest_error("d%u: destroydomain: %ld", t->id, rc);
+	return rc;
+}
+
+/*
+ * The script runner, copied into the code frame (absolute addresses and
+ * relative jumps only). %rbx walks the calls in the data frame; hypercalls
+ * go through the hypercall page (entry nr at 0x205000 + nr * 32).
+ */
+__asm__(".pushsection .rodata\n"
+	".globl tiny_script_start, tiny_script_end\n"
+	"tiny_script_start:\n"
+	"movabs $0x207000, %rbx\n"
+	"1: mov (%rbx), %rax\n"
+	"cmp $0x100, %rax\n"
+	"je 3f\n"
+	"cmp $0x101, %rax\n"
+	"je 4f\n"
+	"cmp $0x102, %rax\n"
+	"je 7f\n"
+	"cmp $0x1ff, %rax\n"
+	"je 5f\n"
+	"mov 8(%rbx), %rdi\n"
+	"mov 16(%rbx), %rsi\n"
+	"mov 24(%rbx), %rdx\n"
+	"mov 32(%rbx), %r10\n"
+	"mov 40(%rbx), %r8\n"
+	"shl $5, %rax\n"
+	"add $0x205000, %rax\n"
+	"call *%rax\n"
+	"2: mov %rax, 48(%rbx)\n"
+	"add $64, %rbx\n"
+	"jmp 1b\n"
+	"3: mov 8(%rbx), %edx\n"
+	"xor %eax, %eax\n"
+	"inb %dx, %al\n"
+	"jmp 2b\n"
+	"4: mov 8(%rbx), %edx\n"
+	"mov 16(%rbx), %eax\n"
+	"outw %ax, %dx\n"
+	"xor %eax, %eax\n"
+	"jmp 2b\n"
+	"5: lea 8(%rbx), %rsi\n"
+	"mov $2, %edi\n" /* SCHEDOP_shutdown */
+	"mov $(0x205000 + 29 * 32), %eax\n"
+	"call *%rax\n"
+	"6: jmp 6b\n"
+	"7: mov 8(%rbx), %rax\n"
+	"mov (%rax), %rax\n"
+	"jmp 2b\n"
+	"tiny_script_end:\n"
+	".popsection\n");

@@ -1,0 +1,240 @@
+/*
+ * The control domain as a tiny domain builder (builder.c): the domctl and
+ * memory_op steps libxenctrl/libxenguest 4.17 take for a PV guest, for test
+ * guests running as dom0. A "tiny" domain is BUILDER_PAGES frames:
+ *	pfn 0-3  its L4, L3, L2, L1 (not mapped in the guest)
+ *	pfn 4    code, at GVA 0x204000
+ *	pfn 5    hypercall page (0x205000)
+ *	pfn 6    stack (0x206000, the stack pointer starts at 0x207000)
+ *	pfn 7    data (0x207000)
+ *	pfn 8    arguments (0x208000)
+ * GVA 0x209000 lies in the same L1 but is left empty (a place for the guest
+ * to map something). The code is any position-dependent blob, or the script
+ * runner (tiny_script_code) which runs a list of calls from the data page.
+ */
+#ifndef GUEST_BUILDER_H
+#define GUEST_BUILDER_H
+
+#include "xtest.h"
+
+#define EPERM 1
+#define ESRCH 3
+#define E2BIG 7
+#define EBUSY 16
+#define EEXIST 17
+#define EINVAL 22
+#define EACCES 13
+#define ENOSYS 38
+#define EOPNOTSUPP 95
+
+#define HC_memory_op 12
+#define HC_update_va_mapping_otherdomain 22
+#define HC_mmuext_op 26
+#define HC_event_channel_op 32
+#define HC_physdev_op 33
+#define XENMEM_increase_reservation 0
+#define XENMEM_decrease_reservation 1
+#define XENMEM_current_reservation 3
+#define XENMEM_populate_physmap 6
+#define XENMEM_set_memory_map 13
+#define MMUEXT_PIN_L4_TABLE 3
+#define MMUEXT_INVLPG_LOCAL 7
+#define DOMID_SELF 0x7ff0
+#define XEN_SYSCTL_physinfo 3
+
+#define XEN_DOMCTL_createdomain 1
+#define XEN_DOMCTL_destroydomain 2
+#define XEN_DOMCTL_max_mem 11
+#define XEN_DOMCTL_setvcpucontext 12
+#define XEN_DOMCTL_getvcpucontext 13
+#define XEN_DOMCTL_getvcpuinfo 14
+#define XEN_DOMCTL_max_vcpus 15
+#define XEN_DOMCTL_setdomainhandle 17
+#define XEN_DOMCTL_irq_permission 19
+#define XEN_DOMCTL_iomem_permission 20
+#define XEN_DOMCTL_ioport_permission 21
+#define XEN_DOMCTL_hypercall_init 22
+#define XEN_DOMCTL_settimeoffset 24
+#define XEN_DOMCTL_set_address_size 35
+#define XEN_DOMCTL_get_address_size 36
+#define XEN_DOMCTL_getpageframeinfo3 61
+#define XEN_DOMCTL_setvcpuaffinity 9
+#define XEN_DOMCTL_getvcpuaffinity 25
+#define XEN_DOMCTL_gettscinfo 59
+#define XEN_DOMCTL_settscinfo 60
+#define XEN_DOMCTL_setnodeaffinity 68
+
+struct createdomain {
+	uint32_t ssidref;
+	uint8_t handle[16];
+	uint32_t flags, iommu_opts, max_vcpus, max_evtchn_port;
+	int32_t max_grant_frames, max_maptrack_frames;
+	uint32_t grant_opts, vmtrace_size, cpupool_id;
+	uint32_t emulation_flags, misc_flags;
+};
+_Static_assert(sizeof(struct createdomain) == 64, "createdomain layout");
+
+struct bitmap {
+	uint8_t *bitmap;
+	uint32_t nr_bits, pad;
+};
+
+/* struct xen_domctl with the members the tests use. */
+struct dctl {
+	uint32_t cmd, interface_version;
+	uint16_t domain, pad[3];
+	union {
+		struct createdomain create;
+		struct xen_getdomaininfo info;
+		uint64_t max_memkb;
+		uint32_t max_vcpus;
+		uint8_t handle[16];
+		uint64_t gmfn;
+		int64_t time_offset;
+		uint32_t address_size;
+		struct {
+			uint32_t vcpu;
+			uint32_t pad;
+			void *ctxt;
+		} vcpucontext;
+		struct {
+			uint32_t vcpu;
+			uint8_t online, blocked, running;
+			uint64_t cpu_time;
+			uint32_t cpu;
+		} vcpuinfo;
+		struct {
+			uint64_t num;
+			unsigned long *array;
+		} pfinfo;
+		struct {
+			uint32_t vcpu, flags;
+			struct bitmap hard, soft;
+		} affinity;
+		struct bitmap nodemap;
+		struct {
+			uint32_t mode, khz, incarnation, pad;
+			uint64_t elapsed_nsec;
+		} tsc;
+		struct {
+			uint32_t first_port, nr_ports;
+			uint8_t allow_access;
+		} ioport;
+		struct {
+			uint64_t first_mfn, nr_mfns;
+			uint8_t allow_access;
+		} iomem;
+		struct {
+			uint32_t pirq;
+			uint8_t allow_access;
+		} irq;
+		uint8_t raw[128];
+	} u;
+};
+_Static_assert(sizeof(struct dctl) == 144, "xen_domctl is 144 bytes");
+_Static_assert(offsetof(struct dctl, u.ioport.allow_access) == 24, "ioport_permission layout");
+_Static_assert(offsetof(struct dctl, u.iomem.allow_access) == 32, "iomem_permission layout");
+_Static_assert(offsetof(struct dctl, u.irq.allow_access) == 20, "irq_permission layout");
+
+/* struct user_regs and vcpu_context (vcpu_guest_context) are in xen-abi.h. */
+
+struct reservation {
+	unsigned long *extent_start;
+	unsigned long nr_extents;
+	uint32_t extent_order, mem_flags;
+	uint16_t domid;
+};
+
+struct mmuext_op {
+	uint32_t cmd, pad;
+	unsigned long arg1, arg2;
+};
+
+struct physinfo_sysctl {
+	uint32_t cmd, interface_version;
+	uint32_t threads_per_core, cores_per_socket, nr_cpus, max_cpu_id, nr_nodes, max_node_id;
+	uint32_t cpu_khz, capabilities, arch_capabilities, pad;
+	uint64_t total_pages, free_pages, scrub_pages, outstanding_pages, max_mfn;
+	uint32_t hw_cap[8];
+};
+_Static_assert(offsetof(struct physinfo_sysctl, free_pages) == 56, "physinfo layout");
+_Static_assert(sizeof(struct physinfo_sysctl) <= 136, "xen_sysctl is 136 bytes");
+
+#define BUILDER_PAGES 9
+#define PFN_L4 0
+#define PFN_L1 3
+#define PFN_CODE 4
+#define PFN_HCALL 5
+#define PFN_STACK 6
+#define PFN_DATA 7
+#define PFN_ARGS 8
+#define TINY_GVA(pfn) (0x200000UL + (pfn)*4096UL)
+#define TINY_FREE_GVA TINY_GVA(9)
+
+/* A domain under construction. */
+struct tiny_dom {
+	uint16_t id;
+	unsigned long mfn[BUILDER_PAGES];
+};
+
+/* One domctl at the current interface version, or at @version. */
+long domctl(unsigned int cmd, uint16_t dom, struct dctl *op);
+long domctl_v(unsigned int cmd, uint16_t dom, struct dctl *op, uint32_t version);
+/* createdomain's arguments as libxl fills them for a 1-vCPU PV guest. */
+void builder_fill_create(struct dctl *op);
+/* physinfo's free_pages. */
+uint64_t builder_free_pages(void);
+/* Yield until free pages reach @want (a dead domain's last parts may go late); the count. */
+uint64_t builder_wait_free(uint64_t want);
+/* Our own frame behind @va (the P2M). */
+unsigned long builder_own_frame(const void *va);
+/* Map frame @m of @dom at @w: update_va_mapping_otherdomain, or mmu_update with foreigndom. */
+long builder_map_va(uint8_t *w, unsigned long m, uint16_t dom);
+long builder_map_mmu(uint8_t *w, unsigned long m, uint16_t dom);
+/* Put our own frame back at @w. */
+void builder_unmap(uint8_t *w);
+/* Machine address of the L1 entry mapping @w in our page tables. */
+uint64_t builder_l1e_maddr(const void *w);
+/* Wait (yielding) for @dom to shut down; false if it never did or vanished. */
+bool builder_wait_shutdown(uint16_t dom, struct dctl *op);
+
+/* The steps one at a time (each records an error and returns nonzero on failure). */
+long tiny_populate(struct tiny_dom *t);
+/* Page tables, @code into the code frame, @fill on the data and argument frames. */
+long tiny_image(struct tiny_dom *t, const uint8_t *code, size_t len,
+		void (*fill)(struct tiny_dom *t, uint8_t *data, uint8_t *args));
+/* The vCPU context tiny_start gives (cr3 = its L4). */
+void tiny_fill_context(const struct tiny_dom *t, struct vcpu_context *ctx);
+
+/*
+ * The whole build: createdomain, max_vcpus, max_mem, populate, image,
+ * hypercall_init, pin of the L4, setvcpucontext. The domain stays paused.
+ * On failure the error is recorded, what was created destroyed, and false returned.
+ */
+bool tiny_build(struct tiny_dom *t, const uint8_t *code, size_t len,
+		void (*fill)(struct tiny_dom *t, uint8_t *data, uint8_t *args));
+/* Unpause and wait for the shutdown; its code, or -1. */
+int tiny_run(struct tiny_dom *t);
+/* destroydomain. */
+long tiny_destroy(struct tiny_dom *t);
+
+/*
+ * The script runner: the data page is a list of struct tiny_call, run in
+ * order until TINY_END; each call's result lands in its rc. Pointers in
+ * the arguments are the guest's (TINY_GVA(PFN_ARGS) + offset).
+ */
+#define TINY_INB 0x100	 /* rc = inb(a[0]) */
+#define TINY_OUTW 0x101	 /* outw(a[1], a[0]); rc = 0 */
+#define TINY_READQ 0x102 /* rc = the 8 bytes at guest address a[0] */
+#define TINY_END 0x1ff	 /* SCHEDOP_shutdown with reason a[0] */
+struct tiny_call {
+	uint64_t op; /* hypercall number or TINY_* */
+	uint64_t a[5];
+	int64_t rc;
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct tiny_call) == 64, "the script runner steps 64 bytes");
+#define TINY_MAX_CALLS (4096 / 64)
+extern const uint8_t tiny_script_start[], tiny_script_end[];
+
+#endif

@@ -1,0 +1,570 @@
+/*
+ * Isolation between domains, judged through the ABI only. The control
+ * domain builds a tiny domU (builder.c) that runs a script of calls against
+ * dom0 and against itself: domctl and sysctl, foreign mmu_update and
+ * update_va_mapping of dom0's frames, memory_op on dom0, event channel send
+ * and bind on ports it was not given, grant map and copy of references it
+ * was not granted, console_io, and port I/O with no I/O port permission.
+ * Each call's result lands in the domU's data frame; after the domU has shut
+ * down, dom0 maps that frame and checks every answer against Xen 4.17's.
+ * Positive controls beside the refusals: the port dom0 did offer binds and
+ * signals dom0, the granted reference maps (and reads) and copies. The domU
+ * dies with that grant mapped: dom0's entry shows GTF_reading until the
+ * destroy, and not after it.
+ *
+ * A second domU is given I/O ports 0x510-0x511 (QEMU's fw_cfg) and one MMIO
+ * frame with XEN_DOMCTL_ioport_permission / iomem_permission: it reads the
+ * fw_cfg signature "QEMU" and maps the frame; the first domU read all ones
+ * and was refused the frame. Both domains are destroyed and physinfo's free
+ * pages must be back to the page.
+ */
+#include "builder.h"
+#include "evtchn.h"
+
+TEST_HV_ARGS("dom0_mem=64M");
+
+#define PHYSDEVOP_set_iopl 6
+#define CONSOLEIO_write 0
+#define XEN_DOMCTL_SCRATCH 0
+#define SHUTDOWN_poweroff 0
+#define MMU_NORMAL_PT_UPDATE 0
+#define DOMID_IO 0x7ff1
+#define NO_DOMAIN 0x7000
+#define FW_CFG_SEL 0x510
+#define FW_CFG_DATA 0x511
+#define MMIO_FRAME 0xa0UL /* legacy VGA memory: I/O, neither RAM nor the hypervisor's */
+#define REF_GRANTED 10	  /* granted to the domU (read-only) */
+#define REF_OTHER 11	  /* granted to another domain id */
+#define REF_NONE 12	  /* never granted */
+#define COPY_OFF 0xf00	  /* where a grant copy lands in the domU's argument frame */
+
+static char gnt_page[4096] __attribute__((aligned(4096)));
+static char secret[4096] __attribute__((aligned(4096)));
+static char granted[4096] __attribute__((aligned(4096)));
+static uint8_t window[4096] __attribute__((aligned(4096)));
+static const char granted_text[] __attribute__((aligned(8))) = "granted to the domU";
+static volatile struct grant_entry_v1 *gtable;
+static uint32_t port_offered, port_own;
+
+/* ---- building a script */
+
+/* What one call must answer: its rc, and for grant ops the status in its argument. */
+struct want {
+	const char *what;
+	long rc;
+	bool has_status;
+	int16_t status;
+	unsigned int status_off; /* in the argument frame */
+};
+
+static struct tiny_call *script;
+static uint8_t *args;
+static unsigned int nr_calls, args_used;
+static bool copy_expected; /* the script copies granted_text to COPY_OFF */
+static struct want wants[TINY_MAX_CALLS];
+
+/* Room for @size bytes of arguments; its host view, and the guest's address in *@gva. */
+static void *arg(size_t size, uint64_t *gva)
+{
+	void *p = args + args_used;
+
+	*gva = TINY_GVA(PFN_ARGS) + args_used;
+	args_used += (unsigned int)((size + 15) & ~15UL);
+	if (args_used > COPY_OFF)
+		xtest_error("argument frame full");
+	return p;
+}
+
+static struct tiny_call *call(const char *what, long rc, uint64_t op)
+{
+	struct tiny_call *c = &script[nr_calls];
+
+	wants[nr_calls] = (struct want){ what, rc, false, 0, 0 };
+	nr_calls++;
+	c->op = op;
+	return c;
+}
+
+static void end_script(void)
+{
+	struct tiny_call *c = call("shutdown", 0, TINY_END);
+
+	c->a[0] = SHUTDOWN_poweroff;
+}
+
+/* A domctl of @cmd on @dom from the guest. */
+static struct dctl *guest_domctl(const char *what, long rc, uint32_t cmd, uint16_t dom)
+{
+	uint64_t gva;
+	struct dctl *op = arg(sizeof(*op), &gva);
+
+	op->cmd = cmd;
+	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	op->domain = dom;
+	call(what, rc, HC_domctl)->a[0] = gva;
+	return op;
+}
+
+static void guest_sysctl(const char *what, uint32_t cmd)
+{
+	uint64_t gva;
+	uint32_t *op = arg(136, &gva);
+
+	op[0] = cmd;
+	op[1] = XEN_SYSCTL_INTERFACE_VERSION;
+	call(what, -EPERM, HC_sysctl)->a[0] = gva;
+}
+
+/* One mmu_update request: L1 entry 9 of the guest's own L1 := @val. */
+static void guest_mmu_update(const struct tiny_dom *t, const char *what, long rc, uint64_t val,
+			     uint16_t foreigndom)
+{
+	uint64_t gva, *req = arg(16, &gva);
+	struct tiny_call *c = call(what, rc, HC_mmu_update);
+
+	req[0] = ((t->mfn[PFN_L1] << 12) + 9 * 8) | MMU_NORMAL_PT_UPDATE;
+	req[1] = val;
+	c->a[0] = gva;
+	c->a[1] = 1;
+	c->a[3] = foreigndom;
+}
+
+static void guest_memory_op(const char *what, long rc, unsigned int cmd, uint16_t dom,
+			    unsigned long extent)
+{
+	uint64_t gva, egva;
+	unsigned long *e = arg(8, &egva);
+	struct reservation *r = arg(sizeof(*r), &gva);
+	struct tiny_call *c = call(what, rc, HC_memory_op);
+
+	*e = extent;
+	r->extent_start = (unsigned long *)egva;
+	r->nr_extents = 1;
+	r->domid = dom;
+	c->a[0] = cmd;
+	c->a[1] = gva;
+	if (cmd == XENMEM_current_reservation)
+		c->a[1] = gva + offsetof(struct reservation, domid);
+}
+
+static void *guest_evtchn(const char *what, long rc, unsigned int cmd, size_t size, uint64_t *gva)
+{
+	void *p = arg(size, gva);
+	struct tiny_call *c = call(what, rc, HC_event_channel_op);
+
+	c->a[0] = cmd;
+	c->a[1] = *gva;
+	return p;
+}
+
+/* A grant op of one element whose status is judged too. */
+static void *guest_gnttab(const char *what, int16_t status, unsigned int cmd, size_t size,
+			  size_t status_at)
+{
+	uint64_t gva;
+	void *p = arg(size, &gva);
+	struct tiny_call *c = call(what, 0, HC_grant_table_op);
+
+	c->a[0] = cmd;
+	c->a[1] = gva;
+	c->a[2] = 1;
+	wants[nr_calls - 1].has_status = true;
+	wants[nr_calls - 1].status = status;
+	wants[nr_calls - 1].status_off = (unsigned int)(gva - TINY_GVA(PFN_ARGS) + status_at);
+	((int16_t *)((uint8_t *)p + status_at))[0] = 0x5a5a; /* overwritten by the op */
+	return p;
+}
+
+static void guest_iopl(void)
+{
+	uint64_t gva;
+	uint32_t *iopl = arg(4, &gva);
+	struct tiny_call *c = call("PHYSDEVOP_set_iopl(3)", 0, HC_physdev_op);
+
+	*iopl = 3;
+	c->a[0] = PHYSDEVOP_set_iopl;
+	c->a[1] = gva;
+}
+
+/* Select fw_cfg's signature and read its 4 bytes: "QEMU", or all ones without permission. */
+static void guest_fw_cfg(bool permitted)
+{
+	static const char *const names[2][4] = {
+		{ "inb(fw_cfg) 0", "inb(fw_cfg) 1", "inb(fw_cfg) 2", "inb(fw_cfg) 3" },
+		{ "permitted inb(fw_cfg) 0", "permitted inb(fw_cfg) 1", "permitted inb(fw_cfg) 2",
+		  "permitted inb(fw_cfg) 3" },
+	};
+	struct tiny_call *c = call("outw(fw_cfg selector)", 0, TINY_OUTW);
+
+	c->a[0] = FW_CFG_SEL;
+	c->a[1] = 0; /* FW_CFG_SIGNATURE */
+	for (unsigned int i = 0; i < 4; i++)
+		call(names[permitted][i], permitted ? "QEMU"[i] : 0xff, TINY_INB)->a[0] =
+		    FW_CFG_DATA;
+}
+
+/* ---- dom0's side: its grant table and event channels */
+
+static bool grant_setup(void)
+{
+	struct gnttab_setup_table s = { .dom = DOMID_SELF, .nr_frames = 1 };
+	unsigned long frame = 0;
+	long rc;
+
+	s.frame_list = &frame;
+	rc = hypercall(HC_grant_table_op, GNTTABOP_setup_table, (unsigned long)&s, 1, 0, 0);
+	if (rc || s.status != GNTST_okay) {
+		xtest_error("setup_table: rc %ld status %d", rc, s.status);
+		return false;
+	}
+	rc = hypercall_update_va_mapping(
+	    (unsigned long)gnt_page, (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
+	if (rc) {
+		xtest_error("mapping the grant table: %ld", rc);
+		return false;
+	}
+	gtable = (volatile struct grant_entry_v1 *)gnt_page;
+	memcpy(granted, granted_text, sizeof(granted_text));
+	memcpy(secret, "dom0's own", 11);
+	return true;
+}
+
+static void grant(uint32_t ref, uint16_t dom, const void *page, uint16_t flags)
+{
+	gtable[ref].domid = dom;
+	gtable[ref].frame = (uint32_t)builder_own_frame(page);
+	__asm__ volatile("" ::: "memory");
+	gtable[ref].flags = flags;
+}
+
+/* A port offered to @remote; 0 (error recorded) if refused. */
+static uint32_t offer_port(uint16_t remote)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = remote };
+	long rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
+
+	if (rc)
+		xtest_error("alloc_unbound for d%u: %ld", remote, rc);
+	return rc ? 0 : a.port;
+}
+
+/* ---- the first domU: everything it must be refused */
+
+static void script_control(const struct tiny_dom *t)
+{
+	struct dctl *op;
+
+	guest_domctl("domctl pausedomain(d0)", -EPERM, XEN_DOMCTL_pausedomain, 0);
+	guest_domctl("domctl getdomaininfo(self)", -EPERM, XEN_DOMCTL_getdomaininfo, t->id);
+	guest_domctl("domctl destroydomain(d0)", -EPERM, XEN_DOMCTL_destroydomain, 0);
+	builder_fill_create(
+	    op = guest_domctl("domctl createdomain", -EPERM, XEN_DOMCTL_createdomain, 0));
+	op->cmd = XEN_DOMCTL_createdomain;
+	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	op = guest_domctl("domctl ioport_permission(self)", -EPERM, XEN_DOMCTL_ioport_permission,
+			  t->id);
+	op->u.ioport.first_port = FW_CFG_SEL;
+	op->u.ioport.nr_ports = 2;
+	op->u.ioport.allow_access = 1;
+	op = guest_domctl("domctl iomem_permission(self)", -EPERM, XEN_DOMCTL_iomem_permission,
+			  t->id);
+	op->u.iomem.first_mfn = MMIO_FRAME;
+	op->u.iomem.nr_mfns = 1;
+	op->u.iomem.allow_access = 1;
+	guest_domctl("domctl on no domain", -ESRCH, XEN_DOMCTL_pausedomain, NO_DOMAIN);
+	guest_sysctl("sysctl physinfo", XEN_SYSCTL_physinfo);
+	guest_sysctl("sysctl getdomaininfolist", XEN_SYSCTL_getdomaininfolist);
+}
+
+static void script_memory(const struct tiny_dom *t)
+{
+	uint64_t pte = (builder_own_frame(secret) << 12) | PTE_P | PTE_RW;
+	struct tiny_call *c;
+
+	guest_mmu_update(t, "mmu_update of d0's frame, foreigndom d0", -EPERM, pte, 0);
+	guest_mmu_update(t, "mmu_update of d0's frame as its own", -EBUSY, pte, DOMID_SELF);
+	guest_mmu_update(t, "mmu_update, foreigndom no domain", -ESRCH, pte, NO_DOMAIN);
+	guest_mmu_update(t, "mmu_update of an MMIO frame it was not given", -EPERM,
+			 (MMIO_FRAME << 12) | PTE_P | PTE_RW, DOMID_IO);
+	c = call("update_va_mapping_otherdomain(d0)", -EPERM, HC_update_va_mapping_otherdomain);
+	c->a[0] = TINY_FREE_GVA;
+	c->a[1] = pte;
+	c->a[2] = UVMF_INVLPG;
+	c->a[3] = 0;
+	guest_memory_op("current_reservation(d0)", -EPERM, XENMEM_current_reservation, 0, 0);
+	guest_memory_op("current_reservation(no domain)", -ESRCH, XENMEM_current_reservation,
+			NO_DOMAIN, 0);
+	/* Reservation ops answer the extents done, none: Xen's refusal. */
+	guest_memory_op("populate_physmap(d0)", 0, XENMEM_populate_physmap, 0, 0x100);
+	guest_memory_op("decrease_reservation(d0's frame)", 0, XENMEM_decrease_reservation, 0,
+			builder_own_frame(secret));
+	guest_memory_op("increase_reservation(d0)", 0, XENMEM_increase_reservation, 0, 0);
+}
+
+static void script_evtchn(const struct tiny_dom *t)
+{
+	struct evtchn_bind_interdomain *b;
+	struct evtchn_alloc_unbound *a;
+	struct evtchn_status *st;
+	uint32_t *port;
+	uint64_t gva, bound;
+
+	(void)t;
+	port =
+	    guest_evtchn("evtchn send on a port never allocated", -EINVAL, EVTCHNOP_send, 4, &gva);
+	*port = 100;
+	b = guest_evtchn("evtchn bind to d0's port not offered to it", -EINVAL,
+			 EVTCHNOP_bind_interdomain, sizeof(*b), &gva);
+	b->remote_dom = 0;
+	b->remote_port = port_own;
+	a = guest_evtchn("evtchn alloc_unbound in d0", -EPERM, EVTCHNOP_alloc_unbound, sizeof(*a),
+			 &gva);
+	a->dom = 0;
+	a->remote_dom = DOMID_SELF;
+	st = guest_evtchn("evtchn status of d0's port", -EPERM, EVTCHNOP_status, sizeof(*st), &gva);
+	st->dom = 0;
+	st->port = port_offered;
+	b = guest_evtchn("evtchn bind to the port offered", 0, EVTCHNOP_bind_interdomain,
+			 sizeof(*b), &bound);
+	b->remote_dom = 0;
+	b->remote_port = port_offered;
+	call("evtchn send on the bound port", 0, HC_event_channel_op)->a[0] = EVTCHNOP_send;
+	script[nr_calls - 1].a[1] = bound + offsetof(struct evtchn_bind_interdomain, local_port);
+}
+
+static void script_grants(const struct tiny_dom *t)
+{
+	struct gnttab_map_grant_ref *m;
+	struct gnttab_copy *cp;
+	static const struct {
+		const char *what;
+		uint32_t ref;
+		uint16_t dom;
+		int16_t status;
+	} maps[] = {
+		{ "grant map of a ref granted to another domain", REF_OTHER, 0,
+		  GNTST_general_error },
+		{ "grant map of a ref never granted", REF_NONE, 0, GNTST_general_error },
+		{ "grant map of a ref past the table", 5000, 0, GNTST_bad_gntref },
+		{ "grant map from no domain", REF_GRANTED, NO_DOMAIN, GNTST_bad_domain },
+	};
+
+	for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		m = guest_gnttab(maps[i].what, maps[i].status, GNTTABOP_map_grant_ref, sizeof(*m),
+				 offsetof(struct gnttab_map_grant_ref, status));
+		m->host_addr = TINY_FREE_GVA;
+		m->flags = GNTMAP_host_map | GNTMAP_readonly;
+		m->ref = maps[i].ref;
+		m->dom = maps[i].dom;
+	}
+	/* The ref granted to it maps, and reads; the domain dies with it mapped. */
+	m = guest_gnttab("grant map of the ref granted to it", GNTST_okay, GNTTABOP_map_grant_ref,
+			 sizeof(*m), offsetof(struct gnttab_map_grant_ref, status));
+	m->host_addr = TINY_FREE_GVA;
+	m->flags = GNTMAP_host_map | GNTMAP_readonly;
+	m->ref = REF_GRANTED;
+	m->dom = 0;
+	call("read through the grant mapping", *(const int64_t *)granted_text, TINY_READQ)->a[0] =
+	    TINY_FREE_GVA;
+	cp = guest_gnttab("grant copy from a ref granted to another domain", GNTST_general_error,
+			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
+	*cp = (struct gnttab_copy){ { REF_OTHER, 0, 0 },
+				    { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
+				    16,
+				    GNTCOPY_source_gref,
+				    0x5a5a };
+	cp = guest_gnttab("grant copy from d0's frame without a grant", GNTST_permission_denied,
+			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
+	*cp = (struct gnttab_copy){ { builder_own_frame(secret), 0, 0 },
+				    { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
+				    16,
+				    0,
+				    0x5a5a };
+	cp = guest_gnttab("grant copy from the ref granted to it", GNTST_okay, GNTTABOP_copy,
+			  sizeof(*cp), offsetof(struct gnttab_copy, status));
+	*cp = (struct gnttab_copy){ { REF_GRANTED, 0, 0 },
+				    { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
+				    sizeof(granted_text),
+				    GNTCOPY_source_gref,
+				    0x5a5a };
+}
+
+/* Xen 4.17 without CONFIG_VERBOSE_DEBUG: only the console domain writes (-EPERM). */
+static void script_console(void)
+{
+	uint64_t gva;
+	char *text = arg(8, &gva);
+	struct tiny_call *c = call("console_io write", -EPERM, HC_console_io);
+
+	memcpy(text, "domU!\n", 7);
+	c->a[0] = CONSOLEIO_write;
+	c->a[1] = 6;
+	c->a[2] = gva;
+}
+
+static void fill_refused(struct tiny_dom *t, uint8_t *data, uint8_t *argp)
+{
+	script = (struct tiny_call *)data;
+	args = argp;
+	nr_calls = args_used = 0;
+	copy_expected = true;
+	port_offered = offer_port(t->id);
+	port_own = offer_port(DOMID_SELF);
+	grant(REF_GRANTED, t->id, granted, GTF_permit_access | GTF_readonly);
+	grant(REF_OTHER, (uint16_t)(t->id + 1), granted, GTF_permit_access | GTF_readonly);
+	script_control(t);
+	script_memory(t);
+	script_evtchn(t);
+	script_grants(t);
+	script_console();
+	guest_iopl();
+	guest_fw_cfg(false);
+	end_script();
+}
+
+/* ---- the second domU: what it was given */
+
+static void fill_permitted(struct tiny_dom *t, uint8_t *data, uint8_t *argp)
+{
+	script = (struct tiny_call *)data;
+	args = argp;
+	nr_calls = args_used = 0;
+	copy_expected = false;
+	guest_iopl();
+	guest_fw_cfg(true);
+	guest_mmu_update(t, "mmu_update of the MMIO frame it was given", 0,
+			 (MMIO_FRAME << 12) | PTE_P | PTE_RW, DOMID_IO);
+	end_script();
+}
+
+/* ---- judging */
+
+/* Read the domU's data and argument frames back and compare each answer. */
+static void judge(const struct tiny_dom *t)
+{
+	static struct tiny_call ran[TINY_MAX_CALLS];
+	long rc = builder_map_mmu(window, t->mfn[PFN_DATA], t->id);
+
+	if (rc) {
+		xtest_error("mapping d%u's data frame: %ld", t->id, rc);
+		return;
+	}
+	memcpy(ran, window, sizeof(ran));
+	builder_unmap(window);
+	rc = builder_map_mmu(window, t->mfn[PFN_ARGS], t->id);
+	if (rc) {
+		xtest_error("mapping d%u's argument frame: %ld", t->id, rc);
+		return;
+	}
+	for (unsigned int i = 0; i + 1 < nr_calls; i++) {
+		const struct want *w = &wants[i];
+		int16_t st = w->has_status ? *(int16_t *)(window + w->status_off) : 0;
+
+		xtest_check(ran[i].rc == w->rc, "d%u: %s: %ld, expected %ld", t->id, w->what,
+			    (long)ran[i].rc, w->rc);
+		if (w->has_status)
+			xtest_check(st == w->status, "d%u: %s: status %d, expected %d", t->id,
+				    w->what, st, w->status);
+	}
+	if (copy_expected)
+		xtest_check(!memcmp(window + COPY_OFF, granted_text, sizeof(granted_text)),
+			    "d%u: the granted copy reads \"%.20s\"", t->id,
+			    (const char *)window + COPY_OFF);
+	builder_unmap(window);
+}
+
+/* Build, run and judge one domU; its shutdown code must be poweroff. */
+static bool run_domu(struct tiny_dom *t, void (*fill)(struct tiny_dom *, uint8_t *, uint8_t *),
+		     void (*before)(struct tiny_dom *))
+{
+	int code;
+
+	if (!tiny_build(t, tiny_script_start, (size_t)(tiny_script_end - tiny_script_start), fill))
+		return false;
+	printk("d%u: %u calls\n", t->id, nr_calls);
+	if (before)
+		before(t);
+	code = tiny_run(t);
+	xtest_check(code == SHUTDOWN_poweroff, "d%u ended with shutdown code %d", t->id, code);
+	if (code >= 0)
+		judge(t);
+	/* Shut down but not destroyed: its grant mapping is still there. */
+	if (copy_expected)
+		xtest_check(gtable[REF_GRANTED].flags & GTF_reading,
+			    "grant entry flags %#x while d%u maps it", gtable[REF_GRANTED].flags,
+			    t->id);
+	tiny_destroy(t);
+	return true;
+}
+
+/* The permission domctls: refusals first, then ports 0x510-0x511 and the MMIO frame. */
+static void give_io(struct tiny_dom *t)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	op.u.ioport.first_port = 0xfff0;
+	op.u.ioport.nr_ports = 0x20;
+	op.u.ioport.allow_access = 1;
+	rc = domctl(XEN_DOMCTL_ioport_permission, t->id, &op);
+	xtest_check(rc == -EINVAL, "ioport_permission past port 0xffff: %ld", rc);
+	op.u.ioport.nr_ports = 0;
+	rc = domctl(XEN_DOMCTL_ioport_permission, t->id, &op);
+	xtest_check(rc == -EINVAL, "ioport_permission of no ports: %ld", rc);
+	op.u.ioport.first_port = FW_CFG_SEL;
+	op.u.ioport.nr_ports = 2;
+	rc = domctl(XEN_DOMCTL_ioport_permission, NO_DOMAIN, &op);
+	xtest_check(rc == -ESRCH, "ioport_permission for no domain: %ld", rc);
+	rc = domctl(XEN_DOMCTL_ioport_permission, t->id, &op);
+	xtest_check(rc == 0, "ioport_permission(0x510, 2): %ld", rc);
+	memset(&op, 0, sizeof(op));
+	op.u.iomem.first_mfn = MMIO_FRAME;
+	op.u.iomem.nr_mfns = 0;
+	op.u.iomem.allow_access = 1;
+	rc = domctl(XEN_DOMCTL_iomem_permission, t->id, &op);
+	xtest_check(rc == -EINVAL, "iomem_permission of no frames: %ld", rc);
+	op.u.iomem.nr_mfns = 1;
+	rc = domctl(XEN_DOMCTL_iomem_permission, t->id, &op);
+	xtest_check(rc == 0, "iomem_permission(%#lx, 1): %ld", MMIO_FRAME, rc);
+	memset(&op, 0, sizeof(op));
+	op.u.irq.pirq = 100000;
+	op.u.irq.allow_access = 1;
+	rc = domctl(XEN_DOMCTL_irq_permission, t->id, &op);
+	xtest_check(rc == -EINVAL, "irq_permission of pirq 100000: %ld", rc);
+	op.u.irq.pirq = 7; /* not mapped in dom0: nothing to pass on */
+	rc = domctl(XEN_DOMCTL_irq_permission, t->id, &op);
+	xtest_check(rc == -EPERM, "irq_permission of a pirq dom0 has not mapped: %ld", rc);
+}
+
+void test_main(void)
+{
+	struct tiny_dom a, b;
+	uint64_t free0, now;
+	uint16_t self = DOMID_SELF;
+	unsigned long secret_mfn;
+	long pages0 =
+	    hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&self, 0, 0, 0);
+
+	if (!grant_setup())
+		return;
+	free0 = builder_free_pages();
+	secret_mfn = builder_own_frame(secret);
+	if (run_domu(&a, fill_refused, NULL))
+		xtest_check(evtchn_poll_pending(port_offered, 100),
+			    "d%u's send on the port it bound did not reach dom0", a.id);
+	/* Nothing of dom0's was lost: the frame the domU aimed at is still ours, intact. */
+	xtest_check(builder_own_frame(secret) == secret_mfn && !strcmp(secret, "dom0's own") &&
+			hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&self, 0,
+				  0, 0) == (long)pages0,
+		    "dom0's memory changed: frame %#lx (was %#lx), %.11s",
+		    builder_own_frame(secret), secret_mfn, secret);
+	/* Its grant mapping went with it: the entry is no longer being read. */
+	xtest_check(!(gtable[REF_GRANTED].flags & (GTF_reading | GTF_writing)),
+		    "grant entry flags %#x after d%u was destroyed", gtable[REF_GRANTED].flags,
+		    a.id);
+	run_domu(&b, fill_permitted, give_io);
+	now = builder_wait_free(free0);
+	xtest_check(now == free0, "free pages %lu after both domUs, %lu before", (unsigned long)now,
+		    (unsigned long)free0);
+}

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The domain builder's kernel reader: a PV kernel made here, plain, in each
+ * compression and inside a bzImage; broken headers, notes and streams; every
+ * truncation and random damage (never a crash: ASan and UBSan are on); and,
+ * when the build has them, Debian's dom0 bzImage and the hello guest.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <lzma.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+#include <cmocka.h>
+
+#include "elfnote.h"
+#include "image.h"
+
+#define VBASE 0xffffffff80000000ull
+
+static char err[512];
+
+struct blob {
+	unsigned char *d;
+	size_t len;
+};
+
+static size_t put_note(unsigned char *at, uint32_t type, const void *desc, uint32_t size)
+{
+	Elf64_Nhdr n = { 4, size, type };
+
+	memcpy(at, &n, sizeof(n));
+	memcpy(at + sizeof(n), "Xen", 4);
+	memcpy(at + sizeof(n) + 4, desc, size);
+	return sizeof(n) + 4 + ((size + 3) & ~3u);
+}
+
+/* What the test kernel's notes say; tests change fields to break them. */
+struct kspec {
+	const char *xen_version, *loader;
+	uint64_t entry, hypercall_page;
+	bool virt_base, paddr_offset;
+	uint32_t odd_note_size; /* nonzero: an ENTRY note of this size */
+};
+
+static const struct kspec good = { "xen-3.0", "generic", VBASE + 0x1000, VBASE + 0x2000, true,
+				   true,      0 };
+
+/* ELF header, a PT_LOAD at paddr 0x1000 (0x3000 bytes) and a PT_NOTE. */
+static struct blob make_kernel(const struct kspec *k)
+{
+	size_t len = 0x4000, at = 0x200;
+	unsigned char *d = calloc(1, len);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)d;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(d + sizeof(*eh));
+	uint64_t vb = VBASE, zero = 0;
+
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_entry = k->entry;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 2;
+	at += put_note(d + at, XEN_ELFNOTE_XEN_VERSION, k->xen_version, strlen(k->xen_version) + 1);
+	at += put_note(d + at, XEN_ELFNOTE_LOADER, k->loader, strlen(k->loader) + 1);
+	if (k->virt_base)
+		at += put_note(d + at, XEN_ELFNOTE_VIRT_BASE, &vb, 8);
+	if (k->paddr_offset)
+		at += put_note(d + at, XEN_ELFNOTE_PADDR_OFFSET, &zero, 8);
+	at +=
+	    put_note(d + at, XEN_ELFNOTE_ENTRY, &k->entry, k->odd_note_size ? k->odd_note_size : 8);
+	at += put_note(d + at, XEN_ELFNOTE_HYPERCALL_PAGE, &k->hypercall_page, 8);
+	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD,
+			      .p_offset = 0x1000,
+			      .p_vaddr = VBASE + 0x1000,
+			      .p_paddr = 0x1000,
+			      .p_filesz = 0x3000,
+			      .p_memsz = 0x3000 };
+	ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x200, .p_filesz = at - 0x200 };
+	return (struct blob){ d, len };
+}
+
+static struct blob gzip_of(struct blob in)
+{
+	z_stream z = { 0 };
+	struct blob out = { malloc(in.len + 1024), 0 };
+
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+			 Z_OK);
+	z.next_in = in.d;
+	z.avail_in = (uInt)in.len;
+	z.next_out = out.d;
+	z.avail_out = (uInt)(in.len + 1024);
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	out.len = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static struct blob xz_of(struct blob in)
+{
+	struct blob out = { malloc(in.len + 1024), 0 };
+
+	assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, in.d, in.len, out.d,
+						 &out.len, in.len + 1024),
+			 LZMA_OK);
+	return out;
+}
+
+static struct blob lzma_of(struct blob in)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_options_lzma opt;
+	struct blob out = { malloc(in.len + 1024), 0 };
+
+	lzma_lzma_preset(&opt, 6);
+	assert_int_equal(lzma_alone_encoder(&s, &opt), LZMA_OK);
+	s.next_in = in.d;
+	s.avail_in = in.len;
+	s.next_out = out.d;
+	s.avail_out = in.len + 1024;
+	assert_int_equal(lzma_code(&s, LZMA_FINISH), LZMA_STREAM_END);
+	out.len = s.total_out;
+	lzma_end(&s);
+	return out;
+}
+
+static struct blob zstd_of(struct blob in)
+{
+	struct blob out = { malloc(ZSTD_compressBound(in.len)), 0 };
+
+	out.len = ZSTD_compress(out.d, ZSTD_compressBound(in.len), in.d, in.len, 3);
+	assert_false(ZSTD_isError(out.len));
+	return out;
+}
+
+/* A bzImage: one setup sector after the boot sector, then the payload
+ * (after a 16-byte gap, as payload_offset allows) and Linux's size word. */
+static struct blob bzimage_of(struct blob payload, uint16_t version)
+{
+	size_t base = 1024 + 16;
+	struct blob out = { calloc(1, base + payload.len + 4), base + payload.len + 4 };
+	uint32_t off = 16, plen = (uint32_t)payload.len;
+
+	out.d[0x1f1] = 1;
+	memcpy(out.d + 0x202, "HdrS", 4);
+	memcpy(out.d + 0x206, &version, 2);
+	memcpy(out.d + 0x248, &off, 4);
+	memcpy(out.d + 0x24c, &plen, 4);
+	memcpy(out.d + base, payload.d, payload.len);
+	return out;
+}
+
+static void check_good(struct blob b, const char *format)
+{
+	struct kernel_image img;
+
+	if (image_read(b.d, b.len, &img, err, sizeof(err)))
+		fail_msg("%s: %s", format, err);
+	assert_string_equal(img.format, format);
+	assert_int_equal(img.elf_len, 0x4000);
+	assert_string_equal(img.notes.xen_version, "xen-3.0");
+	assert_string_equal(img.notes.loader, "generic");
+	assert_true(img.notes.has_virt_base);
+	assert_int_equal(img.virt_start, VBASE + 0x1000);
+	assert_int_equal(img.virt_end, VBASE + 0x4000);
+	assert_int_equal(img.entry, VBASE + 0x1000);
+	assert_int_equal(img.notes.hypercall_page, VBASE + 0x2000);
+	image_free(&img);
+}
+
+static void test_formats(void **state)
+{
+	struct blob k = make_kernel(&good), c[4], bz[3];
+
+	(void)state;
+	c[0] = gzip_of(k), c[1] = xz_of(k), c[2] = zstd_of(k), c[3] = lzma_of(k);
+	bz[0] = bzimage_of(c[0], 0x20f), bz[1] = bzimage_of(c[1], 0x20f);
+	bz[2] = bzimage_of(c[2], 0x208);
+	check_good(k, "ELF");
+	check_good(c[0], "gzip");
+	check_good(c[1], "xz");
+	check_good(c[2], "zstd");
+	check_good(c[3], "lzma");
+	check_good(bz[0], "bzImage+gzip");
+	check_good(bz[1], "bzImage+xz");
+	check_good(bz[2], "bzImage+zstd");
+	for (int i = 0; i < 4; i++)
+		free(c[i].d);
+	for (int i = 0; i < 3; i++)
+		free(bz[i].d);
+	free(k.d);
+}
+
+static void refused(struct blob b, int code, const char *text)
+{
+	struct kernel_image img;
+	int r = image_read(b.d, b.len, &img, err, sizeof(err));
+
+	if (r != code || !strstr(err, text))
+		fail_msg("got %d \"%s\", want %d \"...%s...\"", r, err, code, text);
+	assert_null(img.elf);
+	free(b.d);
+}
+
+static void test_bad_kernels(void **state)
+{
+	struct kspec k = good;
+
+	(void)state;
+	k.xen_version = "xen-2.0";
+	refused(make_kernel(&k), -ENOEXEC, "XEN_VERSION note is 'xen-2.0'");
+	k = good, k.loader = "other";
+	refused(make_kernel(&k), -ENOEXEC, "neither LOADER 'generic' nor GUEST_OS 'linux'");
+	k = good, k.virt_base = false;
+	refused(make_kernel(&k), -ENOEXEC, "PADDR_OFFSET given without VIRT_BASE");
+	k = good, k.entry = VBASE + 0x8000;
+	refused(make_kernel(&k), -ENOEXEC, "entry 0xffffffff80008000 outside the kernel");
+	k = good, k.hypercall_page = VBASE;
+	refused(make_kernel(&k), -ENOEXEC, "HYPERCALL_PAGE outside the kernel");
+	k = good, k.odd_note_size = 3;
+	refused(make_kernel(&k), -ENOEXEC, "Xen note 1 is 3 bytes, not 4 or 8");
+}
+
+static void test_bad_structure(void **state)
+{
+	struct blob k = make_kernel(&good), b;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(k.d + sizeof(Elf64_Ehdr));
+
+	(void)state;
+	b = (struct blob){ calloc(1, 4096), 4096 };
+	refused(b, -ENOEXEC, "not an ELF file, a bzImage or a compressed kernel");
+	ph[1].p_type = PT_NULL; /* no notes left */
+	b = (struct blob){ malloc(k.len), k.len };
+	memcpy(b.d, k.d, k.len);
+	refused(b, -ENOEXEC, "no Xen ELF notes");
+	ph[1].p_type = PT_NOTE;
+	ph[0].p_filesz = 0x4000; /* past the end of the file */
+	b = (struct blob){ malloc(k.len), k.len };
+	memcpy(b.d, k.d, k.len);
+	refused(b, -ENOEXEC, "ELF segment 0 is malformed");
+	ph[0].p_filesz = 0x3000;
+	ph[1].p_filesz = 0x10000; /* the note area past the end */
+	b = (struct blob){ malloc(k.len), k.len };
+	memcpy(b.d, k.d, k.len);
+	refused(b, -ENOEXEC, "a note area runs past the end");
+	free(k.d);
+}
+
+static void test_bad_wrapping(void **state)
+{
+	struct blob k = make_kernel(&good), x = xz_of(k), b;
+
+	(void)state;
+	b = bzimage_of(x, 0x207);
+	refused(b, -ENOEXEC, "bzImage boot protocol 2.07 has no payload fields");
+	b = bzimage_of(x, 0x20f);
+	b.len -= x.len / 2 + 4; /* the payload runs past the end */
+	refused(b, -EINVAL, "bzImage payload (offset 1040,");
+	b = bzimage_of(k, 0x20f); /* an uncompressed payload */
+	refused(b, -ENOEXEC, "bzImage payload in an unknown format");
+	b = (struct blob){ malloc(64), 64 };
+	memcpy(b.d, "\x02\x21\x4c\x18", 4);
+	refused(b, -ENOEXEC, "lz4-compressed kernels are not supported yet");
+	b = (struct blob){ malloc(x.len), x.len / 2 };
+	memcpy(b.d, x.d, x.len);
+	refused(b, -EINVAL, "xz data is corrupt or truncated");
+	free(x.d);
+	free(k.d);
+}
+
+/* Every prefix of each form: an error each time, never a crash. */
+static void test_truncations(void **state)
+{
+	struct blob k = make_kernel(&good), forms[4];
+	struct kernel_image img;
+
+	(void)state;
+	forms[0] = k, forms[1] = gzip_of(k), forms[2] = zstd_of(k);
+	forms[3] = bzimage_of(forms[1], 0x20f);
+	for (int f = 0; f < 4; f++) {
+		for (size_t len = 0; len < forms[f].len - (f == 3 ? 4 : 0); len++) {
+			if (image_read(forms[f].d, len, &img, err, sizeof(err)) == 0)
+				fail_msg("form %d read whole from %zu of %zu bytes", f, len,
+					 forms[f].len);
+		}
+	}
+	for (int f = 0; f < 4; f++)
+		free(forms[f].d);
+}
+
+static void test_random_damage(void **state)
+{
+	struct blob k = make_kernel(&good), x = xz_of(k), z = zstd_of(k), bz = bzimage_of(z, 0x20f);
+	struct blob forms[3] = { k, x, bz };
+	struct kernel_image img;
+	unsigned char *copy = malloc(0x5000);
+
+	(void)state;
+	srand(99);
+	for (int f = 0; f < 3; f++) {
+		for (int round = 0; round < 2000; round++) {
+			memcpy(copy, forms[f].d, forms[f].len);
+			for (int n = 1 + rand() % 4; n > 0; n--)
+				copy[(size_t)rand() % forms[f].len] = (unsigned char)rand();
+			if (image_read(copy, forms[f].len, &img, err, sizeof(err)) == 0)
+				image_free(&img);
+			else
+				assert_true(err[0] != 0);
+		}
+	}
+	free(copy);
+	free(z.d);
+	for (int f = 0; f < 3; f++)
+		free(forms[f].d);
+}
+
+static void test_bomb(void **state)
+{
+	size_t big = IMAGE_MAX_SIZE + (1u << 20);
+	struct blob zeros = { calloc(1, big), big }, z = zstd_of(zeros);
+
+	(void)state;
+	free(zeros.d);
+	refused(z, -EFBIG, "kernel unpacks to more than 256 MiB");
+}
+
+/* The unpacked ELF equals what build-dom0.sh's extractor wrote, if it is there. */
+static void same_as_extracted(const struct kernel_image *img, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	size_t n;
+
+	if (!f)
+		return;
+	buf = malloc(img->elf_len + 1);
+	n = fread(buf, 1, img->elf_len + 1, f);
+	fclose(f);
+	assert_int_equal(n, img->elf_len);
+	assert_memory_equal(buf, img->elf, n);
+	free(buf);
+}
+
+static void test_real_kernels(void **state)
+{
+	struct kernel_image img;
+	bool any = false;
+
+	(void)state;
+	if (access("build/dom0/vmlinuz", R_OK) == 0) {
+		if (image_read_file("build/dom0/vmlinuz", &img, err, sizeof(err)))
+			fail_msg("Debian's dom0 kernel: %s", err);
+		assert_string_equal(img.format, "bzImage+xz");
+		assert_string_equal(img.notes.guest_os, "linux");
+		assert_int_equal(img.notes.virt_base, VBASE);
+		assert_true(img.notes.has_init_p2m);
+		assert_non_null(strstr(img.notes.features, "writable_page_tables"));
+		assert_int_equal(img.virt_start, VBASE + 0x1000000);
+		assert_true(img.entry >= img.virt_start && img.entry < img.virt_end);
+		same_as_extracted(&img, "build/dom0/vmlinux");
+		image_free(&img);
+		any = true;
+	}
+	if (access("build/tests/guests/hello.elf", R_OK) == 0) {
+		if (image_read_file("build/tests/guests/hello.elf", &img, err, sizeof(err)))
+			fail_msg("hello.elf: %s", err);
+		assert_string_equal(img.format, "ELF");
+		assert_string_equal(img.notes.loader, "generic");
+		image_free(&img);
+		any = true;
+	}
+	assert_int_equal(image_read_file("build/no-such-kernel", &img, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "build/no-such-kernel: No such file or directory");
+	if (!any)
+		skip();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_formats),	      cmocka_unit_test(test_bad_kernels),
+		cmocka_unit_test(test_bad_structure), cmocka_unit_test(test_bad_wrapping),
+		cmocka_unit_test(test_truncations),   cmocka_unit_test(test_random_damage),
+		cmocka_unit_test(test_bomb),	      cmocka_unit_test(test_real_kernels),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,284 @@
+/*
+ * The HVM context stream (XEN_DOMCTL_sethvmcontext / gethvmcontext): a
+ * run of records, each a descriptor and its bytes, from a HEADER to END.
+ * Petrel keeps the records a PVH domain needs to start: HEADER and one CPU
+ * record per vCPU. MTRR records are accepted and dropped (no MTRR
+ * emulation: the guest's MTRR MSRs #GP), and one is read as "no MTRRs"
+ * (gethvmcontext_partial, which libxenguest asks for); any other record is
+ * refused with -EOPNOTSUPP, so a stream Petrel cannot honour is never half
+ * taken.
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "asm.h"
+#include "apic.h"
+#include "console.h"
+#include "uaccess.h"
+#include "sched.h"
+#include "hvm.h"
+#include "public/hvm/save.h"
+
+#define X86_CR0_PE (1UL << 0)
+#define X86_CR0_PG (1UL << 31)
+#define X86_CR4_VMXE (1UL << 13)
+#define EFER_LMA (1UL << 10)
+#define EFER_OK (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define MXCSR_OK 0xffbfu /* every MXCSR bit but DAZ, which not every CPU has */
+#define MXCSR_OFFSET 24	 /* in the FXSAVE image */
+
+/* The stream is copied in whole: a header, one CPU record per vCPU, some MTRRs, END. */
+#define CONTEXT_MAX 8192
+static u8 context_buf[CONTEXT_MAX] __aligned(16); /* one CPU runs domctls */
+
+#define DESC_SIZE sizeof(struct hvm_save_descriptor)
+
+/* A CPU record the backend can load: the checks Xen makes on a restore. */
+static int cpu_record_ok(const struct petrel_hvm_hw_cpu *c)
+{
+	u32 mxcsr;
+
+	if ((c->cr0 >> 32) || ((c->cr0 & X86_CR0_PG) && !(c->cr0 & X86_CR0_PE)))
+		return -EINVAL;
+	if ((c->cr4 >> 32) || (c->cr4 & X86_CR4_VMXE))
+		return -EINVAL;
+	if (c->msr_efer & ~EFER_OK)
+		return -EINVAL;
+	/* LMA is what LME and paging make it. */
+	if (!!(c->msr_efer & EFER_LMA) != ((c->msr_efer & EFER_LME) && (c->cr0 & X86_CR0_PG)))
+		return -EINVAL;
+	if ((c->msr_efer & EFER_LMA) && !(c->cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	memcpy(&mxcsr, c->fpu_regs + MXCSR_OFFSET, sizeof(mxcsr));
+	if ((c->flags & XEN_X86_FPU_INITIALISED) && (mxcsr & ~MXCSR_OK))
+		return -EINVAL;
+	if (c->pending_event & (1u << 31))
+		return -EOPNOTSUPP; /* an event half delivered: not restored yet */
+	return 0;
+}
+
+static int load_cpu(struct domain *d, unsigned int id, const struct petrel_hvm_hw_cpu *c)
+{
+	struct vcpu *v = id < MAX_VIRT_CPUS ? d->vcpu[id] : NULL;
+	int rc;
+
+	if (!v || id >= d->max_vcpus) {
+		printk(XENLOG_G_GUEST XENLOG_ERR "HVM restore: d%u has no vCPU %u\n", d->domain_id,
+		       id);
+		return -EINVAL;
+	}
+	rc = cpu_record_ok(c);
+	if (rc)
+		return rc;
+	hvm_backend->set_cpu_state(v, c);
+	memcpy(v->arch.hvm.fpu_area, c->fpu_regs, sizeof(v->arch.hvm.fpu_area));
+	v->arch.hvm.fpu_saved = c->flags & XEN_X86_FPU_INITIALISED;
+	vcpu_up(v); /* it runs once the controller unpauses the domain */
+	return 0;
+}
+
+static int check_header(const struct hvm_save_descriptor *h, const u8 *body)
+{
+	struct hvm_save_header hdr;
+
+	if (h->typecode != PETREL_HVM_SAVE_CODE_HEADER || h->length != sizeof(hdr))
+		return -EINVAL;
+	memcpy(&hdr, body, sizeof(hdr));
+	if (hdr.magic != HVM_FILE_MAGIC || hdr.version != HVM_FILE_VERSION)
+		return -EINVAL;
+	return 0;
+}
+
+/* Check every record first (-EINVAL / -EOPNOTSUPP), then load: all or nothing. */
+static int walk(struct domain *d, const u8 *buf, u32 size, bool load)
+{
+	u32 off = 0;
+	bool first = true;
+
+	while (off + DESC_SIZE <= size) {
+		struct hvm_save_descriptor h;
+		const u8 *body = buf + off + DESC_SIZE;
+		int rc = 0;
+
+		memcpy(&h, buf + off, DESC_SIZE);
+		if (h.length > size - off - DESC_SIZE)
+			return -EINVAL;
+		if (first && (rc = check_header(&h, body)))
+			return rc;
+		first = false;
+		switch (h.typecode) {
+		case PETREL_HVM_SAVE_CODE_END:
+			return 0;
+		case PETREL_HVM_SAVE_CODE_HEADER:
+		case PETREL_HVM_SAVE_CODE_MTRR:
+			break;
+		case PETREL_HVM_SAVE_CODE_CPU:
+			if (h.length != sizeof(struct petrel_hvm_hw_cpu))
+				return -EINVAL;
+			if (load)
+				rc = load_cpu(d, h.instance, (const void *)body);
+			else if (h.instance >= d->max_vcpus || !d->vcpu[h.instance])
+				rc = -EINVAL;
+			else
+				rc = cpu_record_ok((const void *)body);
+			break;
+		default:
+			rc = h.typecode > HVM_SAVE_CODE_MAX ? -EINVAL : -EOPNOTSUPP;
+		}
+		if (rc)
+			return rc;
+		off += DESC_SIZE + h.length;
+	}
+	return -EINVAL; /* no END */
+}
+
+/* The backend reads and writes CPU records (VMX does not yet). */
+static bool context_supported(void)
+{
+	return hvm_backend->set_cpu_state && hvm_backend->get_cpu_state;
+}
+
+long hvm_set_context(struct domain *d, u64 buf, u32 size)
+{
+	long rc;
+
+	if (!is_hvm_domain(d) || d == current->domain)
+		return -EINVAL;
+	if (!context_supported())
+		return -EOPNOTSUPP;
+	if (size > CONTEXT_MAX)
+		return -ENOMEM;
+	if (copy_from_guest(context_buf, buf, size))
+		return -EFAULT;
+	rc = walk(d, context_buf, size, false);
+	if (rc)
+		return rc;
+	domain_pause(d);
+	rc = walk(d, context_buf, size, true);
+	domain_unpause(d);
+	return rc;
+}
+
+/* Append a record at *@off (when it fits in @cap). */
+static void put_record(u8 *out, u32 *off, u32 cap, u16 code, u16 instance, const void *body,
+		       u32 len)
+{
+	struct hvm_save_descriptor h = { .typecode = code, .instance = instance, .length = len };
+
+	if (*off + DESC_SIZE + len <= cap) {
+		memcpy(out + *off, &h, DESC_SIZE);
+		memcpy(out + *off + DESC_SIZE, body, len);
+	}
+	*off += DESC_SIZE + len;
+}
+
+static void mtrr_record(const struct vcpu *v, struct hvm_hw_mtrr *m);
+
+/* The stream as Petrel writes it: HEADER, a CPU record per vCPU, an MTRR record per vCPU, END. */
+static u32 build(struct domain *d, u8 *out, u32 cap)
+{
+	static struct hvm_hw_mtrr mtrr;
+	static struct petrel_hvm_hw_cpu cpu;
+	struct hvm_save_header hdr = { .magic = HVM_FILE_MAGIC, .version = HVM_FILE_VERSION };
+	u32 off = 0, b, c, dx;
+
+	cpuid_count(1, 0, &hdr.cpuid, &b, &c, &dx);
+	hdr.gtsc_khz = (u32)tsc_khz();
+	put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_HEADER, 0, &hdr, sizeof(hdr));
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
+		const struct vcpu *v = d->vcpu[i];
+
+		if (!v)
+			continue;
+		memset(&cpu, 0, sizeof(cpu));
+		hvm_backend->get_cpu_state(v, &cpu);
+		memcpy(cpu.fpu_regs, v->arch.hvm.fpu_area, sizeof(v->arch.hvm.fpu_area));
+		cpu.flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
+		put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_CPU, (u16)i, &cpu, sizeof(cpu));
+	}
+	/* libxenguest looks for vCPU 0's MTRR record in the whole stream. */
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
+		if (!d->vcpu[i])
+			continue;
+		mtrr_record(d->vcpu[i], &mtrr);
+		put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_MTRR, (u16)i, &mtrr, sizeof(mtrr));
+	}
+	put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_END, 0, NULL, 0);
+	return off;
+}
+
+/*
+ * A NULL @buf asks for the size. A buffer too small is -ENOSPC, as Xen.
+ * The domain is paused while its state is read.
+ */
+long hvm_get_context(struct domain *d, u64 buf, u32 *size)
+{
+	u32 need;
+
+	if (!is_hvm_domain(d) || d == current->domain)
+		return -EINVAL;
+	if (!context_supported())
+		return -EOPNOTSUPP;
+	domain_pause(d);
+	need = build(d, context_buf, sizeof(context_buf));
+	domain_unpause(d);
+	if (!buf) {
+		*size = need;
+		return 0;
+	}
+	if (*size < need)
+		return -ENOSPC;
+	*size = need;
+	return copy_to_guest(buf, context_buf, need) ? -EFAULT : 0;
+}
+
+/* A vCPU's MTRR record: no ranges and no capabilities (Petrel has no MTRRs), its PAT. */
+static void mtrr_record(const struct vcpu *v, struct hvm_hw_mtrr *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->msr_pat_cr = hvm_backend->get_pat(v);
+}
+
+/*
+ * XEN_DOMCTL_gethvmcontext_partial: the body of one CPU or MTRR record. A
+ * NULL @buf asks for its size; a short buffer is -ENOBUFS; a vCPU that does
+ * not exist -ENOENT; another record type -EINVAL.
+ */
+long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz)
+{
+	static struct petrel_hvm_hw_cpu cpu;
+	static struct hvm_hw_mtrr mtrr;
+	const struct vcpu *v;
+	const void *rec;
+	u64 size;
+
+	if (!is_hvm_domain(d) || d == current->domain)
+		return -EINVAL;
+	if (!context_supported())
+		return -EOPNOTSUPP;
+	if (type != PETREL_HVM_SAVE_CODE_CPU && type != PETREL_HVM_SAVE_CODE_MTRR)
+		return -EINVAL;
+	if (instance >= d->max_vcpus || instance >= MAX_VIRT_CPUS || !(v = d->vcpu[instance]))
+		return -ENOENT;
+	size = type == PETREL_HVM_SAVE_CODE_CPU ? sizeof(cpu) : sizeof(mtrr);
+	if (!buf) {
+		*bufsz = size;
+		return 0;
+	}
+	if (*bufsz < size)
+		return -ENOBUFS;
+	domain_pause(d);
+	if (type == PETREL_HVM_SAVE_CODE_CPU) {
+		memset(&cpu, 0, sizeof(cpu));
+		hvm_backend->get_cpu_state(v, &cpu);
+		memcpy(cpu.fpu_regs, v->arch.hvm.fpu_area, sizeof(v->arch.hvm.fpu_area));
+		cpu.flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
+		rec = &cpu;
+	} else {
+		mtrr_record(v, &mtrr);
+		rec = &mtrr;
+	}
+	domain_unpause(d);
+	*bufsz = size;
+	return copy_to_guest(buf, rec, size) ? -EFAULT : 0;
+}

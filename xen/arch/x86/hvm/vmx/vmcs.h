@@ -1,0 +1,255 @@
+/*
+ * Intel VMX: VMCS field encodings, control bits, exit reasons and the MSRs
+ * that describe the VMX capabilities (numbers from the Intel SDM, volume 3,
+ * appendices A-C; the same as Xen's vmcs.h and vmx.h).
+ */
+#ifndef PETREL_VMX_VMCS_H
+#define PETREL_VMX_VMCS_H
+
+/* ---- Capability MSRs. */
+#define MSR_FEATURE_CONTROL 0x03a
+#define FEATURE_CONTROL_LOCK (1UL << 0)
+#define FEATURE_CONTROL_VMXON (1UL << 2) /* outside SMX */
+#define MSR_VMX_BASIC 0x480
+#define MSR_VMX_PINBASED 0x481
+#define MSR_VMX_PROCBASED 0x482
+#define MSR_VMX_EXIT 0x483
+#define MSR_VMX_ENTRY 0x484
+#define MSR_VMX_CR0_FIXED0 0x486
+#define MSR_VMX_CR0_FIXED1 0x487
+#define MSR_VMX_CR4_FIXED0 0x488
+#define MSR_VMX_CR4_FIXED1 0x489
+#define MSR_VMX_PROCBASED2 0x48b
+#define MSR_VMX_EPT_VPID_CAP 0x48c
+#define MSR_VMX_TRUE_PINBASED 0x48d
+#define MSR_VMX_TRUE_PROCBASED 0x48e
+#define MSR_VMX_TRUE_EXIT 0x48f
+#define MSR_VMX_TRUE_ENTRY 0x490
+#define VMX_BASIC_TRUE_CTLS (1UL << 55)
+
+/* EPT/VPID capabilities (MSR 0x48c). */
+#define EPT_CAP_WALK4 (1UL << 6)
+#define EPT_CAP_WB (1UL << 14)
+#define EPT_CAP_INVEPT (1UL << 20)
+#define EPT_CAP_INVEPT_SINGLE (1UL << 25)
+#define EPT_CAP_INVEPT_ALL (1UL << 26)
+#define VPID_CAP_INVVPID (1UL << 32)
+#define VPID_CAP_INVVPID_SINGLE (1UL << 41)
+#define VPID_CAP_INVVPID_ALL (1UL << 42)
+#define INVEPT_SINGLE 1
+#define INVEPT_ALL 2
+#define INVVPID_SINGLE 1
+#define INVVPID_ALL 2
+
+/* ---- Controls. */
+#define PIN_EXT_INTR (1u << 0)
+#define PIN_NMI (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
+
+#define PROC_INTR_WINDOW (1u << 2)
+#define PROC_HLT (1u << 7)
+#define PROC_INVLPG (1u << 9)
+#define PROC_MWAIT (1u << 10)
+#define PROC_RDPMC (1u << 11)
+#define PROC_CR3_LOAD (1u << 15)
+#define PROC_CR3_STORE (1u << 16)
+#define PROC_CR8_LOAD (1u << 19)
+#define PROC_CR8_STORE (1u << 20)
+#define PROC_MOV_DR (1u << 23)
+#define PROC_IO_BITMAPS (1u << 25)
+#define PROC_MSR_BITMAP (1u << 28)
+#define PROC_MONITOR (1u << 29)
+#define PROC_SECONDARY (1u << 31)
+
+#define PROC2_EPT (1u << 1)
+#define PROC2_RDTSCP (1u << 3)
+#define PROC2_VPID (1u << 5)
+#define PROC2_WBINVD (1u << 6)
+#define PROC2_UNRESTRICTED (1u << 7)
+#define PROC2_INVPCID (1u << 12)
+#define PROC2_XSAVES (1u << 20)
+
+#define EXIT_SAVE_DEBUG (1u << 2)
+#define EXIT_HOST_64 (1u << 9)
+#define EXIT_SAVE_PAT (1u << 18)
+#define EXIT_LOAD_PAT (1u << 19)
+#define EXIT_SAVE_EFER (1u << 20)
+#define EXIT_LOAD_EFER (1u << 21)
+
+#define ENTRY_LOAD_DEBUG (1u << 2)
+#define ENTRY_IA32E (1u << 9)
+#define ENTRY_LOAD_PAT (1u << 14)
+#define ENTRY_LOAD_EFER (1u << 15)
+
+/* ---- Field encodings. */
+enum vmcs_field {
+	VPID = 0x0000,
+	GUEST_ES_SELECTOR = 0x0800, /* + 2 per segment: ES CS SS DS FS GS LDTR TR */
+	HOST_ES_SELECTOR = 0x0c00,
+	HOST_CS_SELECTOR = 0x0c02,
+	HOST_SS_SELECTOR = 0x0c04,
+	HOST_DS_SELECTOR = 0x0c06,
+	HOST_FS_SELECTOR = 0x0c08,
+	HOST_GS_SELECTOR = 0x0c0a,
+	HOST_TR_SELECTOR = 0x0c0c,
+	IO_BITMAP_A = 0x2000,
+	IO_BITMAP_B = 0x2002,
+	MSR_BITMAP = 0x2004,
+	EXIT_MSR_STORE_ADDR = 0x2006,
+	EXIT_MSR_LOAD_ADDR = 0x2008,
+	ENTRY_MSR_LOAD_ADDR = 0x200a,
+	EPT_POINTER = 0x201a,
+	GUEST_PHYSICAL_ADDRESS = 0x2400,
+	VMCS_LINK_POINTER = 0x2800,
+	GUEST_DEBUGCTL = 0x2802,
+	GUEST_PAT = 0x2804,
+	GUEST_EFER = 0x2806,
+	HOST_PAT = 0x2c00,
+	HOST_EFER = 0x2c02,
+	PIN_BASED_CONTROLS = 0x4000,
+	CPU_BASED_CONTROLS = 0x4002,
+	EXCEPTION_BITMAP = 0x4004,
+	CR3_TARGET_COUNT = 0x400a,
+	EXIT_CONTROLS = 0x400c,
+	EXIT_MSR_STORE_COUNT = 0x400e,
+	EXIT_MSR_LOAD_COUNT = 0x4010,
+	ENTRY_CONTROLS = 0x4012,
+	ENTRY_MSR_LOAD_COUNT = 0x4014,
+	ENTRY_INTR_INFO = 0x4016,
+	ENTRY_EXCEPTION_ERROR_CODE = 0x4018,
+	ENTRY_INSTRUCTION_LEN = 0x401a,
+	SECONDARY_CONTROLS = 0x401e,
+	VM_INSTRUCTION_ERROR = 0x4400,
+	EXIT_REASON = 0x4402,
+	EXIT_INTR_INFO = 0x4404,
+	EXIT_INTR_ERROR_CODE = 0x4406,
+	IDT_VECTORING_INFO = 0x4408,
+	IDT_VECTORING_ERROR_CODE = 0x440a,
+	EXIT_INSTRUCTION_LEN = 0x440c,
+	GUEST_ES_LIMIT = 0x4800, /* then CS SS DS FS GS LDTR TR GDTR IDTR */
+	GUEST_ES_AR = 0x4814,	 /* then CS SS DS FS GS LDTR TR */
+	GUEST_INTERRUPTIBILITY = 0x4824,
+	GUEST_ACTIVITY = 0x4826,
+	GUEST_SYSENTER_CS = 0x482a,
+	HOST_SYSENTER_CS = 0x4c00,
+	CR0_GUEST_HOST_MASK = 0x6000,
+	CR4_GUEST_HOST_MASK = 0x6002,
+	CR0_READ_SHADOW = 0x6004,
+	CR4_READ_SHADOW = 0x6006,
+	EXIT_QUALIFICATION = 0x6400,
+	GUEST_LINEAR_ADDRESS = 0x640a,
+	GUEST_CR0 = 0x6800,
+	GUEST_CR3 = 0x6802,
+	GUEST_CR4 = 0x6804,
+	GUEST_ES_BASE = 0x6806, /* then CS SS DS FS GS LDTR TR GDTR IDTR */
+	GUEST_DR7 = 0x681a,
+	GUEST_RSP = 0x681c,
+	GUEST_RIP = 0x681e,
+	GUEST_RFLAGS = 0x6820,
+	GUEST_PENDING_DBG = 0x6822,
+	GUEST_SYSENTER_ESP = 0x6824,
+	GUEST_SYSENTER_EIP = 0x6826,
+	HOST_CR0 = 0x6c00,
+	HOST_CR3 = 0x6c02,
+	HOST_CR4 = 0x6c04,
+	HOST_FS_BASE = 0x6c06,
+	HOST_GS_BASE = 0x6c08,
+	HOST_TR_BASE = 0x6c0a,
+	HOST_GDTR_BASE = 0x6c0c,
+	HOST_IDTR_BASE = 0x6c0e,
+	HOST_SYSENTER_ESP = 0x6c10,
+	HOST_SYSENTER_EIP = 0x6c12,
+	HOST_RSP = 0x6c14,
+	HOST_RIP = 0x6c16,
+};
+
+/* Segment registers in VMCS order (ES CS SS DS FS GS LDTR TR, then GDTR IDTR). */
+enum {
+	VSEG_ES,
+	VSEG_CS,
+	VSEG_SS,
+	VSEG_DS,
+	VSEG_FS,
+	VSEG_GS,
+	VSEG_LDTR,
+	VSEG_TR,
+	VSEG_GDTR,
+	VSEG_IDTR
+};
+#define AR_UNUSABLE (1u << 16)
+#define AR_L (1u << 13)
+#define AR_DB (1u << 14)
+
+/* Interruptibility state. */
+#define INTR_SHADOW_STI (1u << 0)
+#define INTR_SHADOW_MOV_SS (1u << 1)
+
+/* Event information (entry injection, exit and IDT-vectoring information). */
+#define INTR_INFO_VALID (1u << 31)
+#define INTR_INFO_ERROR_CODE (1u << 11)
+#define INTR_TYPE_SHIFT 8
+#define INTR_TYPE_MASK (7u << 8)
+#define INTR_TYPE_EXT (0u << 8)
+#define INTR_TYPE_NMI (2u << 8)
+#define INTR_TYPE_HW_EXC (3u << 8)
+#define INTR_TYPE_SW_INT (4u << 8)
+#define INTR_TYPE_PRIV_SW_EXC (5u << 8)
+#define INTR_TYPE_SW_EXC (6u << 8)
+
+/* Exit reasons (bits 15:0; bit 31 = the entry failed). */
+#define EXIT_FAILED_ENTRY (1u << 31)
+#define EXIT_EXCEPTION_NMI 0
+#define EXIT_EXT_INTR 1
+#define EXIT_TRIPLE_FAULT 2
+#define EXIT_INIT 3
+#define EXIT_SIPI 4
+#define EXIT_INTR_WINDOW 7
+#define EXIT_NMI_WINDOW 8
+#define EXIT_TASK_SWITCH 9
+#define EXIT_CPUID 10
+#define EXIT_GETSEC 11
+#define EXIT_HLT 12
+#define EXIT_INVD 13
+#define EXIT_INVLPG 14
+#define EXIT_RDPMC 15
+#define EXIT_RDTSC 16
+#define EXIT_VMCALL 18
+#define EXIT_VMCLEAR 19
+#define EXIT_VMLAUNCH 20
+#define EXIT_VMPTRLD 21
+#define EXIT_VMPTRST 22
+#define EXIT_VMREAD 23
+#define EXIT_VMRESUME 24
+#define EXIT_VMWRITE 25
+#define EXIT_VMXOFF 26
+#define EXIT_VMXON 27
+#define EXIT_CR_ACCESS 28
+#define EXIT_DR_ACCESS 29
+#define EXIT_IO 30
+#define EXIT_RDMSR 31
+#define EXIT_WRMSR 32
+#define EXIT_INVALID_STATE 33
+#define EXIT_MSR_LOADING 34
+#define EXIT_MWAIT 36
+#define EXIT_MONITOR 39
+#define EXIT_PAUSE 40
+#define EXIT_MCE_ENTRY 41
+#define EXIT_EPT_VIOLATION 48
+#define EXIT_EPT_MISCONFIG 49
+#define EXIT_INVEPT 50
+#define EXIT_RDTSCP 51
+#define EXIT_INVVPID 53
+#define EXIT_WBINVD 54
+#define EXIT_XSETBV 55
+#define EXIT_INVPCID 58
+#define EXIT_VMFUNC 59
+
+/* EPT: entry bits and the EPT pointer. */
+#define EPT_R (1UL << 0)
+#define EPT_W (1UL << 1)
+#define EPT_X (1UL << 2)
+#define EPT_MT_WB (6UL << 3)
+#define EPTP_WB 6UL
+#define EPTP_WALK4 (3UL << 3)
+
+#endif

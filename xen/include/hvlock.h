@@ -1,0 +1,33 @@
+/*
+ * The hypervisor lock (xen/arch/x86/smp.c; docs/design.md, "Locks").
+ *
+ * Guests run on every CPU at once, but hypervisor code runs on one CPU at
+ * a time: a CPU holds this lock from the moment it enters the hypervisor
+ * (a hypercall, a trap or interrupt from a guest, an interrupt that woke
+ * its idle wait) until it goes back to a guest or waits idle. The state
+ * the lock covers is everything the per-structure locks of the written
+ * order will cover one day: domains, vCPUs and run queues, event channels,
+ * grant tables, the frame table's counts.
+ *
+ * Not under it: the call-function and TLB-flush IPIs (their senders hold
+ * it and wait for them; a CPU spinning for the lock serves them), NMIs.
+ */
+#ifndef PETREL_HVLOCK_H
+#define PETREL_HVLOCK_H
+
+/* Entering the hypervisor: take the lock unless this CPU holds it already (nesting). */
+void hv_enter(void);
+/* The end of what hv_enter() began; the outermost one lets the lock go. */
+void hv_leave(void);
+/* Going back to a guest (whatever the nesting): the lock goes. */
+void hv_leave_to_guest(void);
+/* Let the other CPUs in while this one waits for one of them; hv_wait_end() takes it back. */
+unsigned int hv_wait_begin(void);
+void hv_wait_end(unsigned int depth);
+/*
+ * One turn of such a wait (interrupts are off): serve the call-function
+ * and TLB-flush requests the lock's holder may be waiting for, then pause.
+ */
+void hv_relax(void);
+
+#endif
