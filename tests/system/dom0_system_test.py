@@ -807,7 +807,8 @@ def run(args, res):
                                  pxl_checks.check_dmesg_clear(shell_fn(con), res)),
                                 ("poweroff", lambda: check_poweroff(
                                     con, res, args.poweroff_timeout))):
-                if not args.only or step in args.only or step == "poweroff":
+                if step == "poweroff" or ((not args.only or step in args.only) and
+                                          step not in args.skip):
                     check()
         except ConsoleError as e:
             # the console is in an unknown state: the remaining checks are not run
@@ -839,6 +840,8 @@ def main():
     ap.add_argument("--only", type=lambda v: v.split(","), default=[],
                     help="run only these steps (comma separated, e.g. xl,xl-create); "
                     "boot, shell and poweroff always run")
+    ap.add_argument("--skip", type=lambda v: v.split(","), default=[],
+                    help="leave out these steps (comma separated, e.g. xl-linux)")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()
