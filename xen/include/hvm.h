@@ -148,6 +148,8 @@ int vlapic_set_base(struct vcpu *v, u64 val);
 void hvm_evtchn_upcall(struct vcpu *v);
 /* The CALLBACK_IRQ vector to inject now (upcall_pending is set), else -1. */
 int hvm_callback_pending(const struct vcpu *v);
+/* The next interrupt to offer, the callback vector before the vLAPIC's (-1: none). */
+int hvm_next_interrupt(struct vcpu *v, bool *from_lapic);
 /* HVMOP (hvm_op): params, the upcall vector; for HVM and PV callers. */
 long do_hvm_op(unsigned long cmd, unsigned long arg);
 

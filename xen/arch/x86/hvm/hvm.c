@@ -553,6 +553,15 @@ int hvm_callback_pending(const struct vcpu *v)
 	return vec >= 0 && v->vcpu_info->evtchn_upcall_pending ? vec : -1;
 }
 
+/* Both backends offer the callback vector first, as on Xen, then the vLAPIC's. */
+int hvm_next_interrupt(struct vcpu *v, bool *from_lapic)
+{
+	int vec = hvm_callback_pending(v);
+
+	*from_lapic = vec < 0;
+	return *from_lapic ? vlapic_pending(v) : vec;
+}
+
 static long set_upcall_vector(u64 arg)
 {
 	struct xen_hvm_evtchn_upcall_vector op;

@@ -662,15 +662,6 @@ static void handle_exit(struct vcpu *v)
 	}
 }
 
-/* The next interrupt to offer: the event callback vector first, as on Xen, then the vLAPIC's. */
-static int next_interrupt(struct vcpu *v, bool *from_lapic)
-{
-	int vec = hvm_callback_pending(v);
-
-	*from_lapic = vec < 0;
-	return *from_lapic ? vlapic_pending(v) : vec;
-}
-
 /*
  * Offer the next interrupt: inject it when the guest takes interrupts (IF
  * set, no interrupt shadow, no other event queued), or else ask for a VINTR
@@ -682,7 +673,7 @@ static int next_interrupt(struct vcpu *v, bool *from_lapic)
 static void intr_assist(struct vcpu *v)
 {
 	bool from_lapic;
-	int vec = next_interrupt(v, &from_lapic);
+	int vec = hvm_next_interrupt(v, &from_lapic);
 
 	if (vec < 0)
 		return;
@@ -695,7 +686,7 @@ static void intr_assist(struct vcpu *v)
 		vlapic_ack(v, (unsigned int)vec);
 	F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
 	cancel_window(v);
-	if (next_interrupt(v, &from_lapic) >= 0)
+	if (hvm_next_interrupt(v, &from_lapic) >= 0)
 		request_window(v);
 }
 

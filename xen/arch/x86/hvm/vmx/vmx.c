@@ -783,15 +783,6 @@ static void handle_exit(struct vcpu *v)
 	}
 }
 
-/* The next interrupt to offer: the event callback vector first, as on Xen, then the vLAPIC's. */
-static int next_interrupt(struct vcpu *v, bool *from_lapic)
-{
-	int vec = hvm_callback_pending(v);
-
-	*from_lapic = vec < 0;
-	return *from_lapic ? vlapic_pending(v) : vec;
-}
-
 /*
  * Offer the next interrupt: inject it when the guest takes interrupts (IF
  * set, no STI/MOV-SS shadow, no other event queued), or else ask for an
@@ -802,7 +793,7 @@ static int next_interrupt(struct vcpu *v, bool *from_lapic)
 static void intr_assist(struct vcpu *v)
 {
 	bool from_lapic;
-	int vec = next_interrupt(v, &from_lapic);
+	int vec = hvm_next_interrupt(v, &from_lapic);
 	u64 shadow = vmread(GUEST_INTERRUPTIBILITY) & (INTR_SHADOW_STI | INTR_SHADOW_MOV_SS);
 
 	if (vec < 0)
@@ -812,7 +803,7 @@ static void intr_assist(struct vcpu *v)
 		if (from_lapic)
 			vlapic_ack(v, (unsigned int)vec);
 		vmwrite(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT | (unsigned int)vec);
-		window_exiting(next_interrupt(v, &from_lapic) >= 0);
+		window_exiting(hvm_next_interrupt(v, &from_lapic) >= 0);
 		return;
 	}
 	window_exiting(true);
