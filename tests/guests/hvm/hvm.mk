@@ -16,7 +16,7 @@
 HVM_GUEST_DIR := tests/guests/hvm
 HVM_GUEST_OUT := $(BUILD)/tests/guests-hvm
 HVM_GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(HVM_GUEST_DIR)/tests/*.c))))
-HVM_GUEST_LIB := $(addprefix $(HVM_GUEST_OUT)/lib/,head.o hvm.o xtest.o printk.o string.o defaults.o)
+HVM_GUEST_LIB := $(addprefix $(HVM_GUEST_OUT)/lib/,head.o hvm.o xtest.o printk.o string.o defaults.o console-ring.o)
 HVM_GUEST_LDS := $(HVM_GUEST_DIR)/hvm.ld
 HVM_GUEST_CFLAGS := $(filter-out -mcmodel=kernel,$(GUEST_CFLAGS)) -mcmodel=small -DXTEST_HVM \
 	-I$(HVM_GUEST_DIR)

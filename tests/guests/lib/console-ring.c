@@ -40,13 +40,14 @@ static unsigned long rdtsc(void)
 
 /*
  * Map the console page over a page of our .bss. The initial domain has no
- * such page (its start_info holds the dom0 console fields instead).
+ * such page (its start_info holds the dom0 console fields instead), and an
+ * HVM test guest has no start_info here (it reports through console_io).
  */
 void console_ring_init(const struct start_info *si)
 {
 	long rc;
 
-	if ((si->flags & SIF_INITDOMAIN) || !si->console.domU.mfn)
+	if (!si || (si->flags & SIF_INITDOMAIN) || !si->console.domU.mfn)
 		return;
 	rc = hypercall_update_va_mapping((unsigned long)ring_page,
 					 (si->console.domU.mfn << 12) | PTE_P | PTE_RW | PTE_A |
