@@ -97,6 +97,11 @@ static void check_pollers(struct domain *d, unsigned int port)
 void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port)
 {
 	struct vcpu *v = vcpu_of(d, vcpu_id);
+
+	if (port < EVTCHN_NR_PORTS && d->evtchn[port].xen_consumer) {
+		evtchn_xen_notify(d, port);
+		return;
+	}
 	struct shared_info *s = d->shared_info;
 
 	if (!v || port >= EVTCHN_NR_PORTS)
@@ -455,6 +460,45 @@ static long evtchn_unmask(unsigned int port)
 	return 0;
 }
 
+/* Builds without ioreq servers (the unit tests) never make such ports. */
+__attribute__((weak)) void evtchn_xen_notify(struct domain *d, unsigned int port)
+{
+	(void)d;
+	(void)port;
+}
+
+int evtchn_alloc_xen_port(struct domain *d, unsigned int vcpu_id, domid_t remote)
+{
+	int port = get_free_port(d);
+	struct evtchn *chn;
+
+	if (port < 0)
+		return port;
+	chn = port_chn(d, (unsigned int)port);
+	chn->state = ECS_UNBOUND;
+	chn->xen_consumer = 1;
+	chn->notify_vcpu = (u16)vcpu_id;
+	chn->u.remote_domid = remote;
+	return port;
+}
+
+static bool is_xen_port(const struct domain *d, unsigned int port)
+{
+	return port && port_valid(port) && d->evtchn[port].xen_consumer;
+}
+
+void evtchn_send_xen_port(struct domain *d, unsigned int port)
+{
+	if (is_xen_port(d, port))
+		evtchn_send(d, port);
+}
+
+void evtchn_free_xen_port(struct domain *d, unsigned int port)
+{
+	if (is_xen_port(d, port))
+		evtchn_close_port(d, port);
+}
+
 void evtchn_close_all(struct domain *d)
 {
 	for (unsigned int p = 1; p < EVTCHN_NR_PORTS; p++)
@@ -552,8 +596,12 @@ static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_b
 		*copy_back = true;
 		return evtchn_status(&a->status);
 	case EVTCHNOP_close:
+		if (is_xen_port(current->domain, a->close.port))
+			return -EINVAL;
 		return evtchn_close_port(current->domain, a->close.port);
 	case EVTCHNOP_send:
+		if (is_xen_port(current->domain, a->send.port))
+			return -EINVAL;
 		return evtchn_send(current->domain, a->send.port);
 	case EVTCHNOP_bind_vcpu:
 		return evtchn_bind_vcpu(a->bind_vcpu.port, a->bind_vcpu.vcpu);

@@ -582,10 +582,11 @@ static long exchange(unsigned long arg)
 }
 
 /*
- * XENMEM_acquire_resource: Petrel maps no resource this way yet (grant
- * tables, ioreq pages, vmtrace buffers), so every type answers -EOPNOTSUPP,
- * Xen's answer for a resource it does not have. libxenguest then seeds a new
- * domain's grant table through GNTTABOP_setup_table and a foreign map.
+ * XENMEM_acquire_resource: an ioreq server's pages (hvm/ioreq.c), as machine
+ * frames for a PV caller. Grant tables and vmtrace buffers are not offered
+ * this way: -EOPNOTSUPP, Xen's answer for a resource it does not have, and
+ * libxenguest then seeds a new domain's grant table through
+ * GNTTABOP_setup_table and a foreign map.
  */
 static long acquire_resource(unsigned long arg)
 {
@@ -602,7 +603,14 @@ static long acquire_resource(unsigned long arg)
 	d = target_domain(r.domid, &rc);
 	if (!d)
 		return rc;
-	return -EOPNOTSUPP;
+	if (r.type != XENMEM_resource_ioreq_server)
+		return -EOPNOTSUPP;
+	rc = ioreq_acquire_resource(d, r.id, r.frame, &r.nr_frames, (u64)r.frame_list.p);
+	if (!rc && !r.frame_list.p &&
+	    copy_to_guest(arg + offsetof(struct xen_mem_acquire_resource, nr_frames), &r.nr_frames,
+			  sizeof(r.nr_frames)))
+		rc = -EFAULT;
+	return rc;
 }
 
 long do_memory_op(unsigned long cmd, unsigned long arg)

@@ -34,7 +34,7 @@ enum evtchn_state {
 /* One port: 8 bytes, so the whole 2-level table is 32 KiB per domain. */
 struct evtchn {
 	u8 state; /* enum evtchn_state */
-	u8 pad;
+	u8 xen_consumer; /* the hypervisor's end (an ioreq server's), not the guest's */
 	u16 notify_vcpu; /* vCPU whose pending_sel/upcall_pending is raised */
 	union {
 		domid_t remote_domid; /* ECS_UNBOUND */
@@ -82,6 +82,20 @@ void evtchn_unmask_port(struct domain *d, unsigned int port);
  */
 int pirq_guest_bind(struct domain *d, unsigned int pirq, int port, bool share);
 void pirq_guest_unbind(struct domain *d, unsigned int pirq);
+
+/*
+ * Ports whose local end the hypervisor consumes (Xen's "Xen-bound" ports):
+ * an ioreq server's per-vCPU channels live in the HVM domain, bound by the
+ * device model from its side. Raising one calls evtchn_xen_notify() instead
+ * of touching the domain's pending bits; the guest cannot close or send on it.
+ * alloc gives an unbound port for @remote (or -ENOSPC), send raises the
+ * peer's end, free closes it (nothing if it is not such a port).
+ */
+int evtchn_alloc_xen_port(struct domain *d, unsigned int vcpu_id, domid_t remote);
+void evtchn_send_xen_port(struct domain *d, unsigned int port);
+void evtchn_free_xen_port(struct domain *d, unsigned int port);
+/* The hook (hvm/ioreq.c; a no-op in builds without it). */
+void evtchn_xen_notify(struct domain *d, unsigned int port);
 
 /* Close every port of @d (EVTCHNOP_reset, domain teardown). */
 void evtchn_close_all(struct domain *d);

@@ -144,6 +144,21 @@ int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val);
 u64 vlapic_base(const struct vcpu *v);
 int vlapic_set_base(struct vcpu *v, u64 val);
 
+/* ioreq servers and dm_op (hvm/ioreq.c). */
+long do_dm_op(unsigned long domid, unsigned long nr_bufs, unsigned long bufs);
+/* XENMEM_acquire_resource of server @id's frames: MFNs to @frame_list, or the count. */
+long ioreq_acquire_resource(struct domain *d, unsigned int id, u64 frame, u32 *nr_frames,
+			    u64 frame_list);
+void ioreq_domain_destroy(struct domain *d);
+/* Forward a port access to the server covering it (true), the vCPU then waits. */
+bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
+/* A server covers guest-physical @gpa. */
+bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa);
+/* Forward the mov at rip touching @gpa: its length, 0 if not decoded or not covered. */
+unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa);
+/* Before entry: false while the vCPU still waits for its server's answer. */
+bool hvm_ioreq_complete(struct vcpu *v);
+
 /* Event delivery: upcall_pending went 0 -> 1 on @v. */
 void hvm_evtchn_upcall(struct vcpu *v);
 /* The CALLBACK_IRQ vector to inject now (upcall_pending is set), else -1. */

@@ -7,6 +7,8 @@
 #include "timer.h"
 #include "public/hvm/params.h"
 
+struct ioreq_server;
+
 /* The virtual local APIC (hvm/vlapic.c). */
 struct vlapic {
 	u32 *regs;	    /* the 4 KiB register page, as the xAPIC lays it out */
@@ -34,6 +36,15 @@ struct hvm_vcpu {
 	} vmx;
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
+	/* A request sent to an ioreq server, completed before the next entry (hvm/ioreq.c). */
+	struct {
+		bool pending;
+		bool to_rax;	/* an IN: the answer merges into rax by size */
+		u8 server;	/* index in d->arch.hvm.ioreq */
+		u8 size;	/* 1, 2, 4 or 8 */
+		s8 reg;		/* the general register a read lands in, -1 for a write */
+		u8 last_state;	/* the slot's state when last seen (it never goes back) */
+	} io;
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
 	u8 fpu_area[512] __aligned(16);
 };
@@ -47,6 +58,7 @@ struct hvm_domain {
 	u64 params[HVM_NR_PARAMS];	  /* HVMOP_set_param values (hvm/params.c) */
 	int callback_vector;		  /* CALLBACK_IRQ of the vector type: its vector, else -1 */
 	u64 paging_pool_bytes;		  /* set_paging_mempool_size, as asked (not enforced) */
+	struct ioreq_server *ioreq[8];	  /* dm_op ioreq servers by id (hvm/ioreq.c) */
 	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;
 };

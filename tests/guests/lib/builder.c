@@ -93,7 +93,12 @@ uint64_t builder_l1e_maddr(const void *w)
 
 long builder_map_mmu(uint8_t *w, unsigned long m, uint16_t dom)
 {
-	uint64_t req[2] = { builder_l1e_maddr(w), (m << 12) | LEAF };
+	return builder_map_mmu_cmd(w, m, dom, 0);
+}
+
+long builder_map_mmu_cmd(uint8_t *w, unsigned long m, uint16_t dom, unsigned int cmd)
+{
+	uint64_t req[2] = { builder_l1e_maddr(w) | cmd, (m << 12) | LEAF };
 	struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)w, 0 };
 	unsigned int done = 0;
 	long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, dom, 0);
@@ -385,3 +390,179 @@ __asm__(".pushsection .rodata\n"
 	"jmp 2b\n"
 	"tiny_script_end:\n"
 	".popsection\n");
+
+/* ---- PVH domains. */
+
+/* Xen's hvm_hw_cpu (1032 bytes): the CPU record of the HVM context. */
+struct pvh_cpu {
+	uint8_t fpu_regs[512];
+	uint64_t rax, rbx, rcx, rdx, rbp, rsi, rdi, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+	uint64_t cr0, cr2, cr3, cr4;
+	uint64_t dr0, dr1, dr2, dr3, dr6, dr7;
+	uint32_t cs_sel, ds_sel, es_sel, fs_sel, gs_sel, ss_sel, tr_sel, ldtr_sel;
+	uint32_t cs_limit, ds_limit, es_limit, fs_limit, gs_limit, ss_limit, tr_limit, ldtr_limit;
+	uint32_t idtr_limit, gdtr_limit;
+	uint64_t cs_base, ds_base, es_base, fs_base, gs_base, ss_base, tr_base, ldtr_base;
+	uint64_t idtr_base, gdtr_base;
+	uint32_t cs_arbytes, ds_arbytes, es_arbytes, fs_arbytes, gs_arbytes, ss_arbytes;
+	uint32_t tr_arbytes, ldtr_arbytes;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, shadow_gs, msr_flags;
+	uint64_t msr_lstar, msr_star, msr_cstar, msr_syscall_mask, msr_efer, msr_tsc_aux;
+	uint64_t tsc;
+	uint32_t pending_event, error_code, flags, pad0;
+};
+_Static_assert(sizeof(struct pvh_cpu) == 1032, "hvm_hw_cpu is 1032 bytes");
+
+struct pvh_desc {
+	uint16_t typecode, instance;
+	uint32_t length;
+};
+
+#define PVH_CODE_END 0
+#define PVH_CODE_HEADER 1
+#define PVH_CODE_CPU 2
+#define PVH_HEADER_LEN 24
+
+static uint8_t pvh_context[8192] __attribute__((aligned(16)));
+static uint8_t pvh_stream[2048] __attribute__((aligned(16)));
+
+long pvh_map(uint8_t *w, unsigned long gfn, uint16_t dom)
+{
+	return builder_map_mmu(w, gfn, dom);
+}
+
+static long pvh_create(uint16_t *dom)
+{
+	struct dctl op;
+	long rc;
+
+	builder_fill_create(&op);
+	op.u.create.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+	op.u.create.emulation_flags = XEN_X86_EMU_LAPIC;
+	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
+	if (rc) {
+		xtest_error("PVH createdomain: %ld", rc);
+		return rc;
+	}
+	*dom = op.domain;
+	memset(&op, 0, sizeof(op));
+	op.u.max_vcpus = 1;
+	rc = domctl(XEN_DOMCTL_max_vcpus, *dom, &op);
+	memset(&op, 0, sizeof(op));
+	op.u.max_memkb = PVH_PAGES * 4;
+	rc = rc ? rc : domctl(XEN_DOMCTL_max_mem, *dom, &op);
+	memset(&op, 0, sizeof(op));
+	op.u.paging_pool = 2UL << 20;
+	rc = rc ? rc : domctl(XEN_DOMCTL_set_paging_mempool_size, *dom, &op);
+	if (rc)
+		xtest_error("d%u: max_vcpus/max_mem/paging pool: %ld", *dom, rc);
+	return rc;
+}
+
+static long pvh_populate(uint16_t dom)
+{
+	static unsigned long gfns[PVH_PAGES];
+	struct reservation r = { gfns, PVH_PAGES, 0, 0, dom };
+	long rc;
+
+	for (unsigned int i = 0; i < PVH_PAGES; i++)
+		gfns[i] = PVH_GFN_BASE + i;
+	rc = hypercall(HC_memory_op, XENMEM_populate_physmap, (unsigned long)&r, 0, 0, 0);
+	if (rc == PVH_PAGES)
+		return 0;
+	xtest_error("d%u: populate_physmap: %ld", dom, rc);
+	return rc < 0 ? rc : -1000;
+}
+
+static long pvh_image(uint16_t dom, const uint8_t *code, size_t len, void (*fill)(uint8_t *))
+{
+	long rc = pvh_map(builder_window, PVH_GFN_CODE, dom);
+
+	if (!rc) {
+		memset(builder_window, 0, sizeof(builder_window));
+		memcpy(builder_window, code, len);
+		builder_unmap(builder_window);
+		rc = pvh_map(builder_window, PVH_GFN_DATA, dom);
+	}
+	if (rc) {
+		xtest_error("d%u: mapping its code or data: %ld", dom, rc);
+		return rc;
+	}
+	memset(builder_window, 0, sizeof(builder_window));
+	if (fill)
+		fill(builder_window);
+	builder_unmap(builder_window);
+	return 0;
+}
+
+/* The PVH entry state: 32-bit flat protected mode, paging off, at the code page. */
+static void pvh_fill_cpu(struct pvh_cpu *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->rip = PVH_GFN_CODE << 12;
+	c->rflags = 0x2;
+	c->cr0 = 0x11; /* PE, ET */
+	c->dr6 = 0xffff0ff0;
+	c->dr7 = 0x400;
+	c->cs_sel = 0x08, c->cs_limit = ~0u, c->cs_arbytes = 0xc9b;
+	c->ds_sel = c->es_sel = c->ss_sel = c->fs_sel = c->gs_sel = 0x10;
+	c->ds_limit = c->es_limit = c->ss_limit = c->fs_limit = c->gs_limit = ~0u;
+	c->ds_arbytes = c->es_arbytes = c->ss_arbytes = c->fs_arbytes = c->gs_arbytes = 0xc93;
+	c->tr_sel = 0x18, c->tr_limit = 0x67, c->tr_arbytes = 0x8b;
+	c->ldtr_arbytes = 0x82;
+}
+
+/* gethvmcontext for the HEADER record, then sethvmcontext: HEADER, CPU of vCPU 0, END. */
+static long pvh_vcpu(uint16_t dom)
+{
+	struct pvh_desc d;
+	struct pvh_cpu cpu;
+	struct dctl op;
+	uint32_t off = 0;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	op.u.hvmcontext.size = sizeof(pvh_context);
+	op.u.hvmcontext.buffer = pvh_context;
+	rc = domctl(XEN_DOMCTL_gethvmcontext, dom, &op);
+	memcpy(&d, pvh_context, sizeof(d));
+	if (rc || d.typecode != PVH_CODE_HEADER || d.length != PVH_HEADER_LEN) {
+		xtest_error("d%u: gethvmcontext: %ld, first record %u", dom, rc, d.typecode);
+		return rc ? rc : -1000;
+	}
+	memcpy(pvh_stream, pvh_context, sizeof(d) + PVH_HEADER_LEN);
+	off = sizeof(d) + PVH_HEADER_LEN;
+	d = (struct pvh_desc){ PVH_CODE_CPU, 0, sizeof(cpu) };
+	pvh_fill_cpu(&cpu);
+	memcpy(pvh_stream + off, &d, sizeof(d));
+	memcpy(pvh_stream + off + sizeof(d), &cpu, sizeof(cpu));
+	off += sizeof(d) + sizeof(cpu);
+	d = (struct pvh_desc){ PVH_CODE_END, 0, 0 };
+	memcpy(pvh_stream + off, &d, sizeof(d));
+	memset(&op, 0, sizeof(op));
+	op.u.hvmcontext.size = off + sizeof(d);
+	op.u.hvmcontext.buffer = pvh_stream;
+	rc = domctl(XEN_DOMCTL_sethvmcontext, dom, &op);
+	if (rc)
+		xtest_error("d%u: sethvmcontext: %ld", dom, rc);
+	return rc;
+}
+
+bool pvh_build(uint16_t *dom, const uint8_t *code, size_t len, void (*fill)(uint8_t *data))
+{
+	struct tiny_dom t = { 0 };
+	long rc;
+
+	*dom = 0;
+	rc = pvh_create(dom);
+	rc = rc ? rc : pvh_populate(*dom);
+	rc = rc ? rc : pvh_image(*dom, code, len, fill);
+	rc = rc ? rc : pvh_vcpu(*dom);
+	if (rc && *dom) {
+		t.id = *dom;
+		tiny_destroy(&t);
+	}
+	return rc == 0;
+}

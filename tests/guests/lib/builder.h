@@ -63,6 +63,13 @@
 #define XEN_DOMCTL_gettscinfo 59
 #define XEN_DOMCTL_settscinfo 60
 #define XEN_DOMCTL_setnodeaffinity 68
+#define XEN_DOMCTL_gethvmcontext 33
+#define XEN_DOMCTL_sethvmcontext 34
+#define XEN_DOMCTL_set_paging_mempool_size 86
+#define XEN_DOMCTL_CDF_hvm (1u << 0)
+#define XEN_DOMCTL_CDF_hap (1u << 1)
+#define XEN_X86_EMU_LAPIC 1u
+#define MMU_PT_UPDATE_NO_TRANSLATE 3
 
 struct createdomain {
 	uint32_t ssidref;
@@ -112,6 +119,11 @@ struct dctl {
 			struct bitmap hard, soft;
 		} affinity;
 		struct bitmap nodemap;
+		uint64_t paging_pool;
+		struct {
+			uint32_t size, pad;
+			void *buffer;
+		} hvmcontext;
 		struct {
 			uint32_t mode, khz, incarnation, pad;
 			uint64_t elapsed_nsec;
@@ -191,6 +203,8 @@ unsigned long builder_own_frame(const void *va);
 /* Map frame @m of @dom at @w: update_va_mapping_otherdomain, or mmu_update with foreigndom. */
 long builder_map_va(uint8_t *w, unsigned long m, uint16_t dom);
 long builder_map_mmu(uint8_t *w, unsigned long m, uint16_t dom);
+/* The same with mmu_update command @cmd (MMU_PT_UPDATE_NO_TRANSLATE: @m is a machine frame). */
+long builder_map_mmu_cmd(uint8_t *w, unsigned long m, uint16_t dom, unsigned int cmd);
 /* Put our own frame back at @w. */
 void builder_unmap(uint8_t *w);
 /* Machine address of the L1 entry mapping @w in our page tables. */
@@ -217,6 +231,22 @@ bool tiny_build(struct tiny_dom *t, const uint8_t *code, size_t len,
 int tiny_run(struct tiny_dom *t);
 /* destroydomain. */
 long tiny_destroy(struct tiny_dom *t);
+
+/*
+ * A PVH domain (CDF_hvm | CDF_hap, the local APIC its only emulated
+ * device), built through the domctls libxenguest uses for one: RAM at
+ * GFNs PVH_GFN_BASE.. (PVH_PAGES of them), the code at PVH_GFN_CODE
+ * (guest-physical 1 MiB, where vCPU 0 starts in 32-bit flat protected
+ * mode with paging off, as PVH's entry), @fill on the data page at
+ * PVH_GFN_DATA. The domain stays paused; on failure it is destroyed.
+ */
+#define PVH_PAGES 16
+#define PVH_GFN_BASE 0x100
+#define PVH_GFN_CODE 0x100
+#define PVH_GFN_DATA 0x101
+bool pvh_build(uint16_t *dom, const uint8_t *code, size_t len, void (*fill)(uint8_t *data));
+/* Map GFN @gfn of the PVH domain @dom at @w (privcmd's way): 0 or -errno. */
+long pvh_map(uint8_t *w, unsigned long gfn, uint16_t dom);
 
 /*
  * The script runner: the data page is a list of struct tiny_call, run in

@@ -91,6 +91,7 @@ int hvm_domain_init(struct domain *d)
 
 void hvm_domain_destroy(struct domain *d)
 {
+	ioreq_domain_destroy(d);
 	p2m_destroy(d);
 }
 
@@ -440,7 +441,10 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 	return inject_gp(v);
 }
 
-/* ---- Port I/O: the debug console on 0xE9; everything else reads all-ones. */
+/*
+ * ---- Port I/O: the debug console on 0xE9, then the ioreq servers; a port
+ * nobody serves reads all-ones and drops writes.
+ */
 
 #define DEBUG_CONSOLE_PORT 0xe9
 
@@ -462,14 +466,17 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 
+	if (port == DEBUG_CONSOLE_PORT && !in) {
+		debug_console_putc(v->domain, (char)r->rax);
+		return;
+	}
+	if (hvm_ioreq_pio(v, in, port, size))
+		return;
 	if (in) {
 		u64 mask = size == 4 ? 0xffffffffUL : (1UL << (8 * size)) - 1;
 
 		r->rax = size == 4 ? mask : (r->rax & ~mask) | mask;
-		return;
 	}
-	if (port == DEBUG_CONSOLE_PORT)
-		debug_console_putc(v->domain, (char)r->rax);
 }
 
 /* ---- HLT, triple fault, crashes. */
@@ -772,6 +779,8 @@ void hvm_loop(void)
 		if (current != v || !is_hvm_vcpu(current))
 			arch_resume_current();
 		hvm_time_check(v);
+		if (v->arch.hvm.io.pending && !hvm_ioreq_complete(v))
+			continue; /* blocked until its ioreq server answers */
 		hvm_backend->run(v);
 	}
 }

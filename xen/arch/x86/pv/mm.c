@@ -726,7 +726,8 @@ static int mmu_normal_update(struct domain *pt_owner, struct domain *pg_owner, u
 	if (pg->type_count && (pg->flags & PGC_validated)) {
 		switch (pg->type) {
 		case PGT_l1_page_table:
-			rc = translate_foreign(pg_owner, &val);
+			/* NO_TRANSLATE: the frame is a machine frame even for a translated owner. */
+			rc = cmd == MMU_PT_UPDATE_NO_TRANSLATE ? 0 : translate_foreign(pg_owner, &val);
 			if (!rc)
 				rc = pv_mod_l1_entry(pt_owner, mfn, idx, val, preserve_ad, pg_owner);
 			break;

@@ -653,6 +653,14 @@ static void handle_exit(struct vcpu *v)
 			advance(v, len);
 			return;
 		}
+		if (hvm_ioreq_claims_mmio(v, F64(v, VMCB_EXITINFO2))) {
+			len = hvm_ioreq_mmio(v, F64(v, VMCB_EXITINFO2));
+			if (!len)
+				hvm_crash(v, "MMIO access to an ioreq server's range by an instruction "
+					     "not emulated");
+			advance(v, len);
+			return;
+		}
 		printk(XENLOG_G_GUEST XENLOG_ERR "d%u: nested page fault at gpa %#lx (%#lx)\n",
 		       v->domain->domain_id, F64(v, VMCB_EXITINFO2), F64(v, VMCB_EXITINFO1));
 		hvm_crash(v, "access to guest-physical memory that is not RAM");

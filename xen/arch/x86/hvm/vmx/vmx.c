@@ -679,6 +679,14 @@ static void exit_ept_violation(struct vcpu *v)
 		advance(v, len);
 		return;
 	}
+	if (hvm_ioreq_claims_mmio(v, gpa)) {
+		len = hvm_ioreq_mmio(v, gpa);
+		if (!len)
+			hvm_crash(v, "MMIO access to an ioreq server's range by an instruction "
+				     "not emulated");
+		advance(v, len);
+		return;
+	}
 	printk(XENLOG_G_GUEST XENLOG_ERR "d%u: EPT violation at gpa %#lx (%#lx)\n",
 	       v->domain->domain_id, gpa, vmread(EXIT_QUALIFICATION));
 	hvm_crash(v, "access to guest-physical memory that is not RAM");

@@ -1,0 +1,504 @@
+/*
+ * The control domain as a tiny device model: it builds a PVH domain with the
+ * builder library, creates an ioreq server for it with dm_op (buffered ring
+ * on), maps port 0x510-0x511 and one MMIO page at 0xfe000000 to it, enables
+ * it, maps the synchronous ioreq page with XENMEM_acquire_resource (machine
+ * frames, mmu_update with MMU_PT_UPDATE_NO_TRANSLATE as privcmd does) and
+ * binds vCPU 0's event channel (vp_eport). The guest's 32-bit code then does
+ * out/in on the ports and mov writes and reads on the page; the model serves
+ * each request as an echo/add device (a port read gives the last word
+ * written plus one, 0x511 the number of requests so far; a page read gives
+ * the bytes last written there plus one) and checks what it was asked. An
+ * IN of 4 bytes at 0x510 is only half covered: no server takes it and it
+ * reads all-ones. The last request is answered with a state that is not a
+ * state: the guest must be crashed, and the hypervisor goes on. Refusals on
+ * the way: dm_op on oneself, an unknown op, too many buffers, bad ranges,
+ * servers that do not exist, a bad buffered-ioreq mode.
+ */
+#include "builder.h"
+#include "evtchn.h"
+
+TEST_CPU("qemu64,+svm,+npt");
+TEST_HV_ARGS("dom0_mem=64M");
+
+#define ENOENT 2
+#define EFAULT 14
+#define HC_dm_op 41
+#define XENMEM_acquire_resource 28
+#define XENMEM_resource_ioreq_server 0
+#define SHUTDOWN_crash 3
+
+#define DMOP_create 1
+#define DMOP_get_info 2
+#define DMOP_map_range 3
+#define DMOP_unmap_range 4
+#define DMOP_set_state 5
+#define DMOP_destroy 6
+#define DMOP_nr_vcpus 20
+#define RANGE_PORT 0
+#define RANGE_MEMORY 1
+#define NO_GFNS 1u
+
+#define MMIO_BASE 0xfe000000UL
+#define PORT_A 0x510
+#define PORT_COUNT 0x511
+
+/* struct xen_dm_op with the members this test uses. */
+struct dm_op {
+	uint32_t op, pad;
+	union {
+		struct {
+			uint8_t handle_bufioreq, pad[3];
+			uint16_t id;
+		} create;
+		struct {
+			uint16_t id, flags;
+			uint32_t bufioreq_port;
+			uint64_t ioreq_gfn, bufioreq_gfn;
+		} info;
+		struct {
+			uint16_t id, pad;
+			uint32_t type;
+			uint64_t start, end;
+		} range;
+		struct {
+			uint16_t id;
+			uint8_t enabled, pad;
+		} state;
+		struct {
+			uint16_t id, pad;
+		} destroy;
+		uint32_t nr_vcpus;
+		uint8_t raw[32];
+	} u;
+};
+_Static_assert(offsetof(struct dm_op, u.range.start) == 16, "ioreq_server_range layout");
+_Static_assert(offsetof(struct dm_op, u.info.ioreq_gfn) == 16, "get_ioreq_server_info layout");
+
+struct dm_buf {
+	void *h;
+	unsigned long size;
+};
+
+struct acquire {
+	uint16_t domid, type;
+	uint32_t id, nr_frames, pad;
+	uint64_t frame;
+	unsigned long *frame_list;
+};
+_Static_assert(sizeof(struct acquire) == 32, "xen_mem_acquire_resource is 32 bytes");
+
+/* Xen's struct ioreq (32 bytes); state, data_is_ptr, dir and df share byte 30. */
+struct ioreq {
+	uint64_t addr, data;
+	uint32_t count, size, vp_eport;
+	uint16_t pad;
+	uint8_t bits, type;
+};
+_Static_assert(sizeof(struct ioreq) == 32, "struct ioreq is 32 bytes");
+#define ST_NONE 0
+#define ST_READY 1
+#define ST_INPROCESS 2
+#define ST_RESP 3
+#define DIR_READ (1u << 5)
+#define TYPE_PIO 0
+#define TYPE_COPY 1
+
+/* The guest's data page: its results. */
+#define D_INW 0x00
+#define D_INB 0x04
+#define D_INL 0x08
+#define D_MMIO1 0x0c
+#define D_MMIO2 0x10
+#define D_MMIO3 0x14
+#define D_MARK 0x18
+#define D_SHUTDOWN 0x20 /* sched_shutdown { reason } */
+
+/* 32-bit code, paging off; the data page at 0x101000. */
+__asm__(".pushsection .rodata\n"
+	".globl ioreq_code_start, ioreq_code_end\n"
+	"ioreq_code_start:\n"
+	".code32\n"
+	"mov $0x101000, %esi\n"
+	"mov $0x510, %edx\n"
+	"mov $0x1234, %eax\n"
+	"outw %ax, %dx\n"
+	"inw %dx, %ax\n"
+	"mov %eax, 0x00(%esi)\n"
+	"inc %edx\n"
+	"inb %dx, %al\n"
+	"movzbl %al, %eax\n"
+	"mov %eax, 0x04(%esi)\n"
+	"dec %edx\n"
+	"xor %eax, %eax\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x08(%esi)\n"
+	"movl $0xdeadbeef, 0xfe000010\n"
+	"mov 0xfe000010, %eax\n"
+	"mov %eax, 0x0c(%esi)\n"
+	"mov $0x55667788, %ecx\n"
+	"mov %ecx, 0xfe000020\n"
+	"mov 0xfe000020, %edx\n"
+	"mov %edx, 0x10(%esi)\n"
+	"movb $0x42, 0xfe000030\n"
+	"mov 0xfe000030, %ebx\n"
+	"mov %ebx, 0x14(%esi)\n"
+	"movl $1, 0x18(%esi)\n"
+	"mov $0x510, %edx\n"
+	"inw %dx, %ax\n" /* answered with garbage: the domain dies here */
+	"movl $2, 0x18(%esi)\n"
+	"mov $29, %eax\n" /* sched_op(SCHEDOP_shutdown, poweroff) */
+	"mov $2, %ebx\n"
+	"lea 0x20(%esi), %ecx\n"
+	"vmmcall\n"
+	"1: jmp 1b\n"
+	".code64\n"
+	"ioreq_code_end:\n"
+	".popsection\n");
+extern const uint8_t ioreq_code_start[], ioreq_code_end[];
+
+static uint8_t iopage[4096] __attribute__((aligned(4096)));
+static uint8_t window[4096] __attribute__((aligned(4096)));
+static volatile struct ioreq *slot;
+static uint32_t dm_port;
+static uint16_t port_a;
+static uint8_t mmio[4096];
+static unsigned int nr_requests;
+
+static long dm_op_bufs(uint16_t dom, struct dm_op *op, unsigned long size, unsigned int nr)
+{
+	struct dm_buf b[3] = { { op, size }, { op, size }, { op, size } };
+
+	return hypercall(HC_dm_op, dom, nr, (unsigned long)b, 0, 0);
+}
+
+static long dm_op(uint16_t dom, struct dm_op *op)
+{
+	return dm_op_bufs(dom, op, sizeof(*op), 1);
+}
+
+static long range_op(uint16_t dom, uint32_t op, uint16_t id, uint32_t type, uint64_t s,
+		     uint64_t e)
+{
+	struct dm_op o;
+
+	memset(&o, 0, sizeof(o));
+	o.op = op;
+	o.u.range.id = id;
+	o.u.range.type = type;
+	o.u.range.start = s;
+	o.u.range.end = e;
+	return dm_op(dom, &o);
+}
+
+static long set_state(uint16_t dom, uint16_t id, uint8_t enabled)
+{
+	struct dm_op o;
+
+	memset(&o, 0, sizeof(o));
+	o.op = DMOP_set_state;
+	o.u.state.id = id;
+	o.u.state.enabled = enabled;
+	return dm_op(dom, &o);
+}
+
+static void refusals(uint16_t dom)
+{
+	struct dm_op o;
+	long rc;
+
+	memset(&o, 0, sizeof(o));
+	o.op = DMOP_nr_vcpus;
+	rc = dm_op(0, &o);
+	xtest_check(rc == -EPERM, "dm_op on oneself: %ld", rc);
+	rc = dm_op(0x7000, &o);
+	xtest_check(rc == -ESRCH, "dm_op on a domain that does not exist: %ld", rc);
+	rc = dm_op(dom, &o);
+	xtest_check(rc == 0 && o.u.nr_vcpus == 1, "nr_vcpus: %ld, %u", rc, o.u.nr_vcpus);
+	rc = dm_op_bufs(dom, &o, sizeof(o), 3);
+	xtest_check(rc == -E2BIG, "dm_op with 3 buffers: %ld", rc);
+	rc = dm_op_bufs(dom, &o, 8, 1);
+	xtest_check(rc == -EFAULT, "dm_op with a buffer too short for its op: %ld", rc);
+	o.op = 99;
+	rc = dm_op(dom, &o);
+	xtest_check(rc == -EOPNOTSUPP, "dm_op 99: %ld", rc);
+	memset(&o, 0, sizeof(o));
+	o.op = DMOP_create;
+	o.u.create.handle_bufioreq = 3;
+	rc = dm_op(dom, &o);
+	xtest_check(rc == -EINVAL, "create_ioreq_server with bufioreq mode 3: %ld", rc);
+	rc = set_state(dom, 7, 1);
+	xtest_check(rc == -ENOENT, "set_ioreq_server_state of server 7: %ld", rc);
+}
+
+static uint16_t create_server(uint16_t dom, uint32_t *buf_port)
+{
+	struct dm_op o;
+	long rc;
+
+	memset(&o, 0, sizeof(o));
+	o.op = DMOP_create;
+	o.u.create.handle_bufioreq = 2; /* HVM_IOREQSRV_BUFIOREQ_ATOMIC */
+	rc = dm_op(dom, &o);
+	if (rc) {
+		xtest_error("create_ioreq_server: %ld", rc);
+		return 0xffff;
+	}
+	memset(&o.u, 0, sizeof(o.u));
+	o.op = DMOP_get_info;
+	o.u.info.id = o.u.create.id;
+	o.u.info.flags = NO_GFNS;
+	rc = dm_op(dom, &o);
+	xtest_check(rc == 0 && o.u.info.bufioreq_port != 0, "get_ioreq_server_info: %ld, port %u",
+		    rc, o.u.info.bufioreq_port);
+	*buf_port = o.u.info.bufioreq_port;
+	return o.u.info.id;
+}
+
+static void map_ranges(uint16_t dom, uint16_t id)
+{
+	long rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_A, PORT_COUNT);
+
+	xtest_check(rc == 0, "map ports 0x510-0x511: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_MEMORY, MMIO_BASE, MMIO_BASE + 0xfff);
+	xtest_check(rc == 0, "map the MMIO page: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_COUNT, PORT_COUNT + 4);
+	xtest_check(rc == -EEXIST, "map an overlapping port range: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, 0x600, 0x5ff);
+	xtest_check(rc == -EINVAL, "map a range that ends before it starts: %ld", rc);
+	rc = range_op(dom, DMOP_unmap_range, id, RANGE_PORT, 0x600, 0x601);
+	xtest_check(rc == -ENOENT, "unmap a range never mapped: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, 5, RANGE_PORT, 0x600, 0x601);
+	xtest_check(rc == -ENOENT, "map a range to server 5: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, 0x600, 0x601);
+	rc = rc ? rc : range_op(dom, DMOP_unmap_range, id, RANGE_PORT, 0x600, 0x601);
+	xtest_check(rc == 0, "map and unmap 0x600-0x601: %ld", rc);
+}
+
+/* The synchronous page, mapped over iopage; false if it could not be. */
+static bool map_iopage(uint16_t dom, uint16_t id)
+{
+	unsigned long frames[2] = { 0, 0 };
+	struct acquire a = { dom, XENMEM_resource_ioreq_server, id, 0, 0, 0, NULL };
+	long rc = hypercall(HC_memory_op, XENMEM_acquire_resource, (unsigned long)&a, 0, 0, 0);
+
+	xtest_check(rc == 0 && a.nr_frames == 2, "acquire_resource size query: %ld, %u frames",
+		    rc, a.nr_frames);
+	a.nr_frames = 2;
+	a.frame_list = frames;
+	rc = hypercall(HC_memory_op, XENMEM_acquire_resource, (unsigned long)&a, 0, 0, 0);
+	if (rc || !frames[1]) {
+		xtest_error("acquire_resource of the ioreq pages: %ld, %#lx", rc, frames[1]);
+		return false;
+	}
+	xtest_check(frames[0] && frames[0] != frames[1], "buffered ring frame %#lx", frames[0]);
+	rc = builder_map_mmu_cmd(iopage, frames[1], dom, MMU_PT_UPDATE_NO_TRANSLATE);
+	if (rc) {
+		xtest_error("mapping the ioreq page (mfn %#lx): %ld", frames[1], rc);
+		return false;
+	}
+	slot = (volatile struct ioreq *)iopage;
+	return true;
+}
+
+static bool bind_port(uint16_t dom)
+{
+	struct evtchn_bind_interdomain b = { dom, slot->vp_eport, 0 };
+	long rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+
+	if (rc) {
+		xtest_error("binding vp_eport %u of d%u: %ld", slot->vp_eport, dom, rc);
+		return false;
+	}
+	dm_port = b.local_port;
+	return true;
+}
+
+/* Wait for the notification and a READY slot; false if it never came. */
+static bool wait_request(void)
+{
+	for (unsigned long i = 0; i < 400000; i++) {
+		if (evtchn_test_and_clear(dm_port)) {
+			unsigned int st = __atomic_load_n(&slot->bits, __ATOMIC_SEQ_CST) & 0xf;
+
+			if (st == ST_READY)
+				return true;
+			xtest_fail("notified with the slot in state %u", st);
+			return false;
+		}
+		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	}
+	xtest_fail("no request came (slot state %u)", slot->bits & 0xf);
+	return false;
+}
+
+static void set_slot_state(unsigned int st)
+{
+	__atomic_store_n(&slot->bits, (uint8_t)((slot->bits & ~0xf) | st), __ATOMIC_SEQ_CST);
+}
+
+static uint64_t mmio_load(uint64_t off, unsigned int size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, mmio + off, size);
+	return v;
+}
+
+/* The echo/add device. */
+static uint64_t device(uint8_t type, uint64_t addr, unsigned int size, bool read, uint64_t data)
+{
+	if (type == TYPE_PIO && addr == PORT_COUNT)
+		return nr_requests;
+	if (type == TYPE_PIO) {
+		if (!read)
+			port_a = (uint16_t)data;
+		return (uint16_t)(port_a + 1);
+	}
+	addr -= MMIO_BASE;
+	if (!read) {
+		memcpy(mmio + addr, &data, size);
+		return 0;
+	}
+	return mmio_load(addr, size) + 1;
+}
+
+/* Serve one request, which must be the one described; false when none came. */
+static bool serve(uint8_t type, uint64_t addr, unsigned int size, bool read, uint64_t data)
+{
+	bool is_read;
+
+	if (!wait_request())
+		return false;
+	nr_requests++;
+	set_slot_state(ST_INPROCESS);
+	is_read = slot->bits & DIR_READ;
+	xtest_check(slot->type == type && slot->addr == addr && slot->size == size &&
+			is_read == read && slot->count == 1 && (read || slot->data == data),
+		    "request %u: type %u addr %#lx size %u %s data %#lx", nr_requests, slot->type,
+		    (unsigned long)slot->addr, slot->size, is_read ? "read" : "write",
+		    (unsigned long)slot->data);
+	slot->data = device(slot->type, slot->addr, slot->size, is_read, slot->data);
+	set_slot_state(ST_RESP);
+	evtchn_port_op(EVTCHNOP_send, dm_port);
+	return true;
+}
+
+static bool serve_all(void)
+{
+	return serve(TYPE_PIO, PORT_A, 2, false, 0x1234) && serve(TYPE_PIO, PORT_A, 2, true, 0) &&
+	       serve(TYPE_PIO, PORT_COUNT, 1, true, 0) &&
+	       serve(TYPE_COPY, MMIO_BASE + 0x10, 4, false, 0xdeadbeef) &&
+	       serve(TYPE_COPY, MMIO_BASE + 0x10, 4, true, 0) &&
+	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, false, 0x55667788) &&
+	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, true, 0) &&
+	       serve(TYPE_COPY, MMIO_BASE + 0x30, 1, false, 0x42) &&
+	       serve(TYPE_COPY, MMIO_BASE + 0x30, 4, true, 0);
+}
+
+/* A hostile answer: a state beyond IORESP_READY. */
+static void answer_garbage(void)
+{
+	if (!wait_request())
+		return;
+	set_slot_state(0xf);
+	evtchn_port_op(EVTCHNOP_send, dm_port);
+}
+
+static void check_results(uint16_t dom)
+{
+	long rc = pvh_map(window, PVH_GFN_DATA, dom);
+
+	if (rc) {
+		xtest_error("mapping d%u's data page: %ld", dom, rc);
+		return;
+	}
+	xtest_check(*(uint32_t *)(window + D_INW) == 0x1235, "inw 0x510: %#x",
+		    *(uint32_t *)(window + D_INW));
+	xtest_check(*(uint32_t *)(window + D_INB) == 3, "inb 0x511: %#x",
+		    *(uint32_t *)(window + D_INB));
+	xtest_check(*(uint32_t *)(window + D_INL) == 0xffffffff, "inl 0x510 (half covered): %#x",
+		    *(uint32_t *)(window + D_INL));
+	xtest_check(*(uint32_t *)(window + D_MMIO1) == 0xdeadbef0, "MMIO read 1: %#x",
+		    *(uint32_t *)(window + D_MMIO1));
+	xtest_check(*(uint32_t *)(window + D_MMIO2) == 0x55667789, "MMIO read 2: %#x",
+		    *(uint32_t *)(window + D_MMIO2));
+	xtest_check(*(uint32_t *)(window + D_MMIO3) == 0x43, "MMIO read 3: %#x",
+		    *(uint32_t *)(window + D_MMIO3));
+	xtest_check(*(uint32_t *)(window + D_MARK) == 1, "guest went past the garbage answer: %u",
+		    *(uint32_t *)(window + D_MARK));
+	builder_unmap(window);
+}
+
+static void run(uint16_t dom)
+{
+	struct dctl op;
+	unsigned int code;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
+	xtest_check(rc == 0, "unpausedomain: %ld", rc);
+	if (rc || !serve_all())
+		return;
+	answer_garbage();
+	if (!builder_wait_shutdown(dom, &op)) {
+		xtest_fail("d%u did not die: flags %#x", dom, op.u.info.flags);
+		return;
+	}
+	code = (op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff;
+	xtest_check(code == SHUTDOWN_crash, "d%u's end after the garbage state: code %u", dom, code);
+	check_results(dom);
+}
+
+static void destroy_server(uint16_t dom, uint16_t id)
+{
+	struct dm_op o;
+	long rc;
+
+	memset(&o, 0, sizeof(o));
+	o.op = DMOP_destroy;
+	o.u.destroy.id = id;
+	rc = dm_op(dom, &o);
+	xtest_check(rc == 0, "destroy_ioreq_server %u: %ld", id, rc);
+	rc = dm_op(dom, &o);
+	xtest_check(rc == -ENOENT, "destroy_ioreq_server %u again: %ld", id, rc);
+}
+
+static void fill_data(uint8_t *data)
+{
+	*(uint32_t *)(data + D_SHUTDOWN) = 0; /* poweroff */
+}
+
+void test_main(void)
+{
+	uint64_t free0 = builder_free_pages(), now;
+	struct tiny_dom t = { 0 };
+	uint32_t buf_port = 0;
+	uint16_t dom, id;
+	long rc;
+
+	if (!pvh_build(&dom, ioreq_code_start, (size_t)(ioreq_code_end - ioreq_code_start),
+		       fill_data))
+		xtest_exit();
+	printk("built PVH d%u, %lu pages free before\n", dom, (unsigned long)free0);
+	t.id = dom;
+	refusals(dom);
+	id = create_server(dom, &buf_port);
+	if (id == 0xffff) {
+		tiny_destroy(&t);
+		xtest_exit();
+	}
+	map_ranges(dom, id);
+	rc = set_state(dom, id, 1);
+	xtest_check(rc == 0, "enable server %u: %ld", id, rc);
+	if (!rc && map_iopage(dom, id) && bind_port(dom))
+		run(dom);
+	if (slot)
+		builder_unmap(iopage);
+	destroy_server(dom, id);
+	tiny_destroy(&t);
+	now = builder_wait_free(free0);
+	xtest_check(now == free0, "free pages %lu after destroying d%u, %lu before",
+		    (unsigned long)now, dom, (unsigned long)free0);
+}

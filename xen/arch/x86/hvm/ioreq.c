@@ -1,0 +1,590 @@
+/*
+ * ioreq servers: the device-model interface of an HVM domain (dm_op,
+ * hypercall 41) and the forwarding of the port I/O and MMIO accesses no
+ * internal handler claims.
+ *
+ * A server belongs to the domain that created it (the emulator) and serves
+ * one HVM domain (the target). It has two pages shared with the target's
+ * emulator: a synchronous page with one struct ioreq per vCPU and a
+ * buffered ring (only when asked for; Petrel sends nothing buffered yet).
+ * Each vCPU has an event channel whose local end the hypervisor consumes
+ * (evtchn_alloc_xen_port); the emulator binds its end from the numbers in
+ * the slots (vp_eport). A forwarded access fills the vCPU's slot, moves it
+ * to READY, notifies the emulator and blocks the vCPU; the emulator answers
+ * with IORESP_READY and a notification; before the vCPU's next entry the
+ * answer is taken (a read's data lands in its register) and the slot goes
+ * back to NONE. Only the slot's state and data are ever read back: the
+ * emulator may write anything into the pages.
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
+#include "m2p.h"
+#include "sched.h"
+#include "event.h"
+#include "hvm.h"
+#include "uaccess.h"
+#include "x86_decode.h"
+#include "rangeset.h"
+#include "public/xen.h"
+#include "public/memory.h"
+#include "public/hvm/hvm_op.h"
+#include "public/hvm/dm_op.h"
+#include "public/hvm/ioreq.h"
+
+#define NR_SERVERS 8
+#define NR_RANGE_TYPES 3 /* port, memory, PCI */
+#define DMOP_MAX_BUFS 2	 /* the most any op takes */
+
+_Static_assert(sizeof(struct ioreq) == 32, "struct ioreq is 32 bytes");
+_Static_assert(MAX_VIRT_CPUS * sizeof(struct ioreq) <= PAGE_SIZE, "one synchronous page");
+
+struct ioreq_server {
+	struct domain *target;
+	domid_t emulator;
+	bool enabled;
+	u8 bufioreq; /* HVM_IOREQSRV_BUFIOREQ_* */
+	struct ioreq *slots; /* the synchronous page */
+	void *buf_page;	     /* the buffered ring, NULL without one */
+	unsigned int vcpu_port[MAX_VIRT_CPUS];
+	unsigned int buf_port;
+	struct rangeset ranges[NR_RANGE_TYPES];
+};
+
+/* ---- The shared pages. */
+
+static void *alloc_shared_page(struct domain *d)
+{
+	void *p = alloc_xenheap_pages(0);
+
+	if (!p)
+		return NULL;
+	share_xen_page_with_guest(mfn_to_page(virt_to_mfn(p)), d);
+	m2p_set(virt_to_mfn(p), M2P_INVALID);
+	return p;
+}
+
+/* Free a shared page, or leave it to its last unmap if the emulator still maps it. */
+static void free_shared_page(struct domain *d, void *p)
+{
+	struct page_info *pg;
+
+	if (!p)
+		return;
+	pg = mfn_to_page(virt_to_mfn(p));
+	if (domain_keep_shared_page(d, pg))
+		return;
+	pg->owner = NULL;
+	pg->count = pg->type_count = 0;
+	pg->type = PGT_none;
+	pg->flags &= ~PGC_validated;
+	free_xenheap_pages(p, 0);
+}
+
+/* ---- Servers. */
+
+static struct ioreq_server *server_of(struct domain *d, unsigned int id)
+{
+	return id < NR_SERVERS ? d->arch.hvm.ioreq[id] : NULL;
+}
+
+static void server_free(struct ioreq_server *s)
+{
+	struct domain *d = s->target;
+
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		evtchn_free_xen_port(d, s->vcpu_port[i]);
+	evtchn_free_xen_port(d, s->buf_port);
+	free_shared_page(d, s->slots);
+	free_shared_page(d, s->buf_page);
+	free_xenheap_pages(s, 0);
+}
+
+/* One event channel per vCPU (and one for the buffered ring), unbound for the emulator. */
+static int server_ports(struct ioreq_server *s)
+{
+	struct domain *d = s->target;
+	int port;
+
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		if (!d->vcpu[i])
+			continue;
+		port = evtchn_alloc_xen_port(d, i, s->emulator);
+		if (port < 0)
+			return port;
+		s->vcpu_port[i] = (unsigned int)port;
+		s->slots[i].vp_eport = (u32)port;
+	}
+	if (s->bufioreq == HVM_IOREQSRV_BUFIOREQ_OFF)
+		return 0;
+	port = evtchn_alloc_xen_port(d, 0, s->emulator);
+	if (port < 0)
+		return port;
+	s->buf_port = (unsigned int)port;
+	return 0;
+}
+
+static long create_server(struct domain *d, struct xen_dm_op_create_ioreq_server *op)
+{
+	struct ioreq_server *s;
+	unsigned int id;
+	int rc;
+
+	if (op->handle_bufioreq > HVM_IOREQSRV_BUFIOREQ_ATOMIC)
+		return -EINVAL;
+	for (id = 0; id < NR_SERVERS && d->arch.hvm.ioreq[id]; id++)
+		;
+	if (id == NR_SERVERS)
+		return -ENOSPC;
+	_Static_assert(sizeof(struct ioreq_server) <= PAGE_SIZE, "a server fits a page");
+	s = alloc_xenheap_pages(0);
+	if (!s)
+		return -ENOMEM;
+	s->target = d;
+	s->emulator = current->domain->domain_id;
+	s->bufioreq = op->handle_bufioreq;
+	for (unsigned int t = 0; t < NR_RANGE_TYPES; t++)
+		rangeset_init(&s->ranges[t]);
+	s->slots = alloc_shared_page(d);
+	if (s->bufioreq != HVM_IOREQSRV_BUFIOREQ_OFF)
+		s->buf_page = alloc_shared_page(d);
+	rc = !s->slots || (s->bufioreq && !s->buf_page) ? -ENOMEM : server_ports(s);
+	if (rc) {
+		server_free(s);
+		return rc;
+	}
+	d->arch.hvm.ioreq[id] = s;
+	op->id = (ioservid_t)id;
+	return 0;
+}
+
+/* The server @id of @d, if the caller is its emulator: -ENOENT, -EPERM. */
+static struct ioreq_server *own_server(struct domain *d, unsigned int id, long *rc)
+{
+	struct ioreq_server *s = server_of(d, id);
+
+	*rc = !s ? -ENOENT : s->emulator != current->domain->domain_id ? -EPERM : 0;
+	return *rc ? NULL : s;
+}
+
+/* A vCPU waiting on the server must not wait for ever: it gets all-ones. */
+static void release_waiters(struct domain *d, unsigned int id)
+{
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (v && v->arch.hvm.io.pending && v->arch.hvm.io.server == id)
+			vcpu_unblock(v);
+	}
+}
+
+static long destroy_server(struct domain *d, unsigned int id)
+{
+	long rc;
+	struct ioreq_server *s = own_server(d, id, &rc);
+
+	if (!s)
+		return rc;
+	d->arch.hvm.ioreq[id] = NULL;
+	server_free(s);
+	release_waiters(d, id);
+	return 0;
+}
+
+void ioreq_domain_destroy(struct domain *d)
+{
+	for (unsigned int id = 0; id < NR_SERVERS; id++) {
+		struct ioreq_server *s = d->arch.hvm.ioreq[id];
+
+		if (s) {
+			d->arch.hvm.ioreq[id] = NULL;
+			server_free(s);
+		}
+	}
+}
+
+static long server_info(struct domain *d, struct xen_dm_op_get_ioreq_server_info *op)
+{
+	long rc;
+	struct ioreq_server *s = own_server(d, op->id, &rc);
+
+	if (!s)
+		return rc;
+	/* No guest frames for the pages: XENMEM_acquire_resource maps them. */
+	if (!(op->flags & XEN_DMOP_no_gfns))
+		return -EOPNOTSUPP;
+	op->bufioreq_port = s->buf_port;
+	return 0;
+}
+
+static long map_range(struct domain *d, const struct xen_dm_op_ioreq_server_range *op, bool map)
+{
+	struct rangeset *r;
+	struct ioreq_server *s;
+	long rc;
+
+	if (op->start > op->end)
+		return -EINVAL;
+	s = own_server(d, op->id, &rc);
+	if (!s)
+		return rc;
+	if (op->type >= NR_RANGE_TYPES)
+		return -EINVAL;
+	r = &s->ranges[op->type];
+	if (map)
+		return rangeset_overlaps_range(r, op->start, op->end)
+			       ? -EEXIST
+			       : rangeset_add_range(r, op->start, op->end);
+	if (!rangeset_contains_range(r, op->start, op->end))
+		return -ENOENT;
+	return rangeset_remove_range(r, op->start, op->end);
+}
+
+static long set_state(struct domain *d, const struct xen_dm_op_set_ioreq_server_state *op)
+{
+	long rc;
+	struct ioreq_server *s = own_server(d, op->id, &rc);
+
+	if (!s)
+		return rc;
+	s->enabled = op->enabled != 0;
+	if (!s->enabled) {
+		release_waiters(d, op->id);
+		return 0;
+	}
+	/* The emulator reads the ports from the slots once the server is on. */
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (s->vcpu_port[i])
+			s->slots[i].vp_eport = s->vcpu_port[i];
+	return 0;
+}
+
+/* ---- XENMEM_acquire_resource, XENMEM_resource_ioreq_server. */
+
+/* Frame 0 is the buffered ring, frame 1 the synchronous page. */
+#define IOREQ_RESOURCE_FRAMES 2
+
+long ioreq_acquire_resource(struct domain *d, unsigned int id, u64 frame, u32 *nr_frames,
+			    u64 frame_list)
+{
+	struct ioreq_server *s;
+	long rc;
+
+	if (!is_hvm_domain(d))
+		return -EINVAL;
+	if (!frame_list) {
+		*nr_frames = IOREQ_RESOURCE_FRAMES;
+		return 0;
+	}
+	if (is_hvm_domain(current->domain))
+		return -EOPNOTSUPP; /* a translated caller's GFNs: not mapped here */
+	s = own_server(d, id, &rc);
+	if (!s)
+		return rc;
+	if (frame >= IOREQ_RESOURCE_FRAMES || *nr_frames > IOREQ_RESOURCE_FRAMES - frame)
+		return -EINVAL;
+	for (u32 i = 0; i < *nr_frames; i++) {
+		void *p = frame + i == 0 ? s->buf_page : (void *)s->slots;
+		xen_pfn_t mfn;
+
+		if (!p)
+			return -ENOENT;
+		mfn = virt_to_mfn(p);
+		if (copy_to_guest(frame_list + i * sizeof(mfn), &mfn, sizeof(mfn)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* ---- dm_op. */
+
+/* The argument size of each op this file serves; 0 = -EOPNOTSUPP. */
+static const u8 dmop_size[] = {
+	[XEN_DMOP_create_ioreq_server] = sizeof(struct xen_dm_op_create_ioreq_server),
+	[XEN_DMOP_get_ioreq_server_info] = sizeof(struct xen_dm_op_get_ioreq_server_info),
+	[XEN_DMOP_map_io_range_to_ioreq_server] = sizeof(struct xen_dm_op_ioreq_server_range),
+	[XEN_DMOP_unmap_io_range_from_ioreq_server] = sizeof(struct xen_dm_op_ioreq_server_range),
+	[XEN_DMOP_set_ioreq_server_state] = sizeof(struct xen_dm_op_set_ioreq_server_state),
+	[XEN_DMOP_destroy_ioreq_server] = sizeof(struct xen_dm_op_destroy_ioreq_server),
+	[XEN_DMOP_nr_vcpus] = sizeof(struct xen_dm_op_nr_vcpus),
+};
+
+/* Run @op on @d; true in *out when op->u has results to copy back. */
+static long dmop_dispatch(struct domain *d, struct xen_dm_op *op, bool *out)
+{
+	*out = true;
+	switch (op->op) {
+	case XEN_DMOP_create_ioreq_server:
+		return create_server(d, &op->u.create_ioreq_server);
+	case XEN_DMOP_get_ioreq_server_info:
+		return server_info(d, &op->u.get_ioreq_server_info);
+	case XEN_DMOP_nr_vcpus:
+		op->u.nr_vcpus.vcpus = d->max_vcpus;
+		return 0;
+	}
+	*out = false;
+	switch (op->op) {
+	case XEN_DMOP_map_io_range_to_ioreq_server:
+		return map_range(d, &op->u.map_io_range_to_ioreq_server, true);
+	case XEN_DMOP_unmap_io_range_from_ioreq_server:
+		return map_range(d, &op->u.unmap_io_range_from_ioreq_server, false);
+	case XEN_DMOP_set_ioreq_server_state:
+		return set_state(d, &op->u.set_ioreq_server_state);
+	case XEN_DMOP_destroy_ioreq_server:
+		return destroy_server(d, op->u.destroy_ioreq_server.id);
+	}
+	return -EOPNOTSUPP;
+}
+
+/* The target: another HVM domain (-ESRCH unknown, -EPERM the caller, -EINVAL not HVM). */
+static struct domain *dmop_target(domid_t domid, long *rc)
+{
+	struct domain *d = domain_by_id(domid);
+
+	*rc = !d ? -ESRCH : d == current->domain ? -EPERM : !is_hvm_domain(d) ? -EINVAL : 0;
+	return *rc ? NULL : d;
+}
+
+long do_dm_op(unsigned long domid, unsigned long nr_bufs, unsigned long bufs)
+{
+	struct xen_dm_op_buf buf[DMOP_MAX_BUFS];
+	const size_t head = offsetof(struct xen_dm_op, u);
+	struct xen_dm_op op;
+	struct domain *d;
+	bool out;
+	long rc;
+
+	if ((unsigned int)nr_bufs > DMOP_MAX_BUFS)
+		return -E2BIG;
+	if (copy_from_guest(buf, bufs, (unsigned int)nr_bufs * sizeof(buf[0])))
+		return -EFAULT;
+	d = dmop_target((domid_t)domid, &rc);
+	if (!d)
+		return rc;
+	if (!(unsigned int)nr_bufs || buf[0].size < head || copy_from_guest(&op, (u64)buf[0].h.p, head))
+		return -EFAULT;
+	if (op.op >= ARRAY_SIZE(dmop_size) || !dmop_size[op.op])
+		return -EOPNOTSUPP;
+	memset(&op.u, 0, sizeof(op.u));
+	if (buf[0].size < head + dmop_size[op.op] ||
+	    copy_from_guest(&op.u, (u64)buf[0].h.p + head, dmop_size[op.op]))
+		return -EFAULT;
+	if (op.pad)
+		return -EINVAL;
+	rc = dmop_dispatch(d, &op, &out);
+	if (!rc && out && copy_to_guest((u64)buf[0].h.p + head, &op.u, dmop_size[op.op]))
+		rc = -EFAULT;
+	return rc;
+}
+
+/* ---- Forwarding accesses. */
+
+/* The enabled server whose ranges of @type cover [addr, addr + size). */
+static int select_server(struct domain *d, unsigned int type, u64 addr, unsigned int size)
+{
+	for (unsigned int id = 0; id < NR_SERVERS; id++) {
+		struct ioreq_server *s = d->arch.hvm.ioreq[id];
+
+		if (s && s->enabled &&
+		    rangeset_contains_range(&s->ranges[type], addr, addr + size - 1))
+			return (int)id;
+	}
+	return -1;
+}
+
+static volatile u8 *slot_state_byte(struct ioreq *p)
+{
+	return (volatile u8 *)p + offsetof(struct ioreq, vp_eport) + 6;
+}
+
+static unsigned int slot_state(struct ioreq *p)
+{
+	return *slot_state_byte(p) & 0xf;
+}
+
+/*
+ * Send one access to server @id and block the vCPU. @reg is where a read's
+ * answer goes (-1 for a write, -2 for rax by size as IN does).
+ */
+static void send_request(struct vcpu *v, unsigned int id, unsigned int type, u64 addr,
+			 unsigned int size, bool read, u64 data, int reg)
+{
+	struct ioreq_server *s = v->domain->arch.hvm.ioreq[id];
+	struct ioreq *p = &s->slots[v->vcpu_id];
+
+	if (slot_state(p) != STATE_IOREQ_NONE)
+		domain_crash(v->domain, "ioreq server %u left vCPU %u's slot in state %u", id,
+			     v->vcpu_id, slot_state(p));
+	p->addr = addr;
+	p->data = read ? 0 : data;
+	p->count = 1;
+	p->size = size;
+	p->vp_eport = s->vcpu_port[v->vcpu_id];
+	p->type = (u8)type;
+	*slot_state_byte(p) = (u8)(read ? 1u << 5 : 0); /* dir; data_is_ptr, df clear */
+	__asm__ volatile("" ::: "memory");
+	*slot_state_byte(p) |= STATE_IOREQ_READY;
+	v->arch.hvm.io.pending = true;
+	v->arch.hvm.io.server = (u8)id;
+	v->arch.hvm.io.size = (u8)size;
+	v->arch.hvm.io.to_rax = reg == -2;
+	v->arch.hvm.io.reg = (s8)(reg < 0 ? -1 : reg);
+	v->arch.hvm.io.last_state = STATE_IOREQ_READY;
+	evtchn_send_xen_port(v->domain, s->vcpu_port[v->vcpu_id]);
+}
+
+bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+{
+	int id = select_server(v->domain, XEN_DMOP_IO_RANGE_PORT, port, size);
+	u64 mask = (1UL << (8 * size)) - 1;
+
+	if (id < 0)
+		return false;
+	send_request(v, (unsigned int)id, IOREQ_TYPE_PIO, port, size, in,
+		     v->arch.hvm.regs.rax & mask, in ? -2 : -1);
+	return true;
+}
+
+/* A mov between a register (or an immediate) and memory: its size, register and direction. */
+static bool decode_mov(struct vcpu *v, const struct x86_insn *in, unsigned int *size, int *reg,
+		       bool *read, u64 *data)
+{
+	unsigned int opsize = x86_opsize(in);
+
+	*size = opsize;
+	*reg = in->reg;
+	switch (in->opcode) {
+	case 0x88: /* mov m8, r8: only the low byte registers without REX ambiguity */
+		if (!in->rex && in->reg >= 4)
+			return false;
+		*size = 1;
+		*read = false;
+		*data = *hvm_gpr(v, in->reg) & 0xff;
+		return in->mod != 3;
+	case 0x89:
+		*read = false;
+		*data = *hvm_gpr(v, in->reg);
+		return in->mod != 3;
+	case 0x8b:
+		*read = true;
+		return in->mod != 3;
+	case 0xc6:
+	case 0xc7:
+		if (in->reg % 8 || in->mod == 3)
+			return false;
+		*size = in->opcode == 0xc6 ? 1 : opsize;
+		*read = false;
+		*data = (u64)in->imm;
+		return true;
+	case 0xa1:
+		*reg = 0;
+		*read = true;
+		return true;
+	case 0xa3:
+		*reg = 0;
+		*read = false;
+		*data = v->arch.hvm.regs.rax;
+		return true;
+	}
+	return false;
+}
+
+unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
+{
+	struct x86_insn in;
+	unsigned int len = hvm_decode_current(v, &in), size;
+	bool read;
+	u64 data = 0;
+	int reg, id;
+
+	if (!len || !decode_mov(v, &in, &size, &reg, &read, &data))
+		return 0;
+	id = select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, gpa, size);
+	if (id < 0)
+		return 0;
+	if (size < 8)
+		data &= (1UL << (8 * size)) - 1;
+	send_request(v, (unsigned int)id, IOREQ_TYPE_COPY, gpa, size, read, data,
+		     read ? reg : -1);
+	return len;
+}
+
+bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa)
+{
+	return select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, gpa, 1) >= 0;
+}
+
+/* The answer lands where the instruction wanted it. */
+static void finish(struct vcpu *v, u64 data)
+{
+	unsigned int size = v->arch.hvm.io.size;
+	u64 mask = size >= 8 ? ~0UL : (1UL << (8 * size)) - 1;
+	u64 *r;
+
+	v->arch.hvm.io.pending = false;
+	if (v->arch.hvm.io.to_rax)
+		r = &v->arch.hvm.regs.rax;
+	else if (v->arch.hvm.io.reg >= 0)
+		r = hvm_gpr(v, (unsigned int)v->arch.hvm.io.reg);
+	else
+		return;
+	/* A 32-bit result zero-extends, as a 32-bit register write does. */
+	*r = size == 4 ? (u32)data : (*r & ~mask) | (data & mask);
+}
+
+static bool answered(struct vcpu *v)
+{
+	struct ioreq_server *s = server_of(v->domain, v->arch.hvm.io.server);
+
+	return !s || !s->enabled || slot_state(&s->slots[v->vcpu_id]) != v->arch.hvm.io.last_state;
+}
+
+/*
+ * Before the vCPU's next entry: true when its request is answered (or was
+ * dropped with its server) and the result is in place, false when it must
+ * wait on (it is then blocked until the emulator notifies). A state that
+ * goes backwards or is not a state at all kills the domain.
+ */
+bool hvm_ioreq_complete(struct vcpu *v)
+{
+	struct ioreq_server *s = server_of(v->domain, v->arch.hvm.io.server);
+	struct ioreq *p;
+	unsigned int state;
+
+	if (!s || !s->enabled) {
+		finish(v, ~0UL); /* the server went away: reads see all-ones */
+		return true;
+	}
+	p = &s->slots[v->vcpu_id];
+	state = slot_state(p);
+	__asm__ volatile("" ::: "memory");
+	if (state == STATE_IORESP_READY) {
+		u64 data = *(volatile u64 *)&p->data;
+
+		*slot_state_byte(p) &= (u8)~0xf; /* NONE */
+		finish(v, data);
+		return true;
+	}
+	if (state == STATE_IOREQ_NONE) {
+		finish(v, ~0UL); /* the emulator dropped the request */
+		return true;
+	}
+	if (state > STATE_IORESP_READY || state < v->arch.hvm.io.last_state)
+		domain_crash(v->domain, "ioreq server %u: slot of vCPU %u went from state %u to %u",
+			     v->arch.hvm.io.server, v->vcpu_id, v->arch.hvm.io.last_state, state);
+	v->arch.hvm.io.last_state = (u8)state;
+	vcpu_block(answered);
+	return !(v->pause_flags & VPF_blocked) && hvm_ioreq_complete(v);
+}
+
+/* The emulator notified a per-vCPU port: wake the vCPU it belongs to. */
+void evtchn_xen_notify(struct domain *d, unsigned int port)
+{
+	struct vcpu *v = d->vcpu[d->evtchn[port].notify_vcpu % MAX_VIRT_CPUS];
+
+	if (v && is_hvm_domain(d) && v->arch.hvm.io.pending)
+		vcpu_unblock(v);
+}
