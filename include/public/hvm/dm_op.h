@@ -8,6 +8,7 @@
 
 #include "../xen.h"
 #include "../event_channel.h"
+#include "../static-assert.h"
 
 typedef uint16_t ioservid_t;
 
@@ -242,5 +243,11 @@ struct xen_dm_op_buf {
 };
 typedef struct xen_dm_op_buf xen_dm_op_buf_t;
 DEFINE_XEN_GUEST_HANDLE(xen_dm_op_buf_t);
+
+PETREL_ASSERT_SIZE(struct xen_dm_op, 32, xen_dm_op);
+PETREL_ASSERT_SIZE(struct xen_dm_op_ioreq_server_range, 24, xen_dm_op_ioreq_server_range);
+PETREL_ASSERT_OFFSET(struct xen_dm_op_get_ioreq_server_info, ioreq_gfn, 8,
+		     xen_dm_op_get_ioreq_server_info);
+PETREL_ASSERT_SIZE(struct xen_dm_op_buf, 16, xen_dm_op_buf);
 
 #endif
