@@ -12,7 +12,9 @@
  * the bytes last written there plus one) and checks what it was asked. An
  * IN of 4 bytes at 0x510 is only half covered: no server takes it and it
  * reads all-ones. The last request is answered with a state that is not a
- * state: the guest must be crashed, and the hypervisor goes on. Refusals on
+ * state: the guest must be crashed, and the hypervisor goes on. A second
+ * domain is destroyed while its vCPU waits for an answer that never comes
+ * and the ioreq page is still mapped. Refusals on
  * the way: dm_op on oneself, an unknown op, too many buffers, bad ranges,
  * servers that do not exist, a bad buffered-ioreq mode.
  */
@@ -477,6 +479,42 @@ static void fill_data(uint8_t *data)
 	*(uint32_t *)(data + D_SHUTDOWN) = 0; /* poweroff */
 }
 
+/*
+ * A second domain whose first request is never answered: destroying it
+ * while its vCPU waits and while the ioreq page is still mapped here must
+ * work, and the page goes back once unmapped.
+ */
+static void abandon(uint64_t free0)
+{
+	struct tiny_dom t = { 0 };
+	uint32_t buf_port;
+	uint16_t dom, id;
+	uint64_t now;
+	long rc;
+
+	slot = NULL;
+	if (!pvh_build(&dom, ioreq_code_start, (size_t)(ioreq_code_end - ioreq_code_start),
+		       fill_data))
+		return;
+	t.id = dom;
+	id = create_server(dom, &buf_port);
+	rc = id == 0xffff ? -1 : range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_A, PORT_COUNT);
+	if (!rc && map_iopage(dom, id) && !set_state(dom, id, 1) && bind_port(dom)) {
+		struct dctl op;
+
+		memset(&op, 0, sizeof(op));
+		rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
+		xtest_check(rc == 0 && wait_request(), "d%u's first request: %ld", dom, rc);
+	}
+	rc = tiny_destroy(&t);
+	xtest_check(rc == 0, "destroying d%u with its vCPU waiting on the server: %ld", dom, rc);
+	if (slot)
+		builder_unmap(iopage);
+	now = builder_wait_free(free0);
+	xtest_check(now == free0, "free pages %lu after d%u and the unmap, %lu before",
+		    (unsigned long)now, dom, (unsigned long)free0);
+}
+
 void test_main(void)
 {
 	uint64_t free0 = builder_free_pages(), now;
@@ -511,4 +549,5 @@ void test_main(void)
 	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after destroying d%u, %lu before",
 		    (unsigned long)now, dom, (unsigned long)free0);
+	abandon(free0);
 }
