@@ -51,6 +51,16 @@ void hvm_evtchn_upcall(struct vcpu *v)
 	(void)v;
 }
 
+/* The hypervisor-consumed ports' hook (hvm/ioreq.c in the hypervisor): recorded. */
+static struct domain *notified_dom;
+static unsigned int notified_port;
+
+void evtchn_xen_notify(struct domain *d, unsigned int port)
+{
+	notified_dom = d;
+	notified_port = port;
+}
+
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
 	if (src_va < 4096)
@@ -622,6 +632,49 @@ static void test_pollers(void **state)
 	assert_false(vcpus[0]->polling);
 }
 
+/*
+ * A port of dom1 whose local end the hypervisor consumes (an ioreq server's),
+ * bound by dom0 (the device model) from its side.
+ */
+static void test_xen_ports(void **state)
+{
+	struct evtchn_status st;
+	int xp;
+	u32 lp;
+
+	(void)state;
+	xp = evtchn_alloc_xen_port(doms[1], 0, 0);
+	assert_true(xp > 0);
+	/* dom1 may not send on or close it. */
+	as_dom(1);
+	assert_int_equal(send_port((u32)xp), -EINVAL);
+	assert_int_equal(close_port((u32)xp), -EINVAL);
+	/* Only its emulator binds it. */
+	as_dom(0);
+	assert_int_equal(bind_interdomain(1, (u32)xp, &lp), 0);
+	/* The emulator's send reaches the hook, never dom1's pending bits. */
+	notified_dom = NULL;
+	assert_int_equal(send_port(lp), 0);
+	assert_ptr_equal(notified_dom, doms[1]);
+	assert_int_equal(notified_port, (unsigned int)xp);
+	assert_false(pending(1, (u32)xp));
+	assert_int_equal(vcpus[1]->vcpu_info->evtchn_upcall_pending, 0);
+	/* The hypervisor's send raises the emulator's end. */
+	sh(0)->evtchn_pending[0] = 0;
+	evtchn_send_xen_port(doms[1], (u32)xp);
+	assert_true(pending(0, lp));
+	/* Freed: the emulator's end is unbound again. */
+	evtchn_free_xen_port(doms[1], (u32)xp);
+	assert_int_equal(status(DOMID_SELF, lp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	/* A guest's own port is not the hypervisor's to free or send on. */
+	as_dom(1);
+	assert_int_equal(alloc_unbound(DOMID_SELF, 0, &lp), 0);
+	evtchn_free_xen_port(doms[1], lp);
+	assert_int_equal(status(DOMID_SELF, lp, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -632,6 +685,7 @@ int main(void)
 		T(test_two_level_bits), T(test_mask_unmask), T(test_status),
 		T(test_bind_vcpu),	T(test_reset),	     T(test_enosys_and_efault),
 		T(test_compat),		T(test_table_full),  T(test_pollers),
+		T(test_xen_ports),
 	};
 
 	return cmocka_run_group_tests_name("evtchn", tests, NULL, NULL);
