@@ -29,6 +29,7 @@
 #include "uaccess.h"
 #include "x86_decode.h"
 #include "rangeset.h"
+#include "ioreq_rules.h"
 #include "public/xen.h"
 #include "public/memory.h"
 #include "public/hvm/hvm_op.h"
@@ -439,76 +440,30 @@ static void send_request(struct vcpu *v, unsigned int id, unsigned int type, u64
 bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	int id = select_server(v->domain, XEN_DMOP_IO_RANGE_PORT, port, size);
-	u64 mask = (1UL << (8 * size)) - 1;
 
 	if (id < 0)
 		return false;
 	send_request(v, (unsigned int)id, IOREQ_TYPE_PIO, port, size, in,
-		     v->arch.hvm.regs.rax & mask, in ? -2 : -1);
+		     ioreq_merge(0, v->arch.hvm.regs.rax, size), in ? -2 : -1);
 	return true;
-}
-
-/* A mov between a register (or an immediate) and memory: its size, register and direction. */
-static bool decode_mov(struct vcpu *v, const struct x86_insn *in, unsigned int *size, int *reg,
-		       bool *read, u64 *data)
-{
-	unsigned int opsize = x86_opsize(in);
-
-	*size = opsize;
-	*reg = in->reg;
-	switch (in->opcode) {
-	case 0x88: /* mov m8, r8: only the low byte registers without REX ambiguity */
-		if (!in->rex && in->reg >= 4)
-			return false;
-		*size = 1;
-		*read = false;
-		*data = *hvm_gpr(v, in->reg) & 0xff;
-		return in->mod != 3;
-	case 0x89:
-		*read = false;
-		*data = *hvm_gpr(v, in->reg);
-		return in->mod != 3;
-	case 0x8b:
-		*read = true;
-		return in->mod != 3;
-	case 0xc6:
-	case 0xc7:
-		if (in->reg % 8 || in->mod == 3)
-			return false;
-		*size = in->opcode == 0xc6 ? 1 : opsize;
-		*read = false;
-		*data = (u64)in->imm;
-		return true;
-	case 0xa1:
-		*reg = 0;
-		*read = true;
-		return true;
-	case 0xa3:
-		*reg = 0;
-		*read = false;
-		*data = v->arch.hvm.regs.rax;
-		return true;
-	}
-	return false;
 }
 
 unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 {
 	struct x86_insn in;
-	unsigned int len = hvm_decode_current(v, &in), size;
-	bool read;
-	u64 data = 0;
-	int reg, id;
+	unsigned int len = hvm_decode_current(v, &in);
+	struct ioreq_mov m;
+	u64 data;
+	int id;
 
-	if (!len || !decode_mov(v, &in, &size, &reg, &read, &data))
+	if (!len || ioreq_mov_decode(&in, &m))
 		return 0;
-	id = select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, gpa, size);
+	id = select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, gpa, m.size);
 	if (id < 0)
 		return 0;
-	if (size < 8)
-		data &= (1UL << (8 * size)) - 1;
-	send_request(v, (unsigned int)id, IOREQ_TYPE_COPY, gpa, size, read, data,
-		     read ? reg : -1);
+	data = m.reg < 0 ? m.imm : ioreq_merge(0, *hvm_gpr(v, (unsigned int)m.reg), m.size);
+	send_request(v, (unsigned int)id, IOREQ_TYPE_COPY, gpa, m.size, m.read, data,
+		     m.read ? m.reg : -1);
 	return len;
 }
 
@@ -520,8 +475,6 @@ bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa)
 /* The answer lands where the instruction wanted it. */
 static void finish(struct vcpu *v, u64 data)
 {
-	unsigned int size = v->arch.hvm.io.size;
-	u64 mask = size >= 8 ? ~0UL : (1UL << (8 * size)) - 1;
 	u64 *r;
 
 	v->arch.hvm.io.pending = false;
@@ -531,8 +484,7 @@ static void finish(struct vcpu *v, u64 data)
 		r = hvm_gpr(v, (unsigned int)v->arch.hvm.io.reg);
 	else
 		return;
-	/* A 32-bit result zero-extends, as a 32-bit register write does. */
-	*r = size == 4 ? (u32)data : (*r & ~mask) | (data & mask);
+	*r = ioreq_merge(*r, data, v->arch.hvm.io.size);
 }
 
 static bool answered(struct vcpu *v)
@@ -553,6 +505,7 @@ bool hvm_ioreq_complete(struct vcpu *v)
 	struct ioreq_server *s = server_of(v->domain, v->arch.hvm.io.server);
 	struct ioreq *p;
 	unsigned int state;
+	u64 data;
 
 	if (!s || !s->enabled) {
 		finish(v, ~0UL); /* the server went away: reads see all-ones */
@@ -561,20 +514,21 @@ bool hvm_ioreq_complete(struct vcpu *v)
 	p = &s->slots[v->vcpu_id];
 	state = slot_state(p);
 	__asm__ volatile("" ::: "memory");
-	if (state == STATE_IORESP_READY) {
-		u64 data = *(volatile u64 *)&p->data;
-
+	switch (ioreq_step(v->arch.hvm.io.last_state, state)) {
+	case IOREQ_ANSWERED:
+		data = *(volatile u64 *)&p->data;
 		*slot_state_byte(p) &= (u8)~0xf; /* NONE */
 		finish(v, data);
 		return true;
-	}
-	if (state == STATE_IOREQ_NONE) {
-		finish(v, ~0UL); /* the emulator dropped the request */
+	case IOREQ_DROPPED:
+		finish(v, ~0UL); /* the emulator gave the request up */
 		return true;
-	}
-	if (state > STATE_IORESP_READY || state < v->arch.hvm.io.last_state)
+	case IOREQ_BAD:
 		domain_crash(v->domain, "ioreq server %u: slot of vCPU %u went from state %u to %u",
 			     v->arch.hvm.io.server, v->vcpu_id, v->arch.hvm.io.last_state, state);
+	case IOREQ_WAIT:
+		break;
+	}
 	v->arch.hvm.io.last_state = (u8)state;
 	vcpu_block(answered);
 	return !(v->pause_flags & VPF_blocked) && hvm_ioreq_complete(v);

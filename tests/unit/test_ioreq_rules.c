@@ -1,0 +1,127 @@
+/*
+ * ioreq forwarding rules: xen/arch/x86/hvm/ioreq_rules.c (included below),
+ * fed by the shared decoder. Which mov forms go to a server and with what
+ * size, register and immediate; the slot's state steps; where a read lands.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../xen/arch/x86/hvm/ioreq_rules.c"
+
+#define B(...) ((const u8[]){ __VA_ARGS__ }), sizeof((const u8[]){ __VA_ARGS__ })
+
+/* Decode @b as @mode_bytes code and run the rule: its return value, @m filled. */
+static int mov_of(const u8 *b, unsigned int n, unsigned int mode_bytes, struct ioreq_mov *m)
+{
+	struct x86_insn in;
+
+	assert_int_equal(x86_decode_mode(b, n, mode_bytes, &in), 0);
+	return ioreq_mov_decode(&in, m);
+}
+
+static void test_register_forms(void **state)
+{
+	struct ioreq_mov m;
+
+	(void)state;
+	/* mov %ecx, 0xfe000020 */
+	assert_int_equal(mov_of(B(0x89, 0x0d, 0x20, 0, 0, 0xfe), 4, &m), 0);
+	assert_int_equal(m.size, 4);
+	assert_false(m.read);
+	assert_int_equal(m.reg, 1);
+	/* mov 0xfe000020, %edx */
+	assert_int_equal(mov_of(B(0x8b, 0x15, 0x20, 0, 0, 0xfe), 4, &m), 0);
+	assert_true(m.read);
+	assert_int_equal(m.reg, 2);
+	/* 16-bit and 64-bit operands; REX.R reaches r8-r15. */
+	assert_int_equal(mov_of(B(0x66, 0x8b, 0x03), 8, &m), 0);
+	assert_int_equal(m.size, 2);
+	assert_int_equal(m.reg, 0);
+	assert_int_equal(mov_of(B(0x4c, 0x89, 0x07), 8, &m), 0);
+	assert_int_equal(m.size, 8);
+	assert_int_equal(m.reg, 8);
+	/* mov %bl, (%rdi); %ah is not forwarded; with REX, register 4 is %spl. */
+	assert_int_equal(mov_of(B(0x88, 0x1f), 8, &m), 0);
+	assert_int_equal(m.size, 1);
+	assert_int_equal(m.reg, 3);
+	assert_int_equal(mov_of(B(0x88, 0x27), 8, &m), -EOPNOTSUPP);
+	assert_int_equal(mov_of(B(0x40, 0x88, 0x27), 8, &m), 0);
+	assert_int_equal(m.reg, 4);
+	/* Register to register is no memory access. */
+	assert_int_equal(mov_of(B(0x89, 0xc8), 8, &m), -EOPNOTSUPP);
+}
+
+static void test_immediate_and_moffs(void **state)
+{
+	struct ioreq_mov m;
+
+	(void)state;
+	/* movl $0xdeadbeef, 0xfe000010 */
+	assert_int_equal(mov_of(B(0xc7, 0x05, 0x10, 0, 0, 0xfe, 0xef, 0xbe, 0xad, 0xde), 4, &m), 0);
+	assert_int_equal(m.size, 4);
+	assert_int_equal(m.reg, -1);
+	assert_int_equal(m.imm, 0xdeadbeef);
+	/* movb $0x42, (%rax); movw $-1, (%rax) is cut to 16 bits. */
+	assert_int_equal(mov_of(B(0xc6, 0x00, 0x42), 8, &m), 0);
+	assert_int_equal(m.size, 1);
+	assert_int_equal(m.imm, 0x42);
+	assert_int_equal(mov_of(B(0x66, 0xc7, 0x00, 0xff, 0xff), 8, &m), 0);
+	assert_int_equal(m.size, 2);
+	assert_int_equal(m.imm, 0xffff);
+	/* C7 with a ModRM reg field other than 0 is not a mov. */
+	assert_int_equal(mov_of(B(0xc7, 0x08, 1, 2, 3, 4), 8, &m), -EOPNOTSUPP);
+	/* mov 0xfe000010, %eax and back. */
+	assert_int_equal(mov_of(B(0xa1, 0x10, 0, 0, 0xfe), 4, &m), 0);
+	assert_true(m.read);
+	assert_int_equal(m.reg, 0);
+	assert_int_equal(mov_of(B(0xa3, 0x10, 0, 0, 0xfe), 4, &m), 0);
+	assert_false(m.read);
+}
+
+static void test_other_instructions(void **state)
+{
+	struct ioreq_mov m;
+	struct x86_insn in = { 0 };
+
+	(void)state;
+	in.opcode = 0x01; /* add: decoded elsewhere, never forwarded */
+	in.has_modrm = true;
+	assert_int_equal(ioreq_mov_decode(&in, &m), -EOPNOTSUPP);
+}
+
+static void test_steps(void **state)
+{
+	(void)state;
+	assert_int_equal(ioreq_step(STATE_IOREQ_READY, STATE_IOREQ_READY), IOREQ_WAIT);
+	assert_int_equal(ioreq_step(STATE_IOREQ_READY, STATE_IOREQ_INPROCESS), IOREQ_WAIT);
+	assert_int_equal(ioreq_step(STATE_IOREQ_READY, STATE_IORESP_READY), IOREQ_ANSWERED);
+	assert_int_equal(ioreq_step(STATE_IOREQ_INPROCESS, STATE_IORESP_READY), IOREQ_ANSWERED);
+	assert_int_equal(ioreq_step(STATE_IOREQ_INPROCESS, STATE_IOREQ_NONE), IOREQ_DROPPED);
+	/* Backwards, or not a state. */
+	assert_int_equal(ioreq_step(STATE_IOREQ_INPROCESS, STATE_IOREQ_READY), IOREQ_BAD);
+	for (unsigned int st = 4; st < 16; st++)
+		assert_int_equal(ioreq_step(STATE_IOREQ_READY, st), IOREQ_BAD);
+}
+
+static void test_merge(void **state)
+{
+	(void)state;
+	assert_int_equal(ioreq_merge(0x1111222233334444UL, 0xabcd, 1), 0x11112222333344cdUL);
+	assert_int_equal(ioreq_merge(0x1111222233334444UL, 0xabcd, 2), 0x111122223333abcdUL);
+	assert_int_equal(ioreq_merge(0x1111222233334444UL, 0xffffffffabcdUL, 4), 0xffffabcdUL);
+	assert_int_equal(ioreq_merge(1, 0x8877665544332211UL, 8), 0x8877665544332211UL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_register_forms), cmocka_unit_test(test_immediate_and_moffs),
+		cmocka_unit_test(test_other_instructions), cmocka_unit_test(test_steps),
+		cmocka_unit_test(test_merge),
+	};
+
+	return cmocka_run_group_tests_name("ioreq_rules", tests, NULL, NULL);
+}

@@ -1,0 +1,78 @@
+/* The pure rules of ioreq forwarding (see ioreq_rules.h). */
+#include "types.h"
+#include "errno.h"
+#include "x86_decode.h"
+#include "ioreq_rules.h"
+#include "public/hvm/ioreq.h"
+
+static u64 size_mask(unsigned int size)
+{
+	return size >= 8 ? ~0UL : (1UL << (8 * size)) - 1;
+}
+
+/* Register to memory or memory to register, through ModRM (never a register operand). */
+static int modrm_mov(const struct x86_insn *in, struct ioreq_mov *m, bool read, bool byte)
+{
+	if (!in->has_modrm || in->mod == 3)
+		return -EOPNOTSUPP;
+	/* Without REX, byte registers 4-7 are AH, CH, DH, BH: not forwarded. */
+	if (byte && !in->rex && in->reg >= 4)
+		return -EOPNOTSUPP;
+	m->size = byte ? 1 : x86_opsize(in);
+	m->read = read;
+	m->reg = in->reg;
+	return 0;
+}
+
+static int imm_mov(const struct x86_insn *in, struct ioreq_mov *m, bool byte)
+{
+	if (!in->has_modrm || in->mod == 3 || in->reg % 8)
+		return -EOPNOTSUPP;
+	m->size = byte ? 1 : x86_opsize(in);
+	m->read = false;
+	m->reg = -1;
+	m->imm = (u64)in->imm & size_mask(m->size);
+	return 0;
+}
+
+int ioreq_mov_decode(const struct x86_insn *in, struct ioreq_mov *m)
+{
+	m->imm = 0;
+	switch (in->opcode) {
+	case 0x88:
+		return modrm_mov(in, m, false, true);
+	case 0x89:
+		return modrm_mov(in, m, false, false);
+	case 0x8b:
+		return modrm_mov(in, m, true, false);
+	case 0xc6:
+		return imm_mov(in, m, true);
+	case 0xc7:
+		return imm_mov(in, m, false);
+	case 0xa1:
+	case 0xa3:
+		m->size = x86_opsize(in);
+		m->read = in->opcode == 0xa1;
+		m->reg = 0;
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+enum ioreq_step ioreq_step(unsigned int last, unsigned int state)
+{
+	if (state == STATE_IORESP_READY)
+		return IOREQ_ANSWERED;
+	if (state == STATE_IOREQ_NONE)
+		return IOREQ_DROPPED;
+	if (state > STATE_IORESP_READY || state < last)
+		return IOREQ_BAD;
+	return IOREQ_WAIT;
+}
+
+u64 ioreq_merge(u64 old, u64 data, unsigned int size)
+{
+	u64 mask = size_mask(size);
+
+	return size == 4 ? (u32)data : (old & ~mask) | (data & mask);
+}
