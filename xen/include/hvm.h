@@ -150,6 +150,8 @@ long do_dm_op(unsigned long domid, unsigned long nr_bufs, unsigned long bufs);
 long ioreq_acquire_resource(struct domain *d, unsigned int id, u64 frame, u32 *nr_frames,
 			    u64 frame_list);
 void ioreq_domain_destroy(struct domain *d);
+/* A vCPU made after the servers: its event channel on each of them. */
+int ioreq_vcpu_init(struct vcpu *v);
 /* Forward a port access to the server covering it (true), the vCPU then waits. */
 bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
 /* A server covers guest-physical @gpa. */

@@ -56,6 +56,8 @@ int hvm_vcpu_initialise(struct vcpu *v)
 	rc = hvm_backend->vcpu_init(v);
 	if (!rc)
 		rc = vlapic_init(v);
+	if (!rc)
+		rc = ioreq_vcpu_init(v);
 	return rc;
 }
 

@@ -195,6 +195,26 @@ static long destroy_server(struct domain *d, unsigned int id)
 	return 0;
 }
 
+int ioreq_vcpu_init(struct vcpu *v)
+{
+	struct domain *d = v->domain;
+
+	for (unsigned int id = 0; id < NR_SERVERS; id++) {
+		struct ioreq_server *s = d->arch.hvm.ioreq[id];
+		int port;
+
+		if (!s || s->vcpu_port[v->vcpu_id])
+			continue;
+		port = evtchn_alloc_xen_port(d, v->vcpu_id, s->emulator);
+		if (port < 0)
+			return port;
+		s->vcpu_port[v->vcpu_id] = (unsigned int)port;
+		if (s->enabled)
+			s->slots[v->vcpu_id].vp_eport = (u32)port;
+	}
+	return 0;
+}
+
 void ioreq_domain_destroy(struct domain *d)
 {
 	for (unsigned int id = 0; id < NR_SERVERS; id++) {
