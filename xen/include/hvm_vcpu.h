@@ -35,6 +35,7 @@ struct hvm_vcpu {
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
+	bool hcall_again; /* the hypercall made a continuation: its instruction runs again */
 	u8 fpu_area[512] __aligned(16);
 };
 

@@ -736,8 +736,8 @@ static void handle_exit(struct vcpu *v)
 		advance(v, exit_len());
 		return;
 	case EXIT_VMCALL:
-		hvm_handle_hypercall(v);
-		advance(v, exit_len());
+		if (hvm_handle_hypercall(v))
+			advance(v, exit_len());
 		return;
 	case EXIT_HLT:
 		advance(v, exit_len());
