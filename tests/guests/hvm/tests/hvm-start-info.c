@@ -1,7 +1,8 @@
 /*
  * PVH boot of the initial domain: the start info ebx pointed at carries the
  * magic, the initial-domain flags, our command line, no modules, and (in a
- * version 1 start info) a memory map whose RAM holds this image.
+ * version 1 start info) a memory map whose RAM holds this image, the same
+ * map XENMEM_memory_map gives.
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -32,6 +33,7 @@ static void check_memmap(const struct hvm_start_info *si)
 			covered = true;
 	}
 	xtest_check(covered, "no RAM entry covers the image at 0x100000-%p", _image_end);
+	hvm_check_memory_map_op();
 }
 
 void test_main(void)

@@ -673,12 +673,18 @@ long do_hvm_op(unsigned long cmd, unsigned long arg)
 	return -ENOSYS;
 }
 
-/* The memory ops an HVM guest has here: its physmap (memory.c); the rest -ENOSYS. */
+/*
+ * The memory ops an HVM guest has here: its physmap and its memory map
+ * (memory.c); the rest -ENOSYS.
+ */
 static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 {
-	if ((unsigned int)cmd == XENMEM_add_to_physmap ||
-	    (unsigned int)cmd == XENMEM_remove_from_physmap)
+	switch ((unsigned int)cmd) {
+	case XENMEM_add_to_physmap:
+	case XENMEM_remove_from_physmap:
+	case XENMEM_memory_map:
 		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
+	}
 	return -ENOSYS;
 }
 
