@@ -217,6 +217,8 @@ static bool write_gfn(uint16_t dom, unsigned long gfn, const void *src, size_t l
 	}
 	memset(window, 0, sizeof(window));
 	memcpy(window, src, len);
+	if (gfn == GFN_CODE)
+		builder_hvm_hypercall_insns(window, len);
 	builder_unmap(window);
 	return true;
 }
