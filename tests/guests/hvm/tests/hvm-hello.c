@@ -3,7 +3,8 @@
  * toolstack (the system test's `xl create` with type = "pvh") it writes its
  * console ring too, found through HVM_PARAM_CONSOLE_PFN/EVTCHN (hvm.c).
  * Either way XENMEM_memory_map gives the memory map of its start info
- * (for a domU the one the toolstack set with XENMEM_set_memory_map).
+ * (for a domU the one the toolstack set with XENMEM_set_memory_map), or
+ * RAM at 1 MiB where the start info has none (Xen's PVH dom0).
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -18,8 +19,5 @@ void test_main(void)
 	long rc = printk("Hello from an HVM guest on %s\n", xtest_on_petrel() ? "Petrel" : "Xen");
 
 	xtest_check(rc > 0, "printk returned %ld", rc);
-	xtest_check(hvm_start_info()->version >= 1 && hvm_start_info()->memmap_entries,
-		    "start info version %u with %u memory map entries", hvm_start_info()->version,
-		    hvm_start_info()->memmap_entries);
 	hvm_check_memory_map_op();
 }
