@@ -103,7 +103,10 @@ guest_selected_low = $(call guest_selected,$(GUEST_OUT))$(if $(GUEST_ONLY),, $(G
 
 # Bochs interprets every instruction: about 6x slower than QEMU's TCG.
 BOCHS_TIMEOUT ?= 300
-BOCHS_GUESTS ?= hello crash hypercall-page evtchn-upcall sysenter-intel exceptions
+# domctl-build-pvh and gnttab-hvm build a PVH domU: sethvmcontext/gethvmcontext and its VMCS's
+# teardown on VMX.
+BOCHS_GUESTS ?= hello crash hypercall-page evtchn-upcall sysenter-intel exceptions \
+	domctl-build-pvh gnttab-hvm
 GUEST_RUN_BOCHS = bash $(GUEST_DIR)/run.sh --timeout $(BOCHS_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(GUEST_DIR)/tests --mode bochs
 

@@ -40,6 +40,11 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
+  xl-pvh/*      `xl create` of a PVH domU (the HVM guest test hvm-hello.elf,
+                type = "pvh", 32 MiB) with Debian's xenconsoled running: built
+                and listed, its greeting and verdict (its memory map read
+                back with XENMEM_memory_map among the checks) in xenconsoled's
+                log, shut down by itself, gone after `xl destroy`
   smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
                 busy loop per CPU and a compression) gives every CPU work, CPU
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
@@ -527,6 +532,46 @@ def check_xl_create(con, res, timeout):
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 
+# `xl create` of a PVH domU: the HVM guest test hvm-hello.elf (rootfs/etc/
+# xl-pvh.cfg), started at its PHYS32 entry in an HVM container on the
+# machine's SVM with nested paging.  It finds its console ring through its
+# HVM params, prints its greeting and verdict there and powers itself off;
+# on_poweroff = "preserve" keeps it listed as shut down until xl destroy.
+PVH_MARKER = "Hello from an HVM guest"
+
+
+def check_xl_pvh(con, res, timeout):
+    rc, out = shell_run(con, "%s && echo started" % XENCONSOLED)
+    if not res.check("xl-pvh/setup", rc == 0 and "started" in out,
+                     "xenconsoled rc=%d %r" % (rc, out.strip())):
+        return
+    rc, out = shell_run(con, "xl create /etc/xl-pvh.cfg", timeout)
+    res.check("xl-pvh/create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:]))
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == "xlpvh"]
+    res.check("xl-pvh/list", rc == 0 and len(row) == 1 and int(row[0][1]) > 0 and
+              row[0][2] == "32" and row[0][3] == "1",
+              "rc=%d, rows %r; expected an xlpvh row with 32 MiB and 1 vCPU" % (rc, lines),
+              " ".join(row[0]) if row else "")
+    rc, out = console_log_wait(con, "xlpvh", "Test result: SUCCESS", XL_CONSOLE_WAIT)
+    res.check("xl-pvh/console-log", rc == 0 and PVH_MARKER in out,
+              "rc=%d, no %r and verdict in %s/guest-xlpvh.log: %r"
+              % (rc, PVH_MARKER, XL_CONSOLE_DIR, out.strip()[-400:]), out.split("\n", 1)[0])
+    # it powered itself off: listed as shut down ("s") until destroyed
+    rc, out = shell_run(con, "i=0; until xl list xlpvh | awk 'NR == 2 { print $5 }' | "
+                        "grep -q s; do [ $i -ge 50 ] && break; usleep 200000; i=$((i+1)); "
+                        "done; xl list xlpvh | awk 'NR == 2 { print \"state\", $5 }'", timeout)
+    res.check("xl-pvh/shutdown", rc == 0 and re.search(r"^state \S*s", out, re.M),
+              "rc=%d, not shut down: %r" % (rc, out.strip()[-300:]), out.strip())
+    rc, out = shell_run(con, "xl destroy xlpvh", timeout)
+    rc2, out2 = xl_wait_only_dom0(con, timeout)
+    rc3, lines, rows = xl_list(con)
+    res.check("xl-pvh/destroy", rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
+              rows[0][0] == "Domain-0",
+              "rc=%d/%d/%d %r, rows %r" % (rc, rc2, rc3, out.strip(), lines), out2.strip())
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+
+
 # A Linux PV domU: Debian's kernel (dom0's own vmlinuz) with a busybox
 # initramfs (dom0-tools/initramfs/domu-rootfs), 128 MiB, created by xl.  Its
 # /init prints DOMU_MARKER on hvc0, the console ring xenconsoled logs.
@@ -795,6 +840,8 @@ def run(args, res):
                                 ("smp", lambda: args.smp <= 1 or check_smp(
                                     con, res, args.smp, args.cmd_timeout)),
                                 ("xl-create", lambda: check_xl_create(
+                                    con, res, args.cmd_timeout)),
+                                ("xl-pvh", lambda: check_xl_pvh(
                                     con, res, args.cmd_timeout)),
                                 ("xl-linux", lambda: check_xl_linux(
                                     con, res, args.cmd_timeout)),

@@ -105,6 +105,25 @@ long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const un
 	return nr;
 }
 
+/*
+ * A translated domain (translated[i]) names its frames by GFN: the fake p2m
+ * puts GFN g at MFN g - GFN_SHIFT (GFNs below GFN_SHIFT hold nothing).
+ */
+#define GFN_SHIFT 1000
+static bool translated[2];
+
+bool gnttab_translated(const struct domain *d)
+{
+	return translated[d->domain_id];
+}
+
+mfn_t gnttab_gfn_to_mfn(const struct domain *d, u64 gfn)
+{
+	if (!translated[d->domain_id])
+		return gfn;
+	return gfn >= GFN_SHIFT ? gfn - GFN_SHIFT : ~0UL;
+}
+
 bool pv_get_page(struct page_info *pg, const struct domain *d)
 {
 	if (!pg || pg->owner != d || !pg->count)
@@ -265,6 +284,7 @@ static int setup(void **state)
 	next_shared = FIRST_SHARED;
 	nr_allocs = 0;
 	fail_alloc = preempt = false;
+	translated[0] = translated[1] = false;
 	flushes = cont_nr = 0;
 	for (unsigned int i = 0; i < 2; i++) {
 		doms[i].domain_id = (domid_t)i;
@@ -850,6 +870,82 @@ static void test_copy(void **state)
 	assert_int_equal(copy(&c), GNTST_general_error);
 }
 
+/*
+ * A translated granter: its entries hold GFNs, looked up in its p2m; a GFN
+ * with nothing behind it is GNTST_bad_page. A translated caller's own
+ * frame in a copy is a GFN too.
+ */
+static void test_translated_granter(void **state)
+{
+	struct gnttab_map_grant_ref m;
+	struct gnttab_copy c = { 0 };
+
+	(void)state;
+	translated[1] = true;
+	grant(1, 60, GTF_permit_access, 0, GFN_SHIFT + D1_PAGE + 5);
+	grant(1, 61, GTF_permit_access, 0, 7); /* no RAM there */
+	memcpy(frame_mem[D1_PAGE + 5], "by gfn", 7);
+	m = map(SLOT(4), GNTMAP_host_map | GNTMAP_contains_pte, 60, 1);
+	assert_int_equal(m.status, GNTST_okay);
+	assert_int_equal(m.dev_bus_addr, (u64)(D1_PAGE + 5) << PAGE_SHIFT);
+	assert_int_equal(active(1, 60)->mfn, D1_PAGE + 5);
+	assert_int_equal(frames[D1_PAGE + 5].type, PGT_writable_page);
+	assert_int_equal(unmap(SLOT(4), 0, m.handle), GNTST_okay);
+	assert_int_equal(frames[D1_PAGE + 5].count, 1);
+	m = map(SLOT(4), GNTMAP_host_map | GNTMAP_contains_pte, 61, 1);
+	assert_int_equal(m.status, GNTST_bad_page);
+	assert_int_equal(entry(1, 61)->flags, GTF_permit_access);
+	/* copy out of the grant, then back into it */
+	c = (struct gnttab_copy){ .source = { .u.ref = 60, .domid = 1 },
+				  .dest = { .u.gmfn = D0_PAGE + 1, .domid = DOMID_SELF },
+				  .len = 7,
+				  .flags = GNTCOPY_source_gref };
+	assert_int_equal(copy(&c), GNTST_okay);
+	assert_memory_equal(frame_mem[D0_PAGE + 1], "by gfn", 7);
+	memcpy(frame_mem[D0_PAGE + 1], "to gfn", 7);
+	c = (struct gnttab_copy){ .source = { .u.gmfn = D0_PAGE + 1, .domid = DOMID_SELF },
+				  .dest = { .u.ref = 60, .domid = 1, .offset = 100 },
+				  .len = 7,
+				  .flags = GNTCOPY_dest_gref };
+	assert_int_equal(copy(&c), GNTST_okay);
+	assert_memory_equal(frame_mem[D1_PAGE + 5] + 100, "to gfn", 7);
+	c.dest.u.ref = 61;
+	assert_int_equal(copy(&c), GNTST_bad_page);
+	/* the translated domain copies from its own frame, by GFN */
+	current = &vcpus[1];
+	grant(0, 62, GTF_permit_access, 1, D0_PAGE + 2);
+	c = (struct gnttab_copy){ .source = { .u.gmfn = GFN_SHIFT + D1_PAGE + 5, .domid = DOMID_SELF },
+				  .dest = { .u.ref = 62, .domid = 0 },
+				  .len = 7,
+				  .flags = GNTCOPY_dest_gref };
+	assert_int_equal(copy(&c), GNTST_okay);
+	assert_memory_equal(frame_mem[D0_PAGE + 2], "by gfn", 7);
+	c.source.u.gmfn = D1_PAGE + 5; /* an MFN means nothing to it */
+	assert_int_equal(copy(&c), GNTST_bad_page);
+	current = &vcpus[0];
+}
+
+/* setup_table for a translated domain lists the GFNs its frames were placed at. */
+static void test_translated_setup_table(void **state)
+{
+	xen_pfn_t list[2] = { 0 };
+	struct gnttab_setup_table s = { .dom = 1, .nr_frames = 2 };
+
+	(void)state;
+	translated[1] = true;
+	s.frame_list.p = list;
+	/* frame 0 placed where the fake p2m has it; frame 1 nowhere */
+	gnttab_set_frame_gfn(&doms[1], 0, GFN_SHIFT + doms[1].grant_table->shared_mfn[0]);
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(s.status, GNTST_okay);
+	assert_int_equal(list[0], GFN_SHIFT + doms[1].grant_table->shared_mfn[0]);
+	assert_int_equal(list[1], ~(xen_pfn_t)0);
+	/* a GFN that no longer holds the frame */
+	gnttab_set_frame_gfn(&doms[1], 0, 5);
+	assert_int_equal(op(GNTTABOP_setup_table, &s, 1), 0);
+	assert_int_equal(list[0], ~(xen_pfn_t)0);
+}
+
 static void test_copy_while_mapped(void **state)
 {
 	struct gnttab_map_grant_ref m;
@@ -909,6 +1005,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_while_mapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_translated_granter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_translated_setup_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_batch_preempted, setup, teardown),
 	};
 

@@ -53,10 +53,14 @@ static struct page_info *frame_of(mfn_t mfn)
 	return mfn < max_page ? mfn_to_page(mfn) : NULL;
 }
 
-/* The frame a v1 entry names (PV: an MFN), with a general reference. */
+/*
+ * The frame a v1 entry (or a copy's own frame) names, with a general
+ * reference: an MFN for a PV owner, a GFN looked up in the p2m of a
+ * translated one (GNTST_bad_page if nothing is there).
+ */
 static int get_granted_frame(u64 gfn, struct domain *rd, struct page_info **pg)
 {
-	struct page_info *p = frame_of(gfn);
+	struct page_info *p = frame_of(gnttab_gfn_to_mfn(rd, gfn));
 
 	if (!pv_get_page(p, rd))
 		return GNTST_bad_page;
@@ -98,6 +102,29 @@ int gnttab_shared_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
 		return -ENOMEM;
 	*mfn = gt->shared_mfn[idx];
 	return 0;
+}
+
+void gnttab_set_frame_gfn(struct domain *d, unsigned int idx, u64 gfn)
+{
+	if (idx < GNTTAB_MAX_FRAMES)
+		d->grant_table->shared_gfn[idx] = gfn;
+}
+
+/*
+ * What setup_table reports for frame @idx: its MFN for a PV domain; for a
+ * translated one the GFN it was placed at while it is still there, else
+ * all ones (Xen's INVALID_GFN: the frame is in no GFN).
+ */
+static xen_pfn_t frame_number(struct domain *d, unsigned int idx)
+{
+	struct grant_table *gt = d->grant_table;
+	u64 gfn = gt->shared_gfn[idx];
+
+	if (!gnttab_translated(d))
+		return gt->shared_mfn[idx];
+	if (gnttab_gfn_to_mfn(d, gfn) == gt->shared_mfn[idx])
+		return gfn;
+	return ~(xen_pfn_t)0;
 }
 
 int grant_table_init(struct domain *d)
@@ -660,7 +687,8 @@ static int claim_copy_buf(struct copy_buf *b, const struct gnttab_copy_ptr *p, b
 		rc = acquire_for_copy(b, p->u.ref);
 	} else {
 		rc = get_granted_frame(p->u.gmfn, b->d, &b->pg);
-		b->mfn = p->u.gmfn;
+		if (rc == GNTST_okay)
+			b->mfn = page_to_mfn(b->pg);
 	}
 	if (rc != GNTST_okay)
 		return rc;
@@ -808,7 +836,7 @@ static long gnttab_setup_table(unsigned long uop, unsigned int count)
 	}
 	op.status = GNTST_okay;
 	for (unsigned int i = 0; i < op.nr_frames; i++) {
-		xen_pfn_t mfn = gt->shared_mfn[i];
+		xen_pfn_t mfn = frame_number(d, i);
 
 		if (copy_to_guest((u64)op.frame_list.p + (u64)i * sizeof(mfn), &mfn, sizeof(mfn)))
 			op.status = GNTST_bad_virt_addr;

@@ -300,7 +300,10 @@ static long add_to_physmap(unsigned long arg)
 	} else {
 		return -ENOSYS;
 	}
-	return p2m_set_entry(d, x.gpfn, mfn);
+	rc = p2m_set_entry(d, x.gpfn, mfn);
+	if (!rc && x.space == XENMAPSPACE_grant_table)
+		gnttab_set_frame_gfn(d, (unsigned int)x.idx, x.gpfn);
+	return rc;
 }
 
 /*

@@ -80,6 +80,7 @@ struct grant_table {
 	unsigned int nr_frames, max_frames;
 	grant_entry_v1_t *shared[GNTTAB_MAX_FRAMES];
 	mfn_t shared_mfn[GNTTAB_MAX_FRAMES];
+	u64 shared_gfn[GNTTAB_MAX_FRAMES]; /* translated domains: where each frame was placed */
 	struct active_grant *active[GNTTAB_MAX_FRAMES]; /* one block per shared frame */
 	unsigned int maptrack_frames, max_maptrack_frames;
 	u32 maptrack_free, maptrack_tail; /* free list (FIFO), MAPTRACK_NONE if empty */
@@ -119,5 +120,15 @@ void gnttab_flush_tlb(void);
 
 /* The machine frame of @d's grant-table frame @idx, the table grown to it: 0 or -errno. */
 int gnttab_shared_frame(struct domain *d, unsigned int idx, mfn_t *mfn);
+/* Frame @idx of @d's table now sits at guest frame @gfn (XENMEM_add_to_physmap). */
+void gnttab_set_frame_gfn(struct domain *d, unsigned int idx, u64 gfn);
+
+/*
+ * Translated (HVM) domains name their frames by guest frame number: true
+ * for them, and the machine frame behind @gfn (all ones if none; @gfn
+ * itself for a PV domain, whose entries hold machine frames).
+ */
+bool gnttab_translated(const struct domain *d);
+mfn_t gnttab_gfn_to_mfn(const struct domain *d, u64 gfn);
 
 #endif

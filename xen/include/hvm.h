@@ -103,7 +103,10 @@ unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len);
 
 /* Exit handlers called by the backend; false = advance nothing (fault injected or retry). */
 void hvm_handle_cpuid(struct vcpu *v);
-void hvm_handle_hypercall(struct vcpu *v);
+/* The hypercall in @v's registers; false if it is to be issued again (a continuation). */
+bool hvm_handle_hypercall(struct vcpu *v);
+/* hypercall_create_continuation for an HVM vCPU: the arguments back in its registers. */
+long hvm_hypercall_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args);
 /* RDMSR/WRMSR: 0 or -1 when #GP was injected. */
 int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val);
 int hvm_msr_write(struct vcpu *v, u32 msr, u64 val);

@@ -46,6 +46,7 @@ struct hvm_vcpu {
 		u8 last_state;	/* the slot's state when last seen (it never goes back) */
 	} io;
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
+	bool hcall_again; /* the hypercall made a continuation: its instruction runs again */
 	u8 fpu_area[512] __aligned(16);
 };
 

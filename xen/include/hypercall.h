@@ -30,6 +30,8 @@ long hypercall_dispatch(u64 nr, const unsigned long a[5]);
  * always says no (the multicall itself is preempted between entries).
  */
 bool hypercall_preempt_check(void);
+/* A hypercall from a guest starts now (the preemption clock). */
+void hypercall_mark_start(void);
 long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args);
 void multicall_enter(void);
 void multicall_exit(void);

@@ -6,6 +6,7 @@
  */
 #include "xtest.h"
 #include "hvm.h"
+#include "console-ring.h"
 
 struct idt_gate {
 	uint16_t off0, sel;
@@ -117,8 +118,78 @@ void xtest_runtime_main(struct start_info *si);
 void hvm_trap(struct hvm_trap_frame *f);
 void hvm_main(unsigned long start_info);
 
+#define HC_hvm_op 34
+#define HVMOP_get_param 1
+#define HC_memory_op 12
+#define XENMEM_memory_map 9
+
+struct e820_entry {
+	uint64_t addr, size;
+	uint32_t type;
+} __attribute__((packed));
+
+/*
+ * XENMEM_memory_map against the start info's map, entry by entry; without
+ * one there (Xen's version 0 start info for its PVH dom0) it must still
+ * have RAM where this image lies.
+ */
+void hvm_check_memory_map_op(void)
+{
+	const struct hvm_start_info *si = hvm_start_info();
+	const struct hvm_memmap_table_entry *m = (void *)(unsigned long)si->memmap_paddr;
+	unsigned int n = si->version >= 1 ? si->memmap_entries : 0;
+	static struct e820_entry e[64];
+	struct {
+		uint32_t nr_entries, pad;
+		void *buffer;
+	} map = { 64, 0, e };
+	long rc = hypercall(HC_memory_op, XENMEM_memory_map, (unsigned long)&map, 0, 0, 0);
+	bool same = rc == 0 && (n ? map.nr_entries == n : map.nr_entries > 0);
+
+	for (unsigned int i = 0; same && i < n; i++)
+		same = e[i].addr == m[i].addr && e[i].size == m[i].size && e[i].type == m[i].type;
+	for (unsigned int i = 0; same && !n && i < map.nr_entries; i++)
+		if (e[i].type == 1 && e[i].addr <= 0x100000 && e[i].addr + e[i].size > 0x100000)
+			n = map.nr_entries;
+	xtest_check(same && n, "XENMEM_memory_map: %ld, %u entries; the start info's %u%s", rc,
+		    map.nr_entries, si->version >= 1 ? si->memmap_entries : 0,
+		    n ? "" : ", none with RAM at 1 MiB");
+}
+
+#define HVM_PARAM_CONSOLE_PFN 17
+#define HVM_PARAM_CONSOLE_EVTCHN 18
+#define SIF_INITDOMAIN (1u << 1)
+
+static uint64_t get_param(uint32_t index)
+{
+	struct {
+		uint16_t domid, pad;
+		uint32_t index;
+		uint64_t value;
+	} p = { 0x7ff0, 0, index, 0 }; /* DOMID_SELF */
+
+	return hypercall(HC_hvm_op, HVMOP_get_param, (unsigned long)&p, 0, 0, 0) ? 0 : p.value;
+}
+
+/*
+ * A domain a toolstack built (not the initial one) finds its console page
+ * and event channel in its HVM params; the page lies in the identity map
+ * head.S made, so printk writes its ring there.
+ */
+static void console_from_params(void)
+{
+	uint64_t pfn;
+
+	if (hvm_start_info()->flags & SIF_INITDOMAIN)
+		return;
+	pfn = get_param(HVM_PARAM_CONSOLE_PFN);
+	if (pfn && pfn < (1UL << 20))
+		console_ring_attach((void *)(pfn << 12), (uint32_t)get_param(HVM_PARAM_CONSOLE_EVTCHN));
+}
+
 void hvm_main(unsigned long start_info)
 {
 	(void)start_info;
+	console_from_params();
 	xtest_runtime_main(NULL);
 }

@@ -23,6 +23,8 @@ struct hvm_memmap_table_entry {
 };
 
 struct hvm_start_info *hvm_start_info(void);
+/* Check that XENMEM_memory_map gives the start info's memory map, entry by entry. */
+void hvm_check_memory_map_op(void);
 
 /* Interrupt vectors with stubs: a handler runs with interrupts off and must EOI itself. */
 #define HVM_IRQ_FIRST 0x20

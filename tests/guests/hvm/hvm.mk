@@ -52,8 +52,8 @@ HVM_GUEST_RUN = bash $(GUEST_DIR)/run.sh --timeout $(GUEST_TIMEOUT) --jobs $(GUE
 	--src $(HVM_GUEST_DIR)/tests
 
 # The 64-bit and 32-bit hypercall paths, interrupts and the vLAPIC timer,
-# CR/MSR exits and the refusal on a CPU without EPT.
-HVM_VMX_QUICK ?= hvm-hypercall hvm-hypercall32 hvm-lapic hvm-msr-cr hvm-no-svm
+# CR/MSR exits, the refusal on a CPU without EPT and hypercall continuations.
+HVM_VMX_QUICK ?= hvm-hypercall hvm-hypercall32 hvm-lapic hvm-msr-cr hvm-no-svm hvm-gnttab
 HVM_GUEST_RUN_BOCHS = bash $(GUEST_DIR)/run.sh --timeout $(BOCHS_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(HVM_GUEST_DIR)/tests --mode bochs --label vmx+pvh
 

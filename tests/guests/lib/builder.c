@@ -119,6 +119,23 @@ void builder_unmap(uint8_t *w)
 		xtest_error("restoring our own frame at %p: %ld", (void *)w, rc);
 }
 
+static bool cpu_is_intel(void)
+{
+	uint32_t a = 0, b, c, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* GenuineIntel */
+}
+
+void builder_hvm_hypercall_insns(uint8_t *code, size_t len)
+{
+	if (!cpu_is_intel())
+		return;
+	for (size_t i = 0; i + 3 <= len; i++)
+		if (code[i] == 0x0f && code[i + 1] == 0x01 && code[i + 2] == 0xd9)
+			code[i + 2] = 0xc1;
+}
+
 bool builder_wait_shutdown(uint16_t dom, struct dctl *op)
 {
 	for (unsigned long i = 0; i < 200000; i++) {

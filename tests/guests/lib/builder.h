@@ -209,6 +209,11 @@ long builder_map_mmu_cmd(uint8_t *w, unsigned long m, uint16_t dom, unsigned int
 void builder_unmap(uint8_t *w);
 /* Machine address of the L1 entry mapping @w in our page tables. */
 uint64_t builder_l1e_maddr(const void *w);
+/*
+ * HVM guest code written with vmmcall (AMD's hypercall instruction) gets
+ * vmcall in its place on an Intel CPU, as the hypercall page would.
+ */
+void builder_hvm_hypercall_insns(uint8_t *code, size_t len);
 /* Wait (yielding) for @dom to shut down; false if it never did or vanished. */
 bool builder_wait_shutdown(uint16_t dom, struct dctl *op);
 

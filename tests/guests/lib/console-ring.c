@@ -38,10 +38,16 @@ static unsigned long rdtsc(void)
 	return ((unsigned long)hi << 32) | lo;
 }
 
+void console_ring_attach(void *page, uint32_t port)
+{
+	ring = (volatile struct console_ring *)page;
+	ring_port = port;
+}
+
 /*
  * Map the console page over a page of our .bss. The initial domain has no
  * such page (its start_info holds the dom0 console fields instead), and an
- * HVM test guest has no start_info here (it reports through console_io).
+ * HVM test guest has no start_info here (hvm.c attaches its ring itself).
  */
 void console_ring_init(const struct start_info *si)
 {
@@ -57,8 +63,7 @@ void console_ring_init(const struct start_info *si)
 		hypercall_console_write("console ring: cannot map the page\n", 34);
 		return;
 	}
-	ring = (volatile struct console_ring *)ring_page;
-	ring_port = si->console.domU.evtchn;
+	console_ring_attach(ring_page, si->console.domU.evtchn);
 }
 
 /* Wait (yielding) until the reader consumed up to `room` bytes' worth. */

@@ -6,6 +6,8 @@
 #include "xen-abi.h"
 
 void console_ring_init(const struct start_info *si);
+/* Write to the ring in @page (already mapped), notifying event channel @port. */
+void console_ring_attach(void *page, uint32_t port);
 void console_ring_write(const char *buf, size_t len);
 void console_ring_flush(void);
 

@@ -1,7 +1,9 @@
 /*
  * PVH boot of the initial domain: the start info ebx pointed at carries the
  * magic, the initial-domain flags, our command line, no modules, and (in a
- * version 1 start info) a memory map whose RAM holds this image.
+ * version 1 start info) a memory map whose RAM holds this image, the same
+ * map XENMEM_memory_map gives (without one there, that call's map has RAM
+ * at 1 MiB).
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -19,6 +21,7 @@ static void check_memmap(const struct hvm_start_info *si)
 	const struct hvm_memmap_table_entry *m = (void *)(unsigned long)si->memmap_paddr;
 	bool covered = false;
 
+	hvm_check_memory_map_op();
 	if (si->version < 1 || !si->memmap_entries) {
 		printk("start info version %u: no memory map (Xen gives dom0 XENMEM_memory_map)\n",
 		       si->version);

@@ -15,6 +15,8 @@
 #include "boot_info.h"
 #include "elf_loader.h"
 #include "hvm.h"
+#include "domain.h"
+#include "public/memory.h"
 
 #define HVM_START_MAGIC 0x336ec578
 #define E820_RAM 1
@@ -130,6 +132,24 @@ static const char *module_args(const char *s, bool has_name)
 }
 
 /*
+ * Keep the memory map for XENMEM_memory_map too (Xen's PVH dom0 reads the
+ * same map there as in its start info). 0 or -ENOMEM.
+ */
+static int keep_memory_map(struct domain *d, const struct hvm_memmap_table_entry *map,
+			   unsigned int n)
+{
+	struct petrel_e820_entry *e = alloc_xenheap_pages(E820_ORDER);
+
+	if (!e)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++)
+		e[i] = (struct petrel_e820_entry){ map[i].addr, map[i].size, map[i].type };
+	d->arch.e820 = e;
+	d->arch.nr_e820 = n;
+	return 0;
+}
+
+/*
  * The boot structures at page-aligned @base: start info, one module entry,
  * the memory map, the command line and the module's command line. The
  * initrd, if any, follows on the next page boundary.
@@ -161,7 +181,9 @@ static int write_start_info(struct domain *d, u64 base, const char *cmdline,
 		mod.size = initrd->end - initrd->start;
 		mod.cmdline_paddr = modcmd_at;
 	}
-	rc = write_gpa(d, base, &si, sizeof(si));
+	rc = keep_memory_map(d, map, ARRAY_SIZE(map));
+	if (!rc)
+		rc = write_gpa(d, base, &si, sizeof(si));
 	if (!rc)
 		rc = write_gpa(d, mod_at, &mod, sizeof(mod));
 	if (!rc)

@@ -25,6 +25,7 @@
 #include "public/event_channel.h"
 #include "public/hvm/hvm_op.h"
 #include "public/vcpu.h"
+#include "public/grant_table.h"
 
 const struct hvm_backend *hvm_backend;
 extern pte_t idle_l4[];
@@ -681,12 +682,18 @@ long do_hvm_op(unsigned long cmd, unsigned long arg)
 	return -ENOSYS;
 }
 
-/* The memory ops an HVM guest has here: its physmap (memory.c); the rest -ENOSYS. */
+/*
+ * The memory ops an HVM guest has here: its physmap and its memory map
+ * (memory.c); the rest -ENOSYS.
+ */
 static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 {
-	if ((unsigned int)cmd == XENMEM_add_to_physmap ||
-	    (unsigned int)cmd == XENMEM_remove_from_physmap)
+	switch ((unsigned int)cmd) {
+	case XENMEM_add_to_physmap:
+	case XENMEM_remove_from_physmap:
+	case XENMEM_memory_map:
 		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
+	}
 	return -ENOSYS;
 }
 
@@ -710,9 +717,29 @@ static bool hvm_vcpu_op_allowed(unsigned int cmd)
 	return false;
 }
 
+/*
+ * The grant-table ops an HVM domain has here: its table by GFN (setup_table,
+ * query_size, versions), copies and swaps of its own entries. Mapping a
+ * grant needs a p2m entry at the caller's GFN, which Petrel does not make yet.
+ */
+static bool hvm_gnttab_op_allowed(unsigned int cmd)
+{
+	switch (cmd) {
+	case GNTTABOP_map_grant_ref:
+	case GNTTABOP_unmap_grant_ref:
+	case GNTTABOP_unmap_and_replace:
+		return false;
+	}
+	return true;
+}
+
 static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 {
 	switch (nr) {
+	case __HYPERVISOR_grant_table_op:
+		if (!hvm_gnttab_op_allowed((unsigned int)a[0]))
+			return -ENOSYS;
+		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_event_channel_op:
 		if ((unsigned int)a[0] == EVTCHNOP_bind_pirq)
 			return -ENOSYS; /* no PIRQs for HVM domains yet */
@@ -743,7 +770,21 @@ static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 	return -ENOSYS;
 }
 
-void hvm_handle_hypercall(struct vcpu *v)
+long hvm_hypercall_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args)
+{
+	struct vcpu *v = current;
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	u64 *const wide[5] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8 };
+	u64 *const narrow[5] = { &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi };
+	bool is64 = hvm_backend->guest_mode(v) == HVM_MODE_64;
+
+	for (unsigned int i = 0; i < nargs && i < 5; i++)
+		*(is64 ? wide : narrow)[i] = is64 ? args[i] : (u32)args[i];
+	v->arch.hvm.hcall_again = true;
+	return nr; /* rax: the hypercall number again */
+}
+
+bool hvm_handle_hypercall(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	unsigned int mode = hvm_backend->guest_mode(v);
@@ -753,7 +794,7 @@ void hvm_handle_hypercall(struct vcpu *v)
 	/* As Xen: ring 0 only (real mode has none), and never from vm86. */
 	if (mode == HVM_MODE_VM86 || (mode != HVM_MODE_REAL && hvm_backend->cpl(v))) {
 		r->rax = (u64)-EPERM;
-		return;
+		return true;
 	}
 	if (mode == HVM_MODE_64) {
 		nr = r->rax;
@@ -763,7 +804,10 @@ void hvm_handle_hypercall(struct vcpu *v)
 		a[0] = (u32)r->rbx, a[1] = (u32)r->rcx, a[2] = (u32)r->rdx;
 		a[3] = (u32)r->rsi, a[4] = (u32)r->rdi;
 	}
+	v->arch.hvm.hcall_again = false;
+	hypercall_mark_start();
 	r->rax = (u64)hvm_do_hypercall(nr, a);
+	return !v->arch.hvm.hcall_again;
 }
 
 /* ---- The run loop and the scheduler's hooks. */

@@ -13,6 +13,7 @@
 #include "domain.h"
 #include "pv_mm.h"
 #include "grant_table.h"
+#include "hvm.h"
 
 void *gnttab_alloc_shared_frame(struct domain *d, mfn_t *mfn)
 {
@@ -24,6 +25,16 @@ void *gnttab_alloc_shared_frame(struct domain *d, mfn_t *mfn)
 	share_xen_page_with_guest(mfn_to_page(*mfn), d);
 	m2p_set(*mfn, M2P_INVALID);
 	return p;
+}
+
+bool gnttab_translated(const struct domain *d)
+{
+	return is_hvm_domain(d);
+}
+
+mfn_t gnttab_gfn_to_mfn(const struct domain *d, u64 gfn)
+{
+	return is_hvm_domain(d) ? p2m_lookup(d, gfn) : gfn;
 }
 
 void gnttab_free_shared_frame(void *p, mfn_t mfn)

@@ -14,6 +14,7 @@
 #include "apic.h"
 #include "setup.h"
 #include "hvlock.h"
+#include "hvm.h"
 
 u64 hypercall_count[NR_HYPERCALLS];
 
@@ -22,6 +23,11 @@ static u64 hypercall_start_ns;
 static unsigned int in_multicall;
 
 #define HYPERCALL_SLICE_NS 1000000 /* 1 ms */
+
+void hypercall_mark_start(void)
+{
+	hypercall_start_ns = now_ns();
+}
 
 bool hypercall_preempt_check(void)
 {
@@ -43,6 +49,8 @@ long hypercall_create_continuation(unsigned int nr, unsigned int nargs,
 	struct cpu_regs *r = guest_regs();
 	u64 *const regs[5] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8 };
 
+	if (is_hvm_vcpu(current))
+		return hvm_hypercall_continuation(nr, nargs, args);
 	for (unsigned int i = 0; i < nargs && i < 5; i++)
 		*regs[i] = args[i];
 	r->rip -= 2;
@@ -76,7 +84,7 @@ static long dispatch(struct cpu_regs *r)
 {
 	const unsigned long args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
 
-	hypercall_start_ns = now_ns();
+	hypercall_mark_start();
 	return hypercall_dispatch(r->rax, args);
 }
 

@@ -601,8 +601,8 @@ static void handle_exit(struct vcpu *v)
 		return;
 	case EXIT_VMMCALL:
 		len = insn_len(v, X86_OPC_0F(0x01), 0xd9 & 0x3f, &in);
-		hvm_handle_hypercall(v);
-		advance(v, len);
+		if (hvm_handle_hypercall(v))
+			advance(v, len);
 		return;
 	case EXIT_HLT:
 		advance(v, insn_len(v, 0xf4, -1, &in));

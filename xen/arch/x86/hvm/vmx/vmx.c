@@ -18,6 +18,7 @@
 #include "desc.h"
 #include "hvm.h"
 #include "vmcs.h"
+#include "public/hvm/save.h"
 
 #define X86_CR0_PE (1UL << 0)
 #define X86_CR0_TS (1UL << 3)
@@ -374,6 +375,26 @@ static int vmx_vcpu_init(struct vcpu *v)
 	write_controls(v);
 	write_guest_defaults();
 	return 0;
+}
+
+/*
+ * Take back what vmx_vcpu_init gave: the VMCS is cleared first (the CPU may
+ * hold parts of it and write them back), and is no longer the current one.
+ */
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+
+	if (h->vmcb) {
+		vmclear(h->vmcb_pa);
+		if (current_vmcs == h->vmcb_pa)
+			current_vmcs = 0;
+		free_xenheap_pages(h->vmcb, 0);
+	}
+	if (h->vmx.msr_area)
+		free_xenheap_pages(h->vmx.msr_area, 0);
+	h->vmcb = NULL;
+	h->vmx.msr_area = NULL;
 }
 
 /* Access rights in the VMCS format: type/S/DPL/P in 7:0, AVL/L/DB/G in 15:12. */
@@ -744,8 +765,8 @@ static void handle_exit(struct vcpu *v)
 		advance(v, exit_len());
 		return;
 	case EXIT_VMCALL:
-		hvm_handle_hypercall(v);
-		advance(v, exit_len());
+		if (hvm_handle_hypercall(v))
+			advance(v, exit_len());
 		return;
 	case EXIT_HLT:
 		advance(v, exit_len());
@@ -882,9 +903,172 @@ static void vmx_run(struct vcpu *v)
 	handle_exit(v);
 }
 
+/* ---- The whole register state, as the HVM context's CPU record carries it. */
+
+/*
+ * The record's segment attributes are the packed 12-bit form (descriptor
+ * bits 40-47, then 52-55 in 11:8); VMX keeps the high nibble at 15:12 and
+ * marks a segment that is not present unusable.
+ */
+static u32 ar_from_attr(u32 attr)
+{
+	u32 ar = (attr & 0xff) | ((attr & 0xf00) << 4);
+
+	return (attr & 0x80) ? ar : ar | AR_UNUSABLE;
+}
+
+static u32 attr_from_ar(u32 ar)
+{
+	u32 attr = (ar & 0xff) | ((ar >> 4) & 0xf00);
+
+	return (ar & AR_UNUSABLE) ? attr & ~0x80u : attr;
+}
+
+static void seg_from_record(unsigned int s, u32 sel, u32 limit, u64 base, u32 attr)
+{
+	vmwrite(GUEST_ES_SELECTOR + 2 * s, (u16)sel);
+	vmwrite(GUEST_ES_LIMIT + 2 * s, limit);
+	vmwrite(GUEST_ES_BASE + 2 * s, base);
+	vmwrite(GUEST_ES_AR + 2 * s, ar_from_attr(attr));
+}
+
+static void segs_from_record(const struct petrel_hvm_hw_cpu *c)
+{
+	seg_from_record(VSEG_ES, c->es_sel, c->es_limit, c->es_base, c->es_arbytes);
+	seg_from_record(VSEG_CS, c->cs_sel, c->cs_limit, c->cs_base, c->cs_arbytes);
+	seg_from_record(VSEG_SS, c->ss_sel, c->ss_limit, c->ss_base, c->ss_arbytes);
+	seg_from_record(VSEG_DS, c->ds_sel, c->ds_limit, c->ds_base, c->ds_arbytes);
+	seg_from_record(VSEG_FS, c->fs_sel, c->fs_limit, c->fs_base, c->fs_arbytes);
+	seg_from_record(VSEG_GS, c->gs_sel, c->gs_limit, c->gs_base, c->gs_arbytes);
+	seg_from_record(VSEG_TR, c->tr_sel, c->tr_limit, c->tr_base, c->tr_arbytes);
+	seg_from_record(VSEG_LDTR, c->ldtr_sel, c->ldtr_limit, c->ldtr_base, c->ldtr_arbytes);
+	vmwrite(GUEST_ES_LIMIT + 2 * VSEG_GDTR, c->gdtr_limit);
+	vmwrite(GUEST_ES_BASE + 2 * VSEG_GDTR, c->gdtr_base);
+	vmwrite(GUEST_ES_LIMIT + 2 * VSEG_IDTR, c->idtr_limit);
+	vmwrite(GUEST_ES_BASE + 2 * VSEG_IDTR, c->idtr_base);
+}
+
+/* The syscall MSRs live in the vCPU's MSR area, in swapped_msrs' order. */
+static u64 *msr_slot(const struct vcpu *v, u32 msr)
+{
+	struct msr_entry *e = v->arch.hvm.vmx.msr_area;
+
+	for (unsigned int i = 0; i < NR_SWAPPED; i++)
+		if (e[i].index == msr)
+			return &e[i].value;
+	return NULL;
+}
+
+/*
+ * Load a CPU record the neutral layer checked (hvm/context.c). CR2 and DR6
+ * have no VMCS field and Petrel does not switch them for VMX guests yet:
+ * they are not taken from the record.
+ */
+static void vmx_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+
+	vmcs_load(v);
+	segs_from_record(c);
+	h->guest_cr0 = c->cr0;
+	h->guest_cr4 = c->cr4;
+	h->guest_efer = c->msr_efer;
+	vmx_set_cr(v, 0, c->cr0);
+	vmx_set_cr(v, 4, c->cr4);
+	vmwrite(GUEST_CR3, c->cr3);
+	vmx_set_efer(v, c->msr_efer);
+	vmwrite(GUEST_DR7, c->dr7);
+	vmwrite(GUEST_SYSENTER_CS, c->sysenter_cs);
+	vmwrite(GUEST_SYSENTER_ESP, c->sysenter_esp);
+	vmwrite(GUEST_SYSENTER_EIP, c->sysenter_eip);
+	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(GUEST_ACTIVITY, 0);
+	vmwrite(ENTRY_INTR_INFO, 0);
+	*msr_slot(v, MSR_STAR) = c->msr_star;
+	*msr_slot(v, MSR_LSTAR) = c->msr_lstar;
+	*msr_slot(v, MSR_CSTAR) = c->msr_cstar;
+	*msr_slot(v, MSR_FMASK) = c->msr_syscall_mask;
+	*msr_slot(v, MSR_SHADOW_GS_BASE) = c->shadow_gs;
+	h->regs = (struct cpu_regs){ .rax = c->rax,
+				     .rbx = c->rbx,
+				     .rcx = c->rcx,
+				     .rdx = c->rdx,
+				     .rbp = c->rbp,
+				     .rsi = c->rsi,
+				     .rdi = c->rdi,
+				     .rsp = c->rsp,
+				     .r8 = c->r8,
+				     .r9 = c->r9,
+				     .r10 = c->r10,
+				     .r11 = c->r11,
+				     .r12 = c->r12,
+				     .r13 = c->r13,
+				     .r14 = c->r14,
+				     .r15 = c->r15,
+				     .rip = c->rip,
+				     .rflags = c->rflags | X86_EFLAGS_MBS };
+}
+
+static void seg_to_record(unsigned int s, u32 *sel, u32 *limit, u64 *base, u32 *attr)
+{
+	*sel = (u32)vmread(GUEST_ES_SELECTOR + 2 * s);
+	*limit = (u32)vmread(GUEST_ES_LIMIT + 2 * s);
+	*base = vmread(GUEST_ES_BASE + 2 * s);
+	*attr = attr_from_ar((u32)vmread(GUEST_ES_AR + 2 * s));
+}
+
+static void segs_to_record(struct petrel_hvm_hw_cpu *c)
+{
+	seg_to_record(VSEG_ES, &c->es_sel, &c->es_limit, &c->es_base, &c->es_arbytes);
+	seg_to_record(VSEG_CS, &c->cs_sel, &c->cs_limit, &c->cs_base, &c->cs_arbytes);
+	seg_to_record(VSEG_SS, &c->ss_sel, &c->ss_limit, &c->ss_base, &c->ss_arbytes);
+	seg_to_record(VSEG_DS, &c->ds_sel, &c->ds_limit, &c->ds_base, &c->ds_arbytes);
+	seg_to_record(VSEG_FS, &c->fs_sel, &c->fs_limit, &c->fs_base, &c->fs_arbytes);
+	seg_to_record(VSEG_GS, &c->gs_sel, &c->gs_limit, &c->gs_base, &c->gs_arbytes);
+	seg_to_record(VSEG_TR, &c->tr_sel, &c->tr_limit, &c->tr_base, &c->tr_arbytes);
+	seg_to_record(VSEG_LDTR, &c->ldtr_sel, &c->ldtr_limit, &c->ldtr_base, &c->ldtr_arbytes);
+	c->gdtr_limit = (u32)vmread(GUEST_ES_LIMIT + 2 * VSEG_GDTR);
+	c->gdtr_base = vmread(GUEST_ES_BASE + 2 * VSEG_GDTR);
+	c->idtr_limit = (u32)vmread(GUEST_ES_LIMIT + 2 * VSEG_IDTR);
+	c->idtr_base = vmread(GUEST_ES_BASE + 2 * VSEG_IDTR);
+}
+
+/* CR2 and DR6 read as their reset values (see vmx_set_cpu_state). */
+static void vmx_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
+{
+	const struct cpu_regs *r = &v->arch.hvm.regs;
+
+	vmcs_load(v);
+	segs_to_record(c);
+	c->cr0 = v->arch.hvm.guest_cr0;
+	c->cr2 = 0;
+	c->cr3 = vmread(GUEST_CR3);
+	c->cr4 = v->arch.hvm.guest_cr4;
+	c->msr_efer = v->arch.hvm.guest_efer;
+	c->dr6 = 0xffff0ff0;
+	c->dr7 = vmread(GUEST_DR7);
+	c->sysenter_cs = vmread(GUEST_SYSENTER_CS);
+	c->sysenter_esp = vmread(GUEST_SYSENTER_ESP);
+	c->sysenter_eip = vmread(GUEST_SYSENTER_EIP);
+	c->msr_star = *msr_slot(v, MSR_STAR);
+	c->msr_lstar = *msr_slot(v, MSR_LSTAR);
+	c->msr_cstar = *msr_slot(v, MSR_CSTAR);
+	c->msr_syscall_mask = *msr_slot(v, MSR_FMASK);
+	c->shadow_gs = *msr_slot(v, MSR_SHADOW_GS_BASE);
+	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
+	c->rbp = r->rbp, c->rsi = r->rsi, c->rdi = r->rdi, c->rsp = r->rsp;
+	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
+	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
+	c->rip = r->rip;
+	c->rflags = r->rflags;
+}
+
 static const struct hvm_backend vmx_backend = {
 	.name = "Intel VMX with EPT",
 	.vcpu_init = vmx_vcpu_init,
+	.vcpu_destroy = vmx_vcpu_destroy,
+	.set_cpu_state = vmx_set_cpu_state,
+	.get_cpu_state = vmx_get_cpu_state,
 	.vcpu_set_pvh_state = vmx_set_pvh_state,
 	.guest_mode = vmx_guest_mode,
 	.cpl = vmx_cpl,
