@@ -8,7 +8,9 @@
  * with --log=guest each guest's output also goes to DIR/guest-NAME.log.
  * With --log=hv the hypervisor's console ring (VIRQ_CON_RING, sysctl
  * readconsole) goes to DIR/hypervisor.log.  Domains are found by watching
- * @introduceDomain and @releaseDomain and listing them all on each event.
+ * @introduceDomain and @releaseDomain and listing them all on each event;
+ * the toolstack writes a domain's console nodes after introducing it, so
+ * each domain's console/ directory is watched too until it is connected.
  *
  * Every queue is bounded: a guest that floods loses its oldest output
  * (the pty is not read) and a guest that corrupts its ring indexes is
@@ -62,6 +64,8 @@ struct daemon {
 	const char *log_dir;
 	int hv_log;
 	uint32_t hv_port, hv_index;
+	/* domains whose console/ directory is watched until their console is ready */
+	bool watched[DOMID_FIRST_RESERVED];
 };
 
 static volatile sig_atomic_t stopping;
@@ -317,9 +321,25 @@ static void drop_unseen(struct daemon *d)
 	}
 }
 
+/* Watch a domain's console/ directory only while it exists without a console. */
+static void set_watch(struct daemon *d, uint16_t domid, bool on)
+{
+	char path[64];
+
+	if (d->watched[domid] == on)
+		return;
+	snprintf(path, sizeof(path), "/local/domain/%u/console", domid);
+	if (on)
+		on = xs_watch(d->xs, path, "console");
+	else
+		xs_unwatch(d->xs, path, "console");
+	d->watched[domid] = on;
+}
+
 /* Match the consoles to the hypervisor's domain list. */
 static void scan_domains(struct daemon *d)
 {
+	bool live[DOMID_FIRST_RESERVED] = { false };
 	struct xen_domctl_getdomaininfo *info = NULL;
 	int n = ctrl_domain_list_all(&d->ctrl, &info);
 	struct guest *g;
@@ -331,7 +351,7 @@ static void scan_domains(struct daemon *d)
 	for (int i = 0; i < n; i++) {
 		uint16_t domid = info[i].domain;
 
-		if (domid == 0 || (info[i].flags & XEN_DOMINF_dying))
+		if (domid == 0 || domid >= DOMID_FIRST_RESERVED || (info[i].flags & XEN_DOMINF_dying))
 			continue;
 		g = find_guest(d, domid);
 		if (!g && d->nguests < MAX_GUESTS && (g = guest_connect(d, domid))) {
@@ -342,8 +362,11 @@ static void scan_domains(struct daemon *d)
 		}
 		if (g)
 			g->seen = true;
+		live[domid] = !g;
 	}
 	free(info);
+	for (unsigned int id = 1; id < DOMID_FIRST_RESERVED; id++)
+		set_watch(d, (uint16_t)id, live[id]);
 	drop_unseen(d);
 }
 

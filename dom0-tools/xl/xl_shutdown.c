@@ -13,6 +13,9 @@
 #include "xenstore.h"
 #include "xl.h"
 
+#define ACK_TIMEOUT_MS (60 * 1000) /* libxl's wait for the guest's acknowledgement */
+#define XL_ERROR_TIMEDOUT (-9)
+
 enum dom_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_GONE };
 
 static enum dom_state dom_state(uint16_t domid, unsigned int *reason)
@@ -25,6 +28,38 @@ static enum dom_state dom_state(uint16_t domid, unsigned int *reason)
 		return DOM_RUNNING;
 	*reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
 	return DOM_SHUTDOWN;
+}
+
+/*
+ * The guest acknowledges by emptying the node (or it goes with the domain),
+ * as libxl waits for it: up to a minute.
+ */
+static int wait_for_ack(struct xs_handle *xs, const char *path)
+{
+	struct pollfd p = { .fd = xs_fileno(xs), .events = POLLIN };
+	unsigned int len;
+	char *v, **ev;
+	int waited = 0, r = XL_ERROR_TIMEDOUT;
+
+	xs_watch(xs, path, "ack");
+	while (waited < ACK_TIMEOUT_MS) {
+		v = xs_read(xs, XBT_NULL, path, &len);
+		if (!v || !*v) {
+			free(v);
+			r = 0;
+			break;
+		}
+		free(v);
+		if (poll(&p, 1, 250) > 0)
+			while ((ev = xs_check_watch(xs)))
+				free(ev);
+		else
+			waited += 250;
+	}
+	xs_unwatch(xs, path, "ack");
+	if (r)
+		fprintf(stderr, "%s: guest didn't acknowledge control request: %d\n", xl_prog, r);
+	return r;
 }
 
 /*
@@ -48,7 +83,9 @@ static int request(uint16_t domid, const char *what)
 	}
 	free(name);
 	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
-	return xs_write(xs, XBT_NULL, path, what, strlen(what)) ? 0 : XL_ERROR_FAIL;
+	if (!xs_write(xs, XBT_NULL, path, what, strlen(what)))
+		return XL_ERROR_FAIL;
+	return wait_for_ack(xs, path);
 }
 
 /*

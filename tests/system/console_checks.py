@@ -1,0 +1,151 @@
+"""Petrel's console daemon (pxenconsoled) in place of Debian's xenconsoled,
+and pxl's console, shutdown and reboot judged by Debian's xl.
+
+    check_console(sh, res, timeout)   the whole step (dom0_system_test's
+                                      `pxenconsoled` step)
+
+With pxenconsoled running (guest and hypervisor logs on), Debian's xl
+creates the hello guest twice (pcon1, pcon2; it prints, then powers off
+and is preserved).  Checked: its output in the guest log, the pty path in
+console/tty, Debian's `xl console` and `pxl console` (left with Ctrl-])
+showing it, the hypervisor log following `xl dmesg`; `pxl shutdown`,
+`shutdown -w`, `-ww` and `reboot` printing and exiting as `xl` does on the
+same kind of domain and writing control/shutdown; after both domains are
+destroyed the daemon holds no more descriptors than before, and it stops
+on SIGTERM.
+
+`sh(cmd, timeout=30)` runs a shell command in dom0 and returns (rc, output).
+"""
+
+import re
+
+MARKER = "Test result: SUCCESS"
+LOG_DIR = "/var/log/xen/console"
+PID_FILE = "/run/pxenconsoled.pid"
+START = ("mkdir -p %s && rm -f %s/guest-pcon*.log %s/hypervisor.log && "
+         "pxenconsoled --pid-file=%s --log=all --log-dir=%s && kill -0 $(cat %s) && "
+         "echo started" % (LOG_DIR, LOG_DIR, LOG_DIR, PID_FILE, LOG_DIR, PID_FILE))
+FDS = "ls /proc/$(cat %s)/fd | wc -l" % PID_FILE
+
+
+def create(sh, name, timeout):
+    rc, out = sh("xl create /etc/xl-hello.cfg 'name=\"%s\"' && console-wait %s '%s' 30"
+                 % (name, name, MARKER), timeout + 60)
+    return rc, out
+
+
+def domid(sh, name):
+    rc, out = sh("xl domid %s" % name)
+    return out.strip() if rc == 0 and out.strip().isdigit() else None
+
+
+def check_logs(sh, res, timeout):
+    rc, out = create(sh, "pcon1", timeout)
+    res.check("pxenconsoled/guest-log", rc == 0 and MARKER in out,
+              "rc=%d, no %r in %s/guest-pcon1.log: %r" % (rc, MARKER, LOG_DIR, out[-400:]),
+              out.split("\n", 1)[0])
+    d = domid(sh, "pcon1")
+    rc, tty = sh("xenstore-read /local/domain/%s/console/tty && test -c "
+                 "$(xenstore-read /local/domain/%s/console/tty) && echo isatty" % (d, d))
+    res.check("pxenconsoled/tty", rc == 0 and re.match(r"^/dev/pts/\d+\n", tty) and
+              "isatty" in tty, "console/tty of d%s: rc=%d %r" % (d, rc, tty),
+              tty.split("\n", 1)[0])
+    # the guest ran after the daemon started: the ring's newest line came by VIRQ_CON_RING
+    rc, out = sh("last=$(xl dmesg | tail -n 1); i=0; while ! grep -qxF \"$last\" "
+                 "%s/hypervisor.log; do [ $i -ge 10 ] && break; usleep 500000; i=$((i+1)); "
+                 "done; grep -cxF \"$last\" %s/hypervisor.log; "
+                 "wc -l < %s/hypervisor.log" % (LOG_DIR, LOG_DIR, LOG_DIR), timeout)
+    # (the ring's lines start "(XEN) ", which the shell filter drops: only the
+    # count of matching log lines and the log's length come back)
+    nums = [int(x) for x in out.split() if x.isdigit()]
+    res.check("pxenconsoled/hv-log", len(nums) == 2 and nums[0] > 0 and nums[1] > 0,
+              "xl dmesg's last line not in hypervisor.log: %r" % out.strip()[-400:],
+              "%s lines" % (nums[1] if len(nums) == 2 else "?"))
+
+
+def check_attach(sh, res, timeout):
+    # Debian's xl console (xenconsole) on the pty pxenconsoled made; it ends
+    # when timeout stops it (status 124) or the domain goes.
+    rc, out = sh("sleep 8 | timeout 4 xl console pcon1 > /tmp/pcon 2>&1; echo status $?; "
+                 "cat /tmp/pcon", timeout)
+    res.check("pxenconsoled/xl-console", re.search(r"^status (0|124)$", out, re.M) and
+              MARKER in out, "xl console pcon1 did not show %r: %r" % (MARKER, out[-400:]))
+    rc, out = create(sh, "pcon2", timeout)
+    # Ctrl-] after 3 s: pxl console leaves with status 0 before timeout's 10 s
+    rc, out = sh("(sleep 3; printf '\\035'; sleep 20) | timeout 10 pxl console pcon2 "
+                 "> /tmp/pcon 2>&1; echo status $?; cat /tmp/pcon", timeout)
+    res.check("pxl/console", re.search(r"^status 0$", out, re.M) and MARKER in out,
+              "pxl console pcon2: %r" % out[-400:], "output shown, left with Ctrl-]")
+
+
+def normalised(out, ids):
+    for i, d in enumerate(ids):
+        out = re.sub(r"\b%s\b" % d, "N", out)
+    return out.strip()
+
+
+def compare(sh, res, name, xl_cmd, pxl_cmd, ids, timeout):
+    """The same command with xl and pxl: equal status and output (ids as N)."""
+    rc1, out1 = sh("%s 2>&1; echo rc=$?" % xl_cmd, timeout)
+    rc2, out2 = sh("%s 2>&1; echo rc=$?" % pxl_cmd, timeout)
+    a, b = normalised(out1, ids), normalised(out2, ids)
+    return res.check(name, a == b and "rc=" in a, "xl %r\npxl %r" % (a, b),
+                     b.replace("\n", " | "))
+
+
+# The hello guest does not watch control/shutdown: a loop in dom0 plays its
+# xenbus driver, recording each request and acknowledging it by emptying the
+# node, until the domain's home goes.
+ACKER = ("(p=/local/domain/%s; i=0; while xenstore-exists $p && [ $i -lt 1200 ]; do "
+         "v=$(xenstore-read $p/control/shutdown 2>/dev/null); if [ -n \"$v\" ]; then "
+         "echo $v >> /tmp/acks-%s; xenstore-write $p/control/shutdown ''; fi; "
+         "usleep 100000; i=$((i+1)); done) >/dev/null 2>&1 &")
+
+
+def last_ack(sh, d):
+    rc, out = sh("tail -n 1 /tmp/acks-%s 2>/dev/null" % d)
+    return out.strip()
+
+
+def check_shutdown(sh, res, timeout):
+    d1, d2 = domid(sh, "pcon1"), domid(sh, "pcon2")
+    if not res.check("pxl/shutdown-setup", d1 and d2, "domains pcon1 %r pcon2 %r" % (d1, d2)):
+        return
+    ids = [d1, d2]
+    sh("rm -f /tmp/acks-*; " + ACKER % (d1, d1) + " " + ACKER % (d2, d2) + " true")
+    compare(sh, res, "pxl/shutdown", "xl shutdown pcon1", "pxl shutdown pcon2", ids, timeout)
+    ack = last_ack(sh, d2)
+    res.check("pxl/shutdown-request", ack == "poweroff",
+              "the guest's control/shutdown saw %r, not poweroff" % ack, ack)
+    compare(sh, res, "pxl/reboot", "xl reboot pcon1", "pxl reboot pcon2", ids, timeout)
+    ack = last_ack(sh, d2)
+    res.check("pxl/reboot-request", ack == "reboot",
+              "the guest's control/shutdown saw %r, not reboot" % ack, ack)
+    # the guests are shut down already (powered off, preserved)
+    compare(sh, res, "pxl/shutdown-w", "timeout 30 xl shutdown -w pcon1",
+            "timeout 30 pxl shutdown -w pcon2", ids, timeout)
+    compare(sh, res, "pxl/shutdown-ww",
+            "(sleep 3; xl destroy pcon1) & timeout 30 xl shutdown -w -w pcon1",
+            "(sleep 3; xl destroy pcon2) & timeout 30 pxl shutdown -w -w pcon2", ids, timeout)
+    compare(sh, res, "pxl/shutdown-no-domain", "xl shutdown nosuchdomain",
+            "pxl shutdown nosuchdomain", ids, timeout)
+
+
+def check_console(sh, res, timeout):
+    rc, out = sh(START, timeout)
+    if not res.check("pxenconsoled/start", rc == 0 and "started" in out,
+                     "rc=%d %r" % (rc, out.strip())):
+        return
+    _, fds_before = sh(FDS)
+    check_logs(sh, res, timeout)
+    check_attach(sh, res, timeout)
+    check_shutdown(sh, res, timeout)
+    sh("xl destroy pcon1 2>/dev/null; xl destroy pcon2 2>/dev/null; sleep 2", timeout)
+    rc, fds_after = sh(FDS)
+    res.check("pxenconsoled/cleanup", rc == 0 and fds_after.strip() == fds_before.strip(),
+              "descriptors before the guests %r, after they are gone %r (or the daemon died)"
+              % (fds_before.strip(), fds_after.strip()), "%s fds" % fds_after.strip())
+    rc, out = sh("p=$(cat %s); kill $p; i=0; while kill -0 $p 2>/dev/null; do "
+                 "[ $i -ge 25 ] && break; usleep 200000; i=$((i+1)); done; "
+                 "kill -0 $p 2>/dev/null && echo running || echo stopped" % PID_FILE)
+    res.check("pxenconsoled/stop", "stopped" in out, "after SIGTERM: %r" % out.strip())
