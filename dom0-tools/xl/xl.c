@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",
 	  "[options] <Domain>", "-f                       Allow domain 0 to be destroyed." },
 	{ "list", main_list, "List domains, or one domain", "[options] [Domain]",
-	  "-l, --long              Output the domain configurations (not yet in pxl).\n"
+	  "-l, --long              Output the domain configurations as JSON.\n"
 	  "-v, --verbose           Add UUID, shutdown reason code and security label." },
 	{ "pause", main_pause, "Stop a domain's vCPUs from being scheduled", "<Domain>", NULL },
 	{ "unpause", main_unpause, "Let a paused domain run again", "<Domain>", NULL },

@@ -22,7 +22,7 @@ CTRL_SRCS := $(CTRL_DIR)/ctrl.c $(CTRL_DIR)/ctrl_map.c $(CTRL_DIR)/ctrl_topo.c
 CTRL_HDRS := $(wildcard $(CTRL_DIR)/*.h) $(wildcard include/public/*.h)
 XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_list.c \
 	$(XL_DIR)/xl_dom.c $(XL_DIR)/xl_create.c $(XL_DIR)/cfg.c $(XL_DIR)/xl_console.c \
-	$(XL_DIR)/xl_shutdown.c
+	$(XL_DIR)/xl_shutdown.c $(XL_DIR)/xl_list_long.c
 XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
@@ -53,7 +53,7 @@ $(XL_OUT)/pxl: $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) $(XS_LIB_SRC) $(XL_HDRS) $(
 		$(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) -static -s -pthread -o $@ $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) \
-		$(XS_LIB_SRC) -lz -llzma -lzstd
+		$(XS_LIB_SRC) -lz -llzma -lzstd -l:libyajl_s.a
 
 $(XL_OUT)/test_ctrl: tests/unit/ctrl/test_ctrl.c $(CTRL_SRCS) $(CTRL_HDRS)
 	@mkdir -p $(@D)

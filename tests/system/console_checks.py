@@ -10,7 +10,8 @@ and is preserved).  Checked: its output in the guest log, the pty path in
 console/tty, Debian's `xl console` and `pxl console` (left with Ctrl-])
 showing it, the hypervisor log following `xl dmesg`; `pxl shutdown`,
 `shutdown -w`, `-ww` and `reboot` printing and exiting as `xl` does on the
-same kind of domain and writing control/shutdown; after both domains are
+same kind of domain and writing control/shutdown; `pxl list -l` with the
+fields and values of `xl list -l`; after both domains are
 destroyed the daemon holds no more descriptors than before, and it stops
 on SIGTERM.
 
@@ -107,11 +108,39 @@ def last_ack(sh, d):
     return out.strip()
 
 
+LONG_KEYS = ("domid", "type", "name", "uuid", "max_vcpus", "max_memkb", "target_memkb")
+
+
+def json_fields(out):
+    """The first value of each of LONG_KEYS in `list -l` output, as text."""
+    found = {}
+    for key in LONG_KEYS:
+        m = re.search(r'"%s": ("[^"]*"|[-\w.]+)' % key, out)
+        found[key] = m.group(1) if m else None
+    return found
+
+
+def check_list_long(sh, res, timeout):
+    """pxl list -l of a domain Debian's xl created: libxl's fields, same values."""
+    rc1, out1 = sh("xl list -l pcon1", timeout)
+    rc2, out2 = sh("pxl list -l pcon1", timeout)
+    a, b = json_fields(out1), json_fields(out2)
+    same_text = out1.strip() == out2.strip()
+    res.check("pxl/list-long", rc1 == rc2 == 0 and None not in a.values() and a == b,
+              "rc xl=%d pxl=%d\nxl %r\npxl %r" % (rc1, rc2, a, b),
+              "%d fields as xl's; whole text %s" % (len(a), "equal" if same_text else
+                                                    "differs"))
+    rc, out = sh("pxl list -l | head -n 1; pxl list -l | tail -n 1", timeout)
+    res.check("pxl/list-long-all", rc == 0 and out.split() == ["[", "]"],
+              "pxl list -l is not one JSON array: %r" % out[-300:])
+
+
 def check_shutdown(sh, res, timeout):
     d1, d2 = domid(sh, "pcon1"), domid(sh, "pcon2")
     if not res.check("pxl/shutdown-setup", d1 and d2, "domains pcon1 %r pcon2 %r" % (d1, d2)):
         return
     ids = [d1, d2]
+    check_list_long(sh, res, timeout)
     sh("rm -f /tmp/acks-*; " + ACKER % (d1, d1) + " " + ACKER % (d2, d2) + " true")
     compare(sh, res, "pxl/shutdown", "xl shutdown pcon1", "pxl shutdown pcon2", ids, timeout)
     ack = last_ack(sh, d2)
