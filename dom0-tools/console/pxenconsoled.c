@@ -406,6 +406,12 @@ static void handle_watches(struct daemon *d)
 		rescan = true;
 		free(ev);
 	}
+	if (errno != EAGAIN) {
+		/* xenstored went away: nothing more can be found or told */
+		say(d, "xenstore connection lost: %s\n", strerror(errno));
+		stopping = 1;
+		return;
+	}
 	if (rescan)
 		scan_domains(d);
 }

@@ -36,6 +36,9 @@ int xl_name_to_domid(const char *name, uint16_t *domid);
 uint16_t xl_find_domain(const char *arg);
 void xl_uuid_string(const uint8_t handle[16], char out[37]);
 
+/* xl info's name of a XEN_SCHEDULER_* id (xl_info.c). */
+const char *xl_scheduler_name(uint32_t id);
+
 /* list -l: the domains' configurations as JSON (xl_list_long.c). */
 int xl_list_long(const struct xen_domctl_getdomaininfo *doms, int n);
 

@@ -4,8 +4,8 @@
  * [ { "domid": N, "config": { "c_info": {...}, "b_info": {...}, ... } } ].
  * A domain Debian's xl created has its configuration stored by libxl
  * (/var/lib/xen/userdata-d.N.UUID.libxl-json): it is printed as stored, with
- * the values that change while it runs (name, target and maximum memory)
- * read live, as libxl does.  dom0 has none and is left out, as in xl.  A
+ * the values that change while it runs (name, target and maximum memory,
+ * scheduler parameters) read live, as libxl does.  dom0 has none and is left out, as in xl.  A
  * domain without one (built by pxl) gets the live facts only: type, name,
  * uuid, vCPUs and memory.
  */
@@ -22,6 +22,7 @@
 #define MAX_CONFIG_BYTES (4 << 20)
 
 struct live {
+	uint16_t domid;
 	char *name;
 	char *target_kb;  /* memory/target */
 	char *static_kb;  /* memory/static-max */
@@ -94,6 +95,30 @@ static const char *live_number(const struct live *l, const char *section, const 
 
 static void emit(yajl_gen g, yajl_val v, const struct live *l, const char *section, int depth);
 
+/* The scheduler's parameters for the domain, read live (libxl's sched_params). */
+static void emit_sched(yajl_gen g, uint16_t domid)
+{
+	struct xen_domctl d = { 0 };
+	uint32_t sched = 0;
+
+	yajl_gen_map_open(g);
+	if (ctrl_sched_id(xl_ctrl(), &sched) == 0) {
+		gen_str(g, "sched");
+		gen_str(g, xl_scheduler_name(sched));
+		d.u.scheduler_op.sched_id = sched;
+		d.u.scheduler_op.cmd = XEN_DOMCTL_SCHEDOP_getinfo;
+		if ((sched == XEN_SCHEDULER_CREDIT || sched == XEN_SCHEDULER_CREDIT2) &&
+		    ctrl_domctl(xl_ctrl(), XEN_DOMCTL_scheduler_op, domid, &d) == 0) {
+			/* credit and credit2 keep weight and cap in the same places */
+			gen_str(g, "weight");
+			yajl_gen_integer(g, d.u.scheduler_op.u.credit.weight);
+			gen_str(g, "cap");
+			yajl_gen_integer(g, d.u.scheduler_op.u.credit.cap);
+		}
+	}
+	yajl_gen_map_close(g);
+}
+
 static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char *section,
 			int depth)
 {
@@ -106,6 +131,8 @@ static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char
 		gen_str(g, key);
 		if (depth == 1 && !strcmp(section, "c_info") && !strcmp(key, "name") && l->name)
 			gen_str(g, l->name);
+		else if (depth == 1 && !strcmp(section, "b_info") && !strcmp(key, "sched_params"))
+			emit_sched(g, l->domid);
 		else if (depth == 1 && (n = live_number(l, section, key)))
 			yajl_gen_number(g, n, strlen(n));
 		else
@@ -163,7 +190,7 @@ static void emit_live(yajl_gen g, const struct live *l)
 
 static void emit_domain(yajl_gen g, const struct xen_domctl_getdomaininfo *d)
 {
-	struct live l = { .vcpus = d->max_vcpu_id + 1 };
+	struct live l = { .domid = d->domain, .vcpus = d->max_vcpu_id + 1 };
 	yajl_val stored;
 
 	xl_uuid_string(d->handle, l.uuid);

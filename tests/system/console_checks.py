@@ -120,17 +120,25 @@ def json_fields(out):
     return found
 
 
+def json_sched(out):
+    """The sched_params object of `list -l` output, as text."""
+    m = re.search(r'"sched_params": \{[^}]*\}', out)
+    return m.group(0) if m else None
+
+
 def check_list_long(sh, res, timeout):
     """pxl list -l of a domain Debian's xl created: libxl's fields, same values."""
     rc1, out1 = sh("xl list -l pcon1", timeout)
     rc2, out2 = sh("pxl list -l pcon1", timeout)
     a, b = json_fields(out1), json_fields(out2)
     same_text = out1.strip() == out2.strip()
-    res.check("pxl/list-long", rc1 == rc2 == 0 and None not in a.values() and a == b,
-              "rc xl=%d pxl=%d\nxl %r\npxl %r" % (rc1, rc2, a, b),
+    res.check("pxl/list-long", rc1 == rc2 == 0 and None not in a.values() and a == b and
+              json_sched(out1) == json_sched(out2),
+              "rc xl=%d pxl=%d\nxl %r %r\npxl %r %r" % (rc1, rc2, a, json_sched(out1), b,
+                                                    json_sched(out2)),
               "%d fields as xl's; whole text %s" % (len(a), "equal" if same_text else
                                                     "differs"))
-    rc, out = sh("pxl list -l | head -n 1; pxl list -l | tail -n 1", timeout)
+    rc, out = sh("pxl list -l | head -n 1; pxl list -l | sed '/^$/d' | tail -n 1", timeout)
     res.check("pxl/list-long-all", rc == 0 and out.split() == ["[", "]"],
               "pxl list -l is not one JSON array: %r" % out[-300:])
 
