@@ -10,10 +10,10 @@ and is preserved).  Checked: its output in the guest log, the pty path in
 console/tty, Debian's `xl console` and `pxl console` (left with Ctrl-])
 showing it, the hypervisor log following `xl dmesg`; `pxl shutdown`,
 `shutdown -w`, `-ww` and `reboot` printing and exiting as `xl` does on the
-same kind of domain and writing control/shutdown; `pxl list -l` with the
-fields and values of `xl list -l`; after both domains are
-destroyed the daemon holds no more descriptors than before, and it stops
-on SIGTERM.
+same kind of domain and writing control/shutdown; `pxl list -l` printing
+`xl list -l`'s text; a guest `pxl create` built logged as well; after the
+domains are destroyed the daemon holds no more descriptors than before,
+and it stops on SIGTERM.
 
 `sh(cmd, timeout=30)` runs a shell command in dom0 and returns (rc, output).
 """
@@ -171,6 +171,16 @@ def check_shutdown(sh, res, timeout):
             "pxl shutdown nosuchdomain", ids, timeout)
 
 
+def check_pxl_guest(sh, res, timeout):
+    """A guest Petrel's builder made: pxenconsoled serves its console too."""
+    rc, out = sh("pxl create /etc/xl-hello.cfg 'name=\"pcon3\"' && console-wait pcon3 '%s' 30"
+                 % MARKER, timeout + 60)
+    res.check("pxenconsoled/pxl-guest", rc == 0 and MARKER in out,
+              "rc=%d, no %r in %s/guest-pcon3.log: %r" % (rc, MARKER, LOG_DIR, out[-400:]),
+              out.split("\n", 1)[0])
+    sh("pxl destroy pcon3", timeout)
+
+
 def check_console(sh, res, timeout):
     rc, out = sh(START, timeout)
     if not res.check("pxenconsoled/start", rc == 0 and "started" in out,
@@ -180,6 +190,7 @@ def check_console(sh, res, timeout):
     check_logs(sh, res, timeout)
     check_attach(sh, res, timeout)
     check_shutdown(sh, res, timeout)
+    check_pxl_guest(sh, res, timeout)
     sh("xl destroy pcon1 2>/dev/null; xl destroy pcon2 2>/dev/null; sleep 2", timeout)
     rc, fds_after = sh(FDS)
     res.check("pxenconsoled/cleanup", rc == 0 and fds_after.strip() == fds_before.strip(),
