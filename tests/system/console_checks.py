@@ -80,9 +80,12 @@ def check_attach(sh, res, timeout):
 
 
 def normalised(out, ids):
-    for i, d in enumerate(ids):
+    """Output with domain ids as N, without the hypervisor's console lines,
+    which the serial console may splice into the middle of a line."""
+    out = re.sub(r"\(XEN\) [^\n]*", "", out)
+    for d in ids:
         out = re.sub(r"\b%s\b" % d, "N", out)
-    return out.strip()
+    return "\n".join(l for l in out.splitlines() if l.strip())
 
 
 def compare(sh, res, name, xl_cmd, pxl_cmd, ids, timeout):
