@@ -113,6 +113,15 @@ void ctrl_unmap(void *addr, unsigned int num);
 int ctrl_evtchn_open(void);
 int ctrl_evtchn_bind_interdomain(int fd, uint32_t domid, uint32_t remote_port);
 int ctrl_evtchn_bind_unbound(int fd, uint32_t domid);
+/* A virtual IRQ of this domain (VIRQ_*): the local port. */
+int ctrl_evtchn_bind_virq(int fd, uint32_t virq);
+/*
+ * The ports that fired since the last call (masked until ctrl_evtchn_unmask):
+ * up to max in ports, the count returned; -EAGAIN on a non-blocking fd
+ * with none pending.
+ */
+int ctrl_evtchn_pending(int fd, uint32_t *ports, unsigned int max);
+int ctrl_evtchn_unmask(int fd, uint32_t port);
 int ctrl_evtchn_notify(int fd, uint32_t port);
 int ctrl_evtchn_unbind(int fd, uint32_t port);
 

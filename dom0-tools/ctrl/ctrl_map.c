@@ -94,6 +94,13 @@ int ctrl_evtchn_bind_interdomain(int fd, uint32_t domid, uint32_t remote_port)
 	return ioctl_result(ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b));
 }
 
+int ctrl_evtchn_bind_virq(int fd, uint32_t virq)
+{
+	struct evtchn_ioctl_bind_virq b = { virq };
+
+	return ioctl_result(ioctl(fd, IOCTL_EVTCHN_BIND_VIRQ, &b));
+}
+
 int ctrl_evtchn_bind_unbound(int fd, uint32_t domid)
 {
 	struct evtchn_ioctl_bind_unbound b = { domid };
@@ -113,6 +120,19 @@ int ctrl_evtchn_unbind(int fd, uint32_t port)
 	struct evtchn_ioctl_port p = { port };
 
 	return ioctl_result(ioctl(fd, IOCTL_EVTCHN_UNBIND, &p));
+}
+
+/* read() hands out the fired ports; write() of a port unmasks it again. */
+int ctrl_evtchn_pending(int fd, uint32_t *ports, unsigned int max)
+{
+	ssize_t n = read(fd, ports, max * sizeof(*ports));
+
+	return n < 0 ? -errno : (int)(n / (ssize_t)sizeof(*ports));
+}
+
+int ctrl_evtchn_unmask(int fd, uint32_t port)
+{
+	return write(fd, &port, sizeof(port)) == sizeof(port) ? 0 : -errno;
 }
 
 int ctrl_gntdev_open(void)

@@ -60,6 +60,10 @@ struct evtchn_ioctl_bind_unbound {
 struct evtchn_ioctl_port {
 	uint32_t port;
 };
+struct evtchn_ioctl_bind_virq {
+	uint32_t virq;
+};
+#define IOCTL_EVTCHN_BIND_VIRQ _IOC(_IOC_NONE, 'E', 0, sizeof(struct evtchn_ioctl_bind_virq))
 #define IOCTL_EVTCHN_BIND_INTERDOMAIN                                                              \
 	_IOC(_IOC_NONE, 'E', 1, sizeof(struct evtchn_ioctl_bind_interdomain))
 #define IOCTL_EVTCHN_BIND_UNBOUND_PORT                                                             \

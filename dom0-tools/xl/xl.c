@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",
 	  "[options] <Domain>", "-f                       Allow domain 0 to be destroyed." },
 	{ "list", main_list, "List domains, or one domain", "[options] [Domain]",
-	  "-l, --long              Output the domain configurations (not yet in pxl).\n"
+	  "-l, --long              Output the domain configurations as JSON.\n"
 	  "-v, --verbose           Add UUID, shutdown reason code and security label." },
 	{ "pause", main_pause, "Stop a domain's vCPUs from being scheduled", "<Domain>", NULL },
 	{ "unpause", main_unpause, "Let a paused domain run again", "<Domain>", NULL },
@@ -41,6 +41,18 @@ static const struct command commands[] = {
 	  NULL },
 	{ "dmesg", main_dmesg, "Print the hypervisor's console ring", "[-c]",
 	  "-c, --clear             Empty the ring after reading it." },
+	{ "console", main_console, "Attach to a domain's console (Ctrl-] detaches)",
+	  "[options] <Domain>",
+	  "-t <type>               Console type, pv or serial.\n"
+	  "-n <number>             Console number." },
+	{ "shutdown", main_shutdown, "Ask a domain to shut down", "[options] <-a|Domain>",
+	  "-a, --all               Shut down every domain but dom0.\n"
+	  "-w, --wait              Wait until the domain has shut down (twice: until it is gone).\n"
+	  "-F                      Fall back to an ACPI power event (HVM guests; no effect here)." },
+	{ "reboot", main_reboot, "Ask a domain to reboot", "[options] <-a|Domain>",
+	  "-a, --all               Reboot every domain but dom0.\n"
+	  "-w, --wait              Wait until the domain has shut down (twice: until it is gone).\n"
+	  "-F                      Fall back to an ACPI reset event (HVM guests; no effect here)." },
 	{ "uptime", main_uptime, "Show how long domains have been running", "[-s] [Domain]",
 	  "-s                      Short form, like uptime(1)." },
 };
@@ -123,7 +135,8 @@ int xl_getopt(int argc, char **argv, const char *opts, const char *cmd, int min_
 {
 	static const struct option longopts[] = {
 		{ "help", 0, 0, 'h' }, { "long", 0, 0, 'l' },  { "verbose", 0, 0, 'v' },
-		{ "numa", 0, 0, 'n' }, { "clear", 0, 0, 'c' }, { 0, 0, 0, 0 },
+		{ "numa", 0, 0, 'n' }, { "clear", 0, 0, 'c' }, { "all", 0, 0, 'a' },
+		{ "wait", 0, 0, 'w' },	{ 0, 0, 0, 0 },
 	};
 	char optstring[32];
 	int opt;

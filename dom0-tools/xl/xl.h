@@ -36,6 +36,12 @@ int xl_name_to_domid(const char *name, uint16_t *domid);
 uint16_t xl_find_domain(const char *arg);
 void xl_uuid_string(const uint8_t handle[16], char out[37]);
 
+/* xl info's name of a XEN_SCHEDULER_* id (xl_info.c). */
+const char *xl_scheduler_name(uint32_t id);
+
+/* list -l: the domains' configurations as JSON (xl_list_long.c). */
+int xl_list_long(const struct xen_domctl_getdomaininfo *doms, int n);
+
 int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);
 int main_dmesg(int argc, char **argv);
@@ -46,5 +52,8 @@ int main_domname(int argc, char **argv);
 int main_pause(int argc, char **argv);
 int main_unpause(int argc, char **argv);
 int main_destroy(int argc, char **argv);
+int main_console(int argc, char **argv);
+int main_shutdown(int argc, char **argv);
+int main_reboot(int argc, char **argv);
 
 #endif /* PETREL_XL_H */

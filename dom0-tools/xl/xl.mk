@@ -4,7 +4,10 @@
 #   test-xl-unit     cmocka suites: ctrl marshalling against a fake hypervisor,
 #                    the xl.cfg parser with its corpus and Debian's examples
 #                    (in TEST_TARGETS; a few seconds), the builder's kernel
-#                    reader (dom0-tools/builder) on made and real kernels
+#                    reader (dom0-tools/builder) on made and real kernels,
+#                    the console ring reader (dom0-tools/console)
+#   pxenconsoled     build/xl/pxenconsoled, static (in `make`): the console
+#                    daemon, dom0's /usr/sbin/pxenconsoled
 CTRL_DIR := dom0-tools/ctrl
 BUILDER_DIR := dom0-tools/builder
 BUILDER_SRCS := $(BUILDER_DIR)/image_unpack.c $(BUILDER_DIR)/image_elf.c
@@ -18,24 +21,39 @@ XL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -iquote inclu
 CTRL_SRCS := $(CTRL_DIR)/ctrl.c $(CTRL_DIR)/ctrl_map.c $(CTRL_DIR)/ctrl_topo.c
 CTRL_HDRS := $(wildcard $(CTRL_DIR)/*.h) $(wildcard include/public/*.h)
 XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_list.c \
-	$(XL_DIR)/xl_dom.c $(XL_DIR)/xl_create.c $(XL_DIR)/cfg.c
+	$(XL_DIR)/xl_dom.c $(XL_DIR)/xl_create.c $(XL_DIR)/cfg.c $(XL_DIR)/xl_console.c \
+	$(XL_DIR)/xl_shutdown.c $(XL_DIR)/xl_list_long.c
 XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
-	$(XL_OUT)/test_layout
+	$(XL_OUT)/test_layout $(XL_OUT)/test_conring
+CON_DIR := dom0-tools/console
+CON_SRCS := $(CON_DIR)/conring.c
+CON_HDRS := $(CON_DIR)/conring.h include/public/io/console.h
 
 
-ALL_TARGETS += pxl
+ALL_TARGETS += pxl pxenconsoled
 TEST_TARGETS += test-xl-unit
-.PHONY: pxl test-xl-unit
+.PHONY: pxl pxenconsoled test-xl-unit
 
 pxl: $(XL_OUT)/pxl
+pxenconsoled: $(XL_OUT)/pxenconsoled
+
+$(XL_OUT)/pxenconsoled: $(CON_DIR)/pxenconsoled.c $(CON_SRCS) $(CTRL_SRCS) $(XS_LIB_SRC) \
+		$(CON_HDRS) $(CTRL_HDRS) $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) -iquote $(CON_DIR) -static -s -pthread -o $@ $< $(CON_SRCS) \
+		$(CTRL_SRCS) $(XS_LIB_SRC)
+
+$(XL_OUT)/test_conring: tests/unit/ctrl/test_conring.c $(CON_SRCS) $(CON_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) -iquote $(CON_DIR) $(XL_UNIT_SAN) -o $@ $< $(CON_SRCS) -lcmocka
 
 $(XL_OUT)/pxl: $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) $(XS_LIB_SRC) $(XL_HDRS) $(BUILDER_HDRS) \
 		$(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) -static -s -pthread -o $@ $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) \
-		$(XS_LIB_SRC) -lz -llzma -lzstd
+		$(XS_LIB_SRC) -lz -llzma -lzstd -l:libyajl_s.a
 
 $(XL_OUT)/test_ctrl: tests/unit/ctrl/test_ctrl.c $(CTRL_SRCS) $(CTRL_HDRS)
 	@mkdir -p $(@D)
@@ -62,3 +80,4 @@ test-xl-unit: $(XL_UNIT_BINS) $(XS_OUT)/debian/.stamp
 	@bash tests/unit/run-unit.sh $(XL_UNIT_BINS)
 
 DOM0_TOOLS += $(XL_OUT)/pxl:usr/sbin/pxl
+DOM0_TOOLS += $(XL_OUT)/pxenconsoled:usr/sbin/pxenconsoled

@@ -224,7 +224,7 @@ static void numa_info(struct ctrl *c)
 	free(dist);
 }
 
-static const char *scheduler_name(uint32_t id)
+const char *xl_scheduler_name(uint32_t id)
 {
 	switch (id) {
 	case XEN_SCHEDULER_CREDIT:
@@ -305,7 +305,7 @@ static void xen_info(struct ctrl *c)
 	info_line("xen_extra              : %s\n", extra);
 	info_line("xen_version            : %ld.%ld%s\n", v >> 16, v & 0xffff, extra);
 	info_line("xen_caps               : %s\n", caps);
-	info_line("xen_scheduler          : %s\n", scheduler_name(sched));
+	info_line("xen_scheduler          : %s\n", xl_scheduler_name(sched));
 	info_line("xen_pagesize           : %ld\n", pagesize);
 	info_line("platform_params        : virt_start=0x%" PRIx64 "\n", (uint64_t)pp.virt_start);
 	info_line("xen_changeset          : %s\n", changeset);

@@ -58,10 +58,6 @@ int main_list(int argc, char **argv)
 		else
 			verbose = true;
 	}
-	if (details) {
-		fprintf(stderr, "%s: list -l is not implemented yet\n", xl_prog);
-		return EXIT_FAILURE;
-	}
 	if (optind < argc - 1) {
 		xl_help("list");
 		return EXIT_FAILURE;
@@ -85,10 +81,15 @@ int main_list(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	list_header(verbose);
-	for (int i = 0; i < n; i++)
-		list_row(&all[i], verbose);
+	if (details) {
+		r = xl_list_long(all, n);
+	} else {
+		list_header(verbose);
+		for (int i = 0; i < n; i++)
+			list_row(&all[i], verbose);
+		r = EXIT_SUCCESS;
+	}
 	if (all != &one)
 		free(all);
-	return EXIT_SUCCESS;
+	return r;
 }

@@ -58,6 +58,11 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 guest (it runs to its poweroff; Debian's xl destroys it), and
                 after the reboot pxl dmesg -c (tests/system/pxl_checks.py,
                 docs/xl.md)
+  pxenconsoled  Petrel's console daemon in place of xenconsoled: the hello
+                guest's output in its log, console/tty, Debian's `xl console`
+                and `pxl console` (Ctrl-] leaves), the hypervisor log; pxl
+                shutdown/reboot (-w, -ww) beside xl's; no descriptor left
+                (tests/system/console_checks.py, docs/xl.md)
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -72,6 +77,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
+import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
@@ -843,6 +849,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout)),
                                 ("xl-pvh", lambda: check_xl_pvh(
                                     con, res, args.cmd_timeout)),
+                                ("pxenconsoled", lambda: console_checks.check_console(
+                                    shell_fn(con), res, args.cmd_timeout)),
                                 ("xl-linux", lambda: check_xl_linux(
                                     con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(

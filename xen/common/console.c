@@ -9,6 +9,9 @@
 #include "shutdown.h"
 #include "smp.h"
 #include "spinlock.h"
+#include "domain.h"
+#include "event.h"
+#include "timer.h"
 
 /* Thresholds: a message of level L (0 = error .. 3 = debug) prints if L < lvl. */
 static int console_loglvl = 2;
@@ -124,6 +127,40 @@ static const char *parse_level(const char *fmt, int *level, bool *guest)
 	return fmt;
 }
 
+/*
+ * VIRQ_CON_RING tells dom0 (xenconsoled --log=hv) that the ring has new
+ * bytes.  printk's caller may hold any lock, so the VIRQ is sent from a
+ * timer callback on CPU 0 shortly after, one for a burst of lines.  Before
+ * dom0 exists (and the timers run) nobody could listen: nothing is armed.
+ */
+#define CONRING_NOTIFY_DELAY MILLISECS(5)
+static struct timer conring_timer;
+static bool conring_timer_ready;
+static bool conring_notify_armed;
+
+static void conring_notify(void *unused)
+{
+	struct domain *hw = domain_by_id(DOMID_HARDWARE);
+
+	(void)unused;
+	__atomic_store_n(&conring_notify_armed, false, __ATOMIC_RELEASE);
+	if (hw)
+		send_guest_global_virq(hw, VIRQ_CON_RING);
+}
+
+static void conring_notify_soon(void)
+{
+	if (!domain_by_id(DOMID_HARDWARE))
+		return;
+	if (__atomic_exchange_n(&conring_notify_armed, true, __ATOMIC_ACQ_REL))
+		return;
+	if (!conring_timer_ready) {
+		init_timer_on(&conring_timer, conring_notify, NULL, 0);
+		conring_timer_ready = true;
+	}
+	set_timer(&conring_timer, system_time() + CONRING_NOTIFY_DELAY);
+}
+
 void vprintk(const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -138,6 +175,7 @@ void vprintk(const char *fmt, va_list ap)
 	spin_lock_irqsave(&console_lock, flags);
 	console_write_prefixed(buf);
 	spin_unlock_irqrestore(&console_lock, flags);
+	conring_notify_soon();
 }
 
 void printk(const char *fmt, ...)

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xl list -l: each domain's configuration as JSON (yajl), in libxl's shape:
+ * [ { "domid": N, "config": { "c_info": {...}, "b_info": {...}, ... } } ].
+ * A domain Debian's xl created has its configuration stored by libxl
+ * (/var/lib/xen/userdata-d.N.UUID.libxl-json): it is printed as stored, with
+ * the values that change while it runs (name, target and maximum memory,
+ * scheduler parameters) read live, as libxl does.  dom0 has none and is left out, as in xl.  A
+ * domain without one (built by pxl) gets the live facts only: type, name,
+ * uuid, vCPUs and memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "xenstore.h"
+#include "xl.h"
+
+#define MAX_CONFIG_BYTES (4 << 20)
+
+struct live {
+	uint16_t domid;
+	char *name;
+	char *target_kb;  /* memory/target */
+	char *static_kb;  /* memory/static-max */
+	unsigned int vcpus;
+	char uuid[37];
+};
+
+static char *dom_read(uint16_t domid, const char *node)
+{
+	char path[128];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, node);
+	return xs_read(xl_xs(), XBT_NULL, path, &len);
+}
+
+static bool is_number(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static void gen_str(yajl_gen g, const char *s)
+{
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+/* The stored configuration, parsed; NULL if there is none or it is unreadable. */
+static yajl_val stored_config(uint16_t domid, const char *uuid)
+{
+	char path[128], err[128];
+	yajl_val v = NULL;
+	char *text;
+	long size;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/var/lib/xen/userdata-d.%u.%s.libxl-json", domid, uuid);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	if (size > 0 && size <= MAX_CONFIG_BYTES && (text = malloc((size_t)size + 1))) {
+		if (fread(text, 1, (size_t)size, f) == (size_t)size) {
+			text[size] = '\0';
+			v = yajl_tree_parse(text, err, sizeof(err));
+		}
+		free(text);
+	}
+	fclose(f);
+	return v;
+}
+
+/* A live value that replaces the stored one for key in section, or NULL. */
+static const char *live_number(const struct live *l, const char *section, const char *key)
+{
+	if (strcmp(section, "b_info") != 0)
+		return NULL;
+	if (!strcmp(key, "target_memkb") && is_number(l->target_kb))
+		return l->target_kb;
+	if (!strcmp(key, "max_memkb") && is_number(l->static_kb))
+		return l->static_kb;
+	return NULL;
+}
+
+static void emit(yajl_gen g, yajl_val v, const struct live *l, const char *section, int depth);
+
+/* The scheduler's parameters for the domain, read live (libxl's sched_params). */
+static void emit_sched(yajl_gen g, uint16_t domid)
+{
+	struct xen_domctl d = { 0 };
+	uint32_t sched = 0;
+
+	yajl_gen_map_open(g);
+	if (ctrl_sched_id(xl_ctrl(), &sched) == 0) {
+		gen_str(g, "sched");
+		gen_str(g, xl_scheduler_name(sched));
+		d.u.scheduler_op.sched_id = sched;
+		d.u.scheduler_op.cmd = XEN_DOMCTL_SCHEDOP_getinfo;
+		if ((sched == XEN_SCHEDULER_CREDIT || sched == XEN_SCHEDULER_CREDIT2) &&
+		    ctrl_domctl(xl_ctrl(), XEN_DOMCTL_scheduler_op, domid, &d) == 0) {
+			/* credit and credit2 keep weight and cap in the same places */
+			gen_str(g, "weight");
+			yajl_gen_integer(g, d.u.scheduler_op.u.credit.weight);
+			gen_str(g, "cap");
+			yajl_gen_integer(g, d.u.scheduler_op.u.credit.cap);
+		}
+	}
+	yajl_gen_map_close(g);
+}
+
+static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char *section,
+			int depth)
+{
+	const char *n;
+
+	yajl_gen_map_open(g);
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		const char *key = v->u.object.keys[i];
+
+		gen_str(g, key);
+		if (depth == 1 && !strcmp(section, "c_info") && !strcmp(key, "name") && l->name)
+			gen_str(g, l->name);
+		else if (depth == 1 && !strcmp(section, "b_info") && !strcmp(key, "sched_params"))
+			emit_sched(g, l->domid);
+		else if (depth == 1 && (n = live_number(l, section, key)))
+			yajl_gen_number(g, n, strlen(n));
+		else
+			emit(g, v->u.object.values[i], l, depth == 0 ? key : section, depth + 1);
+	}
+	yajl_gen_map_close(g);
+}
+
+static void emit(yajl_gen g, yajl_val v, const struct live *l, const char *section, int depth)
+{
+	switch (v->type) {
+	case yajl_t_string: gen_str(g, v->u.string); break;
+	case yajl_t_number:
+		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+		break;
+	case yajl_t_object: emit_object(g, v, l, section, depth); break;
+	case yajl_t_array:
+		yajl_gen_array_open(g);
+		for (size_t i = 0; i < v->u.array.len; i++)
+			emit(g, v->u.array.values[i], l, section, depth + 1);
+		yajl_gen_array_close(g);
+		break;
+	case yajl_t_true: yajl_gen_bool(g, 1); break;
+	case yajl_t_false: yajl_gen_bool(g, 0); break;
+	default: yajl_gen_null(g); break;
+	}
+}
+
+/* The facts a domain without a stored configuration has. */
+static void emit_live(yajl_gen g, const struct live *l)
+{
+	yajl_gen_map_open(g);
+	gen_str(g, "c_info");
+	yajl_gen_map_open(g);
+	gen_str(g, "type"), gen_str(g, "pv");
+	if (l->name)
+		gen_str(g, "name"), gen_str(g, l->name);
+	gen_str(g, "uuid"), gen_str(g, l->uuid);
+	yajl_gen_map_close(g);
+	gen_str(g, "b_info");
+	yajl_gen_map_open(g);
+	gen_str(g, "max_vcpus"), yajl_gen_integer(g, l->vcpus);
+	gen_str(g, "avail_vcpus");
+	yajl_gen_array_open(g);
+	for (unsigned int i = 0; i < l->vcpus; i++)
+		yajl_gen_integer(g, i);
+	yajl_gen_array_close(g);
+	if (is_number(l->static_kb))
+		gen_str(g, "max_memkb"), yajl_gen_number(g, l->static_kb, strlen(l->static_kb));
+	if (is_number(l->target_kb))
+		gen_str(g, "target_memkb"), yajl_gen_number(g, l->target_kb, strlen(l->target_kb));
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+}
+
+static void emit_domain(yajl_gen g, const struct xen_domctl_getdomaininfo *d)
+{
+	struct live l = { .domid = d->domain, .vcpus = d->max_vcpu_id + 1 };
+	yajl_val stored;
+
+	xl_uuid_string(d->handle, l.uuid);
+	stored = stored_config(d->domain, l.uuid);
+	if (!stored && d->domain == 0)
+		return;
+	l.name = dom_read(d->domain, "name");
+	l.target_kb = dom_read(d->domain, "memory/target");
+	l.static_kb = dom_read(d->domain, "memory/static-max");
+	yajl_gen_map_open(g);
+	gen_str(g, "domid");
+	yajl_gen_integer(g, d->domain);
+	gen_str(g, "config");
+	if (stored && stored->type == yajl_t_object)
+		emit(g, stored, &l, "", 0);
+	else
+		emit_live(g, &l);
+	yajl_gen_map_close(g);
+	yajl_tree_free(stored);
+	free(l.name), free(l.target_kb), free(l.static_kb);
+}
+
+int xl_list_long(const struct xen_domctl_getdomaininfo *doms, int n)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+
+	if (!g)
+		return EXIT_FAILURE;
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	yajl_gen_array_open(g);
+	for (int i = 0; i < n; i++)
+		emit_domain(g, &doms[i]);
+	yajl_gen_array_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		printf("%s\n", buf);
+	yajl_gen_free(g);
+	return EXIT_SUCCESS;
+}
