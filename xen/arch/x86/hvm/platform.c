@@ -119,11 +119,11 @@ static void isa_line(struct hvm_platform *p, unsigned int irq, bool level)
 	gsi_set(p, irq ? irq : 2, level);
 }
 
-/* An edge on an ISA line: up then down. */
+/* A timer's edge on an ISA line: down then up, held high until the next one. */
 static void isa_pulse(struct hvm_platform *p, unsigned int irq)
 {
-	isa_line(p, irq, true);
 	isa_line(p, irq, false);
+	isa_line(p, irq, true);
 }
 
 static unsigned int intx_gsi(unsigned int dev, unsigned int pin)

@@ -78,14 +78,15 @@ void vpic_set_irq(struct vpic *p, unsigned int irq, bool level)
 		return;
 	c = &p->chip[irq >> 3];
 	bit = (u8)(1u << (irq & 7));
-	if (c->elcr & bit) {
-		if (level)
-			c->irr |= bit;
-		else
-			c->irr &= ~bit;
-	} else if (level && !(c->lines & bit)) {
-		c->irr |= bit; /* a rising edge */
-	}
+	/*
+	 * A level pin requests while high; an edge pin latches a rising edge.
+	 * Either forgets the request when the line drops before the CPU's INTA
+	 * (an 8259 needs the input held until then; Xen's vPIC does the same).
+	 */
+	if (!level)
+		c->irr &= ~bit;
+	else if ((c->elcr & bit) || !(c->lines & bit))
+		c->irr |= bit;
 	c->lines = level ? c->lines | bit : c->lines & ~bit;
 	update_cascade(p);
 }
