@@ -7,7 +7,9 @@
  * the PIC; masks the PIC and takes five more through IO-APIC pin 2 (ISA
  * IRQ 0's override, vector 0x31, EOI at the local APIC) while the PIC's
  * count stands still; reads the RTC (registers A, B, D and the seconds in
- * BCD); reads the ACPI PM timer at 0x1F48 twice and sees it advance;
+ * BCD); reads the ACPI PM timer at 0x1F48 twice and sees it advance,
+ * moves it to 0xB008 with HVM_PARAM_ACPI_IOPORTS_LOCATION and reads it
+ * there (0x1F48 now reads all-ones);
  * unmasks IRQ 5 and waits. The control domain, acting as device model,
  * raises ISA IRQ 5 with dm_op set_isa_irq_level: the guest takes it on
  * vector 0x25 (once: the pin is edge-triggered) and powers off; the line
@@ -42,6 +44,10 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_FAULT 0x34
 #define D_POWEROFF 0x40 /* sched_shutdown { poweroff } */
 #define D_CRASH 0x44	/* sched_shutdown { crash } */
+#define D_SETPARAM 0x4c /* HVMOP_set_param's result */
+#define D_PM_NEW 0x50	/* the PM timer at 0xB008 after the move */
+#define D_PM_OLD 0x54	/* 0x1F48 after the move */
+#define D_PARAM 0x60	/* struct xen_hvm_param */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - platform_code_start)"
@@ -132,6 +138,10 @@ __asm__(".pushsection .rodata\n"
 	"mov $200000, %ecx\n"
 	"7: pause\n loop 7b\n"
 	"in %dx, %eax\n mov %eax, 0x20(%esi)\n"
+	/* HVMOP_set_param(ACPI_IOPORTS_LOCATION, 1): the timer moves to 0xB008. */
+	"mov $34, %eax\n xor %ebx, %ebx\n lea 0x60(%esi), %ecx\n vmmcall\n mov %eax, 0x4c(%esi)\n"
+	"mov $0xb008, %edx\n in %dx, %eax\n mov %eax, 0x50(%esi)\n"
+	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, 0x54(%esi)\n"
 	/* IRQ 5 unmasked; tell the device model and wait for it. */
 	"mov $0xdf, %al\n out %al, $0x21\n"
 	"movl $1, 0x24(%esi)\n"
@@ -267,6 +277,11 @@ static void check_results(void)
 	xtest_check(bcd_ok(word(D_RTC_SEC), 0x59), "RTC seconds in BCD: %#x", word(D_RTC_SEC));
 	/* 3.58 MHz: any real delay moves it, and a minute is far more than the loop takes. */
 	xtest_check(pm2 != pm1 && pm2 - pm1 < 60u * 3579545u, "PM timer %#x then %#x", pm1, pm2);
+	xtest_check(word(D_SETPARAM) == 0, "HVMOP_set_param ACPI_IOPORTS_LOCATION 1: %d",
+		    (int)word(D_SETPARAM));
+	xtest_check(word(D_PM_NEW) - pm2 < 60u * 3579545u, "PM timer at 0xB008 after the move: %#x",
+		    word(D_PM_NEW));
+	xtest_check(word(D_PM_OLD) == 0xffffffff, "0x1F48 after the move: %#x", word(D_PM_OLD));
 	printk("PIC ticks %u, IO-APIC ticks %u, spurious %u, RTC sec %#x, PM timer +%u\n",
 	       word(D_PIC_TICKS), word(D_APIC_TICKS), word(D_SPURIOUS), word(D_RTC_SEC), pm2 - pm1);
 }
@@ -305,6 +320,9 @@ static void fill_data(uint8_t *data)
 {
 	*(uint32_t *)(data + D_POWEROFF) = SHUTDOWN_poweroff;
 	*(uint32_t *)(data + D_CRASH) = 3;
+	*(uint16_t *)(data + D_PARAM) = 0x7ff0;	     /* DOMID_SELF */
+	*(uint32_t *)(data + D_PARAM + 4) = 19;	     /* HVM_PARAM_ACPI_IOPORTS_LOCATION */
+	*(uint64_t *)(data + D_PARAM + 8) = 1;
 }
 
 void test_main(void)

@@ -641,6 +641,12 @@ static long set_param(struct domain *d, u32 index, u64 value)
 
 	if (rc)
 		return rc;
+	if (index == HVM_PARAM_ACPI_IOPORTS_LOCATION && (d->arch.hvm.emulation_flags & XEN_X86_EMU_PM)) {
+		rc = hvm_param_pm_location(d->arch.hvm.params[index], value);
+		if (!rc)
+			d->arch.hvm.params[index] = value; /* platform.c reads the ports from it */
+		return rc;
+	}
 	rc = hvm_param_store_value(&index, &value, &crash_self);
 	if (rc && crash_self && self)
 		domain_crash(d, "HVM param %u set to %#lx", index, value);
