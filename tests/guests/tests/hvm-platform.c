@@ -12,8 +12,11 @@
  * there (0x1F48 now reads all-ones);
  * unmasks IRQ 5 and waits. The control domain, acting as device model,
  * raises ISA IRQ 5 with dm_op set_isa_irq_level: the guest takes it on
- * vector 0x25 (once: the pin is edge-triggered) and powers off; the line
- * goes low again after that. Refusals on the way: an emulation set Xen
+ * vector 0x25 (once: the pin is edge-triggered; the line goes low again
+ * after that), writes ACPI S5 to PM1a control at 0xB004 (Xen leaves that
+ * port to the device model: nobody serves it here) and halts, and the
+ * control domain ends it with dm_op remote_shutdown(poweroff) as QEMU
+ * does on S5. Refusals on the way: an emulation set Xen
  * does not accept, IRQ numbers and levels out of range.
  */
 #include "builder.h"
@@ -25,6 +28,7 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define DMOP_set_pci_intx_level 8
 #define DMOP_set_isa_irq_level 9
 #define DMOP_set_pci_link_route 10
+#define DMOP_remote_shutdown 16
 #define SHUTDOWN_poweroff 0
 
 /* The guest's data page (guest-physical 0x101000). */
@@ -42,7 +46,6 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_PIC_BEFORE 0x2c
 #define D_PIC_AFTER 0x30
 #define D_FAULT 0x34
-#define D_POWEROFF 0x40 /* sched_shutdown { poweroff } */
 #define D_CRASH 0x44	/* sched_shutdown { crash } */
 #define D_SETPARAM 0x4c /* HVMOP_set_param's result */
 #define D_PM_NEW 0x50	/* the PM timer at 0xB008 after the move */
@@ -150,9 +153,14 @@ __asm__(".pushsection .rodata\n"
 	"jae 9f\n"
 	"sti\n hlt\n"
 	"jmp 8b\n"
-	"9: movl $2, 0x24(%esi)\n"
-	"mov $29, %eax\n mov $2, %ebx\n lea 0x40(%esi), %ecx\n vmmcall\n"
-	"10: jmp 10b\n"
+	/*
+	 * ACPI S5 (SLP_TYP 5 | SLP_EN) into PM1a control at 0xB004: the device
+	 * model's port on Xen, nobody's here, so the write is dropped and the
+	 * control domain, as QEMU would, ends the domain with remote_shutdown.
+	 */
+	"9: mov $0xb004, %edx\n mov $0x3400, %eax\n out %ax, %dx\n"
+	"movl $2, 0x24(%esi)\n"
+	"10: sti\n hlt\n jmp 10b\n"
 	/* A 32-bit interrupt gate at %edi for the handler at %eax. */
 	"set_gate:\n"
 	"push %ecx\n push %edx\n"
@@ -188,6 +196,7 @@ struct dm_op {
 		struct {
 			uint8_t link, isa_irq;
 		} link;
+		uint32_t shutdown_reason;
 		uint8_t raw[256];
 	} u;
 };
@@ -316,9 +325,25 @@ static void raise_irq5(uint16_t dom)
 	xtest_check(rc == 0, "set_isa_irq_level 5 low: %ld", rc);
 }
 
+/* Once the guest has written S5 to PM1a control, power it off as its device model. */
+static void s5_poweroff(uint16_t dom)
+{
+	struct dm_op o;
+	long rc;
+
+	if (!wait_for(D_MARK, 2)) {
+		xtest_fail("the guest never got to S5 (mark %u)", word(D_MARK));
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.op = DMOP_remote_shutdown;
+	o.u.shutdown_reason = SHUTDOWN_poweroff;
+	rc = dm_op(dom, &o);
+	xtest_check(rc == 0, "remote_shutdown poweroff: %ld", rc);
+}
+
 static void fill_data(uint8_t *data)
 {
-	*(uint32_t *)(data + D_POWEROFF) = SHUTDOWN_poweroff;
 	*(uint32_t *)(data + D_CRASH) = 3;
 	*(uint16_t *)(data + D_PARAM) = 0x7ff0;	     /* DOMID_SELF */
 	*(uint32_t *)(data + D_PARAM + 4) = 19;	     /* HVM_PARAM_ACPI_IOPORTS_LOCATION */
@@ -350,6 +375,7 @@ void test_main(void)
 	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
 	raise_irq5(dom);
+	s5_poweroff(dom);
 	if (!builder_wait_shutdown(dom, &op)) {
 		xtest_fail("d%u did not shut down: flags %#x, mark %u", dom, op.u.info.flags,
 			   word(D_MARK));

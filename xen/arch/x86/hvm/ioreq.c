@@ -335,6 +335,7 @@ static const u8 dmop_size[] = {
 	[XEN_DMOP_set_isa_irq_level] = sizeof(struct xen_dm_op_set_isa_irq_level),
 	[XEN_DMOP_set_pci_link_route] = sizeof(struct xen_dm_op_set_pci_link_route),
 	[XEN_DMOP_inject_msi] = sizeof(struct xen_dm_op_inject_msi),
+	[XEN_DMOP_remote_shutdown] = sizeof(struct xen_dm_op_remote_shutdown),
 };
 
 /* Run @op on @d; true in *out when op->u has results to copy back. */
@@ -372,7 +373,13 @@ static long dmop_dispatch(struct domain *d, struct xen_dm_op *op, bool *out)
 		return hvm_platform_link_route(d, op->u.set_pci_link_route.link,
 					       op->u.set_pci_link_route.isa_irq);
 	case XEN_DMOP_inject_msi:
+		if (op->u.inject_msi.pad)
+			return -EINVAL;
 		return hvm_platform_msi(d, op->u.inject_msi.addr, op->u.inject_msi.data);
+	case XEN_DMOP_remote_shutdown:
+		/* What QEMU sends when its guest asks to power off (ACPI S5) or reset. */
+		domain_shutdown(d, (u8)op->u.remote_shutdown.reason);
+		return 0;
 	}
 	return -EOPNOTSUPP;
 }
