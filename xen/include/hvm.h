@@ -216,5 +216,10 @@ long hvm_platform_pci_intx(struct domain *d, unsigned int seg, unsigned int bus,
 			   unsigned int pin, unsigned int level);
 long hvm_platform_link_route(struct domain *d, unsigned int link, unsigned int irq);
 long hvm_platform_msi(struct domain *d, u64 addr, u32 data);
+/* Save records: whether @code is one of the devices', its record into @buf (length, 0 = none). */
+bool hvm_platform_record(unsigned int code);
+u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance, void *buf);
+int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance, const void *body,
+		      u32 len, bool load);
 
 #endif

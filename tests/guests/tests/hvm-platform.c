@@ -16,7 +16,9 @@
  * after that), writes ACPI S5 to PM1a control at 0xB004 (Xen leaves that
  * port to the device model: nobody serves it here) and halts, and the
  * control domain ends it with dm_op remote_shutdown(poweroff) as QEMU
- * does on S5. Refusals on the way: an emulation set Xen
+ * does on S5. Then gethvmcontext: the PIC, IO-APIC, PIT, RTC and PM timer
+ * records show what the guest programmed, and sethvmcontext takes the
+ * stream back. Refusals on the way: an emulation set Xen
  * does not accept, IRQ numbers and levels out of range.
  */
 #include "builder.h"
@@ -181,6 +183,19 @@ __asm__(".pushsection .rodata\n"
 extern const uint8_t platform_code_start[], platform_code_end[];
 
 static uint8_t window[4096] __attribute__((aligned(4096)));
+static uint8_t context[16384] __attribute__((aligned(16)));
+
+/* Xen's save record codes and the fields checked here (public/arch-x86/hvm/save.h). */
+#define SAVE_END 0
+#define SAVE_PIC 3
+#define SAVE_IOAPIC 4
+#define SAVE_PIT 10
+#define SAVE_RTC 11
+#define SAVE_PMTIMER 13
+struct save_desc {
+	uint16_t typecode, instance;
+	uint32_t length;
+};
 
 /* struct xen_dm_op with the members this test uses. */
 struct dm_op {
@@ -342,6 +357,97 @@ static void s5_poweroff(uint16_t dom)
 	xtest_check(rc == 0, "remote_shutdown poweroff: %ld", rc);
 }
 
+/* The record @code/@instance in the @size-byte stream, or NULL. */
+static const uint8_t *find_record(uint32_t size, unsigned int code, unsigned int instance,
+				  uint32_t *len)
+{
+	uint32_t off = 0;
+
+	while (off + sizeof(struct save_desc) <= size) {
+		struct save_desc d;
+
+		memcpy(&d, context + off, sizeof(d));
+		if (d.typecode == SAVE_END)
+			break;
+		if (d.typecode == code && d.instance == instance) {
+			*len = d.length;
+			return context + off + sizeof(d);
+		}
+		off += sizeof(d) + d.length;
+	}
+	return NULL;
+}
+
+static const uint8_t *record(uint32_t size, unsigned int code, unsigned int instance,
+			     uint32_t want)
+{
+	uint32_t len = 0;
+	const uint8_t *r = find_record(size, code, instance, &len);
+
+	xtest_check(r && len == want, "save record %u.%u: %s, %u bytes", code, instance,
+		    r ? "there" : "missing", len);
+	return r && len == want ? r : NULL;
+}
+
+/*
+ * The devices' save records after the run: what the guest programmed,
+ * in Xen's layouts; the same stream loads back.
+ */
+static void check_context(uint16_t dom)
+{
+	const uint8_t *r;
+	struct dctl op;
+	uint32_t size, size_unused;
+	uint64_t rte2;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	op.u.hvmcontext.size = sizeof(context);
+	op.u.hvmcontext.buffer = context;
+	rc = domctl(XEN_DOMCTL_gethvmcontext, dom, &op);
+	if (rc) {
+		xtest_fail("gethvmcontext: %ld", rc);
+		return;
+	}
+	size = op.u.hvmcontext.size;
+	if ((r = record(size, SAVE_PIC, 0, 8)))
+		xtest_check(r[3] == 0x20 && r[1] == 0xdf && (r[5] & 0x40),
+			    "master PIC record: base %#x, IMR %#x, modes %#x", r[3], r[1], r[5]);
+	if ((r = record(size, SAVE_PIC, 1, 8)))
+		xtest_check(r[3] == 0x28 && r[1] == 0xff && !(r[5] & 0x40),
+			    "slave PIC record: base %#x, IMR %#x, modes %#x", r[3], r[1], r[5]);
+	if ((r = record(size, SAVE_IOAPIC, 0, 400))) {
+		memcpy(&rte2, r + 16 + 2 * 8, 8);
+		xtest_check(*(const uint64_t *)r == 0xfec00000 && rte2 == 0x10031,
+			    "IO-APIC record: base %#lx, pin 2 %#lx", (unsigned long)*(const uint64_t *)r,
+			    (unsigned long)rte2);
+	}
+	if ((r = record(size, SAVE_PIT, 0, 56)))
+		xtest_check(*(const uint32_t *)r == 11932 && r[12] == 3 && r[13] == 2,
+			    "PIT record channel 0: count %u, rw %u, mode %u", *(const uint32_t *)r,
+			    r[12], r[13]);
+	if ((r = record(size, SAVE_RTC, 0, 24)))
+		xtest_check((r[0x0a] & 0x7f) == 0x26 && r[0x0b] == 0x02 && r[0x0d] == 0x80,
+			    "RTC record: A %#x, B %#x, D %#x", r[0x0a], r[0x0b], r[0x0d]);
+	record(size, SAVE_PMTIMER, 0, 8);
+	printk("context: %u bytes\n", size);
+	/* Load it back with the master's IMR changed: the PIC takes it. */
+	r = find_record(size, SAVE_PIC, 0, &size_unused);
+	if (r)
+		((uint8_t *)r)[1] = 0xfb;
+	memset(&op, 0, sizeof(op));
+	op.u.hvmcontext.size = size;
+	op.u.hvmcontext.buffer = context;
+	rc = domctl(XEN_DOMCTL_sethvmcontext, dom, &op);
+	xtest_check(rc == 0, "sethvmcontext with the stream just read: %ld", rc);
+	memset(&op, 0, sizeof(op));
+	op.u.hvmcontext.size = sizeof(context);
+	op.u.hvmcontext.buffer = context;
+	rc = domctl(XEN_DOMCTL_gethvmcontext, dom, &op);
+	r = rc ? NULL : record(op.u.hvmcontext.size, SAVE_PIC, 0, 8);
+	xtest_check(r && r[1] == 0xfb, "master IMR after sethvmcontext: %ld, %#x", rc, r ? r[1] : 0);
+}
+
 static void fill_data(uint8_t *data)
 {
 	*(uint32_t *)(data + D_CRASH) = 3;
@@ -384,6 +490,7 @@ void test_main(void)
 		xtest_check(code == SHUTDOWN_poweroff, "d%u's shutdown code %u", dom, code);
 	}
 	check_results();
+	check_context(dom);
 	builder_unmap(window);
 	tiny_destroy(&t);
 	now = builder_wait_free(free0);

@@ -27,6 +27,7 @@
 #include "vplatform.h"
 #include "public/xen.h"
 #include "public/hvm/params.h"
+#include "public/hvm/save.h"
 
 #define NS_PER_SEC 1000000000UL
 #define MIN_PERIOD_NS 50000 /* a faster PIT or RTC rate is served at this one */
@@ -586,4 +587,291 @@ void hvm_platform_destroy(struct domain *d)
 	stop_timer(&p->rtc_second);
 	d->arch.hvm.platform = NULL;
 	free_xenheap_pages(p, 0);
+}
+
+/* ---- Save records (Xen's PIC, IOAPIC, PCI_IRQ, ISA_IRQ, PCI_LINK, PIT, RTC, PMTIMER). */
+
+static void pic_save(const struct hvm_platform *p, unsigned int i, struct petrel_hvm_hw_vpic *r)
+{
+	const struct vpic_chip *c = &p->pic.chip[i];
+
+	r->irr = c->irr;
+	r->imr = c->imr;
+	r->isr = c->isr;
+	r->irq_base = c->base;
+	r->init_prio = (u8)((c->init_step | (c->need_icw4 ? 4 : 0) | (c->single ? 8 : 0)) |
+			    (((c->lowest + 1) & 7) << 4));
+	r->modes = (u8)((c->read_isr ? PETREL_VPIC_READSEL_ISR : 0) | (c->poll ? PETREL_VPIC_POLL : 0) |
+			(c->auto_eoi ? PETREL_VPIC_AUTO_EOI : 0) |
+			(c->rotate_aeoi ? PETREL_VPIC_ROTATE_AEOI : 0) |
+			(c->special_mask ? PETREL_VPIC_SPECIAL_MASK : 0) |
+			(i == 0 ? PETREL_VPIC_IS_MASTER : 0));
+	r->elcr = c->elcr;
+	r->int_output = i == 0 ? vpic_pending(&p->pic) >= 0 : (p->pic.chip[0].irr >> 2) & 1;
+}
+
+static void pic_load(struct hvm_platform *p, unsigned int i, const struct petrel_hvm_hw_vpic *r)
+{
+	struct vpic_chip *c = &p->pic.chip[i];
+	u8 lines = c->lines;
+
+	*c = (struct vpic_chip){ .irr = r->irr, .imr = r->imr, .isr = r->isr, .base = r->irq_base,
+				 .lines = lines };
+	c->init_step = r->init_prio & 3;
+	c->need_icw4 = r->init_prio & 4;
+	c->single = r->init_prio & 8;
+	c->lowest = (u8)(((r->init_prio >> 4) + 7) & 7);
+	c->read_isr = r->modes & PETREL_VPIC_READSEL_ISR;
+	c->poll = r->modes & PETREL_VPIC_POLL;
+	c->auto_eoi = r->modes & PETREL_VPIC_AUTO_EOI;
+	c->rotate_aeoi = r->modes & PETREL_VPIC_ROTATE_AEOI;
+	c->special_mask = r->modes & PETREL_VPIC_SPECIAL_MASK;
+	c->elcr = r->elcr & (i ? 0xde : 0xf8);
+}
+
+static u8 rw_state(u8 rw, bool second)
+{
+	return rw == 3 ? (u8)(second ? 4 : 3) : rw;
+}
+
+static void pit_save(const struct hvm_platform *p, struct petrel_hvm_hw_pit *r)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct vpit_channel *c = &p->pit.ch[i];
+		struct petrel_hvm_hw_pit_channel *o = &r->channels[i];
+
+		o->count = c->reload;
+		o->latched_count = c->latch;
+		o->count_latched = c->latched ? c->rw : 0;
+		o->status_latched = c->status_latched;
+		o->status = c->status;
+		o->read_state = rw_state(c->rw, c->read_hi);
+		o->write_state = rw_state(c->rw, c->write_hi);
+		o->write_latch = c->write_lo;
+		o->rw_mode = c->rw;
+		o->mode = c->mode;
+		o->bcd = c->bcd;
+		o->gate = c->gate;
+	}
+	r->speaker_data_on = p->pit.speaker;
+}
+
+/* Counting restarts from the reload value at the load (Xen's record has no load time either). */
+static void pit_load(struct hvm_platform *p, const struct petrel_hvm_hw_pit *r, u64 now)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		struct vpit_channel *c = &p->pit.ch[i];
+		const struct petrel_hvm_hw_pit_channel *o = &r->channels[i];
+
+		*c = (struct vpit_channel){ 0 };
+		c->reload = o->count && o->count <= 0x10000 ? o->count : 0x10000;
+		c->latch = o->latched_count;
+		c->latched = o->count_latched;
+		c->status_latched = o->status_latched;
+		c->status = o->status;
+		c->rw = o->rw_mode & 3 ? o->rw_mode & 3 : 3;
+		c->read_hi = o->read_state == 4;
+		c->write_hi = o->write_state == 4;
+		c->write_lo = o->write_latch;
+		c->mode = o->mode > 5 ? o->mode - 4 : o->mode;
+		c->mode &= 7;
+		c->bcd = o->bcd;
+		c->gate = i == 2 ? o->gate : true;
+		c->start_ns = now;
+		c->armed = true;
+	}
+	p->pit.speaker = r->speaker_data_on & 1;
+	pit_arm(p, now);
+}
+
+static void rtc_save(struct hvm_platform *p, struct petrel_hvm_hw_rtc *r)
+{
+	u64 wall = wall_ns(p);
+
+	/* Refresh the time registers the way a read would. */
+	if (!(p->rtc.cmos[RTC_REG_B] & RTC_B_SET))
+		vrtc_from_secs(&p->rtc, (u64)((s64)(wall / NS_PER_SEC) + p->rtc.offset));
+	memcpy(r->cmos_data, p->rtc.cmos, sizeof(r->cmos_data));
+	r->cmos_index = p->rtc.index;
+	r->rtc_offset = p->rtc.offset;
+}
+
+static void rtc_load(struct hvm_platform *p, const struct petrel_hvm_hw_rtc *r)
+{
+	memcpy(p->rtc.cmos, r->cmos_data, sizeof(r->cmos_data));
+	p->rtc.cmos[RTC_REG_A] &= ~RTC_A_UIP;
+	p->rtc.index = r->cmos_index & 0x7f;
+	p->rtc.offset = r->rtc_offset;
+	rtc_arm(p);
+}
+
+static u64 intx_bits(const struct hvm_platform *p, unsigned int half)
+{
+	u64 bits = 0;
+
+	for (unsigned int dev = 16 * half; dev < 16 * half + 16; dev++)
+		bits |= (u64)(p->intx[dev] & 0xf) << (4 * (dev - 16 * half));
+	return bits;
+}
+
+/* The record for @code/@instance into @buf (room for 400 bytes): its length, 0 if none. */
+u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance, void *buf)
+{
+	struct hvm_platform *p = platform_of(d);
+	unsigned long f;
+	u32 len = 0;
+
+	if (!p)
+		return 0;
+	f = lock(p);
+	switch (code) {
+	case PETREL_HVM_SAVE_CODE_PIC:
+		if (instance < 2) {
+			pic_save(p, instance, buf);
+			len = sizeof(struct petrel_hvm_hw_vpic);
+		}
+		break;
+	case PETREL_HVM_SAVE_CODE_IOAPIC: {
+		struct petrel_hvm_hw_vioapic *r = buf;
+
+		r->base_address = VIOAPIC_BASE;
+		r->ioregsel = p->ioapic.ioregsel;
+		r->id = p->ioapic.id;
+		memcpy(r->redirtbl, p->ioapic.rte, sizeof(r->redirtbl));
+		len = sizeof(*r);
+		break;
+	}
+	case PETREL_HVM_SAVE_CODE_PCI_IRQ: {
+		struct petrel_hvm_hw_pci_irqs *r = buf;
+
+		r->i[0] = intx_bits(p, 0);
+		r->i[1] = intx_bits(p, 1);
+		len = sizeof(*r);
+		break;
+	}
+	case PETREL_HVM_SAVE_CODE_ISA_IRQ:
+		((struct petrel_hvm_hw_isa_irqs *)buf)->i[0] = p->isa_lines;
+		len = sizeof(struct petrel_hvm_hw_isa_irqs);
+		break;
+	case PETREL_HVM_SAVE_CODE_PCI_LINK:
+		memset(buf, 0, sizeof(struct petrel_hvm_hw_pci_link));
+		memcpy(((struct petrel_hvm_hw_pci_link *)buf)->route, p->pci_link, 4);
+		len = sizeof(struct petrel_hvm_hw_pci_link);
+		break;
+	case PETREL_HVM_SAVE_CODE_PIT:
+		memset(buf, 0, sizeof(struct petrel_hvm_hw_pit));
+		pit_save(p, buf);
+		len = sizeof(struct petrel_hvm_hw_pit);
+		break;
+	case PETREL_HVM_SAVE_CODE_RTC:
+		memset(buf, 0, sizeof(struct petrel_hvm_hw_rtc));
+		rtc_save(p, buf);
+		len = sizeof(struct petrel_hvm_hw_rtc);
+		break;
+	case PETREL_HVM_SAVE_CODE_PMTIMER: {
+		struct petrel_hvm_hw_pmtimer *r = buf;
+
+		r->tmr_val = pmtimer_count(system_time() - p->pm_start);
+		r->pm1a_sts = p->pm1a_sts;
+		r->pm1a_en = p->pm1a_en;
+		len = sizeof(*r);
+		break;
+	}
+	}
+	unlock(p, f);
+	return len;
+}
+
+/* The size each record must have, 0 for a code that is not the platform's. */
+static u32 record_size(unsigned int code)
+{
+	switch (code) {
+	case PETREL_HVM_SAVE_CODE_PIC: return sizeof(struct petrel_hvm_hw_vpic);
+	case PETREL_HVM_SAVE_CODE_IOAPIC: return sizeof(struct petrel_hvm_hw_vioapic);
+	case PETREL_HVM_SAVE_CODE_PCI_IRQ: return sizeof(struct petrel_hvm_hw_pci_irqs);
+	case PETREL_HVM_SAVE_CODE_ISA_IRQ: return sizeof(struct petrel_hvm_hw_isa_irqs);
+	case PETREL_HVM_SAVE_CODE_PCI_LINK: return sizeof(struct petrel_hvm_hw_pci_link);
+	case PETREL_HVM_SAVE_CODE_PIT: return sizeof(struct petrel_hvm_hw_pit);
+	case PETREL_HVM_SAVE_CODE_RTC: return sizeof(struct petrel_hvm_hw_rtc);
+	case PETREL_HVM_SAVE_CODE_PMTIMER: return sizeof(struct petrel_hvm_hw_pmtimer);
+	}
+	return 0;
+}
+
+bool hvm_platform_record(unsigned int code)
+{
+	return record_size(code) != 0;
+}
+
+static void lines_load(struct hvm_platform *p, unsigned int code, const void *body)
+{
+	if (code == PETREL_HVM_SAVE_CODE_ISA_IRQ) {
+		p->isa_lines = (u16)((const struct petrel_hvm_hw_isa_irqs *)body)->i[0];
+		for (unsigned int irq = 0; irq < 16; irq++)
+			p->pic.chip[irq >> 3].lines = (u8)((p->pic.chip[irq >> 3].lines & ~(1u << (irq & 7))) |
+							   (((p->isa_lines >> irq) & 1) << (irq & 7)));
+	} else if (code == PETREL_HVM_SAVE_CODE_PCI_IRQ) {
+		const struct petrel_hvm_hw_pci_irqs *r = body;
+
+		for (unsigned int dev = 0; dev < NR_PCI_DEVS; dev++)
+			p->intx[dev] = (u8)((r->i[dev / 16] >> (4 * (dev % 16))) & 0xf);
+	} else {
+		const struct petrel_hvm_hw_pci_link *r = body;
+
+		for (unsigned int l = 0; l < 4; l++)
+			p->pci_link[l] = r->route[l] < 16 ? r->route[l] : 0;
+	}
+}
+
+/*
+ * Check (@load false) or load a record: a wrong length or instance, or an
+ * IO-APIC at another address, -EINVAL; a domain without the devices -ENODEV.
+ */
+int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance, const void *body,
+		      u32 len, bool load)
+{
+	struct hvm_platform *p = platform_of(d);
+	unsigned long f;
+
+	if (!p)
+		return -ENODEV;
+	if (len != record_size(code) || instance > (code == PETREL_HVM_SAVE_CODE_PIC ? 1u : 0u))
+		return -EINVAL;
+	if (code == PETREL_HVM_SAVE_CODE_IOAPIC &&
+	    ((const struct petrel_hvm_hw_vioapic *)body)->base_address != VIOAPIC_BASE)
+		return -EINVAL;
+	if (!load)
+		return 0;
+	f = lock(p);
+	switch (code) {
+	case PETREL_HVM_SAVE_CODE_PIC:
+		pic_load(p, instance, body);
+		break;
+	case PETREL_HVM_SAVE_CODE_IOAPIC: {
+		const struct petrel_hvm_hw_vioapic *r = body;
+
+		p->ioapic.ioregsel = r->ioregsel & 0xff;
+		p->ioapic.id = r->id & 0xf;
+		memcpy(p->ioapic.rte, r->redirtbl, sizeof(p->ioapic.rte));
+		break;
+	}
+	case PETREL_HVM_SAVE_CODE_PIT:
+		pit_load(p, body, system_time());
+		break;
+	case PETREL_HVM_SAVE_CODE_RTC:
+		rtc_load(p, body);
+		break;
+	case PETREL_HVM_SAVE_CODE_PMTIMER: {
+		const struct petrel_hvm_hw_pmtimer *r = body;
+
+		p->pm_start = system_time() - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
+		p->pm1a_sts = r->pm1a_sts;
+		p->pm1a_en = r->pm1a_en & PM1_EN_MASK;
+		break;
+	}
+	default:
+		lines_load(p, code, body);
+	}
+	unlock(p, f);
+	return 0;
 }
