@@ -301,8 +301,8 @@ static void test_rtc_set_clock_irqs(void **state)
 	/* SET, write 2000-01-01 00:00:00 in BCD, clear SET: the clock moves. */
 	vrtc_write(&r, 0x70, RTC_REG_B, NOW);
 	vrtc_write(&r, 0x71, RTC_B_SET | RTC_B_24H, NOW);
-	const u8 regs[][2] = { { RTC_SECONDS, 0 }, { RTC_MINUTES, 0 }, { RTC_HOURS, 0 },
-			       { RTC_DAY, 1 },	   { RTC_MONTH, 1 },   { RTC_YEAR, 0 },
+	const u8 regs[][2] = { { RTC_SECONDS, 0 },   { RTC_MINUTES, 0 }, { RTC_HOURS, 0 },
+			       { RTC_DAY, 1 },	     { RTC_MONTH, 1 },	 { RTC_YEAR, 0 },
 			       { RTC_CENTURY, 0x20 } };
 	for (unsigned int i = 0; i < ARRAY_SIZE(regs); i++) {
 		vrtc_write(&r, 0x70, regs[i][0], NOW);

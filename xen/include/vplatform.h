@@ -14,11 +14,11 @@
 /* ---- 8259 pair: ports 0x20/0x21 (master), 0xA0/0xA1 (slave), ELCR 0x4D0/0x4D1. */
 struct vpic_chip {
 	u8 irr, isr, imr;
-	u8 elcr;	 /* 1 = level-triggered pin */
-	u8 lines;	 /* the input levels last seen (edge detection) */
-	u8 base;	 /* ICW2: vector of pin 0 */
-	u8 lowest;	 /* the pin with the lowest priority; pin lowest+1 has the highest */
-	u8 init_step;	 /* 0 ready, 1-3: ICW2-ICW4 expected next */
+	u8 elcr;      /* 1 = level-triggered pin */
+	u8 lines;     /* the input levels last seen (edge detection) */
+	u8 base;      /* ICW2: vector of pin 0 */
+	u8 lowest;    /* the pin with the lowest priority; pin lowest+1 has the highest */
+	u8 init_step; /* 0 ready, 1-3: ICW2-ICW4 expected next */
 	bool need_icw4, single, auto_eoi, rotate_aeoi, special_mask, read_isr, poll;
 };
 struct vpic {
@@ -46,7 +46,7 @@ void vpic_write(struct vpic *p, u16 port, u8 val);
 #define RTE_DELIVS (1UL << 12)
 #define RTE_LOGICAL (1UL << 11)
 #define RTE_MODE(r) (((r) >> 8) & 7)
-#define RTE_VECTOR(r) ((unsigned int)((r) & 0xff))
+#define RTE_VECTOR(r) ((unsigned int)((r)&0xff))
 #define RTE_DEST(r) ((unsigned int)((r) >> 56))
 
 struct vioapic {
@@ -79,25 +79,25 @@ bool vioapic_write(struct vioapic *a, unsigned int off, u32 val, struct vioapic_
 /* ---- 8254 PIT: 0x40-0x42 counters, 0x43 control, 0x61 channel 2 gate and output. */
 #define PIT_HZ 1193182UL
 struct vpit_channel {
-	u32 reload;	    /* 1-65536 */
-	u64 start_ns;	    /* when counting began (the last reload) */
-	u8 mode;	    /* 0-5 */
-	u8 rw;		    /* 1 LSB, 2 MSB, 3 LSB then MSB */
+	u32 reload;   /* 1-65536 */
+	u64 start_ns; /* when counting began (the last reload) */
+	u8 mode;      /* 0-5 */
+	u8 rw;	      /* 1 LSB, 2 MSB, 3 LSB then MSB */
 	bool bcd, gate;
-	bool write_hi;	    /* the next write is the MSB */
-	bool read_hi;	    /* the next read is the MSB */
+	bool write_hi; /* the next write is the MSB */
+	bool read_hi;  /* the next read is the MSB */
 	u8 write_lo;
-	bool latched;	    /* a latched count waits */
+	bool latched; /* a latched count waits */
 	u16 latch;
-	u16 latch_hold;	    /* channel 2's count while its gate is low */
+	u16 latch_hold; /* channel 2's count while its gate is low */
 	bool status_latched;
 	u8 status;
 	bool null_count;
-	bool armed;	    /* a count was written */
+	bool armed; /* a count was written */
 };
 struct vpit {
 	struct vpit_channel ch[3];
-	bool speaker;	    /* port 0x61 bit 1 */
+	bool speaker; /* port 0x61 bit 1 */
 };
 
 void vpit_reset(struct vpit *p);
@@ -143,7 +143,7 @@ u64 vpit_oneshot_ns(const struct vpit *p);
 struct vrtc {
 	u8 cmos[128];
 	u8 index;
-	s64 offset;	  /* guest seconds = host wall seconds + offset */
+	s64 offset; /* guest seconds = host wall seconds + offset */
 };
 
 /* Set up at guest time @secs (seconds since 1970, UTC). */

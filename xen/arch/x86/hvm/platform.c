@@ -45,11 +45,12 @@ struct hvm_platform {
 	struct vrtc rtc;
 	struct timer pit_timer, rtc_timer, rtc_second;
 	u64 pit_next, rtc_next;
-	u64 pm_start;			/* system time the PM timer counts from */
+	u64 pm_start; /* system time the PM timer counts from */
 	u16 pm1a_sts, pm1a_en;
-	u8 pci_link[4];			/* ISA IRQ of each PCI link, 0 = none */
-	u8 intx[NR_PCI_DEVS];		/* asserted INTx pins per device, bit i = INTA + i */
-	u16 isa_lines;			/* ISA IRQ levels as the devices drive them */
+	bool pm_msb;	      /* the timer's bit 31 when PM1a status was last read */
+	u8 pci_link[4];	      /* ISA IRQ of each PCI link, 0 = none */
+	u8 intx[NR_PCI_DEVS]; /* asserted INTx pins per device, bit i = INTA + i */
+	u16 isa_lines;	      /* ISA IRQ levels as the devices drive them */
 };
 _Static_assert(sizeof(struct hvm_platform) <= PAGE_SIZE, "the platform state fits a page");
 
@@ -186,7 +187,8 @@ static void pit_fire(void *data)
 	if (period && p->pit_next) {
 		p->pit_next += MAX(period, MIN_PERIOD_NS);
 		if (p->pit_next < now)
-			p->pit_next = now + MAX(period, MIN_PERIOD_NS); /* missed ticks are dropped */
+			p->pit_next =
+			    now + MAX(period, MIN_PERIOD_NS); /* missed ticks are dropped */
 		set_timer(&p->pit_timer, p->pit_next);
 	}
 	unlock(p, f);
@@ -261,11 +263,17 @@ static void pm_ports(const struct hvm_platform *p, u16 *evt, u16 *tmr)
 	*tmr = v1 ? PM_TMR_V1 : PM_TMR_V0;
 }
 
+/*
+ * TMR_STS: the timer's bit 31 changed. It is looked at when the status is
+ * read, which misses a change only if nobody reads for 2^31 ticks (10 min).
+ */
 static u32 pm1_status(struct hvm_platform *p)
 {
-	/* TMR_STS: the counter's bit 31 changed since software last cleared it (kept simple: bit 31 set). */
-	if (pmtimer_count(system_time() - p->pm_start) & 0x80000000u)
+	bool msb = pmtimer_count(system_time() - p->pm_start) >> 31;
+
+	if (msb != p->pm_msb)
 		p->pm1a_sts |= PM1_TMR_STS;
+	p->pm_msb = msb;
 	return p->pm1a_sts | ((u32)p->pm1a_en << 16);
 }
 
@@ -276,11 +284,21 @@ static int byte_read(struct hvm_platform *p, u16 port)
 	u16 evt, tmr;
 
 	switch (port) {
-	case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
+	case 0x20:
+	case 0x21:
+	case 0xa0:
+	case 0xa1:
+	case 0x4d0:
+	case 0x4d1:
 		return vpic_read(&p->pic, port);
-	case 0x40: case 0x41: case 0x42: case 0x43: case 0x61:
+	case 0x40:
+	case 0x41:
+	case 0x42:
+	case 0x43:
+	case 0x61:
 		return vpit_read(&p->pit, port, now);
-	case 0x70: case 0x71:
+	case 0x70:
+	case 0x71:
 		return vrtc_read(&p->rtc, port, wall / NS_PER_SEC, (u32)(wall % NS_PER_SEC));
 	}
 	pm_ports(p, &evt, &tmr);
@@ -310,15 +328,25 @@ static bool byte_write(struct hvm_platform *p, u16 port, u8 val)
 	u16 evt, tmr;
 
 	switch (port) {
-	case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
+	case 0x20:
+	case 0x21:
+	case 0xa0:
+	case 0xa1:
+	case 0x4d0:
+	case 0x4d1:
 		vpic_write(&p->pic, port, val);
 		pic_kick(p);
 		return true;
-	case 0x40: case 0x41: case 0x42: case 0x43: case 0x61:
+	case 0x40:
+	case 0x41:
+	case 0x42:
+	case 0x43:
+	case 0x61:
 		if (vpit_write(&p->pit, port, val, now))
 			pit_arm(p, now);
 		return true;
-	case 0x70: case 0x71:
+	case 0x70:
+	case 0x71:
 		vrtc_write(&p->rtc, port, val, wall / NS_PER_SEC);
 		if (port == 0x71 && (p->rtc.index == RTC_REG_A || p->rtc.index == RTC_REG_B))
 			rtc_arm(p);
@@ -337,9 +365,19 @@ static bool claims(const struct hvm_platform *p, u16 port)
 	u16 evt, tmr;
 
 	switch (port) {
-	case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
-	case 0x40: case 0x41: case 0x42: case 0x43: case 0x61:
-	case 0x70: case 0x71:
+	case 0x20:
+	case 0x21:
+	case 0xa0:
+	case 0xa1:
+	case 0x4d0:
+	case 0x4d1:
+	case 0x40:
+	case 0x41:
+	case 0x42:
+	case 0x43:
+	case 0x61:
+	case 0x70:
+	case 0x71:
 		return true;
 	}
 	pm_ports(p, &evt, &tmr);
@@ -403,10 +441,20 @@ unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa)
 	if (!len || (in.has_modrm && in.mod == 3) || (gpa & 3) || x86_opsize(&in) != 4)
 		return 0;
 	switch (in.opcode) {
-	case 0xa1: dst = &v->arch.hvm.regs.rax; break;
-	case 0x8b: dst = hvm_gpr(v, in.reg); break;
-	case 0xa3: write = true; val = (u32)v->arch.hvm.regs.rax; break;
-	case 0x89: write = true; val = (u32)*hvm_gpr(v, in.reg); break;
+	case 0xa1:
+		dst = &v->arch.hvm.regs.rax;
+		break;
+	case 0x8b:
+		dst = hvm_gpr(v, in.reg);
+		break;
+	case 0xa3:
+		write = true;
+		val = (u32)v->arch.hvm.regs.rax;
+		break;
+	case 0x89:
+		write = true;
+		val = (u32)*hvm_gpr(v, in.reg);
+		break;
 	case 0xc7:
 		if (in.reg % 8)
 			return 0;
@@ -601,11 +649,12 @@ static void pic_save(const struct hvm_platform *p, unsigned int i, struct petrel
 	r->irq_base = c->base;
 	r->init_prio = (u8)((c->init_step | (c->need_icw4 ? 4 : 0) | (c->single ? 8 : 0)) |
 			    (((c->lowest + 1) & 7) << 4));
-	r->modes = (u8)((c->read_isr ? PETREL_VPIC_READSEL_ISR : 0) | (c->poll ? PETREL_VPIC_POLL : 0) |
-			(c->auto_eoi ? PETREL_VPIC_AUTO_EOI : 0) |
-			(c->rotate_aeoi ? PETREL_VPIC_ROTATE_AEOI : 0) |
-			(c->special_mask ? PETREL_VPIC_SPECIAL_MASK : 0) |
-			(i == 0 ? PETREL_VPIC_IS_MASTER : 0));
+	r->modes =
+	    (u8)((c->read_isr ? PETREL_VPIC_READSEL_ISR : 0) | (c->poll ? PETREL_VPIC_POLL : 0) |
+		 (c->auto_eoi ? PETREL_VPIC_AUTO_EOI : 0) |
+		 (c->rotate_aeoi ? PETREL_VPIC_ROTATE_AEOI : 0) |
+		 (c->special_mask ? PETREL_VPIC_SPECIAL_MASK : 0) |
+		 (i == 0 ? PETREL_VPIC_IS_MASTER : 0));
 	r->elcr = c->elcr;
 	r->int_output = i == 0 ? vpic_pending(&p->pic) >= 0 : (p->pic.chip[0].irr >> 2) & 1;
 }
@@ -615,8 +664,9 @@ static void pic_load(struct hvm_platform *p, unsigned int i, const struct petrel
 	struct vpic_chip *c = &p->pic.chip[i];
 	u8 lines = c->lines;
 
-	*c = (struct vpic_chip){ .irr = r->irr, .imr = r->imr, .isr = r->isr, .base = r->irq_base,
-				 .lines = lines };
+	*c = (struct vpic_chip){
+		.irr = r->irr, .imr = r->imr, .isr = r->isr, .base = r->irq_base, .lines = lines
+	};
 	c->init_step = r->init_prio & 3;
 	c->need_icw4 = r->init_prio & 4;
 	c->single = r->init_prio & 8;
@@ -786,14 +836,22 @@ u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance
 static u32 record_size(unsigned int code)
 {
 	switch (code) {
-	case PETREL_HVM_SAVE_CODE_PIC: return sizeof(struct petrel_hvm_hw_vpic);
-	case PETREL_HVM_SAVE_CODE_IOAPIC: return sizeof(struct petrel_hvm_hw_vioapic);
-	case PETREL_HVM_SAVE_CODE_PCI_IRQ: return sizeof(struct petrel_hvm_hw_pci_irqs);
-	case PETREL_HVM_SAVE_CODE_ISA_IRQ: return sizeof(struct petrel_hvm_hw_isa_irqs);
-	case PETREL_HVM_SAVE_CODE_PCI_LINK: return sizeof(struct petrel_hvm_hw_pci_link);
-	case PETREL_HVM_SAVE_CODE_PIT: return sizeof(struct petrel_hvm_hw_pit);
-	case PETREL_HVM_SAVE_CODE_RTC: return sizeof(struct petrel_hvm_hw_rtc);
-	case PETREL_HVM_SAVE_CODE_PMTIMER: return sizeof(struct petrel_hvm_hw_pmtimer);
+	case PETREL_HVM_SAVE_CODE_PIC:
+		return sizeof(struct petrel_hvm_hw_vpic);
+	case PETREL_HVM_SAVE_CODE_IOAPIC:
+		return sizeof(struct petrel_hvm_hw_vioapic);
+	case PETREL_HVM_SAVE_CODE_PCI_IRQ:
+		return sizeof(struct petrel_hvm_hw_pci_irqs);
+	case PETREL_HVM_SAVE_CODE_ISA_IRQ:
+		return sizeof(struct petrel_hvm_hw_isa_irqs);
+	case PETREL_HVM_SAVE_CODE_PCI_LINK:
+		return sizeof(struct petrel_hvm_hw_pci_link);
+	case PETREL_HVM_SAVE_CODE_PIT:
+		return sizeof(struct petrel_hvm_hw_pit);
+	case PETREL_HVM_SAVE_CODE_RTC:
+		return sizeof(struct petrel_hvm_hw_rtc);
+	case PETREL_HVM_SAVE_CODE_PMTIMER:
+		return sizeof(struct petrel_hvm_hw_pmtimer);
 	}
 	return 0;
 }
@@ -808,8 +866,9 @@ static void lines_load(struct hvm_platform *p, unsigned int code, const void *bo
 	if (code == PETREL_HVM_SAVE_CODE_ISA_IRQ) {
 		p->isa_lines = (u16)((const struct petrel_hvm_hw_isa_irqs *)body)->i[0];
 		for (unsigned int irq = 0; irq < 16; irq++)
-			p->pic.chip[irq >> 3].lines = (u8)((p->pic.chip[irq >> 3].lines & ~(1u << (irq & 7))) |
-							   (((p->isa_lines >> irq) & 1) << (irq & 7)));
+			p->pic.chip[irq >> 3].lines =
+			    (u8)((p->pic.chip[irq >> 3].lines & ~(1u << (irq & 7))) |
+				 (((p->isa_lines >> irq) & 1) << (irq & 7)));
 	} else if (code == PETREL_HVM_SAVE_CODE_PCI_IRQ) {
 		const struct petrel_hvm_hw_pci_irqs *r = body;
 

@@ -11,9 +11,9 @@
 #define PORT_INDEX 0x70
 #define PORT_DATA 0x71
 #define NS_PER_SEC 1000000000UL
-#define UIP_NS 244000UL	   /* the update cycle's length, the end of each second */
+#define UIP_NS 244000UL /* the update cycle's length, the end of each second */
 #define DIVIDER_MASK 0x70
-#define DIVIDER_32K 0x20   /* the oscillator runs at 32.768 kHz */
+#define DIVIDER_32K 0x20 /* the oscillator runs at 32.768 kHz */
 #define ALARM_ANY 0xc0
 
 static bool binary(const struct vrtc *r)
