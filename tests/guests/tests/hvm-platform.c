@@ -13,7 +13,10 @@
  * unmasks IRQ 5 and waits. The control domain, acting as device model,
  * raises ISA IRQ 5 with dm_op set_isa_irq_level: the guest takes it on
  * vector 0x25 (once: the pin is edge-triggered; the line goes low again
- * after that), writes ACPI S5 to PM1a control at 0xB004 (Xen leaves that
+ * after that); programs IO-APIC pin 28 (PCI device 3 INTA) level-triggered
+ * and takes it when the control domain asserts it with set_pci_intx_level
+ * (masking the pin in its handler); takes an MSI injected with
+ * inject_msi; writes ACPI S5 to PM1a control at 0xB004 (Xen leaves that
  * port to the device model: nobody serves it here) and halts, and the
  * control domain ends it with dm_op remote_shutdown(poweroff) as QEMU
  * does on S5. Then gethvmcontext: the PIC, IO-APIC, PIT, RTC and PM timer
@@ -30,6 +33,7 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define DMOP_set_pci_intx_level 8
 #define DMOP_set_isa_irq_level 9
 #define DMOP_set_pci_link_route 10
+#define DMOP_inject_msi 14
 #define DMOP_remote_shutdown 16
 #define SHUTDOWN_poweroff 0
 
@@ -52,6 +56,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_SETPARAM 0x4c /* HVMOP_set_param's result */
 #define D_PM_NEW 0x50	/* the PM timer at 0xB008 after the move */
 #define D_PM_OLD 0x54	/* 0x1F48 after the move */
+#define D_INTX 0x58	/* PCI INTx interrupts taken (vector 0x40) */
+#define D_MSI 0x5c	/* MSIs taken (vector 0x41) */
 #define D_PARAM 0x60	/* struct xen_hvm_param */
 
 /* Address of a label of the code once loaded at 1 MiB. */
@@ -81,7 +87,7 @@ __asm__(".pushsection .rodata\n"
 	"2: call set_gate\n"
 	"add $8, %edi\n"
 	"inc %ebx\n"
-	"cmp $64, %ebx\n"
+	"cmp $80, %ebx\n"
 	"jne 1b\n"
 	"mov $" AT(h_pic0) ", %eax\n"
 	"lea (0x800 + 8 * 0x20)(%esi), %edi\n"
@@ -92,7 +98,13 @@ __asm__(".pushsection .rodata\n"
 	"mov $" AT(h_ioapic) ", %eax\n"
 	"lea (0x800 + 8 * 0x31)(%esi), %edi\n"
 	"call set_gate\n"
-	"movw $0x1ff, 0x700(%esi)\n"
+	"mov $" AT(h_intx) ", %eax\n"
+	"lea (0x800 + 8 * 0x40)(%esi), %edi\n"
+	"call set_gate\n"
+	"mov $" AT(h_msi) ", %eax\n"
+	"lea (0x800 + 8 * 0x41)(%esi), %edi\n"
+	"call set_gate\n"
+	"movw $0x27f, 0x700(%esi)\n"
 	"movl $0x101800, 0x702(%esi)\n"
 	"lidt 0x700(%esi)\n"
 	/* Local APIC on, LINT0 ExtINT: the PIC's INTR reaches the CPU. */
@@ -160,8 +172,28 @@ __asm__(".pushsection .rodata\n"
 	 * model's port on Xen, nobody's here, so the write is dropped and the
 	 * control domain, as QEMU would, ends the domain with remote_shutdown.
 	 */
-	"9: mov $0xb004, %edx\n mov $0x3400, %eax\n out %ax, %dx\n"
+	/*
+	 * PCI device 3 INTA: IO-APIC pin 16 + 12 = 28, level, vector 0x40.
+	 * Its handler masks the pin before the EOI, as Linux does for level
+	 * interrupts, so the line the device model still holds does not storm.
+	 */
+	"9: movl $0x48, 0xfec00000\n"
+	"movl $0x8040, 0xfec00010\n"
 	"movl $2, 0x24(%esi)\n"
+	"12: cli\n"
+	"cmpl $1, 0x58(%esi)\n"
+	"jae 13f\n"
+	"sti\n hlt\n"
+	"jmp 12b\n"
+	/* An MSI from the device model: vector 0x41. */
+	"13: movl $3, 0x24(%esi)\n"
+	"14: cli\n"
+	"cmpl $1, 0x5c(%esi)\n"
+	"jae 15f\n"
+	"sti\n hlt\n"
+	"jmp 14b\n"
+	"15: mov $0xb004, %edx\n mov $0x3400, %eax\n out %ax, %dx\n"
+	"movl $4, 0x24(%esi)\n"
 	"10: sti\n hlt\n jmp 10b\n"
 	/* A 32-bit interrupt gate at %edi for the handler at %eax. */
 	"set_gate:\n"
@@ -174,6 +206,10 @@ __asm__(".pushsection .rodata\n"
 	"h_pic5:\n push %eax\n incl 0x101008\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_ioapic:\n incl 0x101004\n movl $0, 0xfee000b0\n iret\n"
 	"h_spurious:\n incl 0x101028\n iret\n"
+	"h_intx:\n incl 0x101058\n"
+	"movl $0x48, 0xfec00000\n movl $0x18040, 0xfec00010\n"
+	"movl $0, 0xfee000b0\n iret\n"
+	"h_msi:\n incl 0x10105c\n movl $0, 0xfee000b0\n iret\n"
 	"h_fault:\n movl $0xdead, 0x101034\n"
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101044, %ecx\n vmmcall\n"
 	"11: jmp 11b\n"
@@ -212,6 +248,10 @@ struct dm_op {
 			uint8_t link, isa_irq;
 		} link;
 		uint32_t shutdown_reason;
+		struct {
+			uint32_t data, pad;
+			uint64_t addr;
+		} msi;
 		uint8_t raw[256];
 	} u;
 };
@@ -306,6 +346,8 @@ static void check_results(void)
 	xtest_check(word(D_PM_NEW) - pm2 < 60u * 3579545u, "PM timer at 0xB008 after the move: %#x",
 		    word(D_PM_NEW));
 	xtest_check(word(D_PM_OLD) == 0xffffffff, "0x1F48 after the move: %#x", word(D_PM_OLD));
+	xtest_check(word(D_INTX) == 1 && word(D_MSI) == 1, "INTx taken %u times, MSI %u times",
+		    word(D_INTX), word(D_MSI));
 	printk("PIC ticks %u, IO-APIC ticks %u, spurious %u, RTC sec %#x, PM timer +%u\n",
 	       word(D_PIC_TICKS), word(D_APIC_TICKS), word(D_SPURIOUS), word(D_RTC_SEC), pm2 - pm1);
 }
@@ -340,13 +382,56 @@ static void raise_irq5(uint16_t dom)
 	xtest_check(rc == 0, "set_isa_irq_level 5 low: %ld", rc);
 }
 
+static long intx(uint16_t dom, unsigned int dev, unsigned int pin, unsigned int level)
+{
+	struct dm_op o;
+
+	memset(&o, 0, sizeof(o));
+	o.op = DMOP_set_pci_intx_level;
+	o.u.intx.device = (uint8_t)dev;
+	o.u.intx.intx = (uint8_t)pin;
+	o.u.intx.level = (uint8_t)level;
+	return dm_op(dom, &o);
+}
+
+/*
+ * Device 3's INTA, level: held until the guest has taken it, then
+ * dropped; then an MSI for vector 0x41 at APIC 0.
+ */
+static void pci_interrupts(uint16_t dom)
+{
+	struct dm_op o;
+	long rc;
+
+	if (!wait_for(D_MARK, 2)) {
+		xtest_fail("the guest never got to wait for INTx (mark %u)", word(D_MARK));
+		return;
+	}
+	rc = intx(dom, 3, 0, 1);
+	xtest_check(rc == 0, "set_pci_intx_level 3.A high: %ld", rc);
+	xtest_check(wait_for(D_INTX, 1), "the guest never took device 3's INTA");
+	rc = intx(dom, 3, 0, 0);
+	xtest_check(rc == 0, "set_pci_intx_level 3.A low: %ld", rc);
+	if (!wait_for(D_MARK, 3)) {
+		xtest_fail("the guest never got to wait for the MSI (mark %u)", word(D_MARK));
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.op = DMOP_inject_msi;
+	o.u.msi.addr = 0xfee00000;
+	o.u.msi.data = 0x41;
+	rc = dm_op(dom, &o);
+	xtest_check(rc == 0, "inject_msi vector 0x41: %ld", rc);
+	xtest_check(wait_for(D_MSI, 1), "the guest never took the MSI");
+}
+
 /* Once the guest has written S5 to PM1a control, power it off as its device model. */
 static void s5_poweroff(uint16_t dom)
 {
 	struct dm_op o;
 	long rc;
 
-	if (!wait_for(D_MARK, 2)) {
+	if (!wait_for(D_MARK, 4)) {
 		xtest_fail("the guest never got to S5 (mark %u)", word(D_MARK));
 		return;
 	}
@@ -481,6 +566,7 @@ void test_main(void)
 	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
 	raise_irq5(dom);
+	pci_interrupts(dom);
 	s5_poweroff(dom);
 	if (!builder_wait_shutdown(dom, &op)) {
 		xtest_fail("d%u did not shut down: flags %#x, mark %u", dom, op.u.info.flags,
