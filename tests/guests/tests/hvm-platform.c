@@ -9,7 +9,8 @@
  * count stands still; reads the RTC (registers A, B, D and the seconds in
  * BCD); reads the ACPI PM timer at 0x1F48 twice and sees it advance,
  * moves it to 0xB008 with HVM_PARAM_ACPI_IOPORTS_LOCATION and reads it
- * there (0x1F48 now reads all-ones);
+ * there (0x1F48 now reads all-ones); takes three periodic RTC interrupts
+ * (64 Hz, IRQ 8 through the slave PIC, register C read in the handler);
  * unmasks IRQ 5 and waits. The control domain, acting as device model,
  * raises ISA IRQ 5 with dm_op set_isa_irq_level: the guest takes it on
  * vector 0x25 (once: the pin is edge-triggered; the line goes low again
@@ -52,6 +53,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_PIC_BEFORE 0x2c
 #define D_PIC_AFTER 0x30
 #define D_FAULT 0x34
+#define D_RTC_IRQS 0x38 /* periodic RTC interrupts taken */
+#define D_RTC_C 0x3c	/* register C as the last of them read it */
 #define D_CRASH 0x44	/* sched_shutdown { crash } */
 #define D_SETPARAM 0x4c /* HVMOP_set_param's result */
 #define D_PM_NEW 0x50	/* the PM timer at 0xB008 after the move */
@@ -94,6 +97,9 @@ __asm__(".pushsection .rodata\n"
 	"call set_gate\n"
 	"mov $" AT(h_pic5) ", %eax\n"
 	"lea (0x800 + 8 * 0x25)(%esi), %edi\n"
+	"call set_gate\n"
+	"mov $" AT(h_rtc) ", %eax\n"
+	"lea (0x800 + 8 * 0x28)(%esi), %edi\n"
 	"call set_gate\n"
 	"mov $" AT(h_ioapic) ", %eax\n"
 	"lea (0x800 + 8 * 0x31)(%esi), %edi\n"
@@ -159,6 +165,21 @@ __asm__(".pushsection .rodata\n"
 	"mov $34, %eax\n xor %ebx, %ebx\n lea 0x60(%esi), %ecx\n vmmcall\n mov %eax, 0x4c(%esi)\n"
 	"mov $0xb008, %edx\n in %dx, %eax\n mov %eax, 0x50(%esi)\n"
 	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, 0x54(%esi)\n"
+	/*
+	 * The RTC's periodic interrupt at 64 Hz (A = 0x2a, B = PIE | 24h):
+	 * IRQ 8 through the slave and master pin 2, three of them.
+	 */
+	"mov $0xfe, %al\n out %al, $0xa1\n"
+	"mov $0xfb, %al\n out %al, $0x21\n"
+	"mov $0x0a, %al\n out %al, $0x70\n mov $0x2a, %al\n out %al, $0x71\n"
+	"mov $0x0b, %al\n out %al, $0x70\n mov $0x42, %al\n out %al, $0x71\n"
+	"16: cli\n"
+	"cmpl $3, 0x38(%esi)\n"
+	"jae 17f\n"
+	"sti\n hlt\n"
+	"jmp 16b\n"
+	"17: mov $0x0b, %al\n out %al, $0x70\n mov $0x02, %al\n out %al, $0x71\n"
+	"mov $0xff, %al\n out %al, $0xa1\n"
 	/* IRQ 5 unmasked; tell the device model and wait for it. */
 	"mov $0xdf, %al\n out %al, $0x21\n"
 	"movl $1, 0x24(%esi)\n"
@@ -206,6 +227,10 @@ __asm__(".pushsection .rodata\n"
 	"h_pic5:\n push %eax\n incl 0x101008\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_ioapic:\n incl 0x101004\n movl $0, 0xfee000b0\n iret\n"
 	"h_spurious:\n incl 0x101028\n iret\n"
+	/* IRQ 8: reading register C acknowledges the RTC; EOI to both PICs. */
+	"h_rtc:\n push %eax\n incl 0x101038\n"
+	"mov $0x0c, %al\n out %al, $0x70\n in $0x71, %al\n mov %al, 0x10103c\n"
+	"mov $0x20, %al\n out %al, $0xa0\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_intx:\n incl 0x101058\n"
 	"movl $0x48, 0xfec00000\n movl $0x18040, 0xfec00010\n"
 	"movl $0, 0xfee000b0\n iret\n"
@@ -346,6 +371,9 @@ static void check_results(void)
 	xtest_check(word(D_PM_NEW) - pm2 < 60u * 3579545u, "PM timer at 0xB008 after the move: %#x",
 		    word(D_PM_NEW));
 	xtest_check(word(D_PM_OLD) == 0xffffffff, "0x1F48 after the move: %#x", word(D_PM_OLD));
+	xtest_check(word(D_RTC_IRQS) >= 3, "RTC periodic interrupts: %u", word(D_RTC_IRQS));
+	xtest_check((word(D_RTC_C) & 0xc0) == 0xc0, "RTC register C in its interrupt: %#x",
+		    word(D_RTC_C) & 0xff);
 	xtest_check(word(D_INTX) == 1 && word(D_MSI) == 1, "INTx taken %u times, MSI %u times",
 		    word(D_INTX), word(D_MSI));
 	printk("PIC ticks %u, IO-APIC ticks %u, spurious %u, RTC sec %#x, PM timer +%u\n",
@@ -512,7 +540,7 @@ static void check_context(uint16_t dom)
 			    "PIT record channel 0: count %u, rw %u, mode %u", *(const uint32_t *)r,
 			    r[12], r[13]);
 	if ((r = record(size, SAVE_RTC, 0, 24)))
-		xtest_check((r[0x0a] & 0x7f) == 0x26 && r[0x0b] == 0x02 && r[0x0d] == 0x80,
+		xtest_check((r[0x0a] & 0x7f) == 0x2a && r[0x0b] == 0x02 && r[0x0d] == 0x80,
 			    "RTC record: A %#x, B %#x, D %#x", r[0x0a], r[0x0b], r[0x0d]);
 	record(size, SAVE_PMTIMER, 0, 8);
 	printk("context: %u bytes\n", size);
