@@ -214,6 +214,17 @@ static void test_pit_counter(void **state)
 	vpit_write(&p, 0x40, 100, t0);
 	vpit_write(&p, 0x40, 0, t0);
 	assert_int_equal(vpit_count(&p, 0, t0 + 10 * 1000000000UL / PIT_HZ + 1), 80);
+	/* BCD: 0x0100 is a hundred ticks, and the count reads back in BCD. */
+	vpit_write(&p, 0x43, 0x35, t0);
+	vpit_write(&p, 0x40, 0x00, t0);
+	vpit_write(&p, 0x40, 0x01, t0);
+	assert_int_equal(vpit_period_ns(&p), 83809); /* 100 / 1193182 s */
+	assert_int_equal(vpit_read(&p, 0x40, t0 + 10 * 1000000000UL / PIT_HZ + 1), 0x90);
+	assert_int_equal(vpit_read(&p, 0x40, t0 + 10 * 1000000000UL / PIT_HZ + 1), 0x00);
+	/* A BCD count of 0 is 10000. */
+	vpit_write(&p, 0x40, 0x00, t0);
+	vpit_write(&p, 0x40, 0x00, t0);
+	assert_int_equal(vpit_period_ns(&p), 8380951);
 	/* Mode 0 raises no periodic IRQ, one at terminal count. */
 	vpit_write(&p, 0x43, 0x30, t0);
 	assert_int_equal(vpit_period_ns(&p), 0);

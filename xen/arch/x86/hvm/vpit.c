@@ -1,9 +1,9 @@
 /*
  * The 8254 PIT (see vplatform.h) on the guest's time: a counter is not
  * stepped, it is computed from the nanoseconds since its last reload.
- * Modes 0-5, LSB/MSB/both access, counter latch and read-back, channel 2's
- * gate and output through port 0x61. Counting is binary; the BCD bit is
- * kept and reported but the count is not converted.
+ * Modes 0-5, LSB/MSB/both access, binary or BCD counts, counter latch and
+ * read-back, channel 2's gate and output through port 0x61. Counts are kept
+ * in binary; a BCD channel's are converted when written and read.
  */
 #include "types.h"
 #include "vplatform.h"
@@ -138,6 +138,17 @@ static void control_write(struct vpit *p, u8 val, u64 now_ns)
 	c->null_count = true;
 }
 
+/* Four BCD digits to binary, and back (0-9999). */
+static u32 from_bcd(u32 v)
+{
+	return (v >> 12 & 0xf) * 1000 + (v >> 8 & 0xf) * 100 + (v >> 4 & 0xf) * 10 + (v & 0xf);
+}
+
+static u16 to_bcd(u32 v)
+{
+	return (u16)((v / 1000 % 10) << 12 | (v / 100 % 10) << 8 | (v / 10 % 10) << 4 | v % 10);
+}
+
 /* A count byte; true when the new count is complete and loaded. */
 static bool count_write(struct vpit_channel *c, u8 val, u64 now_ns)
 {
@@ -153,7 +164,9 @@ static bool count_write(struct vpit_channel *c, u8 val, u64 now_ns)
 	else
 		v = c->rw == 2 ? (u32)val << 8 : val;
 	c->write_hi = false;
-	c->reload = v ? v : 0x10000;
+	if (c->bcd)
+		v = from_bcd(v);
+	c->reload = v ? v : (c->bcd ? 10000 : 0x10000);
 	c->start_ns = now_ns;
 	c->armed = true;
 	c->null_count = false;
@@ -195,6 +208,8 @@ bool vpit_write(struct vpit *p, u16 port, u8 val, u64 now_ns)
 
 static u8 byte_of(struct vpit_channel *c, u16 v)
 {
+	if (c->bcd)
+		v = to_bcd(v % 10000);
 	switch (c->rw) {
 	case 1:
 		return (u8)v;
