@@ -417,6 +417,18 @@ int hvm_domain_init(struct domain *d)
 	return -EOPNOTSUPP;
 }
 
+bool hvm_platform_flags_ok(u32 flags)
+{
+	(void)flags;
+	return false; /* never asked: no HVM domain gets this far here */
+}
+
+int hvm_platform_init(struct domain *d, u32 flags)
+{
+	(void)d, (void)flags;
+	return -EOPNOTSUPP;
+}
+
 long hvm_set_context(struct domain *d, u64 buf, u32 size)
 {
 	(void)d, (void)buf, (void)size;

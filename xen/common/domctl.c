@@ -91,10 +91,10 @@ static long getdomaininfo_op(struct xen_domctl *op)
 
 /*
  * Emulated devices: a PV guest has none (Xen would also take a PIT); an
- * HVM guest is a PVH one with only the local APIC (libxl's type=pvh).
- * Xen's full-HVM set (everything but vPCI) needs a device model Petrel
- * does not have; shadow paging (HVM without HAP) it does not have either.
- * Xen refuses a set it does not know with -EOPNOTSUPP too.
+ * HVM guest has either only the local APIC (libxl's type=pvh) or Xen's
+ * full-HVM set, everything but vPCI (type=hvm; hvm/platform.c). Shadow
+ * paging (HVM without HAP) Petrel does not have. Xen refuses a set it does
+ * not know with -EOPNOTSUPP too.
  */
 static int check_emulation(const struct xen_domctl_createdomain *c)
 {
@@ -102,7 +102,7 @@ static int check_emulation(const struct xen_domctl_createdomain *c)
 		return c->arch.emulation_flags ? -EOPNOTSUPP : 0;
 	if (!(c->flags & XEN_DOMCTL_CDF_hap))
 		return -EOPNOTSUPP;
-	return c->arch.emulation_flags == XEN_X86_EMU_LAPIC ? 0 : -EOPNOTSUPP;
+	return hvm_platform_flags_ok(c->arch.emulation_flags) ? 0 : -EOPNOTSUPP;
 }
 
 /*
@@ -191,6 +191,8 @@ static long createdomain(struct xen_domctl *op)
 		return rc;
 	if (c->flags & XEN_DOMCTL_CDF_hvm) {
 		rc = hvm_domain_init(d);
+		if (!rc)
+			rc = hvm_platform_init(d, c->arch.emulation_flags);
 		if (rc) {
 			domain_destroy(d);
 			return rc;

@@ -135,6 +135,12 @@ void vlapic_set_irq(struct vcpu *v, unsigned int vec);
 int vlapic_pending(struct vcpu *v);
 /* @vec is being delivered: IRR -> ISR. */
 void vlapic_ack(struct vcpu *v, unsigned int vec);
+/* vlapic_set_irq with the trigger mode: a level one's EOI reaches the IO-APIC. */
+void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level);
+/* Whether an interrupt for @dest (physical or flat logical) is @v's. */
+bool vlapic_match_dest(struct vcpu *v, u32 dest, bool logical);
+/* vCPU 0 with LINT0 in ExtINT mode, or its APIC off: the PIC's INTR reaches it. */
+bool vlapic_accepts_pic(struct vcpu *v);
 u8 vlapic_tpr(struct vcpu *v);
 void vlapic_set_tpr(struct vcpu *v, u8 tpr);
 /* An access to guest-physical @gpa is the xAPIC page's. */
@@ -168,8 +174,13 @@ bool hvm_ioreq_complete(struct vcpu *v);
 void hvm_evtchn_upcall(struct vcpu *v);
 /* The CALLBACK_IRQ vector to inject now (upcall_pending is set), else -1. */
 int hvm_callback_pending(const struct vcpu *v);
-/* The next interrupt to offer, the callback vector before the vLAPIC's (-1: none). */
+/*
+ * The next interrupt to offer, the callback vector before the vLAPIC's,
+ * then the PIC's ExtINT (-1: none); hvm_intr_ack takes it when injected
+ * and gives the vector to inject (the PIC's may have changed meanwhile).
+ */
 int hvm_next_interrupt(struct vcpu *v, bool *from_lapic);
+unsigned int hvm_intr_ack(struct vcpu *v, unsigned int vec);
 /* HVMOP (hvm_op): params, the upcall vector; for HVM and PV callers. */
 long do_hvm_op(unsigned long cmd, unsigned long arg);
 
@@ -188,5 +199,30 @@ static inline bool is_hvm_vcpu(const struct vcpu *v)
 {
 	return is_hvm_domain(v->domain);
 }
+
+/*
+ * The platform devices of a domain with Xen's full emulation set
+ * (hvm/platform.c). HVM_PLATFORM_EMU_ALL is what libxl asks for type=hvm.
+ */
+#define HVM_PLATFORM_EMU_ALL 0x3ff
+bool hvm_platform_flags_ok(u32 flags);
+int hvm_platform_init(struct domain *d, u32 flags);
+void hvm_platform_destroy(struct domain *d);
+bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
+bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa);
+unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa);
+int hvm_platform_pic_pending(struct vcpu *v);
+unsigned int hvm_platform_pic_ack(struct vcpu *v);
+void hvm_platform_eoi(struct domain *d, unsigned int vector);
+long hvm_platform_isa_irq(struct domain *d, unsigned int irq, unsigned int level);
+long hvm_platform_pci_intx(struct domain *d, unsigned int seg, unsigned int bus, unsigned int dev,
+			   unsigned int pin, unsigned int level);
+long hvm_platform_link_route(struct domain *d, unsigned int link, unsigned int irq);
+long hvm_platform_msi(struct domain *d, u64 addr, u32 data);
+/* Save records: whether @code is one of the devices', its record into @buf (length, 0 = none). */
+bool hvm_platform_record(unsigned int code);
+u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance, void *buf);
+int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance, const void *body,
+		      u32 len, bool load);
 
 #endif

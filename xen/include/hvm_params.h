@@ -18,4 +18,7 @@ u64 hvm_param_read(const u64 *params, u32 index);
 /* The vector of a CALLBACK_IRQ value of the vector type, else -1. */
 int hvm_callback_vector(u64 via);
 
+/* ACPI_IOPORTS_LOCATION from @old to @value on a domain with the PM timer: 0 or -EINVAL. */
+int hvm_param_pm_location(u64 old, u64 value);
+
 #endif

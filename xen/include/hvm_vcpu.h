@@ -36,6 +36,7 @@ struct hvm_vcpu {
 	} vmx;
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
+	u8 intr_src;	  /* INTR_SRC_*: where hvm_next_interrupt's vector came from */
 	/* A request sent to an ioreq server, completed before the next entry (hvm/ioreq.c). */
 	struct {
 		bool pending;
@@ -51,6 +52,8 @@ struct hvm_vcpu {
 };
 
 /* A domain's HVM state. */
+enum { INTR_SRC_CALLBACK, INTR_SRC_LAPIC, INTR_SRC_PIC };
+
 struct hvm_domain {
 	u64 *p2m_root;			  /* nested page tables: guest-physical -> machine */
 	u64 nr_gfns;			  /* RAM is GFN 0 .. nr_gfns - 1 */
@@ -60,6 +63,8 @@ struct hvm_domain {
 	int callback_vector;		  /* CALLBACK_IRQ of the vector type: its vector, else -1 */
 	u64 paging_pool_bytes;		  /* set_paging_mempool_size, as asked (not enforced) */
 	struct ioreq_server *ioreq[8];	  /* dm_op ioreq servers by id (hvm/ioreq.c) */
+	u32 emulation_flags;		  /* XEN_X86_EMU_* it was created with */
+	struct hvm_platform *platform;	  /* PIC, IO-APIC, PIT, RTC, PM timer (hvm/platform.c) */
 	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;
 };

@@ -45,6 +45,8 @@ u64 system_time(void);
 void update_vcpu_system_time(struct vcpu *v);
 /* Publish the wallclock (wall time at system time 0) in @d's shared_info. */
 void update_domain_wallclock(struct domain *d);
+/* @d's wall-clock time now, ns since 1970 (what its shared_info tells it). */
+u64 domain_wall_ns(const struct domain *d);
 /* XENPF_settime: the wall time was @secs.@nsecs at system time @stime (ns). */
 void wallclock_set(u64 secs, u32 nsecs, u64 stime);
 /* On each return to a PV guest: first-run time setup, pvclock upkeep. */

@@ -450,14 +450,14 @@ long pvh_map(uint8_t *w, unsigned long gfn, uint16_t dom)
 	return builder_map_mmu(w, gfn, dom);
 }
 
-static long pvh_create(uint16_t *dom)
+static long pvh_create(uint16_t *dom, uint32_t emu)
 {
 	struct dctl op;
 	long rc;
 
 	builder_fill_create(&op);
 	op.u.create.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
-	op.u.create.emulation_flags = XEN_X86_EMU_LAPIC;
+	op.u.create.emulation_flags = emu;
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	if (rc) {
 		xtest_error("PVH createdomain: %ld", rc);
@@ -567,13 +567,14 @@ static long pvh_vcpu(uint16_t dom)
 	return rc;
 }
 
-bool pvh_build(uint16_t *dom, const uint8_t *code, size_t len, void (*fill)(uint8_t *data))
+bool hvm_build(uint16_t *dom, uint32_t emu, const uint8_t *code, size_t len,
+	       void (*fill)(uint8_t *data))
 {
 	struct tiny_dom t = { 0 };
 	long rc;
 
 	*dom = 0;
-	rc = pvh_create(dom);
+	rc = pvh_create(dom, emu);
 	rc = rc ? rc : pvh_populate(*dom);
 	rc = rc ? rc : pvh_image(*dom, code, len, fill);
 	rc = rc ? rc : pvh_vcpu(*dom);
@@ -582,4 +583,9 @@ bool pvh_build(uint16_t *dom, const uint8_t *code, size_t len, void (*fill)(uint
 		tiny_destroy(&t);
 	}
 	return rc == 0;
+}
+
+bool pvh_build(uint16_t *dom, const uint8_t *code, size_t len, void (*fill)(uint8_t *data))
+{
+	return hvm_build(dom, XEN_X86_EMU_LAPIC, code, len, fill);
 }

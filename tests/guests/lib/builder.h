@@ -250,6 +250,10 @@ long tiny_destroy(struct tiny_dom *t);
 #define PVH_GFN_CODE 0x100
 #define PVH_GFN_DATA 0x101
 bool pvh_build(uint16_t *dom, const uint8_t *code, size_t len, void (*fill)(uint8_t *data));
+/* The same with other emulated devices: XEN_X86_EMU_ALL_HVM is libxl's type=hvm set. */
+#define XEN_X86_EMU_ALL_HVM 0x3ffu
+bool hvm_build(uint16_t *dom, uint32_t emu, const uint8_t *code, size_t len,
+	       void (*fill)(uint8_t *data));
 /* Map GFN @gfn of the PVH domain @dom at @w (privcmd's way): 0 or -errno. */
 long pvh_map(uint8_t *w, unsigned long gfn, uint16_t dom);
 

@@ -214,9 +214,9 @@ void wallclock_set(u64 secs, u32 nsecs, u64 stime)
 	wall0_is_set = true;
 }
 
-void update_domain_wallclock(struct domain *d)
+/* @d's wall time at system time 0, in ns. */
+static u64 domain_wall0(const struct domain *d)
 {
-	struct shared_info *s = d->shared_info;
 	u64 secs = rtc_boot_seconds();
 	u64 wall_now = secs * 1000000000ULL;
 	u64 wall0 = wall_now > rtc_stime ? wall_now - rtc_stime : 0; /* at system time 0 */
@@ -224,7 +224,18 @@ void update_domain_wallclock(struct domain *d)
 	if (wall0_is_set)
 		wall0 = wall0_set;
 	/* The toolstack's offset for this domain (XEN_DOMCTL_settimeoffset). */
-	wall0 += (u64)(d->time_offset * 1000000000LL);
+	return wall0 + (u64)(d->time_offset * 1000000000LL);
+}
+
+u64 domain_wall_ns(const struct domain *d)
+{
+	return domain_wall0(d) + system_time();
+}
+
+void update_domain_wallclock(struct domain *d)
+{
+	struct shared_info *s = d->shared_info;
+	u64 wall0 = domain_wall0(d);
 
 	s->wc_version++;
 	barrier();

@@ -76,6 +76,100 @@ struct hvm_hw_mtrr {
 	uint64_t msr_mtrr_def_type;
 };
 
+/*
+ * The platform devices' records (domain-wide; the PIC has instance 0 for
+ * the master, 1 for the slave). Xen declares some fields as bit-fields;
+ * Petrel spells those bytes out (the PETREL_VPIC_* masks below follow
+ * GCC's x86 bit-field order, lowest bit first).
+ */
+#define PETREL_HVM_SAVE_CODE_PIC 3
+#define PETREL_HVM_SAVE_CODE_IOAPIC 4
+#define PETREL_HVM_SAVE_CODE_PCI_IRQ 7
+#define PETREL_HVM_SAVE_CODE_ISA_IRQ 8
+#define PETREL_HVM_SAVE_CODE_PCI_LINK 9
+#define PETREL_HVM_SAVE_CODE_PIT 10
+#define PETREL_HVM_SAVE_CODE_RTC 11
+#define PETREL_HVM_SAVE_CODE_PMTIMER 13
+
+struct petrel_hvm_hw_vpic {
+	uint8_t irr, imr, isr;
+	uint8_t irq_base;
+	uint8_t init_prio; /* bits 3:0 init_state, bits 7:4 priority_add */
+	uint8_t modes;	   /* PETREL_VPIC_* */
+	uint8_t elcr;
+	uint8_t int_output;
+};
+#define PETREL_VPIC_READSEL_ISR (1u << 0)
+#define PETREL_VPIC_POLL (1u << 1)
+#define PETREL_VPIC_AUTO_EOI (1u << 2)
+#define PETREL_VPIC_ROTATE_AEOI (1u << 3)
+#define PETREL_VPIC_SFNM (1u << 4)
+#define PETREL_VPIC_SPECIAL_MASK (1u << 5)
+#define PETREL_VPIC_IS_MASTER (1u << 6)
+
+#define PETREL_VIOAPIC_PINS 48
+struct petrel_hvm_hw_vioapic {
+	uint64_t base_address;
+	uint32_t ioregsel;
+	uint32_t id;
+	uint64_t redirtbl[PETREL_VIOAPIC_PINS]; /* the redirection entries as the IO-APIC shows them */
+};
+
+struct petrel_hvm_hw_pci_irqs {
+	uint64_t i[2]; /* bit 4 * device + INTx: asserted */
+};
+struct petrel_hvm_hw_isa_irqs {
+	uint64_t i[1]; /* bit n: ISA IRQ n asserted */
+};
+struct petrel_hvm_hw_pci_link {
+	uint8_t route[4]; /* the ISA IRQ of each link, 0 = none */
+	uint8_t pad0[4];
+};
+
+struct petrel_hvm_hw_pit_channel {
+	uint32_t count; /* the reload value, 1-65536 */
+	uint16_t latched_count;
+	uint8_t count_latched; /* the access mode of a latched count, 0 = none */
+	uint8_t status_latched;
+	uint8_t status;
+	uint8_t read_state;  /* 1 LSB, 2 MSB, 3 word with LSB next, 4 word with MSB next */
+	uint8_t write_state; /* the same for writes */
+	uint8_t write_latch; /* the LSB of a word being written */
+	uint8_t rw_mode;
+	uint8_t mode;
+	uint8_t bcd;
+	uint8_t gate;
+};
+struct petrel_hvm_hw_pit {
+	struct petrel_hvm_hw_pit_channel channels[3];
+	uint32_t speaker_data_on;
+	uint32_t pad0;
+};
+
+#define PETREL_RTC_CMOS_SIZE 14
+struct petrel_hvm_hw_rtc {
+	uint8_t cmos_data[PETREL_RTC_CMOS_SIZE]; /* the clock's registers 0x00-0x0D */
+	uint8_t cmos_index;
+	uint8_t pad0;
+	int64_t rtc_offset; /* seconds the guest's clock is ahead of the host's */
+};
+
+struct petrel_hvm_hw_pmtimer {
+	uint32_t tmr_val;
+	uint16_t pm1a_sts;
+	uint16_t pm1a_en;
+};
+
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_vpic, 8, hvm_hw_vpic);
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_vioapic, 400, hvm_hw_vioapic);
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pci_irqs, 16, hvm_hw_pci_irqs);
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_isa_irqs, 8, hvm_hw_isa_irqs);
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pci_link, 8, hvm_hw_pci_link);
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pit, 56, hvm_hw_pit);
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_rtc, 24, hvm_hw_rtc);
+PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_rtc, rtc_offset, 16, hvm_hw_rtc);
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pmtimer, 8, hvm_hw_pmtimer);
+
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_cpu, 1032, hvm_hw_cpu);
 PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_cpu, rip, 640, hvm_hw_cpu);
 PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_cpu, cr0, 656, hvm_hw_cpu);

@@ -123,7 +123,10 @@ static int walk(struct domain *d, const u8 *buf, u32 size, bool load)
 				rc = cpu_record_ok((const void *)body);
 			break;
 		default:
-			rc = h.typecode > HVM_SAVE_CODE_MAX ? -EINVAL : -EOPNOTSUPP;
+			if (hvm_platform_record(h.typecode))
+				rc = hvm_platform_load(d, h.typecode, h.instance, body, h.length, load);
+			else
+				rc = h.typecode > HVM_SAVE_CODE_MAX ? -EINVAL : -EOPNOTSUPP;
 		}
 		if (rc)
 			return rc;
@@ -174,7 +177,30 @@ static void put_record(u8 *out, u32 *off, u32 cap, u16 code, u16 instance, const
 
 static void mtrr_record(const struct vcpu *v, struct hvm_hw_mtrr *m);
 
-/* The stream as Petrel writes it: HEADER, a CPU record per vCPU, an MTRR record per vCPU, END. */
+/* The platform devices' records, in Xen's order (a domain without them has none). */
+static void platform_records(struct domain *d, u8 *out, u32 *off, u32 cap)
+{
+	static const u16 order[][2] = {
+		{ PETREL_HVM_SAVE_CODE_PIC, 0 },     { PETREL_HVM_SAVE_CODE_PIC, 1 },
+		{ PETREL_HVM_SAVE_CODE_IOAPIC, 0 },  { PETREL_HVM_SAVE_CODE_PCI_IRQ, 0 },
+		{ PETREL_HVM_SAVE_CODE_ISA_IRQ, 0 }, { PETREL_HVM_SAVE_CODE_PCI_LINK, 0 },
+		{ PETREL_HVM_SAVE_CODE_PIT, 0 },     { PETREL_HVM_SAVE_CODE_RTC, 0 },
+		{ PETREL_HVM_SAVE_CODE_PMTIMER, 0 },
+	};
+	static u8 rec[512] __aligned(8);
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(order); i++) {
+		u32 len = hvm_platform_save(d, order[i][0], order[i][1], rec);
+
+		if (len)
+			put_record(out, off, cap, order[i][0], order[i][1], rec, len);
+	}
+}
+
+/*
+ * The stream as Petrel writes it: HEADER, a CPU record per vCPU, the
+ * platform devices' records, an MTRR record per vCPU, END.
+ */
 static u32 build(struct domain *d, u8 *out, u32 cap)
 {
 	static struct hvm_hw_mtrr mtrr;
@@ -196,6 +222,7 @@ static u32 build(struct domain *d, u8 *out, u32 cap)
 		cpu.flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
 		put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_CPU, (u16)i, &cpu, sizeof(cpu));
 	}
+	platform_records(d, out, &off, cap);
 	/* libxenguest looks for vCPU 0's MTRR record in the whole stream. */
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
 		if (!d->vcpu[i])

@@ -94,6 +94,7 @@ int hvm_domain_init(struct domain *d)
 
 void hvm_domain_destroy(struct domain *d)
 {
+	hvm_platform_destroy(d);
 	ioreq_domain_destroy(d);
 	p2m_destroy(d);
 }
@@ -473,6 +474,8 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 		debug_console_putc(v->domain, (char)r->rax);
 		return;
 	}
+	if (hvm_platform_pio(v, in, port, size))
+		return;
 	if (hvm_ioreq_pio(v, in, port, size))
 		return;
 	if (in) {
@@ -486,7 +489,8 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 
 static bool hlt_done(struct vcpu *v)
 {
-	return hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0;
+	return hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0 ||
+	       hvm_platform_pic_pending(v) >= 0;
 }
 
 void hvm_handle_hlt(struct vcpu *v)
@@ -563,13 +567,34 @@ int hvm_callback_pending(const struct vcpu *v)
 	return vec >= 0 && v->vcpu_info->evtchn_upcall_pending ? vec : -1;
 }
 
-/* Both backends offer the callback vector first, as on Xen, then the vLAPIC's. */
+/* Both backends offer the callback vector first, as on Xen, then the vLAPIC's, then the PIC's. */
 int hvm_next_interrupt(struct vcpu *v, bool *from_lapic)
 {
 	int vec = hvm_callback_pending(v);
 
-	*from_lapic = vec < 0;
-	return *from_lapic ? vlapic_pending(v) : vec;
+	*from_lapic = false;
+	v->arch.hvm.intr_src = INTR_SRC_CALLBACK;
+	if (vec >= 0)
+		return vec;
+	vec = vlapic_pending(v);
+	*from_lapic = vec >= 0;
+	v->arch.hvm.intr_src = INTR_SRC_LAPIC;
+	if (vec >= 0)
+		return vec;
+	v->arch.hvm.intr_src = INTR_SRC_PIC;
+	return hvm_platform_pic_pending(v);
+}
+
+unsigned int hvm_intr_ack(struct vcpu *v, unsigned int vec)
+{
+	switch (v->arch.hvm.intr_src) {
+	case INTR_SRC_LAPIC:
+		vlapic_ack(v, vec);
+		return vec;
+	case INTR_SRC_PIC:
+		return hvm_platform_pic_ack(v);
+	}
+	return vec;
 }
 
 static long set_upcall_vector(u64 arg)
@@ -617,6 +642,12 @@ static long set_param(struct domain *d, u32 index, u64 value)
 
 	if (rc)
 		return rc;
+	if (index == HVM_PARAM_ACPI_IOPORTS_LOCATION && (d->arch.hvm.emulation_flags & XEN_X86_EMU_PM)) {
+		rc = hvm_param_pm_location(d->arch.hvm.params[index], value);
+		if (!rc)
+			d->arch.hvm.params[index] = value; /* platform.c reads the ports from it */
+		return rc;
+	}
 	rc = hvm_param_store_value(&index, &value, &crash_self);
 	if (rc && crash_self && self)
 		domain_crash(d, "HVM param %u set to %#lx", index, value);

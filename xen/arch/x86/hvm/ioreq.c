@@ -331,6 +331,11 @@ static const u8 dmop_size[] = {
 	[XEN_DMOP_set_ioreq_server_state] = sizeof(struct xen_dm_op_set_ioreq_server_state),
 	[XEN_DMOP_destroy_ioreq_server] = sizeof(struct xen_dm_op_destroy_ioreq_server),
 	[XEN_DMOP_nr_vcpus] = sizeof(struct xen_dm_op_nr_vcpus),
+	[XEN_DMOP_set_pci_intx_level] = sizeof(struct xen_dm_op_set_pci_intx_level),
+	[XEN_DMOP_set_isa_irq_level] = sizeof(struct xen_dm_op_set_isa_irq_level),
+	[XEN_DMOP_set_pci_link_route] = sizeof(struct xen_dm_op_set_pci_link_route),
+	[XEN_DMOP_inject_msi] = sizeof(struct xen_dm_op_inject_msi),
+	[XEN_DMOP_remote_shutdown] = sizeof(struct xen_dm_op_remote_shutdown),
 };
 
 /* Run @op on @d; true in *out when op->u has results to copy back. */
@@ -356,6 +361,25 @@ static long dmop_dispatch(struct domain *d, struct xen_dm_op *op, bool *out)
 		return set_state(d, &op->u.set_ioreq_server_state);
 	case XEN_DMOP_destroy_ioreq_server:
 		return destroy_server(d, op->u.destroy_ioreq_server.id);
+	case XEN_DMOP_set_isa_irq_level:
+		return hvm_platform_isa_irq(d, op->u.set_isa_irq_level.isa_irq,
+					    op->u.set_isa_irq_level.level);
+	case XEN_DMOP_set_pci_intx_level: {
+		const struct xen_dm_op_set_pci_intx_level *x = &op->u.set_pci_intx_level;
+
+		return hvm_platform_pci_intx(d, x->domain, x->bus, x->device, x->intx, x->level);
+	}
+	case XEN_DMOP_set_pci_link_route:
+		return hvm_platform_link_route(d, op->u.set_pci_link_route.link,
+					       op->u.set_pci_link_route.isa_irq);
+	case XEN_DMOP_inject_msi:
+		if (op->u.inject_msi.pad)
+			return -EINVAL;
+		return hvm_platform_msi(d, op->u.inject_msi.addr, op->u.inject_msi.data);
+	case XEN_DMOP_remote_shutdown:
+		/* What QEMU sends when its guest asks to power off (ACPI S5) or reset. */
+		domain_shutdown(d, (u8)op->u.remote_shutdown.reason);
+		return 0;
 	}
 	return -EOPNOTSUPP;
 }

@@ -121,7 +121,7 @@ int hvm_param_store_value(u32 *index, u64 *value, bool *crash_self)
 	case HVM_PARAM_ALTP2M:
 		return v > XEN_ALTP2M_limited ? -EINVAL : 0;
 	case HVM_PARAM_ACPI_IOPORTS_LOCATION:
-		return -ENODEV; /* it moves the PM timer, which no Petrel HVM domain has */
+		return -ENODEV; /* a domain without the PM timer; hvm_param_pm_location for one with it */
 	case HVM_PARAM_VM86_TSS:
 		if (v != (u32)v) {
 			*crash_self = true;
@@ -160,4 +160,15 @@ int hvm_callback_vector(u64 via)
 	if ((via >> 56) != HVM_PARAM_CALLBACK_TYPE_VECTOR)
 		return -1;
 	return (u8)via;
+}
+
+/*
+ * ACPI_IOPORTS_LOCATION on a domain with the PM timer: it moves the PM1a
+ * event block and the timer between Xen's old ports (0) and 0xB000 (1).
+ */
+int hvm_param_pm_location(u64 old, u64 value)
+{
+	if (value == old)
+		return 0;
+	return (value ^ old) != 1 ? -EINVAL : 0;
 }

@@ -144,12 +144,52 @@ void vlapic_ack(struct vcpu *v, unsigned int vec)
 	*vec_word(v, APIC_ISR, vec) |= 1u << (vec % 32);
 }
 
+void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level)
+{
+	if (vec < 16 || !v->arch.hvm.vlapic.regs)
+		return;
+	if (level)
+		__atomic_fetch_or(vec_word(v, APIC_TMR, vec), 1u << (vec % 32), __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(vec_word(v, APIC_TMR, vec), ~(1u << (vec % 32)), __ATOMIC_SEQ_CST);
+	vlapic_set_irq(v, vec);
+}
+
+/* The EOI of a level-triggered vector also reaches the IO-APIC. */
 static void eoi(struct vcpu *v)
 {
 	int isr = highest(v, APIC_ISR);
+	u32 bit;
 
-	if (isr >= 0)
-		*vec_word(v, APIC_ISR, isr) &= ~(1u << (isr % 32));
+	if (isr < 0)
+		return;
+	bit = 1u << (isr % 32);
+	*vec_word(v, APIC_ISR, isr) &= ~bit;
+	if (*vec_word(v, APIC_TMR, isr) & bit) {
+		__atomic_fetch_and(vec_word(v, APIC_TMR, isr), ~bit, __ATOMIC_SEQ_CST);
+		hvm_platform_eoi(v->domain, (unsigned int)isr);
+	}
+}
+
+bool vlapic_match_dest(struct vcpu *v, u32 dest, bool logical)
+{
+	if (!v->arch.hvm.vlapic.regs)
+		return false;
+	if (logical) /* flat model: one bit per APIC in LDR bits 31:24 */
+		return (get(v, APIC_LDR) >> 24) & dest;
+	return dest == 0xff || dest == apic_id(v);
+}
+
+bool vlapic_accepts_pic(struct vcpu *v)
+{
+	u32 lvt0;
+
+	if (v->vcpu_id || !v->arch.hvm.vlapic.regs)
+		return false;
+	if (!(v->arch.hvm.vlapic.base & APIC_BASE_EN))
+		return true;
+	lvt0 = get(v, APIC_LVT0);
+	return (lvt0 & (LVT_MASKED | 0x700)) == 0x700; /* ExtINT, unmasked */
 }
 
 u8 vlapic_tpr(struct vcpu *v)

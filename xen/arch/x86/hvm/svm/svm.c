@@ -653,6 +653,13 @@ static void handle_exit(struct vcpu *v)
 			advance(v, len);
 			return;
 		}
+		if (hvm_platform_claims_mmio(v, F64(v, VMCB_EXITINFO2))) {
+			len = hvm_platform_mmio(v, F64(v, VMCB_EXITINFO2));
+			if (!len)
+				hvm_crash(v, "IO-APIC access by an instruction not emulated");
+			advance(v, len);
+			return;
+		}
 		if (hvm_ioreq_claims_mmio(v, F64(v, VMCB_EXITINFO2))) {
 			len = hvm_ioreq_mmio(v, F64(v, VMCB_EXITINFO2));
 			if (!len)
@@ -690,8 +697,7 @@ static void intr_assist(struct vcpu *v)
 		request_window(v);
 		return;
 	}
-	if (from_lapic)
-		vlapic_ack(v, (unsigned int)vec);
+	vec = (int)hvm_intr_ack(v, (unsigned int)vec);
 	F64(v, VMCB_EVENTINJ) = EVENT_VALID | (unsigned int)vec; /* type 0: external */
 	cancel_window(v);
 	if (hvm_next_interrupt(v, &from_lapic) >= 0)

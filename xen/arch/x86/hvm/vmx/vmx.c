@@ -700,6 +700,13 @@ static void exit_ept_violation(struct vcpu *v)
 		advance(v, len);
 		return;
 	}
+	if (hvm_platform_claims_mmio(v, gpa)) {
+		len = hvm_platform_mmio(v, gpa);
+		if (!len)
+			hvm_crash(v, "IO-APIC access by an instruction not emulated");
+		advance(v, len);
+		return;
+	}
 	if (hvm_ioreq_claims_mmio(v, gpa)) {
 		len = hvm_ioreq_mmio(v, gpa);
 		if (!len)
@@ -829,8 +836,7 @@ static void intr_assist(struct vcpu *v)
 		return;
 	if (!(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) &&
 	    (v->arch.hvm.regs.rflags & X86_EFLAGS_IF) && !shadow) {
-		if (from_lapic)
-			vlapic_ack(v, (unsigned int)vec);
+		vec = (int)hvm_intr_ack(v, (unsigned int)vec);
 		vmwrite(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT | (unsigned int)vec);
 		window_exiting(hvm_next_interrupt(v, &from_lapic) >= 0);
 		return;

@@ -1,0 +1,936 @@
+/*
+ * The platform devices of an HVM domain created with Xen's full emulation
+ * set (vplatform.h has their rules): ports and MMIO routed to them, their
+ * timers on Petrel's timers, ISA and PCI interrupt lines routed to the
+ * 8259 pair and the IO-APIC, and from there into the vLAPICs.
+ *
+ * Routing, as Xen's: ISA IRQ n drives PIC pin n and IO-APIC pin n, except
+ * IRQ 0 which is IO-APIC pin 2 (the MADT's override). PCI device d, pin i
+ * (0-3 = INTA-D) drives IO-APIC pin 16 + ((4d + d/8 + i) mod 32) and PCI
+ * link (d + i) mod 4, which set_pci_link_route points at an ISA IRQ of the
+ * PIC. The PIC reaches vCPU 0 only, as ExtINT through LINT0.
+ *
+ * One lock per domain covers every device; timer callbacks run with
+ * interrupts off, so the lock is taken with interrupts off everywhere.
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "console.h"
+#include "page.h"
+#include "mm.h"
+#include "sched.h"
+#include "spinlock.h"
+#include "timer.h"
+#include "x86_decode.h"
+#include "hvm.h"
+#include "vplatform.h"
+#include "public/xen.h"
+#include "public/hvm/params.h"
+#include "public/hvm/save.h"
+
+#define NS_PER_SEC 1000000000UL
+#define MIN_PERIOD_NS 50000 /* a faster PIT or RTC rate is served at this one */
+#define PM1_TMR_STS 0x0001
+#define PM1_STS_W1C 0x8d31 /* status bits a write of 1 clears */
+#define PM1_EN_MASK 0x0521
+#define NR_PCI_DEVS 32
+
+struct hvm_platform {
+	spinlock_t lock;
+	struct domain *d;
+	struct vpic pic;
+	struct vioapic ioapic;
+	struct vpit pit;
+	struct vrtc rtc;
+	struct timer pit_timer, rtc_timer, rtc_second;
+	u64 pit_next, rtc_next;
+	u64 pm_start; /* system time the PM timer counts from */
+	u16 pm1a_sts, pm1a_en;
+	bool pm_msb;	      /* the timer's bit 31 when PM1a status was last read */
+	u8 pci_link[4];	      /* ISA IRQ of each PCI link, 0 = none */
+	u8 intx[NR_PCI_DEVS]; /* asserted INTx pins per device, bit i = INTA + i */
+	u16 isa_lines;	      /* ISA IRQ levels as the devices drive them */
+};
+_Static_assert(sizeof(struct hvm_platform) <= PAGE_SIZE, "the platform state fits a page");
+
+static struct hvm_platform *platform_of(const struct domain *d)
+{
+	return d->arch.hvm.platform;
+}
+
+static unsigned long lock(struct hvm_platform *p)
+{
+	unsigned long f = local_irq_save();
+
+	spin_lock(&p->lock);
+	return f;
+}
+
+static void unlock(struct hvm_platform *p, unsigned long f)
+{
+	spin_unlock(&p->lock);
+	local_irq_restore(f);
+}
+
+/* ---- Interrupt delivery into the vLAPICs. */
+
+static void deliver(struct hvm_platform *p, const struct vioapic_msg *m)
+{
+	struct domain *d = p->d;
+
+	if (m->mode != 0 && m->mode != 1) {
+		printk(XENLOG_G_GUEST XENLOG_WARNING "d%u: IO-APIC delivery mode %u dropped\n",
+		       d->domain_id, m->mode);
+		return;
+	}
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (v && vlapic_match_dest(v, m->dest, m->logical)) {
+			vlapic_set_irq_level(v, m->vector, m->level);
+			if (m->mode == 1)
+				return; /* lowest priority: the first that matches */
+		}
+	}
+}
+
+static void pic_kick(struct hvm_platform *p)
+{
+	struct vcpu *v0 = p->d->vcpu[0];
+
+	if (v0 && vpic_pending(&p->pic) >= 0)
+		vcpu_unblock(v0);
+}
+
+static void pic_line_update(struct hvm_platform *p, unsigned int irq);
+
+static void gsi_set(struct hvm_platform *p, unsigned int gsi, bool level)
+{
+	struct vioapic_msg m;
+
+	if (vioapic_set_irq(&p->ioapic, gsi, level, &m))
+		deliver(p, &m);
+}
+
+/* Both controllers see ISA line @irq at @level. */
+static void isa_line(struct hvm_platform *p, unsigned int irq, bool level)
+{
+	p->isa_lines = level ? p->isa_lines | (1u << irq) : p->isa_lines & ~(1u << irq);
+	pic_line_update(p, irq);
+	gsi_set(p, irq ? irq : 2, level);
+}
+
+/* A timer's edge on an ISA line: down then up, held high until the next one. */
+static void isa_pulse(struct hvm_platform *p, unsigned int irq)
+{
+	isa_line(p, irq, false);
+	isa_line(p, irq, true);
+}
+
+static unsigned int intx_gsi(unsigned int dev, unsigned int pin)
+{
+	return 16 + ((dev << 2) + (dev >> 3) + pin) % 32;
+}
+
+static unsigned int intx_link(unsigned int dev, unsigned int pin)
+{
+	return (dev + pin) & 3;
+}
+
+/* Whether any asserted INTx feeds @gsi (or, when @link, PCI link @gsi). */
+static bool intx_any(const struct hvm_platform *p, unsigned int n, bool link)
+{
+	for (unsigned int dev = 0; dev < NR_PCI_DEVS; dev++)
+		for (unsigned int pin = 0; pin < 4; pin++)
+			if ((p->intx[dev] & (1u << pin)) &&
+			    (link ? intx_link(dev, pin) : intx_gsi(dev, pin)) == n)
+				return true;
+	return false;
+}
+
+/* PIC pin @irq: the ISA device's level or any PCI link routed to it. */
+static void pic_line_update(struct hvm_platform *p, unsigned int irq)
+{
+	bool level = p->isa_lines & (1u << irq);
+
+	for (unsigned int l = 0; l < 4; l++)
+		if (p->pci_link[l] == irq && intx_any(p, l, true))
+			level = true;
+	vpic_set_irq(&p->pic, irq, level);
+	pic_kick(p);
+}
+
+/* ---- Timers. */
+
+static void pit_arm(struct hvm_platform *p, u64 now)
+{
+	u64 period = vpit_period_ns(&p->pit), once = vpit_oneshot_ns(&p->pit);
+
+	stop_timer(&p->pit_timer);
+	if (period) {
+		p->pit_next = now + MAX(period, MIN_PERIOD_NS);
+		set_timer(&p->pit_timer, p->pit_next);
+	} else if (once) {
+		p->pit_next = 0;
+		set_timer(&p->pit_timer, now + once);
+	}
+}
+
+static void pit_fire(void *data)
+{
+	struct hvm_platform *p = data;
+	unsigned long f = lock(p);
+	u64 period = vpit_period_ns(&p->pit), now = system_time();
+
+	isa_pulse(p, 0);
+	if (period && p->pit_next) {
+		p->pit_next += MAX(period, MIN_PERIOD_NS);
+		if (p->pit_next < now)
+			p->pit_next =
+			    now + MAX(period, MIN_PERIOD_NS); /* missed ticks are dropped */
+		set_timer(&p->pit_timer, p->pit_next);
+	}
+	unlock(p, f);
+}
+
+static u64 wall_ns(const struct hvm_platform *p)
+{
+	return domain_wall_ns(p->d);
+}
+
+static void rtc_irq(struct hvm_platform *p, u8 flag)
+{
+	if (vrtc_flag(&p->rtc, flag))
+		isa_pulse(p, 8);
+}
+
+static void rtc_arm(struct hvm_platform *p)
+{
+	u64 period = vrtc_period_ns(&p->rtc), now = system_time();
+	u8 b = p->rtc.cmos[RTC_REG_B];
+
+	stop_timer(&p->rtc_timer);
+	if (period && (b & RTC_B_PIE)) {
+		p->rtc_next = now + MAX(period, MIN_PERIOD_NS);
+		set_timer(&p->rtc_timer, p->rtc_next);
+	}
+	stop_timer(&p->rtc_second);
+	if (b & (RTC_B_AIE | RTC_B_UIE))
+		set_timer(&p->rtc_second, now + NS_PER_SEC - wall_ns(p) % NS_PER_SEC);
+}
+
+static void rtc_periodic(void *data)
+{
+	struct hvm_platform *p = data;
+	unsigned long f = lock(p);
+	u64 period = vrtc_period_ns(&p->rtc), now = system_time();
+
+	rtc_irq(p, RTC_C_PF);
+	if (period && (p->rtc.cmos[RTC_REG_B] & RTC_B_PIE)) {
+		p->rtc_next += MAX(period, MIN_PERIOD_NS);
+		if (p->rtc_next < now)
+			p->rtc_next = now + MAX(period, MIN_PERIOD_NS);
+		set_timer(&p->rtc_timer, p->rtc_next);
+	}
+	unlock(p, f);
+}
+
+/* Each second: the update-ended and alarm events. */
+static void rtc_tick(void *data)
+{
+	struct hvm_platform *p = data;
+	unsigned long f = lock(p);
+	u64 secs = wall_ns(p) / NS_PER_SEC;
+
+	if (!(p->rtc.cmos[RTC_REG_B] & RTC_B_SET)) {
+		rtc_irq(p, RTC_C_UF);
+		if (vrtc_alarm_due(&p->rtc, secs))
+			rtc_irq(p, RTC_C_AF);
+	}
+	rtc_arm(p);
+	unlock(p, f);
+}
+
+/* ---- Ports. */
+
+/* The PM1a event block and PM timer: Xen's old ports, or 0xB000 once the guest asks. */
+static void pm_ports(const struct hvm_platform *p, u16 *evt, u16 *tmr)
+{
+	bool v1 = p->d->arch.hvm.params[HVM_PARAM_ACPI_IOPORTS_LOCATION] == 1;
+
+	*evt = v1 ? PM1A_EVT_V1 : PM1A_EVT_V0;
+	*tmr = v1 ? PM_TMR_V1 : PM_TMR_V0;
+}
+
+/*
+ * TMR_STS: the timer's bit 31 changed. It is looked at when the status is
+ * read, which misses a change only if nobody reads for 2^31 ticks (10 min).
+ */
+static u32 pm1_status(struct hvm_platform *p)
+{
+	bool msb = pmtimer_count(system_time() - p->pm_start) >> 31;
+
+	if (msb != p->pm_msb)
+		p->pm1a_sts |= PM1_TMR_STS;
+	p->pm_msb = msb;
+	return p->pm1a_sts | ((u32)p->pm1a_en << 16);
+}
+
+/* A byte of one of the devices; -1 if @port is none of theirs. */
+static int byte_read(struct hvm_platform *p, u16 port)
+{
+	u64 now = system_time(), wall = wall_ns(p);
+	u16 evt, tmr;
+
+	switch (port) {
+	case 0x20:
+	case 0x21:
+	case 0xa0:
+	case 0xa1:
+	case 0x4d0:
+	case 0x4d1:
+		return vpic_read(&p->pic, port);
+	case 0x40:
+	case 0x41:
+	case 0x42:
+	case 0x43:
+	case 0x61:
+		return vpit_read(&p->pit, port, now);
+	case 0x70:
+	case 0x71:
+		return vrtc_read(&p->rtc, port, wall / NS_PER_SEC, (u32)(wall % NS_PER_SEC));
+	}
+	pm_ports(p, &evt, &tmr);
+	if (port >= evt && port < evt + 4)
+		return (u8)(pm1_status(p) >> (8 * (port - evt)));
+	if (port >= tmr && port < tmr + 4)
+		return (u8)(pmtimer_count(now - p->pm_start) >> (8 * (port - tmr)));
+	return -1;
+}
+
+static void pm1_write(struct hvm_platform *p, unsigned int off, u8 val)
+{
+	if (off < 2) {
+		u16 bits = (u16)((val << (8 * off)) & PM1_STS_W1C);
+
+		p->pm1a_sts &= ~bits;
+	} else {
+		unsigned int sh = 8 * (off - 2);
+
+		p->pm1a_en = (u16)((p->pm1a_en & ~(0xff << sh)) | ((val << sh) & PM1_EN_MASK));
+	}
+}
+
+static bool byte_write(struct hvm_platform *p, u16 port, u8 val)
+{
+	u64 now = system_time(), wall = wall_ns(p);
+	u16 evt, tmr;
+
+	switch (port) {
+	case 0x20:
+	case 0x21:
+	case 0xa0:
+	case 0xa1:
+	case 0x4d0:
+	case 0x4d1:
+		vpic_write(&p->pic, port, val);
+		pic_kick(p);
+		return true;
+	case 0x40:
+	case 0x41:
+	case 0x42:
+	case 0x43:
+	case 0x61:
+		if (vpit_write(&p->pit, port, val, now))
+			pit_arm(p, now);
+		return true;
+	case 0x70:
+	case 0x71:
+		vrtc_write(&p->rtc, port, val, wall / NS_PER_SEC);
+		if (port == 0x71 && (p->rtc.index == RTC_REG_A || p->rtc.index == RTC_REG_B))
+			rtc_arm(p);
+		return true;
+	}
+	pm_ports(p, &evt, &tmr);
+	if (port >= evt && port < evt + 4) {
+		pm1_write(p, port - evt, val);
+		return true;
+	}
+	return port >= tmr && port < tmr + 4; /* the timer is read-only */
+}
+
+static bool claims(const struct hvm_platform *p, u16 port)
+{
+	u16 evt, tmr;
+
+	switch (port) {
+	case 0x20:
+	case 0x21:
+	case 0xa0:
+	case 0xa1:
+	case 0x4d0:
+	case 0x4d1:
+	case 0x40:
+	case 0x41:
+	case 0x42:
+	case 0x43:
+	case 0x61:
+	case 0x70:
+	case 0x71:
+		return true;
+	}
+	pm_ports(p, &evt, &tmr);
+	return (port >= evt && port < evt + 4) || (port >= tmr && port < tmr + 4);
+}
+
+bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	u32 data = 0;
+	unsigned long f;
+	int b;
+
+	if (!p || !claims(p, port))
+		return false;
+	f = lock(p);
+	for (unsigned int i = 0; i < size; i++) {
+		if (in) {
+			b = byte_read(p, (u16)(port + i));
+			data |= (u32)(b < 0 ? 0xff : b) << (8 * i);
+		} else {
+			byte_write(p, (u16)(port + i), (u8)(r->rax >> (8 * i)));
+		}
+	}
+	unlock(p, f);
+	if (in) {
+		u64 mask = size == 4 ? 0xffffffffUL : (1UL << (8 * size)) - 1;
+
+		r->rax = size == 4 ? data : (r->rax & ~mask) | data;
+	}
+	return true;
+}
+
+/* ---- The IO-APIC's MMIO window (32-bit MOVs, as for the local APIC). */
+
+bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa)
+{
+	return platform_of(v->domain) && gpa >= VIOAPIC_BASE && gpa < VIOAPIC_BASE + 0x100;
+}
+
+static void ioapic_write(struct hvm_platform *p, unsigned int off, u32 val)
+{
+	struct vioapic_msg m;
+	unsigned int pin;
+
+	if (vioapic_write(&p->ioapic, off, val, &m, &pin))
+		deliver(p, &m);
+}
+
+unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+	struct x86_insn in;
+	unsigned int len = hvm_decode_current(v, &in), off = gpa & 0xff;
+	unsigned long f;
+	u64 *dst = NULL;
+	u32 val = 0;
+	bool write = false;
+
+	if (!len || (in.has_modrm && in.mod == 3) || (gpa & 3) || x86_opsize(&in) != 4)
+		return 0;
+	switch (in.opcode) {
+	case 0xa1:
+		dst = &v->arch.hvm.regs.rax;
+		break;
+	case 0x8b:
+		dst = hvm_gpr(v, in.reg);
+		break;
+	case 0xa3:
+		write = true;
+		val = (u32)v->arch.hvm.regs.rax;
+		break;
+	case 0x89:
+		write = true;
+		val = (u32)*hvm_gpr(v, in.reg);
+		break;
+	case 0xc7:
+		if (in.reg % 8)
+			return 0;
+		write = true;
+		val = (u32)in.imm;
+		break;
+	default:
+		return 0;
+	}
+	f = lock(p);
+	if (write)
+		ioapic_write(p, off, val);
+	else
+		*dst = vioapic_read(&p->ioapic, off);
+	unlock(p, f);
+	return len;
+}
+
+/* ---- The interrupt path: the PIC as ExtINT source of vCPU 0, level EOIs. */
+
+int hvm_platform_pic_pending(struct vcpu *v)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+
+	if (!p || v->vcpu_id || !vlapic_accepts_pic(v))
+		return -1;
+	return vpic_pending(&p->pic);
+}
+
+unsigned int hvm_platform_pic_ack(struct vcpu *v)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+	unsigned long f = lock(p);
+	unsigned int vec = vpic_ack(&p->pic);
+
+	unlock(p, f);
+	return vec;
+}
+
+void hvm_platform_eoi(struct domain *d, unsigned int vector)
+{
+	struct hvm_platform *p = platform_of(d);
+	struct vioapic_msg m;
+	unsigned int pin;
+	unsigned long f;
+
+	if (!p)
+		return;
+	f = lock(p);
+	if (vioapic_eoi(&p->ioapic, vector, &m, &pin))
+		deliver(p, &m);
+	unlock(p, f);
+}
+
+/* ---- dm_op: the device model's interrupt lines. */
+
+long hvm_platform_isa_irq(struct domain *d, unsigned int irq, unsigned int level)
+{
+	struct hvm_platform *p = platform_of(d);
+	unsigned long f;
+
+	if (irq > 15 || level > 1)
+		return -EINVAL;
+	if (!p)
+		return 0; /* no controller: the line goes nowhere */
+	f = lock(p);
+	isa_line(p, irq, level);
+	unlock(p, f);
+	return 0;
+}
+
+long hvm_platform_pci_intx(struct domain *d, unsigned int seg, unsigned int bus, unsigned int dev,
+			   unsigned int pin, unsigned int level)
+{
+	struct hvm_platform *p = platform_of(d);
+	unsigned int link = intx_link(dev, pin);
+	unsigned long f;
+
+	if (seg || bus || dev >= NR_PCI_DEVS || pin > 3 || level > 1)
+		return -EINVAL;
+	if (!p)
+		return 0;
+	f = lock(p);
+	p->intx[dev] = level ? p->intx[dev] | (1u << pin) : p->intx[dev] & ~(1u << pin);
+	gsi_set(p, intx_gsi(dev, pin), intx_any(p, intx_gsi(dev, pin), false));
+	if (p->pci_link[link])
+		pic_line_update(p, p->pci_link[link]);
+	unlock(p, f);
+	return 0;
+}
+
+long hvm_platform_link_route(struct domain *d, unsigned int link, unsigned int irq)
+{
+	struct hvm_platform *p = platform_of(d);
+	unsigned int old;
+	unsigned long f;
+
+	if (link > 3 || irq > 15)
+		return -EINVAL;
+	if (!p)
+		return 0;
+	f = lock(p);
+	old = p->pci_link[link];
+	p->pci_link[link] = (u8)irq;
+	if (old)
+		pic_line_update(p, old);
+	if (irq)
+		pic_line_update(p, irq);
+	unlock(p, f);
+	return 0;
+}
+
+/*
+ * An MSI written by an emulated device: address bits 19:12 the destination,
+ * bit 2 logical mode; data bits 7:0 the vector, 10:8 the delivery mode,
+ * bit 15 level.
+ */
+long hvm_platform_msi(struct domain *d, u64 addr, u32 data)
+{
+	struct hvm_platform *p = platform_of(d);
+	struct vioapic_msg m = {
+		.vector = data & 0xff,
+		.mode = (data >> 8) & 7,
+		.dest = (addr >> 12) & 0xff,
+		.logical = addr & 4,
+		.level = data & (1u << 15),
+	};
+
+	if ((addr & 0xfff00000UL) != 0xfee00000UL || m.vector < 16)
+		return -EINVAL;
+	if (p)
+		deliver(p, &m);
+	return 0;
+}
+
+/* ---- Life cycle. */
+
+bool hvm_platform_flags_ok(u32 flags)
+{
+	return flags == XEN_X86_EMU_LAPIC || flags == HVM_PLATFORM_EMU_ALL;
+}
+
+int hvm_platform_init(struct domain *d, u32 flags)
+{
+	struct hvm_platform *p;
+	u64 wall;
+
+	d->arch.hvm.emulation_flags = flags;
+	if (!(flags & XEN_X86_EMU_PIC))
+		return 0;
+	p = alloc_xenheap_pages(0);
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, sizeof(*p));
+	spin_lock_init(&p->lock);
+	p->d = d;
+	vpic_reset(&p->pic);
+	vioapic_reset(&p->ioapic);
+	vpit_reset(&p->pit);
+	p->pm_start = system_time();
+	init_timer(&p->pit_timer, pit_fire, p);
+	init_timer(&p->rtc_timer, rtc_periodic, p);
+	init_timer(&p->rtc_second, rtc_tick, p);
+	d->arch.hvm.platform = p;
+	wall = wall_ns(p);
+	vrtc_reset(&p->rtc, wall / NS_PER_SEC);
+	return 0;
+}
+
+void hvm_platform_destroy(struct domain *d)
+{
+	struct hvm_platform *p = platform_of(d);
+
+	if (!p)
+		return;
+	stop_timer(&p->pit_timer);
+	stop_timer(&p->rtc_timer);
+	stop_timer(&p->rtc_second);
+	d->arch.hvm.platform = NULL;
+	free_xenheap_pages(p, 0);
+}
+
+/* ---- Save records (Xen's PIC, IOAPIC, PCI_IRQ, ISA_IRQ, PCI_LINK, PIT, RTC, PMTIMER). */
+
+static void pic_save(const struct hvm_platform *p, unsigned int i, struct petrel_hvm_hw_vpic *r)
+{
+	const struct vpic_chip *c = &p->pic.chip[i];
+
+	r->irr = c->irr;
+	r->imr = c->imr;
+	r->isr = c->isr;
+	r->irq_base = c->base;
+	r->init_prio = (u8)((c->init_step | (c->need_icw4 ? 4 : 0) | (c->single ? 8 : 0)) |
+			    (((c->lowest + 1) & 7) << 4));
+	r->modes =
+	    (u8)((c->read_isr ? PETREL_VPIC_READSEL_ISR : 0) | (c->poll ? PETREL_VPIC_POLL : 0) |
+		 (c->auto_eoi ? PETREL_VPIC_AUTO_EOI : 0) |
+		 (c->rotate_aeoi ? PETREL_VPIC_ROTATE_AEOI : 0) |
+		 (c->special_mask ? PETREL_VPIC_SPECIAL_MASK : 0) |
+		 (i == 0 ? PETREL_VPIC_IS_MASTER : 0));
+	r->elcr = c->elcr;
+	r->int_output = i == 0 ? vpic_pending(&p->pic) >= 0 : (p->pic.chip[0].irr >> 2) & 1;
+}
+
+static void pic_load(struct hvm_platform *p, unsigned int i, const struct petrel_hvm_hw_vpic *r)
+{
+	struct vpic_chip *c = &p->pic.chip[i];
+	u8 lines = c->lines;
+
+	*c = (struct vpic_chip){
+		.irr = r->irr, .imr = r->imr, .isr = r->isr, .base = r->irq_base, .lines = lines
+	};
+	c->init_step = r->init_prio & 3;
+	c->need_icw4 = r->init_prio & 4;
+	c->single = r->init_prio & 8;
+	c->lowest = (u8)(((r->init_prio >> 4) + 7) & 7);
+	c->read_isr = r->modes & PETREL_VPIC_READSEL_ISR;
+	c->poll = r->modes & PETREL_VPIC_POLL;
+	c->auto_eoi = r->modes & PETREL_VPIC_AUTO_EOI;
+	c->rotate_aeoi = r->modes & PETREL_VPIC_ROTATE_AEOI;
+	c->special_mask = r->modes & PETREL_VPIC_SPECIAL_MASK;
+	c->elcr = r->elcr & (i ? 0xde : 0xf8);
+}
+
+static u8 rw_state(u8 rw, bool second)
+{
+	return rw == 3 ? (u8)(second ? 4 : 3) : rw;
+}
+
+static void pit_save(const struct hvm_platform *p, struct petrel_hvm_hw_pit *r)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct vpit_channel *c = &p->pit.ch[i];
+		struct petrel_hvm_hw_pit_channel *o = &r->channels[i];
+
+		o->count = c->reload;
+		o->latched_count = c->latch;
+		o->count_latched = c->latched ? c->rw : 0;
+		o->status_latched = c->status_latched;
+		o->status = c->status;
+		o->read_state = rw_state(c->rw, c->read_hi);
+		o->write_state = rw_state(c->rw, c->write_hi);
+		o->write_latch = c->write_lo;
+		o->rw_mode = c->rw;
+		o->mode = c->mode;
+		o->bcd = c->bcd;
+		o->gate = c->gate;
+	}
+	r->speaker_data_on = p->pit.speaker;
+}
+
+/* Counting restarts from the reload value at the load (Xen's record has no load time either). */
+static void pit_load(struct hvm_platform *p, const struct petrel_hvm_hw_pit *r, u64 now)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		struct vpit_channel *c = &p->pit.ch[i];
+		const struct petrel_hvm_hw_pit_channel *o = &r->channels[i];
+
+		*c = (struct vpit_channel){ 0 };
+		c->reload = o->count && o->count <= 0x10000 ? o->count : 0x10000;
+		c->latch = o->latched_count;
+		c->latched = o->count_latched;
+		c->status_latched = o->status_latched;
+		c->status = o->status;
+		c->rw = o->rw_mode & 3 ? o->rw_mode & 3 : 3;
+		c->read_hi = o->read_state == 4;
+		c->write_hi = o->write_state == 4;
+		c->write_lo = o->write_latch;
+		c->mode = o->mode > 5 ? o->mode - 4 : o->mode;
+		c->mode &= 7;
+		c->bcd = o->bcd;
+		c->gate = i == 2 ? o->gate : true;
+		c->start_ns = now;
+		c->armed = true;
+	}
+	p->pit.speaker = r->speaker_data_on & 1;
+	pit_arm(p, now);
+}
+
+static void rtc_save(struct hvm_platform *p, struct petrel_hvm_hw_rtc *r)
+{
+	u64 wall = wall_ns(p);
+
+	/* Refresh the time registers the way a read would. */
+	if (!(p->rtc.cmos[RTC_REG_B] & RTC_B_SET))
+		vrtc_from_secs(&p->rtc, (u64)((s64)(wall / NS_PER_SEC) + p->rtc.offset));
+	memcpy(r->cmos_data, p->rtc.cmos, sizeof(r->cmos_data));
+	r->cmos_index = p->rtc.index;
+	r->rtc_offset = p->rtc.offset;
+}
+
+static void rtc_load(struct hvm_platform *p, const struct petrel_hvm_hw_rtc *r)
+{
+	memcpy(p->rtc.cmos, r->cmos_data, sizeof(r->cmos_data));
+	p->rtc.cmos[RTC_REG_A] &= ~RTC_A_UIP;
+	p->rtc.index = r->cmos_index & 0x7f;
+	p->rtc.offset = r->rtc_offset;
+	rtc_arm(p);
+}
+
+static u64 intx_bits(const struct hvm_platform *p, unsigned int half)
+{
+	u64 bits = 0;
+
+	for (unsigned int dev = 16 * half; dev < 16 * half + 16; dev++)
+		bits |= (u64)(p->intx[dev] & 0xf) << (4 * (dev - 16 * half));
+	return bits;
+}
+
+/* The record for @code/@instance into @buf (room for 400 bytes): its length, 0 if none. */
+u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance, void *buf)
+{
+	struct hvm_platform *p = platform_of(d);
+	unsigned long f;
+	u32 len = 0;
+
+	if (!p)
+		return 0;
+	f = lock(p);
+	switch (code) {
+	case PETREL_HVM_SAVE_CODE_PIC:
+		if (instance < 2) {
+			pic_save(p, instance, buf);
+			len = sizeof(struct petrel_hvm_hw_vpic);
+		}
+		break;
+	case PETREL_HVM_SAVE_CODE_IOAPIC: {
+		struct petrel_hvm_hw_vioapic *r = buf;
+
+		r->base_address = VIOAPIC_BASE;
+		r->ioregsel = p->ioapic.ioregsel;
+		r->id = p->ioapic.id;
+		memcpy(r->redirtbl, p->ioapic.rte, sizeof(r->redirtbl));
+		len = sizeof(*r);
+		break;
+	}
+	case PETREL_HVM_SAVE_CODE_PCI_IRQ: {
+		struct petrel_hvm_hw_pci_irqs *r = buf;
+
+		r->i[0] = intx_bits(p, 0);
+		r->i[1] = intx_bits(p, 1);
+		len = sizeof(*r);
+		break;
+	}
+	case PETREL_HVM_SAVE_CODE_ISA_IRQ:
+		((struct petrel_hvm_hw_isa_irqs *)buf)->i[0] = p->isa_lines;
+		len = sizeof(struct petrel_hvm_hw_isa_irqs);
+		break;
+	case PETREL_HVM_SAVE_CODE_PCI_LINK:
+		memset(buf, 0, sizeof(struct petrel_hvm_hw_pci_link));
+		memcpy(((struct petrel_hvm_hw_pci_link *)buf)->route, p->pci_link, 4);
+		len = sizeof(struct petrel_hvm_hw_pci_link);
+		break;
+	case PETREL_HVM_SAVE_CODE_PIT:
+		memset(buf, 0, sizeof(struct petrel_hvm_hw_pit));
+		pit_save(p, buf);
+		len = sizeof(struct petrel_hvm_hw_pit);
+		break;
+	case PETREL_HVM_SAVE_CODE_RTC:
+		memset(buf, 0, sizeof(struct petrel_hvm_hw_rtc));
+		rtc_save(p, buf);
+		len = sizeof(struct petrel_hvm_hw_rtc);
+		break;
+	case PETREL_HVM_SAVE_CODE_PMTIMER: {
+		struct petrel_hvm_hw_pmtimer *r = buf;
+
+		r->tmr_val = pmtimer_count(system_time() - p->pm_start);
+		r->pm1a_sts = p->pm1a_sts;
+		r->pm1a_en = p->pm1a_en;
+		len = sizeof(*r);
+		break;
+	}
+	}
+	unlock(p, f);
+	return len;
+}
+
+/* The size each record must have, 0 for a code that is not the platform's. */
+static u32 record_size(unsigned int code)
+{
+	switch (code) {
+	case PETREL_HVM_SAVE_CODE_PIC:
+		return sizeof(struct petrel_hvm_hw_vpic);
+	case PETREL_HVM_SAVE_CODE_IOAPIC:
+		return sizeof(struct petrel_hvm_hw_vioapic);
+	case PETREL_HVM_SAVE_CODE_PCI_IRQ:
+		return sizeof(struct petrel_hvm_hw_pci_irqs);
+	case PETREL_HVM_SAVE_CODE_ISA_IRQ:
+		return sizeof(struct petrel_hvm_hw_isa_irqs);
+	case PETREL_HVM_SAVE_CODE_PCI_LINK:
+		return sizeof(struct petrel_hvm_hw_pci_link);
+	case PETREL_HVM_SAVE_CODE_PIT:
+		return sizeof(struct petrel_hvm_hw_pit);
+	case PETREL_HVM_SAVE_CODE_RTC:
+		return sizeof(struct petrel_hvm_hw_rtc);
+	case PETREL_HVM_SAVE_CODE_PMTIMER:
+		return sizeof(struct petrel_hvm_hw_pmtimer);
+	}
+	return 0;
+}
+
+bool hvm_platform_record(unsigned int code)
+{
+	return record_size(code) != 0;
+}
+
+static void lines_load(struct hvm_platform *p, unsigned int code, const void *body)
+{
+	if (code == PETREL_HVM_SAVE_CODE_ISA_IRQ) {
+		p->isa_lines = (u16)((const struct petrel_hvm_hw_isa_irqs *)body)->i[0];
+		for (unsigned int irq = 0; irq < 16; irq++)
+			p->pic.chip[irq >> 3].lines =
+			    (u8)((p->pic.chip[irq >> 3].lines & ~(1u << (irq & 7))) |
+				 (((p->isa_lines >> irq) & 1) << (irq & 7)));
+	} else if (code == PETREL_HVM_SAVE_CODE_PCI_IRQ) {
+		const struct petrel_hvm_hw_pci_irqs *r = body;
+
+		for (unsigned int dev = 0; dev < NR_PCI_DEVS; dev++)
+			p->intx[dev] = (u8)((r->i[dev / 16] >> (4 * (dev % 16))) & 0xf);
+	} else {
+		const struct petrel_hvm_hw_pci_link *r = body;
+
+		for (unsigned int l = 0; l < 4; l++)
+			p->pci_link[l] = r->route[l] < 16 ? r->route[l] : 0;
+	}
+}
+
+/*
+ * Check (@load false) or load a record: a wrong length or instance, or an
+ * IO-APIC at another address, -EINVAL; a domain without the devices -ENODEV.
+ */
+int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance, const void *body,
+		      u32 len, bool load)
+{
+	struct hvm_platform *p = platform_of(d);
+	unsigned long f;
+
+	if (!p)
+		return -ENODEV;
+	if (len != record_size(code) || instance > (code == PETREL_HVM_SAVE_CODE_PIC ? 1u : 0u))
+		return -EINVAL;
+	if (code == PETREL_HVM_SAVE_CODE_IOAPIC &&
+	    ((const struct petrel_hvm_hw_vioapic *)body)->base_address != VIOAPIC_BASE)
+		return -EINVAL;
+	if (!load)
+		return 0;
+	f = lock(p);
+	switch (code) {
+	case PETREL_HVM_SAVE_CODE_PIC:
+		pic_load(p, instance, body);
+		break;
+	case PETREL_HVM_SAVE_CODE_IOAPIC: {
+		const struct petrel_hvm_hw_vioapic *r = body;
+
+		p->ioapic.ioregsel = r->ioregsel & 0xff;
+		p->ioapic.id = r->id & 0xf;
+		memcpy(p->ioapic.rte, r->redirtbl, sizeof(p->ioapic.rte));
+		break;
+	}
+	case PETREL_HVM_SAVE_CODE_PIT:
+		pit_load(p, body, system_time());
+		break;
+	case PETREL_HVM_SAVE_CODE_RTC:
+		rtc_load(p, body);
+		break;
+	case PETREL_HVM_SAVE_CODE_PMTIMER: {
+		const struct petrel_hvm_hw_pmtimer *r = body;
+
+		p->pm_start = system_time() - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
+		p->pm1a_sts = r->pm1a_sts;
+		p->pm1a_en = r->pm1a_en & PM1_EN_MASK;
+		break;
+	}
+	default:
+		lines_load(p, code, body);
+	}
+	unlock(p, f);
+	return 0;
+}
