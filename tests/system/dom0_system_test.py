@@ -627,6 +627,78 @@ def check_xl_linux(con, res, timeout):
               "md5sum before the domUs %r, after %r" % (sums.strip(), after.strip()))
 
 
+# Create/destroy cycles of the Linux domU (step xl-linux-cycles, run only when
+# named in --only): each boots to its marker, is destroyed, and the free memory
+# xl info reports must come back to where it started.
+LINUX_CYCLES = int(os.environ.get("LINUX_CYCLES", "20"))
+FREE_WAIT = 30  # seconds for a dead domain's last frames to come back
+
+
+def free_memory(con):
+    """xl info's free_memory (MiB), or None."""
+    rc, out = shell_run(con, "xl info | awk '$1 == \"free_memory\" { print $3 }'")
+    m = re.search(r"^(\d+)\s*$", out, re.M)
+    return int(m.group(1)) if rc == 0 and m else None
+
+
+def wait_free_memory(con, want):
+    """Poll free_memory until it is `want` (or FREE_WAIT passes); the last value."""
+    got = free_memory(con)
+    for _ in range(FREE_WAIT):
+        if got == want:
+            break
+        shell_run(con, "sleep 1")
+        got = free_memory(con)
+    return got
+
+
+def linux_cycle(con, name, timeout):
+    """One create, boot to the marker, destroy; None, or what went wrong."""
+    shell_run(con, "rm -f %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
+    rc, out = xl_create_linux(con, name, timeout)
+    if rc != 0:
+        return "xl create: rc=%d %r" % (rc, out.strip()[-300:])
+    rc, out = console_log_wait(con, name, DOMU_MARKER, DOMU_BOOT_WAIT)
+    booted = rc == 0 and DOMU_MARKER in out
+    rc, out = shell_run(con, "xl destroy %s" % name, timeout)
+    if rc != 0:
+        return "xl destroy: rc=%d %r" % (rc, out.strip()[-300:])
+    if not booted:
+        return "no %s in its console log" % DOMU_MARKER
+    for _ in range(XL_DESTROY_WAIT * 5):
+        if xl_domid(con, name) is None:
+            return None
+        shell_run(con, "usleep 200000")
+    return "still listed %d s after xl destroy" % XL_DESTROY_WAIT
+
+
+def check_xl_linux_cycles(con, res, timeout):
+    shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
+    start = free_memory(con)
+    if not res.check("xl/linux-cycles-free", start is not None,
+                     "no free_memory in xl info", "%s MiB free" % start):
+        return
+    done, problem = 0, None
+    for i in range(LINUX_CYCLES):
+        problem = linux_cycle(con, "cyc", timeout)
+        now = wait_free_memory(con, start)
+        if problem is None and now != start:
+            problem = "free memory %s MiB after the destroy, %d MiB before" % (now, start)
+        if problem:
+            problem = "cycle %d: %s" % (i + 1, problem)
+            break
+        done += 1
+    res.check("xl/linux-cycles", problem is None and done == LINUX_CYCLES,
+              "%d of %d cycles, then %s" % (done, LINUX_CYCLES, problem),
+              "%d cycles, %d MiB free after each" % (done, start))
+    shell_run(con, "xl destroy cyc", timeout)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+    rc, after = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
+    res.check("xl/linux-cycles-dom0-intact", rc == 0 and sums.strip() and after == sums,
+              "md5sum before the cycles %r, after %r" % (sums.strip(), after.strip()))
+
+
 def last_tick(con, name):
     """The last tick domU `name` printed (-1 if none)."""
     rc, out = shell_run(con, "grep -o 'domu-tick [0-9]*' %s/guest-%s.log | tail -n 1"
@@ -853,6 +925,8 @@ def run(args, res):
                                     shell_fn(con), res, args.cmd_timeout)),
                                 ("xl-linux", lambda: check_xl_linux(
                                     con, res, args.cmd_timeout)),
+                                ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
+                                 or check_xl_linux_cycles(con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(

@@ -23,6 +23,9 @@
 #                         boots dom0 with maxcpus= and nosmp)
 #   test-system-smp4      the same on 4 CPUs (dom0 with 4 vCPUs)
 #   test-system-xen-smp   test-system-smp's checks on Debian's Xen 4.17 (the judge)
+#   test-linux-domu-cycles  LINUX_CYCLES (20) create/boot/destroy cycles of the Linux
+#                         domU under Debian's xl, free memory back after each
+#                         (-xen on Xen 4.17; not in TEST_TARGETS: 1 to 3 min a cycle under TCG)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 
 XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
@@ -41,7 +44,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
-	test-system-domu test-system-domu-xen
+	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -69,6 +72,16 @@ test-system-domu: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 test-system-domu-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv xen --only xl-create,xl-linux --no-reboot \
 		--log $(BUILD)/system/xen-domu-serial.log
+
+# LINUX_CYCLES (default 20) create / boot / destroy cycles of the Linux domU,
+# xl info's free_memory back to its start after each (step xl-linux-cycles).
+test-linux-domu-cycles: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-linux-cycles --no-reboot \
+		--log $(BUILD)/system/petrel-domu-cycles-serial.log
+
+test-linux-domu-cycles-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only xl-linux-cycles --no-reboot \
+		--log $(BUILD)/system/xen-domu-cycles-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 2 --boot-timeout 600 \

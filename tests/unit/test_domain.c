@@ -261,10 +261,23 @@ int copy_from_guest(void *dst, u64 src_va, size_t len)
 	return 0;
 }
 
+/*
+ * The domain whose page tables the fake CPU has loaded (arch_context_switch
+ * sets it), and writes into the runstate area watched by test_runstate_area
+ * made while another domain's tables were loaded.
+ */
+static struct domain *loaded;
+static struct vcpu_runstate_info *watched_area;
+static struct domain *watched_owner;
+static unsigned int foreign_writes;
+
 int copy_to_guest(u64 dst_va, const void *src, size_t len)
 {
 	if (!guest_range_ok(dst_va, len))
 		return -EFAULT;
+	if (watched_area && dst_va >= (u64)watched_area &&
+	    dst_va < (u64)watched_area + sizeof(*watched_area) && loaded != watched_owner)
+		foreign_writes++;
 	memcpy((void *)dst_va, src, len);
 	return 0;
 }
@@ -514,6 +527,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	switches++;
 	switched_from = prev;
 	switched_to = next;
+	loaded = next->domain;
 }
 
 void arch_idle_wait(void)
@@ -1055,6 +1069,52 @@ static void test_round_robin_and_yield(void **state)
 	destroy_and_reap(b);
 }
 
+/*
+ * A runstate area is a guest virtual address: it is written only while its
+ * own domain's page tables are loaded. Changes made from dom0's side (the
+ * switch-in, a pause, an unpause) reach it once the vCPU runs.
+ */
+static void test_runstate_area(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	struct vcpu_runstate_info area;
+
+	(void)state;
+	memset(&area, 0xff, sizeof(area));
+	loaded = dom0;
+	watched_area = &area;
+	watched_owner = a;
+	foreign_writes = 0;
+	va->runstate_guest = (u64)&area;
+	start(a); /* runnable, written from dom0's side: not yet */
+	assert_int_equal(area.state, -1);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(area.state, RUNSTATE_running);
+	vcpu_yield();
+	schedule(); /* switched out while its own tables are loaded */
+	assert_ptr_equal(current, v0);
+	assert_int_equal(area.state, RUNSTATE_runnable);
+	domain_pause(a);
+	assert_int_equal(va->runstate.state, RUNSTATE_offline);
+	assert_int_equal(area.state, RUNSTATE_runnable);
+	fake_now += 500;
+	domain_unpause(a);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(area.state, RUNSTATE_running);
+	assert_true(area.time[RUNSTATE_offline] >= 500); /* the pause, caught up */
+	assert_int_equal(foreign_writes, 0);
+	vcpu_yield();
+	schedule();
+	va->runstate_guest = 0;
+	watched_area = NULL;
+	destroy_and_reap(a);
+}
+
 /* What the guest's event handler does: the selector and upcall flag are clear again. */
 static void guest_handled_events(struct domain *d)
 {
@@ -1361,6 +1421,7 @@ int main(void)
 		T(test_domu_crash),
 		T(test_hwdom_end),
 		T(test_round_robin_and_yield),
+		T(test_runstate_area),
 		T(test_block_wake_idle),
 		T(test_poll),
 		T(test_controller_pause),

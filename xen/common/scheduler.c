@@ -335,6 +335,7 @@ void schedule(void)
 	if (prev != next)
 		arch_context_switch(prev, next); /* prev NULL: nothing to save */
 	current = next;
+	vcpu_runstate_publish(next); /* now through next's own page tables */
 }
 
 void schedule_dead(void)

@@ -78,6 +78,20 @@ void vcpu_timers_init(struct vcpu *v)
 /* ---- Runstate. */
 
 /*
+ * The runstate area is a guest virtual address, so it is written only
+ * through the page tables of @v's own domain: those of the vCPU this CPU
+ * runs (current) when it belongs to that domain. A change made from another
+ * domain's context (a wake, a pause, the switch to @v before its page tables
+ * are loaded) is written when @v runs next (vcpu_runstate_publish), and one
+ * that faults (a PV vCPU in user mode, whose tables lack the kernel's half)
+ * when it enters its kernel.
+ */
+static bool runstate_area_reachable(const struct vcpu *v)
+{
+	return current && current->domain == v->domain;
+}
+
+/*
  * Copy the runstate to the guest. With VMASST_TYPE_runstate_update_flag,
  * XEN_RUNSTATE_UPDATE is set in state_entry_time while the copy is written,
  * so that a reader on another CPU can tell a torn copy.
@@ -91,18 +105,31 @@ static void write_runstate_area(struct vcpu *v)
 
 	if (!v->runstate_guest)
 		return;
+	if (!runstate_area_reachable(v)) {
+		v->runstate_stale = true;
+		return;
+	}
+	v->runstate_stale = false;
 	if (flag) {
 		rs.state_entry_time |= XEN_RUNSTATE_UPDATE;
 		top = (u8)(rs.state_entry_time >> 56);
 		copy_to_guest(entry + 7, &top, 1);
 		__asm__ volatile("" ::: "memory");
 	}
-	copy_to_guest(v->runstate_guest, &rs, sizeof(rs));
+	if (copy_to_guest(v->runstate_guest, &rs, sizeof(rs)))
+		v->runstate_stale = true;
 	if (flag) {
 		top = (u8)(v->runstate.state_entry_time >> 56);
 		__asm__ volatile("" ::: "memory");
 		copy_to_guest(entry + 7, &top, 1);
 	}
+}
+
+/* @v is current: write its runstate area if a change has not reached it. */
+void vcpu_runstate_publish(struct vcpu *v)
+{
+	if (v->runstate_stale)
+		write_runstate_area(v);
 }
 
 void vcpu_runstate_change(struct vcpu *v, int state)

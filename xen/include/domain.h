@@ -113,6 +113,7 @@ struct vcpu {
 	u64 periodic_period; /* ns, 0 = no periodic VIRQ_TIMER; PV default 10 ms */
 	u64 periodic_last; /* system time of the last periodic VIRQ_TIMER */
 	u64 runstate_guest; /* guest address of a vcpu_runstate_info, 0 = none */
+	bool runstate_stale; /* the guest's copy misses a change (common/vcpu.c) */
 	u64 time_info_guest; /* guest address of a second vcpu_time_info, 0 = none */
 	struct vcpu_runstate_info runstate;
 	mfn_t vcpu_info_mfn; /* frame of a registered vcpu_info, 0 = shared_info's */

@@ -66,8 +66,10 @@ u64 pvclock_apply(u64 ticks, u32 mul, s8 shift);
 
 /* common/vcpu.c: timers and runstate of a vCPU. */
 void vcpu_timers_init(struct vcpu *v);
-/* Enter RUNSTATE_* @state now and write the guest's runstate area. */
+/* Enter RUNSTATE_* @state now and write the guest's runstate area (if reachable). */
 void vcpu_runstate_change(struct vcpu *v, int state);
+/* @v now current: write the runstate area a change made elsewhere could not reach. */
+void vcpu_runstate_publish(struct vcpu *v);
 /* Stop every timer of @v for good (its domain is going away). */
 void vcpu_timers_kill(struct vcpu *v);
 /* common/console_io.c: poll the UART for VIRQ_CONSOLE input from now on. */
