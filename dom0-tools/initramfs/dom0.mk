@@ -16,6 +16,8 @@ DOM0_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
 # The smallest PV guest for dom0's xl (the system test's xl/create checks).
 DOM0_TOOLS += $(GUEST_OUT)/hello.elf:usr/lib/petrel-domu/hello.elf
+# The domU the system test saves and restores with xl (xl/save checks).
+DOM0_TOOLS += $(GUEST_OUT)/save-restore.elf:usr/lib/petrel-domu/save-restore.elf
 # Symbolic links in the initramfs, as LINK:TARGET (LINK relative to its root,
 # TARGET as the link's content), appended the same way.
 DOM0_LINKS ?=

@@ -46,7 +46,7 @@ $(XEN_REF): tests/system/fetch-xen.sh
 test-system-harness: $(DOM0_TEST)
 	@$(PYTHON) tests/system/selftest.py
 
-test-system-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+test-system-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf $(GUEST_OUT)/save-restore.elf
 	$(SYSTEM_TEST) --hv xen $(SYSTEM_SKIP) --log $(BUILD)/system/xen-serial.log
 
 # The same on bookworm-backports' 6.12 kernel (no hypercall page).
@@ -54,15 +54,15 @@ test-system-xen-6.12: dom0-image-6.12 $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --kernel-dir $(BUILD)/dom0-6.12 \
 		--log $(BUILD)/system/xen-6.12-serial.log
 
-test-system: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
+test-system: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf $(GUEST_OUT)/save-restore.elf
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(SYSTEM_SKIP) \
 		--log $(BUILD)/system/petrel-serial.log
 
-test-system-domu: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
+test-system-domu: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf $(GUEST_OUT)/save-restore.elf
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-create,xl-linux --no-reboot \
 		--log $(BUILD)/system/petrel-domu-serial.log
 
-test-system-domu-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+test-system-domu-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf $(GUEST_OUT)/save-restore.elf
 	$(SYSTEM_TEST) --hv xen --only xl-create,xl-linux --no-reboot \
 		--log $(BUILD)/system/xen-domu-serial.log
 
@@ -74,7 +74,7 @@ test-system-smp4: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 4 --boot-timeout 900 \
 		--log $(BUILD)/system/petrel-smp4-serial.log
 
-test-system-xen-smp: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+test-system-xen-smp: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf $(GUEST_OUT)/save-restore.elf
 	$(SYSTEM_TEST) --hv xen --smp 2 --boot-timeout 600 --log $(BUILD)/system/xen-smp2-serial.log
 
 test-system-6.12: dom0-image-6.12 $(PETREL_IMAGE)
