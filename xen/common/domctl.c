@@ -576,17 +576,15 @@ static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 
 /*
  * XEN_DOMCTL_shadow_op for a PV domain, as Debian's Xen 4.17 (built without
- * shadow paging) answers: OFF succeeds (the save path issues it at the end),
- * log-dirty cannot be enabled (-EOPNOTSUPP), CLEAN and PEEK find no log-dirty
- * mode (-EINVAL), the rest -EINVAL. HVM domains: OFF only, else -EOPNOTSUPP.
- * On the caller itself -EINVAL.
+ * shadow paging) answers: log-dirty cannot be enabled (-EOPNOTSUPP); every
+ * other op, OFF included, finds no paging mode to act on (-EINVAL; the save
+ * path issues OFF at its end and ignores the answer). HVM domains: not yet
+ * (-EOPNOTSUPP). On the caller itself -EINVAL.
  */
 static long shadow_op(struct domain *d, const struct xen_domctl_shadow_op *sc)
 {
 	if (d == current->domain)
 		return -EINVAL;
-	if (sc->op == XEN_DOMCTL_SHADOW_OP_OFF)
-		return 0;
 	if (is_hvm_domain(d))
 		return -EOPNOTSUPP;
 	if (sc->op == XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY ||

@@ -203,15 +203,16 @@ void pv_put_page_and_type(struct page_info *pg)
 /* ------------------------------------------------------------------ */
 /* What one entry references                                           */
 
-/* A mapping of a hypervisor frame: M2P frames only, read-only. */
+/* A mapping of a hypervisor frame: M2P frames only, read-only (else -EBUSY, as Xen). */
 static int get_xen_frame(pte_t e, const struct domain *l1_owner)
 {
-	if (!m2p_frame(pte_mfn(e))) {
-		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: L1 entry %#lx: not a frame Xen shares\n",
+	if (!m2p_frame(pte_mfn(e)) || (e & _PAGE_RW)) {
+		printk(XENLOG_G_GUEST XENLOG_DEBUG
+		       "d%u: L1 entry %#lx: not a frame Xen shares read-only\n",
 		       l1_owner->domain_id, e);
-		return -EINVAL;
+		return -EBUSY;
 	}
-	return e & _PAGE_RW ? -EBUSY : 0;
+	return 0;
 }
 
 static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg_owner)
@@ -233,8 +234,7 @@ static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg
 		}
 		return 0; /* I/O frames are not reference counted */
 	}
-	/* Also when a table holding such an entry is validated again. */
-	if (pg_owner == &dom_xen || (l1_owner->is_privileged && m2p_frame(mfn)))
+	if (pg_owner == &dom_xen)
 		return get_xen_frame(e, l1_owner);
 	pg = frame(mfn);
 	if (!pv_get_page(pg, pg_owner)) {
