@@ -20,7 +20,7 @@
 
 #define VIRT_BASE 0xffffffff80000000UL
 #define PATTERN_PAGES 256
-#define TICK_CYCLES 400000000UL
+#define TICK_NS 250000000UL /* a tick every 250 ms of system time */
 
 /* xenstore wire protocol (Xen's public io/xs_wire.h) */
 #define XS_READ 2
@@ -53,6 +53,42 @@ static unsigned long rdtsc(void)
 
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((unsigned long)hi << 32) | lo;
+}
+
+/* System time (ns) from vCPU 0's pvclock in shared_info, with the version retry. */
+static uint64_t now(void)
+{
+	const volatile struct vcpu_time_info *t = &xtest_shared_info()->vcpu_info[0].time;
+	uint32_t ver;
+	uint64_t ns;
+
+	do {
+		ver = t->version;
+		__asm__ volatile("" ::: "memory");
+		uint64_t d = rdtsc() - t->tsc_timestamp;
+		int8_t shift = t->tsc_shift;
+
+		d = shift < 0 ? d >> -shift : d << shift;
+		ns = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
+		__asm__ volatile("" ::: "memory");
+	} while ((ver & 1) || ver != t->version);
+	return ns;
+}
+
+/*
+ * Sleep until @deadline (system time) or an event on the store port, in
+ * SCHEDOP_poll (upcalls stay masked: the guest takes no event callbacks).
+ * Blocking, not spinning, keeps the other domains' vCPUs running.
+ */
+static void sleep_until(uint64_t deadline)
+{
+	uint32_t port = store_port;
+	struct sched_poll p = { .ports = &port, .nr_ports = 1, .timeout = deadline };
+
+	xtest_shared_info()->vcpu_info[0].evtchn_upcall_mask = 1;
+	if (hypercall_sched_op(SCHEDOP_poll, &p))
+		hypercall_sched_op(SCHEDOP_yield, NULL);
+	evtchn_test_and_clear(port);
 }
 
 static const unsigned long *p2m(void)
@@ -259,15 +295,11 @@ static void do_suspend(void)
 /* Count and watch control/shutdown until asked to power off. */
 static void run_loop(void)
 {
-	unsigned long tick = 0, last = rdtsc();
+	unsigned long tick = 0;
 	char cmd[32];
 
 	for (;;) {
-		if (rdtsc() - last < TICK_CYCLES) {
-			hypercall_sched_op(SCHEDOP_yield, NULL);
-			continue;
-		}
-		last = rdtsc();
+		sleep_until(now() + TICK_NS);
 		printk("save-restore: tick %lu\n", tick++);
 		read_shutdown(cmd, sizeof(cmd));
 		if (!strcmp(cmd, "suspend")) {
