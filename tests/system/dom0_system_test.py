@@ -37,6 +37,12 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 stop and go on), `xl reboot` (built again under a new id),
                 `xl mem-set` (its balloon gives memory back), `xl shutdown`
                 (clean poweroff, gone), dom0's copy of the domU files intact;
+                `xl save` of a running domU (the guest test save-restore.elf,
+                32 MiB, rootfs/etc/xl-save.cfg): a save that fails after the
+                suspend (a 1 MiB tmpfs) resumes it (its suspend returns 1),
+                the saved domain is gone, `xl restore` brings it back, it
+                finds its pattern pages intact and counts on; a truncated
+                image is refused and leaves no domain (step xl-save);
                 then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
