@@ -20,7 +20,8 @@
 #                         resumes it, xl restore brings it back with its memory
 #                         intact, a truncated image is refused (in TEST_TARGETS;
 #                         about 3 min under TCG with the boot)
-#   test-system-save-xen  the same on Debian's Xen 4.17 (in TEST_TARGETS)
+#   test-system-save-xen  the same on Debian's Xen 4.17 (not in TEST_TARGETS: see
+#                         SYSTEM_SKIP below)
 #   test-system-smp       test-system's checks on a 2-CPU machine (multi-threaded
 #                         TCG), first checking Petrel brought both CPUs up, then the
 #                         SMP checks: dom0's two vCPUs (one per CPU, running side by
@@ -40,10 +41,13 @@ SYSTEM_TEST := $(PYTHON) tests/system/dom0_system_test.py
 SYSTEM_SKIP := --skip xl-linux,xl-save
 # The save/restore step (xl-save: xl save, a cancelled save, xl restore and a
 # truncated image of the save-restore domU, 1 to 2 minutes under TCG) has its
-# own targets, test-system-save and test-system-save-xen, both in make test.
+# own targets: test-system-save is in make test; test-system-save-xen is not,
+# because under a loaded machine Debian's Xen 4.17 under TCG lets dom0's
+# programs (busybox, xl) die of segfaults while a domU lives (also seen in
+# test-system-domu-xen), which fails checks at random there.
 
 TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12 \
-	test-system-save test-system-save-xen
+	test-system-save
 
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
