@@ -616,7 +616,7 @@ def check_xl_restore(con, res, timeout):
     if not res.check("xl/restore", rc == 0, "rc=%d: %r" % (rc, out)):
         return
     rc, out = console_log_wait(con, "xls", "save-restore: PASS resumed", 60)
-    verdict = re.search(r"save-restore: (PASS|FAIL).*", out)
+    verdict = re.search(r"save-restore: (PASS resumed|FAIL).*", out)
     res.check("xl/restore-memory", rc == 0 and "save-restore: FAIL" not in out,
               "no PASS from the restored domU: %r" % out.strip()[-600:],
               verdict.group(0) if verdict else "")
