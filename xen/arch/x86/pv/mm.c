@@ -729,8 +729,8 @@ static struct domain *get_pg_owner(struct domain *d, unsigned int domid)
 		return NULL;
 	if (domid == DOMID_IO)
 		return &dom_io;
-	if (domid == DOMID_XEN)
-		return &dom_xen;
+	if (domid == DOMID_XEN) /* the control domain's only; others -ESRCH, as Xen */
+		return d->is_privileged ? &dom_xen : NULL;
 	return domain_by_id((domid_t)domid);
 }
 
