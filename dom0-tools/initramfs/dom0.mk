@@ -18,6 +18,8 @@ DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
 DOM0_TOOLS += $(GUEST_OUT)/hello.elf:usr/lib/petrel-domu/hello.elf
 # The same as a PVH domU (the HVM guest runtime; the system test's xl-pvh checks).
 DOM0_TOOLS += $(HVM_GUEST_OUT)/hvm-hello.elf:usr/lib/petrel-domu/hvm-hello.elf
+# The domU the system test saves and restores with xl (xl/save checks).
+DOM0_TOOLS += $(GUEST_OUT)/save-restore.elf:usr/lib/petrel-domu/save-restore.elf
 # Symbolic links in the initramfs, as LINK:TARGET (LINK relative to its root,
 # TARGET as the link's content), appended the same way.
 DOM0_LINKS ?=

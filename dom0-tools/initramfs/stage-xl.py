@@ -6,7 +6,8 @@
 The DEBROOTs are trees of Debian packages unpacked with `dpkg -x` (Xen
 4.17's xen-utils-4.17 and libraries, and the C libraries they link
 against).  DIR receives, unmodified:
-  usr/lib/xen-4.17/bin/{xl,xen-init-dom0,xenconsoled,xenconsole,xenstored}
+  usr/lib/xen-4.17/bin/{xl,xen-init-dom0,xenconsoled,xenconsole,xenstored,
+                       libxl-save-helper (xl save/restore runs it)}
   usr/sbin/xl -> ../lib/xen-4.17/bin/xl
   usr/lib/x86_64-linux-gnu/<soname>   every shared library those programs
                                       need (their DT_NEEDED closure)
@@ -25,7 +26,7 @@ import shutil
 import subprocess
 import sys
 
-PROGRAMS = ["xl", "xen-init-dom0", "xenconsoled", "xenconsole", "xenstored"]
+PROGRAMS = ["xl", "xen-init-dom0", "xenconsoled", "xenconsole", "xenstored", "libxl-save-helper"]
 BIN = "usr/lib/xen-4.17/bin"
 LIBDIRS = ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"]
 LOADER = "ld-linux-x86-64.so.2"

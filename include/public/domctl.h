@@ -359,6 +359,24 @@ struct xen_domctl_cpu_policy {
 typedef struct xen_domctl_cpu_policy xen_domctl_cpu_policy_t;
 DEFINE_XEN_GUEST_HANDLE(xen_domctl_cpu_policy_t);
 
+/* XEN_DOMCTL_set_ext_vcpucontext / get_ext_vcpucontext: the x86 extras of a vCPU. */
+struct xen_domctl_vmce_vcpu {
+	uint64_aligned_t caps; /* MCG_CAP */
+	uint64_aligned_t mci_ctl2_bank0, mci_ctl2_bank1;
+	uint64_aligned_t mcg_ext_ctl;
+};
+struct xen_domctl_ext_vcpucontext {
+	uint32_t vcpu;
+	uint32_t size; /* get: bytes filled; set: bytes given */
+	uint64_aligned_t syscall32_callback_eip;
+	uint64_aligned_t sysenter_callback_eip;
+	uint16_t syscall32_callback_cs;
+	uint16_t sysenter_callback_cs;
+	uint8_t syscall32_disables_events;
+	uint8_t sysenter_disables_events;
+	struct xen_domctl_vmce_vcpu vmce;
+};
+
 /* XEN_DOMCTL_getvcpuextstate / setvcpuextstate: XSAVE state of a vcpu. */
 struct xen_domctl_vcpuextstate {
 	uint32_t vcpu;
@@ -423,6 +441,7 @@ struct xen_domctl {
 		struct xen_domctl_set_target set_target;
 		struct xen_domctl_subscribe subscribe;
 		struct xen_domctl_cpu_policy cpu_policy;
+		struct xen_domctl_ext_vcpucontext ext_vcpucontext;
 		struct xen_domctl_vcpuextstate vcpuextstate;
 		struct xen_domctl_vcpu_msrs vcpu_msrs;
 		struct xen_domctl_set_virq_handler set_virq_handler;
@@ -508,6 +527,10 @@ DEFINE_XEN_GUEST_HANDLE(xen_domctl_t);
 #define XEN_DOMCTL_gdbsx_domstatus 1003
 
 PETREL_ASSERT_SIZE(struct xen_domctl_createdomain, 64, xen_domctl_createdomain);
+PETREL_ASSERT_SIZE(struct xen_domctl_ext_vcpucontext, 64, xen_domctl_ext_vcpucontext);
+PETREL_ASSERT_OFFSET(struct xen_domctl_ext_vcpucontext, syscall32_callback_cs, 24,
+		     xen_domctl_ext_vcpucontext);
+PETREL_ASSERT_OFFSET(struct xen_domctl_ext_vcpucontext, vmce, 32, xen_domctl_ext_vcpucontext);
 PETREL_ASSERT_OFFSET(struct xen_domctl_createdomain, handle, 4, xen_domctl_createdomain);
 PETREL_ASSERT_OFFSET(struct xen_domctl_createdomain, flags, 20, xen_domctl_createdomain);
 PETREL_ASSERT_OFFSET(struct xen_domctl_createdomain, max_vcpus, 28, xen_domctl_createdomain);

@@ -351,6 +351,37 @@ u32 pv_frame_type_info(struct domain *d, u64 mfn)
 	return 0;
 }
 
+/* The save/restore extras of a PV vCPU (pv/save_state.c): guest tests cover them. */
+long pv_get_ext_vcpucontext(struct domain *d, struct xen_domctl_ext_vcpucontext *e)
+{
+	(void)d, (void)e;
+	return -ENOSYS;
+}
+
+long pv_set_ext_vcpucontext(struct domain *d, const struct xen_domctl_ext_vcpucontext *e)
+{
+	(void)d, (void)e;
+	return -ENOSYS;
+}
+
+long pv_get_vcpu_extstate(struct domain *d, struct xen_domctl_vcpuextstate *x)
+{
+	(void)d, (void)x;
+	return -ENOSYS;
+}
+
+long pv_get_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m)
+{
+	(void)d, (void)m;
+	return -ENOSYS;
+}
+
+long pv_set_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m, bool *copyback)
+{
+	(void)d, (void)m, (void)copyback;
+	return -ENOSYS;
+}
+
 /* CPU policies are x86's (guest tests cover them); domctl only passes them on. */
 long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
 {
@@ -982,6 +1013,31 @@ static void test_domu_shutdown(void **state)
 	destroy_and_reap(d);
 }
 
+/* A suspend (code 2) and resumedomain: the domain runs on, with no code. */
+static void test_suspend_resume(void **state)
+{
+	struct domain *d = create(5);
+	struct sched_shutdown code = { .reason = SHUTDOWN_suspend };
+
+	(void)state;
+	start(d);
+	current = d->vcpu[0];
+	assert_int_equal(do_sched_op(SCHEDOP_shutdown, (unsigned long)&code), 0);
+	current = dom0->vcpu[0];
+	assert_true(d->is_shutting_down);
+	assert_int_equal(d->shutdown_code, SHUTDOWN_suspend);
+	assert_false(vcpu_runnable(d->vcpu[0]));
+	domain_resume(d);
+	assert_false(d->is_shutting_down);
+	assert_int_equal(d->shutdown_code, SHUTDOWN_CODE_INVALID);
+	assert_true(vcpu_runnable(d->vcpu[0]));
+	/* Again: a domain not shut down is left as it is. */
+	domain_resume(d);
+	assert_true(vcpu_runnable(d->vcpu[0]));
+	assert_int_equal(d->pause_count, 0);
+	destroy_and_reap(d);
+}
+
 static void test_domu_crash(void **state)
 {
 	struct domain *d = create(6);
@@ -1418,6 +1474,7 @@ int main(void)
 		T(test_destroy_granter_while_mapped),
 		T(test_destroy_keeps_mapped_shared_info),
 		T(test_domu_shutdown),
+		T(test_suspend_resume),
 		T(test_domu_crash),
 		T(test_hwdom_end),
 		T(test_round_robin_and_yield),

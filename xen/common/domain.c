@@ -507,6 +507,17 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	notify_hardware_domain();
 }
 
+void domain_resume(struct domain *d)
+{
+	if (!d->is_shutting_down || d->is_dying != DOMDYING_alive)
+		return;
+	d->is_shutting_down = false;
+	d->is_crashed = false;
+	d->shutdown_code = SHUTDOWN_CODE_INVALID;
+	printk(XENLOG_INFO "d%u: resumed\n", d->domain_id);
+	domain_unpause(d);
+}
+
 void domain_crash(struct domain *d, const char *fmt, ...)
 {
 	char buf[256];

@@ -616,6 +616,23 @@ static long acquire_resource(unsigned long arg)
 	return rc;
 }
 
+/*
+ * XENMEM_get_vnumainfo: Petrel gives no domain a vNUMA topology, so a
+ * domain the caller may look at answers -EOPNOTSUPP, as Xen answers for a
+ * domain without one (the save path of libxl requires exactly that).
+ */
+static long get_vnumainfo(unsigned long arg)
+{
+	struct xen_vnuma_topology_info t;
+	long rc;
+
+	if (copy_from_guest(&t, arg, sizeof(t)))
+		return -EFAULT;
+	if (!target_domain(t.domid, &rc))
+		return rc;
+	return -EOPNOTSUPP;
+}
+
 long do_memory_op(unsigned long cmd, unsigned long arg)
 {
 	switch (cmd & MEMOP_CMD_MASK) {
@@ -649,6 +666,8 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 		return add_to_physmap(arg);
 	case XENMEM_remove_from_physmap:
 		return remove_from_physmap(arg);
+	case XENMEM_get_vnumainfo:
+		return get_vnumainfo(arg);
 	default:
 		return -ENOSYS;
 	}

@@ -238,6 +238,11 @@ void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);
 int domain_pause_by_controller(struct domain *d);
 int domain_unpause_by_controller(struct domain *d);
+/*
+ * XEN_DOMCTL_resumedomain: a domain that shut down (a cancelled suspend)
+ * runs on where it stopped, with no shutdown code.
+ */
+void domain_resume(struct domain *d);
 
 /*
  * End @d: @reason is a SHUTDOWN_* value. The hardware domain's end is the

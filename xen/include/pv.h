@@ -48,6 +48,15 @@ bool pv_vcpu_initialised(const struct vcpu *v);
 void pv_vcpu_reset(struct vcpu *v);
 /* Drop the references the vCPU holds: base pointers, LDT, GDT, vcpu_info frame. */
 void pv_vcpu_relinquish(struct vcpu *v);
+/* The save/restore extras of a PV vCPU (pv/save_state.c): 0 or Xen's error. */
+struct xen_domctl_ext_vcpucontext;
+struct xen_domctl_vcpuextstate;
+struct xen_domctl_vcpu_msrs;
+long pv_get_ext_vcpucontext(struct domain *d, struct xen_domctl_ext_vcpucontext *e);
+long pv_set_ext_vcpucontext(struct domain *d, const struct xen_domctl_ext_vcpucontext *e);
+long pv_get_vcpu_extstate(struct domain *d, struct xen_domctl_vcpuextstate *x);
+long pv_get_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m);
+long pv_set_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m, bool *copyback);
 /* Fill frame @gmfn of @d with hypercall stubs (XEN_DOMCTL_hypercall_init). */
 int pv_hypercall_init(struct domain *d, u64 gmfn);
 /* getpageframeinfo3's XEN_DOMCTL_PFINFO_* for frame @mfn named for @d. */

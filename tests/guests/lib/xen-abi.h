@@ -175,10 +175,18 @@ struct shared_info {
 	uint32_t wc_sec;
 	uint32_t wc_nsec;
 	uint32_t wc_sec_hi;
-	/* arch part follows at 3088; the tests do not use it */
+	/* the x86 part: where the toolstack finds the guest's p2m */
+	unsigned long max_pfn; /* p2m entries */
+	unsigned long pfn_to_mfn_frame_list_list; /* MFN of the top of the p2m tree */
+	unsigned long nmi_reason;
+	unsigned long p2m_cr3; /* 0: use the tree, not a linear p2m */
+	unsigned long p2m_vaddr;
+	unsigned long p2m_generation;
 };
 _Static_assert(offsetof(struct shared_info, evtchn_pending) == 2048, "shared_info layout");
 _Static_assert(offsetof(struct shared_info, wc_version) == 3072, "shared_info layout");
+_Static_assert(offsetof(struct shared_info, max_pfn) == 3088, "shared_info layout");
+_Static_assert(offsetof(struct shared_info, p2m_generation) == 3128, "shared_info layout");
 
 struct start_info {
 	char magic[32]; /* "xen-3.0-x86_64" */

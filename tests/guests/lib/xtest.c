@@ -99,6 +99,19 @@ struct shared_info *xtest_shared_info(void)
 	return shared_info;
 }
 
+/*
+ * Unmap shared_info (a hypervisor page a saved image cannot carry) and
+ * forget it: the next xtest_shared_info() maps start_info.shared_info again,
+ * which after a restore names the new domain's page.
+ */
+void xtest_shared_info_forget(void)
+{
+	if (shared_info)
+		hypercall_update_va_mapping((unsigned long)shared_info_page, 0, UVMF_INVLPG);
+	shared_info = NULL;
+	shared_info_tried = false;
+}
+
 bool xtest_on_petrel(void)
 {
 	char cs[64] = "";

@@ -193,6 +193,9 @@ extern void (*xtest_event_hook)(const unsigned long *frame);
 /* shared_info mapped at a guest VA (via update_va_mapping); NULL if that failed. */
 struct shared_info *xtest_shared_info(void);
 
+/* Unmap shared_info; the next xtest_shared_info() maps it afresh. */
+void xtest_shared_info_forget(void);
+
 /*
  * True on Petrel (its XENVER_changeset says "petrel"), false on Xen. Only
  * for the few deliberate deviations from Xen 4.17 that docs/abi-status.md

@@ -114,6 +114,14 @@ void m2p_set(mfn_t mfn, u64 pfn)
 	shim_m2p[mfn] = pfn;
 }
 
+/* The frame standing for the M2P table's (foreigndom DOMID_XEN). */
+mfn_t shim_m2p_mfn = ~0ul;
+
+bool m2p_frame(mfn_t mfn)
+{
+	return mfn == shim_m2p_mfn;
+}
+
 bool guest_range_ok(u64 va, size_t len)
 {
 	u64 end = va + len;

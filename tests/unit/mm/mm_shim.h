@@ -13,6 +13,7 @@
 
 extern pte_t shim_xen_l4[PT_ENTRIES];
 extern u64 shim_m2p[SHIM_FRAMES];
+extern mfn_t shim_m2p_mfn;
 extern unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads, shim_wbinvds, shim_remote_flushes;
 extern unsigned int shim_released; /* pv_frame_released calls */
 extern mfn_t shim_cr3;

@@ -774,7 +774,7 @@ static void test_mmu_update_foreigndom(void **state)
 	assert_int_equal(mmu(&req, 1, dom.domain_id), -ESRCH); /* oneself by id: as Xen */
 	assert_int_equal(done, 0);
 	assert_int_equal(mmu(&req, 1, 999), -ESRCH);
-	assert_int_equal(mmu(&req, 1, DOMID_XEN), -ESRCH);
+	assert_int_equal(mmu(&req, 1, DOMID_XEN), -ESRCH); /* not the control domain */
 	assert_int_equal(mmu(&req, 1, DOMID_SELF | ((other.domain_id + 1u) << 16)), -ESRCH);
 	assert_int_equal(T(L1)[2], 0);
 	assert_int_equal(mmu(&req, 1, DOMID_SELF | ((dom.domain_id + 1u) << 16)), 0);
@@ -786,6 +786,19 @@ static void test_mmu_update_foreigndom(void **state)
 	assert_int_equal(mmu(&req, 0, DOMID_IO), 0);
 	assert_int_equal(do_mmuext_op((unsigned long)&req, 0, 0, DOMID_IO), -EPERM);
 	dom.is_privileged = true;
+	/* DOMID_XEN: the M2P's frames read-only, nothing else */
+	shim_m2p_mfn = XENPG;
+	req.val = E(XENPG, P | RW);
+	assert_int_equal(mmu(&req, 1, DOMID_XEN), -EBUSY);
+	req.val = E(DATA3, P);
+	assert_int_equal(mmu(&req, 1, DOMID_XEN), -EBUSY);
+	req.val = E(XENPG, P);
+	assert_int_equal(mmu(&req, 1, DOMID_XEN), 0);
+	assert_int_equal(T(L1)[2] >> 12, XENPG);
+	req.val = 0;
+	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
+	shim_m2p_mfn = ~0ul;
+	req.val = E(IOPG, P | RW);
 	assert_int_equal(mmu(&req, 1, DOMID_IO), 0);
 	req.val = E(DATA3, P);
 	assert_int_equal(mmu(&req, 1, DOMID_IO), -EBUSY);

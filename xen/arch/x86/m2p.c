@@ -62,6 +62,14 @@ unsigned int m2p_chunk_list(mfn_t *out, unsigned int max)
 	return n;
 }
 
+bool m2p_frame(mfn_t mfn)
+{
+	for (unsigned int i = 0; i < m2p_nr_chunks; i++)
+		if (mfn >= m2p_chunks[i] && mfn < m2p_chunks[i] + (1u << M2P_CHUNK_ORDER))
+			return true;
+	return false;
+}
+
 void m2p_set(mfn_t mfn, u64 pfn)
 {
 	if (mfn < m2p_entries)

@@ -40,6 +40,12 @@
 
 /* Owner of I/O frames for foreigndom = DOMID_IO: mappings use the caller's rights. */
 static struct domain dom_io = { .domain_id = DOMID_IO };
+/*
+ * Owner of the hypervisor's frames for foreigndom = DOMID_XEN: the control
+ * domain may map the M2P table's frames read-only (the save side of the
+ * toolstack reads the table this way); they are not reference counted.
+ */
+static struct domain dom_xen = { .domain_id = DOMID_XEN };
 
 static bool is_pt_type(unsigned int type)
 {
@@ -197,6 +203,18 @@ void pv_put_page_and_type(struct page_info *pg)
 /* ------------------------------------------------------------------ */
 /* What one entry references                                           */
 
+/* A mapping of a hypervisor frame: M2P frames only, read-only (else -EBUSY, as Xen). */
+static int get_xen_frame(pte_t e, const struct domain *l1_owner)
+{
+	if (!m2p_frame(pte_mfn(e)) || (e & _PAGE_RW)) {
+		printk(XENLOG_G_GUEST XENLOG_DEBUG
+		       "d%u: L1 entry %#lx: not a frame Xen shares read-only\n",
+		       l1_owner->domain_id, e);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg_owner)
 {
 	mfn_t mfn = pte_mfn(e);
@@ -216,6 +234,8 @@ static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg
 		}
 		return 0; /* I/O frames are not reference counted */
 	}
+	if (pg_owner == &dom_xen)
+		return get_xen_frame(e, l1_owner);
 	pg = frame(mfn);
 	if (!pv_get_page(pg, pg_owner)) {
 		printk(XENLOG_G_GUEST XENLOG_DEBUG
@@ -235,7 +255,7 @@ static void put_page_from_l1e(pte_t e)
 {
 	mfn_t mfn = pte_mfn(e);
 
-	if (!(e & _PAGE_PRESENT) || pv_iomem_frame(mfn))
+	if (!(e & _PAGE_PRESENT) || pv_iomem_frame(mfn) || m2p_frame(mfn))
 		return;
 	if (e & _PAGE_RW)
 		pv_put_page_and_type(frame(mfn));
@@ -709,6 +729,8 @@ static struct domain *get_pg_owner(struct domain *d, unsigned int domid)
 		return NULL;
 	if (domid == DOMID_IO)
 		return &dom_io;
+	if (domid == DOMID_XEN) /* the control domain's only; others -ESRCH, as Xen */
+		return d->is_privileged ? &dom_xen : NULL;
 	return domain_by_id((domid_t)domid);
 }
 

@@ -1,0 +1,274 @@
+/*
+ * The calls the toolstack's save and restore make besides the build ones,
+ * from the control domain, on a domain born as libxl creates one
+ * (createdomain, max_vcpus), with Xen 4.17's answers to bad input:
+ * get/set_ext_vcpucontext, getvcpuextstate, get/set_vcpu_msrs, shadow_op,
+ * resumedomain, XENMEM_get_vnumainfo, and the M2P table mapped read-only
+ * through mmu_update with foreigndom DOMID_XEN (an entry read back: our own
+ * frame's PFN). Values that differ between hypervisors (the xsave mask, the
+ * MSR count) are not asserted; errors and sizes are.
+ */
+#include "builder.h"
+
+TEST_HV_ARGS("dom0_mem=64M");
+
+#define XEN_DOMCTL_shadow_op 10
+#define XEN_DOMCTL_resumedomain 27
+#define XEN_DOMCTL_set_ext_vcpucontext 42
+#define XEN_DOMCTL_get_ext_vcpucontext 43
+#define XEN_DOMCTL_getvcpuextstate 63
+#define XEN_DOMCTL_get_vcpu_msrs 72
+#define XEN_DOMCTL_set_vcpu_msrs 73
+#define SHADOW_OP_OFF 0
+#define SHADOW_OP_ENABLE_LOGDIRTY 2
+#define XENMEM_machphys_mfn_list 5
+#define XENMEM_get_vnumainfo 26
+#define DOMID_XEN 0x7ff2
+#define HC_mmu_update 1
+#define VIRT_BASE 0xffffffff80000000UL
+
+struct ext_vcpucontext {
+	uint32_t vcpu, size;
+	uint64_t syscall32_eip, sysenter_eip;
+	uint16_t syscall32_cs, sysenter_cs;
+	uint8_t syscall32_masks, sysenter_masks;
+	uint64_t vmce[4];
+};
+_Static_assert(sizeof(struct ext_vcpucontext) == 64, "ext_vcpucontext layout");
+
+struct vcpuextstate {
+	uint32_t vcpu, pad;
+	uint64_t xfeature_mask, size;
+	void *buffer;
+};
+
+struct vcpu_msr {
+	uint32_t index, reserved;
+	uint64_t value;
+};
+
+struct vcpu_msrs {
+	uint32_t vcpu, msr_count;
+	struct vcpu_msr *msrs;
+};
+
+struct shadow_op {
+	uint32_t op, mode, mb, pad;
+	void *dirty_bitmap;
+	uint64_t pages;
+	uint32_t fault_count, dirty_count;
+};
+
+struct vnuma_info {
+	uint16_t domid, pad;
+	uint32_t nr_vnodes, nr_vcpus, nr_vmemranges;
+	void *vdistance, *vcpu_to_vnode, *vmemrange;
+};
+_Static_assert(sizeof(struct vnuma_info) == 40, "vnuma_topology_info layout");
+
+static uint8_t window[4096] __attribute__((aligned(4096)));
+
+/* A domctl whose argument is @arg (at most 128 bytes); @arg gets the answer back. */
+static long dctl(unsigned int cmd, uint16_t dom, void *arg, size_t len)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	memcpy(op.u.raw, arg, len);
+	rc = domctl(cmd, dom, &op);
+	memcpy(arg, op.u.raw, len);
+	return rc;
+}
+
+static uint16_t create(void)
+{
+	struct dctl op;
+	long rc;
+
+	builder_fill_create(&op);
+	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
+	if (rc) {
+		xtest_error("createdomain: %ld", rc);
+		xtest_exit();
+	}
+	memset(&op.u, 0, sizeof(op.u));
+	op.u.max_vcpus = 1;
+	rc = domctl(XEN_DOMCTL_max_vcpus, op.domain, &op);
+	xtest_check(rc == 0, "max_vcpus(1): %ld", rc);
+	return op.domain;
+}
+
+static void ext_vcpucontext(uint16_t dom)
+{
+	struct ext_vcpucontext e = { 0 }, bad;
+	long rc;
+
+	rc = dctl(XEN_DOMCTL_get_ext_vcpucontext, dom, &e, sizeof(e));
+	xtest_check(rc == 0 && e.size == sizeof(e), "get_ext_vcpucontext: %ld, size %u", rc,
+		    e.size);
+	bad = (struct ext_vcpucontext){ .vcpu = 1 };
+	rc = dctl(XEN_DOMCTL_get_ext_vcpucontext, dom, &bad, sizeof(bad));
+	xtest_check(rc == -ESRCH, "get_ext_vcpucontext of vCPU 1 (of 1): %ld", rc);
+	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
+	xtest_check(rc == 0, "set_ext_vcpucontext with what get gave: %ld", rc);
+	bad = e;
+	bad.sysenter_eip = 0x8000000000000000UL;
+	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &bad, sizeof(bad));
+	xtest_check(rc == -EINVAL, "set_ext_vcpucontext, non-canonical sysenter: %ld", rc);
+	bad = e;
+	bad.size = 16;
+	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &bad, sizeof(bad));
+	xtest_check(rc == -EINVAL, "set_ext_vcpucontext of 16 bytes: %ld", rc);
+}
+
+static void extstate_and_msrs(uint16_t dom)
+{
+	struct vcpuextstate x = { 0 };
+	struct vcpu_msrs m = { 0 };
+	struct vcpu_msr bogus = { .index = 0x12345678, .value = 1 };
+	long rc;
+
+	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
+	xtest_check(rc == 0, "getvcpuextstate (size query): %ld", rc);
+	x = (struct vcpuextstate){ .vcpu = 1 };
+	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
+	xtest_check(rc == -ESRCH, "getvcpuextstate of vCPU 1: %ld", rc);
+	x = (struct vcpuextstate){ 0 };
+	rc = dctl(XEN_DOMCTL_getvcpuextstate, 0, &x, sizeof(x));
+	xtest_check(rc == -EINVAL, "getvcpuextstate of the calling vCPU: %ld", rc);
+	rc = dctl(XEN_DOMCTL_get_vcpu_msrs, dom, &m, sizeof(m));
+	xtest_check(rc == 0, "get_vcpu_msrs (count query): %ld", rc);
+	m = (struct vcpu_msrs){ .vcpu = 1 };
+	rc = dctl(XEN_DOMCTL_get_vcpu_msrs, dom, &m, sizeof(m));
+	xtest_check(rc == -ESRCH, "get_vcpu_msrs of vCPU 1: %ld", rc);
+	m = (struct vcpu_msrs){ 0 };
+	rc = dctl(XEN_DOMCTL_get_vcpu_msrs, 0, &m, sizeof(m));
+	xtest_check(rc == -EINVAL, "get_vcpu_msrs of the calling vCPU: %ld", rc);
+	m = (struct vcpu_msrs){ 0 };
+	rc = dctl(XEN_DOMCTL_set_vcpu_msrs, dom, &m, sizeof(m));
+	xtest_check(rc == 0, "set_vcpu_msrs of none: %ld", rc);
+	m = (struct vcpu_msrs){ .msr_count = 1, .msrs = &bogus };
+	rc = dctl(XEN_DOMCTL_set_vcpu_msrs, dom, &m, sizeof(m));
+	xtest_check(rc == -EINVAL && m.msr_count == 0, "set_vcpu_msrs of MSR %#x: %ld, count %u",
+		    bogus.index, rc, m.msr_count);
+}
+
+/* Non-live save only turns log-dirty off; PV log-dirty needs shadow paging, which
+ * Debian's Xen is built without. */
+static void shadow(uint16_t dom)
+{
+	struct shadow_op s = { .op = SHADOW_OP_OFF };
+	long rc;
+
+	/* No paging mode to turn off (Xen without shadow paging): the save side ignores it. */
+	rc = dctl(XEN_DOMCTL_shadow_op, dom, &s, sizeof(s));
+	xtest_check(rc == -EINVAL, "shadow_op OFF: %ld", rc);
+	s = (struct shadow_op){ .op = SHADOW_OP_OFF };
+	rc = dctl(XEN_DOMCTL_shadow_op, 0, &s, sizeof(s));
+	xtest_check(rc == -EINVAL, "shadow_op OFF on the caller itself: %ld", rc);
+	s = (struct shadow_op){ .op = SHADOW_OP_ENABLE_LOGDIRTY };
+	rc = dctl(XEN_DOMCTL_shadow_op, dom, &s, sizeof(s));
+	xtest_check(rc == -EOPNOTSUPP, "shadow_op ENABLE_LOGDIRTY on PV: %ld", rc);
+}
+
+static void resume(uint16_t dom)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_resumedomain, 0, &op);
+	xtest_check(rc == -EINVAL, "resumedomain of the caller itself: %ld", rc);
+	rc = domctl(XEN_DOMCTL_resumedomain, dom, &op);
+	xtest_check(rc == 0, "resumedomain of a domain not shut down: %ld", rc);
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_getdomaininfo, dom, &op);
+	xtest_check(rc == 0 && (op.u.info.flags & XEN_DOMINF_paused),
+		    "still paused after resumedomain: %ld, flags %#x", rc, op.u.info.flags);
+}
+
+static void vnuma(uint16_t dom)
+{
+	struct vnuma_info v = { .domid = dom };
+	long rc;
+
+	rc = hypercall(HC_memory_op, XENMEM_get_vnumainfo, (unsigned long)&v, 0, 0, 0);
+	xtest_check(rc == -EOPNOTSUPP, "get_vnumainfo of d%u (no vNUMA): %ld", dom, rc);
+	v = (struct vnuma_info){ .domid = DOMID_SELF };
+	rc = hypercall(HC_memory_op, XENMEM_get_vnumainfo, (unsigned long)&v, 0, 0, 0);
+	xtest_check(rc == -EOPNOTSUPP, "get_vnumainfo of ourselves: %ld", rc);
+	v = (struct vnuma_info){ .domid = 0x7000 };
+	rc = hypercall(HC_memory_op, XENMEM_get_vnumainfo, (unsigned long)&v, 0, 0, 0);
+	xtest_check(rc == -ESRCH, "get_vnumainfo of no domain: %ld", rc);
+}
+
+static long map_xen(unsigned long mfn, uint64_t flags)
+{
+	uint64_t req[2] = { builder_l1e_maddr(window), (mfn << 12) | flags };
+	unsigned int done = 0;
+	struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)window, 0 };
+	long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, DOMID_XEN,
+			    0);
+
+	if (!rc)
+		rc = hypercall(HC_mmuext_op, (unsigned long)&inv, 1, 0, DOMID_SELF, 0);
+	return rc;
+}
+
+/* The M2P as the save side reads it: frames from machphys_mfn_list, foreigndom DOMID_XEN. */
+static void m2p(void)
+{
+	static unsigned long chunks[8];
+	struct {
+		unsigned int max_extents;
+		unsigned long *extent_start;
+		unsigned int nr_extents;
+	} l = { 8, chunks, 0 };
+	unsigned long own = builder_own_frame(window);
+	unsigned long pfn = ((unsigned long)window - VIRT_BASE) >> 12;
+	long rc;
+
+	rc = hypercall(HC_memory_op, XENMEM_machphys_mfn_list, (unsigned long)&l, 0, 0, 0);
+	if (rc || !l.nr_extents || own >= 262144UL * l.nr_extents) {
+		xtest_fail("machphys_mfn_list: %ld, %u chunks, our frame %#lx", rc, l.nr_extents,
+			   own);
+		return;
+	}
+	/* Each chunk: 2 MiB, 512 frames of 512 entries. */
+	rc = map_xen(chunks[own / 262144] + own % 262144 / 512, PTE_P | PTE_A);
+	xtest_check(rc == 0, "read-only mapping of an M2P frame, foreigndom DOMID_XEN: %ld", rc);
+	if (!rc) {
+		unsigned long e = ((volatile unsigned long *)window)[own % 512];
+
+		xtest_check(e == pfn, "M2P entry of our frame %#lx: %#lx, expected PFN %#lx", own, e,
+			    pfn);
+		builder_unmap(window);
+	}
+	rc = map_xen(chunks[0], PTE_P | PTE_RW | PTE_A | PTE_D);
+	xtest_check(rc == -EBUSY, "writable mapping of an M2P frame: %ld", rc);
+	rc = map_xen(own, PTE_P | PTE_A);
+	xtest_check(rc == -EBUSY, "our own frame with foreigndom DOMID_XEN: %ld", rc);
+	if (!rc)
+		builder_unmap(window);
+}
+
+void test_main(void)
+{
+	uint64_t free0 = builder_free_pages();
+	uint16_t dom = create();
+	struct dctl op;
+	long rc;
+
+	printk("created d%u\n", dom);
+	ext_vcpucontext(dom);
+	extstate_and_msrs(dom);
+	shadow(dom);
+	resume(dom);
+	vnuma(dom);
+	m2p();
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_destroydomain, dom, &op);
+	xtest_check(rc == 0, "destroydomain: %ld", rc);
+	xtest_check(builder_wait_free(free0) == free0, "free pages not back after destroy");
+}

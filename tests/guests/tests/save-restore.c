@@ -1,0 +1,325 @@
+/*
+ * A domU for `xl save` / `xl restore` (run by the system test under xl, not
+ * as an initial domain: there it has no xenstore and skips).
+ *
+ * It fills PATTERN_PAGES pages with a pattern, publishes its p2m for the
+ * toolstack (the frame-list tree in shared_info), then counts on its console
+ * ring and polls its xenstore control/shutdown node. On "suspend" it acks
+ * (writes "" to the node), prepares as a PV kernel must (store and console
+ * frames in start_info as PFNs, shared_info unmapped) and calls
+ * SCHEDOP_shutdown(SHUTDOWN_suspend) with its start_info MFN in the third
+ * argument. The call returns 0 in the restored domain or 1 if the suspend
+ * was cancelled; either way it maps shared_info, the store and console rings
+ * again from start_info, checks the pattern and prints
+ *	save-restore: PASS resumed (rc 0) ...  or  save-restore: FAIL ...
+ * then goes on counting. "poweroff" in control/shutdown ends it.
+ */
+#include "xtest.h"
+#include "evtchn.h"
+#include "console-ring.h"
+
+#define VIRT_BASE 0xffffffff80000000UL
+#define PATTERN_PAGES 256
+#define TICK_NS 250000000UL /* a tick every 250 ms of system time */
+
+/* xenstore wire protocol (Xen's public io/xs_wire.h) */
+#define XS_READ 2
+#define XS_WRITE 11
+#define XS_ERROR 16
+
+struct xs_msg {
+	uint32_t type, req_id, tx_id, len;
+};
+
+struct xs_ring {
+	char req[1024];
+	char rsp[1024];
+	uint32_t req_cons, req_prod;
+	uint32_t rsp_cons, rsp_prod;
+};
+_Static_assert(offsetof(struct xs_ring, req_cons) == 2048, "xenstore ring layout");
+
+static unsigned long pattern[PATTERN_PAGES][512] __attribute__((aligned(4096)));
+static unsigned long p2m_list[512] __attribute__((aligned(4096)));
+static unsigned long p2m_list_list[512] __attribute__((aligned(4096)));
+static char store_page[4096] __attribute__((aligned(4096)));
+static volatile struct xs_ring *store;
+static uint32_t store_port;
+static uint32_t next_req_id = 1;
+
+static unsigned long rdtsc(void)
+{
+	unsigned int lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((unsigned long)hi << 32) | lo;
+}
+
+/* System time (ns) from vCPU 0's pvclock in shared_info, with the version retry. */
+static uint64_t now(void)
+{
+	const volatile struct vcpu_time_info *t = &xtest_shared_info()->vcpu_info[0].time;
+	uint32_t ver;
+	uint64_t ns;
+
+	do {
+		ver = t->version;
+		__asm__ volatile("" ::: "memory");
+		uint64_t d = rdtsc() - t->tsc_timestamp;
+		int8_t shift = t->tsc_shift;
+
+		d = shift < 0 ? d >> -shift : d << shift;
+		ns = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
+		__asm__ volatile("" ::: "memory");
+	} while ((ver & 1) || ver != t->version);
+	return ns;
+}
+
+/*
+ * Wait until @deadline (system time), yielding. (Blocking in SCHEDOP_poll
+ * with a timeout works on Petrel, but on Xen 4.17 under QEMU TCG dom0's
+ * programs then died of segfaults right after xl create, twice in a row;
+ * yielding did not provoke that as readily.)
+ */
+static void sleep_until(uint64_t deadline)
+{
+	while (now() < deadline)
+		hypercall_sched_op(SCHEDOP_yield, NULL);
+}
+
+static const unsigned long *p2m(void)
+{
+	return (const unsigned long *)xtest_start_info->mfn_list;
+}
+
+/* The MFN behind a VA of the boot mapping (VIRT_BASE + PFN pages). */
+static unsigned long va_to_mfn(const void *va)
+{
+	return p2m()[((unsigned long)va - VIRT_BASE) >> 12];
+}
+
+/* A PFN from an MFN, by a search of the p2m; ~0 if not ours. */
+static unsigned long mfn_to_pfn(unsigned long mfn)
+{
+	for (unsigned long pfn = 0; pfn < xtest_start_info->nr_pages; pfn++)
+		if (p2m()[pfn] == mfn)
+			return pfn;
+	return ~0UL;
+}
+
+static unsigned long pattern_word(unsigned long page, unsigned long i)
+{
+	return (page * 512 + i) * 0x9e3779b97f4a7c15UL ^ 0x5a5a00005a5a0000UL;
+}
+
+static void pattern_fill(void)
+{
+	for (unsigned long p = 0; p < PATTERN_PAGES; p++)
+		for (unsigned long i = 0; i < 512; i++)
+			pattern[p][i] = pattern_word(p, i);
+}
+
+/* Number of pattern words that differ. */
+static unsigned long pattern_check(void)
+{
+	unsigned long bad = 0;
+
+	for (unsigned long p = 0; p < PATTERN_PAGES; p++)
+		for (unsigned long i = 0; i < 512; i++)
+			bad += pattern[p][i] != pattern_word(p, i);
+	return bad;
+}
+
+/*
+ * The p2m as the save side reads it: shared_info's max_pfn and the MFN of a
+ * page listing the MFNs of pages that list the MFNs of the p2m's pages.
+ */
+static bool p2m_publish(void)
+{
+	struct shared_info *s = xtest_shared_info();
+	unsigned long frames = (xtest_start_info->nr_pages + 511) / 512;
+
+	if (!s || frames > 512)
+		return false;
+	memset(p2m_list, 0, sizeof(p2m_list));
+	for (unsigned long f = 0; f < frames; f++)
+		p2m_list[f] = va_to_mfn((const char *)p2m() + f * 4096);
+	memset(p2m_list_list, 0, sizeof(p2m_list_list));
+	p2m_list_list[0] = va_to_mfn(p2m_list);
+	s->max_pfn = xtest_start_info->nr_pages;
+	s->pfn_to_mfn_frame_list_list = va_to_mfn(p2m_list_list);
+	return true;
+}
+
+static bool store_connect(void)
+{
+	const struct start_info *si = xtest_start_info;
+
+	store = NULL;
+	if (!si->store_mfn)
+		return false;
+	if (hypercall_update_va_mapping((unsigned long)store_page,
+					(si->store_mfn << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
+					UVMF_INVLPG))
+		return false;
+	store = (volatile struct xs_ring *)store_page;
+	store_port = si->store_evtchn;
+	return true;
+}
+
+static void ring_put(const void *data, uint32_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		while (store->req_prod - store->req_cons >= sizeof(store->req))
+			hypercall_sched_op(SCHEDOP_yield, NULL);
+		store->req[store->req_prod & (sizeof(store->req) - 1)] = *p++;
+		__asm__ volatile("sfence" ::: "memory");
+		store->req_prod++;
+		len--;
+	}
+}
+
+static void ring_get(void *data, uint32_t len)
+{
+	char *p = data;
+
+	while (len) {
+		while (store->rsp_prod == store->rsp_cons) {
+			evtchn_port_op(EVTCHNOP_send, store_port);
+			hypercall_sched_op(SCHEDOP_yield, NULL);
+		}
+		__asm__ volatile("lfence" ::: "memory");
+		*p++ = store->rsp[store->rsp_cons & (sizeof(store->rsp) - 1)];
+		__asm__ volatile("" ::: "memory");
+		store->rsp_cons++;
+		len--;
+	}
+}
+
+/*
+ * One request: path (with its NUL) then value; the reply's type, its body
+ * NUL-terminated in out (truncated to outsz - 1).
+ */
+static uint32_t xs_request(uint32_t type, const char *path, const char *value, char *out,
+			   uint32_t outsz)
+{
+	struct xs_msg msg = { .type = type, .req_id = next_req_id++ };
+	uint32_t plen = strlen(path) + 1, vlen = value ? strlen(value) : 0;
+	char c;
+
+	msg.len = plen + vlen;
+	ring_put(&msg, sizeof(msg));
+	ring_put(path, plen);
+	ring_put(value, vlen);
+	evtchn_port_op(EVTCHNOP_send, store_port);
+	ring_get(&msg, sizeof(msg));
+	for (uint32_t i = 0; i < msg.len; i++) {
+		ring_get(&c, 1);
+		if (i < outsz - 1)
+			out[i] = c;
+	}
+	out[msg.len < outsz - 1 ? msg.len : outsz - 1] = 0;
+	evtchn_port_op(EVTCHNOP_send, store_port);
+	return msg.type;
+}
+
+/* control/shutdown's value, "" when absent. */
+static void read_shutdown(char *out, uint32_t outsz)
+{
+	if (xs_request(XS_READ, "control/shutdown", NULL, out, outsz) != XS_READ)
+		out[0] = 0;
+}
+
+/* What a PV kernel does before the suspend call. */
+static void suspend_prepare(void)
+{
+	struct start_info *si = xtest_start_info;
+
+	si->store_mfn = mfn_to_pfn(si->store_mfn);
+	si->console.domU.mfn = mfn_to_pfn(si->console.domU.mfn);
+	xtest_shared_info_forget();
+}
+
+/* A cancelled suspend leaves start_info as the guest left it. */
+static void suspend_undo(void)
+{
+	struct start_info *si = xtest_start_info;
+
+	if (si->store_mfn < si->nr_pages)
+		si->store_mfn = p2m()[si->store_mfn];
+	if (si->console.domU.mfn < si->nr_pages)
+		si->console.domU.mfn = p2m()[si->console.domU.mfn];
+}
+
+/* And after it: every connection again from start_info. */
+static void resume_connect(void)
+{
+	console_ring_init(xtest_start_info);
+	if (!p2m_publish())
+		printk("save-restore: FAIL cannot map shared_info after the suspend\n");
+	if (!store_connect())
+		printk("save-restore: FAIL no xenstore ring after the suspend\n");
+}
+
+static void do_suspend(void)
+{
+	struct sched_shutdown s = { .reason = SHUTDOWN_suspend };
+	unsigned long si_mfn = va_to_mfn(xtest_start_info);
+	unsigned long before = xtest_start_info->store_mfn, bad;
+	long rc;
+
+	printk("save-restore: suspending (start_info mfn %#lx)\n", si_mfn);
+	console_ring_flush();
+	suspend_prepare();
+	rc = hypercall(HC_sched_op, SCHEDOP_shutdown, (unsigned long)&s, si_mfn, 0, 0);
+	if (rc)
+		suspend_undo();
+	resume_connect();
+	bad = pattern_check();
+	printk("save-restore: back from the suspend: rc %ld, store mfn %#lx -> %#lx, "
+	       "start_info mfn %#lx\n",
+	       rc, before, xtest_start_info->store_mfn, va_to_mfn(xtest_start_info));
+	if ((rc == 0 || rc == 1) && bad == 0)
+		printk("save-restore: PASS %s (rc %ld), %d pattern pages intact\n",
+		       rc ? "cancelled" : "resumed", rc, PATTERN_PAGES);
+	else
+		printk("save-restore: FAIL rc %ld, %lu pattern words changed\n", rc, bad);
+}
+
+/* Count and watch control/shutdown until asked to power off. */
+static void run_loop(void)
+{
+	unsigned long tick = 0;
+	char cmd[32];
+
+	for (;;) {
+		sleep_until(now() + TICK_NS);
+		printk("save-restore: tick %lu\n", tick++);
+		read_shutdown(cmd, sizeof(cmd));
+		if (!strcmp(cmd, "suspend")) {
+			xs_request(XS_WRITE, "control/shutdown", "", cmd, sizeof(cmd));
+			do_suspend();
+		} else if (!strcmp(cmd, "poweroff")) {
+			xs_request(XS_WRITE, "control/shutdown", "", cmd, sizeof(cmd));
+			return;
+		}
+	}
+}
+
+void test_main(void)
+{
+	if (xtest_start_info->flags & SIF_INITDOMAIN) {
+		xtest_skip("a domU for xl save/restore (the system test runs it under xl)");
+		return;
+	}
+	pattern_fill();
+	if (!p2m_publish() || !store_connect()) {
+		xtest_error("no shared_info or no xenstore ring");
+		return;
+	}
+	printk("save-restore: ready, %d pattern pages, %lu pages\n", PATTERN_PAGES,
+	       xtest_start_info->nr_pages);
+	run_loop();
+}

@@ -1,0 +1,130 @@
+/*
+ * The per-vCPU domctls the toolstack's save and restore use beyond the
+ * vcpu_guest_context (vcpu_context.c), for PV vCPUs, with Xen 4.17's checks:
+ *
+ * - get/set_ext_vcpucontext: the 32-bit syscall and sysenter callbacks and
+ *   whether they mask events, plus the vMCE block. Petrel offers no machine
+ *   checks to guests, so get reports MCG_CAP 0 and set takes the block
+ *   without using it; callback addresses must be canonical (-EINVAL);
+ * - getvcpuextstate: Petrel keeps a PV vCPU's FPU as an fxsave image, which
+ *   the vcpu_guest_context already carries: the xsave feature mask is 0,
+ *   so the save side writes no XSAVE record;
+ * - get/set_vcpu_msrs: Petrel keeps none of the MSRs Xen migrates for PV
+ *   vCPUs (SPEC_CTRL, MISC_FEATURES_ENABLES, the DR address masks): get has
+ *   nothing to send; set takes an empty list and refuses any entry
+ *   (-EINVAL, msr_count = the index of the refused entry).
+ *
+ * For all of them: a vCPU that does not exist -ESRCH, the calling vCPU
+ * itself or an HVM vCPU -EINVAL (Xen refuses what it cannot pause).
+ */
+#include "types.h"
+#include "lib.h"
+#include "errno.h"
+#include "domain.h"
+#include "sched.h"
+#include "pv.h"
+#include "uaccess.h"
+#include "hvm.h"
+#include "public/callback.h"
+#include "public/domctl.h"
+
+static bool canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+/* The PV vCPU a save/restore domctl names, or NULL with *rc set. */
+static struct vcpu *save_vcpu(struct domain *d, u32 id, long *rc)
+{
+	struct vcpu *v = id < d->max_vcpus ? d->vcpu[id] : NULL;
+
+	*rc = 0;
+	if (!v)
+		*rc = -ESRCH;
+	else if (v == current || is_hvm_domain(d))
+		*rc = -EINVAL;
+	return *rc ? NULL : v;
+}
+
+static bool callback_masks(const struct vcpu *v, unsigned int type)
+{
+	return v->arch.pv.callback_mask & (1u << type);
+}
+
+static void set_callback_mask(struct vcpu *v, unsigned int type, bool on)
+{
+	if (on)
+		v->arch.pv.callback_mask |= 1u << type;
+	else
+		v->arch.pv.callback_mask &= ~(1u << type);
+}
+
+long pv_get_ext_vcpucontext(struct domain *d, struct xen_domctl_ext_vcpucontext *e)
+{
+	long rc;
+	struct vcpu *v = save_vcpu(d, e->vcpu, &rc);
+
+	if (!v)
+		return rc;
+	memset(&e->syscall32_callback_eip, 0, sizeof(*e) - offsetof(typeof(*e), syscall32_callback_eip));
+	e->syscall32_callback_eip = v->arch.pv.syscall32_callback;
+	e->sysenter_callback_eip = v->arch.pv.sysenter_callback;
+	e->syscall32_disables_events = callback_masks(v, CALLBACKTYPE_syscall32);
+	e->sysenter_disables_events = callback_masks(v, CALLBACKTYPE_sysenter);
+	e->size = sizeof(*e);
+	return 0;
+}
+
+long pv_set_ext_vcpucontext(struct domain *d, const struct xen_domctl_ext_vcpucontext *e)
+{
+	long rc;
+	struct vcpu *v = save_vcpu(d, e->vcpu, &rc);
+
+	if (!v)
+		return rc;
+	if (e->size < offsetof(typeof(*e), vmce) || !canonical(e->syscall32_callback_eip) ||
+	    !canonical(e->sysenter_callback_eip))
+		return -EINVAL;
+	domain_pause(d);
+	v->arch.pv.syscall32_callback = e->syscall32_callback_eip;
+	v->arch.pv.sysenter_callback = e->sysenter_callback_eip;
+	set_callback_mask(v, CALLBACKTYPE_syscall32, e->syscall32_disables_events);
+	set_callback_mask(v, CALLBACKTYPE_sysenter, e->sysenter_disables_events);
+	domain_unpause(d);
+	return 0;
+}
+
+long pv_get_vcpu_extstate(struct domain *d, struct xen_domctl_vcpuextstate *x)
+{
+	long rc;
+
+	if (!save_vcpu(d, x->vcpu, &rc))
+		return rc;
+	x->xfeature_mask = 0;
+	x->size = 0;
+	return 0;
+}
+
+long pv_get_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m)
+{
+	long rc;
+
+	if (!save_vcpu(d, m->vcpu, &rc))
+		return rc;
+	m->msr_count = 0;
+	return 0;
+}
+
+/* *copyback: the caller returns msr_count (the refused entry's index). */
+long pv_set_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m, bool *copyback)
+{
+	long rc;
+
+	if (!save_vcpu(d, m->vcpu, &rc))
+		return rc;
+	if (!m->msr_count)
+		return 0;
+	m->msr_count = 0;
+	*copyback = true;
+	return -EINVAL;
+}
