@@ -380,11 +380,8 @@ void arch_sched_kick(unsigned int cpu)
 	send_event_check(cpu);
 }
 
-/* On the CPU that ran @data last: drop its page tables, GDT and LDT frames. */
-static void forget_vcpu(void *data)
+static void forget_loaded_state(void)
 {
-	if (current != data)
-		return;
 	write_cr3(virt_to_maddr(idle_l4));
 	for (unsigned int i = 0; i < GDT_GUEST_FRAMES; i++)
 		gdt_map_guest_frame(i, 0);
@@ -392,9 +389,42 @@ static void forget_vcpu(void *data)
 	current = NULL;
 }
 
+/* On the CPU that ran @data last: drop its page tables, GDT and LDT frames. */
+static void forget_vcpu(void *data)
+{
+	if (current == data)
+		forget_loaded_state();
+}
+
 void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)
 {
 	on_cpus(1UL << cpu, forget_vcpu, v);
+}
+
+/*
+ * The same, keeping the state first: @data goes on on another CPU. Its
+ * register frame is still the one at this CPU's stack top (the CPU idles,
+ * or switches away from it now).
+ */
+static void save_and_forget_vcpu(void *data)
+{
+	struct vcpu *v = data;
+
+	if (current != v)
+		return;
+	if (is_hvm_vcpu(v))
+		hvm_context_save(v);
+	else
+		save_pv_state(v);
+	forget_loaded_state();
+}
+
+void arch_save_vcpu_off(unsigned int cpu, struct vcpu *v)
+{
+	if (cpu == smp_processor_id())
+		save_and_forget_vcpu(v);
+	else
+		on_cpus(1UL << cpu, save_and_forget_vcpu, v);
 }
 
 void arch_idle_wait(void)
