@@ -310,7 +310,7 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *vi)
 	vi->online = !(v->pause_flags & VPF_down);
 	vi->blocked = !!(v->pause_flags & VPF_blocked);
 	vi->running = v->is_running;
-	vi->cpu_time = v->runstate.time[RUNSTATE_running];
+	vi->cpu_time = vcpu_cpu_time(v);
 	vi->cpu = v->processor;
 	return 0;
 }
@@ -551,6 +551,7 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 			d->sched_weight = s->u.credit.weight;
 		if (s->u.credit.cap != 0xffff)
 			d->sched_cap = s->u.credit.cap;
+		sched_credit_changed(d);
 		return 0;
 	default:
 		return -EINVAL;

@@ -100,6 +100,8 @@ static void slice_expired(void *data)
 	sc->need_resched = true;
 }
 
+static void kick_if_remote(const struct vcpu *v);
+
 /* ---- Weights and caps. */
 
 static unsigned int weight_of(const struct vcpu *v)
@@ -109,18 +111,27 @@ static unsigned int weight_of(const struct vcpu *v)
 	return w ? w : SCHED_DEFAULT_WEIGHT;
 }
 
-/* A new cap period begins once the last one is over. */
-static void cap_refill(struct domain *d, u64 now)
-{
-	if (now - d->cap_period_start >= SCHED_CAP_PERIOD_NS) {
-		d->cap_period_start = now;
-		d->cap_used = 0;
-	}
-}
-
 static u64 cap_budget(const struct domain *d)
 {
 	return SCHED_CAP_PERIOD_NS * d->sched_cap / 100;
+}
+
+/*
+ * A new cap period begins once the last one is over; each period that
+ * passed pays one budget of the time used. What a late timer let the
+ * domain run past its budget stays owed, and a late wake does not move
+ * the periods, so it keeps its share over time.
+ */
+static void cap_refill(struct domain *d, u64 now)
+{
+	u64 periods, paid;
+
+	if (now - d->cap_period_start < SCHED_CAP_PERIOD_NS)
+		return;
+	periods = (now - d->cap_period_start) / SCHED_CAP_PERIOD_NS;
+	paid = periods * cap_budget(d);
+	d->cap_period_start += periods * SCHED_CAP_PERIOD_NS; /* a late wake keeps the phase */
+	d->cap_used = d->cap_used > paid ? d->cap_used - paid : 0;
 }
 
 /* Running time @d may still use in this cap period (~0: no cap). */
@@ -207,6 +218,19 @@ static void arm_slice(struct sched_cpu *sc, struct vcpu *running, u64 now, u64 w
 		stop_timer(&sc->slice_timer);
 	else
 		set_timer(&sc->slice_timer, end);
+}
+
+/* @d's weight or cap changed: the CPUs running its vCPUs look again now. */
+void sched_credit_changed(struct domain *d)
+{
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (v && v->is_running) {
+			cpu_sched_of(v)->need_resched = true;
+			kick_if_remote(v);
+		}
+	}
 }
 
 /* ---- Affinity. */
@@ -564,18 +588,20 @@ u64 sched_idle_time(unsigned int cpu)
 	return cpu_online(cpu) ? per_cpu(sched_cpu, cpu).idle_time : 0;
 }
 
+u64 vcpu_cpu_time(struct vcpu *v)
+{
+	if (v->is_running)
+		vcpu_runstate_change(v, RUNSTATE_running); /* bring it up to date */
+	return v->runstate.time[RUNSTATE_running];
+}
+
 u64 domain_cpu_time(const struct domain *d)
 {
 	u64 t = 0;
 
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
-		struct vcpu *v = d->vcpu[i];
-
-		if (!v)
-			continue;
-		if (v->is_running)
-			vcpu_runstate_change(v, RUNSTATE_running); /* bring it up to date */
-		t += v->runstate.time[RUNSTATE_running];
+		if (d->vcpu[i])
+			t += vcpu_cpu_time(d->vcpu[i]);
 	}
 	return t;
 }

@@ -36,6 +36,8 @@ extern bool sched_cpu0_only;
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu);
 /* A paused vCPU leaves the scheduler for good. */
 void sched_destroy_vcpu(struct vcpu *v);
+/* @d's credit weight or cap changed: its running vCPUs reschedule. */
+void sched_credit_changed(struct domain *d);
 /* @v's hard affinity changed: it leaves a CPU not in it (may wait for it to stop). */
 void sched_affinity_changed(struct vcpu *v);
 
@@ -73,6 +75,8 @@ __noreturn void schedule_dead(void);
 unsigned int sched_nr_cpus(void);
 /* Time CPU @cpu spent idle since boot, in ns (sysctl getcpuinfo). */
 u64 sched_idle_time(unsigned int cpu);
+/* Time @v spent running, in ns, its current stretch included (getvcpuinfo). */
+u64 vcpu_cpu_time(struct vcpu *v);
 /* Time @d's vCPUs spent running, in ns (getdomaininfo's cpu_time). */
 u64 domain_cpu_time(const struct domain *d);
 
