@@ -63,6 +63,8 @@ struct pv_vcpu {
 	u64 tsc_aux; /* MSR_TSC_AUX as it was (CPUs with rdtscp) */
 	bool fpu_saved; /* fpu_area holds its FPU/SSE state (else: a fresh one) */
 	u8 fpu_area[512] __aligned(16); /* fxsave image */
+	u64 xcr0; /* its XCR0 (xsetbv), 0 = x87 and SSE only */
+	u8 *xsave_area; /* the XSAVE components beyond x87/SSE (CPUs with XSAVE), else NULL */
 };
 
 struct arch_vcpu {

@@ -12,9 +12,11 @@
 #define D_SEED 0x00    /* builder: the seed */
 #define D_USE_AUX 0x08 /* builder: 1 where the CPU has rdtscp */
 #define D_LOOPS 0x10   /* guest: checks done */
-#define D_WHAT 0x18    /* guest: 1 TSC_AUX, 2 an XMM register, 3 the FS base changed */
+#define D_WHAT 0x18    /* guest: 1 TSC_AUX, 2 an XMM register, 3 the FS base, 4 a YMM upper half */
 #define D_SEEN 0x20    /* guest: the value it read instead */
 #define D_FS_BASE 0x28 /* builder: the FS base to set, an address in this page */
+#define D_USE_AVX 0x30 /* builder: 1 where the CPU has XSAVE and AVX */
+#define D_SCRATCH 0x40 /* guest: where it stores a YMM upper half to read it */
 
 /* Copied into the code frame; absolute addresses only. */
 __asm__(".pushsection .rodata\n"
@@ -38,6 +40,18 @@ __asm__(".pushsection .rodata\n"
 	"lea \\n(%r12), %rax\n"
 	"movq %rax, %xmm\\n\n"
 	".endr\n"
+	"cmpq $0, 0x30(%rbx)\n"
+	"je 2f\n"
+	"mov %cr4, %rax\n" /* OSXSAVE, then XCR0 = x87 | SSE | AVX */
+	"or $0x40000, %rax\n"
+	"mov %rax, %cr4\n"
+	"xor %ecx, %ecx\n"
+	"mov $7, %eax\n"
+	"xor %edx, %edx\n"
+	"xsetbv\n"
+	".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+	"vinsertf128 $1, %xmm\\n, %ymm\\n, %ymm\\n\n" /* upper half = lower half */
+	".endr\n"
 	"2:\n"
 	"incq 0x10(%rbx)\n"
 	"cmpq $0, 0x8(%rbx)\n"
@@ -59,6 +73,16 @@ __asm__(".pushsection .rodata\n"
 	"cmp %rcx, %rax\n"
 	"jne 4f\n"
 	".endr\n"
+	"cmpq $0, 0x30(%rbx)\n"
+	"je 2b\n"
+	"mov $4, %edx\n"
+	".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+	"vextractf128 $1, %ymm\\n, 0x40(%rbx)\n"
+	"mov 0x40(%rbx), %rax\n"
+	"lea \\n(%r12), %rcx\n"
+	"cmp %rcx, %rax\n"
+	"jne 4f\n"
+	".endr\n"
 	"jmp 2b\n"
 	"4:\n"
 	"mov %rax, 0x20(%rbx)\n"
@@ -70,6 +94,15 @@ extern const uint8_t hammer_start[], hammer_end[];
 
 static const struct hammer_dom *filling;
 static uint8_t window[4096] __attribute__((aligned(4096)));
+
+/* XSAVE and AVX, as the guest's CPUID offers them. */
+static bool cpu_has_avx(void)
+{
+	uint32_t a, b, c, d;
+
+	xen_cpuid(1, 0, &a, &b, &c, &d);
+	return (c & (1u << 26)) && (c & (1u << 28));
+}
 
 static bool cpu_has_rdtscp(void)
 {
@@ -84,6 +117,7 @@ static void fill_data(struct tiny_dom *t, uint8_t *data, uint8_t *args)
 	(void)t, (void)args;
 	*(uint64_t *)(data + D_SEED) = filling->seed;
 	*(uint64_t *)(data + D_USE_AUX) = cpu_has_rdtscp();
+	*(uint64_t *)(data + D_USE_AVX) = cpu_has_avx();
 	*(uint64_t *)(data + D_FS_BASE) = TINY_GVA(PFN_DATA) + filling->fs_slot;
 	*(uint64_t *)(data + filling->fs_slot) = filling->seed;
 }
@@ -96,7 +130,8 @@ bool hammer_build(struct hammer_dom *d)
 
 void hammer_check(const struct hammer_dom *d)
 {
-	static const char *const what[] = { "nothing", "TSC_AUX", "an XMM register", "FS base" };
+	static const char *const what[] = { "nothing", "TSC_AUX", "an XMM register", "FS base",
+					    "a YMM upper half" };
 	const uint64_t *data = (const uint64_t *)window;
 	struct dctl op;
 	long rc;
@@ -110,11 +145,13 @@ void hammer_check(const struct hammer_dom *d)
 	if (rc)
 		return;
 	xtest_check(data[D_WHAT / 8] == 0, "d%u: %s changed under it: read %#lx (seed %#lx)",
-		    d->t.id, what[data[D_WHAT / 8] & 3], (unsigned long)data[D_SEEN / 8],
+		    d->t.id, what[data[D_WHAT / 8] <= 4 ? data[D_WHAT / 8] : 0],
+		    (unsigned long)data[D_SEEN / 8],
 		    (unsigned long)d->seed);
 	xtest_check(data[D_LOOPS / 8] > 1000, "d%u checked its registers %lu times", d->t.id,
 		    (unsigned long)data[D_LOOPS / 8]);
-	printk("d%u: registers checked %lu times\n", d->t.id, (unsigned long)data[D_LOOPS / 8]);
+	printk("d%u: registers checked %lu times%s\n", d->t.id, (unsigned long)data[D_LOOPS / 8],
+	       data[D_USE_AVX / 8] ? " (YMM too)" : "");
 	builder_unmap(window);
 }
 
