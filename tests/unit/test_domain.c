@@ -1248,6 +1248,35 @@ static void test_placement(void **state)
 	cpu_online_mask = 1;
 }
 
+/*
+ * A vCPU's runstate area (a guest virtual address) is written only while it
+ * is current, its own page tables loaded: a wake from another domain, or
+ * its switch-in before its tables are, must not write it.
+ */
+static void test_runstate_area_own_tables(void **state)
+{
+	static struct vcpu_runstate_info area;
+	struct domain *a = create(1);
+	struct vcpu *va = a->vcpu[0];
+
+	(void)state;
+	memset(&area, 0xa5, sizeof(area));
+	va->runstate_guest = (u64)&area;
+	start(a);
+	assert_int_equal(va->runstate.state, RUNSTATE_runnable);
+	assert_int_equal(((const u8 *)&area)[0], 0xa5);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(area.state, RUNSTATE_running);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	assert_int_equal(area.state, RUNSTATE_runnable); /* written on its way out */
+	va->runstate_guest = 0;
+	destroy_and_reap(a);
+}
+
 /* ---- weights, caps and affinity ---- */
 
 static void set_credit(struct domain *d, u16 weight, u16 cap)
@@ -1509,6 +1538,7 @@ int main(void)
 		T(test_controller_pause),
 		T(test_vcpus_made_later),
 		T(test_placement),
+		T(test_runstate_area_own_tables),
 		T(test_weights),
 		T(test_cap),
 		T(test_affinity_moves),

@@ -570,6 +570,7 @@ void schedule(void)
 	if (prev != next)
 		arch_context_switch(prev, next); /* prev NULL: nothing to save */
 	current = next;
+	vcpu_runstate_publish(next); /* now that its page tables are loaded */
 }
 
 void schedule_dead(void)

@@ -89,7 +89,12 @@ static void write_runstate_area(struct vcpu *v)
 	bool flag = v->domain->vm_assist & (1UL << VMASST_TYPE_runstate_update_flag);
 	u8 top;
 
-	if (!v->runstate_guest)
+	/*
+	 * The area is a guest virtual address: only the vCPU's own page tables
+	 * may take the write (another vCPU's would put it in that guest's
+	 * memory). Another vCPU's area is written when it is switched in.
+	 */
+	if (!v->runstate_guest || v != current)
 		return;
 	if (flag) {
 		rs.state_entry_time |= XEN_RUNSTATE_UPDATE;
@@ -115,6 +120,11 @@ void vcpu_runstate_change(struct vcpu *v, int state)
 		rs->time[rs->state] += now - rs->state_entry_time;
 	rs->state = state;
 	rs->state_entry_time = now;
+	write_runstate_area(v);
+}
+
+void vcpu_runstate_publish(struct vcpu *v)
+{
 	write_runstate_area(v);
 }
 

@@ -98,6 +98,8 @@ void arch_save_vcpu_off(unsigned int cpu, struct vcpu *v);
 __noreturn void arch_resume_current(void);
 
 /* ---- hooks into vCPU time (common/vcpu.c) ---- */
+/* Copy @v's runstate to its registered area (it is current: its page tables are loaded). */
+void vcpu_runstate_publish(struct vcpu *v);
 /* @v stops running (its periodic timer stops) / starts running again. */
 void vcpu_sched_out(struct vcpu *v);
 void vcpu_sched_in(struct vcpu *v);

@@ -12,7 +12,9 @@
  * the page it grants; dom0 prints it when the rounds fall short. Binding
  * its end of the channel leaves the domU's port pending (as on Xen), which
  * is not an answer: dom0 starts busy, so the domU's first ping switches
- * nothing and that pending bit is checked and cleared before the rounds. On the way, the domU grants dom0 a page, which dom0
+ * nothing and that pending bit is checked and cleared before the rounds.
+ * The domU registers a runstate area; dom0's memory at the same address
+ * (the same image) must never receive the domU's runstate. On the way, the domU grants dom0 a page, which dom0
  * maps, reads and writes through (a grant between two domains) and then
  * maps directly with a foreign mmu_update; the domU's own foreign
  * mmu_update of a dom0 frame is refused (-EPERM).
@@ -47,6 +49,16 @@ static const char from_dom0[] = "written by dom0 through the grant";
 #define WHY 2048 /* where in the granted page the domU says why its loop ended */
 #define BIND_PENDING 1024 /* there, 1: its port was pending right after the bind, 2: not */
 static unsigned long granted_mfn; /* dom0: the frame of the domU's granted page */
+/*
+ * The domU registers this as its vCPU's runstate area; dom0 (the same image,
+ * so the same address) fills its own copy with RUNSTATE_FILL and never
+ * registers it: the hypervisor writing the domU's runstate while dom0's page
+ * tables are loaded would land here.
+ */
+#define HC_vcpu_op 24
+#define VCPUOP_register_runstate_memory_area 5
+#define RUNSTATE_FILL 0xa5
+static uint8_t runstate_area[48] __attribute__((aligned(64)));
 
 static inline uint64_t rdtsc(void)
 {
@@ -229,6 +241,14 @@ static __attribute__((noreturn)) void domu_main(void)
 		pages[1][BIND_PENDING] = evtchn_test_and_clear(b.local_port) ? 1 : 2;
 	if (!domu_grant())
 		rc = -1;
+	if (!rc) {
+		uint64_t area = (uint64_t)runstate_area;
+
+		rc = hypercall(HC_vcpu_op, VCPUOP_register_runstate_memory_area, 0,
+			       (unsigned long)&area, 0, 0);
+		if (rc)
+			snprintf(pages[1], sizeof(pages[1]), "domU: register_runstate %ld", rc);
+	}
 	set_xmm1(mark);
 	set_tsc_aux(DOMU_TSC_AUX);
 	snprintf(pages[1] + WHY, 4096 - WHY, "domU: bind %ld", rc);
@@ -390,6 +410,7 @@ static void dom0_main(void)
 	if (rc)
 		return;
 	set_tsc_aux(DOM0_TSC_AUX);
+	memset(runstate_area, RUNSTATE_FILL, sizeof(runstate_area));
 	/*
 	 * Busy for a few slices: domain 1 binds and sends its first ping while
 	 * dom0 is runnable, not polling, so nothing switches at once and the
@@ -416,6 +437,13 @@ static void dom0_main(void)
 	printk("%u round trips with domain 1 in %lu us\n", rounds, (now() - t0) / 1000);
 	xtest_check(tsc_aux() == DOM0_TSC_AUX, "dom0's TSC_AUX is %#x after the switches",
 		    tsc_aux());
+	for (unsigned int i = 0; i < sizeof(runstate_area); i++) {
+		if (runstate_area[i] != RUNSTATE_FILL) {
+			xtest_fail("dom0's memory at the domU's runstate area changed: byte %u is %#x",
+				   i, runstate_area[i]);
+			break;
+		}
+	}
 	set_tsc_aux(0);
 	/* Its crash comes as VIRQ_DOM_EXC; dom0 itself goes on. */
 	xtest_check(wait_port(v.port, 5000), "no VIRQ_DOM_EXC after domain 1 crashed");
