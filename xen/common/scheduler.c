@@ -299,10 +299,12 @@ void sched_affinity_changed(struct vcpu *v)
 		this_cpu_sched()->need_resched = true;
 		return;
 	}
+	get_domain(v->domain); /* the pause may let the hypervisor lock go */
 	vcpu_pause(v);
 	arch_save_vcpu_off(old, v);
 	move_to_cpu(v, allowed_cpu(v));
 	vcpu_unpause(v);
+	put_domain(v->domain);
 }
 
 /*
