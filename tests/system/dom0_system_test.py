@@ -400,6 +400,30 @@ def check_xl_vcpu_list(con, res, cpus, dom0_vcpus):
                                                         cpus), "%d rows" % len(rows))
 
 
+# `xl sched-credit` (sched-credit2 where the hypervisor runs credit2): the pool's line, then
+# Domain-0's weight and cap; set to 512 and 50 and read back, then put back to 256 and 0.
+XL_SCHED_CMDS = {"credit": "sched-credit", "credit2": "sched-credit2"}
+XL_SCHED_ROW = re.compile(r"^Domain-0\s+0\s+(\d+)\s+(\d+)\s*$", re.M)
+
+
+def check_xl_sched(con, res, scheduler):
+    cmd = XL_SCHED_CMDS.get(scheduler)
+    if cmd is None:
+        res.check("xl/sched", False, "no credit scheduler: %r" % scheduler)
+        return
+    rc, out = shell_run(con, "xl %s" % cmd)
+    m = XL_SCHED_ROW.search(out)
+    res.check("xl/sched-show", rc == 0 and out.startswith("Cpupool Pool-0: ") and m is not None
+              and m.groups() == ("256", "0"), "rc=%d, %r: expected the pool's line and "
+              "Domain-0 with weight 256, cap 0" % (rc, out.strip()), cmd)
+    rc, out = shell_run(con, "xl %s -d 0 -w 512 -c 50 && xl %s -d Domain-0" % (cmd, cmd))
+    rc2, _ = shell_run(con, "xl %s -d 0 -w 256 -c 0" % cmd)
+    m = XL_SCHED_ROW.search(out)
+    res.check("xl/sched-set", rc == 0 and rc2 == 0 and m is not None and
+              m.groups() == ("512", "50"), "rc=%d/%d, %r: expected Domain-0 with weight 512, "
+              "cap 50" % (rc, rc2, out.strip()))
+
+
 def check_xl(con, res, args, hv_cmdline, argv):
     facts = machine_facts(argv, hv_cmdline)
     rc, out = shell_run(con, "cat /var/log/xen/xen-init-dom0.log; "
@@ -433,6 +457,8 @@ def check_xl(con, res, args, hv_cmdline, argv):
     res.check("xl/uptime", rc == 0 and m and abs(secs - uptime) <= 60,
               "rc=%d, %r (dom0 uptime %.0fs)" % (rc, out.strip(), uptime))
     check_xl_vcpu_list(con, res, facts[1], dom0_vcpus)
+    if info:
+        check_xl_sched(con, res, info.get("xen_scheduler"))
     # The console ring: the hypervisor's first line, then cleared by -c.  Its
     # lines are prefixed so that they are not taken for console noise.
     banner = re.compile(hvboot.HV_BANNER, re.M)

@@ -27,6 +27,7 @@
 #include "m2p.h"
 #include "domain.h"
 #include "event.h"
+#include <stdio.h>
 #include "sched.h"
 #include "smp.h"
 #include "timer.h"
@@ -296,7 +297,7 @@ void pv_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c)
 }
 
 /* ---- fakes: the other CPUs (one CPU runs here; others are only named) ---- */
-static unsigned int kicks[4], forgets[4];
+static unsigned int kicks[4], forgets[4], saves[4];
 
 void arch_sched_kick(unsigned int cpu)
 {
@@ -307,6 +308,14 @@ void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)
 {
 	(void)v;
 	forgets[cpu]++;
+}
+
+/* As the arch hook: the CPU that still holds @v's state saves it and forgets it. */
+void arch_save_vcpu_off(unsigned int cpu, struct vcpu *v)
+{
+	saves[cpu]++;
+	if (cpu == smp_processor_id() && current == v)
+		current = NULL;
 }
 
 unsigned int hv_wait_begin(void)
@@ -1380,12 +1389,200 @@ static void test_placement(void **state)
 	cpu_online_mask = 1;
 }
 
+/*
+ * A vCPU's runstate area (a guest virtual address) is written only while it
+ * is current, its own page tables loaded: a wake from another domain, or
+ * its switch-in before its tables are, must not write it.
+ */
+static void test_runstate_area_own_tables(void **state)
+{
+	static struct vcpu_runstate_info area;
+	struct domain *a = create(1);
+	struct vcpu *va = a->vcpu[0];
+
+	(void)state;
+	memset(&area, 0xa5, sizeof(area));
+	va->runstate_guest = (u64)&area;
+	start(a);
+	assert_int_equal(va->runstate.state, RUNSTATE_runnable);
+	assert_int_equal(((const u8 *)&area)[0], 0xa5);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(area.state, RUNSTATE_running);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	assert_int_equal(area.state, RUNSTATE_runnable); /* written on its way out */
+	va->runstate_guest = 0;
+	destroy_and_reap(a);
+}
+
+/* ---- weights, caps and affinity ---- */
+
+static void set_credit(struct domain *d, u16 weight, u16 cap)
+{
+	d->sched_weight = weight;
+	d->sched_cap = cap;
+}
+
+/* CPU-bound vCPUs: every slice ends with a reschedule; @n slices. */
+static void run_slices(unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		fake_now += SCHED_SLICE_NS;
+		schedule();
+	}
+}
+
+static void nothing_happens(void)
+{
+}
+
+/* Weights 256 and 512 on one CPU: 1:2 of its time (dom0 blocked meanwhile). */
+static void test_weights(void **state)
+{
+	struct domain *a = create(1), *b = create(2);
+	u64 ta, tb;
+
+	(void)state;
+	set_credit(b, 512, 0);
+	start(a);
+	start(b);
+	vcpu_block(never);
+	schedule();
+	ta = domain_cpu_time(a);
+	tb = domain_cpu_time(b);
+	run_slices(30);
+	ta = domain_cpu_time(a) - ta;
+	tb = domain_cpu_time(b) - tb;
+	assert_int_equal(ta + tb, 30 * SCHED_SLICE_NS);
+	assert_true(tb >= 2 * ta - SCHED_SLICE_NS && tb <= 2 * ta + SCHED_SLICE_NS);
+	/* Equal weights take turns. */
+	set_credit(b, 0, 0);
+	ta = domain_cpu_time(a);
+	tb = domain_cpu_time(b);
+	run_slices(20);
+	assert_int_equal(domain_cpu_time(a) - ta, domain_cpu_time(b) - tb);
+	evtchn_set_pending(dom0, 0, 3);
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	destroy_and_reap(a);
+	destroy_and_reap(b);
+}
+
+/*
+ * A cap of 50 alone on a CPU: it runs half of each cap period, the CPU
+ * idles the rest (the idle loop's 1 us ticks stand for the timer that ends
+ * the wait; a 1 ms step stands for each slice-timer reschedule).
+ */
+static void test_cap(void **state)
+{
+	struct domain *a = create(1);
+	u64 ta, t0, idle0;
+
+	(void)state;
+	set_credit(a, 0, 50);
+	start(a);
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, a->vcpu[0]);
+	idle_interrupt = nothing_happens;
+	ta = domain_cpu_time(a);
+	t0 = fake_now;
+	idle0 = sched_idle_time(0);
+	for (unsigned int i = 0; i < 10 * SCHED_CAP_PERIOD_NS / 2 / 1000000; i++) {
+		fake_now += 1000000; /* 1 ms */
+		schedule();
+	}
+	ta = domain_cpu_time(a) - ta;
+	t0 = fake_now - t0;
+	assert_true(2 * ta >= t0 - 4000000 && 2 * ta <= t0 + 4000000);
+	assert_true(t0 >= 9 * SCHED_CAP_PERIOD_NS);
+	assert_true(sched_idle_time(0) - idle0 + ta == t0);
+	/* No cap: all of it. */
+	set_credit(a, 0, 0);
+	ta = domain_cpu_time(a);
+	for (unsigned int i = 0; i < 30; i++) {
+		fake_now += 1000000;
+		schedule();
+	}
+	assert_true(domain_cpu_time(a) - ta >= 29000000);
+	idle_interrupt = NULL;
+	evtchn_set_pending(dom0, 0, 3);
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	destroy_and_reap(a);
+}
+
+static long set_hard_affinity(domid_t dom, unsigned int vcpu, u8 cpus);
+
+/*
+ * Hard affinity: a queued vCPU whose CPU leaves it moves to one in it (its
+ * state saved where it was); the running one moves at its next reschedule.
+ */
+static void test_affinity_moves(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *va = a->vcpu[0], *v0 = dom0->vcpu[0];
+
+	(void)state;
+	cpu_online_mask = 0x3;
+	memset(kicks, 0, sizeof(kicks));
+	memset(saves, 0, sizeof(saves));
+	start(a);
+	assert_int_equal(va->processor, 0);
+	assert_int_equal(set_hard_affinity(1, 0, 0x2), 0);
+	assert_int_equal(va->processor, 1);
+	assert_true(va->on_runq);
+	assert_int_equal(saves[0], 1);
+	assert_int_equal(kicks[1], 1);
+	/* Already on an allowed CPU: nothing moves. */
+	assert_int_equal(set_hard_affinity(1, 0, 0x3), 0);
+	assert_int_equal(va->processor, 1);
+	assert_int_equal(saves[0], 1);
+	assert_int_equal(set_hard_affinity(1, 0, 0x1), 0);
+	assert_int_equal(va->processor, 0);
+	/* dom0 pins itself away from CPU 0: a runs here, dom0 waits on CPU 1. */
+	assert_int_equal(set_hard_affinity(0, 0, 0x2), 0);
+	assert_int_equal(v0->processor, 0);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_ptr_equal(switched_from, NULL); /* dom0's state was saved by the move */
+	assert_int_equal(v0->processor, 1);
+	assert_true(v0->on_runq);
+	assert_int_equal(v0->runstate.state, RUNSTATE_runnable);
+	assert_int_equal(kicks[1], 2);
+	/* Back on CPU 0 (a is the caller now, so not through domctl). */
+	v0->hard_affinity = 0x1;
+	sched_affinity_changed(v0);
+	assert_int_equal(v0->processor, 0);
+	vcpu_yield();
+	schedule();
+	assert_ptr_equal(current, v0);
+	destroy_and_reap(a);
+	cpu_online_mask = 1;
+}
+
 static long domctl(unsigned int cmd, domid_t dom, struct xen_domctl *op)
 {
 	op->cmd = cmd;
 	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
 	op->domain = dom;
 	return do_domctl((unsigned long)op);
+}
+
+static long set_hard_affinity(domid_t dom, unsigned int vcpu, u8 cpus)
+{
+	struct xen_domctl op;
+
+	memset(&op, 0, sizeof(op));
+	op.u.vcpuaffinity.vcpu = vcpu;
+	op.u.vcpuaffinity.flags = XEN_VCPUAFFINITY_HARD;
+	op.u.vcpuaffinity.cpumap_hard.bitmap.p = &cpus;
+	op.u.vcpuaffinity.cpumap_hard.nr_bits = 8;
+	return domctl(XEN_DOMCTL_setvcpuaffinity, dom, &op);
 }
 
 static void create_config(struct xen_domctl *op)
@@ -1484,6 +1681,10 @@ int main(void)
 		T(test_controller_pause),
 		T(test_vcpus_made_later),
 		T(test_placement),
+		T(test_runstate_area_own_tables),
+		T(test_weights),
+		T(test_cap),
+		T(test_affinity_moves),
 		T(test_domctl_lifecycle),
 	};
 

@@ -312,7 +312,7 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *vi)
 	vi->online = !(v->pause_flags & VPF_down);
 	vi->blocked = !!(v->pause_flags & VPF_blocked);
 	vi->running = v->is_running;
-	vi->cpu_time = v->runstate.time[RUNSTATE_running];
+	vi->cpu_time = vcpu_cpu_time(v);
 	vi->cpu = v->processor;
 	return 0;
 }
@@ -394,6 +394,9 @@ static long setvcpuaffinity(struct vcpu *v, const struct xen_domctl_vcpuaffinity
 		rc = bitmap_from_guest(&a->cpumap_hard, NR_CPU_IDS, &hard);
 		if (!rc && !(hard & ONLINE_CPUS))
 			rc = -EINVAL;
+		/* An HVM vCPU runs on CPU 0, the one with the HVM backend set up. */
+		if (!rc && is_hvm_vcpu(v) && !(hard & 1))
+			rc = -EINVAL;
 		if (rc)
 			return rc;
 		v->hard_affinity = hard;
@@ -408,6 +411,8 @@ static long setvcpuaffinity(struct vcpu *v, const struct xen_domctl_vcpuaffinity
 		v->soft_affinity = soft;
 		rc = bitmap_to_guest(&a->cpumap_soft, NR_CPU_IDS, soft & ONLINE_CPUS & hard);
 	}
+	if (v->hard_affinity != old)
+		sched_affinity_changed(v);
 	return rc;
 }
 
@@ -526,13 +531,13 @@ static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpagef
 }
 
 /*
- * XEN_DOMCTL_scheduler_op: the credit scheduler's per-domain weight and cap,
- * which libxl reads and writes back at every domain build. Petrel's round
- * robin keeps them for the toolstack and does not weigh or cap by them. As
- * Xen: another scheduler's id -EINVAL; putinfo leaves the weight for 0 and
- * the cap for 0xffff; the per-vCPU forms -EINVAL (credit has none).
+ * XEN_DOMCTL_scheduler_op: the credit scheduler's per-domain weight and cap
+ * (common/scheduler.c acts on them: shares of a CPU in proportion to the
+ * weights, a cap in percent of one CPU). As Xen: another scheduler's id
+ * -EINVAL; putinfo leaves the weight for 0 and the cap for 0xffff; the
+ * per-vCPU forms -EINVAL (credit has none).
  */
-#define CREDIT_DEFAULT_WEIGHT 256
+#define CREDIT_DEFAULT_WEIGHT SCHED_DEFAULT_WEIGHT
 
 static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 {
@@ -548,6 +553,7 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 			d->sched_weight = s->u.credit.weight;
 		if (s->u.credit.cap != 0xffff)
 			d->sched_cap = s->u.credit.cap;
+		sched_credit_changed(d);
 		return 0;
 	default:
 		return -EINVAL;

@@ -1,6 +1,8 @@
 /*
- * The scheduler: per-CPU run queues of vCPUs, round robin with a time
- * slice; blocking, waking, yielding and pausing across domains; runstate
+ * The scheduler: per-CPU run queues of vCPUs; the vCPU that ran least,
+ * weighed by its domain's credit weight, runs next for up to a time slice;
+ * caps hold a domain to a share of a CPU; hard affinity says where a vCPU
+ * may run. Blocking, waking, yielding and pausing across domains; runstate
  * and cpu_time accounting. The model is in sched.h and docs/design.md.
  *
  * Compiled on the host by tests/unit/test_sched.c, with fakes of the arch
@@ -75,15 +77,6 @@ static void runq_remove(struct sched_cpu *sc, struct vcpu *v)
 	v->on_runq = false;
 }
 
-static struct vcpu *runq_pop(struct sched_cpu *sc)
-{
-	struct vcpu *v = sc->runq_head;
-
-	if (v)
-		runq_remove(sc, v);
-	return v;
-}
-
 /* ---- States. */
 
 bool vcpu_runnable(const struct vcpu *v)
@@ -99,12 +92,219 @@ static int idle_runstate(const struct vcpu *v)
 	return vcpu_runnable(v) ? RUNSTATE_runnable : RUNSTATE_offline;
 }
 
+/* The slice, a cap's budget or a cap's period ended: look again. */
 static void slice_expired(void *data)
 {
 	struct sched_cpu *sc = data;
 
-	if (sc->runq_head)
-		sc->need_resched = true;
+	sc->need_resched = true;
+}
+
+static void kick_if_remote(const struct vcpu *v);
+
+/* ---- Weights and caps. */
+
+static unsigned int weight_of(const struct vcpu *v)
+{
+	unsigned int w = v->domain->sched_weight;
+
+	return w ? w : SCHED_DEFAULT_WEIGHT;
+}
+
+static u64 cap_budget(const struct domain *d)
+{
+	return SCHED_CAP_PERIOD_NS * d->sched_cap / 100;
+}
+
+/*
+ * A new cap period begins once the last one is over; each period that
+ * passed pays one budget of the time used. What a late timer let the
+ * domain run past its budget stays owed, and a late wake does not move
+ * the periods, so it keeps its share over time.
+ */
+static void cap_refill(struct domain *d, u64 now)
+{
+	u64 periods, paid;
+
+	if (now - d->cap_period_start < SCHED_CAP_PERIOD_NS)
+		return;
+	periods = (now - d->cap_period_start) / SCHED_CAP_PERIOD_NS;
+	paid = periods * cap_budget(d);
+	d->cap_period_start += periods * SCHED_CAP_PERIOD_NS; /* a late wake keeps the phase */
+	d->cap_used = d->cap_used > paid ? d->cap_used - paid : 0;
+}
+
+/* Running time @d may still use in this cap period (~0: no cap). */
+static u64 cap_left(struct domain *d, u64 now)
+{
+	if (!d->sched_cap)
+		return ~0ULL;
+	cap_refill(d, now);
+	return d->cap_used < cap_budget(d) ? cap_budget(d) - d->cap_used : 0;
+}
+
+/* Charge @v, on its CPU since sched_since, for the time it ran. */
+static void account(struct vcpu *v, u64 now)
+{
+	u64 ran = now > v->sched_since ? now - v->sched_since : 0;
+
+	v->sched_since = now;
+	v->sched_vtime += ran * SCHED_DEFAULT_WEIGHT / weight_of(v);
+	if (v->domain->sched_cap) {
+		cap_refill(v->domain, now);
+		v->domain->cap_used += ran;
+	}
+}
+
+/*
+ * The vCPU to run next: the lowest weighed running time among those whose
+ * domain has cap budget left (the first queued wins a tie, so equal
+ * weights take turns); one that yielded only if no other can run. A capped
+ * domain's vCPUs wait for its next period: *@wake_at is the earliest.
+ */
+static struct vcpu *runq_pick(struct sched_cpu *sc, u64 now, u64 *wake_at)
+{
+	struct vcpu *best = NULL, *yielder = NULL;
+
+	*wake_at = 0;
+	for (struct vcpu *w = sc->runq_head; w; w = w->runq_next) {
+		if (!cap_left(w->domain, now)) {
+			u64 at = w->domain->cap_period_start + SCHED_CAP_PERIOD_NS;
+
+			if (!*wake_at || at < *wake_at)
+				*wake_at = at;
+		} else if (w->sched_yielded) {
+			yielder = w;
+		} else if (!best || w->sched_vtime < best->sched_vtime) {
+			best = w;
+		}
+	}
+	if (!best)
+		best = yielder;
+	if (best)
+		runq_remove(sc, best);
+	return best;
+}
+
+/*
+ * A vCPU that slept does not get back the time it slept: it starts at most
+ * a slice ahead of the one running (or the queue's first).
+ */
+static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
+{
+	const struct vcpu *ref = sc->running ? sc->running : sc->runq_head;
+
+	if (ref && ref != v && v->sched_vtime + SCHED_SLICE_NS < ref->sched_vtime)
+		v->sched_vtime = ref->sched_vtime - SCHED_SLICE_NS;
+}
+
+/*
+ * The timer that ends what runs now: the slice when others wait, the cap
+ * budget of a capped vCPU, or (idle) the next cap period of a waiting one.
+ */
+static void arm_slice(struct sched_cpu *sc, struct vcpu *running, u64 now, u64 wake_at)
+{
+	u64 end = sc->runq_head ? now + SCHED_SLICE_NS : ~0ULL;
+
+	if (running) {
+		u64 left = cap_left(running->domain, now);
+
+		if (left != ~0ULL && now + left < end)
+			end = now + left;
+	}
+	if (wake_at && wake_at < end)
+		end = wake_at;
+	if (end == ~0ULL)
+		stop_timer(&sc->slice_timer);
+	else
+		set_timer(&sc->slice_timer, end);
+}
+
+/* @d's weight or cap changed: the CPUs running its vCPUs look again now. */
+void sched_credit_changed(struct domain *d)
+{
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (v && v->is_running) {
+			cpu_sched_of(v)->need_resched = true;
+			kick_if_remote(v);
+		}
+	}
+}
+
+/* ---- Affinity. */
+
+static bool cpu_allowed(const struct vcpu *v, unsigned int cpu)
+{
+	return cpu < 64 && (v->hard_affinity >> cpu) & 1;
+}
+
+static void sched_cpu_ready(unsigned int cpu)
+{
+	struct sched_cpu *sc = &per_cpu(sched_cpu, cpu);
+
+	if (!sc->slice_timer_ready) {
+		init_timer_on(&sc->slice_timer, slice_expired, sc, cpu);
+		sc->slice_timer_ready = true;
+	}
+}
+
+/* The online CPU of @v's hard affinity with the fewest vCPUs queued or running. */
+static unsigned int allowed_cpu(const struct vcpu *v)
+{
+	unsigned int cpu, best = v->processor, best_load = ~0u;
+
+	for_each_online_cpu(cpu)
+	{
+		const struct sched_cpu *sc = &per_cpu(sched_cpu, cpu);
+		unsigned int load = !!sc->running;
+
+		if (!cpu_allowed(v, cpu))
+			continue;
+		for (const struct vcpu *w = sc->runq_head; w; w = w->runq_next)
+			load++;
+		if (load < best_load) {
+			best = cpu;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
+/* @v, off every CPU and no longer queued, now belongs to @cpu's queue. */
+static void move_to_cpu(struct vcpu *v, unsigned int cpu)
+{
+	struct sched_cpu *to = &per_cpu(sched_cpu, cpu);
+	const struct vcpu *ref = to->running ? to->running : to->runq_head;
+
+	sched_cpu_ready(cpu);
+	v->processor = cpu;
+	v->sched_vtime = ref ? ref->sched_vtime : 0; /* weighed times differ between CPUs */
+}
+
+/*
+ * @v's hard affinity changed: if its CPU is no longer in it, move it to
+ * one that is. The running vCPU moves at its next reschedule (schedule()
+ * does it); another is paused (so off its CPU), its state saved where its
+ * old CPU still holds it, and woken again on its new CPU.
+ */
+void sched_affinity_changed(struct vcpu *v)
+{
+	unsigned int old = v->processor;
+
+	if (cpu_allowed(v, old))
+		return;
+	if (v == current) {
+		this_cpu_sched()->need_resched = true;
+		return;
+	}
+	get_domain(v->domain); /* the pause may let the hypervisor lock go */
+	vcpu_pause(v);
+	arch_save_vcpu_off(old, v);
+	move_to_cpu(v, allowed_cpu(v));
+	vcpu_unpause(v);
+	put_domain(v->domain);
 }
 
 /*
@@ -130,14 +330,9 @@ unsigned int sched_pick_cpu(unsigned int vcpu_id)
 
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu)
 {
-	struct sched_cpu *sc = &per_cpu(sched_cpu, cpu);
-
 	v->processor = cpu;
 	v->pause_flags = VPF_down;
-	if (!sc->slice_timer_ready) {
-		init_timer_on(&sc->slice_timer, slice_expired, sc, cpu);
-		sc->slice_timer_ready = true;
-	}
+	sched_cpu_ready(cpu);
 }
 
 /* A paused vCPU: not running. Another CPU may still have its state loaded. */
@@ -147,6 +342,8 @@ void sched_destroy_vcpu(struct vcpu *v)
 
 	if (v->on_runq)
 		runq_remove(sc, v);
+	if (sc->running == v)
+		__atomic_store_n(&sc->running, NULL, __ATOMIC_RELEASE);
 	if (current == v)
 		current = NULL;
 	else if (v->processor != smp_processor_id())
@@ -169,6 +366,7 @@ void vcpu_wake(struct vcpu *v)
 		return;
 	if (v->runstate.state != RUNSTATE_runnable)
 		vcpu_runstate_change(v, RUNSTATE_runnable);
+	wake_vtime(sc, v);
 	runq_insert(sc, v);
 	/* A vCPU that waited for something runs soon: its wait is over. */
 	sc->need_resched = true;
@@ -211,6 +409,7 @@ void vcpu_block(bool (*done)(struct vcpu *v))
 
 void vcpu_yield(void)
 {
+	current->sched_yielded = true;
 	this_cpu_sched()->need_resched = true;
 }
 
@@ -288,50 +487,88 @@ static void switch_out(struct sched_cpu *sc, struct vcpu *prev)
 	vcpu_sched_out(prev);
 }
 
-static void switch_in(struct sched_cpu *sc, struct vcpu *next)
+static void switch_in(struct sched_cpu *sc, struct vcpu *next, u64 now)
 {
 	next->is_running = true;
+	next->sched_since = now;
 	sc->running = next;
 	vcpu_runstate_change(next, RUNSTATE_running);
 	vcpu_sched_in(next);
-	if (sc->runq_head)
-		set_timer(&sc->slice_timer, system_time() + SCHED_SLICE_NS);
-	else
-		stop_timer(&sc->slice_timer);
 }
 
 /*
- * Switch to the head of the queue; the previous vCPU, still runnable, goes
- * to the tail first (so a yield or an expired slice lets the others run).
+ * The running vCPU @prev may no longer run on this CPU (its hard affinity
+ * changed): its state is saved here, this CPU forgets it, and it is queued
+ * on a CPU it may use.
+ */
+static void move_away(struct vcpu *prev)
+{
+	arch_save_vcpu_off(smp_processor_id(), prev);
+	move_to_cpu(prev, allowed_cpu(prev));
+	vcpu_wake(prev);
+}
+
+/*
+ * Idle, interrupts on, until a vCPU of this CPU can run (*@wake_at: when a
+ * capped one waiting may run again, 0 if none; updated).
+ */
+static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *wake_at)
+{
+	struct vcpu *next = NULL;
+
+	while (!next) {
+		u64 t0 = system_time();
+
+		arm_slice(sc, NULL, t0, *wake_at);
+		arch_idle_wait();
+		sc->idle_time += system_time() - t0;
+		next = runq_pick(sc, system_time(), wake_at);
+	}
+	return next;
+}
+
+/*
+ * Charge the previous vCPU for its time, queue it again if it can still
+ * run here, and switch to the one runq_pick() chooses (perhaps the same).
  * With nothing runnable the CPU idles until an interrupt wakes a vCPU;
  * meanwhile current still names the vCPU that ran last.
  */
 void schedule(void)
 {
 	struct sched_cpu *sc = this_cpu_sched();
-	struct vcpu *prev = current, *next;
+	struct vcpu *prev = current, *next, *moving = NULL;
+	u64 now = system_time(), wake_at;
 
 	sc->need_resched = false;
 	if (prev && !prev->is_running)
 		prev = NULL; /* torn down, or switched out already */
-	if (prev && vcpu_runnable(prev))
-		runq_insert(sc, prev);
-	next = runq_pop(sc);
-	if (next && next == prev)
+	if (prev) {
+		account(prev, now);
+		if (vcpu_runnable(prev) && !cpu_allowed(prev, smp_processor_id()))
+			moving = prev;
+		else if (vcpu_runnable(prev))
+			runq_insert(sc, prev);
+	}
+	next = runq_pick(sc, now, &wake_at);
+	if (prev)
+		prev->sched_yielded = false;
+	if (next && next == prev) {
+		arm_slice(sc, next, now, wake_at);
 		return;
+	}
 	if (prev)
 		switch_out(sc, prev);
-	while (!next) {
-		u64 t0 = system_time();
-
-		arch_idle_wait();
-		sc->idle_time += system_time() - t0;
-		next = runq_pop(sc);
+	if (moving)
+		move_away(moving);
+	if (!next) {
+		next = idle_until_runnable(sc, &wake_at);
+		now = system_time();
 	}
 	sc->need_resched = false;
 	if (current != prev)
 		prev = NULL; /* this CPU was made to forget it (arch_forget_vcpu) */
-	switch_in(sc, next);
+	switch_in(sc, next, now);
+	arm_slice(sc, next, now, wake_at);
 	if (prev != next)
 		arch_context_switch(prev, next); /* prev NULL: nothing to save */
 	current = next;
@@ -354,18 +591,20 @@ u64 sched_idle_time(unsigned int cpu)
 	return cpu_online(cpu) ? per_cpu(sched_cpu, cpu).idle_time : 0;
 }
 
+u64 vcpu_cpu_time(struct vcpu *v)
+{
+	if (v->is_running)
+		vcpu_runstate_change(v, RUNSTATE_running); /* bring it up to date */
+	return v->runstate.time[RUNSTATE_running];
+}
+
 u64 domain_cpu_time(const struct domain *d)
 {
 	u64 t = 0;
 
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
-		struct vcpu *v = d->vcpu[i];
-
-		if (!v)
-			continue;
-		if (v->is_running)
-			vcpu_runstate_change(v, RUNSTATE_running); /* bring it up to date */
-		t += v->runstate.time[RUNSTATE_running];
+		if (d->vcpu[i])
+			t += vcpu_cpu_time(d->vcpu[i]);
 	}
 	return t;
 }

@@ -63,6 +63,8 @@ struct pv_vcpu {
 	u64 tsc_aux; /* MSR_TSC_AUX as it was (CPUs with rdtscp) */
 	bool fpu_saved; /* fpu_area holds its FPU/SSE state (else: a fresh one) */
 	u8 fpu_area[512] __aligned(16); /* fxsave image */
+	u64 xcr0; /* its XCR0 (xsetbv), 0 = x87 and SSE only */
+	u8 *xsave_area; /* the XSAVE components beyond x87/SSE (CPUs with XSAVE), else NULL */
 };
 
 struct arch_vcpu {
@@ -126,6 +128,9 @@ struct vcpu {
 	bool on_runq;
 	unsigned int processor; /* the CPU whose run queue holds it */
 	struct vcpu *runq_next;
+	u64 sched_vtime; /* running time weighed by its domain's weight: the lowest runs first */
+	u64 sched_since; /* when its running time was last counted */
+	bool sched_yielded; /* SCHEDOP_yield: the others of its queue go first, once */
 };
 
 /* vcpu.pause_flags */
@@ -168,7 +173,8 @@ struct domain {
 	u8 handle[16]; /* the toolstack's UUID (createdomain, setdomainhandle) */
 	s64 time_offset; /* seconds added to the wall clock (settimeoffset) */
 	u16 sched_weight; /* credit weight (domctl scheduler_op), 0 = the default 256 */
-	u16 sched_cap;	  /* credit cap in percent of a CPU, 0 = none (not enforced) */
+	u16 sched_cap;	  /* credit cap in percent of a CPU, 0 = none */
+	u64 cap_period_start, cap_used; /* the cap's current period, and the time run in it */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
 	struct grant_table *grant_table; /* common/grant_table.c */

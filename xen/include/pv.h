@@ -34,6 +34,18 @@ bool pv_emulate_invalid_op(struct cpu_regs *r);
 bool pv_emulate_gp(struct cpu_regs *r);
 /* A new vCPU's virtual %cr4 (with OSXSAVE where the CPU has XSAVE), loaded if it runs. */
 void pv_init_guest_cr4(struct vcpu *v);
+
+/* XSAVE state beyond fxsave's, and XCR0, switched per vCPU (pv/xstate.c). */
+struct pv_vcpu;
+bool pv_has_xsave(void);
+/* The order of the pages a vCPU's XSAVE area takes. */
+unsigned int pv_xsave_area_order(void);
+void pv_save_xstate(struct pv_vcpu *pv);
+void pv_load_xstate(struct pv_vcpu *pv);
+/* The running vCPU's xsetbv of XCR0 = @val succeeded: keep it, newly enabled components start clean. */
+void pv_xcr0_set(struct pv_vcpu *pv, u64 val);
+/* A new context: XCR0 x87/SSE only, every other component in its init state. */
+void pv_reset_xstate(struct pv_vcpu *pv);
 void pv_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d);
 void pv_fill_hypercall_page(void *page);
 

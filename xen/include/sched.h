@@ -7,10 +7,14 @@
  *   schedule() runs if a reschedule is due.
  * - A vCPU runs when nothing stops it: no VPF_* flag, no pause, its domain
  *   not dying. Wakers (events, timers, unpause) put it on its CPU's run
- *   queue; the queue is round robin with a time slice.
+ *   queue; what runs keeps its CPU for up to a time slice.
  * - Each CPU has its own run queue; a vCPU's processor (chosen when it
- *   is made, sched_pick_cpu) says which one holds it. A wake from
- *   another CPU kicks the vCPU's CPU with an IPI.
+ *   is made, sched_pick_cpu, and changed only when its hard affinity
+ *   excludes it) says which one holds it. A wake from another CPU kicks
+ *   the vCPU's CPU with an IPI.
+ * - The queue runs first the vCPU with the least running time weighed
+ *   by its domain's credit weight; a capped domain's vCPUs wait once they
+ *   used their share of the cap period.
  */
 #ifndef PETREL_SCHED_H
 #define PETREL_SCHED_H
@@ -21,6 +25,8 @@ struct vcpu;
 struct domain;
 
 #define SCHED_SLICE_NS 30000000ULL /* 30 ms, the credit scheduler's default */
+#define SCHED_CAP_PERIOD_NS 30000000ULL /* a cap is a share of each 30 ms */
+#define SCHED_DEFAULT_WEIGHT 256 /* Xen's default credit weight */
 
 /* The CPU vCPU @vcpu_id of a domain is placed on. */
 unsigned int sched_pick_cpu(unsigned int vcpu_id);
@@ -30,6 +36,10 @@ extern bool sched_cpu0_only;
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu);
 /* A paused vCPU leaves the scheduler for good. */
 void sched_destroy_vcpu(struct vcpu *v);
+/* @d's credit weight or cap changed: its running vCPUs reschedule. */
+void sched_credit_changed(struct domain *d);
+/* @v's hard affinity changed: it leaves a CPU not in it (may wait for it to stop). */
+void sched_affinity_changed(struct vcpu *v);
 
 /* Nothing stops @v from running. */
 bool vcpu_runnable(const struct vcpu *v);
@@ -65,6 +75,8 @@ __noreturn void schedule_dead(void);
 unsigned int sched_nr_cpus(void);
 /* Time CPU @cpu spent idle since boot, in ns (sysctl getcpuinfo). */
 u64 sched_idle_time(unsigned int cpu);
+/* Time @v spent running, in ns, its current stretch included (getvcpuinfo). */
+u64 vcpu_cpu_time(struct vcpu *v);
 /* Time @d's vCPUs spent running, in ns (getdomaininfo's cpu_time). */
 u64 domain_cpu_time(const struct domain *d);
 
@@ -77,6 +89,11 @@ void arch_idle_wait(void);
 void arch_sched_kick(unsigned int cpu);
 /* CPU @cpu (not this one) drops @v's state if it still has it loaded (@v goes away). */
 void arch_forget_vcpu(unsigned int cpu, struct vcpu *v);
+/*
+ * CPU @cpu (this one or another) saves @v's state into @v and forgets it,
+ * if it still has it loaded; @v is not running (it moves to another CPU).
+ */
+void arch_save_vcpu_off(unsigned int cpu, struct vcpu *v);
 /* Go back to the guest of the running vCPU from a fresh stack. */
 __noreturn void arch_resume_current(void);
 

@@ -8,7 +8,13 @@
  * SSE register and its TSC_AUX (as rdtscp reports it) kept their values
  * across the switches; the domU then crashes itself with a #UD it has no
  * handler for: dom0 must see VIRQ_DOM_EXC and run on (a domU's crash is not
- * the machine's end). On the way, the domU grants dom0 a page, which dom0
+ * the machine's end). The domU writes where its loop stopped, and why, into
+ * the page it grants; dom0 prints it when the rounds fall short. Binding
+ * its end of the channel leaves the domU's port pending (as on Xen), which
+ * is not an answer: dom0 starts busy, so the domU's first ping switches
+ * nothing and that pending bit is checked and cleared before the rounds.
+ * The domU registers a runstate area; dom0's memory at the same address
+ * (the same image) must never receive the domU's runstate. On the way, the domU grants dom0 a page, which dom0
  * maps, reads and writes through (a grant between two domains) and then
  * maps directly with a foreign mmu_update; the domU's own foreign
  * mmu_update of a dom0 frame is refused (-EPERM).
@@ -40,6 +46,19 @@ static struct shared_info *sh;
 static char pages[3][4096] __attribute__((aligned(4096)));
 static const char from_domu[] = "granted by domain 1";
 static const char from_dom0[] = "written by dom0 through the grant";
+#define WHY 2048 /* where in the granted page the domU says why its loop ended */
+#define BIND_PENDING 1024 /* there, 1: its port was pending right after the bind, 2: not */
+static unsigned long granted_mfn; /* dom0: the frame of the domU's granted page */
+/*
+ * The domU registers this as its vCPU's runstate area; dom0 (the same image,
+ * so the same address) fills its own copy with RUNSTATE_FILL and never
+ * registers it: the hypervisor writing the domU's runstate while dom0's page
+ * tables are loaded would land here.
+ */
+#define HC_vcpu_op 24
+#define VCPUOP_register_runstate_memory_area 5
+#define RUNSTATE_FILL 0xa5
+static uint8_t runstate_area[48] __attribute__((aligned(64)));
 
 static inline uint64_t rdtsc(void)
 {
@@ -70,15 +89,23 @@ static uint64_t now(void)
 	return ns;
 }
 
+/* SCHEDOP_poll's and EVTCHNOP_send's failures (the domU reports them) */
+static long poll_errors, last_poll_error, send_errors, last_send_error;
+
 /* Wait in SCHEDOP_poll until @port is pending; false after @ms without it. */
 static bool wait_port(uint32_t port, uint64_t ms)
 {
 	struct sched_poll p = { .ports = &port, .nr_ports = 1 };
+	long rc;
 
 	p.timeout = ms ? now() + ms * MS : 0;
 	while (!evtchn_pending(port)) {
-		if (hypercall_sched_op(SCHEDOP_poll, &p))
+		rc = hypercall_sched_op(SCHEDOP_poll, &p);
+		if (rc) {
+			poll_errors++;
+			last_poll_error = rc;
 			return false;
+		}
 		if (ms && now() >= p.timeout)
 			return evtchn_pending(port);
 	}
@@ -209,15 +236,41 @@ static __attribute__((noreturn)) void domu_main(void)
 		if (rc)
 			hypercall_sched_op(SCHEDOP_yield, NULL);
 	}
+	/* Binding raised our port, as Xen does (the remote end may have signalled while unbound). */
+	if (!rc)
+		pages[1][BIND_PENDING] = evtchn_test_and_clear(b.local_port) ? 1 : 2;
 	if (!domu_grant())
 		rc = -1;
+	if (!rc) {
+		uint64_t area = (uint64_t)runstate_area;
+
+		rc = hypercall(HC_vcpu_op, VCPUOP_register_runstate_memory_area, 0,
+			       (unsigned long)&area, 0, 0);
+		if (rc)
+			snprintf(pages[1], sizeof(pages[1]), "domU: register_runstate %ld", rc);
+	}
 	set_xmm1(mark);
 	set_tsc_aux(DOMU_TSC_AUX);
+	snprintf(pages[1] + WHY, 4096 - WHY, "domU: bind %ld", rc);
 	for (unsigned int i = 0; !rc && i < ROUNDS; i++) {
-		send(b.local_port);
+		uint64_t xmm1;
+		uint32_t aux;
+		long sent = send(b.local_port);
+
+		if (sent) {
+			send_errors++;
+			last_send_error = sent;
+		}
 		wait_port(b.local_port, 0);
-		if (get_xmm1() != mark + i || tsc_aux() != DOMU_TSC_AUX)
-			break; /* dom0 sees too few rounds */
+		xmm1 = get_xmm1();
+		aux = tsc_aux();
+		snprintf(pages[1] + WHY, 4096 - WHY,
+			 "domU: round %u, xmm1 %#lx (set %#lx), TSC_AUX %#x (set %#x), "
+			 "%ld poll errors (last %ld), %ld send errors (last %ld)",
+			 i, (unsigned long)xmm1, (unsigned long)(mark + i), aux, DOMU_TSC_AUX,
+			 poll_errors, last_poll_error, send_errors, last_send_error);
+		if (xmm1 != mark + i || aux != DOMU_TSC_AUX)
+			break; /* dom0 sees too few rounds, and reads why */
 		set_xmm1(mark + i + 1);
 	}
 	/* dom0 wrote through its mapping of our page; without that, no crash (dom0 waits in vain).
@@ -249,8 +302,11 @@ static void dom0_grant(void)
 		return;
 	xtest_check(!memcmp(pages[2], from_domu, sizeof(from_domu)), "the grant reads \"%.32s\"",
 		    pages[2]);
+	xtest_check(pages[2][BIND_PENDING] == 1, "domain 1's port after its bind: %s",
+		    pages[2][BIND_PENDING] == 2 ? "not pending" : "unknown");
 	memcpy(pages[2], from_dom0, sizeof(from_dom0));
 	granted = (pte_of(pages[2]) & ADDR_MASK) >> 12;
+	granted_mfn = granted;
 	u.handle = m.handle;
 	rc = gnttab_op(GNTTABOP_unmap_grant_ref, &u);
 	xtest_check(rc == 0 && u.status == GNTST_okay, "unmap: rc %ld status %d", rc, u.status);
@@ -296,6 +352,22 @@ static void check_pause(uint32_t port)
 	/* Now it runs, takes the answer sent while it was paused, and pings again. */
 }
 
+/* Print where the domU's loop ended, from its granted page (mapped foreign). */
+static void show_domu_report(void)
+{
+	uint64_t saved = pte_of(pages[2]);
+	long rc;
+
+	if (!granted_mfn)
+		return;
+	rc = map_foreign(pages[2], (granted_mfn << 12) | PTE_P | PTE_A, 1);
+	if (!rc)
+		printk("domU's last word: %.120s\n", pages[2] + WHY);
+	else
+		printk("domU's page: foreign map %ld\n", rc);
+	hypercall_update_va_mapping((unsigned long)pages[2], saved, UVMF_INVLPG);
+}
+
 /* What the toolstack would see: both domains, domain 1 shut down by its crash. */
 static void check_records(void)
 {
@@ -338,6 +410,14 @@ static void dom0_main(void)
 	if (rc)
 		return;
 	set_tsc_aux(DOM0_TSC_AUX);
+	memset(runstate_area, RUNSTATE_FILL, sizeof(runstate_area));
+	/*
+	 * Busy for a few slices: domain 1 binds and sends its first ping while
+	 * dom0 is runnable, not polling, so nothing switches at once and the
+	 * domU must not take its bind's pending port for an answer.
+	 */
+	for (t0 = now(); now() - t0 < 100 * MS;)
+		;
 	t0 = now();
 	for (; rounds < ROUNDS; rounds++) {
 		set_xmm1(0xd0d0d0d0d0d0d0d0ULL + rounds); /* the domU's must not see this */
@@ -352,9 +432,18 @@ static void dom0_main(void)
 		send(a.port);
 	}
 	xtest_check(rounds == ROUNDS, "ping-pong with domain 1: %u of %u rounds", rounds, ROUNDS);
+	if (rounds != ROUNDS)
+		show_domu_report();
 	printk("%u round trips with domain 1 in %lu us\n", rounds, (now() - t0) / 1000);
 	xtest_check(tsc_aux() == DOM0_TSC_AUX, "dom0's TSC_AUX is %#x after the switches",
 		    tsc_aux());
+	for (unsigned int i = 0; i < sizeof(runstate_area); i++) {
+		if (runstate_area[i] != RUNSTATE_FILL) {
+			xtest_fail("dom0's memory at the domU's runstate area changed: byte %u is %#x",
+				   i, runstate_area[i]);
+			break;
+		}
+	}
 	set_tsc_aux(0);
 	/* Its crash comes as VIRQ_DOM_EXC; dom0 itself goes on. */
 	xtest_check(wait_port(v.port, 5000), "no VIRQ_DOM_EXC after domain 1 crashed");

@@ -56,13 +56,25 @@ int arch_domain_create(struct domain *d)
 
 int arch_vcpu_create(struct vcpu *v)
 {
-	return is_hvm_vcpu(v) ? hvm_vcpu_initialise(v) : 0;
+	if (is_hvm_vcpu(v))
+		return hvm_vcpu_initialise(v);
+	if (!pv_has_xsave())
+		return 0;
+	v->arch.pv.xsave_area = alloc_xenheap_pages(pv_xsave_area_order());
+	if (!v->arch.pv.xsave_area)
+		return -ENOMEM;
+	memset(v->arch.pv.xsave_area, 0, PAGE_SIZE << (pv_xsave_area_order()));
+	return 0;
 }
 
 void arch_vcpu_destroy(struct vcpu *v)
 {
-	if (is_hvm_vcpu(v))
+	if (is_hvm_vcpu(v)) {
 		hvm_vcpu_destroy(v);
+	} else if (v->arch.pv.xsave_area) {
+		free_xenheap_pages(v->arch.pv.xsave_area, pv_xsave_area_order());
+		v->arch.pv.xsave_area = NULL;
+	}
 }
 
 void arch_domain_destroy(struct domain *d)
@@ -325,6 +337,7 @@ static void save_pv_state(struct vcpu *v)
 	write_cr0(read_cr0() & ~X86_CR0_TS); /* fxsave would raise #NM */
 	__asm__ volatile("fxsave64 %0" : "=m"(pv->fpu_area));
 	pv->fpu_saved = true;
+	pv_save_xstate(pv);
 }
 
 static void load_fpu(struct pv_vcpu *pv)
@@ -359,6 +372,7 @@ static void load_pv_state(struct vcpu *v)
 		wrmsr(MSR_TSC_AUX, pv->tsc_aux);
 	load_cr4_tsd(pv);
 	load_fpu(pv);
+	pv_load_xstate(pv);
 	load_debugregs(v);
 }
 
@@ -380,11 +394,8 @@ void arch_sched_kick(unsigned int cpu)
 	send_event_check(cpu);
 }
 
-/* On the CPU that ran @data last: drop its page tables, GDT and LDT frames. */
-static void forget_vcpu(void *data)
+static void forget_loaded_state(void)
 {
-	if (current != data)
-		return;
 	write_cr3(virt_to_maddr(idle_l4));
 	for (unsigned int i = 0; i < GDT_GUEST_FRAMES; i++)
 		gdt_map_guest_frame(i, 0);
@@ -392,9 +403,42 @@ static void forget_vcpu(void *data)
 	current = NULL;
 }
 
+/* On the CPU that ran @data last: drop its page tables, GDT and LDT frames. */
+static void forget_vcpu(void *data)
+{
+	if (current == data)
+		forget_loaded_state();
+}
+
 void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)
 {
 	on_cpus(1UL << cpu, forget_vcpu, v);
+}
+
+/*
+ * The same, keeping the state first: @data goes on on another CPU. Its
+ * register frame is still the one at this CPU's stack top (the CPU idles,
+ * or switches away from it now).
+ */
+static void save_and_forget_vcpu(void *data)
+{
+	struct vcpu *v = data;
+
+	if (current != v)
+		return;
+	if (is_hvm_vcpu(v))
+		hvm_context_save(v);
+	else
+		save_pv_state(v);
+	forget_loaded_state();
+}
+
+void arch_save_vcpu_off(unsigned int cpu, struct vcpu *v)
+{
+	if (cpu == smp_processor_id())
+		save_and_forget_vcpu(v);
+	else
+		on_cpus(1UL << cpu, save_and_forget_vcpu, v);
 }
 
 void arch_idle_wait(void)

@@ -704,6 +704,7 @@ static enum emul_rc emulate_xsetbv(struct cpu_regs *r)
 	}
 	if ((u32)r->rcx != 0 || !xcr0_valid(val) || !xsetbv_safe(0, val))
 		return EMUL_UNHANDLED;
+	pv_xcr0_set(&current->arch.pv, val);
 	return EMUL_OK;
 }
 

@@ -122,6 +122,7 @@ static void load_regs(struct vcpu *v, const struct vcpu_guest_context *c)
 	pv->gs_base = kernel ? c->gs_base_kernel : c->gs_base_user;
 	pv->shadow_gs_base = kernel ? c->gs_base_user : c->gs_base_kernel;
 	pv->in_kernel = kernel;
+	pv_reset_xstate(pv);
 	pv->fpu_saved = c->flags & VGCF_I387_VALID;
 	if (pv->fpu_saved) {
 		u32 mxcsr;
@@ -340,6 +341,7 @@ void pv_vcpu_reset(struct vcpu *v)
 	memset(&v->arch.pv.user_regs, 0, sizeof(v->arch.pv.user_regs));
 	memset(v->arch.pv.traps, 0, sizeof(v->arch.pv.traps));
 	v->arch.pv.fpu_saved = false;
+	pv_reset_xstate(&v->arch.pv);
 	v->pause_flags |= VPF_down;
 }
 
