@@ -75,7 +75,7 @@ from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E
 NOISE = re.compile(r"^(\(XEN\) |\(d\d+\) |\[\s*\d+\.\d+\] )")
 
 MODULES = ["xen_evtchn", "xen_privcmd", "xen_gntdev", "xen_gntalloc", "xenfs",
-           "ata_piix", "sr_mod", "qemu_fw_cfg"]
+           "ata_piix", "sr_mod", "qemu_fw_cfg", "loop", "xen_blkback", "bridge", "xen_netback"]
 DEV_NODES = ["privcmd", "evtchn", "gntdev", "gntalloc"]
 
 
@@ -640,8 +640,10 @@ def check_xl_net(con, res, name, domid, timeout):
               "rc=%d: %r" % (rc, out.strip()[-400:]), m.group(0) if m else "")
     rc, out = shell_run(con, "xl network-list %s" % name, timeout)
     rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
-    res.check("xl/network-list", rc == 0 and [(r[0], r[3]) for r in rows] == [("0", "4")],
-              "rc=%d, expected idx 0 in state 4: %r" % (rc, out.strip()))
+    # Idx, BE, Mac Addr., handle, state, ...
+    res.check("xl/network-list", rc == 0 and [(r[0], r[2], r[4]) for r in rows if len(r) > 4] ==
+              [("0", DOMU_MAC, "4")], "rc=%d, expected idx 0 with %s in state 4: %r"
+              % (rc, DOMU_MAC, out.strip()))
 
 
 def check_xl_disk_reboot(con, res, name):
