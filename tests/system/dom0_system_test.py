@@ -566,7 +566,8 @@ DISK_LINE = re.compile(r"^domu-disk (xvd\w+) ro=(\d) dom0='([^']*)' previous='([
 
 
 def make_domu_disks(con, timeout):
-    """The two images, each with its token line in sector 0; the tokens."""
+    """The two images, each with its token line in sector 0; (rc, the
+    tokens, the read-only image's md5 sum)."""
     tokens = (os.urandom(6).hex(), os.urandom(6).hex())
     cmds = ["dd if=/dev/zero of=%s bs=1M count=4 2>/dev/null && printf 'PETREL-DISK dom0 %s\\n' "
             "| dd of=%s conv=notrunc 2>/dev/null" % (img, tok, img)
@@ -588,10 +589,10 @@ def domu_disk_lines(con, name, count):
 
 def check_xl_disks(con, res, name, tokens, timeout):
     """The domU read dom0's lines through blkfront and blkback, wrote its own
-    on xvda and was refused on xvdb; dom0 has both images on loop devices
-    (util-linux's losetup, which the block script uses, by its path: dom0's
-    busybox shell runs its own applet whatever PATH says; xvdb's read-only) and xl block-list shows both
-    connected (state 4)."""
+    on xvda and was refused on xvdb; dom0 has both images on loop devices,
+    xvdb's read-only (util-linux's losetup, which the block script runs, by
+    its path: dom0's busybox shell prefers its own applet to PATH); xl
+    block-list shows both connected (state 4)."""
     rc, disks, log = domu_disk_lines(con, name, 1)
     a, b = disks.get("xvda"), disks.get("xvdb")
     res.check("xl/blk-read", a is not None and b is not None and
@@ -666,8 +667,9 @@ def check_xl_disk_teardown(con, res, ro_sum, timeout):
               "(was %s): %r" % (rc, ro_sum, out.strip()))
     # xl create's own process runs the hotplug scripts' `remove` once the
     # domain has died, so the loop devices may go a little after it
-    rc, out = shell_run(con, "i=0; while [ -n \"$(/sbin/losetup -n -l -O NAME)\" ] && [ $i -lt 100 ]; "
-                        "do usleep 200000; i=$((i+1)); done; echo loops: $(/sbin/losetup -n -l -O NAME); "
+    loops = "$(/sbin/losetup -n -l -O NAME)"
+    rc, out = shell_run(con, "i=0; while [ -n \"%s\" ] && [ $i -lt 100 ]; do usleep 200000; "
+                        "i=$((i+1)); done; echo loops: %s; " % (loops, loops) +
                         "echo vbds: $(xenstore-list /local/domain/0/backend/vbd 2>/dev/null); "
                         "echo vifs: $(ls /sys/class/net | grep ^vif; "
                         "xenstore-list /local/domain/0/backend/vif 2>/dev/null)", timeout)
@@ -681,13 +683,18 @@ DOMU_DIR = "/usr/lib/petrel-domu"  # the domU files build-dom0.sh --domu puts in
 DOMU_FILES = "%s/vmlinuz %s/initrd.gz" % (DOMU_DIR, DOMU_DIR)
 
 
-def check_xl_linux(con, res, timeout):
+def check_xl_linux(con, res, timeout, split=False):
+    """The Linux domU's lifecycle; with `split`, with its PV disks and vif
+    and the split-driver checks."""
     rc, out = shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
     _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
-    rc, tokens, ro_sum = make_domu_disks(con, timeout)
-    res.check("xl/blk-images", rc == 0 and ro_sum, "rc=%d making %s and %s"
-              % (rc, DOMU_DISK, DOMU_DISK_RO))
-    rc, out = xl_create_linux(con, "lin", timeout, DOMU_DISKS + " " + DOMU_NET)
+    extra = ""
+    if split:
+        rc, tokens, ro_sum = make_domu_disks(con, timeout)
+        res.check("xl/blk-images", rc == 0 and ro_sum, "rc=%d making %s and %s"
+                  % (rc, DOMU_DISK, DOMU_DISK_RO))
+        extra = DOMU_DISKS + " " + DOMU_NET
+    rc, out = xl_create_linux(con, "lin", timeout, extra)
     if not res.check("xl/linux-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
         return
     rc, out = console_log_wait(con, "lin", DOMU_MARKER, DOMU_BOOT_WAIT)
@@ -702,16 +709,19 @@ def check_xl_linux(con, res, timeout):
               "rc=%d, rows %r; expected a lin row with 128 MiB, running, blocked or "
               "runnable (not paused, shut down, crashed or dying)"
               % (rc, lines), " ".join(row[0]) if row else "")
-    if row:
+    if row and split:
         check_xl_disks(con, res, "lin", tokens, timeout)
         check_xl_net(con, res, "lin", row[0][1], timeout)
+    if row:
         check_xl_pause(con, res, "lin", timeout)
         check_xl_reboot(con, res, "lin", row[0][1], timeout)
+    if row and split:
         check_xl_disk_reboot(con, res, "lin")
+    if row:
         check_xl_mem_set(con, res, "lin", timeout)
         check_xl_shutdown(con, res, "lin", timeout)
     shell_run(con, "xl destroy lin", timeout)
-    if row:
+    if row and split:
         check_xl_disk_teardown(con, res, ro_sum, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
     # No domU may have written into dom0's memory: the files its page cache
@@ -780,9 +790,10 @@ def check_xl_reboot(con, res, name, domid, timeout):
     rc, out = shell_run(con, "xl reboot %s" % name, timeout)
     rc2, out2 = console_log_wait(con, name, DOMU_MARKER, DOMU_BOOT_WAIT, 2)
     new = xl_domid(con, name)
+    _, xl_log = shell_run(con, "tail -n 12 /var/log/xen/xl-%s.log" % name)
     res.check("xl/reboot", rc == 0 and rc2 == 0 and new not in (None, domid),
-              "rc=%d/%d %r; domain id %s before, %s after; console %r"
-              % (rc, rc2, out.strip()[-200:], domid, new, out2.strip()[-400:]),
+              "rc=%d/%d %r; domain id %s before, %s after; console %r; xl's log %r"
+              % (rc, rc2, out.strip()[-200:], domid, new, out2.strip()[-400:], xl_log.strip()),
               "d%s -> d%s, %s" % (domid, new, out2.splitlines()[0] if out2 else ""))
 
 
@@ -942,7 +953,7 @@ def run(args, res):
                                 ("xl-create", lambda: check_xl_create(
                                     con, res, args.cmd_timeout)),
                                 ("xl-linux", lambda: check_xl_linux(
-                                    con, res, args.cmd_timeout)),
+                                    con, res, args.cmd_timeout, args.split_drivers)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
@@ -987,6 +998,8 @@ def main():
                     "boot, shell and poweroff always run")
     ap.add_argument("--skip", type=lambda v: v.split(","), default=[],
                     help="leave out these steps (comma separated, e.g. xl-linux)")
+    ap.add_argument("--split-drivers", action="store_true",
+                    help="give the xl-linux step's domU PV disks and a vif, and check them")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()

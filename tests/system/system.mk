@@ -32,12 +32,14 @@ SYSTEM_TEST := $(PYTHON) tests/system/dom0_system_test.py
 # about 12 minutes under TCG) has its own targets, test-system-domu and
 # test-system-domu-xen; the make-test stages leave it out.
 SYSTEM_SKIP := --skip xl-linux
+# test-system-split and test-system-split-xen run that step with the domU's
+# PV disks and vif (--split-drivers).
 
 TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
-	test-system-domu test-system-domu-xen
+	test-system-domu test-system-domu-xen test-system-split test-system-split-xen
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -65,6 +67,16 @@ test-system-domu: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 test-system-domu-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv xen --only xl-create,xl-linux --no-reboot \
 		--log $(BUILD)/system/xen-domu-serial.log
+
+# The xl-linux step with split drivers: the domU gets a read-write and a
+# read-only PV disk and a vif on xenbr0 (not in TEST_TARGETS; about 12 min).
+test-system-split: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-linux --no-reboot \
+		--split-drivers --log $(BUILD)/system/petrel-split-serial.log
+
+test-system-split-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+	$(SYSTEM_TEST) --hv xen --only xl-linux --no-reboot --split-drivers \
+		--log $(BUILD)/system/xen-split-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 2 --boot-timeout 600 \
