@@ -31,8 +31,12 @@ links=()
 trees=()
 # The Xen drivers; two drivers that use string port I/O (rep insw/insl on the
 # IDE data port, rep insb on QEMU's fw_cfg); and the drivers of the PCI
-# devices the system test adds (their interrupts are MSI or MSI-X).
-MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs ata_piix sr_mod qemu_fw_cfg ahci virtio_pci virtio_blk virtio_net"
+# devices the system test adds (their interrupts are MSI or MSI-X); the
+# backends of the split drivers (xen-blkback, with loop for image files;
+# xen-netback, with the bridge its vifs join).
+MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs ata_piix sr_mod qemu_fw_cfg ahci virtio_pci virtio_blk virtio_net loop xen-blkback bridge xen-netback"
+# The domU's frontends (its /init loads them, listed in /etc/domu-modules).
+DOMU_MODULES="xen-blkfront xen-netfront"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 die() { echo "build-dom0: error: $*" >&2; exit 1; }
@@ -139,19 +143,25 @@ python3 "$here/modclosure.py" "$moddir/modules.dep" $MODULES >"$out/modules.list
 	die "module resolution failed"
 : >"$root/etc/dom0-modules"
 : >"$root/lib/modules/$kver/modules.dep"
-while read -r path deps; do
-	plain=$(echo "$path" | sed -E 's/\.(xz|zst|gz)$//')
-	mkdir -p "$root/lib/modules/$kver/$(dirname "$plain")"
-	case "$path" in
-	*.xz) xz -dc "$moddir/$path" >"$root/lib/modules/$kver/$plain" ;;
-	*.zst) zstd -qdc "$moddir/$path" >"$root/lib/modules/$kver/$plain" ;;
-	*.gz) gzip -dc "$moddir/$path" >"$root/lib/modules/$kver/$plain" ;;
-	*) cp "$moddir/$path" "$root/lib/modules/$kver/$plain" ;;
-	esac
-	echo "$plain" >>"$root/etc/dom0-modules"
-	echo "$plain:$(echo " $deps" | sed -E 's/\.(xz|zst|gz)( |$)/\2/g; s/ +$//')" \
-		>>"$root/lib/modules/$kver/modules.dep"
-done <"$out/modules.list"
+# stage_modules ROOT LIST: the modules of the closure file LIST into ROOT,
+# their names in load order appended to ROOT's LIST file (etc/...-modules).
+stage_modules() {
+	local mroot=$1 list=$2 path deps plain
+	while read -r path deps; do
+		plain=$(echo "$path" | sed -E 's/\.(xz|zst|gz)$//')
+		mkdir -p "$mroot/lib/modules/$kver/$(dirname "$plain")"
+		case "$path" in
+		*.xz) xz -dc "$moddir/$path" >"$mroot/lib/modules/$kver/$plain" ;;
+		*.zst) zstd -qdc "$moddir/$path" >"$mroot/lib/modules/$kver/$plain" ;;
+		*.gz) gzip -dc "$moddir/$path" >"$mroot/lib/modules/$kver/$plain" ;;
+		*) cp "$moddir/$path" "$mroot/lib/modules/$kver/$plain" ;;
+		esac
+		echo "$plain" >>"$mroot/$list"
+		echo "$plain:$(echo " $deps" | sed -E 's/\.(xz|zst|gz)( |$)/\2/g; s/ +$//')" \
+			>>"$mroot/lib/modules/$kver/modules.dep"
+	done
+}
+stage_modules "$root" etc/dom0-modules <"$out/modules.list"
 log "modules: $(sed 's|.*/||' "$root/etc/dom0-modules" | tr '\n' ' ')"
 
 # 4. The dom0 tools (SRC:DEST pairs; DEST relative to the initramfs root).
@@ -171,7 +181,8 @@ done
 
 for t in "${trees[@]}"; do
 	[ -d "$t" ] || die "tree $t is not a directory"
-	cp -a "$t/." "$root/"
+	# over busybox's links of the same names (bash, losetup), not through them
+	cp -a --remove-destination "$t/." "$root/"
 done
 
 # 4b. The test domU: this kernel again (as a bzImage: Xen's domain builder
@@ -186,6 +197,12 @@ if [ -n "$domu" ]; then
 	"$BUSYBOX" --list-full | while read -r applet; do
 		[ -e "$droot/$applet" ] || ln -s /bin/busybox "$droot/$applet"
 	done
+	mkdir -p "$droot/etc" "$droot/lib/modules/$kver"
+	: >"$droot/etc/domu-modules"
+	: >"$droot/lib/modules/$kver/modules.dep"
+	python3 "$here/modclosure.py" "$moddir/modules.dep" $DOMU_MODULES >"$out/domu-modules.list" ||
+		die "domU module resolution failed"
+	stage_modules "$droot" etc/domu-modules <"$out/domu-modules.list"
 	mkdir -p "$root/usr/lib/petrel-domu"
 	python3 "$here/mkcpio.py" "$droot" "$root/usr/lib/petrel-domu/initrd.gz" \
 		--node dev/console:600:c:5:1 --node dev/null:666:c:1:3

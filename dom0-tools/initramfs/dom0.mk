@@ -30,16 +30,23 @@ DOM0_LINKS ?=
 # apt-get download into build/dom0-xl/base.
 DOM0_XL := $(BUILD)/dom0-xl
 DOM0_XL_BASE_DEBS := libc6 libuuid1 liblzma5 libzstd1 zlib1g libgcc-s1
+# What Debian's hotplug scripts (block, vif-bridge) run that busybox lacks:
+# bash, flock (util-linux) and util-linux's losetup (mount), with its library.
+DOM0_XL_HOTPLUG_DEBS := bash libtinfo6 util-linux mount libsmartcols1
 DOM0_TREES += $(DOM0_XL)/tree
 
 $(DOM0_XL)/base/.stamp: dom0-tools/initramfs/dom0.mk
 	@bash tests/compat/fetch-debs.sh $(DOM0_XL)/base $(DOM0_XL_BASE_DEBS)
 	@touch $@
 
+$(DOM0_XL)/hotplug/.stamp: dom0-tools/initramfs/dom0.mk
+	@bash tests/compat/fetch-debs.sh $(DOM0_XL)/hotplug $(DOM0_XL_HOTPLUG_DEBS)
+	@touch $@
+
 $(DOM0_XL)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/base/.stamp \
-		$(XS_OUT)/debian/.stamp
+		$(DOM0_XL)/hotplug/.stamp $(XS_OUT)/debian/.stamp
 	$(PYTHON) dom0-tools/initramfs/stage-xl.py --out $(DOM0_XL)/tree \
-		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root
+		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root --root $(DOM0_XL)/hotplug/root
 	@touch $@
 
 # The PV domU that dom0's xl creates in the system test (build-dom0.sh --domu).

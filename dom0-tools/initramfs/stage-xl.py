@@ -16,6 +16,11 @@ against).  DIR receives, unmodified:
                                       aborts at exit without it)
   lib64/ld-linux-x86-64.so.2          the dynamic loader
   etc/xen/xl.conf                     Debian's xl configuration
+  etc/xen/scripts/                    Debian's hotplug scripts (xen-utils-common),
+                                      which libxl runs for vbd and vif backends
+  bin/bash, usr/bin/flock, sbin/losetup   what those scripts run that busybox
+                                      lacks or does differently (bash; flock;
+                                      losetup with -r and util-linux's -a output)
 The programs run under the initramfs's busybox with nothing else from
 Debian; a library that no DEBROOT holds is an error.
 """
@@ -28,6 +33,9 @@ import sys
 
 PROGRAMS = ["xl", "xen-init-dom0", "xenconsoled", "xenconsole", "xenstored", "libxl-save-helper"]
 BIN = "usr/lib/xen-4.17/bin"
+# Programs the hotplug scripts run, by their paths in the packages.
+HOTPLUG_PROGRAMS = ["bin/bash", "usr/bin/flock", "sbin/losetup"]
+SCRIPTS = "etc/xen/scripts"
 LIBDIRS = ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"]
 LOADER = "ld-linux-x86-64.so.2"
 # Loaded with dlopen, so in no DT_NEEDED list: glibc's pthread_cancel needs it.
@@ -74,11 +82,11 @@ def main():
     if os.path.exists(args.out):
         shutil.rmtree(args.out)
     todo, seen = [], set()
-    for prog in PROGRAMS:
-        src = find_file(args.root, os.path.join(BIN, prog))
+    for rel in [os.path.join(BIN, p) for p in PROGRAMS] + HOTPLUG_PROGRAMS:
+        src = find_file(args.root, rel)
         if not src:
-            sys.exit("stage-xl: %s/%s is in none of %s" % (BIN, prog, args.root))
-        install(src, os.path.join(args.out, BIN, prog))
+            sys.exit("stage-xl: %s is in none of %s" % (rel, args.root))
+        install(src, os.path.join(args.out, rel))
         todo.append(src)
     wanted = list(DLOPENED)
     while todo or wanted:
@@ -101,10 +109,14 @@ def main():
     conf = find_file(args.root, "etc/xen/xl.conf")
     if conf:
         install(conf, os.path.join(args.out, "etc/xen/xl.conf"))
+    scripts = find_file(args.root, SCRIPTS)
+    if not scripts:
+        sys.exit("stage-xl: %s is in none of %s" % (SCRIPTS, args.root))
+    shutil.copytree(scripts, os.path.join(args.out, SCRIPTS), symlinks=True)
     os.makedirs(os.path.join(args.out, "usr/sbin"), exist_ok=True)
     os.symlink("../lib/xen-4.17/bin/xl", os.path.join(args.out, "usr/sbin/xl"))
     print("stage-xl: %d programs, %d libraries in %s"
-          % (len(PROGRAMS), len(seen), args.out))
+          % (len(PROGRAMS) + len(HOTPLUG_PROGRAMS), len(seen), args.out))
 
 
 if __name__ == "__main__":

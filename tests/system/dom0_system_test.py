@@ -92,7 +92,7 @@ from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E
 NOISE = re.compile(r"^(\(XEN\) |\(d\d+\) |\[\s*\d+\.\d+\] )")
 
 MODULES = ["xen_evtchn", "xen_privcmd", "xen_gntdev", "xen_gntalloc", "xenfs",
-           "ata_piix", "sr_mod", "qemu_fw_cfg"]
+           "ata_piix", "sr_mod", "qemu_fw_cfg", "loop", "xen_blkback", "bridge", "xen_netback"]
 DEV_NODES = ["privcmd", "evtchn", "gntdev", "gntalloc"]
 
 
@@ -726,19 +726,166 @@ DOMU_BOOT_WAIT = 240  # seconds for the domU's kernel to reach its /init (nested
 XL_CREATE_TIMEOUT = 400  # seconds for xl create (it unpacks the xz kernel under TCG)
 
 
-def xl_create_linux(con, name, timeout):
-    """xl create the Linux domU `name` (rootfs/etc/xl-linux.cfg); (rc, output)."""
-    return shell_run(con, "xl create /etc/xl-linux.cfg 'name=\"%s\"'" % name, XL_CREATE_TIMEOUT)
+def xl_create_linux(con, name, timeout, extra=""):
+    """xl create the Linux domU `name` (rootfs/etc/xl-linux.cfg, plus the
+    config lines `extra`, shell-quoted); (rc, output)."""
+    return shell_run(con, "xl create /etc/xl-linux.cfg 'name=\"%s\"' %s" % (name, extra),
+                     XL_CREATE_TIMEOUT)
+
+
+# The domU's PV disks: two raw image files in dom0 that Debian's `block`
+# hotplug script attaches to loop devices for xen-blkback; xvda read-write,
+# xvdb read-only.  dom0 writes a line with a fresh token into sector 0 of
+# each; the domU's /bin/domu-disks prints what it reads there and in sector
+# 8, and writes "PETREL-DISK domU boot N" into sector 8 (N one more than the
+# line it found), which the read-only disk must refuse.
+DOMU_DISK = "/tmp/domu-disk.img"
+DOMU_DISK_RO = "/tmp/domu-disk-ro.img"
+DOMU_DISKS = ("\"disk=['format=raw,vdev=xvda,access=rw,target=%s', "
+              "'format=raw,vdev=xvdb,access=ro,target=%s']\"" % (DOMU_DISK, DOMU_DISK_RO))
+# Its PV network: one vif on dom0's bridge xenbr0 (dom0-init gives dom0
+# 192.168.77.1 on it); the domU's /bin/domu-net takes its address and the
+# address to ping from the kernel command line.
+DOMU_MAC = "00:16:3e:5e:7a:01"
+DOMU_IP = "192.168.77.2"
+DOM0_BRIDGE_IP = "192.168.77.1"
+DOMU_NET = ("\"vif=['bridge=xenbr0,mac=%s']\" "
+            "'extra=\"console=hvc0 domu_ip=%s/24 domu_peer=%s\"'"
+            % (DOMU_MAC, DOMU_IP, DOM0_BRIDGE_IP))
+DISK_LINE = re.compile(r"^domu-disk (xvd\w+) ro=(\d) dom0='([^']*)' previous='([^']*)' "
+                       r"write=(ok|refused.*)$", re.M)
+
+
+def make_domu_disks(con, timeout):
+    """The two images, each with its token line in sector 0; (rc, the
+    tokens, the read-only image's md5 sum)."""
+    tokens = (os.urandom(6).hex(), os.urandom(6).hex())
+    cmds = ["dd if=/dev/zero of=%s bs=1M count=4 2>/dev/null && printf 'PETREL-DISK dom0 %s\\n' "
+            "| dd of=%s conv=notrunc 2>/dev/null" % (img, tok, img)
+            for img, tok in zip((DOMU_DISK, DOMU_DISK_RO), tokens)]
+    rc, out = shell_run(con, " && ".join(cmds) + " && md5sum %s" % DOMU_DISK_RO, timeout)
+    return rc, tokens, out.split()[0] if rc == 0 and out.split() else ""
+
+
+def domu_disk_lines(con, name, count):
+    """The domU's domu-disk lines of its boot number `count` (1, 2, ...)."""
+    rc, out = console_log_wait(con, name, "domu-disk xvdb", 120, count)
+    _, log = shell_run(con, "grep '^domu-disk' %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
+    log = log.replace("\r", "")
+    lines = {}
+    for m in DISK_LINE.finditer(log):
+        lines.setdefault(m.group(1), []).append(m.groups()[1:])
+    return rc, {dev: rows[count - 1] for dev, rows in lines.items() if len(rows) >= count}, log
+
+
+def check_xl_disks(con, res, name, tokens, timeout):
+    """The domU read dom0's lines through blkfront and blkback, wrote its own
+    on xvda and was refused on xvdb; dom0 has both images on loop devices,
+    xvdb's read-only (util-linux's losetup, which the block script runs, by
+    its path: dom0's busybox shell prefers its own applet to PATH); xl
+    block-list shows both connected (state 4)."""
+    rc, disks, log = domu_disk_lines(con, name, 1)
+    a, b = disks.get("xvda"), disks.get("xvdb")
+    res.check("xl/blk-read", a is not None and b is not None and
+              a[1] == "PETREL-DISK dom0 " + tokens[0] and b[1] == "PETREL-DISK dom0 " + tokens[1],
+              "rc=%d, tokens %r, the domU's lines %r" % (rc, tokens, log.strip()[-600:]))
+    res.check("xl/blk-write", a is not None and a[0] == "0" and a[2] == "" and a[3] == "ok",
+              "xvda: %r" % (a,))
+    res.check("xl/blk-ro", b is not None and b[0] == "1" and b[3].startswith("refused"),
+              "xvdb: %r" % (b,), b[3] if b else "")
+    rc, out = shell_run(con, "/sbin/losetup -l -n -O RO,BACK-FILE", timeout)
+    loops = sorted(tuple(l.split()) for l in out.splitlines() if l.strip())
+    res.check("xl/blk-loop", rc == 0 and loops == [("0", DOMU_DISK), ("1", DOMU_DISK_RO)],
+              "rc=%d, losetup: %r" % (rc, out.strip()), out.strip().replace("\n", "; "))
+    rc, out = shell_run(con, "xl block-list %s" % name, timeout)
+    rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
+    res.check("xl/block-list", rc == 0 and sorted((r[0], r[3]) for r in rows) ==
+              [("51712", "4"), ("51728", "4")],
+              "rc=%d, expected 51712 and 51728 in state 4: %r" % (rc, out.strip()))
+
+
+def check_xl_net(con, res, name, domid, timeout):
+    """The domU's eth0 came up with the configured MAC and pinged dom0 on
+    xenbr0; dom0 pings it back through vif<domid>.0, which vif-bridge put
+    on the bridge with Xen's MAC fe:ff:ff:ff:ff:ff; xl network-list shows
+    the vif connected."""
+    rc, _ = console_log_wait(con, name, "domu-net ping", 120)
+    _, out = shell_run(con, "grep '^domu-net' %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
+    out = out.replace("\r", "")
+    m = re.search(r"^domu-net eth0 mac (\S+) ip (\S+)", out, re.M)
+    res.check("xl/net-domu", m is not None and m.groups() == (DOMU_MAC, DOMU_IP + "/24"),
+              "rc=%d, expected eth0 with %s and %s/24: %r" % (rc, DOMU_MAC, DOMU_IP,
+                                                            out.strip()[-600:]),
+              m.group(0) if m else "")
+    m = re.search(r"^domu-net ping %s: (\d+) received" % re.escape(DOM0_BRIDGE_IP), out, re.M)
+    res.check("xl/net-ping-dom0", m is not None and int(m.group(1)) == 3,
+              "the domU's ping of dom0: %r" % out.strip()[-400:], m.group(0) if m else "")
+    vif = "vif%s.0" % domid
+    rc, out = shell_run(con, "ls /sys/class/net/xenbr0/brif; cat /sys/class/net/%s/address"
+                        % vif, timeout)
+    res.check("xl/net-vif", rc == 0 and re.search(r"\b%s\b" % re.escape(vif), out) and
+              "fe:ff:ff:ff:ff:ff" in out, "rc=%d, %s on xenbr0 with fe:ff:ff:ff:ff:ff: %r"
+              % (rc, vif, out.strip()))
+    rc, out = shell_run(con, "ping -c 3 -W 5 %s" % DOMU_IP, 60)
+    m = re.search(r"(\d+) packets received", out)
+    res.check("xl/net-ping", rc == 0 and m is not None and int(m.group(1)) == 3,
+              "rc=%d: %r" % (rc, out.strip()[-400:]), m.group(0) if m else "")
+    rc, out = shell_run(con, "xl network-list %s" % name, timeout)
+    rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
+    # Idx, BE, Mac Addr., handle, state, ...
+    res.check("xl/network-list", rc == 0 and [(r[0], r[2], r[4]) for r in rows if len(r) > 4] ==
+              [("0", DOMU_MAC, "4")], "rc=%d, expected idx 0 with %s in state 4: %r"
+              % (rc, DOMU_MAC, out.strip()))
+
+
+def check_xl_disk_reboot(con, res, name):
+    """After xl reboot the new domain finds the first boot's line on xvda."""
+    rc, disks, log = domu_disk_lines(con, name, 2)
+    a = disks.get("xvda")
+    res.check("xl/blk-persist", a is not None and a[2] == "PETREL-DISK domU boot 1" and
+              a[3] == "ok", "rc=%d, xvda after the reboot: %r; lines %r"
+              % (rc, a, log.strip()[-600:]))
+
+
+def check_xl_disk_teardown(con, res, ro_sum, timeout):
+    """After the domU is gone: xvda's image holds its second boot's line,
+    xvdb's is unchanged, and no loop device, vif or vbd/vif backend node
+    is left."""
+    rc, out = shell_run(con, "dd if=%s bs=512 skip=8 count=1 2>/dev/null | tr -d '\\000'; "
+                        "md5sum %s" % (DOMU_DISK, DOMU_DISK_RO), timeout)
+    res.check("xl/blk-image", rc == 0 and re.search(r"^PETREL-DISK domU boot 2\r?$", out, re.M) and
+              ro_sum and ro_sum in out, "rc=%d, sector 8 and the read-only image's md5 "
+              "(was %s): %r" % (rc, ro_sum, out.strip()))
+    # xl create's own process runs the hotplug scripts' `remove` once the
+    # domain has died, so the loop devices may go a little after it
+    loops = "$(/sbin/losetup -n -l -O NAME)"
+    rc, out = shell_run(con, "i=0; while [ -n \"%s\" ] && [ $i -lt 100 ]; do usleep 200000; "
+                        "i=$((i+1)); done; echo loops: %s; " % (loops, loops) +
+                        "echo vbds: $(xenstore-list /local/domain/0/backend/vbd 2>/dev/null); "
+                        "echo vifs: $(ls /sys/class/net | grep ^vif; "
+                        "xenstore-list /local/domain/0/backend/vif 2>/dev/null)", timeout)
+    res.check("xl/blk-teardown", rc == 0 and re.search(r"^loops: *$", out, re.M) and
+              re.search(r"^vbds: *$", out, re.M), "left behind: %r" % out.strip())
+    res.check("xl/net-teardown", rc == 0 and re.search(r"^vifs: *$", out, re.M),
+              "left behind: %r" % out.strip())
 
 
 DOMU_DIR = "/usr/lib/petrel-domu"  # the domU files build-dom0.sh --domu puts in dom0
 DOMU_FILES = "%s/vmlinuz %s/initrd.gz" % (DOMU_DIR, DOMU_DIR)
 
 
-def check_xl_linux(con, res, timeout):
+def check_xl_linux(con, res, timeout, split=False):
+    """The Linux domU's lifecycle; with `split`, with its PV disks and vif
+    and the split-driver checks."""
     rc, out = shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
     _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
-    rc, out = xl_create_linux(con, "lin", timeout)
+    extra = ""
+    if split:
+        rc, tokens, ro_sum = make_domu_disks(con, timeout)
+        res.check("xl/blk-images", rc == 0 and ro_sum, "rc=%d making %s and %s"
+                  % (rc, DOMU_DISK, DOMU_DISK_RO))
+        extra = DOMU_DISKS + " " + DOMU_NET
+    rc, out = xl_create_linux(con, "lin", timeout, extra)
     if not res.check("xl/linux-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
         return
     rc, out = console_log_wait(con, "lin", DOMU_MARKER, DOMU_BOOT_WAIT)
@@ -753,12 +900,20 @@ def check_xl_linux(con, res, timeout):
               "rc=%d, rows %r; expected a lin row with 128 MiB, running, blocked or "
               "runnable (not paused, shut down, crashed or dying)"
               % (rc, lines), " ".join(row[0]) if row else "")
+    if row and split:
+        check_xl_disks(con, res, "lin", tokens, timeout)
+        check_xl_net(con, res, "lin", row[0][1], timeout)
     if row:
         check_xl_pause(con, res, "lin", timeout)
         check_xl_reboot(con, res, "lin", row[0][1], timeout)
+    if row and split:
+        check_xl_disk_reboot(con, res, "lin")
+    if row:
         check_xl_mem_set(con, res, "lin", timeout)
         check_xl_shutdown(con, res, "lin", timeout)
     shell_run(con, "xl destroy lin", timeout)
+    if row and split:
+        check_xl_disk_teardown(con, res, ro_sum, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
     # No domU may have written into dom0's memory: the files its page cache
     # holds (read by every xl create) are as they were.
@@ -898,9 +1053,10 @@ def check_xl_reboot(con, res, name, domid, timeout):
     rc, out = shell_run(con, "xl reboot %s" % name, timeout)
     rc2, out2 = console_log_wait(con, name, DOMU_MARKER, DOMU_BOOT_WAIT, 2)
     new = xl_domid(con, name)
+    _, xl_log = shell_run(con, "tail -n 12 /var/log/xen/xl-%s.log" % name)
     res.check("xl/reboot", rc == 0 and rc2 == 0 and new not in (None, domid),
-              "rc=%d/%d %r; domain id %s before, %s after; console %r"
-              % (rc, rc2, out.strip()[-200:], domid, new, out2.strip()[-400:]),
+              "rc=%d/%d %r; domain id %s before, %s after; console %r; xl's log %r"
+              % (rc, rc2, out.strip()[-200:], domid, new, out2.strip()[-400:], xl_log.strip()),
               "d%s -> d%s, %s" % (domid, new, out2.splitlines()[0] if out2 else ""))
 
 
@@ -1066,7 +1222,7 @@ def run(args, res):
                                 ("xl-save", lambda: check_xl_save_restore(
                                     con, res, args.cmd_timeout)),
                                 ("xl-linux", lambda: check_xl_linux(
-                                    con, res, args.cmd_timeout)),
+                                    con, res, args.cmd_timeout, args.split_drivers)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
@@ -1113,6 +1269,8 @@ def main():
                     "boot, shell and poweroff always run")
     ap.add_argument("--skip", type=lambda v: v.split(","), default=[],
                     help="leave out these steps (comma separated, e.g. xl-linux)")
+    ap.add_argument("--split-drivers", action="store_true",
+                    help="give the xl-linux step's domU PV disks and a vif, and check them")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()

@@ -52,6 +52,8 @@ SYSTEM_SKIP := --skip xl-linux,xl-save
 # depend on it (the PVH domU, Petrel's console daemon) run in test-system and
 # test-system-xen only.
 SYSTEM_SKIP_6_12 := --skip xl-linux,xl-save,xl-pvh,pxenconsoled
+# test-system-split and test-system-split-xen run the xl-linux step with the
+# domU's PV disks and vif (--split-drivers).
 
 TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12 \
 	test-system-save
@@ -59,7 +61,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
-	test-system-save test-system-save-xen
+	test-system-save test-system-save-xen test-system-split test-system-split-xen
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -105,6 +107,16 @@ test-system-save: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/save-restore.elf
 test-system-save-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/save-restore.elf
 	$(SYSTEM_TEST) --hv xen --only xl-save --no-reboot \
 		--log $(BUILD)/system/xen-save-serial.log
+
+# The xl-linux step with split drivers: the domU gets a read-write and a
+# read-only PV disk and a vif on xenbr0 (not in TEST_TARGETS; about 12 min).
+test-system-split: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-linux --no-reboot \
+		--split-drivers --log $(BUILD)/system/petrel-split-serial.log
+
+test-system-split-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+	$(SYSTEM_TEST) --hv xen --only xl-linux --no-reboot --split-drivers \
+		--log $(BUILD)/system/xen-split-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 2 --boot-timeout 600 \
