@@ -63,6 +63,26 @@ uint64_t builder_wait_free(uint64_t want)
 	return now;
 }
 
+/*
+ * The free page count once it stops moving: Xen gives a destroyed domain's
+ * last pages back some time after destroydomain returns (its p2m and paging
+ * pool with the domain's final release), so a count taken at once can be
+ * short of the settled one. Settled = unchanged over 20000 yields in a row.
+ */
+uint64_t builder_settled_free(void)
+{
+	uint64_t last = builder_free_pages(), now;
+	unsigned long same = 0;
+
+	for (unsigned long i = 0; i < 2000000 && same < 20000; i++) {
+		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+		now = builder_free_pages();
+		same = now == last ? same + 1 : 0;
+		last = now;
+	}
+	return last;
+}
+
 unsigned long builder_own_frame(const void *va)
 {
 	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;

@@ -198,6 +198,8 @@ void builder_fill_create(struct dctl *op);
 uint64_t builder_free_pages(void);
 /* Yield until free pages reach @want (a dead domain's last parts may go late); the count. */
 uint64_t builder_wait_free(uint64_t want);
+/* The free page count once it has stopped changing (a destroy's last pages back). */
+uint64_t builder_settled_free(void);
 /* Our own frame behind @va (the P2M). */
 unsigned long builder_own_frame(const void *va);
 /* Map frame @m of @dom at @w: update_va_mapping_otherdomain, or mmu_update with foreigndom. */

@@ -466,7 +466,7 @@ void test_main(void)
 	uint64_t free1;
 
 	cycle();
-	free1 = builder_free_pages();
+	free1 = builder_settled_free();
 	cycle();
 	xtest_check(builder_wait_free(free1) == free1,
 		    "free pages after the second destroy: %lu, %lu after the first",
