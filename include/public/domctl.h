@@ -359,8 +359,12 @@ struct xen_domctl_cpu_policy {
 typedef struct xen_domctl_cpu_policy xen_domctl_cpu_policy_t;
 DEFINE_XEN_GUEST_HANDLE(xen_domctl_cpu_policy_t);
 
-/* XEN_DOMCTL_set_ext_vcpucontext / get_ext_vcpucontext: the x86 extras of a vCPU. */
-struct xen_domctl_vmce_vcpu {
+/*
+ * XEN_DOMCTL_set_ext_vcpucontext / get_ext_vcpucontext: the x86 extras of a vCPU.
+ * The vMCE block has the name and layout of Xen's save record of the same name
+ * (public/arch-x86/hvm/save.h there).
+ */
+struct hvm_vmce_vcpu {
 	uint64_aligned_t caps; /* MCG_CAP */
 	uint64_aligned_t mci_ctl2_bank0, mci_ctl2_bank1;
 	uint64_aligned_t mcg_ext_ctl;
@@ -374,7 +378,14 @@ struct xen_domctl_ext_vcpucontext {
 	uint16_t sysenter_callback_cs;
 	uint8_t syscall32_disables_events;
 	uint8_t sysenter_disables_events;
-	struct xen_domctl_vmce_vcpu vmce;
+#if defined(__GNUC__) && !defined(__STRICT_ANSI__)
+	union { /* mcg_cap: the older name of vmce.caps (an anonymous union, GNU C only) */
+		uint64_aligned_t mcg_cap;
+		struct hvm_vmce_vcpu vmce;
+	};
+#else
+	struct hvm_vmce_vcpu vmce;
+#endif
 };
 
 /* XEN_DOMCTL_getvcpuextstate / setvcpuextstate: XSAVE state of a vcpu. */
@@ -438,10 +449,10 @@ struct xen_domctl {
 		struct xen_domctl_hvmcontext_partial hvmcontext_partial;
 		struct xen_domctl_address_size address_size;
 		struct xen_domctl_sendtrigger sendtrigger;
+		struct xen_domctl_ext_vcpucontext ext_vcpucontext;
 		struct xen_domctl_set_target set_target;
 		struct xen_domctl_subscribe subscribe;
 		struct xen_domctl_cpu_policy cpu_policy;
-		struct xen_domctl_ext_vcpucontext ext_vcpucontext;
 		struct xen_domctl_vcpuextstate vcpuextstate;
 		struct xen_domctl_vcpu_msrs vcpu_msrs;
 		struct xen_domctl_set_virq_handler set_virq_handler;
