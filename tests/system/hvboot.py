@@ -22,8 +22,17 @@ HV_IMAGES = {
     "petrel": os.path.join(BUILD, "xen", "petrel"),
 }
 
+# Xen gets spec-ctrl=eager-fpu: on this AMD-vendor CPU Xen 4.17 would
+# otherwise switch vCPUs' FPU state lazily (CR0.TS set, state loaded on the
+# #NM fault), and QEMU's TCG runs XSAVE/XSAVEOPT/XRSTOR with CR0.TS set
+# without the #NM.  A Linux dom0 saves and restores its tasks' registers with
+# those instructions, so once Xen had run a domU, dom0's processes got another
+# task's vector registers (busybox and xl crashing while a domU ran).  Eager
+# switching never leaves CR0.TS set for a guest; Petrel switches eagerly too.
+# docs/testing.md, "Xen 4.17 under TCG".
 HV_CMDLINE = {
-    "xen": "console=com1 com1=115200,8n1 dom0_mem=512M loglvl=all guest_loglvl=all noreboot",
+    "xen": "console=com1 com1=115200,8n1 dom0_mem=512M loglvl=all guest_loglvl=all noreboot"
+           " spec-ctrl=eager-fpu",
     "petrel": "console=com1 com1=115200,8n1 dom0_mem=512M loglvl=all guest_loglvl=all noreboot",
 }
 

@@ -155,6 +155,7 @@ def qemu_argv_shape():
         assert argv[i + 1] == "%s console=hvc0 earlyprintk=xen,%s" % (paths[1], paths[2])
         assert argv[argv.index("-kernel") + 1] == paths[0]
         assert "dom0_mem=512M" in argv[argv.index("-append") + 1]
+        assert "spec-ctrl=eager-fpu" in argv[argv.index("-append") + 1].split()
         for opt, val in (("-cpu", "max"), ("-machine", "pc"), ("-smp", "1"), ("-m", "2G")):
             assert argv[argv.index(opt) + 1] == val, opt
         expect_raises(FileNotFoundError, hvboot.qemu_argv, "xen", paths[1] + "x", paths[2],
