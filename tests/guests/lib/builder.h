@@ -278,4 +278,32 @@ _Static_assert(sizeof(struct tiny_call) == 64, "the script runner steps 64 bytes
 #define TINY_MAX_CALLS (4096 / 64)
 extern const uint8_t tiny_script_start[], tiny_script_end[];
 
+/* The HVM context records a PVH builder writes (Xen's public hvm/save.h). */
+/* Xen's hvm_hw_cpu (1032 bytes): the CPU record of the HVM context. */
+struct pvh_cpu {
+	uint8_t fpu_regs[512];
+	uint64_t rax, rbx, rcx, rdx, rbp, rsi, rdi, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+	uint64_t cr0, cr2, cr3, cr4;
+	uint64_t dr0, dr1, dr2, dr3, dr6, dr7;
+	uint32_t cs_sel, ds_sel, es_sel, fs_sel, gs_sel, ss_sel, tr_sel, ldtr_sel;
+	uint32_t cs_limit, ds_limit, es_limit, fs_limit, gs_limit, ss_limit, tr_limit, ldtr_limit;
+	uint32_t idtr_limit, gdtr_limit;
+	uint64_t cs_base, ds_base, es_base, fs_base, gs_base, ss_base, tr_base, ldtr_base;
+	uint64_t idtr_base, gdtr_base;
+	uint32_t cs_arbytes, ds_arbytes, es_arbytes, fs_arbytes, gs_arbytes, ss_arbytes;
+	uint32_t tr_arbytes, ldtr_arbytes;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, shadow_gs, msr_flags;
+	uint64_t msr_lstar, msr_star, msr_cstar, msr_syscall_mask, msr_efer, msr_tsc_aux;
+	uint64_t tsc;
+	uint32_t pending_event, error_code, flags, pad0;
+};
+_Static_assert(sizeof(struct pvh_cpu) == 1032, "hvm_hw_cpu is 1032 bytes");
+
+struct pvh_desc {
+	uint16_t typecode, instance;
+	uint32_t length;
+};
+
 #endif

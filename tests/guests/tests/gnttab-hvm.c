@@ -111,39 +111,13 @@ static uint8_t context[8192] __attribute__((aligned(16)));
 static uint8_t stream[2048] __attribute__((aligned(16)));
 static uint8_t local[4096] __attribute__((aligned(4096)));
 
-struct save_desc {
-	uint16_t typecode, instance;
-	uint32_t length;
-};
-
 struct save_header {
 	uint32_t magic, version;
 	uint64_t changeset;
 	uint32_t cpuid, gtsc_khz;
 };
 
-/* Xen's hvm_hw_cpu (1032 bytes). */
-struct hw_cpu {
-	uint8_t fpu_regs[512];
-	uint64_t rax, rbx, rcx, rdx, rbp, rsi, rdi, rsp;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t rip, rflags;
-	uint64_t cr0, cr2, cr3, cr4;
-	uint64_t dr0, dr1, dr2, dr3, dr6, dr7;
-	uint32_t cs_sel, ds_sel, es_sel, fs_sel, gs_sel, ss_sel, tr_sel, ldtr_sel;
-	uint32_t cs_limit, ds_limit, es_limit, fs_limit, gs_limit, ss_limit, tr_limit, ldtr_limit;
-	uint32_t idtr_limit, gdtr_limit;
-	uint64_t cs_base, ds_base, es_base, fs_base, gs_base, ss_base, tr_base, ldtr_base;
-	uint64_t idtr_base, gdtr_base;
-	uint32_t cs_arbytes, ds_arbytes, es_arbytes, fs_arbytes, gs_arbytes, ss_arbytes;
-	uint32_t tr_arbytes, ldtr_arbytes;
-	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, shadow_gs, msr_flags;
-	uint64_t msr_lstar, msr_star, msr_cstar, msr_syscall_mask, msr_efer, msr_tsc_aux;
-	uint64_t tsc;
-	uint32_t pending_event, error_code, flags, pad0;
-};
-_Static_assert(sizeof(struct hw_cpu) == 1032, "hvm_hw_cpu is 1032 bytes");
-static struct hw_cpu cpu;
+static struct pvh_cpu cpu;
 
 static void put32(uint8_t *p, unsigned int off, uint32_t v)
 {
@@ -151,7 +125,7 @@ static void put32(uint8_t *p, unsigned int off, uint32_t v)
 }
 
 /* The PVH entry state: 32-bit flat protected mode, paging off, at the code page. */
-static void fill_cpu(struct hw_cpu *c)
+static void fill_cpu(struct pvh_cpu *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->rip = GFN_CODE << 12;
@@ -266,7 +240,7 @@ static long set_context(uint16_t dom, uint32_t size)
 /* HEADER as gethvmcontext gave it, the CPU record of vCPU 0, END. */
 static bool start_vcpu(uint16_t dom)
 {
-	struct save_desc d;
+	struct pvh_desc d;
 	struct dctl op;
 	uint32_t off;
 	long rc;
@@ -282,12 +256,12 @@ static bool start_vcpu(uint16_t dom)
 	}
 	off = sizeof(d) + sizeof(struct save_header);
 	memcpy(stream, context, off);
-	d = (struct save_desc){ CODE_CPU, 0, sizeof(cpu) };
+	d = (struct pvh_desc){ CODE_CPU, 0, sizeof(cpu) };
 	memcpy(stream + off, &d, sizeof(d));
 	fill_cpu(&cpu);
 	memcpy(stream + off + sizeof(d), &cpu, sizeof(cpu));
 	off += sizeof(d) + sizeof(cpu);
-	d = (struct save_desc){ CODE_END, 0, 0 };
+	d = (struct pvh_desc){ CODE_END, 0, 0 };
 	memcpy(stream + off, &d, sizeof(d));
 	rc = set_context(dom, off + sizeof(d));
 	if (rc) {
