@@ -125,6 +125,11 @@ struct dctl {
 			void *buffer;
 		} hvmcontext;
 		struct {
+			uint32_t type, instance;
+			uint64_t bufsz;
+			void *buffer;
+		} partial;
+		struct {
 			uint32_t mode, khz, incarnation, pad;
 			uint64_t elapsed_nsec;
 		} tsc;

@@ -20,51 +20,26 @@
  * a stream with a bad magic, a CPU record for a vCPU that does not exist or with reserved CR0 bits,
  * HVM context of the caller.
  */
-#include "xtest.h"
+#include "builder.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_HV_ARGS("dom0_mem=64M");
 
-#define EPERM 1
-#define ESRCH 3
-#define EINVAL 22
-#define EOPNOTSUPP 95
-
-#define HC_memory_op 12
-#define HC_mmuext_op 26
+#define ENOENT 2
 #define HC_hvm_op 34
-#define XENMEM_current_reservation 3
-#define XENMEM_populate_physmap 6
-#define XENMEM_set_memory_map 13
 #define XENMEM_add_to_physmap 7
 #define XENMEM_maximum_gpfn 14
 #define XENMEM_remove_from_physmap 15
 #define XENMAPSPACE_grant_table 1
-#define MMUEXT_INVLPG_LOCAL 7
 #define HVMOP_set_param 0
 #define HVMOP_get_param 1
 #define P_CALLBACK_IRQ 0
 #define P_STORE_PFN 1
 #define P_STORE_EVTCHN 2
 #define P_TRIPLE_FAULT_REASON 31
-#define DOMID_SELF 0x7ff0
-#define XEN_SYSCTL_physinfo 3
 
-#define XEN_DOMCTL_createdomain 1
-#define XEN_DOMCTL_destroydomain 2
-#define XEN_DOMCTL_max_mem 11
-#define XEN_DOMCTL_setvcpucontext 12
-#define XEN_DOMCTL_getvcpucontext 13
-#define XEN_DOMCTL_max_vcpus 15
-#define XEN_DOMCTL_hypercall_init 22
-#define XEN_DOMCTL_gethvmcontext 33
-#define XEN_DOMCTL_sethvmcontext 34
 #define XEN_DOMCTL_gethvmcontext_partial 55
 #define XEN_DOMCTL_get_paging_mempool_size 85
-#define XEN_DOMCTL_set_paging_mempool_size 86
-#define XEN_DOMCTL_CDF_hvm (1u << 0)
-#define XEN_DOMCTL_CDF_hap (1u << 1)
-#define XEN_X86_EMU_LAPIC 1u
 #define XEN_X86_EMU_HPET 2u
 
 #define HVM_FILE_MAGIC 0x54381286
@@ -72,70 +47,11 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define CODE_HEADER 1
 #define CODE_CPU 2
 #define CODE_MTRR 14
-#define ENOENT 2
-
-struct createdomain {
-	uint32_t ssidref;
-	uint8_t handle[16];
-	uint32_t flags, iommu_opts, max_vcpus, max_evtchn_port;
-	int32_t max_grant_frames, max_maptrack_frames;
-	uint32_t grant_opts, vmtrace_size, cpupool_id;
-	uint32_t emulation_flags, misc_flags;
-};
-
-struct dctl {
-	uint32_t cmd, interface_version;
-	uint16_t domain, pad[3];
-	union {
-		struct createdomain create;
-		struct xen_getdomaininfo info;
-		uint64_t max_memkb;
-		uint32_t max_vcpus;
-		uint64_t gmfn;
-		uint64_t paging_pool;
-		struct {
-			uint32_t size, pad;
-			void *buffer;
-		} hvmcontext;
-		struct {
-			uint32_t type, instance;
-			uint64_t bufsz;
-			void *buffer;
-		} partial;
-		uint8_t raw[128];
-	} u;
-};
-_Static_assert(sizeof(struct dctl) == 144, "xen_domctl is 144 bytes");
-
-struct reservation {
-	unsigned long *extent_start;
-	unsigned long nr_extents;
-	uint32_t extent_order, mem_flags;
-	uint16_t domid;
-};
-
-struct mmuext_op {
-	uint32_t cmd, pad;
-	unsigned long arg1, arg2;
-};
-
-struct physinfo_sysctl {
-	uint32_t cmd, interface_version;
-	uint32_t threads_per_core, cores_per_socket, nr_cpus, max_cpu_id, nr_nodes, max_node_id;
-	uint32_t cpu_khz, capabilities, arch_capabilities, pad;
-	uint64_t total_pages, free_pages, scrub_pages, outstanding_pages, max_mfn;
-	uint32_t hw_cap[8];
-};
 
 struct hvm_param {
 	uint16_t domid, pad;
 	uint32_t index;
 	uint64_t value;
-};
-
-struct save_desc {
-	uint16_t typecode, instance;
-	uint32_t length;
 };
 
 struct save_header {
@@ -144,28 +60,7 @@ struct save_header {
 	uint32_t cpuid, gtsc_khz;
 };
 
-/* Xen's hvm_hw_cpu (1032 bytes), the fields this test sets. */
-struct hw_cpu {
-	uint8_t fpu_regs[512];
-	uint64_t rax, rbx, rcx, rdx, rbp, rsi, rdi, rsp;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t rip, rflags;
-	uint64_t cr0, cr2, cr3, cr4;
-	uint64_t dr0, dr1, dr2, dr3, dr6, dr7;
-	uint32_t cs_sel, ds_sel, es_sel, fs_sel, gs_sel, ss_sel, tr_sel, ldtr_sel;
-	uint32_t cs_limit, ds_limit, es_limit, fs_limit, gs_limit, ss_limit, tr_limit, ldtr_limit;
-	uint32_t idtr_limit, gdtr_limit;
-	uint64_t cs_base, ds_base, es_base, fs_base, gs_base, ss_base, tr_base, ldtr_base;
-	uint64_t idtr_base, gdtr_base;
-	uint32_t cs_arbytes, ds_arbytes, es_arbytes, fs_arbytes, gs_arbytes, ss_arbytes;
-	uint32_t tr_arbytes, ldtr_arbytes;
-	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, shadow_gs, msr_flags;
-	uint64_t msr_lstar, msr_star, msr_cstar, msr_syscall_mask, msr_efer, msr_tsc_aux;
-	uint64_t tsc;
-	uint32_t pending_event, error_code, flags, pad0;
-};
-_Static_assert(sizeof(struct hw_cpu) == 1032, "hvm_hw_cpu is 1032 bytes");
-_Static_assert(offsetof(struct hw_cpu, msr_efer) == 992, "hvm_hw_cpu layout");
+_Static_assert(offsetof(struct pvh_cpu, msr_efer) == 992, "hvm_hw_cpu layout");
 
 /* The guest's memory: GFNs 0x100-0x10f; code at 1 MiB, data after it. */
 #define NR_PAGES 16
@@ -216,83 +111,13 @@ extern const uint8_t pvh_code_start[], pvh_code_end[];
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t context[8192] __attribute__((aligned(16)));
 static uint8_t stream[2048] __attribute__((aligned(16)));
-static struct hw_cpu cpu;
+static struct pvh_cpu cpu;
 
-static long domctl(unsigned int cmd, uint16_t dom, struct dctl *op)
-{
-	op->cmd = cmd;
-	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-	op->domain = dom;
-	return hypercall(HC_domctl, (unsigned long)op, 0, 0, 0, 0);
-}
-
-static uint64_t free_pages(void)
-{
-	struct physinfo_sysctl s;
-	long rc;
-
-	memset(&s, 0, sizeof(s));
-	s.cmd = XEN_SYSCTL_physinfo;
-	s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-	rc = hypercall(HC_sysctl, (unsigned long)&s, 0, 0, 0, 0);
-	if (rc)
-		xtest_error("sysctl physinfo: %ld", rc);
-	return s.free_pages;
-}
-
-#define VIRT_BASE 0xffffffff80000000UL
-#define M2P_START 0xffff800000000000UL
-#define ADDR_MASK 0x000ffffffffff000UL
-
-static const uint64_t *va_of_mfn(unsigned long m)
-{
-	return (const uint64_t *)(VIRT_BASE + (((const unsigned long *)M2P_START)[m] << 12));
-}
-
-/* Machine address of the L1 entry mapping @w (our tables, read through the M2P). */
-static uint64_t l1e_maddr_of(const void *w)
-{
-	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-	unsigned long v = (unsigned long)w, m = p2m[(xtest_start_info->pt_base - VIRT_BASE) >> 12];
-
-	for (int shift = 39; shift >= 21; shift -= 9)
-		m = (va_of_mfn(m)[(v >> shift) & 511] & ADDR_MASK) >> 12;
-	return (m << 12) + ((v >> 12) & 511) * 8;
-}
-
-/* Map guest frame @gfn of @dom over the window, as privcmd maps an HVM guest's memory. */
-static long map_gfn(unsigned long gfn, uint16_t dom)
-{
-	uint64_t req[2] = { l1e_maddr_of(window), (gfn << 12) | PTE_P | PTE_RW | PTE_A | PTE_D };
-	struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)window, 0 };
-	unsigned int done = 0;
-	long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, dom, 0);
-
-	if (!rc)
-		rc = hypercall(HC_mmuext_op, (unsigned long)&inv, 1, 0, DOMID_SELF, 0);
-	return rc;
-}
-
-static void unmap_window(void)
-{
-	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-	unsigned long own = p2m[((unsigned long)window - VIRT_BASE) >> 12];
-	long rc = hypercall_update_va_mapping(
-	    (unsigned long)window, (own << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
-
-	if (rc)
-		xtest_error("restoring the window: %ld", rc);
-}
 
 static void fill_create(struct dctl *op, uint32_t emulation)
 {
-	memset(op, 0, sizeof(*op));
+	builder_fill_create(op);
 	op->u.create.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
-	op->u.create.max_vcpus = 1;
-	op->u.create.max_evtchn_port = 1023;
-	op->u.create.max_grant_frames = -1;
-	op->u.create.max_maptrack_frames = -1;
-	op->u.create.grant_opts = 1;
 	op->u.create.emulation_flags = emulation;
 }
 
@@ -365,7 +190,7 @@ static void populate(uint16_t dom)
 
 static void write_gfn(uint16_t dom, unsigned long gfn, void (*fill)(uint8_t *page))
 {
-	long rc = map_gfn(gfn, dom);
+	long rc = pvh_map(window, gfn, dom);
 
 	if (rc) {
 		xtest_error("mapping d%u's GFN %#lx: %ld", dom, gfn, rc);
@@ -373,11 +198,8 @@ static void write_gfn(uint16_t dom, unsigned long gfn, void (*fill)(uint8_t *pag
 	}
 	memset(window, 0, sizeof(window));
 	fill(window);
-	unmap_window();
+	builder_unmap(window);
 }
-
-/* From the builder library (builder.h, whose domctl layout this test keeps to itself). */
-void builder_hvm_hypercall_insns(uint8_t *code, size_t len);
 
 static void fill_code(uint8_t *p)
 {
@@ -399,11 +221,11 @@ static void fill_data(uint8_t *p)
 
 static void image(uint16_t dom)
 {
-	long rc = map_gfn(GFN_BASE + NR_PAGES, dom);
+	long rc = pvh_map(window, GFN_BASE + NR_PAGES, dom);
 
 	xtest_check(rc != 0, "mapping a GFN d%u does not have: %ld", dom, rc);
 	if (!rc)
-		unmap_window();
+		builder_unmap(window);
 	write_gfn(dom, GFN_CODE, fill_code);
 	write_gfn(dom, GFN_DATA, fill_data);
 }
@@ -467,20 +289,20 @@ static void seed_grant_table(uint16_t dom)
 	rc = hypercall(HC_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);
 	xtest_check(rc == 0, "add_to_physmap(grant frame 0 at %#lx): %ld", (unsigned long)x.gpfn,
 		    rc);
-	rc = rc ? rc : map_gfn(x.gpfn, dom);
+	rc = rc ? rc : pvh_map(window, x.gpfn, dom);
 	xtest_check(rc == 0, "mapping d%u's grant frame: %ld", dom, rc);
 	if (!rc) {
 		/* Entry 1: the console page granted to dom0, as libxenguest writes it. */
 		((volatile uint16_t *)window)[4] = 1 << 0; /* GTF_permit_access */
 		((volatile uint32_t *)window)[3] = GFN_DATA;
-		unmap_window();
+		builder_unmap(window);
 	}
 	rc = hypercall(HC_memory_op, XENMEM_remove_from_physmap, (unsigned long)&r, 0, 0, 0);
 	xtest_check(rc == 0, "remove_from_physmap(%#lx): %ld", (unsigned long)r.gpfn, rc);
-	rc = map_gfn(x.gpfn, dom);
+	rc = pvh_map(window, x.gpfn, dom);
 	xtest_check(rc != 0, "the removed GFN %#lx still maps: %ld", (unsigned long)x.gpfn, rc);
 	if (!rc)
-		unmap_window();
+		builder_unmap(window);
 	x.idx = 0x80000000u; /* a status frame: the table is version 1 */
 	rc = hypercall(HC_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);
 	xtest_check(rc == -EINVAL, "add_to_physmap of a status frame: %ld", rc);
@@ -555,18 +377,18 @@ static void fill_cpu(void)
 /* HEADER (as the hypervisor wrote it), CPU record @cpu for vCPU @vcpu, END. */
 static uint32_t build_stream(const struct save_header *hdr, unsigned int vcpu)
 {
-	struct save_desc d;
+	struct pvh_desc d;
 	uint32_t off = 0;
 
-	d = (struct save_desc){ CODE_HEADER, 0, sizeof(*hdr) };
+	d = (struct pvh_desc){ CODE_HEADER, 0, sizeof(*hdr) };
 	memcpy(stream + off, &d, sizeof(d));
 	memcpy(stream + off + sizeof(d), hdr, sizeof(*hdr));
 	off += sizeof(d) + sizeof(*hdr);
-	d = (struct save_desc){ CODE_CPU, (uint16_t)vcpu, sizeof(cpu) };
+	d = (struct pvh_desc){ CODE_CPU, (uint16_t)vcpu, sizeof(cpu) };
 	memcpy(stream + off, &d, sizeof(d));
 	memcpy(stream + off + sizeof(d), &cpu, sizeof(cpu));
 	off += sizeof(d) + sizeof(cpu);
-	d = (struct save_desc){ CODE_END, 0, 0 };
+	d = (struct pvh_desc){ CODE_END, 0, 0 };
 	memcpy(stream + off, &d, sizeof(d));
 	return off + sizeof(d);
 }
@@ -574,8 +396,8 @@ static uint32_t build_stream(const struct save_header *hdr, unsigned int vcpu)
 /* Record @type of vCPU 0 in a stream if it is @len bytes, NULL if none. */
 static const void *find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len)
 {
-	for (uint32_t off = 0; off + sizeof(struct save_desc) <= size;) {
-		struct save_desc d;
+	for (uint32_t off = 0; off + sizeof(struct pvh_desc) <= size;) {
+		struct pvh_desc d;
 
 		memcpy(&d, buf + off, sizeof(d));
 		if (d.typecode == CODE_END)
@@ -587,7 +409,7 @@ static const void *find_record(const uint8_t *buf, uint32_t size, uint16_t type,
 	return NULL;
 }
 
-static const struct hw_cpu *find_cpu(const uint8_t *buf, uint32_t size)
+static const struct pvh_cpu *find_cpu(const uint8_t *buf, uint32_t size)
 {
 	return find_record(buf, size, CODE_CPU, sizeof(cpu));
 }
@@ -620,9 +442,9 @@ static void check_partial(uint16_t dom)
 	size = sizeof(context);
 	rc = get_partial(dom, CODE_CPU, 0, context, &size);
 	xtest_check(rc == 0 && size == sizeof(cpu) &&
-			((const struct hw_cpu *)context)->rip == GFN_CODE << 12,
+			((const struct pvh_cpu *)context)->rip == GFN_CODE << 12,
 		    "CPU record alone: %ld, %lu bytes, rip %#lx", rc, (unsigned long)size,
-		    (unsigned long)((const struct hw_cpu *)context)->rip);
+		    (unsigned long)((const struct pvh_cpu *)context)->rip);
 	size = sizeof(context);
 	rc = get_partial(dom, CODE_CPU, 5, context, &size);
 	xtest_check(rc == -ENOENT, "CPU record of vCPU 5: %ld", rc);
@@ -631,8 +453,8 @@ static void check_partial(uint16_t dom)
 static void vcpu_state(uint16_t dom)
 {
 	struct save_header hdr;
-	struct save_desc first;
-	const struct hw_cpu *c;
+	struct pvh_desc first;
+	const struct pvh_cpu *c;
 	struct dctl op;
 	uint32_t size, n;
 	long rc;
@@ -714,19 +536,6 @@ static void pv_domctls(uint16_t dom)
 	xtest_check(rc == -EOPNOTSUPP, "hypercall_init on the PVH d%u: %ld", dom, rc);
 }
 
-static bool wait_shutdown(uint16_t dom, struct dctl *op)
-{
-	for (unsigned long i = 0; i < 200000; i++) {
-		memset(op, 0, sizeof(*op));
-		if (domctl(XEN_DOMCTL_getdomaininfo, dom, op) || op->u.info.domain != dom)
-			return false;
-		if (op->u.info.flags & XEN_DOMINF_shutdown)
-			return true;
-		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	}
-	return false;
-}
-
 static void run(uint16_t dom)
 {
 	struct dctl op;
@@ -736,14 +545,14 @@ static void run(uint16_t dom)
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
-	if (!wait_shutdown(dom, &op)) {
+	if (!builder_wait_shutdown(dom, &op)) {
 		xtest_fail("d%u did not shut down: flags %#x", dom, op.u.info.flags);
 		return;
 	}
 	code = (op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff;
 	xtest_check(code == 0, "d%u's triple fault: shutdown code %u, want 0 (the param's)", dom,
 		    code);
-	rc = map_gfn(GFN_DATA, dom);
+	rc = pvh_map(window, GFN_DATA, dom);
 	if (rc) {
 		xtest_error("mapping d%u's data page: %ld", dom, rc);
 		return;
@@ -758,16 +567,7 @@ static void run(uint16_t dom)
 		    (unsigned long)*(uint64_t *)(window + D_GET_PARAM + 8));
 	xtest_check(*(int32_t *)(window + D_SET_RC) == -EPERM, "guest's set_param(STORE_PFN): %d",
 		    *(int32_t *)(window + D_SET_RC));
-	unmap_window();
-}
-
-static uint64_t wait_free(uint64_t want)
-{
-	uint64_t now = 0;
-
-	for (unsigned long i = 0; i < 100000 && (now = free_pages()) != want; i++)
-		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	return now;
+	builder_unmap(window);
 }
 
 static void destroy(uint16_t dom, uint64_t free0)
@@ -779,14 +579,14 @@ static void destroy(uint16_t dom, uint64_t free0)
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_destroydomain, dom, &op);
 	xtest_check(rc == 0, "destroydomain: %ld", rc);
-	now = wait_free(free0);
+	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after destroying the PVH domain, %lu before",
 		    (unsigned long)now, (unsigned long)free0);
 }
 
 void test_main(void)
 {
-	uint64_t free0 = free_pages();
+	uint64_t free0 = builder_free_pages();
 	uint16_t dom = create();
 
 	printk("built PVH d%u, %lu pages free before\n", dom, (unsigned long)free0);
