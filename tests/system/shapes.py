@@ -79,6 +79,11 @@ SLICE = [
 ]
 
 HV_CMDLINE = "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot"
+# Xen 4.17 alone gets cpuidle=0: once dom0 uploads the ACPI C-states, Xen
+# idles its CPUs with MWAIT, which QEMU's TCG does not model for -cpu EPYC
+# (a general protection fault on an AP panics Xen); without cpuidle Xen
+# halts, as it does on hardware without C-state data.
+XEN_ONLY_OPTS = ["cpuidle=0"]
 DOM0_CMDLINE = "console=hvc0 earlyprintk=xen"
 DONE = "SHAPE-DONE"
 OVMF = ["/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF.fd"]
@@ -166,7 +171,7 @@ def smp_of(value):
 def qemu_argv(hv, cell, log, esp, kernel, initrd):
     machine, mem, dom0_mem, cpu, fw, smp = cell
     ncpus, hv_opts, _ = smp_of(smp)
-    cmdline = " ".join([HV_CMDLINE] + hv_opts +
+    cmdline = " ".join([HV_CMDLINE] + hv_opts + (XEN_ONLY_OPTS if hv == "xen" else []) +
                        ([] if dom0_mem == "none" else ["dom0_mem=" + dom0_mem]))
     argv = ["qemu-system-x86_64", "-machine", machine, "-m", mem, "-cpu", cpu,
             "-smp", str(ncpus), "-display", "none", "-monitor", "none", "-nic", "none",
