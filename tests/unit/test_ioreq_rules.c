@@ -115,12 +115,40 @@ static void test_merge(void **state)
 	assert_int_equal(ioreq_merge(1, 0x8877665544332211UL, 8), 0x8877665544332211UL);
 }
 
+static void test_pci_config_addr(void **state)
+{
+	u64 addr = 0;
+
+	(void)state;
+	/* Bus 0, device 3, function 0, register 0x10: data ports give the byte offset. */
+	assert_true(ioreq_pci_config_addr(0x80001810u, 0xcfc, &addr));
+	assert_int_equal(addr, 0x0000001800000010UL);
+	assert_true(ioreq_pci_config_addr(0x80001810u, 0xcfe, &addr));
+	assert_int_equal(addr, 0x0000001800000012UL);
+	assert_true(ioreq_pci_config_addr(0x80001810u, 0xcff, &addr));
+	assert_int_equal(addr, 0x0000001800000013UL);
+	/* Bus 0x12, device 31, function 7, register 0xfc; the low two bits of 0xCF8 are ignored. */
+	assert_true(ioreq_pci_config_addr(0x8012ffffu, 0xcfd, &addr));
+	assert_int_equal(addr, 0x000012ff000000fdUL);
+	/* Bits 30:24 (reserved, or AMD's extended register bits) stay out of the address. */
+	assert_true(ioreq_pci_config_addr(0xff001810u, 0xcfc, &addr));
+	assert_int_equal(addr, 0x0000001800000010UL);
+	/* Disabled, or not a data port: a plain port access. */
+	addr = 7;
+	assert_false(ioreq_pci_config_addr(0x00001810u, 0xcfc, &addr));
+	assert_false(ioreq_pci_config_addr(0x80001810u, 0xcf8, &addr));
+	assert_false(ioreq_pci_config_addr(0x80001810u, 0xcfb, &addr));
+	assert_false(ioreq_pci_config_addr(0x80001810u, 0xd00, &addr));
+	assert_false(ioreq_pci_config_addr(0x80001810u, 0x1cfc, &addr));
+	assert_int_equal(addr, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_forms), cmocka_unit_test(test_immediate_and_moffs),
 		cmocka_unit_test(test_other_instructions), cmocka_unit_test(test_steps),
-		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge), cmocka_unit_test(test_pci_config_addr),
 	};
 
 	return cmocka_run_group_tests_name("ioreq_rules", tests, NULL, NULL);

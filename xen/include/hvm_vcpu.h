@@ -64,6 +64,7 @@ struct hvm_domain {
 	u64 paging_pool_bytes;		  /* set_paging_mempool_size, as asked (not enforced) */
 	struct ioreq_server *ioreq[8];	  /* dm_op ioreq servers by id (hvm/ioreq.c) */
 	u32 emulation_flags;		  /* XEN_X86_EMU_* it was created with */
+	u32 pci_cf8;			  /* the last 32-bit write of port 0xCF8 */
 	struct hvm_platform *platform;	  /* PIC, IO-APIC, PIT, RTC, PM timer (hvm/platform.c) */
 	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;

@@ -29,6 +29,15 @@ enum ioreq_step {
 };
 enum ioreq_step ioreq_step(unsigned int last, unsigned int state);
 
+/*
+ * A config cycle through the data ports 0xCFC-0xCFF: true when @port is one
+ * of them and @cf8 (the last 32-bit write of 0xCF8) has its enable bit set;
+ * *addr is then Xen's IOREQ_TYPE_PCI_CONFIG address, the SBDF (segment 0,
+ * bus, device, function from @cf8) in bits 63:32 and the register (@cf8's
+ * dword offset plus the byte offset of @port) in bits 31:0.
+ */
+bool ioreq_pci_config_addr(u32 cf8, u16 port, u64 *addr);
+
 /* Register value after a read of @size bytes gave @data (32-bit results zero-extend). */
 u64 ioreq_merge(u64 old, u64 data, unsigned int size);
 

@@ -40,11 +40,17 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define DMOP_nr_vcpus 20
 #define RANGE_PORT 0
 #define RANGE_MEMORY 1
+#define RANGE_PCI 2
 #define NO_GFNS 1u
 
 #define MMIO_BASE 0xfe000000UL
 #define PORT_A 0x510
 #define PORT_COUNT 0x511
+#define PORT_CF8 0xcf8
+#define PORT_CFC 0xcfc
+#define MODEL_SBDF 0x18UL /* 00:03.0 */
+#define PCI_ADDR(reg) (MODEL_SBDF << 32 | (reg))
+#define CFC_VALUE 0x600dcfc0u /* what a port read of 0xCFC gives */
 
 /* struct xen_dm_op with the members this test uses. */
 struct dm_op {
@@ -106,6 +112,7 @@ _Static_assert(sizeof(struct ioreq) == 32, "struct ioreq is 32 bytes");
 #define DIR_READ (1u << 5)
 #define TYPE_PIO 0
 #define TYPE_COPY 1
+#define TYPE_PCI 2
 
 /* The guest's data page: its results. */
 #define D_INW 0x00
@@ -116,6 +123,11 @@ _Static_assert(sizeof(struct ioreq) == 32, "struct ioreq is 32 bytes");
 #define D_MMIO3 0x14
 #define D_MARK 0x18
 #define D_SHUTDOWN 0x20 /* sched_shutdown { reason } */
+#define D_PCI1 0x30	   /* 00:03.0 register 0x10, dword */
+#define D_PCI2 0x34	   /* the same after a word write at 0x12 */
+#define D_PCI3 0x38	   /* byte 0x13 */
+#define D_PCI_NONE 0x3c	   /* 00:04.0: no server */
+#define D_PCI_OFF 0x40	   /* 0xCFC with 0xCF8's enable bit clear: a port read */
 
 /* 32-bit code, paging off; the data page at 0x101000. */
 __asm__(".pushsection .rodata\n"
@@ -146,6 +158,35 @@ __asm__(".pushsection .rodata\n"
 	"movb $0x42, 0xfe000030\n"
 	"mov 0xfe000030, %ebx\n"
 	"mov %ebx, 0x14(%esi)\n"
+	/* PCI config cycles: 00:03.0 is the model's, 00:04.0 nobody's. */
+	"mov $0xcf8, %edx\n"
+	"mov $0x80001810, %eax\n"
+	"outl %eax, %dx\n"
+	"mov $0xcfc, %edx\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x30(%esi)\n"
+	"mov $0xcfe, %edx\n"
+	"mov $0xbeef, %eax\n"
+	"outw %ax, %dx\n"
+	"mov $0xcfc, %edx\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x34(%esi)\n"
+	"mov $0xcff, %edx\n"
+	"inb %dx, %al\n"
+	"movzbl %al, %eax\n"
+	"mov %eax, 0x38(%esi)\n"
+	"mov $0xcf8, %edx\n"
+	"mov $0x80002010, %eax\n"
+	"outl %eax, %dx\n"
+	"mov $0xcfc, %edx\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x3c(%esi)\n"
+	"mov $0xcf8, %edx\n"
+	"mov $0x00001810, %eax\n"
+	"outl %eax, %dx\n"
+	"mov $0xcfc, %edx\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x40(%esi)\n"
 	"movl $1, 0x18(%esi)\n"
 	"mov $0x510, %edx\n"
 	"inw %dx, %ax\n" /* answered with garbage: the domain dies here */
@@ -166,6 +207,7 @@ static volatile struct ioreq *slot;
 static uint32_t dm_port;
 static uint16_t port_a;
 static uint8_t mmio[4096];
+static uint8_t pci_config[256];
 static unsigned int nr_requests;
 
 static long dm_op_bufs(uint16_t dom, struct dm_op *op, unsigned long size, unsigned int nr)
@@ -265,6 +307,10 @@ static void map_ranges(uint16_t dom, uint16_t id)
 	xtest_check(rc == 0, "map ports 0x510-0x511: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_MEMORY, MMIO_BASE, MMIO_BASE + 0xfff);
 	xtest_check(rc == 0, "map the MMIO page: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_CF8, PORT_CFC + 3);
+	xtest_check(rc == 0, "map ports 0xcf8-0xcff: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PCI, MODEL_SBDF, MODEL_SBDF);
+	xtest_check(rc == 0, "map PCI device 00:03.0: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_COUNT, PORT_COUNT + 4);
 	xtest_check(rc == -EEXIST, "map an overlapping port range: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, 0x600, 0x5ff);
@@ -354,9 +400,27 @@ static uint64_t mmio_load(uint64_t off, unsigned int size)
 	return v;
 }
 
-/* The echo/add device. */
+/* Device 00:03.0's config space: byte i starts as 0x40 + i. */
+static uint64_t pci_device(uint64_t addr, unsigned int size, bool read, uint64_t data)
+{
+	unsigned int reg = (unsigned int)addr & 0xff;
+	uint64_t v = 0;
+
+	if (!read) {
+		memcpy(pci_config + reg, &data, size);
+		return 0;
+	}
+	memcpy(&v, pci_config + reg, size);
+	return v;
+}
+
+/* The echo/add device, and 00:03.0 behind 0xCF8/0xCFC. */
 static uint64_t device(uint8_t type, uint64_t addr, unsigned int size, bool read, uint64_t data)
 {
+	if (type == TYPE_PCI)
+		return pci_device(addr, size, read, data);
+	if (type == TYPE_PIO && (addr == PORT_CF8 || addr == PORT_CFC))
+		return read ? CFC_VALUE : 0;
 	if (type == TYPE_PIO && addr == PORT_COUNT)
 		return nr_requests;
 	if (type == TYPE_PIO) {
@@ -393,6 +457,23 @@ static bool serve(uint8_t type, uint64_t addr, unsigned int size, bool read, uin
 	return true;
 }
 
+/*
+ * 0xCF8 writes reach the model as port writes; the data ports are config
+ * cycles of 00:03.0 while the latch is enabled and points there. The read
+ * with 00:04.0 selected sends nothing.
+ */
+static bool serve_pci(void)
+{
+	return serve(TYPE_PIO, PORT_CF8, 4, false, 0x80001810) &&
+	       serve(TYPE_PCI, PCI_ADDR(0x10), 4, true, 0) &&
+	       serve(TYPE_PCI, PCI_ADDR(0x12), 2, false, 0xbeef) &&
+	       serve(TYPE_PCI, PCI_ADDR(0x10), 4, true, 0) &&
+	       serve(TYPE_PCI, PCI_ADDR(0x13), 1, true, 0) &&
+	       serve(TYPE_PIO, PORT_CF8, 4, false, 0x80002010) &&
+	       serve(TYPE_PIO, PORT_CF8, 4, false, 0x00001810) &&
+	       serve(TYPE_PIO, PORT_CFC, 4, true, 0);
+}
+
 static bool serve_all(void)
 {
 	return serve(TYPE_PIO, PORT_A, 2, false, 0x1234) && serve(TYPE_PIO, PORT_A, 2, true, 0) &&
@@ -402,7 +483,7 @@ static bool serve_all(void)
 	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, false, 0x55667788) &&
 	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, true, 0) &&
 	       serve(TYPE_COPY, MMIO_BASE + 0x30, 1, false, 0x42) &&
-	       serve(TYPE_COPY, MMIO_BASE + 0x30, 4, true, 0);
+	       serve(TYPE_COPY, MMIO_BASE + 0x30, 4, true, 0) && serve_pci();
 }
 
 /* A hostile answer: a state beyond IORESP_READY. */
@@ -434,6 +515,17 @@ static void check_results(uint16_t dom)
 		    *(uint32_t *)(window + D_MMIO2));
 	xtest_check(*(uint32_t *)(window + D_MMIO3) == 0x43, "MMIO read 3: %#x",
 		    *(uint32_t *)(window + D_MMIO3));
+	xtest_check(*(uint32_t *)(window + D_PCI1) == 0x53525150, "config dword 0x10: %#x",
+		    *(uint32_t *)(window + D_PCI1));
+	xtest_check(*(uint32_t *)(window + D_PCI2) == 0xbeef5150,
+		    "config dword 0x10 after writing 0xbeef at 0x12: %#x",
+		    *(uint32_t *)(window + D_PCI2));
+	xtest_check(*(uint32_t *)(window + D_PCI3) == 0xbe, "config byte 0x13: %#x",
+		    *(uint32_t *)(window + D_PCI3));
+	xtest_check(*(uint32_t *)(window + D_PCI_NONE) == 0xffffffff,
+		    "config read of 00:04.0 (no server): %#x", *(uint32_t *)(window + D_PCI_NONE));
+	xtest_check(*(uint32_t *)(window + D_PCI_OFF) == CFC_VALUE,
+		    "0xCFC with the enable bit clear: %#x", *(uint32_t *)(window + D_PCI_OFF));
 	xtest_check(*(uint32_t *)(window + D_MARK) == 1, "guest went past the garbage answer: %u",
 		    *(uint32_t *)(window + D_MARK));
 	builder_unmap(window);
@@ -523,6 +615,8 @@ void test_main(void)
 	uint16_t dom, id;
 	long rc;
 
+	for (unsigned int i = 0; i < sizeof(pci_config); i++)
+		pci_config[i] = (uint8_t)(0x40 + i);
 	if (!pvh_build(&dom, ioreq_code_start, (size_t)(ioreq_code_end - ioreq_code_start),
 		       fill_data))
 		xtest_exit();

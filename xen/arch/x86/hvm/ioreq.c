@@ -481,14 +481,33 @@ static void send_request(struct vcpu *v, unsigned int id, unsigned int type, u64
 	evtchn_send_xen_port(v->domain, s->vcpu_port[v->vcpu_id]);
 }
 
+#define PCI_CONF_ADDR 0xcf8
+
+/*
+ * Port I/O. A 32-bit write of 0xCF8 is latched (and still forwarded as a
+ * port write, as Xen does); while the latch has its enable bit set, the
+ * data ports 0xCFC-0xCFF are config cycles for the server that mapped the
+ * SBDF, and nobody else's: without one they read all-ones.
+ */
 bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
-	int id = select_server(v->domain, XEN_DMOP_IO_RANGE_PORT, port, size);
+	struct domain *d = v->domain;
+	u64 data = ioreq_merge(0, v->arch.hvm.regs.rax, size);
+	unsigned int type = IOREQ_TYPE_PIO;
+	u64 addr = port;
+	int id;
 
+	if (!in && port == PCI_CONF_ADDR && size == 4)
+		d->arch.hvm.pci_cf8 = (u32)data;
+	if (ioreq_pci_config_addr(d->arch.hvm.pci_cf8, port, &addr)) {
+		type = IOREQ_TYPE_PCI_CONFIG;
+		id = select_server(d, XEN_DMOP_IO_RANGE_PCI, addr >> 32, 1);
+	} else {
+		id = select_server(d, XEN_DMOP_IO_RANGE_PORT, port, size);
+	}
 	if (id < 0)
 		return false;
-	send_request(v, (unsigned int)id, IOREQ_TYPE_PIO, port, size, in,
-		     ioreq_merge(0, v->arch.hvm.regs.rax, size), in ? -2 : -1);
+	send_request(v, (unsigned int)id, type, addr, size, in, data, in ? -2 : -1);
 	return true;
 }
 

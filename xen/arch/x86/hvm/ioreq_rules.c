@@ -76,3 +76,16 @@ u64 ioreq_merge(u64 old, u64 data, unsigned int size)
 
 	return size == 4 ? (u32)data : (old & ~mask) | (data & mask);
 }
+
+#define PCI_CONF_DATA 0xcfc
+#define CF8_ENABLED 0x80000000u
+
+bool ioreq_pci_config_addr(u32 cf8, u16 port, u64 *addr)
+{
+	u64 sbdf = (cf8 >> 8) & 0xffff; /* bus 23:16, device 15:11, function 10:8 */
+
+	if ((port & ~3u) != PCI_CONF_DATA || !(cf8 & CF8_ENABLED))
+		return false;
+	*addr = sbdf << 32 | (cf8 & 0xfc) | (port & 3u);
+	return true;
+}
