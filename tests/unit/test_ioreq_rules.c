@@ -143,12 +143,86 @@ static void test_pci_config_addr(void **state)
 	assert_int_equal(addr, 7);
 }
 
+static void test_string_decode(void **state)
+{
+	struct ioreq_string st;
+
+	(void)state;
+	/* rep outsw in 32-bit code: DS, 4-byte addresses. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x66, 0x6f), 4, &st), 0);
+	assert_int_equal(st.len, 3);
+	assert_int_equal(st.addr_bytes, 4);
+	assert_int_equal(st.seg, X86_SEG_DS);
+	assert_true(st.rep);
+	/* insb: always ES; an override does not move INS's operand. */
+	assert_int_equal(ioreq_string_decode(B(0x64, 0x6c), 4, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_ES);
+	assert_false(st.rep);
+	/* outsb with FS in 32-bit code; with ES, DS or SS in 64-bit code it stays DS. */
+	assert_int_equal(ioreq_string_decode(B(0x64, 0x6e), 4, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_FS);
+	assert_int_equal(ioreq_string_decode(B(0x26, 0x6e), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_DS);
+	assert_int_equal(ioreq_string_decode(B(0x65, 0x6e), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_GS);
+	/* 0x67: 32 <-> 16 outside 64-bit mode, 64 -> 32 in it; REX last in 64-bit code. */
+	assert_int_equal(ioreq_string_decode(B(0x67, 0xf3, 0x6e), 4, &st), 0);
+	assert_int_equal(st.addr_bytes, 2);
+	assert_int_equal(ioreq_string_decode(B(0x67, 0x6d), 2, &st), 0);
+	assert_int_equal(st.addr_bytes, 4);
+	assert_int_equal(ioreq_string_decode(B(0xf2, 0x67, 0x48, 0x6f), 8, &st), 0);
+	assert_int_equal(st.addr_bytes, 4);
+	assert_int_equal(st.len, 4);
+	assert_true(st.rep);
+	assert_int_equal(ioreq_string_decode(B(0x6f), 2, &st), 0);
+	assert_int_equal(st.addr_bytes, 2);
+	/* Not INS/OUTS, a REX outside 64-bit mode, bytes that end early. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0xa4), 8, &st), -EINVAL);
+	assert_int_equal(ioreq_string_decode(B(0x48, 0x6f), 4, &st), -EINVAL);
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x66), 4, &st), -EINVAL);
+}
+
+static void test_string_count(void **state)
+{
+	(void)state;
+	/* Upwards: what fits before the page end. */
+	assert_int_equal(ioreq_string_count(3, 0, 2, false), 3);
+	assert_int_equal(ioreq_string_count(5, 0xff8, 4, false), 2);
+	assert_int_equal(ioreq_string_count(100000, 0, 1, false), 4096);
+	assert_int_equal(ioreq_string_count(100000, 0, 4, false), 1024);
+	/* An element across the page end goes alone. */
+	assert_int_equal(ioreq_string_count(10, 0xffe, 4, false), 1);
+	/* Downwards, Xen's count: from the first element's last byte back to the page start. */
+	assert_int_equal(ioreq_string_count(4, 3, 1, true), 3);
+	assert_int_equal(ioreq_string_count(10, 8, 4, true), 2);
+	assert_int_equal(ioreq_string_count(2000, 0xffc, 4, true), 1023);
+	assert_int_equal(ioreq_string_count(10, 0, 4, true), 1);
+	assert_int_equal(ioreq_string_count(2, 0x800, 2, true), 2);
+	/* The page offset alone matters. */
+	assert_int_equal(ioreq_string_count(5, 0x1ff8, 4, false), 2);
+}
+
+static void test_addr_reg(void **state)
+{
+	(void)state;
+	assert_int_equal(ioreq_addr_reg(0x102000, 6, 8, true), 0x102006);
+	assert_int_equal(ioreq_addr_reg(0, -1, 8, true), ~0UL);
+	/* 32-bit in 64-bit mode: zero-extended; outside it the upper half stays. */
+	assert_int_equal(ioreq_addr_reg(0x12345678ffffffffUL, 1, 4, true), 0);
+	assert_int_equal(ioreq_addr_reg(0x12345678ffffffffUL, 1, 4, false), 0x1234567800000000UL);
+	/* 16-bit: only the low word, wrapping. */
+	assert_int_equal(ioreq_addr_reg(0xabcd0001UL, -2, 2, false), 0xabcdffffUL);
+	assert_int_equal(ioreq_addr_reg(0xabcdfffeUL, 4, 2, false), 0xabcd0002UL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_forms), cmocka_unit_test(test_immediate_and_moffs),
 		cmocka_unit_test(test_other_instructions), cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_merge), cmocka_unit_test(test_pci_config_addr),
+		cmocka_unit_test(test_string_decode), cmocka_unit_test(test_string_count),
+		cmocka_unit_test(test_addr_reg),
 	};
 
 	return cmocka_run_group_tests_name("ioreq_rules", tests, NULL, NULL);

@@ -41,6 +41,8 @@ struct hvm_vcpu {
 	struct {
 		bool pending;
 		bool to_rax;	/* an IN: the answer merges into rax by size */
+		bool to_memory; /* an INS of one element: the answer goes to guest linear va */
+		u64 va;
 		u8 server;	/* index in d->arch.hvm.ioreq */
 		u8 size;	/* 1, 2, 4 or 8 */
 		s8 reg;		/* the general register a read lands in, -1 for a write */

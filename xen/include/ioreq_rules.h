@@ -38,6 +38,39 @@ enum ioreq_step ioreq_step(unsigned int last, unsigned int state);
  */
 bool ioreq_pci_config_addr(u32 cf8, u16 port, u64 *addr);
 
+/* A string port instruction (INS/OUTS) as its prefixes make it. */
+struct ioreq_string {
+	unsigned int len;	 /* bytes, prefixes included */
+	unsigned int addr_bytes; /* 2, 4 or 8: the width of rcx, rsi and rdi */
+	enum x86_seg seg;	 /* the memory operand's segment (ES for INS: no override) */
+	bool rep;		 /* F3 or F2 */
+};
+
+/*
+ * Decode the INS/OUTS in b[0..n) for code whose default address size is
+ * @addr_bytes (2 in real, virtual-8086 and 16-bit mode, 4 in 32-bit, 8 in
+ * 64-bit mode, where REX may come last and ES/CS/SS/DS overrides mean
+ * nothing). 0, or -EINVAL when it is not one or the bytes end first.
+ */
+int ioreq_string_decode(const u8 *b, unsigned int n, unsigned int addr_bytes,
+			struct ioreq_string *s);
+
+/*
+ * How many of @reps (>= 1) elements of @size bytes one request carries when
+ * the first is at byte @off of its page and the buffer runs down (@df) or
+ * up: Xen's count, which keeps the buffer within that page, and 1 when not
+ * even the first element fits (it crosses the page end, or runs down from
+ * the page's first bytes).
+ */
+unsigned long ioreq_string_count(unsigned long reps, unsigned int off, unsigned int size, bool df);
+
+/*
+ * rsi, rdi or rcx after adding @inc at an address size of @addr_bytes:
+ * 8 adds; with @long_mode the sum is cut to @addr_bytes (a 32-bit register
+ * write zero-extends), otherwise only the low @addr_bytes bytes change.
+ */
+u64 ioreq_addr_reg(u64 old, s64 inc, unsigned int addr_bytes, bool long_mode);
+
 /* Register value after a read of @size bytes gave @data (32-bit results zero-extend). */
 u64 ioreq_merge(u64 old, u64 data, unsigned int size);
 

@@ -43,9 +43,11 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define RANGE_PCI 2
 #define NO_GFNS 1u
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MMIO_BASE 0xfe000000UL
 #define PORT_A 0x510
 #define PORT_COUNT 0x511
+#define PORT_STR 0x520 /* string I/O */
 #define PORT_CF8 0xcf8
 #define PORT_CFC 0xcfc
 #define MODEL_SBDF 0x18UL /* 00:03.0 */
@@ -109,7 +111,9 @@ _Static_assert(sizeof(struct ioreq) == 32, "struct ioreq is 32 bytes");
 #define ST_READY 1
 #define ST_INPROCESS 2
 #define ST_RESP 3
+#define DATA_IS_PTR (1u << 4)
 #define DIR_READ (1u << 5)
+#define DF (1u << 6)
 #define TYPE_PIO 0
 #define TYPE_COPY 1
 #define TYPE_PCI 2
@@ -128,6 +132,7 @@ _Static_assert(sizeof(struct ioreq) == 32, "struct ioreq is 32 bytes");
 #define D_PCI3 0x38	   /* byte 0x13 */
 #define D_PCI_NONE 0x3c	   /* 00:04.0: no server */
 #define D_PCI_OFF 0x40	   /* 0xCFC with 0xCF8's enable bit clear: a port read */
+#define D_STRING 0x44	   /* the string I/O results: rcx, rsi, rdi and memory read back */
 
 /* 32-bit code, paging off; the data page at 0x101000. */
 __asm__(".pushsection .rodata\n"
@@ -187,6 +192,52 @@ __asm__(".pushsection .rodata\n"
 	"mov $0xcfc, %edx\n"
 	"inl %dx, %eax\n"
 	"mov %eax, 0x40(%esi)\n"
+	/* String port I/O on 0x520 (results at 0x101044..): */
+	"movl $0x44332211, 0x102000\n"
+	"movl $0x88776655, 0x102004\n"
+	"movl $0x11111111, 0x102ff8\n"
+	"movl $0x22222222, 0x102ffc\n"
+	"movl $0x33333333, 0x103000\n"
+	"movl $0x44444444, 0x103004\n"
+	"movl $0x55555555, 0x103008\n"
+	"movl $0x04030201, 0x104000\n"
+	"mov $0x520, %edx\n"
+	"mov $0x102000, %esi\n" /* 3 words: one request */
+	"mov $3, %ecx\n"
+	"rep outsw\n"
+	"mov %ecx, 0x101044\n"
+	"mov %esi, 0x101048\n"
+	"mov $0x102ff8, %esi\n" /* 5 dwords across a page end: 2, then 3 */
+	"mov $5, %ecx\n"
+	"rep outsl\n"
+	"mov %esi, 0x10104c\n"
+	"mov %ecx, 0x101050\n"
+	"mov $0x104003, %esi\n" /* 4 bytes downwards: 3 in the page's first bytes, then 1 */
+	"mov $4, %ecx\n"
+	"std\n"
+	"rep outsb\n"
+	"cld\n"
+	"mov %esi, 0x101054\n"
+	"mov $0x102100, %edi\n" /* 2 words in */
+	"mov $2, %ecx\n"
+	"rep insw\n"
+	"mov %edi, 0x101058\n"
+	"mov 0x102100, %eax\n"
+	"mov %eax, 0x10105c\n"
+	"mov $0x102200, %edi\n" /* one dword in, no REP */
+	"insl\n"
+	"mov %edi, 0x101060\n"
+	"mov 0x102200, %eax\n"
+	"mov %eax, 0x101064\n"
+	"mov $0x102000, %esi\n" /* one byte out, no REP */
+	"outsb\n"
+	"mov %esi, 0x101068\n"
+	"mov $0x102000, %esi\n" /* REP with a count of 0: nothing */
+	"xor %ecx, %ecx\n"
+	"rep outsb\n"
+	"mov %esi, 0x10106c\n"
+	"mov %ecx, 0x101070\n"
+	"mov $0x101000, %esi\n"
 	"movl $1, 0x18(%esi)\n"
 	"mov $0x510, %edx\n"
 	"inw %dx, %ax\n" /* answered with garbage: the domain dies here */
@@ -203,6 +254,8 @@ extern const uint8_t ioreq_code_start[], ioreq_code_end[];
 
 static uint8_t iopage[4096] __attribute__((aligned(4096)));
 static uint8_t window[4096] __attribute__((aligned(4096)));
+static uint8_t buffer[4096] __attribute__((aligned(4096)));
+static uint16_t guest;
 static volatile struct ioreq *slot;
 static uint32_t dm_port;
 static uint16_t port_a;
@@ -307,6 +360,8 @@ static void map_ranges(uint16_t dom, uint16_t id)
 	xtest_check(rc == 0, "map ports 0x510-0x511: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_MEMORY, MMIO_BASE, MMIO_BASE + 0xfff);
 	xtest_check(rc == 0, "map the MMIO page: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_STR, PORT_STR + 3);
+	xtest_check(rc == 0, "map ports 0x520-0x523: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_CF8, PORT_CFC + 3);
 	xtest_check(rc == 0, "map ports 0xcf8-0xcff: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_PCI, MODEL_SBDF, MODEL_SBDF);
@@ -474,6 +529,105 @@ static bool serve_pci(void)
 	       serve(TYPE_PIO, PORT_CFC, 4, true, 0);
 }
 
+/* A string request as it must arrive; @bytes: what its buffer holds (write) or gets (read). */
+struct string_req {
+	unsigned int size, count;
+	bool read, ptr, df;
+	uint64_t data; /* the buffer's address, or the value written */
+	const void *bytes;
+};
+
+/* Element @i of the guest buffer at @gpa, read or written through a mapping of its page. */
+static bool guest_element(uint64_t gpa, unsigned int size, void *val, bool write)
+{
+	long rc = pvh_map(buffer, gpa >> 12, guest);
+
+	if (rc) {
+		xtest_error("mapping d%u's gfn %#lx: %ld", guest, (unsigned long)(gpa >> 12), rc);
+		return false;
+	}
+	if (write)
+		memcpy(buffer + (gpa & 0xfff), val, size);
+	else
+		memcpy(val, buffer + (gpa & 0xfff), size);
+	builder_unmap(buffer);
+	return true;
+}
+
+/* The buffer of a data_is_ptr request: compared with (write) or filled from (read) r->bytes. */
+static void serve_buffer(const struct string_req *r)
+{
+	const uint8_t *b = r->bytes;
+
+	for (unsigned int i = 0; i < r->count; i++) {
+		uint64_t gpa = r->df ? r->data - i * r->size : r->data + i * r->size;
+		uint64_t v = 0, want = 0;
+
+		memcpy(&want, b + i * r->size, r->size);
+		if (r->read) {
+			guest_element(gpa, r->size, &want, true);
+			continue;
+		}
+		if (guest_element(gpa, r->size, &v, false))
+			xtest_check(v == want, "element %u at %#lx: %#lx, expected %#lx", i,
+				    (unsigned long)gpa, (unsigned long)v, (unsigned long)want);
+	}
+}
+
+static bool serve_string(const struct string_req *r)
+{
+	unsigned int bits;
+
+	if (!wait_request())
+		return false;
+	nr_requests++;
+	set_slot_state(ST_INPROCESS);
+	bits = slot->bits;
+	xtest_check(slot->type == TYPE_PIO && slot->addr == PORT_STR && slot->size == r->size &&
+			    slot->count == r->count && !!(bits & DIR_READ) == r->read &&
+			    !!(bits & DATA_IS_PTR) == r->ptr && !!(bits & DF) == r->df &&
+			    (r->read && !r->ptr ? true : slot->data == r->data),
+		    "string request %u: type %u port %#lx size %u count %u bits %#x data %#lx",
+		    nr_requests, slot->type, (unsigned long)slot->addr, slot->size, slot->count,
+		    bits & 0xf0, (unsigned long)slot->data);
+	if (r->ptr)
+		serve_buffer(r);
+	else if (r->read)
+		memcpy((void *)&slot->data, r->bytes, r->size);
+	set_slot_state(ST_RESP);
+	evtchn_port_op(EVTCHNOP_send, dm_port);
+	return true;
+}
+
+/*
+ * INS/OUTS as Xen sends them: a REP's elements one page of the buffer per
+ * request with data_is_ptr (down with df), a lone element as a plain access.
+ */
+static bool serve_strings(void)
+{
+	static const uint16_t words[] = { 0x2211, 0x4433, 0x6655 };
+	static const uint32_t dwords[] = { 0x11111111, 0x22222222, 0x33333333, 0x44444444,
+					   0x55555555 };
+	static const uint8_t down[] = { 4, 3, 2 }, last = 1, first = 0x11;
+	static const uint16_t in_words[] = { 0xa1b2, 0xc3d4 };
+	static const uint32_t in_dword = 0x5eed1234;
+	const struct string_req reqs[] = {
+		{ 2, 3, false, true, false, 0x102000, words },
+		{ 4, 2, false, true, false, 0x102ff8, dwords },
+		{ 4, 3, false, true, false, 0x103000, dwords + 2 },
+		{ 1, 3, false, true, true, 0x104003, down },
+		{ 1, 1, false, false, false, 0x01, &last },
+		{ 2, 2, true, true, false, 0x102100, in_words },
+		{ 4, 1, true, false, false, 0, &in_dword },
+		{ 1, 1, false, false, false, 0x11, &first },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(reqs); i++)
+		if (!serve_string(&reqs[i]))
+			return false;
+	return true;
+}
+
 static bool serve_all(void)
 {
 	return serve(TYPE_PIO, PORT_A, 2, false, 0x1234) && serve(TYPE_PIO, PORT_A, 2, true, 0) &&
@@ -483,7 +637,7 @@ static bool serve_all(void)
 	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, false, 0x55667788) &&
 	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, true, 0) &&
 	       serve(TYPE_COPY, MMIO_BASE + 0x30, 1, false, 0x42) &&
-	       serve(TYPE_COPY, MMIO_BASE + 0x30, 4, true, 0) && serve_pci();
+	       serve(TYPE_COPY, MMIO_BASE + 0x30, 4, true, 0) && serve_pci() && serve_strings();
 }
 
 /* A hostile answer: a state beyond IORESP_READY. */
@@ -493,6 +647,24 @@ static void answer_garbage(void)
 		return;
 	set_slot_state(0xf);
 	evtchn_port_op(EVTCHNOP_send, dm_port);
+}
+
+/* rcx, rsi and rdi after each string instruction, and what the INS stored. */
+static void check_strings(void)
+{
+	static const uint32_t want[] = { 0,	   0x102006,   0x10300c, 0,	   0x103fff,
+					 0x102104, 0xc3d4a1b2, 0x102204, 0x5eed1234, 0x102001,
+					 0x102000, 0 };
+	static const char *const what[] = { "rcx after rep outsw", "rsi after rep outsw",
+					    "rsi after rep outsl", "rcx after rep outsl",
+					    "rsi after std; rep outsb", "rdi after rep insw",
+					    "the words rep insw stored", "rdi after insl",
+					    "the dword insl stored", "rsi after outsb",
+					    "rsi after rep outsb of 0", "rcx after rep outsb of 0" };
+	const uint32_t *got = (const uint32_t *)(window + D_STRING);
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(want); i++)
+		xtest_check(got[i] == want[i], "%s: %#x, expected %#x", what[i], got[i], want[i]);
 }
 
 static void check_results(uint16_t dom)
@@ -526,6 +698,7 @@ static void check_results(uint16_t dom)
 		    "config read of 00:04.0 (no server): %#x", *(uint32_t *)(window + D_PCI_NONE));
 	xtest_check(*(uint32_t *)(window + D_PCI_OFF) == CFC_VALUE,
 		    "0xCFC with the enable bit clear: %#x", *(uint32_t *)(window + D_PCI_OFF));
+	check_strings();
 	xtest_check(*(uint32_t *)(window + D_MARK) == 1, "guest went past the garbage answer: %u",
 		    *(uint32_t *)(window + D_MARK));
 	builder_unmap(window);
@@ -621,6 +794,7 @@ void test_main(void)
 		       fill_data))
 		xtest_exit();
 	printk("built PVH d%u, %lu pages free before\n", dom, (unsigned long)free0);
+	guest = dom;
 	t.id = dom;
 	refusals(dom);
 	id = create_server(dom, &buf_port);

@@ -450,12 +450,22 @@ static unsigned int slot_state(struct ioreq *p)
 	return *slot_state_byte(p) & 0xf;
 }
 
+/* One access as the slot carries it. */
+struct request {
+	unsigned int type, size;
+	u64 addr, data; /* data: the value written, or the buffer's address with ptr */
+	u32 count;
+	bool read, ptr, df;
+};
+
+#define TO_MEMORY (-3) /* an INS of one element: the answer goes to io.va */
+
 /*
  * Send one access to server @id and block the vCPU. @reg is where a read's
- * answer goes (-1 for a write, -2 for rax by size as IN does).
+ * answer goes (-1 for a write or a buffer, -2 for rax by size as IN does,
+ * TO_MEMORY).
  */
-static void send_request(struct vcpu *v, unsigned int id, unsigned int type, u64 addr,
-			 unsigned int size, bool read, u64 data, int reg)
+static void send_request(struct vcpu *v, unsigned int id, const struct request *q, int reg)
 {
 	struct ioreq_server *s = v->domain->arch.hvm.ioreq[id];
 	struct ioreq *p = &s->slots[v->vcpu_id];
@@ -463,19 +473,22 @@ static void send_request(struct vcpu *v, unsigned int id, unsigned int type, u64
 	if (slot_state(p) != STATE_IOREQ_NONE)
 		domain_crash(v->domain, "ioreq server %u left vCPU %u's slot in state %u", id,
 			     v->vcpu_id, slot_state(p));
-	p->addr = addr;
-	p->data = read ? 0 : data;
-	p->count = 1;
-	p->size = size;
+	p->addr = q->addr;
+	p->data = q->read && !q->ptr ? 0 : q->data;
+	p->count = q->count;
+	p->size = q->size;
 	p->vp_eport = s->vcpu_port[v->vcpu_id];
-	p->type = (u8)type;
-	*slot_state_byte(p) = (u8)(read ? 1u << 5 : 0); /* dir; data_is_ptr, df clear */
+	p->type = (u8)q->type;
+	/* data_is_ptr bit 4, dir bit 5, df bit 6 */
+	*slot_state_byte(p) = (u8)((q->ptr ? 1u << 4 : 0) | (q->read ? 1u << 5 : 0) |
+				   (q->df ? 1u << 6 : 0));
 	__asm__ volatile("" ::: "memory");
 	*slot_state_byte(p) |= STATE_IOREQ_READY;
 	v->arch.hvm.io.pending = true;
 	v->arch.hvm.io.server = (u8)id;
-	v->arch.hvm.io.size = (u8)size;
+	v->arch.hvm.io.size = (u8)q->size;
 	v->arch.hvm.io.to_rax = reg == -2;
+	v->arch.hvm.io.to_memory = reg == TO_MEMORY;
 	v->arch.hvm.io.reg = (s8)(reg < 0 ? -1 : reg);
 	v->arch.hvm.io.last_state = STATE_IOREQ_READY;
 	evtchn_send_xen_port(v->domain, s->vcpu_port[v->vcpu_id]);
@@ -484,30 +497,64 @@ static void send_request(struct vcpu *v, unsigned int id, unsigned int type, u64
 #define PCI_CONF_ADDR 0xcf8
 
 /*
- * Port I/O. A 32-bit write of 0xCF8 is latched (and still forwarded as a
- * port write, as Xen does); while the latch has its enable bit set, the
- * data ports 0xCFC-0xCFF are config cycles for the server that mapped the
- * SBDF, and nobody else's: without one they read all-ones.
+ * The server a port access goes to (-1: none), with the type and address
+ * it is sent as. While the latch of 0xCF8 has its enable bit set, the data
+ * ports 0xCFC-0xCFF are config cycles for the server that mapped the SBDF,
+ * and nobody else's: without one they read all-ones.
  */
-bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+static int pio_server(struct domain *d, u16 port, unsigned int size, struct request *q)
+{
+	q->type = IOREQ_TYPE_PIO;
+	q->addr = port;
+	if (ioreq_pci_config_addr(d->arch.hvm.pci_cf8, port, &q->addr)) {
+		q->type = IOREQ_TYPE_PCI_CONFIG;
+		return select_server(d, XEN_DMOP_IO_RANGE_PCI, q->addr >> 32, 1);
+	}
+	return select_server(d, XEN_DMOP_IO_RANGE_PORT, port, size);
+}
+
+/*
+ * One element: @data written, or read into rax (-2) or guest memory
+ * (TO_MEMORY). A 32-bit write of 0xCF8 is latched, and still forwarded as
+ * a port write, as Xen does.
+ */
+static bool pio_value(struct vcpu *v, bool in, u16 port, unsigned int size, u64 data, int reg)
 {
 	struct domain *d = v->domain;
-	u64 data = ioreq_merge(0, v->arch.hvm.regs.rax, size);
-	unsigned int type = IOREQ_TYPE_PIO;
-	u64 addr = port;
+	struct request q = { .size = size, .count = 1, .read = in };
 	int id;
 
 	if (!in && port == PCI_CONF_ADDR && size == 4)
 		d->arch.hvm.pci_cf8 = (u32)data;
-	if (ioreq_pci_config_addr(d->arch.hvm.pci_cf8, port, &addr)) {
-		type = IOREQ_TYPE_PCI_CONFIG;
-		id = select_server(d, XEN_DMOP_IO_RANGE_PCI, addr >> 32, 1);
-	} else {
-		id = select_server(d, XEN_DMOP_IO_RANGE_PORT, port, size);
-	}
+	id = pio_server(d, port, size, &q);
 	if (id < 0)
 		return false;
-	send_request(v, (unsigned int)id, type, addr, size, in, data, in ? -2 : -1);
+	q.data = ioreq_merge(0, data, size);
+	send_request(v, (unsigned int)id, &q, reg);
+	return true;
+}
+
+bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+{
+	return pio_value(v, in, port, size, v->arch.hvm.regs.rax, in ? -2 : -1);
+}
+
+bool hvm_ioreq_pio_memory(struct vcpu *v, u16 port, unsigned int size, u64 va)
+{
+	v->arch.hvm.io.va = va;
+	return pio_value(v, true, port, size, 0, TO_MEMORY);
+}
+
+bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u32 count,
+			  bool df, u64 gpa)
+{
+	struct request q = { .size = size, .count = count, .read = in, .ptr = true, .df = df };
+	int id = pio_server(v->domain, port, size, &q);
+
+	if (id < 0)
+		return false;
+	q.data = gpa;
+	send_request(v, (unsigned int)id, &q, -1);
 	return true;
 }
 
@@ -515,6 +562,7 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 {
 	struct x86_insn in;
 	unsigned int len = hvm_decode_current(v, &in);
+	struct request q = { .type = IOREQ_TYPE_COPY, .count = 1 };
 	struct ioreq_mov m;
 	u64 data;
 	int id;
@@ -525,8 +573,11 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 	if (id < 0)
 		return 0;
 	data = m.reg < 0 ? m.imm : ioreq_merge(0, *hvm_gpr(v, (unsigned int)m.reg), m.size);
-	send_request(v, (unsigned int)id, IOREQ_TYPE_COPY, gpa, m.size, m.read, data,
-		     m.read ? m.reg : -1);
+	q.addr = gpa;
+	q.size = m.size;
+	q.read = m.read;
+	q.data = data;
+	send_request(v, (unsigned int)id, &q, m.read ? m.reg : -1);
 	return len;
 }
 
@@ -541,6 +592,14 @@ static void finish(struct vcpu *v, u64 data)
 	u64 *r;
 
 	v->arch.hvm.io.pending = false;
+	if (v->arch.hvm.io.to_memory) {
+		/* A fault here is the guest's own doing: the element is lost. */
+		if (hvm_copy_to_guest_linear(v->arch.hvm.io.va, &data, v->arch.hvm.io.size))
+			printk(XENLOG_G_GUEST XENLOG_WARNING
+			       "d%uv%u: INS buffer %#lx not mapped any more\n",
+			       v->domain->domain_id, v->vcpu_id, v->arch.hvm.io.va);
+		return;
+	}
 	if (v->arch.hvm.io.to_rax)
 		r = &v->arch.hvm.regs.rax;
 	else if (v->arch.hvm.io.reg >= 0)

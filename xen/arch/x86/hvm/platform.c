@@ -384,6 +384,13 @@ static bool claims(const struct hvm_platform *p, u16 port)
 	return (port >= evt && port < evt + 4) || (port >= tmr && port < tmr + 4);
 }
 
+bool hvm_platform_claims_pio(struct vcpu *v, u16 port)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+
+	return p && claims(p, port);
+}
+
 bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	struct hvm_platform *p = platform_of(v->domain);
