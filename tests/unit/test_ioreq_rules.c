@@ -215,6 +215,50 @@ static void test_addr_reg(void **state)
 	assert_int_equal(ioreq_addr_reg(0xabcdfffeUL, 4, 2, false), 0xabcd0002UL);
 }
 
+static void test_buf_pack(void **state)
+{
+	struct buf_ioreq b[2];
+	u64 raw;
+
+	(void)state;
+	/* movw $0x2233, 0xa0010: type COPY, write, size code 1, 20-bit address. */
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_COPY, 0xa0010, 2, 0x2233, b), 1);
+	memcpy(&raw, &b[0], 8);
+	assert_int_equal(raw, 0x00002233a0010401UL);
+	assert_int_equal(b[0].size, 1);
+	assert_int_equal(b[0].dir, IOREQ_WRITE);
+	/* 8 bytes: two slots, the high half in the second. */
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_TIMEOFFSET, 0, 8, 0x1122334455667788UL, b), 2);
+	assert_int_equal(b[0].size, 3);
+	assert_int_equal(b[0].data, 0x55667788);
+	assert_int_equal(b[1].size, 3);
+	assert_int_equal(b[1].data, 0x11223344);
+	assert_int_equal(b[1].type, IOREQ_TYPE_TIMEOFFSET);
+	/* Beyond 1 MiB, or an odd size: not expressible. */
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_COPY, 0x100000, 1, 0, b), 0);
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_COPY, 0xa0000, 3, 0, b), 0);
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_PIO, 0xfffff, 4, 0xdeadbeef, b), 1);
+	assert_int_equal(b[0].addr, 0xfffff);
+}
+
+static void test_ring(void **state)
+{
+	(void)state;
+	/* 511 slots: room while fewer are in use, one less for a two-slot write. */
+	assert_true(ioreq_ring_room(0, 0, 1));
+	assert_true(ioreq_ring_room(0, 510, 1));
+	assert_false(ioreq_ring_room(0, 511, 1));
+	assert_false(ioreq_ring_room(0, 510, 2));
+	assert_true(ioreq_ring_room(0, 509, 2));
+	/* The pointers wrap as 32-bit numbers. */
+	assert_true(ioreq_ring_room(0xfffffff0u, 0x10, 1));
+	assert_false(ioreq_ring_room(0xfffffff0u, 0x1ef, 1));
+	/* Whole turns come off both pointers; nothing below one turn. */
+	assert_int_equal(ioreq_ring_canonical((u64)601 << 32 | 600), (u64)90 << 32 | 89);
+	assert_int_equal(ioreq_ring_canonical((u64)1100 << 32 | 1022), (u64)78 << 32 | 0);
+	assert_int_equal(ioreq_ring_canonical((u64)600 << 32 | 510), (u64)600 << 32 | 510);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,7 +266,8 @@ int main(void)
 		cmocka_unit_test(test_other_instructions), cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_merge), cmocka_unit_test(test_pci_config_addr),
 		cmocka_unit_test(test_string_decode), cmocka_unit_test(test_string_count),
-		cmocka_unit_test(test_addr_reg),
+		cmocka_unit_test(test_addr_reg), cmocka_unit_test(test_buf_pack),
+		cmocka_unit_test(test_ring),
 	};
 
 	return cmocka_run_group_tests_name("ioreq_rules", tests, NULL, NULL);

@@ -8,6 +8,7 @@
 
 #include "types.h"
 #include "x86_decode.h"
+#include "public/hvm/ioreq.h"
 
 /* A decoded mov between memory and a register or an immediate. */
 struct ioreq_mov {
@@ -70,6 +71,26 @@ unsigned long ioreq_string_count(unsigned long reps, unsigned int off, unsigned 
  * write zero-extends), otherwise only the low @addr_bytes bytes change.
  */
 u64 ioreq_addr_reg(u64 old, s64 inc, unsigned int addr_bytes, bool long_mode);
+
+/*
+ * ---- The buffered ring. A write of @size bytes of @data at @addr (a port
+ * or a guest-physical address below 1 MiB) in Xen's buffered form: one
+ * slot, or two for 8 bytes (the second holds the high half). Returns the
+ * slots used, 0 when the ring cannot express it (a wider address: Xen
+ * drops such a request).
+ */
+unsigned int ioreq_buf_pack(unsigned int type, u64 addr, unsigned int size, u64 data,
+			    struct buf_ioreq slot[2]);
+
+/* Room for @n more slots between the model's read pointer @rd and our write pointer @wr. */
+bool ioreq_ring_room(u32 rd, u32 wr, unsigned int n);
+
+/*
+ * HVM_IOREQSRV_BUFIOREQ_ATOMIC: the pointer pair (read in bits 31:0, write
+ * in 63:32) with whole turns of the ring taken off both, so neither
+ * overflows; the model only ever adds to the read pointer.
+ */
+u64 ioreq_ring_canonical(u64 pointers);
 
 /* Register value after a read of @size bytes gave @data (32-bit results zero-extend). */
 u64 ioreq_merge(u64 old, u64 data, unsigned int size);

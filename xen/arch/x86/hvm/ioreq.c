@@ -24,6 +24,7 @@
 #include "mm.h"
 #include "m2p.h"
 #include "sched.h"
+#include "spinlock.h"
 #include "event.h"
 #include "hvm.h"
 #include "uaccess.h"
@@ -52,6 +53,7 @@ struct ioreq_server {
 	void *buf_page;	     /* the buffered ring, NULL without one */
 	unsigned int vcpu_port[MAX_VIRT_CPUS];
 	unsigned int buf_port;
+	spinlock_t buf_lock; /* our end of the buffered ring: the write pointer */
 	struct rangeset ranges[NR_RANGE_TYPES];
 };
 
@@ -147,6 +149,7 @@ static long create_server(struct domain *d, struct xen_dm_op_create_ioreq_server
 	s->target = d;
 	s->emulator = current->domain->domain_id;
 	s->bufioreq = op->handle_bufioreq;
+	spin_lock_init(&s->buf_lock);
 	for (unsigned int t = 0; t < NR_RANGE_TYPES; t++)
 		rangeset_init(&s->ranges[t]);
 	s->slots = alloc_shared_page(d);
@@ -558,6 +561,65 @@ bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, 
 	return true;
 }
 
+/* ---- The buffered ring: writes the guest does not wait for. */
+
+#define VGA_WINDOW 0xa0000UL
+#define VGA_WINDOW_END 0xc0000UL
+
+/* ATOMIC mode: take whole turns off both pointers (the model may move the read one meanwhile). */
+static void ring_canonicalise(u64 *pointers)
+{
+	u64 old = __atomic_load_n(pointers, __ATOMIC_SEQ_CST);
+
+	for (unsigned int i = 0; i < IOREQ_BUFFER_SLOT_NUM && (u32)old >= IOREQ_BUFFER_SLOT_NUM;
+	     i++)
+		if (__atomic_compare_exchange_n(pointers, &old, ioreq_ring_canonical(old), false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+}
+
+/*
+ * Queue a write on @s's ring and notify its buffered port: false when it
+ * has no ring or no room, and the write must go synchronously (as on Xen).
+ * The model may write anything into the page: the pointers are only used
+ * modulo the ring size.
+ */
+static bool send_buffered(struct domain *d, struct ioreq_server *s, unsigned int type, u64 addr,
+			  unsigned int size, u64 data)
+{
+	struct buffered_iopage *pg = s->buf_page;
+	struct buf_ioreq slot[2];
+	unsigned int n;
+	u32 wr;
+
+	if (!pg)
+		return false;
+	n = ioreq_buf_pack(type, addr, size, data, slot);
+	if (!n)
+		return true; /* Xen drops what the ring cannot carry */
+	spin_lock(&s->buf_lock);
+	wr = __atomic_load_n(&pg->write_pointer, __ATOMIC_SEQ_CST);
+	if (!ioreq_ring_room(__atomic_load_n(&pg->read_pointer, __ATOMIC_SEQ_CST), wr, n)) {
+		spin_unlock(&s->buf_lock);
+		return false;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		pg->buf_ioreq[(wr + i) % IOREQ_BUFFER_SLOT_NUM] = slot[i];
+	__atomic_store_n(&pg->write_pointer, wr + n, __ATOMIC_SEQ_CST);
+	if (s->bufioreq == HVM_IOREQSRV_BUFIOREQ_ATOMIC)
+		ring_canonicalise((u64 *)pg);
+	spin_unlock(&s->buf_lock);
+	evtchn_send_xen_port(d, s->buf_port);
+	return true;
+}
+
+/* Xen's emulated VGA (XEN_X86_EMU_VGA) buffers single writes into the VGA window. */
+static bool vga_buffered(struct domain *d, u64 gpa, unsigned int size)
+{
+	return (d->arch.hvm.emulation_flags & XEN_X86_EMU_VGA) && gpa >= VGA_WINDOW &&
+	       gpa + size <= VGA_WINDOW_END;
+}
+
 unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 {
 	struct x86_insn in;
@@ -573,6 +635,10 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 	if (id < 0)
 		return 0;
 	data = m.reg < 0 ? m.imm : ioreq_merge(0, *hvm_gpr(v, (unsigned int)m.reg), m.size);
+	if (!m.read && vga_buffered(v->domain, gpa, m.size) &&
+	    send_buffered(v->domain, v->domain->arch.hvm.ioreq[id], IOREQ_TYPE_COPY, gpa, m.size,
+			  data))
+		return len;
 	q.addr = gpa;
 	q.size = m.size;
 	q.read = m.read;

@@ -1,6 +1,7 @@
 /* The pure rules of ioreq forwarding (see ioreq_rules.h). */
 #include "types.h"
 #include "errno.h"
+#include "lib.h"
 #include "x86_decode.h"
 #include "ioreq_rules.h"
 #include "public/hvm/ioreq.h"
@@ -162,4 +163,41 @@ u64 ioreq_addr_reg(u64 old, s64 inc, unsigned int addr_bytes, bool long_mode)
 	if (long_mode)
 		return (old + (u64)inc) & mask;
 	return (old & ~mask) | ((old + (u64)inc) & mask);
+}
+
+#define BUF_ADDR_LIMIT (1u << 20)
+
+unsigned int ioreq_buf_pack(unsigned int type, u64 addr, unsigned int size, u64 data,
+			    struct buf_ioreq slot[2])
+{
+	unsigned int code = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : 4;
+
+	if (addr >= BUF_ADDR_LIMIT || code > 3)
+		return 0;
+	memset(slot, 0, 2 * sizeof(*slot));
+	slot[0].type = (u8)type;
+	slot[0].dir = IOREQ_WRITE;
+	slot[0].size = code;
+	slot[0].addr = (u32)addr;
+	slot[0].data = (u32)data;
+	if (size != 8)
+		return 1;
+	slot[1] = slot[0];
+	slot[1].data = (u32)(data >> 32);
+	return 2;
+}
+
+bool ioreq_ring_room(u32 rd, u32 wr, unsigned int n)
+{
+	return wr - rd < IOREQ_BUFFER_SLOT_NUM - (n - 1);
+}
+
+u64 ioreq_ring_canonical(u64 pointers)
+{
+	u32 rd = (u32)pointers, wr = (u32)(pointers >> 32);
+	u32 turns = rd / IOREQ_BUFFER_SLOT_NUM;
+
+	rd -= turns * IOREQ_BUFFER_SLOT_NUM;
+	wr -= turns * IOREQ_BUFFER_SLOT_NUM;
+	return (u64)wr << 32 | rd;
 }
