@@ -252,9 +252,52 @@ __asm__(".pushsection .rodata\n"
 	".popsection\n");
 extern const uint8_t ioreq_code_start[], ioreq_code_end[];
 
+/*
+ * The VGA domain (every emulated device, as libxl's type=hvm): writes into
+ * the VGA window go to the buffered ring; each out to 0x520 is a
+ * synchronous request at which the model looks at the ring.
+ */
+__asm__(".pushsection .rodata\n"
+	".globl vga_code_start, vga_code_end\n"
+	"vga_code_start:\n"
+	".code32\n"
+	"mov $0x520, %edx\n"
+	"movb $0x11, 0xa0000\n"
+	"movw $0x2233, 0xa0010\n"
+	"movl $0x44556677, 0xb8000\n"
+	"outb %al, %dx\n"
+	"mov 0xa0000, %eax\n" /* a read: never buffered */
+	"xor %eax, %eax\n"
+	"mov $0xa1000, %edi\n" /* 400 bytes, then 200 more across the ring's end */
+	"mov $400, %ecx\n"
+	"1: movb %cl, (%edi)\n"
+	"inc %edi\n"
+	"loop 1b\n"
+	"outb %al, %dx\n"
+	"mov $200, %ecx\n"
+	"2: movb %cl, (%edi)\n"
+	"inc %edi\n"
+	"loop 2b\n"
+	"outb %al, %dx\n"
+	"movb $0x5a, 0xa2000\n" /* the pointers lose a turn */
+	"outb %al, %dx\n"
+	"mov $0xa3000, %edi\n" /* 512 bytes: 511 fill the ring, the last is synchronous */
+	"mov $512, %ecx\n"
+	"3: movb %cl, (%edi)\n"
+	"inc %edi\n"
+	"loop 3b\n"
+	"outb %al, %dx\n"
+	"cli\n"
+	"hlt\n" /* the vCPU goes down: poweroff */
+	".code64\n"
+	"vga_code_end:\n"
+	".popsection\n");
+extern const uint8_t vga_code_start[], vga_code_end[];
+
 static uint8_t iopage[4096] __attribute__((aligned(4096)));
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t buffer[4096] __attribute__((aligned(4096)));
+static uint8_t bufpage[4096] __attribute__((aligned(4096)));
 static uint16_t guest;
 static volatile struct ioreq *slot;
 static uint32_t dm_port;
@@ -402,6 +445,11 @@ static bool map_iopage(uint16_t dom, uint16_t id)
 		return false;
 	}
 	slot = (volatile struct ioreq *)iopage;
+	rc = builder_map_mmu_cmd(bufpage, frames[0], dom, MMU_PT_UPDATE_NO_TRANSLATE);
+	if (rc) {
+		xtest_error("mapping the buffered ring (mfn %#lx): %ld", frames[0], rc);
+		return false;
+	}
 	return true;
 }
 
@@ -773,11 +821,173 @@ static void abandon(uint64_t free0)
 	}
 	rc = tiny_destroy(&t);
 	xtest_check(rc == 0, "destroying d%u with its vCPU waiting on the server: %ld", dom, rc);
-	if (slot)
+	if (slot) {
 		builder_unmap(iopage);
+		builder_unmap(bufpage);
+	}
 	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after d%u and the unmap, %lu before",
 		    (unsigned long)now, dom, (unsigned long)free0);
+}
+
+/* ---- The buffered ring (HVM_IOREQSRV_BUFIOREQ_ATOMIC), as QEMU reads it. */
+
+struct ring_page {
+	uint32_t rd, wr;
+	uint64_t slot[511];
+};
+#define RING ((volatile struct ring_page *)bufpage)
+
+struct buf_entry {
+	unsigned int type, dir, size;
+	uint32_t addr, data;
+};
+
+static void decode_entry(uint64_t raw, struct buf_entry *e)
+{
+	e->type = raw & 0xff;
+	e->dir = (raw >> 9) & 1;
+	e->size = 1u << ((raw >> 10) & 3);
+	e->addr = (raw >> 12) & 0xfffff;
+	e->data = (uint32_t)(raw >> 32);
+}
+
+/*
+ * Take the @n entries the ring must hold: byte writes at @addr + i of
+ * (@first - i) & 0xff (what the guest's loops store), or, with @want, those.
+ */
+static void ring_take(unsigned int n, uint32_t addr, unsigned int first,
+		      const struct buf_entry *want)
+{
+	uint32_t rd = RING->rd, wr = __atomic_load_n(&RING->wr, __ATOMIC_SEQ_CST);
+	unsigned int bad = 0;
+
+	xtest_check(wr - rd == n, "ring holds %u entries (read %u, write %u), expected %u",
+		    wr - rd, rd, wr, n);
+	for (unsigned int i = 0; i < n && i < wr - rd; i++) {
+		struct buf_entry e, w = { TYPE_COPY, 0, 1, addr + i, (first - i) & 0xff };
+
+		decode_entry(RING->slot[(rd + i) % 511], &e);
+		if (want)
+			w = want[i];
+		if (e.type != w.type || e.dir != w.dir || e.size != w.size || e.addr != w.addr ||
+		    e.data != w.data) {
+			if (!bad++)
+				xtest_fail("ring entry %u: type %u dir %u size %u addr %#x data %#x", i,
+					   e.type, e.dir, e.size, e.addr, e.data);
+		}
+	}
+	__atomic_fetch_add(&RING->rd, n, __ATOMIC_SEQ_CST);
+}
+
+/* One synchronous request as described, answered with @answer. */
+static bool serve_sync(uint8_t type, uint64_t addr, unsigned int size, bool read, uint64_t data,
+		       uint64_t answer)
+{
+	if (!wait_request())
+		return false;
+	set_slot_state(ST_INPROCESS);
+	xtest_check(slot->type == type && slot->addr == addr && slot->size == size &&
+			    !!(slot->bits & DIR_READ) == read && slot->count == 1 &&
+			    (read || slot->data == data),
+		    "synchronous request: type %u addr %#lx size %u bits %#x data %#lx", slot->type,
+		    (unsigned long)slot->addr, slot->size, slot->bits & 0xf0,
+		    (unsigned long)slot->data);
+	slot->data = answer;
+	set_slot_state(ST_RESP);
+	return true;
+}
+
+static void answer(void)
+{
+	evtchn_port_op(EVTCHNOP_send, dm_port);
+}
+
+static void vga_serve(uint32_t buf_local)
+{
+	static const struct buf_entry first3[] = {
+		{ TYPE_COPY, 0, 1, 0xa0000, 0x11 },
+		{ TYPE_COPY, 0, 2, 0xa0010, 0x2233 },
+		{ TYPE_COPY, 0, 4, 0xb8000, 0x44556677 },
+	};
+	static const struct buf_entry one = { TYPE_COPY, 0, 1, 0xa2000, 0x5a };
+
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	xtest_check(evtchn_test_and_clear(buf_local), "buffered port not notified");
+	ring_take(3, 0, 0, first3);
+	answer();
+	if (!serve_sync(TYPE_COPY, 0xa0000, 4, true, 0, 0x600d))
+		return;
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	ring_take(400, 0xa1000, 400, NULL);
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	ring_take(200, 0xa1190, 200, NULL); /* read pointer 603 */
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	xtest_check(RING->rd == 92 && RING->wr == 93,
+		    "pointers after a write with the read pointer a turn ahead: %u, %u (92, 93)",
+		    RING->rd, RING->wr);
+	ring_take(1, 0, 0, &one);
+	answer();
+	/* The ring full: the 512th byte comes synchronously. */
+	if (!serve_sync(TYPE_COPY, 0xa31ff, 1, false, 1, 0))
+		return;
+	xtest_check(RING->wr - RING->rd == 511, "ring full at the synchronous write: %u entries",
+		    RING->wr - RING->rd);
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	ring_take(511, 0xa3000, 512, NULL);
+	answer();
+}
+
+/* A domain with emulated VGA: writes into its VGA window take the buffered ring. */
+static void buffered(uint64_t free0)
+{
+	struct tiny_dom t = { 0 };
+	struct dctl op;
+	uint32_t buf_port = 0;
+	uint16_t dom, id;
+	long rc;
+
+	slot = NULL;
+	if (!hvm_build(&dom, XEN_X86_EMU_ALL_HVM, vga_code_start,
+		       (size_t)(vga_code_end - vga_code_start), fill_data))
+		return;
+	t.id = dom;
+	id = create_server(dom, &buf_port);
+	rc = id == 0xffff ? -1 : range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_STR, PORT_STR);
+	rc = rc ? rc : range_op(dom, DMOP_map_range, id, RANGE_MEMORY, 0xa0000, 0xbffff);
+	xtest_check(rc == 0, "d%u: server and ranges: %ld", dom, rc);
+	if (!rc && map_iopage(dom, id) && !set_state(dom, id, 1) && bind_port(dom)) {
+		struct evtchn_bind_interdomain b = { dom, buf_port, 0 };
+
+		rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+		xtest_check(rc == 0, "binding the buffered port %u: %ld", buf_port, rc);
+		evtchn_test_and_clear(b.local_port);
+		memset(&op, 0, sizeof(op));
+		rc = rc ? rc : domctl(XEN_DOMCTL_unpausedomain, dom, &op);
+		if (!rc)
+			vga_serve(b.local_port);
+		if (!rc && builder_wait_shutdown(dom, &op))
+			xtest_check(((op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff) == 0,
+				    "d%u's end: flags %#x", dom, op.u.info.flags);
+	}
+	if (slot) {
+		builder_unmap(iopage);
+		builder_unmap(bufpage);
+	}
+	if (id != 0xffff)
+		destroy_server(dom, id);
+	rc = tiny_destroy(&t);
+	xtest_check(rc == 0, "destroying d%u: %ld", dom, rc);
+	xtest_check(builder_wait_free(free0) == free0, "free pages back after d%u", dom);
 }
 
 void test_main(void)
@@ -810,12 +1020,15 @@ void test_main(void)
 		if (!rc && bind_port(dom))
 			run(dom);
 	}
-	if (slot)
+	if (slot) {
 		builder_unmap(iopage);
+		builder_unmap(bufpage);
+	}
 	destroy_server(dom, id);
 	tiny_destroy(&t);
 	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after destroying d%u, %lu before",
 		    (unsigned long)now, dom, (unsigned long)free0);
 	abandon(free0);
+	buffered(free0);
 }
