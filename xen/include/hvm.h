@@ -175,6 +175,8 @@ bool hvm_ioreq_pio_memory(struct vcpu *v, u16 port, unsigned int size, u64 va);
 /* A string access of @count elements whose buffer is at guest-physical @gpa (data_is_ptr). */
 bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u32 count,
 			  bool df, u64 gpa);
+/* The guest moved its RTC by @delta seconds: IOREQ_TYPE_TIMEOFFSET on every server's ring. */
+void hvm_ioreq_timeoffset(struct domain *d, s64 delta);
 /* A server covers guest-physical @gpa. */
 bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa);
 /* Forward the mov at rip touching @gpa: its length, 0 if not decoded or not covered. */

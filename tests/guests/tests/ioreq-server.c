@@ -287,6 +287,52 @@ __asm__(".pushsection .rodata\n"
 	"inc %edi\n"
 	"loop 3b\n"
 	"outb %al, %dx\n"
+	/* The RTC set to 2000-01-01 00:00:00 (SET, BCD registers, SET cleared), */
+	"mov $0x0b, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x82, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x2, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x4, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x7, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x1, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x8, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x1, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x9, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x32, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x20, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x0b, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x02, %al\n"
+	"outb %al, $0x71\n"
+	"xor %eax, %eax\n"
+	"outb %al, %dx\n"
+	/* then its hour to 01 without SET: one hour later. */
+	"mov $0x04, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x01, %al\n"
+	"outb %al, $0x71\n"
+	"xor %eax, %eax\n"
+	"outb %al, %dx\n"
 	"cli\n"
 	"hlt\n" /* the vCPU goes down: poweroff */
 	".code64\n"
@@ -880,6 +926,25 @@ static void ring_take(unsigned int n, uint32_t addr, unsigned int first,
 	__atomic_fetch_add(&RING->rd, n, __ATOMIC_SEQ_CST);
 }
 
+#define TYPE_TIMEOFFSET 7
+
+/* The two-slot TIMEOFFSET entry the ring must hold: its 64-bit change in seconds. */
+static int64_t timeoffset_take(void)
+{
+	uint32_t rd = RING->rd, wr = __atomic_load_n(&RING->wr, __ATOMIC_SEQ_CST);
+	struct buf_entry lo, hi;
+
+	xtest_check(wr - rd == 2, "ring holds %u entries for TIMEOFFSET, expected 2", wr - rd);
+	decode_entry(RING->slot[rd % 511], &lo);
+	decode_entry(RING->slot[(rd + 1) % 511], &hi);
+	xtest_check(lo.type == TYPE_TIMEOFFSET && hi.type == TYPE_TIMEOFFSET && lo.size == 8 &&
+			    hi.size == 8 && !lo.dir && !hi.dir && !lo.addr && !hi.addr,
+		    "TIMEOFFSET slots: type %u/%u size %u/%u dir %u/%u addr %#x/%#x", lo.type,
+		    hi.type, lo.size, hi.size, lo.dir, hi.dir, lo.addr, hi.addr);
+	__atomic_fetch_add(&RING->rd, wr - rd, __ATOMIC_SEQ_CST);
+	return (int64_t)((uint64_t)hi.data << 32 | lo.data);
+}
+
 /* One synchronous request as described, answered with @answer. */
 static bool serve_sync(uint8_t type, uint64_t addr, unsigned int size, bool read, uint64_t data,
 		       uint64_t answer)
@@ -911,6 +976,7 @@ static void vga_serve(uint32_t buf_local)
 		{ TYPE_COPY, 0, 4, 0xb8000, 0x44556677 },
 	};
 	static const struct buf_entry one = { TYPE_COPY, 0, 1, 0xa2000, 0x5a };
+	int64_t delta;
 
 	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
 		return;
@@ -944,6 +1010,18 @@ static void vga_serve(uint32_t buf_local)
 	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
 		return;
 	ring_take(511, 0xa3000, 512, NULL);
+	answer();
+	/* Setting the RTC: TIMEOFFSET on the ring, the change in seconds. */
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	delta = timeoffset_take();
+	xtest_check(delta < -500000000L && delta > -1000000000L,
+		    "time offset change for 2000-01-01: %ld", (long)delta);
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	delta = timeoffset_take();
+	xtest_check(delta == 3600, "time offset change for the hour set to 01: %ld", (long)delta);
 	answer();
 }
 

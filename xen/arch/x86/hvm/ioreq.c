@@ -613,6 +613,20 @@ static bool send_buffered(struct domain *d, struct ioreq_server *s, unsigned int
 	return true;
 }
 
+void hvm_ioreq_timeoffset(struct domain *d, s64 delta)
+{
+	for (unsigned int id = 0; id < NR_SERVERS; id++) {
+		struct ioreq_server *s = d->arch.hvm.ioreq[id];
+
+		if (s && s->enabled &&
+		    !send_buffered(d, s, IOREQ_TYPE_TIMEOFFSET, 0, 8, (u64)delta))
+			printk(XENLOG_G_GUEST XENLOG_WARNING
+			       "d%u: time offset change %ld not sent to ioreq server %u "
+			       "(no buffered ring, or it is full)\n",
+			       d->domain_id, (long)delta, id);
+	}
+}
+
 /* Xen's emulated VGA (XEN_X86_EMU_VGA) buffers single writes into the VGA window. */
 static bool vga_buffered(struct domain *d, u64 gpa, unsigned int size)
 {

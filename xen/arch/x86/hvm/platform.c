@@ -397,11 +397,13 @@ bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u32 data = 0;
 	unsigned long f;
+	s64 offset;
 	int b;
 
 	if (!p || !claims(p, port))
 		return false;
 	f = lock(p);
+	offset = p->rtc.offset;
 	for (unsigned int i = 0; i < size; i++) {
 		if (in) {
 			b = byte_read(p, (u16)(port + i));
@@ -410,7 +412,11 @@ bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 			byte_write(p, (u16)(port + i), (u8)(r->rax >> (8 * i)));
 		}
 	}
+	offset = p->rtc.offset - offset;
 	unlock(p, f);
+	/* The guest set its clock: the device models keep the change for its next boot. */
+	if (offset)
+		hvm_ioreq_timeoffset(v->domain, offset);
 	if (in) {
 		u64 mask = size == 4 ? 0xffffffffUL : (1UL << (8 * size)) - 1;
 
