@@ -11,12 +11,19 @@
  * written plus one, 0x511 the number of requests so far; a page read gives
  * the bytes last written there plus one) and checks what it was asked. An
  * IN of 4 bytes at 0x510 is only half covered: no server takes it and it
- * reads all-ones. The last request is answered with a state that is not a
+ * reads all-ones. Then PCI config cycles through 0xCF8/0xCFC for device
+ * 00:03.0 (the model's) and 00:04.0 (nobody's), and INS/OUTS on port 0x520
+ * with and without REP, across a page end and downwards, each request's
+ * count, data_is_ptr, df and buffer checked against what the guest wrote
+ * and the guest's rcx/rsi/rdi afterwards. The last request is answered with a state that is not a
  * state: the guest must be crashed, and the hypervisor goes on. A second
  * domain is destroyed while its vCPU waits for an answer that never comes
  * and the ioreq page is still mapped. Refusals on
  * the way: dm_op on oneself, an unknown op, too many buffers, bad ranges,
- * servers that do not exist, a bad buffered-ioreq mode.
+ * servers that do not exist, a bad buffered-ioreq mode. A third domain
+ * has every emulated device: its VGA-window writes come on the buffered
+ * ring (and synchronously when it is full), and setting its RTC sends
+ * IOREQ_TYPE_TIMEOFFSET there.
  */
 #include "builder.h"
 #include "evtchn.h"

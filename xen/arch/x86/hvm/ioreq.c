@@ -6,7 +6,7 @@
  * A server belongs to the domain that created it (the emulator) and serves
  * one HVM domain (the target). It has two pages shared with the target's
  * emulator: a synchronous page with one struct ioreq per vCPU and a
- * buffered ring (only when asked for; Petrel sends nothing buffered yet).
+ * buffered ring (only when asked for: VGA-window writes and TIMEOFFSET).
  * Each vCPU has an event channel whose local end the hypervisor consumes
  * (evtchn_alloc_xen_port); the emulator binds its end from the numbers in
  * the slots (vp_eport). A forwarded access fills the vCPU's slot, moves it
