@@ -567,7 +567,8 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	reps = s.rep ? r->rcx & mask : 1;
 	if (!reps)
 		return true;
-	va = hvm_backend->seg_base(v, s.seg) + (*areg & mask);
+	/* In 64-bit mode only FS and GS have a base. */
+	va = (lm && s.seg < X86_SEG_FS ? 0 : hvm_backend->seg_base(v, s.seg)) + (*areg & mask);
 	if (!lm)
 		va = (u32)va;
 	count = reps > 1 ? string_buffer(v, in, port, size, reps, df, va) : 0;
