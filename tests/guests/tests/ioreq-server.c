@@ -13,7 +13,8 @@
  * IN of 4 bytes at 0x510 is only half covered: no server takes it and it
  * reads all-ones. Then PCI config cycles through 0xCF8/0xCFC for device
  * 00:03.0 (the model's) and 00:04.0 (nobody's), and INS/OUTS on port 0x520
- * with and without REP, across a page end and downwards, each request's
+ * with and without REP, across a page end, downwards and in 16-bit
+ * protected mode, each request's
  * count, data_is_ptr, df and buffer checked against what the guest wrote
  * and the guest's rcx/rsi/rdi afterwards. The last request is answered with a state that is not a
  * state: the guest must be crashed, and the hypervisor goes on. A second
@@ -244,6 +245,24 @@ __asm__(".pushsection .rodata\n"
 	"rep outsb\n"
 	"mov %esi, 0x10106c\n"
 	"mov %ecx, 0x101070\n"
+	/* rep outsw in 16-bit protected mode: CX and SI, DS based at 1 MiB. */
+	"lgdt 0x100000 + (ioreq_gdtr - ioreq_code_start)\n"
+	"ljmp $0x18, $(ioreq_code16 - ioreq_code_start)\n"
+	".code16\n"
+	"ioreq_code16:\n"
+	"mov $0x20, %ax\n"
+	"mov %ax, %ds\n"
+	"mov $0x520, %dx\n"
+	"mov $0xabcd2000, %esi\n"
+	"mov $0x12340003, %ecx\n"
+	"rep outsw\n"
+	"mov %ecx, 0x1074\n"
+	"mov %esi, 0x1078\n"
+	"ljmpl $0x08, $(0x100000 + ioreq_back32 - ioreq_code_start)\n"
+	".code32\n"
+	"ioreq_back32:\n"
+	"mov $0x10, %ax\n"
+	"mov %ax, %ds\n"
 	"mov $0x101000, %esi\n"
 	"movl $1, 0x18(%esi)\n"
 	"mov $0x510, %edx\n"
@@ -254,6 +273,13 @@ __asm__(".pushsection .rodata\n"
 	"lea 0x20(%esi), %ecx\n"
 	"vmmcall\n"
 	"1: jmp 1b\n"
+	/* flat 32-bit code 0x08 and data 0x10, 16-bit code 0x18 and data 0x20 based at 1 MiB */
+	".balign 8\n"
+	"ioreq_gdt:\n"
+	".quad 0, 0x00cf9a000000ffff, 0x00cf92000000ffff, 0x00009a100000ffff, 0x000092100000ffff\n"
+	"ioreq_gdtr:\n"
+	".word 5 * 8 - 1\n"
+	".long 0x100000 + (ioreq_gdt - ioreq_code_start)\n"
 	".code64\n"
 	"ioreq_code_end:\n"
 	".popsection\n");
@@ -721,6 +747,7 @@ static bool serve_strings(void)
 		{ 2, 2, true, true, false, 0x102100, in_words },
 		{ 4, 1, true, false, false, 0, &in_dword },
 		{ 1, 1, false, false, false, 0x11, &first },
+		{ 2, 3, false, true, false, 0x102000, words }, /* 16-bit code, DS base + SI */
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(reqs); i++)
@@ -755,13 +782,15 @@ static void check_strings(void)
 {
 	static const uint32_t want[] = { 0,	   0x102006,   0x10300c, 0,	   0x103fff,
 					 0x102104, 0xc3d4a1b2, 0x102204, 0x5eed1234, 0x102001,
-					 0x102000, 0 };
+					 0x102000, 0,	      0x12340000, 0xabcd2006 };
 	static const char *const what[] = { "rcx after rep outsw", "rsi after rep outsw",
 					    "rsi after rep outsl", "rcx after rep outsl",
 					    "rsi after std; rep outsb", "rdi after rep insw",
 					    "the words rep insw stored", "rdi after insl",
 					    "the dword insl stored", "rsi after outsb",
-					    "rsi after rep outsb of 0", "rcx after rep outsb of 0" };
+					    "rsi after rep outsb of 0", "rcx after rep outsb of 0",
+					    "ecx after rep outsw in 16-bit code",
+					    "esi after rep outsw in 16-bit code" };
 	const uint32_t *got = (const uint32_t *)(window + D_STRING);
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(want); i++)
