@@ -115,12 +115,159 @@ static void test_merge(void **state)
 	assert_int_equal(ioreq_merge(1, 0x8877665544332211UL, 8), 0x8877665544332211UL);
 }
 
+static void test_pci_config_addr(void **state)
+{
+	u64 addr = 0;
+
+	(void)state;
+	/* Bus 0, device 3, function 0, register 0x10: data ports give the byte offset. */
+	assert_true(ioreq_pci_config_addr(0x80001810u, 0xcfc, &addr));
+	assert_int_equal(addr, 0x0000001800000010UL);
+	assert_true(ioreq_pci_config_addr(0x80001810u, 0xcfe, &addr));
+	assert_int_equal(addr, 0x0000001800000012UL);
+	assert_true(ioreq_pci_config_addr(0x80001810u, 0xcff, &addr));
+	assert_int_equal(addr, 0x0000001800000013UL);
+	/* Bus 0x12, device 31, function 7, register 0xfc; the low two bits of 0xCF8 are ignored. */
+	assert_true(ioreq_pci_config_addr(0x8012ffffu, 0xcfd, &addr));
+	assert_int_equal(addr, 0x000012ff000000fdUL);
+	/* Bits 30:24 (reserved, or AMD's extended register bits) stay out of the address. */
+	assert_true(ioreq_pci_config_addr(0xff001810u, 0xcfc, &addr));
+	assert_int_equal(addr, 0x0000001800000010UL);
+	/* Disabled, or not a data port: a plain port access. */
+	addr = 7;
+	assert_false(ioreq_pci_config_addr(0x00001810u, 0xcfc, &addr));
+	assert_false(ioreq_pci_config_addr(0x80001810u, 0xcf8, &addr));
+	assert_false(ioreq_pci_config_addr(0x80001810u, 0xcfb, &addr));
+	assert_false(ioreq_pci_config_addr(0x80001810u, 0xd00, &addr));
+	assert_false(ioreq_pci_config_addr(0x80001810u, 0x1cfc, &addr));
+	assert_int_equal(addr, 7);
+}
+
+static void test_string_decode(void **state)
+{
+	struct ioreq_string st;
+
+	(void)state;
+	/* rep outsw in 32-bit code: DS, 4-byte addresses. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x66, 0x6f), 4, &st), 0);
+	assert_int_equal(st.len, 3);
+	assert_int_equal(st.addr_bytes, 4);
+	assert_int_equal(st.seg, X86_SEG_DS);
+	assert_true(st.rep);
+	/* insb: always ES; an override does not move INS's operand. */
+	assert_int_equal(ioreq_string_decode(B(0x64, 0x6c), 4, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_ES);
+	assert_false(st.rep);
+	/* outsb with FS in 32-bit code; with ES, DS or SS in 64-bit code it stays DS. */
+	assert_int_equal(ioreq_string_decode(B(0x64, 0x6e), 4, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_FS);
+	assert_int_equal(ioreq_string_decode(B(0x26, 0x6e), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_DS);
+	assert_int_equal(ioreq_string_decode(B(0x65, 0x6e), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_GS);
+	/* 0x67: 32 <-> 16 outside 64-bit mode, 64 -> 32 in it; REX last in 64-bit code. */
+	assert_int_equal(ioreq_string_decode(B(0x67, 0xf3, 0x6e), 4, &st), 0);
+	assert_int_equal(st.addr_bytes, 2);
+	assert_int_equal(ioreq_string_decode(B(0x67, 0x6d), 2, &st), 0);
+	assert_int_equal(st.addr_bytes, 4);
+	assert_int_equal(ioreq_string_decode(B(0xf2, 0x67, 0x48, 0x6f), 8, &st), 0);
+	assert_int_equal(st.addr_bytes, 4);
+	assert_int_equal(st.len, 4);
+	assert_true(st.rep);
+	assert_int_equal(ioreq_string_decode(B(0x6f), 2, &st), 0);
+	assert_int_equal(st.addr_bytes, 2);
+	/* Not INS/OUTS, a REX outside 64-bit mode, bytes that end early. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0xa4), 8, &st), -EINVAL);
+	assert_int_equal(ioreq_string_decode(B(0x48, 0x6f), 4, &st), -EINVAL);
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x66), 4, &st), -EINVAL);
+}
+
+static void test_string_count(void **state)
+{
+	(void)state;
+	/* Upwards: what fits before the page end. */
+	assert_int_equal(ioreq_string_count(3, 0, 2, false), 3);
+	assert_int_equal(ioreq_string_count(5, 0xff8, 4, false), 2);
+	assert_int_equal(ioreq_string_count(100000, 0, 1, false), 4096);
+	assert_int_equal(ioreq_string_count(100000, 0, 4, false), 1024);
+	/* An element across the page end goes alone. */
+	assert_int_equal(ioreq_string_count(10, 0xffe, 4, false), 1);
+	/* Downwards, Xen's count: from the first element's last byte back to the page start. */
+	assert_int_equal(ioreq_string_count(4, 3, 1, true), 3);
+	assert_int_equal(ioreq_string_count(10, 8, 4, true), 2);
+	assert_int_equal(ioreq_string_count(2000, 0xffc, 4, true), 1023);
+	assert_int_equal(ioreq_string_count(10, 0, 4, true), 1);
+	assert_int_equal(ioreq_string_count(2, 0x800, 2, true), 2);
+	/* The page offset alone matters. */
+	assert_int_equal(ioreq_string_count(5, 0x1ff8, 4, false), 2);
+}
+
+static void test_addr_reg(void **state)
+{
+	(void)state;
+	assert_int_equal(ioreq_addr_reg(0x102000, 6, 8, true), 0x102006);
+	assert_int_equal(ioreq_addr_reg(0, -1, 8, true), ~0UL);
+	/* 32-bit in 64-bit mode: zero-extended; outside it the upper half stays. */
+	assert_int_equal(ioreq_addr_reg(0x12345678ffffffffUL, 1, 4, true), 0);
+	assert_int_equal(ioreq_addr_reg(0x12345678ffffffffUL, 1, 4, false), 0x1234567800000000UL);
+	/* 16-bit: only the low word, wrapping. */
+	assert_int_equal(ioreq_addr_reg(0xabcd0001UL, -2, 2, false), 0xabcdffffUL);
+	assert_int_equal(ioreq_addr_reg(0xabcdfffeUL, 4, 2, false), 0xabcd0002UL);
+}
+
+static void test_buf_pack(void **state)
+{
+	struct buf_ioreq b[2];
+	u64 raw;
+
+	(void)state;
+	/* movw $0x2233, 0xa0010: type COPY, write, size code 1, 20-bit address. */
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_COPY, 0xa0010, 2, 0x2233, b), 1);
+	memcpy(&raw, &b[0], 8);
+	assert_int_equal(raw, 0x00002233a0010401UL);
+	assert_int_equal(b[0].size, 1);
+	assert_int_equal(b[0].dir, IOREQ_WRITE);
+	/* 8 bytes: two slots, the high half in the second. */
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_TIMEOFFSET, 0, 8, 0x1122334455667788UL, b), 2);
+	assert_int_equal(b[0].size, 3);
+	assert_int_equal(b[0].data, 0x55667788);
+	assert_int_equal(b[1].size, 3);
+	assert_int_equal(b[1].data, 0x11223344);
+	assert_int_equal(b[1].type, IOREQ_TYPE_TIMEOFFSET);
+	/* Beyond 1 MiB, or an odd size: not expressible. */
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_COPY, 0x100000, 1, 0, b), 0);
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_COPY, 0xa0000, 3, 0, b), 0);
+	assert_int_equal(ioreq_buf_pack(IOREQ_TYPE_PIO, 0xfffff, 4, 0xdeadbeef, b), 1);
+	assert_int_equal(b[0].addr, 0xfffff);
+}
+
+static void test_ring(void **state)
+{
+	(void)state;
+	/* 511 slots: room while fewer are in use, one less for a two-slot write. */
+	assert_true(ioreq_ring_room(0, 0, 1));
+	assert_true(ioreq_ring_room(0, 510, 1));
+	assert_false(ioreq_ring_room(0, 511, 1));
+	assert_false(ioreq_ring_room(0, 510, 2));
+	assert_true(ioreq_ring_room(0, 509, 2));
+	/* The pointers wrap as 32-bit numbers. */
+	assert_true(ioreq_ring_room(0xfffffff0u, 0x10, 1));
+	assert_false(ioreq_ring_room(0xfffffff0u, 0x1ef, 1));
+	/* Whole turns come off both pointers; nothing below one turn. */
+	assert_int_equal(ioreq_ring_canonical((u64)601 << 32 | 600), (u64)90 << 32 | 89);
+	assert_int_equal(ioreq_ring_canonical((u64)1100 << 32 | 1022), (u64)78 << 32 | 0);
+	assert_int_equal(ioreq_ring_canonical((u64)600 << 32 | 510), (u64)600 << 32 | 510);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_forms), cmocka_unit_test(test_immediate_and_moffs),
 		cmocka_unit_test(test_other_instructions), cmocka_unit_test(test_steps),
-		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge), cmocka_unit_test(test_pci_config_addr),
+		cmocka_unit_test(test_string_decode), cmocka_unit_test(test_string_count),
+		cmocka_unit_test(test_addr_reg), cmocka_unit_test(test_buf_pack),
+		cmocka_unit_test(test_ring),
 	};
 
 	return cmocka_run_group_tests_name("ioreq_rules", tests, NULL, NULL);

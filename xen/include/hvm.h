@@ -48,6 +48,8 @@ struct hvm_backend {
 	unsigned int (*cpl)(const struct vcpu *v);
 	u64 (*cr3)(const struct vcpu *v);
 	u64 (*cs_base)(const struct vcpu *v);
+	/* The base of segment register @seg (enum x86_seg, ES to GS). */
+	u64 (*seg_base)(const struct vcpu *v, unsigned int seg);
 	void (*set_cr)(struct vcpu *v, unsigned int cr, u64 val);
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	u64 (*get_pat)(const struct vcpu *v);
@@ -114,6 +116,11 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val);
 int hvm_set_cr(struct vcpu *v, unsigned int cr, u64 val);
 /* Port I/O exits (non-string): @in, port, size 1/2/4. */
 void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
+/*
+ * INS/OUTS at rip (the exit gave direction and element size): false while
+ * a REP has elements left (rip stays, the instruction runs again).
+ */
+bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
 void hvm_handle_hlt(struct vcpu *v);
 __noreturn void hvm_triple_fault(struct vcpu *v);
 /* Kill the domain for an exit Petrel cannot handle, with the backend's dump. */
@@ -163,6 +170,13 @@ void ioreq_domain_destroy(struct domain *d);
 int ioreq_vcpu_init(struct vcpu *v);
 /* Forward a port access to the server covering it (true), the vCPU then waits. */
 bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
+/* An INS of one element: the server's answer is stored at guest linear @va. */
+bool hvm_ioreq_pio_memory(struct vcpu *v, u16 port, unsigned int size, u64 va);
+/* A string access of @count elements whose buffer is at guest-physical @gpa (data_is_ptr). */
+bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u32 count,
+			  bool df, u64 gpa);
+/* The guest moved its RTC by @delta seconds: IOREQ_TYPE_TIMEOFFSET on every server's ring. */
+void hvm_ioreq_timeoffset(struct domain *d, s64 delta);
 /* A server covers guest-physical @gpa. */
 bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa);
 /* Forward the mov at rip touching @gpa: its length, 0 if not decoded or not covered. */
@@ -209,6 +223,7 @@ bool hvm_platform_flags_ok(u32 flags);
 int hvm_platform_init(struct domain *d, u32 flags);
 void hvm_platform_destroy(struct domain *d);
 bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
+bool hvm_platform_claims_pio(struct vcpu *v, u16 port);
 bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa);
 unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa);
 int hvm_platform_pic_pending(struct vcpu *v);

@@ -41,6 +41,8 @@ struct hvm_vcpu {
 	struct {
 		bool pending;
 		bool to_rax;	/* an IN: the answer merges into rax by size */
+		bool to_memory; /* an INS of one element: the answer goes to guest linear va */
+		u64 va;
 		u8 server;	/* index in d->arch.hvm.ioreq */
 		u8 size;	/* 1, 2, 4 or 8 */
 		s8 reg;		/* the general register a read lands in, -1 for a write */
@@ -64,6 +66,7 @@ struct hvm_domain {
 	u64 paging_pool_bytes;		  /* set_paging_mempool_size, as asked (not enforced) */
 	struct ioreq_server *ioreq[8];	  /* dm_op ioreq servers by id (hvm/ioreq.c) */
 	u32 emulation_flags;		  /* XEN_X86_EMU_* it was created with */
+	u32 pci_cf8;			  /* the last 32-bit write of port 0xCF8 */
 	struct hvm_platform *platform;	  /* PIC, IO-APIC, PIT, RTC, PM timer (hvm/platform.c) */
 	char dbg_buf[128];		  /* port 0xE9 line being collected */
 	unsigned int dbg_len;

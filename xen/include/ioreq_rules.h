@@ -8,6 +8,7 @@
 
 #include "types.h"
 #include "x86_decode.h"
+#include "public/hvm/ioreq.h"
 
 /* A decoded mov between memory and a register or an immediate. */
 struct ioreq_mov {
@@ -28,6 +29,68 @@ enum ioreq_step {
 	IOREQ_BAD,	/* not a state, or backwards: the domain dies */
 };
 enum ioreq_step ioreq_step(unsigned int last, unsigned int state);
+
+/*
+ * A config cycle through the data ports 0xCFC-0xCFF: true when @port is one
+ * of them and @cf8 (the last 32-bit write of 0xCF8) has its enable bit set;
+ * *addr is then Xen's IOREQ_TYPE_PCI_CONFIG address, the SBDF (segment 0,
+ * bus, device, function from @cf8) in bits 63:32 and the register (@cf8's
+ * dword offset plus the byte offset of @port) in bits 31:0.
+ */
+bool ioreq_pci_config_addr(u32 cf8, u16 port, u64 *addr);
+
+/* A string port instruction (INS/OUTS) as its prefixes make it. */
+struct ioreq_string {
+	unsigned int len;	 /* bytes, prefixes included */
+	unsigned int addr_bytes; /* 2, 4 or 8: the width of rcx, rsi and rdi */
+	enum x86_seg seg;	 /* the memory operand's segment (ES for INS: no override) */
+	bool rep;		 /* F3 or F2 */
+};
+
+/*
+ * Decode the INS/OUTS in b[0..n) for code whose default address size is
+ * @addr_bytes (2 in real, virtual-8086 and 16-bit mode, 4 in 32-bit, 8 in
+ * 64-bit mode, where REX may come last and ES/CS/SS/DS overrides mean
+ * nothing). 0, or -EINVAL when it is not one or the bytes end first.
+ */
+int ioreq_string_decode(const u8 *b, unsigned int n, unsigned int addr_bytes,
+			struct ioreq_string *s);
+
+/*
+ * How many of @reps (>= 1) elements of @size bytes one request carries when
+ * the first is at byte @off of its page and the buffer runs down (@df) or
+ * up: Xen's count, which keeps the buffer within that page, and 1 when not
+ * even the first element fits (it crosses the page end, or runs down from
+ * the page's first bytes).
+ */
+unsigned long ioreq_string_count(unsigned long reps, unsigned int off, unsigned int size, bool df);
+
+/*
+ * rsi, rdi or rcx after adding @inc at an address size of @addr_bytes:
+ * 8 adds; with @long_mode the sum is cut to @addr_bytes (a 32-bit register
+ * write zero-extends), otherwise only the low @addr_bytes bytes change.
+ */
+u64 ioreq_addr_reg(u64 old, s64 inc, unsigned int addr_bytes, bool long_mode);
+
+/*
+ * ---- The buffered ring. A write of @size bytes of @data at @addr (a port
+ * or a guest-physical address below 1 MiB) in Xen's buffered form: one
+ * slot, or two for 8 bytes (the second holds the high half). Returns the
+ * slots used, 0 when the ring cannot express it (a wider address: Xen
+ * drops such a request).
+ */
+unsigned int ioreq_buf_pack(unsigned int type, u64 addr, unsigned int size, u64 data,
+			    struct buf_ioreq slot[2]);
+
+/* Room for @n more slots between the model's read pointer @rd and our write pointer @wr. */
+bool ioreq_ring_room(u32 rd, u32 wr, unsigned int n);
+
+/*
+ * HVM_IOREQSRV_BUFIOREQ_ATOMIC: the pointer pair (read in bits 31:0, write
+ * in 63:32) with whole turns of the ring taken off both, so neither
+ * overflows; the model only ever adds to the read pointer.
+ */
+u64 ioreq_ring_canonical(u64 pointers);
 
 /* Register value after a read of @size bytes gave @data (32-bit results zero-extend). */
 u64 ioreq_merge(u64 old, u64 data, unsigned int size);

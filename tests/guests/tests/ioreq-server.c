@@ -11,12 +11,20 @@
  * written plus one, 0x511 the number of requests so far; a page read gives
  * the bytes last written there plus one) and checks what it was asked. An
  * IN of 4 bytes at 0x510 is only half covered: no server takes it and it
- * reads all-ones. The last request is answered with a state that is not a
+ * reads all-ones. Then PCI config cycles through 0xCF8/0xCFC for device
+ * 00:03.0 (the model's) and 00:04.0 (nobody's), and INS/OUTS on port 0x520
+ * with and without REP, across a page end, downwards and in 16-bit
+ * protected mode, each request's
+ * count, data_is_ptr, df and buffer checked against what the guest wrote
+ * and the guest's rcx/rsi/rdi afterwards. The last request is answered with a state that is not a
  * state: the guest must be crashed, and the hypervisor goes on. A second
  * domain is destroyed while its vCPU waits for an answer that never comes
  * and the ioreq page is still mapped. Refusals on
  * the way: dm_op on oneself, an unknown op, too many buffers, bad ranges,
- * servers that do not exist, a bad buffered-ioreq mode.
+ * servers that do not exist, a bad buffered-ioreq mode. A third domain
+ * has every emulated device: its VGA-window writes come on the buffered
+ * ring (and synchronously when it is full), and setting its RTC sends
+ * IOREQ_TYPE_TIMEOFFSET there.
  */
 #include "builder.h"
 #include "evtchn.h"
@@ -40,11 +48,19 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define DMOP_nr_vcpus 20
 #define RANGE_PORT 0
 #define RANGE_MEMORY 1
+#define RANGE_PCI 2
 #define NO_GFNS 1u
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MMIO_BASE 0xfe000000UL
 #define PORT_A 0x510
 #define PORT_COUNT 0x511
+#define PORT_STR 0x520 /* string I/O */
+#define PORT_CF8 0xcf8
+#define PORT_CFC 0xcfc
+#define MODEL_SBDF 0x18UL /* 00:03.0 */
+#define PCI_ADDR(reg) (MODEL_SBDF << 32 | (reg))
+#define CFC_VALUE 0x600dcfc0u /* what a port read of 0xCFC gives */
 
 /* struct xen_dm_op with the members this test uses. */
 struct dm_op {
@@ -103,9 +119,12 @@ _Static_assert(sizeof(struct ioreq) == 32, "struct ioreq is 32 bytes");
 #define ST_READY 1
 #define ST_INPROCESS 2
 #define ST_RESP 3
+#define DATA_IS_PTR (1u << 4)
 #define DIR_READ (1u << 5)
+#define DF (1u << 6)
 #define TYPE_PIO 0
 #define TYPE_COPY 1
+#define TYPE_PCI 2
 
 /* The guest's data page: its results. */
 #define D_INW 0x00
@@ -116,6 +135,12 @@ _Static_assert(sizeof(struct ioreq) == 32, "struct ioreq is 32 bytes");
 #define D_MMIO3 0x14
 #define D_MARK 0x18
 #define D_SHUTDOWN 0x20 /* sched_shutdown { reason } */
+#define D_PCI1 0x30	   /* 00:03.0 register 0x10, dword */
+#define D_PCI2 0x34	   /* the same after a word write at 0x12 */
+#define D_PCI3 0x38	   /* byte 0x13 */
+#define D_PCI_NONE 0x3c	   /* 00:04.0: no server */
+#define D_PCI_OFF 0x40	   /* 0xCFC with 0xCF8's enable bit clear: a port read */
+#define D_STRING 0x44	   /* the string I/O results: rcx, rsi, rdi and memory read back */
 
 /* 32-bit code, paging off; the data page at 0x101000. */
 __asm__(".pushsection .rodata\n"
@@ -146,6 +171,99 @@ __asm__(".pushsection .rodata\n"
 	"movb $0x42, 0xfe000030\n"
 	"mov 0xfe000030, %ebx\n"
 	"mov %ebx, 0x14(%esi)\n"
+	/* PCI config cycles: 00:03.0 is the model's, 00:04.0 nobody's. */
+	"mov $0xcf8, %edx\n"
+	"mov $0x80001810, %eax\n"
+	"outl %eax, %dx\n"
+	"mov $0xcfc, %edx\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x30(%esi)\n"
+	"mov $0xcfe, %edx\n"
+	"mov $0xbeef, %eax\n"
+	"outw %ax, %dx\n"
+	"mov $0xcfc, %edx\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x34(%esi)\n"
+	"mov $0xcff, %edx\n"
+	"inb %dx, %al\n"
+	"movzbl %al, %eax\n"
+	"mov %eax, 0x38(%esi)\n"
+	"mov $0xcf8, %edx\n"
+	"mov $0x80002010, %eax\n"
+	"outl %eax, %dx\n"
+	"mov $0xcfc, %edx\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x3c(%esi)\n"
+	"mov $0xcf8, %edx\n"
+	"mov $0x00001810, %eax\n"
+	"outl %eax, %dx\n"
+	"mov $0xcfc, %edx\n"
+	"inl %dx, %eax\n"
+	"mov %eax, 0x40(%esi)\n"
+	/* String port I/O on 0x520 (results at 0x101044..): */
+	"movl $0x44332211, 0x102000\n"
+	"movl $0x88776655, 0x102004\n"
+	"movl $0x11111111, 0x102ff8\n"
+	"movl $0x22222222, 0x102ffc\n"
+	"movl $0x33333333, 0x103000\n"
+	"movl $0x44444444, 0x103004\n"
+	"movl $0x55555555, 0x103008\n"
+	"movl $0x04030201, 0x104000\n"
+	"mov $0x520, %edx\n"
+	"mov $0x102000, %esi\n" /* 3 words: one request */
+	"mov $3, %ecx\n"
+	"rep outsw\n"
+	"mov %ecx, 0x101044\n"
+	"mov %esi, 0x101048\n"
+	"mov $0x102ff8, %esi\n" /* 5 dwords across a page end: 2, then 3 */
+	"mov $5, %ecx\n"
+	"rep outsl\n"
+	"mov %esi, 0x10104c\n"
+	"mov %ecx, 0x101050\n"
+	"mov $0x104003, %esi\n" /* 4 bytes downwards: 3 in the page's first bytes, then 1 */
+	"mov $4, %ecx\n"
+	"std\n"
+	"rep outsb\n"
+	"cld\n"
+	"mov %esi, 0x101054\n"
+	"mov $0x102100, %edi\n" /* 2 words in */
+	"mov $2, %ecx\n"
+	"rep insw\n"
+	"mov %edi, 0x101058\n"
+	"mov 0x102100, %eax\n"
+	"mov %eax, 0x10105c\n"
+	"mov $0x102200, %edi\n" /* one dword in, no REP */
+	"insl\n"
+	"mov %edi, 0x101060\n"
+	"mov 0x102200, %eax\n"
+	"mov %eax, 0x101064\n"
+	"mov $0x102000, %esi\n" /* one byte out, no REP */
+	"outsb\n"
+	"mov %esi, 0x101068\n"
+	"mov $0x102000, %esi\n" /* REP with a count of 0: nothing */
+	"xor %ecx, %ecx\n"
+	"rep outsb\n"
+	"mov %esi, 0x10106c\n"
+	"mov %ecx, 0x101070\n"
+	/* rep outsw in 16-bit protected mode: CX and SI, DS based at 1 MiB. */
+	"lgdt 0x100000 + (ioreq_gdtr - ioreq_code_start)\n"
+	"ljmp $0x18, $(ioreq_code16 - ioreq_code_start)\n"
+	".code16\n"
+	"ioreq_code16:\n"
+	"mov $0x20, %ax\n"
+	"mov %ax, %ds\n"
+	"mov $0x520, %dx\n"
+	"mov $0xabcd2000, %esi\n"
+	"mov $0x12340003, %ecx\n"
+	"rep outsw\n"
+	"mov %ecx, 0x1074\n"
+	"mov %esi, 0x1078\n"
+	"ljmpl $0x08, $(0x100000 + ioreq_back32 - ioreq_code_start)\n"
+	".code32\n"
+	"ioreq_back32:\n"
+	"mov $0x10, %ax\n"
+	"mov %ax, %ds\n"
+	"mov $0x101000, %esi\n"
 	"movl $1, 0x18(%esi)\n"
 	"mov $0x510, %edx\n"
 	"inw %dx, %ax\n" /* answered with garbage: the domain dies here */
@@ -155,17 +273,116 @@ __asm__(".pushsection .rodata\n"
 	"lea 0x20(%esi), %ecx\n"
 	"vmmcall\n"
 	"1: jmp 1b\n"
+	/* flat 32-bit code 0x08 and data 0x10, 16-bit code 0x18 and data 0x20 based at 1 MiB */
+	".balign 8\n"
+	"ioreq_gdt:\n"
+	".quad 0, 0x00cf9a000000ffff, 0x00cf92000000ffff, 0x00009a100000ffff, 0x000092100000ffff\n"
+	"ioreq_gdtr:\n"
+	".word 5 * 8 - 1\n"
+	".long 0x100000 + (ioreq_gdt - ioreq_code_start)\n"
 	".code64\n"
 	"ioreq_code_end:\n"
 	".popsection\n");
 extern const uint8_t ioreq_code_start[], ioreq_code_end[];
 
+/*
+ * The VGA domain (every emulated device, as libxl's type=hvm): writes into
+ * the VGA window go to the buffered ring; each out to 0x520 is a
+ * synchronous request at which the model looks at the ring.
+ */
+__asm__(".pushsection .rodata\n"
+	".globl vga_code_start, vga_code_end\n"
+	"vga_code_start:\n"
+	".code32\n"
+	"mov $0x520, %edx\n"
+	"movb $0x11, 0xa0000\n"
+	"movw $0x2233, 0xa0010\n"
+	"movl $0x44556677, 0xb8000\n"
+	"outb %al, %dx\n"
+	"mov 0xa0000, %eax\n" /* a read: never buffered */
+	"xor %eax, %eax\n"
+	"mov $0xa1000, %edi\n" /* 400 bytes, then 200 more across the ring's end */
+	"mov $400, %ecx\n"
+	"1: movb %cl, (%edi)\n"
+	"inc %edi\n"
+	"loop 1b\n"
+	"outb %al, %dx\n"
+	"mov $200, %ecx\n"
+	"2: movb %cl, (%edi)\n"
+	"inc %edi\n"
+	"loop 2b\n"
+	"outb %al, %dx\n"
+	"movb $0x5a, 0xa2000\n" /* the pointers lose a turn */
+	"outb %al, %dx\n"
+	"mov $0xa3000, %edi\n" /* 512 bytes: 511 fill the ring, the last is synchronous */
+	"mov $512, %ecx\n"
+	"3: movb %cl, (%edi)\n"
+	"inc %edi\n"
+	"loop 3b\n"
+	"outb %al, %dx\n"
+	/* The RTC set to 2000-01-01 00:00:00 (SET, BCD registers, SET cleared), */
+	"mov $0x0b, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x82, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x2, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x4, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x7, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x1, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x8, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x1, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x9, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x0, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x32, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x20, %al\n"
+	"outb %al, $0x71\n"
+	"mov $0x0b, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x02, %al\n"
+	"outb %al, $0x71\n"
+	"xor %eax, %eax\n"
+	"outb %al, %dx\n"
+	/* then its hour to 01 without SET: one hour later. */
+	"mov $0x04, %al\n"
+	"outb %al, $0x70\n"
+	"mov $0x01, %al\n"
+	"outb %al, $0x71\n"
+	"xor %eax, %eax\n"
+	"outb %al, %dx\n"
+	"cli\n"
+	"hlt\n" /* the vCPU goes down: poweroff */
+	".code64\n"
+	"vga_code_end:\n"
+	".popsection\n");
+extern const uint8_t vga_code_start[], vga_code_end[];
+
 static uint8_t iopage[4096] __attribute__((aligned(4096)));
 static uint8_t window[4096] __attribute__((aligned(4096)));
+static uint8_t buffer[4096] __attribute__((aligned(4096)));
+static uint8_t bufpage[4096] __attribute__((aligned(4096)));
+static uint16_t guest;
 static volatile struct ioreq *slot;
 static uint32_t dm_port;
 static uint16_t port_a;
 static uint8_t mmio[4096];
+static uint8_t pci_config[256];
 static unsigned int nr_requests;
 
 static long dm_op_bufs(uint16_t dom, struct dm_op *op, unsigned long size, unsigned int nr)
@@ -265,6 +482,12 @@ static void map_ranges(uint16_t dom, uint16_t id)
 	xtest_check(rc == 0, "map ports 0x510-0x511: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_MEMORY, MMIO_BASE, MMIO_BASE + 0xfff);
 	xtest_check(rc == 0, "map the MMIO page: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_STR, PORT_STR + 3);
+	xtest_check(rc == 0, "map ports 0x520-0x523: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_CF8, PORT_CFC + 3);
+	xtest_check(rc == 0, "map ports 0xcf8-0xcff: %ld", rc);
+	rc = range_op(dom, DMOP_map_range, id, RANGE_PCI, MODEL_SBDF, MODEL_SBDF);
+	xtest_check(rc == 0, "map PCI device 00:03.0: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_COUNT, PORT_COUNT + 4);
 	xtest_check(rc == -EEXIST, "map an overlapping port range: %ld", rc);
 	rc = range_op(dom, DMOP_map_range, id, RANGE_PORT, 0x600, 0x5ff);
@@ -301,6 +524,11 @@ static bool map_iopage(uint16_t dom, uint16_t id)
 		return false;
 	}
 	slot = (volatile struct ioreq *)iopage;
+	rc = builder_map_mmu_cmd(bufpage, frames[0], dom, MMU_PT_UPDATE_NO_TRANSLATE);
+	if (rc) {
+		xtest_error("mapping the buffered ring (mfn %#lx): %ld", frames[0], rc);
+		return false;
+	}
 	return true;
 }
 
@@ -354,9 +582,27 @@ static uint64_t mmio_load(uint64_t off, unsigned int size)
 	return v;
 }
 
-/* The echo/add device. */
+/* Device 00:03.0's config space: byte i starts as 0x40 + i. */
+static uint64_t pci_device(uint64_t addr, unsigned int size, bool read, uint64_t data)
+{
+	unsigned int reg = (unsigned int)addr & 0xff;
+	uint64_t v = 0;
+
+	if (!read) {
+		memcpy(pci_config + reg, &data, size);
+		return 0;
+	}
+	memcpy(&v, pci_config + reg, size);
+	return v;
+}
+
+/* The echo/add device, and 00:03.0 behind 0xCF8/0xCFC. */
 static uint64_t device(uint8_t type, uint64_t addr, unsigned int size, bool read, uint64_t data)
 {
+	if (type == TYPE_PCI)
+		return pci_device(addr, size, read, data);
+	if (type == TYPE_PIO && (addr == PORT_CF8 || addr == PORT_CFC))
+		return read ? CFC_VALUE : 0;
 	if (type == TYPE_PIO && addr == PORT_COUNT)
 		return nr_requests;
 	if (type == TYPE_PIO) {
@@ -393,6 +639,123 @@ static bool serve(uint8_t type, uint64_t addr, unsigned int size, bool read, uin
 	return true;
 }
 
+/*
+ * 0xCF8 writes reach the model as port writes; the data ports are config
+ * cycles of 00:03.0 while the latch is enabled and points there. The read
+ * with 00:04.0 selected sends nothing.
+ */
+static bool serve_pci(void)
+{
+	return serve(TYPE_PIO, PORT_CF8, 4, false, 0x80001810) &&
+	       serve(TYPE_PCI, PCI_ADDR(0x10), 4, true, 0) &&
+	       serve(TYPE_PCI, PCI_ADDR(0x12), 2, false, 0xbeef) &&
+	       serve(TYPE_PCI, PCI_ADDR(0x10), 4, true, 0) &&
+	       serve(TYPE_PCI, PCI_ADDR(0x13), 1, true, 0) &&
+	       serve(TYPE_PIO, PORT_CF8, 4, false, 0x80002010) &&
+	       serve(TYPE_PIO, PORT_CF8, 4, false, 0x00001810) &&
+	       serve(TYPE_PIO, PORT_CFC, 4, true, 0);
+}
+
+/* A string request as it must arrive; @bytes: what its buffer holds (write) or gets (read). */
+struct string_req {
+	unsigned int size, count;
+	bool read, ptr, df;
+	uint64_t data; /* the buffer's address, or the value written */
+	const void *bytes;
+};
+
+/* Element @i of the guest buffer at @gpa, read or written through a mapping of its page. */
+static bool guest_element(uint64_t gpa, unsigned int size, void *val, bool write)
+{
+	long rc = pvh_map(buffer, gpa >> 12, guest);
+
+	if (rc) {
+		xtest_error("mapping d%u's gfn %#lx: %ld", guest, (unsigned long)(gpa >> 12), rc);
+		return false;
+	}
+	if (write)
+		memcpy(buffer + (gpa & 0xfff), val, size);
+	else
+		memcpy(val, buffer + (gpa & 0xfff), size);
+	builder_unmap(buffer);
+	return true;
+}
+
+/* The buffer of a data_is_ptr request: compared with (write) or filled from (read) r->bytes. */
+static void serve_buffer(const struct string_req *r)
+{
+	const uint8_t *b = r->bytes;
+
+	for (unsigned int i = 0; i < r->count; i++) {
+		uint64_t gpa = r->df ? r->data - i * r->size : r->data + i * r->size;
+		uint64_t v = 0, want = 0;
+
+		memcpy(&want, b + i * r->size, r->size);
+		if (r->read) {
+			guest_element(gpa, r->size, &want, true);
+			continue;
+		}
+		if (guest_element(gpa, r->size, &v, false))
+			xtest_check(v == want, "element %u at %#lx: %#lx, expected %#lx", i,
+				    (unsigned long)gpa, (unsigned long)v, (unsigned long)want);
+	}
+}
+
+static bool serve_string(const struct string_req *r)
+{
+	unsigned int bits;
+
+	if (!wait_request())
+		return false;
+	nr_requests++;
+	set_slot_state(ST_INPROCESS);
+	bits = slot->bits;
+	xtest_check(slot->type == TYPE_PIO && slot->addr == PORT_STR && slot->size == r->size &&
+			    slot->count == r->count && !!(bits & DIR_READ) == r->read &&
+			    !!(bits & DATA_IS_PTR) == r->ptr && !!(bits & DF) == r->df &&
+			    (r->read && !r->ptr ? true : slot->data == r->data),
+		    "string request %u: type %u port %#lx size %u count %u bits %#x data %#lx",
+		    nr_requests, slot->type, (unsigned long)slot->addr, slot->size, slot->count,
+		    bits & 0xf0, (unsigned long)slot->data);
+	if (r->ptr)
+		serve_buffer(r);
+	else if (r->read)
+		memcpy((void *)&slot->data, r->bytes, r->size);
+	set_slot_state(ST_RESP);
+	evtchn_port_op(EVTCHNOP_send, dm_port);
+	return true;
+}
+
+/*
+ * INS/OUTS as Xen sends them: a REP's elements one page of the buffer per
+ * request with data_is_ptr (down with df), a lone element as a plain access.
+ */
+static bool serve_strings(void)
+{
+	static const uint16_t words[] = { 0x2211, 0x4433, 0x6655 };
+	static const uint32_t dwords[] = { 0x11111111, 0x22222222, 0x33333333, 0x44444444,
+					   0x55555555 };
+	static const uint8_t down[] = { 4, 3, 2 }, last = 1, first = 0x11;
+	static const uint16_t in_words[] = { 0xa1b2, 0xc3d4 };
+	static const uint32_t in_dword = 0x5eed1234;
+	const struct string_req reqs[] = {
+		{ 2, 3, false, true, false, 0x102000, words },
+		{ 4, 2, false, true, false, 0x102ff8, dwords },
+		{ 4, 3, false, true, false, 0x103000, dwords + 2 },
+		{ 1, 3, false, true, true, 0x104003, down },
+		{ 1, 1, false, false, false, 0x01, &last },
+		{ 2, 2, true, true, false, 0x102100, in_words },
+		{ 4, 1, true, false, false, 0, &in_dword },
+		{ 1, 1, false, false, false, 0x11, &first },
+		{ 2, 3, false, true, false, 0x102000, words }, /* 16-bit code, DS base + SI */
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(reqs); i++)
+		if (!serve_string(&reqs[i]))
+			return false;
+	return true;
+}
+
 static bool serve_all(void)
 {
 	return serve(TYPE_PIO, PORT_A, 2, false, 0x1234) && serve(TYPE_PIO, PORT_A, 2, true, 0) &&
@@ -402,7 +765,7 @@ static bool serve_all(void)
 	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, false, 0x55667788) &&
 	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, true, 0) &&
 	       serve(TYPE_COPY, MMIO_BASE + 0x30, 1, false, 0x42) &&
-	       serve(TYPE_COPY, MMIO_BASE + 0x30, 4, true, 0);
+	       serve(TYPE_COPY, MMIO_BASE + 0x30, 4, true, 0) && serve_pci() && serve_strings();
 }
 
 /* A hostile answer: a state beyond IORESP_READY. */
@@ -412,6 +775,26 @@ static void answer_garbage(void)
 		return;
 	set_slot_state(0xf);
 	evtchn_port_op(EVTCHNOP_send, dm_port);
+}
+
+/* rcx, rsi and rdi after each string instruction, and what the INS stored. */
+static void check_strings(void)
+{
+	static const uint32_t want[] = { 0,	   0x102006,   0x10300c, 0,	   0x103fff,
+					 0x102104, 0xc3d4a1b2, 0x102204, 0x5eed1234, 0x102001,
+					 0x102000, 0,	      0x12340000, 0xabcd2006 };
+	static const char *const what[] = { "rcx after rep outsw", "rsi after rep outsw",
+					    "rsi after rep outsl", "rcx after rep outsl",
+					    "rsi after std; rep outsb", "rdi after rep insw",
+					    "the words rep insw stored", "rdi after insl",
+					    "the dword insl stored", "rsi after outsb",
+					    "rsi after rep outsb of 0", "rcx after rep outsb of 0",
+					    "ecx after rep outsw in 16-bit code",
+					    "esi after rep outsw in 16-bit code" };
+	const uint32_t *got = (const uint32_t *)(window + D_STRING);
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(want); i++)
+		xtest_check(got[i] == want[i], "%s: %#x, expected %#x", what[i], got[i], want[i]);
 }
 
 static void check_results(uint16_t dom)
@@ -434,6 +817,18 @@ static void check_results(uint16_t dom)
 		    *(uint32_t *)(window + D_MMIO2));
 	xtest_check(*(uint32_t *)(window + D_MMIO3) == 0x43, "MMIO read 3: %#x",
 		    *(uint32_t *)(window + D_MMIO3));
+	xtest_check(*(uint32_t *)(window + D_PCI1) == 0x53525150, "config dword 0x10: %#x",
+		    *(uint32_t *)(window + D_PCI1));
+	xtest_check(*(uint32_t *)(window + D_PCI2) == 0xbeef5150,
+		    "config dword 0x10 after writing 0xbeef at 0x12: %#x",
+		    *(uint32_t *)(window + D_PCI2));
+	xtest_check(*(uint32_t *)(window + D_PCI3) == 0xbe, "config byte 0x13: %#x",
+		    *(uint32_t *)(window + D_PCI3));
+	xtest_check(*(uint32_t *)(window + D_PCI_NONE) == 0xffffffff,
+		    "config read of 00:04.0 (no server): %#x", *(uint32_t *)(window + D_PCI_NONE));
+	xtest_check(*(uint32_t *)(window + D_PCI_OFF) == CFC_VALUE,
+		    "0xCFC with the enable bit clear: %#x", *(uint32_t *)(window + D_PCI_OFF));
+	check_strings();
 	xtest_check(*(uint32_t *)(window + D_MARK) == 1, "guest went past the garbage answer: %u",
 		    *(uint32_t *)(window + D_MARK));
 	builder_unmap(window);
@@ -508,11 +903,205 @@ static void abandon(uint64_t free0)
 	}
 	rc = tiny_destroy(&t);
 	xtest_check(rc == 0, "destroying d%u with its vCPU waiting on the server: %ld", dom, rc);
-	if (slot)
+	if (slot) {
 		builder_unmap(iopage);
+		builder_unmap(bufpage);
+	}
 	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after d%u and the unmap, %lu before",
 		    (unsigned long)now, dom, (unsigned long)free0);
+}
+
+/* ---- The buffered ring (HVM_IOREQSRV_BUFIOREQ_ATOMIC), as QEMU reads it. */
+
+struct ring_page {
+	uint32_t rd, wr;
+	uint64_t slot[511];
+};
+#define RING ((volatile struct ring_page *)bufpage)
+
+struct buf_entry {
+	unsigned int type, dir, size;
+	uint32_t addr, data;
+};
+
+static void decode_entry(uint64_t raw, struct buf_entry *e)
+{
+	e->type = raw & 0xff;
+	e->dir = (raw >> 9) & 1;
+	e->size = 1u << ((raw >> 10) & 3);
+	e->addr = (raw >> 12) & 0xfffff;
+	e->data = (uint32_t)(raw >> 32);
+}
+
+/*
+ * Take the @n entries the ring must hold: byte writes at @addr + i of
+ * (@first - i) & 0xff (what the guest's loops store), or, with @want, those.
+ */
+static void ring_take(unsigned int n, uint32_t addr, unsigned int first,
+		      const struct buf_entry *want)
+{
+	uint32_t rd = RING->rd, wr = __atomic_load_n(&RING->wr, __ATOMIC_SEQ_CST);
+	unsigned int bad = 0;
+
+	xtest_check(wr - rd == n, "ring holds %u entries (read %u, write %u), expected %u",
+		    wr - rd, rd, wr, n);
+	for (unsigned int i = 0; i < n && i < wr - rd; i++) {
+		struct buf_entry e, w = { TYPE_COPY, 0, 1, addr + i, (first - i) & 0xff };
+
+		decode_entry(RING->slot[(rd + i) % 511], &e);
+		if (want)
+			w = want[i];
+		if (e.type != w.type || e.dir != w.dir || e.size != w.size || e.addr != w.addr ||
+		    e.data != w.data) {
+			if (!bad++)
+				xtest_fail("ring entry %u: type %u dir %u size %u addr %#x data %#x", i,
+					   e.type, e.dir, e.size, e.addr, e.data);
+		}
+	}
+	__atomic_fetch_add(&RING->rd, n, __ATOMIC_SEQ_CST);
+}
+
+#define TYPE_TIMEOFFSET 7
+
+/* The two-slot TIMEOFFSET entry the ring must hold: its 64-bit change in seconds. */
+static int64_t timeoffset_take(void)
+{
+	uint32_t rd = RING->rd, wr = __atomic_load_n(&RING->wr, __ATOMIC_SEQ_CST);
+	struct buf_entry lo, hi;
+
+	xtest_check(wr - rd == 2, "ring holds %u entries for TIMEOFFSET, expected 2", wr - rd);
+	decode_entry(RING->slot[rd % 511], &lo);
+	decode_entry(RING->slot[(rd + 1) % 511], &hi);
+	xtest_check(lo.type == TYPE_TIMEOFFSET && hi.type == TYPE_TIMEOFFSET && lo.size == 8 &&
+			    hi.size == 8 && !lo.dir && !hi.dir && !lo.addr && !hi.addr,
+		    "TIMEOFFSET slots: type %u/%u size %u/%u dir %u/%u addr %#x/%#x", lo.type,
+		    hi.type, lo.size, hi.size, lo.dir, hi.dir, lo.addr, hi.addr);
+	__atomic_fetch_add(&RING->rd, wr - rd, __ATOMIC_SEQ_CST);
+	return (int64_t)((uint64_t)hi.data << 32 | lo.data);
+}
+
+/* One synchronous request as described, answered with @answer. */
+static bool serve_sync(uint8_t type, uint64_t addr, unsigned int size, bool read, uint64_t data,
+		       uint64_t answer)
+{
+	if (!wait_request())
+		return false;
+	set_slot_state(ST_INPROCESS);
+	xtest_check(slot->type == type && slot->addr == addr && slot->size == size &&
+			    !!(slot->bits & DIR_READ) == read && slot->count == 1 &&
+			    (read || slot->data == data),
+		    "synchronous request: type %u addr %#lx size %u bits %#x data %#lx", slot->type,
+		    (unsigned long)slot->addr, slot->size, slot->bits & 0xf0,
+		    (unsigned long)slot->data);
+	slot->data = answer;
+	set_slot_state(ST_RESP);
+	return true;
+}
+
+static void answer(void)
+{
+	evtchn_port_op(EVTCHNOP_send, dm_port);
+}
+
+static void vga_serve(uint32_t buf_local)
+{
+	static const struct buf_entry first3[] = {
+		{ TYPE_COPY, 0, 1, 0xa0000, 0x11 },
+		{ TYPE_COPY, 0, 2, 0xa0010, 0x2233 },
+		{ TYPE_COPY, 0, 4, 0xb8000, 0x44556677 },
+	};
+	static const struct buf_entry one = { TYPE_COPY, 0, 1, 0xa2000, 0x5a };
+	int64_t delta;
+
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	xtest_check(evtchn_test_and_clear(buf_local), "buffered port not notified");
+	ring_take(3, 0, 0, first3);
+	answer();
+	if (!serve_sync(TYPE_COPY, 0xa0000, 4, true, 0, 0x600d))
+		return;
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	ring_take(400, 0xa1000, 400, NULL);
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	ring_take(200, 0xa1190, 200, NULL); /* read pointer 603 */
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	xtest_check(RING->rd == 92 && RING->wr == 93,
+		    "pointers after a write with the read pointer a turn ahead: %u, %u (92, 93)",
+		    RING->rd, RING->wr);
+	ring_take(1, 0, 0, &one);
+	answer();
+	/* The ring full: the 512th byte comes synchronously. */
+	if (!serve_sync(TYPE_COPY, 0xa31ff, 1, false, 1, 0))
+		return;
+	xtest_check(RING->wr - RING->rd == 511, "ring full at the synchronous write: %u entries",
+		    RING->wr - RING->rd);
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	ring_take(511, 0xa3000, 512, NULL);
+	answer();
+	/* Setting the RTC: TIMEOFFSET on the ring, the change in seconds. */
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	delta = timeoffset_take();
+	xtest_check(delta < -500000000L && delta > -1000000000L,
+		    "time offset change for 2000-01-01: %ld", (long)delta);
+	answer();
+	if (!serve_sync(TYPE_PIO, PORT_STR, 1, false, 0, 0))
+		return;
+	delta = timeoffset_take();
+	xtest_check(delta == 3600, "time offset change for the hour set to 01: %ld", (long)delta);
+	answer();
+}
+
+/* A domain with emulated VGA: writes into its VGA window take the buffered ring. */
+static void buffered(uint64_t free0)
+{
+	struct tiny_dom t = { 0 };
+	struct dctl op;
+	uint32_t buf_port = 0;
+	uint16_t dom, id;
+	long rc;
+
+	slot = NULL;
+	if (!hvm_build(&dom, XEN_X86_EMU_ALL_HVM, vga_code_start,
+		       (size_t)(vga_code_end - vga_code_start), fill_data))
+		return;
+	t.id = dom;
+	id = create_server(dom, &buf_port);
+	rc = id == 0xffff ? -1 : range_op(dom, DMOP_map_range, id, RANGE_PORT, PORT_STR, PORT_STR);
+	rc = rc ? rc : range_op(dom, DMOP_map_range, id, RANGE_MEMORY, 0xa0000, 0xbffff);
+	xtest_check(rc == 0, "d%u: server and ranges: %ld", dom, rc);
+	if (!rc && map_iopage(dom, id) && !set_state(dom, id, 1) && bind_port(dom)) {
+		struct evtchn_bind_interdomain b = { dom, buf_port, 0 };
+
+		rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+		xtest_check(rc == 0, "binding the buffered port %u: %ld", buf_port, rc);
+		evtchn_test_and_clear(b.local_port);
+		memset(&op, 0, sizeof(op));
+		rc = rc ? rc : domctl(XEN_DOMCTL_unpausedomain, dom, &op);
+		if (!rc)
+			vga_serve(b.local_port);
+		if (!rc && builder_wait_shutdown(dom, &op))
+			xtest_check(((op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff) == 0,
+				    "d%u's end: flags %#x", dom, op.u.info.flags);
+	}
+	if (slot) {
+		builder_unmap(iopage);
+		builder_unmap(bufpage);
+	}
+	if (id != 0xffff)
+		destroy_server(dom, id);
+	rc = tiny_destroy(&t);
+	xtest_check(rc == 0, "destroying d%u: %ld", dom, rc);
+	xtest_check(builder_wait_free(free0) == free0, "free pages back after d%u", dom);
 }
 
 void test_main(void)
@@ -523,10 +1112,13 @@ void test_main(void)
 	uint16_t dom, id;
 	long rc;
 
+	for (unsigned int i = 0; i < sizeof(pci_config); i++)
+		pci_config[i] = (uint8_t)(0x40 + i);
 	if (!pvh_build(&dom, ioreq_code_start, (size_t)(ioreq_code_end - ioreq_code_start),
 		       fill_data))
 		xtest_exit();
 	printk("built PVH d%u, %lu pages free before\n", dom, (unsigned long)free0);
+	guest = dom;
 	t.id = dom;
 	refusals(dom);
 	id = create_server(dom, &buf_port);
@@ -542,12 +1134,15 @@ void test_main(void)
 		if (!rc && bind_port(dom))
 			run(dom);
 	}
-	if (slot)
+	if (slot) {
 		builder_unmap(iopage);
+		builder_unmap(bufpage);
+	}
 	destroy_server(dom, id);
 	tiny_destroy(&t);
 	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after destroying d%u, %lu before",
 		    (unsigned long)now, dom, (unsigned long)free0);
 	abandon(free0);
+	buffered(free0);
 }

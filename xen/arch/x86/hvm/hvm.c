@@ -14,6 +14,7 @@
 #include "sched.h"
 #include "hypercall.h"
 #include "x86_decode.h"
+#include "ioreq_rules.h"
 #include "hvm.h"
 #include "hvm_params.h"
 #include "uaccess.h"
@@ -483,6 +484,105 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 
 		r->rax = size == 4 ? mask : (r->rax & ~mask) | mask;
 	}
+}
+
+/*
+ * ---- String port I/O (INS/OUTS), sent as Xen's emulator sends it: one
+ * element (no REP, or one left) as a plain access with its value; more
+ * through the port's server in one request per page of the buffer, with
+ * data_is_ptr and the buffer's guest-physical address. Unlike Xen's
+ * emulator, this applies no segment limit and no I/O permission check
+ * (CPL > IOPL), and a buffer that is not mapped crashes the guest instead
+ * of raising #PF in it.
+ */
+
+static int string_decode(struct vcpu *v, unsigned int mode, struct ioreq_string *s)
+{
+	unsigned int addr_bytes = mode == HVM_MODE_64 ? 8 : mode == HVM_MODE_32 ? 4 : 2, n;
+	u64 rip = v->arch.hvm.regs.rip;
+	u8 buf[X86_INSN_MAX];
+
+	if (mode != HVM_MODE_64)
+		rip = (u32)(hvm_backend->cs_base(v) + (addr_bytes == 2 ? (u16)rip : (u32)rip));
+	n = hvm_fetch(v, rip, buf, sizeof(buf));
+	return ioreq_string_decode(buf, n, addr_bytes, s);
+}
+
+/* One element at guest linear @va through the port's usual path. */
+static void string_element(struct vcpu *v, bool in, u16 port, unsigned int size, u64 va)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	u64 rax = r->rax, data = 0;
+
+	if (in && !hvm_platform_claims_pio(v, port) && hvm_ioreq_pio_memory(v, port, size, va))
+		return;
+	if (!in && hvm_copy_from_guest_linear(&data, va, size))
+		hvm_crash(v, "OUTS from guest memory that is not mapped");
+	r->rax = data;
+	hvm_handle_pio(v, in, port, size);
+	data = r->rax;
+	r->rax = rax;
+	if (in && hvm_copy_to_guest_linear(va, &data, size))
+		hvm_crash(v, "INS into guest memory that is not mapped");
+}
+
+/*
+ * Elements of a REP for the port's server: those that fit in the buffer's
+ * page, in one request. 0 when no server takes the port (the platform
+ * devices and the null device go one element at a time).
+ */
+static u64 string_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u64 reps, bool df,
+			 u64 va)
+{
+	u64 gpa, last, off;
+	unsigned long count;
+
+	if (port == DEBUG_CONSOLE_PORT || hvm_platform_claims_pio(v, port))
+		return 0;
+	if (guest_walk(v, va, &gpa) || !gfn_to_virt(v->domain, gpa >> PAGE_SHIFT))
+		hvm_crash(v, "string port I/O buffer that is not guest RAM");
+	off = gpa & (PAGE_SIZE - 1);
+	count = ioreq_string_count(reps, (unsigned int)off, size, df);
+	/* One element across the page end: the next page must follow it in guest-physical memory. */
+	if (off + size > PAGE_SIZE &&
+	    (guest_walk(v, va + size - 1, &last) || last != gpa + size - 1 ||
+	     !gfn_to_virt(v->domain, last >> PAGE_SHIFT)))
+		hvm_crash(v, "string port I/O element across pages not adjacent in guest memory");
+	return hvm_ioreq_pio_buffer(v, in, port, size, (u32)count, df, gpa) ? count : 0;
+}
+
+bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	unsigned int mode = hvm_backend->guest_mode(v);
+	bool df = r->rflags & X86_EFLAGS_DF, lm = mode == HVM_MODE_64;
+	u64 *areg = in ? &r->rdi : &r->rsi;
+	struct ioreq_string s;
+	u64 mask, reps, va, count;
+	s64 step;
+
+	if (string_decode(v, mode, &s))
+		hvm_crash(v, "string port I/O instruction not decoded");
+	mask = s.addr_bytes == 8 ? ~0UL : (1UL << (8 * s.addr_bytes)) - 1;
+	reps = s.rep ? r->rcx & mask : 1;
+	if (!reps)
+		return true;
+	/* In 64-bit mode only FS and GS have a base. */
+	va = (lm && s.seg < X86_SEG_FS ? 0 : hvm_backend->seg_base(v, s.seg)) + (*areg & mask);
+	if (!lm)
+		va = (u32)va;
+	count = reps > 1 ? string_buffer(v, in, port, size, reps, df, va) : 0;
+	if (!count) {
+		string_element(v, in, port, size, va);
+		count = 1;
+	}
+	step = (s64)(count * size);
+	*areg = ioreq_addr_reg(*areg, df ? -step : step, s.addr_bytes, lm);
+	if (!s.rep)
+		return true;
+	/* The count register: a 32-bit one is written zero-extended in any mode. */
+	r->rcx = ioreq_addr_reg(r->rcx, -(s64)count, s.addr_bytes, s.addr_bytes != 2);
+	return !(r->rcx & mask);
 }
 
 /* ---- HLT, triple fault, crashes. */

@@ -6,7 +6,7 @@
  * A server belongs to the domain that created it (the emulator) and serves
  * one HVM domain (the target). It has two pages shared with the target's
  * emulator: a synchronous page with one struct ioreq per vCPU and a
- * buffered ring (only when asked for; Petrel sends nothing buffered yet).
+ * buffered ring (only when asked for: VGA-window writes and TIMEOFFSET).
  * Each vCPU has an event channel whose local end the hypervisor consumes
  * (evtchn_alloc_xen_port); the emulator binds its end from the numbers in
  * the slots (vp_eport). A forwarded access fills the vCPU's slot, moves it
@@ -24,6 +24,7 @@
 #include "mm.h"
 #include "m2p.h"
 #include "sched.h"
+#include "spinlock.h"
 #include "event.h"
 #include "hvm.h"
 #include "uaccess.h"
@@ -52,6 +53,7 @@ struct ioreq_server {
 	void *buf_page;	     /* the buffered ring, NULL without one */
 	unsigned int vcpu_port[MAX_VIRT_CPUS];
 	unsigned int buf_port;
+	spinlock_t buf_lock; /* our end of the buffered ring: the write pointer */
 	struct rangeset ranges[NR_RANGE_TYPES];
 };
 
@@ -147,6 +149,7 @@ static long create_server(struct domain *d, struct xen_dm_op_create_ioreq_server
 	s->target = d;
 	s->emulator = current->domain->domain_id;
 	s->bufioreq = op->handle_bufioreq;
+	spin_lock_init(&s->buf_lock);
 	for (unsigned int t = 0; t < NR_RANGE_TYPES; t++)
 		rangeset_init(&s->ranges[t]);
 	s->slots = alloc_shared_page(d);
@@ -450,12 +453,22 @@ static unsigned int slot_state(struct ioreq *p)
 	return *slot_state_byte(p) & 0xf;
 }
 
+/* One access as the slot carries it. */
+struct request {
+	unsigned int type, size;
+	u64 addr, data; /* data: the value written, or the buffer's address with ptr */
+	u32 count;
+	bool read, ptr, df;
+};
+
+#define TO_MEMORY (-3) /* an INS of one element: the answer goes to io.va */
+
 /*
  * Send one access to server @id and block the vCPU. @reg is where a read's
- * answer goes (-1 for a write, -2 for rax by size as IN does).
+ * answer goes (-1 for a write or a buffer, -2 for rax by size as IN does,
+ * TO_MEMORY).
  */
-static void send_request(struct vcpu *v, unsigned int id, unsigned int type, u64 addr,
-			 unsigned int size, bool read, u64 data, int reg)
+static void send_request(struct vcpu *v, unsigned int id, const struct request *q, int reg)
 {
 	struct ioreq_server *s = v->domain->arch.hvm.ioreq[id];
 	struct ioreq *p = &s->slots[v->vcpu_id];
@@ -463,39 +476,169 @@ static void send_request(struct vcpu *v, unsigned int id, unsigned int type, u64
 	if (slot_state(p) != STATE_IOREQ_NONE)
 		domain_crash(v->domain, "ioreq server %u left vCPU %u's slot in state %u", id,
 			     v->vcpu_id, slot_state(p));
-	p->addr = addr;
-	p->data = read ? 0 : data;
-	p->count = 1;
-	p->size = size;
+	p->addr = q->addr;
+	p->data = q->read && !q->ptr ? 0 : q->data;
+	p->count = q->count;
+	p->size = q->size;
 	p->vp_eport = s->vcpu_port[v->vcpu_id];
-	p->type = (u8)type;
-	*slot_state_byte(p) = (u8)(read ? 1u << 5 : 0); /* dir; data_is_ptr, df clear */
+	p->type = (u8)q->type;
+	/* data_is_ptr bit 4, dir bit 5, df bit 6 */
+	*slot_state_byte(p) = (u8)((q->ptr ? 1u << 4 : 0) | (q->read ? 1u << 5 : 0) |
+				   (q->df ? 1u << 6 : 0));
 	__asm__ volatile("" ::: "memory");
 	*slot_state_byte(p) |= STATE_IOREQ_READY;
 	v->arch.hvm.io.pending = true;
 	v->arch.hvm.io.server = (u8)id;
-	v->arch.hvm.io.size = (u8)size;
+	v->arch.hvm.io.size = (u8)q->size;
 	v->arch.hvm.io.to_rax = reg == -2;
+	v->arch.hvm.io.to_memory = reg == TO_MEMORY;
 	v->arch.hvm.io.reg = (s8)(reg < 0 ? -1 : reg);
 	v->arch.hvm.io.last_state = STATE_IOREQ_READY;
 	evtchn_send_xen_port(v->domain, s->vcpu_port[v->vcpu_id]);
 }
 
+#define PCI_CONF_ADDR 0xcf8
+
+/*
+ * The server a port access goes to (-1: none), with the type and address
+ * it is sent as. While the latch of 0xCF8 has its enable bit set, the data
+ * ports 0xCFC-0xCFF are config cycles for the server that mapped the SBDF,
+ * and nobody else's: without one they read all-ones.
+ */
+static int pio_server(struct domain *d, u16 port, unsigned int size, struct request *q)
+{
+	q->type = IOREQ_TYPE_PIO;
+	q->addr = port;
+	if (ioreq_pci_config_addr(d->arch.hvm.pci_cf8, port, &q->addr)) {
+		q->type = IOREQ_TYPE_PCI_CONFIG;
+		return select_server(d, XEN_DMOP_IO_RANGE_PCI, q->addr >> 32, 1);
+	}
+	return select_server(d, XEN_DMOP_IO_RANGE_PORT, port, size);
+}
+
+/*
+ * One element: @data written, or read into rax (-2) or guest memory
+ * (TO_MEMORY). A 32-bit write of 0xCF8 is latched, and still forwarded as
+ * a port write, as Xen does.
+ */
+static bool pio_value(struct vcpu *v, bool in, u16 port, unsigned int size, u64 data, int reg)
+{
+	struct domain *d = v->domain;
+	struct request q = { .size = size, .count = 1, .read = in };
+	int id;
+
+	if (!in && port == PCI_CONF_ADDR && size == 4)
+		d->arch.hvm.pci_cf8 = (u32)data;
+	id = pio_server(d, port, size, &q);
+	if (id < 0)
+		return false;
+	q.data = ioreq_merge(0, data, size);
+	send_request(v, (unsigned int)id, &q, reg);
+	return true;
+}
+
 bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
-	int id = select_server(v->domain, XEN_DMOP_IO_RANGE_PORT, port, size);
+	return pio_value(v, in, port, size, v->arch.hvm.regs.rax, in ? -2 : -1);
+}
+
+bool hvm_ioreq_pio_memory(struct vcpu *v, u16 port, unsigned int size, u64 va)
+{
+	v->arch.hvm.io.va = va;
+	return pio_value(v, true, port, size, 0, TO_MEMORY);
+}
+
+bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u32 count,
+			  bool df, u64 gpa)
+{
+	struct request q = { .size = size, .count = count, .read = in, .ptr = true, .df = df };
+	int id = pio_server(v->domain, port, size, &q);
 
 	if (id < 0)
 		return false;
-	send_request(v, (unsigned int)id, IOREQ_TYPE_PIO, port, size, in,
-		     ioreq_merge(0, v->arch.hvm.regs.rax, size), in ? -2 : -1);
+	q.data = gpa;
+	send_request(v, (unsigned int)id, &q, -1);
 	return true;
+}
+
+/* ---- The buffered ring: writes the guest does not wait for. */
+
+#define VGA_WINDOW 0xa0000UL
+#define VGA_WINDOW_END 0xc0000UL
+
+/* ATOMIC mode: take whole turns off both pointers (the model may move the read one meanwhile). */
+static void ring_canonicalise(u64 *pointers)
+{
+	u64 old = __atomic_load_n(pointers, __ATOMIC_SEQ_CST);
+
+	for (unsigned int i = 0; i < IOREQ_BUFFER_SLOT_NUM && (u32)old >= IOREQ_BUFFER_SLOT_NUM;
+	     i++)
+		if (__atomic_compare_exchange_n(pointers, &old, ioreq_ring_canonical(old), false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+}
+
+/*
+ * Queue a write on @s's ring and notify its buffered port: false when it
+ * has no ring or no room, and the write must go synchronously (as on Xen).
+ * The model may write anything into the page: the pointers are only used
+ * modulo the ring size.
+ */
+static bool send_buffered(struct domain *d, struct ioreq_server *s, unsigned int type, u64 addr,
+			  unsigned int size, u64 data)
+{
+	struct buffered_iopage *pg = s->buf_page;
+	struct buf_ioreq slot[2];
+	unsigned int n;
+	u32 wr;
+
+	if (!pg)
+		return false;
+	n = ioreq_buf_pack(type, addr, size, data, slot);
+	if (!n)
+		return true; /* Xen drops what the ring cannot carry */
+	spin_lock(&s->buf_lock);
+	wr = __atomic_load_n(&pg->write_pointer, __ATOMIC_SEQ_CST);
+	if (!ioreq_ring_room(__atomic_load_n(&pg->read_pointer, __ATOMIC_SEQ_CST), wr, n)) {
+		spin_unlock(&s->buf_lock);
+		return false;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		pg->buf_ioreq[(wr + i) % IOREQ_BUFFER_SLOT_NUM] = slot[i];
+	__atomic_store_n(&pg->write_pointer, wr + n, __ATOMIC_SEQ_CST);
+	if (s->bufioreq == HVM_IOREQSRV_BUFIOREQ_ATOMIC)
+		ring_canonicalise((u64 *)pg);
+	spin_unlock(&s->buf_lock);
+	evtchn_send_xen_port(d, s->buf_port);
+	return true;
+}
+
+void hvm_ioreq_timeoffset(struct domain *d, s64 delta)
+{
+	for (unsigned int id = 0; id < NR_SERVERS; id++) {
+		struct ioreq_server *s = d->arch.hvm.ioreq[id];
+
+		if (s && s->enabled &&
+		    !send_buffered(d, s, IOREQ_TYPE_TIMEOFFSET, 0, 8, (u64)delta))
+			printk(XENLOG_G_GUEST XENLOG_WARNING
+			       "d%u: time offset change %ld not sent to ioreq server %u "
+			       "(no buffered ring, or it is full)\n",
+			       d->domain_id, (long)delta, id);
+	}
+}
+
+/* Xen's emulated VGA (XEN_X86_EMU_VGA) buffers single writes into the VGA window. */
+static bool vga_buffered(struct domain *d, u64 gpa, unsigned int size)
+{
+	return (d->arch.hvm.emulation_flags & XEN_X86_EMU_VGA) && gpa >= VGA_WINDOW &&
+	       gpa + size <= VGA_WINDOW_END;
 }
 
 unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 {
 	struct x86_insn in;
 	unsigned int len = hvm_decode_current(v, &in);
+	struct request q = { .type = IOREQ_TYPE_COPY, .count = 1 };
 	struct ioreq_mov m;
 	u64 data;
 	int id;
@@ -506,8 +649,15 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 	if (id < 0)
 		return 0;
 	data = m.reg < 0 ? m.imm : ioreq_merge(0, *hvm_gpr(v, (unsigned int)m.reg), m.size);
-	send_request(v, (unsigned int)id, IOREQ_TYPE_COPY, gpa, m.size, m.read, data,
-		     m.read ? m.reg : -1);
+	if (!m.read && vga_buffered(v->domain, gpa, m.size) &&
+	    send_buffered(v->domain, v->domain->arch.hvm.ioreq[id], IOREQ_TYPE_COPY, gpa, m.size,
+			  data))
+		return len;
+	q.addr = gpa;
+	q.size = m.size;
+	q.read = m.read;
+	q.data = data;
+	send_request(v, (unsigned int)id, &q, m.read ? m.reg : -1);
 	return len;
 }
 
@@ -522,6 +672,14 @@ static void finish(struct vcpu *v, u64 data)
 	u64 *r;
 
 	v->arch.hvm.io.pending = false;
+	if (v->arch.hvm.io.to_memory) {
+		/* A fault here is the guest's own doing: the element is lost. */
+		if (hvm_copy_to_guest_linear(v->arch.hvm.io.va, &data, v->arch.hvm.io.size))
+			printk(XENLOG_G_GUEST XENLOG_WARNING
+			       "d%uv%u: INS buffer %#lx not mapped any more\n",
+			       v->domain->domain_id, v->vcpu_id, v->arch.hvm.io.va);
+		return;
+	}
 	if (v->arch.hvm.io.to_rax)
 		r = &v->arch.hvm.regs.rax;
 	else if (v->arch.hvm.io.reg >= 0)

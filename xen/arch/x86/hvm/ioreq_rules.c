@@ -1,6 +1,7 @@
 /* The pure rules of ioreq forwarding (see ioreq_rules.h). */
 #include "types.h"
 #include "errno.h"
+#include "lib.h"
 #include "x86_decode.h"
 #include "ioreq_rules.h"
 #include "public/hvm/ioreq.h"
@@ -75,4 +76,128 @@ u64 ioreq_merge(u64 old, u64 data, unsigned int size)
 	u64 mask = size_mask(size);
 
 	return size == 4 ? (u32)data : (old & ~mask) | (data & mask);
+}
+
+#define PCI_CONF_DATA 0xcfc
+#define CF8_ENABLED 0x80000000u
+
+bool ioreq_pci_config_addr(u32 cf8, u16 port, u64 *addr)
+{
+	u64 sbdf = (cf8 >> 8) & 0xffff; /* bus 23:16, device 15:11, function 10:8 */
+
+	if ((port & ~3u) != PCI_CONF_DATA || !(cf8 & CF8_ENABLED))
+		return false;
+	*addr = sbdf << 32 | (cf8 & 0xfc) | (port & 3u);
+	return true;
+}
+
+#define PAGE_BYTES 4096u
+
+/* Segment overrides and the address-size prefix; false when @c is neither nor another legacy prefix. */
+static bool string_prefix(u8 c, struct ioreq_string *s, unsigned int def, bool *addr_override)
+{
+	static const u8 seg_prefix[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(seg_prefix); i++)
+		if (c == seg_prefix[i]) {
+			/* In 64-bit mode only FS and GS have a base. */
+			if (def != 8 || i >= X86_SEG_FS)
+				s->seg = (enum x86_seg)i;
+			return true;
+		}
+	switch (c) {
+	case 0x67:
+		*addr_override = true;
+		return true;
+	case 0xf2:
+	case 0xf3:
+		s->rep = true;
+		return true;
+	case 0x66:
+	case 0xf0:
+		return true;
+	}
+	return false;
+}
+
+int ioreq_string_decode(const u8 *b, unsigned int n, unsigned int addr_bytes,
+			struct ioreq_string *s)
+{
+	bool addr_override = false;
+	unsigned int i = 0;
+
+	s->seg = X86_SEG_NONE;
+	s->rep = false;
+	while (i < n && i < X86_INSN_MAX && string_prefix(b[i], s, addr_bytes, &addr_override))
+		i++;
+	if (addr_bytes == 8 && i < n && (b[i] & 0xf0) == 0x40)
+		i++; /* REX: the operand size of INS/OUTS stays at most 4 */
+	if (i >= n || i >= X86_INSN_MAX || (b[i] & 0xfc) != 0x6c)
+		return -EINVAL;
+	if (b[i] <= 0x6d || s->seg == X86_SEG_NONE)
+		s->seg = b[i] <= 0x6d ? X86_SEG_ES : X86_SEG_DS;
+	if (addr_override)
+		addr_bytes = addr_bytes == 2 ? 4 : addr_bytes == 4 ? 2 : 4;
+	s->addr_bytes = addr_bytes;
+	s->len = i + 1;
+	return 0;
+}
+
+unsigned long ioreq_string_count(unsigned long reps, unsigned int off, unsigned int size, bool df)
+{
+	unsigned long fit;
+
+	off &= PAGE_BYTES - 1;
+	fit = df ? ((off + size - 1) & (PAGE_BYTES - 1)) / size : (PAGE_BYTES - off) / size;
+	if (fit > reps)
+		fit = reps;
+	return fit ? fit : 1;
+}
+
+u64 ioreq_addr_reg(u64 old, s64 inc, unsigned int addr_bytes, bool long_mode)
+{
+	u64 mask = size_mask(addr_bytes);
+
+	if (addr_bytes == 8)
+		return old + (u64)inc;
+	if (long_mode)
+		return (old + (u64)inc) & mask;
+	return (old & ~mask) | ((old + (u64)inc) & mask);
+}
+
+#define BUF_ADDR_LIMIT (1u << 20)
+
+unsigned int ioreq_buf_pack(unsigned int type, u64 addr, unsigned int size, u64 data,
+			    struct buf_ioreq slot[2])
+{
+	unsigned int code = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : 4;
+
+	if (addr >= BUF_ADDR_LIMIT || code > 3)
+		return 0;
+	memset(slot, 0, 2 * sizeof(*slot));
+	slot[0].type = (u8)type;
+	slot[0].dir = IOREQ_WRITE;
+	slot[0].size = code;
+	slot[0].addr = (u32)addr;
+	slot[0].data = (u32)data;
+	if (size != 8)
+		return 1;
+	slot[1] = slot[0];
+	slot[1].data = (u32)(data >> 32);
+	return 2;
+}
+
+bool ioreq_ring_room(u32 rd, u32 wr, unsigned int n)
+{
+	return wr - rd < IOREQ_BUFFER_SLOT_NUM - (n - 1);
+}
+
+u64 ioreq_ring_canonical(u64 pointers)
+{
+	u32 rd = (u32)pointers, wr = (u32)(pointers >> 32);
+	u32 turns = rd / IOREQ_BUFFER_SLOT_NUM;
+
+	rd -= turns * IOREQ_BUFFER_SLOT_NUM;
+	wr -= turns * IOREQ_BUFFER_SLOT_NUM;
+	return (u64)wr << 32 | rd;
 }

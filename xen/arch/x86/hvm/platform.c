@@ -384,17 +384,26 @@ static bool claims(const struct hvm_platform *p, u16 port)
 	return (port >= evt && port < evt + 4) || (port >= tmr && port < tmr + 4);
 }
 
+bool hvm_platform_claims_pio(struct vcpu *v, u16 port)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+
+	return p && claims(p, port);
+}
+
 bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u32 data = 0;
 	unsigned long f;
+	s64 offset;
 	int b;
 
 	if (!p || !claims(p, port))
 		return false;
 	f = lock(p);
+	offset = p->rtc.offset;
 	for (unsigned int i = 0; i < size; i++) {
 		if (in) {
 			b = byte_read(p, (u16)(port + i));
@@ -403,7 +412,11 @@ bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 			byte_write(p, (u16)(port + i), (u8)(r->rax >> (8 * i)));
 		}
 	}
+	offset = p->rtc.offset - offset;
 	unlock(p, f);
+	/* The guest set its clock: the device models keep the change for its next boot. */
+	if (offset)
+		hvm_ioreq_timeoffset(v->domain, offset);
 	if (in) {
 		u64 mask = size == 4 ? 0xffffffffUL : (1UL << (8 * size)) - 1;
 

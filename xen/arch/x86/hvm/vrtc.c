@@ -164,10 +164,17 @@ void vrtc_write(struct vrtc *r, u16 port, u8 val, u64 secs)
 	case RTC_REG_D:
 		return; /* read-only */
 	}
-	r->cmos[i] = val;
-	/* A time register written without SET: it takes effect at once. */
-	if (is_time_reg(i) && !(r->cmos[RTC_REG_B] & RTC_B_SET))
+	/*
+	 * A time register written without SET takes effect at once, over the
+	 * current time in the others (they may be stale since the last read).
+	 */
+	if (is_time_reg(i) && !(r->cmos[RTC_REG_B] & RTC_B_SET)) {
+		vrtc_from_secs(r, guest_secs(r, secs));
+		r->cmos[i] = val;
 		r->offset = (s64)vrtc_to_secs(r) - (s64)secs;
+		return;
+	}
+	r->cmos[i] = val;
 }
 
 u64 vrtc_period_ns(const struct vrtc *r)

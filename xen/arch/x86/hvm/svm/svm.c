@@ -416,6 +416,11 @@ static u64 svm_cs_base(const struct vcpu *v)
 	return seg(v, SEG_CS)->base;
 }
 
+static u64 svm_seg_base(const struct vcpu *v, unsigned int s)
+{
+	return s <= SEG_GS ? seg(v, s)->base : 0; /* x86_seg and the VMCB share the order */
+}
+
 static void svm_set_cr(struct vcpu *v, unsigned int cr, u64 val)
 {
 	F64(v, cr == 0 ? VMCB_CR0 : VMCB_CR4) = val;
@@ -563,9 +568,13 @@ static void exit_ioio(struct vcpu *v)
 	u64 info = F64(v, VMCB_EXITINFO1);
 	unsigned int size = (info >> 4) & 7;
 
-	if (info & (1u << 2)) /* string I/O needs the emulator */
-		hvm_crash(v, "string port I/O is not emulated");
-	hvm_handle_pio(v, info & 1, (u16)(info >> 16), size == 4 ? 4 : size == 2 ? 2 : 1);
+	size = size == 4 ? 4 : size == 2 ? 2 : 1;
+	if (info & (1u << 2)) { /* INS/OUTS */
+		if (hvm_handle_string_pio(v, info & 1, (u16)(info >> 16), size))
+			v->arch.hvm.regs.rip = F64(v, VMCB_EXITINFO2);
+		return;
+	}
+	hvm_handle_pio(v, info & 1, (u16)(info >> 16), size);
 	v->arch.hvm.regs.rip = F64(v, VMCB_EXITINFO2); /* the next rip, always given */
 }
 
@@ -758,6 +767,7 @@ static const struct hvm_backend svm_backend = {
 	.cpl = svm_cpl,
 	.cr3 = svm_cr3,
 	.cs_base = svm_cs_base,
+	.seg_base = svm_seg_base,
 	.set_cr = svm_set_cr,
 	.set_efer = svm_set_efer,
 	.get_pat = svm_get_pat,

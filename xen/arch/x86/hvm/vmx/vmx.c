@@ -467,6 +467,12 @@ static u64 vmx_cr3(const struct vcpu *v)
 	return vmread(GUEST_CR3);
 }
 
+static u64 vmx_seg_base(const struct vcpu *v, unsigned int s)
+{
+	vmcs_load(v);
+	return s <= VSEG_GS ? vmread(GUEST_ES_BASE + 2 * s) : 0; /* the x86_seg order */
+}
+
 static u64 vmx_cs_base(const struct vcpu *v)
 {
 	vmcs_load(v);
@@ -682,8 +688,11 @@ static void exit_io(struct vcpu *v)
 {
 	u64 q = vmread(EXIT_QUALIFICATION);
 
-	if (q & (1u << 4)) /* string I/O needs the emulator */
-		hvm_crash(v, "string port I/O is not emulated");
+	if (q & (1u << 4)) { /* INS/OUTS */
+		if (hvm_handle_string_pio(v, q & (1u << 3), (u16)(q >> 16), (unsigned int)(q & 7) + 1))
+			advance(v, exit_len());
+		return;
+	}
 	hvm_handle_pio(v, q & (1u << 3), (u16)(q >> 16), (unsigned int)(q & 7) + 1);
 	advance(v, exit_len());
 }
@@ -1080,6 +1089,7 @@ static const struct hvm_backend vmx_backend = {
 	.cpl = vmx_cpl,
 	.cr3 = vmx_cr3,
 	.cs_base = vmx_cs_base,
+	.seg_base = vmx_seg_base,
 	.set_cr = vmx_set_cr,
 	.set_efer = vmx_set_efer,
 	.get_pat = vmx_get_pat,
