@@ -768,6 +768,7 @@ static int mmu_normal_update(struct domain *pt_owner, struct domain *pg_owner, u
 			break;
 		case PGT_writable_page:
 			table_of(mfn)[idx] = val;
+			pv_logdirty_mark(pg, false);
 			rc = 0;
 			break;
 		}
