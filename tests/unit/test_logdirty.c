@@ -19,9 +19,9 @@
 #include "shim.h"
 
 static struct logdirty ld;
-static unsigned int heap_blocks;	 /* xenheap blocks not given back */
+static unsigned int heap_blocks;	  /* xenheap blocks not given back */
 static unsigned int heap_fail_order = 99; /* allocations of this order or more fail */
-static u64 fault_from = ~0ULL;		 /* copy_to_guest faults at this address and above */
+static u64 fault_from = ~0ULL;		  /* copy_to_guest faults at this address and above */
 
 void *alloc_xenheap_pages(unsigned int order)
 {
@@ -141,6 +141,9 @@ static void test_grows_for_larger_pfn(void **state)
 	(void)state;
 	assert_int_equal(logdirty_enable(&ld, 10), 0);
 	logdirty_mark(&ld, 5, false);
+	logdirty_mark(&ld, 1ULL << 63, true); /* no PFN (an invalid M2P entry): ignored */
+	assert_false(ld.overflow);
+	assert_int_equal(ld.fault_count, 0);
 	logdirty_mark(&ld, 100000, false); /* beyond one page: grows to four */
 	assert_int_equal(ld.nr_pfns, 4 * 32768);
 	assert_int_equal(heap_blocks, 1);

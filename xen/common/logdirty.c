@@ -65,7 +65,8 @@ void logdirty_mark(struct logdirty *ld, u64 pfn, bool fault)
 {
 	unsigned long bit;
 
-	if (!ld->enabled)
+	/* An M2P entry with the top bit set names no PFN (Xen's VALID_M2P). */
+	if (!ld->enabled || (pfn >> 63))
 		return;
 	if (pfn >= ld->nr_pfns &&
 	    (pfn >= LOGDIRTY_MAX_PFNS || resize(ld, order_for_pfns(pfn + 1)))) {

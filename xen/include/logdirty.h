@@ -19,16 +19,19 @@ struct logdirty {
 	u64 nr_pfns;	     /* a multiple of the bits in a page */
 	unsigned int order;  /* xenheap order of @bits */
 	bool enabled;
-	bool overflow;	     /* a mark was lost (no memory to grow): reads fail */
-	u32 fault_count;     /* marks by the guest-write tracking since the last CLEAN */
-	u32 dirty_count;     /* frames newly marked since the last CLEAN */
+	bool overflow;	 /* a mark was lost (no memory to grow): reads fail */
+	u32 fault_count; /* marks by the guest-write tracking since the last CLEAN */
+	u32 dirty_count; /* frames newly marked since the last CLEAN */
 };
 
 /* Turn on with room for @nr_pfns PFNs (grown on demand): 0, -EINVAL if on, -ENOMEM. */
 int logdirty_enable(struct logdirty *ld, u64 nr_pfns);
 /* Turn off and free the bitmap (nothing if off). */
 void logdirty_disable(struct logdirty *ld);
-/* Mark @pfn dirty (nothing while off); @fault counts it in fault_count. */
+/*
+ * Mark @pfn dirty; nothing while off, or for a "PFN" with bit 63 set (an
+ * M2P entry naming no PFN). @fault: count it in fault_count.
+ */
 void logdirty_mark(struct logdirty *ld, u64 pfn, bool fault);
 bool logdirty_test(const struct logdirty *ld, u64 pfn);
 /*

@@ -112,8 +112,8 @@ static long map_child(unsigned long m, uint16_t dom, uint64_t flags)
 		uint64_t req[2] = { builder_l1e_maddr(window), (m << 12) | flags };
 		struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)window, 0 };
 		unsigned int done = 0;
-		long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done,
-				    dom, 0);
+		long rc =
+		    hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, dom, 0);
 
 		return rc ? rc : hypercall(HC_mmuext_op, (unsigned long)&inv, 1, 0, DOMID_SELF, 0);
 	}
