@@ -41,8 +41,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 32 MiB, rootfs/etc/xl-save.cfg): a save that fails after the
                 suspend (a 1 MiB tmpfs) resumes it (its suspend returns 1),
                 the saved domain is gone, `xl restore` brings it back, it
-                finds its pattern pages intact and counts on; a truncated
-                image is refused and leaves no domain (step xl-save);
+                finds its pattern pages intact and counts on; `xl migrate`
+                of it to this host through a pipe moves it, memory intact
+                (Xen 4.17: refused, no PV log-dirty, the guest runs on); a
+                truncated image is refused and leaves no domain (step xl-save);
                 then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
@@ -640,13 +642,13 @@ def xl_run(con, cmd, timeout):
     return (int(m.group(1)) if m else -1), out.strip()[-900:]
 
 
-def check_xl_save_restore(con, res, timeout):
+def check_xl_save_restore(con, res, timeout, args):
     start = con.elapsed()
-    save_restore_steps(con, res, timeout)
+    save_restore_steps(con, res, timeout, args)
     print("note: the xl/save checks took %.0f s" % (con.elapsed() - start), flush=True)
 
 
-def save_restore_steps(con, res, timeout):
+def save_restore_steps(con, res, timeout, args):
     rc, out = shell_run(con, "rm -f %s/guest-xls.log; %s && echo started"
                         % (XL_CONSOLE_DIR, XENCONSOLED), timeout)
     rc, out = xl_run(con, "xl create /etc/xl-save.cfg", timeout)
@@ -661,6 +663,9 @@ def save_restore_steps(con, res, timeout):
     res.check("xl/save", saved, "rc=%d, %r, xl list %r" % (rc, out, lines))
     if saved:
         check_xl_restore(con, res, timeout)
+        if args.migrate_faults:
+            check_xl_migrate_broken(con, res)
+        check_xl_migrate(con, res, args.hv)
     shell_run(con, "xl destroy xls", timeout)
     check_xl_restore_truncated(con, res, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
@@ -701,6 +706,91 @@ def check_xl_restore(con, res, timeout):
     after = save_last_tick(con)
     res.check("xl/restore-running", after >= before + 3,
               "ticks %d before the save, %d after the restore" % (before, after),
+              "tick %d before, %d after" % (before, after))
+
+
+# `xl migrate` to this same host through a pipe: with an empty -s, xl runs
+# the "host" argument as the receiver's command line instead of ssh.  The
+# domU comes up as xls--incoming (xenconsoled's log guest-xls--incoming.log)
+# and takes the name back once the source is gone.
+MIGRATE_WAIT = 600  # seconds: five live passes over the 32 MiB domU, then the last one
+MIGRATE_CMD = 'xl migrate -s "" xls "%sxl migrate-receive -e"'
+MIGRATE_CUT = 40 << 20  # bytes of the stream the broken link lets through (the second pass)
+
+
+def migrate_logs(con, what):
+    """Over the domU's console logs (its own and the incoming one's): the
+    count of `what` lines, and the last tick."""
+    rc, out = shell_run(con, "cat %s/guest-xls*.log > /tmp/xlm.log; echo n=$(grep -c '%s' "
+                        "/tmp/xlm.log); grep -o 'save-restore: tick [0-9]*' /tmp/xlm.log | "
+                        "sort -n -k3 | tail -n 1" % (XL_CONSOLE_DIR, what))
+    n = re.search(r"^n=(\d+)", out, re.M)
+    tick = re.search(r"tick (\d+)", out)
+    return (int(n.group(1)) if n else -1), (int(tick.group(1)) if tick else -1)
+
+
+def migrate_wait(con, what, count, secs):
+    """Wait until the domU's console logs hold `what` `count` times; (count, last tick)."""
+    n, tick = migrate_logs(con, what)
+    for _ in range(secs):
+        if n >= count:
+            break
+        shell_run(con, "sleep 1")
+        n, tick = migrate_logs(con, what)
+    return n, tick
+
+
+def migrate_domains(con):
+    """The domains other than dom0 once a migration's ends have settled; and xl list's lines."""
+    shell_run(con, "sleep 2")  # the source's teardown, the rename, a receiver's cleanup
+    _, lines, rows = xl_list(con)
+    return sorted(r[0] for r in rows if r[0] != "Domain-0"), lines
+
+
+def check_xl_migrate_broken(con, res):
+    """The link dies in the middle of the live passes (the stream cut after
+    MIGRATE_CUT bytes; --migrate-faults): the migration fails, the receiver
+    builds nothing that stays, and the domU carries on where it was (on Xen
+    4.17 it fails earlier, at enabling log-dirty, with the same outcome)."""
+    _, before = migrate_logs(con, "save-restore: tick")
+    rc, out = xl_run(con, MIGRATE_CMD % ("head -c %d | " % MIGRATE_CUT), MIGRATE_WAIT)
+    names, lines = migrate_domains(con)
+    res.check("xl/migrate-broken", rc != 0 and names == ["xls"],
+              "rc=%d %r, domains %r" % (rc, out, lines), "xl migrate rc %d" % rc)
+    _, after = migrate_wait(con, "save-restore: tick %d" % (before + 3), 1, 60)
+    res.check("xl/migrate-broken-running", after >= before + 3,
+              "tick %d before, %d after" % (before, after),
+              "tick %d before, %d after" % (before, after))
+
+
+def check_xl_migrate(con, res, hv):
+    """Live migration of the domU to this host.  On Petrel it moves (log-dirty
+    passes, then the suspended last pass), finds its memory intact and counts
+    on; Debian's Xen 4.17 has no PV log-dirty, so there xl migrate fails at
+    enabling it and the domU carries on where it was."""
+    resumed, before = migrate_logs(con, "save-restore: PASS resumed")
+    rc, out = xl_run(con, MIGRATE_CMD % "", MIGRATE_WAIT)
+    names, lines = migrate_domains(con)
+    if hv == "xen":
+        _, why = shell_run(con, "grep -m 1 'Failed to enable logdirty' /tmp/xl.out")
+        res.check("xl/migrate-refused", rc != 0 and "logdirty" in why and names == ["xls"],
+                  "rc=%d %r, domains %r" % (rc, out, lines), why.strip()[-200:])
+        _, after = migrate_wait(con, "save-restore: tick %d" % (before + 3), 1, 60)
+        res.check("xl/migrate-refused-running", after >= before + 3,
+                  "tick %d before, %d after" % (before, after),
+                  "tick %d before, %d after" % (before, after))
+        return
+    res.check("xl/migrate", rc == 0 and names == ["xls"],
+              "rc=%d %r, domains %r" % (rc, out, lines), out.strip().splitlines()[-1]
+              if out.strip() else "")
+    n, _ = migrate_wait(con, "save-restore: PASS resumed", resumed + 1, 60)
+    _, log = shell_run(con, "grep -E 'save-restore: (PASS|FAIL)' /tmp/xlm.log | tail -n 3")
+    res.check("xl/migrate-memory", n == resumed + 1 and "save-restore: FAIL" not in log,
+              "PASS resumed %d times (was %d): %r" % (n, resumed, log.strip()[-600:]),
+              log.strip().splitlines()[-1] if log.strip() else "")
+    _, after = migrate_wait(con, "save-restore: tick %d" % (before + 3), 1, 60)
+    res.check("xl/migrate-running", after >= before + 3,
+              "tick %d before the migration, %d after" % (before, after),
               "tick %d before, %d after" % (before, after))
 
 
@@ -1220,7 +1310,7 @@ def run(args, res):
                                 ("pxenconsoled", lambda: console_checks.check_console(
                                     shell_fn(con), res, args.cmd_timeout)),
                                 ("xl-save", lambda: check_xl_save_restore(
-                                    con, res, args.cmd_timeout)),
+                                    con, res, args.cmd_timeout, args)),
                                 ("xl-linux", lambda: check_xl_linux(
                                     con, res, args.cmd_timeout, args.split_drivers)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
@@ -1271,6 +1361,8 @@ def main():
                     help="leave out these steps (comma separated, e.g. xl-linux)")
     ap.add_argument("--split-drivers", action="store_true",
                     help="give the xl-linux step's domU PV disks and a vif, and check them")
+    ap.add_argument("--migrate-faults", action="store_true",
+                    help="in the xl-save step, first a migration whose link breaks half-way")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()

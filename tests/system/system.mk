@@ -22,6 +22,11 @@
 #                         about 3 min under TCG with the boot)
 #   test-system-save-xen  the same on Debian's Xen 4.17 (not in TEST_TARGETS: see
 #                         SYSTEM_SKIP below)
+#   test-system-migrate   test-system-save with --migrate-faults: before the live
+#                         migration, one whose stream is cut after 40 MiB (the
+#                         guest must carry on at the source); -xen on Xen 4.17
+#                         (not in TEST_TARGETS: the broken migration adds about
+#                         a minute and a half under TCG)
 #   test-system-smp       test-system's checks on a 2-CPU machine (multi-threaded
 #                         TCG), first checking Petrel brought both CPUs up, then the
 #                         SMP checks: dom0's two vCPUs (one per CPU, running side by
@@ -61,7 +66,8 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
-	test-system-save test-system-save-xen test-system-split test-system-split-xen
+	test-system-save test-system-save-xen test-system-split test-system-split-xen \
+	test-system-migrate test-system-migrate-xen
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -107,6 +113,14 @@ test-system-save: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/save-restore.elf
 test-system-save-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/save-restore.elf
 	$(SYSTEM_TEST) --hv xen --only xl-save --no-reboot \
 		--log $(BUILD)/system/xen-save-serial.log
+
+test-system-migrate: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/save-restore.elf
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-save --no-reboot \
+		--migrate-faults --log $(BUILD)/system/petrel-migrate-serial.log
+
+test-system-migrate-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/save-restore.elf
+	$(SYSTEM_TEST) --hv xen --only xl-save --no-reboot --migrate-faults \
+		--log $(BUILD)/system/xen-migrate-serial.log
 
 # The xl-linux step with split drivers: the domU gets a read-write and a
 # read-only PV disk and a vif on xenbr0 (not in TEST_TARGETS; about 12 min).

@@ -67,6 +67,16 @@ unsigned int order_for_bytes(u64 bytes)
 static unsigned int fail_alloc_in;
 
 /* The domains here are PV: the HVM hooks are never reached. */
+u64 arch_logdirty_pfns(const struct domain *d)
+{
+	return d->max_pages;
+}
+
+void arch_logdirty_sync(struct domain *d)
+{
+	(void)d;
+}
+
 void hvm_evtchn_upcall(struct vcpu *v);
 void hvm_evtchn_upcall(struct vcpu *v)
 {

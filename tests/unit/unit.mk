@@ -29,6 +29,7 @@ UNIT_SRCS_test_elf := xen/common/libelf.c xen/common/bzimage.c
 UNIT_SRCS_test_cmdline := xen/common/cmdline.c
 UNIT_SRCS_test_memmap := xen/common/memmap.c
 UNIT_SRCS_test_rangeset := xen/common/rangeset.c
+UNIT_SRCS_test_logdirty := xen/common/logdirty.c
 UNIT_SRCS_test_io_caps := xen/common/io_caps.c xen/common/rangeset.c
 $(UNIT_OUT)/test_io_caps.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
@@ -56,7 +57,7 @@ $(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
 $(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c domctl.c scheduler.c schedule.c vcpu.c \
-	event_channel.c grant_table.c page_alloc.c io_caps.c rangeset.c)
+	event_channel.c grant_table.c page_alloc.c io_caps.c rangeset.c logdirty.c)
 $(UNIT_OUT)/test_domain.o $(UNIT_OUT)/common/domain.o $(UNIT_OUT)/common/domctl.o \
 	$(UNIT_OUT)/common/scheduler.o $(UNIT_OUT)/common/schedule.o \
 	$(UNIT_OUT)/common/vcpu.o $(UNIT_OUT)/common/io_caps.o: UNIT_CFLAGS += -iquote include

@@ -424,6 +424,7 @@ int domain_destroy(struct domain *d)
 	grant_table_release_mappings(d);
 	arch_domain_relinquish(d);
 	relinquish_memory(d);
+	logdirty_disable(&d->logdirty);
 	domain_teardown(d);
 	d->is_dying = DOMDYING_dead;
 	if (d->domain_id != DOMID_HARDWARE) {

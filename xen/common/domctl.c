@@ -583,23 +583,65 @@ static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 }
 
 /*
- * XEN_DOMCTL_shadow_op for a PV domain, as Debian's Xen 4.17 (built without
- * shadow paging) answers: log-dirty cannot be enabled (-EOPNOTSUPP); every
- * other op, OFF included, finds no paging mode to act on (-EINVAL; the save
- * path issues OFF at its end and ignores the answer). HVM domains: not yet
- * (-EOPNOTSUPP). On the caller itself -EINVAL.
+ * XEN_DOMCTL_shadow_op: log-dirty for a PV domain, with the answers of a Xen
+ * 4.17 built with shadow paging (docs/design.md "PV log-dirty"). ENABLE
+ * (with the log-dirty mode) or ENABLE_LOGDIRTY turns it on (-EINVAL if on
+ * already); OFF turns it off (0 if it was off); CLEAN and PEEK report the
+ * bitmap and the counts, CLEAN resets them. The caller itself and a domain
+ * without vCPUs -EINVAL; a dying domain: nothing done, 0. The paging pool
+ * ops and the other modes: -EINVAL (no shadow pool); HVM domains:
+ * -EOPNOTSUPP (no log-dirty under nested paging yet).
  */
-static long shadow_op(struct domain *d, const struct xen_domctl_shadow_op *sc)
+static bool enables_logdirty(const struct xen_domctl_shadow_op *sc)
 {
+	return sc->op == XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY ||
+	       (sc->op == XEN_DOMCTL_SHADOW_OP_ENABLE &&
+		(sc->mode & XEN_DOMCTL_SHADOW_ENABLE_LOG_DIRTY));
+}
+
+static long logdirty_report(struct domain *d, struct xen_domctl_shadow_op *sc)
+{
+	bool clean = sc->op == XEN_DOMCTL_SHADOW_OP_CLEAN;
+	long rc;
+
+	domain_pause(d);
+	arch_logdirty_sync(d);
+	rc = logdirty_read(&d->logdirty, (u64)sc->dirty_bitmap.p, &sc->pages, clean,
+			   &sc->stats.fault_count, &sc->stats.dirty_count);
+	domain_unpause(d);
+	return rc;
+}
+
+static long shadow_op(struct domain *d, struct xen_domctl_shadow_op *sc, bool *copyback)
+{
+	long rc;
+
 	if (d == current->domain)
 		return -EINVAL;
 	if (is_hvm_domain(d))
 		return -EOPNOTSUPP;
-	if (sc->op == XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY ||
-	    (sc->op == XEN_DOMCTL_SHADOW_OP_ENABLE &&
-	     (sc->mode & XEN_DOMCTL_SHADOW_ENABLE_LOG_DIRTY)))
-		return -EOPNOTSUPP;
-	return -EINVAL;
+	if (d->is_dying != DOMDYING_alive)
+		return 0;
+	if (!d->vcpu[0])
+		return -EINVAL;
+	if (enables_logdirty(sc)) {
+		domain_pause(d);
+		rc = logdirty_enable(&d->logdirty, arch_logdirty_pfns(d));
+		domain_unpause(d);
+		return rc;
+	}
+	switch (sc->op) {
+	case XEN_DOMCTL_SHADOW_OP_OFF:
+		logdirty_disable(&d->logdirty);
+		return 0;
+	case XEN_DOMCTL_SHADOW_OP_CLEAN:
+	case XEN_DOMCTL_SHADOW_OP_PEEK:
+		rc = logdirty_report(d, sc);
+		*copyback = !rc;
+		return rc;
+	default:
+		return -EINVAL;
+	}
 }
 
 /* ---- The dispatcher. */
@@ -699,7 +741,7 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		domain_resume(d);
 		return 0;
 	case XEN_DOMCTL_shadow_op:
-		return shadow_op(d, &op->u.shadow_op);
+		return shadow_op(d, &op->u.shadow_op, copyback);
 	case XEN_DOMCTL_get_ext_vcpucontext:
 		*copyback = true;
 		return pv_get_ext_vcpucontext(d, &op->u.ext_vcpucontext);

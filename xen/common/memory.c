@@ -177,6 +177,8 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 		memset(mfn_to_virt(*mfn + i), 0, PAGE_SIZE);
 		assign_page(d, pg + i);
 		m2p_set(*mfn + i, populate ? gpfn + i : M2P_INVALID);
+		if (populate)
+			logdirty_mark(&d->logdirty, gpfn + i, false); /* zeroed: new contents */
 	}
 	d->tot_pages += 1UL << order;
 	return 0;
@@ -445,6 +447,7 @@ static int exchange_unit(struct domain *d, const struct xen_memory_exchange *x, 
 		memset(mfn_to_virt(mfn + j), 0, PAGE_SIZE);
 		assign_page(d, pg + j);
 		m2p_set(mfn + j, gpfn + j);
+		logdirty_mark(&d->logdirty, gpfn + j, false);
 	}
 	return copy_to_guest((u64)x->out.extent_start.p + unit * sizeof(mfn), &mfn, sizeof(mfn))
 		   ? -EFAULT

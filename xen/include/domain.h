@@ -11,6 +11,7 @@
 #include "pirq.h"
 #include "rangeset.h"
 #include "hvm_vcpu.h"
+#include "logdirty.h"
 
 /*
  * vCPUs a domain may have: one vcpu_info slot each in shared_info
@@ -180,6 +181,7 @@ struct domain {
 	struct grant_table *grant_table; /* common/grant_table.c */
 	struct rangeset iomem_caps; /* machine frames of I/O memory it may map (io_caps.h) */
 	struct rangeset irq_caps;   /* IRQs it may bind (io_caps.h) */
+	struct logdirty logdirty;   /* live migration's dirty bitmap (logdirty.h) */
 	struct arch_domain arch;
 };
 

@@ -72,6 +72,10 @@ void pv_wbinvd(void); /* write back and invalidate caches */
  */
 void pv_frame_released(struct page_info *pg);
 
+/* ---- log-dirty (pv/logdirty.c) ---- */
+/* Mark @pg dirty in its owner's log-dirty bitmap, if on; @fault: a guest-write mark. */
+void pv_logdirty_mark(const struct page_info *pg, bool fault);
+
 /* ---- the type system ---- */
 /* General reference; fails (false) unless @pg is allocated and owned by @d. */
 bool pv_get_page(struct page_info *pg, const struct domain *d);

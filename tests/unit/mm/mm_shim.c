@@ -114,6 +114,23 @@ void m2p_set(mfn_t mfn, u64 pfn)
 	shim_m2p[mfn] = pfn;
 }
 
+u64 m2p_get(mfn_t mfn)
+{
+	return mfn < SHIM_FRAMES ? shim_m2p[mfn] : ~0ULL;
+}
+
+/* The log-dirty bitmaps (common/logdirty.c) live on the host heap. */
+void *alloc_xenheap_pages(unsigned int order)
+{
+	return aligned_alloc(4096, 4096UL << order);
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+	(void)order;
+	free(va);
+}
+
 /* The frame standing for the M2P table's (foreigndom DOMID_XEN). */
 mfn_t shim_m2p_mfn = ~0ul;
 

@@ -20,6 +20,7 @@
 #include "pv_mm.h"
 #include "errno.h"
 #include "public/xen.h"
+#include "logdirty.h"
 
 #define P _PAGE_PRESENT
 #define RW _PAGE_RW
@@ -1527,6 +1528,118 @@ static void test_random_operations_keep_invariants(void **state)
 	assert_all_released();
 }
 
+/* ---- log-dirty (pv/logdirty.c): who marks what ---- */
+
+#define PFN(m) (0x1000 + (m)) /* the M2P of the log-dirty tests */
+
+/* Log-dirty on for @dom, its frames on its frame list with PFNs 0x1000 + MFN. */
+static void logdirty_on(void)
+{
+	for (mfn_t m = 2; m < OTHER; m++) {
+		shim_m2p[m] = PFN(m);
+		PG(m)->next = m + 1 < OTHER ? PG(m + 1) : NULL;
+	}
+	dom.page_list = PG(2);
+	assert_int_equal(logdirty_enable(&dom.logdirty, arch_logdirty_pfns(&dom)), 0);
+	assert_true(dom.logdirty.nr_pfns > PFN(OTHER));
+}
+
+static void logdirty_off(void)
+{
+	logdirty_disable(&dom.logdirty);
+	for (mfn_t m = 2; m < OTHER; m++)
+		PG(m)->next = NULL;
+	dom.page_list = NULL;
+}
+
+/* The frames marked since the last call, as a bitmask of MFNs 0-63; resets them. */
+static u64 dirty_mfns(u32 *faults)
+{
+	static u8 bits[(0x1000 + SHIM_FRAMES) / 8];
+	u64 pages = sizeof(bits) * 8, mask = 0;
+	u32 f, d;
+
+	assert_int_equal(logdirty_read(&dom.logdirty, (u64)(uintptr_t)bits, &pages, true, &f, &d),
+			 0);
+	for (mfn_t m = 0; m < SHIM_FRAMES; m++)
+		if (bits[PFN(m) / 8] & (1 << (PFN(m) % 8)))
+			mask |= 1ULL << m;
+	assert_int_equal(__builtin_popcountll(mask), d);
+	if (faults)
+		*faults = f;
+	return mask;
+}
+
+#define BIT(m) (1ULL << (m))
+
+/* Pins, entry writes, writable mappings made and dropped, M2P updates. */
+static void test_logdirty_marks(void **state)
+{
+	struct mmu_update req;
+	u32 faults;
+
+	(void)state;
+	logdirty_on();
+	build_chain();
+	pin_ok(L4, PGT_l4_page_table);
+	/* four frames became tables, DATA0 writable: new types; DATA1 (read-only) untouched */
+	assert_int_equal(dirty_mfns(NULL), BIT(L4) | BIT(L3) | BIT(L2) | BIT(L1) | BIT(DATA0));
+	assert_int_equal(dirty_mfns(NULL), 0);
+	/* a writable mapping made: the table written, the frame newly writable */
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 2, E(DATA2, P | RW), false, &dom), 0);
+	assert_int_equal(dirty_mfns(NULL), BIT(L1) | BIT(DATA2));
+	/* ... and dropped: written while it was there */
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 2, 0, false, &dom), 0);
+	assert_int_equal(dirty_mfns(&faults), BIT(L1) | BIT(DATA2));
+	assert_int_equal(faults, 1);
+	/* a read-only mapping only writes the table */
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 3, E(DATA3, P), false, &dom), 0);
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 3, 0, false, &dom), 0);
+	assert_int_equal(dirty_mfns(NULL), BIT(L1));
+	/* an M2P update: the frame under its new PFN */
+	req = (struct mmu_update){ (DATA3 << 12) | MMU_MACHPHYS_UPDATE, PFN(DATA3) };
+	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
+	assert_int_equal(dirty_mfns(NULL), BIT(DATA3));
+	/* an entry of an upper level */
+	req = (struct mmu_update){ pte_addr(L4, 2), 0 };
+	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
+	assert_int_equal(dirty_mfns(NULL), BIT(L4));
+	/* the sync before a CLEAN: every frame with a type reference (DATA0 is mapped writable) */
+	arch_logdirty_sync(&dom);
+	assert_int_equal(dirty_mfns(&faults), BIT(L4) | BIT(L3) | BIT(L2) | BIT(L1) | BIT(DATA0));
+	assert_int_equal(faults, 5);
+	unpin_ok(L4);
+	assert_int_equal(dirty_mfns(NULL), BIT(L4) | BIT(L3) | BIT(L2) | BIT(L1) | BIT(DATA0));
+	logdirty_off();
+	assert_all_released();
+}
+
+/*
+ * Another domain's writable mapping of our frame (a foreign map) marks our
+ * bitmap when it goes; a domain without log-dirty marks nothing; frames
+ * with no PFN in the M2P are not reported.
+ */
+static void test_logdirty_foreign_and_unnamed(void **state)
+{
+	(void)state;
+	logdirty_on();
+	own(&other, 40);
+	PG(40)->next = NULL;
+	T(40)[0] = 0;
+	assert_int_equal(pv_pin_table(&other, 40, PGT_l1_page_table), 0);
+	assert_int_equal(pv_mod_l1_entry(&other, 40, 0, E(DATA2, P | RW), false, &dom), 0);
+	assert_int_equal(dirty_mfns(NULL), BIT(DATA2)); /* 40 is not ours: only DATA2 */
+	assert_int_equal(pv_mod_l1_entry(&other, 40, 0, 0, false, &dom), 0);
+	assert_int_equal(dirty_mfns(NULL), BIT(DATA2));
+	assert_int_equal(pv_unpin_table(&other, 40), 0);
+	shim_m2p[DATA3] = ~0ULL;
+	pv_logdirty_mark(PG(DATA3), false);
+	assert_int_equal(dirty_mfns(NULL), 0);
+	logdirty_off();
+	own(&dom, 40);
+	assert_all_released();
+}
+
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1570,6 +1683,8 @@ int main(void)
 		T_(test_dom0_builder_handover),
 		T_(test_flush_cache_and_otherdomain),
 		T_(test_random_operations_keep_invariants),
+		T_(test_logdirty_marks),
+		T_(test_logdirty_foreign_and_unnamed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include "mm.h"
 #include "domain.h"
 #include "pv_mm.h"
+#include "m2p.h"
 
 unsigned int order_for_bytes(u64 bytes)
 {
@@ -56,9 +57,13 @@ void assign_page(struct domain *d, struct page_info *pg)
 	frame_list_add(&d->page_list, pg);
 }
 
-/* Share a hypervisor page (e.g. shared_info) with @d: it may map it writable. */
+/*
+ * Share a hypervisor page (e.g. shared_info) with @d: it may map it writable.
+ * It gets no PFN in the M2P, so log-dirty never reports it.
+ */
 void share_xen_page_with_guest(struct page_info *pg, struct domain *d)
 {
+	m2p_set(page_to_mfn(pg), M2P_INVALID);
 	pg->owner = d;
 	pg->type = PGT_writable_page;
 	pg->count = 1;

@@ -146,6 +146,7 @@ int pv_get_page_type(struct page_info *pg, unsigned int type)
 		if (pg->type != PGT_none)
 			pv_flush_tlb_guest_cpus();
 		pg->type = (u8)type;
+		pv_logdirty_mark(pg, false);
 		pg->flags &= ~PGC_validated;
 		if (type == PGT_writable_page)
 			pg->flags |= PGC_validated;
@@ -179,6 +180,8 @@ void pv_put_page_type(struct page_info *pg)
 	if (pg->type_count == 1 && pg->type == PGT_seg_desc_page)
 		pg->flags &= ~PGC_validated;
 	pg->type_count--;
+	/* Written while the reference was held (a writable mapping), or a table no more. */
+	pv_logdirty_mark(pg, pg->type == PGT_writable_page);
 }
 
 int pv_get_page_and_type(mfn_t mfn, const struct domain *d, unsigned int type)
@@ -521,6 +524,7 @@ int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bo
 			return -EINVAL;
 		if (!entry_changed(ol1e, nl1e)) {
 			write_entry(p, ol1e, adjust_l1_entry(nl1e), preserve_ad);
+			pv_logdirty_mark(frame(l1), false);
 			return 0;
 		}
 		rc = get_page_from_l1e(nl1e, d, pg_owner);
@@ -529,6 +533,7 @@ int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bo
 		nl1e = adjust_l1_entry(nl1e);
 	}
 	write_entry(p, ol1e, nl1e, preserve_ad);
+	pv_logdirty_mark(frame(l1), false);
 	put_page_from_l1e(ol1e);
 	return 0;
 }
@@ -546,6 +551,7 @@ int pv_mod_entry(struct domain *d, unsigned int level, mfn_t table, unsigned int
 			return -EINVAL;
 		if (!entry_changed(oe, ne)) {
 			write_entry(p, oe, adjust_entry(ne), preserve_ad);
+			pv_logdirty_mark(frame(table), false);
 			return 0;
 		}
 		rc = get_page_from_lne(level, ne, table, d);
@@ -554,6 +560,7 @@ int pv_mod_entry(struct domain *d, unsigned int level, mfn_t table, unsigned int
 		ne = adjust_entry(ne);
 	}
 	write_entry(p, oe, ne, preserve_ad);
+	pv_logdirty_mark(frame(table), false);
 	put_page_from_lne(oe, table);
 	return 0;
 }
@@ -761,6 +768,7 @@ static int mmu_normal_update(struct domain *pt_owner, struct domain *pg_owner, u
 			break;
 		case PGT_writable_page:
 			table_of(mfn)[idx] = val;
+			pv_logdirty_mark(pg, false);
 			rc = 0;
 			break;
 		}
@@ -780,6 +788,7 @@ static int machphys_update(struct domain *pg_owner, mfn_t mfn, u64 gpfn)
 	if (!pv_get_page(pg, pg_owner))
 		return -EINVAL;
 	m2p_set(mfn, gpfn);
+	pv_logdirty_mark(pg, false);
 	pv_put_page(pg);
 	return 0;
 }
