@@ -265,6 +265,7 @@ static struct domain *new_dom(domid_t id, bool priv, struct vcpu **vp)
 	assert_non_null(d->shared_info);
 	memset(d->shared_info, 0, 4096);
 	d->domain_id = id;
+	d->max_evtchn_port = ~0u;
 	d->is_privileged = priv;
 	if (priv)
 		assert_int_equal(io_caps_init_hardware(d), 0);

@@ -222,8 +222,9 @@ static int add_bucket(struct domain *d)
 }
 
 /*
- * The lowest free port, or -ENOSPC (-ENOMEM). The port stays free until its
- * state is set; it gets the default FIFO priority.
+ * The lowest free port, or -ENOSPC (-ENOMEM): past the table or the
+ * domain's max_evtchn_port. The port stays free until its state is set; it
+ * gets the default FIFO priority.
  */
 static int get_free_port(struct domain *d)
 {
@@ -233,6 +234,8 @@ static int get_free_port(struct domain *d)
 	for (p = 1; p < slots; p++)
 		if (port_free(d, p))
 			break;
+	if (p > d->max_evtchn_port)
+		return -ENOSPC;
 	if (p == slots) {
 		rc = add_bucket(d);
 		if (rc)

@@ -171,6 +171,7 @@ struct domain {
 	struct page_info *page_list;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
 	unsigned int max_vcpus; /* createdomain's max_vcpus */
+	u32 max_evtchn_port; /* createdomain's limit (at most INT_MAX); ~0 for boot domains */
 	u8 handle[16]; /* the toolstack's UUID (createdomain, setdomainhandle) */
 	s64 time_offset; /* seconds added to the wall clock (settimeoffset) */
 	u16 sched_weight; /* credit weight (domctl scheduler_op), 0 = the default 256 */

@@ -133,6 +133,7 @@ static int setup(void **state)
 		assert_non_null(doms[i]->shared_info);
 		memset(doms[i]->shared_info, 0, 4096);
 		doms[i]->domain_id = (domid_t)i;
+		doms[i]->max_evtchn_port = ~0u;
 		doms[i]->is_privileged = i == 0;
 		doms[i]->vcpu[0] = vcpus[i];
 		vcpus[i]->domain = doms[i];
@@ -663,6 +664,27 @@ static void test_table_full(void **state)
 	assert_int_equal(p, 2000);
 }
 
+/* createdomain's max_evtchn_port: ports above it are never handed out (Xen's -ENOSPC). */
+static void test_max_evtchn_port(void **state)
+{
+	u32 p = 0;
+
+	(void)state;
+	doms[0]->max_evtchn_port = 3;
+	for (u32 i = 1; i <= 3; i++) {
+		assert_int_equal(bind_ipi(0, &p), 0);
+		assert_int_equal(p, i);
+	}
+	assert_int_equal(bind_ipi(0, NULL), -ENOSPC);
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, NULL), -ENOSPC);
+	assert_int_equal(close_port(2), 0);
+	assert_int_equal(bind_ipi(0, &p), 0);
+	assert_int_equal(p, 2);
+	doms[0]->max_evtchn_port = 0;
+	assert_int_equal(close_port(1), 0);
+	assert_int_equal(bind_ipi(0, NULL), -ENOSPC);
+}
+
 static void test_pollers(void **state)
 {
 	u32 a, b;
@@ -1075,7 +1097,7 @@ int main(void)
 		T(test_xen_ports),
 		T(test_fifo_init_control_errors), T(test_fifo_priority_order), T(test_fifo_mask_unmask),
 		T(test_fifo_tails), T(test_fifo_busy_port), T(test_fifo_switch),
-		T(test_fifo_many_ports), T(test_fifo_interdomain),
+		T(test_fifo_many_ports), T(test_fifo_interdomain), T(test_max_evtchn_port),
 	};
 
 	return cmocka_run_group_tests_name("evtchn", tests, NULL, NULL);
