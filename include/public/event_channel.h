@@ -1,8 +1,8 @@
 /*
  * Petrel public ABI: HYPERVISOR_event_channel_op(cmd, arg) (Xen 4.17
- * numbers and layouts).  Petrel's event channels are 2-level (DESIGN.md);
- * a guest whose FIFO ops (init_control, expand_array, set_priority) fail
- * stays on 2-level.  The FIFO layouts are declared for completeness.
+ * numbers and layouts).  A domain starts with 2-level event channels and
+ * switches to FIFO ones (control block, event array, 16 priority queues per
+ * vCPU) with its first EVTCHNOP_init_control.
  */
 #ifndef __XEN_PUBLIC_EVENT_CHANNEL_H__
 #define __XEN_PUBLIC_EVENT_CHANNEL_H__

@@ -35,6 +35,18 @@ struct domain *domain_by_id(domid_t id)
 	return domu && domu->domain_id == id ? domu : NULL;
 }
 
+/* Port buckets (FIFO domains only, none here): host memory. */
+void *alloc_xenheap_pages(unsigned int order)
+{
+	return aligned_alloc(4096, 4096UL << order);
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+	(void)order;
+	free(va);
+}
+
 /* The scheduler's side: an event or timeout clears VPF_blocked. */
 void vcpu_unblock(struct vcpu *v)
 {
@@ -253,6 +265,7 @@ static struct domain *new_dom(domid_t id, bool priv, struct vcpu **vp)
 	assert_non_null(d->shared_info);
 	memset(d->shared_info, 0, 4096);
 	d->domain_id = id;
+	d->max_evtchn_port = ~0u;
 	d->is_privileged = priv;
 	if (priv)
 		assert_int_equal(io_caps_init_hardware(d), 0);

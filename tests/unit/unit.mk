@@ -36,8 +36,10 @@ UNIT_SRCS_test_acpi := xen/common/acpi_tables.c
 UNIT_SRCS_test_desc := xen/common/desc_check.c
 UNIT_SRCS_test_x86_decode := xen/common/x86_decode.c
 UNIT_SRCS_test_grant := xen/common/grant_table.c
-UNIT_SRCS_test_pirq := xen/common/event_channel.c xen/common/io_caps.c xen/common/rangeset.c
-$(UNIT_OUT)/test_pirq.o $(UNIT_OUT)/common/event_channel.o: UNIT_CFLAGS += -iquote include
+UNIT_SRCS_test_pirq := xen/common/event_channel.c xen/common/event_fifo.c xen/common/io_caps.c \
+	xen/common/rangeset.c
+$(UNIT_OUT)/test_pirq.o $(UNIT_OUT)/common/event_channel.o $(UNIT_OUT)/common/event_fifo.o: \
+	UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_pirq.o: xen/arch/x86/physdev.c
 UNIT_SRCS_test_spinlock :=
 $(UNIT_OUT)/test_spinlock: UNIT_LDLIBS += -lpthread
@@ -57,7 +59,7 @@ $(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
 $(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c domctl.c scheduler.c schedule.c vcpu.c \
-	event_channel.c grant_table.c page_alloc.c io_caps.c rangeset.c logdirty.c)
+	event_channel.c event_fifo.c grant_table.c page_alloc.c io_caps.c rangeset.c logdirty.c)
 $(UNIT_OUT)/test_domain.o $(UNIT_OUT)/common/domain.o $(UNIT_OUT)/common/domctl.o \
 	$(UNIT_OUT)/common/scheduler.o $(UNIT_OUT)/common/schedule.o \
 	$(UNIT_OUT)/common/vcpu.o $(UNIT_OUT)/common/io_caps.o: UNIT_CFLAGS += -iquote include

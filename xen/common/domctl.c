@@ -199,6 +199,7 @@ static long createdomain(struct xen_domctl *op)
 		}
 	}
 	d->max_vcpus = c->max_vcpus;
+	d->max_evtchn_port = c->max_evtchn_port < 0x7fffffff ? c->max_evtchn_port : 0x7fffffff;
 	memcpy(d->handle, c->handle, sizeof(d->handle));
 	op->domain = id;
 	return 0;

@@ -1,18 +1,20 @@
 /*
- * Event channels with the 2-level ABI: the port state machine behind
- * event_channel_op, and the pending/mask/selector bits in shared_info and
- * vcpu_info that raise an upcall.
+ * Event channels: the port state machine behind event_channel_op, the
+ * port table (4096 ports in the domain, buckets of further ports for the
+ * FIFO ABI), and the 2-level ABI's pending/mask/selector bits in
+ * shared_info and vcpu_info that raise an upcall. A domain that registers
+ * a FIFO control block (event_fifo.c) switches to the FIFO ABI until
+ * EVTCHNOP_reset or its end.
  *
  * Error values follow Xen 4.17: a port outside the table or in the wrong
  * state is -EINVAL, a missing vCPU -ENOENT, a missing domain -ESRCH, an
  * unprivileged caller acting on another domain -EPERM, a full table
- * -ENOSPC, a VIRQ bound twice -EEXIST. The FIFO ABI answers -ENOSYS (Linux
- * then uses 2-level event channels). PIRQ ports are bound here; the PIRQs
- * themselves live in arch/x86/physdev.c.
+ * -ENOSPC, a VIRQ bound twice -EEXIST. PIRQ ports are bound here; the
+ * PIRQs themselves live in arch/x86/physdev.c.
  *
  * This file is also compiled on the host by the unit tests
  * (tests/unit/evtchn/), which provide current, domain_by_id(), the guest
- * copy functions and vcpu_unblock().
+ * copy functions, the page allocator and vcpu_unblock().
  */
 #include "types.h"
 #include "lib.h"
@@ -22,6 +24,7 @@
 #include "uaccess.h"
 #include "sched.h"
 #include "hvm.h"
+#include "mm.h"
 #include "public/event_channel.h"
 
 /* ---- 2-level bit operations (atomic: the guest may run on another CPU). */
@@ -49,11 +52,15 @@ static bool test_bit(const xen_ulong_t *words, unsigned int bit)
 
 bool evtchn_is_pending(const struct domain *d, unsigned int port)
 {
+	if (d->evtchn_fifo.on)
+		return evtchn_fifo_is_pending(d, port);
 	return test_bit(d->shared_info->evtchn_pending, port);
 }
 
 bool evtchn_is_masked(const struct domain *d, unsigned int port)
 {
+	if (d->evtchn_fifo.on)
+		return evtchn_fifo_is_masked(d, port);
 	return test_bit(d->shared_info->evtchn_mask, port);
 }
 
@@ -71,7 +78,7 @@ static struct vcpu *vcpu_of(const struct domain *d, unsigned int vcpu_id)
  * Set upcall_pending and wake the vCPU if it blocked in SCHEDOP_block; one
  * running on another CPU is interrupted, so that it takes the upcall now.
  */
-static void mark_events_pending(struct vcpu *v)
+void evtchn_mark_pending(struct vcpu *v)
 {
 	u8 was = __atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
 
@@ -82,7 +89,7 @@ static void mark_events_pending(struct vcpu *v)
 }
 
 /* Wake vCPUs polling for @port (or for any port). */
-static void check_pollers(struct domain *d, unsigned int port)
+void evtchn_check_pollers(struct domain *d, unsigned int port)
 {
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
 		struct vcpu *v = d->vcpu[i];
@@ -98,73 +105,166 @@ void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int por
 {
 	struct vcpu *v = vcpu_of(d, vcpu_id);
 
-	if (port < EVTCHN_NR_PORTS && d->evtchn[port].xen_consumer) {
+	if (!evtchn_port_valid(d, port))
+		return;
+	if (evtchn_from_port(d, port)->xen_consumer) {
 		evtchn_xen_notify(d, port);
+		return;
+	}
+	if (d->evtchn_fifo.on) {
+		evtchn_fifo_set_pending(d, vcpu_id, port);
 		return;
 	}
 	struct shared_info *s = d->shared_info;
 
-	if (!v || port >= EVTCHN_NR_PORTS)
+	if (!v)
 		return;
 	if (test_and_set(s->evtchn_pending, port))
 		return;
 	if (!test_bit(s->evtchn_mask, port) &&
 	    !test_and_set(&v->vcpu_info->evtchn_pending_sel, port / EVTCHN_WORD_BITS))
-		mark_events_pending(v);
-	check_pollers(d, port);
+		evtchn_mark_pending(v);
+	evtchn_check_pollers(d, port);
 }
 
 static void clear_pending(struct domain *d, unsigned int port)
 {
-	test_and_clear(d->shared_info->evtchn_pending, port);
+	if (d->evtchn_fifo.on)
+		evtchn_fifo_clear_pending(d, port);
+	else
+		test_and_clear(d->shared_info->evtchn_pending, port);
 }
 
 /* Clear the mask bit; if it was set and the port is pending, raise the upcall. */
 void evtchn_unmask_port(struct domain *d, unsigned int port)
 {
-	struct vcpu *v = vcpu_of(d, d->evtchn[port].notify_vcpu);
+	struct vcpu *v = vcpu_of(d, evtchn_from_port(d, port)->notify_vcpu);
 
+	if (d->evtchn_fifo.on) {
+		evtchn_fifo_unmask(d, port);
+		return;
+	}
 	if (!v)
 		return;
 	if (test_and_clear(d->shared_info->evtchn_mask, port) &&
 	    test_bit(d->shared_info->evtchn_pending, port) &&
 	    !test_and_set(&v->vcpu_info->evtchn_pending_sel, port / EVTCHN_WORD_BITS))
-		mark_events_pending(v);
+		evtchn_mark_pending(v);
 }
 
 /* ---- The port table. */
 
-static bool port_valid(unsigned int port)
+/* Slots: the 4096 in the domain, then the buckets allocated in a row. */
+unsigned int evtchn_nr_slots(const struct domain *d)
 {
-	return port < EVTCHN_NR_PORTS;
+	unsigned int n = 0;
+
+	while (n < EVTCHN_NR_BUCKETS && d->evtchn_bucket[n])
+		n++;
+	return EVTCHN_NR_PORTS + n * EVTCHN_BUCKET_PORTS;
+}
+
+bool evtchn_port_valid(const struct domain *d, unsigned int port)
+{
+	if (port < EVTCHN_NR_PORTS)
+		return true;
+	port -= EVTCHN_NR_PORTS;
+	return port < EVTCHN_NR_BUCKETS * EVTCHN_BUCKET_PORTS &&
+	       d->evtchn_bucket[port / EVTCHN_BUCKET_PORTS];
+}
+
+struct evtchn *evtchn_from_port(const struct domain *d, unsigned int port)
+{
+	if (port < EVTCHN_NR_PORTS)
+		return (struct evtchn *)&d->evtchn[port];
+	port -= EVTCHN_NR_PORTS;
+	return &d->evtchn_bucket[port / EVTCHN_BUCKET_PORTS][port % EVTCHN_BUCKET_PORTS];
+}
+
+static bool port_valid(const struct domain *d, unsigned int port)
+{
+	return evtchn_port_valid(d, port);
 }
 
 static struct evtchn *port_chn(struct domain *d, unsigned int port)
 {
-	return &d->evtchn[port];
+	return evtchn_from_port(d, port);
 }
 
 /* Port 0 is reserved: a zero-filled table needs no initialisation. */
 static enum evtchn_state port_state(const struct domain *d, unsigned int port)
 {
-	return port ? (enum evtchn_state)d->evtchn[port].state : ECS_RESERVED;
+	return port ? (enum evtchn_state)evtchn_from_port(d, port)->state : ECS_RESERVED;
 }
 
-/* The lowest free port, or -ENOSPC. The port stays free until its state is set. */
+/* A free port may be handed out unless its FIFO word is still on a queue. */
+static bool port_free(const struct domain *d, unsigned int port)
+{
+	if (evtchn_from_port(d, port)->state != ECS_FREE)
+		return false;
+	return !d->evtchn_fifo.on || !evtchn_fifo_is_busy(d, port);
+}
+
+/* The next bucket of ports (FIFO only): 0, -ENOSPC past 2^17, -ENOMEM. */
+static int add_bucket(struct domain *d)
+{
+	unsigned int b = (evtchn_nr_slots(d) - EVTCHN_NR_PORTS) / EVTCHN_BUCKET_PORTS;
+	struct evtchn *chn;
+
+	if (!d->evtchn_fifo.on || b >= EVTCHN_NR_BUCKETS)
+		return -ENOSPC;
+	chn = alloc_xenheap_pages(0);
+	if (!chn)
+		return -ENOMEM;
+	memset(chn, 0, EVTCHN_BUCKET_PORTS * sizeof(*chn));
+	d->evtchn_bucket[b] = chn;
+	return 0;
+}
+
+/*
+ * The lowest free port, or -ENOSPC (-ENOMEM): past the table or the
+ * domain's max_evtchn_port. The port stays free until its state is set; it
+ * gets the default FIFO priority.
+ */
 static int get_free_port(struct domain *d)
 {
-	for (unsigned int p = 1; p < EVTCHN_NR_PORTS; p++)
-		if (d->evtchn[p].state == ECS_FREE)
-			return (int)p;
-	return -ENOSPC;
+	unsigned int p, slots = evtchn_nr_slots(d);
+	int rc;
+
+	for (p = 1; p < slots; p++)
+		if (port_free(d, p))
+			break;
+	if (p > d->max_evtchn_port)
+		return -ENOSPC;
+	if (p == slots) {
+		rc = add_bucket(d);
+		if (rc)
+			return rc;
+	}
+	evtchn_from_port(d, p)->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+	return (int)p;
 }
 
+/* Clear the port; the queue it was last linked on stays known (event_fifo.c). */
 static void free_port(struct domain *d, unsigned int port)
 {
 	struct evtchn *chn = port_chn(d, port);
+	u16 last_vcpu = chn->last_vcpu;
+	u8 last_priority = chn->last_priority;
 
 	clear_pending(d, port);
 	memset(chn, 0, sizeof(*chn));
+	chn->last_vcpu = last_vcpu;
+	chn->last_priority = last_priority;
+}
+
+static void free_buckets(struct domain *d)
+{
+	for (unsigned int b = 0; b < EVTCHN_NR_BUCKETS; b++) {
+		if (d->evtchn_bucket[b])
+			free_xenheap_pages(d->evtchn_bucket[b], 0);
+		d->evtchn_bucket[b] = NULL;
+	}
 }
 
 bool virq_is_per_vcpu(unsigned int virq)
@@ -220,7 +320,7 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
 	lport = get_free_port(ld);
 	if (lport < 0)
 		return lport;
-	if (!port_valid(b->remote_port))
+	if (!port_valid(rd, b->remote_port))
 		return -EINVAL;
 	rchn = port_chn(rd, b->remote_port);
 	if (port_state(rd, b->remote_port) != ECS_UNBOUND || rchn->u.remote_domid != ld->domain_id)
@@ -229,10 +329,10 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
 	lchn->state = ECS_INTERDOMAIN;
 	lchn->notify_vcpu = 0;
 	lchn->u.inter.dom = rd->domain_id;
-	lchn->u.inter.port = (u16)b->remote_port;
+	lchn->u.inter.port = b->remote_port;
 	rchn->state = ECS_INTERDOMAIN;
 	rchn->u.inter.dom = ld->domain_id;
-	rchn->u.inter.port = (u16)lport;
+	rchn->u.inter.port = (u32)lport;
 	/* The remote end may have been signalled while unbound: be conservative. */
 	evtchn_set_pending(ld, lchn->notify_vcpu, (unsigned int)lport);
 	b->local_port = (evtchn_port_t)lport;
@@ -263,7 +363,7 @@ static long evtchn_bind_virq(struct evtchn_bind_virq *b)
 	chn->state = ECS_VIRQ;
 	chn->notify_vcpu = (u16)b->vcpu;
 	chn->u.virq = b->virq;
-	v->virq_to_evtchn[b->virq] = (u16)port;
+	v->virq_to_evtchn[b->virq] = (u32)port;
 	b->port = (evtchn_port_t)port;
 	return 0;
 }
@@ -326,7 +426,7 @@ static long evtchn_close_port(struct domain *d, unsigned int port)
 {
 	struct evtchn *chn;
 
-	if (!port_valid(port))
+	if (!port_valid(d, port))
 		return -EINVAL;
 	chn = port_chn(d, port);
 	switch (port_state(d, port)) {
@@ -364,14 +464,14 @@ static long evtchn_send(struct domain *d, unsigned int port)
 	struct evtchn *chn;
 	struct domain *rd;
 
-	if (!port_valid(port))
+	if (!port_valid(d, port))
 		return -EINVAL;
 	chn = port_chn(d, port);
 	switch (port_state(d, port)) {
 	case ECS_INTERDOMAIN:
 		rd = domain_by_id(chn->u.inter.dom);
 		if (rd)
-			evtchn_set_pending(rd, rd->evtchn[chn->u.inter.port].notify_vcpu,
+			evtchn_set_pending(rd, evtchn_from_port(rd, chn->u.inter.port)->notify_vcpu,
 					   chn->u.inter.port);
 		return 0;
 	case ECS_IPI:
@@ -391,7 +491,7 @@ static long evtchn_status(struct evtchn_status *st)
 
 	if (!d)
 		return -ESRCH;
-	if (!port_valid(st->port))
+	if (!port_valid(d, st->port))
 		return -EINVAL;
 	if (!may_act_on(d))
 		return -EPERM;
@@ -433,7 +533,7 @@ static long evtchn_bind_vcpu(unsigned int port, unsigned int vcpu_id)
 
 	if (!vcpu_of(d, vcpu_id))
 		return -ENOENT;
-	if (!port_valid(port))
+	if (!port_valid(d, port))
 		return -EINVAL;
 	chn = port_chn(d, port);
 	switch (port_state(d, port)) {
@@ -454,7 +554,7 @@ static long evtchn_bind_vcpu(unsigned int port, unsigned int vcpu_id)
 
 static long evtchn_unmask(unsigned int port)
 {
-	if (!port_valid(port))
+	if (!port_valid(current->domain, port))
 		return -EINVAL;
 	evtchn_unmask_port(current->domain, port);
 	return 0;
@@ -484,7 +584,7 @@ int evtchn_alloc_xen_port(struct domain *d, unsigned int vcpu_id, domid_t remote
 
 static bool is_xen_port(const struct domain *d, unsigned int port)
 {
-	return port && port_valid(port) && d->evtchn[port].xen_consumer;
+	return port && port_valid(d, port) && evtchn_from_port(d, port)->xen_consumer;
 }
 
 void evtchn_send_xen_port(struct domain *d, unsigned int port)
@@ -501,9 +601,14 @@ void evtchn_free_xen_port(struct domain *d, unsigned int port)
 
 void evtchn_close_all(struct domain *d)
 {
-	for (unsigned int p = 1; p < EVTCHN_NR_PORTS; p++)
-		if (d->evtchn[p].state != ECS_FREE)
+	unsigned int slots = evtchn_nr_slots(d);
+
+	for (unsigned int p = 1; p < slots; p++)
+		if (evtchn_from_port(d, p)->state != ECS_FREE)
 			evtchn_close_port(d, p);
+	evtchn_fifo_destroy(d);
+	free_buckets(d);
+	memset(d->evtchn, 0, sizeof(d->evtchn)); /* the FIFO fields too */
 }
 
 static long evtchn_reset(struct evtchn_reset *r)
@@ -538,12 +643,24 @@ void send_guest_global_virq(struct domain *d, unsigned int virq)
 		return;
 	port = v->virq_to_evtchn[virq];
 	if (port)
-		evtchn_set_pending(d, d->evtchn[port].notify_vcpu, port);
+		evtchn_set_pending(d, evtchn_from_port(d, port)->notify_vcpu, port);
+}
+
+/* EVTCHNOP_set_priority: a FIFO call (-ENOSYS with the 2-level ABI, as on Xen). */
+static long evtchn_set_priority(const struct evtchn_set_priority *a)
+{
+	struct domain *d = current->domain;
+
+	if (!port_valid(d, a->port))
+		return -EINVAL;
+	if (!d->evtchn_fifo.on)
+		return -ENOSYS;
+	return evtchn_fifo_set_priority(d, a->port, a->priority);
 }
 
 /* ---- Hypercall entry points. */
 
-/* Argument size of each EVTCHNOP_*, 0 for the ones that answer -ENOSYS. */
+/* Argument size of each EVTCHNOP_*. */
 static const u8 op_size[] = {
 	[EVTCHNOP_bind_interdomain] = sizeof(struct evtchn_bind_interdomain),
 	[EVTCHNOP_bind_pirq] = sizeof(struct evtchn_bind_pirq),
@@ -556,6 +673,9 @@ static const u8 op_size[] = {
 	[EVTCHNOP_bind_vcpu] = sizeof(struct evtchn_bind_vcpu),
 	[EVTCHNOP_unmask] = sizeof(struct evtchn_unmask),
 	[EVTCHNOP_reset] = sizeof(struct evtchn_reset),
+	[EVTCHNOP_init_control] = sizeof(struct evtchn_init_control),
+	[EVTCHNOP_expand_array] = sizeof(struct evtchn_expand_array),
+	[EVTCHNOP_set_priority] = sizeof(struct evtchn_set_priority),
 };
 
 union evtchn_args {
@@ -570,6 +690,9 @@ union evtchn_args {
 	struct evtchn_bind_vcpu bind_vcpu;
 	struct evtchn_unmask unmask;
 	struct evtchn_reset reset;
+	struct evtchn_init_control init_control;
+	struct evtchn_expand_array expand_array;
+	struct evtchn_set_priority set_priority;
 };
 
 /* Run @cmd on @a (already copied in); true in *copy_back when @a has results. */
@@ -609,6 +732,13 @@ static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_b
 		return evtchn_unmask(a->unmask.port);
 	case EVTCHNOP_reset:
 		return evtchn_reset(&a->reset);
+	case EVTCHNOP_init_control:
+		*copy_back = true;
+		return evtchn_fifo_init_control(&a->init_control);
+	case EVTCHNOP_expand_array:
+		return evtchn_fifo_expand_array(&a->expand_array);
+	case EVTCHNOP_set_priority:
+		return evtchn_set_priority(&a->set_priority);
 	default:
 		return -ENOSYS;
 	}
@@ -623,7 +753,6 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
 	size_t size;
 	long rc;
 
-	/* The FIFO ABI (init_control, expand_array, set_priority). */
 	if (cmd >= ARRAY_SIZE(op_size) || !op_size[cmd])
 		return -ENOSYS;
 	size = op_size[cmd];
@@ -635,12 +764,17 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg)
 	return rc;
 }
 
-/* The pre-3.0 form: one struct evtchn_op {cmd; union} in guest memory. */
+/*
+ * The pre-3.0 form: one struct evtchn_op {cmd; union} in guest memory. It
+ * knows the ops up to unmask; later ones (reset, FIFO) are -ENOSYS, as on Xen.
+ */
 long do_event_channel_op_compat(unsigned long arg)
 {
 	u32 cmd;
 
 	if (copy_from_guest(&cmd, arg, sizeof(cmd)))
 		return -EFAULT;
+	if (cmd > EVTCHNOP_unmask)
+		return -ENOSYS;
 	return do_event_channel_op(cmd, arg + offsetof(struct evtchn_op, u));
 }

@@ -72,7 +72,7 @@ static long sched_poll(unsigned long arg)
 	for (unsigned int i = 0; i < p.nr_ports; i++) {
 		if (copy_from_guest(&port, (u64)p.ports.p + i * sizeof(port), sizeof(port)))
 			return -EFAULT;
-		if (port >= EVTCHN_NR_PORTS)
+		if (!evtchn_port_valid(v->domain, port))
 			return -EINVAL;
 		if (evtchn_is_pending(v->domain, port))
 			return 0;

@@ -105,7 +105,8 @@ struct vcpu {
 	struct arch_vcpu arch;
 
 	/* Events (common/event_channel.c, common/schedule.c). */
-	u16 virq_to_evtchn[NR_VIRQS]; /* 0 = not bound */
+	u32 virq_to_evtchn[NR_VIRQS]; /* 0 = not bound */
+	struct evtchn_fifo_vcpu evtchn_fifo; /* FIFO ABI: control block and queues */
 	bool polling; /* in SCHEDOP_poll: an event on poll_evtchn wakes it */
 	s32 poll_evtchn; /* -1 = any port, else the one port polled */
 
@@ -171,13 +172,16 @@ struct domain {
 	struct page_info *page_list;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
 	unsigned int max_vcpus; /* createdomain's max_vcpus */
+	u32 max_evtchn_port; /* createdomain's limit (at most INT_MAX); ~0 for boot domains */
 	u8 handle[16]; /* the toolstack's UUID (createdomain, setdomainhandle) */
 	s64 time_offset; /* seconds added to the wall clock (settimeoffset) */
 	u16 sched_weight; /* credit weight (domctl scheduler_op), 0 = the default 256 */
 	u16 sched_cap;	  /* credit cap in percent of a CPU, 0 = none */
 	u64 cap_period_start, cap_used; /* the cap's current period, and the time run in it */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
-	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* 2-level port table, port 0 reserved */
+	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* ports 0-4095, port 0 reserved */
+	struct evtchn *evtchn_bucket[EVTCHN_NR_BUCKETS]; /* FIFO: ports from 4096 on, NULL = none */
+	struct evtchn_fifo_domain evtchn_fifo; /* FIFO ABI: on, and the event array */
 	struct grant_table *grant_table; /* common/grant_table.c */
 	struct rangeset iomem_caps; /* machine frames of I/O memory it may map (io_caps.h) */
 	struct rangeset irq_caps;   /* IRQs it may bind (io_caps.h) */

@@ -1,11 +1,16 @@
 /*
- * Event channels, 2-level ABI (xen/common/event_channel.c).
+ * Event channels (xen/common/event_channel.c: ports and the 2-level ABI;
+ * xen/common/event_fifo.c: the FIFO ABI).
  *
- * Every domain owns a table of EVTCHN_NR_PORTS ports. A port's state says
- * what raises it; raising it sets its bit in shared_info.evtchn_pending and,
- * unless the port is masked, the word's bit in the notified vCPU's
- * evtchn_pending_sel and that vCPU's evtchn_upcall_pending. The upcall itself
- * is delivered on the way back to the guest (pv_return_to_guest).
+ * Every domain owns a table of EVTCHN_NR_PORTS ports, and with the FIFO ABI
+ * up to EVTCHN_MAX_PORTS in buckets allocated as ports are handed out. A
+ * port's state says what raises it. With the 2-level ABI raising it sets
+ * its bit in shared_info.evtchn_pending and, unless the port is masked, the
+ * word's bit in the notified vCPU's evtchn_pending_sel and that vCPU's
+ * evtchn_upcall_pending. With the FIFO ABI it sets PENDING in the port's
+ * event word and links the word onto a queue of the notified vCPU (docs/
+ * design.md "FIFO event channels"). The upcall itself is delivered on the
+ * way back to the guest (pv_return_to_guest).
  */
 #ifndef PETREL_EVENT_H
 #define PETREL_EVENT_H
@@ -17,8 +22,14 @@
 struct domain;
 struct vcpu;
 
-#define EVTCHN_NR_PORTS EVTCHN_2L_NR_CHANNELS /* 4096 on x86-64 */
+#define EVTCHN_NR_PORTS EVTCHN_2L_NR_CHANNELS /* 4096 on x86-64: the table in the domain */
+#define EVTCHN_MAX_PORTS EVTCHN_FIFO_NR_CHANNELS /* 2^17: the FIFO ABI's limit */
+#define EVTCHN_BUCKET_PORTS 256 /* ports past the table come in 4 KiB buckets */
+#define EVTCHN_NR_BUCKETS ((EVTCHN_MAX_PORTS - EVTCHN_NR_PORTS) / EVTCHN_BUCKET_PORTS)
 #define EVTCHN_WORD_BITS 64
+/* FIFO event array: 1024 event words a page, 128 pages for 2^17 ports. */
+#define EVTCHN_FIFO_WORDS_PER_PAGE (4096 / sizeof(event_word_t))
+#define EVTCHN_FIFO_MAX_PAGES (EVTCHN_MAX_PORTS / EVTCHN_FIFO_WORDS_PER_PAGE)
 
 /* Port states (ECS_*). Port 0 is reserved and never handed out. */
 enum evtchn_state {
@@ -31,24 +42,48 @@ enum evtchn_state {
 	ECS_IPI,
 };
 
-/* One port: 8 bytes, so the whole 2-level table is 32 KiB per domain. */
+/*
+ * One port: 16 bytes, so the 2-level table is 64 KiB per domain. The FIFO
+ * fields last_vcpu and last_priority name the queue the port was last
+ * linked on; they outlive the port's closing (a queue's tail may still name
+ * it), everything else is cleared when it is closed.
+ */
 struct evtchn {
 	u8 state; /* enum evtchn_state */
-	u8 xen_consumer; /* the hypervisor's end (an ioreq server's), not the guest's */
+	u8 xen_consumer : 1; /* the hypervisor's end (an ioreq server's), not the guest's */
+	u8 fifo_pending : 1; /* FIFO: raised while its event word had no array page */
+	u8 priority; /* FIFO: the queue its events go to (EVTCHN_FIFO_PRIORITY_*) */
+	u8 last_priority; /* FIFO: the queue it was last linked on ... */
 	u16 notify_vcpu; /* vCPU whose pending_sel/upcall_pending is raised */
+	u16 last_vcpu; /* ... and that queue's vCPU */
 	union {
 		domid_t remote_domid; /* ECS_UNBOUND */
 		struct {
 			domid_t dom;
-			u16 port;
+			u32 port;
 		} inter;  /* ECS_INTERDOMAIN */
 		u32 virq; /* ECS_VIRQ */
 		u32 pirq; /* ECS_PIRQ */
 	} u;
 };
 
-_Static_assert(sizeof(struct evtchn) == 8, "struct evtchn is 8 bytes");
-_Static_assert(EVTCHN_NR_PORTS <= 65536, "ports fit in u16");
+_Static_assert(sizeof(struct evtchn) == 16, "struct evtchn is 16 bytes");
+_Static_assert(EVTCHN_BUCKET_PORTS * sizeof(struct evtchn) == 4096, "a bucket is a page");
+
+/* A vCPU's FIFO state: its control block and the tail of each of its queues. */
+struct evtchn_fifo_vcpu {
+	struct evtchn_fifo_control_block *cb; /* in the guest's frame cb_mfn; NULL = none */
+	u64 cb_mfn;
+	u32 tail[EVTCHN_FIFO_MAX_QUEUES]; /* last port linked on each queue, 0 = none */
+};
+
+/* A domain's FIFO state: on once the first control block is registered. */
+struct evtchn_fifo_domain {
+	bool on;
+	unsigned int nr_words; /* event words mapped: nr_pages * EVTCHN_FIFO_WORDS_PER_PAGE */
+	event_word_t *page[EVTCHN_FIFO_MAX_PAGES]; /* the event array, in guest frames ... */
+	u64 page_mfn[EVTCHN_FIFO_MAX_PAGES]; /* ... these */
+};
 
 /* The event_channel_op (32) and event_channel_op_compat (16) hypercalls. */
 long do_event_channel_op(unsigned long cmd, unsigned long arg);
@@ -65,9 +100,15 @@ bool virq_is_per_vcpu(unsigned int virq);
 /* True if @virq is bound on @v. */
 bool virq_bound(const struct vcpu *v, unsigned int virq);
 
-/* 2-level bit helpers on @d's shared_info; @port must be < EVTCHN_NR_PORTS. */
+/* Pending and mask state of a valid @port, with either ABI. */
 bool evtchn_is_pending(const struct domain *d, unsigned int port);
 bool evtchn_is_masked(const struct domain *d, unsigned int port);
+/* True if @port has a slot in @d's port table (closed or not). */
+bool evtchn_port_valid(const struct domain *d, unsigned int port);
+/* The slot of a valid @port. */
+struct evtchn *evtchn_from_port(const struct domain *d, unsigned int port);
+/* The number of port slots @d has now (the ports below it are valid). */
+unsigned int evtchn_nr_slots(const struct domain *d);
 /* True if @v has an upcall to take (pending and not masked). */
 bool evtchn_upcall_due(const struct vcpu *v);
 
@@ -97,7 +138,40 @@ void evtchn_free_xen_port(struct domain *d, unsigned int port);
 /* The hook (hvm/ioreq.c; a no-op in builds without it). */
 void evtchn_xen_notify(struct domain *d, unsigned int port);
 
-/* Close every port of @d (EVTCHNOP_reset, domain teardown). */
+/*
+ * Close every port of @d and go back to the 2-level ABI, giving back the
+ * FIFO frames and port buckets (EVTCHNOP_reset, domain teardown).
+ */
 void evtchn_close_all(struct domain *d);
+
+/*
+ * The FIFO ABI (common/event_fifo.c). The ops return 0 or Xen's -errno;
+ * the rest are the FIFO halves of the port operations above, called by
+ * event_channel.c when d->evtchn_fifo.on.
+ */
+long evtchn_fifo_init_control(struct evtchn_init_control *a);
+long evtchn_fifo_expand_array(const struct evtchn_expand_array *a);
+long evtchn_fifo_set_priority(struct domain *d, unsigned int port, unsigned int priority);
+void evtchn_fifo_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port);
+void evtchn_fifo_clear_pending(struct domain *d, unsigned int port);
+void evtchn_fifo_unmask(struct domain *d, unsigned int port);
+bool evtchn_fifo_is_pending(const struct domain *d, unsigned int port);
+bool evtchn_fifo_is_masked(const struct domain *d, unsigned int port);
+/* True while @port's word is LINKED: the port may not be reused yet. */
+bool evtchn_fifo_is_busy(const struct domain *d, unsigned int port);
+/* Give back the control blocks and event array (back to 2-level). */
+void evtchn_fifo_destroy(struct domain *d);
+/* Shared with event_fifo.c: raise the upcall of @v; wake pollers of @port. */
+void evtchn_mark_pending(struct vcpu *v);
+void evtchn_check_pollers(struct domain *d, unsigned int port);
+
+/*
+ * A guest frame the hypervisor keeps mapped (FIFO control blocks and event
+ * array pages): @gfn (a machine frame for PV, a guest frame for HVM) must be
+ * @d's RAM and take a writable type. Its address, with *@mfn set, or NULL.
+ * put releases what get took.
+ */
+void *evtchn_get_guest_frame(struct domain *d, u64 gfn, u64 *mfn);
+void evtchn_put_guest_frame(u64 mfn);
 
 #endif

@@ -23,7 +23,7 @@ struct pirq {
 	u16 gsi;
 	u16 desc;  /* msi: its descriptor in msi.c */
 	u16 group; /* msi: the descriptor of its group's first vector */
-	u16 port;	    /* bound event channel, 0 if none */
+	u32 port;	    /* bound event channel, 0 if none */
 	struct domain *dom; /* the domain bound to it */
 };
 

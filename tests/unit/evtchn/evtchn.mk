@@ -1,5 +1,5 @@
 # Unit tests for events and time, built for the host with ASan and UBSan:
-#   test_evtchn   xen/common/event_channel.c on fake domains
+#   test_evtchn   xen/common/event_channel.c and event_fifo.c on fake domains
 #   test_timer    xen/common/timer.c with a fake clock and LAPIC
 #   test_pvclock  the pvclock scale and record of xen/arch/x86/time.c
 #   test_vcpu     vcpu_op and set_timer_op of xen/common/vcpu.c with a fake clock
@@ -23,10 +23,10 @@ test-unit-evtchn: $(EVTCHN_UT_BINS)
 		sed 's/^unit: /unit-evtchn: /'
 
 $(EVTCHN_UT_OUT)/test_evtchn: $(EVTCHN_UT_DIR)/test_evtchn.c xen/common/event_channel.c \
-		$(EVTCHN_UT_HDRS)
+		xen/common/event_fifo.c $(EVTCHN_UT_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(EVTCHN_UT_CFLAGS) -o $@ $(EVTCHN_UT_DIR)/test_evtchn.c \
-		xen/common/event_channel.c -lcmocka
+		xen/common/event_channel.c xen/common/event_fifo.c -lcmocka
 
 $(EVTCHN_UT_OUT)/test_timer: $(EVTCHN_UT_DIR)/test_timer.c xen/common/timer.c $(EVTCHN_UT_HDRS)
 	@mkdir -p $(@D)

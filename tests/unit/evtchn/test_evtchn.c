@@ -1,7 +1,9 @@
 /*
- * Event channels (xen/common/event_channel.c) on fake domains: the port
- * state machine of every EVTCHNOP with Xen's error values, and the 2-level
- * pending/mask/selector/upcall bits in shared_info and vcpu_info.
+ * Event channels (xen/common/event_channel.c, event_fifo.c) on fake
+ * domains: the port state machine of every EVTCHNOP with Xen's error
+ * values, the 2-level pending/mask/selector/upcall bits in shared_info and
+ * vcpu_info, and the FIFO ABI's queues in a control block and event array
+ * that a fake guest consumes as the ABI prescribes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +63,48 @@ void evtchn_xen_notify(struct domain *d, unsigned int port)
 	notified_port = port;
 }
 
+/* Buckets of ports past 4096: host memory, counted so that a leak shows. */
+static int heap_pages;
+
+void *alloc_xenheap_pages(unsigned int order)
+{
+	void *p = aligned_alloc(4096, 4096UL << order);
+
+	if (p)
+		heap_pages += 1 << order;
+	return p;
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+	heap_pages -= 1 << order;
+	free(va);
+}
+
+/*
+ * Guest frames for FIFO control blocks and event arrays: frames 1..NR_FRAMES
+ * of one pool (any domain's), each reference counted; other numbers are not RAM.
+ */
+#define NR_FRAMES 200
+static u8 (*frames)[4096];
+static int frame_refs[NR_FRAMES + 1];
+
+void *evtchn_get_guest_frame(struct domain *d, u64 gfn, u64 *mfn)
+{
+	(void)d;
+	if (gfn < 1 || gfn > NR_FRAMES)
+		return NULL;
+	frame_refs[gfn]++;
+	*mfn = gfn;
+	return frames[gfn - 1];
+}
+
+void evtchn_put_guest_frame(u64 mfn)
+{
+	assert_true(mfn >= 1 && mfn <= NR_FRAMES && frame_refs[mfn] > 0);
+	frame_refs[mfn]--;
+}
+
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
 	if (src_va < 4096)
@@ -89,6 +133,7 @@ static int setup(void **state)
 		assert_non_null(doms[i]->shared_info);
 		memset(doms[i]->shared_info, 0, 4096);
 		doms[i]->domain_id = (domid_t)i;
+		doms[i]->max_evtchn_port = ~0u;
 		doms[i]->is_privileged = i == 0;
 		doms[i]->vcpu[0] = vcpus[i];
 		vcpus[i]->domain = doms[i];
@@ -96,6 +141,10 @@ static int setup(void **state)
 		vcpus[i]->vcpu_info->evtchn_upcall_mask = 1;
 	}
 	current = vcpus[0];
+	frames = aligned_alloc(4096, NR_FRAMES * 4096UL);
+	assert_non_null(frames);
+	memset(frames, 0, NR_FRAMES * 4096UL);
+	memset(frame_refs, 0, sizeof(frame_refs));
 	return 0;
 }
 
@@ -103,11 +152,16 @@ static int teardown(void **state)
 {
 	(void)state;
 	for (int i = 0; i < NR_FAKE; i++) {
+		evtchn_close_all(doms[i]);
 		free(doms[i]->shared_info);
 		free(doms[i]);
 		free(vcpus[i]);
 		doms[i] = NULL;
 	}
+	for (int f = 1; f <= NR_FRAMES; f++)
+		assert_int_equal(frame_refs[f], 0);
+	assert_int_equal(heap_pages, 0);
+	free(frames);
 	return 0;
 }
 
@@ -561,8 +615,9 @@ static void test_enosys_and_efault(void **state)
 	(void)state;
 	/* PIRQ 0 is never mapped: -EPERM, as Xen (no PIRQs in this build at all). */
 	assert_int_equal(op(EVTCHNOP_bind_pirq, buf), -EPERM);
-	assert_int_equal(op(EVTCHNOP_init_control, buf), -ENOSYS);
-	assert_int_equal(op(EVTCHNOP_expand_array, buf), -ENOSYS);
+	/* FIFO calls on a 2-level domain: frame 0 is not RAM, no array to expand. */
+	assert_int_equal(op(EVTCHNOP_init_control, buf), -EINVAL);
+	assert_int_equal(op(EVTCHNOP_expand_array, buf), -EOPNOTSUPP);
 	assert_int_equal(op(EVTCHNOP_set_priority, buf), -ENOSYS);
 	assert_int_equal(op(14, buf), -ENOSYS);
 	assert_int_equal(do_event_channel_op(0xffffffffffUL, (unsigned long)buf), -ENOSYS);
@@ -607,6 +662,27 @@ static void test_table_full(void **state)
 	assert_int_equal(close_port(2000), 0);
 	assert_int_equal(bind_virq(VIRQ_TIMER, 0, &p), 0);
 	assert_int_equal(p, 2000);
+}
+
+/* createdomain's max_evtchn_port: ports above it are never handed out (Xen's -ENOSPC). */
+static void test_max_evtchn_port(void **state)
+{
+	u32 p = 0;
+
+	(void)state;
+	doms[0]->max_evtchn_port = 3;
+	for (u32 i = 1; i <= 3; i++) {
+		assert_int_equal(bind_ipi(0, &p), 0);
+		assert_int_equal(p, i);
+	}
+	assert_int_equal(bind_ipi(0, NULL), -ENOSPC);
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, NULL), -ENOSPC);
+	assert_int_equal(close_port(2), 0);
+	assert_int_equal(bind_ipi(0, &p), 0);
+	assert_int_equal(p, 2);
+	doms[0]->max_evtchn_port = 0;
+	assert_int_equal(close_port(1), 0);
+	assert_int_equal(bind_ipi(0, NULL), -ENOSPC);
 }
 
 static void test_pollers(void **state)
@@ -675,6 +751,339 @@ static void test_xen_ports(void **state)
 	assert_int_equal(st.status, EVTCHNSTAT_unbound);
 }
 
+
+/* ---- FIFO ABI. Frame 1 holds vCPU 0's control block, frames 10.. the event array. */
+
+#define CB_FRAME 1
+#define CB_OFFSET 64
+#define ARRAY_FRAME 10
+#define BIT(b) ((event_word_t)1 << (b))
+
+static u32 guest_head[EVTCHN_FIFO_MAX_QUEUES]; /* the guest's copy of each head */
+
+static long init_control(u32 vcpu, u64 gfn, u32 offset, u8 *link_bits)
+{
+	struct evtchn_init_control c = { .control_gfn = gfn, .offset = offset, .vcpu = vcpu };
+	long rc = op(EVTCHNOP_init_control, &c);
+
+	if (link_bits)
+		*link_bits = c.link_bits;
+	return rc;
+}
+
+static long expand(u64 gfn)
+{
+	struct evtchn_expand_array e = { .array_gfn = gfn };
+
+	return op(EVTCHNOP_expand_array, &e);
+}
+
+static long set_prio(u32 port, u32 prio)
+{
+	struct evtchn_set_priority p = { .port = port, .priority = prio };
+
+	return op(EVTCHNOP_set_priority, &p);
+}
+
+static struct evtchn_fifo_control_block *cblock(void)
+{
+	return (struct evtchn_fifo_control_block *)(frames[CB_FRAME - 1] + CB_OFFSET);
+}
+
+static event_word_t *fword(u32 port)
+{
+	return (event_word_t *)frames[ARRAY_FRAME - 1 + port / 1024] + port % 1024;
+}
+
+/* Dom0 on FIFO with @pages event array pages, all words clear (unmasked). */
+static void fifo_on(unsigned int pages)
+{
+	u8 bits = 0;
+
+	memset(guest_head, 0, sizeof(guest_head));
+	assert_int_equal(init_control(0, CB_FRAME, CB_OFFSET, &bits), 0);
+	assert_int_equal(bits, EVTCHN_FIFO_LINK_BITS);
+	for (unsigned int i = 0; i < pages; i++)
+		assert_int_equal(expand(ARRAY_FRAME + i), 0);
+}
+
+/* The guest takes the head of queue @prio off: its port, and *@more if the queue goes on. */
+static u32 guest_pop(unsigned int prio, bool *more)
+{
+	u32 port = guest_head[prio] ? guest_head[prio] : cblock()->head[prio];
+	event_word_t *w = fword(port), old = *w, want;
+
+	do
+		want = old & ~(BIT(EVTCHN_FIFO_LINKED) | EVTCHN_FIFO_LINK_MASK);
+	while (!__atomic_compare_exchange_n(w, &old, want, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	guest_head[prio] = old & EVTCHN_FIFO_LINK_MASK;
+	*more = guest_head[prio] != 0;
+	return port;
+}
+
+/* The guest's upcall: drain the ready queues, highest priority first; pending ports in @out. */
+static unsigned int guest_drain(u32 *out, unsigned int max)
+{
+	u32 ready = __atomic_exchange_n(&cblock()->ready, 0, __ATOMIC_SEQ_CST);
+	unsigned int n = 0;
+
+	while (ready) {
+		unsigned int prio = (unsigned int)__builtin_ctz(ready);
+		bool more;
+		u32 port = guest_pop(prio, &more);
+
+		if (!more)
+			ready &= ~(1u << prio);
+		if (*fword(port) & BIT(EVTCHN_FIFO_PENDING)) {
+			__atomic_fetch_and(fword(port), ~BIT(EVTCHN_FIFO_PENDING), __ATOMIC_SEQ_CST);
+			assert_true(n < max);
+			out[n++] = port;
+		}
+	}
+	return n;
+}
+
+static void test_fifo_init_control_errors(void **state)
+{
+	u8 bits = 0;
+
+	(void)state;
+	assert_int_equal(init_control(1, CB_FRAME, 0, &bits), -ENOENT);
+	assert_int_equal(init_control(MAX_VIRT_CPUS + 7, CB_FRAME, 0, NULL), -ENOENT);
+	assert_int_equal(init_control(0, CB_FRAME, 4096 - 72 + 8, NULL), -EINVAL);
+	assert_int_equal(init_control(0, CB_FRAME, 4, NULL), -EINVAL);
+	assert_int_equal(init_control(0, NR_FRAMES + 1, 0, NULL), -EINVAL);
+	/* Still 2-level after the failures. */
+	assert_int_equal(expand(ARRAY_FRAME), -EOPNOTSUPP);
+	assert_int_equal(set_prio(1, 3), -ENOSYS);
+	assert_false(doms[0]->evtchn_fifo.on);
+	/* The last offset that fits, then once per vCPU. */
+	assert_int_equal(init_control(0, CB_FRAME, 4096 - 72, &bits), 0);
+	assert_int_equal(bits, 17);
+	assert_true(doms[0]->evtchn_fifo.on);
+	assert_int_equal(frame_refs[CB_FRAME], 1);
+	assert_int_equal(init_control(0, CB_FRAME + 1, 0, NULL), -EINVAL);
+	assert_int_equal(frame_refs[CB_FRAME + 1], 0);
+	/* expand_array: a frame that is not RAM, then a good one. */
+	assert_int_equal(expand(0), -EINVAL);
+	assert_int_equal(expand(ARRAY_FRAME), 0);
+	assert_int_equal(frame_refs[ARRAY_FRAME], 1);
+	/* set_priority: 0..15, on a valid port. */
+	assert_int_equal(set_prio(1, 16), -EINVAL);
+	assert_int_equal(set_prio(1, 15), 0);
+	assert_int_equal(set_prio(EVTCHN_NR_PORTS, 0), -EINVAL);
+	assert_int_equal(set_prio(EVTCHN_MAX_PORTS + 1, 0), -EINVAL);
+	/* The compat form never reaches the FIFO calls. */
+	struct evtchn_op o = { .cmd = EVTCHNOP_expand_array };
+	assert_int_equal(do_event_channel_op_compat((unsigned long)&o), -ENOSYS);
+}
+
+static void test_fifo_priority_order(void **state)
+{
+	u32 a, b, c, d, got[8];
+
+	(void)state;
+	fifo_on(1);
+	assert_int_equal(bind_ipi(0, &a), 0);
+	assert_int_equal(bind_ipi(0, &b), 0);
+	assert_int_equal(bind_ipi(0, &c), 0);
+	assert_int_equal(bind_ipi(0, &d), 0);
+	assert_int_equal(set_prio(b, EVTCHN_FIFO_PRIORITY_MAX), 0);
+	assert_int_equal(set_prio(d, EVTCHN_FIFO_PRIORITY_MIN), 0);
+	clear_upcall(0);
+	assert_int_equal(send_port(d), 0);
+	assert_int_equal(send_port(a), 0);
+	assert_int_equal(send_port(c), 0);
+	assert_int_equal(send_port(b), 0);
+	assert_int_equal(send_port(a), 0); /* already pending: no second entry */
+	/* Queue 7 is a -> c, with the link in a's word; one ready bit per queue. */
+	assert_int_equal(cblock()->head[EVTCHN_FIFO_PRIORITY_DEFAULT], a);
+	assert_int_equal(*fword(a) & EVTCHN_FIFO_LINK_MASK, c);
+	assert_true(*fword(c) & BIT(EVTCHN_FIFO_LINKED));
+	assert_int_equal(*fword(c) & EVTCHN_FIFO_LINK_MASK, 0);
+	assert_int_equal(cblock()->ready, (1u << 0) | (1u << 7) | (1u << 15));
+	assert_int_equal(vcpus[0]->vcpu_info->evtchn_upcall_pending, 1);
+	/* 2-level bits are left alone. */
+	assert_false(pending(0, a));
+	assert_int_equal(guest_drain(got, 8), 4);
+	assert_int_equal(got[0], b);
+	assert_int_equal(got[1], a);
+	assert_int_equal(got[2], c);
+	assert_int_equal(got[3], d);
+	assert_int_equal(*fword(a), 0);
+	/* All consumed: the next event starts queue 7 again at the head. */
+	assert_int_equal(send_port(c), 0);
+	assert_int_equal(cblock()->head[EVTCHN_FIFO_PRIORITY_DEFAULT], c);
+	assert_int_equal(guest_drain(got, 8), 1);
+	assert_int_equal(got[0], c);
+}
+
+static void test_fifo_mask_unmask(void **state)
+{
+	u32 a, got[4];
+
+	(void)state;
+	fifo_on(1);
+	assert_int_equal(bind_ipi(0, &a), 0);
+	*fword(a) = BIT(EVTCHN_FIFO_MASKED);
+	assert_true(evtchn_is_masked(doms[0], a));
+	clear_upcall(0);
+	assert_int_equal(send_port(a), 0);
+	assert_int_equal(*fword(a), BIT(EVTCHN_FIFO_MASKED) | BIT(EVTCHN_FIFO_PENDING));
+	assert_true(evtchn_is_pending(doms[0], a));
+	assert_int_equal(cblock()->ready, 0);
+	assert_int_equal(vcpus[0]->vcpu_info->evtchn_upcall_pending, 0);
+	/* Unmask links the pending port and raises the upcall. */
+	assert_int_equal(unmask(a), 0);
+	assert_false(*fword(a) & BIT(EVTCHN_FIFO_MASKED));
+	assert_true(*fword(a) & BIT(EVTCHN_FIFO_LINKED));
+	assert_int_equal(vcpus[0]->vcpu_info->evtchn_upcall_pending, 1);
+	assert_int_equal(guest_drain(got, 4), 1);
+	assert_int_equal(got[0], a);
+	/* Unmasking a port that is not pending links nothing. */
+	assert_int_equal(unmask(a), 0);
+	assert_int_equal(cblock()->ready, 0);
+	/* Closing clears PENDING in the word. */
+	*fword(a) = BIT(EVTCHN_FIFO_MASKED);
+	assert_int_equal(send_port(a), 0);
+	assert_int_equal(close_port(a), 0);
+	assert_int_equal(*fword(a), BIT(EVTCHN_FIFO_MASKED));
+}
+
+/* A consumed tail is not linked to, and a port that changes queue leaves no stale tail. */
+static void test_fifo_tails(void **state)
+{
+	u32 a, c, got[4];
+	bool more;
+
+	(void)state;
+	fifo_on(1);
+	assert_int_equal(bind_ipi(0, &a), 0);
+	assert_int_equal(bind_ipi(0, &c), 0);
+	assert_int_equal(send_port(a), 0);
+	/* The guest takes a off (queue 7's tail still names it) and acks it. */
+	assert_int_equal(guest_pop(EVTCHN_FIFO_PRIORITY_DEFAULT, &more), a);
+	assert_false(more);
+	*fword(a) &= ~BIT(EVTCHN_FIFO_PENDING);
+	/* a moves to queue 3 and is raised there; c then heads queue 7, not a's link. */
+	assert_int_equal(set_prio(a, 3), 0);
+	assert_int_equal(send_port(a), 0);
+	assert_int_equal(cblock()->head[3], a);
+	assert_int_equal(send_port(c), 0);
+	assert_int_equal(*fword(a) & EVTCHN_FIFO_LINK_MASK, 0);
+	assert_int_equal(cblock()->head[EVTCHN_FIFO_PRIORITY_DEFAULT], c);
+	assert_int_equal(cblock()->ready, (1u << 3) | (1u << 7));
+	assert_int_equal(guest_drain(got, 4), 2);
+	assert_int_equal(got[0], a);
+	assert_int_equal(got[1], c);
+	/* The same port raised again while its tail entry was consumed: the head again. */
+	assert_int_equal(send_port(c), 0);
+	assert_int_equal(cblock()->head[EVTCHN_FIFO_PRIORITY_DEFAULT], c);
+	assert_int_equal(*fword(c) & EVTCHN_FIFO_LINK_MASK, 0);
+}
+
+/* A linked port that was closed is not handed out again until the guest unlinks it. */
+static void test_fifo_busy_port(void **state)
+{
+	u32 a, b, got[4];
+
+	(void)state;
+	fifo_on(1);
+	assert_int_equal(bind_ipi(0, &a), 0);
+	assert_int_equal(send_port(a), 0);
+	assert_int_equal(close_port(a), 0);
+	assert_true(*fword(a) & BIT(EVTCHN_FIFO_LINKED));
+	assert_int_equal(bind_ipi(0, &b), 0);
+	assert_true(b != a);
+	/* The guest skips the closed port (no longer pending) and unlinks it. */
+	assert_int_equal(guest_drain(got, 4), 0);
+	assert_int_equal(bind_ipi(0, &b), 0);
+	assert_int_equal(b, a);
+}
+
+/* Ports bound under 2-level move over; pending ones are raised when their page comes. */
+static void test_fifo_switch(void **state)
+{
+	u32 a, b, got[4];
+
+	(void)state;
+	assert_int_equal(bind_ipi(0, &a), 0);
+	assert_int_equal(bind_ipi(0, &b), 0);
+	assert_int_equal(send_port(a), 0);
+	assert_true(pending(0, a));
+	fifo_on(0);
+	assert_false(evtchn_is_pending(doms[0], a)); /* no word yet */
+	assert_true(evtchn_is_masked(doms[0], a));
+	assert_int_equal(send_port(b), 0);
+	assert_int_equal(cblock()->ready, 0);
+	clear_upcall(0);
+	assert_int_equal(expand(ARRAY_FRAME), 0);
+	assert_int_equal(vcpus[0]->vcpu_info->evtchn_upcall_pending, 1);
+	assert_int_equal(guest_drain(got, 4), 2);
+	assert_int_equal(got[0], a);
+	assert_int_equal(got[1], b);
+}
+
+/* More than 4096 ports, in buckets; given back by reset, which returns to 2-level. */
+static void test_fifo_many_ports(void **state)
+{
+	enum { N = 5000 };
+	static u32 got[N];
+	struct evtchn_reset r = { .dom = DOMID_SELF };
+	u32 p = 0;
+
+	(void)state;
+	fifo_on(4);
+	for (u32 i = 1; i <= N; i++) {
+		assert_int_equal(bind_ipi(0, &p), 0);
+		assert_int_equal(p, i);
+	}
+	assert_true(heap_pages > 0);
+	/* Port 4500 is past the 4 pages: remembered, raised when page 5 comes. */
+	assert_int_equal(send_port(4500), 0);
+	assert_int_equal(send_port(4095), 0);
+	assert_int_equal(send_port(4096), 0);
+	assert_int_equal(cblock()->head[EVTCHN_FIFO_PRIORITY_DEFAULT], 4095);
+	assert_int_equal(expand(ARRAY_FRAME + 4), 0);
+	assert_int_equal(guest_drain(got, N), 3);
+	assert_int_equal(got[2], 4500);
+	for (u32 i = 1; i <= N; i++)
+		assert_int_equal(send_port(i), 0);
+	assert_int_equal(guest_drain(got, N), N);
+	for (u32 i = 0; i < N; i++)
+		assert_int_equal(got[i], i + 1);
+	/* Status and close work past 4096 too. */
+	struct evtchn_status st;
+	assert_int_equal(status(DOMID_SELF, 4999, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_ipi);
+	assert_int_equal(close_port(4999), 0);
+	assert_int_equal(op(EVTCHNOP_reset, &r), 0);
+	assert_false(doms[0]->evtchn_fifo.on);
+	assert_int_equal(heap_pages, 0);
+	assert_int_equal(frame_refs[CB_FRAME], 0);
+	assert_int_equal(frame_refs[ARRAY_FRAME + 4], 0);
+	assert_int_equal(status(DOMID_SELF, 4999, &st), -EINVAL);
+	assert_int_equal(set_prio(1, 3), -ENOSYS);
+}
+
+/* Interdomain sends into a FIFO domain, and a 2-level peer beside it. */
+static void test_fifo_interdomain(void **state)
+{
+	u32 rp, lp, got[4];
+
+	(void)state;
+	fifo_on(1);
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &rp), 0);
+	as_dom(1);
+	assert_int_equal(bind_interdomain(0, rp, &lp), 0);
+	assert_int_equal(send_port(lp), 0);
+	as_dom(0);
+	assert_int_equal(guest_drain(got, 4), 1);
+	assert_int_equal(got[0], rp);
+	assert_int_equal(send_port(rp), 0);
+	assert_true(pending(1, lp));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -686,6 +1095,9 @@ int main(void)
 		T(test_bind_vcpu),	T(test_reset),	     T(test_enosys_and_efault),
 		T(test_compat),		T(test_table_full),  T(test_pollers),
 		T(test_xen_ports),
+		T(test_fifo_init_control_errors), T(test_fifo_priority_order), T(test_fifo_mask_unmask),
+		T(test_fifo_tails), T(test_fifo_busy_port), T(test_fifo_switch),
+		T(test_fifo_many_ports), T(test_fifo_interdomain), T(test_max_evtchn_port),
 	};
 
 	return cmocka_run_group_tests_name("evtchn", tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "pv_mm.h"
 #include "m2p.h"
+#include "hvm.h"
 
 unsigned int order_for_bytes(u64 bytes)
 {
@@ -161,4 +162,29 @@ bool mfn_owned_by(mfn_t mfn, const struct domain *d)
 {
 	return mfn < max_page && frame_table[mfn].owner == d &&
 	       !(frame_table[mfn].flags & (PGC_free | PGC_reserved));
+}
+
+/*
+ * A frame the hypervisor keeps mapped for the FIFO event ABI (event.h):
+ * @d's own RAM, with a writable type and a general reference, like a
+ * registered vcpu_info.
+ */
+void *evtchn_get_guest_frame(struct domain *d, u64 gfn, u64 *mfn)
+{
+	mfn_t m = is_hvm_domain(d) ? p2m_lookup(d, gfn) : gfn;
+	struct page_info *pg;
+
+	if (m >= max_page)
+		return NULL;
+	pg = mfn_to_page(m);
+	if (pg->owner != d || !get_page_type(pg, PGT_writable_page))
+		return NULL;
+	get_page(pg);
+	*mfn = m;
+	return mfn_to_virt(m);
+}
+
+void evtchn_put_guest_frame(u64 mfn)
+{
+	pv_put_page_and_type(mfn_to_page(mfn));
 }

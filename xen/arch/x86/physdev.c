@@ -100,7 +100,7 @@ void pirq_hw_interrupt(unsigned int gsi)
 		eoi_bit(dp, p, true);
 	}
 	apic_eoi();
-	evtchn_set_pending(pi->dom, pi->dom->evtchn[pi->port].notify_vcpu, pi->port);
+	evtchn_set_pending(pi->dom, evtchn_from_port(pi->dom, pi->port)->notify_vcpu, pi->port);
 }
 
 void pirq_msi_interrupt(struct domain *d, unsigned int p)
@@ -109,7 +109,7 @@ void pirq_msi_interrupt(struct domain *d, unsigned int p)
 
 	if (!pi || !pi->msi || !pi->port || !pi->dom)
 		return; /* masked at the device as soon as it was unbound */
-	evtchn_set_pending(pi->dom, pi->dom->evtchn[pi->port].notify_vcpu, pi->port);
+	evtchn_set_pending(pi->dom, evtchn_from_port(pi->dom, pi->port)->notify_vcpu, pi->port);
 }
 
 /* The guest is done with @p: unmask its level-triggered pin again. */
@@ -155,7 +155,7 @@ int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 	if (port < 0)
 		return port;
 	if (pi->msi) {
-		pi->port = (u16)port;
+		pi->port = (u32)port;
 		pi->dom = d;
 		msi_mask(pi->desc, false);
 		return 0;
@@ -165,7 +165,7 @@ int pirq_guest_bind(struct domain *d, unsigned int p, int port, bool share)
 		       d->domain_id, p, pi->gsi);
 		return -EBUSY;
 	}
-	pi->port = (u16)port;
+	pi->port = (u32)port;
 	pi->dom = d;
 	pi->in_flight = false;
 	eoi_bit(dp, p, false);
