@@ -60,7 +60,7 @@ SYSTEM_SKIP_6_12 := --skip xl-linux,xl-save,xl-pvh,pxenconsoled
 # domU's PV disks and vif (--split-drivers).
 
 TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12 \
-	test-system-save test-system-dom0-smp4 test-system-dom0-smp4-xen
+	test-system-save test-system-dom0-smp4
 
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
