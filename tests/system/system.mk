@@ -32,8 +32,10 @@
 #   test-system-xen-smp   test-system-smp's checks on Debian's Xen 4.17 (the judge)
 #   test-system-dom0-smp4 dom0 with 4 vCPUs on a 4-CPU machine, only the xl and smp
 #                         steps (xl vcpu-list, vcpu-pin, the parallel workload, CPU 1
-#                         offline and back), no reboot; -xen on Xen 4.17 (both in
-#                         TEST_TARGETS: the one 4-CPU dom0 boot of make test)
+#                         offline and back, xl vcpu-set), no reboot (in TEST_TARGETS:
+#                         the one 4-CPU dom0 boot of make test; 10m44s at load 15)
+#   test-system-dom0-smp4-xen  the same on Xen 4.17 (not in TEST_TARGETS: 16 min at
+#                         load 15-20, 13 of them the boot)
 #   test-linux-domu-cycles  LINUX_CYCLES (20) create/boot/destroy cycles of the Linux
 #                         domU under Debian's xl, free memory back after each
 #                         (-xen on Xen 4.17; not in TEST_TARGETS: 1 to 3 min a cycle under TCG)
