@@ -60,7 +60,9 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
                 VCPUOP_down, is_up, up), the workload again, `xl vcpu-set`
                 takes dom0's last vCPU offline and back (xenstore's
-                cpu/N/availability, which dom0's kernel acts on), dmesg without a
+                cpu/N/availability, which dom0's kernel acts on; the CPU
+                comes back present and is put online through sysfs, as udev
+                does on Xen), dmesg without a
                 warning, stall or lockup (run right after `xl info`/`xl list`,
                 before the console transfer of `xl create`)
   pxl/*         Petrel's xl (/usr/sbin/pxl) beside Debian's xl: the same output
@@ -1230,35 +1232,49 @@ def check_smp(con, res, ncpus, timeout):
               "rc=%d, %d warnings, first: %s" % (rc, len(bad), bad[:3]))
 
 
-def wait_dom0_vcpus(con, online, vcpus):
-    """Poll up to 60 s until dom0's online CPUs read @online and `xl list` shows @vcpus
-    vCPUs; (sysfs value, xl's count)."""
-    got = ("", -1)
-    for _ in range(120):
-        _, out = shell_run(con, "cat /sys/devices/system/cpu/online")
-        rc, _, rows = xl_list(con)
-        got = (out.strip(), int(rows[0][3]) if rc == 0 and rows else -1)
-        if got == (online, vcpus):
+def dom0_cpu_state(con):
+    """dom0's present and online CPUs (sysfs) and `xl list`'s vCPU count."""
+    _, out = shell_run(con, "cat /sys/devices/system/cpu/present /sys/devices/system/cpu/online")
+    rc, _, rows = xl_list(con)
+    f = out.split()
+    return (f[0] if f else "", f[1] if len(f) > 1 else "",
+            int(rows[0][3]) if rc == 0 and rows else -1)
+
+
+def wait_cpu_state(con, want, tries=120):
+    """Poll (every half second) until dom0_cpu_state is @want; the last state read."""
+    got = dom0_cpu_state(con)
+    for _ in range(tries):
+        if got == want:
             break
         shell_run(con, "usleep 500000")
+        got = dom0_cpu_state(con)
     return got
 
 
 def check_vcpu_set(con, res, ncpus):
-    """`xl vcpu-set` takes dom0's last vCPU offline through xenstore
-    (cpu/N/availability, which dom0's kernel watches) and brings it back."""
+    """`xl vcpu-set` through xenstore (cpu/N/availability, which dom0's kernel
+    watches): fewer vCPUs takes dom0's last CPU offline and out of the present
+    set; more makes it present again, and online once written to its sysfs
+    file, as udev does on Xen."""
+    last = ncpus - 1
     fewer = "0" if ncpus == 2 else "0-%d" % (ncpus - 2)
-    rc, out = shell_run(con, "xl vcpu-set 0 %d" % (ncpus - 1))
-    got = wait_dom0_vcpus(con, fewer, ncpus - 1)
-    res.check("smp/vcpu-set-down", rc == 0 and got == (fewer, ncpus - 1),
-              "rc=%d %r; online CPUs and xl's vCPUs %r, expected %r"
-              % (rc, out.strip(), got, (fewer, ncpus - 1)), "%s, %d vCPUs" % got)
+    rc, out = shell_run(con, "xl vcpu-set 0 %d" % last)
+    want = (fewer, fewer, last)
+    got = wait_cpu_state(con, want)
+    res.check("smp/vcpu-set-down", rc == 0 and got == want,
+              "rc=%d %r; present, online CPUs and xl's vCPUs %r, expected %r"
+              % (rc, out.strip(), got, want), "%s %s, %d vCPUs" % got)
     rc, out = shell_run(con, "xl vcpu-set 0 %d" % ncpus)
-    want = ("0-%d" % (ncpus - 1), ncpus)
-    got = wait_dom0_vcpus(con, *want)
-    res.check("smp/vcpu-set-up", rc == 0 and got == want,
-              "rc=%d %r; online CPUs and xl's vCPUs %r, expected %r"
-              % (rc, out.strip(), got, want), "%s, %d vCPUs" % got)
+    every = "0-%d" % last
+    got = wait_cpu_state(con, (every, fewer, last))
+    rc2, _ = shell_run(con, "echo 1 > /sys/devices/system/cpu/cpu%d/online" % last)
+    want = (every, every, ncpus)
+    got2 = wait_cpu_state(con, want)
+    res.check("smp/vcpu-set-up", rc == 0 and got[0] == every and rc2 == 0 and got2 == want,
+              "rc=%d/%d %r; present, online CPUs and xl's vCPUs %r after vcpu-set, %r after "
+              "the online write, expected %r" % (rc, rc2, out.strip(), got, got2, want),
+              "%s %s, %d vCPUs" % got2)
 
 
 def check_cpus_up(con, res, want, timeout):
