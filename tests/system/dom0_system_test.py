@@ -26,7 +26,11 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 the QEMU machine and dom0_mem, caps, command line, build id),
                 `xl info -n` (CPU topology, node 0's memory), `xl list` (the
                 Domain-0 row: memory, vCPUs as dom0 sees them, running, CPU
-                time), dom0 + free <= total, `xl uptime`, `xl dmesg` (the
+                time), dom0 + free <= total, `xl uptime`, `xl vcpu-list`
+                (dom0's vCPUs on CPUs of the machine, affinity all / all),
+                `xl vcpu-pin` (dom0's last vCPU pinned to CPU 0 runs there
+                with that hard affinity, back to all, a missing vCPU
+                refused), `xl dmesg` (the
                 hypervisor's banner) and `xl dmesg -c` (clears the ring);
                 `xl create` of a small PV domU (the guest test hello.elf,
                 32 MiB) with Debian's xenconsoled running: it is built and
@@ -56,7 +60,11 @@ Checks, one "PASS name" / "FAIL name: why" line each:
   smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
                 busy loop per CPU and a compression) gives every CPU work, CPU
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
-                VCPUOP_down, is_up, up), the workload again, dmesg without a
+                VCPUOP_down, is_up, up), the workload again, `xl vcpu-set`
+                takes dom0's last vCPU offline and back (xenstore's
+                cpu/N/availability, which dom0's kernel acts on; the CPU
+                comes back present and is put online through sysfs, as udev
+                does on Xen), dmesg without a
                 warning, stall or lockup (run right after `xl info`/`xl list`,
                 before the console transfer of `xl create`)
   pxl/*         Petrel's xl (/usr/sbin/pxl) beside Debian's xl: the same output
@@ -402,6 +410,51 @@ def check_xl_vcpu_list(con, res, cpus, dom0_vcpus):
                                                         cpus), "%d rows" % len(rows))
 
 
+def vcpu_rows(con):
+    """rc and {vCPU: (CPU, state, affinity words)} of Domain-0 from `xl vcpu-list`."""
+    rc, out = shell_run(con, "xl vcpu-list 0")
+    rows = {}
+    for m in map(XL_VCPU_ROW.match, (l.strip() for l in out.splitlines())):
+        if m:
+            rows[int(m.group(1))] = (m.group(2), m.group(3), m.group(5).split())
+    return rc, rows
+
+
+def wait_vcpu_cpu(con, vcpu, cpu, tries=20):
+    """Poll `xl vcpu-list` until the vCPU sits on that CPU; the last rows."""
+    for _ in range(tries):
+        rc, rows = vcpu_rows(con)
+        if rc == 0 and vcpu in rows and rows[vcpu][0] == str(cpu):
+            break
+        shell_run(con, "usleep 250000")
+    return rc, rows
+
+
+# `xl vcpu-pin` (domctl setvcpuaffinity): dom0's last vCPU pinned to CPU 0
+# shows hard affinity "0" (xl writes "all" when the map covers every CPU,
+# so on one CPU it stays "all") and runs there; pinned back to all it shows
+# "all / all"; a vCPU dom0 does not have is refused.
+def check_xl_vcpu_pin(con, res, cpus, dom0_vcpus):
+    last = dom0_vcpus - 1
+    want = ["all" if cpus == 1 else "0", "/", "all"]
+    rc, _ = shell_run(con, "xl vcpu-pin 0 %d 0" % last)
+    rc2, rows = wait_vcpu_cpu(con, last, 0)
+    row = rows.get(last)
+    res.check("xl/vcpu-pin", rc == 0 and rc2 == 0 and row is not None and
+              row[0] == "0" and row[2] == want,
+              "rc=%d/%d, vCPU %d row %r: expected CPU 0, affinity %s"
+              % (rc, rc2, last, row, " ".join(want)), "vCPU %d on CPU 0" % last)
+    rc, _ = shell_run(con, "xl vcpu-pin 0 %d all" % last)
+    rc2, rows = vcpu_rows(con)
+    ok = rc == 0 and rc2 == 0 and sorted(rows) == list(range(dom0_vcpus)) and \
+        all(r[2] == ["all", "/", "all"] for r in rows.values())
+    res.check("xl/vcpu-unpin", ok, "rc=%d/%d, rows %r: expected affinity all / all"
+              % (rc, rc2, rows))
+    rc, out = shell_run(con, "xl vcpu-pin 0 %d all" % dom0_vcpus)
+    res.check("xl/vcpu-pin-missing", rc != 0, "rc=%d for vCPU %d of %d: %r"
+              % (rc, dom0_vcpus, dom0_vcpus, out.strip()), "rc=%d" % rc)
+
+
 # `xl sched-credit` (sched-credit2 where the hypervisor runs credit2): the pool's line, then
 # Domain-0's weight and cap; set to 512 and 50 and read back, then put back to 256 and 0.
 XL_SCHED_CMDS = {"credit": "sched-credit", "credit2": "sched-credit2"}
@@ -459,6 +512,7 @@ def check_xl(con, res, args, hv_cmdline, argv):
     res.check("xl/uptime", rc == 0 and m and abs(secs - uptime) <= 60,
               "rc=%d, %r (dom0 uptime %.0fs)" % (rc, out.strip(), uptime))
     check_xl_vcpu_list(con, res, facts[1], dom0_vcpus)
+    check_xl_vcpu_pin(con, res, facts[1], dom0_vcpus)
     if info:
         check_xl_sched(con, res, info.get("xen_scheduler"))
     # The console ring: the hypervisor's first line, then cleared by -c.  Its
@@ -1260,11 +1314,57 @@ def check_smp(con, res, ncpus, timeout):
     res.check("smp/plug", rc == 0 and rc2 == 0 and out.strip() == want,
               "rc=%d, online CPUs %r, expected %r" % (rc, out.strip(), want), out.strip())
     run_workload(con, res, "smp/parallel-after-plug", ncpus, 10 * timeout)
+    check_vcpu_set(con, res, ncpus)
     rc, out = shell_run(con, "dmesg")
     bad = [l.strip() for l in out.splitlines()
            if re.search(r"WARNING:|BUG:|soft lockup|stall|hung_task|Call Trace", l)]
     res.check("smp/dmesg-clean", rc == 0 and not bad,
               "rc=%d, %d warnings, first: %s" % (rc, len(bad), bad[:3]))
+
+
+def dom0_cpu_state(con):
+    """dom0's present and online CPUs (sysfs) and `xl list`'s vCPU count."""
+    _, out = shell_run(con, "cat /sys/devices/system/cpu/present /sys/devices/system/cpu/online")
+    rc, _, rows = xl_list(con)
+    f = out.split()
+    return (f[0] if f else "", f[1] if len(f) > 1 else "",
+            int(rows[0][3]) if rc == 0 and rows else -1)
+
+
+def wait_cpu_state(con, want, tries=120):
+    """Poll (every half second) until dom0_cpu_state is @want; the last state read."""
+    got = dom0_cpu_state(con)
+    for _ in range(tries):
+        if got == want:
+            break
+        shell_run(con, "usleep 500000")
+        got = dom0_cpu_state(con)
+    return got
+
+
+def check_vcpu_set(con, res, ncpus):
+    """`xl vcpu-set` through xenstore (cpu/N/availability, which dom0's kernel
+    watches): fewer vCPUs takes dom0's last CPU offline and out of the present
+    set; more makes it present again, and online once written to its sysfs
+    file, as udev does on Xen."""
+    last = ncpus - 1
+    fewer = "0" if ncpus == 2 else "0-%d" % (ncpus - 2)
+    rc, out = shell_run(con, "xl vcpu-set 0 %d" % last)
+    want = (fewer, fewer, last)
+    got = wait_cpu_state(con, want)
+    res.check("smp/vcpu-set-down", rc == 0 and got == want,
+              "rc=%d %r; present, online CPUs and xl's vCPUs %r, expected %r"
+              % (rc, out.strip(), got, want), "%s %s, %d vCPUs" % got)
+    rc, out = shell_run(con, "xl vcpu-set 0 %d" % ncpus)
+    every = "0-%d" % last
+    got = wait_cpu_state(con, (every, fewer, last))
+    rc2, _ = shell_run(con, "echo 1 > /sys/devices/system/cpu/cpu%d/online" % last)
+    want = (every, every, ncpus)
+    got2 = wait_cpu_state(con, want)
+    res.check("smp/vcpu-set-up", rc == 0 and got[0] == every and rc2 == 0 and got2 == want,
+              "rc=%d/%d %r; present, online CPUs and xl's vCPUs %r after vcpu-set, %r after "
+              "the online write, expected %r" % (rc, rc2, out.strip(), got, got2, want),
+              "%s %s, %d vCPUs" % got2)
 
 
 def check_cpus_up(con, res, want, timeout):
