@@ -16,7 +16,7 @@
 #define DEFAULT_MEMORY_MB 32
 
 struct create_opts {
-	const char *name, *kernel, *type;
+	const char *name, *kernel, *ramdisk, *type;
 	char cmdline[1024];
 	long memory_mb, vcpus;
 	uint8_t uuid[16];
@@ -54,8 +54,7 @@ static int refuse(const char *why, const char *what)
 /* Keys this slice cannot honour yet are refused, not ignored. */
 static int unsupported(const struct cfg *cfg)
 {
-	static const char *const keys[] = { "ramdisk", "bootloader", "device_model_version", "pci",
-					    "vfb" };
+	static const char *const keys[] = { "bootloader", "device_model_version", "pci", "vfb" };
 	const struct cfg_value *items;
 	unsigned int n;
 
@@ -97,6 +96,8 @@ static int read_options(const struct cfg *cfg, struct create_opts *o)
 		return refuse("only type \"pv\" is supported yet, not ", o->type);
 	if (cfg_get_string(cfg, "kernel", &o->kernel, err, sizeof(err)))
 		return refuse(err[0] ? err : "a PV guest needs a kernel", NULL);
+	if (cfg_get_string(cfg, "ramdisk", &o->ramdisk, err, sizeof(err)) == -EINVAL)
+		return refuse(err, NULL);
 	if ((cfg_get_long(cfg, "memory", &o->memory_mb, err, sizeof(err)) == -EINVAL) ||
 	    (cfg_get_long(cfg, "vcpus", &o->vcpus, err, sizeof(err)) == -EINVAL))
 		return refuse(err, NULL);
@@ -119,6 +120,23 @@ static void random_uuid(uint8_t u[16])
 	u[8] = (u[8] & 0x3f) | 0x80;
 }
 
+/* The kernel and the ramdisk, read and unpacked; 0 or -1 with a message. */
+static int read_images(const struct create_opts *o, struct kernel_image *k, struct ramdisk *rd)
+{
+	char err[512];
+
+	if (image_read_file(o->kernel, k, err, sizeof(err))) {
+		fprintf(stderr, "%s: kernel %s: %s\n", xl_prog, o->kernel, err);
+		return -1;
+	}
+	if (o->ramdisk && ramdisk_read_file(o->ramdisk, rd, err, sizeof(err))) {
+		fprintf(stderr, "%s: ramdisk %s: %s\n", xl_prog, o->ramdisk, err);
+		image_free(k);
+		return -1;
+	}
+	return 0;
+}
+
 static int build(const struct create_opts *o, int paused, int quiet)
 {
 	struct pv_build_args a = { .name = o->name,
@@ -126,31 +144,32 @@ static int build(const struct create_opts *o, int paused, int quiet)
 				   .memory_kb = (uint64_t)o->memory_mb << 10,
 				   .vcpus = (unsigned int)o->vcpus,
 				   .paused = paused };
+	struct ramdisk rd = { 0 };
 	struct pv_build_result res;
 	struct kernel_image k;
 	char err[512];
 	uint16_t other;
+	int r = EXIT_SUCCESS;
 
 	if (xl_name_to_domid(o->name, &other) == 0) {
 		fprintf(stderr, "%s: domain with name \"%s\" already exists.\n", xl_prog, o->name);
 		return EXIT_FAILURE;
 	}
-	if (image_read_file(o->kernel, &k, err, sizeof(err))) {
-		fprintf(stderr, "%s: kernel %s: %s\n", xl_prog, o->kernel, err);
+	if (read_images(o, &k, &rd))
 		return EXIT_FAILURE;
-	}
 	a.kernel = &k;
+	a.ramdisk = o->ramdisk ? &rd : NULL;
 	random_uuid(a.uuid);
 	if (pv_build(xl_ctrl(), xl_xs(), &a, &res, err, sizeof(err))) {
 		fprintf(stderr, "%s: creating %s failed: %s\n", xl_prog, o->name, err);
-		image_free(&k);
-		return EXIT_FAILURE;
-	}
-	if (!quiet)
+		r = EXIT_FAILURE;
+	} else if (!quiet) {
 		fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
 			o->name, res.domid, k.format, o->memory_mb);
+	}
 	image_free(&k);
-	return EXIT_SUCCESS;
+	ramdisk_free(&rd);
+	return r;
 }
 
 int main_create(int argc, char **argv)
