@@ -994,6 +994,81 @@ def check_xl_linux_cycles(con, res, timeout):
               "md5sum before the cycles %r, after %r" % (sums.strip(), after.strip()))
 
 
+# The same Linux domU built by Petrel's pxl (step pxl-linux, run only when
+# named in --only): Debian's xenconsoled logs its console, Debian's xl sees it.
+PXL_LINUX_NAME = "plin"
+
+
+def pxl_linux_boot(con, res, timeout):
+    """pxl create the Linux domU; its marker on the console, `pxl console`
+    and Debian's `xl list` showing it.  True if it booted."""
+    rc, out = shell_run(con, "pxl create /etc/xl-linux.cfg 'name=\"%s\"'" % PXL_LINUX_NAME,
+                        XL_CREATE_TIMEOUT)
+    if not res.check("pxl/linux-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:]),
+                     out.strip().splitlines()[-1] if out.strip() else ""):
+        return False
+    rc, out = console_log_wait(con, PXL_LINUX_NAME, DOMU_MARKER, DOMU_BOOT_WAIT)
+    m = re.search(r"%s kernel (\S+) memory (\d+) kB" % DOMU_MARKER, out)
+    if not res.check("pxl/linux-console-log", rc == 0 and m is not None,
+                     "rc=%d, no %r in guest-%s.log: %r" % (rc, DOMU_MARKER, PXL_LINUX_NAME,
+                                                           out.strip()[-800:]),
+                     m.group(0) if m else ""):
+        return False
+    # the domU's init prints a tick a second: pxl console shows the next ones
+    rc, out = shell_run(con, "(sleep 4; printf '\\035'; sleep 20) | timeout 15 pxl console %s "
+                        "> /tmp/plin-con 2>&1; echo status $?; cat /tmp/plin-con"
+                        % PXL_LINUX_NAME, timeout)
+    res.check("pxl/linux-console", re.search(r"^status 0$", out, re.M) and
+              re.search(r"domu-tick \d+", out),
+              "pxl console %s: %r" % (PXL_LINUX_NAME, out[-400:]), "ticks shown, left with Ctrl-]")
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == PXL_LINUX_NAME]
+    res.check("pxl/linux-xl-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
+              row[0][3] == "1" and row[0][4][2:] == "----",
+              "rc=%d, rows %r; expected %s with 128 MiB, 1 vCPU, not paused or shut down"
+              % (rc, lines, PXL_LINUX_NAME), " ".join(row[0]) if row else "")
+    return True
+
+
+def pxl_linux_shutdown(con, res, timeout):
+    """pxl shutdown -w: the domU's own poweroff runs and pxl reports it as xl does."""
+    rc, out = shell_run(con, "timeout 120 pxl shutdown -w %s" % PXL_LINUX_NAME, 150)
+    _, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))
+    m = re.search(r"^Domain (\d+) has been shut down, reason code 0$", out, re.M)
+    res.check("pxl/linux-shutdown-w", rc == 0 and m and "domu: shutting down" in log and
+              re.search(r"^Shutting down domain \d+$", out, re.M) and
+              re.search(r"^Waiting for 1 domains$", out, re.M),
+              "rc=%d %r, console tail %r" % (rc, out.strip()[-300:], log[-300:]),
+              m.group(0) if m else "")
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == PXL_LINUX_NAME]
+    res.check("pxl/linux-shut-down", rc == 0 and len(row) == 1 and row[0][4][3] == "s",
+              "rc=%d, rows %r; expected %s shut down (state s)" % (rc, lines, PXL_LINUX_NAME),
+              " ".join(row[0]) if row else "")
+
+
+def check_pxl_linux(con, res, timeout):
+    """The Linux domU through pxl: create, boot, console, clean shutdown,
+    destroy, and every page back."""
+    shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    shell_run(con, "rm -f %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))
+    start = free_memory(con)
+    if pxl_linux_boot(con, res, timeout):
+        pxl_linux_shutdown(con, res, timeout)
+    rc, out = shell_run(con, "pxl destroy %s; echo status $?" % PXL_LINUX_NAME, timeout)
+    gone = False
+    for _ in range(XL_DESTROY_WAIT * 5):
+        gone = xl_domid(con, PXL_LINUX_NAME) is None
+        if gone:
+            break
+        shell_run(con, "usleep 200000")
+    now = wait_free_memory(con, start)
+    res.check("pxl/linux-destroy-free", "status 0" in out and gone and start is not None and
+              now == start, "pxl destroy %r, gone %s, free memory %s MiB before, %s after"
+              % (out.strip()[-200:], gone, start, now), "%s MiB free again" % now)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+
+
 def last_tick(con, name):
     """The last tick domU `name` printed (-1 if none)."""
     rc, out = shell_run(con, "grep -o 'domu-tick [0-9]*' %s/guest-%s.log | tail -n 1"
@@ -1225,6 +1300,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout, args.split_drivers)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
+                                ("pxl-linux", lambda: "pxl-linux" not in args.only
+                                 or check_pxl_linux(con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(
