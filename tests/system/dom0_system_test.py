@@ -1030,41 +1030,70 @@ def pxl_linux_boot(con, res, timeout):
     return True
 
 
+def pxl_linux_reboot(con, res, timeout):
+    """pxl reboot: the guest reboots itself, and the process pxl create left
+    behind (on_reboot = "restart") builds it again under a new id."""
+    old = xl_domid(con, PXL_LINUX_NAME)
+    rc, out = shell_run(con, "pxl reboot %s" % PXL_LINUX_NAME, timeout)
+    rc2, out2 = console_log_wait(con, PXL_LINUX_NAME, DOMU_MARKER, DOMU_BOOT_WAIT, 2)
+    new = xl_domid(con, PXL_LINUX_NAME)
+    _, log = shell_run(con, "cat /var/log/xen/xl-%s.log" % PXL_LINUX_NAME)
+    res.check("pxl/linux-reboot", rc == 0 and rc2 == 0 and new not in (None, old) and
+              "Action for shutdown reason code 1 is restart" in log,
+              "rc=%d/%d %r; domain id %s before, %s after; console %r; pxl's log %r"
+              % (rc, rc2, out.strip()[-200:], old, new, out2.strip()[-400:], log.strip()[-600:]),
+              "d%s -> d%s" % (old, new))
+
+
 def pxl_linux_shutdown(con, res, timeout):
-    """pxl shutdown -w: the domU's own poweroff runs and pxl reports it as xl does."""
+    """pxl shutdown -w: the domU's own poweroff runs, pxl reports it as xl
+    does, and on_poweroff = "destroy" removes the domain."""
     rc, out = shell_run(con, "timeout 120 pxl shutdown -w %s" % PXL_LINUX_NAME, 150)
     _, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))
-    m = re.search(r"^Domain (\d+) has been shut down, reason code 0$", out, re.M)
+    # the monitor may destroy the domain before the waiter sees it shut down
+    m = re.search(r"^Domain (\d+) has been (shut down, reason code 0|destroyed)$", out, re.M)
     res.check("pxl/linux-shutdown-w", rc == 0 and m and "domu: shutting down" in log and
               re.search(r"^Shutting down domain \d+$", out, re.M) and
               re.search(r"^Waiting for 1 domains$", out, re.M),
               "rc=%d %r, console tail %r" % (rc, out.strip()[-300:], log[-300:]),
               m.group(0) if m else "")
-    rc, lines, rows = xl_list(con)
-    row = [r for r in rows if r[0] == PXL_LINUX_NAME]
-    res.check("pxl/linux-shut-down", rc == 0 and len(row) == 1 and row[0][4][3] == "s",
-              "rc=%d, rows %r; expected %s shut down (state s)" % (rc, lines, PXL_LINUX_NAME),
-              " ".join(row[0]) if row else "")
+    gone = wait_gone(con, PXL_LINUX_NAME)
+    _, log = shell_run(con, "cat /var/log/xen/xl-%s.log" % PXL_LINUX_NAME)
+    res.check("pxl/linux-poweroff-destroy", gone and
+              "Action for shutdown reason code 0 is destroy" in log,
+              "still listed: %s; pxl's log %r" % (not gone, log.strip()[-600:]))
+
+
+def wait_gone(con, name):
+    """Whether domain `name` leaves xl's list within XL_DESTROY_WAIT seconds."""
+    for _ in range(XL_DESTROY_WAIT * 5):
+        if xl_domid(con, name) is None:
+            return True
+        shell_run(con, "usleep 200000")
+    return False
 
 
 def check_pxl_linux(con, res, timeout):
-    """The Linux domU through pxl: create, boot, console, clean shutdown,
-    destroy, and every page back."""
+    """The Linux domU through pxl: create, boot, console, reboot, clean
+    shutdown, and every page back; then a paused create and pxl destroy."""
     shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
-    shell_run(con, "rm -f %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))
+    shell_run(con, "rm -f %s/guest-%s.log /var/log/xen/xl-%s.log"
+              % (XL_CONSOLE_DIR, PXL_LINUX_NAME, PXL_LINUX_NAME))
     start = free_memory(con)
     if pxl_linux_boot(con, res, timeout):
+        pxl_linux_reboot(con, res, timeout)
         pxl_linux_shutdown(con, res, timeout)
-    rc, out = shell_run(con, "pxl destroy %s; echo status $?" % PXL_LINUX_NAME, timeout)
-    gone = False
-    for _ in range(XL_DESTROY_WAIT * 5):
-        gone = xl_domid(con, PXL_LINUX_NAME) is None
-        if gone:
-            break
-        shell_run(con, "usleep 200000")
+    shell_run(con, "pxl destroy %s" % PXL_LINUX_NAME, timeout)
+    now = wait_free_memory(con, start)
+    res.check("pxl/linux-free", start is not None and now == start,
+              "free memory %s MiB before, %s after" % (start, now), "%s MiB free" % now)
+    rc, out = shell_run(con, "pxl create -p -e /etc/xl-linux.cfg 'name=\"%s\"' && "
+                        "pxl destroy %s; echo status $?" % (PXL_LINUX_NAME, PXL_LINUX_NAME),
+                        XL_CREATE_TIMEOUT)
+    gone = wait_gone(con, PXL_LINUX_NAME)
     now = wait_free_memory(con, start)
     res.check("pxl/linux-destroy-free", "status 0" in out and gone and start is not None and
-              now == start, "pxl destroy %r, gone %s, free memory %s MiB before, %s after"
+              now == start, "%r, gone %s, free memory %s MiB before, %s after"
               % (out.strip()[-200:], gone, start, now), "%s MiB free again" % now)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
 
