@@ -80,6 +80,7 @@ import argparse
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
@@ -1002,17 +1003,20 @@ PXL_LINUX_NAME = "plin"
 def pxl_linux_boot(con, res, timeout):
     """pxl create the Linux domU; its marker on the console, `pxl console`
     and Debian's `xl list` showing it.  True if it booted."""
+    t0 = time.time()
     rc, out = shell_run(con, "pxl create /etc/xl-linux.cfg 'name=\"%s\"'" % PXL_LINUX_NAME,
                         XL_CREATE_TIMEOUT)
+    t1 = time.time()
     if not res.check("pxl/linux-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:]),
-                     out.strip().splitlines()[-1] if out.strip() else ""):
+                     "returned after %.1f s" % (t1 - t0)):
         return False
     rc, out = console_log_wait(con, PXL_LINUX_NAME, DOMU_MARKER, DOMU_BOOT_WAIT)
     m = re.search(r"%s kernel (\S+) memory (\d+) kB" % DOMU_MARKER, out)
     if not res.check("pxl/linux-console-log", rc == 0 and m is not None,
                      "rc=%d, no %r in guest-%s.log: %r" % (rc, DOMU_MARKER, PXL_LINUX_NAME,
                                                            out.strip()[-800:]),
-                     m.group(0) if m else ""):
+                     "%s, %.0f s after pxl create started" % (m.group(0), time.time() - t0)
+                     if m else ""):
         return False
     # the domU's init prints a tick a second: pxl console shows the next ones
     rc, out = shell_run(con, "(sleep 4; printf '\\035'; sleep 20) | timeout 15 pxl console %s "
