@@ -195,12 +195,19 @@ static int build_once(struct create_job *j, uint16_t *domid)
 	return 0;
 }
 
+/* Read the files again (as xl does: they may have changed), build, let go of them. */
 static int restart(void *arg, uint16_t *domid)
 {
 	struct create_job *j = arg;
+	int r;
 
+	if (read_images(j))
+		return -1;
 	j->a.paused = 0;
-	return build_once(j, domid);
+	r = build_once(j, domid);
+	image_free(&j->k);
+	ramdisk_free(&j->rd);
+	return r;
 }
 
 /* The monitor's half: detach (unless foreground) and watch; the parent returns 0. */
@@ -221,6 +228,9 @@ static int monitor(struct create_job *j, uint16_t domid, int foreground)
 		return EXIT_FAILURE;
 	if (r > 0)
 		return EXIT_SUCCESS;
+	/* the images are read again for a restart: a waiting monitor holds no copy */
+	image_free(&j->k);
+	ramdisk_free(&j->rd);
 	r = xl_monitor_run(&m);
 	if (!foreground)
 		exit(r);
