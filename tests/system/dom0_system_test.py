@@ -1025,6 +1025,12 @@ def pxl_linux_boot(con, res, timeout):
     res.check("pxl/linux-console", re.search(r"^status 0$", out, re.M) and
               re.search(r"domu-tick \d+", out),
               "pxl console %s: %r" % (PXL_LINUX_NAME, out[-400:]), "ticks shown, left with Ctrl-]")
+    # and Debian's xl console (xenconsole) on the same pty, left by timeout
+    rc, out = shell_run(con, "sleep 6 | timeout 5 xl console %s > /tmp/plin-xlcon 2>&1; "
+                        "echo status $?; cat /tmp/plin-xlcon" % PXL_LINUX_NAME, timeout)
+    res.check("pxl/linux-xl-console", re.search(r"^status (0|124)$", out, re.M) and
+              re.search(r"domu-tick \d+", out),
+              "xl console %s: %r" % (PXL_LINUX_NAME, out[-400:]), "ticks shown")
     rc, lines, rows = xl_list(con)
     row = [r for r in rows if r[0] == PXL_LINUX_NAME]
     res.check("pxl/linux-xl-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
