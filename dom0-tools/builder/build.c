@@ -201,8 +201,8 @@ static void fill_start_info(struct build *b, struct start_info *si)
 	si->mfn_list = pv_layout_va(l, l->p2m_pfn);
 	if (l->ramdisk_pages) {
 		si->mod_len = l->ramdisk_pages << PV_PAGE_SHIFT;
-		si->mod_start = l->ramdisk_unmapped ? l->ramdisk_pfn
-						    : pv_layout_va(l, l->ramdisk_pfn);
+		si->mod_start =
+		    l->ramdisk_unmapped ? l->ramdisk_pfn : pv_layout_va(l, l->ramdisk_pfn);
 		if (l->ramdisk_unmapped)
 			si->flags |= SIF_MOD_START_PFN;
 	}
@@ -383,8 +383,8 @@ static int build_steps(struct build *b)
 	int r;
 
 	r = pv_layout_plan_ramdisk(k->notes.virt_base, k->virt_start, k->virt_end,
-				   b->a->memory_kb >> 2, rd_pages, k->notes.mod_start_pfn, l, b->err,
-				   b->errlen);
+				   b->a->memory_kb >> 2, rd_pages, k->notes.mod_start_pfn, l,
+				   b->err, b->errlen);
 	if (r)
 		return r;
 	b->p2m = calloc(l->nr_pages, sizeof(*b->p2m));
@@ -397,9 +397,9 @@ static int build_steps(struct build *b)
 		return r;
 	b->res->store_mfn = b->p2m[l->xenstore_pfn];
 	b->res->console_mfn = b->p2m[l->console_pfn];
-	if ((r = shared_info(b)) || (r = write_image(b)) ||
-	    (r = write_unmapped_ramdisk(b)) || (r = hypercall_page(b)) ||
-	    (r = pin_l4(b)) || (r = vcpu_context(b)) || (r = seed_grants(b)))
+	if ((r = shared_info(b)) || (r = write_image(b)) || (r = write_unmapped_ramdisk(b)) ||
+	    (r = hypercall_page(b)) || (r = pin_l4(b)) || (r = vcpu_context(b)) ||
+	    (r = seed_grants(b)))
 		return r;
 	return 0;
 }

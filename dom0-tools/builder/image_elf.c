@@ -347,8 +347,7 @@ int image_read(const void *data, size_t len, struct kernel_image *out, char *err
 	return r;
 }
 
-int image_load_file(const char *path, unsigned char **data, size_t *len, char *err,
-		    size_t errlen)
+int image_load_file(const char *path, unsigned char **data, size_t *len, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 	unsigned char *buf;

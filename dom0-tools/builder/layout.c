@@ -60,8 +60,8 @@ static int too_little(const struct pv_layout *l, uint64_t need, char *err, size_
 }
 
 int pv_layout_plan_ramdisk(uint64_t virt_base, uint64_t virt_start, uint64_t virt_end,
-			   uint64_t nr_pages, uint64_t rd_pages, int unmapped,
-			   struct pv_layout *l, char *err, size_t errlen)
+			   uint64_t nr_pages, uint64_t rd_pages, int unmapped, struct pv_layout *l,
+			   char *err, size_t errlen)
 {
 	uint64_t next;
 

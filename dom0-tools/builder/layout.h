@@ -26,7 +26,7 @@
 
 struct pv_layout {
 	uint64_t virt_base, nr_pages;
-	uint64_t kernel_pfn, kernel_pages; /* kernel_pfn is where virt_start falls */
+	uint64_t kernel_pfn, kernel_pages;   /* kernel_pfn is where virt_start falls */
 	uint64_t ramdisk_pfn, ramdisk_pages; /* no ramdisk: 0 pages */
 	int ramdisk_unmapped;		     /* after map_end, handed over by pfn */
 	uint64_t p2m_pfn, p2m_pages;

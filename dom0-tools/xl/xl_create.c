@@ -255,8 +255,8 @@ static int build(const struct create_opts *o, int paused, int quiet, int watch)
 	random_uuid(j.a.uuid);
 	if (build_once(&j, &domid) == 0) {
 		if (!quiet)
-			fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n",
-				xl_prog, o->name, domid, j.k.format, o->memory_mb);
+			fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
+				o->name, domid, j.k.format, o->memory_mb);
 		r = watch ? monitor(&j, domid, watch > 1) : EXIT_SUCCESS;
 	}
 	image_free(&j.k);

@@ -417,7 +417,8 @@ static void test_ramdisk(void **state)
 	ramdisk_free(&rd);
 	assert_int_equal(ramdisk_read(plain.d, 0, &rd, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "the ramdisk is empty");
-	assert_int_equal(ramdisk_read_file("build/no-such-ramdisk", &rd, err, sizeof(err)), -ENOENT);
+	assert_int_equal(ramdisk_read_file("build/no-such-ramdisk", &rd, err, sizeof(err)),
+			 -ENOENT);
 	assert_string_equal(err, "build/no-such-ramdisk: No such file or directory");
 	assert_int_equal(ramdisk_read_file("build", &rd, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a regular file"));

@@ -225,8 +225,8 @@ static void test_ramdisk(void **state)
 			 -ENOMEM);
 	assert_string_equal(err, "128 MiB is too little: the kernel, the ramdisk and its "
 				 "start-of-day pages need 140 MiB");
-	assert_int_equal(pv_layout_plan_ramdisk(VBASE, VBASE + 0x1000, VBASE + 0xd258, 8192, 8192, 0,
-						&l, err, sizeof(err)),
+	assert_int_equal(pv_layout_plan_ramdisk(VBASE, VBASE + 0x1000, VBASE + 0xd258, 8192, 8192,
+						0, &l, err, sizeof(err)),
 			 -ENOMEM);
 	assert_non_null(strstr(err, "32 MiB is too little"));
 }
@@ -234,10 +234,8 @@ static void test_ramdisk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_guest),
-		cmocka_unit_test(test_linux_sized),
-		cmocka_unit_test(test_boundaries),
-		cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_small_guest), cmocka_unit_test(test_linux_sized),
+		cmocka_unit_test(test_boundaries),  cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_ramdisk),
 	};
 
