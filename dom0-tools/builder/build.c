@@ -199,6 +199,13 @@ static void fill_start_info(struct build *b, struct start_info *si)
 	si->pt_base = pv_layout_va(l, l->pt_pfn);
 	si->nr_pt_frames = l->pt_pages;
 	si->mfn_list = pv_layout_va(l, l->p2m_pfn);
+	if (l->ramdisk_pages) {
+		si->mod_len = l->ramdisk_pages << PV_PAGE_SHIFT;
+		si->mod_start =
+		    l->ramdisk_unmapped ? l->ramdisk_pfn : pv_layout_va(l, l->ramdisk_pfn);
+		if (l->ramdisk_unmapped)
+			si->flags |= SIF_MOD_START_PFN;
+	}
 	if (b->a->cmdline)
 		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", b->a->cmdline);
 }
@@ -214,10 +221,31 @@ static int write_image(struct build *b)
 		return fail(b, errno ? -errno : -EFAULT, "mapping the guest's memory");
 	memset(mem, 0, pages << PV_PAGE_SHIFT);
 	load_segments(b, mem);
+	if (l->ramdisk_pages && !l->ramdisk_unmapped)
+		memcpy(mem + (l->ramdisk_pfn << PV_PAGE_SHIFT), b->a->ramdisk->data,
+		       b->a->ramdisk->len);
 	memcpy(mem + (l->p2m_pfn << PV_PAGE_SHIFT), b->p2m, l->nr_pages * sizeof(uint64_t));
 	fill_start_info(b, (struct start_info *)(mem + (l->start_info_pfn << PV_PAGE_SHIFT)));
 	pv_layout_page_tables(l, b->p2m, (uint64_t *)(mem + (l->pt_pfn << PV_PAGE_SHIFT)));
 	ctrl_unmap(mem, (unsigned int)pages);
+	return 0;
+}
+
+/* A ramdisk outside the initial mapping: its pages, the tail zeroed. */
+static int write_unmapped_ramdisk(struct build *b)
+{
+	const struct pv_layout *l = b->l;
+	const struct ramdisk *rd = b->a->ramdisk;
+	unsigned char *mem;
+
+	if (!l->ramdisk_unmapped)
+		return 0;
+	mem = map_pfns(b, l->ramdisk_pfn, l->ramdisk_pages);
+	if (!mem)
+		return fail(b, errno ? -errno : -EFAULT, "mapping the ramdisk's pages");
+	memcpy(mem, rd->data, rd->len);
+	memset(mem + rd->len, 0, (l->ramdisk_pages << PV_PAGE_SHIFT) - rd->len);
+	ctrl_unmap(mem, (unsigned int)l->ramdisk_pages);
 	return 0;
 }
 
@@ -349,11 +377,14 @@ static int seed_grants(struct build *b)
 static int build_steps(struct build *b)
 {
 	const struct kernel_image *k = b->a->kernel;
+	const struct ramdisk *rd = b->a->ramdisk;
+	uint64_t rd_pages = rd ? (rd->len + PV_PAGE_SIZE - 1) >> PV_PAGE_SHIFT : 0;
 	struct pv_layout *l = b->l;
 	int r;
 
-	r = pv_layout_plan(k->notes.virt_base, k->virt_start, k->virt_end, b->a->memory_kb >> 2, l,
-			   b->err, b->errlen);
+	r = pv_layout_plan_ramdisk(k->notes.virt_base, k->virt_start, k->virt_end,
+				   b->a->memory_kb >> 2, rd_pages, k->notes.mod_start_pfn, l,
+				   b->err, b->errlen);
 	if (r)
 		return r;
 	b->p2m = calloc(l->nr_pages, sizeof(*b->p2m));
@@ -366,8 +397,9 @@ static int build_steps(struct build *b)
 		return r;
 	b->res->store_mfn = b->p2m[l->xenstore_pfn];
 	b->res->console_mfn = b->p2m[l->console_pfn];
-	if ((r = shared_info(b)) || (r = write_image(b)) || (r = hypercall_page(b)) ||
-	    (r = pin_l4(b)) || (r = vcpu_context(b)) || (r = seed_grants(b)))
+	if ((r = shared_info(b)) || (r = write_image(b)) || (r = write_unmapped_ramdisk(b)) ||
+	    (r = hypercall_page(b)) || (r = pin_l4(b)) || (r = vcpu_context(b)) ||
+	    (r = seed_grants(b)))
 		return r;
 	return 0;
 }

@@ -19,6 +19,7 @@ struct xs_handle;
 struct pv_build_args {
 	const char *name;
 	const struct kernel_image *kernel;
+	const struct ramdisk *ramdisk; /* or NULL */
 	const char *cmdline;
 	uint64_t memory_kb;
 	unsigned int vcpus;

@@ -43,4 +43,19 @@ int image_read(const void *data, size_t len, struct kernel_image *out, char *err
 int image_read_file(const char *path, struct kernel_image *out, char *err, size_t errlen);
 void image_free(struct kernel_image *img);
 
+/*
+ * A PV guest's ramdisk as Xen's builder hands it over: a gzip file is
+ * inflated (zlib); anything else, or gzip that does not inflate, is passed
+ * as it is.  At most IMAGE_MAX_SIZE bytes either way.
+ */
+struct ramdisk {
+	unsigned char *data; /* owned */
+	size_t len;
+	bool inflated;
+};
+
+int ramdisk_read(const void *data, size_t len, struct ramdisk *out, char *err, size_t errlen);
+int ramdisk_read_file(const char *path, struct ramdisk *out, char *err, size_t errlen);
+void ramdisk_free(struct ramdisk *rd);
+
 #endif /* PETREL_BUILDER_IMAGE_H */

@@ -347,7 +347,7 @@ int image_read(const void *data, size_t len, struct kernel_image *out, char *err
 	return r;
 }
 
-int image_read_file(const char *path, struct kernel_image *out, char *err, size_t errlen)
+int image_load_file(const char *path, unsigned char **data, size_t *len, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 	unsigned char *buf;
@@ -355,7 +355,6 @@ int image_read_file(const char *path, struct kernel_image *out, char *err, size_
 	size_t got = 0;
 	ssize_t n;
 
-	memset(out, 0, sizeof(*out));
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
 		if (fd >= 0)
@@ -373,7 +372,22 @@ int image_read_file(const char *path, struct kernel_image *out, char *err, size_
 	close(fd);
 	if (!buf)
 		return image_error(err, errlen, -ENOMEM, "%s: out of memory", path);
-	r = image_read(buf, got, out, err, errlen);
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+int image_read_file(const char *path, struct kernel_image *out, char *err, size_t errlen)
+{
+	unsigned char *buf;
+	size_t len;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = image_load_file(path, &buf, &len, err, errlen);
+	if (r)
+		return r;
+	r = image_read(buf, len, out, err, errlen);
 	free(buf);
 	return r;
 }

@@ -50,8 +50,18 @@ static void size_tables(struct pv_layout *l)
 	l->map_end = end;
 }
 
-int pv_layout_plan(uint64_t virt_base, uint64_t virt_start, uint64_t virt_end, uint64_t nr_pages,
-		   struct pv_layout *l, char *err, size_t errlen)
+static int too_little(const struct pv_layout *l, uint64_t need, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+		 "%llu MiB is too little: the kernel%s and its start-of-day pages need %llu MiB",
+		 (unsigned long long)(l->nr_pages >> 8), l->ramdisk_pages ? ", the ramdisk" : "",
+		 (unsigned long long)((need + 255) >> 8));
+	return -ENOMEM;
+}
+
+int pv_layout_plan_ramdisk(uint64_t virt_base, uint64_t virt_start, uint64_t virt_end,
+			   uint64_t nr_pages, uint64_t rd_pages, int unmapped, struct pv_layout *l,
+			   char *err, size_t errlen)
 {
 	uint64_t next;
 
@@ -68,6 +78,14 @@ int pv_layout_plan(uint64_t virt_base, uint64_t virt_start, uint64_t virt_end, u
 	l->kernel_pfn = (virt_start - virt_base) >> PV_PAGE_SHIFT;
 	next = pages_for(virt_end - virt_base);
 	l->kernel_pages = next - l->kernel_pfn;
+	l->ramdisk_pages = rd_pages;
+	l->ramdisk_unmapped = rd_pages && unmapped;
+	if (rd_pages && !unmapped) {
+		if (rd_pages >= nr_pages)
+			return too_little(l, next + rd_pages, err, errlen);
+		l->ramdisk_pfn = next;
+		next += rd_pages;
+	}
 	l->p2m_pfn = next;
 	l->p2m_pages = pages_for(nr_pages * sizeof(uint64_t));
 	next += l->p2m_pages;
@@ -77,15 +95,21 @@ int pv_layout_plan(uint64_t virt_base, uint64_t virt_start, uint64_t virt_end, u
 	l->pt_pfn = next;
 	size_tables(l);
 	l->stack_pfn = l->pt_pfn + l->pt_pages;
-	if ((l->map_end - virt_base) >> PV_PAGE_SHIFT > nr_pages) {
-		snprintf(err, errlen,
-			 "%llu MiB is too little: the kernel and its start-of-day pages need "
-			 "%llu MiB",
-			 (unsigned long long)(nr_pages >> 8),
-			 (unsigned long long)(((l->map_end - virt_base) >> 20)));
-		return -ENOMEM;
+	next = (l->map_end - virt_base) >> PV_PAGE_SHIFT;
+	if (l->ramdisk_unmapped) {
+		l->ramdisk_pfn = next;
+		next += rd_pages;
 	}
+	if (next > nr_pages)
+		return too_little(l, next, err, errlen);
 	return 0;
+}
+
+int pv_layout_plan(uint64_t virt_base, uint64_t virt_start, uint64_t virt_end, uint64_t nr_pages,
+		   struct pv_layout *l, char *err, size_t errlen)
+{
+	return pv_layout_plan_ramdisk(virt_base, virt_start, virt_end, nr_pages, 0, 0, l, err,
+				      errlen);
 }
 
 /* The page-table page (as an index into `tables`) at a level for va. */

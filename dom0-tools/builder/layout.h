@@ -26,7 +26,9 @@
 
 struct pv_layout {
 	uint64_t virt_base, nr_pages;
-	uint64_t kernel_pfn, kernel_pages; /* kernel_pfn is where virt_start falls */
+	uint64_t kernel_pfn, kernel_pages;   /* kernel_pfn is where virt_start falls */
+	uint64_t ramdisk_pfn, ramdisk_pages; /* no ramdisk: 0 pages */
+	int ramdisk_unmapped;		     /* after map_end, handed over by pfn */
 	uint64_t p2m_pfn, p2m_pages;
 	uint64_t start_info_pfn, xenstore_pfn, console_pfn;
 	uint64_t pt_pfn, pt_pages; /* the L4, then the L3s, L2s and L1s */
@@ -41,6 +43,16 @@ struct pv_layout {
  */
 int pv_layout_plan(uint64_t virt_base, uint64_t virt_start, uint64_t virt_end, uint64_t nr_pages,
 		   struct pv_layout *out, char *err, size_t errlen);
+
+/*
+ * The same with a ramdisk of rd_pages pages.  A kernel that takes its
+ * ramdisk by pfn (XEN_ELFNOTE_MOD_START_PFN, `unmapped`) gets it right after
+ * the initial mapping, outside it; any other kernel gets it right after its
+ * own image, inside the mapping, before the p2m list.
+ */
+int pv_layout_plan_ramdisk(uint64_t virt_base, uint64_t virt_start, uint64_t virt_end,
+			   uint64_t nr_pages, uint64_t rd_pages, int unmapped,
+			   struct pv_layout *out, char *err, size_t errlen);
 
 static inline uint64_t pv_layout_va(const struct pv_layout *l, uint64_t pfn)
 {

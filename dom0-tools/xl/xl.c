@@ -26,7 +26,10 @@ static const struct command commands[] = {
 	{ "create", main_create, "Create a PV domain from an xl.cfg file",
 	  "[options] <ConfigFile> [key=value...]",
 	  "-p                      Leave the domain paused after it is built.\n"
-	  "-q                      Quiet: no line saying what was created." },
+	  "-q                      Quiet: no line saying what was created.\n"
+	  "-e                      Do not wait in the background for the death of the domain\n"
+	  "                        (no on_poweroff/on_reboot/on_crash actions).\n"
+	  "-F                      Run in the foreground until the death of the domain." },
 	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",
 	  "[options] <Domain>", "-f                       Allow domain 0 to be destroyed." },
 	{ "list", main_list, "List domains, or one domain", "[options] [Domain]",
@@ -99,6 +102,12 @@ struct xs_handle *xl_xs(void)
 		}
 	}
 	return xs_handle;
+}
+
+void xl_handles_after_fork(void)
+{
+	xs_daemon_destroy_postfork(xs_handle);
+	xs_handle = NULL;
 }
 
 static void list_commands(void)

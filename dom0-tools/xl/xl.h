@@ -42,6 +42,28 @@ const char *xl_scheduler_name(uint32_t id);
 /* list -l: the domains' configurations as JSON (xl_list_long.c). */
 int xl_list_long(const struct xen_domctl_getdomaininfo *doms, int n);
 
+/* Destroy a domain and its records as xl destroy does; 0 or libxl's error (xl_dom.c). */
+int xl_destroy_domain(uint16_t domid);
+/* In a forked child: drop the parent's xenstore handle (its thread is gone). */
+void xl_handles_after_fork(void);
+
+/* The process that watches a created domain (xl_monitor.c). */
+enum xl_action { XL_ACT_DESTROY, XL_ACT_RESTART, XL_ACT_PRESERVE };
+struct xl_monitor {
+	const char *name;
+	uint16_t domid;
+	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog;
+	/* build the domain again: 0 and its new id in *domid */
+	int (*restart)(void *arg, uint16_t *domid);
+	void *arg;
+};
+/* 0 and *out, or -1 after printing xl's message (key names the setting). */
+int xl_parse_action(const char *key, const char *text, enum xl_action *out);
+/* fork: 1 in the parent, 0 in the detached child (log open), -1 on failure */
+int xl_monitor_detach(const char *name);
+/* Watch until the domain is gone or preserved; the exit status. */
+int xl_monitor_run(struct xl_monitor *m);
+
 int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);
 int main_dmesg(int argc, char **argv);

@@ -5,12 +5,14 @@
 #                    the xl.cfg parser with its corpus and Debian's examples
 #                    (in TEST_TARGETS; a few seconds), the builder's kernel
 #                    reader (dom0-tools/builder) on made and real kernels,
-#                    the console ring reader (dom0-tools/console)
+#                    the console ring reader (dom0-tools/console), pxl create
+#                    on broken xl.cfg files (tests/unit/ctrl/create-bad)
 #   pxenconsoled     build/xl/pxenconsoled, static (in `make`): the console
 #                    daemon, dom0's /usr/sbin/pxenconsoled
 CTRL_DIR := dom0-tools/ctrl
 BUILDER_DIR := dom0-tools/builder
-BUILDER_SRCS := $(BUILDER_DIR)/image_unpack.c $(BUILDER_DIR)/image_elf.c
+BUILDER_SRCS := $(BUILDER_DIR)/image_unpack.c $(BUILDER_DIR)/image_elf.c \
+	$(BUILDER_DIR)/ramdisk.c
 BUILDER_HDRS := $(wildcard $(BUILDER_DIR)/*.h) include/public/elfnote.h
 BUILD_SRCS := $(BUILDER_SRCS) $(BUILDER_DIR)/layout.c $(BUILDER_DIR)/build.c \
 	$(BUILDER_DIR)/build_xs.c
@@ -22,7 +24,7 @@ CTRL_SRCS := $(CTRL_DIR)/ctrl.c $(CTRL_DIR)/ctrl_map.c $(CTRL_DIR)/ctrl_topo.c
 CTRL_HDRS := $(wildcard $(CTRL_DIR)/*.h) $(wildcard include/public/*.h)
 XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_list.c \
 	$(XL_DIR)/xl_dom.c $(XL_DIR)/xl_create.c $(XL_DIR)/cfg.c $(XL_DIR)/xl_console.c \
-	$(XL_DIR)/xl_shutdown.c $(XL_DIR)/xl_list_long.c
+	$(XL_DIR)/xl_shutdown.c $(XL_DIR)/xl_list_long.c $(XL_DIR)/xl_monitor.c
 XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
@@ -76,8 +78,10 @@ $(XL_OUT)/test_layout: tests/unit/ctrl/test_layout.c $(BUILDER_DIR)/layout.c $(B
 		-lcmocka
 
 # Debian's example configurations come with the xenstore fragment's .debs.
-test-xl-unit: $(XL_UNIT_BINS) $(XS_OUT)/debian/.stamp
-	@bash tests/unit/run-unit.sh $(XL_UNIT_BINS)
+# test_create_bad.sh: pxl create on the broken files of tests/unit/ctrl/create-bad,
+# refused on the host before any hypervisor call.
+test-xl-unit: $(XL_UNIT_BINS) $(XL_OUT)/pxl $(XS_OUT)/debian/.stamp
+	@bash tests/unit/run-unit.sh $(XL_UNIT_BINS) tests/unit/ctrl/test_create_bad.sh
 
 DOM0_TOOLS += $(XL_OUT)/pxl:usr/sbin/pxl
 DOM0_TOOLS += $(XL_OUT)/pxenconsoled:usr/sbin/pxenconsoled

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xl create for PV guests: the xl.cfg file (and key=value overrides) read,
- * checked before anything is created, then the builder.
+ * checked before anything is created, then the builder, then (as xl) a
+ * process that stays to carry out on_poweroff/on_reboot/on_crash.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,10 +17,18 @@
 #define DEFAULT_MEMORY_MB 32
 
 struct create_opts {
-	const char *name, *kernel, *type;
+	const char *name, *kernel, *ramdisk, *type;
 	char cmdline[1024];
 	long memory_mb, vcpus;
-	uint8_t uuid[16];
+	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog;
+};
+
+/* What a build needs, kept by the monitor to build the domain again. */
+struct create_job {
+	const struct create_opts *o;
+	struct kernel_image k;
+	struct ramdisk rd;
+	struct pv_build_args a;
 };
 
 /* The file, then each override on a line of its own, as one text. */
@@ -54,8 +63,7 @@ static int refuse(const char *why, const char *what)
 /* Keys this slice cannot honour yet are refused, not ignored. */
 static int unsupported(const struct cfg *cfg)
 {
-	static const char *const keys[] = { "ramdisk", "bootloader", "device_model_version", "pci",
-					    "vfb" };
+	static const char *const keys[] = { "bootloader", "device_model_version", "pci", "vfb" };
 	const struct cfg_value *items;
 	unsigned int n;
 
@@ -84,6 +92,32 @@ static void command_line(const struct cfg *cfg, char *out, size_t size)
 		 root && extra ? " " : "", extra ? extra : "");
 }
 
+/* on_* settings, xl's defaults where a setting is absent. */
+static int read_actions(const struct cfg *cfg, struct create_opts *o)
+{
+	const struct {
+		const char *key, *dflt;
+		enum xl_action *out;
+	} keys[] = { { "on_poweroff", "destroy", &o->on_poweroff },
+		     { "on_reboot", "restart", &o->on_reboot },
+		     { "on_crash", "destroy", &o->on_crash },
+		     { "on_watchdog", "destroy", &o->on_watchdog } };
+	char err[256] = "";
+	const char *text;
+	int r;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		r = cfg_get_string(cfg, keys[i].key, &text, err, sizeof(err));
+		if (r == -EINVAL)
+			return refuse(err, NULL);
+		if (r)
+			text = keys[i].dflt;
+		if (xl_parse_action(keys[i].key, text, keys[i].out))
+			return -1;
+	}
+	return 0;
+}
+
 static int read_options(const struct cfg *cfg, struct create_opts *o)
 {
 	char err[256] = "";
@@ -97,12 +131,16 @@ static int read_options(const struct cfg *cfg, struct create_opts *o)
 		return refuse("only type \"pv\" is supported yet, not ", o->type);
 	if (cfg_get_string(cfg, "kernel", &o->kernel, err, sizeof(err)))
 		return refuse(err[0] ? err : "a PV guest needs a kernel", NULL);
+	if (cfg_get_string(cfg, "ramdisk", &o->ramdisk, err, sizeof(err)) == -EINVAL)
+		return refuse(err, NULL);
 	if ((cfg_get_long(cfg, "memory", &o->memory_mb, err, sizeof(err)) == -EINVAL) ||
 	    (cfg_get_long(cfg, "vcpus", &o->vcpus, err, sizeof(err)) == -EINVAL))
 		return refuse(err, NULL);
 	if (o->memory_mb < 1 || o->memory_mb > (1l << 20) || o->vcpus < 1 || o->vcpus > 128)
 		return refuse("memory (MiB) or vcpus out of range", NULL);
 	command_line(cfg, o->cmdline, sizeof(o->cmdline));
+	if (read_actions(cfg, o))
+		return -1;
 	return unsupported(cfg);
 }
 
@@ -119,54 +157,131 @@ static void random_uuid(uint8_t u[16])
 	u[8] = (u[8] & 0x3f) | 0x80;
 }
 
-static int build(const struct create_opts *o, int paused, int quiet)
+/* The kernel and the ramdisk, read and unpacked; 0 or -1 with a message. */
+static int read_images(struct create_job *j)
 {
-	struct pv_build_args a = { .name = o->name,
-				   .cmdline = o->cmdline,
-				   .memory_kb = (uint64_t)o->memory_mb << 10,
-				   .vcpus = (unsigned int)o->vcpus,
-				   .paused = paused };
+	const struct create_opts *o = j->o;
+	char err[512];
+
+	if (image_read_file(o->kernel, &j->k, err, sizeof(err))) {
+		fprintf(stderr, "%s: kernel %s: %s\n", xl_prog, o->kernel, err);
+		return -1;
+	}
+	if (o->ramdisk && ramdisk_read_file(o->ramdisk, &j->rd, err, sizeof(err))) {
+		fprintf(stderr, "%s: ramdisk %s: %s\n", xl_prog, o->ramdisk, err);
+		image_free(&j->k);
+		return -1;
+	}
+	return 0;
+}
+
+/* One build of the job's domain; 0 and its id, or -1 with a message. */
+static int build_once(struct create_job *j, uint16_t *domid)
+{
 	struct pv_build_result res;
-	struct kernel_image k;
 	char err[512];
 	uint16_t other;
 
-	if (xl_name_to_domid(o->name, &other) == 0) {
-		fprintf(stderr, "%s: domain with name \"%s\" already exists.\n", xl_prog, o->name);
-		return EXIT_FAILURE;
+	if (xl_name_to_domid(j->o->name, &other) == 0) {
+		fprintf(stderr, "%s: domain with name \"%s\" already exists.\n", xl_prog,
+			j->o->name);
+		return -1;
 	}
-	if (image_read_file(o->kernel, &k, err, sizeof(err))) {
-		fprintf(stderr, "%s: kernel %s: %s\n", xl_prog, o->kernel, err);
-		return EXIT_FAILURE;
+	if (pv_build(xl_ctrl(), xl_xs(), &j->a, &res, err, sizeof(err))) {
+		fprintf(stderr, "%s: creating %s failed: %s\n", xl_prog, j->o->name, err);
+		return -1;
 	}
-	a.kernel = &k;
-	random_uuid(a.uuid);
-	if (pv_build(xl_ctrl(), xl_xs(), &a, &res, err, sizeof(err))) {
-		fprintf(stderr, "%s: creating %s failed: %s\n", xl_prog, o->name, err);
-		image_free(&k);
+	*domid = res.domid;
+	return 0;
+}
+
+/* Read the files again (as xl does: they may have changed), build, let go of them. */
+static int restart(void *arg, uint16_t *domid)
+{
+	struct create_job *j = arg;
+	int r;
+
+	if (read_images(j))
+		return -1;
+	j->a.paused = 0;
+	r = build_once(j, domid);
+	image_free(&j->k);
+	ramdisk_free(&j->rd);
+	return r;
+}
+
+/* The monitor's half: detach (unless foreground) and watch; the parent returns 0. */
+static int monitor(struct create_job *j, uint16_t domid, int foreground)
+{
+	const struct create_opts *o = j->o;
+	struct xl_monitor m = { .name = o->name,
+				.domid = domid,
+				.on_poweroff = o->on_poweroff,
+				.on_reboot = o->on_reboot,
+				.on_crash = o->on_crash,
+				.on_watchdog = o->on_watchdog,
+				.restart = restart,
+				.arg = j };
+	int r = foreground ? 0 : xl_monitor_detach(o->name);
+
+	if (r < 0)
 		return EXIT_FAILURE;
+	if (r > 0)
+		return EXIT_SUCCESS;
+	/* the images are read again for a restart: a waiting monitor holds no copy */
+	image_free(&j->k);
+	ramdisk_free(&j->rd);
+	r = xl_monitor_run(&m);
+	if (!foreground)
+		exit(r);
+	return r;
+}
+
+static int build(const struct create_opts *o, int paused, int quiet, int watch)
+{
+	struct create_job j = { .o = o };
+	uint16_t domid;
+	int r = EXIT_FAILURE;
+
+	if (read_images(&j))
+		return EXIT_FAILURE;
+	j.a = (struct pv_build_args){ .name = o->name,
+				      .kernel = &j.k,
+				      .ramdisk = o->ramdisk ? &j.rd : NULL,
+				      .cmdline = o->cmdline,
+				      .memory_kb = (uint64_t)o->memory_mb << 10,
+				      .vcpus = (unsigned int)o->vcpus,
+				      .paused = paused };
+	random_uuid(j.a.uuid);
+	if (build_once(&j, &domid) == 0) {
+		if (!quiet)
+			fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
+				o->name, domid, j.k.format, o->memory_mb);
+		r = watch ? monitor(&j, domid, watch > 1) : EXIT_SUCCESS;
 	}
-	if (!quiet)
-		fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
-			o->name, res.domid, k.format, o->memory_mb);
-	image_free(&k);
-	return EXIT_SUCCESS;
+	image_free(&j.k);
+	ramdisk_free(&j.rd);
+	return r;
 }
 
 int main_create(int argc, char **argv)
 {
-	int opt, paused = 0, quiet = 0, r;
+	int opt, paused = 0, quiet = 0, watch = 1, r;
 	struct create_opts o = { 0 };
 	char err[512];
 	struct cfg cfg;
 	size_t len = 0;
 	char *text;
 
-	while ((opt = xl_getopt(argc, argv, "pq", "create", 1)) != -1) {
+	while ((opt = xl_getopt(argc, argv, "pqeF", "create", 1)) != -1) {
 		if (opt == 'p')
 			paused = 1;
-		else
+		else if (opt == 'q')
 			quiet = 1;
+		else if (opt == 'e')
+			watch = 0;
+		else
+			watch = 2;
 	}
 	fprintf(stderr, "Parsing config from %s\n", argv[optind]);
 	text = config_text(argv[optind], argv + optind + 1, argc - optind - 1, &len);
@@ -180,7 +295,7 @@ int main_create(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_FAILURE;
 	}
-	r = read_options(&cfg, &o) ? EXIT_FAILURE : build(&o, paused, quiet);
+	r = read_options(&cfg, &o) ? EXIT_FAILURE : build(&o, paused, quiet, watch);
 	cfg_free(&cfg);
 	return r;
 }

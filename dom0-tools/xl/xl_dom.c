@@ -95,7 +95,7 @@ static void remove_xenstore(uint16_t domid)
 	xs_rm(xs, XBT_NULL, path);
 }
 
-static int destroy(uint16_t domid)
+int xl_destroy_domain(uint16_t domid)
 {
 	struct xen_domctl_getdomaininfo info;
 	struct ctrl *c = xl_ctrl();
@@ -136,7 +136,7 @@ int main_destroy(int argc, char **argv)
 				"and toolstack.\n\n");
 		return EXIT_FAILURE;
 	}
-	r = destroy(domid);
+	r = xl_destroy_domain(domid);
 	if (r) {
 		fprintf(stderr, "destroy failed (rc=%d)\n", r);
 		return EXIT_FAILURE;

@@ -90,6 +90,7 @@ import argparse
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
@@ -1138,6 +1139,119 @@ def check_xl_linux_cycles(con, res, timeout):
               "md5sum before the cycles %r, after %r" % (sums.strip(), after.strip()))
 
 
+# The same Linux domU built by Petrel's pxl (step pxl-linux, run only when
+# named in --only): Debian's xenconsoled logs its console, Debian's xl sees it.
+PXL_LINUX_NAME = "plin"
+
+
+def pxl_linux_boot(con, res, timeout):
+    """pxl create the Linux domU; its marker on the console, `pxl console`
+    and Debian's `xl list` showing it.  True if it booted."""
+    t0 = time.time()
+    rc, out = shell_run(con, "pxl create /etc/xl-linux.cfg 'name=\"%s\"'" % PXL_LINUX_NAME,
+                        XL_CREATE_TIMEOUT)
+    t1 = time.time()
+    if not res.check("pxl/linux-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:]),
+                     "returned after %.1f s" % (t1 - t0)):
+        return False
+    rc, out = console_log_wait(con, PXL_LINUX_NAME, DOMU_MARKER, DOMU_BOOT_WAIT)
+    m = re.search(r"%s kernel (\S+) memory (\d+) kB" % DOMU_MARKER, out)
+    if not res.check("pxl/linux-console-log", rc == 0 and m is not None,
+                     "rc=%d, no %r in guest-%s.log: %r" % (rc, DOMU_MARKER, PXL_LINUX_NAME,
+                                                           out.strip()[-800:]),
+                     "%s, %.0f s after pxl create started" % (m.group(0), time.time() - t0)
+                     if m else ""):
+        return False
+    # the domU's init prints a tick a second: pxl console shows the next ones
+    rc, out = shell_run(con, "(sleep 4; printf '\\035'; sleep 20) | timeout 15 pxl console %s "
+                        "> /tmp/plin-con 2>&1; echo status $?; cat /tmp/plin-con"
+                        % PXL_LINUX_NAME, timeout)
+    res.check("pxl/linux-console", re.search(r"^status 0$", out, re.M) and
+              re.search(r"domu-tick \d+", out),
+              "pxl console %s: %r" % (PXL_LINUX_NAME, out[-400:]), "ticks shown, left with Ctrl-]")
+    # and Debian's xl console (xenconsole) on the same pty, left by timeout
+    rc, out = shell_run(con, "sleep 6 | timeout 5 xl console %s > /tmp/plin-xlcon 2>&1; "
+                        "echo status $?; cat /tmp/plin-xlcon" % PXL_LINUX_NAME, timeout)
+    res.check("pxl/linux-xl-console", re.search(r"^status (0|124)$", out, re.M) and
+              re.search(r"domu-tick \d+", out),
+              "xl console %s: %r" % (PXL_LINUX_NAME, out[-400:]), "ticks shown")
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == PXL_LINUX_NAME]
+    res.check("pxl/linux-xl-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
+              row[0][3] == "1" and row[0][4][2:] == "----",
+              "rc=%d, rows %r; expected %s with 128 MiB, 1 vCPU, not paused or shut down"
+              % (rc, lines, PXL_LINUX_NAME), " ".join(row[0]) if row else "")
+    return True
+
+
+def pxl_linux_reboot(con, res, timeout):
+    """pxl reboot: the guest reboots itself, and the process pxl create left
+    behind (on_reboot = "restart") builds it again under a new id."""
+    old = xl_domid(con, PXL_LINUX_NAME)
+    rc, out = shell_run(con, "pxl reboot %s" % PXL_LINUX_NAME, timeout)
+    rc2, out2 = console_log_wait(con, PXL_LINUX_NAME, DOMU_MARKER, DOMU_BOOT_WAIT, 2)
+    new = xl_domid(con, PXL_LINUX_NAME)
+    _, log = shell_run(con, "cat /var/log/xen/xl-%s.log" % PXL_LINUX_NAME)
+    res.check("pxl/linux-reboot", rc == 0 and rc2 == 0 and new not in (None, old) and
+              "Action for shutdown reason code 1 is restart" in log,
+              "rc=%d/%d %r; domain id %s before, %s after; console %r; pxl's log %r"
+              % (rc, rc2, out.strip()[-200:], old, new, out2.strip()[-400:], log.strip()[-600:]),
+              "d%s -> d%s" % (old, new))
+
+
+def pxl_linux_shutdown(con, res, timeout):
+    """pxl shutdown -w: the domU's own poweroff runs, pxl reports it as xl
+    does, and on_poweroff = "destroy" removes the domain."""
+    rc, out = shell_run(con, "timeout 120 pxl shutdown -w %s" % PXL_LINUX_NAME, 150)
+    _, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))
+    # the monitor may destroy the domain before the waiter sees it shut down
+    m = re.search(r"^Domain (\d+) has been (shut down, reason code 0|destroyed)$", out, re.M)
+    res.check("pxl/linux-shutdown-w", rc == 0 and m and "domu: shutting down" in log and
+              re.search(r"^Shutting down domain \d+$", out, re.M) and
+              re.search(r"^Waiting for 1 domains$", out, re.M),
+              "rc=%d %r, console tail %r" % (rc, out.strip()[-300:], log[-300:]),
+              m.group(0) if m else "")
+    gone = wait_gone(con, PXL_LINUX_NAME)
+    _, log = shell_run(con, "cat /var/log/xen/xl-%s.log" % PXL_LINUX_NAME)
+    res.check("pxl/linux-poweroff-destroy", gone and
+              "Action for shutdown reason code 0 is destroy" in log,
+              "still listed: %s; pxl's log %r" % (not gone, log.strip()[-600:]))
+
+
+def wait_gone(con, name):
+    """Whether domain `name` leaves xl's list within XL_DESTROY_WAIT seconds."""
+    for _ in range(XL_DESTROY_WAIT * 5):
+        if xl_domid(con, name) is None:
+            return True
+        shell_run(con, "usleep 200000")
+    return False
+
+
+def check_pxl_linux(con, res, timeout):
+    """The Linux domU through pxl: create, boot, console, reboot, clean
+    shutdown, and every page back; then a paused create and pxl destroy."""
+    shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    shell_run(con, "rm -f %s/guest-%s.log /var/log/xen/xl-%s.log"
+              % (XL_CONSOLE_DIR, PXL_LINUX_NAME, PXL_LINUX_NAME))
+    start = free_memory(con)
+    if pxl_linux_boot(con, res, timeout):
+        pxl_linux_reboot(con, res, timeout)
+        pxl_linux_shutdown(con, res, timeout)
+    shell_run(con, "pxl destroy %s" % PXL_LINUX_NAME, timeout)
+    now = wait_free_memory(con, start)
+    res.check("pxl/linux-free", start is not None and now == start,
+              "free memory %s MiB before, %s after" % (start, now), "%s MiB free" % now)
+    rc, out = shell_run(con, "pxl create -p -e /etc/xl-linux.cfg 'name=\"%s\"' && "
+                        "pxl destroy %s; echo status $?" % (PXL_LINUX_NAME, PXL_LINUX_NAME),
+                        XL_CREATE_TIMEOUT)
+    gone = wait_gone(con, PXL_LINUX_NAME)
+    now = wait_free_memory(con, start)
+    res.check("pxl/linux-destroy-free", "status 0" in out and gone and start is not None and
+              now == start, "%r, gone %s, free memory %s MiB before, %s after"
+              % (out.strip()[-200:], gone, start, now), "%s MiB free again" % now)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+
+
 def last_tick(con, name):
     """The last tick domU `name` printed (-1 if none)."""
     rc, out = shell_run(con, "grep -o 'domu-tick [0-9]*' %s/guest-%s.log | tail -n 1"
@@ -1415,6 +1529,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout, args.split_drivers)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
+                                ("pxl-linux", lambda: "pxl-linux" not in args.only
+                                 or check_pxl_linux(con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(

@@ -43,6 +43,9 @@
 #   test-linux-domu-cycles  LINUX_CYCLES (20) create/boot/destroy cycles of the Linux
 #                         domU under Debian's xl, free memory back after each
 #                         (-xen on Xen 4.17; not in TEST_TARGETS: 1 to 3 min a cycle under TCG)
+#   test-pxl-linux        the Linux domU built by Petrel's pxl: boot to its marker,
+#                         pxl console, pxl shutdown -w, pxl destroy and free memory
+#                         back (-xen on Xen 4.17; not in TEST_TARGETS: 5 to 10 min)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 
 XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
@@ -72,6 +75,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
 	test-system-dom0-smp4 test-system-dom0-smp4-xen \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
+	test-pxl-linux test-pxl-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-migrate test-system-migrate-xen
 xen-ref: $(XEN_REF)
@@ -111,6 +115,14 @@ test-linux-domu-cycles: dom0-image $(PETREL_IMAGE)
 test-linux-domu-cycles-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only xl-linux-cycles --no-reboot \
 		--log $(BUILD)/system/xen-domu-cycles-serial.log
+
+test-pxl-linux: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-linux --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-linux-serial.log
+
+test-pxl-linux-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only pxl-linux --no-reboot \
+		--log $(BUILD)/system/xen-pxl-linux-serial.log
 
 test-system-save: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/save-restore.elf
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-save --no-reboot \

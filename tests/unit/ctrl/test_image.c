@@ -386,6 +386,46 @@ static void test_real_kernels(void **state)
 		skip();
 }
 
+/* Ramdisks: gzip inflated as Xen's builder does, anything else passed as it is. */
+static void test_ramdisk(void **state)
+{
+	struct blob plain = { malloc(300000), 300000 }, gz, cut;
+	struct ramdisk rd;
+
+	(void)state;
+	for (size_t i = 0; i < plain.len; i++)
+		plain.d[i] = (unsigned char)(i * 7 / 1000);
+	gz = gzip_of(plain);
+	assert_true(gz.len < plain.len / 4);
+	assert_int_equal(ramdisk_read(gz.d, gz.len, &rd, err, sizeof(err)), 0);
+	assert_true(rd.inflated);
+	assert_int_equal(rd.len, plain.len);
+	assert_memory_equal(rd.data, plain.d, plain.len);
+	ramdisk_free(&rd);
+	/* a cpio or an xz initramfs goes over unchanged (the kernel unpacks it) */
+	assert_int_equal(ramdisk_read(plain.d, plain.len, &rd, err, sizeof(err)), 0);
+	assert_false(rd.inflated);
+	assert_int_equal(rd.len, plain.len);
+	assert_memory_equal(rd.data, plain.d, plain.len);
+	ramdisk_free(&rd);
+	/* gzip that does not inflate: the raw bytes, as Xen falls back to */
+	cut = (struct blob){ gz.d, gz.len / 2 };
+	assert_int_equal(ramdisk_read(cut.d, cut.len, &rd, err, sizeof(err)), 0);
+	assert_false(rd.inflated);
+	assert_int_equal(rd.len, cut.len);
+	assert_memory_equal(rd.data, cut.d, cut.len);
+	ramdisk_free(&rd);
+	assert_int_equal(ramdisk_read(plain.d, 0, &rd, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "the ramdisk is empty");
+	assert_int_equal(ramdisk_read_file("build/no-such-ramdisk", &rd, err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "build/no-such-ramdisk: No such file or directory");
+	assert_int_equal(ramdisk_read_file("build", &rd, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+	free(plain.d);
+	free(gz.d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_bad_structure), cmocka_unit_test(test_bad_wrapping),
 		cmocka_unit_test(test_truncations),   cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_bomb),	      cmocka_unit_test(test_real_kernels),
+		cmocka_unit_test(test_ramdisk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,7 +80,14 @@ static void check_tables(const struct pv_layout *l)
 
 static void check_order(const struct pv_layout *l)
 {
-	assert_int_equal(l->p2m_pfn, l->kernel_pfn + l->kernel_pages);
+	uint64_t mapped_rd = l->ramdisk_unmapped ? 0 : l->ramdisk_pages;
+
+	if (mapped_rd)
+		assert_int_equal(l->ramdisk_pfn, l->kernel_pfn + l->kernel_pages);
+	if (l->ramdisk_unmapped)
+		assert_int_equal(l->ramdisk_pfn, (l->map_end - l->virt_base) >> PV_PAGE_SHIFT);
+	assert_true(l->ramdisk_pfn + l->ramdisk_pages <= l->nr_pages);
+	assert_int_equal(l->p2m_pfn, l->kernel_pfn + l->kernel_pages + mapped_rd);
 	assert_int_equal(l->p2m_pages, (l->nr_pages * 8 + 4095) / 4096);
 	assert_int_equal(l->start_info_pfn, l->p2m_pfn + l->p2m_pages);
 	assert_int_equal(l->xenstore_pfn, l->start_info_pfn + 1);
@@ -176,13 +183,60 @@ static void test_too_small(void **state)
 	    -ENOMEM);
 }
 
+static void test_ramdisk(void **state)
+{
+	struct pv_layout l, plain;
+
+	(void)state;
+	/* Debian 6.1 in 128 MiB with a 9 MiB ramdisk it takes by pfn (MOD_START_PFN) */
+	assert_int_equal(pv_layout_plan(VBASE, VBASE + 0x1000000, VBASE + 0x4a00000, 32768, &plain,
+					err, sizeof(err)),
+			 0);
+	assert_int_equal(pv_layout_plan_ramdisk(VBASE, VBASE + 0x1000000, VBASE + 0x4a00000, 32768,
+						2304, 1, &l, err, sizeof(err)),
+			 0);
+	assert_true(l.ramdisk_unmapped);
+	assert_int_equal(l.map_end, plain.map_end);
+	assert_int_equal(l.p2m_pfn, plain.p2m_pfn);
+	assert_int_equal(l.ramdisk_pfn, (plain.map_end - VBASE) >> PV_PAGE_SHIFT);
+	check_order(&l);
+	check_tables(&l);
+	/* the same ramdisk inside the mapping: right after the kernel, the rest moves up */
+	assert_int_equal(pv_layout_plan_ramdisk(VBASE, VBASE + 0x1000000, VBASE + 0x4a00000, 32768,
+						2304, 0, &l, err, sizeof(err)),
+			 0);
+	assert_false(l.ramdisk_unmapped);
+	assert_int_equal(l.ramdisk_pfn, 0x4a00);
+	assert_int_equal(l.p2m_pfn, 0x4a00 + 2304);
+	assert_int_equal(l.start_info_pfn, plain.start_info_pfn + 2304);
+	check_order(&l);
+	check_tables(&l);
+	/* hello in 32 MiB with a 100-page ramdisk, mapped */
+	assert_int_equal(pv_layout_plan_ramdisk(VBASE, VBASE + 0x1000, VBASE + 0xd258, 8192, 100, 0,
+						&l, err, sizeof(err)),
+			 0);
+	assert_int_equal(l.ramdisk_pfn, 14);
+	assert_int_equal(l.p2m_pfn, 114);
+	check_order(&l);
+	check_tables(&l);
+	/* a ramdisk that does not fit, either way */
+	assert_int_equal(pv_layout_plan_ramdisk(VBASE, VBASE + 0x1000000, VBASE + 0x4a00000, 32768,
+						16384, 1, &l, err, sizeof(err)),
+			 -ENOMEM);
+	assert_string_equal(err, "128 MiB is too little: the kernel, the ramdisk and its "
+				 "start-of-day pages need 140 MiB");
+	assert_int_equal(pv_layout_plan_ramdisk(VBASE, VBASE + 0x1000, VBASE + 0xd258, 8192, 8192,
+						0, &l, err, sizeof(err)),
+			 -ENOMEM);
+	assert_non_null(strstr(err, "32 MiB is too little"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_guest),
-		cmocka_unit_test(test_linux_sized),
-		cmocka_unit_test(test_boundaries),
-		cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_small_guest), cmocka_unit_test(test_linux_sized),
+		cmocka_unit_test(test_boundaries),  cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_ramdisk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""pxl create against Debian's xl create, the Linux PV domU of the system test.
+
+    bench/pxl-create.py --hv petrel|xen [--runs N] [--image FILE] [--log FILE]
+
+Boots dom0 once (build/dom0, `make dom0-image`; the hypervisor as the
+system test boots it) and then, RUNS times in turn, creates the domU of
+/etc/xl-linux.cfg (Debian's 6.1 bzImage+xz, the busybox initramfs, 128 MiB)
+with Debian's xl and with pxl, each under Debian's xenconsoled.  For each
+create it prints the seconds until the create command returned and until
+the domU's marker (PETREL-DOMU-READY) reached its console log, then
+destroys the domain.  Ends with the medians and the ratios pxl/xl.  The
+times include the shell round trips over the serial console (a second or
+so).  Not a test: nothing is judged.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "tests", "system"))
+import dom0_system_test as st  # noqa: E402
+import hvboot  # noqa: E402
+from serialconsole import SerialConsole  # noqa: E402
+
+
+def one_create(con, tool, name):
+    """(seconds to return, seconds to the marker) or None, then destroy."""
+    st.shell_run(con, "rm -f %s/guest-%s.log" % (st.XL_CONSOLE_DIR, name))
+    t0 = time.time()
+    rc, out = st.shell_run(con, "%s create /etc/xl-linux.cfg 'name=\"%s\"'" % (tool, name),
+                           st.XL_CREATE_TIMEOUT)
+    t1 = time.time()
+    rc2, _ = st.console_log_wait(con, name, st.DOMU_MARKER, st.DOMU_BOOT_WAIT) \
+        if rc == 0 else (1, "")
+    t2 = time.time()
+    st.shell_run(con, "xl destroy %s" % name, 60)
+    st.wait_gone(con, name)
+    if rc != 0 or rc2 != 0:
+        print("%-4s create failed: rc %d/%d %r" % (tool, rc, rc2, out.strip()[-300:]),
+              flush=True)
+        return None
+    print("%-4s create returned %6.1f s, marker after %6.1f s" % (tool, t1 - t0, t2 - t0),
+          flush=True)
+    return t1 - t0, t2 - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hv", choices=sorted(hvboot.HV_IMAGES), required=True)
+    ap.add_argument("--image")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--log")
+    args = ap.parse_args()
+    kernel, initrd = hvboot.default_dom0(os.path.join(hvboot.BUILD, "dom0"))
+    argv = hvboot.qemu_argv(args.hv, kernel, initrd, image=args.image, extra=st.PCI_DEVICES)
+    times = {"xl": [], "pxl": []}
+    with SerialConsole(argv, log_path=args.log) as con:
+        con.expect(re.escape(hvboot.MARKER), 300, fail=hvboot.BOOT_FAILURE)
+        con.sync()
+        st.shell_run(con, st.XENCONSOLED)
+        for i in range(args.runs):
+            for tool in ("xl", "pxl"):
+                t = one_create(con, tool, "b%s%d" % (tool, i))
+                if t:
+                    times[tool].append(t)
+        con.send_line("poweroff")
+        con.wait_exit(120)
+    if times["xl"] and times["pxl"]:
+        med = {k: [statistics.median(x[j] for x in v) for j in (0, 1)]
+               for k, v in times.items()}
+        print("%s: median create-return xl %.1f s, pxl %.1f s (%.2fx); marker xl %.1f s, "
+              "pxl %.1f s (%.2fx)" % (args.hv, med["xl"][0], med["pxl"][0],
+                                      med["pxl"][0] / med["xl"][0], med["xl"][1],
+                                      med["pxl"][1], med["pxl"][1] / med["xl"][1]))
+    return 0 if times["xl"] and times["pxl"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

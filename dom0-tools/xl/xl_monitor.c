@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process xl create leaves behind to watch its domain: when the guest
+ * shuts down, the action its xl.cfg names for the reason (on_poweroff,
+ * on_reboot, on_watchdog, on_crash) is taken: destroy, restart (destroy
+ * and build again under a new id) or preserve.  It logs to
+ * /var/log/xen/xl-NAME.log and ends when the domain is gone or preserved.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sched.h"
+#include "xenstore.h"
+#include "xl.h"
+
+#define LOG_DIR "/var/log/xen"
+
+static const char *const action_names[] = {
+	[XL_ACT_DESTROY] = "destroy",
+	[XL_ACT_RESTART] = "restart",
+	[XL_ACT_PRESERVE] = "preserve",
+};
+
+/* xl's other actions: understood, not carried out yet. */
+static const char *const unsupported_actions[] = { "rename-restart", "coredump-destroy",
+						   "coredump-restart", "soft-reset" };
+
+int xl_parse_action(const char *key, const char *text, enum xl_action *out)
+{
+	for (int i = 0; i < (int)(sizeof(action_names) / sizeof(action_names[0])); i++) {
+		if (strcmp(text, action_names[i]) == 0) {
+			*out = (enum xl_action)i;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < sizeof(unsupported_actions) / sizeof(unsupported_actions[0]); i++) {
+		if (strcmp(text, unsupported_actions[i]) == 0) {
+			fprintf(stderr, "%s: %s action \"%s\" is not supported yet\n", xl_prog, key,
+				text);
+			return -1;
+		}
+	}
+	fprintf(stderr, "Unknown %s action \"%s\" specified\n", key, text);
+	return -1;
+}
+
+/* The parent returns 1; the child, detached with its log open, 0; -1 on failure. */
+int xl_monitor_detach(const char *name)
+{
+	char path[256];
+	pid_t pid;
+	int fd;
+
+	mkdir(LOG_DIR, 0755);
+	snprintf(path, sizeof(path), LOG_DIR "/xl-%s.log", name);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot open %s: %m\n", xl_prog, path);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid != 0) {
+		close(fd);
+		return pid > 0 ? 1 : -1;
+	}
+	setsid();
+	xl_handles_after_fork();
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	return 0;
+}
+
+/* -1: gone or dying; 0: running; 1 with the reason: shut down. */
+static int shut_down(uint16_t domid, unsigned int *reason)
+{
+	struct xen_domctl_getdomaininfo info;
+
+	if (ctrl_domain_info(xl_ctrl(), domid, &info) < 0 || (info.flags & XEN_DOMINF_dying))
+		return -1;
+	if (!(info.flags & XEN_DOMINF_shutdown))
+		return 0;
+	*reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+	return 1;
+}
+
+/* Block until @releaseDomain fires or a second passes. */
+static void wait_event(struct xs_handle *xs)
+{
+	struct pollfd p = { .fd = xs_fileno(xs), .events = POLLIN };
+	char **ev;
+
+	if (poll(&p, 1, 1000) > 0)
+		while ((ev = xs_check_watch(xs)))
+			free(ev);
+}
+
+/* The action for a reason; -1 for one that needs none (suspend). */
+static int action_for(const struct xl_monitor *m, unsigned int reason)
+{
+	switch (reason) {
+	case SHUTDOWN_poweroff:
+		return m->on_poweroff;
+	case SHUTDOWN_reboot:
+		return m->on_reboot;
+	case SHUTDOWN_crash:
+		return m->on_crash;
+	case SHUTDOWN_watchdog:
+		return m->on_watchdog;
+	case SHUTDOWN_suspend:
+		return -1;
+	default:
+		return XL_ACT_DESTROY;
+	}
+}
+
+/* Carry out an action; 1 to keep watching (a restart), else 0. */
+static int act(struct xl_monitor *m, unsigned int reason, enum xl_action a)
+{
+	fprintf(stderr, "Action for shutdown reason code %u is %s\n", reason, action_names[a]);
+	if (a == XL_ACT_PRESERVE)
+		return 0;
+	fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n", m->domid);
+	if (xl_destroy_domain(m->domid))
+		return 0;
+	if (a == XL_ACT_DESTROY)
+		return 0;
+	fprintf(stderr, "Done. Rebooting now\n");
+	if (m->restart(m->arg, &m->domid)) {
+		fprintf(stderr, "%s: rebuilding %s failed\n", xl_prog, m->name);
+		return 0;
+	}
+	fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n", m->name, m->domid,
+		(long)getpid());
+	return 1;
+}
+
+int xl_monitor_run(struct xl_monitor *m)
+{
+	struct xs_handle *xs = xl_xs();
+	unsigned int reason = 0;
+	int state, a, watching = 1;
+
+	fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n", m->name, m->domid,
+		(long)getpid());
+	xs_watch(xs, "@releaseDomain", "monitor");
+	while (watching) {
+		state = shut_down(m->domid, &reason);
+		if (state < 0) {
+			fprintf(stderr, "Domain %u has been destroyed.\n", m->domid);
+			break;
+		}
+		a = state ? action_for(m, reason) : -1;
+		if (state && a >= 0) {
+			fprintf(stderr, "Domain %u has shut down, reason code %u 0x%x\n", m->domid,
+				reason, reason);
+			watching = act(m, reason, (enum xl_action)a);
+			continue;
+		}
+		wait_event(xs);
+	}
+	fprintf(stderr, "Done. Exiting now\n");
+	return EXIT_SUCCESS;
+}
