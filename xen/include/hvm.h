@@ -115,6 +115,8 @@ int hvm_set_cr(struct vcpu *v, unsigned int cr, u64 val);
 /* Port I/O exits (non-string): @in, port, size 1/2/4. */
 void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
 void hvm_handle_hlt(struct vcpu *v);
+/* A mov at @gpa outside RAM that nothing claims: reads all-ones; its length, 0 if not emulated. */
+unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa);
 __noreturn void hvm_triple_fault(struct vcpu *v);
 /* Kill the domain for an exit Petrel cannot handle, with the backend's dump. */
 __noreturn void hvm_crash(struct vcpu *v, const char *why);

@@ -16,6 +16,7 @@
 #include "x86_decode.h"
 #include "hvm.h"
 #include "hvm_params.h"
+#include "ioreq_rules.h"
 #include "uaccess.h"
 #include "public/xen.h"
 #include "public/sched.h"
@@ -238,16 +239,21 @@ u64 *hvm_gpr(struct vcpu *v, unsigned int n)
 
 unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
 {
-	unsigned int mode = hvm_backend->guest_mode(v), n;
+	unsigned int mode = hvm_backend->guest_mode(v), n, bytes = 2;
 	u8 buf[X86_INSN_MAX];
 	u64 rip = v->arch.hvm.regs.rip;
 
-	if (mode != HVM_MODE_64 && mode != HVM_MODE_32)
-		return 0;
-	if (mode == HVM_MODE_32)
+	/* Real mode, vm86 and 16-bit protected mode: a 16-bit IP in CS. */
+	if (mode == HVM_MODE_64) {
+		bytes = 8;
+	} else if (mode == HVM_MODE_32) {
+		bytes = 4;
 		rip = (u32)(rip + hvm_backend->cs_base(v));
+	} else {
+		rip = (u32)((u16)rip + hvm_backend->cs_base(v));
+	}
 	n = hvm_fetch(v, rip, buf, sizeof(buf));
-	if (!n || x86_decode_mode(buf, n, mode == HVM_MODE_64 ? 8 : 4, in))
+	if (!n || x86_decode_mode(buf, n, bytes, in))
 		return 0;
 	return in->len;
 }
@@ -483,6 +489,31 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 
 		r->rax = size == 4 ? mask : (r->rax & ~mask) | mask;
 	}
+}
+
+/*
+ * ---- Guest-physical accesses nobody claims (no RAM, no emulated device, no
+ * ioreq server's range): as Xen's null handler, a read gives all-ones and a
+ * write is dropped. Only the mov forms ioreq servers get are emulated.
+ */
+
+unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
+{
+	struct x86_insn in;
+	struct ioreq_mov m;
+	unsigned int len;
+	u64 *reg;
+
+	if (p2m_lookup(v->domain, gpa >> PAGE_SHIFT) != INVALID_MFN)
+		return 0;
+	len = hvm_decode_current(v, &in);
+	if (!len || ioreq_mov_decode(&in, &m))
+		return 0;
+	if (m.read) {
+		reg = hvm_gpr(v, (unsigned int)m.reg);
+		*reg = ioreq_merge(*reg, ~0UL, m.size);
+	}
+	return len;
 }
 
 /* ---- HLT, triple fault, crashes. */
