@@ -306,6 +306,7 @@ void hvm_handle_cpuid(struct vcpu *v)
 			c |= 1u << 21;		       /* x2APIC: always emulated, as on Xen */
 			c &= ~(1u << 24);	       /* no TSC-deadline timer mode */
 			d |= 1u << 9;		       /* the (virtual) local APIC */
+			d &= ~(1u << 12);	       /* no MTRRs: their MSRs #GP */
 			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
 				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
