@@ -52,7 +52,9 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 back with XENMEM_memory_map among the checks) in xenconsoled's
                 log, shut down by itself, gone after `xl destroy`
   xl-hvm/*      only with --only xl-hvm and the dom0-image-hvm image
-                (tests/system/hvm.mk): `xl create` of an HVM guest (type =
+                (tests/system/hvm.mk): with Debian's xenconsoled running
+                (libxl waits for the console tty it writes), `xl create` of
+                an HVM guest (type =
                 "hvm", 32 MiB, /etc/xl-hvm.cfg) with Debian's qemu-system-xen
                 as its device model, hvmloader and SeaBIOS: hvmloader's and
                 SeaBIOS's banners and the boot sector's marker (read from the
@@ -651,11 +653,17 @@ def hvm_wait_marker(con, domid):
 
 def hvm_failure_report(con):
     """What the device model and xl said, for a failed step."""
-    shell_run(con, "tail -n 30 /var/log/xen/qemu-dm-xlhvm.log; tail -n 30 /tmp/xl-hvm.out", 30)
+    shell_run(con, "tail -n 30 /var/log/xen/qemu-dm-xlhvm.log; "
+              "grep -n -i -E 'error|fail|timed out|qmp|tty|console|chardev' /tmp/xl-hvm.out "
+              "| tail -n 60", 30)
 
 
 def check_xl_hvm(con, res, timeout):
-    shell_run(con, "mkdir -p /var/log/xen /var/run/xen")
+    rc, out = shell_run(con, "mkdir -p /var/log/xen /var/run/xen && %s && echo started"
+                        % XENCONSOLED)
+    if not res.check("xl-hvm/setup", rc == 0 and "started" in out,
+                     "xenconsoled rc=%d %r" % (rc, out.strip())):
+        return
     free0 = xl_free_memory(con)
     rc, out = shell_run(con, "xl -vvv create /etc/xl-hvm.cfg > /tmp/xl-hvm.out 2>&1; "
                         "r=$?; tail -n 5 /tmp/xl-hvm.out; test $r = 0", 4 * timeout)
@@ -667,6 +675,7 @@ def check_xl_hvm(con, res, timeout):
               "rc=%d, rows %r; expected an xlhvm row" % (rc, lines),
               " ".join(row[0]) if row else "")
     if not row:
+        shell_run(con, "kill $(cat /run/xenconsoled.pid)")
         return
     domid = row[0][1]
     t0 = con.elapsed()
@@ -699,6 +708,7 @@ def check_xl_hvm(con, res, timeout):
     res.check("xl-hvm/memory", free0 > 0 and free1 == free0,
               "free_memory %d MiB before create, %d MiB after destroy" % (free0, free1),
               "%d MiB free again" % free1)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 
 # `xl save` and `xl restore` of a running PV domU: the guest test

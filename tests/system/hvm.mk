@@ -2,7 +2,9 @@
 # dom0_system_test.py): a dom0 image variant that adds Debian's
 # qemu-system-xen (bookworm's 7.2 build for Xen) with its libraries,
 # hvmloader (xen-utils-4.17) and SeaBIOS (bios-256k.bin, which Debian's libxl
-# hands hvmloader), a one-sector boot disk and its xl config.  About 40 MB
+# hands hvmloader), a boot disk (the boot sector, then zeros to 4 MiB: SeaBIOS
+# refuses a disk too small for one cylinder of its CHS geometry) and its xl
+# config.  About 40 MB
 # more than dom0-image, so it is an image of its own, build/dom0-hvm.
 #   dom0-image-hvm        build/dom0-hvm/{vmlinuz,initramfs.cpio.gz}
 #   test-system-hvm-xen   Debian's xl create of the HVM guest on Debian's Xen 4.17
@@ -27,14 +29,14 @@ $(DOM0_HVM)/dm/.stamp: tests/system/hvm.mk
 	@bash tests/compat/fetch-debs.sh $(DOM0_HVM)/dm $(HVM_DM_DEBS)
 	@touch $@
 
-$(HVM_BOOT_IMG): tests/system/hvm-boot/bootsect.S
+$(HVM_BOOT_IMG): tests/system/hvm-boot/bootsect.S tests/system/hvm.mk
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -c $< -o $(dir $@)bootsect.o
 	ld -m elf_x86_64 -Ttext 0x7c00 -e _start --oformat binary -o $(dir $@)bootsect.bin \
 		$(dir $@)bootsect.o
 	test $$(stat -c %s $(dir $@)bootsect.bin) = 512
 	cp $(dir $@)bootsect.bin $@
-	truncate -s 64K $@
+	truncate -s 4M $@
 
 # Debian's toolstack again plus the device model and the firmware, and the
 # guest's disk and config.
