@@ -746,13 +746,41 @@ long do_hvm_op(unsigned long cmd, unsigned long arg)
 }
 
 /*
+ * XENMEM_add_to_physmap from 32-bit code: Xen's compat layout, where idx
+ * and gpfn are 32 bits (domid @0, size @2, space @4, idx @8, gpfn @12).
+ */
+struct compat_add_to_physmap {
+	u16 domid;
+	u16 size;
+	u32 space;
+	u32 idx;
+	u32 gpfn;
+};
+
+static long add_to_physmap32(unsigned long arg)
+{
+	struct compat_add_to_physmap c;
+	struct xen_add_to_physmap x;
+
+	if (hvm_copy_from_guest_linear(&c, arg, sizeof(c)))
+		return -EFAULT;
+	x = (struct xen_add_to_physmap){ .domid = c.domid, .size = c.size, .space = c.space,
+					 .idx = c.idx, .gpfn = c.gpfn };
+	return memory_add_to_physmap(&x);
+}
+
+/*
  * The memory ops an HVM guest has here: its physmap and its memory map
- * (memory.c); the rest -ENOSYS.
+ * (memory.c); the rest -ENOSYS. From 32-bit code add_to_physmap takes the
+ * compat layout; remove_from_physmap and memory_map do not yet.
  */
 static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 {
 	switch ((unsigned int)cmd) {
 	case XENMEM_add_to_physmap:
+		if (hvm_backend->guest_mode(current) != HVM_MODE_64)
+			return add_to_physmap32(a[1]);
+		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
 	case XENMEM_remove_from_physmap:
 	case XENMEM_memory_map:
 		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
