@@ -644,16 +644,19 @@ def hvm_guest_lines(con, domid):
 
 
 def hvm_wait_marker(con, domid):
-    """Poll xl dmesg until the boot sector's marker (or HVM_WAIT); its lines."""
+    """Poll xl dmesg until the boot sector's marker, the domain's end (shut
+    down or crashed) or HVM_WAIT; its lines."""
     shell_run(con, "i=0; until xl dmesg | grep -q '(d%s) %s'; do [ $i -ge %d ] && break; "
+              "xl list xlhvm | awk 'NR == 2 { print $5 }' | grep -q '[sc]' && break; "
               "sleep 2; i=$((i+1)); done" % (domid, HVM_MARKER, HVM_WAIT // 2),
               HVM_WAIT + 60)
     return hvm_guest_lines(con, domid)
 
 
 def hvm_failure_report(con):
-    """What the device model and xl said, for a failed step."""
-    shell_run(con, "tail -n 30 /var/log/xen/qemu-dm-xlhvm.log; "
+    """What the device model, xl and xenstored said, for a failed step."""
+    shell_run(con, "tail -n 30 /var/log/xen/qemu-dm-xlhvm.log; tail -n 20 /var/log/xenstored.log; "
+              "xenstore-ls /local/domain/$(xl domid xlhvm)/hvmloader; "
               "grep -n -i -E 'error|fail|timed out|qmp|tty|console|chardev' /tmp/xl-hvm.out "
               "| tail -n 60", 30)
 
@@ -687,7 +690,9 @@ def check_xl_hvm(con, res, timeout):
     rc, out = shell_run(con, "i=0; until xl list xlhvm | awk 'NR == 2 { print $5 }' | "
                         "grep -q s; do [ $i -ge 100 ] && break; usleep 200000; i=$((i+1)); "
                         "done; xl list xlhvm | awk 'NR == 2 { print \"state\", $5 }'", timeout)
-    if not res.check("xl-hvm/shutdown", rc == 0 and re.search(r"^state \S*s", out, re.M),
+    # shut down ("s"), not crashed ("c")
+    if not res.check("xl-hvm/shutdown", rc == 0 and re.search(r"^state [^\sc]*s[^\sc]*$", out,
+                                                               re.M),
                      "rc=%d, not shut down by its S5: %r" % (rc, out.strip()[-300:]),
                      out.strip()):
         hvm_failure_report(con)
