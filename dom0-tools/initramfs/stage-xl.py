@@ -2,6 +2,7 @@
 """Stage Debian's own Xen toolstack for the dom0 initramfs.
 
     stage-xl.py --out DIR --root DEBROOT [--root DEBROOT]...
+                [--program REL]... [--file REL]...
 
 The DEBROOTs are trees of Debian packages unpacked with `dpkg -x` (Xen
 4.17's xen-utils-4.17 and libraries, and the C libraries they link
@@ -21,6 +22,9 @@ against).  DIR receives, unmodified:
   bin/bash, usr/bin/flock, sbin/losetup   what those scripts run that busybox
                                       lacks or does differently (bash; flock;
                                       losetup with -r and util-linux's -a output)
+--program adds another program by its path in the packages (with its
+libraries), --file another file or directory copied as it is (the HVM
+device model and firmware: tests/system/hvm.mk).
 The programs run under the initramfs's busybox with nothing else from
 Debian; a library that no DEBROOT holds is an error.
 """
@@ -77,12 +81,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--root", action="append", required=True)
+    ap.add_argument("--program", action="append", default=[])
+    ap.add_argument("--file", action="append", default=[])
     args = ap.parse_args()
 
     if os.path.exists(args.out):
         shutil.rmtree(args.out)
     todo, seen = [], set()
-    for rel in [os.path.join(BIN, p) for p in PROGRAMS] + HOTPLUG_PROGRAMS:
+    for rel in [os.path.join(BIN, p) for p in PROGRAMS] + HOTPLUG_PROGRAMS + args.program:
         src = find_file(args.root, rel)
         if not src:
             sys.exit("stage-xl: %s is in none of %s" % (rel, args.root))
@@ -113,10 +119,18 @@ def main():
     if not scripts:
         sys.exit("stage-xl: %s is in none of %s" % (SCRIPTS, args.root))
     shutil.copytree(scripts, os.path.join(args.out, SCRIPTS), symlinks=True)
+    for rel in args.file:
+        src = find_file(args.root, rel)
+        if not src:
+            sys.exit("stage-xl: %s is in none of %s" % (rel, args.root))
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(args.out, rel), symlinks=True)
+        else:
+            install(src, os.path.join(args.out, rel))
     os.makedirs(os.path.join(args.out, "usr/sbin"), exist_ok=True)
     os.symlink("../lib/xen-4.17/bin/xl", os.path.join(args.out, "usr/sbin/xl"))
     print("stage-xl: %d programs, %d libraries in %s"
-          % (len(PROGRAMS) + len(HOTPLUG_PROGRAMS), len(seen), args.out))
+          % (len(PROGRAMS) + len(HOTPLUG_PROGRAMS) + len(args.program), len(seen), args.out))
 
 
 if __name__ == "__main__":

@@ -57,6 +57,17 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 and listed, its greeting and verdict (its memory map read
                 back with XENMEM_memory_map among the checks) in xenconsoled's
                 log, shut down by itself, gone after `xl destroy`
+  xl-hvm/*      only with --only xl-hvm and the dom0-image-hvm image
+                (tests/system/hvm.mk): with Debian's xenconsoled running
+                (libxl waits for the console tty it writes), `xl create` of
+                an HVM guest (type =
+                "hvm", 32 MiB, /etc/xl-hvm.cfg) with Debian's qemu-system-xen
+                as its device model, hvmloader and SeaBIOS: hvmloader's and
+                SeaBIOS's banners and the boot sector's marker (read from the
+                one-sector disk on the emulated AHCI controller) on the debug
+                port in `xl dmesg`, the guest's ACPI S5 ends it (shut down),
+                `xl destroy` ends it and its device model, and xl info's
+                free_memory is back where it was
   smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
                 busy loop per CPU and a compression) gives every CPU work, CPU
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
@@ -664,6 +675,101 @@ def check_xl_pvh(con, res, timeout):
     res.check("xl-pvh/destroy", rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
               rows[0][0] == "Domain-0",
               "rc=%d/%d/%d %r, rows %r" % (rc, rc2, rc3, out.strip(), lines), out2.strip())
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+
+
+# `xl create` of an HVM guest with QEMU as its device model (tests/system/
+# hvm.mk, hvm-boot/): hvmloader and SeaBIOS print on the debug port 0xE9,
+# which the hypervisor logs as the domain's lines; SeaBIOS boots the disk on
+# QEMU's AHCI controller, whose boot sector prints its marker there and asks
+# for ACPI S5.  Under TCG the whole path takes minutes.
+HVM_MARKER = "PETREL-HVM-BOOT-SECTOR: booted from the emulated disk"
+HVM_WAIT = 900  # seconds from xl create to the boot sector's marker under TCG
+HVM_STAGES = (("hvmloader", r"HVM Loader"), ("seabios", r"SeaBIOS \(version"),
+              ("marker", re.escape(HVM_MARKER)))
+
+
+def xl_free_memory(con):
+    rc, out = shell_run(con, "xl info | awk '$1 == \"free_memory\" { print $3 }'")
+    return int(out.strip()) if rc == 0 and out.strip().isdigit() else -1
+
+
+def hvm_guest_lines(con, domid):
+    """The HVM guest's debug-port lines in the hypervisor's log."""
+    rc, out = xl_dmesg(con, "")
+    return "\n".join(l for l in out.splitlines() if "(d%s)" % domid in l)
+
+
+def hvm_wait_marker(con, domid):
+    """Poll xl dmesg until the boot sector's marker, the domain's end (shut
+    down or crashed) or HVM_WAIT; its lines."""
+    shell_run(con, "i=0; until xl dmesg | grep -q '(d%s) %s'; do [ $i -ge %d ] && break; "
+              "xl list xlhvm | awk 'NR == 2 { print $5 }' | grep -q '[sc]' && break; "
+              "sleep 2; i=$((i+1)); done" % (domid, HVM_MARKER, HVM_WAIT // 2),
+              HVM_WAIT + 60)
+    return hvm_guest_lines(con, domid)
+
+
+def hvm_failure_report(con):
+    """What the device model, xl and xenstored said, for a failed step."""
+    shell_run(con, "tail -n 30 /var/log/xen/qemu-dm-xlhvm.log; tail -n 20 /var/log/xenstored.log; "
+              "xenstore-ls /local/domain/$(xl domid xlhvm)/hvmloader; "
+              "grep -n -i -E 'error|fail|timed out|qmp|tty|console|chardev' /tmp/xl-hvm.out "
+              "| tail -n 60", 30)
+
+
+def check_xl_hvm(con, res, timeout):
+    rc, out = shell_run(con, "mkdir -p /var/log/xen /var/run/xen && %s && echo started"
+                        % XENCONSOLED)
+    if not res.check("xl-hvm/setup", rc == 0 and "started" in out,
+                     "xenconsoled rc=%d %r" % (rc, out.strip())):
+        return
+    free0 = xl_free_memory(con)
+    rc, out = shell_run(con, "xl -vvv create /etc/xl-hvm.cfg > /tmp/xl-hvm.out 2>&1; "
+                        "r=$?; tail -n 5 /tmp/xl-hvm.out; test $r = 0", 4 * timeout)
+    if not res.check("xl-hvm/create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-600:])):
+        hvm_failure_report(con)
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == "xlhvm"]
+    res.check("xl-hvm/list", rc == 0 and len(row) == 1 and int(row[0][1]) > 0,
+              "rc=%d, rows %r; expected an xlhvm row" % (rc, lines),
+              " ".join(row[0]) if row else "")
+    if not row:
+        shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+        return
+    domid = row[0][1]
+    t0 = con.elapsed()
+    log = hvm_wait_marker(con, domid)
+    for name, rx in HVM_STAGES:
+        res.check("xl-hvm/" + name, re.search(r"\(d%s\) %s" % (domid, rx), log),
+                  "no /%s/ from d%s in xl dmesg; its last lines: %r"
+                  % (rx, domid, log[-600:]), "%.0fs after create" % (con.elapsed() - t0))
+    rc, out = shell_run(con, "i=0; until xl list xlhvm | awk 'NR == 2 { print $5 }' | "
+                        "grep -q s; do [ $i -ge 100 ] && break; usleep 200000; i=$((i+1)); "
+                        "done; xl list xlhvm | awk 'NR == 2 { print \"state\", $5 }'", timeout)
+    # shut down ("s"), not crashed ("c")
+    if not res.check("xl-hvm/shutdown", rc == 0 and re.search(r"^state [^\sc]*s[^\sc]*$", out,
+                                                               re.M),
+                     "rc=%d, not shut down by its S5: %r" % (rc, out.strip()[-300:]),
+                     out.strip()):
+        hvm_failure_report(con)
+    rc, out = shell_run(con, "xl destroy xlhvm", timeout)
+    rc2, out2 = xl_wait_only_dom0(con, timeout)
+    rc3, lines, rows = xl_list(con)
+    rc4, dm = shell_run(con, "pidof xen-qemu-system-i386 || echo none")
+    res.check("xl-hvm/destroy", rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
+              rows[0][0] == "Domain-0" and dm.strip() == "none",
+              "rc=%d/%d/%d %r, rows %r, device model %r" % (rc, rc2, rc3, out.strip(), lines,
+                                                          dm.strip()), out2.strip())
+    free1 = xl_free_memory(con)
+    for _ in range(10):
+        if free1 == free0:
+            break
+        shell_run(con, "sleep 1")
+        free1 = xl_free_memory(con)
+    res.check("xl-hvm/memory", free0 > 0 and free1 == free0,
+              "free_memory %d MiB before create, %d MiB after destroy" % (free0, free1),
+              "%d MiB free again" % free1)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 
@@ -1521,6 +1627,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout)),
                                 ("xl-pvh", lambda: check_xl_pvh(
                                     con, res, args.cmd_timeout)),
+                                ("xl-hvm", lambda: "xl-hvm" not in args.only
+                                 or check_xl_hvm(con, res, args.cmd_timeout)),
                                 ("pxenconsoled", lambda: console_checks.check_console(
                                     shell_fn(con), res, args.cmd_timeout)),
                                 ("xl-save", lambda: check_xl_save_restore(

@@ -197,7 +197,8 @@ static void test_mov_loads_moffs(void **state)
 	assert_int_equal(in.len, 6);
 	assert_int_equal(x86_decode_mode(B(0xa1, 0x20, 0, 0xe0, 0xfe), 4, &in), 0);
 	assert_int_equal(in.len, 5);
-	assert_int_equal(x86_decode_mode(B(0x67, 0xa1, 0x20, 0), 4, &in), -EOPNOTSUPP);
+	assert_int_equal(x86_decode_mode(B(0x67, 0xa1, 0x20, 0), 4, &in), 0); /* addr16 */
+	assert_int_equal(in.len, 4);
 	assert_int_equal(x86_decode(B(0xa1, 0x20, 0, 0xe0, 0xfe), &in), -EINVAL); /* cut short */
 }
 
@@ -225,7 +226,7 @@ static void test_refused(void **state)
 	assert_int_equal(in.len, 15);
 }
 
-/* 32-bit protected mode (HVM guests before long mode): no REX, no 16-bit addressing. */
+/* 32-bit protected mode (HVM guests before long mode): no REX; 0x67 means 16-bit addresses. */
 static void test_mode32(void **state)
 {
 	struct x86_insn in;
@@ -244,10 +245,68 @@ static void test_mode32(void **state)
 	assert_int_equal(x86_decode_mode(B(0x41, 0x0f, 0x22, 0xc0), 4, &in), -EOPNOTSUPP);
 	assert_int_equal(x86_decode_mode(B(0x41, 0x0f, 0x22, 0xc0), 8, &in), 0);
 	assert_int_equal(in.rm, 8);
-	/* a memory operand with 0x67 would use 16-bit addressing */
-	assert_int_equal(x86_decode_mode(B(0x67, 0x89, 0x07), 4, &in), -EOPNOTSUPP);
-	assert_int_equal(x86_decode_mode(B(0x89, 0x47, 0x08), 4, &in), 0);
+	/* with 0x67 a memory operand uses 16-bit addressing: mov %eax,(%bx) */
+	assert_int_equal(x86_decode_mode(B(0x67, 0x89, 0x07), 4, &in), 0);
+	assert_true(in.addr16);
 	assert_int_equal(in.len, 3);
+	assert_int_equal(x86_decode_mode(B(0x67, 0x89, 0x06, 0x34, 0x12), 4, &in), 0);
+	assert_int_equal(in.len, 5); /* mod 0 rm 6: disp16 */
+	assert_int_equal(x86_decode_mode(B(0x89, 0x47, 0x08), 4, &in), 0);
+	assert_false(in.addr16);
+	assert_int_equal(in.len, 3);
+}
+
+/*
+ * 16-bit code (real mode, vm86, 16-bit protected mode: hvmloader's way into
+ * the BIOS, the BIOS itself): 16-bit operands and addresses unless 0x66 and
+ * 0x67 say otherwise; ModRM without SIB, disp8 or disp16.
+ */
+static void test_mode16(void **state)
+{
+	struct x86_insn in;
+
+	(void)state;
+	assert_int_equal(x86_decode_mode(B(0x0f, 0x22, 0xc0), 2, &in), 0); /* mov %eax,%cr0 */
+	assert_int_equal(in.len, 3);
+	assert_int_equal(in.rm, 0);
+	assert_int_equal(x86_decode_mode(B(0x0f, 0xa2), 2, &in), 0); /* cpuid */
+	assert_int_equal(in.len, 2);
+	assert_int_equal(x86_decode_mode(B(0xf4), 2, &in), 0); /* hlt */
+	assert_int_equal(in.len, 1);
+	/* 0x41 is inc %cx, no REX */
+	assert_int_equal(x86_decode_mode(B(0x41, 0xf4), 2, &in), -EOPNOTSUPP);
+	/* mov %ax,(%si), mov %ax,0x1234, mov %ax,0x12(%bp,%di), mov %ax,0x1234(%bx) */
+	assert_int_equal(x86_decode_mode(B(0x89, 0x04), 2, &in), 0);
+	assert_true(in.opsize16 && in.addr16);
+	assert_int_equal(in.len, 2);
+	assert_int_equal(x86_opsize(&in), 2);
+	assert_int_equal(x86_decode_mode(B(0x89, 0x06, 0x34, 0x12), 2, &in), 0);
+	assert_int_equal(in.len, 4);
+	assert_int_equal(x86_decode_mode(B(0x89, 0x43, 0x12), 2, &in), 0);
+	assert_int_equal(in.len, 3);
+	assert_int_equal(x86_decode_mode(B(0x89, 0x87, 0x34, 0x12), 2, &in), 0);
+	assert_int_equal(in.len, 4);
+	/* 0x66: 32-bit operand, movl $imm32,(%di) */
+	assert_int_equal(x86_decode_mode(B(0x66, 0xc7, 0x05, 1, 2, 3, 4), 2, &in), 0);
+	assert_false(in.opsize16);
+	assert_int_equal(x86_opsize(&in), 4);
+	assert_int_equal(in.len, 7);
+	assert_int_equal(in.imm, 0x04030201);
+	/* movw $imm16,(%di) */
+	assert_int_equal(x86_decode_mode(B(0xc7, 0x05, 0x34, 0x12), 2, &in), 0);
+	assert_int_equal(in.len, 4);
+	assert_int_equal(in.imm, 0x1234);
+	/* 0x67: 32-bit addressing with SIB and disp32: mov %eax,0x10(%eax,%ebx,1) */
+	assert_int_equal(x86_decode_mode(B(0x67, 0x66, 0x89, 0x84, 0x18, 0x10, 0, 0, 0), 2, &in),
+			 0);
+	assert_false(in.addr16);
+	assert_int_equal(in.len, 9);
+	/* moffs: 2 bytes, 4 with 0x67 */
+	assert_int_equal(x86_decode_mode(B(0xa1, 0x04, 0xb0), 2, &in), 0);
+	assert_int_equal(in.len, 3);
+	assert_int_equal(x86_decode_mode(B(0x67, 0xa1, 0x04, 0xb0, 0, 0), 2, &in), 0);
+	assert_int_equal(in.len, 6);
+	assert_int_equal(x86_decode_mode(B(0x89, 0x87, 0x34), 2, &in), -EINVAL); /* cut short */
 }
 
 int main(void)
@@ -262,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_mov_loads_moffs),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_mode32),
+		cmocka_unit_test(test_mode16),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,15 +275,13 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
  * The frame seen at that GFN before stays the domain's until it dies, as
  * Xen leaves a replaced frame. Other spaces -ENOSYS; a PV domain -EINVAL.
  */
-static long add_to_physmap(unsigned long arg)
+long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 {
-	struct xen_add_to_physmap x;
+	struct xen_add_to_physmap x = *xp;
 	struct domain *d;
 	mfn_t mfn;
 	long rc;
 
-	if (copy_from_guest(&x, arg, sizeof(x)))
-		return -EFAULT;
 	d = target_domain(x.domid, &rc);
 	if (!d)
 		return rc;
@@ -306,6 +304,15 @@ static long add_to_physmap(unsigned long arg)
 	if (!rc && x.space == XENMAPSPACE_grant_table)
 		gnttab_set_frame_gfn(d, (unsigned int)x.idx, x.gpfn);
 	return rc;
+}
+
+static long add_to_physmap(unsigned long arg)
+{
+	struct xen_add_to_physmap x;
+
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	return memory_add_to_physmap(&x);
 }
 
 /*

@@ -125,6 +125,16 @@ static unsigned int modrm_tail(u8 m, const u8 *sib, unsigned int avail)
 	return tail;
 }
 
+/* The same for 16-bit addressing: no SIB, disp16 alone for mod 0 rm 6. */
+static unsigned int modrm_tail16(u8 m)
+{
+	unsigned int mod = m >> 6, rm = m & 7;
+
+	if (mod == 0)
+		return rm == 6 ? 2 : 0;
+	return mod == 1 ? 1 : mod == 2 ? 2 : 0;
+}
+
 static s64 read_imm(const u8 *b, unsigned int len)
 {
 	u64 v = 0;
@@ -164,6 +174,9 @@ int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes, struct
 	}
 	if (i >= n)
 		return -EINVAL;
+	if (mode_bytes == 2)
+		in->opsize16 = !in->opsize16;
+	in->addr16 = mode_bytes != 8 && in->addr32 == (mode_bytes == 4);
 	in->opcode = b[i];
 	if (b[i] == 0x0f) {
 		if (i + 1 >= n)
@@ -185,19 +198,15 @@ int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes, struct
 		in->mod = (flags & D_MODRM_REG) ? 3 : m >> 6;
 		in->reg = ((m >> 3) & 7) | ((in->rex & X86_REX_R) ? 8 : 0);
 		in->rm = (m & 7) | ((in->rex & X86_REX_B) ? 8 : 0);
-		if (in->mod != 3 && mode_bytes != 8 && in->addr32)
-			return -EOPNOTSUPP; /* 16-bit addressing */
 		if (in->mod != 3)
-			i += modrm_tail(m, &b[i], n - i);
+			i += in->addr16 ? modrm_tail16(m) : modrm_tail(m, &b[i], n - i);
 	}
 	if (flags & D_IMM8)
 		in->imm_len = 1;
 	else if (flags & D_IMMZ)
 		in->imm_len = x86_opsize(in) == 2 ? 2 : 4;
-	else if ((flags & D_MOFFS) && mode_bytes != 8 && in->addr32)
-		return -EOPNOTSUPP; /* 16-bit addressing */
 	else if (flags & D_MOFFS)
-		in->imm_len = (mode_bytes == 8 && !in->addr32) ? 8 : 4;
+		in->imm_len = in->addr16 ? 2 : (mode_bytes == 8 && !in->addr32) ? 8 : 4;
 	if (i + in->imm_len > n)
 		return -EINVAL;
 	in->imm = read_imm(&b[i], in->imm_len);

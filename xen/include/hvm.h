@@ -122,6 +122,11 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
  */
 bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
 void hvm_handle_hlt(struct vcpu *v);
+/* XENMEM_add_to_physmap on a request already in Xen's memory (memory.c). */
+struct xen_add_to_physmap;
+long memory_add_to_physmap(const struct xen_add_to_physmap *x);
+/* A mov at @gpa outside RAM that nothing claims: reads all-ones; its length, 0 if not emulated. */
+unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa);
 __noreturn void hvm_triple_fault(struct vcpu *v);
 /* Kill the domain for an exit Petrel cannot handle, with the backend's dump. */
 __noreturn void hvm_crash(struct vcpu *v, const char *why);

@@ -2,7 +2,8 @@
  * The x86 instruction decoder shared by everything that emulates guest
  * instructions (PV privileged operations, the writable page-table assist,
  * the stores dropped on read-only MSI-X table frames).
- * It knows 64-bit and 32-bit protected mode and only the opcodes some emulator handles:
+ * It knows 64-bit, 32-bit and 16-bit code (real mode, virtual-8086 mode and 16-bit
+ * protected mode) and only the opcodes some emulator handles:
  * prefixes, REX, the opcode, ModRM with its SIB and displacement bytes,
  * and the immediate. It reads bytes, never guest state, so the host unit
  * tests run it unchanged.
@@ -39,8 +40,9 @@ struct x86_insn {
 	u8 rex; /* the REX byte in effect, 0 if none */
 	u8 rep; /* 0, 0xf2 or 0xf3: the last of them given */
 	bool lock;
-	bool opsize16;	  /* 0x66 */
-	bool addr32;	  /* 0x67: 32-bit addresses */
+	bool opsize16;	  /* 16-bit operands: 0x66 in 32/64-bit code, no 0x66 in 16-bit code */
+	bool addr32;	  /* 0x67 given */
+	bool addr16;	  /* 16-bit addressing: 0x67 in 32-bit code, no 0x67 in 16-bit code */
 	enum x86_seg seg; /* the last segment override, X86_SEG_NONE if none */
 	bool has_modrm;
 	u8 mod;	    /* ModRM.mod */
@@ -56,8 +58,9 @@ struct x86_insn {
  */
 int x86_decode(const u8 *b, unsigned int n, struct x86_insn *in);
 /*
- * The same for code running in @mode_bytes 8 (64-bit) or 4 (32-bit
- * protected mode: no REX prefix; 16-bit addressing is -EOPNOTSUPP).
+ * The same for code running in @mode_bytes 8 (64-bit), 4 (32-bit protected
+ * mode: no REX prefix) or 2 (16-bit code: operands and addresses 16 bits
+ * unless 0x66 / 0x67 make them 32).
  */
 int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes, struct x86_insn *in);
 

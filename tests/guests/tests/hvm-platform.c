@@ -9,7 +9,11 @@
  * count stands still; reads the RTC (registers A, B, D and the seconds in
  * BCD); reads the ACPI PM timer at 0x1F48 twice and sees it advance,
  * moves it to 0xB008 with HVM_PARAM_ACPI_IOPORTS_LOCATION and reads it
- * there (0x1F48 now reads all-ones); takes three periodic RTC interrupts
+ * there (0x1F48 now reads all-ones); reads and writes guest-physical
+ * 0xF0000000, which nothing claims (reads give all-ones, the write goes
+ * nowhere, as Xen's null handler); runs CPUID in 16-bit protected mode,
+ * drops to real mode with a mov to %cr0 from 16-bit code, runs CPUID there
+ * and comes back (hvmloader's way into the BIOS); takes three periodic RTC interrupts
  * (64 Hz, IRQ 8 through the slave PIC, register C read in the handler);
  * unmasks IRQ 5 and waits. The control domain, acting as device model,
  * raises ISA IRQ 5 with dm_op set_isa_irq_level: the guest takes it on
@@ -62,6 +66,11 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_INTX 0x58	/* PCI INTx interrupts taken (vector 0x40) */
 #define D_MSI 0x5c	/* MSIs taken (vector 0x41) */
 #define D_PARAM 0x60	/* struct xen_hvm_param */
+#define D_NULL_A 0x70	/* unclaimed MMIO read into eax (moffs form) */
+#define D_NULL_B 0x74	/* the same into ebx after a write there (ModRM form) */
+#define D_NULL_W 0x78	/* a 16-bit read into a zeroed ecx */
+#define D_CPUID16 0x7c	/* CPUID leaf 0's eax in 16-bit protected mode */
+#define D_CPUID_REAL 0x80 /* the same in real mode */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - platform_code_start)"
@@ -76,7 +85,9 @@ __asm__(".pushsection .rodata\n"
 	"movl $0, 0x600(%esi)\n movl $0, 0x604(%esi)\n"
 	"movl $0x0000ffff, 0x608(%esi)\n movl $0x00cf9a00, 0x60c(%esi)\n"
 	"movl $0x0000ffff, 0x610(%esi)\n movl $0x00cf9200, 0x614(%esi)\n"
-	"movw $0x17, 0x6f0(%esi)\n movl $0x101600, 0x6f2(%esi)\n"
+	/* 0x18: 16-bit code based at the code's load address (1 MiB), 64 KiB. */
+	"movl $0x0000ffff, 0x618(%esi)\n movl $0x00009a10, 0x61c(%esi)\n"
+	"movw $0x1f, 0x6f0(%esi)\n movl $0x101600, 0x6f2(%esi)\n"
 	"lgdt 0x6f0(%esi)\n"
 	"ljmp $0x08, $" AT(0f) "\n"
 	"0: mov $0x10, %eax\n mov %eax, %ds\n mov %eax, %es\n mov %eax, %ss\n"
@@ -165,6 +176,33 @@ __asm__(".pushsection .rodata\n"
 	"mov $34, %eax\n xor %ebx, %ebx\n lea 0x60(%esi), %ecx\n vmmcall\n mov %eax, 0x4c(%esi)\n"
 	"mov $0xb008, %edx\n in %dx, %eax\n mov %eax, 0x50(%esi)\n"
 	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, 0x54(%esi)\n"
+	/*
+	 * Guest-physical 0xF0000000 is no RAM, no device and no ioreq server's:
+	 * reads give all-ones (a 16-bit one leaves the register's upper half)
+	 * and the write in between goes nowhere.
+	 */
+	"movl 0xf0000000, %eax\n mov %eax, 0x70(%esi)\n"
+	"movl $0x12345678, 0xf0000000\n"
+	"xor %ebx, %ebx\n mov 0xf0000000, %ebx\n mov %ebx, 0x74(%esi)\n"
+	"xor %ecx, %ecx\n movw 0xf0000000, %cx\n mov %ecx, 0x78(%esi)\n"
+	/*
+	 * 16-bit code, the way hvmloader enters the BIOS: CPUID in 16-bit
+	 * protected mode, CR0.PE cleared by a mov to %cr0 from 16-bit code,
+	 * CPUID in real mode (CS 0xffff reaches the code at 1 MiB), PE set
+	 * again and a far jump back. Each exit is decoded as 16-bit code.
+	 */
+	"pushf\n cli\n pushal\n"
+	"ljmp $0x18, $(r16 - platform_code_start)\n"
+	".code16\n"
+	"r16: xor %eax, %eax\n cpuid\n mov %eax, %ebp\n"
+	"mov %cr0, %eax\n and $0xfffffffe, %eax\n mov %eax, %cr0\n"
+	"ljmp $0xffff, $(r16_real - platform_code_start + 0x10)\n"
+	"r16_real: xor %eax, %eax\n cpuid\n mov %eax, %edi\n"
+	"mov %cr0, %eax\n or $1, %eax\n mov %eax, %cr0\n"
+	"ljmpl $0x08, $" AT(r32_back) "\n"
+	".code32\n"
+	"r32_back: mov %ebp, 0x7c(%esi)\n mov %edi, 0x80(%esi)\n"
+	"popal\n popf\n"
 	/*
 	 * The RTC's periodic interrupt at 64 Hz (A = 0x2a, B = PIE | 24h):
 	 * IRQ 8 through the slave and master pin 2, three of them.
@@ -371,6 +409,12 @@ static void check_results(void)
 	xtest_check(word(D_PM_NEW) - pm2 < 60u * 3579545u, "PM timer at 0xB008 after the move: %#x",
 		    word(D_PM_NEW));
 	xtest_check(word(D_PM_OLD) == 0xffffffff, "0x1F48 after the move: %#x", word(D_PM_OLD));
+	xtest_check(word(D_CPUID16) != 0 && word(D_CPUID_REAL) == word(D_CPUID16),
+		    "CPUID leaf 0 in 16-bit protected mode %#x, in real mode %#x",
+		    word(D_CPUID16), word(D_CPUID_REAL));
+	xtest_check(word(D_NULL_A) == 0xffffffff && word(D_NULL_B) == 0xffffffff &&
+		    word(D_NULL_W) == 0xffff, "unclaimed MMIO read %#x, %#x after a write, %#x (16-bit)",
+		    word(D_NULL_A), word(D_NULL_B), word(D_NULL_W));
 	xtest_check(word(D_RTC_IRQS) >= 3, "RTC periodic interrupts: %u", word(D_RTC_IRQS));
 	xtest_check((word(D_RTC_C) & 0xc0) == 0xc0, "RTC register C in its interrupt: %#x",
 		    word(D_RTC_C) & 0xff);

@@ -2,7 +2,8 @@
  * MSR and control-register exits of an HVM guest: EFER reads back what
  * long mode needs without the hypervisor's SVME, reserved EFER bits, an
  * unaligned hypercall-page address, an unknown MSR, CR4.VMXE, reserved CR4
- * bits and clearing CR0.PG in 64-bit code all raise #GP in the guest (which carries on); a
+ * bits and clearing CR0.PG in 64-bit code all raise #GP in the guest (which carries on);
+ * CPUID offers MTRRs only if MTRRcap reads without #GP (hvmloader trusts the bit); a
  * byte on the 0xE9 debug port reaches the console as a guest line.
  */
 #include "xtest.h"
@@ -50,6 +51,25 @@ static void debug_port(const char *s)
 		__asm__ volatile("outb %0, $0xe9" : : "a"(*s));
 }
 
+#define MSR_MTRRCAP 0xfe
+
+/* CPUID.1:EDX.MTRR promises the MTRR MSRs. */
+static void mtrr_offered(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t cap = 0;
+	int f;
+
+	hvm_cpuid(1, 0, &a, &b, &c, &d);
+	if (!(d & (1u << 12))) {
+		printk("MTRRs not offered\n");
+		return;
+	}
+	f = hvm_rdmsr_safe(MSR_MTRRCAP, &cap);
+	printk("MTRRs offered, MTRRcap %#lx\n", (unsigned long)cap);
+	xtest_check(f < 0, "CPUID offers MTRRs but rdmsr MTRRcap raised vector %d", f);
+}
+
 void test_main(void)
 {
 	unsigned long cr0 = read_cr(0), cr4 = read_cr(4);
@@ -69,6 +89,7 @@ void test_main(void)
 	xtest_check(f == GP, "hypercall MSR with page index 1: vector %d, want #GP", f);
 	f = hvm_rdmsr_safe(0xc0011234, &v);
 	xtest_check(f == GP, "rdmsr of an unknown MSR: vector %d, want #GP", f);
+	mtrr_offered();
 	f = write_cr(4, cr4 | (1UL << 13));
 	xtest_check(f == GP, "CR4.VMXE: vector %d, want #GP", f);
 	f = write_cr(4, cr4 | (1UL << 15));

@@ -239,16 +239,21 @@ u64 *hvm_gpr(struct vcpu *v, unsigned int n)
 
 unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
 {
-	unsigned int mode = hvm_backend->guest_mode(v), n;
+	unsigned int mode = hvm_backend->guest_mode(v), n, bytes = 2;
 	u8 buf[X86_INSN_MAX];
 	u64 rip = v->arch.hvm.regs.rip;
 
-	if (mode != HVM_MODE_64 && mode != HVM_MODE_32)
-		return 0;
-	if (mode == HVM_MODE_32)
+	/* Real mode, vm86 and 16-bit protected mode: a 16-bit IP in CS. */
+	if (mode == HVM_MODE_64) {
+		bytes = 8;
+	} else if (mode == HVM_MODE_32) {
+		bytes = 4;
 		rip = (u32)(rip + hvm_backend->cs_base(v));
+	} else {
+		rip = (u32)((u16)rip + hvm_backend->cs_base(v));
+	}
 	n = hvm_fetch(v, rip, buf, sizeof(buf));
-	if (!n || x86_decode_mode(buf, n, mode == HVM_MODE_64 ? 8 : 4, in))
+	if (!n || x86_decode_mode(buf, n, bytes, in))
 		return 0;
 	return in->len;
 }
@@ -301,6 +306,7 @@ void hvm_handle_cpuid(struct vcpu *v)
 			c |= 1u << 21;		       /* x2APIC: always emulated, as on Xen */
 			c &= ~(1u << 24);	       /* no TSC-deadline timer mode */
 			d |= 1u << 9;		       /* the (virtual) local APIC */
+			d &= ~(1u << 12);	       /* no MTRRs: their MSRs #GP */
 			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
 				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
@@ -585,6 +591,31 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	return !(r->rcx & mask);
 }
 
+/*
+ * ---- Guest-physical accesses nobody claims (no RAM, no emulated device, no
+ * ioreq server's range): as Xen's null handler, a read gives all-ones and a
+ * write is dropped. Only the mov forms ioreq servers get are emulated.
+ */
+
+unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
+{
+	struct x86_insn in;
+	struct ioreq_mov m;
+	unsigned int len;
+	u64 *reg;
+
+	if (p2m_lookup(v->domain, gpa >> PAGE_SHIFT) != INVALID_MFN)
+		return 0;
+	len = hvm_decode_current(v, &in);
+	if (!len || ioreq_mov_decode(&in, &m))
+		return 0;
+	if (m.read) {
+		reg = hvm_gpr(v, (unsigned int)m.reg);
+		*reg = ioreq_merge(*reg, ~0UL, m.size);
+	}
+	return len;
+}
+
 /* ---- HLT, triple fault, crashes. */
 
 static bool hlt_done(struct vcpu *v)
@@ -814,13 +845,41 @@ long do_hvm_op(unsigned long cmd, unsigned long arg)
 }
 
 /*
+ * XENMEM_add_to_physmap from 32-bit code: Xen's compat layout, where idx
+ * and gpfn are 32 bits (domid @0, size @2, space @4, idx @8, gpfn @12).
+ */
+struct compat_add_to_physmap {
+	u16 domid;
+	u16 size;
+	u32 space;
+	u32 idx;
+	u32 gpfn;
+};
+
+static long add_to_physmap32(unsigned long arg)
+{
+	struct compat_add_to_physmap c;
+	struct xen_add_to_physmap x;
+
+	if (hvm_copy_from_guest_linear(&c, arg, sizeof(c)))
+		return -EFAULT;
+	x = (struct xen_add_to_physmap){ .domid = c.domid, .size = c.size, .space = c.space,
+					 .idx = c.idx, .gpfn = c.gpfn };
+	return memory_add_to_physmap(&x);
+}
+
+/*
  * The memory ops an HVM guest has here: its physmap and its memory map
- * (memory.c); the rest -ENOSYS.
+ * (memory.c); the rest -ENOSYS. From 32-bit code add_to_physmap takes the
+ * compat layout; remove_from_physmap and memory_map do not yet.
  */
 static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 {
 	switch ((unsigned int)cmd) {
 	case XENMEM_add_to_physmap:
+		if (hvm_backend->guest_mode(current) != HVM_MODE_64)
+			return add_to_physmap32(a[1]);
+		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
 	case XENMEM_remove_from_physmap:
 	case XENMEM_memory_map:
 		return hypercall_dispatch(__HYPERVISOR_memory_op, a);

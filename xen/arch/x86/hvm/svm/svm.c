@@ -677,6 +677,11 @@ static void handle_exit(struct vcpu *v)
 			advance(v, len);
 			return;
 		}
+		len = hvm_null_mmio(v, F64(v, VMCB_EXITINFO2));
+		if (len) {
+			advance(v, len);
+			return;
+		}
 		printk(XENLOG_G_GUEST XENLOG_ERR "d%u: nested page fault at gpa %#lx (%#lx)\n",
 		       v->domain->domain_id, F64(v, VMCB_EXITINFO2), F64(v, VMCB_EXITINFO1));
 		hvm_crash(v, "access to guest-physical memory that is not RAM");

@@ -724,6 +724,11 @@ static void exit_ept_violation(struct vcpu *v)
 		advance(v, len);
 		return;
 	}
+	len = hvm_null_mmio(v, gpa);
+	if (len) {
+		advance(v, len);
+		return;
+	}
 	printk(XENLOG_G_GUEST XENLOG_ERR "d%u: EPT violation at gpa %#lx (%#lx)\n",
 	       v->domain->domain_id, gpa, vmread(EXIT_QUALIFICATION));
 	hvm_crash(v, "access to guest-physical memory that is not RAM");

@@ -1,0 +1,73 @@
+# The HVM guest with QEMU as its device model (step xl-hvm of
+# dom0_system_test.py): a dom0 image variant that adds Debian's
+# qemu-system-xen (bookworm's 7.2 build for Xen) with its libraries,
+# hvmloader (xen-utils-4.17) and SeaBIOS (bios-256k.bin, which Debian's libxl
+# hands hvmloader), a boot disk (the boot sector, then zeros to 4 MiB: SeaBIOS
+# refuses a disk too small for one cylinder of its CHS geometry) and its xl
+# config.  About 40 MB
+# more than dom0-image, so it is an image of its own, build/dom0-hvm.
+#   dom0-image-hvm        build/dom0-hvm/{vmlinuz,initramfs.cpio.gz}
+#   test-system-hvm-xen   Debian's xl create of the HVM guest on Debian's Xen 4.17
+#   test-system-hvm       the same on Petrel
+# (neither in TEST_TARGETS: see docs/testing.md, "HVM guest with QEMU")
+
+DOM0_HVM := $(BUILD)/dom0-hvm
+# bookworm's versions of the two arch-all packages whose backports would win
+# on a machine that has them installed (QEMU 7.2's keymaps: libxl's -vnc none
+# still makes it load en-us).
+HVM_PINNED_DEBS := qemu-system-data=1:7.2+dfsg-7+deb12u18 seabios=1.16.2-1
+HVM_DM_DEBS := qemu-system-xen qemu-system-data seabios libspice-server1 libfdt1 libglib2.0-0 \
+	libjpeg62-turbo libpcre2-8-0 libpixman-1-0 libusb-1.0-0 libudev1 libssl3 libopus0 \
+	libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 liborc-0.4-0 liblz4-1 libsasl2-2 \
+	libstdc++6 libffi8 libunwind8 libdw1 libelf1 libcap2 libbz2-1.0
+HVM_BOOT_IMG := $(DOM0_HVM)/boot-disk/hvm-boot.img
+
+$(DOM0_HVM)/dm/.stamp: tests/system/hvm.mk
+	@mkdir -p $(DOM0_HVM)/dm/debs
+	@cd $(DOM0_HVM)/dm/debs && for p in $(HVM_PINNED_DEBS); do \
+		ls $${p%%=*}_*.deb >/dev/null 2>&1 || apt-get download -q $$p || exit 1; done
+	@bash tests/compat/fetch-debs.sh $(DOM0_HVM)/dm $(HVM_DM_DEBS)
+	@touch $@
+
+$(HVM_BOOT_IMG): tests/system/hvm-boot/bootsect.S tests/system/hvm.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -c $< -o $(dir $@)bootsect.o
+	ld -m elf_x86_64 -Ttext 0x7c00 -e _start --oformat binary -o $(dir $@)bootsect.bin \
+		$(dir $@)bootsect.o
+	test $$(stat -c %s $(dir $@)bootsect.bin) = 512
+	cp $(dir $@)bootsect.bin $@
+	truncate -s 4M $@
+
+# Debian's toolstack again plus the device model and the firmware, and the
+# guest's disk and config.
+$(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
+		$(DOM0_HVM)/dm/.stamp $(HVM_BOOT_IMG) tests/system/hvm-boot/xl-hvm.cfg
+	$(PYTHON) dom0-tools/initramfs/stage-xl.py --out $(DOM0_HVM)/tree \
+		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root --root $(DOM0_XL)/hotplug/root \
+		--root $(DOM0_HVM)/dm/root --program usr/libexec/xen-qemu-system-i386 \
+		--file usr/lib/xen-4.17/boot/hvmloader --file usr/share/seabios/bios-256k.bin \
+		--file usr/share/qemu/keymaps
+	install -D -m 644 $(HVM_BOOT_IMG) $(DOM0_HVM)/tree/usr/lib/petrel-domu/hvm-boot.img
+	install -D -m 644 tests/system/hvm-boot/xl-hvm.cfg $(DOM0_HVM)/tree/etc/xl-hvm.cfg
+	mkdir -p $(DOM0_HVM)/tree/var/log/xen
+	@touch $@
+
+.PHONY: dom0-image-hvm test-system-hvm test-system-hvm-xen
+dom0-image-hvm: $(DOM0_HVM)/initramfs.cpio.gz
+
+# The kernel package dom0-image downloaded is reused.
+$(DOM0_HVM)/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS) $(DOM0_HVM)/tree.stamp \
+		$(BUILD)/dom0/initramfs.cpio.gz
+	mkdir -p $(DOM0_HVM)/debs && cp -n $(BUILD)/dom0/debs/*.deb $(DOM0_HVM)/debs/
+	bash dom0-tools/initramfs/build-dom0.sh --suite stable --out $(DOM0_HVM) \
+		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS)) \
+		$(addprefix --tree ,$(DOM0_TREES)) --tree $(DOM0_HVM)/tree --domu $(DOMU_ROOTFS)
+
+HVM_SYSTEM_ARGS := --kernel-dir $(DOM0_HVM) --only xl-hvm --no-reboot
+
+test-system-hvm-xen: dom0-image-hvm $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen $(HVM_SYSTEM_ARGS) --log $(BUILD)/system/xen-hvm-serial.log
+
+test-system-hvm: dom0-image-hvm $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_SYSTEM_ARGS) \
+		--log $(BUILD)/system/petrel-hvm-serial.log
