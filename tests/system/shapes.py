@@ -297,6 +297,33 @@ def same_total(mibs):
     return len(mibs) < 2 or max(mibs) - min(mibs) <= max(16, max(mibs) // 100)
 
 
+# Xen 4.17's own limits, seen only where dom0_mem asks for all of the
+# machine's RAM or more: Xen then gives dom0 so much that it has no memory
+# left for dom0's root page table (UEFI) or for swiotlb-xen's exchange below
+# 4 GiB.  Petrel keeps headroom for both (docs/dom0.md).  A cell where Xen
+# fails with one of these, and only there, is judged on the others alone
+# and marked in the table.
+XEN_LIMITS = [r"Error -12 setting up PV root page table",
+              r"swiotlb_memblock_alloc: Failed to remap"]
+
+
+def mib_of(size):
+    return int(size[:-1]) * (1024 if size.endswith("G") else 1)
+
+
+def xen_limit(hv, cell, log):
+    """The Xen 4.17 limit a failed boot of @cell hit, or None."""
+    mem, dom0_mem = cell[1], cell[2]
+    if hv != "xen" or dom0_mem == "none" or mib_of(dom0_mem) < mib_of(mem):
+        return None
+    try:
+        with open(log, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return None
+    return next((pat for pat in XEN_LIMITS if re.search(pat, text)), None)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--set", choices=["slice", "pairwise", "full"], default="slice")
@@ -349,20 +376,31 @@ def main():
     print("%-*s  %s" % (width, "(machine-RAM-dom0_mem-cpu-fw-smp)",
                         "  ".join("%-22s" % "RAM MiB / MemTotal" for hv in hvs)))
     failed = 0
+    limits = {}
     for c in cells:
+        for hv in hvs:
+            if not results[(hv, c)][0]:
+                lim = xen_limit(hv, c, os.path.join(args.out, "%s-%s.log" % (hv, cell_name(c))))
+                if lim:
+                    limits[(hv, c)] = lim
         rs = [results[(hv, c)] for hv in hvs]
-        ok = (all(r[0] for r in rs) and same_memory([r[2] for r in rs]) and
-              same_total([r[4] for r in rs]))
+        judged = [results[(hv, c)] for hv in hvs if (hv, c) not in limits]
+        ok = (bool(judged) and all(r[0] for r in judged) and
+              same_memory([r[2] for r in judged]) and same_total([r[4] for r in judged]))
         failed += not ok
-        cols = "  ".join("%-22s" % ("%s %s / %s" % ("boots" if r[0] else "FAIL",
+        cols = "  ".join("%-22s" % ("%s %s / %s" % ("boots" if r[0] else
+                                                    "LIMIT" if (hv, c) in limits else "FAIL",
                                                     "?" if r[2] is None else r[2],
                                                     "?" if r[4] is None else r[4]))
-                         for r in rs)
+                         for hv, r in zip(hvs, rs))
         print("%-*s  %s  %s" % (width, cell_name(c), cols, "PASS" if ok else "FAIL"))
+    for (hv, c), lim in sorted(limits.items(), key=lambda kv: cell_name(kv[0][1])):
+        print("LIMIT %s on %s: Xen 4.17's own limit with dom0_mem >= RAM (%s); judged on %s" %
+              (cell_name(c), hv, lim, "+".join(h for h in hvs if h != hv)))
     for c in cells:
         for hv in hvs:
             r = results[(hv, c)]
-            if not r[0]:
+            if not r[0] and (hv, c) not in limits:
                 print("FAIL %s on %s: %s (log %s)" % (cell_name(c), hv, r[1],
                       os.path.join(args.out, "%s-%s.log" % (hv, cell_name(c)))))
     print("shapes: %d passed, %d failed" % (len(cells) - failed, failed))
