@@ -41,7 +41,7 @@ SYSTEM_TEST := $(PYTHON) tests/system/dom0_system_test.py
 # The Linux domU step (xl-linux: a 128 MiB Linux PV domU through Debian's xl,
 # about 12 minutes under TCG) has its own targets, test-system-domu and
 # test-system-domu-xen; the make-test stages leave it out.
-SYSTEM_SKIP := --skip xl-linux,xl-save
+SYSTEM_SKIP := --skip xl-linux,xl-save,xl-multi
 # The save/restore step (xl-save: xl save, a cancelled save, xl restore and a
 # truncated image of the save-restore domU, 1 to 2 minutes under TCG) has its
 # own targets: test-system-save is in make test; test-system-save-xen is not,
@@ -51,7 +51,7 @@ SYSTEM_SKIP := --skip xl-linux,xl-save
 # The 6.12 stage is about the dom0 kernel: the toolstack steps that do not
 # depend on it (the PVH domU, Petrel's console daemon) run in test-system and
 # test-system-xen only.
-SYSTEM_SKIP_6_12 := --skip xl-linux,xl-save,xl-pvh,pxenconsoled
+SYSTEM_SKIP_6_12 := --skip xl-linux,xl-save,xl-multi,xl-pvh,pxenconsoled
 # test-system-split and test-system-split-xen run the xl-linux step with the
 # domU's PV disks and vif (--split-drivers).
 
@@ -61,13 +61,14 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
-	test-system-save test-system-save-xen test-system-split test-system-split-xen
+	test-system-save test-system-save-xen test-system-split test-system-split-xen \
+	test-system-multi test-system-multi-xen
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
 	bash tests/system/fetch-xen.sh $(BUILD)/xen-ref
 
-test-system-harness: $(DOM0_TEST)
+test-system-harness: $(DOM0_TEST) $(SAVE_CORRUPT)
 	@$(PYTHON) tests/system/selftest.py
 
 test-system-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
@@ -89,6 +90,16 @@ test-system-domu: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 test-system-domu-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv xen --only xl-create,xl-linux --no-reboot \
 		--log $(BUILD)/system/xen-domu-serial.log
+
+# Four Linux domUs at once (step xl-multi), each created while the ones
+# before it boot; all listed together, memory back after destroying them.
+test-system-multi: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-multi --no-reboot \
+		--log $(BUILD)/system/petrel-multi-serial.log
+
+test-system-multi-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only xl-multi --no-reboot \
+		--log $(BUILD)/system/xen-multi-serial.log
 
 # LINUX_CYCLES (default 20) create / boot / destroy cycles of the Linux domU,
 # xl info's free_memory back to its start after each (step xl-linux-cycles).
