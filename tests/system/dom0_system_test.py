@@ -1347,7 +1347,9 @@ def run(args, res):
                                     con, res, args.poweroff_timeout))):
                 if step == "poweroff" or ((not args.only or step in args.only) and
                                           step not in args.skip):
+                    t0 = con.elapsed()
                     check()
+                    print("note: step %s took %.0f s" % (step, con.elapsed() - t0), flush=True)
         except ConsoleError as e:
             # the console is in an unknown state: the remaining checks are not run
             res.bad(step, str(e))
