@@ -42,7 +42,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 suspend (a 1 MiB tmpfs) resumes it (its suspend returns 1),
                 the saved domain is gone, `xl restore` brings it back, it
                 finds its pattern pages intact and counts on; a truncated
-                image is refused and leaves no domain (step xl-save);
+                image and eight damaged ones (save-corrupt) are refused and
+                leave no domain, then the intact one restores (step xl-save);
+                four Linux domUs at once, each created while the others boot
+                (step xl-multi, xl-multi/*);
                 then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
