@@ -14,6 +14,9 @@ DOM0_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 # Programs that go into the initramfs, as SRC:DEST (DEST relative to its
 # root).  Other fragments may append theirs before this one is included.
 DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
+# Damaged copies of an xl save image for the hostile-restore checks (xl-save step).
+SAVE_CORRUPT := $(BUILD)/dom0-tools/dom0-test/save-corrupt
+DOM0_TOOLS += $(SAVE_CORRUPT):usr/bin/save-corrupt
 # The smallest PV guest for dom0's xl (the system test's xl/create checks).
 DOM0_TOOLS += $(GUEST_OUT)/hello.elf:usr/lib/petrel-domu/hello.elf
 # The same as a PVH domU (the HVM guest runtime; the system test's xl-pvh checks).
@@ -59,7 +62,7 @@ DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpi
 	$(foreach t,$(DOM0_TOOLS),$(firstword $(subst :, ,$(t)))) \
 	$(addsuffix .stamp,$(DOM0_TREES))
 
-ALL_TARGETS += $(DOM0_TEST)
+ALL_TARGETS += $(DOM0_TEST) $(SAVE_CORRUPT)
 
 .PHONY: dom0-test dom0-image dom0-image-6.12
 dom0-test: $(DOM0_TEST)
@@ -67,6 +70,10 @@ dom0-test: $(DOM0_TEST)
 $(DOM0_TEST): $(DOM0_TEST_SRC) $(DOM0_TEST_HDR)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(DOM0_CFLAGS) -o $@ $<
+
+$(SAVE_CORRUPT): dom0-tools/dom0-test/save-corrupt.c $(wildcard include/public/*.h include/public/arch-x86/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(DOM0_CFLAGS) -I include -o $@ $<
 
 dom0-image: $(BUILD)/dom0/initramfs.cpio.gz
 dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz

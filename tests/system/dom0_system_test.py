@@ -48,7 +48,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 finds its pattern pages intact and counts on; `xl migrate`
                 of it to this host through a pipe moves it, memory intact
                 (Xen 4.17: refused, no PV log-dirty, the guest runs on); a
-                truncated image is refused and leaves no domain (step xl-save);
+                truncated image and eight damaged ones (save-corrupt) are
+                refused and leave no domain, then the intact one restores
+                (step xl-save); four Linux domUs at once, each created while
+                the others boot (step xl-multi, xl-multi/*);
                 then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
@@ -829,6 +832,8 @@ def save_restore_steps(con, res, timeout, args):
         check_xl_migrate(con, res, args.hv)
     shell_run(con, "xl destroy xls", timeout)
     check_xl_restore_truncated(con, res, timeout)
+    if saved:
+        check_xl_restore_hostile(con, res, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
 
 
@@ -967,6 +972,62 @@ def check_xl_restore_truncated(con, res, timeout):
     left = [r for r in rows if r[0] != "Domain-0"]
     res.check("xl/restore-truncated", rc != 0 and not left,
               "rc=%d %r, xl list %r" % (rc, out, lines), "refused, rc %d" % rc)
+
+
+# Damaged copies of the saved image (dom0-tools/dom0-test/save-corrupt.c):
+# records of libxc's stream with a bad type, a length past the end of the
+# file or above the stream's limit, a PFN past the domain's end, the file cut
+# inside a page, a p2m frame list naming a frame out of range, and vCPU 0's
+# context with a non-canonical rip or an LDT too long, which libxc passes on
+# and the hypervisor must refuse.  Each restore must fail with an error and
+# leave no domain, no /local/domain/<id> in xenstore and xenstored serving,
+# with no hypervisor panic on the console; then the intact image still
+# restores and runs.
+# Each kind with the error libxc must report (the vCPU ones: the hypervisor's
+# -EINVAL for the context), as Xen 4.17 does.
+HOSTILE_KINDS = (
+    ("bad-type", r"Mandatory record 0x7fff .*not handled"),
+    ("length-past-end", r"Failed to read \d+ bytes of data for record \(0x00000001, Page data\)"),
+    ("length-max", r"Record \(0x00000001, Page data\) length 0x8000008 exceeds max"),
+    ("pfn-range", r"pfn 0xfffffffff \(index 0\) outside domain maximum"),
+    ("page-truncated", r"Failed to read \d+ bytes of data for record \(0x00000001, Page data\)"),
+    ("p2m-frame", r"pfn \(0xfffffffff\) for p2m_frame_list\[0\] out of range"),
+    ("vcpu-rip", r"Failed to set vcpu0's basic info \(22 = Invalid argument\)"),
+    ("vcpu-ldt", r"Failed to set vcpu0's basic info \(22 = Invalid argument\)"))
+BAD_SAVE = "/tmp/xls-bad.save"
+HV_TROUBLE = re.compile(r"PANIC|Panic|Fatal|Domain 0 crashed|Xen BUG|FATAL")
+
+
+def check_xl_restore_hostile(con, res, timeout):
+    for kind, error in HOSTILE_KINDS:
+        start = len(con.text)
+        rc, made = shell_run(con, "rm -f %s; save-corrupt %s %s %s"
+                             % (BAD_SAVE, kind, SAVE_FILE, BAD_SAVE), timeout)
+        rc2, out = xl_run(con, "xl restore %s" % BAD_SAVE, SAVE_WAIT)
+        xl_wait_only_dom0(con, timeout)
+        _, lines, rows = xl_list(con)
+        left = [r for r in rows if r[0] != "Domain-0"]
+        rc3, xs = shell_run(con, "kill -0 $(cat /run/xenstored.pid) && "
+                            "timeout 20 xenstore-list -s /local/domain", timeout)
+        trouble = HV_TROUBLE.findall(con.text[start:])
+        why = re.search(r"xc: error: (%s)" % error, out)
+        res.check("xl/restore-bad-" + kind, rc == 0 and rc2 not in (0, -1) and why and
+                  not left and rc3 == 0 and xs.split() == ["0"] and not trouble,
+                  "save-corrupt rc=%d %r; xl restore rc=%d (expected %r) %r; xl list %r; "
+                  "xenstored rc=%d, /local/domain %r; console %r"
+                  % (rc, made.strip(), rc2, error, out, lines, rc3, xs.split(), trouble),
+                  "refused, rc %d: %s" % (rc2, why.group(1) if why else ""))
+    shell_run(con, "rm -f %s" % BAD_SAVE, timeout)
+    check_xl_restore_again(con, res, timeout)
+
+
+def check_xl_restore_again(con, res, timeout):
+    """After the damaged images the intact one restores and runs."""
+    rc, out = xl_run(con, "xl restore %s" % SAVE_FILE, SAVE_WAIT)
+    rc2, log = console_log_wait(con, "xls", "save-restore: PASS resumed", 60, 2)
+    res.check("xl/restore-after-bad", rc == 0 and rc2 == 0 and "save-restore: FAIL" not in log,
+              "xl restore rc=%d %r; the guest: %r" % (rc, out, log.strip()[-500:]))
+    shell_run(con, "xl destroy xls", timeout)
 
 
 # A Linux PV domU: Debian's kernel (dom0's own vmlinuz) with a busybox
@@ -1358,6 +1419,57 @@ def check_pxl_linux(con, res, timeout):
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
 
 
+# Several Linux domUs at once (step xl-multi): MULTI_DOMUS are created one
+# after another, each while the ones before it boot, with xl's debug log kept
+# (/tmp/xl-<name>.out) so that a failed build says why; all must reach their
+# marker and be listed together; after xl destroy of all, free memory and
+# dom0's copies of the domU files are as before.
+MULTI_DOMUS = ("m1", "m2", "m3", "m4")
+MULTI_BOOT_WAIT = 900  # seconds for all of them to boot, one CPU under nested TCG
+XL_ERRORS = "grep -iE 'error|fail|decompress|memory' /tmp/xl-%s.out | tail -n 15"
+
+
+def check_xl_multi(con, res, timeout):
+    shell_run(con, "rm -f %s/guest-m*.log; %s" % (XL_CONSOLE_DIR, XENCONSOLED), timeout)
+    _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
+    free0 = free_memory(con)
+    created = []
+    for name in MULTI_DOMUS:
+        rc, out = shell_run(con, "xl -vvv create /etc/xl-linux.cfg 'name=\"%s\"' "
+                            "> /tmp/xl-%s.out 2>&1; echo rc=$?; free -m | grep Mem; "
+                            % (name, name) + XL_ERRORS % name, XL_CREATE_TIMEOUT)
+        ok = re.search(r"^rc=0$", out, re.M) is not None
+        res.check("xl-multi/create-" + name, ok, "with %s booting: %r" % (created, out[-1500:]),
+                  "with %d booting" % len(created))
+        if ok:
+            created.append(name)
+    t0 = con.elapsed()
+    for name in created:
+        left = max(MULTI_BOOT_WAIT - (con.elapsed() - t0), 10)
+        rc, out = console_log_wait(con, name, DOMU_MARKER, int(left))
+        # console-wait's status says whether the marker is in the log (its
+        # tail may have scrolled past it by now)
+        res.check("xl-multi/boot-" + name, rc == 0 and out.startswith("waited"),
+                  "no %r in guest-%s.log: %r" % (DOMU_MARKER, name, out.strip()[-400:]),
+                  "%.0f s after the last create" % (con.elapsed() - t0))
+    rc, lines, rows = xl_list(con)
+    up = sorted(r[0] for r in rows if r[0] in MULTI_DOMUS and r[2] == "128" and
+                r[4][2:] == "----")
+    res.check("xl-multi/list", rc == 0 and up == list(MULTI_DOMUS),
+              "rc=%d, expected %s at 128 MiB, running: %r" % (rc, MULTI_DOMUS, lines),
+              " ".join(up))
+    shell_run(con, "for d in %s; do xl destroy $d; done" % " ".join(MULTI_DOMUS), 120)
+    rc, out = xl_wait_only_dom0(con, timeout)
+    now = wait_free_memory(con, free0)
+    res.check("xl-multi/destroy", rc == 0 and free0 is not None and now == free0,
+              "free memory %s MiB before, %s after destroying all: %r" % (free0, now, out),
+              "%s MiB free again" % now)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+    rc, after = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
+    res.check("xl-multi/dom0-intact", rc == 0 and sums.strip() and after == sums,
+              "md5sum before the domUs %r, after %r" % (sums.strip(), after.strip()))
+
+
 def last_tick(con, name):
     """The last tick domU `name` printed (-1 if none)."""
     rc, out = shell_run(con, "grep -o 'domu-tick [0-9]*' %s/guest-%s.log | tail -n 1"
@@ -1635,6 +1747,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout, args)),
                                 ("xl-linux", lambda: check_xl_linux(
                                     con, res, args.cmd_timeout, args.split_drivers)),
+                                ("xl-multi", lambda: check_xl_multi(
+                                    con, res, args.cmd_timeout)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
                                 ("pxl-linux", lambda: "pxl-linux" not in args.only
@@ -1650,7 +1764,9 @@ def run(args, res):
                                     con, res, args.poweroff_timeout))):
                 if step == "poweroff" or ((not args.only or step in args.only) and
                                           step not in args.skip):
+                    t0 = con.elapsed()
                     check()
+                    print("note: step %s took %.0f s" % (step, con.elapsed() - t0), flush=True)
         except ConsoleError as e:
             # the console is in an unknown state: the remaining checks are not run
             res.bad(step, str(e))

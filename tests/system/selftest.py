@@ -290,6 +290,64 @@ def dom0_test_program_on_host():
     assert lines[-1] == "dom0-test: 0 passed, 2 failed", lines
 
 
+def fake_save_image():
+    """A small xl save image: xl's header with a config, libxl's stream with
+    its LIBXC_CONTEXT record, then libxc's stream (image and domain headers,
+    X86_PV_P2M_FRAMES, a PAGE_DATA record of two pages, vCPU 0's
+    X86_PV_VCPU_BASIC, END), then libxl's END.  Offsets of the records."""
+    def rec(t, body):
+        return struct.pack("<II", t, len(body)) + body + b"\0" * (-len(body) % 8)
+    cfg = b'{"c_info": {}}\0'
+    out = b"Xen saved domain, xl format\n \0 \r" + struct.pack("<IIII", 0x01020304, 1, 0, len(cfg))
+    out += cfg + struct.pack(">QII", 0x4c6962786c466d74, 2, 0) + rec(1, b"")
+    out += struct.pack(">QIIHHI", 2**64 - 1, 0x58454E46, 3, 0, 0, 0)
+    out += struct.pack("<IHHII", 1, 12, 0, 4, 17)
+    offs = {"p2m": len(out)}
+    out += rec(3, struct.pack("<IIQ", 0, 31, 20))
+    offs["page"] = len(out)
+    out += rec(1, struct.pack("<IIQQ", 2, 0, 5, 0x1000000000000006) + b"\xaa" * 8192)
+    offs["vcpu"] = len(out)
+    out += rec(4, struct.pack("<II", 0, 0) + b"\0" * 5168)
+    out += rec(0, b"") + rec(0, b"")
+    return out, offs
+
+
+@test
+def save_corrupt_on_fake_image():
+    """save-corrupt changes exactly the field each kind names."""
+    prog = os.path.join(os.environ.get("BUILD", os.path.join(TOP, "build")),
+                        "dom0-tools", "dom0-test", "save-corrupt")
+    if not os.path.isabs(prog):
+        prog = os.path.join(TOP, prog)
+    assert os.path.isfile(prog), "%s not built (make all)" % prog
+    img, offs = fake_save_image()
+    page, vcpu = offs["page"], offs["vcpu"] + 16
+    want = {"bad-type": (page, struct.pack("<I", 0x7fff)),
+            "length-past-end": (page + 4, struct.pack("<I", len(img) - page - 8 + 4096)),
+            "length-max": (page + 4, struct.pack("<I", (128 << 20) + 8)),
+            "pfn-range": (page + 16, struct.pack("<Q", 0xfffffffff)),
+            "p2m-frame": (offs["p2m"] + 16, struct.pack("<Q", 0xfffffffff)),
+            "vcpu-rip": (vcpu + 512 + 8 + 128, struct.pack("<Q", 1 << 63)),
+            "vcpu-ldt": (vcpu + 512 + 8 + 200 + 4096 + 8, struct.pack("<Q", 65536))}
+    with tempfile.TemporaryDirectory() as d:
+        src, dst = os.path.join(d, "in"), os.path.join(d, "out")
+        with open(src, "wb") as f:
+            f.write(img)
+        for kind, (at, data) in sorted(want.items()) + [("page-truncated", (None, None))]:
+            r = subprocess.run([prog, kind, src, dst], stdout=subprocess.PIPE, text=True)
+            assert r.returncode == 0 and kind in r.stdout, (kind, r.returncode, r.stdout)
+            got = open(dst, "rb").read()
+            if at is None:
+                assert got == img[:page + 8 + 8 + 16 + 2048], (kind, len(got))
+                continue
+            expect = img[:at] + data + img[at + len(data):]
+            assert got == expect, (kind, [i for i in range(len(img)) if got[i] != img[i]][:8])
+        with open(src, "wb") as f:
+            f.write(img[:40])
+        r = subprocess.run([prog, "bad-type", src, dst], stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 1 and "no xl save header" in r.stderr, (r.returncode, r.stderr)
+
+
 def main():
     passed = failed = 0
     for fn in TESTS:
