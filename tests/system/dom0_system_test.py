@@ -1049,9 +1049,12 @@ def xl_domid(con, name):
 
 def check_xl_reboot(con, res, name, domid, timeout):
     """xl reboot: the domU restarts (ctrl-alt-del, busybox init's reboot),
-    and xl builds it again under a new id, which boots to its marker."""
+    and xl builds it again under a new id, which boots to its marker.  The
+    wait covers a whole xl create and a boot: xl's monitor tears the devices
+    down, unpacks the kernel again, reruns the hotplug scripts (about 200 s
+    from the reboot to the marker with split drivers on a loaded host)."""
     rc, out = shell_run(con, "xl reboot %s" % name, timeout)
-    rc2, out2 = console_log_wait(con, name, DOMU_MARKER, DOMU_BOOT_WAIT, 2)
+    rc2, out2 = console_log_wait(con, name, DOMU_MARKER, XL_CREATE_TIMEOUT + DOMU_BOOT_WAIT, 2)
     new = xl_domid(con, name)
     _, xl_log = shell_run(con, "tail -n 12 /var/log/xen/xl-%s.log" % name)
     res.check("xl/reboot", rc == 0 and rc2 == 0 and new not in (None, domid),
