@@ -1063,15 +1063,25 @@ def check_xl_reboot(con, res, name, domid, timeout):
               "d%s -> d%s, %s" % (domid, new, out2.splitlines()[0] if out2 else ""))
 
 
+# Seconds a domU that shut down may stay listed: `xl shutdown -w` returns once
+# the domain has shut down, and xl's monitor destroys it afterwards, first
+# taking its devices down (backends to Closed, the hotplug scripts' remove).
+XL_SHUTDOWN_DESTROY_WAIT = 120
+
+
 def check_xl_shutdown(con, res, name, timeout):
     """xl shutdown: the domU powers off cleanly (busybox init's shutdown
     action runs) and, with on_poweroff=destroy, the domain disappears."""
     rc, out = shell_run(con, "timeout 120 xl shutdown -w %s" % name, 150)
     rc2, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
+    _, waited = shell_run(con, "i=0; while xl domid %s >/dev/null 2>&1 && [ $i -lt %d ]; do "
+                          "usleep 200000; i=$((i+1)); done; echo $i"
+                          % (name, XL_SHUTDOWN_DESTROY_WAIT * 5), XL_SHUTDOWN_DESTROY_WAIT + 60)
     gone = xl_domid(con, name) is None
     res.check("xl/shutdown", rc == 0 and "domu: shutting down" in log and gone,
-              "rc=%d %r, still listed: %s, console tail %r" % (rc, out.strip()[-200:],
-                                                               not gone, log[-300:]))
+              "rc=%d %r, still listed after %s polls: %s, console tail %r"
+              % (rc, out.strip()[-200:], waited.strip(), not gone, log[-300:]),
+              "gone after %s polls of 0.2 s" % waited.strip())
 
 
 # Debian's own xenstored in place of Petrel's: the first is stopped, the
