@@ -1525,9 +1525,12 @@ def xl_domid(con, name):
 
 def check_xl_reboot(con, res, name, domid, timeout):
     """xl reboot: the domU restarts (ctrl-alt-del, busybox init's reboot),
-    and xl builds it again under a new id, which boots to its marker."""
+    and xl builds it again under a new id, which boots to its marker.  The
+    wait covers a whole xl create and a boot: xl's monitor tears the devices
+    down, unpacks the kernel again, reruns the hotplug scripts (about 200 s
+    from the reboot to the marker with split drivers on a loaded host)."""
     rc, out = shell_run(con, "xl reboot %s" % name, timeout)
-    rc2, out2 = console_log_wait(con, name, DOMU_MARKER, DOMU_BOOT_WAIT, 2)
+    rc2, out2 = console_log_wait(con, name, DOMU_MARKER, XL_CREATE_TIMEOUT + DOMU_BOOT_WAIT, 2)
     new = xl_domid(con, name)
     _, xl_log = shell_run(con, "tail -n 12 /var/log/xen/xl-%s.log" % name)
     res.check("xl/reboot", rc == 0 and rc2 == 0 and new not in (None, domid),
@@ -1536,15 +1539,25 @@ def check_xl_reboot(con, res, name, domid, timeout):
               "d%s -> d%s, %s" % (domid, new, out2.splitlines()[0] if out2 else ""))
 
 
+# Seconds a domU that shut down may stay listed: `xl shutdown -w` returns once
+# the domain has shut down, and xl's monitor destroys it afterwards, first
+# taking its devices down (backends to Closed, the hotplug scripts' remove).
+XL_SHUTDOWN_DESTROY_WAIT = 120
+
+
 def check_xl_shutdown(con, res, name, timeout):
     """xl shutdown: the domU powers off cleanly (busybox init's shutdown
     action runs) and, with on_poweroff=destroy, the domain disappears."""
     rc, out = shell_run(con, "timeout 120 xl shutdown -w %s" % name, 150)
     rc2, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
+    _, waited = shell_run(con, "i=0; while xl domid %s >/dev/null 2>&1 && [ $i -lt %d ]; do "
+                          "usleep 200000; i=$((i+1)); done; echo $i"
+                          % (name, XL_SHUTDOWN_DESTROY_WAIT * 5), XL_SHUTDOWN_DESTROY_WAIT + 60)
     gone = xl_domid(con, name) is None
     res.check("xl/shutdown", rc == 0 and "domu: shutting down" in log and gone,
-              "rc=%d %r, still listed: %s, console tail %r" % (rc, out.strip()[-200:],
-                                                               not gone, log[-300:]))
+              "rc=%d %r, still listed after %s polls: %s, console tail %r"
+              % (rc, out.strip()[-200:], waited.strip(), not gone, log[-300:]),
+              "gone after %s polls of 0.2 s" % waited.strip())
 
 
 # Debian's own xenstored in place of Petrel's: the first is stopped, the
