@@ -31,3 +31,20 @@ long xtest_vcpu_start(unsigned int id, void (*entry)(void), void *stack, unsigne
 	rc = vcpu_op(VCPUOP_initialise, id, &start_ctx);
 	return rc ? rc : vcpu_op(VCPUOP_up, id, NULL);
 }
+
+#define WAIT_FLAG_LOOPS 2000000UL
+
+void xtest_yield(void)
+{
+	hypercall_sched_op(SCHEDOP_yield, NULL);
+}
+
+bool xtest_wait_flag(volatile unsigned long *flag, unsigned long want)
+{
+	for (unsigned long i = 0; i < WAIT_FLAG_LOOPS; i++) {
+		if (*flag >= want)
+			return true;
+		xtest_yield();
+	}
+	return *flag >= want;
+}

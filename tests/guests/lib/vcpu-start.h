@@ -26,4 +26,9 @@ static inline long vcpu_op(unsigned int cmd, unsigned int vcpu, void *arg)
  */
 long xtest_vcpu_start(unsigned int id, void (*entry)(void), void *stack, unsigned long size);
 
+/* SCHEDOP_yield. */
+void xtest_yield(void);
+/* Yield until *@flag reaches @want (written by another vCPU); false if it never does. */
+bool xtest_wait_flag(volatile unsigned long *flag, unsigned long want);
+
 #endif

@@ -37,22 +37,6 @@ static volatile unsigned long send_round, send_port, closed_round, ap_acked, ap_
 static volatile unsigned long ap_send_bad, ap_send_ok, ap_send_einval;
 static volatile long ap_last_bad_rc;
 
-static void yield(void)
-{
-	hypercall_sched_op(SCHEDOP_yield, NULL);
-}
-
-/* Yield until *@flag reaches @want; false if it never does. */
-static bool wait_for(volatile unsigned long *flag, unsigned long want)
-{
-	for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
-		if (*flag >= want)
-			return true;
-		yield();
-	}
-	return *flag >= want;
-}
-
 static long port_status(uint32_t port, struct evtchn_status *st)
 {
 	st->dom = DOMID_SELF;
@@ -118,7 +102,7 @@ static __attribute__((noreturn)) void ap_main(void)
 	xtest_install_traps();
 	ap_alive = 1;
 	while (phase == PH_IDLE)
-		yield();
+		xtest_yield();
 	ap_alloc_bad = alloc_rounds(&max_port);
 	ap_max_port = max_port;
 	ap_alloc_done = 1;
@@ -132,7 +116,7 @@ static __attribute__((noreturn)) void ap_main(void)
 	}
 	vcpu_op(VCPUOP_down, 1, NULL);
 	for (;;)
-		yield();
+		xtest_yield();
 }
 
 static void test_alloc_race(unsigned long *max_port)
@@ -141,7 +125,7 @@ static void test_alloc_race(unsigned long *max_port)
 
 	phase = PH_ALLOC;
 	bad = alloc_rounds(max_port);
-	xtest_check(wait_for(&ap_alloc_done, 1), "vCPU 1 did not finish its ports");
+	xtest_check(xtest_wait_flag(&ap_alloc_done, 1), "vCPU 1 did not finish its ports");
 	xtest_check(bad == 0 && ap_alloc_bad == 0, "wrong answers: vCPU 0 %lu, vCPU 1 %lu", bad,
 		    ap_alloc_bad);
 	if (ap_max_port > *max_port)
@@ -171,7 +155,7 @@ static bool wait_pending(uint32_t port)
 	for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
 		if (evtchn_pending(port))
 			return true;
-		yield();
+		xtest_yield();
 	}
 	return evtchn_pending(port);
 }
@@ -191,7 +175,7 @@ static bool send_round_once(unsigned long round, unsigned long *max_port)
 	evtchn_test_and_clear(p);
 	send_port = q;
 	__atomic_store_n(&send_round, round, __ATOMIC_SEQ_CST);
-	if (!wait_for(&ap_acked, round) || !wait_pending(p)) {
+	if (!xtest_wait_flag(&ap_acked, round) || !wait_pending(p)) {
 		xtest_fail("round %lu: the event of vCPU 1's send on port %u never reached port %u",
 			   round, q, p);
 		return false;
@@ -200,7 +184,7 @@ static bool send_round_once(unsigned long round, unsigned long *max_port)
 	rc_p = evtchn_port_op(EVTCHNOP_close, p);
 	__atomic_store_n(&closed_round, round, __ATOMIC_SEQ_CST);
 	xtest_check(rc_q == 0 && rc_p == 0, "round %lu: close = %ld, %ld", round, rc_q, rc_p);
-	return wait_for(&ap_done_round, round);
+	return xtest_wait_flag(&ap_done_round, round);
 }
 
 static void test_send_race(unsigned long *max_port)
@@ -262,7 +246,7 @@ void test_main(void)
 	first = first_free_port();
 	xtest_check(first != 0, "no port to allocate");
 	rc = xtest_vcpu_start(1, ap_main, ap_stack, sizeof(ap_stack));
-	if (rc || !wait_for(&ap_alive, 1)) {
+	if (rc || !xtest_wait_flag(&ap_alive, 1)) {
 		xtest_fail("vCPU 1 did not start (%ld)", rc);
 		return;
 	}

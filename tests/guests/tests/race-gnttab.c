@@ -23,7 +23,6 @@ TEST_EXPECT("map/unmap race: 2x300 mappings of one grant");
 #define ADDR_MASK 0x000ffffffffff000UL
 #define REF 11
 #define ROUNDS 300
-#define WAIT_LOOPS 2000000UL
 
 void xtest_install_traps(void); /* lib/traps.c */
 
@@ -46,21 +45,6 @@ static void invlpg(const void *va)
 	unsigned long op[3] = { MMUEXT_INVLPG_LOCAL, (unsigned long)va, 0 };
 
 	hypercall(HC_mmuext_op, (unsigned long)op, 1, 0, DOMID_SELF, 0);
-}
-
-static void yield(void)
-{
-	hypercall_sched_op(SCHEDOP_yield, NULL);
-}
-
-static bool wait_for(volatile unsigned long *flag, unsigned long want)
-{
-	for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
-		if (*flag >= want)
-			return true;
-		yield();
-	}
-	return *flag >= want;
 }
 
 static uint64_t *va_of_mfn(unsigned long mfn)
@@ -123,12 +107,12 @@ static __attribute__((noreturn)) void ap_main(void)
 	xtest_install_traps();
 	ap_alive = 1;
 	while (!go)
-		yield();
+		xtest_yield();
 	ap_bad = map_rounds(1, &ap_status);
 	ap_done = 1;
 	vcpu_op(VCPUOP_down, 1, NULL);
 	for (;;)
-		yield();
+		xtest_yield();
 }
 
 static bool setup(void)
@@ -195,13 +179,13 @@ void test_main(void)
 	if (!setup())
 		return;
 	rc = xtest_vcpu_start(1, ap_main, ap_stack, sizeof(ap_stack));
-	if (rc || !wait_for(&ap_alive, 1)) {
+	if (rc || !xtest_wait_flag(&ap_alive, 1)) {
 		xtest_fail("vCPU 1 did not start (%ld)", rc);
 		return;
 	}
 	go = 1;
 	bad = map_rounds(0, &status);
-	xtest_check(wait_for(&ap_done, 1), "vCPU 1 did not finish its mappings");
+	xtest_check(xtest_wait_flag(&ap_done, 1), "vCPU 1 did not finish its mappings");
 	xtest_check(bad == 0 && ap_bad == 0,
 		    "failed rounds: vCPU 0 %lu (first status %d), vCPU 1 %lu (first status %d)", bad,
 		    status, ap_bad, ap_status);

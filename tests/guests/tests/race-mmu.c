@@ -24,7 +24,6 @@ TEST_EXPECT("mmu_update race: 2x400 updates of one L1 table");
 #define M2P_START 0xffff800000000000UL
 #define ADDR_MASK 0x000ffffffffff000UL
 #define ROUNDS 400
-#define WAIT_LOOPS 2000000UL
 
 struct mmu_update {
 	uint64_t ptr, val;
@@ -54,21 +53,6 @@ static long mmuext(unsigned int cmd, unsigned long arg1)
 	struct mmuext_op op = { cmd, arg1, 0 };
 
 	return hypercall(HC_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
-}
-
-static void yield(void)
-{
-	hypercall_sched_op(SCHEDOP_yield, NULL);
-}
-
-static bool wait_for(volatile unsigned long *flag, unsigned long want)
-{
-	for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
-		if (*flag >= want)
-			return true;
-		yield();
-	}
-	return *flag >= want;
 }
 
 static uint64_t *va_of_mfn(unsigned long mfn)
@@ -132,12 +116,12 @@ static __attribute__((noreturn)) void ap_main(void)
 	xtest_install_traps();
 	ap_alive = 1;
 	while (!go)
-		yield();
+		xtest_yield();
 	ap_bad = mmu_rounds(1, &ap_first_rc);
 	ap_done = 1;
 	vcpu_op(VCPUOP_down, 1, NULL);
 	for (;;)
-		yield();
+		xtest_yield();
 }
 
 /* The target frame has no writable mapping left: it pins as an L1 table once its own is read-only. */
@@ -183,13 +167,13 @@ void test_main(void)
 		return;
 	}
 	rc = xtest_vcpu_start(1, ap_main, ap_stack, sizeof(ap_stack));
-	if (rc || !wait_for(&ap_alive, 1)) {
+	if (rc || !xtest_wait_flag(&ap_alive, 1)) {
 		xtest_fail("vCPU 1 did not start (%ld)", rc);
 		return;
 	}
 	go = 1;
 	bad = mmu_rounds(0, &first);
-	xtest_check(wait_for(&ap_done, 1), "vCPU 1 did not finish its updates");
+	xtest_check(xtest_wait_flag(&ap_done, 1), "vCPU 1 did not finish its updates");
 	xtest_check(bad == 0 && ap_bad == 0,
 		    "failed rounds: vCPU 0 %lu (first %ld), vCPU 1 %lu (first %ld)", bad, first,
 		    ap_bad, ap_first_rc);

@@ -32,21 +32,6 @@ static uint32_t port_to0;
 static volatile unsigned long ap_alive, ap_sends, ap_bad;
 static volatile long ap_bad_rc;
 
-static void yield(void)
-{
-	hypercall_sched_op(SCHEDOP_yield, NULL);
-}
-
-static bool wait_for(volatile unsigned long *flag, unsigned long want)
-{
-	for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
-		if (*flag >= want)
-			return true;
-		yield();
-	}
-	return *flag >= want;
-}
-
 static long runstate_of(unsigned int vcpu)
 {
 	struct vcpu_runstate_info rs;
@@ -77,7 +62,7 @@ static bool wait_offline(void)
 	for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
 		if (runstate_of(1) == RUNSTATE_offline)
 			return true;
-		yield();
+		xtest_yield();
 	}
 	return false;
 }
@@ -87,7 +72,7 @@ static bool wait_ipi(void)
 	for (unsigned long i = 0; i < WAIT_LOOPS; i++) {
 		if (evtchn_pending(port_to0))
 			return true;
-		yield();
+		xtest_yield();
 	}
 	return false;
 }
@@ -105,14 +90,14 @@ static bool down_up_round(unsigned int round)
 	}
 	count = ap_sends;
 	for (unsigned int i = 0; i < STILL_YIELDS; i++)
-		yield();
+		xtest_yield();
 	if (ap_sends != count) {
 		xtest_fail("round %u: vCPU 1 sent %lu times while down", round, ap_sends - count);
 		return false;
 	}
 	evtchn_test_and_clear(port_to0);
 	rc = vcpu_op(VCPUOP_up, 1, NULL);
-	if (rc || !wait_for(&ap_sends, count + 1) || !wait_ipi()) {
+	if (rc || !xtest_wait_flag(&ap_sends, count + 1) || !wait_ipi()) {
 		xtest_fail("round %u: up = %ld, sends %lu -> %lu, IPI %s", round, rc, count,
 			   ap_sends, evtchn_pending(port_to0) ? "seen" : "lost");
 		return false;
@@ -143,7 +128,7 @@ void test_main(void)
 	}
 	port_to0 = b.port;
 	rc = xtest_vcpu_start(1, ap_main, ap_stack, sizeof(ap_stack));
-	if (rc || !wait_for(&ap_alive, 1)) {
+	if (rc || !xtest_wait_flag(&ap_alive, 1)) {
 		xtest_fail("vCPU 1 did not start (%ld)", rc);
 		return;
 	}
