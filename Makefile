@@ -12,7 +12,7 @@ PYTHON ?= python3
 ALL_TARGETS :=
 TEST_TARGETS :=
 
-.PHONY: all deps run test clean format headers-check
+.PHONY: all deps run test check clean format headers-check
 all: deps build-all
 
 include include/public/headers.mk
@@ -51,6 +51,13 @@ run: all dom0-image
 # Every test stage; the closing line sums them.
 test: all dom0-image dom0-image-6.12
 	@bash scripts/test-all.sh $(TEST_TARGETS)
+
+# The host-only stages (no QEMU, no downloads beyond the build's): a quick
+# check before a commit, under two minutes once built.
+CHECK_TARGETS := headers-check headers-abi abi-check efi-unit test-unit test-unit-evtchn \
+	test-unit-mm test-xenstore-unit test-xenstore-compat test-xl-unit test-system-harness
+check: all
+	@bash scripts/test-all.sh $(CHECK_TARGETS)
 
 clean:
 	rm -rf $(BUILD)
