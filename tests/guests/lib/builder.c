@@ -40,6 +40,20 @@ void builder_fill_create(struct dctl *op)
 		op->u.create.handle[i] = (uint8_t)(0xa0 + i);
 }
 
+uint16_t builder_create(void)
+{
+	struct dctl op;
+	long rc;
+
+	builder_fill_create(&op);
+	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
+	if (rc) {
+		xtest_error("createdomain: %ld", rc);
+		xtest_exit();
+	}
+	return op.domain;
+}
+
 uint64_t builder_free_pages(void)
 {
 	struct physinfo_sysctl s;

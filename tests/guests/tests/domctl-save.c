@@ -84,20 +84,15 @@ static long dctl(unsigned int cmd, uint16_t dom, void *arg, size_t len)
 
 static uint16_t create(void)
 {
+	uint16_t dom = builder_create();
 	struct dctl op;
 	long rc;
 
-	builder_fill_create(&op);
-	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
-	if (rc) {
-		xtest_error("createdomain: %ld", rc);
-		xtest_exit();
-	}
-	memset(&op.u, 0, sizeof(op.u));
+	memset(&op, 0, sizeof(op));
 	op.u.max_vcpus = 1;
-	rc = domctl(XEN_DOMCTL_max_vcpus, op.domain, &op);
+	rc = domctl(XEN_DOMCTL_max_vcpus, dom, &op);
 	xtest_check(rc == 0, "max_vcpus(1): %ld", rc);
-	return op.domain;
+	return dom;
 }
 
 static void ext_vcpucontext(uint16_t dom)

@@ -188,27 +188,13 @@ static void grant_copy(unsigned int pfn, uint8_t val)
 		    child.id, pfn, rc, c.status);
 }
 
-static uint16_t create(void)
-{
-	struct dctl op;
-	long rc;
-
-	builder_fill_create(&op);
-	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
-	if (rc) {
-		xtest_error("createdomain: %ld", rc);
-		xtest_exit();
-	}
-	return op.domain;
-}
-
 /* A child with BUILDER_PAGES frames and one vCPU, never run. */
 static void build_child(void)
 {
 	struct dctl op;
 	long rc;
 
-	child.id = create();
+	child.id = builder_create();
 	rc = shadow_simple(child.id, SHADOW_OP_ENABLE_LOGDIRTY, 0);
 	xtest_check(rc == -EINVAL, "ENABLE_LOGDIRTY on a domain without vCPUs: %ld", rc);
 	memset(&op, 0, sizeof(op));
