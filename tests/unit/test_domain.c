@@ -235,6 +235,16 @@ mfn_t gnttab_gfn_to_mfn(const struct domain *d, u64 gfn)
 	return gfn;
 }
 
+void gnttab_remove_frame_gfn(struct domain *d, u64 gfn, mfn_t mfn)
+{
+	(void)d, (void)gfn, (void)mfn;
+}
+
+bool gnttab_shared_frame_mapped(mfn_t mfn)
+{
+	return mfn_to_page(mfn)->count > 1;
+}
+
 int gnttab_create_host_mapping(u64 addr, mfn_t mfn, u32 flags, struct domain *owner)
 {
 	(void)addr, (void)mfn, (void)flags, (void)owner;
@@ -794,14 +804,14 @@ static void test_destroy_exact(void **state)
 		assert_int_equal(do_grant_table_op(GNTTABOP_setup_table, (unsigned long)&st, 1), 0);
 		assert_int_equal(st.status, GNTST_okay);
 		granted = first_frame_of(d2);
-		d2->grant_table->shared[0][8] = (grant_entry_v1_t){ .flags = GTF_permit_access,
+		((grant_entry_v1_t *)d2->grant_table->shared[0])[8] = (grant_entry_v1_t){ .flags = GTF_permit_access,
 								    .domid = 1,
 								    .frame = (u32)granted };
 		assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)&map, 1),
 				 0);
 		assert_int_equal(map.status, GNTST_okay);
 		assert_int_equal(frame_table[granted].count, 2);
-		assert_true(d2->grant_table->shared[0][8].flags & GTF_writing);
+		assert_true(((grant_entry_v1_t *)d2->grant_table->shared[0])[8].flags & GTF_writing);
 
 		/* d1 goes: d2's frame, grant entry and port are released. */
 		current = dom0->vcpu[0];
@@ -811,7 +821,7 @@ static void test_destroy_exact(void **state)
 		assert_true(evtchn_is_pending(dom0, exc));
 		assert_int_equal(frame_table[granted].count, 1);
 		assert_int_equal(frame_table[granted].type_count, 0);
-		assert_false(d2->grant_table->shared[0][8].flags & (GTF_reading | GTF_writing));
+		assert_false(((grant_entry_v1_t *)d2->grant_table->shared[0])[8].flags & (GTF_reading | GTF_writing));
 		assert_int_equal(d2->evtchn[bi.local_port].state, ECS_UNBOUND);
 		assert_int_equal(d2->evtchn[bi.local_port].u.remote_domid, 1);
 		destroy_and_reap(d2);
@@ -862,7 +872,7 @@ static void test_destroy_granter_while_mapped(void **state)
 	populate(d1, 4);
 	populate(d2, 4);
 	granted = first_frame_of(d2);
-	d2->grant_table->shared[0][8] =
+	((grant_entry_v1_t *)d2->grant_table->shared[0])[8] =
 	    (grant_entry_v1_t){ .flags = GTF_permit_access, .domid = 1, .frame = (u32)granted };
 	current = d1->vcpu[0];
 	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)&map, 1), 0);

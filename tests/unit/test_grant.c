@@ -187,6 +187,17 @@ void gnttab_free_shared_frame(void *p, mfn_t mfn)
 	frames[mfn] = (struct page_info){ 0 };
 }
 
+bool gnttab_shared_frame_mapped(mfn_t mfn)
+{
+	return frames[mfn].count > 1;
+}
+
+/* The fake p2m cannot change: nothing to remove. */
+void gnttab_remove_frame_gfn(struct domain *d, u64 gfn, mfn_t mfn)
+{
+	(void)d, (void)gfn, (void)mfn;
+}
+
 void gnttab_free(void *p, size_t bytes)
 {
 	(void)bytes;
@@ -314,7 +325,7 @@ static int teardown(void **state)
 /* ---- helpers ---- */
 static grant_entry_v1_t *entry(unsigned int dom, grant_ref_t ref)
 {
-	return &doms[dom].grant_table->shared[ref / 512][ref % 512];
+	return (grant_entry_v1_t *)doms[dom].grant_table->shared[ref / 512] + ref % 512;
 }
 
 static void grant(unsigned int dom, grant_ref_t ref, u16 flags, domid_t to, mfn_t frame)
@@ -455,6 +466,8 @@ static void test_versions(void **state)
 	struct gnttab_get_version gv = { .dom = DOMID_SELF };
 
 	(void)state;
+	/* a domain created with max version 1 (grant_opts) cannot pick 2 */
+	gnttab_set_max_version(&doms[0], 1);
 	assert_int_equal(op(GNTTABOP_set_version, &sv, 1), -ENOSYS);
 	assert_int_equal(sv.version, 1);
 	sv.version = 0;
@@ -467,11 +480,306 @@ static void test_versions(void **state)
 	gv.dom = 5;
 	assert_int_equal(op(GNTTABOP_get_version, &gv, 1), -ESRCH);
 	for (unsigned int cmd = 3; cmd <= 12; cmd++)
-		if (cmd == 3 || cmd == 4 || cmd == 9 || cmd == 12)
+		if (cmd == 3 || cmd == 4 || cmd == 12)
 			assert_int_equal(op(cmd, &gv, 1), -ENOSYS);
 	assert_int_equal(op(99, &gv, 1), -ENOSYS);
 	assert_int_equal(op(GNTTABOP_query_size | (1u << 12), &gv, 1), -EINVAL);
 	assert_int_equal(op(GNTTABOP_map_grant_ref, &gv, 0x80000000u), -EINVAL);
+}
+
+
+/* ---- tests: version 2 ---- */
+static grant_entry_v2_t *entry2(unsigned int dom, grant_ref_t ref)
+{
+	return (grant_entry_v2_t *)doms[dom].grant_table->shared[ref / 256] + ref % 256;
+}
+
+static grant_status_t *status2(unsigned int dom, grant_ref_t ref)
+{
+	return &doms[dom].grant_table->status[ref / 2048][ref % 2048];
+}
+
+static void grant2(unsigned int dom, grant_ref_t ref, u16 flags, domid_t to, u64 frame)
+{
+	grant_entry_v2_t *e = entry2(dom, ref);
+
+	e->full_page.frame = frame;
+	e->hdr.domid = to;
+	e->hdr.flags = flags;
+}
+
+/* set_version as domain @dom; the hypercall's result, the version written back in *@now. */
+static long set_version_as(unsigned int dom, unsigned int version, unsigned int *now)
+{
+	struct gnttab_set_version sv = { .version = version };
+	struct vcpu *was = current;
+	long rc;
+
+	current = &vcpus[dom];
+	rc = op(GNTTABOP_set_version, &sv, 1);
+	current = was;
+	*now = sv.version;
+	return rc;
+}
+
+static s16 status_frames(domid_t dom, u32 nr, u64 *list)
+{
+	struct gnttab_get_status_frames g = { .nr_frames = nr, .dom = dom, .status = 99 };
+
+	g.frame_list.p = list;
+	assert_int_equal(op(GNTTABOP_get_status_frames, &g, 1), 0);
+	return g.status;
+}
+
+static void test_v2_switch(void **state)
+{
+	struct grant_table *gt = doms[0].grant_table;
+	struct gnttab_get_version gv = { .dom = DOMID_SELF };
+	u64 list[2] = { 0, 0 };
+	unsigned int v;
+	mfn_t smfn;
+
+	(void)state;
+	/* v1 has no status frames: asking for none is fine, for one an error */
+	assert_int_equal(status_frames(DOMID_SELF, 0, list), GNTST_okay);
+	assert_int_equal(status_frames(DOMID_SELF, 1, list), GNTST_general_error);
+	grant(0, 3, GTF_permit_access | GTF_readonly, 1, D0_PAGE + 1);
+	grant(0, 9, GTF_permit_access, 1, D0_PAGE + 2);
+	assert_int_equal(set_version_as(0, 2, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(op(GNTTABOP_get_version, &gv, 1), 0);
+	assert_int_equal(gv.version, 2);
+	/* the reserved entry is carried over, the others are cleared */
+	assert_int_equal(entry2(0, 3)->hdr.flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(entry2(0, 3)->hdr.domid, 1);
+	assert_int_equal(entry2(0, 3)->full_page.frame, D0_PAGE + 1);
+	assert_int_equal(entry2(0, 9)->hdr.flags, 0);
+	assert_int_equal(entry2(0, 9)->full_page.frame, 0);
+	/* one status frame for one frame of 256 entries, shared writable with the domain */
+	assert_int_equal(gt->nr_status_frames, 1);
+	smfn = gt->status_mfn[0];
+	assert_ptr_equal(frames[smfn].owner, &doms[0]);
+	assert_int_equal(frames[smfn].type, PGT_writable_page);
+	assert_int_equal(status_frames(DOMID_SELF, 1, list), GNTST_okay);
+	assert_int_equal(list[0], smfn);
+	assert_int_equal(status_frames(DOMID_SELF, 2, list), GNTST_general_error);
+	/* the control domain may ask for another's; a guest may not */
+	assert_int_equal(status_frames(1, 0, list), GNTST_okay);
+	current = &vcpus[1];
+	assert_int_equal(status_frames(0, 1, list), GNTST_permission_denied);
+	assert_int_equal(status_frames(7, 1, list), GNTST_bad_domain);
+	current = &vcpus[0];
+	/* growing the table in v2 grows the status frames: 9 frames need 2 */
+	{
+		struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 9 };
+		xen_pfn_t fl[9];
+
+		st.frame_list.p = fl;
+		assert_int_equal(op(GNTTABOP_setup_table, &st, 1), 0);
+		assert_int_equal(st.status, GNTST_okay);
+	}
+	assert_int_equal(gt->nr_status_frames, 2);
+	assert_int_equal(status_frames(DOMID_SELF, 2, list), GNTST_okay);
+	assert_int_equal(list[1], gt->status_mfn[1]);
+	/* asking for v2 again changes nothing */
+	grant2(0, 20, GTF_permit_access, 1, D0_PAGE);
+	assert_int_equal(set_version_as(0, 2, &v), 0);
+	assert_int_equal(entry2(0, 20)->hdr.flags, GTF_permit_access);
+	/* back to v1: the status frames are given back, the reserved entry kept */
+	assert_int_equal(set_version_as(0, 1, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(gt->nr_status_frames, 0);
+	assert_null(frames[smfn].owner);
+	assert_int_equal(entry(0, 3)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(entry(0, 3)->frame, D0_PAGE + 1);
+	assert_int_equal(entry(0, 20)->flags, 0);
+	assert_int_equal(status_frames(DOMID_SELF, 1, list), GNTST_general_error);
+}
+
+static void test_v2_map_status(void **state)
+{
+	struct gnttab_map_grant_ref m, r;
+	unsigned int v;
+
+	(void)state;
+	assert_int_equal(set_version_as(0, 2, &v), 0);
+	grant2(0, 8, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(1), GNTMAP_host_map, 8, 0);
+	assert_int_equal(m.status, GNTST_okay);
+	assert_int_equal(m.dev_bus_addr, (u64)D0_PAGE << PAGE_SHIFT);
+	/* the in-use bits go to the status word, never to the entry */
+	assert_int_equal(*status2(0, 8), GTF_reading | GTF_writing);
+	assert_int_equal(entry2(0, 8)->hdr.flags, GTF_permit_access);
+	r = map(SLOT(2), GNTMAP_host_map | GNTMAP_readonly, 8, 0);
+	assert_int_equal(r.status, GNTST_okay);
+	assert_int_equal(unmap(SLOT(1), 0, m.handle), GNTST_okay);
+	assert_int_equal(*status2(0, 8), GTF_reading);
+	assert_int_equal(unmap(SLOT(2), 0, r.handle), GNTST_okay);
+	assert_int_equal(*status2(0, 8), 0);
+	assert_int_equal(frames[D0_PAGE].count, 1);
+	/* a read-only grant refuses a writable map and leaves no bit behind */
+	grant2(0, 9, GTF_permit_access | GTF_readonly, 0, D0_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 9, 0).status, GNTST_general_error);
+	assert_int_equal(*status2(0, 9), 0);
+	/* a sub-page grant is copy-only */
+	grant2(0, 10, GTF_permit_access | GTF_sub_page, 0, D0_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 10, 0).status, GNTST_general_error);
+	/* v2 has 256 entries a frame */
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 256, 0).status, GNTST_bad_gntref);
+	/* a frame number past 32 bits is a bad page, not truncated */
+	grant2(0, 11, GTF_permit_access, 0, (1ull << 32) | D0_PAGE);
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 11, 0).status, GNTST_bad_page);
+	assert_int_equal(*status2(0, 11), 0);
+}
+
+static void test_v2_switch_refused(void **state)
+{
+	struct grant_table *gt = doms[0].grant_table;
+	struct gnttab_map_grant_ref m;
+	unsigned int v;
+
+	(void)state;
+	/* a grant in use past the reserved ones: no switch either way */
+	grant(0, 8, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(1), GNTMAP_host_map, 8, 0);
+	assert_int_equal(set_version_as(0, 2, &v), -EBUSY);
+	assert_int_equal(v, 1);
+	assert_int_equal(entry(0, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(unmap(SLOT(1), 0, m.handle), GNTST_okay);
+	/* a reserved entry in use is allowed, and keeps its bits in the status word */
+	grant(0, 2, GTF_permit_access, 0, D0_PAGE);
+	m = map(SLOT(1), GNTMAP_host_map, 2, 0);
+	assert_int_equal(set_version_as(0, 2, &v), 0);
+	assert_int_equal(*status2(0, 2), GTF_reading | GTF_writing);
+	assert_int_equal(entry2(0, 2)->hdr.flags, GTF_permit_access);
+	assert_int_equal(entry2(0, 2)->full_page.frame, D0_PAGE);
+	/* and back to v1 with the bits in the entry; the unmap then clears them */
+	assert_int_equal(set_version_as(0, 1, &v), 0);
+	assert_int_equal(entry(0, 2)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(unmap(SLOT(1), 0, m.handle), GNTST_okay);
+	assert_int_equal(entry(0, 2)->flags, GTF_permit_access);
+	/* reserved v2 entries v1 cannot hold: a 64-bit frame, a transitive grant */
+	assert_int_equal(set_version_as(0, 2, &v), 0);
+	grant2(0, 5, GTF_permit_access, 1, 1ull << 32);
+	assert_int_equal(set_version_as(0, 1, &v), -ERANGE);
+	assert_int_equal(v, 2);
+	grant2(0, 5, GTF_transitive, 1, 0);
+	assert_int_equal(set_version_as(0, 1, &v), -ERANGE);
+	/* other kinds (a sub-page grant) are dropped, not refused */
+	grant2(0, 5, GTF_permit_access | GTF_sub_page, 1, D0_PAGE);
+	/* a status frame still mapped by the domain: -EBUSY, nothing changed */
+	frames[gt->status_mfn[0]].count++;
+	assert_int_equal(set_version_as(0, 1, &v), -EBUSY);
+	assert_int_equal(v, 2);
+	assert_int_equal(gt->nr_status_frames, 1);
+	frames[gt->status_mfn[0]].count--;
+	assert_int_equal(set_version_as(0, 1, &v), 0);
+	assert_int_equal(entry(0, 5)->flags, GTF_permit_access | GTF_sub_page);
+	/* no memory for the status frames: -ENOMEM, still v1 */
+	fail_alloc = true;
+	assert_int_equal(set_version_as(0, 2, &v), -ENOMEM);
+	assert_int_equal(v, 1);
+	fail_alloc = false;
+	/* swap in v2 moves the status words too */
+	assert_int_equal(set_version_as(0, 2, &v), 0);
+	{
+		struct gnttab_swap_grant_ref sw = { .ref_a = 30, .ref_b = 31, .status = 99 };
+
+		grant2(0, 30, GTF_permit_access, 1, 77);
+		*status2(0, 30) = GTF_reading;
+		assert_int_equal(op(GNTTABOP_swap_grant_ref, &sw, 1), 0);
+		assert_int_equal(sw.status, GNTST_okay);
+		assert_int_equal(entry2(0, 31)->full_page.frame, 77);
+		assert_int_equal(*status2(0, 31), GTF_reading);
+		assert_int_equal(*status2(0, 30), 0);
+	}
+}
+
+static s16 copy_from_gref(domid_t dom, grant_ref_t ref, u16 off, u16 len, u16 dst_off)
+{
+	struct gnttab_copy c = { .flags = GNTCOPY_source_gref, .len = len };
+
+	c.source.u.ref = ref;
+	c.source.domid = dom;
+	c.source.offset = off;
+	c.dest.u.gmfn = D0_PAGE + 5;
+	c.dest.domid = DOMID_SELF;
+	c.dest.offset = dst_off;
+	assert_int_equal(op(GNTTABOP_copy, &c, 1), 0);
+	return c.status;
+}
+
+static void test_v2_sub_page_copy(void **state)
+{
+	grant_entry_v2_t *e;
+	unsigned int v;
+
+	(void)state;
+	assert_int_equal(set_version_as(1, 2, &v), 0);
+	e = entry2(1, 12);
+	e->sub_page.frame = D1_PAGE + 1;
+	e->sub_page.page_off = 100;
+	e->sub_page.length = 50;
+	e->hdr.domid = 0;
+	e->hdr.flags = GTF_permit_access | GTF_sub_page;
+	memcpy(frame_mem[D1_PAGE + 1] + 100, "sub-page", 9);
+	assert_int_equal(copy_from_gref(1, 12, 100, 9, 0), GNTST_okay);
+	assert_memory_equal(frame_mem[D0_PAGE + 5], "sub-page", 9);
+	assert_int_equal(copy_from_gref(1, 12, 140, 10, 0), GNTST_okay);
+	/* outside the granted bytes: Xen's general error; past the page: bad_copy_arg */
+	assert_int_equal(copy_from_gref(1, 12, 99, 9, 0), GNTST_general_error);
+	assert_int_equal(copy_from_gref(1, 12, 141, 10, 0), GNTST_general_error);
+	assert_int_equal(copy_from_gref(1, 12, 100, 9, 4090), GNTST_bad_copy_arg);
+	assert_int_equal(*status2(1, 12), 0);
+	assert_int_equal(active(1, 12)->pin, 0);
+	assert_int_equal(frames[D1_PAGE + 1].count, 1);
+}
+
+static void test_v2_transitive_copy(void **state)
+{
+	grant_entry_v2_t *t;
+	unsigned int v;
+
+	(void)state;
+	/* d1's entry 8 passes on d0's grant 9 (made to d1) back to d0 */
+	assert_int_equal(set_version_as(1, 2, &v), 0);
+	grant(0, 9, GTF_permit_access, 1, D0_PAGE + 2);
+	t = entry2(1, 8);
+	t->transitive.trans_domid = 0;
+	t->transitive.gref = 9;
+	t->hdr.domid = 0;
+	t->hdr.flags = GTF_transitive;
+	memcpy(frame_mem[D0_PAGE + 2] + 8, "passed on", 10);
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_okay);
+	assert_memory_equal(frame_mem[D0_PAGE + 5], "passed on", 10);
+	/* both pins and both sets of bits gone, the referent domain let go */
+	assert_int_equal(active(1, 8)->pin, 0);
+	assert_int_equal(active(0, 9)->pin, 0);
+	assert_int_equal(*status2(1, 8), 0);
+	assert_int_equal(entry(0, 9)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE + 2].count, 1);
+	/* a transitive grant cannot be mapped */
+	assert_int_equal(map(SLOT(1), GNTMAP_host_map, 8, 1).status == GNTST_okay, false);
+	/* the referent must be granted to the transitive granter */
+	grant(0, 9, GTF_permit_access, 0, D0_PAGE + 2);
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
+	assert_int_equal(*status2(1, 8), 0);
+	grant(0, 9, GTF_permit_access, 1, D0_PAGE + 2);
+	/* self-referential, unknown domain, or a second level: refused */
+	t->transitive.trans_domid = 1;
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
+	t->transitive.trans_domid = 7;
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
+	t->transitive.trans_domid = 0;
+	assert_int_equal(set_version_as(0, 2, &v), 0);
+	entry2(0, 9)->transitive.trans_domid = 1;
+	entry2(0, 9)->transitive.gref = 20;
+	entry2(0, 9)->hdr.domid = 1;
+	entry2(0, 9)->hdr.flags = GTF_transitive;
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
+	assert_int_equal(*status2(1, 8), 0);
+	assert_int_equal(*status2(0, 9), 0);
+	assert_int_equal(active(0, 9)->pin, 0);
 }
 
 /* ---- tests: mapping ---- */
@@ -1008,6 +1316,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_translated_granter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_translated_setup_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_batch_preempted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_map_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_switch_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_sub_page_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_transitive_copy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("grant", tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "page.h"
 #include "mm.h"
 #include "domain.h"
+#include "grant_table.h"
 #include "hvm.h"
 #include "sched.h"
 #include "smp.h"
@@ -132,7 +133,7 @@ static int check_create_config(const struct xen_domctl_createdomain *c)
 		return -EINVAL;
 	if (!c->max_vcpus || c->max_vcpus > MAX_VIRT_CPUS)
 		return -EINVAL;
-	if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || gver < 1 || gver > 2)
+	if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || gver < 1 || gver > GNTTAB_MAX_VERSION)
 		return -EINVAL;
 	if (c->max_grant_frames == 0)
 		return -EINVAL;
@@ -198,6 +199,7 @@ static long createdomain(struct xen_domctl *op)
 			return rc;
 		}
 	}
+	gnttab_set_max_version(d, XEN_DOMCTL_GRANT_version(c->grant_opts));
 	d->max_vcpus = c->max_vcpus;
 	d->max_evtchn_port = c->max_evtchn_port < 0x7fffffff ? c->max_evtchn_port : 0x7fffffff;
 	memcpy(d->handle, c->handle, sizeof(d->handle));

@@ -1,6 +1,16 @@
 /*
- * Grant tables v1: HYPERVISOR_grant_table_op (Xen 4.17 semantics; see
- * grant_table.h for the model).
+ * Grant tables v1 and v2: HYPERVISOR_grant_table_op (Xen 4.17 semantics;
+ * see grant_table.h for the model).
+ *
+ * Versions. A table starts at version 1; GNTTABOP_set_version switches it
+ * while no entry past the 8 reserved ones is pinned. The frames are
+ * cleared on a switch except for those 8 entries, which are carried over
+ * (a v2 entry that v1 cannot hold refuses the switch back). Version 2 keeps
+ * GTF_reading/GTF_writing in status frames, one 16-bit word per entry,
+ * allocated with the switch and freed with the switch back (refused while
+ * the domain still maps one). Version 2 entries may grant part of a page
+ * (sub-page, copy only) or another domain's grant (transitive, copy only,
+ * one level deep).
  *
  * References. Every mapping holds, on the granted frame, one general
  * reference per kind (host, device) and, when writable, one writable type
@@ -33,14 +43,52 @@
 /* ------------------------------------------------------------------ */
 /* Domains, entries, frames                                            */
 
-static unsigned int nr_entries(const struct grant_table *gt)
+static unsigned int entries_per_frame(const struct grant_table *gt)
 {
-	return gt->nr_frames * GNTTAB_ENTRIES_PER_FRAME;
+	return gt->version == 2 ? GNTTAB_V2_PER_FRAME : GNTTAB_ENTRIES_PER_FRAME;
 }
 
-static grant_entry_v1_t *shared_entry(struct grant_table *gt, grant_ref_t ref)
+static unsigned int nr_entries(const struct grant_table *gt)
 {
-	return &gt->shared[ref / GNTTAB_ENTRIES_PER_FRAME][ref % GNTTAB_ENTRIES_PER_FRAME];
+	return gt->nr_frames * entries_per_frame(gt);
+}
+
+static grant_entry_v1_t *entry_v1(struct grant_table *gt, grant_ref_t ref)
+{
+	grant_entry_v1_t *f = gt->shared[ref / GNTTAB_ENTRIES_PER_FRAME];
+
+	return &f[ref % GNTTAB_ENTRIES_PER_FRAME];
+}
+
+static grant_entry_v2_t *entry_v2(struct grant_table *gt, grant_ref_t ref)
+{
+	grant_entry_v2_t *f = gt->shared[ref / GNTTAB_V2_PER_FRAME];
+
+	return &f[ref % GNTTAB_V2_PER_FRAME];
+}
+
+/* flags and domid, the same first word in both versions */
+static grant_entry_header_t *entry_hdr(struct grant_table *gt, grant_ref_t ref)
+{
+	if (gt->version == 2)
+		return &entry_v2(gt, ref)->hdr;
+	return (grant_entry_header_t *)entry_v1(gt, ref);
+}
+
+/* Where GTF_reading/GTF_writing of @ref live: the entry (v1) or its status word (v2). */
+static grant_status_t *status_word(struct grant_table *gt, grant_ref_t ref)
+{
+	if (gt->version == 2)
+		return &gt->status[ref / GNTTAB_STATUS_PER_FRAME][ref % GNTTAB_STATUS_PER_FRAME];
+	return &entry_v1(gt, ref)->flags;
+}
+
+/* The frame a map uses: v1's frame, v2's full_page.frame (whatever the type). */
+static u64 entry_frame(struct grant_table *gt, grant_ref_t ref)
+{
+	if (gt->version == 2)
+		return entry_v2(gt, ref)->full_page.frame;
+	return entry_v1(gt, ref)->frame;
 }
 
 static struct active_grant *active_entry(struct grant_table *gt, grant_ref_t ref)
@@ -71,6 +119,21 @@ static int get_granted_frame(u64 gfn, struct domain *rd, struct page_info **pg)
 /* ------------------------------------------------------------------ */
 /* The table itself                                                    */
 
+/* Status frames for @frames v2 frames (the shared ones are there already). */
+static int populate_status(struct grant_table *gt, unsigned int frames)
+{
+	unsigned int want = GNTTAB_STATUS_FRAMES(frames);
+
+	for (unsigned int i = gt->nr_status_frames; i < want; i++) {
+		gt->status[i] = gnttab_alloc_shared_frame(gt->domain, &gt->status_mfn[i]);
+		if (!gt->status[i])
+			return -ENOMEM;
+		gt->status_gfn[i] = ~0ull;
+		gt->nr_status_frames = i + 1;
+	}
+	return 0;
+}
+
 static int grow_table(struct grant_table *gt, unsigned int frames)
 {
 	size_t act_bytes = GNTTAB_ENTRIES_PER_FRAME * sizeof(struct active_grant);
@@ -86,6 +149,11 @@ static int grow_table(struct grant_table *gt, unsigned int frames)
 			       gt->domain->domain_id, frames);
 			return -ENOMEM;
 		}
+	}
+	if (gt->version == 2 && populate_status(gt, frames)) {
+		printk(XENLOG_WARNING "d%u: no memory for grant status frames\n",
+		       gt->domain->domain_id);
+		return -ENOMEM;
 	}
 	if (frames > gt->nr_frames)
 		gt->nr_frames = frames;
@@ -110,19 +178,42 @@ void gnttab_set_frame_gfn(struct domain *d, unsigned int idx, u64 gfn)
 		d->grant_table->shared_gfn[idx] = gfn;
 }
 
+int gnttab_status_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
+{
+	struct grant_table *gt = d->grant_table;
+	unsigned int frames;
+
+	if (gt->version != 2 || idx >= GNTTAB_MAX_STATUS_FRAMES)
+		return -EINVAL;
+	/* the v2 frames whose entries reach status frame @idx */
+	frames = ((idx + 1) * GNTTAB_STATUS_PER_FRAME + GNTTAB_V2_PER_FRAME - 1) /
+		 GNTTAB_V2_PER_FRAME;
+	if (frames > gt->max_frames)
+		frames = gt->max_frames;
+	if (idx >= gt->nr_status_frames && grow_table(gt, frames))
+		return -ENOMEM;
+	if (idx >= gt->nr_status_frames)
+		return -EINVAL;
+	*mfn = gt->status_mfn[idx];
+	return 0;
+}
+
+void gnttab_set_status_gfn(struct domain *d, unsigned int idx, u64 gfn)
+{
+	if (idx < GNTTAB_MAX_STATUS_FRAMES)
+		d->grant_table->status_gfn[idx] = gfn;
+}
+
 /*
  * What setup_table reports for frame @idx: its MFN for a PV domain; for a
  * translated one the GFN it was placed at while it is still there, else
  * all ones (Xen's INVALID_GFN: the frame is in no GFN).
  */
-static xen_pfn_t frame_number(struct domain *d, unsigned int idx)
+static xen_pfn_t frame_number(struct domain *d, mfn_t mfn, u64 gfn)
 {
-	struct grant_table *gt = d->grant_table;
-	u64 gfn = gt->shared_gfn[idx];
-
 	if (!gnttab_translated(d))
-		return gt->shared_mfn[idx];
-	if (gnttab_gfn_to_mfn(d, gfn) == gt->shared_mfn[idx])
+		return mfn;
+	if (gnttab_gfn_to_mfn(d, gfn) == mfn)
 		return gfn;
 	return ~(xen_pfn_t)0;
 }
@@ -135,12 +226,18 @@ int grant_table_init(struct domain *d)
 		return -ENOMEM;
 	gt->domain = d;
 	gt->version = 1;
+	gt->max_version = GNTTAB_MAX_VERSION;
 	gt->max_frames = GNTTAB_MAX_FRAMES;
 	gt->max_maptrack_frames = GNTTAB_MAX_MAPTRACK_FRAMES;
 	gt->maptrack_free = MAPTRACK_NONE;
 	gt->maptrack_tail = MAPTRACK_NONE;
 	d->grant_table = gt;
 	return grow_table(gt, GNTTAB_INITIAL_FRAMES);
+}
+
+void gnttab_set_max_version(struct domain *d, unsigned int version)
+{
+	d->grant_table->max_version = version;
 }
 
 /* ------------------------------------------------------------------ */
@@ -218,8 +315,8 @@ static void put_maptrack_handle(struct grant_table *gt, u32 h)
  * An entry not yet pinned must be GTF_permit_access (no sub-page bit when
  * mapping) for @ldomid; a writable use needs it not GTF_readonly.
  */
-static int set_status(grant_entry_v1_t *sha, const struct active_grant *act, bool ro, bool mapping,
-		      domid_t ldomid)
+static int set_status_v1(grant_entry_v1_t *sha, const struct active_grant *act, bool ro,
+			 bool mapping, domid_t ldomid)
 {
 	u32 *raw = (u32 *)sha;
 	u16 mask = GTF_type_mask | (mapping ? GTF_sub_page : 0);
@@ -247,22 +344,71 @@ static int set_status(grant_entry_v1_t *sha, const struct active_grant *act, boo
 	}
 }
 
-static void clear_status(grant_entry_v1_t *sha, u16 bits)
+static void clear_status(grant_status_t *st, u16 bits)
 {
 	if (bits)
-		__atomic_and_fetch(&sha->flags, (u16)~bits, __ATOMIC_SEQ_CST);
+		__atomic_and_fetch(st, (u16)~bits, __ATOMIC_SEQ_CST);
 }
 
-/* After a use of @act ends: drop the bits no remaining pin needs. */
-static void release_status(grant_entry_v1_t *sha, const struct active_grant *act, bool ro)
+/* A v2 header a new pin may use: permit_access or transitive, for @ldomid. */
+static bool usable_v2(u32 word, u16 mask, domid_t ldomid, bool ro)
 {
+	u16 flags = (u16)word, type = flags & mask;
+
+	if (type != GTF_permit_access && type != GTF_transitive)
+		return false;
+	return (domid_t)(word >> 16) == ldomid && (ro || !(flags & GTF_readonly));
+}
+
+/*
+ * The v2 rule: check the header, set the bits in the separate status word,
+ * then read the header again and take the bits back if the guest changed
+ * it meanwhile (the status word is the guest's to read, not to write).
+ */
+static int set_status_v2(grant_entry_header_t *hdr, grant_status_t *st,
+			 const struct active_grant *act, bool ro, bool mapping, domid_t ldomid)
+{
+	u32 *raw = (u32 *)hdr;
+	u16 mask = GTF_type_mask | (mapping ? GTF_sub_page : 0);
+	u32 word = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
+
+	if (!act->pin && !usable_v2(word, mask, ldomid, true))
+		return GNTST_general_error;
+	if (!ro && ((u16)word & GTF_readonly))
+		return GNTST_general_error;
+	__atomic_or_fetch(st, ro ? GTF_reading : GTF_reading | GTF_writing, __ATOMIC_SEQ_CST);
+	word = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
+	if (!act->pin && !usable_v2(word, mask, ldomid, ro)) {
+		clear_status(st, GTF_reading | GTF_writing);
+		return GNTST_general_error;
+	}
+	if (act->pin && ((u16)word & GTF_readonly)) {
+		clear_status(st, GTF_writing);
+		return GNTST_general_error;
+	}
+	return GNTST_okay;
+}
+
+static int set_status(struct grant_table *gt, grant_ref_t ref, const struct active_grant *act,
+		      bool ro, bool mapping, domid_t ldomid)
+{
+	if (gt->version == 2)
+		return set_status_v2(entry_hdr(gt, ref), status_word(gt, ref), act, ro, mapping,
+				     ldomid);
+	return set_status_v1(entry_v1(gt, ref), act, ro, mapping, ldomid);
+}
+
+/* After a use of entry @ref ends: drop the bits no remaining pin needs. */
+static void release_status(struct grant_table *gt, grant_ref_t ref, bool ro)
+{
+	const struct active_grant *act = active_entry(gt, ref);
 	u16 bits = 0;
 
 	if (!ro && !(act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)))
 		bits |= GTF_writing;
 	if (!act->pin)
 		bits |= GTF_reading;
-	clear_status(sha, bits);
+	clear_status(status_word(gt, ref), bits);
 }
 
 static u32 pin_inc(u32 flags)
@@ -283,29 +429,27 @@ static u32 pin_inc(u32 flags)
  * the frame on the first pin (with a general reference in *@pg then).
  */
 static int pin_entry(struct grant_table *rgt, grant_ref_t ref, domid_t ldomid, bool ro,
-		     bool mapping, struct page_info **pg)
+		     struct page_info **pg)
 {
 	struct active_grant *act = active_entry(rgt, ref);
-	grant_entry_v1_t *sha = shared_entry(rgt, ref);
 	int rc;
 
 	*pg = NULL;
-	if (act->pin && (act->domid != ldomid || (act->pin & GNTPIN_overflow)))
+	if (act->pin && (act->domid != ldomid || (act->pin & GNTPIN_overflow) || act->sub_page))
 		return GNTST_general_error;
 	if (act->pin && (ro || (act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask))))
 		return GNTST_okay;
-	rc = set_status(sha, act, ro, mapping, ldomid);
+	rc = set_status(rgt, ref, act, ro, true, ldomid);
 	if (rc != GNTST_okay)
 		return rc;
 	if (act->pin)
 		return GNTST_okay;
-	rc = get_granted_frame(sha->frame, rgt->domain, pg);
+	rc = get_granted_frame(entry_frame(rgt, ref), rgt->domain, pg);
 	if (rc != GNTST_okay) {
-		release_status(sha, act, ro);
+		release_status(rgt, ref, ro);
 		return rc;
 	}
-	act->domid = ldomid;
-	act->mfn = page_to_mfn(*pg);
+	*act = (struct active_grant){ .domid = ldomid, .mfn = page_to_mfn(*pg), .length = PAGE_SIZE };
 	return GNTST_okay;
 }
 
@@ -375,7 +519,7 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
 		goto out_handle;
 	}
 	act = active_entry(rgt, op->ref);
-	rc = pin_entry(rgt, op->ref, ld->domain_id, ro, true, &pg);
+	rc = pin_entry(rgt, op->ref, ld->domain_id, ro, &pg);
 	if (rc != GNTST_okay)
 		goto out_handle;
 	first = pg != NULL;
@@ -389,7 +533,7 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
 		if (pg)
 			put_refs(pg, refs, types);
 		act->pin -= pin_inc(op->flags);
-		release_status(shared_entry(rgt, op->ref), act, ro);
+		release_status(rgt, op->ref, ro);
 		goto out_handle;
 	}
 	mt = maptrack_entry(lgt, handle);
@@ -438,7 +582,7 @@ void grant_table_release_mappings(struct domain *d)
 			    !!(map->flags & GNTMAP_host_map) + !!(map->flags & GNTMAP_device_map);
 			put_refs(frame_of(act->mfn), kinds, ro ? 0 : kinds);
 			act->pin -= pin_inc(map->flags);
-			release_status(shared_entry(rd->grant_table, map->ref), act, ro);
+			release_status(rd->grant_table, map->ref, ro);
 		}
 		put_maptrack_handle(gt, h);
 	}
@@ -458,6 +602,9 @@ void grant_table_destroy(struct domain *d)
 		if (gt->active[i])
 			gnttab_free(gt->active[i], act_bytes);
 	}
+	for (unsigned int i = 0; i < GNTTAB_MAX_STATUS_FRAMES; i++)
+		if (gt->status[i])
+			gnttab_free_shared_frame(gt->status[i], gt->status_mfn[i]);
 	for (unsigned int i = 0; i < gt->maptrack_frames; i++)
 		gnttab_free(gt->maptrack[i], MAPTRACK_PER_FRAME * sizeof(struct grant_mapping));
 	gnttab_free(gt, sizeof(*gt));
@@ -548,7 +695,7 @@ static void unmap_complete(const struct unmap_op *op)
 		kinds++;
 	put_refs(pg, kinds, ro ? 0 : kinds);
 	act->pin -= pin_inc(op->done);
-	release_status(shared_entry(rgt, op->ref), act, ro);
+	release_status(rgt, op->ref, ro);
 }
 
 /* Read unmap @i of a batch into @op (both argument layouts). */
@@ -618,23 +765,176 @@ static long gnttab_unmap(bool replace, unsigned long uop, unsigned int count)
 /* ------------------------------------------------------------------ */
 /* copy                                                                */
 
+/* What a copy's grant resolved to: the frame (with a reference) and the bytes granted. */
+struct copy_grant {
+	struct page_info *pg;
+	u16 off, len;
+	bool sub_page;
+};
+
+static u32 copy_pin(bool ro)
+{
+	return ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+}
+
+/* A new pin (or a read-only one becoming writable) marks the entry in use. */
+static bool needs_status(u32 pin, bool ro)
+{
+	return !pin || (!ro && !(pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)));
+}
+
+/* The frame and byte range of an entry not yet pinned (v2 sub-page or whole page). */
+static int resolve_for_copy(struct grant_table *gt, grant_ref_t ref, struct copy_grant *cg)
+{
+	grant_entry_v2_t *e2 = gt->version == 2 ? entry_v2(gt, ref) : NULL;
+	int rc = get_granted_frame(entry_frame(gt, ref), gt->domain, &cg->pg);
+
+	_Static_assert(offsetof(grant_entry_v2_t, sub_page.frame) ==
+			   offsetof(grant_entry_v2_t, full_page.frame),
+		       "one frame field");
+	if (rc != GNTST_okay)
+		return rc;
+	cg->sub_page = e2 && (e2->hdr.flags & GTF_sub_page);
+	cg->off = cg->sub_page ? e2->sub_page.page_off : 0;
+	cg->len = cg->sub_page ? e2->sub_page.length : PAGE_SIZE;
+	return GNTST_okay;
+}
+
+static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+			      bool allow_trans, struct copy_grant *cg);
+
+/* Undo acquire_copy_grant(): the pin, the in-use bits, and a transitive grant's referent. */
+static void release_copy_grant(struct domain *rd, grant_ref_t ref, bool ro)
+{
+	struct grant_table *gt = rd->grant_table;
+	struct active_grant *act = active_entry(gt, ref);
+	struct domain *td = act->trans_dom;
+	grant_ref_t tref = act->trans_gref;
+
+	act->pin -= copy_pin(ro);
+	release_status(gt, ref, ro);
+	if (!act->pin)
+		act->trans_dom = NULL;
+	if (td) {
+		release_copy_grant(td, tref, ro);
+		put_domain(td);
+	}
+}
+
+/*
+ * A transitive entry: pin it, then the grant it names in trans_domid's
+ * table as if @rd itself were copying (one level only; never @rd itself).
+ * Each copy holds the referent domain. An entry already pinned must still
+ * name the same grant and bytes.
+ */
+static int acquire_transitive(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+			      bool allow, struct copy_grant *cg)
+{
+	struct grant_table *gt = rd->grant_table;
+	struct active_grant *act = active_entry(gt, ref);
+	grant_entry_v2_t *e = entry_v2(gt, ref);
+	u32 old = act->pin;
+	domid_t tdomid;
+	grant_ref_t tref;
+	struct domain *td;
+	int rc;
+
+	if (needs_status(old, ro)) {
+		rc = set_status(gt, ref, act, ro, false, ldom);
+		if (rc != GNTST_okay)
+			return rc;
+	}
+	tdomid = __atomic_load_n(&e->transitive.trans_domid, __ATOMIC_SEQ_CST);
+	tref = __atomic_load_n(&e->transitive.gref, __ATOMIC_SEQ_CST);
+	td = allow && tdomid != rd->domain_id ? domain_by_id(tdomid) : NULL;
+	rc = td ? acquire_copy_grant(td, tref, rd->domain_id, ro, false, cg) : GNTST_general_error;
+	if (rc == GNTST_okay && old &&
+	    (act->trans_dom != td || act->trans_gref != tref || act->mfn != page_to_mfn(cg->pg) ||
+	     act->start != cg->off || act->length != cg->len)) {
+		release_copy_grant(td, tref, ro);
+		pv_put_page(cg->pg);
+		cg->pg = NULL;
+		rc = GNTST_general_error;
+	}
+	if (rc != GNTST_okay) {
+		release_status(gt, ref, ro);
+		return rc;
+	}
+	if (!old)
+		*act = (struct active_grant){ .domid = ldom,
+					      .start = cg->off,
+					      .length = cg->len,
+					      .sub_page = true, /* never mapped */
+					      .trans_gref = tref,
+					      .mfn = page_to_mfn(cg->pg),
+					      .trans_dom = td };
+	get_domain(td);
+	act->pin += copy_pin(ro);
+	return GNTST_okay;
+}
+
+/*
+ * Pin entry @ref of @rd for one copy by @ldom (as a host pin), with a
+ * reference on the frame in @cg and the bytes the grant covers.
+ */
+static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+			      bool allow_trans, struct copy_grant *cg)
+{
+	struct grant_table *gt = rd->grant_table;
+	struct active_grant *act;
+	int rc;
+
+	if (ref >= nr_entries(gt))
+		return GNTST_bad_gntref;
+	act = active_entry(gt, ref);
+	if (act->pin && (act->domid != ldom || (act->pin & GNTPIN_overflow)))
+		return GNTST_general_error;
+	if (gt->version == 2 && (entry_hdr(gt, ref)->flags & GTF_type_mask) == GTF_transitive)
+		return acquire_transitive(rd, ref, ldom, ro, allow_trans, cg);
+	if (needs_status(act->pin, ro)) {
+		rc = set_status(gt, ref, act, ro, false, ldom);
+		if (rc != GNTST_okay)
+			return rc;
+	}
+	if (!act->pin) {
+		rc = resolve_for_copy(gt, ref, cg);
+		if (rc != GNTST_okay) {
+			release_status(gt, ref, ro);
+			return rc;
+		}
+		*act = (struct active_grant){ .domid = ldom,
+					      .start = cg->off,
+					      .length = cg->len,
+					      .sub_page = cg->sub_page,
+					      .mfn = page_to_mfn(cg->pg) };
+	} else {
+		/* pinned: the frame it resolved to, still @rd's (a transitive pin's is not) */
+		cg->pg = frame_of(act->mfn);
+		if (!pv_get_page(cg->pg, rd)) {
+			cg->pg = NULL;
+			release_status(gt, ref, ro);
+			return GNTST_bad_domain;
+		}
+		cg->off = act->start;
+		cg->len = act->length;
+	}
+	act->pin += copy_pin(ro);
+	return GNTST_okay;
+}
+
 struct copy_buf {
 	struct domain *d;
 	struct page_info *pg;
 	grant_ref_t ref;
 	bool have_grant, have_type, ro;
 	mfn_t mfn;
+	u16 off, len; /* the bytes the grant covers */
 };
 
 static void release_copy_buf(struct copy_buf *b)
 {
-	if (b->have_grant) {
-		struct grant_table *gt = b->d->grant_table;
-		struct active_grant *act = active_entry(gt, b->ref);
-
-		act->pin -= b->ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
-		release_status(shared_entry(gt, b->ref), act, b->ro);
-	}
+	if (b->have_grant)
+		release_copy_grant(b->d, b->ref, b->ro);
 	if (b->have_type)
 		pv_put_page_type(b->pg);
 	if (b->pg)
@@ -642,38 +942,10 @@ static void release_copy_buf(struct copy_buf *b)
 	*b = (struct copy_buf){ 0 };
 }
 
-/* Pin a grant for the length of one copy (as a host pin), with a page reference. */
-static int acquire_for_copy(struct copy_buf *b, grant_ref_t ref)
-{
-	struct grant_table *gt = b->d->grant_table;
-	struct active_grant *act;
-	int rc;
-
-	if (ref >= nr_entries(gt))
-		return GNTST_bad_gntref;
-	act = active_entry(gt, ref);
-	rc = pin_entry(gt, ref, current->domain->domain_id, b->ro, false, &b->pg);
-	if (rc != GNTST_okay)
-		return rc;
-	if (!b->pg) {
-		struct page_info *pg = frame_of(act->mfn);
-
-		if (!pv_get_page(pg, b->d)) {
-			release_status(shared_entry(gt, ref), act, b->ro);
-			return GNTST_bad_domain;
-		}
-		b->pg = pg;
-	}
-	act->pin += b->ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
-	b->ref = ref;
-	b->have_grant = true;
-	b->mfn = act->mfn;
-	return GNTST_okay;
-}
-
 static int claim_copy_buf(struct copy_buf *b, const struct gnttab_copy_ptr *p, bool is_gref,
 			  bool ro)
 {
+	struct copy_grant cg = { .len = PAGE_SIZE };
 	int rc;
 
 	b->ro = ro;
@@ -684,19 +956,36 @@ static int claim_copy_buf(struct copy_buf *b, const struct gnttab_copy_ptr *p, b
 	if (!b->d)
 		return GNTST_bad_domain;
 	if (is_gref) {
-		rc = acquire_for_copy(b, p->u.ref);
+		rc = acquire_copy_grant(b->d, p->u.ref, current->domain->domain_id, ro, true, &cg);
+		b->have_grant = rc == GNTST_okay;
+		b->ref = p->u.ref;
 	} else {
-		rc = get_granted_frame(p->u.gmfn, b->d, &b->pg);
-		if (rc == GNTST_okay)
-			b->mfn = page_to_mfn(b->pg);
+		rc = get_granted_frame(p->u.gmfn, b->d, &cg.pg);
 	}
 	if (rc != GNTST_okay)
 		return rc;
+	b->pg = cg.pg;
+	b->mfn = page_to_mfn(cg.pg);
+	b->off = cg.off;
+	b->len = cg.len;
 	if (!ro) {
 		if (pv_get_page_type(b->pg, PGT_writable_page))
 			return GNTST_general_error;
 		b->have_type = true;
 	}
+	return GNTST_okay;
+}
+
+/* Past the page GNTST_bad_copy_arg; outside a sub-page grant GNTST_general_error (Xen). */
+static int check_copy_range(const struct gnttab_copy *op, const struct copy_buf *src,
+			    const struct copy_buf *dst)
+{
+	if (op->source.offset + op->len > PAGE_SIZE || op->dest.offset + op->len > PAGE_SIZE)
+		return GNTST_bad_copy_arg;
+	if (op->source.offset < src->off || op->source.offset + op->len > src->off + src->len)
+		return GNTST_general_error;
+	if (op->dest.offset < dst->off || op->dest.offset + op->len > dst->off + dst->len)
+		return GNTST_general_error;
 	return GNTST_okay;
 }
 
@@ -708,9 +997,8 @@ static int copy_one(const struct gnttab_copy *op)
 	rc = claim_copy_buf(&src, &op->source, op->flags & GNTCOPY_source_gref, true);
 	if (rc == GNTST_okay)
 		rc = claim_copy_buf(&dst, &op->dest, op->flags & GNTCOPY_dest_gref, false);
-	if (rc == GNTST_okay &&
-	    (op->source.offset + op->len > PAGE_SIZE || op->dest.offset + op->len > PAGE_SIZE))
-		rc = GNTST_bad_copy_arg;
+	if (rc == GNTST_okay)
+		rc = check_copy_range(op, &src, &dst);
 	if (rc == GNTST_okay)
 		memmove((u8 *)gnttab_map_frame(dst.mfn) + op->dest.offset,
 			(const u8 *)gnttab_map_frame(src.mfn) + op->source.offset, op->len);
@@ -766,7 +1054,6 @@ static long gnttab_map(unsigned long uop, unsigned int count)
 static s16 swap_grant_ref(grant_ref_t a, grant_ref_t b)
 {
 	struct grant_table *gt = current->domain->grant_table;
-	grant_entry_v1_t tmp;
 
 	if (a >= nr_entries(gt) || b >= nr_entries(gt))
 		return GNTST_bad_gntref;
@@ -774,9 +1061,20 @@ static s16 swap_grant_ref(grant_ref_t a, grant_ref_t b)
 		return GNTST_okay;
 	if (active_entry(gt, a)->pin || active_entry(gt, b)->pin)
 		return GNTST_eagain;
-	tmp = *shared_entry(gt, a);
-	*shared_entry(gt, a) = *shared_entry(gt, b);
-	*shared_entry(gt, b) = tmp;
+	if (gt->version == 2) {
+		grant_entry_v2_t e = *entry_v2(gt, a);
+		grant_status_t st = *status_word(gt, a);
+
+		*entry_v2(gt, a) = *entry_v2(gt, b);
+		*status_word(gt, a) = *status_word(gt, b);
+		*entry_v2(gt, b) = e;
+		*status_word(gt, b) = st;
+	} else {
+		grant_entry_v1_t e = *entry_v1(gt, a);
+
+		*entry_v1(gt, a) = *entry_v1(gt, b);
+		*entry_v1(gt, b) = e;
+	}
 	return GNTST_okay;
 }
 
@@ -836,7 +1134,7 @@ static long gnttab_setup_table(unsigned long uop, unsigned int count)
 	}
 	op.status = GNTST_okay;
 	for (unsigned int i = 0; i < op.nr_frames; i++) {
-		xen_pfn_t mfn = frame_number(d, i);
+		xen_pfn_t mfn = frame_number(d, gt->shared_mfn[i], gt->shared_gfn[i]);
 
 		if (copy_to_guest((u64)op.frame_list.p + (u64)i * sizeof(mfn), &mfn, sizeof(mfn)))
 			op.status = GNTST_bad_virt_addr;
@@ -870,9 +1168,122 @@ static long gnttab_query_size(unsigned long uop, unsigned int count)
 	return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
-/* Only version 1 exists here: asking for 2 is what Xen answers with gnttab=max-ver:1. */
+/* ------------------------------------------------------------------ */
+/* set_version, get_status_frames                                      */
+
+/* No entry past the reserved ones may be in use when the version changes. */
+static bool table_in_use(struct grant_table *gt)
+{
+	for (grant_ref_t ref = GNTTAB_NR_RESERVED_ENTRIES; ref < nr_entries(gt); ref++)
+		if (active_entry(gt, ref)->pin)
+			return true;
+	return false;
+}
+
+/* v1 holds a v2 reserved entry only if it is a full-page grant of a 32-bit frame, or unused. */
+static bool reserved_fit_v1(struct grant_table *gt)
+{
+	for (grant_ref_t ref = 0; ref < GNTTAB_NR_RESERVED_ENTRIES; ref++) {
+		grant_entry_v2_t *e = entry_v2(gt, ref);
+		u16 type = e->hdr.flags & GTF_type_mask;
+
+		if (type == GTF_transitive || (type == GTF_permit_access && (e->full_page.frame >> 32)))
+			return false;
+	}
+	return true;
+}
+
+/* The reserved entries as v1 records (in-use bits folded in; other v2 kinds dropped). */
+static void save_reserved(struct grant_table *gt, grant_entry_v1_t *saved)
+{
+	for (grant_ref_t ref = 0; ref < GNTTAB_NR_RESERVED_ENTRIES; ref++) {
+		grant_entry_v2_t *e;
+
+		if (gt->version == 1) {
+			saved[ref] = *entry_v1(gt, ref);
+			continue;
+		}
+		e = entry_v2(gt, ref);
+		saved[ref] = (grant_entry_v1_t){ 0 };
+		if ((e->hdr.flags & GTF_type_mask) == GTF_permit_access)
+			saved[ref] = (grant_entry_v1_t){ .flags = e->hdr.flags | *status_word(gt, ref),
+							 .domid = e->hdr.domid,
+							 .frame = (u32)e->full_page.frame };
+	}
+}
+
+static void restore_reserved(struct grant_table *gt, const grant_entry_v1_t *saved)
+{
+	const u16 busy = GTF_reading | GTF_writing;
+
+	for (grant_ref_t ref = 0; ref < GNTTAB_NR_RESERVED_ENTRIES; ref++) {
+		grant_entry_v2_t *e;
+
+		if (gt->version == 1) {
+			*entry_v1(gt, ref) = saved[ref];
+			continue;
+		}
+		e = entry_v2(gt, ref);
+		*status_word(gt, ref) = saved[ref].flags & busy;
+		e->hdr.flags = saved[ref].flags & ~busy;
+		e->hdr.domid = saved[ref].domid;
+		e->full_page.frame = saved[ref].frame;
+	}
+}
+
+/*
+ * Give the status frames back (switching to v1): refused with -EBUSY while
+ * the domain still maps one; a translated domain's leave its p2m first.
+ */
+static int free_status_frames(struct grant_table *gt)
+{
+	for (unsigned int i = 0; i < gt->nr_status_frames; i++) {
+		gnttab_remove_frame_gfn(gt->domain, gt->status_gfn[i], gt->status_mfn[i]);
+		gt->status_gfn[i] = ~0ull;
+		if (gnttab_shared_frame_mapped(gt->status_mfn[i]))
+			return -EBUSY;
+	}
+	for (unsigned int i = 0; i < gt->nr_status_frames; i++) {
+		gnttab_free_shared_frame(gt->status[i], gt->status_mfn[i]);
+		gt->status[i] = NULL;
+	}
+	gt->nr_status_frames = 0;
+	return 0;
+}
+
+static int switch_version(struct grant_table *gt, unsigned int version)
+{
+	grant_entry_v1_t saved[GNTTAB_NR_RESERVED_ENTRIES];
+
+	if (table_in_use(gt)) {
+		printk(XENLOG_G_GUEST XENLOG_WARNING
+		       "d%u: grant table version change with grants in use\n",
+		       gt->domain->domain_id);
+		return -EBUSY;
+	}
+	if (version == 2 && populate_status(gt, gt->nr_frames)) {
+		free_status_frames(gt);
+		return -ENOMEM;
+	}
+	if (version == 1 && !reserved_fit_v1(gt))
+		return -ERANGE;
+	save_reserved(gt, saved);
+	if (version == 1 && free_status_frames(gt))
+		return -EBUSY;
+	for (unsigned int i = 0; i < gt->nr_frames; i++)
+		memset(gt->shared[i], 0, PAGE_SIZE);
+	gt->version = version;
+	restore_reserved(gt, saved);
+	return 0;
+}
+
+/*
+ * 1 or 2 (-EINVAL otherwise); 2 needs the domain's maximum to allow it
+ * (-ENOSYS, as Xen limited to v1). The version in force is written back.
+ */
 static long gnttab_set_version(unsigned long uop)
 {
+	struct grant_table *gt = current->domain->grant_table;
 	struct gnttab_set_version op;
 	long rc = 0;
 
@@ -880,12 +1291,51 @@ static long gnttab_set_version(unsigned long uop)
 		return -EFAULT;
 	if (op.version != 1 && op.version != 2)
 		rc = -EINVAL;
-	else if (op.version == 2)
+	else if (op.version > gt->max_version)
 		rc = -ENOSYS;
-	op.version = current->domain->grant_table->version;
+	else if (op.version != gt->version)
+		rc = switch_version(gt, op.version);
+	op.version = gt->version;
 	if (copy_to_guest(uop, &op, sizeof(op)))
 		rc = -EFAULT;
 	return rc;
+}
+
+/* The status frames' numbers, as setup_table gives the shared ones' (v1 has none). */
+static long gnttab_get_status_frames(unsigned long uop, unsigned int count)
+{
+	struct gnttab_get_status_frames op;
+	struct grant_table *gt;
+	struct domain *d;
+
+	if (count != 1)
+		return -EINVAL;
+	if (copy_from_guest(&op, uop, sizeof(op)))
+		return -EFAULT;
+	if (!guest_range_ok((u64)op.frame_list.p, (u64)op.nr_frames * sizeof(u64)))
+		return -EFAULT;
+	d = domain_lookup(op.dom);
+	if (!d) {
+		op.status = GNTST_bad_domain;
+		goto out;
+	}
+	if (d != current->domain && !current->domain->is_privileged) {
+		op.status = GNTST_permission_denied;
+		goto out;
+	}
+	gt = d->grant_table;
+	op.status = op.nr_frames > gt->nr_status_frames ? GNTST_general_error : GNTST_okay;
+	for (unsigned int i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
+		u64 f = frame_number(d, gt->status_mfn[i], gt->status_gfn[i]);
+
+		if (copy_to_guest((u64)op.frame_list.p + (u64)i * sizeof(f), &f, sizeof(f)))
+			op.status = GNTST_bad_virt_addr;
+	}
+out:
+	if (copy_to_guest(uop + offsetof(struct gnttab_get_status_frames, status), &op.status,
+			  sizeof(op.status)))
+		return -EFAULT;
+	return 0;
 }
 
 static long gnttab_get_version(unsigned long uop)
@@ -980,8 +1430,10 @@ long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long c
 		return gnttab_set_version(uop);
 	case GNTTABOP_get_version:
 		return gnttab_get_version(uop);
+	case GNTTABOP_get_status_frames:
+		return gnttab_get_status_frames(uop, count);
 	default:
-		/* dump_table, transfer, get_status_frames (v2), cache_flush */
+		/* dump_table, transfer, cache_flush */
 		return -ENOSYS;
 	}
 }

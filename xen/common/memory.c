@@ -292,18 +292,23 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 			return -EINVAL;
 		mfn = virt_to_maddr(d->shared_info) >> PAGE_SHIFT;
 	} else if (x.space == XENMAPSPACE_grant_table) {
-		if (x.idx & XENMAPIDX_grant_table_status)
-			return -EINVAL;
-		rc = gnttab_shared_frame(d, (unsigned int)x.idx, &mfn);
+		rc = (x.idx & XENMAPIDX_grant_table_status)
+			 ? gnttab_status_frame(d, (unsigned int)(x.idx & ~XENMAPIDX_grant_table_status),
+					       &mfn)
+			 : gnttab_shared_frame(d, (unsigned int)x.idx, &mfn);
 		if (rc)
 			return rc;
 	} else {
 		return -ENOSYS;
 	}
 	rc = p2m_set_entry(d, x.gpfn, mfn);
-	if (!rc && x.space == XENMAPSPACE_grant_table)
+	if (rc || x.space != XENMAPSPACE_grant_table)
+		return rc;
+	if (x.idx & XENMAPIDX_grant_table_status)
+		gnttab_set_status_gfn(d, (unsigned int)(x.idx & ~XENMAPIDX_grant_table_status), x.gpfn);
+	else
 		gnttab_set_frame_gfn(d, (unsigned int)x.idx, x.gpfn);
-	return rc;
+	return 0;
 }
 
 static long add_to_physmap(unsigned long arg)

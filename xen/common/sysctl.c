@@ -95,8 +95,8 @@ static void host_featureset(u32 *w, unsigned int nr)
 }
 
 /*
- * What Xen reports for a host that runs PV guests only, with grant tables
- * of version 1 (Xen's gnttab=max-ver:1): no HVM, HAP, shadow or IOMMU.
+ * What Xen reports for a host that runs PV guests (and HVM ones on nested
+ * paging) with grant tables of versions 1 and 2: no shadow or IOMMU.
  * Free pages are the allocator's own count, exact to the page.
  */
 static long physinfo(struct xen_sysctl_physinfo *pi)
@@ -109,7 +109,8 @@ static long physinfo(struct xen_sysctl_physinfo *pi)
 	pi->nr_nodes = 1;
 	pi->max_node_id = SYSCTL_MAX_NUMNODES - 1;
 	pi->cpu_khz = (u32)tsc_khz();
-	pi->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
+	pi->capabilities =
+	    XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1 | XEN_SYSCTL_PHYSCAP_gnttab_v2;
 	if (hvm_backend) /* HVM guests on nested paging; no shadow paging */
 		pi->capabilities |= XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_hap;
 	pi->total_pages = total_pages;

@@ -1,13 +1,16 @@
 /*
- * Grant tables, version 1 (xen/common/grant_table.c).
+ * Grant tables, versions 1 and 2 (xen/common/grant_table.c).
  *
- * Each domain owns a table of grant_entry_v1 records in frames the
- * hypervisor shares with it (GNTTABOP_setup_table hands out their MFNs).
+ * Each domain owns a table of grant entries in frames the hypervisor
+ * shares with it (GNTTABOP_setup_table hands out their MFNs): 8-byte
+ * grant_entry_v1 records, or after GNTTABOP_set_version(2) 16-byte
+ * grant_entry_v2 ones whose in-use bits live apart, one grant_status_t per
+ * entry in status frames (GNTTABOP_get_status_frames).
  * The granting domain writes an entry (flags, domid, frame); the domain
  * named in it may then map the frame (GNTTABOP_map_grant_ref) or copy to or
  * from it (GNTTABOP_copy). While an entry is in use the hypervisor keeps an
  * active record of it (pin counts, the frame) and sets GTF_reading /
- * GTF_writing in the granter's entry; each mapping gets a maptrack handle in
+ * GTF_writing in the granter's entry (v1) or status word (v2); each mapping gets a maptrack handle in
  * the mapping domain's table, which GNTTABOP_unmap_grant_ref takes back.
  *
  * The state machine only touches the frame table through the PV MMU's
@@ -28,6 +31,14 @@ struct domain;
 #define GNTTAB_MAX_MAPTRACK_FRAMES 1024
 #define GNTTAB_INITIAL_FRAMES 1
 #define GNTTAB_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
+#define GNTTAB_V2_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v2_t))
+#define GNTTAB_STATUS_PER_FRAME (PAGE_SIZE / sizeof(grant_status_t))
+/* Status frames that cover @frames v2 frames (Xen: grant_to_status_frames). */
+#define GNTTAB_STATUS_FRAMES(frames)                                                             \
+	(((frames) * GNTTAB_V2_PER_FRAME + GNTTAB_STATUS_PER_FRAME - 1) / GNTTAB_STATUS_PER_FRAME)
+#define GNTTAB_MAX_STATUS_FRAMES GNTTAB_STATUS_FRAMES(GNTTAB_MAX_FRAMES)
+/* The highest version a domain may select unless its creator limited it (Xen 4.17 on x86). */
+#define GNTTAB_MAX_VERSION 2
 
 /*
  * Pin counts of an active entry, one byte each as in Xen: host mappings
@@ -52,12 +63,23 @@ struct domain;
 #define GNTTABOP_CONTINUATION_ARG_SHIFT 12
 #define GNTTABOP_CMD_MASK ((1u << GNTTABOP_CONTINUATION_ARG_SHIFT) - 1)
 
-/* An entry in use: what is pinned, by whom, and the frame it resolved to. */
+/*
+ * An entry in use: what is pinned, by whom, and the frame it resolved to.
+ * A v2 sub-page grant covers bytes start..start+length-1 of the frame (a
+ * whole-page grant 0..PAGE_SIZE-1). A transitive grant, pinned by copies
+ * only, names another domain's grant: trans_dom (held by each copy in
+ * flight) and trans_gref; it counts as sub-page, so it is never mapped.
+ */
 struct active_grant {
 	u32 pin;       /* GNTPIN_* counts */
 	domid_t domid; /* the domain using it */
-	u16 pad;
+	u16 start;
+	u16 length;
+	bool sub_page;
+	u8 pad;
+	grant_ref_t trans_gref;
 	mfn_t mfn;
+	struct domain *trans_dom; /* NULL unless transitive */
 };
 
 /* A maptrack entry: one mapping made by this domain. flags 0 = free. */
@@ -76,12 +98,18 @@ struct grant_mapping {
 /* One domain's grant table (single vCPU: no locks yet). */
 struct grant_table {
 	struct domain *domain;
-	unsigned int version; /* always 1 */
+	unsigned int version;	  /* 1 or 2 */
+	unsigned int max_version; /* what set_version may pick (createdomain's grant_opts) */
 	unsigned int nr_frames, max_frames;
-	grant_entry_v1_t *shared[GNTTAB_MAX_FRAMES];
+	void *shared[GNTTAB_MAX_FRAMES]; /* grant_entry_v1_t or grant_entry_v2_t by version */
 	mfn_t shared_mfn[GNTTAB_MAX_FRAMES];
 	u64 shared_gfn[GNTTAB_MAX_FRAMES]; /* translated domains: where each frame was placed */
 	struct active_grant *active[GNTTAB_MAX_FRAMES]; /* one block per shared frame */
+	/* Version 2 only: the status words, one per entry, shared with the domain. */
+	unsigned int nr_status_frames;
+	grant_status_t *status[GNTTAB_MAX_STATUS_FRAMES];
+	mfn_t status_mfn[GNTTAB_MAX_STATUS_FRAMES];
+	u64 status_gfn[GNTTAB_MAX_STATUS_FRAMES]; /* translated domains: where each was placed */
 	unsigned int maptrack_frames, max_maptrack_frames;
 	u32 maptrack_free, maptrack_tail; /* free list (FIFO), MAPTRACK_NONE if empty */
 	unsigned int maptrack_used;
@@ -90,6 +118,8 @@ struct grant_table {
 
 /* Give @d its grant table (one frame, grown by setup_table). 0 or -ENOMEM. */
 int grant_table_init(struct domain *d);
+/* The highest version @d may switch to (1 or 2; createdomain's grant_opts). */
+void gnttab_set_max_version(struct domain *d, unsigned int version);
 /* Teardown of a dying domain: drop the grants it maps, then free its table. */
 void grant_table_release_mappings(struct domain *d);
 void grant_table_destroy(struct domain *d);
@@ -103,6 +133,8 @@ void *gnttab_alloc(size_t bytes);
 void gnttab_free(void *p, size_t bytes);
 /* Take back a shared frame (no longer mapped by anyone). */
 void gnttab_free_shared_frame(void *p, mfn_t mfn);
+/* True while a shared frame is still mapped by its domain (or anyone). */
+bool gnttab_shared_frame_mapped(mfn_t mfn);
 /* The contents of machine frame @mfn. */
 void *gnttab_map_frame(mfn_t mfn);
 /*
@@ -122,6 +154,12 @@ void gnttab_flush_tlb(void);
 int gnttab_shared_frame(struct domain *d, unsigned int idx, mfn_t *mfn);
 /* Frame @idx of @d's table now sits at guest frame @gfn (XENMEM_add_to_physmap). */
 void gnttab_set_frame_gfn(struct domain *d, unsigned int idx, u64 gfn);
+/*
+ * The same for status frame @idx (v2 only, -EINVAL otherwise; the table
+ * grown to cover it, -ENOMEM or -EINVAL past the limit).
+ */
+int gnttab_status_frame(struct domain *d, unsigned int idx, mfn_t *mfn);
+void gnttab_set_status_gfn(struct domain *d, unsigned int idx, u64 gfn);
 
 /*
  * Translated (HVM) domains name their frames by guest frame number: true
@@ -130,5 +168,7 @@ void gnttab_set_frame_gfn(struct domain *d, unsigned int idx, u64 gfn);
  */
 bool gnttab_translated(const struct domain *d);
 mfn_t gnttab_gfn_to_mfn(const struct domain *d, u64 gfn);
+/* A translated domain's frame @mfn leaves guest frame @gfn if it is still there. */
+void gnttab_remove_frame_gfn(struct domain *d, u64 gfn, mfn_t mfn);
 
 #endif

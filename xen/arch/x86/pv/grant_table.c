@@ -48,6 +48,18 @@ void gnttab_free_shared_frame(void *p, mfn_t mfn)
 	free_xenheap_pages(p, 0);
 }
 
+/* Shared with its domain, a frame holds one general reference of its own. */
+bool gnttab_shared_frame_mapped(mfn_t mfn)
+{
+	return mfn_to_page(mfn)->count > 1;
+}
+
+void gnttab_remove_frame_gfn(struct domain *d, u64 gfn, mfn_t mfn)
+{
+	if (is_hvm_domain(d) && p2m_lookup(d, gfn) == mfn)
+		p2m_clear_entry(d, gfn);
+}
+
 void *gnttab_alloc(size_t bytes)
 {
 	return alloc_xenheap_pages(order_for_bytes(bytes));
