@@ -236,6 +236,7 @@ _Static_assert(sizeof(struct start_info) == 1168, "start_info is 1168 bytes");
 #define GNTTABOP_copy 5
 #define GNTTABOP_query_size 6
 #define GNTTABOP_set_version 8
+#define GNTTABOP_get_status_frames 9
 #define GNTTABOP_get_version 10
 #define GNTTABOP_unmap_and_replace 7
 #define GNTTABOP_swap_grant_ref 11
@@ -245,6 +246,8 @@ _Static_assert(sizeof(struct start_info) == 1168, "start_info is 1168 bytes");
 #define GNTMAP_application_map (1u << 3)
 #define GNTMAP_contains_pte (1u << 4)
 #define GTF_permit_access 1u
+#define GTF_transitive 3u
+#define GTF_sub_page (1u << 8)
 #define GTF_readonly (1u << 2)
 #define GTF_reading (1u << 3)
 #define GTF_writing (1u << 4)
@@ -265,6 +268,36 @@ _Static_assert(sizeof(struct start_info) == 1168, "start_info is 1168 bytes");
 struct grant_entry_v1 {
 	uint16_t flags, domid;
 	uint32_t frame;
+};
+
+/* Version 2: 16-byte entries, their in-use bits in a separate status word each. */
+union grant_entry_v2 {
+	struct {
+		uint16_t flags, domid;
+	} hdr;
+	struct {
+		uint16_t flags, domid;
+		uint32_t pad0;
+		uint64_t frame;
+	} full_page;
+	struct {
+		uint16_t flags, domid;
+		uint16_t page_off, length;
+		uint64_t frame;
+	} sub_page;
+	struct {
+		uint16_t flags, domid;
+		uint16_t trans_domid, pad0;
+		uint32_t gref;
+	} transitive;
+	uint32_t spacer[4];
+};
+
+struct gnttab_get_status_frames {
+	uint32_t nr_frames;
+	uint16_t dom;
+	int16_t status;
+	uint64_t *frame_list;
 };
 
 struct gnttab_setup_table {
@@ -312,6 +345,8 @@ struct gnttab_copy {
 };
 
 _Static_assert(sizeof(struct grant_entry_v1) == 8, "grant_entry_v1 is 8 bytes");
+_Static_assert(sizeof(union grant_entry_v2) == 16, "grant_entry_v2 is 16 bytes");
+_Static_assert(sizeof(struct gnttab_get_status_frames) == 16, "get_status_frames layout");
 _Static_assert(sizeof(struct gnttab_setup_table) == 24, "setup_table layout");
 _Static_assert(sizeof(struct gnttab_map_grant_ref) == 32, "map layout");
 _Static_assert(sizeof(struct gnttab_unmap_grant_ref) == 24, "unmap layout");
