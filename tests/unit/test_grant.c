@@ -192,10 +192,16 @@ bool gnttab_shared_frame_mapped(mfn_t mfn)
 	return frames[mfn].count > 1;
 }
 
-/* The fake p2m cannot change: nothing to remove. */
+/* The fake p2m cannot change: the frames taken out of it are only counted. */
+static unsigned int nr_removed;
+static u64 removed_gfn;
+
 void gnttab_remove_frame_gfn(struct domain *d, u64 gfn, mfn_t mfn)
 {
-	(void)d, (void)gfn, (void)mfn;
+	if (translated[d->domain_id] && gnttab_gfn_to_mfn(d, gfn) == mfn) {
+		nr_removed++;
+		removed_gfn = gfn;
+	}
 }
 
 void gnttab_free(void *p, size_t bytes)
@@ -296,6 +302,7 @@ static int setup(void **state)
 	nr_allocs = 0;
 	fail_alloc = preempt = false;
 	translated[0] = translated[1] = false;
+	nr_removed = 0;
 	flushes = cont_nr = 0;
 	for (unsigned int i = 0; i < 2; i++) {
 		doms[i].domain_id = (domid_t)i;
@@ -1254,6 +1261,41 @@ static void test_translated_setup_table(void **state)
 	assert_int_equal(list[0], ~(xen_pfn_t)0);
 }
 
+static void test_v2_translated_status(void **state)
+{
+	struct grant_table *gt = doms[1].grant_table;
+	u64 list[2] = { 0, 0 };
+	unsigned int v;
+	mfn_t mfn = 0, first;
+
+	(void)state;
+	translated[1] = true;
+	/* no status frames to place in v1 */
+	assert_int_equal(gnttab_status_frame(&doms[1], 0, &mfn), -EINVAL);
+	assert_int_equal(set_version_as(1, 2, &v), 0);
+	assert_int_equal(gnttab_status_frame(&doms[1], 0, &mfn), 0);
+	assert_int_equal(mfn, gt->status_mfn[0]);
+	/* placing status frame 1 grows the table to the 16 frames it covers (as Xen) */
+	assert_int_equal(gnttab_status_frame(&doms[1], 1, &mfn), 0);
+	assert_int_equal(gt->nr_frames, 16);
+	assert_int_equal(mfn, gt->status_mfn[1]);
+	/* 64 frames need 8 status frames: a 9th is past the limit */
+	assert_int_equal(gnttab_status_frame(&doms[1], 8, &mfn), -EINVAL);
+	/* get_status_frames lists GFNs: the one placed, all ones for the other */
+	first = gt->status_mfn[0];
+	gnttab_set_status_gfn(&doms[1], 0, GFN_SHIFT + first);
+	current = &vcpus[1];
+	assert_int_equal(status_frames(DOMID_SELF, 2, list), GNTST_okay);
+	assert_int_equal(list[0], GFN_SHIFT + gt->status_mfn[0]);
+	assert_int_equal(list[1], ~0ull);
+	current = &vcpus[0];
+	/* the switch back takes the placed frame out of the p2m */
+	assert_int_equal(set_version_as(1, 1, &v), 0);
+	assert_int_equal(nr_removed, 1);
+	assert_int_equal(removed_gfn, GFN_SHIFT + first);
+	assert_int_equal(gt->nr_status_frames, 0);
+}
+
 static void test_copy_while_mapped(void **state)
 {
 	struct gnttab_map_grant_ref m;
@@ -1321,6 +1363,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_switch_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_sub_page_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_transitive_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_translated_status, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("grant", tests, NULL, NULL);

@@ -185,15 +185,13 @@ int gnttab_status_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
 
 	if (gt->version != 2 || idx >= GNTTAB_MAX_STATUS_FRAMES)
 		return -EINVAL;
-	/* the v2 frames whose entries reach status frame @idx */
+	/* the v2 frames whose entries fill status frames 0..@idx (Xen grows to those) */
 	frames = ((idx + 1) * GNTTAB_STATUS_PER_FRAME + GNTTAB_V2_PER_FRAME - 1) /
 		 GNTTAB_V2_PER_FRAME;
-	if (frames > gt->max_frames)
-		frames = gt->max_frames;
+	if (idx >= gt->nr_status_frames && frames > gt->max_frames)
+		return -EINVAL;
 	if (idx >= gt->nr_status_frames && grow_table(gt, frames))
 		return -ENOMEM;
-	if (idx >= gt->nr_status_frames)
-		return -EINVAL;
 	*mfn = gt->status_mfn[idx];
 	return 0;
 }
