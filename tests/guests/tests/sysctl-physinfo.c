@@ -35,6 +35,7 @@
 #define SCHEDULER_NULL 9
 #define PHYSCAP_pv (1u << 1)
 #define PHYSCAP_gnttab_v1 (1u << 8)
+#define PHYSCAP_gnttab_v2 (1u << 9)
 #define EINVAL 22
 #define ENOENT 2
 #define ESRCH 3
@@ -160,9 +161,10 @@ static void check_physinfo(struct physinfo *pi)
 	xtest_check(pi->nr_nodes == 1 && pi->max_node_id >= 0x3f, "%u nodes, max id %u",
 		    pi->nr_nodes, pi->max_node_id);
 	xtest_check(pi->cpu_khz > 100000, "cpu_khz %u", pi->cpu_khz);
-	xtest_check((pi->capabilities & (PHYSCAP_pv | PHYSCAP_gnttab_v1)) ==
-			(PHYSCAP_pv | PHYSCAP_gnttab_v1),
-		    "capabilities %#x lack pv or gnttab_v1", pi->capabilities);
+	/* grant tables v1 and v2 (Xen's default gnttab=max-ver:2; gnttab-v2 uses them) */
+	xtest_check((pi->capabilities & (PHYSCAP_pv | PHYSCAP_gnttab_v1 | PHYSCAP_gnttab_v2)) ==
+			(PHYSCAP_pv | PHYSCAP_gnttab_v1 | PHYSCAP_gnttab_v2),
+		    "capabilities %#x lack pv, gnttab_v1 or gnttab_v2", pi->capabilities);
 	xtest_check(ram && pi->total_pages == ram, "total_pages %lu, the memory map has %lu",
 		    (unsigned long)pi->total_pages, (unsigned long)ram);
 	xtest_check(pi->free_pages && pi->free_pages < pi->total_pages && !pi->scrub_pages &&
