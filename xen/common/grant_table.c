@@ -83,7 +83,7 @@ static grant_status_t *status_word(struct grant_table *gt, grant_ref_t ref)
 	return &entry_v1(gt, ref)->flags;
 }
 
-/* The frame a map uses: v1's frame, v2's full_page.frame (whatever the type). */
+/* The frame of a full-page grant (v2: sub_page.frame is the same field). */
 static u64 entry_frame(struct grant_table *gt, grant_ref_t ref)
 {
 	if (gt->version == 2)
@@ -348,12 +348,13 @@ static void clear_status(grant_status_t *st, u16 bits)
 		__atomic_and_fetch(st, (u16)~bits, __ATOMIC_SEQ_CST);
 }
 
-/* A v2 header a new pin may use: permit_access or transitive, for @ldomid. */
-static bool usable_v2(u32 word, u16 mask, domid_t ldomid, bool ro)
+/* A v2 header a new pin may use: permit_access (or transitive, for a copy) for @ldomid. */
+static bool usable_v2(u32 word, bool mapping, domid_t ldomid, bool ro)
 {
-	u16 flags = (u16)word, type = flags & mask;
+	u16 flags = (u16)word;
+	u16 type = flags & (GTF_type_mask | (mapping ? GTF_sub_page : 0));
 
-	if (type != GTF_permit_access && type != GTF_transitive)
+	if (type != GTF_permit_access && (mapping || type != GTF_transitive))
 		return false;
 	return (domid_t)(word >> 16) == ldomid && (ro || !(flags & GTF_readonly));
 }
@@ -367,16 +368,15 @@ static int set_status_v2(grant_entry_header_t *hdr, grant_status_t *st,
 			 const struct active_grant *act, bool ro, bool mapping, domid_t ldomid)
 {
 	u32 *raw = (u32 *)hdr;
-	u16 mask = GTF_type_mask | (mapping ? GTF_sub_page : 0);
 	u32 word = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
 
-	if (!act->pin && !usable_v2(word, mask, ldomid, true))
+	if (!act->pin && !usable_v2(word, mapping, ldomid, true))
 		return GNTST_general_error;
 	if (!ro && ((u16)word & GTF_readonly))
 		return GNTST_general_error;
 	__atomic_or_fetch(st, ro ? GTF_reading : GTF_reading | GTF_writing, __ATOMIC_SEQ_CST);
 	word = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
-	if (!act->pin && !usable_v2(word, mask, ldomid, ro)) {
+	if (!act->pin && !usable_v2(word, mapping, ldomid, ro)) {
 		clear_status(st, GTF_reading | GTF_writing);
 		return GNTST_general_error;
 	}

@@ -28,6 +28,8 @@ long domctl(unsigned int cmd, uint16_t dom, struct dctl *op)
 	return domctl_v(cmd, dom, op, XEN_DOMCTL_INTERFACE_VERSION);
 }
 
+unsigned int builder_max_grant_version = 1;
+
 void builder_fill_create(struct dctl *op)
 {
 	memset(op, 0, sizeof(*op));
@@ -35,7 +37,7 @@ void builder_fill_create(struct dctl *op)
 	op->u.create.max_evtchn_port = 1023;
 	op->u.create.max_grant_frames = -1;
 	op->u.create.max_maptrack_frames = -1;
-	op->u.create.grant_opts = 1; /* grant table version 1 at most */
+	op->u.create.grant_opts = builder_max_grant_version; /* XEN_DOMCTL_GRANT_version */
 	for (unsigned int i = 0; i < 16; i++)
 		op->u.create.handle[i] = (uint8_t)(0xa0 + i);
 }

@@ -199,6 +199,8 @@ long domctl(unsigned int cmd, uint16_t dom, struct dctl *op);
 long domctl_v(unsigned int cmd, uint16_t dom, struct dctl *op, uint32_t version);
 /* createdomain's arguments as libxl fills them for a 1-vCPU PV guest. */
 void builder_fill_create(struct dctl *op);
+/* The grant table version those arguments allow at most (1 unless a test sets 2). */
+extern unsigned int builder_max_grant_version;
 /* createdomain with those arguments: the new domain's id (on failure the test ends). */
 uint16_t builder_create(void);
 /* physinfo's free_pages. */
