@@ -1,7 +1,7 @@
 /*
  * Petrel public ABI: grant tables, HYPERVISOR_grant_table_op(cmd, args,
- * count) (Xen 4.17 numbers and layouts).  Petrel's grant tables are
- * version 1 (DESIGN.md); the v2 layouts are declared for completeness.
+ * count) (Xen 4.17 numbers and layouts): version 1 entries, and after
+ * GNTTABOP_set_version(2) version 2 entries with their status words.
  */
 #ifndef __XEN_PUBLIC_GRANT_TABLE_H__
 #define __XEN_PUBLIC_GRANT_TABLE_H__
