@@ -804,14 +804,15 @@ static void test_destroy_exact(void **state)
 		assert_int_equal(do_grant_table_op(GNTTABOP_setup_table, (unsigned long)&st, 1), 0);
 		assert_int_equal(st.status, GNTST_okay);
 		granted = first_frame_of(d2);
-		((grant_entry_v1_t *)d2->grant_table->shared[0])[8] = (grant_entry_v1_t){ .flags = GTF_permit_access,
-								    .domid = 1,
-								    .frame = (u32)granted };
+		((grant_entry_v1_t *)d2->grant_table->shared[0])[8] = (grant_entry_v1_t){
+			.flags = GTF_permit_access, .domid = 1, .frame = (u32)granted
+		};
 		assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)&map, 1),
 				 0);
 		assert_int_equal(map.status, GNTST_okay);
 		assert_int_equal(frame_table[granted].count, 2);
-		assert_true(((grant_entry_v1_t *)d2->grant_table->shared[0])[8].flags & GTF_writing);
+		assert_true(((grant_entry_v1_t *)d2->grant_table->shared[0])[8].flags &
+			    GTF_writing);
 
 		/* d1 goes: d2's frame, grant entry and port are released. */
 		current = dom0->vcpu[0];
@@ -821,7 +822,8 @@ static void test_destroy_exact(void **state)
 		assert_true(evtchn_is_pending(dom0, exc));
 		assert_int_equal(frame_table[granted].count, 1);
 		assert_int_equal(frame_table[granted].type_count, 0);
-		assert_false(((grant_entry_v1_t *)d2->grant_table->shared[0])[8].flags & (GTF_reading | GTF_writing));
+		assert_false(((grant_entry_v1_t *)d2->grant_table->shared[0])[8].flags &
+			     (GTF_reading | GTF_writing));
 		assert_int_equal(d2->evtchn[bi.local_port].state, ECS_UNBOUND);
 		assert_int_equal(d2->evtchn[bi.local_port].u.remote_domid, 1);
 		destroy_and_reap(d2);

@@ -494,7 +494,6 @@ static void test_versions(void **state)
 	assert_int_equal(op(GNTTABOP_map_grant_ref, &gv, 0x80000000u), -EINVAL);
 }
 
-
 /* ---- tests: version 2 ---- */
 static grant_entry_v2_t *entry2(unsigned int dom, grant_ref_t ref)
 {

@@ -133,7 +133,8 @@ static int check_create_config(const struct xen_domctl_createdomain *c)
 		return -EINVAL;
 	if (!c->max_vcpus || c->max_vcpus > MAX_VIRT_CPUS)
 		return -EINVAL;
-	if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || gver < 1 || gver > GNTTAB_MAX_VERSION)
+	if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || gver < 1 ||
+	    gver > GNTTAB_MAX_VERSION)
 		return -EINVAL;
 	if (c->max_grant_frames == 0)
 		return -EINVAL;

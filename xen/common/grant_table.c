@@ -186,8 +186,8 @@ int gnttab_status_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
 	if (gt->version != 2 || idx >= GNTTAB_MAX_STATUS_FRAMES)
 		return -EINVAL;
 	/* the v2 frames whose entries fill status frames 0..@idx (Xen grows to those) */
-	frames = ((idx + 1) * GNTTAB_STATUS_PER_FRAME + GNTTAB_V2_PER_FRAME - 1) /
-		 GNTTAB_V2_PER_FRAME;
+	frames =
+	    ((idx + 1) * GNTTAB_STATUS_PER_FRAME + GNTTAB_V2_PER_FRAME - 1) / GNTTAB_V2_PER_FRAME;
 	if (idx >= gt->nr_status_frames && frames > gt->max_frames)
 		return -EINVAL;
 	if (idx >= gt->nr_status_frames && grow_table(gt, frames))
@@ -447,7 +447,8 @@ static int pin_entry(struct grant_table *rgt, grant_ref_t ref, domid_t ldomid, b
 		release_status(rgt, ref, ro);
 		return rc;
 	}
-	*act = (struct active_grant){ .domid = ldomid, .mfn = page_to_mfn(*pg), .length = PAGE_SIZE };
+	*act =
+	    (struct active_grant){ .domid = ldomid, .mfn = page_to_mfn(*pg), .length = PAGE_SIZE };
 	return GNTST_okay;
 }
 
@@ -825,8 +826,8 @@ static void release_copy_grant(struct domain *rd, grant_ref_t ref, bool ro)
  * Each copy holds the referent domain. An entry already pinned must still
  * name the same grant and bytes.
  */
-static int acquire_transitive(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
-			      bool allow, struct copy_grant *cg)
+static int acquire_transitive(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro, bool allow,
+			      struct copy_grant *cg)
 {
 	struct grant_table *gt = rd->grant_table;
 	struct active_grant *act = active_entry(gt, ref);
@@ -1095,7 +1096,36 @@ static long gnttab_swap(unsigned long uop, unsigned int count)
 }
 
 /* ------------------------------------------------------------------ */
-/* setup_table, query_size, set_version, get_version                   */
+/* setup_table, query_size                                            */
+
+/*
+ * The domain a table op names: the caller, or any for the control domain
+ * (a builder seeding a new guest's table; others GNTST_permission_denied).
+ */
+static s16 table_owner(domid_t dom, struct domain **d)
+{
+	*d = domain_lookup(dom);
+	if (!*d)
+		return GNTST_bad_domain;
+	if (*d != current->domain && !current->domain->is_privileged)
+		return GNTST_permission_denied;
+	return GNTST_okay;
+}
+
+/* Write @n frame numbers to the guest's @list (GNTST_bad_virt_addr if any cannot be). */
+static s16 list_frames(struct domain *d, u64 list, unsigned int n, const mfn_t *mfns,
+		       const u64 *gfns)
+{
+	s16 status = GNTST_okay;
+
+	for (unsigned int i = 0; i < n; i++) {
+		u64 f = frame_number(d, mfns[i], gfns[i]);
+
+		if (copy_to_guest(list + (u64)i * sizeof(f), &f, sizeof(f)))
+			status = GNTST_bad_virt_addr;
+	}
+	return status;
+}
 
 static long gnttab_setup_table(unsigned long uop, unsigned int count)
 {
@@ -1109,16 +1139,9 @@ static long gnttab_setup_table(unsigned long uop, unsigned int count)
 		return -EFAULT;
 	if (!guest_range_ok((u64)op.frame_list.p, (u64)op.nr_frames * sizeof(xen_pfn_t)))
 		return -EFAULT;
-	d = domain_lookup(op.dom);
-	if (!d) {
-		op.status = GNTST_bad_domain;
+	op.status = table_owner(op.dom, &d);
+	if (op.status != GNTST_okay)
 		goto out;
-	}
-	/* Another domain's table is the control domain's business (a builder seeding it). */
-	if (d != current->domain && !current->domain->is_privileged) {
-		op.status = GNTST_permission_denied;
-		goto out;
-	}
 	gt = d->grant_table;
 	if (op.nr_frames > gt->max_frames) {
 		printk(XENLOG_G_GUEST XENLOG_INFO "d%u is limited to %u grant-table frames\n",
@@ -1130,13 +1153,9 @@ static long gnttab_setup_table(unsigned long uop, unsigned int count)
 		op.status = GNTST_general_error;
 		goto out;
 	}
-	op.status = GNTST_okay;
-	for (unsigned int i = 0; i < op.nr_frames; i++) {
-		xen_pfn_t mfn = frame_number(d, gt->shared_mfn[i], gt->shared_gfn[i]);
-
-		if (copy_to_guest((u64)op.frame_list.p + (u64)i * sizeof(mfn), &mfn, sizeof(mfn)))
-			op.status = GNTST_bad_virt_addr;
-	}
+	_Static_assert(sizeof(xen_pfn_t) == sizeof(u64), "one frame list layout");
+	op.status =
+	    list_frames(d, (u64)op.frame_list.p, op.nr_frames, gt->shared_mfn, gt->shared_gfn);
 out:
 	if (copy_to_guest(uop + offsetof(struct gnttab_setup_table, status), &op.status,
 			  sizeof(op.status)))
@@ -1153,15 +1172,10 @@ static long gnttab_query_size(unsigned long uop, unsigned int count)
 		return -EINVAL;
 	if (copy_from_guest(&op, uop, sizeof(op)))
 		return -EFAULT;
-	d = domain_lookup(op.dom);
-	if (!d) {
-		op.status = GNTST_bad_domain;
-	} else if (d != current->domain && !current->domain->is_privileged) {
-		op.status = GNTST_permission_denied;
-	} else {
+	op.status = table_owner(op.dom, &d);
+	if (op.status == GNTST_okay) {
 		op.nr_frames = d->grant_table->nr_frames;
 		op.max_nr_frames = d->grant_table->max_frames;
-		op.status = GNTST_okay;
 	}
 	return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
 }
@@ -1185,7 +1199,8 @@ static bool reserved_fit_v1(struct grant_table *gt)
 		grant_entry_v2_t *e = entry_v2(gt, ref);
 		u16 type = e->hdr.flags & GTF_type_mask;
 
-		if (type == GTF_transitive || (type == GTF_permit_access && (e->full_page.frame >> 32)))
+		if (type == GTF_transitive ||
+		    (type == GTF_permit_access && (e->full_page.frame >> 32)))
 			return false;
 	}
 	return true;
@@ -1204,9 +1219,10 @@ static void save_reserved(struct grant_table *gt, grant_entry_v1_t *saved)
 		e = entry_v2(gt, ref);
 		saved[ref] = (grant_entry_v1_t){ 0 };
 		if ((e->hdr.flags & GTF_type_mask) == GTF_permit_access)
-			saved[ref] = (grant_entry_v1_t){ .flags = e->hdr.flags | *status_word(gt, ref),
-							 .domid = e->hdr.domid,
-							 .frame = (u32)e->full_page.frame };
+			saved[ref] =
+			    (grant_entry_v1_t){ .flags = e->hdr.flags | *status_word(gt, ref),
+						.domid = e->hdr.domid,
+						.frame = (u32)e->full_page.frame };
 	}
 }
 
@@ -1312,23 +1328,15 @@ static long gnttab_get_status_frames(unsigned long uop, unsigned int count)
 		return -EFAULT;
 	if (!guest_range_ok((u64)op.frame_list.p, (u64)op.nr_frames * sizeof(u64)))
 		return -EFAULT;
-	d = domain_lookup(op.dom);
-	if (!d) {
-		op.status = GNTST_bad_domain;
+	op.status = table_owner(op.dom, &d);
+	if (op.status != GNTST_okay)
 		goto out;
-	}
-	if (d != current->domain && !current->domain->is_privileged) {
-		op.status = GNTST_permission_denied;
-		goto out;
-	}
 	gt = d->grant_table;
-	op.status = op.nr_frames > gt->nr_status_frames ? GNTST_general_error : GNTST_okay;
-	for (unsigned int i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
-		u64 f = frame_number(d, gt->status_mfn[i], gt->status_gfn[i]);
-
-		if (copy_to_guest((u64)op.frame_list.p + (u64)i * sizeof(f), &f, sizeof(f)))
-			op.status = GNTST_bad_virt_addr;
-	}
+	if (op.nr_frames > gt->nr_status_frames)
+		op.status = GNTST_general_error;
+	else
+		op.status = list_frames(d, (u64)op.frame_list.p, op.nr_frames, gt->status_mfn,
+					gt->status_gfn);
 out:
 	if (copy_to_guest(uop + offsetof(struct gnttab_get_status_frames, status), &op.status,
 			  sizeof(op.status)))

@@ -293,8 +293,8 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 		mfn = virt_to_maddr(d->shared_info) >> PAGE_SHIFT;
 	} else if (x.space == XENMAPSPACE_grant_table) {
 		rc = (x.idx & XENMAPIDX_grant_table_status)
-			 ? gnttab_status_frame(d, (unsigned int)(x.idx & ~XENMAPIDX_grant_table_status),
-					       &mfn)
+			 ? gnttab_status_frame(
+			       d, (unsigned int)(x.idx & ~XENMAPIDX_grant_table_status), &mfn)
 			 : gnttab_shared_frame(d, (unsigned int)x.idx, &mfn);
 		if (rc)
 			return rc;
@@ -305,7 +305,8 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 	if (rc || x.space != XENMAPSPACE_grant_table)
 		return rc;
 	if (x.idx & XENMAPIDX_grant_table_status)
-		gnttab_set_status_gfn(d, (unsigned int)(x.idx & ~XENMAPIDX_grant_table_status), x.gpfn);
+		gnttab_set_status_gfn(d, (unsigned int)(x.idx & ~XENMAPIDX_grant_table_status),
+				      x.gpfn);
 	else
 		gnttab_set_frame_gfn(d, (unsigned int)x.idx, x.gpfn);
 	return 0;

@@ -10,8 +10,8 @@
  * named in it may then map the frame (GNTTABOP_map_grant_ref) or copy to or
  * from it (GNTTABOP_copy). While an entry is in use the hypervisor keeps an
  * active record of it (pin counts, the frame) and sets GTF_reading /
- * GTF_writing in the granter's entry (v1) or status word (v2); each mapping gets a maptrack handle in
- * the mapping domain's table, which GNTTABOP_unmap_grant_ref takes back.
+ * GTF_writing in the granter's entry (v1) or status word (v2); each mapping gets a maptrack handle
+ * in the mapping domain's table, which GNTTABOP_unmap_grant_ref takes back.
  *
  * The state machine only touches the frame table through the PV MMU's
  * reference functions (pv_mm.h), guest memory through uaccess.h, and page
@@ -34,8 +34,8 @@ struct domain;
 #define GNTTAB_V2_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v2_t))
 #define GNTTAB_STATUS_PER_FRAME (PAGE_SIZE / sizeof(grant_status_t))
 /* Status frames that cover @frames v2 frames (Xen: grant_to_status_frames). */
-#define GNTTAB_STATUS_FRAMES(frames)                                                             \
-	(((frames) * GNTTAB_V2_PER_FRAME + GNTTAB_STATUS_PER_FRAME - 1) / GNTTAB_STATUS_PER_FRAME)
+#define GNTTAB_STATUS_FRAMES(frames)                                                               \
+	(((frames)*GNTTAB_V2_PER_FRAME + GNTTAB_STATUS_PER_FRAME - 1) / GNTTAB_STATUS_PER_FRAME)
 #define GNTTAB_MAX_STATUS_FRAMES GNTTAB_STATUS_FRAMES(GNTTAB_MAX_FRAMES)
 /* The highest version a domain may select unless its creator limited it (Xen 4.17 on x86). */
 #define GNTTAB_MAX_VERSION 2
@@ -87,8 +87,8 @@ struct grant_mapping {
 	u32 flags;     /* GNTMAP_host_map / device_map / readonly still held */
 	domid_t domid; /* granting domain */
 	u16 pad;
-	u32 ref;  /* its grant reference */
-	u32 next; /* free-list link while free */
+	u32 ref;	   /* its grant reference */
+	u32 next;	   /* free-list link while free */
 	struct domain *rd; /* the granter, held (get_domain) while the mapping lives */
 };
 

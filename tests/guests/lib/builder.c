@@ -127,6 +127,25 @@ uint64_t builder_l1e_maddr(const void *w)
 	return (m << 12) + ((v >> 12) & 511) * 8;
 }
 
+bool builder_own_grant_table(void *page)
+{
+	struct gnttab_setup_table s = { .dom = DOMID_SELF, .nr_frames = 1, .status = 99 };
+	unsigned long frame = 0;
+	long rc;
+
+	s.frame_list = &frame;
+	rc = hypercall(HC_grant_table_op, GNTTABOP_setup_table, (unsigned long)&s, 1, 0, 0);
+	if (rc || s.status != GNTST_okay) {
+		xtest_error("setup_table: rc %ld status %d", rc, s.status);
+		return false;
+	}
+	rc = hypercall_update_va_mapping(
+	    (unsigned long)page, (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
+	if (rc)
+		xtest_error("mapping the grant table: %ld", rc);
+	return rc == 0;
+}
+
 long builder_map_mmu(uint8_t *w, unsigned long m, uint16_t dom)
 {
 	return builder_map_mmu_cmd(w, m, dom, 0);

@@ -209,6 +209,8 @@ uint64_t builder_free_pages(void);
 uint64_t builder_wait_free(uint64_t want);
 /* The free page count once it has stopped changing (a destroy's last pages back). */
 uint64_t builder_settled_free(void);
+/* Map frame 0 of our own grant table over @page (setup_table); false (error recorded) if not. */
+bool builder_own_grant_table(void *page);
 /* Our own frame behind @va (the P2M). */
 unsigned long builder_own_frame(const void *va);
 /* Map frame @m of @dom at @w: update_va_mapping_otherdomain, or mmu_update with foreigndom. */

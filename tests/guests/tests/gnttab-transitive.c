@@ -82,28 +82,6 @@ static bool run_domu(struct tiny_dom *t, unsigned int max, long *rc, uint32_t *v
 	return true;
 }
 
-static bool own_table(void)
-{
-	struct gnttab_setup_table s = { .dom = DOMID_SELF, .nr_frames = 1, .status = 99 };
-	unsigned long frame = 0;
-	long rc;
-
-	s.frame_list = &frame;
-	rc = gnttab_op(GNTTABOP_setup_table, &s);
-	if (rc || s.status != GNTST_okay) {
-		xtest_error("setup_table: rc %ld status %d", rc, s.status);
-		return false;
-	}
-	rc = hypercall_update_va_mapping(
-	    (unsigned long)gnt_page, (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
-	if (rc) {
-		xtest_error("mapping the grant table: %ld", rc);
-		return false;
-	}
-	gtable = (volatile struct grant_entry_v1 *)gnt_page;
-	return true;
-}
-
 /* Map @dom's grant table frame 0 over `window` and its status frame 0 over `status_window`. */
 static bool map_domu_table(uint16_t dom)
 {
@@ -217,9 +195,11 @@ void test_main(void)
 	uint32_t version = 0;
 	long rc = 0;
 
-	if (!own_table())
+	if (!builder_own_grant_table(gnt_page))
 		return;
-	xtest_check(gnttab_op(GNTTABOP_map_grant_ref, &past) == 0 && past.status == GNTST_bad_gntref,
+	gtable = (volatile struct grant_entry_v1 *)gnt_page;
+	xtest_check(gnttab_op(GNTTABOP_map_grant_ref, &past) == 0 &&
+			past.status == GNTST_bad_gntref,
 		    "map of a ref past the table: status %d", past.status);
 	free0 = builder_free_pages();
 	if (run_domu(&a, 1, &rc, &version)) {

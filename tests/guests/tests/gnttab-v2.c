@@ -111,8 +111,8 @@ static void grant_full(uint32_t ref, uint16_t flags, uint64_t frame)
 
 static bool map_page(void *va, unsigned long mfn, uint64_t rw)
 {
-	long rc = hypercall_update_va_mapping((unsigned long)va,
-					      (mfn << 12) | PTE_P | PTE_A | PTE_D | rw, UVMF_INVLPG);
+	long rc = hypercall_update_va_mapping(
+	    (unsigned long)va, (mfn << 12) | PTE_P | PTE_A | PTE_D | rw, UVMF_INVLPG);
 
 	xtest_check(rc == 0, "mapping mfn %#lx at %p: %ld", mfn, va, rc);
 	return rc == 0;
@@ -210,8 +210,7 @@ static void check_map_and_copy(void)
 	xtest_check(status[REF] == 0, "status after the refused map: %#x", status[REF]);
 	m = map(pages[2], GNTMAP_host_map | GNTMAP_readonly, REF);
 	xtest_check(m.status == GNTST_okay, "read-only map: %d", m.status);
-	xtest_check(status[REF] == GTF_reading, "status while mapped read-only: %#x",
-		    status[REF]);
+	xtest_check(status[REF] == GTF_reading, "status while mapped read-only: %#x", status[REF]);
 	if (m.status == GNTST_okay)
 		xtest_check(unmap(pages[2], m.handle) == GNTST_okay, "read-only unmap");
 	xtest_check(copy_in(REF, 0, 4) == GNTST_general_error,
@@ -268,8 +267,8 @@ static void check_back_to_v1(void)
 	m = map(pages[2], GNTMAP_host_map, REF);
 	xtest_check(m.status == GNTST_okay, "map before the switch back: %d", m.status);
 	rc = set_version(&v);
-	xtest_check(rc == -XEN_EBUSY && v == 2, "switch with a grant mapped: rc %ld version %u",
-		    rc, v);
+	xtest_check(rc == -XEN_EBUSY && v == 2, "switch with a grant mapped: rc %ld version %u", rc,
+		    v);
 	if (m.status == GNTST_okay)
 		unmap(pages[2], m.handle);
 
@@ -300,7 +299,8 @@ static void check_back_to_v1(void)
 		    v1[RESERVED].frame);
 	xtest_check(v1[REF].flags == 0 && v1[REF + 1].flags == 0, "v1 entries not cleared");
 	if (res.status == GNTST_okay)
-		xtest_check(unmap(pages[2], res.handle) == GNTST_okay, "unmap of the reserved entry");
+		xtest_check(unmap(pages[2], res.handle) == GNTST_okay,
+			    "unmap of the reserved entry");
 	xtest_check(v1[RESERVED].flags == (GTF_permit_access | GTF_readonly),
 		    "reserved entry after unmap: %#x", v1[RESERVED].flags);
 	xtest_check(status_frames(1, list) == GNTST_general_error,

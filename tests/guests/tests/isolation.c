@@ -207,22 +207,8 @@ static void guest_fw_cfg(bool permitted)
 
 static bool grant_setup(void)
 {
-	struct gnttab_setup_table s = { .dom = DOMID_SELF, .nr_frames = 1 };
-	unsigned long frame = 0;
-	long rc;
-
-	s.frame_list = &frame;
-	rc = hypercall(HC_grant_table_op, GNTTABOP_setup_table, (unsigned long)&s, 1, 0, 0);
-	if (rc || s.status != GNTST_okay) {
-		xtest_error("setup_table: rc %ld status %d", rc, s.status);
+	if (!builder_own_grant_table(gnt_page))
 		return false;
-	}
-	rc = hypercall_update_va_mapping(
-	    (unsigned long)gnt_page, (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
-	if (rc) {
-		xtest_error("mapping the grant table: %ld", rc);
-		return false;
-	}
 	gtable = (volatile struct grant_entry_v1 *)gnt_page;
 	memcpy(granted, granted_text, sizeof(granted_text));
 	memcpy(secret, "dom0's own", 11);
