@@ -125,6 +125,16 @@ void hvm_handle_hlt(struct vcpu *v);
 /* XENMEM_add_to_physmap on a request already in Xen's memory (memory.c). */
 struct xen_add_to_physmap;
 long memory_add_to_physmap(const struct xen_add_to_physmap *x);
+/* XENMEM_remove_from_physmap and XENMEM_memory_map with their fields read (memory.c). */
+long memory_remove_from_physmap(domid_t domid, u64 gpfn);
+long memory_map_read(u32 *nr, u64 buffer);
+/* memory_op's command: the op below, the extent a continuation resumes at above. */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)
+/* increase_reservation / populate_physmap on a request already read (memory.c). */
+struct xen_memory_reservation;
+long memory_grow(unsigned long cmd, unsigned long arg, const struct xen_memory_reservation *r,
+		 unsigned int pfn_size);
 /* A mov at @gpa outside RAM that nothing claims: reads all-ones; its length, 0 if not emulated. */
 unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa);
 __noreturn void hvm_triple_fault(struct vcpu *v);

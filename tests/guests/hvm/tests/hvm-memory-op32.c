@@ -1,0 +1,136 @@
+/*
+ * XENMEM_memory_map and XENMEM_remove_from_physmap from 32-bit code in
+ * Xen's compat layouts (memory_map: nr_entries @0, a 32-bit buffer handle
+ * @4; remove_from_physmap: domid @0, a 32-bit gpfn @4), as hvmloader makes
+ * them. In 32-bit protected mode (the PVH entry state) shared_info goes
+ * onto a page of the image, the memory map is read, and the page is taken
+ * out of the physmap again. In long mode the 32-bit map must equal the one
+ * the native call gives (count and entries), and removing the page again
+ * must find nothing there (-ENOENT).
+ */
+#include "xtest.h"
+#include "hvm.h"
+
+TEST_CPU("qemu64,+svm,+npt");
+TEST_MACHINE("q35");
+TEST_DEVICE("amd-iommu");
+TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
+
+#define HC_memory_op 12
+#define XENMEM_add_to_physmap 7
+#define XENMEM_memory_map 9
+#define XENMEM_remove_from_physmap 15
+#define DOMID_SELF 0x7ff0
+#define ENOENT 2
+#define MAP_MAX 32
+
+struct e820 {
+	uint64_t addr, size;
+	uint32_t type;
+} __attribute__((packed));
+
+/* Rows for hvm_calls32; each rc starts at 0x5a5a. */
+extern struct hvm_call32 early32_calls[], early32_calls_end[];
+extern uint32_t early32_map[2]; /* { nr_entries, buffer } */
+struct e820 early32_map_buf[MAP_MAX] = { { 0 } };
+uint32_t early32_page[1024] __attribute__((aligned(4096))) = { 1 };
+
+__asm__(".pushsection .data\n"
+	".balign 8\n"
+	/* add_to_physmap { DOMID_SELF, size 0, shared_info, idx 0, gpfn (set at run time) } */
+	"early32_atp: .short 0x7ff0, 0\n"
+	"	.long 0, 0, 0\n"
+	".globl early32_map\n"
+	"early32_map: .long 32, early32_map_buf\n"
+	/* remove_from_physmap { DOMID_SELF, gpfn (set at run time) } */
+	"early32_rfp: .short 0x7ff0, 0\n"
+	"	.long 0\n"
+	"	.quad 0xfffffffff\n" /* where a 64-bit reading would find its gpfn: nothing there */
+	".globl early32_calls, early32_calls_end\n"
+	"early32_calls:\n"
+	"	.long 12, 7, early32_atp, 0x5a5a\n"  /* add_to_physmap */
+	"	.long 12, 9, early32_map, 0x5a5a\n"  /* memory_map */
+	"	.long 12, 15, early32_rfp, 0x5a5a\n" /* remove_from_physmap */
+	"early32_calls_end:\n"
+	".popsection\n"
+	".pushsection .text\n"
+	".code32\n"
+	".globl hvm_early32\n"
+	"hvm_early32:\n"
+	"	pushl %ebx\n"
+	"	pushl %esi\n"
+	"	pushl %edi\n"
+	"	movl $early32_page, %eax\n"
+	"	shrl $12, %eax\n"
+	"	movl %eax, early32_atp + 12\n"
+	"	movl %eax, early32_rfp + 4\n"
+	"	movl $early32_calls, %esi\n"
+	"	movl $early32_calls_end, %edi\n"
+	"	call hvm_calls32\n"
+	"	popl %edi\n"
+	"	popl %esi\n"
+	"	popl %ebx\n"
+	"	ret\n"
+	".code64\n"
+	".popsection\n");
+
+struct memory_map64 {
+	uint32_t nr_entries;
+	void *buffer;
+};
+
+struct remove64 {
+	uint16_t domid;
+	uint64_t gpfn;
+};
+
+static struct e820 map64[MAP_MAX];
+
+static void check_32bit_rcs(void)
+{
+	static const char *const what[] = { "add_to_physmap(shared_info)", "memory_map",
+					    "remove_from_physmap" };
+	unsigned int n = (unsigned int)(early32_calls_end - early32_calls);
+
+	xtest_check(n == 3, "%u 32-bit calls", n);
+	for (unsigned int i = 0; i < n && i < 3; i++)
+		xtest_check(early32_calls[i].rc == 0, "32-bit %s: %d, want 0", what[i],
+			    early32_calls[i].rc);
+}
+
+static void check_maps_match(void)
+{
+	struct memory_map64 m = { .nr_entries = MAP_MAX, .buffer = map64 };
+	long rc = hypercall(HC_memory_op, XENMEM_memory_map, (unsigned long)&m, 0, 0, 0);
+	unsigned int n = early32_map[0];
+
+	xtest_check(rc == 0, "64-bit memory_map: %ld", rc);
+	printk("memory map: %u entries (32-bit), %u (64-bit)\n", n, m.nr_entries);
+	xtest_check(n > 0 && n == m.nr_entries, "32-bit map has %u entries, 64-bit %u", n,
+		    m.nr_entries);
+	for (unsigned int i = 0; i < n && i < m.nr_entries && i < MAP_MAX; i++)
+		xtest_check(early32_map_buf[i].addr == map64[i].addr &&
+				    early32_map_buf[i].size == map64[i].size &&
+				    early32_map_buf[i].type == map64[i].type,
+			    "entry %u: 32-bit %#lx+%#lx type %u, 64-bit %#lx+%#lx type %u", i,
+			    (unsigned long)early32_map_buf[i].addr,
+			    (unsigned long)early32_map_buf[i].size, early32_map_buf[i].type,
+			    (unsigned long)map64[i].addr, (unsigned long)map64[i].size,
+			    map64[i].type);
+}
+
+static void check_removed(void)
+{
+	struct remove64 r = { .domid = DOMID_SELF, .gpfn = (unsigned long)early32_page >> 12 };
+	long rc = hypercall(HC_memory_op, XENMEM_remove_from_physmap, (unsigned long)&r, 0, 0, 0);
+
+	xtest_check(rc == -ENOENT, "removing gfn %#lx again: %ld, want -ENOENT",
+		    (unsigned long)r.gpfn, rc);
+}
+
+void test_main(void)
+{
+	check_32bit_rcs();
+	check_maps_match();
+	check_removed();
+}
