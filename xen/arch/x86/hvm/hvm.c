@@ -609,7 +609,9 @@ unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
 	len = hvm_decode_current(v, &in);
 	if (!len || ioreq_mov_decode(&in, &m))
 		return 0;
-	if (m.read) {
+	if (m.cmp) {
+		v->arch.hvm.regs.rflags = ioreq_cmp_flags(v->arch.hvm.regs.rflags, ~0UL, m.imm, m.size);
+	} else if (m.read) {
 		reg = hvm_gpr(v, (unsigned int)m.reg);
 		*reg = ioreq_merge(*reg, ~0UL, m.size);
 	}

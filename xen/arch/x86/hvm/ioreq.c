@@ -493,6 +493,7 @@ static void send_request(struct vcpu *v, unsigned int id, const struct request *
 	v->arch.hvm.io.to_rax = reg == -2;
 	v->arch.hvm.io.to_memory = reg == TO_MEMORY;
 	v->arch.hvm.io.reg = (s8)(reg < 0 ? -1 : reg);
+	v->arch.hvm.io.cmp = false;
 	v->arch.hvm.io.last_state = STATE_IOREQ_READY;
 	evtchn_send_xen_port(v->domain, s->vcpu_port[v->vcpu_id]);
 }
@@ -658,6 +659,8 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 	q.read = m.read;
 	q.data = data;
 	send_request(v, (unsigned int)id, &q, m.read ? m.reg : -1);
+	v->arch.hvm.io.cmp = m.cmp;
+	v->arch.hvm.io.cmp_imm = m.imm;
 	return len;
 }
 
@@ -678,6 +681,11 @@ static void finish(struct vcpu *v, u64 data)
 			printk(XENLOG_G_GUEST XENLOG_WARNING
 			       "d%uv%u: INS buffer %#lx not mapped any more\n",
 			       v->domain->domain_id, v->vcpu_id, v->arch.hvm.io.va);
+		return;
+	}
+	if (v->arch.hvm.io.cmp) {
+		v->arch.hvm.regs.rflags = ioreq_cmp_flags(v->arch.hvm.regs.rflags, data,
+							  v->arch.hvm.io.cmp_imm, v->arch.hvm.io.size);
 		return;
 	}
 	if (v->arch.hvm.io.to_rax)
