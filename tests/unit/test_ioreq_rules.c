@@ -149,6 +149,36 @@ static void test_cmp_flags(void **state)
 			}
 }
 
+static void test_extending_forms(void **state)
+{
+	struct ioreq_mov m;
+
+	(void)state;
+	/* movzwl (%ecx), %edx (hvmloader's TPM probe): a word read, 32 bits written. */
+	assert_int_equal(mov_of(B(0x0f, 0xb7, 0x11), 4, &m), 0);
+	assert_true(m.read);
+	assert_int_equal(m.size, 2);
+	assert_int_equal(m.reg_size, 4);
+	assert_int_equal(m.reg, 2);
+	assert_int_equal(ioreq_read_result(&m, ~0UL, 0xffffffff), 0xffff);
+	/* movsbw (%rax), %sp: register 4 is no byte register here; the upper bits stay. */
+	assert_int_equal(mov_of(B(0x66, 0x0f, 0xbe, 0x20), 8, &m), 0);
+	assert_int_equal(m.size, 1);
+	assert_int_equal(m.reg_size, 2);
+	assert_int_equal(m.reg, 4);
+	assert_int_equal(ioreq_read_result(&m, 0x1234567890abcdefUL, 0x80), 0x1234567890abff80UL);
+	/* movsbq and movzbq: 64 bits written */
+	assert_int_equal(mov_of(B(0x48, 0x0f, 0xbe, 0x00), 8, &m), 0);
+	assert_int_equal(ioreq_read_result(&m, 0, 0xfe), ~1UL);
+	assert_int_equal(mov_of(B(0x48, 0x0f, 0xb6, 0x00), 8, &m), 0);
+	assert_int_equal(ioreq_read_result(&m, ~0UL, 0xfe), 0xfe);
+	/* A plain mov merges by its own size. */
+	assert_int_equal(mov_of(B(0x66, 0x8b, 0x03), 8, &m), 0);
+	assert_int_equal(ioreq_read_result(&m, 0x1111111111111111UL, 0xabcd), 0x111111111111abcdUL);
+	/* From a register is no memory access. */
+	assert_int_equal(mov_of(B(0x0f, 0xb6, 0xc1), 8, &m), -EOPNOTSUPP);
+}
+
 static void test_other_instructions(void **state)
 {
 	struct ioreq_mov m;
@@ -336,7 +366,7 @@ int main(void)
 		cmocka_unit_test(test_string_decode), cmocka_unit_test(test_string_count),
 		cmocka_unit_test(test_addr_reg), cmocka_unit_test(test_buf_pack),
 		cmocka_unit_test(test_ring), cmocka_unit_test(test_cmp_forms),
-		cmocka_unit_test(test_cmp_flags),
+		cmocka_unit_test(test_cmp_flags), cmocka_unit_test(test_extending_forms),
 	};
 
 	return cmocka_run_group_tests_name("ioreq_rules", tests, NULL, NULL);

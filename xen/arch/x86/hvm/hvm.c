@@ -613,7 +613,7 @@ unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
 		v->arch.hvm.regs.rflags = ioreq_cmp_flags(v->arch.hvm.regs.rflags, ~0UL, m.imm, m.size);
 	} else if (m.read) {
 		reg = hvm_gpr(v, (unsigned int)m.reg);
-		*reg = ioreq_merge(*reg, ~0UL, m.size);
+		*reg = ioreq_read_result(&m, *reg, ~0UL);
 	}
 	return len;
 }

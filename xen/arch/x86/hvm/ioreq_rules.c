@@ -49,11 +49,27 @@ static int imm_cmp(const struct x86_insn *in, struct ioreq_mov *m, bool byte)
 	return 0;
 }
 
-int ioreq_mov_decode(const struct x86_insn *in, struct ioreq_mov *m)
+/* movzx/movsx: a byte or word read into a register of the operand size. */
+static int extending_mov(const struct x86_insn *in, struct ioreq_mov *m, bool word, bool sign)
 {
-	m->imm = 0;
-	m->cmp = false;
+	int rc = modrm_mov(in, m, true, false); /* the register is never a byte one */
+
+	if (rc)
+		return rc;
+	m->size = word ? 2 : 1;
+	m->reg_size = x86_opsize(in);
+	m->sign = sign;
+	return 0;
+}
+
+static int decode_one(const struct x86_insn *in, struct ioreq_mov *m)
+{
 	switch (in->opcode) {
+	case X86_OPC_0F(0xb6):
+	case X86_OPC_0F(0xb7):
+	case X86_OPC_0F(0xbe):
+	case X86_OPC_0F(0xbf):
+		return extending_mov(in, m, in->opcode & 1, in->opcode & 8);
 	case 0x80:
 		return imm_cmp(in, m, true);
 	case 0x81:
@@ -77,6 +93,29 @@ int ioreq_mov_decode(const struct x86_insn *in, struct ioreq_mov *m)
 		return 0;
 	}
 	return -EOPNOTSUPP;
+}
+
+int ioreq_mov_decode(const struct x86_insn *in, struct ioreq_mov *m)
+{
+	int rc;
+
+	m->imm = 0;
+	m->cmp = false;
+	m->sign = false;
+	m->reg_size = 0;
+	rc = decode_one(in, m);
+	if (!rc && !m->reg_size)
+		m->reg_size = m->size;
+	return rc;
+}
+
+u64 ioreq_read_result(const struct ioreq_mov *m, u64 old, u64 data)
+{
+	u64 v = data & size_mask(m->size), sign = 1UL << (8 * m->size - 1);
+
+	if (m->sign && (v & sign))
+		v |= ~size_mask(m->size);
+	return ioreq_merge(old, v, m->reg_size);
 }
 
 #define FLAGS_ARITH 0x8d5u /* CF, PF, AF, ZF, SF, OF */
