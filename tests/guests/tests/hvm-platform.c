@@ -11,7 +11,8 @@
  * moves it to 0xB008 with HVM_PARAM_ACPI_IOPORTS_LOCATION and reads it
  * there (0x1F48 now reads all-ones); reads and writes guest-physical
  * 0xF0000000, which nothing claims (reads give all-ones, the write goes
- * nowhere, as Xen's null handler); runs CPUID in 16-bit protected mode,
+ * nowhere, as Xen's null handler; movzwl and movsbl there extend the
+ * all-ones, cmp there sets the flags from them); runs CPUID in 16-bit protected mode,
  * drops to real mode with a mov to %cr0 from 16-bit code, runs CPUID there
  * and comes back (hvmloader's way into the BIOS); takes three periodic RTC interrupts
  * (64 Hz, IRQ 8 through the slave PIC, register C read in the handler);
@@ -71,6 +72,9 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_NULL_W 0x78	/* a 16-bit read into a zeroed ecx */
 #define D_CPUID16 0x7c	/* CPUID leaf 0's eax in 16-bit protected mode */
 #define D_CPUID_REAL 0x80 /* the same in real mode */
+#define D_NULL_ZX 0x84	/* movzwl of unclaimed MMIO into a register holding ~0 */
+#define D_NULL_SX 0x88	/* movsbl of it into a zeroed register */
+#define D_NULL_CMP 0x8c /* cmpw $0xffff there: sete; cmpl $1: seta (byte 0x8d) */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - platform_code_start)"
@@ -185,6 +189,11 @@ __asm__(".pushsection .rodata\n"
 	"movl $0x12345678, 0xf0000000\n"
 	"xor %ebx, %ebx\n mov 0xf0000000, %ebx\n mov %ebx, 0x74(%esi)\n"
 	"xor %ecx, %ecx\n movw 0xf0000000, %cx\n mov %ecx, 0x78(%esi)\n"
+	/* Extending reads and compares there too (hvmloader probes the TPM and HPET so). */
+	"mov $-1, %edx\n movzwl 0xf0000000, %edx\n mov %edx, 0x84(%esi)\n"
+	"xor %edx, %edx\n movsbl 0xf0000000, %edx\n mov %edx, 0x88(%esi)\n"
+	"cmpw $0xffff, 0xf0000000\n sete 0x8c(%esi)\n"
+	"cmpl $1, 0xf0000000\n seta 0x8d(%esi)\n"
 	/*
 	 * 16-bit code, the way hvmloader enters the BIOS: CPUID in 16-bit
 	 * protected mode, CR0.PE cleared by a mov to %cr0 from 16-bit code,
@@ -415,6 +424,10 @@ static void check_results(void)
 	xtest_check(word(D_NULL_A) == 0xffffffff && word(D_NULL_B) == 0xffffffff &&
 		    word(D_NULL_W) == 0xffff, "unclaimed MMIO read %#x, %#x after a write, %#x (16-bit)",
 		    word(D_NULL_A), word(D_NULL_B), word(D_NULL_W));
+	xtest_check(word(D_NULL_ZX) == 0xffff && word(D_NULL_SX) == 0xffffffff &&
+		    (word(D_NULL_CMP) & 0xffff) == 0x0101,
+		    "unclaimed MMIO by movzwl %#x, movsbl %#x, cmp flags (sete, seta) %#x",
+		    word(D_NULL_ZX), word(D_NULL_SX), word(D_NULL_CMP) & 0xffff);
 	xtest_check(word(D_RTC_IRQS) >= 3, "RTC periodic interrupts: %u", word(D_RTC_IRQS));
 	xtest_check((word(D_RTC_C) & 0xc0) == 0xc0, "RTC register C in its interrupt: %#x",
 		    word(D_RTC_C) & 0xff);
