@@ -161,7 +161,11 @@ void vlapic_ack(struct vcpu *v, unsigned int vec);
 void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level);
 /* Whether an interrupt for @dest (physical or flat logical) is @v's. */
 bool vlapic_match_dest(struct vcpu *v, u32 dest, bool logical);
-/* vCPU 0 with LINT0 in ExtINT mode, or its APIC off: the PIC's INTR reaches it. */
+/*
+ * vCPU 0 with LINT0 in ExtINT mode, its APIC off, or its APIC on and
+ * IO-APIC pin 0 unmasked in ExtINT mode for it (virtual wire through the
+ * IO-APIC, as hvmloader sets up): the PIC's INTR reaches it.
+ */
 bool vlapic_accepts_pic(struct vcpu *v);
 u8 vlapic_tpr(struct vcpu *v);
 void vlapic_set_tpr(struct vcpu *v, u8 tpr);
@@ -242,6 +246,8 @@ bool hvm_platform_claims_pio(struct vcpu *v, u16 port);
 bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa);
 unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa);
 int hvm_platform_pic_pending(struct vcpu *v);
+/* IO-APIC pin 0 is unmasked in ExtINT mode with @v as its destination. */
+bool hvm_platform_pin0_extint(struct vcpu *v);
 unsigned int hvm_platform_pic_ack(struct vcpu *v);
 void hvm_platform_eoi(struct domain *d, unsigned int vector);
 long hvm_platform_isa_irq(struct domain *d, unsigned int irq, unsigned int level);
