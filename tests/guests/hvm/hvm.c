@@ -225,14 +225,19 @@ uint64_t hvm_pvclock_now(volatile struct vcpu_time_info *t, int *ok)
 }
 
 /*
- * From 32-bit code (a test's hvm_early32): the rows of struct hvm_call32
- * from esi up to edi, each hypercall made with ebx and ecx as its arguments
- * and its eax kept in the row. ebx, esi and edi are not preserved.
+ * From 32-bit code (HVM_EARLY32 in hvm.h): the rows of struct hvm_call32
+ * from eax up to edx, each hypercall made with ebx and ecx as its arguments
+ * and its eax kept in the row.
  */
 __asm__(".pushsection .text\n"
 	".code32\n"
 	".globl hvm_calls32\n"
 	"hvm_calls32:\n"
+	"	pushl %ebx\n"
+	"	pushl %esi\n"
+	"	pushl %edi\n"
+	"	movl %eax, %esi\n"
+	"	movl %edx, %edi\n"
 	"10:	cmpl %edi, %esi\n"
 	"	jae 11f\n"
 	"	movl 0(%esi), %eax\n"
@@ -242,6 +247,9 @@ __asm__(".pushsection .text\n"
 	"	movl %eax, 12(%esi)\n"
 	"	addl $16, %esi\n"
 	"	jmp 10b\n"
-	"11:	ret\n"
+	"11:	popl %edi\n"
+	"	popl %esi\n"
+	"	popl %ebx\n"
+	"	ret\n"
 	".code64\n"
 	".popsection\n");

@@ -79,6 +79,15 @@ struct hvm_call32 {
 	int32_t rc;
 };
 
+/*
+ * A test's hvm_early32: the 32-bit instructions @setup, then the rows from
+ * early32_calls to early32_calls_end through hvm_calls32.
+ */
+#define HVM_EARLY32(setup)                                                                         \
+	".pushsection .text\n.code32\n.globl hvm_early32\nhvm_early32:\n" setup                    \
+	"	movl $early32_calls, %eax\n	movl $early32_calls_end, %edx\n	jmp hvm_calls32\n"           \
+	".code64\n.popsection\n"
+
 struct vcpu_time_info;
 /* System time (ns) by the pvclock formula from @t; *ok is cleared if the record looks wrong. */
 uint64_t hvm_pvclock_now(volatile struct vcpu_time_info *t, int *ok);

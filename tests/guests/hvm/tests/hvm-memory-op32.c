@@ -63,27 +63,12 @@ __asm__(".pushsection .data\n"
 	"	.long 12, 15, early32_rfp, 0x5a5a\n" /* remove_from_physmap */
 	"	.long 12, 6, early32_pop, 0x5a5a\n"  /* populate_physmap: 1 extent */
 	"early32_calls_end:\n"
-	".popsection\n"
-	".pushsection .text\n"
-	".code32\n"
-	".globl hvm_early32\n"
-	"hvm_early32:\n"
-	"	pushl %ebx\n"
-	"	pushl %esi\n"
-	"	pushl %edi\n"
-	"	movl $early32_page, %eax\n"
-	"	shrl $12, %eax\n"
-	"	movl %eax, early32_atp + 12\n"
-	"	movl %eax, early32_rfp + 4\n"
-	"	movl $early32_calls, %esi\n"
-	"	movl $early32_calls_end, %edi\n"
-	"	call hvm_calls32\n"
-	"	popl %edi\n"
-	"	popl %esi\n"
-	"	popl %ebx\n"
-	"	ret\n"
-	".code64\n"
 	".popsection\n");
+
+__asm__(HVM_EARLY32("	movl $early32_page, %eax\n"
+		    "	shrl $12, %eax\n"
+		    "	movl %eax, early32_atp + 12\n"
+		    "	movl %eax, early32_rfp + 4\n"));
 
 struct memory_map64 {
 	uint32_t nr_entries;
@@ -138,8 +123,8 @@ static void check_maps_match(void)
 		    m.nr_entries);
 	for (unsigned int i = 0; i < n && i < m.nr_entries && i < MAP_MAX; i++)
 		xtest_check(early32_map_buf[i].addr == map64[i].addr &&
-				    early32_map_buf[i].size == map64[i].size &&
-				    early32_map_buf[i].type == map64[i].type,
+				early32_map_buf[i].size == map64[i].size &&
+				early32_map_buf[i].type == map64[i].type,
 			    "entry %u: 32-bit %#lx+%#lx type %u, 64-bit %#lx+%#lx type %u", i,
 			    (unsigned long)early32_map_buf[i].addr,
 			    (unsigned long)early32_map_buf[i].size, early32_map_buf[i].type,

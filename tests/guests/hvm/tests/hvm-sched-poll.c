@@ -56,34 +56,19 @@ __asm__(".pushsection .data\n"
 	"	.long 0, 0\n" /* a 64-bit reading would find timeout 0 here */
 	".globl early32_calls, early32_calls_end\n"
 	"early32_calls:\n"
-	"	.long 12, 7, early32_atp, 0x5a5a\n"	     /* memory_op add_to_physmap */
-	"	.long 32, 7, early32_ipi, 0x5a5a\n"	     /* bind_ipi */
-	"	.long 29, 3, early32_poll_many, 0x5a5a\n"  /* -EINVAL */
-	"	.long 29, 3, early32_poll_two, 0x5a5a\n"   /* -EINVAL: idle port, bad port */
-	"	.long 29, 3, early32_poll_past, 0x5a5a\n"  /* 0 once the timeout passed */
-	"	.long 32, 4, early32_ipi + 4, 0x5a5a\n"    /* send */
-	"	.long 29, 3, early32_poll_two, 0x5a5a\n"   /* 0: the port is pending */
+	"	.long 12, 7, early32_atp, 0x5a5a\n"	  /* memory_op add_to_physmap */
+	"	.long 32, 7, early32_ipi, 0x5a5a\n"	  /* bind_ipi */
+	"	.long 29, 3, early32_poll_many, 0x5a5a\n" /* -EINVAL */
+	"	.long 29, 3, early32_poll_two, 0x5a5a\n"  /* -EINVAL: idle port, bad port */
+	"	.long 29, 3, early32_poll_past, 0x5a5a\n" /* 0 once the timeout passed */
+	"	.long 32, 4, early32_ipi + 4, 0x5a5a\n"	  /* send */
+	"	.long 29, 3, early32_poll_two, 0x5a5a\n"  /* 0: the port is pending */
 	"early32_calls_end:\n"
-	".popsection\n"
-	".pushsection .text\n"
-	".code32\n"
-	".globl hvm_early32\n"
-	"hvm_early32:\n"
-	"	pushl %ebx\n"
-	"	pushl %esi\n"
-	"	pushl %edi\n"
-	"	movl $early32_si, %eax\n"
-	"	shrl $12, %eax\n"
-	"	movl %eax, early32_atp + 12\n"
-	"	movl $early32_calls, %esi\n"
-	"	movl $early32_calls_end, %edi\n"
-	"	call hvm_calls32\n"
-	"	popl %edi\n"
-	"	popl %esi\n"
-	"	popl %ebx\n"
-	"	ret\n"
-	".code64\n"
 	".popsection\n");
+
+__asm__(HVM_EARLY32("	movl $early32_si, %eax\n"
+		    "	shrl $12, %eax\n"
+		    "	movl %eax, early32_atp + 12\n"));
 
 static volatile struct shared_info *si = (volatile struct shared_info *)early32_si;
 static volatile struct vcpu_info *vi;
@@ -121,9 +106,12 @@ static uint64_t now(void)
 static void check_32bit(void)
 {
 	static const int32_t want[] = { 0, 0, -EINVAL, -EINVAL, 0, 0, 0 };
-	static const char *const what[] = { "add_to_physmap(shared_info)", "bind_ipi",
-					    "poll 129 ports", "poll {idle port, 0x10000}",
-					    "poll with a past timeout", "send",
+	static const char *const what[] = { "add_to_physmap(shared_info)",
+					    "bind_ipi",
+					    "poll 129 ports",
+					    "poll {idle port, 0x10000}",
+					    "poll with a past timeout",
+					    "send",
 					    "poll {pending port, 0x10000}" };
 	unsigned int n = (unsigned int)(early32_calls_end - early32_calls);
 
@@ -131,7 +119,8 @@ static void check_32bit(void)
 	for (unsigned int i = 0; i < n && i < sizeof(want) / sizeof(want[0]); i++)
 		xtest_check(early32_calls[i].rc == want[i], "32-bit %s: %d, want %d", what[i],
 			    early32_calls[i].rc, want[i]);
-	xtest_check(early32_si[16] != 0xa5a5a5a5, "the page still holds its pattern, not shared_info");
+	xtest_check(early32_si[16] != 0xa5a5a5a5,
+		    "the page still holds its pattern, not shared_info");
 	xtest_check(take_pending(early32_ipi[1]), "IPI port %u not pending after the send",
 		    early32_ipi[1]);
 }
