@@ -70,7 +70,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 one-sector disk on the emulated AHCI controller) on the debug
                 port in `xl dmesg`, the guest's ACPI S5 ends it (shut down),
                 `xl destroy` ends it and its device model, and xl info's
-                free_memory is back where it was
+                free_memory is back where it was; then created again, its
+                device model killed (SIGKILL) two seconds after `xl create`,
+                and `xl destroy` must still end it and free all (dm-kill,
+                dm-killed-destroy, dm-killed-memory)
   smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
                 busy loop per CPU and a compression) gives every CPU work, CPU
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
@@ -721,6 +724,41 @@ def hvm_failure_report(con):
               "| tail -n 60", 30)
 
 
+def xl_hvm_destroy_checks(con, res, names, timeout, free0):
+    """xl destroy of xlhvm: only Domain-0 and no device model left (check
+    names[0]), and free_memory back at @free0 (names[1])."""
+    rc, out = shell_run(con, "xl destroy xlhvm", timeout)
+    rc2, out2 = xl_wait_only_dom0(con, timeout)
+    rc3, lines, rows = xl_list(con)
+    rc4, dm = shell_run(con, "pidof xen-qemu-system-i386 || echo none")
+    res.check("xl-hvm/" + names[0], rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
+              rows[0][0] == "Domain-0" and dm.strip() == "none",
+              "rc=%d/%d/%d %r, rows %r, device model %r" % (rc, rc2, rc3, out.strip(), lines,
+                                                          dm.strip()), out2.strip())
+    free1 = xl_free_memory(con)
+    for _ in range(10):
+        if free1 == free0:
+            break
+        shell_run(con, "sleep 1")
+        free1 = xl_free_memory(con)
+    res.check("xl-hvm/" + names[1], free0 > 0 and free1 == free0,
+              "free_memory %d MiB before create, %d MiB after destroy" % (free0, free1),
+              "%d MiB free again" % free1)
+
+
+def check_xl_hvm_dm_killed(con, res, timeout, free0):
+    """The guest again, its device model killed (SIGKILL) while the guest
+    runs: xl destroy must still end the domain and free everything."""
+    rc, out = shell_run(con, "xl create /etc/xl-hvm.cfg > /tmp/xl-hvm2.out 2>&1; r=$?; "
+                        "sleep 2; kill -9 $(pidof xen-qemu-system-i386) && echo killed; "
+                        "test $r = 0", 4 * timeout)
+    if not res.check("xl-hvm/dm-kill", rc == 0 and "killed" in out,
+                     "rc=%d: %r" % (rc, out.strip()[-300:])):
+        return
+    shell_run(con, "sleep 3")
+    xl_hvm_destroy_checks(con, res, ("dm-killed-destroy", "dm-killed-memory"), timeout, free0)
+
+
 def check_xl_hvm(con, res, timeout):
     rc, out = shell_run(con, "mkdir -p /var/log/xen /var/run/xen && %s && echo started"
                         % XENCONSOLED)
@@ -756,23 +794,8 @@ def check_xl_hvm(con, res, timeout):
                      "rc=%d, not shut down by its S5: %r" % (rc, out.strip()[-300:]),
                      out.strip()):
         hvm_failure_report(con)
-    rc, out = shell_run(con, "xl destroy xlhvm", timeout)
-    rc2, out2 = xl_wait_only_dom0(con, timeout)
-    rc3, lines, rows = xl_list(con)
-    rc4, dm = shell_run(con, "pidof xen-qemu-system-i386 || echo none")
-    res.check("xl-hvm/destroy", rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
-              rows[0][0] == "Domain-0" and dm.strip() == "none",
-              "rc=%d/%d/%d %r, rows %r, device model %r" % (rc, rc2, rc3, out.strip(), lines,
-                                                          dm.strip()), out2.strip())
-    free1 = xl_free_memory(con)
-    for _ in range(10):
-        if free1 == free0:
-            break
-        shell_run(con, "sleep 1")
-        free1 = xl_free_memory(con)
-    res.check("xl-hvm/memory", free0 > 0 and free1 == free0,
-              "free_memory %d MiB before create, %d MiB after destroy" % (free0, free1),
-              "%d MiB free again" % free1)
+    xl_hvm_destroy_checks(con, res, ("destroy", "memory"), timeout, free0)
+    check_xl_hvm_dm_killed(con, res, timeout, free0)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 

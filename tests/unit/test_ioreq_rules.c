@@ -81,6 +81,104 @@ static void test_immediate_and_moffs(void **state)
 	assert_false(m.read);
 }
 
+static void test_cmp_forms(void **state)
+{
+	struct ioreq_mov m;
+
+	(void)state;
+	/* cmpw $0x8086, 0xfed00002 (hvmloader's HPET probe) */
+	assert_int_equal(mov_of(B(0x66, 0x81, 0x3d, 2, 0, 0xd0, 0xfe, 0x86, 0x80), 4, &m), 0);
+	assert_true(m.cmp && m.read);
+	assert_int_equal(m.size, 2);
+	assert_int_equal(m.reg, -1);
+	assert_int_equal(m.imm, 0x8086);
+	/* cmpl $-1, (%rax): the imm8 sign-extended, cut to 32 bits; cmpb $7, (%rax) */
+	assert_int_equal(mov_of(B(0x83, 0x38, 0xff), 8, &m), 0);
+	assert_int_equal(m.size, 4);
+	assert_int_equal(m.imm, 0xffffffff);
+	assert_int_equal(mov_of(B(0x80, 0x38, 7), 8, &m), 0);
+	assert_int_equal(m.size, 1);
+	assert_int_equal(m.imm, 7);
+	/* Group 1 other than /7 (add, or, ...) is not forwarded; nor is a register operand. */
+	assert_int_equal(mov_of(B(0x83, 0x00, 1), 8, &m), -EOPNOTSUPP);
+	assert_int_equal(mov_of(B(0x81, 0xf8, 1, 0, 0, 0), 8, &m), -EOPNOTSUPP);
+	/* A mov is no cmp. */
+	assert_int_equal(mov_of(B(0x8b, 0x03), 8, &m), 0);
+	assert_false(m.cmp);
+}
+
+/* The host's own cmp at @size gives the flags ioreq_cmp_flags must give (lahf, seto). */
+static u64 host_cmp_flags(u64 a, u64 b, unsigned int size)
+{
+	u64 ax;
+
+	switch (size) {
+	case 1:
+		__asm__("cmpb %b2, %b1\n\tlahf\n\tseto %%al" : "=a"(ax) : "c"(a), "d"(b) : "cc");
+		break;
+	case 2:
+		__asm__("cmpw %w2, %w1\n\tlahf\n\tseto %%al" : "=a"(ax) : "c"(a), "d"(b) : "cc");
+		break;
+	case 4:
+		__asm__("cmpl %k2, %k1\n\tlahf\n\tseto %%al" : "=a"(ax) : "c"(a), "d"(b) : "cc");
+		break;
+	default:
+		__asm__("cmpq %2, %1\n\tlahf\n\tseto %%al" : "=a"(ax) : "c"(a), "d"(b) : "cc");
+	}
+	return ((ax >> 8) & 0xd5) | ((ax & 1) << 11);
+}
+
+static void test_cmp_flags(void **state)
+{
+	static const u64 vals[] = { 0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0x8086, 0xffff,
+				    0x7fffffff, 0x80000000, 0xffffffff, 0x8000000000000000UL,
+				    ~0UL, 0x1234567890abcdefUL };
+	static const unsigned int sizes[] = { 1, 2, 4, 8 };
+
+	(void)state;
+	for (unsigned int s = 0; s < 4; s++)
+		for (unsigned int i = 0; i < ARRAY_SIZE(vals); i++)
+			for (unsigned int j = 0; j < ARRAY_SIZE(vals); j++) {
+				u64 want = host_cmp_flags(vals[i], vals[j], sizes[s]);
+				u64 got = ioreq_cmp_flags(0x202, vals[i], vals[j], sizes[s]);
+
+				if ((got & FLAGS_ARITH) != want || (got & ~(u64)FLAGS_ARITH) != 0x202)
+					fail_msg("cmp size %u %#lx, %#lx: %#lx, want %#lx", sizes[s],
+						 (unsigned long)vals[i], (unsigned long)vals[j],
+						 (unsigned long)got, (unsigned long)want);
+			}
+}
+
+static void test_extending_forms(void **state)
+{
+	struct ioreq_mov m;
+
+	(void)state;
+	/* movzwl (%ecx), %edx (hvmloader's TPM probe): a word read, 32 bits written. */
+	assert_int_equal(mov_of(B(0x0f, 0xb7, 0x11), 4, &m), 0);
+	assert_true(m.read);
+	assert_int_equal(m.size, 2);
+	assert_int_equal(m.reg_size, 4);
+	assert_int_equal(m.reg, 2);
+	assert_int_equal(ioreq_read_result(&m, ~0UL, 0xffffffff), 0xffff);
+	/* movsbw (%rax), %sp: register 4 is no byte register here; the upper bits stay. */
+	assert_int_equal(mov_of(B(0x66, 0x0f, 0xbe, 0x20), 8, &m), 0);
+	assert_int_equal(m.size, 1);
+	assert_int_equal(m.reg_size, 2);
+	assert_int_equal(m.reg, 4);
+	assert_int_equal(ioreq_read_result(&m, 0x1234567890abcdefUL, 0x80), 0x1234567890abff80UL);
+	/* movsbq and movzbq: 64 bits written */
+	assert_int_equal(mov_of(B(0x48, 0x0f, 0xbe, 0x00), 8, &m), 0);
+	assert_int_equal(ioreq_read_result(&m, 0, 0xfe), ~1UL);
+	assert_int_equal(mov_of(B(0x48, 0x0f, 0xb6, 0x00), 8, &m), 0);
+	assert_int_equal(ioreq_read_result(&m, ~0UL, 0xfe), 0xfe);
+	/* A plain mov merges by its own size. */
+	assert_int_equal(mov_of(B(0x66, 0x8b, 0x03), 8, &m), 0);
+	assert_int_equal(ioreq_read_result(&m, 0x1111111111111111UL, 0xabcd), 0x111111111111abcdUL);
+	/* From a register is no memory access. */
+	assert_int_equal(mov_of(B(0x0f, 0xb6, 0xc1), 8, &m), -EOPNOTSUPP);
+}
+
 static void test_other_instructions(void **state)
 {
 	struct ioreq_mov m;
@@ -267,7 +365,8 @@ int main(void)
 		cmocka_unit_test(test_merge), cmocka_unit_test(test_pci_config_addr),
 		cmocka_unit_test(test_string_decode), cmocka_unit_test(test_string_count),
 		cmocka_unit_test(test_addr_reg), cmocka_unit_test(test_buf_pack),
-		cmocka_unit_test(test_ring),
+		cmocka_unit_test(test_ring), cmocka_unit_test(test_cmp_forms),
+		cmocka_unit_test(test_cmp_flags), cmocka_unit_test(test_extending_forms),
 	};
 
 	return cmocka_run_group_tests_name("ioreq_rules", tests, NULL, NULL);

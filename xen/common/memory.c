@@ -19,10 +19,6 @@
 #include "pv_mm.h"
 #include "public/memory.h"
 
-/* The low bits of cmd are the sub-op; the rest is continuation state. */
-#define MEMOP_EXTENT_SHIFT 6
-#define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)
-
 /*
  * The domain a memory op names (Xen's rcu_lock_domain_by_any_id plus its
  * XSM_TARGET check): DOMID_SELF or the caller's own id, or any other
@@ -118,22 +114,34 @@ static long set_memory_map(unsigned long arg)
 	return 0;
 }
 
-/* XENMEM_memory_map: the caller's map as the toolstack set it; -ENOSYS if none was. */
-static long memory_map(unsigned long arg)
+/*
+ * XENMEM_memory_map: up to *@nr entries of the caller's map, as the
+ * toolstack set it, to guest address @buffer; *@nr becomes the count
+ * copied. -ENOSYS if no map was set.
+ */
+long memory_map_read(u32 *nr, u64 buffer)
 {
 	struct domain *d = current->domain;
+
+	if (!d->arch.e820 || !d->arch.nr_e820)
+		return -ENOSYS;
+	*nr = MIN(*nr, d->arch.nr_e820);
+	if (copy_to_guest(buffer, d->arch.e820, *nr * sizeof(struct petrel_e820_entry)))
+		return -EFAULT;
+	return 0;
+}
+
+static long memory_map(unsigned long arg)
+{
 	struct xen_memory_map map;
+	long rc;
 
 	if (copy_from_guest(&map, arg, sizeof(map)))
 		return -EFAULT;
-	if (!d->arch.e820 || !d->arch.nr_e820)
-		return -ENOSYS;
-	map.nr_entries = MIN(map.nr_entries, d->arch.nr_e820);
-	if (copy_to_guest((u64)map.buffer.p, d->arch.e820,
-			  map.nr_entries * sizeof(struct petrel_e820_entry)) ||
-	    copy_to_guest(arg, &map, sizeof(map)))
+	rc = memory_map_read(&map.nr_entries, (u64)map.buffer.p);
+	if (!rc && copy_to_guest(arg, &map, sizeof(map)))
 		return -EFAULT;
-	return 0;
+	return rc;
 }
 
 static long machphys_mapping(unsigned long arg)
@@ -184,19 +192,11 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 	return 0;
 }
 
-/*
- * The reservation ops never fail as a whole, as on Xen: a request that
- * cannot start (unreadable, no such domain, another domain's for a caller
- * that is not the control domain, a bad extent order or count) does
- * nothing and answers the extents done so far.
- */
-static struct domain *reservation_target(unsigned long arg, unsigned long start,
-					 struct xen_memory_reservation *r)
+static struct domain *reservation_check(const struct xen_memory_reservation *r,
+					unsigned long start)
 {
 	long rc;
 
-	if (copy_from_guest(r, arg, sizeof(*r)))
-		return NULL;
 	if (start >= r->nr_extents || r->nr_extents > (~0UL >> MEMOP_EXTENT_SHIFT) ||
 	    r->extent_order > MAX_ORDER)
 		return NULL;
@@ -226,23 +226,26 @@ static int grow_hvm(struct domain *d, unsigned int order, u64 gfn)
 }
 
 /*
- * increase_reservation / populate_physmap: returns the extents done. A
- * preempted call resumes at the extent encoded above MEMOP_EXTENT_SHIFT.
+ * increase_reservation / populate_physmap on request @r read from @arg:
+ * returns the extents done. A preempted call resumes at the extent encoded
+ * above MEMOP_EXTENT_SHIFT. Each entry of the extent list is @pfn_size
+ * bytes (8; 4 from 32-bit HVM code).
  */
-static long grow(unsigned long cmd, unsigned long arg, bool populate)
+long memory_grow(unsigned long cmd, unsigned long arg, const struct xen_memory_reservation *r,
+		 unsigned int pfn_size)
 {
 	unsigned long start = cmd >> MEMOP_EXTENT_SHIFT, cmd_base = cmd & MEMOP_CMD_MASK;
-	struct xen_memory_reservation r;
+	bool populate = cmd_base == XENMEM_populate_physmap;
 	struct domain *d;
 	u64 handle;
 	unsigned long i;
 
-	d = reservation_target(arg, start, &r);
+	d = reservation_check(r, start);
 	/* The order allowed is the caller's: only the control domain asks for big extents. */
-	if (!d || (r.extent_order && !current->domain->is_privileged))
+	if (!d || (r->extent_order && !current->domain->is_privileged))
 		return (long)start;
-	handle = (u64)r.extent_start.p + start * sizeof(xen_pfn_t);
-	for (i = start; i < r.nr_extents; i++, handle += sizeof(xen_pfn_t)) {
+	handle = (u64)r->extent_start.p + start * pfn_size;
+	for (i = start; i < r->nr_extents; i++, handle += pfn_size) {
 		xen_pfn_t v = 0;
 		mfn_t mfn;
 
@@ -251,21 +254,36 @@ static long grow(unsigned long cmd, unsigned long arg, bool populate)
 
 			return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, args);
 		}
-		if (populate && copy_from_guest(&v, handle, sizeof(v)))
+		if (populate && copy_from_guest(&v, handle, pfn_size))
 			break;
 		/* A translated (HVM) domain names guest frames: the extent goes into its p2m. */
 		if (populate && is_hvm_domain(d)) {
-			if (grow_hvm(d, r.extent_order, v))
+			if (grow_hvm(d, r->extent_order, v))
 				break;
 			continue;
 		}
-		if (grow_one(d, r.extent_order, v, populate, &mfn))
+		if (grow_one(d, r->extent_order, v, populate, &mfn))
 			break;
 		v = mfn;
-		if (r.extent_start.p && copy_to_guest(handle, &v, sizeof(v)))
+		if (r->extent_start.p && copy_to_guest(handle, &v, pfn_size))
 			break;
 	}
 	return (long)i;
+}
+
+/*
+ * The reservation ops never fail as a whole, as on Xen: a request that
+ * cannot start (unreadable, no such domain, another domain's for a caller
+ * that is not the control domain, a bad extent order or count) does
+ * nothing and answers the extents done so far.
+ */
+static long grow(unsigned long cmd, unsigned long arg)
+{
+	struct xen_memory_reservation r;
+
+	if (copy_from_guest(&r, arg, sizeof(r)))
+		return (long)(cmd >> MEMOP_EXTENT_SHIFT);
+	return memory_grow(cmd, arg, &r, sizeof(xen_pfn_t));
 }
 
 /*
@@ -325,23 +343,29 @@ static long add_to_physmap(unsigned long arg)
  * XENMEM_remove_from_physmap: the GFN no longer maps anything (-ENOENT if
  * it did not). A RAM frame unmapped so stays the domain's until it dies.
  */
-static long remove_from_physmap(unsigned long arg)
+long memory_remove_from_physmap(domid_t domid, u64 gpfn)
 {
-	struct xen_remove_from_physmap x;
 	struct domain *d;
 	long rc;
 
-	if (copy_from_guest(&x, arg, sizeof(x)))
-		return -EFAULT;
-	d = target_domain(x.domid, &rc);
+	d = target_domain(domid, &rc);
 	if (!d)
 		return rc;
 	if (!is_hvm_domain(d))
 		return -EINVAL;
-	if (p2m_lookup(d, x.gpfn) == INVALID_MFN)
+	if (p2m_lookup(d, gpfn) == INVALID_MFN)
 		return -ENOENT;
-	p2m_clear_entry(d, x.gpfn);
+	p2m_clear_entry(d, gpfn);
 	return 0;
+}
+
+static long remove_from_physmap(unsigned long arg)
+{
+	struct xen_remove_from_physmap x;
+
+	if (copy_from_guest(&x, arg, sizeof(x)))
+		return -EFAULT;
+	return memory_remove_from_physmap(x.domid, x.gpfn);
 }
 
 /* A frame may leave its domain only when nothing but the allocation holds it. */
@@ -522,7 +546,9 @@ static long shrink(unsigned long cmd, unsigned long arg)
 	struct xen_memory_reservation r;
 	struct domain *d;
 
-	d = reservation_target(arg, start, &r);
+	if (copy_from_guest(&r, arg, sizeof(r)))
+		return (long)start;
+	d = reservation_check(&r, start);
 	if (!d)
 		return (long)start;
 	for (i = start; i < r.nr_extents; i++) {
@@ -653,9 +679,8 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 {
 	switch (cmd & MEMOP_CMD_MASK) {
 	case XENMEM_increase_reservation:
-		return grow(cmd, arg, false);
 	case XENMEM_populate_physmap:
-		return grow(cmd, arg, true);
+		return grow(cmd, arg);
 	case XENMEM_maximum_ram_page:
 		return (long)max_page;
 	case XENMEM_current_reservation:

@@ -8,6 +8,7 @@
 #include "event.h"
 #include "timer.h"
 #include "sched.h"
+#include "hvm.h"
 #include "public/sched.h"
 
 #define POLL_MAX_PORTS 128 /* Xen's limit for SCHEDOP_poll */
@@ -52,25 +53,23 @@ static bool poll_done(struct vcpu *v)
 }
 
 /*
- * Sleep until one of the listed ports becomes pending (with one port:
- * that port; with several: any event of the domain, as on Xen) or the
- * absolute timeout passes. Returns 0 either way; at once if one of the
- * ports is already pending.
+ * Sleep until one of the @nr ports at guest address @ports becomes pending
+ * (with one port: that port; with several: any event of the domain, as on
+ * Xen) or the absolute @timeout (ns, 0 = none) passes. Returns 0 either way;
+ * at once if one of the ports is already pending.
  */
-static long sched_poll(unsigned long arg)
+long sched_poll_ports(u64 ports, unsigned int nr, u64 timeout)
 {
 	struct vcpu *v = current;
-	struct sched_poll p;
 	evtchn_port_t port = 0;
 
-	if (copy_from_guest(&p, arg, sizeof(p)))
-		return -EFAULT;
-	if (p.nr_ports > POLL_MAX_PORTS)
+	if (nr > POLL_MAX_PORTS)
 		return -EINVAL;
-	if (!guest_range_ok((u64)p.ports.p, (u64)p.nr_ports * sizeof(port)))
+	/* A PV list must lie in guest space; an HVM one is checked as it is read. */
+	if (!is_hvm_vcpu(v) && !guest_range_ok(ports, (u64)nr * sizeof(port)))
 		return -EFAULT;
-	for (unsigned int i = 0; i < p.nr_ports; i++) {
-		if (copy_from_guest(&port, (u64)p.ports.p + i * sizeof(port), sizeof(port)))
+	for (unsigned int i = 0; i < nr; i++) {
+		if (copy_from_guest(&port, ports + i * sizeof(port), sizeof(port)))
 			return -EFAULT;
 		if (!evtchn_port_valid(v->domain, port))
 			return -EINVAL;
@@ -78,14 +77,23 @@ static long sched_poll(unsigned long arg)
 			return 0;
 	}
 	vcpu_timers_init(v);
-	v->poll_evtchn = p.nr_ports == 1 ? (s32)port : -1;
+	v->poll_evtchn = nr == 1 ? (s32)port : -1;
 	v->polling = true;
 	vcpu_block(poll_done);
 	if (!(v->pause_flags & VPF_blocked))
 		v->polling = false; /* a port was raised meanwhile */
-	else if (p.timeout)
-		set_timer(&v->poll_timer, p.timeout);
+	else if (timeout)
+		set_timer(&v->poll_timer, timeout);
 	return 0;
+}
+
+static long sched_poll(unsigned long arg)
+{
+	struct sched_poll p;
+
+	if (copy_from_guest(&p, arg, sizeof(p)))
+		return -EFAULT;
+	return sched_poll_ports((u64)p.ports.p, p.nr_ports, p.timeout);
 }
 
 long do_sched_op(unsigned long cmd, unsigned long arg)

@@ -61,6 +61,10 @@ static const struct opcode_info opcodes[] = {
 	{ X86_OPC_0F(0x33), 0 },		/* rdpmc */
 	{ X86_OPC_0F(0xa2), 0 },		/* cpuid */
 	{ X86_OPC_0F(0xb1), D_MODRM },		/* cmpxchg */
+	{ X86_OPC_0F(0xb6), D_MODRM },		/* movzx r, r/m8 */
+	{ X86_OPC_0F(0xb7), D_MODRM },		/* movzx r, r/m16 */
+	{ X86_OPC_0F(0xbe), D_MODRM },		/* movsx r, r/m8 */
+	{ X86_OPC_0F(0xbf), D_MODRM },		/* movsx r, r/m16 */
 	{ X86_OPC_0F(0xba), D_MODRM | D_IMM8 }, /* group 8: bt/bts/btr/btc imm8 */
 };
 

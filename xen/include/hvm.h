@@ -125,6 +125,16 @@ void hvm_handle_hlt(struct vcpu *v);
 /* XENMEM_add_to_physmap on a request already in Xen's memory (memory.c). */
 struct xen_add_to_physmap;
 long memory_add_to_physmap(const struct xen_add_to_physmap *x);
+/* XENMEM_remove_from_physmap and XENMEM_memory_map with their fields read (memory.c). */
+long memory_remove_from_physmap(domid_t domid, u64 gpfn);
+long memory_map_read(u32 *nr, u64 buffer);
+/* memory_op's command: the op below, the extent a continuation resumes at above. */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)
+/* increase_reservation / populate_physmap on a request already read (memory.c). */
+struct xen_memory_reservation;
+long memory_grow(unsigned long cmd, unsigned long arg, const struct xen_memory_reservation *r,
+		 unsigned int pfn_size);
 /* A mov at @gpa outside RAM that nothing claims: reads all-ones; its length, 0 if not emulated. */
 unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa);
 __noreturn void hvm_triple_fault(struct vcpu *v);
@@ -151,7 +161,11 @@ void vlapic_ack(struct vcpu *v, unsigned int vec);
 void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level);
 /* Whether an interrupt for @dest (physical or flat logical) is @v's. */
 bool vlapic_match_dest(struct vcpu *v, u32 dest, bool logical);
-/* vCPU 0 with LINT0 in ExtINT mode, or its APIC off: the PIC's INTR reaches it. */
+/*
+ * vCPU 0 with LINT0 in ExtINT mode, its APIC off, or its APIC on and
+ * IO-APIC pin 0 unmasked in ExtINT mode for it (virtual wire through the
+ * IO-APIC, as hvmloader sets up): the PIC's INTR reaches it.
+ */
 bool vlapic_accepts_pic(struct vcpu *v);
 u8 vlapic_tpr(struct vcpu *v);
 void vlapic_set_tpr(struct vcpu *v, u8 tpr);
@@ -232,6 +246,8 @@ bool hvm_platform_claims_pio(struct vcpu *v, u16 port);
 bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa);
 unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa);
 int hvm_platform_pic_pending(struct vcpu *v);
+/* IO-APIC pin 0 is unmasked in ExtINT mode with @v as its destination. */
+bool hvm_platform_pin0_extint(struct vcpu *v);
 unsigned int hvm_platform_pic_ack(struct vcpu *v);
 void hvm_platform_eoi(struct domain *d, unsigned int vector);
 long hvm_platform_isa_irq(struct domain *d, unsigned int irq, unsigned int level);

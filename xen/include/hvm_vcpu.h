@@ -46,6 +46,10 @@ struct hvm_vcpu {
 		u8 server;	/* index in d->arch.hvm.ioreq */
 		u8 size;	/* 1, 2, 4 or 8 */
 		s8 reg;		/* the general register a read lands in, -1 for a write */
+		bool cmp;	/* a cmp with cmp_imm: the answer only sets the flags */
+		bool sign;	/* movsx: the answer is sign-extended */
+		u8 reg_size;	/* bytes of reg written (movzx/movsx: more than size) */
+		u64 cmp_imm;
 		u8 last_state;	/* the slot's state when last seen (it never goes back) */
 	} io;
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */

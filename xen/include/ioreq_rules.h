@@ -15,11 +15,22 @@ struct ioreq_mov {
 	unsigned int size; /* bytes accessed: 1, 2, 4 or 8 */
 	bool read;	   /* memory to register */
 	int reg;	   /* the register read or written (0 = rax), -1 for an immediate */
-	u64 imm;	   /* the immediate a write stores, cut to size */
+	u64 imm;	   /* the immediate a write stores (or cmp compares with), cut to size */
+	bool cmp;	   /* cmp mem, imm: a read that only sets the flags */
+	unsigned int reg_size; /* bytes of the register a read writes (movzx/movsx: wider) */
+	bool sign;	   /* movsx: the value read is sign-extended to reg_size */
 };
 
-/* 0 with @m filled for the mov forms forwarded (88, 89, 8B, C6, C7, A1, A3), else -EOPNOTSUPP. */
+/*
+ * 0 with @m filled for the forms forwarded: mov (88, 89, 8B, C6, C7, A1,
+ * A3), movzx/movsx (0F B6, B7, BE, BF) and cmp with an immediate (80, 81,
+ * 83 /7); else -EOPNOTSUPP.
+ */
 int ioreq_mov_decode(const struct x86_insn *in, struct ioreq_mov *m);
+/* @rflags after `cmp` of @mem with @imm, @size bytes each: CF, PF, AF, ZF, SF and OF. */
+u64 ioreq_cmp_flags(u64 rflags, u64 mem, u64 imm, unsigned int size);
+/* Register value @old after the read @m got @data (extended, then merged by reg_size). */
+u64 ioreq_read_result(const struct ioreq_mov *m, u64 old, u64 data);
 
 /* What the slot's state means for a vCPU waiting on it (@last: the state last seen). */
 enum ioreq_step {

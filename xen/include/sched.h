@@ -57,6 +57,8 @@ void vcpu_down(struct vcpu *v);
 void vcpu_block(bool (*done)(struct vcpu *v));
 /* Let the other vCPUs of this CPU run first. */
 void vcpu_yield(void);
+/* SCHEDOP_poll with its fields read (common/schedule.c); ports is a guest address. */
+long sched_poll_ports(u64 ports, unsigned int nr, u64 timeout);
 /*
  * Nesting pause: @v does not run until as many unpauses came. Another
  * vCPU is off its CPU when this returns (the hypervisor lock is let go

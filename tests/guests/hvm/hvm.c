@@ -193,3 +193,63 @@ void hvm_main(unsigned long start_info)
 	console_from_params();
 	xtest_runtime_main(NULL);
 }
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t hvm_pvclock_now(volatile struct vcpu_time_info *t, int *ok)
+{
+	uint32_t version, mul;
+	uint64_t stamp, base, delta;
+	int8_t shift;
+
+	do {
+		version = t->version;
+		__asm__ volatile("" ::: "memory");
+		stamp = t->tsc_timestamp;
+		base = t->system_time;
+		mul = t->tsc_to_system_mul;
+		shift = t->tsc_shift;
+		delta = rdtsc() - stamp;
+		__asm__ volatile("" ::: "memory");
+	} while ((version & 1) || version != t->version);
+	if (!mul || !version)
+		*ok = 0;
+	delta = shift >= 0 ? delta << shift : delta >> -shift;
+	return base + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}
+
+/*
+ * From 32-bit code (HVM_EARLY32 in hvm.h): the rows of struct hvm_call32
+ * from eax up to edx, each hypercall made with ebx and ecx as its arguments
+ * and its eax kept in the row.
+ */
+__asm__(".pushsection .text\n"
+	".code32\n"
+	".globl hvm_calls32\n"
+	"hvm_calls32:\n"
+	"	pushl %ebx\n"
+	"	pushl %esi\n"
+	"	pushl %edi\n"
+	"	movl %eax, %esi\n"
+	"	movl %edx, %edi\n"
+	"10:	cmpl %edi, %esi\n"
+	"	jae 11f\n"
+	"	movl 0(%esi), %eax\n"
+	"	movl 4(%esi), %ebx\n"
+	"	movl 8(%esi), %ecx\n"
+	"	" HVM_HYPERCALL_INSN
+	"	movl %eax, 12(%esi)\n"
+	"	addl $16, %esi\n"
+	"	jmp 10b\n"
+	"11:	popl %edi\n"
+	"	popl %esi\n"
+	"	popl %ebx\n"
+	"	ret\n"
+	".code64\n"
+	".popsection\n");

@@ -69,6 +69,28 @@ static inline int apic_vec_bit(unsigned int base, unsigned int vec)
 	return (apic_read(base + 16 * (vec / 32)) >> (vec % 32)) & 1;
 }
 void hvm_load_idt(void);
+
+/*
+ * One hypercall from 32-bit code for hvm_calls32 (hvm.c): number, two
+ * arguments, and the result it writes (a test starts rc at another value).
+ */
+struct hvm_call32 {
+	uint32_t nr, a1, a2;
+	int32_t rc;
+};
+
+/*
+ * A test's hvm_early32: the 32-bit instructions @setup, then the rows from
+ * early32_calls to early32_calls_end through hvm_calls32.
+ */
+#define HVM_EARLY32(setup)                                                                         \
+	".pushsection .text\n.code32\n.globl hvm_early32\nhvm_early32:\n" setup                    \
+	"	movl $early32_calls, %eax\n	movl $early32_calls_end, %edx\n	jmp hvm_calls32\n"           \
+	".code64\n.popsection\n"
+
+struct vcpu_time_info;
+/* System time (ns) by the pvclock formula from @t; *ok is cleared if the record looks wrong. */
+uint64_t hvm_pvclock_now(volatile struct vcpu_time_info *t, int *ok);
 /* Run @fn in ring 3; it must end with int $0x80, whose rax is returned. */
 long hvm_run_user(void (*fn)(void));
 

@@ -4,14 +4,16 @@
  * builds one with the builder library and its 32-bit code (paging off)
  * programs the 8259 pair (vectors 0x20/0x28, ExtINT through LINT0) and the
  * PIT (channel 0, mode 2, 100 Hz) and takes five timer interrupts through
- * the PIC; masks the PIC and takes five more through IO-APIC pin 2 (ISA
+ * the PIC, then five more with LINT0 masked and IO-APIC pin 0 in ExtINT
+ * mode (the virtual wire hvmloader sets up); masks the PIC and takes five more through IO-APIC pin 2 (ISA
  * IRQ 0's override, vector 0x31, EOI at the local APIC) while the PIC's
  * count stands still; reads the RTC (registers A, B, D and the seconds in
  * BCD); reads the ACPI PM timer at 0x1F48 twice and sees it advance,
  * moves it to 0xB008 with HVM_PARAM_ACPI_IOPORTS_LOCATION and reads it
  * there (0x1F48 now reads all-ones); reads and writes guest-physical
  * 0xF0000000, which nothing claims (reads give all-ones, the write goes
- * nowhere, as Xen's null handler); runs CPUID in 16-bit protected mode,
+ * nowhere, as Xen's null handler; movzwl and movsbl there extend the
+ * all-ones, cmp there sets the flags from them); runs CPUID in 16-bit protected mode,
  * drops to real mode with a mov to %cr0 from 16-bit code, runs CPUID there
  * and comes back (hvmloader's way into the BIOS); takes three periodic RTC interrupts
  * (64 Hz, IRQ 8 through the slave PIC, register C read in the handler);
@@ -71,6 +73,9 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_NULL_W 0x78	/* a 16-bit read into a zeroed ecx */
 #define D_CPUID16 0x7c	/* CPUID leaf 0's eax in 16-bit protected mode */
 #define D_CPUID_REAL 0x80 /* the same in real mode */
+#define D_NULL_ZX 0x84	/* movzwl of unclaimed MMIO into a register holding ~0 */
+#define D_NULL_SX 0x88	/* movsbl of it into a zeroed register */
+#define D_NULL_CMP 0x8c /* cmpw $0xffff there: sete; cmpl $1: seta (byte 0x8d) */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - platform_code_start)"
@@ -147,8 +152,23 @@ __asm__(".pushsection .rodata\n"
 	"jae 4f\n"
 	"sti\n hlt\n"
 	"jmp 3b\n"
+	/*
+	 * Virtual wire through the IO-APIC, as hvmloader sets it up: LINT0
+	 * masked, IO-APIC pin 0 unmasked in ExtINT mode for APIC 0; five
+	 * more ticks, then LINT0 back and pin 0 masked.
+	 */
+	"4: movl $0x10700, 0xfee00350\n"
+	"movl $0x11, 0xfec00000\n movl $0, 0xfec00010\n"
+	"movl $0x10, 0xfec00000\n movl $0x700, 0xfec00010\n"
+	"8: cli\n"
+	"cmpl $10, 0x00(%esi)\n"
+	"jae 9f\n"
+	"sti\n hlt\n"
+	"jmp 8b\n"
+	"9: movl $0x10700, 0xfec00010\n"
+	"movl $0x700, 0xfee00350\n"
 	/* PIC masked; IO-APIC pin 2 -> vector 0x31, physical APIC 0, edge. */
-	"4: mov $0xff, %al\n out %al, $0x21\n"
+	"mov $0xff, %al\n out %al, $0x21\n"
 	"mov 0x00(%esi), %eax\n mov %eax, 0x2c(%esi)\n"
 	"movl $0x15, 0xfec00000\n"
 	"movl $0, 0xfec00010\n"
@@ -185,6 +205,11 @@ __asm__(".pushsection .rodata\n"
 	"movl $0x12345678, 0xf0000000\n"
 	"xor %ebx, %ebx\n mov 0xf0000000, %ebx\n mov %ebx, 0x74(%esi)\n"
 	"xor %ecx, %ecx\n movw 0xf0000000, %cx\n mov %ecx, 0x78(%esi)\n"
+	/* Extending reads and compares there too (hvmloader probes the TPM and HPET so). */
+	"mov $-1, %edx\n movzwl 0xf0000000, %edx\n mov %edx, 0x84(%esi)\n"
+	"xor %edx, %edx\n movsbl 0xf0000000, %edx\n mov %edx, 0x88(%esi)\n"
+	"cmpw $0xffff, 0xf0000000\n sete 0x8c(%esi)\n"
+	"cmpl $1, 0xf0000000\n seta 0x8d(%esi)\n"
 	/*
 	 * 16-bit code, the way hvmloader enters the BIOS: CPUID in 16-bit
 	 * protected mode, CR0.PE cleared by a mov to %cr0 from 16-bit code,
@@ -389,7 +414,8 @@ static void check_results(void)
 	uint32_t pm1 = word(D_PM1), pm2 = word(D_PM2);
 
 	xtest_check(word(D_FAULT) == 0, "the guest took an exception");
-	xtest_check(word(D_PIC_TICKS) >= 5, "timer interrupts through the PIC: %u",
+	xtest_check(word(D_PIC_TICKS) >= 10, "timer interrupts through the PIC (5 by LINT0, "
+		    "5 by IO-APIC pin 0): %u",
 		    word(D_PIC_TICKS));
 	xtest_check(word(D_APIC_TICKS) >= 5, "timer interrupts through the IO-APIC: %u",
 		    word(D_APIC_TICKS));
@@ -415,6 +441,10 @@ static void check_results(void)
 	xtest_check(word(D_NULL_A) == 0xffffffff && word(D_NULL_B) == 0xffffffff &&
 		    word(D_NULL_W) == 0xffff, "unclaimed MMIO read %#x, %#x after a write, %#x (16-bit)",
 		    word(D_NULL_A), word(D_NULL_B), word(D_NULL_W));
+	xtest_check(word(D_NULL_ZX) == 0xffff && word(D_NULL_SX) == 0xffffffff &&
+		    (word(D_NULL_CMP) & 0xffff) == 0x0101,
+		    "unclaimed MMIO by movzwl %#x, movsbl %#x, cmp flags (sete, seta) %#x",
+		    word(D_NULL_ZX), word(D_NULL_SX), word(D_NULL_CMP) & 0xffff);
 	xtest_check(word(D_RTC_IRQS) >= 3, "RTC periodic interrupts: %u", word(D_RTC_IRQS));
 	xtest_check((word(D_RTC_C) & 0xc0) == 0xc0, "RTC register C in its interrupt: %#x",
 		    word(D_RTC_C) & 0xff);

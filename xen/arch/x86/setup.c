@@ -199,6 +199,9 @@ static __noreturn void build_and_run_pvh_dom0(struct domain *d, const struct dom
 		printk(XENLOG_ERR "Could not set up DOM0 guest OS; stopping.\n");
 		machine_exit(EXIT_DOM0_REJECTED);
 	}
+	/* dom0_mem's max: lets it populate more later, as on Xen. */
+	if (p->mem_max_bytes)
+		d->max_pages = MAX(d->max_pages, p->mem_max_bytes >> PAGE_SHIFT);
 	printk("Guest Loglevel: %s\n", boot_opts.guest_loglvl >= 4 ? "All" : "Warnings");
 	vcpu_up(d->vcpu[0]);
 	schedule();

@@ -104,38 +104,6 @@ static void irq_window(void)
 	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* System time by the pvclock formula; *ok is cleared if the record looks wrong. */
-static uint64_t pvclock_now(int *ok)
-{
-	volatile struct vcpu_time_info *t = &vi->time;
-	uint32_t version, mul;
-	uint64_t stamp, base, delta;
-	int8_t shift;
-
-	do {
-		version = t->version;
-		__asm__ volatile("" ::: "memory");
-		stamp = t->tsc_timestamp;
-		base = t->system_time;
-		mul = t->tsc_to_system_mul;
-		shift = t->tsc_shift;
-		delta = rdtsc() - stamp;
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != t->version);
-	if (!mul || !version)
-		*ok = 0;
-	delta = shift >= 0 ? delta << shift : delta >> -shift;
-	return base + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
-}
-
 static void check_features(void)
 {
 	struct {
@@ -214,13 +182,13 @@ static void check_ipi_event(void)
 static void check_pvclock(void)
 {
 	int ok = 1;
-	uint64_t t0 = pvclock_now(&ok), t1;
+	uint64_t t0 = hvm_pvclock_now(&vi->time, &ok), t1;
 
 	xtest_check(ok && !(vi->time.version & 1), "pvclock record: version %u, mul %u",
 		    vi->time.version, vi->time.tsc_to_system_mul);
 	for (unsigned int i = 0; i < 100000; i++)
 		__asm__ volatile("pause");
-	t1 = pvclock_now(&ok);
+	t1 = hvm_pvclock_now(&vi->time, &ok);
 	xtest_check(t1 > t0 && t1 - t0 < 10000 * MS, "pvclock %lu then %lu", (unsigned long)t0,
 		    (unsigned long)t1);
 }
@@ -229,9 +197,9 @@ static void check_pvclock(void)
 static void wait_events(volatile unsigned int *events, unsigned int start, uint64_t ms)
 {
 	int ok = 1;
-	uint64_t end = pvclock_now(&ok) + ms * MS;
+	uint64_t end = hvm_pvclock_now(&vi->time, &ok) + ms * MS;
 
-	while (*events == start && pvclock_now(&ok) < end)
+	while (*events == start && hvm_pvclock_now(&vi->time, &ok) < end)
 		irq_window();
 }
 
@@ -239,12 +207,12 @@ static void wait_events(volatile unsigned int *events, unsigned int start, uint6
 static void check_one_timer(const char *what, long (*arm)(uint64_t), unsigned int n)
 {
 	int ok = 1;
-	uint64_t start = pvclock_now(&ok), took;
+	uint64_t start = hvm_pvclock_now(&vi->time, &ok), took;
 	long rc = arm(start + TIMER_MS * MS);
 
 	xtest_check(rc == 0, "%s: %ld", what, rc);
 	wait_events(&timer_events, n - 1, 2000);
-	took = pvclock_now(&ok) - start;
+	took = hvm_pvclock_now(&vi->time, &ok) - start;
 	xtest_check(timer_events == n, "%s: %u VIRQ_TIMER events in all, want %u", what,
 		    timer_events, n);
 	xtest_check(took >= TIMER_MS * MS / 2, "%s: VIRQ_TIMER after %lu us of a %u ms timer", what,

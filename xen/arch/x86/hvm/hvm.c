@@ -609,9 +609,11 @@ unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
 	len = hvm_decode_current(v, &in);
 	if (!len || ioreq_mov_decode(&in, &m))
 		return 0;
-	if (m.read) {
+	if (m.cmp) {
+		v->arch.hvm.regs.rflags = ioreq_cmp_flags(v->arch.hvm.regs.rflags, ~0UL, m.imm, m.size);
+	} else if (m.read) {
 		reg = hvm_gpr(v, (unsigned int)m.reg);
-		*reg = ioreq_merge(*reg, ~0UL, m.size);
+		*reg = ioreq_read_result(&m, *reg, ~0UL);
 	}
 	return len;
 }
@@ -868,21 +870,100 @@ static long add_to_physmap32(unsigned long arg)
 	return memory_add_to_physmap(&x);
 }
 
+static bool hvm_memory_op_allowed(unsigned long op)
+{
+	switch (op) {
+	case XENMEM_populate_physmap:
+	case XENMEM_add_to_physmap:
+	case XENMEM_remove_from_physmap:
+	case XENMEM_memory_map:
+		return true;
+	}
+	return false;
+}
+
+/* XENMEM_remove_from_physmap from 32-bit code: domid @0, a 32-bit gpfn @4. */
+struct compat_remove_from_physmap {
+	u16 domid;
+	u16 pad;
+	u32 gpfn;
+};
+
+static long remove_from_physmap32(unsigned long arg)
+{
+	struct compat_remove_from_physmap c;
+
+	if (hvm_copy_from_guest_linear(&c, arg, sizeof(c)))
+		return -EFAULT;
+	return memory_remove_from_physmap(c.domid, c.gpfn);
+}
+
+/* XENMEM_memory_map from 32-bit code: nr_entries @0, a 32-bit buffer handle @4. */
+struct compat_memory_map {
+	u32 nr_entries;
+	u32 buffer;
+};
+
+static long memory_map32(unsigned long arg)
+{
+	struct compat_memory_map c;
+	long rc;
+
+	if (hvm_copy_from_guest_linear(&c, arg, sizeof(c)))
+		return -EFAULT;
+	rc = memory_map_read(&c.nr_entries, c.buffer);
+	if (!rc && hvm_copy_to_guest_linear(arg, &c, sizeof(c)))
+		return -EFAULT;
+	return rc;
+}
+
 /*
- * The memory ops an HVM guest has here: its physmap and its memory map
- * (memory.c); the rest -ENOSYS. From 32-bit code add_to_physmap takes the
- * compat layout; remove_from_physmap and memory_map do not yet.
+ * XENMEM_populate_physmap from 32-bit code: extent_start @0 (a list of
+ * 32-bit GFNs), nr_extents @4, extent_order @8, mem_flags @12, domid @16.
+ */
+struct compat_memory_reservation {
+	u32 extent_start;
+	u32 nr_extents;
+	u32 extent_order;
+	u32 mem_flags;
+	u16 domid;
+};
+
+static long populate_physmap32(unsigned long cmd, unsigned long arg)
+{
+	struct compat_memory_reservation c;
+	struct xen_memory_reservation r;
+
+	if (hvm_copy_from_guest_linear(&c, arg, sizeof(c)))
+		return (long)(cmd >> MEMOP_EXTENT_SHIFT);
+	r = (struct xen_memory_reservation){ .nr_extents = c.nr_extents,
+					     .extent_order = c.extent_order,
+					     .mem_flags = c.mem_flags,
+					     .domid = c.domid };
+	set_xen_guest_handle(r.extent_start, (xen_pfn_t *)(unsigned long)c.extent_start);
+	return memory_grow(cmd, arg, &r, sizeof(u32));
+}
+
+/*
+ * The memory ops an HVM guest has here: populate_physmap, its physmap and
+ * its memory map (memory.c), from 32-bit code in Xen's compat layouts; the
+ * rest -ENOSYS.
  */
 static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 {
-	switch ((unsigned int)cmd) {
+	bool is64 = hvm_backend->guest_mode(current) == HVM_MODE_64;
+
+	if (is64 && hvm_memory_op_allowed(cmd & MEMOP_CMD_MASK))
+		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
+	switch (cmd & MEMOP_CMD_MASK) {
+	case XENMEM_populate_physmap:
+		return populate_physmap32(cmd, a[1]);
 	case XENMEM_add_to_physmap:
-		if (hvm_backend->guest_mode(current) != HVM_MODE_64)
-			return add_to_physmap32(a[1]);
-		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
+		return add_to_physmap32(a[1]);
 	case XENMEM_remove_from_physmap:
+		return remove_from_physmap32(a[1]);
 	case XENMEM_memory_map:
-		return hypercall_dispatch(__HYPERVISOR_memory_op, a);
+		return memory_map32(a[1]);
 	}
 	return -ENOSYS;
 }
@@ -923,6 +1004,40 @@ static bool hvm_gnttab_op_allowed(unsigned int cmd)
 	return true;
 }
 
+/*
+ * SCHEDOP_poll from 32-bit code: Xen's compat layout, a 32-bit handle
+ * (ports @0, nr_ports @4, timeout @8, 16 bytes).
+ */
+struct compat_sched_poll {
+	u32 ports;
+	u32 nr_ports;
+	u32 timeout_lo, timeout_hi; /* 4-byte aligned, as i386 lays out a u64 */
+};
+
+static long sched_poll32(unsigned long arg)
+{
+	struct compat_sched_poll c;
+
+	if (hvm_copy_from_guest_linear(&c, arg, sizeof(c)))
+		return -EFAULT;
+	return sched_poll_ports(c.ports, c.nr_ports, (u64)c.timeout_hi << 32 | c.timeout_lo);
+}
+
+/* The sched_ops an HVM vCPU has here: yield, shutdown and poll. */
+static long hvm_sched_op(const unsigned long a[5])
+{
+	switch ((unsigned int)a[0]) {
+	case SCHEDOP_poll:
+		if (hvm_backend->guest_mode(current) != HVM_MODE_64)
+			return sched_poll32(a[1]);
+		return hypercall_dispatch(__HYPERVISOR_sched_op, a);
+	case SCHEDOP_yield:
+	case SCHEDOP_shutdown:
+		return hypercall_dispatch(__HYPERVISOR_sched_op, a);
+	}
+	return -ENOSYS;
+}
+
 static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 {
 	switch (nr) {
@@ -949,9 +1064,7 @@ static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 			return -ENOSYS;
 		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_sched_op:
-		if ((unsigned int)a[0] != SCHEDOP_yield && (unsigned int)a[0] != SCHEDOP_shutdown)
-			return -ENOSYS;
-		return hypercall_dispatch(nr, a);
+		return hvm_sched_op(a);
 	case __HYPERVISOR_xen_version:
 		if ((unsigned int)a[0] == XENVER_get_features)
 			return hvm_features(a[1]);

@@ -493,6 +493,9 @@ static void send_request(struct vcpu *v, unsigned int id, const struct request *
 	v->arch.hvm.io.to_rax = reg == -2;
 	v->arch.hvm.io.to_memory = reg == TO_MEMORY;
 	v->arch.hvm.io.reg = (s8)(reg < 0 ? -1 : reg);
+	v->arch.hvm.io.cmp = false;
+	v->arch.hvm.io.sign = false;
+	v->arch.hvm.io.reg_size = (u8)q->size;
 	v->arch.hvm.io.last_state = STATE_IOREQ_READY;
 	evtchn_send_xen_port(v->domain, s->vcpu_port[v->vcpu_id]);
 }
@@ -658,6 +661,10 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 	q.read = m.read;
 	q.data = data;
 	send_request(v, (unsigned int)id, &q, m.read ? m.reg : -1);
+	v->arch.hvm.io.cmp = m.cmp;
+	v->arch.hvm.io.cmp_imm = m.imm;
+	v->arch.hvm.io.sign = m.sign;
+	v->arch.hvm.io.reg_size = (u8)m.reg_size;
 	return len;
 }
 
@@ -669,6 +676,9 @@ bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa)
 /* The answer lands where the instruction wanted it. */
 static void finish(struct vcpu *v, u64 data)
 {
+	struct ioreq_mov m = { .size = v->arch.hvm.io.size,
+			       .reg_size = v->arch.hvm.io.reg_size,
+			       .sign = v->arch.hvm.io.sign };
 	u64 *r;
 
 	v->arch.hvm.io.pending = false;
@@ -680,13 +690,18 @@ static void finish(struct vcpu *v, u64 data)
 			       v->domain->domain_id, v->vcpu_id, v->arch.hvm.io.va);
 		return;
 	}
+	if (v->arch.hvm.io.cmp) {
+		v->arch.hvm.regs.rflags = ioreq_cmp_flags(v->arch.hvm.regs.rflags, data,
+							  v->arch.hvm.io.cmp_imm, v->arch.hvm.io.size);
+		return;
+	}
 	if (v->arch.hvm.io.to_rax)
 		r = &v->arch.hvm.regs.rax;
 	else if (v->arch.hvm.io.reg >= 0)
 		r = hvm_gpr(v, (unsigned int)v->arch.hvm.io.reg);
 	else
 		return;
-	*r = ioreq_merge(*r, data, v->arch.hvm.io.size);
+	*r = ioreq_read_result(&m, *r, data);
 }
 
 static bool answered(struct vcpu *v)

@@ -36,10 +36,45 @@ static int imm_mov(const struct x86_insn *in, struct ioreq_mov *m, bool byte)
 	return 0;
 }
 
-int ioreq_mov_decode(const struct x86_insn *in, struct ioreq_mov *m)
+/* Group 1 with /7: cmp r/m, imm (the immediate sign-extended, then cut to size). */
+static int imm_cmp(const struct x86_insn *in, struct ioreq_mov *m, bool byte)
 {
-	m->imm = 0;
+	if (!in->has_modrm || in->mod == 3 || in->reg % 8 != 7)
+		return -EOPNOTSUPP;
+	m->size = byte ? 1 : x86_opsize(in);
+	m->read = true;
+	m->reg = -1;
+	m->cmp = true;
+	m->imm = (u64)in->imm & size_mask(m->size);
+	return 0;
+}
+
+/* movzx/movsx: a byte or word read into a register of the operand size. */
+static int extending_mov(const struct x86_insn *in, struct ioreq_mov *m, bool word, bool sign)
+{
+	int rc = modrm_mov(in, m, true, false); /* the register is never a byte one */
+
+	if (rc)
+		return rc;
+	m->size = word ? 2 : 1;
+	m->reg_size = x86_opsize(in);
+	m->sign = sign;
+	return 0;
+}
+
+static int decode_one(const struct x86_insn *in, struct ioreq_mov *m)
+{
 	switch (in->opcode) {
+	case X86_OPC_0F(0xb6):
+	case X86_OPC_0F(0xb7):
+	case X86_OPC_0F(0xbe):
+	case X86_OPC_0F(0xbf):
+		return extending_mov(in, m, in->opcode & 1, in->opcode & 8);
+	case 0x80:
+		return imm_cmp(in, m, true);
+	case 0x81:
+	case 0x83:
+		return imm_cmp(in, m, false);
 	case 0x88:
 		return modrm_mov(in, m, false, true);
 	case 0x89:
@@ -58,6 +93,45 @@ int ioreq_mov_decode(const struct x86_insn *in, struct ioreq_mov *m)
 		return 0;
 	}
 	return -EOPNOTSUPP;
+}
+
+int ioreq_mov_decode(const struct x86_insn *in, struct ioreq_mov *m)
+{
+	int rc;
+
+	m->imm = 0;
+	m->cmp = false;
+	m->sign = false;
+	m->reg_size = 0;
+	rc = decode_one(in, m);
+	if (!rc && !m->reg_size)
+		m->reg_size = m->size;
+	return rc;
+}
+
+u64 ioreq_read_result(const struct ioreq_mov *m, u64 old, u64 data)
+{
+	u64 v = data & size_mask(m->size), sign = 1UL << (8 * m->size - 1);
+
+	if (m->sign && (v & sign))
+		v |= ~size_mask(m->size);
+	return ioreq_merge(old, v, m->reg_size);
+}
+
+#define FLAGS_ARITH 0x8d5u /* CF, PF, AF, ZF, SF, OF */
+
+u64 ioreq_cmp_flags(u64 rflags, u64 mem, u64 imm, unsigned int size)
+{
+	u64 mask = size_mask(size), sign = 1UL << (8 * size - 1);
+	u64 a = mem & mask, b = imm & mask, res = (a - b) & mask, f = 0;
+
+	f |= a < b ? 1u << 0 : 0;
+	f |= __builtin_parity((unsigned int)(res & 0xff)) ? 0 : 1u << 2;
+	f |= (a ^ b ^ res) & 0x10;
+	f |= res == 0 ? 1u << 6 : 0;
+	f |= res & sign ? 1u << 7 : 0;
+	f |= ((a ^ b) & (a ^ res) & sign) ? 1u << 11 : 0;
+	return (rflags & ~(u64)FLAGS_ARITH) | f;
 }
 
 enum ioreq_step ioreq_step(unsigned int last, unsigned int state)

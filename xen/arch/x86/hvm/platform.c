@@ -497,6 +497,18 @@ int hvm_platform_pic_pending(struct vcpu *v)
 	return vpic_pending(&p->pic);
 }
 
+bool hvm_platform_pin0_extint(struct vcpu *v)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+	u64 rte;
+
+	if (!p)
+		return false;
+	rte = p->ioapic.rte[0];
+	return !(rte & RTE_MASKED) && RTE_MODE(rte) == 7 && !(rte & RTE_LOGICAL) &&
+	       vlapic_match_dest(v, RTE_DEST(rte), false);
+}
+
 unsigned int hvm_platform_pic_ack(struct vcpu *v)
 {
 	struct hvm_platform *p = platform_of(v->domain);

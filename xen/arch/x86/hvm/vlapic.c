@@ -189,7 +189,9 @@ bool vlapic_accepts_pic(struct vcpu *v)
 	if (!(v->arch.hvm.vlapic.base & APIC_BASE_EN))
 		return true;
 	lvt0 = get(v, APIC_LVT0);
-	return (lvt0 & (LVT_MASKED | 0x700)) == 0x700; /* ExtINT, unmasked */
+	if ((lvt0 & (LVT_MASKED | 0x700)) == 0x700) /* ExtINT, unmasked */
+		return true;
+	return (get(v, APIC_SVR) & SVR_ENABLED) && hvm_platform_pin0_extint(v);
 }
 
 u8 vlapic_tpr(struct vcpu *v)
