@@ -385,6 +385,7 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 	if (!d)
 		return -ENOMEM;
 	d->domain_id = id;
+	spin_lock_init(&d->event_lock);
 	d->is_privileged = privileged;
 	d->is_console = privileged;
 	io_caps_init(d);

@@ -27,6 +27,39 @@
 #include "mm.h"
 #include "public/event_channel.h"
 
+/* ---- Locking: a domain's event lock covers its ports (domain.h). */
+
+static void lock_one(struct domain *d)
+{
+	spin_lock(&d->event_lock);
+}
+
+static void unlock_one(struct domain *d)
+{
+	spin_unlock(&d->event_lock);
+}
+
+/* Lock @a and @b (NULL: none), the lower domain id first; one lock if they are the same. */
+static void lock_pair(struct domain *a, struct domain *b)
+{
+	if (!b || a == b) {
+		lock_one(a);
+	} else if (a->domain_id < b->domain_id) {
+		lock_one(a);
+		lock_one(b);
+	} else {
+		lock_one(b);
+		lock_one(a);
+	}
+}
+
+static void unlock_pair(struct domain *a, struct domain *b)
+{
+	if (b && b != a)
+		unlock_one(b);
+	unlock_one(a);
+}
+
 /* ---- 2-level bit operations (atomic: the guest may run on another CPU). */
 
 static bool test_and_set(xen_ulong_t *words, unsigned int bit)
@@ -62,6 +95,16 @@ bool evtchn_is_masked(const struct domain *d, unsigned int port)
 	if (d->evtchn_fifo.on)
 		return evtchn_fifo_is_masked(d, port);
 	return test_bit(d->shared_info->evtchn_mask, port);
+}
+
+int evtchn_poll_port(struct domain *d, unsigned int port)
+{
+	int rc;
+
+	lock_one(d);
+	rc = !evtchn_port_valid(d, port) ? -1 : evtchn_is_pending(d, port);
+	unlock_one(d);
+	return rc;
 }
 
 bool evtchn_upcall_due(const struct vcpu *v)
@@ -101,10 +144,12 @@ void evtchn_check_pollers(struct domain *d, unsigned int port)
 	}
 }
 
-void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port)
+/* Raise @port of @d on vCPU @vcpu_id, @d's event lock held. */
+static void set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port)
 {
 	struct vcpu *v = vcpu_of(d, vcpu_id);
 
+	ASSERT_LOCKED(&d->event_lock);
 	if (!evtchn_port_valid(d, port))
 		return;
 	if (evtchn_from_port(d, port)->xen_consumer) {
@@ -127,6 +172,21 @@ void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int por
 	evtchn_check_pollers(d, port);
 }
 
+void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port)
+{
+	lock_one(d);
+	set_pending(d, vcpu_id, port);
+	unlock_one(d);
+}
+
+void evtchn_raise_port(struct domain *d, unsigned int port)
+{
+	lock_one(d);
+	if (evtchn_port_valid(d, port))
+		set_pending(d, evtchn_from_port(d, port)->notify_vcpu, port);
+	unlock_one(d);
+}
+
 static void clear_pending(struct domain *d, unsigned int port)
 {
 	if (d->evtchn_fifo.on)
@@ -136,10 +196,11 @@ static void clear_pending(struct domain *d, unsigned int port)
 }
 
 /* Clear the mask bit; if it was set and the port is pending, raise the upcall. */
-void evtchn_unmask_port(struct domain *d, unsigned int port)
+static void unmask_port(struct domain *d, unsigned int port)
 {
 	struct vcpu *v = vcpu_of(d, evtchn_from_port(d, port)->notify_vcpu);
 
+	ASSERT_LOCKED(&d->event_lock);
 	if (d->evtchn_fifo.on) {
 		evtchn_fifo_unmask(d, port);
 		return;
@@ -150,6 +211,14 @@ void evtchn_unmask_port(struct domain *d, unsigned int port)
 	    test_bit(d->shared_info->evtchn_pending, port) &&
 	    !test_and_set(&v->vcpu_info->evtchn_pending_sel, port / EVTCHN_WORD_BITS))
 		evtchn_mark_pending(v);
+}
+
+void evtchn_unmask_port(struct domain *d, unsigned int port)
+{
+	lock_one(d);
+	if (evtchn_port_valid(d, port))
+		unmask_port(d, port);
+	unlock_one(d);
 }
 
 /* ---- The port table. */
@@ -231,6 +300,7 @@ static int get_free_port(struct domain *d)
 	unsigned int p, slots = evtchn_nr_slots(d);
 	int rc;
 
+	ASSERT_LOCKED(&d->event_lock);
 	for (p = 1; p < slots; p++)
 		if (port_free(d, p))
 			break;
@@ -286,15 +356,11 @@ static bool may_act_on(const struct domain *d)
 
 /* ---- Operations. */
 
-static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
+static long alloc_unbound(struct domain *d, struct evtchn_alloc_unbound *a)
 {
-	struct domain *d = domain_lookup(a->dom);
 	struct evtchn *chn;
-	int port;
+	int port = get_free_port(d);
 
-	if (!d)
-		return -ESRCH;
-	port = get_free_port(d);
 	if (port < 0)
 		return port;
 	if (!may_act_on(d))
@@ -308,16 +374,26 @@ static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 	return 0;
 }
 
-static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
+static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 {
-	struct domain *ld = current->domain, *rd;
-	struct evtchn *lchn, *rchn;
-	int lport;
+	struct domain *d = domain_lookup(a->dom);
+	long rc;
 
-	rd = domain_lookup(b->remote_dom);
-	if (!rd)
+	if (!d)
 		return -ESRCH;
-	lport = get_free_port(ld);
+	lock_one(d);
+	rc = alloc_unbound(d, a);
+	unlock_one(d);
+	return rc;
+}
+
+/* Bind a free port of @ld to @b->remote_port of @rd; both event locks held. */
+static long bind_interdomain(struct domain *ld, struct domain *rd,
+			     struct evtchn_bind_interdomain *b)
+{
+	struct evtchn *lchn, *rchn;
+	int lport = get_free_port(ld);
+
 	if (lport < 0)
 		return lport;
 	if (!port_valid(rd, b->remote_port))
@@ -334,9 +410,22 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
 	rchn->u.inter.dom = ld->domain_id;
 	rchn->u.inter.port = (u32)lport;
 	/* The remote end may have been signalled while unbound: be conservative. */
-	evtchn_set_pending(ld, lchn->notify_vcpu, (unsigned int)lport);
+	set_pending(ld, lchn->notify_vcpu, (unsigned int)lport);
 	b->local_port = (evtchn_port_t)lport;
 	return 0;
+}
+
+static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)
+{
+	struct domain *ld = current->domain, *rd = domain_lookup(b->remote_dom);
+	long rc;
+
+	if (!rd)
+		return -ESRCH;
+	lock_pair(ld, rd);
+	rc = bind_interdomain(ld, rd, b);
+	unlock_pair(ld, rd);
+	return rc;
 }
 
 static long evtchn_bind_virq(struct evtchn_bind_virq *b)
@@ -421,12 +510,61 @@ static long evtchn_bind_pirq(struct evtchn_bind_pirq *b)
 	return 0;
 }
 
-/* Close @port of @d; the peer of an interdomain port becomes unbound again. */
-static long evtchn_close_port(struct domain *d, unsigned int port)
+/* Which end of a port a close or send may act on: the guest's, the hypervisor's, either. */
+enum port_end { END_GUEST, END_XEN, END_ANY };
+
+static bool end_matches(const struct domain *d, unsigned int port, enum port_end end)
+{
+	bool xen = evtchn_from_port(d, port)->xen_consumer;
+
+	return end == END_ANY || xen == (end == END_XEN);
+}
+
+/* @rd's @rport, if it is the interdomain peer of @d's @port; else NULL. */
+static struct evtchn *peer_chn(struct domain *rd, unsigned int rport, const struct domain *d,
+			       unsigned int port)
+{
+	struct evtchn *rchn;
+
+	if (!port_valid(rd, rport))
+		return NULL;
+	rchn = port_chn(rd, rport);
+	if (rchn->state != ECS_INTERDOMAIN || rchn->u.inter.dom != d->domain_id ||
+	    rchn->u.inter.port != port)
+		return NULL;
+	return rchn;
+}
+
+/* The peer of an interdomain port becomes unbound again; @rd (its domain) is locked. */
+static long close_interdomain(struct domain *d, struct domain *rd, struct evtchn *chn,
+			      unsigned int port, domid_t *peer)
+{
+	struct evtchn *rchn;
+
+	if (domain_by_id(chn->u.inter.dom) != rd) {
+		*peer = chn->u.inter.dom;
+		return -EAGAIN;
+	}
+	rchn = rd ? peer_chn(rd, chn->u.inter.port, d, port) : NULL;
+	if (rchn) {
+		rchn->state = ECS_UNBOUND;
+		rchn->u.remote_domid = d->domain_id;
+	}
+	return 0;
+}
+
+/*
+ * Close @port of @d with @d's event lock held and @rd's, which must be the
+ * peer's domain if @port is an interdomain port: if it is not, -EAGAIN and
+ * the peer's id in *@peer (the caller locks that one and tries again).
+ */
+static long close_locked(struct domain *d, struct domain *rd, unsigned int port, enum port_end end,
+			 domid_t *peer)
 {
 	struct evtchn *chn;
+	long rc;
 
-	if (!port_valid(d, port))
+	if (!port_valid(d, port) || !end_matches(d, port, end))
 		return -EINVAL;
 	chn = port_chn(d, port);
 	switch (port_state(d, port)) {
@@ -441,17 +579,11 @@ static long evtchn_close_port(struct domain *d, unsigned int port)
 			if (d->vcpu[i] && d->vcpu[i]->virq_to_evtchn[chn->u.virq] == port)
 				d->vcpu[i]->virq_to_evtchn[chn->u.virq] = 0;
 		break;
-	case ECS_INTERDOMAIN: {
-		struct domain *rd = domain_by_id(chn->u.inter.dom);
-
-		if (rd) {
-			struct evtchn *rchn = port_chn(rd, chn->u.inter.port);
-
-			rchn->state = ECS_UNBOUND;
-			rchn->u.remote_domid = d->domain_id;
-		}
+	case ECS_INTERDOMAIN:
+		rc = close_interdomain(d, rd, chn, port, peer);
+		if (rc)
+			return rc;
 		break;
-	}
 	default: /* free, reserved (port 0) */
 		return -EINVAL;
 	}
@@ -459,38 +591,80 @@ static long evtchn_close_port(struct domain *d, unsigned int port)
 	return 0;
 }
 
-static long evtchn_send(struct domain *d, unsigned int port)
+/* Close @port of @d, taking @d's event lock and an interdomain peer's. */
+static long close_port(struct domain *d, unsigned int port, enum port_end end)
 {
-	struct evtchn *chn;
-	struct domain *rd;
+	struct domain *rd = NULL;
+	domid_t peer = 0;
+	long rc;
 
-	if (!port_valid(d, port))
-		return -EINVAL;
-	chn = port_chn(d, port);
-	switch (port_state(d, port)) {
-	case ECS_INTERDOMAIN:
-		rd = domain_by_id(chn->u.inter.dom);
-		if (rd)
-			evtchn_set_pending(rd, evtchn_from_port(rd, chn->u.inter.port)->notify_vcpu,
-					   chn->u.inter.port);
-		return 0;
-	case ECS_IPI:
-		evtchn_set_pending(d, chn->notify_vcpu, port);
-		return 0;
-	case ECS_UNBOUND:
-		return 0; /* nobody listens yet: dropped */
-	default:
-		return -EINVAL;
+	for (;;) {
+		lock_pair(d, rd);
+		rc = close_locked(d, rd, port, end, &peer);
+		unlock_pair(d, rd);
+		if (rc != -EAGAIN)
+			return rc;
+		rd = domain_by_id(peer);
 	}
 }
 
-static long evtchn_status(struct evtchn_status *st)
+/* Raise @rport of domain @peer if it is still the peer of @d's @port. */
+static void send_interdomain(struct domain *d, unsigned int port, domid_t peer, unsigned int rport)
 {
-	struct domain *d = domain_lookup(st->dom);
+	struct domain *rd = domain_by_id(peer);
+	struct evtchn *rchn;
+
+	if (!rd)
+		return;
+	lock_one(rd);
+	rchn = peer_chn(rd, rport, d, port);
+	if (rchn)
+		set_pending(rd, rchn->notify_vcpu, rport);
+	unlock_one(rd);
+}
+
+/*
+ * Send on @port of @d. An interdomain peer is raised after @d's lock is
+ * let go, under its own, so no send holds two event locks.
+ */
+static long send_port(struct domain *d, unsigned int port, enum port_end end)
+{
+	struct evtchn *chn;
+	bool inter = false;
+	domid_t peer = 0;
+	unsigned int rport = 0;
+	long rc = 0;
+
+	lock_one(d);
+	if (!port_valid(d, port) || !end_matches(d, port, end)) {
+		unlock_one(d);
+		return -EINVAL;
+	}
+	chn = port_chn(d, port);
+	switch (port_state(d, port)) {
+	case ECS_INTERDOMAIN:
+		inter = true;
+		peer = chn->u.inter.dom;
+		rport = chn->u.inter.port;
+		break;
+	case ECS_IPI:
+		set_pending(d, chn->notify_vcpu, port);
+		break;
+	case ECS_UNBOUND:
+		break; /* nobody listens yet: dropped */
+	default:
+		rc = -EINVAL;
+	}
+	unlock_one(d);
+	if (inter)
+		send_interdomain(d, port, peer, rport);
+	return rc;
+}
+
+static long status_locked(struct domain *d, struct evtchn_status *st)
+{
 	const struct evtchn *chn;
 
-	if (!d)
-		return -ESRCH;
 	if (!port_valid(d, st->port))
 		return -EINVAL;
 	if (!may_act_on(d))
@@ -526,6 +700,19 @@ static long evtchn_status(struct evtchn_status *st)
 	return 0;
 }
 
+static long evtchn_status(struct evtchn_status *st)
+{
+	struct domain *d = domain_lookup(st->dom);
+	long rc;
+
+	if (!d)
+		return -ESRCH;
+	lock_one(d);
+	rc = status_locked(d, st);
+	unlock_one(d);
+	return rc;
+}
+
 static long evtchn_bind_vcpu(unsigned int port, unsigned int vcpu_id)
 {
 	struct domain *d = current->domain;
@@ -556,7 +743,7 @@ static long evtchn_unmask(unsigned int port)
 {
 	if (!port_valid(current->domain, port))
 		return -EINVAL;
-	evtchn_unmask_port(current->domain, port);
+	unmask_port(current->domain, port);
 	return 0;
 }
 
@@ -569,46 +756,46 @@ __attribute__((weak)) void evtchn_xen_notify(struct domain *d, unsigned int port
 
 int evtchn_alloc_xen_port(struct domain *d, unsigned int vcpu_id, domid_t remote)
 {
-	int port = get_free_port(d);
 	struct evtchn *chn;
+	int port;
 
-	if (port < 0)
-		return port;
-	chn = port_chn(d, (unsigned int)port);
-	chn->state = ECS_UNBOUND;
-	chn->xen_consumer = 1;
-	chn->notify_vcpu = (u16)vcpu_id;
-	chn->u.remote_domid = remote;
+	lock_one(d);
+	port = get_free_port(d);
+	if (port >= 0) {
+		chn = port_chn(d, (unsigned int)port);
+		chn->state = ECS_UNBOUND;
+		chn->xen_consumer = 1;
+		chn->notify_vcpu = (u16)vcpu_id;
+		chn->u.remote_domid = remote;
+	}
+	unlock_one(d);
 	return port;
-}
-
-static bool is_xen_port(const struct domain *d, unsigned int port)
-{
-	return port && port_valid(d, port) && evtchn_from_port(d, port)->xen_consumer;
 }
 
 void evtchn_send_xen_port(struct domain *d, unsigned int port)
 {
-	if (is_xen_port(d, port))
-		evtchn_send(d, port);
+	send_port(d, port, END_XEN);
 }
 
 void evtchn_free_xen_port(struct domain *d, unsigned int port)
 {
-	if (is_xen_port(d, port))
-		evtchn_close_port(d, port);
+	close_port(d, port, END_XEN);
 }
 
 void evtchn_close_all(struct domain *d)
 {
-	unsigned int slots = evtchn_nr_slots(d);
+	unsigned int slots;
 
+	lock_one(d);
+	slots = evtchn_nr_slots(d);
+	unlock_one(d);
 	for (unsigned int p = 1; p < slots; p++)
-		if (evtchn_from_port(d, p)->state != ECS_FREE)
-			evtchn_close_port(d, p);
+		close_port(d, p, END_ANY);
+	lock_one(d);
 	evtchn_fifo_destroy(d);
 	free_buckets(d);
 	memset(d->evtchn, 0, sizeof(d->evtchn)); /* the FIFO fields too */
+	unlock_one(d);
 }
 
 static long evtchn_reset(struct evtchn_reset *r)
@@ -629,9 +816,11 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 
 	if (!v || virq >= NR_VIRQS)
 		return;
+	lock_one(v->domain);
 	port = v->virq_to_evtchn[virq];
 	if (port)
-		evtchn_set_pending(v->domain, v->vcpu_id, port);
+		set_pending(v->domain, v->vcpu_id, port);
+	unlock_one(v->domain);
 }
 
 void send_guest_global_virq(struct domain *d, unsigned int virq)
@@ -641,9 +830,11 @@ void send_guest_global_virq(struct domain *d, unsigned int virq)
 
 	if (!v || virq >= NR_VIRQS)
 		return;
+	lock_one(d);
 	port = v->virq_to_evtchn[virq];
 	if (port)
-		evtchn_set_pending(d, evtchn_from_port(d, port)->notify_vcpu, port);
+		set_pending(d, evtchn_from_port(d, port)->notify_vcpu, port);
+	unlock_one(d);
 }
 
 /* EVTCHNOP_set_priority: a FIFO call (-ENOSYS with the 2-level ABI, as on Xen). */
@@ -695,45 +886,21 @@ union evtchn_args {
 	struct evtchn_set_priority set_priority;
 };
 
-/* Run @cmd on @a (already copied in); true in *copy_back when @a has results. */
-static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_back)
+/* The ops on the caller's own ports, run under its event lock. */
+static long own_port_op(unsigned int cmd, union evtchn_args *a)
 {
-	*copy_back = false;
 	switch (cmd) {
-	case EVTCHNOP_alloc_unbound:
-		*copy_back = true;
-		return evtchn_alloc_unbound(&a->alloc_unbound);
-	case EVTCHNOP_bind_interdomain:
-		*copy_back = true;
-		return evtchn_bind_interdomain(&a->bind_interdomain);
 	case EVTCHNOP_bind_virq:
-		*copy_back = true;
 		return evtchn_bind_virq(&a->bind_virq);
 	case EVTCHNOP_bind_pirq:
-		*copy_back = true;
 		return evtchn_bind_pirq(&a->bind_pirq);
 	case EVTCHNOP_bind_ipi:
-		*copy_back = true;
 		return evtchn_bind_ipi(&a->bind_ipi);
-	case EVTCHNOP_status:
-		*copy_back = true;
-		return evtchn_status(&a->status);
-	case EVTCHNOP_close:
-		if (is_xen_port(current->domain, a->close.port))
-			return -EINVAL;
-		return evtchn_close_port(current->domain, a->close.port);
-	case EVTCHNOP_send:
-		if (is_xen_port(current->domain, a->send.port))
-			return -EINVAL;
-		return evtchn_send(current->domain, a->send.port);
 	case EVTCHNOP_bind_vcpu:
 		return evtchn_bind_vcpu(a->bind_vcpu.port, a->bind_vcpu.vcpu);
 	case EVTCHNOP_unmask:
 		return evtchn_unmask(a->unmask.port);
-	case EVTCHNOP_reset:
-		return evtchn_reset(&a->reset);
 	case EVTCHNOP_init_control:
-		*copy_back = true;
 		return evtchn_fifo_init_control(&a->init_control);
 	case EVTCHNOP_expand_array:
 		return evtchn_fifo_expand_array(&a->expand_array);
@@ -741,6 +908,37 @@ static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_b
 		return evtchn_set_priority(&a->set_priority);
 	default:
 		return -ENOSYS;
+	}
+}
+
+/* Run @cmd on @a (already copied in); true in *copy_back when @a has results. */
+static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_back)
+{
+	struct domain *d = current->domain;
+	long rc;
+
+	*copy_back = cmd == EVTCHNOP_alloc_unbound || cmd == EVTCHNOP_bind_interdomain ||
+		     cmd == EVTCHNOP_bind_virq || cmd == EVTCHNOP_bind_pirq ||
+		     cmd == EVTCHNOP_bind_ipi || cmd == EVTCHNOP_status ||
+		     cmd == EVTCHNOP_init_control;
+	switch (cmd) {
+	case EVTCHNOP_alloc_unbound:
+		return evtchn_alloc_unbound(&a->alloc_unbound);
+	case EVTCHNOP_bind_interdomain:
+		return evtchn_bind_interdomain(&a->bind_interdomain);
+	case EVTCHNOP_status:
+		return evtchn_status(&a->status);
+	case EVTCHNOP_close:
+		return close_port(d, a->close.port, END_GUEST);
+	case EVTCHNOP_send:
+		return send_port(d, a->send.port, END_GUEST);
+	case EVTCHNOP_reset:
+		return evtchn_reset(&a->reset);
+	default:
+		lock_one(d);
+		rc = own_port_op(cmd, a);
+		unlock_one(d);
+		return rc;
 	}
 }
 

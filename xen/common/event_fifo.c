@@ -13,8 +13,9 @@
  * LINKED still set (a tail the guest has already consumed is not linked to:
  * the port becomes the new head instead).
  *
- * Hypervisor code runs under the hypervisor lock, so the hypervisor's own
- * queue state (each queue's tail) needs no lock of its own. This file is
+ * The hypervisor's own queue state (each queue's tail, the event array and
+ * control block pointers) is covered by the domain's event lock: every
+ * function here runs with it held. This file is
  * also compiled on the host by the unit tests (tests/unit/evtchn/).
  */
 #include "types.h"
@@ -143,6 +144,7 @@ void evtchn_fifo_set_pending(struct domain *d, unsigned int vcpu_id, unsigned in
 	unsigned int prio = chn->priority;
 	bool was_pending;
 
+	ASSERT_LOCKED(&d->event_lock);
 	if (!w) {
 		chn->fifo_pending = 1;
 		return;
@@ -172,6 +174,7 @@ void evtchn_fifo_unmask(struct domain *d, unsigned int port)
 {
 	event_word_t *w = word_of(d, port);
 
+	ASSERT_LOCKED(&d->event_lock);
 	if (!w)
 		return;
 	word_clear(w, EVTCHN_FIFO_MASKED);
@@ -272,6 +275,7 @@ long evtchn_fifo_init_control(struct evtchn_init_control *a)
 	struct vcpu *v = fifo_vcpu(d, a->vcpu);
 	long rc;
 
+	ASSERT_LOCKED(&d->event_lock);
 	a->link_bits = EVTCHN_FIFO_LINK_BITS;
 	if (!v)
 		return -ENOENT;
@@ -305,6 +309,7 @@ long evtchn_fifo_expand_array(const struct evtchn_expand_array *a)
 	unsigned int first = f->nr_words, slot = first / EVTCHN_FIFO_WORDS_PER_PAGE;
 	u64 mfn;
 
+	ASSERT_LOCKED(&d->event_lock);
 	if (!f->on)
 		return -EOPNOTSUPP;
 	if (slot >= EVTCHN_FIFO_MAX_PAGES)
@@ -322,6 +327,7 @@ void evtchn_fifo_destroy(struct domain *d)
 {
 	struct evtchn_fifo_domain *f = &d->evtchn_fifo;
 
+	ASSERT_LOCKED(&d->event_lock);
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
 		struct vcpu *v = d->vcpu[i];
 

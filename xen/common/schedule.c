@@ -71,10 +71,12 @@ long sched_poll_ports(u64 ports, unsigned int nr, u64 timeout)
 	for (unsigned int i = 0; i < nr; i++) {
 		if (copy_from_guest(&port, ports + i * sizeof(port), sizeof(port)))
 			return -EFAULT;
-		if (!evtchn_port_valid(v->domain, port))
+		switch (evtchn_poll_port(v->domain, port)) {
+		case -1:
 			return -EINVAL;
-		if (evtchn_is_pending(v->domain, port))
+		case 1:
 			return 0;
+		}
 	}
 	vcpu_timers_init(v);
 	v->poll_evtchn = nr == 1 ? (s32)port : -1;

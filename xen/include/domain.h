@@ -3,6 +3,7 @@
 #define PETREL_DOMAIN_H
 
 #include "types.h"
+#include "spinlock.h"
 #include "regs.h"
 #include "public/xen.h"
 #include "public/vcpu.h"
@@ -179,6 +180,12 @@ struct domain {
 	u16 sched_cap;	  /* credit cap in percent of a CPU, 0 = none */
 	u64 cap_period_start, cap_used; /* the cap's current period, and the time run in it */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
+	/*
+	 * The event lock: the port table and buckets, virq_to_evtchn of its
+	 * vCPUs, the FIFO state (the event array, control blocks, queue tails).
+	 * Two domains' locks are taken lower id first (event_channel.c).
+	 */
+	spinlock_t event_lock;
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* ports 0-4095, port 0 reserved */
 	struct evtchn *evtchn_bucket[EVTCHN_NR_BUCKETS]; /* FIFO: ports from 4096 on, NULL = none */
 	struct evtchn_fifo_domain evtchn_fifo; /* FIFO ABI: on, and the event array */

@@ -91,6 +91,8 @@ long do_event_channel_op_compat(unsigned long arg);
 
 /* Raise @port of @d on vCPU @vcpu_id (2-level pending/mask/selector logic). */
 void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port);
+/* Raise @port of @d on the vCPU it notifies (a PIRQ's port). */
+void evtchn_raise_port(struct domain *d, unsigned int port);
 /* Raise a per-vCPU VIRQ (VIRQ_TIMER...) if @v has bound it. */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 /* Raise a global VIRQ (VIRQ_CONSOLE...) of @d if bound (it lives on vCPU 0). */
@@ -103,6 +105,8 @@ bool virq_bound(const struct vcpu *v, unsigned int virq);
 /* Pending and mask state of a valid @port, with either ABI. */
 bool evtchn_is_pending(const struct domain *d, unsigned int port);
 bool evtchn_is_masked(const struct domain *d, unsigned int port);
+/* SCHEDOP_poll's look at @port: -1 no such slot, 1 pending, 0 not. */
+int evtchn_poll_port(struct domain *d, unsigned int port);
 /* True if @port has a slot in @d's port table (closed or not). */
 bool evtchn_port_valid(const struct domain *d, unsigned int port);
 /* The slot of a valid @port. */

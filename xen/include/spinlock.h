@@ -53,9 +53,24 @@ static inline void spin_relax(void)
 }
 #endif
 
+static inline bool spin_is_locked(const spinlock_t *l)
+{
+	u32 w = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+
+	return (u16)w != (u16)(w >> 16);
+}
+
+static inline bool spin_is_locked_by_me(const spinlock_t *l)
+{
+	return spin_is_locked(l) && l->owner == smp_processor_id();
+}
+
 static inline void spin_lock(spinlock_t *l)
 {
-	u16 me = __atomic_fetch_add(&l->tail, 1, __ATOMIC_RELAXED);
+	u16 me;
+
+	ASSERT(!spin_is_locked_by_me(l)); /* taken twice by one CPU: it would wait for itself */
+	me = __atomic_fetch_add(&l->tail, 1, __ATOMIC_RELAXED);
 
 	while (__atomic_load_n(&l->head, __ATOMIC_ACQUIRE) != me)
 		spin_relax();
@@ -75,18 +90,6 @@ static inline bool spin_trylock(spinlock_t *l)
 		return false;
 	l->owner = (u16)smp_processor_id();
 	return true;
-}
-
-static inline bool spin_is_locked(const spinlock_t *l)
-{
-	u32 w = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
-
-	return (u16)w != (u16)(w >> 16);
-}
-
-static inline bool spin_is_locked_by_me(const spinlock_t *l)
-{
-	return spin_is_locked(l) && l->owner == smp_processor_id();
 }
 
 static inline void spin_unlock(spinlock_t *l)

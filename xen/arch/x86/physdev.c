@@ -100,7 +100,7 @@ void pirq_hw_interrupt(unsigned int gsi)
 		eoi_bit(dp, p, true);
 	}
 	apic_eoi();
-	evtchn_set_pending(pi->dom, evtchn_from_port(pi->dom, pi->port)->notify_vcpu, pi->port);
+	evtchn_raise_port(pi->dom, pi->port);
 }
 
 void pirq_msi_interrupt(struct domain *d, unsigned int p)
@@ -109,7 +109,7 @@ void pirq_msi_interrupt(struct domain *d, unsigned int p)
 
 	if (!pi || !pi->msi || !pi->port || !pi->dom)
 		return; /* masked at the device as soon as it was unbound */
-	evtchn_set_pending(pi->dom, evtchn_from_port(pi->dom, pi->port)->notify_vcpu, pi->port);
+	evtchn_raise_port(pi->dom, pi->port);
 }
 
 /* The guest is done with @p: unmask its level-triggered pin again. */

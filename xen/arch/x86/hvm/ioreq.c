@@ -754,7 +754,10 @@ bool hvm_ioreq_complete(struct vcpu *v)
 /* The emulator notified a per-vCPU port: wake the vCPU it belongs to. */
 void evtchn_xen_notify(struct domain *d, unsigned int port)
 {
-	struct vcpu *v = d->vcpu[evtchn_from_port(d, port)->notify_vcpu % MAX_VIRT_CPUS];
+	struct vcpu *v;
+
+	ASSERT_LOCKED(&d->event_lock);
+	v = d->vcpu[evtchn_from_port(d, port)->notify_vcpu % MAX_VIRT_CPUS];
 
 	if (v && is_hvm_domain(d) && v->arch.hvm.io.pending)
 		vcpu_unblock(v);
