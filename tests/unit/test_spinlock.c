@@ -25,9 +25,10 @@ static volatile unsigned long counter;
 static volatile int inside; /* threads inside the critical section */
 static volatile int overlap;
 
+/* Each thread is a CPU of its own: @arg is its number (the main thread is CPU 0). */
 static void *hammer(void *arg)
 {
-	(void)arg;
+	host_cpu_info.cpu_id = (unsigned int)(uintptr_t)arg;
 	for (int i = 0; i < ROUNDS; i++) {
 		spin_lock(&counter_lock);
 		if (__atomic_add_fetch(&inside, 1, __ATOMIC_SEQ_CST) != 1)
@@ -46,7 +47,8 @@ static void test_mutual_exclusion(void **state)
 	(void)state;
 	counter = 0;
 	for (int i = 0; i < THREADS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, hammer, NULL), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, (void *)(uintptr_t)(i + 1)),
+				 0);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
 	assert_int_equal(overlap, 0);
@@ -105,6 +107,7 @@ static volatile int waiter_got_it;
 static void *waiter(void *arg)
 {
 	(void)arg;
+	host_cpu_info.cpu_id = 1;
 	spin_lock(&wait_lock);
 	waiter_got_it = 1;
 	spin_unlock(&wait_lock);

@@ -43,8 +43,11 @@ static inline struct cpu_info *get_cpu_info(void)
 	return cpu_info_from_sp(sp);
 }
 #else
-/* Host builds (unit tests): one CPU, CPU 0 (one weak definition for all). */
-__attribute__((weak)) struct cpu_info host_cpu_info;
+/*
+ * Host builds (unit tests): each thread is a CPU of its own, CPU 0 unless
+ * it sets another number (one weak definition for all).
+ */
+__attribute__((weak)) __thread struct cpu_info host_cpu_info;
 static inline struct cpu_info *get_cpu_info(void)
 {
 	return &host_cpu_info;
