@@ -78,7 +78,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
 	test-system-dom0-smp4 test-system-dom0-smp4-xen \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
-	test-pxl-linux test-pxl-linux-xen \
+	test-pxl-linux test-pxl-linux-xen test-system-pvh-linux test-system-pvh-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen
 xen-ref: $(XEN_REF)
@@ -136,6 +136,16 @@ test-pxl-linux: dom0-image $(PETREL_IMAGE)
 test-pxl-linux-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-linux --no-reboot \
 		--log $(BUILD)/system/xen-pxl-linux-serial.log
+
+# The Linux domU as a PVH guest of Debian's xl, 1 then 2 vCPUs (step
+# xl-pvh-linux; not in TEST_TARGETS).
+test-system-pvh-linux: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-pvh-linux --no-reboot \
+		--log $(BUILD)/system/petrel-pvh-linux-serial.log
+
+test-system-pvh-linux-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only xl-pvh-linux --no-reboot \
+		--log $(BUILD)/system/xen-pvh-linux-serial.log
 
 # With the save step, in the same dom0 boot, one cycle of the Linux domU
 # (create, boot to its marker, destroy, free memory back): make test's slice

@@ -997,6 +997,9 @@ bool hvm_handle_hypercall(struct vcpu *v)
 	v->arch.hvm.hcall_again = false;
 	hypercall_mark_start();
 	r->rax = (u64)hvm_do_hypercall(nr, a);
+	if (r->rax == (u64)-ENOSYS)
+		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%uv%u: HVM hypercall %lu (cmd %lu) -ENOSYS\n",
+		       v->domain->domain_id, v->vcpu_id, nr, a[0]);
 	return !v->arch.hvm.hcall_again;
 }
 
