@@ -1322,9 +1322,10 @@ PVH_LINUX_MARKER = re.compile(r"%s kernel (\S+) memory (\d+) kB cpus (\d+) type 
                               % DOMU_MARKER)
 
 
-# earlyprintk=xen: until its console ring is up, a PVH domU's kernel writes to
-# the debug port 0xE9, which the hypervisor logs as the domain's lines.
-PVH_LINUX_EXTRA = "'extra=\"console=hvc0 earlyprintk=xen\"'"
+# earlyprintk=xen keep_bootcon: a PVH domU's kernel also writes its messages
+# to the debug port 0xE9, which the hypervisor logs as the domain's lines (on
+# the serial log, even when the domain dies before xenconsoled reads its ring).
+PVH_LINUX_EXTRA = "'extra=\"console=hvc0 earlyprintk=xen keep_bootcon\"'"
 
 
 def pvh_linux_cycle(con, res, vcpus, timeout):

@@ -48,6 +48,7 @@ struct hvm_vcpu {
 		s8 reg;		/* the general register a read lands in, -1 for a write */
 		u8 last_state;	/* the slot's state when last seen (it never goes back) */
 	} io;
+	u64 tsc_aux;	  /* MSR_TSC_AUX while another vCPU runs (CPUs with rdtscp) */
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
 	bool hcall_again; /* the hypercall made a continuation: its instruction runs again */
 	u8 fpu_area[512] __aligned(16);

@@ -3,13 +3,15 @@
  * long mode needs without the hypervisor's SVME, reserved EFER bits, an
  * unaligned hypercall-page address, an unknown MSR, CR4.VMXE, reserved CR4
  * bits and clearing CR0.PG in 64-bit code all raise #GP in the guest (which carries on);
- * CPUID offers MTRRs only if MTRRcap reads without #GP (hvmloader trusts the bit); a
+ * CPUID offers MTRRs only if MTRRcap reads without #GP (hvmloader trusts the bit), and
+ * MCA only if MCG_CAP does (Linux panics otherwise); TSC_AUX reads back where CPUID offers
+ * rdtscp (the test runs on QEMU's max CPU, which has it); a
  * byte on the 0xE9 debug port reaches the console as a guest line.
  */
 #include "xtest.h"
 #include "hvm.h"
 
-TEST_CPU("qemu64,+svm,+npt");
+TEST_CPU("max");
 TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M guest_loglvl=all");
@@ -70,6 +72,55 @@ static void mtrr_offered(void)
 	xtest_check(f < 0, "CPUID offers MTRRs but rdmsr MTRRcap raised vector %d", f);
 }
 
+#define MSR_MCG_CAP 0x179
+#define MSR_TSC_AUX 0xc0000103
+
+/* CPUID.1:EDX.MCA promises MCG_CAP (Linux panics when it #GPs). */
+static void mca_offered(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t cap = 0;
+	int f;
+
+	hvm_cpuid(1, 0, &a, &b, &c, &d);
+	if (!(d & (1u << 14))) {
+		printk("MCA not offered\n");
+		return;
+	}
+	f = hvm_rdmsr_safe(MSR_MCG_CAP, &cap);
+	printk("MCA offered, MCG_CAP %#lx\n", (unsigned long)cap);
+	xtest_check(f < 0, "CPUID offers MCA but rdmsr MCG_CAP raised vector %d", f);
+}
+
+/*
+ * CPUID.80000001:EDX.RDTSCP promises TSC_AUX: what the guest writes reads
+ * back; bits 63:32 are reserved (#GP). Without rdtscp the MSR #GPs. (The
+ * rdtscp instruction itself is left out: Xen 4.17 intercepts it and, without
+ * next-RIP under QEMU's emulation, injects #GP.)
+ */
+static void tsc_aux(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t v = 0;
+	int f;
+
+	hvm_cpuid(0x80000001, 0, &a, &b, &c, &d);
+	if (!(d & (1u << 27))) {
+		f = hvm_rdmsr_safe(MSR_TSC_AUX, &v);
+		printk("rdtscp not offered, rdmsr TSC_AUX: vector %d\n", f);
+		xtest_check(f == GP, "TSC_AUX without rdtscp: vector %d, want #GP", f);
+		return;
+	}
+	f = hvm_wrmsr_safe(MSR_TSC_AUX, 0x5a5a1234);
+	xtest_check(f < 0, "wrmsr TSC_AUX raised vector %d", f);
+	f = hvm_rdmsr_safe(MSR_TSC_AUX, &v);
+	xtest_check(f < 0 && v == 0x5a5a1234, "TSC_AUX read back %#lx (vector %d)",
+		    (unsigned long)v, f);
+	printk("rdtscp offered, TSC_AUX %#lx\n", (unsigned long)v);
+	f = hvm_wrmsr_safe(MSR_TSC_AUX, 1UL << 32);
+	xtest_check(f == GP, "TSC_AUX bit 32: vector %d, want #GP", f);
+}
+
 void test_main(void)
 {
 	unsigned long cr0 = read_cr(0), cr4 = read_cr(4);
@@ -90,6 +141,8 @@ void test_main(void)
 	f = hvm_rdmsr_safe(0xc0011234, &v);
 	xtest_check(f == GP, "rdmsr of an unknown MSR: vector %d, want #GP", f);
 	mtrr_offered();
+	mca_offered();
+	tsc_aux();
 	f = write_cr(4, cr4 | (1UL << 13));
 	xtest_check(f == GP, "CR4.VMXE: vector %d, want #GP", f);
 	f = write_cr(4, cr4 | (1UL << 15));

@@ -307,6 +307,7 @@ void hvm_handle_cpuid(struct vcpu *v)
 			c &= ~(1u << 24);	       /* no TSC-deadline timer mode */
 			d |= 1u << 9;		       /* the (virtual) local APIC */
 			d &= ~(1u << 12);	       /* no MTRRs: their MSRs #GP */
+			d &= ~((1u << 7) | (1u << 14)); /* no MCE/MCA: no MCG MSRs either */
 			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
 				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
@@ -414,6 +415,11 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_TSC:
 		*val = rdtsc();
 		return 0;
+	case MSR_TSC_AUX: /* the guest's value is in the CPU while it runs */
+		if (!cpu_has_tsc_aux())
+			return inject_gp(v);
+		*val = (u32)rdmsr(MSR_TSC_AUX);
+		return 0;
 	case HVM_HYPERCALL_MSR:
 		*val = 0;
 		return 0;
@@ -440,6 +446,11 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 		return vlapic_set_base(v, val) ? inject_gp(v) : 0;
 	case 0x800 ... 0x8ff:
 		return vlapic_msr_write(v, msr, val) ? inject_gp(v) : 0;
+	case MSR_TSC_AUX:
+		if (!cpu_has_tsc_aux() || (val >> 32))
+			return inject_gp(v);
+		wrmsr(MSR_TSC_AUX, val);
+		return 0;
 	case HVM_HYPERCALL_MSR: {
 		void *page = gfn_to_virt(v->domain, val >> PAGE_SHIFT);
 
@@ -829,6 +840,24 @@ static long param_op(unsigned long cmd, u64 arg)
 	return copy_to_guest(arg, &p, sizeof(p)) ? -EFAULT : 0;
 }
 
+/*
+ * HVMOP_pagetable_dying: a hint for shadow paging that the page table at a
+ * guest address is gone. With nested paging there is nothing to drop, and
+ * Xen's answer for the caller itself is -EINVAL; another domain -EOPNOTSUPP.
+ */
+static long pagetable_dying(unsigned long arg)
+{
+	struct xen_hvm_pagetable_dying a;
+	struct domain *d;
+
+	if (copy_from_guest(&a, arg, sizeof(a)))
+		return -EFAULT;
+	d = domain_lookup(a.domid);
+	if (!d)
+		return -ESRCH;
+	return d == current->domain ? -EINVAL : -EOPNOTSUPP;
+}
+
 /* HVMOP for HVM and PV callers alike (the toolstack sets a new domain's params). */
 long do_hvm_op(unsigned long cmd, unsigned long arg)
 {
@@ -840,6 +869,8 @@ long do_hvm_op(unsigned long cmd, unsigned long arg)
 		if (!is_hvm_vcpu(current))
 			return -EINVAL;
 		return set_upcall_vector(arg);
+	case HVMOP_pagetable_dying:
+		return pagetable_dying(arg);
 	}
 	return -ENOSYS;
 }
@@ -1038,6 +1069,8 @@ void hvm_context_save(struct vcpu *v)
 	write_cr0(read_cr0() & ~X86_CR0_TS);
 	__asm__ volatile("fxsave64 %0" : "=m"(v->arch.hvm.fpu_area));
 	v->arch.hvm.fpu_saved = true;
+	if (cpu_has_tsc_aux())
+		v->arch.hvm.tsc_aux = rdmsr(MSR_TSC_AUX);
 }
 
 void hvm_context_load(struct vcpu *v)
@@ -1050,6 +1083,8 @@ void hvm_context_load(struct vcpu *v)
 		__asm__ volatile("fxrstor64 %0" : : "m"(v->arch.hvm.fpu_area));
 	else
 		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	if (cpu_has_tsc_aux())
+		wrmsr(MSR_TSC_AUX, v->arch.hvm.tsc_aux);
 	if (hvm_backend->context_load)
 		hvm_backend->context_load(v);
 }
