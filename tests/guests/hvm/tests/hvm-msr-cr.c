@@ -5,7 +5,8 @@
  * bits and clearing CR0.PG in 64-bit code all raise #GP in the guest (which carries on);
  * CPUID offers MTRRs only if MTRRcap reads without #GP (hvmloader trusts the bit), and
  * MCA only if MCG_CAP does (Linux panics otherwise); TSC_AUX reads back where CPUID offers
- * rdtscp (the test runs on QEMU's max CPU, which has it); a
+ * rdtscp (the test runs on QEMU's max CPU, which has it), and XSAVE only if CR4.OSXSAVE
+ * and xsetbv work (Petrel offers no XSAVE: setting OSXSAVE #GPs); a
  * byte on the 0xE9 debug port reaches the console as a guest line.
  */
 #include "xtest.h"
@@ -121,6 +122,45 @@ static void tsc_aux(void)
 	xtest_check(f == GP, "TSC_AUX bit 32: vector %d, want #GP", f);
 }
 
+static int xsetbv_safe(uint32_t xcr, uint64_t v)
+{
+	hvm_last_fault = -1;
+	__asm__ volatile("1: xsetbv\n2:\n" HVM_EXTABLE("1b", "2b")
+			 :
+			 : "c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+	return hvm_last_fault;
+}
+
+#define CR4_OSXSAVE (1UL << 18)
+
+/*
+ * CPUID.1:ECX.XSAVE promises CR4.OSXSAVE and XSETBV (Linux turns both on at
+ * boot and panics on a #GP); without it, setting CR4.OSXSAVE #GPs.
+ */
+static void xsave_offered(unsigned long cr4)
+{
+	uint32_t a, b, c, d;
+	int f;
+
+	hvm_cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 26))) {
+		f = write_cr(4, cr4 | CR4_OSXSAVE);
+		printk("XSAVE not offered, CR4.OSXSAVE: vector %d\n", f);
+		xtest_check(f == GP, "CR4.OSXSAVE without XSAVE: vector %d, want #GP", f);
+		return;
+	}
+	f = write_cr(4, cr4 | CR4_OSXSAVE);
+	xtest_check(f < 0, "CR4.OSXSAVE with XSAVE offered raised vector %d", f);
+	f = xsetbv_safe(0, 3); /* x87 and SSE */
+	printk("XSAVE offered, xsetbv x87|SSE: vector %d\n", f);
+	xtest_check(f < 0, "xsetbv XCR0 = 3 raised vector %d", f);
+	hvm_cpuid(1, 0, &a, &b, &c, &d);
+	xtest_check(c & (1u << 27), "CR4.OSXSAVE set but CPUID.1:ECX.OSXSAVE clear (%#x)", c);
+	f = write_cr(4, cr4);
+	xtest_check(f < 0, "clearing CR4.OSXSAVE raised vector %d", f);
+}
+
 void test_main(void)
 {
 	unsigned long cr0 = read_cr(0), cr4 = read_cr(4);
@@ -155,5 +195,6 @@ void test_main(void)
 		    read_cr(0), read_cr(4));
 	f = write_cr(4, cr4);
 	xtest_check(f < 0, "writing CR4's own value raised vector %d", f);
+	xsave_offered(cr4);
 	debug_port("hvm debug port line\n");
 }

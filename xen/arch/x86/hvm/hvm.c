@@ -302,18 +302,16 @@ void hvm_handle_cpuid(struct vcpu *v)
 		if (leaf == 1) {
 			c |= 1u << 31;		       /* hypervisor present */
 			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
-			c &= ~(1u << 27);	       /* OSXSAVE follows the guest's CR4 */
+			/* No XSAVE (XSETBV #GPs: only the FXSAVE image is switched), so no AVX */
+			c &= ~((1u << 26) | (1u << 27) | (1u << 28));
 			c |= 1u << 21;		       /* x2APIC: always emulated, as on Xen */
 			c &= ~(1u << 24);	       /* no TSC-deadline timer mode */
 			d |= 1u << 9;		       /* the (virtual) local APIC */
 			d &= ~(1u << 12);	       /* no MTRRs: their MSRs #GP */
 			d &= ~((1u << 7) | (1u << 14)); /* no MCE/MCA: no MCG MSRs either */
-			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
-				c |= 1u << 27;
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
-		} else if (leaf == 0xd && (u32)r->rcx == 1) {
-			a &= ~(1u << 3); /* no XSAVES: IA32_XSS is not virtualised */
-			c = d = 0;	 /* so no supervisor state components */
+		} else if (leaf == 0xd) {
+			a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
 		} else if (leaf == 0x80000001) {
 			c &= ~(1u << 2); /* no nested SVM */
 		} else if (leaf == 0x8000000a) {
@@ -346,7 +344,6 @@ static u64 cr4_valid_bits(void)
 	valid |= (c7 & (1u << 2)) ? 1UL << 11 : 0;  /* UMIP */
 	valid |= (b7 & (1u << 0)) ? 1UL << 16 : 0;  /* FSGSBASE */
 	valid |= (c & (1u << 17)) ? 1UL << 17 : 0;  /* PCIDE */
-	valid |= (c & (1u << 26)) ? 1UL << 18 : 0;  /* OSXSAVE */
 	valid |= (b7 & (1u << 7)) ? 1UL << 20 : 0;  /* SMEP */
 	valid |= (b7 & (1u << 20)) ? 1UL << 21 : 0; /* SMAP */
 	valid |= (c7 & (1u << 3)) ? 1UL << 22 : 0;  /* PKE */
@@ -980,7 +977,8 @@ static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 			return -ENOSYS;
 		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_sched_op:
-		if ((unsigned int)a[0] != SCHEDOP_yield && (unsigned int)a[0] != SCHEDOP_shutdown)
+		if ((unsigned int)a[0] != SCHEDOP_yield && (unsigned int)a[0] != SCHEDOP_shutdown &&
+		    (unsigned int)a[0] != SCHEDOP_poll)
 			return -ENOSYS;
 		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_xen_version:
