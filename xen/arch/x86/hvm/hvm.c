@@ -916,13 +916,16 @@ static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 }
 
 /*
- * The vcpu_ops an HVM vCPU has here. The runstate and time areas by guest
- * virtual address are not among them yet: they are written from contexts
- * where the guest's page tables may not be the current vCPU's.
+ * The vcpu_ops an HVM vCPU has here. The runstate area is written only
+ * while a vCPU of its domain is current, through that vCPU's page tables
+ * (common/vcpu.c), so a guest reaches nothing but its own memory. The time
+ * area is not among them yet: update_vcpu_system_time() writes it from
+ * contexts where another domain's vCPU is current.
  */
 static bool hvm_vcpu_op_allowed(unsigned int cmd)
 {
 	switch (cmd) {
+	case VCPUOP_register_runstate_memory_area:
 	case VCPUOP_register_vcpu_info:
 	case VCPUOP_is_up:
 	case VCPUOP_get_runstate_info:
