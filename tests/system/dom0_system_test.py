@@ -1328,6 +1328,10 @@ PVH_LINUX_MARKER = re.compile(r"%s kernel (\S+) memory (\d+) kB cpus (\d+) type 
 PVH_LINUX_EXTRA = "'extra=\"console=hvc0 earlyprintk=xen keep_bootcon\"'"
 
 
+# The vCPU counts, one domU each (PVH_LINUX_VCPUS=2 runs only the second).
+PVH_LINUX_VCPUS = [int(n) for n in os.environ.get("PVH_LINUX_VCPUS", "1,2").split(",")]
+
+
 def pvh_linux_cycle(con, res, vcpus, timeout):
     name = "pvhlin%d" % vcpus
     step = "xl-pvh-linux/%dvcpu" % vcpus
@@ -1362,7 +1366,7 @@ def pvh_linux_cycle(con, res, vcpus, timeout):
 
 def check_xl_pvh_linux(con, res, timeout):
     shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
-    for vcpus in (1, 2):
+    for vcpus in PVH_LINUX_VCPUS:
         pvh_linux_cycle(con, res, vcpus, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
 

@@ -7,7 +7,8 @@
  * next state change, Petrel at once: not checked), and still says running
  * after a poll; a poll whose timeout has passed returns, one on a port
  * already pending returns at once, and bad ports or too many ports are
- * -EINVAL.
+ * -EINVAL. vm_assist offers an HVM guest the runstate update flag only
+ * (Linux asks for it), and the area never shows the flag between updates.
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -22,6 +23,11 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 #define VCPUOP_register_runstate_memory_area 5
 #define RUNSTATE_running 0
 #define EINVAL 22
+#define HC_vm_assist 21
+#define VMASST_CMD_enable 0
+#define VMASST_TYPE_writable_pagetables 2
+#define VMASST_TYPE_runstate_update_flag 5
+#define RUNSTATE_UPDATE (1UL << 63)
 
 struct runstate {
 	int32_t state, pad;
@@ -43,6 +49,11 @@ static void check_runstate_area(void)
 	uint64_t va = (unsigned long)&area;
 	long rc;
 
+	rc = hypercall(HC_vm_assist, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0);
+	xtest_check(rc == 0, "vm_assist runstate_update_flag: %ld", rc);
+	rc = hypercall(HC_vm_assist, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, 0, 0, 0);
+	xtest_check(rc == -EINVAL, "vm_assist writable_pagetables: %ld, want -EINVAL", rc);
+
 	area.state = -1;
 	rc = hypercall(HC_vcpu_op, VCPUOP_register_runstate_memory_area, 0, (unsigned long)&va, 0,
 		       0);
@@ -51,6 +62,8 @@ static void check_runstate_area(void)
 	xtest_check(rc == 0, "register_runstate_memory_area: %ld", rc);
 	xtest_check(area.state == RUNSTATE_running, "runstate area state %d, want running",
 		    area.state);
+	xtest_check(!(area.state_entry_time & RUNSTATE_UPDATE),
+		    "runstate area left with the update flag");
 	xtest_check(area.state_entry_time && area.time[RUNSTATE_running] <= area.state_entry_time,
 		    "runstate area entry time %lu, running time %lu",
 		    (unsigned long)area.state_entry_time, (unsigned long)area.time[0]);

@@ -304,11 +304,12 @@ void hvm_handle_cpuid(struct vcpu *v)
 			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
 			/* No XSAVE (XSETBV #GPs: only the FXSAVE image is switched), so no AVX */
 			c &= ~((1u << 26) | (1u << 27) | (1u << 28));
-			c |= 1u << 21;		       /* x2APIC: always emulated, as on Xen */
-			c &= ~(1u << 24);	       /* no TSC-deadline timer mode */
-			d |= 1u << 9;		       /* the (virtual) local APIC */
-			d &= ~(1u << 12);	       /* no MTRRs: their MSRs #GP */
-			d &= ~((1u << 7) | (1u << 14)); /* no MCE/MCA: no MCG MSRs either */
+			c |= 1u << 21;	  /* x2APIC: always emulated, as on Xen */
+			c &= ~(1u << 24); /* no TSC-deadline timer mode */
+			d |= 1u << 9;	  /* the (virtual) local APIC */
+			d &= ~(1u << 12); /* no MTRRs: their MSRs #GP */
+			/* No MCE/MCA: there are no MCG MSRs either */
+			d &= ~((1u << 7) | (1u << 14));
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
 		} else if (leaf == 0xd) {
 			a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
@@ -974,6 +975,11 @@ static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 			return -ENOSYS;
 		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_set_timer_op:
+		return hypercall_dispatch(nr, a);
+	case __HYPERVISOR_vm_assist:
+		/* As Xen: an HVM guest has only the runstate update flag. */
+		if (a[1] != VMASST_TYPE_runstate_update_flag)
+			return -EINVAL;
 		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_console_io:
 		if ((unsigned int)a[0] != CONSOLEIO_write)
