@@ -55,42 +55,28 @@ static void debug_port(const char *s)
 }
 
 #define MSR_MTRRCAP 0xfe
-
-/* CPUID.1:EDX.MTRR promises the MTRR MSRs. */
-static void mtrr_offered(void)
-{
-	uint32_t a, b, c, d;
-	uint64_t cap = 0;
-	int f;
-
-	hvm_cpuid(1, 0, &a, &b, &c, &d);
-	if (!(d & (1u << 12))) {
-		printk("MTRRs not offered\n");
-		return;
-	}
-	f = hvm_rdmsr_safe(MSR_MTRRCAP, &cap);
-	printk("MTRRs offered, MTRRcap %#lx\n", (unsigned long)cap);
-	xtest_check(f < 0, "CPUID offers MTRRs but rdmsr MTRRcap raised vector %d", f);
-}
-
 #define MSR_MCG_CAP 0x179
 #define MSR_TSC_AUX 0xc0000103
 
-/* CPUID.1:EDX.MCA promises MCG_CAP (Linux panics when it #GPs). */
-static void mca_offered(void)
+/*
+ * CPUID.1:EDX bit @bit promises @msr: it must read without #GP (hvmloader
+ * trusts the MTRR bit, and Linux panics when MCG_CAP #GPs under the MCA bit).
+ */
+static void edx_msr_offered(unsigned int bit, const char *feature, uint32_t msr,
+			    const char *msr_name)
 {
 	uint32_t a, b, c, d;
-	uint64_t cap = 0;
+	uint64_t v = 0;
 	int f;
 
 	hvm_cpuid(1, 0, &a, &b, &c, &d);
-	if (!(d & (1u << 14))) {
-		printk("MCA not offered\n");
+	if (!(d & (1u << bit))) {
+		printk("%s not offered\n", feature);
 		return;
 	}
-	f = hvm_rdmsr_safe(MSR_MCG_CAP, &cap);
-	printk("MCA offered, MCG_CAP %#lx\n", (unsigned long)cap);
-	xtest_check(f < 0, "CPUID offers MCA but rdmsr MCG_CAP raised vector %d", f);
+	f = hvm_rdmsr_safe(msr, &v);
+	printk("%s offered, %s %#lx\n", feature, msr_name, (unsigned long)v);
+	xtest_check(f < 0, "CPUID offers %s but rdmsr %s raised vector %d", feature, msr_name, f);
 }
 
 /*
@@ -180,8 +166,8 @@ void test_main(void)
 	xtest_check(f == GP, "hypercall MSR with page index 1: vector %d, want #GP", f);
 	f = hvm_rdmsr_safe(0xc0011234, &v);
 	xtest_check(f == GP, "rdmsr of an unknown MSR: vector %d, want #GP", f);
-	mtrr_offered();
-	mca_offered();
+	edx_msr_offered(12, "MTRRs", MSR_MTRRCAP, "MTRRcap");
+	edx_msr_offered(14, "MCA", MSR_MCG_CAP, "MCG_CAP");
 	tsc_aux();
 	f = write_cr(4, cr4 | (1UL << 13));
 	xtest_check(f == GP, "CR4.VMXE: vector %d, want #GP", f);
