@@ -1336,7 +1336,8 @@ def pvh_linux_cycle(con, res, vcpus, timeout):
     name = "pvhlin%d" % vcpus
     step = "xl-pvh-linux/%dvcpu" % vcpus
     start = free_memory(con)
-    rc, out = xl_create_linux(con, name, timeout, "'type=\"pvh\"' 'vcpus=%d' %s" % (vcpus, PVH_LINUX_EXTRA))
+    rc, out = xl_create_linux(con, name, timeout,
+                              "'type=\"pvh\"' 'vcpus=%d' %s" % (vcpus, PVH_LINUX_EXTRA))
     if not res.check(step + "-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
         shell_run(con, "xl destroy %s" % name, timeout)
         return

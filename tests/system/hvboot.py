@@ -60,7 +60,8 @@ def qemu_binary():
     CPU model (max)."""
     qemu = os.environ.get("SYSTEM_QEMU") or shutil.which("qemu-system-x86_64")
     if not qemu or not os.path.isfile(qemu):
-        raise FileNotFoundError("QEMU %s not found (run: make deps)" % (qemu or "qemu-system-x86_64"))
+        raise FileNotFoundError("QEMU %s not found (run: make deps)"
+                                % (qemu or "qemu-system-x86_64"))
     data = []
     for d in filter(None, os.environ.get("SYSTEM_QEMU_DATA", "").split(":")):
         data += ["-L", d]
@@ -83,7 +84,9 @@ def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=(), smp=1):
     # QEMU's multiboot loader: modules are comma separated, each "file args".
     modules = "%s %s,%s" % (kernel, DOM0_CMDLINE, initrd)
     accel = ["-accel", "tcg,thread=multi"] if smp > 1 else []
-    return [qemu] + data + ["-cpu", os.environ.get("SYSTEM_QEMU_CPU", "max"), "-m", memory, "-machine", "pc", "-smp", str(smp)] + accel + [
+    cpu = os.environ.get("SYSTEM_QEMU_CPU", "max")
+    return [qemu] + data + ["-cpu", cpu, "-m", memory, "-machine", "pc", "-smp", str(smp)] + \
+        accel + [
             "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-nic", "none",
             "-kernel", image, "-append", HV_CMDLINE[hv], "-initrd", modules] + list(extra)
