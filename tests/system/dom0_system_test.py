@@ -60,6 +60,12 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 and listed, its greeting and verdict (its memory map read
                 back with XENMEM_memory_map among the checks) in xenconsoled's
                 log, shut down by itself, gone after `xl destroy`
+  xl-pvh-linux/* only with --only xl-pvh-linux: the Linux domU (dom0's kernel
+                and its busybox initramfs, 128 MiB) as a PVH guest of
+                Debian's xl (type = "pvh"), with 1 and then 2 vCPUs: its
+                marker names that many CPUs and guest type PVH, listed with
+                its vCPUs, `xl shutdown` powers it off cleanly, xl info's
+                free memory is back where it was
   xl-hvm/*      only with --only xl-hvm and the dom0-image-hvm image
                 (tests/system/hvm.mk): with Debian's xenconsoled running
                 (libxl waits for the console tty it writes), `xl create` of
@@ -1329,6 +1335,66 @@ def check_xl_linux_cycles(con, res, timeout):
               "md5sum before the cycles %r, after %r" % (sums.strip(), after.strip()))
 
 
+# The Linux domU as a PVH guest (step xl-pvh-linux, run only when named in
+# --only): the same kernel and initramfs, type = "pvh", first with one vCPU,
+# then with two.  Each boots to its marker, which names its CPU count and the
+# guest type Linux found (/sys/hypervisor/guest_type), is listed with its
+# vCPUs, shuts down cleanly on `xl shutdown`, and xl info's free memory comes
+# back to where it was before it.
+PVH_LINUX_MARKER = re.compile(r"%s kernel (\S+) memory (\d+) kB cpus (\d+) type (\S*)"
+                              % DOMU_MARKER)
+
+
+# earlyprintk=xen keep_bootcon: a PVH domU's kernel also writes its messages
+# to the debug port 0xE9, which the hypervisor logs as the domain's lines (on
+# the serial log, even when the domain dies before xenconsoled reads its ring).
+PVH_LINUX_EXTRA = "'extra=\"console=hvc0 earlyprintk=xen keep_bootcon\"'"
+
+
+# The vCPU counts, one domU each (PVH_LINUX_VCPUS=2 runs only the second).
+PVH_LINUX_VCPUS = [int(n) for n in os.environ.get("PVH_LINUX_VCPUS", "1,2").split(",")]
+
+
+def pvh_linux_cycle(con, res, vcpus, timeout):
+    name = "pvhlin%d" % vcpus
+    step = "xl-pvh-linux/%dvcpu" % vcpus
+    start = free_memory(con)
+    rc, out = xl_create_linux(con, name, timeout,
+                              "'type=\"pvh\"' 'vcpus=%d' %s" % (vcpus, PVH_LINUX_EXTRA))
+    if not res.check(step + "-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
+        shell_run(con, "xl destroy %s" % name, timeout)
+        return
+    rc, out = console_log_wait(con, name, DOMU_MARKER, DOMU_BOOT_WAIT)
+    m = PVH_LINUX_MARKER.search(out)
+    res.check(step + "-console", rc == 0 and m is not None and m.group(3) == str(vcpus) and
+              m.group(4) == "PVH",
+              "rc=%d, expected %r with %d cpus and type PVH in guest-%s.log: %r"
+              % (rc, DOMU_MARKER, vcpus, name, out.strip()[-600:]), m.group(0) if m else "")
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == name]
+    res.check(step + "-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
+              row[0][3] == str(vcpus) and row[0][4][2:] == "----",
+              "rc=%d, rows %r; expected a %s row with 128 MiB and %d vCPUs, not shut down, "
+              "crashed or dying" % (rc, lines, name, vcpus), " ".join(row[0]) if row else "")
+    rc, out = shell_run(con, "timeout 120 xl shutdown -w %s" % name, 150)
+    _, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
+    gone = xl_domid(con, name) is None
+    res.check(step + "-shutdown", rc == 0 and "domu: shutting down" in log and gone,
+              "rc=%d %r, still listed: %s, console tail %r"
+              % (rc, out.strip()[-200:], not gone, log[-300:]))
+    shell_run(con, "xl destroy %s" % name, timeout)
+    now = wait_free_memory(con, start)
+    res.check(step + "-free", start is not None and now == start,
+              "free memory %s MiB after, %s MiB before" % (now, start), "%s MiB" % now)
+
+
+def check_xl_pvh_linux(con, res, timeout):
+    shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    for vcpus in PVH_LINUX_VCPUS:
+        pvh_linux_cycle(con, res, vcpus, timeout)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+
+
 # The same Linux domU built by Petrel's pxl (step pxl-linux, run only when
 # named in --only): Debian's xenconsoled logs its console, Debian's xl sees it.
 PXL_LINUX_NAME = "plin"
@@ -1787,6 +1853,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
+                                ("xl-pvh-linux", lambda: "xl-pvh-linux" not in args.only
+                                 or check_xl_pvh_linux(con, res, args.cmd_timeout)),
                                 ("pxl-linux", lambda: "pxl-linux" not in args.only
                                  or check_pxl_linux(con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(

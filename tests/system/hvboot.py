@@ -52,6 +52,22 @@ def default_dom0(kernel_dir=None):
     return os.path.join(d, "vmlinuz"), os.path.join(d, "initramfs.cpio.gz")
 
 
+def qemu_binary():
+    """The QEMU to run and its data-directory options: $SYSTEM_QEMU (another
+    build, such as bookworm's 7.2 unpacked by tests/system/qemu72.mk) with the
+    directories of $SYSTEM_QEMU_DATA (colon separated, searched in order),
+    else the installed qemu-system-x86_64.  $SYSTEM_QEMU_CPU replaces the
+    CPU model (max)."""
+    qemu = os.environ.get("SYSTEM_QEMU") or shutil.which("qemu-system-x86_64")
+    if not qemu or not os.path.isfile(qemu):
+        raise FileNotFoundError("QEMU %s not found (run: make deps)"
+                                % (qemu or "qemu-system-x86_64"))
+    data = []
+    for d in filter(None, os.environ.get("SYSTEM_QEMU_DATA", "").split(":")):
+        data += ["-L", d]
+    return qemu, data
+
+
 def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=(), smp=1):
     """argv for one boot; image overrides the hypervisor binary; smp CPUs
     (multi-threaded TCG when more than one)."""
@@ -64,13 +80,13 @@ def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=(), smp=1):
         if "," in path:
             raise ValueError("%s path %s contains a comma (QEMU's module separator)"
                              % (what, path))
-    qemu = shutil.which("qemu-system-x86_64")
-    if not qemu:
-        raise FileNotFoundError("qemu-system-x86_64 not found (run: make deps)")
+    qemu, data = qemu_binary()
     # QEMU's multiboot loader: modules are comma separated, each "file args".
     modules = "%s %s,%s" % (kernel, DOM0_CMDLINE, initrd)
     accel = ["-accel", "tcg,thread=multi"] if smp > 1 else []
-    return [qemu, "-cpu", "max", "-m", memory, "-machine", "pc", "-smp", str(smp)] + accel + [
+    cpu = os.environ.get("SYSTEM_QEMU_CPU", "max")
+    return [qemu] + data + ["-cpu", cpu, "-m", memory, "-machine", "pc", "-smp", str(smp)] + \
+        accel + [
             "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-nic", "none",
             "-kernel", image, "-append", HV_CMDLINE[hv], "-initrd", modules] + list(extra)

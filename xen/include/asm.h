@@ -146,6 +146,10 @@ static inline u64 read_rflags(void)
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_APIC_BASE 0x1B
 #define MSR_TSC_DEADLINE 0x6E0
+#define MSR_TSC_AUX 0xC0000103
+
+/* MSR_TSC_AUX exists on this CPU (it has rdtscp; pv/domain.c). */
+bool cpu_has_tsc_aux(void);
 
 #define EFER_SCE (1UL << 0)
 #define EFER_LME (1UL << 8)

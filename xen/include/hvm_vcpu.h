@@ -52,7 +52,9 @@ struct hvm_vcpu {
 		u64 cmp_imm;
 		u8 last_state;	/* the slot's state when last seen (it never goes back) */
 	} io;
+	u64 tsc_aux;	  /* MSR_TSC_AUX while another vCPU runs (CPUs with rdtscp) */
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
+	bool wait_sipi;	  /* an INIT IPI arrived: the next start-up IPI starts it */
 	bool hcall_again; /* the hypercall made a continuation: its instruction runs again */
 	u8 fpu_area[512] __aligned(16);
 };

@@ -3,13 +3,16 @@
  * long mode needs without the hypervisor's SVME, reserved EFER bits, an
  * unaligned hypercall-page address, an unknown MSR, CR4.VMXE, reserved CR4
  * bits and clearing CR0.PG in 64-bit code all raise #GP in the guest (which carries on);
- * CPUID offers MTRRs only if MTRRcap reads without #GP (hvmloader trusts the bit); a
+ * CPUID offers MTRRs only if MTRRcap reads without #GP (hvmloader trusts the bit), and
+ * MCA only if MCG_CAP does (Linux panics otherwise); TSC_AUX reads back where CPUID offers
+ * rdtscp (the test runs on QEMU's max CPU, which has it), and XSAVE only if CR4.OSXSAVE
+ * and xsetbv work (Petrel offers no XSAVE: setting OSXSAVE #GPs); a
  * byte on the 0xE9 debug port reaches the console as a guest line.
  */
 #include "xtest.h"
 #include "hvm.h"
 
-TEST_CPU("qemu64,+svm,+npt");
+TEST_CPU("max");
 TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M guest_loglvl=all");
@@ -52,22 +55,96 @@ static void debug_port(const char *s)
 }
 
 #define MSR_MTRRCAP 0xfe
+#define MSR_MCG_CAP 0x179
+#define MSR_TSC_AUX 0xc0000103
 
-/* CPUID.1:EDX.MTRR promises the MTRR MSRs. */
-static void mtrr_offered(void)
+/*
+ * CPUID.1:EDX bit @bit promises @msr: it must read without #GP (hvmloader
+ * trusts the MTRR bit, and Linux panics when MCG_CAP #GPs under the MCA bit).
+ */
+static void edx_msr_offered(unsigned int bit, const char *feature, uint32_t msr,
+			    const char *msr_name)
 {
 	uint32_t a, b, c, d;
-	uint64_t cap = 0;
+	uint64_t v = 0;
 	int f;
 
 	hvm_cpuid(1, 0, &a, &b, &c, &d);
-	if (!(d & (1u << 12))) {
-		printk("MTRRs not offered\n");
+	if (!(d & (1u << bit))) {
+		printk("%s not offered\n", feature);
 		return;
 	}
-	f = hvm_rdmsr_safe(MSR_MTRRCAP, &cap);
-	printk("MTRRs offered, MTRRcap %#lx\n", (unsigned long)cap);
-	xtest_check(f < 0, "CPUID offers MTRRs but rdmsr MTRRcap raised vector %d", f);
+	f = hvm_rdmsr_safe(msr, &v);
+	printk("%s offered, %s %#lx\n", feature, msr_name, (unsigned long)v);
+	xtest_check(f < 0, "CPUID offers %s but rdmsr %s raised vector %d", feature, msr_name, f);
+}
+
+/*
+ * CPUID.80000001:EDX.RDTSCP promises TSC_AUX: what the guest writes reads
+ * back; bits 63:32 are reserved (#GP). Without rdtscp the MSR #GPs. (The
+ * rdtscp instruction itself is left out: Xen 4.17 intercepts it and, without
+ * next-RIP under QEMU's emulation, injects #GP.)
+ */
+static void tsc_aux(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t v = 0;
+	int f;
+
+	hvm_cpuid(0x80000001, 0, &a, &b, &c, &d);
+	if (!(d & (1u << 27))) {
+		f = hvm_rdmsr_safe(MSR_TSC_AUX, &v);
+		printk("rdtscp not offered, rdmsr TSC_AUX: vector %d\n", f);
+		xtest_check(f == GP, "TSC_AUX without rdtscp: vector %d, want #GP", f);
+		return;
+	}
+	f = hvm_wrmsr_safe(MSR_TSC_AUX, 0x5a5a1234);
+	xtest_check(f < 0, "wrmsr TSC_AUX raised vector %d", f);
+	f = hvm_rdmsr_safe(MSR_TSC_AUX, &v);
+	xtest_check(f < 0 && v == 0x5a5a1234, "TSC_AUX read back %#lx (vector %d)",
+		    (unsigned long)v, f);
+	printk("rdtscp offered, TSC_AUX %#lx\n", (unsigned long)v);
+	f = hvm_wrmsr_safe(MSR_TSC_AUX, 1UL << 32);
+	xtest_check(f == GP, "TSC_AUX bit 32: vector %d, want #GP", f);
+}
+
+static int xsetbv_safe(uint32_t xcr, uint64_t v)
+{
+	hvm_last_fault = -1;
+	__asm__ volatile("1: xsetbv\n2:\n" HVM_EXTABLE("1b", "2b")
+			 :
+			 : "c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+	return hvm_last_fault;
+}
+
+#define CR4_OSXSAVE (1UL << 18)
+
+/*
+ * CPUID.1:ECX.XSAVE promises CR4.OSXSAVE and XSETBV (Linux turns both on at
+ * boot and panics on a #GP); without it, setting CR4.OSXSAVE #GPs.
+ */
+static void xsave_offered(unsigned long cr4)
+{
+	uint32_t a, b, c, d;
+	int f;
+
+	hvm_cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 26))) {
+		f = write_cr(4, cr4 | CR4_OSXSAVE);
+		printk("XSAVE not offered, CR4.OSXSAVE: vector %d\n", f);
+		xtest_check(f == GP, "CR4.OSXSAVE without XSAVE: vector %d, want #GP", f);
+		return;
+	}
+	f = write_cr(4, cr4 | CR4_OSXSAVE);
+	xtest_check(f < 0, "CR4.OSXSAVE with XSAVE offered raised vector %d", f);
+	f = xsetbv_safe(0, 3); /* x87 and SSE */
+	printk("XSAVE offered, xsetbv x87|SSE: vector %d\n", f);
+	xtest_check(f < 0, "xsetbv XCR0 = 3 raised vector %d", f);
+	hvm_cpuid(1, 0, &a, &b, &c, &d);
+	xtest_check(c & (1u << 27), "CR4.OSXSAVE set but CPUID.1:ECX.OSXSAVE clear (%#x)", c);
+	f = write_cr(4, cr4);
+	xtest_check(f < 0, "clearing CR4.OSXSAVE raised vector %d", f);
 }
 
 void test_main(void)
@@ -89,7 +166,9 @@ void test_main(void)
 	xtest_check(f == GP, "hypercall MSR with page index 1: vector %d, want #GP", f);
 	f = hvm_rdmsr_safe(0xc0011234, &v);
 	xtest_check(f == GP, "rdmsr of an unknown MSR: vector %d, want #GP", f);
-	mtrr_offered();
+	edx_msr_offered(12, "MTRRs", MSR_MTRRCAP, "MTRRcap");
+	edx_msr_offered(14, "MCA", MSR_MCG_CAP, "MCG_CAP");
+	tsc_aux();
 	f = write_cr(4, cr4 | (1UL << 13));
 	xtest_check(f == GP, "CR4.VMXE: vector %d, want #GP", f);
 	f = write_cr(4, cr4 | (1UL << 15));
@@ -102,5 +181,6 @@ void test_main(void)
 		    read_cr(0), read_cr(4));
 	f = write_cr(4, cr4);
 	xtest_check(f < 0, "writing CR4's own value raised vector %d", f);
+	xsave_offered(cr4);
 	debug_port("hvm debug port line\n");
 }

@@ -8,6 +8,9 @@
  * does not exist. Values read back as Xen stores them: VM86_TSS becomes
  * VM86_TSS_SIZED with 128 bytes, a size is capped, a CALLBACK_IRQ of any
  * type is kept. ACPI_IOPORTS_LOCATION is -ENODEV (no PM timer in PVH).
+ * HVMOP_pagetable_dying (which Linux calls at boot) on itself is -EINVAL
+ * with nested paging (only shadow paging acts on it), -ESRCH for a domain
+ * that does not exist, -EFAULT for an unreadable argument.
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -20,10 +23,12 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 #define HC_hvm_op 34
 #define HVMOP_set_param 0
 #define HVMOP_get_param 1
+#define HVMOP_pagetable_dying 9
 #define DOMID_SELF 0x7ff0
 #define EPERM 1
 #define ESRCH 3
 #define ENODEV 19
+#define EFAULT 14
 #define EINVAL 22
 
 #define P_CALLBACK_IRQ 0
@@ -181,8 +186,34 @@ static void check_settable(void)
 		   (1UL << 56) | (3 << 11) | 1);
 }
 
+struct pagetable_dying {
+	uint16_t domid;
+	uint16_t pad[3];
+	uint64_t gpa;
+};
+
+static long pagetable_dying(uint16_t domid, unsigned long arg_va)
+{
+	struct pagetable_dying a = { .domid = domid, .gpa = 0x1000 };
+
+	return hypercall(HC_hvm_op, HVMOP_pagetable_dying, arg_va ? arg_va : (unsigned long)&a, 0,
+			 0, 0);
+}
+
+static void check_pagetable_dying(void)
+{
+	long rc = pagetable_dying(DOMID_SELF, 0);
+
+	xtest_check(rc == -EINVAL, "pagetable_dying on itself: %ld, want -EINVAL", rc);
+	rc = pagetable_dying(0x7fe0, 0);
+	xtest_check(rc == -ESRCH, "pagetable_dying on a domain that does not exist: %ld", rc);
+	rc = pagetable_dying(DOMID_SELF, 0xffff800000000000UL);
+	xtest_check(rc == -EFAULT, "pagetable_dying with an unmapped argument: %ld", rc);
+}
+
 void test_main(void)
 {
+	check_pagetable_dying();
 	check_readable();
 	check_refusals();
 	check_settable();

@@ -302,17 +302,17 @@ void hvm_handle_cpuid(struct vcpu *v)
 		if (leaf == 1) {
 			c |= 1u << 31;		       /* hypervisor present */
 			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
-			c &= ~(1u << 27);	       /* OSXSAVE follows the guest's CR4 */
-			c |= 1u << 21;		       /* x2APIC: always emulated, as on Xen */
-			c &= ~(1u << 24);	       /* no TSC-deadline timer mode */
-			d |= 1u << 9;		       /* the (virtual) local APIC */
-			d &= ~(1u << 12);	       /* no MTRRs: their MSRs #GP */
-			if (v->arch.hvm.guest_cr4 & X86_CR4_OSXSAVE)
-				c |= 1u << 27;
+			/* No XSAVE (XSETBV #GPs: only the FXSAVE image is switched), so no AVX */
+			c &= ~((1u << 26) | (1u << 27) | (1u << 28));
+			c |= 1u << 21;	  /* x2APIC: always emulated, as on Xen */
+			c &= ~(1u << 24); /* no TSC-deadline timer mode */
+			d |= 1u << 9;	  /* the (virtual) local APIC */
+			d &= ~(1u << 12); /* no MTRRs: their MSRs #GP */
+			/* No MCE/MCA: there are no MCG MSRs either */
+			d &= ~((1u << 7) | (1u << 14));
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
-		} else if (leaf == 0xd && (u32)r->rcx == 1) {
-			a &= ~(1u << 3); /* no XSAVES: IA32_XSS is not virtualised */
-			c = d = 0;	 /* so no supervisor state components */
+		} else if (leaf == 0xd) {
+			a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
 		} else if (leaf == 0x80000001) {
 			c &= ~(1u << 2); /* no nested SVM */
 		} else if (leaf == 0x8000000a) {
@@ -345,7 +345,6 @@ static u64 cr4_valid_bits(void)
 	valid |= (c7 & (1u << 2)) ? 1UL << 11 : 0;  /* UMIP */
 	valid |= (b7 & (1u << 0)) ? 1UL << 16 : 0;  /* FSGSBASE */
 	valid |= (c & (1u << 17)) ? 1UL << 17 : 0;  /* PCIDE */
-	valid |= (c & (1u << 26)) ? 1UL << 18 : 0;  /* OSXSAVE */
 	valid |= (b7 & (1u << 7)) ? 1UL << 20 : 0;  /* SMEP */
 	valid |= (b7 & (1u << 20)) ? 1UL << 21 : 0; /* SMAP */
 	valid |= (c7 & (1u << 3)) ? 1UL << 22 : 0;  /* PKE */
@@ -414,6 +413,11 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_TSC:
 		*val = rdtsc();
 		return 0;
+	case MSR_TSC_AUX: /* the guest's value is in the CPU while it runs */
+		if (!cpu_has_tsc_aux())
+			return inject_gp(v);
+		*val = (u32)rdmsr(MSR_TSC_AUX);
+		return 0;
 	case HVM_HYPERCALL_MSR:
 		*val = 0;
 		return 0;
@@ -440,6 +444,11 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 		return vlapic_set_base(v, val) ? inject_gp(v) : 0;
 	case 0x800 ... 0x8ff:
 		return vlapic_msr_write(v, msr, val) ? inject_gp(v) : 0;
+	case MSR_TSC_AUX:
+		if (!cpu_has_tsc_aux() || (val >> 32))
+			return inject_gp(v);
+		wrmsr(MSR_TSC_AUX, val);
+		return 0;
 	case HVM_HYPERCALL_MSR: {
 		void *page = gfn_to_virt(v->domain, val >> PAGE_SHIFT);
 
@@ -831,6 +840,24 @@ static long param_op(unsigned long cmd, u64 arg)
 	return copy_to_guest(arg, &p, sizeof(p)) ? -EFAULT : 0;
 }
 
+/*
+ * HVMOP_pagetable_dying: a hint for shadow paging that the page table at a
+ * guest address is gone. With nested paging there is nothing to drop, and
+ * Xen's answer for the caller itself is -EINVAL; another domain -EOPNOTSUPP.
+ */
+static long pagetable_dying(unsigned long arg)
+{
+	struct xen_hvm_pagetable_dying a;
+	struct domain *d;
+
+	if (copy_from_guest(&a, arg, sizeof(a)))
+		return -EFAULT;
+	d = domain_lookup(a.domid);
+	if (!d)
+		return -ESRCH;
+	return d == current->domain ? -EINVAL : -EOPNOTSUPP;
+}
+
 /* HVMOP for HVM and PV callers alike (the toolstack sets a new domain's params). */
 long do_hvm_op(unsigned long cmd, unsigned long arg)
 {
@@ -842,6 +869,8 @@ long do_hvm_op(unsigned long cmd, unsigned long arg)
 		if (!is_hvm_vcpu(current))
 			return -EINVAL;
 		return set_upcall_vector(arg);
+	case HVMOP_pagetable_dying:
+		return pagetable_dying(arg);
 	}
 	return -ENOSYS;
 }
@@ -969,13 +998,16 @@ static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 }
 
 /*
- * The vcpu_ops an HVM vCPU has here. The runstate and time areas by guest
- * virtual address are not among them yet: they are written from contexts
- * where the guest's page tables may not be the current vCPU's.
+ * The vcpu_ops an HVM vCPU has here. The runstate area is written only
+ * while a vCPU of its domain is current, through that vCPU's page tables
+ * (common/vcpu.c), so a guest reaches nothing but its own memory. The time
+ * area is not among them yet: update_vcpu_system_time() writes it from
+ * contexts where another domain's vCPU is current.
  */
 static bool hvm_vcpu_op_allowed(unsigned int cmd)
 {
 	switch (cmd) {
+	case VCPUOP_register_runstate_memory_area:
 	case VCPUOP_register_vcpu_info:
 	case VCPUOP_is_up:
 	case VCPUOP_get_runstate_info:
@@ -1059,6 +1091,11 @@ static long hvm_do_hypercall(u64 nr, const unsigned long a[5])
 		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_set_timer_op:
 		return hypercall_dispatch(nr, a);
+	case __HYPERVISOR_vm_assist:
+		/* As Xen: an HVM guest has only the runstate update flag. */
+		if (a[1] != VMASST_TYPE_runstate_update_flag)
+			return -EINVAL;
+		return hypercall_dispatch(nr, a);
 	case __HYPERVISOR_console_io:
 		if ((unsigned int)a[0] != CONSOLEIO_write)
 			return -ENOSYS;
@@ -1110,6 +1147,9 @@ bool hvm_handle_hypercall(struct vcpu *v)
 	v->arch.hvm.hcall_again = false;
 	hypercall_mark_start();
 	r->rax = (u64)hvm_do_hypercall(nr, a);
+	if (r->rax == (u64)-ENOSYS)
+		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%uv%u: HVM hypercall %lu (cmd %lu) -ENOSYS\n",
+		       v->domain->domain_id, v->vcpu_id, nr, a[0]);
 	return !v->arch.hvm.hcall_again;
 }
 
@@ -1148,6 +1188,8 @@ void hvm_context_save(struct vcpu *v)
 	write_cr0(read_cr0() & ~X86_CR0_TS);
 	__asm__ volatile("fxsave64 %0" : "=m"(v->arch.hvm.fpu_area));
 	v->arch.hvm.fpu_saved = true;
+	if (cpu_has_tsc_aux())
+		v->arch.hvm.tsc_aux = rdmsr(MSR_TSC_AUX);
 }
 
 void hvm_context_load(struct vcpu *v)
@@ -1160,6 +1202,8 @@ void hvm_context_load(struct vcpu *v)
 		__asm__ volatile("fxrstor64 %0" : : "m"(v->arch.hvm.fpu_area));
 	else
 		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	if (cpu_has_tsc_aux())
+		wrmsr(MSR_TSC_AUX, v->arch.hvm.tsc_aux);
 	if (hvm_backend->context_load)
 		hvm_backend->context_load(v);
 }

@@ -19,6 +19,7 @@
 #include "timer.h"
 #include "x86_decode.h"
 #include "hvm.h"
+#include "public/hvm/save.h"
 
 #define APIC_ID 0x020
 #define APIC_LVR 0x030
@@ -53,6 +54,7 @@
 #define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
 #define ICR_DELIVERY(icr) (((icr) >> 8) & 7)
 #define ICR_LOGICAL (1u << 11)
+#define ICR_LEVEL_ASSERT (1u << 14)
 
 #define APIC_BASE_BSP (1UL << 8)
 #define APIC_BASE_EXTD (1UL << 10)
@@ -264,7 +266,7 @@ static u32 current_count(struct vcpu *v)
 	return (u32)((period - elapsed) / tick_ns(v));
 }
 
-/* ---- IPIs (fixed delivery; the other modes are not emulated yet). */
+/* ---- IPIs: fixed delivery, INIT and start-up; the other modes are not emulated yet. */
 
 static bool ipi_matches(struct vcpu *src, struct vcpu *dst, u32 icr, u32 dest)
 {
@@ -281,20 +283,77 @@ static bool ipi_matches(struct vcpu *src, struct vcpu *dst, u32 icr, u32 dest)
 	return dest == 0xffffffffu || dest == apic_id(dst) || (!x2apic_mode(src) && dest == 0xff);
 }
 
+static void reset(struct vcpu *v);
+
+/*
+ * The state a start-up IPI gives a vCPU: real mode at CS = vector << 8,
+ * IP 0, as a processor leaves wait-for-SIPI.
+ */
+static void sipi_state(struct petrel_hvm_hw_cpu *c, u8 vector)
+{
+	memset(c, 0, sizeof(*c));
+	c->rflags = 2;
+	c->cr0 = 0x10; /* ET */
+	c->dr6 = 0xffff0ff0;
+	c->dr7 = 0x400;
+	c->cs_sel = (u32)vector << 8;
+	c->cs_base = (u64)vector << 12;
+	c->cs_limit = c->ds_limit = c->es_limit = c->fs_limit = c->gs_limit = c->ss_limit = 0xffff;
+	c->cs_arbytes = 0x9b;
+	c->ds_arbytes = c->es_arbytes = c->fs_arbytes = c->gs_arbytes = c->ss_arbytes = 0x93;
+	c->tr_limit = c->ldtr_limit = c->idtr_limit = c->gdtr_limit = 0xffff;
+	c->tr_arbytes = 0x8b;
+	c->ldtr_arbytes = 0x82;
+}
+
+/*
+ * INIT and start-up IPIs, how a guest starts its other vCPUs: INIT puts a
+ * vCPU that is down into wait-for-SIPI (a running one is left alone: Petrel
+ * does not reset a live vCPU), the first SIPI after it starts it in real
+ * mode at the vector's page with a fresh local APIC and FPU.
+ */
+static void init_sipi(struct vcpu *t, u32 icr)
+{
+	struct hvm_vcpu *h = &t->arch.hvm;
+	struct petrel_hvm_hw_cpu c;
+
+	if (ICR_DELIVERY(icr) == 5) {
+		if ((icr & ICR_LEVEL_ASSERT) && (t->pause_flags & VPF_down))
+			h->wait_sipi = true;
+		return;
+	}
+	if (!h->wait_sipi)
+		return;
+	h->wait_sipi = false;
+	reset(t);
+	sipi_state(&c, icr & 0xff);
+	hvm_backend->set_cpu_state(t, &c);
+	h->fpu_saved = false;
+	/* The reset cleared the IRR: an upcall already pending is raised again. */
+	if (t->vcpu_info->evtchn_upcall_pending)
+		hvm_evtchn_upcall(t);
+	vcpu_up(t);
+}
+
 static void send_ipi(struct vcpu *v, u32 icr, u32 dest)
 {
 	struct domain *d = v->domain;
+	unsigned int mode = ICR_DELIVERY(icr);
 
-	if (ICR_DELIVERY(icr) != 0) {
+	if (mode != 0 && mode != 5 && mode != 6) {
 		printk(XENLOG_G_GUEST XENLOG_WARNING "d%uv%u: APIC IPI delivery mode %u ignored\n",
-		       d->domain_id, v->vcpu_id, ICR_DELIVERY(icr));
+		       d->domain_id, v->vcpu_id, mode);
 		return;
 	}
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
 		struct vcpu *t = d->vcpu[i];
 
-		if (t && t->arch.hvm.vlapic.regs && ipi_matches(v, t, icr, dest))
+		if (!t || !t->arch.hvm.vlapic.regs || !ipi_matches(v, t, icr, dest))
+			continue;
+		if (mode == 0)
 			vlapic_set_irq(t, icr & 0xff);
+		else if (t != v)
+			init_sipi(t, icr);
 	}
 }
 

@@ -292,10 +292,8 @@ static void load_debugregs(const struct vcpu *v)
 	__asm__ volatile("mov %0, %%db7" : : "r"(dr7));
 }
 
-#define MSR_TSC_AUX 0xc0000103
-
 /* MSR_TSC_AUX exists on CPUs with rdtscp (CPUID 0x80000001 EDX bit 27). */
-static bool cpu_has_tsc_aux(void)
+bool cpu_has_tsc_aux(void)
 {
 	static int known = -1;
 	u32 a, b, c, d;

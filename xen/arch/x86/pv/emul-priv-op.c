@@ -33,8 +33,6 @@
 #define XEN_PAT 0x0000050100070406UL
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_UCODE_REV 0x8b
-#define MSR_TSC_AUX 0xc0000103
-
 #define TRAP_UD 6
 #define TRAP_SS 12
 #define TRAP_GP 13
