@@ -80,6 +80,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
+	test-system-split-quick test-system-split-quick-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen
 xen-ref: $(XEN_REF)
 
@@ -165,6 +166,19 @@ test-system-split: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 test-system-split-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv xen --only xl-linux --no-reboot --split-drivers \
 		--log $(BUILD)/system/xen-split-serial.log
+
+# The split-driver slice (step xl-split): the Linux domU with one disk and
+# one vif (blkfront reads and writes it, netfront pings dom0 over xenbr0),
+# the hostile blkif frontend beside it, both destroyed with their backends
+# torn down.
+SYSTEM_SPLIT_QUICK := --only xl-split --hostile --no-reboot
+
+test-system-split-quick: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/blkif-hostile.elf
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(SYSTEM_SPLIT_QUICK) \
+		--log $(BUILD)/system/petrel-split-quick-serial.log
+
+test-system-split-quick-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/blkif-hostile.elf
+	$(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_QUICK) --log $(BUILD)/system/xen-split-quick-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 2 --boot-timeout 600 \

@@ -1,0 +1,357 @@
+/*
+ * A hostile blkif frontend (run by the system test as a domU of xl with one
+ * disk, vdev xvda; as an initial domain it has no disk and skips).
+ *
+ * It connects to the backend the toolstack named in xenstore as a frontend
+ * must (a granted ring page, an unbound event channel for the backend,
+ * ring-ref, event-channel, protocol, state Initialised, then Connected once
+ * the backend is), proves the ring works with a read of sector 0 (dom0's
+ * token line) and a write of sector 8, then puts nonsense on the ring: grant
+ * references out of the table, not granted and granted read-only for a
+ * read, sectors past the end, segment counts and sector ranges out of
+ * bounds, an unknown operation. Each must be answered with an error status
+ * and the read-only page left alone; a good read after them must still
+ * work. Last, the producer index jumps far ahead: the backend must stop
+ * serving the ring without answering. The guest prints
+ *	blkif-hostile: verdict SUCCESS|FAILURE
+ * and then idles until the toolstack destroys it.
+ */
+#include "xtest.h"
+#include "evtchn.h"
+#include "hammer.h"
+#include "xs-client.h"
+
+#define VIRT_BASE 0xffffffff80000000UL
+#define VDEV "device/vbd/51712"
+
+/* Xen's public io/blkif.h and io/ring.h: numbers and the x86-64 layouts. */
+#define BLKIF_OP_READ 0
+#define BLKIF_OP_WRITE 1
+#define BLKIF_MAX_SEGMENTS 11
+#define BLKIF_RSP_EOPNOTSUPP (-2)
+#define BLKIF_RSP_ERROR (-1)
+#define BLKIF_RSP_OKAY 0
+#define RING_ENTRIES 32 /* (4096 - 64) / 112 rounded down to a power of two */
+#define XENBUS_INITIALISED "3"
+#define XENBUS_CONNECTED "4"
+
+struct blk_seg {
+	uint32_t gref;
+	uint8_t first_sect, last_sect;
+	uint16_t pad;
+};
+
+struct blk_req {
+	uint8_t operation, nr_segments;
+	uint16_t handle;
+	uint64_t id, sector;
+	struct blk_seg seg[BLKIF_MAX_SEGMENTS];
+};
+
+struct blk_rsp {
+	uint64_t id;
+	uint8_t operation;
+	int16_t status;
+};
+
+struct blk_sring {
+	uint32_t req_prod, req_event, rsp_prod, rsp_event;
+	uint8_t pad[48];
+	union {
+		struct blk_req req;
+		struct blk_rsp rsp;
+	} ring[RING_ENTRIES];
+};
+_Static_assert(sizeof(struct blk_req) == 112, "blkif_request is 112 bytes");
+_Static_assert(offsetof(struct blk_req, seg) == 24, "blkif_request layout");
+_Static_assert(sizeof(struct blk_rsp) == 16, "blkif_response is 16 bytes");
+_Static_assert(offsetof(struct blk_sring, ring) == 64, "sring header is 64 bytes");
+_Static_assert(sizeof(struct blk_sring) <= 4096, "one page ring");
+
+/* Grant references of our table: its first 8 are the toolstack's. */
+enum { RING_REF = 8, DATA_REF, RO_REF, UNGRANTED_REF, BEYOND_REF = 5000 };
+
+#define NO_RESPONSE 0x7fff
+#define WAIT_MS 10000
+
+static char gnttab_page[4096] __attribute__((aligned(4096)));
+static char ring_page[4096] __attribute__((aligned(4096)));
+static char data_page[4096] __attribute__((aligned(4096)));
+static char ro_page[4096] __attribute__((aligned(4096)));
+
+static volatile struct blk_sring *sring = (volatile struct blk_sring *)ring_page;
+static uint32_t req_prod, rsp_cons, port;
+static uint16_t backend_id;
+static uint64_t next_id = 1;
+static unsigned long sectors;
+
+static unsigned long mfn_of(const void *va)
+{
+	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
+
+	return p2m[((unsigned long)va - VIRT_BASE) >> 12];
+}
+
+static unsigned long parse_ulong(const char *s)
+{
+	unsigned long v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned long)(*s++ - '0');
+	return v;
+}
+
+/* Poll @path until it reads @want, at most WAIT_MS; what it read last. */
+static bool xs_wait(const char *path, const char *want, char *got, uint32_t gotsz)
+{
+	uint64_t end = hammer_now() + WAIT_MS * MS;
+
+	while (!xs_read(path, got, gotsz) || strcmp(got, want)) {
+		if (hammer_now() > end)
+			return false;
+		hammer_sleep_ms(20);
+	}
+	return true;
+}
+
+static bool gnttab_setup(void)
+{
+	unsigned long frame = 0;
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = &frame };
+	long rc = hypercall(HC_grant_table_op, GNTTABOP_setup_table, (unsigned long)&st, 1, 0, 0);
+
+	if (rc || st.status) {
+		xtest_error("grant setup_table: rc %ld status %d", rc, st.status);
+		return false;
+	}
+	rc = hypercall_update_va_mapping((unsigned long)gnttab_page,
+					 (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
+	if (rc)
+		xtest_error("mapping the grant table: %ld", rc);
+	return rc == 0;
+}
+
+static void grant(unsigned int ref, const void *page, uint16_t flags)
+{
+	volatile struct grant_entry_v1 *e = &((volatile struct grant_entry_v1 *)gnttab_page)[ref];
+
+	e->domid = backend_id;
+	e->frame = (uint32_t)mfn_of(page);
+	__asm__ volatile("sfence" ::: "memory");
+	e->flags = flags;
+}
+
+static bool write_number(const char *key, unsigned long v)
+{
+	char path[64], val[24];
+
+	snprintf(path, sizeof(path), "%s/%s", VDEV, key);
+	snprintf(val, sizeof(val), "%lu", v);
+	return xs_write(path, val);
+}
+
+/* The backend's path and id from our device directory. */
+static bool find_backend(char *bpath, uint32_t size)
+{
+	char id[16];
+
+	if (!xs_read(VDEV "/backend", bpath, size) || !xs_read(VDEV "/backend-id", id, sizeof(id))) {
+		xtest_error("no %s/backend or backend-id in xenstore", VDEV);
+		return false;
+	}
+	backend_id = (uint16_t)parse_ulong(id);
+	printk("blkif-hostile: backend %s (domain %u)\n", bpath, backend_id);
+	return true;
+}
+
+/* Publish the ring and event channel, then Initialised. */
+static bool publish(void)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = backend_id };
+	long rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
+
+	if (rc) {
+		xtest_error("alloc_unbound for domain %u: %ld", backend_id, rc);
+		return false;
+	}
+	port = a.port;
+	memset(ring_page, 0, sizeof(ring_page));
+	sring->req_event = sring->rsp_event = 1;
+	grant(RING_REF, ring_page, GTF_permit_access);
+	if (!write_number("ring-ref", RING_REF) || !write_number("event-channel", port) ||
+	    !xs_write(VDEV "/protocol", "x86_64-abi") ||
+	    !xs_write(VDEV "/state", XENBUS_INITIALISED)) {
+		xtest_error("writing the frontend's nodes under %s", VDEV);
+		return false;
+	}
+	return true;
+}
+
+static bool connect(void)
+{
+	char bpath[128], path[160], got[32];
+
+	if (!find_backend(bpath, sizeof(bpath)) || !publish())
+		return false;
+	snprintf(path, sizeof(path), "%s/state", bpath);
+	if (!xs_wait(path, XENBUS_CONNECTED, got, sizeof(got))) {
+		xtest_error("backend state %s after %d ms, not Connected", got, WAIT_MS);
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/sectors", bpath);
+	xs_read(path, got, sizeof(got));
+	sectors = parse_ulong(got);
+	if (!xs_write(VDEV "/state", XENBUS_CONNECTED) || sectors < 16) {
+		xtest_error("connected with %lu sectors", sectors);
+		return false;
+	}
+	printk("blkif-hostile: connected, ring ref %d, port %u, %lu sectors\n", RING_REF, port,
+	       sectors);
+	return true;
+}
+
+/* Wait for the response after rsp_cons: its status, or NO_RESPONSE. */
+static int wait_response(uint64_t id)
+{
+	uint64_t end = hammer_now() + WAIT_MS * MS;
+	struct blk_rsp r;
+
+	while (sring->rsp_prod == rsp_cons) {
+		if (hammer_now() > end)
+			return NO_RESPONSE;
+		hammer_sleep_ms(2);
+	}
+	__asm__ volatile("lfence" ::: "memory");
+	r = *(const struct blk_rsp *)&sring->ring[rsp_cons % RING_ENTRIES].rsp;
+	rsp_cons++;
+	sring->rsp_event = rsp_cons + 1;
+	if (r.id != id) {
+		xtest_fail("response id %lu, expected %lu (status %d)", (unsigned long)r.id,
+			   (unsigned long)id, r.status);
+		return NO_RESPONSE;
+	}
+	return r.status;
+}
+
+/* Put @r on the ring, notify the backend, and wait for its answer. */
+static int submit(struct blk_req r)
+{
+	r.id = next_id++;
+	memcpy((void *)&sring->ring[req_prod % RING_ENTRIES].req, &r, sizeof(r));
+	__asm__ volatile("sfence" ::: "memory");
+	sring->req_prod = ++req_prod;
+	evtchn_port_op(EVTCHNOP_send, port);
+	return wait_response(r.id);
+}
+
+/* A one-segment request on @sector, sectors @first..@last of page @ref. */
+static struct blk_req one_seg(uint8_t op, uint64_t sector, uint32_t ref, uint8_t first,
+			      uint8_t last)
+{
+	struct blk_req r = { .operation = op, .nr_segments = 1, .sector = sector };
+
+	r.seg[0] = (struct blk_seg){ .gref = ref, .first_sect = first, .last_sect = last };
+	return r;
+}
+
+static void expect(const char *name, struct blk_req r, int want, int also)
+{
+	int got = submit(r);
+
+	printk("blkif-hostile: %s status %d\n", name, got);
+	xtest_check(got == want || got == also, "%s: status %d, expected %d", name, got, want);
+}
+
+static void check_good_io(const char *when)
+{
+	static const char line[] = "PETREL-DISK hostile frontend\n";
+	char name[48];
+
+	memset(data_page, 0, sizeof(data_page));
+	snprintf(name, sizeof(name), "read-%s", when);
+	expect(name, one_seg(BLKIF_OP_READ, 0, DATA_REF, 0, 7), BLKIF_RSP_OKAY, BLKIF_RSP_OKAY);
+	xtest_check(!strncmp(data_page, "PETREL-DISK dom0 ", 17), "%s: sector 0 holds %.40s", name,
+		    data_page);
+	memset(data_page, 0, sizeof(data_page));
+	memcpy(data_page, line, sizeof(line) - 1);
+	snprintf(name, sizeof(name), "write-%s", when);
+	expect(name, one_seg(BLKIF_OP_WRITE, 8, DATA_REF, 0, 0), BLKIF_RSP_OKAY, BLKIF_RSP_OKAY);
+}
+
+/* Requests that name frames the backend may not write into. */
+static void check_bad_grants(void)
+{
+	memset(ro_page, 0x5a, sizeof(ro_page));
+	expect("ref-beyond-table", one_seg(BLKIF_OP_READ, 0, BEYOND_REF, 0, 7), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	expect("ref-not-granted", one_seg(BLKIF_OP_READ, 0, UNGRANTED_REF, 0, 7), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	expect("read-into-readonly-grant", one_seg(BLKIF_OP_READ, 0, RO_REF, 0, 7),
+	       BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	for (unsigned int i = 0; i < sizeof(ro_page); i++)
+		if (ro_page[i] != 0x5a) {
+			xtest_fail("the read-only page changed at byte %u", i);
+			break;
+		}
+}
+
+static void check_bad_geometry(void)
+{
+	struct blk_req r = one_seg(BLKIF_OP_READ, 0, DATA_REF, 0, 7);
+
+	expect("sector-past-end", one_seg(BLKIF_OP_READ, sectors - 7, DATA_REF, 0, 7),
+	       BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	expect("sector-huge", one_seg(BLKIF_OP_READ, ~0UL - 3, DATA_REF, 0, 7), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	expect("first-after-last", one_seg(BLKIF_OP_READ, 0, DATA_REF, 7, 0), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	expect("last-sect-8", one_seg(BLKIF_OP_READ, 0, DATA_REF, 0, 8), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	r.nr_segments = 0;
+	expect("segments-0", r, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	r.nr_segments = BLKIF_MAX_SEGMENTS + 1;
+	expect("segments-12", r, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	r.nr_segments = 255;
+	expect("segments-255", r, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	r.nr_segments = 1;
+	r.operation = 0xee;
+	/* Linux's blkback answers an operation it does not know as unsupported. */
+	expect("operation-0xee", r, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_ERROR);
+}
+
+/* The producer index far past what the ring holds: no answer may come. */
+static void check_prod_ahead(void)
+{
+	uint32_t before = sring->rsp_prod;
+
+	req_prod += 1000;
+	__asm__ volatile("sfence" ::: "memory");
+	sring->req_prod = req_prod;
+	evtchn_port_op(EVTCHNOP_send, port);
+	hammer_sleep_ms(3000);
+	printk("blkif-hostile: prod-ahead responses %u\n", sring->rsp_prod - before);
+	xtest_check(sring->rsp_prod == before, "%u responses to a ring 1000 requests ahead",
+		    sring->rsp_prod - before);
+}
+
+void test_main(void)
+{
+	if (xtest_start_info->flags & SIF_INITDOMAIN) {
+		xtest_skip("a blkif frontend for a domU of xl with a disk (the system test)");
+		return;
+	}
+	if (!xs_connect(xtest_start_info) || !gnttab_setup() || !connect())
+		goto out;
+	grant(DATA_REF, data_page, GTF_permit_access);
+	grant(RO_REF, ro_page, GTF_permit_access | GTF_readonly);
+	check_good_io("first");
+	check_bad_grants();
+	check_bad_geometry();
+	check_good_io("after");
+	check_prod_ahead();
+out:
+	printk("blkif-hostile: verdict %s\n",
+	       xtest_current_result() == XTEST_SUCCESS ? "SUCCESS" : "FAILURE");
+	for (;;)
+		hammer_sleep_ms(1000);
+}
