@@ -1322,6 +1322,9 @@ def check_blkif_hostile(con, res, lin_domid, timeout):
     free = free_memory(con)
     log = hostile_run(con, res, timeout)
     check_hostile_report(con, res, log, timeout)
+    rc, out = shell_run(con, "dmesg | grep 'xen-blkback: Frontend provided bogus ring'", timeout)
+    res.check("xl/hostile-halted", rc == 0 and out.strip(), "blkback did not report the "
+              "runaway producer index: %r" % out.strip(), out.strip()[-120:])
     rc, out = shell_run(con, "ping -c 3 -W 5 %s" % DOMU_IP, 60)
     m = re.search(r"(\d+) packets received", out)
     res.check("xl/hostile-neighbour", rc == 0 and m is not None and int(m.group(1)) == 3,

@@ -316,7 +316,7 @@ static void check_bad_geometry(void)
 	r.nr_segments = 1;
 	r.operation = 0xee;
 	/* Linux's blkback answers an operation it does not know as unsupported. */
-	expect("operation-0xee", r, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_ERROR);
+	expect("operation-0xee", r, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_EOPNOTSUPP);
 }
 
 /* The producer index far past what the ring holds: no answer may come. */
