@@ -1263,6 +1263,7 @@ def check_xl_split(con, res, timeout, hostile=False):
     _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
     rc, tokens, _ = make_domu_disks(con, timeout, (DOMU_DISK,))
     res.check("xl/blk-images", rc == 0, "rc=%d making %s" % (rc, DOMU_DISK))
+    free = free_memory(con)
     created, row = linux_up(con, res, timeout, DOMU_DISK_RW + " " + DOMU_NET)
     if not created:
         return
@@ -1274,6 +1275,9 @@ def check_xl_split(con, res, timeout, hostile=False):
     shell_run(con, "xl destroy lin", timeout)
     if row:
         check_xl_disk_teardown(con, res, None, timeout, boots=1)
+    now = wait_free_memory(con, free)
+    res.check("xl/split-free", free is not None and now == free,
+              "free memory %s MiB after the destroy, %s before" % (now, free), "%s MiB" % now)
     linux_down(con, res, timeout, sums)
 
 
@@ -1314,6 +1318,14 @@ def check_hostile_report(con, res, log, timeout):
 DOM0_OOPS = "BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic"
 
 
+def dom0_dmesg_grep(con, pattern):
+    """dom0's kernel log lines matching the extended regular expression
+    `pattern` (prefixed in the shell, since shell_run drops lines that
+    start with a kernel timestamp)."""
+    _, out = shell_run(con, "dmesg | grep -E '%s' | sed 's/^/dmesg: /'" % pattern)
+    return [l[len("dmesg: "):].strip() for l in out.splitlines() if l.startswith("dmesg: ")]
+
+
 def check_blkif_hostile(con, res, lin_domid, timeout):
     """The hostile frontend beside the Linux domU: dom0 and the hypervisor
     carry on, lin still reaches dom0 over its vif, and xl destroy of the
@@ -1322,9 +1334,9 @@ def check_blkif_hostile(con, res, lin_domid, timeout):
     free = free_memory(con)
     log = hostile_run(con, res, timeout)
     check_hostile_report(con, res, log, timeout)
-    rc, out = shell_run(con, "dmesg | grep 'xen-blkback: Frontend provided bogus ring'", timeout)
-    res.check("xl/hostile-halted", rc == 0 and out.strip(), "blkback did not report the "
-              "runaway producer index: %r" % out.strip(), out.strip()[-120:])
+    halted = dom0_dmesg_grep(con, "xen-blkback: Frontend provided bogus ring")
+    res.check("xl/hostile-halted", halted, "blkback did not report the runaway producer index",
+              halted[-1][-120:] if halted else "")
     rc, out = shell_run(con, "ping -c 3 -W 5 %s" % DOMU_IP, 60)
     m = re.search(r"(\d+) packets received", out)
     res.check("xl/hostile-neighbour", rc == 0 and m is not None and int(m.group(1)) == 3,
@@ -1336,13 +1348,13 @@ def check_blkif_hostile(con, res, lin_domid, timeout):
                         "/local/domain/0/backend/vbd)" % (loops, loops), timeout)
     now = wait_free_memory(con, free)
     trouble = HV_TROUBLE.findall(con.text[start:])
-    _, dmesg = shell_run(con, "dmesg | grep -E '%s' | head -n 5" % DOM0_OOPS)
+    oops = dom0_dmesg_grep(con, DOM0_OOPS)
     res.check("xl/hostile-destroy", rc == 0 and xl_domid(con, "hostile") is None and
               re.search(r"^loops: 0\s*$", left, re.M) and
               re.search(r"^vbds: %s\s*$" % lin_domid, left, re.M) and now == free and
-              not trouble and not dmesg.strip(),
+              not trouble and not oops,
               "xl destroy rc=%d %r; %r; free memory %s MiB, %s before; console %r; dmesg %r"
-              % (rc, out, left.strip(), now, free, trouble, dmesg.strip()))
+              % (rc, out, left.strip(), now, free, trouble, oops[:5]))
 
 
 # Create/destroy cycles of the Linux domU (step xl-linux-cycles, run only when
