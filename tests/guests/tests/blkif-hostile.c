@@ -19,9 +19,9 @@
 #include "xtest.h"
 #include "evtchn.h"
 #include "hammer.h"
+#include "pvfront.h"
 #include "xs-client.h"
 
-#define VIRT_BASE 0xffffffff80000000UL
 #define VDEV "device/vbd/51712"
 
 /* Xen's public io/blkif.h and io/ring.h: numbers and the x86-64 layouts. */
@@ -68,117 +68,28 @@ _Static_assert(sizeof(struct blk_rsp) == 16, "blkif_response is 16 bytes");
 _Static_assert(offsetof(struct blk_sring, ring) == 64, "sring header is 64 bytes");
 _Static_assert(sizeof(struct blk_sring) <= 4096, "one page ring");
 
-/* Grant references of our table: its first 8 are the toolstack's. */
-enum { RING_REF = 8, DATA_REF, RO_REF, UNGRANTED_REF, BEYOND_REF = 5000 };
+enum { RING_REF = PVFRONT_FIRST_REF, DATA_REF, RO_REF, UNGRANTED_REF, BEYOND_REF = 5000 };
 
 #define NO_RESPONSE 0x7fff
-#define WAIT_MS 10000
-
-static char gnttab_page[4096] __attribute__((aligned(4096)));
 static char ring_page[4096] __attribute__((aligned(4096)));
 static char data_page[4096] __attribute__((aligned(4096)));
 static char ro_page[4096] __attribute__((aligned(4096)));
 
 static volatile struct blk_sring *sring = (volatile struct blk_sring *)ring_page;
 static uint32_t req_prod, rsp_cons, port;
-static uint16_t backend_id;
 static uint64_t next_id = 1;
 static unsigned long sectors;
-
-static unsigned long mfn_of(const void *va)
-{
-	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-
-	return p2m[((unsigned long)va - VIRT_BASE) >> 12];
-}
-
-static unsigned long parse_ulong(const char *s)
-{
-	unsigned long v = 0;
-
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (unsigned long)(*s++ - '0');
-	return v;
-}
-
-/* Poll @path until it reads @want, at most WAIT_MS; what it read last. */
-static bool xs_wait(const char *path, const char *want, char *got, uint32_t gotsz)
-{
-	uint64_t end = hammer_now() + WAIT_MS * MS;
-
-	while (!xs_read(path, got, gotsz) || strcmp(got, want)) {
-		if (hammer_now() > end)
-			return false;
-		hammer_sleep_ms(20);
-	}
-	return true;
-}
-
-static bool gnttab_setup(void)
-{
-	unsigned long frame = 0;
-	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = &frame };
-	long rc = hypercall(HC_grant_table_op, GNTTABOP_setup_table, (unsigned long)&st, 1, 0, 0);
-
-	if (rc || st.status) {
-		xtest_error("grant setup_table: rc %ld status %d", rc, st.status);
-		return false;
-	}
-	rc = hypercall_update_va_mapping((unsigned long)gnttab_page,
-					 (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
-	if (rc)
-		xtest_error("mapping the grant table: %ld", rc);
-	return rc == 0;
-}
-
-static void grant(unsigned int ref, const void *page, uint16_t flags)
-{
-	volatile struct grant_entry_v1 *e = &((volatile struct grant_entry_v1 *)gnttab_page)[ref];
-
-	e->domid = backend_id;
-	e->frame = (uint32_t)mfn_of(page);
-	__asm__ volatile("sfence" ::: "memory");
-	e->flags = flags;
-}
-
-static bool write_number(const char *key, unsigned long v)
-{
-	char path[64], val[24];
-
-	snprintf(path, sizeof(path), "%s/%s", VDEV, key);
-	snprintf(val, sizeof(val), "%lu", v);
-	return xs_write(path, val);
-}
-
-/* The backend's path and id from our device directory. */
-static bool find_backend(char *bpath, uint32_t size)
-{
-	char id[16];
-
-	if (!xs_read(VDEV "/backend", bpath, size) || !xs_read(VDEV "/backend-id", id, sizeof(id))) {
-		xtest_error("no %s/backend or backend-id in xenstore", VDEV);
-		return false;
-	}
-	backend_id = (uint16_t)parse_ulong(id);
-	printk("blkif-hostile: backend %s (domain %u)\n", bpath, backend_id);
-	return true;
-}
 
 /* Publish the ring and event channel, then Initialised. */
 static bool publish(void)
 {
-	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = backend_id };
-	long rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
-
-	if (rc) {
-		xtest_error("alloc_unbound for domain %u: %ld", backend_id, rc);
+	if (!pvfront_alloc_port(&port))
 		return false;
-	}
-	port = a.port;
 	memset(ring_page, 0, sizeof(ring_page));
 	sring->req_event = sring->rsp_event = 1;
-	grant(RING_REF, ring_page, GTF_permit_access);
-	if (!write_number("ring-ref", RING_REF) || !write_number("event-channel", port) ||
+	pvfront_grant(RING_REF, ring_page, GTF_permit_access);
+	if (!pvfront_write_number(VDEV, "ring-ref", RING_REF) ||
+	    !pvfront_write_number(VDEV, "event-channel", port) ||
 	    !xs_write(VDEV "/protocol", "x86_64-abi") ||
 	    !xs_write(VDEV "/state", XENBUS_INITIALISED)) {
 		xtest_error("writing the frontend's nodes under %s", VDEV);
@@ -191,16 +102,12 @@ static bool connect(void)
 {
 	char bpath[128], path[160], got[32];
 
-	if (!find_backend(bpath, sizeof(bpath)) || !publish())
+	if (!pvfront_find_backend(VDEV, bpath, sizeof(bpath)) || !publish() ||
+	    !pvfront_wait_connected(bpath))
 		return false;
-	snprintf(path, sizeof(path), "%s/state", bpath);
-	if (!xs_wait(path, XENBUS_CONNECTED, got, sizeof(got))) {
-		xtest_error("backend state %s after %d ms, not Connected", got, WAIT_MS);
-		return false;
-	}
 	snprintf(path, sizeof(path), "%s/sectors", bpath);
 	xs_read(path, got, sizeof(got));
-	sectors = parse_ulong(got);
+	sectors = pvfront_number(got);
 	if (!xs_write(VDEV "/state", XENBUS_CONNECTED) || sectors < 16) {
 		xtest_error("connected with %lu sectors", sectors);
 		return false;
@@ -213,7 +120,7 @@ static bool connect(void)
 /* Wait for the response after rsp_cons: its status, or NO_RESPONSE. */
 static int wait_response(uint64_t id)
 {
-	uint64_t end = hammer_now() + WAIT_MS * MS;
+	uint64_t end = hammer_now() + PVFRONT_WAIT_MS * MS;
 	struct blk_rsp r;
 
 	while (sring->rsp_prod == rsp_cons) {
@@ -340,18 +247,15 @@ void test_main(void)
 		xtest_skip("a blkif frontend for a domU of xl with a disk (the system test)");
 		return;
 	}
-	if (!xs_connect(xtest_start_info) || !gnttab_setup() || !connect())
-		goto out;
-	grant(DATA_REF, data_page, GTF_permit_access);
-	grant(RO_REF, ro_page, GTF_permit_access | GTF_readonly);
-	check_good_io("first");
-	check_bad_grants();
-	check_bad_geometry();
-	check_good_io("after");
-	check_prod_ahead();
-out:
-	printk("blkif-hostile: verdict %s\n",
-	       xtest_current_result() == XTEST_SUCCESS ? "SUCCESS" : "FAILURE");
-	for (;;)
-		hammer_sleep_ms(1000);
+	if (xs_connect(xtest_start_info) && pvfront_gnttab_setup() && connect()) {
+		pvfront_grant(DATA_REF, data_page, GTF_permit_access);
+		pvfront_grant(RO_REF, ro_page, GTF_permit_access | GTF_readonly);
+		pvfront_grant(UNGRANTED_REF, data_page, 0);
+		check_good_io("first");
+		check_bad_grants();
+		check_bad_geometry();
+		check_good_io("after");
+		check_prod_ahead();
+	}
+	pvfront_finish("blkif-hostile");
 }
