@@ -1254,7 +1254,8 @@ def check_xl_linux(con, res, timeout, split=False):
 # The split-driver slice (step xl-split): the Linux domU with one read-write
 # disk and one vif, its blkfront reading and writing the disk and its
 # netfront pinging dom0 over xenbr0, then destroyed with its backends torn
-# down.  With --hostile, the hostile blkif frontend runs beside it first.
+# down.  With --hostile, the hostile blkif and netif frontends run beside it
+# first.
 DOMU_DISK_RW = "\"disk=['format=raw,vdev=xvda,access=rw,target=%s']\"" % DOMU_DISK
 
 
@@ -1271,7 +1272,7 @@ def check_xl_split(con, res, timeout, hostile=False):
         check_xl_disks(con, res, "lin", tokens, timeout, ro=False)
         check_xl_net(con, res, "lin", row[1], timeout)
     if row and hostile:
-        check_blkif_hostile(con, res, row[1], timeout)
+        check_split_hostile(con, res, row[1], timeout)
     shell_run(con, "xl destroy lin", timeout)
     if row:
         check_xl_disk_teardown(con, res, None, timeout, boots=1)
@@ -1281,40 +1282,13 @@ def check_xl_split(con, res, timeout, hostile=False):
     linux_down(con, res, timeout, sums)
 
 
-# The hostile blkif frontend (tests/guests/tests/blkif-hostile.c, 32 MiB,
-# rootfs/etc/xl-blkif-hostile.cfg) on its own disk image: it prints a
-# status line for each bad request and its verdict, then idles.
+# The hostile frontends (tests/guests/tests/blkif-hostile.c and
+# netif-hostile.c, 32 MiB each, rootfs/etc/xl-<guest>.cfg): domain hostile
+# with one disk on its own image, domain hostnet with one vif on xenbr0.
+# Each prints a status line for each request and its verdict, then idles.
 HOSTILE_DISK = "/tmp/hostile-disk.img"
 HOSTILE_WAIT = 120  # seconds from xl create to the verdict under TCG
-HOSTILE_LINE = re.compile(r"^blkif-hostile: (\S+) status (-?\d+)", re.M)
-
-
-def hostile_run(con, res, timeout):
-    """Create the hostile guest and read its report; its log."""
-    rc, _, _ = make_domu_disks(con, timeout, (HOSTILE_DISK,))
-    rc2, out = xl_run(con, "xl create /etc/xl-blkif-hostile.cfg", timeout)
-    res.check("xl/hostile-create", rc == 0 and rc2 == 0, "image rc=%d, xl create rc=%d: %r"
-              % (rc, rc2, out))
-    console_log_wait(con, "hostile", "blkif-hostile: verdict", HOSTILE_WAIT)
-    _, log = shell_run(con, "cat %s/guest-hostile.log" % XL_CONSOLE_DIR, timeout)
-    return log.replace("\r", "")
-
-
-def check_hostile_report(con, res, log, timeout):
-    """Every bad request answered with an error, the good ones served, the
-    read-only page untouched, no answer to the runaway producer index."""
-    cases = HOSTILE_LINE.findall(log)
-    bad = [l for l in log.splitlines() if l.startswith(("Failure", "Error"))]
-    res.check("xl/hostile-verdict", "blkif-hostile: verdict SUCCESS" in log and not bad and
-              len(cases) >= 13, "%d status lines, complaints %r, log tail %r"
-              % (len(cases), bad, log.strip()[-800:]),
-              " ".join("%s=%s" % c for c in cases))
-    rc, out = shell_run(con, "dd if=%s bs=512 skip=8 count=1 2>/dev/null | tr -d '\\000'"
-                        % HOSTILE_DISK, timeout)
-    res.check("xl/hostile-write", rc == 0 and "PETREL-DISK hostile frontend" in out,
-              "sector 8 of %s: %r" % (HOSTILE_DISK, out.strip()[:200]))
-
-
+HOSTILE_GUESTS = (("hostile", "blkif-hostile", 15), ("hostnet", "netif-hostile", 7))
 DOM0_OOPS = "BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic"
 
 
@@ -1326,35 +1300,76 @@ def dom0_dmesg_grep(con, pattern):
     return [l[len("dmesg: "):].strip() for l in out.splitlines() if l.startswith("dmesg: ")]
 
 
-def check_blkif_hostile(con, res, lin_domid, timeout):
-    """The hostile frontend beside the Linux domU: dom0 and the hypervisor
-    carry on, lin still reaches dom0 over its vif, and xl destroy of the
-    hostile guest frees its loop device, backend nodes and memory."""
-    start = len(con.text)
-    free = free_memory(con)
-    log = hostile_run(con, res, timeout)
-    check_hostile_report(con, res, log, timeout)
-    halted = dom0_dmesg_grep(con, "xen-blkback: Frontend provided bogus ring")
-    res.check("xl/hostile-halted", halted, "blkback did not report the runaway producer index",
-              halted[-1][-120:] if halted else "")
-    rc, out = shell_run(con, "ping -c 3 -W 5 %s" % DOMU_IP, 60)
-    m = re.search(r"(\d+) packets received", out)
-    res.check("xl/hostile-neighbour", rc == 0 and m is not None and int(m.group(1)) == 3,
-              "dom0's ping of lin after the hostile guest: %r" % out.strip()[-300:])
-    rc, out = xl_run(con, "xl destroy hostile", timeout)
+def check_hostile_verdict(con, res, name, guest, lines, timeout):
+    """The guest's verdict, from its `lines` status lines (each bad request
+    answered with an error, each good one served)."""
+    console_log_wait(con, name, "%s: verdict" % guest, HOSTILE_WAIT)
+    _, log = shell_run(con, "cat %s/guest-%s.log" % (XL_CONSOLE_DIR, name), timeout)
+    log = log.replace("\r", "")
+    cases = re.findall(r"^%s: (\S+) status (-?\d+)" % guest, log, re.M)
+    bad = [l for l in log.splitlines() if l.startswith(("Failure", "Error"))]
+    res.check("xl/%s" % guest, "%s: verdict SUCCESS" % guest in log and not bad and
+              len(cases) == lines, "%d status lines of %d, complaints %r, log tail %r"
+              % (len(cases), lines, bad, log.strip()[-800:]),
+              " ".join("%s=%s" % c for c in cases))
+
+
+def check_hostile_effects(con, res, timeout):
+    """What dom0 saw: blkif-hostile's good write in its image, blkback
+    halting its ring and netback giving up on hostnet's vif."""
+    rc, out = shell_run(con, "dd if=%s bs=512 skip=8 count=1 2>/dev/null | tr -d '\\000'"
+                        % HOSTILE_DISK, timeout)
+    res.check("xl/hostile-write", rc == 0 and "PETREL-DISK hostile frontend" in out,
+              "sector 8 of %s: %r" % (HOSTILE_DISK, out.strip()[:200]))
+    for check, pattern in (("xl/hostile-blk-halted", "xen-blkback: Frontend provided bogus"),
+                           ("xl/hostile-net-halted", "vif.*fatal error; disabling device")):
+        found = dom0_dmesg_grep(con, pattern)
+        res.check(check, found, "no %r in dom0's dmesg" % pattern,
+                  found[-1][-120:] if found else "")
+
+
+def hostile_teardown(con, lin_domid, timeout):
+    """xl destroy both; then what is left of their loop device, vbd
+    backends and vifs (lin's only, if the teardown worked)."""
+    rcs = [xl_run(con, "xl destroy %s" % name, timeout)[0] for name, _, _ in HOSTILE_GUESTS]
     loops = "$(/sbin/losetup -n -l -O BACK-FILE | grep -c hostile)"
     _, left = shell_run(con, "i=0; while [ %s != 0 ] && [ $i -lt 100 ]; do usleep 200000; "
                         "i=$((i+1)); done; echo loops: %s; echo vbds: $(xenstore-list "
-                        "/local/domain/0/backend/vbd)" % (loops, loops), timeout)
+                        "/local/domain/0/backend/vbd); echo vifs: $(xenstore-list "
+                        "/local/domain/0/backend/vif) $(ls /sys/class/net | grep ^vif)"
+                        % (loops, loops), timeout)
+    gone = all(xl_domid(con, name) is None for name, _, _ in HOSTILE_GUESTS)
+    ok = (rcs == [0, 0] and gone and re.search(r"^loops: 0\s*$", left, re.M) and
+          re.search(r"^vbds: %s\s*$" % lin_domid, left, re.M) and
+          re.search(r"^vifs: %s vif%s\.0\s*$" % (lin_domid, lin_domid), left, re.M))
+    return ok, "xl destroy %r, gone %s; %r" % (rcs, gone, left.strip())
+
+
+def check_split_hostile(con, res, lin_domid, timeout):
+    """The hostile frontends beside the Linux domU: dom0 and the hypervisor
+    carry on, lin still reaches dom0 over its vif, and xl destroy of the
+    hostile guests frees their loop device, vif, backend nodes and memory."""
+    start = len(con.text)
+    free = free_memory(con)
+    rc, _, _ = make_domu_disks(con, timeout, (HOSTILE_DISK,))
+    for name, guest, lines in HOSTILE_GUESTS:
+        rc2, out = xl_run(con, "xl create /etc/xl-%s.cfg" % guest, timeout)
+        res.check("xl/%s-create" % guest, rc == 0 and rc2 == 0,
+                  "image rc=%d, xl create rc=%d: %r" % (rc, rc2, out))
+    for name, guest, lines in HOSTILE_GUESTS:
+        check_hostile_verdict(con, res, name, guest, lines, timeout)
+    check_hostile_effects(con, res, timeout)
+    rc, out = shell_run(con, "ping -c 3 -W 5 %s" % DOMU_IP, 60)
+    m = re.search(r"(\d+) packets received", out)
+    res.check("xl/hostile-neighbour", rc == 0 and m is not None and int(m.group(1)) == 3,
+              "dom0's ping of lin after the hostile guests: %r" % out.strip()[-300:])
+    ok, why = hostile_teardown(con, lin_domid, timeout)
     now = wait_free_memory(con, free)
     trouble = HV_TROUBLE.findall(con.text[start:])
     oops = dom0_dmesg_grep(con, DOM0_OOPS)
-    res.check("xl/hostile-destroy", rc == 0 and xl_domid(con, "hostile") is None and
-              re.search(r"^loops: 0\s*$", left, re.M) and
-              re.search(r"^vbds: %s\s*$" % lin_domid, left, re.M) and now == free and
-              not trouble and not oops,
-              "xl destroy rc=%d %r; %r; free memory %s MiB, %s before; console %r; dmesg %r"
-              % (rc, out, left.strip(), now, free, trouble, oops[:5]))
+    res.check("xl/hostile-destroy", ok and now == free and not trouble and not oops,
+              "%s; free memory %s MiB, %s before; console %r; dmesg %r"
+              % (why, now, free, trouble, oops[:5]))
 
 
 # Create/destroy cycles of the Linux domU (step xl-linux-cycles, run only when
@@ -1940,7 +1955,7 @@ def main():
     ap.add_argument("--split-drivers", action="store_true",
                     help="give the xl-linux step's domU PV disks and a vif, and check them")
     ap.add_argument("--hostile", action="store_true",
-                    help="in the xl-split step, the hostile blkif frontend beside the domU")
+                    help="in the xl-split step, the hostile blkif and netif frontends beside the domU")
     ap.add_argument("--migrate-faults", action="store_true",
                     help="in the xl-save step, first a migration whose link breaks half-way")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")

@@ -169,15 +169,17 @@ test-system-split-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 
 # The split-driver slice (step xl-split): the Linux domU with one disk and
 # one vif (blkfront reads and writes it, netfront pings dom0 over xenbr0),
-# the hostile blkif frontend beside it, both destroyed with their backends
-# torn down.
+# the hostile blkif and netif frontends beside it, all destroyed with their
+# backends torn down.
 SYSTEM_SPLIT_QUICK := --only xl-split --hostile --no-reboot
 
-test-system-split-quick: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/blkif-hostile.elf
+test-system-split-quick: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/blkif-hostile.elf \
+		$(GUEST_OUT)/netif-hostile.elf
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(SYSTEM_SPLIT_QUICK) \
 		--log $(BUILD)/system/petrel-split-quick-serial.log
 
-test-system-split-quick-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/blkif-hostile.elf
+test-system-split-quick-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/blkif-hostile.elf \
+		$(GUEST_OUT)/netif-hostile.elf
 	$(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_QUICK) --log $(BUILD)/system/xen-split-quick-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
