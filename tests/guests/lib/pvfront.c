@@ -114,6 +114,62 @@ bool pvfront_wait_connected(const char *bpath)
 	return false;
 }
 
+/* The ring header's indexes. */
+enum { REQ_PROD, REQ_EVENT, RSP_PROD, RSP_EVENT, RING_HEADER = 64 };
+
+static volatile uint32_t *ring_index(const struct pvfront_ring *r, int which)
+{
+	return (volatile uint32_t *)r->page + which;
+}
+
+static char *ring_slot(const struct pvfront_ring *r, uint32_t idx)
+{
+	return r->page + RING_HEADER + (idx % r->entries) * r->size;
+}
+
+void pvfront_ring_init(struct pvfront_ring *r, void *page, size_t size, uint32_t entries)
+{
+	*r = (struct pvfront_ring){ .page = page, .size = size, .entries = entries };
+	memset(page, 0, 4096);
+	*ring_index(r, REQ_EVENT) = 1;
+	*ring_index(r, RSP_EVENT) = 1;
+}
+
+void pvfront_ring_notify(struct pvfront_ring *r)
+{
+	__asm__ volatile("sfence" ::: "memory");
+	*ring_index(r, REQ_PROD) = r->req_prod;
+	evtchn_port_op(EVTCHNOP_send, r->port);
+}
+
+void pvfront_ring_push(struct pvfront_ring *r, const void *req, size_t len)
+{
+	memcpy(ring_slot(r, r->req_prod), req, len);
+	r->req_prod++;
+	pvfront_ring_notify(r);
+}
+
+uint32_t pvfront_ring_unread(const struct pvfront_ring *r)
+{
+	return *ring_index(r, RSP_PROD) - r->rsp_cons;
+}
+
+bool pvfront_ring_pop(struct pvfront_ring *r, void *rsp, size_t len, uint64_t ms)
+{
+	uint64_t end = hammer_now() + ms * MS;
+
+	while (!pvfront_ring_unread(r)) {
+		if (hammer_now() > end)
+			return false;
+		hammer_sleep_ms(2);
+	}
+	__asm__ volatile("lfence" ::: "memory");
+	memcpy(rsp, ring_slot(r, r->rsp_cons), len);
+	r->rsp_cons++;
+	*ring_index(r, RSP_EVENT) = r->rsp_cons + 1;
+	return true;
+}
+
 void pvfront_finish(const char *name)
 {
 	printk("%s: verdict %s\n", name,

@@ -34,6 +34,28 @@ bool pvfront_write_number(const char *dir, const char *key, unsigned long v);
 bool pvfront_wait(const char *path, const char *want, char *got, uint32_t gotsz);
 /* Wait until the backend at @bpath is Connected (error recorded if not). */
 bool pvfront_wait_connected(const char *bpath);
+/*
+ * A shared ring of one page as Xen's public io/ring.h lays it out: a 64-byte
+ * header (req_prod, req_event, rsp_prod, rsp_event) then @entries slots of
+ * @size bytes, each holding a request or its response.
+ */
+struct pvfront_ring {
+	char *page;
+	size_t size;
+	uint32_t entries, req_prod, rsp_cons, port;
+};
+
+/* Zero @page and set the ring up on it (both event indexes 1). */
+void pvfront_ring_init(struct pvfront_ring *r, void *page, size_t size, uint32_t entries);
+/* Publish req_prod and notify the backend. */
+void pvfront_ring_notify(struct pvfront_ring *r);
+/* Copy @len bytes of @req into the next request slot, then publish and notify. */
+void pvfront_ring_push(struct pvfront_ring *r, const void *req, size_t len);
+/* Wait up to @ms for the next response and copy @len bytes of it to @rsp; false if none came. */
+bool pvfront_ring_pop(struct pvfront_ring *r, void *rsp, size_t len, uint64_t ms);
+/* Responses the backend has produced past rsp_cons. */
+uint32_t pvfront_ring_unread(const struct pvfront_ring *r);
+
 /* Print "@name: verdict SUCCESS|FAILURE" and idle until the toolstack destroys us. */
 __attribute__((noreturn)) void pvfront_finish(const char *name);
 

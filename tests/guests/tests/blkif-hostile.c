@@ -54,19 +54,12 @@ struct blk_rsp {
 	int16_t status;
 };
 
-struct blk_sring {
-	uint32_t req_prod, req_event, rsp_prod, rsp_event;
-	uint8_t pad[48];
-	union {
-		struct blk_req req;
-		struct blk_rsp rsp;
-	} ring[RING_ENTRIES];
-};
+/* A ring slot holds a request or its response: 112 bytes. */
+#define SLOT_SIZE sizeof(struct blk_req)
 _Static_assert(sizeof(struct blk_req) == 112, "blkif_request is 112 bytes");
 _Static_assert(offsetof(struct blk_req, seg) == 24, "blkif_request layout");
 _Static_assert(sizeof(struct blk_rsp) == 16, "blkif_response is 16 bytes");
-_Static_assert(offsetof(struct blk_sring, ring) == 64, "sring header is 64 bytes");
-_Static_assert(sizeof(struct blk_sring) <= 4096, "one page ring");
+_Static_assert(64 + RING_ENTRIES * SLOT_SIZE <= 4096, "one page ring");
 
 enum { RING_REF = PVFRONT_FIRST_REF, DATA_REF, RO_REF, UNGRANTED_REF, BEYOND_REF = 5000 };
 
@@ -75,21 +68,19 @@ static char ring_page[4096] __attribute__((aligned(4096)));
 static char data_page[4096] __attribute__((aligned(4096)));
 static char ro_page[4096] __attribute__((aligned(4096)));
 
-static volatile struct blk_sring *sring = (volatile struct blk_sring *)ring_page;
-static uint32_t req_prod, rsp_cons, port;
+static struct pvfront_ring ring;
 static uint64_t next_id = 1;
 static unsigned long sectors;
 
 /* Publish the ring and event channel, then Initialised. */
 static bool publish(void)
 {
-	if (!pvfront_alloc_port(&port))
+	pvfront_ring_init(&ring, ring_page, SLOT_SIZE, RING_ENTRIES);
+	if (!pvfront_alloc_port(&ring.port))
 		return false;
-	memset(ring_page, 0, sizeof(ring_page));
-	sring->req_event = sring->rsp_event = 1;
 	pvfront_grant(RING_REF, ring_page, GTF_permit_access);
 	if (!pvfront_write_number(VDEV, "ring-ref", RING_REF) ||
-	    !pvfront_write_number(VDEV, "event-channel", port) ||
+	    !pvfront_write_number(VDEV, "event-channel", ring.port) ||
 	    !xs_write(VDEV "/protocol", "x86_64-abi") ||
 	    !xs_write(VDEV "/state", XENBUS_INITIALISED)) {
 		xtest_error("writing the frontend's nodes under %s", VDEV);
@@ -112,43 +103,25 @@ static bool connect(void)
 		xtest_error("connected with %lu sectors", sectors);
 		return false;
 	}
-	printk("blkif-hostile: connected, ring ref %d, port %u, %lu sectors\n", RING_REF, port,
-	       sectors);
+	printk("blkif-hostile: connected, ring ref %d, port %u, %lu sectors\n", RING_REF,
+	       ring.port, sectors);
 	return true;
 }
 
-/* Wait for the response after rsp_cons: its status, or NO_RESPONSE. */
-static int wait_response(uint64_t id)
-{
-	uint64_t end = hammer_now() + PVFRONT_WAIT_MS * MS;
-	struct blk_rsp r;
-
-	while (sring->rsp_prod == rsp_cons) {
-		if (hammer_now() > end)
-			return NO_RESPONSE;
-		hammer_sleep_ms(2);
-	}
-	__asm__ volatile("lfence" ::: "memory");
-	r = *(const struct blk_rsp *)&sring->ring[rsp_cons % RING_ENTRIES].rsp;
-	rsp_cons++;
-	sring->rsp_event = rsp_cons + 1;
-	if (r.id != id) {
-		xtest_fail("response id %lu, expected %lu (status %d)", (unsigned long)r.id,
-			   (unsigned long)id, r.status);
-		return NO_RESPONSE;
-	}
-	return r.status;
-}
-
-/* Put @r on the ring, notify the backend, and wait for its answer. */
+/* Put @r on the ring, notify the backend, and wait for its answer: its status or NO_RESPONSE. */
 static int submit(struct blk_req r)
 {
+	struct blk_rsp rsp;
+
 	r.id = next_id++;
-	memcpy((void *)&sring->ring[req_prod % RING_ENTRIES].req, &r, sizeof(r));
-	__asm__ volatile("sfence" ::: "memory");
-	sring->req_prod = ++req_prod;
-	evtchn_port_op(EVTCHNOP_send, port);
-	return wait_response(r.id);
+	pvfront_ring_push(&ring, &r, sizeof(r));
+	if (!pvfront_ring_pop(&ring, &rsp, sizeof(rsp), PVFRONT_WAIT_MS))
+		return NO_RESPONSE;
+	if (rsp.id == r.id)
+		return rsp.status;
+	xtest_fail("response id %lu, expected %lu (status %d)", (unsigned long)rsp.id,
+		   (unsigned long)r.id, rsp.status);
+	return NO_RESPONSE;
 }
 
 /* A one-segment request on @sector, sectors @first..@last of page @ref. */
@@ -229,16 +202,12 @@ static void check_bad_geometry(void)
 /* The producer index far past what the ring holds: no answer may come. */
 static void check_prod_ahead(void)
 {
-	uint32_t before = sring->rsp_prod;
-
-	req_prod += 1000;
-	__asm__ volatile("sfence" ::: "memory");
-	sring->req_prod = req_prod;
-	evtchn_port_op(EVTCHNOP_send, port);
+	ring.req_prod += 1000;
+	pvfront_ring_notify(&ring);
 	hammer_sleep_ms(3000);
-	printk("blkif-hostile: prod-ahead responses %u\n", sring->rsp_prod - before);
-	xtest_check(sring->rsp_prod == before, "%u responses to a ring 1000 requests ahead",
-		    sring->rsp_prod - before);
+	printk("blkif-hostile: prod-ahead responses %u\n", pvfront_ring_unread(&ring));
+	xtest_check(pvfront_ring_unread(&ring) == 0, "%u responses to a ring 1000 requests ahead",
+		    pvfront_ring_unread(&ring));
 }
 
 void test_main(void)

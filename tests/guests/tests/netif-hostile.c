@@ -39,17 +39,8 @@ struct tx_rsp {
 	int16_t status;
 };
 
-struct tx_sring {
-	uint32_t req_prod, req_event, rsp_prod, rsp_event;
-	uint8_t pad[48];
-	union {
-		struct tx_req req;
-		struct tx_rsp rsp;
-	} ring[TX_ENTRIES];
-};
 _Static_assert(sizeof(struct tx_req) == 12, "netif_tx_request is 12 bytes");
-_Static_assert(offsetof(struct tx_sring, ring) == 64, "sring header is 64 bytes");
-_Static_assert(sizeof(struct tx_sring) <= 4096, "one page ring");
+_Static_assert(64 + TX_ENTRIES * sizeof(struct tx_req) <= 4096, "one page ring");
 
 enum { TX_REF = PVFRONT_FIRST_REF, RX_REF, DATA_REF, RO_REF, UNGRANTED_REF, BEYOND_REF = 5000 };
 
@@ -60,8 +51,7 @@ static char rx_page[4096] __attribute__((aligned(4096)));
 static char data_page[4096] __attribute__((aligned(4096)));
 static char ro_page[4096] __attribute__((aligned(4096)));
 
-static volatile struct tx_sring *tx = (volatile struct tx_sring *)tx_page;
-static uint32_t req_prod, rsp_cons, port;
+static struct pvfront_ring tx, rx;
 
 /* A broadcast frame from this guest's MAC with a local experimental EtherType. */
 static void make_frame(char *p)
@@ -77,18 +67,15 @@ static void make_frame(char *p)
 /* Publish both rings and the event channel, then Connected. */
 static bool publish(void)
 {
-	if (!pvfront_alloc_port(&port))
+	pvfront_ring_init(&tx, tx_page, sizeof(struct tx_req), TX_ENTRIES);
+	pvfront_ring_init(&rx, rx_page, 8, TX_ENTRIES);
+	if (!pvfront_alloc_port(&tx.port))
 		return false;
-	memset(tx_page, 0, sizeof(tx_page));
-	memset(rx_page, 0, sizeof(rx_page));
-	tx->req_event = tx->rsp_event = 1;
-	((volatile struct tx_sring *)rx_page)->req_event = 1;
-	((volatile struct tx_sring *)rx_page)->rsp_event = 1;
 	pvfront_grant(TX_REF, tx_page, GTF_permit_access);
 	pvfront_grant(RX_REF, rx_page, GTF_permit_access);
 	if (!pvfront_write_number(VIF, "tx-ring-ref", TX_REF) ||
 	    !pvfront_write_number(VIF, "rx-ring-ref", RX_REF) ||
-	    !pvfront_write_number(VIF, "event-channel", port) ||
+	    !pvfront_write_number(VIF, "event-channel", tx.port) ||
 	    !pvfront_write_number(VIF, "request-rx-copy", 1) ||
 	    !pvfront_write_number(VIF, "feature-rx-notify", 1) ||
 	    !pvfront_write_number(VIF, "state", 4)) {
@@ -105,43 +92,24 @@ static bool connect(void)
 	if (!pvfront_find_backend(VIF, bpath, sizeof(bpath)) || !publish() ||
 	    !pvfront_wait_connected(bpath))
 		return false;
-	printk("netif-hostile: connected, rings %d and %d, port %u\n", TX_REF, RX_REF, port);
+	printk("netif-hostile: connected, rings %d and %d, port %u\n", TX_REF, RX_REF, tx.port);
 	return true;
 }
 
-/* Wait up to @ms for the response after rsp_cons: its status, or NO_RESPONSE. */
-static int wait_response(uint16_t id, uint64_t ms)
-{
-	uint64_t end = hammer_now() + ms * MS;
-	struct tx_rsp r;
-
-	while (tx->rsp_prod == rsp_cons) {
-		if (hammer_now() > end)
-			return NO_RESPONSE;
-		hammer_sleep_ms(2);
-	}
-	__asm__ volatile("lfence" ::: "memory");
-	r = *(const struct tx_rsp *)&tx->ring[rsp_cons % TX_ENTRIES].rsp;
-	rsp_cons++;
-	tx->rsp_event = rsp_cons + 1;
-	if (r.id != id) {
-		xtest_fail("response id %u, expected %u (status %d)", r.id, id, r.status);
-		return NO_RESPONSE;
-	}
-	return r.status;
-}
-
-/* Put a transmit request on the ring, notify the backend, wait for its answer. */
+/* Put a transmit request on the ring, notify the backend, wait up to @ms for its answer. */
 static int send(uint32_t ref, uint16_t offset, uint16_t size, uint64_t ms)
 {
-	struct tx_req r = { .gref = ref, .offset = offset, .id = (uint16_t)(req_prod % TX_ENTRIES),
+	struct tx_req r = { .gref = ref, .offset = offset, .id = (uint16_t)(tx.req_prod % TX_ENTRIES),
 			    .size = size };
+	struct tx_rsp rsp;
 
-	memcpy((void *)&tx->ring[req_prod % TX_ENTRIES].req, &r, sizeof(r));
-	__asm__ volatile("sfence" ::: "memory");
-	tx->req_prod = ++req_prod;
-	evtchn_port_op(EVTCHNOP_send, port);
-	return wait_response(r.id, ms);
+	pvfront_ring_push(&tx, &r, sizeof(r));
+	if (!pvfront_ring_pop(&tx, &rsp, sizeof(rsp), ms))
+		return NO_RESPONSE;
+	if (rsp.id == r.id)
+		return rsp.status;
+	xtest_fail("response id %u, expected %u (status %d)", rsp.id, r.id, rsp.status);
+	return NO_RESPONSE;
 }
 
 static void expect(const char *name, uint32_t ref, uint16_t offset, uint16_t size, int want)
