@@ -52,6 +52,13 @@ void pvfront_grant(unsigned int ref, const void *page, uint16_t flags)
 	e->flags = flags;
 }
 
+void pvfront_grant_test_pages(unsigned int ref, const void *data, const void *ro)
+{
+	pvfront_grant(ref, data, GTF_permit_access);
+	pvfront_grant(ref + 1, ro, GTF_permit_access | GTF_readonly);
+	pvfront_grant(ref + 2, data, 0);
+}
+
 bool pvfront_find_backend(const char *dir, char *bpath, uint32_t size)
 {
 	char path[64], id[16];

@@ -24,6 +24,11 @@ unsigned long pvfront_number(const char *s);
 bool pvfront_gnttab_setup(void);
 /* Grant entry @ref: @page to the backend with @flags (0: named but not granted). */
 void pvfront_grant(unsigned int ref, const void *page, uint16_t flags);
+/*
+ * The grants of a hostile frontend's requests: @ref for @data (read-write),
+ * @ref + 1 for @ro (read-only) and @ref + 2 naming @data without permission.
+ */
+void pvfront_grant_test_pages(unsigned int ref, const void *data, const void *ro);
 /* Read @dir/backend and @dir/backend-id; false (error recorded) if absent. */
 bool pvfront_find_backend(const char *dir, char *bpath, uint32_t size);
 /* An unbound port for the backend in *@port; false (error recorded) if refused. */

@@ -217,9 +217,7 @@ void test_main(void)
 		return;
 	}
 	if (xs_connect(xtest_start_info) && pvfront_gnttab_setup() && connect()) {
-		pvfront_grant(DATA_REF, data_page, GTF_permit_access);
-		pvfront_grant(RO_REF, ro_page, GTF_permit_access | GTF_readonly);
-		pvfront_grant(UNGRANTED_REF, data_page, 0);
+		pvfront_grant_test_pages(DATA_REF, data_page, ro_page);
 		check_good_io("first");
 		check_bad_grants();
 		check_bad_geometry();
