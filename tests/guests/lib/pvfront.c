@@ -36,7 +36,8 @@ bool pvfront_gnttab_setup(void)
 		return false;
 	}
 	rc = hypercall_update_va_mapping((unsigned long)gnttab_page,
-					 (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
+					 (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
+					 UVMF_INVLPG);
 	if (rc)
 		xtest_error("mapping the grant table: %ld", rc);
 	return rc == 0;

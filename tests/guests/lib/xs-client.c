@@ -64,8 +64,7 @@ static void ring_get(void *data, uint32_t len)
 	}
 }
 
-uint32_t xs_request(uint32_t type, const char *path, const char *value, char *out,
-		    uint32_t outsz)
+uint32_t xs_request(uint32_t type, const char *path, const char *value, char *out, uint32_t outsz)
 {
 	struct xs_msg msg = { .type = type, .req_id = next_req_id++ };
 	uint32_t plen = strlen(path) + 1, vlen = value ? strlen(value) : 0;

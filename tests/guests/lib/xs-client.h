@@ -19,8 +19,7 @@ bool xs_connect(const struct start_info *si);
  * One request: @path (with its NUL), then @value (may be NULL); the reply's
  * type, its body NUL-terminated in @out (truncated to @outsz - 1).
  */
-uint32_t xs_request(uint32_t type, const char *path, const char *value, char *out,
-		    uint32_t outsz);
+uint32_t xs_request(uint32_t type, const char *path, const char *value, char *out, uint32_t outsz);
 /* XS_READ of @path into @out; false (and "" in @out) if it is absent. */
 bool xs_read(const char *path, char *out, uint32_t outsz);
 /* XS_WRITE of @value at @path; false if refused. */

@@ -103,8 +103,8 @@ static bool connect(void)
 		xtest_error("connected with %lu sectors", sectors);
 		return false;
 	}
-	printk("blkif-hostile: connected, ring ref %d, port %u, %lu sectors\n", RING_REF,
-	       ring.port, sectors);
+	printk("blkif-hostile: connected, ring ref %d, port %u, %lu sectors\n", RING_REF, ring.port,
+	       sectors);
 	return true;
 }
 
@@ -166,8 +166,8 @@ static void check_bad_grants(void)
 	       BLKIF_RSP_ERROR);
 	expect("ref-not-granted", one_seg(BLKIF_OP_READ, 0, UNGRANTED_REF, 0, 7), BLKIF_RSP_ERROR,
 	       BLKIF_RSP_ERROR);
-	expect("read-into-readonly-grant", one_seg(BLKIF_OP_READ, 0, RO_REF, 0, 7),
-	       BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	expect("read-into-readonly-grant", one_seg(BLKIF_OP_READ, 0, RO_REF, 0, 7), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
 	for (unsigned int i = 0; i < sizeof(ro_page); i++)
 		if (ro_page[i] != 0x5a) {
 			xtest_fail("the read-only page changed at byte %u", i);

@@ -56,8 +56,8 @@ static struct pvfront_ring tx, rx;
 /* A broadcast frame from this guest's MAC with a local experimental EtherType. */
 static void make_frame(char *p)
 {
-	static const unsigned char head[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x16,
-						0x3e, 0x5e, 0x7a, 0x02, 0x88, 0xb5 };
+	static const unsigned char head[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00,
+						0x16, 0x3e, 0x5e, 0x7a, 0x02, 0x88, 0xb5 };
 
 	memset(p, 0, FRAME_LEN);
 	memcpy(p, head, sizeof(head));
@@ -99,7 +99,9 @@ static bool connect(void)
 /* Put a transmit request on the ring, notify the backend, wait up to @ms for its answer. */
 static int send(uint32_t ref, uint16_t offset, uint16_t size, uint64_t ms)
 {
-	struct tx_req r = { .gref = ref, .offset = offset, .id = (uint16_t)(tx.req_prod % TX_ENTRIES),
+	struct tx_req r = { .gref = ref,
+			    .offset = offset,
+			    .id = (uint16_t)(tx.req_prod % TX_ENTRIES),
 			    .size = size };
 	struct tx_rsp rsp;
 

@@ -48,7 +48,8 @@ static uint64_t now(void)
 		int8_t shift = t->tsc_shift;
 
 		d = shift < 0 ? d >> -shift : d << shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
+		ns = t->system_time +
+		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
 		__asm__ volatile("" ::: "memory");
 	} while ((ver & 1) || ver != t->version);
 	return ns;
