@@ -1167,11 +1167,13 @@ def check_xl_disk_teardown(con, res, ro_sum, timeout, boots=2):
     (`boots`), xvdb's (with `ro_sum`) is unchanged, and no loop device, vif
     or vbd/vif backend node is left."""
     rc, out = shell_run(con, "dd if=%s bs=512 skip=8 count=1 2>/dev/null | tr -d '\\000'; "
-                        "md5sum %s" % (DOMU_DISK, DOMU_DISK_RO if ro_sum else DOMU_DISK), timeout)
+                        "md5sum %s" % (DOMU_DISK, DOMU_DISK_RO if ro_sum else DOMU_DISK),
+                        timeout)
     res.check("xl/blk-image", rc == 0 and
               re.search(r"^PETREL-DISK domU boot %d\r?$" % boots, out, re.M) and
-              (ro_sum is None or (ro_sum and ro_sum in out)), "rc=%d, sector 8 and the read-only image's md5 "
-              "(was %s): %r" % (rc, ro_sum, out.strip()))
+              (ro_sum is None or (ro_sum and ro_sum in out)),
+              "rc=%d, sector 8 and the read-only image's md5 (was %s): %r"
+              % (rc, ro_sum, out.strip()))
     # xl create's own process runs the hotplug scripts' `remove` once the
     # domain has died, so the loop devices may go a little after it
     loops = "$(/sbin/losetup -n -l -O NAME)"
