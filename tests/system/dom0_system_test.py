@@ -1957,7 +1957,8 @@ def main():
     ap.add_argument("--split-drivers", action="store_true",
                     help="give the xl-linux step's domU PV disks and a vif, and check them")
     ap.add_argument("--hostile", action="store_true",
-                    help="in the xl-split step, the hostile blkif and netif frontends beside the domU")
+                    help="in the xl-split step, the hostile blkif and netif frontends "
+                    "beside the domU")
     ap.add_argument("--migrate-faults", action="store_true",
                     help="in the xl-save step, first a migration whose link breaks half-way")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
