@@ -23,6 +23,9 @@ DOM0_TOOLS += $(GUEST_OUT)/hello.elf:usr/lib/petrel-domu/hello.elf
 DOM0_TOOLS += $(HVM_GUEST_OUT)/hvm-hello.elf:usr/lib/petrel-domu/hvm-hello.elf
 # The domU the system test saves and restores with xl (xl/save checks).
 DOM0_TOOLS += $(GUEST_OUT)/save-restore.elf:usr/lib/petrel-domu/save-restore.elf
+# The hostile blkif and netif frontends (xl-split step with --hostile).
+DOM0_TOOLS += $(GUEST_OUT)/blkif-hostile.elf:usr/lib/petrel-domu/blkif-hostile.elf
+DOM0_TOOLS += $(GUEST_OUT)/netif-hostile.elf:usr/lib/petrel-domu/netif-hostile.elf
 # Symbolic links in the initramfs, as LINK:TARGET (LINK relative to its root,
 # TARGET as the link's content), appended the same way.
 DOM0_LINKS ?=

@@ -1097,20 +1097,21 @@ DISK_LINE = re.compile(r"^domu-disk (xvd\w+) ro=(\d) dom0='([^']*)' previous='([
                        r"write=(ok|refused.*)$", re.M)
 
 
-def make_domu_disks(con, timeout):
-    """The two images, each with its token line in sector 0; (rc, the
-    tokens, the read-only image's md5 sum)."""
-    tokens = (os.urandom(6).hex(), os.urandom(6).hex())
+def make_domu_disks(con, timeout, images=(DOMU_DISK, DOMU_DISK_RO)):
+    """The images, each with its token line in sector 0; (rc, the tokens,
+    the last image's md5 sum)."""
+    tokens = tuple(os.urandom(6).hex() for _ in images)
     cmds = ["dd if=/dev/zero of=%s bs=1M count=4 2>/dev/null && printf 'PETREL-DISK dom0 %s\\n' "
             "| dd of=%s conv=notrunc 2>/dev/null" % (img, tok, img)
-            for img, tok in zip((DOMU_DISK, DOMU_DISK_RO), tokens)]
-    rc, out = shell_run(con, " && ".join(cmds) + " && md5sum %s" % DOMU_DISK_RO, timeout)
+            for img, tok in zip(images, tokens)]
+    rc, out = shell_run(con, " && ".join(cmds) + " && md5sum %s" % images[-1], timeout)
     return rc, tokens, out.split()[0] if rc == 0 and out.split() else ""
 
 
-def domu_disk_lines(con, name, count):
-    """The domU's domu-disk lines of its boot number `count` (1, 2, ...)."""
-    rc, out = console_log_wait(con, name, "domu-disk xvdb", 120, count)
+def domu_disk_lines(con, name, count, last="xvdb"):
+    """The domU's domu-disk lines of its boot number `count` (1, 2, ...),
+    once the line of its disk `last` is there."""
+    rc, out = console_log_wait(con, name, "domu-disk " + last, 120, count)
     _, log = shell_run(con, "grep '^domu-disk' %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
     log = log.replace("\r", "")
     lines = {}
@@ -1119,30 +1120,32 @@ def domu_disk_lines(con, name, count):
     return rc, {dev: rows[count - 1] for dev, rows in lines.items() if len(rows) >= count}, log
 
 
-def check_xl_disks(con, res, name, tokens, timeout):
+def check_xl_disks(con, res, name, tokens, timeout, ro=True):
     """The domU read dom0's lines through blkfront and blkback, wrote its own
-    on xvda and was refused on xvdb; dom0 has both images on loop devices,
-    xvdb's read-only (util-linux's losetup, which the block script runs, by
-    its path: dom0's busybox shell prefers its own applet to PATH); xl
-    block-list shows both connected (state 4)."""
-    rc, disks, log = domu_disk_lines(con, name, 1)
+    on xvda and (with `ro`) was refused on xvdb; dom0 has the images on loop
+    devices, xvdb's read-only (util-linux's losetup, which the block script
+    runs, by its path: dom0's busybox shell prefers its own applet to PATH);
+    xl block-list shows them connected (state 4)."""
+    rc, disks, log = domu_disk_lines(con, name, 1, "xvdb" if ro else "xvda")
     a, b = disks.get("xvda"), disks.get("xvdb")
-    res.check("xl/blk-read", a is not None and b is not None and
-              a[1] == "PETREL-DISK dom0 " + tokens[0] and b[1] == "PETREL-DISK dom0 " + tokens[1],
+    res.check("xl/blk-read", a is not None and a[1] == "PETREL-DISK dom0 " + tokens[0] and
+              (not ro or (b is not None and b[1] == "PETREL-DISK dom0 " + tokens[1])),
               "rc=%d, tokens %r, the domU's lines %r" % (rc, tokens, log.strip()[-600:]))
     res.check("xl/blk-write", a is not None and a[0] == "0" and a[2] == "" and a[3] == "ok",
               "xvda: %r" % (a,))
-    res.check("xl/blk-ro", b is not None and b[0] == "1" and b[3].startswith("refused"),
-              "xvdb: %r" % (b,), b[3] if b else "")
+    if ro:
+        res.check("xl/blk-ro", b is not None and b[0] == "1" and b[3].startswith("refused"),
+                  "xvdb: %r" % (b,), b[3] if b else "")
+    want = [("0", DOMU_DISK), ("1", DOMU_DISK_RO)] if ro else [("0", DOMU_DISK)]
     rc, out = shell_run(con, "/sbin/losetup -l -n -O RO,BACK-FILE", timeout)
     loops = sorted(tuple(l.split()) for l in out.splitlines() if l.strip())
-    res.check("xl/blk-loop", rc == 0 and loops == [("0", DOMU_DISK), ("1", DOMU_DISK_RO)],
+    res.check("xl/blk-loop", rc == 0 and loops == want,
               "rc=%d, losetup: %r" % (rc, out.strip()), out.strip().replace("\n", "; "))
+    want = [("51712", "4"), ("51728", "4")] if ro else [("51712", "4")]
     rc, out = shell_run(con, "xl block-list %s" % name, timeout)
     rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
-    res.check("xl/block-list", rc == 0 and sorted((r[0], r[3]) for r in rows) ==
-              [("51712", "4"), ("51728", "4")],
-              "rc=%d, expected 51712 and 51728 in state 4: %r" % (rc, out.strip()))
+    res.check("xl/block-list", rc == 0 and sorted((r[0], r[3]) for r in rows) == want,
+              "rc=%d, expected %r (vdev, state): %r" % (rc, want, out.strip()))
 
 
 def check_xl_net(con, res, name, domid, timeout):
@@ -1188,15 +1191,18 @@ def check_xl_disk_reboot(con, res, name):
               % (rc, a, log.strip()[-600:]))
 
 
-def check_xl_disk_teardown(con, res, ro_sum, timeout):
-    """After the domU is gone: xvda's image holds its second boot's line,
-    xvdb's is unchanged, and no loop device, vif or vbd/vif backend node
-    is left."""
+def check_xl_disk_teardown(con, res, ro_sum, timeout, boots=2):
+    """After the domU is gone: xvda's image holds the line of its last boot
+    (`boots`), xvdb's (with `ro_sum`) is unchanged, and no loop device, vif
+    or vbd/vif backend node is left."""
     rc, out = shell_run(con, "dd if=%s bs=512 skip=8 count=1 2>/dev/null | tr -d '\\000'; "
-                        "md5sum %s" % (DOMU_DISK, DOMU_DISK_RO), timeout)
-    res.check("xl/blk-image", rc == 0 and re.search(r"^PETREL-DISK domU boot 2\r?$", out, re.M) and
-              ro_sum and ro_sum in out, "rc=%d, sector 8 and the read-only image's md5 "
-              "(was %s): %r" % (rc, ro_sum, out.strip()))
+                        "md5sum %s" % (DOMU_DISK, DOMU_DISK_RO if ro_sum else DOMU_DISK),
+                        timeout)
+    res.check("xl/blk-image", rc == 0 and
+              re.search(r"^PETREL-DISK domU boot %d\r?$" % boots, out, re.M) and
+              (ro_sum is None or (ro_sum and ro_sum in out)),
+              "rc=%d, sector 8 and the read-only image's md5 (was %s): %r"
+              % (rc, ro_sum, out.strip()))
     # xl create's own process runs the hotplug scripts' `remove` once the
     # domain has died, so the loop devices may go a little after it
     loops = "$(/sbin/losetup -n -l -O NAME)"
@@ -1215,20 +1221,12 @@ DOMU_DIR = "/usr/lib/petrel-domu"  # the domU files build-dom0.sh --domu puts in
 DOMU_FILES = "%s/vmlinuz %s/initrd.gz" % (DOMU_DIR, DOMU_DIR)
 
 
-def check_xl_linux(con, res, timeout, split=False):
-    """The Linux domU's lifecycle; with `split`, with its PV disks and vif
-    and the split-driver checks."""
-    rc, out = shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
-    _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
-    extra = ""
-    if split:
-        rc, tokens, ro_sum = make_domu_disks(con, timeout)
-        res.check("xl/blk-images", rc == 0 and ro_sum, "rc=%d making %s and %s"
-                  % (rc, DOMU_DISK, DOMU_DISK_RO))
-        extra = DOMU_DISKS + " " + DOMU_NET
+def linux_up(con, res, timeout, extra):
+    """xl create the Linux domU lin with the config lines `extra`, its
+    marker on the console, listed running; (created, its xl list row or None)."""
     rc, out = xl_create_linux(con, "lin", timeout, extra)
     if not res.check("xl/linux-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
-        return
+        return False, None
     rc, out = console_log_wait(con, "lin", DOMU_MARKER, DOMU_BOOT_WAIT)
     m = re.search(r"%s kernel (\S+) memory (\d+) kB" % DOMU_MARKER, out)
     res.check("xl/linux-console", rc == 0 and m is not None,
@@ -1241,12 +1239,38 @@ def check_xl_linux(con, res, timeout, split=False):
               "rc=%d, rows %r; expected a lin row with 128 MiB, running, blocked or "
               "runnable (not paused, shut down, crashed or dying)"
               % (rc, lines), " ".join(row[0]) if row else "")
+    return True, row[0] if row else None
+
+
+def linux_down(con, res, timeout, sums):
+    """Stop xenconsoled; no domU may have written into dom0's memory: the
+    files its page cache holds (read by every xl create) are as they were."""
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+    rc, after = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
+    res.check("xl/dom0-intact", rc == 0 and sums.strip() and after == sums,
+              "md5sum before the domUs %r, after %r" % (sums.strip(), after.strip()))
+
+
+def check_xl_linux(con, res, timeout, split=False):
+    """The Linux domU's lifecycle; with `split`, with its PV disks and vif
+    and the split-driver checks."""
+    rc, out = shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
+    extra = ""
+    if split:
+        rc, tokens, ro_sum = make_domu_disks(con, timeout)
+        res.check("xl/blk-images", rc == 0 and ro_sum, "rc=%d making %s and %s"
+                  % (rc, DOMU_DISK, DOMU_DISK_RO))
+        extra = DOMU_DISKS + " " + DOMU_NET
+    created, row = linux_up(con, res, timeout, extra)
+    if not created:
+        return
     if row and split:
         check_xl_disks(con, res, "lin", tokens, timeout)
-        check_xl_net(con, res, "lin", row[0][1], timeout)
+        check_xl_net(con, res, "lin", row[1], timeout)
     if row:
         check_xl_pause(con, res, "lin", timeout)
-        check_xl_reboot(con, res, "lin", row[0][1], timeout)
+        check_xl_reboot(con, res, "lin", row[1], timeout)
     if row and split:
         check_xl_disk_reboot(con, res, "lin")
     if row:
@@ -1255,12 +1279,128 @@ def check_xl_linux(con, res, timeout, split=False):
     shell_run(con, "xl destroy lin", timeout)
     if row and split:
         check_xl_disk_teardown(con, res, ro_sum, timeout)
-    shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
-    # No domU may have written into dom0's memory: the files its page cache
-    # holds (read by every xl create) are as they were.
-    rc, after = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
-    res.check("xl/dom0-intact", rc == 0 and sums.strip() and after == sums,
-              "md5sum before the domUs %r, after %r" % (sums.strip(), after.strip()))
+    linux_down(con, res, timeout, sums)
+
+
+# The split-driver slice (step xl-split): the Linux domU with one read-write
+# disk and one vif, its blkfront reading and writing the disk and its
+# netfront pinging dom0 over xenbr0, then destroyed with its backends torn
+# down.  With --hostile, the hostile blkif and netif frontends run beside it
+# first.
+DOMU_DISK_RW = "\"disk=['format=raw,vdev=xvda,access=rw,target=%s']\"" % DOMU_DISK
+
+
+def check_xl_split(con, res, timeout, hostile=False):
+    shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
+    rc, tokens, _ = make_domu_disks(con, timeout, (DOMU_DISK,))
+    res.check("xl/blk-images", rc == 0, "rc=%d making %s" % (rc, DOMU_DISK))
+    free = free_memory(con)
+    created, row = linux_up(con, res, timeout, DOMU_DISK_RW + " " + DOMU_NET)
+    if not created:
+        return
+    if row:
+        check_xl_disks(con, res, "lin", tokens, timeout, ro=False)
+        check_xl_net(con, res, "lin", row[1], timeout)
+    if row and hostile:
+        check_split_hostile(con, res, row[1], timeout)
+    shell_run(con, "xl destroy lin", timeout)
+    if row:
+        check_xl_disk_teardown(con, res, None, timeout, boots=1)
+    now = wait_free_memory(con, free)
+    res.check("xl/split-free", free is not None and now == free,
+              "free memory %s MiB after the destroy, %s before" % (now, free), "%s MiB" % now)
+    linux_down(con, res, timeout, sums)
+
+
+# The hostile frontends (tests/guests/tests/blkif-hostile.c and
+# netif-hostile.c, 32 MiB each, rootfs/etc/xl-<guest>.cfg): domain hostile
+# with one disk on its own image, domain hostnet with one vif on xenbr0.
+# Each prints a status line for each request and its verdict, then idles.
+HOSTILE_DISK = "/tmp/hostile-disk.img"
+HOSTILE_WAIT = 120  # seconds from xl create to the verdict under TCG
+HOSTILE_GUESTS = (("hostile", "blkif-hostile", 15), ("hostnet", "netif-hostile", 7))
+DOM0_OOPS = "BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic"
+
+
+def dom0_dmesg_grep(con, pattern):
+    """dom0's kernel log lines matching the extended regular expression
+    `pattern` (prefixed in the shell, since shell_run drops lines that
+    start with a kernel timestamp)."""
+    _, out = shell_run(con, "dmesg | grep -E '%s' | sed 's/^/dmesg: /'" % pattern)
+    return [l[len("dmesg: "):].strip() for l in out.splitlines() if l.startswith("dmesg: ")]
+
+
+def check_hostile_verdict(con, res, name, guest, lines, timeout):
+    """The guest's verdict, from its `lines` status lines (each bad request
+    answered with an error, each good one served)."""
+    console_log_wait(con, name, "%s: verdict" % guest, HOSTILE_WAIT)
+    _, log = shell_run(con, "cat %s/guest-%s.log" % (XL_CONSOLE_DIR, name), timeout)
+    log = log.replace("\r", "")
+    cases = re.findall(r"^%s: (\S+) status (-?\d+)" % guest, log, re.M)
+    bad = [l for l in log.splitlines() if l.startswith(("Failure", "Error"))]
+    res.check("xl/%s" % guest, "%s: verdict SUCCESS" % guest in log and not bad and
+              len(cases) == lines, "%d status lines of %d, complaints %r, log tail %r"
+              % (len(cases), lines, bad, log.strip()[-800:]),
+              " ".join("%s=%s" % c for c in cases))
+
+
+def check_hostile_effects(con, res, timeout):
+    """What dom0 saw: blkif-hostile's good write in its image, blkback
+    halting its ring and netback giving up on hostnet's vif."""
+    rc, out = shell_run(con, "dd if=%s bs=512 skip=8 count=1 2>/dev/null | tr -d '\\000'"
+                        % HOSTILE_DISK, timeout)
+    res.check("xl/hostile-write", rc == 0 and "PETREL-DISK hostile frontend" in out,
+              "sector 8 of %s: %r" % (HOSTILE_DISK, out.strip()[:200]))
+    for check, pattern in (("xl/hostile-blk-halted", "xen-blkback: Frontend provided bogus"),
+                           ("xl/hostile-net-halted", "vif.*fatal error; disabling device")):
+        found = dom0_dmesg_grep(con, pattern)
+        res.check(check, found, "no %r in dom0's dmesg" % pattern,
+                  found[-1][-120:] if found else "")
+
+
+def hostile_teardown(con, lin_domid, timeout):
+    """xl destroy both; then what is left of their loop device, vbd
+    backends and vifs (lin's only, if the teardown worked)."""
+    rcs = [xl_run(con, "xl destroy %s" % name, timeout)[0] for name, _, _ in HOSTILE_GUESTS]
+    loops = "$(/sbin/losetup -n -l -O BACK-FILE | grep -c hostile)"
+    _, left = shell_run(con, "i=0; while [ %s != 0 ] && [ $i -lt 100 ]; do usleep 200000; "
+                        "i=$((i+1)); done; echo loops: %s; echo vbds: $(xenstore-list "
+                        "/local/domain/0/backend/vbd); echo vifs: $(xenstore-list "
+                        "/local/domain/0/backend/vif) $(ls /sys/class/net | grep ^vif)"
+                        % (loops, loops), timeout)
+    gone = all(xl_domid(con, name) is None for name, _, _ in HOSTILE_GUESTS)
+    ok = (rcs == [0, 0] and gone and re.search(r"^loops: 0\s*$", left, re.M) and
+          re.search(r"^vbds: %s\s*$" % lin_domid, left, re.M) and
+          re.search(r"^vifs: %s vif%s\.0\s*$" % (lin_domid, lin_domid), left, re.M))
+    return ok, "xl destroy %r, gone %s; %r" % (rcs, gone, left.strip())
+
+
+def check_split_hostile(con, res, lin_domid, timeout):
+    """The hostile frontends beside the Linux domU: dom0 and the hypervisor
+    carry on, lin still reaches dom0 over its vif, and xl destroy of the
+    hostile guests frees their loop device, vif, backend nodes and memory."""
+    start = len(con.text)
+    free = free_memory(con)
+    rc, _, _ = make_domu_disks(con, timeout, (HOSTILE_DISK,))
+    for name, guest, lines in HOSTILE_GUESTS:
+        rc2, out = xl_run(con, "xl create /etc/xl-%s.cfg" % guest, timeout)
+        res.check("xl/%s-create" % guest, rc == 0 and rc2 == 0,
+                  "image rc=%d, xl create rc=%d: %r" % (rc, rc2, out))
+    for name, guest, lines in HOSTILE_GUESTS:
+        check_hostile_verdict(con, res, name, guest, lines, timeout)
+    check_hostile_effects(con, res, timeout)
+    rc, out = shell_run(con, "ping -c 3 -W 5 %s" % DOMU_IP, 60)
+    m = re.search(r"(\d+) packets received", out)
+    res.check("xl/hostile-neighbour", rc == 0 and m is not None and int(m.group(1)) == 3,
+              "dom0's ping of lin after the hostile guests: %r" % out.strip()[-300:])
+    ok, why = hostile_teardown(con, lin_domid, timeout)
+    now = wait_free_memory(con, free)
+    trouble = HV_TROUBLE.findall(con.text[start:])
+    oops = dom0_dmesg_grep(con, DOM0_OOPS)
+    res.check("xl/hostile-destroy", ok and now == free and not trouble and not oops,
+              "%s; free memory %s MiB, %s before; console %r; dmesg %r"
+              % (why, now, free, trouble, oops[:5]))
 
 
 # Create/destroy cycles of the Linux domU (step xl-linux-cycles, run only when
@@ -1849,6 +1989,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout, args)),
                                 ("xl-linux", lambda: check_xl_linux(
                                     con, res, args.cmd_timeout, args.split_drivers)),
+                                ("xl-split", lambda: "xl-split" not in args.only
+                                 or check_xl_split(con, res, args.cmd_timeout, args.hostile)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
@@ -1905,6 +2047,9 @@ def main():
                     help="leave out these steps (comma separated, e.g. xl-linux)")
     ap.add_argument("--split-drivers", action="store_true",
                     help="give the xl-linux step's domU PV disks and a vif, and check them")
+    ap.add_argument("--hostile", action="store_true",
+                    help="in the xl-split step, the hostile blkif and netif frontends "
+                    "beside the domU")
     ap.add_argument("--migrate-faults", action="store_true",
                     help="in the xl-save step, first a migration whose link breaks half-way")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")

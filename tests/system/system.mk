@@ -30,6 +30,11 @@
 #                         guest must carry on at the source); -xen on Xen 4.17
 #                         (not in TEST_TARGETS: the broken migration adds about
 #                         a minute and a half under TCG)
+#   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
+#                         the Linux domU with one disk and one vif, the hostile blkif
+#                         and netif frontends beside it, all destroyed with their
+#                         backends torn down; -xen on Xen 4.17 (both in TEST_TARGETS;
+#                         4 min on Petrel at load ~10, 7 min on Xen at load ~17)
 #   test-system-multi     four Linux domUs at once (step xl-multi; -xen on Xen
 #                         4.17; not in TEST_TARGETS: about 13 min under load)
 #   test-system-smp       test-system's checks on a 2-CPU machine (multi-threaded
@@ -72,7 +77,8 @@ SYSTEM_SKIP_6_12 := --skip xl-linux,xl-save,xl-multi,xl-pvh,pxenconsoled
 # domU's PV disks and vif (--split-drivers).
 
 TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12 \
-	test-system-save test-system-save-xen test-system-dom0-smp4 test-system-dom0-smp4-xen
+	test-system-save test-system-save-xen test-system-dom0-smp4 test-system-dom0-smp4-xen \
+	test-system-split-quick test-system-split-quick-xen
 
 .PHONY: xen-ref test-system-harness test-system-xen test-system test-system-xen-6.12 \
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
@@ -80,6 +86,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-system-pvh-linux test-system-pvh-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
+	test-system-split-quick test-system-split-quick-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen
 xen-ref: $(XEN_REF)
 
@@ -193,6 +200,21 @@ test-system-split: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 test-system-split-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv xen --only xl-linux --no-reboot --split-drivers \
 		--log $(BUILD)/system/xen-split-serial.log
+
+# The split-driver slice (step xl-split): the Linux domU with one disk and
+# one vif (blkfront reads and writes it, netfront pings dom0 over xenbr0),
+# the hostile blkif and netif frontends beside it, all destroyed with their
+# backends torn down.
+SYSTEM_SPLIT_QUICK := --only xl-split --hostile --no-reboot
+
+test-system-split-quick: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/blkif-hostile.elf \
+		$(GUEST_OUT)/netif-hostile.elf
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(SYSTEM_SPLIT_QUICK) \
+		--log $(BUILD)/system/petrel-split-quick-serial.log
+
+test-system-split-quick-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/blkif-hostile.elf \
+		$(GUEST_OUT)/netif-hostile.elf
+	$(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_QUICK) --log $(BUILD)/system/xen-split-quick-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 2 --boot-timeout 600 \

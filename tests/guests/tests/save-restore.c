@@ -15,37 +15,16 @@
  * then goes on counting. "poweroff" in control/shutdown ends it.
  */
 #include "xtest.h"
-#include "evtchn.h"
 #include "console-ring.h"
+#include "xs-client.h"
 
 #define VIRT_BASE 0xffffffff80000000UL
 #define PATTERN_PAGES 256
 #define TICK_NS 250000000UL /* a tick every 250 ms of system time */
 
-/* xenstore wire protocol (Xen's public io/xs_wire.h) */
-#define XS_READ 2
-#define XS_WRITE 11
-#define XS_ERROR 16
-
-struct xs_msg {
-	uint32_t type, req_id, tx_id, len;
-};
-
-struct xs_ring {
-	char req[1024];
-	char rsp[1024];
-	uint32_t req_cons, req_prod;
-	uint32_t rsp_cons, rsp_prod;
-};
-_Static_assert(offsetof(struct xs_ring, req_cons) == 2048, "xenstore ring layout");
-
 static unsigned long pattern[PATTERN_PAGES][512] __attribute__((aligned(4096)));
 static unsigned long p2m_list[512] __attribute__((aligned(4096)));
 static unsigned long p2m_list_list[512] __attribute__((aligned(4096)));
-static char store_page[4096] __attribute__((aligned(4096)));
-static volatile struct xs_ring *store;
-static uint32_t store_port;
-static uint32_t next_req_id = 1;
 
 static unsigned long rdtsc(void)
 {
@@ -69,7 +48,8 @@ static uint64_t now(void)
 		int8_t shift = t->tsc_shift;
 
 		d = shift < 0 ? d >> -shift : d << shift;
-		ns = t->system_time + (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
+		ns = t->system_time +
+		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
 		__asm__ volatile("" ::: "memory");
 	} while ((ver & 1) || ver != t->version);
 	return ns;
@@ -151,85 +131,10 @@ static bool p2m_publish(void)
 	return true;
 }
 
-static bool store_connect(void)
-{
-	const struct start_info *si = xtest_start_info;
-
-	store = NULL;
-	if (!si->store_mfn)
-		return false;
-	if (hypercall_update_va_mapping((unsigned long)store_page,
-					(si->store_mfn << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
-					UVMF_INVLPG))
-		return false;
-	store = (volatile struct xs_ring *)store_page;
-	store_port = si->store_evtchn;
-	return true;
-}
-
-static void ring_put(const void *data, uint32_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		while (store->req_prod - store->req_cons >= sizeof(store->req))
-			hypercall_sched_op(SCHEDOP_yield, NULL);
-		store->req[store->req_prod & (sizeof(store->req) - 1)] = *p++;
-		__asm__ volatile("sfence" ::: "memory");
-		store->req_prod++;
-		len--;
-	}
-}
-
-static void ring_get(void *data, uint32_t len)
-{
-	char *p = data;
-
-	while (len) {
-		while (store->rsp_prod == store->rsp_cons) {
-			evtchn_port_op(EVTCHNOP_send, store_port);
-			hypercall_sched_op(SCHEDOP_yield, NULL);
-		}
-		__asm__ volatile("lfence" ::: "memory");
-		*p++ = store->rsp[store->rsp_cons & (sizeof(store->rsp) - 1)];
-		__asm__ volatile("" ::: "memory");
-		store->rsp_cons++;
-		len--;
-	}
-}
-
-/*
- * One request: path (with its NUL) then value; the reply's type, its body
- * NUL-terminated in out (truncated to outsz - 1).
- */
-static uint32_t xs_request(uint32_t type, const char *path, const char *value, char *out,
-			   uint32_t outsz)
-{
-	struct xs_msg msg = { .type = type, .req_id = next_req_id++ };
-	uint32_t plen = strlen(path) + 1, vlen = value ? strlen(value) : 0;
-	char c;
-
-	msg.len = plen + vlen;
-	ring_put(&msg, sizeof(msg));
-	ring_put(path, plen);
-	ring_put(value, vlen);
-	evtchn_port_op(EVTCHNOP_send, store_port);
-	ring_get(&msg, sizeof(msg));
-	for (uint32_t i = 0; i < msg.len; i++) {
-		ring_get(&c, 1);
-		if (i < outsz - 1)
-			out[i] = c;
-	}
-	out[msg.len < outsz - 1 ? msg.len : outsz - 1] = 0;
-	evtchn_port_op(EVTCHNOP_send, store_port);
-	return msg.type;
-}
-
 /* control/shutdown's value, "" when absent. */
 static void read_shutdown(char *out, uint32_t outsz)
 {
-	if (xs_request(XS_READ, "control/shutdown", NULL, out, outsz) != XS_READ)
-		out[0] = 0;
+	xs_read("control/shutdown", out, outsz);
 }
 
 /* What a PV kernel does before the suspend call. */
@@ -259,7 +164,7 @@ static void resume_connect(void)
 	console_ring_init(xtest_start_info);
 	if (!p2m_publish())
 		printk("save-restore: FAIL cannot map shared_info after the suspend\n");
-	if (!store_connect())
+	if (!xs_connect(xtest_start_info))
 		printk("save-restore: FAIL no xenstore ring after the suspend\n");
 }
 
@@ -299,10 +204,10 @@ static void run_loop(void)
 		printk("save-restore: tick %lu\n", tick++);
 		read_shutdown(cmd, sizeof(cmd));
 		if (!strcmp(cmd, "suspend")) {
-			xs_request(XS_WRITE, "control/shutdown", "", cmd, sizeof(cmd));
+			xs_write("control/shutdown", "");
 			do_suspend();
 		} else if (!strcmp(cmd, "poweroff")) {
-			xs_request(XS_WRITE, "control/shutdown", "", cmd, sizeof(cmd));
+			xs_write("control/shutdown", "");
 			return;
 		}
 	}
@@ -315,7 +220,7 @@ void test_main(void)
 		return;
 	}
 	pattern_fill();
-	if (!p2m_publish() || !store_connect()) {
+	if (!p2m_publish() || !xs_connect(xtest_start_info)) {
 		xtest_error("no shared_info or no xenstore ring");
 		return;
 	}

@@ -1,0 +1,228 @@
+/*
+ * A hostile blkif frontend (run by the system test as a domU of xl with one
+ * disk, vdev xvda; as an initial domain it has no disk and skips).
+ *
+ * It connects to the backend the toolstack named in xenstore as a frontend
+ * must (a granted ring page, an unbound event channel for the backend,
+ * ring-ref, event-channel, protocol, state Initialised, then Connected once
+ * the backend is), proves the ring works with a read of sector 0 (dom0's
+ * token line) and a write of sector 8, then puts nonsense on the ring: grant
+ * references out of the table, not granted and granted read-only for a
+ * read, sectors past the end, segment counts and sector ranges out of
+ * bounds, an unknown operation. Each must be answered with an error status
+ * and the read-only page left alone; a good read after them must still
+ * work. Last, the producer index jumps far ahead: the backend must stop
+ * serving the ring without answering. The guest prints
+ *	blkif-hostile: verdict SUCCESS|FAILURE
+ * and then idles until the toolstack destroys it.
+ */
+#include "xtest.h"
+#include "evtchn.h"
+#include "hammer.h"
+#include "pvfront.h"
+#include "xs-client.h"
+
+#define VDEV "device/vbd/51712"
+
+/* Xen's public io/blkif.h and io/ring.h: numbers and the x86-64 layouts. */
+#define BLKIF_OP_READ 0
+#define BLKIF_OP_WRITE 1
+#define BLKIF_MAX_SEGMENTS 11
+#define BLKIF_RSP_EOPNOTSUPP (-2)
+#define BLKIF_RSP_ERROR (-1)
+#define BLKIF_RSP_OKAY 0
+#define RING_ENTRIES 32 /* (4096 - 64) / 112 rounded down to a power of two */
+#define XENBUS_INITIALISED "3"
+#define XENBUS_CONNECTED "4"
+
+struct blk_seg {
+	uint32_t gref;
+	uint8_t first_sect, last_sect;
+	uint16_t pad;
+};
+
+struct blk_req {
+	uint8_t operation, nr_segments;
+	uint16_t handle;
+	uint64_t id, sector;
+	struct blk_seg seg[BLKIF_MAX_SEGMENTS];
+};
+
+struct blk_rsp {
+	uint64_t id;
+	uint8_t operation;
+	int16_t status;
+};
+
+/* A ring slot holds a request or its response: 112 bytes. */
+#define SLOT_SIZE sizeof(struct blk_req)
+_Static_assert(sizeof(struct blk_req) == 112, "blkif_request is 112 bytes");
+_Static_assert(offsetof(struct blk_req, seg) == 24, "blkif_request layout");
+_Static_assert(sizeof(struct blk_rsp) == 16, "blkif_response is 16 bytes");
+_Static_assert(64 + RING_ENTRIES * SLOT_SIZE <= 4096, "one page ring");
+
+enum { RING_REF = PVFRONT_FIRST_REF, DATA_REF, RO_REF, UNGRANTED_REF, BEYOND_REF = 5000 };
+
+#define NO_RESPONSE 0x7fff
+static char ring_page[4096] __attribute__((aligned(4096)));
+static char data_page[4096] __attribute__((aligned(4096)));
+static char ro_page[4096] __attribute__((aligned(4096)));
+
+static struct pvfront_ring ring;
+static uint64_t next_id = 1;
+static unsigned long sectors;
+
+/* Publish the ring and event channel, then Initialised. */
+static bool publish(void)
+{
+	pvfront_ring_init(&ring, ring_page, SLOT_SIZE, RING_ENTRIES);
+	if (!pvfront_alloc_port(&ring.port))
+		return false;
+	pvfront_grant(RING_REF, ring_page, GTF_permit_access);
+	if (!pvfront_write_number(VDEV, "ring-ref", RING_REF) ||
+	    !pvfront_write_number(VDEV, "event-channel", ring.port) ||
+	    !xs_write(VDEV "/protocol", "x86_64-abi") ||
+	    !xs_write(VDEV "/state", XENBUS_INITIALISED)) {
+		xtest_error("writing the frontend's nodes under %s", VDEV);
+		return false;
+	}
+	return true;
+}
+
+static bool connect(void)
+{
+	char bpath[128], path[160], got[32];
+
+	if (!pvfront_find_backend(VDEV, bpath, sizeof(bpath)) || !publish() ||
+	    !pvfront_wait_connected(bpath))
+		return false;
+	snprintf(path, sizeof(path), "%s/sectors", bpath);
+	xs_read(path, got, sizeof(got));
+	sectors = pvfront_number(got);
+	if (!xs_write(VDEV "/state", XENBUS_CONNECTED) || sectors < 16) {
+		xtest_error("connected with %lu sectors", sectors);
+		return false;
+	}
+	printk("blkif-hostile: connected, ring ref %d, port %u, %lu sectors\n", RING_REF, ring.port,
+	       sectors);
+	return true;
+}
+
+/* Put @r on the ring, notify the backend, and wait for its answer: its status or NO_RESPONSE. */
+static int submit(struct blk_req r)
+{
+	struct blk_rsp rsp;
+
+	r.id = next_id++;
+	pvfront_ring_push(&ring, &r, sizeof(r));
+	if (!pvfront_ring_pop(&ring, &rsp, sizeof(rsp), PVFRONT_WAIT_MS))
+		return NO_RESPONSE;
+	if (rsp.id == r.id)
+		return rsp.status;
+	xtest_fail("response id %lu, expected %lu (status %d)", (unsigned long)rsp.id,
+		   (unsigned long)r.id, rsp.status);
+	return NO_RESPONSE;
+}
+
+/* A one-segment request on @sector, sectors @first..@last of page @ref. */
+static struct blk_req one_seg(uint8_t op, uint64_t sector, uint32_t ref, uint8_t first,
+			      uint8_t last)
+{
+	struct blk_req r = { .operation = op, .nr_segments = 1, .sector = sector };
+
+	r.seg[0] = (struct blk_seg){ .gref = ref, .first_sect = first, .last_sect = last };
+	return r;
+}
+
+static void expect(const char *name, struct blk_req r, int want, int also)
+{
+	int got = submit(r);
+
+	printk("blkif-hostile: %s status %d\n", name, got);
+	xtest_check(got == want || got == also, "%s: status %d, expected %d", name, got, want);
+}
+
+static void check_good_io(const char *when)
+{
+	static const char line[] = "PETREL-DISK hostile frontend\n";
+	char name[48];
+
+	memset(data_page, 0, sizeof(data_page));
+	snprintf(name, sizeof(name), "read-%s", when);
+	expect(name, one_seg(BLKIF_OP_READ, 0, DATA_REF, 0, 7), BLKIF_RSP_OKAY, BLKIF_RSP_OKAY);
+	xtest_check(!strncmp(data_page, "PETREL-DISK dom0 ", 17), "%s: sector 0 holds %.40s", name,
+		    data_page);
+	memset(data_page, 0, sizeof(data_page));
+	memcpy(data_page, line, sizeof(line) - 1);
+	snprintf(name, sizeof(name), "write-%s", when);
+	expect(name, one_seg(BLKIF_OP_WRITE, 8, DATA_REF, 0, 0), BLKIF_RSP_OKAY, BLKIF_RSP_OKAY);
+}
+
+/* Requests that name frames the backend may not write into. */
+static void check_bad_grants(void)
+{
+	memset(ro_page, 0x5a, sizeof(ro_page));
+	expect("ref-beyond-table", one_seg(BLKIF_OP_READ, 0, BEYOND_REF, 0, 7), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	expect("ref-not-granted", one_seg(BLKIF_OP_READ, 0, UNGRANTED_REF, 0, 7), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	expect("read-into-readonly-grant", one_seg(BLKIF_OP_READ, 0, RO_REF, 0, 7), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	for (unsigned int i = 0; i < sizeof(ro_page); i++)
+		if (ro_page[i] != 0x5a) {
+			xtest_fail("the read-only page changed at byte %u", i);
+			break;
+		}
+}
+
+static void check_bad_geometry(void)
+{
+	struct blk_req r = one_seg(BLKIF_OP_READ, 0, DATA_REF, 0, 7);
+
+	expect("sector-past-end", one_seg(BLKIF_OP_READ, sectors - 7, DATA_REF, 0, 7),
+	       BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	expect("sector-huge", one_seg(BLKIF_OP_READ, ~0UL - 3, DATA_REF, 0, 7), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	expect("first-after-last", one_seg(BLKIF_OP_READ, 0, DATA_REF, 7, 0), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	expect("last-sect-8", one_seg(BLKIF_OP_READ, 0, DATA_REF, 0, 8), BLKIF_RSP_ERROR,
+	       BLKIF_RSP_ERROR);
+	r.nr_segments = 0;
+	expect("segments-0", r, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	r.nr_segments = BLKIF_MAX_SEGMENTS + 1;
+	expect("segments-12", r, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	r.nr_segments = 255;
+	expect("segments-255", r, BLKIF_RSP_ERROR, BLKIF_RSP_ERROR);
+	r.nr_segments = 1;
+	r.operation = 0xee;
+	/* Linux's blkback answers an operation it does not know as unsupported. */
+	expect("operation-0xee", r, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_EOPNOTSUPP);
+}
+
+/* The producer index far past what the ring holds: no answer may come. */
+static void check_prod_ahead(void)
+{
+	ring.req_prod += 1000;
+	pvfront_ring_notify(&ring);
+	hammer_sleep_ms(3000);
+	printk("blkif-hostile: prod-ahead responses %u\n", pvfront_ring_unread(&ring));
+	xtest_check(pvfront_ring_unread(&ring) == 0, "%u responses to a ring 1000 requests ahead",
+		    pvfront_ring_unread(&ring));
+}
+
+void test_main(void)
+{
+	if (xtest_start_info->flags & SIF_INITDOMAIN) {
+		xtest_skip("a blkif frontend for a domU of xl with a disk (the system test)");
+		return;
+	}
+	if (xs_connect(xtest_start_info) && pvfront_gnttab_setup() && connect()) {
+		pvfront_grant_test_pages(DATA_REF, data_page, ro_page);
+		check_good_io("first");
+		check_bad_grants();
+		check_bad_geometry();
+		check_good_io("after");
+		check_prod_ahead();
+	}
+	pvfront_finish("blkif-hostile");
+}
