@@ -327,14 +327,10 @@ const pte_t *pv_xen_l4(void)
 
 void pv_flush_tlb_local(void)
 {
-	u64 cr4 = read_cr4();
-
-	if (cr4 & X86_CR4_PGE) {
-		write_cr4(cr4 & ~X86_CR4_PGE);
-		write_cr4(cr4);
-	} else {
+	if (pv_global_entries)
+		flush_tlb_local();
+	else
 		write_cr3(read_cr3());
-	}
 }
 
 void pv_flush_tlb_guest_cpus(void)
