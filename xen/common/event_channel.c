@@ -91,7 +91,10 @@ void evtchn_mark_pending(struct vcpu *v)
 /* Wake vCPUs polling for @port (or for any port). */
 void evtchn_check_pollers(struct domain *d, unsigned int port)
 {
-	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+	unsigned int n = d->max_vcpus < MAX_VIRT_CPUS ? d->max_vcpus : MAX_VIRT_CPUS;
+
+	/* vCPU ids stay below max_vcpus (domctl.c), often far below the limit */
+	for (unsigned int i = 0; i < n; i++) {
 		struct vcpu *v = d->vcpu[i];
 
 		if (v && v->polling && (v->poll_evtchn < 0 || (u32)v->poll_evtchn == port)) {
