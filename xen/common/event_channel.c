@@ -91,9 +91,8 @@ void evtchn_mark_pending(struct vcpu *v)
 /* Wake vCPUs polling for @port (or for any port). */
 void evtchn_check_pollers(struct domain *d, unsigned int port)
 {
-	unsigned int n = d->max_vcpus < MAX_VIRT_CPUS ? d->max_vcpus : MAX_VIRT_CPUS;
+	unsigned int n = domain_vcpu_slots(d);
 
-	/* vCPU ids stay below max_vcpus (domctl.c), often far below the limit */
 	for (unsigned int i = 0; i < n; i++) {
 		struct vcpu *v = d->vcpu[i];
 

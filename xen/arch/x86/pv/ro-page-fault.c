@@ -340,9 +340,10 @@ void pv_flush_tlb_guest_cpus(void)
 
 void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 {
+	unsigned int n = domain_vcpu_slots(d);
 	u64 cpus = 0;
 
-	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+	for (unsigned int i = 0; i < n && (vcpus >> i); i++)
 		if (((vcpus >> i) & 1) && d->vcpu[i])
 			cpus |= 1ULL << d->vcpu[i]->processor;
 	cpus &= ~(1ULL << smp_processor_id());
