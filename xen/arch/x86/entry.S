@@ -71,9 +71,6 @@ vec = 0
 vec = vec + 1
 .endr
 
-/* The common entry and exit code goes with the hot C paths (xen.lds). */
-	.section .text.hot, "ax"
-
 /*
  * After an exception bounced to the guest kernel the frame usually suits
  * sysretq (see syscall_exit); NMI and #MC return through iretq, the
@@ -118,7 +115,6 @@ restore_all:
  * parks the guest RSP in slot n of syscall_guest_rsp and loads CPU n's
  * stack top (its TSS rsp0) from slot n of syscall_stack_top.
  */
-	.text
 #define SYSCALL_STUB_SIZE 32
 .macro SYSCALL_STUB cpu, ss, common
 	.balign SYSCALL_STUB_SIZE
@@ -152,7 +148,6 @@ cpu = 0
 cpu = cpu + 1
 .endr
 
-	.section .text.hot, "ax"
 syscall_common:
 	pushq %r11
 	pushq $FLAT_RING3_CS64
@@ -201,7 +196,6 @@ syscall_exit:
 	movq 40(%rsp), %rsp /* the guest's rsp, above vector, error code, rip, cs, rflags */
 	sysretq
 
-	.text
 /*
  * sysenter from a PV guest: the CPU saves nothing and clears IF; RSP comes
  * from MSR_SYSENTER_ESP (our stack top). As on Xen the frame says rip 0,
