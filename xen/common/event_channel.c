@@ -134,7 +134,9 @@ void evtchn_mark_pending(struct vcpu *v)
 /* Wake vCPUs polling for @port (or for any port). */
 void evtchn_check_pollers(struct domain *d, unsigned int port)
 {
-	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+	unsigned int n = domain_vcpu_slots(d);
+
+	for (unsigned int i = 0; i < n; i++) {
 		struct vcpu *v = d->vcpu[i];
 
 		if (v && v->polling && (v->poll_evtchn < 0 || (u32)v->poll_evtchn == port)) {

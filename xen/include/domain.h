@@ -234,6 +234,11 @@ struct domain *domain_by_id(domid_t id);
 struct domain *domain_first_from(domid_t id);
 /* Walk the registry in id order: domain_next(NULL) is the first. */
 struct domain *domain_next(const struct domain *d);
+/* How many of d->vcpu[] may be set: vCPU ids stay below max_vcpus (domctl.c). */
+static inline unsigned int domain_vcpu_slots(const struct domain *d)
+{
+	return d->max_vcpus < MAX_VIRT_CPUS ? d->max_vcpus : MAX_VIRT_CPUS;
+}
 /* The one resolver of a domain named by a guest: DOMID_SELF or an id. */
 static inline struct domain *domain_lookup(domid_t id)
 {

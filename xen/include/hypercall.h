@@ -30,7 +30,11 @@ long hypercall_dispatch(u64 nr, const unsigned long a[5]);
  * always says no (the multicall itself is preempted between entries).
  */
 bool hypercall_preempt_check(void);
-/* A hypercall from a guest starts now (the preemption clock). */
+/*
+ * A hypercall from a guest starts now: its 1 ms preemption slice is timed
+ * from its first hypercall_preempt_check() (which reads the clock), so that
+ * hypercalls that never check never read it.
+ */
 void hypercall_mark_start(void);
 long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args);
 void multicall_enter(void);

@@ -19,6 +19,8 @@ void send_event_check(unsigned int cpu);
  * ran it.
  */
 unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data);
+/* Flush this CPU's TLB, global entries included. */
+void flush_tlb_local(void);
 /* Flush the TLBs (global entries included) of the online CPUs in @mask. */
 void flush_tlb_mask(u64 mask);
 /* Flush every online CPU's TLB except this one's. */

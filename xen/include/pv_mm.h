@@ -58,7 +58,14 @@ bool pv_iomem_permitted(const struct domain *d, mfn_t mfn);
 bool pv_io_caps_any(const struct domain *d);
 /* The hypervisor's L4, whose slots 256-271 go into every guest L4. */
 const pte_t *pv_xen_l4(void);
-void pv_flush_tlb_local(void); /* including global entries */
+/*
+ * Set once any guest has installed a global L1 entry: until then a CR3
+ * reload drops every guest mapping from the TLB (the hypervisor's own are
+ * the only global ones), one flush where toggling CR4.PGE takes two.
+ */
+extern bool pv_global_entries;
+/* Drop this CPU's TLB entries of guest mappings (global ones too). */
+void pv_flush_tlb_local(void);
 /* This CPU's TLB and every other CPU's that has run a guest (ipi.h). */
 void pv_flush_tlb_guest_cpus(void);
 /* Flush the TLBs of the other CPUs where @d's vCPUs in @vcpus (bit n: vCPU n) run. */

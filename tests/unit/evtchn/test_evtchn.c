@@ -144,6 +144,7 @@ static int setup(void **state)
 		doms[i]->max_evtchn_port = ~0u;
 		doms[i]->is_privileged = i == 0;
 		doms[i]->vcpu[0] = vcpus[i];
+		doms[i]->max_vcpus = 1;
 		vcpus[i]->domain = doms[i];
 		vcpus[i]->vcpu_info = &doms[i]->shared_info->vcpu_info[0];
 		vcpus[i]->vcpu_info->evtchn_upcall_mask = 1;

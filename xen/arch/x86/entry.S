@@ -46,6 +46,7 @@
 
 /* Offsets in the frame SAVE_ALL completes (struct cpu_regs). */
 #define FRAME_R11 (6 * 8)
+#define FRAME_VECTOR (15 * 8)
 #define FRAME_RCX (11 * 8)
 #define FRAME_RIP (17 * 8)
 #define FRAME_CS (18 * 8)
@@ -70,11 +71,20 @@ vec = 0
 vec = vec + 1
 .endr
 
+/*
+ * After an exception bounced to the guest kernel the frame usually suits
+ * sysretq (see syscall_exit); NMI and #MC return through iretq, the
+ * instruction that ends the CPU's NMI blocking.
+ */
 trap_common:
 	cld
 	SAVE_ALL
 	movq %rsp, %rdi
 	call do_trap
+	cmpq $2, FRAME_VECTOR(%rsp)
+	je restore_all
+	cmpq $18, FRAME_VECTOR(%rsp)
+	jne syscall_exit
 	.globl restore_all
 restore_all:
 	RESTORE_ALL
@@ -155,12 +165,13 @@ syscall32_common:
 	jmp syscall_exit
 
 /*
- * Back to a 64-bit guest after a syscall entry. When the frame is one that
- * sysretq restores exactly (rcx = rip, r11 = rflags without RF or VM, a
- * canonical rip, the flat ring-3 selectors STAR names), as after a plain
- * hypercall, leave through sysretq, much cheaper than iretq; anything else
- * (an upcall or exception bounce, the iret hypercall, a continuation) goes
- * through restore_all. NMI and #MC run on IST stacks, so the moment on the
+ * Back to a 64-bit guest after a syscall entry or an exception. When the
+ * frame is one that sysretq restores exactly (rcx = rip, r11 = rflags
+ * without RF or VM, a canonical rip, the flat ring-3 selectors STAR names),
+ * as after a plain hypercall or a bounce to the guest kernel, leave through
+ * sysretq, much cheaper than iretq; anything else (the iret hypercall, a
+ * return into the hypervisor, an emulated instruction) goes through
+ * restore_all. NMI and #MC run on IST stacks, so the moment on the
  * guest stack before sysretq is safe once interrupts are off.
  */
 syscall_exit:

@@ -167,7 +167,7 @@ static u64 flush_pending;
 static DEFINE_PER_CPU(u64, tlb_flushes);
 
 /* Drop every TLB entry of this CPU, global ones too (toggling CR4.PGE). */
-static void flush_tlb_local(void)
+void flush_tlb_local(void)
 {
 	u64 cr4 = read_cr4();
 

@@ -362,6 +362,8 @@ static void load_pv_state(struct vcpu *v)
 		gdt_map_guest_frame(i, pv->gdt_frames[i]);
 	pv_ldt_changed(v);
 	pv_load_cr3(user ? pv->guest_table_user : pv->guest_table);
+	if (pv_global_entries)
+		flush_tlb_local(); /* no global entry of the last guest may stay */
 	load_sels(pv);
 	wrmsr(MSR_FS_BASE, pv->fs_base);
 	wrmsr(MSR_GS_BASE, pv->gs_base);

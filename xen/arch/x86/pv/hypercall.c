@@ -18,7 +18,11 @@
 
 u64 hypercall_count[NR_HYPERCALLS];
 
-/* When the current hypercall started, and whether it may be preempted. */
+/*
+ * When the current hypercall's slice started (0: not yet, the clock is read
+ * at its first preemption check, so that the many hypercalls that never
+ * check do not read it), and whether it may be preempted.
+ */
 static u64 hypercall_start_ns;
 static unsigned int in_multicall;
 
@@ -26,7 +30,7 @@ static unsigned int in_multicall;
 
 void hypercall_mark_start(void)
 {
-	hypercall_start_ns = now_ns();
+	hypercall_start_ns = 0;
 }
 
 bool hypercall_preempt_check(void)
@@ -35,6 +39,10 @@ bool hypercall_preempt_check(void)
 		return false;
 	if (boot_opts.hypercall_preempt_always)
 		return true;
+	if (!hypercall_start_ns) {
+		hypercall_start_ns = now_ns() | 1;
+		return false;
+	}
 	return now_ns() - hypercall_start_ns > HYPERCALL_SLICE_NS;
 }
 

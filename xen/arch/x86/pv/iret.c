@@ -64,6 +64,9 @@ static bool guest_selector_ok(u16 sel, bool code)
  */
 static s64 iret_selector_fault(u16 cs, u16 ss)
 {
+	/* The flat selectors name the hypervisor's own GDT entries: always good. */
+	if ((cs == FLAT_RING3_CS64 || cs == FLAT_RING3_CS32) && ss == FLAT_RING3_SS64)
+		return -1;
 	if (!guest_selector_ok(cs, true))
 		return cs & ~3;
 	if (!guest_selector_ok(ss, false))

@@ -79,14 +79,19 @@ static pte_t adjust_entry(pte_t e)
 	return (e & _PAGE_PRESENT) ? (e | _PAGE_USER) : e;
 }
 
+bool pv_global_entries;
+
 /*
  * An L1 entry as installed: a writable mapping of a frame holding an MSI-X
  * table or pending-bit array in use becomes read-only (the messages are
- * the hypervisor's), as Xen forces it.
+ * the hypervisor's), as Xen forces it. A global entry is noted, so that
+ * flushes of guest mappings include global ones from then on.
  */
 static pte_t adjust_l1_entry(pte_t e)
 {
 	e = adjust_entry(e);
+	if ((e & (_PAGE_PRESENT | _PAGE_GLOBAL)) == (_PAGE_PRESENT | _PAGE_GLOBAL))
+		pv_global_entries = true;
 	if ((e & _PAGE_PRESENT) && (e & _PAGE_RW) && pv_iomem_frame(pte_mfn(e)) &&
 	    msi_ro_frame(pte_mfn(e)))
 		e &= ~(pte_t)_PAGE_RW;

@@ -327,14 +327,10 @@ const pte_t *pv_xen_l4(void)
 
 void pv_flush_tlb_local(void)
 {
-	u64 cr4 = read_cr4();
-
-	if (cr4 & X86_CR4_PGE) {
-		write_cr4(cr4 & ~X86_CR4_PGE);
-		write_cr4(cr4);
-	} else {
+	if (pv_global_entries)
+		flush_tlb_local();
+	else
 		write_cr3(read_cr3());
-	}
 }
 
 void pv_flush_tlb_guest_cpus(void)
@@ -344,9 +340,10 @@ void pv_flush_tlb_guest_cpus(void)
 
 void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 {
+	unsigned int n = domain_vcpu_slots(d);
 	u64 cpus = 0;
 
-	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+	for (unsigned int i = 0; i < n && (vcpus >> i); i++)
 		if (((vcpus >> i) & 1) && d->vcpu[i])
 			cpus |= 1ULL << d->vcpu[i]->processor;
 	cpus &= ~(1ULL << smp_processor_id());

@@ -86,14 +86,12 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 	r->cs = FLAT_KERNEL_CS64;
 	r->rip = t->address;
 	/*
-	 * The guest's rcx and r11 are in the frame now. After a syscall entry,
-	 * give the handler what sysretq loads (as Xen's exit does), so that
-	 * entry.S can leave through it.
+	 * The guest's rcx and r11 are in the frame now: give the handler what
+	 * sysretq loads (as Xen's exit does), so that entry.S can leave
+	 * through it.
 	 */
-	if (r->vector == VEC_SYSCALL) {
-		r->rcx = r->rip;
-		r->r11 = r->rflags;
-	}
+	r->rcx = r->rip;
+	r->r11 = r->rflags;
 }
 
 void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec)
