@@ -243,6 +243,7 @@ int gnttab_create_host_mapping(u64 addr, mfn_t mfn, u32 flags, struct domain *ow
 	int s = slot_of(addr);
 	pte_t e = pte_from_mfn(mfn, _PAGE_PRESENT);
 
+	assert_true(spin_is_locked_by_me(&owner->grant_table->lock)); /* the granter's */
 	if (s < 0 || slots[s])
 		return GNTST_general_error;
 	if (!(flags & GNTMAP_readonly))
@@ -323,6 +324,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	for (unsigned int i = 0; i < 2; i++) { /* every op let its locks go */
+		assert_false(spin_is_locked(&doms[i].grant_table->lock));
+		assert_false(spin_is_locked(&doms[i].grant_table->maptrack_lock));
+	}
 	while (nr_allocs)
 		free(allocs[--nr_allocs]);
 	free(frame_mem);
