@@ -227,7 +227,8 @@ void gnttab_set_status_gfn(struct domain *d, unsigned int idx, u64 gfn)
 	if (idx >= GNTTAB_MAX_STATUS_FRAMES)
 		return;
 	spin_lock(&gt->lock);
-	gt->status_gfn[idx] = gfn;
+	if (idx < gt->nr_status_frames) /* not given back (a switch to v1) meanwhile */
+		gt->status_gfn[idx] = gfn;
 	spin_unlock(&gt->lock);
 }
 
