@@ -117,8 +117,13 @@ bool gnttab_translated(const struct domain *d)
 	return translated[d->domain_id];
 }
 
+/* Run while a grant's frame is looked up (as another CPU could act meanwhile). */
+static void (*on_lookup)(const struct domain *d);
+
 mfn_t gnttab_gfn_to_mfn(const struct domain *d, u64 gfn)
 {
+	if (on_lookup)
+		on_lookup(d);
 	if (!translated[d->domain_id])
 		return gfn;
 	return gfn >= GFN_SHIFT ? gfn - GFN_SHIFT : ~0UL;
@@ -794,6 +799,49 @@ static void test_v2_transitive_copy(void **state)
 	assert_int_equal(active(0, 9)->pin, 0);
 }
 
+/*
+ * While d0's referent grant is pinned for d1's transitive entry, only d0's
+ * lock is held; d1's entry is rewritten then, so the copy must fail and
+ * let both go.
+ */
+static void retarget_d1_entry8(const struct domain *d)
+{
+	if (d->domain_id != 0)
+		return;
+	assert_true(spin_is_locked_by_me(&doms[0].grant_table->lock));
+	assert_false(spin_is_locked(&doms[1].grant_table->lock));
+	entry2(1, 8)->transitive.gref = 10;
+	on_lookup = NULL; /* once */
+}
+
+static void test_v2_transitive_changed_meanwhile(void **state)
+{
+	grant_entry_v2_t *t;
+	unsigned int v;
+
+	(void)state;
+	assert_int_equal(set_version_as(1, 2, &v), 0);
+	grant(0, 9, GTF_permit_access, 1, D0_PAGE + 2);
+	t = entry2(1, 8);
+	t->transitive.trans_domid = 0;
+	t->transitive.gref = 9;
+	t->hdr.domid = 0;
+	t->hdr.flags = GTF_transitive;
+	on_lookup = retarget_d1_entry8;
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
+	on_lookup = NULL;
+	assert_int_equal(active(1, 8)->pin, 0);
+	assert_int_equal(active(0, 9)->pin, 0);
+	assert_int_equal(*status2(1, 8), 0);
+	assert_int_equal(entry(0, 9)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE + 2].count, 1);
+	/* left alone, the same copy goes through */
+	t->transitive.gref = 9;
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_okay);
+	assert_int_equal(active(1, 8)->pin, 0);
+	assert_int_equal(frames[D0_PAGE + 2].count, 1);
+}
+
 /* ---- tests: mapping ---- */
 static void test_map_rw_then_ro(void **state)
 {
@@ -1368,6 +1416,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_switch_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_sub_page_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_transitive_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_transitive_changed_meanwhile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_translated_status, setup, teardown),
 	};
 
