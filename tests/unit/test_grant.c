@@ -751,13 +751,12 @@ static void test_v2_sub_page_copy(void **state)
 	assert_int_equal(frames[D1_PAGE + 1].count, 1);
 }
 
-static void test_v2_transitive_copy(void **state)
+/* d1 (in version 2) passes on d0's grant 9 (made to d1) back to d0 in its entry 8. */
+static grant_entry_v2_t *pass_on_d0_grant9(void)
 {
 	grant_entry_v2_t *t;
 	unsigned int v;
 
-	(void)state;
-	/* d1's entry 8 passes on d0's grant 9 (made to d1) back to d0 */
 	assert_int_equal(set_version_as(1, 2, &v), 0);
 	grant(0, 9, GTF_permit_access, 1, D0_PAGE + 2);
 	t = entry2(1, 8);
@@ -765,6 +764,16 @@ static void test_v2_transitive_copy(void **state)
 	t->transitive.gref = 9;
 	t->hdr.domid = 0;
 	t->hdr.flags = GTF_transitive;
+	return t;
+}
+
+static void test_v2_transitive_copy(void **state)
+{
+	grant_entry_v2_t *t;
+	unsigned int v;
+
+	(void)state;
+	t = pass_on_d0_grant9();
 	memcpy(frame_mem[D0_PAGE + 2] + 8, "passed on", 10);
 	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_okay);
 	assert_memory_equal(frame_mem[D0_PAGE + 5], "passed on", 10);
@@ -817,16 +826,9 @@ static void retarget_d1_entry8(const struct domain *d)
 static void test_v2_transitive_changed_meanwhile(void **state)
 {
 	grant_entry_v2_t *t;
-	unsigned int v;
 
 	(void)state;
-	assert_int_equal(set_version_as(1, 2, &v), 0);
-	grant(0, 9, GTF_permit_access, 1, D0_PAGE + 2);
-	t = entry2(1, 8);
-	t->transitive.trans_domid = 0;
-	t->transitive.gref = 9;
-	t->hdr.domid = 0;
-	t->hdr.flags = GTF_transitive;
+	t = pass_on_d0_grant9();
 	on_lookup = retarget_d1_entry8;
 	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
 	on_lookup = NULL;
@@ -1416,7 +1418,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_switch_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_sub_page_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_transitive_copy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v2_transitive_changed_meanwhile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_transitive_changed_meanwhile, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_v2_translated_status, setup, teardown),
 	};
 
