@@ -117,8 +117,13 @@ bool gnttab_translated(const struct domain *d)
 	return translated[d->domain_id];
 }
 
+/* Run while a grant's frame is looked up (as another CPU could act meanwhile). */
+static void (*on_lookup)(const struct domain *d);
+
 mfn_t gnttab_gfn_to_mfn(const struct domain *d, u64 gfn)
 {
+	if (on_lookup)
+		on_lookup(d);
 	if (!translated[d->domain_id])
 		return gfn;
 	return gfn >= GFN_SHIFT ? gfn - GFN_SHIFT : ~0UL;
@@ -243,6 +248,7 @@ int gnttab_create_host_mapping(u64 addr, mfn_t mfn, u32 flags, struct domain *ow
 	int s = slot_of(addr);
 	pte_t e = pte_from_mfn(mfn, _PAGE_PRESENT);
 
+	assert_true(spin_is_locked_by_me(&owner->grant_table->lock)); /* the granter's */
 	if (s < 0 || slots[s])
 		return GNTST_general_error;
 	if (!(flags & GNTMAP_readonly))
@@ -323,6 +329,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	for (unsigned int i = 0; i < 2; i++) { /* every op let its locks go */
+		assert_false(spin_is_locked(&doms[i].grant_table->lock));
+		assert_false(spin_is_locked(&doms[i].grant_table->maptrack_lock));
+	}
 	while (nr_allocs)
 		free(allocs[--nr_allocs]);
 	free(frame_mem);
@@ -741,13 +751,12 @@ static void test_v2_sub_page_copy(void **state)
 	assert_int_equal(frames[D1_PAGE + 1].count, 1);
 }
 
-static void test_v2_transitive_copy(void **state)
+/* d1 (in version 2) passes on d0's grant 9 (made to d1) back to d0 in its entry 8. */
+static grant_entry_v2_t *pass_on_d0_grant9(void)
 {
 	grant_entry_v2_t *t;
 	unsigned int v;
 
-	(void)state;
-	/* d1's entry 8 passes on d0's grant 9 (made to d1) back to d0 */
 	assert_int_equal(set_version_as(1, 2, &v), 0);
 	grant(0, 9, GTF_permit_access, 1, D0_PAGE + 2);
 	t = entry2(1, 8);
@@ -755,6 +764,16 @@ static void test_v2_transitive_copy(void **state)
 	t->transitive.gref = 9;
 	t->hdr.domid = 0;
 	t->hdr.flags = GTF_transitive;
+	return t;
+}
+
+static void test_v2_transitive_copy(void **state)
+{
+	grant_entry_v2_t *t;
+	unsigned int v;
+
+	(void)state;
+	t = pass_on_d0_grant9();
 	memcpy(frame_mem[D0_PAGE + 2] + 8, "passed on", 10);
 	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_okay);
 	assert_memory_equal(frame_mem[D0_PAGE + 5], "passed on", 10);
@@ -787,6 +806,42 @@ static void test_v2_transitive_copy(void **state)
 	assert_int_equal(*status2(1, 8), 0);
 	assert_int_equal(*status2(0, 9), 0);
 	assert_int_equal(active(0, 9)->pin, 0);
+}
+
+/*
+ * While d0's referent grant is pinned for d1's transitive entry, only d0's
+ * lock is held; d1's entry is rewritten then, so the copy must fail and
+ * let both go.
+ */
+static void retarget_d1_entry8(const struct domain *d)
+{
+	if (d->domain_id != 0)
+		return;
+	assert_true(spin_is_locked_by_me(&doms[0].grant_table->lock));
+	assert_false(spin_is_locked(&doms[1].grant_table->lock));
+	entry2(1, 8)->transitive.gref = 10;
+	on_lookup = NULL; /* once */
+}
+
+static void test_v2_transitive_changed_meanwhile(void **state)
+{
+	grant_entry_v2_t *t;
+
+	(void)state;
+	t = pass_on_d0_grant9();
+	on_lookup = retarget_d1_entry8;
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
+	on_lookup = NULL;
+	assert_int_equal(active(1, 8)->pin, 0);
+	assert_int_equal(active(0, 9)->pin, 0);
+	assert_int_equal(*status2(1, 8), 0);
+	assert_int_equal(entry(0, 9)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE + 2].count, 1);
+	/* left alone, the same copy goes through */
+	t->transitive.gref = 9;
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_okay);
+	assert_int_equal(active(1, 8)->pin, 0);
+	assert_int_equal(frames[D0_PAGE + 2].count, 1);
 }
 
 /* ---- tests: mapping ---- */
@@ -1363,6 +1418,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_switch_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_sub_page_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_transitive_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_transitive_changed_meanwhile, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_v2_translated_status, setup, teardown),
 	};
 

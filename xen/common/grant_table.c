@@ -124,6 +124,7 @@ static int populate_status(struct grant_table *gt, unsigned int frames)
 {
 	unsigned int want = GNTTAB_STATUS_FRAMES(frames);
 
+	ASSERT_LOCKED(&gt->lock);
 	for (unsigned int i = gt->nr_status_frames; i < want; i++) {
 		gt->status[i] = gnttab_alloc_shared_frame(gt->domain, &gt->status_mfn[i]);
 		if (!gt->status[i])
@@ -138,6 +139,7 @@ static int grow_table(struct grant_table *gt, unsigned int frames)
 {
 	size_t act_bytes = GNTTAB_ENTRIES_PER_FRAME * sizeof(struct active_grant);
 
+	ASSERT_LOCKED(&gt->lock);
 	for (unsigned int i = gt->nr_frames; i < frames; i++) {
 		if (!gt->active[i])
 			gt->active[i] = gnttab_alloc(act_bytes);
@@ -163,31 +165,40 @@ static int grow_table(struct grant_table *gt, unsigned int frames)
 int gnttab_shared_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
 {
 	struct grant_table *gt = d->grant_table;
+	int rc = 0;
 
 	if (idx >= gt->max_frames)
 		return -EINVAL;
+	spin_lock(&gt->lock);
 	if (idx >= gt->nr_frames && grow_table(gt, idx + 1))
-		return -ENOMEM;
-	*mfn = gt->shared_mfn[idx];
-	return 0;
+		rc = -ENOMEM;
+	else
+		*mfn = gt->shared_mfn[idx];
+	spin_unlock(&gt->lock);
+	return rc;
 }
 
 void gnttab_set_frame_gfn(struct domain *d, unsigned int idx, u64 gfn)
 {
-	if (idx < GNTTAB_MAX_FRAMES)
-		d->grant_table->shared_gfn[idx] = gfn;
+	struct grant_table *gt = d->grant_table;
+
+	if (idx >= GNTTAB_MAX_FRAMES)
+		return;
+	spin_lock(&gt->lock);
+	gt->shared_gfn[idx] = gfn;
+	spin_unlock(&gt->lock);
 }
 
-int gnttab_status_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
+/* Status frame @idx of a v2 table, the table grown to reach it; @gt's lock held. */
+static int status_frame_locked(struct grant_table *gt, unsigned int idx, mfn_t *mfn)
 {
-	struct grant_table *gt = d->grant_table;
-	unsigned int frames;
-
-	if (gt->version != 2 || idx >= GNTTAB_MAX_STATUS_FRAMES)
-		return -EINVAL;
 	/* the v2 frames whose entries fill status frames 0..@idx (Xen grows to those) */
-	frames =
+	unsigned int frames =
 	    ((idx + 1) * GNTTAB_STATUS_PER_FRAME + GNTTAB_V2_PER_FRAME - 1) / GNTTAB_V2_PER_FRAME;
+
+	ASSERT_LOCKED(&gt->lock);
+	if (gt->version != 2)
+		return -EINVAL;
 	if (idx >= gt->nr_status_frames && frames > gt->max_frames)
 		return -EINVAL;
 	if (idx >= gt->nr_status_frames && grow_table(gt, frames))
@@ -196,10 +207,29 @@ int gnttab_status_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
 	return 0;
 }
 
+int gnttab_status_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
+{
+	struct grant_table *gt = d->grant_table;
+	int rc;
+
+	if (idx >= GNTTAB_MAX_STATUS_FRAMES)
+		return -EINVAL;
+	spin_lock(&gt->lock);
+	rc = status_frame_locked(gt, idx, mfn);
+	spin_unlock(&gt->lock);
+	return rc;
+}
+
 void gnttab_set_status_gfn(struct domain *d, unsigned int idx, u64 gfn)
 {
-	if (idx < GNTTAB_MAX_STATUS_FRAMES)
-		d->grant_table->status_gfn[idx] = gfn;
+	struct grant_table *gt = d->grant_table;
+
+	if (idx >= GNTTAB_MAX_STATUS_FRAMES)
+		return;
+	spin_lock(&gt->lock);
+	if (idx < gt->nr_status_frames) /* not given back (a switch to v1) meanwhile */
+		gt->status_gfn[idx] = gfn;
+	spin_unlock(&gt->lock);
 }
 
 /*
@@ -219,9 +249,12 @@ static xen_pfn_t frame_number(struct domain *d, mfn_t mfn, u64 gfn)
 int grant_table_init(struct domain *d)
 {
 	struct grant_table *gt = gnttab_alloc(sizeof(*gt));
+	int rc;
 
 	if (!gt)
 		return -ENOMEM;
+	spin_lock_init(&gt->lock);
+	spin_lock_init(&gt->maptrack_lock);
 	gt->domain = d;
 	gt->version = 1;
 	gt->max_version = GNTTAB_MAX_VERSION;
@@ -230,12 +263,19 @@ int grant_table_init(struct domain *d)
 	gt->maptrack_free = MAPTRACK_NONE;
 	gt->maptrack_tail = MAPTRACK_NONE;
 	d->grant_table = gt;
-	return grow_table(gt, GNTTAB_INITIAL_FRAMES);
+	spin_lock(&gt->lock);
+	rc = grow_table(gt, GNTTAB_INITIAL_FRAMES);
+	spin_unlock(&gt->lock);
+	return rc;
 }
 
 void gnttab_set_max_version(struct domain *d, unsigned int version)
 {
-	d->grant_table->max_version = version;
+	struct grant_table *gt = d->grant_table;
+
+	spin_lock(&gt->lock);
+	gt->max_version = version;
+	spin_unlock(&gt->lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -269,13 +309,15 @@ static bool maptrack_grow(struct grant_table *gt)
 	return true;
 }
 
+/* A free handle, taken off the list (its entry's flags stay 0 until it is filled in). */
 static u32 get_maptrack_handle(struct grant_table *gt)
 {
 	struct grant_mapping *e;
-	u32 h;
+	u32 h = MAPTRACK_NONE;
 
+	spin_lock(&gt->maptrack_lock);
 	if (gt->maptrack_free == MAPTRACK_NONE && !maptrack_grow(gt))
-		return MAPTRACK_NONE;
+		goto out;
 	h = gt->maptrack_free;
 	e = maptrack_entry(gt, h);
 	gt->maptrack_free = e->next;
@@ -283,15 +325,22 @@ static u32 get_maptrack_handle(struct grant_table *gt)
 		gt->maptrack_tail = MAPTRACK_NONE;
 	e->next = MAPTRACK_NONE;
 	gt->maptrack_used++;
+out:
+	spin_unlock(&gt->maptrack_lock);
 	return h;
 }
 
-static void put_maptrack_handle(struct grant_table *gt, u32 h)
+/*
+ * Free handle @h (maptrack lock held). The granter it held comes back, for
+ * the caller to put_domain() once it has let its grant locks go (a last
+ * put takes domlist_lock, which comes before them).
+ */
+static struct domain *put_maptrack_handle(struct grant_table *gt, u32 h)
 {
 	struct grant_mapping *e = maptrack_entry(gt, h);
+	struct domain *rd = e->rd;
 
-	if (e->rd)
-		put_domain(e->rd);
+	ASSERT_LOCKED(&gt->maptrack_lock);
 	e->rd = NULL;
 	e->flags = 0;
 	e->next = MAPTRACK_NONE;
@@ -301,6 +350,14 @@ static void put_maptrack_handle(struct grant_table *gt, u32 h)
 		maptrack_entry(gt, gt->maptrack_tail)->next = h;
 	gt->maptrack_tail = h;
 	gt->maptrack_used--;
+	return rd;
+}
+
+static void free_maptrack_handle(struct grant_table *gt, u32 h)
+{
+	spin_lock(&gt->maptrack_lock);
+	put_maptrack_handle(gt, h); /* not filled in: it holds no granter */
+	spin_unlock(&gt->maptrack_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -402,6 +459,7 @@ static void release_status(struct grant_table *gt, grant_ref_t ref, bool ro)
 	const struct active_grant *act = active_entry(gt, ref);
 	u16 bits = 0;
 
+	ASSERT_LOCKED(&gt->lock);
 	if (!ro && !(act->pin & (GNTPIN_hstw_mask | GNTPIN_devw_mask)))
 		bits |= GTF_writing;
 	if (!act->pin)
@@ -432,6 +490,7 @@ static int pin_entry(struct grant_table *rgt, grant_ref_t ref, domid_t ldomid, b
 	struct active_grant *act = active_entry(rgt, ref);
 	int rc;
 
+	ASSERT_LOCKED(&rgt->lock);
 	*pg = NULL;
 	if (act->pin && (act->domid != ldomid || (act->pin & GNTPIN_overflow) || act->sub_page))
 		return GNTST_general_error;
@@ -486,15 +545,58 @@ static void put_refs(struct page_info *pg, unsigned int refs, unsigned int types
 		pv_put_page(pg);
 }
 
-static void map_grant_ref(struct gnttab_map_grant_ref *op)
+/* Fill in handle @h of the mapper's table for a mapping of @op->ref of @rd. */
+static void record_mapping(struct grant_table *lgt, u32 h, const struct gnttab_map_grant_ref *op,
+			   struct domain *rd)
 {
-	struct domain *ld = current->domain, *rd;
-	struct grant_table *lgt = ld->grant_table, *rgt;
+	struct grant_mapping *mt = maptrack_entry(lgt, h);
+
+	get_domain(rd);
+	spin_lock(&lgt->maptrack_lock);
+	mt->domid = op->dom;
+	mt->rd = rd;
+	mt->ref = op->ref;
+	mt->flags = op->flags;
+	spin_unlock(&lgt->maptrack_lock);
+}
+
+/* Pin @op->ref of @rd, take the frame's references and install the mapping; @rgt's lock held. */
+static int map_locked(struct gnttab_map_grant_ref *op, struct domain *rd, struct grant_table *rgt)
+{
 	struct active_grant *act;
 	struct page_info *pg;
-	struct grant_mapping *mt;
 	unsigned int refs = 0, types = 0;
 	bool ro = op->flags & GNTMAP_readonly, first;
+	int rc;
+
+	if (op->ref >= nr_entries(rgt))
+		return GNTST_bad_gntref;
+	act = active_entry(rgt, op->ref);
+	rc = pin_entry(rgt, op->ref, current->domain->domain_id, ro, &pg);
+	if (rc != GNTST_okay)
+		return rc;
+	first = pg != NULL;
+	act->pin += pin_inc(op->flags);
+	if (!pg)
+		pg = frame_of(act->mfn);
+	rc = get_map_refs(pg, rd, op->flags, first, &refs, &types);
+	if (rc == GNTST_okay && (op->flags & GNTMAP_host_map))
+		rc = gnttab_create_host_mapping(op->host_addr, act->mfn, op->flags, rd);
+	if (rc != GNTST_okay) {
+		if (pg)
+			put_refs(pg, refs, types);
+		act->pin -= pin_inc(op->flags);
+		release_status(rgt, op->ref, ro);
+		return rc;
+	}
+	op->dev_bus_addr = (u64)act->mfn << PAGE_SHIFT;
+	return GNTST_okay;
+}
+
+static void map_grant_ref(struct gnttab_map_grant_ref *op)
+{
+	struct grant_table *lgt = current->domain->grant_table, *rgt;
+	struct domain *rd;
 	u32 handle;
 	int rc;
 
@@ -513,41 +615,18 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
 		return;
 	}
 	rgt = rd->grant_table;
-	if (op->ref >= nr_entries(rgt)) {
-		rc = GNTST_bad_gntref;
-		goto out_handle;
-	}
-	act = active_entry(rgt, op->ref);
-	rc = pin_entry(rgt, op->ref, ld->domain_id, ro, &pg);
-	if (rc != GNTST_okay)
-		goto out_handle;
-	first = pg != NULL;
-	act->pin += pin_inc(op->flags);
-	if (!pg)
-		pg = frame_of(act->mfn);
-	rc = get_map_refs(pg, rd, op->flags, first, &refs, &types);
-	if (rc == GNTST_okay && (op->flags & GNTMAP_host_map))
-		rc = gnttab_create_host_mapping(op->host_addr, act->mfn, op->flags, rd);
+	spin_lock(&rgt->lock);
+	rc = map_locked(op, rd, rgt);
+	if (rc == GNTST_okay)
+		record_mapping(lgt, handle, op, rd);
+	spin_unlock(&rgt->lock);
 	if (rc != GNTST_okay) {
-		if (pg)
-			put_refs(pg, refs, types);
-		act->pin -= pin_inc(op->flags);
-		release_status(rgt, op->ref, ro);
-		goto out_handle;
+		free_maptrack_handle(lgt, handle);
+		op->status = (s16)rc;
+		return;
 	}
-	mt = maptrack_entry(lgt, handle);
-	mt->domid = op->dom;
-	mt->rd = rd;
-	get_domain(rd);
-	mt->ref = op->ref;
-	mt->flags = op->flags;
-	op->dev_bus_addr = (u64)act->mfn << PAGE_SHIFT;
 	op->handle = handle;
 	op->status = GNTST_okay;
-	return;
-out_handle:
-	put_maptrack_handle(lgt, handle);
-	op->status = (s16)rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -559,6 +638,40 @@ out_handle:
  * themselves are in the dying domain's own page tables, whose teardown
  * drops their references.
  */
+/* Undo @map's pins and references on the granter's entry; @rgt's lock held. */
+static void release_mapping(struct grant_table *rgt, const struct grant_mapping *map)
+{
+	struct active_grant *act;
+	unsigned int kinds;
+	bool ro = map->flags & GNTMAP_readonly;
+
+	if (map->ref >= nr_entries(rgt))
+		return;
+	act = active_entry(rgt, map->ref);
+	kinds = !!(map->flags & GNTMAP_host_map) + !!(map->flags & GNTMAP_device_map);
+	put_refs(frame_of(act->mfn), kinds, ro ? 0 : kinds);
+	act->pin -= pin_inc(map->flags);
+	release_status(rgt, map->ref, ro);
+}
+
+/* The granter of handle @h, with a reference, if it is a live mapping (NULL if not). */
+static struct domain *mapping_granter(struct grant_table *gt, u32 h)
+{
+	struct grant_mapping *map;
+	struct domain *rd = NULL;
+
+	spin_lock(&gt->maptrack_lock);
+	if (h < maptrack_limit(gt)) {
+		map = maptrack_entry(gt, h);
+		if (map->flags & (GNTMAP_host_map | GNTMAP_device_map))
+			rd = map->rd;
+	}
+	if (rd)
+		get_domain(rd);
+	spin_unlock(&gt->maptrack_lock);
+	return rd;
+}
+
 void grant_table_release_mappings(struct domain *d)
 {
 	struct grant_table *gt = d->grant_table;
@@ -566,24 +679,28 @@ void grant_table_release_mappings(struct domain *d)
 	if (!gt)
 		return;
 	for (u32 h = 0; h < maptrack_limit(gt); h++) {
+		struct domain *rd = mapping_granter(gt, h), *held = rd;
+		struct grant_table *rgt = rd ? rd->grant_table : NULL;
 		struct grant_mapping *map = maptrack_entry(gt, h);
-		struct domain *rd;
-		struct active_grant *act;
-		unsigned int kinds = 0;
-		bool ro = map->flags & GNTMAP_readonly;
 
-		if (!(map->flags & (GNTMAP_host_map | GNTMAP_device_map)))
+		if (!rd)
 			continue;
-		rd = map->rd;
-		if (rd && rd->grant_table && map->ref < nr_entries(rd->grant_table)) {
-			act = active_entry(rd->grant_table, map->ref);
-			kinds =
-			    !!(map->flags & GNTMAP_host_map) + !!(map->flags & GNTMAP_device_map);
-			put_refs(frame_of(act->mfn), kinds, ro ? 0 : kinds);
-			act->pin -= pin_inc(map->flags);
-			release_status(rd->grant_table, map->ref, ro);
+		if (rgt)
+			spin_lock(&rgt->lock);
+		spin_lock(&gt->maptrack_lock);
+		if (map->rd == rd && (map->flags & (GNTMAP_host_map | GNTMAP_device_map))) {
+			if (rgt)
+				release_mapping(rgt, map);
+			rd = put_maptrack_handle(gt, h);
+		} else {
+			rd = NULL; /* unmapped meanwhile */
 		}
-		put_maptrack_handle(gt, h);
+		spin_unlock(&gt->maptrack_lock);
+		if (rgt)
+			spin_unlock(&rgt->lock);
+		if (rd)
+			put_domain(rd);
+		put_domain(held);
 	}
 }
 
@@ -625,43 +742,34 @@ struct unmap_op {
 	u32 done; /* GNTMAP_host_map / device_map undone, plus GNTMAP_readonly */
 };
 
-static void unmap_common(struct unmap_op *op)
+/*
+ * Take mapping @map (handle @op->handle of the caller's @lgt) apart as @op
+ * asks; @rgt's lock and @lgt's maptrack lock held. Returns the granter to
+ * put when the handle was freed.
+ */
+static struct domain *unmap_locked(struct unmap_op *op, struct grant_table *lgt,
+				   struct grant_table *rgt, struct grant_mapping *map)
 {
-	struct grant_table *lgt = current->domain->grant_table, *rgt;
-	struct grant_mapping *map;
-	u32 flags;
+	u32 flags = map->flags;
 	int rc;
 
-	op->done = 0;
-	op->status = GNTST_bad_handle;
-	if (op->handle >= maptrack_limit(lgt))
-		return;
-	map = maptrack_entry(lgt, op->handle);
-	flags = map->flags;
-	if (!flags)
-		return;
-	/* The granter itself, also once dead (its table lives as long as it does). */
-	op->rd = map->rd;
-	if (!op->rd) {
-		op->status = GNTST_bad_domain;
-		return;
-	}
-	rgt = op->rd->grant_table;
+	ASSERT_LOCKED(&rgt->lock);
+	ASSERT_LOCKED(&lgt->maptrack_lock);
 	op->ref = map->ref;
 	if (op->ref >= nr_entries(rgt))
-		return;
+		return NULL;
 	op->mfn = active_entry(rgt, op->ref)->mfn;
 	/* Xen 4.17: a device mapping's bus address must match (checked only then). */
 	if (op->dev_bus_addr && (flags & GNTMAP_device_map) &&
 	    op->dev_bus_addr != ((u64)op->mfn << PAGE_SHIFT)) {
 		op->status = GNTST_bad_dev_addr;
-		return;
+		return NULL;
 	}
 	if (op->host_addr && (flags & GNTMAP_host_map)) {
 		rc = gnttab_replace_host_mapping(op->host_addr, op->mfn, op->new_addr, flags);
 		if (rc != GNTST_okay) {
 			op->status = (s16)rc;
-			return;
+			return NULL;
 		}
 		map->flags &= ~GNTMAP_host_map;
 		op->done |= GNTMAP_host_map | (flags & GNTMAP_readonly);
@@ -670,31 +778,63 @@ static void unmap_common(struct unmap_op *op)
 		map->flags &= ~GNTMAP_device_map;
 		op->done |= GNTMAP_device_map | (flags & GNTMAP_readonly);
 	}
-	if (!(map->flags & (GNTMAP_device_map | GNTMAP_host_map)))
-		put_maptrack_handle(lgt, op->handle);
 	op->status = GNTST_okay;
+	if (!(map->flags & (GNTMAP_device_map | GNTMAP_host_map)))
+		return put_maptrack_handle(lgt, op->handle);
+	return NULL;
+}
+
+/*
+ * The first half of an unmap: the PTE and the handle. The granter stays
+ * referenced (op->rd) until unmap_complete() has dropped the pins.
+ */
+static void unmap_common(struct unmap_op *op)
+{
+	struct grant_table *lgt = current->domain->grant_table, *rgt;
+	struct grant_mapping *map;
+	struct domain *put = NULL;
+
+	op->done = 0;
+	op->status = GNTST_bad_handle;
+	/* The granter itself, also once dead (its table lives as long as it does). */
+	op->rd = mapping_granter(lgt, op->handle);
+	if (!op->rd)
+		return;
+	rgt = op->rd->grant_table;
+	map = maptrack_entry(lgt, op->handle);
+	spin_lock(&rgt->lock);
+	spin_lock(&lgt->maptrack_lock);
+	if (map->rd == op->rd && (map->flags & (GNTMAP_device_map | GNTMAP_host_map)))
+		put = unmap_locked(op, lgt, rgt, map);
+	spin_unlock(&lgt->maptrack_lock);
+	spin_unlock(&rgt->lock);
+	if (put)
+		put_domain(put);
 }
 
 static void unmap_complete(const struct unmap_op *op)
 {
 	struct grant_table *rgt;
 	struct active_grant *act;
-	struct page_info *pg;
 	bool ro = op->done & GNTMAP_readonly;
 	unsigned int kinds = 0;
 
-	if (!op->done)
+	if (!op->rd)
 		return;
-	rgt = op->rd->grant_table;
-	act = active_entry(rgt, op->ref);
-	pg = frame_of(op->mfn);
-	if (op->done & GNTMAP_device_map)
-		kinds++;
-	if (op->done & GNTMAP_host_map)
-		kinds++;
-	put_refs(pg, kinds, ro ? 0 : kinds);
-	act->pin -= pin_inc(op->done);
-	release_status(rgt, op->ref, ro);
+	if (op->done) {
+		rgt = op->rd->grant_table;
+		if (op->done & GNTMAP_device_map)
+			kinds++;
+		if (op->done & GNTMAP_host_map)
+			kinds++;
+		spin_lock(&rgt->lock);
+		act = active_entry(rgt, op->ref);
+		put_refs(frame_of(op->mfn), kinds, ro ? 0 : kinds);
+		act->pin -= pin_inc(op->done);
+		release_status(rgt, op->ref, ro);
+		spin_unlock(&rgt->lock);
+	}
+	put_domain(op->rd);
 }
 
 /* Read unmap @i of a batch into @op (both argument layouts). */
@@ -799,72 +939,106 @@ static int resolve_for_copy(struct grant_table *gt, grant_ref_t ref, struct copy
 	return GNTST_okay;
 }
 
-static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
-			      bool allow_trans, struct copy_grant *cg);
+/*
+ * Undo one copy's pin of @ref (@gt's lock held). The referent domain of a
+ * transitive entry comes back, for the caller to release once the lock is
+ * gone (its grant is in another table).
+ */
+static struct domain *unpin_copy(struct grant_table *gt, grant_ref_t ref, bool ro,
+				 grant_ref_t *tref)
+{
+	struct active_grant *act = active_entry(gt, ref);
+	struct domain *td = act->trans_dom;
+
+	ASSERT_LOCKED(&gt->lock);
+	*tref = act->trans_gref;
+	act->pin -= copy_pin(ro);
+	release_status(gt, ref, ro);
+	if (!act->pin)
+		act->trans_dom = NULL;
+	return td;
+}
 
 /* Undo acquire_copy_grant(): the pin, the in-use bits, and a transitive grant's referent. */
 static void release_copy_grant(struct domain *rd, grant_ref_t ref, bool ro)
 {
 	struct grant_table *gt = rd->grant_table;
-	struct active_grant *act = active_entry(gt, ref);
-	struct domain *td = act->trans_dom;
-	grant_ref_t tref = act->trans_gref;
+	struct domain *td;
+	grant_ref_t tref;
 
-	act->pin -= copy_pin(ro);
-	release_status(gt, ref, ro);
-	if (!act->pin)
-		act->trans_dom = NULL;
+	spin_lock(&gt->lock);
+	td = unpin_copy(gt, ref, ro, &tref);
+	spin_unlock(&gt->lock);
 	if (td) {
 		release_copy_grant(td, tref, ro);
 		put_domain(td);
 	}
 }
 
+static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+			      bool allow_trans, struct copy_grant *cg);
+
+/* A transitive entry's referent, read once (the guest may rewrite it). */
+struct trans_ref {
+	domid_t domid;
+	grant_ref_t ref;
+};
+
+static struct trans_ref read_trans_ref(struct grant_table *gt, grant_ref_t ref)
+{
+	grant_entry_v2_t *e = entry_v2(gt, ref);
+
+	return (struct trans_ref){ .domid = __atomic_load_n(&e->transitive.trans_domid,
+							    __ATOMIC_SEQ_CST),
+				   .ref = __atomic_load_n(&e->transitive.gref, __ATOMIC_SEQ_CST) };
+}
+
+static bool is_transitive(struct grant_table *gt, grant_ref_t ref)
+{
+	return gt->version == 2 && (entry_hdr(gt, ref)->flags & GTF_type_mask) == GTF_transitive;
+}
+
 /*
- * A transitive entry: pin it, then the grant it names in trans_domid's
- * table as if @rd itself were copying (one level only; never @rd itself).
- * Each copy holds the referent domain. An entry already pinned must still
+ * Pin transitive entry @ref for @ldom after its referent was acquired into
+ * @cg with @gt's lock let go (@gt's lock held again now): the entry must
+ * still be transitive and name @td's @want, and a pin taken meanwhile must
  * name the same grant and bytes.
  */
-static int acquire_transitive(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro, bool allow,
-			      struct copy_grant *cg)
+static int pin_transitive(struct grant_table *gt, grant_ref_t ref, domid_t ldom, bool ro,
+			  struct domain *td, struct trans_ref want, const struct copy_grant *cg)
 {
-	struct grant_table *gt = rd->grant_table;
-	struct active_grant *act = active_entry(gt, ref);
-	grant_entry_v2_t *e = entry_v2(gt, ref);
-	u32 old = act->pin;
-	domid_t tdomid;
-	grant_ref_t tref;
-	struct domain *td;
+	struct active_grant *act;
+	struct trans_ref now;
+	bool set = false;
 	int rc;
 
-	if (needs_status(old, ro)) {
+	ASSERT_LOCKED(&gt->lock);
+	if (ref >= nr_entries(gt) || !is_transitive(gt, ref))
+		return GNTST_general_error;
+	act = active_entry(gt, ref);
+	if (act->pin &&
+	    (act->domid != ldom || (act->pin & GNTPIN_overflow) || act->trans_dom != td ||
+	     act->trans_gref != want.ref || act->mfn != page_to_mfn(cg->pg) ||
+	     act->start != cg->off || act->length != cg->len))
+		return GNTST_general_error;
+	if (needs_status(act->pin, ro)) {
 		rc = set_status(gt, ref, act, ro, false, ldom);
 		if (rc != GNTST_okay)
 			return rc;
+		set = true;
 	}
-	tdomid = __atomic_load_n(&e->transitive.trans_domid, __ATOMIC_SEQ_CST);
-	tref = __atomic_load_n(&e->transitive.gref, __ATOMIC_SEQ_CST);
-	td = allow && tdomid != rd->domain_id ? domain_by_id(tdomid) : NULL;
-	rc = td ? acquire_copy_grant(td, tref, rd->domain_id, ro, false, cg) : GNTST_general_error;
-	if (rc == GNTST_okay && old &&
-	    (act->trans_dom != td || act->trans_gref != tref || act->mfn != page_to_mfn(cg->pg) ||
-	     act->start != cg->off || act->length != cg->len)) {
-		release_copy_grant(td, tref, ro);
-		pv_put_page(cg->pg);
-		cg->pg = NULL;
-		rc = GNTST_general_error;
+	now = read_trans_ref(gt, ref);
+	if (now.domid != want.domid || now.ref != want.ref) {
+		if (set)
+			release_status(gt, ref, ro);
+		return GNTST_general_error;
 	}
-	if (rc != GNTST_okay) {
-		release_status(gt, ref, ro);
-		return rc;
-	}
-	if (!old)
+	if (!act->pin)
 		*act = (struct active_grant){ .domid = ldom,
 					      .start = cg->off,
 					      .length = cg->len,
 					      .sub_page = true, /* never mapped */
-					      .trans_gref = tref,
+					      .trans_gref = want.ref,
 					      .mfn = page_to_mfn(cg->pg),
 					      .trans_dom = td };
 	get_domain(td);
@@ -873,23 +1047,43 @@ static int acquire_transitive(struct domain *rd, grant_ref_t ref, domid_t ldom, 
 }
 
 /*
- * Pin entry @ref of @rd for one copy by @ldom (as a host pin), with a
- * reference on the frame in @cg and the bytes the grant covers.
+ * A transitive entry: the grant it names in trans_domid's table is
+ * acquired as if @rd itself were copying (one level only; never @rd
+ * itself), then the entry is pinned. No two tables' locks are held at
+ * once: @rd's is let go while the referent's is taken, and pin_transitive()
+ * checks again what may have changed meanwhile. Each copy holds the
+ * referent domain.
  */
-static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
-			      bool allow_trans, struct copy_grant *cg)
+static int acquire_transitive(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+			      struct trans_ref want, struct copy_grant *cg)
 {
 	struct grant_table *gt = rd->grant_table;
-	struct active_grant *act;
+	struct domain *td = want.domid != rd->domain_id ? domain_by_id(want.domid) : NULL;
 	int rc;
 
-	if (ref >= nr_entries(gt))
-		return GNTST_bad_gntref;
-	act = active_entry(gt, ref);
-	if (act->pin && (act->domid != ldom || (act->pin & GNTPIN_overflow)))
-		return GNTST_general_error;
-	if (gt->version == 2 && (entry_hdr(gt, ref)->flags & GTF_type_mask) == GTF_transitive)
-		return acquire_transitive(rd, ref, ldom, ro, allow_trans, cg);
+	rc = td ? acquire_copy_grant(td, want.ref, rd->domain_id, ro, false, cg)
+		: GNTST_general_error;
+	if (rc != GNTST_okay)
+		return rc;
+	spin_lock(&gt->lock);
+	rc = pin_transitive(gt, ref, ldom, ro, td, want, cg);
+	spin_unlock(&gt->lock);
+	if (rc != GNTST_okay) {
+		release_copy_grant(td, want.ref, ro);
+		pv_put_page(cg->pg);
+		cg->pg = NULL;
+	}
+	return rc;
+}
+
+/* Pin a non-transitive entry @ref for one copy by @ldom; @gt's lock held. */
+static int pin_for_copy(struct domain *rd, struct grant_table *gt, grant_ref_t ref, domid_t ldom,
+			bool ro, struct copy_grant *cg)
+{
+	struct active_grant *act = active_entry(gt, ref);
+	int rc;
+
+	ASSERT_LOCKED(&gt->lock);
 	if (needs_status(act->pin, ro)) {
 		rc = set_status(gt, ref, act, ro, false, ldom);
 		if (rc != GNTST_okay)
@@ -919,6 +1113,44 @@ static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, 
 	}
 	act->pin += copy_pin(ro);
 	return GNTST_okay;
+}
+
+/*
+ * Pin entry @ref of @rd for one copy by @ldom (as a host pin), with a
+ * reference on the frame in @cg and the bytes the grant covers. A
+ * transitive entry (if @allow_trans) is read under @rd's lock and pinned
+ * by acquire_transitive() once that lock is let go.
+ */
+static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+			      bool allow_trans, struct copy_grant *cg)
+{
+	struct grant_table *gt = rd->grant_table;
+	struct active_grant *act;
+	struct trans_ref want;
+	bool trans = false;
+	int rc = GNTST_general_error;
+
+	spin_lock(&gt->lock);
+	if (ref >= nr_entries(gt)) {
+		rc = GNTST_bad_gntref;
+		goto out;
+	}
+	act = active_entry(gt, ref);
+	if (act->pin && (act->domid != ldom || (act->pin & GNTPIN_overflow)))
+		goto out;
+	if (!is_transitive(gt, ref)) {
+		rc = pin_for_copy(rd, gt, ref, ldom, ro, cg);
+		goto out;
+	}
+	if (!allow_trans ||
+	    (!act->pin && !usable_v2(__atomic_load_n((u32 *)entry_hdr(gt, ref), __ATOMIC_SEQ_CST),
+				     false, ldom, ro)))
+		goto out;
+	want = read_trans_ref(gt, ref);
+	trans = true;
+out:
+	spin_unlock(&gt->lock);
+	return trans ? acquire_transitive(rd, ref, ldom, ro, want, cg) : rc;
 }
 
 struct copy_buf {
@@ -1050,16 +1282,9 @@ static long gnttab_map(unsigned long uop, unsigned int count)
 /* swap_grant_ref                                                      */
 
 /* Exchange two of the caller's own entries, neither of them in use. */
-static s16 swap_grant_ref(grant_ref_t a, grant_ref_t b)
+static void swap_entries(struct grant_table *gt, grant_ref_t a, grant_ref_t b)
 {
-	struct grant_table *gt = current->domain->grant_table;
-
-	if (a >= nr_entries(gt) || b >= nr_entries(gt))
-		return GNTST_bad_gntref;
-	if (a == b)
-		return GNTST_okay;
-	if (active_entry(gt, a)->pin || active_entry(gt, b)->pin)
-		return GNTST_eagain;
+	ASSERT_LOCKED(&gt->lock);
 	if (gt->version == 2) {
 		grant_entry_v2_t e = *entry_v2(gt, a);
 		grant_status_t st = *status_word(gt, a);
@@ -1074,7 +1299,22 @@ static s16 swap_grant_ref(grant_ref_t a, grant_ref_t b)
 		*entry_v1(gt, a) = *entry_v1(gt, b);
 		*entry_v1(gt, b) = e;
 	}
-	return GNTST_okay;
+}
+
+static s16 swap_grant_ref(grant_ref_t a, grant_ref_t b)
+{
+	struct grant_table *gt = current->domain->grant_table;
+	s16 rc = GNTST_okay;
+
+	spin_lock(&gt->lock);
+	if (a >= nr_entries(gt) || b >= nr_entries(gt))
+		rc = GNTST_bad_gntref;
+	else if (a != b && (active_entry(gt, a)->pin || active_entry(gt, b)->pin))
+		rc = GNTST_eagain;
+	else if (a != b)
+		swap_entries(gt, a, b);
+	spin_unlock(&gt->lock);
+	return rc;
 }
 
 static long gnttab_swap(unsigned long uop, unsigned int count)
@@ -1127,8 +1367,18 @@ static s16 list_frames(struct domain *d, u64 list, unsigned int n, const mfn_t *
 	return status;
 }
 
+/* A snapshot of @n frames' numbers, taken under the table's lock and listed after it. */
+static void copy_frames(unsigned int n, mfn_t *mfns, u64 *gfns, const mfn_t *from_mfns,
+			const u64 *from_gfns)
+{
+	memcpy(mfns, from_mfns, n * sizeof(*mfns));
+	memcpy(gfns, from_gfns, n * sizeof(*gfns));
+}
+
 static long gnttab_setup_table(unsigned long uop, unsigned int count)
 {
+	mfn_t mfns[GNTTAB_MAX_FRAMES];
+	u64 gfns[GNTTAB_MAX_FRAMES];
 	struct gnttab_setup_table op;
 	struct grant_table *gt;
 	struct domain *d;
@@ -1149,13 +1399,15 @@ static long gnttab_setup_table(unsigned long uop, unsigned int count)
 		op.status = GNTST_general_error;
 		goto out;
 	}
-	if (op.nr_frames > gt->nr_frames && grow_table(gt, op.nr_frames)) {
-		op.status = GNTST_general_error;
-		goto out;
-	}
 	_Static_assert(sizeof(xen_pfn_t) == sizeof(u64), "one frame list layout");
-	op.status =
-	    list_frames(d, (u64)op.frame_list.p, op.nr_frames, gt->shared_mfn, gt->shared_gfn);
+	spin_lock(&gt->lock);
+	if (op.nr_frames > gt->nr_frames && grow_table(gt, op.nr_frames))
+		op.status = GNTST_general_error;
+	else
+		copy_frames(op.nr_frames, mfns, gfns, gt->shared_mfn, gt->shared_gfn);
+	spin_unlock(&gt->lock);
+	if (op.status == GNTST_okay)
+		op.status = list_frames(d, (u64)op.frame_list.p, op.nr_frames, mfns, gfns);
 out:
 	if (copy_to_guest(uop + offsetof(struct gnttab_setup_table, status), &op.status,
 			  sizeof(op.status)))
@@ -1174,8 +1426,10 @@ static long gnttab_query_size(unsigned long uop, unsigned int count)
 		return -EFAULT;
 	op.status = table_owner(op.dom, &d);
 	if (op.status == GNTST_okay) {
+		spin_lock(&d->grant_table->lock);
 		op.nr_frames = d->grant_table->nr_frames;
 		op.max_nr_frames = d->grant_table->max_frames;
+		spin_unlock(&d->grant_table->lock);
 	}
 	return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
 }
@@ -1186,6 +1440,7 @@ static long gnttab_query_size(unsigned long uop, unsigned int count)
 /* No entry past the reserved ones may be in use when the version changes. */
 static bool table_in_use(struct grant_table *gt)
 {
+	ASSERT_LOCKED(&gt->lock);
 	for (grant_ref_t ref = GNTTAB_NR_RESERVED_ENTRIES; ref < nr_entries(gt); ref++)
 		if (active_entry(gt, ref)->pin)
 			return true;
@@ -1251,6 +1506,7 @@ static void restore_reserved(struct grant_table *gt, const grant_entry_v1_t *sav
  */
 static int free_status_frames(struct grant_table *gt)
 {
+	ASSERT_LOCKED(&gt->lock);
 	for (unsigned int i = 0; i < gt->nr_status_frames; i++) {
 		gnttab_remove_frame_gfn(gt->domain, gt->status_gfn[i], gt->status_mfn[i]);
 		gt->status_gfn[i] = ~0ull;
@@ -1269,6 +1525,7 @@ static int switch_version(struct grant_table *gt, unsigned int version)
 {
 	grant_entry_v1_t saved[GNTTAB_NR_RESERVED_ENTRIES];
 
+	ASSERT_LOCKED(&gt->lock);
 	if (table_in_use(gt)) {
 		printk(XENLOG_G_GUEST XENLOG_WARNING
 		       "d%u: grant table version change with grants in use\n",
@@ -1303,6 +1560,7 @@ static long gnttab_set_version(unsigned long uop)
 
 	if (copy_from_guest(&op, uop, sizeof(op)))
 		return -EFAULT;
+	spin_lock(&gt->lock);
 	if (op.version != 1 && op.version != 2)
 		rc = -EINVAL;
 	else if (op.version > gt->max_version)
@@ -1310,6 +1568,7 @@ static long gnttab_set_version(unsigned long uop)
 	else if (op.version != gt->version)
 		rc = switch_version(gt, op.version);
 	op.version = gt->version;
+	spin_unlock(&gt->lock);
 	if (copy_to_guest(uop, &op, sizeof(op)))
 		rc = -EFAULT;
 	return rc;
@@ -1318,6 +1577,8 @@ static long gnttab_set_version(unsigned long uop)
 /* The status frames' numbers, as setup_table gives the shared ones' (v1 has none). */
 static long gnttab_get_status_frames(unsigned long uop, unsigned int count)
 {
+	mfn_t mfns[GNTTAB_MAX_STATUS_FRAMES];
+	u64 gfns[GNTTAB_MAX_STATUS_FRAMES];
 	struct gnttab_get_status_frames op;
 	struct grant_table *gt;
 	struct domain *d;
@@ -1332,11 +1593,14 @@ static long gnttab_get_status_frames(unsigned long uop, unsigned int count)
 	if (op.status != GNTST_okay)
 		goto out;
 	gt = d->grant_table;
+	spin_lock(&gt->lock);
 	if (op.nr_frames > gt->nr_status_frames)
 		op.status = GNTST_general_error;
 	else
-		op.status = list_frames(d, (u64)op.frame_list.p, op.nr_frames, gt->status_mfn,
-					gt->status_gfn);
+		copy_frames(op.nr_frames, mfns, gfns, gt->status_mfn, gt->status_gfn);
+	spin_unlock(&gt->lock);
+	if (op.status == GNTST_okay)
+		op.status = list_frames(d, (u64)op.frame_list.p, op.nr_frames, mfns, gfns);
 out:
 	if (copy_to_guest(uop + offsetof(struct gnttab_get_status_frames, status), &op.status,
 			  sizeof(op.status)))
@@ -1354,7 +1618,9 @@ static long gnttab_get_version(unsigned long uop)
 	d = domain_lookup(op.dom);
 	if (!d)
 		return -ESRCH;
+	spin_lock(&d->grant_table->lock);
 	op.version = d->grant_table->version;
+	spin_unlock(&d->grant_table->lock);
 	return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
 }
 

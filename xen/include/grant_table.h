@@ -22,6 +22,7 @@
 #define PETREL_GRANT_TABLE_H
 
 #include "types.h"
+#include "spinlock.h"
 #include "public/grant_table.h"
 
 struct domain;
@@ -95,8 +96,16 @@ struct grant_mapping {
 #define MAPTRACK_PER_FRAME (PAGE_SIZE / sizeof(struct grant_mapping))
 #define MAPTRACK_NONE (~0u)
 
-/* One domain's grant table (single vCPU: no locks yet). */
+/*
+ * One domain's grant table. @lock covers the table as a granter sees it
+ * (its size, shared and active entries: pins, frames, status bits);
+ * @maptrack_lock the mappings this domain made (the maptrack frames, free
+ * list and entries). A granter's @lock is taken before a mapper's
+ * @maptrack_lock; no path holds two tables' @lock at once.
+ */
 struct grant_table {
+	spinlock_t lock;
+	spinlock_t maptrack_lock;
 	struct domain *domain;
 	unsigned int version;	  /* 1 or 2 */
 	unsigned int max_version; /* what set_version may pick (createdomain's grant_opts) */

@@ -6,8 +6,10 @@
  * (a hypercall, a trap or interrupt from a guest, an interrupt that woke
  * its idle wait) until it goes back to a guest or waits idle. The state
  * the lock covers is everything the per-structure locks of the written
- * order will cover one day: domains, vCPUs and run queues, event channels,
- * grant tables, the frame table's counts.
+ * order will cover one day: domains, vCPUs and run queues, PIRQs, the frame
+ * table's counts. Event channels and grant tables have their own locks
+ * already (a domain's event lock, a table's grant and maptrack locks),
+ * taken inside this one.
  *
  * Not under it: the call-function and TLB-flush IPIs (their senders hold
  * it and wait for them; a CPU spinning for the lock serves them), NMIs.
