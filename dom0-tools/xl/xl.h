@@ -18,6 +18,8 @@
 struct xs_handle;
 
 extern const char *xl_prog;
+/* How many -v were given, globally (xl -v CMD) or to the command. */
+extern int xl_verbose;
 
 /* Opened on first use; a failure prints why and exits 1. */
 struct ctrl *xl_ctrl(void);
@@ -36,11 +38,23 @@ int xl_name_to_domid(const char *name, uint16_t *domid);
 uint16_t xl_find_domain(const char *arg);
 void xl_uuid_string(const uint8_t handle[16], char out[37]);
 
+/*
+ * A step of a long command done (xl_util.c): with -v its name on stderr,
+ * with -vv also the seconds since the previous step and since the start.
+ */
+void xl_phase(const char *what);
+
 /* xl info's name of a XEN_SCHEDULER_* id (xl_info.c). */
 const char *xl_scheduler_name(uint32_t id);
 
 /* list -l: the domains' configurations as JSON (xl_list_long.c). */
 int xl_list_long(const struct xen_domctl_getdomaininfo *doms, int n);
+
+/*
+ * Attach the terminal to a domain's console until Ctrl-], the pty closing
+ * or the domain going (xl_console.c); the exit status.
+ */
+int xl_console_attach(uint16_t domid, bool serial, unsigned int num);
 
 /* Destroy a domain and its records as xl destroy does; 0 or libxl's error (xl_dom.c). */
 int xl_destroy_domain(uint16_t domid);

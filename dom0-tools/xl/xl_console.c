@@ -125,31 +125,13 @@ static void copy_loop(int pty, uint16_t domid)
 	}
 }
 
-int main_console(int argc, char **argv)
+int xl_console_attach(uint16_t domid, bool serial, unsigned int num)
 {
-	bool serial = false;
-	unsigned int num = 0;
 	struct termios saved;
 	bool restore = false;
-	char node[128], *tty, *end;
-	uint16_t domid;
-	int opt, pty;
+	char node[128], *tty;
+	int pty;
 
-	while ((opt = xl_getopt(argc, argv, "n:t:", "console", 1)) != -1) {
-		if (opt == 't' && (!strcmp(optarg, "pv") || !strcmp(optarg, "serial"))) {
-			serial = !strcmp(optarg, "serial");
-		} else if (opt == 't') {
-			fprintf(stderr, "console type must be \"pv\" or \"serial\"\n");
-			return EXIT_FAILURE;
-		} else if (opt == 'n') {
-			num = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || num > 1023) {
-				fprintf(stderr, "console number must be 0 to 1023\n");
-				return EXIT_FAILURE;
-			}
-		}
-	}
-	domid = xl_find_domain(argv[optind]);
 	tty_path(node, sizeof(node), domid, serial, num);
 	tty = wait_for_tty(domid, node);
 	if (!tty) {
@@ -173,4 +155,28 @@ int main_console(int argc, char **argv)
 		tcsetattr(0, TCSANOW, &saved);
 	close(pty);
 	return EXIT_SUCCESS;
+}
+
+int main_console(int argc, char **argv)
+{
+	bool serial = false;
+	unsigned int num = 0;
+	char *end;
+	int opt;
+
+	while ((opt = xl_getopt(argc, argv, "n:t:", "console", 1)) != -1) {
+		if (opt == 't' && (!strcmp(optarg, "pv") || !strcmp(optarg, "serial"))) {
+			serial = !strcmp(optarg, "serial");
+		} else if (opt == 't') {
+			fprintf(stderr, "console type must be \"pv\" or \"serial\"\n");
+			return EXIT_FAILURE;
+		} else if (opt == 'n') {
+			num = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || num > 1023) {
+				fprintf(stderr, "console number must be 0 to 1023\n");
+				return EXIT_FAILURE;
+			}
+		}
+	}
+	return xl_console_attach(xl_find_domain(argv[optind]), serial, num);
 }

@@ -167,10 +167,18 @@ static int read_images(struct create_job *j)
 		fprintf(stderr, "%s: kernel %s: %s\n", xl_prog, o->kernel, err);
 		return -1;
 	}
+	snprintf(err, sizeof(err), "kernel read (%s, %zu KiB unpacked)", j->k.format,
+		 j->k.elf_len >> 10);
+	xl_phase(err);
 	if (o->ramdisk && ramdisk_read_file(o->ramdisk, &j->rd, err, sizeof(err))) {
 		fprintf(stderr, "%s: ramdisk %s: %s\n", xl_prog, o->ramdisk, err);
 		image_free(&j->k);
 		return -1;
+	}
+	if (o->ramdisk) {
+		snprintf(err, sizeof(err), "ramdisk read (%s%zu KiB)",
+			 j->rd.inflated ? "gzip, " : "", j->rd.len >> 10);
+		xl_phase(err);
 	}
 	return 0;
 }
@@ -222,22 +230,33 @@ static int monitor(struct create_job *j, uint16_t domid, int foreground)
 				.on_watchdog = o->on_watchdog,
 				.restart = restart,
 				.arg = j };
-	int r = foreground ? 0 : xl_monitor_detach(o->name);
+	int r;
 
-	if (r < 0)
-		return EXIT_FAILURE;
-	if (r > 0)
-		return EXIT_SUCCESS;
-	/* the images are read again for a restart: a waiting monitor holds no copy */
+	/*
+	 * The images are read again for a restart: a waiting monitor holds no
+	 * copy, and the fork need not copy their page tables.
+	 */
 	image_free(&j->k);
 	ramdisk_free(&j->rd);
+	r = foreground ? 0 : xl_monitor_detach(o->name);
+	if (r < 0)
+		return EXIT_FAILURE;
+	if (r > 0) {
+		xl_phase("monitor started");
+		return EXIT_SUCCESS;
+	}
 	r = xl_monitor_run(&m);
 	if (!foreground)
 		exit(r);
 	return r;
 }
 
-static int build(const struct create_opts *o, int paused, int quiet, int watch)
+/* -p, -q, -e/-F, -c */
+struct create_flags {
+	int paused, quiet, watch, console;
+};
+
+static int build(const struct create_opts *o, const struct create_flags *f)
 {
 	struct create_job j = { .o = o };
 	uint16_t domid;
@@ -251,37 +270,48 @@ static int build(const struct create_opts *o, int paused, int quiet, int watch)
 				      .cmdline = o->cmdline,
 				      .memory_kb = (uint64_t)o->memory_mb << 10,
 				      .vcpus = (unsigned int)o->vcpus,
-				      .paused = paused };
+				      .paused = f->paused,
+				      .phase = xl_phase };
 	random_uuid(j.a.uuid);
 	if (build_once(&j, &domid) == 0) {
-		if (!quiet)
+		if (!f->quiet)
 			fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
 				o->name, domid, j.k.format, o->memory_mb);
-		r = watch ? monitor(&j, domid, watch > 1) : EXIT_SUCCESS;
+		r = f->watch ? monitor(&j, domid, f->watch > 1) : EXIT_SUCCESS;
 	}
 	image_free(&j.k);
 	ramdisk_free(&j.rd);
+	if (r == EXIT_SUCCESS && f->console)
+		r = xl_console_attach(domid, false, 0);
 	return r;
 }
 
 int main_create(int argc, char **argv)
 {
-	int opt, paused = 0, quiet = 0, watch = 1, r;
+	struct create_flags f = { .watch = 1 };
 	struct create_opts o = { 0 };
 	char err[512];
 	struct cfg cfg;
 	size_t len = 0;
 	char *text;
+	int opt, r;
 
-	while ((opt = xl_getopt(argc, argv, "pqeF", "create", 1)) != -1) {
-		if (opt == 'p')
-			paused = 1;
+	xl_phase(NULL);
+	while ((opt = xl_getopt(argc, argv, "pqeFvc", "create", 1)) != -1) {
+		if (opt == 'v')
+			xl_verbose++;
+		else if (opt == 'p')
+			f.paused = 1;
 		else if (opt == 'q')
-			quiet = 1;
-		else if (opt == 'e')
-			watch = 0;
+			f.quiet = 1;
+		else if (opt == 'c')
+			f.console = 1;
 		else
-			watch = 2;
+			f.watch = opt == 'e' ? 0 : 2;
+	}
+	if (f.console && f.watch > 1) {
+		fprintf(stderr, "%s: -c and -F cannot be used together\n", xl_prog);
+		return EXIT_FAILURE;
 	}
 	fprintf(stderr, "Parsing config from %s\n", argv[optind]);
 	text = config_text(argv[optind], argv + optind + 1, argc - optind - 1, &len);
@@ -295,7 +325,8 @@ int main_create(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_FAILURE;
 	}
-	r = read_options(&cfg, &o) ? EXIT_FAILURE : build(&o, paused, quiet, watch);
+	xl_phase("config parsed");
+	r = read_options(&cfg, &o) ? EXIT_FAILURE : build(&o, &f);
 	cfg_free(&cfg);
 	return r;
 }
