@@ -78,6 +78,18 @@ int xl_monitor_detach(const char *name);
 /* Watch until the domain is gone or preserved; the exit status. */
 int xl_monitor_run(struct xl_monitor *m);
 
+/* What libxl stores for a domain it built (xl_userdata.c). */
+struct xl_stored_config {
+	uint16_t domid;
+	uint8_t uuid[16];
+	const char *name, *kernel, *ramdisk, *cmdline; /* ramdisk may be NULL */
+	uint64_t memory_kb;
+	unsigned int vcpus;
+	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
+};
+/* Write libxl's userdata-d.DOMID.UUID.libxl-json; 0, or -1 after a message. */
+int xl_store_config(const struct xl_stored_config *c);
+
 int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);
 int main_dmesg(int argc, char **argv);

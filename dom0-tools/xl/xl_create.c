@@ -183,6 +183,27 @@ static int read_images(struct create_job *j)
 	return 0;
 }
 
+/* libxl's record of the domain, for Debian's xl; a failure only costs that. */
+static void store_config(const struct create_job *j, uint16_t domid)
+{
+	const struct create_opts *o = j->o;
+	struct xl_stored_config c = { .domid = domid,
+				      .name = o->name,
+				      .kernel = o->kernel,
+				      .ramdisk = o->ramdisk,
+				      .cmdline = o->cmdline,
+				      .memory_kb = (uint64_t)o->memory_mb << 10,
+				      .vcpus = (unsigned int)o->vcpus,
+				      .on_poweroff = o->on_poweroff,
+				      .on_reboot = o->on_reboot,
+				      .on_watchdog = o->on_watchdog,
+				      .on_crash = o->on_crash };
+
+	memcpy(c.uuid, j->a.uuid, sizeof(c.uuid));
+	xl_store_config(&c);
+	xl_phase("libxl's configuration stored");
+}
+
 /* One build of the job's domain; 0 and its id, or -1 with a message. */
 static int build_once(struct create_job *j, uint16_t *domid)
 {
@@ -200,6 +221,7 @@ static int build_once(struct create_job *j, uint16_t *domid)
 		return -1;
 	}
 	*domid = res.domid;
+	store_config(j, res.domid);
 	return 0;
 }
 
@@ -218,49 +240,66 @@ static int restart(void *arg, uint16_t *domid)
 	return r;
 }
 
-/* The monitor's half: detach (unless foreground) and watch; the parent returns 0. */
-static int monitor(struct create_job *j, uint16_t domid, int foreground)
-{
-	const struct create_opts *o = j->o;
-	struct xl_monitor m = { .name = o->name,
-				.domid = domid,
-				.on_poweroff = o->on_poweroff,
-				.on_reboot = o->on_reboot,
-				.on_crash = o->on_crash,
-				.on_watchdog = o->on_watchdog,
-				.restart = restart,
-				.arg = j };
-	int r;
-
-	/*
-	 * The images are read again for a restart: a waiting monitor holds no
-	 * copy, and the fork need not copy their page tables.
-	 */
-	image_free(&j->k);
-	ramdisk_free(&j->rd);
-	r = foreground ? 0 : xl_monitor_detach(o->name);
-	if (r < 0)
-		return EXIT_FAILURE;
-	if (r > 0) {
-		xl_phase("monitor started");
-		return EXIT_SUCCESS;
-	}
-	r = xl_monitor_run(&m);
-	if (!foreground)
-		exit(r);
-	return r;
-}
-
 /* -p, -q, -e/-F, -c */
 struct create_flags {
 	int paused, quiet, watch, console;
 };
 
+static struct xl_monitor monitor_of(struct create_job *j, uint16_t domid)
+{
+	const struct create_opts *o = j->o;
+
+	return (struct xl_monitor){ .name = o->name,
+				    .domid = domid,
+				    .on_poweroff = o->on_poweroff,
+				    .on_reboot = o->on_reboot,
+				    .on_crash = o->on_crash,
+				    .on_watchdog = o->on_watchdog,
+				    .restart = restart,
+				    .arg = j };
+}
+
+static int unpause(uint16_t domid)
+{
+	int r = ctrl_domain_unpause(xl_ctrl(), domid);
+
+	if (r < 0) {
+		fprintf(stderr, "%s: unpausing domain %u failed: %s\n", xl_prog, domid,
+			strerror(-r));
+		return EXIT_FAILURE;
+	}
+	xl_phase("unpaused");
+	return EXIT_SUCCESS;
+}
+
+/*
+ * The domain is built paused.  The background monitor is forked before it
+ * runs (a fork competing with the booting guest for the CPU is slow), then
+ * the domain is unpaused, unless -p; -F watches in the foreground after it.
+ */
+static int start(struct create_job *j, uint16_t domid, const struct create_flags *f)
+{
+	struct xl_monitor m = monitor_of(j, domid);
+	int r;
+
+	if (f->watch == 1) {
+		r = xl_monitor_detach(j->o->name);
+		if (r == 0)
+			exit(xl_monitor_run(&m));
+		if (r < 0)
+			return EXIT_FAILURE;
+		xl_phase("monitor started");
+	}
+	if (!f->paused && unpause(domid))
+		return EXIT_FAILURE;
+	return f->watch == 2 ? xl_monitor_run(&m) : EXIT_SUCCESS;
+}
+
 static int build(const struct create_opts *o, const struct create_flags *f)
 {
 	struct create_job j = { .o = o };
 	uint16_t domid;
-	int r = EXIT_FAILURE;
+	int r;
 
 	if (read_images(&j))
 		return EXIT_FAILURE;
@@ -270,17 +309,20 @@ static int build(const struct create_opts *o, const struct create_flags *f)
 				      .cmdline = o->cmdline,
 				      .memory_kb = (uint64_t)o->memory_mb << 10,
 				      .vcpus = (unsigned int)o->vcpus,
-				      .paused = f->paused,
+				      .paused = 1,
 				      .phase = xl_phase };
 	random_uuid(j.a.uuid);
-	if (build_once(&j, &domid) == 0) {
-		if (!f->quiet)
-			fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
-				o->name, domid, j.k.format, o->memory_mb);
-		r = f->watch ? monitor(&j, domid, f->watch > 1) : EXIT_SUCCESS;
-	}
+	r = build_once(&j, &domid);
+	if (!r && !f->quiet)
+		fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
+			o->name, domid, j.k.format, o->memory_mb);
+	/* a restart reads the files again: the monitor holds no copy, the fork copies none */
 	image_free(&j.k);
 	ramdisk_free(&j.rd);
+	if (r)
+		return EXIT_FAILURE;
+	j.a.paused = 0;
+	r = start(&j, domid, f);
 	if (r == EXIT_SUCCESS && f->console)
 		r = xl_console_attach(domid, false, 0);
 	return r;
