@@ -51,10 +51,13 @@ const char *xl_scheduler_name(uint32_t id);
 int xl_list_long(const struct xen_domctl_getdomaininfo *doms, int n);
 
 /*
- * Attach the terminal to a domain's console until Ctrl-], the pty closing
- * or the domain going (xl_console.c); the exit status.
+ * A domain's console (xl_console.c): open its pty once the console daemon
+ * has named it (the pty, or -1 after a message), then copy it to and from
+ * the terminal until Ctrl-], the pty closing or the domain going (the exit
+ * status; the pty is closed).
  */
-int xl_console_attach(uint16_t domid, bool serial, unsigned int num);
+int xl_console_open(uint16_t domid, bool serial, unsigned int num);
+int xl_console_run(int pty, uint16_t domid);
 
 /* Destroy a domain and its records as xl destroy does; 0 or libxl's error (xl_dom.c). */
 int xl_destroy_domain(uint16_t domid);

@@ -125,10 +125,8 @@ static void copy_loop(int pty, uint16_t domid)
 	}
 }
 
-int xl_console_attach(uint16_t domid, bool serial, unsigned int num)
+int xl_console_open(uint16_t domid, bool serial, unsigned int num)
 {
-	struct termios saved;
-	bool restore = false;
 	char node[128], *tty;
 	int pty;
 
@@ -136,16 +134,22 @@ int xl_console_attach(uint16_t domid, bool serial, unsigned int num)
 	tty = wait_for_tty(domid, node);
 	if (!tty) {
 		fprintf(stderr, "%s: domain %u has no console at %s\n", xl_prog, domid, node);
-		return EXIT_FAILURE;
+		return -1;
 	}
 	pty = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (pty < 0) {
+	if (pty < 0)
 		fprintf(stderr, "%s: cannot open %s: %m\n", xl_prog, tty);
-		free(tty);
-		return EXIT_FAILURE;
-	}
+	else
+		make_raw(pty, NULL);
 	free(tty);
-	make_raw(pty, NULL);
+	return pty;
+}
+
+int xl_console_run(int pty, uint16_t domid)
+{
+	struct termios saved;
+	bool restore = false;
+
 	if (isatty(0)) {
 		make_raw(0, &saved);
 		restore = true;
@@ -161,8 +165,9 @@ int main_console(int argc, char **argv)
 {
 	bool serial = false;
 	unsigned int num = 0;
+	uint16_t domid;
 	char *end;
-	int opt;
+	int opt, pty;
 
 	while ((opt = xl_getopt(argc, argv, "n:t:", "console", 1)) != -1) {
 		if (opt == 't' && (!strcmp(optarg, "pv") || !strcmp(optarg, "serial"))) {
@@ -178,5 +183,7 @@ int main_console(int argc, char **argv)
 			}
 		}
 	}
-	return xl_console_attach(xl_find_domain(argv[optind]), serial, num);
+	domid = xl_find_domain(argv[optind]);
+	pty = xl_console_open(domid, serial, num);
+	return pty < 0 ? EXIT_FAILURE : xl_console_run(pty, domid);
 }

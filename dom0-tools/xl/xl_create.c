@@ -274,13 +274,14 @@ static int unpause(uint16_t domid)
 
 /*
  * The domain is built paused.  The background monitor is forked before it
- * runs (a fork competing with the booting guest for the CPU is slow), then
- * the domain is unpaused, unless -p; -F watches in the foreground after it.
+ * runs (a fork competing with the booting guest for the CPU is slow), and
+ * with -c the console opened (so its first line is seen); then the domain
+ * is unpaused, unless -p; -F watches in the foreground after it.
  */
 static int start(struct create_job *j, uint16_t domid, const struct create_flags *f)
 {
 	struct xl_monitor m = monitor_of(j, domid);
-	int r;
+	int r, pty = -1;
 
 	if (f->watch == 1) {
 		r = xl_monitor_detach(j->o->name);
@@ -290,8 +291,15 @@ static int start(struct create_job *j, uint16_t domid, const struct create_flags
 			return EXIT_FAILURE;
 		xl_phase("monitor started");
 	}
-	if (!f->paused && unpause(domid))
+	if (f->console && (pty = xl_console_open(domid, false, 0)) < 0)
 		return EXIT_FAILURE;
+	if (!f->paused && unpause(domid)) {
+		if (pty >= 0)
+			close(pty);
+		return EXIT_FAILURE;
+	}
+	if (pty >= 0)
+		return xl_console_run(pty, domid);
 	return f->watch == 2 ? xl_monitor_run(&m) : EXIT_SUCCESS;
 }
 
@@ -322,10 +330,7 @@ static int build(const struct create_opts *o, const struct create_flags *f)
 	if (r)
 		return EXIT_FAILURE;
 	j.a.paused = 0;
-	r = start(&j, domid, f);
-	if (r == EXIT_SUCCESS && f->console)
-		r = xl_console_attach(domid, false, 0);
-	return r;
+	return start(&j, domid, f);
 }
 
 int main_create(int argc, char **argv)

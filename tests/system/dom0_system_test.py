@@ -1517,7 +1517,7 @@ def pxl_linux_console_create(con, res, timeout):
                         % PXL_LINUX_NAME, XL_CREATE_TIMEOUT)
     res.check("pxl/linux-create-c", re.search(r"^status 0$", out, re.M) and
               "Linux version" in out and xl_domid(con, PXL_LINUX_NAME),
-              "%r" % out[-600:], "the domU's boot shown, left with Ctrl-]")
+              "%r" % out[-600:], "the domU's boot from its first line, left with Ctrl-]")
     rc, out = console_log_wait(con, PXL_LINUX_NAME, DOMU_MARKER, DOMU_BOOT_WAIT)
     if rc != 0:
         shell_run(con, "xl destroy %s" % PXL_LINUX_NAME, timeout)
@@ -1525,7 +1525,8 @@ def pxl_linux_console_create(con, res, timeout):
     rc, out = shell_run(con, "xl save %s /tmp/plin.save; echo status $?" % PXL_LINUX_NAME,
                         XL_CREATE_TIMEOUT)
     gone = wait_gone(con, PXL_LINUX_NAME)
-    res.check("pxl/linux-xl-save", re.search(r"^status 0$", out, re.M) and gone,
+    # xl's progress lines end in carriage returns: the status may follow spaces
+    res.check("pxl/linux-xl-save", re.search(r"\bstatus 0$", out, re.M) and gone,
               "%r, gone %s" % (out[-600:], gone), "saved and gone")
     rc, out = shell_run(con, "xl restore /tmp/plin.save; echo status $?", XL_CREATE_TIMEOUT)
     rc2, _, rows = xl_list(con)
@@ -1533,7 +1534,7 @@ def pxl_linux_console_create(con, res, timeout):
     n0 = shell_run(con, "grep -c domu-tick %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))[1]
     shell_run(con, "sleep 5")
     n1 = shell_run(con, "grep -c domu-tick %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))[1]
-    res.check("pxl/linux-xl-restore", re.search(r"^status 0$", out, re.M) and len(row) == 1 and
+    res.check("pxl/linux-xl-restore", re.search(r"\bstatus 0$", out, re.M) and len(row) == 1 and
               row[0][4][2:] == "----" and ticks(n1) > ticks(n0),
               "%r, rows %r, ticks %r then %r" % (out[-600:], row, n0, n1),
               "running again, ticks %s -> %s" % (n0.strip(), n1.strip()))
