@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pxl create against Debian's xl create, the Linux PV domU of the system test.
 
-    bench/pxl-create.py --hv petrel|xen [--runs N] [--image FILE] [--log FILE]
+    bench/pxl-create.py --hv petrel|xen [--runs N] [--image FILE] [--log FILE] [--phases]
 
 Boots dom0 once (build/dom0, `make dom0-image`; the hypervisor as the
 system test boots it) and then, RUNS times in turn, creates the domU of
@@ -11,7 +11,8 @@ create it prints the seconds until the create command returned and until
 the domU's marker (PETREL-DOMU-READY) reached its console log, then
 destroys the domain.  Ends with the medians and the ratios pxl/xl.  The
 times include the shell round trips over the serial console (a second or
-so).  Not a test: nothing is judged.
+so).  With --phases pxl runs as `pxl -vv create` and its per-step times
+are printed too.  Not a test: nothing is judged.
 """
 
 import argparse
@@ -28,13 +29,16 @@ import hvboot  # noqa: E402
 from serialconsole import SerialConsole  # noqa: E402
 
 
-def one_create(con, tool, name):
+def one_create(con, tool, name, phases=False):
     """(seconds to return, seconds to the marker) or None, then destroy."""
     st.shell_run(con, "rm -f %s/guest-%s.log" % (st.XL_CONSOLE_DIR, name))
+    verbose = " -vv" if phases and tool == "pxl" else ""
     t0 = time.time()
-    rc, out = st.shell_run(con, "%s create /etc/xl-linux.cfg 'name=\"%s\"'" % (tool, name),
-                           st.XL_CREATE_TIMEOUT)
+    rc, out = st.shell_run(con, "%s%s create /etc/xl-linux.cfg 'name=\"%s\"'"
+                           % (tool, verbose, name), st.XL_CREATE_TIMEOUT)
     t1 = time.time()
+    if verbose:
+        print("".join("     " + l for l in out.splitlines(True) if " s  (at " in l), end="")
     rc2, _ = st.console_log_wait(con, name, st.DOMU_MARKER, st.DOMU_BOOT_WAIT) \
         if rc == 0 else (1, "")
     t2 = time.time()
@@ -55,6 +59,7 @@ def main():
     ap.add_argument("--image")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--log")
+    ap.add_argument("--phases", action="store_true")
     args = ap.parse_args()
     kernel, initrd = hvboot.default_dom0(os.path.join(hvboot.BUILD, "dom0"))
     argv = hvboot.qemu_argv(args.hv, kernel, initrd, image=args.image, extra=st.PCI_DEVICES)
@@ -65,7 +70,7 @@ def main():
         st.shell_run(con, st.XENCONSOLED)
         for i in range(args.runs):
             for tool in ("xl", "pxl"):
-                t = one_create(con, tool, "b%s%d" % (tool, i))
+                t = one_create(con, tool, "b%s%d" % (tool, i), args.phases)
                 if t:
                     times[tool].append(t)
         con.send_line("poweroff")

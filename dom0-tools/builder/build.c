@@ -43,6 +43,20 @@ static int fail(struct build *b, int r, const char *fmt, ...)
 	return r;
 }
 
+static void phase(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void phase(struct build *b, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	if (!b->a->phase)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	b->a->phase(what);
+}
+
 static int create_domain(struct build *b)
 {
 	struct xen_sysctl_physinfo p;
@@ -169,19 +183,63 @@ static void *map_pfns(struct build *b, uint64_t first, uint64_t count)
 	return m;
 }
 
-static void load_segments(struct build *b, unsigned char *mem)
+/* The file-backed part of each PT_LOAD segment, as offsets into the initial mapping. */
+struct span {
+	uint64_t start, len;
+	uint64_t file_offset;
+};
+
+static unsigned int segment_spans(struct build *b, struct span *out)
 {
 	const struct kernel_image *k = b->a->kernel;
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)k->elf;
 	const Elf64_Phdr *ph = (const Elf64_Phdr *)(k->elf + eh->e_phoff);
-	uint64_t offset = k->notes.virt_base - k->notes.paddr_offset, va;
+	uint64_t offset = k->notes.virt_base - k->notes.paddr_offset;
+	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0 || ph[i].p_filesz == 0)
 			continue;
-		va = ph[i].p_paddr + offset;
-		memcpy(mem + (va - b->l->virt_base), k->elf + ph[i].p_offset, ph[i].p_filesz);
+		out[n++] = (struct span){ ph[i].p_paddr + offset - b->l->virt_base, ph[i].p_filesz,
+					  ph[i].p_offset };
 	}
+	return n;
+}
+
+static int by_start(const void *x, const void *y)
+{
+	const struct span *a = x, *b = y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/*
+ * Copy the segments' file contents and zero every other byte of the
+ * mapping (bss, the gaps, the start-of-day pages): each byte is written
+ * once, never zeroed and then overwritten.
+ */
+static int load_segments(struct build *b, unsigned char *mem, uint64_t size)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b->a->kernel->elf;
+	struct span *s = calloc(eh->e_phnum, sizeof(*s));
+	unsigned int n;
+	uint64_t pos = 0;
+
+	if (!s)
+		return -ENOMEM;
+	n = segment_spans(b, s);
+	qsort(s, n, sizeof(s[0]), by_start);
+	for (unsigned int i = 0; i < n; i++) {
+		if (s[i].start > pos)
+			memset(mem + pos, 0, s[i].start - pos);
+		memcpy(mem + s[i].start, b->a->kernel->elf + s[i].file_offset, s[i].len);
+		if (s[i].start + s[i].len > pos)
+			pos = s[i].start + s[i].len;
+	}
+	if (pos < size)
+		memset(mem + pos, 0, size - pos);
+	free(s);
+	return 0;
 }
 
 static void fill_start_info(struct build *b, struct start_info *si)
@@ -219,14 +277,19 @@ static int write_image(struct build *b)
 
 	if (!mem)
 		return fail(b, errno ? -errno : -EFAULT, "mapping the guest's memory");
-	memset(mem, 0, pages << PV_PAGE_SHIFT);
-	load_segments(b, mem);
+	phase(b, "initial mapping mapped (%llu pages)", (unsigned long long)pages);
+	if (load_segments(b, mem, pages << PV_PAGE_SHIFT)) {
+		ctrl_unmap(mem, (unsigned int)pages);
+		return fail(b, -ENOMEM, "loading the kernel");
+	}
 	if (l->ramdisk_pages && !l->ramdisk_unmapped)
 		memcpy(mem + (l->ramdisk_pfn << PV_PAGE_SHIFT), b->a->ramdisk->data,
 		       b->a->ramdisk->len);
+	phase(b, "kernel loaded, the rest zeroed");
 	memcpy(mem + (l->p2m_pfn << PV_PAGE_SHIFT), b->p2m, l->nr_pages * sizeof(uint64_t));
 	fill_start_info(b, (struct start_info *)(mem + (l->start_info_pfn << PV_PAGE_SHIFT)));
 	pv_layout_page_tables(l, b->p2m, (uint64_t *)(mem + (l->pt_pfn << PV_PAGE_SHIFT)));
+	phase(b, "p2m, start_info, page tables");
 	ctrl_unmap(mem, (unsigned int)pages);
 	return 0;
 }
@@ -392,15 +455,25 @@ static int build_steps(struct build *b)
 		return fail(b, -ENOMEM, "p2m");
 	if ((r = create_domain(b)) || (r = limits(b)) ||
 	    (r = unbound_port(b, &b->res->store_port)) ||
-	    (r = unbound_port(b, &b->res->console_port)) || (r = memory_map(b)) ||
-	    (r = populate(b)))
+	    (r = unbound_port(b, &b->res->console_port)) || (r = memory_map(b)))
 		return r;
+	phase(b, "domain %u created, limits, event channels", b->res->domid);
+	if ((r = populate(b)))
+		return r;
+	phase(b, "populated %llu pages", (unsigned long long)l->nr_pages);
 	b->res->store_mfn = b->p2m[l->xenstore_pfn];
 	b->res->console_mfn = b->p2m[l->console_pfn];
-	if ((r = shared_info(b)) || (r = write_image(b)) || (r = write_unmapped_ramdisk(b)) ||
-	    (r = hypercall_page(b)) || (r = pin_l4(b)) || (r = vcpu_context(b)) ||
+	if ((r = shared_info(b)) || (r = write_image(b)))
+		return r;
+	phase(b, "initial mapping unmapped");
+	if ((r = write_unmapped_ramdisk(b)))
+		return r;
+	if (l->ramdisk_unmapped)
+		phase(b, "ramdisk written (%llu pages)", (unsigned long long)l->ramdisk_pages);
+	if ((r = hypercall_page(b)) || (r = pin_l4(b)) || (r = vcpu_context(b)) ||
 	    (r = seed_grants(b)))
 		return r;
+	phase(b, "hypercall page, L4 pinned, vCPU 0, grant refs");
 	return 0;
 }
 
@@ -415,10 +488,12 @@ int pv_build(struct ctrl *c, struct xs_handle *xs, const struct pv_build_args *a
 	memset(res, 0, sizeof(*res));
 	res->domid = DOMID_INVALID;
 	r = build_steps(&b);
-	if (!r)
-		r = pv_build_xenstore(xs, a, res, err, errlen);
+	if (!r && !(r = pv_build_xenstore(xs, a, res, err, errlen)))
+		phase(&b, "xenstore records, domain introduced");
 	if (!r && !a->paused && (r = ctrl_domain_unpause(c, res->domid)) < 0)
 		fail(&b, r, "unpausing the domain");
+	else if (!r && !a->paused)
+		phase(&b, "unpaused");
 	if (r && res->domid != DOMID_INVALID) {
 		pv_build_xenstore_remove(xs, res->domid, a->uuid);
 		ctrl_domain_destroy(c, res->domid);

@@ -25,6 +25,8 @@ struct pv_build_args {
 	unsigned int vcpus;
 	uint8_t uuid[16];
 	int paused;
+	/* called with a line naming each step once it is done; may be NULL */
+	void (*phase)(const char *what);
 };
 
 struct pv_build_result {

@@ -29,7 +29,11 @@ static const struct command commands[] = {
 	  "-q                      Quiet: no line saying what was created.\n"
 	  "-e                      Do not wait in the background for the death of the domain\n"
 	  "                        (no on_poweroff/on_reboot/on_crash actions).\n"
-	  "-F                      Run in the foreground until the death of the domain." },
+	  "-F                      Run in the foreground until the death of the domain.\n"
+	  "-c                      Attach to the domain's console once it is built\n"
+	  "                        (Ctrl-] detaches; not with -F).\n"
+	  "-v                      Name each step of the build on stderr; twice (-vv, or\n"
+	  "                        xl -vv create) with the seconds each step took." },
 	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",
 	  "[options] <Domain>", "-f                       Allow domain 0 to be destroyed." },
 	{ "list", main_list, "List domains, or one domain", "[options] [Domain]",
@@ -62,6 +66,7 @@ static const struct command commands[] = {
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 const char *xl_prog = "xl";
+int xl_verbose;
 static struct ctrl ctrl_handle = { .privcmd_fd = -1 };
 static int ctrl_opened;
 static struct xs_handle *xs_handle;
@@ -183,7 +188,7 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Global options: -v, -f, -N, -t are taken (and have no effect yet). */
+/* Global options: -v counts (see xl_phase); -f, -N, -t are taken and have no effect yet. */
 static int global_options(int argc, char **argv)
 {
 	int opt;
@@ -194,6 +199,8 @@ static int global_options(int argc, char **argv)
 			fprintf(stderr, "unknown global option\n");
 			exit(EXIT_FAILURE);
 		}
+		if (opt == 'v')
+			xl_verbose++;
 	}
 	return optind;
 }

@@ -18,6 +18,8 @@
 struct xs_handle;
 
 extern const char *xl_prog;
+/* How many -v were given, globally (xl -v CMD) or to the command. */
+extern int xl_verbose;
 
 /* Opened on first use; a failure prints why and exits 1. */
 struct ctrl *xl_ctrl(void);
@@ -36,11 +38,26 @@ int xl_name_to_domid(const char *name, uint16_t *domid);
 uint16_t xl_find_domain(const char *arg);
 void xl_uuid_string(const uint8_t handle[16], char out[37]);
 
+/*
+ * A step of a long command done (xl_util.c): with -v its name on stderr,
+ * with -vv also the seconds since the previous step and since the start.
+ */
+void xl_phase(const char *what);
+
 /* xl info's name of a XEN_SCHEDULER_* id (xl_info.c). */
 const char *xl_scheduler_name(uint32_t id);
 
 /* list -l: the domains' configurations as JSON (xl_list_long.c). */
 int xl_list_long(const struct xen_domctl_getdomaininfo *doms, int n);
+
+/*
+ * A domain's console (xl_console.c): open its pty once the console daemon
+ * has named it (the pty, or -1 after a message), then copy it to and from
+ * the terminal until Ctrl-], the pty closing or the domain going (the exit
+ * status; the pty is closed).
+ */
+int xl_console_open(uint16_t domid, bool serial, unsigned int num);
+int xl_console_run(int pty, uint16_t domid);
 
 /* Destroy a domain and its records as xl destroy does; 0 or libxl's error (xl_dom.c). */
 int xl_destroy_domain(uint16_t domid);
@@ -63,6 +80,18 @@ int xl_parse_action(const char *key, const char *text, enum xl_action *out);
 int xl_monitor_detach(const char *name);
 /* Watch until the domain is gone or preserved; the exit status. */
 int xl_monitor_run(struct xl_monitor *m);
+
+/* What libxl stores for a domain it built (xl_userdata.c). */
+struct xl_stored_config {
+	uint16_t domid;
+	uint8_t uuid[16];
+	const char *name, *kernel, *ramdisk, *cmdline; /* ramdisk may be NULL */
+	uint64_t memory_kb;
+	unsigned int vcpus;
+	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
+};
+/* Write libxl's userdata-d.DOMID.UUID.libxl-json; 0, or -1 after a message. */
+int xl_store_config(const struct xl_stored_config *c);
 
 int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);

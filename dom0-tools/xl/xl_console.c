@@ -125,14 +125,48 @@ static void copy_loop(int pty, uint16_t domid)
 	}
 }
 
+int xl_console_open(uint16_t domid, bool serial, unsigned int num)
+{
+	char node[128], *tty;
+	int pty;
+
+	tty_path(node, sizeof(node), domid, serial, num);
+	tty = wait_for_tty(domid, node);
+	if (!tty) {
+		fprintf(stderr, "%s: domain %u has no console at %s\n", xl_prog, domid, node);
+		return -1;
+	}
+	pty = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (pty < 0)
+		fprintf(stderr, "%s: cannot open %s: %m\n", xl_prog, tty);
+	else
+		make_raw(pty, NULL);
+	free(tty);
+	return pty;
+}
+
+int xl_console_run(int pty, uint16_t domid)
+{
+	struct termios saved;
+	bool restore = false;
+
+	if (isatty(0)) {
+		make_raw(0, &saved);
+		restore = true;
+	}
+	copy_loop(pty, domid);
+	if (restore)
+		tcsetattr(0, TCSANOW, &saved);
+	close(pty);
+	return EXIT_SUCCESS;
+}
+
 int main_console(int argc, char **argv)
 {
 	bool serial = false;
 	unsigned int num = 0;
-	struct termios saved;
-	bool restore = false;
-	char node[128], *tty, *end;
 	uint16_t domid;
+	char *end;
 	int opt, pty;
 
 	while ((opt = xl_getopt(argc, argv, "n:t:", "console", 1)) != -1) {
@@ -150,27 +184,6 @@ int main_console(int argc, char **argv)
 		}
 	}
 	domid = xl_find_domain(argv[optind]);
-	tty_path(node, sizeof(node), domid, serial, num);
-	tty = wait_for_tty(domid, node);
-	if (!tty) {
-		fprintf(stderr, "%s: domain %u has no console at %s\n", xl_prog, domid, node);
-		return EXIT_FAILURE;
-	}
-	pty = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (pty < 0) {
-		fprintf(stderr, "%s: cannot open %s: %m\n", xl_prog, tty);
-		free(tty);
-		return EXIT_FAILURE;
-	}
-	free(tty);
-	make_raw(pty, NULL);
-	if (isatty(0)) {
-		make_raw(0, &saved);
-		restore = true;
-	}
-	copy_loop(pty, domid);
-	if (restore)
-		tcsetattr(0, TCSANOW, &saved);
-	close(pty);
-	return EXIT_SUCCESS;
+	pty = xl_console_open(domid, serial, num);
+	return pty < 0 ? EXIT_FAILURE : xl_console_run(pty, domid);
 }

@@ -167,12 +167,41 @@ static int read_images(struct create_job *j)
 		fprintf(stderr, "%s: kernel %s: %s\n", xl_prog, o->kernel, err);
 		return -1;
 	}
+	snprintf(err, sizeof(err), "kernel read (%s, %zu KiB unpacked)", j->k.format,
+		 j->k.elf_len >> 10);
+	xl_phase(err);
 	if (o->ramdisk && ramdisk_read_file(o->ramdisk, &j->rd, err, sizeof(err))) {
 		fprintf(stderr, "%s: ramdisk %s: %s\n", xl_prog, o->ramdisk, err);
 		image_free(&j->k);
 		return -1;
 	}
+	if (o->ramdisk) {
+		snprintf(err, sizeof(err), "ramdisk read (%s%zu KiB)",
+			 j->rd.inflated ? "gzip, " : "", j->rd.len >> 10);
+		xl_phase(err);
+	}
 	return 0;
+}
+
+/* libxl's record of the domain, for Debian's xl; a failure only costs that. */
+static void store_config(const struct create_job *j, uint16_t domid)
+{
+	const struct create_opts *o = j->o;
+	struct xl_stored_config c = { .domid = domid,
+				      .name = o->name,
+				      .kernel = o->kernel,
+				      .ramdisk = o->ramdisk,
+				      .cmdline = o->cmdline,
+				      .memory_kb = (uint64_t)o->memory_mb << 10,
+				      .vcpus = (unsigned int)o->vcpus,
+				      .on_poweroff = o->on_poweroff,
+				      .on_reboot = o->on_reboot,
+				      .on_watchdog = o->on_watchdog,
+				      .on_crash = o->on_crash };
+
+	memcpy(c.uuid, j->a.uuid, sizeof(c.uuid));
+	xl_store_config(&c);
+	xl_phase("libxl's configuration stored");
 }
 
 /* One build of the job's domain; 0 and its id, or -1 with a message. */
@@ -192,6 +221,7 @@ static int build_once(struct create_job *j, uint16_t *domid)
 		return -1;
 	}
 	*domid = res.domid;
+	store_config(j, res.domid);
 	return 0;
 }
 
@@ -201,6 +231,7 @@ static int restart(void *arg, uint16_t *domid)
 	struct create_job *j = arg;
 	int r;
 
+	xl_phase(NULL); /* with -v the monitor's log times the new build from here */
 	if (read_images(j))
 		return -1;
 	j->a.paused = 0;
@@ -210,38 +241,74 @@ static int restart(void *arg, uint16_t *domid)
 	return r;
 }
 
-/* The monitor's half: detach (unless foreground) and watch; the parent returns 0. */
-static int monitor(struct create_job *j, uint16_t domid, int foreground)
+/* -p, -q, -e/-F, -c */
+struct create_flags {
+	int paused, quiet, watch, console;
+};
+
+static struct xl_monitor monitor_of(struct create_job *j, uint16_t domid)
 {
 	const struct create_opts *o = j->o;
-	struct xl_monitor m = { .name = o->name,
-				.domid = domid,
-				.on_poweroff = o->on_poweroff,
-				.on_reboot = o->on_reboot,
-				.on_crash = o->on_crash,
-				.on_watchdog = o->on_watchdog,
-				.restart = restart,
-				.arg = j };
-	int r = foreground ? 0 : xl_monitor_detach(o->name);
 
-	if (r < 0)
-		return EXIT_FAILURE;
-	if (r > 0)
-		return EXIT_SUCCESS;
-	/* the images are read again for a restart: a waiting monitor holds no copy */
-	image_free(&j->k);
-	ramdisk_free(&j->rd);
-	r = xl_monitor_run(&m);
-	if (!foreground)
-		exit(r);
-	return r;
+	return (struct xl_monitor){ .name = o->name,
+				    .domid = domid,
+				    .on_poweroff = o->on_poweroff,
+				    .on_reboot = o->on_reboot,
+				    .on_crash = o->on_crash,
+				    .on_watchdog = o->on_watchdog,
+				    .restart = restart,
+				    .arg = j };
 }
 
-static int build(const struct create_opts *o, int paused, int quiet, int watch)
+static int unpause(uint16_t domid)
+{
+	int r = ctrl_domain_unpause(xl_ctrl(), domid);
+
+	if (r < 0) {
+		fprintf(stderr, "%s: unpausing domain %u failed: %s\n", xl_prog, domid,
+			strerror(-r));
+		return EXIT_FAILURE;
+	}
+	xl_phase("unpaused");
+	return EXIT_SUCCESS;
+}
+
+/*
+ * The domain is built paused.  The background monitor is forked before it
+ * runs (a fork competing with the booting guest for the CPU is slow), and
+ * with -c the console opened (so its first line is seen); then the domain
+ * is unpaused, unless -p; -F watches in the foreground after it.
+ */
+static int start(struct create_job *j, uint16_t domid, const struct create_flags *f)
+{
+	struct xl_monitor m = monitor_of(j, domid);
+	int r, pty = -1;
+
+	if (f->watch == 1) {
+		r = xl_monitor_detach(j->o->name);
+		if (r == 0)
+			exit(xl_monitor_run(&m));
+		if (r < 0)
+			return EXIT_FAILURE;
+		xl_phase("monitor started");
+	}
+	if (f->console && (pty = xl_console_open(domid, false, 0)) < 0)
+		return EXIT_FAILURE;
+	if (!f->paused && unpause(domid)) {
+		if (pty >= 0)
+			close(pty);
+		return EXIT_FAILURE;
+	}
+	if (pty >= 0)
+		return xl_console_run(pty, domid);
+	return f->watch == 2 ? xl_monitor_run(&m) : EXIT_SUCCESS;
+}
+
+static int build(const struct create_opts *o, const struct create_flags *f)
 {
 	struct create_job j = { .o = o };
 	uint16_t domid;
-	int r = EXIT_FAILURE;
+	int r;
 
 	if (read_images(&j))
 		return EXIT_FAILURE;
@@ -251,37 +318,48 @@ static int build(const struct create_opts *o, int paused, int quiet, int watch)
 				      .cmdline = o->cmdline,
 				      .memory_kb = (uint64_t)o->memory_mb << 10,
 				      .vcpus = (unsigned int)o->vcpus,
-				      .paused = paused };
+				      .paused = 1,
+				      .phase = xl_phase };
 	random_uuid(j.a.uuid);
-	if (build_once(&j, &domid) == 0) {
-		if (!quiet)
-			fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
-				o->name, domid, j.k.format, o->memory_mb);
-		r = watch ? monitor(&j, domid, watch > 1) : EXIT_SUCCESS;
-	}
+	r = build_once(&j, &domid);
+	if (!r && !f->quiet)
+		fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
+			o->name, domid, j.k.format, o->memory_mb);
+	/* a restart reads the files again: the monitor holds no copy, the fork copies none */
 	image_free(&j.k);
 	ramdisk_free(&j.rd);
-	return r;
+	if (r)
+		return EXIT_FAILURE;
+	j.a.paused = 0;
+	return start(&j, domid, f);
 }
 
 int main_create(int argc, char **argv)
 {
-	int opt, paused = 0, quiet = 0, watch = 1, r;
+	struct create_flags f = { .watch = 1 };
 	struct create_opts o = { 0 };
 	char err[512];
 	struct cfg cfg;
 	size_t len = 0;
 	char *text;
+	int opt, r;
 
-	while ((opt = xl_getopt(argc, argv, "pqeF", "create", 1)) != -1) {
-		if (opt == 'p')
-			paused = 1;
+	xl_phase(NULL);
+	while ((opt = xl_getopt(argc, argv, "pqeFvc", "create", 1)) != -1) {
+		if (opt == 'v')
+			xl_verbose++;
+		else if (opt == 'p')
+			f.paused = 1;
 		else if (opt == 'q')
-			quiet = 1;
-		else if (opt == 'e')
-			watch = 0;
+			f.quiet = 1;
+		else if (opt == 'c')
+			f.console = 1;
 		else
-			watch = 2;
+			f.watch = opt == 'e' ? 0 : 2;
+	}
+	if (f.console && f.watch > 1) {
+		fprintf(stderr, "%s: -c and -F cannot be used together\n", xl_prog);
+		return EXIT_FAILURE;
 	}
 	fprintf(stderr, "Parsing config from %s\n", argv[optind]);
 	text = config_text(argv[optind], argv + optind + 1, argc - optind - 1, &len);
@@ -295,7 +373,8 @@ int main_create(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_FAILURE;
 	}
-	r = read_options(&cfg, &o) ? EXIT_FAILURE : build(&o, paused, quiet, watch);
+	xl_phase("config parsed");
+	r = read_options(&cfg, &o) ? EXIT_FAILURE : build(&o, &f);
 	cfg_free(&cfg);
 	return r;
 }

@@ -5,9 +5,9 @@
  * A domain Debian's xl created has its configuration stored by libxl
  * (/var/lib/xen/userdata-d.N.UUID.libxl-json): it is printed as stored, with
  * the values that change while it runs (name, target and maximum memory,
- * scheduler parameters) read live, as libxl does.  dom0 has none and is left out, as in xl.  A
- * domain without one (built by pxl) gets the live facts only: type, name,
- * uuid, vCPUs and memory.
+ * scheduler parameters) read live, as libxl does.  pxl create stores one too
+ * (xl_userdata.c).  dom0 has none and is left out, as in xl.  A domain
+ * without one gets the live facts only: type, name, uuid, vCPUs and memory.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xenstore.h"
 #include "xl.h"
@@ -116,4 +117,30 @@ int main_domname(int argc, char **argv)
 	printf("%s\n", name);
 	free(name);
 	return EXIT_SUCCESS;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* NULL (re)starts the clock without printing. */
+void xl_phase(const char *what)
+{
+	static double start, last;
+	double t = now();
+
+	if (!what || start == 0)
+		start = last = t;
+	if (!what || xl_verbose < 1)
+		return;
+	if (xl_verbose < 2)
+		fprintf(stderr, "%s: %s\n", xl_prog, what);
+	else
+		fprintf(stderr, "%s: %-44s %7.3f s  (at %7.3f s)\n", xl_prog, what, t - last,
+			t - start);
+	last = t;
 }

@@ -110,6 +110,7 @@ only when nothing failed.  On a failure the tail of the serial log follows.
 """
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -1553,12 +1554,14 @@ def pxl_linux_boot(con, res, timeout):
     """pxl create the Linux domU; its marker on the console, `pxl console`
     and Debian's `xl list` showing it.  True if it booted."""
     t0 = time.time()
-    rc, out = shell_run(con, "pxl create /etc/xl-linux.cfg 'name=\"%s\"'" % PXL_LINUX_NAME,
+    rc, out = shell_run(con, "pxl -vv create /etc/xl-linux.cfg 'name=\"%s\"'" % PXL_LINUX_NAME,
                         XL_CREATE_TIMEOUT)
     t1 = time.time()
     if not res.check("pxl/linux-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:]),
                      "returned after %.1f s" % (t1 - t0)):
         return False
+    check_pxl_phases(res, out)
+    check_pxl_stored_config(con, res)
     rc, out = console_log_wait(con, PXL_LINUX_NAME, DOMU_MARKER, DOMU_BOOT_WAIT)
     m = re.search(r"%s kernel (\S+) memory (\d+) kB" % DOMU_MARKER, out)
     if not res.check("pxl/linux-console-log", rc == 0 and m is not None,
@@ -1587,6 +1590,68 @@ def pxl_linux_boot(con, res, timeout):
               "rc=%d, rows %r; expected %s with 128 MiB, 1 vCPU, not paused or shut down"
               % (rc, lines, PXL_LINUX_NAME), " ".join(row[0]) if row else "")
     return True
+
+
+# The steps `pxl -vv create` names for the Linux domU (128 MiB, a gzip'd
+# ramdisk outside the initial mapping), in order, each with its seconds.
+PXL_PHASES = (r"config parsed", r"kernel read \(bzImage\+xz, \d+ KiB unpacked\)",
+              r"ramdisk read \(gzip, \d+ KiB\)", r"domain \d+ created, limits, event channels",
+              r"populated 32768 pages", r"initial mapping mapped \(\d+ pages\)",
+              r"kernel loaded, the rest zeroed", r"p2m, start_info, page tables",
+              r"initial mapping unmapped", r"ramdisk written \(\d+ pages\)",
+              r"hypercall page, L4 pinned, vCPU 0, grant refs",
+              r"xenstore records, domain introduced", r"libxl's configuration stored",
+              r"monitor started", r"unpaused")
+PXL_PHASE_LINE = re.compile(r"^pxl: (.+?)\s+(\d+\.\d{3}) s  \(at\s+(\d+\.\d{3}) s\)$")
+
+
+def check_pxl_phases(res, out):
+    """pxl -vv create: every step named in order, the steps' seconds adding
+    up to the running total."""
+    rows = [m.groups() for m in map(PXL_PHASE_LINE.match, out.splitlines()) if m]
+    names = [r[0] for r in rows]
+    ok = len(rows) == len(PXL_PHASES) and all(re.fullmatch(p, n)
+                                              for p, n in zip(PXL_PHASES, names))
+    total = sum(float(r[1]) for r in rows)
+    ok = ok and abs(total - float(rows[-1][2])) < 0.002 * len(rows)
+    slow = sorted(rows, key=lambda r: -float(r[1]))[:3]
+    res.check("pxl/linux-create-phases", ok, "steps %r, %r" % (names, out[-1500:]),
+              ", ".join("%s %s s" % (r[0], r[1]) for r in slow) if ok else "")
+
+
+def stored_config(con, domid):
+    """libxl's stored configuration of domain `domid` as a dict, or None."""
+    rc, out = shell_run(con, "cat /var/lib/xen/userdata-d.%s.*.libxl-json" % domid)
+    try:
+        return json.loads(out) if rc == 0 else None
+    except ValueError:
+        return None
+
+
+def check_pxl_stored_config(con, res):
+    """The configuration pxl stores for libxl: Debian's `xl list -l` shows
+    the domain from it, as pxl's own list -l does, byte for byte."""
+    domid = xl_domid(con, PXL_LINUX_NAME)
+    conf = stored_config(con, domid)
+    _, uuid = shell_run(con, "xenstore-read /local/domain/%s/vm" % domid)
+    rc1, out1 = shell_run(con, "xl list -l %s" % PXL_LINUX_NAME)
+    rc2, out2 = shell_run(con, "pxl list -l %s" % PXL_LINUX_NAME)
+    try:
+        listed = json.loads(out1)
+    except ValueError:
+        listed = None
+    c = (listed or [{}])[0].get("config", {})
+    ok = (conf is not None and rc1 == 0 and rc2 == 0 and listed and
+          listed[0].get("domid") == int(domid) and
+          c.get("c_info", {}).get("name") == PXL_LINUX_NAME and
+          "/vm/" + c.get("c_info", {}).get("uuid", "?") == uuid.strip() and
+          c.get("b_info", {}).get("max_memkb") == 131072 and
+          c.get("b_info", {}).get("cmdline") == "console=hvc0" and
+          c.get("on_reboot") == "restart" and c.get("on_crash") == "preserve" and
+          out1 == out2)
+    res.check("pxl/linux-xl-list-long", ok, "stored %r; xl list -l rc=%d %r; pxl list -l rc=%d "
+              "%r" % (conf, rc1, out1[-800:], rc2, out2[-800:]),
+              "xl list -l shows d%s from pxl's stored configuration" % domid)
 
 
 def pxl_linux_reboot(con, res, timeout):
@@ -1646,15 +1711,74 @@ def check_pxl_linux(con, res, timeout):
     now = wait_free_memory(con, start)
     res.check("pxl/linux-free", start is not None and now == start,
               "free memory %s MiB before, %s after" % (start, now), "%s MiB free" % now)
-    rc, out = shell_run(con, "pxl create -p -e /etc/xl-linux.cfg 'name=\"%s\"' && "
-                        "pxl destroy %s; echo status $?" % (PXL_LINUX_NAME, PXL_LINUX_NAME),
+    # what Debian's xl stores for the same file, to hold pxl's record against
+    rc, out = shell_run(con, "xl create -p /etc/xl-linux.cfg 'name=\"%s\"'" % PXL_LINUX_NAME,
                         XL_CREATE_TIMEOUT)
+    xl_conf = stored_config(con, xl_domid(con, PXL_LINUX_NAME)) if rc == 0 else None
+    shell_run(con, "xl destroy %s" % PXL_LINUX_NAME, timeout)
+    wait_gone(con, PXL_LINUX_NAME)
+    rc, out = shell_run(con, "pxl create -p -e /etc/xl-linux.cfg 'name=\"%s\"' && "
+                        "cp /var/lib/xen/userdata-d.$(xl domid %s).* /tmp/plin.json && "
+                        "pxl destroy %s; echo status $?"
+                        % (PXL_LINUX_NAME, PXL_LINUX_NAME, PXL_LINUX_NAME), XL_CREATE_TIMEOUT)
     gone = wait_gone(con, PXL_LINUX_NAME)
     now = wait_free_memory(con, start)
     res.check("pxl/linux-destroy-free", "status 0" in out and gone and start is not None and
               now == start, "%r, gone %s, free memory %s MiB before, %s after"
               % (out.strip()[-200:], gone, start, now), "%s MiB free again" % now)
+    _, text = shell_run(con, "cat /tmp/plin.json")
+    try:
+        pxl_conf = json.loads(text)
+    except ValueError:
+        pxl_conf = None
+    for conf in (xl_conf, pxl_conf):
+        if conf:
+            conf.get("c_info", {}).pop("uuid", None)
+    res.check("pxl/linux-libxl-json", xl_conf and pxl_conf == xl_conf,
+              "Debian's xl stored %r, pxl %r" % (xl_conf, pxl_conf),
+              "the same as Debian's xl stores, but for the UUID")
+    pxl_linux_console_create(con, res, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+
+
+def ticks(text):
+    """The number grep -c printed, or -1."""
+    return int(text.strip()) if text.strip().isdigit() else -1
+
+
+def pxl_linux_console_create(con, res, timeout):
+    """pxl create -c: the domU's boot on the terminal until Ctrl-]; then
+    Debian's xl saves the running domain pxl built and restores it."""
+    rc, out = shell_run(con, "(sleep 90; printf '\\035') | pxl create -c /etc/xl-linux.cfg "
+                        "'name=\"%s\"' > /tmp/plin-c 2>&1; echo status $?; "
+                        # a count: the kernel's lines look like dom0's noise to shell_run
+                        "echo first line $(grep -a -c 'Linux version' /tmp/plin-c)"
+                        % PXL_LINUX_NAME, XL_CREATE_TIMEOUT)
+    res.check("pxl/linux-create-c", re.search(r"^status 0$", out, re.M) and
+              re.search(r"^first line [1-9]", out, re.M) and xl_domid(con, PXL_LINUX_NAME),
+              "%r" % out[-600:], "the domU's boot from its first line, left with Ctrl-]")
+    rc, out = console_log_wait(con, PXL_LINUX_NAME, DOMU_MARKER, DOMU_BOOT_WAIT)
+    if rc != 0:
+        shell_run(con, "xl destroy %s" % PXL_LINUX_NAME, timeout)
+        return
+    rc, out = shell_run(con, "xl save %s /tmp/plin.save; echo status $?" % PXL_LINUX_NAME,
+                        XL_CREATE_TIMEOUT)
+    gone = wait_gone(con, PXL_LINUX_NAME)
+    # xl's progress lines end in carriage returns: the status may follow spaces
+    res.check("pxl/linux-xl-save", re.search(r"\bstatus 0$", out, re.M) and gone,
+              "%r, gone %s" % (out[-600:], gone), "saved and gone")
+    rc, out = shell_run(con, "xl restore /tmp/plin.save; echo status $?", XL_CREATE_TIMEOUT)
+    rc2, _, rows = xl_list(con)
+    row = [r for r in rows if r[0] == PXL_LINUX_NAME]
+    n0 = shell_run(con, "grep -c domu-tick %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))[1]
+    shell_run(con, "sleep 5")
+    n1 = shell_run(con, "grep -c domu-tick %s/guest-%s.log" % (XL_CONSOLE_DIR, PXL_LINUX_NAME))[1]
+    res.check("pxl/linux-xl-restore", re.search(r"\bstatus 0$", out, re.M) and len(row) == 1 and
+              row[0][4][2:] == "----" and ticks(n1) > ticks(n0),
+              "%r, rows %r, ticks %r then %r" % (out[-600:], row, n0, n1),
+              "running again, ticks %s -> %s" % (n0.strip(), n1.strip()))
+    shell_run(con, "xl destroy %s; rm -f /tmp/plin.save" % PXL_LINUX_NAME, timeout)
+    wait_gone(con, PXL_LINUX_NAME)
 
 
 # Several Linux domUs at once (step xl-multi): MULTI_DOMUS are created one

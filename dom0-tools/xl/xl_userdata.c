@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libxl's stored configuration for a domain pxl built: the JSON libxl keeps
+ * in /var/lib/xen/userdata-d.DOMID.UUID.libxl-json (its libxl_domain_config,
+ * fields at their default left out), so that Debian's xl (list -l, save)
+ * sees the domain as one libxl made.  The fields are those libxl stores for
+ * a PV guest with a kernel, a command line and a ramdisk.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "xl.h"
+
+#define USERDATA_DIR "/var/lib/xen"
+
+static void gen_str(yajl_gen g, const char *s)
+{
+	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void gen_key_str(yajl_gen g, const char *key, const char *value)
+{
+	gen_str(g, key);
+	gen_str(g, value);
+}
+
+static void gen_empty_map(yajl_gen g, const char *key)
+{
+	gen_str(g, key);
+	yajl_gen_map_open(g);
+	yajl_gen_map_close(g);
+}
+
+static void gen_c_info(yajl_gen g, const struct xl_stored_config *c)
+{
+	char uuid[37];
+
+	xl_uuid_string(c->uuid, uuid);
+	gen_str(g, "c_info");
+	yajl_gen_map_open(g);
+	gen_key_str(g, "type", "pv");
+	gen_key_str(g, "name", c->name);
+	/* libxl stores the configuration before the id is known */
+	gen_str(g, "domid");
+	yajl_gen_integer(g, 4294967295ll);
+	gen_key_str(g, "uuid", uuid);
+	gen_key_str(g, "run_hotplug_scripts", "True");
+	yajl_gen_map_close(g);
+}
+
+static void gen_b_info(yajl_gen g, const struct xl_stored_config *c)
+{
+	gen_str(g, "b_info");
+	yajl_gen_map_open(g);
+	gen_str(g, "max_vcpus");
+	yajl_gen_integer(g, c->vcpus);
+	gen_str(g, "avail_vcpus");
+	yajl_gen_array_open(g);
+	for (unsigned int i = 0; i < c->vcpus; i++)
+		yajl_gen_integer(g, i);
+	yajl_gen_array_close(g);
+	gen_str(g, "max_memkb");
+	yajl_gen_integer(g, (long long)c->memory_kb);
+	gen_str(g, "target_memkb");
+	yajl_gen_integer(g, (long long)c->memory_kb);
+	gen_str(g, "video_memkb");
+	yajl_gen_integer(g, 0);
+	gen_empty_map(g, "sched_params");
+	gen_key_str(g, "claim_mode", "True");
+	gen_key_str(g, "kernel", c->kernel);
+	if (c->cmdline && *c->cmdline)
+		gen_key_str(g, "cmdline", c->cmdline);
+	if (c->ramdisk)
+		gen_key_str(g, "ramdisk", c->ramdisk);
+	gen_empty_map(g, "type.pv");
+	gen_empty_map(g, "arch_arm");
+	gen_str(g, "arch_x86");
+	yajl_gen_map_open(g);
+	gen_key_str(g, "msr_relaxed", "False");
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+}
+
+static const char *action_name(enum xl_action a)
+{
+	return a == XL_ACT_RESTART ? "restart" : a == XL_ACT_PRESERVE ? "preserve" : "destroy";
+}
+
+/* libxl leaves out an action that is destroy (its default). */
+static void gen_action(yajl_gen g, const char *key, enum xl_action a)
+{
+	if (a != XL_ACT_DESTROY)
+		gen_key_str(g, key, action_name(a));
+}
+
+static int write_file(const char *path, const unsigned char *buf, size_t len)
+{
+	char tmp[300];
+	FILE *f;
+	int fd, ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	ok = fwrite(buf, 1, len, f) == len;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok || rename(tmp, path)) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int xl_store_config(const struct xl_stored_config *c)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	char path[256], uuid[37];
+	size_t len;
+	int r = -1;
+
+	if (!g)
+		return -1;
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	yajl_gen_map_open(g);
+	gen_c_info(g, c);
+	gen_b_info(g, c);
+	gen_action(g, "on_poweroff", c->on_poweroff);
+	gen_action(g, "on_reboot", c->on_reboot);
+	gen_action(g, "on_watchdog", c->on_watchdog);
+	gen_action(g, "on_crash", c->on_crash);
+	gen_key_str(g, "on_soft_reset", "soft_reset");
+	yajl_gen_map_close(g);
+	xl_uuid_string(c->uuid, uuid);
+	snprintf(path, sizeof(path), USERDATA_DIR "/userdata-d.%u.%s.libxl-json", c->domid, uuid);
+	mkdir(USERDATA_DIR, 0755);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		r = write_file(path, buf, len);
+	if (r)
+		fprintf(stderr, "%s: cannot write %s: %m\n", xl_prog, path);
+	yajl_gen_free(g);
+	return r;
+}
