@@ -1746,6 +1746,15 @@ def ticks(text):
     return int(text.strip()) if text.strip().isdigit() else -1
 
 
+def check_pxl_linux_restore(con, res, timeout):
+    """Only the end of step pxl-linux: pxl create -c of the Linux domU, then
+    Debian's xl save and restore of it (step pxl-linux-restore)."""
+    shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    shell_run(con, "rm -f %s/guest-%s.log /var/log/xen/xl-%s.log"
+              % (XL_CONSOLE_DIR, PXL_LINUX_NAME, PXL_LINUX_NAME))
+    pxl_linux_console_create(con, res, timeout)
+
+
 def pxl_linux_console_create(con, res, timeout):
     """pxl create -c: the domU's boot on the terminal until Ctrl-]; then
     Debian's xl saves the running domain pxl built and restores it."""
@@ -2132,6 +2141,8 @@ def run(args, res):
                                  or check_xl_pvh_linux(con, res, args.cmd_timeout)),
                                 ("pxl-linux", lambda: "pxl-linux" not in args.only
                                  or check_pxl_linux(con, res, args.cmd_timeout)),
+                                ("pxl-linux-restore", lambda: "pxl-linux-restore" not in args.only
+                                 or check_pxl_linux_restore(con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(

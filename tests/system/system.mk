@@ -84,7 +84,8 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-6.12 test-system-smp test-system-smp4 test-system-xen-smp \
 	test-system-dom0-smp4 test-system-dom0-smp4-xen \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
-	test-pxl-linux test-pxl-linux-xen test-system-pvh-linux test-system-pvh-linux-xen \
+	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
+	test-system-pvh-linux test-system-pvh-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen
@@ -143,6 +144,16 @@ test-pxl-linux: dom0-image $(PETREL_IMAGE)
 test-pxl-linux-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-linux --no-reboot \
 		--log $(BUILD)/system/xen-pxl-linux-serial.log
+
+# Only the save and restore of step pxl-linux (step pxl-linux-restore): the
+# Linux domU pxl built, saved and restored by Debian's xl; a few minutes.
+test-pxl-linux-restore: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-linux-restore --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-linux-restore-serial.log
+
+test-pxl-linux-restore-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only pxl-linux-restore --no-reboot \
+		--log $(BUILD)/system/xen-pxl-linux-restore-serial.log
 
 # The Linux domU as a PVH guest of Debian's xl, 1 then 2 vCPUs (step
 # xl-pvh-linux; not in TEST_TARGETS).  Xen 4.17 never starts a PVH domU's

@@ -754,6 +754,8 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 	case XEN_DOMCTL_getvcpuextstate:
 		*copyback = true;
 		return pv_get_vcpu_extstate(d, &op->u.vcpuextstate);
+	case XEN_DOMCTL_setvcpuextstate:
+		return pv_set_vcpu_extstate(d, &op->u.vcpuextstate);
 	case XEN_DOMCTL_get_vcpu_msrs:
 		*copyback = true;
 		return pv_get_vcpu_msrs(d, &op->u.vcpu_msrs);

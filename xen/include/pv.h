@@ -46,6 +46,13 @@ void pv_load_xstate(struct pv_vcpu *pv);
 void pv_xcr0_set(struct pv_vcpu *pv, u64 val);
 /* A new context: XCR0 x87/SSE only, every other component in its init state. */
 void pv_reset_xstate(struct pv_vcpu *pv);
+/* @val is an XCR0 a PV kernel may set (xsetbv, or a restored XSAVE record). */
+bool pv_xcr0_valid(u64 val);
+/* The XSAVE record of save/restore (getvcpuextstate / setvcpuextstate), see pv/xstate.c. */
+u64 pv_xstate_mask(void);
+unsigned int pv_xstate_record_max(void);
+long pv_get_xstate_record(const struct pv_vcpu *pv, u64 dst, u64 *size);
+long pv_set_xstate_record(struct pv_vcpu *pv, u64 src, u64 size);
 void pv_cpuid(u32 leaf, u32 subleaf, u32 *a, u32 *b, u32 *c, u32 *d);
 void pv_fill_hypercall_page(void *page);
 
@@ -67,6 +74,7 @@ struct xen_domctl_vcpu_msrs;
 long pv_get_ext_vcpucontext(struct domain *d, struct xen_domctl_ext_vcpucontext *e);
 long pv_set_ext_vcpucontext(struct domain *d, const struct xen_domctl_ext_vcpucontext *e);
 long pv_get_vcpu_extstate(struct domain *d, struct xen_domctl_vcpuextstate *x);
+long pv_set_vcpu_extstate(struct domain *d, const struct xen_domctl_vcpuextstate *x);
 long pv_get_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m);
 long pv_set_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m, bool *copyback);
 /* Fill frame @gmfn of @d with hypercall stubs (XEN_DOMCTL_hypercall_init). */

@@ -669,7 +669,7 @@ static bool xsetbv_safe(u32 reg, u64 val)
  * guest's CPUID offers, AVX only with SSE, MPX's and AVX-512's components
  * all or none, AVX-512 only with AVX.
  */
-static bool xcr0_valid(u64 val)
+bool pv_xcr0_valid(u64 val)
 {
 	u32 a, b, c, d;
 	u64 avail;
@@ -700,7 +700,7 @@ static enum emul_rc emulate_xsetbv(struct cpu_regs *r)
 		pv_inject_exception(r, TRAP_UD, -1);
 		return EMUL_RAISED;
 	}
-	if ((u32)r->rcx != 0 || !xcr0_valid(val) || !xsetbv_safe(0, val))
+	if ((u32)r->rcx != 0 || !pv_xcr0_valid(val) || !xsetbv_safe(0, val))
 		return EMUL_UNHANDLED;
 	pv_xcr0_set(&current->arch.pv, val);
 	return EMUL_OK;

@@ -6,9 +6,9 @@
  *   whether they mask events, plus the vMCE block. Petrel offers no machine
  *   checks to guests, so get reports MCG_CAP 0 and set takes the block
  *   without using it; callback addresses must be canonical (-EINVAL);
- * - getvcpuextstate: Petrel keeps a PV vCPU's FPU as an fxsave image, which
- *   the vcpu_guest_context already carries: the xsave feature mask is 0,
- *   so the save side writes no XSAVE record;
+ * - get/setvcpuextstate: the XSAVE record (pv/xstate.c), which carries
+ *   the vCPU's XCR0 and its AVX and later components; a restored kernel
+ *   that enabled them faults on its first xrstor without it;
  * - get/set_vcpu_msrs: Petrel keeps none of the MSRs Xen migrates for PV
  *   vCPUs (SPEC_CTRL, MISC_FEATURES_ENABLES, the DR address masks): get has
  *   nothing to send; set takes an empty list and refuses any entry
@@ -94,15 +94,41 @@ long pv_set_ext_vcpucontext(struct domain *d, const struct xen_domctl_ext_vcpuco
 	return 0;
 }
 
+/*
+ * A query (size 0 and no mask, or no buffer) gets the CPU's XSAVE mask and
+ * the largest record; else the record itself. Without XSAVE: mask 0, so
+ * the save side writes no XSAVE record.
+ */
 long pv_get_vcpu_extstate(struct domain *d, struct xen_domctl_vcpuextstate *x)
 {
 	long rc;
+	struct vcpu *v = save_vcpu(d, x->vcpu, &rc);
 
-	if (!save_vcpu(d, x->vcpu, &rc))
+	if (!v)
 		return rc;
-	x->xfeature_mask = 0;
-	x->size = 0;
-	return 0;
+	if (!pv_xstate_mask() || (!x->size && !x->xfeature_mask) || !x->buffer.p) {
+		x->xfeature_mask = pv_xstate_mask();
+		x->size = x->xfeature_mask ? pv_xstate_record_max() : 0;
+		return 0;
+	}
+	domain_pause(d);
+	rc = pv_get_xstate_record(&v->arch.pv, (u64)x->buffer.p, &x->size);
+	domain_unpause(d);
+	x->xfeature_mask = pv_xstate_mask();
+	return rc;
+}
+
+long pv_set_vcpu_extstate(struct domain *d, const struct xen_domctl_vcpuextstate *x)
+{
+	long rc;
+	struct vcpu *v = save_vcpu(d, x->vcpu, &rc);
+
+	if (!v)
+		return rc;
+	domain_pause(d);
+	rc = pv_set_xstate_record(&v->arch.pv, (u64)x->buffer.p, x->size);
+	domain_unpause(d);
+	return rc;
 }
 
 long pv_get_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m)
