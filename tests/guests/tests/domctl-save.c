@@ -2,12 +2,14 @@
  * The calls the toolstack's save and restore make besides the build ones,
  * from the control domain, on a domain born as libxl creates one
  * (createdomain, max_vcpus), with Xen 4.17's answers to bad input:
- * get/set_ext_vcpucontext, getvcpuextstate, get/set_vcpu_msrs, shadow_op
+ * get/set_ext_vcpucontext, get/setvcpuextstate, get/set_vcpu_msrs, shadow_op
  * (OFF, and ENABLE_LOGDIRTY: Debian's Xen has no PV log-dirty, Petrel has),
  * resumedomain, XENMEM_get_vnumainfo, and the M2P table mapped read-only
  * through mmu_update with foreigndom DOMID_XEN (an entry read back: our own
  * frame's PFN). Values that differ between hypervisors (the xsave mask, the
- * MSR count) are not asserted; errors and sizes are.
+ * MSR count) are not asserted; errors and sizes are. With AVX, an XSAVE
+ * record (XCR0 with AVX, a pattern in the upper YMM halves) set on the new
+ * vCPU comes back from get: the state a restored kernel needs for xrstor.
  */
 #include "builder.h"
 
@@ -17,7 +19,13 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XEN_DOMCTL_resumedomain 27
 #define XEN_DOMCTL_set_ext_vcpucontext 42
 #define XEN_DOMCTL_get_ext_vcpucontext 43
+#define XEN_DOMCTL_setvcpuextstate 62
 #define XEN_DOMCTL_getvcpuextstate 63
+#define XSTATE_AVX_MASK 7ULL /* x87, SSE, AVX */
+#define XSAVE_BV 512	     /* XSTATE_BV, after the legacy region */
+#define XSAVE_AVX 576	     /* the upper YMM halves in the standard form */
+#define XSAVE_AVX_LEN 256
+#define XREC_HDR 16 /* the record's XCR0 and ever-enabled mask */
 #define XEN_DOMCTL_get_vcpu_msrs 72
 #define XEN_DOMCTL_set_vcpu_msrs 73
 #define SHADOW_OP_OFF 0
@@ -68,6 +76,7 @@ struct vnuma_info {
 _Static_assert(sizeof(struct vnuma_info) == 40, "vnuma_topology_info layout");
 
 static uint8_t window[4096] __attribute__((aligned(4096)));
+static uint8_t xrec[8192] __attribute__((aligned(64)));
 
 /* A domctl whose argument is @arg (at most 128 bytes); @arg gets the answer back. */
 static long dctl(unsigned int cmd, uint16_t dom, void *arg, size_t len)
@@ -118,6 +127,82 @@ static void ext_vcpucontext(uint16_t dom)
 	xtest_check(rc == -EINVAL, "set_ext_vcpucontext of 16 bytes: %ld", rc);
 }
 
+/* An XSAVE record of XCR0 x87/SSE/AVX, the upper YMM halves 0x5a.. */
+static size_t avx_record(void)
+{
+	uint64_t hdr[2] = { XSTATE_AVX_MASK, XSTATE_AVX_MASK }, bv = XSTATE_AVX_MASK;
+	uint32_t mxcsr = 0x1f80;
+	uint16_t fcw = 0x37f;
+	int i;
+
+	memset(xrec, 0, sizeof(xrec));
+	memcpy(xrec, hdr, sizeof(hdr));
+	memcpy(xrec + XREC_HDR, &fcw, sizeof(fcw));
+	memcpy(xrec + XREC_HDR + 24, &mxcsr, sizeof(mxcsr));
+	memcpy(xrec + XREC_HDR + XSAVE_BV, &bv, sizeof(bv));
+	for (i = 0; i < XSAVE_AVX_LEN; i++)
+		xrec[XREC_HDR + XSAVE_AVX + i] = (uint8_t)(0x5a + i);
+	return XREC_HDR + XSAVE_AVX + XSAVE_AVX_LEN;
+}
+
+static bool avx_record_back(void)
+{
+	uint64_t xcr0, bv;
+	int i;
+
+	memcpy(&xcr0, xrec, sizeof(xcr0));
+	memcpy(&bv, xrec + XREC_HDR + XSAVE_BV, sizeof(bv));
+	for (i = 0; i < XSAVE_AVX_LEN; i++)
+		if (xrec[XREC_HDR + XSAVE_AVX + i] != (uint8_t)(0x5a + i))
+			return false;
+	return xcr0 == XSTATE_AVX_MASK && (bv & 4);
+}
+
+/* CPUID offers XSAVE, and AVX among the XCR0 components. */
+static bool cpu_xsave_avx(void)
+{
+	uint32_t a, b, c, d;
+
+	xen_cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 26)))
+		return false;
+	xen_cpuid(0xd, 0, &a, &b, &c, &d);
+	return (a & XSTATE_AVX_MASK) == XSTATE_AVX_MASK;
+}
+
+/* setvcpuextstate's checks, then an AVX record set and got back. */
+static void xsave_record(uint16_t dom, uint64_t mask, uint64_t max)
+{
+	struct vcpuextstate x = { .buffer = xrec };
+	size_t len = avx_record();
+	uint64_t bad;
+	long rc;
+
+	x.size = 8;
+	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	xtest_check(rc == -EINVAL, "setvcpuextstate of 8 bytes: %ld", rc);
+	bad = 2; /* SSE without x87 */
+	memcpy(xrec, &bad, sizeof(bad));
+	x.size = len;
+	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	xtest_check(rc == -EINVAL, "setvcpuextstate, XCR0 without x87: %ld", rc);
+	len = avx_record();
+	bad = 1ULL << 63;
+	memcpy(xrec + XREC_HDR + XSAVE_BV + 8, &bad, sizeof(bad));
+	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	xtest_check(rc == -EOPNOTSUPP, "setvcpuextstate of a compacted area: %ld", rc);
+	len = avx_record();
+	x.size = len;
+	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	xtest_check(rc == 0, "setvcpuextstate of XCR0 %#llx: %ld", XSTATE_AVX_MASK, rc);
+	memset(xrec, 0, sizeof(xrec));
+	x = (struct vcpuextstate){ .size = max, .xfeature_mask = mask, .buffer = xrec };
+	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
+	xtest_check(rc == 0 && x.size == len && avx_record_back(),
+		    "getvcpuextstate after set: %ld, size %llu (want %zu), state back %d", rc,
+		    (unsigned long long)x.size, len, avx_record_back());
+}
+
 static void extstate_and_msrs(uint16_t dom)
 {
 	struct vcpuextstate x = { 0 };
@@ -127,6 +212,18 @@ static void extstate_and_msrs(uint16_t dom)
 
 	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == 0, "getvcpuextstate (size query): %ld", rc);
+	xtest_check(!x.xfeature_mask || ((x.xfeature_mask & 3) == 3 && x.size >= XREC_HDR + 576 &&
+					 x.size <= sizeof(xrec)),
+		    "getvcpuextstate: mask %#llx, size %llu", (unsigned long long)x.xfeature_mask,
+		    (unsigned long long)x.size);
+	if (cpu_xsave_avx()) {
+		xtest_check((x.xfeature_mask & XSTATE_AVX_MASK) == XSTATE_AVX_MASK,
+			    "getvcpuextstate: mask %#llx without AVX, which CPUID offers",
+			    (unsigned long long)x.xfeature_mask);
+		xsave_record(dom, x.xfeature_mask, x.size);
+	} else {
+		printk("no XSAVE with AVX: the XSAVE record is not tried\n");
+	}
 	x = (struct vcpuextstate){ .vcpu = 1 };
 	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == -ESRCH, "getvcpuextstate of vCPU 1: %ld", rc);

@@ -18,7 +18,7 @@
 #define X86_CR4_OSXSAVE_BIT (1UL << 18)
 #define XSAVE_HDR_BV 512 /* the header's XSTATE_BV, after the 512-byte legacy region */
 #define XSAVE_HDR_COMP (XSAVE_HDR_BV + 8) /* XCOMP_BV: bit 63 marks the compacted form */
-#define XSAVE_EXT (XSAVE_HDR_BV + 64) /* the first component beyond x87/SSE */
+#define XSAVE_EXT (XSAVE_HDR_BV + 64)	  /* the first component beyond x87/SSE */
 #define XSAVE_MXCSR 24
 #define MXCSR_INIT 0x1f80u
 #define XRECORD_HDR 16 /* the record's XCR0 and ever-enabled mask, before the area */
