@@ -399,6 +399,12 @@ long pv_get_vcpu_extstate(struct domain *d, struct xen_domctl_vcpuextstate *x)
 	return -ENOSYS;
 }
 
+long pv_set_vcpu_extstate(struct domain *d, const struct xen_domctl_vcpuextstate *x)
+{
+	(void)d, (void)x;
+	return -ENOSYS;
+}
+
 long pv_get_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m)
 {
 	(void)d, (void)m;
