@@ -69,6 +69,26 @@ endef
 $(eval $(call guest_variant,$(GUEST_OUT),))
 $(eval $(call guest_variant,$(GUEST_HC_OUT),-DXTEST_FORCE_HYPERCALL_PAGE))
 
+# fuzz-domu carries its variant's fuzz.elf and domu/heartbeat.elf (.incbin); the
+# images under tests/guests/domu/ are domUs only, never booted as tests.
+define guest_domu_images
+$(1)/domu/%.o: $(GUEST_DIR)/domu/%.c
+	@mkdir -p $$(@D)
+	$$(GUEST_CC) $$(GUEST_CFLAGS) $(2) -DXTEST_NAME='"$$*"' -c $$< -o $$@
+
+$(1)/domu/%.elf: $(1)/domu/%.o $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(1)/lib/libopt.a $(GUEST_LDS)
+	$$(GUEST_CC) $$(GUEST_LDFLAGS) -o $$@ $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $$< \
+		$(1)/lib/libopt.a
+
+$(1)/obj/fuzz-domu.o: $(1)/fuzz.elf $(1)/domu/heartbeat.elf
+$(1)/obj/fuzz-domu.o: GUEST_CFLAGS += -Wa,-I$(1)
+.SECONDARY: $(1)/domu/heartbeat.o
+-include $(1)/domu/heartbeat.d
+endef
+
+$(eval $(call guest_domu_images,$(GUEST_OUT),))
+$(eval $(call guest_domu_images,$(GUEST_HC_OUT),-DXTEST_FORCE_HYPERCALL_PAGE))
+
 # hello-lownotes: the hello test with only the notes a kernel must have (no
 # VIRT_BASE, PADDR_OFFSET or SUPPORTED_FEATURES), so linked low (VIRT_BASE
 # is then 0, as on Xen); both hypervisors must boot it as dom0.

@@ -5,6 +5,7 @@
  * are written through foreign mappings of dom0's own page tables.
  */
 #include "builder.h"
+#include "evtchn.h"
 
 #define VIRT_BASE 0xffffffff80000000UL
 #define M2P_START 0xffff800000000000UL
@@ -236,17 +237,22 @@ static void fill_table(const struct tiny_dom *t, unsigned int pfn, uint64_t *e)
 	}
 }
 
-/* Map the domain's frame @pfn at the window, zeroed; NULL (error recorded) if refused. */
-static uint8_t *open_frame(const struct tiny_dom *t, unsigned int pfn)
+/* Map frame @mfn (pfn @pfn) of @id at the window, zeroed; NULL (error recorded) if refused. */
+static uint8_t *open_mfn(uint16_t id, unsigned long pfn, unsigned long mfn)
 {
-	long rc = builder_map_va(builder_window, t->mfn[pfn], t->id);
+	long rc = builder_map_va(builder_window, mfn, id);
 
 	if (rc) {
-		xtest_error("mapping d%u pfn %u (mfn %#lx): %ld", t->id, pfn, t->mfn[pfn], rc);
+		xtest_error("mapping d%u pfn %lu (mfn %#lx): %ld", id, pfn, mfn, rc);
 		return NULL;
 	}
 	memset(builder_window, 0, sizeof(builder_window));
 	return builder_window;
+}
+
+static uint8_t *open_frame(const struct tiny_dom *t, unsigned int pfn)
+{
+	return open_mfn(t->id, pfn, t->mfn[pfn]);
 }
 
 long tiny_image(struct tiny_dom *t, const uint8_t *code, size_t len,
@@ -295,48 +301,61 @@ void tiny_fill_context(const struct tiny_dom *t, struct vcpu_context *ctx)
 	ctx->debugreg[7] = 0x400;
 }
 
-static long create(struct tiny_dom *t)
+/* createdomain, one vCPU, at most @pages frames; the id in *@id (0 if none was created). */
+static long create_dom(uint16_t *id, unsigned long pages)
 {
 	struct dctl op;
 	long rc;
 
+	*id = 0;
 	builder_fill_create(&op);
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	if (rc) {
 		xtest_error("createdomain: %ld", rc);
 		return rc;
 	}
-	t->id = op.domain;
+	*id = op.domain;
 	memset(&op, 0, sizeof(op));
 	op.u.max_vcpus = 1;
-	rc = domctl(XEN_DOMCTL_max_vcpus, t->id, &op);
+	rc = domctl(XEN_DOMCTL_max_vcpus, *id, &op);
 	memset(&op, 0, sizeof(op));
-	op.u.max_memkb = BUILDER_PAGES * 4;
-	rc = rc ? rc : domctl(XEN_DOMCTL_max_mem, t->id, &op);
+	op.u.max_memkb = pages * 4;
+	rc = rc ? rc : domctl(XEN_DOMCTL_max_mem, *id, &op);
 	if (rc)
-		xtest_error("d%u: max_vcpus/max_mem: %ld", t->id, rc);
+		xtest_error("d%u: max_vcpus/max_mem: %ld", *id, rc);
 	return rc;
+}
+
+static long create(struct tiny_dom *t)
+{
+	return create_dom(&t->id, BUILDER_PAGES);
 }
 
 /*
  * vCPU 0 starts with its events masked (evtchn_upcall_mask, byte 1 of
- * shared_info): a tiny domain has no event callback to deliver them to.
+ * shared_info): a tiny domain has no event callback to deliver them to,
+ * and a PV kernel unmasks them once it has registered its own.
  */
-static long mask_events(struct tiny_dom *t)
+static long mask_events_dom(uint16_t id)
 {
 	struct dctl op;
 	long rc;
 
 	memset(&op, 0, sizeof(op));
-	rc = domctl(XEN_DOMCTL_getdomaininfo, t->id, &op);
-	rc = rc ? rc : builder_map_mmu(builder_window, op.u.info.shared_info_frame, t->id);
+	rc = domctl(XEN_DOMCTL_getdomaininfo, id, &op);
+	rc = rc ? rc : builder_map_mmu(builder_window, op.u.info.shared_info_frame, id);
 	if (rc) {
-		xtest_error("d%u: mapping its shared_info: %ld", t->id, rc);
+		xtest_error("d%u: mapping its shared_info: %ld", id, rc);
 		return rc;
 	}
 	builder_window[1] = 1;
 	builder_unmap(builder_window);
 	return 0;
+}
+
+static long mask_events(struct tiny_dom *t)
+{
+	return mask_events_dom(t->id);
 }
 
 /* Hypercall page, L4 pinned (as libxenguest pins it), vCPU context. */
@@ -616,4 +635,310 @@ bool hvm_build(uint16_t *dom, uint32_t emu, const uint8_t *code, size_t len,
 bool pvh_build(uint16_t *dom, const uint8_t *code, size_t len, void (*fill)(uint8_t *data))
 {
 	return hvm_build(dom, XEN_X86_EMU_LAPIC, code, len, fill);
+}
+
+/* ---- PV domains from an ELF image. */
+
+struct elf64_ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+_Static_assert(sizeof(struct elf64_ehdr) == 64, "Elf64_Ehdr is 64 bytes");
+
+struct elf64_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+_Static_assert(sizeof(struct elf64_phdr) == 56, "Elf64_Phdr is 56 bytes");
+
+#define PT_LOAD 1
+#define PT_NOTE 4
+#define EM_X86_64 62
+/* Mapped past the boot frames: 512 KiB, the room Xen's PV ABI promises a kernel. */
+#define PV_SLACK_PAGES 128
+/* populate_physmap's batch. */
+#define PV_BATCH 512
+
+struct pv_layout {
+	const struct elf64_phdr *ph;
+	unsigned int phnum;
+	uint64_t virt_base, entry, hcall_va;
+	unsigned long img, p2m, si, store, cons, stack, pt, nr_l1, mapped;
+};
+
+/* The Xen note @type's value (4 or 8 bytes) in the PT_NOTE segments, or @def. */
+static uint64_t pv_note(const uint8_t *elf, size_t len, const struct pv_layout *l, uint32_t type,
+			uint64_t def)
+{
+	for (unsigned int i = 0; i < l->phnum; i++) {
+		const struct elf64_phdr *p = &l->ph[i];
+		uint64_t off = p->offset, end = p->offset + p->filesz;
+
+		if (p->type != PT_NOTE || end > len || end < off)
+			continue;
+		while (off + 12 <= end) {
+			const uint32_t *n = (const uint32_t *)(elf + off);
+			uint64_t name = off + 12, desc = name + ((n[0] + 3ul) & ~3ul);
+			uint64_t next = desc + ((n[1] + 3ul) & ~3ul);
+
+			if (next > end)
+				break;
+			if (n[2] == type && n[0] == 4 && !memcmp(elf + name, "Xen", 4)) {
+				if (n[1] == 8)
+					return *(const uint64_t *)(elf + desc);
+				if (n[1] == 4)
+					return *(const uint32_t *)(elf + desc);
+			}
+			off = next;
+		}
+	}
+	return def;
+}
+
+/* Check the image and lay the domain out; 0, or -EINVAL (error recorded). */
+static long pv_layout(const uint8_t *elf, size_t len, unsigned long nr_pages, struct pv_layout *l)
+{
+	const struct elf64_ehdr *eh = (const struct elf64_ehdr *)elf;
+	uint64_t top = 0;
+
+	if (len < sizeof(*eh) || memcmp(eh->ident, "\177ELF\2\1", 6) || eh->machine != EM_X86_64 ||
+	    eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > len ||
+	    (len - eh->phoff) / sizeof(struct elf64_phdr) < eh->phnum) {
+		xtest_error("domU image: not a 64-bit x86 ELF executable");
+		return -EINVAL;
+	}
+	l->ph = (const struct elf64_phdr *)(elf + eh->phoff);
+	l->phnum = eh->phnum;
+	l->virt_base = pv_note(elf, len, l, XEN_ELFNOTE_VIRT_BASE, VIRT_BASE);
+	l->entry = pv_note(elf, len, l, XEN_ELFNOTE_ENTRY, eh->entry);
+	l->hcall_va = pv_note(elf, len, l, XEN_ELFNOTE_HYPERCALL_PAGE, 0);
+	if (l->virt_base != VIRT_BASE) {
+		xtest_error("domU image: VIRT_BASE %#lx, this builder maps %#lx only",
+			    (unsigned long)l->virt_base, VIRT_BASE);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < l->phnum; i++) {
+		const struct elf64_phdr *p = &l->ph[i];
+
+		if (p->type != PT_LOAD)
+			continue;
+		if (p->vaddr < VIRT_BASE || p->filesz > p->memsz || p->offset > len ||
+		    len - p->offset < p->filesz || p->memsz > (1ul << 30) ||
+		    p->vaddr - VIRT_BASE > (1ul << 30)) {
+			xtest_error("domU image: segment %u out of bounds", i);
+			return -EINVAL;
+		}
+		if (p->vaddr + p->memsz - VIRT_BASE > top)
+			top = p->vaddr + p->memsz - VIRT_BASE;
+	}
+	/* Image, P2M list, start_info, xenstore and console pages, boot stack, page tables. */
+	l->img = (top + 4095) >> 12;
+	l->p2m = l->img;
+	l->si = l->p2m + (nr_pages * 8 + 4095) / 4096;
+	l->store = l->si + 1;
+	l->cons = l->si + 2;
+	l->stack = l->si + 3;
+	l->pt = l->si + 4;
+	for (l->nr_l1 = 1; l->pt + 3 + l->nr_l1 + PV_SLACK_PAGES > l->nr_l1 * 512; l->nr_l1++)
+		;
+	l->mapped = l->pt + 3 + l->nr_l1 + PV_SLACK_PAGES;
+	if (l->entry < VIRT_BASE || l->entry - VIRT_BASE >= top || l->mapped > nr_pages ||
+	    l->nr_l1 > 512 ||
+	    (l->hcall_va && (l->hcall_va < VIRT_BASE || l->hcall_va - VIRT_BASE >= top))) {
+		xtest_error("domU image: %lu frames do not hold it (%lu mapped)", nr_pages,
+			    l->mapped);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+long pv_create(struct pv_dom *d, unsigned long nr_pages, unsigned long *mfns)
+{
+	memset(d, 0, sizeof(*d));
+	d->nr_pages = nr_pages;
+	d->mfn = mfns;
+	return create_dom(&d->id, nr_pages + PV_EXTRA_PAGES);
+}
+
+static long pv_populate(struct pv_dom *d)
+{
+	for (unsigned long i = 0; i < d->nr_pages; i += PV_BATCH) {
+		unsigned long n = d->nr_pages - i < PV_BATCH ? d->nr_pages - i : PV_BATCH;
+		struct reservation r = { d->mfn + i, n, 0, 0, d->id };
+		long rc;
+
+		for (unsigned long k = 0; k < n; k++)
+			d->mfn[i + k] = i + k;
+		rc = hypercall(HC_memory_op, XENMEM_populate_physmap, (unsigned long)&r, 0, 0, 0);
+		if (rc != (long)n) {
+			xtest_error("populate_physmap of %lu frames on d%u: %ld", n, d->id, rc);
+			return rc < 0 ? rc : -1;
+		}
+	}
+	return 0;
+}
+
+/* The image's frames: each PT_LOAD segment's bytes, zeroes elsewhere. */
+static long pv_image(struct pv_dom *d, const uint8_t *elf, const struct pv_layout *l)
+{
+	for (unsigned long pfn = 0; pfn < l->img; pfn++) {
+		uint64_t lo = pfn << 12, hi = lo + 4096;
+		uint8_t *w = open_mfn(d->id, pfn, d->mfn[pfn]);
+
+		if (!w)
+			return -1;
+		for (unsigned int i = 0; i < l->phnum; i++) {
+			const struct elf64_phdr *p = &l->ph[i];
+			uint64_t s = p->vaddr - VIRT_BASE, e = s + p->filesz;
+
+			if (p->type != PT_LOAD || e <= lo || s >= hi)
+				continue;
+			s = s > lo ? s : lo;
+			e = e < hi ? e : hi;
+			memcpy(w + (s - lo), elf + p->offset + (s - (p->vaddr - VIRT_BASE)), e - s);
+		}
+		builder_unmap(w);
+	}
+	return 0;
+}
+
+static bool pv_is_pt(const struct pv_layout *l, unsigned long pfn)
+{
+	return pfn >= l->pt && pfn < l->pt + 3 + l->nr_l1;
+}
+
+/* L4[511] -> L3[510] -> L2[0..] -> the L1s, mapping pfn 0..mapped-1 from VIRT_BASE. */
+static long pv_tables(struct pv_dom *d, const struct pv_layout *l)
+{
+	for (unsigned long i = 0; i < 3 + l->nr_l1; i++) {
+		unsigned long pfn = l->pt + i;
+		uint64_t *e = (uint64_t *)open_mfn(d->id, pfn, d->mfn[pfn]);
+
+		if (!e)
+			return -1;
+		if (i == 0)
+			e[511] = (d->mfn[pfn + 1] << 12) | UPPER;
+		else if (i == 1)
+			e[510] = (d->mfn[pfn + 1] << 12) | UPPER;
+		else if (i == 2)
+			for (unsigned long k = 0; k < l->nr_l1; k++)
+				e[k] = (d->mfn[pfn + 1 + k] << 12) | UPPER;
+		else
+			for (unsigned long k = 0; k < 512; k++) {
+				unsigned long m = (i - 3) * 512 + k;
+
+				if (m < l->mapped)
+					e[k] = (d->mfn[m] << 12) |
+					       (pv_is_pt(l, m) ? LEAF & ~(uint64_t)PTE_RW : LEAF);
+			}
+		builder_unmap((uint8_t *)e);
+	}
+	return 0;
+}
+
+/* P2M list, start_info (no xenstore: its page is there, its port 0), the console's port. */
+static long pv_boot_info(struct pv_dom *d, const struct pv_layout *l, const char *cmdline)
+{
+	struct evtchn_alloc_unbound a = { .dom = d->id, .remote_dom = 0 };
+	struct start_info *si;
+	struct dctl op;
+	uint8_t *w;
+	long rc;
+
+	for (unsigned long pfn = l->p2m; pfn < l->si; pfn++) {
+		unsigned long first = (pfn - l->p2m) * 512, n = d->nr_pages - first;
+
+		if (!(w = open_mfn(d->id, pfn, d->mfn[pfn])))
+			return -1;
+		memcpy(w, d->mfn + first, (n < 512 ? n : 512) * 8);
+		builder_unmap(w);
+	}
+	rc = hypercall(HC_event_channel_op, EVTCHNOP_alloc_unbound, (unsigned long)&a, 0, 0, 0);
+	memset(&op, 0, sizeof(op));
+	rc = rc ? rc : domctl(XEN_DOMCTL_getdomaininfo, d->id, &op);
+	if (rc) {
+		xtest_error("d%u: console port / getdomaininfo: %ld", d->id, rc);
+		return rc;
+	}
+	d->console_port = a.port;
+	d->console_mfn = d->mfn[l->cons];
+	for (unsigned long pfn = l->store; pfn <= l->stack; pfn++) {
+		if (!(w = open_mfn(d->id, pfn, d->mfn[pfn])))
+			return -1;
+		builder_unmap(w);
+	}
+	if (!(w = open_mfn(d->id, l->si, d->mfn[l->si])))
+		return -1;
+	si = (struct start_info *)w;
+	memcpy(si->magic, "xen-3.0-x86_64", 15);
+	si->nr_pages = d->nr_pages;
+	si->shared_info = op.u.info.shared_info_frame << 12;
+	si->store_mfn = d->mfn[l->store];
+	si->console.domU.mfn = d->console_mfn;
+	si->console.domU.evtchn = d->console_port;
+	si->pt_base = VIRT_BASE + (l->pt << 12);
+	si->nr_pt_frames = 3 + l->nr_l1;
+	si->mfn_list = VIRT_BASE + (l->p2m << 12);
+	for (size_t i = 0; cmdline && cmdline[i] && i + 1 < sizeof(si->cmd_line); i++)
+		si->cmd_line[i] = cmdline[i];
+	builder_unmap(w);
+	return 0;
+}
+
+/* Hypercall page if the image names one, L4 pinned, vCPU 0 at the entry with rsi = start_info. */
+static long pv_finish(struct pv_dom *d, const struct pv_layout *l)
+{
+	struct mmuext_op pin = { MMUEXT_PIN_L4_TABLE, 0, d->mfn[l->pt], 0 };
+	struct vcpu_context *ctx = &builder_ctx;
+	unsigned int done = 0;
+	struct dctl op;
+	long rc = 0;
+
+	memset(&op, 0, sizeof(op));
+	if (l->hcall_va) {
+		op.u.gmfn = d->mfn[(l->hcall_va - VIRT_BASE) >> 12];
+		rc = domctl(XEN_DOMCTL_hypercall_init, d->id, &op);
+	}
+	rc = rc ? rc
+		: hypercall(HC_mmuext_op, (unsigned long)&pin, 1, (unsigned long)&done, d->id, 0);
+	if (rc) {
+		xtest_error("d%u: hypercall_init / pinning its L4: %ld", d->id, rc);
+		return rc;
+	}
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->flags = VGCF_in_kernel | VGCF_online;
+	ctx->regs.rip = l->entry;
+	ctx->regs.rsp = VIRT_BASE + ((l->stack + 1) << 12);
+	ctx->regs.rsi = VIRT_BASE + (l->si << 12);
+	ctx->regs.rflags = 0x200;
+	ctx->regs.cs = FLAT_KERNEL_CS64;
+	ctx->regs.ss = FLAT_KERNEL_SS64;
+	ctx->kernel_ss = FLAT_KERNEL_SS64;
+	ctx->kernel_sp = ctx->regs.rsp;
+	ctx->ctrlreg[3] = d->mfn[l->pt] << 12;
+	ctx->debugreg[6] = 0xffff0ff0;
+	ctx->debugreg[7] = 0x400;
+	memset(&op, 0, sizeof(op));
+	op.u.vcpucontext.ctxt = ctx;
+	rc = domctl(XEN_DOMCTL_setvcpucontext, d->id, &op);
+	if (rc)
+		xtest_error("d%u: setvcpucontext: %ld", d->id, rc);
+	return rc;
+}
+
+long pv_load(struct pv_dom *d, const uint8_t *elf, size_t len, const char *cmdline)
+{
+	struct pv_layout l;
+	long rc = pv_layout(elf, len, d->nr_pages, &l);
+
+	rc = rc ? rc : pv_populate(d);
+	rc = rc ? rc : pv_image(d, elf, &l);
+	rc = rc ? rc : pv_tables(d, &l);
+	rc = rc ? rc : pv_boot_info(d, &l, cmdline);
+	rc = rc ? rc : mask_events_dom(d->id);
+	return rc ? rc : pv_finish(d, &l);
 }

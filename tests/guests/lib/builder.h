@@ -251,6 +251,29 @@ int tiny_run(struct tiny_dom *t);
 long tiny_destroy(struct tiny_dom *t);
 
 /*
+ * A PV domain from a 64-bit ELF kernel image (a test guest's own build),
+ * laid out as libxenguest lays out an x86-64 PV guest: from VIRT_BASE the
+ * image, the P2M list, start_info, a xenstore page (no xenstore behind it:
+ * its port is 0), the console page, a boot stack page and the page tables
+ * (L4, L3, L2, L1s), all mapped with 512 KiB to spare; vCPU 0 starts at the
+ * image's entry with rsi = start_info. The console's port is bound to
+ * nobody (dom0 reads the ring). max_mem allows PV_EXTRA_PAGES more frames
+ * than nr_pages, for the guest's own populate_physmap.
+ */
+#define PV_EXTRA_PAGES 64
+struct pv_dom {
+	uint16_t id;
+	unsigned long nr_pages;
+	unsigned long *mfn; /* nr_pages entries, the caller's array: the P2M */
+	unsigned long console_mfn;
+	uint32_t console_port; /* the domain's end */
+};
+/* createdomain etc. for @nr_pages frames; 0 or the error (recorded; d->id set if created). */
+long pv_create(struct pv_dom *d, unsigned long nr_pages, unsigned long *mfns);
+/* Populate, load @elf, boot structures, pin, vCPU context; paused. 0 or the error (recorded). */
+long pv_load(struct pv_dom *d, const uint8_t *elf, size_t len, const char *cmdline);
+
+/*
  * A PVH domain (CDF_hvm | CDF_hap, the local APIC its only emulated
  * device), built through the domctls libxenguest uses for one: RAM at
  * GFNs PVH_GFN_BASE.. (PVH_PAGES of them), the code at PVH_GFN_CODE

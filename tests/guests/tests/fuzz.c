@@ -6,7 +6,8 @@
  * start_info and its page tables are as they were, and its reservation
  * matches what it accounted for.
  *
- * Command line: seed=<n> calls=<n> [trace=<first call to print>].
+ * Command line: seed=<n> calls=<n> [trace=<first call to print>]
+ * [domid=<our own id>, which the grant entries name: 0 unless run as a domU].
  *
  * What is never issued, because it legitimately ends or wrecks the domain:
  * the shutdown family (SCHEDOP_shutdown, remote_shutdown, shutdown_code and
@@ -117,6 +118,8 @@ static char gnt_page[4096] __attribute__((aligned(4096)));
 static uint64_t gnt_l1e, gnt_pte;
 static bool gnt_ok;
 static unsigned long gnt_maps;
+/* Our domain id, which our grant entries name (domid=, 0 as the initial domain). */
+static uint16_t self_id;
 static uint64_t guard_l1e, guard_pte;
 /* Frames the fuzzer owns and maps nowhere but its scratch VA. */
 static unsigned long pool[POOL_MAX];
@@ -239,7 +242,7 @@ struct grant_v1 {
 	uint32_t frame;
 };
 
-/* Grant refs 8-15 to ourselves (every other one read-only), naming pool frames. */
+/* Grant refs 8-15 to ourselves (domid=, every other one read-only), naming pool frames. */
 static void setup_grants(void)
 {
 	struct {
@@ -271,7 +274,7 @@ static void setup_grants(void)
 		return;
 	}
 	for (unsigned int ref = 8; ref < 16; ref++) {
-		g[ref].domid = 0;
+		g[ref].domid = self_id;
 		g[ref].frame = (uint32_t)pool[ref % pool_n];
 		__asm__ volatile("" ::: "memory");
 		g[ref].flags = (uint16_t)(GTF_permit_access | (ref & 1 ? GTF_readonly : 0));
@@ -804,7 +807,7 @@ static void build_grant(struct call *c, bool nested)
 				m[i].host_addr =
 				    chance(90) ? (unsigned long)scratch[k] : bad_vaddr();
 			m[i].ref = gref_arg();
-			m[i].dom = (uint16_t)(chance(80) ? 0 : domid_arg());
+			m[i].dom = (uint16_t)(chance(80) ? self_id : domid_arg());
 			m[i].status = 1;
 			m[i].handle = (uint32_t)rnd();
 		}
@@ -1263,6 +1266,7 @@ void test_main(void)
 	printk("fuzz: seed %lu calls %lu (replay with \"seed=%lu calls=%lu\")\n", seed, ncalls,
 	       seed, ncalls);
 	rng_state = seed;
+	self_id = (uint16_t)arg_num("domid=", 0);
 	setup();
 
 	for (unsigned long i = 0; i < ncalls; i++) {
