@@ -192,8 +192,7 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 	return 0;
 }
 
-static struct domain *reservation_check(const struct xen_memory_reservation *r,
-					unsigned long start)
+static struct domain *reservation_check(const struct xen_memory_reservation *r, unsigned long start)
 {
 	long rc;
 
@@ -291,7 +290,7 @@ static long grow(unsigned long cmd, unsigned long arg)
  * any for the control domain): its shared_info page (idx 0) or one of its
  * grant-table frames (version 1: no status frames), the table grown to it.
  * The frame seen at that GFN before stays the domain's until it dies, as
- * Xen leaves a replaced frame. Other spaces -ENOSYS; a PV domain -EINVAL.
+ * Xen leaves a replaced frame. Other spaces -ENOSYS; a PV domain -EACCES.
  */
 long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 {
@@ -300,10 +299,20 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 	mfn_t mfn;
 	long rc;
 
-	d = target_domain(x.domid, &rc);
+	/*
+	 * Xen's order: a foreign frame only through add_to_physmap_batch, the
+	 * domain, its paging mode (a PV domain -EACCES), then the caller's right.
+	 */
+	if (x.space == XENMAPSPACE_gmfn_foreign)
+		return -ENOSYS;
+	d = domain_lookup(x.domid);
 	if (!d)
+		return -ESRCH;
+	if (!is_hvm_domain(d))
+		return -EACCES;
+	if (!target_domain(x.domid, &rc))
 		return rc;
-	if (!is_hvm_domain(d) || (x.gpfn >> (48 - PAGE_SHIFT)))
+	if (x.gpfn >> (48 - PAGE_SHIFT))
 		return -EINVAL;
 	if (x.space == XENMAPSPACE_shared_info) {
 		if (x.idx)

@@ -31,6 +31,27 @@ static long sched_shutdown(unsigned long arg, bool code_only)
 	return 0;
 }
 
+/*
+ * Another domain's shutdown (the control domain's; Petrel has no device-model
+ * domains): a listed domain by id (DOMID_SELF is none, -ESRCH), anyone else
+ * -EPERM; the reason is taken as it is, cut to 8 bits, as Xen does.
+ */
+static long sched_remote_shutdown(unsigned long arg)
+{
+	struct sched_remote_shutdown r;
+	struct domain *d;
+
+	if (copy_from_guest(&r, arg, sizeof(r)))
+		return -EFAULT;
+	d = domain_by_id(r.domain_id);
+	if (!d)
+		return -ESRCH;
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	domain_shutdown(d, (u8)r.reason);
+	return 0;
+}
+
 static bool upcall_pending(struct vcpu *v)
 {
 	return v->vcpu_info->evtchn_upcall_pending;
@@ -113,6 +134,8 @@ long do_sched_op(unsigned long cmd, unsigned long arg)
 		return sched_block();
 	case SCHEDOP_poll:
 		return sched_poll(arg);
+	case SCHEDOP_remote_shutdown:
+		return sched_remote_shutdown(arg);
 	default:
 		return -ENOSYS;
 	}

@@ -12,8 +12,10 @@
  * has gone. Both domUs' consoles are read from their rings and shown as
  * "(dN) ..." lines. The fuzzer must end with a poweroff and its
  * "Test result: SUCCESS" (its own checks of its page tables, start_info
- * and reservation), or have crashed itself; the hypervisor must not. Both
- * are destroyed and physinfo's free pages must be back to the page.
+ * and reservation), or have crashed itself; the hypervisor must not. The
+ * heartbeat is then shut down with SCHEDOP_remote_shutdown (reason reboot,
+ * which getdomaininfo must report). Both are destroyed and physinfo's free
+ * pages must be back to the page.
  *
  * make test-guests runs 20000 calls; `make fuzz-domu` runs 10^6.
  */
@@ -24,7 +26,9 @@ TEST_ARGS("seed=1 calls=20000");
 TEST_HV_ARGS("dom0_mem=64M");
 
 #define SHUTDOWN_poweroff 0
+#define SHUTDOWN_reboot 1
 #define SHUTDOWN_crash 3
+#define SCHEDOP_remote_shutdown 4
 #define FUZZ_PAGES 4608 /* 18 MiB: fuzz.c takes pool frames above pfn 4096 */
 #define BEAT_PAGES 512
 /* How long dom0 waits for one answer (TSC cycles: seconds of a loaded TCG host). */
@@ -168,6 +172,23 @@ static void destroy(uint16_t id)
 	tiny_destroy(&t);
 }
 
+/* SCHEDOP_remote_shutdown of @id by the control domain: it is shut down with that code. */
+static void remote_shutdown(uint16_t id)
+{
+	struct {
+		uint16_t dom;
+		uint32_t reason;
+	} r = { id, SHUTDOWN_reboot };
+	long rc = hypercall_sched_op(SCHEDOP_remote_shutdown, &r), flags = dom_flags(id);
+
+	xtest_check(rc == 0 && flags >= 0 && (flags & XEN_DOMINF_shutdown) &&
+			((flags >> XEN_DOMINF_shutdownshift) & 0xff) == SHUTDOWN_reboot,
+		    "remote_shutdown(d%u, reboot): %ld, flags %#lx", id, rc, flags);
+	r.dom = DOMID_SELF;
+	rc = hypercall_sched_op(SCHEDOP_remote_shutdown, &r);
+	xtest_check(rc == -ESRCH, "remote_shutdown(DOMID_SELF): %ld", rc);
+}
+
 /* dom0's own calls still answer: xen_version, physinfo, getdomaininfo of @id. */
 static bool dom0_works(uint16_t id)
 {
@@ -275,6 +296,7 @@ void test_main(void)
 	drain(&hb);
 	printk("heartbeat d%u: %lu beats while the fuzzer ran, %lu after\n", hb.pv.id, during,
 	       after);
+	remote_shutdown(hb.pv.id);
 
 out:
 	if (fz.window)

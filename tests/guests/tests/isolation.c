@@ -20,11 +20,24 @@
  */
 #include "builder.h"
 #include "evtchn.h"
+#include "physdev.h"
 
 TEST_HV_ARGS("dom0_mem=64M");
 
 #define PHYSDEVOP_set_iopl 6
 #define CONSOLEIO_write 0
+#define CONSOLEIO_read 1
+#define HC_platform_op 7
+#define XENPF_INTERFACE_VERSION 0x03000001
+#define XENPF_get_cpuinfo 55
+#define SCHEDOP_remote_shutdown 4
+#define XENMEM_maximum_reservation 4
+#define XENMEM_add_to_physmap 7
+#define XENMEM_exchange 11
+#define XENMAPSPACE_shared_info 0
+#define XENMAPSPACE_gmfn 2
+#define MMUEXT_PIN_L1_TABLE 0
+#define MMU_MACHPHYS_UPDATE 1
 #define XEN_DOMCTL_SCRATCH 0
 #define SHUTDOWN_poweroff 0
 #define MMU_NORMAL_PT_UPDATE 0
@@ -44,7 +57,7 @@ static char granted[4096] __attribute__((aligned(4096)));
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static const char granted_text[] __attribute__((aligned(8))) = "granted to the domU";
 static volatile struct grant_entry_v1 *gtable;
-static uint32_t port_offered, port_own;
+static uint32_t port_offered, port_own, port_elsewhere;
 
 /* ---- building a script */
 
@@ -79,6 +92,10 @@ static struct tiny_call *call(const char *what, long rc, uint64_t op)
 {
 	struct tiny_call *c = &script[nr_calls];
 
+	if (nr_calls >= TINY_MAX_CALLS) {
+		xtest_error("script full at \"%s\"", what);
+		xtest_exit();
+	}
 	wants[nr_calls] = (struct want){ what, rc, false, 0, 0 };
 	nr_calls++;
 	c->op = op;
@@ -143,7 +160,7 @@ static void guest_memory_op(const char *what, long rc, unsigned int cmd, uint16_
 	r->domid = dom;
 	c->a[0] = cmd;
 	c->a[1] = gva;
-	if (cmd == XENMEM_current_reservation)
+	if (cmd == XENMEM_current_reservation || cmd == XENMEM_maximum_reservation)
 		c->a[1] = gva + offsetof(struct reservation, domid);
 }
 
@@ -318,6 +335,141 @@ static void script_evtchn(const struct tiny_dom *t)
 	script[nr_calls - 1].a[1] = bound + offsetof(struct evtchn_bind_interdomain, local_port);
 }
 
+/* A call with one argument structure of @size bytes as its second argument (after @cmd). */
+static void *guest_op(const char *what, long rc, uint64_t op, uint64_t cmd, size_t size)
+{
+	uint64_t gva;
+	void *p = arg(size, &gva);
+	struct tiny_call *c = call(what, rc, op);
+
+	c->a[0] = cmd;
+	c->a[1] = gva;
+	return p;
+}
+
+/* Calls that name dom0, or what dom0 holds, from another angle than the ones above. */
+static void script_foreign(const struct tiny_dom *t)
+{
+	unsigned long secret_mfn = builder_own_frame(secret);
+	struct tiny_call *c;
+	struct mmuext_op *mx;
+	struct physdev_map_pirq *mp;
+	struct evtchn_bind_interdomain *b;
+	struct evtchn_bind_pirq *bp;
+	struct reservation *x;
+	uint64_t gva, *req;
+	uint32_t *u;
+
+	(void)t;
+	/* sched_remote_shutdown: { domid, reason } */
+	u = guest_op("remote_shutdown(d0)", -EPERM, HC_sched_op, SCHEDOP_remote_shutdown, 8);
+	u[0] = 0;
+	u[1] = SHUTDOWN_poweroff;
+	u = guest_op("remote_shutdown(no domain)", -ESRCH, HC_sched_op, SCHEDOP_remote_shutdown, 8);
+	u[0] = NO_DOMAIN;
+	u[1] = SHUTDOWN_poweroff;
+	u = arg(136, &gva);
+	u[0] = XENPF_get_cpuinfo;
+	u[1] = XENPF_INTERFACE_VERSION;
+	call("platform_op get_cpuinfo", -EPERM, HC_platform_op)->a[0] = gva;
+	c = call("console_io read", -EPERM, HC_console_io);
+	c->a[0] = CONSOLEIO_read;
+	c->a[1] = 16;
+	arg(16, &c->a[2]);
+
+	guest_memory_op("maximum_reservation(d0)", -EPERM, XENMEM_maximum_reservation, 0, 0);
+	/* xen_memory_exchange: in and out reservations on d0, then nr_exchanged */
+	x = guest_op("exchange of d0's frame", -EPERM, HC_memory_op, XENMEM_exchange, 72);
+	*(unsigned long *)arg(8, &gva) = secret_mfn;
+	x[0] = (struct reservation){ (unsigned long *)gva, 1, 0, 0, 0 };
+	*(unsigned long *)arg(8, &gva) = 0x100;
+	x[1] = (struct reservation){ (unsigned long *)gva, 1, 0, 0, 0 };
+	/* xen_add_to_physmap: { domid, size, space, idx, gpfn } */
+	u = guest_op("add_to_physmap(d0)", -EACCES, HC_memory_op, XENMEM_add_to_physmap, 24);
+	u[0] = 0;
+	u[1] = XENMAPSPACE_gmfn;
+	*(uint64_t *)&u[2] = 0;
+	*(uint64_t *)&u[4] = 0x100;
+	/* A PV domain has no physmap to add to, its own included. */
+	u = guest_op("add_to_physmap(self)", -EACCES, HC_memory_op, XENMEM_add_to_physmap, 24);
+	u[0] = DOMID_SELF;
+	u[1] = XENMAPSPACE_shared_info;
+	*(uint64_t *)&u[2] = 0;
+	*(uint64_t *)&u[4] = 0x100;
+
+	mx = arg(sizeof(*mx), &gva);
+	*mx = (struct mmuext_op){ MMUEXT_PIN_L1_TABLE, 0, secret_mfn, 0 };
+	c = call("mmuext pin of d0's frame, foreigndom d0", -EPERM, HC_mmuext_op);
+	c->a[0] = gva;
+	c->a[1] = 1;
+	c->a[3] = 0;
+	c = call("mmuext pin of d0's frame as its own", -EINVAL, HC_mmuext_op);
+	c->a[0] = gva;
+	c->a[1] = 1;
+	c->a[3] = DOMID_SELF;
+	req = arg(16, &gva);
+	req[0] = (secret_mfn << 12) | MMU_MACHPHYS_UPDATE;
+	req[1] = 0x100;
+	c = call("mmu_update M2P of d0's frame", -EINVAL, HC_mmu_update);
+	c->a[0] = gva;
+	c->a[1] = 1;
+	c->a[3] = DOMID_SELF;
+
+	/* evtchn_reset: { dom } */
+	*(uint16_t *)guest_evtchn("evtchn reset(d0)", -EPERM, EVTCHNOP_reset, 4, &gva) = 0;
+	b = guest_evtchn("evtchn bind to d0's port offered to another domain", -EINVAL,
+			 EVTCHNOP_bind_interdomain, sizeof(*b), &gva);
+	b->remote_dom = 0;
+	b->remote_port = port_elsewhere;
+	bp = guest_evtchn("evtchn bind_pirq of a pirq not given", -EPERM, EVTCHNOP_bind_pirq,
+			  sizeof(*bp), &gva);
+	bp->pirq = 9;
+	mp = guest_op("physdev map_pirq for d0", -EPERM, HC_physdev_op, PHYSDEVOP_map_pirq,
+		      sizeof(*mp));
+	*mp = (struct physdev_map_pirq){
+		.domid = 0, .type = MAP_PIRQ_TYPE_GSI, .index = 9, .pirq = -1
+	};
+}
+
+static void script_foreign_grants(const struct tiny_dom *t)
+{
+	struct gnttab_setup_table *st;
+	struct gnttab_query_size *qs;
+	struct gnttab_map_grant_ref *m;
+	struct gnttab_copy *cp;
+
+	st = guest_gnttab("grant setup_table of d0", GNTST_permission_denied, GNTTABOP_setup_table,
+			  sizeof(*st), offsetof(struct gnttab_setup_table, status));
+	st->dom = 0;
+	st->nr_frames = 1;
+	st->frame_list = (unsigned long *)(TINY_GVA(PFN_ARGS) + COPY_OFF);
+	qs = guest_gnttab("grant query_size of d0", GNTST_permission_denied, GNTTABOP_query_size,
+			  sizeof(*qs), offsetof(struct gnttab_query_size, status));
+	qs->dom = 0;
+	/* Granted read-only: a writable map of it is refused. */
+	m = guest_gnttab("writable grant map of the read-only ref granted to it",
+			 GNTST_general_error, GNTTABOP_map_grant_ref, sizeof(*m),
+			 offsetof(struct gnttab_map_grant_ref, status));
+	m->host_addr = TINY_FREE_GVA;
+	m->flags = GNTMAP_host_map;
+	m->ref = REF_GRANTED;
+	m->dom = 0;
+	cp = guest_gnttab("grant copy into d0's frame without a grant", GNTST_permission_denied,
+			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
+	*cp = (struct gnttab_copy){ { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
+				    { builder_own_frame(secret), 0, 0 },
+				    16,
+				    0,
+				    0x5a5a };
+	cp = guest_gnttab("grant copy into the read-only ref granted to it", GNTST_general_error,
+			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
+	*cp = (struct gnttab_copy){ { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
+				    { REF_GRANTED, 0, 0 },
+				    16,
+				    GNTCOPY_dest_gref,
+				    0x5a5a };
+}
+
 static void script_grants(const struct tiny_dom *t)
 {
 	struct gnttab_map_grant_ref *m;
@@ -396,11 +548,14 @@ static void fill_refused(struct tiny_dom *t, uint8_t *data, uint8_t *argp)
 	copy_expected = true;
 	port_offered = offer_port(t->id);
 	port_own = offer_port(DOMID_SELF);
+	port_elsewhere = offer_port(NO_DOMAIN);
 	grant(REF_GRANTED, t->id, granted, GTF_permit_access | GTF_readonly);
 	grant(REF_OTHER, (uint16_t)(t->id + 1), granted, GTF_permit_access | GTF_readonly);
 	script_control(t);
 	script_memory(t);
 	script_evtchn(t);
+	script_foreign(t);
+	script_foreign_grants(t);
 	script_grants(t);
 	script_console();
 	guest_iopl();

@@ -46,7 +46,7 @@
 struct gsi_state {
 	bool set_up; /* PHYSDEVOP_setup_gsi programmed its mode */
 	bool level, active_low;
-	u16 pirq; /* the PIRQ it is mapped to, 0 if none */
+	u16 pirq;	      /* the PIRQ it is mapped to, 0 if none */
 	struct domain *owner; /* the domain whose PIRQ that is */
 };
 
@@ -256,9 +256,12 @@ static long target_domain(domid_t domid)
 {
 	struct domain *d = domain_lookup(domid);
 
-	if (d != current->domain)
+	if (!d)
 		return -ESRCH;
-	return d->is_privileged ? 0 : -EPERM;
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	/* The control domain maps PIRQs for itself only. */
+	return d == current->domain ? 0 : -ESRCH;
 }
 
 /* A free PIRQ for a GSI mapping that asked for none (Xen: 16 up, then from the top). */
@@ -296,7 +299,8 @@ static long map_gsi(struct domain *d, int gsi, int *pirq_io)
 		return -EPERM;
 	if (p < 0 || p >= NR_PIRQS)
 		return -EINVAL;
-	if ((dp->pirqs[p].mapped && (dp->pirqs[p].msi || dp->pirqs[p].gsi != gsi)) || (cur && cur != p))
+	if ((dp->pirqs[p].mapped && (dp->pirqs[p].msi || dp->pirqs[p].gsi != gsi)) ||
+	    (cur && cur != p))
 		return 0; /* as Xen: "already mapped" is logged and not an error */
 	dp->pirqs[p].mapped = true;
 	dp->pirqs[p].gsi = (u16)gsi;
