@@ -16,7 +16,9 @@
  * with a frame that could validate, page-table writes outside the
  * fuzzer's own scratch mappings, CLEAR/COPY_PAGE, update_descriptor and
  * M2P updates on frames other than the fuzzer's own, enabled debug
- * registers, physdev ops that reprogram interrupt hardware. The trap table
+ * registers, physdev ops that reprogram interrupt hardware, vm_assist's
+ * m2p_strict (with our own L4 as the user one, Xen would unmap the M2P
+ * this fuzzer reads). The trap table
  * and callbacks are put back after any call that may have replaced them.
  */
 #include "xtest.h"
@@ -58,6 +60,7 @@ void xtest_install_traps(void);
 #define SCHEDOP_remote_shutdown 4
 #define SCHEDOP_shutdown_code 5
 #define SCHEDOP_watchdog 6
+#define VMASST_TYPE_m2p_strict 32
 
 /* ---- PRNG: splitmix64, seeded from the command line ---- */
 static uint64_t rng_state;
@@ -1006,6 +1009,9 @@ static void build(struct call *c, bool nested)
 	case 21: /* vm_assist */
 		a[0] = below(3);
 		a[1] = chance(80) ? below(6) : int_arg();
+		/* m2p_strict: Xen then takes the M2P out of a user L4, which may be our own L4 */
+		if ((unsigned int)a[1] == VMASST_TYPE_m2p_strict)
+			a[1] = below(6);
 		break;
 	case 24: { /* vcpu_op */
 		unsigned long *area = arg_alloc(16);

@@ -347,6 +347,26 @@ static void *guest_op(const char *what, long rc, uint64_t op, uint64_t cmd, size
 	return p;
 }
 
+/* sched_remote_shutdown: { domid, reason } */
+static void guest_remote_shutdown(const char *what, long rc, uint16_t dom)
+{
+	uint32_t *u = guest_op(what, rc, HC_sched_op, SCHEDOP_remote_shutdown, 8);
+
+	u[0] = dom;
+	u[1] = SHUTDOWN_poweroff;
+}
+
+/* xen_add_to_physmap { domid, size, space, idx, gpfn } of idx 0 at GFN 0x100: -EACCES. */
+static void guest_add_to_physmap(const char *what, uint16_t dom, uint32_t space)
+{
+	uint32_t *u = guest_op(what, -EACCES, HC_memory_op, XENMEM_add_to_physmap, 24);
+
+	u[0] = dom;
+	u[1] = space;
+	*(uint64_t *)&u[2] = 0;
+	*(uint64_t *)&u[4] = 0x100;
+}
+
 /* Calls that name dom0, or what dom0 holds, from another angle than the ones above. */
 static void script_foreign(const struct tiny_dom *t)
 {
@@ -361,13 +381,8 @@ static void script_foreign(const struct tiny_dom *t)
 	uint32_t *u;
 
 	(void)t;
-	/* sched_remote_shutdown: { domid, reason } */
-	u = guest_op("remote_shutdown(d0)", -EPERM, HC_sched_op, SCHEDOP_remote_shutdown, 8);
-	u[0] = 0;
-	u[1] = SHUTDOWN_poweroff;
-	u = guest_op("remote_shutdown(no domain)", -ESRCH, HC_sched_op, SCHEDOP_remote_shutdown, 8);
-	u[0] = NO_DOMAIN;
-	u[1] = SHUTDOWN_poweroff;
+	guest_remote_shutdown("remote_shutdown(d0)", -EPERM, 0);
+	guest_remote_shutdown("remote_shutdown(no domain)", -ESRCH, NO_DOMAIN);
 	u = arg(136, &gva);
 	u[0] = XENPF_get_cpuinfo;
 	u[1] = XENPF_INTERFACE_VERSION;
@@ -384,18 +399,9 @@ static void script_foreign(const struct tiny_dom *t)
 	x[0] = (struct reservation){ (unsigned long *)gva, 1, 0, 0, 0 };
 	*(unsigned long *)arg(8, &gva) = 0x100;
 	x[1] = (struct reservation){ (unsigned long *)gva, 1, 0, 0, 0 };
-	/* xen_add_to_physmap: { domid, size, space, idx, gpfn } */
-	u = guest_op("add_to_physmap(d0)", -EACCES, HC_memory_op, XENMEM_add_to_physmap, 24);
-	u[0] = 0;
-	u[1] = XENMAPSPACE_gmfn;
-	*(uint64_t *)&u[2] = 0;
-	*(uint64_t *)&u[4] = 0x100;
 	/* A PV domain has no physmap to add to, its own included. */
-	u = guest_op("add_to_physmap(self)", -EACCES, HC_memory_op, XENMEM_add_to_physmap, 24);
-	u[0] = DOMID_SELF;
-	u[1] = XENMAPSPACE_shared_info;
-	*(uint64_t *)&u[2] = 0;
-	*(uint64_t *)&u[4] = 0x100;
+	guest_add_to_physmap("add_to_physmap(d0)", 0, XENMAPSPACE_gmfn);
+	guest_add_to_physmap("add_to_physmap(self)", DOMID_SELF, XENMAPSPACE_shared_info);
 
 	mx = arg(sizeof(*mx), &gva);
 	*mx = (struct mmuext_op){ MMUEXT_PIN_L1_TABLE, 0, secret_mfn, 0 };
