@@ -191,6 +191,20 @@ void builder_hvm_hypercall_insns(uint8_t *code, size_t len)
 			code[i + 2] = 0xc1;
 }
 
+void builder_destroy_free(uint16_t dom, uint64_t free0)
+{
+	struct dctl op;
+	uint64_t now;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_destroydomain, dom, &op);
+	xtest_check(rc == 0, "destroydomain d%u: %ld", dom, rc);
+	now = builder_wait_free(free0);
+	xtest_check(now == free0, "free pages %lu after destroying d%u, %lu before",
+		    (unsigned long)now, dom, (unsigned long)free0);
+}
+
 bool builder_wait_shutdown(uint16_t dom, struct dctl *op)
 {
 	for (unsigned long i = 0; i < 200000; i++) {
@@ -542,8 +556,7 @@ static long pvh_image(uint16_t dom, const uint8_t *code, size_t len, void (*fill
 	return 0;
 }
 
-/* The PVH entry state: 32-bit flat protected mode, paging off, at the code page. */
-static void pvh_fill_cpu(struct pvh_cpu *c)
+void pvh_entry_cpu(struct pvh_cpu *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->rip = PVH_GFN_CODE << 12;
@@ -559,11 +572,9 @@ static void pvh_fill_cpu(struct pvh_cpu *c)
 	c->ldtr_arbytes = 0x82;
 }
 
-/* gethvmcontext for the HEADER record, then sethvmcontext: HEADER, CPU of vCPU 0, END. */
-static long pvh_vcpu(uint16_t dom)
+long pvh_set_cpu(uint16_t dom, const struct pvh_cpu *cpu)
 {
 	struct pvh_desc d;
-	struct pvh_cpu cpu;
 	struct dctl op;
 	uint32_t off = 0;
 	long rc;
@@ -579,11 +590,10 @@ static long pvh_vcpu(uint16_t dom)
 	}
 	memcpy(pvh_stream, pvh_context, sizeof(d) + PVH_HEADER_LEN);
 	off = sizeof(d) + PVH_HEADER_LEN;
-	d = (struct pvh_desc){ PVH_CODE_CPU, 0, sizeof(cpu) };
-	pvh_fill_cpu(&cpu);
+	d = (struct pvh_desc){ PVH_CODE_CPU, 0, sizeof(*cpu) };
 	memcpy(pvh_stream + off, &d, sizeof(d));
-	memcpy(pvh_stream + off + sizeof(d), &cpu, sizeof(cpu));
-	off += sizeof(d) + sizeof(cpu);
+	memcpy(pvh_stream + off + sizeof(d), cpu, sizeof(*cpu));
+	off += sizeof(d) + sizeof(*cpu);
 	d = (struct pvh_desc){ PVH_CODE_END, 0, 0 };
 	memcpy(pvh_stream + off, &d, sizeof(d));
 	memset(&op, 0, sizeof(op));
@@ -599,13 +609,15 @@ bool hvm_build(uint16_t *dom, uint32_t emu, const uint8_t *code, size_t len,
 	       void (*fill)(uint8_t *data))
 {
 	struct tiny_dom t = { 0 };
+	struct pvh_cpu cpu;
 	long rc;
 
 	*dom = 0;
 	rc = pvh_create(dom, emu);
 	rc = rc ? rc : pvh_populate(*dom);
 	rc = rc ? rc : pvh_image(*dom, code, len, fill);
-	rc = rc ? rc : pvh_vcpu(*dom);
+	pvh_entry_cpu(&cpu);
+	rc = rc ? rc : pvh_set_cpu(*dom, &cpu);
 	if (rc && *dom) {
 		t.id = *dom;
 		tiny_destroy(&t);
