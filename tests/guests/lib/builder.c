@@ -29,6 +29,7 @@ long domctl(unsigned int cmd, uint16_t dom, struct dctl *op)
 }
 
 unsigned int builder_max_grant_version = 1;
+unsigned int pvh_max_vcpus = 1;
 
 void builder_fill_create(struct dctl *op)
 {
@@ -500,6 +501,7 @@ static long pvh_create(uint16_t *dom, uint32_t emu)
 	builder_fill_create(&op);
 	op.u.create.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
 	op.u.create.emulation_flags = emu;
+	op.u.create.max_vcpus = pvh_max_vcpus;
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	if (rc) {
 		xtest_error("PVH createdomain: %ld", rc);
@@ -507,7 +509,7 @@ static long pvh_create(uint16_t *dom, uint32_t emu)
 	}
 	*dom = op.domain;
 	memset(&op, 0, sizeof(op));
-	op.u.max_vcpus = 1;
+	op.u.max_vcpus = pvh_max_vcpus;
 	rc = domctl(XEN_DOMCTL_max_vcpus, *dom, &op);
 	memset(&op, 0, sizeof(op));
 	op.u.max_memkb = PVH_PAGES * 4;

@@ -261,6 +261,8 @@ long tiny_destroy(struct tiny_dom *t);
  * PVH_GFN_DATA. The domain stays paused; on failure it is destroyed.
  */
 #define PVH_PAGES 16
+/* max_vcpus of the PVH domains built (1 unless a test sets more; only vCPU 0 is started). */
+extern unsigned int pvh_max_vcpus;
 #define PVH_GFN_BASE 0x100
 #define PVH_GFN_CODE 0x100
 #define PVH_GFN_DATA 0x101
