@@ -135,6 +135,14 @@ static void test_replaced_entries_counted(void **state)
 	assert_int_equal(d.arch.hvm.p2m_changes, 1);
 	assert_int_equal(p2m_lookup(&d, 10), 200);
 	assert_int_equal(p2m_lookup(&d, 11), 101);
+	/* A present entry removed counts too; clearing a missing one does not. */
+	p2m_clear_entry(&d, 11);
+	assert_int_equal(d.arch.hvm.p2m_changes, 2);
+	assert_int_equal(p2m_lookup(&d, 11), INVALID_MFN);
+	p2m_clear_entry(&d, 11);
+	p2m_clear_entry(&d, 12);
+	p2m_clear_entry(&d, 1UL << 30);
+	assert_int_equal(d.arch.hvm.p2m_changes, 2);
 }
 
 /* p2m_destroy gives back every table, on several walks, and keeps the leaf frames. */

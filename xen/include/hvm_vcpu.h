@@ -33,6 +33,7 @@ struct hvm_vcpu {
 		u16 vpid;	/* VMX: the guest's TLB tag */
 		bool launched;	/* VMX: VMLAUNCH done, VMRESUME from now on */
 		u64 p2m_seen;	/* VMX: the domain's p2m_changes at the last INVEPT */
+		bool stale_tlb; /* VMX: paging state changed by Petrel, the VPID to flush */
 	} vmx;
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */

@@ -30,6 +30,7 @@ long domctl(unsigned int cmd, uint16_t dom, struct dctl *op)
 }
 
 unsigned int builder_max_grant_version = 1;
+unsigned int pvh_max_vcpus = 1;
 
 void builder_fill_create(struct dctl *op)
 {
@@ -190,6 +191,20 @@ void builder_hvm_hypercall_insns(uint8_t *code, size_t len)
 	for (size_t i = 0; i + 3 <= len; i++)
 		if (code[i] == 0x0f && code[i + 1] == 0x01 && code[i + 2] == 0xd9)
 			code[i + 2] = 0xc1;
+}
+
+void builder_destroy_free(uint16_t dom, uint64_t free0)
+{
+	struct dctl op;
+	uint64_t now;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_destroydomain, dom, &op);
+	xtest_check(rc == 0, "destroydomain d%u: %ld", dom, rc);
+	now = builder_wait_free(free0);
+	xtest_check(now == free0, "free pages %lu after destroying d%u, %lu before",
+		    (unsigned long)now, dom, (unsigned long)free0);
 }
 
 bool builder_wait_shutdown(uint16_t dom, struct dctl *op)
@@ -505,6 +520,7 @@ static long pvh_create(uint16_t *dom, uint32_t emu)
 	builder_fill_create(&op);
 	op.u.create.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
 	op.u.create.emulation_flags = emu;
+	op.u.create.max_vcpus = pvh_max_vcpus;
 	rc = domctl(XEN_DOMCTL_createdomain, 0, &op);
 	if (rc) {
 		xtest_error("PVH createdomain: %ld", rc);
@@ -512,7 +528,7 @@ static long pvh_create(uint16_t *dom, uint32_t emu)
 	}
 	*dom = op.domain;
 	memset(&op, 0, sizeof(op));
-	op.u.max_vcpus = 1;
+	op.u.max_vcpus = pvh_max_vcpus;
 	rc = domctl(XEN_DOMCTL_max_vcpus, *dom, &op);
 	memset(&op, 0, sizeof(op));
 	op.u.max_memkb = PVH_PAGES * 4;
@@ -561,8 +577,7 @@ static long pvh_image(uint16_t dom, const uint8_t *code, size_t len, void (*fill
 	return 0;
 }
 
-/* The PVH entry state: 32-bit flat protected mode, paging off, at the code page. */
-static void pvh_fill_cpu(struct pvh_cpu *c)
+void pvh_entry_cpu(struct pvh_cpu *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->rip = PVH_GFN_CODE << 12;
@@ -578,11 +593,9 @@ static void pvh_fill_cpu(struct pvh_cpu *c)
 	c->ldtr_arbytes = 0x82;
 }
 
-/* gethvmcontext for the HEADER record, then sethvmcontext: HEADER, CPU of vCPU 0, END. */
-static long pvh_vcpu(uint16_t dom)
+long pvh_set_cpu(uint16_t dom, const struct pvh_cpu *cpu)
 {
 	struct pvh_desc d;
-	struct pvh_cpu cpu;
 	struct dctl op;
 	uint32_t off = 0;
 	long rc;
@@ -598,11 +611,10 @@ static long pvh_vcpu(uint16_t dom)
 	}
 	memcpy(pvh_stream, pvh_context, sizeof(d) + PVH_HEADER_LEN);
 	off = sizeof(d) + PVH_HEADER_LEN;
-	d = (struct pvh_desc){ PVH_CODE_CPU, 0, sizeof(cpu) };
-	pvh_fill_cpu(&cpu);
+	d = (struct pvh_desc){ PVH_CODE_CPU, 0, sizeof(*cpu) };
 	memcpy(pvh_stream + off, &d, sizeof(d));
-	memcpy(pvh_stream + off + sizeof(d), &cpu, sizeof(cpu));
-	off += sizeof(d) + sizeof(cpu);
+	memcpy(pvh_stream + off + sizeof(d), cpu, sizeof(*cpu));
+	off += sizeof(d) + sizeof(*cpu);
 	d = (struct pvh_desc){ PVH_CODE_END, 0, 0 };
 	memcpy(pvh_stream + off, &d, sizeof(d));
 	memset(&op, 0, sizeof(op));
@@ -618,13 +630,15 @@ bool hvm_build(uint16_t *dom, uint32_t emu, const uint8_t *code, size_t len,
 	       void (*fill)(uint8_t *data))
 {
 	struct tiny_dom t = { 0 };
+	struct pvh_cpu cpu;
 	long rc;
 
 	*dom = 0;
 	rc = pvh_create(dom, emu);
 	rc = rc ? rc : pvh_populate(*dom);
 	rc = rc ? rc : pvh_image(*dom, code, len, fill);
-	rc = rc ? rc : pvh_vcpu(*dom);
+	pvh_entry_cpu(&cpu);
+	rc = rc ? rc : pvh_set_cpu(*dom, &cpu);
 	if (rc && *dom) {
 		t.id = *dom;
 		tiny_destroy(&t);

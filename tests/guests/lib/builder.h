@@ -227,6 +227,8 @@ uint64_t builder_l1e_maddr(const void *w);
  * vmcall in its place on an Intel CPU, as the hypercall page would.
  */
 void builder_hvm_hypercall_insns(uint8_t *code, size_t len);
+/* destroydomain, then a check that physinfo's free pages are back at @free0. */
+void builder_destroy_free(uint16_t dom, uint64_t free0);
 /* Wait (yielding) for @dom to shut down; false if it never did or vanished. */
 bool builder_wait_shutdown(uint16_t dom, struct dctl *op);
 
@@ -282,6 +284,8 @@ long pv_load(struct pv_dom *d, const uint8_t *elf, size_t len, const char *cmdli
  * PVH_GFN_DATA. The domain stays paused; on failure it is destroyed.
  */
 #define PVH_PAGES 16
+/* max_vcpus of the PVH domains built (1 unless a test sets more; only vCPU 0 is started). */
+extern unsigned int pvh_max_vcpus;
 #define PVH_GFN_BASE 0x100
 #define PVH_GFN_CODE 0x100
 #define PVH_GFN_DATA 0x101
@@ -339,5 +343,13 @@ struct pvh_desc {
 	uint16_t typecode, instance;
 	uint32_t length;
 };
+
+/* The PVH entry state: 32-bit flat protected mode, paging off, at the code page. */
+void pvh_entry_cpu(struct pvh_cpu *c);
+/*
+ * gethvmcontext for the HEADER record, then sethvmcontext with HEADER, @cpu
+ * as vCPU 0's CPU record, END: 0 or the error (recorded).
+ */
+long pvh_set_cpu(uint16_t dom, const struct pvh_cpu *cpu);
 
 #endif

@@ -113,7 +113,6 @@ static uint8_t context[8192] __attribute__((aligned(16)));
 static uint8_t stream[2048] __attribute__((aligned(16)));
 static struct pvh_cpu cpu;
 
-
 static void fill_create(struct dctl *op, uint32_t emulation)
 {
 	builder_fill_create(op);
@@ -570,20 +569,6 @@ static void run(uint16_t dom)
 	builder_unmap(window);
 }
 
-static void destroy(uint16_t dom, uint64_t free0)
-{
-	struct dctl op;
-	uint64_t now;
-	long rc;
-
-	memset(&op, 0, sizeof(op));
-	rc = domctl(XEN_DOMCTL_destroydomain, dom, &op);
-	xtest_check(rc == 0, "destroydomain: %ld", rc);
-	now = builder_wait_free(free0);
-	xtest_check(now == free0, "free pages %lu after destroying the PVH domain, %lu before",
-		    (unsigned long)now, (unsigned long)free0);
-}
-
 void test_main(void)
 {
 	uint64_t free0 = builder_free_pages();
@@ -599,5 +584,5 @@ void test_main(void)
 	vcpu_state(dom);
 	pv_domctls(dom);
 	run(dom);
-	destroy(dom, free0);
+	builder_destroy_free(dom, free0);
 }

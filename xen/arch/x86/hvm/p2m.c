@@ -90,8 +90,10 @@ void p2m_clear_entry(struct domain *d, u64 gfn)
 {
 	u64 *e = gfn >> (48 - PAGE_SHIFT) ? NULL : l1_entry(d->arch.hvm.p2m_root, gfn, false);
 
-	if (e)
+	if (e && (*e & _PAGE_PRESENT)) {
 		*e = 0;
+		d->arch.hvm.p2m_changes++; /* cached translations may be stale */
+	}
 }
 
 mfn_t p2m_lookup(const struct domain *d, u64 gfn)

@@ -124,7 +124,8 @@ struct vmcb_seg {
 #define EXIT_XSETBV 0x08d
 #define EXIT_RDPRU 0x08e
 #define EXIT_NPF 0x400
-#define EXIT_INVALID (~0UL)
+/* VMEXIT_INVALID is -1: all-ones in 64 bits, or in the low 32 only (QEMU's TCG). */
+#define EXIT_INVALID 0xffffffffu
 
 #define EVENT_VALID (1UL << 31)
 #define EVENT_EV (1UL << 11)
@@ -593,7 +594,7 @@ static void cancel_window(struct vcpu *v)
 
 static void handle_exit(struct vcpu *v)
 {
-	u64 code = F64(v, VMCB_EXITCODE);
+	u32 code = (u32)F64(v, VMCB_EXITCODE); /* every exit code fits in 32 bits */
 	struct x86_insn in;
 	unsigned int len;
 
@@ -686,7 +687,7 @@ static void handle_exit(struct vcpu *v)
 		       v->domain->domain_id, F64(v, VMCB_EXITINFO2), F64(v, VMCB_EXITINFO1));
 		hvm_crash(v, "access to guest-physical memory that is not RAM");
 	default:
-		printk(XENLOG_ERR "d%u: unexpected SVM exit %#lx\n", v->domain->domain_id, code);
+		printk(XENLOG_ERR "d%u: unexpected SVM exit %#x\n", v->domain->domain_id, code);
 		hvm_crash(v, "unexpected exit");
 	}
 }

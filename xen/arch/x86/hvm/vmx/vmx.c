@@ -24,7 +24,18 @@
 #define X86_CR0_TS (1UL << 3)
 #define X86_CR0_NE (1UL << 5)
 #define X86_CR0_PG (1UL << 31)
+#define X86_CR0_WP (1UL << 16)
+#define X86_CR0_CD (1UL << 30)
+#define X86_CR4_PSE (1UL << 4)
 #define X86_CR4_VMXE (1UL << 13)
+#define X86_CR4_PCIDE (1UL << 17)
+#define X86_CR4_SMAP (1UL << 21)
+#define X86_CR4_PKE (1UL << 22)
+/* Bits whose change by MOV to CR0/CR4 flushes the TLB on a real CPU. */
+#define CR0_TLB_BITS (X86_CR0_PE | X86_CR0_WP | X86_CR0_CD | X86_CR0_PG)
+#define CR4_TLB_BITS                                                                               \
+	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PCIDE | X86_CR4_SMEP | X86_CR4_SMAP |   \
+	 X86_CR4_PKE)
 #define EFER_LMA (1UL << 10)
 #define GUEST_PAT_DEFAULT 0x0007040600070406UL
 #define EXC_MC 18
@@ -431,6 +442,7 @@ static void vmx_set_pvh_state(struct vcpu *v, u64 entry, u64 ebx)
 	vmx_set_cr(v, 0, h->guest_cr0);
 	vmx_set_cr(v, 4, 0);
 	vmwrite(GUEST_CR3, 0);
+	h->vmx.stale_tlb = true;
 	vmx_set_efer(v, 0);
 	memset(&h->regs, 0, sizeof(h->regs));
 	h->regs.rip = entry;
@@ -489,6 +501,13 @@ static void vmx_set_cr(struct vcpu *v, unsigned int cr, u64 val)
 	u64 fixed0;
 
 	vmcs_load(v);
+	/*
+	 * The guest's write exited, so the CPU flushed nothing: with VPID its
+	 * translations outlive a paging change unless the entry flushes them.
+	 */
+	if ((vmread(cr == 0 ? CR0_READ_SHADOW : CR4_READ_SHADOW) ^ val) &
+	    (cr == 0 ? CR0_TLB_BITS : CR4_TLB_BITS))
+		v->arch.hvm.vmx.stale_tlb = true;
 	if (cr == 0) {
 		fixed0 = caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 		vmwrite(CR0_READ_SHADOW, val);
@@ -631,6 +650,7 @@ static int mov_to_cr(struct vcpu *v, unsigned int cr, u64 val)
 		return hvm_set_cr(v, cr, val);
 	case 3:
 		vmwrite(GUEST_CR3, val); /* only without EPT's own CR3 handling */
+		v->arch.hvm.vmx.stale_tlb = true;
 		return 0;
 	case 8:
 		if (val >> 4) {
@@ -876,8 +896,10 @@ static void requeue_event(void)
 
 /*
  * Guest TLB tags: a vCPU's VPID is flushed at its first launch (it may have
- * been someone else's), and EPT translations whenever a present p2m entry
- * was replaced since the last entry.
+ * been someone else's) and after Petrel changed its paging state (an
+ * emulated CR0/CR4 write, a new CPU state), and EPT translations whenever a
+ * present p2m entry was replaced since the last entry. The guest's own MOV
+ * to CR3 and INVLPG do not exit: the CPU flushes its VPID's entries itself.
  */
 static void flush_tlbs(struct vcpu *v)
 {
@@ -885,10 +907,11 @@ static void flush_tlbs(struct vcpu *v)
 	u64 changes = v->domain->arch.hvm.p2m_changes;
 	bool single = caps.ept_vpid_cap & EPT_CAP_INVEPT_SINGLE;
 
-	if (!h->vmx.launched && (caps.proc2 & PROC2_VPID))
+	if ((!h->vmx.launched || h->vmx.stale_tlb) && (caps.proc2 & PROC2_VPID))
 		invvpid((caps.ept_vpid_cap & VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE
 								      : INVVPID_ALL,
 			h->vmx.vpid);
+	h->vmx.stale_tlb = false;
 	if (!h->vmx.launched || h->vmx.p2m_seen != changes) {
 		invept(single ? INVEPT_SINGLE : INVEPT_ALL, vmread(EPT_POINTER));
 		h->vmx.p2m_seen = changes;
@@ -996,6 +1019,7 @@ static void vmx_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
 	vmx_set_cr(v, 0, c->cr0);
 	vmx_set_cr(v, 4, c->cr4);
 	vmwrite(GUEST_CR3, c->cr3);
+	h->vmx.stale_tlb = true;
 	vmx_set_efer(v, c->msr_efer);
 	vmwrite(GUEST_DR7, c->dr7);
 	vmwrite(GUEST_SYSENTER_CS, c->sysenter_cs);
