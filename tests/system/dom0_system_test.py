@@ -189,22 +189,12 @@ def dom0_dmesg_grep(con, pattern):
     return dom0_dmesg(con, pattern)[1]
 
 
-# Complaints about an interface Petrel does not have yet, each listed in
-# docs/abi-status.md: Linux 6.7 and later ask XENPF_set_processor_pminfo
-# (XEN_PM_PDC) to sanitize the ACPI _PDC bits and log its -ENOSYS. They do
-# not fail the check but are shown in its detail.
-DMESG_KNOWN_GAPS = re.compile(r"xen_cpu: sanitize of _PDC buffer bits from Xen failed: -38$")
-
-
 def check_dmesg(con, res):
     rc, lines = dom0_dmesg(con)
     bad = [l for l in lines if DMESG_XEN_TROUBLE.search(l)]
-    known = [l for l in bad if DMESG_KNOWN_GAPS.search(l)]
-    bad = [l for l in bad if l not in known]
     res.check("dmesg-clean", rc == 0 and len(lines) > 10 and not bad,
               "rc=%d, %d lines, %d Xen-related complaints, first: %s"
-              % (rc, len(lines), len(bad), bad[:3]),
-              "known gaps: %s" % known if known else "")
+              % (rc, len(lines), len(bad), bad[:3]))
 
 
 # PCI functions with MSI or MSI-X given to the machine: an AHCI controller

@@ -552,6 +552,10 @@ static void test_madt_cpus(void **state)
 	assert_int_equal(m.cpu_apic_id[1], 2);
 	assert_int_equal(m.cpu_apic_id[2], 6);
 	assert_int_equal(m.cpu_apic_id[3], 0x100);
+	assert_int_equal(m.cpu_acpi_id[0], 0);
+	assert_int_equal(m.cpu_acpi_id[1], 1);
+	assert_int_equal(m.cpu_acpi_id[2], 3);
+	assert_int_equal(m.cpu_acpi_id[3], 4);
 	assert_int_equal(m.cpus_disabled, 2);
 	assert_int_equal(m.cpus_dropped, 0);
 	assert_int_equal(m.nr_ioapics, 1);
@@ -574,6 +578,7 @@ static void test_madt_many_cpus(void **state)
 	assert_int_equal(m.nr_cpus, ACPI_MAX_CPUS);
 	assert_int_equal(m.cpus_dropped, 3);
 	assert_int_equal(m.cpu_apic_id[ACPI_MAX_CPUS - 1], (ACPI_MAX_CPUS - 1) * 2);
+	assert_int_equal(m.cpu_acpi_id[ACPI_MAX_CPUS - 1], ACPI_MAX_CPUS - 1);
 }
 
 /* A processor entry shorter than its fields is a corrupt table. */

@@ -325,8 +325,11 @@ u64 acpi_find_rsdp_bios(const void *(*map)(u64 pa, size_t len))
 #define MADT_X2APIC_LEN 16
 #define MADT_CPU_ENABLED 0x1
 
-/* A processor's entry: keep its APIC id if it is enabled (and not a duplicate). */
-static void madt_cpu(u32 apic_id, u32 flags, struct acpi_madt *out)
+/*
+ * A processor's entry: keep its APIC and ACPI processor ids if it is enabled
+ * (and not a duplicate).
+ */
+static void madt_cpu(u32 apic_id, u32 acpi_id, u32 flags, struct acpi_madt *out)
 {
 	if (!(flags & MADT_CPU_ENABLED)) {
 		out->cpus_disabled++;
@@ -339,6 +342,7 @@ static void madt_cpu(u32 apic_id, u32 flags, struct acpi_madt *out)
 		out->cpus_dropped++;
 		return;
 	}
+	out->cpu_acpi_id[out->nr_cpus] = acpi_id;
 	out->cpu_apic_id[out->nr_cpus++] = apic_id;
 }
 
@@ -346,7 +350,7 @@ static int madt_lapic(const u8 *e, struct acpi_madt *out)
 {
 	if (e[1] < MADT_LAPIC_LEN)
 		return -EINVAL;
-	madt_cpu(e[3], rd32(e + 4), out);
+	madt_cpu(e[3], e[2], rd32(e + 4), out);
 	return 0;
 }
 
@@ -354,7 +358,7 @@ static int madt_x2apic(const u8 *e, struct acpi_madt *out)
 {
 	if (e[1] < MADT_X2APIC_LEN)
 		return -EINVAL;
-	madt_cpu(rd32(e + 4), rd32(e + 8), out);
+	madt_cpu(rd32(e + 4), rd32(e + 12), rd32(e + 8), out);
 	return 0;
 }
 
@@ -395,7 +399,8 @@ static int madt_override(const u8 *e, struct acpi_madt *out)
 
 int acpi_parse_madt(u64 rsdp, const void *(*map)(u64 pa, size_t len), struct acpi_madt *out)
 {
-	struct acpi_madt res;
+	/* Too big for the stack; only the boot CPU parses, one table at a time. */
+	static struct acpi_madt res;
 	const u8 *t;
 	u32 len, off;
 	int rc;

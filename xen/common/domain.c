@@ -31,6 +31,7 @@
 #include "grant_table.h"
 #include "spinlock.h"
 #include "public/sched.h"
+#include "claim.h"
 
 #define DOMAIN_HASH_SIZE 64
 
@@ -422,6 +423,7 @@ int domain_destroy(struct domain *d)
 		return -EINVAL;
 	d->is_dying = DOMDYING_dying;
 	domain_pause(d);
+	claim_set(d, 0, 0);
 	evtchn_close_all(d);
 	grant_table_release_mappings(d);
 	arch_domain_relinquish(d);

@@ -65,6 +65,7 @@ void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 	info->flags = flags | (d->shutdown_code << XEN_DOMINF_shutdownshift);
 	info->tot_pages = d->tot_pages;
 	info->max_pages = d->max_pages;
+	info->outstanding_pages = d->outstanding_pages;
 	info->cpu_time = domain_cpu_time(d);
 	info->ssidref = 0;
 	memcpy(info->handle, d->handle, sizeof(info->handle));

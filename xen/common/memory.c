@@ -17,6 +17,7 @@
 #include "boot_info.h"
 #include "hypercall.h"
 #include "pv_mm.h"
+#include "claim.h"
 #include "public/memory.h"
 
 /*
@@ -177,6 +178,8 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 
 	if (d->is_dying || d->tot_pages + (1UL << order) > d->max_pages)
 		return -ENOMEM;
+	if (!claim_allows(d, 1UL << order, buddy_free_count()))
+		return -ENOMEM;
 	pg = alloc_pages(order);
 	if (!pg)
 		return -ENOMEM;
@@ -189,6 +192,7 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 			logdirty_mark(&d->logdirty, gpfn + i, false); /* zeroed: new contents */
 	}
 	d->tot_pages += 1UL << order;
+	claim_consume(d, 1UL << order);
 	return 0;
 }
 
@@ -684,6 +688,31 @@ static long get_vnumainfo(unsigned long arg)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * XENMEM_claim_pages: the control domain claims frames for a domain it is
+ * about to populate (nr_extents: the domain's total in frames, 0 to cancel).
+ * As Xen: no extent list, order or flags (-EINVAL), the domain named by id
+ * only (DOMID_SELF and unknown ids -EINVAL), -EPERM for anyone else.
+ */
+static long claim_pages(unsigned long cmd, unsigned long arg)
+{
+	struct xen_memory_reservation r;
+	struct domain *d;
+
+	if (cmd >> MEMOP_EXTENT_SHIFT)
+		return -EINVAL;
+	if (copy_from_guest(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.extent_start.p || r.extent_order || r.mem_flags)
+		return -EINVAL;
+	d = domain_by_id(r.domid);
+	if (!d)
+		return -EINVAL;
+	if (!current->domain->is_privileged)
+		return -EPERM;
+	return claim_set(d, r.nr_extents, buddy_free_count());
+}
+
 long do_memory_op(unsigned long cmd, unsigned long arg)
 {
 	switch (cmd & MEMOP_CMD_MASK) {
@@ -718,6 +747,8 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 		return remove_from_physmap(arg);
 	case XENMEM_get_vnumainfo:
 		return get_vnumainfo(arg);
+	case XENMEM_claim_pages:
+		return claim_pages(cmd, arg);
 	default:
 		return -ENOSYS;
 	}

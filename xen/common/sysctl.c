@@ -22,6 +22,7 @@
 #include "public/domctl.h"
 #include "public/sysctl.h"
 #include "cpu_policy.h"
+#include "claim.h"
 
 /* Xen's default NUMA node count (max_node_id is one less, whatever is online). */
 #define SYSCTL_MAX_NUMNODES 64
@@ -115,6 +116,7 @@ static long physinfo(struct xen_sysctl_physinfo *pi)
 		pi->capabilities |= XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_hap;
 	pi->total_pages = total_pages;
 	pi->free_pages = buddy_free_count();
+	pi->outstanding_pages = claims_outstanding();
 	pi->max_mfn = max_page - 1;
 	host_featureset(pi->hw_cap, ARRAY_SIZE(pi->hw_cap));
 	return 0;

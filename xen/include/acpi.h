@@ -71,10 +71,13 @@ struct acpi_madt {
 	/*
 	 * The enabled processors' local APIC ids (processor local APIC and
 	 * local x2APIC entries), in table order: the firmware lists the boot
-	 * CPU first. Disabled entries are counted, not kept.
+	 * CPU first. Disabled entries are counted, not kept. cpu_acpi_id[i] is
+	 * the same entry's ACPI processor id (UID of an x2APIC entry), the id
+	 * dom0 names the processor by in platform_op's pminfo calls.
 	 */
 	unsigned int nr_cpus, cpus_disabled, cpus_dropped;
 	u32 cpu_apic_id[ACPI_MAX_CPUS];
+	u32 cpu_acpi_id[ACPI_MAX_CPUS];
 	unsigned int nr_ioapics;
 	struct acpi_ioapic ioapic[ACPI_MAX_IOAPICS];
 	struct acpi_irq_override isa[ACPI_NR_ISA_IRQS]; /* indexed by ISA IRQ */

@@ -164,6 +164,7 @@ struct domain {
 	unsigned int init_done; /* domain.c: the creation steps done, to undo */
 	struct shared_info *shared_info;
 	u64 tot_pages, max_pages;
+	u64 outstanding_pages; /* claimed frames not yet given (claim.c) */
 	bool frames_hold_ref; /* dead, with frames still mapped elsewhere that hold it */
 	/*
 	 * The frames given to the domain (assign_page) and not yet back in the

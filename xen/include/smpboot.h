@@ -15,6 +15,9 @@ struct boot_options;
 /* Start the other CPUs the MADT lists (maxcpus=, nosmp), after time_init. */
 void smp_boot_cpus(const struct boot_info *bi, u64 rsdp, const struct boot_options *opt);
 
+/* The online CPU the MADT names ACPI processor @acpi_id, or -1. */
+int cpu_by_acpi_id(u32 acpi_id);
+
 extern void *cpu_stack[];
 
 #endif

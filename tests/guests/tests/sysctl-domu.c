@@ -1,7 +1,8 @@
 /*
  * sysctl belongs to the control domain: a domU's physinfo, readconsole and
  * getdomaininfolist get -EPERM (a wrong interface version still -EACCES,
- * checked first), and so do its XENVER_commandline and XENVER_build_id. The
+ * checked first), and so do its XENVER_commandline and XENVER_build_id, and
+ * platform_op (set_processor_pminfo's _PDC call; -EACCES first too). The
  * same image boots as dom0 and, with Petrel's "domu" testing aid, as domain
  * 1 (see domains.c). The domU makes its calls, then signals dom0 over an
  * interdomain event channel only if every answer was the expected one, and
@@ -28,6 +29,10 @@ TEST_DOMU("domu-role");
 #define SYSCTL_readconsole 1
 #define SYSCTL_physinfo 3
 #define SYSCTL_getdomaininfolist 6
+#define HC_platform_op 7
+#define XENPF_INTERFACE_VERSION 0x03000001
+#define XENPF_set_processor_pminfo 54
+#define XEN_PM_PDC 3
 #define EPERM 1
 #define EACCES 13
 
@@ -71,6 +76,25 @@ static long sysctl(uint32_t cmd, uint32_t version)
 	return hypercall(HC_sysctl, (unsigned long)&op, 0, 0, 0, 0);
 }
 
+/* XENPF_set_processor_pminfo, XEN_PM_PDC, with a valid _PDC buffer. */
+static long platform_pdc(uint32_t version)
+{
+	static uint32_t pdc[3] = { 1, 1, 0 };
+	static struct {
+		uint32_t cmd, interface_version;
+		uint32_t id, type;
+		uint32_t *pdc;
+		uint8_t pad[112];
+	} op;
+
+	op.cmd = XENPF_set_processor_pminfo;
+	op.interface_version = version;
+	op.id = ~0u;
+	op.type = XEN_PM_PDC;
+	op.pdc = pdc;
+	return hypercall(HC_platform_op, (unsigned long)&op, 0, 0, 0, 0);
+}
+
 /* @what answered @rc: true if that is @want, else say so on the console. */
 static bool expect(const char *what, long rc, long want)
 {
@@ -93,6 +117,8 @@ static bool domu_refused(void)
 		     -EPERM);
 	ok &= expect("XENVER_build_id", hypercall(HC_xen_version, XENVER_build_id, 0, 0, 0, 0),
 		     -EPERM);
+	ok &= expect("platform_op, version 0x03000000", platform_pdc(0x03000000), -EACCES);
+	ok &= expect("platform_op pminfo PDC", platform_pdc(XENPF_INTERFACE_VERSION), -EPERM);
 	return ok;
 }
 
@@ -142,6 +168,7 @@ void test_main(void)
 	}
 	/* The control domain itself is served. */
 	xtest_check(sysctl(SYSCTL_physinfo, 0x15) == 0, "dom0's physinfo was refused");
+	xtest_check(platform_pdc(XENPF_INTERFACE_VERSION) == 0, "dom0's _PDC call was refused");
 	if (!sh) {
 		xtest_fail("shared_info not mapped");
 		return;

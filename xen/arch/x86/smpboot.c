@@ -269,13 +269,15 @@ static void start_listed_cpus(const struct acpi_madt *madt, unsigned int limit)
 	}
 }
 
+/* The processors the MADT lists (empty without one). */
+static struct acpi_madt madt;
+
 /*
  * Bring up the CPUs the MADT lists as enabled, as far as maxcpus= and nosmp
  * allow. A CPU that does not start is reported and left out.
  */
 void smp_boot_cpus(const struct boot_info *bi, u64 rsdp, const struct boot_options *opt)
 {
-	static struct acpi_madt madt;
 	unsigned int limit = cpu_limit(opt);
 	u64 pa;
 
@@ -302,6 +304,20 @@ void smp_boot_cpus(const struct boot_info *bi, u64 rsdp, const struct boot_optio
 out:
 	printk(XENLOG_INFO "SMP: %u of %u CPUs online\n", num_online_cpus(),
 	       madt.nr_cpus ? madt.nr_cpus : 1);
+}
+
+int cpu_by_acpi_id(u32 acpi_id)
+{
+	unsigned int i = 0;
+
+	while (i < madt.nr_cpus && madt.cpu_acpi_id[i] != acpi_id)
+		i++;
+	if (i == madt.nr_cpus)
+		return -1;
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		if (cpu_online(cpu) && cpu_apic_id[cpu] == madt.cpu_apic_id[i])
+			return (int)cpu;
+	return -1;
 }
 
 /*
