@@ -60,6 +60,13 @@ static const struct command commands[] = {
 	  "-a, --all               Reboot every domain but dom0.\n"
 	  "-w, --wait              Wait until the domain has shut down (twice: until it is gone).\n"
 	  "-F                      Fall back to an ACPI reset event (HVM guests; no effect here)." },
+	{ "vcpu-list", main_vcpu_list, "List the vCPUs of all domains, or of those named",
+	  "[Domain...]", NULL },
+	{ "mem-max", main_mem_max, "Set the most memory a domain may have",
+	  "<Domain> <MemKB|MemMB[mgt]>", NULL },
+	{ "mem-set", main_mem_set, "Set a domain's memory target (its balloon driver follows)",
+	  "<Domain> <MemKB|MemMB[mgt]>", NULL },
+	{ "rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>", NULL },
 	{ "uptime", main_uptime, "Show how long domains have been running", "[-s] [Domain]",
 	  "-s                      Short form, like uptime(1)." },
 };
