@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xl vcpu-list, mem-max, mem-set and rename: what they print, the
+ * xl vcpu-list, vcpu-set, mem-max, mem-set and rename: what they print, the
  * hypervisor calls and the xenstore nodes they change, as xl and libxl
  * 4.17 do for a PV domain.
  */
@@ -115,6 +115,84 @@ int main_vcpu_list(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		print_domain_vcpus(all[i].domain, phys.nr_cpus);
 	free(all);
+	return EXIT_SUCCESS;
+}
+
+/*
+ * vcpu-set: the guest brings vCPUs up and down itself, told through
+ * cpu/N/availability ("online" for the first COUNT, "offline" for the rest,
+ * in one transaction), as libxl does for a PV guest.
+ */
+static int set_vcpus_online(uint16_t domid, const struct xen_domctl_getdomaininfo *info,
+			    unsigned long count)
+{
+	struct xs_handle *xs = xl_xs();
+	xs_transaction_t t;
+	char path[64];
+	bool ok;
+
+	if (count == 0 || count > info->max_vcpu_id + 1ul) {
+		fprintf(stderr, "%s: domain %u: %lu vCPUs requested, it has %u\n", xl_prog, domid,
+			count, info->max_vcpu_id + 1);
+		return XL_ERROR_FAIL;
+	}
+	do {
+		t = xs_transaction_start(xs);
+		if (!t)
+			return XL_ERROR_FAIL;
+		ok = true;
+		for (uint32_t i = 0; ok && i <= info->max_vcpu_id; i++) {
+			const char *v = i < count ? "online" : "offline";
+
+			snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability", domid,
+				 i);
+			ok = xs_write(xs, t, path, v, strlen(v));
+		}
+		if (!ok) {
+			xs_transaction_end(xs, t, true);
+			return XL_ERROR_FAIL;
+		}
+	} while (!xs_transaction_end(xs, t, false) && errno == EAGAIN);
+	return 0;
+}
+
+int main_vcpu_set(int argc, char **argv)
+{
+	struct xen_domctl_getdomaininfo info;
+	struct xen_sysctl_physinfo phys;
+	int opt, check_host = 1, r;
+	unsigned long count;
+	uint16_t domid;
+	char *end;
+
+	while ((opt = xl_getopt(argc, argv, "i", "vcpu-set", 2)) != -1)
+		check_host = 0;
+	domid = xl_find_domain(argv[optind]);
+	count = strtoul(argv[optind + 1], &end, 10);
+	if (end == argv[optind + 1]) {
+		fprintf(stderr, "Error: Invalid argument.\n");
+		return EXIT_FAILURE;
+	}
+	r = ctrl_domain_info(xl_ctrl(), domid, &info);
+	if (r == -ESRCH) {
+		fprintf(stderr, "Domain %u does not exist.\n", domid);
+		return EXIT_FAILURE;
+	}
+	if (r < 0 || (check_host && ctrl_physinfo(xl_ctrl(), &phys) < 0))
+		return EXIT_FAILURE;
+	if (check_host && count > info.nr_online_vcpus && count > phys.max_cpu_id + 1ul) {
+		fprintf(stderr,
+			"You are overcommmitting! You have %u physical CPUs and want %lu vCPUs! "
+			"Aborting, use --ignore-host to continue\n",
+			phys.max_cpu_id + 1, count);
+		return EXIT_FAILURE;
+	}
+	r = set_vcpus_online(domid, &info, count);
+	if (r) {
+		fprintf(stderr, "libxl_set_vcpuonline failed domid=%u max_vcpus=%d, rc: %d\n",
+			domid, (int)count, r);
+		return EXIT_FAILURE;
+	}
 	return EXIT_SUCCESS;
 }
 

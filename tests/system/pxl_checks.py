@@ -7,7 +7,8 @@ blocked) are compared with a tolerance; everything else must be equal.
 
     check_dom0(sh, res)           info, list, uptime, dmesg, errors (dom0 only)
     check_domu(sh, res, name)     list, domid/domname, pause/unpause, uptime of a domU;
-                                  vcpu-list, rename, mem-max, mem-set against xl's effects
+                                  vcpu-list, rename, vcpu-set, mem-max, mem-set against
+                                  xl's output and effects
     check_destroy(sh, res, ...)   pxl destroy of a domU Debian's xl created
     check_create(sh, res, ...)    pxl create of the guest; Debian's xl lists and destroys it
     check_dmesg_clear(sh, res)    pxl dmesg -c, on a ring that still has the banner
@@ -293,13 +294,33 @@ def check_rename(sh, res, name, domid):
               "%s -> %sr -> %s" % (name, name, name))
 
 
+def check_vcpu_set(sh, res, name, domid):
+    """vcpu-set 1 from cpu/0/availability set offline: xl and pxl both put
+    it back online; the refusals as xl's."""
+    node = "/local/domain/%s/cpu/0/availability" % domid
+    got = []
+    for prog in ("xl", "pxl"):
+        rc, out = sh("xenstore-write %s offline && %s vcpu-set %s 1; echo rc=$?; "
+                     "xenstore-read %s" % (node, prog, name, node))
+        got.append(out.split())
+    res.check("pxl/vcpu-set", got[0] == got[1] == ["rc=0", "online"],
+              "xl %r, pxl %r" % tuple(got), " ".join(got[1]))
+    for case, args in (("vcpu-set-too-many", "vcpu-set -i %s 2" % name),
+                       ("vcpu-set-zero", "vcpu-set %s 0" % name),
+                       ("vcpu-set-bad", "vcpu-set %s x" % name)):
+        a, b = first_error(sh, "xl", args, True), first_error(sh, "pxl", args, True)
+        res.check("pxl/error-" + case, a == b and a[0] != "rc=0",
+                  "`%s`: xl %r, pxl %r" % (args, a, b), "%s %s" % b)
+
+
 def check_domu_more(sh, res, name):
-    """vcpu-list, rename, mem-max and mem-set of a 32 MiB domU, against xl."""
+    """vcpu-list, rename, vcpu-set, mem-max and mem-set of a 32 MiB domU, against xl."""
     compare_vcpu_list(sh, res, "pxl/vcpu-list", "")
     compare_vcpu_list(sh, res, "pxl/vcpu-list-domu", name)
     rc, domid = sh("xl domid %s" % name)
     domid = domid.strip()
     check_rename(sh, res, name, domid)
+    check_vcpu_set(sh, res, name, domid)
     check_same_effect(sh, res, "pxl/mem-max", domid, "mem-max %s 40" % name,
                       "mem-max %s 32" % name, ["40960", "32768", "none"])
     check_same_effect(sh, res, "pxl/mem-set", domid, "mem-set %s 36m" % name,
