@@ -245,6 +245,59 @@ int ctrl_domain_unpause(struct ctrl *c, uint16_t domid)
 	return simple_domctl(c, XEN_DOMCTL_unpausedomain, domid);
 }
 
+int ctrl_domain_max_mem(struct ctrl *c, uint16_t domid, uint64_t max_kb)
+{
+	struct xen_domctl d;
+
+	memset(&d, 0, sizeof(d));
+	d.u.max_mem.max_memkb = max_kb;
+	return ctrl_domctl(c, XEN_DOMCTL_max_mem, domid, &d);
+}
+
+int ctrl_vcpu_info(struct ctrl *c, uint16_t domid, uint32_t vcpu,
+		   struct xen_domctl_getvcpuinfo *out)
+{
+	struct xen_domctl d;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	d.u.getvcpuinfo.vcpu = vcpu;
+	r = ctrl_domctl(c, XEN_DOMCTL_getvcpuinfo, domid, &d);
+	if (r == 0)
+		*out = d.u.getvcpuinfo;
+	return r;
+}
+
+int ctrl_vcpu_affinity(struct ctrl *c, uint16_t domid, uint32_t vcpu, uint8_t *hard, uint8_t *soft,
+		       unsigned int bytes)
+{
+	uint8_t *h = bytes ? ctrl_buf_alloc(bytes) : NULL,
+		*s = bytes ? ctrl_buf_alloc(bytes) : NULL;
+	struct xen_domctl d;
+	int r = -ENOMEM;
+
+	if (!h || !s)
+		goto out;
+	memset(&d, 0, sizeof(d));
+	d.u.vcpuaffinity.vcpu = vcpu;
+	d.u.vcpuaffinity.flags = XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT;
+	set_xen_guest_handle(d.u.vcpuaffinity.cpumap_hard.bitmap, h);
+	set_xen_guest_handle(d.u.vcpuaffinity.cpumap_soft.bitmap, s);
+	d.u.vcpuaffinity.cpumap_hard.nr_bits = bytes * 8;
+	d.u.vcpuaffinity.cpumap_soft.nr_bits = bytes * 8;
+	r = ctrl_domctl(c, XEN_DOMCTL_getvcpuaffinity, domid, &d);
+	if (r == 0) {
+		memcpy(hard, h, bytes);
+		memcpy(soft, s, bytes);
+	}
+out:
+	if (h)
+		ctrl_buf_free(h, bytes);
+	if (s)
+		ctrl_buf_free(s, bytes);
+	return r;
+}
+
 int ctrl_domain_destroy(struct ctrl *c, uint16_t domid)
 {
 	int r;

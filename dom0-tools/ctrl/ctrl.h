@@ -76,6 +76,14 @@ int ctrl_domain_list(struct ctrl *c, uint16_t first, struct xen_domctl_getdomain
 int ctrl_domain_list_all(struct ctrl *c, struct xen_domctl_getdomaininfo **out);
 int ctrl_domain_pause(struct ctrl *c, uint16_t domid);
 int ctrl_domain_unpause(struct ctrl *c, uint16_t domid);
+/* The most memory the domain may have, in KiB (domctl max_mem). */
+int ctrl_domain_max_mem(struct ctrl *c, uint16_t domid, uint64_t max_kb);
+/* One vCPU's state and its running time in ns (an error past the last vCPU). */
+int ctrl_vcpu_info(struct ctrl *c, uint16_t domid, uint32_t vcpu,
+		   struct xen_domctl_getvcpuinfo *out);
+/* One vCPU's hard and soft affinity, `bytes` bytes of CPU bitmap each. */
+int ctrl_vcpu_affinity(struct ctrl *c, uint16_t domid, uint32_t vcpu, uint8_t *hard, uint8_t *soft,
+		       unsigned int bytes);
 /* Destroy, repeating the domctl while the hypervisor answers -ERESTART. */
 int ctrl_domain_destroy(struct ctrl *c, uint16_t domid);
 

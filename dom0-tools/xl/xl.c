@@ -60,6 +60,16 @@ static const struct command commands[] = {
 	  "-a, --all               Reboot every domain but dom0.\n"
 	  "-w, --wait              Wait until the domain has shut down (twice: until it is gone).\n"
 	  "-F                      Fall back to an ACPI reset event (HVM guests; no effect here)." },
+	{ "vcpu-list", main_vcpu_list, "List the vCPUs of all domains, or of those named",
+	  "[Domain...]", NULL },
+	{ "vcpu-set", main_vcpu_set, "Set how many vCPUs a domain has online",
+	  "[-i] <Domain> <vCPUs>",
+	  "-i, --ignore-host       Allow more vCPUs than the host has CPUs." },
+	{ "mem-max", main_mem_max, "Set the most memory a domain may have",
+	  "<Domain> <MemKB|MemMB[mgt]>", NULL },
+	{ "mem-set", main_mem_set, "Set a domain's memory target (its balloon driver follows)",
+	  "<Domain> <MemKB|MemMB[mgt]>", NULL },
+	{ "rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>", NULL },
 	{ "uptime", main_uptime, "Show how long domains have been running", "[-s] [Domain]",
 	  "-s                      Short form, like uptime(1)." },
 };
@@ -150,7 +160,7 @@ int xl_getopt(int argc, char **argv, const char *opts, const char *cmd, int min_
 	static const struct option longopts[] = {
 		{ "help", 0, 0, 'h' }, { "long", 0, 0, 'l' },  { "verbose", 0, 0, 'v' },
 		{ "numa", 0, 0, 'n' }, { "clear", 0, 0, 'c' }, { "all", 0, 0, 'a' },
-		{ "wait", 0, 0, 'w' },	{ 0, 0, 0, 0 },
+		{ "wait", 0, 0, 'w' },	{ "ignore-host", 0, 0, 'i' }, { 0, 0, 0, 0 },
 	};
 	char optstring[32];
 	int opt;

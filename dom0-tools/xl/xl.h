@@ -106,5 +106,10 @@ int main_destroy(int argc, char **argv);
 int main_console(int argc, char **argv);
 int main_shutdown(int argc, char **argv);
 int main_reboot(int argc, char **argv);
+int main_vcpu_list(int argc, char **argv);
+int main_vcpu_set(int argc, char **argv);
+int main_mem_max(int argc, char **argv);
+int main_mem_set(int argc, char **argv);
+int main_rename(int argc, char **argv);
 
 #endif /* PETREL_XL_H */

@@ -6,7 +6,9 @@ Columns that move between two runs (CPU time, uptime seconds, running or
 blocked) are compared with a tolerance; everything else must be equal.
 
     check_dom0(sh, res)           info, list, uptime, dmesg, errors (dom0 only)
-    check_domu(sh, res, name)     list, domid/domname, pause/unpause, uptime of a domU
+    check_domu(sh, res, name)     list, domid/domname, pause/unpause, uptime of a domU;
+                                  vcpu-list, rename, vcpu-set, mem-max, mem-set against
+                                  xl's output and effects
     check_destroy(sh, res, ...)   pxl destroy of a domU Debian's xl created
     check_create(sh, res, ...)    pxl create of the guest; Debian's xl lists and destroys it
     check_dmesg_clear(sh, res)    pxl dmesg -c, on a ring that still has the banner
@@ -229,6 +231,112 @@ def check_domu(sh, res, name):
               "rc %d/%d, state after pause %r, after unpause %r (%r %r)"
               % (rc, rc2, paused, running, out, out2), "%s then %s" % (paused, running))
     check_uptime(sh, res, name, "pxl/uptime-domu")
+    check_domu_more(sh, res, name)
+
+
+VCPU_ROW = re.compile(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+([-r][-b][-p])\s+([\d.]+)\s+(.*)$")
+
+
+def vcpu_rows(out):
+    lines = [l.rstrip() for l in out.splitlines() if l.strip()]
+    return (lines[0] if lines else ""), [VCPU_ROW.match(l) for l in lines[1:]]
+
+
+def compare_vcpu_list(sh, res, name, args):
+    """vcpu-list: the same header and rows but for CPU time (pxl ran later,
+    at most 5 s more) and running/blocked."""
+    (rc1, out1), (rc2, out2) = both(sh, "vcpu-list %s" % args)
+    h1, r1 = vcpu_rows(out1)
+    h2, r2 = vcpu_rows(out2)
+    ok = (rc1 == rc2 == 0 and h1 == h2 and r1 and len(r1) == len(r2) and
+          None not in r1 + r2 and
+          all(a.group(1, 2, 3, 4, 7) == b.group(1, 2, 3, 4, 7) and
+              a.group(5)[2] == b.group(5)[2] and
+              0 <= float(b.group(6)) - float(a.group(6)) <= 5 for a, b in zip(r1, r2)))
+    res.check(name, ok, "rc xl=%d pxl=%d\nxl:\n%s\npxl:\n%s" % (rc1, rc2, out1, out2),
+              "%d rows" % len(r2))
+
+
+def memory_nodes(sh, domid):
+    """memory/static-max, memory/target and /vm/<uuid>/memory of a domain
+    ("none" for a node that is not there: libxl writes the last at mem-set)."""
+    rc, out = sh("for n in static-max target; do xenstore-read /local/domain/%s/memory/$n "
+                 "2>/dev/null || echo none; done; xenstore-read "
+                 "$(xenstore-read /local/domain/%s/vm)/memory 2>/dev/null || echo none"
+                 % (domid, domid))
+    return out.split()
+
+
+def check_same_effect(sh, res, name, domid, cmd, undo, expect):
+    """`xl CMD` then `pxl CMD`, each from the state `xl UNDO` leaves: the
+    same exit status and xenstore nodes afterwards, which must be EXPECT."""
+    sh("xl %s" % undo)
+    rc1, out1 = sh("xl %s" % cmd)
+    s1 = memory_nodes(sh, domid)
+    sh("xl %s" % undo)
+    rc2, out2 = sh("pxl %s" % cmd)
+    s2 = memory_nodes(sh, domid)
+    res.check(name, rc1 == rc2 == 0 and s1 == s2 == expect,
+              "`%s`: xl rc=%d %r -> %r; pxl rc=%d %r -> %r; expected %r"
+              % (cmd, rc1, out1, s1, rc2, out2, s2, expect), " ".join(s2))
+
+
+def check_rename(sh, res, name, domid):
+    rc, out = sh("pxl rename %s %sr && xl domid %sr && xl domname %s && "
+                 "xenstore-read $(xenstore-read /local/domain/%s/vm)/name && "
+                 "! xl domid %s 2>/dev/null && echo old-name-gone"
+                 % (name, name, name, domid, domid, name))
+    want = [domid, name + "r", name + "r", "old-name-gone"]
+    rc2, out2 = sh("pxl rename %sr %s && xl domid %s" % (name, name, name))
+    res.check("pxl/rename", rc == 0 and out.split() == want and rc2 == 0 and
+              out2.split() == [domid],
+              "rc=%d %r (want %r), renamed back rc=%d %r" % (rc, out, want, rc2, out2),
+              "%s -> %sr -> %s" % (name, name, name))
+
+
+def check_vcpu_set(sh, res, name, domid):
+    """vcpu-set 1 from cpu/0/availability set offline: xl and pxl both put
+    it back online; the refusals as xl's."""
+    node = "/local/domain/%s/cpu/0/availability" % domid
+    got = []
+    for prog in ("xl", "pxl"):
+        rc, out = sh("xenstore-write %s offline && %s vcpu-set %s 1; echo rc=$?; "
+                     "xenstore-read %s" % (node, prog, name, node))
+        got.append(out.split())
+    res.check("pxl/vcpu-set", got[0] == got[1] == ["rc=0", "online"],
+              "xl %r, pxl %r" % tuple(got), " ".join(got[1]))
+    for case, args in (("vcpu-set-too-many", "vcpu-set -i %s 2" % name),
+                       ("vcpu-set-zero", "vcpu-set %s 0" % name),
+                       ("vcpu-set-bad", "vcpu-set %s x" % name)):
+        a, b = first_error(sh, "xl", args, True), first_error(sh, "pxl", args, True)
+        res.check("pxl/error-" + case, a == b and a[0] != "rc=0",
+                  "`%s`: xl %r, pxl %r" % (args, a, b), "%s %s" % b)
+
+
+def check_domu_more(sh, res, name):
+    """vcpu-list, rename, vcpu-set, mem-max and mem-set of a 32 MiB domU, against xl."""
+    compare_vcpu_list(sh, res, "pxl/vcpu-list", "")
+    compare_vcpu_list(sh, res, "pxl/vcpu-list-domu", name)
+    rc, domid = sh("xl domid %s" % name)
+    domid = domid.strip()
+    check_rename(sh, res, name, domid)
+    check_vcpu_set(sh, res, name, domid)
+    check_same_effect(sh, res, "pxl/mem-max", domid, "mem-max %s 40" % name,
+                      "mem-max %s 32" % name, ["40960", "32768", "none"])
+    check_same_effect(sh, res, "pxl/mem-set", domid, "mem-set %s 36m" % name,
+                      "mem-set %s 32" % name, ["40960", "36864", "36"])
+    for case, args in (("rename-taken", "rename %s Domain-0" % name),
+                       ("mem-max-below-target", "mem-max %s 34" % name),
+                       ("mem-set-above-max", "mem-set %s 41" % name),
+                       ("mem-set-bad-size", "mem-set %s 12q" % name),
+                       ("vcpu-list-nosuch", "vcpu-list nosuch")):
+        a, b = first_error(sh, "xl", args, True), first_error(sh, "pxl", args, True)
+        res.check("pxl/error-" + case, a == b and a[0] != "rc=0",
+                  "`%s`: xl %r, pxl %r" % (args, a, b), "%s %s" % b)
+    sh("xl mem-set %s 32; xl mem-max %s 32" % (name, name))
+    after = memory_nodes(sh, domid)
+    res.check("pxl/mem-restored", after == ["32768", "32768", "32"],
+              "memory nodes after xl mem-set/mem-max 32: %r" % after, " ".join(after))
 
 
 def check_destroy(sh, res, name, wait_s, timeout):

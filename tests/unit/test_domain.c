@@ -1500,6 +1500,32 @@ static void test_weights(void **state)
 }
 
 /*
+ * dom0 busy alone for a minute (no reschedule in between, so none of that
+ * minute charged yet), then the controller unpauses a new domain: the
+ * newcomer gets at most a slice before dom0 runs again, not the minute.
+ */
+static void test_wake_after_long_run(void **state)
+{
+	struct domain *d = NULL;
+	struct vcpu *v0 = dom0->vcpu[0];
+
+	(void)state;
+	fake_now += 60 * 1000000000ULL;
+	assert_int_equal(domain_create(1, false, true, &d), 0);
+	start(d);
+	assert_int_equal(domain_unpause_by_controller(d), 0);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, d->vcpu[0]); /* the newcomer first, */
+	run_slices(1);
+	assert_ptr_equal(current, v0); /* then dom0 after one slice, */
+	run_slices(4);
+	assert_true(domain_cpu_time(d) <= 3 * SCHED_SLICE_NS); /* and turns after */
+	current = v0;
+	destroy_and_reap(d);
+}
+
+/*
  * A cap of 50 alone on a CPU: it runs half of each cap period, the CPU
  * idles the rest (the idle loop's 1 us ticks stand for the timer that ends
  * the wait; a 1 ms step stands for each slice-timer reschedule).
@@ -1711,6 +1737,7 @@ int main(void)
 		T(test_placement),
 		T(test_runstate_area_own_tables),
 		T(test_weights),
+		T(test_wake_after_long_run),
 		T(test_cap),
 		T(test_affinity_moves),
 		T(test_domctl_lifecycle),

@@ -143,13 +143,21 @@ static u64 cap_left(struct domain *d, u64 now)
 	return d->cap_used < cap_budget(d) ? cap_budget(d) - d->cap_used : 0;
 }
 
+/* Weighed running time @v, on its CPU since sched_since, has not been charged yet. */
+static u64 uncharged(const struct vcpu *v, u64 now)
+{
+	u64 ran = now > v->sched_since ? now - v->sched_since : 0;
+
+	return ran * SCHED_DEFAULT_WEIGHT / weight_of(v);
+}
+
 /* Charge @v, on its CPU since sched_since, for the time it ran. */
 static void account(struct vcpu *v, u64 now)
 {
 	u64 ran = now > v->sched_since ? now - v->sched_since : 0;
 
+	v->sched_vtime += uncharged(v, now);
 	v->sched_since = now;
-	v->sched_vtime += ran * SCHED_DEFAULT_WEIGHT / weight_of(v);
 	if (v->domain->sched_cap) {
 		cap_refill(v->domain, now);
 		v->domain->cap_used += ran;
@@ -187,15 +195,32 @@ static struct vcpu *runq_pick(struct sched_cpu *sc, u64 now, u64 *wake_at)
 }
 
 /*
- * A vCPU that slept does not get back the time it slept: it starts at most
- * a slice ahead of the one running (or the queue's first).
+ * The vCPU a waking or arriving one is measured against on @sc: the one
+ * running (or the queue's first), and its weighed time up to @now. A vCPU
+ * alone on its CPU is charged only at a reschedule, which may be long ago
+ * (a dom0 busy for a minute): the time since counts too, else the newcomer
+ * would be handed that whole minute before the running one is back.
  */
-static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
+static const struct vcpu *vtime_ref(const struct sched_cpu *sc, u64 now, u64 *vtime)
 {
 	const struct vcpu *ref = sc->running ? sc->running : sc->runq_head;
 
-	if (ref && ref != v && v->sched_vtime + SCHED_SLICE_NS < ref->sched_vtime)
-		v->sched_vtime = ref->sched_vtime - SCHED_SLICE_NS;
+	if (ref)
+		*vtime = ref->sched_vtime + (ref == sc->running ? uncharged(ref, now) : 0);
+	return ref;
+}
+
+/*
+ * A vCPU that slept (or never ran) does not get back the time it slept: it
+ * starts at most a slice ahead of the one running (or the queue's first).
+ */
+static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
+{
+	u64 ref_vtime = 0;
+	const struct vcpu *ref = vtime_ref(sc, system_time(), &ref_vtime);
+
+	if (ref && ref != v && v->sched_vtime + SCHED_SLICE_NS < ref_vtime)
+		v->sched_vtime = ref_vtime - SCHED_SLICE_NS;
 }
 
 /*
@@ -275,12 +300,12 @@ static unsigned int allowed_cpu(const struct vcpu *v)
 /* @v, off every CPU and no longer queued, now belongs to @cpu's queue. */
 static void move_to_cpu(struct vcpu *v, unsigned int cpu)
 {
-	struct sched_cpu *to = &per_cpu(sched_cpu, cpu);
-	const struct vcpu *ref = to->running ? to->running : to->runq_head;
+	u64 ref_vtime = 0;
 
+	vtime_ref(&per_cpu(sched_cpu, cpu), system_time(), &ref_vtime);
 	sched_cpu_ready(cpu);
 	v->processor = cpu;
-	v->sched_vtime = ref ? ref->sched_vtime : 0; /* weighed times differ between CPUs */
+	v->sched_vtime = ref_vtime; /* weighed times differ between CPUs */
 }
 
 /*

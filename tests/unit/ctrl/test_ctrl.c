@@ -116,6 +116,25 @@ static long fake_domctl(struct fake *f, struct xen_domctl *d)
 		f->restarts_left--;
 		return -XEN_ERESTART;
 	}
+	if (d->cmd == XEN_DOMCTL_getvcpuinfo) {
+		/* two vCPUs: 0 running on CPU 2, 1 offline */
+		if (d->u.getvcpuinfo.vcpu > 1)
+			return -ESRCH;
+		d->u.getvcpuinfo.online = d->u.getvcpuinfo.vcpu == 0;
+		d->u.getvcpuinfo.running = d->u.getvcpuinfo.online;
+		d->u.getvcpuinfo.cpu = 2;
+		d->u.getvcpuinfo.cpu_time = 1500000000ull;
+	}
+	if (d->cmd == XEN_DOMCTL_getvcpuaffinity) {
+		/* hard: CPUs 0 and 9 of the bits asked for; soft: every one */
+		struct xen_domctl_vcpuaffinity *a = &d->u.vcpuaffinity;
+
+		memset(a->cpumap_hard.bitmap.p, 0, a->cpumap_hard.nr_bits / 8);
+		memset(a->cpumap_soft.bitmap.p, 0xff, a->cpumap_soft.nr_bits / 8);
+		a->cpumap_hard.bitmap.p[0] = 1;
+		if (a->cpumap_hard.nr_bits > 9)
+			a->cpumap_hard.bitmap.p[1] = 2;
+	}
 	return 0;
 }
 
@@ -296,6 +315,43 @@ static void test_pause_unpause(void **state)
 	assert_int_equal(f->last_domctl.cmd, XEN_DOMCTL_pausedomain);
 }
 
+/* max_mem, getvcpuinfo and getvcpuaffinity: arguments in, answers out. */
+static void test_vcpus_and_max_mem(void **state)
+{
+	struct ctrl *c = *state;
+	struct fake *f = c->priv;
+	struct xen_domctl_getvcpuinfo v;
+	uint8_t hard[2] = { 0x55, 0x55 }, soft[2] = { 0 };
+
+	assert_int_equal(ctrl_domain_max_mem(c, 3, 41984), 0);
+	assert_int_equal(f->last_domctl.cmd, XEN_DOMCTL_max_mem);
+	assert_int_equal(f->last_domctl.domain, 3);
+	assert_int_equal(f->last_domctl.u.max_mem.max_memkb, 41984);
+	assert_int_equal(ctrl_vcpu_info(c, 3, 0, &v), 0);
+	assert_int_equal(f->last_domctl.cmd, XEN_DOMCTL_getvcpuinfo);
+	assert_true(v.online && v.running);
+	assert_int_equal(v.cpu, 2);
+	assert_int_equal(v.cpu_time, 1500000000ull);
+	assert_int_equal(ctrl_vcpu_info(c, 3, 1, &v), 0);
+	assert_false(v.online);
+	assert_int_equal(ctrl_vcpu_info(c, 3, 2, &v), -ESRCH);
+	assert_int_equal(ctrl_vcpu_affinity(c, 3, 1, hard, soft, sizeof(hard)), 0);
+	assert_int_equal(f->last_domctl.cmd, XEN_DOMCTL_getvcpuaffinity);
+	assert_int_equal(f->last_domctl.u.vcpuaffinity.vcpu, 1);
+	assert_int_equal(f->last_domctl.u.vcpuaffinity.flags,
+			 XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT);
+	assert_int_equal(f->last_domctl.u.vcpuaffinity.cpumap_hard.nr_bits, 16);
+	assert_int_equal(hard[0], 1);
+	assert_int_equal(hard[1], 2);
+	assert_int_equal(soft[0], 0xff);
+	assert_int_equal(soft[1], 0xff);
+	/* a failure leaves the caller's maps alone */
+	f->fail_with = EPERM;
+	hard[0] = 0x77;
+	assert_int_equal(ctrl_vcpu_affinity(c, 3, 0, hard, soft, sizeof(hard)), -EPERM);
+	assert_int_equal(hard[0], 0x77);
+}
+
 static void test_readconsole_chunks(void **state)
 {
 	struct ctrl *c = *state;
@@ -397,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_domain_list_overfull),
 		cmocka_unit_test_setup_teardown(test_destroy_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_unpause, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpus_and_max_mem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readconsole_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_cpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xen_version, setup, teardown),
