@@ -386,6 +386,7 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 		return -ENOMEM;
 	d->domain_id = id;
 	spin_lock_init(&d->event_lock);
+	spin_lock_init(&d->cap_lock);
 	d->is_privileged = privileged;
 	d->is_console = privileged;
 	io_caps_init(d);

@@ -205,7 +205,7 @@ static long register_runstate(struct vcpu *v, unsigned long arg)
 	if (a.addr.p && !guest_range_ok(a.addr.p, sizeof(struct vcpu_runstate_info)))
 		return -EFAULT;
 	v->runstate_guest = a.addr.p;
-	vcpu_runstate_change(v, v->runstate.state); /* bring the times up to date */
+	vcpu_runstate_update(v); /* the times brought up to date, and written there */
 	return 0;
 }
 
@@ -267,7 +267,7 @@ static long get_runstate(struct vcpu *v, unsigned long arg)
 {
 	struct vcpu_runstate_info rs;
 
-	vcpu_runstate_change(v, v->runstate.state);
+	vcpu_runstate_update(v);
 	rs = v->runstate;
 	return copy_to_guest(arg, &rs, sizeof(rs)) ? -EFAULT : 0;
 }
