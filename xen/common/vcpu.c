@@ -18,6 +18,7 @@
 #include "uaccess.h"
 #include "sched.h"
 #include "hvm.h"
+#include "hvlock.h"
 #include "public/vcpu.h"
 #include "public/sched.h"
 
@@ -80,7 +81,8 @@ void vcpu_timers_init(struct vcpu *v)
 /*
  * The runstate area is a guest virtual address, so it is written only
  * through the page tables of @v's own domain: those of the vCPU this CPU
- * runs (current) when it belongs to that domain. A change made from another
+ * runs (current) when it belongs to that domain, and only with the
+ * hypervisor lock held (a fault takes it: a lockless send's wake must not). A change made from another
  * domain's context (a wake, a pause, the switch to @v before its page tables
  * are loaded) is written when @v runs next (vcpu_runstate_publish), and one
  * that faults (a PV vCPU in user mode, whose tables lack the kernel's half)
@@ -88,7 +90,7 @@ void vcpu_timers_init(struct vcpu *v)
  */
 static bool runstate_area_reachable(const struct vcpu *v)
 {
-	return current && current->domain == v->domain;
+	return current && current->domain == v->domain && hv_held();
 }
 
 /*

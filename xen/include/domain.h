@@ -259,6 +259,13 @@ struct page_info;
 bool domain_keep_shared_page(struct domain *d, struct page_info *pg);
 /* Free domains whose last reference went (a quiescent point). */
 void domain_reap(void);
+/*
+ * Code running without the hypervisor lock brackets its use of borrowed
+ * domain pointers (domain_by_id) with these: domain_reap() frees nothing
+ * meanwhile. No guest fault may be taken inside (it would take the lock).
+ */
+void domain_read_begin(void);
+void domain_read_end(void);
 /* Number of domains listed (alive or dying). */
 unsigned int domain_count(void);
 struct xen_domctl_getdomaininfo;
