@@ -82,8 +82,9 @@ void vcpu_timers_init(struct vcpu *v)
  * The runstate area is a guest virtual address, so it is written only
  * through the page tables of @v's own domain: those of the vCPU this CPU
  * runs (current) when it belongs to that domain, and only with the
- * hypervisor lock held (a fault takes it: a lockless send's wake must not). A change made from another
- * domain's context (a wake, a pause, the switch to @v before its page tables
+ * hypervisor lock held (a fault takes it: a lockless send's wake must
+ * not). A change made from another domain's context or without the lock
+ * (a wake, a pause, the switch to @v before its page tables
  * are loaded) is written when @v runs next (vcpu_runstate_publish), and one
  * that faults (a PV vCPU in user mode, whose tables lack the kernel's half)
  * when it enters its kernel.
