@@ -42,6 +42,8 @@
 #     "dom0 image rejected:" appears and QEMU exited non-zero (isa-debug-exit),
 #     not by timeout;
 #   - every TEST_EXPECT("text") string of the source appears.
+# GUEST_SMP=N in the environment boots the tests that have a TEST_SMP on N
+# CPUs instead.
 # SKIP counts as passed. Prints a table and "guests: N passed, N failed";
 # exits non-zero if anything failed. On failure, the last 40 log lines.
 set -uo pipefail
@@ -208,7 +210,7 @@ judge() {
 	done < <(meta "$srcf" TEST_EXPECT)
 	# TEST_SMP: every CPU of the machine was brought up (Petrel's or Xen's words).
 	local smp
-	smp=$(meta "$srcf" TEST_SMP | tail -n 1)
+	smp=$(smp_of "$srcf")
 	if [ -n "$smp" ] && [ "$kind" = test ]; then
 		grep -aqE "SMP: $smp of $smp CPUs online|Brought up $smp CPUs" "$log" ||
 			{ echo "FAIL not all $smp CPUs brought up"; return; }
@@ -317,6 +319,14 @@ rm -rf "$logdir"
 mkdir -p "$logdir" || die "cannot create $logdir"
 
 # run_one KIND NAME IMAGE: boots, judges, writes LOG.result
+# The CPUs a test's machine has: its TEST_SMP, or GUEST_SMP (from the
+# environment) instead for a test that has one.
+smp_of() {
+	local smp
+	smp=$(meta "$1" TEST_SMP | tail -n 1)
+	echo "${smp:+${GUEST_SMP:-$smp}}"
+}
+
 run_one() {
 	local kind=$1 name=$2 image=$3 srcf="$src/$2.c" args="" log start rc res
 	log="$logdir/$name.log"
@@ -330,7 +340,7 @@ run_one() {
 	[ "$kind" = test ] && test_hv_args=$(meta "$srcf" TEST_HV_ARGS | tail -n 1)
 	[ "$kind" = test ] && test_device=$(meta "$srcf" TEST_DEVICE | tail -n 1)
 	[ "$kind" = test ] && test_domu=$(meta "$srcf" TEST_DOMU | tail -n 1)
-	[ "$kind" = test ] && test_smp=$(meta "$srcf" TEST_SMP | tail -n 1)
+	[ "$kind" = test ] && test_smp=$(smp_of "$srcf")
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_HALT)" ] && kind=halt
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_REJECTED)" ] && kind=rejected

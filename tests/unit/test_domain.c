@@ -338,6 +338,11 @@ void arch_save_vcpu_off(unsigned int cpu, struct vcpu *v)
 		current = NULL;
 }
 
+bool hv_held(void)
+{
+	return true;
+}
+
 unsigned int hv_wait_begin(void)
 {
 	return 1;

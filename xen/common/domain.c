@@ -159,12 +159,32 @@ static void free_domain_struct(struct domain *d)
  * Under the hypervisor lock one CPU's quiescent point is everyone's: no
  * other CPU is in hypervisor code with a borrowed pointer (design.md).
  */
+/*
+ * CPUs in hypervisor code without the hypervisor lock that may hold
+ * borrowed domain pointers (domain_read_begin/end): while there is one,
+ * no quiescent point frees anything (the next one after does).
+ */
+static unsigned int lockless_readers;
+
+void domain_read_begin(void)
+{
+	__atomic_add_fetch(&lockless_readers, 1, __ATOMIC_SEQ_CST);
+}
+
+void domain_read_end(void)
+{
+	__atomic_sub_fetch(&lockless_readers, 1, __ATOMIC_SEQ_CST);
+}
+
 void domain_reap(void)
 {
 	struct domain *d;
 	unsigned long flags;
 
 	if (!__atomic_load_n(&dead_list, __ATOMIC_RELAXED))
+		return;
+	/* A dead domain is unlisted already: a reader that starts after this cannot find it. */
+	if (__atomic_load_n(&lockless_readers, __ATOMIC_SEQ_CST))
 		return;
 	spin_lock_irqsave(&domlist_lock, flags);
 	d = dead_list;
@@ -387,6 +407,7 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 		return -ENOMEM;
 	d->domain_id = id;
 	spin_lock_init(&d->event_lock);
+	spin_lock_init(&d->cap_lock);
 	d->is_privileged = privileged;
 	d->is_console = privileged;
 	io_caps_init(d);

@@ -663,6 +663,57 @@ static long send_port(struct domain *d, unsigned int port, enum port_end end)
 	return rc;
 }
 
+/*
+ * EVTCHNOP_send on @port of the running PV vCPU's domain without the
+ * hypervisor lock (pv/hypercall.c; docs/design.md "Locks"). It takes
+ * only the event locks, with trylock: -EAGAIN, with nothing done, when
+ * one is busy, or when the peer is an HVM domain or the port is the
+ * hypervisor's (their wakes need the hypervisor lock), and the caller
+ * sends the slow way. The caller is inside domain_read_begin/end, so the
+ * peer found by id is not freed meanwhile; while its port still names
+ * ours under its lock, its teardown has not closed it, so its vCPUs are
+ * there too.
+ */
+long evtchn_send_unlocked(unsigned int port)
+{
+	struct domain *d = current->domain, *rd;
+	struct evtchn *chn, *rchn;
+	domid_t peer;
+	unsigned int rport, state;
+
+	if (!spin_trylock(&d->event_lock))
+		return -EAGAIN;
+	if (!port_valid(d, port) || !end_matches(d, port, END_GUEST)) {
+		unlock_one(d);
+		return -EINVAL;
+	}
+	chn = port_chn(d, port);
+	state = port_state(d, port);
+	if (state == ECS_IPI)
+		set_pending(d, chn->notify_vcpu, port);
+	peer = chn->u.inter.dom;
+	rport = chn->u.inter.port;
+	unlock_one(d);
+	if (state == ECS_IPI || state == ECS_UNBOUND)
+		return 0;
+	if (state != ECS_INTERDOMAIN)
+		return -EINVAL;
+	rd = domain_by_id(peer);
+	if (!rd)
+		return 0;
+	if (is_hvm_domain(rd) || !spin_trylock(&rd->event_lock))
+		return -EAGAIN;
+	rchn = peer_chn(rd, rport, d, port);
+	if (rchn && rchn->xen_consumer) {
+		unlock_one(rd);
+		return -EAGAIN;
+	}
+	if (rchn)
+		set_pending(rd, rchn->notify_vcpu, rport);
+	unlock_one(rd);
+	return 0;
+}
+
 static long status_locked(struct domain *d, struct evtchn_status *st)
 {
 	const struct evtchn *chn;

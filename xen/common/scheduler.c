@@ -17,10 +17,21 @@
 #include "sched.h"
 #include "smp.h"
 #include "hvlock.h"
+#include "spinlock.h"
 #include "public/vcpu.h"
 
-/* One CPU's scheduling state. */
+/*
+ * One CPU's scheduling state. The run-queue lock covers the fields below
+ * (need_resched is also set atomically without it, by the CPU itself or a
+ * waker) and the scheduling state of every vCPU whose processor is this
+ * CPU: on_runq, runq_next, is_running, pause_count, the weighed time and
+ * the runstate changes the scheduler makes. It is taken with interrupts
+ * off (timer callbacks and the idle wait's interrupts wake vCPUs), never
+ * held across an IPI that waits or the idle wait, and two of them are
+ * taken only to move a vCPU, lower CPU first (lock_two).
+ */
 struct sched_cpu {
+	spinlock_t lock;
 	struct vcpu *runq_head, *runq_tail; /* runnable, not running, FIFO */
 	struct vcpu *running; /* the vCPU on the CPU now, NULL while it idles */
 	bool need_resched;
@@ -45,10 +56,61 @@ static struct sched_cpu *cpu_sched_of(const struct vcpu *v)
 	return &per_cpu(sched_cpu, v->processor);
 }
 
+/* ---- Run-queue locks. */
+
+/*
+ * Lock the run queue @v belongs to. @v->processor changes only under the
+ * lock of the CPU it names, so once the lock taken still matches it, it
+ * stays put until sched_unlock().
+ */
+static struct sched_cpu *vcpu_sched_lock(const struct vcpu *v, unsigned long *flags)
+{
+	for (;;) {
+		unsigned int cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+		struct sched_cpu *sc = &per_cpu(sched_cpu, cpu);
+
+		spin_lock_irqsave(&sc->lock, *flags);
+		if (v->processor == cpu)
+			return sc;
+		spin_unlock_irqrestore(&sc->lock, *flags);
+	}
+}
+
+static void sched_unlock(struct sched_cpu *sc, unsigned long flags)
+{
+	spin_unlock_irqrestore(&sc->lock, flags);
+}
+
+/* Both CPUs' run-queue locks (one if they are the same), lower CPU first. */
+static void lock_two(unsigned int a, unsigned int b, unsigned long *flags)
+{
+	*flags = local_irq_save();
+	spin_lock(&per_cpu(sched_cpu, a < b ? a : b).lock);
+	if (a != b)
+		spin_lock(&per_cpu(sched_cpu, a < b ? b : a).lock);
+}
+
+static void unlock_two(unsigned int a, unsigned int b, unsigned long flags)
+{
+	spin_unlock(&per_cpu(sched_cpu, a).lock);
+	if (a != b)
+		spin_unlock(&per_cpu(sched_cpu, b).lock);
+	local_irq_restore(flags);
+}
+
+/* The rule for @v's scheduling state: its run queue's lock is held here. */
+#define ASSERT_VCPU_SCHED_LOCKED(v) ASSERT_LOCKED(&cpu_sched_of(v)->lock)
+
+static void set_need_resched(struct sched_cpu *sc)
+{
+	__atomic_store_n(&sc->need_resched, true, __ATOMIC_RELEASE);
+}
+
 /* ---- The run queue. */
 
 static void runq_insert(struct sched_cpu *sc, struct vcpu *v)
 {
+	ASSERT_LOCKED(&sc->lock);
 	v->runq_next = NULL;
 	if (sc->runq_tail)
 		sc->runq_tail->runq_next = v;
@@ -62,6 +124,7 @@ static void runq_remove(struct sched_cpu *sc, struct vcpu *v)
 {
 	struct vcpu *prev = NULL;
 
+	ASSERT_LOCKED(&sc->lock);
 	for (struct vcpu *w = sc->runq_head; w; prev = w, w = w->runq_next) {
 		if (w != v)
 			continue;
@@ -95,9 +158,7 @@ static int idle_runstate(const struct vcpu *v)
 /* The slice, a cap's budget or a cap's period ended: look again. */
 static void slice_expired(void *data)
 {
-	struct sched_cpu *sc = data;
-
-	sc->need_resched = true;
+	set_need_resched(data);
 }
 
 static void kick_if_remote(const struct vcpu *v);
@@ -126,6 +187,7 @@ static void cap_refill(struct domain *d, u64 now)
 {
 	u64 periods, paid;
 
+	ASSERT_LOCKED(&d->cap_lock);
 	if (now - d->cap_period_start < SCHED_CAP_PERIOD_NS)
 		return;
 	periods = (now - d->cap_period_start) / SCHED_CAP_PERIOD_NS;
@@ -137,10 +199,15 @@ static void cap_refill(struct domain *d, u64 now)
 /* Running time @d may still use in this cap period (~0: no cap). */
 static u64 cap_left(struct domain *d, u64 now)
 {
+	u64 left;
+
 	if (!d->sched_cap)
 		return ~0ULL;
+	spin_lock(&d->cap_lock);
 	cap_refill(d, now);
-	return d->cap_used < cap_budget(d) ? cap_budget(d) - d->cap_used : 0;
+	left = d->cap_used < cap_budget(d) ? cap_budget(d) - d->cap_used : 0;
+	spin_unlock(&d->cap_lock);
+	return left;
 }
 
 /* Weighed running time @v, on its CPU since sched_since, has not been charged yet. */
@@ -154,13 +221,17 @@ static u64 uncharged(const struct vcpu *v, u64 now)
 /* Charge @v, on its CPU since sched_since, for the time it ran. */
 static void account(struct vcpu *v, u64 now)
 {
+	struct domain *d = v->domain;
 	u64 ran = now > v->sched_since ? now - v->sched_since : 0;
 
+	ASSERT_VCPU_SCHED_LOCKED(v);
 	v->sched_vtime += uncharged(v, now);
 	v->sched_since = now;
-	if (v->domain->sched_cap) {
-		cap_refill(v->domain, now);
-		v->domain->cap_used += ran;
+	if (d->sched_cap) {
+		spin_lock(&d->cap_lock);
+		cap_refill(d, now);
+		d->cap_used += ran;
+		spin_unlock(&d->cap_lock);
 	}
 }
 
@@ -175,9 +246,11 @@ static struct vcpu *runq_pick(struct sched_cpu *sc, u64 now, u64 *wake_at)
 	struct vcpu *best = NULL, *yielder = NULL;
 
 	*wake_at = 0;
+	ASSERT_LOCKED(&sc->lock);
 	for (struct vcpu *w = sc->runq_head; w; w = w->runq_next) {
 		if (!cap_left(w->domain, now)) {
-			u64 at = w->domain->cap_period_start + SCHED_CAP_PERIOD_NS;
+			u64 at = __atomic_load_n(&w->domain->cap_period_start, __ATOMIC_RELAXED) +
+				 SCHED_CAP_PERIOD_NS;
 
 			if (!*wake_at || at < *wake_at)
 				*wake_at = at;
@@ -231,6 +304,7 @@ static void arm_slice(struct sched_cpu *sc, struct vcpu *running, u64 now, u64 w
 {
 	u64 end = sc->runq_head ? now + SCHED_SLICE_NS : ~0ULL;
 
+	ASSERT_LOCKED(&sc->lock);
 	if (running) {
 		u64 left = cap_left(running->domain, now);
 
@@ -250,11 +324,17 @@ void sched_credit_changed(struct domain *d)
 {
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
 		struct vcpu *v = d->vcpu[i];
+		struct sched_cpu *sc;
+		unsigned long flags;
 
-		if (v && v->is_running) {
-			cpu_sched_of(v)->need_resched = true;
+		if (!v)
+			continue;
+		sc = vcpu_sched_lock(v, &flags);
+		if (v->is_running) {
+			set_need_resched(sc);
 			kick_if_remote(v);
 		}
+		sched_unlock(sc, flags);
 	}
 }
 
@@ -282,13 +362,17 @@ static unsigned int allowed_cpu(const struct vcpu *v)
 
 	for_each_online_cpu(cpu)
 	{
-		const struct sched_cpu *sc = &per_cpu(sched_cpu, cpu);
-		unsigned int load = !!sc->running;
+		struct sched_cpu *sc = &per_cpu(sched_cpu, cpu);
+		unsigned int load;
+		unsigned long flags;
 
 		if (!cpu_allowed(v, cpu))
 			continue;
+		spin_lock_irqsave(&sc->lock, flags);
+		load = !!sc->running;
 		for (const struct vcpu *w = sc->runq_head; w; w = w->runq_next)
 			load++;
+		spin_unlock_irqrestore(&sc->lock, flags);
 		if (load < best_load) {
 			best = cpu;
 			best_load = load;
@@ -297,15 +381,37 @@ static unsigned int allowed_cpu(const struct vcpu *v)
 	return best;
 }
 
-/* @v, off every CPU and no longer queued, now belongs to @cpu's queue. */
+/*
+ * @v, off every CPU, now belongs to @cpu's queue (a waker may have queued
+ * it on its old CPU meanwhile: it leaves that queue). Its old and new
+ * CPUs' run-queue locks are held.
+ */
 static void move_to_cpu(struct vcpu *v, unsigned int cpu)
 {
+	struct sched_cpu *to = &per_cpu(sched_cpu, cpu);
 	u64 ref_vtime = 0;
 
-	vtime_ref(&per_cpu(sched_cpu, cpu), system_time(), &ref_vtime);
-	sched_cpu_ready(cpu);
-	v->processor = cpu;
+	ASSERT_VCPU_SCHED_LOCKED(v);
+	ASSERT_LOCKED(&to->lock);
+	ASSERT(!v->is_running);
+	if (v->on_runq)
+		runq_remove(cpu_sched_of(v), v);
+	vtime_ref(to, system_time(), &ref_vtime);
+	__atomic_store_n(&v->processor, cpu, __ATOMIC_RELEASE);
 	v->sched_vtime = ref_vtime; /* weighed times differ between CPUs */
+}
+
+/* @v, off every CPU, goes to an allowed CPU's queue (and runs there if it can). */
+static void move_and_wake(struct vcpu *v)
+{
+	unsigned int old = v->processor, cpu = allowed_cpu(v);
+	unsigned long flags;
+
+	sched_cpu_ready(cpu);
+	lock_two(old, cpu, &flags);
+	move_to_cpu(v, cpu);
+	unlock_two(old, cpu, flags);
+	vcpu_wake(v);
 }
 
 /*
@@ -321,13 +427,13 @@ void sched_affinity_changed(struct vcpu *v)
 	if (cpu_allowed(v, old))
 		return;
 	if (v == current) {
-		this_cpu_sched()->need_resched = true;
+		set_need_resched(this_cpu_sched());
 		return;
 	}
 	get_domain(v->domain); /* the pause may let the hypervisor lock go */
 	vcpu_pause(v);
 	arch_save_vcpu_off(old, v);
-	move_to_cpu(v, allowed_cpu(v));
+	move_and_wake(v); /* paused: it only changes queue */
 	vcpu_unpause(v);
 	put_domain(v->domain);
 }
@@ -355,7 +461,7 @@ unsigned int sched_pick_cpu(unsigned int vcpu_id)
 
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu)
 {
-	v->processor = cpu;
+	v->processor = cpu; /* no waker knows @v yet */
 	v->pause_flags = VPF_down;
 	sched_cpu_ready(cpu);
 }
@@ -363,17 +469,20 @@ void sched_init_vcpu(struct vcpu *v, unsigned int cpu)
 /* A paused vCPU: not running. Another CPU may still have its state loaded. */
 void sched_destroy_vcpu(struct vcpu *v)
 {
-	struct sched_cpu *sc = cpu_sched_of(v);
+	unsigned long flags;
+	struct sched_cpu *sc = vcpu_sched_lock(v, &flags);
 
 	if (v->on_runq)
 		runq_remove(sc, v);
 	if (sc->running == v)
 		__atomic_store_n(&sc->running, NULL, __ATOMIC_RELEASE);
+	v->is_running = false;
+	sched_unlock(sc, flags);
+	/* The IPI below waits for the other CPU: no run-queue lock is held. */
 	if (current == v)
 		current = NULL;
 	else if (v->processor != smp_processor_id())
 		arch_forget_vcpu(v->processor, v);
-	v->is_running = false;
 }
 
 /* @v's CPU is not this one: make it look at its run queue. */
@@ -383,10 +492,10 @@ static void kick_if_remote(const struct vcpu *v)
 		arch_sched_kick(v->processor);
 }
 
-void vcpu_wake(struct vcpu *v)
+/* vcpu_wake() with @v's run-queue lock held. */
+static void wake_locked(struct sched_cpu *sc, struct vcpu *v)
 {
-	struct sched_cpu *sc = cpu_sched_of(v);
-
+	ASSERT_VCPU_SCHED_LOCKED(v);
 	if (!vcpu_runnable(v) || v->is_running || v->on_runq)
 		return;
 	if (v->runstate.state != RUNSTATE_runnable)
@@ -394,61 +503,83 @@ void vcpu_wake(struct vcpu *v)
 	wake_vtime(sc, v);
 	runq_insert(sc, v);
 	/* A vCPU that waited for something runs soon: its wait is over. */
-	sc->need_resched = true;
-	kick_if_remote(v);
+	set_need_resched(sc);
+	kick_if_remote(v); /* an IPI that does not wait */
 }
 
+void vcpu_wake(struct vcpu *v)
+{
+	unsigned long flags;
+	struct sched_cpu *sc = vcpu_sched_lock(v, &flags);
+
+	wake_locked(sc, v);
+	sched_unlock(sc, flags);
+}
+
+/*
+ * No lock: an event is made pending before the kick, and a vCPU that gets
+ * on its CPU after this look delivers pending events on its way in.
+ */
 void vcpu_kick(struct vcpu *v)
 {
-	if (v->is_running)
+	if (__atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE))
 		kick_if_remote(v);
+}
+
+static unsigned long clear_pause_flag(struct vcpu *v, unsigned long flag)
+{
+	return __atomic_fetch_and(&v->pause_flags, ~flag, __ATOMIC_SEQ_CST) & flag;
 }
 
 void vcpu_unblock(struct vcpu *v)
 {
-	if (!(v->pause_flags & VPF_blocked))
-		return;
-	v->pause_flags &= ~VPF_blocked;
-	vcpu_wake(v);
+	if (clear_pause_flag(v, VPF_blocked))
+		vcpu_wake(v);
 }
 
 void vcpu_up(struct vcpu *v)
 {
-	v->pause_flags &= ~VPF_down;
+	clear_pause_flag(v, VPF_down);
 	vcpu_wake(v);
 }
 
+/*
+ * The flag is set before @done looks (a full barrier between them), and a
+ * waker makes its event visible before it clears the flag: either @done
+ * sees the event or the waker sees the flag.
+ */
 void vcpu_block(bool (*done)(struct vcpu *v))
 {
 	struct vcpu *v = current;
 
-	v->pause_flags |= VPF_blocked;
-	/* Whatever made @done true before the flag was set is not lost. */
-	__asm__ volatile("" ::: "memory");
+	__atomic_fetch_or(&v->pause_flags, VPF_blocked, __ATOMIC_SEQ_CST);
 	if (done && done(v)) {
-		v->pause_flags &= ~VPF_blocked;
+		clear_pause_flag(v, VPF_blocked);
 		return;
 	}
-	this_cpu_sched()->need_resched = true;
+	set_need_resched(this_cpu_sched());
 }
 
 void vcpu_yield(void)
 {
+	unsigned long flags;
+	struct sched_cpu *sc = vcpu_sched_lock(current, &flags);
+
 	current->sched_yielded = true;
-	this_cpu_sched()->need_resched = true;
+	set_need_resched(sc);
+	sched_unlock(sc, flags);
 }
 
 /* @v can no longer run: off its queue, and off its CPU at the next reschedule. */
-static void vcpu_sleep(struct vcpu *v)
+static void sleep_locked(struct sched_cpu *sc, struct vcpu *v)
 {
-	struct sched_cpu *sc = cpu_sched_of(v);
-
+	ASSERT_VCPU_SCHED_LOCKED(v);
 	if (v->on_runq) {
 		runq_remove(sc, v);
 		vcpu_runstate_change(v, idle_runstate(v));
 	}
 	if (v->is_running) {
-		sc->need_resched = true;
+		set_need_resched(sc);
 		kick_if_remote(v);
 	}
 }
@@ -473,83 +604,113 @@ static void wait_off_cpu(const struct vcpu *v)
 
 void vcpu_down(struct vcpu *v)
 {
-	v->pause_flags |= VPF_down;
-	vcpu_sleep(v);
+	unsigned long flags;
+	struct sched_cpu *sc;
+
+	__atomic_fetch_or(&v->pause_flags, VPF_down, __ATOMIC_SEQ_CST);
+	sc = vcpu_sched_lock(v, &flags);
+	sleep_locked(sc, v);
+	sched_unlock(sc, flags);
 }
 
 /* Returns once @v is off its CPU (at once for the caller itself, on its way out). */
 void vcpu_pause(struct vcpu *v)
 {
+	unsigned long flags;
+	struct sched_cpu *sc = vcpu_sched_lock(v, &flags);
+
 	v->pause_count++;
-	vcpu_sleep(v);
+	sleep_locked(sc, v);
+	sched_unlock(sc, flags);
 	if (v != current)
 		wait_off_cpu(v);
 }
 
 void vcpu_unpause(struct vcpu *v)
 {
-	if (!v->pause_count)
-		return;
-	if (--v->pause_count)
-		return;
-	if (!v->is_running && !v->on_runq && v->runstate.state != idle_runstate(v))
-		vcpu_runstate_change(v, idle_runstate(v));
-	vcpu_wake(v);
+	unsigned long flags;
+	struct sched_cpu *sc = vcpu_sched_lock(v, &flags);
+
+	if (v->pause_count && !--v->pause_count) {
+		if (!v->is_running && !v->on_runq && v->runstate.state != idle_runstate(v))
+			vcpu_runstate_change(v, idle_runstate(v));
+		wake_locked(sc, v);
+	}
+	sched_unlock(sc, flags);
 }
 
 bool sched_need_resched(void)
 {
-	return this_cpu_sched()->need_resched;
+	return __atomic_load_n(&this_cpu_sched()->need_resched, __ATOMIC_ACQUIRE);
+}
+
+void vcpu_runstate_update(struct vcpu *v)
+{
+	unsigned long flags;
+	struct sched_cpu *sc = vcpu_sched_lock(v, &flags);
+
+	vcpu_runstate_change(v, v->runstate.state);
+	sched_unlock(sc, flags);
 }
 
 /* ---- Switching. */
 
 static void switch_out(struct sched_cpu *sc, struct vcpu *prev)
 {
+	ASSERT_LOCKED(&sc->lock);
 	__atomic_store_n(&sc->running, NULL, __ATOMIC_RELEASE);
 	prev->is_running = false;
 	vcpu_runstate_change(prev, idle_runstate(prev));
-	vcpu_sched_out(prev);
 }
 
 static void switch_in(struct sched_cpu *sc, struct vcpu *next, u64 now)
 {
-	next->is_running = true;
+	ASSERT_LOCKED(&sc->lock);
+	__atomic_store_n(&next->is_running, true, __ATOMIC_RELEASE);
 	next->sched_since = now;
-	sc->running = next;
+	__atomic_store_n(&sc->running, next, __ATOMIC_RELEASE);
 	vcpu_runstate_change(next, RUNSTATE_running);
-	vcpu_sched_in(next);
 }
 
 /*
  * The running vCPU @prev may no longer run on this CPU (its hard affinity
  * changed): its state is saved here, this CPU forgets it, and it is queued
- * on a CPU it may use.
+ * on a CPU it may use. No run-queue lock is held.
  */
 static void move_away(struct vcpu *prev)
 {
 	arch_save_vcpu_off(smp_processor_id(), prev);
-	move_to_cpu(prev, allowed_cpu(prev));
-	vcpu_wake(prev);
+	move_and_wake(prev);
 }
 
 /*
- * Idle, interrupts on, until a vCPU of this CPU can run (*@wake_at: when a
- * capped one waiting may run again, 0 if none; updated).
+ * The first vCPU of this CPU that can run, idling (interrupts on, the
+ * run-queue lock let go) until there is one (*@wake_at: when a capped one
+ * waiting may run again, 0 if none; updated). Called and returns with the
+ * lock held.
  */
 static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *wake_at)
 {
-	struct vcpu *next = NULL;
+	struct vcpu *next;
 
-	while (!next) {
+	while (!(next = runq_pick(sc, system_time(), wake_at))) {
 		u64 t0 = system_time();
 
 		arm_slice(sc, NULL, t0, *wake_at);
+		spin_unlock(&sc->lock);
 		arch_idle_wait();
+		spin_lock(&sc->lock);
 		sc->idle_time += system_time() - t0;
-		next = runq_pick(sc, system_time(), wake_at);
 	}
 	return next;
+}
+
+/* @next runs on this CPU from now on (its state is loaded afterwards). */
+static void start_next(struct sched_cpu *sc, struct vcpu *next, u64 now, u64 wake_at)
+{
+	sc->need_resched = false;
+	switch_in(sc, next, now);
+	arm_slice(sc, next, now, wake_at);
 }
 
 /*
@@ -563,7 +724,9 @@ void schedule(void)
 	struct sched_cpu *sc = this_cpu_sched();
 	struct vcpu *prev = current, *next, *moving = NULL;
 	u64 now = system_time(), wake_at;
+	unsigned long flags;
 
+	spin_lock_irqsave(&sc->lock, flags);
 	sc->need_resched = false;
 	if (prev && !prev->is_running)
 		prev = NULL; /* torn down, or switched out already */
@@ -579,21 +742,30 @@ void schedule(void)
 		prev->sched_yielded = false;
 	if (next && next == prev) {
 		arm_slice(sc, next, now, wake_at);
+		spin_unlock_irqrestore(&sc->lock, flags);
 		return;
 	}
 	if (prev)
 		switch_out(sc, prev);
+	/* Running before the lock goes, so that no waker queues it again. */
+	if (next)
+		start_next(sc, next, now, wake_at);
+	spin_unlock(&sc->lock);
+	/* Its ticker stops (a tick raises an event: the event lock goes before ours). */
+	if (prev)
+		vcpu_sched_out(prev);
 	if (moving)
-		move_away(moving);
+		move_away(moving); /* takes two CPUs' run-queue locks */
 	if (!next) {
+		spin_lock(&sc->lock);
 		next = idle_until_runnable(sc, &wake_at);
-		now = system_time();
+		start_next(sc, next, system_time(), wake_at);
+		spin_unlock(&sc->lock);
 	}
-	sc->need_resched = false;
+	vcpu_sched_in(next);
+	local_irq_restore(flags);
 	if (current != prev)
 		prev = NULL; /* this CPU was made to forget it (arch_forget_vcpu) */
-	switch_in(sc, next, now);
-	arm_slice(sc, next, now, wake_at);
 	if (prev != next)
 		arch_context_switch(prev, next); /* prev NULL: nothing to save */
 	current = next;
@@ -618,9 +790,15 @@ u64 sched_idle_time(unsigned int cpu)
 
 u64 vcpu_cpu_time(struct vcpu *v)
 {
+	unsigned long flags;
+	struct sched_cpu *sc = vcpu_sched_lock(v, &flags);
+	u64 t;
+
 	if (v->is_running)
 		vcpu_runstate_change(v, RUNSTATE_running); /* bring it up to date */
-	return v->runstate.time[RUNSTATE_running];
+	t = v->runstate.time[RUNSTATE_running];
+	sched_unlock(sc, flags);
+	return t;
 }
 
 u64 domain_cpu_time(const struct domain *d)

@@ -18,6 +18,7 @@
 #include "uaccess.h"
 #include "sched.h"
 #include "hvm.h"
+#include "hvlock.h"
 #include "public/vcpu.h"
 #include "public/sched.h"
 
@@ -80,15 +81,17 @@ void vcpu_timers_init(struct vcpu *v)
 /*
  * The runstate area is a guest virtual address, so it is written only
  * through the page tables of @v's own domain: those of the vCPU this CPU
- * runs (current) when it belongs to that domain. A change made from another
- * domain's context (a wake, a pause, the switch to @v before its page tables
+ * runs (current) when it belongs to that domain, and only with the
+ * hypervisor lock held (a fault takes it: a lockless send's wake must
+ * not). A change made from another domain's context or without the lock
+ * (a wake, a pause, the switch to @v before its page tables
  * are loaded) is written when @v runs next (vcpu_runstate_publish), and one
  * that faults (a PV vCPU in user mode, whose tables lack the kernel's half)
  * when it enters its kernel.
  */
 static bool runstate_area_reachable(const struct vcpu *v)
 {
-	return current && current->domain == v->domain;
+	return current && current->domain == v->domain && hv_held();
 }
 
 /*
@@ -205,7 +208,7 @@ static long register_runstate(struct vcpu *v, unsigned long arg)
 	if (a.addr.p && !guest_range_ok(a.addr.p, sizeof(struct vcpu_runstate_info)))
 		return -EFAULT;
 	v->runstate_guest = a.addr.p;
-	vcpu_runstate_change(v, v->runstate.state); /* bring the times up to date */
+	vcpu_runstate_update(v); /* the times brought up to date, and written there */
 	return 0;
 }
 
@@ -267,7 +270,7 @@ static long get_runstate(struct vcpu *v, unsigned long arg)
 {
 	struct vcpu_runstate_info rs;
 
-	vcpu_runstate_change(v, v->runstate.state);
+	vcpu_runstate_update(v);
 	rs = v->runstate;
 	return copy_to_guest(arg, &rs, sizeof(rs)) ? -EFAULT : 0;
 }

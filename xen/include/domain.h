@@ -125,6 +125,12 @@ struct vcpu {
 
 	/* Scheduling (common/scheduler.c; docs/design.md "Scheduler"). */
 	u64 hard_affinity, soft_affinity; /* CPUs it may / prefers to run on (bit n = CPU n) */
+	/*
+	 * Scheduling state. pause_flags is changed atomically (a waker clears
+	 * VPF_blocked while the vCPU sets it); the rest is covered by the
+	 * run-queue lock of the CPU @processor names (scheduler.c), which is
+	 * also held to change @processor.
+	 */
 	unsigned long pause_flags; /* VPF_*: reasons of its own not to run */
 	unsigned int pause_count; /* vcpu_pause() nesting */
 	bool is_running; /* the vCPU its CPU runs now */
@@ -179,7 +185,9 @@ struct domain {
 	s64 time_offset; /* seconds added to the wall clock (settimeoffset) */
 	u16 sched_weight; /* credit weight (domctl scheduler_op), 0 = the default 256 */
 	u16 sched_cap;	  /* credit cap in percent of a CPU, 0 = none */
-	u64 cap_period_start, cap_used; /* the cap's current period, and the time run in it */
+	/* The cap's current period and the time run in it: under cap_lock (scheduler.c). */
+	u64 cap_period_start, cap_used;
+	spinlock_t cap_lock; /* taken inside a run-queue lock, by any CPU running its vCPUs */
 	struct vcpu *vcpu[MAX_VIRT_CPUS];
 	/*
 	 * The event lock: the port table and buckets, virq_to_evtchn of its
@@ -252,6 +260,13 @@ struct page_info;
 bool domain_keep_shared_page(struct domain *d, struct page_info *pg);
 /* Free domains whose last reference went (a quiescent point). */
 void domain_reap(void);
+/*
+ * Code running without the hypervisor lock brackets its use of borrowed
+ * domain pointers (domain_by_id) with these: domain_reap() frees nothing
+ * meanwhile. No guest fault may be taken inside (it would take the lock).
+ */
+void domain_read_begin(void);
+void domain_read_end(void);
 /* Number of domains listed (alive or dying). */
 unsigned int domain_count(void);
 struct xen_domctl_getdomaininfo;

@@ -93,6 +93,8 @@ long do_event_channel_op_compat(unsigned long arg);
 void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int port);
 /* Raise @port of @d on the vCPU it notifies (a PIRQ's port). */
 void evtchn_raise_port(struct domain *d, unsigned int port);
+/* EVTCHNOP_send without the hypervisor lock: -EAGAIN when it must go the slow way. */
+long evtchn_send_unlocked(unsigned int port);
 /* Raise a per-vCPU VIRQ (VIRQ_TIMER...) if @v has bound it. */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 /* Raise a global VIRQ (VIRQ_CONSOLE...) of @d if bound (it lives on vCPU 0). */

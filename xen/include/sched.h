@@ -24,9 +24,9 @@
 struct vcpu;
 struct domain;
 
-#define SCHED_SLICE_NS 30000000ULL /* 30 ms, the credit scheduler's default */
+#define SCHED_SLICE_NS 30000000ULL	/* 30 ms, the credit scheduler's default */
 #define SCHED_CAP_PERIOD_NS 30000000ULL /* a cap is a share of each 30 ms */
-#define SCHED_DEFAULT_WEIGHT 256 /* Xen's default credit weight */
+#define SCHED_DEFAULT_WEIGHT 256	/* Xen's default credit weight */
 
 /* The CPU vCPU @vcpu_id of a domain is placed on. */
 unsigned int sched_pick_cpu(unsigned int vcpu_id);
@@ -66,6 +66,9 @@ long sched_poll_ports(u64 ports, unsigned int nr, u64 timeout);
  */
 void vcpu_pause(struct vcpu *v);
 void vcpu_unpause(struct vcpu *v);
+
+/* Bring @v's runstate times up to date (its run-queue lock taken). */
+void vcpu_runstate_update(struct vcpu *v);
 
 /* A reschedule is due on this CPU (checked on every way back to a guest). */
 bool sched_need_resched(void);

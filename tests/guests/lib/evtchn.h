@@ -123,6 +123,40 @@ static inline bool evtchn_spin_pending(uint32_t port, unsigned long loops)
 	return false;
 }
 
+/* EVTCHNOP_status of our own @port into *@st. */
+static inline long evtchn_status_of(uint32_t port, struct evtchn_status *st)
+{
+	st->dom = DOMID_SELF;
+	st->port = port;
+	return evtchn_op(EVTCHNOP_status, st);
+}
+
+/* A loopback pair: *@rx unbound to ourselves, *@tx bound to it; false on error. */
+static inline bool evtchn_bind_loopback(uint32_t *rx, uint32_t *tx)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	struct evtchn_bind_interdomain b = { .remote_dom = DOMID_SELF };
+
+	if (evtchn_op(EVTCHNOP_alloc_unbound, &a) != 0)
+		return false;
+	b.remote_port = a.port;
+	if (evtchn_op(EVTCHNOP_bind_interdomain, &b) != 0)
+		return false;
+	*rx = a.port, *tx = b.local_port;
+	return true;
+}
+
+/* The lowest port free now (allocated and closed again); 0 on error. */
+static inline uint32_t evtchn_first_free_port(void)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+
+	if (evtchn_op(EVTCHNOP_alloc_unbound, &a) != 0 ||
+	    evtchn_port_op(EVTCHNOP_close, a.port) != 0)
+		return 0;
+	return a.port;
+}
+
 /*
  * Block in SCHEDOP_poll until @port is pending, at most @max polls (other
  * events end a poll too).

@@ -37,13 +37,6 @@ static volatile unsigned long send_round, send_port, closed_round, ap_acked, ap_
 static volatile unsigned long ap_send_bad, ap_send_ok, ap_send_einval;
 static volatile long ap_last_bad_rc;
 
-static long port_status(uint32_t port, struct evtchn_status *st)
-{
-	st->dom = DOMID_SELF;
-	st->port = port;
-	return evtchn_op(EVTCHNOP_status, st);
-}
-
 /* One unbound port allocated, seen as ours and closed; false if any step was wrong. */
 static bool alloc_round(unsigned long *max_port)
 {
@@ -54,7 +47,7 @@ static bool alloc_round(unsigned long *max_port)
 		return false;
 	if (a.port > *max_port)
 		*max_port = a.port;
-	if (port_status(a.port, &st) != 0 || st.status != EVTCHNSTAT_unbound)
+	if (evtchn_status_of(a.port, &st) != 0 || st.status != EVTCHNSTAT_unbound)
 		return false;
 	return evtchn_port_op(EVTCHNOP_close, a.port) == 0;
 }
@@ -134,21 +127,6 @@ static void test_alloc_race(unsigned long *max_port)
 		printk("alloc/close race: 2x%u ports, none shared\n", ALLOC_ROUNDS);
 }
 
-/* A loopback pair: *@p unbound to ourselves, *@q bound to it. */
-static bool bind_pair(uint32_t *p, uint32_t *q)
-{
-	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-	struct evtchn_bind_interdomain b = { .remote_dom = DOMID_SELF };
-
-	if (evtchn_op(EVTCHNOP_alloc_unbound, &a) != 0)
-		return false;
-	b.remote_port = a.port;
-	if (evtchn_op(EVTCHNOP_bind_interdomain, &b) != 0)
-		return false;
-	*p = a.port, *q = b.local_port;
-	return true;
-}
-
 /* Wait (yielding) until @port is pending. */
 static bool wait_pending(uint32_t port)
 {
@@ -166,7 +144,7 @@ static bool send_round_once(unsigned long round, unsigned long *max_port)
 	uint32_t p, q;
 	long rc_q, rc_p;
 
-	if (!bind_pair(&p, &q)) {
+	if (!evtchn_bind_loopback(&p, &q)) {
 		xtest_fail("round %lu: the loopback pair did not bind", round);
 		return false;
 	}
@@ -210,23 +188,12 @@ static void check_all_closed(unsigned long max_port, uint32_t first)
 	unsigned int open = 0;
 
 	for (uint32_t port = first; port <= max_port; port++)
-		if (port_status(port, &st) != 0 || st.status != EVTCHNSTAT_closed) {
+		if (evtchn_status_of(port, &st) != 0 || st.status != EVTCHNSTAT_closed) {
 			if (!open++)
 				xtest_fail("port %u still in state %u after the races", port,
 					   st.status);
 		}
 	xtest_check(open == 0, "%u of ports %u-%lu not closed", open, first, max_port);
-}
-
-/* The lowest port free before the races; 0 on error. */
-static uint32_t first_free_port(void)
-{
-	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-
-	if (evtchn_op(EVTCHNOP_alloc_unbound, &a) != 0 ||
-	    evtchn_port_op(EVTCHNOP_close, a.port) != 0)
-		return 0;
-	return a.port;
 }
 
 void test_main(void)
@@ -243,7 +210,7 @@ void test_main(void)
 		xtest_skip("dom0 has one vCPU");
 		return;
 	}
-	first = first_free_port();
+	first = evtchn_first_free_port();
 	xtest_check(first != 0, "no port to allocate");
 	rc = xtest_vcpu_start(1, ap_main, ap_stack, sizeof(ap_stack));
 	if (rc || !xtest_wait_flag(&ap_alive, 1)) {

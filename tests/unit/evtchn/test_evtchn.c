@@ -761,6 +761,69 @@ static void test_xen_ports(void **state)
 	assert_int_equal(st.status, EVTCHNSTAT_unbound);
 }
 
+/* No event lock is held (what every path of the lockless send leaves behind). */
+static void assert_unlocked(void)
+{
+	for (int i = 0; i < NR_FAKE; i++)
+		assert_false(spin_is_locked(&doms[i]->event_lock));
+}
+
+/*
+ * The lockless send (pv/hypercall.c's fast path): the same results as
+ * EVTCHNOP_send, or -EAGAIN with nothing raised when an event lock is
+ * busy, the peer is HVM or the peer's port is the hypervisor's.
+ */
+static void test_send_unlocked(void **state)
+{
+	u32 rp, lp, ip, up;
+	int xp;
+
+	(void)state;
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &rp), 0);
+	as_dom(1);
+	assert_int_equal(bind_interdomain(0, rp, &lp), 0);
+	assert_int_equal(evtchn_send_unlocked(lp), 0);
+	assert_true(pending(0, rp));
+	assert_int_equal(sh(0)->vcpu_info[0].evtchn_upcall_pending, 1);
+	assert_unlocked();
+	/* A busy event lock, the sender's or the peer's: nothing done. */
+	for (int i = 0; i < NR_FAKE; i++) {
+		sh(0)->evtchn_pending[0] = 0;
+		spin_lock(&doms[i]->event_lock);
+		assert_int_equal(evtchn_send_unlocked(lp), -EAGAIN);
+		spin_unlock(&doms[i]->event_lock);
+		assert_false(pending(0, rp));
+		assert_unlocked();
+	}
+	/* An HVM peer's wake needs the hypervisor lock. */
+	doms[0]->arch.is_hvm = true;
+	assert_int_equal(evtchn_send_unlocked(lp), -EAGAIN);
+	doms[0]->arch.is_hvm = false;
+	assert_false(pending(0, rp));
+	/* IPI, unbound, closed and invalid ports answer as EVTCHNOP_send does. */
+	assert_int_equal(bind_ipi(0, &ip), 0);
+	assert_int_equal(evtchn_send_unlocked(ip), 0);
+	assert_true(pending(1, ip));
+	assert_int_equal(alloc_unbound(DOMID_SELF, 0, &up), 0);
+	assert_int_equal(evtchn_send_unlocked(up), 0);
+	assert_int_equal(close_port(ip), 0);
+	assert_int_equal(evtchn_send_unlocked(ip), -EINVAL);
+	assert_int_equal(evtchn_send_unlocked(EVTCHN_NR_PORTS), -EINVAL);
+	/* After the peer closed its end, a send is dropped. */
+	as_dom(0);
+	assert_int_equal(close_port(rp), 0);
+	as_dom(1);
+	assert_int_equal(evtchn_send_unlocked(lp), 0);
+	assert_unlocked();
+	/* An emulator's send to the hypervisor's port goes the slow way. */
+	xp = evtchn_alloc_xen_port(doms[1], 0, 0);
+	as_dom(0);
+	assert_int_equal(bind_interdomain(1, (u32)xp, &lp), 0);
+	notified_dom = NULL;
+	assert_int_equal(evtchn_send_unlocked(lp), -EAGAIN);
+	assert_null(notified_dom);
+	assert_unlocked();
+}
 
 /* ---- FIFO ABI. Frame 1 holds vCPU 0's control block, frames 10.. the event array. */
 
@@ -1104,7 +1167,7 @@ int main(void)
 		T(test_two_level_bits), T(test_mask_unmask), T(test_status),
 		T(test_bind_vcpu),	T(test_reset),	     T(test_enosys_and_efault),
 		T(test_compat),		T(test_table_full),  T(test_pollers),
-		T(test_xen_ports),
+		T(test_xen_ports),	T(test_send_unlocked),
 		T(test_fifo_init_control_errors), T(test_fifo_priority_order), T(test_fifo_mask_unmask),
 		T(test_fifo_tails), T(test_fifo_busy_port), T(test_fifo_switch),
 		T(test_fifo_many_ports), T(test_fifo_interdomain), T(test_max_evtchn_port),

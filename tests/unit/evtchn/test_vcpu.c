@@ -94,6 +94,18 @@ void vcpu_unblock(struct vcpu *v)
 	v->pause_flags &= ~VPF_blocked;
 }
 
+/* Unit tests run as if under the hypervisor lock. */
+bool hv_held(void)
+{
+	return true;
+}
+
+/* The scheduler's side of the runstate calls: no lock to take here. */
+void vcpu_runstate_update(struct vcpu *v)
+{
+	vcpu_runstate_change(v, v->runstate.state);
+}
+
 /* The scheduler's and the arch's side of VCPUOP_initialise/up/down. */
 static bool initialised[MAX_VIRT_CPUS];
 static int shutdowns;

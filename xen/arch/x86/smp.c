@@ -122,6 +122,11 @@ void hv_enter(void)
 		lock_serving(&hv_lock);
 }
 
+bool hv_held(void)
+{
+	return this_cpu(hv_depth) > 0;
+}
+
 void hv_leave(void)
 {
 	ASSERT(this_cpu(hv_depth) > 0);

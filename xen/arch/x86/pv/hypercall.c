@@ -15,6 +15,11 @@
 #include "setup.h"
 #include "hvlock.h"
 #include "hvm.h"
+#include "event.h"
+#include "sched.h"
+#include "uaccess.h"
+#include "public/xen.h"
+#include "public/event_channel.h"
 
 u64 hypercall_count[NR_HYPERCALLS];
 
@@ -84,7 +89,7 @@ long hypercall_dispatch(u64 nr, const unsigned long a[5])
 	h = &hypercall_table[nr];
 	if (h->privileged && !current->domain->is_privileged)
 		return -EPERM;
-	hypercall_count[nr]++;
+	__atomic_fetch_add(&hypercall_count[nr], 1, __ATOMIC_RELAXED); /* also counted lockless */
 	return h->fn(a[0], a[1], a[2], a[3], a[4]);
 }
 
@@ -96,10 +101,45 @@ static long dispatch(struct cpu_regs *r)
 	return hypercall_dispatch(r->rax, args);
 }
 
+/*
+ * A guest kernel's EVTCHNOP_send, done without the hypervisor lock
+ * (evtchn_send_unlocked). The port is copied in first, with no lock held
+ * (a fault takes the hypervisor lock in do_trap). True when it was done:
+ * the guest goes straight back, unless the way back has work (a
+ * reschedule, an upcall to bounce, the vCPU's first time check), which
+ * takes the lock. False: nothing was done, the slow path runs it.
+ */
+static bool send_without_lock(struct cpu_regs *r)
+{
+	struct vcpu *v = current;
+	evtchn_port_t port;
+	long rc;
+
+	if (r->rax != __HYPERVISOR_event_channel_op || (u32)r->rdi != EVTCHNOP_send ||
+	    !v->arch.pv.in_kernel)
+		return false;
+	if (copy_from_guest(&port, r->rsi, sizeof(port)))
+		return false; /* the slow path answers -EFAULT */
+	domain_read_begin();
+	rc = evtchn_send_unlocked(port);
+	domain_read_end();
+	if (rc == -EAGAIN)
+		return false;
+	__atomic_fetch_add(&hypercall_count[__HYPERVISOR_event_channel_op], 1, __ATOMIC_RELAXED);
+	r->rax = (u64)rc;
+	if (sched_need_resched() || evtchn_upcall_due(v) || !v->time_started) {
+		hv_enter();
+		pv_return_to_guest(r);
+	}
+	return true;
+}
+
 void do_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v;
 
+	if (send_without_lock(r))
+		return;
 	hv_enter();
 	v = current;
 

@@ -226,7 +226,7 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
 	if (c->flags & VGCF_online)
 		vcpu_up(v);
 	else
-		v->pause_flags |= VPF_down;
+		vcpu_down(v);
 	return 0;
 }
 
@@ -342,7 +342,7 @@ void pv_vcpu_reset(struct vcpu *v)
 	memset(v->arch.pv.traps, 0, sizeof(v->arch.pv.traps));
 	v->arch.pv.fpu_saved = false;
 	pv_reset_xstate(&v->arch.pv);
-	v->pause_flags |= VPF_down;
+	vcpu_down(v);
 }
 
 /*
