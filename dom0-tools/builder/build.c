@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "build.h"
+#include "build_internal.h"
 #include "errno.h"
 #include "event_channel.h"
 #include "grant_table.h"
@@ -18,20 +19,7 @@
 #define MAXMEM_SLACK_KB 1024
 #define POPULATE_BATCH 4096
 
-struct build {
-	struct ctrl *c;
-	const struct pv_build_args *a;
-	struct pv_build_result *res;
-	struct pv_layout *l;
-	uint64_t *p2m; /* pfn -> mfn, nr_pages entries */
-	uint64_t shared_info_mfn;
-	unsigned int grant_version;
-	char *err;
-	size_t errlen;
-};
-
-static int fail(struct build *b, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct build *b, int r, const char *fmt, ...)
+int build_fail(struct build *b, int r, const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -43,8 +31,7 @@ static int fail(struct build *b, int r, const char *fmt, ...)
 	return r;
 }
 
-static void phase(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void phase(struct build *b, const char *fmt, ...)
+void build_phase(struct build *b, const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -57,7 +44,7 @@ static void phase(struct build *b, const char *fmt, ...)
 	b->a->phase(what);
 }
 
-static int create_domain(struct build *b)
+int build_create_domain(struct build *b)
 {
 	struct xen_sysctl_physinfo p;
 	struct xen_domctl d;
@@ -74,14 +61,18 @@ static int create_domain(struct build *b)
 	d.u.createdomain.max_grant_frames = -1;
 	d.u.createdomain.max_maptrack_frames = -1;
 	d.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(b->grant_version);
+	if (b->a->pvh) {
+		d.u.createdomain.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+		d.u.createdomain.arch.emulation_flags = XEN_X86_EMU_LAPIC;
+	}
 	r = ctrl_domctl(b->c, XEN_DOMCTL_createdomain, 0, &d);
 	if (r < 0)
-		return fail(b, r, "creating the domain");
+		return build_fail(b, r, "creating the domain");
 	b->res->domid = d.domain;
 	return 0;
 }
 
-static int limits(struct build *b)
+int build_limits(struct build *b)
 {
 	struct xen_domctl d;
 	int r;
@@ -90,62 +81,74 @@ static int limits(struct build *b)
 	d.u.max_vcpus.max = b->a->vcpus;
 	r = ctrl_domctl(b->c, XEN_DOMCTL_max_vcpus, b->res->domid, &d);
 	if (r < 0)
-		return fail(b, r, "setting %u vCPUs", b->a->vcpus);
+		return build_fail(b, r, "setting %u vCPUs", b->a->vcpus);
 	memset(&d, 0, sizeof(d));
 	d.u.max_mem.max_memkb = b->a->memory_kb + MAXMEM_SLACK_KB;
 	r = ctrl_domctl(b->c, XEN_DOMCTL_max_mem, b->res->domid, &d);
 	if (r < 0)
-		return fail(b, r, "setting the memory limit");
+		return build_fail(b, r, "setting the memory limit");
+	if (b->a->pvh)
+		return 0;
 	memset(&d, 0, sizeof(d));
 	d.u.address_size.size = 64;
 	r = ctrl_domctl(b->c, XEN_DOMCTL_set_address_size, b->res->domid, &d);
-	return r < 0 ? fail(b, r, "setting the 64-bit address size") : 0;
+	return r < 0 ? build_fail(b, r, "setting the 64-bit address size") : 0;
 }
 
-static int unbound_port(struct build *b, uint32_t *port)
+int build_unbound_port(struct build *b, uint32_t *port)
 {
 	struct evtchn_alloc_unbound u = { .dom = b->res->domid, .remote_dom = 0 };
 	long r = ctrl_hypercall_arg(b->c, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, &u,
 				    sizeof(u), 0, 0);
 
 	if (r < 0)
-		return fail(b, (int)r, "allocating an event channel");
+		return build_fail(b, (int)r, "allocating an event channel");
 	*port = u.port;
 	return 0;
 }
 
-static int memory_map(struct build *b)
+int build_memory_map(struct build *b, const struct petrel_e820_entry *map, unsigned int n)
 {
-	struct petrel_e820_entry *e = ctrl_buf_alloc(sizeof(*e));
+	struct petrel_e820_entry *e = ctrl_buf_alloc(n * sizeof(*e));
 	struct xen_foreign_memory_map m = { .domid = b->res->domid };
 	long r;
 
 	if (!e)
-		return fail(b, -ENOMEM, "memory map");
-	*e = (struct petrel_e820_entry){ 0, (b->a->memory_kb + MAXMEM_SLACK_KB) << 10,
-					 PETREL_E820_RAM };
-	m.map.nr_entries = 1;
+		return build_fail(b, -ENOMEM, "memory map");
+	memcpy(e, map, n * sizeof(*e));
+	m.map.nr_entries = n;
 	set_xen_guest_handle(m.map.buffer, e);
 	r = ctrl_hypercall_arg(b->c, __HYPERVISOR_memory_op, XENMEM_set_memory_map, &m, sizeof(m),
 			       0, 0);
-	ctrl_buf_free(e, sizeof(*e));
-	return r < 0 ? fail(b, (int)r, "setting the memory map") : 0;
+	ctrl_buf_free(e, n * sizeof(*e));
+	return r < 0 ? build_fail(b, (int)r, "setting the memory map") : 0;
 }
 
-/* Back pfns [0, nr_pages) with memory; Xen writes each page's mfn back. */
-static int populate(struct build *b)
+static int memory_map(struct build *b)
 {
-	uint64_t n = b->l->nr_pages, done = 0, chunk;
+	const struct petrel_e820_entry ram = { 0, (b->a->memory_kb + MAXMEM_SLACK_KB) << 10,
+					       PETREL_E820_RAM };
+
+	return build_memory_map(b, &ram, 1);
+}
+
+/*
+ * Back pfns [first, first + n) with memory; for a PV guest Xen writes each
+ * page's mfn back (into frames[]), for an HVM one the list stays as it was.
+ */
+int build_populate(struct build *b, uint64_t first, uint64_t n, uint64_t *frames)
+{
+	uint64_t done = 0, chunk;
 	uint64_t *buf = ctrl_buf_alloc(POPULATE_BATCH * sizeof(*buf));
 	struct xen_memory_reservation res;
 	long r = 0;
 
 	if (!buf)
-		return fail(b, -ENOMEM, "populating memory");
+		return build_fail(b, -ENOMEM, "populating memory");
 	while (done < n) {
 		chunk = n - done < POPULATE_BATCH ? n - done : POPULATE_BATCH;
 		for (uint64_t i = 0; i < chunk; i++)
-			buf[i] = done + i;
+			buf[i] = first + done + i;
 		memset(&res, 0, sizeof(res));
 		set_xen_guest_handle(res.extent_start, (xen_pfn_t *)buf);
 		res.nr_extents = chunk;
@@ -154,17 +157,18 @@ static int populate(struct build *b)
 				       sizeof(res), 0, 0);
 		if (r != (long)chunk)
 			break;
-		memcpy(b->p2m + done, buf, chunk * sizeof(*buf));
+		memcpy(frames + done, buf, chunk * sizeof(*buf));
 		done += chunk;
 	}
 	ctrl_buf_free(buf, POPULATE_BATCH * sizeof(*buf));
 	if (done < n)
-		return fail(b, r < 0 ? (int)r : -ENOMEM, "populating %llu MiB (%llu pages done)",
-			    (unsigned long long)(n >> 8), (unsigned long long)done);
+		return build_fail(
+		    b, r < 0 ? (int)r : -ENOMEM, "populating %llu pages at pfn %#llx (%llu done)",
+		    (unsigned long long)n, (unsigned long long)first, (unsigned long long)done);
 	return 0;
 }
 
-static void *map_pfns(struct build *b, uint64_t first, uint64_t count)
+void *build_map_pfns(struct build *b, uint64_t first, uint64_t count)
 {
 	int *errs = calloc(count, sizeof(*errs));
 	void *m = NULL;
@@ -273,23 +277,23 @@ static int write_image(struct build *b)
 {
 	const struct pv_layout *l = b->l;
 	uint64_t pages = (l->map_end - l->virt_base) >> PV_PAGE_SHIFT;
-	unsigned char *mem = map_pfns(b, 0, pages);
+	unsigned char *mem = build_map_pfns(b, 0, pages);
 
 	if (!mem)
-		return fail(b, errno ? -errno : -EFAULT, "mapping the guest's memory");
-	phase(b, "initial mapping mapped (%llu pages)", (unsigned long long)pages);
+		return build_fail(b, errno ? -errno : -EFAULT, "mapping the guest's memory");
+	build_phase(b, "initial mapping mapped (%llu pages)", (unsigned long long)pages);
 	if (load_segments(b, mem, pages << PV_PAGE_SHIFT)) {
 		ctrl_unmap(mem, (unsigned int)pages);
-		return fail(b, -ENOMEM, "loading the kernel");
+		return build_fail(b, -ENOMEM, "loading the kernel");
 	}
 	if (l->ramdisk_pages && !l->ramdisk_unmapped)
 		memcpy(mem + (l->ramdisk_pfn << PV_PAGE_SHIFT), b->a->ramdisk->data,
 		       b->a->ramdisk->len);
-	phase(b, "kernel loaded, the rest zeroed");
+	build_phase(b, "kernel loaded, the rest zeroed");
 	memcpy(mem + (l->p2m_pfn << PV_PAGE_SHIFT), b->p2m, l->nr_pages * sizeof(uint64_t));
 	fill_start_info(b, (struct start_info *)(mem + (l->start_info_pfn << PV_PAGE_SHIFT)));
 	pv_layout_page_tables(l, b->p2m, (uint64_t *)(mem + (l->pt_pfn << PV_PAGE_SHIFT)));
-	phase(b, "p2m, start_info, page tables");
+	build_phase(b, "p2m, start_info, page tables");
 	ctrl_unmap(mem, (unsigned int)pages);
 	return 0;
 }
@@ -303,9 +307,9 @@ static int write_unmapped_ramdisk(struct build *b)
 
 	if (!l->ramdisk_unmapped)
 		return 0;
-	mem = map_pfns(b, l->ramdisk_pfn, l->ramdisk_pages);
+	mem = build_map_pfns(b, l->ramdisk_pfn, l->ramdisk_pages);
 	if (!mem)
-		return fail(b, errno ? -errno : -EFAULT, "mapping the ramdisk's pages");
+		return build_fail(b, errno ? -errno : -EFAULT, "mapping the ramdisk's pages");
 	memcpy(mem, rd->data, rd->len);
 	memset(mem + rd->len, 0, (l->ramdisk_pages << PV_PAGE_SHIFT) - rd->len);
 	ctrl_unmap(mem, (unsigned int)l->ramdisk_pages);
@@ -323,7 +327,7 @@ static int hypercall_page(struct build *b)
 	memset(&d, 0, sizeof(d));
 	d.u.hypercall_init.gmfn = b->p2m[(n->hypercall_page - b->l->virt_base) >> PV_PAGE_SHIFT];
 	r = ctrl_domctl(b->c, XEN_DOMCTL_hypercall_init, b->res->domid, &d);
-	return r < 0 ? fail(b, r, "filling the hypercall page") : 0;
+	return r < 0 ? build_fail(b, r, "filling the hypercall page") : 0;
 }
 
 /* mmuext_op(ops, count, done, foreign domain): pin the L4 for the new domain. */
@@ -333,12 +337,12 @@ static int pin_l4(struct build *b)
 	long r;
 
 	if (!op)
-		return fail(b, -ENOMEM, "pinning the page tables");
+		return build_fail(b, -ENOMEM, "pinning the page tables");
 	op->cmd = MMUEXT_PIN_L4_TABLE;
 	op->arg1.mfn = b->p2m[b->l->pt_pfn];
 	r = ctrl_hypercall(b->c, __HYPERVISOR_mmuext_op, (uintptr_t)op, 1, 0, b->res->domid, 0);
 	ctrl_buf_free(op, sizeof(*op));
-	return r < 0 ? fail(b, (int)r, "pinning the page tables") : 0;
+	return r < 0 ? build_fail(b, (int)r, "pinning the page tables") : 0;
 }
 
 static int shared_info(struct build *b)
@@ -348,13 +352,13 @@ static int shared_info(struct build *b)
 	int err = 0, r = ctrl_domain_info(b->c, b->res->domid, &info);
 
 	if (r < 0)
-		return fail(b, r, "reading the new domain's info");
+		return build_fail(b, r, "reading the new domain's info");
 	b->shared_info_mfn = info.shared_info_frame;
 	si = ctrl_map_foreign(b->c, b->res->domid, PROT_READ | PROT_WRITE, &b->shared_info_mfn,
 			      &err, 1);
 	if (!si || err) {
 		ctrl_unmap(si, 1);
-		return fail(b, err ? err : -errno, "mapping shared_info");
+		return build_fail(b, err ? err : -errno, "mapping shared_info");
 	}
 	memset(si, 0, sizeof(*si));
 	for (int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
@@ -371,7 +375,7 @@ static int vcpu_context(struct build *b)
 	int r;
 
 	if (!v)
-		return fail(b, -ENOMEM, "vCPU context");
+		return build_fail(b, -ENOMEM, "vCPU context");
 	v->flags = VGCF_in_kernel | VGCF_online;
 	v->user_regs.rip = b->a->kernel->entry;
 	v->user_regs.rsp = pv_layout_va(l, l->stack_pfn + 1);
@@ -388,7 +392,7 @@ static int vcpu_context(struct build *b)
 	set_xen_guest_handle(d.u.vcpucontext.ctxt, v);
 	r = ctrl_domctl(b->c, XEN_DOMCTL_setvcpucontext, b->res->domid, &d);
 	ctrl_buf_free(v, sizeof(*v));
-	return r < 0 ? fail(b, r, "setting vCPU 0's context") : 0;
+	return r < 0 ? build_fail(b, r, "setting vCPU 0's context") : 0;
 }
 
 /* The grant table's first frame: acquire_resource, else setup_table + map. */
@@ -419,12 +423,19 @@ static void *grant_frame(struct build *b)
 	return g;
 }
 
-static int seed_grants(struct build *b)
+int build_seed_grants(struct build *b)
 {
 	grant_entry_v1_t *g = grant_frame(b);
 
 	if (!g)
-		return fail(b, -EIO, "mapping the grant table");
+		return build_fail(b, -EIO, "mapping the grant table");
+	build_write_grants(b, g);
+	ctrl_unmap(g, 1);
+	return 0;
+}
+
+void build_write_grants(struct build *b, grant_entry_v1_t *g)
+{
 	/* the backend domid and frame first, the permission last */
 	g[0].domid = 0;
 	g[0].frame = (uint32_t)b->res->console_mfn;
@@ -433,8 +444,6 @@ static int seed_grants(struct build *b)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	g[0].flags = GTF_permit_access;
 	g[1].flags = GTF_permit_access;
-	ctrl_unmap(g, 1);
-	return 0;
 }
 
 static int build_steps(struct build *b)
@@ -445,6 +454,8 @@ static int build_steps(struct build *b)
 	struct pv_layout *l = b->l;
 	int r;
 
+	if (b->a->pvh)
+		return pvh_build_steps(b);
 	r = pv_layout_plan_ramdisk(k->notes.virt_base, k->virt_start, k->virt_end,
 				   b->a->memory_kb >> 2, rd_pages, k->notes.mod_start_pfn, l,
 				   b->err, b->errlen);
@@ -452,28 +463,29 @@ static int build_steps(struct build *b)
 		return r;
 	b->p2m = calloc(l->nr_pages, sizeof(*b->p2m));
 	if (!b->p2m)
-		return fail(b, -ENOMEM, "p2m");
-	if ((r = create_domain(b)) || (r = limits(b)) ||
-	    (r = unbound_port(b, &b->res->store_port)) ||
-	    (r = unbound_port(b, &b->res->console_port)) || (r = memory_map(b)))
+		return build_fail(b, -ENOMEM, "p2m");
+	if ((r = build_create_domain(b)) || (r = build_limits(b)) ||
+	    (r = build_unbound_port(b, &b->res->store_port)) ||
+	    (r = build_unbound_port(b, &b->res->console_port)) || (r = memory_map(b)))
 		return r;
-	phase(b, "domain %u created, limits, event channels", b->res->domid);
-	if ((r = populate(b)))
+	build_phase(b, "domain %u created, limits, event channels", b->res->domid);
+	if ((r = build_populate(b, 0, l->nr_pages, b->p2m)))
 		return r;
-	phase(b, "populated %llu pages", (unsigned long long)l->nr_pages);
+	build_phase(b, "populated %llu pages", (unsigned long long)l->nr_pages);
 	b->res->store_mfn = b->p2m[l->xenstore_pfn];
 	b->res->console_mfn = b->p2m[l->console_pfn];
 	if ((r = shared_info(b)) || (r = write_image(b)))
 		return r;
-	phase(b, "initial mapping unmapped");
+	build_phase(b, "initial mapping unmapped");
 	if ((r = write_unmapped_ramdisk(b)))
 		return r;
 	if (l->ramdisk_unmapped)
-		phase(b, "ramdisk written (%llu pages)", (unsigned long long)l->ramdisk_pages);
+		build_phase(b, "ramdisk written (%llu pages)",
+			    (unsigned long long)l->ramdisk_pages);
 	if ((r = hypercall_page(b)) || (r = pin_l4(b)) || (r = vcpu_context(b)) ||
-	    (r = seed_grants(b)))
+	    (r = build_seed_grants(b)))
 		return r;
-	phase(b, "hypercall page, L4 pinned, vCPU 0, grant refs");
+	build_phase(b, "hypercall page, L4 pinned, vCPU 0, grant refs");
 	return 0;
 }
 
@@ -489,11 +501,11 @@ int pv_build(struct ctrl *c, struct xs_handle *xs, const struct pv_build_args *a
 	res->domid = DOMID_INVALID;
 	r = build_steps(&b);
 	if (!r && !(r = pv_build_xenstore(xs, a, res, err, errlen)))
-		phase(&b, "xenstore records, domain introduced");
+		build_phase(&b, "xenstore records, domain introduced");
 	if (!r && !a->paused && (r = ctrl_domain_unpause(c, res->domid)) < 0)
-		fail(&b, r, "unpausing the domain");
+		build_fail(&b, r, "unpausing the domain");
 	else if (!r && !a->paused)
-		phase(&b, "unpaused");
+		build_phase(&b, "unpaused");
 	if (r && res->domid != DOMID_INVALID) {
 		pv_build_xenstore_remove(xs, res->domid, a->uuid);
 		ctrl_domain_destroy(c, res->domid);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Building a PV guest from dom0, the way libxl and libxenguest do it: create
- * the domain, give it memory, load the kernel and its start-of-day pages
- * through foreign mappings, seed grant refs 0 and 1, introduce it to
+ * Building a PV or PVH guest from dom0, the way libxl and libxenguest do it:
+ * create the domain, give it memory, load the kernel and its start-of-day
+ * pages through foreign mappings, seed grant refs 0 and 1, introduce it to
  * xenstore and (unless asked to keep it paused) let it run.
  */
 #ifndef PETREL_BUILDER_BUILD_H
@@ -25,6 +25,12 @@ struct pv_build_args {
 	unsigned int vcpus;
 	uint8_t uuid[16];
 	int paused;
+	/*
+	 * A PVH guest (an HVM container with only the local APIC emulated)
+	 * started at the kernel's XEN_ELFNOTE_PHYS32_ENTRY with an
+	 * hvm_start_info, rather than a PV guest.
+	 */
+	int pvh;
 	/* called with a line naming each step once it is done; may be NULL */
 	void (*phase)(const char *what);
 };
@@ -32,7 +38,7 @@ struct pv_build_args {
 struct pv_build_result {
 	uint16_t domid;
 	uint32_t store_port, console_port;
-	uint64_t store_mfn, console_mfn;
+	uint64_t store_mfn, console_mfn; /* PVH: guest frame numbers */
 	struct pv_layout layout;
 };
 

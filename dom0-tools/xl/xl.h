@@ -88,6 +88,7 @@ struct xl_stored_config {
 	const char *name, *kernel, *ramdisk, *cmdline; /* ramdisk may be NULL */
 	uint64_t memory_kb;
 	unsigned int vcpus;
+	int pvh; /* type "pvh", else "pv" */
 	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
 };
 /* Write libxl's userdata-d.DOMID.UUID.libxl-json; 0, or -1 after a message. */

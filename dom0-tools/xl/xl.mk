@@ -15,7 +15,7 @@ BUILDER_SRCS := $(BUILDER_DIR)/image_unpack.c $(BUILDER_DIR)/image_elf.c \
 	$(BUILDER_DIR)/ramdisk.c
 BUILDER_HDRS := $(wildcard $(BUILDER_DIR)/*.h) include/public/elfnote.h
 BUILD_SRCS := $(BUILDER_SRCS) $(BUILDER_DIR)/layout.c $(BUILDER_DIR)/build.c \
-	$(BUILDER_DIR)/build_xs.c
+	$(BUILDER_DIR)/build_pvh.c $(BUILDER_DIR)/pvh_acpi.c $(BUILDER_DIR)/build_xs.c
 XL_DIR := dom0-tools/xl
 XL_OUT := $(BUILD)/xl
 XL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -iquote include/public \
@@ -29,7 +29,7 @@ XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_l
 XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
-	$(XL_OUT)/test_layout $(XL_OUT)/test_conring
+	$(XL_OUT)/test_layout $(XL_OUT)/test_pvh_acpi $(XL_OUT)/test_conring
 CON_DIR := dom0-tools/console
 CON_SRCS := $(CON_DIR)/conring.c
 CON_HDRS := $(CON_DIR)/conring.h include/public/io/console.h
@@ -77,6 +77,10 @@ $(XL_OUT)/test_layout: tests/unit/ctrl/test_layout.c $(BUILDER_DIR)/layout.c $(B
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(BUILDER_DIR)/layout.c \
 		-lcmocka
+
+$(XL_OUT)/test_pvh_acpi: tests/unit/ctrl/test_pvh_acpi.c $(BUILDER_DIR)/pvh_acpi.c $(BUILDER_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(BUILDER_DIR)/pvh_acpi.c -lcmocka
 
 # Debian's example configurations come with the xenstore fragment's .debs.
 # test_create_bad.sh: pxl create on the broken files of tests/unit/ctrl/create-bad,

@@ -127,8 +127,8 @@ static int read_options(const struct cfg *cfg, struct create_opts *o)
 	if (cfg_get_string(cfg, "name", &o->name, err, sizeof(err)))
 		return refuse("Domain name must be specified.", NULL);
 	if (cfg_get_string(cfg, "type", &o->type, err, sizeof(err)) == 0 &&
-	    strcmp(o->type, "pv") != 0)
-		return refuse("only type \"pv\" is supported yet, not ", o->type);
+	    strcmp(o->type, "pv") != 0 && strcmp(o->type, "pvh") != 0)
+		return refuse("only types \"pv\" and \"pvh\" are supported yet, not ", o->type);
 	if (cfg_get_string(cfg, "kernel", &o->kernel, err, sizeof(err)))
 		return refuse(err[0] ? err : "a PV guest needs a kernel", NULL);
 	if (cfg_get_string(cfg, "ramdisk", &o->ramdisk, err, sizeof(err)) == -EINVAL)
@@ -194,6 +194,7 @@ static void store_config(const struct create_job *j, uint16_t domid)
 				      .cmdline = o->cmdline,
 				      .memory_kb = (uint64_t)o->memory_mb << 10,
 				      .vcpus = (unsigned int)o->vcpus,
+				      .pvh = j->a.pvh,
 				      .on_poweroff = o->on_poweroff,
 				      .on_reboot = o->on_reboot,
 				      .on_watchdog = o->on_watchdog,
@@ -319,6 +320,7 @@ static int build(const struct create_opts *o, const struct create_flags *f)
 				      .memory_kb = (uint64_t)o->memory_mb << 10,
 				      .vcpus = (unsigned int)o->vcpus,
 				      .paused = 1,
+				      .pvh = o->type && strcmp(o->type, "pvh") == 0,
 				      .phase = xl_phase };
 	random_uuid(j.a.uuid);
 	r = build_once(&j, &domid);

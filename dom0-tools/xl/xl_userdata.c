@@ -43,7 +43,7 @@ static void gen_c_info(yajl_gen g, const struct xl_stored_config *c)
 	xl_uuid_string(c->uuid, uuid);
 	gen_str(g, "c_info");
 	yajl_gen_map_open(g);
-	gen_key_str(g, "type", "pv");
+	gen_key_str(g, "type", c->pvh ? "pvh" : "pv");
 	gen_key_str(g, "name", c->name);
 	/* libxl stores the configuration before the id is known */
 	gen_str(g, "domid");
@@ -77,7 +77,7 @@ static void gen_b_info(yajl_gen g, const struct xl_stored_config *c)
 		gen_key_str(g, "cmdline", c->cmdline);
 	if (c->ramdisk)
 		gen_key_str(g, "ramdisk", c->ramdisk);
-	gen_empty_map(g, "type.pv");
+	gen_empty_map(g, c->pvh ? "type.pvh" : "type.pv");
 	gen_empty_map(g, "arch_arm");
 	gen_str(g, "arch_x86");
 	yajl_gen_map_open(g);

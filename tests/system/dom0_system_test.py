@@ -64,8 +64,14 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 and its busybox initramfs, 128 MiB) as a PVH guest of
                 Debian's xl (type = "pvh"), with 1 and then 2 vCPUs: its
                 marker names that many CPUs and guest type PVH, listed with
-                its vCPUs, `xl shutdown` powers it off cleanly, xl info's
-                free memory is back where it was
+                its vCPUs, `xl pause`/`unpause` (its ticks stop and go on);
+                the 1-vCPU domU: `xl reboot` (built again under a new id, its
+                marker again), `xl shutdown` powers it off cleanly; the
+                2-vCPU one: `xl destroy` while it runs; either way xl info's
+                free memory is back where it was; then the same domU with 2
+                vCPUs built by Petrel's `pxl create` (type = "pvh"): its
+                marker, listed and paused by Debian's xl, `pxl reboot`,
+                `pxl shutdown`, free memory back (xl-pvh-linux/pxl*)
   xl-hvm/*      only with --only xl-hvm and the dom0-image-hvm image
                 (tests/system/hvm.mk): with Debian's xenconsoled running
                 (libxl waits for the console tty it writes), `xl create` of
@@ -1501,11 +1507,20 @@ PVH_LINUX_MARKER = re.compile(r"%s kernel (\S+) memory (\d+) kB cpus (\d+) type 
 PVH_LINUX_EXTRA = "'extra=\"console=hvc0 earlyprintk=xen keep_bootcon\"'"
 
 
-# The vCPU counts, one domU each (PVH_LINUX_VCPUS=2 runs only the second).
-PVH_LINUX_VCPUS = [int(n) for n in os.environ.get("PVH_LINUX_VCPUS", "1,2").split(",")]
+# Seconds for a PVH domU to reach its marker: Xen 4.17's under QEMU 7.2 took
+# more than DOMU_BOOT_WAIT at load ~20 (2026-12-02).
+PVH_LINUX_BOOT_WAIT = 2 * DOMU_BOOT_WAIT
+
+
+# The vCPU counts, one domU each (PVH_LINUX_VCPUS=2 runs only the second, an
+# empty list none); PVH_LINUX_PXL=0 leaves out the domU pxl builds.
+PVH_LINUX_VCPUS = [int(n) for n in os.environ.get("PVH_LINUX_VCPUS", "1,2").split(",") if n]
 
 
 def pvh_linux_cycle(con, res, vcpus, timeout):
+    """One PVH domU with `vcpus` vCPUs: booted, listed, paused and unpaused;
+    the one-vCPU domU is then rebooted and shut down, any other destroyed
+    while it runs; either way free memory comes back."""
     name = "pvhlin%d" % vcpus
     step = "xl-pvh-linux/%dvcpu" % vcpus
     start = free_memory(con)
@@ -1514,7 +1529,7 @@ def pvh_linux_cycle(con, res, vcpus, timeout):
     if not res.check(step + "-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
         shell_run(con, "xl destroy %s" % name, timeout)
         return
-    rc, out = console_log_wait(con, name, DOMU_MARKER, DOMU_BOOT_WAIT)
+    rc, out = console_log_wait(con, name, DOMU_MARKER, PVH_LINUX_BOOT_WAIT)
     m = PVH_LINUX_MARKER.search(out)
     res.check(step + "-console", rc == 0 and m is not None and m.group(3) == str(vcpus) and
               m.group(4) == "PVH",
@@ -1526,13 +1541,73 @@ def pvh_linux_cycle(con, res, vcpus, timeout):
               row[0][3] == str(vcpus) and row[0][4][2:] == "----",
               "rc=%d, rows %r; expected a %s row with 128 MiB and %d vCPUs, not shut down, "
               "crashed or dying" % (rc, lines, name, vcpus), " ".join(row[0]) if row else "")
-    rc, out = shell_run(con, "timeout 120 xl shutdown -w %s" % name, 150)
+    if row:
+        check_xl_pause(con, res, name, timeout, step)
+    if vcpus == 1:
+        if row:
+            check_xl_reboot(con, res, name, row[0][1], timeout, step + "-reboot")
+        pvh_linux_shutdown(con, res, name, step, timeout)
+    else:
+        rc, out = shell_run(con, "xl destroy %s" % name, timeout)
+        gone = wait_gone(con, name)
+        res.check(step + "-destroy", rc == 0 and gone,
+                  "rc=%d %r, still listed: %s" % (rc, out.strip()[-200:], not gone))
+    shell_run(con, "xl destroy %s" % name, timeout)
+    now = wait_free_memory(con, start)
+    res.check(step + "-free", start is not None and now == start,
+              "free memory %s MiB after, %s MiB before" % (now, start), "%s MiB" % now)
+
+
+def pvh_linux_shutdown(con, res, name, step, timeout, xl="xl"):
+    """xl (or pxl) shutdown -w: the domU's own poweroff, and the domain gone."""
+    rc, out = shell_run(con, "timeout 120 %s shutdown -w %s" % (xl, name), 150)
     _, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
-    gone = xl_domid(con, name) is None
+    gone = wait_gone(con, name)
     res.check(step + "-shutdown", rc == 0 and "domu: shutting down" in log and gone,
               "rc=%d %r, still listed: %s, console tail %r"
               % (rc, out.strip()[-200:], not gone, log[-300:]))
-    shell_run(con, "xl destroy %s" % name, timeout)
+
+
+# The same PVH domU, with two vCPUs, built by Petrel's pxl (type = "pvh"; its
+# xl -vv steps kept in /tmp/ppvh.out): its marker with its CPUs and type
+# PVH, Debian's xl lists it and pauses it, `pxl reboot` (pxl's monitor builds
+# it again), `pxl shutdown -w`, free memory back.
+PXL_PVH_NAME = "ppvh"
+# its vCPU count (PVH_LINUX_PXL_VCPUS=1: Xen 4.17 under QEMU 7.2's TCG leaves a
+# 2-vCPU PVH domU in soft lockups at high load, whichever toolstack built it)
+PXL_PVH_VCPUS = int(os.environ.get("PVH_LINUX_PXL_VCPUS", "2"))
+
+
+def pxl_pvh_linux(con, res, timeout):
+    name, step = PXL_PVH_NAME, "xl-pvh-linux/pxl"
+    start = free_memory(con)
+    rc, out = shell_run(con, "pxl -vv create /etc/xl-linux.cfg 'name=\"%s\"' 'type=\"pvh\"' "
+                        "'vcpus=%d' %s > /tmp/ppvh.out 2>&1; echo status $?; tail -n 25 /tmp/ppvh.out"
+                        % (name, PXL_PVH_VCPUS, PVH_LINUX_EXTRA), XL_CREATE_TIMEOUT)
+    # the domU's own lines on the debug port may follow the status on its line
+    ok = re.search(r"^status 0\b", out, re.M) is not None
+    if not res.check(step + "-create", ok, "%r" % out.strip()[-1500:]):
+        shell_run(con, "pxl destroy %s" % name, timeout)
+        return
+    rc, out = console_log_wait(con, name, DOMU_MARKER, PVH_LINUX_BOOT_WAIT)
+    m = PVH_LINUX_MARKER.search(out)
+    res.check(step + "-console", rc == 0 and m is not None and m.group(3) == str(PXL_PVH_VCPUS) and
+              m.group(4) == "PVH",
+              "rc=%d, expected %r with %d cpus and type PVH in guest-%s.log: %r"
+              % (rc, DOMU_MARKER, PXL_PVH_VCPUS, name, out.strip()[-600:]),
+              m.group(0) if m else "")
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == name]
+    res.check(step + "-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
+              row[0][3] == str(PXL_PVH_VCPUS) and row[0][4][2:] == "----",
+              "rc=%d, rows %r; expected a %s row with 128 MiB and %d vCPUs"
+              % (rc, lines, name, PXL_PVH_VCPUS),
+              " ".join(row[0]) if row else "")
+    if row and m:
+        check_xl_pause(con, res, name, timeout, step)
+        check_xl_reboot(con, res, name, row[0][1], timeout, step + "-reboot", "pxl")
+    pvh_linux_shutdown(con, res, name, step, timeout, "pxl")
+    shell_run(con, "pxl destroy %s" % name, timeout)
     now = wait_free_memory(con, start)
     res.check(step + "-free", start is not None and now == start,
               "free memory %s MiB after, %s MiB before" % (now, start), "%s MiB" % now)
@@ -1542,6 +1617,8 @@ def check_xl_pvh_linux(con, res, timeout):
     shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
     for vcpus in PVH_LINUX_VCPUS:
         pvh_linux_cycle(con, res, vcpus, timeout)
+    if os.environ.get("PVH_LINUX_PXL", "1") == "1":
+        pxl_pvh_linux(con, res, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
 
 
@@ -1849,22 +1926,23 @@ def last_tick(con, name):
     return int(m.group(1)) if m else -1
 
 
-def check_xl_pause(con, res, name, timeout):
-    """xl pause stops the domU's ticks; xl unpause lets them go on."""
+def check_xl_pause(con, res, name, timeout, check="xl"):
+    """xl pause stops the domU's ticks; xl unpause lets them go on (checks
+    `check`/pause and `check`/unpause)."""
     console_log_wait(con, name, "domu-tick 1", 60)
     rc, out = shell_run(con, "xl pause %s && sleep 1 && xl list %s" % (name, name), timeout)
     paused = re.search(r"^%s\s.*\s[-rb]{2}p[-sdc]{3}\s" % name, out, re.M)
     first = last_tick(con, name)
     shell_run(con, "sleep 4")
     second = last_tick(con, name)
-    res.check("xl/pause", rc == 0 and paused and first >= 0 and first == second,
+    res.check(check + "/pause", rc == 0 and paused and first >= 0 and first == second,
               "rc=%d, state %r, ticks %d then %d over 4 s paused" % (rc, out.strip()[-200:],
                                                                      first, second),
               "tick %d held" % first)
     rc, out = shell_run(con, "xl unpause %s && console-wait %s 'domu-tick %d' 10"
                         % (name, name, second + 2), timeout)
     third = last_tick(con, name)
-    res.check("xl/unpause", rc == 0 and third >= second + 2,
+    res.check(check + "/unpause", rc == 0 and third >= second + 2,
               "rc=%d, ticks %d before, %d after unpause" % (rc, second, third),
               "tick %d" % third)
 
@@ -1894,17 +1972,17 @@ def xl_domid(con, name):
     return out.strip() if rc == 0 else None
 
 
-def check_xl_reboot(con, res, name, domid, timeout):
+def check_xl_reboot(con, res, name, domid, timeout, check="xl/reboot", xl="xl"):
     """xl reboot: the domU restarts (ctrl-alt-del, busybox init's reboot),
     and xl builds it again under a new id, which boots to its marker.  The
     wait covers a whole xl create and a boot: xl's monitor tears the devices
     down, unpacks the kernel again, reruns the hotplug scripts (about 200 s
     from the reboot to the marker with split drivers on a loaded host)."""
-    rc, out = shell_run(con, "xl reboot %s" % name, timeout)
+    rc, out = shell_run(con, "%s reboot %s" % (xl, name), timeout)
     rc2, out2 = console_log_wait(con, name, DOMU_MARKER, XL_CREATE_TIMEOUT + DOMU_BOOT_WAIT, 2)
     new = xl_domid(con, name)
     _, xl_log = shell_run(con, "tail -n 12 /var/log/xen/xl-%s.log" % name)
-    res.check("xl/reboot", rc == 0 and rc2 == 0 and new not in (None, domid),
+    res.check(check, rc == 0 and rc2 == 0 and new not in (None, domid),
               "rc=%d/%d %r; domain id %s before, %s after; console %r; xl's log %r"
               % (rc, rc2, out.strip()[-200:], domid, new, out2.strip()[-400:], xl_log.strip()),
               "d%s -> d%s, %s" % (domid, new, out2.splitlines()[0] if out2 else ""))

@@ -155,8 +155,9 @@ test-pxl-linux-restore-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-linux-restore --no-reboot \
 		--log $(BUILD)/system/xen-pxl-linux-restore-serial.log
 
-# The Linux domU as a PVH guest of Debian's xl, 1 then 2 vCPUs (step
-# xl-pvh-linux; not in TEST_TARGETS).  Xen 4.17 never starts a PVH domU's
+# The Linux domU as a PVH guest of Debian's xl, 1 then 2 vCPUs (pause,
+# reboot, shutdown, destroy), then built by pxl with type = "pvh" (step
+# xl-pvh-linux; not in TEST_TARGETS: five domU boots, 12 to 25 min under load).  Xen 4.17 never starts a PVH domU's
 # kernel under QEMU 10 (its last line is "HVM2 restore: CPU 0"), and its PV
 # dom0 crashes under QEMU 7.2 with -cpu max; it boots the domU under
 # bookworm's QEMU 7.2 with qemu64,+svm,+npt, so the -xen target runs there

@@ -287,12 +287,7 @@ static long vcpu_op_up(struct vcpu *v)
 	return 0;
 }
 
-/*
- * VCPUOP_down: @v stops (at once if it is the caller: on the way back to
- * the guest). The last vCPU of the domain going down powers it off, as on
- * Xen.
- */
-static long vcpu_op_down(struct vcpu *v)
+void vcpu_go_down(struct vcpu *v)
 {
 	struct domain *d = v->domain;
 	bool others_up = false;
@@ -302,9 +297,14 @@ static long vcpu_op_down(struct vcpu *v)
 			others_up = true;
 	if (!others_up) {
 		domain_shutdown(d, SHUTDOWN_poweroff);
-		return 0;
+		return;
 	}
 	vcpu_down(v);
+}
+
+static long vcpu_op_down(struct vcpu *v)
+{
+	vcpu_go_down(v);
 	return 0;
 }
 

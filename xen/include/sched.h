@@ -53,6 +53,13 @@ void vcpu_unblock(struct vcpu *v);
 void vcpu_up(struct vcpu *v);
 /* Set VPF_down: @v stops running (VCPUOP_down) until vcpu_up(). */
 void vcpu_down(struct vcpu *v);
+/*
+ * VCPUOP_down, and an HVM vCPU's HLT with interrupts off (common/vcpu.c):
+ * @v goes down (at once if it is the caller: on the way back to the guest)
+ * until it is brought up again; the last vCPU of the domain going down
+ * powers it off, as on Xen.
+ */
+void vcpu_go_down(struct vcpu *v);
 /* Block the running vCPU until vcpu_unblock(); at once back if @done holds. */
 void vcpu_block(bool (*done)(struct vcpu *v));
 /* Let the other vCPUs of this CPU run first. */

@@ -637,12 +637,17 @@ static bool hlt_done(struct vcpu *v)
 
 void hvm_handle_hlt(struct vcpu *v)
 {
-	/* With interrupts off nothing can wake it: as on Xen the vCPU goes down. */
+	/*
+	 * With interrupts off nothing can wake it: as on Xen the vCPU goes down
+	 * (INIT/SIPI may start it again), and the domain powers off only when
+	 * it was the last one up. Linux parks its other CPUs this way before a
+	 * reboot.
+	 */
 	if (!(v->arch.hvm.regs.rflags & X86_EFLAGS_IF)) {
 		printk(XENLOG_G_GUEST XENLOG_INFO "d%uv%u: HLT with interrupts disabled\n",
 		       v->domain->domain_id, v->vcpu_id);
-		domain_shutdown(v->domain, SHUTDOWN_poweroff);
-		schedule_dead();
+		vcpu_go_down(v);
+		return;
 	}
 	/* Sleep until the local APIC or the event callback has an interrupt to deliver. */
 	vcpu_block(hlt_done);
