@@ -1359,7 +1359,7 @@ def check_hostile_verdict(con, res, name, guest, lines, timeout):
     log = log.replace("\r", "")
     cases = re.findall(r"^%s: (\S+) status (-?\d+)" % guest, log, re.M)
     bad = [l for l in log.splitlines() if l.startswith(("Failure", "Error"))]
-    notes = re.findall(r"^%s: (flood status .*|\S+-ahead responses \d+)$" % guest, log, re.M)
+    notes = re.findall(r"^%s: (flood status .*|\S+-ahead responses \d+|\S+ checks took \d+ ms)$" % guest, log, re.M)
     res.check("xl/%s" % guest, "%s: verdict SUCCESS" % guest in log and not bad and
               len(cases) == lines, "%d status lines of %d, complaints %r, log tail %r"
               % (len(cases), lines, bad, log.strip()[-800:]),
@@ -1418,7 +1418,7 @@ def check_split_hostile(con, res, lin_domid, timeout):
     """The hostile frontends beside the Linux domU: dom0 and the hypervisor
     carry on, lin still reaches dom0 over its vif, and xl destroy of the
     hostile guests frees their loop device, vif, backend nodes and memory."""
-    start = len(con.text)
+    start, began = len(con.text), con.elapsed()
     free = free_memory(con)
     rc, _, _ = make_domu_disks(con, timeout, (HOSTILE_DISK,))
     for name, guest, lines in HOSTILE_GUESTS:
@@ -1440,6 +1440,7 @@ def check_split_hostile(con, res, lin_domid, timeout):
     res.check("xl/hostile-destroy", ok and now == free and not trouble and not oops,
               "%s; free memory %s MiB, %s before; console %r; dmesg %r"
               % (why, now, free, trouble, oops[:5]))
+    print("note: the hostile frontends took %.0f s" % (con.elapsed() - began), flush=True)
 
 
 # Create/destroy cycles of the Linux domU (step xl-linux-cycles, run only when

@@ -286,6 +286,8 @@ static void check_prod_ahead(void)
 
 void test_main(void)
 {
+	uint64_t start;
+
 	if (xtest_start_info->flags & SIF_INITDOMAIN) {
 		xtest_skip("a blkif frontend for a domU of xl with a disk (the system test)");
 		return;
@@ -296,7 +298,10 @@ void test_main(void)
 		check_bad_grants();
 		check_bad_geometry();
 		check_good_io("after");
+		start = hammer_now();
 		check_revoke();
+		printk("blkif-hostile: revoke checks took %lu ms\n",
+		       (unsigned long)((hammer_now() - start) / MS));
 		check_prod_ahead();
 	}
 	pvfront_finish("blkif-hostile");
