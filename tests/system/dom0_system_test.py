@@ -1422,7 +1422,8 @@ def check_split_hostile(con, res, lin_domid, timeout):
     free = free_memory(con)
     rc, _, _ = make_domu_disks(con, timeout, (HOSTILE_DISK,))
     for name, guest, lines in HOSTILE_GUESTS:
-        rc2, out = xl_run(con, "xl create /etc/xl-%s.cfg" % guest, timeout)
+        # the same disk or vif hotplug as the Linux domU's create, as slow under load
+        rc2, out = xl_run(con, "xl create /etc/xl-%s.cfg" % guest, XL_CREATE_TIMEOUT)
         res.check("xl/%s-create" % guest, rc == 0 and rc2 == 0,
                   "image rc=%d, xl create rc=%d: %r" % (rc, rc2, out))
     check_hostile_flood(con, res, timeout)
