@@ -1341,7 +1341,7 @@ def check_xl_split(con, res, timeout, hostile=False):
 # Each prints a status line for each request and its verdict, then idles.
 HOSTILE_DISK = "/tmp/hostile-disk.img"
 HOSTILE_WAIT = 120  # seconds from xl create to the verdict under TCG
-HOSTILE_GUESTS = (("hostile", "blkif-hostile", 15), ("hostnet", "netif-hostile", 7))
+HOSTILE_GUESTS = (("hostile", "blkif-hostile", 20), ("hostnet", "netif-hostile", 16))
 DOM0_OOPS = "BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic"
 
 
@@ -1355,10 +1355,28 @@ def check_hostile_verdict(con, res, name, guest, lines, timeout):
     log = log.replace("\r", "")
     cases = re.findall(r"^%s: (\S+) status (-?\d+)" % guest, log, re.M)
     bad = [l for l in log.splitlines() if l.startswith(("Failure", "Error"))]
+    notes = re.findall(r"^%s: (flood status .*|\S+-ahead responses \d+|\S+ checks took \d+ ms)$" % guest, log, re.M)
     res.check("xl/%s" % guest, "%s: verdict SUCCESS" % guest in log and not bad and
               len(cases) == lines, "%d status lines of %d, complaints %r, log tail %r"
               % (len(cases), lines, bad, log.strip()[-800:]),
-              " ".join("%s=%s" % c for c in cases))
+              " ".join(["%s=%s" % c for c in cases] + notes))
+
+
+def check_hostile_flood(con, res, timeout):
+    """While netif-hostile floods its backend with event-channel sends, dom0
+    still answers: its shell runs and it pings the Linux domU; then dom0
+    tells the guest to stop (data/flood-stop)."""
+    rc, out = console_log_wait(con, "hostnet", "netif-hostile: flood running", HOSTILE_WAIT)
+    rc2, shell = shell_run(con, "echo shell-$((6*7))", timeout)
+    _, ping = shell_run(con, "ping -c 3 -W 5 %s" % DOMU_IP, 60)
+    m = re.search(r"(\d+) packets received", ping)
+    domid = xl_domid(con, "hostnet")
+    rc3, _ = shell_run(con, "xenstore-write /local/domain/%s/data/flood-stop 1" % domid, timeout)
+    res.check("xl/hostile-flood-dom0", rc == 0 and rc2 == 0 and "shell-42" in shell and
+              m is not None and int(m.group(1)) == 3 and domid is not None and rc3 == 0,
+              "flood started: rc=%d %r; shell rc=%d %r; ping of lin %r; stop written to "
+              "domain %s: rc=%d" % (rc, out.strip()[-300:], rc2, shell.strip()[-100:],
+                                    ping.strip()[-300:], domid, rc3))
 
 
 def check_hostile_effects(con, res, timeout):
@@ -1396,13 +1414,15 @@ def check_split_hostile(con, res, lin_domid, timeout):
     """The hostile frontends beside the Linux domU: dom0 and the hypervisor
     carry on, lin still reaches dom0 over its vif, and xl destroy of the
     hostile guests frees their loop device, vif, backend nodes and memory."""
-    start = len(con.text)
+    start, began = len(con.text), con.elapsed()
     free = free_memory(con)
     rc, _, _ = make_domu_disks(con, timeout, (HOSTILE_DISK,))
     for name, guest, lines in HOSTILE_GUESTS:
-        rc2, out = xl_run(con, "xl create /etc/xl-%s.cfg" % guest, timeout)
+        # the same disk or vif hotplug as the Linux domU's create, as slow under load
+        rc2, out = xl_run(con, "xl create /etc/xl-%s.cfg" % guest, XL_CREATE_TIMEOUT)
         res.check("xl/%s-create" % guest, rc == 0 and rc2 == 0,
                   "image rc=%d, xl create rc=%d: %r" % (rc, rc2, out))
+    check_hostile_flood(con, res, timeout)
     for name, guest, lines in HOSTILE_GUESTS:
         check_hostile_verdict(con, res, name, guest, lines, timeout)
     check_hostile_effects(con, res, timeout)
@@ -1417,6 +1437,7 @@ def check_split_hostile(con, res, lin_domid, timeout):
     res.check("xl/hostile-destroy", ok and now == free and not trouble and not oops,
               "%s; free memory %s MiB, %s before; console %r; dmesg %r"
               % (why, now, free, trouble, oops[:5]))
+    print("note: the hostile frontends took %.0f s" % (con.elapsed() - began), flush=True)
 
 
 # Create/destroy cycles of the Linux domU (step xl-linux-cycles, run only when

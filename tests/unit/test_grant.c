@@ -1371,6 +1371,81 @@ static void test_copy_while_mapped(void **state)
 	assert_int_equal(frames[D0_PAGE].count, 1);
 }
 
+/*
+ * A granter's end of foreign access (what Linux's gnttab_end_foreign_access_ref
+ * does on a v1 entry): clear the flags only if no grantee has the entry in use.
+ */
+static bool end_access(unsigned int dom, grant_ref_t ref)
+{
+	u16 *flags = &entry(dom, ref)->flags;
+	u16 old = *flags;
+
+	if (old & (GTF_reading | GTF_writing))
+		return false;
+	return __atomic_compare_exchange_n(flags, &old, 0, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A mapping outlives no revoke it can see: while d1 maps d0's entry the
+ * entry shows GTF_reading|GTF_writing, so d0's end of access is refused.
+ * A granter that overwrites the entry anyway (revoked, then reused for
+ * another frame) does not move the mapping: it keeps its frame referenced,
+ * a copy through the still-pinned entry lands in that old frame as on Xen,
+ * never in the newly granted one, and the unmap drops only the in-use bits.
+ * Once unpinned, the revoked entry is refused to maps and copies
+ * (GNTST_general_error, Xen 4.17's answer) and the reused one names the new
+ * frame.
+ */
+static void test_revoke_while_mapped(void **state)
+{
+	struct gnttab_map_grant_ref m, m2;
+	struct gnttab_copy c = { .source = { .u.gmfn = D1_PAGE + 3, .domid = DOMID_SELF },
+				 .dest = { .u.ref = 60, .domid = 0 },
+				 .len = 8,
+				 .flags = GNTCOPY_dest_gref };
+
+	(void)state;
+	current = &vcpus[1];
+	memcpy(frame_mem[D1_PAGE + 3], "revoked!", 8);
+	grant(0, 60, GTF_permit_access, 1, D0_PAGE + 5);
+	m = map(SLOT(3), GNTMAP_host_map, 60, 0);
+	assert_int_equal(m.status, GNTST_okay);
+	assert_false(end_access(0, 60));
+	assert_int_equal(entry(0, 60)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+	/* the granter overwrites the entry: revoked, then another frame granted */
+	entry(0, 60)->flags = 0;
+	assert_int_equal(frames[D0_PAGE + 5].count, 1 + 2);
+	grant(0, 60, GTF_permit_access, 1, D0_PAGE + 6);
+	memset(frame_mem[D0_PAGE + 6], 0x5a, PAGE_SIZE);
+	assert_int_equal(copy(&c), GNTST_okay);
+	assert_memory_equal(frame_mem[D0_PAGE + 5], "revoked!", 8);
+	assert_int_equal(frame_mem[D0_PAGE + 6][0], 0x5a);
+	assert_int_equal(frames[D0_PAGE + 6].count, 1);
+	/* a second map of the pinned entry is the old frame too */
+	m2 = map(SLOT(4), GNTMAP_host_map | GNTMAP_readonly, 60, 0);
+	assert_int_equal(m2.status, GNTST_okay);
+	assert_int_equal(pte_mfn(slots[4]), D0_PAGE + 5);
+	assert_int_equal(unmap(SLOT(3), 0, m.handle), GNTST_okay);
+	assert_int_equal(unmap(SLOT(4), 0, m2.handle), GNTST_okay);
+	assert_int_equal(entry(0, 60)->flags, GTF_permit_access);
+	assert_int_equal(frames[D0_PAGE + 5].count, 1);
+	assert_int_equal(active(0, 60)->pin, 0);
+	/* unpinned, the reused entry names the new frame */
+	assert_int_equal(copy(&c), GNTST_okay);
+	assert_memory_equal(frame_mem[D0_PAGE + 6], "revoked!", 8);
+	/* and a revoked one is refused to a copy and a map, its frame untouched */
+	assert_true(end_access(0, 60));
+	memset(frame_mem[D0_PAGE + 6], 0x5a, PAGE_SIZE);
+	assert_int_equal(copy(&c), GNTST_general_error);
+	assert_int_equal(map(SLOT(3), GNTMAP_host_map, 60, 0).status, GNTST_general_error);
+	assert_int_equal(frame_mem[D0_PAGE + 6][0], 0x5a);
+	assert_int_equal(entry(0, 60)->flags, 0);
+	assert_int_equal(active(0, 60)->pin, 0);
+	assert_int_equal(frames[D0_PAGE + 6].count, 1);
+	current = &vcpus[0];
+}
+
 static void test_copy_batch_preempted(void **state)
 {
 	struct gnttab_copy c[2] = { 0 };
@@ -1410,6 +1485,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_while_mapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_while_mapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_translated_granter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_translated_setup_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_batch_preempted, setup, teardown),

@@ -43,14 +43,34 @@ bool pvfront_gnttab_setup(void)
 	return rc == 0;
 }
 
+static volatile struct grant_entry_v1 *grant_entry(unsigned int ref)
+{
+	return &((volatile struct grant_entry_v1 *)gnttab_page)[ref];
+}
+
 void pvfront_grant(unsigned int ref, const void *page, uint16_t flags)
 {
-	volatile struct grant_entry_v1 *e = &((volatile struct grant_entry_v1 *)gnttab_page)[ref];
+	volatile struct grant_entry_v1 *e = grant_entry(ref);
 
 	e->domid = pvfront_backend_id;
 	e->frame = (uint32_t)pvfront_mfn(page);
 	__asm__ volatile("sfence" ::: "memory");
 	e->flags = flags;
+}
+
+uint16_t pvfront_grant_flags(unsigned int ref)
+{
+	return grant_entry(ref)->flags;
+}
+
+bool pvfront_end_access(unsigned int ref)
+{
+	uint16_t old = grant_entry(ref)->flags;
+
+	if (old & (GTF_reading | GTF_writing))
+		return false;
+	return __atomic_compare_exchange_n(&grant_entry(ref)->flags, &old, 0, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
 void pvfront_grant_test_pages(unsigned int ref, const void *data, const void *ro)

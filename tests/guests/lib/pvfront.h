@@ -24,6 +24,14 @@ unsigned long pvfront_number(const char *s);
 bool pvfront_gnttab_setup(void);
 /* Grant entry @ref: @page to the backend with @flags (0: named but not granted). */
 void pvfront_grant(unsigned int ref, const void *page, uint16_t flags);
+/* The flags of grant entry @ref as the guest sees them (GTF_reading/GTF_writing while in use). */
+uint16_t pvfront_grant_flags(unsigned int ref);
+/*
+ * End the backend's access to @ref as a well-behaved frontend does: clear the
+ * entry's flags only if the backend is not using it (no GTF_reading or
+ * GTF_writing); false, and the entry left alone, if it is in use.
+ */
+bool pvfront_end_access(unsigned int ref);
 /*
  * The grants of a hostile frontend's requests: @ref for @data (read-write),
  * @ref + 1 for @ro (read-only) and @ref + 2 naming @data without permission.

@@ -11,8 +11,13 @@
  * read, sectors past the end, segment counts and sector ranges out of
  * bounds, an unknown operation. Each must be answered with an error status
  * and the read-only page left alone; a good read after them must still
- * work. Last, the producer index jumps far ahead: the backend must stop
- * serving the ring without answering. The guest prints
+ * work. With persistent grants negotiated (blkback keeps each page it
+ * was given mapped), a page read into stays in use: the guest's end of
+ * access is refused (GTF_reading|GTF_writing, as on Xen); a guest that
+ * overwrites the entry anyway and grants another frame under the same
+ * reference finds the backend still using the old frame and the new one
+ * untouched, for a read and for a write. Last, the producer index jumps far
+ * ahead: the backend must stop serving the ring without answering. The guest prints
  *	blkif-hostile: verdict SUCCESS|FAILURE
  * and then idles until the toolstack destroys it.
  */
@@ -61,12 +66,21 @@ _Static_assert(offsetof(struct blk_req, seg) == 24, "blkif_request layout");
 _Static_assert(sizeof(struct blk_rsp) == 16, "blkif_response is 16 bytes");
 _Static_assert(64 + RING_ENTRIES * SLOT_SIZE <= 4096, "one page ring");
 
-enum { RING_REF = PVFRONT_FIRST_REF, DATA_REF, RO_REF, UNGRANTED_REF, BEYOND_REF = 5000 };
+enum {
+	RING_REF = PVFRONT_FIRST_REF,
+	DATA_REF,
+	RO_REF,
+	UNGRANTED_REF,
+	REVOKE_REF,
+	BEYOND_REF = 5000
+};
 
 #define NO_RESPONSE 0x7fff
 static char ring_page[4096] __attribute__((aligned(4096)));
 static char data_page[4096] __attribute__((aligned(4096)));
 static char ro_page[4096] __attribute__((aligned(4096)));
+static char old_page[4096] __attribute__((aligned(4096)));
+static char swap_page[4096] __attribute__((aligned(4096)));
 
 static struct pvfront_ring ring;
 static uint64_t next_id = 1;
@@ -82,6 +96,7 @@ static bool publish(void)
 	if (!pvfront_write_number(VDEV, "ring-ref", RING_REF) ||
 	    !pvfront_write_number(VDEV, "event-channel", ring.port) ||
 	    !xs_write(VDEV "/protocol", "x86_64-abi") ||
+	    !pvfront_write_number(VDEV, "feature-persistent", 1) ||
 	    !xs_write(VDEV "/state", XENBUS_INITIALISED)) {
 		xtest_error("writing the frontend's nodes under %s", VDEV);
 		return false;
@@ -99,6 +114,11 @@ static bool connect(void)
 	snprintf(path, sizeof(path), "%s/sectors", bpath);
 	xs_read(path, got, sizeof(got));
 	sectors = pvfront_number(got);
+	snprintf(path, sizeof(path), "%s/feature-persistent", bpath);
+	if (!xs_read(path, got, sizeof(got)) || strcmp(got, "1")) {
+		xtest_error("the backend offers no persistent grants (feature-persistent %s)", got);
+		return false;
+	}
 	if (!xs_write(VDEV "/state", XENBUS_CONNECTED) || sectors < 16) {
 		xtest_error("connected with %lu sectors", sectors);
 		return false;
@@ -199,6 +219,60 @@ static void check_bad_geometry(void)
 	expect("operation-0xee", r, BLKIF_RSP_EOPNOTSUPP, BLKIF_RSP_EOPNOTSUPP);
 }
 
+static bool all_bytes(const char *p, char c)
+{
+	for (unsigned int i = 0; i < 4096; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+/*
+ * A page the backend keeps mapped (a persistent grant) cannot be taken back:
+ * the end of access is refused while the entry shows it in use. Forced
+ * (the entry cleared and REVOKE_REF granted again for swap_page), the
+ * backend's reads and writes still go to old_page, never to swap_page.
+ */
+static void check_revoke(void)
+{
+	uint16_t flags;
+	bool ended;
+
+	memset(old_page, 0, sizeof(old_page));
+	pvfront_grant(REVOKE_REF, old_page, GTF_permit_access);
+	expect("read-persistent", one_seg(BLKIF_OP_READ, 0, REVOKE_REF, 0, 7), BLKIF_RSP_OKAY,
+	       BLKIF_RSP_OKAY);
+	xtest_check(!strncmp(old_page, "PETREL-DISK dom0 ", 17), "sector 0 read as %.40s",
+		    old_page);
+	flags = pvfront_grant_flags(REVOKE_REF);
+	ended = pvfront_end_access(REVOKE_REF);
+	printk("blkif-hostile: end-access-in-use status %d (flags %#x)\n", ended ? 0 : -1, flags);
+	xtest_check(!ended && (flags & (GTF_reading | GTF_writing)) == (GTF_reading | GTF_writing),
+		    "a page the backend maps: flags %#x, end of access %s", flags,
+		    ended ? "allowed" : "refused");
+
+	/* Forced: the entry cleared, then swap_page granted under the same reference. */
+	memset(swap_page, 0x5a, sizeof(swap_page));
+	pvfront_grant(REVOKE_REF, swap_page, 0);
+	pvfront_grant(REVOKE_REF, swap_page, GTF_permit_access);
+	memset(old_page, 0, sizeof(old_page));
+	expect("read-revoked", one_seg(BLKIF_OP_READ, 0, REVOKE_REF, 0, 7), BLKIF_RSP_OKAY,
+	       BLKIF_RSP_OKAY);
+	xtest_check(all_bytes(swap_page, 0x5a), "the backend read into the frame swapped in");
+	xtest_check(!strncmp(old_page, "PETREL-DISK dom0 ", 17),
+		    "the read did not land in the page still mapped: %.40s", old_page);
+	memset(old_page, 0, sizeof(old_page));
+	memcpy(old_page, "OLD FRAME", 9);
+	expect("write-revoked", one_seg(BLKIF_OP_WRITE, 9, REVOKE_REF, 0, 0), BLKIF_RSP_OKAY,
+	       BLKIF_RSP_OKAY);
+	memset(data_page, 0, sizeof(data_page));
+	expect("read-back", one_seg(BLKIF_OP_READ, 9, DATA_REF, 0, 0), BLKIF_RSP_OKAY,
+	       BLKIF_RSP_OKAY);
+	xtest_check(!strcmp(data_page, "OLD FRAME"), "sector 9 holds %.20s, not the old frame's",
+		    data_page);
+	xtest_check(all_bytes(swap_page, 0x5a), "the frame swapped in changed");
+}
+
 /* The producer index far past what the ring holds: no answer may come. */
 static void check_prod_ahead(void)
 {
@@ -212,6 +286,8 @@ static void check_prod_ahead(void)
 
 void test_main(void)
 {
+	uint64_t start;
+
 	if (xtest_start_info->flags & SIF_INITDOMAIN) {
 		xtest_skip("a blkif frontend for a domU of xl with a disk (the system test)");
 		return;
@@ -222,6 +298,10 @@ void test_main(void)
 		check_bad_grants();
 		check_bad_geometry();
 		check_good_io("after");
+		start = hammer_now();
+		check_revoke();
+		printk("blkif-hostile: revoke checks took %lu ms\n",
+		       (unsigned long)((hammer_now() - start) / MS));
 		check_prod_ahead();
 	}
 	pvfront_finish("blkif-hostile");
