@@ -856,7 +856,7 @@ def check_xl_hvm(con, res, timeout):
 # show there; the first and the last (two 80 s delays) always do.
 MEMTEST_SERIAL = "/var/log/xen/memtest-serial.log"
 MEMTEST_TESTS = [0] + list(range(2, 11))
-MEMTEST_WAIT = 3600  # seconds from xl create to the end of the first pass under TCG
+MEMTEST_WAIT = 5400  # seconds from xl create to the end of the first pass under TCG
 MEMTEST_POLL = 30
 # dom0 shares its CPU with the busy guest, under a loaded TCG machine: a
 # `sleep 30` came back after more than 60 s.
