@@ -86,6 +86,14 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 device model killed (SIGKILL) two seconds after `xl create`,
                 and `xl destroy` must still end it and free all (dm-kill,
                 dm-killed-destroy, dm-killed-memory)
+  xl-hvm-memtest/* only with --only xl-hvm-memtest and the dom0-image-hvm
+                image: memtest86+ 6.10 as an HVM guest (/etc/xl-memtest.cfg,
+                32 MiB) of the same firmware and device model, loaded by GRUB
+                from its disk, its serial console (COM1 to a file in dom0)
+                read: GRUB's line and memtest's banner, its tests from 0 to
+                10 in order, a completed pass with status Pass, never an
+                error, still running after it; `xl destroy` ends it and its
+                device model and free memory is back where it was
   smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
                 busy loop per CPU and a compression) gives every CPU work, CPU
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
@@ -744,22 +752,22 @@ def hvm_wait_marker(con, domid):
     return hvm_guest_lines(con, domid)
 
 
-def hvm_failure_report(con):
+def hvm_failure_report(con, dom="xlhvm", xl_out="/tmp/xl-hvm.out"):
     """What the device model, xl and xenstored said, for a failed step."""
-    shell_run(con, "tail -n 30 /var/log/xen/qemu-dm-xlhvm.log; tail -n 20 /var/log/xenstored.log; "
-              "xenstore-ls /local/domain/$(xl domid xlhvm)/hvmloader; "
-              "grep -n -i -E 'error|fail|timed out|qmp|tty|console|chardev' /tmp/xl-hvm.out "
-              "| tail -n 60", 30)
+    shell_run(con, "tail -n 30 /var/log/xen/qemu-dm-%s.log; tail -n 20 /var/log/xenstored.log; "
+              "xenstore-ls /local/domain/$(xl domid %s)/hvmloader; "
+              "grep -n -i -E 'error|fail|timed out|qmp|tty|console|chardev' %s "
+              "| tail -n 60" % (dom, dom, xl_out), 30)
 
 
-def xl_hvm_destroy_checks(con, res, names, timeout, free0):
-    """xl destroy of xlhvm: only Domain-0 and no device model left (check
-    names[0]), and free_memory back at @free0 (names[1])."""
-    rc, out = shell_run(con, "xl destroy xlhvm", timeout)
+def xl_hvm_destroy_checks(con, res, names, timeout, free0, dom="xlhvm", step="xl-hvm"):
+    """xl destroy of the HVM guest @dom: only Domain-0 and no device model
+    left (check names[0]), and free_memory back at @free0 (names[1])."""
+    rc, out = shell_run(con, "xl destroy %s" % dom, timeout)
     rc2, out2 = xl_wait_only_dom0(con, timeout)
     rc3, lines, rows = xl_list(con)
     rc4, dm = shell_run(con, "pidof xen-qemu-system-i386 || echo none")
-    res.check("xl-hvm/" + names[0], rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
+    res.check(step + "/" + names[0], rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
               rows[0][0] == "Domain-0" and dm.strip() == "none",
               "rc=%d/%d/%d %r, rows %r, device model %r" % (rc, rc2, rc3, out.strip(), lines,
                                                           dm.strip()), out2.strip())
@@ -769,7 +777,7 @@ def xl_hvm_destroy_checks(con, res, names, timeout, free0):
             break
         shell_run(con, "sleep 1")
         free1 = xl_free_memory(con)
-    res.check("xl-hvm/" + names[1], free0 > 0 and free1 == free0,
+    res.check(step + "/" + names[1], free0 > 0 and free1 == free0,
               "free_memory %d MiB before create, %d MiB after destroy" % (free0, free1),
               "%d MiB free again" % free1)
 
@@ -787,11 +795,16 @@ def check_xl_hvm_dm_killed(con, res, timeout, free0):
     xl_hvm_destroy_checks(con, res, ("dm-killed-destroy", "dm-killed-memory"), timeout, free0)
 
 
-def check_xl_hvm(con, res, timeout):
+def hvm_setup(con, res, step):
+    """Debian's xenconsoled, which libxl waits for also for an HVM guest."""
     rc, out = shell_run(con, "mkdir -p /var/log/xen /var/run/xen && %s && echo started"
                         % XENCONSOLED)
-    if not res.check("xl-hvm/setup", rc == 0 and "started" in out,
-                     "xenconsoled rc=%d %r" % (rc, out.strip())):
+    return res.check(step + "/setup", rc == 0 and "started" in out,
+                     "xenconsoled rc=%d %r" % (rc, out.strip()))
+
+
+def check_xl_hvm(con, res, timeout):
+    if not hvm_setup(con, res, "xl-hvm"):
         return
     free0 = xl_free_memory(con)
     rc, out = shell_run(con, "xl -vvv create /etc/xl-hvm.cfg > /tmp/xl-hvm.out 2>&1; "
@@ -824,6 +837,98 @@ def check_xl_hvm(con, res, timeout):
         hvm_failure_report(con)
     xl_hvm_destroy_checks(con, res, ("destroy", "memory"), timeout, free0)
     check_xl_hvm_dm_killed(con, res, timeout, free0)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+
+
+# memtest86+ 6.10 as an HVM guest (tests/system/hvm.mk, hvm-boot/xl-memtest.cfg):
+# SeaBIOS boots GRUB from the AHCI disk, GRUB loads memtest86+ by the Linux
+# boot protocol (its linux command) with console=ttyS0; memtest86+ mirrors its screen
+# on COM1, which the device model writes to MEMTEST_SERIAL.  The screen comes
+# as VT100 row updates: the status row carries "Pass: N" and "Errors: N", the
+# test row "#N [name]".  Its first pass (a third of the iterations of later
+# passes, each bit fade delay 80 s of wall time) runs every enabled test:
+# 0 and 2 to 10 (test 1 is off by default).  The serial console gets the
+# changed rows about once a second, so a test shorter than that may never
+# show there; the first and the last (two 80 s delays) always do.
+MEMTEST_SERIAL = "/var/log/xen/memtest-serial.log"
+MEMTEST_TESTS = [0] + list(range(2, 11))
+MEMTEST_WAIT = 5400  # seconds from xl create to the end of the first pass under TCG
+MEMTEST_POLL = 30
+# dom0 shares its CPU with the busy guest, under a loaded TCG machine: a
+# `sleep 30` came back after more than 60 s.
+MEMTEST_POLL_SLACK = 600
+# hvm-boot/memtest-status.sh, in the image: one line per fact of the log
+# (GRUB's line, the banner, tests, passes, errors, status, time, the domain's
+# state), a typed command line that long would not survive the console.
+MEMTEST_STATUS = "sh /usr/lib/petrel-domu/memtest-status.sh %s xlmemtest" % MEMTEST_SERIAL
+
+
+def memtest_status(con):
+    """The facts of memtest-status.sh as a dict of lists of words, plus the
+    GRUB and banner lines under "lines"."""
+    rc, out = shell_run(con, MEMTEST_STATUS, MEMTEST_POLL_SLACK)
+    st = {"lines": [], "tests": [], "passes": [], "errors": [], "status": [], "time": [],
+          "state": [], "bytes": []}
+    for line in out.splitlines():
+        words = line.split()
+        if words and words[0] in st:
+            st[words[0]] = words[1:]
+        elif line.strip():
+            st["lines"].append(line.strip())
+    return st
+
+
+def memtest_done(st):
+    """A pass counted, an error shown, or the domain no longer running."""
+    return (any(p != "0" for p in st["passes"]) or any(e != "0" for e in st["errors"]) or
+            not st["state"] or any(c in st["state"][0] for c in "sc"))
+
+
+def check_xl_hvm_memtest(con, res, timeout):
+    step = "xl-hvm-memtest"
+    failed0 = res.failed
+    if not hvm_setup(con, res, step):
+        return
+    free0 = xl_free_memory(con)
+    rc, out = shell_run(con, "rm -f %s; xl -vvv create /etc/xl-memtest.cfg > /tmp/xl-memtest.out "
+                        "2>&1; r=$?; tail -n 5 /tmp/xl-memtest.out; test $r = 0" % MEMTEST_SERIAL,
+                        4 * timeout)
+    if not res.check(step + "/create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-600:])):
+        hvm_failure_report(con, "xlmemtest", "/tmp/xl-memtest.out")
+    t0 = con.elapsed()
+    st = memtest_status(con)
+    seen = []
+    while not memtest_done(st) and con.elapsed() - t0 < MEMTEST_WAIT:
+        shell_run(con, "sleep %d" % MEMTEST_POLL, MEMTEST_POLL + MEMTEST_POLL_SLACK)
+        st = memtest_status(con)
+        if st["tests"] != seen:
+            seen = st["tests"]
+            print("note: %.0f s after create: memtest86+ tests started %s"
+                  % (con.elapsed() - t0, " ".join(seen)), flush=True)
+    took = "%.0f s after create" % (con.elapsed() - t0)
+    res.check(step + "/grub", "grub: loading memtest86+" in st["lines"],
+              "GRUB's line not in %s: %r" % (MEMTEST_SERIAL, st), "SeaBIOS booted GRUB")
+    banner = [l for l in st["lines"] if l.startswith("Memtest86+ v")]
+    res.check(step + "/banner", banner == ["Memtest86+ v6.10"],
+              "no memtest86+ 6.10 banner on its serial console: %r" % st, " ".join(banner))
+    seq = [int(t) for t in st["tests"]]
+    res.check(step + "/tests", seq[:1] == [0] and seq[-1:] == [10] and seq == sorted(seq) and
+              set(seq) <= set(MEMTEST_TESTS),
+              "tests shown %r: expected the first, 0, and the last, 10, in order, among %r"
+              % (seq, MEMTEST_TESTS), " ".join(st["tests"]))
+    res.check(step + "/pass", "1" in st["passes"] and "Pass" in st["status"],
+              "no completed pass within %d s: %r" % (MEMTEST_WAIT, st),
+              "%s; memtest86+'s own clock %s" % (took, " ".join(st["time"])))
+    res.check(step + "/no-errors", st["errors"] == ["0"] and
+              set(st["status"]) <= {"Init", "Testing", "Pass"},
+              "memtest86+ error counts shown %r, status %r" % (st["errors"], st["status"]),
+              "Errors: 0 throughout, status %s" % " ".join(st["status"]))
+    res.check(step + "/running", st["state"] and not any(c in st["state"][0] for c in "sc"),
+              "the domain is no longer running: state %r" % st["state"], " ".join(st["state"]))
+    if res.failed > failed0:
+        shell_run(con, "tr '\\033' '\\n' < %s | tail -n 40" % MEMTEST_SERIAL, 30)
+        hvm_failure_report(con, "xlmemtest", "/tmp/xl-memtest.out")
+    xl_hvm_destroy_checks(con, res, ("destroy", "memory"), timeout, free0, "xlmemtest", step)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 
@@ -2224,6 +2329,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout)),
                                 ("xl-hvm", lambda: "xl-hvm" not in args.only
                                  or check_xl_hvm(con, res, args.cmd_timeout)),
+                                ("xl-hvm-memtest", lambda: "xl-hvm-memtest" not in args.only
+                                 or check_xl_hvm_memtest(con, res, args.cmd_timeout)),
                                 ("pxenconsoled", lambda: console_checks.check_console(
                                     shell_fn(con), res, args.cmd_timeout)),
                                 ("xl-save", lambda: check_xl_save_restore(

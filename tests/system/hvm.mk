@@ -9,7 +9,10 @@
 #   dom0-image-hvm        build/dom0-hvm/{vmlinuz,initramfs.cpio.gz}
 #   test-system-hvm-xen   Debian's xl create of the HVM guest on Debian's Xen 4.17
 #   test-system-hvm       the same on Petrel
-# (neither in TEST_TARGETS: see docs/testing.md, "HVM guest with QEMU")
+#   test-system-hvm-memtest-xen  memtest86+ (GRUB from the disk, then one
+#                         full pass of its tests) as an HVM guest on Xen 4.17
+#   test-system-hvm-memtest      the same on Petrel
+# (none in TEST_TARGETS: see docs/testing.md, "HVM guest with QEMU")
 
 DOM0_HVM := $(BUILD)/dom0-hvm
 # bookworm's versions of the two arch-all packages whose backports would win
@@ -38,10 +41,46 @@ $(HVM_BOOT_IMG): tests/system/hvm-boot/bootsect.S tests/system/hvm.mk
 	cp $(dir $@)bootsect.bin $@
 	truncate -s 4M $@
 
+# memtest86+ 6.10 (bookworm; backports' 7.x would win on a machine that
+# pins backports up) as a second HVM guest (step xl-hvm-memtest): its
+# Linux-boot-protocol image memtest86+x64.bin in the memdisk of a GRUB i386-pc
+# core image (grub-pc-bin, installed by make deps) with a built-in config
+# (hvm-boot/memtest-grub.cfg: COM1 as GRUB's terminal, then memtest86+ with
+# console=ttyS0 for its serial console and nopause to start testing without a
+# key; GRUB reads a built-in config with its rescue parser, which knows no
+# comments, so the file has none).  The disk is GRUB's boot.img as the MBR, which
+# loads the core image from the sectors after it (grub-mkimage fills in the
+# core image's own sector count), then zeros to 4 MiB as for hvm-boot.img.
+MEMTEST_DEB := memtest86+=6.10-4
+MEMTEST_DIR := $(DOM0_HVM)/memtest
+MEMTEST_IMG := $(DOM0_HVM)/boot-disk/memtest.img
+GRUB_PC_DIR := /usr/lib/grub/i386-pc
+MEMTEST_GRUB_MODS := biosdisk memdisk tar linux serial terminal echo boot
+
+$(MEMTEST_DIR)/.stamp: tests/system/hvm.mk
+	@mkdir -p $(MEMTEST_DIR)/debs
+	@cd $(MEMTEST_DIR)/debs && { ls memtest86+_*.deb >/dev/null 2>&1 || \
+		apt-get download -q $(MEMTEST_DEB); }
+	@bash tests/compat/fetch-debs.sh $(MEMTEST_DIR) memtest86+
+	@touch $@
+
+$(MEMTEST_IMG): $(MEMTEST_DIR)/.stamp tests/system/hvm-boot/memtest-grub.cfg tests/system/hvm.mk
+	@test -f $(GRUB_PC_DIR)/boot.img || { echo "$(GRUB_PC_DIR) missing (make deps)"; exit 1; }
+	rm -rf $(MEMTEST_DIR)/memdisk && mkdir -p $(MEMTEST_DIR)/memdisk/boot $(dir $@)
+	cp $(MEMTEST_DIR)/root/boot/memtest86+x64.bin $(MEMTEST_DIR)/memdisk/boot/memtest.bin
+	tar -C $(MEMTEST_DIR)/memdisk -cf $(MEMTEST_DIR)/memdisk.tar boot
+	grub-mkimage -d $(GRUB_PC_DIR) -O i386-pc -o $(MEMTEST_DIR)/core.img \
+		-c tests/system/hvm-boot/memtest-grub.cfg -m $(MEMTEST_DIR)/memdisk.tar \
+		-p '(memdisk)/boot' $(MEMTEST_GRUB_MODS)
+	cat $(GRUB_PC_DIR)/boot.img $(MEMTEST_DIR)/core.img > $@.tmp
+	truncate -s 4M $@.tmp
+	mv $@.tmp $@
+
 # Debian's toolstack again plus the device model and the firmware, and the
-# guest's disk and config.
+# guests' disks and configs.
 $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
-		$(DOM0_HVM)/dm/.stamp $(HVM_BOOT_IMG) tests/system/hvm-boot/xl-hvm.cfg
+		$(DOM0_HVM)/dm/.stamp $(HVM_BOOT_IMG) tests/system/hvm-boot/xl-hvm.cfg \
+		$(MEMTEST_IMG) tests/system/hvm-boot/xl-memtest.cfg tests/system/hvm-boot/memtest-status.sh
 	$(PYTHON) dom0-tools/initramfs/stage-xl.py --out $(DOM0_HVM)/tree \
 		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root --root $(DOM0_XL)/hotplug/root \
 		--root $(DOM0_HVM)/dm/root --program usr/libexec/xen-qemu-system-i386 \
@@ -49,10 +88,15 @@ $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 		--file usr/share/qemu/keymaps
 	install -D -m 644 $(HVM_BOOT_IMG) $(DOM0_HVM)/tree/usr/lib/petrel-domu/hvm-boot.img
 	install -D -m 644 tests/system/hvm-boot/xl-hvm.cfg $(DOM0_HVM)/tree/etc/xl-hvm.cfg
+	install -D -m 644 $(MEMTEST_IMG) $(DOM0_HVM)/tree/usr/lib/petrel-domu/memtest.img
+	install -D -m 644 tests/system/hvm-boot/xl-memtest.cfg $(DOM0_HVM)/tree/etc/xl-memtest.cfg
+	install -D -m 755 tests/system/hvm-boot/memtest-status.sh \
+		$(DOM0_HVM)/tree/usr/lib/petrel-domu/memtest-status.sh
 	mkdir -p $(DOM0_HVM)/tree/var/log/xen
 	@touch $@
 
-.PHONY: dom0-image-hvm test-system-hvm test-system-hvm-xen
+.PHONY: dom0-image-hvm test-system-hvm test-system-hvm-xen test-system-hvm-memtest \
+	test-system-hvm-memtest-xen
 dom0-image-hvm: $(DOM0_HVM)/initramfs.cpio.gz
 
 # The kernel package dom0-image downloaded is reused.
@@ -71,3 +115,12 @@ test-system-hvm-xen: dom0-image-hvm $(XEN_REF)
 test-system-hvm: dom0-image-hvm $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_SYSTEM_ARGS) \
 		--log $(BUILD)/system/petrel-hvm-serial.log
+
+HVM_MEMTEST_ARGS := --kernel-dir $(DOM0_HVM) --only xl-hvm-memtest --no-reboot
+
+test-system-hvm-memtest-xen: dom0-image-hvm $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen $(HVM_MEMTEST_ARGS) --log $(BUILD)/system/xen-hvm-memtest-serial.log
+
+test-system-hvm-memtest: dom0-image-hvm $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_MEMTEST_ARGS) \
+		--log $(BUILD)/system/petrel-hvm-memtest-serial.log
