@@ -21,6 +21,8 @@
 #include "public/xen.h"
 #include "hvlock.h"
 
+#define TRAP_DB 1
+#define TRAP_BP 3
 #define TRAP_UD 6
 #define TRAP_NM 7
 #define TRAP_GP 13
@@ -132,7 +134,7 @@ void pv_trap(struct cpu_regs *r)
 {
 	unsigned int v = (unsigned int)r->vector;
 
-	if (v == 1) /* #DB: the guest reads the cause with get_debugreg(6) */
+	if (v == TRAP_DB) /* #DB: the guest reads the cause with get_debugreg(6) */
 		pv_collect_dr6();
 	if (v == TRAP_UD && pv_emulate_invalid_op(r))
 		return;
@@ -149,8 +151,15 @@ void pv_trap(struct cpu_regs *r)
 		pv_inject_page_fault(r, read_cr2(), r->error_code);
 		return;
 	}
-	printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
-	       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
+	/*
+	 * Not #DB and #BP: they are the guest's own debugging and code patching
+	 * (Linux patches live code through int3, and its other CPUs may hit the
+	 * int3 thousands of times meanwhile), and a line each would flush the
+	 * console ring.
+	 */
+	if (v != TRAP_DB && v != TRAP_BP)
+		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
+		       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
 	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
 }
 
