@@ -74,34 +74,60 @@ static bool poll_done(struct vcpu *v)
 }
 
 /*
+ * Look at the @nr ports at @ports: 1 if one is pending, 0 if none, or an
+ * error (-EFAULT, -EINVAL for a bad port). @last gets the last port read.
+ */
+static long poll_ports_pending(struct vcpu *v, u64 ports, unsigned int nr, evtchn_port_t *last)
+{
+	evtchn_port_t port = 0;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		if (copy_from_guest(&port, ports + i * sizeof(port), sizeof(port)))
+			return -EFAULT;
+		*last = port;
+		switch (evtchn_poll_port(v->domain, port)) {
+		case -1:
+			return -EINVAL;
+		case 1:
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Sleep until one of the @nr ports at guest address @ports becomes pending
  * (with one port: that port; with several: any event of the domain, as on
  * Xen) or the absolute @timeout (ns, 0 = none) passes. Returns 0 either way;
  * at once if one of the ports is already pending.
+ *
+ * A sender may run on another CPU without the hypervisor lock
+ * (evtchn_send_unlocked), so the vCPU says it polls before its last look
+ * at the ports: a port raised after that look (both under the event lock)
+ * finds it polling and wakes it.
  */
 long sched_poll_ports(u64 ports, unsigned int nr, u64 timeout)
 {
 	struct vcpu *v = current;
 	evtchn_port_t port = 0;
+	long rc;
 
 	if (nr > POLL_MAX_PORTS)
 		return -EINVAL;
 	/* A PV list must lie in guest space; an HVM one is checked as it is read. */
 	if (!is_hvm_vcpu(v) && !guest_range_ok(ports, (u64)nr * sizeof(port)))
 		return -EFAULT;
-	for (unsigned int i = 0; i < nr; i++) {
-		if (copy_from_guest(&port, ports + i * sizeof(port), sizeof(port)))
-			return -EFAULT;
-		switch (evtchn_poll_port(v->domain, port)) {
-		case -1:
-			return -EINVAL;
-		case 1:
-			return 0;
-		}
-	}
+	rc = poll_ports_pending(v, ports, nr, &port);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	vcpu_timers_init(v);
 	v->poll_evtchn = nr == 1 ? (s32)port : -1;
-	v->polling = true;
+	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
+	rc = poll_ports_pending(v, ports, nr, &port);
+	if (rc) {
+		v->polling = false;
+		return rc < 0 ? rc : 0;
+	}
 	vcpu_block(poll_done);
 	if (!(v->pause_flags & VPF_blocked))
 		v->polling = false; /* a port was raised meanwhile */

@@ -14,10 +14,9 @@
  * is not an answer: dom0 starts busy, so the domU's first ping switches
  * nothing and that pending bit is checked and cleared before the rounds.
  * The domU registers a runstate area; dom0's memory at the same address
- * (the same image) must never receive the domU's runstate. On the way, the domU grants dom0 a page, which dom0
- * maps, reads and writes through (a grant between two domains) and then
- * maps directly with a foreign mmu_update; the domU's own foreign
- * mmu_update of a dom0 frame is refused (-EPERM).
+ * (the same image) must never receive the domU's runstate. On the way, the domU grants dom0 a page,
+ * which dom0 maps, reads and writes through (a grant between two domains) and then maps directly
+ * with a foreign mmu_update; the domU's own foreign mmu_update of a dom0 frame is refused (-EPERM).
  *
  * Petrel-only: Xen starts no second domain from boot modules, so the
  * runner gives dom0 the "with-domu" argument only where the domU exists
@@ -28,6 +27,7 @@
  */
 #include "xtest.h"
 #include "evtchn.h"
+#include "pvclock.h"
 
 TEST_DOMU("domu-role");
 TEST_SMP("2");
@@ -46,8 +46,8 @@ static struct shared_info *sh;
 static char pages[3][4096] __attribute__((aligned(4096)));
 static const char from_domu[] = "granted by domain 1";
 static const char from_dom0[] = "written by dom0 through the grant";
-#define WHY 2048 /* where in the granted page the domU says why its loop ended */
-#define BIND_PENDING 1024 /* there, 1: its port was pending right after the bind, 2: not */
+#define WHY 2048		  /* where in the granted page the domU says why its loop ended */
+#define BIND_PENDING 1024	  /* there, 1: its port was pending right after the bind, 2: not */
 static unsigned long granted_mfn; /* dom0: the frame of the domU's granted page */
 /*
  * The domU registers this as its vCPU's runstate area; dom0 (the same image,
@@ -60,33 +60,10 @@ static unsigned long granted_mfn; /* dom0: the frame of the domU's granted page 
 #define RUNSTATE_FILL 0xa5
 static uint8_t runstate_area[48] __attribute__((aligned(64)));
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* System time from vCPU 0's pvclock. */
 static uint64_t now(void)
 {
-	const volatile struct vcpu_time_info *t = &sh->vcpu_info[0].time;
-	uint32_t ver;
-	uint64_t ns;
-
-	do {
-		ver = t->version;
-		__asm__ volatile("" ::: "memory");
-		uint64_t d = rdtsc() - t->tsc_timestamp;
-		int8_t shift = t->tsc_shift;
-
-		d = shift < 0 ? d >> -shift : d << shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((ver & 1) || ver != t->version);
-	return ns;
+	return pvclock_now(0);
 }
 
 /* SCHEDOP_poll's and EVTCHNOP_send's failures (the domU reports them) */
@@ -236,7 +213,8 @@ static __attribute__((noreturn)) void domu_main(void)
 		if (rc)
 			hypercall_sched_op(SCHEDOP_yield, NULL);
 	}
-	/* Binding raised our port, as Xen does (the remote end may have signalled while unbound). */
+	/* Binding raised our port, as Xen does (the remote end may have signalled while unbound).
+	 */
 	if (!rc)
 		pages[1][BIND_PENDING] = evtchn_test_and_clear(b.local_port) ? 1 : 2;
 	if (!domu_grant())
@@ -439,8 +417,9 @@ static void dom0_main(void)
 		    tsc_aux());
 	for (unsigned int i = 0; i < sizeof(runstate_area); i++) {
 		if (runstate_area[i] != RUNSTATE_FILL) {
-			xtest_fail("dom0's memory at the domU's runstate area changed: byte %u is %#x",
-				   i, runstate_area[i]);
+			xtest_fail(
+			    "dom0's memory at the domU's runstate area changed: byte %u is %#x", i,
+			    runstate_area[i]);
 			break;
 		}
 	}
