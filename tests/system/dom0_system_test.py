@@ -677,7 +677,40 @@ def check_xl_create(con, res, timeout):
     # and builds it itself: Debian's xl lists and destroys what Petrel's built
     pxl_checks.check_create(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
     pxl_checks.check_create_more(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
+    check_xl_claim(con, res, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+
+
+def check_xl_claim(con, res, timeout):
+    """xl's claim_mode (on by default): a guest larger than the free memory is
+    refused by XENMEM_claim_pages before libxc populates anything, with
+    nothing left behind; without the claim libxc finds out mid-populate."""
+    rc, _, info = xl_info(con, "")
+    free0 = int(info.get("free_memory", "0"))
+    big = "'name=\"xlbig\"' memory=%d" % (free0 + 64)
+    if not res.check("xl/claim-setup", rc == 0 and free0 > 0, "xl info rc=%d, free %d" %
+                     (rc, free0)):
+        return
+    rc, out = shell_run(con, "xl -v create /etc/xl-hello.cfg %s 2>&1" % big, timeout)
+    rc2, lines, rows = xl_list(con)
+    _, _, info = xl_info(con, "")
+    free1 = int(info.get("free_memory", "0"))
+    res.check("xl/claim-refused", rc != 0 and "failed to allocate" not in out and
+              "xc_dom_boot_mem_init failed: Cannot allocate memory" in out and
+              "xlbig" not in lines and free1 == free0 and
+              info.get("outstanding_claims") == "0",
+              "rc=%d, list %r, free %d -> %d MiB, outstanding_claims %s: %r" %
+              (rc, lines, free0, free1, info.get("outstanding_claims"), out.strip()[-600:]),
+              "refused before populating, free %d MiB kept" % free1)
+    # the same guest with claim_mode=0 runs into the allocation failure instead
+    rc, out = shell_run(con, "cp /etc/xen/xl.conf /tmp/xl.conf.keep && "
+                        "echo claim_mode=0 >>/etc/xen/xl.conf && "
+                        "xl -v create /etc/xl-hello.cfg %s 2>&1; r=$?; "
+                        "cp /tmp/xl.conf.keep /etc/xen/xl.conf; (exit $r)" % big, timeout)
+    rc2, lines, rows = xl_list(con)
+    res.check("xl/claim-off", rc != 0 and "failed to allocate" in out and "xlbig" not in lines,
+              "rc=%d, list %r: %r" % (rc, lines, out.strip()[-600:]),
+              "populate failed, nothing left")
 
 
 # `xl create` of a PVH domU: the HVM guest test hvm-hello.elf (rootfs/etc/
