@@ -138,6 +138,18 @@ void stop_timer(struct timer *t)
 		reprogram(t->cpu);
 }
 
+u64 timer_next_expiry(void)
+{
+	spinlock_t *lock = &this_cpu(timer_lock);
+	unsigned long flags;
+	u64 expires;
+
+	spin_lock_irqsave(lock, flags);
+	expires = this_cpu(timer_list) ? this_cpu(timer_list)->expires : ~0ULL;
+	spin_unlock_irqrestore(lock, flags);
+	return expires;
+}
+
 /* The LAPIC may fire a little early (its clock is not the TSC): re-check. */
 void timer_softirq(void)
 {

@@ -33,6 +33,8 @@ void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int
 /* (Re)arm @t for @expires; an expiry in the past fires at the next tick. */
 void set_timer(struct timer *t, u64 expires);
 void stop_timer(struct timer *t);
+/* This CPU's soonest timer's expiry (system time), ~0 when it has none. */
+u64 timer_next_expiry(void);
 /* Run this CPU's expired timers and program its LAPIC for the next one. */
 void timer_softirq(void);
 /* arch: make @cpu run timer_softirq soon (its soonest timer changed). */

@@ -15,6 +15,8 @@
 #define MSR_VMX_PROCBASED 0x482
 #define MSR_VMX_EXIT 0x483
 #define MSR_VMX_ENTRY 0x484
+#define MSR_VMX_MISC 0x485
+#define VMX_MISC_TIMER_RATE 0x1fUL /* the preemption timer ticks at TSC >> this */
 #define MSR_VMX_CR0_FIXED0 0x486
 #define MSR_VMX_CR0_FIXED1 0x487
 #define MSR_VMX_CR4_FIXED0 0x488
@@ -45,6 +47,7 @@
 #define PIN_EXT_INTR (1u << 0)
 #define PIN_NMI (1u << 3)
 #define PIN_VIRTUAL_NMIS (1u << 5)
+#define PIN_PREEMPT_TIMER (1u << 6)
 
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT (1u << 7)
@@ -131,6 +134,7 @@ enum vmcs_field {
 	GUEST_INTERRUPTIBILITY = 0x4824,
 	GUEST_ACTIVITY = 0x4826,
 	GUEST_SYSENTER_CS = 0x482a,
+	PREEMPT_TIMER_VALUE = 0x482e,
 	HOST_SYSENTER_CS = 0x4c00,
 	CR0_GUEST_HOST_MASK = 0x6000,
 	CR4_GUEST_HOST_MASK = 0x6002,
@@ -238,6 +242,7 @@ enum {
 #define EXIT_EPT_MISCONFIG 49
 #define EXIT_INVEPT 50
 #define EXIT_RDTSCP 51
+#define EXIT_PREEMPT_TIMER 52
 #define EXIT_INVVPID 53
 #define EXIT_WBINVD 54
 #define EXIT_XSETBV 55

@@ -18,6 +18,9 @@
 #include "desc.h"
 #include "hvm.h"
 #include "vmcs.h"
+#include "apic.h"
+#include "sched.h"
+#include "timer.h"
 #include "public/hvm/save.h"
 
 #define X86_CR0_PE (1UL << 0)
@@ -55,6 +58,7 @@ static struct {
 	u32 pin, proc, proc2, exit, entry;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u64 ept_vpid_cap;
+	unsigned int timer_rate; /* the preemption timer counts TSC >> this */
 } caps;
 
 static void *vmxon_region;
@@ -143,8 +147,8 @@ static bool read_controls(void)
 	    EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
 	u32 window;
 
-	if (!adjust(pin_msr, PIN_EXT_INTR | PIN_NMI | PIN_VIRTUAL_NMIS, PIN_EXT_INTR | PIN_NMI,
-		    &caps.pin) ||
+	if (!adjust(pin_msr, PIN_EXT_INTR | PIN_NMI | PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER,
+		    PIN_EXT_INTR | PIN_NMI, &caps.pin) ||
 	    !adjust(proc_msr, proc_need, proc_need, &caps.proc) ||
 	    !adjust(proc_msr, PROC_INTR_WINDOW, PROC_INTR_WINDOW, &window) ||
 	    !adjust(exit_msr, exit_need, exit_need, &caps.exit) ||
@@ -799,6 +803,9 @@ static void handle_exit(struct vcpu *v)
 	case EXIT_INTR_WINDOW:
 		window_exiting(false); /* the next entry injects */
 		return;
+	case EXIT_PREEMPT_TIMER:
+		timer_softirq(); /* the soonest timer is due (its interrupt may come later) */
+		return;
 	case EXIT_TRIPLE_FAULT:
 		hvm_triple_fault(v);
 	case EXIT_CPUID:
@@ -918,6 +925,24 @@ static void flush_tlbs(struct vcpu *v)
 	}
 }
 
+/*
+ * The VMX-preemption timer ends the guest's run at this CPU's soonest
+ * timer (a slice's end, a vCPU's timer), at most a slice ahead, whether or
+ * not the host's timer interrupt makes the guest exit: a CPU that takes no
+ * external-interrupt exit while the guest's IF is clear (Bochs 2.7) would
+ * otherwise never take back a vCPU spinning with interrupts off.
+ */
+static void arm_preempt_timer(void)
+{
+	u64 now = system_time(), end = timer_next_expiry();
+
+	if (!(caps.pin & PIN_PREEMPT_TIMER))
+		return;
+	if (end > now + SCHED_SLICE_NS)
+		end = now + SCHED_SLICE_NS;
+	vmwrite(PREEMPT_TIMER_VALUE, end > now ? ns_to_tsc(end - now) >> caps.timer_rate : 0);
+}
+
 static void vmx_run(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
@@ -928,6 +953,7 @@ static void vmx_run(struct vcpu *v)
 	vmwrite(GUEST_RFLAGS, r->rflags | X86_EFLAGS_MBS);
 	intr_assist(v);
 	flush_tlbs(v);
+	arm_preempt_timer();
 	if (vmx_enter(r, v->arch.hvm.vmx.launched)) {
 		printk(XENLOG_ERR "d%u: VM%s failed, VM-instruction error %lu\n",
 		       v->domain->domain_id, v->arch.hvm.vmx.launched ? "RESUME" : "LAUNCH",
@@ -1154,6 +1180,8 @@ static bool vmx_capable(void)
 	}
 	if (!vpid_usable())
 		caps.proc2 &= ~PROC2_VPID;
+	if (caps.pin & PIN_PREEMPT_TIMER)
+		caps.timer_rate = (unsigned int)(rdmsr(MSR_VMX_MISC) & VMX_MISC_TIMER_RATE);
 	return true;
 }
 
@@ -1171,8 +1199,9 @@ const struct hvm_backend *vmx_probe(void)
 		return NULL;
 	p2m_use_ept();
 	printk(XENLOG_INFO "VMX: revision %#x, pin %#x cpu %#x secondary %#x exit %#x entry %#x, "
-			   "EPT/VPID %#lx%s\n",
+			   "EPT/VPID %#lx%s, preemption timer %s (TSC >> %u)\n",
 	       caps.revision, caps.pin, caps.proc, caps.proc2, caps.exit, caps.entry,
-	       caps.ept_vpid_cap, (caps.proc2 & PROC2_VPID) ? " VPID" : "");
+	       caps.ept_vpid_cap, (caps.proc2 & PROC2_VPID) ? " VPID" : "",
+	       (caps.pin & PIN_PREEMPT_TIMER) ? "on" : "off", caps.timer_rate);
 	return &vmx_backend;
 }
