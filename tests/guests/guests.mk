@@ -125,9 +125,10 @@ guest_selected_low = $(call guest_selected,$(GUEST_OUT))$(if $(GUEST_ONLY),, $(G
 BOCHS_TIMEOUT ?= 300
 # domctl-build-pvh and gnttab-hvm build a PVH domU: sethvmcontext/gethvmcontext and its VMCS's
 # teardown on VMX; pvh-bad-entry a domU whose VM entry fails (the domain crashed, the rest runs on);
-# pvh-sipi a 2-vCPU domU whose second vCPU starts by INIT/SIPI in real mode.
+# pvh-sipi a 2-vCPU domU whose second vCPU starts by INIT/SIPI in real mode; pvh-cli-spin a
+# domU spinning with interrupts off, taken back by the VMX-preemption timer.
 BOCHS_GUESTS ?= hello crash hypercall-page evtchn-upcall sysenter-intel exceptions \
-	domctl-build-pvh gnttab-hvm pvh-bad-entry pvh-sipi
+	domctl-build-pvh gnttab-hvm pvh-bad-entry pvh-sipi pvh-cli-spin
 GUEST_RUN_BOCHS = bash $(GUEST_DIR)/run.sh --timeout $(BOCHS_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(GUEST_DIR)/tests --mode bochs
 

@@ -6,12 +6,12 @@
  * sends INIT then SIPI with vector 0x80 to local APIC 2 (vCPU 1) through
  * the xAPIC's ICR and yields until vCPU 1 has left its mark; vCPU 1 starts
  * in real mode at 0x80:0 (CS base 0x80000), writes the mark and its initial
- * APIC ID from CPUID, and spins with interrupts on (Bochs 2.7 takes no
- * external-interrupt VM exit while the guest's IF is clear, so a vCPU
- * spinning with IF=0 is never preempted there and the others starve; on
- * hardware the exit does not depend on IF); vCPU 0 then powers the domain
- * off. The control domain checks the shutdown code, the mark and the APIC
- * ID, and destroys the domain.
+ * APIC ID from CPUID, and spins with interrupts off, as Linux parks a CPU
+ * (vCPU 0 runs again only because the hypervisor takes the CPU back from
+ * it: under Bochs, which takes no external-interrupt VM exit while the
+ * guest's IF is clear, by the VMX-preemption timer); vCPU 0 then powers
+ * the domain off. The control domain checks the shutdown code, the mark and
+ * the APIC ID, and destroys the domain.
  */
 #include "builder.h"
 
@@ -67,7 +67,7 @@ __asm__(".pushsection .rodata\n"
 	"shr $24, %ebx\n"
 	"mov %ebx, 0x104\n"
 	"movl $0x600dcafe, 0x100\n"
-	"sti\n" /* see above: Bochs takes no interrupt exit while IF is clear */
+	"cli\n"
 	"1: pause\n"
 	"jmp 1b\n"
 	".code64\n"
