@@ -18,11 +18,19 @@
  *     vCPU 1 has finished a turn since the last one, so that the two overlap
  *     however the host schedules the CPUs;
  * and at the end vCPU 1's ports still read as its IPI ports and every
- * churning port closes once.
+ * churning port closes once. race-evtchn-unmask-fifo.c runs the same with
+ * the FIFO ABI (RACE_FIFO): masks and pending bits in the event words, an
+ * unmask of a pending port links it onto vCPU 1's queue (the head written,
+ * its ready bit and upcall_pending set), and each vCPU takes the ports off
+ * its own queues as its upcall would.
  */
 #include "xtest.h"
-#include "evtchn.h"
+#include "evtchn-fifo.h"
 #include "vcpu-start.h"
+
+#ifndef RACE_FIFO
+#define RACE_FIFO 0
+#endif
 
 TEST_SMP("2");
 TEST_EXPECT("unmask race: 1000 rounds, no event lost, every status consistent");
@@ -44,19 +52,92 @@ static unsigned long unmasks, lost, spurious, statuses, churn_statuses, bad_unma
 static struct evtchn_status last_bad;
 static long last_bad_rc;
 
-static unsigned long *mask_word(uint32_t port)
+/* FIFO: each vCPU's control block page, the event array. */
+#define ARRAY_PAGES 2
+static uint8_t cb_page[2][4096] __attribute__((aligned(4096)));
+static uint32_t words[ARRAY_PAGES][FIFO_WORDS_PER_PAGE] __attribute__((aligned(4096)));
+static struct fifo_queues queues[2];
+
+/* Both vCPUs' control blocks registered and the event array given: the domain is on FIFO. */
+static bool fifo_on(void)
 {
-	return &xtest_shared_info()->evtchn_mask[port / 64];
+	for (unsigned int v = 0; v < 2; v++) {
+		queues[v].cb = (struct fifo_control_block *)cb_page[v];
+		if (fifo_init_control(fifo_mfn_of(cb_page[v]), 0, v, NULL))
+			return false;
+	}
+	for (unsigned int i = 0; i < ARRAY_PAGES; i++)
+		if (fifo_expand(fifo_mfn_of(words[i])))
+			return false;
+	return true;
 }
 
+/* Take every port off vCPU @v's queues (FIFO), as its upcall would. */
+static void drain(unsigned int v)
+{
+	uint32_t ready = __atomic_exchange_n(&queues[v].cb->ready, 0, __ATOMIC_SEQ_CST);
+
+	while (ready) {
+		unsigned int prio = (unsigned int)__builtin_ctz(ready);
+		bool more;
+
+		fifo_pop(&queues[v], words, prio, &more);
+		if (!more)
+			ready &= ~(1u << prio);
+	}
+}
+
+/* @port's mask and pending bits: in shared_info (2-level) or in its event word (FIFO). */
 static void set_mask(uint32_t port)
 {
-	__atomic_fetch_or(mask_word(port), 1UL << (port % 64), __ATOMIC_SEQ_CST);
+	if (RACE_FIFO)
+		__atomic_fetch_or(fifo_word(words, port), FIFO_MASKED, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_or(&xtest_shared_info()->evtchn_mask[port / 64], 1UL << (port % 64),
+				  __ATOMIC_SEQ_CST);
 }
 
 static bool masked(uint32_t port)
 {
-	return (__atomic_load_n(mask_word(port), __ATOMIC_SEQ_CST) >> (port % 64)) & 1;
+	const unsigned long *w = &xtest_shared_info()->evtchn_mask[port / 64];
+
+	if (RACE_FIFO)
+		return __atomic_load_n(fifo_word(words, port), __ATOMIC_SEQ_CST) & FIFO_MASKED;
+	return (__atomic_load_n(w, __ATOMIC_SEQ_CST) >> (port % 64)) & 1;
+}
+
+static bool pending(uint32_t port)
+{
+	if (RACE_FIFO)
+		return __atomic_load_n(fifo_word(words, port), __ATOMIC_SEQ_CST) & FIFO_PENDING;
+	return evtchn_pending(port);
+}
+
+static void clear_pending(uint32_t port)
+{
+	if (RACE_FIFO)
+		__atomic_fetch_and(fifo_word(words, port), ~FIFO_PENDING, __ATOMIC_SEQ_CST);
+	else
+		evtchn_test_and_clear(port);
+}
+
+/*
+ * After an unmask of vCPU 1's pending @port: its upcall raised, and the
+ * port in its pending_sel (2-level) or at the head of its empty queue with
+ * the queue's ready bit set (FIFO).
+ */
+static bool raised(const struct vcpu_info *vi, uint32_t port)
+{
+	const struct fifo_control_block *cb = queues[1].cb;
+
+	if (!__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+		return false;
+	if (!RACE_FIFO)
+		return (__atomic_load_n(&vi->evtchn_pending_sel, __ATOMIC_SEQ_CST) >> (port / 64)) &
+		       1;
+	return (__atomic_load_n(&cb->ready, __ATOMIC_SEQ_CST) & (1u << PRIO_DEFAULT)) &&
+	       __atomic_load_n(&cb->head[PRIO_DEFAULT], __ATOMIC_SEQ_CST) == port &&
+	       (__atomic_load_n(fifo_word(words, port), __ATOMIC_SEQ_CST) & FIFO_LINKED);
 }
 
 /* vCPU 1's upcall_pending and pending_sel cleared; its upcall stays masked. */
@@ -85,11 +166,12 @@ static void unmask_pending(uint32_t port)
 	set_mask(port);
 	rc = evtchn_port_op(EVTCHNOP_send, port);
 	vi = clear_own_upcall();
-	if (rc || !evtchn_pending(port) || evtchn_port_op(EVTCHNOP_unmask, port) || masked(port) ||
-	    !__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) ||
-	    !((__atomic_load_n(&vi->evtchn_pending_sel, __ATOMIC_SEQ_CST) >> (port / 64)) & 1))
+	if (rc || !pending(port) || evtchn_port_op(EVTCHNOP_unmask, port) || masked(port) ||
+	    !raised(vi, port))
 		lost++;
-	evtchn_test_and_clear(port);
+	clear_pending(port);
+	if (RACE_FIFO)
+		drain(1);
 	unmasks++;
 }
 
@@ -186,8 +268,8 @@ static uint32_t bind_ipi(uint32_t vcpu)
 /* Clear @rx, send on @tx: @rx must be pending when the send returns. */
 static bool delivers(uint32_t rx, uint32_t tx)
 {
-	evtchn_test_and_clear(rx);
-	return evtchn_port_op(EVTCHNOP_send, tx) == 0 && evtchn_pending(rx);
+	clear_pending(rx);
+	return evtchn_port_op(EVTCHNOP_send, tx) == 0 && pending(rx);
 }
 
 /* Slots @slot and @slot + 1 bound again, the kind by @round, each checked live. */
@@ -262,6 +344,8 @@ static unsigned long churn(void)
 
 			if (!close_slot(first) || !close_slot(first ^ 1))
 				return round - 1;
+			if (RACE_FIFO)
+				drain(0); /* a closed port still on a queue is not handed out */
 			if (!rebind(round, slot)) {
 				xtest_fail("round %lu: slot %u did not bind or deliver", round,
 					   slot);
@@ -318,6 +402,10 @@ void test_main(void)
 		xtest_error("shared_info not mapped");
 		return;
 	}
+	if (RACE_FIFO && !fifo_on()) {
+		xtest_fail("the switch to FIFO failed");
+		return;
+	}
 	if (!start_ap())
 		return;
 	rounds = churn();
@@ -330,5 +418,6 @@ void test_main(void)
 		closed &= close_slot(slot);
 	xtest_check(rounds == ROUNDS && closed, "%lu of %u rounds done", rounds, ROUNDS);
 	if (xtest_current_result() == XTEST_SUCCESS)
-		printk("unmask race: %u rounds, no event lost, every status consistent\n", ROUNDS);
+		printk("unmask race%s: %u rounds, no event lost, every status consistent\n",
+		       RACE_FIFO ? " (FIFO)" : "", ROUNDS);
 }
