@@ -753,14 +753,18 @@ static long status_locked(struct domain *d, struct evtchn_status *st)
 	return 0;
 }
 
-static long evtchn_status(struct evtchn_status *st)
+/* EVTCHNOP_status; with @try, -EAGAIN (nothing done) when the event lock is busy. */
+static long evtchn_status(struct evtchn_status *st, bool try)
 {
 	struct domain *d = domain_lookup(st->dom);
 	long rc;
 
 	if (!d)
 		return -ESRCH;
-	lock_one(d);
+	if (!try)
+		lock_one(d);
+	else if (!spin_trylock(&d->event_lock))
+		return -EAGAIN;
 	rc = status_locked(d, st);
 	unlock_one(d);
 	return rc;
@@ -980,7 +984,7 @@ static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_b
 	case EVTCHNOP_bind_interdomain:
 		return evtchn_bind_interdomain(&a->bind_interdomain);
 	case EVTCHNOP_status:
-		return evtchn_status(&a->status);
+		return evtchn_status(&a->status, false);
 	case EVTCHNOP_close:
 		return close_port(d, a->close.port, END_GUEST);
 	case EVTCHNOP_send:
@@ -993,6 +997,57 @@ static long evtchn_dispatch(unsigned int cmd, union evtchn_args *a, bool *copy_b
 		unlock_one(d);
 		return rc;
 	}
+}
+
+/* The ops evtchn_op_unlocked() runs, inside a read section, the event lock with trylock. */
+static long dispatch_unlocked(unsigned int cmd, union evtchn_args *a)
+{
+	struct domain *d = current->domain;
+	long rc;
+
+	switch (cmd) {
+	case EVTCHNOP_send:
+		return evtchn_send_unlocked(a->send.port);
+	case EVTCHNOP_status:
+		return evtchn_status(&a->status, true);
+	case EVTCHNOP_unmask:
+		if (!spin_trylock(&d->event_lock))
+			return -EAGAIN;
+		rc = evtchn_unmask(a->unmask.port);
+		unlock_one(d);
+		return rc;
+	default:
+		return -EAGAIN;
+	}
+}
+
+/*
+ * EVTCHNOP_send, unmask and status of a PV guest kernel without the
+ * hypervisor lock (pv/hypercall.c; docs/design.md "Locks"): the same
+ * results as do_event_channel_op(), or -EAGAIN with nothing done, and the
+ * caller runs @cmd the slow way (another op, a busy event lock, a wake that
+ * needs the hypervisor lock, a fault on @arg). Only the event locks are
+ * taken, with trylock. The copies are made with no lock held and outside
+ * the read section, which keeps a domain found by id (a send's peer,
+ * the control domain's status of another domain) from being freed.
+ */
+long evtchn_op_unlocked(unsigned int cmd, unsigned long arg)
+{
+	union evtchn_args a;
+	size_t size;
+	long rc;
+
+	if (cmd != EVTCHNOP_send && cmd != EVTCHNOP_unmask && cmd != EVTCHNOP_status)
+		return -EAGAIN;
+	size = op_size[cmd];
+	if (copy_from_guest(&a, arg, size))
+		return -EAGAIN;
+	domain_read_begin();
+	rc = dispatch_unlocked(cmd, &a);
+	domain_read_end();
+	if (!rc && cmd == EVTCHNOP_status && copy_to_guest(arg, &a, size))
+		return -EAGAIN; /* the slow path answers -EFAULT (a status changes nothing) */
+	return rc;
 }
 
 long do_event_channel_op(unsigned long cmd, unsigned long arg)

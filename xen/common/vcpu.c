@@ -82,7 +82,7 @@ void vcpu_timers_init(struct vcpu *v)
  * The runstate area is a guest virtual address, so it is written only
  * through the page tables of @v's own domain: those of the vCPU this CPU
  * runs (current) when it belongs to that domain, and only with the
- * hypervisor lock held (a fault takes it: a lockless send's wake must
+ * hypervisor lock held (a fault takes it: a lockless send or unmask wake must
  * not). A change made from another domain's context or without the lock
  * (a wake, a pause, the switch to @v before its page tables
  * are loaded) is written when @v runs next (vcpu_runstate_publish), and one

@@ -95,6 +95,8 @@ void evtchn_set_pending(struct domain *d, unsigned int vcpu_id, unsigned int por
 void evtchn_raise_port(struct domain *d, unsigned int port);
 /* EVTCHNOP_send without the hypervisor lock: -EAGAIN when it must go the slow way. */
 long evtchn_send_unlocked(unsigned int port);
+/* EVTCHNOP_send, unmask or status (@arg in guest memory) the same way. */
+long evtchn_op_unlocked(unsigned int cmd, unsigned long arg);
 /* Raise a per-vCPU VIRQ (VIRQ_TIMER...) if @v has bound it. */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 /* Raise a global VIRQ (VIRQ_CONSOLE...) of @d if bound (it lives on vCPU 0). */

@@ -13,14 +13,15 @@
  *
  * Not under it: the call-function and TLB-flush IPIs (their senders hold
  * it and wait for them; a CPU spinning for the lock serves them), NMIs,
- * and a PV guest's EVTCHNOP_send (pv/hypercall.c, event_channel.c), which
- * takes only event locks (trylock: a busy one sends the slow way) and
- * run-queue locks, and never faults while it holds one.
+ * and a PV guest's EVTCHNOP_send, unmask and status (pv/hypercall.c,
+ * event_channel.c), which take only event locks (trylock: a busy one
+ * runs the op the slow way) and run-queue locks, and never fault while
+ * they hold one.
  */
 #ifndef PETREL_HVLOCK_H
 #define PETREL_HVLOCK_H
 
-/* This CPU holds the lock (false on a lockless fast path, EVTCHNOP_send's). */
+/* This CPU holds the lock (false on a lockless fast path, the event-channel ops'). */
 bool hv_held(void);
 /* Entering the hypervisor: take the lock unless this CPU holds it already (nesting). */
 void hv_enter(void);

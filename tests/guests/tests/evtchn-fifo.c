@@ -7,70 +7,28 @@
  * The test consumes the queues itself, as a guest kernel's upcall would.
  */
 #include "xtest.h"
-#include "evtchn.h"
+#include "evtchn-fifo.h"
 
 #define EINVAL 22
 #define ENOENT 2
 #define ENOSYS 38
 #define EOPNOTSUPP 95
 
-#define FIFO_PENDING (1u << 31)
-#define FIFO_MASKED (1u << 30)
-#define FIFO_LINKED (1u << 29)
-#define FIFO_LINK_MASK ((1u << 17) - 1)
-#define NR_QUEUES 16
-#define PRIO_DEFAULT 7
-
 #define ARRAY_PAGES 5 /* 5120 event words */
 #define NR_PORTS 5000 /* IPI ports bound: past the 2-level ABI's 4096 */
-
-struct fifo_control_block {
-	uint32_t ready, rsvd;
-	uint32_t head[NR_QUEUES];
-};
-_Static_assert(sizeof(struct fifo_control_block) == 72, "control block is 72 bytes");
-
-struct init_control {
-	uint64_t control_gfn;
-	uint32_t offset, vcpu;
-	uint8_t link_bits, pad[7];
-};
-_Static_assert(sizeof(struct init_control) == 24, "init_control is 24 bytes");
 
 static uint8_t cb_page[4096] __attribute__((aligned(4096)));
 static uint32_t words[ARRAY_PAGES][1024] __attribute__((aligned(4096)));
 static uint32_t ports[NR_PORTS + 1];
 static uint32_t got[NR_PORTS + 16];
-static uint32_t guest_head[NR_QUEUES];
 
 #define CB_OFFSET 128
 static struct fifo_control_block *const cb = (struct fifo_control_block *)(cb_page + CB_OFFSET);
-
-static uint64_t mfn_of(const void *va)
-{
-	const unsigned long *p2m = (const unsigned long *)xtest_start_info->mfn_list;
-
-	return p2m[((unsigned long)va - 0xffffffff80000000UL) >> 12];
-}
+static struct fifo_queues queues = { .cb = cb };
 
 static uint32_t *word(uint32_t port)
 {
-	return &words[port / 1024][port % 1024];
-}
-
-static long init_control(uint64_t gfn, uint32_t offset, uint32_t vcpu, uint8_t *bits)
-{
-	struct init_control c = { .control_gfn = gfn, .offset = offset, .vcpu = vcpu };
-	long rc = evtchn_op(EVTCHNOP_init_control, &c);
-
-	if (bits)
-		*bits = c.link_bits;
-	return rc;
-}
-
-static long expand(uint64_t gfn)
-{
-	return evtchn_op(EVTCHNOP_expand_array, &gfn);
+	return fifo_word(words, port);
 }
 
 static long set_priority(uint32_t port, uint32_t prio)
@@ -93,24 +51,6 @@ static long send(uint32_t port)
 	return evtchn_op(EVTCHNOP_send, &port);
 }
 
-/* Take the head of queue @prio off (clearing LINKED and LINK); *@more if more follow. */
-static uint32_t pop(unsigned int prio, bool *more)
-{
-	uint32_t port = guest_head[prio];
-	uint32_t old, want;
-
-	if (!port)
-		port = __atomic_load_n(&cb->head[prio], __ATOMIC_SEQ_CST);
-	old = __atomic_load_n(word(port), __ATOMIC_SEQ_CST);
-	do
-		want = old & ~(FIFO_LINKED | FIFO_LINK_MASK);
-	while (!__atomic_compare_exchange_n(word(port), &old, want, false, __ATOMIC_SEQ_CST,
-					    __ATOMIC_SEQ_CST));
-	guest_head[prio] = old & FIFO_LINK_MASK;
-	*more = guest_head[prio] != 0;
-	return port;
-}
-
 /* Drain the ready queues, highest priority (0) first; the pending ports in got[]. */
 static unsigned int drain(void)
 {
@@ -120,7 +60,7 @@ static unsigned int drain(void)
 	while (ready) {
 		unsigned int prio = (unsigned int)__builtin_ctz(ready);
 		bool more;
-		uint32_t port = pop(prio, &more);
+		uint32_t port = fifo_pop(&queues, words, prio, &more);
 
 		if (!more)
 			ready &= ~(1u << prio);
@@ -144,17 +84,17 @@ static void test_errors_before(void)
 	uint8_t bits = 0;
 	long rc;
 
-	rc = init_control(mfn_of(cb_page), 0, 4096, NULL);
+	rc = fifo_init_control(fifo_mfn_of(cb_page), 0, 4096, NULL);
 	xtest_check(rc == -ENOENT, "init_control(vcpu 4096) = %ld", rc);
-	rc = init_control(mfn_of(cb_page), 4, 0, NULL);
+	rc = fifo_init_control(fifo_mfn_of(cb_page), 4, 0, NULL);
 	xtest_check(rc == -EINVAL, "init_control(offset 4) = %ld", rc);
-	rc = init_control(mfn_of(cb_page), 4096 - 64, 0, NULL);
+	rc = fifo_init_control(fifo_mfn_of(cb_page), 4096 - 64, 0, NULL);
 	xtest_check(rc == -EINVAL, "init_control(offset 4032) = %ld", rc);
-	rc = init_control(1UL << 40, 0, 0, &bits);
+	rc = fifo_init_control(1UL << 40, 0, 0, &bits);
 	xtest_check(rc == -EINVAL, "init_control(no such frame) = %ld", rc);
-	rc = init_control(mfn_of(l4), 0, 0, NULL);
+	rc = fifo_init_control(fifo_mfn_of(l4), 0, 0, NULL);
 	xtest_check(rc == -EINVAL, "init_control(the L4 page table) = %ld", rc);
-	rc = expand(mfn_of(words[0]));
+	rc = fifo_expand(fifo_mfn_of(words[0]));
 	xtest_check(rc == -EOPNOTSUPP, "expand_array on 2-level = %ld", rc);
 	rc = set_priority(1, 3);
 	xtest_check(rc == -ENOSYS, "set_priority on 2-level = %ld", rc);
@@ -169,14 +109,14 @@ static uint32_t test_switch(void)
 
 	xtest_check(early != 0, "bind_ipi before the switch");
 	xtest_check(send(early) == 0, "send before the switch");
-	rc = init_control(mfn_of(cb_page), CB_OFFSET, 0, &bits);
+	rc = fifo_init_control(fifo_mfn_of(cb_page), CB_OFFSET, 0, &bits);
 	xtest_check(rc == 0 && bits == 17, "init_control = %ld, link_bits %u", rc, bits);
-	rc = init_control(mfn_of(cb_page), 0, 0, NULL);
+	rc = fifo_init_control(fifo_mfn_of(cb_page), 0, 0, NULL);
 	xtest_check(rc == -EINVAL, "second init_control on vCPU 0 = %ld", rc);
 	xtest_check(cb->ready == 0, "ready %#x before any array page", cb->ready);
 	vcpu0()->evtchn_upcall_pending = 0;
 	for (unsigned int i = 0; i < ARRAY_PAGES; i++) {
-		rc = expand(mfn_of(words[i]));
+		rc = fifo_expand(fifo_mfn_of(words[i]));
 		xtest_check(rc == 0, "expand_array(page %u) = %ld", i, rc);
 	}
 	xtest_check(vcpu0()->evtchn_upcall_pending == 1, "no upcall for the early port");

@@ -113,8 +113,46 @@ void evtchn_put_guest_frame(u64 mfn)
 	frame_refs[mfn]--;
 }
 
+/* The lockless ops' read section (domain.c): how deep in one, how many were opened. */
+static int read_depth, read_sections;
+
+void domain_read_begin(void)
+{
+	read_depth++;
+	read_sections++;
+}
+
+void domain_read_end(void)
+{
+	assert_true(read_depth > 0);
+	read_depth--;
+}
+
+/* An event lock a test holds as if another CPU did (busy_lock): not the code's. */
+static struct domain *busy_dom;
+
+/* Guest copies may fault: never under an event lock or inside a read section. */
+static void assert_may_fault(void)
+{
+	assert_int_equal(read_depth, 0);
+	for (int i = 0; i < NR_FAKE; i++)
+		assert_true(!doms[i] || doms[i] == busy_dom ||
+			    !spin_is_locked(&doms[i]->event_lock));
+}
+
+/* Another CPU holds @d's event lock (NULL: lets it go). */
+static void busy_lock(struct domain *d)
+{
+	if (busy_dom)
+		spin_unlock(&busy_dom->event_lock);
+	busy_dom = d;
+	if (d)
+		spin_lock(&d->event_lock);
+}
+
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
+	assert_may_fault();
 	if (src_va < 4096)
 		return -EFAULT;
 	memcpy(dst, (const void *)src_va, len);
@@ -123,6 +161,7 @@ int copy_from_guest(void *dst, u64 src_va, size_t len)
 
 int copy_to_guest(u64 dst_va, const void *src, size_t len)
 {
+	assert_may_fault();
 	if (dst_va < 4096)
 		return -EFAULT;
 	memcpy((void *)dst_va, src, len);
@@ -180,9 +219,17 @@ static void as_dom(int i)
 	current = vcpus[i];
 }
 
+/* An event-channel op the slow way (under the hypervisor lock) or the lockless way. */
+typedef long op_fn(unsigned int cmd, void *arg);
+
 static long op(unsigned int cmd, void *arg)
 {
 	return do_event_channel_op(cmd, (unsigned long)arg);
+}
+
+static long op_unlocked(unsigned int cmd, void *arg)
+{
+	return evtchn_op_unlocked(cmd, (unsigned long)arg);
 }
 
 static long alloc_unbound(domid_t dom, domid_t remote, u32 *port)
@@ -239,19 +286,24 @@ static long send_port(u32 port)
 	return op(EVTCHNOP_send, &s);
 }
 
-static long unmask(u32 port)
+static long unmask_by(op_fn *f, u32 port)
 {
 	struct evtchn_unmask u = { .port = port };
 
-	return op(EVTCHNOP_unmask, &u);
+	return f(EVTCHNOP_unmask, &u);
 }
 
-static long status(domid_t dom, u32 port, struct evtchn_status *st)
+static long status_by(op_fn *f, domid_t dom, u32 port, struct evtchn_status *st)
 {
 	memset(st, 0xaa, sizeof(*st));
 	st->dom = dom;
 	st->port = port;
-	return op(EVTCHNOP_status, st);
+	return f(EVTCHNOP_status, st);
+}
+
+static long status(domid_t dom, u32 port, struct evtchn_status *st)
+{
+	return status_by(op, dom, port, st);
 }
 
 static long bind_vcpu(u32 port, u32 vcpu)
@@ -509,12 +561,12 @@ static void test_two_level_bits(void **state)
 	assert_true(evtchn_upcall_due(vcpus[0]));
 }
 
-static void test_mask_unmask(void **state)
+/* EVTCHNOP_unmask with the 2-level ABI, run by @f. */
+static void check_mask_unmask(op_fn *f)
 {
 	struct vcpu_info *vi = vcpus[0]->vcpu_info;
 	u32 ip;
 
-	(void)state;
 	assert_int_equal(bind_ipi(0, &ip), 0);
 	set_mask(0, ip);
 	assert_int_equal(send_port(ip), 0);
@@ -524,45 +576,57 @@ static void test_mask_unmask(void **state)
 	assert_int_equal(vi->evtchn_upcall_pending, 0);
 	assert_true(evtchn_is_masked(doms[0], ip));
 	/* Unmask raises what was held back. */
-	assert_int_equal(unmask(ip), 0);
+	assert_int_equal(unmask_by(f, ip), 0);
 	assert_false(evtchn_is_masked(doms[0], ip));
 	assert_int_equal(vi->evtchn_pending_sel, 1);
 	assert_int_equal(vi->evtchn_upcall_pending, 1);
 	/* Unmasking a port that was not masked raises nothing. */
 	clear_upcall(0);
-	assert_int_equal(unmask(ip), 0);
+	assert_int_equal(unmask_by(f, ip), 0);
 	assert_int_equal(vi->evtchn_upcall_pending, 0);
 	/* Unmask of a masked, not pending port: just clears the mask. */
 	sh(0)->evtchn_pending[0] = 0;
 	set_mask(0, ip);
-	assert_int_equal(unmask(ip), 0);
+	assert_int_equal(unmask_by(f, ip), 0);
 	assert_int_equal(vi->evtchn_upcall_pending, 0);
 	assert_false(evtchn_is_masked(doms[0], ip));
-	assert_int_equal(unmask(4096), -EINVAL);
+	assert_int_equal(unmask_by(f, 4096), -EINVAL);
 	/* Unmask works on any valid port, bound or not (Xen does not check). */
-	assert_int_equal(unmask(100), 0);
+	assert_int_equal(unmask_by(f, 100), 0);
 }
 
-static void test_status(void **state)
+static void test_mask_unmask(void **state)
+{
+	(void)state;
+	check_mask_unmask(op);
+}
+
+/* EVTCHNOP_status, run by @f. */
+static void check_status(op_fn *f)
 {
 	struct evtchn_status st;
 	u32 p;
 
-	(void)state;
-	assert_int_equal(status(DOMID_SELF, 0, &st), 0);
+	assert_int_equal(status_by(f, DOMID_SELF, 0, &st), 0);
 	assert_int_equal(st.status, EVTCHNSTAT_closed);
-	assert_int_equal(status(DOMID_SELF, 4095, &st), 0);
+	assert_int_equal(status_by(f, DOMID_SELF, 4095, &st), 0);
 	assert_int_equal(st.status, EVTCHNSTAT_closed);
-	assert_int_equal(status(DOMID_SELF, 4096, &st), -EINVAL);
-	assert_int_equal(status(9, 1, &st), -ESRCH);
+	assert_int_equal(status_by(f, DOMID_SELF, 4096, &st), -EINVAL);
+	assert_int_equal(status_by(f, 9, 1, &st), -ESRCH);
 	/* dom0 may look at dom1; dom1 not at dom0. */
 	as_dom(1);
 	assert_int_equal(alloc_unbound(DOMID_SELF, 0, &p), 0);
-	assert_int_equal(status(0, 1, &st), -EPERM);
+	assert_int_equal(status_by(f, 0, 1, &st), -EPERM);
 	as_dom(0);
-	assert_int_equal(status(1, p, &st), 0);
+	assert_int_equal(status_by(f, 1, p, &st), 0);
 	assert_int_equal(st.status, EVTCHNSTAT_unbound);
 	assert_int_equal(st.u.unbound.dom, 0);
+}
+
+static void test_status(void **state)
+{
+	(void)state;
+	check_status(op);
 }
 
 static void test_bind_vcpu(void **state)
@@ -825,6 +889,119 @@ static void test_send_unlocked(void **state)
 	assert_unlocked();
 }
 
+/* No event lock held and no read section open: what every lockless op leaves behind. */
+static void assert_all_let_go(void)
+{
+	assert_unlocked();
+	assert_int_equal(read_depth, 0);
+}
+
+/*
+ * The lockless unmask (pv/hypercall.c's fast path): the results of
+ * EVTCHNOP_unmask; -EAGAIN with nothing done when the event lock is busy.
+ */
+static void test_unmask_unlocked(void **state)
+{
+	struct vcpu_info *vi = vcpus[0]->vcpu_info;
+	u32 ip;
+
+	(void)state;
+	check_mask_unmask(op_unlocked);
+	assert_true(read_sections > 0);
+	assert_all_let_go();
+	/* A busy event lock: the port stays masked, nothing is raised. */
+	assert_int_equal(bind_ipi(0, &ip), 0);
+	set_mask(0, ip);
+	assert_int_equal(send_port(ip), 0);
+	clear_upcall(0);
+	busy_lock(doms[0]);
+	assert_int_equal(unmask_by(op_unlocked, ip), -EAGAIN);
+	busy_lock(NULL);
+	assert_true(evtchn_is_masked(doms[0], ip));
+	assert_int_equal(vi->evtchn_pending_sel, 0);
+	assert_int_equal(vi->evtchn_upcall_pending, 0);
+	assert_all_let_go();
+	/* The raise wakes a vCPU blocked in SCHEDOP_block. */
+	vcpus[0]->pause_flags |= VPF_blocked;
+	assert_int_equal(unmask_by(op_unlocked, ip), 0);
+	assert_int_equal(vi->evtchn_upcall_pending, 1);
+	assert_false(vcpus[0]->pause_flags & VPF_blocked);
+	assert_all_let_go();
+}
+
+/* @port's status read by both ways must be the same bytes. */
+static void assert_same_status(domid_t dom, u32 port)
+{
+	struct evtchn_status slow, fast;
+
+	assert_int_equal(status_by(op_unlocked, dom, port, &fast), status(dom, port, &slow));
+	assert_memory_equal(&fast, &slow, sizeof(slow));
+}
+
+/*
+ * The lockless status: the results of EVTCHNOP_status for every kind of
+ * port, the caller's or (the control domain) another domain's; -EAGAIN
+ * with nothing written when that domain's event lock is busy.
+ */
+static void test_status_unlocked(void **state)
+{
+	struct evtchn_status st;
+	u32 rp, lp, ip, vp;
+
+	(void)state;
+	check_status(op_unlocked);
+	assert_all_let_go();
+	assert_int_equal(alloc_unbound(DOMID_SELF, 1, &rp), 0);
+	assert_int_equal(bind_ipi(0, &ip), 0);
+	assert_int_equal(bind_virq(VIRQ_TIMER, 0, &vp), 0);
+	as_dom(1);
+	assert_int_equal(bind_interdomain(0, rp, &lp), 0);
+	for (u32 p = 0; p < 8; p++)
+		assert_same_status(DOMID_SELF, p);
+	assert_same_status(0, rp);
+	as_dom(0);
+	for (u32 p = 0; p < 8; p++) {
+		assert_same_status(DOMID_SELF, p);
+		assert_same_status(1, p);
+	}
+	assert_same_status(5, 1);
+	assert_same_status(DOMID_SELF, 4096);
+	/* A busy lock of the domain looked at: nothing written. */
+	busy_lock(doms[1]);
+	assert_int_equal(status_by(op_unlocked, 1, lp, &st), -EAGAIN);
+	busy_lock(NULL);
+	assert_int_equal(st.status, 0xaaaaaaaa);
+	assert_all_let_go();
+	/* A bad argument address goes the slow way, which answers -EFAULT. */
+	assert_int_equal(evtchn_op_unlocked(EVTCHNOP_status, 8), -EAGAIN);
+	assert_int_equal(evtchn_op_unlocked(EVTCHNOP_unmask, 8), -EAGAIN);
+	assert_all_let_go();
+}
+
+/* Every other op goes the slow way, with nothing done. */
+static void test_other_ops_not_unlocked(void **state)
+{
+	struct evtchn_close c;
+	struct evtchn_status st;
+	struct evtchn_bind_ipi b = { .vcpu = 0 };
+	u32 ip;
+
+	(void)state;
+	assert_int_equal(bind_ipi(0, &ip), 0);
+	c.port = ip;
+	assert_int_equal(evtchn_op_unlocked(EVTCHNOP_close, (unsigned long)&c), -EAGAIN);
+	assert_int_equal(status(DOMID_SELF, ip, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_ipi);
+	assert_int_equal(evtchn_op_unlocked(EVTCHNOP_bind_ipi, (unsigned long)&b), -EAGAIN);
+	assert_int_equal(status(DOMID_SELF, ip + 1, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_closed);
+	assert_int_equal(evtchn_op_unlocked(EVTCHNOP_set_priority + 1, (unsigned long)&c), -EAGAIN);
+	/* A send through the same entry is the lockless send. */
+	assert_int_equal(evtchn_op_unlocked(EVTCHNOP_send, (unsigned long)&c), 0);
+	assert_true(pending(0, ip));
+	assert_all_let_go();
+}
+
 /* ---- FIFO ABI. Frame 1 holds vCPU 0's control block, frames 10.. the event array. */
 
 #define CB_FRAME 1
@@ -991,11 +1168,11 @@ static void test_fifo_priority_order(void **state)
 	assert_int_equal(got[0], c);
 }
 
-static void test_fifo_mask_unmask(void **state)
+/* EVTCHNOP_unmask with the FIFO ABI, run by @f. */
+static void check_fifo_mask_unmask(op_fn *f)
 {
 	u32 a, got[4];
 
-	(void)state;
 	fifo_on(1);
 	assert_int_equal(bind_ipi(0, &a), 0);
 	*fword(a) = BIT(EVTCHN_FIFO_MASKED);
@@ -1007,20 +1184,46 @@ static void test_fifo_mask_unmask(void **state)
 	assert_int_equal(cblock()->ready, 0);
 	assert_int_equal(vcpus[0]->vcpu_info->evtchn_upcall_pending, 0);
 	/* Unmask links the pending port and raises the upcall. */
-	assert_int_equal(unmask(a), 0);
+	assert_int_equal(unmask_by(f, a), 0);
 	assert_false(*fword(a) & BIT(EVTCHN_FIFO_MASKED));
 	assert_true(*fword(a) & BIT(EVTCHN_FIFO_LINKED));
 	assert_int_equal(vcpus[0]->vcpu_info->evtchn_upcall_pending, 1);
 	assert_int_equal(guest_drain(got, 4), 1);
 	assert_int_equal(got[0], a);
 	/* Unmasking a port that is not pending links nothing. */
-	assert_int_equal(unmask(a), 0);
+	assert_int_equal(unmask_by(f, a), 0);
 	assert_int_equal(cblock()->ready, 0);
 	/* Closing clears PENDING in the word. */
 	*fword(a) = BIT(EVTCHN_FIFO_MASKED);
 	assert_int_equal(send_port(a), 0);
 	assert_int_equal(close_port(a), 0);
 	assert_int_equal(*fword(a), BIT(EVTCHN_FIFO_MASKED));
+}
+
+static void test_fifo_mask_unmask(void **state)
+{
+	(void)state;
+	check_fifo_mask_unmask(op);
+}
+
+static void test_fifo_unmask_unlocked(void **state)
+{
+	u32 a;
+
+	(void)state;
+	check_fifo_mask_unmask(op_unlocked);
+	/* A busy event lock: the pending port stays masked and off the queues. */
+	assert_int_equal(bind_ipi(0, &a), 0);
+	*fword(a) = BIT(EVTCHN_FIFO_MASKED);
+	assert_int_equal(send_port(a), 0);
+	clear_upcall(0);
+	busy_lock(doms[0]);
+	assert_int_equal(unmask_by(op_unlocked, a), -EAGAIN);
+	busy_lock(NULL);
+	assert_int_equal(*fword(a), BIT(EVTCHN_FIFO_MASKED) | BIT(EVTCHN_FIFO_PENDING));
+	assert_int_equal(cblock()->ready, 0);
+	assert_int_equal(vcpus[0]->vcpu_info->evtchn_upcall_pending, 0);
+	assert_all_let_go();
 }
 
 /* A consumed tail is not linked to, and a port that changes queue leaves no stale tail. */
@@ -1162,15 +1365,36 @@ static void test_fifo_interdomain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_alloc_unbound),	T(test_interdomain), T(test_interdomain_errors),
-		T(test_close),		T(test_virq),	     T(test_ipi_and_send),
-		T(test_two_level_bits), T(test_mask_unmask), T(test_status),
-		T(test_bind_vcpu),	T(test_reset),	     T(test_enosys_and_efault),
-		T(test_compat),		T(test_table_full),  T(test_pollers),
-		T(test_xen_ports),	T(test_send_unlocked),
-		T(test_fifo_init_control_errors), T(test_fifo_priority_order), T(test_fifo_mask_unmask),
-		T(test_fifo_tails), T(test_fifo_busy_port), T(test_fifo_switch),
-		T(test_fifo_many_ports), T(test_fifo_interdomain), T(test_max_evtchn_port),
+		T(test_alloc_unbound),
+		T(test_interdomain),
+		T(test_interdomain_errors),
+		T(test_close),
+		T(test_virq),
+		T(test_ipi_and_send),
+		T(test_two_level_bits),
+		T(test_mask_unmask),
+		T(test_status),
+		T(test_bind_vcpu),
+		T(test_reset),
+		T(test_enosys_and_efault),
+		T(test_compat),
+		T(test_table_full),
+		T(test_pollers),
+		T(test_xen_ports),
+		T(test_send_unlocked),
+		T(test_unmask_unlocked),
+		T(test_status_unlocked),
+		T(test_other_ops_not_unlocked),
+		T(test_fifo_unmask_unlocked),
+		T(test_fifo_init_control_errors),
+		T(test_fifo_priority_order),
+		T(test_fifo_mask_unmask),
+		T(test_fifo_tails),
+		T(test_fifo_busy_port),
+		T(test_fifo_switch),
+		T(test_fifo_many_ports),
+		T(test_fifo_interdomain),
+		T(test_max_evtchn_port),
 	};
 
 	return cmocka_run_group_tests_name("evtchn", tests, NULL, NULL);

@@ -17,7 +17,6 @@
 #include "hvm.h"
 #include "event.h"
 #include "sched.h"
-#include "uaccess.h"
 #include "public/xen.h"
 #include "public/event_channel.h"
 
@@ -102,27 +101,21 @@ static long dispatch(struct cpu_regs *r)
 }
 
 /*
- * A guest kernel's EVTCHNOP_send, done without the hypervisor lock
- * (evtchn_send_unlocked). The port is copied in first, with no lock held
- * (a fault takes the hypervisor lock in do_trap). True when it was done:
- * the guest goes straight back, unless the way back has work (a
- * reschedule, an upcall to bounce, the vCPU's first time check), which
- * takes the lock. False: nothing was done, the slow path runs it.
+ * A guest kernel's EVTCHNOP_send, unmask or status, done without the
+ * hypervisor lock (evtchn_op_unlocked). True when it was done: the guest
+ * goes straight back, unless the way back has work (a reschedule, an
+ * upcall to bounce, such as one the unmask raised, the vCPU's first time
+ * check), which takes the lock. False: nothing was done, the slow path
+ * runs it.
  */
-static bool send_without_lock(struct cpu_regs *r)
+static bool event_op_without_lock(struct cpu_regs *r)
 {
 	struct vcpu *v = current;
-	evtchn_port_t port;
 	long rc;
 
-	if (r->rax != __HYPERVISOR_event_channel_op || (u32)r->rdi != EVTCHNOP_send ||
-	    !v->arch.pv.in_kernel)
+	if (r->rax != __HYPERVISOR_event_channel_op || !v->arch.pv.in_kernel)
 		return false;
-	if (copy_from_guest(&port, r->rsi, sizeof(port)))
-		return false; /* the slow path answers -EFAULT */
-	domain_read_begin();
-	rc = evtchn_send_unlocked(port);
-	domain_read_end();
+	rc = evtchn_op_unlocked((u32)r->rdi, r->rsi);
 	if (rc == -EAGAIN)
 		return false;
 	__atomic_fetch_add(&hypercall_count[__HYPERVISOR_event_channel_op], 1, __ATOMIC_RELAXED);
@@ -138,7 +131,7 @@ void do_syscall(struct cpu_regs *r)
 {
 	struct vcpu *v;
 
-	if (send_without_lock(r))
+	if (event_op_without_lock(r))
 		return;
 	hv_enter();
 	v = current;
