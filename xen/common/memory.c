@@ -551,7 +551,11 @@ void pv_frame_released(struct page_info *pg)
  * frame not its own (or given back already) stops the call there (the count
  * done is returned, as Xen does for extents it could not remove). The
  * reservation falls as the frames are freed: a frame still mapped is freed
- * when its last mapping goes.
+ * when its last mapping goes. An HVM domain names GFNs, which are not taken
+ * out of its p2m yet (that needs every vCPU's cached translations flushed
+ * before the frame is freed): nothing is done for it, so a GFN is never
+ * taken for an MFN the domain happens to own, which would free a frame its
+ * p2m still maps.
  */
 static long shrink(unsigned long cmd, unsigned long arg)
 {
@@ -562,7 +566,7 @@ static long shrink(unsigned long cmd, unsigned long arg)
 	if (copy_from_guest(&r, arg, sizeof(r)))
 		return (long)start;
 	d = reservation_check(&r, start);
-	if (!d)
+	if (!d || is_hvm_domain(d))
 		return (long)start;
 	for (i = start; i < r.nr_extents; i++) {
 		xen_pfn_t mfn;
@@ -592,7 +596,9 @@ static long shrink(unsigned long cmd, unsigned long arg)
  * frames the domain holds no other reference to are traded for an extent
  * of the out order (below out.mem_flags' address bits). For a PV domain the
  * out list holds the gpfns on entry and the new MFNs on return. Only the
- * in order <= out order case is supported (the one Linux uses).
+ * in order <= out order case is supported (the one Linux uses), and only for
+ * PV domains: an HVM domain's in list holds GFNs (-EOPNOTSUPP, as for
+ * decrease_reservation above).
  */
 static long exchange(unsigned long arg)
 {
@@ -608,6 +614,8 @@ static long exchange(unsigned long arg)
 		return rc;
 	if (d != domain_lookup(x.out.domid))
 		return -EINVAL;
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP;
 	if (x.in.extent_order > MAX_ORDER || x.out.extent_order > MAX_ORDER ||
 	    x.in.extent_order > x.out.extent_order || x.in.nr_extents > (~0UL >> MAX_ORDER) ||
 	    x.out.nr_extents > (~0UL >> MAX_ORDER) ||
