@@ -337,10 +337,13 @@ static void destroyed_under_map(bool balloon)
 	}
 	xtest_check(tiny_destroy(&g.t) == 0, "destroy of d%u", g.t.id);
 	/* Xen lists it dying, holding the mapped frame only; Petrel unlists it at once. */
-	if (domain_info(g.t.id, &op))
+	if (domain_info(g.t.id, &op)) {
+		printk("d%u listed after destroy: flags %#x, tot_pages %lu\n", g.t.id,
+		       op.u.info.flags, (unsigned long)op.u.info.tot_pages);
 		xtest_check((op.u.info.flags & XEN_DOMINF_dying) && op.u.info.tot_pages == 1,
 			    "d%u after destroy: flags %#x, tot_pages %lu", g.t.id, op.u.info.flags,
 			    (unsigned long)op.u.info.tot_pages);
+	}
 	now = free_after_pause();
 	xtest_check(now < free0, "free pages %lu with the dead d%u's frame mapped, %lu before",
 		    (unsigned long)now, g.t.id, (unsigned long)free0);
