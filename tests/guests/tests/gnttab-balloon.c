@@ -261,6 +261,47 @@ static void check_script(const struct granter *g)
 	builder_unmap(window);
 }
 
+/* A grant copy into the entry, still pinned by the mapping, lands in the mapped frame. */
+static void check_copy_lands(const struct granter *g)
+{
+	struct gnttab_copy c = { .source = { builder_own_frame(dst), DOMID_SELF, 0 },
+				 .dest = { REF, g->t.id, 2048 },
+				 .len = 7,
+				 .flags = GNTCOPY_dest_gref,
+				 .status = 99 };
+
+	memcpy(dst, "copied", 7);
+	xtest_check(gnttab_op(GNTTABOP_copy, &c) == 0 && c.status == GNTST_okay,
+		    "copy into d%u's pinned entry: status %d", g->t.id, c.status);
+	xtest_check(!memcmp(mapped + 2048, "copied", 7), "the copy missed the mapped frame");
+}
+
+/* A second map of a dead granter's entry: no such domain, or (Xen) the same frame again. */
+static void check_map_dead(const struct granter *g)
+{
+	struct gnttab_map_grant_ref m = { .host_addr = (unsigned long)window,
+					  .flags = GNTMAP_host_map | GNTMAP_readonly,
+					  .ref = REF,
+					  .dom = g->t.id,
+					  .status = 99 };
+	struct gnttab_unmap_grant_ref u = { .host_addr = (unsigned long)window, .status = 99 };
+
+	gnttab_op(GNTTABOP_map_grant_ref, &m);
+	printk("map of the dead d%u's entry: status %d\n", g->t.id, m.status);
+	if (m.status != GNTST_okay) {
+		xtest_check(m.status == GNTST_bad_domain, "map of the dead d%u's entry: status %d",
+			    g->t.id, m.status);
+		return;
+	}
+	xtest_check(!strcmp((const char *)window, (const char *)mapped),
+		    "the second map of the dead d%u's entry reads \"%.20s\"", g->t.id,
+		    (const char *)window);
+	u.handle = m.handle;
+	xtest_check(gnttab_op(GNTTABOP_unmap_grant_ref, &u) == 0 && u.status == GNTST_okay,
+		    "unmap of the second map: status %d", u.status);
+	builder_unmap(window);
+}
+
 /* After the unmap the entry names a free frame: a map and a copy of it are refused. */
 static void check_stale_entry(const struct granter *g)
 {
@@ -303,6 +344,7 @@ static void balloon_out_under_map(void)
 	xtest_check(now == free1, "free pages %lu with the given-back frame mapped, %lu before",
 		    (unsigned long)now, (unsigned long)free1);
 	check_mapped(&g, "granted", "written after the balloon");
+	check_copy_lands(&g);
 	xtest_check(grant_entry(&g, NULL) == (GTF_permit_access | GTF_reading | GTF_writing),
 		    "entry flags while mapped");
 	check_never_handed_out(g.mfn);
@@ -348,6 +390,7 @@ static void destroyed_under_map(bool balloon)
 	xtest_check(now < free0, "free pages %lu with the dead d%u's frame mapped, %lu before",
 		    (unsigned long)now, g.t.id, (unsigned long)free0);
 	check_mapped(&g, "granted", "written after the destroy");
+	check_map_dead(&g);
 	check_never_handed_out(g.mfn);
 	check_mapped(&g, "written after the destroy", "last");
 	unmap_grant(&g);
