@@ -1096,15 +1096,30 @@ static long give_back(mfn_t mfn)
 	return do_memory_op(XENMEM_decrease_reservation, (unsigned long)&r);
 }
 
-/* d2 grants its first frame (entry 8) to d1, which maps it writable; the frame. */
-static mfn_t grant_mapped(struct domain *d1, struct domain *d2, struct gnttab_map_grant_ref *map)
+/* XENMEM_exchange of @mfn for one frame, as the current vCPU's domain: its result. */
+static long trade(mfn_t mfn)
+{
+	xen_pfn_t in = mfn, out = 0x100;
+	struct xen_memory_exchange x = {
+		.in = { .nr_extents = 1, .domid = DOMID_SELF },
+		.out = { .nr_extents = 1, .domid = DOMID_SELF },
+	};
+
+	x.in.extent_start.p = &in;
+	x.out.extent_start.p = &out;
+	return do_memory_op(XENMEM_exchange, (unsigned long)&x);
+}
+
+/* d2 grants its first frame (entry 8) to d1, which maps it with @flags; the frame. */
+static mfn_t grant_mapped(struct domain *d1, struct domain *d2, struct gnttab_map_grant_ref *map,
+			  u32 flags)
 {
 	mfn_t granted = first_frame_of(d2);
 
 	((grant_entry_v1_t *)d2->grant_table->shared[0])[8] =
 	    (grant_entry_v1_t){ .flags = GTF_permit_access, .domid = 1, .frame = (u32)granted };
 	*map = (struct gnttab_map_grant_ref){
-		.host_addr = 0x10000, .flags = GNTMAP_host_map, .ref = 8, .dom = d2->domain_id
+		.host_addr = 0x10000, .flags = flags, .ref = 8, .dom = d2->domain_id
 	};
 	current = d1->vcpu[0];
 	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)map, 1), 0);
@@ -1123,10 +1138,12 @@ static void unmap_grant(struct domain *d1, const struct gnttab_map_grant_ref *ma
 }
 
 /*
- * The granter gives back (decrease_reservation) a frame its grantee maps:
- * the frame keeps its owner and stays counted in the granter's reservation
- * until the unmap, the allocator never hands it out meanwhile, and the
- * unmap frees it. The entry then names a free frame: a map is refused.
+ * The granter gives back (decrease_reservation) a frame its grantee maps
+ * read-only: the frame keeps its owner and stays counted in the granter's
+ * reservation until the unmap, is no longer the granter's to exchange (the
+ * mapping's is its only reference), the allocator never hands it out
+ * meanwhile, and the unmap frees it. The entry then names a free frame: a
+ * map is refused.
  */
 static void test_given_back_while_grant_mapped(void **state)
 {
@@ -1138,7 +1155,7 @@ static void test_given_back_while_grant_mapped(void **state)
 
 	(void)state;
 	populate(d2, 4);
-	granted = grant_mapped(d1, d2, &map);
+	granted = grant_mapped(d1, d2, &map, GNTMAP_host_map | GNTMAP_readonly);
 	free_before = buddy_free_count();
 
 	current = d2->vcpu[0];
@@ -1148,6 +1165,9 @@ static void test_given_back_while_grant_mapped(void **state)
 	assert_ptr_equal(frame_table[granted].owner, d2);
 	assert_false(frame_table[granted].flags & PGC_allocated);
 	assert_int_equal(frame_table[granted].count, 1); /* the mapping's */
+	assert_int_equal(trade(granted), -EINVAL);
+	assert_ptr_equal(frame_table[granted].owner, d2);
+	assert_int_equal(frame_table[granted].count, 1);
 	assert_int_equal(buddy_free_count(), free_before);
 	assert_never_allocated(granted);
 
@@ -1180,7 +1200,7 @@ static void test_given_back_then_granter_destroyed(void **state)
 
 	(void)state;
 	populate(d2, 4);
-	granted = grant_mapped(d1, d2, &map);
+	granted = grant_mapped(d1, d2, &map, GNTMAP_host_map);
 	current = d2->vcpu[0];
 	assert_int_equal(give_back(granted), 1);
 
@@ -1208,22 +1228,15 @@ static void test_given_back_then_granter_destroyed(void **state)
 static void test_hvm_frames_not_given_back(void **state)
 {
 	struct domain *d = create(4);
-	xen_pfn_t in, out = 0x100;
-	struct xen_memory_exchange x = {
-		.in = { .nr_extents = 1, .domid = DOMID_SELF },
-		.out = { .nr_extents = 1, .domid = DOMID_SELF },
-	};
 	mfn_t mfn;
 
 	(void)state;
 	populate(d, 2);
-	mfn = in = first_frame_of(d);
-	x.in.extent_start.p = &in;
-	x.out.extent_start.p = &out;
+	mfn = first_frame_of(d);
 	d->arch.is_hvm = true;
 	current = d->vcpu[0];
 	assert_int_equal(give_back(mfn), 0);
-	assert_int_equal(do_memory_op(XENMEM_exchange, (unsigned long)&x), -EOPNOTSUPP);
+	assert_int_equal(trade(mfn), -EOPNOTSUPP);
 	assert_ptr_equal(frame_table[mfn].owner, d);
 	assert_true(frame_table[mfn].flags & PGC_allocated);
 	assert_int_equal(frame_table[mfn].count, 1);

@@ -381,7 +381,12 @@ static long remove_from_physmap(unsigned long arg)
 	return memory_remove_from_physmap(x.domid, x.gpfn);
 }
 
-/* A frame may leave its domain only when nothing but the allocation holds it. */
+/*
+ * A frame may leave its domain only when nothing but the allocation holds
+ * it. A frame given back (decrease_reservation) but still mapped has lost
+ * its allocation reference: its one reference is the mapping's, and it is
+ * no longer the domain's to trade (as Xen's steal_page wants PGC_allocated).
+ */
 static bool can_steal(const struct domain *d, mfn_t mfn)
 {
 	const struct page_info *pg;
@@ -389,7 +394,8 @@ static bool can_steal(const struct domain *d, mfn_t mfn)
 	if (!mfn_owned_by(mfn, d))
 		return false;
 	pg = mfn_to_page(mfn);
-	return pg->count == 1 && !pg->type_count && !(pg->flags & (PGC_pinned | PGC_xen_heap));
+	return pg->count == 1 && (pg->flags & PGC_allocated) && !pg->type_count &&
+	       !(pg->flags & (PGC_pinned | PGC_xen_heap));
 }
 
 static void release_frame(mfn_t mfn)
