@@ -8,15 +8,17 @@
  *   DOMID_SELF, twice: both count as done) and powers off. The frame stays
  *   the domU's while mapped: tot_pages and current_reservation unchanged,
  *   its M2P entry kept, not a free page more, dom0 still reads and writes it
- *   through the mapping, the entry still in use. While mapped it is never
- *   handed out: a helper domain takes every frame the allocator gives
- *   (increase_reservation until it stops) and none is it. The unmap frees it:
- *   exactly one free page more, tot_pages one less, the M2P entry gone; a new
- *   map or copy of the same entry is refused with GNTST_bad_page.
- * - destroy: the domU is destroyed while mapped (not listed alive any more;
- *   Xen lists it dying until the unmap), the frame keeps its contents and
- *   stays writable through the mapping, is never handed out, and the unmap
- *   gives every page back (free pages to the page).
+ *   through the mapping (and a grant copy into the entry lands in it), the
+ *   entry still in use. While mapped it is never handed out: a helper domain
+ *   takes every frame the allocator gives (increase_reservation until it
+ *   stops) and none is it, nor its shared_info. The unmap frees it: exactly
+ *   one free page more, tot_pages one less, the M2P entry gone; a new map or
+ *   copy of the same entry is refused with GNTST_bad_page.
+ * - destroy: the domU is destroyed while mapped (not listed alive any more:
+ *   Xen lists it dying until the unmap and maps its entry again for a second
+ *   map, Petrel unlists it and answers GNTST_bad_domain), the frame keeps its
+ *   contents and stays writable through the mapping, is never handed out,
+ *   and the unmap gives every page back (free pages to the page).
  * - both: the domU gives the frame back, then is destroyed, then the unmap.
  */
 #include "builder.h"
