@@ -29,14 +29,24 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define PFN_EXTRA BUILDER_PAGES /* the granted frame's pfn */
 #define ARG_MFN 64		/* in the domU's argument frame: the extent list */
 #define ARG_SELF 128		/* DOMID_SELF, for current_reservation */
-#define HELPER_CHUNK 512	/* frames per increase_reservation of the helper */
-#define HELPER_MAX (1UL << 20)	/* frames the helper may take at most (4 GiB) */
+#define ARG_EXCHANGE 192	/* the exchange of the extent list for one frame at ARG_OUT */
+#define ARG_OUT 320
+#define XENMEM_exchange 11
+#define HELPER_CHUNK 512       /* frames per increase_reservation of the helper */
+#define HELPER_MAX (1UL << 20) /* frames the helper may take at most (4 GiB) */
 #define M2P ((const unsigned long *)0xffff800000000000UL)
 
 struct granter {
 	struct tiny_dom t;
 	unsigned long mfn; /* the granted frame */
-	uint32_t handle;   /* dom0's mapping of it */
+	uint32_t flags;	   /* dom0's mapping of it: GNTMAP_* */
+	uint32_t handle;
+	uint64_t bus; /* its dev_bus_addr */
+};
+
+struct exchange {
+	struct reservation in, out;
+	unsigned long nr_exchanged;
 };
 
 static uint8_t window[4096] __attribute__((aligned(4096)));
@@ -54,16 +64,24 @@ static long memory_op(unsigned int cmd, void *arg)
 	return hypercall(HC_memory_op, cmd, (unsigned long)arg, 0, 0, 0);
 }
 
-/* The script: decrease_reservation of the extent list twice, current_reservation, poweroff. */
+/*
+ * The script: decrease_reservation of the extent list twice,
+ * current_reservation, an exchange of the given-back frame, poweroff.
+ */
 static void fill(struct tiny_dom *t, uint8_t *data, uint8_t *args)
 {
 	struct tiny_call *c = (struct tiny_call *)data;
 	struct reservation *r = (struct reservation *)args;
+	struct exchange *x = (struct exchange *)(args + ARG_EXCHANGE);
 
 	(void)t;
 	*r = (struct reservation){ (unsigned long *)(TINY_GVA(PFN_ARGS) + ARG_MFN), 1, 0, 0,
 				   DOMID_SELF };
 	*(uint16_t *)(args + ARG_SELF) = DOMID_SELF;
+	x->in = *r;
+	x->out = (struct reservation){ (unsigned long *)(TINY_GVA(PFN_ARGS) + ARG_OUT), 1, 0, 0,
+				       DOMID_SELF };
+	*(unsigned long *)(args + ARG_OUT) = PFN_EXTRA;
 	for (unsigned int i = 0; i < 2; i++)
 		c[i] = (struct tiny_call){ .op = HC_memory_op,
 					   .a = { XENMEM_decrease_reservation, TINY_GVA(PFN_ARGS) },
@@ -72,7 +90,10 @@ static void fill(struct tiny_dom *t, uint8_t *data, uint8_t *args)
 	    (struct tiny_call){ .op = HC_memory_op,
 				.a = { XENMEM_current_reservation, TINY_GVA(PFN_ARGS) + ARG_SELF },
 				.rc = 0x5a5a };
-	c[3] = (struct tiny_call){ .op = TINY_END, .a = { SHUTDOWN_poweroff } };
+	c[3] = (struct tiny_call){ .op = HC_memory_op,
+				   .a = { XENMEM_exchange, TINY_GVA(PFN_ARGS) + ARG_EXCHANGE },
+				   .rc = 0x5a5a };
+	c[4] = (struct tiny_call){ .op = TINY_END, .a = { SHUTDOWN_poweroff } };
 }
 
 /* Map frame @mfn of @dom at `window`; false (error recorded) if refused. */
@@ -134,11 +155,16 @@ static bool add_granted_frame(struct granter *g)
 	return grant_entry(g, &e) == GTF_permit_access;
 }
 
-/* dom0 maps the grant writable at `mapped` and writes @text there. */
+static bool host_mapped(const struct granter *g)
+{
+	return g->flags & GNTMAP_host_map;
+}
+
+/* dom0 maps the grant with g->flags (a host mapping at `mapped`, where it writes @text). */
 static bool map_grant(struct granter *g, const char *text)
 {
 	struct gnttab_map_grant_ref m = { .host_addr = (unsigned long)mapped,
-					  .flags = GNTMAP_host_map,
+					  .flags = g->flags,
 					  .ref = REF,
 					  .dom = g->t.id,
 					  .status = 99 };
@@ -148,12 +174,16 @@ static bool map_grant(struct granter *g, const char *text)
 		return false;
 	}
 	g->handle = m.handle;
-	memcpy(mapped, text, strlen(text) + 1);
+	g->bus = m.dev_bus_addr;
+	if (host_mapped(g))
+		memcpy(mapped, text, strlen(text) + 1);
 	return true;
 }
 
-static bool build_granter(struct granter *g, const char *text)
+/* A domU granting its extra frame to dom0, which maps it with @flags. */
+static bool build_granter(struct granter *g, uint32_t flags, const char *text)
 {
+	g->flags = flags;
 	if (!tiny_build(&g->t, tiny_script_start, (size_t)(tiny_script_end - tiny_script_start),
 			fill))
 		return false;
@@ -165,18 +195,22 @@ static bool build_granter(struct granter *g, const char *text)
 
 static void unmap_grant(struct granter *g)
 {
-	struct gnttab_unmap_grant_ref u = { .host_addr = (unsigned long)mapped,
+	struct gnttab_unmap_grant_ref u = { .host_addr = host_mapped(g) ? (unsigned long)mapped : 0,
+					    .dev_bus_addr = host_mapped(g) ? 0 : g->bus,
 					    .handle = g->handle,
 					    .status = 99 };
 
 	xtest_check(gnttab_op(GNTTABOP_unmap_grant_ref, &u) == 0 && u.status == GNTST_okay,
 		    "unmap of d%u's grant: status %d", g->t.id, u.status);
-	builder_unmap(mapped);
+	if (host_mapped(g))
+		builder_unmap(mapped);
 }
 
-/* The frame behind the mapping still holds @text, and takes @next. */
+/* The frame behind a host mapping still holds @text, and takes @next. */
 static void check_mapped(const struct granter *g, const char *text, const char *next)
 {
+	if (!host_mapped(g))
+		return;
 	xtest_check(!strcmp((const char *)mapped, text), "d%u's mapped frame reads \"%.20s\"",
 		    g->t.id, (const char *)mapped);
 	memcpy(mapped, next, strlen(next) + 1);
@@ -248,7 +282,10 @@ static void check_never_handed_out(unsigned long mfn)
 		    (unsigned long)free0);
 }
 
-/* The domU's script results: both decreases done, the reservation as before. */
+/*
+ * The domU's script results: both decreases done, the reservation as
+ * before, the frame (held by dom0's mapping alone) not the domU's to trade.
+ */
 static void check_script(const struct granter *g)
 {
 	const struct tiny_call *c = (const struct tiny_call *)window;
@@ -260,6 +297,8 @@ static void check_script(const struct granter *g)
 	xtest_check(c[2].rc == BUILDER_PAGES + 1,
 		    "d%u's current_reservation %ld with its given-back frame mapped", g->t.id,
 		    (long)c[2].rc);
+	xtest_check(c[3].rc == -EINVAL, "d%u's exchange of its given-back mapped frame: %ld",
+		    g->t.id, (long)c[3].rc);
 	builder_unmap(window);
 }
 
@@ -325,12 +364,15 @@ static void check_stale_entry(const struct granter *g)
 	xtest_check(grant_entry(g, NULL) == GTF_permit_access, "entry flags after the refusals");
 }
 
-static void balloon_out_under_map(void)
+/* The granter gives the frame back while dom0 maps it with @flags. */
+static void balloon_out_under_map(uint32_t flags)
 {
+	uint16_t in_use =
+	    GTF_permit_access | GTF_reading | ((flags & GNTMAP_readonly) ? 0 : GTF_writing);
 	uint64_t free0 = builder_free_pages(), free1, now;
 	struct granter g;
 
-	if (!build_granter(&g, "granted"))
+	if (!build_granter(&g, flags, "granted"))
 		return;
 	free1 = builder_free_pages();
 	xtest_check(tot_pages(g.t.id) == BUILDER_PAGES + 1, "d%u's tot_pages %lu", g.t.id,
@@ -346,9 +388,9 @@ static void balloon_out_under_map(void)
 	xtest_check(now == free1, "free pages %lu with the given-back frame mapped, %lu before",
 		    (unsigned long)now, (unsigned long)free1);
 	check_mapped(&g, "granted", "written after the balloon");
-	check_copy_lands(&g);
-	xtest_check(grant_entry(&g, NULL) == (GTF_permit_access | GTF_reading | GTF_writing),
-		    "entry flags while mapped");
+	if (!(flags & GNTMAP_readonly))
+		check_copy_lands(&g);
+	xtest_check(grant_entry(&g, NULL) == in_use, "entry flags while mapped");
 	check_never_handed_out(g.mfn);
 	check_mapped(&g, "written after the balloon", "last");
 
@@ -373,7 +415,7 @@ static void destroyed_under_map(bool balloon)
 	struct granter g;
 	struct dctl op;
 
-	if (!build_granter(&g, "granted"))
+	if (!build_granter(&g, GNTMAP_host_map, "granted"))
 		return;
 	if (balloon) {
 		xtest_check(tiny_run(&g.t) == SHUTDOWN_poweroff, "d%u did not power off", g.t.id);
@@ -412,7 +454,9 @@ void test_main(void)
 			past.status == GNTST_bad_gntref,
 		    "map of a ref past the table: status %d", past.status);
 	printk("balloon: the granter gives the mapped frame back\n");
-	balloon_out_under_map();
+	balloon_out_under_map(GNTMAP_host_map);
+	printk("balloon-device: the same under a read-only device mapping\n");
+	balloon_out_under_map(GNTMAP_device_map | GNTMAP_readonly);
 	printk("destroy: the granter destroyed while mapped\n");
 	destroyed_under_map(false);
 	printk("both: given back, then destroyed, while mapped\n");
