@@ -5,7 +5,9 @@
  * the grant writable. Then:
  *
  * - balloon: the domU gives the frame back itself (decrease_reservation on
- *   DOMID_SELF, twice: both count as done) and powers off. The frame stays
+ *   DOMID_SELF, twice: both count as done; then an exchange of it, refused
+ *   with -EINVAL: dom0's mapping holds it, not the domU) and powers off. The
+ *   same again under a read-only device-only mapping (no PTE). The frame stays
  *   the domU's while mapped: tot_pages and current_reservation unchanged,
  *   its M2P entry kept, not a free page more, dom0 still reads and writes it
  *   through the mapping (and a grant copy into the entry lands in it), the
