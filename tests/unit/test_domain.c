@@ -39,12 +39,17 @@
 #include "grant_table.h"
 #include "public/sched.h"
 #include "public/vcpu.h"
+#include "public/memory.h"
+#include "hvm.h"
+#include "setup.h"
+#include "boot_info.h"
 #include "shim.h"
 
 #define FRAMES 2048
 
-long do_sched_op(unsigned long cmd, unsigned long arg); /* common/schedule.c */
-long do_domctl(unsigned long arg);			/* common/domctl.c */
+long do_sched_op(unsigned long cmd, unsigned long arg);	 /* common/schedule.c */
+long do_domctl(unsigned long arg);			 /* common/domctl.c */
+long do_memory_op(unsigned long cmd, unsigned long arg); /* common/memory.c */
 
 /* ---- fakes: memory ---- */
 static u8 (*frame_mem)[PAGE_SIZE];
@@ -83,11 +88,36 @@ void hvm_evtchn_upcall(struct vcpu *v)
 	(void)v;
 }
 
-mfn_t p2m_lookup(const struct domain *d, u64 gfn);
 mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 {
 	(void)d;
 	return gfn;
+}
+
+int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn)
+{
+	(void)d, (void)gfn, (void)mfn;
+	return -ENOSYS;
+}
+
+void p2m_clear_entry(struct domain *d, u64 gfn)
+{
+	(void)d, (void)gfn;
+}
+
+/* ---- fakes: what else memory.c reaches (the tests only give frames back) ---- */
+struct boot_info bootinfo;
+
+unsigned int m2p_chunk_list(mfn_t *out, unsigned int max)
+{
+	(void)out, (void)max;
+	return 0;
+}
+
+long ioreq_acquire_resource(struct domain *d, unsigned int id, u64 frame, u32 *nr_frames, u64 list)
+{
+	(void)d, (void)id, (void)frame, (void)nr_frames, (void)list;
+	return -EOPNOTSUPP;
 }
 
 void *alloc_xenheap_pages(unsigned int order)
@@ -135,20 +165,13 @@ bool pv_get_page(struct page_info *pg, const struct domain *d)
 	return true;
 }
 
-/* As the PV put: a frame's last reference after its allocation one frees it. */
+/* As the PV put: a frame's last reference after its allocation one frees it (memory.c). */
 void pv_put_page(struct page_info *pg)
 {
-	struct domain *owner = pg->owner;
-
 	assert_true(pg->count > 0);
 	pg->count--;
-	if (pg->count || !owner || (pg->flags & (PGC_allocated | PGC_xen_heap)))
-		return;
-	frame_list_del(&owner->page_list, pg);
-	m2p_set(page_to_mfn(pg), M2P_INVALID);
-	*pg = (struct page_info){ 0 };
-	free_pages(pg, 0);
-	domain_frame_freed(owner);
+	if (!pg->count && pg->owner && !(pg->flags & (PGC_allocated | PGC_xen_heap)))
+		pv_frame_released(pg);
 }
 
 int pv_get_page_type(struct page_info *pg, unsigned int type)
@@ -164,6 +187,27 @@ void pv_put_page_type(struct page_info *pg)
 {
 	assert_true(pg->type_count > 0);
 	pg->type_count--;
+}
+
+void pv_put_page_and_type(struct page_info *pg)
+{
+	pv_put_page_type(pg);
+	pv_put_page(pg);
+}
+
+/* As populate_physmap gives a frame: owned, listed, the allocation reference. */
+void assign_page(struct domain *d, struct page_info *pg)
+{
+	pg->owner = d;
+	pg->flags |= PGC_allocated;
+	pg->count = 1;
+	frame_list_add(&d->page_list, pg);
+}
+
+bool mfn_owned_by(mfn_t mfn, const struct domain *d)
+{
+	return mfn < max_page && frame_table[mfn].owner == d &&
+	       !(frame_table[mfn].flags & PGC_free);
 }
 
 bool get_page_type(struct page_info *pg, unsigned int type)
@@ -639,10 +683,7 @@ static void populate(struct domain *d, unsigned int n)
 		struct page_info *pg = alloc_pages(0);
 
 		assert_non_null(pg);
-		pg->owner = d;
-		pg->flags |= PGC_allocated;
-		pg->count = 1;
-		frame_list_add(&d->page_list, pg);
+		assign_page(d, pg);
 		d->tot_pages++;
 	}
 	d->max_pages = d->tot_pages;
@@ -1028,6 +1069,181 @@ static void test_destroy_held_frames_last_put(void **state)
 	destroy_and_reap(again);
 	assert_int_equal(buddy_free_count(), free_before);
 	assert_int_equal(buddy_check(), 0);
+}
+
+/* Take every frame the allocator has: none may be @mfn. They all go back after. */
+static void assert_never_allocated(mfn_t mfn)
+{
+	static struct page_info *taken[FRAMES];
+	unsigned int n = 0;
+
+	while ((taken[n] = alloc_pages(0)) != NULL) {
+		assert_int_not_equal(page_to_mfn(taken[n]), mfn);
+		n++;
+	}
+	assert_true(n > 0);
+	while (n--)
+		free_pages(taken[n], 0);
+}
+
+/* decrease_reservation of @mfn as the current vCPU's domain: the extents done. */
+static long give_back(mfn_t mfn)
+{
+	xen_pfn_t extent = mfn;
+	struct xen_memory_reservation r = { .nr_extents = 1, .domid = DOMID_SELF };
+
+	r.extent_start.p = &extent;
+	return do_memory_op(XENMEM_decrease_reservation, (unsigned long)&r);
+}
+
+/* XENMEM_exchange of @mfn for one frame, as the current vCPU's domain: its result. */
+static long trade(mfn_t mfn)
+{
+	xen_pfn_t in = mfn, out = 0x100;
+	struct xen_memory_exchange x = {
+		.in = { .nr_extents = 1, .domid = DOMID_SELF },
+		.out = { .nr_extents = 1, .domid = DOMID_SELF },
+	};
+
+	x.in.extent_start.p = &in;
+	x.out.extent_start.p = &out;
+	return do_memory_op(XENMEM_exchange, (unsigned long)&x);
+}
+
+/* d2 grants its first frame (entry 8) to d1, which maps it with @flags; the frame. */
+static mfn_t grant_mapped(struct domain *d1, struct domain *d2, struct gnttab_map_grant_ref *map,
+			  u32 flags)
+{
+	mfn_t granted = first_frame_of(d2);
+
+	((grant_entry_v1_t *)d2->grant_table->shared[0])[8] =
+	    (grant_entry_v1_t){ .flags = GTF_permit_access, .domid = 1, .frame = (u32)granted };
+	*map = (struct gnttab_map_grant_ref){
+		.host_addr = 0x10000, .flags = flags, .ref = 8, .dom = d2->domain_id
+	};
+	current = d1->vcpu[0];
+	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)map, 1), 0);
+	assert_int_equal(map->status, GNTST_okay);
+	return granted;
+}
+
+/* d1 unmaps the mapping @map made. */
+static void unmap_grant(struct domain *d1, const struct gnttab_map_grant_ref *map)
+{
+	struct gnttab_unmap_grant_ref unmap = { .host_addr = 0x10000, .handle = map->handle };
+
+	current = d1->vcpu[0];
+	assert_int_equal(do_grant_table_op(GNTTABOP_unmap_grant_ref, (unsigned long)&unmap, 1), 0);
+	assert_int_equal(unmap.status, GNTST_okay);
+}
+
+/*
+ * The granter gives back (decrease_reservation) a frame its grantee maps
+ * read-only: the frame keeps its owner and stays counted in the granter's
+ * reservation until the unmap, is no longer the granter's to exchange (the
+ * mapping's is its only reference), the allocator never hands it out
+ * meanwhile, and the unmap frees it. The entry then names a free frame: a
+ * map is refused.
+ */
+static void test_given_back_while_grant_mapped(void **state)
+{
+	struct domain *d1 = create(1), *d2 = create(2);
+	struct gnttab_map_grant_ref map;
+	domid_t self = DOMID_SELF;
+	mfn_t granted;
+	u64 free_before;
+
+	(void)state;
+	populate(d2, 4);
+	granted = grant_mapped(d1, d2, &map, GNTMAP_host_map | GNTMAP_readonly);
+	free_before = buddy_free_count();
+
+	current = d2->vcpu[0];
+	assert_int_equal(give_back(granted), 1);
+	assert_int_equal(give_back(granted), 1); /* again: done, nothing more happens */
+	assert_int_equal(do_memory_op(XENMEM_current_reservation, (unsigned long)&self), 4);
+	assert_ptr_equal(frame_table[granted].owner, d2);
+	assert_false(frame_table[granted].flags & PGC_allocated);
+	assert_int_equal(frame_table[granted].count, 1); /* the mapping's */
+	assert_int_equal(trade(granted), -EINVAL);
+	assert_ptr_equal(frame_table[granted].owner, d2);
+	assert_int_equal(frame_table[granted].count, 1);
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_never_allocated(granted);
+
+	unmap_grant(d1, &map);
+	assert_null(frame_table[granted].owner);
+	assert_int_equal(d2->tot_pages, 3);
+	assert_int_equal(buddy_free_count(), free_before + 1);
+	map.status = 99;
+	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)&map, 1), 0);
+	assert_int_equal(map.status, GNTST_bad_page);
+	current = d2->vcpu[0];
+	assert_int_equal(give_back(granted), 0); /* not d2's any more */
+
+	current = dom0->vcpu[0];
+	destroy_and_reap(d2);
+	destroy_and_reap(d1);
+}
+
+/*
+ * The same frame given back, then its granter destroyed, then unmapped:
+ * the dead granter is held by the frame, which the allocator never hands
+ * out, and the unmap frees both.
+ */
+static void test_given_back_then_granter_destroyed(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d1 = create(1), *d2 = create(2);
+	struct gnttab_map_grant_ref map;
+	mfn_t granted;
+
+	(void)state;
+	populate(d2, 4);
+	granted = grant_mapped(d1, d2, &map, GNTMAP_host_map);
+	current = d2->vcpu[0];
+	assert_int_equal(give_back(granted), 1);
+
+	current = dom0->vcpu[0];
+	destroy_and_reap(d2);
+	assert_null(domain_by_id(2));
+	assert_int_equal(d2->tot_pages, 1);
+	assert_ptr_equal(frame_table[granted].owner, d2);
+	assert_never_allocated(granted);
+
+	unmap_grant(d1, &map);
+	assert_null(frame_table[granted].owner);
+	current = dom0->vcpu[0];
+	domain_reap();
+	destroy_and_reap(d1);
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_int_equal(buddy_check(), 0);
+}
+
+/*
+ * An HVM domain names GFNs in decrease_reservation and exchange. They are
+ * not looked up in its p2m yet, so nothing is given back: a GFN equal to an
+ * MFN the domain owns must not free that frame, which its p2m still maps.
+ */
+static void test_hvm_frames_not_given_back(void **state)
+{
+	struct domain *d = create(4);
+	mfn_t mfn;
+
+	(void)state;
+	populate(d, 2);
+	mfn = first_frame_of(d);
+	d->arch.is_hvm = true;
+	current = d->vcpu[0];
+	assert_int_equal(give_back(mfn), 0);
+	assert_int_equal(trade(mfn), -EOPNOTSUPP);
+	assert_ptr_equal(frame_table[mfn].owner, d);
+	assert_true(frame_table[mfn].flags & PGC_allocated);
+	assert_int_equal(frame_table[mfn].count, 1);
+	assert_int_equal(d->tot_pages, 2);
+	d->arch.is_hvm = false;
+	current = dom0->vcpu[0];
+	destroy_and_reap(d);
 }
 
 /* ---- shutdown and crash ---- */
@@ -1727,6 +1943,9 @@ int main(void)
 		T(test_destroy_keeps_foreign_held),
 		T(test_destroy_holds_given_back_frame),
 		T(test_destroy_held_frames_last_put),
+		T(test_given_back_while_grant_mapped),
+		T(test_given_back_then_granter_destroyed),
+		T(test_hvm_frames_not_given_back),
 		T(test_destroy_granter_while_mapped),
 		T(test_destroy_keeps_mapped_shared_info),
 		T(test_domu_shutdown),

@@ -381,7 +381,12 @@ static long remove_from_physmap(unsigned long arg)
 	return memory_remove_from_physmap(x.domid, x.gpfn);
 }
 
-/* A frame may leave its domain only when nothing but the allocation holds it. */
+/*
+ * A frame may leave its domain only when nothing but the allocation holds
+ * it. A frame given back (decrease_reservation) but still mapped has lost
+ * its allocation reference: its one reference is the mapping's, and it is
+ * no longer the domain's to trade (as Xen's steal_page wants PGC_allocated).
+ */
 static bool can_steal(const struct domain *d, mfn_t mfn)
 {
 	const struct page_info *pg;
@@ -389,7 +394,8 @@ static bool can_steal(const struct domain *d, mfn_t mfn)
 	if (!mfn_owned_by(mfn, d))
 		return false;
 	pg = mfn_to_page(mfn);
-	return pg->count == 1 && !pg->type_count && !(pg->flags & (PGC_pinned | PGC_xen_heap));
+	return pg->count == 1 && (pg->flags & PGC_allocated) && !pg->type_count &&
+	       !(pg->flags & (PGC_pinned | PGC_xen_heap));
 }
 
 static void release_frame(mfn_t mfn)
@@ -551,7 +557,11 @@ void pv_frame_released(struct page_info *pg)
  * frame not its own (or given back already) stops the call there (the count
  * done is returned, as Xen does for extents it could not remove). The
  * reservation falls as the frames are freed: a frame still mapped is freed
- * when its last mapping goes.
+ * when its last mapping goes. An HVM domain names GFNs, which are not taken
+ * out of its p2m yet (that needs every vCPU's cached translations flushed
+ * before the frame is freed): nothing is done for it, so a GFN is never
+ * taken for an MFN the domain happens to own, which would free a frame its
+ * p2m still maps.
  */
 static long shrink(unsigned long cmd, unsigned long arg)
 {
@@ -562,7 +572,7 @@ static long shrink(unsigned long cmd, unsigned long arg)
 	if (copy_from_guest(&r, arg, sizeof(r)))
 		return (long)start;
 	d = reservation_check(&r, start);
-	if (!d)
+	if (!d || is_hvm_domain(d))
 		return (long)start;
 	for (i = start; i < r.nr_extents; i++) {
 		xen_pfn_t mfn;
@@ -592,7 +602,9 @@ static long shrink(unsigned long cmd, unsigned long arg)
  * frames the domain holds no other reference to are traded for an extent
  * of the out order (below out.mem_flags' address bits). For a PV domain the
  * out list holds the gpfns on entry and the new MFNs on return. Only the
- * in order <= out order case is supported (the one Linux uses).
+ * in order <= out order case is supported (the one Linux uses), and only for
+ * PV domains: an HVM domain's in list holds GFNs (-EOPNOTSUPP, as for
+ * decrease_reservation above).
  */
 static long exchange(unsigned long arg)
 {
@@ -608,6 +620,8 @@ static long exchange(unsigned long arg)
 		return rc;
 	if (d != domain_lookup(x.out.domid))
 		return -EINVAL;
+	if (is_hvm_domain(d))
+		return -EOPNOTSUPP;
 	if (x.in.extent_order > MAX_ORDER || x.out.extent_order > MAX_ORDER ||
 	    x.in.extent_order > x.out.extent_order || x.in.nr_extents > (~0UL >> MAX_ORDER) ||
 	    x.out.nr_extents > (~0UL >> MAX_ORDER) ||

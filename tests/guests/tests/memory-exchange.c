@@ -1,7 +1,7 @@
 /*
  * XENMEM_exchange and decrease_reservation on frames the guest has let go
  * of (unmapped with update_va_mapping): what swiotlb-xen and the balloon
- * driver do. A frame still mapped is refused.
+ * driver do. A frame still mapped is refused, also one given back already.
  */
 #include "xtest.h"
 
@@ -81,7 +81,8 @@ static void check_exchange(void)
 	if (rc)
 		return;
 	printk("exchanged %#lx,%#lx for contiguous %#lx\n", in[0], in[1], out);
-	xtest_check(!(out & 1) && out < (1UL << 20), "out extent %#lx not order-1 below 4 GiB", out);
+	xtest_check(!(out & 1) && out < (1UL << 20), "out extent %#lx not order-1 below 4 GiB",
+		    out);
 	xtest_check(M2P[out] == pfn_of(va0) && M2P[out + 1] == pfn_of(va1),
 		    "m2p of the new frames: %#lx %#lx", M2P[out], M2P[out + 1]);
 	xtest_check(M2P[in[0]] == ~0UL && M2P[in[1]] == ~0UL, "old frames still in the m2p");
@@ -128,8 +129,42 @@ static void check_decrease(void)
 	xtest_check(rc == 0, "decrease of a freed frame did %ld extents", rc);
 }
 
+/*
+ * A frame given back while still mapped read-only (no type reference) is
+ * held by that mapping alone: it is no longer the domain's to trade, and
+ * an exchange of it is refused like that of a mapped frame. Taking it would
+ * free a frame the read-only mapping still reaches.
+ */
+static void check_exchange_given_back(void)
+{
+	uint16_t self = DOMID_SELF;
+	unsigned long va = slack_va(3), pfn = pfn_of(va), mfn = p2m()[pfn], out = pfn;
+	struct reservation r = { &mfn, 1, 0, 0, DOMID_SELF };
+	struct exchange x = { { &mfn, 1, 0, 0, DOMID_SELF }, { &out, 1, 0, 0, DOMID_SELF }, 0 };
+	long before = memory_op(XENMEM_current_reservation, &self), rc;
+
+	*(volatile unsigned long *)va = 0xfeed;
+	rc = hypercall_update_va_mapping(va, (mfn << 12) | (PTE_RWAD & ~2UL), UVMF_INVLPG);
+	xtest_check(rc == 0, "mapping the slack page read-only: %ld", rc);
+	xtest_check(memory_op(XENMEM_decrease_reservation, &r) == 1,
+		    "decrease of a frame mapped read-only");
+	rc = memory_op(XENMEM_exchange, &x);
+	xtest_check(rc == -22 && x.nr_exchanged == 0,
+		    "exchange of a given-back frame still mapped: %ld, %lu done", rc,
+		    x.nr_exchanged);
+	xtest_check(M2P[mfn] == pfn, "m2p of the given-back frame: %#lx", M2P[mfn]);
+	xtest_check(*(volatile unsigned long *)va == 0xfeed, "the given-back frame reads %#lx",
+		    *(volatile unsigned long *)va);
+	xtest_check(memory_op(XENMEM_current_reservation, &self) == before,
+		    "reservation fell while the frame is mapped");
+	xtest_check(unmap(va) == 0, "unmap failed");
+	xtest_check(memory_op(XENMEM_current_reservation, &self) == before - 1,
+		    "reservation not reduced once unmapped");
+}
+
 void test_main(void)
 {
 	check_exchange();
 	check_decrease();
+	check_exchange_given_back();
 }
