@@ -16,6 +16,7 @@
 #define GUEST_BUILDER_H
 
 #include "xtest.h"
+#include "memory-op.h"
 
 #define EPERM 1
 #define ESRCH 3
@@ -27,19 +28,12 @@
 #define ENOSYS 38
 #define EOPNOTSUPP 95
 
-#define HC_memory_op 12
 #define HC_update_va_mapping_otherdomain 22
 #define HC_mmuext_op 26
 #define HC_event_channel_op 32
 #define HC_physdev_op 33
-#define XENMEM_increase_reservation 0
-#define XENMEM_decrease_reservation 1
-#define XENMEM_current_reservation 3
-#define XENMEM_populate_physmap 6
-#define XENMEM_set_memory_map 13
 #define MMUEXT_PIN_L4_TABLE 3
 #define MMUEXT_INVLPG_LOCAL 7
-#define DOMID_SELF 0x7ff0
 #define XEN_SYSCTL_physinfo 3
 
 #define XEN_DOMCTL_createdomain 1
@@ -154,13 +148,6 @@ _Static_assert(offsetof(struct dctl, u.iomem.allow_access) == 32, "iomem_permiss
 _Static_assert(offsetof(struct dctl, u.irq.allow_access) == 20, "irq_permission layout");
 
 /* struct user_regs and vcpu_context (vcpu_guest_context) are in xen-abi.h. */
-
-struct reservation {
-	unsigned long *extent_start;
-	unsigned long nr_extents;
-	uint32_t extent_order, mem_flags;
-	uint16_t domid;
-};
 
 struct mmuext_op {
 	uint32_t cmd, pad;

@@ -31,11 +31,6 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XENPF_INTERFACE_VERSION 0x03000001
 #define XENPF_get_cpuinfo 55
 #define SCHEDOP_remote_shutdown 4
-#define XENMEM_maximum_reservation 4
-#define XENMEM_add_to_physmap 7
-#define XENMEM_exchange 11
-#define XENMAPSPACE_shared_info 0
-#define XENMAPSPACE_gmfn 2
 #define MMUEXT_PIN_L1_TABLE 0
 #define MMU_MACHPHYS_UPDATE 1
 #define XEN_DOMCTL_SCRATCH 0
