@@ -196,6 +196,8 @@ uint64_t builder_free_pages(void);
 uint64_t builder_wait_free(uint64_t want);
 /* The free page count once it has stopped changing (a destroy's last pages back). */
 uint64_t builder_settled_free(void);
+/* Frame 0 of @dom's grant table (setup_table) in *@frame; false (error recorded) if refused. */
+bool builder_grant_frame(uint16_t dom, unsigned long *frame);
 /* Map frame 0 of our own grant table over @page (setup_table); false (error recorded) if not. */
 bool builder_own_grant_table(void *page);
 /* Our own frame behind @va (the P2M). */
