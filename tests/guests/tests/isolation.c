@@ -13,17 +13,18 @@
  * destroy, and not after it.
  *
  * Then one domU against another: dom0 builds a victim domU (left paused),
- * grants one of its frames to dom0 and one to a third domU, the attacker,
- * and allocates two unbound ports in it, one offered to dom0 and one to the
- * attacker. The attacker's script names the victim: domctl, remote_shutdown
- * (with reason crash), foreign mmu_update, update_va_mapping_otherdomain and
- * pin of its frame, memory_op on it, binding its port offered to dom0, its
- * port status, alloc_unbound and reset in it, grant map and copy of its refs
- * not granted to the attacker, of its frame without a grant, its setup_table
- * and query_size; each answer must be Xen 4.17's. The positive controls: the
- * attacker binds the port offered to it and copies the ref granted to it.
- * Afterwards the victim's reservation is unchanged and it runs to its own
- * poweroff.
+ * seeds its grant table with one of its frames granted read-only to dom0
+ * (one ref) and to a third domU, the attacker (another), and allocates two
+ * unbound ports in it, one offered to dom0 and one to the attacker. The
+ * attacker's script names the victim: domctl, remote_shutdown (with reason
+ * crash), foreign mmu_update, update_va_mapping_otherdomain and pin of its
+ * frame, memory_op on it, binding its port offered to dom0, its port
+ * status, alloc_unbound and reset in it, grant map and copy of its refs not
+ * granted to the attacker, of its frame without a grant, its setup_table
+ * and query_size; each answer must be Xen 4.17's. The positive controls:
+ * the attacker binds the port offered to it and copies the ref granted to
+ * it. Afterwards the victim's reservation is unchanged and it runs to its
+ * own poweroff.
  *
  * A last domU is given I/O ports 0x510-0x511 (QEMU's fw_cfg) and one MMIO
  * frame with XEN_DOMCTL_ioport_permission / iomem_permission: it reads the
@@ -229,13 +230,16 @@ static void *guest_op(const char *what, long rc, uint64_t op, uint64_t cmd, size
 	return p;
 }
 
-/* sched_remote_shutdown: { domid, reason } */
+/*
+ * sched_remote_shutdown: { domid, reason }. Reason crash: a target that
+ * shut down all the same would not end in its own poweroff.
+ */
 static void guest_remote_shutdown(const char *what, long rc, uint16_t dom)
 {
 	uint32_t *u = guest_op(what, rc, HC_sched_op, SCHEDOP_remote_shutdown, 8);
 
 	u[0] = dom;
-	u[1] = SHUTDOWN_poweroff;
+	u[1] = SHUTDOWN_crash;
 }
 
 /* xen_add_to_physmap { domid, size, space, idx, gpfn } of idx 0 at GFN 0x100: -EACCES. */
