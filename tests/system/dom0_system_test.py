@@ -1676,6 +1676,30 @@ PVH_LINUX_BOOT_WAIT = 2 * DOMU_BOOT_WAIT
 PVH_LINUX_VCPUS = [int(n) for n in os.environ.get("PVH_LINUX_VCPUS", "1,2").split(",") if n]
 
 
+def check_pvh_marker(con, res, name, step, vcpus):
+    """The PVH domU's marker in its console log, naming `vcpus` CPUs and guest
+    type PVH (step-console).  The marker's match, or None."""
+    rc, out = console_log_wait(con, name, DOMU_MARKER, PVH_LINUX_BOOT_WAIT)
+    m = PVH_LINUX_MARKER.search(out)
+    res.check(step + "-console", rc == 0 and m is not None and m.group(3) == str(vcpus) and
+              m.group(4) == "PVH",
+              "rc=%d, expected %r with %d cpus and type PVH in guest-%s.log: %r"
+              % (rc, DOMU_MARKER, vcpus, name, out.strip()[-600:]), m.group(0) if m else "")
+    return m
+
+
+def check_pvh_list(con, res, name, step, vcpus):
+    """xl list shows the PVH domU once, with 128 MiB, `vcpus` vCPUs and none of
+    the shutdown, crashed or dying flags (step-list).  Its row, or []."""
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == name]
+    res.check(step + "-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
+              row[0][3] == str(vcpus) and row[0][4][2:] == "----",
+              "rc=%d, rows %r; expected a %s row with 128 MiB and %d vCPUs, not shut down, "
+              "crashed or dying" % (rc, lines, name, vcpus), " ".join(row[0]) if row else "")
+    return row
+
+
 def pvh_linux_cycle(con, res, vcpus, timeout):
     """One PVH domU with `vcpus` vCPUs: booted, listed, paused and unpaused;
     the one-vCPU domU is then rebooted and shut down, any other destroyed
@@ -1688,18 +1712,8 @@ def pvh_linux_cycle(con, res, vcpus, timeout):
     if not res.check(step + "-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
         shell_run(con, "xl destroy %s" % name, timeout)
         return
-    rc, out = console_log_wait(con, name, DOMU_MARKER, PVH_LINUX_BOOT_WAIT)
-    m = PVH_LINUX_MARKER.search(out)
-    res.check(step + "-console", rc == 0 and m is not None and m.group(3) == str(vcpus) and
-              m.group(4) == "PVH",
-              "rc=%d, expected %r with %d cpus and type PVH in guest-%s.log: %r"
-              % (rc, DOMU_MARKER, vcpus, name, out.strip()[-600:]), m.group(0) if m else "")
-    rc, lines, rows = xl_list(con)
-    row = [r for r in rows if r[0] == name]
-    res.check(step + "-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
-              row[0][3] == str(vcpus) and row[0][4][2:] == "----",
-              "rc=%d, rows %r; expected a %s row with 128 MiB and %d vCPUs, not shut down, "
-              "crashed or dying" % (rc, lines, name, vcpus), " ".join(row[0]) if row else "")
+    check_pvh_marker(con, res, name, step, vcpus)
+    row = check_pvh_list(con, res, name, step, vcpus)
     if row:
         check_xl_pause(con, res, name, timeout, step)
     if vcpus == 1:
@@ -1748,20 +1762,8 @@ def pxl_pvh_linux(con, res, timeout):
     if not res.check(step + "-create", ok, "%r" % out.strip()[-1500:]):
         shell_run(con, "pxl destroy %s" % name, timeout)
         return
-    rc, out = console_log_wait(con, name, DOMU_MARKER, PVH_LINUX_BOOT_WAIT)
-    m = PVH_LINUX_MARKER.search(out)
-    res.check(step + "-console", rc == 0 and m is not None and m.group(3) == str(PXL_PVH_VCPUS) and
-              m.group(4) == "PVH",
-              "rc=%d, expected %r with %d cpus and type PVH in guest-%s.log: %r"
-              % (rc, DOMU_MARKER, PXL_PVH_VCPUS, name, out.strip()[-600:]),
-              m.group(0) if m else "")
-    rc, lines, rows = xl_list(con)
-    row = [r for r in rows if r[0] == name]
-    res.check(step + "-list", rc == 0 and len(row) == 1 and row[0][2] == "128" and
-              row[0][3] == str(PXL_PVH_VCPUS) and row[0][4][2:] == "----",
-              "rc=%d, rows %r; expected a %s row with 128 MiB and %d vCPUs"
-              % (rc, lines, name, PXL_PVH_VCPUS),
-              " ".join(row[0]) if row else "")
+    m = check_pvh_marker(con, res, name, step, PXL_PVH_VCPUS)
+    row = check_pvh_list(con, res, name, step, PXL_PVH_VCPUS)
     if row and m:
         check_xl_pause(con, res, name, timeout, step)
         check_xl_reboot(con, res, name, row[0][1], timeout, step + "-reboot", "pxl")

@@ -20,6 +20,14 @@
 #include "claim.h"
 #include "public/memory.h"
 
+/* The caller may act on @d: its own domain, or any for the control domain. */
+static long target_right(const struct domain *d)
+{
+	if (d != current->domain && !current->domain->is_privileged)
+		return -EPERM;
+	return 0;
+}
+
 /*
  * The domain a memory op names (Xen's rcu_lock_domain_by_any_id plus its
  * XSM_TARGET check): DOMID_SELF or the caller's own id, or any other
@@ -30,11 +38,7 @@ static struct domain *target_domain(domid_t id, long *rc)
 {
 	struct domain *d = domain_lookup(id);
 
-	*rc = 0;
-	if (!d)
-		*rc = -ESRCH;
-	else if (d != current->domain && !current->domain->is_privileged)
-		*rc = -EPERM;
+	*rc = d ? target_right(d) : -ESRCH;
 	return *rc ? NULL : d;
 }
 
@@ -314,7 +318,8 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 		return -ESRCH;
 	if (!is_hvm_domain(d))
 		return -EACCES;
-	if (!target_domain(x.domid, &rc))
+	rc = target_right(d);
+	if (rc)
 		return rc;
 	if (x.gpfn >> (48 - PAGE_SHIFT))
 		return -EINVAL;

@@ -7,6 +7,7 @@
 #include "xtest.h"
 #include "hvm.h"
 #include "console-ring.h"
+#include "memory-op.h"
 
 struct idt_gate {
 	uint16_t off0, sel;
@@ -120,8 +121,6 @@ void hvm_main(unsigned long start_info);
 
 #define HC_hvm_op 34
 #define HVMOP_get_param 1
-#define HC_memory_op 12
-#define XENMEM_memory_map 9
 
 struct e820_entry {
 	uint64_t addr, size;
@@ -139,10 +138,7 @@ void hvm_check_memory_map_op(void)
 	const struct hvm_memmap_table_entry *m = (void *)(unsigned long)si->memmap_paddr;
 	unsigned int n = si->version >= 1 ? si->memmap_entries : 0;
 	static struct e820_entry e[64];
-	struct {
-		uint32_t nr_entries, pad;
-		void *buffer;
-	} map = { 64, 0, e };
+	struct memory_map map = { 64, e };
 	long rc = hypercall(HC_memory_op, XENMEM_memory_map, (unsigned long)&map, 0, 0, 0);
 	bool same = rc == 0 && (n ? map.nr_entries == n : map.nr_entries > 0);
 

@@ -129,18 +129,25 @@ uint64_t builder_l1e_maddr(const void *w)
 	return (m << 12) + ((v >> 12) & 511) * 8;
 }
 
+bool builder_grant_frame(uint16_t dom, unsigned long *frame)
+{
+	struct gnttab_setup_table s = { .dom = dom, .nr_frames = 1, .status = 99 };
+	long rc;
+
+	s.frame_list = frame;
+	rc = hypercall(HC_grant_table_op, GNTTABOP_setup_table, (unsigned long)&s, 1, 0, 0);
+	if (rc || s.status != GNTST_okay)
+		xtest_error("setup_table of d%u: rc %ld status %d", dom, rc, s.status);
+	return !rc && s.status == GNTST_okay;
+}
+
 bool builder_own_grant_table(void *page)
 {
-	struct gnttab_setup_table s = { .dom = DOMID_SELF, .nr_frames = 1, .status = 99 };
 	unsigned long frame = 0;
 	long rc;
 
-	s.frame_list = &frame;
-	rc = hypercall(HC_grant_table_op, GNTTABOP_setup_table, (unsigned long)&s, 1, 0, 0);
-	if (rc || s.status != GNTST_okay) {
-		xtest_error("setup_table: rc %ld status %d", rc, s.status);
+	if (!builder_grant_frame(DOMID_SELF, &frame))
 		return false;
-	}
 	rc = hypercall_update_va_mapping(
 	    (unsigned long)page, (frame << 12) | PTE_P | PTE_RW | PTE_A | PTE_D, UVMF_INVLPG);
 	if (rc)

@@ -16,6 +16,7 @@
 #define GUEST_BUILDER_H
 
 #include "xtest.h"
+#include "memory-op.h"
 
 #define EPERM 1
 #define ESRCH 3
@@ -27,19 +28,12 @@
 #define ENOSYS 38
 #define EOPNOTSUPP 95
 
-#define HC_memory_op 12
 #define HC_update_va_mapping_otherdomain 22
 #define HC_mmuext_op 26
 #define HC_event_channel_op 32
 #define HC_physdev_op 33
-#define XENMEM_increase_reservation 0
-#define XENMEM_decrease_reservation 1
-#define XENMEM_current_reservation 3
-#define XENMEM_populate_physmap 6
-#define XENMEM_set_memory_map 13
 #define MMUEXT_PIN_L4_TABLE 3
 #define MMUEXT_INVLPG_LOCAL 7
-#define DOMID_SELF 0x7ff0
 #define XEN_SYSCTL_physinfo 3
 
 #define XEN_DOMCTL_createdomain 1
@@ -155,13 +149,6 @@ _Static_assert(offsetof(struct dctl, u.irq.allow_access) == 20, "irq_permission 
 
 /* struct user_regs and vcpu_context (vcpu_guest_context) are in xen-abi.h. */
 
-struct reservation {
-	unsigned long *extent_start;
-	unsigned long nr_extents;
-	uint32_t extent_order, mem_flags;
-	uint16_t domid;
-};
-
 struct mmuext_op {
 	uint32_t cmd, pad;
 	unsigned long arg1, arg2;
@@ -209,6 +196,8 @@ uint64_t builder_free_pages(void);
 uint64_t builder_wait_free(uint64_t want);
 /* The free page count once it has stopped changing (a destroy's last pages back). */
 uint64_t builder_settled_free(void);
+/* Frame 0 of @dom's grant table (setup_table) in *@frame; false (error recorded) if refused. */
+bool builder_grant_frame(uint16_t dom, unsigned long *frame);
 /* Map frame 0 of our own grant table over @page (setup_table); false (error recorded) if not. */
 bool builder_own_grant_table(void *page);
 /* Our own frame behind @va (the P2M). */

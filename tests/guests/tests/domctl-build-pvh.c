@@ -27,10 +27,6 @@ TEST_HV_ARGS("dom0_mem=64M");
 
 #define ENOENT 2
 #define HC_hvm_op 34
-#define XENMEM_add_to_physmap 7
-#define XENMEM_maximum_gpfn 14
-#define XENMEM_remove_from_physmap 15
-#define XENMAPSPACE_grant_table 1
 #define HVMOP_set_param 0
 #define HVMOP_get_param 1
 #define P_CALLBACK_IRQ 0
@@ -271,15 +267,8 @@ static void memory_map(uint16_t dom)
  */
 static void seed_grant_table(uint16_t dom)
 {
-	struct {
-		uint16_t domid, size;
-		uint32_t space;
-		uint64_t idx, gpfn;
-	} x = { dom, 0, XENMAPSPACE_grant_table, 0, 0 };
-	struct {
-		uint16_t domid;
-		uint64_t gpfn;
-	} r = { dom, 0 };
+	struct add_to_physmap x = { dom, 0, XENMAPSPACE_grant_table, 0, 0 };
+	struct remove_from_physmap r = { dom, 0 };
 	long max = hypercall(HC_memory_op, XENMEM_maximum_gpfn, (unsigned long)&dom, 0, 0, 0);
 	long rc;
 

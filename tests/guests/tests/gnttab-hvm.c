@@ -20,8 +20,6 @@
 TEST_CPU("qemu64,+svm,+npt");
 TEST_HV_ARGS("dom0_mem=64M");
 
-#define XENMEM_add_to_physmap 7
-#define XENMAPSPACE_grant_table 1
 #define XEN_DOMCTL_gethvmcontext 33
 #define XEN_DOMCTL_sethvmcontext 34
 #define XEN_DOMCTL_CDF_hvm (1u << 0)
@@ -211,11 +209,7 @@ static bool image(uint16_t dom)
 /* Frame 0 of the table at GFN_TABLE; setup_table then names that GFN. */
 static void place_table(uint16_t dom)
 {
-	struct {
-		uint16_t domid, size;
-		uint32_t space;
-		uint64_t idx, gpfn;
-	} x = { dom, 0, XENMAPSPACE_grant_table, 0, GFN_TABLE };
+	struct add_to_physmap x = { dom, 0, XENMAPSPACE_grant_table, 0, GFN_TABLE };
 	unsigned long frames[2] = { 0, 0 };
 	struct gnttab_setup_table s = { dom, 1, 1, frames };
 	long rc = hypercall(HC_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);

@@ -12,10 +12,24 @@
  * dies with that grant mapped: dom0's entry shows GTF_reading until the
  * destroy, and not after it.
  *
- * A second domU is given I/O ports 0x510-0x511 (QEMU's fw_cfg) and one MMIO
+ * Then one domU against another: dom0 builds a victim domU (left paused),
+ * seeds its grant table with one of its frames granted read-only to dom0
+ * (one ref) and to a third domU, the attacker (another), and allocates two
+ * unbound ports in it, one offered to dom0 and one to the attacker. The
+ * attacker's script names the victim: domctl, remote_shutdown (with reason
+ * crash), foreign mmu_update, update_va_mapping_otherdomain and pin of its
+ * frame, memory_op on it, binding its port offered to dom0, its port
+ * status, alloc_unbound and reset in it, grant map and copy of its refs not
+ * granted to the attacker, of its frame without a grant, its setup_table
+ * and query_size; each answer must be Xen 4.17's. The positive controls:
+ * the attacker binds the port offered to it and copies the ref granted to
+ * it. Afterwards the victim's reservation is unchanged and it runs to its
+ * own poweroff.
+ *
+ * A last domU is given I/O ports 0x510-0x511 (QEMU's fw_cfg) and one MMIO
  * frame with XEN_DOMCTL_ioport_permission / iomem_permission: it reads the
  * fw_cfg signature "QEMU" and maps the frame; the first domU read all ones
- * and was refused the frame. Both domains are destroyed and physinfo's free
+ * and was refused the frame. Every domain is destroyed and physinfo's free
  * pages must be back to the page.
  */
 #include "builder.h"
@@ -31,15 +45,11 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XENPF_INTERFACE_VERSION 0x03000001
 #define XENPF_get_cpuinfo 55
 #define SCHEDOP_remote_shutdown 4
-#define XENMEM_maximum_reservation 4
-#define XENMEM_add_to_physmap 7
-#define XENMEM_exchange 11
-#define XENMAPSPACE_shared_info 0
-#define XENMAPSPACE_gmfn 2
 #define MMUEXT_PIN_L1_TABLE 0
 #define MMU_MACHPHYS_UPDATE 1
 #define XEN_DOMCTL_SCRATCH 0
 #define SHUTDOWN_poweroff 0
+#define SHUTDOWN_crash 3
 #define MMU_NORMAL_PT_UPDATE 0
 #define DOMID_IO 0x7ff1
 #define NO_DOMAIN 0x7000
@@ -50,14 +60,19 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define REF_OTHER 11	  /* granted to another domain id */
 #define REF_NONE 12	  /* never granted */
 #define COPY_OFF 0xf00	  /* where a grant copy lands in the domU's argument frame */
+#define VREF_OTHER 20	  /* the victim's ref granted to dom0 */
+#define VREF_GRANTED 21	  /* the victim's ref granted to the attacker (read-only) */
 
 static char gnt_page[4096] __attribute__((aligned(4096)));
 static char secret[4096] __attribute__((aligned(4096)));
 static char granted[4096] __attribute__((aligned(4096)));
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static const char granted_text[] __attribute__((aligned(8))) = "granted to the domU";
+static const char victim_text[] = "granted by the victim";
 static volatile struct grant_entry_v1 *gtable;
 static uint32_t port_offered, port_own, port_elsewhere;
+static struct tiny_dom victim;
+static uint32_t vport_other, vport_offered; /* in the victim: to dom0, to the attacker */
 
 /* ---- building a script */
 
@@ -73,7 +88,8 @@ struct want {
 static struct tiny_call *script;
 static uint8_t *args;
 static unsigned int nr_calls, args_used;
-static bool copy_expected; /* the script copies granted_text to COPY_OFF */
+static const char *copy_text; /* what the script's grant copy leaves at COPY_OFF, or NULL */
+static bool maps_granted;     /* the script maps dom0's REF_GRANTED and dies with it */
 static struct want wants[TINY_MAX_CALLS];
 
 /* Room for @size bytes of arguments; its host view, and the guest's address in *@gva. */
@@ -100,6 +116,16 @@ static struct tiny_call *call(const char *what, long rc, uint64_t op)
 	nr_calls++;
 	c->op = op;
 	return c;
+}
+
+/* An empty script in @data, its arguments in @argp; what judge() is to find. */
+static void start_script(uint8_t *data, uint8_t *argp, const char *copy, bool maps)
+{
+	script = (struct tiny_call *)data;
+	args = argp;
+	nr_calls = args_used = 0;
+	copy_text = copy;
+	maps_granted = maps;
 }
 
 static void end_script(void)
@@ -192,6 +218,114 @@ static void *guest_gnttab(const char *what, int16_t status, unsigned int cmd, si
 	return p;
 }
 
+/* A call with one argument structure of @size bytes as its second argument (after @cmd). */
+static void *guest_op(const char *what, long rc, uint64_t op, uint64_t cmd, size_t size)
+{
+	uint64_t gva;
+	void *p = arg(size, &gva);
+	struct tiny_call *c = call(what, rc, op);
+
+	c->a[0] = cmd;
+	c->a[1] = gva;
+	return p;
+}
+
+/*
+ * sched_remote_shutdown: { domid, reason }. Reason crash: a target that
+ * shut down all the same would not end in its own poweroff.
+ */
+static void guest_remote_shutdown(const char *what, long rc, uint16_t dom)
+{
+	uint32_t *u = guest_op(what, rc, HC_sched_op, SCHEDOP_remote_shutdown, 8);
+
+	u[0] = dom;
+	u[1] = SHUTDOWN_crash;
+}
+
+/* xen_add_to_physmap { domid, size, space, idx, gpfn } of idx 0 at GFN 0x100: -EACCES. */
+static void guest_add_to_physmap(const char *what, uint16_t dom, uint32_t space)
+{
+	uint32_t *u = guest_op(what, -EACCES, HC_memory_op, XENMEM_add_to_physmap, 24);
+
+	u[0] = dom;
+	u[1] = space;
+	*(uint64_t *)&u[2] = 0;
+	*(uint64_t *)&u[4] = 0x100;
+}
+
+static void guest_uvm_otherdomain(const char *what, uint64_t pte, uint16_t dom)
+{
+	struct tiny_call *c = call(what, -EPERM, HC_update_va_mapping_otherdomain);
+
+	c->a[0] = TINY_FREE_GVA;
+	c->a[1] = pte;
+	c->a[2] = UVMF_INVLPG;
+	c->a[3] = dom;
+}
+
+/* xen_memory_exchange of @frame for one frame at 0x100, both on @dom: -EPERM. */
+static void guest_exchange(const char *what, uint16_t dom, unsigned long frame)
+{
+	struct reservation *x = guest_op(what, -EPERM, HC_memory_op, XENMEM_exchange, 72);
+	uint64_t gva;
+
+	*(unsigned long *)arg(8, &gva) = frame;
+	x[0] = (struct reservation){ (unsigned long *)gva, 1, 0, 0, dom };
+	*(unsigned long *)arg(8, &gva) = 0x100;
+	x[1] = (struct reservation){ (unsigned long *)gva, 1, 0, 0, dom };
+}
+
+/* mmuext MMUEXT_PIN_L1_TABLE of @frame with @foreigndom. */
+static void guest_pin(const char *what, long rc, unsigned long frame, uint16_t foreigndom)
+{
+	uint64_t gva;
+	struct mmuext_op *mx = arg(sizeof(*mx), &gva);
+	struct tiny_call *c = call(what, rc, HC_mmuext_op);
+
+	*mx = (struct mmuext_op){ MMUEXT_PIN_L1_TABLE, 0, frame, 0 };
+	c->a[0] = gva;
+	c->a[1] = 1;
+	c->a[3] = foreigndom;
+}
+
+static void guest_grant_map(const char *what, int16_t status, uint32_t ref, uint16_t dom,
+			    uint32_t flags)
+{
+	struct gnttab_map_grant_ref *m =
+	    guest_gnttab(what, status, GNTTABOP_map_grant_ref, sizeof(*m),
+			 offsetof(struct gnttab_map_grant_ref, status));
+
+	m->host_addr = TINY_FREE_GVA;
+	m->flags = flags;
+	m->ref = ref;
+	m->dom = dom;
+}
+
+static void guest_grant_copy(const char *what, int16_t status, struct gnttab_copy_ptr src,
+			     struct gnttab_copy_ptr dst, uint16_t len, uint16_t flags)
+{
+	struct gnttab_copy *cp = guest_gnttab(what, status, GNTTABOP_copy, sizeof(*cp),
+					      offsetof(struct gnttab_copy, status));
+
+	*cp = (struct gnttab_copy){ src, dst, len, flags, 0x5a5a };
+}
+
+/* setup_table and query_size of @dom's table: GNTST_permission_denied. */
+static void guest_grant_table_of(const char *setup, const char *query, uint16_t dom)
+{
+	struct gnttab_setup_table *st;
+	struct gnttab_query_size *qs;
+
+	st = guest_gnttab(setup, GNTST_permission_denied, GNTTABOP_setup_table, sizeof(*st),
+			  offsetof(struct gnttab_setup_table, status));
+	st->dom = dom;
+	st->nr_frames = 1;
+	st->frame_list = (unsigned long *)(TINY_GVA(PFN_ARGS) + COPY_OFF);
+	qs = guest_gnttab(query, GNTST_permission_denied, GNTTABOP_query_size, sizeof(*qs),
+			  offsetof(struct gnttab_query_size, status));
+	qs->dom = dom;
+}
+
 static void guest_iopl(void)
 {
 	uint64_t gva;
@@ -232,22 +366,28 @@ static bool grant_setup(void)
 	return true;
 }
 
-static void grant(uint32_t ref, uint16_t dom, const void *page, uint16_t flags)
+static void set_entry(volatile struct grant_entry_v1 *table, uint32_t ref, uint16_t dom,
+		      unsigned long frame, uint16_t flags)
 {
-	gtable[ref].domid = dom;
-	gtable[ref].frame = (uint32_t)builder_own_frame(page);
+	table[ref].domid = dom;
+	table[ref].frame = (uint32_t)frame;
 	__asm__ volatile("" ::: "memory");
-	gtable[ref].flags = flags;
+	table[ref].flags = flags;
 }
 
-/* A port offered to @remote; 0 (error recorded) if refused. */
-static uint32_t offer_port(uint16_t remote)
+static void grant(uint32_t ref, uint16_t dom, const void *page, uint16_t flags)
 {
-	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = remote };
+	set_entry(gtable, ref, dom, builder_own_frame(page), flags);
+}
+
+/* A port in @dom offered to @remote; 0 (error recorded) if refused. */
+static uint32_t offer_port(uint16_t dom, uint16_t remote)
+{
+	struct evtchn_alloc_unbound a = { .dom = dom, .remote_dom = remote };
 	long rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
 
 	if (rc)
-		xtest_error("alloc_unbound for d%u: %ld", remote, rc);
+		xtest_error("alloc_unbound in d%u for d%u: %ld", dom, remote, rc);
 	return rc ? 0 : a.port;
 }
 
@@ -282,18 +422,13 @@ static void script_control(const struct tiny_dom *t)
 static void script_memory(const struct tiny_dom *t)
 {
 	uint64_t pte = (builder_own_frame(secret) << 12) | PTE_P | PTE_RW;
-	struct tiny_call *c;
 
 	guest_mmu_update(t, "mmu_update of d0's frame, foreigndom d0", -EPERM, pte, 0);
 	guest_mmu_update(t, "mmu_update of d0's frame as its own", -EBUSY, pte, DOMID_SELF);
 	guest_mmu_update(t, "mmu_update, foreigndom no domain", -ESRCH, pte, NO_DOMAIN);
 	guest_mmu_update(t, "mmu_update of an MMIO frame it was not given", -EPERM,
 			 (MMIO_FRAME << 12) | PTE_P | PTE_RW, DOMID_IO);
-	c = call("update_va_mapping_otherdomain(d0)", -EPERM, HC_update_va_mapping_otherdomain);
-	c->a[0] = TINY_FREE_GVA;
-	c->a[1] = pte;
-	c->a[2] = UVMF_INVLPG;
-	c->a[3] = 0;
+	guest_uvm_otherdomain("update_va_mapping_otherdomain(d0)", pte, 0);
 	guest_memory_op("current_reservation(d0)", -EPERM, XENMEM_current_reservation, 0, 0);
 	guest_memory_op("current_reservation(no domain)", -ESRCH, XENMEM_current_reservation,
 			NO_DOMAIN, 0);
@@ -335,48 +470,14 @@ static void script_evtchn(const struct tiny_dom *t)
 	script[nr_calls - 1].a[1] = bound + offsetof(struct evtchn_bind_interdomain, local_port);
 }
 
-/* A call with one argument structure of @size bytes as its second argument (after @cmd). */
-static void *guest_op(const char *what, long rc, uint64_t op, uint64_t cmd, size_t size)
-{
-	uint64_t gva;
-	void *p = arg(size, &gva);
-	struct tiny_call *c = call(what, rc, op);
-
-	c->a[0] = cmd;
-	c->a[1] = gva;
-	return p;
-}
-
-/* sched_remote_shutdown: { domid, reason } */
-static void guest_remote_shutdown(const char *what, long rc, uint16_t dom)
-{
-	uint32_t *u = guest_op(what, rc, HC_sched_op, SCHEDOP_remote_shutdown, 8);
-
-	u[0] = dom;
-	u[1] = SHUTDOWN_poweroff;
-}
-
-/* xen_add_to_physmap { domid, size, space, idx, gpfn } of idx 0 at GFN 0x100: -EACCES. */
-static void guest_add_to_physmap(const char *what, uint16_t dom, uint32_t space)
-{
-	uint32_t *u = guest_op(what, -EACCES, HC_memory_op, XENMEM_add_to_physmap, 24);
-
-	u[0] = dom;
-	u[1] = space;
-	*(uint64_t *)&u[2] = 0;
-	*(uint64_t *)&u[4] = 0x100;
-}
-
 /* Calls that name dom0, or what dom0 holds, from another angle than the ones above. */
 static void script_foreign(const struct tiny_dom *t)
 {
 	unsigned long secret_mfn = builder_own_frame(secret);
 	struct tiny_call *c;
-	struct mmuext_op *mx;
 	struct physdev_map_pirq *mp;
 	struct evtchn_bind_interdomain *b;
 	struct evtchn_bind_pirq *bp;
-	struct reservation *x;
 	uint64_t gva, *req;
 	uint32_t *u;
 
@@ -393,26 +494,13 @@ static void script_foreign(const struct tiny_dom *t)
 	arg(16, &c->a[2]);
 
 	guest_memory_op("maximum_reservation(d0)", -EPERM, XENMEM_maximum_reservation, 0, 0);
-	/* xen_memory_exchange: in and out reservations on d0, then nr_exchanged */
-	x = guest_op("exchange of d0's frame", -EPERM, HC_memory_op, XENMEM_exchange, 72);
-	*(unsigned long *)arg(8, &gva) = secret_mfn;
-	x[0] = (struct reservation){ (unsigned long *)gva, 1, 0, 0, 0 };
-	*(unsigned long *)arg(8, &gva) = 0x100;
-	x[1] = (struct reservation){ (unsigned long *)gva, 1, 0, 0, 0 };
+	guest_exchange("exchange of d0's frame", 0, secret_mfn);
 	/* A PV domain has no physmap to add to, its own included. */
 	guest_add_to_physmap("add_to_physmap(d0)", 0, XENMAPSPACE_gmfn);
 	guest_add_to_physmap("add_to_physmap(self)", DOMID_SELF, XENMAPSPACE_shared_info);
 
-	mx = arg(sizeof(*mx), &gva);
-	*mx = (struct mmuext_op){ MMUEXT_PIN_L1_TABLE, 0, secret_mfn, 0 };
-	c = call("mmuext pin of d0's frame, foreigndom d0", -EPERM, HC_mmuext_op);
-	c->a[0] = gva;
-	c->a[1] = 1;
-	c->a[3] = 0;
-	c = call("mmuext pin of d0's frame as its own", -EINVAL, HC_mmuext_op);
-	c->a[0] = gva;
-	c->a[1] = 1;
-	c->a[3] = DOMID_SELF;
+	guest_pin("mmuext pin of d0's frame, foreigndom d0", -EPERM, secret_mfn, 0);
+	guest_pin("mmuext pin of d0's frame as its own", -EINVAL, secret_mfn, DOMID_SELF);
 	req = arg(16, &gva);
 	req[0] = (secret_mfn << 12) | MMU_MACHPHYS_UPDATE;
 	req[1] = 0x100;
@@ -437,49 +525,30 @@ static void script_foreign(const struct tiny_dom *t)
 	};
 }
 
+/* Where a grant copy lands in the domU's own argument frame. */
+static struct gnttab_copy_ptr own_args(const struct tiny_dom *t)
+{
+	return (struct gnttab_copy_ptr){ t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF };
+}
+
 static void script_foreign_grants(const struct tiny_dom *t)
 {
-	struct gnttab_setup_table *st;
-	struct gnttab_query_size *qs;
-	struct gnttab_map_grant_ref *m;
-	struct gnttab_copy *cp;
+	const struct gnttab_copy_ptr secret_frame = { builder_own_frame(secret), 0, 0 };
+	const struct gnttab_copy_ptr granted_ref = { REF_GRANTED, 0, 0 };
 
-	st = guest_gnttab("grant setup_table of d0", GNTST_permission_denied, GNTTABOP_setup_table,
-			  sizeof(*st), offsetof(struct gnttab_setup_table, status));
-	st->dom = 0;
-	st->nr_frames = 1;
-	st->frame_list = (unsigned long *)(TINY_GVA(PFN_ARGS) + COPY_OFF);
-	qs = guest_gnttab("grant query_size of d0", GNTST_permission_denied, GNTTABOP_query_size,
-			  sizeof(*qs), offsetof(struct gnttab_query_size, status));
-	qs->dom = 0;
+	guest_grant_table_of("grant setup_table of d0", "grant query_size of d0", 0);
 	/* Granted read-only: a writable map of it is refused. */
-	m = guest_gnttab("writable grant map of the read-only ref granted to it",
-			 GNTST_general_error, GNTTABOP_map_grant_ref, sizeof(*m),
-			 offsetof(struct gnttab_map_grant_ref, status));
-	m->host_addr = TINY_FREE_GVA;
-	m->flags = GNTMAP_host_map;
-	m->ref = REF_GRANTED;
-	m->dom = 0;
-	cp = guest_gnttab("grant copy into d0's frame without a grant", GNTST_permission_denied,
-			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
-	*cp = (struct gnttab_copy){ { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
-				    { builder_own_frame(secret), 0, 0 },
-				    16,
-				    0,
-				    0x5a5a };
-	cp = guest_gnttab("grant copy into the read-only ref granted to it", GNTST_general_error,
-			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
-	*cp = (struct gnttab_copy){ { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
-				    { REF_GRANTED, 0, 0 },
-				    16,
-				    GNTCOPY_dest_gref,
-				    0x5a5a };
+	guest_grant_map("writable grant map of the read-only ref granted to it",
+			GNTST_general_error, REF_GRANTED, 0, GNTMAP_host_map);
+	guest_grant_copy("grant copy into d0's frame without a grant", GNTST_permission_denied,
+			 own_args(t), secret_frame, 16, 0);
+	guest_grant_copy("grant copy into the read-only ref granted to it", GNTST_general_error,
+			 own_args(t), granted_ref, 16, GNTCOPY_dest_gref);
 }
 
 static void script_grants(const struct tiny_dom *t)
 {
-	struct gnttab_map_grant_ref *m;
-	struct gnttab_copy *cp;
+	const struct gnttab_copy_ptr secret_frame = { builder_own_frame(secret), 0, 0 };
 	static const struct {
 		const char *what;
 		uint32_t ref;
@@ -493,44 +562,22 @@ static void script_grants(const struct tiny_dom *t)
 		{ "grant map from no domain", REF_GRANTED, NO_DOMAIN, GNTST_bad_domain },
 	};
 
-	for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		m = guest_gnttab(maps[i].what, maps[i].status, GNTTABOP_map_grant_ref, sizeof(*m),
-				 offsetof(struct gnttab_map_grant_ref, status));
-		m->host_addr = TINY_FREE_GVA;
-		m->flags = GNTMAP_host_map | GNTMAP_readonly;
-		m->ref = maps[i].ref;
-		m->dom = maps[i].dom;
-	}
+	for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		guest_grant_map(maps[i].what, maps[i].status, maps[i].ref, maps[i].dom,
+				GNTMAP_host_map | GNTMAP_readonly);
 	/* The ref granted to it maps, and reads; the domain dies with it mapped. */
-	m = guest_gnttab("grant map of the ref granted to it", GNTST_okay, GNTTABOP_map_grant_ref,
-			 sizeof(*m), offsetof(struct gnttab_map_grant_ref, status));
-	m->host_addr = TINY_FREE_GVA;
-	m->flags = GNTMAP_host_map | GNTMAP_readonly;
-	m->ref = REF_GRANTED;
-	m->dom = 0;
+	guest_grant_map("grant map of the ref granted to it", GNTST_okay, REF_GRANTED, 0,
+			GNTMAP_host_map | GNTMAP_readonly);
 	call("read through the grant mapping", *(const int64_t *)granted_text, TINY_READQ)->a[0] =
 	    TINY_FREE_GVA;
-	cp = guest_gnttab("grant copy from a ref granted to another domain", GNTST_general_error,
-			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
-	*cp = (struct gnttab_copy){ { REF_OTHER, 0, 0 },
-				    { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
-				    16,
-				    GNTCOPY_source_gref,
-				    0x5a5a };
-	cp = guest_gnttab("grant copy from d0's frame without a grant", GNTST_permission_denied,
-			  GNTTABOP_copy, sizeof(*cp), offsetof(struct gnttab_copy, status));
-	*cp = (struct gnttab_copy){ { builder_own_frame(secret), 0, 0 },
-				    { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
-				    16,
-				    0,
-				    0x5a5a };
-	cp = guest_gnttab("grant copy from the ref granted to it", GNTST_okay, GNTTABOP_copy,
-			  sizeof(*cp), offsetof(struct gnttab_copy, status));
-	*cp = (struct gnttab_copy){ { REF_GRANTED, 0, 0 },
-				    { t->mfn[PFN_ARGS], DOMID_SELF, COPY_OFF },
-				    sizeof(granted_text),
-				    GNTCOPY_source_gref,
-				    0x5a5a };
+	guest_grant_copy("grant copy from a ref granted to another domain", GNTST_general_error,
+			 (struct gnttab_copy_ptr){ REF_OTHER, 0, 0 }, own_args(t), 16,
+			 GNTCOPY_source_gref);
+	guest_grant_copy("grant copy from d0's frame without a grant", GNTST_permission_denied,
+			 secret_frame, own_args(t), 16, 0);
+	guest_grant_copy("grant copy from the ref granted to it", GNTST_okay,
+			 (struct gnttab_copy_ptr){ REF_GRANTED, 0, 0 }, own_args(t),
+			 sizeof(granted_text), GNTCOPY_source_gref);
 }
 
 /* Xen 4.17 without CONFIG_VERBOSE_DEBUG: only the console domain writes (-EPERM). */
@@ -548,13 +595,10 @@ static void script_console(void)
 
 static void fill_refused(struct tiny_dom *t, uint8_t *data, uint8_t *argp)
 {
-	script = (struct tiny_call *)data;
-	args = argp;
-	nr_calls = args_used = 0;
-	copy_expected = true;
-	port_offered = offer_port(t->id);
-	port_own = offer_port(DOMID_SELF);
-	port_elsewhere = offer_port(NO_DOMAIN);
+	start_script(data, argp, granted_text, true);
+	port_offered = offer_port(DOMID_SELF, t->id);
+	port_own = offer_port(DOMID_SELF, DOMID_SELF);
+	port_elsewhere = offer_port(DOMID_SELF, NO_DOMAIN);
 	grant(REF_GRANTED, t->id, granted, GTF_permit_access | GTF_readonly);
 	grant(REF_OTHER, (uint16_t)(t->id + 1), granted, GTF_permit_access | GTF_readonly);
 	script_control(t);
@@ -569,14 +613,135 @@ static void fill_refused(struct tiny_dom *t, uint8_t *data, uint8_t *argp)
 	end_script();
 }
 
-/* ---- the second domU: what it was given */
+/* ---- one domU against another: the victim, set up by dom0, and the attacker */
+
+/* The victim's script: poweroff. Its argument frame holds victim_text. */
+static void fill_victim(struct tiny_dom *t, uint8_t *data, uint8_t *argp)
+{
+	(void)t;
+	start_script(data, argp, NULL, false);
+	memcpy(argp, victim_text, sizeof(victim_text));
+	end_script();
+}
+
+/*
+ * In the paused victim, as a toolstack seeds a new domain: its argument
+ * frame granted read-only to dom0 and to @attacker, and ports offered to
+ * dom0 and to @attacker.
+ */
+static bool victim_offer(uint16_t attacker)
+{
+	unsigned long frame = 0, given = victim.mfn[PFN_ARGS];
+	volatile struct grant_entry_v1 *table = (volatile struct grant_entry_v1 *)window;
+	long rc;
+
+	if (!builder_grant_frame(victim.id, &frame))
+		return false;
+	rc = builder_map_mmu(window, frame, victim.id);
+	if (rc) {
+		xtest_error("mapping d%u's grant table: %ld", victim.id, rc);
+		return false;
+	}
+	set_entry(table, VREF_OTHER, 0, given, GTF_permit_access | GTF_readonly);
+	set_entry(table, VREF_GRANTED, attacker, given, GTF_permit_access | GTF_readonly);
+	builder_unmap(window);
+	vport_other = offer_port(victim.id, 0);
+	vport_offered = offer_port(victim.id, attacker);
+	return vport_other && vport_offered;
+}
+
+/* Control, memory and event channel calls on the victim (not its grants). */
+static void script_victim_calls(const struct tiny_dom *t)
+{
+	const uint16_t v = victim.id;
+	unsigned long frame = victim.mfn[PFN_ARGS];
+	uint64_t pte = (frame << 12) | PTE_P | PTE_RW, gva;
+	struct evtchn_bind_interdomain *b;
+	struct evtchn_status *st;
+	struct evtchn_alloc_unbound *a;
+	unsigned int i;
+
+	guest_domctl("domctl pausedomain(victim)", -EPERM, XEN_DOMCTL_pausedomain, v);
+	guest_domctl("domctl getdomaininfo(victim)", -EPERM, XEN_DOMCTL_getdomaininfo, v);
+	guest_domctl("domctl destroydomain(victim)", -EPERM, XEN_DOMCTL_destroydomain, v);
+	guest_remote_shutdown("remote_shutdown(victim)", -EPERM, v);
+	guest_mmu_update(t, "mmu_update of the victim's frame, foreigndom victim", -EPERM, pte, v);
+	guest_mmu_update(t, "mmu_update of the victim's frame as its own", -EBUSY, pte, DOMID_SELF);
+	guest_uvm_otherdomain("update_va_mapping_otherdomain(victim)", pte, v);
+	guest_pin("mmuext pin of the victim's frame, foreigndom victim", -EPERM, frame, v);
+	guest_memory_op("current_reservation(victim)", -EPERM, XENMEM_current_reservation, v, 0);
+	guest_memory_op("maximum_reservation(victim)", -EPERM, XENMEM_maximum_reservation, v, 0);
+	guest_memory_op("populate_physmap(victim)", 0, XENMEM_populate_physmap, v, 0x100);
+	guest_memory_op("decrease_reservation(victim's frame)", 0, XENMEM_decrease_reservation, v,
+			frame);
+	guest_memory_op("increase_reservation(victim)", 0, XENMEM_increase_reservation, v, 0);
+	guest_exchange("exchange of the victim's frame", v, frame);
+	guest_add_to_physmap("add_to_physmap(victim)", v, XENMAPSPACE_gmfn);
+	/* The port offered to dom0 first, then the one offered to it, bound twice. */
+	for (i = 0; i < 3; i++) {
+		static const char *const what[] = {
+			"evtchn bind to the victim's port offered to d0",
+			"evtchn bind to the victim's port offered to it",
+			"evtchn bind to the victim's port bound already"
+		};
+		b = guest_evtchn(what[i], i == 1 ? 0 : -EINVAL, EVTCHNOP_bind_interdomain,
+				 sizeof(*b), &gva);
+		b->remote_dom = v;
+		b->remote_port = i ? vport_offered : vport_other;
+	}
+	st = guest_evtchn("evtchn status of the victim's port", -EPERM, EVTCHNOP_status,
+			  sizeof(*st), &gva);
+	st->dom = v;
+	st->port = vport_other;
+	a = guest_evtchn("evtchn alloc_unbound in the victim", -EPERM, EVTCHNOP_alloc_unbound,
+			 sizeof(*a), &gva);
+	a->dom = v;
+	a->remote_dom = DOMID_SELF;
+	*(uint16_t *)guest_evtchn("evtchn reset(victim)", -EPERM, EVTCHNOP_reset, 4, &gva) = v;
+}
+
+/* Grant operations on the victim's table and frames. */
+static void script_victim_grants(const struct tiny_dom *t)
+{
+	const uint16_t v = victim.id;
+	const struct gnttab_copy_ptr other = { VREF_OTHER, v, 0 }, mine = { VREF_GRANTED, v, 0 };
+	const struct gnttab_copy_ptr frame = { victim.mfn[PFN_ARGS], v, 0 };
+
+	guest_grant_table_of("grant setup_table of the victim", "grant query_size of the victim",
+			     v);
+	guest_grant_map("grant map of the victim's ref granted to d0", GNTST_general_error,
+			VREF_OTHER, v, GNTMAP_host_map | GNTMAP_readonly);
+	guest_grant_map("grant map of a victim's ref never granted", GNTST_general_error, REF_NONE,
+			v, GNTMAP_host_map | GNTMAP_readonly);
+	guest_grant_map("writable grant map of the victim's read-only ref granted to it",
+			GNTST_general_error, VREF_GRANTED, v, GNTMAP_host_map);
+	guest_grant_copy("grant copy from the victim's ref granted to d0", GNTST_general_error,
+			 other, own_args(t), 16, GNTCOPY_source_gref);
+	guest_grant_copy("grant copy from the victim's frame without a grant",
+			 GNTST_permission_denied, frame, own_args(t), 16, 0);
+	guest_grant_copy("grant copy into the victim's frame without a grant",
+			 GNTST_permission_denied, own_args(t), frame, 16, 0);
+	guest_grant_copy("grant copy into the victim's read-only ref granted to it",
+			 GNTST_general_error, own_args(t), mine, 16, GNTCOPY_dest_gref);
+	guest_grant_copy("grant copy from the victim's ref granted to it", GNTST_okay, mine,
+			 own_args(t), sizeof(victim_text), GNTCOPY_source_gref);
+}
+
+static void fill_attacker(struct tiny_dom *t, uint8_t *data, uint8_t *argp)
+{
+	start_script(data, argp, victim_text, false);
+	if (victim_offer(t->id)) {
+		script_victim_calls(t);
+		script_victim_grants(t);
+	}
+	end_script();
+}
+
+/* ---- the last domU: what it was given */
 
 static void fill_permitted(struct tiny_dom *t, uint8_t *data, uint8_t *argp)
 {
-	script = (struct tiny_call *)data;
-	args = argp;
-	nr_calls = args_used = 0;
-	copy_expected = false;
+	start_script(data, argp, NULL, false);
 	guest_iopl();
 	guest_fw_cfg(true);
 	guest_mmu_update(t, "mmu_update of the MMIO frame it was given", 0,
@@ -613,9 +778,9 @@ static void judge(const struct tiny_dom *t)
 			xtest_check(st == w->status, "d%u: %s: status %d, expected %d", t->id,
 				    w->what, st, w->status);
 	}
-	if (copy_expected)
-		xtest_check(!memcmp(window + COPY_OFF, granted_text, sizeof(granted_text)),
-			    "d%u: the granted copy reads \"%.20s\"", t->id,
+	if (copy_text)
+		xtest_check(!memcmp(window + COPY_OFF, copy_text, strlen(copy_text) + 1),
+			    "d%u: the granted copy reads \"%.24s\"", t->id,
 			    (const char *)window + COPY_OFF);
 	builder_unmap(window);
 }
@@ -636,12 +801,36 @@ static bool run_domu(struct tiny_dom *t, void (*fill)(struct tiny_dom *, uint8_t
 	if (code >= 0)
 		judge(t);
 	/* Shut down but not destroyed: its grant mapping is still there. */
-	if (copy_expected)
+	if (maps_granted)
 		xtest_check(gtable[REF_GRANTED].flags & GTF_reading,
 			    "grant entry flags %#x while d%u maps it", gtable[REF_GRANTED].flags,
 			    t->id);
 	tiny_destroy(t);
 	return true;
+}
+
+/*
+ * The victim built and left paused, the attacker run against it; then the
+ * victim's reservation must be as it was and it must reach its own poweroff
+ * (the attacker's remote_shutdown asked for a crash).
+ */
+static void domu_against_domu(void)
+{
+	struct tiny_dom attacker;
+	uint16_t v;
+	long pages;
+
+	if (!tiny_build(&victim, tiny_script_start, (size_t)(tiny_script_end - tiny_script_start),
+			fill_victim))
+		return;
+	v = victim.id;
+	pages = hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&v, 0, 0, 0);
+	run_domu(&attacker, fill_attacker, NULL);
+	xtest_check(hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&v, 0, 0,
+			      0) == pages,
+		    "the victim d%u's reservation changed from %ld pages", v, pages);
+	xtest_check(tiny_run(&victim) == SHUTDOWN_poweroff, "the victim d%u did not power off", v);
+	tiny_destroy(&victim);
 }
 
 /* The permission domctls: refusals first, then ports 0x510-0x511 and the MMIO frame. */
@@ -710,6 +899,7 @@ void test_main(void)
 	xtest_check(!(gtable[REF_GRANTED].flags & (GTF_reading | GTF_writing)),
 		    "grant entry flags %#x after d%u was destroyed", gtable[REF_GRANTED].flags,
 		    a.id);
+	domu_against_domu();
 	run_domu(&b, fill_permitted, give_io);
 	now = builder_wait_free(free0);
 	xtest_check(now == free0, "free pages %lu after both domUs, %lu before", (unsigned long)now,

@@ -15,6 +15,7 @@
  */
 #include "xtest.h"
 #include "hvm.h"
+#include "memory-op.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_MACHINE("q35");
@@ -22,13 +23,10 @@ TEST_DEVICE("amd-iommu");
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 
 #define HC_set_timer_op 15
-#define HC_memory_op 12
 #define HC_vcpu_op 24
 #define HC_event_channel_op 32
 #define HC_hvm_op 34
 #define HVMOP_set_param 0
-#define XENMEM_add_to_physmap 7
-#define XENMAPSPACE_shared_info 0
 #define XENVER_get_features 6
 #define VCPUOP_set_singleshot_timer 8
 #define VCPU_SSHOTTMR_future 1
@@ -36,7 +34,6 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 #define EVTCHNOP_send 4
 #define EVTCHNOP_bind_ipi 7
 #define VIRQ_TIMER 0
-#define DOMID_SELF 0x7ff0
 #define ETIME 62
 
 #define VEC_CALLBACK 0x36
@@ -47,12 +44,6 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
  * own system time, which the timers follow.
  */
 #define TIMER_MS 50
-
-struct add_to_physmap {
-	uint16_t domid, size;
-	uint32_t space;
-	uint64_t idx, gpfn;
-};
 
 struct hvm_param {
 	uint16_t domid, pad;

@@ -12,33 +12,24 @@
  */
 #include "xtest.h"
 #include "hvm.h"
+#include "memory-op.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 
-#define HC_memory_op 12
 #define HC_event_channel_op 32
 #define HC_vcpu_op 24
 #define HC_hvm_op 34
 #define VCPUOP_register_vcpu_info 10
-#define XENMEM_add_to_physmap 7
-#define XENMAPSPACE_shared_info 0
 #define HVMOP_set_evtchn_upcall_vector 23
 #define EVTCHNOP_send 4
 #define EVTCHNOP_bind_ipi 7
-#define DOMID_SELF 0x7ff0
 #define EINVAL 22
 #define ENOENT 2
 
 #define VEC_UPCALL 0x34
-
-struct add_to_physmap {
-	uint16_t domid, size;
-	uint32_t space;
-	uint64_t idx, gpfn;
-};
 
 struct upcall_vector {
 	uint32_t vcpu;

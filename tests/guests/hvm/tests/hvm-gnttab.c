@@ -12,28 +12,19 @@
  */
 #include "xtest.h"
 #include "hvm.h"
+#include "memory-op.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M hypercall_preempt_always");
 
-#define HC_memory_op 12
-#define XENMEM_add_to_physmap 7
-#define XENMAPSPACE_grant_table 1
 #define GNTTABOP_setup_table 2
 #define GNTTABOP_copy 5
 #define GNTTABOP_query_size 6
-#define DOMID_SELF 0x7ff0
 #define REF 10
 #define COPIES 300
 #define BAD_ONE 150
-
-struct add_to_physmap {
-	uint16_t domid, size;
-	uint32_t space;
-	uint64_t idx, gpfn;
-};
 
 static char table_page[4096] __attribute__((aligned(4096)));
 static char granted[4096] __attribute__((aligned(4096)));

@@ -13,6 +13,7 @@
  */
 #include "xtest.h"
 #include "hvm.h"
+#include "memory-op.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_MACHINE("q35");
@@ -20,12 +21,6 @@ TEST_DEVICE("amd-iommu");
 /* max: leaves room to populate one more page. */
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M,max:65M");
 
-#define HC_memory_op 12
-#define XENMEM_populate_physmap 6
-#define XENMEM_add_to_physmap 7
-#define XENMEM_memory_map 9
-#define XENMEM_remove_from_physmap 15
-#define DOMID_SELF 0x7ff0
 #define ENOENT 2
 #define MAP_MAX 32
 #define NEW_GFN 0x5000UL /* 80 MiB: above the 64 MiB of RAM */
@@ -70,16 +65,6 @@ __asm__(HVM_EARLY32("	movl $early32_page, %eax\n"
 		    "	movl %eax, early32_atp + 12\n"
 		    "	movl %eax, early32_rfp + 4\n"));
 
-struct memory_map64 {
-	uint32_t nr_entries;
-	void *buffer;
-};
-
-struct remove64 {
-	uint16_t domid;
-	uint64_t gpfn;
-};
-
 static struct e820 map64[MAP_MAX];
 
 static void check_32bit_rcs(void)
@@ -113,7 +98,7 @@ static void check_populated(void)
 
 static void check_maps_match(void)
 {
-	struct memory_map64 m = { .nr_entries = MAP_MAX, .buffer = map64 };
+	struct memory_map m = { .nr_entries = MAP_MAX, .buffer = map64 };
 	long rc = hypercall(HC_memory_op, XENMEM_memory_map, (unsigned long)&m, 0, 0, 0);
 	unsigned int n = early32_map[0];
 
@@ -134,7 +119,8 @@ static void check_maps_match(void)
 
 static void check_removed(void)
 {
-	struct remove64 r = { .domid = DOMID_SELF, .gpfn = (unsigned long)early32_page >> 12 };
+	struct remove_from_physmap r = { .domid = DOMID_SELF,
+					 .gpfn = (unsigned long)early32_page >> 12 };
 	long rc = hypercall(HC_memory_op, XENMEM_remove_from_physmap, (unsigned long)&r, 0, 0, 0);
 
 	xtest_check(rc == -ENOENT, "removing gfn %#lx again: %ld, want -ENOENT",

@@ -23,6 +23,7 @@
  */
 #include "xtest.h"
 #include "hvm.h"
+#include "memory-op.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_MACHINE("q35");
@@ -30,37 +31,12 @@ TEST_DEVICE("amd-iommu");
 /* max: leaves room to populate the removed page again. */
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M,max:65M");
 
-#define HC_memory_op 12
-#define XENMEM_populate_physmap 6
-#define XENMEM_add_to_physmap 7
-#define XENMEM_remove_from_physmap 15
-#define XENMAPSPACE_shared_info 0
-#define DOMID_SELF 0x7ff0
-
 #define OLD_VALUE 0x0123456789abcdefUL
 #define ALIAS_VA 0x100000000UL /* 4 GiB: past the identity map */
 #define PTE_PRESENT_RW 0x3UL
 #define PTE_GLOBAL 0x100UL
 #define CR4_PGE (1UL << 7)
 #define ADDR_MASK 0x000ffffffffff000UL
-
-struct add_to_physmap {
-	uint16_t domid, size;
-	uint32_t space;
-	uint64_t idx, gpfn;
-};
-
-struct remove_from_physmap {
-	uint16_t domid;
-	uint64_t gpfn;
-};
-
-struct reservation {
-	uint64_t *extent_start;
-	uint64_t nr_extents;
-	uint32_t extent_order, mem_flags;
-	uint16_t domid;
-};
 
 static uint8_t ram_page[4096] __attribute__((aligned(4096)));
 static uint8_t si_page[4096] __attribute__((aligned(4096)));
@@ -105,7 +81,7 @@ static uint64_t gfn_of(const void *p)
 static void removed_gfn(void)
 {
 	struct remove_from_physmap r = { DOMID_SELF, gfn_of(ram_page) };
-	uint64_t gfn = gfn_of(ram_page);
+	unsigned long gfn = gfn_of(ram_page);
 	struct reservation res = { &gfn, 1, 0, 0, DOMID_SELF };
 	uint64_t v;
 	long rc;
