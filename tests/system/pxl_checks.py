@@ -438,13 +438,21 @@ def check_create_more(sh, res, name, wait_s, timeout):
     res.check("pxl/create-pxl-destroy", "rc=1" in out, "still listed: %r" % out.strip())
 
 
+# Command lines per shell command in outcomes(): the serial console drops
+# input from long lines under load.
+OUTCOMES_PER_COMMAND = 5
+
+
 def outcomes(sh, prog, arglist):
-    """`PROG ARGS` for each ARGS, in one shell command: a list of (exit
+    """`PROG ARGS` for each ARGS, a few to a shell command: a list of (exit
     status, stdout, first stderr line, last stderr line)."""
-    script = ("for a in %s; do %s $a >/tmp/pxl-out 2>/tmp/pxl-err; echo \"@@rc=$?\"; "
-              "cat /tmp/pxl-out; echo @@err; head -n 1 /tmp/pxl-err; echo @@last; "
-              "tail -n 1 /tmp/pxl-err; done" % (" ".join("'%s'" % a for a in arglist), prog))
-    _, out = sh(script, 30 + 3 * len(arglist))
+    out = ""
+    for i in range(0, len(arglist), OUTCOMES_PER_COMMAND):
+        part = arglist[i:i + OUTCOMES_PER_COMMAND]
+        script = ("for a in %s; do %s $a >/tmp/pxl-out 2>/tmp/pxl-err; echo \"@@rc=$?\"; "
+                  "cat /tmp/pxl-out; echo @@err; head -n 1 /tmp/pxl-err; echo @@last; "
+                  "tail -n 1 /tmp/pxl-err; done" % (" ".join("'%s'" % a for a in part), prog))
+        out += sh(script, 30 + 3 * len(part))[1]
     got = []
     for rec in out.split("@@rc=")[1:]:
         head, _, rest = rec.partition("\n")
