@@ -84,6 +84,16 @@ int ctrl_vcpu_info(struct ctrl *c, uint16_t domid, uint32_t vcpu,
 /* One vCPU's hard and soft affinity, `bytes` bytes of CPU bitmap each. */
 int ctrl_vcpu_affinity(struct ctrl *c, uint16_t domid, uint32_t vcpu, uint8_t *hard, uint8_t *soft,
 		       unsigned int bytes);
+/*
+ * Set a vCPU's hard and/or soft affinity (a NULL map is left alone), `bytes`
+ * bytes each; the hypervisor writes back the affinity in effect.
+ * extra_flags: XEN_VCPUAFFINITY_FORCE or 0.
+ */
+int ctrl_vcpu_set_affinity(struct ctrl *c, uint16_t domid, uint32_t vcpu, uint8_t *hard,
+			   uint8_t *soft, unsigned int bytes, uint32_t extra_flags);
+/* The credit scheduler's weight and cap of a domain (XEN_DOMCTL_scheduler_op). */
+int ctrl_sched_credit_get(struct ctrl *c, uint16_t domid, struct xen_domctl_sched_credit *out);
+int ctrl_sched_credit_set(struct ctrl *c, uint16_t domid, const struct xen_domctl_sched_credit *in);
 /* Destroy, repeating the domctl while the hypervisor answers -ERESTART. */
 int ctrl_domain_destroy(struct ctrl *c, uint16_t domid);
 
@@ -92,6 +102,14 @@ int ctrl_physinfo(struct ctrl *c, struct xen_sysctl_physinfo *out);
 int ctrl_sched_id(struct ctrl *c, uint32_t *sched_id);
 /* The number of CPUs in no pool (cpupool FREEINFO). */
 int ctrl_free_cpus(struct ctrl *c, unsigned int nr_cpus);
+/* A CPU pool: the first with an id >= first (cpupool INFO). */
+struct ctrl_pool {
+	uint32_t id, sched_id, n_dom;
+};
+int ctrl_cpupool_info(struct ctrl *c, uint32_t first, struct ctrl_pool *out);
+/* A pool's credit scheduler parameters: read (set 0) or written and read back. */
+int ctrl_sched_credit_params(struct ctrl *c, uint32_t pool, int set,
+			     struct xen_sysctl_credit_schedule *p);
 /* CPU topology, one entry per CPU index: a malloc'd array, the count returned. */
 int ctrl_cputopo(struct ctrl *c, struct xen_sysctl_cputopo **out);
 /* NUMA nodes: malloc'd meminfo[n] and distance[n * n], n returned. */

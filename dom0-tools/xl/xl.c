@@ -55,11 +55,13 @@ static const struct command commands[] = {
 	{ "shutdown", main_shutdown, "Ask a domain to shut down", "[options] <-a|Domain>",
 	  "-a, --all               Shut down every domain but dom0.\n"
 	  "-w, --wait              Wait until the domain has shut down (twice: until it is gone).\n"
-	  "-F                      Fall back to an ACPI power event (HVM guests; no effect here)." },
+	  "-F                      Fall back to an ACPI power event (HVM guests; no effect "
+	  "here)." },
 	{ "reboot", main_reboot, "Ask a domain to reboot", "[options] <-a|Domain>",
 	  "-a, --all               Reboot every domain but dom0.\n"
 	  "-w, --wait              Wait until the domain has shut down (twice: until it is gone).\n"
-	  "-F                      Fall back to an ACPI reset event (HVM guests; no effect here)." },
+	  "-F                      Fall back to an ACPI reset event (HVM guests; no effect "
+	  "here)." },
 	{ "vcpu-list", main_vcpu_list, "List the vCPUs of all domains, or of those named",
 	  "[Domain...]", NULL },
 	{ "vcpu-set", main_vcpu_set, "Set how many vCPUs a domain has online",
@@ -69,6 +71,21 @@ static const struct command commands[] = {
 	  "<Domain> <MemKB|MemMB[mgt]>", NULL },
 	{ "mem-set", main_mem_set, "Set a domain's memory target (its balloon driver follows)",
 	  "<Domain> <MemKB|MemMB[mgt]>", NULL },
+	{ "vcpu-pin", main_vcpu_pin, "Set which CPUs a VCPU can use",
+	  "[option] <Domain> <VCPU|all> <Hard affinity|-|all> <Soft affinity|-|all>",
+	  "-f, --force             Undo an override pinning done by the kernel.\n"
+	  "-i, --ignore-global-affinity-masks\n"
+	  "                        Ignore xl.conf's global masks (pxl reads none)." },
+	{ "sched-credit", main_sched_credit, "Get/set credit scheduler parameters",
+	  "[-d <Domain> [-w[=WEIGHT]|-c[=CAP]]] [-s [-t TSLICE] [-r RATELIMIT]] [-p CPUPOOL]",
+	  "-d DOMAIN, --domain=DOMAIN        Domain to modify\n"
+	  "-w WEIGHT, --weight=WEIGHT        Weight (int)\n"
+	  "-c CAP, --cap=CAP                 Cap (int)\n"
+	  "-s         --schedparam           Query / modify scheduler parameters\n"
+	  "-t TSLICE, --tslice_ms=TSLICE     Set the timeslice, in milliseconds\n"
+	  "-r RLIMIT, --ratelimit_us=RLIMIT  Set the scheduling rate limit, in microseconds\n"
+	  "-m DLY, --migration_delay_us=DLY  Set the migration delay, in microseconds\n"
+	  "-p CPUPOOL, --cpupool=CPUPOOL     Restrict output to CPUPOOL" },
 	{ "rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>", NULL },
 	{ "uptime", main_uptime, "Show how long domains have been running", "[-s] [Domain]",
 	  "-s                      Short form, like uptime(1)." },
@@ -77,6 +94,7 @@ static const struct command commands[] = {
 
 const char *xl_prog = "xl";
 int xl_verbose;
+bool xl_dry_run;
 static struct ctrl ctrl_handle = { .privcmd_fd = -1 };
 static int ctrl_opened;
 static struct xs_handle *xs_handle;
@@ -151,17 +169,14 @@ void xl_help(const char *name)
 }
 
 /*
- * getopt over a command's own options, plus -h/--help.  Returns the next
- * option, or -1 when they are done and at least min_args operands remain.
- * An unknown option exits 2, help exits 0, too few operands exit 2.
+ * getopt over a command's own options (long ones from LONGOPTS), plus
+ * -h/--help.  Returns the next option, or -1 when they are done and at
+ * least min_args operands remain.  An unknown option or a missing value
+ * exits 2, help exits 0, too few operands exit 2.
  */
-int xl_getopt(int argc, char **argv, const char *opts, const char *cmd, int min_args)
+int xl_getopt_long(int argc, char **argv, const char *opts, const struct option *longopts,
+		   const char *cmd, int min_args)
 {
-	static const struct option longopts[] = {
-		{ "help", 0, 0, 'h' }, { "long", 0, 0, 'l' },  { "verbose", 0, 0, 'v' },
-		{ "numa", 0, 0, 'n' }, { "clear", 0, 0, 'c' }, { "all", 0, 0, 'a' },
-		{ "wait", 0, 0, 'w' },	{ "ignore-host", 0, 0, 'i' }, { 0, 0, 0, 0 },
-	};
 	char optstring[32];
 	int opt;
 
@@ -191,6 +206,17 @@ int xl_getopt(int argc, char **argv, const char *opts, const char *cmd, int min_
 	return -1;
 }
 
+int xl_getopt(int argc, char **argv, const char *opts, const char *cmd, int min_args)
+{
+	static const struct option longopts[] = {
+		{ "help", 0, 0, 'h' }, { "long", 0, 0, 'l' },	     { "verbose", 0, 0, 'v' },
+		{ "numa", 0, 0, 'n' }, { "clear", 0, 0, 'c' },	     { "all", 0, 0, 'a' },
+		{ "wait", 0, 0, 'w' }, { "ignore-host", 0, 0, 'i' }, { 0, 0, 0, 0 },
+	};
+
+	return xl_getopt_long(argc, argv, opts, longopts, cmd, min_args);
+}
+
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -198,7 +224,10 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Global options: -v counts (see xl_phase); -f, -N, -t are taken and have no effect yet. */
+/*
+ * Global options: -v counts (see xl_phase); -N (dry run) is honoured by
+ * vcpu-pin only; -f, -t are taken and have no effect yet.
+ */
 static int global_options(int argc, char **argv)
 {
 	int opt;
@@ -211,6 +240,8 @@ static int global_options(int argc, char **argv)
 		}
 		if (opt == 'v')
 			xl_verbose++;
+		if (opt == 'N')
+			xl_dry_run = true;
 	}
 	return optind;
 }

@@ -20,6 +20,8 @@ struct xs_handle;
 extern const char *xl_prog;
 /* How many -v were given, globally (xl -v CMD) or to the command. */
 extern int xl_verbose;
+/* Global -N: print what would be done, change nothing (vcpu-pin only). */
+extern bool xl_dry_run;
 
 /* Opened on first use; a failure prints why and exits 1. */
 struct ctrl *xl_ctrl(void);
@@ -27,6 +29,10 @@ struct xs_handle *xl_xs(void);
 
 /* Command-line handling in xl's manner (xl.c). */
 int xl_getopt(int argc, char **argv, const char *opts, const char *cmd, int min_args);
+struct option;
+/* The same with the command's own long options (LONGOPTS needs "help" -> 'h'). */
+int xl_getopt_long(int argc, char **argv, const char *opts, const struct option *longopts,
+		   const char *cmd, int min_args);
 void xl_help(const char *cmd);
 
 /* Domains (xl_util.c). */
@@ -112,5 +118,7 @@ int main_vcpu_set(int argc, char **argv);
 int main_mem_max(int argc, char **argv);
 int main_mem_set(int argc, char **argv);
 int main_rename(int argc, char **argv);
+int main_vcpu_pin(int argc, char **argv);
+int main_sched_credit(int argc, char **argv);
 
 #endif /* PETREL_XL_H */

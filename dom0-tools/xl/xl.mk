@@ -6,7 +6,9 @@
 #                    (in TEST_TARGETS; a few seconds), the builder's kernel
 #                    reader (dom0-tools/builder) on made and real kernels,
 #                    the console ring reader (dom0-tools/console), pxl create
-#                    on broken xl.cfg files (tests/unit/ctrl/create-bad)
+#                    on broken xl.cfg files (tests/unit/ctrl/create-bad), the
+#                    CPU bitmap terms of vcpu-pin, vcpu-pin and sched-credit
+#                    on bad operands
 #   pxenconsoled     build/xl/pxenconsoled, static (in `make`): the console
 #                    daemon, dom0's /usr/sbin/pxenconsoled
 CTRL_DIR := dom0-tools/ctrl
@@ -20,16 +22,18 @@ XL_DIR := dom0-tools/xl
 XL_OUT := $(BUILD)/xl
 XL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -iquote include/public \
 	-iquote $(CTRL_DIR) -iquote $(XL_DIR) -iquote $(BUILDER_DIR) -I$(XS_DIR)/include
-CTRL_SRCS := $(CTRL_DIR)/ctrl.c $(CTRL_DIR)/ctrl_map.c $(CTRL_DIR)/ctrl_topo.c
+CTRL_SRCS := $(CTRL_DIR)/ctrl.c $(CTRL_DIR)/ctrl_map.c $(CTRL_DIR)/ctrl_topo.c \
+	$(CTRL_DIR)/ctrl_sched.c
 CTRL_HDRS := $(wildcard $(CTRL_DIR)/*.h) $(wildcard include/public/*.h)
 XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_list.c \
 	$(XL_DIR)/xl_dom.c $(XL_DIR)/xl_create.c $(XL_DIR)/cfg.c $(XL_DIR)/xl_console.c \
 	$(XL_DIR)/xl_shutdown.c $(XL_DIR)/xl_list_long.c $(XL_DIR)/xl_monitor.c \
-	$(XL_DIR)/xl_userdata.c $(XL_DIR)/xl_vcpu_mem.c
+	$(XL_DIR)/xl_userdata.c $(XL_DIR)/xl_vcpu_mem.c $(XL_DIR)/xl_cpumap.c \
+	$(XL_DIR)/xl_pin.c $(XL_DIR)/xl_sched.c
 XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
-	$(XL_OUT)/test_layout $(XL_OUT)/test_pvh_acpi $(XL_OUT)/test_conring
+	$(XL_OUT)/test_layout $(XL_OUT)/test_pvh_acpi $(XL_OUT)/test_conring $(XL_OUT)/test_cpumap
 CON_DIR := dom0-tools/console
 CON_SRCS := $(CON_DIR)/conring.c
 CON_HDRS := $(CON_DIR)/conring.h include/public/io/console.h
@@ -62,6 +66,10 @@ $(XL_OUT)/test_ctrl: tests/unit/ctrl/test_ctrl.c $(CTRL_SRCS) $(CTRL_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(CTRL_SRCS) -lcmocka
 
+$(XL_OUT)/test_cpumap: tests/unit/ctrl/test_cpumap.c $(XL_DIR)/xl_cpumap.c $(XL_DIR)/xl_cpumap.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_cpumap.c -lcmocka
+
 $(XL_OUT)/test_cfg: tests/unit/ctrl/test_cfg.c $(XL_DIR)/cfg.c $(XL_DIR)/cfg.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/cfg.c -lcmocka
@@ -86,7 +94,8 @@ $(XL_OUT)/test_pvh_acpi: tests/unit/ctrl/test_pvh_acpi.c $(BUILDER_DIR)/pvh_acpi
 # test_create_bad.sh: pxl create on the broken files of tests/unit/ctrl/create-bad,
 # refused on the host before any hypervisor call.
 test-xl-unit: $(XL_UNIT_BINS) $(XL_OUT)/pxl $(XS_OUT)/debian/.stamp
-	@bash tests/unit/run-unit.sh $(XL_UNIT_BINS) tests/unit/ctrl/test_create_bad.sh
+	@bash tests/unit/run-unit.sh $(XL_UNIT_BINS) tests/unit/ctrl/test_create_bad.sh \
+		tests/unit/ctrl/test_pxl_args.sh
 
 DOM0_TOOLS += $(XL_OUT)/pxl:usr/sbin/pxl
 DOM0_TOOLS += $(XL_OUT)/pxenconsoled:usr/sbin/pxenconsoled

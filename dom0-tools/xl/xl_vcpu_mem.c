@@ -11,40 +11,10 @@
 
 #include "xenstore.h"
 #include "xl.h"
+#include "xl_cpumap.h"
 
 /* libxl's slack above a domain's memory in its hypervisor limit (x86). */
 #define MAXMEM_SLACK_KB 1024
-
-/*
- * A CPU bitmap as xl prints it: "all" when every CPU from 0 to the last is
- * set, "none" when none is, else ranges ("0-2,5").
- */
-static void print_cpus(const uint8_t *map, unsigned int nr_cpus)
-{
-	unsigned int i = 0, runs = 0;
-
-#define CPU_SET(n) ((map[(n) / 8] >> ((n) % 8)) & 1)
-	while (i < nr_cpus) {
-		unsigned int first;
-
-		if (!CPU_SET(i)) {
-			i++;
-			continue;
-		}
-		for (first = i; i < nr_cpus && CPU_SET(i); i++)
-			;
-		if (first == 0 && i == nr_cpus) {
-			printf("all");
-			return;
-		}
-		printf("%s%u", runs++ ? "," : "", first);
-		if (i - 1 > first)
-			printf("-%u", i - 1);
-	}
-#undef CPU_SET
-	if (!runs)
-		printf("none");
-}
 
 static void print_domain_vcpus(uint16_t domid, unsigned int nr_cpus)
 {
@@ -78,9 +48,9 @@ static void print_domain_vcpus(uint16_t domid, unsigned int nr_cpus)
 		else
 			printf("%5c %3c%cp ", '-', '-', '-');
 		printf("%9.1f  ", (double)v.cpu_time / 1e9);
-		print_cpus(hard, nr_cpus);
+		xl_cpumap_print(stdout, hard, nr_cpus);
 		printf(" / ");
-		print_cpus(soft, nr_cpus);
+		xl_cpumap_print(stdout, soft, nr_cpus);
 		printf("\n");
 	}
 	free(name);

@@ -7,8 +7,8 @@ blocked) are compared with a tolerance; everything else must be equal.
 
     check_dom0(sh, res)           info, list, uptime, dmesg, errors (dom0 only)
     check_domu(sh, res, name)     list, domid/domname, pause/unpause, uptime of a domU;
-                                  vcpu-list, rename, vcpu-set, mem-max, mem-set against
-                                  xl's output and effects
+                                  vcpu-list, rename, vcpu-set, mem-max, mem-set, vcpu-pin,
+                                  sched-credit against xl's output and effects
     check_destroy(sh, res, ...)   pxl destroy of a domU Debian's xl created
     check_create(sh, res, ...)    pxl create of the guest; Debian's xl lists and destroys it
     check_dmesg_clear(sh, res)    pxl dmesg -c, on a ring that still has the banner
@@ -18,6 +18,7 @@ blocked) are compared with a tolerance; everything else must be equal.
 """
 
 import re
+import time
 
 LIST_ROW = re.compile(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([-rbpscd]{6})\s+([\d.]+)(.*)$")
 # `xl info` keys whose values move between two runs, with the allowed drift
@@ -333,6 +334,11 @@ def check_domu_more(sh, res, name):
         a, b = first_error(sh, "xl", args, True), first_error(sh, "pxl", args, True)
         res.check("pxl/error-" + case, a == b and a[0] != "rc=0",
                   "`%s`: xl %r, pxl %r" % (args, a, b), "%s %s" % b)
+    t0 = time.monotonic()
+    check_vcpu_pin(sh, res, name)
+    check_sched_credit(sh, res, name)
+    print("note: vcpu-pin and sched-credit checks took %.0f s" % (time.monotonic() - t0),
+          flush=True)
     sh("xl mem-set %s 32; xl mem-max %s 32" % (name, name))
     after = memory_nodes(sh, domid)
     res.check("pxl/mem-restored", after == ["32768", "32768", "32"],
@@ -430,3 +436,119 @@ def check_create_more(sh, res, name, wait_s, timeout):
                  "break; usleep 200000; i=$((i+1)); done; xl list %s; echo rc=$?"
                  % (name, name, wait_s * 5, name), timeout)
     res.check("pxl/create-pxl-destroy", "rc=1" in out, "still listed: %r" % out.strip())
+
+
+# Command lines per shell command in outcomes(): the serial console drops
+# input from long lines under load.
+OUTCOMES_PER_COMMAND = 5
+
+
+def outcomes(sh, prog, arglist):
+    """`PROG ARGS` for each ARGS, a few to a shell command: a list of (exit
+    status, stdout, first stderr line, last stderr line)."""
+    out = ""
+    for i in range(0, len(arglist), OUTCOMES_PER_COMMAND):
+        part = arglist[i:i + OUTCOMES_PER_COMMAND]
+        script = ("for a in %s; do %s $a >/tmp/pxl-out 2>/tmp/pxl-err; echo \"@@rc=$?\"; "
+                  "cat /tmp/pxl-out; echo @@err; head -n 1 /tmp/pxl-err; echo @@last; "
+                  "tail -n 1 /tmp/pxl-err; done" % (" ".join("'%s'" % a for a in part), prog))
+        out += sh(script, 30 + 3 * len(part))[1]
+    got = []
+    for rec in out.split("@@rc=")[1:]:
+        head, _, rest = rec.partition("\n")
+        body, _, errs = rest.partition("@@err\n")
+        first, _, last = errs.partition("@@last\n")
+        got.append(("rc=" + head.strip(), body.rstrip("\n"),
+                    first.strip().replace("'%s " % prog, "'PROG "),
+                    last.strip().replace("'%s " % prog, "'PROG ")))
+    return got + [None] * (len(arglist) - len(got))
+
+
+def compare_outcomes(sh, res, name, cases):
+    """Each (case, args): xl's and pxl's exit status, stdout and last stderr
+    line agree; for a case named *-usage (xl's help text goes with it) the
+    exit status and the first stderr line."""
+    arglist = [args for _, args in cases]
+    for (case, args), a, b in zip(cases, outcomes(sh, "xl", arglist),
+                                  outcomes(sh, "pxl", arglist)):
+        if case.endswith("-usage") and a and b:
+            a, b = (a[0], a[2]), (b[0], b[2])
+        elif a and b:
+            a, b = (a[0], a[1], a[3]), (b[0], b[1], b[3])
+        shown = " ".join(b[-1].splitlines()[-1:] or b[1].splitlines()[-1:]) if b else ""
+        res.check("%s-%s" % (name, case), a is not None and a == b,
+                  "`%s`: xl %r, pxl %r" % (args, a, b), "%s %s" % (b and b[0], shown))
+
+
+def check_vcpu_pin(sh, res, name):
+    """vcpu-pin: the same effect through xl vcpu-list as xl's (a soft
+    affinity emptied by "^0", every vCPU back to all), the same dry-run
+    cpumaps (-N) and refusals."""
+    got = []
+    for prog in ("xl", "pxl"):
+        _, out = sh("xl vcpu-pin {n} all all all; {p} vcpu-pin {n} 0 - ^0; echo rc=$?; "
+                    "xl vcpu-list {n}; {p} vcpu-pin {n} all all all; echo rc=$?; "
+                    "xl vcpu-list {n}".format(n=name, p=prog))
+        rows = [m.group(7) for m in map(VCPU_ROW.match, out.splitlines()) if m]
+        got.append((re.findall(r"rc=\d+", out), rows))
+    want = (["rc=0", "rc=0"], ["all / none", "all / all"])
+    res.check("pxl/vcpu-pin", got[0] == got[1] == want,
+              "(exit statuses, affinities after ^0 and after all): xl %r, pxl %r"
+              % tuple(got), " then ".join(got[1][1]))
+    compare_outcomes(sh, res, "pxl/vcpu-pin", [
+        ("dry-run", "-N vcpu-pin 0 0 0-3,^2 1,,0"),
+        ("dry-run-soft-only", "-N vcpu-pin 0 all - node:0"),
+        ("dry-run-none", "-N vcpu-pin 0 0 ^0"),
+        ("force", "vcpu-pin -f %s 0 all" % name),
+        ("bad-range", "vcpu-pin %s 0 3-1" % name),
+        ("bad-cpu", "vcpu-pin %s 0 ^x" % name),
+        ("not-all", "vcpu-pin %s 0 ^all" % name),
+        ("bad-vcpu", "vcpu-pin %s x all" % name),
+        ("force-all", "vcpu-pin -f %s all all" % name),
+        ("no-maps", "vcpu-pin %s 0 -" % name),
+        ("vcpu-missing", "vcpu-pin %s 5 all" % name),
+        ("domain-missing", "vcpu-pin 999 0 all"),
+        ("few-args-usage", "vcpu-pin %s 0" % name)])
+
+
+def check_sched_credit(sh, res, name):
+    """sched-credit: the listings byte for byte; a weight and cap, and the
+    pool's slice and rate limit, set by each tool from the same start and
+    read back by xl; the refusals."""
+    _, facts = sh("xl info xen_scheduler; xl sched-credit -s")
+    credit = facts.split()[:1] == ["credit"]
+    m = re.search(r"tslice=(\d+)ms ratelimit=(\d+)us", facts)
+    start = m.groups() if m else ("30", "0")
+    for case, args, show, undo, want in (
+            ("set", "-d %s -w 512 -c 50" % name, "-d %s" % name, "-d %s -w 256 -c 0" % name,
+             "512 50"),
+            ("params-set", "-s -t 10 -r 500", "-s", "-s -t %s -r %s" % start,
+             "tslice=10ms ratelimit=500us")):
+        got = []
+        for prog in ("xl", "pxl"):
+            _, out = sh("%s sched-credit %s 2>/dev/null; echo rc=$?; xl sched-credit %s 2>&1; "
+                        "xl sched-credit %s >/dev/null 2>&1" % (prog, args, show, undo))
+            rc, _, shown = out[out.find("rc="):].partition("\n")
+            got.append((rc.strip(), " ".join(shown.split())))
+        # on Xen 4.17's default credit2 both refuse alike; on credit it takes
+        ok = got[0] == got[1] and (not credit or (got[1][0] == "rc=0" and want in got[1][1]))
+        res.check("pxl/sched-credit-" + case, ok, "`%s` (credit: %s): xl %r, pxl %r; want %r"
+                  % (args, credit, got[0], got[1], want), "%s %s" % got[1])
+    compare_outcomes(sh, res, "pxl/sched-credit", [
+        ("list", "sched-credit"),
+        ("domain", "sched-credit -d %s" % name),
+        ("pool", "sched-credit -p Pool-0"),
+        ("params", "sched-credit -s"),
+        ("params-pool", "sched-credit -s -p 0")])
+    compare_outcomes(sh, res, "pxl/error-sched-credit", [
+        ("weight-0", "sched-credit -d %s -w 0" % name),
+        ("cap-1000", "sched-credit -d %s -c 1000" % name),
+        ("no-domain", "sched-credit -w 5"),
+        ("pool-and-domain", "sched-credit -p 0 -d %s" % name),
+        ("tslice-no-s", "sched-credit -t 5"),
+        ("tslice-0", "sched-credit -s -t 0"),
+        ("ratelimit-50", "sched-credit -s -r 50"),
+        ("pool-nosuch", "sched-credit -p nosuch"),
+        ("domain-nosuch", "sched-credit -d nosuch"),
+        ("domain-999", "sched-credit -d 999"),
+        ("missing-value", "sched-credit -d")])

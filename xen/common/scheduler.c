@@ -45,6 +45,7 @@ struct vcpu *current; /* host builds; the hypervisor's is per CPU (domain.h) */
 #endif
 static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
 bool sched_cpu0_only; /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
+u64 sched_slice_ns = SCHED_SLICE_NS;
 
 static struct sched_cpu *this_cpu_sched(void)
 {
@@ -292,8 +293,8 @@ static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
 	u64 ref_vtime = 0;
 	const struct vcpu *ref = vtime_ref(sc, system_time(), &ref_vtime);
 
-	if (ref && ref != v && v->sched_vtime + SCHED_SLICE_NS < ref_vtime)
-		v->sched_vtime = ref_vtime - SCHED_SLICE_NS;
+	if (ref && ref != v && v->sched_vtime + sched_slice_ns < ref_vtime)
+		v->sched_vtime = ref_vtime - sched_slice_ns;
 }
 
 /*
@@ -302,7 +303,7 @@ static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
  */
 static void arm_slice(struct sched_cpu *sc, struct vcpu *running, u64 now, u64 wake_at)
 {
-	u64 end = sc->runq_head ? now + SCHED_SLICE_NS : ~0ULL;
+	u64 end = sc->runq_head ? now + sched_slice_ns : ~0ULL;
 
 	ASSERT_LOCKED(&sc->lock);
 	if (running) {

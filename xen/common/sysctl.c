@@ -253,20 +253,46 @@ static long cpupool_op(struct xen_sysctl_cpupool_op *op)
 	}
 }
 
-/* The credit interface to the round robin: a fixed slice, no rate limit. */
+/*
+ * The credit interface to the round robin.  putinfo takes what Xen's credit
+ * scheduler takes (the same ranges; a rate limit no longer than the slice)
+ * and answers as getinfo.  The slice is the round robin's; the rate limit
+ * and the migration delay are kept and reported, the round robin has
+ * neither (0 until set).
+ */
+static u32 credit_ratelimit_us, credit_migr_delay_us;
+
+static bool credit_params_bad(const struct xen_sysctl_credit_schedule *p)
+{
+	bool rate_bad = p->ratelimit_us && (p->ratelimit_us < XEN_SYSCTL_SCHED_RATELIMIT_MIN ||
+					    p->ratelimit_us > XEN_SYSCTL_SCHED_RATELIMIT_MAX);
+
+	return p->tslice_ms < XEN_SYSCTL_CSCHED_TSLICE_MIN ||
+	       p->tslice_ms > XEN_SYSCTL_CSCHED_TSLICE_MAX || rate_bad ||
+	       (u64)p->ratelimit_us > (u64)p->tslice_ms * 1000 ||
+	       p->vcpu_migr_delay_us > XEN_SYSCTL_CSCHED_MGR_DLY_MAX_US;
+}
+
 static long scheduler_op(struct xen_sysctl_scheduler_op *op)
 {
+	struct xen_sysctl_credit_schedule *p = &op->u.sched_credit;
+
 	if (op->cmd != XEN_SYSCTL_SCHEDOP_putinfo && op->cmd != XEN_SYSCTL_SCHEDOP_getinfo)
 		return -EINVAL;
 	if (op->cpupool_id != 0)
 		return -ESRCH;
 	if (op->sched_id != XEN_SCHEDULER_CREDIT)
 		return -EINVAL;
-	if (op->cmd == XEN_SYSCTL_SCHEDOP_putinfo)
-		return -ENOSYS;
-	op->u.sched_credit.tslice_ms = (u32)(SCHED_SLICE_NS / 1000000);
-	op->u.sched_credit.ratelimit_us = 0;
-	op->u.sched_credit.vcpu_migr_delay_us = 0;
+	if (op->cmd == XEN_SYSCTL_SCHEDOP_putinfo) {
+		if (credit_params_bad(p))
+			return -EINVAL;
+		sched_slice_ns = (u64)p->tslice_ms * 1000000;
+		credit_ratelimit_us = p->ratelimit_us;
+		credit_migr_delay_us = p->vcpu_migr_delay_us;
+	}
+	p->tslice_ms = (u32)(sched_slice_ns / 1000000);
+	p->ratelimit_us = credit_ratelimit_us;
+	p->vcpu_migr_delay_us = credit_migr_delay_us;
 	return 0;
 }
 

@@ -28,6 +28,9 @@ struct domain;
 #define SCHED_CAP_PERIOD_NS 30000000ULL /* a cap is a share of each 30 ms */
 #define SCHED_DEFAULT_WEIGHT 256	/* Xen's default credit weight */
 
+/* The time slice in use (SCHED_SLICE_NS until sysctl scheduler_op sets one). */
+extern u64 sched_slice_ns;
+
 /* The CPU vCPU @vcpu_id of a domain is placed on. */
 unsigned int sched_pick_cpu(unsigned int vcpu_id);
 /* The vcpus_on_cpu0 option: sched_pick_cpu() always answers CPU 0. */

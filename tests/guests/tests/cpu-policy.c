@@ -4,13 +4,17 @@
  * no arrays, the PV default and host policies, a short array, bad indexes),
  * domctl get_cpu_policy of the caller's own domain, set_cpu_policy refused
  * for oneself, and domctl scheduler_op getinfo/putinfo under the scheduler
- * sysctl sched_id names (credit on Petrel, credit2 on Xen 4.17).
+ * sysctl sched_id names (credit on Petrel, credit2 on Xen 4.17); and what
+ * xl sched-credit -s issues, sysctl scheduler_op for credit: under credit
+ * getinfo, putinfo of out-of-range values refused with nothing changed, a
+ * good putinfo answered and read back; under another scheduler -EINVAL.
  */
 #include "xtest.h"
 
 #define HC_sysctl 35
 #define SYSCTL_VERSION 0x15
 #define SYSCTL_sched_id 4
+#define SYSCTL_scheduler_op 19
 #define SYSCTL_get_cpu_policy 29
 #define POLICY_host 1
 #define POLICY_pv_default 4
@@ -19,8 +23,10 @@
 #define DOMCTL_set_cpu_policy 83
 #define SCHEDOP_putinfo 0
 #define SCHEDOP_getinfo 1
+#define SCHEDULER_CREDIT 5
 #define SCHEDULER_ARINC653 7
 #define NO_SUBLEAF 0xffffffffu
+#define ESRCH 3
 #define EINVAL 22
 #define ENOBUFS 105
 #define MAX_LEAVES 256
@@ -37,10 +43,20 @@ struct policy_args {
 	struct leaf *leaves;
 	struct msr *msrs;
 };
+/* xen_sysctl_credit_schedule */
+struct credit_params {
+	uint32_t tslice_ms, ratelimit_us, migr_delay_us;
+};
+/* xen_sysctl_scheduler_op: its union is 8-byte aligned (a 64-bit handle in it) */
+struct sched_params_op {
+	uint32_t pool, sched_id, cmd, pad;
+	struct credit_params credit;
+};
 struct sysctl {
 	uint32_t cmd, interface_version;
 	union {
 		struct policy_args policy;
+		struct sched_params_op sched_op;
 		uint32_t sched_id;
 		uint8_t pad[128];
 	} u;
@@ -221,9 +237,78 @@ static void test_scheduler_op(void)
 	xtest_check(sched(id, 9, &w, &c) == -EINVAL, "scheduler_op cmd 9 was not -EINVAL");
 }
 
+static long credit_params(uint32_t pool, uint32_t sched_id, uint32_t cmd, struct credit_params *p)
+{
+	struct sysctl op = { 0 };
+	long rc;
+
+	op.u.sched_op = (struct sched_params_op){ pool, sched_id, cmd, 0, *p };
+	rc = sysctl(&op, SYSCTL_scheduler_op);
+	*p = op.u.sched_op.credit;
+	return rc;
+}
+
+static bool same_params(const struct credit_params *a, const struct credit_params *b)
+{
+	return a->tslice_ms == b->tslice_ms && a->ratelimit_us == b->ratelimit_us &&
+	       a->migr_delay_us == b->migr_delay_us;
+}
+
+/* Out of Xen's credit ranges: a slice of 0 or 1001 ms, a rate limit under 100 us, over
+ * 500000 us or longer than the slice, a migration delay over 100 ms. */
+static const struct credit_params bad_params[] = {
+	{ 0, 0, 0 },	   { 1001, 0, 0 }, { 30, 50, 0 },
+	{ 30, 500001, 0 }, { 1, 1001, 0 }, { 30, 0, 100001 },
+};
+
+static void test_credit_params(void)
+{
+	struct credit_params start = { 0 }, p = { 0 }, want = { 10, 500, 7 };
+	struct sysctl op = { 0 };
+	long rc = sysctl(&op, SYSCTL_sched_id);
+
+	if (rc == 0 && op.u.sched_id != SCHEDULER_CREDIT) {
+		rc = credit_params(0, SCHEDULER_CREDIT, SCHEDOP_getinfo, &p);
+		xtest_check(rc == -EINVAL, "credit's getinfo under scheduler %u: %ld",
+			    op.u.sched_id, rc);
+		return;
+	}
+	rc = credit_params(0, SCHEDULER_CREDIT, SCHEDOP_getinfo, &start);
+	xtest_check(rc == 0 && start.tslice_ms >= 1 && start.tslice_ms <= 1000,
+		    "getinfo: %ld, slice %u ms", rc, start.tslice_ms);
+	for (unsigned int i = 0; i < sizeof(bad_params) / sizeof(bad_params[0]); i++) {
+		p = bad_params[i];
+		rc = credit_params(0, SCHEDULER_CREDIT, SCHEDOP_putinfo, &p);
+		xtest_check(rc == -EINVAL, "putinfo %u ms, %u us, %u us: %ld",
+			    bad_params[i].tslice_ms, bad_params[i].ratelimit_us,
+			    bad_params[i].migr_delay_us, rc);
+		credit_params(0, SCHEDULER_CREDIT, SCHEDOP_getinfo, &p);
+		xtest_check(same_params(&p, &start), "a refused putinfo changed the slice to %u ms",
+			    p.tslice_ms);
+	}
+	p = want;
+	rc = credit_params(0, SCHEDULER_CREDIT, SCHEDOP_putinfo, &p);
+	xtest_check(rc == 0 && same_params(&p, &want),
+		    "putinfo 10 ms, 500 us, 7 us: %ld, answered "
+		    "%u %u %u",
+		    rc, p.tslice_ms, p.ratelimit_us, p.migr_delay_us);
+	p = (struct credit_params){ 0 };
+	credit_params(0, SCHEDULER_CREDIT, SCHEDOP_getinfo, &p);
+	xtest_check(same_params(&p, &want), "getinfo after putinfo: %u %u %u", p.tslice_ms,
+		    p.ratelimit_us, p.migr_delay_us);
+	p = start;
+	xtest_check(credit_params(0, SCHEDULER_CREDIT, SCHEDOP_putinfo, &p) == 0,
+		    "putinfo of the first values refused");
+	xtest_check(credit_params(1, SCHEDULER_CREDIT, SCHEDOP_getinfo, &p) == -ESRCH,
+		    "getinfo of pool 1 was not -ESRCH");
+	xtest_check(credit_params(0, SCHEDULER_CREDIT, 9, &p) == -EINVAL,
+		    "sysctl scheduler_op cmd 9 was not -EINVAL");
+}
+
 void test_main(void)
 {
 	test_sysctl_policy();
 	test_domctl_policy();
 	test_scheduler_op();
+	test_credit_params();
 }

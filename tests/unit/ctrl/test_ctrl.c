@@ -83,6 +83,20 @@ static long fake_pcitopo(struct xen_sysctl *s)
 	return 0;
 }
 
+/* FREEINFO: the free map; INFO: pool 0 only, credit, two domains. */
+static long fake_cpupool(struct fake *f, struct xen_sysctl_cpupool_op *op)
+{
+	if (op->op == XEN_SYSCTL_CPUPOOL_OP_FREEINFO) {
+		op->cpumap.bitmap.p[0] = f->freemap;
+		return 0;
+	}
+	if (op->cpupool_id > 0)
+		return -ENOENT;
+	op->sched_id = XEN_SCHEDULER_CREDIT;
+	op->n_dom = 2;
+	return 0;
+}
+
 static long fake_sysctl(struct fake *f, struct xen_sysctl *s)
 {
 	f->last_sysctl = *s;
@@ -102,7 +116,12 @@ static long fake_sysctl(struct fake *f, struct xen_sysctl *s)
 	case XEN_SYSCTL_pcitopoinfo:
 		return fake_pcitopo(s);
 	case XEN_SYSCTL_cpupool_op:
-		s->u.cpupool_op.cpumap.bitmap.p[0] = f->freemap;
+		return fake_cpupool(f, &s->u.cpupool_op);
+	case XEN_SYSCTL_scheduler_op:
+		/* credit's defaults; putinfo answers what it was given */
+		if (s->u.scheduler_op.cmd == XEN_SYSCTL_SCHEDOP_getinfo)
+			s->u.scheduler_op.u.sched_credit =
+			    (struct xen_sysctl_credit_schedule){ 30, 1000, 0 };
 		return 0;
 	default:
 		return -ENOSYS;
@@ -125,6 +144,11 @@ static long fake_domctl(struct fake *f, struct xen_domctl *d)
 		d->u.getvcpuinfo.cpu = 2;
 		d->u.getvcpuinfo.cpu_time = 1500000000ull;
 	}
+	if (d->cmd == XEN_DOMCTL_setvcpuaffinity && d->u.vcpuaffinity.cpumap_hard.bitmap.p)
+		d->u.vcpuaffinity.cpumap_hard.bitmap.p[0] &= 0x0f; /* four CPUs online */
+	if (d->cmd == XEN_DOMCTL_scheduler_op &&
+	    d->u.scheduler_op.cmd == XEN_DOMCTL_SCHEDOP_getinfo)
+		d->u.scheduler_op.u.credit = (struct xen_domctl_sched_credit){ 300, 20 };
 	if (d->cmd == XEN_DOMCTL_getvcpuaffinity) {
 		/* hard: CPUs 0 and 9 of the bits asked for; soft: every one */
 		struct xen_domctl_vcpuaffinity *a = &d->u.vcpuaffinity;
@@ -352,6 +376,74 @@ static void test_vcpus_and_max_mem(void **state)
 	assert_int_equal(hard[0], 0x77);
 }
 
+/* setvcpuaffinity: the flags for the maps given, the effective map back. */
+static void test_set_affinity(void **state)
+{
+	struct ctrl *c = *state;
+	struct fake *f = c->priv;
+	struct xen_domctl_vcpuaffinity *a = &f->last_domctl.u.vcpuaffinity;
+	uint8_t hard[2] = { 0xf6, 0x01 }, soft[2] = { 0x03, 0 };
+
+	assert_int_equal(ctrl_vcpu_set_affinity(c, 4, 1, hard, NULL, 2, 0), 0);
+	assert_int_equal(f->last_domctl.cmd, XEN_DOMCTL_setvcpuaffinity);
+	assert_int_equal(f->last_domctl.domain, 4);
+	assert_int_equal(a->vcpu, 1);
+	assert_int_equal(a->flags, XEN_VCPUAFFINITY_HARD);
+	assert_int_equal(a->cpumap_hard.nr_bits, 16);
+	assert_null(a->cpumap_soft.bitmap.p);
+	assert_int_equal(a->cpumap_soft.nr_bits, 0);
+	assert_int_equal(hard[0], 0x06);
+	assert_int_equal(hard[1], 0x01);
+	assert_int_equal(ctrl_vcpu_set_affinity(c, 4, 0, NULL, soft, 2, XEN_VCPUAFFINITY_FORCE), 0);
+	assert_int_equal(a->flags, XEN_VCPUAFFINITY_SOFT | XEN_VCPUAFFINITY_FORCE);
+	assert_null(a->cpumap_hard.bitmap.p);
+	assert_int_equal(soft[0], 0x03);
+	f->fail_with = EINVAL;
+	hard[0] = 0xf0;
+	assert_int_equal(ctrl_vcpu_set_affinity(c, 4, 0, hard, soft, 2, 0), -EINVAL);
+	assert_int_equal(hard[0], 0xf0);
+}
+
+/* Credit's per-domain and per-pool parameters, and a pool's facts. */
+static void test_sched_credit(void **state)
+{
+	struct ctrl *c = *state;
+	struct fake *f = c->priv;
+	struct xen_domctl_sched_credit dom = { 0 };
+	struct xen_sysctl_credit_schedule pool = { 0 };
+	struct ctrl_pool info;
+
+	assert_int_equal(ctrl_sched_credit_get(c, 5, &dom), 0);
+	assert_int_equal(f->last_domctl.cmd, XEN_DOMCTL_scheduler_op);
+	assert_int_equal(f->last_domctl.u.scheduler_op.sched_id, XEN_SCHEDULER_CREDIT);
+	assert_int_equal(f->last_domctl.u.scheduler_op.cmd, XEN_DOMCTL_SCHEDOP_getinfo);
+	assert_int_equal(dom.weight, 300);
+	assert_int_equal(dom.cap, 20);
+	dom = (struct xen_domctl_sched_credit){ 512, 50 };
+	assert_int_equal(ctrl_sched_credit_set(c, 5, &dom), 0);
+	assert_int_equal(f->last_domctl.u.scheduler_op.cmd, XEN_DOMCTL_SCHEDOP_putinfo);
+	assert_int_equal(f->last_domctl.u.scheduler_op.u.credit.weight, 512);
+	assert_int_equal(f->last_domctl.u.scheduler_op.u.credit.cap, 50);
+	assert_int_equal(ctrl_sched_credit_params(c, 0, 0, &pool), 0);
+	assert_int_equal(f->last_sysctl.cmd, XEN_SYSCTL_scheduler_op);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.cmd, XEN_SYSCTL_SCHEDOP_getinfo);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.sched_id, XEN_SCHEDULER_CREDIT);
+	assert_int_equal(pool.tslice_ms, 30);
+	assert_int_equal(pool.ratelimit_us, 1000);
+	pool = (struct xen_sysctl_credit_schedule){ 10, 500, 7 };
+	assert_int_equal(ctrl_sched_credit_params(c, 0, 1, &pool), 0);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.cmd, XEN_SYSCTL_SCHEDOP_putinfo);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.u.sched_credit.tslice_ms, 10);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.u.sched_credit.vcpu_migr_delay_us, 7);
+	assert_int_equal(pool.ratelimit_us, 500);
+	assert_int_equal(ctrl_cpupool_info(c, 0, &info), 0);
+	assert_int_equal(f->last_sysctl.u.cpupool_op.op, XEN_SYSCTL_CPUPOOL_OP_INFO);
+	assert_int_equal(info.id, 0);
+	assert_int_equal(info.sched_id, XEN_SCHEDULER_CREDIT);
+	assert_int_equal(info.n_dom, 2);
+	assert_int_equal(ctrl_cpupool_info(c, 1, &info), -ENOENT);
+}
+
 static void test_readconsole_chunks(void **state)
 {
 	struct ctrl *c = *state;
@@ -454,6 +546,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_restarts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_unpause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpus_and_max_mem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_affinity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sched_credit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readconsole_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_cpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xen_version, setup, teardown),
