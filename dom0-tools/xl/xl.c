@@ -226,7 +226,8 @@ static const char *base_name(const char *path)
 
 /*
  * Global options: -v counts (see xl_phase); -N (dry run) is honoured by
- * vcpu-pin only; -f, -t are taken and have no effect yet.
+ * vcpu-pin only, and every other command refuses it as xl refuses it for
+ * a command without a dry run; -f, -t are taken and have no effect yet.
  */
 static int global_options(int argc, char **argv)
 {
@@ -268,7 +269,10 @@ int main(int argc, char **argv)
 	argc -= first;
 	argv += first;
 	optind = 1;
-	if (c) {
+	if (c && xl_dry_run && c->run != main_vcpu_pin) {
+		fprintf(stderr, "command does not implement -N (dryrun) option\n");
+		r = EXIT_FAILURE;
+	} else if (c) {
 		r = c->run(argc, argv);
 	} else if (strcmp(name, "help") == 0) {
 		xl_help(argc > 1 ? argv[1] : NULL);

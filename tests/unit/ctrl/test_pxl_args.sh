@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# pxl vcpu-pin and sched-credit on bad operands, on the host, without a
-# hypervisor: each must exit as xl does (1, or 2 for a missing value or too
-# few operands) with xl's text as its last stderr line, refused before pxl
-# reaches for privcmd or xenstore.  TAP output for tests/unit/run-unit.sh.
+# pxl vcpu-pin and sched-credit on bad operands, and -N on a command without
+# a dry run, on the host, without a hypervisor: each must exit as xl does (1,
+# or 2 for a missing value or too few operands) with xl's text as its last
+# stderr line, refused before pxl reaches for privcmd or xenstore.  TAP output for tests/unit/run-unit.sh.
 set -uo pipefail
 pxl=${PXL:-build/xl/pxl}
 cases=(
@@ -24,6 +24,8 @@ cases=(
 	"1|sched-credit --ratelimit_us=5|Must specify schedparam to set schedule parameter values."
 	"2|sched-credit -d|option \`d' not supported."
 	"2|sched-credit -x|option \`x' not supported."
+	"1|-N destroy 0|command does not implement -N (dryrun) option"
+	"1|-N sched-credit -d 0 -w 5|command does not implement -N (dryrun) option"
 )
 echo "1..${#cases[@]}"
 n=0
