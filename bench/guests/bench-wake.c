@@ -119,20 +119,6 @@ static bool block_wake(unsigned long iters, void *arg)
 	return answered(before, iters);
 }
 
-static bool bind_ports(void)
-{
-	struct evtchn_bind_ipi b[2] = { { .vcpu = 0 }, { .vcpu = 1 } };
-
-	for (unsigned int i = 0; i < 2; i++) {
-		if (evtchn_op(EVTCHNOP_bind_ipi, &b[i]) != 0) {
-			xtest_fail("bind_ipi(vcpu %u) failed", i);
-			return false;
-		}
-		port_of[i] = b[i].port;
-	}
-	return true;
-}
-
 static bool register_upcall(void)
 {
 	struct callback_register cb = { .type = CALLBACKTYPE_event,
@@ -155,7 +141,7 @@ void test_main(void)
 		xtest_error("shared_info not mapped");
 		return;
 	}
-	if (!bind_ports() || !register_upcall())
+	if (!evtchn_bind_ipis(port_of, 2) || !register_upcall())
 		return;
 	rc = xtest_vcpu_start(1, ap_main, ap_stack, sizeof(ap_stack));
 	if (rc || !xtest_wait_flag(&ap_alive, 1)) {
