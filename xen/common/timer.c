@@ -150,8 +150,8 @@ u64 timer_next_expiry(void)
 	return expires;
 }
 
-/* The LAPIC may fire a little early (its clock is not the TSC): re-check. */
-void timer_softirq(void)
+/* Run this CPU's due timers; @fired: the LAPIC timer fired, so it is no longer armed. */
+static void run_due(bool fired)
 {
 	struct timer **list = &this_cpu(timer_list);
 	spinlock_t *lock = &this_cpu(timer_lock);
@@ -159,7 +159,8 @@ void timer_softirq(void)
 	u64 now = system_time();
 
 	spin_lock_irqsave(lock, flags);
-	this_cpu(hw_armed) = false; /* it fired (or a kick asks for a fresh look) */
+	if (fired)
+		this_cpu(hw_armed) = false;
 	while (*list && (*list)->expires <= now) {
 		struct timer *t = *list;
 		void (*fn)(void *) = t->fn;
@@ -174,4 +175,19 @@ void timer_softirq(void)
 	}
 	spin_unlock_irqrestore(lock, flags);
 	program_hw();
+}
+
+/* The LAPIC may fire a little early (its clock is not the TSC): re-check. */
+void timer_softirq(void)
+{
+	run_due(true);
+}
+
+/*
+ * A kick leaves the LAPIC armed (a scheduler's wake kicks too): it is only
+ * moved earlier, when another CPU set a sooner timer on this one.
+ */
+void timer_kick_serve(void)
+{
+	run_due(false);
 }

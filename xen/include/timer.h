@@ -35,9 +35,11 @@ void set_timer(struct timer *t, u64 expires);
 void stop_timer(struct timer *t);
 /* This CPU's soonest timer's expiry (system time), ~0 when it has none. */
 u64 timer_next_expiry(void);
-/* Run this CPU's expired timers and program its LAPIC for the next one. */
+/* The LAPIC timer fired: run this CPU's expired timers and arm it for the next one. */
 void timer_softirq(void);
-/* arch: make @cpu run timer_softirq soon (its soonest timer changed). */
+/* A kick (timer_kick_cpu): run the expired timers, arm the LAPIC earlier if needed. */
+void timer_kick_serve(void);
+/* arch: make @cpu run timer_kick_serve soon (its soonest timer changed). */
 void timer_kick_cpu(unsigned int cpu);
 
 /* arch/x86/time.c */

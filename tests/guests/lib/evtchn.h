@@ -131,6 +131,21 @@ static inline long evtchn_status_of(uint32_t port, struct evtchn_status *st)
 	return evtchn_op(EVTCHNOP_status, st);
 }
 
+/* An IPI port for each of vCPUs 0 .. @n - 1 into @ports; false (a failure recorded) on error. */
+static inline bool evtchn_bind_ipis(uint32_t *ports, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct evtchn_bind_ipi b = { .vcpu = i };
+
+		if (evtchn_op(EVTCHNOP_bind_ipi, &b) != 0) {
+			xtest_fail("bind_ipi(vcpu %u) failed", i);
+			return false;
+		}
+		ports[i] = b.port;
+	}
+	return true;
+}
+
 /* A loopback pair: *@rx unbound to ourselves, *@tx bound to it; false on error. */
 static inline bool evtchn_bind_loopback(uint32_t *rx, uint32_t *tx)
 {

@@ -59,20 +59,6 @@ static __attribute__((noreturn)) void ap_main(void)
 		xtest_yield();
 }
 
-static bool bind_ports(void)
-{
-	struct evtchn_bind_ipi b[2] = { { .vcpu = 0 }, { .vcpu = 1 } };
-
-	for (unsigned int i = 0; i < 2; i++) {
-		if (evtchn_op(EVTCHNOP_bind_ipi, &b[i]) != 0) {
-			xtest_fail("bind_ipi(vcpu %u) failed", i);
-			return false;
-		}
-		port_of[i] = b[i].port;
-	}
-	return true;
-}
-
 void test_main(void)
 {
 	unsigned int i;
@@ -82,7 +68,7 @@ void test_main(void)
 		xtest_error("shared_info not mapped");
 		return;
 	}
-	if (!bind_ports())
+	if (!evtchn_bind_ipis(port_of, 2))
 		return;
 	rc = xtest_vcpu_start(1, ap_main, ap_stack, sizeof(ap_stack));
 	if (rc || !xtest_wait_flag(&ap_alive, 1)) {

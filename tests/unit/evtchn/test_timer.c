@@ -1,7 +1,8 @@
 /*
  * Hypervisor timers (xen/common/timer.c) against a fake clock and a fake
  * LAPIC: expiry order, what the LAPIC is programmed with (only ever moved
- * earlier), stop, re-arming from a callback, and expiries in the past.
+ * earlier, also by a kick), stop, re-arming from a callback, and expiries
+ * in the past.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -204,6 +205,39 @@ static void test_other_cpu(void **state)
 	assert_false(r.active);
 }
 
+/*
+ * A kick (a wake from another CPU kicks too) runs what is due but leaves
+ * the LAPIC armed for the later deadline it has: the LAPIC's own interrupt
+ * re-arms it.
+ */
+static void test_kick_keeps_lapic(void **state)
+{
+	struct timer a, b;
+	static const char na = 'a', nb = 'b';
+	int calls;
+
+	(void)state;
+	init_timer(&a, record, (void *)&na);
+	init_timer(&b, record, (void *)&nb);
+	set_timer(&a, 5000);
+	set_timer(&b, 8000);
+	calls = lapic_calls;
+	timer_kick_serve(); /* nothing due */
+	assert_int_equal(lapic_calls, calls);
+	fake_now = 5000;
+	timer_kick_serve(); /* a is due; the LAPIC fires at 5000 anyway */
+	assert_int_equal(fired, 1);
+	assert_int_equal(order[0], 'a');
+	assert_int_equal(lapic_calls, calls);
+	timer_softirq(); /* that interrupt: armed for b */
+	assert_int_equal(lapic_calls, calls + 1);
+	assert_int_equal(lapic_ns, 3000);
+	fake_now = 8000;
+	timer_softirq();
+	assert_int_equal(fired, 2);
+	assert_int_equal(order[1], 'b');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +245,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stop_and_move, setup),
 		cmocka_unit_test_setup(test_past_and_rearm, setup),
 		cmocka_unit_test_setup(test_other_cpu, setup),
+		cmocka_unit_test_setup(test_kick_keeps_lapic, setup),
 	};
 
 	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);

@@ -236,7 +236,7 @@ void ipi_interrupt(unsigned int vector)
 {
 	switch (vector) {
 	case EVENT_CHECK_VECTOR:
-		timer_softirq();
+		timer_kick_serve();
 		break;
 	case CALL_FUNCTION_VECTOR:
 		call_function_serve();

@@ -804,7 +804,7 @@ static void handle_exit(struct vcpu *v)
 		window_exiting(false); /* the next entry injects */
 		return;
 	case EXIT_PREEMPT_TIMER:
-		timer_softirq(); /* the soonest timer is due (its interrupt may come later) */
+		timer_kick_serve(); /* the soonest timer is due; the LAPIC stays armed */
 		return;
 	case EXIT_TRIPLE_FAULT:
 		hvm_triple_fault(v);
