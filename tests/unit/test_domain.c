@@ -88,10 +88,16 @@ void hvm_evtchn_upcall(struct vcpu *v)
 	(void)v;
 }
 
+/* A p2m of FAKE_GFNS entries for every HVM domain here; INVALID_MFN is a hole. */
+#define FAKE_GFNS 8
+static mfn_t fake_p2m[FAKE_GFNS];
+static unsigned int p2m_syncs;		 /* hvm_p2m_sync_cpus calls */
+static unsigned int p2m_present_at_sync; /* entries still mapped at the last one */
+
 mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 {
 	(void)d;
-	return gfn;
+	return gfn < FAKE_GFNS ? fake_p2m[gfn] : INVALID_MFN;
 }
 
 int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn)
@@ -102,7 +108,18 @@ int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn)
 
 void p2m_clear_entry(struct domain *d, u64 gfn)
 {
-	(void)d, (void)gfn;
+	(void)d;
+	if (gfn < FAKE_GFNS)
+		fake_p2m[gfn] = INVALID_MFN;
+}
+
+void hvm_p2m_sync_cpus(const struct domain *d)
+{
+	(void)d;
+	p2m_syncs++;
+	p2m_present_at_sync = 0;
+	for (unsigned int i = 0; i < FAKE_GFNS; i++)
+		p2m_present_at_sync += fake_p2m[i] != INVALID_MFN;
 }
 
 /* ---- fakes: what else memory.c reaches (the tests only give frames back) ---- */
@@ -1220,30 +1237,110 @@ static void test_given_back_then_granter_destroyed(void **state)
 	assert_int_equal(buddy_check(), 0);
 }
 
+/* @d as HVM, its p2m mapping GFN i to its i-th frame (@n of them), the rest holes. */
+static void make_hvm(struct domain *d, unsigned int n)
+{
+	unsigned int i = 0;
+
+	d->arch.is_hvm = true;
+	for (unsigned int g = 0; g < FAKE_GFNS; g++)
+		fake_p2m[g] = INVALID_MFN;
+	for (mfn_t mfn = 0; mfn < max_page && i < n; mfn++)
+		if (frame_table[mfn].owner == d && (frame_table[mfn].flags & PGC_allocated))
+			fake_p2m[i++] = mfn;
+	assert_int_equal(i, n);
+}
+
+/* decrease_reservation of one extent at @gfn of @order in domain @domid: the extents done. */
+static long give_back_gfn(domid_t domid, u64 gfn, unsigned int order)
+{
+	xen_pfn_t extent = gfn;
+	struct xen_memory_reservation r = { .nr_extents = 1,
+					    .extent_order = order,
+					    .domid = domid };
+
+	r.extent_start.p = &extent;
+	return do_memory_op(XENMEM_decrease_reservation, (unsigned long)&r);
+}
+
 /*
- * An HVM domain names GFNs in decrease_reservation and exchange. They are
- * not looked up in its p2m yet, so nothing is given back: a GFN equal to an
- * MFN the domain owns must not free that frame, which its p2m still maps.
+ * An HVM domain gives frames back by GFN: each leaves the p2m, the CPUs are
+ * synced after the entry is gone, and the frame is freed. A hole stops the
+ * call (0 done), so does an extent that runs into one (the GFNs before it
+ * stay removed, as on Xen); a GFN that happens to equal an MFN the domain
+ * owns frees nothing; a domU's extent above order 9 is refused; exchange
+ * stays -EOPNOTSUPP; dom0 gives back a domU's GFN.
  */
-static void test_hvm_frames_not_given_back(void **state)
+static void test_hvm_frames_given_back_by_gfn(void **state)
 {
 	struct domain *d = create(4);
-	mfn_t mfn;
+	u64 free_before;
+	mfn_t m1, m3;
 
 	(void)state;
-	populate(d, 2);
-	mfn = first_frame_of(d);
-	d->arch.is_hvm = true;
+	populate(d, 6);
+	make_hvm(d, 6);
+	m1 = fake_p2m[1];
+	m3 = fake_p2m[3];
+	free_before = buddy_free_count();
+	p2m_syncs = 0;
 	current = d->vcpu[0];
-	assert_int_equal(give_back(mfn), 0);
-	assert_int_equal(trade(mfn), -EOPNOTSUPP);
-	assert_ptr_equal(frame_table[mfn].owner, d);
-	assert_true(frame_table[mfn].flags & PGC_allocated);
-	assert_int_equal(frame_table[mfn].count, 1);
+	assert_int_equal(give_back_gfn(DOMID_SELF, 1, 0), 1);
+	assert_int_equal(fake_p2m[1], INVALID_MFN);
+	assert_int_equal(p2m_syncs, 1);
+	assert_int_equal(p2m_present_at_sync, 5);
+	assert_null(frame_table[m1].owner);
+	assert_int_equal(d->tot_pages, 5);
+	assert_int_equal(buddy_free_count(), free_before + 1);
+
+	assert_int_equal(give_back_gfn(DOMID_SELF, 1, 0), 0); /* a hole now */
+	assert_int_equal(give_back_gfn(DOMID_SELF, 7, 0), 0); /* never populated */
+	assert_int_equal(give_back_gfn(DOMID_SELF, 0, 1), 0); /* runs into GFN 1 */
+	assert_int_equal(fake_p2m[0], INVALID_MFN);	      /* GFN 0 went all the same */
+	assert_int_equal(give_back_gfn(DOMID_SELF, 2, 1), 1); /* GFNs 2 and 3 */
+	assert_null(frame_table[m3].owner);
 	assert_int_equal(d->tot_pages, 2);
-	d->arch.is_hvm = false;
+	assert_int_equal(give_back_gfn(DOMID_SELF, 4, 10), 0); /* past a domU's order 9 */
+	assert_int_not_equal(fake_p2m[4], INVALID_MFN);
+	assert_int_equal(trade(4), -EOPNOTSUPP);
+
 	current = dom0->vcpu[0];
+	assert_int_equal(give_back_gfn(4, 4, 0), 1);
+	assert_int_equal(d->tot_pages, 1);
+	assert_int_equal(buddy_free_count(), free_before + 5);
+	d->arch.is_hvm = false;
 	destroy_and_reap(d);
+}
+
+/* A frame a backend maps stays the domain's after its GFN is given back, until unmapped. */
+static void test_hvm_given_back_while_granted(void **state)
+{
+	struct domain *d1 = create(1), *d2 = create(2);
+	struct gnttab_map_grant_ref map;
+	mfn_t granted;
+	u64 free_before;
+
+	(void)state;
+	populate(d2, 2);
+	granted = grant_mapped(d1, d2, &map, GNTMAP_host_map);
+	make_hvm(d2, 2);
+	assert_int_equal(fake_p2m[0], granted);
+	free_before = buddy_free_count();
+	current = d2->vcpu[0];
+	assert_int_equal(give_back_gfn(DOMID_SELF, 0, 0), 1);
+	assert_int_equal(fake_p2m[0], INVALID_MFN);
+	assert_ptr_equal(frame_table[granted].owner, d2);
+	assert_false(frame_table[granted].flags & PGC_allocated);
+	assert_int_equal(buddy_free_count(), free_before);
+
+	unmap_grant(d1, &map);
+	assert_null(frame_table[granted].owner);
+	assert_int_equal(d2->tot_pages, 1);
+	assert_int_equal(buddy_free_count(), free_before + 1);
+	d2->arch.is_hvm = false;
+	current = dom0->vcpu[0];
+	destroy_and_reap(d2);
+	destroy_and_reap(d1);
 }
 
 /* ---- shutdown and crash ---- */
@@ -1945,7 +2042,8 @@ int main(void)
 		T(test_destroy_held_frames_last_put),
 		T(test_given_back_while_grant_mapped),
 		T(test_given_back_then_granter_destroyed),
-		T(test_hvm_frames_not_given_back),
+		T(test_hvm_frames_given_back_by_gfn),
+		T(test_hvm_given_back_while_granted),
 		T(test_destroy_granter_while_mapped),
 		T(test_destroy_keeps_mapped_shared_info),
 		T(test_domu_shutdown),

@@ -557,48 +557,115 @@ void pv_frame_released(struct page_info *pg)
 	domain_frame_freed(d);
 }
 
+/* A PV domain's extent at @mfn: its frames given back, if all are the domain's. */
+static bool shrink_pv_extent(struct domain *d, xen_pfn_t mfn, unsigned int order)
+{
+	for (u64 j = 0; j < (1UL << order); j++)
+		if (!can_remove(d, mfn + j))
+			return false;
+	for (u64 j = 0; j < (1UL << order); j++)
+		remove_frame(mfn + j);
+	return true;
+}
+
+/*
+ * Frames taken out of an HVM domain's p2m: they lose their allocation
+ * reference only once no CPU can still reach them through a translation
+ * cached before.
+ */
+struct unmapped {
+	mfn_t mfn[64];
+	unsigned int n;
+};
+
+static void unmapped_release(const struct domain *d, struct unmapped *u)
+{
+	if (!u->n)
+		return;
+	hvm_p2m_sync_cpus(d);
+	for (unsigned int k = 0; k < u->n; k++)
+		remove_frame(u->mfn[k]);
+	u->n = 0;
+}
+
+/*
+ * Xen's guest_remove_page for an HVM domain: a GFN with nothing of the
+ * domain's behind it fails; else it leaves the p2m, and its frame (unless
+ * it is a hypervisor page such as shared_info, which is only unmapped)
+ * joins @u to be given back.
+ */
+static bool unmap_gfn(struct domain *d, u64 gfn, struct unmapped *u)
+{
+	mfn_t mfn = p2m_lookup(d, gfn);
+
+	if (mfn == INVALID_MFN || !mfn_owned_by(mfn, d))
+		return false;
+	p2m_clear_entry(d, gfn);
+	if (mfn_to_page(mfn)->flags & PGC_xen_heap)
+		return true;
+	if (u->n == ARRAY_SIZE(u->mfn))
+		unmapped_release(d, u);
+	u->mfn[u->n++] = mfn;
+	return true;
+}
+
+/* An HVM domain's extent at @gfn: GFN by GFN, up to the first that fails (as Xen). */
+static bool shrink_hvm_extent(struct domain *d, u64 gfn, unsigned int order, struct unmapped *u)
+{
+	for (u64 j = 0; j < (1UL << order); j++)
+		if (!unmap_gfn(d, gfn + j, u))
+			return false;
+	return true;
+}
+
+/* Xen's limit on a decrease_reservation extent: 2 MiB for a domU. */
+static unsigned int shrink_max_order(const struct domain *caller)
+{
+	return caller->is_privileged ? 18 : 9;
+}
+
 /*
  * decrease_reservation: give frames back. A PV domain names them by MFN; a
  * frame not its own (or given back already) stops the call there (the count
- * done is returned, as Xen does for extents it could not remove). The
- * reservation falls as the frames are freed: a frame still mapped is freed
- * when its last mapping goes. An HVM domain names GFNs, which are not taken
- * out of its p2m yet (that needs every vCPU's cached translations flushed
- * before the frame is freed): nothing is done for it, so a GFN is never
- * taken for an MFN the domain happens to own, which would free a frame its
- * p2m still maps.
+ * done is returned, as Xen does for extents it could not remove). An HVM
+ * domain names GFNs, which leave its p2m; one with nothing behind it stops
+ * the call, the GFNs of that extent before it staying removed, as on Xen,
+ * whose extent order limit HVM requests get. The reservation falls as the
+ * frames are freed: a frame still mapped (a backend's grant mapping) is
+ * freed when its last mapping goes.
  */
 static long shrink(unsigned long cmd, unsigned long arg)
 {
 	unsigned long start = cmd >> MEMOP_EXTENT_SHIFT, i;
 	struct xen_memory_reservation r;
+	struct unmapped u = { .n = 0 };
 	struct domain *d;
+	bool ok;
 
 	if (copy_from_guest(&r, arg, sizeof(r)))
 		return (long)start;
 	d = reservation_check(&r, start);
-	if (!d || is_hvm_domain(d))
+	if (!d || (is_hvm_domain(d) && r.extent_order > shrink_max_order(current->domain)))
 		return (long)start;
 	for (i = start; i < r.nr_extents; i++) {
-		xen_pfn_t mfn;
-		bool ok = true;
+		xen_pfn_t pfn;
 
 		if (i > start && hypercall_preempt_check()) {
 			const unsigned long args[2] = {
 				XENMEM_decrease_reservation | (i << MEMOP_EXTENT_SHIFT), arg
 			};
 
+			unmapped_release(d, &u);
 			return hypercall_create_continuation(__HYPERVISOR_memory_op, 2, args);
 		}
-		if (copy_from_guest(&mfn, (u64)r.extent_start.p + i * sizeof(mfn), sizeof(mfn)))
+		if (copy_from_guest(&pfn, (u64)r.extent_start.p + i * sizeof(pfn), sizeof(pfn)))
 			break;
-		for (u64 j = 0; j < (1UL << r.extent_order) && ok; j++)
-			ok = can_remove(d, mfn + j);
+		ok = is_hvm_domain(d) ? shrink_hvm_extent(d, pfn, r.extent_order, &u)
+				      : shrink_pv_extent(d, pfn, r.extent_order);
 		if (!ok)
 			break;
-		for (u64 j = 0; j < (1UL << r.extent_order); j++)
-			remove_frame(mfn + j);
 	}
+	unmapped_release(d, &u);
 	return (long)i;
 }
 
@@ -608,8 +675,8 @@ static long shrink(unsigned long cmd, unsigned long arg)
  * of the out order (below out.mem_flags' address bits). For a PV domain the
  * out list holds the gpfns on entry and the new MFNs on return. Only the
  * in order <= out order case is supported (the one Linux uses), and only for
- * PV domains: an HVM domain's in list holds GFNs (-EOPNOTSUPP, as for
- * decrease_reservation above).
+ * PV domains: an HVM domain's in list holds GFNs, not taken yet
+ * (-EOPNOTSUPP).
  */
 static long exchange(unsigned long arg)
 {

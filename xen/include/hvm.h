@@ -94,6 +94,8 @@ int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn);
 void p2m_clear_entry(struct domain *d, u64 gfn);
 /* The machine frame of RAM at @gfn, or INVALID_MFN. */
 mfn_t p2m_lookup(const struct domain *d, u64 gfn);
+/* After p2m entries of @d were cleared: no CPU still translates through them. */
+void hvm_p2m_sync_cpus(const struct domain *d);
 paddr_t p2m_root_maddr(const struct domain *d);
 #define INVALID_MFN (~0UL)
 

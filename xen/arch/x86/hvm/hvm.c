@@ -17,6 +17,7 @@
 #include "ioreq_rules.h"
 #include "hvm.h"
 #include "hvm_params.h"
+#include "ipi.h"
 #include "uaccess.h"
 #include "public/xen.h"
 #include "public/sched.h"
@@ -98,6 +99,23 @@ void hvm_domain_destroy(struct domain *d)
 	hvm_platform_destroy(d);
 	ioreq_domain_destroy(d);
 	p2m_destroy(d);
+}
+
+/*
+ * A vCPU in guest mode keeps the translations it cached until it leaves
+ * it; every later entry flushes what a p2m change made stale (SVM flushes
+ * its ASID at each VMRUN, VMX runs INVEPT when p2m_changes moved). So the
+ * CPUs where @d's vCPUs are get an IPI, which makes a vCPU running there
+ * exit, and this returns once each has taken it.
+ */
+void hvm_p2m_sync_cpus(const struct domain *d)
+{
+	u64 mask = 0;
+
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i])
+			mask |= 1UL << __atomic_load_n(&d->vcpu[i]->processor, __ATOMIC_ACQUIRE);
+	flush_tlb_mask(mask);
 }
 
 /* ---- Guest memory. */
@@ -907,6 +925,9 @@ static long add_to_physmap32(unsigned long arg)
 static bool hvm_memory_op_allowed(unsigned long op)
 {
 	switch (op) {
+	case XENMEM_decrease_reservation:
+	case XENMEM_current_reservation:
+	case XENMEM_maximum_reservation:
 	case XENMEM_populate_physmap:
 	case XENMEM_add_to_physmap:
 	case XENMEM_remove_from_physmap:
@@ -980,8 +1001,9 @@ static long populate_physmap32(unsigned long cmd, unsigned long arg)
 
 /*
  * The memory ops an HVM guest has here: populate_physmap, its physmap and
- * its memory map (memory.c), from 32-bit code in Xen's compat layouts; the
- * rest -ENOSYS.
+ * its memory map (memory.c), also from 32-bit code in Xen's compat layouts;
+ * decrease_reservation and the current and maximum reservation from 64-bit
+ * code; the rest -ENOSYS.
  */
 static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
 {
