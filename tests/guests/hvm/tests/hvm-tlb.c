@@ -6,9 +6,14 @@
  *  - the p2m (INVEPT on VMX): a page of ours read through its linear
  *    address, then XENMEM_remove_from_physmap of its GFN: the same address
  *    must read all-ones (no RAM there: the null MMIO handler), not the old
- *    frame's value; populate_physmap puts RAM back. And a RAM page read,
- *    then shared_info placed over its GFN (add_to_physmap): the next read
- *    through the old address must see shared_info's page, not the RAM;
+ *    frame's value; populate_physmap puts RAM back. The same for a page
+ *    given back by GFN (XENMEM_decrease_reservation, as a balloon driver
+ *    does): it reads all-ones, the reservation falls by one page, a list
+ *    that goes on to a GFN with nothing behind it stops there (1 extent of
+ *    2 done), giving the GFN back again does nothing (0), and a 2 MiB
+ *    extent (order 9) at 48 MiB goes whole (512 pages). And a RAM page
+ *    read, then shared_info placed over its GFN (add_to_physmap): the next
+ *    read through the old address must see shared_info's page, not the RAM;
  *  - the guest's paging state where its write exits and the hypervisor
  *    emulates it (INVVPID on VMX): a global 4 KiB mapping read, its PTE
  *    pointed elsewhere without INVLPG, then CR4.PGE cleared and set again
@@ -105,6 +110,65 @@ static void removed_gfn(void)
 	}
 }
 
+#define HOLE_GFN 0x5000UL /* 80 MiB: above the 64 MiB of RAM */
+#define BIG_GFN 0x3000UL  /* 48 MiB: 2 MiB-aligned RAM the image does not use */
+
+static uint8_t gone_page[4096] __attribute__((aligned(4096)));
+
+static long reservation(void)
+{
+	uint16_t self = DOMID_SELF;
+
+	return hypercall(HC_memory_op, XENMEM_current_reservation, (unsigned long)&self, 0, 0, 0);
+}
+
+static long give_back(unsigned long *gfns, unsigned long n, uint32_t order)
+{
+	struct reservation r = { gfns, n, order, 0, DOMID_SELF };
+
+	return hypercall(HC_memory_op, XENMEM_decrease_reservation, (unsigned long)&r, 0, 0, 0);
+}
+
+/* A RAM page given back by GFN, read through the translation cached before. */
+static void given_back_gfn(void)
+{
+	unsigned long gfns[2] = { gfn_of(gone_page), HOLE_GFN };
+	long rc, res = reservation();
+	uint64_t v;
+
+	*(volatile uint64_t *)gone_page = OLD_VALUE;
+	v = load(gone_page);
+	xtest_check(v == OLD_VALUE, "RAM page reads %#lx before it is given back",
+		    (unsigned long)v);
+	rc = give_back(gfns, 2, 0);
+	xtest_check(rc == 1, "decrease_reservation(%#lx, hole %#lx): %ld, want 1", gfns[0], gfns[1],
+		    rc);
+	v = load(gone_page);
+	xtest_check(v == ~0UL, "GFN %#lx given back reads %#lx, want all-ones", gfns[0],
+		    (unsigned long)v);
+	xtest_check(reservation() == res - 1, "reservation %ld, want %ld", reservation(), res - 1);
+	rc = give_back(gfns, 1, 0);
+	xtest_check(rc == 0, "decrease_reservation(%#lx) again: %ld, want 0", gfns[0], rc);
+}
+
+/* A 2 MiB extent given back: every page of it, and the reservation falls by 512. */
+static void given_back_2m(void)
+{
+	unsigned long gfn = BIG_GFN;
+	long rc, res = reservation();
+	uint64_t v;
+
+	*(volatile uint64_t *)(BIG_GFN << 12) = OLD_VALUE;
+	*(volatile uint64_t *)((BIG_GFN + 511) << 12) = OLD_VALUE;
+	rc = give_back(&gfn, 1, 9);
+	xtest_check(rc == 1, "decrease_reservation(%#lx, order 9): %ld, want 1", gfn, rc);
+	v = load((void *)(BIG_GFN << 12)) & load((void *)((BIG_GFN + 511) << 12));
+	xtest_check(v == ~0UL, "the 2 MiB extent given back reads %#lx, want all-ones",
+		    (unsigned long)v);
+	xtest_check(reservation() == res - 512, "reservation %ld, want %ld", reservation(),
+		    res - 512);
+}
+
 /* shared_info placed over a RAM page, read through the translation cached before. */
 static void replaced_gfn(void)
 {
@@ -191,6 +255,8 @@ static void paging_changes(void)
 void test_main(void)
 {
 	removed_gfn();
+	given_back_gfn();
+	given_back_2m();
 	replaced_gfn();
 	paging_changes();
 }
