@@ -93,6 +93,7 @@ void hvm_evtchn_upcall(struct vcpu *v)
 static mfn_t fake_p2m[FAKE_GFNS];
 static unsigned int p2m_syncs;		 /* hvm_p2m_sync_cpus calls */
 static unsigned int p2m_present_at_sync; /* entries still mapped at the last one */
+static u64 free_at_sync;		 /* buddy_free_count() at the last one */
 
 mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 {
@@ -118,6 +119,7 @@ void hvm_p2m_sync_cpus(const struct domain *d)
 	(void)d;
 	p2m_syncs++;
 	p2m_present_at_sync = 0;
+	free_at_sync = buddy_free_count();
 	for (unsigned int i = 0; i < FAKE_GFNS; i++)
 		p2m_present_at_sync += fake_p2m[i] != INVALID_MFN;
 }
@@ -1289,6 +1291,7 @@ static void test_hvm_frames_given_back_by_gfn(void **state)
 	assert_int_equal(fake_p2m[1], INVALID_MFN);
 	assert_int_equal(p2m_syncs, 1);
 	assert_int_equal(p2m_present_at_sync, 5);
+	assert_int_equal(free_at_sync, free_before); /* freed only after the sync */
 	assert_null(frame_table[m1].owner);
 	assert_int_equal(d->tot_pages, 5);
 	assert_int_equal(buddy_free_count(), free_before + 1);
