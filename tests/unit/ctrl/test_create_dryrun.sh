@@ -49,7 +49,7 @@ same_json "create --dryrun -q" "$dir/minimal.json" "" create --dryrun -q "$dir/m
 grep -v '^uuid' "$dir/minimal.cfg" >"$dir/no-uuid.tmp"
 uuids=()
 bad=0
-for i in 1 2; do
+for _ in 1 2; do
 	"$pxl" -N create -q "$dir/no-uuid.tmp" >"$out" 2>"$err" || bad=1
 	u=$(sed -n 's/^        "uuid": "\(.*\)",$/\1/p' "$out")
 	[[ "$u" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] || bad=1
