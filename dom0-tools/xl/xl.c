@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	  "-F                      Run in the foreground until the death of the domain.\n"
 	  "-c                      Attach to the domain's console once it is built\n"
 	  "                        (Ctrl-] detaches; not with -F).\n"
+	  "-n, --dryrun            Dry run: print the configuration as libxl's JSON and\n"
+	  "                        create nothing (as xl -N create).\n"
 	  "-v                      Name each step of the build on stderr; twice (-vv, or\n"
 	  "                        xl -vv create) with the seconds each step took." },
 	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",
@@ -226,8 +228,8 @@ static const char *base_name(const char *path)
 
 /*
  * Global options: -v counts (see xl_phase); -N (dry run) is honoured by
- * vcpu-pin only, and every other command refuses it as xl refuses it for
- * a command without a dry run; -f, -t are taken and have no effect yet.
+ * create and vcpu-pin, and every other command refuses it as xl refuses it
+ * for a command without a dry run; -f, -t are taken and have no effect yet.
  */
 static int global_options(int argc, char **argv)
 {
@@ -245,6 +247,11 @@ static int global_options(int argc, char **argv)
 			xl_dry_run = true;
 	}
 	return optind;
+}
+
+static bool has_dry_run(const struct command *c)
+{
+	return c->run == main_create || c->run == main_vcpu_pin;
 }
 
 int main(int argc, char **argv)
@@ -269,7 +276,7 @@ int main(int argc, char **argv)
 	argc -= first;
 	argv += first;
 	optind = 1;
-	if (c && xl_dry_run && c->run != main_vcpu_pin) {
+	if (c && xl_dry_run && !has_dry_run(c)) {
 		fprintf(stderr, "command does not implement -N (dryrun) option\n");
 		r = EXIT_FAILURE;
 	} else if (c) {

@@ -43,6 +43,8 @@ int xl_name_to_domid(const char *name, uint16_t *domid);
 /* A name or number as xl takes it; prints xl's message and exits 1 if bad. */
 uint16_t xl_find_domain(const char *arg);
 void xl_uuid_string(const uint8_t handle[16], char out[37]);
+/* A UUID as libuuid reads it (8-4-4-4-12 hex digits, either case); 0 or -1. */
+int xl_uuid_parse(const char *s, uint8_t handle[16]);
 
 /*
  * A step of a long command done (xl_util.c): with -v its name on stderr,
@@ -87,18 +89,26 @@ int xl_monitor_detach(const char *name);
 /* Watch until the domain is gone or preserved; the exit status. */
 int xl_monitor_run(struct xl_monitor *m);
 
-/* What libxl stores for a domain it built (xl_userdata.c). */
+/* A domain's configuration as libxl's JSON shows it (xl_userdata.c). */
 struct xl_stored_config {
 	uint16_t domid;
 	uint8_t uuid[16];
-	const char *name, *kernel, *ramdisk, *cmdline; /* ramdisk may be NULL */
+	const char *name, *kernel;
+	const char *ramdisk, *cmdline; /* NULL when the file has none */
 	uint64_t memory_kb;
 	unsigned int vcpus;
-	int pvh; /* type "pvh", else "pv" */
+	bool memory_set, vcpus_set; /* the file sets them (xl's parsed JSON shows only those) */
+	int pvh;		    /* type "pvh", else "pv" */
 	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
 };
 /* Write libxl's userdata-d.DOMID.UUID.libxl-json; 0, or -1 after a message. */
 int xl_store_config(const struct xl_stored_config *c);
+/*
+ * Print on stdout the JSON xl's dry run (xl -N create) prints: the
+ * configuration as xl parsed it, before libxl fills in its defaults.
+ * 0, or -1 after a message.
+ */
+int xl_print_config(const struct xl_stored_config *c);
 
 int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);

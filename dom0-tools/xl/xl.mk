@@ -92,10 +92,11 @@ $(XL_OUT)/test_pvh_acpi: tests/unit/ctrl/test_pvh_acpi.c $(BUILDER_DIR)/pvh_acpi
 
 # Debian's example configurations come with the xenstore fragment's .debs.
 # test_create_bad.sh: pxl create on the broken files of tests/unit/ctrl/create-bad,
-# refused on the host before any hypervisor call.
+# refused on the host before any hypervisor call; test_create_dryrun.sh: pxl -N create
+# against the JSON Debian's xl -N create printed for the same files.
 test-xl-unit: $(XL_UNIT_BINS) $(XL_OUT)/pxl $(XS_OUT)/debian/.stamp
 	@bash tests/unit/run-unit.sh $(XL_UNIT_BINS) tests/unit/ctrl/test_create_bad.sh \
-		tests/unit/ctrl/test_pxl_args.sh
+		tests/unit/ctrl/test_create_dryrun.sh tests/unit/ctrl/test_pxl_args.sh
 
 DOM0_TOOLS += $(XL_OUT)/pxl:usr/sbin/pxl
 DOM0_TOOLS += $(XL_OUT)/pxenconsoled:usr/sbin/pxenconsoled

@@ -2,9 +2,11 @@
 /*
  * xl create for PV guests: the xl.cfg file (and key=value overrides) read,
  * checked before anything is created, then the builder, then (as xl) a
- * process that stays to carry out on_poweroff/on_reboot/on_crash.
+ * process that stays to carry out on_poweroff/on_reboot/on_crash.  A dry
+ * run (xl -N create, create -n) prints the configuration and stops there.
  */
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,9 @@
 struct create_opts {
 	const char *name, *kernel, *ramdisk, *type;
 	char cmdline[1024];
+	bool cmdline_set, memory_set, vcpus_set; /* the file sets them */
 	long memory_mb, vcpus;
+	uint8_t uuid[16];
 	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog;
 };
 
@@ -77,19 +81,23 @@ static int unsupported(const struct cfg *cfg)
 	return 0;
 }
 
-static void command_line(const struct cfg *cfg, char *out, size_t size)
+/* cmdline, else root= and extra; false when none of them is set. */
+static bool command_line(const struct cfg *cfg, char *out, size_t size)
 {
 	const char *cmdline = NULL, *root = NULL, *extra = NULL;
 
 	out[0] = 0;
-	if (cfg_get_string(cfg, "cmdline", &cmdline, NULL, 0) == 0) {
-		snprintf(out, size, "%s", cmdline);
-		return;
-	}
 	cfg_get_string(cfg, "root", &root, NULL, 0);
 	cfg_get_string(cfg, "extra", &extra, NULL, 0);
+	if (cfg_get_string(cfg, "cmdline", &cmdline, NULL, 0) == 0) {
+		if (root || extra)
+			fprintf(stderr, "Warning: ignoring root= and extra= in favour of cmdline=\n");
+		snprintf(out, size, "%s", cmdline);
+		return true;
+	}
 	snprintf(out, size, "%s%s%s%s", root ? "root=" : "", root ? root : "",
 		 root && extra ? " " : "", extra ? extra : "");
+	return root || extra;
 }
 
 /* on_* settings, xl's defaults where a setting is absent. */
@@ -118,32 +126,6 @@ static int read_actions(const struct cfg *cfg, struct create_opts *o)
 	return 0;
 }
 
-static int read_options(const struct cfg *cfg, struct create_opts *o)
-{
-	char err[256] = "";
-
-	o->memory_mb = DEFAULT_MEMORY_MB;
-	o->vcpus = 1;
-	if (cfg_get_string(cfg, "name", &o->name, err, sizeof(err)))
-		return refuse("Domain name must be specified.", NULL);
-	if (cfg_get_string(cfg, "type", &o->type, err, sizeof(err)) == 0 &&
-	    strcmp(o->type, "pv") != 0 && strcmp(o->type, "pvh") != 0)
-		return refuse("only types \"pv\" and \"pvh\" are supported yet, not ", o->type);
-	if (cfg_get_string(cfg, "kernel", &o->kernel, err, sizeof(err)))
-		return refuse(err[0] ? err : "a PV guest needs a kernel", NULL);
-	if (cfg_get_string(cfg, "ramdisk", &o->ramdisk, err, sizeof(err)) == -EINVAL)
-		return refuse(err, NULL);
-	if ((cfg_get_long(cfg, "memory", &o->memory_mb, err, sizeof(err)) == -EINVAL) ||
-	    (cfg_get_long(cfg, "vcpus", &o->vcpus, err, sizeof(err)) == -EINVAL))
-		return refuse(err, NULL);
-	if (o->memory_mb < 1 || o->memory_mb > (1l << 20) || o->vcpus < 1 || o->vcpus > 128)
-		return refuse("memory (MiB) or vcpus out of range", NULL);
-	command_line(cfg, o->cmdline, sizeof(o->cmdline));
-	if (read_actions(cfg, o))
-		return -1;
-	return unsupported(cfg);
-}
-
 static void random_uuid(uint8_t u[16])
 {
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -155,6 +137,72 @@ static void random_uuid(uint8_t u[16])
 		close(fd);
 	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
 	u[8] = (u[8] & 0x3f) | 0x80;
+}
+
+/* The file's uuid, else a new random one, as xl. */
+static int read_uuid(const struct cfg *cfg, struct create_opts *o)
+{
+	char err[256] = "";
+	const char *text;
+	int r = cfg_get_string(cfg, "uuid", &text, err, sizeof(err));
+
+	if (r == -ENOENT) {
+		random_uuid(o->uuid);
+		return 0;
+	}
+	if (r)
+		return refuse(err, NULL);
+	if (xl_uuid_parse(text, o->uuid)) {
+		fprintf(stderr, "Failed to parse UUID: %s\n", text);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_sizes(const struct cfg *cfg, struct create_opts *o)
+{
+	char err[256] = "";
+	int rm, rv;
+
+	o->memory_mb = DEFAULT_MEMORY_MB;
+	o->vcpus = 1;
+	rm = cfg_get_long(cfg, "memory", &o->memory_mb, err, sizeof(err));
+	if (rm == -EINVAL)
+		return refuse(err, NULL);
+	rv = cfg_get_long(cfg, "vcpus", &o->vcpus, err, sizeof(err));
+	if (rv == -EINVAL)
+		return refuse(err, NULL);
+	if (o->memory_mb < 1 || o->memory_mb > (1l << 20) || o->vcpus < 1 || o->vcpus > 128)
+		return refuse("memory (MiB) or vcpus out of range", NULL);
+	o->memory_set = rm == 0;
+	o->vcpus_set = rv == 0;
+	return 0;
+}
+
+static int read_options(const struct cfg *cfg, struct create_opts *o)
+{
+	char err[256] = "";
+
+	if (cfg_get_string(cfg, "name", &o->name, err, sizeof(err)))
+		return refuse("Domain name must be specified.", NULL);
+	if (cfg_get_string(cfg, "type", &o->type, err, sizeof(err)) == 0 &&
+	    strcmp(o->type, "pv") != 0 && strcmp(o->type, "pvh") != 0)
+		return refuse("only types \"pv\" and \"pvh\" are supported yet, not ", o->type);
+	if (cfg_get_string(cfg, "kernel", &o->kernel, err, sizeof(err)))
+		return refuse(err[0] ? err : "a PV guest needs a kernel", NULL);
+	if (cfg_get_string(cfg, "ramdisk", &o->ramdisk, err, sizeof(err)) == -EINVAL)
+		return refuse(err, NULL);
+	if (read_sizes(cfg, o) || read_uuid(cfg, o))
+		return -1;
+	o->cmdline_set = command_line(cfg, o->cmdline, sizeof(o->cmdline));
+	if (read_actions(cfg, o))
+		return -1;
+	return unsupported(cfg);
+}
+
+static bool is_pvh(const struct create_opts *o)
+{
+	return o->type && strcmp(o->type, "pvh") == 0;
 }
 
 /* The kernel and the ramdisk, read and unpacked; 0 or -1 with a message. */
@@ -183,24 +231,33 @@ static int read_images(struct create_job *j)
 	return 0;
 }
 
-/* libxl's record of the domain, for Debian's xl; a failure only costs that. */
-static void store_config(const struct create_job *j, uint16_t domid)
+/* The configuration as libxl's JSON shows it. */
+static struct xl_stored_config config_of(const struct create_opts *o, uint16_t domid)
 {
-	const struct create_opts *o = j->o;
 	struct xl_stored_config c = { .domid = domid,
 				      .name = o->name,
 				      .kernel = o->kernel,
 				      .ramdisk = o->ramdisk,
-				      .cmdline = o->cmdline,
+				      .cmdline = o->cmdline_set ? o->cmdline : NULL,
 				      .memory_kb = (uint64_t)o->memory_mb << 10,
 				      .vcpus = (unsigned int)o->vcpus,
-				      .pvh = j->a.pvh,
+				      .memory_set = o->memory_set,
+				      .vcpus_set = o->vcpus_set,
+				      .pvh = is_pvh(o),
 				      .on_poweroff = o->on_poweroff,
 				      .on_reboot = o->on_reboot,
 				      .on_watchdog = o->on_watchdog,
 				      .on_crash = o->on_crash };
 
-	memcpy(c.uuid, j->a.uuid, sizeof(c.uuid));
+	memcpy(c.uuid, o->uuid, sizeof(c.uuid));
+	return c;
+}
+
+/* libxl's record of the domain, for Debian's xl; a failure only costs that. */
+static void store_config(const struct create_job *j, uint16_t domid)
+{
+	struct xl_stored_config c = config_of(j->o, domid);
+
 	xl_store_config(&c);
 	xl_phase("libxl's configuration stored");
 }
@@ -242,9 +299,9 @@ static int restart(void *arg, uint16_t *domid)
 	return r;
 }
 
-/* -p, -q, -e/-F, -c */
+/* -p, -q, -e/-F, -c, -n */
 struct create_flags {
-	int paused, quiet, watch, console;
+	int paused, quiet, watch, console, dry_run;
 };
 
 static struct xl_monitor monitor_of(struct create_job *j, uint16_t domid)
@@ -320,9 +377,9 @@ static int build(const struct create_opts *o, const struct create_flags *f)
 				      .memory_kb = (uint64_t)o->memory_mb << 10,
 				      .vcpus = (unsigned int)o->vcpus,
 				      .paused = 1,
-				      .pvh = o->type && strcmp(o->type, "pvh") == 0,
+				      .pvh = is_pvh(o),
 				      .phase = xl_phase };
-	random_uuid(j.a.uuid);
+	memcpy(j.a.uuid, o->uuid, sizeof(j.a.uuid));
 	r = build_once(&j, &domid);
 	if (!r && !f->quiet)
 		fprintf(stderr, "%s: created %s (domain %u, %s kernel, %ld MiB)\n", xl_prog,
@@ -336,34 +393,56 @@ static int build(const struct create_opts *o, const struct create_flags *f)
 	return start(&j, domid, f);
 }
 
+/* The dry run: the configuration on stdout, nothing created. */
+static int print_config(const struct create_opts *o)
+{
+	struct xl_stored_config c = config_of(o, 0);
+
+	return xl_print_config(&c) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static void create_options(int argc, char **argv, struct create_flags *f)
+{
+	static const struct option longopts[] = { { "help", 0, 0, 'h' },
+						  { "dryrun", 0, 0, 'n' },
+						  { "quiet", 0, 0, 'q' },
+						  { 0, 0, 0, 0 } };
+	int opt;
+
+	while ((opt = xl_getopt_long(argc, argv, "pqeFvcn", longopts, "create", 1)) != -1) {
+		if (opt == 'v')
+			xl_verbose++;
+		else if (opt == 'p')
+			f->paused = 1;
+		else if (opt == 'q')
+			f->quiet = 1;
+		else if (opt == 'c')
+			f->console = 1;
+		else if (opt == 'n')
+			f->dry_run = 1;
+		else
+			f->watch = opt == 'e' ? 0 : 2;
+	}
+}
+
 int main_create(int argc, char **argv)
 {
-	struct create_flags f = { .watch = 1 };
+	struct create_flags f = { .watch = 1, .dry_run = xl_dry_run };
 	struct create_opts o = { 0 };
 	char err[512];
 	struct cfg cfg;
 	size_t len = 0;
 	char *text;
-	int opt, r;
+	int r;
 
 	xl_phase(NULL);
-	while ((opt = xl_getopt(argc, argv, "pqeFvc", "create", 1)) != -1) {
-		if (opt == 'v')
-			xl_verbose++;
-		else if (opt == 'p')
-			f.paused = 1;
-		else if (opt == 'q')
-			f.quiet = 1;
-		else if (opt == 'c')
-			f.console = 1;
-		else
-			f.watch = opt == 'e' ? 0 : 2;
-	}
+	create_options(argc, argv, &f);
 	if (f.console && f.watch > 1) {
 		fprintf(stderr, "%s: -c and -F cannot be used together\n", xl_prog);
 		return EXIT_FAILURE;
 	}
-	fprintf(stderr, "Parsing config from %s\n", argv[optind]);
+	if (!f.quiet)
+		fprintf(stderr, "Parsing config from %s\n", argv[optind]);
 	text = config_text(argv[optind], argv + optind + 1, argc - optind - 1, &len);
 	if (!text) {
 		fprintf(stderr, "Failed to read config file: %s: %m\n", argv[optind]);
@@ -376,7 +455,10 @@ int main_create(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	xl_phase("config parsed");
-	r = read_options(&cfg, &o) ? EXIT_FAILURE : build(&o, &f);
+	if (read_options(&cfg, &o))
+		r = EXIT_FAILURE;
+	else
+		r = f.dry_run ? print_config(&o) : build(&o, &f);
 	cfg_free(&cfg);
 	return r;
 }

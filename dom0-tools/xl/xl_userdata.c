@@ -4,7 +4,9 @@
  * in /var/lib/xen/userdata-d.DOMID.UUID.libxl-json (its libxl_domain_config,
  * fields at their default left out), so that Debian's xl (list -l, save)
  * sees the domain as one libxl made.  The fields are those libxl stores for
- * a PV guest with a kernel, a command line and a ramdisk.
+ * a PV guest with a kernel, a command line and a ramdisk.  The same JSON
+ * before libxl's defaults (no domid, video memory or MSR policy, vCPUs and
+ * memory only when the file sets them) is what xl -N create prints.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,7 +38,8 @@ static void gen_empty_map(yajl_gen g, const char *key)
 	yajl_gen_map_close(g);
 }
 
-static void gen_c_info(yajl_gen g, const struct xl_stored_config *c)
+/* STORED: libxl's record, after its defaults; else xl's parsed configuration. */
+static void gen_c_info(yajl_gen g, const struct xl_stored_config *c, bool stored)
 {
 	char uuid[37];
 
@@ -45,35 +48,51 @@ static void gen_c_info(yajl_gen g, const struct xl_stored_config *c)
 	yajl_gen_map_open(g);
 	gen_key_str(g, "type", c->pvh ? "pvh" : "pv");
 	gen_key_str(g, "name", c->name);
-	/* libxl stores the configuration before the id is known */
-	gen_str(g, "domid");
-	yajl_gen_integer(g, 4294967295ll);
+	if (stored) {
+		/* libxl stores the configuration before the id is known */
+		gen_str(g, "domid");
+		yajl_gen_integer(g, 4294967295ll);
+	}
 	gen_key_str(g, "uuid", uuid);
 	gen_key_str(g, "run_hotplug_scripts", "True");
 	yajl_gen_map_close(g);
 }
 
-static void gen_b_info(yajl_gen g, const struct xl_stored_config *c)
+static void gen_vcpus(yajl_gen g, unsigned int vcpus)
+{
+	gen_str(g, "max_vcpus");
+	yajl_gen_integer(g, vcpus);
+	gen_str(g, "avail_vcpus");
+	yajl_gen_array_open(g);
+	for (unsigned int i = 0; i < vcpus; i++)
+		yajl_gen_integer(g, i);
+	yajl_gen_array_close(g);
+}
+
+static void gen_memory(yajl_gen g, uint64_t kb)
+{
+	gen_str(g, "max_memkb");
+	yajl_gen_integer(g, (long long)kb);
+	gen_str(g, "target_memkb");
+	yajl_gen_integer(g, (long long)kb);
+}
+
+static void gen_b_info(yajl_gen g, const struct xl_stored_config *c, bool stored)
 {
 	gen_str(g, "b_info");
 	yajl_gen_map_open(g);
-	gen_str(g, "max_vcpus");
-	yajl_gen_integer(g, c->vcpus);
-	gen_str(g, "avail_vcpus");
-	yajl_gen_array_open(g);
-	for (unsigned int i = 0; i < c->vcpus; i++)
-		yajl_gen_integer(g, i);
-	yajl_gen_array_close(g);
-	gen_str(g, "max_memkb");
-	yajl_gen_integer(g, (long long)c->memory_kb);
-	gen_str(g, "target_memkb");
-	yajl_gen_integer(g, (long long)c->memory_kb);
-	gen_str(g, "video_memkb");
-	yajl_gen_integer(g, 0);
+	if (stored || c->vcpus_set)
+		gen_vcpus(g, c->vcpus);
+	if (stored || c->memory_set)
+		gen_memory(g, c->memory_kb);
+	if (stored) {
+		gen_str(g, "video_memkb");
+		yajl_gen_integer(g, 0);
+	}
 	gen_empty_map(g, "sched_params");
 	gen_key_str(g, "claim_mode", "True");
 	gen_key_str(g, "kernel", c->kernel);
-	if (c->cmdline && *c->cmdline)
+	if (c->cmdline)
 		gen_key_str(g, "cmdline", c->cmdline);
 	if (c->ramdisk)
 		gen_key_str(g, "ramdisk", c->ramdisk);
@@ -81,7 +100,8 @@ static void gen_b_info(yajl_gen g, const struct xl_stored_config *c)
 	gen_empty_map(g, "arch_arm");
 	gen_str(g, "arch_x86");
 	yajl_gen_map_open(g);
-	gen_key_str(g, "msr_relaxed", "False");
+	if (stored)
+		gen_key_str(g, "msr_relaxed", "False");
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 }
@@ -121,33 +141,59 @@ static int write_file(const char *path, const unsigned char *buf, size_t len)
 	return 0;
 }
 
-int xl_store_config(const struct xl_stored_config *c)
+/* The whole JSON, beautified as libxl writes it; NULL when out of memory. */
+static yajl_gen gen_config(const struct xl_stored_config *c, bool stored)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	char path[256], uuid[37];
-	size_t len;
-	int r = -1;
 
 	if (!g)
-		return -1;
+		return NULL;
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_map_open(g);
-	gen_c_info(g, c);
-	gen_b_info(g, c);
+	gen_c_info(g, c, stored);
+	gen_b_info(g, c, stored);
 	gen_action(g, "on_poweroff", c->on_poweroff);
 	gen_action(g, "on_reboot", c->on_reboot);
 	gen_action(g, "on_watchdog", c->on_watchdog);
 	gen_action(g, "on_crash", c->on_crash);
 	gen_key_str(g, "on_soft_reset", "soft_reset");
 	yajl_gen_map_close(g);
+	return g;
+}
+
+int xl_store_config(const struct xl_stored_config *c)
+{
+	yajl_gen g = gen_config(c, true);
+	const unsigned char *buf;
+	char path[256], uuid[37];
+	size_t len;
+	int r = -1;
+
 	xl_uuid_string(c->uuid, uuid);
 	snprintf(path, sizeof(path), USERDATA_DIR "/userdata-d.%u.%s.libxl-json", c->domid, uuid);
 	mkdir(USERDATA_DIR, 0755);
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+	if (g && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
 		r = write_file(path, buf, len);
 	if (r)
 		fprintf(stderr, "%s: cannot write %s: %m\n", xl_prog, path);
-	yajl_gen_free(g);
+	if (g)
+		yajl_gen_free(g);
+	return r;
+}
+
+int xl_print_config(const struct xl_stored_config *c)
+{
+	yajl_gen g = gen_config(c, false);
+	const unsigned char *buf;
+	size_t len;
+	int r = -1;
+
+	if (g && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0)
+		r = 0;
+	if (r)
+		fprintf(stderr, "Failed to convert domain configuration to JSON\n");
+	if (g)
+		yajl_gen_free(g);
 	return r;
 }

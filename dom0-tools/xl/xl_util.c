@@ -77,6 +77,29 @@ void xl_uuid_string(const uint8_t h[16], char out[37])
 		 h[13], h[14], h[15]);
 }
 
+int xl_uuid_parse(const char *s, uint8_t h[16])
+{
+	char hex[33];
+	int n = 0;
+
+	if (strlen(s) != 36)
+		return -1;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -1;
+		} else if (isxdigit((unsigned char)s[i])) {
+			hex[n++] = s[i];
+		} else {
+			return -1;
+		}
+	}
+	hex[n] = 0;
+	for (int i = 0; i < 16; i++)
+		sscanf(hex + 2 * i, "%2hhx", &h[i]);
+	return 0;
+}
+
 int main_domid(int argc, char **argv)
 {
 	uint16_t domid;

@@ -11,6 +11,7 @@ blocked) are compared with a tolerance; everything else must be equal.
                                   sched-credit against xl's output and effects
     check_destroy(sh, res, ...)   pxl destroy of a domU Debian's xl created
     check_create(sh, res, ...)    pxl create of the guest; Debian's xl lists and destroys it
+    check_create_more(sh, res, ...) -N create (xl's dry run), a broken file, create -p
     check_dmesg_clear(sh, res)    pxl dmesg -c, on a ring that still has the banner
 
 `sh(cmd, timeout=30)` runs a shell command in dom0 and returns (rc, output);
@@ -412,8 +413,22 @@ def check_create(sh, res, name, wait_s, timeout):
     res.check("pxl/create-xl-destroy", "rc=1" in out, "still listed: %r" % out.strip())
 
 
+def check_create_dry_run(sh, res, timeout):
+    """-N create prints what xl -N create prints (a uuid given, so byte for
+    byte) and creates nothing."""
+    rc, out = sh("u='uuid=\"5a0b9c1d-2e3f-4a5b-8c6d-7e8f90a1b2c3\"'; for p in xl pxl; do "
+                 "$p -N create /tmp/xlt.cfg name=\\\"xldry\\\" \"$u\" >/tmp/$p.json; "
+                 "echo $p=$?; done; cmp /tmp/xl.json /tmp/pxl.json && echo same; "
+                 "grep -c xldry /tmp/pxl.json; xl list xldry; echo listed=$?", timeout)
+    words = out.split()
+    res.check("pxl/create-dry-run", all(w in words for w in ("xl=0", "pxl=0", "same", "1",
+                                                              "listed=1")),
+              "%r" % out.strip()[-600:], "the same JSON as xl's, nothing created")
+
+
 def check_create_more(sh, res, name, wait_s, timeout):
-    """A broken xl.cfg creates nothing; -p, a gzip'd kernel given as an override."""
+    """-N create; a broken xl.cfg creates nothing; -p, a gzip'd kernel given as an override."""
+    check_create_dry_run(sh, res, timeout)
     rc, out = sh("printf 'name=\"bad\"\\nmemory = 32M\\n' > /tmp/bad.cfg; "
                  "pxl create /tmp/bad.cfg; echo rc=$?; xl list | grep -c '^bad '", timeout)
     res.check("pxl/create-broken-cfg", "rc=1" in out and
