@@ -4,7 +4,9 @@
 Behaves like a serial console with a shell behind it: prints boot noise
 with ANSI escape sequences and CRLF line ends, then the shell marker, echoes
 every typed line (as a tty does) and runs it with /bin/sh.  `poweroff`
-ends it with status 0, `crash N` with status N, `hang` stops answering.
+ends it with status 0, `crash N` with status N, `hang` stops answering;
+KMSG or HVMSG in a command puts a kernel or hypervisor line right after
+the shell's begin marker.
 With --late-shell the first line typed is swallowed (a shell that starts
 after its marker).
 """
@@ -48,7 +50,20 @@ def main():
             time.sleep(3600)
         r = subprocess.run(["/bin/sh", "-c", cmd], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT)
-        out(r.stdout.replace(b"\n", b"\r\n"))
+        out(interleave(cmd, r.stdout).replace(b"\n", b"\r\n"))
+
+
+# A line of the kernel's or the hypervisor's that lands between the shell's
+# begin marker and its newline, as on a real console (KMSG, HVMSG in a command).
+NOISE = {"KMSG": b"[   55.463514] smpboot: CPU 3 is now offline\n",
+         "HVMSG": b"(XEN) d1v0 a line of the hypervisor's\n"}
+
+
+def interleave(cmd, output):
+    for word, line in NOISE.items():
+        if word in cmd:
+            output = re.sub(rb"(@@B\d+@@)", lambda m: m.group(1) + line, output, count=1)
+    return output
 
 
 if __name__ == "__main__":

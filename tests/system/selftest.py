@@ -57,6 +57,15 @@ def console_marker_and_run():
 
 
 @test
+def console_run_with_interleaved_line():
+    with SerialConsole(FAKE) as con:
+        con.expect(r"READY", 10)
+        for word in ("KMSG", "HVMSG"):
+            rc, out = con.run("echo %s; echo x" % word, 10)
+            assert (rc, out) == (0, "%s\nx\n" % word), (word, rc, out)
+
+
+@test
 def console_status_of_command():
     with SerialConsole(FAKE) as con:
         con.expect(r"READY", 10)

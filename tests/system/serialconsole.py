@@ -163,9 +163,11 @@ class SerialConsole:
         n = self.seq
         self.send_line("printf '@@B%%d@@\\n' %d; %s; printf '@@E%%d=%%d@@\\n' %d $?"
                        % (n, cmd, n))
-        # the hypervisor's own line ("(XEN) ...", "(d1) ...") may land right
-        # between the marker and the shell's newline: it is not output
-        begin = self.expect(r"@@B%d@@(?:\((?:XEN|d\d+)\)[^\n]*\n)?\n" % n, timeout)
+        # the hypervisor's own line ("(XEN) ...", "(d1) ...") or the kernel's
+        # ("[   55.463514] ...") may land right between the marker and the
+        # shell's newline: it is not output
+        begin = self.expect(r"@@B%d@@(?:(?:\((?:XEN|d\d+)\)|\[ *\d+\.\d+\])[^\n]*\n)?\n" % n,
+                            timeout)
         end = self.expect(r"@@E%d=(\d+)@@" % n, timeout)
         out = self.text[begin.end():end.start()]
         return int(end.group(1)), out
