@@ -1,6 +1,7 @@
 /* CPU-bound register-checking tiny domains and scheduling calls (hammer.h). */
 #include "hammer.h"
 #include "evtchn.h"
+#include "pvclock.h"
 
 #define XEN_SYSCTL_sched_id 4
 #define XEN_DOMCTL_scheduler_op 16
@@ -155,32 +156,9 @@ void hammer_check(const struct hammer_dom *d)
 	builder_unmap(window);
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 uint64_t hammer_now(void)
 {
-	const volatile struct vcpu_time_info *t = &xtest_shared_info()->vcpu_info[0].time;
-	uint32_t ver;
-	uint64_t ns;
-
-	do {
-		ver = t->version;
-		__asm__ volatile("" ::: "memory");
-		uint64_t d = rdtsc() - t->tsc_timestamp;
-		int8_t shift = t->tsc_shift;
-
-		d = shift < 0 ? d >> -shift : d << shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((ver & 1) || ver != t->version);
-	return ns;
+	return pvclock_now(0);
 }
 
 void hammer_sleep_ms(uint64_t ms)

@@ -16,10 +16,9 @@ static inline uint64_t pvclock_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Now, from vCPU @vcpu's time record. */
-static inline uint64_t pvclock_now(unsigned int vcpu)
+/* Now, from the time record @t (a vCPU's, wherever its vcpu_info lies). */
+static inline uint64_t pvclock_read(const volatile struct vcpu_time_info *t)
 {
-	const volatile struct vcpu_time_info *t = &xtest_shared_info()->vcpu_info[vcpu].time;
 	uint32_t ver;
 	uint64_t ns;
 
@@ -35,6 +34,12 @@ static inline uint64_t pvclock_now(unsigned int vcpu)
 		__asm__ volatile("" ::: "memory");
 	} while ((ver & 1) || ver != t->version);
 	return ns;
+}
+
+/* Now, from vCPU @vcpu's time record in shared_info. */
+static inline uint64_t pvclock_now(unsigned int vcpu)
+{
+	return pvclock_read(&xtest_shared_info()->vcpu_info[vcpu].time);
 }
 
 #endif

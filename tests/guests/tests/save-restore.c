@@ -17,6 +17,7 @@
 #include "xtest.h"
 #include "console-ring.h"
 #include "xs-client.h"
+#include "pvclock.h"
 
 #define VIRT_BASE 0xffffffff80000000UL
 #define PATTERN_PAGES 256
@@ -26,33 +27,10 @@ static unsigned long pattern[PATTERN_PAGES][512] __attribute__((aligned(4096)));
 static unsigned long p2m_list[512] __attribute__((aligned(4096)));
 static unsigned long p2m_list_list[512] __attribute__((aligned(4096)));
 
-static unsigned long rdtsc(void)
-{
-	unsigned int lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((unsigned long)hi << 32) | lo;
-}
-
-/* System time (ns) from vCPU 0's pvclock in shared_info, with the version retry. */
+/* System time (ns) from vCPU 0's pvclock in shared_info. */
 static uint64_t now(void)
 {
-	const volatile struct vcpu_time_info *t = &xtest_shared_info()->vcpu_info[0].time;
-	uint32_t ver;
-	uint64_t ns;
-
-	do {
-		ver = t->version;
-		__asm__ volatile("" ::: "memory");
-		uint64_t d = rdtsc() - t->tsc_timestamp;
-		int8_t shift = t->tsc_shift;
-
-		d = shift < 0 ? d >> -shift : d << shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((ver & 1) || ver != t->version);
-	return ns;
+	return pvclock_now(0);
 }
 
 /*

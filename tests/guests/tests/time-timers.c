@@ -9,6 +9,7 @@
  * timers on the CPU it runs on); dom0 keeps one vCPU (dom0_max_vcpus=1).
  */
 #include "xtest.h"
+#include "pvclock.h"
 
 #define HC_set_timer_op 15
 #define HC_callback_op 30
@@ -76,33 +77,10 @@ static void event_handler(const unsigned long *frame)
 				   ~(1UL << (timer_port % 64)), __ATOMIC_SEQ_CST);
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* System time from the pvclock, with the version retry protocol. */
+/* System time from the pvclock of our own vcpu_info. */
 static uint64_t now(void)
 {
-	const volatile struct vcpu_time_info *t = &vi->time;
-	uint32_t ver;
-	uint64_t ns;
-
-	do {
-		ver = t->version;
-		__asm__ volatile("" ::: "memory");
-		uint64_t d = rdtsc() - t->tsc_timestamp;
-		int8_t shift = t->tsc_shift;
-
-		d = shift < 0 ? d >> -shift : d << shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)d * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((ver & 1) || ver != t->version);
-	return ns;
+	return pvclock_read(&vi->time);
 }
 
 static void spin(uint64_t ns)
