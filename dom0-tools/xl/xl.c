@@ -88,6 +88,20 @@ static const struct command commands[] = {
 	  "-r RLIMIT, --ratelimit_us=RLIMIT  Set the scheduling rate limit, in microseconds\n"
 	  "-m DLY, --migration_delay_us=DLY  Set the migration delay, in microseconds\n"
 	  "-p CPUPOOL, --cpupool=CPUPOOL     Restrict output to CPUPOOL" },
+	{ "block-attach", main_block_attach, "Create a new virtual block device",
+	  "<Domain> <disk-spec-component(s)>...", NULL },
+	{ "block-list", main_block_list, "List virtual block devices for a domain", "<Domain(s)>",
+	  NULL },
+	{ "block-detach", main_block_detach, "Destroy a domain's virtual block device",
+	  "[-f] <Domain> <DevId>", "-f                      Accepted; the removal is the same." },
+	{ "network-attach", main_network_attach, "Create a new virtual network device",
+	  "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] "
+	  "[vifname=<name>] [mtu=<mtu>]",
+	  NULL },
+	{ "network-list", main_network_list, "List virtual network interfaces for a domain",
+	  "<Domain(s)>", NULL },
+	{ "network-detach", main_network_detach, "Destroy a domain's virtual network device",
+	  "<Domain> <DevId|mac>", NULL },
 	{ "rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>", NULL },
 	{ "uptime", main_uptime, "Show how long domains have been running", "[-s] [Domain]",
 	  "-s                      Short form, like uptime(1)." },

@@ -43,6 +43,8 @@ int xl_name_to_domid(const char *name, uint16_t *domid);
 /* A name or number as xl takes it; prints xl's message and exits 1 if bad. */
 uint16_t xl_find_domain(const char *arg);
 void xl_uuid_string(const uint8_t handle[16], char out[37]);
+/* n bytes from /dev/urandom (rand() if it cannot be read). */
+void xl_random_bytes(uint8_t *out, size_t n);
 /* A UUID as libuuid reads it (8-4-4-4-12 hex digits, either case); 0 or -1. */
 int xl_uuid_parse(const char *s, uint8_t handle[16]);
 
@@ -110,6 +112,22 @@ int xl_store_config(const struct xl_stored_config *c);
  */
 int xl_print_config(const struct xl_stored_config *c);
 
+/*
+ * PV disks and vifs (xl_device.c): attached as libxl attaches them (nodes,
+ * backend, hotplug script); 0, or -1 after a message (nothing left behind).
+ */
+struct xl_disk;
+struct xl_nic;
+int xl_disk_add(uint16_t domid, const struct xl_disk *d, bool pv);
+/* The checks libxl makes before it adds a disk (vdev, format, target); 0 or -1 after a message. */
+int xl_disk_check(const struct xl_disk *d);
+/* A MAC and devid are chosen as libxl chooses them when the spec has none. */
+int xl_nic_add(uint16_t domid, struct xl_nic *n);
+/* A random MAC in Xen's range, unless the spec gave one. */
+void xl_nic_default_mac(struct xl_nic *n);
+/* Every disk and vif of a domain being destroyed: closed, scripts run, nodes gone. */
+void xl_devices_destroy(uint16_t domid);
+
 int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);
 int main_dmesg(int argc, char **argv);
@@ -130,5 +148,11 @@ int main_mem_set(int argc, char **argv);
 int main_rename(int argc, char **argv);
 int main_vcpu_pin(int argc, char **argv);
 int main_sched_credit(int argc, char **argv);
+int main_block_attach(int argc, char **argv);
+int main_block_list(int argc, char **argv);
+int main_block_detach(int argc, char **argv);
+int main_network_attach(int argc, char **argv);
+int main_network_list(int argc, char **argv);
+int main_network_detach(int argc, char **argv);
 
 #endif /* PETREL_XL_H */

@@ -15,8 +15,10 @@
 #include "build.h"
 #include "cfg.h"
 #include "xl.h"
+#include "xl_devspec.h"
 
 #define DEFAULT_MEMORY_MB 32
+#define MAX_DEVICES 16
 
 struct create_opts {
 	const char *name, *kernel, *ramdisk, *type;
@@ -25,6 +27,9 @@ struct create_opts {
 	long memory_mb, vcpus;
 	uint8_t uuid[16];
 	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog;
+	struct xl_disk disks[MAX_DEVICES];
+	struct xl_nic nics[MAX_DEVICES];
+	unsigned int n_disks, n_nics;
 };
 
 /* What a build needs, kept by the monitor to build the domain again. */
@@ -68,16 +73,54 @@ static int refuse(const char *why, const char *what)
 static int unsupported(const struct cfg *cfg)
 {
 	static const char *const keys[] = { "bootloader", "device_model_version", "pci", "vfb" };
-	const struct cfg_value *items;
-	unsigned int n;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (cfg_find(cfg, keys[i]))
 			return refuse("not supported yet: ", keys[i]);
-	if (cfg_get_list(cfg, "disk", &items, &n, NULL, 0) == 0 && n)
-		return refuse("not supported yet: ", "disk");
-	if (cfg_get_list(cfg, "vif", &items, &n, NULL, 0) == 0 && n)
-		return refuse("not supported yet: ", "vif");
+	return 0;
+}
+
+/* The items of a list setting; 0 (none when unset), or -1 after a message. */
+static int device_list(const struct cfg *cfg, const char *key, const struct cfg_value **items,
+		       unsigned int *n)
+{
+	char err[256] = "";
+	int r = cfg_get_list(cfg, key, items, n, err, sizeof(err));
+
+	if (r == -ENOENT) {
+		*n = 0;
+		return 0;
+	}
+	if (r)
+		return refuse(err, NULL);
+	if (*n > MAX_DEVICES)
+		return refuse("too many devices in ", key);
+	return 0;
+}
+
+/* disk = [ ... ] and vif = [ ... ]; vifs without a devid numbered as libxl numbers them. */
+static int read_devices(const struct cfg *cfg, struct create_opts *o)
+{
+	const struct cfg_value *items;
+	int last = -1;
+
+	if (device_list(cfg, "disk", &items, &o->n_disks))
+		return -1;
+	for (unsigned int i = 0; i < o->n_disks; i++)
+		if (xl_disk_parse(cfg->source, items[i].text, &o->disks[i], stderr))
+			return -1;
+	if (device_list(cfg, "vif", &items, &o->n_nics))
+		return -1;
+	for (unsigned int i = 0; i < o->n_nics; i++) {
+		xl_nic_init(&o->nics[i]);
+		if (xl_nic_parse(&o->nics[i], items[i].text, stderr))
+			return -1;
+		if (o->nics[i].devid > last)
+			last = o->nics[i].devid;
+	}
+	for (unsigned int i = 0; i < o->n_nics; i++)
+		if (o->nics[i].devid < 0)
+			o->nics[i].devid = ++last;
 	return 0;
 }
 
@@ -91,7 +134,8 @@ static bool command_line(const struct cfg *cfg, char *out, size_t size)
 	cfg_get_string(cfg, "extra", &extra, NULL, 0);
 	if (cfg_get_string(cfg, "cmdline", &cmdline, NULL, 0) == 0) {
 		if (root || extra)
-			fprintf(stderr, "Warning: ignoring root= and extra= in favour of cmdline=\n");
+			fprintf(stderr,
+				"Warning: ignoring root= and extra= in favour of cmdline=\n");
 		snprintf(out, size, "%s", cmdline);
 		return true;
 	}
@@ -128,13 +172,7 @@ static int read_actions(const struct cfg *cfg, struct create_opts *o)
 
 static void random_uuid(uint8_t u[16])
 {
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || read(fd, u, 16) != 16)
-		for (int i = 0; i < 16; i++)
-			u[i] = (uint8_t)rand();
-	if (fd >= 0)
-		close(fd);
+	xl_random_bytes(u, 16);
 	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
 	u[8] = (u[8] & 0x3f) | 0x80;
 }
@@ -195,7 +233,7 @@ static int read_options(const struct cfg *cfg, struct create_opts *o)
 	if (read_sizes(cfg, o) || read_uuid(cfg, o))
 		return -1;
 	o->cmdline_set = command_line(cfg, o->cmdline, sizeof(o->cmdline));
-	if (read_actions(cfg, o))
+	if (read_actions(cfg, o) || read_devices(cfg, o))
 		return -1;
 	return unsupported(cfg);
 }
@@ -262,6 +300,23 @@ static void store_config(const struct create_job *j, uint16_t domid)
 	xl_phase("libxl's configuration stored");
 }
 
+/* The file's disks and vifs, on the new (paused) domain; 0 or -1 with a message. */
+static int add_devices(const struct create_opts *o, uint16_t domid)
+{
+	for (unsigned int i = 0; i < o->n_disks; i++)
+		if (xl_disk_add(domid, &o->disks[i], !is_pvh(o)))
+			return -1;
+	for (unsigned int i = 0; i < o->n_nics; i++) {
+		struct xl_nic n = o->nics[i];
+
+		if (xl_nic_add(domid, &n))
+			return -1;
+	}
+	if (o->n_disks || o->n_nics)
+		xl_phase("disks and vifs attached");
+	return 0;
+}
+
 /* One build of the job's domain; 0 and its id, or -1 with a message. */
 static int build_once(struct create_job *j, uint16_t *domid)
 {
@@ -279,6 +334,10 @@ static int build_once(struct create_job *j, uint16_t *domid)
 		return -1;
 	}
 	*domid = res.domid;
+	if (add_devices(j->o, res.domid)) {
+		xl_destroy_domain(res.domid);
+		return -1;
+	}
 	store_config(j, res.domid);
 	return 0;
 }
@@ -362,13 +421,24 @@ static int start(struct create_job *j, uint16_t domid, const struct create_flags
 	return f->watch == 2 ? xl_monitor_run(&m) : EXIT_SUCCESS;
 }
 
-static int build(const struct create_opts *o, const struct create_flags *f)
+/* Before anything is built: the disks checked, each vif given its MAC for good. */
+static int prepare_devices(struct create_opts *o)
+{
+	for (unsigned int i = 0; i < o->n_disks; i++)
+		if (xl_disk_check(&o->disks[i]))
+			return -1;
+	for (unsigned int i = 0; i < o->n_nics; i++)
+		xl_nic_default_mac(&o->nics[i]);
+	return 0;
+}
+
+static int build(struct create_opts *o, const struct create_flags *f)
 {
 	struct create_job j = { .o = o };
 	uint16_t domid;
 	int r;
 
-	if (read_images(&j))
+	if (prepare_devices(o) || read_images(&j))
 		return EXIT_FAILURE;
 	j.a = (struct pv_build_args){ .name = o->name,
 				      .kernel = &j.k,
@@ -398,6 +468,9 @@ static int print_config(const struct create_opts *o)
 {
 	struct xl_stored_config c = config_of(o, 0);
 
+	if (o->n_disks || o->n_nics)
+		return refuse("the dry run does not print disk and vif yet", NULL) ? EXIT_FAILURE
+										   : 0;
 	return xl_print_config(&c) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

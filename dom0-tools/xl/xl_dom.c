@@ -112,6 +112,7 @@ int xl_destroy_domain(uint16_t domid)
 	r = ctrl_domain_pause(c, domid);
 	if (r < 0 && r != -EINVAL)
 		report("pausing", domid, r);
+	xl_devices_destroy(domid);
 	remove_xenstore(domid);
 	remove_userdata(domid);
 	r = ctrl_domain_destroy(c, domid);

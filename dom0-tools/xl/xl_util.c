@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Domain names, ids and UUIDs as xl resolves them. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,17 @@ uint16_t xl_find_domain(const char *arg)
 	}
 	fprintf(stderr, "%s is an invalid domain identifier (rc=%d)\n", arg, r);
 	exit(EXIT_FAILURE);
+}
+
+void xl_random_bytes(uint8_t *out, size_t n)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, out, n) != (ssize_t)n)
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint8_t)rand();
+	if (fd >= 0)
+		close(fd);
 }
 
 void xl_uuid_string(const uint8_t h[16], char out[37])

@@ -1281,7 +1281,7 @@ def domu_disk_lines(con, name, count, last="xvdb"):
     return rc, {dev: rows[count - 1] for dev, rows in lines.items() if len(rows) >= count}, log
 
 
-def check_xl_disks(con, res, name, tokens, timeout, ro=True):
+def check_xl_disks(con, res, name, tokens, timeout, ro=True, prefix="xl"):
     """The domU read dom0's lines through blkfront and blkback, wrote its own
     on xvda and (with `ro`) was refused on xvdb; dom0 has the images on loop
     devices, xvdb's read-only (util-linux's losetup, which the block script
@@ -1289,27 +1289,27 @@ def check_xl_disks(con, res, name, tokens, timeout, ro=True):
     xl block-list shows them connected (state 4)."""
     rc, disks, log = domu_disk_lines(con, name, 1, "xvdb" if ro else "xvda")
     a, b = disks.get("xvda"), disks.get("xvdb")
-    res.check("xl/blk-read", a is not None and a[1] == "PETREL-DISK dom0 " + tokens[0] and
+    res.check(prefix + "/blk-read", a is not None and a[1] == "PETREL-DISK dom0 " + tokens[0] and
               (not ro or (b is not None and b[1] == "PETREL-DISK dom0 " + tokens[1])),
               "rc=%d, tokens %r, the domU's lines %r" % (rc, tokens, log.strip()[-600:]))
-    res.check("xl/blk-write", a is not None and a[0] == "0" and a[2] == "" and a[3] == "ok",
+    res.check(prefix + "/blk-write", a is not None and a[0] == "0" and a[2] == "" and a[3] == "ok",
               "xvda: %r" % (a,))
     if ro:
-        res.check("xl/blk-ro", b is not None and b[0] == "1" and b[3].startswith("refused"),
+        res.check(prefix + "/blk-ro", b is not None and b[0] == "1" and b[3].startswith("refused"),
                   "xvdb: %r" % (b,), b[3] if b else "")
     want = [("0", DOMU_DISK), ("1", DOMU_DISK_RO)] if ro else [("0", DOMU_DISK)]
     rc, out = shell_run(con, "/sbin/losetup -l -n -O RO,BACK-FILE", timeout)
     loops = sorted(tuple(l.split()) for l in out.splitlines() if l.strip())
-    res.check("xl/blk-loop", rc == 0 and loops == want,
+    res.check(prefix + "/blk-loop", rc == 0 and loops == want,
               "rc=%d, losetup: %r" % (rc, out.strip()), out.strip().replace("\n", "; "))
     want = [("51712", "4"), ("51728", "4")] if ro else [("51712", "4")]
     rc, out = shell_run(con, "xl block-list %s" % name, timeout)
     rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
-    res.check("xl/block-list", rc == 0 and sorted((r[0], r[3]) for r in rows) == want,
+    res.check(prefix + "/block-list", rc == 0 and sorted((r[0], r[3]) for r in rows) == want,
               "rc=%d, expected %r (vdev, state): %r" % (rc, want, out.strip()))
 
 
-def check_xl_net(con, res, name, domid, timeout):
+def check_xl_net(con, res, name, domid, timeout, prefix="xl"):
     """The domU's eth0 came up with the configured MAC and pinged dom0 on
     xenbr0; dom0 pings it back through vif<domid>.0, which vif-bridge put
     on the bridge with Xen's MAC fe:ff:ff:ff:ff:ff; xl network-list shows
@@ -1318,28 +1318,29 @@ def check_xl_net(con, res, name, domid, timeout):
     _, out = shell_run(con, "grep '^domu-net' %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
     out = out.replace("\r", "")
     m = re.search(r"^domu-net eth0 mac (\S+) ip (\S+)", out, re.M)
-    res.check("xl/net-domu", m is not None and m.groups() == (DOMU_MAC, DOMU_IP + "/24"),
+    res.check(prefix + "/net-domu", m is not None and m.groups() == (DOMU_MAC, DOMU_IP + "/24"),
               "rc=%d, expected eth0 with %s and %s/24: %r" % (rc, DOMU_MAC, DOMU_IP,
                                                             out.strip()[-600:]),
               m.group(0) if m else "")
     m = re.search(r"^domu-net ping %s: (\d+) received" % re.escape(DOM0_BRIDGE_IP), out, re.M)
-    res.check("xl/net-ping-dom0", m is not None and int(m.group(1)) == 3,
+    res.check(prefix + "/net-ping-dom0", m is not None and int(m.group(1)) == 3,
               "the domU's ping of dom0: %r" % out.strip()[-400:], m.group(0) if m else "")
     vif = "vif%s.0" % domid
     rc, out = shell_run(con, "ls /sys/class/net/xenbr0/brif; cat /sys/class/net/%s/address"
                         % vif, timeout)
-    res.check("xl/net-vif", rc == 0 and re.search(r"\b%s\b" % re.escape(vif), out) and
+    res.check(prefix + "/net-vif", rc == 0 and re.search(r"\b%s\b" % re.escape(vif), out) and
               "fe:ff:ff:ff:ff:ff" in out, "rc=%d, %s on xenbr0 with fe:ff:ff:ff:ff:ff: %r"
               % (rc, vif, out.strip()))
     rc, out = shell_run(con, "ping -c 3 -W 5 %s" % DOMU_IP, 60)
     m = re.search(r"(\d+) packets received", out)
-    res.check("xl/net-ping", rc == 0 and m is not None and int(m.group(1)) == 3,
+    res.check(prefix + "/net-ping", rc == 0 and m is not None and int(m.group(1)) == 3,
               "rc=%d: %r" % (rc, out.strip()[-400:]), m.group(0) if m else "")
     rc, out = shell_run(con, "xl network-list %s" % name, timeout)
     rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
     # Idx, BE, Mac Addr., handle, state, ...
-    res.check("xl/network-list", rc == 0 and [(r[0], r[2], r[4]) for r in rows if len(r) > 4] ==
-              [("0", DOMU_MAC, "4")], "rc=%d, expected idx 0 with %s in state 4: %r"
+    got = [(r[0], r[2], r[4]) for r in rows if len(r) > 4]
+    res.check(prefix + "/network-list", rc == 0 and got == [("0", DOMU_MAC, "4")],
+              "rc=%d, expected idx 0 with %s in state 4: %r"
               % (rc, DOMU_MAC, out.strip()))
 
 
@@ -1352,14 +1353,14 @@ def check_xl_disk_reboot(con, res, name):
               % (rc, a, log.strip()[-600:]))
 
 
-def check_xl_disk_teardown(con, res, ro_sum, timeout, boots=2):
+def check_xl_disk_teardown(con, res, ro_sum, timeout, boots=2, prefix="xl"):
     """After the domU is gone: xvda's image holds the line of its last boot
     (`boots`), xvdb's (with `ro_sum`) is unchanged, and no loop device, vif
     or vbd/vif backend node is left."""
     rc, out = shell_run(con, "dd if=%s bs=512 skip=8 count=1 2>/dev/null | tr -d '\\000'; "
                         "md5sum %s" % (DOMU_DISK, DOMU_DISK_RO if ro_sum else DOMU_DISK),
                         timeout)
-    res.check("xl/blk-image", rc == 0 and
+    res.check(prefix + "/blk-image", rc == 0 and
               re.search(r"^PETREL-DISK domU boot %d\r?$" % boots, out, re.M) and
               (ro_sum is None or (ro_sum and ro_sum in out)),
               "rc=%d, sector 8 and the read-only image's md5 (was %s): %r"
@@ -1372,9 +1373,9 @@ def check_xl_disk_teardown(con, res, ro_sum, timeout, boots=2):
                         "echo vbds: $(xenstore-list /local/domain/0/backend/vbd 2>/dev/null); "
                         "echo vifs: $(ls /sys/class/net | grep ^vif; "
                         "xenstore-list /local/domain/0/backend/vif 2>/dev/null)", timeout)
-    res.check("xl/blk-teardown", rc == 0 and re.search(r"^loops: *$", out, re.M) and
+    res.check(prefix + "/blk-teardown", rc == 0 and re.search(r"^loops: *$", out, re.M) and
               re.search(r"^vbds: *$", out, re.M), "left behind: %r" % out.strip())
-    res.check("xl/net-teardown", rc == 0 and re.search(r"^vifs: *$", out, re.M),
+    res.check(prefix + "/net-teardown", rc == 0 and re.search(r"^vifs: *$", out, re.M),
               "left behind: %r" % out.strip())
 
 
@@ -1471,6 +1472,122 @@ def check_xl_split(con, res, timeout, hostile=False):
     now = wait_free_memory(con, free)
     res.check("xl/split-free", free is not None and now == free,
               "free memory %s MiB after the destroy, %s before" % (now, free), "%s MiB" % now)
+    linux_down(con, res, timeout, sums)
+
+
+# The same Linux domU with a disk and a vif built by Petrel's pxl (step
+# pxl-split, run only when named in --only): blkfront reads and writes the
+# disk, netfront pings dom0, pxl's block-list and network-list print what
+# Debian's xl prints, a second disk and a second vif are attached to the
+# running guest and detached again, and pxl's monitor tears the devices down
+# when the guest powers off.
+PXL_SPLIT_NAME = "psplit"
+PXL_DISK2 = ("'format=raw,vdev=xvdb,access=ro,target=%s'" % DOMU_DISK_RO)
+PXL_MAC2 = "00:16:3e:5e:7a:02"
+
+
+def pxl_split_up(con, res, timeout):
+    """pxl create the domU with one disk and one vif; its marker on the
+    console and Debian's xl list showing it; its domid, or None."""
+    rc, out = shell_run(con, "pxl create /etc/xl-linux.cfg 'name=\"%s\"' %s %s"
+                        % (PXL_SPLIT_NAME, DOMU_DISK_RW, DOMU_NET), XL_CREATE_TIMEOUT)
+    if not res.check("pxl/split-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
+        return None
+    rc, out = console_log_wait(con, PXL_SPLIT_NAME, DOMU_MARKER, DOMU_BOOT_WAIT)
+    res.check("pxl/split-console", rc == 0 and DOMU_MARKER in out,
+              "rc=%d: %r" % (rc, out.strip()[-600:]))
+    rc, lines, rows = xl_list(con)
+    row = [r for r in rows if r[0] == PXL_SPLIT_NAME]
+    res.check("pxl/split-xl-list", rc == 0 and len(row) == 1 and row[0][4][2:] == "----",
+              "rc=%d, rows %r" % (rc, lines), " ".join(row[0]) if row else "")
+    return row[0][1] if row else None
+
+
+def same_listing(con, res, check, cmd, timeout):
+    """`pxl CMD` and Debian's `xl CMD`: the same exit status and stdout."""
+    rc, out = shell_run(con, "pxl %s 2>/dev/null" % cmd, timeout)
+    rc2, out2 = shell_run(con, "xl %s 2>/dev/null" % cmd, timeout)
+    res.check(check, rc == rc2 and out == out2 and len(out.splitlines()) > 1,
+              "pxl rc=%d %r; xl rc=%d %r" % (rc, out, rc2, out2),
+              "%d lines" % len(out.splitlines()))
+    return out
+
+
+def wait_device_state(con, path, state, timeout, secs=60):
+    """Poll a xenstore state node until it reads `state`; what it read last."""
+    _, out = shell_run(con, "i=0; while [ \"$(xenstore-read %s 2>/dev/null)\" != %s ] && "
+                       "[ $i -lt %d ]; do usleep 200000; i=$((i+1)); done; "
+                       "xenstore-read %s 2>&1" % (path, state, secs * 5, path), secs + timeout)
+    return out.strip()
+
+
+def check_pxl_block_hotplug(con, res, domid, timeout):
+    """pxl block-attach of a read-only second disk: blkfront connects it
+    (state 4) on a read-only loop device, both tools list it; pxl
+    block-detach: the guest lets it go, loop device and nodes gone."""
+    rc, out = shell_run(con, "pxl block-attach %s %s" % (PXL_SPLIT_NAME, PXL_DISK2), 120)
+    fe = "/local/domain/%s/device/vbd/51728/state" % domid
+    state = wait_device_state(con, fe, 4, timeout)
+    rc2, loops = shell_run(con, "/sbin/losetup -l -n -O RO,BACK-FILE", timeout)
+    res.check("pxl/block-attach", rc == 0 and state == "4" and
+              re.search(r"^\s*1\s+%s\s*$" % re.escape(DOMU_DISK_RO), loops, re.M),
+              "rc=%d %r, frontend state %r, losetup %r" % (rc, out, state, loops.strip()))
+    same_listing(con, res, "pxl/block-list-attached", "block-list %s" % PXL_SPLIT_NAME, timeout)
+    rc, out = shell_run(con, "pxl block-detach %s xvdb" % PXL_SPLIT_NAME, 120)
+    _, left = shell_run(con, "/sbin/losetup -l -n -O BACK-FILE; xenstore-list "
+                        "/local/domain/0/backend/vbd/%s; xl block-list %s"
+                        % (domid, PXL_SPLIT_NAME), timeout)
+    res.check("pxl/block-detach", rc == 0 and DOMU_DISK_RO not in left and
+              "51728" not in left and "51712" in left,
+              "rc=%d %r, left: %r" % (rc, out, left.strip()))
+    rc, out = shell_run(con, "pxl block-detach %s xvdb" % PXL_SPLIT_NAME, timeout)
+    res.check("pxl/block-detach-again", rc == 1 and "Device xvdb not connected" in out,
+              "rc=%d %r" % (rc, out))
+
+
+def check_pxl_net_hotplug(con, res, domid, timeout):
+    """pxl network-attach of a second vif: netfront connects it (state 4),
+    vif<domid>.1 is on xenbr0, both tools list it; pxl network-detach by
+    MAC: the interface and its nodes are gone."""
+    rc, out = shell_run(con, "pxl network-attach %s bridge=xenbr0 mac=%s"
+                        % (PXL_SPLIT_NAME, PXL_MAC2), 120)
+    state = wait_device_state(con, "/local/domain/%s/device/vif/1/state" % domid, 4, timeout)
+    _, brif = shell_run(con, "ls /sys/class/net/xenbr0/brif", timeout)
+    res.check("pxl/network-attach", rc == 0 and state == "4" and "vif%s.1" % domid in brif,
+              "rc=%d %r, frontend state %r, xenbr0 ports %r" % (rc, out, state, brif.strip()))
+    same_listing(con, res, "pxl/network-list-attached", "network-list %s" % PXL_SPLIT_NAME,
+                 timeout)
+    rc, out = shell_run(con, "pxl network-detach %s %s" % (PXL_SPLIT_NAME, PXL_MAC2), 120)
+    _, left = shell_run(con, "ls /sys/class/net; xenstore-list /local/domain/0/backend/vif/%s"
+                        % domid, timeout)
+    res.check("pxl/network-detach", rc == 0 and "vif%s.1" % domid not in left and
+              "vif%s.0" % domid in left, "rc=%d %r, left: %r" % (rc, out, left.strip()))
+
+
+def check_pxl_split(con, res, timeout):
+    shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
+    _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
+    rc, tokens, _ = make_domu_disks(con, timeout, (DOMU_DISK, DOMU_DISK_RO))
+    res.check("pxl/split-images", rc == 0, "rc=%d making the images" % rc)
+    free = free_memory(con)
+    domid = pxl_split_up(con, res, timeout)
+    if domid is None:
+        shell_run(con, "pxl destroy %s" % PXL_SPLIT_NAME, 120)
+    else:
+        check_xl_disks(con, res, PXL_SPLIT_NAME, tokens, timeout, ro=False, prefix="pxl")
+        check_xl_net(con, res, PXL_SPLIT_NAME, domid, timeout, prefix="pxl")
+        same_listing(con, res, "pxl/block-list-same", "block-list %s" % PXL_SPLIT_NAME, timeout)
+        same_listing(con, res, "pxl/network-list-same", "network-list %s" % PXL_SPLIT_NAME,
+                     timeout)
+        check_pxl_block_hotplug(con, res, domid, timeout)
+        check_pxl_net_hotplug(con, res, domid, timeout)
+        # the guest powers off; pxl's monitor destroys it and its devices
+        rc, out = shell_run(con, "timeout 150 pxl shutdown -w %s" % PXL_SPLIT_NAME, 180)
+        res.check("pxl/split-shutdown", rc == 0, "rc=%d %r" % (rc, out.strip()[-300:]))
+        check_xl_disk_teardown(con, res, None, timeout, boots=1, prefix="pxl")
+    now = wait_free_memory(con, free)
+    res.check("pxl/split-free", free is not None and now == free,
+              "free memory %s MiB after the guest, %s before" % (now, free), "%s MiB" % now)
     linux_down(con, res, timeout, sums)
 
 
@@ -2375,6 +2492,8 @@ def run(args, res):
                                     con, res, args.cmd_timeout, args.split_drivers)),
                                 ("xl-split", lambda: "xl-split" not in args.only
                                  or check_xl_split(con, res, args.cmd_timeout, args.hostile)),
+                                ("pxl-split", lambda: "pxl-split" not in args.only
+                                 or check_pxl_split(con, res, args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only

@@ -56,6 +56,11 @@
 #   test-pxl-linux        the Linux domU built by Petrel's pxl: boot to its marker,
 #                         pxl console, pxl shutdown -w, pxl destroy and free memory
 #                         back (-xen on Xen 4.17; not in TEST_TARGETS: 5 to 10 min)
+#   test-pxl-split        the Linux domU built by pxl with a disk and a vif: blkfront
+#                         reads and writes, ping both ways, block-list/network-list
+#                         as Debian's xl prints them, a second disk and vif attached
+#                         and detached, the monitor's teardown on poweroff (-xen on
+#                         Xen 4.17; not in TEST_TARGETS: about 10 min)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 
 XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
@@ -85,7 +90,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-dom0-smp4 test-system-dom0-smp4-xen \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
-	test-system-pvh-linux test-system-pvh-linux-xen \
+	test-pxl-split test-pxl-split-xen test-system-pvh-linux test-system-pvh-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen
@@ -144,6 +149,14 @@ test-pxl-linux: dom0-image $(PETREL_IMAGE)
 test-pxl-linux-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-linux --no-reboot \
 		--log $(BUILD)/system/xen-pxl-linux-serial.log
+
+test-pxl-split: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-split --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-split-serial.log
+
+test-pxl-split-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only pxl-split --no-reboot \
+		--log $(BUILD)/system/xen-pxl-split-serial.log
 
 # Only the save and restore of step pxl-linux (step pxl-linux-restore): the
 # Linux domU pxl built, saved and restored by Debian's xl; a few minutes.

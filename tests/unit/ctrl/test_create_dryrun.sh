@@ -70,5 +70,5 @@ refused() {
 }
 refused "-N create with a short uuid" "Failed to parse UUID: 5a0b9c1d-2e3f-4a5b-8c6d-7e8f90a1b2c" \
 	-N create "$dir/minimal.cfg" 'uuid="5a0b9c1d-2e3f-4a5b-8c6d-7e8f90a1b2c"'
-refused "-N create with a disk" "pxl: not supported yet: disk" \
+refused "-N create with a disk" "pxl: the dry run does not print disk and vif yet" \
 	-N create "$dir/minimal.cfg" 'disk=["/dev/vg/a,raw,xvda,rw"]'
