@@ -252,23 +252,44 @@ static int run_hotplug(const struct dev_paths *p, bool add)
 }
 
 /*
- * Take a device away: the backend told to close (online 0, state
- * Closing), its frontend removed when the guest cannot answer any more,
- * up to 10 s for the backend to close, the hotplug script's remove, then
- * the nodes.  0, or -1 when the backend did not close in time (the device
- * is removed all the same).
+ * Until dom0's backend driver has let the device go: its xen-backend device
+ * (TYPE-DOMID-DEVID) gone from sysfs, which happens only after the driver's
+ * last write to the backend directory; where sysfs has no xen-backend bus,
+ * the backend's state 6.  0, or -1 after `ms`.
+ */
+static int wait_released(const struct dev_paths *p, long ms)
+{
+	char dev[96];
+
+	if (access("/sys/bus/xen-backend/devices", F_OK) != 0)
+		return wait_backend(p, STATE_CLOSED, ms);
+	snprintf(dev, sizeof(dev), "/sys/bus/xen-backend/devices/%s-%u-%d", p->kind, p->domid,
+		 p->devid);
+	for (long waited = 0; access(dev, F_OK) == 0; waited += 50) {
+		if (waited >= ms)
+			return -1;
+		sleep_ms(50);
+	}
+	return 0;
+}
+
+/*
+ * Take a device away: the backend told to close (online 0, state Closing
+ * unless closed already), its frontend removed when the guest cannot answer
+ * any more, up to 10 s for the backend driver to let go, the hotplug
+ * script's remove, then the nodes.  0, or -1 when the driver did not let go
+ * in time (the device is removed all the same).
  */
 static int remove_device(const struct dev_paths *p, bool guest_gone)
 {
 	int r = 0;
 
-	if (read_int(p->be, "state") != STATE_CLOSED) {
-		write_link(XBT_NULL, p->be, "online", "0");
+	write_link(XBT_NULL, p->be, "online", "0");
+	if (read_int(p->be, "state") != STATE_CLOSED)
 		write_link(XBT_NULL, p->be, "state", "5");
-	}
 	if (guest_gone)
 		xs_rm(xl_xs(), XBT_NULL, p->fe);
-	if (wait_backend(p, STATE_CLOSED, CLOSE_WAIT_MS))
+	if (wait_released(p, CLOSE_WAIT_MS))
 		r = -1;
 	run_hotplug(p, false);
 	remove_device_nodes(p);

@@ -1581,8 +1581,8 @@ def check_pxl_split(con, res, timeout):
                      timeout)
         check_pxl_block_hotplug(con, res, domid, timeout)
         check_pxl_net_hotplug(con, res, domid, timeout)
-        # the guest powers off; pxl's monitor destroys it and its devices
-        rc, out = shell_run(con, "timeout 150 pxl shutdown -w %s" % PXL_SPLIT_NAME, 180)
+        # the guest powers off; pxl's monitor takes its devices down, then destroys it
+        rc, out = shell_run(con, "timeout 150 pxl shutdown -ww %s" % PXL_SPLIT_NAME, 180)
         res.check("pxl/split-shutdown", rc == 0, "rc=%d %r" % (rc, out.strip()[-300:]))
         check_xl_disk_teardown(con, res, None, timeout, boots=1, prefix="pxl")
     now = wait_free_memory(con, free)
