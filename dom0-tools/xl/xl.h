@@ -102,6 +102,10 @@ struct xl_stored_config {
 	bool memory_set, vcpus_set; /* the file sets them (xl's parsed JSON shows only those) */
 	int pvh;		    /* type "pvh", else "pv" */
 	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
+	/* the dry run only: libxl stores devices with its defaults filled in */
+	const struct xl_disk *disks;
+	const struct xl_nic *nics;
+	unsigned int n_disks, n_nics;
 };
 /* Write libxl's userdata-d.DOMID.UUID.libxl-json; 0, or -1 after a message. */
 int xl_store_config(const struct xl_stored_config *c);

@@ -468,9 +468,10 @@ static int print_config(const struct create_opts *o)
 {
 	struct xl_stored_config c = config_of(o, 0);
 
-	if (o->n_disks || o->n_nics)
-		return refuse("the dry run does not print disk and vif yet", NULL) ? EXIT_FAILURE
-										   : 0;
+	c.disks = o->disks;
+	c.n_disks = o->n_disks;
+	c.nics = o->nics;
+	c.n_nics = o->n_nics;
 	return xl_print_config(&c) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

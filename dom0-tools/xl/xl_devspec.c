@@ -172,6 +172,7 @@ static int set_script(struct disk_parse *p, const char *v)
 	if (p->script_given)
 		return disk_error(p, NULL, "script respecified");
 	p->script_given = true;
+	p->d->script_set = true;
 	snprintf(p->d->script, sizeof(p->d->script), "%s%s%s", strchr(v, '/') ? "" : XL_SCRIPT_DIR,
 		 strchr(v, '/') ? "" : "/", v);
 	return 0;
@@ -225,10 +226,11 @@ static int flag(struct disk_parse *p, const char *word)
 	if (strcmp(word, "cdrom") == 0)
 		p->d->cdrom = true;
 	else if (strcmp(word, "discard") == 0)
-		p->d->discard = true;
-	else if (strcmp(word, "no-discard") == 0)
+		p->d->discard = p->d->discard_set = true;
+	else if (strcmp(word, "no-discard") == 0) {
 		p->d->discard = false;
-	else if (strcmp(word, "colo") == 0)
+		p->d->discard_set = true;
+	} else if (strcmp(word, "colo") == 0)
 		return disk_error(p, word, "not supported by pxl yet");
 	else if (strcmp(word, "direct-io-safe") != 0 && strcmp(word, "trusted") != 0 &&
 		 strcmp(word, "untrusted") != 0)
@@ -438,8 +440,10 @@ int xl_nic_parse_token(struct xl_nic *n, const char *token, FILE *err)
 		n->mac_set = true;
 		return 0;
 	}
-	if (key_is(token, "bridge", &v))
+	if (key_is(token, "bridge", &v)) {
+		n->bridge_set = true;
 		return nic_string(n->bridge, sizeof(n->bridge), v, token, err);
+	}
 	if (key_is(token, "ip", &v))
 		return nic_string(n->ip, sizeof(n->ip), v, token, err);
 	if (key_is(token, "vifname", &v))
@@ -451,6 +455,7 @@ int xl_nic_parse_token(struct xl_nic *n, const char *token, FILE *err)
 
 		snprintf(path, sizeof(path), "%s%s%s", strchr(v, '/') ? "" : XL_SCRIPT_DIR,
 			 strchr(v, '/') ? "" : "/", v);
+		n->script_set = true;
 		return nic_string(n->script, sizeof(n->script), path, token, err);
 	}
 	if ((key_is(token, "mtu", &v) || key_is(token, "devid", &v)) &&

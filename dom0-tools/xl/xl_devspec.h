@@ -19,13 +19,14 @@ struct xl_disk {
 	char format[16];  /* raw, qcow, qcow2, vhd, qed */
 	char script[256]; /* absolute */
 	bool readwrite, cdrom, backend_phy, discard;
+	bool script_set, discard_set; /* the spec names them */
 };
 
 struct xl_nic {
 	int devid; /* -1: the next free one */
 	uint8_t mac[6];
-	bool mac_set;
-	unsigned int mtu; /* 0: the bridge's */
+	bool mac_set, bridge_set, script_set; /* the spec names them */
+	unsigned int mtu;		      /* 0: the bridge's */
 	char bridge[64], ip[128], script[256], vifname[64], gatewaydev[64];
 };
 

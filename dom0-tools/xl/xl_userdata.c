@@ -17,6 +17,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "xl.h"
+#include "xl_devspec.h"
 
 #define USERDATA_DIR "/var/lib/xen"
 
@@ -106,6 +107,74 @@ static void gen_b_info(yajl_gen g, const struct xl_stored_config *c, bool stored
 	yajl_gen_map_close(g);
 }
 
+static void gen_key_int(yajl_gen g, const char *key, long long v)
+{
+	gen_str(g, key);
+	yajl_gen_integer(g, v);
+}
+
+/* A disk as xl's parser leaves it: fields at libxl's default left out. */
+static void gen_disk(yajl_gen g, const struct xl_disk *d)
+{
+	yajl_gen_map_open(g);
+	if (d->target[0])
+		gen_key_str(g, "pdev_path", d->target);
+	gen_key_str(g, "vdev", d->vdev);
+	if (d->backend_phy)
+		gen_key_str(g, "backend", "phy");
+	gen_key_str(g, "format", d->format);
+	if (d->cdrom)
+		gen_key_int(g, "removable", 1);
+	if (d->readwrite)
+		gen_key_int(g, "readwrite", 1);
+	if (d->cdrom)
+		gen_key_int(g, "is_cdrom", 1);
+	if (d->discard_set)
+		gen_key_str(g, "discard_enable", d->discard ? "True" : "False");
+	yajl_gen_map_close(g);
+}
+
+/* A vif as xl's parser leaves it (a MAC of zeros when the spec has none). */
+static void gen_nic(yajl_gen g, const struct xl_nic *n)
+{
+	char mac[18] = "00:00:00:00:00:00";
+
+	if (n->mac_set)
+		xl_mac_string(n->mac, mac);
+	yajl_gen_map_open(g);
+	gen_key_int(g, "devid", n->devid);
+	if (n->mtu)
+		gen_key_int(g, "mtu", n->mtu);
+	gen_key_str(g, "mac", mac);
+	if (n->ip[0])
+		gen_key_str(g, "ip", n->ip);
+	if (n->bridge_set)
+		gen_key_str(g, "bridge", n->bridge);
+	if (n->vifname[0])
+		gen_key_str(g, "ifname", n->vifname);
+	if (n->gatewaydev[0])
+		gen_key_str(g, "gatewaydev", n->gatewaydev);
+	yajl_gen_map_close(g);
+}
+
+static void gen_devices(yajl_gen g, const struct xl_stored_config *c)
+{
+	if (c->n_disks) {
+		gen_str(g, "disks");
+		yajl_gen_array_open(g);
+		for (unsigned int i = 0; i < c->n_disks; i++)
+			gen_disk(g, &c->disks[i]);
+		yajl_gen_array_close(g);
+	}
+	if (c->n_nics) {
+		gen_str(g, "nics");
+		yajl_gen_array_open(g);
+		for (unsigned int i = 0; i < c->n_nics; i++)
+			gen_nic(g, &c->nics[i]);
+		yajl_gen_array_close(g);
+	}
+}
+
 static const char *action_name(enum xl_action a)
 {
 	return a == XL_ACT_RESTART ? "restart" : a == XL_ACT_PRESERVE ? "preserve" : "destroy";
@@ -152,6 +221,8 @@ static yajl_gen gen_config(const struct xl_stored_config *c, bool stored)
 	yajl_gen_map_open(g);
 	gen_c_info(g, c, stored);
 	gen_b_info(g, c, stored);
+	if (!stored)
+		gen_devices(g, c);
 	gen_action(g, "on_poweroff", c->on_poweroff);
 	gen_action(g, "on_reboot", c->on_reboot);
 	gen_action(g, "on_watchdog", c->on_watchdog);

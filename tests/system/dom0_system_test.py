@@ -1564,7 +1564,28 @@ def check_pxl_net_hotplug(con, res, domid, timeout):
               "vif%s.0" % domid in left, "rc=%d %r, left: %r" % (rc, out, left.strip()))
 
 
+# xl -N create and pxl -N create of the domU with two disks and two vifs:
+# the same JSON, byte for byte.
+PXL_DRY_ARGS = ("/etc/xl-linux.cfg 'name=\"pxldry\"' "
+                "'uuid=\"6b1f0c2e-8d3a-4e5b-9c7d-1a2b3c4d5e6f\"' "
+                "\"disk=['format=raw,vdev=xvda,access=rw,target=%s', 'file:%s,xvdb,r']\" "
+                "\"vif=['bridge=xenbr0,mac=%s', 'ip=192.168.77.9,mtu=1400']\""
+                % (DOMU_DISK, DOMU_DISK_RO, DOMU_MAC))
+
+
+def check_pxl_dry_run_devices(con, res, timeout):
+    cmd = "%s -N create %s > /tmp/%s-dry.json 2>/dev/null; echo rc=$?"
+    _, xl = shell_run(con, cmd % ("xl", PXL_DRY_ARGS, "xl"), 120)
+    _, pxl = shell_run(con, cmd % ("pxl", PXL_DRY_ARGS, "pxl"), 120)
+    _, diff = shell_run(con, "diff /tmp/xl-dry.json /tmp/pxl-dry.json && echo same; "
+                        "cat /tmp/xl-dry.json", timeout)
+    res.check("pxl/split-dry-run", xl.strip() == "rc=0" and pxl.strip() == "rc=0" and
+              re.search(r"^same$", diff, re.M) and '"disks"' in diff,
+              "xl %r, pxl %r; diff, then xl's JSON: %r" % (xl, pxl, diff))
+
+
 def check_pxl_split(con, res, timeout):
+    check_pxl_dry_run_devices(con, res, timeout)
     shell_run(con, "%s && echo started" % XENCONSOLED, timeout)
     _, sums = shell_run(con, "md5sum %s" % DOMU_FILES, timeout)
     rc, tokens, _ = make_domu_disks(con, timeout, (DOMU_DISK, DOMU_DISK_RO))

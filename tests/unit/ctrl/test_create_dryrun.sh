@@ -70,5 +70,6 @@ refused() {
 }
 refused "-N create with a short uuid" "Failed to parse UUID: 5a0b9c1d-2e3f-4a5b-8c6d-7e8f90a1b2c" \
 	-N create "$dir/minimal.cfg" 'uuid="5a0b9c1d-2e3f-4a5b-8c6d-7e8f90a1b2c"'
-refused "-N create with a disk" "pxl: the dry run does not print disk and vif yet" \
-	-N create "$dir/minimal.cfg" 'disk=["/dev/vg/a,raw,xvda,rw"]'
+refused "-N create with a disk without a vdev" \
+	"$dir/minimal.cfg: config parsing error in disk specification: no vdev specified in \`/dev/vg/a,raw'" \
+	-N create "$dir/minimal.cfg" 'disk=["/dev/vg/a,raw"]'
