@@ -134,18 +134,19 @@ static void gen_disk(yajl_gen g, const struct xl_disk *d)
 	yajl_gen_map_close(g);
 }
 
-/* A vif as xl's parser leaves it (a MAC of zeros when the spec has none). */
+/* A vif as xl's parser leaves it (no MAC when the spec has none). */
 static void gen_nic(yajl_gen g, const struct xl_nic *n)
 {
-	char mac[18] = "00:00:00:00:00:00";
+	static const uint8_t zero[6];
+	char mac[18];
 
-	if (n->mac_set)
-		xl_mac_string(n->mac, mac);
+	xl_mac_string(n->mac, mac);
 	yajl_gen_map_open(g);
 	gen_key_int(g, "devid", n->devid);
 	if (n->mtu)
 		gen_key_int(g, "mtu", n->mtu);
-	gen_key_str(g, "mac", mac);
+	if (n->mac_set && memcmp(n->mac, zero, sizeof(zero)) != 0)
+		gen_key_str(g, "mac", mac);
 	if (n->ip[0])
 		gen_key_str(g, "ip", n->ip);
 	if (n->bridge_set)

@@ -13,7 +13,7 @@ out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err" "$dir/no-uuid.tmp"' EXIT
 n=0
-echo "1..8"
+echo "1..9"
 
 # report NAME RC: ok when RC is 0 and the last run named neither device
 report() {
@@ -41,6 +41,8 @@ same_json "-N create full.cfg with overrides" "$dir/full-overrides.json" \
 	"Parsing config from $dir/full.cfg
 Warning: ignoring root= and extra= in favour of cmdline=" \
 	-N create "$dir/full.cfg" memory=256 'cmdline="earlyprintk=xen"'
+same_json "-N create devices.cfg (two disks, two vifs)" "$dir/devices.json" \
+	"Parsing config from $dir/devices.cfg" -N create "$dir/devices.cfg"
 same_json "create -n -p -e" "$dir/minimal.json" "Parsing config from $dir/minimal.cfg" \
 	create -n -p -e "$dir/minimal.cfg"
 same_json "create --dryrun -q" "$dir/minimal.json" "" create --dryrun -q "$dir/minimal.cfg"
