@@ -91,7 +91,8 @@ static bool command_line(const struct cfg *cfg, char *out, size_t size)
 	cfg_get_string(cfg, "extra", &extra, NULL, 0);
 	if (cfg_get_string(cfg, "cmdline", &cmdline, NULL, 0) == 0) {
 		if (root || extra)
-			fprintf(stderr, "Warning: ignoring root= and extra= in favour of cmdline=\n");
+			fprintf(stderr,
+				"Warning: ignoring root= and extra= in favour of cmdline=\n");
 		snprintf(out, size, "%s", cmdline);
 		return true;
 	}
@@ -126,19 +127,6 @@ static int read_actions(const struct cfg *cfg, struct create_opts *o)
 	return 0;
 }
 
-static void random_uuid(uint8_t u[16])
-{
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || read(fd, u, 16) != 16)
-		for (int i = 0; i < 16; i++)
-			u[i] = (uint8_t)rand();
-	if (fd >= 0)
-		close(fd);
-	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
-	u[8] = (u[8] & 0x3f) | 0x80;
-}
-
 /* The file's uuid, else a new random one, as xl. */
 static int read_uuid(const struct cfg *cfg, struct create_opts *o)
 {
@@ -147,7 +135,7 @@ static int read_uuid(const struct cfg *cfg, struct create_opts *o)
 	int r = cfg_get_string(cfg, "uuid", &text, err, sizeof(err));
 
 	if (r == -ENOENT) {
-		random_uuid(o->uuid);
+		xl_uuid_random(o->uuid);
 		return 0;
 	}
 	if (r)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Domain names, ids and UUIDs as xl resolves them. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,19 @@ void xl_uuid_string(const uint8_t h[16], char out[37])
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
 		 h[13], h[14], h[15]);
+}
+
+void xl_uuid_random(uint8_t u[16])
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, u, 16) != 16)
+		for (int i = 0; i < 16; i++)
+			u[i] = (uint8_t)rand();
+	if (fd >= 0)
+		close(fd);
+	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
+	u[8] = (u[8] & 0x3f) | 0x80;
 }
 
 int xl_uuid_parse(const char *s, uint8_t h[16])
