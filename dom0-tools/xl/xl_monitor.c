@@ -130,24 +130,30 @@ static int action_for(const struct xl_monitor *m, unsigned int reason)
 
 /*
  * libxl's preserve: the domain keeps running (or stays shut down) as
- * NAME+suffix with a new UUID: a new /vm/<uuid> (readable by the domain,
- * with its uuid and name), /local/domain/N/vm and /name pointing at it, in
- * one transaction.  0, or -1 after a line saying why.
+ * NAME+suffix under a new /vm/<uuid> (readable by the domain, holding only
+ * its uuid); its name goes to /local/domain/N/name and, as libxl's rename
+ * writes it, to the /vm node of the UUID the hypervisor still has for it
+ * (the one the rebuilt domain takes over).  One transaction; 0, or -1 after
+ * a line saying why.
  */
 static bool write_preserved(struct xs_handle *xs, xs_transaction_t t, uint16_t domid,
 			    const char *vm, const char *uuid, const char *name)
 {
 	struct xs_permissions perms[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
-	char path[96];
+	struct xen_domctl_getdomaininfo info;
+	char path[96], old[37];
 	bool ok;
 
+	if (ctrl_domain_info(xl_ctrl(), domid, &info) < 0)
+		return false;
+	xl_uuid_string(info.handle, old);
 	xs_rm(xs, t, vm);
 	ok = xs_mkdir(xs, t, vm) && xs_set_permissions(xs, t, vm, perms, 2);
 	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
 	ok = ok && xs_write(xs, t, path, vm, strlen(vm));
 	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
 	ok = ok && xs_write(xs, t, path, name, strlen(name));
-	snprintf(path, sizeof(path), "%s/name", vm);
+	snprintf(path, sizeof(path), "/vm/%s/name", old);
 	ok = ok && xs_write(xs, t, path, name, strlen(name));
 	snprintf(path, sizeof(path), "%s/uuid", vm);
 	return ok && xs_write(xs, t, path, uuid, strlen(uuid));
