@@ -67,6 +67,11 @@ char *xl_pool_name(uint32_t id);
 int xl_list_pools(struct ctrl_pool **out);
 /* A pool named as libxl takes it (a number or a name); 0 and *id, or -1 after xl's line. */
 int xl_find_pool(const char *text, uint32_t *id);
+/*
+ * A pool whose parameters could not be read (err): why, xl's
+ * `libxl_sched_SCHED_params_get failed.` and `Cpupool NAME: [sched params unavailable]`.
+ */
+void xl_pool_params_unavailable(uint32_t pool, const char *name, const char *sched, int err);
 /* What `sched-X` without options prints for each pool that runs scheduler X. */
 struct xl_sched_view {
 	uint32_t sched;

@@ -138,6 +138,14 @@ static int print_domain(uint16_t domid)
 	return xl_sched_weight_row(domid, XEN_SCHEDULER_CREDIT);
 }
 
+void xl_pool_params_unavailable(uint32_t pool, const char *name, const char *sched, int err)
+{
+	fprintf(stderr, "%s: pool %u: getting the %s parameters: %s\n", xl_prog, pool, sched,
+		strerror(-err));
+	fprintf(stderr, "libxl_sched_%s_params_get failed.\n", sched);
+	printf("Cpupool %s: [sched params unavailable]\n", name ? name : "(null)");
+}
+
 static void print_pool(uint32_t id)
 {
 	struct xen_sysctl_credit_schedule p;
@@ -145,10 +153,7 @@ static void print_pool(uint32_t id)
 	int r = ctrl_sched_credit_params(xl_ctrl(), id, 0, &p);
 
 	if (r < 0) {
-		fprintf(stderr, "%s: pool %u: getting the credit parameters: %s\n", xl_prog, id,
-			strerror(-r));
-		fprintf(stderr, "libxl_sched_credit_params_get failed.\n");
-		printf("Cpupool %s: [sched params unavailable]\n", name ? name : "(null)");
+		xl_pool_params_unavailable(id, name, "credit", r);
 	} else {
 		printf("Cpupool %s: tslice=%dms ratelimit=%dus migration-delay=%dus\n",
 		       name ? name : "(null)", (int)p.tslice_ms, (int)p.ratelimit_us,

@@ -18,14 +18,10 @@ static void credit2_pool_line(uint32_t pool)
 	char *name = xl_pool_name(pool);
 	int r = ctrl_sched_credit2_params(xl_ctrl(), pool, 0, &p);
 
-	if (r < 0) {
-		fprintf(stderr, "%s: pool %u: getting the credit2 parameters: %s\n", xl_prog, pool,
-			strerror(-r));
-		fprintf(stderr, "libxl_sched_credit2_params_get failed.\n");
-		printf("Cpupool %s: [sched params unavailable]\n", name ? name : "(null)");
-	} else {
+	if (r < 0)
+		xl_pool_params_unavailable(pool, name, "credit2", r);
+	else
 		printf("Cpupool %s: ratelimit=%dus\n", name ? name : "(null)", (int)p.ratelimit_us);
-	}
 	free(name);
 }
 
