@@ -94,6 +94,15 @@ int ctrl_vcpu_set_affinity(struct ctrl *c, uint16_t domid, uint32_t vcpu, uint8_
 /* The credit scheduler's weight and cap of a domain (XEN_DOMCTL_scheduler_op). */
 int ctrl_sched_credit_get(struct ctrl *c, uint16_t domid, struct xen_domctl_sched_credit *out);
 int ctrl_sched_credit_set(struct ctrl *c, uint16_t domid, const struct xen_domctl_sched_credit *in);
+/*
+ * The same under the scheduler sched_id (credit or credit2: both keep a
+ * weight and a cap in this layout); the hypervisor refuses a scheduler that
+ * is not the domain's pool's.
+ */
+int ctrl_sched_weight_get(struct ctrl *c, uint16_t domid, uint32_t sched_id,
+			  struct xen_domctl_sched_credit *out);
+int ctrl_sched_weight_set(struct ctrl *c, uint16_t domid, uint32_t sched_id,
+			  const struct xen_domctl_sched_credit *in);
 /* Destroy, repeating the domctl while the hypervisor answers -ERESTART. */
 int ctrl_domain_destroy(struct ctrl *c, uint16_t domid);
 
@@ -103,13 +112,18 @@ int ctrl_sched_id(struct ctrl *c, uint32_t *sched_id);
 /* The number of CPUs in no pool (cpupool FREEINFO). */
 int ctrl_free_cpus(struct ctrl *c, unsigned int nr_cpus);
 /* A CPU pool: the first with an id >= first (cpupool INFO). */
+#define CTRL_POOL_MAP_BITS 4096
 struct ctrl_pool {
 	uint32_t id, sched_id, n_dom;
+	uint8_t cpumap[CTRL_POOL_MAP_BITS / 8]; /* the pool's CPUs */
 };
 int ctrl_cpupool_info(struct ctrl *c, uint32_t first, struct ctrl_pool *out);
 /* A pool's credit scheduler parameters: read (set 0) or written and read back. */
 int ctrl_sched_credit_params(struct ctrl *c, uint32_t pool, int set,
 			     struct xen_sysctl_credit_schedule *p);
+/* A pool's credit2 parameters (its rate limit), the same way. */
+int ctrl_sched_credit2_params(struct ctrl *c, uint32_t pool, int set,
+			      struct xen_sysctl_credit2_schedule *p);
 /* CPU topology, one entry per CPU index: a malloc'd array, the count returned. */
 int ctrl_cputopo(struct ctrl *c, struct xen_sysctl_cputopo **out);
 /* NUMA nodes: malloc'd meminfo[n] and distance[n * n], n returned. */

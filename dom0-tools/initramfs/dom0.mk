@@ -35,7 +35,8 @@ DOM0_LINKS ?=
 # xenstore fragment unpacks plus the C libraries below, fetched once with
 # apt-get download into build/dom0-xl/base.
 DOM0_XL := $(BUILD)/dom0-xl
-DOM0_XL_BASE_DEBS := libc6 libuuid1 liblzma5 libzstd1 zlib1g libgcc-s1
+# libncurses6: xentop's (libtinfo6 comes with the hotplug packages).
+DOM0_XL_BASE_DEBS := libc6 libuuid1 liblzma5 libzstd1 zlib1g libgcc-s1 libncurses6
 # What Debian's hotplug scripts (block, vif-bridge) run that busybox lacks:
 # bash, flock (util-linux) and util-linux's losetup (mount), with its library.
 DOM0_XL_HOTPLUG_DEBS := bash libtinfo6 util-linux mount libsmartcols1

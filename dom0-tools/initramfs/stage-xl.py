@@ -8,8 +8,9 @@ The DEBROOTs are trees of Debian packages unpacked with `dpkg -x` (Xen
 4.17's xen-utils-4.17 and libraries, and the C libraries they link
 against).  DIR receives, unmodified:
   usr/lib/xen-4.17/bin/{xl,xen-init-dom0,xenconsoled,xenconsole,xenstored,
-                       libxl-save-helper (xl save/restore runs it)}
-  usr/sbin/xl -> ../lib/xen-4.17/bin/xl
+                       libxl-save-helper (xl save/restore runs it),
+                       xentop (what xl top runs; pxl top is judged by it)}
+  usr/sbin/xl -> ../lib/xen-4.17/bin/xl, usr/sbin/xentop likewise
   usr/lib/x86_64-linux-gnu/<soname>   every shared library those programs
                                       need (their DT_NEEDED closure)
                                       and libgcc_s.so.1, which glibc loads
@@ -35,7 +36,8 @@ import shutil
 import subprocess
 import sys
 
-PROGRAMS = ["xl", "xen-init-dom0", "xenconsoled", "xenconsole", "xenstored", "libxl-save-helper"]
+PROGRAMS = ["xl", "xen-init-dom0", "xenconsoled", "xenconsole", "xenstored", "libxl-save-helper",
+            "xentop"]
 BIN = "usr/lib/xen-4.17/bin"
 # Programs the hotplug scripts run, by their paths in the packages.
 HOTPLUG_PROGRAMS = ["bin/bash", "usr/bin/flock", "sbin/losetup"]
@@ -128,7 +130,8 @@ def main():
         else:
             install(src, os.path.join(args.out, rel))
     os.makedirs(os.path.join(args.out, "usr/sbin"), exist_ok=True)
-    os.symlink("../lib/xen-4.17/bin/xl", os.path.join(args.out, "usr/sbin/xl"))
+    for name in ("xl", "xentop"):
+        os.symlink("../lib/xen-4.17/bin/" + name, os.path.join(args.out, "usr/sbin", name))
     print("stage-xl: %d programs, %d libraries in %s"
           % (len(PROGRAMS) + len(HOTPLUG_PROGRAMS) + len(args.program), len(seen), args.out))
 

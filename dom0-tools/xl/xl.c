@@ -102,6 +102,31 @@ static const struct command commands[] = {
 	  "<Domain(s)>", NULL },
 	{ "network-detach", main_network_detach, "Destroy a domain's virtual network device",
 	  "<Domain> <DevId|mac>", NULL },
+	{ "sched-credit2", main_sched_credit2, "Get/set credit2 scheduler parameters",
+	  "[-d <Domain> [-w[=WEIGHT]]|-c[=CAP]] [-s [-r RATELIMIT]] [-p CPUPOOL]",
+	  "-d DOMAIN, --domain=DOMAIN     Domain to modify\n"
+	  "-w WEIGHT, --weight=WEIGHT     Weight (int)\n"
+	  "-c CAP,    --cap=CAP           Cap (int)\n"
+	  "-s         --schedparam        Query / modify scheduler parameters\n"
+	  "-r RLIMIT, --ratelimit_us=RLIMIT Set the scheduling rate limit, in microseconds\n"
+	  "-p CPUPOOL, --cpupool=CPUPOOL  Restrict output to CPUPOOL" },
+	{ "sched-rtds", main_sched_rtds, "Get/set rtds scheduler parameters",
+	  "[-d <Domain> [-v[=VCPUID/all]] [-p[=PERIOD]] [-b[=BUDGET]] [-e[=EXTRATIME]]]",
+	  "-d DOMAIN, --domain=DOMAIN     Domain to modify\n"
+	  "-v VCPUID/all, --vcpuid=VCPUID/all\n"
+	  "                               VCPU to modify or output\n"
+	  "-p PERIOD, --period=PERIOD     Period (us)\n"
+	  "-b BUDGET, --budget=BUDGET     Budget (us)\n"
+	  "-e EXTRATIME, --extratime=EXTRATIME  EXTRATIME (1=yes, 0=no)\n"
+	  "-c CPUPOOL, --cpupool=CPUPOOL  Restrict output to CPUPOOL (the short form takes\n"
+	  "                               no value, as in xl)" },
+	{ "cpupool-list", main_cpupool_list, "List CPU pools on host", "[-c|--cpus] [<CPU Pool>]",
+	  "-c, --cpus                     Output list of CPUs used by a pool" },
+	{ "top", main_top, "Monitor a host and the domains in real time (as xentop)", "[options]",
+	  "-d, --delay=SECONDS    Seconds between updates (default 3)\n"
+	  "-b, --batch            Batch mode: the table only, no summary, no screen clearing\n"
+	  "-i, --iterations=N     Number of updates before exiting\n"
+	  "-f, --full-name        Print the full domain name (not truncated)" },
 	{ "rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>", NULL },
 	{ "uptime", main_uptime, "Show how long domains have been running", "[-s] [Domain]",
 	  "-s                      Short form, like uptime(1)." },

@@ -45,6 +45,8 @@ uint16_t xl_find_domain(const char *arg);
 void xl_uuid_string(const uint8_t handle[16], char out[37]);
 /* n bytes from /dev/urandom (rand() if it cannot be read). */
 void xl_random_bytes(uint8_t *out, size_t n);
+/* A new random (version 4) UUID. */
+void xl_uuid_random(uint8_t handle[16]);
 /* A UUID as libuuid reads it (8-4-4-4-12 hex digits, either case); 0 or -1. */
 int xl_uuid_parse(const char *s, uint8_t handle[16]);
 
@@ -56,6 +58,43 @@ void xl_phase(const char *what);
 
 /* xl info's name of a XEN_SCHEDULER_* id (xl_info.c). */
 const char *xl_scheduler_name(uint32_t id);
+
+/*
+ * CPU pools and the schedulers' common parts (xl_sched.c), for sched-credit,
+ * sched-credit2, sched-rtds and cpupool-list.
+ */
+/* A pool's name: /local/pool/N/name, "Pool-0" for pool 0 without one; malloc'd. */
+char *xl_pool_name(uint32_t id);
+/* Every pool, in id order: a malloc'd array, the count (-1 if none could be read). */
+int xl_list_pools(struct ctrl_pool **out);
+/* A pool named as libxl takes it (a number or a name); 0 and *id, or -1 after xl's line. */
+int xl_find_pool(const char *text, uint32_t *id);
+/*
+ * A pool whose parameters could not be read (err): why, xl's
+ * `libxl_sched_SCHED_params_get failed.` and `Cpupool NAME: [sched params unavailable]`.
+ */
+void xl_pool_params_unavailable(uint32_t pool, const char *name, const char *sched, int err);
+/* What `sched-X` without options prints for each pool that runs scheduler X. */
+struct xl_sched_view {
+	uint32_t sched;
+	void (*pool_line)(uint32_t pool);
+	void (*header)(void);
+	int (*row)(uint16_t domid); /* 0, or 1 after xl's message (ends the listing) */
+};
+/* Every such pool (or the one named): its line, the header, its domains' rows. */
+int xl_sched_list(const struct xl_sched_view *v, const char *pool_arg);
+/* The scheduler of a domain's pool; 0 and *sched, or -1 when the domain or pool is missing. */
+int xl_domain_scheduler(uint16_t domid, uint32_t *sched);
+/* The domain's pool runs sched: 0, or 1 after xl's libxl_domain_sched_params_get line. */
+int xl_sched_check(uint16_t domid, uint32_t sched);
+/* credit's and credit2's table: header, and a domain's row (0, or 1 after xl's line). */
+void xl_sched_weight_header(void);
+int xl_sched_weight_row(uint16_t domid, uint32_t sched);
+/*
+ * -d DOMAIN: with neither weight nor cap the header and its row; else libxl's
+ * checks and update of those given (NULL: left alone).  The exit status.
+ */
+int xl_sched_weight_domain(const char *dom, uint32_t sched, const int *weight, const int *cap);
 
 /* list -l: the domains' configurations as JSON (xl_list_long.c). */
 int xl_list_long(const struct xen_domctl_getdomaininfo *doms, int n);
@@ -75,7 +114,7 @@ int xl_destroy_domain(uint16_t domid);
 void xl_handles_after_fork(void);
 
 /* The process that watches a created domain (xl_monitor.c). */
-enum xl_action { XL_ACT_DESTROY, XL_ACT_RESTART, XL_ACT_PRESERVE };
+enum xl_action { XL_ACT_DESTROY, XL_ACT_RESTART, XL_ACT_PRESERVE, XL_ACT_RENAME_RESTART };
 struct xl_monitor {
 	const char *name;
 	uint16_t domid;
@@ -158,5 +197,9 @@ int main_block_detach(int argc, char **argv);
 int main_network_attach(int argc, char **argv);
 int main_network_list(int argc, char **argv);
 int main_network_detach(int argc, char **argv);
+int main_sched_credit2(int argc, char **argv);
+int main_sched_rtds(int argc, char **argv);
+int main_cpupool_list(int argc, char **argv);
+int main_top(int argc, char **argv);
 
 #endif /* PETREL_XL_H */

@@ -8,7 +8,8 @@
 #                    the console ring reader (dom0-tools/console), pxl create
 #                    on broken xl.cfg files (tests/unit/ctrl/create-bad), the
 #                    CPU bitmap terms of vcpu-pin, vcpu-pin and sched-credit
-#                    on bad operands, the disk and vif specs (test_devspec)
+#                    on bad operands, the disk and vif specs (test_devspec),
+#                    top's table (xentop's layout)
 #   pxenconsoled     build/xl/pxenconsoled, static (in `make`): the console
 #                    daemon, dom0's /usr/sbin/pxenconsoled
 CTRL_DIR := dom0-tools/ctrl
@@ -29,12 +30,13 @@ XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_l
 	$(XL_DIR)/xl_dom.c $(XL_DIR)/xl_create.c $(XL_DIR)/cfg.c $(XL_DIR)/xl_console.c \
 	$(XL_DIR)/xl_shutdown.c $(XL_DIR)/xl_list_long.c $(XL_DIR)/xl_monitor.c \
 	$(XL_DIR)/xl_userdata.c $(XL_DIR)/xl_vcpu_mem.c $(XL_DIR)/xl_cpumap.c \
-	$(XL_DIR)/xl_pin.c $(XL_DIR)/xl_sched.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_device.c
+	$(XL_DIR)/xl_pin.c $(XL_DIR)/xl_sched.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_device.c \
+	$(XL_DIR)/xl_sched2.c $(XL_DIR)/xl_top.c $(XL_DIR)/xl_top_print.c
 XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
 	$(XL_OUT)/test_layout $(XL_OUT)/test_pvh_acpi $(XL_OUT)/test_conring $(XL_OUT)/test_cpumap \
-	$(XL_OUT)/test_devspec
+	$(XL_OUT)/test_devspec $(XL_OUT)/test_top
 CON_DIR := dom0-tools/console
 CON_SRCS := $(CON_DIR)/conring.c
 CON_HDRS := $(CON_DIR)/conring.h include/public/io/console.h
@@ -61,7 +63,7 @@ $(XL_OUT)/pxl: $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) $(XS_LIB_SRC) $(XL_HDRS) $(
 		$(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) -static -s -pthread -o $@ $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) \
-		$(XS_LIB_SRC) -lz -llzma -lzstd -l:libyajl_s.a
+		$(XS_LIB_SRC) -lz -llzma -lzstd -l:libyajl_s.a -lm
 
 $(XL_OUT)/test_ctrl: tests/unit/ctrl/test_ctrl.c $(CTRL_SRCS) $(CTRL_HDRS)
 	@mkdir -p $(@D)
@@ -74,6 +76,10 @@ $(XL_OUT)/test_cpumap: tests/unit/ctrl/test_cpumap.c $(XL_DIR)/xl_cpumap.c $(XL_
 $(XL_OUT)/test_devspec: tests/unit/ctrl/test_devspec.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_devspec.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_devspec.c -lcmocka
+
+$(XL_OUT)/test_top: tests/unit/ctrl/test_top.c $(XL_DIR)/xl_top_print.c $(XL_DIR)/xl_top.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_top_print.c -lcmocka -lm
 
 $(XL_OUT)/test_cfg: tests/unit/ctrl/test_cfg.c $(XL_DIR)/cfg.c $(XL_DIR)/cfg.h
 	@mkdir -p $(@D)

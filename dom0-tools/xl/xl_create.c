@@ -170,13 +170,6 @@ static int read_actions(const struct cfg *cfg, struct create_opts *o)
 	return 0;
 }
 
-static void random_uuid(uint8_t u[16])
-{
-	xl_random_bytes(u, 16);
-	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
-	u[8] = (u[8] & 0x3f) | 0x80;
-}
-
 /* The file's uuid, else a new random one, as xl. */
 static int read_uuid(const struct cfg *cfg, struct create_opts *o)
 {
@@ -185,7 +178,7 @@ static int read_uuid(const struct cfg *cfg, struct create_opts *o)
 	int r = cfg_get_string(cfg, "uuid", &text, err, sizeof(err));
 
 	if (r == -ENOENT) {
-		random_uuid(o->uuid);
+		xl_uuid_random(o->uuid);
 		return 0;
 	}
 	if (r)

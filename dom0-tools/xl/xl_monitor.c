@@ -3,7 +3,8 @@
  * The process xl create leaves behind to watch its domain: when the guest
  * shuts down, the action its xl.cfg names for the reason (on_poweroff,
  * on_reboot, on_watchdog, on_crash) is taken: destroy, restart (destroy
- * and build again under a new id) or preserve.  It logs to
+ * and build again under a new id), preserve, or rename-restart (keep the
+ * old domain under a dated name and a new UUID, build again).  It logs to
  * /var/log/xen/xl-NAME.log and ends when the domain is gone or preserved.
  */
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "sched.h"
 #include "xenstore.h"
@@ -23,11 +25,12 @@ static const char *const action_names[] = {
 	[XL_ACT_DESTROY] = "destroy",
 	[XL_ACT_RESTART] = "restart",
 	[XL_ACT_PRESERVE] = "preserve",
+	[XL_ACT_RENAME_RESTART] = "rename-restart",
 };
 
 /* xl's other actions: understood, not carried out yet. */
-static const char *const unsupported_actions[] = { "rename-restart", "coredump-destroy",
-						   "coredump-restart", "soft-reset" };
+static const char *const unsupported_actions[] = { "coredump-destroy", "coredump-restart",
+						   "soft-reset" };
 
 int xl_parse_action(const char *key, const char *text, enum xl_action *out)
 {
@@ -125,17 +128,98 @@ static int action_for(const struct xl_monitor *m, unsigned int reason)
 	}
 }
 
-/* Carry out an action; 1 to keep watching (a restart), else 0. */
+/*
+ * libxl's preserve: the domain keeps running (or stays shut down) as
+ * NAME+suffix under a new /vm/<uuid> (readable by the domain, holding only
+ * its uuid); its name goes to /local/domain/N/name and, as libxl's rename
+ * writes it, to the /vm node of the UUID the hypervisor still has for it
+ * (the one the rebuilt domain takes over).  One transaction; 0, or -1 after
+ * a line saying why.
+ */
+static bool write_preserved(struct xs_handle *xs, xs_transaction_t t, uint16_t domid,
+			    const char *vm, const char *uuid, const char *name)
+{
+	struct xs_permissions perms[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
+	struct xen_domctl_getdomaininfo info;
+	char path[96], old[37];
+	bool ok;
+
+	if (ctrl_domain_info(xl_ctrl(), domid, &info) < 0)
+		return false;
+	xl_uuid_string(info.handle, old);
+	xs_rm(xs, t, vm);
+	ok = xs_mkdir(xs, t, vm) && xs_set_permissions(xs, t, vm, perms, 2);
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+	ok = ok && xs_write(xs, t, path, vm, strlen(vm));
+	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+	ok = ok && xs_write(xs, t, path, name, strlen(name));
+	snprintf(path, sizeof(path), "/vm/%s/name", old);
+	ok = ok && xs_write(xs, t, path, name, strlen(name));
+	snprintf(path, sizeof(path), "%s/uuid", vm);
+	return ok && xs_write(xs, t, path, uuid, strlen(uuid));
+}
+
+static int preserve(uint16_t domid, const char *name, const char *suffix)
+{
+	struct xs_handle *xs = xl_xs();
+	char new_name[160], vm[48], id[37];
+	uint8_t uuid[16];
+	uint16_t other;
+	xs_transaction_t t;
+
+	snprintf(new_name, sizeof(new_name), "%s%s", name, suffix);
+	if (xl_name_to_domid(new_name, &other) == 0 && other != domid) {
+		fprintf(stderr, "%s: Domain with name \"%s\" already exists.\n", xl_prog, new_name);
+		return -1;
+	}
+	xl_uuid_random(uuid);
+	xl_uuid_string(uuid, id);
+	snprintf(vm, sizeof(vm), "/vm/%s", id);
+	do {
+		t = xs_transaction_start(xs);
+		if (!t || !write_preserved(xs, t, domid, vm, id, new_name)) {
+			if (t)
+				xs_transaction_end(xs, t, true);
+			fprintf(stderr, "%s: preserving domain %u as %s: %m\n", xl_prog, domid,
+				new_name);
+			return -1;
+		}
+	} while (!xs_transaction_end(xs, t, false) && errno == EAGAIN);
+	return 0;
+}
+
+/* rename-restart's first half, as xl; 0, or -1 (the old domain is left as it is). */
+static int preserve_for_restart(struct xl_monitor *m)
+{
+	char suffix[24];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || !strftime(suffix, sizeof(suffix), "-%Y%m%dT%H%MZ", &tm))
+		return -1;
+	fprintf(stderr, "Preserving domain %u %s with suffix%s\n", m->domid, m->name, suffix);
+	return preserve(m->domid, m->name, suffix);
+}
+
+/*
+ * Carry out an action: 1 to keep watching (a restart), 0 when done, -1 when
+ * a rename-restart could not preserve the domain (xl leaves it and exits
+ * without its last line).
+ */
 static int act(struct xl_monitor *m, unsigned int reason, enum xl_action a)
 {
 	fprintf(stderr, "Action for shutdown reason code %u is %s\n", reason, action_names[a]);
 	if (a == XL_ACT_PRESERVE)
 		return 0;
-	fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n", m->domid);
-	if (xl_destroy_domain(m->domid))
-		return 0;
-	if (a == XL_ACT_DESTROY)
-		return 0;
+	if (a == XL_ACT_RENAME_RESTART) {
+		if (preserve_for_restart(m))
+			return -1;
+	} else {
+		fprintf(stderr, "Domain %u needs to be cleaned up: destroying the domain\n",
+			m->domid);
+		if (xl_destroy_domain(m->domid) || a == XL_ACT_DESTROY)
+			return 0;
+	}
 	fprintf(stderr, "Done. Rebooting now\n");
 	if (m->restart(m->arg, &m->domid)) {
 		fprintf(stderr, "%s: rebuilding %s failed\n", xl_prog, m->name);
@@ -166,6 +250,8 @@ int xl_monitor_run(struct xl_monitor *m)
 			fprintf(stderr, "Domain %u has shut down, reason code %u 0x%x\n", m->domid,
 				reason, reason);
 			watching = act(m, reason, (enum xl_action)a);
+			if (watching < 0)
+				return EXIT_FAILURE;
 			continue;
 		}
 		wait_event(xs);

@@ -22,8 +22,7 @@ struct sched_args {
 	bool set_w, set_c, set_t, set_r, set_m, params;
 };
 
-/* A pool's name: /local/pool/N/name, "Pool-0" for pool 0 without one; malloc'd. */
-static char *pool_name(uint32_t id)
+char *xl_pool_name(uint32_t id)
 {
 	char path[48], *name;
 	unsigned int len;
@@ -35,8 +34,7 @@ static char *pool_name(uint32_t id)
 	return name;
 }
 
-/* Every pool, in id order: a malloc'd array, the count (-1 if none could be read). */
-static int list_pools(struct ctrl_pool **out)
+int xl_list_pools(struct ctrl_pool **out)
 {
 	struct ctrl_pool *pools = NULL, p, *grown;
 	int n = 0;
@@ -54,8 +52,7 @@ static int list_pools(struct ctrl_pool **out)
 	return n ? n : -1;
 }
 
-/* A pool named as libxl takes it (a number or a name); 0 and *id, or -1 after xl's line. */
-static int find_pool(const char *text, uint32_t *id)
+int xl_find_pool(const char *text, uint32_t *id)
 {
 	struct ctrl_pool *pools, p;
 	char *end, *name;
@@ -65,9 +62,9 @@ static int find_pool(const char *text, uint32_t *id)
 	if (*text && !*end) {
 		*id = (uint32_t)v;
 		found = ctrl_cpupool_info(xl_ctrl(), *id, &p) == 0 && p.id == *id ? 0 : -1;
-	} else if ((n = list_pools(&pools)) > 0) {
+	} else if ((n = xl_list_pools(&pools)) > 0) {
 		for (int i = 0; i < n && found; i++) {
-			name = pool_name(pools[i].id);
+			name = xl_pool_name(pools[i].id);
 			if (name && strcmp(name, text) == 0) {
 				*id = pools[i].id;
 				found = 0;
@@ -81,46 +78,52 @@ static int find_pool(const char *text, uint32_t *id)
 	return found;
 }
 
-/* The scheduler of a domain's pool; 0 and *sched, or -1 when the domain or pool is missing. */
-static int domain_scheduler(uint16_t domid, uint32_t *sched, struct xen_domctl_getdomaininfo *info)
+int xl_domain_scheduler(uint16_t domid, uint32_t *sched)
 {
+	struct xen_domctl_getdomaininfo info;
 	struct ctrl_pool p;
 
-	if (ctrl_domain_info(xl_ctrl(), domid, info) < 0 ||
-	    ctrl_cpupool_info(xl_ctrl(), info->cpupool, &p) < 0 || p.id != info->cpupool)
+	if (ctrl_domain_info(xl_ctrl(), domid, &info) < 0 ||
+	    ctrl_cpupool_info(xl_ctrl(), info.cpupool, &p) < 0 || p.id != info.cpupool)
 		return -1;
 	*sched = p.sched_id;
 	return 0;
 }
 
-static void print_header(void)
+void xl_sched_weight_header(void)
 {
 	printf("%-33s %4s %6s %4s\n", "Name", "ID", "Weight", "Cap");
 }
 
-/* A domain's row; 0, or 1 after xl's message. */
-static int print_domain(uint16_t domid)
+int xl_sched_check(uint16_t domid, uint32_t sched)
 {
-	struct xen_domctl_getdomaininfo info;
-	struct xen_domctl_sched_credit c;
-	uint32_t sched;
-	char *name;
-	int r;
+	uint32_t got;
 
-	if (domain_scheduler(domid, &sched, &info)) {
+	if (xl_domain_scheduler(domid, &got)) {
 		fprintf(stderr, "%s: domain %u: no such domain or CPU pool\n", xl_prog, domid);
 		fprintf(stderr, "libxl_domain_sched_params_get failed.\n");
 		return 1;
 	}
-	if (sched != XEN_SCHEDULER_CREDIT) {
-		fprintf(stderr, "libxl_domain_sched_params_get returned %s not credit.\n",
-			xl_scheduler_name(sched));
+	if (got != sched) {
+		fprintf(stderr, "libxl_domain_sched_params_get returned %s not %s.\n",
+			xl_scheduler_name(got), xl_scheduler_name(sched));
 		return 1;
 	}
-	r = ctrl_sched_credit_get(xl_ctrl(), domid, &c);
+	return 0;
+}
+
+int xl_sched_weight_row(uint16_t domid, uint32_t sched)
+{
+	struct xen_domctl_sched_credit c;
+	char *name;
+	int r;
+
+	if (xl_sched_check(domid, sched))
+		return 1;
+	r = ctrl_sched_weight_get(xl_ctrl(), domid, sched, &c);
 	if (r < 0) {
-		fprintf(stderr, "%s: domain %u: getting its credit parameters: %s\n", xl_prog,
-			domid, strerror(-r));
+		fprintf(stderr, "%s: domain %u: getting its %s parameters: %s\n", xl_prog, domid,
+			xl_scheduler_name(sched), strerror(-r));
 		fprintf(stderr, "libxl_domain_sched_params_get failed.\n");
 		return 1;
 	}
@@ -130,17 +133,27 @@ static int print_domain(uint16_t domid)
 	return 0;
 }
 
+static int print_domain(uint16_t domid)
+{
+	return xl_sched_weight_row(domid, XEN_SCHEDULER_CREDIT);
+}
+
+void xl_pool_params_unavailable(uint32_t pool, const char *name, const char *sched, int err)
+{
+	fprintf(stderr, "%s: pool %u: getting the %s parameters: %s\n", xl_prog, pool, sched,
+		strerror(-err));
+	fprintf(stderr, "libxl_sched_%s_params_get failed.\n", sched);
+	printf("Cpupool %s: [sched params unavailable]\n", name ? name : "(null)");
+}
+
 static void print_pool(uint32_t id)
 {
 	struct xen_sysctl_credit_schedule p;
-	char *name = pool_name(id);
+	char *name = xl_pool_name(id);
 	int r = ctrl_sched_credit_params(xl_ctrl(), id, 0, &p);
 
 	if (r < 0) {
-		fprintf(stderr, "%s: pool %u: getting the credit parameters: %s\n", xl_prog, id,
-			strerror(-r));
-		fprintf(stderr, "libxl_sched_credit_params_get failed.\n");
-		printf("Cpupool %s: [sched params unavailable]\n", name ? name : "(null)");
+		xl_pool_params_unavailable(id, name, "credit", r);
 	} else {
 		printf("Cpupool %s: tslice=%dms ratelimit=%dus migration-delay=%dus\n",
 		       name ? name : "(null)", (int)p.tslice_ms, (int)p.ratelimit_us,
@@ -149,40 +162,42 @@ static void print_pool(uint32_t id)
 	free(name);
 }
 
-/* Every credit pool (or the one named): its line, then its domains' rows. */
-static int list_all(const char *pool_arg)
+int xl_sched_list(const struct xl_sched_view *v, const char *pool_arg)
 {
 	struct xen_domctl_getdomaininfo *doms;
 	struct ctrl_pool *pools;
 	uint32_t only = 0;
 	int n_dom, n_pool, failed = 0;
 
-	if (pool_arg && find_pool(pool_arg, &only))
+	if (pool_arg && xl_find_pool(pool_arg, &only))
 		return EXIT_FAILURE;
 	n_dom = ctrl_domain_list_all(xl_ctrl(), &doms);
 	if (n_dom < 0) {
 		fprintf(stderr, "libxl_list_domain failed.\n");
 		return EXIT_FAILURE;
 	}
-	n_pool = list_pools(&pools);
+	n_pool = xl_list_pools(&pools);
 	if (n_pool < 0) {
 		fprintf(stderr, "error getting cpupool info\n");
 		free(doms);
 		return EXIT_FAILURE;
 	}
 	for (int p = 0; p < n_pool && !failed; p++) {
-		if (pools[p].sched_id != XEN_SCHEDULER_CREDIT || (pool_arg && pools[p].id != only))
+		if (pools[p].sched_id != v->sched || (pool_arg && pools[p].id != only))
 			continue;
-		print_pool(pools[p].id);
-		print_header();
+		v->pool_line(pools[p].id);
+		v->header();
 		for (int i = 0; i < n_dom && !failed; i++)
 			if (doms[i].cpupool == pools[p].id)
-				failed = print_domain(doms[i].domain);
+				failed = v->row(doms[i].domain);
 	}
 	free(pools);
 	free(doms);
 	return EXIT_SUCCESS; /* as xl, whatever a row did */
 }
+
+static const struct xl_sched_view credit_view = { XEN_SCHEDULER_CREDIT, print_pool,
+						  xl_sched_weight_header, print_domain };
 
 /* libxl's checks of a pool's parameters; 0, or -1 after a line saying why. */
 static int check_params(const struct xen_sysctl_credit_schedule *p)
@@ -211,7 +226,7 @@ static int pool_params(const struct sched_args *a)
 	uint32_t pool = 0;
 	int r;
 
-	if (a->pool && find_pool(a->pool, &pool))
+	if (a->pool && xl_find_pool(a->pool, &pool))
 		return EXIT_FAILURE;
 	if (!a->set_t && !a->set_r && !a->set_m) {
 		print_pool(pool);
@@ -238,8 +253,8 @@ static int pool_params(const struct sched_args *a)
 	return EXIT_FAILURE;
 }
 
-/* libxl's checks and update of a domain's weight and cap; 0 or -1 after a line. */
-static int set_domain(uint16_t domid, const struct sched_args *a)
+/* libxl's checks and update of a weight and/or cap (NULL: left alone); 0 or -1 after a line. */
+static int set_weight_cap(uint16_t domid, uint32_t sched, const int *weight, const int *cap)
 {
 	struct xen_domctl_getdomaininfo info;
 	struct xen_domctl_sched_credit c;
@@ -247,40 +262,40 @@ static int set_domain(uint16_t domid, const struct sched_args *a)
 
 	if (ctrl_domain_info(xl_ctrl(), domid, &info) < 0)
 		return -1;
-	r = ctrl_sched_credit_get(xl_ctrl(), domid, &c);
+	r = ctrl_sched_weight_get(xl_ctrl(), domid, sched, &c);
 	max_cap = (int)(info.max_vcpu_id + 1) * 100;
-	if (r == 0 && a->set_w && a->weight != PARAM_DEFAULT) {
-		if (a->weight < 1 || a->weight > 65535) {
+	if (r == 0 && weight && *weight != PARAM_DEFAULT) {
+		if (*weight < 1 || *weight > 65535) {
 			fprintf(stderr, "%s: weight out of range (1 to 65535)\n", xl_prog);
 			return -1;
 		}
-		c.weight = (uint16_t)a->weight;
+		c.weight = (uint16_t)*weight;
 	}
-	if (r == 0 && a->set_c && a->cap != PARAM_DEFAULT) {
-		if (a->cap < 0 || a->cap > max_cap) {
+	if (r == 0 && cap && *cap != PARAM_DEFAULT) {
+		if (*cap < 0 || *cap > max_cap) {
 			fprintf(stderr, "%s: cap out of range (0 to %d for this domain)\n", xl_prog,
 				max_cap);
 			return -1;
 		}
-		c.cap = (uint16_t)a->cap;
+		c.cap = (uint16_t)*cap;
 	}
 	if (r == 0)
-		r = ctrl_sched_credit_set(xl_ctrl(), domid, &c);
+		r = ctrl_sched_weight_set(xl_ctrl(), domid, sched, &c);
 	if (r < 0)
-		fprintf(stderr, "%s: domain %u: credit parameters: %s\n", xl_prog, domid,
-			strerror(-r));
+		fprintf(stderr, "%s: domain %u: %s parameters: %s\n", xl_prog, domid,
+			xl_scheduler_name(sched), strerror(-r));
 	return r < 0 ? -1 : 0;
 }
 
-static int domain_params(const struct sched_args *a)
+int xl_sched_weight_domain(const char *dom, uint32_t sched, const int *weight, const int *cap)
 {
-	uint16_t domid = xl_find_domain(a->dom);
+	uint16_t domid = xl_find_domain(dom);
 
-	if (!a->set_w && !a->set_c) {
-		print_header();
-		return print_domain(domid) ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (!weight && !cap) {
+		xl_sched_weight_header();
+		return xl_sched_weight_row(domid, sched) ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
-	if (set_domain(domid, a)) {
+	if (set_weight_cap(domid, sched, weight, cap)) {
 		fprintf(stderr, "libxl_domain_sched_params_set failed.\n");
 		return EXIT_FAILURE;
 	}
@@ -352,6 +367,7 @@ int main_sched_credit(int argc, char **argv)
 	if (a.params)
 		return pool_params(&a);
 	if (!a.dom)
-		return list_all(a.pool);
-	return domain_params(&a);
+		return xl_sched_list(&credit_view, a.pool);
+	return xl_sched_weight_domain(a.dom, XEN_SCHEDULER_CREDIT, a.set_w ? &a.weight : NULL,
+				      a.set_c ? &a.cap : NULL);
 }

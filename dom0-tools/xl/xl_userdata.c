@@ -176,9 +176,17 @@ static void gen_devices(yajl_gen g, const struct xl_stored_config *c)
 	}
 }
 
+/* libxl_action_on_shutdown's names in its JSON. */
 static const char *action_name(enum xl_action a)
 {
-	return a == XL_ACT_RESTART ? "restart" : a == XL_ACT_PRESERVE ? "preserve" : "destroy";
+	static const char *const names[] = {
+		[XL_ACT_DESTROY] = "destroy",
+		[XL_ACT_RESTART] = "restart",
+		[XL_ACT_PRESERVE] = "preserve",
+		[XL_ACT_RENAME_RESTART] = "restart_rename",
+	};
+
+	return names[a];
 }
 
 /* libxl leaves out an action that is destroy (its default). */

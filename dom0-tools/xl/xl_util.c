@@ -89,6 +89,13 @@ void xl_uuid_string(const uint8_t h[16], char out[37])
 		 h[13], h[14], h[15]);
 }
 
+void xl_uuid_random(uint8_t u[16])
+{
+	xl_random_bytes(u, 16);
+	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
+	u[8] = (u[8] & 0x3f) | 0x80;
+}
+
 int xl_uuid_parse(const char *s, uint8_t h[16])
 {
 	char hex[33];

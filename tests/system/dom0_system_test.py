@@ -134,6 +134,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
 import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
+import pxl_top_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -644,6 +645,7 @@ def check_xl_create(con, res, timeout):
     check_xl_console(con, res, "xlt", "Test result: SUCCESS", timeout)
     if row:
         pxl_checks.check_domu(shell_fn(con), res, "xlt")
+        pxl_top_checks.check_top_sched(shell_fn(con), res, "xlt")
     # After xl destroy the domain is gone within a few seconds: xenstored
     # hears of its death (VIRQ_DOM_EXC) and unmaps its store ring, the last
     # page another domain held.  Xen lists the domain as dying until then;
@@ -677,6 +679,8 @@ def check_xl_create(con, res, timeout):
     # and builds it itself: Debian's xl lists and destroys what Petrel's built
     pxl_checks.check_create(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
     pxl_checks.check_create_more(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
+    pxl_top_checks.check_rename_restart(shell_fn(con), res, "/tmp/xlt.cfg", "xlt",
+                                        XL_DESTROY_WAIT * 2)
     check_xl_claim(con, res, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 

@@ -526,29 +526,35 @@ def check_vcpu_pin(sh, res, name):
         ("few-args-usage", "vcpu-pin %s 0" % name)])
 
 
+def compare_settings(sh, res, cmd, active, cases):
+    """Each (case, args, show, undo, want): `xl CMD ARGS`, then from the same
+    start `pxl CMD ARGS`, each followed by `xl CMD SHOW` and put back with
+    `xl CMD UNDO`: the same exit status and shown line; where the scheduler
+    is the pool's (active), exit 0 and WANT in it (elsewhere both refuse alike)."""
+    for case, args, show, undo, want in cases:
+        got = []
+        for prog in ("xl", "pxl"):
+            _, out = sh("%s %s %s 2>/dev/null; echo rc=$?; xl %s %s 2>&1; xl %s %s >/dev/null 2>&1"
+                        % (prog, cmd, args, cmd, show, cmd, undo))
+            rc, _, shown = out[out.find("rc="):].partition("\n")
+            got.append((rc.strip(), " ".join(shown.split())))
+        ok = got[0] == got[1] and (not active or (got[1][0] == "rc=0" and want in got[1][1]))
+        res.check("pxl/%s-%s" % (cmd, case), ok, "`%s` (%s active: %s): xl %r, pxl %r; want %r"
+                  % (args, cmd, active, got[0], got[1], want), "%s %s" % got[1])
+
+
 def check_sched_credit(sh, res, name):
     """sched-credit: the listings byte for byte; a weight and cap, and the
     pool's slice and rate limit, set by each tool from the same start and
     read back by xl; the refusals."""
     _, facts = sh("xl info xen_scheduler; xl sched-credit -s")
-    credit = facts.split()[:1] == ["credit"]
     m = re.search(r"tslice=(\d+)ms ratelimit=(\d+)us", facts)
     start = m.groups() if m else ("30", "0")
-    for case, args, show, undo, want in (
-            ("set", "-d %s -w 512 -c 50" % name, "-d %s" % name, "-d %s -w 256 -c 0" % name,
-             "512 50"),
-            ("params-set", "-s -t 10 -r 500", "-s", "-s -t %s -r %s" % start,
-             "tslice=10ms ratelimit=500us")):
-        got = []
-        for prog in ("xl", "pxl"):
-            _, out = sh("%s sched-credit %s 2>/dev/null; echo rc=$?; xl sched-credit %s 2>&1; "
-                        "xl sched-credit %s >/dev/null 2>&1" % (prog, args, show, undo))
-            rc, _, shown = out[out.find("rc="):].partition("\n")
-            got.append((rc.strip(), " ".join(shown.split())))
-        # on Xen 4.17's default credit2 both refuse alike; on credit it takes
-        ok = got[0] == got[1] and (not credit or (got[1][0] == "rc=0" and want in got[1][1]))
-        res.check("pxl/sched-credit-" + case, ok, "`%s` (credit: %s): xl %r, pxl %r; want %r"
-                  % (args, credit, got[0], got[1], want), "%s %s" % got[1])
+    compare_settings(sh, res, "sched-credit", facts.split()[:1] == ["credit"], [
+        ("set", "-d %s -w 512 -c 50" % name, "-d %s" % name, "-d %s -w 256 -c 0" % name,
+         "512 50"),
+        ("params-set", "-s -t 10 -r 500", "-s", "-s -t %s -r %s" % start,
+         "tslice=10ms ratelimit=500us")])
     compare_outcomes(sh, res, "pxl/sched-credit", [
         ("list", "sched-credit"),
         ("domain", "sched-credit -d %s" % name),

@@ -94,6 +94,7 @@ static long fake_cpupool(struct fake *f, struct xen_sysctl_cpupool_op *op)
 		return -ENOENT;
 	op->sched_id = XEN_SCHEDULER_CREDIT;
 	op->n_dom = 2;
+	op->cpumap.bitmap.p[0] = 0x0b; /* CPUs 0, 1 and 3 */
 	return 0;
 }
 
@@ -119,9 +120,13 @@ static long fake_sysctl(struct fake *f, struct xen_sysctl *s)
 		return fake_cpupool(f, &s->u.cpupool_op);
 	case XEN_SYSCTL_scheduler_op:
 		/* credit's defaults; putinfo answers what it was given */
+		/* credit2 has only a rate limit: the first field, 1000 here too */
 		if (s->u.scheduler_op.cmd == XEN_SYSCTL_SCHEDOP_getinfo)
 			s->u.scheduler_op.u.sched_credit =
 			    (struct xen_sysctl_credit_schedule){ 30, 1000, 0 };
+		if (s->u.scheduler_op.cmd == XEN_SYSCTL_SCHEDOP_getinfo &&
+		    s->u.scheduler_op.sched_id == XEN_SCHEDULER_CREDIT2)
+			s->u.scheduler_op.u.sched_credit2.ratelimit_us = 1000;
 		return 0;
 	default:
 		return -ENOSYS;
@@ -441,7 +446,42 @@ static void test_sched_credit(void **state)
 	assert_int_equal(info.id, 0);
 	assert_int_equal(info.sched_id, XEN_SCHEDULER_CREDIT);
 	assert_int_equal(info.n_dom, 2);
+	assert_int_equal(info.cpumap[0], 0x0b);
+	assert_int_equal(f->last_sysctl.u.cpupool_op.cpumap.nr_bits, CTRL_POOL_MAP_BITS);
 	assert_int_equal(ctrl_cpupool_info(c, 1, &info), -ENOENT);
+}
+
+/* credit2's weight and cap (credit's layout, credit2's scheduler id) and its rate limit. */
+static void test_sched_credit2(void **state)
+{
+	struct ctrl *c = *state;
+	struct fake *f = c->priv;
+	struct xen_domctl_sched_credit dom = { 0 };
+	struct xen_sysctl_credit2_schedule pool = { 0 };
+
+	assert_int_equal(ctrl_sched_weight_get(c, 6, XEN_SCHEDULER_CREDIT2, &dom), 0);
+	assert_int_equal(f->last_domctl.cmd, XEN_DOMCTL_scheduler_op);
+	assert_int_equal(f->last_domctl.domain, 6);
+	assert_int_equal(f->last_domctl.u.scheduler_op.sched_id, XEN_SCHEDULER_CREDIT2);
+	assert_int_equal(f->last_domctl.u.scheduler_op.cmd, XEN_DOMCTL_SCHEDOP_getinfo);
+	assert_int_equal(dom.weight, 300);
+	dom = (struct xen_domctl_sched_credit){ 128, 100 };
+	assert_int_equal(ctrl_sched_weight_set(c, 6, XEN_SCHEDULER_CREDIT2, &dom), 0);
+	assert_int_equal(f->last_domctl.u.scheduler_op.cmd, XEN_DOMCTL_SCHEDOP_putinfo);
+	assert_int_equal(f->last_domctl.u.scheduler_op.u.credit2.weight, 128);
+	assert_int_equal(f->last_domctl.u.scheduler_op.u.credit2.cap, 100);
+	assert_int_equal(ctrl_sched_credit2_params(c, 0, 0, &pool), 0);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.sched_id, XEN_SCHEDULER_CREDIT2);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.cmd, XEN_SYSCTL_SCHEDOP_getinfo);
+	assert_int_equal(pool.ratelimit_us, 1000);
+	pool.ratelimit_us = 250;
+	assert_int_equal(ctrl_sched_credit2_params(c, 3, 1, &pool), 0);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.cpupool_id, 3);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.cmd, XEN_SYSCTL_SCHEDOP_putinfo);
+	assert_int_equal(f->last_sysctl.u.scheduler_op.u.sched_credit2.ratelimit_us, 250);
+	f->fail_with = EINVAL;
+	assert_int_equal(ctrl_sched_credit2_params(c, 0, 0, &pool), -EINVAL);
+	assert_int_equal(pool.ratelimit_us, 250);
 }
 
 static void test_readconsole_chunks(void **state)
@@ -547,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pause_unpause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpus_and_max_mem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_affinity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sched_credit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sched_credit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readconsole_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_cpus, setup, teardown),

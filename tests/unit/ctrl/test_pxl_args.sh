@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pxl vcpu-pin and sched-credit on bad operands, and -N on a command without
+# pxl vcpu-pin, sched-credit, sched-credit2, sched-rtds, cpupool-list and top on bad operands, and -N on a command without
 # a dry run, on the host, without a hypervisor: each must exit as xl does (1,
 # or 2 for a missing value or too few operands) with xl's text as its last
 # stderr line, refused before pxl reaches for privcmd or xenstore.  TAP output for tests/unit/run-unit.sh.
@@ -24,6 +24,18 @@ cases=(
 	"1|sched-credit --ratelimit_us=5|Must specify schedparam to set schedule parameter values."
 	"2|sched-credit -d|option \`d' not supported."
 	"2|sched-credit -x|option \`x' not supported."
+	"1|sched-credit2 -w 5|Must specify a domain."
+	"1|sched-credit2 -p 0 -d 1|Specifying a cpupool is not allowed with other options."
+	"2|sched-credit2 -r|option \`r' not supported."
+	"1|sched-rtds -p 100|Missing parameters."
+	"1|sched-rtds -d 1 -p 100 -b 50 -e 1|Must specify VCPU."
+	"1|sched-rtds -d 1 -v 0 -v all|Incorrect VCPU IDs."
+	"1|sched-rtds -d 1 -v 0 -p 100 -b 50|Incorrect number of period, budget and extratime"
+	"1|sched-rtds -e 2|Invalid extratime."
+	"1|sched-rtds --cpupool=Pool-0 -d 1|Specifying a cpupool is not allowed with other options."
+	"2|cpupool-list -x|option \`x' not supported."
+	"2|top -q|option \`q' not supported."
+	"1|-N top -b|command does not implement -N (dryrun) option"
 	"1|-N destroy 0|command does not implement -N (dryrun) option"
 	"1|-N sched-credit -d 0 -w 5|command does not implement -N (dryrun) option"
 )
