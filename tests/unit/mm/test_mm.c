@@ -1605,7 +1605,7 @@ static void test_logdirty_marks(void **state)
 	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
 	assert_int_equal(dirty_mfns(NULL), BIT(L4));
 	/* the sync before a CLEAN: every frame with a type reference (DATA0 is mapped writable) */
-	arch_logdirty_sync(&dom);
+	arch_logdirty_sync(&dom, true);
 	assert_int_equal(dirty_mfns(&faults), BIT(L4) | BIT(L3) | BIT(L2) | BIT(L1) | BIT(DATA0));
 	assert_int_equal(faults, 5);
 	unpin_ok(L4);
