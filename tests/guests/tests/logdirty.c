@@ -436,12 +436,15 @@ static void kid_resume(void)
 	xtest_check(rc == 0, "resumedomain d%u: %ld", kid.id, rc);
 }
 
+/* The bits of its entries the child set: the address, P, RW, A, D (Xen adds US and bit 52). */
+#define KID_PTE_BITS 0x000ffffffffff063UL
+
 /* After step 6: the child's own entries as it wrote them, D set by its write. */
 static void kid_entries(void)
 {
 	uint64_t want6 = (kid.mfn[6] << 12) | PTE_P | PTE_RW | PTE_A | PTE_D;
 	uint64_t want7 = (kid.mfn[7] << 12) | PTE_P | PTE_RW | PTE_A | PTE_D;
-	uint64_t e6 = kid_l1e(6) & ~PTE_US, e7 = kid_l1e(7) & ~PTE_US;
+	uint64_t e6 = kid_l1e(6) & KID_PTE_BITS, e7 = kid_l1e(7) & KID_PTE_BITS;
 
 	xtest_check(e6 == want6, "d%u's L1 entry 6 reads %#lx, expected %#lx", kid.id,
 		    (unsigned long)e6, (unsigned long)want6);
