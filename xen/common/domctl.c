@@ -614,6 +614,9 @@ static long logdirty_report(struct domain *d, struct xen_domctl_shadow_op *sc)
 	rc = logdirty_read(&d->logdirty, (u64)sc->dirty_bitmap.p, &sc->pages, clean,
 			   &sc->stats.fault_count, &sc->stats.dirty_count);
 	domain_unpause(d);
+	if (!rc && clean) /* one line per pre-copy pass of a migration */
+		printk(XENLOG_DEBUG "d%u: log-dirty CLEAN: %u pages dirty, %u write faults\n",
+		       d->domain_id, sc->stats.dirty_count, sc->stats.fault_count);
 	return rc;
 }
 
