@@ -1023,7 +1023,9 @@ def save_restore_steps(con, res, timeout, args):
         check_xl_restore(con, res, timeout)
         if args.migrate_faults:
             check_xl_migrate_broken(con, res)
+        passes = migrate_passes_before(con, args.hv)
         check_xl_migrate(con, res, args.hv)
+        check_xl_migrate_passes(con, res, passes)
     shell_run(con, "xl destroy xls", timeout)
     check_xl_restore_truncated(con, res, timeout)
     if saved:
@@ -1152,6 +1154,40 @@ def check_xl_migrate(con, res, hv):
     res.check("xl/migrate-running", after >= before + 3,
               "tick %d before the migration, %d after" % (before, after),
               "tick %d before, %d after" % (before, after))
+
+
+MIGRATE_PAGES = 32 << 8  # the save-restore domU's pages (32 MiB)
+
+
+def migrate_clean_counts(con, domid):
+    """The dirty counts of Petrel's log-dirty CLEAN lines for `domid` in xl dmesg."""
+    _, out = shell_run(con, "xl dmesg | grep -o 'd%d: log-dirty CLEAN: [0-9]* pages'" % domid)
+    return [int(n) for n in re.findall(r"CLEAN: (\d+) pages", out)]
+
+
+def migrate_passes_before(con, hv):
+    """Before the migration (Petrel): the domU's id and how many CLEANs it has had."""
+    if hv == "xen":
+        return None
+    _, out = shell_run(con, "xl domid xls")
+    m = re.search(r"^(\d+)\s*$", out, re.M)
+    domid = int(m.group(1)) if m else -1
+    return domid, len(migrate_clean_counts(con, domid))
+
+
+def check_xl_migrate_passes(con, res, before):
+    """The migration's passes shrink (Petrel): each log-dirty CLEAN, the
+    first (what the domU wrote while all its memory was sent) and the last
+    (the suspended pass) included, finds fewer than a quarter of its pages
+    dirty (it writes a counter, not its memory), where counting every frame
+    it maps writable would find nearly all of them in every pass."""
+    if before is None:
+        return
+    domid, n = before
+    counts = migrate_clean_counts(con, domid)[n:]
+    res.check("xl/migrate-passes", len(counts) >= 2 and max(counts) < MIGRATE_PAGES // 4,
+              "d%d's CLEANs found %r pages dirty (of %d)" % (domid, counts, MIGRATE_PAGES),
+              "pages dirty per pass %r" % counts)
 
 
 def check_xl_restore_truncated(con, res, timeout):

@@ -77,9 +77,20 @@ u64 arch_logdirty_pfns(const struct domain *d)
 	return d->max_pages;
 }
 
-void arch_logdirty_sync(struct domain *d)
+int arch_logdirty_enable(struct domain *d)
 {
 	(void)d;
+	return 0;
+}
+
+void arch_logdirty_disable(struct domain *d)
+{
+	(void)d;
+}
+
+void arch_logdirty_sync(struct domain *d, bool clean)
+{
+	(void)d, (void)clean;
 }
 
 void hvm_evtchn_upcall(struct vcpu *v);

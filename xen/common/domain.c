@@ -412,7 +412,7 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 	d->is_console = privileged;
 	io_caps_init(d);
 	d->max_vcpus = nr_vcpus ? nr_vcpus : MAX_VIRT_CPUS; /* createdomain sets its own */
-	d->max_evtchn_port = ~0u; /* createdomain sets its own */
+	d->max_evtchn_port = ~0u;			    /* createdomain sets its own */
 	d->shutdown_code = SHUTDOWN_CODE_INVALID;
 	d->refcnt = 1; /* the registry's */
 	rc = domain_init(d, nr_vcpus);
@@ -444,6 +444,7 @@ int domain_destroy(struct domain *d)
 		return -EINVAL;
 	d->is_dying = DOMDYING_dying;
 	domain_pause(d);
+	arch_logdirty_disable(d); /* its tables go without shadows to keep in step */
 	claim_set(d, 0, 0);
 	evtchn_close_all(d);
 	grant_table_release_mappings(d);

@@ -610,10 +610,13 @@ static long logdirty_report(struct domain *d, struct xen_domctl_shadow_op *sc)
 	long rc;
 
 	domain_pause(d);
-	arch_logdirty_sync(d);
+	arch_logdirty_sync(d, clean);
 	rc = logdirty_read(&d->logdirty, (u64)sc->dirty_bitmap.p, &sc->pages, clean,
 			   &sc->stats.fault_count, &sc->stats.dirty_count);
 	domain_unpause(d);
+	if (!rc && clean) /* one line per pre-copy pass of a migration */
+		printk(XENLOG_DEBUG "d%u: log-dirty CLEAN: %u pages dirty, %u write faults\n",
+		       d->domain_id, sc->stats.dirty_count, sc->stats.fault_count);
 	return rc;
 }
 
@@ -632,12 +635,20 @@ static long shadow_op(struct domain *d, struct xen_domctl_shadow_op *sc, bool *c
 	if (enables_logdirty(sc)) {
 		domain_pause(d);
 		rc = logdirty_enable(&d->logdirty, arch_logdirty_pfns(d));
+		if (!rc) {
+			rc = arch_logdirty_enable(d);
+			if (rc)
+				logdirty_disable(&d->logdirty);
+		}
 		domain_unpause(d);
 		return rc;
 	}
 	switch (sc->op) {
 	case XEN_DOMCTL_SHADOW_OP_OFF:
+		domain_pause(d);
+		arch_logdirty_disable(d);
 		logdirty_disable(&d->logdirty);
+		domain_unpause(d);
 		return 0;
 	case XEN_DOMCTL_SHADOW_OP_CLEAN:
 	case XEN_DOMCTL_SHADOW_OP_PEEK:
@@ -697,10 +708,9 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 	case XEN_DOMCTL_sethvmcontext:
 		return hvm_set_context(d, (u64)op->u.hvmcontext.buffer.p, op->u.hvmcontext.size);
 	case XEN_DOMCTL_gethvmcontext_partial:
-		rc = hvm_get_context_partial(d, op->u.hvmcontext_partial.type,
-					     op->u.hvmcontext_partial.instance,
-					     (u64)op->u.hvmcontext_partial.buffer.p,
-					     &op->u.hvmcontext_partial.bufsz);
+		rc = hvm_get_context_partial(
+		    d, op->u.hvmcontext_partial.type, op->u.hvmcontext_partial.instance,
+		    (u64)op->u.hvmcontext_partial.buffer.p, &op->u.hvmcontext_partial.bufsz);
 		*copyback = !rc;
 		return rc;
 	case XEN_DOMCTL_gethvmcontext:

@@ -81,6 +81,7 @@ struct arch_vcpu {
 struct pv_domain {
 	mfn_t *p2m; /* hypervisor copy of pfn -> mfn for the initial allocation */
 	unsigned int p2m_order; /* its allocation's order */
+	bool shadowed; /* log-dirty on: the CPU walks shadows of its tables (pv/shadow.c) */
 };
 
 #define E820_ORDER 3 /* room for Xen's 1024 memory map entries of 20 bytes */

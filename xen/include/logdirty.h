@@ -45,11 +45,15 @@ long logdirty_read(struct logdirty *ld, u64 dst, u64 *pages, bool clean, u32 *fa
 
 /*
  * Arch hooks (arch/x86/pv/logdirty.c). The PFNs the bitmap should cover at
- * first; and, before a CLEAN or PEEK of the paused domain, marking what the
- * guest may have written through its own writable mappings.
+ * first; what the arch needs once the bitmap is on (0 or -errno: then it is
+ * turned off again) and before it goes; and, before a CLEAN (@clean) or
+ * PEEK of the paused domain, marking what the guest may have written
+ * without the hypervisor seeing it.
  */
 struct domain;
 u64 arch_logdirty_pfns(const struct domain *d);
-void arch_logdirty_sync(struct domain *d);
+int arch_logdirty_enable(struct domain *d);
+void arch_logdirty_disable(struct domain *d);
+void arch_logdirty_sync(struct domain *d, bool clean);
 
 #endif

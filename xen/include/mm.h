@@ -38,6 +38,12 @@ struct page_info {
 	u8 order; /* buddy order while PGC_free (head of block only) */
 	s16 linear_pt_count; /* >0: linear entries in this table; <0: linear uses of it */
 	u32 flags; /* PGC_* */
+	/*
+	 * Log-dirty shadows (pv/shadow.c): for a guest page table, the frame of
+	 * its shadow (0: none); for a shadow frame, the guest table it shadows.
+	 */
+	u32 shadow;
+	u32 own_writable; /* writable mappings of it in its owner's own L1 tables */
 	/* Free-list linkage while PGC_free (head of block), owner list while PGC_listed. */
 	struct page_info *next, *prev;
 };

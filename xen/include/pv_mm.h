@@ -79,9 +79,43 @@ void pv_wbinvd(void); /* write back and invalidate caches */
  */
 void pv_frame_released(struct page_info *pg);
 
+/* A zeroed hypervisor frame for a shadow table (0 if none), and its release. */
+mfn_t pv_alloc_shadow_frame(void);
+void pv_free_shadow_frame(mfn_t mfn);
+/* The L4 (a guest's, or a shadow) this CPU's CR3 holds. */
+mfn_t pv_current_root(void);
+/* Make every CPU that has one of @d's vCPUs loaded load its page tables afresh. */
+void pv_reload_cr3s(struct domain *d);
+
 /* ---- log-dirty (pv/logdirty.c) ---- */
 /* Mark @pg dirty in its owner's log-dirty bitmap, if on; @fault: a guest-write mark. */
 void pv_logdirty_mark(const struct page_info *pg, bool fault);
+
+/* ---- log-dirty shadow page tables (pv/shadow.c) ---- */
+/* Does the CPU walk shadows of @d's tables (log-dirty on)? */
+bool pv_shadowed(const struct domain *d);
+/* Shadows for every validated table of @d, and CR3s reloaded: 0 or -ENOMEM. */
+int pv_shadow_enable(struct domain *d);
+/* Back to the guest's own tables; the shadows freed. */
+void pv_shadow_disable(struct domain *d);
+/* A table just validated gets its shadow (0, -ENOMEM); one losing its type loses it. */
+int pv_shadow_table_new(struct page_info *table);
+void pv_shadow_table_gone(struct page_info *table);
+/* Entry @idx of @table was written: its shadow entry follows. */
+void pv_shadow_sync(const struct page_info *table, unsigned int idx);
+/* What CR3 gets for guest L4 @l4: its shadow, or @l4 itself. */
+mfn_t pv_shadow_root(mfn_t l4);
+/* A new pass (CLEAN): every shadow entry of the domain's frames read-only, TLBs flushed. */
+void pv_shadow_protect(struct domain *d);
+/*
+ * #PF at @va with error code *@pfec, from the guest or from the hypervisor
+ * touching guest memory: true if the shadows caused it and it is resolved;
+ * false if the guest's own tables fault (*@pfec then says what the guest's
+ * tables would have: its present bit as theirs).
+ */
+bool pv_shadow_fault(u64 va, u64 *pfec);
+/* A frame whose writes the shadows do not see (marked at every CLEAN and PEEK). */
+bool pv_shadow_blind_spot(const struct page_info *pg);
 
 /* ---- the type system ---- */
 /* General reference; fails (false) unless @pg is allocated and owned by @d. */

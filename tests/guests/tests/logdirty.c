@@ -9,7 +9,16 @@
  * - a writable mapping held across CLEANs counts as dirty in every pass
  *   it is held (Petrel's rule: see docs/design.md "PV log-dirty");
  * - Xen's answers to bad calls: a domain without vCPUs, the caller itself,
- *   enabling twice; the bitmap is freed with the domain.
+ *   enabling twice; the bitmap is freed with the domain;
+ * - a second child that runs (a tiny domain, its own page tables mapping
+ *   five frames writable) and writes one frame or two between CLEANs,
+ *   suspending itself after each step: each CLEAN reports exactly the
+ *   frames written (the guest's own writes are caught on the shadow page
+ *   tables' write faults, not counted for every frame it maps writable),
+ *   a hypercall's output written into its memory counts, a fork-like
+ *   clear and set of RW with mmu_update works and the CPU's D bit shows
+ *   in the child's own entry, whose other values stay as the child wrote
+ *   them; after OFF the child runs on.
  * Debian's Xen 4.17 has no shadow paging, hence no PV log-dirty: there
  * ENABLE_LOGDIRTY gives -EOPNOTSUPP and OFF -EINVAL, which the test checks
  * instead, and the writes are still made and read back.
@@ -19,6 +28,7 @@
 TEST_HV_ARGS("dom0_mem=64M");
 
 #define XEN_DOMCTL_shadow_op 10
+#define XEN_DOMCTL_resumedomain 27
 #define SHADOW_OP_OFF 0
 #define SHADOW_OP_ENABLE_LOGDIRTY 2
 #define SHADOW_OP_CLEAN 11
@@ -40,7 +50,8 @@ _Static_assert(sizeof(struct shadow_op) == 40, "xen_domctl_shadow_op is 40 bytes
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t source[4096] __attribute__((aligned(4096)));
 static uint8_t bitmap[BITMAP_PAGES / 8];
-static struct tiny_dom child;
+static struct tiny_dom child, kid;
+static uint16_t watched; /* the domain report() asks about */
 
 static long shadow(uint16_t dom, struct shadow_op *s)
 {
@@ -69,7 +80,7 @@ static uint64_t report(uint32_t cmd, struct shadow_op *s)
 
 	memset(bitmap, 0xa5, sizeof(bitmap));
 	*s = (struct shadow_op){ .op = cmd, .dirty_bitmap = bitmap, .pages = BITMAP_PAGES };
-	rc = shadow(child.id, s);
+	rc = shadow(watched, s);
 	if (rc || s->pages != BITMAP_PAGES) {
 		xtest_fail("shadow_op %u: %ld, pages %lu", cmd, rc, (unsigned long)s->pages);
 		return ~0UL;
@@ -132,18 +143,23 @@ static void write_pfn(unsigned int pfn, uint8_t val)
 	builder_unmap(window);
 }
 
-/* The byte at @off of child PFN @pfn, read through a read-only mapping. */
-static int read_pfn(unsigned int pfn, unsigned int off)
+/* The byte at @off of @t's PFN @pfn, read through a read-only mapping. */
+static int read_of(const struct tiny_dom *t, unsigned int pfn, unsigned int off)
 {
-	long rc = map_child(child.mfn[pfn], child.id, PTE_RO);
+	long rc = map_child(t->mfn[pfn], t->id, PTE_RO);
 	int v;
 
-	xtest_check(rc == 0, "read-only mapping of d%u's PFN %u: %ld", child.id, pfn, rc);
+	xtest_check(rc == 0, "read-only mapping of d%u's PFN %u: %ld", t->id, pfn, rc);
 	if (rc)
 		return -1;
 	v = ((volatile uint8_t *)window)[off];
 	builder_unmap(window);
 	return v;
+}
+
+static int read_pfn(unsigned int pfn, unsigned int off)
+{
+	return read_of(&child, pfn, off);
 }
 
 /* Grant reference REF of the child's table: PFN @pfn, to us, writable. */
@@ -195,6 +211,7 @@ static void build_child(void)
 	long rc;
 
 	child.id = builder_create();
+	watched = child.id;
 	rc = shadow_simple(child.id, SHADOW_OP_ENABLE_LOGDIRTY, 0);
 	xtest_check(rc == -EINVAL, "ENABLE_LOGDIRTY on a domain without vCPUs: %ld", rc);
 	memset(&op, 0, sizeof(op));
@@ -299,6 +316,188 @@ static void on_xen(void)
 	writes(0x3a);
 }
 
+/*
+ * The running child's program (at TINY_GVA(PFN_CODE)): steps that write
+ * PFN 6 (at 0x206000) and PFN 7 (0x207000) only, no calls (no stack
+ * writes), each step ending in SCHEDOP_shutdown(suspend) until the parent
+ * resumes it. Hypercalls are issued with syscall directly; their inputs
+ * are in the argument frame (PFN 8), which the child only reads.
+ */
+#define KID_STEPS 7
+__asm__(".pushsection .rodata\n"
+	".macro kid_suspend\n"
+	"mov $29, %eax\n" /* sched_op */
+	"mov $2, %edi\n"  /* SCHEDOP_shutdown */
+	"mov $0x208000, %esi\n"
+	"xor %edx, %edx\n"
+	"syscall\n"
+	".endm\n"
+	".globl kid_start, kid_end\n"
+	"kid_start:\n"
+	"movb $1, 0x207000\n" /* 1: PFN 7 */
+	"kid_suspend\n"
+	"movb $2, 0x206000\n" /* 2: PFN 6, twice */
+	"movb $2, 0x206fff\n"
+	"kid_suspend\n"
+	"movb $3, 0x207000\n" /* 3: PFN 7 again, in a new pass */
+	"kid_suspend\n"
+	"mov 0x207000, %rax\n" /* 4: reads only */
+	"mov 0x206000, %rax\n"
+	"kid_suspend\n"
+	"mov $17, %eax\n" /* 5: xen_version(extraversion) writes PFN 6 */
+	"mov $1, %edi\n"
+	"mov $0x206100, %esi\n"
+	"syscall\n"
+	"kid_suspend\n"
+	"mov $1, %eax\n" /* 6: mmu_update: PFN 7 read-only, then writable without D */
+	"mov $0x208010, %edi\n"
+	"mov $2, %esi\n"
+	"xor %edx, %edx\n"
+	"mov $0x7ff0, %r10d\n"
+	"syscall\n"
+	"mov %rax, %r12\n"
+	"mov $26, %eax\n" /* mmuext_op INVLPG_LOCAL */
+	"mov $0x208040, %edi\n"
+	"mov $1, %esi\n"
+	"xor %edx, %edx\n"
+	"mov $0x7ff0, %r10d\n"
+	"syscall\n"
+	"mov %rax, %r13\n"
+	"movb $6, 0x207000\n"
+	"mov %r12, 0x207008\n"
+	"mov %r13, 0x207010\n"
+	"kid_suspend\n"
+	"movb $7, 0x207000\n" /* 7: after OFF */
+	"kid_suspend\n"
+	"mov $29, %eax\n"
+	"mov $2, %edi\n"
+	"mov $0x208008, %esi\n" /* poweroff */
+	"syscall\n"
+	"1: jmp 1b\n"
+	"kid_end:\n"
+	".popsection\n");
+extern const uint8_t kid_start[], kid_end[];
+
+/* What step n (1..KID_STEPS) writes, as a mask of PFNs (the child's L1 is PFN 3). */
+static const uint64_t kid_writes[KID_STEPS] = {
+	0, 1UL << 7, 1UL << 6, 1UL << 7, 0, 1UL << 6, (1UL << 3) | (1UL << 7),
+};
+
+static void kid_fill(struct tiny_dom *t, uint8_t *data, uint8_t *args)
+{
+	uint64_t *a = (uint64_t *)args, l1e7 = t->mfn[PFN_L1] * 4096 + 7 * 8;
+	struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, TINY_GVA(7), 0 };
+
+	(void)data;
+	a[0] = 2; /* SHUTDOWN_suspend */
+	a[1] = 0; /* SHUTDOWN_poweroff */
+	a[2] = l1e7;
+	a[3] = (t->mfn[7] << 12) | PTE_P | PTE_A;
+	a[4] = l1e7;
+	a[5] = (t->mfn[7] << 12) | PTE_P | PTE_RW | PTE_A;
+	memcpy(args + 0x40, &inv, sizeof(inv));
+}
+
+/* The child's L1 entry for PFN @pfn, read through a read-only mapping of its L1. */
+static uint64_t kid_l1e(unsigned int pfn)
+{
+	uint64_t e = ~0UL;
+
+	if (map_child(kid.mfn[PFN_L1], kid.id, PTE_RO) == 0) {
+		e = ((volatile uint64_t *)window)[pfn];
+		builder_unmap(window);
+	}
+	return e;
+}
+
+/* Wait for the child's suspend after step @n; false if it ended otherwise. */
+static bool kid_suspended(unsigned int n)
+{
+	struct dctl op;
+	unsigned int code;
+
+	if (!builder_wait_shutdown(kid.id, &op)) {
+		xtest_fail("d%u: no suspend after step %u", kid.id, n);
+		return false;
+	}
+	code = (op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff;
+	xtest_check(code == SHUTDOWN_suspend, "d%u: step %u ended with shutdown code %u", kid.id, n,
+		    code);
+	return code == SHUTDOWN_suspend;
+}
+
+static void kid_resume(void)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_resumedomain, kid.id, &op);
+	xtest_check(rc == 0, "resumedomain d%u: %ld", kid.id, rc);
+}
+
+/* The bits of its entries the child set: the address, P, RW, A, D (Xen adds US and bit 52). */
+#define KID_PTE_BITS 0x000ffffffffff063UL
+
+/* After step 6: the child's own entries as it wrote them, D set by its write. */
+static void kid_entries(void)
+{
+	uint64_t want6 = (kid.mfn[6] << 12) | PTE_P | PTE_RW | PTE_A | PTE_D;
+	uint64_t want7 = (kid.mfn[7] << 12) | PTE_P | PTE_RW | PTE_A | PTE_D;
+	uint64_t e6 = kid_l1e(6) & KID_PTE_BITS, e7 = kid_l1e(7) & KID_PTE_BITS;
+
+	xtest_check(e6 == want6, "d%u's L1 entry 6 reads %#lx, expected %#lx", kid.id,
+		    (unsigned long)e6, (unsigned long)want6);
+	xtest_check(e7 == want7, "d%u's L1 entry 7 reads %#lx after its write, expected %#lx",
+		    kid.id, (unsigned long)e7, (unsigned long)want7);
+	xtest_check(read_of(&kid, 7, 8) == 0 && read_of(&kid, 7, 16) == 0,
+		    "d%u's mmu_update / mmuext_op failed: %d %d", kid.id, read_of(&kid, 7, 8),
+		    read_of(&kid, 7, 16));
+}
+
+static bool kid_step(unsigned int n, bool logdirty)
+{
+	char what[48];
+
+	if (!kid_suspended(n))
+		return false;
+	snprintf(what, sizeof(what), "CLEAN after the child's step %u", n);
+	if (logdirty && n < KID_STEPS) /* the last step runs after OFF */
+		expect(SHADOW_OP_CLEAN, kid_writes[n], what);
+	if (n == 6)
+		kid_entries();
+	if (n == 6 && logdirty)
+		xtest_check(shadow_simple(kid.id, SHADOW_OP_OFF, 0) == 0, "OFF with d%u running",
+			    kid.id);
+	kid_resume();
+	return true;
+}
+
+/* The running child, with log-dirty on from before it starts (Petrel) or not (Xen). */
+static void running_child(void)
+{
+	bool logdirty = xtest_on_petrel();
+	struct dctl op;
+	unsigned int n;
+
+	if (!tiny_build(&kid, kid_start, (size_t)(kid_end - kid_start), kid_fill))
+		return;
+	watched = kid.id;
+	if (logdirty) {
+		xtest_check(shadow_simple(kid.id, SHADOW_OP_ENABLE_LOGDIRTY, 0) == 0,
+			    "ENABLE_LOGDIRTY on d%u", kid.id);
+		expect(SHADOW_OP_CLEAN, 0, "the running child's first CLEAN");
+	}
+	memset(&op, 0, sizeof(op));
+	xtest_check(domctl(XEN_DOMCTL_unpausedomain, kid.id, &op) == 0, "unpause d%u", kid.id);
+	for (n = 1; n <= KID_STEPS && kid_step(n, logdirty); n++)
+		;
+	xtest_check(read_of(&kid, 7, 0) == 7 && read_of(&kid, 6, 0) == 2 &&
+			read_of(&kid, 6, 0xfff) == 2,
+		    "d%u's writes are not in its frames", kid.id);
+	tiny_destroy(&kid);
+}
+
 void test_main(void)
 {
 	uint64_t free0 = builder_free_pages();
@@ -314,5 +513,6 @@ void test_main(void)
 		on_xen();
 	rc = tiny_destroy(&child); /* with log-dirty on (Petrel): its bitmap goes too */
 	xtest_check(rc == 0, "destroydomain: %ld", rc);
+	running_child();
 	xtest_check(builder_wait_free(free0) == free0, "free pages not back after destroy");
 }

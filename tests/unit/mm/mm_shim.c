@@ -14,12 +14,14 @@
 
 #include "mm_shim.h"
 #include "hvm.h"
+#include "pv_mm.h"
 
 struct page_info *frame_table;
 u64 max_page;
 struct vcpu *current;
 pte_t shim_xen_l4[PT_ENTRIES];
 u64 shim_m2p[SHIM_FRAMES];
+bool shim_no_shadow_frames;
 unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads, shim_wbinvds, shim_remote_flushes;
 mfn_t shim_cr3;
 u64 shim_invlpg_va;
@@ -87,7 +89,43 @@ void pv_invlpg(unsigned long va)
 void pv_load_cr3(mfn_t l4)
 {
 	shim_cr3_loads++;
-	shim_cr3 = l4;
+	shim_cr3 = pv_shadow_root(l4);
+}
+
+mfn_t pv_current_root(void)
+{
+	return shim_cr3;
+}
+
+/* Shadow frames: free frames of the pool, from the top down. */
+mfn_t pv_alloc_shadow_frame(void)
+{
+	for (mfn_t m = SHIM_FRAMES - 1; m >= SHIM_IO_LOW; m--) {
+		struct page_info *pg = &frame_table[m];
+
+		if (shim_no_shadow_frames)
+			return 0;
+		if (!pg->owner && !pg->flags && !pg->count) {
+			pg->flags = PGC_xen_heap;
+			memset(pv_map_frame(m), 0, 4096);
+			return m;
+		}
+	}
+	return 0;
+}
+
+void pv_free_shadow_frame(mfn_t mfn)
+{
+	assert_int_equal(frame_table[mfn].flags, PGC_xen_heap);
+	frame_table[mfn].flags = 0;
+}
+
+unsigned int shim_cr3_reloads;
+
+void pv_reload_cr3s(struct domain *d)
+{
+	(void)d;
+	shim_cr3_reloads++;
 }
 
 void pv_ldt_changed(struct vcpu *v)
@@ -188,6 +226,8 @@ void shim_mm_reset(void)
 		shim_xen_l4[i] = (i >= 256 && i <= 271) ? ((u64)(0x1000 + i) << 12) | 0x63 : 0;
 	shim_flushes = shim_invlpgs = shim_cr3_loads = shim_wbinvds = shim_remote_flushes = 0;
 	shim_cr3 = 0;
+	shim_cr3_reloads = 0;
+	shim_no_shadow_frames = false;
 	shim_invlpg_va = 0;
 	shim_fault_va = shim_fault_len = 0;
 	current = NULL;

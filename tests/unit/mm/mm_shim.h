@@ -16,7 +16,9 @@ extern u64 shim_m2p[SHIM_FRAMES];
 extern mfn_t shim_m2p_mfn;
 extern unsigned int shim_flushes, shim_invlpgs, shim_cr3_loads, shim_wbinvds, shim_remote_flushes;
 extern unsigned int shim_released; /* pv_frame_released calls */
-extern mfn_t shim_cr3;
+extern mfn_t shim_cr3; /* what CR3 would hold (a shadow under log-dirty) */
+extern unsigned int shim_cr3_reloads; /* pv_reload_cr3s calls */
+extern bool shim_no_shadow_frames; /* pv_alloc_shadow_frame fails */
 extern u64 shim_invlpg_va;
 /* copy_{from,to}_guest fail (-EFAULT) on any byte in [fault_va, fault_va + len). */
 extern u64 shim_fault_va, shim_fault_len;

@@ -1605,7 +1605,7 @@ static void test_logdirty_marks(void **state)
 	assert_int_equal(mmu(&req, 1, DOMID_SELF), 0);
 	assert_int_equal(dirty_mfns(NULL), BIT(L4));
 	/* the sync before a CLEAN: every frame with a type reference (DATA0 is mapped writable) */
-	arch_logdirty_sync(&dom);
+	arch_logdirty_sync(&dom, true);
 	assert_int_equal(dirty_mfns(&faults), BIT(L4) | BIT(L3) | BIT(L2) | BIT(L1) | BIT(DATA0));
 	assert_int_equal(faults, 5);
 	unpin_ok(L4);
@@ -1638,6 +1638,170 @@ static void test_logdirty_foreign_and_unnamed(void **state)
 	logdirty_off();
 	own(&dom, 40);
 	assert_all_released();
+}
+
+/* ---- log-dirty shadow page tables (pv/shadow.c) ---- */
+
+#define SPARE 48 /* frames SPARE..OTHER-1 are left free for the shadows */
+#define W (_PAGE_RW)
+#define PFEC_P 1
+#define PFEC_W 2
+
+/* Log-dirty on with shadows for the chain (L4 pinned); frames SPARE.. free for them. */
+static void shadows_on(void)
+{
+	logdirty_on();
+	for (mfn_t m = SPARE; m < OTHER; m++)
+		*PG(m) = (struct page_info){ 0 };
+	PG(SPARE - 1)->next = NULL;
+	build_chain();
+	T(L1)[2] = E(DATA2, P | RW | A); /* writable, D clear */
+	T(L1)[3] = E(DATA3, P);		 /* A clear */
+	pin_ok(L4, PGT_l4_page_table);
+	assert_int_equal(arch_logdirty_enable(&dom), 0);
+	(void)dirty_mfns(NULL);
+}
+
+static void shadows_off(void)
+{
+	arch_logdirty_disable(&dom);
+	unpin_ok(L4);
+	logdirty_off();
+	for (mfn_t m = SPARE; m < OTHER; m++) {
+		assert_int_equal(PG(m)->flags, 0); /* every shadow frame given back */
+		own(&dom, m);
+	}
+	assert_all_released();
+}
+
+static pte_t *S(mfn_t guest)
+{
+	assert_int_not_equal(PG(guest)->shadow, 0);
+	return T(PG(guest)->shadow);
+}
+
+/* A #PF at @va with @pfec: the handler's answer, the error code as it leaves it in *@out. */
+static bool fault(u64 va, u64 pfec, u64 *out)
+{
+	bool r = pv_shadow_fault(va, &pfec);
+
+	if (out)
+		*out = pfec;
+	return r;
+}
+
+/* Every table shadowed; upper entries point at shadows; L1 entries write-protected. */
+static void test_shadow_tables_built(void **state)
+{
+	(void)state;
+	shadows_on();
+	assert_int_equal(PG(PG(L4)->shadow)->shadow, L4); /* linked both ways */
+	assert_int_equal(S(L4)[1], E(PG(L3)->shadow, P | RW | US));
+	assert_int_equal(S(L4)[260], shim_xen_l4[260]);
+	assert_int_equal(S(L3)[0], E(PG(L2)->shadow, P | RW | US));
+	assert_int_equal(S(L2)[0], E(PG(L1)->shadow, P | RW | US));
+	/* A clear: not present until accessed; the guest's entries unchanged */
+	assert_int_equal(S(L1)[0], 0);
+	assert_int_equal(T(L1)[0], E(DATA0, P | RW | US));
+	assert_int_equal(S(L1)[3], 0);
+	/* DATA2 not dirty this pass: read-only until written */
+	assert_int_equal(S(L1)[2], E(DATA2, P | US | A));
+	assert_int_equal(T(L1)[2], E(DATA2, P | RW | US | A));
+	/* CR3 gets the shadow */
+	pv_load_cr3(L4);
+	assert_int_equal(shim_cr3, PG(L4)->shadow);
+	assert_int_equal(shim_cr3_reloads, 1);
+	shadows_off();
+	assert_int_equal(shim_cr3_reloads, 2);
+}
+
+/* The first write of a pass faults: A and D set in the guest's entry, the frame marked. */
+static void test_shadow_write_fault(void **state)
+{
+	u64 pfec;
+	u32 faults;
+
+	(void)state;
+	shadows_on();
+	pv_load_cr3(L4);
+	assert_true(fault(VA(0), PFEC_P | PFEC_W, NULL));
+	assert_int_equal(T(L1)[0], E(DATA0, P | RW | US | A | D));
+	assert_int_equal(S(L1)[0], E(DATA0, P | RW | US | A | D));
+	assert_int_equal(shim_invlpg_va, VA(0));
+	/* D clear in DATA2's entry: the guest's table changes too */
+	assert_true(fault(VA(2), PFEC_P | PFEC_W, NULL));
+	assert_int_equal(T(L1)[2], E(DATA2, P | RW | US | A | D));
+	assert_int_equal(dirty_mfns(&faults), BIT(L1) | BIT(DATA0) | BIT(DATA2));
+	assert_int_equal(faults, 4);
+	/* CLEAN write-protects again; nothing else is reported */
+	arch_logdirty_sync(&dom, true);
+	assert_int_equal(S(L1)[0], E(DATA0, P | US | A | D));
+	assert_int_equal(dirty_mfns(NULL), 0);
+	/* a read of an entry with A clear: A set, read-only */
+	assert_true(fault(VA(3), 0, NULL));
+	assert_int_equal(T(L1)[3], E(DATA3, P | US | A));
+	assert_int_equal(S(L1)[3], E(DATA3, P | US | A));
+	/* the guest's own faults: a write to a read-only page, a page not mapped */
+	assert_false(fault(VA(1), PFEC_W, &pfec));
+	assert_int_equal(pfec, PFEC_P | PFEC_W);
+	assert_false(fault(VA(9), PFEC_P, &pfec));
+	assert_int_equal(pfec, 0);
+	assert_false(fault(VA(0) + (1UL << 30), 0, NULL)); /* L3 slot 1 empty */
+	shadows_off();
+}
+
+/* Entry updates reach the shadows; a table's shadow goes with its type. */
+static void test_shadow_follows_updates(void **state)
+{
+	(void)state;
+	shadows_on();
+	/* a new writable mapping of a frame dirty this pass (its type changed): writable at once */
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 2, 0, false, &dom), 0);
+	assert_int_equal(S(L1)[2], 0);
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 5, E(DATA2, P | RW | A | D), false, &dom), 0);
+	assert_int_equal(S(L1)[5], E(DATA2, P | RW | US | A | D));
+	/* fork-like: RW cleared and set again without D */
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 0, E(DATA0, P | A), false, &dom), 0);
+	assert_int_equal(S(L1)[0], E(DATA0, P | US | A));
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 0, E(DATA0, P | RW | A), false, &dom), 0);
+	assert_int_equal(S(L1)[0] & W, 0);
+	/* a new L1 under L2 slot 1: validated with a shadow, dropped with it */
+	memset(T(DATA3 + 1), 0, 4096);
+	assert_int_equal(pv_mod_entry(&dom, PGT_l2_page_table, L2, 1, E(DATA3 + 1, P | RW), false),
+			 0);
+	assert_int_equal(S(L2)[1], E(PG(DATA3 + 1)->shadow, P | RW | US));
+	assert_int_equal(pv_mod_entry(&dom, PGT_l2_page_table, L2, 1, 0, false), 0);
+	assert_int_equal(PG(DATA3 + 1)->shadow, 0);
+	assert_int_equal(S(L2)[1], 0);
+	shadows_off();
+}
+
+/* Frames other mappings write are still reported at every CLEAN; no memory: ENABLE fails. */
+static void test_shadow_blind_spots_and_no_memory(void **state)
+{
+	(void)state;
+	shadows_on();
+	own(&other, 40);
+	PG(39)->next = PG(41);
+	T(40)[0] = 0;
+	assert_int_equal(pv_pin_table(&other, 40, PGT_l1_page_table), 0);
+	assert_int_equal(pv_mod_l1_entry(&other, 40, 0, E(DATA0, P | RW), false, &dom), 0);
+	(void)dirty_mfns(NULL);
+	arch_logdirty_sync(&dom, true);
+	assert_int_equal(dirty_mfns(NULL), BIT(DATA0)); /* the foreign mapping's frame */
+	assert_int_equal(pv_mod_l1_entry(&other, 40, 0, 0, false, &dom), 0);
+	assert_int_equal(pv_unpin_table(&other, 40), 0);
+	(void)dirty_mfns(NULL);
+	arch_logdirty_sync(&dom, true);
+	assert_int_equal(dirty_mfns(NULL), 0);
+	own(&dom, 40);
+	PG(39)->next = PG(40);
+	arch_logdirty_disable(&dom);
+	shim_no_shadow_frames = true;
+	assert_int_equal(arch_logdirty_enable(&dom), -ENOMEM);
+	assert_false(dom.arch.pv.shadowed);
+	assert_int_equal(PG(L4)->shadow, 0);
+	shadows_off();
 }
 
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1678,6 +1842,10 @@ int main(void)
 		T_(test_check_descriptor),
 		T_(test_update_va_mapping),
 		T_(test_vm_assist),
+		T_(test_shadow_tables_built),
+		T_(test_shadow_write_fault),
+		T_(test_shadow_follows_updates),
+		T_(test_shadow_blind_spots_and_no_memory),
 		T_(test_ptwr_decode),
 		T_(test_ptwr_fault),
 		T_(test_dom0_builder_handover),

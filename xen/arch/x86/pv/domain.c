@@ -126,6 +126,9 @@ void pv_vcpu_relinquish(struct vcpu *v)
 	}
 	v->arch.pv.gdt_ents = 0;
 	put_frame_and_type(&v->vcpu_info_mfn);
+	/* A CPU that still holds it loaded must not keep the shadow L4 freed below in CR3. */
+	if (pv_shadowed(v->domain) && v != current && v->processor != smp_processor_id())
+		arch_forget_vcpu(v->processor, v);
 	put_frame_and_type(&v->arch.pv.guest_table_user);
 	put_frame_and_type(&v->arch.pv.guest_table);
 }

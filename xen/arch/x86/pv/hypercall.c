@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "hypercall.h"
 #include "pv.h"
+#include "pv_mm.h"
 #include "asm.h"
 #include "desc.h"
 #include "public/callback.h"
@@ -113,7 +114,9 @@ static bool event_op_without_lock(struct cpu_regs *r)
 	struct vcpu *v = current;
 	long rc;
 
-	if (r->rax != __HYPERVISOR_event_channel_op || !v->arch.pv.in_kernel)
+	/* Under log-dirty shadows a copy to the guest may fault: that takes the lock. */
+	if (r->rax != __HYPERVISOR_event_channel_op || !v->arch.pv.in_kernel ||
+	    pv_shadowed(v->domain))
 		return false;
 	rc = evtchn_op_unlocked((u32)r->rdi, r->rsi);
 	if (rc == -EAGAIN)

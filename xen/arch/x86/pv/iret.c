@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "uaccess.h"
 #include "pv.h"
+#include "pv_mm.h"
 #include "timer.h"
 #include "public/xen.h"
 #include "hvlock.h"
@@ -30,7 +31,7 @@ void pv_toggle_guest_mode(struct vcpu *v)
 {
 	v->arch.pv.in_kernel = !v->arch.pv.in_kernel;
 	__asm__ volatile("swapgs" ::: "memory");
-	write_cr3((v->arch.pv.in_kernel ? v->arch.pv.guest_table : v->arch.pv.guest_table_user) << PAGE_SHIFT);
+	pv_load_cr3(v->arch.pv.in_kernel ? v->arch.pv.guest_table : v->arch.pv.guest_table_user);
 	if (v->arch.pv.in_kernel)
 		vcpu_runstate_publish(v); /* a copy its user tables could not take */
 }

@@ -7,11 +7,12 @@
  *   descriptor page losing its type;
  * - a frame taking a new type, an entry written into a page table, an M2P
  *   update (pv/mm.c);
- * - at each CLEAN or PEEK, every frame still holding a type reference:
- *   what the guest (or the hardware's A/D bits, or a descriptor's accessed
- *   bit) may have written since, without the hypervisor seeing it.
- * This over-reports (a frame mapped writable counts as dirty in every pass)
- * but never misses a write.
+ * - the guest's own writes through its mappings: its first write to a frame
+ *   in each pass faults on a read-only shadow entry (pv/shadow.c);
+ * - at each CLEAN or PEEK, every frame with a type reference the shadows
+ *   do not see (another domain's writable mapping, a grant map, a
+ *   registered vcpu_info, a descriptor page's accessed bits).
+ * If the shadows cannot be built (no memory), ENABLE fails with -ENOMEM.
  */
 #include "types.h"
 #include "mm.h"
@@ -51,13 +52,33 @@ u64 arch_logdirty_pfns(const struct domain *d)
 	return n;
 }
 
-void arch_logdirty_sync(struct domain *d)
+int arch_logdirty_enable(struct domain *d)
 {
+	return pv_shadow_enable(d);
+}
+
+void arch_logdirty_disable(struct domain *d)
+{
+	pv_shadow_disable(d);
+}
+
+/*
+ * Before a CLEAN or PEEK of the paused domain: mark what was written
+ * without the hypervisor seeing it. Under shadows that is only what other
+ * mappings may write (pv_shadow_blind_spot), and a CLEAN starts the next
+ * pass by write-protecting the shadows again.
+ */
+void arch_logdirty_sync(struct domain *d, bool clean)
+{
+	bool shadowed = pv_shadowed(d);
+
 	if (!d->logdirty.enabled)
 		return;
+	if (shadowed && clean)
+		pv_shadow_protect(d);
 	/* No stale writable TLB entry may outlive the pass it was used in. */
 	pv_flush_tlb_guest_cpus();
 	for (const struct page_info *pg = d->page_list; pg; pg = pg->next)
-		if (pg->type_count)
+		if (pg->type_count && (!shadowed || pv_shadow_blind_spot(pg)))
 			pv_logdirty_mark(pg, true);
 }

@@ -161,6 +161,11 @@ int pv_get_page_type(struct page_info *pg, unsigned int type)
 		return 0;
 	pg->linear_pt_count = 0;
 	rc = validate_table(pg, type);
+	if (!rc && is_pt_type(type)) {
+		rc = pv_shadow_table_new(pg);
+		if (rc)
+			devalidate_table(pg);
+	}
 	if (rc) {
 		pg->type_count = 0;
 		pg->type = PGT_none;
@@ -179,6 +184,7 @@ void pv_put_page_type(struct page_info *pg)
 	if (pg->type_count == 1 && is_pt_type(pg->type) && (pg->flags & PGC_validated)) {
 		/* Cleared first: the table is no longer usable while its entries go. */
 		pg->flags &= ~PGC_validated;
+		pv_shadow_table_gone(pg);
 		devalidate_table(pg);
 	}
 	/* Descriptor pages are checked afresh each time they are used again. */
@@ -256,19 +262,26 @@ static int get_page_from_l1e(pte_t e, struct domain *l1_owner, struct domain *pg
 		pv_put_page(pg);
 		return -EBUSY;
 	}
+	if ((e & _PAGE_RW) && pg->owner == l1_owner)
+		pg->own_writable++;
 	return 0;
 }
 
-static void put_page_from_l1e(pte_t e)
+/* Drop what entry @e of a table of @l1_owner took. */
+static void put_page_from_l1e(pte_t e, const struct domain *l1_owner)
 {
 	mfn_t mfn = pte_mfn(e);
+	struct page_info *pg = frame(mfn);
 
 	if (!(e & _PAGE_PRESENT) || pv_iomem_frame(mfn) || m2p_frame(mfn))
 		return;
-	if (e & _PAGE_RW)
-		pv_put_page_and_type(frame(mfn));
-	else
-		pv_put_page(frame(mfn));
+	if (!(e & _PAGE_RW)) {
+		pv_put_page(pg);
+		return;
+	}
+	if (pg->owner == l1_owner && pg->own_writable)
+		pg->own_writable--;
+	pv_put_page_and_type(pg);
 }
 
 /*
@@ -364,7 +377,7 @@ static int validate_l1(struct page_info *pg)
 		    : tg->owner == d ? "self"
 				     : "other");
 		while (i--)
-			put_page_from_l1e(t[i]);
+			put_page_from_l1e(t[i], d);
 	}
 	return rc;
 }
@@ -484,7 +497,7 @@ static void devalidate_table(struct page_info *pg)
 
 	for (unsigned int i = 0; i < PT_ENTRIES; i++) {
 		if (level == PGT_l1_page_table)
-			put_page_from_l1e(t[i]);
+			put_page_from_l1e(t[i], pg->owner);
 		else if (guest_slot(level, i))
 			put_page_from_lne(t[i], mfn);
 	}
@@ -498,6 +511,15 @@ static void write_entry(pte_t *p, pte_t old, pte_t val, bool preserve_ad)
 	if (preserve_ad)
 		val |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
 	*(volatile pte_t *)p = val;
+}
+
+/* An entry of a validated table written: the frame is dirty, its shadow follows. */
+static void entry_written(mfn_t table, unsigned int idx, pte_t *p, pte_t old, pte_t val,
+			  bool preserve_ad)
+{
+	write_entry(p, old, val, preserve_ad);
+	pv_logdirty_mark(frame(table), false);
+	pv_shadow_sync(frame(table), idx);
 }
 
 /*
@@ -528,8 +550,7 @@ int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bo
 		if (nl1e & l1_disallow(d))
 			return -EINVAL;
 		if (!entry_changed(ol1e, nl1e)) {
-			write_entry(p, ol1e, adjust_l1_entry(nl1e), preserve_ad);
-			pv_logdirty_mark(frame(l1), false);
+			entry_written(l1, idx, p, ol1e, adjust_l1_entry(nl1e), preserve_ad);
 			return 0;
 		}
 		rc = get_page_from_l1e(nl1e, d, pg_owner);
@@ -537,9 +558,8 @@ int pv_mod_l1_entry(struct domain *d, mfn_t l1, unsigned int idx, pte_t nl1e, bo
 			return rc;
 		nl1e = adjust_l1_entry(nl1e);
 	}
-	write_entry(p, ol1e, nl1e, preserve_ad);
-	pv_logdirty_mark(frame(l1), false);
-	put_page_from_l1e(ol1e);
+	entry_written(l1, idx, p, ol1e, nl1e, preserve_ad);
+	put_page_from_l1e(ol1e, d);
 	return 0;
 }
 
@@ -555,8 +575,7 @@ int pv_mod_entry(struct domain *d, unsigned int level, mfn_t table, unsigned int
 		if (ne & PV_LN_DISALLOW)
 			return -EINVAL;
 		if (!entry_changed(oe, ne)) {
-			write_entry(p, oe, adjust_entry(ne), preserve_ad);
-			pv_logdirty_mark(frame(table), false);
+			entry_written(table, idx, p, oe, adjust_entry(ne), preserve_ad);
 			return 0;
 		}
 		rc = get_page_from_lne(level, ne, table, d);
@@ -564,8 +583,7 @@ int pv_mod_entry(struct domain *d, unsigned int level, mfn_t table, unsigned int
 			return rc;
 		ne = adjust_entry(ne);
 	}
-	write_entry(p, oe, ne, preserve_ad);
-	pv_logdirty_mark(frame(table), false);
+	entry_written(table, idx, p, oe, ne, preserve_ad);
 	put_page_from_lne(oe, table);
 	return 0;
 }

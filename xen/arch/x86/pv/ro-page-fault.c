@@ -299,6 +299,7 @@ bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 
 #ifndef PV_MM_HOST_TEST
 #include "asm.h"
+#include "sched.h"
 
 void *pv_map_frame(mfn_t mfn)
 {
@@ -358,7 +359,40 @@ void pv_invlpg(unsigned long va)
 
 void pv_load_cr3(mfn_t l4)
 {
-	write_cr3(l4 << PAGE_SHIFT);
+	write_cr3(pv_shadow_root(l4) << PAGE_SHIFT);
+}
+
+mfn_t pv_current_root(void)
+{
+	return (read_cr3() & PTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+mfn_t pv_alloc_shadow_frame(void)
+{
+	void *p = alloc_xenheap_pages(0);
+
+	return p ? virt_to_maddr(p) >> PAGE_SHIFT : 0;
+}
+
+void pv_free_shadow_frame(mfn_t mfn)
+{
+	free_xenheap_pages(mfn_to_virt(mfn), 0);
+}
+
+void pv_reload_cr3s(struct domain *d)
+{
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (!v)
+			continue;
+		if (v == current)
+			pv_load_cr3(v->arch.pv.in_kernel || !v->arch.pv.guest_table_user
+					? v->arch.pv.guest_table
+					: v->arch.pv.guest_table_user);
+		else if (v->processor != smp_processor_id())
+			arch_forget_vcpu(v->processor, v); /* it may still hold v's tables */
+	}
 }
 
 void pv_ldt_changed(struct vcpu *v)
