@@ -1170,14 +1170,14 @@ static void test_maptrack_exhaustion(void **state)
 		assert_int_equal(m.handle, i);
 	}
 	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0).status,
-			 GNTST_no_device_space);
+			 GNTST_no_space);
 	/* A freed handle is usable again. */
 	assert_int_equal(unmap(0, (u64)D0_PAGE << PAGE_SHIFT, 0), GNTST_okay);
 	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0).status, GNTST_okay);
 	fail_alloc = true;
 	gt->max_maptrack_frames = 2;
 	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 9 + i, 0).status,
-			 GNTST_no_device_space);
+			 GNTST_no_space);
 }
 
 /* createdomain's limits, checked against the host's as Xen 4.17's grant_table_init. */
@@ -1235,7 +1235,7 @@ static void test_small_limits(void **state)
 		assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i % 3, 0).status,
 				 GNTST_okay);
 	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8, 0).status,
-			 GNTST_no_device_space);
+			 GNTST_no_space);
 	assert_int_equal(doms[1].grant_table->maptrack_frames, 1);
 	current = &vcpus[0];
 	/* the host's defaults for dom0, unchanged */
@@ -1243,14 +1243,14 @@ static void test_small_limits(void **state)
 	assert_int_equal(q.max_nr_frames, 64);
 }
 
-/* No maptrack frames: a domain maps nothing, as Xen's GNTST_no_device_space. */
+/* No maptrack frames: a domain maps nothing (Xen 4.17: GNTST_no_space). */
 static void test_no_maptrack(void **state)
 {
 	(void)state;
 	gnttab_set_limits(&doms[1], -1, 0, 1);
 	grant(0, 8, GTF_permit_access, 1, D0_PAGE);
 	current = &vcpus[1];
-	assert_int_equal(map(0, GNTMAP_device_map, 8, 0).status, GNTST_no_device_space);
+	assert_int_equal(map(0, GNTMAP_device_map, 8, 0).status, GNTST_no_space);
 	current = &vcpus[0];
 	assert_int_equal(active(0, 8)->pin, 0);
 	assert_int_equal(doms[1].grant_table->max_frames, 64);

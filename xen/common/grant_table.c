@@ -389,7 +389,7 @@ static u32 maptrack_grow(struct grant_table *gt)
  * A free handle, taken off the list (its entry's flags stay 0 until it is
  * filled in). As in Xen, the list's last entry stays on it (Xen keeps it
  * as each vCPU's tail): a domain maps at most 256 * max_maptrack_frames - 1
- * grants at once, none with 0 maptrack frames (GNTST_no_device_space).
+ * grants at once, none with 0 maptrack frames (GNTST_no_space).
  */
 static u32 get_maptrack_handle(struct grant_table *gt)
 {
@@ -692,7 +692,7 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
 	}
 	handle = get_maptrack_handle(lgt);
 	if (handle == MAPTRACK_NONE) {
-		op->status = GNTST_no_device_space;
+		op->status = GNTST_no_space;
 		return;
 	}
 	rgt = rd->grant_table;

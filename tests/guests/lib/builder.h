@@ -188,6 +188,8 @@ long domctl_v(unsigned int cmd, uint16_t dom, struct dctl *op, uint32_t version)
 void builder_fill_create(struct dctl *op);
 /* The grant table version those arguments allow at most (1 unless a test sets 2). */
 extern unsigned int builder_max_grant_version;
+/* Their grant and maptrack frame limits (-1, the hypervisor's default, unless a test sets them). */
+extern int32_t builder_max_grant_frames, builder_max_maptrack_frames;
 /* createdomain with those arguments: the new domain's id (on failure the test ends). */
 uint16_t builder_create(void);
 /* physinfo's free_pages. */
