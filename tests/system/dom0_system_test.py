@@ -677,6 +677,7 @@ def check_xl_create(con, res, timeout):
     # and builds it itself: Debian's xl lists and destroys what Petrel's built
     pxl_checks.check_create(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
     pxl_checks.check_create_more(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
+    pxl_checks.check_create_grant_limits(shell_fn(con), res, XL_DESTROY_WAIT, timeout)
     check_xl_claim(con, res, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 

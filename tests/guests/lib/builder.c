@@ -59,17 +59,23 @@ uint16_t builder_create(void)
 	return op.domain;
 }
 
+void builder_physinfo(struct physinfo_sysctl *s)
+{
+	long rc;
+
+	memset(s, 0, sizeof(*s));
+	s->cmd = XEN_SYSCTL_physinfo;
+	s->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+	rc = hypercall(HC_sysctl, (unsigned long)s, 0, 0, 0, 0);
+	if (rc)
+		xtest_error("sysctl physinfo: %ld", rc);
+}
+
 uint64_t builder_free_pages(void)
 {
 	struct physinfo_sysctl s;
-	long rc;
 
-	memset(&s, 0, sizeof(s));
-	s.cmd = XEN_SYSCTL_physinfo;
-	s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-	rc = hypercall(HC_sysctl, (unsigned long)&s, 0, 0, 0, 0);
-	if (rc)
-		xtest_error("sysctl physinfo: %ld", rc);
+	builder_physinfo(&s);
 	return s.free_pages;
 }
 

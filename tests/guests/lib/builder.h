@@ -192,6 +192,8 @@ extern unsigned int builder_max_grant_version;
 extern int32_t builder_max_grant_frames, builder_max_maptrack_frames;
 /* createdomain with those arguments: the new domain's id (on failure the test ends). */
 uint16_t builder_create(void);
+/* sysctl physinfo into @s (an error recorded if it fails). */
+void builder_physinfo(struct physinfo_sysctl *s);
 /* physinfo's free_pages. */
 uint64_t builder_free_pages(void);
 /* Yield until free pages reach @want (a dead domain's last parts may go late); the count. */

@@ -12,19 +12,6 @@ TEST_HV_ARGS("dom0_mem=64M gnttab=max-ver:1");
 #define PHYSCAP_gnttab_v1 (1u << 8)
 #define PHYSCAP_gnttab_v2 (1u << 9)
 
-static uint32_t capabilities(void)
-{
-	struct physinfo_sysctl s;
-	long rc;
-
-	memset(&s, 0, sizeof(s));
-	s.cmd = XEN_SYSCTL_physinfo;
-	s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-	rc = hypercall(HC_sysctl, (unsigned long)&s, 0, 0, 0, 0);
-	xtest_check(rc == 0, "physinfo: %ld", rc);
-	return s.capabilities;
-}
-
 static long create(uint32_t version, uint16_t *id)
 {
 	struct dctl op;
@@ -40,10 +27,13 @@ static long create(uint32_t version, uint16_t *id)
 void test_main(void)
 {
 	uint32_t version = 2; /* struct gnttab_set_version */
-	uint32_t caps = capabilities();
+	struct physinfo_sysctl pi;
+	uint32_t caps;
 	uint16_t id;
 	long rc;
 
+	builder_physinfo(&pi);
+	caps = pi.capabilities;
 	xtest_check((caps & PHYSCAP_gnttab_v1) && !(caps & PHYSCAP_gnttab_v2),
 		    "physinfo capabilities %#x: v1 only expected", caps);
 	rc = hypercall(HC_grant_table_op, GNTTABOP_set_version, (unsigned long)&version, 1, 0, 0);
