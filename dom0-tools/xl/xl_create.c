@@ -382,6 +382,9 @@ static int start(struct create_job *j, uint16_t domid, const struct create_flags
 	return f->watch == 2 ? xl_monitor_run(&m) : EXIT_SUCCESS;
 }
 
+/* A domain the hypervisor or the build refused: xl exits with -ERROR_FAIL (3) then. */
+#define XL_EXIT_BUILD_FAILED 3
+
 static int build(const struct create_opts *o, const struct create_flags *f)
 {
 	struct create_job j = { .o = o };
@@ -410,7 +413,7 @@ static int build(const struct create_opts *o, const struct create_flags *f)
 	image_free(&j.k);
 	ramdisk_free(&j.rd);
 	if (r)
-		return EXIT_FAILURE;
+		return XL_EXIT_BUILD_FAILED;
 	j.a.paused = 0;
 	return start(&j, domid, f);
 }

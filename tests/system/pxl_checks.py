@@ -456,7 +456,7 @@ def check_create_more(sh, res, name, wait_s, timeout):
 def check_create_grant_limits(sh, res, wait_s, timeout):
     """xl.cfg's max_grant_frames and max_maptrack_frames: -N create prints
     them where Debian's xl does; above the hypervisor's limit (64 grant
-    frames) createdomain refuses the domain for both xls, nothing is left;
+    frames) createdomain refuses the domain for both xls (exit 3), nothing is left;
     small limits are taken, and the guest runs."""
     rc, out = sh("u='uuid=\"5a0b9c1d-2e3f-4a5b-8c6d-7e8f90a1b2c3\"'; for p in xl pxl; do "
                  "$p -N create /tmp/xlt.cfg name=\\\"xlgnt\\\" \"$u\" max_grant_frames=8 "
@@ -472,8 +472,9 @@ def check_create_grant_limits(sh, res, wait_s, timeout):
                  "xl list xlgnt >/dev/null 2>&1; echo listed=$?", timeout)
     words = out.split()
     res.check("pxl/create-grant-limits-refused",
-              all(w in words for w in ("xl=1", "pxl=1", "listed=1")),
-              "%r" % out.strip()[-600:], "65 grant frames refused by both, nothing listed")
+              all(w in words for w in ("xl=3", "pxl=3", "listed=1")),
+              "%r" % out.strip()[-600:], "65 grant frames refused by both (exit 3, libxl's "
+              "ERROR_FAIL), nothing listed")
     rc, out = sh("pxl create /tmp/xlt.cfg name=\\\"xlgnt\\\" max_grant_frames=2 "
                  "max_maptrack_frames=0", timeout)
     if not res.check("pxl/create-grant-limits", rc == 0, "rc=%d %r" % (rc, out.strip()[-300:])):

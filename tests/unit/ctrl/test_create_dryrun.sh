@@ -13,7 +13,7 @@ out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err" "$dir/no-uuid.tmp"' EXIT
 n=0
-echo "1..8"
+echo "1..9"
 
 # report NAME RC: ok when RC is 0 and the last run named neither device
 report() {
@@ -41,6 +41,11 @@ same_json "-N create full.cfg with overrides" "$dir/full-overrides.json" \
 	"Parsing config from $dir/full.cfg
 Warning: ignoring root= and extra= in favour of cmdline=" \
 	-N create "$dir/full.cfg" memory=256 'cmdline="earlyprintk=xen"'
+# max_grant_frames / max_maptrack_frames after the memory pair: minimal-grant-limits.json is
+# pxl's output, held equal to Debian's xl's by the system check pxl/create-grant-limits-dry-run
+same_json "-N create with grant limits" "$dir/minimal-grant-limits.json" \
+	"Parsing config from $dir/minimal.cfg" \
+	-N create "$dir/minimal.cfg" max_grant_frames=8 max_maptrack_frames=0
 same_json "create -n -p -e" "$dir/minimal.json" "Parsing config from $dir/minimal.cfg" \
 	create -n -p -e "$dir/minimal.cfg"
 same_json "create --dryrun -q" "$dir/minimal.json" "" create --dryrun -q "$dir/minimal.cfg"
