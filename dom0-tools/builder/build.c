@@ -58,8 +58,8 @@ int build_create_domain(struct build *b)
 	memcpy(d.u.createdomain.handle, b->a->uuid, 16);
 	d.u.createdomain.max_vcpus = b->a->vcpus;
 	d.u.createdomain.max_evtchn_port = 1023;
-	d.u.createdomain.max_grant_frames = -1;
-	d.u.createdomain.max_maptrack_frames = -1;
+	d.u.createdomain.max_grant_frames = b->a->max_grant_frames;
+	d.u.createdomain.max_maptrack_frames = b->a->max_maptrack_frames;
 	d.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(b->grant_version);
 	if (b->a->pvh) {
 		d.u.createdomain.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;

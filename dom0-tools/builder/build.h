@@ -31,6 +31,8 @@ struct pv_build_args {
 	 * hvm_start_info, rather than a PV guest.
 	 */
 	int pvh;
+	/* createdomain's grant and maptrack frame limits; -1: the hypervisor's default */
+	int32_t max_grant_frames, max_maptrack_frames;
 	/* called with a line naming each step once it is done; may be NULL */
 	void (*phase)(const char *what);
 };

@@ -139,6 +139,7 @@ struct xl_stored_config {
 	uint64_t memory_kb;
 	unsigned int vcpus;
 	bool memory_set, vcpus_set; /* the file sets them (xl's parsed JSON shows only those) */
+	long max_grant_frames, max_maptrack_frames; /* -1 (libxl's default): not shown */
 	int pvh;		    /* type "pvh", else "pv" */
 	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
 	/* the dry run only: libxl stores devices with its defaults filled in */

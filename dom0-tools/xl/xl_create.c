@@ -25,6 +25,7 @@ struct create_opts {
 	char cmdline[1024];
 	bool cmdline_set, memory_set, vcpus_set; /* the file sets them */
 	long memory_mb, vcpus;
+	long max_grant_frames, max_maptrack_frames; /* -1: not in the file (xl.conf's default) */
 	uint8_t uuid[16];
 	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog;
 	struct xl_disk disks[MAX_DEVICES];
@@ -210,6 +211,23 @@ static int read_sizes(const struct cfg *cfg, struct create_opts *o)
 	return 0;
 }
 
+/*
+ * max_grant_frames and max_maptrack_frames, as xl reads them: any number,
+ * passed to createdomain as it is (the hypervisor checks it).
+ */
+static int read_grant_limits(const struct cfg *cfg, struct create_opts *o)
+{
+	char err[256] = "";
+
+	o->max_grant_frames = o->max_maptrack_frames = -1;
+	if (cfg_get_long(cfg, "max_grant_frames", &o->max_grant_frames, err, sizeof(err)) ==
+		-EINVAL ||
+	    cfg_get_long(cfg, "max_maptrack_frames", &o->max_maptrack_frames, err, sizeof(err)) ==
+		-EINVAL)
+		return refuse(err, NULL);
+	return 0;
+}
+
 static int read_options(const struct cfg *cfg, struct create_opts *o)
 {
 	char err[256] = "";
@@ -223,7 +241,7 @@ static int read_options(const struct cfg *cfg, struct create_opts *o)
 		return refuse(err[0] ? err : "a PV guest needs a kernel", NULL);
 	if (cfg_get_string(cfg, "ramdisk", &o->ramdisk, err, sizeof(err)) == -EINVAL)
 		return refuse(err, NULL);
-	if (read_sizes(cfg, o) || read_uuid(cfg, o))
+	if (read_sizes(cfg, o) || read_uuid(cfg, o) || read_grant_limits(cfg, o))
 		return -1;
 	o->cmdline_set = command_line(cfg, o->cmdline, sizeof(o->cmdline));
 	if (read_actions(cfg, o) || read_devices(cfg, o))
@@ -274,6 +292,8 @@ static struct xl_stored_config config_of(const struct create_opts *o, uint16_t d
 				      .vcpus = (unsigned int)o->vcpus,
 				      .memory_set = o->memory_set,
 				      .vcpus_set = o->vcpus_set,
+				      .max_grant_frames = o->max_grant_frames,
+				      .max_maptrack_frames = o->max_maptrack_frames,
 				      .pvh = is_pvh(o),
 				      .on_poweroff = o->on_poweroff,
 				      .on_reboot = o->on_reboot,
@@ -425,6 +445,9 @@ static int prepare_devices(struct create_opts *o)
 	return 0;
 }
 
+/* A domain the hypervisor or the build refused: xl exits with -ERROR_FAIL (3) then. */
+#define XL_EXIT_BUILD_FAILED 3
+
 static int build(struct create_opts *o, const struct create_flags *f)
 {
 	struct create_job j = { .o = o };
@@ -441,6 +464,8 @@ static int build(struct create_opts *o, const struct create_flags *f)
 				      .vcpus = (unsigned int)o->vcpus,
 				      .paused = 1,
 				      .pvh = is_pvh(o),
+				      .max_grant_frames = (int32_t)o->max_grant_frames,
+				      .max_maptrack_frames = (int32_t)o->max_maptrack_frames,
 				      .phase = xl_phase };
 	memcpy(j.a.uuid, o->uuid, sizeof(j.a.uuid));
 	r = build_once(&j, &domid);
@@ -451,7 +476,7 @@ static int build(struct create_opts *o, const struct create_flags *f)
 	image_free(&j.k);
 	ramdisk_free(&j.rd);
 	if (r)
-		return EXIT_FAILURE;
+		return XL_EXIT_BUILD_FAILED;
 	j.a.paused = 0;
 	return start(&j, domid, f);
 }

@@ -78,6 +78,19 @@ static void gen_memory(yajl_gen g, uint64_t kb)
 	yajl_gen_integer(g, (long long)kb);
 }
 
+/* libxl's uint32 fields, left out at their default (-1, LIBXL_MAX_GRANT_DEFAULT). */
+static void gen_grant_limits(yajl_gen g, const struct xl_stored_config *c)
+{
+	if (c->max_grant_frames != -1) {
+		gen_str(g, "max_grant_frames");
+		yajl_gen_integer(g, (uint32_t)c->max_grant_frames);
+	}
+	if (c->max_maptrack_frames != -1) {
+		gen_str(g, "max_maptrack_frames");
+		yajl_gen_integer(g, (uint32_t)c->max_maptrack_frames);
+	}
+}
+
 static void gen_b_info(yajl_gen g, const struct xl_stored_config *c, bool stored)
 {
 	gen_str(g, "b_info");
@@ -90,6 +103,7 @@ static void gen_b_info(yajl_gen g, const struct xl_stored_config *c, bool stored
 		gen_str(g, "video_memkb");
 		yajl_gen_integer(g, 0);
 	}
+	gen_grant_limits(g, c);
 	gen_empty_map(g, "sched_params");
 	gen_key_str(g, "claim_mode", "True");
 	gen_key_str(g, "kernel", c->kernel);

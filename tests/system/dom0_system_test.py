@@ -681,6 +681,7 @@ def check_xl_create(con, res, timeout):
     pxl_checks.check_create_more(shell_fn(con), res, "xlt", XL_DESTROY_WAIT, timeout)
     pxl_top_checks.check_rename_restart(shell_fn(con), res, "/tmp/xlt.cfg", "xlt",
                                         XL_DESTROY_WAIT * 2)
+    pxl_checks.check_create_grant_limits(shell_fn(con), res, XL_DESTROY_WAIT, timeout)
     check_xl_claim(con, res, timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 

@@ -453,6 +453,42 @@ def check_create_more(sh, res, name, wait_s, timeout):
     res.check("pxl/create-pxl-destroy", "rc=1" in out, "still listed: %r" % out.strip())
 
 
+def check_create_grant_limits(sh, res, wait_s, timeout):
+    """xl.cfg's max_grant_frames and max_maptrack_frames: -N create prints
+    them where Debian's xl does; above the hypervisor's limit (64 grant
+    frames) createdomain refuses the domain for both xls (exit 3), nothing is left;
+    small limits are taken, and the guest runs."""
+    rc, out = sh("u='uuid=\"5a0b9c1d-2e3f-4a5b-8c6d-7e8f90a1b2c3\"'; for p in xl pxl; do "
+                 "$p -N create /tmp/xlt.cfg name=\\\"xlgnt\\\" \"$u\" max_grant_frames=8 "
+                 "max_maptrack_frames=4 >/tmp/$p-gnt.json; echo $p=$?; done; "
+                 "cmp /tmp/xl-gnt.json /tmp/pxl-gnt.json && echo same; "
+                 "grep -c max_maptrack_frames /tmp/pxl-gnt.json", timeout)
+    words = out.split()
+    res.check("pxl/create-grant-limits-dry-run",
+              all(w in words for w in ("xl=0", "pxl=0", "same", "1")),
+              "%r" % out.strip()[-600:], "the same JSON as xl's, with the limits")
+    rc, out = sh("for p in xl pxl; do $p create /tmp/xlt.cfg name=\\\"xlgnt\\\" "
+                 "max_grant_frames=65 >/dev/null 2>&1; echo $p=$?; done; "
+                 "xl list xlgnt >/dev/null 2>&1; echo listed=$?", timeout)
+    words = out.split()
+    res.check("pxl/create-grant-limits-refused",
+              all(w in words for w in ("xl=3", "pxl=3", "listed=1")),
+              "%r" % out.strip()[-600:], "65 grant frames refused by both (exit 3, libxl's "
+              "ERROR_FAIL), nothing listed")
+    rc, out = sh("pxl create /tmp/xlt.cfg name=\\\"xlgnt\\\" max_grant_frames=2 "
+                 "max_maptrack_frames=0", timeout)
+    if not res.check("pxl/create-grant-limits", rc == 0, "rc=%d %r" % (rc, out.strip()[-300:])):
+        return
+    row = wait_state(sh, "xlgnt", wait_s * 2, timeout)
+    res.check("pxl/create-grant-limits-runs", row is not None and row.group(5) == "---s--",
+              "xl list row %r: expected shut down by poweroff" % (row.group(0) if row else None),
+              row.group(0) if row else "")
+    rc, out = sh("xl destroy xlgnt; i=0; while xl list xlgnt >/dev/null 2>&1; do "
+                 "[ $i -ge %d ] && break; usleep 200000; i=$((i+1)); done; xl list xlgnt; "
+                 "echo rc=$?" % (wait_s * 5), timeout)
+    res.check("pxl/create-grant-limits-destroy", "rc=1" in out, "still listed: %r" % out.strip())
+
+
 # Command lines per shell command in outcomes(): the serial console drops
 # input from long lines under load.
 OUTCOMES_PER_COMMAND = 5

@@ -37,6 +37,10 @@ static void assert_defaults(const struct boot_options *o)
 	assert_false(o->nosmp);
 	assert_false(o->ipi_selftest);
 	assert_false(o->vcpus_on_cpu0);
+	assert_int_equal(o->gnttab_max_frames, 64);
+	assert_int_equal(o->gnttab_max_maptrack_frames, 1024);
+	assert_int_equal(o->gnttab_max_version, 2);
+	assert_true(o->gnttab_transitive);
 }
 
 /* A bad value is warned about (naming the option) and leaves the default. */
@@ -229,6 +233,33 @@ static void test_cpus(void **state)
 	assert_true(shim_log_has("needs a value"));
 }
 
+/* Xen 4.17's grant options: the two limits (base 0, at most INT_MAX) and gnttab=. */
+static void test_gnttab(void **state)
+{
+	(void)state;
+	parse("gnttab_max_frames=8 gnttab_max_maptrack_frames=0x10");
+	assert_int_equal(opt.gnttab_max_frames, 8);
+	assert_int_equal(opt.gnttab_max_maptrack_frames, 16);
+	parse("gnttab_max_maptrack_frames=0 gnttab_max_frames=2147483647");
+	assert_int_equal(opt.gnttab_max_maptrack_frames, 0);
+	assert_int_equal(opt.gnttab_max_frames, 0x7fffffff);
+	parse("gnttab=max-ver:1,transitive=0");
+	assert_int_equal(opt.gnttab_max_version, 1);
+	assert_false(opt.gnttab_transitive);
+	parse("gnttab=no-transitive,max_ver:2");
+	assert_int_equal(opt.gnttab_max_version, 2);
+	assert_false(opt.gnttab_transitive);
+	parse("gnttab=transitive");
+	assert_true(opt.gnttab_transitive);
+	assert_string_equal(shim_log, "");
+	expect_ignored("gnttab_max_frames=2147483648", "gnttab_max_frames");
+	expect_ignored("gnttab_max_frames=-1", "gnttab_max_frames");
+	expect_ignored("gnttab_max_maptrack_frames=4k", "gnttab_max_maptrack_frames");
+	expect_ignored("gnttab=max-ver:3", "gnttab");
+	expect_ignored("gnttab=max-ver:1,transitive=maybe", "gnttab");
+	expect_ignored("gnttab=", "gnttab");
+}
+
 static void test_dom0_max_vcpus(void **state)
 {
 	(void)state;
@@ -377,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_mixed),
 		cmocka_unit_test(test_random_lines),
 		cmocka_unit_test(test_cpus),
+		cmocka_unit_test(test_gnttab),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

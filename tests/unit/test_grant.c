@@ -307,6 +307,11 @@ static int setup(void **state)
 	next_shared = FIRST_SHARED;
 	nr_allocs = 0;
 	fail_alloc = preempt = false;
+	gnttab_opts =
+	    (struct gnttab_options){ .max_frames = GNTTAB_DEFAULT_MAX_FRAMES,
+				     .max_maptrack_frames = GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES,
+				     .max_version = GNTTAB_MAX_VERSION,
+				     .transitive = true };
 	translated[0] = translated[1] = false;
 	nr_removed = 0;
 	flushes = cont_nr = 0;
@@ -484,7 +489,7 @@ static void test_versions(void **state)
 
 	(void)state;
 	/* a domain created with max version 1 (grant_opts) cannot pick 2 */
-	gnttab_set_max_version(&doms[0], 1);
+	gnttab_set_limits(&doms[0], -1, -1, 1);
 	assert_int_equal(op(GNTTABOP_set_version, &sv, 1), -ENOSYS);
 	assert_int_equal(sv.version, 1);
 	sv.version = 0;
@@ -810,8 +815,8 @@ static void test_v2_transitive_copy(void **state)
 
 /*
  * While d0's referent grant is pinned for d1's transitive entry, only d0's
- * lock is held; d1's entry is rewritten then, so the copy must fail and
- * let both go.
+ * lock is held; d1's entry is rewritten then. As Xen, the entry is not read
+ * again: the copy goes through the referent read first.
  */
 static void retarget_d1_entry8(const struct domain *d)
 {
@@ -825,23 +830,93 @@ static void retarget_d1_entry8(const struct domain *d)
 
 static void test_v2_transitive_changed_meanwhile(void **state)
 {
-	grant_entry_v2_t *t;
-
 	(void)state;
-	t = pass_on_d0_grant9();
+	pass_on_d0_grant9();
+	memcpy(frame_mem[D0_PAGE + 2] + 8, "grant 9", 8);
 	on_lookup = retarget_d1_entry8;
-	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
+	assert_int_equal(copy_from_gref(1, 8, 8, 8, 0), GNTST_okay);
 	on_lookup = NULL;
+	assert_memory_equal(frame_mem[D0_PAGE + 5], "grant 9", 8);
+	assert_int_equal(entry2(1, 8)->transitive.gref, 10);
 	assert_int_equal(active(1, 8)->pin, 0);
 	assert_int_equal(active(0, 9)->pin, 0);
 	assert_int_equal(*status2(1, 8), 0);
 	assert_int_equal(entry(0, 9)->flags, GTF_permit_access);
 	assert_int_equal(frames[D0_PAGE + 2].count, 1);
-	/* left alone, the same copy goes through */
-	t->transitive.gref = 9;
-	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_okay);
+	/* the entry as rewritten: d0's grant 10 is not d1's, so refused */
+	assert_int_equal(copy_from_gref(1, 8, 8, 8, 0), GNTST_general_error);
+	assert_int_equal(*status2(1, 8), 0);
+}
+
+/*
+ * A copy from d1's transitive entry 8 into itself: while the source
+ * acquires the referent (d0's grant 9), the entry is made to name grant 11
+ * (also d1's). The source pins it for grant 9, the destination then reads
+ * grant 11: not the pinned one's, so the copy is undone and the batch
+ * continued at that copy (Xen's ERESTART), its status untouched; done
+ * again, it goes through grant 11.
+ */
+static void retarget_to_11(const struct domain *d)
+{
+	if (d->domain_id != 0)
+		return;
+	entry2(1, 8)->transitive.gref = 11;
+	on_lookup = NULL; /* once */
+}
+
+static void test_v2_transitive_restarted(void **state)
+{
+	struct gnttab_copy c[2] = { 0 };
+
+	(void)state;
+	pass_on_d0_grant9();
+	grant(0, 11, GTF_permit_access, 1, D0_PAGE + 3);
+	for (int i = 0; i < 2; i++)
+		c[i] = (struct gnttab_copy){ .flags = GNTCOPY_source_gref | GNTCOPY_dest_gref,
+					     .source = { .u.ref = 8, .domid = 1, .offset = 0 },
+					     .dest = { .u.ref = 8, .domid = 1, .offset = 100 },
+					     .len = 4,
+					     .status = 99 };
+	memcpy(frame_mem[D0_PAGE + 2], "nine", 4);
+	memcpy(frame_mem[D0_PAGE + 3], "elev", 4);
+	on_lookup = retarget_to_11;
+	assert_int_equal(op(GNTTABOP_copy, c, 2), __HYPERVISOR_grant_table_op);
+	on_lookup = NULL;
+	assert_int_equal(c[0].status, 99);
+	assert_int_equal(cont_args[0], GNTTABOP_copy);
+	assert_int_equal(cont_args[1], (unsigned long)&c[0]);
+	assert_int_equal(cont_args[2], 2);
+	/* nothing was copied and nothing is left pinned */
+	assert_memory_not_equal(frame_mem[D0_PAGE + 2] + 100, "nine", 4);
 	assert_int_equal(active(1, 8)->pin, 0);
+	assert_int_equal(active(0, 9)->pin, 0);
+	assert_int_equal(active(0, 11)->pin, 0);
+	assert_int_equal(*status2(1, 8), 0);
+	assert_int_equal(entry(0, 9)->flags, GTF_permit_access);
+	assert_int_equal(entry(0, 11)->flags, GTF_permit_access);
 	assert_int_equal(frames[D0_PAGE + 2].count, 1);
+	assert_int_equal(frames[D0_PAGE + 3].count, 1);
+	/* the continuation: both copies now through grant 11 */
+	assert_int_equal(op(GNTTABOP_copy, c, 2), 0);
+	assert_int_equal(c[0].status, GNTST_okay);
+	assert_int_equal(c[1].status, GNTST_okay);
+	assert_memory_equal(frame_mem[D0_PAGE + 3] + 100, "elev", 4);
+	assert_int_equal(active(1, 8)->pin, 0);
+	assert_int_equal(active(0, 11)->pin, 0);
+	assert_int_equal(frames[D0_PAGE + 3].count, 1);
+}
+
+/* gnttab=transitive=0: a copy through a transitive entry is refused, its bits let go. */
+static void test_v2_transitive_disabled(void **state)
+{
+	(void)state;
+	pass_on_d0_grant9();
+	gnttab_opts.transitive = false; /* setup() puts it back */
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_general_error);
+	gnttab_opts.transitive = true;
+	assert_int_equal(*status2(1, 8), 0);
+	assert_int_equal(active(1, 8)->pin, 0);
+	assert_int_equal(copy_from_gref(1, 8, 8, 10, 0), GNTST_okay);
 }
 
 /* ---- tests: mapping ---- */
@@ -1050,8 +1125,8 @@ static void test_avail_bits_and_flags_kept(void **state)
 	m = map(SLOT(1), GNTMAP_host_map | (6u << 16), 8, 0);
 	assert_int_equal(m.status, GNTST_okay);
 	assert_int_equal((slots[1] >> 9) & 7, 6);
-	assert_int_equal(doms[0].grant_table->maptrack[0][m.handle].flags,
-			 GNTMAP_host_map | (6u << 16));
+	/* the maptrack entry keeps the GNTMAP bits (16 bits, as Xen's) */
+	assert_int_equal(doms[0].grant_table->maptrack[0][m.handle].flags, GNTMAP_host_map);
 	assert_int_equal(unmap(SLOT(1), 0, m.handle), GNTST_okay);
 }
 
@@ -1086,18 +1161,120 @@ static void test_maptrack_exhaustion(void **state)
 	gt->max_maptrack_frames = 1;
 	for (i = 0; i < 300; i++)
 		grant(0, 8 + i, GTF_permit_access | GTF_readonly, 0, D0_PAGE + (i % 10));
-	for (i = 0; i < MAPTRACK_PER_FRAME; i++)
-		assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0).status,
-				 GNTST_okay);
+	/* one frame: 255 handles, 0..254 (the free list's last entry stays on it, as Xen) */
+	for (i = 0; i < MAPTRACK_PER_FRAME - 1; i++) {
+		struct gnttab_map_grant_ref m =
+		    map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0);
+
+		assert_int_equal(m.status, GNTST_okay);
+		assert_int_equal(m.handle, i);
+	}
 	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0).status,
-			 GNTST_no_device_space);
+			 GNTST_no_space);
 	/* A freed handle is usable again. */
 	assert_int_equal(unmap(0, (u64)D0_PAGE << PAGE_SHIFT, 0), GNTST_okay);
 	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i, 0).status, GNTST_okay);
 	fail_alloc = true;
 	gt->max_maptrack_frames = 2;
 	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 9 + i, 0).status,
-			 GNTST_no_device_space);
+			 GNTST_no_space);
+}
+
+/* createdomain's limits, checked against the host's as Xen 4.17's grant_table_init. */
+static void test_limits_checked(void **state)
+{
+	(void)state;
+	assert_int_equal(gnttab_check_limits(-1, -1, 1), 0);
+	assert_int_equal(gnttab_check_limits(64, 1024, 2), 0);
+	assert_int_equal(gnttab_check_limits(1, 0, 2), 0);
+	assert_int_equal(gnttab_check_limits(0, -1, 1), -EINVAL);
+	assert_int_equal(gnttab_check_limits(65, -1, 1), -EINVAL);
+	assert_int_equal(gnttab_check_limits(-1, 1025, 1), -EINVAL);
+	assert_int_equal(gnttab_check_limits(-1, -1, 0), -EINVAL);
+	assert_int_equal(gnttab_check_limits(-1, -1, 3), -EINVAL);
+	/* gnttab=max-ver:1 and smaller host limits bound them too */
+	gnttab_opts = (struct gnttab_options){
+		.max_frames = 4, .max_maptrack_frames = 2, .max_version = 1, .transitive = true
+	};
+	assert_int_equal(gnttab_check_limits(-1, -1, 2), -EINVAL);
+	assert_int_equal(gnttab_check_limits(5, -1, 1), -EINVAL);
+	assert_int_equal(gnttab_check_limits(4, 3, 1), -EINVAL);
+	assert_int_equal(gnttab_check_limits(4, 2, 1), 0);
+}
+
+/*
+ * d1 created with 2 grant frames and 1 maptrack frame: query_size shows the
+ * limit, setup_table cannot pass it, and d1 maps 255 grants at once.
+ */
+static void test_small_limits(void **state)
+{
+	struct gnttab_query_size q = { .dom = DOMID_SELF };
+	xen_pfn_t list[3];
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 3 };
+	unsigned int i;
+
+	(void)state;
+	gnttab_set_limits(&doms[1], 2, 1, 2);
+	current = &vcpus[1];
+	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
+	assert_int_equal(q.nr_frames, 1);
+	assert_int_equal(q.max_nr_frames, 2);
+	st.frame_list.p = list;
+	assert_int_equal(op(GNTTABOP_setup_table, &st, 1), 0);
+	assert_int_equal(st.status, GNTST_general_error);
+	st.nr_frames = 2;
+	assert_int_equal(op(GNTTABOP_setup_table, &st, 1), 0);
+	assert_int_equal(st.status, GNTST_okay);
+	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
+	assert_int_equal(q.nr_frames, 2);
+	current = &vcpus[0];
+	for (i = 0; i < 3; i++)
+		grant(0, 8 + i, GTF_permit_access | GTF_readonly, 1, D0_PAGE + i);
+	current = &vcpus[1];
+	for (i = 0; i < MAPTRACK_PER_FRAME - 1; i++)
+		assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8 + i % 3, 0).status,
+				 GNTST_okay);
+	assert_int_equal(map(0, GNTMAP_device_map | GNTMAP_readonly, 8, 0).status,
+			 GNTST_no_space);
+	assert_int_equal(doms[1].grant_table->maptrack_frames, 1);
+	current = &vcpus[0];
+	/* the host's defaults for dom0, unchanged */
+	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
+	assert_int_equal(q.max_nr_frames, 64);
+}
+
+/* No maptrack frames: a domain maps nothing (Xen 4.17: GNTST_no_space). */
+static void test_no_maptrack(void **state)
+{
+	(void)state;
+	gnttab_set_limits(&doms[1], -1, 0, 1);
+	grant(0, 8, GTF_permit_access, 1, D0_PAGE);
+	current = &vcpus[1];
+	assert_int_equal(map(0, GNTMAP_device_map, 8, 0).status, GNTST_no_space);
+	current = &vcpus[0];
+	assert_int_equal(active(0, 8)->pin, 0);
+	assert_int_equal(doms[1].grant_table->max_frames, 64);
+}
+
+/* Tables made under smaller host limits have arrays of that size. */
+static void test_host_limits(void **state)
+{
+	struct domain d = { .domain_id = 1 };
+	struct gnttab_query_size q = { .dom = DOMID_SELF };
+
+	(void)state;
+	gnttab_opts.max_frames = 3;
+	gnttab_opts.max_maptrack_frames = 1;
+	assert_int_equal(grant_table_init(&d), 0);
+	assert_int_equal(d.grant_table->frames_cap, 3);
+	assert_int_equal(d.grant_table->maptrack_cap, 1);
+	assert_int_equal(d.grant_table->status_cap, 1); /* 768 v2 entries */
+	doms[1].grant_table = d.grant_table;
+	d.grant_table->domain = &doms[1];
+	current = &vcpus[1];
+	assert_int_equal(op(GNTTABOP_query_size, &q, 1), 0);
+	assert_int_equal(q.max_nr_frames, 3);
+	current = &vcpus[0];
 }
 
 static void test_map_batch_preempted(void **state)
@@ -1480,6 +1657,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_avail_bits_and_flags_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maptrack_exhaustion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_maptrack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_batch_preempted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
@@ -1494,6 +1675,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_switch_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_sub_page_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_transitive_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_transitive_restarted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_transitive_disabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_transitive_changed_meanwhile, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_v2_translated_status, setup, teardown),

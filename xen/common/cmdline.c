@@ -25,6 +25,12 @@
  *   hypercall_preempt_always[=BOOL], domu[=BOOL]  Petrel's testing aids
  *   ipi_selftest[=BOOL]  Petrel's debug aid: test the IPIs at boot
  *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
+ *   gnttab_max_frames=N, gnttab_max_maptrack_frames=N  each domain's default
+ *                     and largest grant table and maptrack, in frames (N
+ *                     decimal, 0x hex or 0 octal, at most 2^31-1, as Xen)
+ *   gnttab=LIST       comma-separated: max-ver:1|2 (max_ver: too), the highest
+ *                     grant table version; transitive=BOOL, copies through
+ *                     transitive grants (Xen 4.17's sub-options)
  */
 #include "cmdline.h"
 #include "lib.h"
@@ -370,6 +376,79 @@ static int opt_ipi_selftest(struct boot_options *opt, const struct val *v, bool 
 	return 0;
 }
 
+/* A grant limit: a number as C writes it (Xen's simple_strtoul base 0), at most INT_MAX. */
+static int parse_gnttab_limit(const struct val *v, u32 *out)
+{
+	const char *end = v->s + v->len, *p;
+	unsigned long n;
+
+	if (!v->len || *v->s < '0' || *v->s > '9')
+		return -1;
+	n = strtoul(v->s, &p, 0);
+	if (p != end || n > 0x7fffffffUL)
+		return -1;
+	*out = (u32)n;
+	return 0;
+}
+
+static int opt_gnttab_max_frames(struct boot_options *opt, const struct val *v, bool negated)
+{
+	(void)negated;
+	return parse_gnttab_limit(v, &opt->gnttab_max_frames);
+}
+
+static int opt_gnttab_max_maptrack(struct boot_options *opt, const struct val *v, bool negated)
+{
+	(void)negated;
+	return parse_gnttab_limit(v, &opt->gnttab_max_maptrack_frames);
+}
+
+/* One gnttab= item: max-ver:N (or max_ver:N) with N 1 or 2, or transitive[=BOOL]. */
+static int gnttab_item(struct boot_options *opt, const char *s, const char *e)
+{
+	size_t len = (size_t)(e - s);
+	const char *eq = s;
+	int b;
+
+	if (len == 9 && (!strncmp(s, "max-ver:", 8) || !strncmp(s, "max_ver:", 8)) &&
+	    (s[8] == '1' || s[8] == '2')) {
+		opt->gnttab_max_version = (u32)(s[8] - '0');
+		return 0;
+	}
+	while (eq < e && *eq != '=')
+		eq++;
+	b = eq < e ? parse_bool(eq + 1, (size_t)(e - eq - 1)) : 1;
+	if (len > 3 && !strncmp(s, "no-", 3) && val_is(s + 3, len - 3, "transitive")) {
+		opt->gnttab_transitive = false;
+		return 0;
+	}
+	if (!val_is(s, (size_t)(eq - s), "transitive") || b < 0)
+		return -1;
+	opt->gnttab_transitive = b;
+	return 0;
+}
+
+/* gnttab=LIST: a bad item leaves the whole option ignored (Petrel's rule above). */
+static int opt_gnttab(struct boot_options *opt, const struct val *v, bool negated)
+{
+	const char *s = v->s, *end = v->s + v->len;
+	struct boot_options tmp = *opt;
+
+	(void)negated;
+	while (s <= end) {
+		const char *e = s;
+
+		while (e < end && *e != ',')
+			e++;
+		if (gnttab_item(&tmp, s, e))
+			return -1;
+		s = e + 1;
+	}
+	opt->gnttab_max_version = tmp.gnttab_max_version;
+	opt->gnttab_transitive = tmp.gnttab_transitive;
+	return 0;
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "com1", false, opt_com1 },
@@ -385,6 +464,9 @@ static const struct option options[] = {
 	{ "nosmp", true, opt_nosmp },
 	{ "ipi_selftest", true, opt_ipi_selftest },
 	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
+	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
+	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },
+	{ "gnttab", false, opt_gnttab },
 };
 
 static void defaults(struct boot_options *opt)
@@ -398,6 +480,10 @@ static void defaults(struct boot_options *opt)
 	opt->loglvl = LOGLVL_DEFAULT;
 	opt->guest_loglvl = LOGLVL_DEFAULT;
 	opt->dom0_vcpus_min = 1;
+	opt->gnttab_max_frames = 64;
+	opt->gnttab_max_maptrack_frames = 1024;
+	opt->gnttab_max_version = 2;
+	opt->gnttab_transitive = true;
 }
 
 unsigned int dom0_vcpus(const struct boot_options *opt, unsigned int nr_cpus, unsigned int limit)

@@ -110,10 +110,11 @@ static int check_emulation(const struct xen_domctl_createdomain *c)
 /*
  * The configuration Xen 4.17 accepts for a domain, as far as Petrel can
  * honour it: a PV guest without emulated devices, 1..MAX_VIRT_CPUS vCPUs,
- * grant table version 1 or 2. Xen's errors: unknown flags or options,
- * HAP without HVM, no vCPUs, a grant version outside 1..2 -EINVAL; an HVM
+ * grant limits within the host's (gnttab_check_limits). Xen's errors:
+ * unknown flags or options, HAP without HVM, no vCPUs -EINVAL; an HVM
  * guest is refused as Xen refuses it on a machine without VT-x/SVM
- * (-EINVAL); emulated devices for a PV guest -EOPNOTSUPP.
+ * (-EINVAL); emulated devices for a PV guest -EOPNOTSUPP; then the grant
+ * version and frame limits -EINVAL.
  */
 static int check_create_config(const struct xen_domctl_createdomain *c)
 {
@@ -121,6 +122,7 @@ static int check_create_config(const struct xen_domctl_createdomain *c)
 			  XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_iommu |
 			  XEN_DOMCTL_CDF_nested_virt | XEN_DOMCTL_CDF_vpmu;
 	unsigned int gver = XEN_DOMCTL_GRANT_version(c->grant_opts);
+	int rc;
 
 	if ((c->flags & ~known) || (c->iommu_opts & ~XEN_DOMCTL_IOMMU_MAX))
 		return -EINVAL;
@@ -134,14 +136,15 @@ static int check_create_config(const struct xen_domctl_createdomain *c)
 		return -EINVAL;
 	if (!c->max_vcpus || c->max_vcpus > MAX_VIRT_CPUS)
 		return -EINVAL;
-	if ((c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask) || gver < 1 ||
-	    gver > GNTTAB_MAX_VERSION)
-		return -EINVAL;
-	if (c->max_grant_frames == 0)
+	if (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask)
 		return -EINVAL;
 	if (c->arch.misc_flags & ~XEN_X86_MISC_FLAGS_MAX)
 		return -EINVAL;
-	return check_emulation(c);
+	rc = check_emulation(c);
+	if (rc)
+		return rc;
+	/* Xen checks these last, when it makes the grant table. */
+	return gnttab_check_limits(c->max_grant_frames, c->max_maptrack_frames, gver);
 }
 
 static bool domid_free(domid_t id)
@@ -201,7 +204,8 @@ static long createdomain(struct xen_domctl *op)
 			return rc;
 		}
 	}
-	gnttab_set_max_version(d, XEN_DOMCTL_GRANT_version(c->grant_opts));
+	gnttab_set_limits(d, c->max_grant_frames, c->max_maptrack_frames,
+			  XEN_DOMCTL_GRANT_version(c->grant_opts));
 	d->max_vcpus = c->max_vcpus;
 	d->max_evtchn_port = c->max_evtchn_port < 0x7fffffff ? c->max_evtchn_port : 0x7fffffff;
 	memcpy(d->handle, c->handle, sizeof(d->handle));

@@ -182,7 +182,7 @@ void gnttab_set_frame_gfn(struct domain *d, unsigned int idx, u64 gfn)
 {
 	struct grant_table *gt = d->grant_table;
 
-	if (idx >= GNTTAB_MAX_FRAMES)
+	if (idx >= gt->frames_cap)
 		return;
 	spin_lock(&gt->lock);
 	gt->shared_gfn[idx] = gfn;
@@ -212,7 +212,7 @@ int gnttab_status_frame(struct domain *d, unsigned int idx, mfn_t *mfn)
 	struct grant_table *gt = d->grant_table;
 	int rc;
 
-	if (idx >= GNTTAB_MAX_STATUS_FRAMES)
+	if (idx >= gt->status_cap)
 		return -EINVAL;
 	spin_lock(&gt->lock);
 	rc = status_frame_locked(gt, idx, mfn);
@@ -224,7 +224,7 @@ void gnttab_set_status_gfn(struct domain *d, unsigned int idx, u64 gfn)
 {
 	struct grant_table *gt = d->grant_table;
 
-	if (idx >= GNTTAB_MAX_STATUS_FRAMES)
+	if (idx >= gt->status_cap)
 		return;
 	spin_lock(&gt->lock);
 	if (idx < gt->nr_status_frames) /* not given back (a switch to v1) meanwhile */
@@ -246,6 +246,54 @@ static xen_pfn_t frame_number(struct domain *d, mfn_t mfn, u64 gfn)
 	return ~(xen_pfn_t)0;
 }
 
+struct gnttab_options gnttab_opts = {
+	.max_frames = GNTTAB_DEFAULT_MAX_FRAMES,
+	.max_maptrack_frames = GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES,
+	.max_version = GNTTAB_MAX_VERSION,
+	.transitive = true,
+};
+
+/* Bytes of the per-frame arrays for @gt's caps, each array 8-byte aligned. */
+static size_t arrays_bytes(const struct grant_table *gt)
+{
+	return (size_t)gt->frames_cap *
+		   (sizeof(void *) + sizeof(mfn_t) + sizeof(u64) + sizeof(struct active_grant *)) +
+	       (size_t)gt->status_cap * (sizeof(void *) + sizeof(mfn_t) + sizeof(u64)) +
+	       (size_t)gt->maptrack_cap * sizeof(struct grant_mapping *);
+}
+
+static void *carve(u8 **at, size_t n, size_t size)
+{
+	void *p = *at;
+
+	*at += n * size;
+	return p;
+}
+
+/* The arrays for the host's limits, carved from one zeroed allocation. */
+static int alloc_arrays(struct grant_table *gt)
+{
+	u8 *at;
+
+	_Static_assert(sizeof(mfn_t) == 8 && sizeof(void *) == 8, "8-byte array elements");
+	gt->frames_cap = gnttab_opts.max_frames;
+	gt->status_cap = GNTTAB_STATUS_FRAMES((u64)gt->frames_cap);
+	gt->maptrack_cap = gnttab_opts.max_maptrack_frames;
+	gt->arrays_bytes = arrays_bytes(gt);
+	at = gnttab_alloc(gt->arrays_bytes);
+	if (!at)
+		return -ENOMEM;
+	gt->shared = carve(&at, gt->frames_cap, sizeof(*gt->shared));
+	gt->shared_mfn = carve(&at, gt->frames_cap, sizeof(*gt->shared_mfn));
+	gt->shared_gfn = carve(&at, gt->frames_cap, sizeof(*gt->shared_gfn));
+	gt->active = carve(&at, gt->frames_cap, sizeof(*gt->active));
+	gt->status = carve(&at, gt->status_cap, sizeof(*gt->status));
+	gt->status_mfn = carve(&at, gt->status_cap, sizeof(*gt->status_mfn));
+	gt->status_gfn = carve(&at, gt->status_cap, sizeof(*gt->status_gfn));
+	gt->maptrack = carve(&at, gt->maptrack_cap, sizeof(*gt->maptrack));
+	return 0;
+}
+
 int grant_table_init(struct domain *d)
 {
 	struct grant_table *gt = gnttab_alloc(sizeof(*gt));
@@ -257,25 +305,46 @@ int grant_table_init(struct domain *d)
 	spin_lock_init(&gt->maptrack_lock);
 	gt->domain = d;
 	gt->version = 1;
-	gt->max_version = GNTTAB_MAX_VERSION;
-	gt->max_frames = GNTTAB_MAX_FRAMES;
-	gt->max_maptrack_frames = GNTTAB_MAX_MAPTRACK_FRAMES;
+	gt->max_version = gnttab_opts.max_version;
+	gt->max_frames = gnttab_opts.max_frames;
+	gt->max_maptrack_frames = gnttab_opts.max_maptrack_frames;
 	gt->maptrack_free = MAPTRACK_NONE;
 	gt->maptrack_tail = MAPTRACK_NONE;
 	d->grant_table = gt;
+	rc = alloc_arrays(gt);
+	if (rc)
+		return rc;
 	spin_lock(&gt->lock);
 	rc = grow_table(gt, GNTTAB_INITIAL_FRAMES);
 	spin_unlock(&gt->lock);
 	return rc;
 }
 
-void gnttab_set_max_version(struct domain *d, unsigned int version)
+int gnttab_check_limits(s32 max_frames, s32 max_maptrack_frames, unsigned int max_version)
+{
+	if (!max_version || max_version > gnttab_opts.max_version)
+		return -EINVAL;
+	if (max_frames >= 0 &&
+	    (max_frames < GNTTAB_INITIAL_FRAMES || (u32)max_frames > gnttab_opts.max_frames))
+		return -EINVAL;
+	if (max_maptrack_frames >= 0 && (u32)max_maptrack_frames > gnttab_opts.max_maptrack_frames)
+		return -EINVAL;
+	return 0;
+}
+
+void gnttab_set_limits(struct domain *d, s32 max_frames, s32 max_maptrack_frames,
+		       unsigned int max_version)
 {
 	struct grant_table *gt = d->grant_table;
 
 	spin_lock(&gt->lock);
-	gt->max_version = version;
+	gt->max_version = max_version;
+	gt->max_frames = max_frames < 0 ? gnttab_opts.max_frames : (u32)max_frames;
 	spin_unlock(&gt->lock);
+	spin_lock(&gt->maptrack_lock);
+	gt->max_maptrack_frames =
+	    max_maptrack_frames < 0 ? gnttab_opts.max_maptrack_frames : (u32)max_maptrack_frames;
+	spin_unlock(&gt->maptrack_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -291,41 +360,53 @@ static u32 maptrack_limit(const struct grant_table *gt)
 	return gt->maptrack_frames * MAPTRACK_PER_FRAME;
 }
 
-static bool maptrack_grow(struct grant_table *gt)
+/*
+ * A new maptrack frame: its first handle is returned and the others go to
+ * the head of the free list (Xen's order, so handles are numbered alike).
+ */
+static u32 maptrack_grow(struct grant_table *gt)
 {
 	struct grant_mapping *mt;
 	u32 base = maptrack_limit(gt);
 
-	if (gt->maptrack_frames >= gt->max_maptrack_frames)
-		return false;
+	if (gt->maptrack_frames >= gt->max_maptrack_frames ||
+	    gt->maptrack_frames >= gt->maptrack_cap)
+		return MAPTRACK_NONE;
 	mt = gnttab_alloc(MAPTRACK_PER_FRAME * sizeof(*mt));
 	if (!mt)
-		return false;
-	for (u32 i = 0; i < MAPTRACK_PER_FRAME; i++)
-		mt[i].next = i + 1 < MAPTRACK_PER_FRAME ? base + i + 1 : MAPTRACK_NONE;
+		return MAPTRACK_NONE;
+	for (u32 i = 1; i < MAPTRACK_PER_FRAME; i++)
+		mt[i].next = i + 1 < MAPTRACK_PER_FRAME ? base + i + 1 : gt->maptrack_free;
+	mt[0].next = MAPTRACK_NONE;
+	if (gt->maptrack_free == MAPTRACK_NONE)
+		gt->maptrack_tail = base + MAPTRACK_PER_FRAME - 1;
+	gt->maptrack_free = base + 1;
 	gt->maptrack[gt->maptrack_frames++] = mt;
-	gt->maptrack_free = base;
-	gt->maptrack_tail = base + MAPTRACK_PER_FRAME - 1;
-	return true;
+	return base;
 }
 
-/* A free handle, taken off the list (its entry's flags stay 0 until it is filled in). */
+/*
+ * A free handle, taken off the list (its entry's flags stay 0 until it is
+ * filled in). As in Xen, the list's last entry stays on it (Xen keeps it
+ * as each vCPU's tail): a domain maps at most 256 * max_maptrack_frames - 1
+ * grants at once, none with 0 maptrack frames (GNTST_no_space).
+ */
 static u32 get_maptrack_handle(struct grant_table *gt)
 {
 	struct grant_mapping *e;
-	u32 h = MAPTRACK_NONE;
+	u32 h;
 
 	spin_lock(&gt->maptrack_lock);
-	if (gt->maptrack_free == MAPTRACK_NONE && !maptrack_grow(gt))
-		goto out;
-	h = gt->maptrack_free;
-	e = maptrack_entry(gt, h);
-	gt->maptrack_free = e->next;
-	if (gt->maptrack_free == MAPTRACK_NONE)
-		gt->maptrack_tail = MAPTRACK_NONE;
-	e->next = MAPTRACK_NONE;
-	gt->maptrack_used++;
-out:
+	if (maptrack_limit(gt) - gt->maptrack_used < 2) {
+		h = maptrack_grow(gt);
+	} else {
+		h = gt->maptrack_free;
+		e = maptrack_entry(gt, h);
+		gt->maptrack_free = e->next;
+		e->next = MAPTRACK_NONE;
+	}
+	if (h != MAPTRACK_NONE)
+		gt->maptrack_used++;
 	spin_unlock(&gt->maptrack_lock);
 	return h;
 }
@@ -556,7 +637,7 @@ static void record_mapping(struct grant_table *lgt, u32 h, const struct gnttab_m
 	mt->domid = op->dom;
 	mt->rd = rd;
 	mt->ref = op->ref;
-	mt->flags = op->flags;
+	mt->flags = (u16)op->flags;
 	spin_unlock(&lgt->maptrack_lock);
 }
 
@@ -611,7 +692,7 @@ static void map_grant_ref(struct gnttab_map_grant_ref *op)
 	}
 	handle = get_maptrack_handle(lgt);
 	if (handle == MAPTRACK_NONE) {
-		op->status = GNTST_no_device_space;
+		op->status = GNTST_no_space;
 		return;
 	}
 	rgt = rd->grant_table;
@@ -712,17 +793,19 @@ void grant_table_destroy(struct domain *d)
 
 	if (!gt)
 		return;
-	for (unsigned int i = 0; i < GNTTAB_MAX_FRAMES; i++) {
+	for (unsigned int i = 0; gt->shared && i < gt->frames_cap; i++) {
 		if (gt->shared[i])
 			gnttab_free_shared_frame(gt->shared[i], gt->shared_mfn[i]);
 		if (gt->active[i])
 			gnttab_free(gt->active[i], act_bytes);
 	}
-	for (unsigned int i = 0; i < GNTTAB_MAX_STATUS_FRAMES; i++)
+	for (unsigned int i = 0; gt->status && i < gt->status_cap; i++)
 		if (gt->status[i])
 			gnttab_free_shared_frame(gt->status[i], gt->status_mfn[i]);
 	for (unsigned int i = 0; i < gt->maptrack_frames; i++)
 		gnttab_free(gt->maptrack[i], MAPTRACK_PER_FRAME * sizeof(struct grant_mapping));
+	if (gt->shared)
+		gnttab_free(gt->shared, gt->arrays_bytes);
 	gnttab_free(gt, sizeof(*gt));
 	d->grant_table = NULL;
 }
@@ -999,41 +1082,34 @@ static bool is_transitive(struct grant_table *gt, grant_ref_t ref)
 }
 
 /*
+ * A copy through a transitive entry whose active record changed while its
+ * referent was acquired (another pin taken or let go meanwhile, or a pin
+ * naming another grant): the copy is undone and the batch restarted at it,
+ * as Xen's ERESTART. A GNTST_* code is never positive.
+ */
+#define COPY_RESTART 1
+
+/*
  * Pin transitive entry @ref for @ldom after its referent was acquired into
- * @cg with @gt's lock let go (@gt's lock held again now): the entry must
- * still be transitive and name @td's @want, and a pin taken meanwhile must
- * name the same grant and bytes.
+ * @cg with @gt's lock let go (@gt's lock held again now). As Xen, the entry
+ * itself is not read again: the referent read before (@want) is the one
+ * used, even if the guest has since rewritten it. What is checked is the
+ * active record: the same pins as before (@old_pin), and a pin's grant
+ * and bytes the ones acquired; else COPY_RESTART.
  */
 static int pin_transitive(struct grant_table *gt, grant_ref_t ref, domid_t ldom, bool ro,
-			  struct domain *td, struct trans_ref want, const struct copy_grant *cg)
+			  struct domain *td, struct trans_ref want, u32 old_pin,
+			  const struct copy_grant *cg)
 {
-	struct active_grant *act;
-	struct trans_ref now;
-	bool set = false;
-	int rc;
+	struct active_grant *act = active_entry(gt, ref);
 
 	ASSERT_LOCKED(&gt->lock);
-	if (ref >= nr_entries(gt) || !is_transitive(gt, ref))
-		return GNTST_general_error;
-	act = active_entry(gt, ref);
-	if (act->pin &&
-	    (act->domid != ldom || (act->pin & GNTPIN_overflow) || act->trans_dom != td ||
-	     act->trans_gref != want.ref || act->mfn != page_to_mfn(cg->pg) ||
-	     act->start != cg->off || act->length != cg->len))
-		return GNTST_general_error;
-	if (needs_status(act->pin, ro)) {
-		rc = set_status(gt, ref, act, ro, false, ldom);
-		if (rc != GNTST_okay)
-			return rc;
-		set = true;
-	}
-	now = read_trans_ref(gt, ref);
-	if (now.domid != want.domid || now.ref != want.ref) {
-		if (set)
-			release_status(gt, ref, ro);
-		return GNTST_general_error;
-	}
-	if (!act->pin)
+	if (gt->version != 2 || act->pin != old_pin ||
+	    (old_pin && (act->domid != ldom || act->trans_dom != td ||
+			 act->trans_gref != want.ref || act->mfn != page_to_mfn(cg->pg) ||
+			 act->start != cg->off || act->length != cg->len || !act->sub_page)))
+		return COPY_RESTART;
+	if (!old_pin)
 		*act = (struct active_grant){ .domid = ldom,
 					      .start = cg->off,
 					      .length = cg->len,
@@ -1047,15 +1123,15 @@ static int pin_transitive(struct grant_table *gt, grant_ref_t ref, domid_t ldom,
 }
 
 /*
- * A transitive entry: the grant it names in trans_domid's table is
- * acquired as if @rd itself were copying (one level only; never @rd
- * itself), then the entry is pinned. No two tables' locks are held at
- * once: @rd's is let go while the referent's is taken, and pin_transitive()
- * checks again what may have changed meanwhile. Each copy holds the
- * referent domain.
+ * A transitive entry, its in-use bits set: the grant it names in
+ * trans_domid's table is acquired as if @rd itself were copying (one level
+ * only; never @rd itself), then the entry is pinned. No two tables' locks
+ * are held at once: @rd's is let go while the referent's is taken, and
+ * pin_transitive() checks what may have changed meanwhile. Each copy holds
+ * the referent domain. On failure the entry's bits go back to its pins.
  */
 static int acquire_transitive(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
-			      struct trans_ref want, struct copy_grant *cg)
+			      struct trans_ref want, u32 old_pin, struct copy_grant *cg)
 {
 	struct grant_table *gt = rd->grant_table;
 	struct domain *td = want.domid != rd->domain_id ? domain_by_id(want.domid) : NULL;
@@ -1063,12 +1139,13 @@ static int acquire_transitive(struct domain *rd, grant_ref_t ref, domid_t ldom, 
 
 	rc = td ? acquire_copy_grant(td, want.ref, rd->domain_id, ro, false, cg)
 		: GNTST_general_error;
-	if (rc != GNTST_okay)
-		return rc;
 	spin_lock(&gt->lock);
-	rc = pin_transitive(gt, ref, ldom, ro, td, want, cg);
+	if (rc == GNTST_okay)
+		rc = pin_transitive(gt, ref, ldom, ro, td, want, old_pin, cg);
+	if (rc != GNTST_okay)
+		release_status(gt, ref, ro);
 	spin_unlock(&gt->lock);
-	if (rc != GNTST_okay) {
+	if (rc == COPY_RESTART) {
 		release_copy_grant(td, want.ref, ro);
 		pv_put_page(cg->pg);
 		cg->pg = NULL;
@@ -1128,6 +1205,7 @@ static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, 
 	struct active_grant *act;
 	struct trans_ref want;
 	bool trans = false;
+	u32 old_pin = 0;
 	int rc = GNTST_general_error;
 
 	spin_lock(&gt->lock);
@@ -1142,15 +1220,22 @@ static int acquire_copy_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, 
 		rc = pin_for_copy(rd, gt, ref, ldom, ro, cg);
 		goto out;
 	}
-	if (!allow_trans ||
-	    (!act->pin && !usable_v2(__atomic_load_n((u32 *)entry_hdr(gt, ref), __ATOMIC_SEQ_CST),
-				     false, ldom, ro)))
+	old_pin = act->pin;
+	if (needs_status(old_pin, ro)) {
+		rc = set_status(gt, ref, act, ro, false, ldom);
+		if (rc != GNTST_okay)
+			goto out;
+	}
+	if (!allow_trans) {
+		release_status(gt, ref, ro);
+		rc = GNTST_general_error;
 		goto out;
+	}
 	want = read_trans_ref(gt, ref);
 	trans = true;
 out:
 	spin_unlock(&gt->lock);
-	return trans ? acquire_transitive(rd, ref, ldom, ro, want, cg) : rc;
+	return trans ? acquire_transitive(rd, ref, ldom, ro, want, old_pin, cg) : rc;
 }
 
 struct copy_buf {
@@ -1187,7 +1272,8 @@ static int claim_copy_buf(struct copy_buf *b, const struct gnttab_copy_ptr *p, b
 	if (!b->d)
 		return GNTST_bad_domain;
 	if (is_gref) {
-		rc = acquire_copy_grant(b->d, p->u.ref, current->domain->domain_id, ro, true, &cg);
+		rc = acquire_copy_grant(b->d, p->u.ref, current->domain->domain_id, ro,
+					gnttab_opts.transitive, &cg);
 		b->have_grant = rc == GNTST_okay;
 		b->ref = p->u.ref;
 	} else {
@@ -1238,18 +1324,27 @@ static int copy_one(const struct gnttab_copy *op)
 	return rc;
 }
 
+/*
+ * Returns 0, -EFAULT, or (as Xen) the number of copies still to do when
+ * preempted or restarted: a restarted copy is done again from the start,
+ * its status not written, so even the first one may be left to do.
+ */
 static long gnttab_copy(unsigned long uop, unsigned int count)
 {
 	struct gnttab_copy op;
+	int rc;
 
 	for (unsigned int i = 0; i < count; i++) {
 		u64 at = uop + (u64)i * sizeof(op);
 
 		if (i && hypercall_preempt_check())
-			return i;
+			return count - i;
 		if (copy_from_guest(&op, at, sizeof(op)))
 			return -EFAULT;
-		op.status = (s16)copy_one(&op);
+		rc = copy_one(&op);
+		if (rc == COPY_RESTART)
+			return count - i;
+		op.status = (s16)rc;
 		if (copy_to_guest(at + offsetof(struct gnttab_copy, status), &op.status,
 				  sizeof(op.status)))
 			return -EFAULT;
@@ -1367,18 +1462,41 @@ static s16 list_frames(struct domain *d, u64 list, unsigned int n, const mfn_t *
 	return status;
 }
 
-/* A snapshot of @n frames' numbers, taken under the table's lock and listed after it. */
-static void copy_frames(unsigned int n, mfn_t *mfns, u64 *gfns, const mfn_t *from_mfns,
-			const u64 *from_gfns)
+#define LIST_CHUNK 64 /* frame numbers snapshotted under the table's lock at a time */
+
+/*
+ * List frames 0..@n-1 of @d's table (@status: its status frames, which
+ * must all still be there) to the guest's @list, LIST_CHUNK at a time:
+ * each chunk snapshotted under the table's lock, then written without it.
+ */
+static s16 list_table_frames(struct domain *d, u64 list, unsigned int n, bool status)
 {
-	memcpy(mfns, from_mfns, n * sizeof(*mfns));
-	memcpy(gfns, from_gfns, n * sizeof(*gfns));
+	struct grant_table *gt = d->grant_table;
+	mfn_t mfns[LIST_CHUNK];
+	u64 gfns[LIST_CHUNK];
+	s16 rc = GNTST_okay;
+
+	for (unsigned int i = 0; i < n; i += LIST_CHUNK) {
+		unsigned int k = MIN(n - i, LIST_CHUNK);
+		const mfn_t *m = (status ? gt->status_mfn : gt->shared_mfn) + i;
+		const u64 *g = (status ? gt->status_gfn : gt->shared_gfn) + i;
+
+		spin_lock(&gt->lock);
+		if (status && n > gt->nr_status_frames) {
+			spin_unlock(&gt->lock);
+			return GNTST_general_error;
+		}
+		memcpy(mfns, m, k * sizeof(*mfns));
+		memcpy(gfns, g, k * sizeof(*gfns));
+		spin_unlock(&gt->lock);
+		if (list_frames(d, list + (u64)i * sizeof(u64), k, mfns, gfns) != GNTST_okay)
+			rc = GNTST_bad_virt_addr;
+	}
+	return rc;
 }
 
 static long gnttab_setup_table(unsigned long uop, unsigned int count)
 {
-	mfn_t mfns[GNTTAB_MAX_FRAMES];
-	u64 gfns[GNTTAB_MAX_FRAMES];
 	struct gnttab_setup_table op;
 	struct grant_table *gt;
 	struct domain *d;
@@ -1403,11 +1521,9 @@ static long gnttab_setup_table(unsigned long uop, unsigned int count)
 	spin_lock(&gt->lock);
 	if (op.nr_frames > gt->nr_frames && grow_table(gt, op.nr_frames))
 		op.status = GNTST_general_error;
-	else
-		copy_frames(op.nr_frames, mfns, gfns, gt->shared_mfn, gt->shared_gfn);
 	spin_unlock(&gt->lock);
 	if (op.status == GNTST_okay)
-		op.status = list_frames(d, (u64)op.frame_list.p, op.nr_frames, mfns, gfns);
+		op.status = list_table_frames(d, (u64)op.frame_list.p, op.nr_frames, false);
 out:
 	if (copy_to_guest(uop + offsetof(struct gnttab_setup_table, status), &op.status,
 			  sizeof(op.status)))
@@ -1577,10 +1693,7 @@ static long gnttab_set_version(unsigned long uop)
 /* The status frames' numbers, as setup_table gives the shared ones' (v1 has none). */
 static long gnttab_get_status_frames(unsigned long uop, unsigned int count)
 {
-	mfn_t mfns[GNTTAB_MAX_STATUS_FRAMES];
-	u64 gfns[GNTTAB_MAX_STATUS_FRAMES];
 	struct gnttab_get_status_frames op;
-	struct grant_table *gt;
 	struct domain *d;
 
 	if (count != 1)
@@ -1590,18 +1703,8 @@ static long gnttab_get_status_frames(unsigned long uop, unsigned int count)
 	if (!guest_range_ok((u64)op.frame_list.p, (u64)op.nr_frames * sizeof(u64)))
 		return -EFAULT;
 	op.status = table_owner(op.dom, &d);
-	if (op.status != GNTST_okay)
-		goto out;
-	gt = d->grant_table;
-	spin_lock(&gt->lock);
-	if (op.nr_frames > gt->nr_status_frames)
-		op.status = GNTST_general_error;
-	else
-		copy_frames(op.nr_frames, mfns, gfns, gt->status_mfn, gt->status_gfn);
-	spin_unlock(&gt->lock);
 	if (op.status == GNTST_okay)
-		op.status = list_frames(d, (u64)op.frame_list.p, op.nr_frames, mfns, gfns);
-out:
+		op.status = list_table_frames(d, (u64)op.frame_list.p, op.nr_frames, true);
 	if (copy_to_guest(uop + offsetof(struct gnttab_get_status_frames, status), &op.status,
 			  sizeof(op.status)))
 		return -EFAULT;
@@ -1643,7 +1746,16 @@ static size_t op_size(unsigned int cmd)
 	}
 }
 
-/* A batch op: the array must be addressable; on preemption, resume after @done. */
+/* Continue a batch of @count ops of @sz bytes at @uop after the first @done. */
+static long batch_continue(unsigned int cmd, unsigned long uop, unsigned int count,
+			   unsigned long done, size_t sz)
+{
+	unsigned long args[3] = { cmd, uop + done * sz, count - done };
+
+	return hypercall_create_continuation(__HYPERVISOR_grant_table_op, 3, args);
+}
+
+/* A batch op: the array must be addressable; on preemption, resume after the ones done. */
 static long batch_op(unsigned int cmd, unsigned long uop, unsigned int count)
 {
 	size_t sz = op_size(cmd);
@@ -1666,13 +1778,12 @@ static long batch_op(unsigned int cmd, unsigned long uop, unsigned int count)
 		break;
 	default:
 		rc = gnttab_copy(uop, count);
+		if (rc > 0) /* copies left: done may be 0 here */
+			return batch_continue(cmd, uop, count, count - rc, sz);
 		break;
 	}
-	if (rc > 0) {
-		unsigned long args[3] = { cmd, uop + (u64)rc * sz, count - (unsigned long)rc };
-
-		return hypercall_create_continuation(__HYPERVISOR_grant_table_op, 3, args);
-	}
+	if (rc > 0)
+		return batch_continue(cmd, uop, count, (unsigned long)rc, sz);
 	return rc;
 }
 

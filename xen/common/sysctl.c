@@ -12,6 +12,7 @@
 #include "apic.h"
 #include "console.h"
 #include "domain.h"
+#include "grant_table.h"
 #include "hvm.h"
 #include "mm.h"
 #include "sched.h"
@@ -110,8 +111,9 @@ static long physinfo(struct xen_sysctl_physinfo *pi)
 	pi->nr_nodes = 1;
 	pi->max_node_id = SYSCTL_MAX_NUMNODES - 1;
 	pi->cpu_khz = (u32)tsc_khz();
-	pi->capabilities =
-	    XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1 | XEN_SYSCTL_PHYSCAP_gnttab_v2;
+	pi->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
+	if (gnttab_opts.max_version >= 2) /* gnttab=max-ver:1 hides it, as on Xen */
+		pi->capabilities |= XEN_SYSCTL_PHYSCAP_gnttab_v2;
 	if (hvm_backend) /* HVM guests on nested paging; no shadow paging */
 		pi->capabilities |= XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_hap;
 	pi->total_pages = total_pages;

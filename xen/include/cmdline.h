@@ -23,6 +23,10 @@ struct boot_options {
 	bool nosmp; /* nosmp: CPU 0 only */
 	bool ipi_selftest; /* ipi_selftest: exercise the IPIs at boot (debug aid) */
 	bool vcpus_on_cpu0; /* vcpus_on_cpu0: every vCPU on CPU 0 (fallback) */
+	u32 gnttab_max_frames; /* gnttab_max_frames=N (default 64) */
+	u32 gnttab_max_maptrack_frames; /* gnttab_max_maptrack_frames=N (default 1024) */
+	u32 gnttab_max_version; /* gnttab=max-ver:1|2 (default 2) */
+	bool gnttab_transitive; /* gnttab=transitive=<bool> (default on) */
 };
 
 /* Fill defaults, then parse @cmdline; unknown options are warned about and ignored. */

@@ -27,9 +27,14 @@
 
 struct domain;
 
-/* Xen 4.17's defaults: opt_max_grant_frames and opt_max_maptrack_frames. */
-#define GNTTAB_MAX_FRAMES 64
-#define GNTTAB_MAX_MAPTRACK_FRAMES 1024
+/*
+ * Xen 4.17's defaults of gnttab_max_frames= and gnttab_max_maptrack_frames=
+ * (each also the bound on what createdomain may ask for) and of
+ * gnttab=max-ver:; a value above INT_MAX is refused by the option.
+ */
+#define GNTTAB_DEFAULT_MAX_FRAMES 64
+#define GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES 1024
+#define GNTTAB_LIMIT_MAX 0x7fffffffu
 #define GNTTAB_INITIAL_FRAMES 1
 #define GNTTAB_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
 #define GNTTAB_V2_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v2_t))
@@ -37,9 +42,17 @@ struct domain;
 /* Status frames that cover @frames v2 frames (Xen: grant_to_status_frames). */
 #define GNTTAB_STATUS_FRAMES(frames)                                                               \
 	(((frames)*GNTTAB_V2_PER_FRAME + GNTTAB_STATUS_PER_FRAME - 1) / GNTTAB_STATUS_PER_FRAME)
-#define GNTTAB_MAX_STATUS_FRAMES GNTTAB_STATUS_FRAMES(GNTTAB_MAX_FRAMES)
-/* The highest version a domain may select unless its creator limited it (Xen 4.17 on x86). */
+/* The highest version a domain may select (Xen 4.17 on x86; gnttab=max-ver: lowers it). */
 #define GNTTAB_MAX_VERSION 2
+
+/* The host's grant options (the command line's gnttab*=; Xen 4.17's defaults until set). */
+struct gnttab_options {
+	unsigned int max_frames;	  /* gnttab_max_frames= */
+	unsigned int max_maptrack_frames; /* gnttab_max_maptrack_frames= */
+	unsigned int max_version;	  /* gnttab=max-ver:1|2 */
+	bool transitive; /* gnttab=transitive=<bool>: copies through transitive entries */
+};
+extern struct gnttab_options gnttab_opts;
 
 /*
  * Pin counts of an active entry, one byte each as in Xen: host mappings
@@ -83,15 +96,20 @@ struct active_grant {
 	struct domain *trans_dom; /* NULL unless transitive */
 };
 
-/* A maptrack entry: one mapping made by this domain. flags 0 = free. */
+/*
+ * A maptrack entry: one mapping made by this domain; flags 0 = free. 16
+ * bytes, so a maptrack frame holds Xen's 256 handles.
+ */
 struct grant_mapping {
-	u32 flags;     /* GNTMAP_host_map / device_map / readonly still held */
+	u16 flags;     /* GNTMAP_host_map / device_map / readonly still held */
 	domid_t domid; /* granting domain */
-	u16 pad;
-	u32 ref;	   /* its grant reference */
-	u32 next;	   /* free-list link while free */
+	union {
+		u32 ref;  /* its grant reference, while in use */
+		u32 next; /* the free-list link, while free */
+	};
 	struct domain *rd; /* the granter, held (get_domain) while the mapping lives */
 };
+_Static_assert(sizeof(struct grant_mapping) == 16, "256 maptrack handles a frame");
 
 #define MAPTRACK_PER_FRAME (PAGE_SIZE / sizeof(struct grant_mapping))
 #define MAPTRACK_NONE (~0u)
@@ -110,25 +128,40 @@ struct grant_table {
 	unsigned int version;	  /* 1 or 2 */
 	unsigned int max_version; /* what set_version may pick (createdomain's grant_opts) */
 	unsigned int nr_frames, max_frames;
-	void *shared[GNTTAB_MAX_FRAMES]; /* grant_entry_v1_t or grant_entry_v2_t by version */
-	mfn_t shared_mfn[GNTTAB_MAX_FRAMES];
-	u64 shared_gfn[GNTTAB_MAX_FRAMES]; /* translated domains: where each frame was placed */
-	struct active_grant *active[GNTTAB_MAX_FRAMES]; /* one block per shared frame */
+	/* The arrays below have room for frames_cap frames (the host's gnttab_max_frames). */
+	unsigned int frames_cap, status_cap, maptrack_cap;
+	void **shared; /* grant_entry_v1_t or grant_entry_v2_t frames by version */
+	mfn_t *shared_mfn;
+	u64 *shared_gfn;	      /* translated domains: where each frame was placed */
+	struct active_grant **active; /* one block per shared frame */
 	/* Version 2 only: the status words, one per entry, shared with the domain. */
 	unsigned int nr_status_frames;
-	grant_status_t *status[GNTTAB_MAX_STATUS_FRAMES];
-	mfn_t status_mfn[GNTTAB_MAX_STATUS_FRAMES];
-	u64 status_gfn[GNTTAB_MAX_STATUS_FRAMES]; /* translated domains: where each was placed */
+	grant_status_t **status;
+	mfn_t *status_mfn;
+	u64 *status_gfn; /* translated domains: where each was placed */
 	unsigned int maptrack_frames, max_maptrack_frames;
-	u32 maptrack_free, maptrack_tail; /* free list (FIFO), MAPTRACK_NONE if empty */
+	u32 maptrack_free, maptrack_tail; /* free list, MAPTRACK_NONE if empty */
 	unsigned int maptrack_used;
-	struct grant_mapping *maptrack[GNTTAB_MAX_MAPTRACK_FRAMES];
+	struct grant_mapping **maptrack;
+	size_t arrays_bytes; /* the one allocation the arrays above are carved from */
 };
 
-/* Give @d its grant table (one frame, grown by setup_table). 0 or -ENOMEM. */
+/*
+ * Give @d its grant table (one frame, grown by setup_table) with the
+ * host's limits. 0 or -ENOMEM.
+ */
 int grant_table_init(struct domain *d);
-/* The highest version @d may switch to (1 or 2; createdomain's grant_opts). */
-void gnttab_set_max_version(struct domain *d, unsigned int version);
+/*
+ * createdomain's grant limits, checked as Xen 4.17's grant_table_init: a
+ * negative frame count means the host's default; grant frames below 1 or
+ * above gnttab_max_frames, maptrack frames above gnttab_max_maptrack_frames
+ * (0 is allowed: the domain maps nothing), a version of 0 or above
+ * gnttab=max-ver: -EINVAL.
+ */
+int gnttab_check_limits(s32 max_frames, s32 max_maptrack_frames, unsigned int max_version);
+/* Apply limits that passed gnttab_check_limits() to @d's table. */
+void gnttab_set_limits(struct domain *d, s32 max_frames, s32 max_maptrack_frames,
+		       unsigned int max_version);
 /* Teardown of a dying domain: drop the grants it maps, then free its table. */
 void grant_table_release_mappings(struct domain *d);
 void grant_table_destroy(struct domain *d);

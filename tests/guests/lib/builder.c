@@ -30,6 +30,7 @@ long domctl(unsigned int cmd, uint16_t dom, struct dctl *op)
 }
 
 unsigned int builder_max_grant_version = 1;
+int32_t builder_max_grant_frames = -1, builder_max_maptrack_frames = -1;
 unsigned int pvh_max_vcpus = 1;
 
 void builder_fill_create(struct dctl *op)
@@ -37,8 +38,8 @@ void builder_fill_create(struct dctl *op)
 	memset(op, 0, sizeof(*op));
 	op->u.create.max_vcpus = 1;
 	op->u.create.max_evtchn_port = 1023;
-	op->u.create.max_grant_frames = -1;
-	op->u.create.max_maptrack_frames = -1;
+	op->u.create.max_grant_frames = builder_max_grant_frames;
+	op->u.create.max_maptrack_frames = builder_max_maptrack_frames;
 	op->u.create.grant_opts = builder_max_grant_version; /* XEN_DOMCTL_GRANT_version */
 	for (unsigned int i = 0; i < 16; i++)
 		op->u.create.handle[i] = (uint8_t)(0xa0 + i);
@@ -58,17 +59,23 @@ uint16_t builder_create(void)
 	return op.domain;
 }
 
+void builder_physinfo(struct physinfo_sysctl *s)
+{
+	long rc;
+
+	memset(s, 0, sizeof(*s));
+	s->cmd = XEN_SYSCTL_physinfo;
+	s->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+	rc = hypercall(HC_sysctl, (unsigned long)s, 0, 0, 0, 0);
+	if (rc)
+		xtest_error("sysctl physinfo: %ld", rc);
+}
+
 uint64_t builder_free_pages(void)
 {
 	struct physinfo_sysctl s;
-	long rc;
 
-	memset(&s, 0, sizeof(s));
-	s.cmd = XEN_SYSCTL_physinfo;
-	s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-	rc = hypercall(HC_sysctl, (unsigned long)&s, 0, 0, 0, 0);
-	if (rc)
-		xtest_error("sysctl physinfo: %ld", rc);
+	builder_physinfo(&s);
 	return s.free_pages;
 }
 

@@ -188,8 +188,12 @@ long domctl_v(unsigned int cmd, uint16_t dom, struct dctl *op, uint32_t version)
 void builder_fill_create(struct dctl *op);
 /* The grant table version those arguments allow at most (1 unless a test sets 2). */
 extern unsigned int builder_max_grant_version;
+/* Their grant and maptrack frame limits (-1, the hypervisor's default, unless a test sets them). */
+extern int32_t builder_max_grant_frames, builder_max_maptrack_frames;
 /* createdomain with those arguments: the new domain's id (on failure the test ends). */
 uint16_t builder_create(void);
+/* sysctl physinfo into @s (an error recorded if it fails). */
+void builder_physinfo(struct physinfo_sysctl *s);
 /* physinfo's free_pages. */
 uint64_t builder_free_pages(void);
 /* Yield until free pages reach @want (a dead domain's last parts may go late); the count. */

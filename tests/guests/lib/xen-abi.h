@@ -259,6 +259,7 @@ _Static_assert(sizeof(struct start_info) == 1168, "start_info is 1168 bytes");
 #define GNTST_bad_gntref (-3)
 #define GNTST_bad_handle (-4)
 #define GNTST_bad_dev_addr (-6)
+#define GNTST_no_space (-13)
 #define GNTST_permission_denied (-8)
 #define GNTST_bad_page (-9)
 #define GNTST_bad_copy_arg (-10)

@@ -14,17 +14,37 @@
  * domU; a map of the transitive entry (copies only). Destroying the domUs
  * gives every page back, the status frame too (dom0's maptrack frame is
  * made first, by a refused map, so that it is not counted).
+ *
+ * The race (dom0's second vCPU): while vCPU 1 keeps pointing the
+ * transitive entry at dom0's grant 10 or 11 in turn, vCPU 0 copies out of
+ * it, and from it into itself. Each copy must go through (Xen 4.17 uses
+ * the referent it read first, and restarts a copy whose second use of the
+ * entry names another grant than the pinned one), with one grant's bytes;
+ * afterwards no entry is in use.
  */
 #include "builder.h"
+#include "vcpu-start.h"
 
 TEST_HV_ARGS("dom0_mem=64M");
+TEST_SMP("2");
+TEST_EXPECT("transitive race:");
 
-#define REF_DOM0 10 /* dom0's grant of `page` to the domU */
-#define REF_TRANS 8 /* the domU's transitive entry */
+#define REF_DOM0 10	 /* dom0's grant of `page` to the domU */
+#define REF_TRANS 8	 /* the domU's transitive entry */
+#define REF_DOM0B 11	 /* dom0's grant of `page_b` to the domU */
+#define RACE_COPIES 1000 /* at least, */
+#define RACE_FLIPS 300	 /* and until the entry changed this often, */
+#define RACE_MAX 30000	 /* but no more */
+#define RACE_LEN 64
+
+void xtest_install_traps(void); /* lib/traps.c */
 
 static char gnt_page[4096] __attribute__((aligned(4096)));
 static char page[4096] __attribute__((aligned(4096)));
 static char dst[4096] __attribute__((aligned(4096)));
+static char page_b[4096] __attribute__((aligned(4096)));
+static char ap_stack[16384] __attribute__((aligned(16)));
+static volatile unsigned long ap_alive, flipping, ap_done, flips;
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t status_window[4096] __attribute__((aligned(4096)));
 static volatile struct grant_entry_v1 *gtable;
@@ -187,6 +207,121 @@ static void check_transitive(uint16_t dom)
 	gtable[REF_DOM0].flags = 0;
 }
 
+/*
+ * vCPU 1, started before the free page count is taken (Xen allocates for
+ * it): once told to, the transitive entry names dom0's grant 10, then 11,
+ * and so on, until told to stop.
+ */
+static __attribute__((noreturn)) void flipper(void)
+{
+	volatile union grant_entry_v2 *e = (volatile union grant_entry_v2 *)window;
+
+	xtest_install_traps();
+	ap_alive = 1;
+	while (flipping != 1)
+		xtest_yield();
+	while (flipping == 1) {
+		e[REF_TRANS].transitive.gref = flips & 1 ? REF_DOM0B : REF_DOM0;
+		flips++;
+		__asm__ volatile("pause");
+	}
+	ap_done = 1;
+	vcpu_op(VCPUOP_down, 1, NULL);
+	for (;;)
+		xtest_yield();
+}
+
+static bool start_flipper(void)
+{
+	long rc;
+
+	if (vcpu_op(VCPUOP_is_up, 1, NULL) < 0)
+		return false;
+	rc = xtest_vcpu_start(1, flipper, ap_stack, sizeof(ap_stack));
+	if (rc || !xtest_wait_flag(&ap_alive, 1)) {
+		xtest_fail("vCPU 1 did not start (%ld)", rc);
+		return false;
+	}
+	return true;
+}
+
+/* The transitive entry into itself: bytes 0.. to 128.. of whichever grant each use names. */
+static int16_t copy_within(uint16_t dom)
+{
+	struct gnttab_copy c = { .flags = GNTCOPY_source_gref | GNTCOPY_dest_gref,
+				 .len = RACE_LEN,
+				 .status = 99 };
+
+	c.source = (struct gnttab_copy_ptr){ .ref_or_gmfn = REF_TRANS, .domid = dom };
+	c.dest = (struct gnttab_copy_ptr){ .ref_or_gmfn = REF_TRANS, .domid = dom, .offset = 128 };
+	xtest_check(gnttab_op(GNTTABOP_copy, &c) == 0, "copy within the transitive grant");
+	return c.status;
+}
+
+/* @len bytes at @p all 'A' or all 'B'. */
+static bool one_grant(const char *p, unsigned int len)
+{
+	for (unsigned int i = 1; i < len; i++)
+		if (p[i] != p[0])
+			return false;
+	return p[0] == 'A' || p[0] == 'B';
+}
+
+/* Copy until enough copies and changes of the entry were seen; the number of copies. */
+static unsigned int race_copies(uint16_t dom, unsigned long *bad, int16_t *first)
+{
+	unsigned int i;
+
+	for (i = 0; i < RACE_MAX && (i < RACE_COPIES || flips < RACE_FLIPS); i++) {
+		int16_t out, within;
+
+		memset(dst, 0, RACE_LEN);
+		out = copy(dom, true, 0, RACE_LEN);
+		within = copy_within(dom);
+		if ((out != GNTST_okay || within != GNTST_okay || !one_grant(dst, RACE_LEN)) &&
+		    !(*bad)++)
+			*first = out != GNTST_okay ? out : within;
+	}
+	return i;
+}
+
+static void check_race(uint16_t dom)
+{
+	volatile union grant_entry_v2 *e = (volatile union grant_entry_v2 *)window;
+	unsigned long bad = 0;
+	unsigned int n;
+	int16_t first = 0;
+
+	if (!ap_alive) {
+		xtest_skip("dom0 has one vCPU: no race");
+		return;
+	}
+	memset(page, 'A', RACE_LEN);
+	memset(page_b, 'B', RACE_LEN);
+	gtable[REF_DOM0] =
+	    (struct grant_entry_v1){ .domid = dom, .frame = (uint32_t)builder_own_frame(page) };
+	gtable[REF_DOM0B] =
+	    (struct grant_entry_v1){ .domid = dom, .frame = (uint32_t)builder_own_frame(page_b) };
+	gtable[REF_DOM0].flags = GTF_permit_access;
+	gtable[REF_DOM0B].flags = GTF_permit_access;
+	e[REF_TRANS].transitive.trans_domid = 0;
+	e[REF_TRANS].transitive.gref = REF_DOM0;
+	e[REF_TRANS].hdr.domid = 0;
+	e[REF_TRANS].hdr.flags = GTF_transitive;
+	flipping = 1;
+	n = race_copies(dom, &bad, &first);
+	flipping = 2;
+	xtest_check(xtest_wait_flag(&ap_done, 1), "vCPU 1 did not stop");
+	xtest_check(!bad, "%lu of %u copies failed while the entry changed (first status %d)", bad,
+		    n, first);
+	xtest_check(flips >= RACE_FLIPS, "the entry changed only %lu times", flips);
+	check_idle(dom, "the race");
+	xtest_check(gtable[REF_DOM0B].flags == GTF_permit_access,
+		    "dom0's entry %u after the race: %#x", REF_DOM0B, gtable[REF_DOM0B].flags);
+	gtable[REF_DOM0].flags = gtable[REF_DOM0B].flags = 0;
+	printk("transitive race: %u copies while the entry changed %lu times\n", n, flips);
+}
+
 void test_main(void)
 {
 	struct gnttab_map_grant_ref past = { .flags = GNTMAP_host_map, .ref = ~0u };
@@ -198,6 +333,7 @@ void test_main(void)
 	if (!builder_own_grant_table(gnt_page))
 		return;
 	gtable = (volatile struct grant_entry_v1 *)gnt_page;
+	start_flipper();
 	xtest_check(gnttab_op(GNTTABOP_map_grant_ref, &past) == 0 &&
 			past.status == GNTST_bad_gntref,
 		    "map of a ref past the table: status %d", past.status);
@@ -216,6 +352,7 @@ void test_main(void)
 		xtest_check(version_of(b.id) == 2, "d%u's version seen by dom0", b.id);
 		if (map_domu_table(b.id)) {
 			check_transitive(b.id);
+			check_race(b.id);
 			builder_unmap(window);
 			builder_unmap(status_window);
 		}

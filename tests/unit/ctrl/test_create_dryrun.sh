@@ -43,6 +43,11 @@ Warning: ignoring root= and extra= in favour of cmdline=" \
 	-N create "$dir/full.cfg" memory=256 'cmdline="earlyprintk=xen"'
 same_json "-N create devices.cfg (two disks, two vifs)" "$dir/devices.json" \
 	"Parsing config from $dir/devices.cfg" -N create "$dir/devices.cfg"
+# max_grant_frames / max_maptrack_frames after the memory pair: minimal-grant-limits.json is
+# pxl's output, held equal to Debian's xl's by the system check pxl/create-grant-limits-dry-run
+same_json "-N create with grant limits" "$dir/minimal-grant-limits.json" \
+	"Parsing config from $dir/minimal.cfg" \
+	-N create "$dir/minimal.cfg" max_grant_frames=8 max_maptrack_frames=0
 same_json "create -n -p -e" "$dir/minimal.json" "Parsing config from $dir/minimal.cfg" \
 	create -n -p -e "$dir/minimal.cfg"
 same_json "create --dryrun -q" "$dir/minimal.json" "" create --dryrun -q "$dir/minimal.cfg"

@@ -28,6 +28,7 @@
 #include "smpboot.h"
 #include "ipi.h"
 #include "hvlock.h"
+#include "grant_table.h"
 
 extern char __image_start[], __mem_end[];
 extern u32 boot_magic, boot_mbi;
@@ -45,6 +46,12 @@ static void console_setup(const char *cmdline)
 		serial_init(boot_opts.com1_baud, boot_opts.com1_data_bits,
 			    boot_opts.com1_parity, boot_opts.com1_stop_bits);
 	console_set_loglvl(boot_opts.loglvl, boot_opts.guest_loglvl);
+	gnttab_opts = (struct gnttab_options){
+		.max_frames = boot_opts.gnttab_max_frames,
+		.max_maptrack_frames = boot_opts.gnttab_max_maptrack_frames,
+		.max_version = boot_opts.gnttab_max_version,
+		.transitive = boot_opts.gnttab_transitive,
+	};
 }
 
 static u32 reserved_ranges(const struct boot_info *bi, struct mem_range *rsv)
