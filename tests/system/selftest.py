@@ -148,6 +148,23 @@ def console_log_and_tail():
 
 
 @test
+def console_companion_watched_lines():
+    """A wait on one console reads its companion too, and the companion's
+    watched lines keep the times they arrived."""
+    ticker = ["sh", "-c", "echo '(XEN) (d1) guest: tick 1'; echo other; sleep 0.6; "
+              "echo '(XEN) (d1) guest: tick 2'; sleep 30"]
+    with SerialConsole(FAKE) as con, SerialConsole(ticker, watch=r"\(d\d+\) guest: tick") as other:
+        con.companions = [other]
+        con.expect(r"READY", 10)
+        con.run("sleep 1.5", 10)
+        lines = [line for _, line in other.watched]
+        assert lines == ["(XEN) (d1) guest: tick 1", "(XEN) (d1) guest: tick 2"], lines
+        gap = other.watched[1][0] - other.watched[0][0]
+        assert 0.4 < gap < 1.4, gap
+        assert con.watched == [] and other.text.count("other") == 1, (con.watched, other.text)
+
+
+@test
 def clean_strips_escapes():
     assert clean(b"\x1bc\x1b[?7l\x1b[2Ja\r\nb\x1b[6n\x1b[0;32mc\x07") == "a\nbc"
 

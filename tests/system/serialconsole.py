@@ -11,6 +11,10 @@ lines of the console explain what happened.
     rc, out = con.run("cat /proc/xen/capabilities", timeout=30)
     con.send_line("poweroff")
     status = con.wait_exit(timeout=60)
+
+Two machines at once: make each the other's companion (a wait on one then
+reads both, so neither's output pipe fills and stalls it) and give a watch
+pattern: its lines are kept with the time they arrived (watched).
 """
 
 import os
@@ -54,7 +58,7 @@ def _exit_on_signal(signum, frame):
 
 
 class SerialConsole:
-    def __init__(self, argv, log_path=None, echo=False):
+    def __init__(self, argv, log_path=None, echo=False, watch=None):
         # The program runs in its own session (so that close() can kill all
         # of it); turn SIGTERM/SIGHUP into an exit that runs close() rather
         # than leaving an orphaned QEMU behind.
@@ -69,6 +73,10 @@ class SerialConsole:
         self.log = open(log_path, "wb") if log_path else None
         self.started = time.monotonic()
         self.seq = 0
+        self.watch = re.compile(watch) if watch else None
+        self.watched = []  # (time.monotonic(), line) of the lines matching watch
+        self.scanned = 0  # self.text up to here was searched for watch
+        self.companions = []  # consoles read too while waiting on this one
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT,
@@ -76,11 +84,16 @@ class SerialConsole:
         os.set_blocking(self.proc.stdout.fileno(), False)
 
     # -- reading ---------------------------------------------------------
-    def _read(self, timeout):
-        """Read what arrives within timeout: "data", "idle" or "eof"."""
+    def _read(self, timeout, alone=False):
+        """Read what arrives within timeout: "data", "idle" or "eof"
+        (unless alone, the companions' output is read as it comes, not reported)."""
         fd = self.proc.stdout.fileno()
-        r, _, _ = select.select([fd], [], [], max(0.0, timeout))
-        if not r:
+        others = {} if alone else {c.proc.stdout.fileno(): c for c in self.companions}
+        r, _, _ = select.select([fd] + list(others), [], [], max(0.0, timeout))
+        for other in (others[o] for o in r if o in others):
+            if other._read(0, alone=True) == "eof":
+                self.companions.remove(other)
+        if fd not in r:
             return "idle"
         try:
             data = os.read(fd, 65536)
@@ -95,7 +108,23 @@ class SerialConsole:
         if self.echo:
             os.write(1, data)
         self.text = clean(bytes(self.raw))
+        self._note_watched()
         return "data"
+
+    def _note_watched(self):
+        """Keep the new complete lines that match watch, with the time now."""
+        end = self.text.rfind("\n") + 1
+        if not self.watch or end <= self.scanned:
+            return
+        now = time.monotonic()
+        for line in self.text[self.scanned:end].splitlines():
+            if self.watch.search(line):
+                self.watched.append((now, line))
+        self.scanned = end
+
+    def poll(self, timeout=0):
+        """Read what this console and its companions print within timeout."""
+        return self._read(timeout)
 
     def elapsed(self):
         """Seconds since the program was started."""

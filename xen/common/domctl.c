@@ -451,8 +451,11 @@ static long setnodeaffinity(const struct xen_domctl_nodeaffinity *n)
 /*
  * TSC modes. The TSC is never emulated here: TSC_MODE_DEFAULT (native on
  * a host with a safe TSC at the guest's frequency, as Xen) and
- * NEVER_EMULATE are accepted; ALWAYS_EMULATE, or a default mode at another
- * frequency, which Xen would emulate, -EOPNOTSUPP.
+ * NEVER_EMULATE are accepted; ALWAYS_EMULATE -EOPNOTSUPP. A default mode at
+ * another frequency (a guest saved on another host) is where Xen emulates
+ * the TSC at the guest's old frequency: a PV guest keeps the native TSC
+ * here, whose scale its pvclock gives it on every host (a deviation for
+ * guests that time themselves by the raw TSC); an HVM guest -EOPNOTSUPP.
  */
 #define TSC_MODE_DEFAULT 0
 #define TSC_MODE_ALWAYS_EMULATE 1
@@ -465,7 +468,8 @@ static long settscinfo(struct domain *d, const struct xen_domctl_tsc_info *t)
 	if (t->tsc_mode > TSC_MODE_NEVER_EMULATE)
 		return -EINVAL;
 	if (t->tsc_mode == TSC_MODE_ALWAYS_EMULATE ||
-	    (t->tsc_mode == TSC_MODE_DEFAULT && t->gtsc_khz && t->gtsc_khz != tsc_khz()))
+	    (t->tsc_mode == TSC_MODE_DEFAULT && t->gtsc_khz && t->gtsc_khz != tsc_khz() &&
+	     is_hvm_domain(d)))
 		return -EOPNOTSUPP;
 	d->arch.tsc_mode = t->tsc_mode;
 	d->arch.incarnation = t->incarnation + 1;

@@ -450,6 +450,10 @@ static void settings(uint16_t dom)
 	xtest_check(rc == 0 && op.u.tsc.mode == 0 && op.u.tsc.incarnation == 6 && op.u.tsc.khz,
 		    "gettscinfo: %ld, mode %u incarnation %u khz %u", rc, op.u.tsc.mode,
 		    op.u.tsc.incarnation, op.u.tsc.khz);
+	/* A PV guest from a host of another TSC frequency (Xen emulates its TSC). */
+	op.u.tsc.khz += 1000;
+	rc = domctl(XEN_DOMCTL_settscinfo, dom, &op);
+	xtest_check(rc == 0, "settscinfo(default) at another frequency: %ld", rc);
 }
 
 static void run(uint16_t dom)

@@ -4,13 +4,18 @@
  *
  * It fills PATTERN_PAGES pages with a pattern, publishes its p2m for the
  * toolstack (the frame-list tree in shared_info), then counts on its console
- * ring and polls its xenstore control/shutdown node. On "suspend" it acks
+ * ring (each tick with its system time in ms and the journal's write count)
+ * and polls its xenstore control/shutdown node. Every tick it also rewrites
+ * JOURNAL_WRITES pages of a JOURNAL_PAGES-page journal in turn, each page
+ * stamped with its write's sequence number and filled from it, so that a
+ * live migration has pages dirtied while it copies. On "suspend" it acks
  * (writes "" to the node), prepares as a PV kernel must (store and console
  * frames in start_info as PFNs, shared_info unmapped) and calls
  * SCHEDOP_shutdown(SHUTDOWN_suspend) with its start_info MFN in the third
  * argument. The call returns 0 in the restored domain or 1 if the suspend
  * was cancelled; either way it maps shared_info, the store and console rings
- * again from start_info, checks the pattern and prints
+ * again from start_info, checks the pattern and that each journal page holds
+ * the last write made to it, and prints
  *	save-restore: PASS resumed (rc 0) ...  or  save-restore: FAIL ...
  * then goes on counting. "poweroff" in control/shutdown ends it.
  */
@@ -22,8 +27,12 @@
 #define VIRT_BASE 0xffffffff80000000UL
 #define PATTERN_PAGES 256
 #define TICK_NS 250000000UL /* a tick every 250 ms of system time */
+#define JOURNAL_PAGES 1024  /* 4 MiB */
+#define JOURNAL_WRITES 64   /* pages rewritten a tick: 1 MiB/s */
 
 static unsigned long pattern[PATTERN_PAGES][512] __attribute__((aligned(4096)));
+static unsigned long journal[JOURNAL_PAGES][512] __attribute__((aligned(4096)));
+static unsigned long journal_seq; /* journal pages written so far */
 static unsigned long p2m_list[512] __attribute__((aligned(4096)));
 static unsigned long p2m_list_list[512] __attribute__((aligned(4096)));
 
@@ -85,6 +94,45 @@ static unsigned long pattern_check(void)
 	for (unsigned long p = 0; p < PATTERN_PAGES; p++)
 		for (unsigned long i = 0; i < 512; i++)
 			bad += pattern[p][i] != pattern_word(p, i);
+	return bad;
+}
+
+static unsigned long journal_word(unsigned long seq, unsigned long i)
+{
+	return pattern_word(seq, i) ^ 0x0123456789abcdefUL;
+}
+
+/* The next JOURNAL_WRITES pages of the journal, in turn. */
+static void journal_write(void)
+{
+	for (unsigned long n = 0; n < JOURNAL_WRITES; n++, journal_seq++) {
+		unsigned long *page = journal[journal_seq % JOURNAL_PAGES];
+
+		page[0] = journal_seq;
+		for (unsigned long i = 1; i < 512; i++)
+			page[i] = journal_word(journal_seq, i);
+	}
+}
+
+/* Journal pages that do not hold the last write made to them. */
+static unsigned long journal_check(void)
+{
+	unsigned long bad = 0;
+
+	for (unsigned long slot = 0; slot < JOURNAL_PAGES; slot++) {
+		const unsigned long *page = journal[slot];
+		unsigned long want, wrong = 0;
+
+		if (journal_seq <= slot) {
+			bad += page[0] != 0;
+			continue;
+		}
+		want = slot + (journal_seq - 1 - slot) / JOURNAL_PAGES * JOURNAL_PAGES;
+		wrong = page[0] != want;
+		for (unsigned long i = 1; i < 512; i++)
+			wrong |= page[i] != journal_word(want, i);
+		bad += wrong;
+	}
 	return bad;
 }
 
@@ -150,7 +198,7 @@ static void do_suspend(void)
 {
 	struct sched_shutdown s = { .reason = SHUTDOWN_suspend };
 	unsigned long si_mfn = va_to_mfn(xtest_start_info);
-	unsigned long before = xtest_start_info->store_mfn, bad;
+	unsigned long before = xtest_start_info->store_mfn, bad, stale;
 	long rc;
 
 	printk("save-restore: suspending (start_info mfn %#lx)\n", si_mfn);
@@ -161,14 +209,19 @@ static void do_suspend(void)
 		suspend_undo();
 	resume_connect();
 	bad = pattern_check();
-	printk("save-restore: back from the suspend: rc %ld, store mfn %#lx -> %#lx, "
+	stale = journal_check();
+	printk("save-restore: back from the suspend at %lu ms: rc %ld, store mfn %#lx -> %#lx, "
 	       "start_info mfn %#lx\n",
-	       rc, before, xtest_start_info->store_mfn, va_to_mfn(xtest_start_info));
-	if ((rc == 0 || rc == 1) && bad == 0)
-		printk("save-restore: PASS %s (rc %ld), %d pattern pages intact\n",
-		       rc ? "cancelled" : "resumed", rc, PATTERN_PAGES);
+	       (unsigned long)(now() / 1000000), rc, before, xtest_start_info->store_mfn,
+	       va_to_mfn(xtest_start_info));
+	if ((rc == 0 || rc == 1) && bad == 0 && stale == 0)
+		printk("save-restore: PASS %s (rc %ld), %d pattern pages intact, journal intact "
+		       "after %lu writes\n",
+		       rc ? "cancelled" : "resumed", rc, PATTERN_PAGES, journal_seq);
 	else
-		printk("save-restore: FAIL rc %ld, %lu pattern words changed\n", rc, bad);
+		printk("save-restore: FAIL rc %ld, %lu pattern words changed, %lu of %d journal "
+		       "pages stale after %lu writes\n",
+		       rc, bad, stale, JOURNAL_PAGES, journal_seq);
 }
 
 /* Count and watch control/shutdown until asked to power off. */
@@ -179,7 +232,9 @@ static void run_loop(void)
 
 	for (;;) {
 		sleep_until(now() + TICK_NS);
-		printk("save-restore: tick %lu\n", tick++);
+		journal_write();
+		printk("save-restore: tick %lu at %lu ms, journal %lu\n", tick++,
+		       (unsigned long)(now() / 1000000), journal_seq);
 		read_shutdown(cmd, sizeof(cmd));
 		if (!strcmp(cmd, "suspend")) {
 			xs_write("control/shutdown", "");
