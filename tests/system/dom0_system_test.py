@@ -1017,7 +1017,7 @@ def installed_status(con):
     line."""
     rc, out = shell_run(con, "grep -a -o -E 'grub: Debian[[:print:]]*|%s[[:print:]]*' %s; "
                         "echo state $(xl list xlinst | awk 'NR == 2 { print $5 }'); "
-                        "echo bytes $(wc -c < %s); echo last $(tr -cd '[:print:]\\n' < %s | "
+                        "echo bytes $(wc -c < %s); echo last $(tr -d '\\r\\033' < %s | "
                         "tail -n 1 | cut -c 1-100)" % (INSTALLED_MARKER, INSTALLED_LOG,
                                                        INSTALLED_LOG, INSTALLED_LOG), 600)
     lines = [l.strip() for l in out.splitlines() if l.strip()]
@@ -1085,7 +1085,7 @@ def check_installed_boot(con, res, timeout, dev, mode):
                           "xlinst", "xl-hvm-installed")
 
 
-def check_xl_hvm_installed(con, res, timeout):
+def check_xl_hvm_installed(con, res, timeout, modes):
     step = "xl-hvm-installed"
     dev = installed_disk(con)
     if not res.check(step + "/disk", dev, "no virtio disk with serial %s in dom0 (--hvm-disk)"
@@ -1094,7 +1094,8 @@ def check_xl_hvm_installed(con, res, timeout):
     if not hvm_setup(con, res, step):
         return
     for mode in INSTALLED_MODES:
-        check_installed_boot(con, res, timeout, dev, mode)
+        if mode[0] in modes:
+            check_installed_boot(con, res, timeout, dev, mode)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 
@@ -2501,7 +2502,8 @@ def run(args, res):
                                 ("xl-hvm-memtest", lambda: "xl-hvm-memtest" not in args.only
                                  or check_xl_hvm_memtest(con, res, args.cmd_timeout)),
                                 ("xl-hvm-installed", lambda: "xl-hvm-installed" not in args.only
-                                 or check_xl_hvm_installed(con, res, args.cmd_timeout)),
+                                 or check_xl_hvm_installed(con, res, args.cmd_timeout,
+                                                           args.hvm_modes)),
                                 ("pxenconsoled", lambda: console_checks.check_console(
                                     shell_fn(con), res, args.cmd_timeout)),
                                 ("xl-save", lambda: check_xl_save_restore(
@@ -2575,6 +2577,8 @@ def main():
                     help="in the xl-save step, first a migration whose link breaks half-way")
     ap.add_argument("--hvm-disk", help="disk image for the xl-hvm-installed step, given to "
                     "dom0 as a second virtio disk (on a snapshot)")
+    ap.add_argument("--hvm-modes", type=lambda v: v.split(","), default=["nopv", "pvhvm"],
+                    help="the xl-hvm-installed step's boots (comma separated: nopv, pvhvm)")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()
