@@ -94,6 +94,17 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 10 in order, a completed pass with status Pass, never an
                 error, still running after it; `xl destroy` ends it and its
                 device model and free memory is back where it was
+  xl-hvm-installed/* only with --only xl-hvm-installed, the dom0-image-hvm
+                image and --hvm-disk: the installed Debian 12 disk
+                (tests/installed, GRUB put in its MBR) as an HVM guest
+                (/etc/xl-installed.cfg, 384 MiB) of the same firmware and
+                device model, booted twice by GRUB (the kernel's extra
+                arguments from an environment block dom0 writes first):
+                with xen_nopv, the marker line of its systemd service on
+                its serial console names /dev/sda1 as root and no Xen, then
+                without (PVHVM), /dev/xvda1 and Xen; each time the guest's
+                poweroff (ACPI S5) shuts the domain down, `xl destroy` ends
+                it and its device model and free memory is back
   smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
                 busy loop per CPU and a compression) gives every CPU work, CPU
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
@@ -968,6 +979,129 @@ def check_xl_hvm_memtest(con, res, timeout):
         shell_run(con, "tr '\\033' '\\n' < %s | tail -n 40" % MEMTEST_SERIAL, 30)
         hvm_failure_report(con, "xlmemtest", "/tmp/xl-memtest.out")
     xl_hvm_destroy_checks(con, res, ("destroy", "memory"), timeout, free0, "xlmemtest", step)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+
+
+# The installed Debian 12 disk as an HVM guest (tests/system/hvm.mk,
+# hvm-boot/installed-disk.sh and xl-installed.cfg): dom0's second virtio
+# disk (serial INSTALLED_SERIAL, on a QEMU snapshot) given to the guest as
+# phy:, on the emulated AHCI controller.  SeaBIOS boots GRUB from its MBR,
+# GRUB Debian's kernel and initramfs with console=ttyS0 and the arguments of
+# the environment block dom0 writes into the MBR gap; systemd starts the
+# marker service, which writes INSTALLED_MARKER's line on ttyS0 and powers
+# off (ACPI S5).  Booted twice: with xen_nopv (the emulated disk, no Xen
+# drivers) and without it (PVHVM: the platform device unplugs the emulated
+# disk and blkfront's xvda is the root disk).
+INSTALLED_SERIAL = "petrel-hvm-disk"
+INSTALLED_LOG = "/var/log/xen/installed-serial.log"
+INSTALLED_MARKER = "PETREL-HVM-INSTALLED:"
+INSTALLED_WAIT = 2400  # seconds from xl create to the guest's poweroff under TCG
+INSTALLED_POLL = 30
+# mode, GRUB's line, and what the marker must say: root device, the block
+# device present and the one absent, /sys/hypervisor/type.  Under PVHVM the
+# emulated AHCI disk may stay (QEMU 7.2's platform device unplugs IDE disks
+# only), but root must be blkfront's.
+INSTALLED_MODES = (
+    ("nopv", "grub: Debian with petrel_args=[xen_nopv]", "/dev/sda1", "sda", "xvda", "none"),
+    ("pvhvm", "grub: Debian with petrel_args=[]", "/dev/xvda1", "xvda", None, "xen"))
+INSTALLED_MARKER_RE = re.compile(r"PETREL-HVM-INSTALLED: root=(\S*) disks=\[([^\]]*)\] "
+                                 r"hypervisor=(\S+) cmdline=\[([^\]]*)\]")
+
+
+def hvm_disk_args(path):
+    """QEMU options for the HVM guest's disk image as dom0's second virtio
+    disk; snapshot=on keeps every write away from the image."""
+    if not path:
+        return []
+    return ["-drive", "file=%s,if=none,id=hvmdisk,format=raw,snapshot=on" % path,
+            "-device", "virtio-blk-pci,drive=hvmdisk,serial=%s" % INSTALLED_SERIAL]
+
+
+def installed_status(con):
+    """GRUB's line and the marker from the guest's serial log, the domain's
+    state in xl list (empty once it is gone), the log's size and its last
+    line."""
+    rc, out = shell_run(con, "grep -a -o -E 'grub: Debian[[:print:]]*|%s[[:print:]]*' %s; "
+                        "echo state $(xl list xlinst | awk 'NR == 2 { print $5 }'); "
+                        "echo bytes $(wc -c < %s); echo last $(tr -d '\\r\\033' < %s | "
+                        "tail -n 1 | cut -c 1-100)" % (INSTALLED_MARKER, INSTALLED_LOG,
+                                                       INSTALLED_LOG, INSTALLED_LOG), 600)
+    lines = [l.strip() for l in out.splitlines() if l.strip()]
+    state = [l.split()[1:] for l in lines if l.startswith("state")]
+    return {"grub": [l for l in lines if l.startswith("grub: ")],
+            "marker": [l for l in lines if l.startswith(INSTALLED_MARKER)],
+            "state": state[0][0] if state and state[0] else "",
+            "bytes": [l for l in lines if l.startswith("bytes")],
+            "last": [l[5:] for l in lines if l.startswith("last ")]}
+
+
+def installed_wait(con, t0):
+    """Poll until the guest has shut down or crashed (or is gone), or
+    INSTALLED_WAIT; the last status."""
+    st = installed_status(con)
+    while (st["state"] and not any(c in st["state"] for c in "sc") and
+           con.elapsed() - t0 < INSTALLED_WAIT):
+        shell_run(con, "sleep %d" % INSTALLED_POLL, INSTALLED_POLL + 600)
+        st = installed_status(con)
+        print("note: %.0f s after create: %s, serial log %s, last line %r"
+              % (con.elapsed() - t0, st["state"], " ".join(st["bytes"]), st["last"]), flush=True)
+    return st
+
+
+def installed_disk(con):
+    """dom0's name of the installed disk (vdX), by its virtio serial."""
+    rc, out = shell_run(con, "for d in /sys/block/vd*; do [ \"$(cat $d/serial)\" = %s ] && "
+                        "echo ${d##*/}; done; true" % INSTALLED_SERIAL)
+    names = out.split()
+    return names[0] if rc == 0 and len(names) == 1 else ""
+
+
+def check_installed_boot(con, res, timeout, dev, mode):
+    """One boot of the installed disk in @mode (INSTALLED_MODES)."""
+    name, grub_line, root, disk, absent, hv = mode
+    step = "xl-hvm-installed/" + name
+    failed0 = res.failed
+    free0 = xl_free_memory(con)
+    rc, out = shell_run(con, "dd if=/usr/lib/petrel-domu/installed-%s.env of=/dev/%s bs=512 "
+                        "seek=2040 conv=notrunc && sync && rm -f %s && "
+                        "xl -vvv create /etc/xl-installed.cfg "
+                        "'disk=[\"format=raw,vdev=hda,access=rw,target=/dev/%s\"]' "
+                        "> /tmp/xl-installed.out 2>&1; r=$?; tail -n 5 /tmp/xl-installed.out; "
+                        "test $r = 0" % (name, dev, INSTALLED_LOG, dev), 4 * timeout)
+    res.check(step + "-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-600:]))
+    t0 = con.elapsed()
+    st = installed_wait(con, t0)
+    took = "%.0f s after create" % (con.elapsed() - t0)
+    res.check(step + "-grub", grub_line in st["grub"],
+              "no %r in %s: %r" % (grub_line, INSTALLED_LOG, st), "SeaBIOS booted GRUB")
+    m = [INSTALLED_MARKER_RE.match(l) for l in st["marker"]]
+    got = [(x.group(1), x.group(2).split(), x.group(3), x.group(4)) for x in m if x]
+    ok = [g for g in got if g[0] == root and disk in g[1] and absent not in g[1] and g[2] == hv and
+          ("xen_nopv" in g[3].split()) == (name == "nopv")]
+    res.check(step + "-marker", len(ok) == 1,
+              "marker lines %r: expected root %s, disk %s and no %s, hypervisor %s"
+              % (st["marker"], root, disk, absent, hv),
+              "%s; %s" % (took, st["marker"][0] if st["marker"] else ""))
+    res.check(step + "-shutdown", st["state"] and "s" in st["state"] and "c" not in st["state"],
+              "state %r %s: not shut down by its S5" % (st["state"], took), st["state"])
+    if res.failed > failed0:
+        shell_run(con, "tr -d '\\r' < %s | tail -n 40" % INSTALLED_LOG, 30)
+        hvm_failure_report(con, "xlinst", "/tmp/xl-installed.out")
+    xl_hvm_destroy_checks(con, res, (name + "-destroy", name + "-memory"), timeout, free0,
+                          "xlinst", "xl-hvm-installed")
+
+
+def check_xl_hvm_installed(con, res, timeout, modes):
+    step = "xl-hvm-installed"
+    dev = installed_disk(con)
+    if not res.check(step + "/disk", dev, "no virtio disk with serial %s in dom0 (--hvm-disk)"
+                     % INSTALLED_SERIAL, dev):
+        return
+    if not hvm_setup(con, res, step):
+        return
+    for mode in INSTALLED_MODES:
+        if mode[0] in modes:
+            check_installed_boot(con, res, timeout, dev, mode)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
 
@@ -2512,7 +2646,8 @@ def check_cpus_up(con, res, want, timeout):
 
 def run(args, res):
     argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
-                            extra=PCI_DEVICES, smp=args.smp)
+                            extra=PCI_DEVICES + hvm_disk_args(args.hvm_disk),
+                            smp=args.smp)
     hv_cmdline = hvboot.HV_CMDLINE[args.hv]
     print("qemu: %s" % hvboot.shell_quote(argv), flush=True)
     with SerialConsole(argv, log_path=args.log, echo=args.verbose) as con:
@@ -2546,6 +2681,9 @@ def run(args, res):
                                  or check_xl_hvm(con, res, args.cmd_timeout)),
                                 ("xl-hvm-memtest", lambda: "xl-hvm-memtest" not in args.only
                                  or check_xl_hvm_memtest(con, res, args.cmd_timeout)),
+                                ("xl-hvm-installed", lambda: "xl-hvm-installed" not in args.only
+                                 or check_xl_hvm_installed(con, res, args.cmd_timeout,
+                                                           args.hvm_modes)),
                                 ("pxenconsoled", lambda: console_checks.check_console(
                                     shell_fn(con), res, args.cmd_timeout)),
                                 ("xl-save", lambda: check_xl_save_restore(
@@ -2619,6 +2757,10 @@ def main():
                     "beside the domU")
     ap.add_argument("--migrate-faults", action="store_true",
                     help="in the xl-save step, first a migration whose link breaks half-way")
+    ap.add_argument("--hvm-disk", help="disk image for the xl-hvm-installed step, given to "
+                    "dom0 as a second virtio disk (on a snapshot)")
+    ap.add_argument("--hvm-modes", type=lambda v: v.split(","), default=["nopv", "pvhvm"],
+                    help="the xl-hvm-installed step's boots (comma separated: nopv, pvhvm)")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()

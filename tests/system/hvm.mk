@@ -12,6 +12,11 @@
 #   test-system-hvm-memtest-xen  memtest86+ (GRUB from the disk, then one
 #                         full pass of its tests) as an HVM guest on Xen 4.17
 #   test-system-hvm-memtest      the same on Petrel
+#   test-system-hvm-installed-xen  the installed Debian 12 disk of
+#                         tests/installed (GRUB in its MBR, Debian's kernel and
+#                         initramfs, systemd) as an HVM guest, booted with
+#                         xen_nopv and then with PV drivers, on Xen 4.17
+#   test-system-hvm-installed      the same on Petrel
 # (none in TEST_TARGETS: see docs/testing.md, "HVM guest with QEMU")
 
 DOM0_HVM := $(BUILD)/dom0-hvm
@@ -76,11 +81,36 @@ $(MEMTEST_IMG): $(MEMTEST_DIR)/.stamp tests/system/hvm-boot/memtest-grub.cfg tes
 	truncate -s 4M $@.tmp
 	mv $@.tmp $@
 
+# The installed Debian disk (step xl-hvm-installed): build-image.sh's disk
+# with GRUB put in its MBR and a marker service (hvm-boot/installed-disk.sh),
+# given to dom0's machine as a second virtio disk on a QEMU snapshot (the
+# guest's writes are thrown away), which the guest gets as phy:.  GRUB reads
+# the kernel's extra arguments from a GRUB environment block that dom0 writes
+# into the MBR gap before each boot: nopv.env (xen_nopv) or pvhvm.env (none).
+HVM_INSTALLED_DIR := $(DOM0_HVM)/installed
+HVM_INSTALLED_IMG := $(HVM_INSTALLED_DIR)/disk.img
+HVM_INSTALLED_ENV := $(DOM0_HVM)/installed-env
+
+$(HVM_INSTALLED_IMG): debian-image tests/system/hvm-boot/installed-disk.sh \
+		tests/system/hvm-boot/installed-grub.cfg tests/system/hvm-boot/installed-marker.sh \
+		tests/system/hvm-boot/installed-marker.service tests/system/hvm.mk
+	@test -f $(GRUB_PC_DIR)/boot.img || { echo "$(GRUB_PC_DIR) missing (make deps)"; exit 1; }
+	bash tests/system/hvm-boot/installed-disk.sh $(BUILD)/debian $(HVM_INSTALLED_DIR)
+
+$(HVM_INSTALLED_ENV)/.stamp: tests/system/hvm.mk
+	rm -rf $(HVM_INSTALLED_ENV) && mkdir -p $(HVM_INSTALLED_ENV)
+	grub-editenv $(HVM_INSTALLED_ENV)/nopv.env create
+	grub-editenv $(HVM_INSTALLED_ENV)/nopv.env set petrel_args=xen_nopv
+	grub-editenv $(HVM_INSTALLED_ENV)/pvhvm.env create
+	grub-editenv $(HVM_INSTALLED_ENV)/pvhvm.env set petrel_args=
+	@touch $@
+
 # Debian's toolstack again plus the device model and the firmware, and the
 # guests' disks and configs.
 $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 		$(DOM0_HVM)/dm/.stamp $(HVM_BOOT_IMG) tests/system/hvm-boot/xl-hvm.cfg \
-		$(MEMTEST_IMG) tests/system/hvm-boot/xl-memtest.cfg tests/system/hvm-boot/memtest-status.sh
+		$(MEMTEST_IMG) tests/system/hvm-boot/xl-memtest.cfg tests/system/hvm-boot/memtest-status.sh \
+		$(HVM_INSTALLED_ENV)/.stamp tests/system/hvm-boot/xl-installed.cfg
 	$(PYTHON) dom0-tools/initramfs/stage-xl.py --out $(DOM0_HVM)/tree \
 		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root --root $(DOM0_XL)/hotplug/root \
 		--root $(DOM0_HVM)/dm/root --program usr/libexec/xen-qemu-system-i386 \
@@ -92,11 +122,14 @@ $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 	install -D -m 644 tests/system/hvm-boot/xl-memtest.cfg $(DOM0_HVM)/tree/etc/xl-memtest.cfg
 	install -D -m 755 tests/system/hvm-boot/memtest-status.sh \
 		$(DOM0_HVM)/tree/usr/lib/petrel-domu/memtest-status.sh
+	install -D -m 644 tests/system/hvm-boot/xl-installed.cfg $(DOM0_HVM)/tree/etc/xl-installed.cfg
+	for m in nopv pvhvm; do install -D -m 644 $(HVM_INSTALLED_ENV)/$$m.env \
+		$(DOM0_HVM)/tree/usr/lib/petrel-domu/installed-$$m.env || exit 1; done
 	mkdir -p $(DOM0_HVM)/tree/var/log/xen
 	@touch $@
 
 .PHONY: dom0-image-hvm test-system-hvm test-system-hvm-xen test-system-hvm-memtest \
-	test-system-hvm-memtest-xen
+	test-system-hvm-memtest-xen test-system-hvm-installed test-system-hvm-installed-xen
 dom0-image-hvm: $(DOM0_HVM)/initramfs.cpio.gz
 
 # The kernel package dom0-image downloaded is reused.
@@ -124,3 +157,14 @@ test-system-hvm-memtest-xen: dom0-image-hvm $(XEN_REF)
 test-system-hvm-memtest: dom0-image-hvm $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_MEMTEST_ARGS) \
 		--log $(BUILD)/system/petrel-hvm-memtest-serial.log
+
+HVM_INSTALLED_ARGS := --kernel-dir $(DOM0_HVM) --only xl-hvm-installed --no-reboot \
+	--hvm-disk $(HVM_INSTALLED_IMG)
+
+test-system-hvm-installed-xen: dom0-image-hvm $(HVM_INSTALLED_IMG) $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen $(HVM_INSTALLED_ARGS) \
+		--log $(BUILD)/system/xen-hvm-installed-serial.log
+
+test-system-hvm-installed: dom0-image-hvm $(HVM_INSTALLED_IMG) $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_INSTALLED_ARGS) \
+		--log $(BUILD)/system/petrel-hvm-installed-serial.log

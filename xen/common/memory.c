@@ -18,6 +18,7 @@
 #include "hypercall.h"
 #include "pv_mm.h"
 #include "claim.h"
+#include "timer.h"
 #include "public/memory.h"
 
 /* The caller may act on @d: its own domain, or any for the control domain. */
@@ -338,6 +339,14 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 		return -ENOSYS;
 	}
 	rc = p2m_set_entry(d, x.gpfn, mfn);
+	/*
+	 * A guest mapping its shared_info reads its pvclock next (Linux's TSC
+	 * calibration): write it afresh, as Xen does at each schedule, since the
+	 * guest-physical page it was last mapped at may have been reused as RAM.
+	 */
+	if (!rc && x.space == XENMAPSPACE_shared_info && current->domain == d &&
+	    current->time_started)
+		update_vcpu_system_time(current);
 	if (rc || x.space != XENMAPSPACE_grant_table)
 		return rc;
 	if (x.idx & XENMAPIDX_grant_table_status)

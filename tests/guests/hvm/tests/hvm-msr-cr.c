@@ -6,7 +6,9 @@
  * CPUID offers MTRRs only if MTRRcap reads without #GP (hvmloader trusts the bit), and
  * MCA only if MCG_CAP does (Linux panics otherwise); TSC_AUX reads back where CPUID offers
  * rdtscp (the test runs on QEMU's max CPU, which has it), and XSAVE only if CR4.OSXSAVE
- * and xsetbv work (Petrel offers no XSAVE: setting OSXSAVE #GPs); a
+ * and xsetbv work (Petrel offers no XSAVE: setting OSXSAVE #GPs); CPUID leaf 7
+ * offers no 5-level paging (as on Xen 4.17: Linux's decompressor turns CR4.LA57
+ * on when it is offered) and CET or PKS only if their CR4 bits can be set; a
  * byte on the 0xE9 debug port reaches the console as a guest line.
  */
 #include "xtest.h"
@@ -147,6 +149,34 @@ static void xsave_offered(unsigned long cr4)
 	xtest_check(f < 0, "clearing CR4.OSXSAVE raised vector %d", f);
 }
 
+/* CPUID's promise of a CR4 bit: settable (and cleared again) if offered, #GP if not. */
+static void cr4_bit_offered(unsigned long cr4, int offered, unsigned long bit, const char *name)
+{
+	int f = write_cr(4, cr4 | bit);
+
+	printk("%s %s, setting its CR4 bit: vector %d\n", name, offered ? "offered" : "not offered",
+	       f);
+	if (!offered) {
+		xtest_check(f == GP, "CR4 bit of %s without it offered: vector %d, want #GP", name,
+			    f);
+		return;
+	}
+	xtest_check(f < 0, "CR4 bit of %s, offered, raised vector %d", name, f);
+	f = write_cr(4, cr4);
+	xtest_check(f < 0, "clearing the CR4 bit of %s raised vector %d", name, f);
+}
+
+static void leaf7_offered(unsigned long cr4)
+{
+	uint32_t a, b, c, d;
+
+	hvm_cpuid(7, 0, &a, &b, &c, &d);
+	printk("leaf 7.0: ebx %#x ecx %#x edx %#x\n", b, c, d);
+	xtest_check(!(c & (1u << 16)), "leaf 7.0 ecx %#x offers LA57", c);
+	cr4_bit_offered(cr4, (c & (1u << 7)) || (d & (1u << 20)), 1UL << 23, "CET");
+	cr4_bit_offered(cr4, c & (1u << 31), 1UL << 24, "PKS");
+}
+
 void test_main(void)
 {
 	unsigned long cr0 = read_cr(0), cr4 = read_cr(4);
@@ -182,5 +212,6 @@ void test_main(void)
 	f = write_cr(4, cr4);
 	xtest_check(f < 0, "writing CR4's own value raised vector %d", f);
 	xsave_offered(cr4);
+	leaf7_offered(cr4);
 	debug_port("hvm debug port line\n");
 }

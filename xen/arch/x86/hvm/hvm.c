@@ -305,6 +305,12 @@ static void xen_leaves(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	}
 }
 
+/* CPUID leaf 7 subleaf 0 features that come with a CR4 bit Petrel refuses */
+#define F7_ECX_CET_SS (1u << 7)
+#define F7_ECX_LA57 (1u << 16)
+#define F7_ECX_PKS (1u << 31)
+#define F7_EDX_CET_IBT (1u << 20)
+
 void hvm_handle_cpuid(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
@@ -329,6 +335,10 @@ void hvm_handle_cpuid(struct vcpu *v)
 			/* No MCE/MCA: there are no MCG MSRs either */
 			d &= ~((1u << 7) | (1u << 14));
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
+		} else if (leaf == 7 && (u32)r->rcx == 0) {
+			/* Only features whose CR4 bits cr4_valid_bits() allows */
+			c &= ~(F7_ECX_CET_SS | F7_ECX_LA57 | F7_ECX_PKS);
+			d &= ~F7_EDX_CET_IBT;
 		} else if (leaf == 0xd) {
 			a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
 		} else if (leaf == 0x80000001) {
