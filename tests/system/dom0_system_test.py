@@ -1485,7 +1485,7 @@ def check_xl_split(con, res, timeout, hostile=False):
 # Each prints a status line for each request and its verdict, then idles.
 HOSTILE_DISK = "/tmp/hostile-disk.img"
 HOSTILE_WAIT = 120  # seconds from xl create to the verdict under TCG
-HOSTILE_GUESTS = (("hostile", "blkif-hostile", 20), ("hostnet", "netif-hostile", 16))
+HOSTILE_GUESTS = (("hostile", "blkif-hostile", 23), ("hostnet", "netif-hostile", 16))
 DOM0_OOPS = "BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic"
 
 

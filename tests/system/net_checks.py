@@ -51,12 +51,12 @@ def domu_config(domu):
             % (mac, ip, "192.168.77.1", SHELL_PORT))
 
 
-def domu_sh(t, con, domu, cmd, timeout=60):
+def domu_sh(t, con, domu, cmd, timeout=120):
     """Run `cmd` in the domU's shell over the network; (its exit status or
     -1 if none came back, its output)."""
     cmd += " " if cmd.endswith("&") else "; "
     rc, out = t.shell_run(con, "printf '%%s\\n' %s | timeout %d nc %s %d" % (
-        shlex.quote("exec 2>&1; " + cmd + "echo domu-rc=$?"), timeout, domu[2], SHELL_PORT), timeout + 30)
+        shlex.quote("exec 2>&1; " + cmd + "echo domu-rc=$?"), timeout, domu[2], SHELL_PORT), timeout + 60)
     m = re.search(r"^domu-rc=(\d+)\r?$", out, re.M)
     return (int(m.group(1)) if m else -1), out.replace("\r", "")
 
@@ -107,8 +107,8 @@ def check_transfer(t, con, res, a, b):
                         "| nc %s %d; echo sent=$?; wait; cat /tmp/tx.sum"
                         % (XFER_MIB << 20, b[2], XFER_PORT), XFER_WAIT)
     secs = con.elapsed() - t0
-    rc3, got = domu_sh(t, con, b, "i=0; while [ ! -s /tmp/rx.sum ] && [ $i -lt 60 ]; do "
-                       "sleep 1; i=$((i+1)); done; cat /tmp/rx.sum")
+    rc3, got = domu_sh(t, con, b, "i=0; while [ ! -s /tmp/rx.sum ] && [ $i -lt 30 ]; do "
+                       "sleep 1; i=$((i+1)); done; cat /tmp/rx.sum", 120)
     tx = re.search(r"^([0-9a-f]{32})  -$", sent, re.M)
     rx = re.search(r"^([0-9a-f]{32})  -$", got, re.M)
     res.check("xl-net/transfer", rc == 0 and rc2 == 0 and "sent=0" in sent and tx and rx and
@@ -216,7 +216,7 @@ def wait_no_devices(t, con, timeout):
     _, out = t.shell_run(con, "i=0; while { [ -n \"$(/sbin/losetup -n -l -O NAME)\" ] || "
                          "[ -n \"$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)\" ]; "
                          "} && [ $i -lt 100 ]; do usleep 200000; i=$((i+1)); done; "
-                         + LEFTOVERS, timeout)
+                         + LEFTOVERS, timeout + 120)
     return out.replace("\r", "")
 
 
