@@ -145,7 +145,7 @@ def check_network_attach(t, con, res, a, domid, timeout):
     first = [("0", mac, "4")]
     rows = network_rows(t, con, name, first, timeout)
     res.check("xl-net/network-list-before", rows == first, "rows %r" % rows)
-    rc, out = t.xl_run(con, "xl network-attach %s bridge=xenbr0,mac=%s" % (name, HOT_MAC),
+    rc, out = t.xl_run(con, "xl network-attach %s bridge=xenbr0 mac=%s" % (name, HOT_MAC),
                        timeout)
     rows = network_rows(t, con, name, first + [("1", HOT_MAC, "4")], timeout)
     res.check("xl-net/network-attach", rc == 0 and rows == first + [("1", HOT_MAC, "4")],
@@ -202,7 +202,7 @@ def check_block_attach(t, con, res, b, timeout):
                            "[ $i -lt 50 ]; do usleep 200000; i=$((i+1)); done; "
                            "xl block-list %s; /sbin/losetup -n -l -O BACK-FILE; "
                            "dd if=%s bs=512 skip=8 count=1 2>/dev/null | tr -d '\\000'"
-                           % (HOT_DISK, name, HOT_DISK, HOT_DISK), timeout)
+                           % (HOT_DISK, name, HOT_DISK), timeout)
     res.check("xl-net/block-detach", rc == 0 and rc2 == 0 and HOT_VDEV not in left and
               "51728" not in state and HOT_LINE in state and
               HOT_DISK not in state.replace(HOT_LINE, ""),
