@@ -261,6 +261,8 @@ def dev_cycle(t, con, timeout, free, before):
 
 
 def check_dev_cycles(t, con, res, timeout):
+    # xl create waits for the console daemon to take the guest's console
+    t.shell_run(con, "%s && echo started" % t.XENCONSOLED, timeout)
     rc, _, _ = t.make_domu_disks(con, timeout, (DEV_DISK,))
     free = t.free_memory(con)
     before = wait_no_devices(t, con, timeout)
@@ -275,3 +277,4 @@ def check_dev_cycles(t, con, res, timeout):
               "cycle %d of %d: %s; console %r; dmesg %r"
               % (done + 1, DEV_CYCLES, problem, trouble, oops[:5]),
               "%d cycles, %s MiB free" % (done, free))
+    t.shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)

@@ -43,7 +43,7 @@
 #                         cycles of hello.elf with a disk and a vif it never connects;
 #                         -xen on Xen 4.17 (not in TEST_TARGETS: the transfer alone
 #                         takes minutes under nested TCG)
-#   test-system-split-cycles  100 of those cycles (-xen on Xen 4.17)
+#   test-system-split-cycles  SPLIT_CYCLES (100) of those cycles (-xen on Xen 4.17)
 #   test-system-multi     four Linux domUs at once (step xl-multi; -xen on Xen
 #                         4.17; not in TEST_TARGETS: about 13 min under load)
 #   test-system-smp       test-system's checks on a 2-CPU machine (multi-threaded
@@ -242,6 +242,7 @@ test-system-split-quick-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/blkif-hostile.el
 # Two Linux domUs on xenbr0, the transfer, hot attach and detach, and the
 # device cycles (tests/system/net_checks.py).
 SYSTEM_SPLIT_NET := --only xl-net,xl-dev-cycles --no-reboot
+SPLIT_CYCLES ?= 100
 
 test-system-split-net: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(SYSTEM_SPLIT_NET) \
@@ -251,11 +252,11 @@ test-system-split-net-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_NET) --log $(BUILD)/system/xen-split-net-serial.log
 
 test-system-split-cycles: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
-	DEV_CYCLES=100 $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-dev-cycles \
+	DEV_CYCLES=$(SPLIT_CYCLES) $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-dev-cycles \
 		--no-reboot --log $(BUILD)/system/petrel-split-cycles-serial.log
 
 test-system-split-cycles-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
-	DEV_CYCLES=100 $(SYSTEM_TEST) --hv xen --only xl-dev-cycles --no-reboot \
+	DEV_CYCLES=$(SPLIT_CYCLES) $(SYSTEM_TEST) --hv xen --only xl-dev-cycles --no-reboot \
 		--log $(BUILD)/system/xen-split-cycles-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
