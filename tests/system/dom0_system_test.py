@@ -52,6 +52,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 refused and leave no domain, then the intact one restores
                 (step xl-save); four Linux domUs at once, each created while
                 the others boot (step xl-multi, xl-multi/*);
+                with --only xl-net, two Linux domUs and dom0 on xenbr0
+                (net_checks.py: pings, a TCP transfer, vif and disk hot
+                attach and detach; xl-net/*); with --only xl-dev-cycles,
+                create/destroy cycles of hello.elf with a disk and a vif;
                 then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
@@ -146,6 +150,7 @@ import hvboot  # noqa: E402
 import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
+import net_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -1793,7 +1798,7 @@ def check_pxl_split(con, res, timeout):
 # Each prints a status line for each request and its verdict, then idles.
 HOSTILE_DISK = "/tmp/hostile-disk.img"
 HOSTILE_WAIT = 120  # seconds from xl create to the verdict under TCG
-HOSTILE_GUESTS = (("hostile", "blkif-hostile", 20), ("hostnet", "netif-hostile", 16))
+HOSTILE_GUESTS = (("hostile", "blkif-hostile", 23), ("hostnet", "netif-hostile", 16))
 DOM0_OOPS = "BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic"
 
 
@@ -2696,6 +2701,12 @@ def run(args, res):
                                  or check_pxl_split(con, res, args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
+                                ("xl-net", lambda: "xl-net" not in args.only
+                                 or net_checks.check_xl_net(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("xl-dev-cycles", lambda: "xl-dev-cycles" not in args.only
+                                 or net_checks.check_dev_cycles(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
                                 ("xl-pvh-linux", lambda: "xl-pvh-linux" not in args.only

@@ -42,6 +42,15 @@
 #                         and netif frontends beside it, all destroyed with their
 #                         backends torn down; -xen on Xen 4.17 (both in TEST_TARGETS;
 #                         4 min on Petrel at load ~10, 7 min on Xen at load ~17)
+#   test-system-split-net two Linux domUs and dom0 on xenbr0 (steps xl-net and
+#                         xl-dev-cycles, tests/system/net_checks.py): pings in every
+#                         direction, NET_XFER_MIB (100) MiB over TCP from one domU to
+#                         the other with matching MD5 sums, a vif and a disk hot
+#                         attached and detached, then DEV_CYCLES (3) create/destroy
+#                         cycles of hello.elf with a disk and a vif it never connects;
+#                         -xen on Xen 4.17 (not in TEST_TARGETS: the transfer alone
+#                         takes minutes under nested TCG)
+#   test-system-split-cycles  SPLIT_CYCLES (100) of those cycles (-xen on Xen 4.17)
 #   test-system-multi     four Linux domUs at once (step xl-multi; -xen on Xen
 #                         4.17; not in TEST_TARGETS: about 13 min under load)
 #   test-system-smp       test-system's checks on a 2-CPU machine (multi-threaded
@@ -100,6 +109,8 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-pxl-split test-pxl-split-xen test-system-pvh-linux test-system-pvh-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
+	test-system-split-net test-system-split-net-xen \
+	test-system-split-cycles test-system-split-cycles-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen \
 	test-system-migrate2 test-system-migrate2-xen
 xen-ref: $(XEN_REF)
@@ -248,6 +259,26 @@ test-system-split-quick: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/blkif-hostile.e
 test-system-split-quick-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/blkif-hostile.elf \
 		$(GUEST_OUT)/netif-hostile.elf
 	$(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_QUICK) --log $(BUILD)/system/xen-split-quick-serial.log
+
+# Two Linux domUs on xenbr0, the transfer, hot attach and detach, and the
+# device cycles (tests/system/net_checks.py).
+SYSTEM_SPLIT_NET := --only xl-net,xl-dev-cycles --no-reboot
+SPLIT_CYCLES ?= 100
+
+test-system-split-net: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(SYSTEM_SPLIT_NET) \
+		--log $(BUILD)/system/petrel-split-net-serial.log
+
+test-system-split-net-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+	$(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_NET) --log $(BUILD)/system/xen-split-net-serial.log
+
+test-system-split-cycles: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
+	DEV_CYCLES=$(SPLIT_CYCLES) $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-dev-cycles \
+		--no-reboot --log $(BUILD)/system/petrel-split-cycles-serial.log
+
+test-system-split-cycles-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+	DEV_CYCLES=$(SPLIT_CYCLES) $(SYSTEM_TEST) --hv xen --only xl-dev-cycles --no-reboot \
+		--log $(BUILD)/system/xen-split-cycles-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 2 --boot-timeout 600 \

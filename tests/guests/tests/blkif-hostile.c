@@ -16,7 +16,11 @@
  * access is refused (GTF_reading|GTF_writing, as on Xen); a guest that
  * overwrites the entry anyway and grants another frame under the same
  * reference finds the backend still using the old frame and the new one
- * untouched, for a read and for a write. Last, the producer index jumps far
+ * untouched, for a read and for a write. A page granted for a read has its
+ * entry cleared as soon as the request is on the ring: the backend either
+ * mapped it first (the read lands there) or fails the request. Then 100000
+ * notifications of the backend, and a read must still work. Last, the
+ * producer index jumps far
  * ahead: the backend must stop serving the ring without answering. The guest prints
  *	blkif-hostile: verdict SUCCESS|FAILURE
  * and then idles until the toolstack destroys it.
@@ -72,6 +76,7 @@ enum {
 	RO_REF,
 	UNGRANTED_REF,
 	REVOKE_REF,
+	MIDIO_REF,
 	BEYOND_REF = 5000
 };
 
@@ -81,6 +86,7 @@ static char data_page[4096] __attribute__((aligned(4096)));
 static char ro_page[4096] __attribute__((aligned(4096)));
 static char old_page[4096] __attribute__((aligned(4096)));
 static char swap_page[4096] __attribute__((aligned(4096)));
+static char midio_page[4096] __attribute__((aligned(4096)));
 
 static struct pvfront_ring ring;
 static uint64_t next_id = 1;
@@ -273,6 +279,52 @@ static void check_revoke(void)
 	xtest_check(all_bytes(swap_page, 0x5a), "the frame swapped in changed");
 }
 
+/*
+ * The grant of a read's page revoked (its entry cleared) right after the
+ * request is put on the ring, while the backend has yet to map it: the
+ * request fails, or, if the backend mapped the page first, the read is in it.
+ */
+static void check_revoke_mid_io(void)
+{
+	struct blk_req r = one_seg(BLKIF_OP_READ, 0, MIDIO_REF, 0, 7);
+	struct blk_rsp rsp = { .status = NO_RESPONSE };
+	bool read;
+
+	memset(midio_page, 0, sizeof(midio_page));
+	pvfront_grant(MIDIO_REF, midio_page, GTF_permit_access);
+	r.id = next_id++;
+	pvfront_ring_push(&ring, &r, sizeof(r));
+	pvfront_grant(MIDIO_REF, midio_page, 0);
+	if (!pvfront_ring_pop(&ring, &rsp, sizeof(rsp), PVFRONT_WAIT_MS))
+		rsp.status = NO_RESPONSE;
+	read = !strncmp(midio_page, "PETREL-DISK dom0 ", 17);
+	printk("blkif-hostile: revoke-mid-io status %d (%s)\n", rsp.status,
+	       read ? "read landed" : "page untouched");
+	xtest_check(rsp.id == r.id && ((rsp.status == BLKIF_RSP_OKAY && read) ||
+				       (rsp.status == BLKIF_RSP_ERROR && all_bytes(midio_page, 0))),
+		    "revoked in flight: id %lu of %lu, status %d, page %.40s",
+		    (unsigned long)rsp.id, (unsigned long)r.id, rsp.status, midio_page);
+}
+
+/* FLOOD_SENDS notifications of the backend in a row; then a read still works. */
+#define FLOOD_SENDS 100000
+static void check_flood(void)
+{
+	uint64_t start = hammer_now();
+	unsigned long failed = 0;
+
+	for (int i = 0; i < FLOOD_SENDS; i++)
+		failed += evtchn_port_op(EVTCHNOP_send, ring.port) != 0;
+	printk("blkif-hostile: flood status %d (%d sends, %lu refused, %lu ms)\n", failed ? -1 : 0,
+	       FLOOD_SENDS, failed, (unsigned long)((hammer_now() - start) / MS));
+	xtest_check(!failed, "flood: %lu of %d sends refused", failed, FLOOD_SENDS);
+	memset(data_page, 0, sizeof(data_page));
+	expect("read-after-flood", one_seg(BLKIF_OP_READ, 0, DATA_REF, 0, 7), BLKIF_RSP_OKAY,
+	       BLKIF_RSP_OKAY);
+	xtest_check(!strncmp(data_page, "PETREL-DISK dom0 ", 17), "after the flood: %.40s",
+		    data_page);
+}
+
 /* The producer index far past what the ring holds: no answer may come. */
 static void check_prod_ahead(void)
 {
@@ -302,6 +354,8 @@ void test_main(void)
 		check_revoke();
 		printk("blkif-hostile: revoke checks took %lu ms\n",
 		       (unsigned long)((hammer_now() - start) / MS));
+		check_revoke_mid_io();
+		check_flood();
 		check_prod_ahead();
 	}
 	pvfront_finish("blkif-hostile");
