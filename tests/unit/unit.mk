@@ -30,6 +30,7 @@ UNIT_SRCS_test_cmdline := xen/common/cmdline.c
 UNIT_SRCS_test_memmap := xen/common/memmap.c
 UNIT_SRCS_test_rangeset := xen/common/rangeset.c
 UNIT_SRCS_test_logdirty := xen/common/logdirty.c
+UNIT_SRCS_test_tsc_calib := xen/common/tsc_calib.c
 UNIT_SRCS_test_io_caps := xen/common/io_caps.c xen/common/rangeset.c
 $(UNIT_OUT)/test_io_caps.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_acpi := xen/common/acpi_tables.c

@@ -7,6 +7,7 @@
 #include "page.h"
 #include "console.h"
 #include "apic.h"
+#include "tsc_calib.h"
 
 #define APIC_DEFAULT_BASE 0xFEE00000UL
 #define APIC_ID 0x20
@@ -25,8 +26,12 @@
 #define APIC_TIMER_DIV 0x3E0
 #define APIC_LVT_MASKED (1u << 16)
 
-#define PIT_HZ 1193182UL
-#define CALIBRATE_MS 10
+/* Calibration: rounds of at least 25 ms each, the median of three good ones. */
+#define CAL_ROUNDS 3
+#define CAL_ATTEMPTS 6
+#define CAL_READS 4
+#define CAL_MIN_TICKS ((u32)(PIT_HZ * 25 / 1000))
+#define CAL_MAX_POLLS (1u << 20)
 
 static volatile u32 *apic_regs;
 /* The firmware left the local APICs in x2APIC mode: registers are MSRs. */
@@ -115,31 +120,78 @@ static void pic_disable(void)
 	outb(0xa1, 0xff);
 }
 
-/* Busy-wait CALIBRATE_MS on PIT channel 2, measuring TSC and APIC timer. */
+/* PIT channel 2 counting down from 0xffff in mode 0, its output low until 0. */
+static void pit_start(void)
+{
+	outb(0x61, (u8)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
+	outb(0x43, 0xb0);			      /* channel 2, lobyte/hibyte, mode 0 */
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
+}
+
+static bool pit_expired(void)
+{
+	return inb(0x61) & 0x20;
+}
+
+static void pit_read(struct cal_sample *s)
+{
+	u32 lo, hi;
+
+	s->tsc_before = rdtsc();
+	outb(0x43, 0x80); /* latch channel 2 */
+	lo = inb(0x42);
+	hi = inb(0x42);
+	s->apic = apic_read(APIC_TIMER_CUR);
+	s->tsc_after = rdtsc();
+	s->pit = lo | hi << 8;
+}
+
+/* Of a few readings in a row, the one taken in the least time. */
+static void pit_sample(struct cal_sample *out)
+{
+	struct cal_sample s[CAL_READS];
+
+	for (unsigned int i = 0; i < CAL_READS; i++)
+		pit_read(&s[i]);
+	*out = *cal_tightest(s, CAL_READS);
+}
+
+/*
+ * One window of at least CAL_MIN_TICKS. A window whose end may lie past the
+ * PIT's terminal count (it wraps in mode 0) is refused.
+ */
+static bool calibrate_round(struct cal_rates *r)
+{
+	struct cal_sample a, b;
+	unsigned int polls = 0;
+
+	pit_start();
+	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	pit_sample(&a);
+	do {
+		pit_sample(&b);
+		if (pit_expired() || ++polls > CAL_MAX_POLLS)
+			return false;
+	} while (b.pit < a.pit && a.pit - b.pit < CAL_MIN_TICKS);
+	return cal_window(&a, &b, CAL_MIN_TICKS, r);
+}
+
 static void calibrate(void)
 {
-	u32 count = (u32)(PIT_HZ * CALIBRATE_MS / 1000);
-	u64 t0, t1;
-	u32 a0, a1;
+	struct cal_rates r[CAL_ROUNDS], m;
+	unsigned int good = 0;
 
-	outb(0x61, (u8)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
-	outb(0x43, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
-	outb(0x42, (u8)count);
-	outb(0x42, (u8)(count >> 8));
-	apic_write(APIC_TIMER_INIT, 0xffffffff);
-	t0 = rdtsc();
-	a0 = apic_read(APIC_TIMER_CUR);
-	while (!(inb(0x61) & 0x20))
-		cpu_relax();
-	t1 = rdtsc();
-	a1 = apic_read(APIC_TIMER_CUR);
+	for (unsigned int i = 0; i < CAL_ATTEMPTS && good < CAL_ROUNDS; i++)
+		if (calibrate_round(&r[good]))
+			good++;
 	apic_write(APIC_TIMER_INIT, 0);
-	tsc_per_ms = (t1 - t0) / CALIBRATE_MS;
-	apic_per_ms = (u64)(a0 - a1) / CALIBRATE_MS;
-	if (!tsc_per_ms)
-		tsc_per_ms = 1000000;
-	if (!apic_per_ms)
-		apic_per_ms = 1000;
+	m = cal_median(r, good);
+	tsc_per_ms = m.tsc_per_ms ? m.tsc_per_ms : 1000000;
+	apic_per_ms = m.apic_per_ms ? m.apic_per_ms : 1000;
+	if (good < CAL_ROUNDS)
+		printk(XENLOG_WARNING "time: %u of %u PIT calibration rounds usable\n", good,
+		       CAL_ROUNDS);
 }
 
 /* This CPU's local APIC on, its timer masked (software enable, divider). */
