@@ -71,19 +71,28 @@ static int parse_bool(const char *s, size_t len)
 	return -1;
 }
 
-/* Parse a decimal number that must end exactly at @end. */
-static int parse_uint(const char *s, const char *end, u32 *out)
+/*
+ * Parse a number in @base (0: as C writes it) that must end exactly at @end
+ * and be at most @max.
+ */
+static int parse_number(const char *s, const char *end, int base, unsigned long max, u32 *out)
 {
 	const char *p;
 	unsigned long v;
 
 	if (s >= end || *s < '0' || *s > '9')
 		return -1;
-	v = strtoul(s, &p, 10);
-	if (p != end || v > 0xffffffffUL)
+	v = strtoul(s, &p, base);
+	if (p != end || v > max)
 		return -1;
 	*out = (u32)v;
 	return 0;
+}
+
+/* A decimal number that must end exactly at @end. */
+static int parse_uint(const char *s, const char *end, u32 *out)
+{
+	return parse_number(s, end, 10, 0xffffffffUL, out);
 }
 
 static int opt_console(struct boot_options *opt, const struct val *v, bool negated)
@@ -379,16 +388,7 @@ static int opt_ipi_selftest(struct boot_options *opt, const struct val *v, bool 
 /* A grant limit: a number as C writes it (Xen's simple_strtoul base 0), at most INT_MAX. */
 static int parse_gnttab_limit(const struct val *v, u32 *out)
 {
-	const char *end = v->s + v->len, *p;
-	unsigned long n;
-
-	if (!v->len || *v->s < '0' || *v->s > '9')
-		return -1;
-	n = strtoul(v->s, &p, 0);
-	if (p != end || n > 0x7fffffffUL)
-		return -1;
-	*out = (u32)n;
-	return 0;
+	return parse_number(v->s, v->s + v->len, 0, 0x7fffffffUL, out);
 }
 
 static int opt_gnttab_max_frames(struct boot_options *opt, const struct val *v, bool negated)
