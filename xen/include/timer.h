@@ -67,6 +67,9 @@ u64 rtc_boot_seconds(void);
  */
 void pvclock_scale(u64 hz, u32 *mul, s8 *shift);
 u64 pvclock_apply(u64 ticks, u32 mul, s8 shift);
+/* Xen's CPUID time leaf for @d, sub-leaf @sub. */
+#define XEN_CPUID_TIME_LEAF 0x40000003u
+void cpuid_time_leaf(const struct domain *d, u32 sub, u32 *a, u32 *b, u32 *c, u32 *dx);
 
 /* common/vcpu.c: timers and runstate of a vCPU. */
 void vcpu_timers_init(struct vcpu *v);

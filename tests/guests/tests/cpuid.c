@@ -31,6 +31,18 @@ void test_main(void)
 	xtest_check(a == 1, "hypercall pages %u, expected 1", a);
 	xtest_check(b == 0x40000000, "hypercall MSR %#x, expected 0x40000000", b);
 
+	/* The time leaf: a PV initial domain has no TSC settings of its own. */
+	xen_cpuid(XEN_CPUID_BASE + 3, 0, &a, &b, &c, &d);
+	printk("leaf %#x.0: flags %#x mode %u khz %u incarnation %u\n", XEN_CPUID_BASE + 3, a, b, c,
+	       d);
+	xtest_check(!(a & 1) && b == 0 && c == 0 && d == 0,
+		    "time leaf of dom0: flags %#x mode %u khz %u incarnation %u", a, b, c, d);
+	xen_cpuid(XEN_CPUID_BASE + 3, 1, &a, &b, &c, &d);
+	xtest_check(c == 0 && d == 0, "time leaf scale of dom0: %#x shift %d", c, (int)d);
+	xen_cpuid(XEN_CPUID_BASE + 3, 2, &a, &b, &c, &d);
+	printk("leaf %#x.2: host khz %u\n", XEN_CPUID_BASE + 3, a);
+	xtest_check(a >= 100000, "time leaf host kHz %u", a);
+
 	/* Ordinary leaves go through the same path: a vendor, and the hypervisor bit. */
 	xen_cpuid(0, 0, &a, &b, &c, &d);
 	memcpy(sig, &b, 4);

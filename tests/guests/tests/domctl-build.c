@@ -437,6 +437,11 @@ static void settings(uint16_t dom)
 	rc = domctl(XEN_DOMCTL_setnodeaffinity, dom, &op);
 	xtest_check(rc == -EINVAL, "setnodeaffinity with no node: %ld", rc);
 	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_gettscinfo, dom, &op);
+	xtest_check(rc == 0 && op.u.tsc.mode == 0 && op.u.tsc.incarnation == 1,
+		    "gettscinfo of a new domain: %ld, mode %u incarnation %u", rc, op.u.tsc.mode,
+		    op.u.tsc.incarnation);
+	memset(&op, 0, sizeof(op));
 	op.u.tsc.incarnation = 5;
 	rc = domctl(XEN_DOMCTL_settscinfo, dom, &op);
 	xtest_check(rc == 0, "settscinfo(default): %ld", rc);

@@ -15,6 +15,7 @@
 #include "apic.h"
 
 /* What time.c needs from the rest of the hypervisor. */
+volatile u64 cpu_online_mask = 1;
 static u64 fake_khz = 2600000;
 u64 tsc_khz(void)
 {
@@ -149,6 +150,40 @@ static void test_record(void **state)
 	assert_true(system_time() >= 12345);
 }
 
+/* CPUID 0x40000003: a PV initial domain reads no settings, others the host's. */
+static void test_time_leaf(void **state)
+{
+	struct domain d;
+	u32 a, b, c, dx, mul;
+	s8 shift;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	pvclock_scale(fake_khz * 1000, &mul, &shift);
+	cpuid_time_leaf(&d, 0, &a, &b, &c, &dx);
+	assert_int_equal(a & 1, 0); /* never emulated */
+	assert_int_equal(b, 0);
+	assert_int_equal(c, 0);
+	cpuid_time_leaf(&d, 1, &a, &b, &c, &dx);
+	assert_true(a == 0 && b == 0 && c == 0 && dx == 0);
+	cpuid_time_leaf(&d, 2, &a, &b, &c, &dx);
+	assert_int_equal(a, fake_khz);
+
+	d.domain_id = 3;
+	d.arch.tsc_mode = 2;
+	d.arch.incarnation = 4;
+	cpuid_time_leaf(&d, 0, &a, &b, &c, &dx);
+	assert_true(b == 2 && c == fake_khz && dx == 4);
+	cpuid_time_leaf(&d, 1, &a, &b, &c, &dx);
+	assert_true(a == 0 && b == 0 && c == mul && dx == (u32)(s32)shift);
+	d.domain_id = 0;
+	d.arch.is_hvm = true;
+	cpuid_time_leaf(&d, 0, &a, &b, &c, &dx);
+	assert_int_equal(c, fake_khz);
+	cpuid_time_leaf(&d, 3, &a, &b, &c, &dx);
+	assert_true(a == 0 && b == 0 && c == 0 && dx == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_scale_accuracy),
 		cmocka_unit_test(test_scale_monotonic),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_time_leaf),
 	};
 
 	return cmocka_run_group_tests_name("pvclock", tests, NULL, NULL);

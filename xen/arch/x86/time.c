@@ -13,6 +13,8 @@
 #include "apic.h"
 #include "console.h"
 #include "domain.h"
+#include "hvm.h"
+#include "smp.h"
 #include "timer.h"
 #include "uaccess.h"
 #include "public/xen.h"
@@ -51,6 +53,61 @@ u64 pvclock_apply(u64 ticks, u32 mul, s8 shift)
 	else
 		ticks <<= shift;
 	return (u64)(((unsigned __int128)ticks * mul) >> 32);
+}
+
+#define TIME_LEAF_HOST_TSC_RELIABLE (1u << 1)
+#define TIME_LEAF_RDTSCP (1u << 2)
+
+static bool host_tsc_reliable(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x80000007)
+		return num_online_cpus() == 1;
+	cpuid_count(0x80000007, 0, &a, &b, &c, &d);
+	return (d & (1u << 8)) || num_online_cpus() == 1; /* invariant TSC */
+}
+
+static bool host_has_rdtscp(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+	return d & (1u << 27);
+}
+
+/*
+ * Sub-leaf 0: flags (the TSC is never emulated: bit 0 clear), the TSC
+ * mode, the guest's TSC kHz, the incarnation; 1: the TSC offset (none
+ * here: the guest reads the host's TSC) and the TSC-to-ns scale; 2: the
+ * host's kHz. As on Xen, a PV initial domain has no time settings: its
+ * kHz and scale read 0.
+ */
+void cpuid_time_leaf(const struct domain *d, u32 sub, u32 *a, u32 *b, u32 *c, u32 *dx)
+{
+	bool unset = !is_hvm_domain(d) && d->domain_id == 0;
+	u32 mul;
+	s8 shift;
+
+	*a = *b = *c = *dx = 0;
+	pvclock_scale(tsc_khz() * 1000, &mul, &shift);
+	switch (sub) {
+	case 0:
+		*a = (host_tsc_reliable() ? TIME_LEAF_HOST_TSC_RELIABLE : 0) |
+		     (host_has_rdtscp() ? TIME_LEAF_RDTSCP : 0);
+		*b = d->arch.tsc_mode;
+		*c = unset ? 0 : (u32)tsc_khz();
+		*dx = d->arch.incarnation;
+		break;
+	case 1:
+		*c = unset ? 0 : mul;
+		*dx = unset ? 0 : (u32)(s32)shift;
+		break;
+	case 2:
+		*a = (u32)tsc_khz();
+		break;
+	}
 }
 
 static void time_setup(void)

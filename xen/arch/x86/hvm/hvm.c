@@ -19,6 +19,7 @@
 #include "hvm_params.h"
 #include "ipi.h"
 #include "uaccess.h"
+#include "timer.h"
 #include "public/xen.h"
 #include "public/sched.h"
 #include "public/version.h"
@@ -86,6 +87,7 @@ int hvm_domain_init(struct domain *d)
 	memset(&d->arch.hvm, 0, sizeof(d->arch.hvm));
 	d->arch.hvm.params[HVM_PARAM_TRIPLE_FAULT_REASON] = SHUTDOWN_reboot; /* Xen's default */
 	d->arch.hvm.callback_vector = -1;
+	d->arch.incarnation = 1; /* as any domain's but PV dom0's (arch_domain_create) */
 	rc = p2m_init(d);
 	/* vCPUs made before the domain became HVM; later ones come through arch_vcpu_create. */
 	for (unsigned int i = 0; !rc && i < MAX_VIRT_CPUS; i++)
@@ -296,6 +298,9 @@ static void xen_leaves(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	case 2:
 		*a = 1; /* one hypercall page */
 		*b = HVM_HYPERCALL_MSR;
+		break;
+	case 3:
+		cpuid_time_leaf(v->domain, (u32)v->arch.hvm.regs.rcx, a, b, c, d);
 		break;
 	case 4:
 		*a = (1u << 3) | (1u << 4) | (1u << 6); /* vcpu id, domid, upcall vector */

@@ -51,6 +51,8 @@ int arch_domain_create(struct domain *d)
 	if (!d->shared_info)
 		return -ENOMEM;
 	share_xen_page_with_guest(mfn_to_page(virt_to_mfn(d->shared_info)), d);
+	/* Xen's TSC settings at creation count one incarnation, but for PV dom0. */
+	d->arch.incarnation = d->domain_id ? 1 : 0;
 	return 0;
 }
 

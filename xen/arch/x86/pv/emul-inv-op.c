@@ -7,6 +7,7 @@
 #include "uaccess.h"
 #include "domain.h"
 #include "pv.h"
+#include "timer.h"
 
 static const u8 forced_cpuid[] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
 
@@ -18,7 +19,10 @@ bool pv_emulate_invalid_op(struct cpu_regs *r)
 	if (copy_from_guest(insn, r->rip, sizeof(insn)) ||
 	    memcmp(insn, forced_cpuid, sizeof(insn)))
 		return false;
-	pv_cpuid((u32)r->rax, (u32)r->rcx, &a, &b, &c, &d);
+	if ((u32)r->rax == XEN_CPUID_TIME_LEAF)
+		cpuid_time_leaf(current->domain, (u32)r->rcx, &a, &b, &c, &d);
+	else
+		pv_cpuid((u32)r->rax, (u32)r->rcx, &a, &b, &c, &d);
 	r->rax = a;
 	r->rbx = b;
 	r->rcx = c;
