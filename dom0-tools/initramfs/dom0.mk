@@ -82,12 +82,13 @@ $(SAVE_CORRUPT): dom0-tools/dom0-test/save-corrupt.c $(wildcard include/public/*
 dom0-image: $(BUILD)/dom0/initramfs.cpio.gz
 dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz
 
+# build-dom0.sh with the tools, links and trees of every dom0 image; the
+# suite, the output directory and the image's own arguments follow.
+BUILD_DOM0 = bash dom0-tools/initramfs/build-dom0.sh $(addprefix --tool ,$(DOM0_TOOLS)) \
+	$(addprefix --link ,$(DOM0_LINKS)) $(addprefix --tree ,$(DOM0_TREES))
+
 $(BUILD)/dom0/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
-	bash dom0-tools/initramfs/build-dom0.sh --suite stable --out $(BUILD)/dom0 \
-		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS)) \
-		$(addprefix --tree ,$(DOM0_TREES)) --domu $(DOMU_ROOTFS)
+	$(BUILD_DOM0) --suite stable --out $(BUILD)/dom0 --domu $(DOMU_ROOTFS)
 
 $(BUILD)/dom0-6.12/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)
-	bash dom0-tools/initramfs/build-dom0.sh --suite backports --out $(BUILD)/dom0-6.12 \
-		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS)) \
-		$(addprefix --tree ,$(DOM0_TREES)) --domu $(DOMU_ROOTFS)
+	$(BUILD_DOM0) --suite backports --out $(BUILD)/dom0-6.12 --domu $(DOMU_ROOTFS)

@@ -76,6 +76,14 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 vCPUs built by Petrel's `pxl create` (type = "pvh"): its
                 marker, listed and paused by Debian's xl, `pxl reboot`,
                 `pxl shutdown`, free memory back (xl-pvh-linux/pxl*)
+  xl-pvgrub/*   only with --only xl-pvgrub and the dom0-image-pvgrub image
+                (tests/system/pvgrub.mk, pvgrub_checks.py): Debian's PV GRUB
+                (grub-xen-host) as the kernel of a domU whose read-only disk
+                holds grub.cfg, dom0's kernel and a busybox initramfs; built
+                paused by Debian's xl, then by pxl, each tool's `console`
+                attached before the unpause shows GRUB's line from grub.cfg
+                and the kernel's /init marker with grub.cfg's command line;
+                the domain powers itself off and is gone, free memory back
   xl-hvm/*      only with --only xl-hvm and the dom0-image-hvm image
                 (tests/system/hvm.mk): with Debian's xenconsoled running
                 (libxl waits for the console tty it writes), `xl create` of
@@ -151,6 +159,7 @@ import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
 import net_checks  # noqa: E402
+import pvgrub_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -2711,6 +2720,9 @@ def run(args, res):
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
                                 ("xl-pvh-linux", lambda: "xl-pvh-linux" not in args.only
                                  or check_xl_pvh_linux(con, res, args.cmd_timeout)),
+                                ("xl-pvgrub", lambda: "xl-pvgrub" not in args.only
+                                 or pvgrub_checks.check_pvgrub(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("pxl-linux", lambda: "pxl-linux" not in args.only
                                  or check_pxl_linux(con, res, args.cmd_timeout)),
                                 ("pxl-linux-restore", lambda: "pxl-linux-restore" not in args.only

@@ -136,9 +136,7 @@ dom0-image-hvm: $(DOM0_HVM)/initramfs.cpio.gz
 $(DOM0_HVM)/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS) $(DOM0_HVM)/tree.stamp \
 		$(BUILD)/dom0/initramfs.cpio.gz
 	mkdir -p $(DOM0_HVM)/debs && cp -n $(BUILD)/dom0/debs/*.deb $(DOM0_HVM)/debs/
-	bash dom0-tools/initramfs/build-dom0.sh --suite stable --out $(DOM0_HVM) \
-		$(addprefix --tool ,$(DOM0_TOOLS)) $(addprefix --link ,$(DOM0_LINKS)) \
-		$(addprefix --tree ,$(DOM0_TREES)) --tree $(DOM0_HVM)/tree --domu $(DOMU_ROOTFS)
+	$(BUILD_DOM0) --suite stable --out $(DOM0_HVM) --tree $(DOM0_HVM)/tree --domu $(DOMU_ROOTFS)
 
 HVM_SYSTEM_ARGS := --kernel-dir $(DOM0_HVM) --only xl-hvm --no-reboot
 
