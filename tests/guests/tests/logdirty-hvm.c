@@ -22,18 +22,12 @@
  * (ENABLE again first). Bits beyond the child's GFNs are never set: the
  * code and script pages, read and fetched only, are never reported.
  */
-#include "builder.h"
 #include "hammer.h"
+#include "logdirty-ops.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_HV_ARGS("dom0_mem=64M");
 
-#define XEN_DOMCTL_shadow_op 10
-#define XEN_DOMCTL_resumedomain 27
-#define SHADOW_OP_OFF 0
-#define SHADOW_OP_ENABLE_LOGDIRTY 2
-#define SHADOW_OP_CLEAN 11
-#define SHADOW_OP_PEEK 12
 #define BITMAP_PAGES (8 * 4096) /* bits asked for in each CLEAN / PEEK */
 
 /* Script operations (struct op.code) the child runs in order. */
@@ -120,14 +114,6 @@ static const uint64_t step_writes[] = {
 };
 #define NR_STEPS (sizeof(step_writes) / sizeof(step_writes[0]))
 
-struct shadow_op {
-	uint32_t op, mode, mb, pad;
-	uint8_t *dirty_bitmap;
-	uint64_t pages;
-	uint32_t fault_count, dirty_count;
-};
-_Static_assert(sizeof(struct shadow_op) == 40, "xen_domctl_shadow_op is 40 bytes");
-
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t bitmap[BITMAP_PAGES / 8];
 static uint16_t child;
@@ -140,25 +126,6 @@ static void fill_data(uint8_t *data)
 	memcpy(data + 0xff0, &reason, sizeof(reason));
 }
 
-static long shadow(struct shadow_op *s)
-{
-	struct dctl op;
-	long rc;
-
-	memset(&op, 0, sizeof(op));
-	memcpy(op.u.raw, s, sizeof(*s));
-	rc = domctl(XEN_DOMCTL_shadow_op, child, &op);
-	memcpy(s, op.u.raw, sizeof(*s));
-	return rc;
-}
-
-static long shadow_simple(uint32_t cmd)
-{
-	struct shadow_op s = { .op = cmd };
-
-	return shadow(&s);
-}
-
 /*
  * CLEAN or PEEK: the child's GFNs found dirty as a mask (bit 0 = its first
  * GFN), ~0 on error. All the pages asked for are reported (Xen 4.17 too),
@@ -167,15 +134,9 @@ static long shadow_simple(uint32_t cmd)
 static uint64_t report(uint32_t cmd, struct shadow_op *s)
 {
 	uint64_t mask = 0;
-	long rc;
 
-	memset(bitmap, 0xa5, sizeof(bitmap));
-	*s = (struct shadow_op){ .op = cmd, .dirty_bitmap = bitmap, .pages = BITMAP_PAGES };
-	rc = shadow(s);
-	if (rc || s->pages != BITMAP_PAGES) {
-		xtest_fail("shadow_op %u: %ld, pages %lu", cmd, rc, (unsigned long)s->pages);
+	if (!shadow_report(child, cmd, s, bitmap, BITMAP_PAGES))
 		return ~0UL;
-	}
 	for (uint64_t pfn = 0; pfn < s->pages; pfn++) {
 		bool dirty = bitmap[pfn / 8] & (1u << (pfn % 8));
 
@@ -189,15 +150,6 @@ static uint64_t report(uint32_t cmd, struct shadow_op *s)
 	return mask;
 }
 
-static unsigned int bits_set(uint64_t v)
-{
-	unsigned int n = 0;
-
-	for (; v; v &= v - 1)
-		n++;
-	return n;
-}
-
 static void expect(uint32_t cmd, uint64_t want, const char *what)
 {
 	struct shadow_op s;
@@ -209,38 +161,12 @@ static void expect(uint32_t cmd, uint64_t want, const char *what)
 		    s.dirty_count, bits_set(want));
 }
 
-static bool suspended(unsigned int n)
-{
-	struct dctl op;
-	unsigned int code;
-
-	if (!builder_wait_shutdown(child, &op)) {
-		xtest_fail("d%u: no suspend after step %u", child, n);
-		return false;
-	}
-	code = (op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff;
-	xtest_check(code == SHUTDOWN_suspend, "d%u: step %u ended with shutdown code %u", child, n,
-		    code);
-	return code == SHUTDOWN_suspend;
-}
-
-static bool resume(void)
-{
-	struct dctl op;
-	long rc;
-
-	memset(&op, 0, sizeof(op));
-	rc = domctl(XEN_DOMCTL_resumedomain, child, &op);
-	xtest_check(rc == 0, "resumedomain d%u: %ld", child, rc);
-	return rc == 0;
-}
-
 static bool run_steps(void)
 {
 	char what[48];
 
 	for (unsigned int n = 0; n < NR_STEPS; n++) {
-		if (!suspended(n))
+		if (!wait_suspend(child, n))
 			return false;
 		snprintf(what, sizeof(what), "CLEAN after step %u", n);
 		if (n == NR_STEPS - 1) {
@@ -248,7 +174,7 @@ static bool run_steps(void)
 			expect(SHADOW_OP_PEEK, step_writes[n], "the second PEEK");
 		}
 		expect(SHADOW_OP_CLEAN, step_writes[n], what);
-		if (!resume())
+		if (!resume_domain(child))
 			return false;
 	}
 	return true;
@@ -296,8 +222,8 @@ static void spinning(void)
 			return;
 		expect(SHADOW_OP_CLEAN, BIT(SPIN_GFN), "CLEAN of the spinning child");
 	}
-	xtest_check(shadow_simple(SHADOW_OP_OFF) == 0, "OFF with d%u running", child);
-	xtest_check(shadow_simple(SHADOW_OP_OFF) == 0, "OFF again");
+	xtest_check(shadow_simple(child, SHADOW_OP_OFF, 0) == 0, "OFF with d%u running", child);
+	xtest_check(shadow_simple(child, SHADOW_OP_OFF, 0) == 0, "OFF again");
 	before = peek_word(GPA(SPIN_GFN, 0));
 	for (unsigned int i = 0; i < 200 && !moved; i++) {
 		hammer_sleep_ms(2);
@@ -339,9 +265,9 @@ void test_main(void)
 		xtest_error("building a PVH domain");
 		return;
 	}
-	rc = shadow_simple(SHADOW_OP_ENABLE_LOGDIRTY);
+	rc = shadow_simple(child, SHADOW_OP_ENABLE_LOGDIRTY, 0);
 	xtest_check(rc == 0, "ENABLE_LOGDIRTY on d%u: %ld", child, rc);
-	rc = shadow_simple(SHADOW_OP_ENABLE_LOGDIRTY);
+	rc = shadow_simple(child, SHADOW_OP_ENABLE_LOGDIRTY, 0);
 	xtest_check(rc == -EINVAL, "ENABLE_LOGDIRTY twice: %ld", rc);
 	expect(SHADOW_OP_CLEAN, 0, "the first CLEAN");
 	rc = hammer_dom_op(XEN_DOMCTL_unpausedomain, child);
@@ -349,7 +275,7 @@ void test_main(void)
 	if (!rc && run_steps())
 		spinning();
 	contents();
-	rc = shadow_simple(SHADOW_OP_ENABLE_LOGDIRTY);
+	rc = shadow_simple(child, SHADOW_OP_ENABLE_LOGDIRTY, 0);
 	xtest_check(rc == 0, "ENABLE_LOGDIRTY again: %ld", rc);
 	builder_destroy_free(child, free0);
 }
