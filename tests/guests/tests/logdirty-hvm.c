@@ -10,17 +10,20 @@
  *  1. one page; 2. two pages; 3. the first page again (a new pass catches it
  *  again); 4. a page only read: nothing; 5. a xen_version(extraversion)
  *  whose output the hypervisor copies into a page: that page, the only
- *  write the hypervisor makes into the child's memory here; 6. the first
- *  and last word of one page and the first page again (PEEK, twice, says
- *  the same first and does not reset it).
+ *  write the hypervisor makes into the child's memory here besides: 6. the
+ *  child writes an entry of its grant table (frame 0, which we placed at a
+ *  GFN above its RAM): that GFN; 7. nothing, but we copy into the page it
+ *  granted (GNTTABOP_copy): that page; 8. the first and last word of one
+ *  page and the first page again (PEEK, twice, says the same first and does
+ *  not reset it).
  * The child then writes one page in a loop for ever; while it runs, each
  * CLEAN reports that page again once a PEEK has seen it (each CLEAN
  * write-protects the page again and no cached translation lets the next
  * write bypass that). OFF while it runs, OFF again, and the child writes on
  * (its counter keeps moving). The writes are in its pages; ENABLE twice
  * -EINVAL; every page comes back after destroying it with log-dirty on
- * (ENABLE again first). Bits beyond the child's GFNs are never set: the
- * code and script pages, read and fetched only, are never reported.
+ * (ENABLE again first). No bit beyond the child's GFNs (RAM and the grant
+ * frame) is set; the code and script pages, fetched and read only, never.
  */
 #include "hammer.h"
 #include "logdirty-ops.h"
@@ -36,13 +39,19 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define OP_READ 2    /* a load from gpa */
 #define OP_VERSION 3 /* xen_version(XENVER_extraversion, gpa) */
 #define OP_SPIN 4    /* incl at gpa for ever */
+#define OP_STORE 5   /* val to the 32-bit word at gpa */
 
 #define GPA(gfn, off) (((gfn) << 12) + (off))
-#define BIT(gfn) (1UL << ((gfn)-PVH_GFN_BASE))
 #define SPIN_GFN 0x108
+#define GRANT_GFN 0x109	      /* the page granted to us */
+#define TABLE_GFN 0x200	      /* frame 0 of its grant table */
+#define TABLE_BIT (1UL << 63) /* its bit in the masks below */
+#define BIT(gfn) ((gfn) == TABLE_GFN ? TABLE_BIT : 1UL << ((gfn)-PVH_GFN_BASE))
+#define REF 8	    /* the grant entry the child writes */
+#define COPY_STEP 7 /* the step after which we copy into the grant */
 
 struct op {
-	uint32_t code, gpa;
+	uint32_t code, gpa, val;
 };
 
 /*
@@ -58,7 +67,8 @@ __asm__(".pushsection .rodata\n"
 	"mov $0x101000, %ebp\n"
 	"1: mov (%ebp), %eax\n"
 	"mov 4(%ebp), %edi\n"
-	"add $8, %ebp\n"
+	"mov 8(%ebp), %edx\n"
+	"add $12, %ebp\n"
 	"cmp $1, %eax\n"
 	"je 2f\n"
 	"cmp $2, %eax\n"
@@ -67,6 +77,8 @@ __asm__(".pushsection .rodata\n"
 	"je 4f\n"
 	"cmp $4, %eax\n"
 	"je 5f\n"
+	"cmp $5, %eax\n"
+	"je 6f\n"
 	"mov $29, %eax\n" /* sched_op */
 	"mov $2, %ebx\n"  /* SCHEDOP_shutdown */
 	"mov $0x101ff0, %ecx\n"
@@ -83,38 +95,46 @@ __asm__(".pushsection .rodata\n"
 	"jmp 1b\n"
 	"5: incl (%edi)\n"
 	"jmp 5b\n"
+	"6: mov %edx, (%edi)\n"
+	"jmp 1b\n"
 	".code64\n"
 	"ld_code_end:\n"
 	".popsection\n");
 extern const uint8_t ld_code_start[], ld_code_end[];
 
 static const struct op script[] = {
-	{ OP_SUSPEND, 0 }, /* step 0: nothing */
-	{ OP_WRITE, GPA(0x102, 0) },
-	{ OP_SUSPEND, 0 },
-	{ OP_WRITE, GPA(0x103, 0x10) },
-	{ OP_WRITE, GPA(0x104, 0x800) },
-	{ OP_SUSPEND, 0 },
-	{ OP_WRITE, GPA(0x102, 0) },
-	{ OP_SUSPEND, 0 },
-	{ OP_READ, GPA(0x105, 0) },
-	{ OP_SUSPEND, 0 },
-	{ OP_VERSION, GPA(0x106, 0x40) },
-	{ OP_SUSPEND, 0 },
-	{ OP_WRITE, GPA(0x107, 0) },
-	{ OP_WRITE, GPA(0x107, 0xffc) },
-	{ OP_WRITE, GPA(0x102, 0) },
-	{ OP_SUSPEND, 0 },
-	{ OP_SPIN, GPA(SPIN_GFN, 0) },
+	{ OP_SUSPEND, 0, 0 }, /* step 0: nothing */
+	{ OP_WRITE, GPA(0x102, 0), 0 },
+	{ OP_SUSPEND, 0, 0 },
+	{ OP_WRITE, GPA(0x103, 0x10), 0 },
+	{ OP_WRITE, GPA(0x104, 0x800), 0 },
+	{ OP_SUSPEND, 0, 0 },
+	{ OP_WRITE, GPA(0x102, 0), 0 },
+	{ OP_SUSPEND, 0, 0 },
+	{ OP_READ, GPA(0x105, 0), 0 },
+	{ OP_SUSPEND, 0, 0 },
+	{ OP_VERSION, GPA(0x106, 0x40), 0 },
+	{ OP_SUSPEND, 0, 0 },
+	{ OP_STORE, GPA(TABLE_GFN, 8 * REF + 4), GRANT_GFN }, /* grant entry v1: frame */
+	{ OP_STORE, GPA(TABLE_GFN, 8 * REF), 1 },	      /* GTF_permit_access to dom0 */
+	{ OP_SUSPEND, 0, 0 },
+	{ OP_SUSPEND, 0, 0 }, /* meanwhile we copy into the grant */
+	{ OP_WRITE, GPA(0x107, 0), 0 },
+	{ OP_WRITE, GPA(0x107, 0xffc), 0 },
+	{ OP_WRITE, GPA(0x102, 0), 0 },
+	{ OP_SUSPEND, 0, 0 },
+	{ OP_SPIN, GPA(SPIN_GFN, 0), 0 },
 };
 
 /* What each step leaves dirty. */
 static const uint64_t step_writes[] = {
-	0, BIT(0x102), BIT(0x103) | BIT(0x104), BIT(0x102), 0, BIT(0x106), BIT(0x102) | BIT(0x107),
+	0,	   BIT(0x102),	   BIT(0x103) | BIT(0x104), BIT(0x102), 0, BIT(0x106),
+	TABLE_BIT, BIT(GRANT_GFN), BIT(0x102) | BIT(0x107),
 };
 #define NR_STEPS (sizeof(step_writes) / sizeof(step_writes[0]))
 
 static uint8_t window[4096] __attribute__((aligned(4096)));
+static uint8_t local[4096] __attribute__((aligned(4096)));
 static uint8_t bitmap[BITMAP_PAGES / 8];
 static uint16_t child;
 
@@ -140,7 +160,8 @@ static uint64_t report(uint32_t cmd, struct shadow_op *s)
 	for (uint64_t pfn = 0; pfn < s->pages; pfn++) {
 		bool dirty = bitmap[pfn / 8] & (1u << (pfn % 8));
 
-		if (dirty && (pfn < PVH_GFN_BASE || pfn >= PVH_GFN_BASE + PVH_PAGES)) {
+		if (dirty && pfn != TABLE_GFN &&
+		    (pfn < PVH_GFN_BASE || pfn >= PVH_GFN_BASE + PVH_PAGES)) {
 			xtest_fail("shadow_op %u: PFN %#lx dirty", cmd, (unsigned long)pfn);
 			return ~0UL;
 		}
@@ -161,6 +182,34 @@ static void expect(uint32_t cmd, uint64_t want, const char *what)
 		    s.dirty_count, bits_set(want));
 }
 
+/* Frame 0 of the child's grant table at TABLE_GFN, where its script writes entry REF. */
+static bool place_table(void)
+{
+	struct add_to_physmap x = { child, 0, XENMAPSPACE_grant_table, 0, TABLE_GFN };
+	long rc = hypercall(HC_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);
+
+	xtest_check(rc == 0, "add_to_physmap(grant frame 0 at %#x): %ld", TABLE_GFN, rc);
+	return rc == 0;
+}
+
+/* GNTTABOP_copy of 8 bytes from our page into the child's grant REF at 0x10. */
+static void copy_into_grant(void)
+{
+	struct gnttab_copy c;
+	long rc;
+
+	memset(&c, 0, sizeof(c));
+	memset(local, 0x5c, 8);
+	c.source = (struct gnttab_copy_ptr){ builder_own_frame(local), DOMID_SELF, 0 };
+	c.dest = (struct gnttab_copy_ptr){ REF, child, 0x10 };
+	c.len = 8;
+	c.flags = GNTCOPY_dest_gref;
+	c.status = 1;
+	rc = hypercall(HC_grant_table_op, GNTTABOP_copy, (unsigned long)&c, 1, 0, 0);
+	xtest_check(rc == 0 && c.status == GNTST_okay, "grant copy into d%u: %ld, status %d", child,
+		    rc, c.status);
+}
+
 static bool run_steps(void)
 {
 	char what[48];
@@ -169,6 +218,8 @@ static bool run_steps(void)
 		if (!wait_suspend(child, n))
 			return false;
 		snprintf(what, sizeof(what), "CLEAN after step %u", n);
+		if (n == COPY_STEP)
+			copy_into_grant();
 		if (n == NR_STEPS - 1) {
 			expect(SHADOW_OP_PEEK, step_writes[n], "PEEK after the last step");
 			expect(SHADOW_OP_PEEK, step_writes[n], "the second PEEK");
@@ -244,6 +295,9 @@ static void contents(void)
 			peek_word(GPA(0x107, 0)) == 1 && peek_word(GPA(0x107, 0xffc)) == 1,
 		    "the child's single writes are not in its pages");
 	xtest_check(peek_word(GPA(0x105, 0)) == 0, "the page only read was written");
+	xtest_check(peek_word(GPA(GRANT_GFN, 0x10)) == 0x5c5c5c5c &&
+			peek_word(GPA(GRANT_GFN, 0x14)) == 0x5c5c5c5c,
+		    "the grant copy is not in the child's page");
 	if (pvh_map(window, 0x106, child) == 0) {
 		memcpy(its, window + 0x40, sizeof(its));
 		builder_unmap(window);
@@ -263,6 +317,10 @@ void test_main(void)
 	builder_hvm_hypercall_insns(code, len);
 	if (!pvh_build(&child, code, len, fill_data)) {
 		xtest_error("building a PVH domain");
+		return;
+	}
+	if (!place_table()) {
+		builder_destroy_free(child, free0);
 		return;
 	}
 	rc = shadow_simple(child, SHADOW_OP_ENABLE_LOGDIRTY, 0);
