@@ -2,7 +2,8 @@
  * The HVM p2m (xen/arch/x86/hvm/p2m.c, included below): entries in the NPT
  * format (the host's page-table bits) and, after p2m_use_ept(), in the EPT
  * format (read/write/execute, write-back leaves); lookups, the GFN limit and
- * the count of replaced entries that makes the VMX backend flush EPT.
+ * the count of replaced entries that makes the VMX backend flush EPT; log-dirty
+ * write protection, its faults and its end, in both formats.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,11 +51,30 @@ void free_xenheap_pages(void *p, unsigned int order)
 	pages[i] = pages[--nr_pages];
 }
 
+/* The hooks p2m.c calls for log-dirty, recorded. */
+static u64 marked[8], syncs;
+static unsigned int nr_marked, nr_faults;
+
+void logdirty_mark(struct logdirty *ld, u64 pfn, bool fault)
+{
+	(void)ld;
+	assert_true(nr_marked < 8);
+	marked[nr_marked++] = pfn;
+	nr_faults += fault;
+}
+
+void hvm_p2m_sync_cpus(const struct domain *d)
+{
+	(void)d;
+	syncs++;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
 	while (nr_pages)
 		free(pages[--nr_pages]);
+	nr_marked = nr_faults = syncs = 0;
 	table_flags = NPT_TABLE_FLAGS; /* the next test starts in the boot default */
 	ram_flags = NPT_RAM_FLAGS;
 	return 0;
@@ -162,6 +182,69 @@ static void test_destroy_frees_tables(void **state)
 	p2m_destroy(&d); /* a second call is harmless */
 }
 
+/* The leaf entry of @gfn. */
+static u64 leaf(const struct domain *d, u64 gfn)
+{
+	u64 e[4];
+
+	walk(d, gfn, e);
+	return e[3];
+}
+
+/* Protect, fault on one GFN, protect again, restore: @ram is the format's RAM leaf bits. */
+static void logdirty_round(struct domain *d, u64 ram)
+{
+	assert_int_equal(p2m_init(d), 0);
+	assert_int_equal(p2m_set_entry(d, 5, 0x50), 0);
+	assert_int_equal(p2m_set_entry(d, 0x40005, 0x60), 0);
+	p2m_logdirty_protect(d);
+	assert_int_equal(leaf(d, 5), (0x50UL << PAGE_SHIFT) | (ram & ~2UL) | (1UL << 11));
+	assert_int_equal(leaf(d, 0x40005), (0x60UL << PAGE_SHIFT) | (ram & ~2UL) | (1UL << 11));
+	assert_int_equal(p2m_lookup(d, 5), 0x50); /* still present, still the same frame */
+	assert_int_equal(d->arch.hvm.p2m_changes, 1);
+	assert_int_equal(syncs, 1);
+	/* A write to a protected page: marked (as a fault), writable again. */
+	assert_true(p2m_logdirty_fault(d, (5UL << PAGE_SHIFT) | 0x123));
+	assert_int_equal(nr_marked, 1);
+	assert_int_equal(marked[0], 5);
+	assert_int_equal(nr_faults, 1);
+	assert_int_equal(leaf(d, 5), (0x50UL << PAGE_SHIFT) | ram);
+	/* Writable again: retried (a stale translation), not marked again. */
+	assert_true(p2m_logdirty_fault(d, 5UL << PAGE_SHIFT));
+	/* Not mapped, beyond the GFN limit: not log-dirty's. */
+	assert_false(p2m_logdirty_fault(d, 6UL << PAGE_SHIFT));
+	assert_false(p2m_logdirty_fault(d, 1UL << 50));
+	assert_int_equal(nr_marked, 1);
+	/* The next pass protects it again; nothing to protect: no flush. */
+	p2m_logdirty_protect(d);
+	assert_int_equal(leaf(d, 5) & 2, 0);
+	assert_int_equal(syncs, 2);
+	p2m_logdirty_protect(d);
+	assert_int_equal(syncs, 2);
+	assert_int_equal(d->arch.hvm.p2m_changes, 2);
+	p2m_logdirty_restore(d);
+	assert_int_equal(leaf(d, 5), (0x50UL << PAGE_SHIFT) | ram);
+	assert_int_equal(leaf(d, 0x40005), (0x60UL << PAGE_SHIFT) | ram);
+	assert_int_equal(nr_marked, 1);
+}
+
+static void test_logdirty_npt(void **state)
+{
+	struct domain d = { 0 };
+
+	(void)state;
+	logdirty_round(&d, 0x67);
+}
+
+static void test_logdirty_ept(void **state)
+{
+	struct domain d = { 0 };
+
+	(void)state;
+	p2m_use_ept();
+	logdirty_round(&d, 0x37);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +253,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_gfn_limit, teardown),
 		cmocka_unit_test_teardown(test_replaced_entries_counted, teardown),
 		cmocka_unit_test_teardown(test_destroy_frees_tables, teardown),
+		cmocka_unit_test_teardown(test_logdirty_npt, teardown),
+		cmocka_unit_test_teardown(test_logdirty_ept, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -597,13 +597,13 @@ static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 
 /*
  * XEN_DOMCTL_shadow_op: log-dirty for a PV domain, with the answers of a Xen
- * 4.17 built with shadow paging (docs/design.md "PV log-dirty"). ENABLE
+ * 4.17 built with shadow paging (docs/design.md "PV log-dirty"), and for an
+ * HVM domain on its nested-paging p2m as Xen's HAP ("HVM log-dirty"). ENABLE
  * (with the log-dirty mode) or ENABLE_LOGDIRTY turns it on (-EINVAL if on
  * already); OFF turns it off (0 if it was off); CLEAN and PEEK report the
  * bitmap and the counts, CLEAN resets them. The caller itself and a domain
  * without vCPUs -EINVAL; a dying domain: nothing done, 0. The paging pool
- * ops and the other modes: -EINVAL (no shadow pool); HVM domains:
- * -EOPNOTSUPP (no log-dirty under nested paging yet).
+ * ops and the other modes: -EINVAL (no shadow pool).
  */
 static bool enables_logdirty(const struct xen_domctl_shadow_op *sc)
 {
@@ -634,8 +634,6 @@ static long shadow_op(struct domain *d, struct xen_domctl_shadow_op *sc, bool *c
 
 	if (d == current->domain)
 		return -EINVAL;
-	if (is_hvm_domain(d))
-		return -EOPNOTSUPP;
 	if (d->is_dying != DOMDYING_alive)
 		return 0;
 	if (!d->vcpu[0])

@@ -94,6 +94,16 @@ int p2m_set_entry(struct domain *d, u64 gfn, mfn_t mfn);
 void p2m_clear_entry(struct domain *d, u64 gfn);
 /* The machine frame of RAM at @gfn, or INVALID_MFN. */
 mfn_t p2m_lookup(const struct domain *d, u64 gfn);
+/*
+ * Log-dirty on the p2m: write-protect every writable RAM entry (the start of
+ * a pass: ENABLE and each CLEAN), make them all writable again (OFF), and a
+ * nested page fault or EPT violation at @gpa: true if it hit a protected
+ * entry, which is then writable and its GFN marked dirty, or one writable
+ * already (a stale translation); the access is then retried.
+ */
+void p2m_logdirty_protect(struct domain *d);
+void p2m_logdirty_restore(struct domain *d);
+bool p2m_logdirty_fault(struct domain *d, u64 gpa);
 /* After p2m entries of @d were cleared: no CPU still translates through them. */
 void hvm_p2m_sync_cpus(const struct domain *d);
 paddr_t p2m_root_maddr(const struct domain *d);

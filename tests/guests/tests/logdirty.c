@@ -23,29 +23,13 @@
  * ENABLE_LOGDIRTY gives -EOPNOTSUPP and OFF -EINVAL, which the test checks
  * instead, and the writes are still made and read back.
  */
-#include "builder.h"
+#include "logdirty-ops.h"
 
 TEST_HV_ARGS("dom0_mem=64M");
 
-#define XEN_DOMCTL_shadow_op 10
-#define XEN_DOMCTL_resumedomain 27
-#define SHADOW_OP_OFF 0
-#define SHADOW_OP_ENABLE_LOGDIRTY 2
-#define SHADOW_OP_CLEAN 11
-#define SHADOW_OP_PEEK 12
-#define SHADOW_OP_ENABLE 32
-#define SHADOW_ENABLE_LOG_DIRTY (1u << 2)
 #define PTE_RO (PTE_P | PTE_A)
 #define REF 10			/* a grant reference past the toolstack's reserved ones */
 #define BITMAP_PAGES (8 * 4096) /* bits asked for in each CLEAN / PEEK */
-
-struct shadow_op {
-	uint32_t op, mode, mb, pad;
-	uint8_t *dirty_bitmap;
-	uint64_t pages;
-	uint32_t fault_count, dirty_count;
-};
-_Static_assert(sizeof(struct shadow_op) == 40, "xen_domctl_shadow_op is 40 bytes");
 
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t source[4096] __attribute__((aligned(4096)));
@@ -53,38 +37,13 @@ static uint8_t bitmap[BITMAP_PAGES / 8];
 static struct tiny_dom child, kid;
 static uint16_t watched; /* the domain report() asks about */
 
-static long shadow(uint16_t dom, struct shadow_op *s)
-{
-	struct dctl op;
-	long rc;
-
-	memset(&op, 0, sizeof(op));
-	memcpy(op.u.raw, s, sizeof(*s));
-	rc = domctl(XEN_DOMCTL_shadow_op, dom, &op);
-	memcpy(s, op.u.raw, sizeof(*s));
-	return rc;
-}
-
-static long shadow_simple(uint16_t dom, uint32_t cmd, uint32_t mode)
-{
-	struct shadow_op s = { .op = cmd, .mode = mode };
-
-	return shadow(dom, &s);
-}
-
 /* CLEAN or PEEK into bitmap[]; the PFNs found set as a mask of PFNs 0-63 (-1 on error). */
 static uint64_t report(uint32_t cmd, struct shadow_op *s)
 {
 	uint64_t mask = 0;
-	long rc;
 
-	memset(bitmap, 0xa5, sizeof(bitmap));
-	*s = (struct shadow_op){ .op = cmd, .dirty_bitmap = bitmap, .pages = BITMAP_PAGES };
-	rc = shadow(watched, s);
-	if (rc || s->pages != BITMAP_PAGES) {
-		xtest_fail("shadow_op %u: %ld, pages %lu", cmd, rc, (unsigned long)s->pages);
+	if (!shadow_report(watched, cmd, s, bitmap, BITMAP_PAGES))
 		return ~0UL;
-	}
 	for (unsigned int i = 0; i < sizeof(bitmap); i++) {
 		if (i >= 8 && bitmap[i]) {
 			xtest_fail("shadow_op %u: byte %u of the bitmap is %#x", cmd, i, bitmap[i]);
@@ -94,15 +53,6 @@ static uint64_t report(uint32_t cmd, struct shadow_op *s)
 			mask |= (uint64_t)bitmap[i] << (8 * i);
 	}
 	return mask;
-}
-
-static unsigned int bits_set(uint64_t v)
-{
-	unsigned int n = 0;
-
-	for (; v; v &= v - 1)
-		n++;
-	return n;
 }
 
 static void expect(uint32_t cmd, uint64_t want, const char *what)
@@ -410,32 +360,6 @@ static uint64_t kid_l1e(unsigned int pfn)
 	return e;
 }
 
-/* Wait for the child's suspend after step @n; false if it ended otherwise. */
-static bool kid_suspended(unsigned int n)
-{
-	struct dctl op;
-	unsigned int code;
-
-	if (!builder_wait_shutdown(kid.id, &op)) {
-		xtest_fail("d%u: no suspend after step %u", kid.id, n);
-		return false;
-	}
-	code = (op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff;
-	xtest_check(code == SHUTDOWN_suspend, "d%u: step %u ended with shutdown code %u", kid.id, n,
-		    code);
-	return code == SHUTDOWN_suspend;
-}
-
-static void kid_resume(void)
-{
-	struct dctl op;
-	long rc;
-
-	memset(&op, 0, sizeof(op));
-	rc = domctl(XEN_DOMCTL_resumedomain, kid.id, &op);
-	xtest_check(rc == 0, "resumedomain d%u: %ld", kid.id, rc);
-}
-
 /* The bits of its entries the child set: the address, P, RW, A, D (Xen adds US and bit 52). */
 #define KID_PTE_BITS 0x000ffffffffff063UL
 
@@ -459,7 +383,7 @@ static bool kid_step(unsigned int n, bool logdirty)
 {
 	char what[48];
 
-	if (!kid_suspended(n))
+	if (!wait_suspend(kid.id, n))
 		return false;
 	snprintf(what, sizeof(what), "CLEAN after the child's step %u", n);
 	if (logdirty && n < KID_STEPS) /* the last step runs after OFF */
@@ -469,7 +393,7 @@ static bool kid_step(unsigned int n, bool logdirty)
 	if (n == 6 && logdirty)
 		xtest_check(shadow_simple(kid.id, SHADOW_OP_OFF, 0) == 0, "OFF with d%u running",
 			    kid.id);
-	kid_resume();
+	resume_domain(kid.id);
 	return true;
 }
 

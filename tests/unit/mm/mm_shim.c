@@ -35,6 +35,19 @@ mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 	return INVALID_MFN;
 }
 
+/* ... and no p2m for log-dirty to write-protect. */
+void p2m_logdirty_protect(struct domain *d)
+{
+	(void)d;
+	fail();
+}
+
+void p2m_logdirty_restore(struct domain *d)
+{
+	(void)d;
+	fail();
+}
+
 void *pv_map_frame(mfn_t mfn)
 {
 	assert_true(mfn < SHIM_FRAMES); /* the MMU must never map what it did not check */

@@ -211,9 +211,10 @@ static int copy_linear(u64 va, void *buf, size_t len, bool to_guest)
 		if (!p)
 			return -EFAULT;
 		p += gpa & (PAGE_SIZE - 1);
-		if (to_guest)
+		if (to_guest) {
 			memcpy(p, b, n);
-		else
+			logdirty_mark(&v->domain->logdirty, gpa >> PAGE_SHIFT, false);
+		} else
 			memcpy(b, p, n);
 		va += n;
 		b += n;
@@ -488,6 +489,7 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 		if ((val & (PAGE_SIZE - 1)) || !page)
 			return inject_gp(v);
 		fill_hypercall_page(page);
+		logdirty_mark(&v->domain->logdirty, val >> PAGE_SHIFT, false);
 		return 0;
 	}
 	}

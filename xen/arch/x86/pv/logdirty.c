@@ -13,6 +13,9 @@
  *   do not see (another domain's writable mapping, a grant map, a
  *   registered vcpu_info, a descriptor page's accessed bits).
  * If the shadows cannot be built (no memory), ENABLE fails with -ENOMEM.
+ * HVM domains (docs/design.md "HVM log-dirty") use the same marks for
+ * type references and frames the hypervisor writes (hvm/hvm.c's copies to
+ * the guest), and a write-protected p2m in place of the shadows.
  */
 #include "types.h"
 #include "mm.h"
@@ -20,6 +23,7 @@
 #include "domain.h"
 #include "logdirty.h"
 #include "pv_mm.h"
+#include "hvm.h"
 
 /* M2P entries with the top bit set name no PFN (Xen's VALID_M2P). */
 static bool m2p_valid(u64 pfn)
@@ -52,21 +56,32 @@ u64 arch_logdirty_pfns(const struct domain *d)
 	return n;
 }
 
+/* HVM domains: the p2m's RAM entries are write-protected instead (hvm/p2m.c). */
 int arch_logdirty_enable(struct domain *d)
 {
-	return pv_shadow_enable(d);
+	if (!is_hvm_domain(d))
+		return pv_shadow_enable(d);
+	p2m_logdirty_protect(d);
+	return 0;
 }
 
 void arch_logdirty_disable(struct domain *d)
 {
-	pv_shadow_disable(d);
+	if (!is_hvm_domain(d))
+		pv_shadow_disable(d);
+	else if (d->logdirty.enabled)
+		p2m_logdirty_restore(d);
 }
 
 /*
  * Before a CLEAN or PEEK of the paused domain: mark what was written
  * without the hypervisor seeing it. Under shadows that is only what other
  * mappings may write (pv_shadow_blind_spot), and a CLEAN starts the next
- * pass by write-protecting the shadows again.
+ * pass by write-protecting the shadows again. An HVM domain's own writes
+ * all fault on the write-protected p2m, so what is marked here is every
+ * frame with a type reference (a writable foreign or grant mapping, a
+ * registered vcpu_info or FIFO control block), and a CLEAN write-protects
+ * the p2m again.
  */
 void arch_logdirty_sync(struct domain *d, bool clean)
 {
@@ -74,10 +89,13 @@ void arch_logdirty_sync(struct domain *d, bool clean)
 
 	if (!d->logdirty.enabled)
 		return;
+	if (is_hvm_domain(d) && clean)
+		p2m_logdirty_protect(d); /* it flushes the guest's translations */
 	if (shadowed && clean)
 		pv_shadow_protect(d);
 	/* No stale writable TLB entry may outlive the pass it was used in. */
-	pv_flush_tlb_guest_cpus();
+	if (!is_hvm_domain(d))
+		pv_flush_tlb_guest_cpus();
 	for (const struct page_info *pg = d->page_list; pg; pg = pg->next)
 		if (pg->type_count && (!shadowed || pv_shadow_blind_spot(pg)))
 			pv_logdirty_mark(pg, true);

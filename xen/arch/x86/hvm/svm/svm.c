@@ -656,6 +656,8 @@ static void handle_exit(struct vcpu *v)
 		cancel_window(v);
 		return;
 	case EXIT_NPF:
+		if (p2m_logdirty_fault(v->domain, F64(v, VMCB_EXITINFO2)))
+			return; /* a first write in a log-dirty pass: the instruction runs again */
 		if (vlapic_mmio_claims(v, F64(v, VMCB_EXITINFO2))) {
 			len = vlapic_mmio(v, F64(v, VMCB_EXITINFO2));
 			if (!len)

@@ -726,6 +726,8 @@ static void exit_ept_violation(struct vcpu *v)
 	u64 gpa = vmread(GUEST_PHYSICAL_ADDRESS);
 	unsigned int len;
 
+	if (p2m_logdirty_fault(v->domain, gpa))
+		return; /* a first write in a log-dirty pass: the instruction runs again */
 	if (vlapic_mmio_claims(v, gpa)) {
 		len = vlapic_mmio(v, gpa);
 		if (!len)
