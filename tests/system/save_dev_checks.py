@@ -172,28 +172,32 @@ def check_survived(t, con, res, what, before):
 
 def save_restore(t, con, res):
     """xl save (the domain goes) and xl restore (running again); True if both did."""
+    t0 = con.elapsed()
     rc, out = t.shell_run(con, "xl save %s %s; echo status $?" % (DOMU[0], SAVE_FILE), SAVE_WAIT)
     gone = t.wait_gone(con, DOMU[0])
     if not res.check(PREFIX + "save", re.search(r"\bstatus 0$", out, re.M) and gone,
-                     "%r, gone %s" % (out[-600:], gone)):
+                     "%r, gone %s" % (out[-600:], gone), "in %.0f s" % (con.elapsed() - t0)):
         return False
+    t0 = con.elapsed()
     rc, out = t.shell_run(con, "xl restore %s; echo status $?" % SAVE_FILE, SAVE_WAIT)
     _, _, rows = t.xl_list(con)
     row = [r for r in rows if r[0] == DOMU[0]]
     return res.check(PREFIX + "restore", re.search(r"\bstatus 0$", out, re.M) and
                      len(row) == 1 and row[0][4][2:] == "----",
-                     "%r, rows %r" % (out[-600:], row), "domain %s" % (row[0][1] if row else "?"))
+                     "%r, rows %r" % (out[-600:], row), "domain %s in %.0f s"
+                     % (row[0][1] if row else "?", con.elapsed() - t0))
 
 
 def check_migrate(t, con, res, hv):
     """xl migrate to this host; on Xen 4.17 refused with the domU running on."""
     before = snapshot(t, con)
+    t0 = con.elapsed()
     rc, out = t.xl_run(con, MIGRATE_CMD, SAVE_WAIT)
     _, _, rows = t.xl_list(con)
     names = sorted(r[0] for r in rows if r[0] != "Domain-0")
     res.check(PREFIX + "migrate", names == [DOMU[0]] and (rc == 0 or hv == "xen"),
               "rc=%d %r; domains %r" % (rc, out[-600:], names),
-              "rc %d%s" % (rc, "" if rc == 0 else ": refused"))
+              "rc %d%s in %.0f s" % (rc, "" if rc == 0 else ": refused", con.elapsed() - t0))
     check_survived(t, con, res, "migrate", before)
 
 
