@@ -13,7 +13,8 @@ counter goes on from where it was with the uptime not going back, the same
 process still holds the file open, which has gained lines and reads back
 whole from the disk, and the connection still carries lines both ways, none
 lost.  With SAVE_DEV_MIGRATE=1, `xl migrate` to this same host follows
-(Xen 4.17 refuses it: no PV log-dirty) and the same checks run after it.
+(the domU comes back under a new id; Xen 4.17 refuses it, no PV log-dirty,
+and the domU runs on under its id) and the same checks run after it.
 
 `t` is the system test's module (dom0_system_test), as for net_checks.
 """
@@ -65,6 +66,13 @@ def uptime_lines(t, con):
                          "grep -a -o 'domu-uptime [0-9]* [0-9.]*'"
                          % (t.XL_CONSOLE_DIR, DOMU[0], DOMU[0]))
     return [(int(n), float(u)) for n, u in re.findall(r"domu-uptime (\d+) ([\d.]+)", out)]
+
+
+def counter_went_on(old, ticks):
+    """Whether the (N, uptime) pairs `ticks` start with `old` and go on past
+    it, N one more each line and the uptime never going back."""
+    return bool(old and len(ticks) > len(old) and ticks[:len(old)] == old and
+                all(b[0] == a[0] + 1 and b[1] >= a[1] for a, b in zip(ticks, ticks[1:])))
 
 
 def tcp_state(t, con):
@@ -150,8 +158,7 @@ def check_survived(t, con, res, what, before):
     old = before["ticks"]
     last = old[-1] if old else (0, 0.0)
     new = [p for p in ticks if p[0] > last[0]]
-    res.check(PREFIX + what + "-uptime", old and new and ticks[:len(old)] == old and
-              all(b[0] == a[0] + 1 and b[1] >= a[1] for a, b in zip(ticks, ticks[1:])),
+    res.check(PREFIX + what + "-uptime", counter_went_on(old, ticks),
               "before %r; after %r" % (old[-3:], ticks[len(old) - 3:][:8]),
               "tick %d at %.2f s, then %d at %.2f s" % (last + (new[-1] if new else (-1, -1.0))))
     (pid0, seq0, _, _) = before["keeper"]
@@ -191,13 +198,18 @@ def save_restore(t, con, res):
 def check_migrate(t, con, res, hv):
     """xl migrate to this host; on Xen 4.17 refused with the domU running on."""
     before = snapshot(t, con)
+    old = t.xl_domid(con, DOMU[0])
     t0 = con.elapsed()
     rc, out = t.xl_run(con, MIGRATE_CMD, SAVE_WAIT)
+    secs = con.elapsed() - t0
     _, _, rows = t.xl_list(con)
     names = sorted(r[0] for r in rows if r[0] != "Domain-0")
-    res.check(PREFIX + "migrate", names == [DOMU[0]] and (rc == 0 or hv == "xen"),
-              "rc=%d %r; domains %r" % (rc, out[-600:], names),
-              "rc %d%s in %.0f s" % (rc, "" if rc == 0 else ": refused", con.elapsed() - t0))
+    new = t.xl_domid(con, DOMU[0])
+    moved = rc == 0 and new != old if hv == "petrel" else rc != 0 and new == old
+    res.check(PREFIX + "migrate", names == [DOMU[0]] and old and moved,
+              "rc=%d %r; domains %r; domain %s before, %s after"
+              % (rc, out[-600:], names, old, new),
+              "rc %d, domain %s -> %s in %.0f s" % (rc, old, new, secs))
     check_survived(t, con, res, "migrate", before)
 
 
