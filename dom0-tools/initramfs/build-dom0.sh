@@ -37,6 +37,10 @@ trees=()
 MODULES="xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs ata_piix sr_mod qemu_fw_cfg ahci virtio_pci virtio_blk virtio_net loop xen-blkback bridge xen-netback"
 # The domU's frontends (its /init loads them, listed in /etc/domu-modules).
 DOMU_MODULES="xen-blkfront xen-netfront"
+# A file system for the domU's disk (ext4 asks the crypto API for crc32c when
+# it mounts), loaded only when a test asks for it
+# (/bin/domu-fs, listed in /etc/domu-fs-modules).
+DOMU_FS_MODULES="crc32c_generic ext4"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 die() { echo "build-dom0: error: $*" >&2; exit 1; }
@@ -203,6 +207,9 @@ if [ -n "$domu" ]; then
 	python3 "$here/modclosure.py" "$moddir/modules.dep" $DOMU_MODULES >"$out/domu-modules.list" ||
 		die "domU module resolution failed"
 	stage_modules "$droot" etc/domu-modules <"$out/domu-modules.list"
+	python3 "$here/modclosure.py" "$moddir/modules.dep" $DOMU_FS_MODULES >"$out/domu-fs-modules.list" ||
+		die "domU file system module resolution failed"
+	stage_modules "$droot" etc/domu-fs-modules <"$out/domu-fs-modules.list"
 	mkdir -p "$root/usr/lib/petrel-domu"
 	python3 "$here/mkcpio.py" "$droot" "$root/usr/lib/petrel-domu/initrd.gz" \
 		--node dev/console:600:c:5:1 --node dev/null:666:c:1:3

@@ -56,6 +56,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 (net_checks.py: pings, a TCP transfer, vif and disk hot
                 attach and detach; xl-net/*); with --only xl-dev-cycles,
                 create/destroy cycles of hello.elf with a disk and a vif;
+                with --only xl-save-devices, xl save and restore of a
+                Linux domU with a mounted disk and a vif, its uptime
+                counter, open file and TCP connection to dom0 carrying on
+                (save_dev_checks.py; xl-save-devices/*);
                 then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
@@ -160,6 +164,7 @@ import pxl_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
 import net_checks  # noqa: E402
 import pvgrub_checks  # noqa: E402
+import save_dev_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -2716,6 +2721,9 @@ def run(args, res):
                                 ("xl-dev-cycles", lambda: "xl-dev-cycles" not in args.only
                                  or net_checks.check_dev_cycles(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("xl-save-devices", lambda: "xl-save-devices" not in args.only
+                                 or save_dev_checks.check_save_devices(
+                                     sys.modules[__name__], con, res, args.cmd_timeout, args.hv)),
                                 ("xl-linux-cycles", lambda: "xl-linux-cycles" not in args.only
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
                                 ("xl-pvh-linux", lambda: "xl-pvh-linux" not in args.only

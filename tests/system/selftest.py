@@ -5,7 +5,9 @@ Covers: the serial console driver against fake_console.py (expect, run with
 exit status and output, timeouts, end of file, exit status), the escape
 cleaner, the QEMU command line builder, the initramfs cpio writer (read back
 with an independent newc parser), the modules.dep closure and the vmlinux
-extraction from a bzImage.
+extraction from a bzImage, and how the save-devices step judges its
+counters (save_dev_checks.py: a reset, a lost line or an uptime going back
+must fail).
 Prints "PASS name"/"FAIL name: why" and "system-harness: N passed, N failed".
 """
 
@@ -372,6 +374,26 @@ def save_corrupt_on_fake_image():
             f.write(img[:40])
         r = subprocess.run([prog, "bad-type", src, dst], stderr=subprocess.PIPE, text=True)
         assert r.returncode == 1 and "no xl save header" in r.stderr, (r.returncode, r.stderr)
+
+
+@test
+def save_devices_judges():
+    import save_dev_checks as sd
+    cases = (("keep 0 1.0\nkeep 1 2.0\nkeep 2 3.0\n", (3, 0, 2)),
+             ("keep 0 1.0\nkeep 1 2.0\nkeep 0 0.5\nkeep 1 1.5\n", (4, 2, 1)),
+             ("keep 0 1.0\nkeep 2 3.0\n", (2, 1, 2)),
+             ("", (0, 0, -1)))
+    for text, want in cases:
+        out = subprocess.run(["sh", "-c", sd.SEQ_AWK], input=text, capture_output=True,
+                             text=True, check=True).stdout
+        assert sd.seq_state(out) == want, (text, out, want)
+    old = [(0, 1.0), (1, 2.0)]
+    assert sd.counter_went_on(old, old + [(2, 40.0), (3, 41.0)])
+    assert not sd.counter_went_on(old, old), "no new line"
+    assert not sd.counter_went_on(old, old + [(0, 0.5), (1, 1.5)]), "a reset"
+    assert not sd.counter_went_on(old, old + [(2, 1.5)]), "uptime back"
+    assert not sd.counter_went_on(old, old + [(3, 4.0)]), "a line lost"
+    assert not sd.counter_went_on([], [(0, 1.0)]), "nothing before"
 
 
 def main():

@@ -50,6 +50,12 @@
 #                         cycles of hello.elf with a disk and a vif it never connects;
 #                         -xen on Xen 4.17 (not in TEST_TARGETS: the transfer alone
 #                         takes minutes under nested TCG)
+#   test-system-save-devices  xl save and restore of a Linux domU with a mounted
+#                         disk and a vif (step xl-save-devices, tests/system/
+#                         save_dev_checks.py): its uptime counter, a file it
+#                         holds open and a TCP connection to dom0 carry on;
+#                         SAVE_DEV_MIGRATE=1 adds xl migrate to this host; -xen
+#                         on Xen 4.17 (not in TEST_TARGETS)
 #   test-system-split-cycles  SPLIT_CYCLES (100) of those cycles (-xen on Xen 4.17)
 #   test-system-multi     four Linux domUs at once (step xl-multi; -xen on Xen
 #                         4.17; not in TEST_TARGETS: about 13 min under load)
@@ -110,6 +116,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-split-net test-system-split-net-xen \
+	test-system-save-devices test-system-save-devices-xen \
 	test-system-split-cycles test-system-split-cycles-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen \
 	test-system-migrate2 test-system-migrate2-xen
@@ -271,6 +278,18 @@ test-system-split-net: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 
 test-system-split-net-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	$(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_NET) --log $(BUILD)/system/xen-split-net-serial.log
+
+# A Linux domU with a disk and a vif saved and restored while it works
+# (tests/system/save_dev_checks.py).
+SYSTEM_SAVE_DEVICES := --only xl-save-devices --no-reboot
+
+test-system-save-devices: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(SYSTEM_SAVE_DEVICES) \
+		--log $(BUILD)/system/petrel-save-devices-serial.log
+
+test-system-save-devices-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen $(SYSTEM_SAVE_DEVICES) \
+		--log $(BUILD)/system/xen-save-devices-serial.log
 
 test-system-split-cycles: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 	DEV_CYCLES=$(SPLIT_CYCLES) $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-dev-cycles \
