@@ -144,7 +144,7 @@ void pv_trap(struct cpu_regs *r)
 		return;
 	if (v == TRAP_GP && (r->error_code & 3) == 2 && pv_emulate_gp(r))
 		return;
-	if (v == TRAP_PF && pv_shadow_fault(read_cr2(), &r->error_code))
+	if (v == TRAP_PF && pv_any_shadowed() && pv_shadow_fault(read_cr2(), &r->error_code))
 		return;
 	if (v == TRAP_PF && pv_ro_page_fault(r, read_cr2()))
 		return;
