@@ -181,7 +181,8 @@ void pv_return_to_guest(struct cpu_regs *r)
 	}
 	domain_reap(); /* a quiescent point: no borrowed domain pointer is live */
 	v = current;
-	pv_time_check(v);
+	if (!v->time_started)
+		pv_time_check(v);
 	if (evtchn_upcall_due(v) && v->arch.pv.event_callback)
 		pv_bounce_callback(r, v->arch.pv.event_callback, true);
 	hv_leave_to_guest();
