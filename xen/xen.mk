@@ -12,6 +12,7 @@ XEN_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(XEN_CC) -print-file-name=include) \
 	-mno-red-zone -fpie -fvisibility=hidden -mno-sse -mno-mmx -mno-sse2 -mno-avx \
 	-mno-80387 -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-fno-jump-tables \
 	-fcf-protection=none -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wframe-larger-than=1536 -D__PETREL__ -iquote xen/include -iquote include -MMD -MP
 XEN_ASFLAGS := -D__ASSEMBLER__ -D__PETREL__ -iquote xen/include -iquote include -MMD -MP

@@ -2,9 +2,11 @@
  * Hypercall hot paths from the guest kernel: the null hypercall
  * (xen_version 0) through `syscall` and through the hypercall page, a
  * multicall of 32 null calls, SCHEDOP_yield, set_timer_op, a port read
- * emulated after a #GP, and an event sent to self with its upcall.
+ * emulated after a #GP, an event sent to self with its upcall, and the
+ * unmask of a masked port with nothing pending.
  */
 #include "bench.h"
+#include "evtchn.h"
 
 XTEST_USE_HYPERCALL_PAGE();
 
@@ -105,6 +107,25 @@ static bool send_self(unsigned long iters, void *arg)
 	return upcalls - before == iters;
 }
 
+/* The guest masks its IPI port, then EVTCHNOP_unmask: nothing pending, so no upcall. */
+static bool unmask(unsigned long iters, void *arg)
+{
+	struct shared_info *s = xtest_shared_info();
+	unsigned long bit = 1UL << (ipi_port % 64), before = upcalls;
+	volatile unsigned long *mask = &s->evtchn_mask[ipi_port / 64];
+
+	(void)arg;
+	for (unsigned long i = 0; i < iters; i++) {
+		*mask |= bit;
+		if (hypercall(HC_event_channel_op, EVTCHNOP_unmask, (unsigned long)&ipi_port, 0, 0,
+			      0))
+			return false;
+	}
+	if ((*mask & bit) || upcalls != before)
+		xtest_fail("unmask: mask %lu, %lu upcalls", *mask & bit, upcalls - before);
+	return !(*mask & bit) && upcalls == before;
+}
+
 static void bench_events(void)
 {
 	struct callback_register cb = { .type = CALLBACKTYPE_event,
@@ -125,6 +146,7 @@ static void bench_events(void)
 	ipi_port = bind[1];
 	s->vcpu_info[0].evtchn_upcall_mask = 0;
 	bench_run("event-send-self-upcall", 200, send_self, NULL);
+	bench_run("evtchn-unmask", 500, unmask, NULL);
 	s->vcpu_info[0].evtchn_upcall_mask = 1;
 	hypercall(HC_event_channel_op, EVTCHNOP_close, (unsigned long)&ipi_port, 0, 0, 0);
 }
@@ -159,3 +181,4 @@ TEST_EXPECT("BENCH sched-yield ");
 TEST_EXPECT("BENCH set-timer-op ");
 TEST_EXPECT("BENCH gp-emulated-port-read ");
 TEST_EXPECT("BENCH event-send-self-upcall ");
+TEST_EXPECT("BENCH evtchn-unmask ");

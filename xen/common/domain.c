@@ -37,7 +37,7 @@
 
 static struct domain *domain_list; /* sorted by id */
 static struct domain *domain_hash[DOMAIN_HASH_SIZE];
-static struct domain *dead_list; /* refcnt 0, waiting for domain_reap() */
+struct domain *domain_dead_list; /* refcnt 0, waiting for domain_reap() */
 static unsigned int nr_domains;
 /*
  * Writers of the registry (insert, remove) and of the dead list hold
@@ -139,8 +139,8 @@ void put_domain(struct domain *d)
 	if (old != 1)
 		return;
 	spin_lock_irqsave(&domlist_lock, flags);
-	d->next_dead = dead_list;
-	dead_list = d;
+	d->next_dead = domain_dead_list;
+	domain_dead_list = d;
 	spin_unlock_irqrestore(&domlist_lock, flags);
 }
 
@@ -176,19 +176,17 @@ void domain_read_end(void)
 	__atomic_sub_fetch(&lockless_readers, 1, __ATOMIC_SEQ_CST);
 }
 
-void domain_reap(void)
+void domain_reap_dead(void)
 {
 	struct domain *d;
 	unsigned long flags;
 
-	if (!__atomic_load_n(&dead_list, __ATOMIC_RELAXED))
-		return;
 	/* A dead domain is unlisted already: a reader that starts after this cannot find it. */
 	if (__atomic_load_n(&lockless_readers, __ATOMIC_SEQ_CST))
 		return;
 	spin_lock_irqsave(&domlist_lock, flags);
-	d = dead_list;
-	dead_list = NULL;
+	d = domain_dead_list;
+	domain_dead_list = NULL;
 	spin_unlock_irqrestore(&domlist_lock, flags);
 	while (d) {
 		struct domain *next = d->next_dead;

@@ -107,11 +107,6 @@ int evtchn_poll_port(struct domain *d, unsigned int port)
 	return rc;
 }
 
-bool evtchn_upcall_due(const struct vcpu *v)
-{
-	return v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
-}
-
 static struct vcpu *vcpu_of(const struct domain *d, unsigned int vcpu_id)
 {
 	return vcpu_id < MAX_VIRT_CPUS ? d->vcpu[vcpu_id] : NULL;

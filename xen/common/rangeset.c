@@ -12,11 +12,6 @@ void rangeset_init(struct rangeset *rs)
 	rs->nr = 0;
 }
 
-bool rangeset_is_empty(const struct rangeset *rs)
-{
-	return rs->nr == 0;
-}
-
 /* Index of the first range that ends at or after @v (rs->nr if none). */
 static unsigned int first_ending_from(const struct rangeset *rs, unsigned long v)
 {

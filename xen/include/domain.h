@@ -259,8 +259,21 @@ void put_domain(struct domain *d);
 void domain_frame_freed(struct domain *d);
 struct page_info;
 bool domain_keep_shared_page(struct domain *d, struct page_info *pg);
-/* Free domains whose last reference went (a quiescent point). */
-void domain_reap(void);
+/* True if @v has an upcall to take (pending and not masked); inline for the return to a guest. */
+static inline bool evtchn_upcall_due(const struct vcpu *v)
+{
+	return v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
+}
+
+/* Domains whose last reference went, not freed yet (domain.c). */
+extern struct domain *domain_dead_list;
+void domain_reap_dead(void);
+/* Free domains whose last reference went (a quiescent point); inline, as most find none. */
+static inline void domain_reap(void)
+{
+	if (__atomic_load_n(&domain_dead_list, __ATOMIC_RELAXED))
+		domain_reap_dead();
+}
 /*
  * Code running without the hypervisor lock brackets its use of borrowed
  * domain pointers (domain_by_id) with these: domain_reap() frees nothing

@@ -117,8 +117,6 @@ bool evtchn_port_valid(const struct domain *d, unsigned int port);
 struct evtchn *evtchn_from_port(const struct domain *d, unsigned int port);
 /* The number of port slots @d has now (the ports below it are valid). */
 unsigned int evtchn_nr_slots(const struct domain *d);
-/* True if @v has an upcall to take (pending and not masked). */
-bool evtchn_upcall_due(const struct vcpu *v);
 
 /* Clear @port's mask bit (EVTCHNOP_unmask); raises the upcall if it is pending. */
 void evtchn_unmask_port(struct domain *d, unsigned int port);

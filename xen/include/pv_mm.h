@@ -92,6 +92,13 @@ void pv_reload_cr3s(struct domain *d);
 void pv_logdirty_mark(const struct page_info *pg, bool fault);
 
 /* ---- log-dirty shadow page tables (pv/shadow.c) ---- */
+/* How many domains run on shadows now. */
+extern unsigned int pv_shadowed_domains;
+/* Does any? While none does, the hot paths (#PF, event ops) check nothing else. */
+static inline bool pv_any_shadowed(void)
+{
+	return __atomic_load_n(&pv_shadowed_domains, __ATOMIC_RELAXED) != 0;
+}
 /* Does the CPU walk shadows of @d's tables (log-dirty on)? */
 bool pv_shadowed(const struct domain *d);
 /* Shadows for every validated table of @d, and CR3s reloaded: 0 or -ENOMEM. */

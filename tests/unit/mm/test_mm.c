@@ -1658,13 +1658,18 @@ static void shadows_on(void)
 	T(L1)[2] = E(DATA2, P | RW | A); /* writable, D clear */
 	T(L1)[3] = E(DATA3, P);		 /* A clear */
 	pin_ok(L4, PGT_l4_page_table);
+	assert_int_equal(pv_shadowed_domains, 0);
 	assert_int_equal(arch_logdirty_enable(&dom), 0);
+	assert_int_equal(pv_shadowed_domains, 1); /* the hot paths' first check */
 	(void)dirty_mfns(NULL);
 }
 
 static void shadows_off(void)
 {
 	arch_logdirty_disable(&dom);
+	assert_int_equal(pv_shadowed_domains, 0);
+	arch_logdirty_disable(&dom); /* a second OFF counts nothing */
+	assert_int_equal(pv_shadowed_domains, 0);
 	unpin_ok(L4);
 	logdirty_off();
 	for (mfn_t m = SPARE; m < OTHER; m++) {
@@ -1800,6 +1805,7 @@ static void test_shadow_blind_spots_and_no_memory(void **state)
 	shim_no_shadow_frames = true;
 	assert_int_equal(arch_logdirty_enable(&dom), -ENOMEM);
 	assert_false(dom.arch.pv.shadowed);
+	assert_int_equal(pv_shadowed_domains, 0);
 	assert_int_equal(PG(L4)->shadow, 0);
 	shadows_off();
 }

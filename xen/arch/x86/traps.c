@@ -166,7 +166,8 @@ void do_trap(struct cpu_regs *r)
 		pv_trap(r);
 	} else if (r->vector == 1) {
 		pv_ignore_hypervisor_db();
-	} else if (r->vector == 14 && pv_shadow_fault(read_cr2(), &r->error_code)) {
+	} else if (r->vector == 14 && pv_any_shadowed() &&
+		   pv_shadow_fault(read_cr2(), &r->error_code)) {
 		/* a guest mapping's shadow, resolved: the access is retried */
 	} else if (!search_ex_table(r)) {
 		fatal_trap(r);

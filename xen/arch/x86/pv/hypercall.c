@@ -116,7 +116,7 @@ static bool event_op_without_lock(struct cpu_regs *r)
 
 	/* Under log-dirty shadows a copy to the guest may fault: that takes the lock. */
 	if (r->rax != __HYPERVISOR_event_channel_op || !v->arch.pv.in_kernel ||
-	    pv_shadowed(v->domain))
+	    (pv_any_shadowed() && pv_shadowed(v->domain)))
 		return false;
 	rc = evtchn_op_unlocked((u32)r->rdi, r->rsi);
 	if (rc == -EAGAIN)

@@ -519,7 +519,8 @@ static void entry_written(mfn_t table, unsigned int idx, pte_t *p, pte_t old, pt
 {
 	write_entry(p, old, val, preserve_ad);
 	pv_logdirty_mark(frame(table), false);
-	pv_shadow_sync(frame(table), idx);
+	if (pv_any_shadowed())
+		pv_shadow_sync(frame(table), idx);
 }
 
 /*

@@ -49,9 +49,19 @@ static bool is_table(const struct page_info *pg)
 	       (pg->flags & PGC_validated);
 }
 
+unsigned int pv_shadowed_domains;
+
 bool pv_shadowed(const struct domain *d)
 {
-	return d && !d->arch.is_hvm && d->arch.pv.shadowed;
+	return pv_any_shadowed() && d && !d->arch.is_hvm && d->arch.pv.shadowed;
+}
+
+static void set_shadowed(struct domain *d, bool on)
+{
+	if (d->arch.pv.shadowed == on)
+		return;
+	d->arch.pv.shadowed = on;
+	__atomic_fetch_add(&pv_shadowed_domains, on ? 1u : -1u, __ATOMIC_RELAXED);
 }
 
 /* A frame of @d whose writes the bitmap records (RAM with a PFN). */
@@ -182,11 +192,11 @@ int pv_shadow_enable(struct domain *d)
 {
 	struct page_info *pg;
 
-	d->arch.pv.shadowed = true;
+	set_shadowed(d, true);
 	for (pg = d->page_list; pg; pg = pg->next) {
 		if (is_table(pg) && attach(pg)) {
 			detach_all(d);
-			d->arch.pv.shadowed = false;
+			set_shadowed(d, false);
 			return -ENOMEM;
 		}
 	}
@@ -201,7 +211,7 @@ void pv_shadow_disable(struct domain *d)
 {
 	if (!pv_shadowed(d))
 		return;
-	d->arch.pv.shadowed = false;
+	set_shadowed(d, false);
 	pv_reload_cr3s(d);
 	pv_flush_tlb_guest_cpus();
 	detach_all(d);

@@ -144,7 +144,7 @@ void pv_trap(struct cpu_regs *r)
 		return;
 	if (v == TRAP_GP && (r->error_code & 3) == 2 && pv_emulate_gp(r))
 		return;
-	if (v == TRAP_PF && pv_shadow_fault(read_cr2(), &r->error_code))
+	if (v == TRAP_PF && pv_any_shadowed() && pv_shadow_fault(read_cr2(), &r->error_code))
 		return;
 	if (v == TRAP_PF && pv_ro_page_fault(r, read_cr2()))
 		return;
@@ -181,7 +181,8 @@ void pv_return_to_guest(struct cpu_regs *r)
 	}
 	domain_reap(); /* a quiescent point: no borrowed domain pointer is live */
 	v = current;
-	pv_time_check(v);
+	if (!v->time_started)
+		pv_time_check(v);
 	if (evtchn_upcall_due(v) && v->arch.pv.event_callback)
 		pv_bounce_callback(r, v->arch.pv.event_callback, true);
 	hv_leave_to_guest();
