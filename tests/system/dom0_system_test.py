@@ -56,7 +56,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 (net_checks.py: pings, a TCP transfer, vif and disk hot
                 attach and detach; xl-net/*); with --only xl-dev-cycles,
                 create/destroy cycles of hello.elf with a disk and a vif;
-                then
+                with --only xl-luks, pxl-luks or xl-qdisk (dom0 image
+                build/dom0-disk), the Linux domU on a LUKS2 mapping through
+                xl or pxl, or on a qcow2 image through QEMU's qdisk
+                (disk_checks.py; xl/luks-*, pxl/luks-*, xl/qdisk-*); then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
   xl-pvh/*      `xl create` of a PVH domU (the HVM guest test hvm-hello.elf,
@@ -151,6 +154,7 @@ import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
 import net_checks  # noqa: E402
+import disk_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -2699,6 +2703,15 @@ def run(args, res):
                                  or check_xl_split(con, res, args.cmd_timeout, args.hostile)),
                                 ("pxl-split", lambda: "pxl-split" not in args.only
                                  or check_pxl_split(con, res, args.cmd_timeout)),
+                                ("xl-luks", lambda: "xl-luks" not in args.only
+                                 or disk_checks.check_luks(sys.modules[__name__], con, res,
+                                                           "xl", args.cmd_timeout)),
+                                ("pxl-luks", lambda: "pxl-luks" not in args.only
+                                 or disk_checks.check_luks(sys.modules[__name__], con, res,
+                                                           "pxl", args.cmd_timeout)),
+                                ("xl-qdisk", lambda: "xl-qdisk" not in args.only
+                                 or disk_checks.check_qdisk(sys.modules[__name__], con, res,
+                                                            args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-net", lambda: "xl-net" not in args.only
