@@ -169,10 +169,12 @@ def qdisk_running(t, con, res, domid, token, timeout):
               b[3] == "ok", "rc=%d, token %s, the domU's lines %r" % (rc, token, log[-600:]),
               "xvdb: %r" % (b,))
     rc, out = t.shell_run(con, "xenstore-read /local/domain/0/backend/qdisk/%s/%s/state; "
-                          "ps | grep -c '[x]en-domid %s .*xenpv'" % (domid, QCOW_VDEV, domid),
+                          "ps -o args | grep '[x]en-domid %s '" % (domid, QCOW_VDEV, domid),
                           timeout)
-    res.check("xl/qdisk-backend", rc == 0 and out.split() == ["4", "1"],
-              "expected backend state 4 and one QEMU for domain %s: %r" % (domid, out.strip()))
+    lines = out.strip().splitlines()
+    res.check("xl/qdisk-backend", rc == 0 and len(lines) == 2 and lines[0].strip() == "4" and
+              "xenpv" in lines[1], "expected backend state 4 and one QEMU (-machine xenpv) "
+              "for domain %s: %r" % (domid, out.strip()), lines[-1] if lines else "")
 
 
 def qdisk_after(t, con, res, domid, size0, timeout):
