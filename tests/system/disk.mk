@@ -8,7 +8,8 @@
 #   dom0-image-disk           build/dom0-disk/{vmlinuz,initramfs.cpio.gz}
 #   test-system-split-luks    step xl-luks (Debian's xl) and pxl-luks (pxl) on
 #                             Petrel; -xen on Xen 4.17
-#   test-system-split-qdisk   step xl-qdisk (Debian's xl) on Petrel; -xen on Xen 4.17
+#   test-system-split-qdisk   steps xl-qdisk (Debian's xl) and pxl-qdisk (pxl, which
+#                             starts QEMU as libxl does) on Petrel; -xen on Xen 4.17
 # (none in TEST_TARGETS: each boots the Linux domU under nested TCG)
 
 DOM0_DISK := $(BUILD)/dom0-disk
@@ -48,7 +49,7 @@ $(DOM0_DISK)/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS) $(DOM0_DISK)/tree.stamp \
 		$(addprefix --module ,$(DISK_MODULES))
 
 LUKS_SYSTEM_ARGS := --kernel-dir $(DOM0_DISK) --only xl-luks,pxl-luks --no-reboot
-QDISK_SYSTEM_ARGS := --kernel-dir $(DOM0_DISK) --only xl-qdisk --no-reboot
+QDISK_SYSTEM_ARGS := --kernel-dir $(DOM0_DISK) --only xl-qdisk,pxl-qdisk --no-reboot
 
 test-system-split-luks: dom0-image-disk $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(LUKS_SYSTEM_ARGS) \

@@ -9,9 +9,10 @@
         blkfront and writes its own; once the domain is gone and the mapping
         closed, neither line is in the image file, and reopened, the mapping
         shows both
-    check_qdisk(t, con, res, timeout)        step xl-qdisk: a qcow2 image as
-        xvdb with backendtype=qdisk, served by the QEMU libxl starts for the
-        PV domain (-machine xenpv); the domU reads dom0's line and writes its
+    check_qdisk(t, con, res, tool, timeout)  steps xl-qdisk and pxl-qdisk: a
+        qcow2 image as xvdb with backendtype=qdisk, served by the QEMU libxl
+        (or pxl) starts for the PV domain (-machine xenpv); the domU reads
+        dom0's line and writes its
         own, the image grows by the cluster that write allocates, and after
         the destroy QEMU and the backend nodes are gone and qemu-img finds the
         domU's line in a clean image
@@ -44,7 +45,6 @@ COUNT_LINES = "tr '\\000' '\\n' < %s | grep -c 'PETREL-DISK'"
 QCOW_IMG = "/tmp/qdisk.qcow2"
 QCOW_RAW = "/tmp/qdisk-raw.img"
 QCOW_VDEV = "51728"  # xvdb
-QDISK_NAME = "qdisk"
 
 
 def sector(dev, n):
@@ -151,7 +151,7 @@ def check_luks(t, con, res, tool, timeout):
         luks_close(t, con, timeout)
 
 
-def make_qcow(t, con, res, timeout):
+def make_qcow(t, con, res, tool, timeout):
     """dom0's line in sector 0 of a raw image converted to qcow2 with 4 KiB
     clusters (only the first one allocated); (token, the qcow2's size) or None."""
     token = os.urandom(6).hex()
@@ -161,60 +161,61 @@ def make_qcow(t, con, res, timeout):
                           % (QCOW_RAW, dom0_line(token, QCOW_RAW), QCOW_RAW, QCOW_IMG,
                              QCOW_RAW, QCOW_IMG), timeout)
     m = re.search(r"^size (\d+)", out, re.M)
-    res.check("xl/qdisk-image", rc == 0 and m is not None, "rc=%d %r" % (rc, out.strip()[-400:]),
+    res.check(tool + "/qdisk-image", rc == 0 and m is not None, "rc=%d %r" % (rc, out.strip()[-400:]),
               m.group(0) if m else "")
     return (token, int(m.group(1))) if rc == 0 and m else None
 
 
-def qdisk_running(t, con, res, domid, token, timeout):
+def qdisk_running(t, con, res, tool, domid, token, timeout):
     """The domU's xvdb line, the backend connected, QEMU running for it."""
-    rc, disks, log = t.domu_disk_lines(con, QDISK_NAME, 1, "xvdb")
+    rc, disks, log = t.domu_disk_lines(con, tool + "qdisk", 1, "xvdb")
     b = disks.get("xvdb")
-    res.check("xl/qdisk-domu", b is not None and b[1] == "PETREL-DISK dom0 " + token and
+    res.check(tool + "/qdisk-domu", b is not None and b[1] == "PETREL-DISK dom0 " + token and
               b[3] == "ok", "rc=%d, token %s, the domU's lines %r" % (rc, token, log[-600:]),
               "xvdb: %r" % (b,))
     rc, out = t.shell_run(con, "xenstore-read /local/domain/0/backend/qdisk/%s/%s/state; "
                           "ps -o args | grep '[x]en-domid %s '" % (domid, QCOW_VDEV, domid),
                           timeout)
     lines = out.strip().splitlines()
-    res.check("xl/qdisk-backend", rc == 0 and len(lines) == 2 and lines[0].strip() == "4" and
+    res.check(tool + "/qdisk-backend", rc == 0 and len(lines) == 2 and lines[0].strip() == "4" and
               "xenpv" in lines[1], "expected backend state 4 and one QEMU (-machine xenpv) "
               "for domain %s: %r" % (domid, out.strip()), lines[-1] if lines else "")
 
 
-def qdisk_after(t, con, res, domid, size0, timeout):
+def qdisk_after(t, con, res, tool, domid, size0, timeout):
     """QEMU and the backend gone; the image grew, is clean and holds both lines."""
     left = wait_gone(t, con, domid, "qdisk", timeout)
     _, procs = t.shell_run(con, "ps | grep -c '[x]en-domid %s '" % domid, timeout)
-    res.check("xl/qdisk-teardown", ("No such file" in left or left == "") and
+    res.check(tool + "/qdisk-teardown", ("No such file" in left or left == "") and
               procs.strip() == "0", "backend left %r, QEMU processes %r" % (left, procs))
     rc, out = t.shell_run(con, "stat -c 'size %%s' %s; qemu-img check %s && "
                           "qemu-img convert -f qcow2 -O raw %s %s && %s && %s; rm -f %s"
                           % (QCOW_IMG, QCOW_IMG, QCOW_IMG, QCOW_RAW, sector(QCOW_RAW, 0),
                              sector(QCOW_RAW, 8), QCOW_RAW), timeout)
     m = re.search(r"^size (\d+)", out, re.M)
-    res.check("xl/qdisk-grown", m is not None and int(m.group(1)) > size0,
+    res.check(tool + "/qdisk-grown", m is not None and int(m.group(1)) > size0,
               "size %d before, after: %r" % (size0, out.strip()[-400:]),
               "%d -> %s bytes" % (size0, m.group(1) if m else "?"))
-    res.check("xl/qdisk-contents", rc == 0 and "No errors were found" in out and
+    res.check(tool + "/qdisk-contents", rc == 0 and "No errors were found" in out and
               re.search(r"^PETREL-DISK domU boot 1\r?$", out, re.M),
               "rc=%d %r" % (rc, out.strip()[-600:]))
 
 
-def check_qdisk(t, con, res, timeout):
+def check_qdisk(t, con, res, tool, timeout):
     t.shell_run(con, "pidof xenconsoled || { %s && echo started; }" % t.XENCONSOLED, timeout)
-    made = make_qcow(t, con, res, timeout)
+    made = make_qcow(t, con, res, tool, timeout)
     if made is None:
         return
     token, size0 = made
-    rc, out = t.shell_run(con, "xl create /etc/xl-linux.cfg 'name=\"%s\"' \"disk=['format=qcow2,"
+    name = tool + "qdisk"
+    rc, out = t.shell_run(con, "%s create /etc/xl-linux.cfg 'name=\"%s\"' \"disk=['format=qcow2,"
                           "vdev=xvdb,access=rw,backendtype=qdisk,target=%s']\""
-                          % (QDISK_NAME, QCOW_IMG), t.XL_CREATE_TIMEOUT)
-    if not res.check("xl/qdisk-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-600:])):
-        t.shell_run(con, "xl destroy %s; tail -20 /var/log/xen/qemu-dm-%s.log"
-                    % (QDISK_NAME, QDISK_NAME), 120)
+                          % (tool, name, QCOW_IMG), t.XL_CREATE_TIMEOUT)
+    if not res.check(tool + "/qdisk-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-600:])):
+        t.shell_run(con, "%s destroy %s; tail -20 /var/log/xen/qemu-dm-%s.log"
+                    % (tool, name, name), 120)
         return
-    domid = t.xl_domid(con, QDISK_NAME)
-    qdisk_running(t, con, res, domid, token, timeout)
-    t.shell_run(con, "xl destroy %s" % QDISK_NAME, 120)
-    qdisk_after(t, con, res, domid, size0, timeout)
+    domid = t.xl_domid(con, name)
+    qdisk_running(t, con, res, tool, domid, token, timeout)
+    t.shell_run(con, "%s destroy %s" % (tool, name), 120)
+    qdisk_after(t, con, res, tool, domid, size0, timeout)

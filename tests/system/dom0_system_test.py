@@ -56,10 +56,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 (net_checks.py: pings, a TCP transfer, vif and disk hot
                 attach and detach; xl-net/*); with --only xl-dev-cycles,
                 create/destroy cycles of hello.elf with a disk and a vif;
-                with --only xl-luks, pxl-luks or xl-qdisk (dom0 image
-                build/dom0-disk), the Linux domU on a LUKS2 mapping through
-                xl or pxl, or on a qcow2 image through QEMU's qdisk
-                (disk_checks.py; xl/luks-*, pxl/luks-*, xl/qdisk-*); then
+                with --only xl-luks, pxl-luks, xl-qdisk or pxl-qdisk (dom0
+                image build/dom0-disk), the Linux domU on a LUKS2 mapping, or
+                on a qcow2 image through QEMU's qdisk, built by xl or pxl
+                (disk_checks.py; xl/luks-*, pxl/luks-*, */qdisk-*); then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
   xl-pvh/*      `xl create` of a PVH domU (the HVM guest test hvm-hello.elf,
@@ -2711,7 +2711,10 @@ def run(args, res):
                                                            "pxl", args.cmd_timeout)),
                                 ("xl-qdisk", lambda: "xl-qdisk" not in args.only
                                  or disk_checks.check_qdisk(sys.modules[__name__], con, res,
-                                                            args.cmd_timeout)),
+                                                            "xl", args.cmd_timeout)),
+                                ("pxl-qdisk", lambda: "pxl-qdisk" not in args.only
+                                 or disk_checks.check_qdisk(sys.modules[__name__], con, res,
+                                                            "pxl", args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-net", lambda: "xl-net" not in args.only
