@@ -2653,6 +2653,14 @@ def check_cpus_up(con, res, want, timeout):
               "%d CPUs online" % up)
 
 
+def disk_step(args, con, res, step):
+    """A step of disk_checks.py, TOOL-luks or TOOL-qdisk, when named in --only."""
+    if step in args.only:
+        tool, kind = step.split("-")
+        check = disk_checks.check_luks if kind == "luks" else disk_checks.check_qdisk
+        check(sys.modules[__name__], con, res, tool, args.cmd_timeout)
+
+
 def run(args, res):
     argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
                             extra=PCI_DEVICES + hvm_disk_args(args.hvm_disk),
@@ -2703,18 +2711,10 @@ def run(args, res):
                                  or check_xl_split(con, res, args.cmd_timeout, args.hostile)),
                                 ("pxl-split", lambda: "pxl-split" not in args.only
                                  or check_pxl_split(con, res, args.cmd_timeout)),
-                                ("xl-luks", lambda: "xl-luks" not in args.only
-                                 or disk_checks.check_luks(sys.modules[__name__], con, res,
-                                                           "xl", args.cmd_timeout)),
-                                ("pxl-luks", lambda: "pxl-luks" not in args.only
-                                 or disk_checks.check_luks(sys.modules[__name__], con, res,
-                                                           "pxl", args.cmd_timeout)),
-                                ("xl-qdisk", lambda: "xl-qdisk" not in args.only
-                                 or disk_checks.check_qdisk(sys.modules[__name__], con, res,
-                                                            "xl", args.cmd_timeout)),
-                                ("pxl-qdisk", lambda: "pxl-qdisk" not in args.only
-                                 or disk_checks.check_qdisk(sys.modules[__name__], con, res,
-                                                            "pxl", args.cmd_timeout)),
+                                ("xl-luks", lambda: disk_step(args, con, res, "xl-luks")),
+                                ("pxl-luks", lambda: disk_step(args, con, res, "pxl-luks")),
+                                ("xl-qdisk", lambda: disk_step(args, con, res, "xl-qdisk")),
+                                ("pxl-qdisk", lambda: disk_step(args, con, res, "pxl-qdisk")),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-net", lambda: "xl-net" not in args.only
