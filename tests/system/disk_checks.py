@@ -201,16 +201,33 @@ def qdisk_after(t, con, res, tool, domid, size0, timeout):
               "rc=%d %r" % (rc, out.strip()[-600:]))
 
 
+def qdisk_config(name):
+    return ("/etc/xl-linux.cfg 'name=\"%s\"' \"disk=['format=qcow2,vdev=xvdb,access=rw,"
+            "backendtype=qdisk,target=%s']\"" % (name, QCOW_IMG))
+
+
+def check_qdisk_dry_run(t, con, res, timeout):
+    """xl -N create and pxl -N create of the domain: the same JSON."""
+    cmd = "%s -N create " + qdisk_config("qdry") + " > /tmp/%s-qdry.json 2>/dev/null; echo rc=$?"
+    _, xl = t.shell_run(con, cmd % ("xl", "xl"), 120)
+    _, pxl = t.shell_run(con, cmd % ("pxl", "pxl"), 120)
+    _, diff = t.shell_run(con, "diff /tmp/xl-qdry.json /tmp/pxl-qdry.json && echo same; "
+                          "grep -A6 '\"disks\"' /tmp/xl-qdry.json", timeout)
+    res.check("pxl/qdisk-dry-run", xl.strip() == "rc=0" and pxl.strip() == "rc=0" and
+              re.search(r"^same\r?$", diff, re.M) and '"qdisk"' in diff,
+              "xl %r, pxl %r; diff, then xl's disks: %r" % (xl, pxl, diff))
+
+
 def check_qdisk(t, con, res, tool, timeout):
     t.shell_run(con, "pidof xenconsoled || { %s && echo started; }" % t.XENCONSOLED, timeout)
     made = make_qcow(t, con, res, tool, timeout)
     if made is None:
         return
+    if tool == "pxl":
+        check_qdisk_dry_run(t, con, res, timeout)
     token, size0 = made
     name = tool + "qdisk"
-    rc, out = t.shell_run(con, "%s create /etc/xl-linux.cfg 'name=\"%s\"' \"disk=['format=qcow2,"
-                          "vdev=xvdb,access=rw,backendtype=qdisk,target=%s']\""
-                          % (tool, name, QCOW_IMG), t.XL_CREATE_TIMEOUT)
+    rc, out = t.shell_run(con, "%s create %s" % (tool, qdisk_config(name)), t.XL_CREATE_TIMEOUT)
     if not res.check(tool + "/qdisk-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-600:])):
         t.shell_run(con, "%s destroy %s; tail -20 /var/log/xen/qemu-dm-%s.log"
                     % (tool, name, name), 120)
