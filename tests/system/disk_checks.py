@@ -12,10 +12,10 @@
     check_qdisk(t, con, res, tool, timeout)  steps xl-qdisk and pxl-qdisk: a
         qcow2 image as xvdb with backendtype=qdisk, served by the QEMU libxl
         (or pxl) starts for the PV domain (-machine xenpv); the domU reads
-        dom0's line and writes its
-        own, the image grows by the cluster that write allocates, and after
-        the destroy QEMU and the backend nodes are gone and qemu-img finds the
-        domU's line in a clean image
+        dom0's line and writes its own, the image grows by the cluster that
+        write allocates, and after the destroy QEMU and the backend nodes are
+        gone and qemu-img finds the domU's line in a clean image; pxl's dry
+        run must first print xl's JSON
 
 `t` is the system test's module (dom0_system_test): its shell_run,
 console_log_wait, domu_disk_lines and constants.  The domU's /bin/domu-disks
@@ -73,8 +73,9 @@ def luks_open(t, con, timeout):
 
 def luks_close(t, con, timeout):
     """Close the mapping, trying again while blkback lets it go; (rc, output)."""
-    return t.shell_run(con, "i=0; until %s close %s; do [ $i -lt 50 ] || exit 1; "
-                       "usleep 200000; i=$((i+1)); done" % (CRYPTSETUP, LUKS_NAME), timeout + 30)
+    return t.shell_run(con, "i=0; until %s close %s; do [ $i -lt 50 ] || break; "
+                       "usleep 200000; i=$((i+1)); done; ! test -e %s"
+                       % (CRYPTSETUP, LUKS_NAME, LUKS_DEV), timeout + 30)
 
 
 def make_luks(t, con, res, tool, timeout):
@@ -161,7 +162,8 @@ def make_qcow(t, con, res, tool, timeout):
                           % (QCOW_RAW, dom0_line(token, QCOW_RAW), QCOW_RAW, QCOW_IMG,
                              QCOW_RAW, QCOW_IMG), timeout)
     m = re.search(r"^size (\d+)", out, re.M)
-    res.check(tool + "/qdisk-image", rc == 0 and m is not None, "rc=%d %r" % (rc, out.strip()[-400:]),
+    res.check(tool + "/qdisk-image", rc == 0 and m is not None,
+              "rc=%d %r" % (rc, out.strip()[-400:]),
               m.group(0) if m else "")
     return (token, int(m.group(1))) if rc == 0 and m else None
 
