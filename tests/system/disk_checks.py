@@ -45,6 +45,7 @@ COUNT_LINES = "tr '\\000' '\\n' < %s | grep -c 'PETREL-DISK'"
 QCOW_IMG = "/tmp/qdisk.qcow2"
 QCOW_RAW = "/tmp/qdisk-raw.img"
 QCOW_VDEV = "51728"  # xvdb
+DRY_UUID = "3f6c1e0a-5b2d-4c7e-9a8f-0d1e2c3b4a59"
 
 
 def sector(dev, n):
@@ -209,8 +210,9 @@ def qdisk_config(name):
 
 
 def check_qdisk_dry_run(t, con, res, timeout):
-    """xl -N create and pxl -N create of the domain: the same JSON."""
-    cmd = "%s -N create " + qdisk_config("qdry") + " > /tmp/%s-qdry.json 2>/dev/null; echo rc=$?"
+    """xl -N create and pxl -N create of the domain (one UUID): the same JSON."""
+    cmd = ("%s -N create " + qdisk_config("qdry") + " 'uuid=\"%s\"'" % DRY_UUID +
+           " > /tmp/%s-qdry.json 2>/dev/null; echo rc=$?")
     _, xl = t.shell_run(con, cmd % ("xl", "xl"), 120)
     _, pxl = t.shell_run(con, cmd % ("pxl", "pxl"), 120)
     _, diff = t.shell_run(con, "diff /tmp/xl-qdry.json /tmp/pxl-qdry.json && echo same; "
