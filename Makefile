@@ -34,6 +34,7 @@ include dom0-tools/initramfs/dom0.mk
 include tests/system/system.mk
 include tests/system/hvm.mk
 include tests/system/pvgrub.mk
+include tests/system/disk.mk
 include packaging/packaging.mk
 include tests/installed/installed.mk
 include tests/system/shapes.mk

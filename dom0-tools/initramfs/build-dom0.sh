@@ -8,8 +8,10 @@
 #
 # Usage: build-dom0.sh --out DIR [--suite stable|backports] [--tool SRC:DEST]...
 #                      [--link LINK:TARGET]... [--tree DIR]... [--domu ROOTFS]
+#                      [--module NAME]...
 #   --link     a symbolic link LINK (relative to the initramfs root) -> TARGET
 #   --tree     a directory whose contents are copied into the initramfs root
+#   --module   another kernel module for dom0 (with its dependencies), loaded at boot
 #   --domu     a PV domU for dom0's xl: the same kernel and a busybox
 #              initramfs made of ROOTFS go to /usr/lib/petrel-domu/{vmlinuz,initrd.gz}
 #   stable     the kernel that bookworm's linux-image-amd64 points at (6.1)
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--link) links+=("${2:?}"); shift 2 ;;
 	--tree) trees+=("${2:?}"); shift 2 ;;
 	--domu) domu=${2:?}; shift 2 ;;
+	--module) MODULES="$MODULES ${2:?}"; shift 2 ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
 	esac
 done

@@ -140,7 +140,7 @@ struct xl_stored_config {
 	unsigned int vcpus;
 	bool memory_set, vcpus_set; /* the file sets them (xl's parsed JSON shows only those) */
 	long max_grant_frames, max_maptrack_frames; /* -1 (libxl's default): not shown */
-	int pvh;		    /* type "pvh", else "pv" */
+	int pvh;				    /* type "pvh", else "pv" */
 	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
 	/* the dry run only: libxl stores devices with its defaults filled in */
 	const struct xl_disk *disks;
@@ -169,8 +169,20 @@ int xl_disk_check(const struct xl_disk *d);
 int xl_nic_add(uint16_t domid, struct xl_nic *n);
 /* A random MAC in Xen's range, unless the spec gave one. */
 void xl_nic_default_mac(struct xl_nic *n);
-/* Every disk and vif of a domain being destroyed: closed, scripts run, nodes gone. */
+/* Whether QEMU's qdisk serves the disk (backendtype=qdisk, or a format other than raw). */
+bool xl_disk_qdisk(const struct xl_disk *d);
+/* Every disk and vif of a domain being destroyed: closed, scripts run, nodes gone; its QEMU
+ * stopped. */
 void xl_devices_destroy(uint16_t domid);
+
+/*
+ * QEMU as a PV domain's qdisk backend (xl_qemu.c), started as libxl starts
+ * it (-machine xenpv) with its pid where libxl keeps it; 0, or -1 after a
+ * message (nothing left running).
+ */
+int xl_qemu_start(uint16_t domid, const char *name, long memory_mb);
+/* The domain's QEMU, if it has one, stopped and its nodes removed. */
+void xl_qemu_stop(uint16_t domid);
 
 int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);

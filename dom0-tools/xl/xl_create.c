@@ -313,9 +313,20 @@ static void store_config(const struct create_job *j, uint16_t domid)
 	xl_phase("libxl's configuration stored");
 }
 
+/* Whether a disk is QEMU's to serve (libxl then starts QEMU for a PV domain). */
+static bool needs_qemu(const struct create_opts *o)
+{
+	for (unsigned int i = 0; i < o->n_disks; i++)
+		if (xl_disk_qdisk(&o->disks[i]))
+			return true;
+	return false;
+}
+
 /* The file's disks and vifs, on the new (paused) domain; 0 or -1 with a message. */
 static int add_devices(const struct create_opts *o, uint16_t domid)
 {
+	if (needs_qemu(o) && xl_qemu_start(domid, o->name, o->memory_mb))
+		return -1;
 	for (unsigned int i = 0; i < o->n_disks; i++)
 		if (xl_disk_add(domid, &o->disks[i], !is_pvh(o)))
 			return -1;

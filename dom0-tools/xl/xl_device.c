@@ -29,6 +29,7 @@
 #define STATE_CLOSED 6
 #define BACKEND_WAIT_MS 30000 /* the backend's probe, on a loaded host */
 #define CLOSE_WAIT_MS 10000   /* libxl's LIBXL_DESTROY_TIMEOUT */
+#define QDISK_CLOSE_MS 2000   /* QEMU's xen-block closing before QEMU is stopped */
 #define MAX_NODES 24
 
 struct nodes {
@@ -42,6 +43,7 @@ struct dev_paths {
 	const char *kind;
 	uint16_t domid;
 	int devid;
+	bool qdisk; /* served by QEMU: backend/qdisk, no hotplug script */
 	char fe[128], be[128], lx[128];
 };
 
@@ -68,6 +70,14 @@ static void dev_paths(struct dev_paths *p, const char *kind, uint16_t domid, int
 	snprintf(p->fe, sizeof(p->fe), "/local/domain/%u/device/%s/%d", domid, kind, devid);
 	snprintf(p->be, sizeof(p->be), "/local/domain/0/backend/%s/%u/%d", kind, domid, devid);
 	snprintf(p->lx, sizeof(p->lx), "/libxl/%u/device/%s/%d", domid, kind, devid);
+	p->qdisk = false;
+}
+
+/* A disk's backend under backend/qdisk, where libxl puts QEMU's disks. */
+static void use_qdisk(struct dev_paths *p)
+{
+	snprintf(p->be, sizeof(p->be), "/local/domain/0/backend/qdisk/%u/%d", p->domid, p->devid);
+	p->qdisk = true;
 }
 
 /* DIR/NAME read, malloc'd; NULL when missing. */
@@ -261,6 +271,8 @@ static int wait_released(const struct dev_paths *p, long ms)
 {
 	char dev[96];
 
+	if (p->qdisk)
+		return wait_backend(p, STATE_CLOSED, ms < QDISK_CLOSE_MS ? ms : QDISK_CLOSE_MS);
 	if (access("/sys/bus/xen-backend/devices", F_OK) != 0)
 		return wait_backend(p, STATE_CLOSED, ms);
 	snprintf(dev, sizeof(dev), "/sys/bus/xen-backend/devices/%s-%u-%d", p->kind, p->domid,
@@ -320,6 +332,8 @@ static int add_device(const struct dev_paths *p, const struct nodes *back,
 		remove_device(p, false);
 		return -1;
 	}
+	if (p->qdisk)
+		return 0;
 	rc = run_hotplug(p, true);
 	status = read_node(p->be, "hotplug-status");
 	if (rc == 0 && status && strcmp(status, "connected") == 0) {
@@ -335,6 +349,13 @@ static int add_device(const struct dev_paths *p, const struct nodes *back,
 	return -1;
 }
 
+bool xl_disk_qdisk(const struct xl_disk *d)
+{
+	bool raw = strcmp(d->format, "raw") == 0 || strcmp(d->format, "empty") == 0;
+
+	return d->backend_qdisk || (!raw && !d->backend_phy);
+}
+
 int xl_disk_check(const struct xl_disk *d)
 {
 	int devid = xl_vdev_devid(d->vdev);
@@ -345,9 +366,9 @@ int xl_disk_check(const struct xl_disk *d)
 			d->vdev);
 		return -1;
 	}
-	if (strcmp(d->format, "raw") != 0 && strcmp(d->format, "empty") != 0) {
-		fprintf(stderr, "%s: disk %s: format %s needs QEMU's qdisk: not supported yet\n",
-			xl_prog, d->vdev, d->format);
+	if (!xl_disk_qdisk(d) && strcmp(d->format, "raw") != 0 && strcmp(d->format, "empty") != 0) {
+		fprintf(stderr, "%s: disk %s: format %s needs QEMU's qdisk, not phy\n", xl_prog,
+			d->vdev, d->format);
 		return -1;
 	}
 	if (d->target[0] && stat(d->target, &st)) {
@@ -371,15 +392,20 @@ int xl_disk_add(uint16_t domid, const struct xl_disk *d, bool pv)
 	if (xl_disk_check(d))
 		return -1;
 	dev_paths(&p, "vbd", domid, devid);
-	put(&back, "params", "%s", d->target);
-	put(&back, "script", "%s", d->script);
+	if (xl_disk_qdisk(d)) {
+		use_qdisk(&p);
+		put(&back, "params", "%s:%s", d->format, d->target);
+	} else {
+		put(&back, "params", "%s", d->target);
+		put(&back, "script", "%s", d->script);
+	}
 	put(&back, "frontend-id", "%u", domid);
 	put(&back, "online", "1");
 	put(&back, "removable", "%d", d->cdrom);
 	put(&back, "bootable", "1");
 	put(&back, "state", "1");
 	put(&back, "dev", "%s", d->vdev);
-	put(&back, "type", "phy");
+	put(&back, "type", "%s", p.qdisk ? "qdisk" : "phy");
 	put(&back, "mode", "%s", d->readwrite ? "w" : "r");
 	put(&back, "device-type", "%s", d->cdrom ? "cdrom" : "disk");
 	put(&back, "discard-enable", "%d", d->discard);
@@ -464,6 +490,16 @@ int xl_nic_add(uint16_t domid, struct xl_nic *n)
 	return add_device(&p, &back, &front);
 }
 
+/* The backend libxl's record names (backend/qdisk for QEMU's disks). */
+static void recorded_backend(struct dev_paths *p)
+{
+	char *be = read_node(p->lx, "backend");
+
+	if (be && strstr(be, "/backend/qdisk/"))
+		use_qdisk(p);
+	free(be);
+}
+
 /* Every disk and vif of a domain that is going away (its vCPUs paused). */
 void xl_devices_destroy(uint16_t domid)
 {
@@ -476,10 +512,12 @@ void xl_devices_destroy(uint16_t domid)
 
 		for (unsigned int i = 0; i < n; i++) {
 			dev_paths(&p, kinds[k], domid, atoi(ids[i]));
+			recorded_backend(&p);
 			remove_device(&p, true);
 		}
 		free(ids);
 	}
+	xl_qemu_stop(domid);
 }
 
 /* A domain as libxl_domain_qualifier_to_domid takes it; -1 after xl's message. */
@@ -540,6 +578,10 @@ int main_block_attach(int argc, char **argv)
 	free(spec);
 	if (r)
 		return EXIT_FAILURE;
+	if (xl_disk_qdisk(&d)) {
+		fprintf(stderr, "%s: block-attach: qdisk disks only at create\n", xl_prog);
+		return EXIT_FAILURE;
+	}
 	if (!domain_exists(domid) || xl_disk_add(domid, &d, true)) {
 		fprintf(stderr, "libxl_device_disk_add failed.\n");
 		return EXIT_FAILURE;
@@ -616,6 +658,7 @@ int main_block_detach(int argc, char **argv)
 	domid = xl_find_domain(argv[optind]);
 	devid = xl_vdev_devid(argv[optind + 1]);
 	dev_paths(&p, "vbd", domid, devid);
+	recorded_backend(&p);
 	be = devid < 0 ? NULL : read_node(p.lx, "backend");
 	if (!be) {
 		fprintf(stderr, "Error: Device %s not connected.\n", argv[optind + 1]);

@@ -201,9 +201,10 @@ static int setting(struct disk_parse *p, const char *key, const char *v, const c
 		p->backendtype_given = true;
 		if (!is_one_of(v, types))
 			return disk_error(p, word, "unknown value for backendtype");
-		if (strcmp(v, "phy") != 0)
+		if (strcmp(v, "standalone") == 0)
 			return disk_error(p, word, "not supported by pxl yet");
-		p->d->backend_phy = true;
+		p->d->backend_phy = strcmp(v, "phy") == 0;
+		p->d->backend_qdisk = !p->d->backend_phy;
 		return 0;
 	}
 	if (strcmp(key, "script") == 0)

@@ -18,7 +18,7 @@ struct xl_disk {
 	char vdev[64];
 	char format[16];  /* raw, qcow, qcow2, vhd, qed */
 	char script[256]; /* absolute */
-	bool readwrite, cdrom, backend_phy, discard;
+	bool readwrite, cdrom, backend_phy, backend_qdisk, discard;
 	bool script_set, discard_set; /* the spec names them */
 };
 

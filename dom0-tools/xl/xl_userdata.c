@@ -134,8 +134,8 @@ static void gen_disk(yajl_gen g, const struct xl_disk *d)
 	if (d->target[0])
 		gen_key_str(g, "pdev_path", d->target);
 	gen_key_str(g, "vdev", d->vdev);
-	if (d->backend_phy)
-		gen_key_str(g, "backend", "phy");
+	if (d->backend_phy || d->backend_qdisk)
+		gen_key_str(g, "backend", d->backend_phy ? "phy" : "qdisk");
 	gen_key_str(g, "format", d->format);
 	if (d->cdrom)
 		gen_key_int(g, "removable", 1);

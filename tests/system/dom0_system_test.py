@@ -60,7 +60,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 Linux domU with a mounted disk and a vif, its uptime
                 counter, open file and TCP connection to dom0 carrying on
                 (save_dev_checks.py; xl-save-devices/*);
-                then
+                with --only xl-luks, pxl-luks, xl-qdisk or pxl-qdisk (dom0
+                image build/dom0-disk), the Linux domU on a LUKS2 mapping, or
+                on a qcow2 image through QEMU's qdisk, built by xl or pxl
+                (disk_checks.py; xl/luks-*, pxl/luks-*, */qdisk-*); then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
   xl-pvh/*      `xl create` of a PVH domU (the HVM guest test hvm-hello.elf,
@@ -165,6 +168,7 @@ import pxl_top_checks  # noqa: E402
 import net_checks  # noqa: E402
 import pvgrub_checks  # noqa: E402
 import save_dev_checks  # noqa: E402
+import disk_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -2663,6 +2667,14 @@ def check_cpus_up(con, res, want, timeout):
               "%d CPUs online" % up)
 
 
+def disk_step(args, con, res, step):
+    """A step of disk_checks.py, TOOL-luks or TOOL-qdisk, when named in --only."""
+    if step in args.only:
+        tool, kind = step.split("-")
+        check = disk_checks.check_luks if kind == "luks" else disk_checks.check_qdisk
+        check(sys.modules[__name__], con, res, tool, args.cmd_timeout)
+
+
 def run(args, res):
     argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
                             extra=PCI_DEVICES + hvm_disk_args(args.hvm_disk),
@@ -2713,6 +2725,10 @@ def run(args, res):
                                  or check_xl_split(con, res, args.cmd_timeout, args.hostile)),
                                 ("pxl-split", lambda: "pxl-split" not in args.only
                                  or check_pxl_split(con, res, args.cmd_timeout)),
+                                ("xl-luks", lambda: disk_step(args, con, res, "xl-luks")),
+                                ("pxl-luks", lambda: disk_step(args, con, res, "pxl-luks")),
+                                ("xl-qdisk", lambda: disk_step(args, con, res, "xl-qdisk")),
+                                ("pxl-qdisk", lambda: disk_step(args, con, res, "pxl-qdisk")),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-net", lambda: "xl-net" not in args.only

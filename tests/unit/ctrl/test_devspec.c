@@ -73,6 +73,25 @@ static void test_disk_good(void **state)
 	}
 }
 
+/* backendtype=qdisk is QEMU's; standalone is refused; phy clears neither by itself. */
+static void test_disk_backendtype(void **state)
+{
+	struct xl_disk d;
+
+	(void)state;
+	assert_int_equal(xl_disk_parse("t.cfg",
+				       "format=qcow2,vdev=xvdb,backendtype=qdisk,target=/q", &d,
+				       stderr),
+			 0);
+	assert_true(d.backend_qdisk);
+	assert_false(d.backend_phy);
+	assert_string_equal(d.format, "qcow2");
+	assert_int_equal(xl_disk_parse("t.cfg", "backendtype=phy,/dev/sda,,xvde", &d, stderr), 0);
+	assert_false(d.backend_qdisk);
+	assert_true(d.backend_phy);
+	assert_int_equal(xl_disk_parse("t.cfg", "backendtype=standalone,/a,,xvda", &d, stderr), -1);
+}
+
 static void test_disk_details(void **state)
 {
 	struct xl_disk d;
@@ -290,10 +309,15 @@ static void test_disk_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_disk_good),  cmocka_unit_test(test_disk_details),
-		cmocka_unit_test(test_disk_bad),   cmocka_unit_test(test_vdev),
-		cmocka_unit_test(test_nic_good),   cmocka_unit_test(test_nic_bad),
-		cmocka_unit_test(test_random_mac), cmocka_unit_test(test_disk_random),
+		cmocka_unit_test(test_disk_good),
+		cmocka_unit_test(test_disk_details),
+		cmocka_unit_test(test_disk_backendtype),
+		cmocka_unit_test(test_disk_bad),
+		cmocka_unit_test(test_vdev),
+		cmocka_unit_test(test_nic_good),
+		cmocka_unit_test(test_nic_bad),
+		cmocka_unit_test(test_random_mac),
+		cmocka_unit_test(test_disk_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
