@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	  "                        (Ctrl-] detaches; not with -F).\n"
 	  "-n, --dryrun            Dry run: print the configuration as libxl's JSON and\n"
 	  "                        create nothing (as xl -N create).\n"
+	  "-d                      Print the configuration as libxl's JSON on stderr,\n"
+	  "                        then create the domain.\n"
 	  "-v                      Name each step of the build on stderr; twice (-vv, or\n"
 	  "                        xl -vv create) with the seconds each step took." },
 	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",

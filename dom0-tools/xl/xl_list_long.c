@@ -13,19 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
-
 #include "xenstore.h"
 #include "xl.h"
-
-#define MAX_CONFIG_BYTES (4 << 20)
+#include "xl_json.h"
 
 struct live {
 	uint16_t domid;
 	char *name;
-	char *target_kb;  /* memory/target */
-	char *static_kb;  /* memory/static-max */
+	char *target_kb; /* memory/target */
+	char *static_kb; /* memory/static-max */
 	unsigned int vcpus;
 	char uuid[37];
 };
@@ -52,33 +48,6 @@ static bool is_number(const char *s)
 static void gen_str(yajl_gen g, const char *s)
 {
 	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-/* The stored configuration, parsed; NULL if there is none or it is unreadable. */
-static yajl_val stored_config(uint16_t domid, const char *uuid)
-{
-	char path[128], err[128];
-	yajl_val v = NULL;
-	char *text;
-	long size;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/var/lib/xen/userdata-d.%u.%s.libxl-json", domid, uuid);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	if (size > 0 && size <= MAX_CONFIG_BYTES && (text = malloc((size_t)size + 1))) {
-		if (fread(text, 1, (size_t)size, f) == (size_t)size) {
-			text[size] = '\0';
-			v = yajl_tree_parse(text, err, sizeof(err));
-		}
-		free(text);
-	}
-	fclose(f);
-	return v;
 }
 
 /* A live value that replaces the stored one for key in section, or NULL. */
@@ -141,24 +110,13 @@ static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char
 	yajl_gen_map_close(g);
 }
 
+/* Only c_info and b_info's own keys have live values: deeper, the value as stored. */
 static void emit(yajl_gen g, yajl_val v, const struct live *l, const char *section, int depth)
 {
-	switch (v->type) {
-	case yajl_t_string: gen_str(g, v->u.string); break;
-	case yajl_t_number:
-		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-		break;
-	case yajl_t_object: emit_object(g, v, l, section, depth); break;
-	case yajl_t_array:
-		yajl_gen_array_open(g);
-		for (size_t i = 0; i < v->u.array.len; i++)
-			emit(g, v->u.array.values[i], l, section, depth + 1);
-		yajl_gen_array_close(g);
-		break;
-	case yajl_t_true: yajl_gen_bool(g, 1); break;
-	case yajl_t_false: yajl_gen_bool(g, 0); break;
-	default: yajl_gen_null(g); break;
-	}
+	if (depth <= 1 && YAJL_IS_OBJECT(v))
+		emit_object(g, v, l, section, depth);
+	else
+		xl_json_gen_tree(g, v);
 }
 
 /* The facts a domain without a stored configuration has. */
@@ -194,7 +152,7 @@ static void emit_domain(yajl_gen g, const struct xen_domctl_getdomaininfo *d)
 	yajl_val stored;
 
 	xl_uuid_string(d->handle, l.uuid);
-	stored = stored_config(d->domain, l.uuid);
+	stored = xl_stored_config_read(d->domain, d->handle);
 	if (!stored && d->domain == 0)
 		return;
 	l.name = dom_read(d->domain, "name");
@@ -204,7 +162,7 @@ static void emit_domain(yajl_gen g, const struct xen_domctl_getdomaininfo *d)
 	gen_str(g, "domid");
 	yajl_gen_integer(g, d->domain);
 	gen_str(g, "config");
-	if (stored && stored->type == yajl_t_object)
+	if (stored)
 		emit(g, stored, &l, "", 0);
 	else
 		emit_live(g, &l);

@@ -150,6 +150,7 @@ import hvboot  # noqa: E402
 import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
+import pxl_cfg_checks  # noqa: E402
 import net_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
@@ -2699,6 +2700,9 @@ def run(args, res):
                                  or check_xl_split(con, res, args.cmd_timeout, args.hostile)),
                                 ("pxl-split", lambda: "pxl-split" not in args.only
                                  or check_pxl_split(con, res, args.cmd_timeout)),
+                                ("pxl-cfg", lambda: "pxl-cfg" not in args.only
+                                 or pxl_cfg_checks.check_pxl_cfg(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-net", lambda: "xl-net" not in args.only
