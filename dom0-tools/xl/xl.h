@@ -212,6 +212,11 @@ int main_network_detach(int argc, char **argv);
 int main_sched_credit2(int argc, char **argv);
 int main_sched_rtds(int argc, char **argv);
 int main_cpupool_list(int argc, char **argv);
+int main_cpupool_create(int argc, char **argv);
+int main_cpupool_destroy(int argc, char **argv);
+int main_cpupool_cpu_add(int argc, char **argv);
+int main_cpupool_cpu_remove(int argc, char **argv);
+int main_cpupool_migrate(int argc, char **argv);
 int main_top(int argc, char **argv);
 
 #endif /* PETREL_XL_H */
