@@ -5,7 +5,8 @@
  * A domain Debian's xl created has its configuration stored by libxl
  * (/var/lib/xen/userdata-d.N.UUID.libxl-json): it is printed as stored, with
  * the values that change while it runs (name, target and maximum memory,
- * scheduler parameters) read live, as libxl does.  pxl create stores one too
+ * scheduler parameters) read live and the disks and vifs no longer in
+ * xenstore left out, as libxl does.  pxl create stores one too
  * (xl_userdata.c).  dom0 has none and is left out, as in xl.  A domain
  * without one gets the live facts only: type, name, uuid, vCPUs and memory.
  */
@@ -15,6 +16,7 @@
 
 #include "xenstore.h"
 #include "xl.h"
+#include "xl_devspec.h"
 #include "xl_json.h"
 
 struct live {
@@ -88,6 +90,56 @@ static void emit_sched(yajl_gen g, uint16_t domid)
 	yajl_gen_map_close(g);
 }
 
+/* Whether a stored disk or vif is still in xenstore (libxl's record of it). */
+static bool device_present(uint16_t domid, const char *list, yajl_val item)
+{
+	const char *path[] = { strcmp(list, "disks") ? "devid" : "vdev", NULL };
+	yajl_val v = yajl_tree_get(item, path, yajl_t_any);
+	char node[96];
+	unsigned int n;
+	char **dir;
+	long id;
+
+	if (YAJL_IS_STRING(v))
+		id = xl_vdev_devid(v->u.string);
+	else if (YAJL_IS_INTEGER(v))
+		id = YAJL_GET_INTEGER(v);
+	else
+		return false;
+	snprintf(node, sizeof(node), "/libxl/%u/device/%s/%ld", domid,
+		 strcmp(list, "disks") ? "vif" : "vbd", id);
+	dir = xs_directory(xl_xs(), XBT_NULL, node, &n);
+	free(dir);
+	return dir != NULL;
+}
+
+/*
+ * The disks or nics still in xenstore, as libxl updates them: a list whose
+ * devices are all gone is left out.
+ */
+static void emit_devices(yajl_gen g, const char *key, yajl_val list, uint16_t domid)
+{
+	bool open = false;
+
+	for (size_t i = 0; YAJL_IS_ARRAY(list) && i < list->u.array.len; i++) {
+		if (!device_present(domid, key, list->u.array.values[i]))
+			continue;
+		if (!open) {
+			gen_str(g, key);
+			yajl_gen_array_open(g);
+			open = true;
+		}
+		xl_json_gen_tree(g, list->u.array.values[i]);
+	}
+	if (open)
+		yajl_gen_array_close(g);
+}
+
+static bool is_device_list(const char *key)
+{
+	return !strcmp(key, "disks") || !strcmp(key, "nics");
+}
+
 static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char *section,
 			int depth)
 {
@@ -97,6 +149,10 @@ static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char
 	for (size_t i = 0; i < v->u.object.len; i++) {
 		const char *key = v->u.object.keys[i];
 
+		if (depth == 0 && is_device_list(key)) {
+			emit_devices(g, key, v->u.object.values[i], l->domid);
+			continue;
+		}
 		gen_str(g, key);
 		if (depth == 1 && !strcmp(section, "c_info") && !strcmp(key, "name") && l->name)
 			gen_str(g, l->name);

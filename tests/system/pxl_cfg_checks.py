@@ -164,6 +164,21 @@ def check_save_restore(t, con, res, timeout):
     list_long_both(t, con, "restored", timeout)
     same_files(t, con, res, "pxl/cfg-restored-list-long", "/tmp/pcfg-restored-xl-ll.json",
                "/tmp/pcfg-restored-pxl-ll.json", ['"xvdb"', MAC, MAC2], timeout)
+    check_detached_list_long(t, con, res, timeout)
+
+
+def check_detached_list_long(t, con, res, timeout):
+    """Debian's xl detaches the second disk and vif: list -l of both tools
+    leaves them out (libxl drops what xenstore no longer has), the same."""
+    rc, out = t.shell_run(con, "xl block-detach -f %s xvdb && xl network-detach %s %s"
+                          % (NAME, NAME, MAC2), 120)
+    list_long_both(t, con, "detached", timeout)
+    _, left = t.shell_run(con, "grep -c -e xvdb -e %s /tmp/pcfg-detached-pxl-ll.json" % MAC2,
+                          timeout)
+    res.check("pxl/cfg-detached", rc == 0 and left.strip() == "0",
+              "detach rc=%d %r; lines of pxl list -l naming them: %r" % (rc, out, left))
+    same_files(t, con, res, "pxl/cfg-detached-list-long", "/tmp/pcfg-detached-xl-ll.json",
+               "/tmp/pcfg-detached-pxl-ll.json", ['"pdev_path"', MAC], timeout)
 
 
 def check_pxl_cfg(t, con, res, timeout):
