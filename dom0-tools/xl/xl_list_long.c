@@ -122,8 +122,13 @@ static void emit_devices(yajl_gen g, const char *key, yajl_val list, uint16_t do
 	bool open = false;
 
 	for (size_t i = 0; YAJL_IS_ARRAY(list) && i < list->u.array.len; i++) {
-		if (!device_present(domid, key, list->u.array.values[i]))
+		if (!device_present(domid, key, list->u.array.values[i])) {
+			fprintf(stderr,
+				"%s: warning: Domain %u: device present in JSON but not in "
+				"xenstore, ignored\n",
+				xl_prog, domid);
 			continue;
+		}
 		if (!open) {
 			gen_str(g, key);
 			yajl_gen_array_open(g);
