@@ -341,9 +341,8 @@ static int count_bits(const uint8_t *map, unsigned int bytes)
 	return n;
 }
 
-int ctrl_free_cpus(struct ctrl *c, unsigned int nr_cpus)
+int ctrl_free_cpumap(struct ctrl *c, uint8_t *out, unsigned int bytes)
 {
-	unsigned int bytes = (nr_cpus + 7) / 8;
 	struct xen_sysctl s;
 	uint8_t *map;
 	int r;
@@ -359,8 +358,38 @@ int ctrl_free_cpus(struct ctrl *c, unsigned int nr_cpus)
 	s.u.cpupool_op.cpumap.nr_bits = bytes * 8;
 	r = ctrl_sysctl(c, XEN_SYSCTL_cpupool_op, &s);
 	if (r == 0)
-		r = count_bits(map, bytes);
+		memcpy(out, map, bytes);
 	ctrl_buf_free(map, bytes);
+	return r;
+}
+
+int ctrl_free_cpus(struct ctrl *c, unsigned int nr_cpus)
+{
+	unsigned int bytes = (nr_cpus + 7) / 8;
+	uint8_t map[CTRL_POOL_MAP_BITS / 8];
+	int r;
+
+	if (bytes > sizeof(map))
+		return -EINVAL;
+	r = ctrl_free_cpumap(c, map, bytes);
+	return r ? r : count_bits(map, bytes);
+}
+
+int ctrl_cpupool_op(struct ctrl *c, uint32_t op, uint32_t *pool, uint32_t sched_id, uint32_t domid,
+		    uint32_t cpu)
+{
+	struct xen_sysctl s;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.u.cpupool_op.op = op;
+	s.u.cpupool_op.cpupool_id = *pool;
+	s.u.cpupool_op.sched_id = sched_id;
+	s.u.cpupool_op.domid = domid;
+	s.u.cpupool_op.cpu = cpu;
+	r = ctrl_sysctl(c, XEN_SYSCTL_cpupool_op, &s);
+	if (r == 0)
+		*pool = s.u.cpupool_op.cpupool_id;
 	return r;
 }
 

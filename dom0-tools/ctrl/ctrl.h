@@ -109,10 +109,18 @@ int ctrl_domain_destroy(struct ctrl *c, uint16_t domid);
 /* Host. */
 int ctrl_physinfo(struct ctrl *c, struct xen_sysctl_physinfo *out);
 int ctrl_sched_id(struct ctrl *c, uint32_t *sched_id);
-/* The number of CPUs in no pool (cpupool FREEINFO). */
-int ctrl_free_cpus(struct ctrl *c, unsigned int nr_cpus);
 /* A CPU pool: the first with an id >= first (cpupool INFO). */
 #define CTRL_POOL_MAP_BITS 4096
+/* The number of CPUs in no pool (cpupool FREEINFO). */
+int ctrl_free_cpus(struct ctrl *c, unsigned int nr_cpus);
+/* The map of the CPUs in no pool (cpupool FREEINFO), BYTES long. */
+int ctrl_free_cpumap(struct ctrl *c, uint8_t *out, unsigned int bytes);
+/*
+ * cpupool CREATE (*pool XEN_SYSCTL_CPUPOOL_PAR_ANY for any id; the new
+ * id back in *pool), DESTROY, ADDCPU, RMCPU or MOVEDOMAIN with its fields.
+ */
+int ctrl_cpupool_op(struct ctrl *c, uint32_t op, uint32_t *pool, uint32_t sched_id, uint32_t domid,
+		    uint32_t cpu);
 struct ctrl_pool {
 	uint32_t id, sched_id, n_dom;
 	uint8_t cpumap[CTRL_POOL_MAP_BITS / 8]; /* the pool's CPUs */

@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	  "                        (Ctrl-] detaches; not with -F).\n"
 	  "-n, --dryrun            Dry run: print the configuration as libxl's JSON and\n"
 	  "                        create nothing (as xl -N create).\n"
+	  "-d                      Print the configuration as libxl's JSON on stderr,\n"
+	  "                        then create the domain.\n"
 	  "-v                      Name each step of the build on stderr; twice (-vv, or\n"
 	  "                        xl -vv create) with the seconds each step took." },
 	{ "destroy", main_destroy, "Stop a domain at once, without asking it to shut down",
@@ -122,6 +124,17 @@ static const struct command commands[] = {
 	  "                               no value, as in xl)" },
 	{ "cpupool-list", main_cpupool_list, "List CPU pools on host", "[-c|--cpus] [<CPU Pool>]",
 	  "-c, --cpus                     Output list of CPUs used by a pool" },
+	{ "cpupool-create", main_cpupool_create, "Create a new CPU pool",
+	  "[options] [<ConfigFile>] [Variable=value ...]",
+	  "-f FILE, --defconfig=FILE      Use the given configuration file\n"
+	  "-n, --dryrun                   Dry run - prints the resulting configuration" },
+	{ "cpupool-destroy", main_cpupool_destroy, "Deactivate a CPU pool", "<CPU Pool>", NULL },
+	{ "cpupool-cpu-add", main_cpupool_cpu_add, "Adds a CPU to a CPU pool",
+	  "<CPU Pool> <CPU nr>|node:<node nr>", NULL },
+	{ "cpupool-cpu-remove", main_cpupool_cpu_remove, "Removes a CPU from a CPU pool",
+	  "<CPU Pool> <CPU nr>|node:<node nr>", NULL },
+	{ "cpupool-migrate", main_cpupool_migrate, "Moves a domain into a CPU pool",
+	  "<Domain> <CPU Pool>", NULL },
 	{ "top", main_top, "Monitor a host and the domains in real time (as xentop)", "[options]",
 	  "-d, --delay=SECONDS    Seconds between updates (default 3)\n"
 	  "-b, --batch            Batch mode: the table only, no summary, no screen clearing\n"
@@ -267,7 +280,7 @@ static const char *base_name(const char *path)
 
 /*
  * Global options: -v counts (see xl_phase); -N (dry run) is honoured by
- * create and vcpu-pin, and every other command refuses it as xl refuses it
+ * create, vcpu-pin and cpupool-create, and every other command refuses it as xl refuses it
  * for a command without a dry run; -f, -t are taken and have no effect yet.
  */
 static int global_options(int argc, char **argv)
@@ -290,7 +303,7 @@ static int global_options(int argc, char **argv)
 
 static bool has_dry_run(const struct command *c)
 {
-	return c->run == main_create || c->run == main_vcpu_pin;
+	return c->run == main_create || c->run == main_vcpu_pin || c->run == main_cpupool_create;
 }
 
 int main(int argc, char **argv)

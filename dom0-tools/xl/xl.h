@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "ctrl.h"
@@ -142,7 +143,7 @@ struct xl_stored_config {
 	long max_grant_frames, max_maptrack_frames; /* -1 (libxl's default): not shown */
 	int pvh;				    /* type "pvh", else "pv" */
 	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
-	/* the dry run only: libxl stores devices with its defaults filled in */
+	/* the disks and vifs (a vif's MAC chosen already, except in the dry run) */
 	const struct xl_disk *disks;
 	const struct xl_nic *nics;
 	unsigned int n_disks, n_nics;
@@ -150,11 +151,21 @@ struct xl_stored_config {
 /* Write libxl's userdata-d.DOMID.UUID.libxl-json; 0, or -1 after a message. */
 int xl_store_config(const struct xl_stored_config *c);
 /*
- * Print on stdout the JSON xl's dry run (xl -N create) prints: the
- * configuration as xl parsed it, before libxl fills in its defaults.
- * 0, or -1 after a message.
+ * A disk or vif attached to a running domain added to its stored
+ * configuration (in place of one with the same vdev or devid), as libxl's
+ * block-attach and network-attach add it; a domain without a stored
+ * configuration is left without.  0, or -1 after a message.
  */
-int xl_print_config(const struct xl_stored_config *c);
+struct xl_disk;
+struct xl_nic;
+int xl_store_disk(uint16_t domid, const struct xl_disk *d);
+int xl_store_nic(uint16_t domid, const struct xl_nic *n);
+/*
+ * Print on OUT the JSON xl's dry run (xl -N create, on stdout) and its -d
+ * (xl create -d, on stderr) print: the configuration as xl parsed it, before
+ * libxl fills in its defaults.  0, or -1 after a message.
+ */
+int xl_print_config(const struct xl_stored_config *c, FILE *out);
 
 /*
  * PV disks and vifs (xl_device.c): attached as libxl attaches them (nodes,
@@ -213,6 +224,11 @@ int main_network_detach(int argc, char **argv);
 int main_sched_credit2(int argc, char **argv);
 int main_sched_rtds(int argc, char **argv);
 int main_cpupool_list(int argc, char **argv);
+int main_cpupool_create(int argc, char **argv);
+int main_cpupool_destroy(int argc, char **argv);
+int main_cpupool_cpu_add(int argc, char **argv);
+int main_cpupool_cpu_remove(int argc, char **argv);
+int main_cpupool_migrate(int argc, char **argv);
 int main_top(int argc, char **argv);
 
 #endif /* PETREL_XL_H */

@@ -298,7 +298,11 @@ static struct xl_stored_config config_of(const struct create_opts *o, uint16_t d
 				      .on_poweroff = o->on_poweroff,
 				      .on_reboot = o->on_reboot,
 				      .on_watchdog = o->on_watchdog,
-				      .on_crash = o->on_crash };
+				      .on_crash = o->on_crash,
+				      .disks = o->disks,
+				      .nics = o->nics,
+				      .n_disks = o->n_disks,
+				      .n_nics = o->n_nics };
 
 	memcpy(c.uuid, o->uuid, sizeof(c.uuid));
 	return c;
@@ -384,7 +388,7 @@ static int restart(void *arg, uint16_t *domid)
 
 /* -p, -q, -e/-F, -c, -n */
 struct create_flags {
-	int paused, quiet, watch, console, dry_run;
+	int paused, quiet, watch, console, dry_run, debug;
 };
 
 static struct xl_monitor monitor_of(struct create_job *j, uint16_t domid)
@@ -492,16 +496,12 @@ static int build(struct create_opts *o, const struct create_flags *f)
 	return start(&j, domid, f);
 }
 
-/* The dry run: the configuration on stdout, nothing created. */
-static int print_config(const struct create_opts *o)
+/* The parsed configuration as xl prints it: on stdout for a dry run, on stderr with -d. */
+static int print_config(const struct create_opts *o, FILE *out)
 {
 	struct xl_stored_config c = config_of(o, 0);
 
-	c.disks = o->disks;
-	c.n_disks = o->n_disks;
-	c.nics = o->nics;
-	c.n_nics = o->n_nics;
-	return xl_print_config(&c) ? EXIT_FAILURE : EXIT_SUCCESS;
+	return xl_print_config(&c, out) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 static void create_options(int argc, char **argv, struct create_flags *f)
@@ -512,7 +512,7 @@ static void create_options(int argc, char **argv, struct create_flags *f)
 						  { 0, 0, 0, 0 } };
 	int opt;
 
-	while ((opt = xl_getopt_long(argc, argv, "pqeFvcn", longopts, "create", 1)) != -1) {
+	while ((opt = xl_getopt_long(argc, argv, "pqeFvcnd", longopts, "create", 1)) != -1) {
 		if (opt == 'v')
 			xl_verbose++;
 		else if (opt == 'p')
@@ -523,6 +523,8 @@ static void create_options(int argc, char **argv, struct create_flags *f)
 			f->console = 1;
 		else if (opt == 'n')
 			f->dry_run = 1;
+		else if (opt == 'd')
+			f->debug = 1;
 		else
 			f->watch = opt == 'e' ? 0 : 2;
 	}
@@ -560,8 +562,12 @@ int main_create(int argc, char **argv)
 	xl_phase("config parsed");
 	if (read_options(&cfg, &o))
 		r = EXIT_FAILURE;
+	else if (f.dry_run)
+		r = print_config(&o, stdout);
+	else if (f.debug && print_config(&o, stderr))
+		r = EXIT_FAILURE;
 	else
-		r = f.dry_run ? print_config(&o) : build(&o, &f);
+		r = build(&o, &f);
 	cfg_free(&cfg);
 	return r;
 }

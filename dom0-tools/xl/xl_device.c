@@ -586,6 +586,7 @@ int main_block_attach(int argc, char **argv)
 		fprintf(stderr, "libxl_device_disk_add failed.\n");
 		return EXIT_FAILURE;
 	}
+	xl_store_disk(domid, &d);
 	return EXIT_SUCCESS;
 }
 
@@ -685,6 +686,7 @@ int main_network_attach(int argc, char **argv)
 		fprintf(stderr, "libxl_device_nic_add failed.\n");
 		return EXIT_FAILURE;
 	}
+	xl_store_nic(domid, &n);
 	return EXIT_SUCCESS;
 }
 

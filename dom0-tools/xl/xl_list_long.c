@@ -5,7 +5,8 @@
  * A domain Debian's xl created has its configuration stored by libxl
  * (/var/lib/xen/userdata-d.N.UUID.libxl-json): it is printed as stored, with
  * the values that change while it runs (name, target and maximum memory,
- * scheduler parameters) read live, as libxl does.  pxl create stores one too
+ * scheduler parameters) read live and the disks and vifs no longer in
+ * xenstore left out, as libxl does.  pxl create stores one too
  * (xl_userdata.c).  dom0 has none and is left out, as in xl.  A domain
  * without one gets the live facts only: type, name, uuid, vCPUs and memory.
  */
@@ -13,19 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
-
 #include "xenstore.h"
 #include "xl.h"
-
-#define MAX_CONFIG_BYTES (4 << 20)
+#include "xl_devspec.h"
+#include "xl_json.h"
 
 struct live {
 	uint16_t domid;
 	char *name;
-	char *target_kb;  /* memory/target */
-	char *static_kb;  /* memory/static-max */
+	char *target_kb; /* memory/target */
+	char *static_kb; /* memory/static-max */
 	unsigned int vcpus;
 	char uuid[37];
 };
@@ -52,33 +50,6 @@ static bool is_number(const char *s)
 static void gen_str(yajl_gen g, const char *s)
 {
 	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-/* The stored configuration, parsed; NULL if there is none or it is unreadable. */
-static yajl_val stored_config(uint16_t domid, const char *uuid)
-{
-	char path[128], err[128];
-	yajl_val v = NULL;
-	char *text;
-	long size;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/var/lib/xen/userdata-d.%u.%s.libxl-json", domid, uuid);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	if (size > 0 && size <= MAX_CONFIG_BYTES && (text = malloc((size_t)size + 1))) {
-		if (fread(text, 1, (size_t)size, f) == (size_t)size) {
-			text[size] = '\0';
-			v = yajl_tree_parse(text, err, sizeof(err));
-		}
-		free(text);
-	}
-	fclose(f);
-	return v;
 }
 
 /* A live value that replaces the stored one for key in section, or NULL. */
@@ -119,6 +90,61 @@ static void emit_sched(yajl_gen g, uint16_t domid)
 	yajl_gen_map_close(g);
 }
 
+/* Whether a stored disk or vif is still in xenstore (libxl's record of it). */
+static bool device_present(uint16_t domid, const char *list, yajl_val item)
+{
+	const char *path[] = { strcmp(list, "disks") ? "devid" : "vdev", NULL };
+	yajl_val v = yajl_tree_get(item, path, yajl_t_any);
+	char node[96];
+	unsigned int n;
+	char **dir;
+	long id;
+
+	if (YAJL_IS_STRING(v))
+		id = xl_vdev_devid(v->u.string);
+	else if (YAJL_IS_INTEGER(v))
+		id = YAJL_GET_INTEGER(v);
+	else
+		return false;
+	snprintf(node, sizeof(node), "/libxl/%u/device/%s/%ld", domid,
+		 strcmp(list, "disks") ? "vif" : "vbd", id);
+	dir = xs_directory(xl_xs(), XBT_NULL, node, &n);
+	free(dir);
+	return dir != NULL;
+}
+
+/*
+ * The disks or nics still in xenstore, as libxl updates them: a list whose
+ * devices are all gone is left out.
+ */
+static void emit_devices(yajl_gen g, const char *key, yajl_val list, uint16_t domid)
+{
+	bool open = false;
+
+	for (size_t i = 0; YAJL_IS_ARRAY(list) && i < list->u.array.len; i++) {
+		if (!device_present(domid, key, list->u.array.values[i])) {
+			fprintf(stderr,
+				"%s: warning: Domain %u: device present in JSON but not in "
+				"xenstore, ignored\n",
+				xl_prog, domid);
+			continue;
+		}
+		if (!open) {
+			gen_str(g, key);
+			yajl_gen_array_open(g);
+			open = true;
+		}
+		xl_json_gen_tree(g, list->u.array.values[i]);
+	}
+	if (open)
+		yajl_gen_array_close(g);
+}
+
+static bool is_device_list(const char *key)
+{
+	return !strcmp(key, "disks") || !strcmp(key, "nics");
+}
+
 static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char *section,
 			int depth)
 {
@@ -128,6 +154,10 @@ static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char
 	for (size_t i = 0; i < v->u.object.len; i++) {
 		const char *key = v->u.object.keys[i];
 
+		if (depth == 0 && is_device_list(key)) {
+			emit_devices(g, key, v->u.object.values[i], l->domid);
+			continue;
+		}
 		gen_str(g, key);
 		if (depth == 1 && !strcmp(section, "c_info") && !strcmp(key, "name") && l->name)
 			gen_str(g, l->name);
@@ -141,24 +171,13 @@ static void emit_object(yajl_gen g, yajl_val v, const struct live *l, const char
 	yajl_gen_map_close(g);
 }
 
+/* Only c_info and b_info's own keys have live values: deeper, the value as stored. */
 static void emit(yajl_gen g, yajl_val v, const struct live *l, const char *section, int depth)
 {
-	switch (v->type) {
-	case yajl_t_string: gen_str(g, v->u.string); break;
-	case yajl_t_number:
-		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-		break;
-	case yajl_t_object: emit_object(g, v, l, section, depth); break;
-	case yajl_t_array:
-		yajl_gen_array_open(g);
-		for (size_t i = 0; i < v->u.array.len; i++)
-			emit(g, v->u.array.values[i], l, section, depth + 1);
-		yajl_gen_array_close(g);
-		break;
-	case yajl_t_true: yajl_gen_bool(g, 1); break;
-	case yajl_t_false: yajl_gen_bool(g, 0); break;
-	default: yajl_gen_null(g); break;
-	}
+	if (depth <= 1 && YAJL_IS_OBJECT(v))
+		emit_object(g, v, l, section, depth);
+	else
+		xl_json_gen_tree(g, v);
 }
 
 /* The facts a domain without a stored configuration has. */
@@ -194,7 +213,7 @@ static void emit_domain(yajl_gen g, const struct xen_domctl_getdomaininfo *d)
 	yajl_val stored;
 
 	xl_uuid_string(d->handle, l.uuid);
-	stored = stored_config(d->domain, l.uuid);
+	stored = xl_stored_config_read(d->domain, d->handle);
 	if (!stored && d->domain == 0)
 		return;
 	l.name = dom_read(d->domain, "name");
@@ -204,7 +223,7 @@ static void emit_domain(yajl_gen g, const struct xen_domctl_getdomaininfo *d)
 	gen_str(g, "domid");
 	yajl_gen_integer(g, d->domain);
 	gen_str(g, "config");
-	if (stored && stored->type == yajl_t_object)
+	if (stored)
 		emit(g, stored, &l, "", 0);
 	else
 		emit_live(g, &l);

@@ -165,6 +165,7 @@ import hvboot  # noqa: E402
 import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
+import pxl_cfg_checks  # noqa: E402
 import net_checks  # noqa: E402
 import pvgrub_checks  # noqa: E402
 import save_dev_checks  # noqa: E402
@@ -2729,6 +2730,9 @@ def run(args, res):
                                 ("pxl-luks", lambda: disk_step(args, con, res, "pxl-luks")),
                                 ("xl-qdisk", lambda: disk_step(args, con, res, "xl-qdisk")),
                                 ("pxl-qdisk", lambda: disk_step(args, con, res, "pxl-qdisk")),
+                                ("pxl-cfg", lambda: "pxl-cfg" not in args.only
+                                 or pxl_cfg_checks.check_pxl_cfg(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-net", lambda: "xl-net" not in args.only

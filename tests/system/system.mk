@@ -83,6 +83,11 @@
 #                         as Debian's xl prints them, a second disk and vif attached
 #                         and detached, the monitor's teardown on poweroff (-xen on
 #                         Xen 4.17; not in TEST_TARGETS: about 10 min)
+#   test-pxl-cfg          the save test guest with a disk and a vif, created by
+#                         Debian's xl and by pxl: the same stored configuration,
+#                         create -d and list -l output; Debian's xl saves and
+#                         restores the pxl-built one with its devices (-xen on Xen
+#                         4.17; not in TEST_TARGETS: a few minutes)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 
 XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
@@ -112,7 +117,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-dom0-smp4 test-system-dom0-smp4-xen \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
-	test-pxl-split test-pxl-split-xen test-system-pvh-linux test-system-pvh-linux-xen \
+	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-system-pvh-linux test-system-pvh-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-split-net test-system-split-net-xen \
@@ -183,6 +188,14 @@ test-pxl-split: dom0-image $(PETREL_IMAGE)
 test-pxl-split-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-split --no-reboot \
 		--log $(BUILD)/system/xen-pxl-split-serial.log
+
+test-pxl-cfg: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-cfg --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-cfg-serial.log
+
+test-pxl-cfg-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only pxl-cfg --no-reboot \
+		--log $(BUILD)/system/xen-pxl-cfg-serial.log
 
 # Only the save and restore of step pxl-linux (step pxl-linux-restore): the
 # Linux domU pxl built, saved and restored by Debian's xl; a few minutes.

@@ -13,7 +13,7 @@ out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err" "$dir/no-uuid.tmp"' EXIT
 n=0
-echo "1..9"
+echo "1..11"
 
 # report NAME RC: ok when RC is 0 and the last run named neither device
 report() {
@@ -80,3 +80,18 @@ refused "-N create with a short uuid" "Failed to parse UUID: 5a0b9c1d-2e3f-4a5b-
 refused "-N create with a disk without a vdev" \
 	"$dir/minimal.cfg: config parsing error in disk specification: no vdev specified in \`/dev/vg/a,raw'" \
 	-N create "$dir/minimal.cfg" 'disk=["/dev/vg/a,raw"]'
+
+# create -d: the same JSON on stderr after the "Parsing config from" line, before
+# anything is built (on the host the build then fails: no disk image or no hypervisor)
+"$pxl" create -d "$dir/devices.cfg" >"$out" 2>"$err"
+rc=$?
+{ printf 'Parsing config from %s\n' "$dir/devices.cfg"; cat "$dir/devices.json"; } >"$dir/no-uuid.tmp"
+ok=1
+[ $rc -ne 0 ] && [ ! -s "$out" ] && head -c "$(stat -c %s "$dir/no-uuid.tmp")" "$err" |
+	cmp -s - "$dir/no-uuid.tmp" && ok=0
+n=$((n + 1))
+if [ $ok -eq 0 ]; then
+	echo "ok $n - create -d devices.cfg"
+else
+	echo "not ok $n - create -d devices.cfg: rc $rc, stderr: $(cat "$err")"
+fi

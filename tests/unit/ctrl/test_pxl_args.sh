@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pxl vcpu-pin, sched-credit, sched-credit2, sched-rtds, cpupool-list and top on bad operands, and -N on a command without
+# pxl vcpu-pin, sched-credit, sched-credit2, sched-rtds, the cpupool commands and top on bad operands, and -N on a command without
 # a dry run, on the host, without a hypervisor: each must exit as xl does (1,
 # or 2 for a missing value or too few operands) with xl's text as its last
 # stderr line, refused before pxl reaches for privcmd or xenstore.  TAP output for tests/unit/run-unit.sh.
@@ -34,6 +34,13 @@ cases=(
 	"1|sched-rtds -e 2|Invalid extratime."
 	"1|sched-rtds --cpupool=Pool-0 -d 1|Specifying a cpupool is not allowed with other options."
 	"2|cpupool-list -x|option \`x' not supported."
+	"1|cpupool-cpu-add Pool-0 3-1|Invalid pcpu range: 3-1."
+	"1|cpupool-cpu-remove Pool-0 ^x|Invalid pcpu range: x."
+	"2|cpupool-cpu-remove Pool-0|'pxl cpupool-cpu-remove' requires at least 2 arguments."
+	"2|cpupool-migrate 0|'pxl cpupool-migrate' requires at least 2 arguments."
+	"2|cpupool-destroy|'pxl cpupool-destroy' requires at least 1 argument."
+	"2|cpupool-create -x|option \`x' not supported."
+	"1|cpupool-create -n|Missing cpupool name!"
 	"2|top -q|option \`q' not supported."
 	"1|-N top -b|command does not implement -N (dryrun) option"
 	"1|-N destroy 0|command does not implement -N (dryrun) option"
