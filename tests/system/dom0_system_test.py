@@ -1080,6 +1080,15 @@ def installed_disk(con):
     return names[0] if rc == 0 and len(names) == 1 else ""
 
 
+def installed_oops(con):
+    """Print the guest's kernel oopses (their first lines) from its serial
+    log as notes: not a check, a clue for the next run."""
+    rc, out = shell_run(con, "tr -d '\\r' < %s | grep -a -B 4 -A 24 -E 'invalid opcode|kernel BUG|"
+                        "Oops|general protection' | head -n 50" % INSTALLED_LOG, 60)
+    for line in out.splitlines():
+        print("note: guest: %s" % line.rstrip(), flush=True)
+
+
 def check_installed_boot(con, res, timeout, dev, mode):
     """One boot of the installed disk in @mode (INSTALLED_MODES)."""
     name, grub_line, root, disk, absent, hv = mode
@@ -1096,6 +1105,7 @@ def check_installed_boot(con, res, timeout, dev, mode):
     t0 = con.elapsed()
     st = installed_wait(con, t0)
     took = "%.0f s after create" % (con.elapsed() - t0)
+    installed_oops(con)
     res.check(step + "-grub", grub_line in st["grub"],
               "no %r in %s: %r" % (grub_line, INSTALLED_LOG, st), "SeaBIOS booted GRUB")
     m = [INSTALLED_MARKER_RE.match(l) for l in st["marker"]]

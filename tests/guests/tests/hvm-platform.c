@@ -22,8 +22,10 @@
  * vector 0x25 (once: the pin is edge-triggered; the line goes low again
  * after that); programs IO-APIC pin 28 (PCI device 3 INTA) level-triggered
  * and takes it when the control domain asserts it with set_pci_intx_level
- * (masking the pin in its handler); takes an MSI injected with
- * inject_msi; writes ACPI S5 to PM1a control at 0xB004 (Xen leaves that
+ * (masking the pin in its handler); takes three MSIs injected with
+ * inject_msi (at 0xFEE00000; at offset 0, as QEMU's xen-apic passes the
+ * address; at offset 0x1004, logical destination 1 after the guest set
+ * its LDR and the flat model); writes ACPI S5 to PM1a control at 0xB004 (Xen leaves that
  * port to the device model: nobody serves it here) and halts, and the
  * control domain ends it with dm_op remote_shutdown(poweroff) as QEMU
  * does on S5. Then gethvmcontext: the PIC, IO-APIC, PIT, RTC and PM timer
@@ -269,10 +271,15 @@ __asm__(".pushsection .rodata\n"
 	"jae 13f\n"
 	"sti\n hlt\n"
 	"jmp 12b\n"
-	/* An MSI from the device model: vector 0x41. */
-	"13: movl $3, 0x24(%esi)\n"
+	/*
+	 * Three MSIs from the device model on vector 0x41, the last one to
+	 * logical destination 1: the flat model, this APIC's bit 0.
+	 */
+	"13: movl $0xffffffff, 0xfee000e0\n"
+	"movl $0x01000000, 0xfee000d0\n"
+	"movl $3, 0x24(%esi)\n"
 	"14: cli\n"
-	"cmpl $1, 0x5c(%esi)\n"
+	"cmpl $3, 0x5c(%esi)\n"
 	"jae 15f\n"
 	"sti\n hlt\n"
 	"jmp 14b\n"
@@ -448,7 +455,7 @@ static void check_results(void)
 	xtest_check(word(D_RTC_IRQS) >= 3, "RTC periodic interrupts: %u", word(D_RTC_IRQS));
 	xtest_check((word(D_RTC_C) & 0xc0) == 0xc0, "RTC register C in its interrupt: %#x",
 		    word(D_RTC_C) & 0xff);
-	xtest_check(word(D_INTX) == 1 && word(D_MSI) == 1, "INTx taken %u times, MSI %u times",
+	xtest_check(word(D_INTX) == 1 && word(D_MSI) == 3, "INTx taken %u times, MSI %u times",
 		    word(D_INTX), word(D_MSI));
 	printk("PIC ticks %u, IO-APIC ticks %u, spurious %u, RTC sec %#x, PM timer +%u\n",
 	       word(D_PIC_TICKS), word(D_APIC_TICKS), word(D_SPURIOUS), word(D_RTC_SEC), pm2 - pm1);
@@ -497,12 +504,44 @@ static long intx(uint16_t dom, unsigned int dev, unsigned int pin, unsigned int 
 }
 
 /*
+ * The MSIs sent for vector 0x41, as inject_msi's address and data: the
+ * full address for physical APIC 0; what QEMU's xen-apic sends for the
+ * same message (the offset of the write in the 0xFEExxxxx window); and
+ * that offset for logical destination 1 (DM set), Linux's message under
+ * the flat model.
+ */
+static const struct {
+	uint64_t addr;
+	const char *what;
+} msis[] = {
+	{ 0xfee00000, "0xFEE00000 (physical APIC 0)" },
+	{ 0x00000000, "offset 0 (physical APIC 0)" },
+	{ 0x00001004, "offset 0x1004 (logical 1)" },
+};
+
+static void send_msis(uint16_t dom)
+{
+	struct dm_op o;
+	long rc;
+
+	for (unsigned int i = 0; i < sizeof(msis) / sizeof(msis[0]); i++) {
+		memset(&o, 0, sizeof(o));
+		o.op = DMOP_inject_msi;
+		o.u.msi.addr = msis[i].addr;
+		o.u.msi.data = 0x41;
+		rc = dm_op(dom, &o);
+		xtest_check(rc == 0, "inject_msi at %s: %ld", msis[i].what, rc);
+		xtest_check(wait_for(D_MSI, i + 1), "the guest never took the MSI at %s",
+			    msis[i].what);
+	}
+}
+
+/*
  * Device 3's INTA, level: held until the guest has taken it, then
- * dropped; then an MSI for vector 0x41 at APIC 0.
+ * dropped; then the MSIs.
  */
 static void pci_interrupts(uint16_t dom)
 {
-	struct dm_op o;
 	long rc;
 
 	if (!wait_for(D_MARK, 2)) {
@@ -518,13 +557,7 @@ static void pci_interrupts(uint16_t dom)
 		xtest_fail("the guest never got to wait for the MSI (mark %u)", word(D_MARK));
 		return;
 	}
-	memset(&o, 0, sizeof(o));
-	o.op = DMOP_inject_msi;
-	o.u.msi.addr = 0xfee00000;
-	o.u.msi.data = 0x41;
-	rc = dm_op(dom, &o);
-	xtest_check(rc == 0, "inject_msi vector 0x41: %ld", rc);
-	xtest_check(wait_for(D_MSI, 1), "the guest never took the MSI");
+	send_msis(dom);
 }
 
 /* Once the guest has written S5 to PM1a control, power it off as its device model. */

@@ -595,7 +595,8 @@ long hvm_platform_link_route(struct domain *d, unsigned int link, unsigned int i
 /*
  * An MSI written by an emulated device: address bits 19:12 the destination,
  * bit 2 logical mode; data bits 7:0 the vector, 10:8 the delivery mode,
- * bit 15 level.
+ * bit 15 level. Only those bits are read, as Xen does: QEMU's xen-apic
+ * passes the offset of the write in the 0xFEExxxxx window, not the address.
  */
 long hvm_platform_msi(struct domain *d, u64 addr, u32 data)
 {
@@ -608,7 +609,7 @@ long hvm_platform_msi(struct domain *d, u64 addr, u32 data)
 		.level = data & (1u << 15),
 	};
 
-	if ((addr & 0xfff00000UL) != 0xfee00000UL || m.vector < 16)
+	if (m.vector < 16)
 		return -EINVAL;
 	if (p)
 		deliver(p, &m);
