@@ -5,6 +5,7 @@
  * stamps and only the tightest of a few consecutive readings is used, so
  * a stretched reading widens its own bracket instead of skewing the rate.
  */
+#include "lib.h"
 #include "tsc_calib.h"
 
 const struct cal_sample *cal_tightest(const struct cal_sample *s, unsigned int n)
@@ -37,27 +38,28 @@ bool cal_window(const struct cal_sample *a, const struct cal_sample *b, u32 min_
 
 	if (b->pit >= a->pit || b->tsc_before < a->tsc_after)
 		return false;
-	ticks = a->pit - b->pit;
-	if (!ticks || ticks < min_ticks)
+	ticks = a->pit - b->pit; /* at least 1: b's count is below a's */
+	if (ticks < min_ticks)
 		return false;
 	out->tsc_per_ms = per_ms(midpoint(b) - midpoint(a), ticks);
 	out->apic_per_ms = per_ms((u32)(a->apic - b->apic), ticks);
 	return out->tsc_per_ms != 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static u64 median_u64(u64 *v, unsigned int n)
 {
-	for (unsigned int i = 1; i < n; i++)
-		for (unsigned int j = i; j && v[j - 1] > v[j]; j--) {
-			u64 t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
+	sort(v, n, sizeof(*v), cmp_u64);
 	return v[n / 2];
 }
 
-struct cal_rates cal_median(struct cal_rates *r, unsigned int n)
+struct cal_rates cal_median(const struct cal_rates *r, unsigned int n)
 {
 	u64 tsc[8], apic[8];
 	struct cal_rates m = { 0, 0 };

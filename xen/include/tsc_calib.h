@@ -36,6 +36,6 @@ bool cal_window(const struct cal_sample *a, const struct cal_sample *b, u32 min_
 		struct cal_rates *out);
 
 /* The median of @n (at most 8) rates, field by field. */
-struct cal_rates cal_median(struct cal_rates *r, unsigned int n);
+struct cal_rates cal_median(const struct cal_rates *r, unsigned int n);
 
 #endif

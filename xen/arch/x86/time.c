@@ -77,6 +77,16 @@ static bool host_has_rdtscp(void)
 	return d & (1u << 27);
 }
 
+static void time_setup(void)
+{
+	if (time_ready)
+		return;
+	pvclock_scale(tsc_khz() * 1000, &tsc_mul, &tsc_shift);
+	tsc0 = rdtsc();
+	stime0 = now_ns();
+	time_ready = true;
+}
+
 /*
  * Sub-leaf 0: flags (the TSC is never emulated: bit 0 clear), the TSC
  * mode, the guest's TSC kHz, the incarnation; 1: the TSC offset (none
@@ -87,11 +97,9 @@ static bool host_has_rdtscp(void)
 void cpuid_time_leaf(const struct domain *d, u32 sub, u32 *a, u32 *b, u32 *c, u32 *dx)
 {
 	bool unset = !is_hvm_domain(d) && d->domain_id == 0;
-	u32 mul;
-	s8 shift;
 
 	*a = *b = *c = *dx = 0;
-	pvclock_scale(tsc_khz() * 1000, &mul, &shift);
+	time_setup();
 	switch (sub) {
 	case 0:
 		*a = (host_tsc_reliable() ? TIME_LEAF_HOST_TSC_RELIABLE : 0) |
@@ -101,23 +109,13 @@ void cpuid_time_leaf(const struct domain *d, u32 sub, u32 *a, u32 *b, u32 *c, u3
 		*dx = d->arch.incarnation;
 		break;
 	case 1:
-		*c = unset ? 0 : mul;
-		*dx = unset ? 0 : (u32)(s32)shift;
+		*c = unset ? 0 : tsc_mul;
+		*dx = unset ? 0 : (u32)(s32)tsc_shift;
 		break;
 	case 2:
 		*a = (u32)tsc_khz();
 		break;
 	}
-}
-
-static void time_setup(void)
-{
-	if (time_ready)
-		return;
-	pvclock_scale(tsc_khz() * 1000, &tsc_mul, &tsc_shift);
-	tsc0 = rdtsc();
-	stime0 = now_ns();
-	time_ready = true;
 }
 
 u64 system_time(void)
