@@ -64,6 +64,14 @@ static uint64_t now(void)
 	return ns;
 }
 
+static void spin_ns(uint64_t ns)
+{
+	uint64_t t0 = now();
+
+	while (now() - t0 < ns)
+		__asm__ volatile("pause");
+}
+
 static unsigned long wait_ms(void)
 {
 	const char *p = strstr((const char *)xtest_start_info->cmd_line, "wait=");
@@ -109,9 +117,17 @@ void test_main(void)
 	xtest_check(rc == 0, "register event callback = %ld", rc);
 	console_port = bind_virq(VIRQ_CONSOLE);
 	timer_port = bind_virq(VIRQ_TIMER);
+	/*
+	 * The periodic timer ticks every 10 ms until it is stopped: waiting
+	 * longer than that leaves the timer port pending (events are still
+	 * masked), every time rather than by chance. That tick is taken here: a
+	 * port already pending raises no upcall when it is raised again, so the
+	 * single-shot timer's event would never come. The stale upcall_pending
+	 * only brings an upcall that finds no port.
+	 */
+	spin_ns(15 * 1000000UL);
 	hypercall(HC_vcpu_op, 7 /* stop_periodic_timer */, 0, 0, 0, 0);
-	vi->evtchn_upcall_pending = 0;
-	vi->evtchn_pending_sel = 0;
+	evtchn_test_and_clear(timer_port);
 	vi->evtchn_upcall_mask = 0;
 
 	printk("type a line now (waiting %lu ms)\n", wait_ms());
