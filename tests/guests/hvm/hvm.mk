@@ -70,7 +70,7 @@ test-guests-hvm: guests-hvm $(BUILD)/xen/petrel
 
 test-guests-hvm-xen: guests-hvm $(GUEST_XEN_REF)
 	@$(HVM_GUEST_RUN) --out $(HVM_GUEST_OUT)/logs --label xen+pvh --mode xen \
-		--petrel $(GUEST_XEN_REF) $(hvm_guest_selected)
+		--petrel $(GUEST_XEN_REF) --petrel-only $(HVM_GUEST_DIR)/petrel-only.list $(hvm_guest_selected)
 
 test-guests-hvm-vmx: guests-hvm $(BUILD)/xen/petrel
 	@$(HVM_GUEST_RUN_BOCHS) --out $(HVM_GUEST_OUT)/logs --petrel $(BUILD)/xen/petrel \
