@@ -11,6 +11,9 @@
 #                               about 35 s a boot, 2 at a time: ~4 min
 #   make test-guests-hvm-vmx-quick  the slice of it `make test` runs
 #                               ($(HVM_VMX_QUICK)), ~1.5-2 min
+#   make test-guests-vmx-all    the long VMX target (not in make test): every
+#                               HVM guest, then every PV test that builds an
+#                               HVM/PVH domU ($(BOCHS_HVM_BUILDERS)), ~11 min
 # Logs: $(BUILD)/tests/guests-hvm/logs/<multiboot|xen|bochs>/<test>.log.
 
 HVM_GUEST_DIR := tests/guests/hvm
@@ -61,7 +64,7 @@ ALL_TARGETS += guests-hvm
 TEST_TARGETS += test-guests-hvm test-guests-hvm-xen test-guests-hvm-vmx-quick
 
 .PHONY: guests-hvm test-guests-hvm test-guests-hvm-xen test-guests-hvm-vmx \
-	test-guests-hvm-vmx-quick
+	test-guests-hvm-vmx-quick test-guests-vmx-all
 guests-hvm: $(HVM_GUEST_ELFS)
 
 test-guests-hvm: guests-hvm $(BUILD)/xen/petrel
@@ -79,3 +82,8 @@ test-guests-hvm-vmx: guests-hvm $(BUILD)/xen/petrel
 test-guests-hvm-vmx-quick: guests-hvm $(BUILD)/xen/petrel
 	@$(HVM_GUEST_RUN_BOCHS) --out $(HVM_GUEST_OUT)/logs --petrel $(BUILD)/xen/petrel \
 		$(patsubst %,$(HVM_GUEST_OUT)/%.elf,$(or $(GUEST_ONLY),$(HVM_VMX_QUICK)))
+
+# One after the other: each runs $(GUEST_JOBS) Bochs at a time.
+test-guests-vmx-all: guests guests-hvm $(BUILD)/xen/petrel
+	@$(MAKE) --no-print-directory test-guests-hvm-vmx GUEST_ONLY=
+	@$(MAKE) --no-print-directory test-guests-bochs-hvm GUEST_ONLY=
