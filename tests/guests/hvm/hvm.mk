@@ -8,7 +8,7 @@
 #   make test-guests-hvm        boot each on Petrel (QEMU -cpu qemu64,+svm,+npt)
 #   make test-guests-hvm-xen    the same images on Debian's Xen 4.17 (dom0=pvh)
 #   make test-guests-hvm-vmx    each on Petrel under Bochs (Intel VMX with EPT),
-#                               about 35 s a boot, 2 at a time: ~4 min
+#                               20-37 s a boot, 2 at a time: ~5.5 min
 #   make test-guests-hvm-vmx-quick  the slice of it `make test` runs
 #                               ($(HVM_VMX_QUICK)), ~1.5-2 min
 #   make test-guests-vmx-all    the long VMX target (not in make test): every
@@ -54,9 +54,10 @@ hvm_guest_selected = $(if $(GUEST_ONLY),$(patsubst %,$(HVM_GUEST_OUT)/%.elf,$(GU
 HVM_GUEST_RUN = bash $(GUEST_DIR)/run.sh --timeout $(GUEST_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(HVM_GUEST_DIR)/tests
 
-# The 64-bit and 32-bit hypercall paths, interrupts and the vLAPIC timer,
-# CR/MSR exits, the refusal on a CPU without EPT and hypercall continuations.
-HVM_VMX_QUICK ?= hvm-hypercall hvm-hypercall32 hvm-lapic hvm-msr-cr hvm-no-svm hvm-gnttab
+# The 64-bit hypercall path and the 32-bit one from PAE paging (the PDPTEs
+# VM entry loads from the VMCS), interrupts and the vLAPIC timer, CR/MSR
+# exits, the refusal on a CPU without EPT and hypercall continuations.
+HVM_VMX_QUICK ?= hvm-hypercall hvm-paging32-pae hvm-lapic hvm-msr-cr hvm-no-svm hvm-gnttab
 HVM_GUEST_RUN_BOCHS = bash $(GUEST_DIR)/run.sh --timeout $(BOCHS_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(HVM_GUEST_DIR)/tests --mode bochs --label vmx+pvh
 
