@@ -7,6 +7,8 @@
 #   make test-guests-hcpage  multiboot again, every guest built with a
 #                            HYPERCALL_PAGE note and calling through the page
 #   make test-guests-runner  check run.sh's verdicts on made-up logs
+#   make test-guests-bochs-hvm  every PV test building an HVM/PVH domU
+#                            ($(BOCHS_HVM_BUILDERS)) under Bochs on VMX (not in make test)
 #   make test-guests-bochs   a slice ($(BOCHS_GUESTS)) under Bochs on an Intel
 #                            CPU with VMX (scripts/bochs-boot.sh), about 25 s
 #                            a boot; GUEST_ONLY picks others
@@ -129,6 +131,10 @@ BOCHS_TIMEOUT ?= 300
 # domU spinning with interrupts off, taken back by the VMX-preemption timer.
 BOCHS_GUESTS ?= hello crash hypercall-page evtchn-upcall sysenter-intel exceptions \
 	domctl-build-pvh gnttab-hvm pvh-bad-entry pvh-sipi pvh-cli-spin
+# Every PV guest test that builds an HVM or PVH domU (hvm_build/pvh_build), for the long
+# VMX target test-guests-bochs-hvm (BOCHS_GUESTS keeps make test's slice of them).
+BOCHS_HVM_BUILDERS ?= domctl-build-pvh gnttab-hvm hvm-platform ioreq-server logdirty-hvm \
+	pvh-bad-entry pvh-cli-spin pvh-sipi
 GUEST_RUN_BOCHS = bash $(GUEST_DIR)/run.sh --timeout $(BOCHS_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(GUEST_DIR)/tests --mode bochs
 
@@ -142,7 +148,7 @@ TEST_TARGETS += test-guests-efi
 endif
 
 .PHONY: guests guests-hcpage test-guests test-guests-efi test-guests-hcpage test-guests-runner \
-	test-guests-xen test-guests-bochs
+	test-guests-xen test-guests-bochs test-guests-bochs-hvm
 guests: $(GUEST_ELFS)
 guests-hcpage: $(GUEST_HC_ELFS)
 
@@ -165,6 +171,10 @@ test-guests-efi: guests $(if $(GUEST_EFI_OK),$(BUILD)/xen/petrel.efi)
 test-guests-bochs: guests $(BUILD)/xen/petrel
 	@$(GUEST_RUN_BOCHS) --out $(GUEST_OUT)/logs --petrel $(BUILD)/xen/petrel \
 		$(patsubst %,$(GUEST_OUT)/%.elf,$(or $(GUEST_ONLY),$(BOCHS_GUESTS)))
+
+test-guests-bochs-hvm: guests $(BUILD)/xen/petrel
+	@$(GUEST_RUN_BOCHS) --out $(GUEST_OUT)/logs --petrel $(BUILD)/xen/petrel \
+		$(patsubst %,$(GUEST_OUT)/%.elf,$(or $(GUEST_ONLY),$(BOCHS_HVM_BUILDERS)))
 
 # Reference run on the real Xen 4.17 (the rule fetching it is in
 # tests/system/system.mk): every guest test must pass there too, but for the

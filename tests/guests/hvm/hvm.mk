@@ -8,9 +8,12 @@
 #   make test-guests-hvm        boot each on Petrel (QEMU -cpu qemu64,+svm,+npt)
 #   make test-guests-hvm-xen    the same images on Debian's Xen 4.17 (dom0=pvh)
 #   make test-guests-hvm-vmx    each on Petrel under Bochs (Intel VMX with EPT),
-#                               about 35 s a boot, 2 at a time: ~4 min
+#                               20-37 s a boot, 2 at a time: ~5.5 min
 #   make test-guests-hvm-vmx-quick  the slice of it `make test` runs
 #                               ($(HVM_VMX_QUICK)), ~1.5-2 min
+#   make test-guests-vmx-all    the long VMX target (not in make test): every
+#                               HVM guest, then every PV test that builds an
+#                               HVM/PVH domU ($(BOCHS_HVM_BUILDERS)), ~11 min
 # Logs: $(BUILD)/tests/guests-hvm/logs/<multiboot|xen|bochs>/<test>.log.
 
 HVM_GUEST_DIR := tests/guests/hvm
@@ -51,9 +54,10 @@ hvm_guest_selected = $(if $(GUEST_ONLY),$(patsubst %,$(HVM_GUEST_OUT)/%.elf,$(GU
 HVM_GUEST_RUN = bash $(GUEST_DIR)/run.sh --timeout $(GUEST_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(HVM_GUEST_DIR)/tests
 
-# The 64-bit and 32-bit hypercall paths, interrupts and the vLAPIC timer,
-# CR/MSR exits, the refusal on a CPU without EPT and hypercall continuations.
-HVM_VMX_QUICK ?= hvm-hypercall hvm-hypercall32 hvm-lapic hvm-msr-cr hvm-no-svm hvm-gnttab
+# The 64-bit hypercall path and the 32-bit one from PAE paging (the PDPTEs
+# VM entry loads from the VMCS), interrupts and the vLAPIC timer, CR/MSR
+# exits, the refusal on a CPU without EPT and hypercall continuations.
+HVM_VMX_QUICK ?= hvm-hypercall hvm-paging32-pae hvm-lapic hvm-msr-cr hvm-no-svm hvm-gnttab
 HVM_GUEST_RUN_BOCHS = bash $(GUEST_DIR)/run.sh --timeout $(BOCHS_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(HVM_GUEST_DIR)/tests --mode bochs --label vmx+pvh
 
@@ -61,7 +65,7 @@ ALL_TARGETS += guests-hvm
 TEST_TARGETS += test-guests-hvm test-guests-hvm-xen test-guests-hvm-vmx-quick
 
 .PHONY: guests-hvm test-guests-hvm test-guests-hvm-xen test-guests-hvm-vmx \
-	test-guests-hvm-vmx-quick
+	test-guests-hvm-vmx-quick test-guests-vmx-all
 guests-hvm: $(HVM_GUEST_ELFS)
 
 test-guests-hvm: guests-hvm $(BUILD)/xen/petrel
@@ -70,7 +74,7 @@ test-guests-hvm: guests-hvm $(BUILD)/xen/petrel
 
 test-guests-hvm-xen: guests-hvm $(GUEST_XEN_REF)
 	@$(HVM_GUEST_RUN) --out $(HVM_GUEST_OUT)/logs --label xen+pvh --mode xen \
-		--petrel $(GUEST_XEN_REF) $(hvm_guest_selected)
+		--petrel $(GUEST_XEN_REF) --petrel-only $(HVM_GUEST_DIR)/petrel-only.list $(hvm_guest_selected)
 
 test-guests-hvm-vmx: guests-hvm $(BUILD)/xen/petrel
 	@$(HVM_GUEST_RUN_BOCHS) --out $(HVM_GUEST_OUT)/logs --petrel $(BUILD)/xen/petrel \
@@ -79,3 +83,8 @@ test-guests-hvm-vmx: guests-hvm $(BUILD)/xen/petrel
 test-guests-hvm-vmx-quick: guests-hvm $(BUILD)/xen/petrel
 	@$(HVM_GUEST_RUN_BOCHS) --out $(HVM_GUEST_OUT)/logs --petrel $(BUILD)/xen/petrel \
 		$(patsubst %,$(HVM_GUEST_OUT)/%.elf,$(or $(GUEST_ONLY),$(HVM_VMX_QUICK)))
+
+# One after the other: each runs $(GUEST_JOBS) Bochs at a time.
+test-guests-vmx-all: guests guests-hvm $(BUILD)/xen/petrel
+	@$(MAKE) --no-print-directory test-guests-hvm-vmx GUEST_ONLY=
+	@$(MAKE) --no-print-directory test-guests-bochs-hvm GUEST_ONLY=

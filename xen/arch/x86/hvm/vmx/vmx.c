@@ -614,6 +614,8 @@ static void vmx_dump(const struct vcpu *v)
 	printk("cr0 %#lx (shadow %#lx) cr3 %#lx cr4 %#lx (shadow %#lx) efer %#lx pat %#lx\n",
 	       vmread(GUEST_CR0), vmread(CR0_READ_SHADOW), vmread(GUEST_CR3), vmread(GUEST_CR4),
 	       vmread(CR4_READ_SHADOW), vmread(GUEST_EFER), vmread(GUEST_PAT));
+	printk("pdpte %#lx %#lx %#lx %#lx\n", vmread(GUEST_PDPTE0), vmread(GUEST_PDPTE0 + 2),
+	       vmread(GUEST_PDPTE0 + 4), vmread(GUEST_PDPTE0 + 6));
 	dump_segments();
 	printk("rax %#lx rbx %#lx rcx %#lx rdx %#lx\n", r->rax, r->rbx, r->rcx, r->rdx);
 	printk("rsi %#lx rdi %#lx rbp %#lx r8 %#lx\n", r->rsi, r->rdi, r->rbp, r->r8);
@@ -904,6 +906,32 @@ static void requeue_event(void)
 }
 
 /*
+ * PAE paging outside long mode: with EPT, VM entry takes the four PDPTEs from
+ * the VMCS, not from the table CR3 points to. The guest's own MOV to CR3
+ * loads them and the exit saves them; after Petrel changed the paging state
+ * (an emulated CR0/CR4 write, a new CPU state: stale_tlb) they are read from
+ * guest memory before the entry, as the CPU's MOV to CR0 would. A CR3
+ * outside RAM kills the domain.
+ */
+static void load_pdptes(struct vcpu *v)
+{
+	const struct hvm_vcpu *h = &v->arch.hvm;
+	u64 cr3 = vmread(GUEST_CR3) & 0xffffffe0UL;
+	mfn_t mfn;
+	const u64 *pdpt;
+
+	if (!(h->guest_cr0 & X86_CR0_PG) || !(h->guest_cr4 & X86_CR4_PAE) ||
+	    (h->guest_efer & EFER_LMA))
+		return;
+	mfn = p2m_lookup(v->domain, cr3 >> PAGE_SHIFT);
+	if (mfn == INVALID_MFN)
+		hvm_crash(v, "PAE paging with CR3 outside RAM");
+	pdpt = (const u64 *)((const u8 *)mfn_to_virt(mfn) + (cr3 & (PAGE_SIZE - 1)));
+	for (unsigned int i = 0; i < 4; i++)
+		vmwrite(GUEST_PDPTE0 + 2 * i, pdpt[i]);
+}
+
+/*
  * Guest TLB tags: a vCPU's VPID is flushed at its first launch (it may have
  * been someone else's) and after Petrel changed its paging state (an
  * emulated CR0/CR4 write, a new CPU state), and EPT translations whenever a
@@ -954,6 +982,8 @@ static void vmx_run(struct vcpu *v)
 	vmwrite(GUEST_RSP, r->rsp);
 	vmwrite(GUEST_RFLAGS, r->rflags | X86_EFLAGS_MBS);
 	intr_assist(v);
+	if (v->arch.hvm.vmx.stale_tlb)
+		load_pdptes(v);
 	flush_tlbs(v);
 	arm_preempt_timer();
 	if (vmx_enter(r, v->arch.hvm.vmx.launched)) {
