@@ -13,9 +13,10 @@ so no serial-console round trip is counted):
   hello-create   xl create of the hello test guest until xl returns
   hello-marker   ... until its "Test result: SUCCESS" reached the console log
   xls-create     xl create of the save-restore test guest (it keeps running)
-  pause/unpause  xl pause and xl unpause of that guest, N times each
-  destroy        xl destroy of it
-  linux-*        the same for the Linux domU of /etc/xl-linux.cfg (M times)
+  xls-pause      xl pause and xl unpause of that guest, N times each per guest
+  xls-destroy    xl destroy of it
+  linux-*        the same for the Linux domU of /etc/xl-linux.cfg (M times,
+                 3 pauses each), from create to its console marker
   xl-cycle       K cycles of xl create + xl destroy of the hello guest, per cycle
 
 With H > 0, on Petrel only, Petrel's per-call cycle counters (`xl
@@ -88,12 +89,12 @@ def destroy(con, name):
     return got.get("destroy")
 
 
-def pause_unpause(con, name, times, rows):
+def pause_unpause(con, name, times, rows, prefix):
     for _ in range(times):
         got = run_timed(con, timed("xl pause %s" % name, "pause") + "; " +
                         timed("xl unpause %s" % name, "unpause"), 120)
         for k in ("pause", "unpause"):
-            add(rows, k, got.get(k))
+            add(rows, prefix + k, got.get(k))
 
 
 def add(rows, key, value):
@@ -114,7 +115,7 @@ def xls_rows(con, runs, rows):
         name = "bs%d" % i
         c, _ = create_and_marker(con, "/etc/xl-save.cfg", name, None, 0)
         add(rows, "xls-create", c)
-        pause_unpause(con, name, runs, rows)
+        pause_unpause(con, name, runs, rows, "xls-")
         add(rows, "xls-destroy", destroy(con, name))
 
 
@@ -126,7 +127,7 @@ def linux_rows(con, runs, rows):
         add(rows, "linux-create", c)
         add(rows, "linux-marker", m)
         if m is not None:
-            pause_unpause(con, name, 3, rows)
+            pause_unpause(con, name, 3, rows, "linux-")
         add(rows, "linux-destroy", destroy(con, name))
 
 
