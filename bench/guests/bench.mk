@@ -94,3 +94,11 @@ bench-vmx-bochs: bench-guests $(BUILD)/xen/petrel
 	@bash bench/vmx-bochs.sh --runs $(BENCH_RUNS) --petrel $(BUILD)/xen/petrel \
 		$(if $(BENCH_DOC),--doc $(BENCH_DOC)) \
 		$(BENCH_GOUT)/bench-hypercalls.elf $(BENCH_HVM_OUT)/bench-hvm-exits.elf
+
+# Debian's xl create/pause/unpause/destroy, Petrel against Xen 4.17 in one
+# run (bench/xl-lifecycle.py; docs/performance.md "xl lifecycle").
+# BENCH_XL_ARGS passes options, e.g. "--runs 9 --campaign 0".
+.PHONY: bench-xl
+bench-xl: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(GUEST_OUT)/hello.elf \
+		$(GUEST_OUT)/domain-cycles.elf
+	$(PYTHON) bench/xl-lifecycle.py $(BENCH_XL_ARGS)

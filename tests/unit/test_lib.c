@@ -89,6 +89,22 @@ static void test_mem_quads(void **state)
 	}
 }
 
+/* Lengths of 64-byte blocks, quadwords and a tail, at unaligned addresses. */
+static void test_memset_blocks(void **state)
+{
+	unsigned char c[4096 + 80];
+
+	(void)state;
+	for (size_t n = 0; n <= sizeof(c) - 8; n += n < 200 ? 1 : 509) {
+		memset(c, 0xee, sizeof(c));
+		assert_ptr_equal(petrel_memset(c + 3, 0x15a, n), c + 3);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(c[3 + i], 0x5a);
+		assert_int_equal(c[2], 0xee);
+		assert_int_equal(c[3 + n], 0xee);
+	}
+}
+
 static void test_memmove(void **state)
 {
 	char ref[40], buf[40];
@@ -417,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_strtoul),	      cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_printf_table),  cmocka_unit_test(test_printf_edges),
 		cmocka_unit_test(test_printf_random), cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_memset_blocks),
 	};
 
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);

@@ -60,7 +60,8 @@ $(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
 $(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include
 $(UNIT_OUT)/test_grant.o $(UNIT_OUT)/common/grant_table.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c memory.c domctl.c scheduler.c schedule.c vcpu.c claim.c \
-	event_channel.c event_fifo.c grant_table.c page_alloc.c io_caps.c rangeset.c logdirty.c)
+	event_channel.c event_fifo.c grant_table.c page_alloc.c io_caps.c rangeset.c logdirty.c \
+	hcstats.c)
 $(UNIT_OUT)/test_domain.o $(UNIT_OUT)/common/domain.o $(UNIT_OUT)/common/memory.o $(UNIT_OUT)/common/domctl.o \
 	$(UNIT_OUT)/common/scheduler.o $(UNIT_OUT)/common/schedule.o \
 	$(UNIT_OUT)/common/vcpu.o $(UNIT_OUT)/common/io_caps.o: UNIT_CFLAGS += -iquote include

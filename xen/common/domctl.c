@@ -26,6 +26,7 @@
 #include "public/sysctl.h"
 #include "cpu_policy.h"
 #include "io_caps.h"
+#include "hcstats.h"
 
 /*
  * What getdomaininfo and sysctl getdomaininfolist report. Xen's rules:
@@ -788,6 +789,7 @@ long do_domctl(unsigned long arg)
 	struct xen_domctl op;
 	struct domain *d = NULL;
 	bool copyback = false;
+	u64 start = hcstats_start();
 	long rc;
 
 	if (copy_from_guest(&op, arg, sizeof(op)))
@@ -816,5 +818,6 @@ long do_domctl(unsigned long arg)
 	}
 	if (copyback && copy_to_guest(arg, &op, sizeof(op)))
 		rc = -EFAULT;
+	hcstats_end(HCSTATS_DOMCTL, op.cmd, start);
 	return rc;
 }

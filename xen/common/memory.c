@@ -3,6 +3,7 @@
  * domain, and exchanging frames for machine-contiguous ones.
  */
 #include "types.h"
+#include "hcstats.h"
 #include "console.h"
 #include "lib.h"
 #include "errno.h"
@@ -808,7 +809,7 @@ static long claim_pages(unsigned long cmd, unsigned long arg)
 	return claim_set(d, r.nr_extents, buddy_free_count());
 }
 
-long do_memory_op(unsigned long cmd, unsigned long arg)
+static long memory_op(unsigned long cmd, unsigned long arg)
 {
 	switch (cmd & MEMOP_CMD_MASK) {
 	case XENMEM_increase_reservation:
@@ -847,4 +848,13 @@ long do_memory_op(unsigned long cmd, unsigned long arg)
 	default:
 		return -ENOSYS;
 	}
+}
+
+long do_memory_op(unsigned long cmd, unsigned long arg)
+{
+	u64 start = hcstats_start();
+	long rc = memory_op(cmd, arg);
+
+	hcstats_end(HCSTATS_MEMOP, (unsigned int)(cmd & MEMOP_CMD_MASK), start);
+	return rc;
 }

@@ -24,6 +24,7 @@
 #include "public/sysctl.h"
 #include "cpu_policy.h"
 #include "claim.h"
+#include "hcstats.h"
 
 /* Xen's default NUMA node count (max_node_id is one less, whatever is online). */
 #define SYSCTL_MAX_NUMNODES 64
@@ -471,6 +472,8 @@ static long sysctl_dispatch(struct xen_sysctl *op)
 		return cpu_featureset(&op->u.cpu_featureset);
 	case XEN_SYSCTL_get_cpu_policy:
 		return cpu_policy(&op->u.cpu_policy);
+	case XEN_SYSCTL_debug_keys:
+		return debug_keys((u64)op->u.debug_keys.keys.p, op->u.debug_keys.nr_keys);
 	default:
 		return -ENOSYS;
 	}
@@ -483,6 +486,7 @@ static long sysctl_dispatch(struct xen_sysctl *op)
 long do_sysctl(unsigned long arg)
 {
 	struct xen_sysctl op;
+	u64 start;
 	long rc;
 
 	if (copy_from_guest(&op, arg, sizeof(op)))
@@ -491,7 +495,9 @@ long do_sysctl(unsigned long arg)
 		return -EACCES;
 	if (!current->domain->is_privileged)
 		return -EPERM;
+	start = hcstats_start();
 	rc = sysctl_dispatch(&op);
+	hcstats_end(HCSTATS_SYSCTL, op.cmd, start);
 	if ((!rc || (rc == -ENOBUFS && op.cmd == XEN_SYSCTL_get_cpu_featureset)) &&
 	    copy_to_guest(arg, &op, sizeof(op)))
 		return -EFAULT;

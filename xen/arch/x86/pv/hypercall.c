@@ -20,6 +20,7 @@
 #include "sched.h"
 #include "public/xen.h"
 #include "public/event_channel.h"
+#include "hcstats.h"
 
 u64 hypercall_count[NR_HYPERCALLS];
 
@@ -83,6 +84,8 @@ void multicall_exit(void)
 long hypercall_dispatch(u64 nr, const unsigned long a[5])
 {
 	const struct hypercall_desc *h;
+	u64 start;
+	long rc;
 
 	if (nr >= NR_HYPERCALLS || !hypercall_table[nr].fn)
 		return -ENOSYS;
@@ -90,7 +93,10 @@ long hypercall_dispatch(u64 nr, const unsigned long a[5])
 	if (h->privileged && !current->domain->is_privileged)
 		return -EPERM;
 	__atomic_fetch_add(&hypercall_count[nr], 1, __ATOMIC_RELAXED); /* also counted lockless */
-	return h->fn(a[0], a[1], a[2], a[3], a[4]);
+	start = hcstats_start();
+	rc = h->fn(a[0], a[1], a[2], a[3], a[4]);
+	hcstats_end(HCSTATS_HYPERCALL, (unsigned int)nr, start);
+	return rc;
 }
 
 static long dispatch(struct cpu_regs *r)

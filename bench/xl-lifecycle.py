@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Debian's xl lifecycle on Petrel and on Xen 4.17, side by side.
+
+    bench/xl-lifecycle.py [--hv petrel,xen] [--boots B] [--runs N]
+                          [--linux-runs M] [--xl-cycles K] [--campaign C]
+                          [--hcstats H] [--image FILE] [--log-dir DIR]
+
+Boots dom0 (build/dom0, `make dom0-image`) on each hypervisor in turn, B
+times each, alternating, on the same QEMU and images, starts Debian's
+xenconsoled and times with Debian's xl, in dom0 (/proc/uptime, 10 ms steps,
+so no serial-console round trip is counted):
+
+  hello-create   xl create of the hello test guest until xl returns
+  hello-marker   ... until its "Test result: SUCCESS" reached the console log
+  xls-create     xl create of the save-restore test guest (it keeps running)
+  xls-pause      xl pause and xl unpause of that guest, N times each per guest
+  xls-destroy    xl destroy of it
+  linux-*        the same for the Linux domU of /etc/xl-linux.cfg (M times,
+                 3 pauses each), from create to its console marker
+  xl-cycle       K cycles of xl create + xl destroy of the hello guest, per cycle
+
+With H > 0, on Petrel only, Petrel's per-call cycle counters (`xl
+debug-keys P`, then `p`) over H create/destroy cycles of the hello guest
+follow.  When C > 0, the wall time of `make test-cycles CYCLES=C` (the control
+domain's own create/destroy campaign, one boot with its own QEMU) on each.
+Prints the medians and the ratios Petrel / Xen.  Not a test: nothing is
+judged.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "tests", "system"))
+import dom0_system_test as st  # noqa: E402
+import hvboot  # noqa: E402
+from serialconsole import SerialConsole  # noqa: E402
+
+HELLO_MARKER = "Test result: SUCCESS"
+# centiseconds since dom0's boot, without a fork
+NOW = 'read u x </proc/uptime; %s="${u%%.*}${u#*.}"'
+TIMING = re.compile(r"^T (\S+) (-?\d+)$", re.M)
+
+
+def timed(cmd, var):
+    """Shell text: run cmd, then print 'T var centiseconds' (or 'T var -1' if it failed)."""
+    return "%s; if %s; then %s; echo T %s $((t1 - t0)); else echo T %s -1; fi" % (
+        NOW % "t0", cmd, NOW % "t1", var, var)
+
+
+def marker_wait(name, marker, secs):
+    """Shell text: wait for marker in name's console log, then print its time since t0."""
+    log = "%s/guest-%s.log" % (st.XL_CONSOLE_DIR, name)
+    return ("i=0; until grep -qF '%s' %s 2>/dev/null; do [ $i -ge %d ] && break; "
+            "usleep 20000; i=$((i + 1)); done; %s; "
+            "if [ $i -lt %d ]; then echo T marker $((t1 - t0)); else echo T marker -1; fi"
+            % (marker, log, secs * 50, NOW % "t1", secs * 50))
+
+
+def run_timed(con, text, timeout):
+    """{var: seconds} of the T lines text printed (None for a failed step)."""
+    _, out = st.shell_run(con, text, timeout)
+    got = {m.group(1): (int(m.group(2)) / 100.0 if int(m.group(2)) >= 0 else None)
+           for m in TIMING.finditer(out)}
+    if None in got.values() or not got:
+        print("   step failed: %r" % out.strip()[-400:], flush=True)
+    return got
+
+
+def create_and_marker(con, cfg, name, marker, wait, extra=""):
+    """(create-return s, marker s) of one xl create."""
+    st.shell_run(con, "rm -f %s/guest-%s.log" % (st.XL_CONSOLE_DIR, name))
+    text = timed("xl create %s 'name=\"%s\"' %s >/tmp/xlb.out 2>&1" % (cfg, name, extra),
+                 "create")
+    if marker:
+        text += "; " + marker_wait(name, marker, wait)
+    got = run_timed(con, text, st.XL_CREATE_TIMEOUT + wait + 30)
+    return got.get("create"), got.get("marker")
+
+
+def destroy(con, name):
+    got = run_timed(con, timed("xl destroy %s" % name, "destroy"), 120)
+    st.wait_gone(con, name)
+    return got.get("destroy")
+
+
+def pause_unpause(con, name, times, rows, prefix):
+    for _ in range(times):
+        got = run_timed(con, timed("xl pause %s" % name, "pause") + "; " +
+                        timed("xl unpause %s" % name, "unpause"), 120)
+        for k in ("pause", "unpause"):
+            add(rows, prefix + k, got.get(k))
+
+
+def add(rows, key, value):
+    if value is not None:
+        rows.setdefault(key, []).append(value)
+
+
+def hello_rows(con, runs, rows):
+    for i in range(runs):
+        c, m = create_and_marker(con, "/etc/xl-hello.cfg", "bh%d" % i, HELLO_MARKER, 60)
+        add(rows, "hello-create", c)
+        add(rows, "hello-marker", m)
+        add(rows, "hello-destroy", destroy(con, "bh%d" % i))
+
+
+def xls_rows(con, runs, rows):
+    for i in range(runs):
+        name = "bs%d" % i
+        c, _ = create_and_marker(con, "/etc/xl-save.cfg", name, None, 0)
+        add(rows, "xls-create", c)
+        pause_unpause(con, name, runs, rows, "xls-")
+        add(rows, "xls-destroy", destroy(con, name))
+
+
+def linux_rows(con, runs, rows):
+    for i in range(runs):
+        name = "bl%d" % i
+        c, m = create_and_marker(con, "/etc/xl-linux.cfg", name, st.DOMU_MARKER,
+                                 st.DOMU_BOOT_WAIT)
+        add(rows, "linux-create", c)
+        add(rows, "linux-marker", m)
+        if m is not None:
+            pause_unpause(con, name, 3, rows, "linux-")
+        add(rows, "linux-destroy", destroy(con, name))
+
+
+def cycle_rows(con, cycles, rows):
+    """K xl create + xl destroy cycles of the hello guest: seconds per cycle."""
+    if cycles <= 0:
+        return
+    loop = ("n=0; while [ $n -lt %d ] && xl create /etc/xl-hello.cfg 'name=\"cy'$n'\"' "
+            ">/tmp/xlb.out 2>&1 && xl destroy cy$n; do n=$((n + 1)); done; [ $n -eq %d ]"
+            % (cycles, cycles))
+    got = run_timed(con, timed(loop, "cycles"), 60 * cycles + 60)
+    if got.get("cycles") is not None:
+        add(rows, "xl-cycle", got["cycles"] / cycles)
+
+
+def hcstats(con, cycles):
+    """Petrel's per-call cycle counters over `cycles` xl create + destroy
+    cycles of the hello guest: the console's hcstats lines, printed."""
+    st.shell_run(con, "xl debug-keys P")
+    for i in range(cycles):
+        create_and_marker(con, "/etc/xl-hello.cfg", "hs%d" % i, HELLO_MARKER, 60)
+        destroy(con, "hs%d" % i)
+    start = len(con.text)
+    st.shell_run(con, "xl debug-keys p")
+    print("hcstats over %d create/destroy cycles (kind, op, calls, cycles, cycles per call):"
+          % cycles)
+    print("".join(l for l in con.text[start:].splitlines(True) if "hcstats: " in l),
+          flush=True)
+
+
+def one_boot(hv, args, log):
+    kernel, initrd = hvboot.default_dom0(os.path.join(hvboot.BUILD, "dom0"))
+    image = args.image if hv == "petrel" else None
+    argv = hvboot.qemu_argv(hv, kernel, initrd, image=image, extra=st.PCI_DEVICES)
+    rows = {}
+    with SerialConsole(argv, log_path=log) as con:
+        con.expect(re.escape(hvboot.MARKER), 600, fail=hvboot.BOOT_FAILURE)
+        con.sync()
+        st.shell_run(con, st.XENCONSOLED)
+        hello_rows(con, args.runs, rows)
+        xls_rows(con, args.runs, rows)
+        cycle_rows(con, args.xl_cycles, rows)
+        linux_rows(con, args.linux_runs, rows)
+        if args.hcstats and hv == "petrel":
+            hcstats(con, args.hcstats)
+        con.send_line("poweroff")
+        con.wait_exit(120)
+    print("%s: %s" % (hv, " ".join("%s=%s" % (k, ",".join("%.2f" % x for x in v))
+                                   for k, v in rows.items())), flush=True)
+    return rows
+
+
+def campaign(hv, cycles):
+    """Wall seconds of `make test-cycles` on hv, or None if it failed."""
+    mode = "xen" if hv == "xen" else "multiboot"
+    t0 = time.time()
+    r = subprocess.run(["make", "--no-print-directory", "test-cycles", "CYCLES=%d" % cycles,
+                        "CYCLES_MODE=%s" % mode], capture_output=True, text=True)
+    t = time.time() - t0
+    ok = r.returncode == 0 and " 0 failed" in r.stdout
+    print("%s: test-cycles %d: %.1f s%s" % (hv, cycles, t, "" if ok else " (FAILED)"),
+          flush=True)
+    return t if ok else None
+
+
+def report(all_rows, hvs):
+    keys = []
+    for hv in hvs:
+        keys += [k for k in all_rows[hv] if k not in keys]
+    print("\n%-16s %s %s" % ("row (s, median)", " ".join("%10s" % hv for hv in hvs),
+                             "  petrel/xen" if set(hvs) == {"petrel", "xen"} else ""))
+    for k in keys:
+        med = {hv: statistics.median(all_rows[hv][k]) if all_rows[hv].get(k) else None
+               for hv in hvs}
+        cells = " ".join("%10s" % ("%.2f" % med[hv] if med[hv] is not None else "-")
+                         for hv in hvs)
+        ratio = ""
+        if med.get("petrel") and med.get("xen"):
+            ratio = "  %.2fx" % (med["petrel"] / med["xen"])
+        print("%-16s %s%s" % (k, cells, ratio))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hv", default="petrel,xen")
+    ap.add_argument("--boots", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--linux-runs", type=int, default=1)
+    ap.add_argument("--xl-cycles", type=int, default=20)
+    ap.add_argument("--campaign", type=int, default=1000)
+    ap.add_argument("--hcstats", type=int, default=0,
+                    help="on Petrel, print its per-call counters over this many cycles")
+    ap.add_argument("--image", help="Petrel image to boot instead of build/xen/petrel")
+    ap.add_argument("--log-dir", default=os.path.join(hvboot.BUILD, "bench", "xl-lifecycle"))
+    args = ap.parse_args()
+    hvs = args.hv.split(",")
+    os.makedirs(args.log_dir, exist_ok=True)
+    print("start %s UTC, load %s" % (time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+                                     " ".join("%.1f" % x for x in os.getloadavg())), flush=True)
+    all_rows = {hv: {} for hv in hvs}
+    for b in range(args.boots):
+        for hv in hvs:
+            rows = one_boot(hv, args, os.path.join(args.log_dir, "%s-%d.log" % (hv, b)))
+            for k, v in rows.items():
+                all_rows[hv].setdefault(k, []).extend(v)
+            if args.campaign > 0:
+                add(all_rows[hv], "campaign", campaign(hv, args.campaign))
+    print("end %s UTC, load %s" % (time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+                                   " ".join("%.1f" % x for x in os.getloadavg())), flush=True)
+    report(all_rows, hvs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+/*
+ * Per-call cycle counters (hcstats.h) and the debug keys that drive them.
+ * One table for every CPU, added to with relaxed atomics: hypercalls of
+ * several CPUs may end at once. A call preempted into a continuation counts
+ * once per piece; a multicall counts as a whole and once per entry.
+ */
+#include "types.h"
+#include "errno.h"
+#include "console.h"
+#include "hcstats.h"
+#include "uaccess.h"
+
+struct hcstat {
+	u64 count, cycles;
+};
+
+bool hcstats_on;
+static struct hcstat stats[HCSTATS_KINDS][HCSTATS_OPS];
+static const char *const kind_names[HCSTATS_KINDS] = { "hypercall", "domctl", "sysctl",
+						       "memory_op" };
+
+void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start)
+{
+	struct hcstat *s = &stats[kind][op % HCSTATS_OPS];
+
+	__atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->cycles, rdtsc() - start, __ATOMIC_RELAXED);
+}
+
+static void hcstats_reset(void)
+{
+	for (unsigned int k = 0; k < HCSTATS_KINDS; k++)
+		for (unsigned int i = 0; i < HCSTATS_OPS; i++)
+			stats[k][i] = (struct hcstat){ 0, 0 };
+	__atomic_store_n(&hcstats_on, true, __ATOMIC_RELAXED);
+}
+
+static void hcstats_print(void)
+{
+	printk("hcstats: kind op count cycles cycles/call\n");
+	for (unsigned int k = 0; k < HCSTATS_KINDS; k++)
+		for (unsigned int i = 0; i < HCSTATS_OPS; i++)
+			if (stats[k][i].count)
+				printk("hcstats: %s %u %lu %lu %lu\n", kind_names[k], i,
+				       stats[k][i].count, stats[k][i].cycles,
+				       stats[k][i].cycles / stats[k][i].count);
+}
+
+/*
+ * XEN_SYSCTL_debug_keys: 'P' zeroes the counters and starts them, 'p'
+ * prints them; other keys do nothing, as keys without a handler on Xen.
+ */
+long debug_keys(u64 keys, u32 nr_keys)
+{
+	for (u32 i = 0; i < nr_keys; i++) {
+		char k;
+
+		if (copy_from_guest(&k, keys + i, 1))
+			return -EFAULT;
+		if (k == 'P')
+			hcstats_reset();
+		else if (k == 'p')
+			hcstats_print();
+	}
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * Cycles spent per hypercall, per domctl, per sysctl and per memory_op, for
+ * profiling the toolstack's calls (docs/performance.md, "xl lifecycle").
+ * Off until the control domain sends debug key 'P' (`xl debug-keys P`:
+ * zero and start); 'p' prints the table to the console (`xl dmesg`).
+ */
+#ifndef PETREL_HCSTATS_H
+#define PETREL_HCSTATS_H
+
+#include "types.h"
+#include "asm.h"
+
+enum hcstats_kind {
+	HCSTATS_HYPERCALL,
+	HCSTATS_DOMCTL,
+	HCSTATS_SYSCTL,
+	HCSTATS_MEMOP,
+	HCSTATS_KINDS
+};
+
+#define HCSTATS_OPS 128
+
+extern bool hcstats_on;
+
+void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start);
+
+/* The TSC at the start of a counted call, 0 while counting is off. */
+static inline u64 hcstats_start(void)
+{
+	return __atomic_load_n(&hcstats_on, __ATOMIC_RELAXED) ? rdtsc() : 0;
+}
+
+/* Count a call that started at @start (from hcstats_start). */
+static inline void hcstats_end(enum hcstats_kind kind, unsigned int op, u64 start)
+{
+	if (start)
+		hcstats_add(kind, op, start);
+}
+
+long debug_keys(u64 keys, u32 nr_keys);
+
+#endif
