@@ -240,7 +240,7 @@ test-system-pvh-linux-xen: dom0-image $(XEN_REF) $(QEMU72)
 # and Xen 4.17 in one run on the same QEMU (bookworm's 7.2 with
 # qemu64,+svm,+npt, where Xen starts a PVH domU), the domU as PVH and as
 # PV: xl create to its marker, a fork/exec loop and a CPU loop in it.
-# BENCH_LINUX_RUNS runs (default 1), about 15 min each under load.
+# BENCH_LINUX_RUNS runs (default 1), about 40 min each under load.
 BENCH_LINUX_RUNS ?= 1
 .PHONY: bench-linux
 bench-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(QEMU72)
