@@ -19,13 +19,17 @@
 #       in build/bench/hotpaths/figures.txt ("hypervisor figure min median").
 #   bench/hotpaths.sh --table FIGURES
 #       only print the table of a saved figures file
+# --src DIR (default bench/guests) is where the guests' sources (their TEST_*
+# lines) are; --name NAME (default hotpaths) names the output directory
+# build/bench/NAME and the doc's "NAME-table" markers. bench-hvm runs the HVM
+# guests of bench/guests/hvm this way, without the native reference.
 # Each guest prints "BENCH name min=C median=C iters=N rounds=R" per figure.
 set -uo pipefail
 
 BUILD=${BUILD:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-check=0 table_from="" runs=3 petrel="" xen="" kdir="$BUILD/dom0" native_initrd="" doc="" guests=()
+check=0 table_from="" runs=3 src="$top/bench/guests" name=hotpaths petrel="" xen="" kdir="$BUILD/dom0" native_initrd="" doc="" guests=()
 # table FIGURES: the Markdown table of a figures file ("hv figure min median" lines)
 table() {
 	awk -f - "$1" <<'AWK'
@@ -87,6 +91,8 @@ while [ $# -gt 0 ]; do
 	--native-initrd) native_initrd=${2:?}; shift 2 ;;
 	--doc) doc=${2:?}; shift 2 ;;
 	--table) table_from=${2:?}; shift 2 ;;
+	--src) src=${2:?}; shift 2 ;;
+	--name) name=${2:?}; shift 2 ;;
 	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) guests+=("$1"); shift ;;
@@ -100,13 +106,13 @@ if [ -n "$table_from" ]; then
 fi
 [ ${#guests[@]} -gt 0 ] || die "no benchmark guests given"
 [ -f "$petrel" ] || die "no Petrel image '$petrel'"
-out="$BUILD/bench/hotpaths"
+out="$BUILD/bench/$name"
 mkdir -p "$out"
 line_re='^BENCH [a-z0-9-]+ min=[0-9]+ median=[0-9]+ iters=[1-9][0-9]* rounds=[1-9][0-9]*$'
 
 # boot_guests MODE IMAGE OUTDIR: the runner's verdicts; logs in OUTDIR/MODE/
 boot_guests() {
-	bash "$top/tests/guests/run.sh" --timeout 120 --jobs 1 --src "$top/bench/guests" \
+	bash "$top/tests/guests/run.sh" --timeout 120 --jobs 1 --src "$src" \
 		--out "$3" --mode "$1" --petrel "$2" "${guests[@]}"
 }
 
@@ -154,7 +160,7 @@ if [ "$check" = 1 ]; then
 fi
 
 [ -f "$xen" ] || die "no Xen image '$xen' (make xen-ref)"
-: "${native_initrd:=$BUILD/bench/native/initramfs.cpio.gz}"
+[ "$name" = hotpaths ] && : "${native_initrd:=$BUILD/bench/native/initramfs.cpio.gz}"
 
 # native LOG: the dom0 kernel with the native initramfs, no hypervisor
 native() {
@@ -200,7 +206,7 @@ done >"$out/figures.txt"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 {
 	echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC'), Petrel at $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?'):"
-	echo "$(nproc) CPUs ($cpu), $(qemu-system-x86_64 --version | head -n 1), TCG, -cpu max;"
+	echo "$(nproc) CPUs ($cpu), $(qemu-system-x86_64 --version | head -n 1), TCG, -cpu max or the guests' TEST_CPU;"
 	echo "$runs runs, load average $load_before before and $load_after after."
 	echo "Cycles are TSC cycles per operation; median = median over the runs of each"
 	echo "run's median of rounds, best = the lowest round seen."
@@ -211,12 +217,12 @@ cat "$out/table.md"
 grep -h -- '^native: ' "$out"/runs/*/native/native.log 2>/dev/null | tr -d '\r' | sort -u
 
 if [ -n "$doc" ]; then
-	begin='<!-- hotpaths-table begin -->' end='<!-- hotpaths-table end -->'
+	begin="<!-- $name-table begin -->" end="<!-- $name-table end -->"
 	grep -qF "$begin" "$doc" && grep -qF "$end" "$doc" ||
 		die "$doc has no '$begin' / '$end' markers"
 	awk -v b="$begin" -v e="$end" -v t="$out/table.md" '
 		$0 == b { print; while ((getline l < t) > 0) print l; skip = 1; next }
 		$0 == e { skip = 0 }
 		!skip' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
-	echo "hotpaths: table written to $doc"
+	echo "$name: table written to $doc"
 fi

@@ -8,8 +8,10 @@
 # decide a row's cost.
 #
 # Usage:
-#   bench/pathlen.sh [--xen] --hv HYPERVISOR GUEST.elf ADDR|SYMBOL [SKIP [REG VALUE]]
+#   bench/pathlen.sh [--xen] [--hvm] --hv HYPERVISOR GUEST.elf ADDR|SYMBOL [SKIP [REG VALUE]]
 #     --xen       boot HYPERVISOR as Debian's Xen 4.17 (dom0_mem=64M)
+#     --hvm       GUEST.elf is a PVH initial domain (bench/guests/hvm): QEMU
+#                 -cpu qemu64,+svm,+npt on q35 with an AMD IOMMU, dom0=pvh
 #     ADDR        where one iteration starts and ends (a guest address or
 #                 a symbol of GUEST.elf)
 #     SKIP        hits of ADDR to let pass first (default 50)
@@ -19,15 +21,16 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-xen=0 hv=""
+xen=0 hvm=0 hv=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--xen) xen=1; shift ;;
+	--hvm) hvm=1; shift ;;
 	--hv) hv=${2:?}; shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 2 ] && [ -n "$hv" ] || { sed -n '10,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 2 ] && [ -n "$hv" ] || { sed -n '10,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 guest=$1 where=$2 skip=${3:-50} reg=${4:-} val=${5:-0}
 command -v gdb >/dev/null || { echo "pathlen: gdb not found" >&2; exit 2; }
 
@@ -39,9 +42,14 @@ esac
 
 append="console=com1 loglvl=all"
 [ "$xen" = 1 ] && append="$append guest_loglvl=all dom0_mem=64M noreboot"
+machine=(-machine pc -cpu max)
+if [ "$hvm" = 1 ]; then
+	machine=(-machine q35 -cpu qemu64,+svm,+npt -device amd-iommu)
+	append="$append dom0=pvh dom0_mem=64M"
+fi
 tmp=$(mktemp -d)
 trap 'kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-qemu-system-x86_64 -machine pc -m 512M -cpu max -nographic -no-reboot -nic none \
+qemu-system-x86_64 "${machine[@]}" -m 512M -nographic -no-reboot -nic none \
 	-kernel "$hv" -initrd "$guest" -append "$append" -serial "file:$tmp/serial.log" \
 	-display none -monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-gdb "unix:$tmp/gdb.sock,server=on,wait=off" -S </dev/null >"$tmp/qemu.log" 2>&1 &

@@ -71,8 +71,8 @@ pairs = {'hvm-null-hypercall': 'null-hypercall-syscall',
          'hvm-port-read': 'gp-emulated-port-read'}
 print('| HVM path (VMX) | cycles | PV path | cycles | HVM / PV | HVM / PV null hypercall |')
 print('|---|---|---|---|---|---|')
-for k in ['hvm-null-hypercall', 'hvm-cpuid-exit', 'hvm-lapic-mmio-read', 'hvm-port-read',
-          'hvm-lapic-timer-10us']:
+for k in ['hvm-null-hypercall', 'hvm-cpuid-exit', 'hvm-lapic-mmio-read', 'hvm-npt-fault-read',
+          'hvm-port-read', 'hvm-lapic-timer-1tick', 'hvm-lapic-timer-10us']:
     if k not in fig:
         continue
     p = pairs.get(k)

@@ -83,6 +83,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 vCPUs built by Petrel's `pxl create` (type = "pvh"): its
                 marker, listed and paused by Debian's xl, `pxl reboot`,
                 `pxl shutdown`, free memory back (xl-pvh-linux/pxl*)
+  bench-linux/* only with --only bench-linux (bench_linux_checks.py,
+                bench/linux-domu.sh): the Linux domU as PVH, then as PV,
+                timed from xl create to its marker, then its own
+                fork/exec and CPU loops timed; figures printed, not judged
   xl-pvgrub/*   only with --only xl-pvgrub and the dom0-image-pvgrub image
                 (tests/system/pvgrub.mk, pvgrub_checks.py): Debian's PV GRUB
                 (grub-xen-host) as the kernel of a domU whose read-only disk
@@ -170,6 +174,7 @@ import net_checks  # noqa: E402
 import pvgrub_checks  # noqa: E402
 import save_dev_checks  # noqa: E402
 import disk_checks  # noqa: E402
+import bench_linux_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
 # Lines that share the serial port with dom0's shell but are not its
@@ -2758,6 +2763,9 @@ def run(args, res):
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
                                 ("xl-pvh-linux", lambda: "xl-pvh-linux" not in args.only
                                  or check_xl_pvh_linux(con, res, args.cmd_timeout)),
+                                ("bench-linux", lambda: "bench-linux" not in args.only
+                                 or bench_linux_checks.check_bench_linux(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-pvgrub", lambda: "xl-pvgrub" not in args.only
                                  or pvgrub_checks.check_pvgrub(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),

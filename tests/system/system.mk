@@ -236,6 +236,17 @@ test-system-pvh-linux-xen: dom0-image $(XEN_REF) $(QEMU72)
 	$(QEMU72_ENV) $(SYSTEM_TEST) --hv xen --only xl-pvh-linux --no-reboot \
 		--log $(BUILD)/system/xen-pvh-linux-serial.log
 
+# The Linux domU benchmark (bench/linux-domu.sh, step bench-linux): Petrel
+# and Xen 4.17 in one run on the same QEMU (bookworm's 7.2 with
+# qemu64,+svm,+npt, where Xen starts a PVH domU), the domU as PVH and as
+# PV: xl create to its marker, a fork/exec loop and a CPU loop in it.
+# BENCH_LINUX_RUNS runs (default 1), about 40 min each under load.
+BENCH_LINUX_RUNS ?= 1
+.PHONY: bench-linux
+bench-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(QEMU72)
+	@bash bench/linux-domu.sh --runs $(BENCH_LINUX_RUNS) --petrel $(PETREL_IMAGE) -- \
+		env $(QEMU72_ENV) $(SYSTEM_TEST)
+
 # With the save step, in the same dom0 boot, one cycle of the Linux domU
 # (create, boot to its marker, destroy, free memory back): make test's slice
 # of the Linux domU checks.

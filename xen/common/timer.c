@@ -184,6 +184,23 @@ void timer_softirq(void)
 }
 
 /*
+ * Run this CPU's timers that are already due, as the LAPIC interrupt would
+ * a moment later: a guest entered now would only exit again for them (a
+ * vLAPIC one-shot of one tick). Interrupts are off while they run, as in
+ * the interrupt. The LAPIC stays armed; its interrupt finds nothing due.
+ */
+void timer_run_due(void)
+{
+	unsigned long flags;
+
+	if (timer_next_expiry() > system_time())
+		return;
+	flags = local_irq_save();
+	run_due(false);
+	local_irq_restore(flags);
+}
+
+/*
  * A kick leaves the LAPIC armed (a scheduler's wake kicks too): it is only
  * moved earlier, when another CPU set a sooner timer on this one.
  */

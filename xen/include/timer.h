@@ -37,6 +37,8 @@ void stop_timer(struct timer *t);
 u64 timer_next_expiry(void);
 /* The LAPIC timer fired: run this CPU's expired timers and arm it for the next one. */
 void timer_softirq(void);
+/* Run this CPU's timers that are due now (before a guest entry). */
+void timer_run_due(void);
 /* A kick (timer_kick_cpu): run the expired timers, arm the LAPIC earlier if needed. */
 void timer_kick_serve(void);
 /* arch: make @cpu run timer_kick_serve soon (its soonest timer changed). */

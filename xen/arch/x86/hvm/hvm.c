@@ -1212,6 +1212,7 @@ void hvm_loop(void)
 		if (current != v || !is_hvm_vcpu(current))
 			arch_resume_current();
 		hvm_time_check(v);
+		timer_run_due(); /* their interrupts are injected by this entry */
 		if (v->arch.hvm.io.pending && !hvm_ioreq_complete(v))
 			continue; /* blocked until its ioreq server answers */
 		hvm_backend->run(v);
