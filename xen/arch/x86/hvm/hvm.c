@@ -1206,13 +1206,13 @@ void hvm_loop(void)
 	for (;;) {
 		struct vcpu *v = current;
 
+		timer_run_due(); /* a slice's end or a vLAPIC tick, before the entry */
 		if (sched_need_resched())
 			schedule();
 		domain_reap(); /* a quiescent point */
 		if (current != v || !is_hvm_vcpu(current))
 			arch_resume_current();
 		hvm_time_check(v);
-		timer_run_due(); /* their interrupts are injected by this entry */
 		if (v->arch.hvm.io.pending && !hvm_ioreq_complete(v))
 			continue; /* blocked until its ioreq server answers */
 		hvm_backend->run(v);
