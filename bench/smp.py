@@ -2,7 +2,8 @@
 """SMP benchmark: Petrel against Debian's Xen 4.17 (credit2) on the same QEMU.
 
     bench/smp.py [--runs N] [--petrel FILE] [--xen FILE] [--kernel-dir DIR]
-                 [--only dom0,sched,wake] [--boot-timeout S] [--doc FILE]
+                 [--only dom0,sched,wake] [--hv xen,petrel] [--boot-timeout S]
+                 [--doc FILE]
 
 Each run measures, on both hypervisors (which goes first alternates from run
 to run, one QEMU at a time):
@@ -203,7 +204,7 @@ def load():
 
 
 def one_run(a, n, figs, parts):
-    order = ("xen", "petrel") if n % 2 else ("petrel", "xen")
+    order = [hv for hv in (("xen", "petrel") if n % 2 else ("petrel", "xen")) if hv in a.hv]
     images = {"xen": a.xen, "petrel": a.petrel}
     steps = []
     if "dom0" in parts:
@@ -229,6 +230,7 @@ def main():
     ap.add_argument("--xen", default=hvboot.HV_IMAGES["xen"])
     ap.add_argument("--kernel-dir", default=os.path.join(BUILD, "dom0"))
     ap.add_argument("--only", default="dom0,sched,wake")
+    ap.add_argument("--hv", default="xen,petrel", help="the hypervisors to boot (a check)")
     ap.add_argument("--boot-timeout", type=float, default=2400)
     ap.add_argument("--guest-timeout", type=int, default=300)
     ap.add_argument("--doc")
