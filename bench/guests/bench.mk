@@ -14,6 +14,9 @@
 #                            with nested paging (QEMU +svm,+npt), Petrel and
 #                            Xen 4.17 alternating in one run (bench/hotpaths.sh
 #                            --name hvm; BENCH_RUNS, BENCH_DOC)
+#   make bench-smp           dom0 on 4 CPUs (boot, parallel gzip), weights and
+#                            caps, wakes across CPUs on both hypervisors
+#                            (bench/smp.py; BENCH_RUNS=N, BENCH_DOC as above)
 #   make bench-vmx-bochs     HVM exit paths on VMX under Bochs beside the PV
 #                            hypercall paths on the same Bochs, as ratios
 #                            (bench/vmx-bochs.sh; BENCH_RUNS, BENCH_DOC)
@@ -64,7 +67,7 @@ $(BENCH_HVM_OUT)/%.elf: $(BENCH_HVM_OUT)/obj/%.o $(BENCH_HVM_OUT)/lib/bench.o $(
 ALL_TARGETS += bench-guests
 TEST_TARGETS += test-bench-guests
 
-.PHONY: bench-guests test-bench-guests bench-hotpaths bench-hvm bench-vmx-bochs
+.PHONY: bench-guests test-bench-guests bench-hotpaths bench-hvm bench-smp bench-vmx-bochs
 bench-guests: $(BENCH_GELFS) $(BENCH_HVM_ELFS)
 
 test-bench-guests: bench-guests $(BUILD)/xen/petrel
@@ -98,6 +101,9 @@ bench-hvm: $(BENCH_HVM_ELFS) $(BUILD)/xen/petrel $(GUEST_XEN_REF)
 	@bash bench/hotpaths.sh --name hvm --src bench/guests/hvm --runs $(BENCH_RUNS) \
 		--petrel $(BUILD)/xen/petrel --xen $(GUEST_XEN_REF) \
 		$(if $(BENCH_DOC),--doc $(BENCH_DOC)) $(BENCH_HVM_ELFS)
+bench-smp: bench-guests guests $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz
+	@python3 bench/smp.py --runs $(BENCH_RUNS) --petrel $(BUILD)/xen/petrel --xen $(GUEST_XEN_REF) \
+		--kernel-dir $(BUILD)/dom0 $(if $(BENCH_DOC),--doc $(BENCH_DOC))
 
 bench-vmx-bochs: bench-guests $(BUILD)/xen/petrel
 	@bash bench/vmx-bochs.sh --runs $(BENCH_RUNS) --petrel $(BUILD)/xen/petrel \
