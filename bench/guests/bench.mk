@@ -101,6 +101,7 @@ bench-hvm: $(BENCH_HVM_ELFS) $(BUILD)/xen/petrel $(GUEST_XEN_REF)
 	@bash bench/hotpaths.sh --name hvm --src bench/guests/hvm --runs $(BENCH_RUNS) \
 		--petrel $(BUILD)/xen/petrel --xen $(GUEST_XEN_REF) \
 		$(if $(BENCH_DOC),--doc $(BENCH_DOC)) $(BENCH_HVM_ELFS)
+
 bench-smp: bench-guests guests $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz
 	@python3 bench/smp.py --runs $(BENCH_RUNS) --petrel $(BUILD)/xen/petrel --xen $(GUEST_XEN_REF) \
 		--kernel-dir $(BUILD)/dom0 $(if $(BENCH_DOC),--doc $(BENCH_DOC))
