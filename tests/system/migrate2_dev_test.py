@@ -68,9 +68,10 @@ DISK_MB = 16
 MOVED_ON = 5  # lines the writer and both ends of the connection must add
 RESUME_WAIT = 600  # seconds for them to do so after a move under loaded TCG
 # The memory writer: K slots of 1 KiB, W rewritten a tick (slot s last at the
-# latest tick t <= i with t = s / W modulo K / W), all checked every tick.
+# latest tick t <= i with t = s / W modulo K / W), all checked every tick;
+# a tick lasts S s more (awk -v S=1), N ticks (awk -v N=, or for ever).
 WRITER = """BEGIN { K = 512; W = 16; P = K / W; pad = sprintf("%1000s", "")
-for (i = 0; ; i++) {
+for (i = 0; !N || i < N; i++) {
   for (j = 0; j < W; j++) { s = (i * W + j) % K; m[s] = i ":" s pad }
   bad = 0
   for (s = 0; s < K; s++) {
@@ -79,7 +80,7 @@ for (i = 0; ; i++) {
   }
   getline u < "/proc/uptime"; close("/proc/uptime"); split(u, f, " ")
   printf "domu-mem %d %s bad %d\\n", i, f[1], bad; fflush()
-  system("sleep 1")
+  system("sleep " S)
 } }"""
 MEM_LINE = re.compile(r"domu-mem (\d+) ([\d.]+) bad (\d+)")
 
@@ -310,7 +311,7 @@ def domu_up(a, disk, res):
     if not sd.start_workload(t, a.con, Prefixed(res, "")):
         return False
     rc, out = net_checks.domu_sh(
-        t, a.con, DOMU, "printf '%%s\\n' %s > /tmp/memw.awk && awk -f /tmp/memw.awk "
+        t, a.con, DOMU, "printf '%%s\\n' %s > /tmp/memw.awk && awk -v S=1 -f /tmp/memw.awk "
         "</dev/null >/dev/console 2>&1 &" % shlex.quote(WRITER))
     return res.check("writer", rc == 0, "rc=%d %r" % (rc, out))
 
