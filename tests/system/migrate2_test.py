@@ -218,15 +218,15 @@ def receiver_report(dst):
     return (int(first) if first.isdigit() else -1), out.strip()
 
 
-def migrate(src, dst, kill_at=0, victim="nc", dom="xls"):
+def migrate(src, dst, kill_at=0, victim="nc", dom="xls", wait=MIGRATE_WAIT):
     """xl migrate of dom from src to dst (the receiver's `victim` killed
-    once nc has read kill_at bytes); (xl's rc, its output's tail, the
+    once nc has read kill_at bytes), `wait` s at most; (xl's rc, its output's tail, the
     receiver's byte count and report, seconds taken)."""
     if not start_receiver(dst, kill_at, victim):
         return -1, "no receiver listening on %s" % dst.name, -1, "", 0
     t0 = time.monotonic()
     rc, out = xl_run(src, "xl -v migrate -s /tmp/migrate-to %s %s" % (dom, dst.addr),
-                     MIGRATE_WAIT)
+                     wait)
     took = time.monotonic() - t0
     nbytes, report = receiver_report(dst)
     return rc, out, nbytes, report, took
