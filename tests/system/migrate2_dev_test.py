@@ -39,7 +39,8 @@ once it has read 10% and 99% of the smaller good stream, and
 on at A (memory, file, tcp as above), and B keeps nothing (after `xl
 destroy` of a leftover incoming domain when xl migrate-receive was killed,
 as nothing else is left to free it): no domain, no backend, its free memory
-back.  MIGRATE2_DEV_BREAK (default "nc:10 nc:99 xl:30") picks them;
+back.  Killing xl migrate-receive leaves its child libxl-save-helper reading
+the stream, so that move fails only at its end, at the final handshake.  MIGRATE2_DEV_BREAK (default "nc:10 nc:99 xl:30") picks them;
 MIGRATE2_DEV_GOOD=0 leaves out the good moves (the cuts are then shares
 of the domU's memory).
 On Debian's Xen 4.17 (--hv xen) the first move is refused at enabling
