@@ -43,6 +43,7 @@ The last line is "migrate2-<hv>: N passed, N failed".
 """
 
 import argparse
+import collections
 import os
 import re
 import socket
@@ -80,14 +81,16 @@ MIGRATE_TO = "#!/bin/sh\\nexec nc \"$1\" %d\\n" % PORT
 RECEIVE = ("rm -f /tmp/back /tmp/recv.bytes /tmp/recv.killed; mkfifo /tmp/back; "
            "(nc -l -p %d < /tmp/back | xl -v migrate-receive -e > /tmp/back 2> /tmp/recv.out) "
            "& sleep 1; echo nc $(pidof nc)" % PORT)
-# recv-watch [KILL_AT]: the bytes nc has read (rchar) into /tmp/recv.bytes
-# every 0.2 s while it runs; at KILL_AT or more, kill it (SIGKILL).
-RECV_WATCH = ("#!/bin/sh\\npid=$(pidof nc) || exit 1\\nkill_at=${1:-0}\\n"
+# recv-watch [KILL_AT [VICTIM]]: the bytes nc has read (rchar) into
+# /tmp/recv.bytes every 0.2 s while it runs; at KILL_AT or more, kill VICTIM
+# (nc by default, or xl: xl migrate-receive) with SIGKILL.
+RECV_WATCH = ("#!/bin/sh\\npid=$(pidof nc) || exit 1\\nkill_at=${1:-0}\\nvictim=${2:-nc}\\n"
               "while [ -r /proc/$pid/io ]; do\\n"
               "\\twhile read k v; do [ \"$k\" = rchar: ] && n=$v; done < /proc/$pid/io\\n"
               "\\t[ -n \"$n\" ] && echo $n > /tmp/recv.bytes\\n"
               "\\tif [ $kill_at -gt 0 ] && [ \"${n:-0}\" -ge $kill_at ]; then\\n"
-              "\\t\\tkill -9 $pid; echo killed at $n > /tmp/recv.killed; exit 0\\n\\tfi\\n"
+              "\\t\\tkill -9 $(pidof $victim); echo killed at $n: $victim > /tmp/recv.killed\\n"
+              "\\t\\texit 0\\n\\tfi\\n"
               "\\tusleep 200000\\ndone\\n")
 
 
@@ -128,11 +131,12 @@ def free_udp_ports(n):
     return ports
 
 
-def machine_argv(args, name, local, remote):
+def machine_argv(args, name, local, remote, extra=()):
     nic = ["-netdev", "dgram,id=mig,local.type=inet,local.host=127.0.0.1,local.port=%d,"
            "remote.type=inet,remote.host=127.0.0.1,remote.port=%d" % (local, remote),
            "-device", "virtio-net-pci,netdev=mig,mac=%s" % MAC[name]]
-    return hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image, extra=nic)
+    return hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
+                            extra=nic + list(extra))
 
 
 def boot(hosts, res, timeout):
@@ -148,6 +152,11 @@ def setup_host(h):
          "ip addr add %s/24 dev $i && ip link set $i up && echo $i up"
          % (MAC[h.name], h.addr))
     h.sh(RELAY)
+    setup_tools(h)
+
+
+def setup_tools(h):
+    """The console daemon and the two transport scripts."""
     h.sh(XENCONSOLED)
     h.sh("printf '%s' > /tmp/migrate-to; printf '%s' > /tmp/recv-watch; "
          "chmod +x /tmp/migrate-to /tmp/recv-watch" % (MIGRATE_TO, RECV_WATCH))
@@ -193,9 +202,9 @@ def wait_free(h, want, secs=30):
     return free
 
 
-def start_receiver(dst, kill_at=0):
+def start_receiver(dst, kill_at=0, victim="nc"):
     rc, out = dst.sh(RECEIVE)
-    dst.sh("/tmp/recv-watch %d > /dev/null 2>&1 & :" % kill_at)
+    dst.sh("/tmp/recv-watch %d %s > /dev/null 2>&1 & :" % (kill_at, victim))
     return "nc " in out and out.split()[-1].isdigit()
 
 
@@ -209,13 +218,15 @@ def receiver_report(dst):
     return (int(first) if first.isdigit() else -1), out.strip()
 
 
-def migrate(src, dst, kill_at=0):
-    """xl migrate of xls from src to dst; (xl's rc, its output's tail, the
+def migrate(src, dst, kill_at=0, victim="nc", dom="xls", wait=MIGRATE_WAIT):
+    """xl migrate of dom from src to dst (the receiver's `victim` killed
+    once nc has read kill_at bytes), `wait` s at most; (xl's rc, its output's tail, the
     receiver's byte count and report, seconds taken)."""
-    if not start_receiver(dst, kill_at):
+    if not start_receiver(dst, kill_at, victim):
         return -1, "no receiver listening on %s" % dst.name, -1, "", 0
     t0 = time.monotonic()
-    rc, out = xl_run(src, "xl -v migrate -s /tmp/migrate-to xls %s" % dst.addr, MIGRATE_WAIT)
+    rc, out = xl_run(src, "xl -v migrate -s /tmp/migrate-to %s %s" % (dom, dst.addr),
+                     wait)
     took = time.monotonic() - t0
     nbytes, report = receiver_report(dst)
     return rc, out, nbytes, report, took
@@ -365,15 +376,22 @@ def migrations(a, b, hv, res, timeout):
               % (free, free0["a"]), "%d MiB" % free)
 
 
-def run(args, res):
+# A test on the two machines: its name (of its logs and closing line), its
+# description, each machine's QEMU argv(args, name, local port, remote port),
+# its steps migrations(a, b, args, res) once both shells are up, the guest's
+# console lines its consoles time (watch), and prepare(args) before the boots.
+Plan = collections.namedtuple("Plan", "name what argv migrations watch prepare")
+
+
+def run(args, res, plan):
     pa, pb = free_udp_ports(2)
     hosts = []
     try:
         for name, local, remote in (("a", pa, pb), ("b", pb, pa)):
-            argv = machine_argv(args, name, local, remote)
+            argv = plan.argv(args, name, local, remote)
             print("qemu %s: %s" % (name, hvboot.shell_quote(argv)), flush=True)
-            log = os.path.join(args.log_dir, "%s-migrate2-%s.log" % (args.hv, name))
-            hosts.append(Host(name, SerialConsole(argv, log_path=log, watch=GUEST_LINE)))
+            log = os.path.join(args.log_dir, "%s-%s-%s.log" % (args.hv, plan.name, name))
+            hosts.append(Host(name, SerialConsole(argv, log_path=log, watch=plan.watch)))
         a, b = hosts
         a.con.companions, b.con.companions = [b.con], [a.con]
         step = "boot"
@@ -381,7 +399,7 @@ def run(args, res):
             boot(hosts, res, args.boot_timeout)
             step = "migrate"
             t0 = time.monotonic()
-            migrations(a, b, args.hv, res, args.cmd_timeout)
+            plan.migrations(a, b, args, res)
             print("note: the migrations took %.0f s" % (time.monotonic() - t0), flush=True)
             step = "poweroff"
             for h in hosts:
@@ -401,13 +419,21 @@ def run(args, res):
             h.con.close()
 
 
-def main():
-    ap = argparse.ArgumentParser(description="live migration between two QEMU machines")
+def migrate_xls(a, b, args, res):
+    migrations(a, b, args.hv, res, args.cmd_timeout)
+
+
+XLS_PLAN = Plan("migrate2", "live migration between two QEMU machines", machine_argv,
+                migrate_xls, GUEST_LINE, None)
+
+
+def main(plan=XLS_PLAN):
+    ap = argparse.ArgumentParser(description=plan.what)
     ap.add_argument("--hv", choices=sorted(hvboot.HV_IMAGES), required=True)
     ap.add_argument("--image", help="hypervisor binary (default: the --hv one in build/)")
     ap.add_argument("--kernel-dir", default=os.path.join(hvboot.BUILD, "dom0"))
     ap.add_argument("--log-dir", default=os.path.join(hvboot.BUILD, "system"),
-                    help="the serial logs go here as HV-migrate2-a.log and -b.log")
+                    help="the serial logs go here as HV-%s-a.log and -b.log" % plan.name)
     ap.add_argument("--boot-timeout", type=float, default=600)
     ap.add_argument("--cmd-timeout", type=float, default=60)
     ap.add_argument("--poweroff-timeout", type=float, default=120)
@@ -417,10 +443,12 @@ def main():
     os.makedirs(args.log_dir, exist_ok=True)
     res = Results()
     try:
-        run(args, res)
+        if plan.prepare:
+            plan.prepare(args)
+        run(args, res, plan)
     except (FileNotFoundError, ValueError) as e:
         res.bad("setup", str(e))
-    print("migrate2-%s: %d passed, %d failed" % (args.hv, res.passed, res.failed))
+    print("%s-%s: %d passed, %d failed" % (plan.name, args.hv, res.passed, res.failed))
     return 1 if res.failed else 0
 
 

@@ -396,6 +396,47 @@ def save_devices_judges():
     assert not sd.counter_went_on([], [(0, 1.0)]), "nothing before"
 
 
+
+@test
+def migrate2_dev_writer():
+    import migrate2_dev_test as md
+    with tempfile.TemporaryDirectory() as d:
+        prog = os.path.join(d, "memw.awk")
+        with open(prog, "w") as f:
+            f.write(md.WRITER)
+        out = subprocess.run(["awk", "-v", "S=0", "-v", "N=70", "-f", prog],
+                             capture_output=True, text=True, check=True).stdout
+    lines = [(int(n), float(u), int(b)) for n, u, b in md.MEM_LINE.findall(out)]
+    assert [n for n, _, _ in lines] == list(range(70)), out[-300:]
+    assert not [l for l in lines if l[2]], [l for l in lines if l[2]][:4]
+
+
+@test
+def migrate2_dev_judges():
+    import migrate2_dev_test as md
+    good = [(n, 10.0 + n, 0) for n in range(8)]
+    cases = ((good, True), (good[:3] + good[4:], False), (good + [(8, 30.0, 1)], False),
+             (good + [(8, 5.0, 0)], False), (good[:2], False))
+    verdicts = []
+    res = type("Res", (), {"check": lambda self, name, cond, why, detail="": verdicts.append(
+        bool(cond))})()
+    for mem, want in cases:
+        md.check_memory("x", mem, good[:2], res)
+        assert verdicts[-1] == want, (mem, want)
+    mac, ip = bytes.fromhex(md.DOMU[1].replace(":", "")), bytes([192, 168, 77, 41])
+    peer = bytes([192, 168, 77, 1])
+
+    def arp(sec, target):
+        frame = b"\xff" * 6 + mac + b"\x08\x06" + b"\x00\x01\x08\x00\x06\x04\x00\x01" + \
+            mac + ip + b"\x00" * 6 + target
+        return struct.pack("<IIII", sec, 0, len(frame), len(frame)) + frame
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "a.pcap")
+        with open(path, "wb") as f:
+            f.write(b"\0" * 24 + arp(50, ip) + arp(100, peer) + arp(120, ip))
+        assert md.garps(path, 60) == [120.0], md.garps(path, 60)
+
+
 def main():
     passed = failed = 0
     for fn in TESTS:
