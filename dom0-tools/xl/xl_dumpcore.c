@@ -138,10 +138,10 @@ static int vcpu_contexts(struct core *k)
 	struct vcpu_guest_context *v = ctrl_buf_alloc(sizeof(*v));
 	struct xen_domctl d;
 
-	k->ctxt = calloc(k->info.max_vcpu_id + 1, sizeof(*k->ctxt));
-	if (!v || !k->ctxt)
+	if (!v)
 		return -ENOMEM;
-	for (uint32_t i = 0; i <= k->info.max_vcpu_id; i++) {
+	k->ctxt = calloc(k->info.max_vcpu_id + 1, sizeof(*k->ctxt));
+	for (uint32_t i = 0; k->ctxt && i <= k->info.max_vcpu_id; i++) {
 		memset(&d, 0, sizeof(d));
 		memset(v, 0, sizeof(*v));
 		d.u.vcpucontext.vcpu = i;
@@ -150,7 +150,7 @@ static int vcpu_contexts(struct core *k)
 			k->ctxt[k->nr_vcpus++] = *v;
 	}
 	ctrl_buf_free(v, sizeof(*v));
-	return k->nr_vcpus ? 0 : -ENODATA;
+	return !k->ctxt ? -ENOMEM : k->nr_vcpus ? 0 : -ENODATA;
 }
 
 /* The guest's address width in bytes (PV: 8 for a 64-bit guest). */
@@ -407,7 +407,7 @@ static int write_batch(struct core *k, const uint64_t *pfns, const uint64_t *mfn
 {
 	int *err = calloc(n, sizeof(*err));
 	char *p = err ? ctrl_map_foreign(k->c, k->domid, PROT_READ, mfns, err, n) : NULL;
-	int r = p ? 0 : -ENOMEM;
+	int r = p ? 0 : -errno;
 
 	for (unsigned int i = 0; r == 0 && i < n; i++) {
 		if (*j >= k->nr_pages) {
