@@ -15,8 +15,8 @@ only when named in --only; make test-pxl-dumpcore and test-pxl-dumpcore-xen).
         "coredump-restart", is crashed (control/shutdown "crash"): the core is
         written to /var/lib/xen/dump/NAME, the domain destroyed (or built
         again under a new id), and the monitor's log has xl's lines.  Last the
-        Linux domU (rootfs/etc/xl-linux.cfg: its p2m is a linear list in its
-        own address space), paused, dumped by both tools: the same file, its
+        Linux domU (rootfs/etc/xl-linux.cfg with 64 MiB: its p2m is a linear
+        list in its own address space), paused, dumped by both tools: the same file, its
         sections and notes.
 
 `t` is the system test's module (dom0_system_test).
@@ -152,22 +152,51 @@ def check_contents(sh, res, path, sec, pages):
     res.check("pxl/dumpcore-pages", not bad, "; ".join(bad), "pattern pages 0 and 255 as written")
 
 
+def section_sums(sh, path):
+    """{section name: MD5 of its bytes} of a core in dom0."""
+    sec, _ = sections(sh, path)
+    names = sorted(n for n in sec if n)
+    _, out = sh("; ".join("tail -c +%d %s | head -c %d | md5sum" % (sec[n][1] + 1, path, sec[n][2])
+                          for n in names), 600)
+    return dict(zip(names, re.findall(r"^([0-9a-f]{32})\s", out, re.M)))
+
+
+def small_sections(sh, path):
+    """The vCPU contexts and shared_info of a core in dom0, as bytes."""
+    sec, _ = sections(sh, path)
+    return {n: read_bytes(sh, path, sec[n][1], sec[n][2])
+            for n in (".xen_prstatus", ".xen_shared_info") if n in sec}
+
+
+def differences(a, b):
+    """The offsets (at most 8) where two byte strings differ, and how many."""
+    diff = [i for i in range(min(len(a), len(b))) if a[i] != b[i]]
+    return "%d bytes differ%s, at %s" % (len(diff), "" if len(a) == len(b) else " (lengths)",
+                                         ", ".join("%#x" % i for i in diff[:8]))
+
+
 def dump_both(t, con, res, dom, tag, timeout):
-    """The paused domain dumped by each tool (xl's core compared by its MD5
-    sum and removed, pxl's kept as /tmp/pxl.core); True when both wrote one."""
+    """The paused domain dumped by each tool (xl's core removed after its
+    sections' MD5 sums are taken, pxl's kept as /tmp/pxl.core): each
+    section the same; True when both wrote one."""
     sh = t.shell_fn(con)
-    ok, sums = True, []
+    ok, sums, small = True, [], []
     for tool in ("xl", "pxl"):
         _, out = sh("s=$(date +%%s); %s dump-core %s /tmp/%s.core 2>/tmp/dc.err; echo rc=$?; "
-                    "echo took $(($(date +%%s) - s)) s; tail -n 3 /tmp/dc.err; "
-                    "md5sum /tmp/%s.core; rm -f /tmp/xl.core" % (tool, dom, tool, tool),
-                    timeout + 300)
+                    "echo took $(($(date +%%s) - s)) s; tail -n 3 /tmp/dc.err"
+                    % (tool, dom, tool), timeout + 300)
         took = re.search(r"took \d+ s", out)
         ok &= res.check("pxl/dumpcore-%s%s" % (tag, tool), "rc=0" in out, "%r" % out.strip(),
                         took.group(0) if took else "")
-        sums.append(re.findall(r"^([0-9a-f]{32})\s", out, re.M))
-    res.check("pxl/dumpcore-%ssame" % tag, ok and sums[0] and sums[0] == sums[1],
-              "MD5 sums: xl %r, pxl %r" % tuple(sums), "xl's and pxl's cores the same")
+        sums.append(section_sums(sh, "/tmp/%s.core" % tool))
+        small.append(small_sections(sh, "/tmp/%s.core" % tool))
+        sh("rm -f /tmp/xl.core")
+    differ = sorted(n for n in set(sums[0]) | set(sums[1]) if sums[0].get(n) != sums[1].get(n))
+    detail = "; ".join("%s: %s" % (n, differences(small[0][n], small[1][n]))
+                       for n in differ if n in small[0] and n in small[1])
+    res.check("pxl/dumpcore-%ssame" % tag, ok and len(sums[0]) == 6 and not differ,
+              "sections that differ: %r (%s); xl %r, pxl %r" % (differ, detail, sums[0], sums[1]),
+              "xl's and pxl's cores the same, section by section")
     return ok
 
 
@@ -192,11 +221,11 @@ def check_dump_core(t, con, res, timeout):
 
 
 def check_linux(t, con, res, timeout):
-    """The Linux domU (its p2m a linear list under p2m_cr3), paused and
-    dumped by both tools."""
+    """The Linux domU (its p2m a linear list under p2m_cr3) with 64 MiB,
+    paused and dumped by both tools."""
     sh = t.shell_fn(con)
     dom = "dclin"
-    t.xl_create_linux(con, dom, timeout)
+    t.xl_create_linux(con, dom, timeout, "'memory=64'")
     rc, out = t.console_log_wait(con, dom, t.DOMU_MARKER, t.DOMU_BOOT_WAIT)
     if res.check("pxl/dumpcore-linux-running", rc == 0, "%r" % out.strip()[-400:]):
         sh("xl pause %s" % dom)
