@@ -42,6 +42,7 @@ CONTEXT_SIZE = 5168  # vcpu_guest_context (64-bit)
 RIP_IN_CONTEXT = 520 + 128  # user_regs, then 15 registers and error_code/entry_vector
 MAX_PFN_IN_SHINFO = 3088
 DUMP_DIR = "/var/lib/xen/dump"
+CRASH_WAIT = 600  # seconds for a crashed domain's core and destroy (and rebuild)
 
 
 def pattern_word(page, i):
@@ -250,11 +251,12 @@ def crash_outcome(t, con, tool, action, timeout):
     t.console_log_wait(con, name, "save-restore: tick 1", 60)
     _, old = sh("xl domid %s" % name)
     sh("xenstore-write /local/domain/%s/control/shutdown crash" % old.strip())
-    # the core is written, then the domain destroyed (and built again)
-    _, new = sh("i=0; while [ $i -lt 120 ]; do d=$(xl domid %s 2>/dev/null); "
-                "[ -n \"$d\" ] && [ \"$d\" != %s ] && break; [ -z \"$d\" ] && [ %d = 0 ] && break; "
-                "sleep 1; i=$((i+1)); done; echo \"id=$d\""
-                % (name, old.strip(), action == "coredump-restart"), 150)
+    # the core is written (xl's takes minutes under TCG), then the domain
+    # destroyed (and built again)
+    _, new = sh("e=$(($(date +%%s) + %d)); while [ $(date +%%s) -lt $e ]; do "
+                "d=$(xl domid %s 2>/dev/null); [ -n \"$d\" ] && [ \"$d\" != %s ] && break; "
+                "[ -z \"$d\" ] && [ %d = 0 ] && break; sleep 2; done; echo \"id=$d\""
+                % (CRASH_WAIT, name, old.strip(), action == "coredump-restart"), CRASH_WAIT + 60)
     _, magic = sh("sleep 1; od -c -N 4 %s | head -n 1" % core)
     _, log = sh("grep -E 'shutdown reason|core|cleaned up|Rebooting' /var/log/xen/xl-%s.log"
                 % name)
