@@ -2747,6 +2747,9 @@ def run(args, res):
                                 ("pxl-dumpcore", lambda: "pxl-dumpcore" not in args.only
                                  or dumpcore_checks.check_dumpcore(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("pxl-dumpcore-linux", lambda: "pxl-dumpcore-linux" not in args.only
+                                 or dumpcore_checks.check_dumpcore_linux(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-net", lambda: "xl-net" not in args.only

@@ -14,10 +14,13 @@ only when named in --only; make test-pxl-dumpcore and test-pxl-dumpcore-xen).
         by each tool with on_crash = "coredump-destroy" and then
         "coredump-restart", is crashed (control/shutdown "crash"): the core is
         written to /var/lib/xen/dump/NAME, the domain destroyed (or built
-        again under a new id), and the monitor's log has xl's lines.  Last the
-        Linux domU (rootfs/etc/xl-linux.cfg with 64 MiB: its p2m is a linear
-        list in its own address space), paused, dumped by both tools: the same file, its
-        sections and notes.
+        again under a new id), and the monitor's log has xl's lines.
+
+    check_dumpcore_linux(t, con, res, timeout)
+        step pxl-dumpcore-linux (make test-pxl-dumpcore-linux, -xen): the
+        Linux domU (rootfs/etc/xl-linux.cfg, 128 MiB: its p2m is a linear list
+        in its own address space), paused, dumped by both tools: the same
+        file, section by section, its sections and notes.
 
 `t` is the system test's module (dom0_system_test).
 """
@@ -222,11 +225,11 @@ def check_dump_core(t, con, res, timeout):
 
 
 def check_linux(t, con, res, timeout):
-    """The Linux domU (its p2m a linear list under p2m_cr3) with 64 MiB,
-    paused and dumped by both tools."""
+    """The Linux domU (its p2m a linear list under p2m_cr3), paused and
+    dumped by both tools."""
     sh = t.shell_fn(con)
     dom = "dclin"
-    t.xl_create_linux(con, dom, timeout, "'memory=64'")
+    t.xl_create_linux(con, dom, timeout)
     rc, out = t.console_log_wait(con, dom, t.DOMU_MARKER, t.DOMU_BOOT_WAIT)
     if res.check("pxl/dumpcore-linux-running", rc == 0, "%r" % out.strip()[-400:]):
         sh("xl pause %s" % dom)
@@ -290,5 +293,10 @@ def check_dumpcore(t, con, res, timeout):
                 % (t.XENCONSOLED, t.XL_CONSOLE_DIR, NAME), timeout)
     check_dump_core(t, con, res, timeout)
     check_crash_actions(t, con, res, timeout)
+    t.shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+
+
+def check_dumpcore_linux(t, con, res, timeout):
+    t.shell_run(con, "%s && echo started" % t.XENCONSOLED, timeout)
     check_linux(t, con, res, timeout)
     t.shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
