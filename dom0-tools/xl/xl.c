@@ -141,6 +141,7 @@ static const struct command commands[] = {
 	  "-i, --iterations=N     Number of updates before exiting\n"
 	  "-f, --full-name        Print the full domain name (not truncated)" },
 	{ "rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>", NULL },
+	{ "dump-core", main_dump_core, "Core dump a domain", "<Domain> <filename>", NULL },
 	{ "uptime", main_uptime, "Show how long domains have been running", "[-s] [Domain]",
 	  "-s                      Short form, like uptime(1)." },
 };

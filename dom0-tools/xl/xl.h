@@ -111,11 +111,20 @@ int xl_console_run(int pty, uint16_t domid);
 
 /* Destroy a domain and its records as xl destroy does; 0 or libxl's error (xl_dom.c). */
 int xl_destroy_domain(uint16_t domid);
+/* Write a PV domain's core as xc_domain_dumpcore does; 0 or -errno (xl_dumpcore.c). */
+int xl_dump_core(uint16_t domid, const char *path);
 /* In a forked child: drop the parent's xenstore handle (its thread is gone). */
 void xl_handles_after_fork(void);
 
 /* The process that watches a created domain (xl_monitor.c). */
-enum xl_action { XL_ACT_DESTROY, XL_ACT_RESTART, XL_ACT_PRESERVE, XL_ACT_RENAME_RESTART };
+enum xl_action {
+	XL_ACT_DESTROY,
+	XL_ACT_RESTART,
+	XL_ACT_PRESERVE,
+	XL_ACT_RENAME_RESTART,
+	XL_ACT_COREDUMP_DESTROY,
+	XL_ACT_COREDUMP_RESTART
+};
 struct xl_monitor {
 	const char *name;
 	uint16_t domid;
@@ -205,6 +214,7 @@ int main_domname(int argc, char **argv);
 int main_pause(int argc, char **argv);
 int main_unpause(int argc, char **argv);
 int main_destroy(int argc, char **argv);
+int main_dump_core(int argc, char **argv);
 int main_console(int argc, char **argv);
 int main_shutdown(int argc, char **argv);
 int main_reboot(int argc, char **argv);

@@ -31,7 +31,8 @@ XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_l
 	$(XL_DIR)/xl_shutdown.c $(XL_DIR)/xl_list_long.c $(XL_DIR)/xl_monitor.c \
 	$(XL_DIR)/xl_userdata.c $(XL_DIR)/xl_vcpu_mem.c $(XL_DIR)/xl_cpumap.c \
 	$(XL_DIR)/xl_pin.c $(XL_DIR)/xl_sched.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_device.c $(XL_DIR)/xl_qemu.c \
-	$(XL_DIR)/xl_sched2.c $(XL_DIR)/xl_top.c $(XL_DIR)/xl_top_print.c $(XL_DIR)/xl_cpupool.c
+	$(XL_DIR)/xl_sched2.c $(XL_DIR)/xl_top.c $(XL_DIR)/xl_top_print.c $(XL_DIR)/xl_cpupool.c \
+	$(XL_DIR)/xl_dumpcore.c
 XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \

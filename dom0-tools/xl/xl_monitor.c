@@ -3,8 +3,10 @@
  * The process xl create leaves behind to watch its domain: when the guest
  * shuts down, the action its xl.cfg names for the reason (on_poweroff,
  * on_reboot, on_watchdog, on_crash) is taken: destroy, restart (destroy
- * and build again under a new id), preserve, or rename-restart (keep the
- * old domain under a dated name and a new UUID, build again).  It logs to
+ * and build again under a new id), preserve, rename-restart (keep the
+ * old domain under a dated name and a new UUID, build again), or
+ * coredump-destroy and coredump-restart (the domain's core written to
+ * /var/lib/xen/dump/NAME first, as xl writes it).  It logs to
  * /var/log/xen/xl-NAME.log and ends when the domain is gone or preserved.
  */
 #include <fcntl.h>
@@ -20,17 +22,19 @@
 #include "xl.h"
 
 #define LOG_DIR "/var/log/xen"
+#define DUMP_DIR "/var/lib/xen/dump"
 
 static const char *const action_names[] = {
 	[XL_ACT_DESTROY] = "destroy",
 	[XL_ACT_RESTART] = "restart",
 	[XL_ACT_PRESERVE] = "preserve",
 	[XL_ACT_RENAME_RESTART] = "rename-restart",
+	[XL_ACT_COREDUMP_DESTROY] = "coredump-destroy",
+	[XL_ACT_COREDUMP_RESTART] = "coredump-restart",
 };
 
-/* xl's other actions: understood, not carried out yet. */
-static const char *const unsupported_actions[] = { "coredump-destroy", "coredump-restart",
-						   "soft-reset" };
+/* xl's other action: understood, not carried out yet. */
+static const char *const unsupported_actions[] = { "soft-reset" };
 
 int xl_parse_action(const char *key, const char *text, enum xl_action *out)
 {
@@ -201,6 +205,17 @@ static int preserve_for_restart(struct xl_monitor *m)
 	return preserve(m->domid, m->name, suffix);
 }
 
+/* The coredump actions' first half, as xl: the core, or a line saying it failed. */
+static void dump_core(const struct xl_monitor *m)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), DUMP_DIR "/%s", m->name);
+	fprintf(stderr, "dumping core to %s\n", path);
+	if (xl_dump_core(m->domid, path) < 0)
+		fprintf(stderr, "core dump failed (rc=%d).\n", XL_ERROR_FAIL);
+}
+
 /*
  * Carry out an action: 1 to keep watching (a restart), 0 when done, -1 when
  * a rename-restart could not preserve the domain (xl leaves it and exits
@@ -209,6 +224,10 @@ static int preserve_for_restart(struct xl_monitor *m)
 static int act(struct xl_monitor *m, unsigned int reason, enum xl_action a)
 {
 	fprintf(stderr, "Action for shutdown reason code %u is %s\n", reason, action_names[a]);
+	if (a == XL_ACT_COREDUMP_DESTROY || a == XL_ACT_COREDUMP_RESTART) {
+		dump_core(m);
+		a = a == XL_ACT_COREDUMP_DESTROY ? XL_ACT_DESTROY : XL_ACT_RESTART;
+	}
 	if (a == XL_ACT_PRESERVE)
 		return 0;
 	if (a == XL_ACT_RENAME_RESTART) {

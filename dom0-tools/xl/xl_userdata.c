@@ -214,6 +214,8 @@ static const char *action_name(enum xl_action a)
 		[XL_ACT_RESTART] = "restart",
 		[XL_ACT_PRESERVE] = "preserve",
 		[XL_ACT_RENAME_RESTART] = "restart_rename",
+		[XL_ACT_COREDUMP_DESTROY] = "coredump_destroy",
+		[XL_ACT_COREDUMP_RESTART] = "coredump_restart",
 	};
 
 	return names[a];

@@ -170,6 +170,7 @@ import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
 import pxl_cfg_checks  # noqa: E402
+import dumpcore_checks  # noqa: E402
 import net_checks  # noqa: E402
 import pvgrub_checks  # noqa: E402
 import save_dev_checks  # noqa: E402
@@ -2747,6 +2748,12 @@ def run(args, res):
                                 ("pxl-qdisk", lambda: disk_step(args, con, res, "pxl-qdisk")),
                                 ("pxl-cfg", lambda: "pxl-cfg" not in args.only
                                  or pxl_cfg_checks.check_pxl_cfg(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("pxl-dumpcore", lambda: "pxl-dumpcore" not in args.only
+                                 or dumpcore_checks.check_dumpcore(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("pxl-dumpcore-linux", lambda: "pxl-dumpcore-linux" not in args.only
+                                 or dumpcore_checks.check_dumpcore_linux(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),

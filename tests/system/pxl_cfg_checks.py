@@ -123,7 +123,7 @@ def restored_devices(t, con, timeout):
 
 def probe_dump_core(t, con):
     """Debian's xl dump-core of the running pxl-built domain, reported (not
-    judged: pxl has no dump-core of its own yet to compare)."""
+    judged here: test-pxl-dumpcore judges dump-core)."""
     _, out = t.shell_run(con, "xl dump-core %s /tmp/pcfg.core > /tmp/dc.out 2>&1; echo rc=$?; "
                          "tail -n 2 /tmp/dc.out; ls -l /tmp/pcfg.core; head -c 4 /tmp/pcfg.core | "
                          "od -c | head -n 1; rm -f /tmp/pcfg.core" % NAME, t.SAVE_WAIT)

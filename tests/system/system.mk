@@ -96,6 +96,12 @@
 #                         create -d and list -l output; Debian's xl saves and
 #                         restores the pxl-built one with its devices (-xen on Xen
 #                         4.17; not in TEST_TARGETS: a few minutes)
+#   test-pxl-dumpcore     the save test guest dumped by Debian's xl dump-core and by
+#                         pxl dump-core (the same file, its ELF sections, notes and
+#                         pages checked), and crashed under on_crash =
+#                         "coredump-destroy" and "coredump-restart" by each tool
+#                         (-xen on Xen 4.17; not in TEST_TARGETS: 15 to 20 min)
+#   test-pxl-dumpcore-linux  the Linux domU dumped by both tools alike (-xen too)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 
 XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
@@ -125,7 +131,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-dom0-smp4 test-system-dom0-smp4-xen \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
-	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-system-pvh-linux test-system-pvh-linux-xen \
+	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-system-pvh-linux test-system-pvh-linux-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-split-net test-system-split-net-xen \
@@ -205,6 +211,22 @@ test-pxl-cfg: dom0-image $(PETREL_IMAGE)
 test-pxl-cfg-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-cfg --no-reboot \
 		--log $(BUILD)/system/xen-pxl-cfg-serial.log
+
+test-pxl-dumpcore: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-dumpcore --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-dumpcore-serial.log
+
+test-pxl-dumpcore-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore --no-reboot \
+		--log $(BUILD)/system/xen-pxl-dumpcore-serial.log
+
+test-pxl-dumpcore-linux: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-dumpcore-linux --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-dumpcore-linux-serial.log
+
+test-pxl-dumpcore-linux-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore-linux --no-reboot \
+		--log $(BUILD)/system/xen-pxl-dumpcore-linux-serial.log
 
 # Only the save and restore of step pxl-linux (step pxl-linux-restore): the
 # Linux domU pxl built, saved and restored by Debian's xl; a few minutes.

@@ -44,6 +44,21 @@ static struct domain *target_domain(domid_t id, long *rc)
 	return *rc ? NULL : d;
 }
 
+/*
+ * An HVM domain's highest populated GFN; a PV domain's is the one below the
+ * pfn count its kernel writes to shared_info's max_pfn (0 while it has
+ * written none), as Xen's: the p2m size libxc's save and dump-core read.
+ */
+static unsigned long max_gpfn(const struct domain *d)
+{
+	unsigned long pfns;
+
+	if (is_hvm_domain(d))
+		return d->arch.hvm.nr_gfns - 1;
+	pfns = d->shared_info ? d->shared_info->arch.max_pfn : 0;
+	return (pfns ? pfns : 1) - 1;
+}
+
 static long domain_query(unsigned int cmd, unsigned long arg)
 {
 	domid_t id;
@@ -60,10 +75,8 @@ static long domain_query(unsigned int cmd, unsigned long arg)
 		return (long)d->tot_pages;
 	case XENMEM_maximum_reservation:
 		return (long)d->max_pages;
-	default: /* XENMEM_maximum_gpfn: an HVM domain's highest populated GFN */
-		if (is_hvm_domain(d))
-			return (long)d->arch.hvm.nr_gfns - 1;
-		return (long)d->max_pages - 1;
+	default: /* XENMEM_maximum_gpfn */
+		return (long)max_gpfn(d);
 	}
 }
 

@@ -1,6 +1,7 @@
 /*
  * memory_op queries a PV dom0 makes at boot: the host memory map, the
- * reservation counts, the M2P's location, and growing by one page.
+ * reservation counts, maximum_gpfn, the M2P's location, and growing by one
+ * page.
  */
 #include "xtest.h"
 
@@ -13,6 +14,7 @@
 #define XENMEM_memory_map 9
 #define XENMEM_machine_memory_map 10
 #define XENMEM_machphys_mapping 12
+#define XENMEM_maximum_gpfn 14
 #define DOMID_SELF 0x7ff0
 #define M2P_START 0xffff800000000000UL
 
@@ -135,10 +137,32 @@ static void check_increase(void)
 			    "new frame %#lx", mfn);
 }
 
+/* A PV domain's maximum_gpfn is one below the max_pfn its shared_info holds (0 for none). */
+static void check_max_gpfn(void)
+{
+	uint16_t self = DOMID_SELF;
+	struct shared_info *s = xtest_shared_info();
+	unsigned long saved = s->max_pfn;
+	unsigned long nr = xtest_start_info->nr_pages;
+	long rc;
+
+	s->max_pfn = nr;
+	rc = memory_op(XENMEM_maximum_gpfn, &self);
+	xtest_check(rc == (long)nr - 1, "maximum_gpfn %#lx with max_pfn %#lx", rc, nr);
+	s->max_pfn = 1234;
+	rc = memory_op(XENMEM_maximum_gpfn, &self);
+	xtest_check(rc == 1233, "maximum_gpfn %#lx with max_pfn 1234", rc);
+	s->max_pfn = 0;
+	rc = memory_op(XENMEM_maximum_gpfn, &self);
+	xtest_check(rc == 0, "maximum_gpfn %#lx with max_pfn 0", rc);
+	s->max_pfn = saved;
+}
+
 void test_main(void)
 {
 	check_machine_map();
 	check_reservation();
+	check_max_gpfn();
 	check_m2p();
 	check_increase();
 }

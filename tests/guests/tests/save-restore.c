@@ -17,7 +17,8 @@
  * again from start_info, checks the pattern and that each journal page holds
  * the last write made to it, and prints
  *	save-restore: PASS resumed (rc 0) ...  or  save-restore: FAIL ...
- * then goes on counting. "poweroff" in control/shutdown ends it.
+ * then goes on counting. "poweroff" in control/shutdown ends it, "crash"
+ * crashes it (SCHEDOP_shutdown(SHUTDOWN_crash), for the on_crash actions).
  */
 #include "xtest.h"
 #include "console-ring.h"
@@ -242,6 +243,10 @@ static void run_loop(void)
 		} else if (!strcmp(cmd, "poweroff")) {
 			xs_write("control/shutdown", "");
 			return;
+		} else if (!strcmp(cmd, "crash")) {
+			xs_write("control/shutdown", "");
+			printk("save-restore: crashing as asked\n");
+			hypercall_shutdown(SHUTDOWN_crash);
 		}
 	}
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pxl vcpu-pin, sched-credit, sched-credit2, sched-rtds, the cpupool commands and top on bad operands, and -N on a command without
+# pxl vcpu-pin, sched-credit, sched-credit2, sched-rtds, the cpupool commands, dump-core and top on bad operands, and -N on a command without
 # a dry run, on the host, without a hypervisor: each must exit as xl does (1,
 # or 2 for a missing value or too few operands) with xl's text as its last
 # stderr line, refused before pxl reaches for privcmd or xenstore.  TAP output for tests/unit/run-unit.sh.
@@ -38,6 +38,8 @@ cases=(
 	"1|cpupool-cpu-remove Pool-0 ^x|Invalid pcpu range: x."
 	"2|cpupool-cpu-remove Pool-0|'pxl cpupool-cpu-remove' requires at least 2 arguments."
 	"2|cpupool-migrate 0|'pxl cpupool-migrate' requires at least 2 arguments."
+	"2|dump-core 0|'pxl dump-core' requires at least 2 arguments."
+	"2|dump-core -x 0 /tmp/core|option \`x' not supported."
 	"2|cpupool-destroy|'pxl cpupool-destroy' requires at least 1 argument."
 	"2|cpupool-create -x|option \`x' not supported."
 	"1|cpupool-create -n|Missing cpupool name!"
