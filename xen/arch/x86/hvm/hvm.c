@@ -258,25 +258,46 @@ u64 *hvm_gpr(struct vcpu *v, unsigned int n)
 	return map[n & 15];
 }
 
-unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
+/* The bytes at the vCPU's CS:IP (@bytes: its code size, 2, 4 or 8); how many were read. */
+static unsigned int fetch_current(struct vcpu *v, u8 *buf, unsigned int *bytes)
 {
-	unsigned int mode = hvm_backend->guest_mode(v), n, bytes = 2;
-	u8 buf[X86_INSN_MAX];
+	unsigned int mode = hvm_backend->guest_mode(v);
 	u64 rip = v->arch.hvm.regs.rip;
 
 	/* Real mode, vm86 and 16-bit protected mode: a 16-bit IP in CS. */
+	*bytes = 2;
 	if (mode == HVM_MODE_64) {
-		bytes = 8;
+		*bytes = 8;
 	} else if (mode == HVM_MODE_32) {
-		bytes = 4;
+		*bytes = 4;
 		rip = (u32)(rip + hvm_backend->cs_base(v));
 	} else {
 		rip = (u32)((u16)rip + hvm_backend->cs_base(v));
 	}
-	n = hvm_fetch(v, rip, buf, sizeof(buf));
+	return hvm_fetch(v, rip, buf, X86_INSN_MAX);
+}
+
+unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
+{
+	u8 buf[X86_INSN_MAX];
+	unsigned int bytes, n = fetch_current(v, buf, &bytes);
+
 	if (!n || x86_decode_mode(buf, n, bytes, in))
 		return 0;
 	return in->len;
+}
+
+void hvm_print_current_insn(struct vcpu *v)
+{
+	u8 buf[X86_INSN_MAX];
+	unsigned int bytes, n = fetch_current(v, buf, &bytes);
+	char hex[3 * X86_INSN_MAX + 1];
+
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 3 * i, 4, " %02x", buf[i]);
+	hex[3 * n] = 0;
+	printk(XENLOG_G_GUEST XENLOG_ERR "d%uv%u: %u-bit code at %#lx:%s\n", v->domain->domain_id,
+	       v->vcpu_id, bytes * 8, v->arch.hvm.regs.rip, n ? hex : " (not readable)");
 }
 
 /* ---- CPUID. */

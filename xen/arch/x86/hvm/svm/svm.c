@@ -687,6 +687,7 @@ static void handle_exit(struct vcpu *v)
 		}
 		printk(XENLOG_G_GUEST XENLOG_ERR "d%u: nested page fault at gpa %#lx (%#lx)\n",
 		       v->domain->domain_id, F64(v, VMCB_EXITINFO2), F64(v, VMCB_EXITINFO1));
+		hvm_print_current_insn(v);
 		hvm_crash(v, "access to guest-physical memory that is not RAM");
 	default:
 		printk(XENLOG_ERR "d%u: unexpected SVM exit %#x\n", v->domain->domain_id, code);
