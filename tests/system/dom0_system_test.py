@@ -158,6 +158,7 @@ only when nothing failed.  On a failure the tail of the serial log follows.
 """
 
 import argparse
+import collections
 import json
 import os
 import re
@@ -1015,27 +1016,38 @@ def check_xl_hvm_memtest(con, res, timeout):
 # The installed Debian 12 disk as an HVM guest (tests/system/hvm.mk,
 # hvm-boot/installed-disk.sh and xl-installed.cfg): dom0's second virtio
 # disk (serial INSTALLED_SERIAL, on a QEMU snapshot) given to the guest as
-# phy:, on the emulated AHCI controller.  SeaBIOS boots GRUB from its MBR,
+# phy:, on an emulated disk controller.  SeaBIOS boots GRUB from its MBR,
 # GRUB Debian's kernel and initramfs with console=ttyS0 and the arguments of
 # the environment block dom0 writes into the MBR gap; systemd starts the
 # marker service, which writes INSTALLED_MARKER's line on ttyS0 and powers
-# off (ACPI S5).  Booted twice: with xen_nopv (the emulated disk, no Xen
-# drivers) and without it (PVHVM: the platform device unplugs the emulated
-# disk and blkfront's xvda is the root disk).
+# off (ACPI S5).  Booted with xen_nopv on AHCI (the emulated disk, no Xen
+# drivers), without it on IDE, xl's default (PVHVM: the platform device
+# unplugs the emulated IDE disk and blkfront's xvda is the root disk; QEMU 7.2
+# unplugs IDE disks only, so an AHCI disk would stay as sda, with the same
+# root UUID), and PVHVM again under OVMF (firmware = "uefi": GRUB x86_64-efi
+# from the disk's EFI system partition, the same grub.cfg and kernel).
 INSTALLED_SERIAL = "petrel-hvm-disk"
 INSTALLED_LOG = "/var/log/xen/installed-serial.log"
 INSTALLED_MARKER = "PETREL-HVM-INSTALLED:"
 INSTALLED_WAIT = 2400  # seconds from xl create to the guest's poweroff under TCG
 INSTALLED_POLL = 30
-# mode, GRUB's line, and what the marker must say: root device, the block
-# device present and the one absent, /sys/hypervisor/type.  Under PVHVM the
-# emulated AHCI disk may stay (QEMU 7.2's platform device unplugs IDE disks
-# only), but root must be blkfront's.
+INSTALLED_FW_WAIT = 300  # seconds from xl create to hvmloader's "Loading <firmware>"
+# One boot: its environment block (hvm.mk's nopv.env or pvhvm.env), the xl
+# options it adds on the command line, the firmware hvmloader loads, GRUB's
+# line, and what the marker must say: root device, the block device present
+# and the one absent, /sys/hypervisor/type, whether Linux booted from UEFI.
+InstalledMode = collections.namedtuple(
+    "InstalledMode", "name env xl_opts firmware grub root disk absent hv efi")
 INSTALLED_MODES = (
-    ("nopv", "grub: Debian with petrel_args=[xen_nopv]", "/dev/sda1", "sda", "xvda", "none"),
-    ("pvhvm", "grub: Debian with petrel_args=[]", "/dev/xvda1", "xvda", None, "xen"))
+    InstalledMode("nopv", "nopv", "'hdtype=\"ahci\"'", "SeaBIOS",
+                  "grub: Debian with petrel_args=[xen_nopv]", "/dev/sda1", "sda", "xvda", "none",
+                  "no"),
+    InstalledMode("pvhvm", "pvhvm", "", "SeaBIOS", "grub: Debian with petrel_args=[]",
+                  "/dev/xvda1", "xvda", "sda", "xen", "no"),
+    InstalledMode("uefi", "pvhvm", "'firmware=\"uefi\"'", "OVMF",
+                  "grub: Debian with petrel_args=[]", "/dev/xvda1", "xvda", "sda", "xen", "yes"))
 INSTALLED_MARKER_RE = re.compile(r"PETREL-HVM-INSTALLED: root=(\S*) disks=\[([^\]]*)\] "
-                                 r"hypervisor=(\S+) cmdline=\[([^\]]*)\]")
+                                 r"hypervisor=(\S+) efi=(\S+) cmdline=\[([^\]]*)\]")
 
 
 def hvm_disk_args(path):
@@ -1087,48 +1099,70 @@ def installed_disk(con):
 
 
 def installed_oops(con):
-    """Print the guest's kernel oopses (their first lines) from its serial
-    log as notes: not a check, a clue for the next run."""
+    """Print the guest's kernel oopses (their first lines) and its CPU flags
+    from its serial log as notes: not a check, a clue for the next run."""
     rc, out = shell_run(con, "tr -d '\\r' < %s | grep -a -B 4 -A 24 -E 'invalid opcode|kernel BUG|"
-                        "Oops|general protection' | head -n 50" % INSTALLED_LOG, 60)
+                        "Oops|general protection' | head -n 50; grep -a -m 1 PETREL-HVM-CPUFLAGS %s"
+                        % (INSTALLED_LOG, INSTALLED_LOG), 60)
     for line in out.splitlines():
         print("note: guest: %s" % line.rstrip(), flush=True)
 
 
+def installed_firmware(con, domid):
+    """What hvmloader says it loads ("Loading OVMF ..."), polled in xl dmesg
+    for up to INSTALLED_FW_WAIT seconds after create: read early, since a
+    long boot may push it out of the hypervisor's console ring."""
+    shell_run(con, "i=0; until xl dmesg | grep -q '(d%s) Loading '; do [ $i -ge %d ] && break; "
+              "sleep 2; i=$((i+1)); done" % (domid, INSTALLED_FW_WAIT // 2), INSTALLED_FW_WAIT + 60)
+    return re.findall(r"\(d%s\) Loading (\S+) \.\.\." % domid, hvm_guest_lines(con, domid))
+
+
+def installed_marker_ok(mode, line):
+    """Whether @line is the marker @mode expects."""
+    m = INSTALLED_MARKER_RE.match(line)
+    if not m:
+        return False
+    root, disks, hv, efi, cmdline = m.group(1), m.group(2).split(), m.group(3), m.group(4), \
+        m.group(5).split()
+    return (root == mode.root and mode.disk in disks and mode.absent not in disks and
+            hv == mode.hv and efi == mode.efi and ("xen_nopv" in cmdline) == (mode.env == "nopv"))
+
+
 def check_installed_boot(con, res, timeout, dev, mode):
     """One boot of the installed disk in @mode (INSTALLED_MODES)."""
-    name, grub_line, root, disk, absent, hv = mode
-    step = "xl-hvm-installed/" + name
+    step = "xl-hvm-installed/" + mode.name
     failed0 = res.failed
     free0 = xl_free_memory(con)
     rc, out = shell_run(con, "dd if=/usr/lib/petrel-domu/installed-%s.env of=/dev/%s bs=512 "
                         "seek=2040 conv=notrunc && sync && rm -f %s && "
                         "xl -vvv create /etc/xl-installed.cfg "
-                        "'disk=[\"format=raw,vdev=hda,access=rw,target=/dev/%s\"]' "
+                        "'disk=[\"format=raw,vdev=hda,access=rw,target=/dev/%s\"]' %s "
                         "> /tmp/xl-installed.out 2>&1; r=$?; tail -n 5 /tmp/xl-installed.out; "
-                        "test $r = 0" % (name, dev, INSTALLED_LOG, dev), 4 * timeout)
+                        "echo domid $(xl domid xlinst); test $r = 0"
+                        % (mode.env, dev, INSTALLED_LOG, dev, mode.xl_opts), 4 * timeout)
     res.check(step + "-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-600:]))
+    domid = (re.findall(r"^domid (\d+)", out, re.M) or ["none"])[0]
     t0 = con.elapsed()
+    loading = installed_firmware(con, domid)
     st = installed_wait(con, t0)
     took = "%.0f s after create" % (con.elapsed() - t0)
     installed_oops(con)
-    res.check(step + "-grub", grub_line in st["grub"],
-              "no %r in %s: %r" % (grub_line, INSTALLED_LOG, st), "SeaBIOS booted GRUB")
-    m = [INSTALLED_MARKER_RE.match(l) for l in st["marker"]]
-    got = [(x.group(1), x.group(2).split(), x.group(3), x.group(4)) for x in m if x]
-    ok = [g for g in got if g[0] == root and disk in g[1] and absent not in g[1] and g[2] == hv and
-          ("xen_nopv" in g[3].split()) == (name == "nopv")]
+    res.check(step + "-firmware", mode.firmware in loading,
+              "hvmloader loaded %r, expected %s" % (loading, mode.firmware), " ".join(loading))
+    res.check(step + "-grub", mode.grub in st["grub"],
+              "no %r in %s: %r" % (mode.grub, INSTALLED_LOG, st), "GRUB booted")
+    ok = [l for l in st["marker"] if installed_marker_ok(mode, l)]
     res.check(step + "-marker", len(ok) == 1,
-              "marker lines %r: expected root %s, disk %s and no %s, hypervisor %s"
-              % (st["marker"], root, disk, absent, hv),
+              "marker lines %r: expected root %s, disk %s and no %s, hypervisor %s, efi=%s"
+              % (st["marker"], mode.root, mode.disk, mode.absent, mode.hv, mode.efi),
               "%s; %s" % (took, st["marker"][0] if st["marker"] else ""))
     res.check(step + "-shutdown", st["state"] and "s" in st["state"] and "c" not in st["state"],
               "state %r %s: not shut down by its S5" % (st["state"], took), st["state"])
     if res.failed > failed0:
         shell_run(con, "tr -d '\\r' < %s | tail -n 40" % INSTALLED_LOG, 30)
         hvm_failure_report(con, "xlinst", "/tmp/xl-installed.out")
-    xl_hvm_destroy_checks(con, res, (name + "-destroy", name + "-memory"), timeout, free0,
-                          "xlinst", "xl-hvm-installed")
+    xl_hvm_destroy_checks(con, res, (mode.name + "-destroy", mode.name + "-memory"), timeout,
+                          free0, "xlinst", "xl-hvm-installed")
 
 
 def check_xl_hvm_installed(con, res, timeout, modes):
@@ -1140,7 +1174,7 @@ def check_xl_hvm_installed(con, res, timeout, modes):
     if not hvm_setup(con, res, step):
         return
     for mode in INSTALLED_MODES:
-        if mode[0] in modes:
+        if mode.name in modes:
             check_installed_boot(con, res, timeout, dev, mode)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
 
@@ -2836,7 +2870,7 @@ def main():
     ap.add_argument("--hvm-disk", help="disk image for the xl-hvm-installed step, given to "
                     "dom0 as a second virtio disk (on a snapshot)")
     ap.add_argument("--hvm-modes", type=lambda v: v.split(","), default=["nopv", "pvhvm"],
-                    help="the xl-hvm-installed step's boots (comma separated: nopv, pvhvm)")
+                    help="the xl-hvm-installed step's boots (comma separated: nopv, pvhvm, uefi)")
     ap.add_argument("--tail", type=int, default=40, help="log lines shown on failure")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console")
     args = ap.parse_args()

@@ -17,14 +17,23 @@
 #                         initramfs, systemd) as an HVM guest, booted with
 #                         xen_nopv and then with PV drivers, on Xen 4.17
 #   test-system-hvm-installed      the same on Petrel
+#   test-system-hvm-uefi-xen  the same disk under OVMF (firmware = "uefi":
+#                         GRUB x86_64-efi from its EFI system partition),
+#                         with PV drivers, on Xen 4.17
+#   test-system-hvm-uefi      the same on Petrel
 # (none in TEST_TARGETS: see docs/testing.md, "HVM guest with QEMU")
 
 DOM0_HVM := $(BUILD)/dom0-hvm
 # bookworm's versions of the two arch-all packages whose backports would win
 # on a machine that has them installed (QEMU 7.2's keymaps: libxl's -vnc none
 # still makes it load en-us).
-HVM_PINNED_DEBS := qemu-system-data=1:7.2+dfsg-7+deb12u18 seabios=1.16.2-1
-HVM_DM_DEBS := qemu-system-xen qemu-system-data seabios libspice-server1 libfdt1 libglib2.0-0 \
+# OVMF (OVMF.fd, the path Debian's libxl hands hvmloader for firmware =
+# "uefi") and GRUB x86_64-efi for the installed disk's EFI system partition
+# are pinned the same way.
+HVM_PINNED_DEBS := qemu-system-data=1:7.2+dfsg-7+deb12u18 seabios=1.16.2-1 \
+	ovmf=2022.11-6+deb12u2 grub-efi-amd64-bin=2.06-13+deb12u2
+HVM_DM_DEBS := qemu-system-xen qemu-system-data seabios ovmf grub-efi-amd64-bin \
+	libspice-server1 libfdt1 libglib2.0-0 \
 	libjpeg62-turbo libpcre2-8-0 libpixman-1-0 libusb-1.0-0 libudev1 libssl3 libopus0 \
 	libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 liborc-0.4-0 liblz4-1 libsasl2-2 \
 	libstdc++6 libffi8 libunwind8 libdw1 libelf1 libcap2 libbz2-1.0
@@ -82,7 +91,8 @@ $(MEMTEST_IMG): $(MEMTEST_DIR)/.stamp tests/system/hvm-boot/memtest-grub.cfg tes
 	mv $@.tmp $@
 
 # The installed Debian disk (step xl-hvm-installed): build-image.sh's disk
-# with GRUB put in its MBR and a marker service (hvm-boot/installed-disk.sh),
+# with GRUB put in its MBR, an EFI system partition with GRUB x86_64-efi
+# (hvm-boot/installed-esp.sh) and a marker service (hvm-boot/installed-disk.sh),
 # given to dom0's machine as a second virtio disk on a QEMU snapshot (the
 # guest's writes are thrown away), which the guest gets as phy:.  GRUB reads
 # the kernel's extra arguments from a GRUB environment block that dom0 writes
@@ -91,11 +101,13 @@ HVM_INSTALLED_DIR := $(DOM0_HVM)/installed
 HVM_INSTALLED_IMG := $(HVM_INSTALLED_DIR)/disk.img
 HVM_INSTALLED_ENV := $(DOM0_HVM)/installed-env
 
-$(HVM_INSTALLED_IMG): debian-image tests/system/hvm-boot/installed-disk.sh \
-		tests/system/hvm-boot/installed-grub.cfg tests/system/hvm-boot/installed-marker.sh \
-		tests/system/hvm-boot/installed-marker.service tests/system/hvm.mk
+$(HVM_INSTALLED_IMG): debian-image $(DOM0_HVM)/dm/.stamp tests/system/hvm-boot/installed-disk.sh \
+		tests/system/hvm-boot/installed-esp.sh tests/system/hvm-boot/installed-grub.cfg \
+		tests/system/hvm-boot/installed-marker.sh tests/system/hvm-boot/installed-marker.service \
+		tests/system/hvm.mk
 	@test -f $(GRUB_PC_DIR)/boot.img || { echo "$(GRUB_PC_DIR) missing (make deps)"; exit 1; }
-	bash tests/system/hvm-boot/installed-disk.sh $(BUILD)/debian $(HVM_INSTALLED_DIR)
+	bash tests/system/hvm-boot/installed-disk.sh $(BUILD)/debian $(HVM_INSTALLED_DIR) \
+		$(DOM0_HVM)/dm/root/usr/lib/grub/x86_64-efi
 
 $(HVM_INSTALLED_ENV)/.stamp: tests/system/hvm.mk
 	rm -rf $(HVM_INSTALLED_ENV) && mkdir -p $(HVM_INSTALLED_ENV)
@@ -115,7 +127,7 @@ $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root --root $(DOM0_XL)/hotplug/root \
 		--root $(DOM0_HVM)/dm/root --program usr/libexec/xen-qemu-system-i386 \
 		--file usr/lib/xen-4.17/boot/hvmloader --file usr/share/seabios/bios-256k.bin \
-		--file usr/share/qemu/keymaps
+		--file usr/share/ovmf/OVMF.fd --file usr/share/qemu/keymaps
 	install -D -m 644 $(HVM_BOOT_IMG) $(DOM0_HVM)/tree/usr/lib/petrel-domu/hvm-boot.img
 	install -D -m 644 tests/system/hvm-boot/xl-hvm.cfg $(DOM0_HVM)/tree/etc/xl-hvm.cfg
 	install -D -m 644 $(MEMTEST_IMG) $(DOM0_HVM)/tree/usr/lib/petrel-domu/memtest.img
@@ -129,7 +141,8 @@ $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 	@touch $@
 
 .PHONY: dom0-image-hvm test-system-hvm test-system-hvm-xen test-system-hvm-memtest \
-	test-system-hvm-memtest-xen test-system-hvm-installed test-system-hvm-installed-xen
+	test-system-hvm-memtest-xen test-system-hvm-installed test-system-hvm-installed-xen \
+	test-system-hvm-uefi test-system-hvm-uefi-xen
 dom0-image-hvm: $(DOM0_HVM)/initramfs.cpio.gz
 
 # The kernel package dom0-image downloaded is reused.
@@ -166,3 +179,11 @@ test-system-hvm-installed-xen: dom0-image-hvm $(HVM_INSTALLED_IMG) $(XEN_REF)
 test-system-hvm-installed: dom0-image-hvm $(HVM_INSTALLED_IMG) $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_INSTALLED_ARGS) \
 		--log $(BUILD)/system/petrel-hvm-installed-serial.log
+
+test-system-hvm-uefi-xen: dom0-image-hvm $(HVM_INSTALLED_IMG) $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen $(HVM_INSTALLED_ARGS) --hvm-modes uefi \
+		--log $(BUILD)/system/xen-hvm-uefi-serial.log
+
+test-system-hvm-uefi: dom0-image-hvm $(HVM_INSTALLED_IMG) $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_INSTALLED_ARGS) --hvm-modes uefi \
+		--log $(BUILD)/system/petrel-hvm-uefi-serial.log

@@ -175,7 +175,9 @@ static void test_mov_stores(void **state)
 	assert_int_equal(in.len, 2);
 	assert_int_equal(x86_decode(B(0xc6, 0x07), &in), -EINVAL);	       /* no immediate */
 	assert_int_equal(x86_decode(B(0xc7, 0x47, 0x08, 1, 0), &in), -EINVAL); /* cut short */
-	assert_int_equal(x86_decode(B(0x8a, 0x07), &in), -EOPNOTSUPP);	       /* a byte load */
+	assert_int_equal(x86_decode(B(0x8d, 0x07), &in), -EOPNOTSUPP);	       /* lea */
+	in = decode_ok(B(0x8a, 0x01)); /* mov (%rcx),%al: a byte load */
+	assert_int_equal(in.len, 2);
 }
 
 /* The MMIO loads and stores of the HVM local APIC: mov r32 <- m32, and moffs forms. */

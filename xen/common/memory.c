@@ -309,11 +309,41 @@ static long grow(unsigned long cmd, unsigned long arg)
 }
 
 /*
+ * XENMAPSPACE_gmfn: the RAM frame at GFN @idx moves to @gpfn, and @idx then
+ * maps nothing (-EINVAL if @idx maps no frame of @d). hvmloader moves RAM
+ * into the hole below 4 GiB this way when populate_physmap finds the domain
+ * at its maximum, as for OVMF's image at the top of the hole.
+ */
+static long move_gmfn(struct domain *d, u64 idx, u64 gpfn)
+{
+	mfn_t mfn;
+	int rc;
+
+	if (idx >> (48 - PAGE_SHIFT))
+		return -EINVAL;
+	mfn = p2m_lookup(d, idx);
+	if (mfn == INVALID_MFN || !mfn_owned_by(mfn, d))
+		return -EINVAL;
+	if (idx == gpfn)
+		return 0;
+	rc = p2m_set_entry(d, gpfn, mfn);
+	if (rc)
+		return rc;
+	p2m_clear_entry(d, idx);
+	m2p_set(mfn, gpfn);
+	logdirty_mark(&d->logdirty, gpfn, false);
+	if (gpfn + 1 > d->arch.hvm.nr_gfns)
+		d->arch.hvm.nr_gfns = gpfn + 1;
+	return 0;
+}
+
+/*
  * XENMEM_add_to_physmap into an HVM domain's p2m (the domain itself, or
- * any for the control domain): its shared_info page (idx 0) or one of its
- * grant-table frames (version 1: no status frames), the table grown to it.
- * The frame seen at that GFN before stays the domain's until it dies, as
- * Xen leaves a replaced frame. Other spaces -ENOSYS; a PV domain -EACCES.
+ * any for the control domain): its shared_info page (idx 0), one of its
+ * grant-table frames (version 1: no status frames), the table grown to it,
+ * or one of its RAM frames moved (move_gmfn). The frame seen at that GFN
+ * before stays the domain's until it dies, as Xen leaves a replaced frame.
+ * Other spaces -ENOSYS; a PV domain -EACCES.
  */
 long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 {
@@ -338,6 +368,8 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 		return rc;
 	if (x.gpfn >> (48 - PAGE_SHIFT))
 		return -EINVAL;
+	if (x.space == XENMAPSPACE_gmfn)
+		return move_gmfn(d, x.idx, x.gpfn);
 	if (x.space == XENMAPSPACE_shared_info) {
 		if (x.idx)
 			return -EINVAL;

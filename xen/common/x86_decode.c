@@ -29,6 +29,7 @@ static const struct opcode_info opcodes[] = {
 	{ 0x87, D_MODRM },			/* xchg */
 	{ 0x88, D_MODRM },			/* mov r/m8, r8 */
 	{ 0x89, D_MODRM },			/* mov r/m, r */
+	{ 0x8a, D_MODRM },			/* mov r8, r/m8 */
 	{ 0x8b, D_MODRM },			/* mov r, r/m */
 	{ 0xa1, D_MOFFS },			/* mov eax, moffs */
 	{ 0xa3, D_MOFFS },			/* mov moffs, eax */

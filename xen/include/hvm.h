@@ -155,6 +155,8 @@ __noreturn void hvm_crash(struct vcpu *v, const char *why);
 /* Decode the instruction at the guest's rip: its length, 0 if it cannot be fetched or decoded. */
 struct x86_insn;
 unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in);
+/* Log the bytes of the instruction at the vCPU's CS:IP (for a crash report). */
+void hvm_print_current_insn(struct vcpu *v);
 /* A general register by number (0 = rax ... 15 = r15). */
 u64 *hvm_gpr(struct vcpu *v, unsigned int n);
 

@@ -11,17 +11,20 @@
 #     block in sectors 2040 and 2041 (dom0 writes one there before each boot:
 #     hvm.mk's nopv.env or pvhvm.env);
 #   - petrel-hvm-marker.service, enabled: writes one line on ttyS0 (root
-#     device, block devices, /sys/hypervisor/type, the kernel's arguments)
-#     and powers the system off.
+#     device, block devices, /sys/hypervisor/type, whether it booted from
+#     UEFI, the kernel's arguments) and powers the system off;
+#   - an EFI system partition with GRUB x86_64-efi (installed-esp.sh), so
+#     the same disk boots under OVMF.
 #
-#   installed-disk.sh SRC_DIR OUT_DIR
+#   installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR
 #
 # SRC_DIR is build-image.sh's output (disk.img, root-uuid); OUT_DIR gets
-# disk.img.
+# disk.img; GRUB_EFI_DIR is the x86_64-efi directory of grub-efi-amd64-bin.
 set -euo pipefail
 
-src=${1:?usage: installed-disk.sh SRC_DIR OUT_DIR}
-out=${2:?usage: installed-disk.sh SRC_DIR OUT_DIR}
+src=${1:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR}
+out=${2:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR}
+efi_dir=${3:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR}
 here=$(dirname "$0")
 grub_dir=/usr/lib/grub/i386-pc
 env_sector=2040
@@ -65,6 +68,7 @@ core_sectors=$((($(stat -c %s "$out/core.img") + 511) / 512))
 	{ echo "core.img ($core_sectors sectors) overlaps sector $env_sector"; exit 1; }
 dd if="$grub_dir/boot.img" of="$img" bs=440 count=1 conv=notrunc status=none
 dd if="$out/core.img" of="$img" bs=512 seek=1 conv=notrunc status=none
+bash "$here/installed-esp.sh" "$img" "$efi_dir"
 
 mv "$img" "$out/disk.img"
 echo "hvm installed disk: $out/disk.img ($kernel, core.img $core_sectors sectors)"

@@ -9,7 +9,11 @@
  * must find nothing there (-ENOENT). XENMEM_populate_physmap in its compat
  * layout (a 32-bit extent_start handle @0 to 32-bit GFNs, nr_extents @4,
  * extent_order @8, mem_flags @12, domid @16) gives one page at 80 MiB, above
- * the 64 MiB of RAM, which keeps what is written.
+ * the 64 MiB of RAM, which keeps what is written. XENMEM_add_to_physmap of
+ * XENMAPSPACE_gmfn (hvmloader's way to move RAM into the hole below 4 GiB
+ * when the domain is at its maximum, as for OVMF) moves a page of the image
+ * to the GFN after that one: it is read there with its contents, and its
+ * old GFN reads all-ones (nothing there: the null MMIO handler).
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -24,6 +28,8 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M,max:65M");
 #define ENOENT 2
 #define MAP_MAX 32
 #define NEW_GFN 0x5000UL /* 80 MiB: above the 64 MiB of RAM */
+#define MOVE_GFN 0x5001UL
+#define MOVE_WORD 0x4d4f5645u
 
 struct e820 {
 	uint64_t addr, size;
@@ -35,6 +41,7 @@ extern struct hvm_call32 early32_calls[], early32_calls_end[];
 extern uint32_t early32_map[2]; /* { nr_entries, buffer } */
 struct e820 early32_map_buf[MAP_MAX] = { { 0 } };
 uint32_t early32_page[1024] __attribute__((aligned(4096))) = { 1 };
+uint32_t early32_move[1024] __attribute__((aligned(4096))) = { MOVE_WORD };
 
 __asm__(".pushsection .data\n"
 	".balign 8\n"
@@ -51,31 +58,39 @@ __asm__(".pushsection .data\n"
 	"early32_pop: .long early32_pop_gfn, 1, 0, 0\n"
 	"	.short 0x7ff0, 0\n"
 	"early32_pop_gfn: .long 0x5000\n"
+	/* add_to_physmap { DOMID_SELF, size 0, gmfn, idx (set at run time), MOVE_GFN } */
+	"early32_move_atp: .short 0x7ff0, 0\n"
+	"	.long 2, 0, 0x5001\n"
 	".globl early32_calls, early32_calls_end\n"
 	"early32_calls:\n"
-	"	.long 12, 7, early32_atp, 0x5a5a\n"  /* add_to_physmap */
-	"	.long 12, 9, early32_map, 0x5a5a\n"  /* memory_map */
-	"	.long 12, 15, early32_rfp, 0x5a5a\n" /* remove_from_physmap */
-	"	.long 12, 6, early32_pop, 0x5a5a\n"  /* populate_physmap: 1 extent */
+	"	.long 12, 7, early32_atp, 0x5a5a\n"	 /* add_to_physmap */
+	"	.long 12, 9, early32_map, 0x5a5a\n"	 /* memory_map */
+	"	.long 12, 15, early32_rfp, 0x5a5a\n"	 /* remove_from_physmap */
+	"	.long 12, 6, early32_pop, 0x5a5a\n"	 /* populate_physmap: 1 extent */
+	"	.long 12, 7, early32_move_atp, 0x5a5a\n" /* add_to_physmap(gmfn) */
 	"early32_calls_end:\n"
 	".popsection\n");
 
 __asm__(HVM_EARLY32("	movl $early32_page, %eax\n"
 		    "	shrl $12, %eax\n"
 		    "	movl %eax, early32_atp + 12\n"
-		    "	movl %eax, early32_rfp + 4\n"));
+		    "	movl %eax, early32_rfp + 4\n"
+		    "	movl $early32_move, %eax\n"
+		    "	shrl $12, %eax\n"
+		    "	movl %eax, early32_move_atp + 8\n"));
 
 static struct e820 map64[MAP_MAX];
 
 static void check_32bit_rcs(void)
 {
 	static const char *const what[] = { "add_to_physmap(shared_info)", "memory_map",
-					    "remove_from_physmap", "populate_physmap" };
-	static const int32_t want[] = { 0, 0, 0, 1 };
+					    "remove_from_physmap", "populate_physmap",
+					    "add_to_physmap(gmfn)" };
+	static const int32_t want[] = { 0, 0, 0, 1, 0 };
 	unsigned int n = (unsigned int)(early32_calls_end - early32_calls);
 
-	xtest_check(n == 4, "%u 32-bit calls", n);
-	for (unsigned int i = 0; i < n && i < 4; i++)
+	xtest_check(n == 5, "%u 32-bit calls", n);
+	for (unsigned int i = 0; i < n && i < 5; i++)
 		xtest_check(early32_calls[i].rc == want[i], "32-bit %s: %d, want %d", what[i],
 			    early32_calls[i].rc, want[i]);
 }
@@ -127,10 +142,26 @@ static void check_removed(void)
 		    (unsigned long)r.gpfn, rc);
 }
 
+/* The page add_to_physmap(gmfn) moved: at MOVE_GFN with its contents, gone from its old GFN. */
+static void check_moved(void)
+{
+	volatile uint32_t *to = (volatile uint32_t *)(MOVE_GFN << 12);
+	volatile uint32_t *from = early32_move;
+
+	if (early32_calls[4].rc != 0)
+		return;
+	printk("moved page: %#x at its new GFN, %#x at its old one\n", to[0], from[0]);
+	xtest_check(to[0] == MOVE_WORD, "GFN %#lx reads %#x after the move, want %#x", MOVE_GFN,
+		    to[0], MOVE_WORD);
+	xtest_check(from[0] == ~0u, "old GFN %#lx reads %#x after the move, want all-ones",
+		    (unsigned long)early32_move >> 12, from[0]);
+}
+
 void test_main(void)
 {
 	check_32bit_rcs();
 	check_maps_match();
 	check_removed();
 	check_populated();
+	check_moved();
 }

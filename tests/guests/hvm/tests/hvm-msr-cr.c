@@ -8,8 +8,11 @@
  * rdtscp (the test runs on QEMU's max CPU, which has it), and XSAVE only if CR4.OSXSAVE
  * and xsetbv work (Petrel offers no XSAVE: setting OSXSAVE #GPs); CPUID leaf 7
  * offers no 5-level paging (as on Xen 4.17: Linux's decompressor turns CR4.LA57
- * on when it is offered) and CET or PKS only if their CR4 bits can be set; a
- * byte on the 0xE9 debug port reaches the console as a guest line.
+ * on when it is offered) and CET or PKS only if their CR4 bits can be set;
+ * AVX's family only on top of AVX, and AVX, MPX and PKU only on top of XSAVE
+ * (VEX-encoded vector instructions #UD without CR4.OSXSAVE; Linux trusts
+ * AVX2 alone to pick AVX2 code); a byte on the 0xE9 debug port reaches the console as a
+ * guest line.
  */
 #include "xtest.h"
 #include "hvm.h"
@@ -177,6 +180,35 @@ static void leaf7_offered(unsigned long cr4)
 	cr4_bit_offered(cr4, c & (1u << 31), 1UL << 24, "PKS");
 }
 
+/* A feature offered only with the one it builds on. */
+static void feature_needs(int offered, const char *what, int base, const char *base_name)
+{
+	xtest_check(!offered || base, "%s offered without %s", what, base_name);
+}
+
+static void avx_needs_xsave(void)
+{
+	uint32_t a, b, c, d, b7, c7, d7, cx;
+	int avx, avx2;
+
+	hvm_cpuid(7, 0, &a, &b7, &c7, &d7);
+	hvm_cpuid(0x80000001, 0, &a, &b, &cx, &d);
+	hvm_cpuid(1, 0, &a, &b, &c, &d);
+	printk("leaf 1 ecx %#x, leaf 7.0 ebx %#x ecx %#x, leaf 0x80000001 ecx %#x\n", c, b7, c7,
+	       cx);
+	avx = c & (1u << 28);
+	avx2 = b7 & (1u << 5);
+	feature_needs(avx, "AVX", c & (1u << 26), "XSAVE");
+	feature_needs(b7 & (1u << 14), "MPX", c & (1u << 26), "XSAVE");
+	feature_needs(c7 & (1u << 3), "PKU", c & (1u << 26), "XSAVE");
+	feature_needs(c & (1u << 12), "FMA", avx, "AVX");
+	feature_needs(c & (1u << 29), "F16C", avx, "AVX");
+	feature_needs(avx2, "AVX2", avx, "AVX");
+	feature_needs(cx & ((1u << 11) | (1u << 16)), "XOP or FMA4", avx, "AVX");
+	feature_needs(c7 & ((1u << 9) | (1u << 10)), "VAES or VPCLMULQDQ", avx2, "AVX2");
+	feature_needs(b7 & (1u << 16), "AVX512F", avx2, "AVX2");
+}
+
 void test_main(void)
 {
 	unsigned long cr0 = read_cr(0), cr4 = read_cr(4);
@@ -213,5 +245,6 @@ void test_main(void)
 	xtest_check(f < 0, "writing CR4's own value raised vector %d", f);
 	xsave_offered(cr4);
 	leaf7_offered(cr4);
+	avx_needs_xsave();
 	debug_port("hvm debug port line\n");
 }

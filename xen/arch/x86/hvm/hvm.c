@@ -258,25 +258,46 @@ u64 *hvm_gpr(struct vcpu *v, unsigned int n)
 	return map[n & 15];
 }
 
-unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
+/* The bytes at the vCPU's CS:IP (@bytes: its code size, 2, 4 or 8); how many were read. */
+static unsigned int fetch_current(struct vcpu *v, u8 *buf, unsigned int *bytes)
 {
-	unsigned int mode = hvm_backend->guest_mode(v), n, bytes = 2;
-	u8 buf[X86_INSN_MAX];
+	unsigned int mode = hvm_backend->guest_mode(v);
 	u64 rip = v->arch.hvm.regs.rip;
 
 	/* Real mode, vm86 and 16-bit protected mode: a 16-bit IP in CS. */
+	*bytes = 2;
 	if (mode == HVM_MODE_64) {
-		bytes = 8;
+		*bytes = 8;
 	} else if (mode == HVM_MODE_32) {
-		bytes = 4;
+		*bytes = 4;
 		rip = (u32)(rip + hvm_backend->cs_base(v));
 	} else {
 		rip = (u32)((u16)rip + hvm_backend->cs_base(v));
 	}
-	n = hvm_fetch(v, rip, buf, sizeof(buf));
+	return hvm_fetch(v, rip, buf, X86_INSN_MAX);
+}
+
+unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
+{
+	u8 buf[X86_INSN_MAX];
+	unsigned int bytes, n = fetch_current(v, buf, &bytes);
+
 	if (!n || x86_decode_mode(buf, n, bytes, in))
 		return 0;
 	return in->len;
+}
+
+void hvm_print_current_insn(struct vcpu *v)
+{
+	u8 buf[X86_INSN_MAX];
+	unsigned int bytes, n = fetch_current(v, buf, &bytes);
+	char hex[3 * X86_INSN_MAX + 1];
+
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 3 * i, 4, " %02x", buf[i]);
+	hex[3 * n] = 0;
+	printk(XENLOG_G_GUEST XENLOG_ERR "d%uv%u: %u-bit code at %#lx:%s\n", v->domain->domain_id,
+	       v->vcpu_id, bytes * 8, v->arch.hvm.regs.rip, n ? hex : " (not readable)");
 }
 
 /* ---- CPUID. */
@@ -317,6 +338,38 @@ static void xen_leaves(struct vcpu *v, u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 #define F7_ECX_PKS (1u << 31)
 #define F7_EDX_CET_IBT (1u << 20)
 
+/*
+ * Features whose instructions need XSAVE-managed state (AVX's YMM registers
+ * and what builds on it: VEX- and EVEX-encoded vector instructions #UD
+ * without CR4.OSXSAVE; MPX's bound registers, PKU's PKRU), hidden with XSAVE
+ * as Xen's feature dependencies do: leaf 1 ECX XSAVE, OSXSAVE, AVX, FMA,
+ * F16C; leaf 7.0 EBX AVX2, MPX and AVX-512 F/DQ/IFMA/PF/ER/CD/BW/VL, ECX
+ * PKU, OSPKE, AVX512_VBMI/VBMI2, VAES, VPCLMULQDQ,
+ * AVX512_VNNI/BITALG/VPOPCNTDQ, EDX AVX512_4VNNIW/4FMAPS/VP2INTERSECT/FP16
+ * and AMX; leaf 7.1 EAX AVX_VNNI, AVX512_BF16, AVX_IFMA, EDX AVX_VNNI_INT8,
+ * AVX_NE_CONVERT; leaf 0x80000001 ECX XOP, LWP, FMA4.
+ */
+#define F1_ECX_XSAVE_DEPS ((1u << 12) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29))
+#define F7_EBX_XSAVE_DEPS 0xdc234020u
+#define F7_ECX_XSAVE_DEPS 0x00005e5au
+#define F7_EDX_XSAVE_DEPS 0x03c0010cu
+#define F71_EAX_XSAVE_DEPS ((1u << 4) | (1u << 5) | (1u << 23))
+#define F71_EDX_XSAVE_DEPS ((1u << 4) | (1u << 5))
+#define FX1_ECX_XSAVE_DEPS ((1u << 11) | (1u << 15) | (1u << 16))
+
+/* Leaf 7 as offered: no XSAVE-dependent features, no refused CR4 bits. */
+static void leaf7_mask(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	if (sub == 0) {
+		*b &= ~F7_EBX_XSAVE_DEPS;
+		*c &= ~(F7_ECX_XSAVE_DEPS | F7_ECX_CET_SS | F7_ECX_LA57 | F7_ECX_PKS);
+		*d &= ~(F7_EDX_XSAVE_DEPS | F7_EDX_CET_IBT);
+	} else if (sub == 1) {
+		*a &= ~F71_EAX_XSAVE_DEPS;
+		*d &= ~F71_EDX_XSAVE_DEPS;
+	}
+}
+
 void hvm_handle_cpuid(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
@@ -333,7 +386,7 @@ void hvm_handle_cpuid(struct vcpu *v)
 			c |= 1u << 31;		       /* hypervisor present */
 			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
 			/* No XSAVE (XSETBV #GPs: only the FXSAVE image is switched), so no AVX */
-			c &= ~((1u << 26) | (1u << 27) | (1u << 28));
+			c &= ~F1_ECX_XSAVE_DEPS;
 			c |= 1u << 21;	  /* x2APIC: always emulated, as on Xen */
 			c &= ~(1u << 24); /* no TSC-deadline timer mode */
 			d |= 1u << 9;	  /* the (virtual) local APIC */
@@ -341,14 +394,13 @@ void hvm_handle_cpuid(struct vcpu *v)
 			/* No MCE/MCA: there are no MCG MSRs either */
 			d &= ~((1u << 7) | (1u << 14));
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
-		} else if (leaf == 7 && (u32)r->rcx == 0) {
-			/* Only features whose CR4 bits cr4_valid_bits() allows */
-			c &= ~(F7_ECX_CET_SS | F7_ECX_LA57 | F7_ECX_PKS);
-			d &= ~F7_EDX_CET_IBT;
+		} else if (leaf == 7) {
+			leaf7_mask((u32)r->rcx, &a, &b, &c, &d);
 		} else if (leaf == 0xd) {
 			a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
 		} else if (leaf == 0x80000001) {
-			c &= ~(1u << 2); /* no nested SVM */
+			/* No nested SVM, no XOP, LWP or FMA4 (see leaf 1) */
+			c &= ~((1u << 2) | FX1_ECX_XSAVE_DEPS);
 		} else if (leaf == 0x8000000a) {
 			a = b = c = d = 0;
 		}
@@ -363,7 +415,8 @@ void hvm_handle_cpuid(struct vcpu *v)
 
 /*
  * The CR4 bits a guest may set: those of every x86-64 CPU, and the later
- * ones where CPUID (which the guest sees through) offers their feature.
+ * ones where CPUID (which the guest sees through) offers their feature (not
+ * PKE: PKU is hidden with XSAVE).
  * Never VMXE (no nested virtualisation) or LA57 (the guest walker has four
  * levels); reserved bits #GP as on hardware rather than reaching VM entry.
  */
@@ -381,7 +434,6 @@ static u64 cr4_valid_bits(void)
 	valid |= (c & (1u << 17)) ? 1UL << 17 : 0;  /* PCIDE */
 	valid |= (b7 & (1u << 7)) ? 1UL << 20 : 0;  /* SMEP */
 	valid |= (b7 & (1u << 20)) ? 1UL << 21 : 0; /* SMAP */
-	valid |= (c7 & (1u << 3)) ? 1UL << 22 : 0;  /* PKE */
 	return valid;
 }
 
@@ -593,7 +645,8 @@ static u64 string_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u
 		hvm_crash(v, "string port I/O buffer that is not guest RAM");
 	off = gpa & (PAGE_SIZE - 1);
 	count = ioreq_string_count(reps, (unsigned int)off, size, df);
-	/* One element across the page end: the next page must follow it in guest-physical memory. */
+	/* One element across the page end: the next page must follow it in guest-physical memory.
+	 */
 	if (off + size > PAGE_SIZE &&
 	    (guest_walk(v, va + size - 1, &last) || last != gpa + size - 1 ||
 	     !gfn_to_virt(v->domain, last >> PAGE_SHIFT)))
@@ -654,7 +707,8 @@ unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
 	if (!len || ioreq_mov_decode(&in, &m))
 		return 0;
 	if (m.cmp) {
-		v->arch.hvm.regs.rflags = ioreq_cmp_flags(v->arch.hvm.regs.rflags, ~0UL, m.imm, m.size);
+		v->arch.hvm.regs.rflags =
+		    ioreq_cmp_flags(v->arch.hvm.regs.rflags, ~0UL, m.imm, m.size);
 	} else if (m.read) {
 		reg = hvm_gpr(v, (unsigned int)m.reg);
 		*reg = ioreq_read_result(&m, *reg, ~0UL);
@@ -824,7 +878,8 @@ static long set_param(struct domain *d, u32 index, u64 value)
 
 	if (rc)
 		return rc;
-	if (index == HVM_PARAM_ACPI_IOPORTS_LOCATION && (d->arch.hvm.emulation_flags & XEN_X86_EMU_PM)) {
+	if (index == HVM_PARAM_ACPI_IOPORTS_LOCATION &&
+	    (d->arch.hvm.emulation_flags & XEN_X86_EMU_PM)) {
 		rc = hvm_param_pm_location(d->arch.hvm.params[index], value);
 		if (!rc)
 			d->arch.hvm.params[index] = value; /* platform.c reads the ports from it */
@@ -934,8 +989,9 @@ static long add_to_physmap32(unsigned long arg)
 
 	if (hvm_copy_from_guest_linear(&c, arg, sizeof(c)))
 		return -EFAULT;
-	x = (struct xen_add_to_physmap){ .domid = c.domid, .size = c.size, .space = c.space,
-					 .idx = c.idx, .gpfn = c.gpfn };
+	x = (struct xen_add_to_physmap){
+		.domid = c.domid, .size = c.size, .space = c.space, .idx = c.idx, .gpfn = c.gpfn
+	};
 	return memory_add_to_physmap(&x);
 }
 

@@ -79,6 +79,8 @@ static int decode_one(const struct x86_insn *in, struct ioreq_mov *m)
 		return modrm_mov(in, m, false, true);
 	case 0x89:
 		return modrm_mov(in, m, false, false);
+	case 0x8a:
+		return modrm_mov(in, m, true, true);
 	case 0x8b:
 		return modrm_mov(in, m, true, false);
 	case 0xc6:

@@ -98,6 +98,7 @@ struct vmcb_seg {
 /* exit codes */
 #define EXIT_CR0_WRITE 0x010
 #define EXIT_CR4_WRITE 0x014
+#define EXIT_CR8_WRITE 0x018
 #define EXIT_INTR 0x060
 #define EXIT_VINTR 0x064
 #define EXIT_NMI 0x061
@@ -211,8 +212,14 @@ static int svm_vcpu_init(struct vcpu *v)
 	if (!h->vmcb)
 		return -ENOMEM;
 	h->vmcb_pa = virt_to_maddr(h->vmcb);
-	/* Reads of CR0/CR4 see the guest's own values; writes are checked. */
-	F32(v, VMCB_CR_INTERCEPTS) = (1u << (16 + 0)) | (1u << (16 + 4));
+	/*
+	 * Reads of CR0/CR4 see the guest's own values; writes are checked. CR8
+	 * writes exit too and go to the vLAPIC: under QEMU's TCG (7.2 and 10)
+	 * OVMF, which writes CR8, brought QEMU itself down (an assertion in
+	 * tcg_handle_interrupt) with CR8 left to the nested V_TPR, maybe when
+	 * a write met the V_IRQ of an interrupt window.
+	 */
+	F32(v, VMCB_CR_INTERCEPTS) = (1u << (16 + 0)) | (1u << (16 + 4)) | (1u << (16 + 8));
 	F32(v, VMCB_GENERAL1) = G1_INTR | G1_NMI | G1_SMI | G1_INIT | G1_CPUID | G1_INVD | G1_HLT |
 				G1_INVLPGA | G1_IOIO | G1_MSR | G1_TASK_SWITCH | G1_SHUTDOWN;
 	F32(v, VMCB_GENERAL2) = G2_VMRUN | G2_VMMCALL | G2_VMLOAD | G2_VMSAVE | G2_STGI | G2_CLGI |
@@ -525,6 +532,17 @@ static void advance(struct vcpu *v, unsigned int len)
 	F64(v, VMCB_INT_SHADOW) &= ~1UL;
 }
 
+/* MOV to CR8: the vLAPIC's TPR (V_TPR follows at the next entry); a value above 15 #GPs. */
+static void cr8_write(struct vcpu *v, u64 val, unsigned int len)
+{
+	if (val >> 4) {
+		svm_inject(v, HVM_EXC_GP, 0);
+		return;
+	}
+	vlapic_set_tpr(v, (u8)(val << 4));
+	advance(v, len);
+}
+
 static void exit_cr_write(struct vcpu *v, unsigned int cr)
 {
 	struct x86_insn in;
@@ -540,7 +558,9 @@ static void exit_cr_write(struct vcpu *v, unsigned int cr)
 	} else {
 		hvm_crash(v, "control register write not emulated");
 	}
-	if (!hvm_set_cr(v, cr, val))
+	if (cr == 8)
+		cr8_write(v, val, len);
+	else if (!hvm_set_cr(v, cr, val))
 		advance(v, len);
 }
 
@@ -624,6 +644,7 @@ static void handle_exit(struct vcpu *v)
 		return;
 	case EXIT_CR0_WRITE:
 	case EXIT_CR4_WRITE:
+	case EXIT_CR8_WRITE:
 		exit_cr_write(v, (unsigned int)(code - EXIT_CR0_WRITE));
 		return;
 	case EXIT_MSR:
@@ -687,6 +708,7 @@ static void handle_exit(struct vcpu *v)
 		}
 		printk(XENLOG_G_GUEST XENLOG_ERR "d%u: nested page fault at gpa %#lx (%#lx)\n",
 		       v->domain->domain_id, F64(v, VMCB_EXITINFO2), F64(v, VMCB_EXITINFO1));
+		hvm_print_current_insn(v);
 		hvm_crash(v, "access to guest-physical memory that is not RAM");
 	default:
 		printk(XENLOG_ERR "d%u: unexpected SVM exit %#x\n", v->domain->domain_id, code);

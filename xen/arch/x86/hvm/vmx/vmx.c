@@ -759,6 +759,7 @@ static void exit_ept_violation(struct vcpu *v)
 	}
 	printk(XENLOG_G_GUEST XENLOG_ERR "d%u: EPT violation at gpa %#lx (%#lx)\n",
 	       v->domain->domain_id, gpa, vmread(EXIT_QUALIFICATION));
+	hvm_print_current_insn(v);
 	hvm_crash(v, "access to guest-physical memory that is not RAM");
 }
 
