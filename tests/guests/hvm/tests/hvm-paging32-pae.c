@@ -8,8 +8,8 @@
  * PDPTEs from the VMCS: the hypervisor loads them when it emulates the CR0
  * write (without that the guest's first access page-faults: a triple fault).
  * On Xen 4.17 under QEMU the first instruction Xen must emulate in PAE mode
- * (mov from CR0, vmmcall) page-faults at its own RIP, which the guest reads
- * itself: a triple fault (petrel-only.list).
+ * (mov from CR0, vmmcall) page-faults at its own RIP: QEMU's TCG walker sets
+ * bit 5 of the PDPTEs, a reserved bit to Xen's walker (petrel-only.list).
  */
 #include "xtest.h"
 
