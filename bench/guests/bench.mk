@@ -118,3 +118,15 @@ bench-vmx-bochs: bench-guests $(BUILD)/xen/petrel
 bench-xl: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(GUEST_OUT)/hello.elf \
 		$(GUEST_OUT)/domain-cycles.elf
 	$(PYTHON) bench/xl-lifecycle.py $(BENCH_XL_ARGS)
+
+# dom0's NIC: `make bench-nic` (one QEMU each, QEMU's user network to this
+# host: bench/nic-rate.py; NIC_RATE_ARGS, e.g. --nic virtio-net-pci,vectors=0
+# for the NIC on its IO-APIC line) and `make bench-nic2` (dom0 to dom0 over
+# migrate2's two machines, plain and through xenbr0: bench/nic-rate2.py).
+# Figures only, nothing judged.
+.PHONY: bench-nic bench-nic2
+bench-nic: $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz
+	@python3 bench/nic-rate.py $(NIC_RATE_ARGS)
+
+bench-nic2: $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz
+	@python3 bench/nic-rate2.py --hv petrel; python3 bench/nic-rate2.py --hv xen
