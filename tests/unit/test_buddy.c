@@ -548,7 +548,8 @@ static void test_random_never_stale(void **state)
 		if (r < 3 && nlive < 256) {
 			unsigned int order = (unsigned int)(rand() % 6);
 			bool zero = rand() % 2;
-			struct page_info *pg = zero ? alloc_zeroed_pages(order) : alloc_pages(order);
+			struct page_info *pg =
+			    zero ? alloc_zeroed_pages(order) : alloc_pages(order);
 
 			if (!pg)
 				continue;

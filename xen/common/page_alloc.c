@@ -356,7 +356,7 @@ static void free_locked(struct page_info *pg, unsigned int order)
 
 /* ---- Zeroing free frames while the CPU idles. */
 
-#define SCRUB_ZERO_BATCH 16 /* frames zeroed per batch, at most */
+#define SCRUB_ZERO_BATCH 16   /* frames zeroed per batch, at most */
 #define SCRUB_SCAN_BATCH 1024 /* frames looked at per batch, at most */
 
 /* The dirty block to work on: the one the last batch stopped in, else the smallest. */
@@ -504,7 +504,8 @@ static int check_list(unsigned int list, unsigned int o, u64 *n)
 		if (check_block(pg, o))
 			return -1;
 		if (block_dirty(pg) != list)
-			return check_fail("block on the wrong list for its state", page_to_mfn(pg), o);
+			return check_fail("block on the wrong list for its state", page_to_mfn(pg),
+					  o);
 	}
 	return 0;
 }

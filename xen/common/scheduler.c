@@ -686,10 +686,10 @@ static void move_away(struct vcpu *prev)
 
 /*
  * The first vCPU of this CPU that can run, idling (interrupts on, the
- * run-queue lock let go; zeroing free frames a batch at a time while there
- * are dirty ones, looking for a runnable vCPU between batches) until there is one (*@wake_at: when a capped one
- * waiting may run again, 0 if none; updated). Called and returns with the
- * lock held.
+ * run-queue lock let go) until there is one (*@wake_at: when a capped one
+ * waiting may run again, 0 if none; updated). While free frames are dirty
+ * it zeroes them a batch at a time, looking for a runnable vCPU between
+ * batches, instead of waiting. Called and returns with the lock held.
  */
 static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *wake_at)
 {

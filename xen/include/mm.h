@@ -29,7 +29,7 @@ struct domain;
 #define PGC_reserved (1u << 5) /* firmware hole / not RAM / boot data */
 #define PGC_io (1u << 6) /* not RAM in the firmware's map: I/O memory (with PGC_reserved) */
 #define PGC_listed (1u << 7) /* on its owner's frame list (next/prev; page_alloc.c) */
-#define PGC_need_zero (1u << 8) /* free (or just allocated): may still hold its last user's data */
+#define PGC_need_zero (1u << 8) /* free: may still hold its last user's data */
 #define PGC_dirty_block (1u << 9) /* head of a free block that may hold PGC_need_zero frames */
 
 struct page_info {

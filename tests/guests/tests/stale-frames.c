@@ -12,7 +12,7 @@
 
 TEST_HV_ARGS("dom0_mem=416M");
 
-#define FILL_FRAMES 4096 /* the first child: 16 MiB */
+#define FILL_FRAMES 4096       /* the first child: 16 MiB */
 #define MAX_FRAMES (1UL << 17) /* frame numbers below 512 MiB */
 #define CHUNK 512
 #define MARGIN 64 /* free frames left to the hypervisor's own needs */
@@ -141,7 +141,7 @@ void test_main(void)
 	builder_destroy_free(first, free0);
 	second = builder_create();
 	reused = take_free_memory(second);
-	/* The frames left free and those the hypervisor took for the child's own state may differ. */
+	/* Those left free and those taken for the child's own state may differ. */
 	xtest_check(reused >= FILL_FRAMES - 2 * MARGIN,
 		    "the second child got only %lu of the first child's %u frames: nothing tested",
 		    reused, FILL_FRAMES);
