@@ -14,10 +14,10 @@
  * list; a block without it holds only zeroed frames and sits on the clean
  * list. Only a free makes blocks, so a merge is always dirty; a split gives
  * the split-off halves the whole block's state (so a clean half may be
- * called dirty, never the other way round). The idle loop zeroes dirty free frames a batch at a
- * time (scrub_free_pages) and moves finished blocks to the clean lists;
- * alloc_zeroed_pages takes a clean block when there is one and zeroes the
- * dirty frames of the block it got otherwise.
+ * called dirty, never the other way round). The idle loop zeroes dirty free
+ * frames a batch at a time (scrub_free_pages) and moves finished blocks to
+ * the clean lists; alloc_zeroed_pages takes a clean block when there is one
+ * and zeroes the dirty frames of the block it got otherwise.
  */
 #include "mm.h"
 #include "lib.h"
@@ -79,8 +79,7 @@ static void list_del(struct page_info *pg, unsigned int order)
 
 static void mark_head(struct page_info *pg, unsigned int order, bool dirty)
 {
-	pg->flags |= PGC_free;
-	pg->flags = dirty ? pg->flags | PGC_dirty_block : pg->flags & ~PGC_dirty_block;
+	pg->flags = (pg->flags & ~PGC_dirty_block) | PGC_free | (dirty ? PGC_dirty_block : 0);
 	pg->order = (u8)order;
 }
 
