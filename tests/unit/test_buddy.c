@@ -12,9 +12,24 @@
 
 #define NR_FRAMES 8192
 
+/* A frame's contents, one byte standing for its 4 KiB: 0 is a zeroed frame. */
+static uint8_t contents[NR_FRAMES];
+static u64 frames_scrubbed;
+
+void scrub_frame(mfn_t mfn)
+{
+	assert_true(mfn < NR_FRAMES);
+	/* Only a frame the allocator says may hold data is ever zeroed. */
+	assert_true(frame_table[mfn].flags & PGC_need_zero);
+	contents[mfn] = 0;
+	frames_scrubbed++;
+}
+
 static int setup(void **state)
 {
 	(void)state;
+	memset(contents, 0xaa, sizeof(contents)); /* what the firmware left */
+	frames_scrubbed = 0;
 	frame_table = calloc(NR_FRAMES, sizeof(*frame_table));
 	if (!frame_table)
 		return -1;
@@ -329,6 +344,254 @@ static void test_check_detects_corruption(void **state)
 	assert_int_not_equal(buddy_check(), 0);
 }
 
+/* ---- Dirty and clean free frames. */
+
+/* Write data into every frame of an allocated block, as its user would. */
+static void use_block(struct page_info *pg, unsigned int order, uint8_t val)
+{
+	for (u64 i = 0; i < (1ULL << order); i++)
+		contents[page_to_mfn(pg) + i] = val;
+}
+
+static void assert_block_zero(const struct page_info *pg, unsigned int order)
+{
+	for (u64 i = 0; i < (1ULL << order); i++)
+		assert_int_equal(contents[page_to_mfn(pg) + i], 0);
+}
+
+static u64 scrub_all(void)
+{
+	u64 batches = 0;
+
+	while (scrub_free_pages())
+		assert_true(++batches < 4 * NR_FRAMES); /* it ends */
+	assert_false(scrub_pending());
+	return batches;
+}
+
+static struct scrub_stats stats(void)
+{
+	struct scrub_stats st;
+
+	buddy_scrub_stats(&st);
+	return st;
+}
+
+/* Boot memory is dirty; a zeroed allocation zeroes exactly the frames it gets. */
+static void test_free_range_is_dirty(void **state)
+{
+	struct page_info *pg;
+
+	(void)state;
+	buddy_free_range(0, NR_FRAMES);
+	assert_true(scrub_pending());
+	assert_int_equal(stats().dirty_free, NR_FRAMES);
+	pg = alloc_zeroed_pages(3);
+	assert_non_null(pg);
+	assert_block_zero(pg, 3);
+	assert_int_equal(frames_scrubbed, 8);
+	assert_int_equal(stats().alloc_zeroed, 8);
+	assert_int_equal(stats().dirty_free, NR_FRAMES - 8);
+	for (int i = 0; i < 8; i++)
+		assert_false(pg[i].flags & (PGC_need_zero | PGC_dirty_block));
+	/* A plain allocation zeroes nothing and clears the frames' flags. */
+	pg = alloc_pages(2);
+	assert_int_equal(frames_scrubbed, 8);
+	assert_int_equal(contents[page_to_mfn(pg)], 0xaa);
+	assert_false(pg[3].flags & PGC_need_zero);
+	assert_int_equal(buddy_check(), 0);
+}
+
+/* The idle loop's batches zero every free frame once, and then blocks are clean. */
+static void test_scrub_all(void **state)
+{
+	struct page_info *pg;
+	u64 batches;
+
+	(void)state;
+	buddy_free_range(0, NR_FRAMES);
+	assert_true(scrub_free_pages());
+	assert_true(frames_scrubbed > 0 && frames_scrubbed <= 16); /* one short batch */
+	assert_int_equal(buddy_check(), 0);
+	batches = scrub_all();
+	assert_true(batches >= NR_FRAMES / 16 - 1);
+	assert_int_equal(frames_scrubbed, NR_FRAMES);
+	assert_int_equal(stats().idle_zeroed, NR_FRAMES);
+	assert_int_equal(stats().dirty_free, 0);
+	for (int i = 0; i < NR_FRAMES; i++)
+		assert_int_equal(contents[i], 0);
+	assert_int_equal(buddy_check(), 0);
+	/* Clean now: a zeroed allocation of everything zeroes nothing. */
+	pg = alloc_zeroed_pages(13);
+	assert_non_null(pg);
+	assert_int_equal(frames_scrubbed, NR_FRAMES);
+	free_pages(pg, 13);
+	assert_int_equal(stats().dirty_free, NR_FRAMES);
+}
+
+/* A dirty block merged with clean ones makes a dirty block; only its dirty frames get zeroed. */
+static void test_merge_keeps_dirty(void **state)
+{
+	struct page_info *a, *b, *all;
+
+	(void)state;
+	buddy_free_range(0, 64);
+	scrub_all();
+	a = alloc_zeroed_pages(0);
+	b = alloc_zeroed_pages(0);
+	assert_int_equal(page_to_mfn(a) ^ page_to_mfn(b), 1); /* buddies */
+	use_block(a, 0, 0x11);
+	use_block(b, 0, 0x22);
+	free_pages(a, 0);
+	assert_int_equal(buddy_check(), 0);
+	free_pages(b, 0); /* merges with a, then up to 64 frames */
+	assert_int_equal(buddy_check(), 0);
+	assert_int_equal(stats().dirty_free, 2);
+	assert_true(scrub_pending());
+	all = alloc_zeroed_pages(6);
+	assert_ptr_equal(all, &frame_table[0]);
+	assert_block_zero(all, 6);
+	assert_int_equal(stats().alloc_zeroed, 2);
+	assert_false(scrub_pending());
+	assert_int_equal(buddy_check(), 0);
+}
+
+/*
+ * Splitting a dirty block: the halves given back are called dirty whether or
+ * not they hold a dirty frame; the zeroing goes by the frames' own flags.
+ */
+static void test_split_keeps_dirty(void **state)
+{
+	struct page_info *pg;
+	u64 zeroed;
+
+	(void)state;
+	buddy_free_range(0, 16);
+	pg = alloc_pages(0); /* a plain allocation takes (and splits) the dirty block */
+	assert_ptr_equal(pg, &frame_table[0]);
+	for (int head = 1; head < 16; head *= 2)
+		assert_true(frame_table[head].flags & PGC_dirty_block);
+	assert_int_equal(buddy_check(), 0);
+	assert_ptr_equal(alloc_zeroed_pages(3), &frame_table[8]);
+	assert_int_equal(frames_scrubbed, 8);
+	scrub_all(); /* frames 1-7 */
+	use_block(pg, 0, 0x44);
+	free_pages(pg, 0); /* merges with clean 1, 2-3, 4-7: a dirty block of 8 */
+	assert_true(frame_table[0].flags & PGC_dirty_block);
+	assert_int_equal(stats().dirty_free, 1);
+	assert_int_equal(buddy_check(), 0);
+	pg = alloc_pages(0);
+	assert_ptr_equal(pg, &frame_table[0]);
+	assert_true(frame_table[4].flags & PGC_dirty_block); /* called dirty, holds none */
+	zeroed = frames_scrubbed;
+	assert_ptr_equal(alloc_zeroed_pages(2), &frame_table[4]);
+	assert_int_equal(frames_scrubbed, zeroed);
+	assert_int_equal(buddy_check(), 0);
+}
+
+/* A zeroed allocation takes a clean block before a dirty one; a plain one the reverse. */
+static void test_clean_preferred(void **state)
+{
+	struct page_info *pg;
+
+	(void)state;
+	buddy_free_range(0, 2);
+	scrub_all();
+	buddy_free_range(4, 6); /* dirty */
+	pg = alloc_zeroed_pages(0);
+	assert_true(page_to_mfn(pg) < 2);
+	assert_int_equal(stats().alloc_zeroed, 0);
+	pg = alloc_pages(0);
+	assert_true(page_to_mfn(pg) >= 4);
+	assert_int_equal(buddy_check(), 0);
+}
+
+/*
+ * A block the scrub is half way through is handed out, written and given
+ * back: the scrub starts again and leaves no dirty frame in a clean block.
+ */
+static void test_scrub_restarts(void **state)
+{
+	struct page_info *pg;
+
+	(void)state;
+	buddy_free_range(0, 64);
+	scrub_all();
+	pg = alloc_zeroed_pages(6);
+	use_block(pg, 6, 0x55);
+	free_pages(pg, 6);
+	assert_true(scrub_free_pages()); /* frames 0-15 zeroed */
+	pg = alloc_pages(6);
+	use_block(pg, 6, 0x66);
+	free_pages(pg, 6);
+	scrub_all();
+	assert_int_equal(buddy_check(), 0);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(contents[i], 0);
+}
+
+/* Random allocations, writes, frees and scrub batches: a zeroed block always reads zero. */
+static void test_random_never_stale(void **state)
+{
+	struct {
+		struct page_info *pg;
+		unsigned int order;
+	} live[256];
+	int nlive = 0;
+
+	(void)state;
+	buddy_free_range(0, 2048);
+	srand(1234);
+	for (int step = 0; step < 6000; step++) {
+		int r = rand() % 8;
+
+		if (r < 3 && nlive < 256) {
+			unsigned int order = (unsigned int)(rand() % 6);
+			bool zero = rand() % 2;
+			struct page_info *pg =
+			    zero ? alloc_zeroed_pages(order) : alloc_pages(order);
+
+			if (!pg)
+				continue;
+			if (zero)
+				assert_block_zero(pg, order);
+			use_block(pg, order, (uint8_t)(1 + rand() % 250));
+			live[nlive].pg = pg;
+			live[nlive++].order = order;
+		} else if (r < 6 && nlive) {
+			int k = rand() % nlive;
+
+			free_pages(live[k].pg, live[k].order);
+			live[k] = live[--nlive];
+		} else {
+			scrub_free_pages();
+		}
+		if (step % 101 == 0)
+			assert_int_equal(buddy_check(), 0);
+	}
+	while (nlive--)
+		free_pages(live[nlive].pg, live[nlive].order);
+	scrub_all();
+	for (int i = 0; i < 2048; i++)
+		assert_int_equal(contents[i], 0);
+	assert_int_equal(buddy_check(), 0);
+}
+
+static void test_check_detects_dirty_in_clean(void **state)
+{
+	(void)state;
+	buddy_free_range(0, 256);
+	scrub_all();
+	assert_int_equal(buddy_check(), 0);
+	shim_log_reset();
+	frame_table[77].flags |= PGC_need_zero;
+	assert_int_not_equal(buddy_check(), 0);
+	assert_true(shim_log_has("dirty frame in a clean block"));
+	frame_table[77].flags &= ~PGC_need_zero;
+	frame_table[0].flags |= PGC_dirty_block; /* claims dirty, listed as clean */
+	assert_int_not_equal(buddy_check(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +605,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alloc_below, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_sequences, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_detects_corruption, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_range_is_dirty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scrub_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_keeps_dirty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_keeps_dirty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clean_preferred, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scrub_restarts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_never_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_detects_dirty_in_clean, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("buddy", tests, NULL, NULL);

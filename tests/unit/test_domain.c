@@ -683,6 +683,16 @@ void arch_idle_wait(void)
 	idle_interrupt();
 }
 
+bool arch_idle_scrub(void)
+{
+	return false;
+}
+
+void scrub_frame(mfn_t mfn)
+{
+	(void)mfn;
+}
+
 void arch_resume_current(void)
 {
 	longjmp(escape, 2);

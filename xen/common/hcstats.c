@@ -9,6 +9,7 @@
 #include "console.h"
 #include "hcstats.h"
 #include "uaccess.h"
+#include "mm.h"
 
 struct hcstat {
 	u64 count, cycles;
@@ -35,8 +36,19 @@ static void hcstats_reset(void)
 	__atomic_store_n(&hcstats_on, true, __ATOMIC_RELAXED);
 }
 
+/* The page allocator's zeroing since boot: in the idle loop, at allocation, still to do. */
+static void scrub_print(void)
+{
+	struct scrub_stats st;
+
+	buddy_scrub_stats(&st);
+	printk("hcstats: frames zeroed since boot: %lu idle, %lu at allocation; %lu free dirty\n",
+	       st.idle_zeroed, st.alloc_zeroed, st.dirty_free);
+}
+
 static void hcstats_print(void)
 {
+	scrub_print();
 	printk("hcstats: kind op count cycles cycles/call\n");
 	for (unsigned int k = 0; k < HCSTATS_KINDS; k++)
 		for (unsigned int i = 0; i < HCSTATS_OPS; i++)

@@ -199,12 +199,11 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 		return -ENOMEM;
 	if (!claim_allows(d, 1UL << order, buddy_free_count()))
 		return -ENOMEM;
-	pg = alloc_pages(order);
+	pg = alloc_zeroed_pages(order);
 	if (!pg)
 		return -ENOMEM;
 	*mfn = page_to_mfn(pg);
 	for (u64 i = 0; i < (1UL << order); i++) {
-		memset(mfn_to_virt(*mfn + i), 0, PAGE_SIZE);
 		assign_page(d, pg + i);
 		m2p_set(*mfn + i, populate ? gpfn + i : M2P_INVALID);
 		if (populate)
@@ -471,14 +470,14 @@ static void release_frame(mfn_t mfn)
 	free_pages(pg, 0);
 }
 
-/* 2^order machine-contiguous frames below 2^bits (0: anywhere). */
+/* 2^order zeroed machine-contiguous frames below 2^bits (0: anywhere). */
 static struct page_info *alloc_below(unsigned int order, unsigned int bits)
 {
 	if (bits && bits <= PAGE_SHIFT)
 		return NULL;
 	if (!bits || bits >= 52 || (1UL << (bits - PAGE_SHIFT)) >= max_page)
-		return alloc_pages(order);
-	return alloc_pages_below(order, 1UL << (bits - PAGE_SHIFT));
+		return alloc_zeroed_pages(order);
+	return alloc_zeroed_pages_below(order, 1UL << (bits - PAGE_SHIFT));
 }
 
 /* The guest address of in-list entry @i of exchange unit @unit. */
@@ -560,7 +559,6 @@ static int exchange_unit(struct domain *d, const struct xen_memory_exchange *x, 
 	}
 	mfn = page_to_mfn(pg);
 	for (u64 j = 0; j < (1UL << order); j++) {
-		memset(mfn_to_virt(mfn + j), 0, PAGE_SIZE);
 		assign_page(d, pg + j);
 		m2p_set(mfn + j, gpfn + j);
 		logdirty_mark(&d->logdirty, gpfn + j, false);

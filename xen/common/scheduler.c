@@ -687,8 +687,9 @@ static void move_away(struct vcpu *prev)
 /*
  * The first vCPU of this CPU that can run, idling (interrupts on, the
  * run-queue lock let go) until there is one (*@wake_at: when a capped one
- * waiting may run again, 0 if none; updated). Called and returns with the
- * lock held.
+ * waiting may run again, 0 if none; updated). While free frames are dirty
+ * it zeroes them a batch at a time, looking for a runnable vCPU between
+ * batches, instead of waiting. Called and returns with the lock held.
  */
 static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *wake_at)
 {
@@ -699,7 +700,8 @@ static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *wake_at)
 
 		arm_slice(sc, NULL, t0, *wake_at);
 		spin_unlock(&sc->lock);
-		arch_idle_wait();
+		if (!arch_idle_scrub())
+			arch_idle_wait();
 		spin_lock(&sc->lock);
 		sc->idle_time += system_time() - t0;
 	}

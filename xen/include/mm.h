@@ -29,6 +29,8 @@ struct domain;
 #define PGC_reserved (1u << 5) /* firmware hole / not RAM / boot data */
 #define PGC_io (1u << 6) /* not RAM in the firmware's map: I/O memory (with PGC_reserved) */
 #define PGC_listed (1u << 7) /* on its owner's frame list (next/prev; page_alloc.c) */
+#define PGC_need_zero (1u << 8) /* free: may still hold its last user's data */
+#define PGC_dirty_block (1u << 9) /* head of a free block that may hold PGC_need_zero frames */
 
 struct page_info {
 	struct domain *owner; /* NULL when free or hypervisor-owned */
@@ -74,8 +76,28 @@ void buddy_free_range(mfn_t start, mfn_t end); /* add [start,end) as free RAM */
 struct page_info *alloc_pages(unsigned int order);
 /* The same, the whole block below machine frame @limit (for DMA-able memory). */
 struct page_info *alloc_pages_below(unsigned int order, mfn_t limit);
+/* The same, every frame of the block zeroed (clean blocks first, dirty frames zeroed). */
+struct page_info *alloc_zeroed_pages(unsigned int order);
+struct page_info *alloc_zeroed_pages_below(unsigned int order, mfn_t limit);
+/* Give a block back; its frames count as dirty until zeroed. */
 void free_pages(struct page_info *pg, unsigned int order);
 u64 buddy_free_count(void); /* free frames */
+
+/*
+ * Zeroing of free frames in the idle loop: scrub_free_pages() zeroes one
+ * short batch (a few frames, interrupts off) and answers whether there was
+ * any work; scrub_pending() is a cheap unlocked hint that there is.
+ */
+bool scrub_free_pages(void);
+bool scrub_pending(void);
+struct scrub_stats {
+	u64 idle_zeroed; /* frames zeroed by scrub_free_pages */
+	u64 alloc_zeroed; /* dirty frames zeroed by alloc_zeroed_pages* */
+	u64 dirty_free; /* free frames still to zero */
+};
+void buddy_scrub_stats(struct scrub_stats *st);
+/* Fill one frame with zeroes (arch/x86/mm.c: through the direct map). */
+void scrub_frame(mfn_t mfn);
 /* Check the allocator's invariants (free lists, orders, counts): 0 if sane. */
 int buddy_check(void);
 

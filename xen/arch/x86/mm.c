@@ -22,18 +22,20 @@ unsigned int order_for_bytes(u64 bytes)
 	return order;
 }
 
+void scrub_frame(mfn_t mfn)
+{
+	memset(mfn_to_virt(mfn), 0, PAGE_SIZE);
+}
+
 void *alloc_xenheap_pages(unsigned int order)
 {
-	struct page_info *pg = alloc_pages(order);
-	void *va;
+	struct page_info *pg = alloc_zeroed_pages(order);
 
 	if (!pg)
 		return NULL;
 	for (u64 i = 0; i < (1UL << order); i++)
 		pg[i].flags |= PGC_xen_heap;
-	va = mfn_to_virt(page_to_mfn(pg));
-	memset(va, 0, PAGE_SIZE << order);
-	return va;
+	return mfn_to_virt(page_to_mfn(pg));
 }
 
 void free_xenheap_pages(void *va, unsigned int order)

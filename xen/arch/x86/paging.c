@@ -31,17 +31,16 @@ pte_t *alloc_pt_page(void)
 	pte_t *pt;
 
 	if (allocator_ready) {
-		struct page_info *pg = alloc_pages(0);
+		struct page_info *pg = alloc_zeroed_pages(0);
 
 		if (!pg)
 			return NULL;
 		pg->flags |= PGC_xen_heap;
-		pt = mfn_to_virt(page_to_mfn(pg));
-	} else {
-		if (boot_pt_used == BOOT_PT_POOL)
-			return NULL;
-		pt = boot_pt_pool[boot_pt_used++];
+		return mfn_to_virt(page_to_mfn(pg));
 	}
+	if (boot_pt_used == BOOT_PT_POOL)
+		return NULL;
+	pt = boot_pt_pool[boot_pt_used++];
 	memset(pt, 0, PAGE_SIZE);
 	return pt;
 }
