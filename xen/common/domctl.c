@@ -523,21 +523,24 @@ static long set_paging_pool(struct domain *d, u64 size)
 	return 0;
 }
 
-/* getpageframeinfo3: at most 1024 frames; each entry becomes its XEN_DOMCTL_PFINFO_* type. */
+/*
+ * getpageframeinfo3: at most 1024 frames; each entry becomes its
+ * XEN_DOMCTL_PFINFO_* type. An HVM domain's frames are named by GFN: RAM
+ * is NOTAB, a GFN without RAM or with a hypervisor page (shared_info, a
+ * grant frame) XTAB, as on Xen.
+ */
 static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpageframeinfo3 *p)
 {
 	u64 base = (u64)p->array.p;
 
 	if (p->num > 1024)
 		return -E2BIG;
-	if (is_hvm_domain(d))
-		return -EOPNOTSUPP; /* frames of an HVM guest are named by GFN: not done yet */
 	for (u64 i = 0; i < p->num; i++) {
 		xen_pfn_t v;
 
 		if (copy_from_guest(&v, base + i * sizeof(v), sizeof(v)))
 			return -EFAULT;
-		v = pv_frame_type_info(d, v);
+		v = pv_frame_type_info(d, is_hvm_domain(d) ? p2m_lookup(d, v) : v);
 		if (copy_to_guest(base + i * sizeof(v), &v, sizeof(v)))
 			return -EFAULT;
 	}
