@@ -3,8 +3,8 @@
  * PVH domain to another. The control domain builds PVH domain A, whose
  * 32-bit code loads its own GDT and IDT, enables its xAPIC (SVR 0x1ff), sets
  * TPR 0x20, the divider to 1 and the timer periodic on vector 0x40 every
- * 2 ms, then says it is ready and spins with interrupts off, so the timer's
- * vector waits in the IRR. A is paused and gethvmcontext read: vCPU 0's
+ * 2 ms, waits with interrupts off until the timer's vector is in its IRR,
+ * then says it is ready and spins on. A is paused and gethvmcontext read: vCPU 0's
  * LAPIC record (base MSR 0xfee00900, enabled, divisor 1, no TSC deadline)
  * and LAPIC_REGS record (those registers, vector 0x40 pending in the IRR,
  * the current count within the initial count on Petrel, which fills it in).
@@ -75,6 +75,9 @@ __asm__(".pushsection .rodata\n"
 	"movl $0xb, 0xfee003e0\n"     /* divide by 1 */
 	"movl $0x20040, 0xfee00320\n" /* LVTT: periodic, vector 0x40 */
 	"movl $200000, 0xfee00380\n"  /* initial count */
+	"5: mov 0xfee00220, %eax\n"   /* until vector 0x40 waits in the IRR */
+	"test $1, %eax\n"
+	"jz 5b\n"
 	"movl $1, 0x40(%esi)\n"
 	"2: pause\n"
 	"cmpl $0, 0x44(%esi)\n"
@@ -374,12 +377,16 @@ static void round_trip(uint16_t a, uint16_t b)
 
 void test_main(void)
 {
+	static uint8_t code[4096];
+	size_t len = (size_t)(save_code_end - save_code);
 	uint64_t free0 = builder_free_pages();
 	uint16_t a, b;
 
-	if (!pvh_build(&a, save_code, (size_t)(save_code_end - save_code), fill_data))
+	memcpy(code, save_code, len);
+	builder_hvm_hypercall_insns(code, len); /* vmcall on Intel */
+	if (!pvh_build(&a, code, len, fill_data))
 		xtest_exit();
-	if (!pvh_build(&b, save_code, (size_t)(save_code_end - save_code), fill_data)) {
+	if (!pvh_build(&b, code, len, fill_data)) {
 		builder_destroy_free(a, free0);
 		xtest_exit();
 	}
