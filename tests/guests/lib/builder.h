@@ -344,5 +344,7 @@ void pvh_entry_cpu(struct pvh_cpu *c);
  * as vCPU 0's CPU record, END: 0 or the error (recorded).
  */
 long pvh_set_cpu(uint16_t dom, const struct pvh_cpu *cpu);
+/* The body of record @type of instance 0 in an HVM context stream if it is @len bytes, or NULL. */
+void *pvh_find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len);
 
 #endif

@@ -155,22 +155,6 @@ static long set_context(uint16_t dom, uint8_t *buf, uint32_t size)
 	return domctl(XEN_DOMCTL_sethvmcontext, dom, &op);
 }
 
-/* Record @type of instance 0, @len bytes, in a stream; NULL if none. */
-static uint8_t *find(uint8_t *buf, uint32_t size, uint16_t type, uint32_t len)
-{
-	for (uint32_t off = 0; off + sizeof(struct pvh_desc) <= size;) {
-		struct pvh_desc d;
-
-		memcpy(&d, buf + off, sizeof(d));
-		if (d.typecode == CODE_END)
-			break;
-		if (d.typecode == type && d.instance == 0 && d.length == len)
-			return buf + off + sizeof(d);
-		off += sizeof(d) + d.length;
-	}
-	return NULL;
-}
-
 static uint32_t reg(const uint8_t *regs, unsigned int off)
 {
 	return *(const uint32_t *)(regs + off);
@@ -277,7 +261,7 @@ static void refusals(uint16_t dom, const uint8_t *hdr, const uint8_t *lapic, con
 	rc = set_context(dom, bad, size);
 	xtest_check(rc == -EINVAL, "good LAPIC_REGS, then a bad LAPIC: %ld", rc);
 	size = get_context(dom, bad, sizeof(bad));
-	r = find(bad, size, CODE_LAPIC_REGS, REGS_LEN);
+	r = pvh_find_record(bad, size, CODE_LAPIC_REGS, REGS_LEN);
 	xtest_check(r && reg(r, R_TPR) == 0, "d%u's TPR after the refused stream: %#x", dom,
 		    r ? reg(r, R_TPR) : ~0u);
 }
@@ -286,8 +270,8 @@ static void refusals(uint16_t dom, const uint8_t *hdr, const uint8_t *lapic, con
 static void compare(uint8_t *regs_a, const uint8_t *lapic_a, uint16_t b)
 {
 	uint32_t size = get_context(b, ctx_b, sizeof(ctx_b));
-	uint8_t *lapic = find(ctx_b, size, CODE_LAPIC, LAPIC_LEN);
-	uint8_t *regs = find(ctx_b, size, CODE_LAPIC_REGS, REGS_LEN);
+	uint8_t *lapic = pvh_find_record(ctx_b, size, CODE_LAPIC, LAPIC_LEN);
+	uint8_t *regs = pvh_find_record(ctx_b, size, CODE_LAPIC_REGS, REGS_LEN);
 
 	if (!lapic || !regs) {
 		xtest_fail("d%u's stream has no LAPIC (%p) or LAPIC_REGS (%p) record", b, lapic,
@@ -357,8 +341,8 @@ static void round_trip(uint16_t a, uint16_t b)
 	}
 	pause_op(XEN_DOMCTL_pausedomain, a);
 	size = get_context(a, ctx_a, sizeof(ctx_a));
-	lapic = find(ctx_a, size, CODE_LAPIC, LAPIC_LEN);
-	regs = find(ctx_a, size, CODE_LAPIC_REGS, REGS_LEN);
+	lapic = pvh_find_record(ctx_a, size, CODE_LAPIC, LAPIC_LEN);
+	regs = pvh_find_record(ctx_a, size, CODE_LAPIC_REGS, REGS_LEN);
 	if (!lapic || !regs) {
 		xtest_fail("d%u's stream has no LAPIC (%p) or LAPIC_REGS (%p) record", a, lapic,
 			   regs);
