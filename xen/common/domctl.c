@@ -32,7 +32,9 @@
  * What getdomaininfo and sysctl getdomaininfolist report. Xen's rules:
  * blocked only when every online vCPU is, running when any is; paused is
  * the toolstack's pause; the shutdown code field is always filled (all
- * ones until a code is given); dying only once torn down.
+ * ones until a code is given); dying only once torn down; an HVM domain
+ * (always on nested paging here) has hvm_guest and hap, which libxl and
+ * libxenguest read to tell it from a PV one (its save stream's type).
  */
 void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 {
@@ -63,6 +65,8 @@ void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 		flags |= XEN_DOMINF_shutdown;
 	if (d->controller_pause_count)
 		flags |= XEN_DOMINF_paused;
+	if (is_hvm_domain(d))
+		flags |= XEN_DOMINF_hvm_guest | XEN_DOMINF_hap;
 	info->flags = flags | (d->shutdown_code << XEN_DOMINF_shutdownshift);
 	info->tot_pages = d->tot_pages;
 	info->max_pages = d->max_pages;
