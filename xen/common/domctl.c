@@ -583,13 +583,13 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 
 /*
  * ---- CPU policy: every PV domain has Petrel's one PV policy, every HVM
- * domain the CPUID view of hvm_handle_cpuid; a policy set is checked, not kept.
+ * domain the CPUID view of hvm_handle_cpuid; a policy set is checked, not
+ * kept, and get_cpu_policy gives the one guest policy for either (libxenguest
+ * sends an HVM domain's in its save stream and sets it again on restore).
  */
 
-static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
+static long get_cpu_policy(struct xen_domctl_cpu_policy *p)
 {
-	if (d->arch.is_hvm)
-		return -EOPNOTSUPP;
 	return cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves, (u64)p->msrs.p,
 				    &p->nr_msrs);
 }
@@ -754,7 +754,7 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		return scheduler_op(d, &op->u.scheduler_op);
 	case XEN_DOMCTL_get_cpu_policy:
 		*copyback = true;
-		return get_cpu_policy(d, &op->u.cpu_policy);
+		return get_cpu_policy(&op->u.cpu_policy);
 	case XEN_DOMCTL_set_cpu_policy:
 		*copyback = true;
 		return set_cpu_policy(d, &op->u.cpu_policy);
