@@ -640,6 +640,19 @@ long pvh_set_cpu(uint16_t dom, const struct pvh_cpu *cpu)
 	return rc;
 }
 
+long pvh_context_op(unsigned int cmd, uint16_t dom, void *buf, uint32_t *size)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	op.u.hvmcontext.size = *size;
+	op.u.hvmcontext.buffer = buf;
+	rc = domctl(cmd, dom, &op);
+	*size = op.u.hvmcontext.size;
+	return rc;
+}
+
 void *pvh_find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len)
 {
 	for (uint32_t off = 0; off + sizeof(struct pvh_desc) <= size;) {

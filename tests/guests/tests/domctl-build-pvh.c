@@ -320,28 +320,18 @@ static void params(uint16_t dom)
 /* The first record of @buf (a HEADER on both hypervisors) and the stream's size. */
 static uint32_t get_context(uint16_t dom, void *buf, uint32_t size)
 {
-	struct dctl op;
-	long rc;
+	long rc = pvh_context_op(XEN_DOMCTL_gethvmcontext, dom, buf, &size);
 
-	memset(&op, 0, sizeof(op));
-	op.u.hvmcontext.size = size;
-	op.u.hvmcontext.buffer = buf;
-	rc = domctl(XEN_DOMCTL_gethvmcontext, dom, &op);
 	if (rc) {
-		xtest_error("gethvmcontext(%p, %u): %ld", buf, size, rc);
+		xtest_error("gethvmcontext(%p): %ld", buf, rc);
 		xtest_exit();
 	}
-	return op.u.hvmcontext.size;
+	return size;
 }
 
 static long set_context(uint16_t dom, uint32_t size)
 {
-	struct dctl op;
-
-	memset(&op, 0, sizeof(op));
-	op.u.hvmcontext.size = size;
-	op.u.hvmcontext.buffer = stream;
-	return domctl(XEN_DOMCTL_sethvmcontext, dom, &op);
+	return pvh_context_op(XEN_DOMCTL_sethvmcontext, dom, stream, &size);
 }
 
 /* The PVH entry state: 32-bit flat protected mode, paging off. */

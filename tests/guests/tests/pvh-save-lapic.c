@@ -131,28 +131,18 @@ static long pause_op(unsigned int cmd, uint16_t dom)
 
 static uint32_t get_context(uint16_t dom, uint8_t *buf, uint32_t size)
 {
-	struct dctl op;
-	long rc;
+	long rc = pvh_context_op(XEN_DOMCTL_gethvmcontext, dom, buf, &size);
 
-	memset(&op, 0, sizeof(op));
-	op.u.hvmcontext.size = size;
-	op.u.hvmcontext.buffer = buf;
-	rc = domctl(XEN_DOMCTL_gethvmcontext, dom, &op);
 	if (rc) {
 		xtest_error("gethvmcontext of d%u: %ld", dom, rc);
 		return 0;
 	}
-	return op.u.hvmcontext.size;
+	return size;
 }
 
 static long set_context(uint16_t dom, uint8_t *buf, uint32_t size)
 {
-	struct dctl op;
-
-	memset(&op, 0, sizeof(op));
-	op.u.hvmcontext.size = size;
-	op.u.hvmcontext.buffer = buf;
-	return domctl(XEN_DOMCTL_sethvmcontext, dom, &op);
+	return pvh_context_op(XEN_DOMCTL_sethvmcontext, dom, buf, &size);
 }
 
 static uint32_t reg(const uint8_t *regs, unsigned int off)
