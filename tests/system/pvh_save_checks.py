@@ -3,9 +3,9 @@
     check_pvh_save(t, con, res, timeout)
 
 Debian's xl creates the Linux domU of xl-pvh-linux (dom0's kernel and its
-busybox initramfs, 128 MiB, type = "pvh", one vCPU) with Debian's
-xenconsoled running.  Once it ticks, `xl save` writes it to a file (the
-domain is gone), `xl restore` brings it back: listed running, its
+busybox initramfs, 128 MiB, type = "pvh", one vCPU, or PVH_SAVE_VCPUS)
+with Debian's xenconsoled running.  Once it ticks, `xl save` writes it to a
+file (the domain is gone), `xl restore` brings it back: listed running, its
 domu-tick counter goes on from where it stopped (the next tick is one more
 than the last one saved, none repeated), on the console xenconsoled
 reconnects to; `xl destroy` then ends it and xl info's free memory is back
@@ -14,6 +14,7 @@ where it was before the create.
 `t` is the system test's module (dom0_system_test), as for net_checks.
 """
 
+import os
 import re
 
 NAME = "pvhsav"
@@ -21,6 +22,7 @@ SAVE_FILE = "/tmp/pvhsav.save"
 SAVE_WAIT = 900  # seconds for xl save or restore of the 128 MiB domU under loaded TCG
 TICK_WAIT = 120  # seconds for the restored domU's ticks to go on
 PREFIX = "xl-pvh-save/"
+VCPUS = int(os.environ.get("PVH_SAVE_VCPUS", "1"))  # the domU's vCPUs
 
 
 def tick_numbers(t, con):
@@ -42,10 +44,10 @@ def boot(t, con, res, timeout):
     """The PVH domU created and ticking; True if so."""
     t.shell_run(con, "rm -f %s/guest-%s.log %s" % (t.XL_CONSOLE_DIR, NAME, SAVE_FILE))
     rc, out = t.xl_create_linux(con, NAME, timeout,
-                                "'type=\"pvh\"' 'vcpus=1' %s" % t.PVH_LINUX_EXTRA)
+                                "'type=\"pvh\"' 'vcpus=%d' %s" % (VCPUS, t.PVH_LINUX_EXTRA))
     if not res.check(PREFIX + "create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
         return False
-    if not t.check_pvh_marker(con, res, NAME, PREFIX + "boot", 1):
+    if not t.check_pvh_marker(con, res, NAME, PREFIX + "boot", VCPUS):
         return False
     rc, out = t.console_log_wait(con, NAME, "domu-tick 3", 120)
     return res.check(PREFIX + "ticks", rc == 0, "no domu-tick 3: %r" % out.strip()[-400:])
