@@ -83,6 +83,11 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 vCPUs built by Petrel's `pxl create` (type = "pvh"): its
                 marker, listed and paused by Debian's xl, `pxl reboot`,
                 `pxl shutdown`, free memory back (xl-pvh-linux/pxl*)
+  xl-pvh-save/* only with --only xl-pvh-save (pvh_save_checks.py): `xl save`
+                and `xl restore` of the PVH Linux domU of xl-pvh-linux (1
+                vCPU): saved and gone, restored running, its tick counter
+                going on on the console xenconsoled reconnects to, `xl
+                destroy` leaves it gone and free memory back
   bench-linux/* only with --only bench-linux (bench_linux_checks.py,
                 bench/linux-domu.sh): the Linux domU as PVH, then as PV,
                 timed from xl create to its marker, then its own
@@ -175,6 +180,7 @@ import dumpcore_checks  # noqa: E402
 import net_checks  # noqa: E402
 import pvgrub_checks  # noqa: E402
 import save_dev_checks  # noqa: E402
+import pvh_save_checks  # noqa: E402
 import disk_checks  # noqa: E402
 import bench_linux_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
@@ -2804,6 +2810,9 @@ def run(args, res):
                                  or check_xl_linux_cycles(con, res, args.cmd_timeout)),
                                 ("xl-pvh-linux", lambda: "xl-pvh-linux" not in args.only
                                  or check_xl_pvh_linux(con, res, args.cmd_timeout)),
+                                ("xl-pvh-save", lambda: "xl-pvh-save" not in args.only
+                                 or pvh_save_checks.check_pvh_save(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("bench-linux", lambda: "bench-linux" not in args.only
                                  or bench_linux_checks.check_bench_linux(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),

@@ -131,7 +131,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-dom0-smp4 test-system-dom0-smp4-xen \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
-	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-system-pvh-linux test-system-pvh-linux-xen \
+	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-system-pvh-linux test-system-pvh-linux-xen test-system-pvh-save test-system-pvh-save-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-split-net test-system-split-net-xen \
@@ -266,6 +266,17 @@ test-system-pvh-linux: dom0-image $(PETREL_IMAGE)
 test-system-pvh-linux-xen: dom0-image $(XEN_REF) $(QEMU72)
 	$(QEMU72_ENV) $(SYSTEM_TEST) --hv xen --only xl-pvh-linux --no-reboot \
 		--log $(BUILD)/system/xen-pvh-linux-serial.log
+
+# xl save and xl restore of the PVH Linux domU (step xl-pvh-save,
+# tests/system/pvh_save_checks.py; not in TEST_TARGETS).  The -xen twin runs
+# on QEMU 7.2, where Xen 4.17 starts a PVH domU (see test-system-pvh-linux).
+test-system-pvh-save: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only xl-pvh-save --no-reboot \
+		--log $(BUILD)/system/petrel-pvh-save-serial.log
+
+test-system-pvh-save-xen: dom0-image $(XEN_REF) $(QEMU72)
+	$(QEMU72_ENV) $(SYSTEM_TEST) --hv xen --only xl-pvh-save --no-reboot \
+		--log $(BUILD)/system/xen-pvh-save-serial.log
 
 # The Linux domU benchmark (bench/linux-domu.sh, step bench-linux): Petrel
 # and Xen 4.17 in one run on the same QEMU (bookworm's 7.2 with

@@ -32,7 +32,9 @@
  * What getdomaininfo and sysctl getdomaininfolist report. Xen's rules:
  * blocked only when every online vCPU is, running when any is; paused is
  * the toolstack's pause; the shutdown code field is always filled (all
- * ones until a code is given); dying only once torn down.
+ * ones until a code is given); dying only once torn down; an HVM domain
+ * (always on nested paging here) has hvm_guest and hap, which libxl and
+ * libxenguest read to tell it from a PV one (its save stream's type).
  */
 void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 {
@@ -63,6 +65,8 @@ void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 		flags |= XEN_DOMINF_shutdown;
 	if (d->controller_pause_count)
 		flags |= XEN_DOMINF_paused;
+	if (is_hvm_domain(d))
+		flags |= XEN_DOMINF_hvm_guest | XEN_DOMINF_hap;
 	info->flags = flags | (d->shutdown_code << XEN_DOMINF_shutdownshift);
 	info->tot_pages = d->tot_pages;
 	info->max_pages = d->max_pages;
@@ -523,21 +527,24 @@ static long set_paging_pool(struct domain *d, u64 size)
 	return 0;
 }
 
-/* getpageframeinfo3: at most 1024 frames; each entry becomes its XEN_DOMCTL_PFINFO_* type. */
+/*
+ * getpageframeinfo3: at most 1024 frames; each entry becomes its
+ * XEN_DOMCTL_PFINFO_* type. An HVM domain's frames are named by GFN: RAM
+ * is NOTAB, a GFN without RAM or with a hypervisor page (shared_info, a
+ * grant frame) XTAB, as on Xen.
+ */
 static long getpageframeinfo3(struct domain *d, const struct xen_domctl_getpageframeinfo3 *p)
 {
 	u64 base = (u64)p->array.p;
 
 	if (p->num > 1024)
 		return -E2BIG;
-	if (is_hvm_domain(d))
-		return -EOPNOTSUPP; /* frames of an HVM guest are named by GFN: not done yet */
 	for (u64 i = 0; i < p->num; i++) {
 		xen_pfn_t v;
 
 		if (copy_from_guest(&v, base + i * sizeof(v), sizeof(v)))
 			return -EFAULT;
-		v = pv_frame_type_info(d, v);
+		v = pv_frame_type_info(d, is_hvm_domain(d) ? p2m_lookup(d, v) : v);
 		if (copy_to_guest(base + i * sizeof(v), &v, sizeof(v)))
 			return -EFAULT;
 	}
@@ -576,13 +583,13 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 
 /*
  * ---- CPU policy: every PV domain has Petrel's one PV policy, every HVM
- * domain the CPUID view of hvm_handle_cpuid; a policy set is checked, not kept.
+ * domain the CPUID view of hvm_handle_cpuid; a policy set is checked, not
+ * kept, and get_cpu_policy gives the one guest policy for either (libxenguest
+ * sends an HVM domain's in its save stream and sets it again on restore).
  */
 
-static long get_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
+static long get_cpu_policy(struct xen_domctl_cpu_policy *p)
 {
-	if (d->arch.is_hvm)
-		return -EOPNOTSUPP;
 	return cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves, (u64)p->msrs.p,
 				    &p->nr_msrs);
 }
@@ -747,7 +754,7 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 		return scheduler_op(d, &op->u.scheduler_op);
 	case XEN_DOMCTL_get_cpu_policy:
 		*copyback = true;
-		return get_cpu_policy(d, &op->u.cpu_policy);
+		return get_cpu_policy(&op->u.cpu_policy);
 	case XEN_DOMCTL_set_cpu_policy:
 		*copyback = true;
 		return set_cpu_policy(d, &op->u.cpu_policy);

@@ -45,16 +45,18 @@ static struct domain *target_domain(domid_t id, long *rc)
 }
 
 /*
- * An HVM domain's highest populated GFN; a PV domain's is the one below the
- * pfn count its kernel writes to shared_info's max_pfn (0 while it has
- * written none), as Xen's: the p2m size libxc's save and dump-core read.
+ * An HVM domain's highest populated GFN (0 while it has none, as Xen's:
+ * libxenguest's restore asks before it populates any); a PV domain's is the
+ * one below the pfn count its kernel writes to shared_info's max_pfn (0
+ * while it has written none), as Xen's: the p2m size libxc's save and
+ * dump-core read.
  */
 static unsigned long max_gpfn(const struct domain *d)
 {
 	unsigned long pfns;
 
 	if (is_hvm_domain(d))
-		return d->arch.hvm.nr_gfns - 1;
+		return d->arch.hvm.nr_gfns ? d->arch.hvm.nr_gfns - 1 : 0;
 	pfns = d->shared_info ? d->shared_info->arch.max_pfn : 0;
 	return (pfns ? pfns : 1) - 1;
 }

@@ -415,9 +415,11 @@ static long cpu_featureset(struct xen_sysctl_cpu_featureset *fs)
 }
 
 /*
- * XEN_SYSCTL_get_cpu_policy: raw and host are the CPU's own, pv_max and
- * pv_default the one PV policy; the HVM ones -EOPNOTSUPP (as for the
- * featureset). A NULL array asks for its bound.
+ * XEN_SYSCTL_get_cpu_policy: raw and host are the CPU's own; pv_max,
+ * pv_default and the HVM ones the one guest policy (libxenguest starts an
+ * HVM domain's from hvm_default; set_cpu_policy checks a domain's policy
+ * and does not apply it, an HVM guest's CPUID being Petrel's own). A NULL
+ * array asks for its bound.
  */
 static long cpu_policy(struct xen_sysctl_cpu_policy *cp)
 {
@@ -432,11 +434,10 @@ static long cpu_policy(struct xen_sysctl_cpu_policy *cp)
 		break;
 	case XEN_SYSCTL_cpu_policy_pv_max:
 	case XEN_SYSCTL_cpu_policy_pv_default:
-		host = false;
-		break;
 	case XEN_SYSCTL_cpu_policy_hvm_max:
 	case XEN_SYSCTL_cpu_policy_hvm_default:
-		return -EOPNOTSUPP;
+		host = false;
+		break;
 	default:
 		return -EINVAL;
 	}

@@ -191,6 +191,14 @@ unsigned int vlapic_mmio(struct vcpu *v, u64 gpa);
 int vlapic_msr_read(struct vcpu *v, u32 msr, u64 *val);
 int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val);
 u64 vlapic_base(const struct vcpu *v);
+/* The LAPIC and LAPIC_REGS save records of @v; check before load (-EINVAL, -EOPNOTSUPP). */
+struct hvm_hw_lapic;
+struct hvm_hw_lapic_regs;
+void vlapic_save(struct vcpu *v, struct hvm_hw_lapic *hw);
+void vlapic_save_regs(struct vcpu *v, struct hvm_hw_lapic_regs *r);
+int vlapic_check(const struct vcpu *v, const struct hvm_hw_lapic *hw);
+void vlapic_load(struct vcpu *v, const struct hvm_hw_lapic *hw);
+void vlapic_load_regs(struct vcpu *v, const struct hvm_hw_lapic_regs *r);
 int vlapic_set_base(struct vcpu *v, u64 val);
 
 /* ioreq servers and dm_op (hvm/ioreq.c). */
@@ -206,8 +214,8 @@ bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
 /* An INS of one element: the server's answer is stored at guest linear @va. */
 bool hvm_ioreq_pio_memory(struct vcpu *v, u16 port, unsigned int size, u64 va);
 /* A string access of @count elements whose buffer is at guest-physical @gpa (data_is_ptr). */
-bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u32 count,
-			  bool df, u64 gpa);
+bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u32 count, bool df,
+			  u64 gpa);
 /* The guest moved its RTC by @delta seconds: IOREQ_TYPE_TIMEOFFSET on every server's ring. */
 void hvm_ioreq_timeoffset(struct domain *d, s64 delta);
 /* A server covers guest-physical @gpa. */

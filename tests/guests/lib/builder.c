@@ -640,6 +640,34 @@ long pvh_set_cpu(uint16_t dom, const struct pvh_cpu *cpu)
 	return rc;
 }
 
+long pvh_context_op(unsigned int cmd, uint16_t dom, void *buf, uint32_t *size)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	op.u.hvmcontext.size = *size;
+	op.u.hvmcontext.buffer = buf;
+	rc = domctl(cmd, dom, &op);
+	*size = op.u.hvmcontext.size;
+	return rc;
+}
+
+void *pvh_find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len)
+{
+	for (uint32_t off = 0; off + sizeof(struct pvh_desc) <= size;) {
+		struct pvh_desc d;
+
+		memcpy(&d, buf + off, sizeof(d));
+		if (d.typecode == PVH_CODE_END)
+			break;
+		if (d.typecode == type && d.instance == 0 && d.length == len)
+			return (void *)(buf + off + sizeof(d));
+		off += sizeof(d) + d.length;
+	}
+	return NULL;
+}
+
 bool hvm_build(uint16_t *dom, uint32_t emu, const uint8_t *code, size_t len,
 	       void (*fill)(uint8_t *data))
 {

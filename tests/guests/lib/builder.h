@@ -344,5 +344,12 @@ void pvh_entry_cpu(struct pvh_cpu *c);
  * as vCPU 0's CPU record, END: 0 or the error (recorded).
  */
 long pvh_set_cpu(uint16_t dom, const struct pvh_cpu *cpu);
+/*
+ * XEN_DOMCTL_gethvmcontext or sethvmcontext (@cmd) of @dom with the buffer
+ * @buf of *@size bytes; *@size becomes the size the hypervisor gave back.
+ */
+long pvh_context_op(unsigned int cmd, uint16_t dom, void *buf, uint32_t *size);
+/* The body of record @type of instance 0 in an HVM context stream if it is @len bytes, or NULL. */
+void *pvh_find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len);
 
 #endif

@@ -320,28 +320,18 @@ static void params(uint16_t dom)
 /* The first record of @buf (a HEADER on both hypervisors) and the stream's size. */
 static uint32_t get_context(uint16_t dom, void *buf, uint32_t size)
 {
-	struct dctl op;
-	long rc;
+	long rc = pvh_context_op(XEN_DOMCTL_gethvmcontext, dom, buf, &size);
 
-	memset(&op, 0, sizeof(op));
-	op.u.hvmcontext.size = size;
-	op.u.hvmcontext.buffer = buf;
-	rc = domctl(XEN_DOMCTL_gethvmcontext, dom, &op);
 	if (rc) {
-		xtest_error("gethvmcontext(%p, %u): %ld", buf, size, rc);
+		xtest_error("gethvmcontext(%p): %ld", buf, rc);
 		xtest_exit();
 	}
-	return op.u.hvmcontext.size;
+	return size;
 }
 
 static long set_context(uint16_t dom, uint32_t size)
 {
-	struct dctl op;
-
-	memset(&op, 0, sizeof(op));
-	op.u.hvmcontext.size = size;
-	op.u.hvmcontext.buffer = stream;
-	return domctl(XEN_DOMCTL_sethvmcontext, dom, &op);
+	return pvh_context_op(XEN_DOMCTL_sethvmcontext, dom, stream, &size);
 }
 
 /* The PVH entry state: 32-bit flat protected mode, paging off. */
@@ -381,25 +371,9 @@ static uint32_t build_stream(const struct save_header *hdr, unsigned int vcpu)
 	return off + sizeof(d);
 }
 
-/* Record @type of vCPU 0 in a stream if it is @len bytes, NULL if none. */
-static const void *find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len)
-{
-	for (uint32_t off = 0; off + sizeof(struct pvh_desc) <= size;) {
-		struct pvh_desc d;
-
-		memcpy(&d, buf + off, sizeof(d));
-		if (d.typecode == CODE_END)
-			break;
-		if (d.typecode == type && d.instance == 0 && d.length == len)
-			return buf + off + sizeof(d);
-		off += sizeof(d) + d.length;
-	}
-	return NULL;
-}
-
 static const struct pvh_cpu *find_cpu(const uint8_t *buf, uint32_t size)
 {
-	return find_record(buf, size, CODE_CPU, sizeof(cpu));
+	return pvh_find_record(buf, size, CODE_CPU, sizeof(cpu));
 }
 
 static long get_partial(uint16_t dom, uint32_t type, uint32_t instance, void *buf, uint64_t *size)
@@ -457,7 +431,7 @@ static void vcpu_state(uint16_t dom)
 	    first.typecode == CODE_HEADER && hdr.magic == HVM_FILE_MAGIC && hdr.version == 1,
 	    "first record %u, magic %#x, version %u", first.typecode, hdr.magic, hdr.version);
 	/* libxenguest takes vCPU 0's MTRRs from the whole stream. */
-	xtest_check(find_record(context, size, CODE_MTRR, 240) != NULL,
+	xtest_check(pvh_find_record(context, size, CODE_MTRR, 240) != NULL,
 		    "no MTRR record for vCPU 0 in the %u-byte stream", size);
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_gethvmcontext, 0, &op);

@@ -77,6 +77,25 @@ struct hvm_hw_mtrr {
 };
 
 /*
+ * A vCPU's local APIC (instance = vCPU id): the base MSR, the two ways it
+ * is disabled (base MSR bit 11 clear: HW, SVR bit 8 clear: SW), the timer's
+ * divisor (1-128) and the TSC-deadline MSR: 24 bytes.
+ */
+#define PETREL_VLAPIC_HW_DISABLED 0x1
+#define PETREL_VLAPIC_SW_DISABLED 0x2
+struct hvm_hw_lapic {
+	uint64_t apic_base_msr;
+	uint32_t disabled;
+	uint32_t timer_divisor;
+	uint64_t tdt_msr;
+};
+
+/* Its registers (instance = vCPU id): the first 1 KiB of the xAPIC page. */
+struct hvm_hw_lapic_regs {
+	uint8_t data[1024];
+};
+
+/*
  * The platform devices' records (domain-wide; the PIC has instance 0 for
  * the master, 1 for the slave). Xen declares some fields as bit-fields;
  * Petrel spells those bytes out (the PETREL_VPIC_* masks below follow
@@ -112,7 +131,8 @@ struct petrel_hvm_hw_vioapic {
 	uint64_t base_address;
 	uint32_t ioregsel;
 	uint32_t id;
-	uint64_t redirtbl[PETREL_VIOAPIC_PINS]; /* the redirection entries as the IO-APIC shows them */
+	uint64_t
+	    redirtbl[PETREL_VIOAPIC_PINS]; /* the redirection entries as the IO-APIC shows them */
 };
 
 struct petrel_hvm_hw_pci_irqs {
@@ -160,6 +180,9 @@ struct petrel_hvm_hw_pmtimer {
 	uint16_t pm1a_en;
 };
 
+PETREL_ASSERT_SIZE(struct hvm_hw_lapic, 24, hvm_hw_lapic);
+PETREL_ASSERT_OFFSET(struct hvm_hw_lapic, tdt_msr, 16, hvm_hw_lapic);
+PETREL_ASSERT_SIZE(struct hvm_hw_lapic_regs, 1024, hvm_hw_lapic_regs);
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_vpic, 8, hvm_hw_vpic);
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_vioapic, 400, hvm_hw_vioapic);
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pci_irqs, 16, hvm_hw_pci_irqs);

@@ -1,12 +1,13 @@
 /*
  * The HVM context stream (XEN_DOMCTL_sethvmcontext / gethvmcontext): a
  * run of records, each a descriptor and its bytes, from a HEADER to END.
- * Petrel keeps the records a PVH domain needs to start: HEADER and one CPU
- * record per vCPU. MTRR records are accepted and dropped (no MTRR
- * emulation: the guest's MTRR MSRs #GP), and one is read as "no MTRRs"
- * (gethvmcontext_partial, which libxenguest asks for); any other record is
- * refused with -EOPNOTSUPP, so a stream Petrel cannot honour is never half
- * taken.
+ * Petrel keeps the records a PVH domain needs to start and to be saved and
+ * restored: HEADER, per vCPU its CPU, LAPIC and LAPIC_REGS records, and the
+ * platform devices' records of a domain that has them. MTRR records are
+ * accepted and dropped (no MTRR emulation: the guest's MTRR MSRs #GP), and
+ * one is read as "no MTRRs" (gethvmcontext_partial, which libxenguest asks
+ * for); any other record is refused with -EOPNOTSUPP, so a stream Petrel
+ * cannot honour is never half taken.
  */
 #include "types.h"
 #include "lib.h"
@@ -27,11 +28,16 @@
 #define MXCSR_OK 0xffbfu /* every MXCSR bit but DAZ, which not every CPU has */
 #define MXCSR_OFFSET 24	 /* in the FXSAVE image */
 
-/* The stream is copied in whole: a header, one CPU record per vCPU, some MTRRs, END. */
-#define CONTEXT_MAX 8192
-static u8 context_buf[CONTEXT_MAX] __aligned(16); /* one CPU runs domctls */
-
+/*
+ * The stream is copied in whole: a header, the per-vCPU records of every
+ * vCPU, the platform devices' records, END.
+ */
 #define DESC_SIZE sizeof(struct hvm_save_descriptor)
+#define VCPU_RECORDS_SIZE                                                                          \
+	(4 * DESC_SIZE + sizeof(struct petrel_hvm_hw_cpu) + sizeof(struct hvm_hw_lapic) +          \
+	 sizeof(struct hvm_hw_lapic_regs) + sizeof(struct hvm_hw_mtrr))
+#define CONTEXT_MAX (MAX_VIRT_CPUS * VCPU_RECORDS_SIZE + 4096)
+static u8 context_buf[CONTEXT_MAX] __aligned(16); /* one CPU runs domctls */
 
 /* A CPU record the backend can load: the checks Xen makes on a restore. */
 static int cpu_record_ok(const struct petrel_hvm_hw_cpu *c)
@@ -89,6 +95,34 @@ static int check_header(const struct hvm_save_descriptor *h, const u8 *body)
 	return 0;
 }
 
+/* The vCPU a per-vCPU record names, if the domain has it. */
+static struct vcpu *record_vcpu(struct domain *d, u16 instance)
+{
+	return instance < d->max_vcpus && instance < MAX_VIRT_CPUS ? d->vcpu[instance] : NULL;
+}
+
+/* A LAPIC or LAPIC_REGS record: checked, or loaded once every record is. */
+static int lapic_record(struct domain *d, const struct hvm_save_descriptor *h, const u8 *body,
+			bool load)
+{
+	struct vcpu *v = record_vcpu(d, h->instance);
+	bool regs = h->typecode == PETREL_HVM_SAVE_CODE_LAPIC_REGS;
+	struct hvm_hw_lapic hw;
+
+	if (h->length != (regs ? sizeof(struct hvm_hw_lapic_regs) : sizeof(hw)) || !v ||
+	    !v->arch.hvm.vlapic.regs)
+		return -EINVAL;
+	if (regs) {
+		if (load)
+			vlapic_load_regs(v, (const struct hvm_hw_lapic_regs *)body);
+		return 0;
+	}
+	memcpy(&hw, body, sizeof(hw));
+	if (load)
+		vlapic_load(v, &hw);
+	return load ? 0 : vlapic_check(v, &hw);
+}
+
 /* Check every record first (-EINVAL / -EOPNOTSUPP), then load: all or nothing. */
 static int walk(struct domain *d, const u8 *buf, u32 size, bool load)
 {
@@ -112,19 +146,24 @@ static int walk(struct domain *d, const u8 *buf, u32 size, bool load)
 		case PETREL_HVM_SAVE_CODE_HEADER:
 		case PETREL_HVM_SAVE_CODE_MTRR:
 			break;
+		case PETREL_HVM_SAVE_CODE_LAPIC:
+		case PETREL_HVM_SAVE_CODE_LAPIC_REGS:
+			rc = lapic_record(d, &h, body, load);
+			break;
 		case PETREL_HVM_SAVE_CODE_CPU:
 			if (h.length != sizeof(struct petrel_hvm_hw_cpu))
 				return -EINVAL;
 			if (load)
 				rc = load_cpu(d, h.instance, (const void *)body);
-			else if (h.instance >= d->max_vcpus || !d->vcpu[h.instance])
+			else if (!record_vcpu(d, h.instance))
 				rc = -EINVAL;
 			else
 				rc = cpu_record_ok((const void *)body);
 			break;
 		default:
 			if (hvm_platform_record(h.typecode))
-				rc = hvm_platform_load(d, h.typecode, h.instance, body, h.length, load);
+				rc = hvm_platform_load(d, h.typecode, h.instance, body, h.length,
+						       load);
 			else
 				rc = h.typecode > HVM_SAVE_CODE_MAX ? -EINVAL : -EOPNOTSUPP;
 		}
@@ -177,8 +216,11 @@ static void put_record(u8 *out, u32 *off, u32 cap, u16 code, u16 instance, const
 
 static void mtrr_record(const struct vcpu *v, struct hvm_hw_mtrr *m);
 
-/* The platform devices' records, in Xen's order (a domain without them has none). */
-static void platform_records(struct domain *d, u8 *out, u32 *off, u32 cap)
+/*
+ * The platform devices' records with codes @first to @last, in Xen's order
+ * (a domain without the devices has none).
+ */
+static void platform_records(struct domain *d, u8 *out, u32 *off, u32 cap, u16 first, u16 last)
 {
 	static const u16 order[][2] = {
 		{ PETREL_HVM_SAVE_CODE_PIC, 0 },     { PETREL_HVM_SAVE_CODE_PIC, 1 },
@@ -190,16 +232,41 @@ static void platform_records(struct domain *d, u8 *out, u32 *off, u32 cap)
 	static u8 rec[512] __aligned(8);
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(order); i++) {
-		u32 len = hvm_platform_save(d, order[i][0], order[i][1], rec);
+		u32 len;
 
+		if (order[i][0] < first || order[i][0] > last)
+			continue;
+		len = hvm_platform_save(d, order[i][0], order[i][1], rec);
 		if (len)
 			put_record(out, off, cap, order[i][0], order[i][1], rec, len);
 	}
 }
 
+/* The LAPIC records of every vCPU, then their LAPIC_REGS records. */
+static void lapic_records(struct domain *d, u8 *out, u32 *off, u32 cap)
+{
+	static struct hvm_hw_lapic_regs regs;
+	struct hvm_hw_lapic hw;
+
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
+		if (!d->vcpu[i] || !d->vcpu[i]->arch.hvm.vlapic.regs)
+			continue;
+		vlapic_save(d->vcpu[i], &hw);
+		put_record(out, off, cap, PETREL_HVM_SAVE_CODE_LAPIC, (u16)i, &hw, sizeof(hw));
+	}
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
+		if (!d->vcpu[i] || !d->vcpu[i]->arch.hvm.vlapic.regs)
+			continue;
+		vlapic_save_regs(d->vcpu[i], &regs);
+		put_record(out, off, cap, PETREL_HVM_SAVE_CODE_LAPIC_REGS, (u16)i, &regs,
+			   sizeof(regs));
+	}
+}
+
 /*
- * The stream as Petrel writes it: HEADER, a CPU record per vCPU, the
- * platform devices' records, an MTRR record per vCPU, END.
+ * The stream as Petrel writes it, in Xen's order of type codes: HEADER, a
+ * CPU record per vCPU, the PICs and IO-APIC, LAPIC and LAPIC_REGS per vCPU,
+ * the other platform devices' records, an MTRR record per vCPU, END.
  */
 static u32 build(struct domain *d, u8 *out, u32 cap)
 {
@@ -222,7 +289,9 @@ static u32 build(struct domain *d, u8 *out, u32 cap)
 		cpu.flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
 		put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_CPU, (u16)i, &cpu, sizeof(cpu));
 	}
-	platform_records(d, out, &off, cap);
+	platform_records(d, out, &off, cap, 0, PETREL_HVM_SAVE_CODE_IOAPIC);
+	lapic_records(d, out, &off, cap);
+	platform_records(d, out, &off, cap, PETREL_HVM_SAVE_CODE_PCI_IRQ, HVM_SAVE_CODE_MAX);
 	/* libxenguest looks for vCPU 0's MTRR record in the whole stream. */
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
 		if (!d->vcpu[i])

@@ -1102,11 +1102,15 @@ static long hvm_memory_op(unsigned long cmd, const unsigned long a[5])
  * while a vCPU of its domain is current, through that vCPU's page tables
  * (common/vcpu.c), so a guest reaches nothing but its own memory. The time
  * area is not among them yet: update_vcpu_system_time() writes it from
- * contexts where another domain's vCPU is current.
+ * contexts where another domain's vCPU is current. VCPUOP_down and up of
+ * a running vCPU keep its state: Linux takes its other vCPUs down and up
+ * again around a resume (xen_vcpu_restore), as Xen allows HVM guests.
  */
 static bool hvm_vcpu_op_allowed(unsigned int cmd)
 {
 	switch (cmd) {
+	case VCPUOP_up:
+	case VCPUOP_down:
 	case VCPUOP_register_runstate_memory_area:
 	case VCPUOP_register_vcpu_info:
 	case VCPUOP_is_up:

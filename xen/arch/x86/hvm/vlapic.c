@@ -153,7 +153,8 @@ void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level)
 	if (level)
 		__atomic_fetch_or(vec_word(v, APIC_TMR, vec), 1u << (vec % 32), __ATOMIC_SEQ_CST);
 	else
-		__atomic_fetch_and(vec_word(v, APIC_TMR, vec), ~(1u << (vec % 32)), __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(vec_word(v, APIC_TMR, vec), ~(1u << (vec % 32)),
+				   __ATOMIC_SEQ_CST);
 	vlapic_set_irq(v, vec);
 }
 
@@ -264,6 +265,30 @@ static u32 current_count(struct vcpu *v)
 	if (elapsed >= period)
 		return 0;
 	return (u32)((period - elapsed) / tick_ns(v));
+}
+
+/*
+ * Restart the timer of a restored vLAPIC with @left ticks to its next
+ * expiry (0 or more than the initial count: a whole period). A one-shot
+ * count that had run out stays out.
+ */
+static void timer_resume(struct vcpu *v, u32 left)
+{
+	struct vlapic *l = &v->arch.hvm.vlapic;
+	u32 count = get(v, APIC_TMICT);
+	bool periodic = get(v, APIC_LVTT) & LVTT_PERIODIC;
+
+	stop_timer(&l->timer);
+	l->period_ns = count * tick_ns(v);
+	if (!left || left > count)
+		left = periodic ? count : 0;
+	l->start = system_time() - (count - left) * tick_ns(v);
+	if (!left)
+		return;
+	if (periodic)
+		set_timer(&l->timer, l->start + MAX(l->period_ns, MIN_PERIOD_NS));
+	else
+		set_timer(&l->timer, l->start + l->period_ns);
 }
 
 /* ---- IPIs: fixed delivery, INIT and start-up; the other modes are not emulated yet. */
@@ -597,6 +622,75 @@ int vlapic_set_base(struct vcpu *v, u64 val)
 		return -1;
 	l->base = val;
 	return 0;
+}
+
+/* ---- The save records: LAPIC (the base MSR and timer divisor) and LAPIC_REGS. */
+
+void vlapic_save(struct vcpu *v, struct hvm_hw_lapic *hw)
+{
+	const struct vlapic *l = &v->arch.hvm.vlapic;
+
+	memset(hw, 0, sizeof(*hw));
+	hw->apic_base_msr = l->base;
+	if (!(l->base & APIC_BASE_EN))
+		hw->disabled |= PETREL_VLAPIC_HW_DISABLED;
+	if (!(get(v, APIC_SVR) & SVR_ENABLED))
+		hw->disabled |= PETREL_VLAPIC_SW_DISABLED;
+	hw->timer_divisor = (u32)(tick_ns(v) / BUS_CYCLE_NS);
+}
+
+/* The page as the guest reads it: the current count and PPR filled in. */
+void vlapic_save_regs(struct vcpu *v, struct hvm_hw_lapic_regs *r)
+{
+	memcpy(r->data, v->arch.hvm.vlapic.regs, sizeof(r->data));
+	*(u32 *)(r->data + APIC_TMCCT) = current_count(v);
+	*(u32 *)(r->data + APIC_PPR) = ppr(v);
+}
+
+/*
+ * A LAPIC record this vCPU can take: its own base address (Petrel does not
+ * move the APIC) with the BSP bit of vCPU 0, not EXTD without EN; no
+ * TSC-deadline (not offered).
+ */
+int vlapic_check(const struct vcpu *v, const struct hvm_hw_lapic *hw)
+{
+	u64 fixed = APIC_BASE_ADDR | (v->vcpu_id ? 0 : APIC_BASE_BSP);
+	u64 mode = hw->apic_base_msr & (APIC_BASE_EN | APIC_BASE_EXTD);
+
+	if (!v->arch.hvm.vlapic.regs ||
+	    (hw->apic_base_msr & ~(APIC_BASE_EN | APIC_BASE_EXTD)) != fixed)
+		return -EINVAL;
+	if (mode == APIC_BASE_EXTD)
+		return -EINVAL;
+	return hw->tdt_msr ? -EOPNOTSUPP : 0;
+}
+
+void vlapic_load(struct vcpu *v, const struct hvm_hw_lapic *hw)
+{
+	v->arch.hvm.vlapic.base = hw->apic_base_msr;
+}
+
+/*
+ * The registers back, the read-only and computed ones as this vCPU has
+ * them; the timer goes on from the saved current count.
+ */
+void vlapic_load_regs(struct vcpu *v, const struct hvm_hw_lapic_regs *r)
+{
+	u32 left = *(const u32 *)(r->data + APIC_TMCCT);
+
+	stop_timer(&v->arch.hvm.vlapic.timer);
+	memset(v->arch.hvm.vlapic.regs, 0, PAGE_SIZE);
+	memcpy(v->arch.hvm.vlapic.regs, r->data, sizeof(r->data));
+	put(v, APIC_ID, apic_id(v) << 24);
+	put(v, APIC_LVR, 0);
+	put(v, APIC_PPR, 0);
+	put(v, APIC_TMCCT, 0);
+	put(v, APIC_TPR, get(v, APIC_TPR) & 0xff);
+	put(v, APIC_LVTT, get(v, APIC_LVTT) & 0x300ff);
+	put(v, APIC_TDCR, get(v, APIC_TDCR) & 0xb);
+	timer_resume(v, left);
+	if (vlapic_pending(v) >= 0)
+		vcpu_unblock(v);
 }
 
 /* ---- Life cycle. */
