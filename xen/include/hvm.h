@@ -191,6 +191,8 @@ unsigned int vlapic_mmio(struct vcpu *v, u64 gpa);
 int vlapic_msr_read(struct vcpu *v, u32 msr, u64 *val);
 int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val);
 u64 vlapic_base(const struct vcpu *v);
+/* Its registers and timer, for the 'q' debug key. */
+void vlapic_dump(struct vcpu *v);
 int vlapic_set_base(struct vcpu *v, u64 val);
 
 /* ioreq servers and dm_op (hvm/ioreq.c). */
@@ -206,8 +208,8 @@ bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
 /* An INS of one element: the server's answer is stored at guest linear @va. */
 bool hvm_ioreq_pio_memory(struct vcpu *v, u16 port, unsigned int size, u64 va);
 /* A string access of @count elements whose buffer is at guest-physical @gpa (data_is_ptr). */
-bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u32 count,
-			  bool df, u64 gpa);
+bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u32 count, bool df,
+			  u64 gpa);
 /* The guest moved its RTC by @delta seconds: IOREQ_TYPE_TIMEOFFSET on every server's ring. */
 void hvm_ioreq_timeoffset(struct domain *d, s64 delta);
 /* A server covers guest-physical @gpa. */
@@ -274,5 +276,6 @@ bool hvm_platform_record(unsigned int code);
 u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance, void *buf);
 int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance, const void *body,
 		      u32 len, bool load);
+void hvm_platform_dump(struct domain *d);
 
 #endif
