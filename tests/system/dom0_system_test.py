@@ -1082,13 +1082,16 @@ def installed_status(con):
 def installed_stall_report(con, domid):
     """The guest's serial log stopped growing: the hypervisor's view of its
     vCPUs (debug key 'q', twice, 10 s apart), the end of its log, the device
-    model's, and its PV devices' states in xenstore, printed as notes: a
-    clue, not a check."""
+    model's, its PV devices' states in xenstore and the guest's lines about
+    ACPI, APICs, EFI, Xen and interrupts, printed as notes: a clue, not a
+    check."""
     rc, out = shell_run(con, "xl debug-keys q; sleep 10; xl debug-keys q; xl dmesg | "
                         "grep -v '^(d%s) ' | tail -n 60; tail -n 15 /var/log/xen/qemu-dm-xlinst.log; "
                         "xenstore-ls -f /local/domain/%s/device | grep -E '/state|ring-ref'; "
-                        "xenstore-ls -f /local/domain/0/backend | grep -E '/%s/.*/state'"
-                        % (domid, domid, domid), 120)
+                        "xenstore-ls -f /local/domain/0/backend | grep -E '/%s/.*/state'; "
+                        "tr -d '\\r' < %s | grep -a -E 'ACPI|APIC|efi:|Xen|xen|clocksource|"
+                        "Run /init|XENBUS|irq' | head -n 80"
+                        % (domid, domid, domid, INSTALLED_LOG), 120)
     for line in out.splitlines():
         print("note: stalled: %s" % line.rstrip(), flush=True)
 

@@ -771,9 +771,9 @@ static void dump_vcpu(struct vcpu *v)
 	const struct hvm_vcpu *h = &v->arch.hvm;
 	const struct timer *t = &v->singleshot_timer;
 
-	printk(" d%uv%u rip %#lx rflags %#lx (IF %u) mode %u cr3 %#lx flags %#lx running %u\n",
-	       v->domain->domain_id, v->vcpu_id, h->regs.rip, h->regs.rflags,
-	       !!(h->regs.rflags & X86_EFLAGS_IF), hvm_backend->guest_mode(v), hvm_backend->cr3(v),
+	/* rip and rflags as of the vCPU's last exit (the backend's state is not read here). */
+	printk(" d%uv%u rip %#lx rflags %#lx (IF %u) flags %#lx running %u\n", v->domain->domain_id,
+	       v->vcpu_id, h->regs.rip, h->regs.rflags, !!(h->regs.rflags & X86_EFLAGS_IF),
 	       v->pause_flags, v->is_running);
 	printk("  upcall pending %u mask %u callback %d vector %u ioreq %u singleshot %s %ld ns\n",
 	       v->vcpu_info->evtchn_upcall_pending, v->vcpu_info->evtchn_upcall_mask,
