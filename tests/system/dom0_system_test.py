@@ -1085,15 +1085,16 @@ def installed_stall_report(con, domid):
     model's, its PV devices' states in xenstore and the guest's lines about
     ACPI, APICs, EFI, Xen and interrupts, printed as notes: a clue, not a
     check."""
-    rc, out = shell_run(con, "xl debug-keys q; sleep 10; xl debug-keys q; xl dmesg | "
+    rc, out = shell_run(con, "{ xl debug-keys q; sleep 10; xl debug-keys q; xl dmesg | "
                         "grep -v '^(d%s) ' | tail -n 60; tail -n 15 /var/log/xen/qemu-dm-xlinst.log; "
                         "xenstore-ls -f /local/domain/%s/device | grep -E '/state|ring-ref'; "
                         "xenstore-ls -f /local/domain/0/backend | grep -E '/%s/.*/state'; "
                         "tr -d '\\r' < %s | grep -a -E 'ACPI|APIC|efi:|Xen|xen|clocksource|"
-                        "Run /init|XENBUS|irq' | head -n 80"
+                        "Run /init|XENBUS|irq' | head -n 80; } 2>&1 | sed 's/^/| /'"
                         % (domid, domid, domid, INSTALLED_LOG), 120)
     for line in out.splitlines():
-        print("note: stalled: %s" % line.rstrip(), flush=True)
+        if line.startswith("| "):  # prefixed, so that shell_run keeps (XEN) and kernel lines
+            print("note: stalled: %s" % line[2:].rstrip(), flush=True)
 
 
 def installed_wait(con, t0, domid):
