@@ -1042,8 +1042,8 @@ InstalledMode = collections.namedtuple(
     "InstalledMode", "name env xl_opts firmware grub root disk absent hv efi")
 INSTALLED_MODES = (
     InstalledMode("nopv", "nopv", "'hdtype=\"ahci\"'", "SeaBIOS",
-                  "grub: Debian with petrel_args=[xen_nopv]", "/dev/sda1", "sda", "xvda", "none",
-                  "no"),
+                  "grub: Debian with petrel_args=[xen_nopv rootdelay=600]", "/dev/sda1", "sda",
+                  "xvda", "none", "no"),
     InstalledMode("pvhvm", "pvhvm", "", "SeaBIOS", "grub: Debian with petrel_args=[]",
                   "/dev/xvda1", "xvda", "sda", "xen", "no"),
     InstalledMode("uefi", "pvhvm", "'firmware=\"uefi\"'", "OVMF",
