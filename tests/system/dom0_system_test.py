@@ -1037,6 +1037,8 @@ INSTALLED_LOG = "/var/log/xen/installed-serial.log"
 INSTALLED_MARKER = "PETREL-HVM-INSTALLED:"
 INSTALLED_WAIT = 2400  # seconds from xl create to the guest's poweroff under TCG
 INSTALLED_POLL = 30
+INSTALLED_STALL_POLLS = 6  # polls without a byte more on the guest's serial log: a stall
+INSTALLED_STALL_BYTES = 8192  # more than firmware and GRUB write: the kernel is running
 INSTALLED_FW_WAIT = 300  # seconds from xl create to hvmloader's "Loading <firmware>"
 # One boot: its environment block (hvm.mk's nopv.env or pvhvm.env), the xl
 # options it adds on the command line, the firmware hvmloader loads, GRUB's
@@ -1046,8 +1048,8 @@ InstalledMode = collections.namedtuple(
     "InstalledMode", "name env xl_opts firmware grub root disk absent hv efi")
 INSTALLED_MODES = (
     InstalledMode("nopv", "nopv", "'hdtype=\"ahci\"'", "SeaBIOS",
-                  "grub: Debian with petrel_args=[xen_nopv]", "/dev/sda1", "sda", "xvda", "none",
-                  "no"),
+                  "grub: Debian with petrel_args=[xen_nopv rootdelay=600]", "/dev/sda1", "sda",
+                  "xvda", "none", "no"),
     InstalledMode("pvhvm", "pvhvm", "", "SeaBIOS", "grub: Debian with petrel_args=[]",
                   "/dev/xvda1", "xvda", "sda", "xen", "no"),
     InstalledMode("uefi", "pvhvm", "'firmware=\"uefi\"'", "OVMF",
@@ -1083,16 +1085,43 @@ def installed_status(con):
             "last": [l[5:] for l in lines if l.startswith("last ")]}
 
 
-def installed_wait(con, t0):
+def installed_stall_report(con, domid):
+    """The guest's serial log stopped growing: the hypervisor's view of its
+    vCPUs (debug key 'q', twice, 10 s apart), the end of its log, the device
+    model's, its PV devices' states in xenstore and the guest's lines about
+    ACPI, APICs, EFI, Xen and interrupts, printed as notes: a clue, not a
+    check."""
+    rc, out = shell_run(con, "{ xl debug-keys q; sleep 10; xl debug-keys q; xl dmesg | "
+                        "grep -v '^(d%s) ' | tail -n 60; tail -n 15 /var/log/xen/qemu-dm-xlinst.log; "
+                        "xenstore-ls -f /local/domain/%s/device | grep -E '/state|ring-ref'; "
+                        "xenstore-ls -f /local/domain/0/backend | grep -E '/%s/.*/state'; "
+                        "tr -d '\\r' < %s | grep -a -E 'ACPI|APIC|efi:|Xen|xen|clocksource|"
+                        "Run /init|XENBUS|irq' | head -n 80; } 2>&1 | sed 's/^/| /'"
+                        % (domid, domid, domid, INSTALLED_LOG), 120)
+    for line in out.splitlines():
+        if line.startswith("| "):  # prefixed, so that shell_run keeps (XEN) and kernel lines
+            print("note: stalled: %s" % line[2:].rstrip(), flush=True)
+
+
+def installed_wait(con, t0, domid):
     """Poll until the guest has shut down or crashed (or is gone), or
-    INSTALLED_WAIT; the last status."""
+    INSTALLED_WAIT; the last status.  A serial log with a kernel's log in it
+    (INSTALLED_STALL_BYTES) that has not grown for INSTALLED_STALL_POLLS polls
+    gets one stall report."""
     st = installed_status(con)
+    same, reported = 0, False
     while (st["state"] and not any(c in st["state"] for c in "sc") and
            con.elapsed() - t0 < INSTALLED_WAIT):
         shell_run(con, "sleep %d" % INSTALLED_POLL, INSTALLED_POLL + 600)
+        bytes0 = st["bytes"]
         st = installed_status(con)
         print("note: %.0f s after create: %s, serial log %s, last line %r"
               % (con.elapsed() - t0, st["state"], " ".join(st["bytes"]), st["last"]), flush=True)
+        size = int((st["bytes"] or ["bytes 0"])[0].split()[-1] or 0)
+        same = same + 1 if st["bytes"] == bytes0 and size > INSTALLED_STALL_BYTES else 0
+        if same >= INSTALLED_STALL_POLLS and not reported:
+            installed_stall_report(con, domid)
+            reported = True
     return st
 
 
@@ -1150,7 +1179,7 @@ def check_installed_boot(con, res, timeout, dev, mode):
     domid = (re.findall(r"^domid (\d+)", out, re.M) or ["none"])[0]
     t0 = con.elapsed()
     loading = installed_firmware(con, domid)
-    st = installed_wait(con, t0)
+    st = installed_wait(con, t0, domid)
     took = "%.0f s after create" % (con.elapsed() - t0)
     installed_oops(con)
     res.check(step + "-firmware", mode.firmware in loading,

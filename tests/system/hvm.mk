@@ -96,7 +96,8 @@ $(MEMTEST_IMG): $(MEMTEST_DIR)/.stamp tests/system/hvm-boot/memtest-grub.cfg tes
 # given to dom0's machine as a second virtio disk on a QEMU snapshot (the
 # guest's writes are thrown away), which the guest gets as phy:.  GRUB reads
 # the kernel's extra arguments from a GRUB environment block that dom0 writes
-# into the MBR gap before each boot: nopv.env (xen_nopv) or pvhvm.env (none).
+# into the MBR gap before each boot: nopv.env (xen_nopv, and rootdelay for
+# the late AHCI disk) or pvhvm.env (none).
 HVM_INSTALLED_DIR := $(DOM0_HVM)/installed
 HVM_INSTALLED_IMG := $(HVM_INSTALLED_DIR)/disk.img
 HVM_INSTALLED_ENV := $(DOM0_HVM)/installed-env
@@ -112,7 +113,7 @@ $(HVM_INSTALLED_IMG): debian-image $(DOM0_HVM)/dm/.stamp tests/system/hvm-boot/i
 $(HVM_INSTALLED_ENV)/.stamp: tests/system/hvm.mk
 	rm -rf $(HVM_INSTALLED_ENV) && mkdir -p $(HVM_INSTALLED_ENV)
 	grub-editenv $(HVM_INSTALLED_ENV)/nopv.env create
-	grub-editenv $(HVM_INSTALLED_ENV)/nopv.env set petrel_args=xen_nopv
+	grub-editenv $(HVM_INSTALLED_ENV)/nopv.env set 'petrel_args=xen_nopv rootdelay=600'
 	grub-editenv $(HVM_INSTALLED_ENV)/pvhvm.env create
 	grub-editenv $(HVM_INSTALLED_ENV)/pvhvm.env set petrel_args=
 	@touch $@

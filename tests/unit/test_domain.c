@@ -569,6 +569,10 @@ static void (*idle_interrupt)(void);
 /* No HVM backend on the host: createdomain refuses HVM before these run. */
 const struct hvm_backend *hvm_backend;
 
+void hvm_dump_domains(void)
+{
+}
+
 int hvm_domain_init(struct domain *d)
 {
 	(void)d;

@@ -60,7 +60,8 @@ static void hcstats_print(void)
 
 /*
  * XEN_SYSCTL_debug_keys: 'P' zeroes the counters and starts them, 'p'
- * prints them; other keys do nothing, as keys without a handler on Xen.
+ * prints them, 'q' prints every HVM vCPU's state (hvm_dump_domains); other
+ * keys do nothing, as keys without a handler on Xen.
  */
 long debug_keys(u64 keys, u32 nr_keys)
 {
@@ -73,6 +74,8 @@ long debug_keys(u64 keys, u32 nr_keys)
 			hcstats_reset();
 		else if (k == 'p')
 			hcstats_print();
+		else if (k == 'q')
+			hvm_dump_domains();
 	}
 	return 0;
 }

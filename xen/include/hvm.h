@@ -199,6 +199,8 @@ void vlapic_save_regs(struct vcpu *v, struct hvm_hw_lapic_regs *r);
 int vlapic_check(const struct vcpu *v, const struct hvm_hw_lapic *hw);
 void vlapic_load(struct vcpu *v, const struct hvm_hw_lapic *hw);
 void vlapic_load_regs(struct vcpu *v, const struct hvm_hw_lapic_regs *r);
+/* Its registers and timer, for the 'q' debug key. */
+void vlapic_dump(struct vcpu *v);
 int vlapic_set_base(struct vcpu *v, u64 val);
 
 /* ioreq servers and dm_op (hvm/ioreq.c). */
@@ -282,5 +284,6 @@ bool hvm_platform_record(unsigned int code);
 u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance, void *buf);
 int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance, const void *body,
 		      u32 len, bool load);
+void hvm_platform_dump(struct domain *d);
 
 #endif

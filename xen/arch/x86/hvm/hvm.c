@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "sched.h"
 #include "hypercall.h"
+#include "hcstats.h"
 #include "x86_decode.h"
 #include "ioreq_rules.h"
 #include "hvm.h"
@@ -761,6 +762,39 @@ void hvm_crash(struct vcpu *v, const char *why)
 void hvm_show_crash_state(const struct vcpu *v)
 {
 	hvm_backend->dump(v);
+}
+
+/* ---- Debug dump ('q'). */
+
+static void dump_vcpu(struct vcpu *v)
+{
+	const struct hvm_vcpu *h = &v->arch.hvm;
+	const struct timer *t = &v->singleshot_timer;
+
+	/* rip and rflags as of the vCPU's last exit (the backend's state is not read here). */
+	printk(" d%uv%u rip %#lx rflags %#lx (IF %u) flags %#lx running %u\n", v->domain->domain_id,
+	       v->vcpu_id, h->regs.rip, h->regs.rflags, !!(h->regs.rflags & X86_EFLAGS_IF),
+	       v->pause_flags, v->is_running);
+	printk("  upcall pending %u mask %u callback %d vector %u ioreq %u singleshot %s %ld ns\n",
+	       v->vcpu_info->evtchn_upcall_pending, v->vcpu_info->evtchn_upcall_mask,
+	       v->domain->arch.hvm.callback_vector, h->upcall_vector, h->io.pending,
+	       t->active ? "in" : "idle", t->active ? (s64)(t->expires - system_time()) : 0);
+	vlapic_dump(v);
+}
+
+void hvm_dump_domains(void)
+{
+	if (!hvm_backend)
+		return;
+	for (struct domain *d = domain_next(NULL); d; d = domain_next(d)) {
+		if (!is_hvm_domain(d) || d->is_dying)
+			continue;
+		printk("HVM d%u at %lu ns:\n", d->domain_id, system_time());
+		for (unsigned int i = 0; i < domain_vcpu_slots(d); i++)
+			if (d->vcpu[i])
+				dump_vcpu(d->vcpu[i]);
+		hvm_platform_dump(d);
+	}
 }
 
 /* ---- Hypercalls. */

@@ -618,6 +618,26 @@ long hvm_platform_msi(struct domain *d, u64 addr, u32 data)
 
 /* ---- Life cycle. */
 
+/* The interrupt controllers' state, for the 'q' debug key. */
+void hvm_platform_dump(struct domain *d)
+{
+	struct hvm_platform *p = platform_of(d);
+
+	if (!p)
+		return;
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct vpic_chip *c = &p->pic.chip[i];
+
+		printk("  pic%u irr %#x isr %#x imr %#x elcr %#x base %#x\n", i, c->irr, c->isr,
+		       c->imr, c->elcr, c->base);
+	}
+	printk("  ioapic lines %#lx isa %#x pit %lu ns, rtc %lu ns\n", p->ioapic.lines,
+	       p->isa_lines, vpit_period_ns(&p->pit), vrtc_period_ns(&p->rtc));
+	for (unsigned int pin = 0; pin < VIOAPIC_PINS; pin++)
+		if (!(p->ioapic.rte[pin] & RTE_MASKED))
+			printk("  ioapic pin %u rte %#lx\n", pin, p->ioapic.rte[pin]);
+}
+
 bool hvm_platform_flags_ok(u32 flags)
 {
 	return flags == XEN_X86_EMU_LAPIC || flags == HVM_PLATFORM_EMU_ALL;

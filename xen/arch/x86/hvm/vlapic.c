@@ -693,6 +693,23 @@ void vlapic_load_regs(struct vcpu *v, const struct hvm_hw_lapic_regs *r)
 		vcpu_unblock(v);
 }
 
+/* ---- Debug dump ('q'). */
+
+void vlapic_dump(struct vcpu *v)
+{
+	struct vlapic *l = &v->arch.hvm.vlapic;
+	s64 left = l->timer.active ? (s64)(l->timer.expires - system_time()) : -1;
+
+	if (!l->regs)
+		return;
+	printk("  lapic base %#lx svr %#x tpr %#x ppr %#x irr %d isr %d tmr %d lvt0 %#x lvt1 %#x\n",
+	       l->base, get(v, APIC_SVR), get(v, APIC_TPR), ppr(v), highest(v, APIC_IRR),
+	       highest(v, APIC_ISR), highest(v, APIC_TMR), get(v, APIC_LVT0), get(v, APIC_LVT1));
+	printk("  lapic timer lvtt %#x tmict %#x tdcr %#x period %lu ns, %s, fires in %ld ns\n",
+	       get(v, APIC_LVTT), get(v, APIC_TMICT), get(v, APIC_TDCR), l->period_ns,
+	       l->timer.active ? "armed" : "idle", left);
+}
+
 /* ---- Life cycle. */
 
 static void reset(struct vcpu *v)
