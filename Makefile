@@ -30,6 +30,7 @@ include tests/boot/boot.mk
 include tests/boot/bzimage.mk
 include dom0-tools/xenstore/xenstore.mk
 include dom0-tools/xl/xl.mk
+include bench/split/split.mk
 include dom0-tools/initramfs/dom0.mk
 include tests/system/system.mk
 include tests/system/hvm.mk

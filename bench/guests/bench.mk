@@ -17,6 +17,9 @@
 #   make bench-smp           dom0 on 4 CPUs (boot, parallel gzip), weights and
 #                            caps, wakes across CPUs on both hypervisors
 #                            (bench/smp.py; BENCH_RUNS=N, BENCH_DOC as above)
+#   make bench-split         split-driver disk, TCP and ping figures in Linux
+#                            domUs on both hypervisors (bench/split.py;
+#                            BENCH_SPLIT_ARGS)
 #   make bench-vmx-bochs     HVM exit paths on VMX under Bochs beside the PV
 #                            hypercall paths on the same Bochs, as ratios
 #                            (bench/vmx-bochs.sh; BENCH_RUNS, BENCH_DOC)
@@ -130,3 +133,10 @@ bench-nic: $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz
 
 bench-nic2: $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz
 	@python3 bench/nic-rate2.py --hv petrel; python3 bench/nic-rate2.py --hv xen
+
+# Split-driver throughput and round trips in Linux domUs (disk, TCP, ping),
+# Petrel against Xen 4.17 in one run (bench/split.py; docs/performance.md
+# "Split drivers").  BENCH_SPLIT_ARGS passes options, e.g. "--size 64 --runs 1".
+.PHONY: bench-split
+bench-split: dom0-image $(PETREL_IMAGE) $(XEN_REF)
+	$(PYTHON) bench/split.py --image $(PETREL_IMAGE) $(BENCH_SPLIT_ARGS)

@@ -8,9 +8,10 @@
 #
 # Usage: build-dom0.sh --out DIR [--suite stable|backports] [--tool SRC:DEST]...
 #                      [--link LINK:TARGET]... [--tree DIR]... [--domu ROOTFS]
-#                      [--module NAME]...
+#                      [--module NAME]... [--domu-tool SRC:DEST]...
 #   --link     a symbolic link LINK (relative to the initramfs root) -> TARGET
 #   --tree     a directory whose contents are copied into the initramfs root
+#   --domu-tool  a program for the domU's initramfs (DEST relative to its root)
 #   --module   another kernel module for dom0 (with its dependencies), loaded at boot
 #   --domu     a PV domU for dom0's xl: the same kernel and a busybox
 #              initramfs made of ROOTFS go to /usr/lib/petrel-domu/{vmlinuz,initrd.gz}
@@ -29,6 +30,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="" suite=stable domu=""
 tools=()
+domu_tools=()
 links=()
 trees=()
 # The Xen drivers; two drivers that use string port I/O (rep insw/insl on the
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--suite) suite=${2:?}; shift 2 ;;
 	--tool) tools+=("${2:?}"); shift 2 ;;
+	--domu-tool) domu_tools+=("${2:?}"); shift 2 ;;
 	--link) links+=("${2:?}"); shift 2 ;;
 	--tree) trees+=("${2:?}"); shift 2 ;;
 	--domu) domu=${2:?}; shift 2 ;;
@@ -172,12 +175,18 @@ stage_modules "$root" etc/dom0-modules <"$out/modules.list"
 log "modules: $(sed 's|.*/||' "$root/etc/dom0-modules" | tr '\n' ' ')"
 
 # 4. The dom0 tools (SRC:DEST pairs; DEST relative to the initramfs root).
-for t in "${tools[@]}"; do
-	src=${t%%:*} dest=${t#*:}
-	[ -f "$src" ] || die "dom0 tool $src not found"
-	mkdir -p "$root/$(dirname "$dest")"
-	install -m 755 "$src" "$root/$dest"
-done
+# install_tools ROOT SRC:DEST...: each program SRC as ROOT/DEST
+install_tools() {
+	local r=$1 t src dest
+	shift
+	for t in "$@"; do
+		src=${t%%:*} dest=${t#*:}
+		[ -f "$src" ] || die "tool $src not found"
+		mkdir -p "$r/$(dirname "$dest")"
+		install -m 755 "$src" "$r/$dest"
+	done
+}
+install_tools "$root" "${tools[@]}"
 for l in "${links[@]}"; do
 	link=${l%%:*} target=${l#*:}
 	[ -n "$link" ] && [ -n "$target" ] && [ "$link" != "$l" ] ||
@@ -200,6 +209,7 @@ if [ -n "$domu" ]; then
 	rm -rf "$droot"
 	mkdir -p "$droot"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp}
 	cp -a "$domu/." "$droot/"
+	install_tools "$droot" "${domu_tools[@]}"
 	cp "$BUSYBOX" "$droot/bin/busybox"
 	"$BUSYBOX" --list-full | while read -r applet; do
 		[ -e "$droot/$applet" ] || ln -s /bin/busybox "$droot/$applet"

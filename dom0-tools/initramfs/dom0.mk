@@ -26,6 +26,8 @@ DOM0_TOOLS += $(GUEST_OUT)/save-restore.elf:usr/lib/petrel-domu/save-restore.elf
 # The hostile blkif and netif frontends (xl-split step with --hostile).
 DOM0_TOOLS += $(GUEST_OUT)/blkif-hostile.elf:usr/lib/petrel-domu/blkif-hostile.elf
 DOM0_TOOLS += $(GUEST_OUT)/netif-hostile.elf:usr/lib/petrel-domu/netif-hostile.elf
+# Programs for the test domU's initramfs (build-dom0.sh --domu), SRC:DEST.
+DOMU_TOOLS ?=
 # Symbolic links in the initramfs, as LINK:TARGET (LINK relative to its root,
 # TARGET as the link's content), appended the same way.
 DOM0_LINKS ?=
@@ -63,7 +65,7 @@ DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpi
 	dom0-tools/initramfs/modclosure.py dom0-tools/initramfs/extract-vmlinux.py \
 	dom0-tools/initramfs/rootfs/init $(wildcard dom0-tools/initramfs/rootfs/*/*) \
 	$(DOMU_ROOTFS)/init $(wildcard $(DOMU_ROOTFS)/*/*) \
-	$(foreach t,$(DOM0_TOOLS),$(firstword $(subst :, ,$(t)))) \
+	$(foreach t,$(DOM0_TOOLS) $(DOMU_TOOLS),$(firstword $(subst :, ,$(t)))) \
 	$(addsuffix .stamp,$(DOM0_TREES))
 
 ALL_TARGETS += $(DOM0_TEST) $(SAVE_CORRUPT)
@@ -85,6 +87,7 @@ dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz
 # build-dom0.sh with the tools, links and trees of every dom0 image; the
 # suite, the output directory and the image's own arguments follow.
 BUILD_DOM0 = bash dom0-tools/initramfs/build-dom0.sh $(addprefix --tool ,$(DOM0_TOOLS)) \
+	$(addprefix --domu-tool ,$(DOMU_TOOLS)) \
 	$(addprefix --link ,$(DOM0_LINKS)) $(addprefix --tree ,$(DOM0_TREES))
 
 $(BUILD)/dom0/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS)

@@ -66,11 +66,12 @@ def ping_count(out):
     return int(m.group(1)) if m else -1
 
 
-def domu_up(t, con, res, domu, timeout):
-    """xl create the domU with its vif and shell; True once its shell listens."""
+def domu_up(t, con, res, domu, timeout, extra=""):
+    """xl create the domU with its vif and shell (and the config lines
+    `extra`); True once its shell listens."""
     name = domu[0]
     t.shell_run(con, "rm -f %s/guest-%s.log" % (t.XL_CONSOLE_DIR, name))
-    rc, out = t.xl_create_linux(con, name, timeout, domu_config(domu))
+    rc, out = t.xl_create_linux(con, name, timeout, domu_config(domu) + extra)
     if not res.check("xl-net/create-" + name, rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
         return False
     rc, out = t.console_log_wait(con, name, "domu-shell listening", t.DOMU_BOOT_WAIT)

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Split-driver benchmark: Petrel against Debian's Xen 4.17 on the same QEMU.
+
+    bench/split.py [--hv petrel,xen] [--runs N] [--size MIB] [--seconds S]
+                   [--net-size MIB] [--pings P] [--hcstats] [--image FILE]
+                   [--boot-timeout S] [--log-dir DIR]
+
+Boots dom0 (build/dom0, `make dom0-image`) on each hypervisor in turn, one
+QEMU at a time, with the system test's machine plus one more virtio disk in
+dom0: QEMU's null block driver (reads give zeros, writes are dropped), so
+that the figures are the split drivers' own path (blkfront, grant copies or
+maps, event channels, blkback, dom0's virtio disk) and neither dom0's memory
+nor the host's disk.  Debian's xl creates two Linux domUs (the system
+test's: dom0's kernel, the busybox initramfs, 128 MiB, one vCPU) on xenbr0,
+A with that disk as its xvda, and the figures are taken in them, through
+their network shells (tests/system/net_checks.py), N times each:
+
+  seq-write   dd if=/dev/zero of=/dev/xvda bs=1M count=MIB oflag=direct in A,
+              timed by A's /proc/uptime (busybox dd prints no rate)
+  seq-read    dd if=/dev/xvda of=/dev/null bs=1M count=MIB iflag=direct in A
+  rand-read   4 KiB O_DIRECT reads at random offsets of xvda for S seconds
+              in A (bench/split/splitbench.c randread), per second
+  tcp-dom0    MIB MiB over TCP from A to dom0 (splitbench send, recv)
+  tcp-domu    the same from A to B
+  ping-dom0   average and best round trip of P pings (busybox ping -A) from
+              A to dom0
+  ping-domu   the same from A to B
+
+Prints every figure, then the medians and Petrel / Xen: for throughput
+higher is better, for round trips lower is better.  With --hcstats, on
+Petrel, its per-call cycle counters (`xl debug-keys P`, then `p`) over the
+last run's figures follow.  The table goes to build/bench/split/table.md.
+Not a test: nothing is judged.  Needs make all dom0-image xen-ref.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
+import dom0_system_test as st  # noqa: E402
+import hvboot  # noqa: E402
+import net_checks as net  # noqa: E402
+from serialconsole import ConsoleError, SerialConsole  # noqa: E402
+from smp import load, median, note  # noqa: E402
+
+DISK_SERIAL = "splitbench"
+DISK_MIB = 1024
+PORT = 5201
+DOM0_IP = st.DOM0_BRIDGE_IP
+# (key, what, unit, higher is better)
+ROWS = (
+    ("seq-write", "sequential write, 1 MiB O_DIRECT, domU xvda", "MB/s", True),
+    ("seq-read", "sequential read, 1 MiB O_DIRECT, domU xvda", "MB/s", True),
+    ("rand-read", "random 4 KiB O_DIRECT reads, domU xvda", "IOPS", True),
+    ("tcp-dom0", "TCP domU -> dom0", "MB/s", True),
+    ("tcp-domu", "TCP domU -> domU", "MB/s", True),
+    ("ping-dom0", "ping round trip domU -> dom0, average", "ms", False),
+    ("ping-domu", "ping round trip domU -> domU, average", "ms", False),
+    ("ping-dom0 min", "ping round trip domU -> dom0, best", "ms", False),
+    ("ping-domu min", "ping round trip domU -> domU, best", "ms", False),
+)
+# busybox dd prints no rate: the domU's /proc/uptime around it
+TOOK = 'read t0 _ </proc/uptime; %s && read t1 _ </proc/uptime && echo took $t0 $t1'
+TOOK_RE = re.compile(r"^took ([\d.]+) ([\d.]+)", re.M)
+RAND_RE = re.compile(r"^randread ops \d+ seconds [\d.]+ iops (\d+)", re.M)
+RECV_RE = re.compile(r"^recv bytes \d+ seconds [\d.]+ MBps ([\d.]+)", re.M)
+PING_RE = re.compile(r"round-trip min/avg/max = ([\d.]+)/([\d.]+)/")
+
+
+def null_disk():
+    """QEMU options of the benchmark's disk in dom0."""
+    return ["-blockdev", "driver=null-co,node-name=sbdisk,size=%d,read-zeroes=on"
+            % (DISK_MIB << 20), "-device", "virtio-blk-pci,drive=sbdisk,serial=%s" % DISK_SERIAL]
+
+
+def dom0_disk(con):
+    """dom0's name of the null disk (vdX), found by its serial number."""
+    _, out = st.shell_run(con, "for d in /sys/block/vd*; do [ \"$(cat $d/serial)\" = %s ] && "
+                          "echo disk=${d##*/}; done" % DISK_SERIAL)
+    m = re.search(r"^disk=(vd\w+)", out, re.M)
+    return m.group(1) if m else None
+
+
+def figure(regex, out, scale=1.0):
+    m = regex.search(out)
+    return float(m.group(1)) * scale if m else None
+
+
+def dd_rate(sh, args, mib):
+    """MB/s of one dd of mib MiB, timed in the domU."""
+    _, out = sh(TOOK % ("dd bs=1M count=%d %s" % (mib, args)))
+    m = TOOK_RE.search(out)
+    secs = float(m.group(2)) - float(m.group(1)) if m else 0
+    return (mib << 20) / secs / 1e6 if secs > 0 else None
+
+
+def disk_figures(sh, a, got):
+    got["seq-write"] = dd_rate(sh, "if=/dev/zero of=/dev/xvda oflag=direct", a.size)
+    got["seq-read"] = dd_rate(sh, "if=/dev/xvda of=/dev/null iflag=direct", a.size)
+    _, out = sh("splitbench randread /dev/xvda %d" % a.seconds)
+    got["rand-read"] = figure(RAND_RE, out)
+
+
+def tcp_rate(recv_sh, send_sh, ip, mib):
+    """MB/s the receiver counted of mib MiB sent over TCP to ip."""
+    recv_sh("rm -f /tmp/sbrx.out; (splitbench recv %d >/tmp/sbrx.out 2>&1 </dev/null &)" % PORT)
+    send_sh("sleep 1; splitbench send %s %d %d" % (ip, PORT, mib))
+    _, out = recv_sh("i=0; while ! grep -q recv /tmp/sbrx.out && [ $i -lt 30 ]; do sleep 1; "
+                     "i=$((i+1)); done; cat /tmp/sbrx.out")
+    return figure(RECV_RE, out)
+
+
+def net_figures(con, a, sh_a, sh_b, got):
+    dom0_sh = lambda cmd: st.shell_run(con, cmd, 600)  # noqa: E731
+    got["tcp-dom0"] = tcp_rate(dom0_sh, sh_a, DOM0_IP, a.net_size)
+    got["tcp-domu"] = tcp_rate(sh_b, sh_a, net.DOMU_B[2], a.net_size)
+    for key, ip in (("ping-dom0", DOM0_IP), ("ping-domu", net.DOMU_B[2])):
+        _, out = sh_a("ping -A -c %d %s" % (a.pings, ip))
+        m = PING_RE.search(out)
+        if m:
+            got[key], got[key + " min"] = float(m.group(2)), float(m.group(1))
+
+
+def domus_up(con, disk, timeout):
+    """xl create A (with the null disk) and B; True once both shells listen."""
+    res = st.Results()
+    st.shell_run(con, "%s && echo started" % st.XENCONSOLED, timeout)
+    a, b = net.DOMU_A, net.DOMU_B
+    disk_cfg = " \"disk=['format=raw,vdev=xvda,access=rw,target=/dev/%s']\"" % disk
+    return (net.domu_up(st, con, res, a, timeout, disk_cfg) and
+            net.domu_up(st, con, res, b, timeout))
+
+
+def one_boot(hv, a, log, figs):
+    kernel, initrd = hvboot.default_dom0(os.path.join(hvboot.BUILD, "dom0"))
+    image = a.image if hv == "petrel" else None
+    argv = hvboot.qemu_argv(hv, kernel, initrd, image=image,
+                            extra=st.PCI_DEVICES + null_disk())
+    with SerialConsole(argv, log_path=log) as con:
+        try:
+            con.expect(re.escape(hvboot.MARKER), a.boot_timeout, fail=hvboot.BOOT_FAILURE)
+            con.sync(attempts=5, timeout=30)
+            run_figures(hv, con, a, figs)
+            con.send_line("poweroff")
+            con.wait_exit(120)
+        except ConsoleError as e:
+            note("  %s: %s (log %s)" % (hv, e, log))
+
+
+def run_figures(hv, con, a, figs):
+    disk = dom0_disk(con)
+    if not disk or not domus_up(con, disk, 600):
+        note("  %s: no null disk in dom0 or the domUs did not come up" % hv)
+        return
+    sh_a = lambda cmd: net.domu_sh(st, con, net.DOMU_A, cmd, 900)  # noqa: E731
+    sh_b = lambda cmd: net.domu_sh(st, con, net.DOMU_B, cmd, 900)  # noqa: E731
+    if a.hcstats and hv == "petrel":
+        st.shell_run(con, "xl debug-keys P")
+    for n in range(1, a.runs + 1):
+        got = {}
+        start = len(con.text) if n == a.runs else None
+        disk_figures(sh_a, a, got)
+        net_figures(con, a, sh_a, sh_b, got)
+        note("  %s run %d: %s (load %s)" % (hv, n, ", ".join(
+            "%s %s" % (k, fmt(v)) for k, v in got.items()), load()))
+        for k, v in got.items():
+            if v is not None:
+                figs[hv].setdefault(k, []).append(v)
+    if a.hcstats and hv == "petrel":
+        start = len(con.text)
+        st.shell_run(con, "xl debug-keys p")
+        note("hcstats over %d runs (kind, op, calls, cycles, cycles per call):\n%s" % (
+            a.runs, "".join(l for l in con.text[start:].splitlines(True) if "hcstats: " in l)))
+    st.shell_run(con, "xl destroy %s; xl destroy %s" % (net.DOMU_A[0], net.DOMU_B[0]), 300)
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    return "%.0f" % v if v >= 100 else "%.2f" % v
+
+
+def table(figs, hvs):
+    lines = ["| figure | unit | %s | Petrel / Xen |" % " | ".join(
+        {"xen": "Xen 4.17", "petrel": "Petrel"}[hv] for hv in hvs),
+        "|---|---|%s---|" % ("---|" * len(hvs))]
+    for key, what, unit, higher in ROWS:
+        med = {hv: median(figs[hv].get(key, [])) for hv in hvs}
+        x, p = med.get("xen"), med.get("petrel")
+        ratio = "-"
+        if x and p:
+            ratio = "%.2fx" % (p / x if higher else x / p)
+        lines.append("| %s | %s | %s | %s |" % (what, unit, " | ".join(fmt(med[hv]) for hv in hvs),
+                                                ratio))
+    return "\n".join(lines) + "\n"
+
+
+def header(a):
+    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip()
+    return ("Run of %s, Petrel at %s: %d host CPUs; %d runs in one boot of each, "
+            "--size %d --seconds %d --net-size %d --pings %d; load average %s before "
+            "and %%s after.  Petrel / Xen: over 1.00x is Petrel ahead (round trips "
+            "inverted).\n" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), rev,
+                              os.cpu_count(), a.runs, a.size, a.seconds, a.net_size, a.pings,
+                              load()))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--hv", default="petrel,xen")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--size", type=int, default=256, help="MiB for dd")
+    ap.add_argument("--seconds", type=int, default=10, help="for the random reads")
+    ap.add_argument("--net-size", type=int, default=32, help="MiB for each TCP figure")
+    ap.add_argument("--pings", type=int, default=20)
+    ap.add_argument("--hcstats", action="store_true")
+    ap.add_argument("--image", default=hvboot.HV_IMAGES["petrel"], help="the Petrel image")
+    ap.add_argument("--boot-timeout", type=float, default=1200)
+    ap.add_argument("--log-dir", default=os.path.join(hvboot.BUILD, "bench", "split"))
+    a = ap.parse_args()
+    hvs = a.hv.split(",")
+    if a.runs < 1 or not 0 < a.size <= DISK_MIB or not set(hvs) <= {"petrel", "xen"}:
+        ap.error("--runs needs a positive number, --size at most %d, --hv petrel and/or xen"
+                 % DISK_MIB)
+    os.makedirs(a.log_dir, exist_ok=True)
+    head = header(a)
+    figs = {hv: {} for hv in hvs}
+    for hv in hvs:
+        one_boot(hv, a, os.path.join(a.log_dir, "%s.log" % hv), figs)
+    text = head % load() + "\n" + table(figs, hvs)
+    note("\n" + text)
+    with open(os.path.join(a.log_dir, "table.md"), "w") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
