@@ -37,5 +37,11 @@ void hv_wait_end(unsigned int depth);
  * and TLB-flush requests the lock's holder may be waiting for, then pause.
  */
 void hv_relax(void);
+/*
+ * Per-CPU counts of the lock's takings, the ones that found it busy and
+ * the TSC cycles spent waiting (debug keys 'P' and 'p', hcstats.c).
+ */
+void hv_lock_stats_reset(void);
+void hv_lock_stats_print(void);
 
 #endif

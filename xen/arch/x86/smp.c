@@ -116,10 +116,51 @@ unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data)
 static DEFINE_SPINLOCK(hv_lock);
 static DEFINE_PER_CPU(unsigned int, hv_depth);
 
+/* Per CPU: times the lock was taken, times it was busy, TSC cycles spent waiting. */
+struct hv_lock_stat {
+	u64 taken, waited, cycles;
+};
+static DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
+
+/* Take hv_lock, counting the wait when it is busy. */
+static void hv_lock_take(void)
+{
+	struct hv_lock_stat *s = &this_cpu(hv_lock_stats);
+	u64 start;
+
+	s->taken++;
+	if (spin_trylock(&hv_lock))
+		return;
+	start = rdtsc();
+	lock_serving(&hv_lock);
+	s->waited++;
+	s->cycles += rdtsc() - start;
+}
+
+void hv_lock_stats_reset(void)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) per_cpu(hv_lock_stats, cpu) = (struct hv_lock_stat){ 0, 0, 0 };
+}
+
+void hv_lock_stats_print(void)
+{
+	const struct hv_lock_stat *s;
+	unsigned int cpu;
+
+	printk("hvlock: cpu taken waited wait-cycles\n");
+	for_each_online_cpu(cpu)
+	{
+		s = &per_cpu(hv_lock_stats, cpu);
+		printk("hvlock: %u %lu %lu %lu\n", cpu, s->taken, s->waited, s->cycles);
+	}
+}
+
 void hv_enter(void)
 {
 	if (this_cpu(hv_depth)++ == 0)
-		lock_serving(&hv_lock);
+		hv_lock_take();
 }
 
 bool hv_held(void)
@@ -161,7 +202,7 @@ void hv_wait_end(unsigned int depth)
 {
 	if (!depth)
 		return;
-	lock_serving(&hv_lock);
+	hv_lock_take();
 	this_cpu(hv_depth) = depth;
 }
 
