@@ -129,38 +129,60 @@ static bool event_op_without_lock(struct cpu_regs *r)
 		return false;
 	__atomic_fetch_add(&hypercall_count[__HYPERVISOR_event_channel_op], 1, __ATOMIC_RELAXED);
 	r->rax = (u64)rc;
-	if (sched_need_resched() || evtchn_upcall_due(v) || !v->time_started) {
-		hv_enter();
-		pv_return_to_guest(r);
-	}
+	pv_return_unlocked(r);
+	return true;
+}
+
+/*
+ * A user-mode syscall enters the guest kernel's syscall callback; one from
+ * 32-bit code its syscall32 callback when it has one.
+ */
+static void bounce_user_syscall(struct cpu_regs *r, struct vcpu *v)
+{
+	bool compat = r->cs == FLAT_RING3_CS32 && v->arch.pv.syscall32_callback;
+	u64 cb = compat ? v->arch.pv.syscall32_callback : v->arch.pv.syscall_callback;
+	unsigned int type = compat ? CALLBACKTYPE_syscall32 : CALLBACKTYPE_syscall;
+
+	if (cb)
+		pv_bounce_callback(r, cb, v->arch.pv.callback_mask & (1u << type));
+	else
+		pv_inject_exception(r, 6, -1); /* none registered: #UD */
+}
+
+/*
+ * A guest user's syscall and a guest kernel's iret hypercall, done without
+ * the hypervisor lock: both read and write only the current vCPU (its
+ * registers, callbacks, trap table, page-table roots and vcpu_info) and
+ * its own stack; a crash on the way (an unwritable kernel stack, a bad
+ * iret frame) takes the lock in domain_crash. False when they may not run
+ * now (pv_unlocked_ok): the slow path does them.
+ */
+static bool own_vcpu_op_without_lock(struct cpu_regs *r)
+{
+	struct vcpu *v = current;
+	const unsigned long args[5] = { 0 };
+
+	if (!pv_unlocked_ok(v))
+		return false;
+	if (!v->arch.pv.in_kernel)
+		bounce_user_syscall(r, v);
+	else if (r->rax == __HYPERVISOR_iret)
+		r->rax = (u64)hypercall_dispatch(__HYPERVISOR_iret, args);
+	else
+		return false;
+	pv_return_unlocked(r);
 	return true;
 }
 
 void do_syscall(struct cpu_regs *r)
 {
-	struct vcpu *v;
-
-	if (event_op_without_lock(r))
+	if (event_op_without_lock(r) || own_vcpu_op_without_lock(r))
 		return;
 	hv_enter();
-	v = current;
-
-	if (!v->arch.pv.in_kernel) {
-		/*
-		 * A user-mode syscall enters the guest kernel's syscall callback;
-		 * one from 32-bit code its syscall32 callback when it has one.
-		 */
-		bool compat = r->cs == FLAT_RING3_CS32 && v->arch.pv.syscall32_callback;
-		u64 cb = compat ? v->arch.pv.syscall32_callback : v->arch.pv.syscall_callback;
-		unsigned int type = compat ? CALLBACKTYPE_syscall32 : CALLBACKTYPE_syscall;
-
-		if (cb)
-			pv_bounce_callback(r, cb, v->arch.pv.callback_mask & (1u << type));
-		else
-			pv_inject_exception(r, 6, -1); /* none registered: #UD */
-	} else {
+	if (!current->arch.pv.in_kernel)
+		bounce_user_syscall(r, current);
+	else
 		r->rax = (u64)dispatch(r);
-	}
 	pv_return_to_guest(r);
 }
 
