@@ -2,15 +2,16 @@
  * Guest user mode on two vCPUs at once (two CPUs): each vCPU, with its own
  * user page tables (the kernel's L4), kernel stack (stack_switch), syscall
  * callback, #PF handler and kernel GS base (its own record), enters user
- * mode with the iret hypercall over and over; in user mode it either makes
- * a `syscall` or reads an unmapped address (a #PF from user mode, not
- * present). Each round the entry must come back on that vCPU's own kernel
- * stack with Xen's frame for that user context (the rdx it carried, the
- * rip, the user stack, the error code, %cr2 in its own vcpu_info, events
- * masked), and in the record its own kernel GS base names. These are the
- * paths a hypervisor may run on several CPUs at once (docs/design.md,
- * "Locks"): a bounce that used another vCPU's state, or lost one, fails
- * a round.
+ * mode with the iret hypercall over and over, switching its kernel stack
+ * between two places (stack_switch) every other round; in user mode it
+ * either makes a `syscall` or reads an unmapped address (a #PF from user
+ * mode, not present). Each round the entry must come back on the kernel
+ * stack that vCPU gave last, with Xen's frame for that user context (the
+ * rdx it carried, the rip, the user stack, the error code, %cr2 in its own
+ * vcpu_info, events masked), and in the record its own kernel GS base
+ * names. These are the paths a hypervisor may run on several CPUs at once
+ * (docs/design.md, "Locks"): a bounce that used another vCPU's state, or
+ * lost one, fails a round.
  */
 #include "xtest.h"
 #include "vcpu-start.h"
@@ -126,7 +127,7 @@ static long user_setup(unsigned int id)
 }
 
 /* The frame of this round's entry is right: 0, else a number naming the check. */
-static unsigned int check_entry(unsigned int id, bool fault, unsigned long token)
+static unsigned int check_entry(unsigned int id, bool fault, unsigned long token, unsigned long top)
 {
 	const struct vcpu_rec *r = &recs[id];
 	const unsigned long *f = (const unsigned long *)r->frame;
@@ -137,8 +138,7 @@ static unsigned int check_entry(unsigned int id, bool fault, unsigned long token
 		return 1;
 	if (r->token != token)
 		return 2;
-	if (r->frame <= (unsigned long)kernel_stacks[id] ||
-	    r->frame >= (unsigned long)&kernel_stacks[id][1024])
+	if (r->frame <= top - 128 || r->frame >= top)
 		return 3;
 	if (f[2 + ec] != (unsigned long)(fault ? user_fault : user_after_syscall))
 		return 4;
@@ -161,7 +161,11 @@ static unsigned long user_rounds(unsigned int id)
 	for (unsigned long i = 0; i < ROUNDS; i++) {
 		bool fault = i & 1;
 		unsigned long token = ((unsigned long)id << 32) | i;
+		unsigned long top = (unsigned long)&kernel_stacks[id][i & 2 ? 512 : 1024];
 		unsigned int why;
+
+		if (hypercall(HC_stack_switch, FLAT_KERNEL_SS64, top, 0, 0, 0) && !bad++)
+			first_bad[id] = 9;
 
 		ctxs[id] = (struct iret_context){
 			.rip = (unsigned long)(fault ? user_fault : user_syscall),
@@ -172,7 +176,7 @@ static unsigned long user_rounds(unsigned int id)
 		};
 		recs[id].entry = 0;
 		enter_user(&ctxs[id], &recs[id], token);
-		why = check_entry(id, fault, token);
+		why = check_entry(id, fault, token, top);
 		if (why && !bad++)
 			first_bad[id] = why;
 	}

@@ -150,24 +150,36 @@ static void bounce_user_syscall(struct cpu_regs *r, struct vcpu *v)
 }
 
 /*
- * A guest user's syscall and a guest kernel's iret hypercall, done without
- * the hypervisor lock: both read and write only the current vCPU (its
- * registers, callbacks, trap table, page-table roots and vcpu_info) and
- * its own stack; a crash on the way (an unwritable kernel stack, a bad
+ * Hypercalls that read and write only the calling vCPU's own state and this
+ * CPU's registers: iret (below), stack_switch (the kernel stack), fpu_taskswitch
+ * (the virtual and real CR0.TS), set_segment_base (the FS and GS bases and
+ * the user %gs selector; a bad selector's fault is fixed up in do_trap).
+ */
+static bool own_vcpu_hypercall(u64 nr)
+{
+	return nr == __HYPERVISOR_iret || nr == __HYPERVISOR_stack_switch ||
+	       nr == __HYPERVISOR_fpu_taskswitch || nr == __HYPERVISOR_set_segment_base;
+}
+
+/*
+ * A guest user's syscall and a guest kernel's own_vcpu_hypercall, done
+ * without the hypervisor lock: they read and write only the current vCPU
+ * (its registers, callbacks, trap table, page-table roots and vcpu_info)
+ * and its own stack; a crash on the way (an unwritable kernel stack, a bad
  * iret frame) takes the lock in domain_crash. False when they may not run
  * now (pv_unlocked_ok): the slow path does them.
  */
 static bool own_vcpu_op_without_lock(struct cpu_regs *r)
 {
 	struct vcpu *v = current;
-	const unsigned long args[5] = { 0 };
+	const unsigned long args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
 
 	if (!pv_unlocked_ok(v))
 		return false;
 	if (!v->arch.pv.in_kernel)
 		bounce_user_syscall(r, v);
-	else if (r->rax == __HYPERVISOR_iret)
-		r->rax = (u64)hypercall_dispatch(__HYPERVISOR_iret, args);
+	else if (own_vcpu_hypercall(r->rax))
+		r->rax = (u64)hypercall_dispatch(r->rax, args);
 	else
 		return false;
 	pv_return_unlocked(r);
