@@ -3,7 +3,7 @@
 
     bench/smp.py [--runs N] [--petrel FILE] [--xen FILE] [--kernel-dir DIR]
                  [--only dom0,sched,wake] [--hv xen,petrel] [--boot-timeout S]
-                 [--doc FILE]
+                 [--gzip-rounds N] [--lockstats] [--doc FILE]
 
 Each run measures, on both hypervisors (which goes first alternates from run
 to run, one QEMU at a time):
@@ -12,7 +12,9 @@ to run, one QEMU at a time):
            (multi-threaded TCG, tests/system/hvboot.py): seconds from QEMU's
            start to the shell marker, then the wall time (seen from the host)
            of 4 busybox gzip -1 of the same buffer (busybox twice, about
-           4 MB) at once (the initramfs has no multi-threaded xz);
+           4 MB) at once (the initramfs has no multi-threaded xz), the
+           median of --gzip-rounds such runs in the boot; --lockstats prints
+           Petrel's hypervisor-lock waits per CPU over them (debug keys P, p);
   sched    the guest test sched-credit (tests/guests/tests/sched-credit.c,
            one CPU): two CPU-bound domains with weights 256 and 512, then one
            with a cap of 50; the share each got, from getvcpuinfo;
@@ -70,7 +72,27 @@ def note(msg):
     print(msg, flush=True)
 
 
-def dom0_figures(hv, image, kdir, timeout, log):
+def gzip_figures(hv, con, rounds, lockstats):
+    """{gzip4: median seconds of `rounds` runs of GZIP_4}; with `lockstats`
+    on Petrel, prints the hypervisor lock's per-CPU waits over them."""
+    if lockstats and hv == "petrel":
+        con.run("xl debug-keys P", 60)
+    times = []
+    for _ in range(rounds):
+        start = time.monotonic()
+        rc, _ = con.run(GZIP_4, 600)
+        if rc != 0:
+            return {}
+        times.append(time.monotonic() - start)
+    note("  %s: gzip rounds %s s" % (hv, " ".join("%.1f" % t for t in times)))
+    if lockstats and hv == "petrel":
+        start = len(con.text)
+        con.run("xl debug-keys p", 60)
+        note("".join(l for l in con.text[start:].splitlines(True) if "hvlock: " in l))
+    return {"gzip4": statistics.median(times)}
+
+
+def dom0_figures(hv, image, kdir, timeout, log, rounds=1, lockstats=False):
     """{boot, gzip4} seconds for one boot of the dom0 on -smp 4."""
     kernel, initrd = hvboot.default_dom0(kdir)
     argv = hvboot.qemu_argv(hv, kernel, initrd, image=image, smp=SMP)
@@ -88,10 +110,7 @@ def dom0_figures(hv, image, kdir, timeout, log):
             if rc != 0:
                 note("  %s: making the buffer failed (%d)" % (hv, rc))
                 return got
-            start = time.monotonic()
-            rc, _ = con.run(GZIP_4, 600)
-            if rc == 0:
-                got["gzip4"] = time.monotonic() - start
+            got.update(gzip_figures(hv, con, rounds, lockstats))
             con.send_line("poweroff")
             con.wait_exit(60)
         except ConsoleError as e:
@@ -209,7 +228,8 @@ def one_run(a, n, figs, parts):
     steps = []
     if "dom0" in parts:
         steps.append(lambda hv: dom0_figures(hv, images[hv], a.kernel_dir, a.boot_timeout,
-                                             os.path.join(OUT, "%s-dom0-%d.log" % (hv, n))))
+                                             os.path.join(OUT, "%s-dom0-%d.log" % (hv, n)),
+                                             a.gzip_rounds, a.lockstats))
     if "sched" in parts:
         steps.append(lambda hv: sched_figures(hv, images[hv], a.guest_timeout))
     if "wake" in parts:
@@ -233,6 +253,10 @@ def main():
     ap.add_argument("--hv", default="xen,petrel", help="the hypervisors to boot (a check)")
     ap.add_argument("--boot-timeout", type=float, default=2400)
     ap.add_argument("--guest-timeout", type=int, default=300)
+    ap.add_argument("--gzip-rounds", type=int, default=1,
+                    help="run the 4 gzip this many times in each boot (median)")
+    ap.add_argument("--lockstats", action="store_true",
+                    help="print Petrel's hypervisor-lock waits over the gzip rounds")
     ap.add_argument("--doc")
     a = ap.parse_args()
     parts = set(a.only.split(","))

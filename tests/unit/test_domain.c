@@ -417,6 +417,18 @@ bool hv_held(void)
 	return true;
 }
 
+void hv_enter(void)
+{
+}
+
+void hv_lock_stats_reset(void)
+{
+}
+
+void hv_lock_stats_print(void)
+{
+}
+
 unsigned int hv_wait_begin(void)
 {
 	return 1;

@@ -25,6 +25,7 @@
 #include "mm.h"
 #include "m2p.h"
 #include "domain.h"
+#include "hvlock.h"
 #include "io_caps.h"
 #include "event.h"
 #include "sched.h"
@@ -548,6 +549,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	char buf[256];
 	va_list ap;
 
+	hv_enter(); /* a crash found on a path that runs without the lock takes it */
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

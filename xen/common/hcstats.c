@@ -9,6 +9,7 @@
 #include "console.h"
 #include "hcstats.h"
 #include "uaccess.h"
+#include "hvlock.h"
 #include "mm.h"
 
 struct hcstat {
@@ -33,6 +34,7 @@ static void hcstats_reset(void)
 	for (unsigned int k = 0; k < HCSTATS_KINDS; k++)
 		for (unsigned int i = 0; i < HCSTATS_OPS; i++)
 			stats[k][i] = (struct hcstat){ 0, 0 };
+	hv_lock_stats_reset();
 	__atomic_store_n(&hcstats_on, true, __ATOMIC_RELAXED);
 }
 
@@ -56,12 +58,14 @@ static void hcstats_print(void)
 				printk("hcstats: %s %u %lu %lu %lu\n", kind_names[k], i,
 				       stats[k][i].count, stats[k][i].cycles,
 				       stats[k][i].cycles / stats[k][i].count);
+	hv_lock_stats_print();
 }
 
 /*
- * XEN_SYSCTL_debug_keys: 'P' zeroes the counters and starts them, 'p'
- * prints them, 'q' prints every HVM vCPU's state (hvm_dump_domains); other
- * keys do nothing, as keys without a handler on Xen.
+ * XEN_SYSCTL_debug_keys: 'P' zeroes the counters (the hypervisor lock's
+ * waits too) and starts them, 'p' prints them, 'q' prints every HVM vCPU's
+ * state (hvm_dump_domains); other keys do nothing, as keys without a handler
+ * on Xen.
  */
 long debug_keys(u64 keys, u32 nr_keys)
 {

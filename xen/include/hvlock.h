@@ -13,10 +13,13 @@
  *
  * Not under it: the call-function and TLB-flush IPIs (their senders hold
  * it and wait for them; a CPU spinning for the lock serves them), NMIs,
- * and a PV guest's EVTCHNOP_send, unmask and status (pv/hypercall.c,
+ * a PV guest's EVTCHNOP_send, unmask and status (pv/hypercall.c,
  * event_channel.c), which take only event locks (trylock: a busy one
  * runs the op the slow way) and run-queue locks, and never fault while
- * they hold one.
+ * they hold one, and the paths that touch only the current vCPU: a guest
+ * user's syscall bounce, the iret, stack_switch, fpu_taskswitch and
+ * set_segment_base hypercalls, a guest #PF that is not a present-page
+ * write (pv_unlocked_ok, pv.h). A fault or a crash on them takes it.
  */
 #ifndef PETREL_HVLOCK_H
 #define PETREL_HVLOCK_H
@@ -37,5 +40,11 @@ void hv_wait_end(unsigned int depth);
  * and TLB-flush requests the lock's holder may be waiting for, then pause.
  */
 void hv_relax(void);
+/*
+ * Per-CPU counts of the lock's takings, the ones that found it busy and
+ * the TSC cycles spent waiting (debug keys 'P' and 'p', hcstats.c).
+ */
+void hv_lock_stats_reset(void);
+void hv_lock_stats_print(void);
 
 #endif

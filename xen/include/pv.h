@@ -26,6 +26,18 @@ __noreturn void pv_start_vcpu(struct domain *d);
 
 void pv_trap(struct cpu_regs *r);
 void pv_return_to_guest(struct cpu_regs *r);
+/*
+ * The paths that touch only the current vCPU and run without the
+ * hypervisor lock (docs/design.md, "Locks"): may they run now (no
+ * log-dirty shadows anywhere, the vCPU's runstate copy up to date, its
+ * time set up)? A page fault from the guest that the hypervisor never
+ * fixes up, bounced without the lock: false when it must take the lock.
+ * The way back from them: straight to the guest unless there is work
+ * (a reschedule, an upcall to bounce), which takes the lock.
+ */
+bool pv_unlocked_ok(const struct vcpu *v);
+bool pv_page_fault_without_lock(struct cpu_regs *r);
+void pv_return_unlocked(struct cpu_regs *r);
 /* Queue exception @vector (error code @ec, or -1 for none) for the guest. */
 void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec);
 /* Deliver a #PF at @cr2: @ec without its user bit, which follows the guest's mode. */

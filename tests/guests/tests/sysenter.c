@@ -9,29 +9,14 @@
  * first.
  */
 #include "xtest.h"
+#include "user-mode.h"
 
 #define HC_stack_switch 3
 #define HC_mmuext_op 26
 #define HC_callback_op 30
-#define MMUEXT_NEW_USER_BASEPTR 15
 #define CALLBACKTYPE_sysenter 5
-#define FLAT_USER_CS64 0xe033
-#define FLAT_USER_SS64 0xe02b
 #define FLAT_KERNEL_SS64 0xe02b
 #define DOMID_SELF 0x7ff0
-
-struct iret_context {
-	unsigned long rax, r11, rcx, flags, rip, cs, rflags, rsp, ss;
-};
-struct mmuext_op {
-	unsigned int cmd, pad;
-	unsigned long arg1, arg2;
-};
-struct callback_register {
-	uint16_t type, flags;
-	uint32_t pad;
-	unsigned long address;
-};
 
 static struct iret_context ctx __attribute__((aligned(16)));
 static unsigned long user_stack[512] __attribute__((aligned(16)));

@@ -116,10 +116,56 @@ unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data)
 static DEFINE_SPINLOCK(hv_lock);
 static DEFINE_PER_CPU(unsigned int, hv_depth);
 
+/*
+ * Per CPU: times the lock was taken, times it was busy, TSC cycles spent
+ * waiting for it, and TSC cycles spent holding it while other CPUs served
+ * a TLB flush (flush_tlb_mask).
+ */
+struct hv_lock_stat {
+	u64 taken, waited, cycles, flush_cycles;
+};
+static DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
+
+/* Take hv_lock, counting the wait when it is busy. */
+static void hv_lock_take(void)
+{
+	struct hv_lock_stat *s = &this_cpu(hv_lock_stats);
+	u64 start;
+
+	s->taken++;
+	if (spin_trylock(&hv_lock))
+		return;
+	start = rdtsc();
+	lock_serving(&hv_lock);
+	s->waited++;
+	s->cycles += rdtsc() - start;
+}
+
+void hv_lock_stats_reset(void)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) per_cpu(hv_lock_stats, cpu) = (struct hv_lock_stat){ 0, 0, 0, 0 };
+}
+
+void hv_lock_stats_print(void)
+{
+	const struct hv_lock_stat *s;
+	unsigned int cpu;
+
+	printk("hvlock: cpu taken waited wait-cycles flush-cycles\n");
+	for_each_online_cpu(cpu)
+	{
+		s = &per_cpu(hv_lock_stats, cpu);
+		printk("hvlock: %u %lu %lu %lu %lu\n", cpu, s->taken, s->waited, s->cycles,
+		       s->flush_cycles);
+	}
+}
+
 void hv_enter(void)
 {
 	if (this_cpu(hv_depth)++ == 0)
-		lock_serving(&hv_lock);
+		hv_lock_take();
 }
 
 bool hv_held(void)
@@ -161,7 +207,7 @@ void hv_wait_end(unsigned int depth)
 {
 	if (!depth)
 		return;
-	lock_serving(&hv_lock);
+	hv_lock_take();
 	this_cpu(hv_depth) = depth;
 }
 
@@ -203,11 +249,15 @@ void flush_tlb_mask(u64 mask)
 	if (mask & this_cpu_bit())
 		flush_tlb_local();
 	if (others) {
+		u64 start = rdtsc();
+
 		lock_serving(&flush_lock);
 		__atomic_store_n(&flush_pending, others, __ATOMIC_RELEASE);
 		send_ipi_mask(others, INVALIDATE_TLB_VECTOR);
 		wait_served(&flush_pending);
 		spin_unlock(&flush_lock);
+		if (hv_held())
+			this_cpu(hv_lock_stats).flush_cycles += rdtsc() - start;
 	}
 	local_irq_restore(flags);
 }

@@ -149,6 +149,8 @@ void do_trap(struct cpu_regs *r)
 		ipi_interrupt((unsigned int)r->vector);
 		return;
 	}
+	if (from_guest && pv_page_fault_without_lock(r))
+		return;
 	hv_enter();
 	if (r->vector == APIC_TIMER_VECTOR) {
 		apic_timer_interrupt();

@@ -129,38 +129,72 @@ static bool event_op_without_lock(struct cpu_regs *r)
 		return false;
 	__atomic_fetch_add(&hypercall_count[__HYPERVISOR_event_channel_op], 1, __ATOMIC_RELAXED);
 	r->rax = (u64)rc;
-	if (sched_need_resched() || evtchn_upcall_due(v) || !v->time_started) {
-		hv_enter();
-		pv_return_to_guest(r);
-	}
+	pv_return_unlocked(r);
+	return true;
+}
+
+/*
+ * A user-mode syscall enters the guest kernel's syscall callback; one from
+ * 32-bit code its syscall32 callback when it has one.
+ */
+static void bounce_user_syscall(struct cpu_regs *r, struct vcpu *v)
+{
+	bool compat = r->cs == FLAT_RING3_CS32 && v->arch.pv.syscall32_callback;
+	u64 cb = compat ? v->arch.pv.syscall32_callback : v->arch.pv.syscall_callback;
+	unsigned int type = compat ? CALLBACKTYPE_syscall32 : CALLBACKTYPE_syscall;
+
+	if (cb)
+		pv_bounce_callback(r, cb, v->arch.pv.callback_mask & (1u << type));
+	else
+		pv_inject_exception(r, 6, -1); /* none registered: #UD */
+}
+
+/*
+ * Hypercalls that read and write only the calling vCPU's own state and this
+ * CPU's registers: iret (below), stack_switch (the kernel stack), fpu_taskswitch
+ * (the virtual and real CR0.TS), set_segment_base (the FS and GS bases and
+ * the user %gs selector; a bad selector's fault is fixed up in do_trap).
+ */
+static bool own_vcpu_hypercall(u64 nr)
+{
+	return nr == __HYPERVISOR_iret || nr == __HYPERVISOR_stack_switch ||
+	       nr == __HYPERVISOR_fpu_taskswitch || nr == __HYPERVISOR_set_segment_base;
+}
+
+/*
+ * A guest user's syscall and a guest kernel's own_vcpu_hypercall, done
+ * without the hypervisor lock: they read and write only the current vCPU
+ * (its registers, callbacks, trap table, page-table roots and vcpu_info)
+ * and its own stack; a crash on the way (an unwritable kernel stack, a bad
+ * iret frame) takes the lock in domain_crash. False when they may not run
+ * now (pv_unlocked_ok): the slow path does them.
+ */
+static bool own_vcpu_op_without_lock(struct cpu_regs *r)
+{
+	struct vcpu *v = current;
+	const unsigned long args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
+
+	if (!pv_unlocked_ok(v))
+		return false;
+	if (!v->arch.pv.in_kernel)
+		bounce_user_syscall(r, v);
+	else if (own_vcpu_hypercall(r->rax))
+		r->rax = (u64)hypercall_dispatch(r->rax, args);
+	else
+		return false;
+	pv_return_unlocked(r);
 	return true;
 }
 
 void do_syscall(struct cpu_regs *r)
 {
-	struct vcpu *v;
-
-	if (event_op_without_lock(r))
+	if (event_op_without_lock(r) || own_vcpu_op_without_lock(r))
 		return;
 	hv_enter();
-	v = current;
-
-	if (!v->arch.pv.in_kernel) {
-		/*
-		 * A user-mode syscall enters the guest kernel's syscall callback;
-		 * one from 32-bit code its syscall32 callback when it has one.
-		 */
-		bool compat = r->cs == FLAT_RING3_CS32 && v->arch.pv.syscall32_callback;
-		u64 cb = compat ? v->arch.pv.syscall32_callback : v->arch.pv.syscall_callback;
-		unsigned int type = compat ? CALLBACKTYPE_syscall32 : CALLBACKTYPE_syscall;
-
-		if (cb)
-			pv_bounce_callback(r, cb, v->arch.pv.callback_mask & (1u << type));
-		else
-			pv_inject_exception(r, 6, -1); /* none registered: #UD */
-	} else {
+	if (!current->arch.pv.in_kernel)
+		bounce_user_syscall(r, current);
+	else
 		r->rax = (u64)dispatch(r);
-	}
 	pv_return_to_guest(r);
 }
 

@@ -28,6 +28,8 @@
 #define TRAP_GP 13
 #define TRAP_PF 14
 #define TI_MASK_EVENTS 4
+#define PFEC_PRESENT 1
+#define PFEC_WRITE 2
 #define PFEC_USER 4
 
 static bool vector_has_error_code(unsigned int v)
@@ -163,6 +165,39 @@ void pv_trap(struct cpu_regs *r)
 		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %s at %#lx, error code %#lx\n",
 		       current->domain->domain_id, vector_name(v), r->rip, r->error_code);
 	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
+}
+
+bool pv_unlocked_ok(const struct vcpu *v)
+{
+	return !pv_any_shadowed() && !v->runstate_stale && v->time_started;
+}
+
+/*
+ * A write to a present page may be one the hypervisor completes (a page
+ * table written through the writable page-table assist, dom0's read-only
+ * MMIO): pv_ro_page_fault decides that under the lock. Any other fault of
+ * a domain without shadows is the guest's own, as on the slow path.
+ */
+bool pv_page_fault_without_lock(struct cpu_regs *r)
+{
+	const u64 present_write = PFEC_PRESENT | PFEC_WRITE;
+
+	if (r->vector != TRAP_PF || (r->error_code & present_write) == present_write ||
+	    !pv_unlocked_ok(current))
+		return false;
+	pv_inject_page_fault(r, read_cr2(), r->error_code);
+	pv_return_unlocked(r);
+	return true;
+}
+
+void pv_return_unlocked(struct cpu_regs *r)
+{
+	struct vcpu *v = current;
+
+	if (sched_need_resched() || evtchn_upcall_due(v) || !v->time_started) {
+		hv_enter();
+		pv_return_to_guest(r);
+	}
 }
 
 /*
