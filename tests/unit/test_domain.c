@@ -331,9 +331,12 @@ int gnttab_replace_host_mapping(u64 addr, mfn_t mfn, u64 new_addr, u32 flags)
 	return GNTST_okay;
 }
 
+/* When set, every preemption check says stop (as Petrel's hypercall_preempt_always). */
+static bool preempt_always;
+
 bool hypercall_preempt_check(void)
 {
-	return false;
+	return preempt_always;
 }
 
 long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args)
@@ -2068,6 +2071,107 @@ static void test_domctl_lifecycle(void **state)
 	assert_int_equal(buddy_free_count(), free_before);
 }
 
+/*
+ * A destroy preempted after every batch: the domain stays listed, dying,
+ * without the dying flag, refusing new ports and frame references; every
+ * frame is accounted for at every step (freed or still in tot_pages), a
+ * frame mapped elsewhere is kept across the steps, a second kill goes on
+ * with the work, and the end gives everything back to the page.
+ */
+static void test_destroy_preempted(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d = create(4);
+	struct xen_domctl_getdomaininfo info;
+	struct evtchn_alloc_unbound au = { .dom = 4, .remote_dom = 0 };
+	unsigned int restarts = 0;
+	u64 pages, mid_free;
+	mfn_t held;
+	int rc;
+
+	(void)state;
+	start(d);
+	populate(d, 1000);
+	for (unsigned int i = 0; i < 100; i++)
+		assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_alloc_unbound, &au), 0);
+	held = first_frame_of(d);
+	frame_table[held].count++; /* a mapping elsewhere */
+	pages = d->tot_pages;
+	mid_free = buddy_free_count();
+	preempt_always = true;
+	while ((rc = domain_kill(d)) == -ERESTART) {
+		restarts++;
+		assert_ptr_equal(domain_by_id(4), d);
+		assert_int_equal(d->is_dying, DOMDYING_dying);
+		getdomaininfo(d, &info);
+		assert_false(info.flags & XEN_DOMINF_dying);
+		assert_int_equal(info.tot_pages, d->tot_pages);
+		assert_int_equal(buddy_free_count() - mid_free, pages - d->tot_pages);
+		assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_alloc_unbound, &au), -EINVAL);
+	}
+	preempt_always = false;
+	assert_int_equal(rc, 0);
+	/* Ports: ceil(100 / 64); frames: ceil(1000 / 64), less the last batch's. */
+	assert_true(restarts >= 1 + 15);
+	assert_null(domain_by_id(4));
+	assert_int_equal(d->is_dying, DOMDYING_dead);
+	assert_int_equal(domain_kill(d), 0); /* dead: nothing more to do */
+	assert_int_equal(d->tot_pages, 1);
+	assert_ptr_equal(frame_table[held].owner, d);
+	pv_put_page(&frame_table[held]);
+	domain_reap();
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_int_equal(buddy_check(), 0);
+}
+
+/* A domain that used a few ports is closed in a few visits, not 4095. */
+static void test_destroy_visits_used_ports(void **state)
+{
+	struct domain *d = create(4);
+	struct evtchn_alloc_unbound au = { .dom = 4, .remote_dom = 0 };
+
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++)
+		assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_alloc_unbound, &au), 0);
+	assert_int_equal(au.port, 3);
+	assert_int_equal(d->evtchn_hwm, 4);
+	assert_false(evtchn_close_some(d, 2));
+	assert_true(evtchn_close_some(d, 1));
+	assert_int_equal(d->evtchn_hwm, 0);
+	destroy_and_reap(d);
+}
+
+/*
+ * destroydomain through the dispatcher, preempted: continued (the fake
+ * continuation answers the hypercall number) until done; a dying domain
+ * refuses setvcpucontext; a destroy of it from elsewhere goes on with it.
+ */
+static void test_domctl_destroy_continued(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d = create(6);
+	struct xen_domctl op;
+	unsigned int continued = 0;
+	long rc;
+
+	(void)state;
+	populate(d, 300);
+	memset(&op, 0, sizeof(op));
+	preempt_always = true;
+	while ((rc = domctl(XEN_DOMCTL_destroydomain, 6, &op)) == __HYPERVISOR_domctl) {
+		continued++;
+		assert_int_equal(domctl(XEN_DOMCTL_setvcpucontext, 6, &op), -EINVAL);
+		if (continued == 2)
+			assert_int_equal(domain_kill(d), -ERESTART); /* another caller's turn */
+	}
+	preempt_always = false;
+	assert_int_equal(rc, 0);
+	assert_true(continued >= 3);
+	assert_int_equal(domctl(XEN_DOMCTL_destroydomain, 6, &op), -ESRCH);
+	domain_reap();
+	assert_int_equal(buddy_free_count(), free_before);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -2078,6 +2182,9 @@ int main(void)
 		T(test_destroy_exact),
 		T(test_create_fails_cleanly),
 		T(test_destroy_keeps_foreign_held),
+		T(test_destroy_preempted),
+		T(test_destroy_visits_used_ports),
+		T(test_domctl_destroy_continued),
 		T(test_destroy_holds_given_back_frame),
 		T(test_destroy_held_frames_last_put),
 		T(test_given_back_while_grant_mapped),

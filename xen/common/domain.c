@@ -33,6 +33,10 @@
 #include "spinlock.h"
 #include "public/sched.h"
 #include "claim.h"
+#include "hypercall.h"
+
+/* Teardown work between two preemption checks: ports closed, frames given back. */
+#define KILL_BATCH 64
 
 #define DOMAIN_HASH_SIZE 64
 
@@ -236,42 +240,65 @@ static void frames_hold_domain(struct domain *d)
 	d->frames_hold_ref = true;
 }
 
-/*
- * Give back every frame @d was given. By now the arch teardown has dropped
- * the references its own tables and vCPUs held, so a frame that holds only
- * its allocation reference goes back to the allocator at once. One that
- * another domain still maps (a grant or foreign mapping) loses its
- * allocation reference but keeps its owner and stays counted in tot_pages;
- * its last put frees it (domain_frame_freed). While any such frame is left,
- * the frames hold one reference to @d, so the struct they name outlives them.
- */
-static void relinquish_memory(struct domain *d)
+/* Take @pg off whichever of @d's two frame lists holds it (frame_list_del needs the head). */
+void domain_unlist_frame(struct domain *d, struct page_info *pg)
 {
-	struct page_info *pg, *next;
+	frame_list_del(pg == d->relmem_list ? &d->relmem_list : &d->page_list, pg);
+}
 
-	for (pg = d->page_list; pg; pg = next) {
-		mfn_t mfn = page_to_mfn(pg);
+/*
+ * Give back @pg, a frame on dying @d's page_list. By now the arch teardown
+ * has dropped the references its own tables and vCPUs held, so a frame
+ * that holds only its allocation reference goes back to the allocator at
+ * once. One that another domain still maps (a grant or foreign mapping)
+ * loses its allocation reference but keeps its owner and stays counted in
+ * tot_pages; its last put frees it (domain_frame_freed). Such frames, and
+ * the hypervisor's own pages, move to relmem_list, so that a walk resumed
+ * after a preemption starts at a frame not visited yet.
+ */
+static void relinquish_frame(struct domain *d, struct page_info *pg)
+{
+	frame_list_del(&d->page_list, pg);
+	if (pg->owner != d || (pg->flags & PGC_xen_heap) || !(pg->flags & PGC_allocated)) {
+		frame_list_add(&d->relmem_list, pg); /* not ours to free, or already given back */
+		return;
+	}
+	if (pg->count > 1 || (pg->type_count && !(pg->flags & PGC_pinned))) {
+		pg->flags &= ~PGC_allocated;
+		if (pg->count > 1)
+			pg->count--;
+		frame_list_add(&d->relmem_list, pg);
+		return;
+	}
+	m2p_set(page_to_mfn(pg), M2P_INVALID);
+	pg->owner = NULL;
+	pg->flags &= ~(PGC_allocated | PGC_validated | PGC_pinned);
+	pg->count = pg->type_count = 0;
+	pg->type = PGT_none;
+	free_pages(pg, 0);
+	d->tot_pages--;
+}
 
-		next = pg->next;
-		if (pg->owner != d || (pg->flags & PGC_xen_heap))
-			continue;
-		/* Given back (decrease_reservation) but still mapped: already on its way. */
-		if (!(pg->flags & PGC_allocated))
-			continue;
-		if (pg->count > 1 || (pg->type_count && !(pg->flags & PGC_pinned))) {
-			pg->flags &= ~PGC_allocated;
-			if (pg->count > 1)
-				pg->count--;
-			continue;
-		}
-		frame_list_del(&d->page_list, pg);
-		m2p_set(mfn, M2P_INVALID);
-		pg->owner = NULL;
-		pg->flags &= ~(PGC_allocated | PGC_validated | PGC_pinned);
-		pg->count = pg->type_count = 0;
-		pg->type = PGT_none;
-		free_pages(pg, 0);
-		d->tot_pages--;
+/*
+ * Give back every frame @d was given, KILL_BATCH at a time between
+ * preemption checks: 0 when done, -ERESTART to be called again. While any
+ * frame mapped elsewhere is left, the frames hold one reference to @d, so
+ * the struct they name outlives them.
+ */
+static int relinquish_memory(struct domain *d)
+{
+	unsigned int n = 0;
+
+	while (d->page_list) {
+		relinquish_frame(d, d->page_list);
+		if (!(++n % KILL_BATCH) && d->page_list && hypercall_preempt_check())
+			return -ERESTART;
+	}
+	while (d->relmem_list) {
+		struct page_info *pg = d->relmem_list;
+
+		frame_list_del(&d->relmem_list, pg);
+		frame_list_add(&d->page_list, pg);
 	}
 	if (d->tot_pages) {
 		printk(XENLOG_INFO
@@ -279,6 +306,7 @@ static void relinquish_memory(struct domain *d)
 		       d->domain_id, d->tot_pages);
 		frames_hold_domain(d);
 	}
+	return 0;
 }
 
 /*
@@ -429,26 +457,53 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 }
 
 /*
- * The teardown order (docs/design.md): stop the vCPUs; close the event
- * channels (which unbinds PIRQs and interdomain peers); let go of grants
- * mapped from other domains; drop the arch's frame references (base
- * pointers, pins, LDT, registered frames) and then the frames; then undo
- * the creation steps in reverse: registry entry, vCPUs (timers), arch state
- * (shared_info). The grant table, and frames other domains still map, go
- * when their last reference does (free_domain_struct, domain_frame_freed).
+ * The teardown (docs/design.md "Domains"): the domain stops for good
+ * (paused, is_dying), then these steps run in order, each resumable after
+ * a preemption, d->kill_step telling which: close the event channels
+ * (which unbinds PIRQs and interdomain peers); let go of grants mapped
+ * from other domains; drop the arch's frame references (base pointers,
+ * pins, LDT, registered frames); give the frames back. Then, in one go,
+ * the creation steps are undone in reverse: registry entry, vCPUs
+ * (timers), arch state (shared_info). The grant table, and frames other
+ * domains still map, go when their last reference does
+ * (free_domain_struct, domain_frame_freed).
  */
-int domain_destroy(struct domain *d)
+enum { KILL_ports, KILL_grants, KILL_arch, KILL_memory, KILL_done };
+
+static void kill_start(struct domain *d)
 {
-	if (d->is_dying != DOMDYING_alive)
-		return -EINVAL;
 	d->is_dying = DOMDYING_dying;
 	domain_pause(d);
 	arch_logdirty_disable(d); /* its tables go without shadows to keep in step */
 	claim_set(d, 0, 0);
-	evtchn_close_all(d);
-	grant_table_release_mappings(d);
-	arch_domain_relinquish(d);
-	relinquish_memory(d);
+}
+
+static int kill_ports(struct domain *d)
+{
+	while (!evtchn_close_some(d, KILL_BATCH))
+		if (hypercall_preempt_check())
+			return -ERESTART;
+	return 0;
+}
+
+static int kill_one_step(struct domain *d)
+{
+	switch (d->kill_step) {
+	case KILL_ports:
+		return kill_ports(d);
+	case KILL_grants:
+		grant_table_release_mappings(d);
+		return 0;
+	case KILL_arch:
+		arch_domain_relinquish(d);
+		return 0;
+	default:
+		return relinquish_memory(d);
+	}
+}
+
+static void kill_finish(struct domain *d)
+{
 	logdirty_disable(&d->logdirty);
 	domain_teardown(d);
 	d->is_dying = DOMDYING_dead;
@@ -459,6 +514,35 @@ int domain_destroy(struct domain *d)
 			send_guest_global_virq(hw, VIRQ_DOM_EXC);
 	}
 	put_domain(d); /* the registry's reference */
+}
+
+int domain_kill(struct domain *d)
+{
+	int rc;
+
+	switch (d->is_dying) {
+	case DOMDYING_alive:
+		kill_start(d);
+		/* fall through */
+	case DOMDYING_dying:
+		for (; d->kill_step < KILL_done; d->kill_step++) {
+			rc = kill_one_step(d);
+			if (rc)
+				return rc;
+		}
+		kill_finish(d);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int domain_destroy(struct domain *d)
+{
+	if (d->is_dying != DOMDYING_alive)
+		return -EINVAL;
+	while (domain_kill(d) == -ERESTART)
+		; /* each call makes progress before it asks */
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "cpu_policy.h"
 #include "io_caps.h"
 #include "hcstats.h"
+#include "hypercall.h"
 
 /*
  * What getdomaininfo and sysctl getdomaininfolist report. Xen's rules:
@@ -220,20 +221,26 @@ static long createdomain(struct xen_domctl *op)
 
 /*
  * destroydomain: Xen's domain_kill. The caller cannot destroy itself
- * (-EINVAL). Teardown runs in one pass: its cost is bounded by the frame
- * table walk of relinquish_memory() (one check per machine frame, no guest
- * data), so it needs no -ERESTART continuation on the machines Petrel runs.
- * The domain leaves the registry at once, so a repeat finds no domain
- * (-ESRCH) where Xen, which keeps a dead domain listed until its last
- * reference goes, may answer 0.
+ * (-EINVAL). The teardown runs in steps that stop when the hypercall has
+ * used its slice (hypercall_preempt_check): the domctl is then continued,
+ * so the caller's kernel issues it again and it goes on where it stopped;
+ * the toolstack sees one call that returns 0. Meanwhile the domain is
+ * listed, dying (getdomaininfo shows no dying flag until it is dead, as on
+ * Xen), and another destroy of it goes on with the work as well. Once dead
+ * it leaves the registry at once, so a repeat finds no domain (-ESRCH)
+ * where Xen, which keeps a dead domain listed until its last reference
+ * goes, may answer 0.
  */
-static long destroydomain(struct domain *d)
+static long destroydomain(struct domain *d, unsigned long arg)
 {
+	long rc;
+
 	if (d == current->domain)
 		return -EINVAL;
-	/* A domain already on its way out: nothing more to do (Xen: 0). */
-	(void)domain_destroy(d);
-	return 0;
+	rc = domain_kill(d);
+	if (rc == -ERESTART)
+		return hypercall_create_continuation(__HYPERVISOR_domctl, 1, &arg);
+	return rc;
 }
 
 /* ---- Limits and identity. */
@@ -676,10 +683,24 @@ static long shadow_op(struct domain *d, struct xen_domctl_shadow_op *sc, bool *c
 
 /* ---- The dispatcher. */
 
-static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
+/*
+ * Ops that would take new references on the domain's frames. A dying
+ * domain is giving its frames back: such a reference would keep one
+ * forever, so they are refused (-EINVAL, what Xen answers once the frame
+ * named is no longer the domain's).
+ */
+static bool takes_frame_refs(u32 cmd)
+{
+	return cmd == XEN_DOMCTL_setvcpucontext || cmd == XEN_DOMCTL_hypercall_init ||
+	       cmd == XEN_DOMCTL_set_ext_vcpucontext || cmd == XEN_DOMCTL_sethvmcontext;
+}
+
+static long do_one(struct xen_domctl *op, struct domain *d, unsigned long arg, bool *copyback)
 {
 	long rc;
 
+	if (d->is_dying && takes_frame_refs(op->cmd))
+		return -EINVAL;
 	switch (op->cmd) {
 	case XEN_DOMCTL_pausedomain:
 		/* A domain cannot pause itself this way (Xen: -EINVAL). */
@@ -687,7 +708,7 @@ static long do_one(struct xen_domctl *op, struct domain *d, bool *copyback)
 	case XEN_DOMCTL_unpausedomain:
 		return domain_unpause_by_controller(d);
 	case XEN_DOMCTL_destroydomain:
-		return destroydomain(d);
+		return destroydomain(d, arg);
 	case XEN_DOMCTL_max_vcpus:
 		return max_vcpus(d, &op->u.max_vcpus);
 	case XEN_DOMCTL_max_mem:
@@ -820,7 +841,7 @@ long do_domctl(unsigned long arg)
 		copyback = !rc;
 		break;
 	default:
-		rc = do_one(&op, d, &copyback);
+		rc = do_one(&op, d, arg, &copyback);
 		break;
 	}
 	if (copyback && copy_to_guest(arg, &op, sizeof(op)))

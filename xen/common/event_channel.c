@@ -298,6 +298,8 @@ static int get_free_port(struct domain *d)
 	int rc;
 
 	ASSERT_LOCKED(&d->event_lock);
+	if (d->is_dying)
+		return -EINVAL; /* its ports are being closed for good */
 	for (p = 1; p < slots; p++)
 		if (port_free(d, p))
 			break;
@@ -309,6 +311,8 @@ static int get_free_port(struct domain *d)
 			return rc;
 	}
 	evtchn_from_port(d, p)->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+	if (p >= d->evtchn_hwm)
+		d->evtchn_hwm = p + 1;
 	return (int)p;
 }
 
@@ -834,20 +838,30 @@ void evtchn_free_xen_port(struct domain *d, unsigned int port)
 	close_port(d, port, END_XEN);
 }
 
-void evtchn_close_all(struct domain *d)
+bool evtchn_close_some(struct domain *d, unsigned int n)
 {
-	unsigned int slots;
+	unsigned int p;
 
 	lock_one(d);
-	slots = evtchn_nr_slots(d);
+	p = d->evtchn_hwm;
 	unlock_one(d);
-	for (unsigned int p = 1; p < slots; p++)
-		close_port(d, p, END_ANY);
+	for (; p > 1 && n; n--)
+		close_port(d, --p, END_ANY);
 	lock_one(d);
-	evtchn_fifo_destroy(d);
-	free_buckets(d);
-	memset(d->evtchn, 0, sizeof(d->evtchn)); /* the FIFO fields too */
+	d->evtchn_hwm = p;
+	if (p <= 1) {
+		evtchn_fifo_destroy(d);
+		free_buckets(d);
+		memset(d->evtchn, 0, sizeof(d->evtchn)); /* the FIFO fields too */
+		d->evtchn_hwm = 0;
+	}
 	unlock_one(d);
+	return p <= 1;
+}
+
+void evtchn_close_all(struct domain *d)
+{
+	evtchn_close_some(d, ~0u);
 }
 
 static long evtchn_reset(struct evtchn_reset *r)

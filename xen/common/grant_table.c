@@ -759,7 +759,8 @@ void grant_table_release_mappings(struct domain *d)
 
 	if (!gt)
 		return;
-	for (u32 h = 0; h < maptrack_limit(gt); h++) {
+	/* Only the maptrack frames made so far, and only while a handle is in use. */
+	for (u32 h = 0; h < maptrack_limit(gt) && gt->maptrack_used; h++) {
 		struct domain *rd = mapping_granter(gt, h), *held = rd;
 		struct grant_table *rgt = rd ? rd->grant_table : NULL;
 		struct grant_mapping *map = maptrack_entry(gt, h);

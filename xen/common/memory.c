@@ -463,7 +463,7 @@ static void release_frame(mfn_t mfn)
 {
 	struct page_info *pg = mfn_to_page(mfn);
 
-	frame_list_del(&pg->owner->page_list, pg);
+	domain_unlist_frame(pg->owner, pg);
 	m2p_set(mfn, M2P_INVALID);
 	pg->owner = NULL;
 	pg->flags &= ~(PGC_allocated | PGC_validated);

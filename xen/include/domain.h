@@ -179,6 +179,13 @@ struct domain {
 	 * these instead of the whole frame table.
 	 */
 	struct page_info *page_list;
+	/*
+	 * While dying: the frames the teardown has visited and kept (mapped
+	 * elsewhere, or hypervisor pages), put back on page_list once the
+	 * whole list is visited; and the teardown step to resume at.
+	 */
+	struct page_info *relmem_list;
+	unsigned int kill_step;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
 	unsigned int max_vcpus; /* createdomain's max_vcpus */
 	u32 max_evtchn_port; /* createdomain's limit (at most INT_MAX); ~0 for boot domains */
@@ -199,6 +206,7 @@ struct domain {
 	struct evtchn evtchn[EVTCHN_NR_PORTS]; /* ports 0-4095, port 0 reserved */
 	struct evtchn *evtchn_bucket[EVTCHN_NR_BUCKETS]; /* FIFO: ports from 4096 on, NULL = none */
 	struct evtchn_fifo_domain evtchn_fifo; /* FIFO ABI: on, and the event array */
+	u32 evtchn_hwm; /* one past the highest port handed out: ports above are free */
 	struct grant_table *grant_table; /* common/grant_table.c */
 	struct rangeset iomem_caps; /* machine frames of I/O memory it may map (io_caps.h) */
 	struct rangeset irq_caps;   /* IRQs it may bind (io_caps.h) */
@@ -236,7 +244,13 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
 		     struct domain **out);
 /* Make the missing vCPUs 0..@n-1 (XEN_DOMCTL_max_vcpus), down: 0 or -errno. */
 int domain_create_vcpus(struct domain *d, unsigned int n);
-/* Tear @d down and drop the registry's reference: 0, or -EINVAL if dying. */
+/*
+ * Xen's domain_kill: tear @d down in steps, dropping the registry's
+ * reference at the end. 0 once dead (a dead domain too), or -ERESTART when
+ * hypercall_preempt_check() asks to stop; calling again resumes.
+ */
+int domain_kill(struct domain *d);
+/* The same in one go: 0, or -EINVAL if @d was dying already. */
 int domain_destroy(struct domain *d);
 /* The listed domain with id @id, or NULL (dying domains are still listed). */
 struct domain *domain_by_id(domid_t id);
@@ -257,6 +271,8 @@ static inline struct domain *domain_lookup(domid_t id)
 void get_domain(struct domain *d);
 void put_domain(struct domain *d);
 void domain_frame_freed(struct domain *d);
+/* Take @pg off @d's frame lists (page_list, or relmem_list while dying). */
+void domain_unlist_frame(struct domain *d, struct page_info *pg);
 struct page_info;
 bool domain_keep_shared_page(struct domain *d, struct page_info *pg);
 /* True if @v has an upcall to take (pending and not masked); inline for the return to a guest. */

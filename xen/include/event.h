@@ -149,6 +149,12 @@ void evtchn_xen_notify(struct domain *d, unsigned int port);
  * FIFO frames and port buckets (EVTCHNOP_reset, domain teardown).
  */
 void evtchn_close_all(struct domain *d);
+/*
+ * The same in steps for a dying domain: close up to @n of its ports,
+ * highest first, and only those below evtchn_hwm (the rest were never
+ * handed out); true once none is left and the FIFO state is gone too.
+ */
+bool evtchn_close_some(struct domain *d, unsigned int n);
 
 /*
  * The FIFO ABI (common/event_fifo.c). The ops return 0 or Xen's -errno;
