@@ -45,6 +45,13 @@
 #                         by killing the receiver's nc (10%, 99%) or xl
 #                         migrate-receive; -xen on Xen 4.17 (refused at enabling
 #                         log-dirty); not in TEST_TARGETS
+#   test-system-save-cross  a guest saved on one hypervisor restored on the other
+#                         (tests/system/save_cross_test.py): the two machines of
+#                         test-system-migrate2 without the network and with a
+#                         shared host file as a virtio disk, A on Debian's Xen
+#                         4.17 and B on Petrel; xl save of the save-restore domU
+#                         on A, the image carried to B on the disk, xl restore
+#                         there, then back B to A (not in TEST_TARGETS)
 #   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
 #                         the Linux domU with one disk and one vif, the hostile blkif
 #                         and netif frontends beside it, all destroyed with their
@@ -139,7 +146,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-split-cycles test-system-split-cycles-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen \
 	test-system-migrate2 test-system-migrate2-xen \
-	test-system-migrate2-dev test-system-migrate2-dev-xen
+	test-system-migrate2-dev test-system-migrate2-dev-xen test-system-save-cross
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -405,3 +412,7 @@ test-system-migrate2-dev: dom0-image $(PETREL_IMAGE)
 
 test-system-migrate2-dev-xen: dom0-image $(XEN_REF)
 	$(MIGRATE2_DEV_TEST) --hv xen
+
+test-system-save-cross: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(GUEST_OUT)/save-restore.elf
+	$(PYTHON) tests/system/save_cross_test.py --hv xen --image $(PETREL_IMAGE) \
+		--log-dir $(BUILD)/system

@@ -203,6 +203,20 @@ static void xsave_record(uint16_t dom, uint64_t mask, uint64_t max)
 		    (unsigned long long)x.size, len, avx_record_back());
 }
 
+/*
+ * The record Xen 4.17 writes for a vCPU that never set XCR0: XCR0 and the
+ * ever-enabled mask 0, no area (a guest saved on Xen restores elsewhere).
+ */
+static void never_set_record(uint16_t dom)
+{
+	struct vcpuextstate x = { .buffer = xrec, .size = XREC_HDR };
+	long rc;
+
+	memset(xrec, 0, sizeof(xrec));
+	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	xtest_check(rc == 0, "setvcpuextstate of XCR0 0, never set: %ld", rc);
+}
+
 static void extstate_and_msrs(uint16_t dom)
 {
 	struct vcpuextstate x = { 0 };
@@ -224,6 +238,8 @@ static void extstate_and_msrs(uint16_t dom)
 	} else {
 		printk("no XSAVE with AVX: the XSAVE record is not tried\n");
 	}
+	if (x.xfeature_mask)
+		never_set_record(dom);
 	x = (struct vcpuextstate){ .vcpu = 1 };
 	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == -ESRCH, "getvcpuextstate of vCPU 1: %ld", rc);

@@ -194,10 +194,14 @@ long pv_get_xstate_record(const struct pv_vcpu *pv, u64 dst, u64 *size)
 	return 0;
 }
 
-/* The record's XCR0 and ever-enabled mask are ones the vCPU could have set. */
+/*
+ * The record's XCR0 and ever-enabled mask are ones the vCPU could have set;
+ * XCR0 0 is a vCPU that never set it (x87/SSE), as Xen writes one.
+ */
 static bool record_masks_valid(const u64 hdr[2])
 {
-	return pv_xcr0_valid(hdr[0]) && !(hdr[0] & ~hdr[1]) && !(hdr[1] & ~pv_xstate_mask());
+	return (!hdr[0] || pv_xcr0_valid(hdr[0])) && !(hdr[0] & ~hdr[1]) &&
+	       !(hdr[1] & ~pv_xstate_mask());
 }
 
 /*

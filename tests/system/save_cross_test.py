@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""System test: a guest saved on one hypervisor restores on the other.
+
+    save_cross_test.py --hv xen|petrel [--image PETREL_IMAGE] [--log-dir DIR]
+
+Two QEMU machines as in migrate2_test.py, A booting the hypervisor --hv
+names and B the other one (Debian's Xen 4.17 and Petrel; --image is
+Petrel's binary), both with the same dom0 image and one host file as a
+shared virtio disk (serial "xferdisk", no image lock), and no network.
+Debian's xl on A creates the save-restore guest (tests/guests/tests/
+save-restore.c: it counts every 250 ms, and once restored checks its pattern pages and journal and prints PASS or FAIL), then
+the guest goes A to B and back to A, each move an `xl save` to a file in
+dom0's /tmp, the file written to the shared disk and read from it on the
+other machine (after dropping its page cache), and `xl restore` of the
+copy.  Checks, "PASS name" / "FAIL name: why":
+  boot-a, boot-b    both dom0 shells
+  disk              both dom0s see the shared disk
+  create            xl create on A, the guest counts
+  X-Y/save          xl save on X exits 0 and the guest is gone from X
+  X-Y/copy          the file on Y has the size and md5sum of X's
+  X-Y/restore       xl restore on Y exits 0 and lists the guest on Y only
+  X-Y/memory        the guest's verdict on Y: its pattern pages and journal
+                    as it last wrote them (save-restore: PASS resumed)
+  X-Y/running       it counts on at Y from where it stopped on X
+  X-Y/ticks         its ticks, as both serial consoles show them, go on one
+                    by one from X's to Y's, none missing or twice; the
+                    downtime (its "suspending" line on X to its "back from
+                    the suspend" line on Y) is reported
+  X-Y/source-free   X's free memory back where it was before the guest came
+  destroy           xl destroy on A gives A's memory back
+The last line is "save-cross-<hv>: N passed, N failed".
+"""
+
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hvboot  # noqa: E402
+import migrate2_test as m2  # noqa: E402
+
+SAVE_WAIT = 300  # seconds for xl save or xl restore of the 32 MiB guest under loaded TCG
+COPY_WAIT = 300  # seconds to write or read its image on the shared disk
+DISK_SERIAL = "xferdisk"
+DISK_MB = 64  # the shared disk: room for the save image
+SAVE_FILE = "/tmp/xls.save"
+OTHER = {"xen": "petrel", "petrel": "xen"}
+
+
+def machine_hv(args, name):
+    return args.hv if name == "a" else OTHER[args.hv]
+
+
+def machine_argv(args, name, local, remote):
+    """QEMU's argv for machine `name`; its hypervisor is machine_hv's, the
+    shared disk its second virtio disk (no network: the UDP ports unused)."""
+    hv = machine_hv(args, name)
+    disk = ["-drive", "file=%s,format=raw,if=none,id=shd,file.locking=off" % args.disk,
+            "-device", "virtio-blk-pci,drive=shd,share-rw=on,serial=%s" % DISK_SERIAL]
+    image = args.image if hv == "petrel" else None
+    return hvboot.qemu_argv(hv, args.kernel, args.initrd, image=image, extra=disk)
+
+
+def prepare(args):
+    """The shared disk: a sparse file next to the logs."""
+    args.disk = os.path.join(os.path.abspath(args.log_dir), "%s-save-cross-disk.img" % args.hv)
+    with open(args.disk, "wb") as f:
+        f.truncate(DISK_MB << 20)
+
+
+def setup_host(h):
+    """The guest's console relay and xenconsoled; the shared disk's node."""
+    h.sh(m2.RELAY)
+    m2.setup_tools(h)
+    _, out = h.sh("for d in /sys/block/vd*; do [ \"$(cat $d/serial)\" = %s ] && "
+                  "echo /dev/${d##*/}; done" % DISK_SERIAL)
+    h.disk = out.strip()
+    return h.disk.startswith("/dev/vd")
+
+
+def file_sum(h, path):
+    """(size, md5) of path on h, ("", "") if it is not there."""
+    _, out = h.sh("stat -c %%s %s && md5sum %s" % (path, path))
+    m = re.search(r"^(\d+)\s*\n([0-9a-f]{32})\s", out, re.M)
+    return m.groups() if m else ("", "")
+
+
+def copy_file(src, dst, path):
+    """Copy path from src's dom0 to dst's through the shared disk; (ok, what
+    happened).  dst drops its page cache first, so it reads what src wrote."""
+    size, digest = file_sum(src, path)
+    if not size:
+        return False, "no %s on %s" % (path, src.name)
+    src.sh("dd if=%s of=%s bs=1M conv=fsync 2>&1 | tail -n 1" % (path, src.disk), COPY_WAIT)
+    dst.sh("sync; echo 3 > /proc/sys/vm/drop_caches; rm -f %s; head -c %s %s > %s"
+           % (path, size, dst.disk, path), COPY_WAIT)
+    got = file_sum(dst, path)
+    return got == (size, digest), "%s wrote %s bytes md5 %s, %s read %r" % (
+        src.name, size, digest, dst.name, got)
+
+
+def check_save(name, src, res):
+    rc, out = m2.xl_run(src, "xl -v save xls %s" % SAVE_FILE, SAVE_WAIT)
+    doms, lines = m2.domains(src)
+    return res.check(name + "/save", rc == 0 and doms == [],
+                     "rc=%d %r; %s lists %r" % (rc, out, src.name, lines))
+
+
+def check_restore(name, dst, res):
+    rc, out = m2.xl_run(dst, "xl -v restore %s" % SAVE_FILE, SAVE_WAIT)
+    doms, lines = m2.domains(dst)
+    return res.check(name + "/restore", rc == 0 and doms == ["xls"],
+                     "rc=%d %r; %s lists %r" % (rc, out, dst.name, lines))
+
+
+def check_move(src, dst, res, free0):
+    """xl save on src, the copy, xl restore on dst, and the guest's checks."""
+    name = "%s-%s" % (src.name, dst.name)
+    before = src.last_tick()
+    since = time.monotonic()
+    if not check_save(name, src, res):
+        return False
+    ok, what = copy_file(src, dst, SAVE_FILE)
+    if not res.check(name + "/copy", ok, what, what.split(", ")[0]):
+        return False
+    if not check_restore(name, dst, res):
+        return False
+    arrived = m2.wait_tick(dst, before + 1)
+    after = m2.wait_tick(dst, arrived + 8)
+    log = src.lines(since) + dst.lines(since)
+    verdicts = [l for l in log if re.search(r"save-restore: (PASS|FAIL)", l)]
+    res.check(name + "/memory", len(verdicts) == 1 and "PASS resumed" in verdicts[0],
+              "verdicts: %r" % verdicts, verdicts[-1] if verdicts else "")
+    res.check(name + "/running", arrived > before and after >= arrived + 8,
+              "tick %d on %s before the save, %d on %s after the restore, %d later"
+              % (before, src.name, arrived, dst.name, after),
+              "tick %d on %s, %d on %s, then %d" % (before, src.name, arrived, dst.name, after))
+    m2.check_ticks(name, (src, dst), src, dst, since, res, timed=False)
+    free = m2.wait_free(src, free0[src.name])
+    res.check(name + "/source-free", free == free0[src.name],
+              "%s free %d MiB, %d before the guest" % (src.name, free, free0[src.name]),
+              "%d MiB" % free)
+    src.sh("rm -f %s" % SAVE_FILE)
+    return True
+
+
+def moves(a, b, args, res):
+    disks = [setup_host(h) for h in (a, b)]
+    if not res.check("disk", all(disks), "the shared disk: a %r, b %r" % (a.disk, b.disk),
+                     "a %s, b %s" % (a.disk, b.disk)):
+        return
+    free0 = {h.name: h.free_memory() for h in (a, b)}
+    rc, out = m2.xl_run(a, "xl create /etc/xl-save.cfg", args.cmd_timeout)
+    tick = m2.wait_tick(a, 4)
+    if not res.check("create", rc == 0 and tick >= 4, "rc=%d %r, tick %d" % (rc, out, tick),
+                     "on %s" % machine_hv(args, "a")):
+        return
+    if check_move(a, b, res, free0):
+        check_move(b, a, res, free0)
+    for h in (a, b):
+        h.sh("xl destroy xls 2> /dev/null; :")
+    free = m2.wait_free(a, free0["a"])
+    res.check("destroy", free == free0["a"], "a free %d MiB, %d before the guest"
+              % (free, free0["a"]), "%d MiB" % free)
+
+
+PLAN = m2.Plan("save-cross", "xl save on one hypervisor, xl restore on the other",
+               machine_argv, moves, m2.GUEST_LINE, prepare)
+
+if __name__ == "__main__":
+    sys.exit(m2.main(PLAN))
