@@ -1134,11 +1134,15 @@ def installed_disk(con):
 
 
 def installed_oops(con):
-    """Print the guest's kernel oopses (their first lines) and its CPU flags
-    from its serial log as notes: not a check, a clue for the next run."""
+    """Print the guest's kernel oopses (their first lines), its CPU flags and
+    where its ACPI tables came from and how it stopped (the firmware's RSDP,
+    its OEM ID, or none; power down or panic) from its serial log as notes:
+    not a check, a clue for the next run."""
     rc, out = shell_run(con, "tr -d '\\r' < %s | grep -a -B 4 -A 24 -E 'invalid opcode|kernel BUG|"
-                        "Oops|general protection' | head -n 50; grep -a -m 1 PETREL-HVM-CPUFLAGS %s"
-                        % (INSTALLED_LOG, INSTALLED_LOG), 60)
+                        "Oops|general protection' | head -n 50; grep -a -m 1 PETREL-HVM-CPUFLAGS %s; "
+                        "tr -d '\\r' < %s | grep -a -E 'efi: +ACPI|ACPI: RSDP|tables not found|"
+                        "ACPI: (FACP|APIC|DSDT) |MP-table|reboot: |Kernel panic|kill init' | head -n 12"
+                        % (INSTALLED_LOG, INSTALLED_LOG, INSTALLED_LOG), 60)
     for line in out.splitlines():
         print("note: guest: %s" % line.rstrip(), flush=True)
 
