@@ -1035,7 +1035,7 @@ def check_xl_hvm_memtest(con, res, timeout):
 INSTALLED_SERIAL = "petrel-hvm-disk"
 INSTALLED_LOG = "/var/log/xen/installed-serial.log"
 INSTALLED_MARKER = "PETREL-HVM-INSTALLED:"
-INSTALLED_WAIT = 2400  # seconds from xl create to the guest's poweroff under TCG
+INSTALLED_WAIT = 3600  # seconds from xl create to the guest's poweroff under TCG at load 30+
 INSTALLED_POLL = 30
 INSTALLED_STALL_POLLS = 6  # polls without a byte more on the guest's serial log: a stall
 INSTALLED_STALL_BYTES = 8192  # more than firmware and GRUB write: the kernel is running
