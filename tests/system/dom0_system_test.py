@@ -1035,10 +1035,11 @@ def check_xl_hvm_memtest(con, res, timeout):
 INSTALLED_SERIAL = "petrel-hvm-disk"
 INSTALLED_LOG = "/var/log/xen/installed-serial.log"
 INSTALLED_MARKER = "PETREL-HVM-INSTALLED:"
-INSTALLED_WAIT = 2400  # seconds from xl create to the guest's poweroff under TCG
+INSTALLED_WAIT = 3600  # seconds from xl create to the guest's poweroff under TCG at load 30+
 INSTALLED_POLL = 30
 INSTALLED_STALL_POLLS = 6  # polls without a byte more on the guest's serial log: a stall
 INSTALLED_STALL_BYTES = 8192  # more than firmware and GRUB write: the kernel is running
+INSTALLED_FW_STALL_POLLS = 20  # the same before the kernel: firmware or GRUB reading for 10 min
 INSTALLED_FW_WAIT = 300  # seconds from xl create to hvmloader's "Loading <firmware>"
 # One boot: its environment block (hvm.mk's nopv.env or pvhvm.env), the xl
 # options it adds on the command line, the firmware hvmloader loads, GRUB's
@@ -1106,7 +1107,8 @@ def installed_stall_report(con, domid):
 def installed_wait(con, t0, domid):
     """Poll until the guest has shut down or crashed (or is gone), or
     INSTALLED_WAIT; the last status.  A serial log with a kernel's log in it
-    (INSTALLED_STALL_BYTES) that has not grown for INSTALLED_STALL_POLLS polls
+    (INSTALLED_STALL_BYTES) that has not grown for INSTALLED_STALL_POLLS polls,
+    or a shorter one (firmware, GRUB) not grown for INSTALLED_FW_STALL_POLLS,
     gets one stall report."""
     st = installed_status(con)
     same, reported = 0, False
@@ -1118,8 +1120,9 @@ def installed_wait(con, t0, domid):
         print("note: %.0f s after create: %s, serial log %s, last line %r"
               % (con.elapsed() - t0, st["state"], " ".join(st["bytes"]), st["last"]), flush=True)
         size = int((st["bytes"] or ["bytes 0"])[0].split()[-1] or 0)
-        same = same + 1 if st["bytes"] == bytes0 and size > INSTALLED_STALL_BYTES else 0
-        if same >= INSTALLED_STALL_POLLS and not reported:
+        same = same + 1 if st["bytes"] == bytes0 and size > 0 else 0
+        limit = INSTALLED_STALL_POLLS if size > INSTALLED_STALL_BYTES else INSTALLED_FW_STALL_POLLS
+        if same >= limit and not reported:
             installed_stall_report(con, domid)
             reported = True
     return st
@@ -1134,11 +1137,15 @@ def installed_disk(con):
 
 
 def installed_oops(con):
-    """Print the guest's kernel oopses (their first lines) and its CPU flags
-    from its serial log as notes: not a check, a clue for the next run."""
+    """Print the guest's kernel oopses (their first lines), its CPU flags and
+    where its ACPI tables came from and how it stopped (the firmware's RSDP,
+    its OEM ID, or none; power down or panic) from its serial log as notes:
+    not a check, a clue for the next run."""
     rc, out = shell_run(con, "tr -d '\\r' < %s | grep -a -B 4 -A 24 -E 'invalid opcode|kernel BUG|"
-                        "Oops|general protection' | head -n 50; grep -a -m 1 PETREL-HVM-CPUFLAGS %s"
-                        % (INSTALLED_LOG, INSTALLED_LOG), 60)
+                        "Oops|general protection' | head -n 50; grep -a -m 1 PETREL-HVM-CPUFLAGS %s; "
+                        "tr -d '\\r' < %s | grep -a -E 'efi: +ACPI|ACPI: RSDP|tables not found|"
+                        "ACPI: (FACP|APIC|DSDT) |MP-table|reboot: |Kernel panic|kill init' | head -n 12"
+                        % (INSTALLED_LOG, INSTALLED_LOG, INSTALLED_LOG), 60)
     for line in out.splitlines():
         print("note: guest: %s" % line.rstrip(), flush=True)
 
