@@ -56,6 +56,11 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 (net_checks.py: pings, a TCP transfer, vif and disk hot
                 attach and detach; xl-net/*); with --only xl-dev-cycles,
                 create/destroy cycles of hello.elf with a disk and a vif;
+                with --only xl-split-cycles, cycles of the Linux domU with
+                a disk and a vif whose frontends connect; each of these
+                ends with nothing left in dom0 (loop devices, vifs,
+                backend nodes) or in the hypervisor (hv_state.py: its
+                event-channel and grant-table dumps, `xl debug-keys e g`);
                 with --only xl-save-devices, xl save and restore of a
                 Linux domU with a mounted disk and a vif, its uptime
                 counter, open file and TCP connection to dom0 carrying on
@@ -178,6 +183,7 @@ import pxl_top_checks  # noqa: E402
 import pxl_cfg_checks  # noqa: E402
 import dumpcore_checks  # noqa: E402
 import net_checks  # noqa: E402
+import hv_state  # noqa: E402
 import pvgrub_checks  # noqa: E402
 import save_dev_checks  # noqa: E402
 import pvh_save_checks  # noqa: E402
@@ -1749,6 +1755,7 @@ def check_xl_split(con, res, timeout, hostile=False):
     rc, tokens, _ = make_domu_disks(con, timeout, (DOMU_DISK,))
     res.check("xl/blk-images", rc == 0, "rc=%d making %s" % (rc, DOMU_DISK))
     free = free_memory(con)
+    hv_before = hv_state.read(shell_fn(con))
     created, row = linux_up(con, res, timeout, DOMU_DISK_RW + " " + DOMU_NET)
     if not created:
         return
@@ -1763,6 +1770,9 @@ def check_xl_split(con, res, timeout, hostile=False):
     now = wait_free_memory(con, free)
     res.check("xl/split-free", free is not None and now == free,
               "free memory %s MiB after the destroy, %s before" % (now, free), "%s MiB" % now)
+    left = hv_state.leftovers(hv_before, hv_state.read(shell_fn(con)))
+    res.check("xl/split-hv-left", not left, "left in the hypervisor: %r" % left,
+              hv_state.summary(hv_before))
     linux_down(con, res, timeout, sums)
 
 
@@ -2838,6 +2848,9 @@ def run(args, res):
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-dev-cycles", lambda: "xl-dev-cycles" not in args.only
                                  or net_checks.check_dev_cycles(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("xl-split-cycles", lambda: "xl-split-cycles" not in args.only
+                                 or net_checks.check_split_cycles(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-save-devices", lambda: "xl-save-devices" not in args.only
                                  or save_dev_checks.check_save_devices(

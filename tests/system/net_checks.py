@@ -8,7 +8,14 @@ xl-net), and create/destroy cycles of a guest whose frontends never connect
         and detached, then both destroyed with nothing left behind
     check_dev_cycles(t, con, res, timeout) DEV_CYCLES create/destroy cycles
         of hello.elf with a disk and a vif: no loop device, vif, backend or
-        domain node in xenstore, or memory left after each
+        domain node in xenstore, or memory left after each, and at the end
+        nothing left in the hypervisor (hv_state.py: no domain but dom0 in
+        its event-channel and grant-table dumps, dom0's ports, pinned
+        entries and maptrack handles as before)
+    check_split_cycles(t, con, res, timeout) SPLIT_LINUX_CYCLES cycles of
+        the Linux domU with a disk and a vif whose frontends connect (both
+        backends in state 4), destroyed while they are connected: after
+        each, nothing left in dom0 or the hypervisor, free memory as before
 
 `t` is the system test's module (dom0_system_test): its shell_run,
 console_log_wait, xl helpers and constants.  The domUs run dom0's commands
@@ -18,6 +25,8 @@ through /bin/domu-shell (busybox nc -ll -e /bin/sh on domu_shell=PORT).
 import os
 import re
 import shlex
+
+import hv_state
 
 # name, MAC, address on xenbr0 (dom0 is 192.168.77.1 there)
 DOMU_A = ("neta", "00:16:3e:5e:7a:11", "192.168.77.11")
@@ -33,6 +42,7 @@ HOT_DISK = "/tmp/hot-disk.img"
 HOT_VDEV = "xvdb"
 HOT_LINE = "PETREL-DISK hot-attached"
 DEV_CYCLES = int(os.environ.get("DEV_CYCLES", "3"))
+SPLIT_LINUX_CYCLES = int(os.environ.get("SPLIT_LINUX_CYCLES", "20"))
 DEV_DISK = "/tmp/cycle-disk.img"
 DEV_CONFIG = ("\"disk=['format=raw,vdev=xvda,access=rw,target=%s']\" "
               "\"vif=['bridge=xenbr0,mac=00:16:3e:5e:7a:31']\"" % DEV_DISK)
@@ -226,6 +236,7 @@ def check_xl_net(t, con, res, timeout):
     _, sums = t.shell_run(con, "md5sum %s" % t.DOMU_FILES, timeout)
     free = t.free_memory(con)
     before = wait_no_devices(t, con, timeout)
+    hv_before = hv_state.read(t.shell_fn(con))
     start = len(con.text)
     a, b = DOMU_A, DOMU_B
     if domu_up(t, con, res, a, timeout) and domu_up(t, con, res, b, timeout):
@@ -236,12 +247,14 @@ def check_xl_net(t, con, res, timeout):
     t.shell_run(con, "xl destroy %s; xl destroy %s" % (a[0], b[0]), timeout)
     left = wait_no_devices(t, con, timeout)
     now = t.wait_free_memory(con, free)
+    hv_left = hv_state.leftovers(hv_before, hv_state.read(t.shell_fn(con)))
     trouble = t.HV_TROUBLE.findall(con.text[start:])
     oops = t.dom0_dmesg_grep(con, t.DOM0_OOPS)
-    res.check("xl-net/destroy", left == before and now == free and not trouble and not oops,
-              "left %r, before %r; free memory %s MiB, %s before; console %r; dmesg %r"
-              % (left.strip(), before.strip(), now, free, trouble, oops[:5]),
-              "%s MiB free" % now)
+    res.check("xl-net/destroy", left == before and now == free and not hv_left and
+              not trouble and not oops,
+              "left %r, before %r; free memory %s MiB, %s before; hypervisor %r; console %r; "
+              "dmesg %r" % (left.strip(), before.strip(), now, free, hv_left, trouble, oops[:5]),
+              "%s MiB free, %s" % (now, hv_state.summary(hv_before)))
     t.linux_down(con, res, timeout, sums)
 
 
@@ -267,15 +280,97 @@ def check_dev_cycles(t, con, res, timeout):
     rc, _, _ = t.make_domu_disks(con, timeout, (DEV_DISK,))
     free = t.free_memory(con)
     before = wait_no_devices(t, con, timeout)
+    hv_before = hv_state.read(t.shell_fn(con))
     start = len(con.text)
     done, problem = 0, None if rc == 0 else "no image %s" % DEV_DISK
     while problem is None and done < DEV_CYCLES:
         problem = dev_cycle(t, con, timeout, free, before)
         done += problem is None
+    hv_left = hv_state.leftovers(hv_before, hv_state.read(t.shell_fn(con)))
     trouble = t.HV_TROUBLE.findall(con.text[start:])
     oops = t.dom0_dmesg_grep(con, t.DOM0_OOPS)
-    res.check("xl-dev-cycles", problem is None and not trouble and not oops,
-              "cycle %d of %d: %s; console %r; dmesg %r"
-              % (done + 1, DEV_CYCLES, problem, trouble, oops[:5]),
-              "%d cycles, %s MiB free" % (done, free))
+    res.check("xl-dev-cycles", problem is None and not hv_left and not trouble and not oops,
+              "cycle %d of %d: %s; hypervisor %r; console %r; dmesg %r"
+              % (done + 1, DEV_CYCLES, problem, hv_left, trouble, oops[:5]),
+              "%d cycles, %s MiB free, %s" % (done, free, hv_state.summary(hv_before)))
     t.shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+
+
+SPLIT_NAME = "splcyc"
+VBD_STATE = "/local/domain/0/backend/vbd/%s/51712/state"
+VIF_STATE = "/local/domain/0/backend/vif/%s/0/state"
+
+
+# libxl's words when a hotplug script outlasts its wait (Debian's block
+# script under nested TCG at load ~35 took longer once in three cycles).
+HOTPLUG_TIMEOUT = "because of timeout"
+
+
+def nothing_left(t, con, timeout, free, before, hv_before):
+    """None, or what dom0 or the hypervisor still holds."""
+    left = wait_no_devices(t, con, timeout)
+    now = t.wait_free_memory(con, free)
+    hv_left = hv_state.leftovers(hv_before, hv_state.read(t.shell_fn(con)))
+    if left != before or now != free or hv_left:
+        return "left %r, before %r; free memory %s MiB, %s before; hypervisor %r" % (
+            left.strip(), before.strip(), now, free, hv_left)
+    return None
+
+
+def split_create(t, con, timeout, free, before, hv_before):
+    """xl create of the Linux domU with its disk and vif, once more if a
+    hotplug script timed out and the failed create left nothing; None or
+    what went wrong."""
+    for attempt in (1, 2):
+        t.shell_run(con, "rm -f %s/guest-%s.log" % (t.XL_CONSOLE_DIR, SPLIT_NAME))
+        rc, out = t.xl_create_linux(con, SPLIT_NAME, timeout,
+                                    t.DOMU_DISK_RW + " " + t.DOMU_NET)
+        if rc == 0:
+            return None
+        problem = "xl create: rc=%d %r" % (rc, out.strip()[-300:])
+        left = nothing_left(t, con, timeout, free, before, hv_before)
+        if left or HOTPLUG_TIMEOUT not in out or attempt == 2:
+            return problem + ("; then %s" % left if left else "")
+        print("note: xl-split-cycles: a hotplug script timed out, nothing left; "
+              "created again", flush=True)
+
+
+def split_cycle(t, con, timeout, free, before, hv_before):
+    """One xl create of the Linux domU with a disk and a vif, its marker and
+    both backends connected, xl destroy; None, or what went wrong or was
+    left."""
+    problem = split_create(t, con, timeout, free, before, hv_before)
+    if problem:
+        return problem
+    domid = t.xl_domid(con, SPLIT_NAME)
+    rc, log = t.console_log_wait(con, SPLIT_NAME, t.DOMU_MARKER, t.DOMU_BOOT_WAIT)
+    vbd = t.wait_device_state(con, VBD_STATE % domid, 4, timeout)
+    vif = t.wait_device_state(con, VIF_STATE % domid, 4, timeout)
+    rc2, out = t.xl_run(con, "xl destroy %s" % SPLIT_NAME, timeout)
+    if rc != 0 or vbd != "4" or vif != "4" or rc2 != 0:
+        return "marker rc=%d %r; vbd state %r, vif state %r; xl destroy rc=%d %r" % (
+            rc, log.strip()[-300:], vbd, vif, rc2, out.strip()[-200:])
+    return nothing_left(t, con, timeout, free, before, hv_before)
+
+
+def check_split_cycles(t, con, res, timeout):
+    t.shell_run(con, "%s && echo started" % t.XENCONSOLED, timeout)
+    _, sums = t.shell_run(con, "md5sum %s" % t.DOMU_FILES, timeout)
+    rc, _, _ = t.make_domu_disks(con, timeout, (t.DOMU_DISK,))
+    free = t.free_memory(con)
+    before = wait_no_devices(t, con, timeout)
+    hv_before = hv_state.read(t.shell_fn(con))
+    start = len(con.text)
+    done, problem = 0, None if rc == 0 else "no image %s" % t.DOMU_DISK
+    while problem is None and done < SPLIT_LINUX_CYCLES:
+        problem = split_cycle(t, con, timeout, free, before, hv_before)
+        done += problem is None
+    t.shell_run(con, "xl destroy %s" % SPLIT_NAME, timeout)
+    trouble = t.HV_TROUBLE.findall(con.text[start:])
+    oops = t.dom0_dmesg_grep(con, t.DOM0_OOPS)
+    res.check("xl-split-cycles", problem is None and hv_before is not None and
+              not trouble and not oops,
+              "cycle %d of %d: %s; console %r; dmesg %r"
+              % (done + 1, SPLIT_LINUX_CYCLES, problem, trouble, oops[:5]),
+              "%d cycles, %s MiB free, %s" % (done, free, hv_state.summary(hv_before)))
+    t.linux_down(con, res, timeout, sums)

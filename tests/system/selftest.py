@@ -7,7 +7,8 @@ cleaner, the QEMU command line builder, the initramfs cpio writer (read back
 with an independent newc parser), the modules.dep closure and the vmlinux
 extraction from a bzImage, and how the save-devices step judges its
 counters (save_dev_checks.py: a reset, a lost line or an uptime going back
-must fail).
+must fail), and how hv_state.py reads the hypervisor's 'e' and 'g' dumps and
+judges what a domain left behind.
 Prints "PASS name"/"FAIL name: why" and "system-harness: N passed, N failed".
 """
 
@@ -394,6 +395,55 @@ def save_devices_judges():
     assert not sd.counter_went_on(old, old + [(2, 1.5)]), "uptime back"
     assert not sd.counter_went_on(old, old + [(3, 4.0)]), "a line lost"
     assert not sd.counter_went_on([], [(0, 1.0)]), "nothing before"
+
+
+# Two dumps as `xl dmesg` holds them: an older one, then Xen 4.17's lines
+# with a domU still listed (a port of dom0 bound to it, an entry it pins),
+# one line with a console timestamp.
+HV_DUMP_TEXT = """(XEN) 'e' pressed -> dumping event-channel info
+(XEN) Event channel information for d0:
+(XEN)        9 [0/0/0]: s=2 n=0 x=0 d=7
+(XEN) 'e' pressed -> dumping event-channel info
+(XEN) Event channel information for d0:
+(XEN) ABI: FIFO
+(XEN)     port [p/m/s]
+(XEN) [   42.125000]        1 [0/0/-]: s=5 n=0 x=0 v=0
+(XEN)       24 [0/1/0]: s=3 n=0 x=0 d=3 p=5
+(XEN) Event channel information for d3:
+(XEN)        5 [0/0/0]: s=3 n=0 x=0 d=0 p=24
+(XEN) gnttab_usage_print_all [ key 'g' pressed
+(XEN)       -------- active --------       -------- shared --------
+(XEN) [ref] localdom mfn      pin          localdom gmfn     flags
+(XEN) grant-table for remote d0 (v1)
+(XEN)   1 frames (64 max), 0 maptrack frames (1024 max)
+(XEN) no active grant table entries
+(XEN) grant-table for remote d3 (v1)
+(XEN) [0x008]      0 0x12345 0x00000001          0 0x0123ab 0x19
+(XEN) gnttab_usage_print_all ] done
+"""
+
+
+@test
+def hv_state_judges():
+    import hv_state
+    awk = hv_state.DUMP.split("xl dmesg | ", 1)[1]
+    out = subprocess.run(["sh", "-c", awk], input=HV_DUMP_TEXT, capture_output=True,
+                         text=True, check=True).stdout
+    assert "(XEN)" not in out and " 9 [" not in out, out
+    after = hv_state.parse(out)
+    assert after["ports"] == {0: [(1, 5, None), (24, 3, 3)], 3: [(5, 3, 0)]}, after
+    assert after["grants"] == {0: 0, 3: 1} and after["maptrack"] == {0: None, 3: None}
+    before = hv_state.parse("Event channel information for d0:\n"
+                            "       1 [0/0/-]: s=5 n=0 x=0 v=0 (virq)\n"
+                            "grant-table for remote d0 (v1)\n"
+                            "no active grant table entries\n")
+    assert hv_state.leftovers(before, before) == []
+    left = " ".join(hv_state.leftovers(before, after))
+    for what in ("ports dump: [3]", "grants dump: [3]", "2 ports in use, 1 before",
+                 "naming a domU: [(24, 3, 3)]"):
+        assert what in left, (what, left)
+    assert hv_state.leftovers(before, None), "no dump after"
+    assert hv_state.parse("grant-table for remote d0 (v1)\n") is None, "no 'e' part"
 
 
 

@@ -71,7 +71,17 @@
 #                         holds open and a TCP connection to dom0 carry on;
 #                         SAVE_DEV_MIGRATE=1 adds xl migrate to this host; -xen
 #                         on Xen 4.17 (not in TEST_TARGETS)
-#   test-system-split-cycles  SPLIT_CYCLES (100) of those cycles (-xen on Xen 4.17)
+#   test-system-split-cycles  SPLIT_CYCLES (100) of those cycles (-xen on Xen 4.17);
+#                         every step above ends by checking that nothing is left in
+#                         dom0 (loop devices, vifs, backend nodes) or in the
+#                         hypervisor (tests/system/hv_state.py: `xl debug-keys e g`,
+#                         no domain but dom0, dom0's ports, pinned grant entries and
+#                         maptrack handles as before), test-system-split-quick too
+#   test-system-split-linux-cycles  SPLIT_LINUX_CYCLES (20) cycles of the Linux domU
+#                         with a disk and a vif whose frontends connect (backends in
+#                         state 4), destroyed connected, nothing left after each
+#                         (step xl-split-cycles; -xen on Xen 4.17; not in
+#                         TEST_TARGETS: 2 to 4 min a cycle under TCG)
 #   test-system-multi     four Linux domUs at once (step xl-multi; -xen on Xen
 #                         4.17; not in TEST_TARGETS: about 13 min under load)
 #   test-system-smp       test-system's checks on a 2-CPU machine (multi-threaded
@@ -144,6 +154,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-split-net test-system-split-net-xen \
 	test-system-save-devices test-system-save-devices-xen \
 	test-system-split-cycles test-system-split-cycles-xen \
+	test-system-split-linux-cycles test-system-split-linux-cycles-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen \
 	test-system-migrate2 test-system-migrate2-xen \
 	test-system-migrate2-dev test-system-migrate2-dev-xen test-system-save-cross
@@ -371,6 +382,16 @@ test-system-split-cycles: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 test-system-split-cycles-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 	DEV_CYCLES=$(SPLIT_CYCLES) $(SYSTEM_TEST) --hv xen --only xl-dev-cycles --no-reboot \
 		--log $(BUILD)/system/xen-split-cycles-serial.log
+
+SPLIT_LINUX_CYCLES ?= 20
+
+test-system-split-linux-cycles: dom0-image $(PETREL_IMAGE)
+	SPLIT_LINUX_CYCLES=$(SPLIT_LINUX_CYCLES) $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) \
+		--only xl-split-cycles --no-reboot --log $(BUILD)/system/petrel-split-linux-cycles-serial.log
+
+test-system-split-linux-cycles-xen: dom0-image $(XEN_REF)
+	SPLIT_LINUX_CYCLES=$(SPLIT_LINUX_CYCLES) $(SYSTEM_TEST) --hv xen --only xl-split-cycles \
+		--no-reboot --log $(BUILD)/system/xen-split-linux-cycles-serial.log
 
 test-system-smp: dom0-image $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --smp 2 --boot-timeout 600 \

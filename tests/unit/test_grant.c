@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -1054,6 +1055,37 @@ static void test_cross_domain(void **state)
 	assert_int_equal(frames[D1_PAGE].type_count, 0);
 }
 
+/* The 'g' key's dump: the granter lists the entry the mapper pinned, the mapper its handle. */
+static void test_dump(void **state)
+{
+	struct gnttab_map_grant_ref m;
+	char line[128];
+
+	(void)state;
+	gnttab_dump(&doms[1]);
+	assert_true(shim_log_has("grant-table for remote d1 (v1)\n"));
+	assert_true(shim_log_has("no active grant table entries\n"));
+	grant(1, 100, GTF_permit_access, 0, D1_PAGE);
+	m = map(SLOT(4), GNTMAP_host_map | GNTMAP_application_map, 100, 1);
+	assert_int_equal(m.status, GNTST_okay);
+	shim_log_reset();
+	gnttab_dump(&doms[1]);
+	gnttab_dump(&doms[0]);
+	snprintf(line, sizeof(line), "[0x064]      0 0x%lx 0x%08x          0 0x%06lx 0x%02x\n",
+		 (unsigned long)D1_PAGE, active(1, 100)->pin, (unsigned long)D1_PAGE,
+		 GTF_permit_access | GTF_reading | GTF_writing);
+	assert_true(shim_log_has(line));
+	assert_true(shim_log_has("grant-table for remote d0 (v1)\n"));
+	assert_true(shim_log_has("  1 maptrack handles in use\n"));
+	assert_int_equal(unmap(SLOT(4), 0, m.handle), GNTST_okay);
+	shim_log_reset();
+	gnttab_dump(&doms[1]);
+	gnttab_dump(&doms[0]);
+	assert_true(shim_log_has("no active grant table entries\n"));
+	assert_false(shim_log_has("[0x064]"));
+	assert_true(shim_log_has("  0 maptrack handles in use\n"));
+}
+
 static void test_device_map(void **state)
 {
 	struct gnttab_map_grant_ref m;
@@ -1651,6 +1683,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_ro_then_rw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cross_domain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_wrong_pte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_and_replace, setup, teardown),

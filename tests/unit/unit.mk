@@ -64,7 +64,8 @@ UNIT_SRCS_test_domain := $(addprefix xen/common/,domain.c memory.c domctl.c sche
 	hcstats.c)
 $(UNIT_OUT)/test_domain.o $(UNIT_OUT)/common/domain.o $(UNIT_OUT)/common/memory.o $(UNIT_OUT)/common/domctl.o \
 	$(UNIT_OUT)/common/scheduler.o $(UNIT_OUT)/common/schedule.o \
-	$(UNIT_OUT)/common/vcpu.o $(UNIT_OUT)/common/io_caps.o: UNIT_CFLAGS += -iquote include
+	$(UNIT_OUT)/common/vcpu.o $(UNIT_OUT)/common/io_caps.o $(UNIT_OUT)/common/hcstats.o: \
+	UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_claim := xen/common/claim.c
 $(UNIT_OUT)/test_claim.o $(UNIT_OUT)/common/claim.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_xz := $(addprefix xen/common/decompress/,xz.c lzma2.c bcj.c crc.c decompress.c inflate.c zstd.c) xen/common/bzimage.c

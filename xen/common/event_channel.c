@@ -19,6 +19,7 @@
 #include "types.h"
 #include "lib.h"
 #include "errno.h"
+#include "console.h"
 #include "domain.h"
 #include "event.h"
 #include "uaccess.h"
@@ -255,6 +256,51 @@ static bool port_valid(const struct domain *d, unsigned int port)
 static struct evtchn *port_chn(struct domain *d, unsigned int port)
 {
 	return evtchn_from_port(d, port);
+}
+
+/* ---- The 'e' debug key: the ports in use. */
+
+static const char *const state_names[] = {
+	"free", "reserved", "unbound", "interdomain", "pirq", "virq", "ipi",
+};
+
+static void dump_port(const struct domain *d, unsigned int port, const struct evtchn *chn)
+{
+	bool bits = d->shared_info || d->evtchn_fifo.on;
+
+	printk("    %4u [%c/%c/-]: s=%u n=%u x=%u", port,
+	       bits ? '0' + evtchn_is_pending(d, port) : '-',
+	       bits ? '0' + evtchn_is_masked(d, port) : '-', chn->state, chn->notify_vcpu,
+	       chn->xen_consumer);
+	if (chn->state == ECS_UNBOUND)
+		printk(" d=%u", chn->u.remote_domid);
+	else if (chn->state == ECS_INTERDOMAIN)
+		printk(" d=%u p=%u", chn->u.inter.dom, chn->u.inter.port);
+	else if (chn->state == ECS_VIRQ)
+		printk(" v=%u", chn->u.virq);
+	else if (chn->state == ECS_PIRQ)
+		printk(" p=%u", chn->u.pirq);
+	printk(" (%s)\n", chn->state < ARRAY_SIZE(state_names) ? state_names[chn->state] : "?");
+}
+
+void evtchn_dump(struct domain *d)
+{
+	unsigned int used = 0;
+
+	printk("Event channel information for d%u:\n", d->domain_id);
+	printk("ABI: %s\n", d->evtchn_fifo.on ? "FIFO" : "2-level");
+	printk("    port [p/m/s]\n");
+	lock_one(d);
+	for (unsigned int port = 1; port_valid(d, port); port++) {
+		const struct evtchn *chn = port_chn(d, port);
+
+		if (chn->state == ECS_FREE)
+			continue;
+		dump_port(d, port, chn);
+		used++;
+	}
+	unlock_one(d);
+	printk("  %u ports in use\n", used);
 }
 
 /* Port 0 is reserved: a zero-filled table needs no initialisation. */

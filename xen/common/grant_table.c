@@ -786,6 +786,48 @@ void grant_table_release_mappings(struct domain *d)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* The 'g' debug key                                                   */
+
+static unsigned int dump_active(struct grant_table *gt)
+{
+	unsigned int n = 0;
+
+	for (grant_ref_t ref = 0; ref < nr_entries(gt); ref++) {
+		const struct active_grant *act = active_entry(gt, ref);
+
+		if (!act->pin)
+			continue;
+		printk("[0x%03x]  %5u 0x%lx 0x%08x      %5u 0x%06lx 0x%02x\n", ref, act->domid,
+		       (unsigned long)act->mfn, act->pin, entry_hdr(gt, ref)->domid,
+		       (unsigned long)entry_frame(gt, ref), *status_word(gt, ref));
+		n++;
+	}
+	return n;
+}
+
+void gnttab_dump(struct domain *d)
+{
+	struct grant_table *gt = d->grant_table;
+	unsigned int used;
+
+	if (!gt)
+		return;
+	printk("      -------- active --------       -------- shared --------\n");
+	printk("[ref] localdom mfn      pin          localdom gmfn     flags\n");
+	spin_lock(&gt->lock);
+	printk("grant-table for remote d%u (v%u)\n", d->domain_id, gt->version);
+	printk("  %u frames (%u max), %u maptrack frames (%u max)\n", gt->nr_frames, gt->max_frames,
+	       gt->maptrack_frames, gt->max_maptrack_frames);
+	if (!dump_active(gt))
+		printk("no active grant table entries\n");
+	spin_unlock(&gt->lock);
+	spin_lock(&gt->maptrack_lock);
+	used = gt->maptrack_used;
+	spin_unlock(&gt->maptrack_lock);
+	printk("  %u maptrack handles in use\n", used);
+}
+
 /* Free the table: its shared frames, active entries and maptrack. */
 void grant_table_destroy(struct domain *d)
 {

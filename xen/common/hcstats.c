@@ -11,6 +11,9 @@
 #include "uaccess.h"
 #include "hvlock.h"
 #include "mm.h"
+#include "domain.h"
+#include "event.h"
+#include "grant_table.h"
 
 struct hcstat {
 	u64 count, cycles;
@@ -61,11 +64,27 @@ static void hcstats_print(void)
 	hv_lock_stats_print();
 }
 
+/* 'e' and 'g': every listed domain's ports or grant table, dying ones too. */
+static void dump_evtchns(void)
+{
+	printk("'e' pressed -> dumping event-channel info\n");
+	for (struct domain *d = domain_next(NULL); d; d = domain_next(d))
+		evtchn_dump(d);
+}
+
+static void dump_grant_tables(void)
+{
+	printk("grant tables [ key 'g' pressed\n");
+	for (struct domain *d = domain_next(NULL); d; d = domain_next(d))
+		gnttab_dump(d);
+	printk("grant tables ] done\n");
+}
+
 /*
  * XEN_SYSCTL_debug_keys: 'P' zeroes the counters (the hypervisor lock's
  * waits too) and starts them, 'p' prints them, 'q' prints every HVM vCPU's
- * state (hvm_dump_domains); other keys do nothing, as keys without a handler
- * on Xen.
+ * state (hvm_dump_domains), 'e' and 'g' every domain's event channels and
+ * grant table; other keys do nothing, as keys without a handler on Xen.
  */
 long debug_keys(u64 keys, u32 nr_keys)
 {
@@ -80,6 +99,10 @@ long debug_keys(u64 keys, u32 nr_keys)
 			hcstats_print();
 		else if (k == 'q')
 			hvm_dump_domains();
+		else if (k == 'e')
+			dump_evtchns();
+		else if (k == 'g')
+			dump_grant_tables();
 	}
 	return 0;
 }

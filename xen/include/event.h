@@ -118,6 +118,14 @@ struct evtchn *evtchn_from_port(const struct domain *d, unsigned int port);
 /* The number of port slots @d has now (the ports below it are valid). */
 unsigned int evtchn_nr_slots(const struct domain *d);
 
+/*
+ * Print @d's ports in use to the console, in the shape of Xen's 'e' key
+ * ("Event channel information for dN:", then one line per port: number,
+ * [pending/mask/-], s=state n=vCPU x=hypervisor-consumed, the peer), and a
+ * count of them.
+ */
+void evtchn_dump(struct domain *d);
+
 /* Clear @port's mask bit (EVTCHNOP_unmask); raises the upcall if it is pending. */
 void evtchn_unmask_port(struct domain *d, unsigned int port);
 

@@ -165,6 +165,13 @@ void gnttab_set_limits(struct domain *d, s32 max_frames, s32 max_maptrack_frames
 /* Teardown of a dying domain: drop the grants it maps, then free its table. */
 void grant_table_release_mappings(struct domain *d);
 void grant_table_destroy(struct domain *d);
+/*
+ * Print @d's table to the console in the shape of Xen's 'g' key: its
+ * version, frames and maptrack frames, each pinned entry (ref, user,
+ * frame, pin counts, then the shared entry's domid, frame and flags) or
+ * "no active grant table entries", then the mappings @d holds itself.
+ */
+void gnttab_dump(struct domain *d);
 long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count);
 
 /* ---- arch hooks (xen/arch/x86/pv/grant_table.c; fakes in the unit tests) ---- */
