@@ -2278,22 +2278,25 @@ def pvh_linux_cycle(con, res, vcpus, timeout):
             check_xl_reboot(con, res, name, row[0][1], timeout, step + "-reboot")
         if row and devices:
             check_xl_disk_reboot(con, res, name, step, "xvda")
-        pvh_linux_shutdown(con, res, name, step, timeout)
-        if devices:
-            check_xl_disk_teardown(con, res, None, timeout, boots=2, prefix=step)
+        pvh_linux_shutdown(con, res, name, step, timeout, boots=2 if row else 1)
     else:
         rc, out = shell_run(con, "xl destroy %s" % name, timeout)
         gone = wait_gone(con, name)
         res.check(step + "-destroy", rc == 0 and gone,
                   "rc=%d %r, still listed: %s" % (rc, out.strip()[-200:], not gone))
     shell_run(con, "xl destroy %s" % name, timeout)
+    if devices:
+        check_xl_disk_teardown(con, res, None, timeout, boots=2, prefix=step)
     now = wait_free_memory(con, start)
     res.check(step + "-free", start is not None and now == start,
               "free memory %s MiB after, %s MiB before" % (now, start), "%s MiB" % now)
 
 
-def pvh_linux_shutdown(con, res, name, step, timeout, xl="xl"):
-    """xl (or pxl) shutdown -w: the domU's own poweroff, and the domain gone."""
+def pvh_linux_shutdown(con, res, name, step, timeout, xl="xl", boots=1):
+    """xl (or pxl) shutdown -w: the domU's own poweroff, and the domain gone.
+    It is asked once busybox init runs in its boot number `boots` (its first
+    tick): before, PID 1 is the /init script, which no poweroff signal ends."""
+    console_log_wait(con, name, "domu-tick 0", PVH_LINUX_BOOT_WAIT, boots)
     rc, out = shell_run(con, "timeout 120 %s shutdown -w %s" % (xl, name), 150)
     _, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
     gone = wait_gone(con, name)
@@ -2333,10 +2336,10 @@ def pxl_pvh_linux(con, res, timeout):
         check_xl_reboot(con, res, name, row[0][1], timeout, step + "-reboot", "pxl")
     if row and m and PVH_LINUX_DEVICES:
         check_xl_disk_reboot(con, res, name, step, "xvda")
-    pvh_linux_shutdown(con, res, name, step, timeout, "pxl")
+    pvh_linux_shutdown(con, res, name, step, timeout, "pxl", 2 if row and m else 1)
+    shell_run(con, "pxl destroy %s" % name, timeout)
     if PVH_LINUX_DEVICES:
         check_xl_disk_teardown(con, res, None, timeout, boots=2, prefix=step)
-    shell_run(con, "pxl destroy %s" % name, timeout)
     now = wait_free_memory(con, start)
     res.check(step + "-free", start is not None and now == start,
               "free memory %s MiB after, %s MiB before" % (now, start), "%s MiB" % now)
