@@ -2240,7 +2240,7 @@ def pvh_linux_config(con, res, step, vcpus, devices, timeout):
     if not devices:
         return lines + PVH_LINUX_EXTRA, None
     rc, tokens, _ = make_domu_disks(con, timeout, (DOMU_DISK,))
-    res.check(step + "/blk-image", rc == 0, "rc=%d making %s" % (rc, DOMU_DISK))
+    res.check(step + "/blk-make", rc == 0, "rc=%d making %s" % (rc, DOMU_DISK))
     extra = PVH_LINUX_EXTRA[:-2] + " " + DOMU_NET_ARGS + "\"'"
     return "%s %s %s %s" % (lines, DOMU_DISK_RW, DOMU_VIF, extra), tokens
 
