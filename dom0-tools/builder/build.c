@@ -456,6 +456,8 @@ static int build_steps(struct build *b)
 
 	if (b->a->pvh)
 		return pvh_build_steps(b);
+	if (k->pvh_only)
+		return build_fail(b, -ENOEXEC, "the kernel boots only as PVH (type = \"pvh\")");
 	r = pv_layout_plan_ramdisk(k->notes.virt_base, k->virt_start, k->virt_end,
 				   b->a->memory_kb >> 2, rd_pages, k->notes.mod_start_pfn, l,
 				   b->err, b->errlen);

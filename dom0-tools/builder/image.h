@@ -2,7 +2,8 @@
 /*
  * The PV domain builder's kernel reader: a kernel file (an ELF, a bzImage,
  * or either compressed with gzip, xz, legacy lzma or zstd) becomes an
- * uncompressed ELF with its Xen ELF notes read and checked, and the virtual
+ * uncompressed 64-bit ELF (a 32-bit one for PVH is widened) with its Xen ELF
+ * notes read and checked, and the virtual
  * range its loadable segments take once placed as Xen places them.
  */
 #ifndef PETREL_BUILDER_IMAGE_H
@@ -33,6 +34,12 @@ struct kernel_image {
 	struct xen_notes notes;
 	uint64_t virt_start, virt_end; /* [start, end) of the loaded segments */
 	uint64_t entry;
+	/*
+	 * Bootable only as PVH: a 32-bit ELF (widened to a 64-bit one in elf)
+	 * or one whose only Xen note is PHYS32_ENTRY, which Xen's rules accept
+	 * for a PVH guest alone.
+	 */
+	bool pvh_only;
 };
 
 /*

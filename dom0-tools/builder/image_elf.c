@@ -166,13 +166,94 @@ static int notes_from_sections(struct kernel_image *img, const Elf64_Ehdr *eh, c
 	return found;
 }
 
-static int check_header(const struct kernel_image *img, char *err, size_t errlen)
+/*
+ * A 32-bit x86 ELF (a PVH kernel such as GRUB's i386-xen_pvh image) as the
+ * 64-bit one the rest reads: a new ELF64 header, program and section
+ * headers in front of the old file, whose offsets move by that much.
+ */
+static uint64_t widen_prefix(const Elf32_Ehdr *eh)
+{
+	uint64_t n = sizeof(Elf64_Ehdr) + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) +
+		     (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr);
+
+	return (n + 15) & ~(uint64_t)15;
+}
+
+static void widen_headers(unsigned char *to, const Elf32_Ehdr *eh, const unsigned char *elf,
+			  uint64_t shift)
+{
+	Elf64_Ehdr *h = (Elf64_Ehdr *)to;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(to + sizeof(*h));
+	Elf64_Shdr *sh = (Elf64_Shdr *)(ph + eh->e_phnum);
+	const Elf32_Phdr *p32 = (const Elf32_Phdr *)(elf + eh->e_phoff);
+	const Elf32_Shdr *s32 = (const Elf32_Shdr *)(elf + eh->e_shoff);
+
+	memcpy(h->e_ident, eh->e_ident, EI_NIDENT);
+	h->e_ident[EI_CLASS] = ELFCLASS64;
+	h->e_type = eh->e_type, h->e_machine = EM_X86_64, h->e_version = eh->e_version;
+	h->e_entry = eh->e_entry, h->e_flags = eh->e_flags, h->e_ehsize = sizeof(*h);
+	h->e_phoff = sizeof(*h), h->e_phentsize = sizeof(*ph), h->e_phnum = eh->e_phnum;
+	h->e_shoff = eh->e_shnum ? (uint64_t)((unsigned char *)sh - to) : 0;
+	h->e_shentsize = sizeof(*sh), h->e_shnum = eh->e_shnum, h->e_shstrndx = eh->e_shstrndx;
+	for (unsigned int i = 0; i < eh->e_phnum; i++)
+		ph[i] = (Elf64_Phdr){ p32[i].p_type,  p32[i].p_flags, p32[i].p_offset + shift,
+				      p32[i].p_vaddr, p32[i].p_paddr, p32[i].p_filesz,
+				      p32[i].p_memsz, p32[i].p_align };
+	for (unsigned int i = 0; i < eh->e_shnum; i++)
+		sh[i] =
+		    (Elf64_Shdr){ s32[i].sh_name,   s32[i].sh_type,	      s32[i].sh_flags,
+				  s32[i].sh_addr,   s32[i].sh_offset + shift, s32[i].sh_size,
+				  s32[i].sh_link,   s32[i].sh_info,	      s32[i].sh_addralign,
+				  s32[i].sh_entsize };
+}
+
+static bool table_fits(const struct kernel_image *img, uint64_t off, uint64_t n, uint64_t size)
+{
+	return off % 4 == 0 && in_file(img, off, n * size);
+}
+
+static int widen_elf32(struct kernel_image *img, char *err, size_t errlen)
+{
+	const Elf32_Ehdr *eh = (const Elf32_Ehdr *)img->elf;
+	unsigned char *wide;
+	uint64_t shift;
+
+	if (img->elf_len < sizeof(*eh) || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_machine != EM_386)
+		return image_error(err, errlen, -ENOEXEC, "not a 64-bit little-endian x86-64 ELF");
+	if (eh->e_phnum == 0 || eh->e_phentsize != sizeof(Elf32_Phdr) ||
+	    !table_fits(img, eh->e_phoff, eh->e_phnum, sizeof(Elf32_Phdr)) ||
+	    (eh->e_shnum && (eh->e_shentsize != sizeof(Elf32_Shdr) ||
+			     !table_fits(img, eh->e_shoff, eh->e_shnum, sizeof(Elf32_Shdr)))))
+		return image_error(err, errlen, -ENOEXEC, "bad ELF program or section headers");
+	shift = widen_prefix(eh);
+	wide = calloc(1, shift + img->elf_len);
+	if (!wide)
+		return image_error(err, errlen, -ENOMEM, "out of memory");
+	widen_headers(wide, eh, img->elf, shift);
+	memcpy(wide + shift, img->elf, img->elf_len);
+	free(img->elf);
+	img->elf = wide;
+	img->elf_len += shift;
+	img->pvh_only = true;
+	return 0;
+}
+
+static int check_header(struct kernel_image *img, char *err, size_t errlen)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->elf;
+
+	int r;
 
 	if (img->elf_len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		return image_error(err, errlen, -ENOEXEC,
 				   "not an ELF file, a bzImage or a compressed kernel");
+	if (eh->e_ident[EI_CLASS] == ELFCLASS32) {
+		r = widen_elf32(img, err, errlen);
+		if (r)
+			return r;
+		eh = (const Elf64_Ehdr *)img->elf;
+	}
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_machine != EM_X86_64)
 		return image_error(err, errlen, -ENOEXEC, "not a 64-bit little-endian x86-64 ELF");
@@ -205,8 +286,15 @@ static int all_notes(struct kernel_image *img, char *err, size_t errlen)
 	return 0;
 }
 
-static int check_notes(const struct xen_notes *x, char *err, size_t errlen)
+/* Xen's rule: a PHYS32_ENTRY note alone makes a kernel a PVH one. */
+static int check_notes(struct kernel_image *img, char *err, size_t errlen)
 {
+	const struct xen_notes *x = &img->notes;
+
+	if (x->has_phys32_entry && !x->xen_version[0]) {
+		img->pvh_only = true;
+		return 0;
+	}
 	if (strncmp(x->xen_version, "xen-3.0", 7) != 0)
 		return image_error(err, errlen, -ENOEXEC, "XEN_VERSION note is '%s', not 'xen-3.0'",
 				   x->xen_version);
@@ -283,7 +371,7 @@ int image_read_elf(struct kernel_image *img, char *err, size_t errlen)
 	if (!r)
 		r = all_notes(img, err, errlen);
 	if (!r)
-		r = check_notes(&img->notes, err, errlen);
+		r = check_notes(img, err, errlen);
 	if (!r)
 		r = place(img, err, errlen);
 	return r;

@@ -21,6 +21,8 @@ DOM0_TOOLS += $(SAVE_CORRUPT):usr/bin/save-corrupt
 DOM0_TOOLS += $(GUEST_OUT)/hello.elf:usr/lib/petrel-domu/hello.elf
 # The same as a PVH domU (the HVM guest runtime; the system test's xl-pvh checks).
 DOM0_TOOLS += $(HVM_GUEST_OUT)/hvm-hello.elf:usr/lib/petrel-domu/hvm-hello.elf
+# A PVH domU that triple-faults beside others (check_beside in the system test).
+DOM0_TOOLS += $(HVM_GUEST_OUT)/hvm-triple-fault.elf:usr/lib/petrel-domu/hvm-triple-fault.elf
 # The domU the system test saves and restores with xl (xl/save checks).
 DOM0_TOOLS += $(GUEST_OUT)/save-restore.elf:usr/lib/petrel-domu/save-restore.elf
 # The hostile blkif and netif frontends (xl-split step with --hostile).

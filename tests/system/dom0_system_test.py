@@ -105,6 +105,9 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 attached before the unpause shows GRUB's line from grub.cfg
                 and the kernel's /init marker with grub.cfg's command line;
                 the domain powers itself off and is gone, free memory back
+  xl-pvhgrub/*  only with --only xl-pvhgrub and the same image: the same with
+                Debian's PVH GRUB (grub-i386-xen_pvh.bin) as the kernel of a
+                PVH domU; the kernel it starts reports guest type PVH
   xl-hvm/*      only with --only xl-hvm and the dom0-image-hvm image
                 (tests/system/hvm.mk): with Debian's xenconsoled running
                 (libxl waits for the console tty it writes), `xl create` of
@@ -810,7 +813,106 @@ def check_xl_pvh(con, res, timeout):
     res.check("xl-pvh/destroy", rc == 0 and rc2 == 0 and rc3 == 0 and len(rows) == 1 and
               rows[0][0] == "Domain-0",
               "rc=%d/%d/%d %r, rows %r" % (rc, rc2, rc3, out.strip(), lines), out2.strip())
+    check_beside(con, res, "xl-pvh/beside", [], timeout)
     shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+
+
+# PV and PVH domUs side by side, and a PVH domU that triple-faults beside
+# them (check_beside, steps xl-pvh and xl-pvh-linux): the PV guest test
+# save-restore.elf (rootfs/etc/xl-save.cfg, xls) counts every 250 ms beside
+# the domains already running; hvm-hello.elf as a PVH domU (xl-pvh.cfg under
+# another name) runs to its verdict beside them; then hvm-triple-fault.elf as
+# a PVH domU prints its line and triple-faults: the hypervisor logs it with
+# Xen's default action (1, reboot; on_reboot = "preserve" keeps the domain
+# listed as shut down) and every other domain counts on, none of them shut
+# down, crashed or dying.
+BESIDE_PV = ("xls", "save-restore: tick")
+BESIDE_PVH = "xlpvh2"
+TRIPLE_NAME = "pvhtf"
+TRIPLE_CFG = ("/etc/xl-pvh.cfg 'name=\"%s\"' 'kernel=\"/usr/lib/petrel-domu/hvm-triple-fault.elf\"' "
+              "'on_reboot=\"preserve\"'" % TRIPLE_NAME)
+TRIPLE_LINE = "Triple fault - invoking HVM shutdown action 1"
+
+
+def last_count(con, name, word):
+    """The last N of the `word N` lines domain `name` printed (-1 if none)."""
+    _, out = shell_run(con, "grep -o '%s [0-9]*' %s/guest-%s.log | tail -n 1"
+                       % (word, XL_CONSOLE_DIR, name))
+    m = re.search(r"(\d+)\s*$", out)
+    return int(m.group(1)) if m else -1
+
+
+def counting_on(con, doms, ahead=3, secs=60):
+    """Whether each (name, word) of `doms` prints `ahead` more `word N` lines
+    within `secs` seconds; (all did, a report)."""
+    ok, report = True, []
+    for name, word in doms:
+        before = last_count(con, name, word)
+        console_log_wait(con, name, "%s %d" % (word, before + ahead), secs)
+        after = last_count(con, name, word)
+        ok = ok and before >= 0 and after >= before + ahead
+        report.append("%s %d -> %d" % (name, before, after))
+    return ok, ", ".join(report)
+
+
+def all_running(con, names):
+    """Whether `names` are each listed once, not shut down, crashed or dying."""
+    _, lines, rows = xl_list(con)
+    ok = all(len([r for r in rows if r[0] == n and r[4][2:] == "----"]) == 1 for n in names)
+    return ok, lines
+
+
+def wait_shut_down(con, name, secs=60):
+    """xl list's state of `name` once it shows shut down ("s"), or the last one."""
+    _, out = shell_run(con, "i=0; until xl list %s | awk 'NR == 2 { print $5 }' | grep -q s; "
+                       "do [ $i -ge %d ] && break; usleep 200000; i=$((i+1)); done; "
+                       "xl list %s | awk 'NR == 2 { print \"state\", $5 }'"
+                       % (name, secs * 5, name), secs + 30)
+    return out.strip()
+
+
+def beside_pvh(con, res, step, doms, timeout):
+    """The PVH hello domU beside `doms`, which count on while it runs."""
+    rc, out = shell_run(con, "xl create /etc/xl-pvh.cfg 'name=\"%s\"'" % BESIDE_PVH, timeout)
+    rc2, log = console_log_wait(con, BESIDE_PVH, "Test result: SUCCESS", XL_CONSOLE_WAIT)
+    ok, report = counting_on(con, doms)
+    res.check(step + "-pv-pvh", rc == 0 and rc2 == 0 and PVH_MARKER in log and ok,
+              "rc=%d/%d %r, counting: %s; %s log %r" % (rc, rc2, out.strip()[-200:], report,
+                                                       BESIDE_PVH, log.strip()[-300:]), report)
+
+
+def beside_triple_fault(con, res, step, doms, timeout):
+    """The triple-faulting PVH domU dies alone: `doms` count on."""
+    rc, out = shell_run(con, "xl create %s" % TRIPLE_CFG, timeout)
+    rc2, log = console_log_wait(con, TRIPLE_NAME, "about to triple fault", XL_CONSOLE_WAIT)
+    state = wait_shut_down(con, TRIPLE_NAME)
+    _, dmesg = shell_run(con, "xl dmesg | grep -a 'Triple fault' | tail -n 1 | sed 's/^(XEN) //'")
+    res.check(step + "-triple-fault", rc == 0 and rc2 == 0 and
+              re.search(r"^state \S*s", state, re.M) and TRIPLE_LINE in dmesg,
+              "rc=%d/%d %r, %s, xl dmesg %r, its log %r"
+              % (rc, rc2, out.strip()[-200:], state, dmesg.strip(), log.strip()[-300:]),
+              dmesg.strip()[-90:])
+    ok, report = counting_on(con, doms)
+    listed, lines = all_running(con, [d[0] for d in doms])
+    res.check(step + "-rest-running", ok and listed, "counting: %s; xl list %r"
+              % (report, lines), report)
+
+
+def check_beside(con, res, step, doms, timeout):
+    """A PV domU beside the running `doms` ((name, tick word) pairs), a PVH
+    one beside them all, then a triple-faulting PVH one; all destroyed."""
+    doms = doms + [BESIDE_PV]
+    rc, out = shell_run(con, "xl create /etc/xl-save.cfg", timeout)
+    rc2, _ = console_log_wait(con, BESIDE_PV[0], BESIDE_PV[1] + " 2", XL_CONSOLE_WAIT)
+    if res.check(step + "-pv", rc == 0 and rc2 == 0, "rc=%d/%d: %r"
+                 % (rc, rc2, out.strip()[-300:])):
+        beside_pvh(con, res, step, doms, timeout)
+        beside_triple_fault(con, res, step, doms, timeout)
+    names = [BESIDE_PV[0], BESIDE_PVH, TRIPLE_NAME]
+    shell_run(con, "; ".join("xl destroy %s 2>/dev/null" % n for n in names), timeout)
+    gone = [n for n in names if wait_gone(con, n)]
+    res.check(step + "-destroy", gone == names, "still listed: %r"
+              % sorted(set(names) - set(gone)))
 
 
 # `xl create` of an HVM guest with QEMU as its device model (tests/system/
@@ -1548,9 +1650,9 @@ DOMU_DISKS = ("\"disk=['format=raw,vdev=xvda,access=rw,target=%s', "
 DOMU_MAC = "00:16:3e:5e:7a:01"
 DOMU_IP = "192.168.77.2"
 DOM0_BRIDGE_IP = "192.168.77.1"
-DOMU_NET = ("\"vif=['bridge=xenbr0,mac=%s']\" "
-            "'extra=\"console=hvc0 domu_ip=%s/24 domu_peer=%s\"'"
-            % (DOMU_MAC, DOMU_IP, DOM0_BRIDGE_IP))
+DOMU_VIF = "\"vif=['bridge=xenbr0,mac=%s']\"" % DOMU_MAC
+DOMU_NET_ARGS = "domu_ip=%s/24 domu_peer=%s" % (DOMU_IP, DOM0_BRIDGE_IP)
+DOMU_NET = "%s 'extra=\"console=hvc0 %s\"'" % (DOMU_VIF, DOMU_NET_ARGS)
 DISK_LINE = re.compile(r"^domu-disk (xvd\w+) ro=(\d) dom0='([^']*)' previous='([^']*)' "
                        r"write=(ok|refused.*)$", re.M)
 
@@ -1641,11 +1743,11 @@ def check_xl_net(con, res, name, domid, timeout, prefix="xl"):
               % (rc, DOMU_MAC, out.strip()))
 
 
-def check_xl_disk_reboot(con, res, name):
+def check_xl_disk_reboot(con, res, name, prefix="xl", last="xvdb"):
     """After xl reboot the new domain finds the first boot's line on xvda."""
-    rc, disks, log = domu_disk_lines(con, name, 2)
+    rc, disks, log = domu_disk_lines(con, name, 2, last)
     a = disks.get("xvda")
-    res.check("xl/blk-persist", a is not None and a[2] == "PETREL-DISK domU boot 1" and
+    res.check(prefix + "/blk-persist", a is not None and a[2] == "PETREL-DISK domU boot 1" and
               a[3] == "ok", "rc=%d, xvda after the reboot: %r; lines %r"
               % (rc, a, log.strip()[-600:]))
 
@@ -2140,39 +2242,78 @@ def check_pvh_list(con, res, name, step, vcpus):
     return row
 
 
+# The 1-vCPU domU of Debian's xl and the one pxl builds have a read-write PV
+# disk and a vif on xenbr0 (PVH_LINUX_DEVICES=0: neither): blkfront reads
+# dom0's line and writes its own, netfront pings dom0 and dom0 pings back
+# (the xl-split checks under step/), the line of the first boot is there
+# after the reboot, and nothing of the backends is left after the shutdown.
+PVH_LINUX_DEVICES = os.environ.get("PVH_LINUX_DEVICES", "1") == "1"
+
+
+def pvh_linux_config(con, res, step, vcpus, devices, timeout):
+    """The config lines of a PVH domU with `vcpus` vCPUs; with `devices`,
+    also its disk (a fresh image) and vif.  (lines, the disk's tokens)."""
+    lines = "'type=\"pvh\"' 'vcpus=%d' " % vcpus
+    if not devices:
+        return lines + PVH_LINUX_EXTRA, None
+    rc, tokens, _ = make_domu_disks(con, timeout, (DOMU_DISK,))
+    res.check(step + "/blk-make", rc == 0, "rc=%d making %s" % (rc, DOMU_DISK))
+    extra = PVH_LINUX_EXTRA[:-2] + " " + DOMU_NET_ARGS + "\"'"
+    return "%s %s %s %s" % (lines, DOMU_DISK_RW, DOMU_VIF, extra), tokens
+
+
+def pvh_devices_up(con, res, name, domid, step, tokens, timeout):
+    """blkfront and netfront of the running PVH domU at work."""
+    check_xl_disks(con, res, name, tokens, timeout, ro=False, prefix=step)
+    check_xl_net(con, res, name, domid, timeout, prefix=step)
+
+
 def pvh_linux_cycle(con, res, vcpus, timeout):
     """One PVH domU with `vcpus` vCPUs: booted, listed, paused and unpaused;
-    the one-vCPU domU is then rebooted and shut down, any other destroyed
-    while it runs; either way free memory comes back."""
+    the one-vCPU domU (with its devices, and with a PV domU and a
+    triple-faulting PVH one beside it) is then rebooted and shut down, any
+    other destroyed while it runs; either way free memory comes back."""
     name = "pvhlin%d" % vcpus
     step = "xl-pvh-linux/%dvcpu" % vcpus
+    devices = PVH_LINUX_DEVICES and vcpus == 1
     start = free_memory(con)
-    rc, out = xl_create_linux(con, name, timeout,
-                              "'type=\"pvh\"' 'vcpus=%d' %s" % (vcpus, PVH_LINUX_EXTRA))
+    lines, tokens = pvh_linux_config(con, res, step, vcpus, devices, timeout)
+    rc, out = xl_create_linux(con, name, timeout, lines)
     if not res.check(step + "-create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-400:])):
         shell_run(con, "xl destroy %s" % name, timeout)
         return
     check_pvh_marker(con, res, name, step, vcpus)
     row = check_pvh_list(con, res, name, step, vcpus)
+    if row and devices:
+        pvh_devices_up(con, res, name, row[0][1], step, tokens, timeout)
+    if row and vcpus == 1:
+        check_beside(con, res, step + "/beside", [(name, "domu-tick")], timeout)
     if row:
         check_xl_pause(con, res, name, timeout, step)
     if vcpus == 1:
         if row:
             check_xl_reboot(con, res, name, row[0][1], timeout, step + "-reboot")
-        pvh_linux_shutdown(con, res, name, step, timeout)
+        if row and devices:
+            check_xl_disk_reboot(con, res, name, step, "xvda")
+        pvh_linux_shutdown(con, res, name, step, timeout, boots=2 if row else 1)
     else:
         rc, out = shell_run(con, "xl destroy %s" % name, timeout)
         gone = wait_gone(con, name)
         res.check(step + "-destroy", rc == 0 and gone,
                   "rc=%d %r, still listed: %s" % (rc, out.strip()[-200:], not gone))
     shell_run(con, "xl destroy %s" % name, timeout)
+    if devices:
+        check_xl_disk_teardown(con, res, None, timeout, boots=2, prefix=step)
     now = wait_free_memory(con, start)
     res.check(step + "-free", start is not None and now == start,
               "free memory %s MiB after, %s MiB before" % (now, start), "%s MiB" % now)
 
 
-def pvh_linux_shutdown(con, res, name, step, timeout, xl="xl"):
-    """xl (or pxl) shutdown -w: the domU's own poweroff, and the domain gone."""
+def pvh_linux_shutdown(con, res, name, step, timeout, xl="xl", boots=1):
+    """xl (or pxl) shutdown -w: the domU's own poweroff, and the domain gone.
+    It is asked once busybox init runs in its boot number `boots` (its first
+    tick): before, PID 1 is the /init script, which no poweroff signal ends."""
+    console_log_wait(con, name, "domu-tick 0", PVH_LINUX_BOOT_WAIT, boots)
     rc, out = shell_run(con, "timeout 120 %s shutdown -w %s" % (xl, name), 150)
     _, log = shell_run(con, "tail -n 20 %s/guest-%s.log" % (XL_CONSOLE_DIR, name))
     gone = wait_gone(con, name)
@@ -2194,9 +2335,10 @@ PXL_PVH_VCPUS = int(os.environ.get("PVH_LINUX_PXL_VCPUS", "2"))
 def pxl_pvh_linux(con, res, timeout):
     name, step = PXL_PVH_NAME, "xl-pvh-linux/pxl"
     start = free_memory(con)
-    rc, out = shell_run(con, "pxl -vv create /etc/xl-linux.cfg 'name=\"%s\"' 'type=\"pvh\"' "
-                        "'vcpus=%d' %s > /tmp/ppvh.out 2>&1; echo status $?; tail -n 25 /tmp/ppvh.out"
-                        % (name, PXL_PVH_VCPUS, PVH_LINUX_EXTRA), XL_CREATE_TIMEOUT)
+    lines, tokens = pvh_linux_config(con, res, step, PXL_PVH_VCPUS, PVH_LINUX_DEVICES, timeout)
+    rc, out = shell_run(con, "pxl -vv create /etc/xl-linux.cfg 'name=\"%s\"' %s > /tmp/ppvh.out "
+                        "2>&1; echo status $?; tail -n 25 /tmp/ppvh.out" % (name, lines),
+                        XL_CREATE_TIMEOUT)
     # the domU's own lines on the debug port may follow the status on its line
     ok = re.search(r"^status 0\b", out, re.M) is not None
     if not res.check(step + "-create", ok, "%r" % out.strip()[-1500:]):
@@ -2204,11 +2346,17 @@ def pxl_pvh_linux(con, res, timeout):
         return
     m = check_pvh_marker(con, res, name, step, PXL_PVH_VCPUS)
     row = check_pvh_list(con, res, name, step, PXL_PVH_VCPUS)
+    if row and m and PVH_LINUX_DEVICES:
+        pvh_devices_up(con, res, name, row[0][1], step, tokens, timeout)
     if row and m:
         check_xl_pause(con, res, name, timeout, step)
         check_xl_reboot(con, res, name, row[0][1], timeout, step + "-reboot", "pxl")
-    pvh_linux_shutdown(con, res, name, step, timeout, "pxl")
+    if row and m and PVH_LINUX_DEVICES:
+        check_xl_disk_reboot(con, res, name, step, "xvda")
+    pvh_linux_shutdown(con, res, name, step, timeout, "pxl", 2 if row and m else 1)
     shell_run(con, "pxl destroy %s" % name, timeout)
+    if PVH_LINUX_DEVICES:
+        check_xl_disk_teardown(con, res, None, timeout, boots=2, prefix=step)
     now = wait_free_memory(con, start)
     res.check(step + "-free", start is not None and now == start,
               "free memory %s MiB after, %s MiB before" % (now, start), "%s MiB" % now)
@@ -2867,6 +3015,9 @@ def run(args, res):
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-pvgrub", lambda: "xl-pvgrub" not in args.only
                                  or pvgrub_checks.check_pvgrub(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("xl-pvhgrub", lambda: "xl-pvhgrub" not in args.only
+                                 or pvgrub_checks.check_pvhgrub(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("pxl-linux", lambda: "pxl-linux" not in args.only
                                  or check_pxl_linux(con, res, args.cmd_timeout)),

@@ -10,7 +10,14 @@
 #   dom0-image-pvgrub       build/dom0-pvgrub/{vmlinuz,initramfs.cpio.gz}
 #   test-system-pvgrub      the step on Petrel
 #   test-system-pvgrub-xen  the same on Debian's Xen 4.17
-# (neither in TEST_TARGETS: see docs/testing.md)
+# Step xl-pvhgrub does the same with grub-xen-host's PVH image
+# (grub-i386-xen_pvh.bin) as the kernel of a PVH domU (xl-pvhgrub.cfg), whose
+# kernel must report guest type PVH:
+#   test-system-pvhgrub      the step on Petrel
+#   test-system-pvhgrub-xen  the same on Debian's Xen 4.17, under bookworm's
+#                            QEMU 7.2 (QEMU72, system.mk: where Xen 4.17
+#                            starts a PVH domU)
+# (none in TEST_TARGETS: see docs/testing.md)
 
 DOM0_PVGRUB := $(BUILD)/dom0-pvgrub
 PVGRUB_SRC := tests/system/pvgrub
@@ -45,15 +52,20 @@ $(PVGRUB_DISK): $(BUILD)/dom0/initramfs.cpio.gz $(PVGRUB_SRC)/init $(PVGRUB_SRC)
 	mkfs.ext4 -q -F -L pvgrub -d $(PVGRUB_WORK)/disk $@.tmp 24M
 	mv $@.tmp $@
 
-$(PVGRUB_WORK)/tree.stamp: $(PVGRUB_WORK)/grub/.stamp $(PVGRUB_DISK) $(PVGRUB_SRC)/xl-pvgrub.cfg
+$(PVGRUB_WORK)/tree.stamp: $(PVGRUB_WORK)/grub/.stamp $(PVGRUB_DISK) $(PVGRUB_SRC)/xl-pvgrub.cfg \
+		$(PVGRUB_SRC)/xl-pvhgrub.cfg
 	rm -rf $(PVGRUB_WORK)/tree
 	install -D -m 644 $(PVGRUB_WORK)/grub/root/usr/lib/grub-xen/grub-x86_64-xen.bin \
 		$(PVGRUB_WORK)/tree/usr/lib/petrel-domu/pvgrub.bin
+	install -D -m 644 $(PVGRUB_WORK)/grub/root/usr/lib/grub-xen/grub-i386-xen_pvh.bin \
+		$(PVGRUB_WORK)/tree/usr/lib/petrel-domu/pvhgrub.bin
+	install -D -m 644 $(PVGRUB_SRC)/xl-pvhgrub.cfg $(PVGRUB_WORK)/tree/etc/xl-pvhgrub.cfg
 	install -D -m 644 $(PVGRUB_DISK) $(PVGRUB_WORK)/tree/usr/lib/petrel-domu/pvgrub-disk.img
 	install -D -m 644 $(PVGRUB_SRC)/xl-pvgrub.cfg $(PVGRUB_WORK)/tree/etc/xl-pvgrub.cfg
 	@touch $@
 
-.PHONY: dom0-image-pvgrub test-system-pvgrub test-system-pvgrub-xen
+.PHONY: dom0-image-pvgrub test-system-pvgrub test-system-pvgrub-xen test-system-pvhgrub \
+	test-system-pvhgrub-xen
 dom0-image-pvgrub: $(DOM0_PVGRUB)/initramfs.cpio.gz
 
 # The kernel package dom0-image downloaded is reused; no Linux domU files.
@@ -70,3 +82,13 @@ test-system-pvgrub: dom0-image-pvgrub $(PETREL_IMAGE)
 
 test-system-pvgrub-xen: dom0-image-pvgrub $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen $(PVGRUB_SYSTEM_ARGS) --log $(BUILD)/system/xen-pvgrub-serial.log
+
+PVHGRUB_SYSTEM_ARGS := --kernel-dir $(DOM0_PVGRUB) --only xl-pvhgrub --no-reboot
+
+test-system-pvhgrub: dom0-image-pvgrub $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(PVHGRUB_SYSTEM_ARGS) \
+		--log $(BUILD)/system/petrel-pvhgrub-serial.log
+
+test-system-pvhgrub-xen: dom0-image-pvgrub $(XEN_REF) $(QEMU72)
+	$(QEMU72_ENV) $(SYSTEM_TEST) --hv xen $(PVHGRUB_SYSTEM_ARGS) \
+		--log $(BUILD)/system/xen-pvhgrub-serial.log

@@ -90,6 +90,47 @@ static struct blob make_kernel(const struct kspec *k)
 	return (struct blob){ d, len };
 }
 
+/*
+ * A 32-bit PVH kernel as GRUB's i386-xen_pvh image is laid out: an ELF32 for
+ * EM_386 whose only Xen note is PHYS32_ENTRY, a PT_LOAD at paddr 0x100000
+ * (0x800 bytes of 0x5a, 0x2000 in memory) and a section table.
+ */
+static void refused(struct blob b, int code, const char *text);
+
+static struct blob make_pvh32(void)
+{
+	size_t len = 0x2000, at = 0x200;
+	unsigned char *d = calloc(1, len);
+	Elf32_Ehdr *eh = (Elf32_Ehdr *)d;
+	Elf32_Phdr *ph = (Elf32_Phdr *)(d + sizeof(*eh));
+	Elf32_Shdr *sh = (Elf32_Shdr *)(d + 0x100);
+	uint32_t entry = 0x100000;
+
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS32;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_386;
+	eh->e_entry = entry;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 2;
+	eh->e_shoff = 0x100;
+	eh->e_shentsize = sizeof(*sh);
+	eh->e_shnum = 2;
+	at += put_note(d + at, XEN_ELFNOTE_PHYS32_ENTRY, &entry, 4);
+	ph[0] = (Elf32_Phdr){ .p_type = PT_LOAD,
+			      .p_offset = 0x1000,
+			      .p_vaddr = entry,
+			      .p_paddr = entry,
+			      .p_filesz = 0x800,
+			      .p_memsz = 0x2000 };
+	ph[1] = (Elf32_Phdr){ .p_type = PT_NOTE, .p_offset = 0x200, .p_filesz = at - 0x200 };
+	sh[1] = (Elf32_Shdr){ .sh_type = SHT_NOTE, .sh_offset = 0x200, .sh_size = at - 0x200 };
+	memset(d + 0x1000, 0x5a, 0x800);
+	return (struct blob){ d, len };
+}
+
 static struct blob gzip_of(struct blob in)
 {
 	z_stream z = { 0 };
@@ -176,7 +217,51 @@ static void check_good(struct blob b, const char *format)
 	assert_int_equal(img.virt_end, VBASE + 0x4000);
 	assert_int_equal(img.entry, VBASE + 0x1000);
 	assert_int_equal(img.notes.hypercall_page, VBASE + 0x2000);
+	assert_false(img.pvh_only);
 	image_free(&img);
+}
+
+/* The 32-bit PVH kernel, widened: its entry, span and segment bytes. */
+static void test_pvh32(void **state)
+{
+	struct blob k = make_pvh32(), g = gzip_of(k);
+	struct kernel_image img;
+	const Elf64_Ehdr *eh;
+	const Elf64_Phdr *ph;
+
+	(void)state;
+	if (image_read(g.d, g.len, &img, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_true(img.pvh_only);
+	assert_true(img.notes.has_phys32_entry);
+	assert_int_equal(img.notes.phys32_entry, 0x100000);
+	assert_int_equal(img.virt_start, 0x100000);
+	assert_int_equal(img.virt_end, 0x102000);
+	assert_int_equal(img.entry, 0x100000);
+	eh = (const Elf64_Ehdr *)img.elf;
+	ph = (const Elf64_Phdr *)(img.elf + eh->e_phoff);
+	assert_int_equal(eh->e_ident[EI_CLASS], ELFCLASS64);
+	assert_int_equal(eh->e_phnum, 2);
+	assert_int_equal(ph[0].p_paddr, 0x100000);
+	assert_int_equal(ph[0].p_filesz, 0x800);
+	assert_true(ph[0].p_offset + 0x800 <= img.elf_len);
+	for (int i = 0; i < 0x800; i++)
+		assert_int_equal(img.elf[ph[0].p_offset + i], 0x5a);
+	image_free(&img);
+	free(g.d);
+	for (size_t len = 0; len < k.len; len += 7)
+		if (image_read(k.d, len, &img, err, sizeof(err)) == 0)
+			image_free(&img); /* the tail past the segment is padding */
+	((Elf32_Phdr *)(k.d + sizeof(Elf32_Ehdr)))[1].p_type = PT_NULL; /* notes in a section */
+	if (image_read(k.d, k.len, &img, err, sizeof(err)))
+		fail_msg("section notes: %s", err);
+	assert_true(img.notes.has_phys32_entry);
+	image_free(&img);
+	((Elf32_Ehdr *)k.d)->e_phentsize = 56;
+	refused(k, -ENOEXEC, "bad ELF program or section headers");
+	k = make_pvh32();
+	((Elf32_Ehdr *)k.d)->e_machine = EM_ARM;
+	refused(k, -ENOEXEC, "not a 64-bit little-endian x86-64 ELF");
 }
 
 static void test_formats(void **state)
@@ -433,7 +518,7 @@ int main(void)
 		cmocka_unit_test(test_bad_structure), cmocka_unit_test(test_bad_wrapping),
 		cmocka_unit_test(test_truncations),   cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_bomb),	      cmocka_unit_test(test_real_kernels),
-		cmocka_unit_test(test_ramdisk),
+		cmocka_unit_test(test_ramdisk),	      cmocka_unit_test(test_pvh32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
