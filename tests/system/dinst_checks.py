@@ -125,6 +125,8 @@ def check_dinst(t, con, res, timeout):
               "the domain is no longer running: state %r" % st["state"], st["state"])
     if res.failed > failed0:
         t.shell_run(con, "tr -d '\\r' < %s | tr '\\033' '\\n' | tail -n 40" % DINST_LOG, 30)
+        # the shutdown code (Reason-Code: 0 poweroff, 1 reboot, 3 crash)
+        t.shell_run(con, "xl list -v %s" % DINST_DOM, 30)
         t.hvm_failure_report(con, DINST_DOM, "/tmp/xl-dinst.out")
     if not dinst_ended(st) and dm_stop(t, con, res, step):
         dm_stopped_destroy(t, con, res, timeout, free0, step)
