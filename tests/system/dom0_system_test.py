@@ -141,6 +141,14 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 without (PVHVM), /dev/xvda1 and Xen; each time the guest's
                 poweroff (ACPI S5) shuts the domain down, `xl destroy` ends
                 it and its device model and free memory is back
+  xl-hvm-dinst/* only with --only xl-hvm-dinst, the dom0-image-hvm image
+                and --hvm-disk (dinst_checks.py): Debian's installer
+                (debian-installer-12-netboot-amd64, GRUB from its disk) as
+                an HVM guest (/etc/xl-dinst.cfg, 800 MiB): GRUB's line and
+                the installer's first screen ("Select a language") on its
+                serial console, still running; then its device model
+                stopped (SIGSTOP), `xl destroy` ends the domain and the
+                device model and free memory is back
   smp/*         with --smp N (N > 1): dom0 has N vCPUs, a parallel workload (a
                 busy loop per CPU and a compression) gives every CPU work, CPU
                 1 goes offline and back (/sys/devices/system/cpu/cpu1/online:
@@ -191,6 +199,7 @@ import pvgrub_checks  # noqa: E402
 import save_dev_checks  # noqa: E402
 import pvh_save_checks  # noqa: E402
 import disk_checks  # noqa: E402
+import dinst_checks  # noqa: E402
 import bench_linux_checks  # noqa: E402
 from serialconsole import ConsoleError, ConsoleTimeout, SerialConsole  # noqa: E402
 
@@ -2966,6 +2975,9 @@ def run(args, res):
                                 ("xl-hvm-installed", lambda: "xl-hvm-installed" not in args.only
                                  or check_xl_hvm_installed(con, res, args.cmd_timeout,
                                                            args.hvm_modes)),
+                                ("xl-hvm-dinst", lambda: "xl-hvm-dinst" not in args.only
+                                 or dinst_checks.check_dinst(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("pxenconsoled", lambda: console_checks.check_console(
                                     shell_fn(con), res, args.cmd_timeout)),
                                 ("xl-save", lambda: check_xl_save_restore(
@@ -3076,7 +3088,7 @@ def main():
                     "beside the domU")
     ap.add_argument("--migrate-faults", action="store_true",
                     help="in the xl-save step, first a migration whose link breaks half-way")
-    ap.add_argument("--hvm-disk", help="disk image for the xl-hvm-installed step, given to "
+    ap.add_argument("--hvm-disk", help="disk image for the xl-hvm-installed or xl-hvm-dinst step, given to "
                     "dom0 as a second virtio disk (on a snapshot)")
     ap.add_argument("--hvm-modes", type=lambda v: v.split(","), default=["nopv", "pvhvm"],
                     help="the xl-hvm-installed step's boots (comma separated: nopv, pvhvm, uefi)")

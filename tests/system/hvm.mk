@@ -21,6 +21,12 @@
 #                         GRUB x86_64-efi from its EFI system partition),
 #                         with PV drivers, on Xen 4.17
 #   test-system-hvm-uefi      the same on Petrel
+#   test-system-hvm-dinst-xen  Debian's installer (debian-installer-12-
+#                         netboot-amd64, GRUB from its disk) as an HVM guest
+#                         to its first screen on the serial console, then its
+#                         device model stopped (SIGSTOP) and xl destroy, on
+#                         Xen 4.17
+#   test-system-hvm-dinst      the same on Petrel
 # (none in TEST_TARGETS: see docs/testing.md, "HVM guest with QEMU")
 
 DOM0_HVM := $(BUILD)/dom0-hvm
@@ -118,12 +124,35 @@ $(HVM_INSTALLED_ENV)/.stamp: tests/system/hvm.mk
 	grub-editenv $(HVM_INSTALLED_ENV)/pvhvm.env set petrel_args=
 	@touch $@
 
+# Debian's installer (step xl-hvm-dinst): the text-mode netboot kernel and
+# initrd of debian-installer-12-netboot-amd64 (pinned: the package follows
+# bookworm's point releases) behind GRUB i386-pc on a disk of their own
+# (hvm-boot/dinst-disk.sh, about 50 MB), given to dom0's machine as a second
+# virtio disk (--hvm-disk) like the installed disk.
+DINST_DEB := debian-installer-12-netboot-amd64=20230607+deb12u15
+DINST_DIR := $(DOM0_HVM)/dinst
+DINST_IMG := $(DINST_DIR)/disk.img
+
+$(DINST_DIR)/.stamp: tests/system/hvm.mk
+	@mkdir -p $(DINST_DIR)/debs
+	@cd $(DINST_DIR)/debs && { ls debian-installer-12-netboot-amd64_*.deb >/dev/null 2>&1 || \
+		apt-get download -q $(DINST_DEB); }
+	rm -rf $(DINST_DIR)/root && dpkg -x $(DINST_DIR)/debs/debian-installer-12-netboot-amd64_*.deb \
+		$(DINST_DIR)/root
+	@touch $@
+
+$(DINST_IMG): $(DINST_DIR)/.stamp tests/system/hvm-boot/dinst-disk.sh \
+		tests/system/hvm-boot/dinst-grub.cfg tests/system/hvm.mk
+	@test -f $(GRUB_PC_DIR)/boot.img || { echo "$(GRUB_PC_DIR) missing (make deps)"; exit 1; }
+	bash tests/system/hvm-boot/dinst-disk.sh $(DINST_DIR)/root $(DINST_DIR)
+
 # Debian's toolstack again plus the device model and the firmware, and the
 # guests' disks and configs.
 $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 		$(DOM0_HVM)/dm/.stamp $(HVM_BOOT_IMG) tests/system/hvm-boot/xl-hvm.cfg \
 		$(MEMTEST_IMG) tests/system/hvm-boot/xl-memtest.cfg tests/system/hvm-boot/memtest-status.sh \
-		$(HVM_INSTALLED_ENV)/.stamp tests/system/hvm-boot/xl-installed.cfg
+		$(HVM_INSTALLED_ENV)/.stamp tests/system/hvm-boot/xl-installed.cfg \
+		tests/system/hvm-boot/xl-dinst.cfg
 	$(PYTHON) dom0-tools/initramfs/stage-xl.py --out $(DOM0_HVM)/tree \
 		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root --root $(DOM0_XL)/hotplug/root \
 		--root $(DOM0_HVM)/dm/root --program usr/libexec/xen-qemu-system-i386 \
@@ -136,6 +165,7 @@ $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 	install -D -m 755 tests/system/hvm-boot/memtest-status.sh \
 		$(DOM0_HVM)/tree/usr/lib/petrel-domu/memtest-status.sh
 	install -D -m 644 tests/system/hvm-boot/xl-installed.cfg $(DOM0_HVM)/tree/etc/xl-installed.cfg
+	install -D -m 644 tests/system/hvm-boot/xl-dinst.cfg $(DOM0_HVM)/tree/etc/xl-dinst.cfg
 	for m in nopv pvhvm; do install -D -m 644 $(HVM_INSTALLED_ENV)/$$m.env \
 		$(DOM0_HVM)/tree/usr/lib/petrel-domu/installed-$$m.env || exit 1; done
 	mkdir -p $(DOM0_HVM)/tree/var/log/xen
@@ -143,7 +173,8 @@ $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 
 .PHONY: dom0-image-hvm test-system-hvm test-system-hvm-xen test-system-hvm-memtest \
 	test-system-hvm-memtest-xen test-system-hvm-installed test-system-hvm-installed-xen \
-	test-system-hvm-uefi test-system-hvm-uefi-xen
+	test-system-hvm-uefi test-system-hvm-uefi-xen test-system-hvm-dinst \
+	test-system-hvm-dinst-xen
 dom0-image-hvm: $(DOM0_HVM)/initramfs.cpio.gz
 
 # The kernel package dom0-image downloaded is reused.
@@ -188,3 +219,12 @@ test-system-hvm-uefi-xen: dom0-image-hvm $(HVM_INSTALLED_IMG) $(XEN_REF)
 test-system-hvm-uefi: dom0-image-hvm $(HVM_INSTALLED_IMG) $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_INSTALLED_ARGS) --hvm-modes uefi \
 		--log $(BUILD)/system/petrel-hvm-uefi-serial.log
+
+HVM_DINST_ARGS := --kernel-dir $(DOM0_HVM) --only xl-hvm-dinst --no-reboot --hvm-disk $(DINST_IMG)
+
+test-system-hvm-dinst-xen: dom0-image-hvm $(DINST_IMG) $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen $(HVM_DINST_ARGS) --log $(BUILD)/system/xen-hvm-dinst-serial.log
+
+test-system-hvm-dinst: dom0-image-hvm $(DINST_IMG) $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HVM_DINST_ARGS) \
+		--log $(BUILD)/system/petrel-hvm-dinst-serial.log

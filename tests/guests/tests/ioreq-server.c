@@ -9,7 +9,10 @@
  * out/in on the ports and mov writes and reads on the page; the model serves
  * each request as an echo/add device (a port read gives the last word
  * written plus one, 0x511 the number of requests so far; a page read gives
- * the bytes last written there plus one) and checks what it was asked. An
+ * the bytes last written there plus one) and checks what it was asked; it
+ * answers with garbage in the slot's other fields (address, size, count,
+ * type, direction bits, the data beyond the access's size), which must
+ * change nothing the guest sees. An
  * IN of 4 bytes at 0x510 is only half covered: no server takes it and it
  * reads all-ones. Then PCI config cycles through 0xCF8/0xCFC for device
  * 00:03.0 (the model's) and 00:04.0 (nobody's), and INS/OUTS on port 0x520
@@ -618,7 +621,29 @@ static uint64_t device(uint8_t type, uint64_t addr, unsigned int size, bool read
 	return mmio_load(addr, size) + 1;
 }
 
-/* Serve one request, which must be the one described; false when none came. */
+/*
+ * Answer with @data as a hostile emulator may: the slot's address, size,
+ * count and type garbage, its data_is_ptr, dir and df bits flipped, and the
+ * data's bytes beyond the request's @size all ones. Only the answer's state
+ * and data count, and a read takes @size bytes of the data.
+ */
+static void answer_scribbled(uint64_t data, unsigned int size)
+{
+	slot->addr = 0xbad0bad0bad0bad0UL;
+	slot->size = 0xfffffff0u;
+	slot->count = 0xffffffffu;
+	slot->type = 0xee;
+	slot->data = size < 8 ? data | ~0UL << (8 * size) : data;
+	__atomic_store_n(&slot->bits, (uint8_t)(slot->bits ^ (DATA_IS_PTR | DIR_READ | DF)),
+			 __ATOMIC_SEQ_CST);
+	set_slot_state(ST_RESP);
+	evtchn_port_op(EVTCHNOP_send, dm_port);
+}
+
+/*
+ * Serve one request, which must be the one described, and answer it with
+ * answer_scribbled(); false when none came.
+ */
 static bool serve(uint8_t type, uint64_t addr, unsigned int size, bool read, uint64_t data)
 {
 	bool is_read;
@@ -633,9 +658,7 @@ static bool serve(uint8_t type, uint64_t addr, unsigned int size, bool read, uin
 		    "request %u: type %u addr %#lx size %u %s data %#lx", nr_requests, slot->type,
 		    (unsigned long)slot->addr, slot->size, is_read ? "read" : "write",
 		    (unsigned long)slot->data);
-	slot->data = device(slot->type, slot->addr, slot->size, is_read, slot->data);
-	set_slot_state(ST_RESP);
-	evtchn_port_op(EVTCHNOP_send, dm_port);
+	answer_scribbled(device(slot->type, slot->addr, slot->size, is_read, slot->data), size);
 	return true;
 }
 

@@ -1,0 +1,136 @@
+"""Debian's installer as an HVM guest, then its device model stopped (step
+xl-hvm-dinst, run only when named in --only; make test-system-hvm-dinst and
+test-system-hvm-dinst-xen).
+
+    check_dinst(t, con, res, timeout)
+        the boot disk of hvm-boot/dinst-disk.sh (dom0's second virtio disk,
+        --hvm-disk) as the AHCI disk of /etc/xl-dinst.cfg (800 MiB, SeaBIOS,
+        Debian's qemu-system-xen, COM1 to a file in dom0): GRUB's line, then
+        the kernel with console=ttyS0 and the installer's first screen,
+        "Select a language", on its serial console, the domain still running
+        there; then its device model is stopped (SIGSTOP) while the guest
+        waits for a key, dom0's shell carries on, `xl destroy` returns and
+        the domain runs no more; the stopped model (libxl's SIGHUP pending)
+        is then killed (SIGKILL) and only Domain-0 is left, no device model,
+        free memory back.
+
+`t` is the system test's module (dom0_system_test).
+"""
+
+DINST_LOG = "/var/log/xen/dinst-serial.log"
+DINST_DOM = "xldinst"
+DINST_GRUB = "grub: loading debian-installer"
+# The title of localechooser's first question (its English text).
+DINST_SCREEN = "Select a language"
+DINST_WAIT = 2400  # seconds from xl create to the first screen under TCG
+DINST_POLL = 30
+
+
+def dinst_status(t, con):
+    """GRUB's line and the first screen's title from the guest's serial log
+    (VT100: each escape starts a line), the domain's state in xl list (empty
+    once it is gone) and the log's size."""
+    rc, out = t.shell_run(con, "tr '\\033' '\\n' < %s | grep -a -o -E '%s|%s' | sort -u; "
+                          "echo state $(xl list %s | awk 'NR == 2 { print $5 }'); "
+                          "echo bytes $(wc -c < %s)"
+                          % (DINST_LOG, DINST_GRUB, DINST_SCREEN, DINST_DOM, DINST_LOG), 600)
+    lines = [l.strip() for l in out.splitlines() if l.strip()]
+    state = [l.split()[1:] for l in lines if l.startswith("state")]
+    return {"grub": DINST_GRUB in lines, "screen": DINST_SCREEN in lines,
+            "state": state[0][0] if state and state[0] else "",
+            "bytes": " ".join(l for l in lines if l.startswith("bytes"))}
+
+
+def dinst_ended(st):
+    return not st["state"] or any(c in st["state"] for c in "sc")
+
+
+def dinst_wait(t, con, t0):
+    """Poll until the first screen, the domain's end or DINST_WAIT."""
+    st = dinst_status(t, con)
+    while not st["screen"] and not dinst_ended(st) and con.elapsed() - t0 < DINST_WAIT:
+        t.shell_run(con, "sleep %d" % DINST_POLL, DINST_POLL + 600)
+        st = dinst_status(t, con)
+        print("note: %.0f s after create: %s, serial log %s"
+              % (con.elapsed() - t0, st["state"], st["bytes"]), flush=True)
+    return st
+
+
+def dm_stop(t, con, res, step):
+    """SIGSTOP to the guest's device model; dom0's shell still answers."""
+    rc, out = t.shell_run(con, "kill -STOP $(pidof xen-qemu-system-i386) && sleep 5 && "
+                          "echo stopped $(awk '{ print $3 }' /proc/$(pidof xen-qemu-system-i386)"
+                          "/stat)")
+    return res.check(step + "/dm-stop", rc == 0 and "stopped T" in out,
+                     "rc=%d: %r" % (rc, out.strip()[-300:]), out.strip())
+
+
+def dm_stopped_destroy(t, con, res, timeout, free0, step):
+    """xl destroy with the device model stopped: libxl's SIGHUP to it stays
+    pending, so the model lives on (and may keep the guest's pages mapped)
+    until it is killed; xl destroy must still return, the domain must not
+    run on, and once the model is killed (SIGKILL) nothing is left: only
+    Domain-0, no device model, free memory back."""
+    rc, out = t.shell_run(con, "xl destroy %s; echo rc=$?; xl list | awk 'NR > 1 { print "
+                          "\"dom\", $1, $5 }'" % DINST_DOM, timeout)
+    left = [l.split()[1:] for l in out.splitlines() if l.startswith("dom ")]
+    running = [d for d in left if d[0] == DINST_DOM and "r" in d[-1]]
+    res.check(step + "/dm-stopped-destroy", "rc=0" in out and not running,
+              "xl destroy with the device model stopped: %r" % out.strip()[-400:],
+              " ".join(" ".join(d) for d in left))
+    rc, out = t.shell_run(con, "p=$(pidof xen-qemu-system-i386) && kill -9 $p && "
+                          "echo killed $p; true")
+    print("note: after xl destroy: device model %s" % (out.strip() or "gone"), flush=True)
+    rc, out = t.xl_wait_only_dom0(con, timeout)
+    rc2, lines, rows = t.xl_list(con)
+    rc3, dm = t.shell_run(con, "pidof xen-qemu-system-i386 || echo none")
+    res.check(step + "/dm-stopped-gone", rc == 0 and rc2 == 0 and len(rows) == 1 and
+              rows[0][0] == "Domain-0" and dm.strip() == "none",
+              "rows %r, device model %r" % (lines, dm.strip()), out.strip())
+    free1 = t.xl_free_memory(con)
+    for _ in range(10):
+        if free1 == free0:
+            break
+        t.shell_run(con, "sleep 1")
+        free1 = t.xl_free_memory(con)
+    res.check(step + "/dm-stopped-memory", free0 > 0 and free1 == free0,
+              "free_memory %d MiB before create, %d MiB after" % (free0, free1),
+              "%d MiB free again" % free1)
+
+
+def check_dinst(t, con, res, timeout):
+    step = "xl-hvm-dinst"
+    failed0 = res.failed
+    dev = t.installed_disk(con)
+    if not res.check(step + "/disk", dev, "no virtio disk with serial %s in dom0 (--hvm-disk)"
+                     % t.INSTALLED_SERIAL, dev):
+        return
+    if not t.hvm_setup(con, res, step):
+        return
+    free0 = t.xl_free_memory(con)
+    rc, out = t.shell_run(con, "rm -f %s; xl -vvv create /etc/xl-dinst.cfg "
+                          "'disk=[\"format=raw,vdev=hda,access=rw,target=/dev/%s\"]' "
+                          "> /tmp/xl-dinst.out 2>&1; r=$?; tail -n 5 /tmp/xl-dinst.out; "
+                          "test $r = 0" % (DINST_LOG, dev), 4 * timeout)
+    res.check(step + "/create", rc == 0, "rc=%d: %r" % (rc, out.strip()[-600:]))
+    t0 = con.elapsed()
+    st = dinst_wait(t, con, t0)
+    took = "%.0f s after create" % (con.elapsed() - t0)
+    res.check(step + "/grub", st["grub"], "GRUB's line not in %s: %r" % (DINST_LOG, st),
+              "SeaBIOS booted GRUB")
+    res.check(step + "/first-screen", st["screen"],
+              "no %r on the installer's serial console within %d s: %r"
+              % (DINST_SCREEN, DINST_WAIT, st), took)
+    res.check(step + "/running", not dinst_ended(st),
+              "the domain is no longer running: state %r" % st["state"], st["state"])
+    if res.failed > failed0:
+        t.shell_run(con, "tr -d '\\r' < %s | tr '\\033' '\\n' | tail -n 40" % DINST_LOG, 30)
+        # the shutdown code (Reason-Code: 0 poweroff, 1 reboot, 3 crash)
+        t.shell_run(con, "xl list -v %s" % DINST_DOM, 30)
+        t.hvm_failure_report(con, DINST_DOM, "/tmp/xl-dinst.out")
+    if not dinst_ended(st) and dm_stop(t, con, res, step):
+        dm_stopped_destroy(t, con, res, timeout, free0, step)
+    else:
+        t.xl_hvm_destroy_checks(con, res, ("destroy", "memory"), timeout, free0, DINST_DOM,
+                                step)
+    t.shell_run(con, "kill $(cat /run/xenconsoled.pid)")
