@@ -1582,6 +1582,15 @@ static bool upcall_pending(struct vcpu *v)
 	return v->vcpu_info->evtchn_upcall_pending;
 }
 
+/* @a starts and dom0 blocks: @a runs. */
+static void dom0_blocks_for(struct domain *a)
+{
+	start(a);
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, a->vcpu[0]);
+}
+
 static void test_block_wake_idle(void **state)
 {
 	struct domain *a = create(1);
@@ -1589,11 +1598,7 @@ static void test_block_wake_idle(void **state)
 	u64 t0;
 
 	(void)state;
-	start(a);
-	/* dom0 blocks: a runs. */
-	vcpu_block(never);
-	schedule();
-	assert_ptr_equal(current, va);
+	dom0_blocks_for(a);
 	assert_int_equal(v0->runstate.state, RUNSTATE_blocked);
 	/* An event for dom0 wakes it; it runs at the next reschedule (a ran its rate limit). */
 	fake_now += SCHED_RATELIMIT_NS;
@@ -1901,10 +1906,7 @@ static void test_rate_limit(void **state)
 	u64 t0;
 
 	(void)state;
-	start(a);
-	vcpu_block(never);
-	schedule();
-	assert_ptr_equal(current, va);
+	dom0_blocks_for(a);
 	t0 = fake_now;
 	fake_now += SCHED_RATELIMIT_NS / 4;
 	evtchn_set_pending(dom0, 0, 3);
