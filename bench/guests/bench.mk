@@ -43,6 +43,9 @@ $(BENCH_GOUT)/%.elf: $(BENCH_GOUT)/obj/%.o $(BENCH_GLIB) $(GUEST_OUT)/lib/libopt
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(BENCH_GLIB) $< $(GUEST_OUT)/lib/libopt.a
 
 -include $(BENCH_GOUT)/lib/bench.d $(patsubst %,$(BENCH_GOUT)/obj/%.d,$(BENCH_GUESTS))
+# bench-evlat carries the echo domU, tests/guests/domu/heartbeat.c (.incbin).
+$(BENCH_GOUT)/obj/bench-evlat.o: $(GUEST_OUT)/domu/heartbeat.elf
+$(BENCH_GOUT)/obj/bench-evlat.o: BENCH_GCFLAGS += -Wa,-I$(GUEST_OUT)
 .SECONDARY: $(BENCH_GOUT)/lib/bench.o $(patsubst %,$(BENCH_GOUT)/obj/%.o,$(BENCH_GUESTS))
 
 # HVM benchmark guests (bench/guests/hvm/): PVH test kernels on the HVM

@@ -563,8 +563,11 @@ void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int
 	t->cpu = cpu;
 }
 
+static struct timer *last_timer; /* the last one set */
+
 void set_timer(struct timer *t, u64 expires)
 {
+	last_timer = t;
 	t->expires = expires;
 	t->active = true;
 }
@@ -1582,6 +1585,15 @@ static bool upcall_pending(struct vcpu *v)
 	return v->vcpu_info->evtchn_upcall_pending;
 }
 
+/* @a starts and dom0 blocks: @a runs. */
+static void dom0_blocks_for(struct domain *a)
+{
+	start(a);
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, a->vcpu[0]);
+}
+
 static void test_block_wake_idle(void **state)
 {
 	struct domain *a = create(1);
@@ -1589,13 +1601,10 @@ static void test_block_wake_idle(void **state)
 	u64 t0;
 
 	(void)state;
-	start(a);
-	/* dom0 blocks: a runs. */
-	vcpu_block(never);
-	schedule();
-	assert_ptr_equal(current, va);
+	dom0_blocks_for(a);
 	assert_int_equal(v0->runstate.state, RUNSTATE_blocked);
-	/* An event for dom0 wakes it; it runs at the next reschedule. */
+	/* An event for dom0 wakes it; it runs at the next reschedule (a ran its rate limit). */
+	fake_now += SCHED_RATELIMIT_NS;
 	evtchn_set_pending(dom0, 0, 3);
 	assert_false(v0->pause_flags & VPF_blocked);
 	assert_true(sched_need_resched());
@@ -1625,6 +1634,7 @@ static void test_block_wake_idle(void **state)
 	fake_now += 5000;
 	assert_int_equal(domain_cpu_time(a), t0 + 5000);
 	idle_interrupt = NULL;
+	fake_now += SCHED_RATELIMIT_NS; /* past the running one's rate limit */
 	evtchn_set_pending(dom0, 0, 4);
 	schedule();
 	assert_ptr_equal(current, v0);
@@ -1853,6 +1863,7 @@ static void test_weights(void **state)
 	tb = domain_cpu_time(b);
 	run_slices(20);
 	assert_int_equal(domain_cpu_time(a) - ta, domain_cpu_time(b) - tb);
+	fake_now += SCHED_RATELIMIT_NS; /* past the running one's rate limit */
 	evtchn_set_pending(dom0, 0, 3);
 	schedule();
 	assert_ptr_equal(current, dom0->vcpu[0]);
@@ -1887,6 +1898,43 @@ static void test_wake_after_long_run(void **state)
 }
 
 /*
+ * Xen's rate limit: an event wakes dom0 just after a got the CPU; a keeps
+ * it until it has run SCHED_RATELIMIT_NS (the slice timer is set for
+ * then), and dom0 runs at that reschedule. A wake after that runs at once.
+ */
+static void test_rate_limit(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	u64 t0;
+
+	(void)state;
+	dom0_blocks_for(a);
+	t0 = fake_now;
+	fake_now += SCHED_RATELIMIT_NS / 4;
+	evtchn_set_pending(dom0, 0, 3);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_true(last_timer->active);
+	assert_int_equal(last_timer->expires, t0 + SCHED_RATELIMIT_NS);
+	fake_now = t0 + SCHED_RATELIMIT_NS; /* the timer fires */
+	last_timer->fn(last_timer->data);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, v0);
+	guest_handled_events(dom0);
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, va);
+	fake_now += SCHED_RATELIMIT_NS;
+	evtchn_set_pending(dom0, 0, 3);
+	schedule();
+	assert_ptr_equal(current, v0);
+	destroy_and_reap(a);
+}
+
+/*
  * A cap of 50 alone on a CPU: it runs half of each cap period, the CPU
  * idles the rest (the idle loop's 1 us ticks stand for the timer that ends
  * the wait; a 1 ms step stands for each slice-timer reschedule).
@@ -1897,6 +1945,8 @@ static void test_cap(void **state)
 	u64 ta, t0, idle0;
 
 	(void)state;
+	/* At a cap period's start: the measured span then ends as a period ends. */
+	fake_now += SCHED_CAP_PERIOD_NS - fake_now % SCHED_CAP_PERIOD_NS;
 	set_credit(a, 0, 50);
 	start(a);
 	vcpu_block(never);
@@ -1924,6 +1974,7 @@ static void test_cap(void **state)
 	}
 	assert_true(domain_cpu_time(a) - ta >= 29000000);
 	idle_interrupt = NULL;
+	fake_now += SCHED_RATELIMIT_NS; /* past the running one's rate limit */
 	evtchn_set_pending(dom0, 0, 3);
 	schedule();
 	assert_ptr_equal(current, dom0->vcpu[0]);
@@ -2207,6 +2258,7 @@ int main(void)
 		T(test_runstate_area_own_tables),
 		T(test_weights),
 		T(test_wake_after_long_run),
+		T(test_rate_limit),
 		T(test_cap),
 		T(test_affinity_moves),
 		T(test_domctl_lifecycle),

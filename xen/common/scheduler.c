@@ -669,6 +669,7 @@ static void switch_in(struct sched_cpu *sc, struct vcpu *next, u64 now)
 	ASSERT_LOCKED(&sc->lock);
 	__atomic_store_n(&next->is_running, true, __ATOMIC_RELEASE);
 	next->sched_since = now;
+	next->sched_run_start = now;
 	__atomic_store_n(&sc->running, next, __ATOMIC_RELEASE);
 	vcpu_runstate_change(next, RUNSTATE_running);
 }
@@ -717,6 +718,27 @@ static void start_next(struct sched_cpu *sc, struct vcpu *next, u64 now, u64 wak
 }
 
 /*
+ * Xen's rate limit: @prev, still runnable, keeps its CPU until it has run
+ * SCHED_RATELIMIT_NS since it got it, whoever woke meanwhile; the slice
+ * timer then ends its turn (or its cap budget's end, if sooner). A vCPU
+ * busy with a stream of another's events (a backend, a sender filling a
+ * ring) so does a batch of work between switches instead of one event's.
+ * A yield and an exhausted cap are not held back.
+ */
+static bool rate_limited(struct sched_cpu *sc, struct vcpu *prev, u64 now)
+{
+	u64 end = prev->sched_run_start + SCHED_RATELIMIT_NS, left;
+
+	if (prev->sched_yielded || now >= end || !sc->runq_head)
+		return false;
+	left = cap_left(prev->domain, now);
+	if (!left)
+		return false;
+	set_timer(&sc->slice_timer, left != ~0ULL && now + left < end ? now + left : end);
+	return true;
+}
+
+/*
  * Charge the previous vCPU for its time, queue it again if it can still
  * run here, and switch to the one runq_pick() chooses (perhaps the same).
  * With nothing runnable the CPU idles until an interrupt wakes a vCPU;
@@ -737,7 +759,10 @@ void schedule(void)
 		account(prev, now);
 		if (vcpu_runnable(prev) && !cpu_allowed(prev, smp_processor_id()))
 			moving = prev;
-		else if (vcpu_runnable(prev))
+		else if (vcpu_runnable(prev) && rate_limited(sc, prev, now)) {
+			spin_unlock_irqrestore(&sc->lock, flags);
+			return;
+		} else if (vcpu_runnable(prev))
 			runq_insert(sc, prev);
 	}
 	next = runq_pick(sc, now, &wake_at);

@@ -140,6 +140,7 @@ struct vcpu {
 	struct vcpu *runq_next;
 	u64 sched_vtime; /* running time weighed by its domain's weight: the lowest runs first */
 	u64 sched_since; /* when its running time was last counted */
+	u64 sched_run_start; /* when it last got its CPU */
 	bool sched_yielded; /* SCHEDOP_yield: the others of its queue go first, once */
 };
 

@@ -27,6 +27,7 @@ struct domain;
 #define SCHED_SLICE_NS 30000000ULL	/* 30 ms, the credit scheduler's default */
 #define SCHED_CAP_PERIOD_NS 30000000ULL /* a cap is a share of each 30 ms */
 #define SCHED_DEFAULT_WEIGHT 256	/* Xen's default credit weight */
+#define SCHED_RATELIMIT_NS 1000000ULL	/* 1 ms, Xen's sched_ratelimit_us default */
 
 /* The time slice in use (SCHED_SLICE_NS until sysctl scheduler_op sets one). */
 extern u64 sched_slice_ns;
