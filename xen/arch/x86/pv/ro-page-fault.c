@@ -339,6 +339,15 @@ void pv_flush_tlb_guest_cpus(void)
 	flush_tlb_guest_cpus();
 }
 
+/* Its owner's CPUs and privileged domains' (their foreign mappings); any guest's if unowned. */
+void pv_flush_tlb_frame_cpus(const struct page_info *pg)
+{
+	if (pg->owner)
+		flush_tlb_domain_cpus(pg->owner->domain_id);
+	else
+		flush_tlb_guest_cpus();
+}
+
 void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 {
 	unsigned int n = domain_vcpu_slots(d);
