@@ -451,7 +451,8 @@ void arch_idle_wait(void)
 {
 	unsigned int depth;
 
-	tlb_idle_begin(); /* no TLB flush wakes this CPU; it flushes when it goes on */
+	/* No TLB flush wakes this CPU; it flushes when it goes on. */
+	tlb_idle_begin();
 	depth = hv_wait_begin(); /* the interrupt that wakes us takes it */
 
 	/* sti's one-instruction delay means no interrupt slips in before hlt. */
