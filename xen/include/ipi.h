@@ -42,6 +42,8 @@ void flush_tlb_guest_cpus(void);
  * @domid or of a privileged domain (which may map @domid's frames).
  */
 void flush_tlb_domain_cpus(unsigned int domid);
+/* Flush the CPUs of @mask that may hold translations of domain @domid itself. */
+void flush_tlb_cpus_holding(u64 mask, unsigned int domid);
 /* Called from do_trap for the IPI vectors (after the EOI). */
 void ipi_interrupt(unsigned int vector);
 /* The ipi_selftest boot option: exercise each IPI on every CPU. */

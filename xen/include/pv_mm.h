@@ -70,7 +70,10 @@ void pv_flush_tlb_local(void);
 void pv_flush_tlb_guest_cpus(void);
 /* Flush the CPUs that may hold a mapping of @pg (a type change). */
 void pv_flush_tlb_frame_cpus(const struct page_info *pg);
-/* Flush the TLBs of the other CPUs where @d's vCPUs in @vcpus (bit n: vCPU n) run. */
+/*
+ * Flush the TLBs of the other CPUs where @d's vCPUs in @vcpus (bit n: vCPU n)
+ * run, those that may still hold @d's translations.
+ */
 void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus);
 void pv_invlpg(unsigned long va);
 void pv_load_cr3(mfn_t l4);

@@ -9,14 +9,17 @@
  * write land in the pinned table (QEMU's TCG keeps a TLB per CPU).
  * Each round does it twice: with vCPU 1 spinning in the guest, and with
  * vCPU 1 blocked in SCHEDOP_poll (its CPU idle, vCPU 0 waits to see it
- * blocked) until vCPU 0 sends on its IPI port after the pin.
+ * blocked) until vCPU 0 sends on its IPI port after the pin. Then twice
+ * more with the guest's own flush instead: vCPU 0 makes the page read-only
+ * with update_va_mapping(UVMF_TLB_FLUSH | UVMF_ALL), and vCPU 1's write
+ * must fault.
  */
 #include "xtest.h"
 #include "vcpu-start.h"
 #include "evtchn.h"
 
 TEST_SMP("2");
-TEST_EXPECT("stale TLB: 2x20 pins, every stale write faulted");
+TEST_EXPECT("stale TLB: 20x2 pins, 20x2 guest flushes, every stale write faulted");
 
 #define HC_mmuext_op 26
 #define MMUEXT_PIN_L1_TABLE 0
@@ -25,6 +28,10 @@ TEST_EXPECT("stale TLB: 2x20 pins, every stale write faulted");
 #define RUNSTATE_blocked 2
 #define VIRT_BASE 0xffffffff80000000UL
 #define ROUNDS 20
+#define UVMF_ALL (1UL << 2)
+/* A phase is 4 * round + kind: */
+#define BLOCKED 1		  /* vCPU 1 blocks instead of spinning */
+#define GUEST_FLUSH 2		  /* read-only by the guest's own flush, instead of the pin */
 #define SLOT 37			  /* the table entry vCPU 1 writes */
 #define MARK 0x00000000bad00000UL /* a not-present entry: harmless if it lands */
 
@@ -43,7 +50,7 @@ void xtest_install_traps(void); /* lib/traps.c */
 
 static volatile uint64_t target[512] __attribute__((aligned(4096)));
 static char ap_stack[16384] __attribute__((aligned(16)));
-/* Round and phase (2 * round + blocked) vCPU 1 is to do, has warmed, has finished. */
+/* The phase vCPU 1 is to do, has warmed, has finished. */
 static volatile unsigned long ap_alive, todo, warm, pinned, done;
 static volatile unsigned long faults, wrong_faults;
 static uint32_t wake_port;
@@ -84,7 +91,7 @@ static void ap_phase(unsigned long phase)
 {
 	target[SLOT] = 0; /* a writable TLB entry for the page */
 	__atomic_store_n(&warm, phase, __ATOMIC_SEQ_CST);
-	if (phase & 1) {
+	if (phase & BLOCKED) {
 		while (__atomic_load_n(&pinned, __ATOMIC_SEQ_CST) != phase)
 			evtchn_poll_pending(wake_port, 1);
 		evtchn_test_and_clear(wake_port);
@@ -138,17 +145,23 @@ static int run_phase(unsigned long phase)
 	__atomic_store_n(&todo, phase, __ATOMIC_SEQ_CST);
 	if (!wait_for(&warm, phase))
 		return xtest_error("vCPU 1 did not start phase %lu", phase), -1;
-	if (phase & 1) {
+	if (phase & BLOCKED) {
 		for (unsigned int i = 0; !vcpu1_blocked(); i++)
 			if (i > 100000)
 				return xtest_error("vCPU 1 never blocked in phase %lu", phase), -1;
 	}
-	rc = hypercall_update_va_mapping(va, 0, UVMF_INVLPG);
-	xtest_check(rc == 0, "unmapping the target: %ld", rc);
-	rc = mmuext(MMUEXT_PIN_L1_TABLE, mfn);
-	xtest_check(rc == 0, "pinning the target as an L1 table: %ld", rc);
+	if (phase & GUEST_FLUSH) {
+		rc = hypercall_update_va_mapping(va, pte & ~PTE_RW, UVMF_TLB_FLUSH | UVMF_ALL);
+		xtest_check(rc == 0, "making the target read-only: %ld", rc);
+		rc = -1; /* nothing to unpin */
+	} else {
+		rc = hypercall_update_va_mapping(va, 0, UVMF_INVLPG);
+		xtest_check(rc == 0, "unmapping the target: %ld", rc);
+		rc = mmuext(MMUEXT_PIN_L1_TABLE, mfn);
+		xtest_check(rc == 0, "pinning the target as an L1 table: %ld", rc);
+	}
 	__atomic_store_n(&pinned, phase, __ATOMIC_SEQ_CST);
-	if (phase & 1)
+	if (phase & BLOCKED)
 		evtchn_port_op(EVTCHNOP_send, wake_port);
 	if (!xtest_wait_flag(&done, phase))
 		return xtest_error("vCPU 1 did not finish phase %lu", phase), -1;
@@ -158,8 +171,8 @@ static int run_phase(unsigned long phase)
 	}
 	rc = hypercall_update_va_mapping(va, pte, UVMF_INVLPG);
 	xtest_check(rc == 0, "mapping the target again: %ld", rc);
-	xtest_check(target[SLOT] == 0, "phase %lu: a stale write landed in the pinned table (%#lx)",
-		    phase, (unsigned long)target[SLOT]);
+	xtest_check(target[SLOT] == 0, "phase %lu: a stale write landed (%#lx)", phase,
+		    (unsigned long)target[SLOT]);
 	target[SLOT] = 0;
 	return 0;
 }
@@ -184,12 +197,13 @@ void test_main(void)
 		return;
 	}
 	for (unsigned long round = 1; round <= ROUNDS; round++)
-		for (unsigned long blocked = 0; blocked < 2; blocked++)
-			if (run_phase(2 * round + blocked))
+		for (unsigned long kind = 0; kind < 4; kind++)
+			if (run_phase(4 * round + kind))
 				return;
-	xtest_check(faults == 2 * ROUNDS && wrong_faults == 0,
+	xtest_check(faults == 4 * ROUNDS && wrong_faults == 0,
 		    "vCPU 1's stale writes: %lu faulted (#PF), %lu other faults, of %u", faults,
-		    wrong_faults, 2 * ROUNDS);
+		    wrong_faults, 4 * ROUNDS);
 	if (xtest_current_result() == XTEST_SUCCESS)
-		printk("stale TLB: 2x%u pins, every stale write faulted\n", ROUNDS);
+		printk("stale TLB: %ux2 pins, %ux2 guest flushes, every stale write faulted\n",
+		       ROUNDS, ROUNDS);
 }

@@ -325,8 +325,11 @@ static void tlb_idle_end(void)
 	idle->held = 0;
 }
 
-/* The other CPUs that may hold translations of domain @held - 1 (TLB_ANY: of any guest). */
-static u64 holders(unsigned int held)
+/*
+ * The other CPUs that may hold translations of domain @held - 1 (TLB_ANY:
+ * of any guest), and with @privileged those holding a privileged domain's.
+ */
+static u64 holders(unsigned int held, bool privileged)
 {
 	u64 mask = 0;
 	unsigned int cpu;
@@ -339,7 +342,7 @@ static u64 holders(unsigned int held)
 		if (!cpu_held)
 			continue;
 		if (held == TLB_ANY || cpu_held == held ||
-		    __atomic_load_n(&h->privileged, __ATOMIC_RELAXED))
+		    (privileged && __atomic_load_n(&h->privileged, __ATOMIC_RELAXED)))
 			mask |= 1UL << cpu;
 	}
 	return mask & ~this_cpu_bit();
@@ -347,12 +350,19 @@ static u64 holders(unsigned int held)
 
 void flush_tlb_guest_cpus(void)
 {
-	flush_tlb_mask(holders(TLB_ANY) | this_cpu_bit());
+	flush_tlb_mask(holders(TLB_ANY, false) | this_cpu_bit());
 }
 
 void flush_tlb_domain_cpus(unsigned int domid)
 {
-	flush_tlb_mask(holders(domid + 1) | this_cpu_bit());
+	flush_tlb_mask(holders(domid + 1, true) | this_cpu_bit());
+}
+
+void flush_tlb_cpus_holding(u64 mask, unsigned int domid)
+{
+	mask &= holders(domid + 1, false);
+	if (mask)
+		flush_tlb_mask(mask);
 }
 
 void ipi_interrupt(unsigned int vector)

@@ -357,8 +357,8 @@ void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 		if (((vcpus >> i) & 1) && d->vcpu[i])
 			cpus |= 1ULL << d->vcpu[i]->processor;
 	cpus &= ~(1ULL << smp_processor_id());
-	if (cpus)
-		flush_tlb_mask(cpus);
+	/* A CPU that went idle or loaded another domain since holds none of @d's. */
+	flush_tlb_cpus_holding(cpus, d->domain_id);
 }
 
 void pv_invlpg(unsigned long va)
