@@ -307,7 +307,7 @@ void tlb_idle_begin(void)
 {
 	struct tlb_holder *h = &this_cpu(tlb_holder);
 
-	if (!h->held)
+	if (!h->held || !hv_held()) /* without the lock, no take would flush */
 		return;
 	this_cpu(tlb_idle_holder) = *h;
 	__atomic_store_n(&h->held, 0, __ATOMIC_SEQ_CST);
@@ -321,7 +321,8 @@ static void tlb_idle_end(void)
 	if (!idle->held)
 		return;
 	flush_tlb_local();
-	this_cpu(tlb_holder) = *idle;
+	if (!this_cpu(tlb_holder).held)
+		this_cpu(tlb_holder) = *idle;
 	idle->held = 0;
 }
 
