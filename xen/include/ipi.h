@@ -31,6 +31,12 @@ void flush_tlb_others(void);
  */
 void note_guest_cpu(unsigned int domid, bool privileged);
 /*
+ * The tlb_holders boot option: the flushes below go only to the CPUs that
+ * may hold the translations (else to every CPU that ever ran a guest, and
+ * idle CPUs keep their translations).
+ */
+extern bool tlb_holders_on;
+/*
  * This CPU is going to wait idle (hv_lock still held): flushes pass it by
  * until it takes hv_lock again, which flushes its TLB first.
  */

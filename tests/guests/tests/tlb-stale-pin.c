@@ -19,6 +19,7 @@
 #include "evtchn.h"
 
 TEST_SMP("2");
+TEST_HV_ARGS("tlb_holders");
 TEST_EXPECT("stale TLB: 20x2 pins, 20x2 guest flushes, every stale write faulted");
 
 #define HC_mmuext_op 26

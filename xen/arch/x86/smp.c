@@ -291,8 +291,14 @@ static DEFINE_PER_CPU(struct tlb_holder, tlb_holder);
 /* The holder an idle CPU gave up, taken back (with a flush) when it takes hv_lock. */
 static DEFINE_PER_CPU(struct tlb_holder, tlb_idle_holder);
 
+bool tlb_holders_on;
+/* Without tlb_holders: the CPUs that have loaded a guest's page tables. */
+static volatile u64 guest_cpu_mask;
+
 void note_guest_cpu(unsigned int domid, bool privileged)
 {
+	if (!(guest_cpu_mask & this_cpu_bit()))
+		__atomic_fetch_or(&guest_cpu_mask, this_cpu_bit(), __ATOMIC_SEQ_CST);
 	__atomic_store_n(&this_cpu(tlb_holder).privileged, privileged, __ATOMIC_RELAXED);
 	__atomic_store_n(&this_cpu(tlb_holder).held, domid + 1, __ATOMIC_SEQ_CST);
 }
@@ -307,7 +313,7 @@ void tlb_idle_begin(void)
 {
 	struct tlb_holder *h = &this_cpu(tlb_holder);
 
-	if (!h->held || !hv_held()) /* without the lock, no take would flush */
+	if (!tlb_holders_on || !h->held || !hv_held()) /* without the lock, no take would flush */
 		return;
 	this_cpu(tlb_idle_holder) = *h;
 	__atomic_store_n(&h->held, 0, __ATOMIC_SEQ_CST);
@@ -351,17 +357,23 @@ static u64 holders(unsigned int held, bool privileged)
 
 void flush_tlb_guest_cpus(void)
 {
-	flush_tlb_mask(holders(TLB_ANY, false) | this_cpu_bit());
+	u64 others = tlb_holders_on ? holders(TLB_ANY, false) : guest_cpu_mask;
+
+	flush_tlb_mask(others | this_cpu_bit());
 }
 
 void flush_tlb_domain_cpus(unsigned int domid)
 {
-	flush_tlb_mask(holders(domid + 1, true) | this_cpu_bit());
+	if (!tlb_holders_on)
+		flush_tlb_guest_cpus();
+	else
+		flush_tlb_mask(holders(domid + 1, true) | this_cpu_bit());
 }
 
 void flush_tlb_cpus_holding(u64 mask, unsigned int domid)
 {
-	mask &= holders(domid + 1, false);
+	if (tlb_holders_on)
+		mask &= holders(domid + 1, false);
 	if (mask)
 		flush_tlb_mask(mask);
 }
