@@ -36,6 +36,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->max_cpus, 0);
 	assert_false(o->nosmp);
 	assert_false(o->ipi_selftest);
+	assert_false(o->tlb_holders);
 	assert_false(o->vcpus_on_cpu0);
 	assert_int_equal(o->gnttab_max_frames, 64);
 	assert_int_equal(o->gnttab_max_maptrack_frames, 1024);
@@ -220,8 +221,9 @@ static void test_cpus(void **state)
 	assert_int_equal(opt.max_cpus, 0);
 	parse("nosmp=no");
 	assert_false(opt.nosmp);
-	parse("ipi_selftest maxcpus=64 vcpus_on_cpu0");
+	parse("ipi_selftest maxcpus=64 vcpus_on_cpu0 tlb_holders");
 	assert_true(opt.ipi_selftest);
+	assert_true(opt.tlb_holders);
 	assert_true(opt.vcpus_on_cpu0);
 	assert_int_equal(opt.max_cpus, 64);
 	assert_string_equal(shim_log, "");

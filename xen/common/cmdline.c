@@ -24,6 +24,8 @@
  *   maxcpus=N (0 counts as 1), nosmp[=BOOL]  how many CPUs to bring up
  *   hypercall_preempt_always[=BOOL], domu[=BOOL]  Petrel's testing aids
  *   ipi_selftest[=BOOL]  Petrel's debug aid: test the IPIs at boot
+ *   tlb_holders[=BOOL]  flush only the CPUs that may hold the translations
+ *                     a change makes stale (off: every CPU that ran a guest)
  *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
  *   gnttab_max_frames=N, gnttab_max_maptrack_frames=N  each domain's default
  *                     and largest grant table and maptrack, in frames (N
@@ -385,6 +387,17 @@ static int opt_ipi_selftest(struct boot_options *opt, const struct val *v, bool 
 	return 0;
 }
 
+/* Flush only the CPUs that may hold stale translations (smp.c, tlb_holder). */
+static int opt_tlb_holders(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	opt->tlb_holders = negated ? !b : b;
+	return 0;
+}
+
 /* A grant limit: a number as C writes it (Xen's simple_strtoul base 0), at most INT_MAX. */
 static int parse_gnttab_limit(const struct val *v, u32 *out)
 {
@@ -463,6 +476,7 @@ static const struct option options[] = {
 	{ "maxcpus", false, opt_maxcpus },
 	{ "nosmp", true, opt_nosmp },
 	{ "ipi_selftest", true, opt_ipi_selftest },
+	{ "tlb_holders", true, opt_tlb_holders },
 	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },

@@ -633,7 +633,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	char buf[256];
 	va_list ap;
 
-	hv_enter(); /* a crash found on a path that runs without the lock takes it */
+	ASSERT(hv_held()); /* a path that runs without it takes it first (hv_enter_to_crash) */
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

@@ -28,6 +28,12 @@
 bool hv_held(void);
 /* Entering the hypervisor: take the lock unless this CPU holds it already (nesting). */
 void hv_enter(void);
+/*
+ * Before domain_crash() (which needs the lock) on a path that may run
+ * without it: take it if this CPU does not hold it. The crash never
+ * returns; the way back to the next vCPU lets it go (hv_leave_to_guest).
+ */
+void hv_enter_to_crash(void);
 /* The end of what hv_enter() began; the outermost one lets the lock go. */
 void hv_leave(void);
 /* Going back to a guest (whatever the nesting): the lock goes. */

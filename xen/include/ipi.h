@@ -26,14 +26,30 @@ void flush_tlb_mask(u64 mask);
 /* Flush every online CPU's TLB except this one's. */
 void flush_tlb_others(void);
 /*
- * The CPUs that have loaded a guest's page tables (and so may cache guest
- * mappings in their TLBs): a flush after a frame changes type or loses a
- * mapping goes to all of them.
+ * This CPU is about to load the page tables of PV domain @domid: until its
+ * next full flush it may hold that domain's translations. With hv_lock held.
  */
-extern volatile u64 guest_cpu_mask;
-void note_guest_cpu(void);
-/* Flush this CPU and every other CPU in guest_cpu_mask. */
+void note_guest_cpu(unsigned int domid, bool privileged);
+/*
+ * The tlb_holders boot option: the flushes below go only to the CPUs that
+ * may hold the translations (else to every CPU that ever ran a guest, and
+ * idle CPUs keep their translations).
+ */
+extern bool tlb_holders_on;
+/*
+ * This CPU is going to wait idle (hv_lock still held): flushes pass it by
+ * until it takes hv_lock again, which flushes its TLB first.
+ */
+void tlb_idle_begin(void);
+/* Flush this CPU and every other CPU that may hold a guest's translations. */
 void flush_tlb_guest_cpus(void);
+/*
+ * Flush this CPU and every other that may hold translations of domain
+ * @domid or of a privileged domain (which may map @domid's frames).
+ */
+void flush_tlb_domain_cpus(unsigned int domid);
+/* Flush the CPUs of @mask that may hold translations of domain @domid itself. */
+void flush_tlb_cpus_holding(u64 mask, unsigned int domid);
 /* Called from do_trap for the IPI vectors (after the EOI). */
 void ipi_interrupt(unsigned int vector);
 /* The ipi_selftest boot option: exercise each IPI on every CPU. */

@@ -66,9 +66,14 @@ const pte_t *pv_xen_l4(void);
 extern bool pv_global_entries;
 /* Drop this CPU's TLB entries of guest mappings (global ones too). */
 void pv_flush_tlb_local(void);
-/* This CPU's TLB and every other CPU's that has run a guest (ipi.h). */
+/* This CPU's TLB and every other CPU's that may hold a guest's translations (ipi.h). */
 void pv_flush_tlb_guest_cpus(void);
-/* Flush the TLBs of the other CPUs where @d's vCPUs in @vcpus (bit n: vCPU n) run. */
+/* Flush the CPUs that may hold a mapping of @pg (a type change). */
+void pv_flush_tlb_frame_cpus(const struct page_info *pg);
+/*
+ * Flush the TLBs of the other CPUs where @d's vCPUs in @vcpus (bit n: vCPU n)
+ * run, those that may still hold @d's translations.
+ */
 void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus);
 void pv_invlpg(unsigned long va);
 void pv_load_cr3(mfn_t l4);

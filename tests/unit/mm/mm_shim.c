@@ -86,6 +86,12 @@ void pv_flush_tlb_guest_cpus(void)
 	shim_flushes++;
 }
 
+void pv_flush_tlb_frame_cpus(const struct page_info *pg)
+{
+	(void)pg;
+	shim_flushes++;
+}
+
 void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 {
 	(void)d;

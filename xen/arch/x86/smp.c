@@ -66,6 +66,7 @@ static void call_function_serve(void)
 }
 
 static void tlb_flush_serve(void);
+static void tlb_idle_end(void);
 
 /* Spin for @l, serving the requests other CPUs make of this one meanwhile. */
 static void lock_serving(spinlock_t *l)
@@ -133,12 +134,13 @@ static void hv_lock_take(void)
 	u64 start;
 
 	s->taken++;
-	if (spin_trylock(&hv_lock))
-		return;
-	start = rdtsc();
-	lock_serving(&hv_lock);
-	s->waited++;
-	s->cycles += rdtsc() - start;
+	if (!spin_trylock(&hv_lock)) {
+		start = rdtsc();
+		lock_serving(&hv_lock);
+		s->waited++;
+		s->cycles += rdtsc() - start;
+	}
+	tlb_idle_end();
 }
 
 void hv_lock_stats_reset(void)
@@ -171,6 +173,12 @@ void hv_enter(void)
 bool hv_held(void)
 {
 	return this_cpu(hv_depth) > 0;
+}
+
+void hv_enter_to_crash(void)
+{
+	if (!hv_held())
+		hv_enter();
 }
 
 void hv_leave(void)
@@ -267,19 +275,107 @@ void flush_tlb_others(void)
 	flush_tlb_mask(cpu_online_mask & ~this_cpu_bit());
 }
 
-volatile u64 guest_cpu_mask;
+/*
+ * Whose translations each CPU may hold: the PV domain whose page tables it
+ * loaded last (its id + 1; 0: none since its last full flush), and whether
+ * that domain is privileged (it may map other domains' frames). Written by
+ * the CPU itself with hv_lock held, or on its way into an idle wait; read
+ * by flushers, who hold hv_lock.
+ */
+#define TLB_ANY 0u
+struct tlb_holder {
+	unsigned int held;
+	bool privileged;
+};
+static DEFINE_PER_CPU(struct tlb_holder, tlb_holder);
+/* The holder an idle CPU gave up, taken back (with a flush) when it takes hv_lock. */
+static DEFINE_PER_CPU(struct tlb_holder, tlb_idle_holder);
 
-void note_guest_cpu(void)
+bool tlb_holders_on;
+/* Without tlb_holders: the CPUs that have loaded a guest's page tables. */
+static volatile u64 guest_cpu_mask;
+
+void note_guest_cpu(unsigned int domid, bool privileged)
 {
-	u64 me = this_cpu_bit();
+	if (!(guest_cpu_mask & this_cpu_bit()))
+		__atomic_fetch_or(&guest_cpu_mask, this_cpu_bit(), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&this_cpu(tlb_holder).privileged, privileged, __ATOMIC_RELAXED);
+	__atomic_store_n(&this_cpu(tlb_holder).held, domid + 1, __ATOMIC_SEQ_CST);
+}
 
-	if (!(guest_cpu_mask & me))
-		__atomic_fetch_or(&guest_cpu_mask, me, __ATOMIC_SEQ_CST);
+/*
+ * On the way into an idle wait (hv_lock still held): this CPU stops
+ * counting as a holder, so flushes made while it waits pass it by. It
+ * flushes when it next takes hv_lock (tlb_idle_end), before any guest or
+ * hypervisor code of its can use a translation again.
+ */
+void tlb_idle_begin(void)
+{
+	struct tlb_holder *h = &this_cpu(tlb_holder);
+
+	if (!tlb_holders_on || !h->held || !hv_held()) /* without the lock, no take would flush */
+		return;
+	this_cpu(tlb_idle_holder) = *h;
+	__atomic_store_n(&h->held, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Just after this CPU took hv_lock. */
+static void tlb_idle_end(void)
+{
+	struct tlb_holder *idle = &this_cpu(tlb_idle_holder);
+
+	if (!idle->held)
+		return;
+	flush_tlb_local();
+	if (!this_cpu(tlb_holder).held)
+		this_cpu(tlb_holder) = *idle;
+	idle->held = 0;
+}
+
+/*
+ * The other CPUs that may hold translations of domain @held - 1 (TLB_ANY:
+ * of any guest), and with @privileged those holding a privileged domain's.
+ */
+static u64 holders(unsigned int held, bool privileged)
+{
+	u64 mask = 0;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu)
+	{
+		const struct tlb_holder *h = &per_cpu(tlb_holder, cpu);
+		unsigned int cpu_held = __atomic_load_n(&h->held, __ATOMIC_SEQ_CST);
+
+		if (!cpu_held)
+			continue;
+		if (held == TLB_ANY || cpu_held == held ||
+		    (privileged && __atomic_load_n(&h->privileged, __ATOMIC_RELAXED)))
+			mask |= 1UL << cpu;
+	}
+	return mask & ~this_cpu_bit();
 }
 
 void flush_tlb_guest_cpus(void)
 {
-	flush_tlb_mask(guest_cpu_mask | this_cpu_bit());
+	u64 others = tlb_holders_on ? holders(TLB_ANY, false) : guest_cpu_mask;
+
+	flush_tlb_mask(others | this_cpu_bit());
+}
+
+void flush_tlb_domain_cpus(unsigned int domid)
+{
+	if (!tlb_holders_on)
+		flush_tlb_guest_cpus();
+	else
+		flush_tlb_mask(holders(domid + 1, true) | this_cpu_bit());
+}
+
+void flush_tlb_cpus_holding(u64 mask, unsigned int domid)
+{
+	if (tlb_holders_on)
+		mask &= holders(domid + 1, false);
+	if (mask)
+		flush_tlb_mask(mask);
 }
 
 void ipi_interrupt(unsigned int vector)

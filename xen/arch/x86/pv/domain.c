@@ -387,7 +387,8 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		hvm_context_save(prev);
 	else if (prev)
 		save_pv_state(prev);
-	note_guest_cpu();
+	if (!is_hvm_vcpu(next))
+		note_guest_cpu(next->domain->domain_id, next->domain->is_privileged);
 	if (is_hvm_vcpu(next))
 		hvm_context_load(next);
 	else
@@ -448,7 +449,11 @@ void arch_save_vcpu_off(unsigned int cpu, struct vcpu *v)
 
 void arch_idle_wait(void)
 {
-	unsigned int depth = hv_wait_begin(); /* the interrupt that wakes us takes it */
+	unsigned int depth;
+
+	/* No TLB flush wakes this CPU; it flushes when it goes on. */
+	tlb_idle_begin();
+	depth = hv_wait_begin(); /* the interrupt that wakes us takes it */
 
 	/* sti's one-instruction delay means no interrupt slips in before hlt. */
 	__asm__ volatile("sti; hlt; cli" ::: "memory");

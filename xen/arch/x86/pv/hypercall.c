@@ -166,7 +166,7 @@ static bool own_vcpu_hypercall(u64 nr)
  * without the hypervisor lock: they read and write only the current vCPU
  * (its registers, callbacks, trap table, page-table roots and vcpu_info)
  * and its own stack; a crash on the way (an unwritable kernel stack, a bad
- * iret frame) takes the lock in domain_crash. False when they may not run
+ * iret frame) takes the lock first (hv_enter_to_crash). False when they may not run
  * now (pv_unlocked_ok): the slow path does them.
  */
 static bool own_vcpu_op_without_lock(struct cpu_regs *r)

@@ -94,16 +94,22 @@ long do_iret(void)
 	u16 cs, ss;
 	s64 gp;
 
-	if (copy_from_guest(&c, r->rsp, sizeof(c)))
+	if (copy_from_guest(&c, r->rsp, sizeof(c))) {
+		hv_enter_to_crash();
 		domain_crash(v->domain, "iret: cannot read the iret frame at %#lx", r->rsp);
+	}
 	cs = (u16)(c.cs | 3);
 	ss = (u16)(c.ss | 3);
 	gp = iret_selector_fault(cs, ss);
-	if ((u64)((s64)c.rip >> 47) + 1 > 1)
+	if ((u64)((s64)c.rip >> 47) + 1 > 1) {
+		hv_enter_to_crash();
 		domain_crash(v->domain, "iret: non-canonical rip %#lx", c.rip);
+	}
 	if ((c.cs & 3) == 3 && v->arch.pv.in_kernel) {
-		if (!v->arch.pv.guest_table_user)
+		if (!v->arch.pv.guest_table_user) {
+			hv_enter_to_crash();
 			domain_crash(v->domain, "iret to user mode without user page tables");
+		}
 		pv_toggle_guest_mode(v);
 	}
 	/* With architectural IOPL the frame's IOPL is the new virtual one. */
@@ -132,7 +138,7 @@ long do_iret(void)
 /* The final iretq to the guest faulted (entry.S's fixup): end the guest, not Petrel. */
 __noreturn void pv_iret_fault(struct cpu_regs *r)
 {
-	hv_enter(); /* the iretq's fault was handled, and the lock let go, in do_trap */
+	hv_enter_to_crash(); /* the iretq's fault was handled, and the lock let go, in do_trap */
 	domain_crash(current->domain, "returning to the guest faulted (cs %#lx rip %#lx ss %#lx)",
 		     r->cs, r->rip, r->ss);
 }

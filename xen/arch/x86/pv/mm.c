@@ -145,11 +145,11 @@ int pv_get_page_type(struct page_info *pg, unsigned int type)
 		/*
 		 * Stale TLB or paging-structure cache entries may still use the
 		 * frame as it was: writable, or as a table whose entries the guest
-		 * could now rewrite, on any CPU that ran a guest. Flush before it
-		 * changes its nature.
+		 * could now rewrite, on any CPU that holds translations of a
+		 * domain that could map it. Flush before it changes its nature.
 		 */
 		if (pg->type != PGT_none)
-			pv_flush_tlb_guest_cpus();
+			pv_flush_tlb_frame_cpus(pg);
 		pg->type = (u8)type;
 		pv_logdirty_mark(pg, false);
 		pg->flags &= ~PGC_validated;

@@ -339,6 +339,15 @@ void pv_flush_tlb_guest_cpus(void)
 	flush_tlb_guest_cpus();
 }
 
+/* Its owner's CPUs and privileged domains' (their foreign mappings); any guest's if unowned. */
+void pv_flush_tlb_frame_cpus(const struct page_info *pg)
+{
+	if (pg->owner)
+		flush_tlb_domain_cpus(pg->owner->domain_id);
+	else
+		flush_tlb_guest_cpus();
+}
+
 void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 {
 	unsigned int n = domain_vcpu_slots(d);
@@ -348,8 +357,8 @@ void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 		if (((vcpus >> i) & 1) && d->vcpu[i])
 			cpus |= 1ULL << d->vcpu[i]->processor;
 	cpus &= ~(1ULL << smp_processor_id());
-	if (cpus)
-		flush_tlb_mask(cpus);
+	/* A CPU that went idle or loaded another domain since holds none of @d's. */
+	flush_tlb_cpus_holding(cpus, d->domain_id);
 }
 
 void pv_invlpg(unsigned long va)

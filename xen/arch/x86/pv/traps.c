@@ -81,8 +81,10 @@ static void bounce(struct cpu_regs *r, const struct trap_bounce_entry *t, s64 ec
 	frame[n++] = r->rsp;
 	frame[n++] = r->ss;
 	sp -= n * 8;
-	if (copy_to_guest(sp, frame, n * 8))
+	if (copy_to_guest(sp, frame, n * 8)) {
+		hv_enter_to_crash();
 		domain_crash(v->domain, "cannot write an exception frame at %#lx", sp);
+	}
 	r->rflags &=
 	    ~(X86_EFLAGS_AC | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT | X86_EFLAGS_TF);
 	r->rsp = sp;
@@ -102,11 +104,13 @@ void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec)
 {
 	const struct trap_bounce_entry *t = &current->arch.pv.traps[vector & 0xff];
 
-	if (!t->address)
+	if (!t->address) {
+		hv_enter_to_crash();
 		domain_crash(current->domain,
 			     "unhandled %s (vector %u, error code %#lx) at rip %#lx, no handler "
 			     "in the guest's trap table",
 			     vector_name(vector), vector, ec < 0 ? 0UL : (u64)ec, r->rip);
+	}
 	bounce(r, t, ec);
 }
 
