@@ -2,7 +2,8 @@
 """Split-driver benchmark: Petrel against Debian's Xen 4.17 on the same QEMU.
 
     bench/split.py [--hv petrel,xen] [--runs N] [--size MIB] [--seconds S]
-                   [--net-size MIB] [--pings P] [--hcstats] [--image FILE]
+                   [--net-size MIB] [--pings P] [--hcstats] [--rows disk|net|all]
+                   [--image FILE]
                    [--boot-timeout S] [--log-dir DIR]
 
 Boots dom0 (build/dom0, `make dom0-image`) on each hypervisor in turn, one
@@ -126,14 +127,14 @@ def net_figures(con, a, sh_a, sh_b, got):
             got[key], got[key + " min"] = float(m.group(2)), float(m.group(1))
 
 
-def domus_up(con, disk, timeout):
+def domus_up(con, disk, timeout, with_b=True):
     """xl create A (with the null disk) and B; True once both shells listen."""
     res = st.Results()
     st.shell_run(con, "%s && echo started" % st.XENCONSOLED, timeout)
     a, b = net.DOMU_A, net.DOMU_B
     disk_cfg = " \"disk=['format=raw,vdev=xvda,access=rw,target=/dev/%s']\"" % disk
     return (net.domu_up(st, con, res, a, timeout, disk_cfg) and
-            net.domu_up(st, con, res, b, timeout))
+            (not with_b or net.domu_up(st, con, res, b, timeout)))
 
 
 def one_boot(hv, a, log, figs):
@@ -154,7 +155,7 @@ def one_boot(hv, a, log, figs):
 
 def run_figures(hv, con, a, figs):
     disk = dom0_disk(con)
-    if not disk or not domus_up(con, disk, 600):
+    if not disk or not domus_up(con, disk, 600, a.rows != "disk"):
         note("  %s: no null disk in dom0 or the domUs did not come up" % hv)
         return
     sh_a = lambda cmd: net.domu_sh(st, con, net.DOMU_A, cmd, 900)  # noqa: E731
@@ -164,8 +165,10 @@ def run_figures(hv, con, a, figs):
     for n in range(1, a.runs + 1):
         got = {}
         start = len(con.text) if n == a.runs else None
-        disk_figures(sh_a, a, got)
-        net_figures(con, a, sh_a, sh_b, got)
+        if a.rows != "net":
+            disk_figures(sh_a, a, got)
+        if a.rows != "disk":
+            net_figures(con, a, sh_a, sh_b, got)
         note("  %s run %d: %s (load %s)" % (hv, n, ", ".join(
             "%s %s" % (k, fmt(v)) for k, v in got.items()), load()))
         for k, v in got.items():
@@ -176,7 +179,8 @@ def run_figures(hv, con, a, figs):
         st.shell_run(con, "xl debug-keys p")
         note("hcstats over %d runs (kind, op, calls, cycles, cycles per call):\n%s" % (
             a.runs, "".join(l for l in con.text[start:].splitlines(True) if "hcstats: " in l)))
-    st.shell_run(con, "xl destroy %s; xl destroy %s" % (net.DOMU_A[0], net.DOMU_B[0]), 300)
+    st.shell_run(con, "xl destroy %s; xl destroy %s 2>/dev/null" % (net.DOMU_A[0], net.DOMU_B[0]),
+                 300)
 
 
 def fmt(v):
@@ -190,6 +194,8 @@ def table(figs, hvs):
         {"xen": "Xen 4.17", "petrel": "Petrel"}[hv] for hv in hvs),
         "|---|---|%s---|" % ("---|" * len(hvs))]
     for key, what, unit, higher in ROWS:
+        if not any(key in figs[hv] for hv in hvs):
+            continue
         med = {hv: median(figs[hv].get(key, [])) for hv in hvs}
         x, p = med.get("xen"), med.get("petrel")
         ratio = "-"
@@ -204,10 +210,10 @@ def header(a):
     rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
     return ("Run of %s, Petrel at %s: %d host CPUs; %d runs in one boot of each, "
-            "--size %d --seconds %d --net-size %d --pings %d; load average %s before "
+            "--rows %s --size %d --seconds %d --net-size %d --pings %d; load average %s before "
             "and %%s after.  Petrel / Xen: over 1.00x is Petrel ahead (round trips "
             "inverted).\n" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), rev,
-                              os.cpu_count(), a.runs, a.size, a.seconds, a.net_size, a.pings,
+                              os.cpu_count(), a.runs, a.rows, a.size, a.seconds, a.net_size, a.pings,
                               load()))
 
 
@@ -220,6 +226,7 @@ def main():
     ap.add_argument("--net-size", type=int, default=32, help="MiB for each TCP figure")
     ap.add_argument("--pings", type=int, default=20)
     ap.add_argument("--hcstats", action="store_true")
+    ap.add_argument("--rows", default="all", choices=("disk", "net", "all"))
     ap.add_argument("--image", default=hvboot.HV_IMAGES["petrel"], help="the Petrel image")
     ap.add_argument("--boot-timeout", type=float, default=1200)
     ap.add_argument("--log-dir", default=os.path.join(hvboot.BUILD, "bench", "split"))

@@ -24,6 +24,7 @@
 #include "pv_mm.h"
 #include "uaccess.h"
 #include "grant_table.h"
+#include "hcstats.h"
 #include "shim.h"
 
 #define FRAMES 256
@@ -49,6 +50,17 @@ static bool fail_alloc, preempt;
 static unsigned int flushes;
 static unsigned long cont_args[3];
 static unsigned int cont_nr;
+
+/* hcstats: the entries counted per grant_table_op command. */
+bool hcstats_on;
+static u64 counted[GNTTABOP_cache_flush + 1];
+
+void hcstats_add_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n)
+{
+	assert_int_equal(kind, HCSTATS_GNTTAB);
+	assert_true(start != 0);
+	counted[op] += n;
+}
 
 struct domain *domain_by_id(domid_t id)
 {
@@ -316,6 +328,8 @@ static int setup(void **state)
 	translated[0] = translated[1] = false;
 	nr_removed = 0;
 	flushes = cont_nr = 0;
+	hcstats_on = false;
+	memset(counted, 0, sizeof(counted));
 	for (unsigned int i = 0; i < 2; i++) {
 		doms[i].domain_id = (domid_t)i;
 		doms[i].is_privileged = i == 0; /* d0 the control domain, d1 a guest */
@@ -1319,8 +1333,10 @@ static void test_map_batch_preempted(void **state)
 		m[i] = (struct gnttab_map_grant_ref){
 			.host_addr = SLOT(i + 1), .flags = GNTMAP_host_map, .ref = 8, .dom = 0
 		};
+	hcstats_on = true;
 	preempt = true;
 	assert_int_equal(op(GNTTABOP_map_grant_ref, m, 3), __HYPERVISOR_grant_table_op);
+	assert_int_equal(counted[GNTTABOP_map_grant_ref], 1);
 	assert_int_equal(cont_nr, __HYPERVISOR_grant_table_op);
 	assert_int_equal(cont_args[0], GNTTABOP_map_grant_ref);
 	assert_int_equal(cont_args[1], (unsigned long)&m[1]);
@@ -1330,6 +1346,7 @@ static void test_map_batch_preempted(void **state)
 	preempt = false;
 	assert_int_equal(op(GNTTABOP_map_grant_ref, &m[1], 2), 0);
 	assert_int_equal(active(0, 8)->pin, 3 * GNTPIN_hstw_inc);
+	assert_int_equal(counted[GNTTABOP_map_grant_ref], 3);
 	/* An array reaching into the hypervisor's range: -EFAULT, nothing done. */
 	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, XEN_RANGE - 32, 2), -EFAULT);
 }
@@ -1665,8 +1682,10 @@ static void test_copy_batch_preempted(void **state)
 					     .dest = { .u.gmfn = D0_PAGE + 1, .domid = DOMID_SELF },
 					     .len = 4,
 					     .status = 99 };
+	hcstats_on = true;
 	preempt = true;
 	assert_int_equal(op(GNTTABOP_copy, c, 2), __HYPERVISOR_grant_table_op);
+	assert_int_equal(counted[GNTTABOP_copy], 1);
 	assert_int_equal(c[0].status, GNTST_okay);
 	assert_int_equal(c[1].status, 99);
 	assert_int_equal(cont_args[1], (unsigned long)&c[1]);

@@ -36,6 +36,7 @@
 #include "hypercall.h"
 #include "pv_mm.h"
 #include "grant_table.h"
+#include "hcstats.h"
 #include "public/xen.h"
 
 #define UNMAP_BATCH 16 /* unmaps per TLB flush (Xen: 32; bounded by the stack here) */
@@ -1798,36 +1799,41 @@ static long batch_continue(unsigned int cmd, unsigned long uop, unsigned int cou
 	return hypercall_create_continuation(__HYPERVISOR_grant_table_op, 3, args);
 }
 
+/* Run the batch: 0, an error, or when preempted the number done (copies: the number left). */
+static long batch_run(unsigned int cmd, unsigned long uop, unsigned int count)
+{
+	switch (cmd) {
+	case GNTTABOP_map_grant_ref:
+		return gnttab_map(uop, count);
+	case GNTTABOP_unmap_grant_ref:
+		return gnttab_unmap(false, uop, count);
+	case GNTTABOP_unmap_and_replace:
+		return gnttab_unmap(true, uop, count);
+	case GNTTABOP_swap_grant_ref:
+		return gnttab_swap(uop, count);
+	default:
+		return gnttab_copy(uop, count);
+	}
+}
+
 /* A batch op: the array must be addressable; on preemption, resume after the ones done. */
 static long batch_op(unsigned int cmd, unsigned long uop, unsigned int count)
 {
 	size_t sz = op_size(cmd);
+	u64 start = hcstats_start();
+	unsigned long done;
 	long rc;
 
 	if (!guest_range_ok(uop, (u64)count * sz))
 		return -EFAULT;
-	switch (cmd) {
-	case GNTTABOP_map_grant_ref:
-		rc = gnttab_map(uop, count);
-		break;
-	case GNTTABOP_unmap_grant_ref:
-		rc = gnttab_unmap(false, uop, count);
-		break;
-	case GNTTABOP_unmap_and_replace:
-		rc = gnttab_unmap(true, uop, count);
-		break;
-	case GNTTABOP_swap_grant_ref:
-		rc = gnttab_swap(uop, count);
-		break;
-	default:
-		rc = gnttab_copy(uop, count);
-		if (rc > 0) /* copies left: done may be 0 here */
-			return batch_continue(cmd, uop, count, count - rc, sz);
-		break;
+	rc = batch_run(cmd, uop, count);
+	if (rc <= 0) {
+		hcstats_end_n(HCSTATS_GNTTAB, cmd, start, count);
+		return rc;
 	}
-	if (rc > 0)
-		return batch_continue(cmd, uop, count, (unsigned long)rc, sz);
-	return rc;
+	done = cmd == GNTTABOP_copy ? count - (unsigned long)rc : (unsigned long)rc;
+	hcstats_end_n(HCSTATS_GNTTAB, cmd, start, done);
+	return batch_continue(cmd, uop, count, done, sz);
 }
 
 long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long count_arg)

@@ -22,14 +22,19 @@ struct hcstat {
 bool hcstats_on;
 static struct hcstat stats[HCSTATS_KINDS][HCSTATS_OPS];
 static const char *const kind_names[HCSTATS_KINDS] = { "hypercall", "domctl", "sysctl",
-						       "memory_op" };
+						       "memory_op", "gnttab", "trap" };
 
-void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start)
+void hcstats_add_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n)
 {
 	struct hcstat *s = &stats[kind][op % HCSTATS_OPS];
 
-	__atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->count, n, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->cycles, rdtsc() - start, __ATOMIC_RELAXED);
+}
+
+void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start)
+{
+	hcstats_add_n(kind, op, start, 1);
 }
 
 static void hcstats_reset(void)

@@ -15,14 +15,17 @@ enum hcstats_kind {
 	HCSTATS_DOMCTL,
 	HCSTATS_SYSCTL,
 	HCSTATS_MEMOP,
+	HCSTATS_GNTTAB, /* per grant_table_op entry: count is entries, cycles their batches' */
+	HCSTATS_TRAP,	/* per vector: exceptions and interrupts entering from a guest */
 	HCSTATS_KINDS
 };
 
-#define HCSTATS_OPS 128
+#define HCSTATS_OPS 256
 
 extern bool hcstats_on;
 
 void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start);
+void hcstats_add_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n);
 
 /* The TSC at the start of a counted call, 0 while counting is off. */
 static inline u64 hcstats_start(void)
@@ -35,6 +38,13 @@ static inline void hcstats_end(enum hcstats_kind kind, unsigned int op, u64 star
 {
 	if (start)
 		hcstats_add(kind, op, start);
+}
+
+/* Count @n entries of a batch that started at @start (from hcstats_start). */
+static inline void hcstats_end_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n)
+{
+	if (start)
+		hcstats_add_n(kind, op, start, n);
 }
 
 long debug_keys(u64 keys, u32 nr_keys);

@@ -17,6 +17,7 @@
 #include "smp.h"
 #include "ipi.h"
 #include "hvlock.h"
+#include "hcstats.h"
 
 struct idt_gate {
 	u16 off0, sel;
@@ -143,14 +144,17 @@ static bool lockless_ipi(const struct cpu_regs *r)
 void do_trap(struct cpu_regs *r)
 {
 	bool from_guest = regs_from_guest(r);
+	u64 start = from_guest ? hcstats_start() : 0;
 
 	if (lockless_ipi(r)) {
 		apic_eoi();
 		ipi_interrupt((unsigned int)r->vector);
 		return;
 	}
-	if (from_guest && pv_page_fault_without_lock(r))
+	if (from_guest && pv_page_fault_without_lock(r)) {
+		hcstats_end(HCSTATS_TRAP, (unsigned int)r->vector, start);
 		return;
+	}
 	hv_enter();
 	if (r->vector == APIC_TIMER_VECTOR) {
 		apic_timer_interrupt();
@@ -174,8 +178,10 @@ void do_trap(struct cpu_regs *r)
 	} else if (!search_ex_table(r)) {
 		fatal_trap(r);
 	}
-	if (from_guest)
+	if (from_guest) {
+		hcstats_end(HCSTATS_TRAP, (unsigned int)r->vector, start);
 		pv_return_to_guest(r); /* lets the lock go */
+	}
 	else
 		hv_leave();
 }
