@@ -21,8 +21,8 @@ struct hcstat {
 
 bool hcstats_on;
 static struct hcstat stats[HCSTATS_KINDS][HCSTATS_OPS];
-static const char *const kind_names[HCSTATS_KINDS] = { "hypercall", "domctl", "sysctl",
-						       "memory_op", "gnttab", "trap" };
+static const char *const kind_names[HCSTATS_KINDS] = { "hypercall", "domctl", "sysctl", "memory_op",
+						       "gnttab",    "trap",   "timer" };
 
 void hcstats_add_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n)
 {

@@ -14,6 +14,7 @@
 #include "smp.h"
 #include "timer.h"
 #include "spinlock.h"
+#include "hcstats.h"
 
 static DEFINE_PER_CPU(struct timer *, timer_list);
 static DEFINE_PER_CPU(spinlock_t, timer_lock);
@@ -91,8 +92,11 @@ static void program_hw(void)
 	spin_lock_irqsave(lock, flags);
 	first = this_cpu(timer_list);
 	if (first && !(this_cpu(hw_armed) && this_cpu(hw_deadline) <= first->expires)) {
+		u64 start = hcstats_start();
+
 		now = system_time();
 		apic_timer_oneshot(first->expires > now ? first->expires - now : 1);
+		hcstats_end(HCSTATS_TIMER, HCSTATS_TIMER_WRITE, start);
 		this_cpu(hw_armed) = true;
 		this_cpu(hw_deadline) = first->expires;
 	}
@@ -168,8 +172,12 @@ static void run_due(bool fired)
 
 		list_remove(t);
 		spin_unlock_irqrestore(lock, flags);
-		if (fn)
+		if (fn) {
+			u64 start = hcstats_start();
+
 			fn(data); /* may re-arm t */
+			hcstats_end(HCSTATS_TIMER, HCSTATS_TIMER_FN, start);
+		}
 		now = system_time();
 		spin_lock_irqsave(lock, flags);
 	}

@@ -17,10 +17,15 @@ enum hcstats_kind {
 	HCSTATS_MEMOP,
 	HCSTATS_GNTTAB, /* per grant_table_op entry: count is entries, cycles their batches' */
 	HCSTATS_TRAP,	/* per vector: exceptions and interrupts entering from a guest */
+	HCSTATS_TIMER,	/* HCSTATS_TIMER_*: the timer subsystem's own work */
 	HCSTATS_KINDS
 };
 
 #define HCSTATS_OPS 256
+
+/* HCSTATS_TIMER's ops: LAPIC timer writes, and timer functions run when due. */
+#define HCSTATS_TIMER_WRITE 0
+#define HCSTATS_TIMER_FN 1
 
 extern bool hcstats_on;
 

@@ -14,6 +14,7 @@
 
 #include "timer.h"
 #include "apic.h"
+#include "hcstats.h"
 
 static u64 fake_now;
 static u64 lapic_ns; /* last apic_timer_oneshot() argument */
@@ -28,6 +29,17 @@ void apic_timer_oneshot(u64 ns)
 {
 	lapic_ns = ns;
 	lapic_calls++;
+}
+
+/* hcstats: what the timer code counted, by HCSTATS_TIMER op. */
+bool hcstats_on;
+static u64 counted[2];
+
+void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start)
+{
+	assert_int_equal(kind, HCSTATS_TIMER);
+	assert_true(start != 0 && op < 2);
+	counted[op]++;
 }
 
 /* An ASSERT of the timer code (lock held) that fails ends the test. */
@@ -72,6 +84,8 @@ static int setup(void **state)
 	lapic_calls = fired = 0;
 	kicks = 0;
 	memset(order, 0, sizeof(order));
+	hcstats_on = false;
+	memset(counted, 0, sizeof(counted));
 	return 0;
 }
 
@@ -163,6 +177,8 @@ static void test_past_and_rearm(void **state)
 	/* A callback may re-arm its own timer; each run fires once per expiry. */
 	fired = 0;
 	rearm_left = 3;
+	hcstats_on = true;
+	lapic_calls = 0;
 	init_timer(&rearm_timer, rearm, NULL);
 	set_timer(&rearm_timer, 1100);
 	for (int i = 0; i < 5; i++) {
@@ -172,6 +188,9 @@ static void test_past_and_rearm(void **state)
 	assert_int_equal(fired, 3);
 	assert_false(rearm_timer.active);
 	assert_int_equal(lapic_ns, 100); /* the last re-arm's; an expired one-shot stays quiet */
+	/* hcstats counted every LAPIC write and every function run. */
+	assert_int_equal(counted[HCSTATS_TIMER_WRITE], lapic_calls);
+	assert_int_equal(counted[HCSTATS_TIMER_FN], 3);
 }
 
 /*
