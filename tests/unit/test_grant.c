@@ -51,15 +51,22 @@ static unsigned int flushes;
 static unsigned long cont_args[3];
 static unsigned int cont_nr;
 
-/* hcstats: the entries counted per grant_table_op command. */
+/* hcstats: the calls and entries counted per grant_table_op command. */
 bool hcstats_on;
-static u64 counted[GNTTABOP_cache_flush + 1];
+static u64 counted[GNTTABOP_cache_flush + 1], calls[GNTTABOP_cache_flush + 1];
 
 void hcstats_add_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n)
 {
-	assert_int_equal(kind, HCSTATS_GNTTAB);
+	assert_int_equal(kind, HCSTATS_GNTTAB_ENTRIES);
 	assert_true(start != 0);
 	counted[op] += n;
+}
+
+void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start)
+{
+	assert_int_equal(kind, HCSTATS_GNTTAB);
+	assert_true(start != 0);
+	calls[op]++;
 }
 
 struct domain *domain_by_id(domid_t id)
@@ -330,6 +337,7 @@ static int setup(void **state)
 	flushes = cont_nr = 0;
 	hcstats_on = false;
 	memset(counted, 0, sizeof(counted));
+	memset(calls, 0, sizeof(calls));
 	for (unsigned int i = 0; i < 2; i++) {
 		doms[i].domain_id = (domid_t)i;
 		doms[i].is_privileged = i == 0; /* d0 the control domain, d1 a guest */
@@ -1346,6 +1354,11 @@ static void test_map_batch_preempted(void **state)
 	preempt = false;
 	assert_int_equal(op(GNTTABOP_map_grant_ref, &m[1], 2), 0);
 	assert_int_equal(active(0, 8)->pin, 3 * GNTPIN_hstw_inc);
+	assert_int_equal(counted[GNTTABOP_map_grant_ref], 3);
+	assert_int_equal(calls[GNTTABOP_map_grant_ref], 2);
+	/* A call that fails is counted as a call, without entries. */
+	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, XEN_RANGE - 32, 2), -EFAULT);
+	assert_int_equal(calls[GNTTABOP_map_grant_ref], 3);
 	assert_int_equal(counted[GNTTABOP_map_grant_ref], 3);
 	/* An array reaching into the hypervisor's range: -EFAULT, nothing done. */
 	assert_int_equal(do_grant_table_op(GNTTABOP_map_grant_ref, XEN_RANGE - 32, 2), -EFAULT);

@@ -1828,15 +1828,15 @@ static long batch_op(unsigned int cmd, unsigned long uop, unsigned int count)
 		return -EFAULT;
 	rc = batch_run(cmd, uop, count);
 	if (rc <= 0) {
-		hcstats_end_n(HCSTATS_GNTTAB, cmd, start, count);
+		hcstats_end_n(HCSTATS_GNTTAB_ENTRIES, cmd, start, count);
 		return rc;
 	}
 	done = cmd == GNTTABOP_copy ? count - (unsigned long)rc : (unsigned long)rc;
-	hcstats_end_n(HCSTATS_GNTTAB, cmd, start, done);
+	hcstats_end_n(HCSTATS_GNTTAB_ENTRIES, cmd, start, done);
 	return batch_continue(cmd, uop, count, done, sz);
 }
 
-long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long count_arg)
+static long grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long count_arg)
 {
 	unsigned int cmd = (unsigned int)cmd_arg, count = (unsigned int)count_arg;
 
@@ -1868,4 +1868,13 @@ long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long c
 		/* dump_table, transfer, cache_flush */
 		return -ENOSYS;
 	}
+}
+
+long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long count_arg)
+{
+	u64 start = hcstats_start();
+	long rc = grant_table_op(cmd_arg, uop, count_arg);
+
+	hcstats_end(HCSTATS_GNTTAB, (unsigned int)cmd_arg & GNTTABOP_CMD_MASK, start);
+	return rc;
 }

@@ -15,9 +15,11 @@ enum hcstats_kind {
 	HCSTATS_DOMCTL,
 	HCSTATS_SYSCTL,
 	HCSTATS_MEMOP,
-	HCSTATS_GNTTAB, /* per grant_table_op entry: count is entries, cycles their batches' */
-	HCSTATS_TRAP,	/* per vector: exceptions and interrupts entering from a guest */
-	HCSTATS_TIMER,	/* HCSTATS_TIMER_*: the timer subsystem's own work */
+	HCSTATS_GNTTAB,		/* grant_table_op calls per command */
+	HCSTATS_GNTTAB_ENTRIES, /* their batches' entries: count is entries, cycles their batches'
+				 */
+	HCSTATS_TRAP,		/* per vector: exceptions and interrupts entering from a guest */
+	HCSTATS_TIMER,		/* HCSTATS_TIMER_*: the timer subsystem's own work */
 	HCSTATS_KINDS
 };
 
