@@ -15,21 +15,19 @@
 #include "hypercall.h"
 #include "event.h"
 #include "timer.h"
-#include "console_poll.h"
 #include "public/xen.h"
 
 /*
  * Serial input for the control domain. COM1's interrupt is not wired up:
- * a hypervisor timer (every 10 ms while input arrives, 50 ms when the
- * console is idle: console_poll.h) moves what was typed into a small ring and
+ * a 10 ms hypervisor timer moves what was typed into a small ring and
  * raises VIRQ_CONSOLE when the domain has bound it; CONSOLEIO_read drains
  * the ring, then the UART.
  */
+#define CONSOLE_POLL_NS MILLISECS(10)
 static char in_ring[1024];
 static unsigned int in_head, in_tail; /* free-running; head - tail = bytes held */
 static struct timer console_timer;
 static struct domain *console_dom;
-static unsigned int quiet_polls; /* polls in a row that found no input */
 
 static void console_poll(void *data)
 {
@@ -45,8 +43,7 @@ static void console_poll(void *data)
 		if (got || in_head != in_tail)
 			send_guest_global_virq(d, VIRQ_CONSOLE);
 	}
-	quiet_polls = console_quiet_polls(quiet_polls, got);
-	set_timer(&console_timer, system_time() + console_poll_delay(quiet_polls));
+	set_timer(&console_timer, system_time() + CONSOLE_POLL_NS);
 }
 
 void console_input_start(struct domain *d)
@@ -60,14 +57,9 @@ void console_input_start(struct domain *d)
 
 static int console_getc(void)
 {
-	int c;
-
 	if (in_head != in_tail)
 		return (unsigned char)in_ring[in_tail++ % sizeof(in_ring)];
-	c = serial_getc();
-	if (c >= 0)
-		quiet_polls = 0; /* read here before a poll saw it */
-	return c;
+	return serial_getc();
 }
 
 static long console_write_guest(unsigned long count, unsigned long buf)

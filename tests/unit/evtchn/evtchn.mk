@@ -10,7 +10,6 @@ EVTCHN_UT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-iquote xen/include -iquote include -iquote $(EVTCHN_UT_DIR)
 EVTCHN_UT_HDRS := xen/include/event.h xen/include/domain.h xen/include/timer.h \
-	xen/include/console_poll.h xen/include/hcstats.h \
 	$(EVTCHN_UT_DIR)/evtchn.mk
 EVTCHN_UT_BINS := $(EVTCHN_UT_OUT)/test_evtchn $(EVTCHN_UT_OUT)/test_timer \
 	$(EVTCHN_UT_OUT)/test_pvclock $(EVTCHN_UT_OUT)/test_vcpu

@@ -15,7 +15,6 @@
 #include "timer.h"
 #include "apic.h"
 #include "hcstats.h"
-#include "console_poll.h"
 
 static u64 fake_now;
 static u64 lapic_ns; /* last apic_timer_oneshot() argument */
@@ -258,30 +257,6 @@ static void test_kick_keeps_lapic(void **state)
 	assert_int_equal(order[1], 'b');
 }
 
-/*
- * The serial console's poll (console_poll.h): every 10 ms while input
- * arrives, 50 ms after a second of polls without any, back to 10 ms at
- * the next character.
- */
-static void test_console_poll(void **state)
-{
-	unsigned int quiet = 0;
-
-	(void)state;
-	for (int i = 0; i < CONSOLE_IDLE_AFTER - 1; i++) {
-		quiet = console_quiet_polls(quiet, false);
-		assert_int_equal(console_poll_delay(quiet), CONSOLE_POLL_NS);
-	}
-	quiet = console_quiet_polls(quiet, false);
-	assert_int_equal(console_poll_delay(quiet), CONSOLE_IDLE_POLL_NS);
-	for (int i = 0; i < 1000; i++) /* stays slow, without overflow */
-		quiet = console_quiet_polls(quiet, false);
-	assert_int_equal(console_poll_delay(quiet), CONSOLE_IDLE_POLL_NS);
-	quiet = console_quiet_polls(quiet, true);
-	assert_int_equal(console_poll_delay(quiet), CONSOLE_POLL_NS);
-	assert_true(CONSOLE_IDLE_AFTER * CONSOLE_POLL_NS == 1000000000ULL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,7 +265,6 @@ int main(void)
 		cmocka_unit_test_setup(test_past_and_rearm, setup),
 		cmocka_unit_test_setup(test_other_cpu, setup),
 		cmocka_unit_test_setup(test_kick_keeps_lapic, setup),
-		cmocka_unit_test(test_console_poll),
 	};
 
 	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
