@@ -518,7 +518,7 @@ __asm__(".pushsection .rodata\n"
 #define PVH_CODE_CPU 2
 #define PVH_HEADER_LEN 24
 
-static uint8_t pvh_context[8192] __attribute__((aligned(16)));
+static uint8_t pvh_context[32768] __attribute__((aligned(16)));
 static uint8_t pvh_stream[2048] __attribute__((aligned(16)));
 
 long pvh_map(uint8_t *w, unsigned long gfn, uint16_t dom)

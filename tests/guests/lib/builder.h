@@ -20,6 +20,7 @@
 
 #define EPERM 1
 #define ESRCH 3
+#define ENXIO 6
 #define E2BIG 7
 #define EBUSY 16
 #define EEXIST 17
