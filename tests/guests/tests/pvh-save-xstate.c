@@ -141,43 +141,6 @@ static bool host_has_xsave(void)
 	return c & (1u << 26);
 }
 
-static long pause_op(unsigned int cmd, uint16_t dom)
-{
-	struct dctl op;
-
-	memset(&op, 0, sizeof(op));
-	return domctl(cmd, dom, &op);
-}
-
-static uint32_t get_context(uint16_t dom, uint8_t *buf, uint32_t size)
-{
-	long rc = pvh_context_op(XEN_DOMCTL_gethvmcontext, dom, buf, &size);
-
-	if (rc) {
-		xtest_error("gethvmcontext of d%u: %ld", dom, rc);
-		return 0;
-	}
-	return size;
-}
-
-/* The body of record @type of vCPU @instance (its length in *@len), or NULL. */
-static uint8_t *find(uint8_t *buf, uint32_t size, uint16_t type, uint16_t instance, uint32_t *len)
-{
-	for (uint32_t off = 0; off + sizeof(struct pvh_desc) <= size;) {
-		struct pvh_desc d;
-
-		memcpy(&d, buf + off, sizeof(d));
-		if (d.typecode == CODE_END)
-			break;
-		if (d.typecode == type && d.instance == instance) {
-			*len = d.length;
-			return buf + off + sizeof(d);
-		}
-		off += sizeof(d) + d.length;
-	}
-	return NULL;
-}
-
 /* Copy @len bytes of @dom's data page at @off, after yielding until @flag there is set (if any). */
 static bool read_data(uint16_t dom, unsigned int flag, unsigned int off, void *out, size_t len)
 {
@@ -200,10 +163,10 @@ static bool read_data(uint16_t dom, unsigned int flag, unsigned int off, void *o
 static void check_cpu_records(uint8_t *ctx, uint32_t size, uint16_t dom)
 {
 	uint32_t len = 0, mxcsr;
-	uint8_t *cpu = find(ctx, size, CODE_CPU, 0, &len);
+	uint8_t *cpu = pvh_find_instance(ctx, size, CODE_CPU, 0, &len);
 
 	xtest_check(cpu && len == 1032, "d%u: vCPU 0's CPU record (%u bytes)", dom, len);
-	xtest_check(!find(ctx, size, CODE_CPU, 1, &len),
+	xtest_check(!pvh_find_instance(ctx, size, CODE_CPU, 1, &len),
 		    "d%u: a CPU record for vCPU 1, which is down", dom);
 	if (!cpu)
 		return;
@@ -223,13 +186,13 @@ static void check_ext_records(uint8_t *ctx, uint32_t size, uint16_t dom)
 	uint32_t len = 0;
 
 	for (uint16_t i = 0; i < 2; i++) {
-		xtest_check(find(ctx, size, CODE_VMCE, i, &len) && len == 32,
+		xtest_check(pvh_find_instance(ctx, size, CODE_VMCE, i, &len) && len == 32,
 			    "d%u: vCPU %u's VMCE_VCPU record", dom, i);
-		xtest_check(find(ctx, size, CODE_TSC_ADJUST, i, &len) && len == 8,
+		xtest_check(pvh_find_instance(ctx, size, CODE_TSC_ADJUST, i, &len) && len == 8,
 			    "d%u: vCPU %u's TSC_ADJUST record", dom, i);
-		xtest_check(!find(ctx, size, CODE_CPU_XSAVE, i, &len),
+		xtest_check(!pvh_find_instance(ctx, size, CODE_CPU_XSAVE, i, &len),
 			    "d%u: a CPU_XSAVE record for vCPU %u (%u bytes)", dom, i, len);
-		xtest_check(!find(ctx, size, CODE_CPU_MSR, i, &len),
+		xtest_check(!pvh_find_instance(ctx, size, CODE_CPU_MSR, i, &len),
 			    "d%u: a CPU_MSR record for vCPU %u (%u bytes)", dom, i, len);
 	}
 }
@@ -292,7 +255,7 @@ static void check_b(uint16_t b, const uint8_t *xmm7)
 		*(volatile uint32_t *)(window + D_GO) = 1;
 		builder_unmap(window);
 	}
-	xtest_check(pause_op(XEN_DOMCTL_unpausedomain, b) == 0, "unpause d%u", b);
+	xtest_check(builder_dom_op(XEN_DOMCTL_unpausedomain, b) == 0, "unpause d%u", b);
 	if (!builder_wait_shutdown(b, &op)) {
 		xtest_fail("d%u did not power off", b);
 		return;
@@ -337,15 +300,15 @@ static void round_trip(uint16_t a, uint16_t b)
 	int32_t up_rc = 0;
 	long rc;
 
-	xtest_check(pause_op(XEN_DOMCTL_unpausedomain, a) == 0, "unpause d%u", a);
+	xtest_check(builder_dom_op(XEN_DOMCTL_unpausedomain, a) == 0, "unpause d%u", a);
 	if (!read_data(a, D_READY, D_UP_RC, &up_rc, sizeof(up_rc))) {
 		xtest_fail("d%u never said it was ready", a);
 		return;
 	}
-	pause_op(XEN_DOMCTL_pausedomain, a);
+	builder_dom_op(XEN_DOMCTL_pausedomain, a);
 	read_data(a, 0, D_FX_A, fx_a, sizeof(fx_a));
 	xtest_check(up_rc == -EINVAL, "VCPUOP_up of a vCPU never given a context: %d", up_rc);
-	size = get_context(a, ctx_a, sizeof(ctx_a));
+	size = pvh_get_context(a, ctx_a, sizeof(ctx_a));
 	check_cpu_records(ctx_a, size, a);
 	check_ext_records(ctx_a, size, a);
 	refusals(b, ctx_a + sizeof(struct pvh_desc));
@@ -354,8 +317,8 @@ static void round_trip(uint16_t a, uint16_t b)
 	xtest_check(rc == 0, "sethvmcontext of d%u's stream into d%u: %ld", a, b, rc);
 	if (rc)
 		return;
-	size_b = get_context(b, ctx_b, sizeof(ctx_b));
-	xtest_check(!find(ctx_b, size_b, CODE_CPU, 1, &len), "d%u: vCPU 1 came up", b);
+	size_b = pvh_get_context(b, ctx_b, sizeof(ctx_b));
+	xtest_check(!pvh_find_instance(ctx_b, size_b, CODE_CPU, 1, &len), "d%u: vCPU 1 came up", b);
 	check_b(b, xmm7);
 }
 
@@ -364,8 +327,8 @@ static void destroy_both(uint16_t a, uint16_t b, uint64_t free0)
 {
 	uint64_t now;
 
-	xtest_check(pause_op(XEN_DOMCTL_destroydomain, a) == 0, "destroydomain d%u", a);
-	xtest_check(pause_op(XEN_DOMCTL_destroydomain, b) == 0, "destroydomain d%u", b);
+	xtest_check(builder_dom_op(XEN_DOMCTL_destroydomain, a) == 0, "destroydomain d%u", a);
+	xtest_check(builder_dom_op(XEN_DOMCTL_destroydomain, b) == 0, "destroydomain d%u", b);
 	now = builder_wait_free(free0);
 	if (xtest_on_petrel())
 		xtest_check(now == free0, "free pages %lu after destroying both, %lu before",
