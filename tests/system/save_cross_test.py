@@ -179,8 +179,10 @@ PLAN = m2.Plan("save-cross", "xl save on one hypervisor, xl restore on the other
 # X-Y/running (its ticks go on at Y past X's last), X-Y/source-free, destroy.
 PVH_LINE = r"\(domU xls\) domu-tick \d+"
 PVH_TICK = re.compile(r"domu-tick (\d+)")
+# earlyprintk=xen keep_bootcon: its kernel's messages also go to the debug
+# port, which the hypervisor logs on the serial console.
 PVH_CREATE = ("xl create /etc/xl-linux.cfg 'name=\"xls\"' 'type=\"pvh\"' "
-              "'cpuid=\"host,xsave=0\"'")
+              "'cpuid=\"host,xsave=0\"' 'extra=\"console=hvc0 earlyprintk=xen keep_bootcon\"'")
 PVH_DISK_MB = 256  # the 128 MiB guest's save image
 PVH_BOOT_WAIT = 900  # seconds to its first ticks under loaded TCG
 PVH_SAVE_WAIT = 900
