@@ -20,6 +20,7 @@
 #include "event_channel.h"
 #include "grant_table.h"
 #include "memory.h"
+#include "hvm/save.h"
 
 /* A domctl whose interface_version differs is refused with -EACCES. */
 #define XEN_DOMCTL_INTERFACE_VERSION 0x00000015
@@ -361,14 +362,8 @@ DEFINE_XEN_GUEST_HANDLE(xen_domctl_cpu_policy_t);
 
 /*
  * XEN_DOMCTL_set_ext_vcpucontext / get_ext_vcpucontext: the x86 extras of a vCPU.
- * The vMCE block has the name and layout of Xen's save record of the same name
- * (public/arch-x86/hvm/save.h there).
+ * The vMCE block is the VMCE_VCPU save record (arch-x86/hvm/save.h).
  */
-struct hvm_vmce_vcpu {
-	uint64_aligned_t caps; /* MCG_CAP */
-	uint64_aligned_t mci_ctl2_bank0, mci_ctl2_bank1;
-	uint64_aligned_t mcg_ext_ctl;
-};
 struct xen_domctl_ext_vcpucontext {
 	uint32_t vcpu;
 	uint32_t size; /* get: bytes filled; set: bytes given */

@@ -55,6 +55,9 @@ $(UNIT_OUT)/test_p2m.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_ioreq_rules := xen/common/x86_decode.c
 $(UNIT_OUT)/test_ioreq_rules.o: xen/arch/x86/hvm/ioreq_rules.c
 $(UNIT_OUT)/test_ioreq_rules.o: UNIT_CFLAGS += -iquote include
+UNIT_SRCS_test_hvm_records :=
+$(UNIT_OUT)/test_hvm_records.o: xen/arch/x86/hvm/cpu_records.c
+$(UNIT_OUT)/test_hvm_records.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_hvm_params :=
 $(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
 $(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include

@@ -56,6 +56,7 @@ struct hvm_vcpu {
 	u64 tsc_aux;	  /* MSR_TSC_AUX while another vCPU runs (CPUs with rdtscp) */
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */
 	bool wait_sipi;	  /* an INIT IPI arrived: the next start-up IPI starts it */
+	bool started;	  /* it has a context (CPU record, start-up IPI, builder): VCPUOP_up may run it */
 	bool hcall_again; /* the hypercall made a continuation: its instruction runs again */
 	u8 fpu_area[512] __aligned(16);
 };

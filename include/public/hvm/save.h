@@ -24,6 +24,8 @@ struct hvm_save_descriptor {
 #define PETREL_HVM_SAVE_CODE_LAPIC_REGS 6
 #define PETREL_HVM_SAVE_CODE_MTRR 14
 #define PETREL_HVM_SAVE_CODE_CPU_XSAVE 16
+#define PETREL_HVM_SAVE_CODE_VMCE_VCPU 18
+#define PETREL_HVM_SAVE_CODE_TSC_ADJUST 19
 #define PETREL_HVM_SAVE_CODE_CPU_MSR 20
 
 #if defined(__i386__) || defined(__x86_64__)

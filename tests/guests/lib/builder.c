@@ -518,7 +518,7 @@ __asm__(".pushsection .rodata\n"
 #define PVH_CODE_CPU 2
 #define PVH_HEADER_LEN 24
 
-static uint8_t pvh_context[8192] __attribute__((aligned(16)));
+static uint8_t pvh_context[32768] __attribute__((aligned(16)));
 static uint8_t pvh_stream[2048] __attribute__((aligned(16)));
 
 long pvh_map(uint8_t *w, unsigned long gfn, uint16_t dom)
@@ -653,7 +653,19 @@ long pvh_context_op(unsigned int cmd, uint16_t dom, void *buf, uint32_t *size)
 	return rc;
 }
 
-void *pvh_find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len)
+uint32_t pvh_get_context(uint16_t dom, uint8_t *buf, uint32_t size)
+{
+	long rc = pvh_context_op(XEN_DOMCTL_gethvmcontext, dom, buf, &size);
+
+	if (rc) {
+		xtest_error("gethvmcontext of d%u: %ld", dom, rc);
+		return 0;
+	}
+	return size;
+}
+
+void *pvh_find_instance(const uint8_t *buf, uint32_t size, uint16_t type, uint16_t instance,
+			uint32_t *len)
 {
 	for (uint32_t off = 0; off + sizeof(struct pvh_desc) <= size;) {
 		struct pvh_desc d;
@@ -661,11 +673,29 @@ void *pvh_find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t
 		memcpy(&d, buf + off, sizeof(d));
 		if (d.typecode == PVH_CODE_END)
 			break;
-		if (d.typecode == type && d.instance == 0 && d.length == len)
+		if (d.typecode == type && d.instance == instance) {
+			*len = d.length;
 			return (void *)(buf + off + sizeof(d));
+		}
 		off += sizeof(d) + d.length;
 	}
 	return NULL;
+}
+
+void *pvh_find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len)
+{
+	uint32_t got = 0;
+	void *body = pvh_find_instance(buf, size, type, 0, &got);
+
+	return body && got == len ? body : NULL;
+}
+
+long builder_dom_op(unsigned int cmd, uint16_t dom)
+{
+	struct dctl op;
+
+	memset(&op, 0, sizeof(op));
+	return domctl(cmd, dom, &op);
 }
 
 bool hvm_build(uint16_t *dom, uint32_t emu, const uint8_t *code, size_t len,

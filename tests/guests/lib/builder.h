@@ -20,6 +20,7 @@
 
 #define EPERM 1
 #define ESRCH 3
+#define ENXIO 6
 #define E2BIG 7
 #define EBUSY 16
 #define EEXIST 17
@@ -349,7 +350,14 @@ long pvh_set_cpu(uint16_t dom, const struct pvh_cpu *cpu);
  * @buf of *@size bytes; *@size becomes the size the hypervisor gave back.
  */
 long pvh_context_op(unsigned int cmd, uint16_t dom, void *buf, uint32_t *size);
+/* gethvmcontext of @dom into @buf (@size bytes): the stream's size, 0 on an error (recorded). */
+uint32_t pvh_get_context(uint16_t dom, uint8_t *buf, uint32_t size);
 /* The body of record @type of instance 0 in an HVM context stream if it is @len bytes, or NULL. */
 void *pvh_find_record(const uint8_t *buf, uint32_t size, uint16_t type, uint32_t len);
+/* The body of record @type of @instance in an HVM context stream (its length in *@len), or NULL. */
+void *pvh_find_instance(const uint8_t *buf, uint32_t size, uint16_t type, uint16_t instance,
+			uint32_t *len);
+/* A domctl of @dom with no arguments (pausedomain, unpausedomain, destroydomain). */
+long builder_dom_op(unsigned int cmd, uint16_t dom);
 
 #endif

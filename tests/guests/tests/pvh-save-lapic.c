@@ -121,25 +121,6 @@ static void fill_data(uint8_t *p)
 	*(uint32_t *)(p + D_IDTR + 2) = 0x101000 + D_IDT;
 }
 
-static long pause_op(unsigned int cmd, uint16_t dom)
-{
-	struct dctl op;
-
-	memset(&op, 0, sizeof(op));
-	return domctl(cmd, dom, &op);
-}
-
-static uint32_t get_context(uint16_t dom, uint8_t *buf, uint32_t size)
-{
-	long rc = pvh_context_op(XEN_DOMCTL_gethvmcontext, dom, buf, &size);
-
-	if (rc) {
-		xtest_error("gethvmcontext of d%u: %ld", dom, rc);
-		return 0;
-	}
-	return size;
-}
-
 static long set_context(uint16_t dom, uint8_t *buf, uint32_t size)
 {
 	return pvh_context_op(XEN_DOMCTL_sethvmcontext, dom, buf, &size);
@@ -250,7 +231,7 @@ static void refusals(uint16_t dom, const uint8_t *hdr, const uint8_t *lapic, con
 	size = stream(hdr, types, bodies, lens, inst, 2);
 	rc = set_context(dom, bad, size);
 	xtest_check(rc == -EINVAL, "good LAPIC_REGS, then a bad LAPIC: %ld", rc);
-	size = get_context(dom, bad, sizeof(bad));
+	size = pvh_get_context(dom, bad, sizeof(bad));
 	r = pvh_find_record(bad, size, CODE_LAPIC_REGS, REGS_LEN);
 	xtest_check(r && reg(r, R_TPR) == 0, "d%u's TPR after the refused stream: %#x", dom,
 		    r ? reg(r, R_TPR) : ~0u);
@@ -259,7 +240,7 @@ static void refusals(uint16_t dom, const uint8_t *hdr, const uint8_t *lapic, con
 /* B's records as A's: the same LAPIC record, the same registers but the current count. */
 static void compare(uint8_t *regs_a, const uint8_t *lapic_a, uint16_t b)
 {
-	uint32_t size = get_context(b, ctx_b, sizeof(ctx_b));
+	uint32_t size = pvh_get_context(b, ctx_b, sizeof(ctx_b));
 	uint8_t *lapic = pvh_find_record(ctx_b, size, CODE_LAPIC, LAPIC_LEN);
 	uint8_t *regs = pvh_find_record(ctx_b, size, CODE_LAPIC_REGS, REGS_LEN);
 
@@ -305,7 +286,7 @@ static void run_b(uint16_t b)
 		*(volatile uint32_t *)(window + D_GO) = 1;
 		builder_unmap(window);
 	}
-	xtest_check(pause_op(XEN_DOMCTL_unpausedomain, b) == 0, "unpause d%u", b);
+	xtest_check(builder_dom_op(XEN_DOMCTL_unpausedomain, b) == 0, "unpause d%u", b);
 	if (!builder_wait_shutdown(b, &op))
 		xtest_fail("d%u did not power off after its ticks", b);
 	else
@@ -324,13 +305,13 @@ static void round_trip(uint16_t a, uint16_t b)
 	uint8_t *lapic, *regs;
 	long rc;
 
-	xtest_check(pause_op(XEN_DOMCTL_unpausedomain, a) == 0, "unpause d%u", a);
+	xtest_check(builder_dom_op(XEN_DOMCTL_unpausedomain, a) == 0, "unpause d%u", a);
 	if (!wait_word(a, D_READY)) {
 		xtest_fail("d%u never said it was ready", a);
 		return;
 	}
-	pause_op(XEN_DOMCTL_pausedomain, a);
-	size = get_context(a, ctx_a, sizeof(ctx_a));
+	builder_dom_op(XEN_DOMCTL_pausedomain, a);
+	size = pvh_get_context(a, ctx_a, sizeof(ctx_a));
 	lapic = pvh_find_record(ctx_a, size, CODE_LAPIC, LAPIC_LEN);
 	regs = pvh_find_record(ctx_a, size, CODE_LAPIC_REGS, REGS_LEN);
 	if (!lapic || !regs) {
@@ -366,6 +347,6 @@ void test_main(void)
 	}
 	printk("PVH d%u saved into d%u\n", a, b);
 	round_trip(a, b);
-	pause_op(XEN_DOMCTL_destroydomain, a);
+	builder_dom_op(XEN_DOMCTL_destroydomain, a);
 	builder_destroy_free(b, free0);
 }

@@ -96,6 +96,58 @@ struct hvm_hw_lapic_regs {
 };
 
 /*
+ * A vCPU's XSAVE state (CPU_XSAVE, instance = vCPU id): the XCR0 masks,
+ * then the save area in XSAVE's standard (uncompressed) form, as long as
+ * the components of xcr0_accum make it. Its fixed part is 600 bytes, the
+ * whole record with x87 and SSE only.
+ */
+struct hvm_hw_cpu_xsave_hdr {
+	uint64_t xstate_bv; /* the components not in their initial state */
+	uint64_t xcomp_bv;  /* 0: the standard form */
+	uint64_t reserved[6];
+};
+struct hvm_hw_cpu_xsave {
+	uint64_t xfeature_mask; /* the writer's XCR0 mask (not read back) */
+	uint64_t xcr0;
+	uint64_t xcr0_accum; /* every component the guest ever enabled */
+	struct {
+		struct {
+			uint8_t x[512];
+		} fpu_sse; /* the FXSAVE image */
+		struct hvm_hw_cpu_xsave_hdr xsave_hdr;
+	} save_area;
+};
+
+/*
+ * A vCPU's machine-check registers (VMCE_VCPU, instance = vCPU id): 32
+ * bytes (a shorter record, from before MCG_EXT_CTL, reads as zero-extended).
+ * XEN_DOMCTL_get/set_ext_vcpucontext carry the same block.
+ */
+struct hvm_vmce_vcpu {
+	uint64_t caps; /* MCG_CAP */
+	uint64_t mci_ctl2_bank0;
+	uint64_t mci_ctl2_bank1;
+	uint64_t mcg_ext_ctl;
+};
+
+/* A vCPU's IA32_TSC_ADJUST (TSC_ADJUST, instance = vCPU id): 8 bytes. */
+struct hvm_tsc_adjust {
+	uint64_t tsc_adjust;
+};
+
+/*
+ * A vCPU's other MSRs (CPU_MSR, instance = vCPU id): a 32-bit count, 4
+ * bytes of padding, then `count` entries of struct hvm_one_msr. Xen writes
+ * only MSRs whose value is not 0, and no record when none is left.
+ */
+struct hvm_one_msr {
+	uint32_t index;
+	uint32_t _rsvd; /* 0 */
+	uint64_t val;
+};
+#define PETREL_HVM_MSR_SIZE(count) (8 + 16 * (count))
+
+/*
  * The platform devices' records (domain-wide; the PIC has instance 0 for
  * the master, 1 for the slave). Xen declares some fields as bit-fields;
  * Petrel spells those bytes out (the PETREL_VPIC_* masks below follow
@@ -192,6 +244,13 @@ PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pit, 56, hvm_hw_pit);
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_rtc, 24, hvm_hw_rtc);
 PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_rtc, rtc_offset, 16, hvm_hw_rtc);
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pmtimer, 8, hvm_hw_pmtimer);
+
+PETREL_ASSERT_SIZE(struct hvm_hw_cpu_xsave_hdr, 64, hvm_hw_cpu_xsave_hdr);
+PETREL_ASSERT_SIZE(struct hvm_hw_cpu_xsave, 600, hvm_hw_cpu_xsave);
+PETREL_ASSERT_OFFSET(struct hvm_hw_cpu_xsave, save_area, 24, hvm_hw_cpu_xsave);
+PETREL_ASSERT_SIZE(struct hvm_vmce_vcpu, 32, hvm_vmce_vcpu);
+PETREL_ASSERT_SIZE(struct hvm_tsc_adjust, 8, hvm_tsc_adjust);
+PETREL_ASSERT_SIZE(struct hvm_one_msr, 16, hvm_one_msr);
 
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_cpu, 1032, hvm_hw_cpu);
 PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_cpu, rip, 640, hvm_hw_cpu);

@@ -2,12 +2,15 @@
  * The HVM context stream (XEN_DOMCTL_sethvmcontext / gethvmcontext): a
  * run of records, each a descriptor and its bytes, from a HEADER to END.
  * Petrel keeps the records a PVH domain needs to start and to be saved and
- * restored: HEADER, per vCPU its CPU, LAPIC and LAPIC_REGS records, and the
- * platform devices' records of a domain that has them. MTRR records are
- * accepted and dropped (no MTRR emulation: the guest's MTRR MSRs #GP), and
- * one is read as "no MTRRs" (gethvmcontext_partial, which libxenguest asks
- * for); any other record is refused with -EOPNOTSUPP, so a stream Petrel
- * cannot honour is never half taken.
+ * restored: HEADER, per vCPU its CPU (none for a vCPU that is down, as
+ * Xen), LAPIC and LAPIC_REGS records, and the platform devices' records of
+ * a domain that has them. MTRR records are accepted and dropped (no MTRR
+ * emulation: the guest's MTRR MSRs #GP), and one is read as "no MTRRs"
+ * (gethvmcontext_partial, which libxenguest asks for). The extended-state
+ * records Xen writes for HVM vCPUs (CPU_XSAVE, VMCE_VCPU, TSC_ADJUST,
+ * CPU_MSR: hvm/cpu_records.c) are taken when they hold x87/SSE state and
+ * reset values; VMCE_VCPU and TSC_ADJUST are written as Xen writes them. Any other record is
+ * refused with -EOPNOTSUPP, so a stream Petrel cannot honour is never half taken.
  */
 #include "types.h"
 #include "lib.h"
@@ -18,6 +21,7 @@
 #include "uaccess.h"
 #include "sched.h"
 #include "hvm.h"
+#include "hvm_records.h"
 #include "public/hvm/save.h"
 
 #define X86_CR0_PE (1UL << 0)
@@ -34,8 +38,9 @@
  */
 #define DESC_SIZE sizeof(struct hvm_save_descriptor)
 #define VCPU_RECORDS_SIZE                                                                          \
-	(4 * DESC_SIZE + sizeof(struct petrel_hvm_hw_cpu) + sizeof(struct hvm_hw_lapic) +          \
-	 sizeof(struct hvm_hw_lapic_regs) + sizeof(struct hvm_hw_mtrr))
+	(7 * DESC_SIZE + sizeof(struct petrel_hvm_hw_cpu) + sizeof(struct hvm_hw_lapic) +          \
+	 sizeof(struct hvm_hw_lapic_regs) + sizeof(struct hvm_hw_mtrr) + XSAVE_RECORD_SIZE +       \
+	 sizeof(struct hvm_vmce_vcpu) + sizeof(struct hvm_tsc_adjust))
 #define CONTEXT_MAX (MAX_VIRT_CPUS * VCPU_RECORDS_SIZE + 4096)
 static u8 context_buf[CONTEXT_MAX] __aligned(16); /* one CPU runs domctls */
 
@@ -79,6 +84,7 @@ static int load_cpu(struct domain *d, unsigned int id, const struct petrel_hvm_h
 	hvm_backend->set_cpu_state(v, c);
 	memcpy(v->arch.hvm.fpu_area, c->fpu_regs, sizeof(v->arch.hvm.fpu_area));
 	v->arch.hvm.fpu_saved = c->flags & XEN_X86_FPU_INITIALISED;
+	v->arch.hvm.started = true;
 	vcpu_up(v); /* it runs once the controller unpauses the domain */
 	return 0;
 }
@@ -123,6 +129,31 @@ static int lapic_record(struct domain *d, const struct hvm_save_descriptor *h, c
 	return load ? 0 : vlapic_check(v, &hw);
 }
 
+/*
+ * A CPU_XSAVE, VMCE_VCPU, TSC_ADJUST or CPU_MSR record: checked, or loaded.
+ * Only CPU_XSAVE loads anything: the x87/SSE image, over the CPU record's,
+ * of a vCPU whose FPU is in use (else, as on Xen, it starts fresh).
+ */
+static int cpu_ext_record(struct domain *d, const struct hvm_save_descriptor *h, const u8 *body,
+			  bool load)
+{
+	struct vcpu *v = record_vcpu(d, h->instance);
+
+	if (!v)
+		return -EINVAL;
+	switch (h->typecode) {
+	case PETREL_HVM_SAVE_CODE_CPU_XSAVE:
+		if (load && v->arch.hvm.fpu_saved)
+			xsave_record_image(body, v->arch.hvm.fpu_area);
+		return load ? 0 : xsave_record_check(body, h->length);
+	case PETREL_HVM_SAVE_CODE_VMCE_VCPU:
+		return vmce_record_check(body, h->length, cpu_vendor() == X86_VENDOR_INTEL);
+	case PETREL_HVM_SAVE_CODE_TSC_ADJUST:
+		return tsc_adjust_record_check(body, h->length);
+	}
+	return msr_record_check(body, h->length);
+}
+
 /* Check every record first (-EINVAL / -EOPNOTSUPP), then load: all or nothing. */
 static int walk(struct domain *d, const u8 *buf, u32 size, bool load)
 {
@@ -149,6 +180,12 @@ static int walk(struct domain *d, const u8 *buf, u32 size, bool load)
 		case PETREL_HVM_SAVE_CODE_LAPIC:
 		case PETREL_HVM_SAVE_CODE_LAPIC_REGS:
 			rc = lapic_record(d, &h, body, load);
+			break;
+		case PETREL_HVM_SAVE_CODE_CPU_XSAVE:
+		case PETREL_HVM_SAVE_CODE_VMCE_VCPU:
+		case PETREL_HVM_SAVE_CODE_TSC_ADJUST:
+		case PETREL_HVM_SAVE_CODE_CPU_MSR:
+			rc = cpu_ext_record(d, &h, body, load);
 			break;
 		case PETREL_HVM_SAVE_CODE_CPU:
 			if (h.length != sizeof(struct petrel_hvm_hw_cpu))
@@ -216,6 +253,49 @@ static void put_record(u8 *out, u32 *off, u32 cap, u16 code, u16 instance, const
 
 static void mtrr_record(const struct vcpu *v, struct hvm_hw_mtrr *m);
 
+/* The body of @v's CPU record. */
+static void cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
+{
+	memset(c, 0, sizeof(*c));
+	hvm_backend->get_cpu_state(v, c);
+	memcpy(c->fpu_regs, v->arch.hvm.fpu_area, sizeof(v->arch.hvm.fpu_area));
+	c->flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
+}
+
+/* A vCPU's CPU record, unless it is down: Xen leaves such a vCPU out. */
+static void cpu_record(const struct vcpu *v, u8 *out, u32 *off, u32 cap)
+{
+	static struct petrel_hvm_hw_cpu cpu;
+
+	if (v->pause_flags & VPF_down)
+		return;
+	cpu_state(v, &cpu);
+	put_record(out, off, cap, PETREL_HVM_SAVE_CODE_CPU, (u16)v->vcpu_id, &cpu, sizeof(cpu));
+}
+
+/*
+ * The records after MTRR, in Xen's order of codes: VMCE_VCPU (Xen's
+ * defaults) and TSC_ADJUST (0) per vCPU. No CPU_XSAVE, as Xen for a vCPU
+ * that never set XCR0 (Petrel's HVM vCPUs cannot: XSETBV #GPs), and no
+ * CPU_MSR, as Xen when every MSR it sends is 0.
+ */
+static void cpu_ext_records(struct domain *d, u8 *out, u32 *off, u32 cap)
+{
+	struct hvm_vmce_vcpu vmce;
+	struct hvm_tsc_adjust tsc_adjust = { 0 };
+	bool intel = cpu_vendor() == X86_VENDOR_INTEL;
+
+	vmce_record_make(&vmce, intel);
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++)
+		if (d->vcpu[i])
+			put_record(out, off, cap, PETREL_HVM_SAVE_CODE_VMCE_VCPU, (u16)i, &vmce,
+				   sizeof(vmce));
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++)
+		if (d->vcpu[i])
+			put_record(out, off, cap, PETREL_HVM_SAVE_CODE_TSC_ADJUST, (u16)i,
+				   &tsc_adjust, sizeof(tsc_adjust));
+}
+
 /*
  * The platform devices' records with codes @first to @last, in Xen's order
  * (a domain without the devices has none).
@@ -265,30 +345,22 @@ static void lapic_records(struct domain *d, u8 *out, u32 *off, u32 cap)
 
 /*
  * The stream as Petrel writes it, in Xen's order of type codes: HEADER, a
- * CPU record per vCPU, the PICs and IO-APIC, LAPIC and LAPIC_REGS per vCPU,
- * the other platform devices' records, an MTRR record per vCPU, END.
+ * CPU record per vCPU that is up, the PICs and IO-APIC, LAPIC and
+ * LAPIC_REGS per vCPU, the other platform devices' records, an MTRR record
+ * per vCPU, the extended-state records, END.
  */
 static u32 build(struct domain *d, u8 *out, u32 cap)
 {
 	static struct hvm_hw_mtrr mtrr;
-	static struct petrel_hvm_hw_cpu cpu;
 	struct hvm_save_header hdr = { .magic = HVM_FILE_MAGIC, .version = HVM_FILE_VERSION };
 	u32 off = 0, b, c, dx;
 
 	cpuid_count(1, 0, &hdr.cpuid, &b, &c, &dx);
 	hdr.gtsc_khz = (u32)tsc_khz();
 	put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_HEADER, 0, &hdr, sizeof(hdr));
-	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
-		const struct vcpu *v = d->vcpu[i];
-
-		if (!v)
-			continue;
-		memset(&cpu, 0, sizeof(cpu));
-		hvm_backend->get_cpu_state(v, &cpu);
-		memcpy(cpu.fpu_regs, v->arch.hvm.fpu_area, sizeof(v->arch.hvm.fpu_area));
-		cpu.flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
-		put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_CPU, (u16)i, &cpu, sizeof(cpu));
-	}
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++)
+		if (d->vcpu[i])
+			cpu_record(d->vcpu[i], out, &off, cap);
 	platform_records(d, out, &off, cap, 0, PETREL_HVM_SAVE_CODE_IOAPIC);
 	lapic_records(d, out, &off, cap);
 	platform_records(d, out, &off, cap, PETREL_HVM_SAVE_CODE_PCI_IRQ, HVM_SAVE_CODE_MAX);
@@ -299,6 +371,7 @@ static u32 build(struct domain *d, u8 *out, u32 cap)
 		mtrr_record(d->vcpu[i], &mtrr);
 		put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_MTRR, (u16)i, &mtrr, sizeof(mtrr));
 	}
+	cpu_ext_records(d, out, &off, cap);
 	put_record(out, &off, cap, PETREL_HVM_SAVE_CODE_END, 0, NULL, 0);
 	return off;
 }
@@ -338,7 +411,8 @@ static void mtrr_record(const struct vcpu *v, struct hvm_hw_mtrr *m)
 /*
  * XEN_DOMCTL_gethvmcontext_partial: the body of one CPU or MTRR record. A
  * NULL @buf asks for its size; a short buffer is -ENOBUFS; a vCPU that does
- * not exist -ENOENT; another record type -EINVAL.
+ * not exist -ENOENT, the CPU record of one that is down (Xen has none)
+ * -ENODATA; another record type -EINVAL.
  */
 long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz)
 {
@@ -356,6 +430,8 @@ long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, 
 		return -EINVAL;
 	if (instance >= d->max_vcpus || instance >= MAX_VIRT_CPUS || !(v = d->vcpu[instance]))
 		return -ENOENT;
+	if (type == PETREL_HVM_SAVE_CODE_CPU && (v->pause_flags & VPF_down))
+		return -ENODATA;
 	size = type == PETREL_HVM_SAVE_CODE_CPU ? sizeof(cpu) : sizeof(mtrr);
 	if (!buf) {
 		*bufsz = size;
@@ -365,10 +441,7 @@ long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, 
 		return -ENOBUFS;
 	domain_pause(d);
 	if (type == PETREL_HVM_SAVE_CODE_CPU) {
-		memset(&cpu, 0, sizeof(cpu));
-		hvm_backend->get_cpu_state(v, &cpu);
-		memcpy(cpu.fpu_regs, v->arch.hvm.fpu_area, sizeof(v->arch.hvm.fpu_area));
-		cpu.flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
+		cpu_state(v, &cpu);
 		rec = &cpu;
 	} else {
 		mtrr_record(v, &mtrr);

@@ -242,6 +242,7 @@ int pvh_build_dom0(struct domain *d, const struct bi_mod *kernel, const struct b
 	}
 	d->arch.hvm.start_info_gpa = si_at;
 	hvm_backend->vcpu_set_pvh_state(d->vcpu[0], info.phys32_entry, si_at);
+	d->vcpu[0]->arch.hvm.started = true;
 	printk(XENLOG_INFO "Dom%u kernel: PVH, entry %#lx, %lu pages, start info at %#lx\n",
 	       d->domain_id, info.phys32_entry, d->arch.hvm.nr_gfns, si_at);
 	return 0;

@@ -354,6 +354,7 @@ static void init_sipi(struct vcpu *t, u32 icr)
 	sipi_state(&c, icr & 0xff);
 	hvm_backend->set_cpu_state(t, &c);
 	h->fpu_saved = false;
+	h->started = true;
 	/* The reset cleared the IRR: an upcall already pending is raised again. */
 	if (t->vcpu_info->evtchn_upcall_pending)
 		hvm_evtchn_upcall(t);

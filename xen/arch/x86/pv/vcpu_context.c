@@ -232,7 +232,7 @@ int pv_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
 
 bool arch_vcpu_initialised(const struct vcpu *v)
 {
-	return is_hvm_vcpu(v) || pv_vcpu_initialised(v);
+	return is_hvm_vcpu(v) ? v->arch.hvm.started : pv_vcpu_initialised(v);
 }
 
 /*
