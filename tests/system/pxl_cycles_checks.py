@@ -9,16 +9,17 @@ behind, on Petrel as on Xen 4.17.
         cycles of the Linux domU under Debian's xenconsoled: pxl create, its
         marker in its console log, pxl destroy of the running domain
 
-One cycle first warms up: after the first domain of a boot, dom0's
-hypervisor keeps one page more (on Xen 4.17 as on Petrel: 4 KiB less free
-for good).  After every further cycle dom0 must be as after the warm-up (polled up to
-SETTLE_WAIT s): the same /local/domain, /vm and /libxl children in xenstore,
-no libxl userdata file, the same /dev/pts entries and as many descriptors
-held by the console daemon (its pty of the dead domain closed), no pxl
-process (the monitor pxl create forked has ended), and the hypervisor's
-free pages as before (physinfo's free_pages in KiB, from the summary line
-`pxl top -i 1` prints as xentop does; xl info's free_memory is in MiB).  Every HV_EVERY cycles and after the last, nothing left in the
-hypervisor either (hv_state.py: event channels and grant entries).
+One cycle first warms up: after a boot's first domain the hypervisor keeps
+one page more (on Xen 4.17 as on Petrel: 4 KiB less free for good).  After
+every further cycle dom0 must be as after the warm-up (polled up to
+SETTLE_WAIT s): the same /local/domain, /vm and /libxl children in
+xenstore, no libxl userdata file but dom0's, the same /dev/pts entries and
+as many descriptors held by the console daemon (the dead domain's pty
+closed), no pxl process (the monitor pxl create forked has ended), and the
+same free pages (physinfo's free_pages in KiB, from the `Mem:` line `pxl
+top -i 1` prints as xentop does; xl info's free_memory is in MiB).  Every
+HV_EVERY cycles and after the last, nothing left in the hypervisor either
+(hv_state.py: event channels and grant entries).
 
 `t` is the system test's module (dom0_system_test).
 """
@@ -107,41 +108,28 @@ def run(t, con, cmd, timeout):
     return rc, out.strip()[-900:]
 
 
-def hello_cycle(t, con, timeout):
-    """pxl create of hello.elf, its output, pxl destroy; None or what failed."""
-    t.shell_run(con, "rm -f %s/guest-%s.log" % (t.XL_CONSOLE_DIR, HELLO_NAME))
-    rc, out = run(t, con, "pxl create /etc/xl-hello.cfg 'name=\"%s\"'" % HELLO_NAME,
-                       t.XL_CREATE_TIMEOUT)
+def cycle(t, con, timeout, guest):
+    """pxl create of guest (xl.cfg, name, console marker, seconds to wait for
+    it), its marker in its console log, pxl destroy; None or what failed."""
+    cfg, name, marker, wait = guest
+    t.shell_run(con, "rm -f %s/guest-%s.log" % (t.XL_CONSOLE_DIR, name))
+    rc, out = run(t, con, "pxl create %s 'name=\"%s\"'" % (cfg, name), t.XL_CREATE_TIMEOUT)
     if rc != 0:
         return "pxl create: rc=%d %r" % (rc, out)
-    rc, log = t.console_log_wait(con, HELLO_NAME, console_checks.MARKER, t.XL_CONSOLE_WAIT)
-    rc2, out = run(t, con, "pxl destroy %s" % HELLO_NAME, timeout)
-    if rc != 0 or rc2 != 0:
-        return "output rc=%d %r; pxl destroy rc=%d %r" % (rc, log.strip()[-300:], rc2, out)
-    return None
-
-
-def linux_cycle(t, con, timeout):
-    """pxl create of the Linux domU, its marker, pxl destroy; None or what failed."""
-    t.shell_run(con, "rm -f %s/guest-%s.log" % (t.XL_CONSOLE_DIR, LINUX_NAME))
-    rc, out = run(t, con, "pxl create /etc/xl-linux.cfg 'name=\"%s\"'" % LINUX_NAME,
-                       t.XL_CREATE_TIMEOUT)
-    if rc != 0:
-        return "pxl create: rc=%d %r" % (rc, out)
-    rc, log = t.console_log_wait(con, LINUX_NAME, t.DOMU_MARKER, t.DOMU_BOOT_WAIT)
-    rc2, out = run(t, con, "pxl destroy %s" % LINUX_NAME, timeout)
+    rc, log = t.console_log_wait(con, name, marker, wait)
+    rc2, out = run(t, con, "pxl destroy %s" % name, timeout)
     if rc != 0 or rc2 != 0:
         return "marker rc=%d %r; pxl destroy rc=%d %r" % (rc, log.strip()[-300:], rc2, out)
     return None
 
 
-def run_cycles(t, con, res, name, cycles, one_cycle, pid_file, timeout):
-    """`cycles` times one_cycle, dom0 and the hypervisor checked; the check `name`."""
+def run_cycles(t, con, res, name, cycles, guest, pid_file, timeout):
+    """`cycles` cycles of guest, dom0 and the hypervisor checked; the check `name`."""
     if not (put_script(t, con, STATE_SCRIPT, STATE) and
             put_script(t, con, HV_SCRIPT, hv_state.DUMP + "\n")):
         res.check(name, False, "could not write %s and %s in dom0" % (STATE_SCRIPT, HV_SCRIPT))
         return
-    warm = one_cycle(t, con, timeout)
+    warm = cycle(t, con, timeout, guest)
     t.shell_run(con, "sleep 5")
     before = dom0_state(t, con, pid_file)
     hv_before = hv_read(t, con)
@@ -151,7 +139,7 @@ def run_cycles(t, con, res, name, cycles, one_cycle, pid_file, timeout):
         problem = "no usable state before the cycles: warm-up %s, %r, hypervisor %s" % (
             warm, before, hv_state.summary(hv_before))
     while problem is None and done < cycles:
-        problem = one_cycle(t, con, timeout) or settled(t, con, pid_file, before)
+        problem = cycle(t, con, timeout, guest) or settled(t, con, pid_file, before)
         if problem is None and ((done + 1) % HV_EVERY == 0 or done + 1 == cycles):
             left = hv_state.leftovers(hv_before, hv_read(t, con))
             problem = "hypervisor: %s" % "; ".join(left) if left else None
@@ -170,7 +158,8 @@ def check_pxl_cycles(t, con, res, timeout):
     rc, out = t.shell_run(con, PXENCONSOLED, timeout)
     if res.check("pxl-cycles/start", rc == 0 and "started" in out,
                  "pxenconsoled rc=%d %r" % (rc, out.strip())):
-        run_cycles(t, con, res, "pxl-cycles", PXL_CYCLES, hello_cycle,
+        guest = ("/etc/xl-hello.cfg", HELLO_NAME, console_checks.MARKER, t.XL_CONSOLE_WAIT)
+        run_cycles(t, con, res, "pxl-cycles", PXL_CYCLES, guest,
                    console_checks.PID_FILE, timeout)
     t.shell_run(con, "pxl destroy %s; kill $(cat %s)" % (HELLO_NAME, console_checks.PID_FILE),
                 timeout)
@@ -180,6 +169,7 @@ def check_pxl_linux_cycles(t, con, res, timeout):
     rc, out = t.shell_run(con, "%s && echo started" % t.XENCONSOLED, timeout)
     if res.check("pxl-linux-cycles/start", rc == 0 and "started" in out,
                  "xenconsoled rc=%d %r" % (rc, out.strip())):
-        run_cycles(t, con, res, "pxl-linux-cycles", PXL_LINUX_CYCLES, linux_cycle,
+        guest = ("/etc/xl-linux.cfg", LINUX_NAME, t.DOMU_MARKER, t.DOMU_BOOT_WAIT)
+        run_cycles(t, con, res, "pxl-linux-cycles", PXL_LINUX_CYCLES, guest,
                    XENCONSOLED_PID, timeout)
     t.shell_run(con, "pxl destroy %s; kill $(cat %s)" % (LINUX_NAME, XENCONSOLED_PID), timeout)
