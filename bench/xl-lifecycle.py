@@ -3,7 +3,8 @@
 
     bench/xl-lifecycle.py [--hv petrel,xen] [--boots B] [--runs N]
                           [--linux-runs M] [--xl-cycles K] [--campaign C]
-                          [--hcstats H] [--image FILE] [--log-dir DIR]
+                          [--hcstats H] [--list-doms D] [--image FILE]
+                          [--log-dir DIR]
 
 Boots dom0 (build/dom0, `make dom0-image`) on each hypervisor in turn, B
 times each, alternating, on the same QEMU and images, starts Debian's
@@ -18,13 +19,19 @@ so no serial-console round trip is counted):
   linux-*        the same for the Linux domU of /etc/xl-linux.cfg (M times,
                  3 pauses each), from create to its console marker
   xl-cycle       K cycles of xl create + xl destroy of the hello guest, per cycle
+  xl-create-p, pxl-create-p  with D > 0: D paused hello guests (8 MiB each),
+                 created by Debian's xl and Petrel's pxl in turn
+  xl-list, pxl-list  `xl list` and `pxl list` with those D domains (and dom0)
+                 listed, per list (LIST_REPS timings of LIST_LOOP lists each)
+  xl-destroy, pxl-destroy  each tool destroys every other one of the D
 
 With H > 0, on Petrel only, Petrel's per-call cycle counters (`xl
 debug-keys P`, then `p`) over H create/destroy cycles of the hello guest
 follow.  When C > 0, the wall time of `make test-cycles CYCLES=C` (the control
 domain's own create/destroy campaign, one boot with its own QEMU) on each.
-Prints the medians and the ratios Petrel / Xen.  Not a test: nothing is
-judged.
+Prints the medians and the ratios Petrel / Xen, then for each pxl-X row
+pxl on Petrel against Debian's xl on Xen (pxl-X on Petrel / xl-X on Xen).
+Not a test: nothing is judged.
 """
 
 import argparse
@@ -44,7 +51,7 @@ from serialconsole import SerialConsole  # noqa: E402
 HELLO_MARKER = "Test result: SUCCESS"
 # centiseconds since dom0's boot, without a fork
 NOW = 'read u x </proc/uptime; %s="${u%%.*}${u#*.}"'
-TIMING = re.compile(r"^T (\S+) (-?\d+)$", re.M)
+TIMING = re.compile(r"^T (\S+) (-?\d+)", re.M)
 
 
 def timed(cmd, var):
@@ -143,6 +150,40 @@ def cycle_rows(con, cycles, rows):
         add(rows, "xl-cycle", got["cycles"] / cycles)
 
 
+LIST_REPS = 7
+LIST_LOOP = 5
+LIST_DOM_MEMORY = 8  # MiB: hello.elf stays paused
+
+
+def list_rows(con, doms, rows):
+    """D paused hello guests, created by xl and pxl in turn; xl list and
+    pxl list timed with all of them; each tool destroys every other one."""
+    if doms <= 0:
+        return
+    tools = ("xl", "pxl")
+    names = ["ld%d" % i for i in range(doms)]
+    for i, name in enumerate(names):
+        tool = tools[i % 2]
+        got = run_timed(con, timed("%s create -p /etc/xl-hello.cfg 'name=\"%s\"' "
+                                   "'memory=%d' >/tmp/xlb.out 2>&1"
+                                   % (tool, name, LIST_DOM_MEMORY), "create"), 120)
+        add(rows, tool + "-create-p", got.get("create"))
+    _, out = st.shell_run(con, "xl list | grep -c '^ld'")
+    print("   %s domains listed (of %d)" % (out.strip(), doms), flush=True)
+    loop = "n=0; while [ $n -lt %d ] && %%s list >/dev/null; do n=$((n + 1)); done; " \
+           "[ $n -eq %d ]" % (LIST_LOOP, LIST_LOOP)
+    for _ in range(LIST_REPS):
+        for tool in tools:
+            got = run_timed(con, timed(loop % tool, "list"), 300)
+            if got.get("list") is not None:
+                add(rows, tool + "-list", got["list"] / LIST_LOOP)
+    for i, name in enumerate(names):
+        tool = tools[i % 2]
+        got = run_timed(con, timed("%s destroy %s" % (tool, name), "destroy"), 120)
+        add(rows, tool + "-destroy", got.get("destroy"))
+    st.xl_wait_only_dom0(con, 120)
+
+
 def hcstats(con, cycles):
     """Petrel's per-call cycle counters over `cycles` xl create + destroy
     cycles of the hello guest: the console's hcstats lines, printed."""
@@ -171,6 +212,7 @@ def one_boot(hv, args, log):
         xls_rows(con, args.runs, rows)
         cycle_rows(con, args.xl_cycles, rows)
         linux_rows(con, args.linux_runs, rows)
+        list_rows(con, args.list_doms, rows)
         if args.hcstats and hv == "petrel":
             hcstats(con, args.hcstats)
         con.send_line("poweroff")
@@ -208,6 +250,16 @@ def report(all_rows, hvs):
         if med.get("petrel") and med.get("xen"):
             ratio = "  %.2fx" % (med["petrel"] / med["xen"])
         print("%-16s %s%s" % (k, cells, ratio))
+    cross = [k[len("pxl-"):] for k in keys if k.startswith("pxl-")]
+    if not cross or set(hvs) != {"petrel", "xen"}:
+        return
+    print("\n%-16s %10s %10s  pxl on petrel / xl on xen" % ("row (s, median)", "pxl petrel",
+                                                          "xl xen"))
+    for k in cross:
+        p, x = all_rows["petrel"].get("pxl-" + k), all_rows["xen"].get("xl-" + k)
+        if p and x:
+            p, x = statistics.median(p), statistics.median(x)
+            print("%-16s %10.2f %10.2f  %.2fx" % (k, p, x, p / x if x else 0))
 
 
 def main():
@@ -220,6 +272,9 @@ def main():
     ap.add_argument("--campaign", type=int, default=1000)
     ap.add_argument("--hcstats", type=int, default=0,
                     help="on Petrel, print its per-call counters over this many cycles")
+    ap.add_argument("--list-doms", type=int, default=0,
+                    help="time xl list and pxl list with this many paused domains, "
+                    "then destroy them with both")
     ap.add_argument("--image", help="Petrel image to boot instead of build/xen/petrel")
     ap.add_argument("--log-dir", default=os.path.join(hvboot.BUILD, "bench", "xl-lifecycle"))
     args = ap.parse_args()

@@ -171,6 +171,13 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 and `pxl console` (Ctrl-] leaves), the hypervisor log; pxl
                 shutdown/reboot (-w, -ww) beside xl's; no descriptor left
                 (tests/system/console_checks.py, docs/xl.md)
+  pxl-cycles    with --only pxl-cycles, PXL_CYCLES (100) pxl create/destroy
+                cycles of hello.elf under pxenconsoled; with --only
+                pxl-linux-cycles, PXL_LINUX_CYCLES (20) of the Linux domU
+                under xenconsoled: after each no xenstore node, userdata
+                file, pty, daemon descriptor, pxl process or free page left,
+                every 10 the hypervisor's dumps as before
+                (tests/system/pxl_cycles_checks.py)
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -192,6 +199,7 @@ import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
 import pxl_cfg_checks  # noqa: E402
+import pxl_cycles_checks  # noqa: E402
 import dumpcore_checks  # noqa: E402
 import net_checks  # noqa: E402
 import hv_state  # noqa: E402
@@ -3035,6 +3043,12 @@ def run(args, res):
                                  or check_pxl_linux(con, res, args.cmd_timeout)),
                                 ("pxl-linux-restore", lambda: "pxl-linux-restore" not in args.only
                                  or check_pxl_linux_restore(con, res, args.cmd_timeout)),
+                                ("pxl-cycles", lambda: "pxl-cycles" not in args.only
+                                 or pxl_cycles_checks.check_pxl_cycles(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("pxl-linux-cycles", lambda: "pxl-linux-cycles" not in args.only
+                                 or pxl_cycles_checks.check_pxl_linux_cycles(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-xenstored", lambda: check_xl_debian_xenstored(
                                     con, res, args.cmd_timeout)),
                                 ("reboot", lambda: args.no_reboot or check_reboot(

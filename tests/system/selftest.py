@@ -7,8 +7,9 @@ cleaner, the QEMU command line builder, the initramfs cpio writer (read back
 with an independent newc parser), the modules.dep closure and the vmlinux
 extraction from a bzImage, and how the save-devices step judges its
 counters (save_dev_checks.py: a reset, a lost line or an uptime going back
-must fail), and how hv_state.py reads the hypervisor's 'e' and 'g' dumps and
-judges what a domain left behind.
+must fail), how hv_state.py reads the hypervisor's 'e' and 'g' dumps and
+judges what a domain left behind, and pxl_cycles_checks.py's dom0 state
+script and its wait for a cycle's leftovers to go (fake commands on PATH).
 Prints "PASS name"/"FAIL name: why" and "system-harness: N passed, N failed".
 """
 
@@ -445,6 +446,63 @@ def hv_state_judges():
     assert hv_state.leftovers(before, None), "no dump after"
     assert hv_state.parse("grant-table for remote d0 (v1)\n") is None, "no 'e' part"
 
+
+
+class FakeDom0:
+    """The system test's module as pxl_cycles_checks uses it: shell_run runs
+    the state script on the host with fake xenstore-list, pidof and pxl
+    first on PATH; `leftover` adds a pty and a pxl process for N reads."""
+
+    def __init__(self, tmp, leftover=0):
+        self.tmp, self.leftover = tmp, leftover
+        fake = {"xenstore-list": 'case "$1" in /local/domain) echo 0;; esac',
+                "pidof": 'cat %s/pids 2>/dev/null' % tmp,
+                "pxl": 'echo "Mem: 2097152k total, 556656k used, 1540496k free    '
+                       'CPUs: 1 @ 2394MHz"'}
+        os.makedirs(os.path.join(tmp, "bin"), exist_ok=True)
+        for name, body in fake.items():
+            path = os.path.join(tmp, "bin", name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\n%s\n" % body)
+            os.chmod(path, 0o755)
+        with open(os.path.join(tmp, "pid"), "w") as f:
+            f.write("%d\n" % os.getpid())
+
+    def shell_run(self, con, cmd, timeout=30):
+        if cmd.startswith("sleep"):
+            return 0, ""
+        with open(os.path.join(self.tmp, "pids"), "w") as f:
+            f.write("4242\n" if self.leftover > 0 else "")
+        self.leftover -= 1
+        env = dict(os.environ, PATH=os.path.join(self.tmp, "bin") + ":" + os.environ["PATH"])
+        r = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, env=env)
+        return r.returncode, r.stdout
+
+
+@test
+def pxl_cycles_judges():
+    import pxl_cycles_checks as pc
+    with tempfile.TemporaryDirectory() as tmp:
+        t = FakeDom0(tmp)
+        script = os.path.join(tmp, "state")
+        assert pc.put_script(t, None, script, pc.STATE), "script not written"
+        pid_file = os.path.join(tmp, "pid")
+        # dom0_state runs STATE_SCRIPT: point it at the host's copy
+        pc.STATE_SCRIPT, saved = script, pc.STATE_SCRIPT
+        try:
+            before = pc.dom0_state(t, None, pid_file)
+            assert before["free-kib"] == "1540496" and before["domains"] == "0", before
+            assert pc.usable(before) and int(before["daemon-fds"]) > 0, before
+            assert pc.settled(t, None, pid_file, before) is None
+            t.leftover = 3  # a monitor still there for three reads: waited for
+            assert pc.settled(t, None, pid_file, before) is None
+            t.leftover = pc.SETTLE_WAIT + 1
+            why = pc.settled(t, None, pid_file, before)
+            assert why and "pxl '4242'" in why, why
+            assert not pc.usable(dict(before, pxl="4242"))
+            assert not pc.usable(dict(before, **{"free-kib": ""}))
+        finally:
+            pc.STATE_SCRIPT = saved
 
 
 @test

@@ -123,6 +123,10 @@
 #                         "coredump-destroy" and "coredump-restart" by each tool
 #                         (-xen on Xen 4.17; not in TEST_TARGETS: 15 to 20 min)
 #   test-pxl-dumpcore-linux  the Linux domU dumped by both tools alike (-xen too)
+#   test-pxl-cycles       PXL_CYCLES (100) pxl create/destroy cycles of hello.elf;
+#                         test-pxl-linux-cycles PXL_LINUX_CYCLES (20) of the Linux
+#                         domU; nothing left after each (-xen on Xen 4.17; not in
+#                         TEST_TARGETS)
 #   xen-ref               build/xen-ref/xen-4.17-amd64 (Debian's hypervisor)
 
 XEN_REF := $(BUILD)/xen-ref/xen-4.17-amd64
@@ -152,6 +156,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-dom0-smp4 test-system-dom0-smp4-xen \
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
+	test-pxl-cycles test-pxl-cycles-xen test-pxl-linux-cycles test-pxl-linux-cycles-xen \
 	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-system-pvh-linux test-system-pvh-linux-xen test-system-pvh-save test-system-pvh-save-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
@@ -250,6 +255,31 @@ test-pxl-dumpcore-linux: dom0-image $(PETREL_IMAGE)
 test-pxl-dumpcore-linux-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore-linux --no-reboot \
 		--log $(BUILD)/system/xen-pxl-dumpcore-linux-serial.log
+
+# PXL_CYCLES (100) pxl create/destroy cycles of hello.elf under pxenconsoled
+# (step pxl-cycles), PXL_LINUX_CYCLES (20) of the Linux domU under Debian's
+# xenconsoled (step pxl-linux-cycles): after each, nothing left in dom0's
+# xenstore, ptys, console daemon or free pages; every 10, nothing in the
+# hypervisor (tests/system/pxl_cycles_checks.py; not in TEST_TARGETS).
+PXL_CYCLES ?= 100
+PXL_LINUX_CYCLES ?= 20
+
+test-pxl-cycles: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
+	PXL_CYCLES=$(PXL_CYCLES) $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) \
+		--only pxl-cycles --no-reboot --log $(BUILD)/system/petrel-pxl-cycles-serial.log
+
+test-pxl-cycles-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
+	PXL_CYCLES=$(PXL_CYCLES) $(SYSTEM_TEST) --hv xen --only pxl-cycles --no-reboot \
+		--log $(BUILD)/system/xen-pxl-cycles-serial.log
+
+test-pxl-linux-cycles: dom0-image $(PETREL_IMAGE)
+	PXL_LINUX_CYCLES=$(PXL_LINUX_CYCLES) $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) \
+		--only pxl-linux-cycles --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-linux-cycles-serial.log
+
+test-pxl-linux-cycles-xen: dom0-image $(XEN_REF)
+	PXL_LINUX_CYCLES=$(PXL_LINUX_CYCLES) $(SYSTEM_TEST) --hv xen --only pxl-linux-cycles \
+		--no-reboot --log $(BUILD)/system/xen-pxl-linux-cycles-serial.log
 
 # Only the save and restore of step pxl-linux (step pxl-linux-restore): the
 # Linux domU pxl built, saved and restored by Debian's xl; a few minutes.
