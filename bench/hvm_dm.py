@@ -51,6 +51,8 @@ sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
+sys.path.insert(0, HERE)
+from benchdoc import load, write_doc  # noqa: E402
 
 BUILD = hvboot.BUILD
 LOG = st.INSTALLED_LOG
@@ -253,11 +255,6 @@ def one_boot(hv, args):
     return figs
 
 
-def load():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
 def table(all_figs, head):
     lines = [head, "", "| figure | unit | Xen 4.17 | Petrel | Petrel/Xen |", "|---|---|---|---|---|"]
     for key, unit, what, higher in ROWS:
@@ -269,18 +266,6 @@ def table(all_figs, head):
         lines.append("| %s (%s) | %s | %s | %s | %s |" % (
             what, key, unit, "%.3g" % x if x else "-", "%.3g" % p if p else "-", ratio))
     return "\n".join(lines) + "\n"
-
-
-def write_doc(path, text):
-    with open(path) as f:
-        doc = f.read()
-    begin, end = "<!-- hvm-dm-table begin -->\n", "<!-- hvm-dm-table end -->"
-    i, j = doc.find(begin), doc.find(end)
-    if i < 0 or j < i:
-        print("hvm-dm: no hvm-dm-table markers in %s; left alone" % path)
-        return
-    with open(path, "w") as f:
-        f.write(doc[:i + len(begin)] + text + doc[j:])
 
 
 def main():
@@ -312,7 +297,7 @@ def main():
     with open(os.path.join(args.log_dir, "table.md"), "w") as f:
         f.write(text)
     if args.doc:
-        write_doc(args.doc, text)
+        write_doc(args.doc, "hvm-dm-table", text)
     return 0
 
 
