@@ -383,7 +383,7 @@ def hvm_bench_lines():
             assert os.path.getsize(env) == 1024, os.path.getsize(env)
             out = subprocess.run(["grub-editenv", env, "list"], stdout=subprocess.PIPE,
                                  text=True, check=True).stdout
-            assert out == "petrel_args=petrel_bench\n", out
+            assert out == "petrel_args=%s\n" % hvm_dm.ENV_ARGS, out
 
 
 def fake_save_image():

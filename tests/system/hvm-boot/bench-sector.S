@@ -4,7 +4,9 @@
  * In real mode it times, with the ACPI PM timer (3.579545 MHz, port 0xB008
  * where hvmloader puts the PM block; the hypervisor serves it), ACCESSES
  * accesses of COM1's scratch register 0x3FF (alternately a write and a read
- * of it, each an ioreq round trip to the device model), then ACCESSES reads
+ * of it, each an ioreq round trip to the device model's UART: the benchmark
+ * gives the guest a COM1; without one the hypervisor answers the port
+ * itself, reads all-ones, and bad counts nearly every read), then ACCESSES reads
  * of the PM timer itself, and prints on the debug port 0xE9 (the hypervisor
  * logs each line as the domain's):
  *   PETREL-HVM-BENCH: sector what=ioreq accesses=N pmticks=T bad=K
