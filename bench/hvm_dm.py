@@ -180,7 +180,9 @@ def sector_run(con, dev, hcstats):
                           SECTOR_GUEST)))
     _, out = st.shell_run(con, text, SECTOR_WAIT + 600)
     figs = times(out)
-    _, out = st.shell_run(con, "xl dmesg | grep -F \"(d$(xl domid %s)) %s\""
+    # prefixed: shell_run drops the lines that start with "(XEN)", as Petrel's xl dmesg
+    # lines do, since they are the hypervisor's console interleaved with the output
+    _, out = st.shell_run(con, "xl dmesg | grep -F \"(d$(xl domid %s)) %s\" | sed 's/^/| /'"
                           % (SECTOR_GUEST, BENCH_TAG), 120)
     got, problems = figures(out)
     figs.update(got)
@@ -260,6 +262,13 @@ def one_boot(hv, args):
     return figs
 
 
+def fmt(x):
+    """A figure with three significant digits, never in exponent form."""
+    if not x:
+        return "-"
+    return "%.0f" % x if x >= 100 else "%.3g" % x
+
+
 def table(all_figs, head):
     lines = [head, "", "| figure | unit | Xen 4.17 | Petrel | Petrel/Xen |", "|---|---|---|---|---|"]
     for key, unit, what, higher in ROWS:
@@ -268,8 +277,7 @@ def table(all_figs, head):
         if x and p:
             # as a time: Petrel's time over Xen's, so <= 1.0x is as fast or faster
             ratio = "%.2fx" % (x / p if higher else p / x)
-        lines.append("| %s (%s) | %s | %s | %s | %s |" % (
-            what, key, unit, "%.3g" % x if x else "-", "%.3g" % p if p else "-", ratio))
+        lines.append("| %s (%s) | %s | %s | %s | %s |" % (what, key, unit, fmt(x), fmt(p), ratio))
     return "\n".join(lines) + "\n"
 
 
