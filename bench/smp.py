@@ -40,6 +40,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 import hvboot  # noqa: E402
+from benchdoc import load, write_doc  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 
 BUILD = hvboot.BUILD
@@ -194,18 +195,6 @@ def table(figs):
     return "\n".join(lines) + "\n"
 
 
-def write_doc(path, text):
-    with open(path) as f:
-        doc = f.read()
-    begin, end = "<!-- smp-table begin -->\n", "<!-- smp-table end -->"
-    i, j = doc.find(begin), doc.find(end)
-    if i < 0 or j < i:
-        note("smp: no smp-table markers in %s; left alone" % path)
-        return
-    with open(path, "w") as f:
-        f.write(doc[:i + len(begin)] + text + doc[j:])
-
-
 def header(runs):
     rev = subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
@@ -215,11 +204,6 @@ def header(runs):
             "%d runs, load average %s before and %%s after.\n"
             % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), rev, os.cpu_count(), qemu,
                runs, load()))
-
-
-def load():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
 
 
 def one_run(a, n, figs, parts):
@@ -273,7 +257,7 @@ def main():
     with open(os.path.join(OUT, "table.md"), "w") as f:
         f.write(text)
     if a.doc:
-        write_doc(a.doc, text)
+        write_doc(a.doc, "smp-table", text)
     return 0
 
 

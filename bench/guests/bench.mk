@@ -125,6 +125,17 @@ bench-xl: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(GUEST_OUT)/hello.elf \
 		$(GUEST_OUT)/domain-cycles.elf
 	$(PYTHON) bench/xl-lifecycle.py $(BENCH_XL_ARGS)
 
+# The HVM guest with QEMU as its device model, Petrel against Xen 4.17 in one
+# run (bench/hvm_dm.py; docs/performance.md "HVM guest with QEMU"): a
+# firmware-only guest's ioreq round trip, then the installed disk's guest:
+# create to marker, emulated and PV disk, ioreq round trip.  One dom0 boot
+# each, 10-60 minutes under load.  BENCH_HVM_DM_ARGS passes
+# options; BENCH_DOC= leaves docs/performance.md alone.
+.PHONY: bench-hvm-dm
+bench-hvm-dm: dom0-image-hvm $(HVM_INSTALLED_IMG) $(HVM_BENCH_SECTOR_IMG) $(PETREL_IMAGE) $(XEN_REF)
+	$(PYTHON) bench/hvm_dm.py --image $(PETREL_IMAGE) --kernel-dir $(DOM0_HVM) \
+		--disk $(HVM_INSTALLED_IMG) --sector $(HVM_BENCH_SECTOR_IMG) $(if $(BENCH_DOC),--doc $(BENCH_DOC)) $(BENCH_HVM_DM_ARGS)
+
 # dom0's NIC: `make bench-nic` (one QEMU each, QEMU's user network to this
 # host: bench/nic-rate.py; NIC_RATE_ARGS, e.g. --nic virtio-net-pci,vectors=0
 # for the NIC on its IO-APIC line) and `make bench-nic2` (dom0 to dom0 over

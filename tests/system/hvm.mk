@@ -61,6 +61,19 @@ $(HVM_BOOT_IMG): tests/system/hvm-boot/bootsect.S tests/system/hvm.mk
 	cp $(dir $@)bootsect.bin $@
 	truncate -s 4M $@
 
+# The HVM device-model benchmark's firmware-only guest (bench/hvm_dm.py): a
+# boot sector (hvm-boot/bench-sector.S) that times port accesses, on a disk
+# shaped as hvm-boot.img.
+HVM_BENCH_SECTOR_IMG := $(DOM0_HVM)/boot-disk/bench-sector.img
+
+$(HVM_BENCH_SECTOR_IMG): tests/system/hvm-boot/bench-sector.S tests/system/hvm.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -c $< -o $(dir $@)bench-sector.o
+	ld -m elf_x86_64 -Ttext 0x7c00 -e _start --oformat binary -o $@.tmp $(dir $@)bench-sector.o
+	test $$(stat -c %s $@.tmp) = 512
+	truncate -s 4M $@.tmp
+	mv $@.tmp $@
+
 # memtest86+ 6.10 (bookworm; backports' 7.x would win on a machine that
 # pins backports up) as a second HVM guest (step xl-hvm-memtest): its
 # Linux-boot-protocol image memtest86+x64.bin in the memdisk of a GRUB i386-pc
@@ -104,17 +117,29 @@ $(MEMTEST_IMG): $(MEMTEST_DIR)/.stamp tests/system/hvm-boot/memtest-grub.cfg tes
 # the kernel's extra arguments from a GRUB environment block that dom0 writes
 # into the MBR gap before each boot: nopv.env (xen_nopv, and rootdelay for
 # the late AHCI disk) or pvhvm.env (none).
+# The disk also carries the HVM device-model benchmark's guest program
+# (hvm-boot/hvm-bench.c, static: bench/hvm_dm.py), which the marker service
+# runs when the kernel's arguments hold petrel_bench.
 HVM_INSTALLED_DIR := $(DOM0_HVM)/installed
 HVM_INSTALLED_IMG := $(HVM_INSTALLED_DIR)/disk.img
 HVM_INSTALLED_ENV := $(DOM0_HVM)/installed-env
+HVM_BENCH_PROG := $(BUILD)/hvm-bench/petrel-hvm-bench
+
+$(HVM_BENCH_PROG): tests/system/hvm-boot/hvm-bench.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+# selftest.py checks the lines of the program (a dry run on the host) and of
+# the benchmark's boot sector (bench-sector.img, above).
+test-system-harness: $(HVM_BENCH_PROG) $(HVM_BENCH_SECTOR_IMG)
 
 $(HVM_INSTALLED_IMG): debian-image $(DOM0_HVM)/dm/.stamp tests/system/hvm-boot/installed-disk.sh \
 		tests/system/hvm-boot/installed-esp.sh tests/system/hvm-boot/installed-grub.cfg \
 		tests/system/hvm-boot/installed-marker.sh tests/system/hvm-boot/installed-marker.service \
-		tests/system/hvm.mk
+		$(HVM_BENCH_PROG) tests/system/hvm.mk
 	@test -f $(GRUB_PC_DIR)/boot.img || { echo "$(GRUB_PC_DIR) missing (make deps)"; exit 1; }
 	bash tests/system/hvm-boot/installed-disk.sh $(BUILD)/debian $(HVM_INSTALLED_DIR) \
-		$(DOM0_HVM)/dm/root/usr/lib/grub/x86_64-efi
+		$(DOM0_HVM)/dm/root/usr/lib/grub/x86_64-efi $(HVM_BENCH_PROG)
 
 $(HVM_INSTALLED_ENV)/.stamp: tests/system/hvm.mk
 	rm -rf $(HVM_INSTALLED_ENV) && mkdir -p $(HVM_INSTALLED_ENV)

@@ -8,14 +8,17 @@ with an independent newc parser), the modules.dep closure and the vmlinux
 extraction from a bzImage, and how the save-devices step judges its
 counters (save_dev_checks.py: a reset, a lost line or an uptime going back
 must fail), how hv_state.py reads the hypervisor's 'e' and 'g' dumps and
-judges what a domain left behind, and pxl_cycles_checks.py's dom0 state
-script and its wait for a cycle's leftovers to go (fake commands on PATH).
+judges what a domain left behind, pxl_cycles_checks.py's dom0 state
+script and its wait for a cycle's leftovers to go (fake commands on PATH),
+and the lines of the HVM device-model benchmark's guest program
+(bench/hvm_dm.py, a dry run on the host).
 Prints "PASS name"/"FAIL name: why" and "system-harness: N passed, N failed".
 """
 
 import gzip
 import lzma
 import os
+import re
 import stat
 import struct
 import subprocess
@@ -318,6 +321,71 @@ def dom0_test_program_on_host():
     assert lines[0].startswith("FAIL privcmd-open: open /dev/xen/privcmd"), lines
     assert lines[1].startswith("FAIL evtchn-open: open /dev/xen/evtchn"), lines
     assert lines[-1] == "dom0-test: 0 passed, 2 failed", lines
+
+
+@test
+def hvm_bench_lines():
+    """The HVM device-model benchmark's guest program (hvm-bench.c) in its
+    dry run prints lines that bench/hvm_dm.py parses, its figures and its
+    errors; malformed lines are refused; the GRUB environment block the
+    benchmark writes in dom0 reads back with grub-editenv, when installed."""
+    sys.path.insert(0, os.path.join(TOP, "bench"))
+    import hvm_dm
+    prog = os.path.join(os.environ.get("BUILD", os.path.join(TOP, "build")), "hvm-bench",
+                        "petrel-hvm-bench")
+    if not os.path.isabs(prog):
+        prog = os.path.join(TOP, prog)
+    assert os.path.isfile(prog), "%s not built" % prog
+    with tempfile.TemporaryDirectory() as d:
+        disk = os.path.join(d, "sda")
+        with open(disk, "wb") as f:
+            f.write(os.urandom(2 << 20))
+        r = subprocess.run([prog, "--dry-run", "--mib", "2", "--accesses", "100", disk,
+                            os.path.join(d, "xvda")], stdout=subprocess.PIPE, text=True)
+        assert r.returncode == 0, r.returncode
+        lines = r.stdout.splitlines()
+        kinds = [hvm_dm.parse_line(l) for l in lines]
+        assert None not in kinds, lines
+        assert [k for k, _ in kinds] == ["disk", "error", "ioreq", "pmtimer", "done"], lines
+        assert kinds[0][1]["dev"] == "sda" and kinds[0][1]["bytes"] == 2 << 20, lines
+        assert kinds[2][1]["accesses"] == 100 and kinds[2][1]["bad"] == 0, lines
+        figs, problems = hvm_dm.figures(r.stdout)
+        assert set(figs) == {"emu-disk", "ioreq", "pmtimer"}, figs
+        assert problems == ["disk: open-xvda-errno-2"], problems
+        r = subprocess.run([prog, "--mib", "x"], stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 2 and "usage:" in r.stderr, r.returncode
+        for bad in ("PETREL-HVM-BENCH: ioreq port=0x3ff accesses=4 ns=9 tsc=9",
+                    "PETREL-HVM-BENCH: pmtimer port=b008 accesses=4 ns=9 tsc=9",
+                    "PETREL-HVM-BENCH: disk dev=sda bytes=1 ns=-3 direct=1",
+                    "PETREL-HVM-BENCH: sleep"):
+            assert hvm_dm.parse_line(bad) is None, bad
+        figs, problems = hvm_dm.figures("x " + bad.replace("sleep", "ioreq"))
+        assert not figs and problems and problems[0].startswith("malformed"), problems
+        # bench-sector.S's lines, as xl dmesg shows them
+        figs, problems = hvm_dm.figures(
+            "(XEN) (d3) PETREL-HVM-BENCH: sector what=ioreq accesses=10000 pmticks=357954 bad=0\n"
+            "(d3) PETREL-HVM-BENCH: sector what=pmtimer accesses=10000 pmticks=35795 bad=0\n"
+            "(d3) PETREL-HVM-BENCH: done\n")
+        assert not problems and set(figs) == {"sector-ioreq", "sector-pmtimer"}, (figs, problems)
+        assert abs(figs["sector-ioreq"] - 10.0) < 0.01, figs
+        # the sector's own strings, with numbers where it prints them
+        with open(os.path.join(os.path.dirname(prog), "..", "dom0-hvm", "boot-disk",
+                               "bench-sector.img"), "rb") as f:
+            data = f.read(512).decode("latin-1")
+        heads = re.findall(r"PETREL-HVM-BENCH: sector[ -~]*", data)
+        tail = re.findall(r"\0( bad=)\0", data)
+        assert len(heads) == 2 and tail == [" bad="], data
+        text = "".join(h + "1234" + tail[0] + "0\n" for h in heads)
+        figs, problems = hvm_dm.figures(text + "PETREL-HVM-BENCH: done\n")
+        assert not problems and set(figs) == {"sector-ioreq", "sector-pmtimer"}, (text, problems)
+        if subprocess.run(["sh", "-c", "command -v grub-editenv"],
+                          stdout=subprocess.DEVNULL).returncode == 0:
+            subprocess.run(["sh", "-c", hvm_dm.ENV_BLOCK.replace("/tmp/", d + "/")], check=True)
+            env = os.path.join(d, "bench.env")
+            assert os.path.getsize(env) == 1024, os.path.getsize(env)
+            out = subprocess.run(["grub-editenv", env, "list"], stdout=subprocess.PIPE,
+                                 text=True, check=True).stdout
+            assert out == "petrel_args=%s\n" % hvm_dm.ENV_ARGS, out
 
 
 def fake_save_image():

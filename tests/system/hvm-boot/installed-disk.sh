@@ -12,19 +12,22 @@
 #     hvm.mk's nopv.env or pvhvm.env);
 #   - petrel-hvm-marker.service, enabled: writes one line on ttyS0 (root
 #     device, block devices, /sys/hypervisor/type, whether it booted from
-#     UEFI, the kernel's arguments) and powers the system off;
+#     UEFI, the kernel's arguments), with petrel_bench among them runs
+#     BENCH_PROGRAM (hvm-bench.c, as /usr/local/sbin/petrel-hvm-bench) and
+#     powers the system off;
 #   - an EFI system partition with GRUB x86_64-efi (installed-esp.sh), so
 #     the same disk boots under OVMF.
 #
-#   installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR
+#   installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR BENCH_PROGRAM
 #
 # SRC_DIR is build-image.sh's output (disk.img, root-uuid); OUT_DIR gets
 # disk.img; GRUB_EFI_DIR is the x86_64-efi directory of grub-efi-amd64-bin.
 set -euo pipefail
 
-src=${1:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR}
-out=${2:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR}
-efi_dir=${3:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR}
+src=${1:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR BENCH_PROGRAM}
+out=${2:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR BENCH_PROGRAM}
+efi_dir=${3:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR BENCH_PROGRAM}
+bench=${4:?usage: installed-disk.sh SRC_DIR OUT_DIR GRUB_EFI_DIR BENCH_PROGRAM}
 here=$(dirname "$0")
 grub_dir=/usr/lib/grub/i386-pc
 env_sector=2040
@@ -53,10 +56,12 @@ mkdir /boot/grub
 write $out/grub.cfg /boot/grub/grub.cfg
 write $here/installed-marker.sh /usr/local/sbin/petrel-hvm-marker
 sif /usr/local/sbin/petrel-hvm-marker mode 0100755
+write $bench /usr/local/sbin/petrel-hvm-bench
+sif /usr/local/sbin/petrel-hvm-bench mode 0100755
 write $here/installed-marker.service $unit
 symlink /etc/systemd/system/multi-user.target.wants/petrel-hvm-marker.service $unit
 EOF
-for f in /boot/grub/grub.cfg /usr/local/sbin/petrel-hvm-marker $unit \
+for f in /boot/grub/grub.cfg /usr/local/sbin/petrel-hvm-marker /usr/local/sbin/petrel-hvm-bench $unit \
 	/etc/systemd/system/multi-user.target.wants/petrel-hvm-marker.service; do
 	debugfs -R "stat $f" "$fs" 2>/dev/null | grep -q '^Inode:' ||
 		{ echo "debugfs did not write $f:"; cat "$out/debugfs.log"; exit 1; }
