@@ -52,6 +52,10 @@
 #                         4.17 and B on Petrel; xl save of the save-restore domU
 #                         on A, the image carried to B on the disk, xl restore
 #                         there, then back B to A (not in TEST_TARGETS)
+#   test-system-save-cross-linux  the same with the Linux PV domU of test-system-domu
+#                         (save_cross_test.py --guest linux): its process, uptime and
+#                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel
+#                         (not in TEST_TARGETS)
 #   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
 #                         the Linux domU with one disk and one vif, the hostile blkif
 #                         and netif frontends beside it, all destroyed with their
@@ -157,7 +161,8 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-split-linux-cycles test-system-split-linux-cycles-xen \
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen \
 	test-system-migrate2 test-system-migrate2-xen \
-	test-system-migrate2-dev test-system-migrate2-dev-xen test-system-save-cross
+	test-system-migrate2-dev test-system-migrate2-dev-xen test-system-save-cross \
+	test-system-save-cross-linux
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -437,3 +442,10 @@ test-system-migrate2-dev-xen: dom0-image $(XEN_REF)
 test-system-save-cross: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(GUEST_OUT)/save-restore.elf
 	$(PYTHON) tests/system/save_cross_test.py --hv xen --image $(PETREL_IMAGE) \
 		--log-dir $(BUILD)/system
+
+# The hypervisor of machine A in test-system-save-cross-linux (B has the other).
+SAVE_CROSS_FIRST ?= xen
+
+test-system-save-cross-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF)
+	$(PYTHON) tests/system/save_cross_test.py --guest linux --hv $(SAVE_CROSS_FIRST) \
+		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system
