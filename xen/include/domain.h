@@ -67,6 +67,7 @@ struct pv_vcpu {
 	u8 fpu_area[512] __aligned(16); /* fxsave image */
 	u64 xcr0; /* its XCR0 (xsetbv), 0 = x87 and SSE only */
 	u8 *xsave_area; /* the XSAVE components beyond x87/SSE (CPUs with XSAVE), else NULL */
+	u64 mcg_cap, mcg_status; /* the machine-check MSRs (pv/vmce.c) */
 };
 
 struct arch_vcpu {

@@ -104,6 +104,30 @@ static uint16_t create(void)
 	return dom;
 }
 
+/*
+ * The vMCE block's MCG_CAP: two banks (what Xen gives an AMD vCPU) and
+ * none are kept and read back, a capability Xen never gives -EINVAL.
+ */
+static void ext_vcpucontext_vmce(uint16_t dom, struct ext_vcpucontext e)
+{
+	struct ext_vcpucontext got;
+	long rc;
+
+	for (uint64_t caps = 2;; caps = 0) {
+		e.vmce[0] = caps;
+		rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
+		got = (struct ext_vcpucontext){ .vcpu = 0 };
+		rc = rc ?: dctl(XEN_DOMCTL_get_ext_vcpucontext, dom, &got, sizeof(got));
+		xtest_check(rc == 0 && got.vmce[0] == caps, "MCG_CAP %#lx set: %ld, got %#lx",
+			    (unsigned long)caps, rc, (unsigned long)got.vmce[0]);
+		if (!caps)
+			break;
+	}
+	e.vmce[0] = (1UL << 30) | 2;
+	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
+	xtest_check(rc == -EINVAL, "MCG_CAP with bit 30: %ld", rc);
+}
+
 static void ext_vcpucontext(uint16_t dom)
 {
 	struct ext_vcpucontext e = { 0 }, bad;
@@ -125,6 +149,7 @@ static void ext_vcpucontext(uint16_t dom)
 	bad.size = 16;
 	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &bad, sizeof(bad));
 	xtest_check(rc == -EINVAL, "set_ext_vcpucontext of 16 bytes: %ld", rc);
+	ext_vcpucontext_vmce(dom, e);
 }
 
 /* An XSAVE record of XCR0 x87/SSE/AVX, the upper YMM halves 0x5a.. */

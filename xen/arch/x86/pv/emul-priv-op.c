@@ -9,7 +9,8 @@
  *    the guest's own #PF, after the repetitions that completed; every form
  *    reaches the PCI configuration ports 0xcf8-0xcff through pci.c;
  *  - cli/sti with enough virtual IOPL (no-ops);
- *  - from guest kernel mode: rdmsr/wrmsr of the MSRs below, mov to and from
+ *  - from guest kernel mode: rdmsr/wrmsr of the MSRs below and the
+ *    machine-check ones (pv/vmce.c), mov to and from
  *    %cr0/%cr2/%cr3/%cr4 and the debug registers, clts, wbinvd, xsetbv,
  *    rdtsc and rdtscp (which fault only while the guest keeps %cr4.TSD set).
  * Anything else, and the kernel-only part from guest user mode, stays a #GP.
@@ -423,8 +424,8 @@ static bool read_msr(u32 msr, u64 *val)
 		*val = cpu_family() >= 0x10 ? K8_HWCR_TSC_FREQ_SEL : 0;
 		return true;
 	default:
-		*val = 0;
-		return msr_reads_zero(msr);
+		*val = pv_vmce_msr(msr) ? pv_vmce_rdmsr(&current->arch.pv, msr) : 0;
+		return pv_vmce_msr(msr) || msr_reads_zero(msr);
 	}
 }
 
@@ -479,6 +480,8 @@ static bool write_msr(u32 msr, u64 val)
 	case MSR_XEN_HYPERCALL_PAGE:
 		return write_hypercall_page(val);
 	default:
+		if (pv_vmce_msr(msr))
+			return pv_vmce_wrmsr(&current->arch.pv, msr, val);
 		return msr_reads_zero(msr);
 	}
 }
