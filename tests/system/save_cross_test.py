@@ -168,12 +168,19 @@ def check_move(src, dst, res, free0):
     return True
 
 
-def moves(a, b, args, res):
+def setup_hosts(a, b, res):
+    """setup_host on both, check "disk"; their free memory, None without the disk."""
     disks = [setup_host(h) for h in (a, b)]
     if not res.check("disk", all(disks), "the shared disk: a %r, b %r" % (a.disk, b.disk),
                      "a %s, b %s" % (a.disk, b.disk)):
+        return None
+    return {h.name: h.free_memory() for h in (a, b)}
+
+
+def moves(a, b, args, res):
+    free0 = setup_hosts(a, b, res)
+    if free0 is None:
         return
-    free0 = {h.name: h.free_memory() for h in (a, b)}
     rc, out = m2.xl_run(a, "xl create /etc/xl-save.cfg", args.cmd_timeout)
     tick = m2.wait_tick(a, 4)
     if not res.check("create", rc == 0 and tick >= 4, "rc=%d %r, tick %d" % (rc, out, tick),
@@ -270,11 +277,9 @@ def check_linux_move(src, dst, res, free0):
 
 
 def linux_moves(a, b, args, res):
-    disks = [setup_host(h) for h in (a, b)]
-    if not res.check("disk", all(disks), "the shared disk: a %r, b %r" % (a.disk, b.disk),
-                     "a %s, b %s" % (a.disk, b.disk)):
+    free0 = setup_hosts(a, b, res)
+    if free0 is None:
         return
-    free0 = {h.name: h.free_memory() for h in (a, b)}
     since = time.monotonic()
     rc, out = m2.xl_run(a, LINUX_CREATE, LINUX_CREATE_WAIT)
     up = wait_count(a, 4, since, LINUX_BOOT_WAIT)
