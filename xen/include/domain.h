@@ -162,6 +162,7 @@ struct domain {
 	bool is_console; /* may use console_io (dom0, and the multiboot "domu" aid) */
 	bool is_shutting_down;
 	bool is_crashed;
+	bool cpu_fsgsbase; /* PV: its CPU policy, set on restore, offers FSGSBASE (domctl.c) */
 	enum domain_dying is_dying;
 	unsigned int refcnt; /* the registry's reference + get_domain() holders */
 	unsigned int pause_count; /* domain_pause() nesting (hypervisor's own) */
