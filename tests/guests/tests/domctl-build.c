@@ -350,18 +350,6 @@ static void fill_context(void)
 	tiny_fill_context(&guest, &ctx);
 }
 
-/* The CPU's own CPUID 7.0 EBX bit 0 (the plain instruction: no PV view). */
-static bool cpu_has_fsgsbase(void)
-{
-	unsigned int a, b, c, d;
-
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-	if (a < 7)
-		return false;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
-	return b & 1;
-}
-
 static void vcpu(uint16_t dom)
 {
 	struct dctl op;
@@ -406,9 +394,9 @@ static void vcpu(uint16_t dom)
 		    ctx.ctrlreg[3], mfn[PFN_L4] << 12);
 	xtest_check((ctx.flags & (VGCF_in_kernel | VGCF_online)) == (VGCF_in_kernel | VGCF_online),
 		    "context flags %#lx", ctx.flags);
-	xtest_check(!!(ctx.ctrlreg[4] & CR4_FSGSBASE) == cpu_has_fsgsbase(),
+	xtest_check(!!(ctx.ctrlreg[4] & CR4_FSGSBASE) == xtest_cpu_has_fsgsbase(),
 		    "cr4 read back %#lx (FSGSBASE given, the CPU %s it)", ctx.ctrlreg[4],
-		    cpu_has_fsgsbase() ? "has" : "lacks");
+		    xtest_cpu_has_fsgsbase() ? "has" : "lacks");
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_getvcpuinfo, dom, &op);
 	xtest_check(rc == 0 && op.u.vcpuinfo.online && !op.u.vcpuinfo.running,

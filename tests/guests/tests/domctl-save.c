@@ -150,18 +150,6 @@ _Static_assert(sizeof(struct cpu_policy_op) == 40, "xen_domctl_cpu_policy layout
 static struct cpuid_leaf pleaves[256];
 static struct msr_entry pmsrs[8];
 
-/* The CPU's own CPUID 7.0 EBX bit 0 (the plain instruction: no PV view). */
-static bool cpu_has_fsgsbase(void)
-{
-	unsigned int a, b, c, d;
-
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-	if (a < 7)
-		return false;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
-	return b & 1;
-}
-
 /* The domain's policy; the index of its leaf 7.0, or -1. */
 static int get_policy(uint16_t dom, struct cpu_policy_op *p)
 {
@@ -194,9 +182,9 @@ static void cpu_policy_fsgsbase(uint16_t dom)
 	rc = dctl(XEN_DOMCTL_set_cpu_policy, dom, &p, sizeof(p));
 	xtest_check(rc == 0, "set_cpu_policy with FSGSBASE: %ld (leaf %#x)", rc, p.err_leaf);
 	i = get_policy(dom, &p);
-	xtest_check(i >= 0 && !!(pleaves[i].b & 1) == cpu_has_fsgsbase(),
+	xtest_check(i >= 0 && !!(pleaves[i].b & 1) == xtest_cpu_has_fsgsbase(),
 		    "leaf 7.0 EBX %#x after a set with FSGSBASE (the CPU %s it)",
-		    i >= 0 ? pleaves[i].b : 0, cpu_has_fsgsbase() ? "has" : "lacks");
+		    i >= 0 ? pleaves[i].b : 0, xtest_cpu_has_fsgsbase() ? "has" : "lacks");
 }
 
 static void ext_vcpucontext(uint16_t dom)
