@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """System test: a guest saved on one hypervisor restores on the other.
 
-    save_cross_test.py --hv xen|petrel [--image PETREL_IMAGE] [--log-dir DIR]
+    save_cross_test.py [--guest xls|linux|pvh] --hv xen|petrel [--image PETREL_IMAGE]
+                       [--log-dir DIR]
 
 Two QEMU machines as in migrate2_test.py, A booting the hypervisor --hv
 names and B the other one (Debian's Xen 4.17 and Petrel; --image is
@@ -29,6 +30,24 @@ copy.  Checks, "PASS name" / "FAIL name: why":
   X-Y/source-free   X's free memory back where it was before the guest came
   destroy           xl destroy on A gives A's memory back
 The last line is "save-cross-<hv>: N passed, N failed".
+
+--guest linux moves the Linux PV domU of test-system-domu instead (128 MiB,
+named xls too; domu_cross=16 on its command line starts /bin/domu-cross in
+it: a 16 MiB file of random bytes in a tmpfs, then a line a second with its
+count, its pid and the kernel's uptime, every tenth with the file's md5
+verdict).  Its checks differ from the above in:
+  create            xl create on A, the guest made its file and counts
+  X-Y/running       domu-cross counts on at Y from the next number, the same
+                    process (pid), and goes on
+  X-Y/uptime        the uptime at Y's first line is not below X's last
+  X-Y/file          each verdict at Y: the file has its sum (intact)
+  X-Y/ticks         busybox init's domu-tick lines go on one by one
+The last line is "save-cross-linux-<hv>: N passed, N failed".
+
+--guest pvh moves that Linux domU as a PVH guest (type = "pvh", no XSAVE in
+its CPUID); its "domu-tick N" lines are the ticks, and the checks are
+create, X-Y/save, X-Y/copy, X-Y/restore, X-Y/running (its ticks go on at Y
+past X's last), X-Y/source-free and destroy.
 """
 
 import os
@@ -62,11 +81,11 @@ def machine_argv(args, name, local, remote):
     return hvboot.qemu_argv(hv, args.kernel, args.initrd, image=image, extra=disk)
 
 
-def prepare(args):
-    """The shared disk: a sparse file next to the logs."""
-    args.disk = os.path.join(os.path.abspath(args.log_dir), "%s-save-cross-disk.img" % args.hv)
+def prepare(args, name="save-cross", mb=DISK_MB):
+    """The shared disk: a sparse file of mb MiB next to the logs."""
+    args.disk = os.path.join(os.path.abspath(args.log_dir), "%s-%s-disk.img" % (args.hv, name))
     with open(args.disk, "wb") as f:
-        f.truncate(DISK_MB << 20)
+        f.truncate(mb << 20)
 
 
 def setup_host(h):
@@ -100,18 +119,36 @@ def copy_file(src, dst, path):
         src.name, size, digest, dst.name, got)
 
 
-def check_save(name, src, res):
-    rc, out = m2.xl_run(src, "xl -v save xls %s" % SAVE_FILE, SAVE_WAIT)
+def check_save(name, src, res, wait=SAVE_WAIT):
+    rc, out = m2.xl_run(src, "xl -v save xls %s" % SAVE_FILE, wait)
     doms, lines = m2.domains(src)
     return res.check(name + "/save", rc == 0 and doms == [],
                      "rc=%d %r; %s lists %r" % (rc, out, src.name, lines))
 
 
-def check_restore(name, dst, res):
-    rc, out = m2.xl_run(dst, "xl -v restore %s" % SAVE_FILE, SAVE_WAIT)
+def check_restore(name, dst, res, wait=SAVE_WAIT):
+    rc, out = m2.xl_run(dst, "xl -v restore %s" % SAVE_FILE, wait)
     doms, lines = m2.domains(dst)
     return res.check(name + "/restore", rc == 0 and doms == ["xls"],
                      "rc=%d %r; %s lists %r" % (rc, out, dst.name, lines))
+
+
+def transfer(name, src, dst, res, wait=SAVE_WAIT):
+    """xl save on src, the copy to dst, xl restore on dst; whether all went."""
+    if not check_save(name, src, res, wait):
+        return False
+    ok, what = copy_file(src, dst, SAVE_FILE)
+    if not res.check(name + "/copy", ok, what, what.split(", ")[0]):
+        return False
+    return check_restore(name, dst, res, wait)
+
+
+def check_source_free(name, src, res, free0):
+    free = m2.wait_free(src, free0[src.name])
+    res.check(name + "/source-free", free == free0[src.name],
+              "%s free %d MiB, %d before the guest" % (src.name, free, free0[src.name]),
+              "%d MiB" % free)
+    src.sh("rm -f %s" % SAVE_FILE)
 
 
 def check_move(src, dst, res, free0):
@@ -119,12 +156,7 @@ def check_move(src, dst, res, free0):
     name = "%s-%s" % (src.name, dst.name)
     before = src.last_tick()
     since = time.monotonic()
-    if not check_save(name, src, res):
-        return False
-    ok, what = copy_file(src, dst, SAVE_FILE)
-    if not res.check(name + "/copy", ok, what, what.split(", ")[0]):
-        return False
-    if not check_restore(name, dst, res):
+    if not transfer(name, src, dst, res):
         return False
     arrived = m2.wait_tick(dst, before + 1)
     after = m2.wait_tick(dst, arrived + 8)
@@ -137,20 +169,23 @@ def check_move(src, dst, res, free0):
               % (before, src.name, arrived, dst.name, after),
               "tick %d on %s, %d on %s, then %d" % (before, src.name, arrived, dst.name, after))
     m2.check_ticks(name, (src, dst), src, dst, since, res, timed=False)
-    free = m2.wait_free(src, free0[src.name])
-    res.check(name + "/source-free", free == free0[src.name],
-              "%s free %d MiB, %d before the guest" % (src.name, free, free0[src.name]),
-              "%d MiB" % free)
-    src.sh("rm -f %s" % SAVE_FILE)
+    check_source_free(name, src, res, free0)
     return True
 
 
-def moves(a, b, args, res):
+def setup_hosts(a, b, res):
+    """setup_host on both, check "disk"; their free memory, None without the disk."""
     disks = [setup_host(h) for h in (a, b)]
     if not res.check("disk", all(disks), "the shared disk: a %r, b %r" % (a.disk, b.disk),
                      "a %s, b %s" % (a.disk, b.disk)):
+        return None
+    return {h.name: h.free_memory() for h in (a, b)}
+
+
+def moves(a, b, args, res):
+    free0 = setup_hosts(a, b, res)
+    if free0 is None:
         return
-    free0 = {h.name: h.free_memory() for h in (a, b)}
     rc, out = m2.xl_run(a, "xl create /etc/xl-save.cfg", args.cmd_timeout)
     tick = m2.wait_tick(a, 4)
     if not res.check("create", rc == 0 and tick >= 4, "rc=%d %r, tick %d" % (rc, out, tick),
@@ -158,6 +193,11 @@ def moves(a, b, args, res):
         return
     if check_move(a, b, res, free0):
         check_move(b, a, res, free0)
+    destroy(a, b, res, free0)
+
+
+def destroy(a, b, res, free0):
+    """xl destroy of the guest wherever it is; A's memory back."""
     for h in (a, b):
         h.sh("xl destroy xls 2> /dev/null; :")
     free = m2.wait_free(a, free0["a"])
@@ -169,7 +209,7 @@ PLAN = m2.Plan("save-cross", "xl save on one hypervisor, xl restore on the other
                machine_argv, moves, m2.GUEST_LINE, prepare)
 
 
-# ---- The Linux domU as a PVH guest (SAVE_CROSS_GUEST=pvh; make
+# ---- The Linux domU as a PVH guest (--guest pvh; make
 # test-system-save-cross-pvh): dom0's kernel and the domU initramfs of
 # /etc/xl-linux.cfg with type = "pvh", named xls so that the relay and the
 # save and restore checks above serve it, and without XSAVE in its CPUID
@@ -188,12 +228,6 @@ PVH_BOOT_WAIT = 900  # seconds to its first ticks under loaded TCG
 PVH_SAVE_WAIT = 900
 
 
-def prepare_pvh(args):
-    global DISK_MB, SAVE_WAIT
-    DISK_MB, SAVE_WAIT = PVH_DISK_MB, PVH_SAVE_WAIT
-    prepare(args)
-
-
 def pvh_tick(h, since=0.0):
     ticks = [int(m.group(1)) for l in h.lines(since) for m in [PVH_TICK.search(l)] if m]
     return max(ticks) if ticks else -1
@@ -209,13 +243,13 @@ def wait_pvh_tick(h, tick, secs):
 def check_pvh_move(src, dst, res, free0):
     name = "%s-%s" % (src.name, dst.name)
     since = time.monotonic()
-    if not check_save(name, src, res):
+    if not check_save(name, src, res, PVH_SAVE_WAIT):
         return False
     before = pvh_tick(src)
     ok, what = copy_file(src, dst, SAVE_FILE)
     if not res.check(name + "/copy", ok, what, what.split(", ")[0]):
         return False
-    if not check_restore(name, dst, res):
+    if not check_restore(name, dst, res, PVH_SAVE_WAIT):
         return False
     after = wait_pvh_tick(dst, before + 5, 300)
     res.check(name + "/running", after >= before + 5 and pvh_tick(dst, since) > before,
@@ -230,11 +264,9 @@ def check_pvh_move(src, dst, res, free0):
 
 
 def moves_pvh(a, b, args, res):
-    disks = [setup_host(h) for h in (a, b)]
-    if not res.check("disk", all(disks), "the shared disk: a %r, b %r" % (a.disk, b.disk),
-                     "a %s, b %s" % (a.disk, b.disk)):
+    free0 = setup_hosts(a, b, res)
+    if free0 is None:
         return
-    free0 = {h.name: h.free_memory() for h in (a, b)}
     rc, out = m2.xl_run(a, PVH_CREATE, PVH_SAVE_WAIT)
     tick = wait_pvh_tick(a, 3, PVH_BOOT_WAIT)
     if not res.check("create", rc == 0 and tick >= 3, "rc=%d %r, tick %d" % (rc, out, tick),
@@ -242,15 +274,119 @@ def moves_pvh(a, b, args, res):
         return
     if check_pvh_move(a, b, res, free0):
         check_pvh_move(b, a, res, free0)
-    for h in (a, b):
-        h.sh("xl destroy xls 2> /dev/null; :")
-    free = m2.wait_free(a, free0["a"])
-    res.check("destroy", free == free0["a"], "a free %d MiB, %d before the guest"
-              % (free, free0["a"]), "%d MiB" % free)
+    destroy(a, b, res, free0)
 
 
 PVH_PLAN = m2.Plan("save-cross-pvh", "a PVH Linux domU saved on one hypervisor, restored "
-                   "on the other", machine_argv, moves_pvh, PVH_LINE, prepare_pvh)
+                   "on the other", machine_argv, moves_pvh, PVH_LINE,
+                   lambda args: prepare(args, "save-cross-pvh", PVH_DISK_MB))
+
+# The Linux PV domU of test-system-domu (/etc/xl-linux.cfg: Debian's kernel,
+# the busybox initramfs, 128 MiB) under the name xls, so that the relay and
+# the listing checks above hold for it.  domu_cross=MiB on its command line
+# starts /bin/domu-cross: a file of random bytes in a tmpfs, then one line a
+# second "domu-cross N pid P up SECONDS", every tenth with "file intact" or
+# "file CHANGED"; busybox init's domu-ticks prints "domu-tick N" besides.
+LINUX_MIB = 16
+LINUX_CREATE = ("xl create /etc/xl-linux.cfg 'name=\"xls\"' "
+                "'extra=\"console=hvc0 domu_cross=%d\"'" % LINUX_MIB)
+LINUX_CREATE_WAIT = 400  # seconds: xl unpacks the xz kernel under nested TCG
+LINUX_BOOT_WAIT = 300  # seconds from xl create to the first domu-cross line
+LINUX_SAVE_WAIT = 900  # seconds for xl save or xl restore of 128 MiB
+LINUX_DISK_MB = 256  # room for the 128 MiB guest's image
+LINUX_LINE = r"\(domU xls\) (domu-tick \d+|domu-cross |PETREL-DOMU-READY)"
+CROSS = re.compile(r"domu-cross (\d+) pid (\d+) up ([\d.]+)( file (intact|CHANGED \w+))?")
+
+
+def cross_lines(h, since=0.0):
+    """(count, pid, uptime, file verdict or None) of h's domu-cross lines."""
+    return [(int(m.group(1)), int(m.group(2)), float(m.group(3)), m.group(5))
+            for l in h.lines(since) for m in [CROSS.search(l)] if m]
+
+
+def last_count(h, since=0.0):
+    rows = cross_lines(h, since)
+    return rows[-1] if rows else (-1, -1, -1.0, None)
+
+
+def wait_count(h, count, since, secs=120):
+    """Wait until h relays domu-cross's line `count` (seen from since on);
+    the last line seen."""
+    deadline = time.monotonic() + secs
+    while last_count(h, since)[0] < count and time.monotonic() < deadline:
+        h.con.poll(0.5)
+    return last_count(h, since)
+
+
+def check_linux_state(name, src, dst, since, res):
+    """From the lines of the move: domu-cross went on at dst in the same
+    process from where it stopped at src, the uptime did not go back, and
+    its file kept its sum."""
+    last = last_count(src, since)
+    first = wait_count(dst, 0, since)
+    rows = [r for r in cross_lines(dst, since) if r[0] > last[0]]
+    first = rows[0] if rows else first
+    later = wait_count(dst, first[0] + 12, since)
+    res.check(name + "/running", last[0] >= 0 and first[0] == last[0] + 1 and
+              first[1] == last[1] and later[0] >= first[0] + 12 and later[1] == last[1],
+              "last line on %s %r, first on %s %r, later %r" % (src.name, last, dst.name, first,
+                                                                later),
+              "count %d pid %d on %s, %d pid %d on %s, then %d"
+              % (last[0], last[1], src.name, first[0], first[1], dst.name, later[0]))
+    res.check(name + "/uptime", last[2] >= 0 and first[2] >= last[2],
+              "uptime %.2f s on %s, %.2f s on %s" % (last[2], src.name, first[2], dst.name),
+              "%.2f s then %.2f s" % (last[2], first[2]))
+    files = [r[3] for r in cross_lines(dst, since) if r[3] and r[0] > last[0]]
+    res.check(name + "/file", files and all(f == "intact" for f in files),
+              "the tmpfs file's verdicts on %s: %r" % (dst.name, files),
+              "%d checks on %s" % (len(files), dst.name))
+
+
+def check_linux_move(src, dst, res, free0):
+    name = "%s-%s" % (src.name, dst.name)
+    since = time.monotonic()
+    if not transfer(name, src, dst, res, LINUX_SAVE_WAIT):
+        return False
+    check_linux_state(name, src, dst, since, res)
+    m2.check_ticks(name, (src, dst), src, dst, since, res, timed=False)
+    check_source_free(name, src, res, free0)
+    return True
+
+
+def linux_moves(a, b, args, res):
+    free0 = setup_hosts(a, b, res)
+    if free0 is None:
+        return
+    since = time.monotonic()
+    rc, out = m2.xl_run(a, LINUX_CREATE, LINUX_CREATE_WAIT)
+    up = wait_count(a, 4, since, LINUX_BOOT_WAIT)
+    pattern = [l for l in a.lines(since) if "domu-cross pattern" in l]
+    if not res.check("create", rc == 0 and up[0] >= 4 and pattern,
+                     "rc=%d %r, last domu-cross line %r, %r" % (rc, out, up, pattern),
+                     "on %s, %s" % (machine_hv(args, "a"), pattern[0] if pattern else "")):
+        return
+    if check_linux_move(a, b, res, free0):
+        check_linux_move(b, a, res, free0)
+    destroy(a, b, res, free0)
+
+
+LINUX_PLAN = m2.Plan("save-cross-linux", "xl save of a Linux PV domU on one hypervisor, "
+                     "xl restore on the other", machine_argv, linux_moves, LINUX_LINE,
+                     lambda args: prepare(args, "save-cross-linux", LINUX_DISK_MB))
+PLANS = {"xls": PLAN, "linux": LINUX_PLAN, "pvh": PVH_PLAN}
+
+
+def guest_plan(argv):
+    """The plan --guest xls|linux|pvh names (xls by default), taken out of argv."""
+    if "--guest" not in argv:
+        return PLAN
+    i = argv.index("--guest")
+    name = argv[i + 1] if i + 1 < len(argv) else ""
+    del argv[i:i + 2]
+    if name not in PLANS:
+        sys.exit("--guest: xls, linux or pvh, not %r" % name)
+    return PLANS[name]
+
 
 if __name__ == "__main__":
-    sys.exit(m2.main(PVH_PLAN if os.environ.get("SAVE_CROSS_GUEST") == "pvh" else PLAN))
+    sys.exit(m2.main(guest_plan(sys.argv)))

@@ -56,6 +56,10 @@
 #                         (type = "pvh", no XSAVE in its CPUID): xl save on A
 #                         (Xen 4.17), xl restore on B (Petrel), its ticks go on,
 #                         then back (not in TEST_TARGETS)
+#   test-system-save-cross-linux  the same with the Linux PV domU of test-system-domu
+#                         (save_cross_test.py --guest linux): its process, uptime and
+#                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel
+#                         (not in TEST_TARGETS)
 #   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
 #                         the Linux domU with one disk and one vif, the hostile blkif
 #                         and netif frontends beside it, all destroyed with their
@@ -167,7 +171,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-migrate test-system-migrate-xen test-system-multi test-system-multi-xen \
 	test-system-migrate2 test-system-migrate2-xen \
 	test-system-migrate2-dev test-system-migrate2-dev-xen test-system-save-cross \
-	test-system-save-cross-pvh
+	test-system-save-cross-pvh test-system-save-cross-linux
 xen-ref: $(XEN_REF)
 
 $(XEN_REF): tests/system/fetch-xen.sh
@@ -474,5 +478,12 @@ test-system-save-cross: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(GUEST_OUT)/save-
 		--log-dir $(BUILD)/system
 
 test-system-save-cross-pvh: dom0-image $(PETREL_IMAGE) $(XEN_REF)
-	SAVE_CROSS_GUEST=pvh $(PYTHON) tests/system/save_cross_test.py --hv xen \
+	$(PYTHON) tests/system/save_cross_test.py --guest pvh --hv xen \
+		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system
+
+# The hypervisor of machine A in test-system-save-cross-linux (B has the other).
+SAVE_CROSS_FIRST ?= xen
+
+test-system-save-cross-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF)
+	$(PYTHON) tests/system/save_cross_test.py --guest linux --hv $(SAVE_CROSS_FIRST) \
 		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system

@@ -524,6 +524,23 @@ long cpu_policy_check(struct xen_domctl_cpu_policy *p)
 	return -ENOSYS;
 }
 
+bool cpu_policy_fsgsbase(const struct xen_domctl_cpu_policy *p)
+{
+	(void)p;
+	return false;
+}
+
+long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves)
+{
+	(void)leaves, (void)nr_leaves;
+	return -ENOSYS;
+}
+
+u64 pv_cr4_guest_bits(void)
+{
+	return 0;
+}
+
 void update_domain_wallclock(struct domain *d)
 {
 	(void)d;

@@ -595,19 +595,35 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
  * sends an HVM domain's in its save stream and sets it again on restore).
  */
 
-static long get_cpu_policy(struct xen_domctl_cpu_policy *p)
+/*
+ * A PV domain restored from Xen whose policy offered FSGSBASE (its kernel
+ * may have set CR4.FSGSBASE, which Petrel keeps) gets FSGSBASE back in its
+ * leaf 7.0: Xen drops the CR4 bit of a domain whose policy lacks it, and the
+ * kernel's next rdfsbase faults after the move back.
+ */
+static long get_cpu_policy(const struct domain *d, struct xen_domctl_cpu_policy *p)
 {
-	return cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves, (u64)p->msrs.p,
-				    &p->nr_msrs);
+	long rc = cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves, (u64)p->msrs.p,
+				       &p->nr_msrs);
+
+	if (!rc && d->cpu_fsgsbase && p->leaves.p)
+		rc = cpu_policy_add_fsgsbase((u64)p->leaves.p, p->nr_leaves);
+	return rc;
 }
 
 /* Xen refuses the caller's own domain (it cannot pause itself) with -EINVAL. */
 static long set_cpu_policy(struct domain *d, struct xen_domctl_cpu_policy *p)
 {
 	p->err_leaf = p->err_subleaf = p->err_msr = ~0u;
+	long rc;
+
 	if (d == current->domain)
 		return -EINVAL;
-	return cpu_policy_check(p);
+	rc = cpu_policy_check(p);
+	if (!rc)
+		d->cpu_fsgsbase = !is_hvm_domain(d) && (pv_cr4_guest_bits() & X86_CR4_FSGSBASE) &&
+				  cpu_policy_fsgsbase(p);
+	return rc;
 }
 
 /*
@@ -775,7 +791,7 @@ static long do_one(struct xen_domctl *op, struct domain *d, unsigned long arg, b
 		return scheduler_op(d, &op->u.scheduler_op);
 	case XEN_DOMCTL_get_cpu_policy:
 		*copyback = true;
-		return get_cpu_policy(&op->u.cpu_policy);
+		return get_cpu_policy(d, &op->u.cpu_policy);
 	case XEN_DOMCTL_set_cpu_policy:
 		*copyback = true;
 		return set_cpu_policy(d, &op->u.cpu_policy);

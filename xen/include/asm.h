@@ -174,6 +174,7 @@ bool cpu_has_tsc_aux(void);
 #define X86_CR4_PCE (1UL << 8)
 #define X86_CR4_PGE (1UL << 7)
 #define X86_CR4_OSFXSR (1UL << 9)
+#define X86_CR4_FSGSBASE (1UL << 16)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)
 #define X86_CR4_OSXSAVE (1UL << 18)
 #define X86_CR4_SMEP (1UL << 20)

@@ -67,6 +67,7 @@ struct pv_vcpu {
 	u8 fpu_area[512] __aligned(16); /* fxsave image */
 	u64 xcr0; /* its XCR0 (xsetbv), 0 = x87 and SSE only */
 	u8 *xsave_area; /* the XSAVE components beyond x87/SSE (CPUs with XSAVE), else NULL */
+	u64 mcg_cap, mcg_status; /* the machine-check MSRs (pv/vmce.c) */
 };
 
 struct arch_vcpu {
@@ -161,6 +162,7 @@ struct domain {
 	bool is_console; /* may use console_io (dom0, and the multiboot "domu" aid) */
 	bool is_shutting_down;
 	bool is_crashed;
+	bool cpu_fsgsbase; /* PV: its CPU policy, set on restore, offers FSGSBASE (domctl.c) */
 	enum domain_dying is_dying;
 	unsigned int refcnt; /* the registry's reference + get_domain() holders */
 	unsigned int pause_count; /* domain_pause() nesting (hypervisor's own) */

@@ -212,6 +212,18 @@ static inline void xen_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *a, uint3
 			 : "a"(leaf), "c"(subleaf));
 }
 
+/* The CPU's own CPUID 7.0 EBX bit 0 (the plain instruction: no PV view). */
+static inline bool xtest_cpu_has_fsgsbase(void)
+{
+	uint32_t a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	if (a < 7)
+		return false;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+	return b & 1;
+}
+
 /* Freestanding string helpers. */
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);

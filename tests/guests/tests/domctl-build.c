@@ -28,6 +28,7 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define PFINFO_LPINTAB (0x1u << 31)
 #define PFINFO_TYPE_MASK (0xfu << 28)
 #define XEN_DOMCTL_CDF_hap (1u << 1)
+#define CR4_FSGSBASE (1UL << 16)
 #define XEN_X86_EMU_LAPIC 1u
 #define XEN_VCPUAFFINITY_HARD 1u
 #define XEN_VCPUAFFINITY_SOFT 2u
@@ -370,6 +371,7 @@ static void vcpu(uint16_t dom)
 	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
 	xtest_check(rc == -EINVAL, "setvcpucontext with a non-canonical rip: %ld", rc);
 	fill_context();
+	ctx.ctrlreg[4] = CR4_FSGSBASE; /* a restored kernel's: kept where the CPU has it */
 	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
 	if (rc) {
 		xtest_error("setvcpucontext: %ld", rc);
@@ -392,6 +394,9 @@ static void vcpu(uint16_t dom)
 		    ctx.ctrlreg[3], mfn[PFN_L4] << 12);
 	xtest_check((ctx.flags & (VGCF_in_kernel | VGCF_online)) == (VGCF_in_kernel | VGCF_online),
 		    "context flags %#lx", ctx.flags);
+	xtest_check(!!(ctx.ctrlreg[4] & CR4_FSGSBASE) == xtest_cpu_has_fsgsbase(),
+		    "cr4 read back %#lx (FSGSBASE given, the CPU %s it)", ctx.ctrlreg[4],
+		    xtest_cpu_has_fsgsbase() ? "has" : "lacks");
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_getvcpuinfo, dom, &op);
 	xtest_check(rc == 0 && op.u.vcpuinfo.online && !op.u.vcpuinfo.running,

@@ -26,6 +26,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XSAVE_AVX 576	     /* the upper YMM halves in the standard form */
 #define XSAVE_AVX_LEN 256
 #define XREC_HDR 16 /* the record's XCR0 and ever-enabled mask */
+#define XEN_DOMCTL_get_cpu_policy 82
+#define XEN_DOMCTL_set_cpu_policy 83
 #define XEN_DOMCTL_get_vcpu_msrs 72
 #define XEN_DOMCTL_set_vcpu_msrs 73
 #define SHADOW_OP_OFF 0
@@ -104,6 +106,87 @@ static uint16_t create(void)
 	return dom;
 }
 
+/*
+ * The vMCE block's MCG_CAP: two banks (what Xen gives an AMD vCPU) and
+ * none are kept and read back, a capability Xen never gives -EINVAL.
+ */
+static void ext_vcpucontext_vmce(uint16_t dom, struct ext_vcpucontext e)
+{
+	struct ext_vcpucontext got;
+	long rc;
+
+	for (uint64_t caps = 2;; caps = 0) {
+		e.vmce[0] = caps;
+		rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
+		got = (struct ext_vcpucontext){ .vcpu = 0 };
+		rc = rc ?: dctl(XEN_DOMCTL_get_ext_vcpucontext, dom, &got, sizeof(got));
+		xtest_check(rc == 0 && got.vmce[0] == caps, "MCG_CAP %#lx set: %ld, got %#lx",
+			    (unsigned long)caps, rc, (unsigned long)got.vmce[0]);
+		if (!caps)
+			break;
+	}
+	e.vmce[0] = (1UL << 30) | 2;
+	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
+	xtest_check(rc == -EINVAL, "MCG_CAP with bit 30: %ld", rc);
+}
+
+struct cpuid_leaf {
+	uint32_t leaf, subleaf, a, b, c, d;
+};
+
+struct msr_entry {
+	uint32_t idx, flags;
+	uint64_t val;
+};
+
+struct cpu_policy_op {
+	uint32_t nr_leaves, nr_msrs;
+	struct cpuid_leaf *leaves;
+	struct msr_entry *msrs;
+	uint32_t err_leaf, err_subleaf, err_msr, pad;
+};
+_Static_assert(sizeof(struct cpu_policy_op) == 40, "xen_domctl_cpu_policy layout");
+
+static struct cpuid_leaf pleaves[256];
+static struct msr_entry pmsrs[8];
+
+/* The domain's policy; the index of its leaf 7.0, or -1. */
+static int get_policy(uint16_t dom, struct cpu_policy_op *p)
+{
+	long rc;
+
+	*p = (struct cpu_policy_op){ 256, 8, pleaves, pmsrs, 0, 0, 0, 0 };
+	rc = dctl(XEN_DOMCTL_get_cpu_policy, dom, p, sizeof(*p));
+	xtest_check(rc == 0, "get_cpu_policy: %ld", rc);
+	for (uint32_t i = 0; rc == 0 && i < p->nr_leaves; i++)
+		if (pleaves[i].leaf == 7 && pleaves[i].subleaf == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A policy with FSGSBASE, as a restore sets Xen's, comes back with it where
+ * the CPU has it: the stream back to Xen must offer what the kernel may use.
+ */
+static void cpu_policy_fsgsbase(uint16_t dom)
+{
+	struct cpu_policy_op p;
+	int i = get_policy(dom, &p);
+	long rc;
+
+	if (i < 0) {
+		xtest_error("no leaf 7.0 in the domain's policy");
+		return;
+	}
+	pleaves[i].b |= 1;
+	rc = dctl(XEN_DOMCTL_set_cpu_policy, dom, &p, sizeof(p));
+	xtest_check(rc == 0, "set_cpu_policy with FSGSBASE: %ld (leaf %#x)", rc, p.err_leaf);
+	i = get_policy(dom, &p);
+	xtest_check(i >= 0 && !!(pleaves[i].b & 1) == xtest_cpu_has_fsgsbase(),
+		    "leaf 7.0 EBX %#x after a set with FSGSBASE (the CPU %s it)",
+		    i >= 0 ? pleaves[i].b : 0, xtest_cpu_has_fsgsbase() ? "has" : "lacks");
+}
+
 static void ext_vcpucontext(uint16_t dom)
 {
 	struct ext_vcpucontext e = { 0 }, bad;
@@ -125,6 +208,7 @@ static void ext_vcpucontext(uint16_t dom)
 	bad.size = 16;
 	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &bad, sizeof(bad));
 	xtest_check(rc == -EINVAL, "set_ext_vcpucontext of 16 bytes: %ld", rc);
+	ext_vcpucontext_vmce(dom, e);
 }
 
 /* An XSAVE record of XCR0 x87/SSE/AVX, the upper YMM halves 0x5a.. */
@@ -374,6 +458,7 @@ void test_main(void)
 	long rc;
 
 	printk("created d%u\n", dom);
+	cpu_policy_fsgsbase(dom);
 	ext_vcpucontext(dom);
 	extstate_and_msrs(dom);
 	shadow(dom);

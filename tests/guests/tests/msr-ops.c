@@ -6,8 +6,9 @@
  * MISC_FEATURES_ENABLES and PERF_CAPABILITIES as 0, the hypercall-page MSR
  * reading 0 (a write of a page's address fills it with the hypercall
  * stubs), the vendor's performance counters and (AMD) P-state MSRs
- * reading 0 and dropping writes (no vPMU); everything else #GP(0), MTRRs
- * and PLATFORM_ID included.
+ * reading 0 and dropping writes (no vPMU), the machine-check MSRs as
+ * Xen's vMCE (below); everything else #GP(0), MTRRs and PLATFORM_ID
+ * included.
  */
 #include "xtest.h"
 
@@ -22,10 +23,13 @@ XTEST_USE_HYPERCALL_PAGE();
 #define MSR_MTRRcap 0xfe
 #define MSR_MISC_FEATURES_ENABLES 0x140
 #define MSR_SYSENTER_CS 0x174
+#define MSR_MCG_CAP 0x179
+#define MSR_MCG_STATUS 0x17a
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_PAT 0x277
 #define MSR_MTRRdefType 0x2ff
 #define MSR_PERF_CAPABILITIES 0x345
+#define MSR_MC0_CTL 0x400
 #define MSR_XEN_HYPERCALL 0x40000000
 #define MSR_EFER 0xc0000080
 #define MSR_LSTAR 0xc0000082
@@ -176,6 +180,29 @@ static void check_vendor_msrs(void)
 	}
 }
 
+/*
+ * The machine-check MSRs never #GP on reads: MCG_CAP (the bank count
+ * differs: Xen gives its vCPUs two, Petrel its own none), MCG_STATUS 0, a
+ * bank's CTL all ones (writes dropped), its STATUS 0 (0 may be written,
+ * nothing else), and beyond the banks 0.
+ */
+static void check_mce_msrs(void)
+{
+	unsigned long cap = rd_ok(MSR_MCG_CAP), banks = cap & 0xff;
+
+	xtest_check(banks <= 2, "MCG_CAP %#lx", cap);
+	xtest_check(rd_ok(MSR_MCG_STATUS) == 0 && wr(MSR_MCG_STATUS, 0), "MCG_STATUS");
+	xtest_check(wr(MSR_MCG_CAP, 0) && rd_ok(MSR_MCG_CAP) == cap, "MCG_CAP took a write");
+	for (unsigned int ctl = MSR_MC0_CTL; ctl < MSR_MC0_CTL + 4 * banks; ctl += 4) {
+		xtest_check(rd_ok(ctl) == ~0UL && wr(ctl, 0) && rd_ok(ctl) == ~0UL, "%#x (CTL)",
+			    ctl);
+		xtest_check(rd_ok(ctl + 1) == 0 && wr(ctl + 1, 0), "%#x (STATUS) not 0", ctl + 1);
+		xtest_check(!wr(ctl + 1, 1), "%#x (STATUS) took 1", ctl + 1);
+	}
+	xtest_check(rd_ok(MSR_MC0_CTL + 4 * banks) == 0, "the CTL after the last bank not 0");
+	printk("MCG_CAP %#lx\n", cap);
+}
+
 static unsigned char stub_page[4096] __attribute__((aligned(4096)));
 
 /* The machine frame of a page of the image (mapped at VIRT_BASE + pfn * 4096). */
@@ -206,6 +233,7 @@ void test_main(void)
 	check_writes();
 	check_refused();
 	check_vendor_msrs();
+	check_mce_msrs();
 	check_hypercall_page_msr();
 	printk("MSR checks done\n");
 }

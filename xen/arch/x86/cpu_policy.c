@@ -241,3 +241,37 @@ long cpu_policy_check(struct xen_domctl_cpu_policy *p)
 	}
 	return 0;
 }
+
+#define F7_EBX_FSGSBASE 1u
+
+/* The index of leaf 7 subleaf 0 among @nr serialised leaves at @buf (*l a copy), or -1. */
+static long find_leaf7(u64 buf, u32 nr, xen_cpuid_leaf_t *l)
+{
+	for (u32 i = 0; i < nr && i < MAX_LEAVES; i++) {
+		if (copy_from_guest(l, buf + (u64)i * sizeof(*l), sizeof(*l)))
+			return -1;
+		if (l->leaf == 7 && l->subleaf == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Whether a (checked) policy offers FSGSBASE in leaf 7.0 EBX. */
+bool cpu_policy_fsgsbase(const struct xen_domctl_cpu_policy *p)
+{
+	xen_cpuid_leaf_t l;
+
+	return find_leaf7((u64)p->leaves.p, p->nr_leaves, &l) >= 0 && (l.b & F7_EBX_FSGSBASE);
+}
+
+/* FSGSBASE shown in the leaf 7.0 of a serialised policy, if it has that leaf. */
+long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves)
+{
+	xen_cpuid_leaf_t l;
+	long i = find_leaf7(leaves, nr_leaves, &l);
+
+	if (i < 0)
+		return 0;
+	l.b |= F7_EBX_FSGSBASE;
+	return copy_to_guest(leaves + (u64)i * sizeof(l), &l, sizeof(l)) ? -EFAULT : 0;
+}

@@ -314,13 +314,13 @@ bool cpu_has_tsc_aux(void)
 	return known;
 }
 
-/* The guest's %cr4.TSD lives in the real %cr4 while it runs (pv/emul-priv-op.c). */
-static void load_cr4_tsd(const struct pv_vcpu *pv)
+/* The guest's %cr4.TSD and FSGSBASE live in the real %cr4 while it runs (pv/emul-priv-op.c). */
+static void load_cr4_guest_bits(const struct pv_vcpu *pv)
 {
-	u64 cr4 = read_cr4();
+	u64 cr4 = read_cr4(), diff = (cr4 ^ pv->guest_cr4) & pv_cr4_guest_bits();
 
-	if ((cr4 ^ pv->guest_cr4) & X86_CR4_TSD)
-		write_cr4(cr4 ^ X86_CR4_TSD);
+	if (diff)
+		write_cr4(cr4 ^ diff);
 }
 
 static void save_pv_state(struct vcpu *v)
@@ -375,7 +375,7 @@ static void load_pv_state(struct vcpu *v)
 	wrmsr(MSR_SHADOW_GS_BASE, pv->shadow_gs_base);
 	if (cpu_has_tsc_aux())
 		wrmsr(MSR_TSC_AUX, pv->tsc_aux);
-	load_cr4_tsd(pv);
+	load_cr4_guest_bits(pv);
 	load_fpu(pv);
 	pv_load_xstate(pv);
 	load_debugregs(v);

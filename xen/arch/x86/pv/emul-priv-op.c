@@ -9,7 +9,8 @@
  *    the guest's own #PF, after the repetitions that completed; every form
  *    reaches the PCI configuration ports 0xcf8-0xcff through pci.c;
  *  - cli/sti with enough virtual IOPL (no-ops);
- *  - from guest kernel mode: rdmsr/wrmsr of the MSRs below, mov to and from
+ *  - from guest kernel mode: rdmsr/wrmsr of the MSRs below and the
+ *    machine-check ones (pv/vmce.c), mov to and from
  *    %cr0/%cr2/%cr3/%cr4 and the debug registers, clts, wbinvd, xsetbv,
  *    rdtsc and rdtscp (which fault only while the guest keeps %cr4.TSD set).
  * Anything else, and the kernel-only part from guest user mode, stays a #GP.
@@ -423,8 +424,8 @@ static bool read_msr(u32 msr, u64 *val)
 		*val = cpu_family() >= 0x10 ? K8_HWCR_TSC_FREQ_SEL : 0;
 		return true;
 	default:
-		*val = 0;
-		return msr_reads_zero(msr);
+		*val = pv_vmce_msr(msr) ? pv_vmce_rdmsr(&current->arch.pv, msr) : 0;
+		return pv_vmce_msr(msr) || msr_reads_zero(msr);
 	}
 }
 
@@ -479,6 +480,8 @@ static bool write_msr(u32 msr, u64 val)
 	case MSR_XEN_HYPERCALL_PAGE:
 		return write_hypercall_page(val);
 	default:
+		if (pv_vmce_msr(msr))
+			return pv_vmce_wrmsr(&current->arch.pv, msr, val);
 		return msr_reads_zero(msr);
 	}
 }
@@ -515,15 +518,39 @@ static bool cpu_has_xsave(void)
 	return c & (1u << 26);
 }
 
+static bool cpu_has_fsgsbase(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	if (a < 7)
+		return false;
+	cpuid_count(7, 0, &a, &b, &c, &d);
+	return b & 1u;
+}
+
+/*
+ * The %cr4 bits of a PV guest's that its vCPU context carries and that
+ * follow it into the real %cr4: TSD, and FSGSBASE where the CPU has it (a
+ * kernel that Xen let enable it uses rdfsbase and wrgsbase after its restore
+ * here). Petrel itself keeps nothing in the segment bases.
+ */
+u64 pv_cr4_guest_bits(void)
+{
+	return X86_CR4_TSD | (cpu_has_fsgsbase() ? X86_CR4_FSGSBASE : 0);
+}
+
 /*
  * The real %cr4 while the guest runs, as Xen makes it: OSXSAVE on wherever
  * the CPU has XSAVE (so XSAVE and AVX work in the guest whatever its
  * virtual bit says), and the guest's TSD, which only affects rings above 0
- * and makes rdtsc fault in the guest (the kernel's is then emulated here).
+ * and makes rdtsc fault in the guest (the kernel's is then emulated here),
+ * and FSGSBASE.
  */
 static void load_real_cr4(const struct vcpu *v)
 {
-	u64 cr4 = read_cr4(), want = (cr4 & ~X86_CR4_TSD) | (v->arch.pv.guest_cr4 & X86_CR4_TSD);
+	u64 bits = pv_cr4_guest_bits();
+	u64 cr4 = read_cr4(), want = (cr4 & ~bits) | (v->arch.pv.guest_cr4 & bits);
 
 	if (cpu_has_xsave())
 		want |= X86_CR4_OSXSAVE;
@@ -544,7 +571,7 @@ void pv_init_guest_cr4(struct vcpu *v)
  */
 static void write_guest_cr4(struct vcpu *v, u64 val)
 {
-	u64 mask = PV_CR4_MASK & ~(cpu_has_xsave() ? 0 : X86_CR4_OSXSAVE);
+	u64 mask = (PV_CR4_MASK | pv_cr4_guest_bits()) & ~(cpu_has_xsave() ? 0 : X86_CR4_OSXSAVE);
 
 	if ((val & ~mask) != (v->arch.pv.guest_cr4 & ~mask))
 		printk(XENLOG_G_GUEST XENLOG_DEBUG "d%u: %%cr4 bits %#lx not available to PV\n",

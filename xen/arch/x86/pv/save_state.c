@@ -3,9 +3,10 @@
  * vcpu_guest_context (vcpu_context.c), for PV vCPUs, with Xen 4.17's checks:
  *
  * - get/set_ext_vcpucontext: the 32-bit syscall and sysenter callbacks and
- *   whether they mask events, plus the vMCE block. Petrel offers no machine
- *   checks to guests, so get reports MCG_CAP 0 and set takes the block
- *   without using it; callback addresses must be canonical (-EINVAL);
+ *   whether they mask events, plus the vMCE block: its MCG_CAP (pv/vmce.c;
+ *   0 for a vCPU Petrel built, Xen's for one restored from Xen) with
+ *   Xen's check on set (-EINVAL), the rest 0 on get and unused on set;
+ *   callback addresses must be canonical (-EINVAL);
  * - get/setvcpuextstate: the XSAVE record (pv/xstate.c), which carries
  *   the vCPU's XCR0 and its AVX and later components; a restored kernel
  *   that enabled them faults on its first xrstor without it;
@@ -71,8 +72,17 @@ long pv_get_ext_vcpucontext(struct domain *d, struct xen_domctl_ext_vcpucontext 
 	e->sysenter_callback_eip = v->arch.pv.sysenter_callback;
 	e->syscall32_disables_events = callback_masks(v, CALLBACKTYPE_syscall32);
 	e->sysenter_disables_events = callback_masks(v, CALLBACKTYPE_sysenter);
+	e->vmce.caps = v->arch.pv.mcg_cap;
 	e->size = sizeof(*e);
 	return 0;
+}
+
+/* The vMCE block, or the older 8-byte mcg_cap, when the size has it (as Xen). */
+static long set_vmce(struct vcpu *v, const struct xen_domctl_ext_vcpucontext *e)
+{
+	if (e->size < offsetof(typeof(*e), vmce) + sizeof(e->vmce.caps))
+		return 0;
+	return pv_vmce_restore(&v->arch.pv, e->vmce.caps);
 }
 
 long pv_set_ext_vcpucontext(struct domain *d, const struct xen_domctl_ext_vcpucontext *e)
@@ -86,6 +96,11 @@ long pv_set_ext_vcpucontext(struct domain *d, const struct xen_domctl_ext_vcpuco
 	    !canonical(e->sysenter_callback_eip))
 		return -EINVAL;
 	domain_pause(d);
+	rc = set_vmce(v, e);
+	if (rc) {
+		domain_unpause(d);
+		return rc;
+	}
 	v->arch.pv.syscall32_callback = e->syscall32_callback_eip;
 	v->arch.pv.sysenter_callback = e->sysenter_callback_eip;
 	set_callback_mask(v, CALLBACKTYPE_syscall32, e->syscall32_disables_events);

@@ -153,10 +153,10 @@ static void load_control(struct vcpu *v, const struct vcpu_guest_context *c)
 		pv->callback_mask |= 1u << CALLBACKTYPE_failsafe;
 	if (c->flags & VGCF_syscall_disables_events)
 		pv->callback_mask |= 1u << CALLBACKTYPE_syscall;
-	/* Only CR0.TS is the guest's; CR4 starts as a PV guest's, with TSD/DE if asked. */
+	/* Only CR0.TS is the guest's; CR4 starts as a PV guest's, with TSD/DE/FSGSBASE if asked. */
 	pv->guest_cr0 = (read_cr0() & ~X86_CR0_TS) | (c->ctrlreg[0] & X86_CR0_TS);
 	pv_init_guest_cr4(v);
-	pv->guest_cr4 |= c->ctrlreg[4] & (X86_CR4_TSD | X86_CR4_DE);
+	pv->guest_cr4 |= c->ctrlreg[4] & (X86_CR4_DE | pv_cr4_guest_bits());
 	/* Debug registers: guest addresses only, DR7 as Xen's reset value unless given. */
 	memset(v->arch.debugreg, 0, sizeof(v->arch.debugreg));
 	for (unsigned int i = 0; i < 4; i++)
