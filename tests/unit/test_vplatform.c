@@ -2,7 +2,8 @@
  * Platform device rules: xen/arch/x86/hvm/vpic.c, vioapic.c, vpit.c and
  * vrtc.c (included below). PIC priorities, ISR and EOI, cascade, ELCR;
  * IO-APIC redirection, remote IRR and EOI; PIT counter math, latch and
- * read-back; RTC BCD/binary/12h forms and setting the clock; PM timer rate.
+ * read-back; RTC BCD/binary/12h forms and setting the clock; PM timer rate;
+ * periodic ticks under the four timer modes (vpt.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "../../xen/arch/x86/hvm/vioapic.c"
 #include "../../xen/arch/x86/hvm/vpit.c"
 #include "../../xen/arch/x86/hvm/vrtc.c"
+#include "../../xen/arch/x86/hvm/vpt.c"
 
 /* Program the pair as BIOSes and Linux do: ICW1-4, vectors 0x20 and 0x28. */
 static void pic_init(struct vpic *p)
@@ -363,6 +365,53 @@ static void test_pmtimer(void **state)
 	assert_int_equal(pmtimer_count(1200UL * 1000000000UL), (u32)(1200UL * 3579545UL));
 }
 
+/* A 1 ms tick whose interrupt stays blocked for 20.5 periods, then is taken. */
+static u64 backlog(struct vpt *t, unsigned int mode)
+{
+	vpt_start(t, 1000000, 1000000);
+	vpt_fire(t); /* at 1 ms: one pending, not re-armed */
+	assert_int_equal(t->pending, 1);
+	return vpt_taken(t, 21500000, mode);
+}
+
+static void test_vpt_modes(void **state)
+{
+	struct vpt t;
+
+	(void)state;
+	/* Missed ticks counted: the one taken, then 2-21 ms, delivered one by one. */
+	for (unsigned int mode = 0; mode < 2; mode++) {
+		assert_int_equal(backlog(&t, mode), 0);
+		assert_int_equal(t.pending, 20);
+		for (unsigned int i = 0; i < 19; i++)
+			assert_int_equal(vpt_taken(&t, 21600000, mode), 0);
+		/* The last one arms the timer for 22 ms, the next tick on the grid. */
+		assert_int_equal(vpt_taken(&t, 21700000, mode), 22000000);
+		assert_int_equal(t.pending, 0);
+	}
+	/* Collapsed: the tick taken stands for all of them. */
+	for (unsigned int mode = 2; mode < 4; mode++) {
+		assert_int_equal(backlog(&t, mode), 22000000);
+		assert_int_equal(t.pending, 0);
+	}
+	/* On time: no backlog in any mode. */
+	for (unsigned int mode = 0; mode < 4; mode++) {
+		vpt_start(&t, 1000000, 1000000);
+		vpt_fire(&t);
+		assert_int_equal(vpt_taken(&t, 1100000, mode), 2000000);
+		assert_int_equal(vpt_taken(&t, 1200000, mode), 0); /* nothing pending */
+	}
+	/* A one-shot is done once taken; the count is bounded. */
+	vpt_start(&t, 5000, 0);
+	vpt_fire(&t);
+	assert_int_equal(vpt_taken(&t, 900000000, 1), 0);
+	assert_int_equal(t.pending, 0);
+	vpt_start(&t, 100000, 100000);
+	vpt_fire(&t);
+	assert_int_equal(vpt_taken(&t, 1000000000000UL, 1), 0);
+	assert_int_equal(t.pending, VPT_MAX_PENDING);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_rtc_bcd_binary),
 		cmocka_unit_test(test_rtc_set_clock_irqs),
 		cmocka_unit_test(test_pmtimer),
+		cmocka_unit_test(test_vpt_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,4 +115,5 @@ $(UNIT_OUT)/$(1): $(UNIT_OUT)/$(1).o $(UNIT_SHIM) $(UNIT_LIB_OBJS) \
 endef
 $(foreach s,$(UNIT_SUITES),$(eval $(call UNIT_SUITE_RULE,$(s))))
 UNIT_SRCS_test_vplatform :=
-$(UNIT_OUT)/test_vplatform.o: $(addprefix xen/arch/x86/hvm/,vpic.c vioapic.c vpit.c vrtc.c)
+$(UNIT_OUT)/test_vplatform.o: $(addprefix xen/arch/x86/hvm/,vpic.c vioapic.c vpit.c vrtc.c vpt.c)
+$(UNIT_OUT)/test_vplatform.o: UNIT_CFLAGS += -iquote include

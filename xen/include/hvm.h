@@ -171,6 +171,8 @@ void vlapic_set_irq(struct vcpu *v, unsigned int vec);
 int vlapic_pending(struct vcpu *v);
 /* @vec is being delivered: IRR -> ISR. */
 void vlapic_ack(struct vcpu *v, unsigned int vec);
+/* Before an entry: the APIC timer's vector again while its ticks are pending. */
+void vlapic_ticks(struct vcpu *v);
 /* vlapic_set_irq with the trigger mode: a level one's EOI reaches the IO-APIC. */
 void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level);
 /* Whether an interrupt for @dest (physical or flat logical) is @v's. */
@@ -273,6 +275,10 @@ int hvm_platform_pic_pending(struct vcpu *v);
 /* IO-APIC pin 0 is unmasked in ExtINT mode with @v as its destination. */
 bool hvm_platform_pin0_extint(struct vcpu *v);
 unsigned int hvm_platform_pic_ack(struct vcpu *v);
+/* The backend injected vLAPIC vector @vec into @v (a PIT tick through the IO-APIC?). */
+void hvm_platform_lapic_ack(struct vcpu *v, unsigned int vec);
+/* Before an entry: raise the interrupts of periodic ticks still pending. */
+void hvm_platform_ticks(struct vcpu *v);
 void hvm_platform_eoi(struct domain *d, unsigned int vector);
 long hvm_platform_isa_irq(struct domain *d, unsigned int irq, unsigned int level);
 long hvm_platform_pci_intx(struct domain *d, unsigned int seg, unsigned int bus, unsigned int dev,

@@ -5,6 +5,8 @@
 #include "types.h"
 #include "regs.h"
 #include "timer.h"
+#include "spinlock.h"
+#include "vplatform.h"
 #include "public/hvm/params.h"
 
 struct ioreq_server;
@@ -16,6 +18,8 @@ struct vlapic {
 	struct timer timer; /* the APIC timer */
 	u64 start;	    /* system time the current count started from */
 	u64 period_ns;	    /* initial count * ns per tick; 0 = stopped */
+	struct vpt pt;	    /* its ticks under HVM_PARAM_TIMER_MODE */
+	spinlock_t lock;    /* pt, between the timer callback and the vCPU */
 };
 
 /* A vCPU's HVM state (the sibling of struct pv_vcpu). */

@@ -111,6 +111,29 @@ u64 vpit_period_ns(const struct vpit *p);
 /* ns from channel 0's start to its one IRQ in mode 0/1 (terminal count), 0 if none. */
 u64 vpit_oneshot_ns(const struct vpit *p);
 
+/*
+ * ---- A periodic interrupt source's ticks under HVM_PARAM_TIMER_MODE
+ * (hvm/vpt.c): the vPIT's channel 0 and the vLAPIC timer.
+ */
+#define VPT_MAX_PENDING 1000 /* ticks kept for a guest that does not take them */
+struct vpt {
+	u64 next;    /* system time of the next tick */
+	u64 period;  /* ns; 0 for a one-shot */
+	u32 pending; /* ticks due and not yet taken: the interrupt is raised while non-zero */
+};
+
+/* Counting from scratch: the first tick at @first, then every @period ns (0: once). */
+void vpt_start(struct vpt *t, u64 first, u64 period);
+/* The timer expired at the next tick: one more is pending; the timer is not re-armed. */
+void vpt_fire(struct vpt *t);
+/*
+ * The guest was given the source's vector at @now: one tick (or, in the
+ * modes that collapse them, every one) is taken. Returns the deadline to
+ * arm the timer at once none is pending, 0 while ticks remain or after a
+ * one-shot.
+ */
+u64 vpt_taken(struct vpt *t, u64 now, unsigned int mode);
+
 /* ---- MC146818 RTC and CMOS RAM: index 0x70, data 0x71. */
 #define RTC_SECONDS 0x00
 #define RTC_SECONDS_ALARM 0x01

@@ -34,6 +34,7 @@
  * does not accept, IRQ numbers and levels out of range.
  */
 #include "builder.h"
+#include "hvm32-asm.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_HV_ARGS("dom0_mem=64M");
@@ -99,17 +100,7 @@ __asm__(".pushsection .rodata\n"
 	"ljmp $0x08, $" AT(0f) "\n"
 	"0: mov $0x10, %eax\n mov %eax, %ds\n mov %eax, %es\n mov %eax, %ss\n"
 	/* IDT at 0x101800: 0-31 faults, 32-63 spurious, then the three in use. */
-	"lea 0x800(%esi), %edi\n"
-	"xor %ebx, %ebx\n"
-	"1: mov $" AT(h_fault) ", %eax\n"
-	"cmp $32, %ebx\n"
-	"jb 2f\n"
-	"mov $" AT(h_spurious) ", %eax\n"
-	"2: call set_gate\n"
-	"add $8, %edi\n"
-	"inc %ebx\n"
-	"cmp $80, %ebx\n"
-	"jne 1b\n"
+	HVM32_IDT_DEFAULTS
 	"mov $" AT(h_pic0) ", %eax\n"
 	"lea (0x800 + 8 * 0x20)(%esi), %edi\n"
 	"call set_gate\n"
@@ -131,24 +122,8 @@ __asm__(".pushsection .rodata\n"
 	"movw $0x27f, 0x700(%esi)\n"
 	"movl $0x101800, 0x702(%esi)\n"
 	"lidt 0x700(%esi)\n"
-	/* Local APIC on, LINT0 ExtINT: the PIC's INTR reaches the CPU. */
-	"movl $0x1ff, 0xfee000f0\n"
-	"movl $0x700, 0xfee00350\n"
-	/* The 8259 pair: vectors 0x20 and 0x28, only IRQ 0 unmasked. */
-	"mov $0x11, %al\n out %al, $0x20\n"
-	"mov $0x20, %al\n out %al, $0x21\n"
-	"mov $0x04, %al\n out %al, $0x21\n"
-	"mov $0x01, %al\n out %al, $0x21\n"
-	"mov $0x11, %al\n out %al, $0xa0\n"
-	"mov $0x28, %al\n out %al, $0xa1\n"
-	"mov $0x02, %al\n out %al, $0xa1\n"
-	"mov $0x01, %al\n out %al, $0xa1\n"
-	"mov $0xff, %al\n out %al, $0xa1\n"
-	"mov $0xfe, %al\n out %al, $0x21\n"
-	/* PIT channel 0, mode 2, LSB then MSB: 11932 = 100 Hz. */
-	"mov $0x34, %al\n out %al, $0x43\n"
-	"mov $0x9c, %al\n out %al, $0x40\n"
-	"mov $0x2e, %al\n out %al, $0x40\n"
+	/* LINT0 ExtINT, the 8259 pair (only IRQ 0 unmasked), PIT channel 0 at 100 Hz. */
+	HVM32_PIC_PIT_100HZ
 	"3: cli\n"
 	"cmpl $5, 0x00(%esi)\n"
 	"jae 4f\n"
@@ -288,13 +263,7 @@ __asm__(".pushsection .rodata\n"
 	"15: mov $0xb004, %edx\n mov $0x3400, %eax\n out %ax, %dx\n"
 	"movl $4, 0x24(%esi)\n"
 	"10: sti\n hlt\n jmp 10b\n"
-	/* A 32-bit interrupt gate at %edi for the handler at %eax. */
-	"set_gate:\n"
-	"push %ecx\n push %edx\n"
-	"mov $0x08, %ecx\n shl $16, %ecx\n"
-	"mov %eax, %edx\n and $0xffff, %edx\n or %ecx, %edx\n mov %edx, (%edi)\n"
-	"mov %eax, %edx\n and $0xffff0000, %edx\n or $0x8e00, %edx\n mov %edx, 4(%edi)\n"
-	"pop %edx\n pop %ecx\n ret\n"
+	HVM32_SET_GATE
 	"h_pic0:\n push %eax\n incl 0x101000\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_pic5:\n push %eax\n incl 0x101008\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_ioapic:\n incl 0x101004\n movl $0, 0xfee000b0\n iret\n"

@@ -842,6 +842,8 @@ int hvm_next_interrupt(struct vcpu *v, bool *from_lapic)
 {
 	int vec = hvm_callback_pending(v);
 
+	vlapic_ticks(v);
+	hvm_platform_ticks(v);
 	*from_lapic = false;
 	v->arch.hvm.intr_src = INTR_SRC_CALLBACK;
 	if (vec >= 0)
@@ -860,6 +862,7 @@ unsigned int hvm_intr_ack(struct vcpu *v, unsigned int vec)
 	switch (v->arch.hvm.intr_src) {
 	case INTR_SRC_LAPIC:
 		vlapic_ack(v, vec);
+		hvm_platform_lapic_ack(v, vec);
 		return vec;
 	case INTR_SRC_PIC:
 		return hvm_platform_pic_ack(v);

@@ -44,7 +44,8 @@ struct hvm_platform {
 	struct vpit pit;
 	struct vrtc rtc;
 	struct timer pit_timer, rtc_timer, rtc_second;
-	u64 pit_next, rtc_next;
+	struct vpt pit_pt; /* channel 0's ticks on IRQ 0 */
+	u64 rtc_next;
 	u64 pm_start; /* system time the PM timer counts from */
 	u16 pm1a_sts, pm1a_en;
 	bool pm_msb;	      /* the timer's bit 31 when PM1a status was last read */
@@ -163,35 +164,46 @@ static void pic_line_update(struct hvm_platform *p, unsigned int irq)
 
 /* ---- Timers. */
 
+static unsigned int timer_mode(const struct hvm_platform *p)
+{
+	return (unsigned int)p->d->arch.hvm.params[HVM_PARAM_TIMER_MODE];
+}
+
 static void pit_arm(struct hvm_platform *p, u64 now)
 {
 	u64 period = vpit_period_ns(&p->pit), once = vpit_oneshot_ns(&p->pit);
 
 	stop_timer(&p->pit_timer);
 	if (period) {
-		p->pit_next = now + MAX(period, MIN_PERIOD_NS);
-		set_timer(&p->pit_timer, p->pit_next);
-	} else if (once) {
-		p->pit_next = 0;
-		set_timer(&p->pit_timer, now + once);
+		period = MAX(period, MIN_PERIOD_NS);
+		vpt_start(&p->pit_pt, now + period, period);
+	} else {
+		vpt_start(&p->pit_pt, now + once, 0);
 	}
+	if (period || once)
+		set_timer(&p->pit_timer, p->pit_pt.next);
 }
 
+/* A tick is due: IRQ 0 rises, and again at each entry while ticks are pending. */
 static void pit_fire(void *data)
 {
 	struct hvm_platform *p = data;
 	unsigned long f = lock(p);
-	u64 period = vpit_period_ns(&p->pit), now = system_time();
 
+	vpt_fire(&p->pit_pt);
 	isa_pulse(p, 0);
-	if (period && p->pit_next) {
-		p->pit_next += MAX(period, MIN_PERIOD_NS);
-		if (p->pit_next < now)
-			p->pit_next =
-			    now + MAX(period, MIN_PERIOD_NS); /* missed ticks are dropped */
-		set_timer(&p->pit_timer, p->pit_next);
-	}
 	unlock(p, f);
+}
+
+/* The guest was given IRQ 0's vector: the next pending tick, or the timer for the next one. */
+static void pit_taken(struct hvm_platform *p)
+{
+	u64 next = vpt_taken(&p->pit_pt, system_time(), timer_mode(p));
+
+	if (next)
+		set_timer(&p->pit_timer, next);
+	else if (p->pit_pt.pending)
+		isa_pulse(p, 0);
 }
 
 static u64 wall_ns(const struct hvm_platform *p)
@@ -515,8 +527,46 @@ unsigned int hvm_platform_pic_ack(struct vcpu *v)
 	unsigned long f = lock(p);
 	unsigned int vec = vpic_ack(&p->pic);
 
+	if (vec == p->pic.chip[0].base && p->pit_pt.pending)
+		pit_taken(p);
 	unlock(p, f);
 	return vec;
+}
+
+/* A vLAPIC vector was injected: IRQ 0's through IO-APIC pin 2 takes a tick. */
+void hvm_platform_lapic_ack(struct vcpu *v, unsigned int vec)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+	unsigned long f;
+
+	if (!p || !__atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED))
+		return;
+	f = lock(p);
+	if (p->pit_pt.pending && RTE_VECTOR(p->ioapic.rte[2]) == vec &&
+	    !(p->ioapic.rte[2] & RTE_MASKED))
+		pit_taken(p);
+	unlock(p, f);
+}
+
+/*
+ * Before vCPU 0's entry: IRQ 0 rises again while PIT ticks are pending (an
+ * edge a masked IO-APIC pin lost is sent once it is unmasked), as Xen's
+ * pt_update_irq does.
+ */
+void hvm_platform_ticks(struct vcpu *v)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+	unsigned long f;
+
+	if (!p || v->vcpu_id || !__atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED))
+		return;
+	/* IRQ 0 masked at both controllers: the tick waits (a glance, no lock). */
+	if (((p->pic.chip[0].imr & 1) || !vlapic_accepts_pic(v)) && (p->ioapic.rte[2] & RTE_MASKED))
+		return;
+	f = lock(p);
+	if (p->pit_pt.pending)
+		isa_pulse(p, 0);
+	unlock(p, f);
 }
 
 void hvm_platform_eoi(struct domain *d, unsigned int vector)

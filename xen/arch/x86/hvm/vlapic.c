@@ -19,6 +19,7 @@
 #include "timer.h"
 #include "x86_decode.h"
 #include "hvm.h"
+#include "public/hvm/params.h"
 #include "public/hvm/save.h"
 
 #define APIC_ID 0x020
@@ -140,10 +141,13 @@ int vlapic_pending(struct vcpu *v)
 	return irr;
 }
 
+static void timer_taken(struct vcpu *v, unsigned int vec);
+
 void vlapic_ack(struct vcpu *v, unsigned int vec)
 {
 	__atomic_fetch_and(vec_word(v, APIC_IRR, vec), ~(1u << (vec % 32)), __ATOMIC_SEQ_CST);
 	*vec_word(v, APIC_ISR, vec) |= 1u << (vec % 32);
+	timer_taken(v, vec);
 }
 
 void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level)
@@ -218,36 +222,95 @@ static u64 tick_ns(struct vcpu *v)
 	return (u64)BUS_CYCLE_NS << (shift & 7);
 }
 
-static void timer_fire(void *data)
+/* The timer's vector into IRR unless LVTT is masked. */
+static void timer_raise(struct vcpu *v)
 {
-	struct vcpu *v = data;
-	struct vlapic *l = &v->arch.hvm.vlapic;
 	u32 lvtt = get(v, APIC_LVTT);
 
 	if (!(lvtt & LVT_MASKED))
 		vlapic_set_irq(v, lvtt & 0xff);
-	if (!(lvtt & LVTT_PERIODIC) || !l->period_ns)
+}
+
+/* A tick is due: it stays pending, raised at each entry, until the guest is given it. */
+static void timer_fire(void *data)
+{
+	struct vcpu *v = data;
+	struct vlapic *l = &v->arch.hvm.vlapic;
+	unsigned long f = local_irq_save();
+
+	spin_lock(&l->lock);
+	vpt_fire(&l->pt);
+	spin_unlock(&l->lock);
+	local_irq_restore(f);
+	timer_raise(v);
+}
+
+void vlapic_ticks(struct vcpu *v)
+{
+	if (v->arch.hvm.vlapic.regs &&
+	    __atomic_load_n(&v->arch.hvm.vlapic.pt.pending, __ATOMIC_RELAXED))
+		timer_raise(v);
+}
+
+/* @vec was injected: if it is the timer's, a tick is taken (HVM_PARAM_TIMER_MODE says how). */
+static void timer_taken(struct vcpu *v, unsigned int vec)
+{
+	struct vlapic *l = &v->arch.hvm.vlapic;
+	unsigned long f;
+	u64 next;
+
+	if (!__atomic_load_n(&l->pt.pending, __ATOMIC_RELAXED) || vec != (get(v, APIC_LVTT) & 0xff))
 		return;
-	l->start += l->period_ns;
-	if (l->start + MAX(l->period_ns, MIN_PERIOD_NS) < system_time())
-		l->start = system_time(); /* ticks missed while away are dropped */
-	set_timer(&l->timer, l->start + MAX(l->period_ns, MIN_PERIOD_NS));
+	f = local_irq_save();
+	spin_lock(&l->lock);
+	next = vpt_taken(&l->pt, system_time(),
+			 (unsigned int)v->domain->arch.hvm.params[HVM_PARAM_TIMER_MODE]);
+	if (next)
+		set_timer(&l->timer, next);
+	spin_unlock(&l->lock);
+	local_irq_restore(f);
+	if (!next && l->pt.pending)
+		timer_raise(v); /* the next one, once this one's EOI is done */
+}
+
+/* Count from @first_ns on: every period, or once. */
+static void timer_arm(struct vcpu *v, u64 first_ns, bool periodic)
+{
+	struct vlapic *l = &v->arch.hvm.vlapic;
+	unsigned long f = local_irq_save();
+
+	spin_lock(&l->lock);
+	vpt_start(&l->pt, first_ns, periodic ? MAX(l->period_ns, MIN_PERIOD_NS) : 0);
+	set_timer(&l->timer, first_ns);
+	spin_unlock(&l->lock);
+	local_irq_restore(f);
+}
+
+static void timer_stop(struct vcpu *v)
+{
+	struct vlapic *l = &v->arch.hvm.vlapic;
+	unsigned long f = local_irq_save();
+
+	spin_lock(&l->lock);
+	stop_timer(&l->timer);
+	vpt_start(&l->pt, 0, 0);
+	spin_unlock(&l->lock);
+	local_irq_restore(f);
 }
 
 static void timer_start(struct vcpu *v)
 {
 	struct vlapic *l = &v->arch.hvm.vlapic;
 	u32 count = get(v, APIC_TMICT);
+	bool periodic = get(v, APIC_LVTT) & LVTT_PERIODIC;
 
-	stop_timer(&l->timer);
+	timer_stop(v);
 	l->period_ns = count * tick_ns(v);
 	l->start = system_time();
 	if (!count)
 		return;
-	if (get(v, APIC_LVTT) & LVTT_PERIODIC)
-		set_timer(&l->timer, l->start + MAX(l->period_ns, MIN_PERIOD_NS));
-	else
-		set_timer(&l->timer, l->start + l->period_ns);
+	timer_arm(v, l->start + (periodic ? MAX(l->period_ns, MIN_PERIOD_NS) : l->period_ns),
+		  periodic);
 }
 
 static u32 current_count(struct vcpu *v)
@@ -278,17 +341,15 @@ static void timer_resume(struct vcpu *v, u32 left)
 	u32 count = get(v, APIC_TMICT);
 	bool periodic = get(v, APIC_LVTT) & LVTT_PERIODIC;
 
-	stop_timer(&l->timer);
+	timer_stop(v);
 	l->period_ns = count * tick_ns(v);
 	if (!left || left > count)
 		left = periodic ? count : 0;
 	l->start = system_time() - (count - left) * tick_ns(v);
 	if (!left)
 		return;
-	if (periodic)
-		set_timer(&l->timer, l->start + MAX(l->period_ns, MIN_PERIOD_NS));
-	else
-		set_timer(&l->timer, l->start + l->period_ns);
+	timer_arm(v, l->start + (periodic ? MAX(l->period_ns, MIN_PERIOD_NS) : l->period_ns),
+		  periodic);
 }
 
 /* ---- IPIs: fixed delivery, INIT and start-up; the other modes are not emulated yet. */
@@ -431,6 +492,14 @@ static void lvt_write(struct vcpu *v, unsigned int off, u32 val)
 	if (off == APIC_LVTT && ((val ^ get(v, off)) & LVTT_PERIODIC)) {
 		put(v, off, val);
 		timer_start(v); /* a mode change restarts the count */
+		return;
+	}
+	if (off == APIC_LVTT) {
+		u32 left = current_count(v);
+
+		/* The count goes on; pending ticks are dropped (Xen recreates its timer). */
+		put(v, off, val);
+		timer_resume(v, left);
 		return;
 	}
 	put(v, off, val);
@@ -679,7 +748,7 @@ void vlapic_load_regs(struct vcpu *v, const struct hvm_hw_lapic_regs *r)
 {
 	u32 left = *(const u32 *)(r->data + APIC_TMCCT);
 
-	stop_timer(&v->arch.hvm.vlapic.timer);
+	timer_stop(v);
 	memset(v->arch.hvm.vlapic.regs, 0, PAGE_SIZE);
 	memcpy(v->arch.hvm.vlapic.regs, r->data, sizeof(r->data));
 	put(v, APIC_ID, apic_id(v) << 24);
@@ -731,6 +800,7 @@ int vlapic_init(struct vcpu *v)
 	if (!l->regs)
 		return -ENOMEM;
 	l->base = APIC_BASE_ADDR | APIC_BASE_EN | (v->vcpu_id ? 0 : APIC_BASE_BSP);
+	spin_lock_init(&l->lock);
 	init_timer(&l->timer, timer_fire, v);
 	reset(v);
 	return 0;

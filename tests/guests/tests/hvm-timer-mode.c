@@ -1,0 +1,240 @@
+/*
+ * HVM_PARAM_TIMER_MODE and the periodic timers of an HVM domain with the
+ * full emulation set: the control domain builds one domain per mode (the
+ * param left unset, which is Xen's delay_for_missed_ticks, then 1, 2 and 3
+ * set before it runs). Its 32-bit code takes a first PIT tick through the
+ * 8259 (channel 0, mode 2, 100 Hz, LINT0 in ExtINT mode), then keeps
+ * interrupts off for 400 ms (40 periods, timed by the ACPI PM timer), then
+ * opens them for two instructions only (`sti; nop; in $0x21; cli`: the
+ * read of the PIC's mask exits, and the entry after it injects what is
+ * pending, whenever the outer QEMU looks for the window sti opened) and
+ * counts the ticks taken. Missed ticks that are kept pending come one
+ * after the other, each as soon as the previous one's EOI is done, so they
+ * all arrive inside that window (each EOI exits, and the next tick is
+ * injected as the handler's iret opens interrupts again); collapsed ones
+ * give one.
+ * The same with the local APIC timer (periodic, 10 ms, vector 0x31), the
+ * PIC masked. Then the guest powers off, and the control domain checks the
+ * counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4
+ * with the collapsing ones (2, 3), none while interrupts were off.
+ */
+#include "builder.h"
+#include "hvm32-asm.h"
+
+TEST_CPU("qemu64,+svm,+npt");
+TEST_HV_ARGS("dom0_mem=64M");
+
+#define HC_hvm_op 34
+#define HVMOP_set_param 0
+#define HVM_PARAM_TIMER_MODE 10
+#define SHUTDOWN_poweroff 0
+#define MODE_UNSET 0xff
+
+/* The guest's data page (guest-physical 0x101000). */
+#define D_PIT 0x00	    /* PIT ticks taken (vector 0x20, through the 8259) */
+#define D_LAPIC 0x04	    /* APIC timer ticks taken (vector 0x31) */
+#define D_PIT_BURST 0x08    /* PIT ticks taken in the two-instruction window */
+#define D_LAPIC_BURST 0x0c  /* the same for the APIC timer */
+#define D_PIT_BEFORE 0x10   /* D_PIT as interrupts went off */
+#define D_LAPIC_BEFORE 0x14 /* D_LAPIC as interrupts went off */
+#define D_POWEROFF 0x18	    /* sched_shutdown { poweroff } */
+#define D_FAULT 0x1c	    /* an exception was taken */
+#define D_CRASH 0x20	    /* sched_shutdown { crash } */
+#define D_SPURIOUS 0x24	    /* other vectors */
+#define D_PIT_OFF 0x28	    /* D_PIT after 400 ms with interrupts off */
+#define D_LAPIC_OFF 0x2c    /* D_LAPIC after the same */
+#define PM_OFF "1431818"    /* 400 ms of the 3.579545 MHz PM timer */
+
+/* Address of a label of the code once loaded at 1 MiB. */
+#define AT(l) "(0x100000 + " #l " - timer_code_start)"
+
+/* clang-format off */
+__asm__(".pushsection .rodata\n"
+	".globl timer_code_start, timer_code_end\n"
+	"timer_code_start:\n"
+	".code32\n"
+	"mov $0x101000, %esi\n"
+	"mov $0x10f000, %esp\n"
+	/* A GDT at 0x101600: 0x08 flat code, 0x10 flat data. */
+	"movl $0, 0x600(%esi)\n movl $0, 0x604(%esi)\n"
+	"movl $0x0000ffff, 0x608(%esi)\n movl $0x00cf9a00, 0x60c(%esi)\n"
+	"movl $0x0000ffff, 0x610(%esi)\n movl $0x00cf9200, 0x614(%esi)\n"
+	"movw $0x17, 0x6f0(%esi)\n movl $0x101600, 0x6f2(%esi)\n"
+	"lgdt 0x6f0(%esi)\n"
+	"ljmp $0x08, $" AT(0f) "\n"
+	"0: mov $0x10, %eax\n mov %eax, %ds\n mov %eax, %es\n mov %eax, %ss\n"
+	/* IDT at 0x101800: 0-31 faults, 32-79 spurious, then the two in use. */
+	HVM32_IDT_DEFAULTS
+	"mov $" AT(h_pit) ", %eax\n"
+	"lea (0x800 + 8 * 0x20)(%esi), %edi\n"
+	"call set_gate\n"
+	"mov $" AT(h_lapic) ", %eax\n"
+	"lea (0x800 + 8 * 0x31)(%esi), %edi\n"
+	"call set_gate\n"
+	"movw $0x27f, 0x700(%esi)\n"
+	"movl $0x101800, 0x702(%esi)\n"
+	"lidt 0x700(%esi)\n"
+	/* LINT0 ExtINT, the 8259 pair (only IRQ 0 unmasked), PIT channel 0 at 100 Hz. */
+	HVM32_PIC_PIT_100HZ
+	/* The first tick, 400 ms with interrupts off, then a window of two instructions. */
+	"3: cli\n"
+	"cmpl $1, 0x00(%esi)\n"
+	"jae 4f\n"
+	"sti\n hlt\n"
+	"jmp 3b\n"
+	"4: mov 0x00(%esi), %eax\n mov %eax, 0x10(%esi)\n"
+	"call wait_off\n"
+	"mov 0x00(%esi), %eax\n mov %eax, 0x28(%esi)\n"
+	"sti\n nop\n in $0x21, %al\n cli\n"
+	"mov 0x00(%esi), %eax\n sub 0x10(%esi), %eax\n mov %eax, 0x08(%esi)\n"
+	/* The PIC masked; the APIC timer periodic at 10 ms (1000000 ticks of 10 ns, divide by 1). */
+	"mov $0xff, %al\n out %al, $0x21\n"
+	"movl $0xb, 0xfee003e0\n"
+	"movl $0x20031, 0xfee00320\n"
+	"movl $1000000, 0xfee00380\n"
+	"5: cli\n"
+	"cmpl $1, 0x04(%esi)\n"
+	"jae 6f\n"
+	"sti\n hlt\n"
+	"jmp 5b\n"
+	"6: mov 0x04(%esi), %eax\n mov %eax, 0x14(%esi)\n"
+	"call wait_off\n"
+	"mov 0x04(%esi), %eax\n mov %eax, 0x2c(%esi)\n"
+	"sti\n nop\n in $0x21, %al\n cli\n"
+	"mov 0x04(%esi), %eax\n sub 0x14(%esi), %eax\n mov %eax, 0x0c(%esi)\n"
+	"movl $0x10031, 0xfee00320\n"
+	"movl $0, 0xfee00380\n"
+	/* SCHEDOP_shutdown(poweroff). */
+	"mov $29, %eax\n mov $2, %ebx\n mov $0x101018, %ecx\n vmmcall\n"
+	"7: hlt\n jmp 7b\n"
+	/* Spin until the PM timer (port 0x1F48, 32 bits) has advanced by 400 ms. */
+	"wait_off:\n"
+	"mov $0x1f48, %edx\n"
+	"in %dx, %eax\n mov %eax, %ebx\n"
+	"8: pause\n in %dx, %eax\n sub %ebx, %eax\n"
+	"cmp $" PM_OFF ", %eax\n"
+	"jb 8b\n"
+	"ret\n"
+	HVM32_SET_GATE
+	"h_pit:\n push %eax\n incl 0x101000\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
+	"h_lapic:\n incl 0x101004\n movl $0, 0xfee000b0\n iret\n"
+	"h_spurious:\n incl 0x101024\n iret\n"
+	"h_fault:\n movl $0xdead, 0x10101c\n"
+	"mov $29, %eax\n mov $2, %ebx\n mov $0x101020, %ecx\n vmmcall\n"
+	"9: jmp 9b\n"
+	".code64\n"
+	"timer_code_end:\n"
+	".popsection\n");
+/* clang-format on */
+extern const uint8_t timer_code_start[], timer_code_end[];
+
+static uint8_t window[4096] __attribute__((aligned(4096)));
+
+struct hvm_param {
+	uint16_t domid, pad;
+	uint32_t index;
+	uint64_t value;
+};
+
+static uint32_t word(unsigned int off)
+{
+	return *(volatile uint32_t *)(window + off);
+}
+
+static void fill_data(uint8_t *data)
+{
+	*(uint32_t *)(data + D_POWEROFF) = SHUTDOWN_poweroff;
+	*(uint32_t *)(data + D_CRASH) = SHUTDOWN_crash;
+}
+
+static const char *mode_name(unsigned int mode)
+{
+	switch (mode) {
+	case 0:
+		return "delay_for_missed_ticks";
+	case 1:
+		return "no_delay_for_missed_ticks";
+	case 2:
+		return "no_missed_ticks_pending";
+	case 3:
+		return "one_missed_tick_pending";
+	}
+	return "?";
+}
+
+/* The ticks of one timer, checked for the domain's mode. */
+static void check_burst(const char *timer, unsigned int mode, unsigned int before, unsigned int off,
+			unsigned int burst)
+{
+	const char *name = mode_name(mode);
+
+	xtest_check(before >= 1 && off == before,
+		    "%s, %s: %u ticks as interrupts went off, %u after 400 ms without", timer, name,
+		    before, off);
+	if (mode <= 1)
+		xtest_check(burst >= 10, "%s, %s: %u missed ticks delivered in the window (>= 10)",
+			    timer, name, burst);
+	else
+		xtest_check(burst >= 1 && burst <= 4,
+			    "%s, %s: %u ticks in the window (1-4: missed ones collapse)", timer,
+			    name, burst);
+	printk("%s, %s: %u ticks in the window (%u before it, %u after 400 ms off)\n", timer, name,
+	       burst, before, off);
+}
+
+/* One domain with TIMER_MODE @mode (MODE_UNSET: left as the hypervisor has it). */
+static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
+{
+	uint64_t free0 = builder_free_pages();
+	struct hvm_param p;
+	struct dctl op;
+	uint16_t dom;
+	long rc;
+
+	if (!hvm_build(&dom, XEN_X86_EMU_ALL_HVM, image, len, fill_data))
+		return;
+	if (mode != MODE_UNSET) {
+		p = (struct hvm_param){ dom, 0, HVM_PARAM_TIMER_MODE, mode };
+		rc = hypercall(HC_hvm_op, HVMOP_set_param, (unsigned long)&p, 0, 0, 0);
+		xtest_check(rc == 0, "set_param TIMER_MODE %u: %ld", mode, rc);
+	}
+	rc = pvh_map(window, PVH_GFN_DATA, dom);
+	if (rc) {
+		xtest_error("mapping d%u's data page: %ld", dom, rc);
+		builder_destroy_free(dom, free0);
+		return;
+	}
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
+	xtest_check(rc == 0, "unpausedomain: %ld", rc);
+	if (!builder_wait_shutdown(dom, &op)) {
+		xtest_fail("d%u (mode %u) did not shut down: PIT %u, APIC timer %u", dom, mode,
+			   word(D_PIT), word(D_LAPIC));
+	} else {
+		unsigned int code = (op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff;
+
+		xtest_check(code == SHUTDOWN_poweroff && word(D_FAULT) == 0,
+			    "d%u's shutdown code %u, fault %#x", dom, code, word(D_FAULT));
+		if (mode == MODE_UNSET)
+			mode = 0; /* Xen's default for a domain whose toolstack never set it */
+		check_burst("PIT", mode, word(D_PIT_BEFORE), word(D_PIT_OFF), word(D_PIT_BURST));
+		check_burst("APIC timer", mode, word(D_LAPIC_BEFORE), word(D_LAPIC_OFF),
+			    word(D_LAPIC_BURST));
+		printk("PIT ticks %u, APIC timer ticks %u, other vectors %u\n", word(D_PIT),
+		       word(D_LAPIC), word(D_SPURIOUS));
+	}
+	builder_unmap(window);
+	builder_destroy_free(dom, free0);
+}
+
+void test_main(void)
+{
+	static const unsigned int modes[] = { MODE_UNSET, 1, 2, 3 };
+	static uint8_t image[4096];
+	size_t len = (size_t)(timer_code_end - timer_code_start);
+
+	memcpy(image, timer_code_start, len);
+	builder_hvm_hypercall_insns(image, len);
+	for (unsigned int i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		run_mode(modes[i], image, len);
+}
