@@ -152,12 +152,17 @@ static void bounce_user_syscall(struct cpu_regs *r, struct vcpu *v)
  * Hypercalls that read and write only the calling vCPU's own state and this
  * CPU's registers: iret (below), stack_switch (the kernel stack), fpu_taskswitch
  * (the virtual and real CR0.TS), set_segment_base (the FS and GS bases and
- * the user %gs selector; a bad selector's fault is fixed up in do_trap).
+ * the user %gs selector; a bad selector's fault is fixed up in do_trap);
+ * and xen_version, which reads only what is fixed at boot or at the
+ * domain's creation (the version strings, the command line, the feature
+ * bits of the caller's domain: its privilege and, one word, its vm_assist)
+ * and writes only the caller's own memory.
  */
 static bool own_vcpu_hypercall(u64 nr)
 {
 	return nr == __HYPERVISOR_iret || nr == __HYPERVISOR_stack_switch ||
-	       nr == __HYPERVISOR_fpu_taskswitch || nr == __HYPERVISOR_set_segment_base;
+	       nr == __HYPERVISOR_fpu_taskswitch || nr == __HYPERVISOR_set_segment_base ||
+	       nr == __HYPERVISOR_xen_version;
 }
 
 /*
