@@ -17,7 +17,8 @@
 #     SKIP        hits of ADDR to let pass first (default 50)
 #     REG VALUE   count only from a hit where register REG holds VALUE
 # Prints "PATHLEN total=N hyp=N guest=N kind=N..."; with PATHLEN_TRACE=1
-# first one "PLTRACE pc kind bytes" line per instruction. Needs gdb.
+# first one "PLTRACE pc kind bytes" line per instruction; PATHLEN_MAX=N bounds
+# the steps (default 200000). Needs gdb.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,6 +63,6 @@ timeout 600 gdb -q -batch -nx "$guest" \
 	-ex "set pagination off" \
 	-ex "target remote $tmp/gdb.sock" \
 	-ex "set \$pl_addr = $addr" -ex "set \$pl_skip = $skip" \
-	-ex "set \$pl_reg = \"$reg\"" -ex "set \$pl_val = $val" -ex "set \$pl_max = 200000" -ex "set \$pl_trace = ${PATHLEN_TRACE:-0}" \
+	-ex "set \$pl_reg = \"$reg\"" -ex "set \$pl_val = $val" -ex "set \$pl_max = ${PATHLEN_MAX:-200000}" -ex "set \$pl_trace = ${PATHLEN_TRACE:-0}" \
 	-x "$here/pathlen.py" 2>&1 | grep -a '^PATHLEN\|^PLTRACE' ||
 	{ echo "pathlen: no count (serial log below)" >&2; tail -5 "$tmp/serial.log" >&2; exit 1; }

@@ -681,16 +681,20 @@ void arch_domain_destroy(struct domain *d)
 	d->shared_info = NULL;
 }
 
-/* As the PV hook: the pins' references go (the fake tables hold no entries). */
 void arch_domain_relinquish(struct domain *d)
 {
-	for (struct page_info *pg = d->page_list; pg; pg = pg->next) {
-		if (pg->owner != d || !(pg->flags & PGC_pinned))
-			continue;
-		pg->flags &= ~PGC_pinned;
-		pg->type_count--;
-		pg->count--;
-	}
+	(void)d;
+}
+
+/* As the PV hook: the pin's references go (the fake tables hold no entries). */
+static unsigned int tables_unpinned;
+
+void arch_unpin_table(struct page_info *pg)
+{
+	assert_false(pg->flags & PGC_pinned);
+	pg->type_count--;
+	pg->count--;
+	tables_unpinned++;
 }
 
 void arch_hwdom_end(const struct domain *d, unsigned int reason, bool crashed)
@@ -2192,6 +2196,45 @@ static void test_destroy_preempted(void **state)
 	assert_int_equal(buddy_check(), 0);
 }
 
+/*
+ * The page tables' pins go KILL_BATCH (64) at a time between preemption
+ * checks, each exactly once, the kill resuming where it stopped; every
+ * frame comes back in the end.
+ */
+static void test_destroy_unpin_preempted(void **state)
+{
+	u64 free_before = buddy_free_count();
+	struct domain *d = create(4);
+	unsigned int pinned = 0, seen[4] = { 0 }, nseen = 0;
+	int rc;
+
+	(void)state;
+	start(d);
+	populate(d, 300);
+	for (struct page_info *pg = d->page_list; pg && pinned < 200; pg = pg->next, pinned++) {
+		pg->flags |= PGC_pinned;
+		pg->type = PGT_l4_page_table;
+		pg->type_count = 1;
+		pg->count++;
+	}
+	tables_unpinned = 0;
+	preempt_always = true;
+	while ((rc = domain_kill(d)) == -ERESTART)
+		if (tables_unpinned && tables_unpinned < 200 && nseen < 4)
+			seen[nseen++] = tables_unpinned;
+	preempt_always = false;
+	assert_int_equal(rc, 0);
+	assert_int_equal(tables_unpinned, 200);
+	assert_int_equal(nseen, 3);
+	assert_int_equal(seen[0], 64);
+	assert_int_equal(seen[1], 128);
+	assert_int_equal(seen[2], 192);
+	assert_null(d->kill_cursor);
+	domain_reap();
+	assert_int_equal(buddy_free_count(), free_before);
+	assert_int_equal(buddy_check(), 0);
+}
+
 /* A domain that used a few ports is closed in a few visits, not 4095. */
 static void test_destroy_visits_used_ports(void **state)
 {
@@ -2251,6 +2294,7 @@ int main(void)
 		T(test_create_fails_cleanly),
 		T(test_destroy_keeps_foreign_held),
 		T(test_destroy_preempted),
+		T(test_destroy_unpin_preempted),
 		T(test_destroy_visits_used_ports),
 		T(test_domctl_destroy_continued),
 		T(test_destroy_holds_given_back_frame),

@@ -462,13 +462,13 @@ int domain_create_nr(domid_t id, bool privileged, bool paused, unsigned int nr_v
  * a preemption, d->kill_step telling which: close the event channels
  * (which unbinds PIRQs and interdomain peers); let go of grants mapped
  * from other domains; drop the arch's frame references (base pointers,
- * pins, LDT, registered frames); give the frames back. Then, in one go,
+ * LDT, registered frames); unpin the page tables; give the frames back. Then, in one go,
  * the creation steps are undone in reverse: registry entry, vCPUs
  * (timers), arch state (shared_info). The grant table, and frames other
  * domains still map, go when their last reference does
  * (free_domain_struct, domain_frame_freed).
  */
-enum { KILL_ports, KILL_grants, KILL_arch, KILL_memory, KILL_done };
+enum { KILL_ports, KILL_grants, KILL_arch, KILL_unpin, KILL_memory, KILL_done };
 
 static void kill_start(struct domain *d)
 {
@@ -486,6 +486,34 @@ static int kill_ports(struct domain *d)
 	return 0;
 }
 
+/*
+ * Take the pins off @d's page tables, KILL_BATCH tables between preemption
+ * checks (one unpin may devalidate a whole tree, so no finer). A call that
+ * stops leaves d->kill_cursor at the next frame; the next call starts there
+ * while that frame is still on @d's list, else from the list's head (the
+ * tables done are unpinned already and skipped).
+ */
+static int kill_unpin(struct domain *d)
+{
+	struct page_info *pg = d->kill_cursor;
+	unsigned int n = 0;
+
+	if (!pg || pg->owner != d || !(pg->flags & PGC_listed))
+		pg = d->page_list;
+	for (; pg; pg = pg->next) {
+		if (pg->owner != d || !(pg->flags & PGC_pinned))
+			continue;
+		pg->flags &= ~PGC_pinned;
+		arch_unpin_table(pg);
+		if (!(++n % KILL_BATCH) && pg->next && hypercall_preempt_check()) {
+			d->kill_cursor = pg->next;
+			return -ERESTART;
+		}
+	}
+	d->kill_cursor = NULL;
+	return 0;
+}
+
 static int kill_one_step(struct domain *d)
 {
 	switch (d->kill_step) {
@@ -497,6 +525,8 @@ static int kill_one_step(struct domain *d)
 	case KILL_arch:
 		arch_domain_relinquish(d);
 		return 0;
+	case KILL_unpin:
+		return kill_unpin(d);
 	default:
 		return relinquish_memory(d);
 	}

@@ -185,10 +185,13 @@ struct domain {
 	/*
 	 * While dying: the frames the teardown has visited and kept (mapped
 	 * elsewhere, or hypervisor pages), put back on page_list once the
-	 * whole list is visited; and the teardown step to resume at.
+	 * whole list is visited; the teardown step to resume at, and where on
+	 * page_list the unpinning stopped (trusted while that frame is still
+	 * listed as @d's).
 	 */
 	struct page_info *relmem_list;
 	unsigned int kill_step;
+	struct page_info *kill_cursor;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled (pv/mm.c) */
 	unsigned int max_vcpus; /* createdomain's max_vcpus */
 	u32 max_evtchn_port; /* createdomain's limit (at most INT_MAX); ~0 for boot domains */
@@ -338,8 +341,10 @@ long arch_initialise_vcpu(struct vcpu *v, unsigned long arg);
 
 /* ---- arch hooks of the lifecycle (arch/x86/pv/domain.c) ---- */
 int arch_domain_create(struct domain *d);
-/* Drop every reference the domain's vCPUs and tables hold on frames. */
+/* Drop every reference the domain's vCPUs (base pointers, LDT, registered frames) hold. */
 void arch_domain_relinquish(struct domain *d);
+/* Drop the type reference of the pin just taken off table @pg (devalidating its tree). */
+void arch_unpin_table(struct page_info *pg);
 void arch_domain_destroy(struct domain *d);
 /* A vCPU of the domain was made / is about to be freed: its arch state. */
 int arch_vcpu_create(struct vcpu *v);

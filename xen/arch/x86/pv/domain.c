@@ -156,13 +156,12 @@ void arch_domain_relinquish(struct domain *d)
 			pv_vcpu_relinquish(d->vcpu[i]);
 		else if (d->vcpu[i])
 			hvm_vcpu_relinquish(d->vcpu[i]);
-	/* Unpinning frees none of them: each still holds its allocation reference. */
-	for (struct page_info *pg = d->page_list; pg; pg = pg->next) {
-		if (pg->owner != d || !(pg->flags & PGC_pinned))
-			continue;
-		pg->flags &= ~PGC_pinned;
-		pv_put_page_and_type(pg);
-	}
+}
+
+/* Unpinning frees no table: each still holds its allocation reference. */
+void arch_unpin_table(struct page_info *pg)
+{
+	pv_put_page_and_type(pg);
 }
 
 /* ---- Crash and the machine's end. */

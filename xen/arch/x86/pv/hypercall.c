@@ -57,8 +57,7 @@ bool hypercall_preempt_check(void)
  * its syscall instruction is 2 bytes, and the dispatcher stores our return
  * value in rax, so returning @nr leaves rax ready for the retry.
  */
-long hypercall_create_continuation(unsigned int nr, unsigned int nargs,
-				   const unsigned long *args)
+long hypercall_create_continuation(unsigned int nr, unsigned int nargs, const unsigned long *args)
 {
 	struct cpu_regs *r = guest_regs();
 	u64 *const regs[5] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8 };
@@ -153,12 +152,17 @@ static void bounce_user_syscall(struct cpu_regs *r, struct vcpu *v)
  * Hypercalls that read and write only the calling vCPU's own state and this
  * CPU's registers: iret (below), stack_switch (the kernel stack), fpu_taskswitch
  * (the virtual and real CR0.TS), set_segment_base (the FS and GS bases and
- * the user %gs selector; a bad selector's fault is fixed up in do_trap).
+ * the user %gs selector; a bad selector's fault is fixed up in do_trap);
+ * and xen_version, which reads only what is fixed at boot or at the
+ * domain's creation (the version strings, the command line, the feature
+ * bits of the caller's domain: its privilege and, one word, its vm_assist)
+ * and writes only the caller's own memory.
  */
 static bool own_vcpu_hypercall(u64 nr)
 {
 	return nr == __HYPERVISOR_iret || nr == __HYPERVISOR_stack_switch ||
-	       nr == __HYPERVISOR_fpu_taskswitch || nr == __HYPERVISOR_set_segment_base;
+	       nr == __HYPERVISOR_fpu_taskswitch || nr == __HYPERVISOR_set_segment_base ||
+	       nr == __HYPERVISOR_xen_version;
 }
 
 /*
@@ -221,24 +225,37 @@ void do_sysenter(struct cpu_regs *r)
 /*
  * Xen's hypercall page layout: 32-byte stubs, "push %rcx; push %r11;
  * mov $nr, %eax; syscall; pop %r11; pop %rcx; ret"; the iret stub pushes
- * %rax as well and does not return.
+ * %rax as well and does not return. The rest of each slot is int3 (0xcc).
+ * Each slot is written as four quadwords from one of two templates, with
+ * the hypercall number put into the mov's immediate.
  */
+#define STUB_NR_BYTE 4 /* the low byte of "mov $nr, %eax" in a plain stub */
+
+static void fill_slot_template(u64 *slot, const u8 *code, unsigned int len)
+{
+	u8 *b = (u8 *)slot;
+
+	for (unsigned int j = 0; j < 32; j++)
+		b[j] = j < len ? code[j] : 0xcc;
+}
+
 void pv_fill_hypercall_page(void *page)
 {
-	u8 *p = page;
+	static const u8 stub[] = { 0x51, 0x41, 0x53, 0xb8, 0,	 0,    0,
+				   0,	 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
+	static const u8 iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0, 0x0f, 0x05 };
+	u64 plain[4], iret_slot[4];
+	u64 *q = page;
 
-	for (unsigned int i = 0; i < 128; i++, p += 32) {
-		const u8 stub[] = { 0x51, 0x41, 0x53, 0xb8, (u8)i, 0, 0, 0, 0x0f, 0x05,
-				    0x41, 0x5b, 0x59, 0xc3 };
-		const u8 iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0, 0x0f, 0x05 };
+	fill_slot_template(plain, stub, sizeof(stub));
+	fill_slot_template(iret_slot, iret, sizeof(iret));
+	for (unsigned int i = 0; i < 128; i++, q += 4) {
+		const u64 *t = i == 23 ? iret_slot : plain;
+		u64 nr = i == 23 ? 0 : (u64)i << (8 * STUB_NR_BYTE);
 
-		for (unsigned int j = 0; j < 32; j++)
-			p[j] = 0xcc;
-		if (i == 23)
-			for (unsigned int j = 0; j < sizeof(iret); j++)
-				p[j] = iret[j];
-		else
-			for (unsigned int j = 0; j < sizeof(stub); j++)
-				p[j] = stub[j];
+		q[0] = t[0] | nr;
+		q[1] = t[1];
+		q[2] = t[2];
+		q[3] = t[3];
 	}
 }

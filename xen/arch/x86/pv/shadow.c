@@ -174,10 +174,14 @@ void pv_shadow_sync(const struct page_info *table, unsigned int idx)
 		table_of(table->shadow)[idx] = shadow_entry(table, idx);
 }
 
+/* While no domain runs on shadows (the count is raised before any is attached), @l4 itself. */
 mfn_t pv_shadow_root(mfn_t l4)
 {
-	const struct page_info *pg = frame(l4);
+	const struct page_info *pg;
 
+	if (!pv_any_shadowed())
+		return l4;
+	pg = frame(l4);
 	return pg && pg->shadow ? pg->shadow : l4;
 }
 
