@@ -141,7 +141,8 @@ static void hv_lock_take(void)
 		s->waited++;
 		s->cycles += rdtsc() - start;
 	}
-	tlb_idle_end();
+	if (tlb_holders_on)
+		tlb_idle_end();
 }
 
 void hv_lock_stats_reset(void)
