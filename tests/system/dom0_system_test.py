@@ -2947,7 +2947,7 @@ def run(args, res):
     argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
                             extra=PCI_DEVICES + hvm_disk_args(args.hvm_disk),
                             smp=args.smp)
-    hv_cmdline = hvboot.HV_CMDLINE[args.hv]
+    hv_cmdline = hvboot.hv_cmdline(args.hv)
     print("qemu: %s" % hvboot.shell_quote(argv), flush=True)
     with SerialConsole(argv, log_path=args.log, echo=args.verbose) as con:
         step = "boot"

@@ -47,6 +47,13 @@ REBOOT_FAILURE = r"^\(XEN\) [^\n]*(Halting|halted|not rebooting)[^\n]*"
 DOM0_CMDLINE = "console=hvc0 earlyprintk=xen"
 
 
+def hv_cmdline(hv):
+    """The hypervisor's command line: HV_CMDLINE's, then $SYSTEM_HV_OPTS (options
+    added for one run, such as tlb_holders=0 on Petrel)."""
+    extra = os.environ.get("SYSTEM_HV_OPTS", "").strip()
+    return HV_CMDLINE[hv] + (" " + extra if extra else "")
+
+
 def default_dom0(kernel_dir=None):
     d = kernel_dir or os.path.join(BUILD, "dom0")
     return os.path.join(d, "vmlinuz"), os.path.join(d, "initramfs.cpio.gz")
@@ -89,7 +96,7 @@ def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=(), smp=1):
         accel + [
             "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-nic", "none",
-            "-kernel", image, "-append", HV_CMDLINE[hv], "-initrd", modules] + list(extra)
+            "-kernel", image, "-append", hv_cmdline(hv), "-initrd", modules] + list(extra)
 
 
 def shell_quote(argv):

@@ -432,6 +432,10 @@ void hv_lock_stats_print(void)
 {
 }
 
+void dump_cpus_state(void)
+{
+}
+
 unsigned int hv_wait_begin(void)
 {
 	return 1;

@@ -16,6 +16,7 @@
 #include "event.h"
 #include "timer.h"
 #include "public/xen.h"
+#include "hcstats.h"
 
 /*
  * Serial input for the control domain. COM1's interrupt is not wired up:
@@ -24,6 +25,7 @@
  * the ring, then the UART.
  */
 #define CONSOLE_POLL_NS MILLISECS(10)
+#define HANG_DUMP_KEY 0x1d /* Ctrl-]: hang_dump() instead of input */
 static char in_ring[1024];
 static unsigned int in_head, in_tail; /* free-running; head - tail = bytes held */
 static struct timer console_timer;
@@ -37,6 +39,10 @@ static void console_poll(void *data)
 
 	if (virq_bound(d->vcpu[0], VIRQ_CONSOLE)) {
 		while (in_head - in_tail < sizeof(in_ring) && (c = serial_getc()) >= 0) {
+			if (c == HANG_DUMP_KEY) {
+				hang_dump();
+				continue;
+			}
 			in_ring[in_head++ % sizeof(in_ring)] = (char)c;
 			got = true;
 		}

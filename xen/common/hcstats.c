@@ -14,6 +14,7 @@
 #include "domain.h"
 #include "event.h"
 #include "grant_table.h"
+#include "ipi.h"
 
 struct hcstat {
 	u64 count, cycles;
@@ -87,6 +88,28 @@ static void dump_grant_tables(void)
 	for (struct domain *d = domain_next(NULL); d; d = domain_next(d))
 		gnttab_dump(d);
 	printk("grant tables ] done\n");
+}
+
+/* The hang dump (Ctrl-] on the serial line): every CPU's and every vCPU's state. */
+void hang_dump(void)
+{
+	dump_cpus_state();
+	for (struct domain *d = domain_next(NULL); d; d = domain_next(d)) {
+		for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+			const struct vcpu *v = d->vcpu[i];
+
+			if (!v)
+				continue;
+			printk("hang: d%uv%u cpu %u running %d runq %d pause %#lx/%u polling %d "
+			       "upcall %u/%u sel %#lx kernel %d rip %#lx\n",
+			       d->domain_id, i, v->processor, v->is_running, v->on_runq,
+			       v->pause_flags, v->pause_count, v->polling,
+			       v->vcpu_info->evtchn_upcall_pending,
+			       v->vcpu_info->evtchn_upcall_mask, v->vcpu_info->evtchn_pending_sel,
+			       v->arch.pv.in_kernel, v->arch.pv.user_regs.rip);
+		}
+		evtchn_dump(d);
+	}
 }
 
 /*

@@ -55,6 +55,8 @@ static inline void hcstats_end_n(enum hcstats_kind kind, unsigned int op, u64 st
 }
 
 long debug_keys(u64 keys, u32 nr_keys);
+/* Every CPU's and vCPU's state, for a hung guest (Ctrl-] on the serial line). */
+void hang_dump(void);
 /* Debug key 'q': every HVM vCPU's state, its vLAPIC and its domain's platform devices. */
 void hvm_dump_domains(void);
 

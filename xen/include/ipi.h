@@ -21,6 +21,8 @@ void send_event_check(unsigned int cpu);
 unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data);
 /* Flush this CPU's TLB, global entries included. */
 void flush_tlb_local(void);
+/* Each CPU prints its TLB holder record, CR3 and guest frame (hang_dump). */
+void dump_cpus_state(void);
 /* Flush the TLBs (global entries included) of the online CPUs in @mask. */
 void flush_tlb_mask(u64 mask);
 /* Flush every online CPU's TLB except this one's. */

@@ -14,6 +14,7 @@
 #include "spinlock.h"
 #include "timer.h"
 #include "hvlock.h"
+#include "domain.h"
 
 static void send_ipi(unsigned int cpu, unsigned int vector)
 {
@@ -140,7 +141,8 @@ static void hv_lock_take(void)
 		s->waited++;
 		s->cycles += rdtsc() - start;
 	}
-	tlb_idle_end();
+	if (tlb_holders_on)
+		tlb_idle_end();
 }
 
 void hv_lock_stats_reset(void)
@@ -376,6 +378,33 @@ void flush_tlb_cpus_holding(u64 mask, unsigned int domid)
 		mask &= holders(domid + 1, false);
 	if (mask)
 		flush_tlb_mask(mask);
+}
+
+/*
+ * The hang dump (console_io.c, Ctrl-] on the serial line): each CPU's TLB
+ * holder record, loaded CR3, the vCPU it ran last and the guest frame at its
+ * stack top, printed by the CPU itself (a call-function: a CPU spinning in
+ * the hypervisor serves it too).
+ */
+static void dump_cpu_state(void *data)
+{
+	const struct tlb_holder *h = &this_cpu(tlb_holder), *idle = &this_cpu(tlb_idle_holder);
+	const struct vcpu *v = current;
+	const struct cpu_regs *r = guest_regs();
+
+	(void)data;
+	printk("hang: CPU%u holder %u%s idle-holder %u cr3 %#lx depth %u vcpu d%dv%d rip %#lx "
+	       "rsp %#lx cs %#lx rflags %#lx\n",
+	       smp_processor_id(), h->held, h->privileged ? "p" : "", idle->held, read_cr3(),
+	       this_cpu(hv_depth), v ? v->domain->domain_id : -1, v ? (int)v->vcpu_id : -1, r->rip,
+	       r->rsp, r->cs, r->rflags);
+}
+
+void dump_cpus_state(void)
+{
+	printk("hang: flush_pending %#lx call.pending %#lx guest_cpu_mask %#lx holders_on %d\n",
+	       flush_pending, call.pending, guest_cpu_mask, tlb_holders_on);
+	on_cpus(cpu_online_mask, dump_cpu_state, NULL);
 }
 
 void ipi_interrupt(unsigned int vector)
