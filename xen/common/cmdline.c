@@ -24,6 +24,8 @@
  *   maxcpus=N (0 counts as 1), nosmp[=BOOL]  how many CPUs to bring up
  *   hypercall_preempt_always[=BOOL], domu[=BOOL]  Petrel's testing aids
  *   ipi_selftest[=BOOL]  Petrel's debug aid: test the IPIs at boot
+ *   hang_key[=BOOL]   Petrel's debug aid: Ctrl-] on the serial line prints
+ *                     every CPU's and vCPU's state instead of reaching dom0
  *   tlb_holders[=BOOL]  flush only the CPUs that may hold the translations
  *                     a change makes stale (off: every CPU that ran a guest)
  *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
@@ -387,6 +389,17 @@ static int opt_ipi_selftest(struct boot_options *opt, const struct val *v, bool 
 	return 0;
 }
 
+/* Ctrl-] on the serial line as hang_dump() rather than dom0's input. */
+static int opt_hang_key(struct boot_options *opt, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	opt->hang_key = negated ? !b : b;
+	return 0;
+}
+
 /* Flush only the CPUs that may hold stale translations (smp.c, tlb_holder). */
 static int opt_tlb_holders(struct boot_options *opt, const struct val *v, bool negated)
 {
@@ -477,6 +490,7 @@ static const struct option options[] = {
 	{ "nosmp", true, opt_nosmp },
 	{ "ipi_selftest", true, opt_ipi_selftest },
 	{ "tlb_holders", true, opt_tlb_holders },
+	{ "hang_key", true, opt_hang_key },
 	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },

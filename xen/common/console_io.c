@@ -17,6 +17,8 @@
 #include "timer.h"
 #include "public/xen.h"
 #include "hcstats.h"
+#include "cmdline.h"
+#include "setup.h"
 
 /*
  * Serial input for the control domain. COM1's interrupt is not wired up:
@@ -25,7 +27,7 @@
  * the ring, then the UART.
  */
 #define CONSOLE_POLL_NS MILLISECS(10)
-#define HANG_DUMP_KEY 0x1d /* Ctrl-]: hang_dump() instead of input */
+#define HANG_DUMP_KEY 0x1d /* Ctrl-]: hang_dump() instead of input, with hang_key */
 static char in_ring[1024];
 static unsigned int in_head, in_tail; /* free-running; head - tail = bytes held */
 static struct timer console_timer;
@@ -39,7 +41,7 @@ static void console_poll(void *data)
 
 	if (virq_bound(d->vcpu[0], VIRQ_CONSOLE)) {
 		while (in_head - in_tail < sizeof(in_ring) && (c = serial_getc()) >= 0) {
-			if (c == HANG_DUMP_KEY) {
+			if (c == HANG_DUMP_KEY && boot_opts.hang_key) {
 				hang_dump();
 				continue;
 			}

@@ -22,6 +22,7 @@ struct boot_options {
 	u32 max_cpus; /* maxcpus=N: bring up at most N CPUs (CPU 0 included); 0 = all */
 	bool nosmp; /* nosmp: CPU 0 only */
 	bool ipi_selftest; /* ipi_selftest: exercise the IPIs at boot (debug aid) */
+	bool hang_key;	   /* hang_key: Ctrl-] on the serial line prints every CPU's state */
 	bool tlb_holders;  /* tlb_holders: flush only CPUs that may hold stale translations */
 	bool vcpus_on_cpu0; /* vcpus_on_cpu0: every vCPU on CPU 0 (fallback) */
 	u32 gnttab_max_frames; /* gnttab_max_frames=N (default 64) */
