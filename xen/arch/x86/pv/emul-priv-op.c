@@ -518,15 +518,21 @@ static bool cpu_has_xsave(void)
 	return c & (1u << 26);
 }
 
+/* Asked at every PV context switch: CPUID once, the answer kept (every CPU alike). */
 static bool cpu_has_fsgsbase(void)
 {
+	static int known = -1;
 	u32 a, b, c, d;
 
-	cpuid_count(0, 0, &a, &b, &c, &d);
-	if (a < 7)
-		return false;
-	cpuid_count(7, 0, &a, &b, &c, &d);
-	return b & 1u;
+	if (known < 0) {
+		cpuid_count(0, 0, &a, &b, &c, &d);
+		known = 0;
+		if (a >= 7) {
+			cpuid_count(7, 0, &a, &b, &c, &d);
+			known = b & 1u;
+		}
+	}
+	return known;
 }
 
 /*
