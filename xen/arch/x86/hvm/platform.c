@@ -279,9 +279,9 @@ static void pm_ports(const struct hvm_platform *p, u16 *evt, u16 *tmr)
  * TMR_STS: the timer's bit 31 changed. It is looked at when the status is
  * read, which misses a change only if nobody reads for 2^31 ticks (10 min).
  */
-static u32 pm1_status(struct hvm_platform *p)
+static u32 pm1_status(struct hvm_platform *p, u64 now)
 {
-	bool msb = pmtimer_count(system_time() - p->pm_start) >> 31;
+	bool msb = pmtimer_count(now - p->pm_start) >> 31;
 
 	if (msb != p->pm_msb)
 		p->pm1a_sts |= PM1_TMR_STS;
@@ -289,10 +289,10 @@ static u32 pm1_status(struct hvm_platform *p)
 	return p->pm1a_sts | ((u32)p->pm1a_en << 16);
 }
 
-/* A byte of one of the devices; -1 if @port is none of theirs. */
-static int byte_read(struct hvm_platform *p, u16 port)
+/* A byte of one of the devices at system time @now; -1 if @port is none of theirs. */
+static int byte_read(struct hvm_platform *p, u16 port, u64 now)
 {
-	u64 now = system_time(), wall = wall_ns(p);
+	u64 wall = wall_ns(p);
 	u16 evt, tmr;
 
 	switch (port) {
@@ -315,7 +315,7 @@ static int byte_read(struct hvm_platform *p, u16 port)
 	}
 	pm_ports(p, &evt, &tmr);
 	if (port >= evt && port < evt + 4)
-		return (u8)(pm1_status(p) >> (8 * (port - evt)));
+		return (u8)(pm1_status(p, now) >> (8 * (port - evt)));
 	if (port >= tmr && port < tmr + 4)
 		return (u8)(pmtimer_count(now - p->pm_start) >> (8 * (port - tmr)));
 	return -1;
@@ -334,9 +334,9 @@ static void pm1_write(struct hvm_platform *p, unsigned int off, u8 val)
 	}
 }
 
-static bool byte_write(struct hvm_platform *p, u16 port, u8 val)
+static bool byte_write(struct hvm_platform *p, u16 port, u8 val, u64 now)
 {
-	u64 now = system_time(), wall = wall_ns(p);
+	u64 wall = wall_ns(p);
 	u16 evt, tmr;
 
 	switch (port) {
@@ -410,18 +410,20 @@ bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	u32 data = 0;
 	unsigned long f;
 	s64 offset;
+	u64 now;
 	int b;
 
 	if (!p || !claims(p, port))
 		return false;
 	f = lock(p);
+	now = system_time(); /* one instant for every byte: a wide read of a counter is not torn */
 	offset = p->rtc.offset;
 	for (unsigned int i = 0; i < size; i++) {
 		if (in) {
-			b = byte_read(p, (u16)(port + i));
+			b = byte_read(p, (u16)(port + i), now);
 			data |= (u32)(b < 0 ? 0xff : b) << (8 * i);
 		} else {
-			byte_write(p, (u16)(port + i), (u8)(r->rax >> (8 * i)));
+			byte_write(p, (u16)(port + i), (u8)(r->rax >> (8 * i)), now);
 		}
 	}
 	offset = p->rtc.offset - offset;

@@ -1,0 +1,221 @@
+/*
+ * The platform devices' port handling: xen/arch/x86/hvm/platform.c and the
+ * device rules it uses (included below), on a fake clock that moves on at
+ * every look at it, as time moves on while the hypervisor serves an access.
+ * A wide read of a counter (the ACPI PM timer's 32 bits) is one sample, not
+ * four bytes of four different instants.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../xen/arch/x86/hvm/vpic.c"
+#include "../../xen/arch/x86/hvm/vioapic.c"
+#include "../../xen/arch/x86/hvm/vpit.c"
+#include "../../xen/arch/x86/hvm/vrtc.c"
+#include "../../xen/arch/x86/hvm/vpt.c"
+#include "../../xen/arch/x86/hvm/platform.c"
+
+/* ---- fakes: time (each look advances it by clock_step ns) ---- */
+static u64 clock_now = 1000000, clock_step;
+
+u64 system_time(void)
+{
+	u64 t = clock_now;
+
+	clock_now += clock_step;
+	return t;
+}
+
+u64 domain_wall_ns(const struct domain *d)
+{
+	(void)d;
+	return 1700000000ULL * NS_PER_SEC + clock_now;
+}
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data)
+{
+	memset(t, 0, sizeof(*t));
+	t->fn = fn;
+	t->data = data;
+}
+
+void set_timer(struct timer *t, u64 expires)
+{
+	t->expires = expires;
+	t->active = true;
+}
+
+void stop_timer(struct timer *t)
+{
+	t->active = false;
+}
+
+/* ---- fakes: memory, the vLAPIC and the rest of the hypervisor ---- */
+static u8 heap_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static bool heap_page_used;
+
+void *alloc_xenheap_pages(unsigned int order)
+{
+	if (order || heap_page_used)
+		return NULL;
+	heap_page_used = true;
+	return heap_page;
+}
+
+void free_xenheap_pages(void *va, unsigned int order)
+{
+	assert_ptr_equal(va, heap_page);
+	assert_int_equal(order, 0);
+	heap_page_used = false;
+}
+
+unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
+{
+	(void)v;
+	(void)in;
+	return 0;
+}
+
+u64 *hvm_gpr(struct vcpu *v, unsigned int n)
+{
+	(void)n;
+	return &v->arch.hvm.regs.rax;
+}
+
+void hvm_ioreq_timeoffset(struct domain *d, s64 delta)
+{
+	(void)d;
+	(void)delta;
+}
+
+int sched_yield(void)
+{
+	return 0;
+}
+
+void vcpu_unblock(struct vcpu *v)
+{
+	(void)v;
+}
+
+bool vlapic_accepts_pic(struct vcpu *v)
+{
+	(void)v;
+	return true;
+}
+
+bool vlapic_match_dest(struct vcpu *v, u32 dest, bool logical)
+{
+	(void)v;
+	(void)dest;
+	(void)logical;
+	return true;
+}
+
+void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level)
+{
+	(void)v;
+	(void)vec;
+	(void)level;
+}
+
+/* ---- the domain under test ---- */
+static struct domain dom;
+static struct vcpu vcpu0;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&dom, 0, sizeof(dom));
+	memset(&vcpu0, 0, sizeof(vcpu0));
+	vcpu0.domain = &dom;
+	clock_step = 0;
+	assert_int_equal(hvm_platform_init(&dom, HVM_PLATFORM_EMU_ALL), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	hvm_platform_destroy(&dom);
+	return 0;
+}
+
+/* `in` of @size bytes from @port, as an IOIO exit hands it over. */
+static u32 port_in(u16 port, unsigned int size)
+{
+	vcpu0.arch.hvm.regs.rax = 0;
+	assert_true(hvm_platform_pio(&vcpu0, true, port, size));
+	return (u32)vcpu0.arch.hvm.regs.rax;
+}
+
+/* Start the clock where the PM timer is about to carry from byte 0 into byte 1. */
+static void clock_at_pm_count(u32 count)
+{
+	struct hvm_platform *p = platform_of(&dom);
+
+	clock_now = p->pm_start + (u64)count * NS_PER_SEC / PMTMR_HZ + 1;
+	while (pmtimer_count(clock_now - p->pm_start) < count)
+		clock_now++;
+}
+
+/*
+ * A guest timing 400 ms by the PM timer: the first 32-bit read, then the
+ * next. Each look at the clock moves it on by ~1.4 counts, so per-byte
+ * sampling read byte 0 before the carry and byte 1 after it: the first
+ * value was 256 counts ahead, and the next read came out earlier than it
+ * (an unsigned difference of ~4e9, "400 ms passed" at once).
+ */
+static void test_pm_timer_wide_read_one_instant(void **state)
+{
+	u32 first, next;
+
+	(void)state;
+	clock_step = 400;
+	clock_at_pm_count(0x12ff);
+	first = port_in(PM_TMR_V0, 4);
+	next = port_in(PM_TMR_V0, 4);
+	assert_in_range(first, 0x12ff, 0x1300);
+	assert_true(next >= first);
+	assert_in_range(next - first, 0, 8);
+	/* The same across the carry into byte 2 and byte 3. */
+	clock_at_pm_count(0xffff);
+	first = port_in(PM_TMR_V0, 4);
+	assert_in_range(first, 0xffff, 0x10000);
+	clock_at_pm_count(0xffffff);
+	first = port_in(PM_TMR_V0, 4);
+	assert_in_range(first, 0xffffff, 0x1000000);
+	/* A 16-bit read likewise. */
+	clock_at_pm_count(0x34ff);
+	first = port_in(PM_TMR_V0, 2);
+	assert_in_range(first, 0x34ff, 0x3500);
+}
+
+/* The timer counts at 3.579545 MHz between two reads. */
+static void test_pm_timer_counts_up(void **state)
+{
+	u32 a, b;
+
+	(void)state;
+	clock_step = 0;
+	clock_at_pm_count(1000);
+	a = port_in(PM_TMR_V0, 4);
+	clock_now += 10 * 1000 * 1000; /* 10 ms: 35795 counts */
+	b = port_in(PM_TMR_V0, 4);
+	assert_in_range(b - a, 35790, 35800);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pm_timer_wide_read_one_instant, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pm_timer_counts_up, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
