@@ -3,7 +3,8 @@
  * device rules it uses (included below), on a fake clock that moves on at
  * every look at it, as time moves on while the hypervisor serves an access.
  * A wide read of a counter (the ACPI PM timer's 32 bits) is one sample, not
- * four bytes of four different instants.
+ * four bytes of four different instants. The RTC's periodic interrupt
+ * keeps or collapses missed ticks per HVM_PARAM_TIMER_MODE.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,12 +210,117 @@ static void test_pm_timer_counts_up(void **state)
 	assert_in_range(b - a, 35790, 35800);
 }
 
+/* `out` of a byte to @port. */
+static void port_out(u16 port, u8 val)
+{
+	vcpu0.arch.hvm.regs.rax = val;
+	assert_true(hvm_platform_pio(&vcpu0, false, port, 1));
+}
+
+/* The 8259 pair at vectors 0x20/0x28, only IRQ 8 (slave pin 0, via master pin 2) unmasked. */
+static void pic_irq8_only(void)
+{
+	static const u8 master[] = { 0x11, 0x20, 0x04, 0x01 }, slave[] = { 0x11, 0x28, 0x02, 0x01 };
+
+	for (unsigned int i = 0; i < 4; i++) {
+		port_out(i ? 0x21 : 0x20, master[i]);
+		port_out(i ? 0xa1 : 0xa0, slave[i]);
+	}
+	port_out(0x21, 0xfb);
+	port_out(0xa1, 0xfe);
+}
+
+static u8 rtc_reg(u8 index)
+{
+	port_out(0x70, index);
+	return (u8)port_in(0x71, 1);
+}
+
+/* The RTC's timer expires now (the timer code takes it off its list first). */
+static void rtc_expire(void)
+{
+	struct hvm_platform *p = platform_of(&dom);
+
+	assert_true(p->rtc_timer.active);
+	clock_now = p->rtc_timer.expires;
+	p->rtc_timer.active = false;
+	p->rtc_timer.fn(p->rtc_timer.data);
+}
+
+/* Entries and injections of IRQ 8 until none is offered; each handler reads C and EOIs. */
+static unsigned int rtc_deliver_all(void)
+{
+	unsigned int n = 0;
+
+	for (;;) {
+		hvm_platform_ticks(&vcpu0);
+		if (hvm_platform_pic_pending(&vcpu0) != 0x28)
+			return n;
+		assert_int_equal(hvm_platform_pic_ack(&vcpu0), 0x28);
+		assert_int_equal(rtc_reg(0x0c) & 0xc0, 0xc0); /* PF and IRQF: a periodic tick */
+		port_out(0xa0, 0x20);
+		port_out(0x20, 0x20);
+		n++;
+		assert_true(n < 100);
+	}
+}
+
+/*
+ * 64 Hz periodic RTC interrupts under each HVM_PARAM_TIMER_MODE: the first
+ * expiry, then 400 ms without the guest taking one (25 more periods). The
+ * backlog modes deliver every missed tick one after another, the others
+ * one; either way the timer is armed again once none is pending.
+ */
+static void test_rtc_periodic_modes(void **state)
+{
+	static const struct {
+		unsigned int mode, min, max;
+	} want[] = { { 0, 26, 27 }, { 1, 26, 27 }, { 2, 1, 1 }, { 3, 1, 1 } };
+	struct hvm_platform *p;
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		unsigned int n;
+
+		setup(NULL);
+		p = platform_of(&dom);
+		dom.arch.hvm.params[HVM_PARAM_TIMER_MODE] = want[i].mode;
+		pic_irq8_only();
+		port_out(0x70, 0x0a);
+		port_out(0x71, 0x2a);
+		port_out(0x70, 0x0b);
+		port_out(0x71, 0x42);
+		assert_int_equal(p->rtc_timer.expires, clock_now + 15625000);
+		rtc_expire();
+		assert_false(p->rtc_timer.active); /* not re-armed until the tick is taken */
+		assert_int_equal(p->rtc_pt.pending, 1);
+		clock_now += 400 * 1000 * 1000;
+		n = rtc_deliver_all();
+		assert_in_range(n, want[i].min, want[i].max);
+		assert_int_equal(p->rtc_pt.pending, 0);
+		assert_true(p->rtc_timer.active);
+		assert_true(p->rtc_timer.expires > clock_now);
+		/* The next expiry is a tick again; writing B with PIE unchanged keeps the count. */
+		port_out(0x70, 0x0b);
+		port_out(0x71, 0x42);
+		assert_true(p->rtc_timer.active);
+		rtc_expire();
+		assert_int_equal(rtc_deliver_all(), 1);
+		/* PIE off: no more ticks, the timer stopped. */
+		port_out(0x70, 0x0b);
+		port_out(0x71, 0x02);
+		assert_false(p->rtc_timer.active);
+		teardown(NULL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pm_timer_wide_read_one_instant, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pm_timer_counts_up, setup, teardown),
+		cmocka_unit_test(test_rtc_periodic_modes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,9 +14,10 @@
  * injected as the handler's iret opens interrupts again); collapsed ones
  * give one.
  * The same with the local APIC timer (periodic, 10 ms, vector 0x31), the
- * PIC masked. Then the guest powers off, and the control domain checks the
- * counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4
- * with the collapsing ones (2, 3), none while interrupts were off.
+ * PIC masked, and with the RTC's periodic interrupt (64 Hz, IRQ 8 through
+ * the slave PIC, register C read in the handler). Then the guest powers off, and the control domain
+ * checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4 with the
+ * collapsing ones (2, 3), none while interrupts were off.
  */
 #include "builder.h"
 #include "hvm32-asm.h"
@@ -43,6 +44,10 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_SPURIOUS 0x24	    /* other vectors */
 #define D_PIT_OFF 0x28	    /* D_PIT after 400 ms with interrupts off */
 #define D_LAPIC_OFF 0x2c    /* D_LAPIC after the same */
+#define D_RTC 0x30	    /* RTC periodic ticks taken (IRQ 8, vector 0x28, through the slave) */
+#define D_RTC_BURST 0x34    /* the same in the two-instruction window */
+#define D_RTC_BEFORE 0x38   /* D_RTC as interrupts went off */
+#define D_RTC_OFF 0x3c	    /* D_RTC after 400 ms with interrupts off */
 #define PM_OFF "1431818"    /* 400 ms of the 3.579545 MHz PM timer */
 
 /* Address of a label of the code once loaded at 1 MiB. */
@@ -70,6 +75,9 @@ __asm__(".pushsection .rodata\n"
 	"call set_gate\n"
 	"mov $" AT(h_lapic) ", %eax\n"
 	"lea (0x800 + 8 * 0x31)(%esi), %edi\n"
+	"call set_gate\n"
+	"mov $" AT(h_rtc) ", %eax\n"
+	"lea (0x800 + 8 * 0x28)(%esi), %edi\n"
 	"call set_gate\n"
 	"movw $0x27f, 0x700(%esi)\n"
 	"movl $0x101800, 0x702(%esi)\n"
@@ -104,6 +112,23 @@ __asm__(".pushsection .rodata\n"
 	"mov 0x04(%esi), %eax\n sub 0x14(%esi), %eax\n mov %eax, 0x0c(%esi)\n"
 	"movl $0x10031, 0xfee00320\n"
 	"movl $0, 0xfee00380\n"
+	/* The RTC's periodic interrupt at 64 Hz (A = 0x2a, B = PIE | 24h), IRQ 8 alone unmasked. */
+	"mov $0xfb, %al\n out %al, $0x21\n"
+	"mov $0xfe, %al\n out %al, $0xa1\n"
+	"mov $0x0a, %al\n out %al, $0x70\n mov $0x2a, %al\n out %al, $0x71\n"
+	"mov $0x0b, %al\n out %al, $0x70\n mov $0x42, %al\n out %al, $0x71\n"
+	"10: cli\n"
+	"cmpl $1, 0x30(%esi)\n"
+	"jae 11f\n"
+	"sti\n hlt\n"
+	"jmp 10b\n"
+	"11: mov 0x30(%esi), %eax\n mov %eax, 0x38(%esi)\n"
+	"call wait_off\n"
+	"mov 0x30(%esi), %eax\n mov %eax, 0x3c(%esi)\n"
+	"sti\n nop\n in $0x21, %al\n cli\n"
+	"mov 0x30(%esi), %eax\n sub 0x38(%esi), %eax\n mov %eax, 0x34(%esi)\n"
+	"mov $0x0b, %al\n out %al, $0x70\n mov $0x02, %al\n out %al, $0x71\n"
+	"mov $0xff, %al\n out %al, $0xa1\n out %al, $0x21\n"
 	/* SCHEDOP_shutdown(poweroff). */
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101018, %ecx\n vmmcall\n"
 	"7: hlt\n jmp 7b\n"
@@ -118,6 +143,10 @@ __asm__(".pushsection .rodata\n"
 	HVM32_SET_GATE
 	"h_pit:\n push %eax\n incl 0x101000\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_lapic:\n incl 0x101004\n movl $0, 0xfee000b0\n iret\n"
+	/* IRQ 8: register C read (it acknowledges the RTC), EOI to both PICs. */
+	"h_rtc:\n push %eax\n incl 0x101030\n"
+	"mov $0x0c, %al\n out %al, $0x70\n in $0x71, %al\n"
+	"mov $0x20, %al\n out %al, $0xa0\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_spurious:\n incl 0x101024\n iret\n"
 	"h_fault:\n movl $0xdead, 0x10101c\n"
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101020, %ecx\n vmmcall\n"
@@ -208,8 +237,8 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
 	if (!builder_wait_shutdown(dom, &op)) {
-		xtest_fail("d%u (mode %u) did not shut down: PIT %u, APIC timer %u", dom, mode,
-			   word(D_PIT), word(D_LAPIC));
+		xtest_fail("d%u (mode %u) did not shut down: PIT %u, APIC timer %u, RTC %u", dom,
+			   mode, word(D_PIT), word(D_LAPIC), word(D_RTC));
 	} else {
 		unsigned int code = (op.u.info.flags >> XEN_DOMINF_shutdownshift) & 0xff;
 
@@ -220,8 +249,9 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 		check_burst("PIT", mode, word(D_PIT_BEFORE), word(D_PIT_OFF), word(D_PIT_BURST));
 		check_burst("APIC timer", mode, word(D_LAPIC_BEFORE), word(D_LAPIC_OFF),
 			    word(D_LAPIC_BURST));
-		printk("PIT ticks %u, APIC timer ticks %u, other vectors %u\n", word(D_PIT),
-		       word(D_LAPIC), word(D_SPURIOUS));
+		check_burst("RTC", mode, word(D_RTC_BEFORE), word(D_RTC_OFF), word(D_RTC_BURST));
+		printk("PIT ticks %u, APIC timer ticks %u, RTC ticks %u, other vectors %u\n",
+		       word(D_PIT), word(D_LAPIC), word(D_RTC), word(D_SPURIOUS));
 	}
 	builder_unmap(window);
 	builder_destroy_free(dom, free0);

@@ -45,8 +45,9 @@ struct hvm_platform {
 	struct vrtc rtc;
 	struct timer pit_timer, rtc_timer, rtc_second;
 	struct vpt pit_pt; /* channel 0's ticks on IRQ 0 */
-	u64 rtc_next;
-	u64 pm_start; /* system time the PM timer counts from */
+	struct vpt rtc_pt; /* the RTC's periodic ticks on IRQ 8 (register B's PIE) */
+	u64 rtc_period;	   /* the period rtc_pt counts, 0 while it does not */
+	u64 pm_start;	   /* system time the PM timer counts from */
 	u16 pm1a_sts, pm1a_en;
 	bool pm_msb;	      /* the timer's bit 31 when PM1a status was last read */
 	u8 pci_link[4];	      /* ISA IRQ of each PCI link, 0 = none */
@@ -217,35 +218,62 @@ static void rtc_irq(struct hvm_platform *p, u8 flag)
 		isa_pulse(p, 8);
 }
 
-static void rtc_arm(struct hvm_platform *p)
+/* The once-a-second timer, for the update-ended and alarm events. */
+static void rtc_arm_second(struct hvm_platform *p, u64 now)
 {
-	u64 period = vrtc_period_ns(&p->rtc), now = system_time();
-	u8 b = p->rtc.cmos[RTC_REG_B];
-
-	stop_timer(&p->rtc_timer);
-	if (period && (b & RTC_B_PIE)) {
-		p->rtc_next = now + MAX(period, MIN_PERIOD_NS);
-		set_timer(&p->rtc_timer, p->rtc_next);
-	}
 	stop_timer(&p->rtc_second);
-	if (b & (RTC_B_AIE | RTC_B_UIE))
+	if (p->rtc.cmos[RTC_REG_B] & (RTC_B_AIE | RTC_B_UIE))
 		set_timer(&p->rtc_second, now + NS_PER_SEC - wall_ns(p) % NS_PER_SEC);
 }
 
+/*
+ * Register A or B was written: the periodic ticks count from now on if the
+ * rate or PIE changed them (pending ones dropped, as Xen recreates its
+ * timer), else go on as they were.
+ */
+static void rtc_arm(struct hvm_platform *p)
+{
+	u64 period = vrtc_period_ns(&p->rtc), now = system_time();
+
+	if (!(p->rtc.cmos[RTC_REG_B] & RTC_B_PIE))
+		period = 0;
+	else if (period)
+		period = MAX(period, MIN_PERIOD_NS);
+	if (period != p->rtc_period) {
+		p->rtc_period = period;
+		stop_timer(&p->rtc_timer);
+		vpt_start(&p->rtc_pt, now + period, period);
+		if (period)
+			set_timer(&p->rtc_timer, p->rtc_pt.next);
+	}
+	rtc_arm_second(p, now);
+}
+
+/* A periodic tick is due: IRQ 8 rises, and again at each entry while ticks are pending. */
 static void rtc_periodic(void *data)
 {
 	struct hvm_platform *p = data;
 	unsigned long f = lock(p);
-	u64 period = vrtc_period_ns(&p->rtc), now = system_time();
 
-	rtc_irq(p, RTC_C_PF);
-	if (period && (p->rtc.cmos[RTC_REG_B] & RTC_B_PIE)) {
-		p->rtc_next += MAX(period, MIN_PERIOD_NS);
-		if (p->rtc_next < now)
-			p->rtc_next = now + MAX(period, MIN_PERIOD_NS);
-		set_timer(&p->rtc_timer, p->rtc_next);
-	}
+	vpt_fire(&p->rtc_pt);
+	isa_pulse(p, 8);
 	unlock(p, f);
+}
+
+/*
+ * The guest was given IRQ 8's vector while periodic ticks were pending: one
+ * is taken, and register C shows it (PF and IRQF, as Xen sets them once the
+ * tick is injected).
+ */
+static void rtc_taken(struct hvm_platform *p)
+{
+	u64 next = vpt_taken(&p->rtc_pt, system_time(), timer_mode(p));
+
+	p->rtc.cmos[RTC_REG_C] |= RTC_C_PF | RTC_C_IRQF;
+	if (next)
+		set_timer(&p->rtc_timer, next);
+	else if (p->rtc_pt.pending)
+		isa_pulse(p, 8);
 }
 
 /* Each second: the update-ended and alarm events. */
@@ -260,7 +288,7 @@ static void rtc_tick(void *data)
 		if (vrtc_alarm_due(&p->rtc, secs))
 			rtc_irq(p, RTC_C_AF);
 	}
-	rtc_arm(p);
+	rtc_arm_second(p, system_time());
 	unlock(p, f);
 }
 
@@ -531,43 +559,67 @@ unsigned int hvm_platform_pic_ack(struct vcpu *v)
 
 	if (vec == p->pic.chip[0].base && p->pit_pt.pending)
 		pit_taken(p);
+	else if (vec == p->pic.chip[1].base && p->rtc_pt.pending)
+		rtc_taken(p);
 	unlock(p, f);
 	return vec;
 }
 
-/* A vLAPIC vector was injected: IRQ 0's through IO-APIC pin 2 takes a tick. */
+static bool pin_sends(const struct hvm_platform *p, unsigned int pin, unsigned int vec)
+{
+	return RTE_VECTOR(p->ioapic.rte[pin]) == vec && !(p->ioapic.rte[pin] & RTE_MASKED);
+}
+
+/* A vLAPIC vector was injected: IRQ 0's (IO-APIC pin 2) or IRQ 8's takes a tick. */
 void hvm_platform_lapic_ack(struct vcpu *v, unsigned int vec)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 	unsigned long f;
 
-	if (!p || !__atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED))
+	if (!p || !(__atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&p->rtc_pt.pending, __ATOMIC_RELAXED)))
 		return;
 	f = lock(p);
-	if (p->pit_pt.pending && RTE_VECTOR(p->ioapic.rte[2]) == vec &&
-	    !(p->ioapic.rte[2] & RTE_MASKED))
+	if (p->pit_pt.pending && pin_sends(p, 2, vec))
 		pit_taken(p);
+	else if (p->rtc_pt.pending && pin_sends(p, 8, vec))
+		rtc_taken(p);
 	unlock(p, f);
 }
 
+/* ISA IRQ @irq (IO-APIC pin @pin) can reach vCPU 0 through the PIC pair or the IO-APIC. */
+static bool isa_unmasked(struct hvm_platform *p, struct vcpu *v, unsigned int irq, unsigned int pin)
+{
+	bool pic_masked = (p->pic.chip[0].imr >> (irq < 8 ? irq : 2)) & 1;
+
+	if (irq >= 8)
+		pic_masked |= (p->pic.chip[1].imr >> (irq - 8)) & 1;
+	return (!pic_masked && vlapic_accepts_pic(v)) || !(p->ioapic.rte[pin] & RTE_MASKED);
+}
+
 /*
- * Before vCPU 0's entry: IRQ 0 rises again while PIT ticks are pending (an
- * edge a masked IO-APIC pin lost is sent once it is unmasked), as Xen's
- * pt_update_irq does.
+ * Before vCPU 0's entry: IRQ 0 (PIT) and IRQ 8 (RTC) rise again while their
+ * periodic ticks are pending (an edge a masked IO-APIC pin lost is sent
+ * once it is unmasked), as Xen's pt_update_irq does. A source masked at
+ * both controllers waits (a glance, no lock).
  */
 void hvm_platform_ticks(struct vcpu *v)
 {
 	struct hvm_platform *p = platform_of(v->domain);
+	bool pit, rtc;
 	unsigned long f;
 
-	if (!p || v->vcpu_id || !__atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED))
+	if (!p || v->vcpu_id)
 		return;
-	/* IRQ 0 masked at both controllers: the tick waits (a glance, no lock). */
-	if (((p->pic.chip[0].imr & 1) || !vlapic_accepts_pic(v)) && (p->ioapic.rte[2] & RTE_MASKED))
+	pit = __atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED) && isa_unmasked(p, v, 0, 2);
+	rtc = __atomic_load_n(&p->rtc_pt.pending, __ATOMIC_RELAXED) && isa_unmasked(p, v, 8, 8);
+	if (!pit && !rtc)
 		return;
 	f = lock(p);
-	if (p->pit_pt.pending)
+	if (pit && p->pit_pt.pending)
 		isa_pulse(p, 0);
+	if (rtc && p->rtc_pt.pending)
+		isa_pulse(p, 8);
 	unlock(p, f);
 }
 
