@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,23 @@ static bool cl_flush(struct client *cl)
 	return true;
 }
 
+/*
+ * Send what other socket clients have queued (the watch events fired by the
+ * request just processed) before the reply to this one.  A client that waits
+ * for both, as a writer watching its own node through a second connection
+ * does, then finds the event there when the reply wakes it instead of
+ * sleeping a second time.  Errors and frees are left to flush_dirty(), which
+ * runs after the events of the current epoll batch are handled.
+ */
+static void flush_others(struct client *self)
+{
+	struct client *cl;
+
+	for (cl = dirty; cl; cl = cl->dirty_next)
+		if (cl != self && !cl->c->dead && cl->fd >= 0)
+			cl_flush(cl);
+}
+
 /* Feed buffered input while the connection accepts it; false if it must go. */
 static bool cl_feed(struct client *cl)
 {
@@ -129,6 +147,7 @@ static bool cl_feed(struct client *cl)
 		if (used < 0)
 			return false;
 		cl->in_off += used;
+		flush_others(cl);
 		if (!cl_flush(cl))
 			return false;
 		if (!used)
@@ -139,13 +158,10 @@ static bool cl_feed(struct client *cl)
 	return true;
 }
 
-static bool cl_read(struct client *cl)
+static bool cl_recv(struct client *cl)
 {
-	ssize_t n;
+	ssize_t n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT);
 
-	if (cl->in_len)
-		return cl_feed(cl);
-	n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT);
 	if (n == 0)
 		return false;
 	if (n < 0)
@@ -153,6 +169,28 @@ static bool cl_read(struct client *cl)
 	cl->in_off = 0;
 	cl->in_len = n;
 	return cl_feed(cl);
+}
+
+/*
+ * Read and process what the client sent.  Clients that write a message's
+ * header and payload with two calls (Debian's libxenstore does) wake us with
+ * the header alone; rather than sleep in epoll_wait() until the payload
+ * arrives, give the CPU away once and look again.  The client, which is
+ * usually in the middle of that second write, finishes it, and the request is
+ * answered without a second wake-up.  One retry only: a client that stops
+ * half-way costs a yield and a recv, never a wait.
+ */
+static bool cl_read(struct client *cl)
+{
+	if (cl->in_len)
+		return cl_feed(cl);
+	if (!cl_recv(cl))
+		return false;
+	if (!cl->in_len && cl->c->hdr_got && !cl->c->dead) {
+		sched_yield();
+		return cl_recv(cl);
+	}
+	return true;
 }
 
 static void cl_service(struct client *cl, uint32_t events)

@@ -226,6 +226,23 @@ def run_checks():
         s.close()
     check('half-sent messages then disconnect', healthy())
 
+    # header and payload in separate writes (as Debian's libxenstore sends
+    # them), and a header itself cut in two: answered as one request
+    s = connect()
+    body = b'/robust/split\0v'
+    s.sendall(hdr(XS_WRITE, len(body)))
+    time.sleep(0.05)
+    s.sendall(body)
+    m = recv_msg(s)
+    msg = hdr(XS_READ, len(b'/robust/split\0')) + b'/robust/split\0'
+    s.sendall(msg[:7])
+    time.sleep(0.05)
+    s.sendall(msg[7:])
+    m2 = recv_msg(s)
+    check('header and payload sent apart', m and m[0] == XS_WRITE and m2 and m2[3] == b'v',
+          'got %r %r' % (m, m2))
+    s.close()
+
     # a message of exactly 4096 bytes is accepted
     s = connect()
     path = b'/robust/max\0'
