@@ -146,11 +146,11 @@ def run_cycles(t, con, res, name, cycles, guest, pid_file, timeout):
         done += problem is None
     trouble = t.HV_TROUBLE.findall(con.text[start:])
     oops = t.dom0_dmesg_grep(con, t.DOM0_OOPS)
-    res.check(name, problem is None and not trouble and not oops,
+    res.check(name, problem is None and done == cycles and not trouble and not oops,
               "cycle %d of %d: %s; console %r; dmesg %r"
               % (done + 1, cycles, problem, trouble, oops[:5]),
-              "%d cycles, %s KiB free, %s ptys, daemon %s fds, %s"
-              % (done, before.get("free-kib"), len(before.get("pts", "").split()),
+              "%d of %d cycles, %s KiB free, %s ptys, daemon %s fds, %s"
+              % (done, cycles, before.get("free-kib"), len(before.get("pts", "").split()),
                  before.get("daemon-fds"), hv_state.summary(hv_before)))
 
 

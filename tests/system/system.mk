@@ -21,10 +21,12 @@
 #                         intact, a truncated image and eight damaged ones are
 #                         refused with no domain left, xl migrate moves it to this
 #                         host; then one Linux domU cycle (xl-linux-cycles with
-#                         LINUX_CYCLES=1) in the same boot (in TEST_TARGETS; about
-#                         5 min under TCG with the boot)
+#                         LINUX_CYCLES=1) and PXL_SLICE_CYCLES (10) pxl
+#                         create/destroy cycles of hello.elf (pxl-cycles) in the
+#                         same boot (in TEST_TARGETS; about 6.5 min under TCG with
+#                         the boot)
 #   test-system-save-xen  the same on Debian's Xen 4.17 (in TEST_TARGETS; about
-#                         5 min; the migration is refused there: no PV log-dirty)
+#                         6.5 min; the migration is refused there: no PV log-dirty)
 #   test-system-migrate   test-system-save with --migrate-faults: before the live
 #                         migration, one whose stream is cut after 40 MiB (the
 #                         guest must carry on at the source); -xen on Xen 4.17
@@ -265,8 +267,11 @@ test-pxl-dumpcore-linux-xen: dom0-image $(XEN_REF)
 # xenconsoled (step pxl-linux-cycles): after each, nothing left in dom0's
 # xenstore, ptys, console daemon or free pages; every 10, nothing in the
 # hypervisor (tests/system/pxl_cycles_checks.py; not in TEST_TARGETS).
+# make test's slice: PXL_SLICE_CYCLES (10) of the hello cycles, with the same
+# checks, at the end of test-system-save and test-system-save-xen.
 PXL_CYCLES ?= 100
 PXL_LINUX_CYCLES ?= 20
+PXL_SLICE_CYCLES ?= 10
 
 test-pxl-cycles: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/hello.elf
 	PXL_CYCLES=$(PXL_CYCLES) $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) \
@@ -349,12 +354,14 @@ bench-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(QEMU72)
 # With the save step, in the same dom0 boot, one cycle of the Linux domU
 # (create, boot to its marker, destroy, free memory back): make test's slice
 # of the Linux domU checks.
-test-system-save: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/save-restore.elf
-	LINUX_CYCLES=1 $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) \
-		--only xl-save,xl-linux-cycles --no-reboot --log $(BUILD)/system/petrel-save-serial.log
+test-system-save: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/save-restore.elf $(GUEST_OUT)/hello.elf
+	LINUX_CYCLES=1 PXL_CYCLES=$(PXL_SLICE_CYCLES) $(SYSTEM_TEST) --hv petrel \
+		--image $(PETREL_IMAGE) --only xl-save,xl-linux-cycles,pxl-cycles --no-reboot \
+		--log $(BUILD)/system/petrel-save-serial.log
 
-test-system-save-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/save-restore.elf
-	LINUX_CYCLES=1 $(SYSTEM_TEST) --hv xen --only xl-save,xl-linux-cycles --no-reboot \
+test-system-save-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/save-restore.elf $(GUEST_OUT)/hello.elf
+	LINUX_CYCLES=1 PXL_CYCLES=$(PXL_SLICE_CYCLES) $(SYSTEM_TEST) --hv xen \
+		--only xl-save,xl-linux-cycles,pxl-cycles --no-reboot \
 		--log $(BUILD)/system/xen-save-serial.log
 
 test-system-migrate: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/save-restore.elf
