@@ -115,6 +115,11 @@ def pvgrub_run(t, con, res, kind, tool, timeout):
         t.shell_run(con, "xl destroy %s" % kind.name, timeout)
         return
     state_dump(t, con, kind, tool, "created")
+    # the domain type libxl records, and Debian's xl reads back for an HVM container
+    rc, out = t.shell_run(con, "xenstore-read /libxl/$(xl domid %s)/type" % kind.name, timeout)
+    res.check(prefix + "libxl-type", rc == 0 and out.strip() == kind.name[:-4],
+              "rc=%d, /libxl/N/type %r, expected %r" % (rc, out.strip(), kind.name[:-4]),
+              out.strip())
     console_start(t, con, kind, tool, timeout)
     rc, out = t.shell_run(con, "%s unpause %s" % (tool, kind.name), timeout)
     res.check(prefix + "unpause", rc == 0, "rc=%d: %r" % (rc, out.strip()[-300:]))
