@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A new PV domain's xenstore records, laid out as libxl lays them out, so
- * that Debian's xl, xenconsoled and the guest's own xenbus find what they
- * expect; then XS_INTRODUCE.
+ * A new PV or PVH domain's xenstore records, laid out as libxl lays them
+ * out, so that Debian's xl, xenconsoled and the guest's own xenbus find
+ * what they expect; then XS_INTRODUCE.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -62,7 +62,7 @@ static void sub(struct xs_ctx *x, const char *name, int guest_writable)
 	node(x, path, guest_writable);
 }
 
-static void skeleton(struct xs_ctx *x, const char *vm)
+static void skeleton(struct xs_ctx *x, const char *vm, int pvh)
 {
 	static const char *const ro[] = { "cpu", "memory", "device", "control" };
 	static const char *const rw[] = { "control/shutdown",
@@ -86,7 +86,8 @@ static void skeleton(struct xs_ctx *x, const char *vm)
 		sub(x, ro[i], 0);
 	for (size_t i = 0; i < sizeof(rw) / sizeof(rw[0]); i++)
 		sub(x, rw[i], 1);
-	put(x, "pv", "%s/type", libxl);
+	/* libxl's domain type, "pvh" for a PVH domain: Debian's xl reads it back */
+	put(x, pvh ? "pvh" : "pv", "%s/type", libxl);
 }
 
 static void records(struct xs_ctx *x, const struct pv_build_args *a,
@@ -131,7 +132,7 @@ int pv_build_xenstore(struct xs_handle *xs, const struct pv_build_args *a,
 	snprintf(dom, sizeof(dom), "/local/domain/%u", r->domid);
 	uuid_text(a->uuid, uuid);
 	snprintf(vm, sizeof(vm), "/vm/%s", uuid);
-	skeleton(&x, vm);
+	skeleton(&x, vm, a->pvh);
 	records(&x, a, r, vm, uuid);
 	if (x.failed) {
 		snprintf(err, errlen, "writing the domain's xenstore records: %s", strerror(errno));

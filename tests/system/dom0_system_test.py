@@ -2748,6 +2748,12 @@ def check_xl_reboot(con, res, name, domid, timeout, check="xl/reboot", xl="xl"):
     rc2, out2 = console_log_wait(con, name, DOMU_MARKER, XL_CREATE_TIMEOUT + DOMU_BOOT_WAIT, 2)
     new = xl_domid(con, name)
     _, xl_log = shell_run(con, "tail -n 12 /var/log/xen/xl-%s.log" % name)
+    if rc2 != 0:
+        # where the new domain is: xl's list, its monitor's log, hotplug scripts still running
+        _, more = shell_run(con, "{ xl list; tail -n 40 /var/log/xen/xl-%s.log; ps | grep -v grep "
+                            "| grep -E 'xl|vif|block|hotplug'; xenstore-ls -f /local/domain/0/backend "
+                            "| grep -E 'state|hotplug'; } 2>&1 | sed 's/^/| /'" % name, 60)
+        print(more, flush=True)
     res.check(check, rc == 0 and rc2 == 0 and new not in (None, domid),
               "rc=%d/%d %r; domain id %s before, %s after; console %r; xl's log %r"
               % (rc, rc2, out.strip()[-200:], domid, new, out2.strip()[-400:], xl_log.strip()),

@@ -54,10 +54,10 @@ def console_start(t, con, kind, tool, timeout):
 def console_wait(t, con, kind, tool):
     """Wait until the console output holds MARKER; (rc, the output)."""
     out = CONSOLE_OUT % (kind.name, tool)
-    return t.shell_run(con, "i=0; while ! grep -q %s %s && [ $i -lt %d ]; do sleep 1; "
-                       "i=$((i+1)); done; echo waited $i; tr -d '\\r\\033' < %s | "
-                       "grep -a 'PETREL-PVGRUB\\|error\\|panic'" % (MARKER, out, BOOT_WAIT, out),
-                       BOOT_WAIT + 60)
+    return t.shell_run(con, "s=$(date +%%s); i=0; while ! grep -q %s %s && [ $i -lt %d ]; do "
+                       "sleep 1; i=$(($(date +%%s) - s)); done; echo waited $i; "
+                       "tr -d '\\r\\033' < %s | grep -a 'PETREL-PVGRUB\\|error\\|panic'"
+                       % (MARKER, out, BOOT_WAIT, out), BOOT_WAIT + 120)
 
 
 def boot_checks(t, con, res, kind, tool, prefix):
@@ -69,7 +69,7 @@ def boot_checks(t, con, res, kind, tool, prefix):
               % (CFG_MARKER, tool, out.strip()[-600:]), m.group(0) if m else "")
     m = re.search(r"%s kernel (\S+) cmdline .*petrel_pvgrub=1.* type (\S*)" % MARKER, out)
     waited = re.search(r"waited (\d+)", out)
-    res.check(prefix + "console", m is not None and m.group(2) == kind.guest_type,
+    return res.check(prefix + "console", m is not None and m.group(2) == kind.guest_type,
               "no %r with grub.cfg's command line and type %s on %s console: %r"
               % (MARKER, kind.guest_type, tool, out.strip()[-600:]),
               "kernel %s, type %s, %s s after the unpause" % (m.group(1), m.group(2),
@@ -88,6 +88,22 @@ def poweroff_checks(t, con, res, kind, free0, prefix):
               "%s MiB free again" % free1)
 
 
+def state_dump(t, con, kind, tool, when):
+    """Print what the domain looks like to dom0 (its xenstore records, Debian's
+    `xl list -l` of it, the guest's console log and the hypervisor's vCPU
+    dump), so that a domain built by xl and one built by pxl can be told
+    apart when one of them does not boot."""
+    print("%s %s, %s:" % (kind.name, tool, when))
+    rc, out = t.shell_run(con, "{ d=$(xl domid %s); echo domid $d; xenstore-ls -f /local/domain/$d; "
+                          "xenstore-ls -f /libxl/$d; xl list -l %s | head -120; "
+                          "tr -d '\\r\\033' < %s/guest-%s.log | tail -40; xl debug-keys q; "
+                          "xl dmesg | tail -60; dmesg | tail -20; ps | grep -v grep | grep console; "
+                          "tail -c 1500 %s | tr -d '\\r\\033'; } 2>&1 | sed 's/^/| /'"
+                          % (kind.name, kind.name, t.XL_CONSOLE_DIR, kind.name,
+                             CONSOLE_OUT % (kind.name, tool)), 120)
+    print(out, flush=True)
+
+
 def pvgrub_run(t, con, res, kind, tool, timeout):
     """One domain of `kind` built by `tool` (xl or pxl) through boot and
     poweroff."""
@@ -98,10 +114,17 @@ def pvgrub_run(t, con, res, kind, tool, timeout):
                      "rc=%d, free memory %s: %r" % (rc, free0, out.strip()[-400:])):
         t.shell_run(con, "xl destroy %s" % kind.name, timeout)
         return
+    state_dump(t, con, kind, tool, "created")
+    # the domain type libxl records, and Debian's xl reads back for an HVM container
+    rc, out = t.shell_run(con, "xenstore-read /libxl/$(xl domid %s)/type" % kind.name, timeout)
+    res.check(prefix + "libxl-type", rc == 0 and out.strip() == kind.name[:-4],
+              "rc=%d, /libxl/N/type %r, expected %r" % (rc, out.strip(), kind.name[:-4]),
+              out.strip())
     console_start(t, con, kind, tool, timeout)
     rc, out = t.shell_run(con, "%s unpause %s" % (tool, kind.name), timeout)
     res.check(prefix + "unpause", rc == 0, "rc=%d: %r" % (rc, out.strip()[-300:]))
-    boot_checks(t, con, res, kind, tool, prefix)
+    if not boot_checks(t, con, res, kind, tool, prefix):
+        state_dump(t, con, kind, tool, "no marker")
     poweroff_checks(t, con, res, kind, free0, prefix)
     t.shell_run(con, "xl destroy %s 2>/dev/null; kill $(cat %s)"
                 % (kind.name, STDIN_PID % (kind.name, tool)), timeout)
