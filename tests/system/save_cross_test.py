@@ -243,23 +243,14 @@ def wait_pvh_tick(h, tick, secs):
 def check_pvh_move(src, dst, res, free0):
     name = "%s-%s" % (src.name, dst.name)
     since = time.monotonic()
-    if not check_save(name, src, res, PVH_SAVE_WAIT):
+    if not transfer(name, src, dst, res, PVH_SAVE_WAIT):
         return False
     before = pvh_tick(src)
-    ok, what = copy_file(src, dst, SAVE_FILE)
-    if not res.check(name + "/copy", ok, what, what.split(", ")[0]):
-        return False
-    if not check_restore(name, dst, res, PVH_SAVE_WAIT):
-        return False
     after = wait_pvh_tick(dst, before + 5, 300)
     res.check(name + "/running", after >= before + 5 and pvh_tick(dst, since) > before,
               "tick %d on %s before the save, %d on %s after the restore"
               % (before, src.name, after, dst.name), "tick %d, then %d" % (before, after))
-    free = m2.wait_free(src, free0[src.name])
-    res.check(name + "/source-free", free == free0[src.name],
-              "%s free %d MiB, %d before the guest" % (src.name, free, free0[src.name]),
-              "%d MiB" % free)
-    src.sh("rm -f %s" % SAVE_FILE)
+    check_source_free(name, src, res, free0)
     return True
 
 
