@@ -17,7 +17,8 @@
  * unchanged: every record is checked before any is loaded). B's CPU
  * policy with the max extended leaf that Xen 4.17's PVH policies carry
  * (0x80000021, above this CPU's 0x8000000a) is set, one above it refused
- * (-EINVAL). B is then
+ * (-EINVAL), and its TSC info in the default mode at 1 MHz above this
+ * host's frequency (a stream from another host) taken. B is then
  * unpaused and told to go on: it enables interrupts, takes the pending
  * vector and the restored timer's next ones (5 in all, each with an EOI)
  * and powers itself off. getpageframeinfo3 on B's GFNs (libxenguest's
@@ -338,6 +339,22 @@ static void cpu_policy_extd(uint16_t dom)
 		    p.err_leaf);
 }
 
+/* A PVH domain from a host of another TSC frequency (Xen emulates its TSC): taken. */
+static void tsc_elsewhere(uint16_t dom)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_gettscinfo, dom, &op);
+	xtest_check(rc == 0 && op.u.tsc.khz, "gettscinfo of d%u: %ld, %u kHz", dom, rc,
+		    op.u.tsc.khz);
+	op.u.tsc.mode = 0;
+	op.u.tsc.khz += 1000;
+	rc = domctl(XEN_DOMCTL_settscinfo, dom, &op);
+	xtest_check(rc == 0, "settscinfo(default) of d%u at %u kHz: %ld", dom, op.u.tsc.khz, rc);
+}
+
 static void round_trip(uint16_t a, uint16_t b)
 {
 	uint32_t size;
@@ -361,6 +378,7 @@ static void round_trip(uint16_t a, uint16_t b)
 	check_records(lapic, regs);
 	refusals(b, ctx_a + sizeof(struct pvh_desc), lapic, regs);
 	cpu_policy_extd(b);
+	tsc_elsewhere(b);
 	rc = set_context(b, ctx_a, size);
 	xtest_check(rc == 0, "sethvmcontext of d%u's stream into d%u: %ld", a, b, rc);
 	if (rc)
