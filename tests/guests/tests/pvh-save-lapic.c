@@ -18,7 +18,8 @@
  * policy with the max extended leaf that Xen 4.17's PVH policies carry
  * (0x80000021, above this CPU's 0x8000000a) is set, one above it refused
  * (-EINVAL), and its TSC info in the default mode at 1 MHz above this
- * host's frequency (a stream from another host) taken. B is then
+ * host's frequency (a stream from another host) taken, and the PCI_IRQ,
+ * ISA_IRQ and PCI_LINK records Xen writes for a PVH domain. B is then
  * unpaused and told to go on: it enables interrupts, takes the pending
  * vector and the restored timer's next ones (5 in all, each with an EOI)
  * and powers itself off. getpageframeinfo3 on B's GFNs (libxenguest's
@@ -207,6 +208,26 @@ static void refuse_one(uint16_t dom, const uint8_t *hdr, const uint8_t *lapic, u
 	xtest_check(rc == want, "%s: %ld, want %ld", what, rc, want);
 }
 
+#define CODE_PCI_IRQ 7
+#define CODE_ISA_IRQ 8
+#define CODE_PCI_LINK 9
+
+/*
+ * The interrupt-routing records Xen writes for every HVM domain (a PVH
+ * domain, which has no emulated PIC or IO-APIC, too): B takes them.
+ */
+static void routing_records(uint16_t dom, const uint8_t *hdr)
+{
+	static uint8_t zero[16];
+	uint16_t types[3] = { CODE_PCI_IRQ, CODE_ISA_IRQ, CODE_PCI_LINK }, inst[3] = { 0, 0, 0 };
+	uint32_t lens[3] = { 16, 8, 8 };
+	const void *bodies[3] = { zero, zero, zero };
+	uint32_t size = stream(hdr, types, bodies, lens, inst, 3);
+	long rc = set_context(dom, bad, size);
+
+	xtest_check(rc == 0, "PCI_IRQ, ISA_IRQ and PCI_LINK records into d%u: %ld", dom, rc);
+}
+
 /* Bad records into B; then B's TPR must still be what it was built with. */
 static void refusals(uint16_t dom, const uint8_t *hdr, const uint8_t *lapic, const uint8_t *regs)
 {
@@ -379,6 +400,7 @@ static void round_trip(uint16_t a, uint16_t b)
 	refusals(b, ctx_a + sizeof(struct pvh_desc), lapic, regs);
 	cpu_policy_extd(b);
 	tsc_elsewhere(b);
+	routing_records(b, ctx_a + sizeof(struct pvh_desc));
 	rc = set_context(b, ctx_a, size);
 	xtest_check(rc == 0, "sethvmcontext of d%u's stream into d%u: %ld", a, b, rc);
 	if (rc)
