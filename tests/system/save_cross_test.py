@@ -311,10 +311,11 @@ def wait_count(h, count, since, secs=120):
 
 
 def check_linux_state(name, src, dst, since, res):
-    """From the lines of the move: domu-cross went on at dst in the same
-    process from where it stopped at src, the uptime did not go back, and
-    its file kept its sum."""
-    last = last_count(src, since)
+    """domu-cross went on at dst in the same process from where it stopped
+    at src (its last line there, which may come before the move's start:
+    the previous move's checks take some seconds), the uptime did not go
+    back, and its file kept its sum (dst's lines of the move)."""
+    last = last_count(src)
     first = wait_count(dst, 0, since)
     rows = [r for r in cross_lines(dst, since) if r[0] > last[0]]
     first = rows[0] if rows else first
