@@ -465,9 +465,9 @@ static long setnodeaffinity(const struct xen_domctl_nodeaffinity *n)
  * a host with a safe TSC at the guest's frequency, as Xen) and
  * NEVER_EMULATE are accepted; ALWAYS_EMULATE -EOPNOTSUPP. A default mode at
  * another frequency (a guest saved on another host) is where Xen emulates
- * the TSC at the guest's old frequency: a PV guest keeps the native TSC
- * here, whose scale its pvclock gives it on every host (a deviation for
- * guests that time themselves by the raw TSC); an HVM guest -EOPNOTSUPP.
+ * the TSC at the guest's old frequency: a PV or HVM guest keeps the native
+ * TSC here, whose scale its pvclock gives it on every host (a deviation for
+ * guests that time themselves by the raw TSC).
  */
 #define TSC_MODE_DEFAULT 0
 #define TSC_MODE_ALWAYS_EMULATE 1
@@ -479,9 +479,7 @@ static long settscinfo(struct domain *d, const struct xen_domctl_tsc_info *t)
 		return -EINVAL;
 	if (t->tsc_mode > TSC_MODE_NEVER_EMULATE)
 		return -EINVAL;
-	if (t->tsc_mode == TSC_MODE_ALWAYS_EMULATE ||
-	    (t->tsc_mode == TSC_MODE_DEFAULT && t->gtsc_khz && t->gtsc_khz != tsc_khz() &&
-	     is_hvm_domain(d)))
+	if (t->tsc_mode == TSC_MODE_ALWAYS_EMULATE)
 		return -EOPNOTSUPP;
 	d->arch.tsc_mode = t->tsc_mode;
 	d->arch.incarnation = t->incarnation + 1;

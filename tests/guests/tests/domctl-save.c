@@ -11,7 +11,7 @@
  * record (XCR0 with AVX, a pattern in the upper YMM halves) set on the new
  * vCPU comes back from get: the state a restored kernel needs for xrstor.
  */
-#include "builder.h"
+#include "cpu-policy-ops.h"
 
 TEST_HV_ARGS("dom0_mem=64M");
 
@@ -26,8 +26,6 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XSAVE_AVX 576	     /* the upper YMM halves in the standard form */
 #define XSAVE_AVX_LEN 256
 #define XREC_HDR 16 /* the record's XCR0 and ever-enabled mask */
-#define XEN_DOMCTL_get_cpu_policy 82
-#define XEN_DOMCTL_set_cpu_policy 83
 #define XEN_DOMCTL_get_vcpu_msrs 72
 #define XEN_DOMCTL_set_vcpu_msrs 73
 #define SHADOW_OP_OFF 0
@@ -129,23 +127,6 @@ static void ext_vcpucontext_vmce(uint16_t dom, struct ext_vcpucontext e)
 	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
 	xtest_check(rc == -EINVAL, "MCG_CAP with bit 30: %ld", rc);
 }
-
-struct cpuid_leaf {
-	uint32_t leaf, subleaf, a, b, c, d;
-};
-
-struct msr_entry {
-	uint32_t idx, flags;
-	uint64_t val;
-};
-
-struct cpu_policy_op {
-	uint32_t nr_leaves, nr_msrs;
-	struct cpuid_leaf *leaves;
-	struct msr_entry *msrs;
-	uint32_t err_leaf, err_subleaf, err_msr, pad;
-};
-_Static_assert(sizeof(struct cpu_policy_op) == 40, "xen_domctl_cpu_policy layout");
 
 static struct cpuid_leaf pleaves[256];
 static struct msr_entry pmsrs[8];
@@ -405,8 +386,8 @@ static long map_xen(unsigned long mfn, uint64_t flags)
 	uint64_t req[2] = { builder_l1e_maddr(window), (mfn << 12) | flags };
 	unsigned int done = 0;
 	struct mmuext_op inv = { MMUEXT_INVLPG_LOCAL, 0, (unsigned long)window, 0 };
-	long rc = hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, DOMID_XEN,
-			    0);
+	long rc =
+	    hypercall(HC_mmu_update, (unsigned long)req, 1, (unsigned long)&done, DOMID_XEN, 0);
 
 	if (!rc)
 		rc = hypercall(HC_mmuext_op, (unsigned long)&inv, 1, 0, DOMID_SELF, 0);
@@ -438,8 +419,8 @@ static void m2p(void)
 	if (!rc) {
 		unsigned long e = ((volatile unsigned long *)window)[own % 512];
 
-		xtest_check(e == pfn, "M2P entry of our frame %#lx: %#lx, expected PFN %#lx", own, e,
-			    pfn);
+		xtest_check(e == pfn, "M2P entry of our frame %#lx: %#lx, expected PFN %#lx", own,
+			    e, pfn);
 		builder_unmap(window);
 	}
 	rc = map_xen(chunks[0], PTE_P | PTE_RW | PTE_A | PTE_D);

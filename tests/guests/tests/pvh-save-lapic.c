@@ -14,14 +14,19 @@
  * record of 32 bytes and one for vCPU 5 (-EINVAL), and on Petrel also EXTD
  * without EN (-EINVAL), a TSC deadline (-EOPNOTSUPP), and a stream whose
  * good LAPIC_REGS record comes before a bad LAPIC one (-EINVAL, the TPR
- * unchanged: every record is checked before any is loaded). B is then
+ * unchanged: every record is checked before any is loaded). B's CPU
+ * policy with the max extended leaf that Xen 4.17's PVH policies carry
+ * (0x80000021, above this CPU's 0x8000000a) is set, one above it refused
+ * (-EINVAL), and its TSC info in the default mode at 1 MHz above this
+ * host's frequency (a stream from another host) taken, and the PCI_IRQ,
+ * ISA_IRQ and PCI_LINK records Xen writes for a PVH domain. B is then
  * unpaused and told to go on: it enables interrupts, takes the pending
  * vector and the restored timer's next ones (5 in all, each with an EOI)
  * and powers itself off. getpageframeinfo3 on B's GFNs (libxenguest's
  * question before it sends an HVM guest's pages): RAM NOTAB, no RAM XTAB.
  * A is destroyed; every page comes back.
  */
-#include "builder.h"
+#include "cpu-policy-ops.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_HV_ARGS("dom0_mem=64M");
@@ -203,6 +208,26 @@ static void refuse_one(uint16_t dom, const uint8_t *hdr, const uint8_t *lapic, u
 	xtest_check(rc == want, "%s: %ld, want %ld", what, rc, want);
 }
 
+#define CODE_PCI_IRQ 7
+#define CODE_ISA_IRQ 8
+#define CODE_PCI_LINK 9
+
+/*
+ * The interrupt-routing records Xen writes for every HVM domain (a PVH
+ * domain, which has no emulated PIC or IO-APIC, too): B takes them.
+ */
+static void routing_records(uint16_t dom, const uint8_t *hdr)
+{
+	static uint8_t zero[16];
+	uint16_t types[3] = { CODE_PCI_IRQ, CODE_ISA_IRQ, CODE_PCI_LINK }, inst[3] = { 0, 0, 0 };
+	uint32_t lens[3] = { 16, 8, 8 };
+	const void *bodies[3] = { zero, zero, zero };
+	uint32_t size = stream(hdr, types, bodies, lens, inst, 3);
+	long rc = set_context(dom, bad, size);
+
+	xtest_check(rc == 0, "PCI_IRQ, ISA_IRQ and PCI_LINK records into d%u: %ld", dom, rc);
+}
+
 /* Bad records into B; then B's TPR must still be what it was built with. */
 static void refusals(uint16_t dom, const uint8_t *hdr, const uint8_t *lapic, const uint8_t *regs)
 {
@@ -299,6 +324,58 @@ static void run_b(uint16_t b)
 	xtest_check(ticks >= NR_TICKS, "d%u took %u timer interrupts, want %u", b, ticks, NR_TICKS);
 }
 
+#define EXTD_BOUND 0x80000021u /* the last extended leaf of Xen 4.17's policy */
+
+static struct cpuid_leaf pleaves[256];
+static struct msr_entry pmsrs[8];
+
+/*
+ * The policy a restore sets for a PVH domain from Xen: its own, its max
+ * extended leaf 0x80000021 (what Xen 4.17 gives a PVH guest on this CPU,
+ * whose own max is 0x8000000a) taken; one above that refused (-EINVAL, the
+ * leaf named).
+ */
+static void cpu_policy_extd(uint16_t dom)
+{
+	struct cpu_policy_op p = { 256, 8, pleaves, pmsrs, 0, 0, 0, 0 };
+	long rc = cpu_policy_op(XEN_DOMCTL_get_cpu_policy, dom, &p);
+	uint32_t i = 0;
+
+	xtest_check(rc == 0, "get_cpu_policy of d%u: %ld", dom, rc);
+	while (rc == 0 && i < p.nr_leaves &&
+	       !(pleaves[i].leaf == 0x80000000u && pleaves[i].subleaf == CPUID_NO_SUBLEAF))
+		i++;
+	if (rc || i == p.nr_leaves) {
+		xtest_fail("no leaf 0x80000000 in d%u's policy (%u leaves)", dom, p.nr_leaves);
+		return;
+	}
+	pleaves[i].a = EXTD_BOUND;
+	rc = cpu_policy_op(XEN_DOMCTL_set_cpu_policy, dom, &p);
+	xtest_check(rc == 0, "set_cpu_policy, max extended leaf %#x: %ld (leaf %#x)", EXTD_BOUND,
+		    rc, p.err_leaf);
+	pleaves[i].a = EXTD_BOUND + 1;
+	rc = cpu_policy_op(XEN_DOMCTL_set_cpu_policy, dom, &p);
+	xtest_check(rc == -EINVAL && p.err_leaf == 0x80000000u,
+		    "set_cpu_policy, max extended leaf %#x: %ld (leaf %#x)", EXTD_BOUND + 1, rc,
+		    p.err_leaf);
+}
+
+/* A PVH domain from a host of another TSC frequency (Xen emulates its TSC): taken. */
+static void tsc_elsewhere(uint16_t dom)
+{
+	struct dctl op;
+	long rc;
+
+	memset(&op, 0, sizeof(op));
+	rc = domctl(XEN_DOMCTL_gettscinfo, dom, &op);
+	xtest_check(rc == 0 && op.u.tsc.khz, "gettscinfo of d%u: %ld, %u kHz", dom, rc,
+		    op.u.tsc.khz);
+	op.u.tsc.mode = 0;
+	op.u.tsc.khz += 1000;
+	rc = domctl(XEN_DOMCTL_settscinfo, dom, &op);
+	xtest_check(rc == 0, "settscinfo(default) of d%u at %u kHz: %ld", dom, op.u.tsc.khz, rc);
+}
+
 static void round_trip(uint16_t a, uint16_t b)
 {
 	uint32_t size;
@@ -321,6 +398,9 @@ static void round_trip(uint16_t a, uint16_t b)
 	}
 	check_records(lapic, regs);
 	refusals(b, ctx_a + sizeof(struct pvh_desc), lapic, regs);
+	cpu_policy_extd(b);
+	tsc_elsewhere(b);
+	routing_records(b, ctx_a + sizeof(struct pvh_desc));
 	rc = set_context(b, ctx_a, size);
 	xtest_check(rc == 0, "sethvmcontext of d%u's stream into d%u: %ld", a, b, rc);
 	if (rc)

@@ -193,12 +193,22 @@ static long leaf_in_range(const xen_cpuid_leaf_t *l)
 	return -ERANGE;
 }
 
-/* A requested max leaf above the PV policy's: -EINVAL, as Xen's compatibility check. */
+/*
+ * A requested max leaf above the guest policy's: -EINVAL, as Xen's
+ * compatibility check. The extended one may go up to the last leaf the
+ * serialised form holds (0x80000021) whatever the CPU's: Xen 4.17 gives its
+ * guests that max leaf on CPUs whose own is lower (a PVH domain's policy
+ * from Xen on QEMU's qemu64 CPU, whose max is 0x8000000a, has it).
+ */
 static long max_leaf_ok(const xen_cpuid_leaf_t *l)
 {
 	u32 max, b, c, d;
 
-	if ((l->leaf == 0 || l->leaf == EXTD_BASE) && l->subleaf == XEN_CPUID_NO_SUBLEAF) {
+	if (l->leaf == EXTD_BASE && l->subleaf == XEN_CPUID_NO_SUBLEAF) {
+		pv_cpuid(l->leaf, 0, &max, &b, &c, &d);
+		return l->a <= MAX(max, EXTD_BASE + NR_EXTD - 1) ? 0 : -EINVAL;
+	}
+	if (l->leaf == 0 && l->subleaf == XEN_CPUID_NO_SUBLEAF) {
 		pv_cpuid(l->leaf, 0, &max, &b, &c, &d);
 		return l->a <= max ? 0 : -EINVAL;
 	}

@@ -1032,9 +1032,18 @@ static void lines_load(struct hvm_platform *p, unsigned int code, const void *bo
 	}
 }
 
+/* The interrupt-routing records, which Xen writes for every HVM domain (PVH too). */
+static bool routing_record(unsigned int code)
+{
+	return code == PETREL_HVM_SAVE_CODE_PCI_IRQ || code == PETREL_HVM_SAVE_CODE_ISA_IRQ ||
+	       code == PETREL_HVM_SAVE_CODE_PCI_LINK;
+}
+
 /*
  * Check (@load false) or load a record: a wrong length or instance, or an
- * IO-APIC at another address, -EINVAL; a domain without the devices -ENODEV.
+ * IO-APIC at another address, -EINVAL; a domain without the devices -ENODEV,
+ * but for its routing records, taken with nothing to route (a PVH domain
+ * saved by Xen).
  */
 int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance, const void *body,
 		      u32 len, bool load)
@@ -1042,10 +1051,10 @@ int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance
 	struct hvm_platform *p = platform_of(d);
 	unsigned long f;
 
-	if (!p)
-		return -ENODEV;
 	if (len != record_size(code) || instance > (code == PETREL_HVM_SAVE_CODE_PIC ? 1u : 0u))
-		return -EINVAL;
+		return p || routing_record(code) ? -EINVAL : -ENODEV;
+	if (!p)
+		return routing_record(code) ? 0 : -ENODEV;
 	if (code == PETREL_HVM_SAVE_CODE_IOAPIC &&
 	    ((const struct petrel_hvm_hw_vioapic *)body)->base_address != VIOAPIC_BASE)
 		return -EINVAL;
