@@ -61,10 +61,11 @@ SAMPLER = ("( until d=$(xl domid %s 2>/dev/null); do usleep 200000; done; n=0; "
 def vcpu_state(t, con):
     """Where the guest's vCPU stopped: Xen's xenctx now (registers, and the
     code bytes at rip, read from the guest's memory; nothing once the vCPU is
-    down) and the sampler's last two records (DINST_SAMPLE)."""
-    t.shell_run(con, "%s -a $(xl domid %s) 0 2>&1 | head -n 40; for f in /tmp/ctx.prev "
-                "/tmp/ctx.last; do [ -f $f ] && echo \"== $f\" && head -n 40 $f; done; true"
-                % (XENCTX, DINST_DOM), 120)
+    down), the sampler's last two records (DINST_SAMPLE) and the start of
+    xen-hvmctx's dump (the PICs' and IO-APIC's state)."""
+    t.shell_run(con, "d=$(xl domid %s); %s -a $d 0 2>&1 | head -n 40; for f in /tmp/ctx.prev "
+                "/tmp/ctx.last; do [ -f $f ] && echo \"== $f\" && head -n 40 $f; done; "
+                "/usr/lib/xen-4.17/bin/xen-hvmctx $d 2>&1 | head -n 45" % (DINST_DOM, XENCTX), 120)
 
 
 def dinst_ended(st):
