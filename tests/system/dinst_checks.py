@@ -17,6 +17,8 @@ test-system-hvm-dinst-xen).
 `t` is the system test's module (dom0_system_test).
 """
 
+import os
+
 DINST_LOG = "/var/log/xen/dinst-serial.log"
 DINST_DOM = "xldinst"
 DINST_GRUB = "grub: loading debian-installer"
@@ -39,6 +41,31 @@ def dinst_status(t, con):
     return {"grub": DINST_GRUB in lines, "screen": DINST_SCREEN in lines,
             "state": state[0][0] if state and state[0] else "",
             "bytes": " ".join(l for l in lines if l.startswith("bytes"))}
+
+
+XENCTX = "/usr/lib/xen-4.17/bin/xenctx"
+# With DINST_SAMPLE=1 in the environment, dom0 samples the guest's vCPU with
+# xenctx (registers and the code bytes at rip) every 0.3 s while it runs and
+# keeps the last two samples that show registers (rip:, or cs:eip: outside
+# long mode; xenctx exits 0 when it cannot read them): Xen keeps no register
+# record for a vCPU that is down, so after a halt with interrupts off the
+# samples are all that show where it was.
+SAMPLER = ("( until d=$(xl domid %s 2>/dev/null); do usleep 200000; done; n=0; "
+           "while [ $n -lt 20 ]; do %s -a $d 0 > /tmp/ctx.new 2>&1; "
+           "if grep -q -E '[er]ip: ' /tmp/ctx.new; then "
+           "mv -f /tmp/ctx.last /tmp/ctx.prev 2>/dev/null; mv /tmp/ctx.new /tmp/ctx.last; n=0; "
+           "else n=$((n + 1)); fi; usleep 300000; done ) > /dev/null 2>&1 & echo sampler $!"
+           % (DINST_DOM, XENCTX))
+
+
+def vcpu_state(t, con):
+    """Where the guest's vCPU stopped: Xen's xenctx now (registers, and the
+    code bytes at rip, read from the guest's memory; nothing once the vCPU is
+    down), the sampler's last two records (DINST_SAMPLE) and the start of
+    xen-hvmctx's dump (the PICs' and IO-APIC's state)."""
+    t.shell_run(con, "d=$(xl domid %s); %s -a $d 0 2>&1 | head -n 40; for f in /tmp/ctx.prev "
+                "/tmp/ctx.last; do [ -f $f ] && echo \"== $f\" && head -n 40 $f; done; "
+                "/usr/lib/xen-4.17/bin/xen-hvmctx $d 2>&1 | head -n 45" % (DINST_DOM, XENCTX), 120)
 
 
 def dinst_ended(st):
@@ -108,6 +135,8 @@ def check_dinst(t, con, res, timeout):
     if not t.hvm_setup(con, res, step):
         return
     free0 = t.xl_free_memory(con)
+    if os.environ.get("DINST_SAMPLE") == "1":
+        t.shell_run(con, SAMPLER)
     rc, out = t.shell_run(con, "rm -f %s; xl -vvv create /etc/xl-dinst.cfg "
                           "'disk=[\"format=raw,vdev=hda,access=rw,target=/dev/%s\"]' "
                           "> /tmp/xl-dinst.out 2>&1; r=$?; tail -n 5 /tmp/xl-dinst.out; "
@@ -127,6 +156,7 @@ def check_dinst(t, con, res, timeout):
         t.shell_run(con, "tr -d '\\r' < %s | tr '\\033' '\\n' | tail -n 40" % DINST_LOG, 30)
         # the shutdown code (Reason-Code: 0 poweroff, 1 reboot, 3 crash)
         t.shell_run(con, "xl list -v %s" % DINST_DOM, 30)
+        vcpu_state(t, con)
         t.hvm_failure_report(con, DINST_DOM, "/tmp/xl-dinst.out")
     if not dinst_ended(st) and dm_stop(t, con, res, step):
         dm_stopped_destroy(t, con, res, timeout, free0, step)

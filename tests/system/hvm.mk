@@ -181,6 +181,7 @@ $(DOM0_HVM)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp \
 	$(PYTHON) dom0-tools/initramfs/stage-xl.py --out $(DOM0_HVM)/tree \
 		--root $(XS_DEB_ROOT) --root $(DOM0_XL)/base/root --root $(DOM0_XL)/hotplug/root \
 		--root $(DOM0_HVM)/dm/root --program usr/libexec/xen-qemu-system-i386 \
+		--program usr/lib/xen-4.17/bin/xenctx --program usr/lib/xen-4.17/bin/xen-hvmctx \
 		--file usr/lib/xen-4.17/boot/hvmloader --file usr/share/seabios/bios-256k.bin \
 		--file usr/share/ovmf/OVMF.fd --file usr/share/qemu/keymaps
 	install -D -m 644 $(HVM_BOOT_IMG) $(DOM0_HVM)/tree/usr/lib/petrel-domu/hvm-boot.img
