@@ -2159,7 +2159,7 @@ def free_memory(con):
 def free_kib(con):
     """physinfo's free pages in KiB, exact where xl info's free_memory is in
     MiB: the `Mem:` line of Petrel's `pxl top -i 1` (as xentop prints it)."""
-    return shell_number(con, "pxl top -i 1 | sed -n 's/^Mem: .* \\([0-9]*\\)k free .*/\\1/p'")
+    return shell_number(con, pxl_cycles_checks.FREE_KIB)
 
 
 def wait_free_memory(con, want, read=free_memory):
