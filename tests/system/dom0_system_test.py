@@ -2144,21 +2144,33 @@ LINUX_CYCLES = int(os.environ.get("LINUX_CYCLES", "20"))
 FREE_WAIT = 30  # seconds for a dead domain's last frames to come back
 
 
-def free_memory(con):
-    """xl info's free_memory (MiB), or None."""
-    rc, out = shell_run(con, "xl info | awk '$1 == \"free_memory\" { print $3 }'")
+def shell_number(con, cmd):
+    """The number a dom0 command prints on a line of its own, or None."""
+    rc, out = shell_run(con, cmd)
     m = re.search(r"^(\d+)\s*$", out, re.M)
     return int(m.group(1)) if rc == 0 and m else None
 
 
-def wait_free_memory(con, want):
-    """Poll free_memory until it is `want` (or FREE_WAIT passes); the last value."""
-    got = free_memory(con)
+def free_memory(con):
+    """xl info's free_memory (MiB), or None."""
+    return shell_number(con, "xl info | awk '$1 == \"free_memory\" { print $3 }'")
+
+
+def free_kib(con):
+    """physinfo's free pages in KiB, exact where xl info's free_memory is in
+    MiB: the `Mem:` line of Petrel's `pxl top -i 1` (as xentop prints it)."""
+    return shell_number(con, pxl_cycles_checks.FREE_KIB)
+
+
+def wait_free_memory(con, want, read=free_memory):
+    """Poll `read` (free_memory: MiB, or free_kib) until it is `want` (or
+    FREE_WAIT passes); the last value."""
+    got = read(con)
     for _ in range(FREE_WAIT):
         if got == want:
             break
         shell_run(con, "sleep 1")
-        got = free_memory(con)
+        got = read(con)
     return got
 
 

@@ -46,6 +46,8 @@ PXENCONSOLED = console_checks.START.replace("--log=all", "--log=guest")
 # its argument is the console daemon's pid file
 STATE_SCRIPT = "/tmp/pxl-cycles-state"
 HV_SCRIPT = "/tmp/pxl-cycles-hv"
+# physinfo's free pages in KiB, from the `Mem:` line pxl top prints as xentop does
+FREE_KIB = "pxl top -i 1 | sed -n 's/^Mem: .* \\([0-9]*\\)k free .*/\\1/p'"
 STATE = """echo domains: $(xenstore-list /local/domain)
 echo vm: $(xenstore-list /vm 2>/dev/null)
 echo libxl: $(xenstore-list /libxl 2>/dev/null)
@@ -53,8 +55,8 @@ echo userdata: $(ls /var/lib/xen 2>/dev/null | grep userdata-)
 echo pts: $(ls /dev/pts)
 echo daemon-fds: $(ls /proc/$(cat $1)/fd | wc -l)
 echo pxl: $(pidof pxl)
-echo free-kib: $(pxl top -i 1 | sed -n 's/^Mem: .* \\([0-9]*\\)k free .*/\\1/p')
-"""
+echo free-kib: $(%s)
+""" % FREE_KIB
 STATE_LINE = re.compile(r"^(domains|vm|libxl|userdata|pts|daemon-fds|pxl|free-kib):(.*)$", re.M)
 
 

@@ -66,7 +66,8 @@
 #   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
 #                         the Linux domU with one disk and one vif, the hostile blkif
 #                         and netif frontends beside it, all destroyed with their
-#                         backends torn down; -xen on Xen 4.17 (both in TEST_TARGETS;
+#                         backends torn down, then SPLIT_QUICK_DEV_CYCLES (2) of the
+#                         xl-dev-cycles cycles; -xen on Xen 4.17 (both in TEST_TARGETS;
 #                         4 min on Petrel at load ~10, 7 min on Xen at load ~17)
 #   test-system-split-net two Linux domUs and dom0 on xenbr0 (steps xl-net and
 #                         xl-dev-cycles, tests/system/net_checks.py): pings in every
@@ -386,17 +387,20 @@ test-system-split-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
 # The split-driver slice (step xl-split): the Linux domU with one disk and
 # one vif (blkfront reads and writes it, netfront pings dom0 over xenbr0),
 # the hostile blkif and netif frontends beside it, all destroyed with their
-# backends torn down.
-SYSTEM_SPLIT_QUICK := --only xl-split --hostile --no-reboot
+# backends torn down; then SPLIT_QUICK_DEV_CYCLES of the xl-dev-cycles
+# cycles (a guest that never connects its disk and vif) after their warm-up.
+SYSTEM_SPLIT_QUICK := --only xl-split,xl-dev-cycles --hostile --no-reboot
+SPLIT_QUICK_DEV_CYCLES ?= 2
+SPLIT_QUICK_GUESTS := $(GUEST_OUT)/blkif-hostile.elf $(GUEST_OUT)/netif-hostile.elf \
+	$(GUEST_OUT)/hello.elf
 
-test-system-split-quick: dom0-image $(PETREL_IMAGE) $(GUEST_OUT)/blkif-hostile.elf \
-		$(GUEST_OUT)/netif-hostile.elf
-	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(SYSTEM_SPLIT_QUICK) \
-		--log $(BUILD)/system/petrel-split-quick-serial.log
+test-system-split-quick: dom0-image $(PETREL_IMAGE) $(SPLIT_QUICK_GUESTS)
+	DEV_CYCLES=$(SPLIT_QUICK_DEV_CYCLES) $(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) \
+		$(SYSTEM_SPLIT_QUICK) --log $(BUILD)/system/petrel-split-quick-serial.log
 
-test-system-split-quick-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/blkif-hostile.elf \
-		$(GUEST_OUT)/netif-hostile.elf
-	$(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_QUICK) --log $(BUILD)/system/xen-split-quick-serial.log
+test-system-split-quick-xen: dom0-image $(XEN_REF) $(SPLIT_QUICK_GUESTS)
+	DEV_CYCLES=$(SPLIT_QUICK_DEV_CYCLES) $(SYSTEM_TEST) --hv xen $(SYSTEM_SPLIT_QUICK) \
+		--log $(BUILD)/system/xen-split-quick-serial.log
 
 # Two Linux domUs on xenbr0, the transfer, hot attach and detach, and the
 # device cycles (tests/system/net_checks.py).
