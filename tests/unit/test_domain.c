@@ -722,17 +722,30 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 	loaded = next->domain;
 }
 
+/* What an interrupt taken at the end of an idle scrub batch does (once); NULL: none came. */
+static void (*scrub_interrupt)(void);
+static bool scrub_interrupt_taken;
+
 void arch_idle_wait(void)
 {
+	if (scrub_interrupt_taken)
+		fail_msg("the CPU halts after its scrub batch took the interrupt that woke a vCPU");
 	if (!idle_interrupt)
 		fail_msg("the CPU idles and nothing can wake a vCPU");
 	fake_now += 1000;
 	idle_interrupt();
 }
 
-bool arch_idle_scrub(void)
+/* Zero every dirty frame (this CPU's batches and other CPUs'), then take interrupts. */
+void arch_idle_scrub(void)
 {
-	return false;
+	while (scrub_free_pages())
+		;
+	if (scrub_interrupt) {
+		scrub_interrupt();
+		scrub_interrupt = NULL;
+		scrub_interrupt_taken = true;
+	}
 }
 
 void scrub_frame(mfn_t mfn)
@@ -1666,6 +1679,42 @@ static void test_block_wake_idle(void **state)
 	destroy_and_reap(a);
 }
 
+/*
+ * The CPU idles while freed frames are dirty: it zeroes them, and the
+ * interrupt taken at the end of the batch raises an event for a blocked
+ * vCPU of this CPU (the wake's kick is that interrupt, already taken). The
+ * CPU runs that vCPU instead of halting, even though no dirty frame is left.
+ */
+static void test_wake_in_scrub_window(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *va = a->vcpu[0];
+	struct page_info *pg;
+
+	(void)state;
+	dom0_blocks_for(a);
+	vcpu_block(never);
+	pg = alloc_pages(0);
+	assert_non_null(pg);
+	free_pages(pg, 0);
+	assert_true(scrub_pending());
+	wake_target = a;
+	scrub_interrupt = raise_event_on_target;
+	scrub_interrupt_taken = false;
+	idle_interrupt = NULL;
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_true(scrub_interrupt_taken);
+	assert_false(scrub_pending());
+	scrub_interrupt_taken = false;
+	fake_now += SCHED_RATELIMIT_NS; /* past a's rate limit */
+	evtchn_set_pending(dom0, 0, 4);
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	guest_handled_events(dom0);
+	destroy_and_reap(a);
+}
+
 static void test_poll(void **state)
 {
 	struct domain *a = create(1);
@@ -2316,6 +2365,7 @@ int main(void)
 		T(test_round_robin_and_yield),
 		T(test_runstate_area),
 		T(test_block_wake_idle),
+		T(test_wake_in_scrub_window),
 		T(test_poll),
 		T(test_controller_pause),
 		T(test_vcpus_made_later),

@@ -18,6 +18,7 @@
 #include "smp.h"
 #include "hvlock.h"
 #include "spinlock.h"
+#include "mm.h"
 #include "public/vcpu.h"
 
 /*
@@ -701,7 +702,15 @@ static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *wake_at)
 
 		arm_slice(sc, NULL, t0, *wake_at);
 		spin_unlock(&sc->lock);
-		if (!arch_idle_scrub())
+		/*
+		 * A scrub batch ends by taking pending interrupts, a wake's kick
+		 * among them, so the queue is looked at again before any halt:
+		 * halting after it would sleep through that wake, even when the
+		 * batch found nothing to zero (another CPU finished the block).
+		 */
+		if (scrub_pending())
+			arch_idle_scrub();
+		else
 			arch_idle_wait();
 		spin_lock(&sc->lock);
 		sc->idle_time += system_time() - t0;

@@ -101,8 +101,8 @@ u64 domain_cpu_time(const struct domain *d);
 void arch_context_switch(struct vcpu *prev, struct vcpu *next);
 /* Wait, interrupts on, for an interrupt (it may wake a vCPU). */
 void arch_idle_wait(void);
-/* Zero a batch of dirty free frames, then take pending interrupts: false if none. */
-bool arch_idle_scrub(void);
+/* Zero a batch of dirty free frames (if any is left), then take pending interrupts. */
+void arch_idle_scrub(void);
 /* Make CPU @cpu look at its run queue (an IPI). */
 void arch_sched_kick(unsigned int cpu);
 /* CPU @cpu (not this one) drops @v's state if it still has it loaded (@v goes away). */

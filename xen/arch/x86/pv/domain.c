@@ -459,19 +459,14 @@ void arch_idle_wait(void)
 	hv_wait_end(depth);
 }
 
-bool arch_idle_scrub(void)
+void arch_idle_scrub(void)
 {
-	unsigned int depth;
-	bool worked;
+	unsigned int depth = hv_wait_begin(); /* other CPUs' hypercalls go on meanwhile */
 
-	if (!scrub_pending())
-		return false;
-	depth = hv_wait_begin(); /* other CPUs' hypercalls go on meanwhile */
-	worked = scrub_free_pages();
+	scrub_free_pages();
 	/* An interrupt that came during the batch (a timer, a wake) is taken here. */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	hv_wait_end(depth);
-	return worked;
 }
 
 void arch_resume_current(void)
