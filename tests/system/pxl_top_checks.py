@@ -165,28 +165,43 @@ def domains(sh):
 def rename_restart_outcome(sh, prog, cfg, name, wait_s):
     """`PROG create` of cfg with on_poweroff = "rename-restart" (the guest
     powers off at once): whether it was created, a domain kept as
-    NAME-YYYYMMDDTHHMMZ, shut down, a new NAME with a higher id, the kept
+    NAME-YYYYMMDDTHHMMZ, shut down, a newer domain built after it, the kept
     one's own /vm (holding its uuid, no name, as libxl leaves it); then every
-    such domain is destroyed."""
+    such domain is destroyed.  The rebuilt guest
+    powers off at once too: in the same minute its rename fails (the name is
+    taken) and the monitor stops; when the minute has turned meanwhile, it is
+    kept under the new minute's name and built again, so the newer domain is
+    the next kept one or the new NAME, whichever has the lower id."""
     rc, out = sh("rm -f /var/log/xen/xl-%s.log; %s create -q %s 'on_poweroff=\"rename-restart\"';"
                  " echo rc=$?" % (name, prog, cfg), 60)
     sh("i=0; while [ $(xl list | grep -cE '^%s(-[0-9]{8}T[0-9]{4}Z)? ') -lt 2 ]; do "
        "[ $i -ge %d ] && break; sleep 1; i=$((i+1)); done" % (name, wait_s), 3 * wait_s + 30)
     rows = domains(sh)
-    kept = [d for d in rows if PRESERVED.match(d[0]) and PRESERVED.match(d[0]).group(1) == name]
-    new = [d for d in rows if d[0] == name]
+    ours = sorted((d for d in rows if d[0] == name or (PRESERVED.match(d[0]) and
+                                                        PRESERVED.match(d[0]).group(1) == name)),
+                  key=lambda d: int(d[1]))
+    kept = [d for d in ours if d[0] != name]
+    newer = [d for d in ours if kept and int(d[1]) > int(kept[0][1])]
     vm = ""
-    if kept and new:
+    if kept and newer:
         _, vm = sh("a=$(xenstore-read /local/domain/%s/vm); b=$(xenstore-read /local/domain/%s/vm);"
                    " [ \"$a\" != \"$b\" ] && echo vm-differs; xenstore-read $a/name >/dev/null "
                    "2>&1 || echo vm-no-name; [ \"$(xenstore-read $a/uuid)\" = \"${a#/vm/}\" ] && "
-                   "echo vm-uuid" % (kept[0][1], new[0][1]))
-    sh("for d in $(xl list | awk '$1 ~ /^%s/ {print $2}'); do xl destroy $d; done; sleep 1"
-       % name, 60)
-    renewed = bool(kept and new and int(new[0][1]) > int(kept[0][1]))
-    outcome = ("rc=0" in out, len(kept) >= 1, bool(kept) and kept[0][2][3] == "s", renewed,
+                   "echo vm-uuid" % (kept[0][1], newer[0][1]))
+    remove_all(sh, name)
+    outcome = ("rc=0" in out, len(kept) >= 1, bool(kept) and kept[0][2][3] == "s", bool(newer),
                "vm-differs" in vm, "vm-no-name" in vm, "vm-uuid" in vm)
     return outcome, rows
+
+
+def remove_all(sh, name):
+    """Destroy every domain named NAME or NAME-<suffix> until two looks in a
+    row find none (a monitor may have been building one more; with its domain
+    gone it stops)."""
+    sh("n=0; i=0; while [ $n -lt 2 ] && [ $i -lt 20 ]; do "
+       "ids=$(xl list | awk '$1 ~ /^%s(-[0-9]{8}T[0-9]{4}Z)?$/ {print $2}'); "
+       "if [ -z \"$ids\" ]; then n=$((n+1)); else n=0; for d in $ids; do xl destroy $d; done; fi; "
+       "sleep 1; i=$((i+1)); done" % name, 180)
 
 
 def check_rename_restart(sh, res, cfg, name, wait_s):
