@@ -487,7 +487,7 @@ static void pv_domctls(uint16_t dom)
 	if (!xtest_on_petrel())
 		return;
 	memset(&op, 0, sizeof(op));
-	*(void **)(op.u.raw + 8) = ctx; /* xen_domctl_vcpucontext: vCPU 0, then the buffer */
+	op.u.vcpucontext.ctxt = ctx; /* vCPU 0 */
 	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
 	xtest_check(rc == -EOPNOTSUPP, "setvcpucontext on the PVH d%u: %ld", dom, rc);
 	rc = domctl(XEN_DOMCTL_getvcpucontext, dom, &op);
