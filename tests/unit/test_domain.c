@@ -571,32 +571,7 @@ void update_vcpu_system_time(struct vcpu *v)
 	(void)v;
 }
 
-void init_timer(struct timer *t, void (*fn)(void *), void *data)
-{
-	memset(t, 0, sizeof(*t));
-	t->fn = fn;
-	t->data = data;
-}
-
-void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
-{
-	init_timer(t, fn, data);
-	t->cpu = cpu;
-}
-
-static struct timer *last_timer; /* the last one set */
-
-void set_timer(struct timer *t, u64 expires)
-{
-	last_timer = t;
-	t->expires = expires;
-	t->active = true;
-}
-
-void stop_timer(struct timer *t)
-{
-	t->active = false;
-}
+#include "fake_timer.h"
 
 /* ---- fakes: arch hooks of the lifecycle and the scheduler ---- */
 static jmp_buf escape;
@@ -1990,10 +1965,10 @@ static void test_rate_limit(void **state)
 	assert_true(sched_need_resched());
 	schedule();
 	assert_ptr_equal(current, va);
-	assert_true(last_timer->active);
-	assert_int_equal(last_timer->expires, t0 + SCHED_RATELIMIT_NS);
+	assert_true(fake_timer_last->active);
+	assert_int_equal(fake_timer_last->expires, t0 + SCHED_RATELIMIT_NS);
 	fake_now = t0 + SCHED_RATELIMIT_NS; /* the timer fires */
-	last_timer->fn(last_timer->data);
+	fake_timer_last->fn(fake_timer_last->data);
 	assert_true(sched_need_resched());
 	schedule();
 	assert_ptr_equal(current, v0);

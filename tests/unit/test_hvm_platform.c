@@ -37,23 +37,7 @@ u64 domain_wall_ns(const struct domain *d)
 	return 1700000000ULL * NS_PER_SEC + clock_now;
 }
 
-void init_timer(struct timer *t, void (*fn)(void *), void *data)
-{
-	memset(t, 0, sizeof(*t));
-	t->fn = fn;
-	t->data = data;
-}
-
-void set_timer(struct timer *t, u64 expires)
-{
-	t->expires = expires;
-	t->active = true;
-}
-
-void stop_timer(struct timer *t)
-{
-	t->active = false;
-}
+#include "fake_timer.h"
 
 /* ---- fakes: memory, the vLAPIC and the rest of the hypervisor ---- */
 static u8 heap_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));

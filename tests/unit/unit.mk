@@ -104,7 +104,8 @@ $(UNIT_SHIM): $(UNIT_DIR)/shim.c $(UNIT_DIR)/shim.h
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
 
-$(UNIT_SUITE_OBJS): $(UNIT_OUT)/%.o: $(UNIT_DIR)/%.c $(UNIT_DIR)/shim.h $(wildcard xen/include/*.h)
+$(UNIT_SUITE_OBJS): $(UNIT_OUT)/%.o: $(UNIT_DIR)/%.c $(UNIT_DIR)/shim.h $(wildcard $(UNIT_DIR)/fake_*.h) \
+		$(wildcard xen/include/*.h)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
 
