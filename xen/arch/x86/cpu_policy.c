@@ -194,6 +194,17 @@ static long leaf_in_range(const xen_cpuid_leaf_t *l)
 }
 
 /*
+ * The leaves whose eax is a maximum: leaf 0 (of the basic leaves), leaf 7
+ * subleaf 0 (of its subleaves) and the extended base leaf.
+ */
+static bool holds_max(const xen_cpuid_leaf_t *l)
+{
+	if (l->leaf == 7)
+		return l->subleaf == 0;
+	return (l->leaf == 0 || l->leaf == EXTD_BASE) && l->subleaf == XEN_CPUID_NO_SUBLEAF;
+}
+
+/*
  * A requested max leaf above the guest policy's: -EINVAL, as Xen's
  * compatibility check. The extended one may go up to the last leaf the
  * serialised form holds (0x80000021) whatever the CPU's: Xen 4.17 gives its
@@ -204,19 +215,12 @@ static long max_leaf_ok(const xen_cpuid_leaf_t *l)
 {
 	u32 max, b, c, d;
 
-	if (l->leaf == EXTD_BASE && l->subleaf == XEN_CPUID_NO_SUBLEAF) {
-		pv_cpuid(l->leaf, 0, &max, &b, &c, &d);
-		return l->a <= MAX(max, EXTD_BASE + NR_EXTD - 1) ? 0 : -EINVAL;
-	}
-	if (l->leaf == 0 && l->subleaf == XEN_CPUID_NO_SUBLEAF) {
-		pv_cpuid(l->leaf, 0, &max, &b, &c, &d);
-		return l->a <= max ? 0 : -EINVAL;
-	}
-	if (l->leaf == 7 && l->subleaf == 0) {
-		pv_cpuid(7, 0, &max, &b, &c, &d);
-		return l->a <= max ? 0 : -EINVAL;
-	}
-	return 0;
+	if (!holds_max(l))
+		return 0;
+	pv_cpuid(l->leaf, 0, &max, &b, &c, &d);
+	if (l->leaf == EXTD_BASE)
+		max = MAX(max, EXTD_BASE + NR_EXTD - 1);
+	return l->a <= max ? 0 : -EINVAL;
 }
 
 long cpu_policy_check(struct xen_domctl_cpu_policy *p)
