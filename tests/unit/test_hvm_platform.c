@@ -4,7 +4,9 @@
  * every look at it, as time moves on while the hypervisor serves an access.
  * A wide read of a counter (the ACPI PM timer's 32 bits) is one sample, not
  * four bytes of four different instants. The RTC's periodic interrupt
- * keeps or collapses missed ticks per HVM_PARAM_TIMER_MODE.
+ * keeps or collapses missed ticks per HVM_PARAM_TIMER_MODE; with PIE clear,
+ * register C's PF still shows that a period ended. An IO-APIC pin in NMI
+ * mode sends an NMI, not a vector.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,11 +119,20 @@ bool vlapic_match_dest(struct vcpu *v, u32 dest, bool logical)
 	return true;
 }
 
+static unsigned int lapic_irqs, nmis;
+
 void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level)
 {
 	(void)v;
 	(void)vec;
 	(void)level;
+	lapic_irqs++;
+}
+
+void hvm_raise_nmi(struct vcpu *v)
+{
+	(void)v;
+	nmis++;
 }
 
 /* ---- the domain under test ---- */
@@ -314,6 +325,57 @@ static void test_rtc_periodic_modes(void **state)
 	}
 }
 
+/*
+ * PIE clear at 64 Hz: no tick is injected, but a read of register C shows
+ * PF once a period of the grid that began at the RTC's creation ended
+ * since the last look; IRQF stays clear. Setting PIE then with PF up
+ * raises IRQ 8 at once.
+ */
+static void test_rtc_pf_polled(void **state)
+{
+	struct hvm_platform *p = platform_of(&dom);
+
+	(void)state;
+	pic_irq8_only();
+	clock_now = p->rtc_start + 1000;
+	port_out(0x70, 0x0a);
+	port_out(0x71, 0x2a);
+	assert_false(p->rtc_timer.active);
+	assert_int_equal(rtc_reg(0x0c), 0);
+	clock_now = p->rtc_start + 15625000 - 1;
+	assert_int_equal(rtc_reg(0x0c), 0);
+	clock_now += 2;
+	assert_int_equal(rtc_reg(0x0c), 0x40);
+	assert_int_equal(rtc_reg(0x0c), 0);
+	clock_now += 3 * 15625000;
+	assert_int_equal(rtc_reg(0x0c), 0x40); /* three periods, one flag */
+	clock_now += 15625000;
+	port_out(0x70, 0x0b);
+	port_out(0x71, 0x42); /* PIE on: the PF that came up meanwhile raises IRQ 8 */
+	assert_true(p->rtc_timer.active);
+	assert_int_equal(hvm_platform_pic_pending(&vcpu0), 0x28);
+	assert_int_equal(rtc_reg(0x0c), 0xc0);
+}
+
+/* IO-APIC pin 10 in NMI mode: ISA IRQ 10's rising edge is an NMI, and no vector. */
+static void test_ioapic_nmi_mode(void **state)
+{
+	struct hvm_platform *p = platform_of(&dom);
+
+	(void)state;
+	lapic_irqs = nmis = 0;
+	dom.vcpu[0] = &vcpu0;
+	p->ioapic.rte[10] = 0x400;
+	hvm_platform_isa_irq(&dom, 10, true);
+	assert_int_equal(nmis, 1);
+	assert_int_equal(lapic_irqs, 0);
+	hvm_platform_isa_irq(&dom, 10, true); /* no new edge */
+	assert_int_equal(nmis, 1);
+	hvm_platform_isa_irq(&dom, 10, false);
+	hvm_platform_isa_irq(&dom, 10, true);
+	assert_int_equal(nmis, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +383,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pm_timer_counts_up, setup, teardown),
 		cmocka_unit_test(test_rtc_periodic_modes),
+		cmocka_unit_test_setup_teardown(test_rtc_pf_polled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ioapic_nmi_mode, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,7 @@ struct hvm_vcpu {
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
 	u8 intr_src;	  /* INTR_SRC_*: where hvm_next_interrupt's vector came from */
+	bool nmi_pending; /* an NMI to inject (IO-APIC pin in NMI mode); set from any CPU */
 	/* A request sent to an ioreq server, completed before the next entry (hvm/ioreq.c). */
 	struct {
 		bool pending;

@@ -15,9 +15,12 @@
  * give one.
  * The same with the local APIC timer (periodic, 10 ms, vector 0x31), the
  * PIC masked, and with the RTC's periodic interrupt (64 Hz, IRQ 8 through
- * the slave PIC, register C read in the handler). Then the guest powers off, and the control domain
+ * the slave PIC, register C read in the handler). Then, PIE clear and IRQ 8 masked, it polls
+ * register C for 200 ms (12.8 periods at 64 Hz): PF is still set once a period ends (Xen
+ * computes it on the read), IRQF never. Then the guest powers off, and the control domain
  * checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4 with the
- * collapsing ones (2, 3), none while interrupts were off.
+ * collapsing ones (2, 3), none while interrupts were off; PF seen at least 3 times and on at
+ * most every other read.
  */
 #include "builder.h"
 #include "hvm32-asm.h"
@@ -48,7 +51,11 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_RTC_BURST 0x34    /* the same in the two-instruction window */
 #define D_RTC_BEFORE 0x38   /* D_RTC as interrupts went off */
 #define D_RTC_OFF 0x3c	    /* D_RTC after 400 ms with interrupts off */
+#define D_PF 0x40	    /* PIE clear: reads of register C with PF set */
+#define D_PF_IRQF 0x44	    /* the same with IRQF set */
+#define D_PF_READS 0x48	    /* reads of register C in that phase */
 #define PM_OFF "1431818"    /* 400 ms of the 3.579545 MHz PM timer */
+#define PM_POLL "715909"    /* 200 ms of it */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - timer_code_start)"
@@ -129,6 +136,15 @@ __asm__(".pushsection .rodata\n"
 	"mov 0x30(%esi), %eax\n sub 0x38(%esi), %eax\n mov %eax, 0x34(%esi)\n"
 	"mov $0x0b, %al\n out %al, $0x70\n mov $0x02, %al\n out %al, $0x71\n"
 	"mov $0xff, %al\n out %al, $0xa1\n out %al, $0x21\n"
+	/* PIE clear: register C polled for 200 ms; PF comes up once a period, IRQF never. */
+	"mov $0x0c, %al\n out %al, $0x70\n in $0x71, %al\n"
+	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
+	"12: in $0x71, %al\n incl 0x48(%esi)\n"
+	"test $0x40, %al\n jz 13f\n incl 0x40(%esi)\n"
+	"13: test $0x80, %al\n jz 14f\n incl 0x44(%esi)\n"
+	"14: in %dx, %eax\n sub %ebx, %eax\n"
+	"cmp $" PM_POLL ", %eax\n"
+	"jb 12b\n"
 	/* SCHEDOP_shutdown(poweroff). */
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101018, %ecx\n vmmcall\n"
 	"7: hlt\n jmp 7b\n"
@@ -211,6 +227,19 @@ static void check_burst(const char *timer, unsigned int mode, unsigned int befor
 	       burst, before, off);
 }
 
+/* PIE clear: register C's PF polled for 200 ms at 64 Hz. */
+static void check_polled_pf(unsigned int mode)
+{
+	unsigned int pf = word(D_PF), irqf = word(D_PF_IRQF), reads = word(D_PF_READS);
+
+	xtest_check(pf >= 3 && 2 * pf <= reads && irqf == 0,
+		    "RTC, %s, PIE clear: PF in %u of %u reads of C (>= 3, at most every other), "
+		    "IRQF in %u (none)",
+		    mode_name(mode), pf, reads, irqf);
+	printk("RTC, %s, PIE clear: PF in %u of %u reads of register C\n", mode_name(mode), pf,
+	       reads);
+}
+
 /* One domain with TIMER_MODE @mode (MODE_UNSET: left as the hypervisor has it). */
 static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 {
@@ -250,6 +279,7 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 		check_burst("APIC timer", mode, word(D_LAPIC_BEFORE), word(D_LAPIC_OFF),
 			    word(D_LAPIC_BURST));
 		check_burst("RTC", mode, word(D_RTC_BEFORE), word(D_RTC_OFF), word(D_RTC_BURST));
+		check_polled_pf(mode);
 		printk("PIT ticks %u, APIC timer ticks %u, RTC ticks %u, other vectors %u\n",
 		       word(D_PIT), word(D_LAPIC), word(D_RTC), word(D_SPURIOUS));
 	}

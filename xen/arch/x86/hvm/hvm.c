@@ -717,11 +717,23 @@ unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
 	return len;
 }
 
-/* ---- HLT, triple fault, crashes. */
+/* ---- NMIs, HLT, triple fault, crashes. */
+
+void hvm_raise_nmi(struct vcpu *v)
+{
+	if (!__atomic_exchange_n(&v->arch.hvm.nmi_pending, true, __ATOMIC_SEQ_CST))
+		vcpu_unblock(v);
+}
+
+bool hvm_take_nmi(struct vcpu *v)
+{
+	return __atomic_exchange_n(&v->arch.hvm.nmi_pending, false, __ATOMIC_SEQ_CST);
+}
 
 static bool hlt_done(struct vcpu *v)
 {
-	return hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0 ||
+	return __atomic_load_n(&v->arch.hvm.nmi_pending, __ATOMIC_RELAXED) ||
+	       hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0 ||
 	       hvm_platform_pic_pending(v) >= 0;
 }
 
