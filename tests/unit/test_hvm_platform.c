@@ -173,6 +173,7 @@ static void clock_at_pm_count(u32 count)
 	clock_now = p->pm_start + (u64)count * NS_PER_SEC / PMTMR_HZ + 1;
 	while (pmtimer_count(clock_now - p->pm_start) < count)
 		clock_now++;
+	p->pm_seen = 0; /* the fake clock may have gone back, which system time never does */
 }
 
 /*
@@ -205,6 +206,28 @@ static void test_pm_timer_wide_read_one_instant(void **state)
 	clock_at_pm_count(0x34ff);
 	first = port_in(PM_TMR_V0, 2);
 	assert_in_range(first, 0x34ff, 0x3500);
+}
+
+/*
+ * The PM timer runs on vCPU 0's guest time: an offset timer mode 0 took
+ * away holds it (never backwards) until guest time is past what it showed.
+ */
+static void test_pm_timer_guest_time(void **state)
+{
+	u32 a, b, c;
+
+	(void)state;
+	dom.vcpu[0] = &vcpu0;
+	clock_at_pm_count(1000000); /* 279 ms since it started */
+	a = port_in(PM_TMR_V0, 4);
+	vcpu0.arch.hvm.time_offset = -100 * 1000 * 1000; /* 100 ms held */
+	clock_now += 50 * 1000 * 1000;
+	b = port_in(PM_TMR_V0, 4);
+	assert_int_equal(b, a); /* guest time is 50 ms behind what it showed: it stands */
+	clock_now += 100 * 1000 * 1000;
+	c = port_in(PM_TMR_V0, 4);
+	assert_in_range(c - a, 178970, 178990); /* 50 ms on from the first read */
+	vcpu0.arch.hvm.time_offset = 0;
 }
 
 /* The timer counts at 3.579545 MHz between two reads. */
@@ -382,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pm_timer_wide_read_one_instant, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pm_timer_counts_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pm_timer_guest_time, setup, teardown),
 		cmocka_unit_test(test_rtc_periodic_modes),
 		cmocka_unit_test_setup_teardown(test_rtc_pf_polled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioapic_nmi_mode, setup, teardown),

@@ -50,7 +50,8 @@ struct hvm_platform {
 	bool rtc_pie;	   /* rtc_pt counts (PIE was set when rtc_rate was taken) */
 	u64 rtc_start;	   /* system time the periodic grid counts from */
 	u64 rtc_pf_since;  /* PIE clear: when register C's PF was last brought up to date */
-	u64 pm_start;	   /* system time the PM timer counts from */
+	u64 pm_start;	   /* guest time the PM timer counts from */
+	u64 pm_seen;	   /* the largest count (ns) shown yet: it never goes back */
 	u16 pm1a_sts, pm1a_en;
 	bool pm_msb;	      /* the timer's bit 31 when PM1a status was last read */
 	u8 pci_link[4];	      /* ISA IRQ of each PCI link, 0 = none */
@@ -367,12 +368,30 @@ static void pm_ports(const struct hvm_platform *p, u16 *evt, u16 *tmr)
 }
 
 /*
+ * The PM timer runs on vCPU 0's guest time (timer mode 0 holds it while
+ * vCPU 0 is off its CPU). That goes back when vCPU 0 runs again after a
+ * hold another vCPU read through: the timer then stands until it is past.
+ */
+static u64 pm_guest_now(const struct hvm_platform *p, u64 now)
+{
+	const struct vcpu *v0 = p->d->vcpu[0];
+
+	return v0 ? now + (u64)__atomic_load_n(&v0->arch.hvm.time_offset, __ATOMIC_RELAXED) : now;
+}
+
+static u64 pm_elapsed(struct hvm_platform *p, u64 now)
+{
+	p->pm_seen = MAX(p->pm_seen, pm_guest_now(p, now) - p->pm_start);
+	return p->pm_seen;
+}
+
+/*
  * TMR_STS: the timer's bit 31 changed. It is looked at when the status is
  * read, which misses a change only if nobody reads for 2^31 ticks (10 min).
  */
 static u32 pm1_status(struct hvm_platform *p, u64 now)
 {
-	bool msb = pmtimer_count(now - p->pm_start) >> 31;
+	bool msb = pmtimer_count(pm_elapsed(p, now)) >> 31;
 
 	if (msb != p->pm_msb)
 		p->pm1a_sts |= PM1_TMR_STS;
@@ -410,7 +429,7 @@ static int byte_read(struct hvm_platform *p, u16 port, u64 now)
 	if (port >= evt && port < evt + 4)
 		return (u8)(pm1_status(p, now) >> (8 * (port - evt)));
 	if (port >= tmr && port < tmr + 4)
-		return (u8)(pmtimer_count(now - p->pm_start) >> (8 * (port - tmr)));
+		return (u8)(pmtimer_count(pm_elapsed(p, now)) >> (8 * (port - tmr)));
 	return -1;
 }
 
@@ -1036,7 +1055,7 @@ u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance
 	case PETREL_HVM_SAVE_CODE_PMTIMER: {
 		struct petrel_hvm_hw_pmtimer *r = buf;
 
-		r->tmr_val = pmtimer_count(system_time() - p->pm_start);
+		r->tmr_val = pmtimer_count(pm_elapsed(p, system_time()));
 		r->pm1a_sts = p->pm1a_sts;
 		r->pm1a_en = p->pm1a_en;
 		len = sizeof(*r);
@@ -1147,7 +1166,9 @@ int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance
 	case PETREL_HVM_SAVE_CODE_PMTIMER: {
 		const struct petrel_hvm_hw_pmtimer *r = body;
 
-		p->pm_start = system_time() - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
+		p->pm_start =
+		    pm_guest_now(p, system_time()) - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
+		p->pm_seen = 0;
 		p->pm1a_sts = r->pm1a_sts;
 		p->pm1a_en = r->pm1a_en & PM1_EN_MASK;
 		break;
