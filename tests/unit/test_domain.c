@@ -689,6 +689,16 @@ void arch_show_crash_state(void)
 	crash_shows++;
 }
 
+void arch_vcpu_sched_out(struct vcpu *v)
+{
+	(void)v;
+}
+
+void arch_vcpu_sched_in(struct vcpu *v)
+{
+	(void)v;
+}
+
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
 	switches++;

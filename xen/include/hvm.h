@@ -24,6 +24,7 @@ struct petrel_hvm_hw_cpu;
 #define HVM_MODE_64 8
 
 /* Exceptions the layer injects. */
+#define HVM_EXC_NMI 2
 #define HVM_EXC_UD 6
 #define HVM_EXC_GP 13
 
@@ -239,6 +240,27 @@ int hvm_callback_pending(const struct vcpu *v);
  * and gives the vector to inject (the PIC's may have changed meanwhile).
  */
 int hvm_next_interrupt(struct vcpu *v, bool *from_lapic);
+/*
+ * An NMI for @v (an IO-APIC pin in NMI mode): pending until the backend
+ * injects it, one at a time, as Xen keeps one nmi_pending flag; a halted
+ * vCPU wakes for it. hvm_take_nmi: true when one was pending (now taken).
+ */
+void hvm_raise_nmi(struct vcpu *v);
+/*
+ * Guest time, as Xen's hvm_get_guest_time: system time, less what
+ * HVM_PARAM_TIMER_MODE 0 (delay_for_missed_ticks) held still while @v,
+ * runnable and with its APIC timer running, was descheduled. The PM
+ * timer (vCPU 0's) and the APIC timer's current count run on it.
+ */
+u64 hvm_guest_time(const struct vcpu *v);
+/* The scheduler takes @v off its CPU / gives it one (arch_vcpu_sched_out/in). */
+void hvm_time_freeze(struct vcpu *v);
+void hvm_time_thaw(struct vcpu *v);
+/* Timer mode 0: a tick that was due at guest time @due was taken; guest time catches up to it. */
+void hvm_time_catch_up(struct vcpu *v, u64 due);
+/* The APIC timer is counting or has ticks pending. */
+bool vlapic_timer_running(struct vcpu *v);
+bool hvm_take_nmi(struct vcpu *v);
 unsigned int hvm_intr_ack(struct vcpu *v, unsigned int vec);
 /* HVMOP (hvm_op): params, the upcall vector; for HVM and PV callers. */
 long do_hvm_op(unsigned long cmd, unsigned long arg);

@@ -16,7 +16,8 @@ struct vlapic {
 	u32 *regs;	    /* the 4 KiB register page, as the xAPIC lays it out */
 	u64 base;	    /* the APIC base MSR */
 	struct timer timer; /* the APIC timer */
-	u64 start;	    /* system time the current count started from */
+	u64 start;	    /* guest time (hvm_guest_time) the current count started from */
+	u64 gtick;	    /* timer mode 0: guest time of the last tick taken, on the grid */
 	u64 period_ns;	    /* initial count * ns per tick; 0 = stopped */
 	struct vpt pt;	    /* its ticks under HVM_PARAM_TIMER_MODE */
 	spinlock_t lock;    /* pt, between the timer callback and the vCPU */
@@ -42,6 +43,15 @@ struct hvm_vcpu {
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
 	u8 intr_src;	  /* INTR_SRC_*: where hvm_next_interrupt's vector came from */
+	bool nmi_pending; /* an NMI to inject (IO-APIC pin in NMI mode); set from any CPU */
+	/*
+	 * Guest time = system time + time_offset (<= 0): timer mode 0 holds it
+	 * still while the vCPU is descheduled (frozen_at, 0 = running) and the
+	 * APIC timer's ticks taken later bring it back. Changed by the vCPU's
+	 * own CPU only; read from others (the PM timer reads vCPU 0's).
+	 */
+	s64 time_offset;
+	u64 frozen_at;
 	/* A request sent to an ioreq server, completed before the next entry (hvm/ioreq.c). */
 	struct {
 		bool pending;

@@ -107,6 +107,16 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	shutdowns++;
 }
 
+void arch_vcpu_sched_out(struct vcpu *v)
+{
+	(void)v;
+}
+
+void arch_vcpu_sched_in(struct vcpu *v)
+{
+	(void)v;
+}
+
 bool arch_vcpu_initialised(const struct vcpu *v)
 {
 	return initialised[v->vcpu_id];

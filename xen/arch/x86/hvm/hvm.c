@@ -717,11 +717,70 @@ unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
 	return len;
 }
 
-/* ---- HLT, triple fault, crashes. */
+/* ---- NMIs, HLT, triple fault, crashes. */
+
+void hvm_raise_nmi(struct vcpu *v)
+{
+	if (!__atomic_exchange_n(&v->arch.hvm.nmi_pending, true, __ATOMIC_SEQ_CST))
+		vcpu_unblock(v);
+}
+
+bool hvm_take_nmi(struct vcpu *v)
+{
+	return __atomic_exchange_n(&v->arch.hvm.nmi_pending, false, __ATOMIC_SEQ_CST);
+}
+
+/* ---- Guest time under timer mode 0. */
+
+u64 hvm_guest_time(const struct vcpu *v)
+{
+	return system_time() + (u64)__atomic_load_n(&v->arch.hvm.time_offset, __ATOMIC_RELAXED);
+}
+
+static void time_offset_add(struct vcpu *v, s64 delta)
+{
+	s64 off = v->arch.hvm.time_offset + delta;
+
+	__atomic_store_n(&v->arch.hvm.time_offset, off < 0 ? off : 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * As Xen's vpt: a vCPU of a mode-0 domain taken off its CPU while it could
+ * run (not blocked in HLT or SCHEDOP_block) and with a timer running finds
+ * its guest time where it left it.
+ */
+void hvm_time_freeze(struct vcpu *v)
+{
+	if (v->domain->arch.hvm.params[HVM_PARAM_TIMER_MODE] != HVMPTM_delay_for_missed_ticks ||
+	    (v->pause_flags & VPF_blocked) || !vlapic_timer_running(v))
+		return;
+	v->arch.hvm.frozen_at = hvm_guest_time(v) | 1;
+}
+
+void hvm_time_thaw(struct vcpu *v)
+{
+	u64 at = v->arch.hvm.frozen_at, now;
+
+	if (!at)
+		return;
+	v->arch.hvm.frozen_at = 0;
+	now = hvm_guest_time(v);
+	if (now > at)
+		time_offset_add(v, -(s64)(now - at));
+}
+
+void hvm_time_catch_up(struct vcpu *v, u64 due)
+{
+	u64 now = hvm_guest_time(v);
+
+	if (due > now)
+		time_offset_add(v, (s64)(due - now));
+}
 
 static bool hlt_done(struct vcpu *v)
 {
-	return hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0 ||
+	return __atomic_load_n(&v->arch.hvm.nmi_pending, __ATOMIC_RELAXED) ||
+	       hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0 ||
 	       hvm_platform_pic_pending(v) >= 0;
 }
 
