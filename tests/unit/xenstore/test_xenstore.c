@@ -411,6 +411,10 @@ static void test_directory_part(void **s)
 			off += rl - 1;
 			break;
 		}
+		/* a part that is not the last holds as many whole names as fit:
+		 * the next name ("child-number-NNN\0", at most 17 bytes) did not */
+		assert_true(m.h.len + 17 > XENSTORE_PAYLOAD_MAX - 1);
+		assert_int_equal(m.body[m.h.len - 1], 0);
 		off += rl;
 	}
 	for (i = 0; i < off; i++)
@@ -418,6 +422,14 @@ static void test_directory_part(void **s)
 			count++;
 	assert_int_equal(count, 600);
 	assert_string_equal(acc, "child-number-0");
+	/* an offset inside a name: the part starts with the rest of that name */
+	{
+		char q[64];
+		int ql = snprintf(q, sizeof(q), "/big%c%u", 0, 3) + 1;
+
+		assert_int_equal(req(c, XS_DIRECTORY_PART, 0, q, ql, &m), XS_DIRECTORY_PART);
+		assert_string_equal(m.body + strlen(m.body) + 1, "ld-number-0");
+	}
 	/* an offset past the end: just the end marker */
 	{
 		char q[64];
