@@ -308,8 +308,9 @@ static int op_directory_part(struct conn *c, struct req *r)
 	if (end == off && end < n->klen)
 		return E2BIG;
 	if (end == n->klen) {
+		/* a node without children may have no list at all */
 		const struct xs_part parts[] = { { gen, glen },
-						 { n->kids + off, end - off },
+						 { n->klen ? n->kids + off : "", end - off },
 						 { "", 1 } };
 
 		conn_reply_parts(c, XS_DIRECTORY_PART, r->h, parts, 3);
