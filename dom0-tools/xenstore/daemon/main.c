@@ -19,6 +19,7 @@
 
 #include "xsd.h"
 #include "ring.h"
+#include "uring.h"
 
 #define IN_BUF 16384
 
@@ -102,14 +103,42 @@ static void cl_free(struct client *cl)
 	free(cl);
 }
 
-/* Send what we can; false if the client is gone. */
-static bool cl_flush(struct client *cl)
-{
-	const char *p;
-	size_t n;
+/* Where input that was peeked and already taken into a client's buffer is dropped. */
+static char sink[IN_BUF];
 
+/* Send once; with *drop, the same system call also drops *drop bytes of input. */
+static ssize_t cl_send(struct client *cl, const char *p, size_t n, size_t *drop)
+{
+	ssize_t w, got;
+
+	if (!*drop || !uring_send_recv(cl->fd, p, n, sink, *drop, &w, &got))
+		return send(cl->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (got > 0) {
+		*drop -= got;
+	} else if (got != -EAGAIN && got != -EINTR) {
+		errno = got ? -got : EPIPE;
+		return -1;
+	}
+	if (w < 0) {
+		errno = -w;
+		return -1;
+	}
+	return w;
+}
+
+/*
+ * Send what we can; false if the client is gone.  drop: bytes of input still
+ * in the socket that are to be dropped with the first send (NULL: none).
+ */
+static bool cl_flush_drop(struct client *cl, size_t *drop)
+{
+	size_t none = 0, n;
+	const char *p;
+
+	if (!drop)
+		drop = &none;
 	while ((n = xsd_conn_output(cl->c, &p)) > 0) {
-		ssize_t w = send(cl->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = cl_send(cl, p, n, drop);
 
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -119,6 +148,11 @@ static bool cl_flush(struct client *cl)
 		xsd_conn_consumed(cl->c, w);
 	}
 	return true;
+}
+
+static bool cl_flush(struct client *cl)
+{
+	return cl_flush_drop(cl, NULL);
 }
 
 /*
@@ -139,7 +173,7 @@ static void flush_others(struct client *self)
 }
 
 /* Feed buffered input while the connection accepts it; false if it must go. */
-static bool cl_feed(struct client *cl)
+static bool cl_feed(struct client *cl, size_t *drop)
 {
 	while (cl->in_off < cl->in_len) {
 		long used = xsd_conn_input(cl->c, cl->in + cl->in_off, cl->in_len - cl->in_off);
@@ -148,7 +182,7 @@ static bool cl_feed(struct client *cl)
 			return false;
 		cl->in_off += used;
 		flush_others(cl);
-		if (!cl_flush(cl))
+		if (!cl_flush_drop(cl, drop))
 			return false;
 		if (!used)
 			break;
@@ -158,9 +192,35 @@ static bool cl_feed(struct client *cl)
 	return true;
 }
 
+/* Drop n bytes of input that were peeked and are already in the client's buffer. */
+static bool cl_discard(struct client *cl, size_t n)
+{
+	while (n) {
+		ssize_t r = recv(cl->fd, sink, n, MSG_DONTWAIT);
+
+		if (r <= 0 && !(r < 0 && errno == EINTR))
+			return false;
+		if (r > 0)
+			n -= r;
+	}
+	return true;
+}
+
+/*
+ * Take what the client sent and answer it.  Removing a client's message from
+ * the socket wakes every task waiting on the client's end (the kernel tells
+ * them the client may write again), and a client blocked reading its reply
+ * is such a task: it wakes for nothing, and on the daemon's CPU it preempts
+ * the daemon twice for it.  With an io_uring, the input is only peeked here
+ * and removed in the same system call that sends the reply, just after it,
+ * when the reply has already woken the client; the one wake-up is then the
+ * reply's.
+ */
 static bool cl_recv(struct client *cl)
 {
-	ssize_t n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT);
+	bool peek = uring_ready();
+	ssize_t n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT | (peek ? MSG_PEEK : 0));
+	size_t drop;
 
 	if (n == 0)
 		return false;
@@ -168,7 +228,10 @@ static bool cl_recv(struct client *cl)
 		return errno == EAGAIN || errno == EINTR;
 	cl->in_off = 0;
 	cl->in_len = n;
-	return cl_feed(cl);
+	drop = peek ? (size_t)n : 0;
+	if (!cl_feed(cl, &drop))
+		return false;
+	return !drop || cl_discard(cl, drop);
 }
 
 /*
@@ -183,7 +246,7 @@ static bool cl_recv(struct client *cl)
 static bool cl_read(struct client *cl)
 {
 	if (cl->in_len)
-		return cl_feed(cl);
+		return cl_feed(cl, NULL);
 	if (!cl_recv(cl))
 		return false;
 	if (!cl->in_len && cl->c->hdr_got && !cl->c->dead) {
@@ -202,7 +265,7 @@ static void cl_service(struct client *cl, uint32_t events)
 	if (ok && (events & EPOLLOUT)) {
 		ok = cl_flush(cl);
 		if (ok && cl->in_len)
-			ok = cl_feed(cl);
+			ok = cl_feed(cl, NULL);
 	}
 	if (!ok || cl->c->dead) {
 		cl_free(cl);
@@ -509,6 +572,8 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!getenv("XENSTORED_NO_URING"))
+		uring_init();
 	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	lfd = listen_on(sock_path, d);
 	lfd_ro = listen_on(sock_ro_path, d);

@@ -5,6 +5,7 @@
  * Connections are in-memory: requests go in through xsd_conn_input(), replies
  * come out of the connection's output queue.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "ring.h"
+#include "uring.h"
 #include "xsd.h"
 
 struct msg {
@@ -1046,6 +1050,46 @@ static void test_dom_exc_releases_dead_domain(void **s)
 	d->domain_gone = NULL;
 }
 
+/* ---------------- the socket transport's io_uring (uring.c) ---------------- */
+
+static void test_uring_send_recv(void **s)
+{
+	char sink[16] = "", buf[16];
+	ssize_t sent = 0, got = 0;
+	int sv[2];
+
+	(void)s;
+	if (!uring_ready() && !uring_init())
+		skip(); /* no io_uring here: the daemon sends and receives itself */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], "request", 7), 7);
+	assert_true(uring_send_recv(sv[0], "reply", 5, sink, 7, &sent, &got));
+	assert_int_equal(sent, 5);
+	assert_int_equal(got, 7);
+	assert_memory_equal(sink, "request", 7);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "reply", 5);
+	/* nothing to receive: the send still goes, the receive does not wait */
+	assert_true(uring_send_recv(sv[0], "again", 5, sink, 7, &sent, &got));
+	assert_int_equal(sent, 5);
+	assert_int_equal(got, -EAGAIN);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 5);
+	/* a full socket: the send does not wait either */
+	{
+		static char big[65536];
+
+		do
+			assert_true(uring_send_recv(sv[0], big, sizeof(big), sink, 1, &sent, &got));
+		while (sent > 0);
+		assert_int_equal(sent, -EAGAIN);
+	}
+	/* the peer gone: the send fails (no SIGPIPE) */
+	close(sv[1]);
+	assert_true(uring_send_recv(sv[0], "x", 1, sink, 1, &sent, &got));
+	assert_int_equal(sent, -EPIPE);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1069,6 +1113,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_introduced_guest_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dom_exc_releases_dead_domain, setup, teardown),
+		cmocka_unit_test(test_uring_send_recv),
 	};
 
 	return cmocka_run_group_tests_name("xenstore", tests, NULL, NULL);
