@@ -31,6 +31,7 @@ struct client {
 	bool is_ring;
 	uint32_t ev; /* events currently registered */
 	size_t in_off, in_len;
+	size_t peeked; /* bytes at the head of the socket already fed (kept across a yield) */
 	char in[IN_BUF];
 };
 
@@ -106,39 +107,14 @@ static void cl_free(struct client *cl)
 /* Where input that was peeked and already taken into a client's buffer is dropped. */
 static char sink[IN_BUF];
 
-/* Send once; with *drop, the same system call also drops *drop bytes of input. */
-static ssize_t cl_send(struct client *cl, const char *p, size_t n, size_t *drop)
+/* Send what we can; false if the client is gone. */
+static bool cl_flush(struct client *cl)
 {
-	ssize_t w, got;
-
-	if (!*drop || !uring_send_recv(cl->fd, p, n, sink, *drop, &w, &got))
-		return send(cl->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (got > 0) {
-		*drop -= got;
-	} else if (got != -EAGAIN && got != -EINTR) {
-		errno = got ? -got : EPIPE;
-		return -1;
-	}
-	if (w < 0) {
-		errno = -w;
-		return -1;
-	}
-	return w;
-}
-
-/*
- * Send what we can; false if the client is gone.  drop: bytes of input still
- * in the socket that are to be dropped with the first send (NULL: none).
- */
-static bool cl_flush_drop(struct client *cl, size_t *drop)
-{
-	size_t none = 0, n;
 	const char *p;
+	size_t n;
 
-	if (!drop)
-		drop = &none;
 	while ((n = xsd_conn_output(cl->c, &p)) > 0) {
-		ssize_t w = cl_send(cl, p, n, drop);
+		ssize_t w = send(cl->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -148,11 +124,6 @@ static bool cl_flush_drop(struct client *cl, size_t *drop)
 		xsd_conn_consumed(cl->c, w);
 	}
 	return true;
-}
-
-static bool cl_flush(struct client *cl)
-{
-	return cl_flush_drop(cl, NULL);
 }
 
 /*
@@ -172,6 +143,79 @@ static void flush_others(struct client *self)
 			cl_flush(cl);
 }
 
+/* Queue a send of what cl has pending into io; false if it has nothing. */
+static bool batch_send(struct uring_io *io, struct client **who, unsigned int *n, struct client *cl)
+{
+	const char *p;
+	size_t len = xsd_conn_output(cl->c, &p);
+
+	if (!len)
+		return false;
+	io[*n] = (struct uring_io){ .fd = cl->fd, .buf = (void *)p, .len = len };
+	who[(*n)++] = cl;
+	return true;
+}
+
+/*
+ * Send the other clients' pending output (the watch events this request
+ * fired), then cl's reply, then drop *drop bytes of cl's peeked input, all in
+ * one system call.  Removing a client's message from the socket wakes every
+ * task waiting on the client's end (the kernel tells them the client may
+ * write again), and a client blocked reading its reply is such a task: it
+ * would wake for nothing and, on the daemon's CPU, preempt the daemon for it.
+ * Dropped after the reply, the message finds the client already woken by it.
+ * One system call also means one preemption by the woken clients, not one per
+ * send.  False if cl is gone; the others' errors are left to flush_dirty().
+ */
+static bool cl_flush_batch(struct client *cl, size_t *drop)
+{
+	struct uring_io io[URING_BATCH];
+	struct client *who[URING_BATCH], *o;
+	unsigned int n = 0, i;
+	bool ok = true;
+
+	for (o = dirty; o; o = o->dirty_next) {
+		if (o == cl || o->c->dead || o->fd < 0)
+			continue;
+		if (n == URING_BATCH - 2)
+			cl_flush(o);
+		else
+			batch_send(io, who, &n, o);
+	}
+	if (!batch_send(io, who, &n, cl)) {
+		/* no reply (a header without its payload): the input is dropped later */
+		flush_others(cl);
+		return true;
+	}
+	io[n] = (struct uring_io){ .fd = cl->fd, .recv = true, .buf = sink, .len = *drop };
+	who[n++] = NULL;
+	if (!uring_run(io, n)) {
+		flush_others(cl);
+		return cl_flush(cl);
+	}
+	for (i = 0; i < n; i++) {
+		ssize_t r = io[i].res;
+
+		if (r > 0 && who[i])
+			xsd_conn_consumed(who[i]->c, r);
+		else if (r > 0)
+			*drop -= r;
+		else if ((!who[i] || who[i] == cl) && r != -EAGAIN && r != -EINTR)
+			ok = false;
+	}
+	/* what a short send left */
+	return ok && cl_flush(cl);
+}
+
+/* Send the replies and events that handling cl's input queued; false if cl is gone. */
+static bool cl_flush_all(struct client *cl, size_t *drop)
+{
+	if (drop && *drop && uring_ready())
+		return cl_flush_batch(cl, drop);
+	flush_others(cl);
+	return cl_flush(cl);
+}
+
 /* Feed buffered input while the connection accepts it; false if it must go. */
 static bool cl_feed(struct client *cl, size_t *drop)
 {
@@ -181,8 +225,7 @@ static bool cl_feed(struct client *cl, size_t *drop)
 		if (used < 0)
 			return false;
 		cl->in_off += used;
-		flush_others(cl);
-		if (!cl_flush_drop(cl, drop))
+		if (!cl_flush_all(cl, drop))
 			return false;
 		if (!used)
 			break;
@@ -207,30 +250,31 @@ static bool cl_discard(struct client *cl, size_t n)
 }
 
 /*
- * Take what the client sent and answer it.  Removing a client's message from
- * the socket wakes every task waiting on the client's end (the kernel tells
- * them the client may write again), and a client blocked reading its reply
- * is such a task: it wakes for nothing, and on the daemon's CPU it preempts
- * the daemon twice for it.  With an io_uring, the input is only peeked here
- * and removed in the same system call that sends the reply, just after it,
- * when the reply has already woken the client; the one wake-up is then the
- * reply's.
+ * Take what the client sent and answer it.  With an io_uring the input is
+ * only peeked here and removed after the reply is sent (cl_flush_batch()).
  */
-static bool cl_recv(struct client *cl)
+static bool cl_recv(struct client *cl, bool keep_partial)
 {
 	bool peek = uring_ready();
 	ssize_t n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT | (peek ? MSG_PEEK : 0));
 	size_t drop;
 
-	if (n == 0)
+	if (n == 0 || (n > 0 && (size_t)n < cl->peeked))
 		return false;
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
-	cl->in_off = 0;
+	cl->in_off = cl->peeked;
 	cl->in_len = n;
+	cl->peeked = 0;
 	drop = peek ? (size_t)n : 0;
 	if (!cl_feed(cl, &drop))
 		return false;
+	/* a message still incomplete and nothing answered: leave it in the
+	 * socket for the next look, which peeks it again with what follows */
+	if (keep_partial && drop == (size_t)n && !cl->in_len && cl->c->hdr_got) {
+		cl->peeked = n;
+		return true;
+	}
 	return !drop || cl_discard(cl, drop);
 }
 
@@ -247,11 +291,13 @@ static bool cl_read(struct client *cl)
 {
 	if (cl->in_len)
 		return cl_feed(cl, NULL);
-	if (!cl_recv(cl))
+	if (!cl_recv(cl, true))
 		return false;
 	if (!cl->in_len && cl->c->hdr_got && !cl->c->dead) {
 		sched_yield();
-		return cl_recv(cl);
+		/* whatever is still unanswered leaves the socket now, so that a
+		 * client that stops half-way does not keep it readable */
+		return cl_recv(cl, false);
 	}
 	return true;
 }
@@ -326,7 +372,7 @@ static void accept_one(struct xsd *d, int lfd, bool ro)
 	cl->fd = fd;
 	cl->dirty = false;
 	cl->is_ring = false;
-	cl->in_off = cl->in_len = 0;
+	cl->in_off = cl->in_len = cl->peeked = 0;
 	cl->c = xsd_conn_new(d, 0, true, ro, &sock_ops, cl);
 	if (!cl->c) {
 		close(fd);

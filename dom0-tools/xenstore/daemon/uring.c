@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Petrel xenstored: send a reply and drop its request in one system call.
+ * Petrel xenstored: replies sent and a request dropped in one system call.
  *
  * A minimal io_uring driven through the raw system calls: one submission of
- * a SEND and a RECV, both non-blocking, which the kernel issues in order
+ * a few SENDs and RECVs, all non-blocking, which the kernel issues in order
  * within io_uring_enter() and completes before it returns.  Why the order
- * matters is told in main.c (cl_recv).
+ * matters is told in main.c (cl_flush_batch).
  */
 #include <errno.h>
 #include <linux/io_uring.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -17,7 +18,9 @@
 
 #include "uring.h"
 
-#define URING_ENTRIES 4
+#define URING_ENTRIES URING_BATCH
+/* res of an operation whose completion has not been seen (no result is this low) */
+#define IO_PENDING ((ssize_t)INT64_MIN)
 
 static struct {
 	int fd;
@@ -72,31 +75,30 @@ bool uring_ready(void)
 	return u.fd >= 0;
 }
 
-static void queue_sqe(unsigned int tail, int op, int fd, const void *buf, size_t len, int flags)
+static void queue_sqe(unsigned int tail, const struct uring_io *io, unsigned int idx)
 {
 	unsigned int i = tail & *u.sq_mask;
 	struct io_uring_sqe *e = &u.sqes[i];
 
 	memset(e, 0, sizeof(*e));
-	e->opcode = op;
-	e->fd = fd;
-	e->addr = (unsigned long)buf;
-	e->len = len;
-	e->msg_flags = flags;
-	e->user_data = op;
+	e->opcode = io->recv ? IORING_OP_RECV : IORING_OP_SEND;
+	e->fd = io->fd;
+	e->addr = (unsigned long)io->buf;
+	e->len = io->len;
+	e->msg_flags = MSG_DONTWAIT | (io->recv ? 0 : MSG_NOSIGNAL);
+	e->user_data = idx;
 	u.sq_array[i] = i;
 }
 
 /*
- * Collect completions until those in want (1: the send, 2: the receive) are
- * in.  If the ring itself fails, what is missing reports EIO (the caller then
- * drops the client).
+ * Collect the completions of io[0..n).  If the ring itself fails, what is
+ * missing reports EIO (the caller then drops those clients).
  */
-static void reap(ssize_t *sent, ssize_t *got, unsigned int want)
+static void reap(struct uring_io *io, unsigned int n)
 {
 	unsigned int seen = 0;
 
-	while (seen != want) {
+	while (seen < n) {
 		unsigned int head = *u.cq_head;
 		unsigned int tail = __atomic_load_n(u.cq_tail, __ATOMIC_ACQUIRE);
 
@@ -110,31 +112,34 @@ static void reap(ssize_t *sent, ssize_t *got, unsigned int want)
 		for (; head != tail; head++) {
 			const struct io_uring_cqe *c = &u.cqes[head & *u.cq_mask];
 
-			if (c->user_data == IORING_OP_SEND) {
-				*sent = c->res;
-				seen |= 1;
-			} else {
-				*got = c->res;
-				seen |= 2;
+			if (c->user_data < n) {
+				io[c->user_data].res = c->res;
+				seen++;
 			}
 		}
 		__atomic_store_n(u.cq_head, head, __ATOMIC_RELEASE);
 	}
-	if ((want & 1) && !(seen & 1))
-		*sent = -EIO;
-	if ((want & 2) && !(seen & 2))
-		*got = -EIO;
+	if (seen < n) {
+		unsigned int i;
+
+		for (i = 0; i < n; i++)
+			if (io[i].res == IO_PENDING)
+				io[i].res = -EIO;
+	}
 }
 
-bool uring_send_recv(int fd, const void *buf, size_t len, void *sink, size_t n, ssize_t *sent,
-		     ssize_t *got)
+bool uring_run(struct uring_io *io, unsigned int n)
 {
-	unsigned int tail = *u.sq_tail, left = 2;
+	unsigned int tail = *u.sq_tail, left = n, i;
 	long r;
 
-	queue_sqe(tail, IORING_OP_SEND, fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	queue_sqe(tail + 1, IORING_OP_RECV, fd, sink, n, MSG_DONTWAIT);
-	__atomic_store_n(u.sq_tail, tail + 2, __ATOMIC_RELEASE);
+	if (!n || n > URING_BATCH)
+		return false;
+	for (i = 0; i < n; i++) {
+		io[i].res = IO_PENDING; /* not completed yet */
+		queue_sqe(tail + i, &io[i], i);
+	}
+	__atomic_store_n(u.sq_tail, tail + n, __ATOMIC_RELEASE);
 	while (left) {
 		r = syscall(__NR_io_uring_enter, u.fd, left, left, IORING_ENTER_GETEVENTS, NULL, 0);
 		if (r < 0 && errno == EINTR)
@@ -144,14 +149,14 @@ bool uring_send_recv(int fd, const void *buf, size_t len, void *sink, size_t n, 
 			continue;
 		}
 		/* the entries not taken are withdrawn */
-		__atomic_store_n(u.sq_tail, tail + 2 - left, __ATOMIC_RELEASE);
-		if (left == 2)
+		__atomic_store_n(u.sq_tail, tail + n - left, __ATOMIC_RELEASE);
+		if (left == n)
 			return false;
-		/* the send went: the caller receives itself */
-		*got = -EAGAIN;
-		reap(sent, got, 1);
-		return true;
+		for (i = n - left; i < n; i++)
+			io[i].res = -EAGAIN;
+		n -= left;
+		break;
 	}
-	reap(sent, got, 3);
+	reap(io, n);
 	return true;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Petrel xenstored: a socket reply sent and the request it answers dropped in
- * one system call (an io_uring of two entries).
+ * Petrel xenstored: several socket sends and receives in one system call (a
+ * small io_uring).
  */
 #ifndef PETREL_XSD_URING_H
 #define PETREL_XSD_URING_H
@@ -10,17 +10,27 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* At most this many operations in one uring_run(). */
+#define URING_BATCH 16
+
+/* One send or receive on a socket, non-blocking; res as send() or recv() give it, or -errno. */
+struct uring_io {
+	int fd;
+	bool recv;
+	void *buf;
+	size_t len;
+	ssize_t res;
+};
+
 /* Set up the ring; false if the kernel does not offer io_uring (then unused). */
 bool uring_init(void);
 bool uring_ready(void);
 /*
- * Send up to len bytes of buf on fd (MSG_DONTWAIT), then receive n bytes into
- * sink (MSG_DONTWAIT), both inside one io_uring_enter().  Results as send()
- * and recv() give them, -errno on failure (-EAGAIN for a receive the ring
- * could not take: the caller receives itself).  False if the ring took
- * neither: the caller then does both itself.
+ * Issue io[0..n) in order inside one io_uring_enter() and wait for all of
+ * them (none blocks).  An operation the ring could not take reports -EAGAIN:
+ * nothing was sent or received, the caller does it itself.  False if the ring
+ * took none.
  */
-bool uring_send_recv(int fd, const void *buf, size_t len, void *sink, size_t n, ssize_t *sent,
-		     ssize_t *got);
+bool uring_run(struct uring_io *io, unsigned int n);
 
 #endif

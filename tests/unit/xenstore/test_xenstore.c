@@ -1052,10 +1052,19 @@ static void test_dom_exc_releases_dead_domain(void **s)
 
 /* ---------------- the socket transport's io_uring (uring.c) ---------------- */
 
-static void test_uring_send_recv(void **s)
+/* A send on a and a receive of len bytes on b, in that order, through the ring. */
+static void uring_pair(int a, const char *msg, int b, char *sink, size_t len, struct uring_io *io)
 {
+	io[0] = (struct uring_io){ .fd = a, .buf = (void *)msg, .len = strlen(msg) };
+	io[1] = (struct uring_io){ .fd = b, .recv = true, .buf = sink, .len = len };
+	assert_true(uring_run(io, 2));
+}
+
+static void test_uring_run(void **s)
+{
+	static char big[65536];
 	char sink[16] = "", buf[16];
-	ssize_t sent = 0, got = 0;
+	struct uring_io io[URING_BATCH + 1];
 	int sv[2];
 
 	(void)s;
@@ -1063,30 +1072,35 @@ static void test_uring_send_recv(void **s)
 		skip(); /* no io_uring here: the daemon sends and receives itself */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(write(sv[1], "request", 7), 7);
-	assert_true(uring_send_recv(sv[0], "reply", 5, sink, 7, &sent, &got));
-	assert_int_equal(sent, 5);
-	assert_int_equal(got, 7);
+	uring_pair(sv[0], "reply", sv[0], sink, 7, io);
+	assert_int_equal(io[0].res, 5);
+	assert_int_equal(io[1].res, 7);
 	assert_memory_equal(sink, "request", 7);
 	assert_int_equal(read(sv[1], buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "reply", 5);
+	/* in order: what the first sends, the second receives */
+	uring_pair(sv[1], "ping", sv[0], sink, sizeof(sink), io);
+	assert_int_equal(io[0].res, 4);
+	assert_int_equal(io[1].res, 4);
+	assert_memory_equal(sink, "ping", 4);
 	/* nothing to receive: the send still goes, the receive does not wait */
-	assert_true(uring_send_recv(sv[0], "again", 5, sink, 7, &sent, &got));
-	assert_int_equal(sent, 5);
-	assert_int_equal(got, -EAGAIN);
+	uring_pair(sv[0], "again", sv[0], sink, 7, io);
+	assert_int_equal(io[0].res, 5);
+	assert_int_equal(io[1].res, -EAGAIN);
 	assert_int_equal(read(sv[1], buf, sizeof(buf)), 5);
 	/* a full socket: the send does not wait either */
-	{
-		static char big[65536];
-
-		do
-			assert_true(uring_send_recv(sv[0], big, sizeof(big), sink, 1, &sent, &got));
-		while (sent > 0);
-		assert_int_equal(sent, -EAGAIN);
-	}
+	do {
+		io[0] = (struct uring_io){ .fd = sv[0], .buf = big, .len = sizeof(big) };
+		assert_true(uring_run(io, 1));
+	} while (io[0].res > 0);
+	assert_int_equal(io[0].res, -EAGAIN);
+	/* more than a batch, or nothing: refused */
+	assert_false(uring_run(io, URING_BATCH + 1));
+	assert_false(uring_run(io, 0));
 	/* the peer gone: the send fails (no SIGPIPE) */
 	close(sv[1]);
-	assert_true(uring_send_recv(sv[0], "x", 1, sink, 1, &sent, &got));
-	assert_int_equal(sent, -EPIPE);
+	uring_pair(sv[0], "x", sv[0], sink, 1, io);
+	assert_int_equal(io[0].res, -EPIPE);
 	close(sv[0]);
 }
 
@@ -1113,7 +1127,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_introduced_guest_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dom_exc_releases_dead_domain, setup, teardown),
-		cmocka_unit_test(test_uring_send_recv),
+		cmocka_unit_test(test_uring_run),
 	};
 
 	return cmocka_run_group_tests_name("xenstore", tests, NULL, NULL);
