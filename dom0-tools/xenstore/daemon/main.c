@@ -618,7 +618,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!getenv("XENSTORED_NO_URING"))
+	if (!getenv("XENSTORED_NO_URING") || !*getenv("XENSTORED_NO_URING"))
 		uring_init();
 	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	lfd = listen_on(sock_path, d);
