@@ -68,7 +68,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 with --only xl-luks, pxl-luks, xl-qdisk or pxl-qdisk (dom0
                 image build/dom0-disk), the Linux domU on a LUKS2 mapping, or
                 on a qcow2 image through QEMU's qdisk, built by xl or pxl
-                (disk_checks.py; xl/luks-*, pxl/luks-*, */qdisk-*); then
+                (disk_checks.py; xl/luks-*, pxl/luks-*, */qdisk-*); with
+                --only xl-hotdisk or pxl-hotdisk, a phy: and a qdisk disk
+                attached to the running Linux domU and detached (*/hot-*);
+                then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
   xl-pvh/*      `xl create` of a PVH domU (the HVM guest test hvm-hello.elf,
@@ -2954,10 +2957,12 @@ def check_cpus_up(con, res, want, timeout):
 
 
 def disk_step(args, con, res, step):
-    """A step of disk_checks.py, TOOL-luks or TOOL-qdisk, when named in --only."""
+    """A step of disk_checks.py, TOOL-luks, TOOL-qdisk or TOOL-hotdisk, when
+    named in --only."""
     if step in args.only:
         tool, kind = step.split("-")
-        check = disk_checks.check_luks if kind == "luks" else disk_checks.check_qdisk
+        check = {"luks": disk_checks.check_luks, "qdisk": disk_checks.check_qdisk,
+                 "hotdisk": disk_checks.check_hotdisk}[kind]
         check(sys.modules[__name__], con, res, tool, args.cmd_timeout)
 
 
@@ -3018,6 +3023,9 @@ def run(args, res):
                                 ("pxl-luks", lambda: disk_step(args, con, res, "pxl-luks")),
                                 ("xl-qdisk", lambda: disk_step(args, con, res, "xl-qdisk")),
                                 ("pxl-qdisk", lambda: disk_step(args, con, res, "pxl-qdisk")),
+                                ("xl-hotdisk", lambda: disk_step(args, con, res, "xl-hotdisk")),
+                                ("pxl-hotdisk", lambda: disk_step(args, con, res,
+                                                                  "pxl-hotdisk")),
                                 ("pxl-cfg", lambda: "pxl-cfg" not in args.only
                                  or pxl_cfg_checks.check_pxl_cfg(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
