@@ -351,11 +351,15 @@ def hot_cycle(t, con, res, tool, domu, domid, disk, hv_before, timeout):
     _, rows = t.shell_run(con, "%s block-list %s; xenstore-read /local/domain/0/backend/%s/%s/%d"
                           "/state" % (tool, domu[0], bekind, domid, devid), timeout)
     row = re.search(r"^%d\s+0\s+\d+\s+4\s" % devid, rows, re.M)
+    during = hv_state.read(t.shell_fn(con))
+    ports = [len(s["ports"][0]) if s else -1 for s in (hv_before, during)]
     res.check(pre + "guest", rc == 0 and "line: PETREL-DISK dom0 %s" % token in seen and
               sums.get("wrote") and sums.get("wrote") == sums.get("read") and row and
-              re.search(r"^4\r?$", rows, re.M),
-              "the domU rc=%d %r; block-list and backend state %r" % (rc, seen[-500:], rows),
-              "%s in the domU, dom0's line read, pattern %s" % (vdev, sums.get("wrote")))
+              re.search(r"^4\r?$", rows, re.M) and ports[1] > ports[0] >= 0,
+              "the domU rc=%d %r; block-list and backend state %r; dom0 ports before and "
+              "while attached %r" % (rc, seen[-500:], rows, ports),
+              "%s in the domU, dom0's line read, pattern %s, dom0 ports %d -> %d"
+              % (vdev, sums.get("wrote"), ports[0], ports[1]))
     rc, out = t.xl_run(con, "%s block-detach %s %s" % (tool, domu[0], vdev), timeout)
     rc2, gone = net_checks.domu_sh(t, con, domu, HOT_GUEST_GONE.format(v=vdev))
     left = hot_left(t, con, domid, devid, bekind, image, timeout)
@@ -363,7 +367,8 @@ def hot_cycle(t, con, res, tool, domu, domid, disk, hv_before, timeout):
     res.check(pre + "detach", rc == 0 and rc2 == 0 and "disks:" in gone and vdev not in gone and
               not left and not re.search(r"^%d\s" % devid, rows, re.M),
               "detach rc=%d %r; the domU rc=%d %r; left %r; block-list %r"
-              % (rc, out, rc2, gone[-300:], left, rows), gone.strip().splitlines()[-1:])
+              % (rc, out, rc2, gone[-300:], left, rows),
+              "; ".join(re.findall(r"^disks: .*", gone, re.M)))
     md5, clean = hot_image_md5(t, con, kind, image, timeout)
     res.check(pre + "image-md5", md5 is not None and md5 == sums.get("wrote") and clean,
               "image %s, the domU wrote %s, qemu-img check clean: %s"
@@ -378,7 +383,7 @@ def hot_no_qemu(t, con, res, tool, timeout):
     as libxl refuses it; nothing is left under backend/qdisk."""
     name = tool + "nodm"
     rc, out = t.xl_run(con, "%s create -p /etc/xl-hello.cfg 'name=\"%s\"'" % (tool, name), timeout)
-    if not res.check(tool + "/hot-qdisk-no-qemu", rc == 0, "create rc=%d %r" % (rc, out)):
+    if not res.check(tool + "/hot-no-qemu-create", rc == 0, "rc=%d %r" % (rc, out)):
         return
     domid = t.xl_domid(con, name)
     rc, out = t.xl_run(con, "%s block-attach %s '%s'" % (tool, name, HOT_DISKS[1][1]), timeout)
@@ -418,3 +423,10 @@ def check_hotdisk(t, con, res, tool, timeout):
     _, procs = t.shell_run(con, "ps | grep -c '[x]en-domid %s '" % domid, timeout)
     res.check(tool + "/hot-teardown", ("No such file" in left or left == "") and
               procs.strip() == "0", "backend left %r, QEMU processes %r" % (left, procs))
+
+
+def check_hot_phy(t, con, res, domu, domid, timeout):
+    """The phy: disk's attach and detach alone, on a running domU that has
+    the domU shell (the xl-split step's; make test's slice)."""
+    hv_before = hv_state.read(t.shell_fn(con))
+    hot_cycle(t, con, res, "xl", domu, domid, HOT_DISKS[0], hv_before, timeout)

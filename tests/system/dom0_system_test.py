@@ -1673,6 +1673,9 @@ DOM0_BRIDGE_IP = "192.168.77.1"
 DOMU_VIF = "\"vif=['bridge=xenbr0,mac=%s']\"" % DOMU_MAC
 DOMU_NET_ARGS = "domu_ip=%s/24 domu_peer=%s" % (DOMU_IP, DOM0_BRIDGE_IP)
 DOMU_NET = "%s 'extra=\"console=hvc0 %s\"'" % (DOMU_VIF, DOMU_NET_ARGS)
+# The same with dom0's shell in the domU (/bin/domu-shell, net_checks.domu_sh)
+DOMU_NET_SHELL = "%s 'extra=\"console=hvc0 %s domu_shell=%d\"'" % (
+    DOMU_VIF, DOMU_NET_ARGS, net_checks.SHELL_PORT)
 DISK_LINE = re.compile(r"^domu-disk (xvd\w+) ro=(\d) dom0='([^']*)' previous='([^']*)' "
                        r"write=(ok|refused.*)$", re.M)
 
@@ -1865,9 +1868,10 @@ def check_xl_linux(con, res, timeout, split=False):
 
 # The split-driver slice (step xl-split): the Linux domU with one read-write
 # disk and one vif, its blkfront reading and writing the disk and its
-# netfront pinging dom0 over xenbr0, then destroyed with its backends torn
-# down.  With --hostile, the hostile blkif and netif frontends run beside it
-# first.
+# netfront pinging dom0 over xenbr0, a phy: disk attached to it and detached
+# (disk_checks.check_hot_phy, through dom0's shell in the domU), then
+# destroyed with its backends torn down.  With --hostile, the hostile blkif
+# and netif frontends run beside it first.
 DOMU_DISK_RW = "\"disk=['format=raw,vdev=xvda,access=rw,target=%s']\"" % DOMU_DISK
 
 
@@ -1878,12 +1882,14 @@ def check_xl_split(con, res, timeout, hostile=False):
     res.check("xl/blk-images", rc == 0, "rc=%d making %s" % (rc, DOMU_DISK))
     free = free_memory(con)
     hv_before = hv_state.read(shell_fn(con))
-    created, row = linux_up(con, res, timeout, DOMU_DISK_RW + " " + DOMU_NET)
+    created, row = linux_up(con, res, timeout, DOMU_DISK_RW + " " + DOMU_NET_SHELL)
     if not created:
         return
     if row:
         check_xl_disks(con, res, "lin", tokens, timeout, ro=False)
         check_xl_net(con, res, "lin", row[1], timeout)
+        disk_checks.check_hot_phy(sys.modules[__name__], con, res,
+                                  ("lin", DOMU_MAC, DOMU_IP), row[1], timeout)
     if row and hostile:
         check_split_hostile(con, res, row[1], timeout)
     shell_run(con, "xl destroy lin", timeout)
