@@ -64,7 +64,8 @@
 #                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel
 #                         (not in TEST_TARGETS)
 #   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
-#                         the Linux domU with one disk and one vif, the hostile blkif
+#                         the Linux domU with one disk and one vif, a phy: disk
+#                         attached to it and detached (xl/hot-phy-*), the hostile blkif
 #                         and netif frontends beside it, all destroyed with their
 #                         backends torn down, then SPLIT_QUICK_DEV_CYCLES (2) of the
 #                         xl-dev-cycles cycles; -xen on Xen 4.17 (both in TEST_TARGETS;
