@@ -52,12 +52,13 @@ void hvm_init(void)
 				   "Intel VMX with EPT); HVM domains cannot be created\n");
 }
 
-/* A vCPU's HVM state: the backend's control block and the vLAPIC. */
+/* A vCPU's HVM state: the backend's control block, the vLAPIC, Xen's vMCE MSRs. */
 int hvm_vcpu_initialise(struct vcpu *v)
 {
 	int rc;
 
 	memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
+	vmce_init(&v->arch.vmce);
 	rc = hvm_backend->vcpu_init(v);
 	if (!rc)
 		rc = vlapic_init(v);
@@ -392,8 +393,7 @@ void hvm_handle_cpuid(struct vcpu *v)
 			c &= ~(1u << 24); /* no TSC-deadline timer mode */
 			d |= 1u << 9;	  /* the (virtual) local APIC */
 			d &= ~(1u << 12); /* no MTRRs: their MSRs #GP */
-			/* No MCE/MCA: there are no MCG MSRs either */
-			d &= ~((1u << 7) | (1u << 14));
+			/* MCE and MCA as the CPU has them: arch/x86/vmce.c answers */
 			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
 		} else if (leaf == 7) {
 			leaf7_mask((u32)r->rcx, &a, &b, &c, &d);
@@ -509,6 +509,8 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = 0;
 		return 0;
 	}
+	if (vmce_msr(msr))
+		return vmce_rdmsr(&v->arch.vmce, msr, val) ? 0 : inject_gp(v);
 	return inject_gp(v);
 }
 
@@ -546,6 +548,8 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 		return 0;
 	}
 	}
+	if (vmce_msr(msr))
+		return vmce_wrmsr(&v->arch.vmce, msr, val) ? 0 : inject_gp(v);
 	return inject_gp(v);
 }
 
