@@ -540,6 +540,12 @@ long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves)
 	return -ENOSYS;
 }
 
+long cpu_policy_add_hvm_mca(u64 leaves, u32 nr_leaves)
+{
+	(void)leaves, (void)nr_leaves;
+	return -ENOSYS;
+}
+
 u64 pv_cr4_guest_bits(void)
 {
 	return 0;

@@ -597,7 +597,9 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
  * A PV domain restored from Xen whose policy offered FSGSBASE (its kernel
  * may have set CR4.FSGSBASE, which Petrel keeps) gets FSGSBASE back in its
  * leaf 7.0: Xen drops the CR4 bit of a domain whose policy lacks it, and the
- * kernel's next rdfsbase faults after the move back.
+ * kernel's next rdfsbase faults after the move back. An HVM domain's policy
+ * shows MCE and MCA as its vCPUs' CPUID does (arch/x86/vmce.c): Xen takes a
+ * restored vCPU's CR4.MCE only where the policy has MCE.
  */
 static long get_cpu_policy(const struct domain *d, struct xen_domctl_cpu_policy *p)
 {
@@ -606,6 +608,8 @@ static long get_cpu_policy(const struct domain *d, struct xen_domctl_cpu_policy 
 
 	if (!rc && d->cpu_fsgsbase && p->leaves.p)
 		rc = cpu_policy_add_fsgsbase((u64)p->leaves.p, p->nr_leaves);
+	if (!rc && is_hvm_domain(d) && p->leaves.p)
+		rc = cpu_policy_add_hvm_mca((u64)p->leaves.p, p->nr_leaves);
 	return rc;
 }
 

@@ -22,5 +22,6 @@ long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *
 long cpu_policy_check(struct xen_domctl_cpu_policy *p);
 bool cpu_policy_fsgsbase(const struct xen_domctl_cpu_policy *p);
 long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves);
+long cpu_policy_add_hvm_mca(u64 leaves, u32 nr_leaves);
 
 #endif

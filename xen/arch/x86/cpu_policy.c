@@ -253,17 +253,24 @@ long cpu_policy_check(struct xen_domctl_cpu_policy *p)
 }
 
 #define F7_EBX_FSGSBASE 1u
+#define F1_EDX_MCE (1u << 7)
+#define F1_EDX_MCA (1u << 14)
 
-/* The index of leaf 7 subleaf 0 among @nr serialised leaves at @buf (*l a copy), or -1. */
-static long find_leaf7(u64 buf, u32 nr, xen_cpuid_leaf_t *l)
+/* The index of @leaf/@sub among @nr serialised leaves at @buf (*l a copy), or -1. */
+static long find_leaf(u64 buf, u32 nr, u32 leaf, u32 sub, xen_cpuid_leaf_t *l)
 {
 	for (u32 i = 0; i < nr && i < MAX_LEAVES; i++) {
 		if (copy_from_guest(l, buf + (u64)i * sizeof(*l), sizeof(*l)))
 			return -1;
-		if (l->leaf == 7 && l->subleaf == 0)
+		if (l->leaf == leaf && l->subleaf == sub)
 			return i;
 	}
 	return -1;
+}
+
+static long find_leaf7(u64 buf, u32 nr, xen_cpuid_leaf_t *l)
+{
+	return find_leaf(buf, nr, 7, 0, l);
 }
 
 /* Whether a (checked) policy offers FSGSBASE in leaf 7.0 EBX. */
@@ -283,5 +290,23 @@ long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves)
 	if (i < 0)
 		return 0;
 	l.b |= F7_EBX_FSGSBASE;
+	return copy_to_guest(leaves + (u64)i * sizeof(l), &l, sizeof(l)) ? -EFAULT : 0;
+}
+
+/*
+ * MCE and MCA, where the host has them, shown in the leaf 1 of a serialised
+ * policy, as an HVM vCPU's CPUID offers them (its vMCE MSRs answer): Xen
+ * 4.17 refuses a restored HVM vCPU's CR4.MCE outside the domain's policy.
+ */
+long cpu_policy_add_hvm_mca(u64 leaves, u32 nr_leaves)
+{
+	xen_cpuid_leaf_t l;
+	long i = find_leaf(leaves, nr_leaves, 1, XEN_CPUID_NO_SUBLEAF, &l);
+	u32 a, b, c, d;
+
+	if (i < 0)
+		return 0;
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	l.d |= d & (F1_EDX_MCE | F1_EDX_MCA);
 	return copy_to_guest(leaves + (u64)i * sizeof(l), &l, sizeof(l)) ? -EFAULT : 0;
 }
