@@ -540,9 +540,9 @@ long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves)
 	return -ENOSYS;
 }
 
-long cpu_policy_add_hvm_mca(u64 leaves, u32 nr_leaves)
+long cpu_policy_serialise_hvm(u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
 {
-	(void)leaves, (void)nr_leaves;
+	(void)leaves, (void)nr_leaves, (void)msrs, (void)nr_msrs;
 	return -ENOSYS;
 }
 

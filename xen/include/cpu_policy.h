@@ -12,6 +12,8 @@
  * room on entry and the entries written on return.
  */
 long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs);
+/* The same for an HVM domain: the CPUID its vCPUs see (hvm_cpuid_leaf). */
+long cpu_policy_serialise_hvm(u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs);
 
 /*
  * Check a toolstack's policy for a PV domain as Xen would take it: every
@@ -22,6 +24,5 @@ long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *
 long cpu_policy_check(struct xen_domctl_cpu_policy *p);
 bool cpu_policy_fsgsbase(const struct xen_domctl_cpu_policy *p);
 long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves);
-long cpu_policy_add_hvm_mca(u64 leaves, u32 nr_leaves);
 
 #endif

@@ -16,6 +16,7 @@
 #include "errno.h"
 #include "asm.h"
 #include "pv.h"
+#include "hvm.h"
 #include "uaccess.h"
 #include "cpu_policy.h"
 
@@ -46,6 +47,12 @@ static void host_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 static void guest_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	pv_cpuid(leaf, sub, a, b, c, d);
+}
+
+/* An HVM domain's view: what its vCPU 0's CPUID shows (hvm.c). */
+static void hvm_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	hvm_cpuid_leaf(0, leaf, sub, a, b, c, d);
 }
 
 struct out {
@@ -147,9 +154,8 @@ static long put_msrs(u64 buf, u32 *nr, bool host)
 	return 0;
 }
 
-long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+static long serialise(leaf_fn fn, bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
 {
-	leaf_fn fn = host ? host_leaf : guest_leaf;
 	struct out o = { .buf = leaves, .room = *nr_leaves };
 	long rc;
 
@@ -168,6 +174,16 @@ long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *
 		return 0;
 	}
 	return put_msrs(msrs, nr_msrs, host);
+}
+
+long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+{
+	return serialise(host ? host_leaf : guest_leaf, host, leaves, nr_leaves, msrs, nr_msrs);
+}
+
+long cpu_policy_serialise_hvm(u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+{
+	return serialise(hvm_leaf, false, leaves, nr_leaves, msrs, nr_msrs);
 }
 
 /* Where Xen 4.17's deserialiser would put a leaf: -ERANGE if nowhere. */
@@ -253,8 +269,6 @@ long cpu_policy_check(struct xen_domctl_cpu_policy *p)
 }
 
 #define F7_EBX_FSGSBASE 1u
-#define F1_EDX_MCE (1u << 7)
-#define F1_EDX_MCA (1u << 14)
 
 /* The index of @leaf/@sub among @nr serialised leaves at @buf (*l a copy), or -1. */
 static long find_leaf(u64 buf, u32 nr, u32 leaf, u32 sub, xen_cpuid_leaf_t *l)
@@ -290,23 +304,5 @@ long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves)
 	if (i < 0)
 		return 0;
 	l.b |= F7_EBX_FSGSBASE;
-	return copy_to_guest(leaves + (u64)i * sizeof(l), &l, sizeof(l)) ? -EFAULT : 0;
-}
-
-/*
- * MCE and MCA, where the host has them, shown in the leaf 1 of a serialised
- * policy, as an HVM vCPU's CPUID offers them (its vMCE MSRs answer): Xen
- * 4.17 refuses a restored HVM vCPU's CR4.MCE outside the domain's policy.
- */
-long cpu_policy_add_hvm_mca(u64 leaves, u32 nr_leaves)
-{
-	xen_cpuid_leaf_t l;
-	long i = find_leaf(leaves, nr_leaves, 1, XEN_CPUID_NO_SUBLEAF, &l);
-	u32 a, b, c, d;
-
-	if (i < 0)
-		return 0;
-	cpuid_count(1, 0, &a, &b, &c, &d);
-	l.d |= d & (F1_EDX_MCE | F1_EDX_MCA);
 	return copy_to_guest(leaves + (u64)i * sizeof(l), &l, sizeof(l)) ? -EFAULT : 0;
 }
