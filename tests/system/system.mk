@@ -58,7 +58,8 @@
 #   test-system-save-cross-pvh  the same with the Linux domU as a PVH guest
 #                         (type = "pvh"), both machines on QEMU 7.2 (qemu64: no
 #                         XSAVE): xl save on A (Xen 4.17), xl restore on B
-#                         (Petrel), its ticks go on, then back (not in TEST_TARGETS)
+#                         (Petrel), its ticks go on, then back; SAVE_CROSS_FIRST=petrel
+#                         starts on Petrel (not in TEST_TARGETS)
 #   test-system-save-cross-linux  the same with the Linux PV domU of test-system-domu
 #                         (save_cross_test.py --guest linux): its process, uptime and
 #                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel
@@ -490,14 +491,14 @@ test-system-save-cross: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(GUEST_OUT)/save-
 	$(PYTHON) tests/system/save_cross_test.py --hv xen --image $(PETREL_IMAGE) \
 		--log-dir $(BUILD)/system
 
+# The hypervisor of machine A in test-system-save-cross-linux and -pvh (B has the other).
+SAVE_CROSS_FIRST ?= xen
+
 # On QEMU 7.2 (QEMU72_ENV), where Xen 4.17 starts a PVH domU's kernel (see
 # test-system-pvh-linux); Petrel runs on the same QEMU and CPU model.
 test-system-save-cross-pvh: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(QEMU72)
-	$(QEMU72_ENV) $(PYTHON) tests/system/save_cross_test.py --guest pvh --hv xen \
+	$(QEMU72_ENV) $(PYTHON) tests/system/save_cross_test.py --guest pvh --hv $(SAVE_CROSS_FIRST) \
 		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system
-
-# The hypervisor of machine A in test-system-save-cross-linux (B has the other).
-SAVE_CROSS_FIRST ?= xen
 
 test-system-save-cross-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF)
 	$(PYTHON) tests/system/save_cross_test.py --guest linux --hv $(SAVE_CROSS_FIRST) \

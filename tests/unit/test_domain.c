@@ -540,6 +540,12 @@ long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves)
 	return -ENOSYS;
 }
 
+long cpu_policy_serialise_hvm(u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+{
+	(void)leaves, (void)nr_leaves, (void)msrs, (void)nr_msrs;
+	return -ENOSYS;
+}
+
 u64 pv_cr4_guest_bits(void)
 {
 	return 0;

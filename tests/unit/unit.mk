@@ -58,6 +58,9 @@ $(UNIT_OUT)/test_ioreq_rules.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_hvm_records :=
 $(UNIT_OUT)/test_hvm_records.o: xen/arch/x86/hvm/cpu_records.c
 $(UNIT_OUT)/test_hvm_records.o: UNIT_CFLAGS += -iquote include
+UNIT_SRCS_test_vmce :=
+$(UNIT_OUT)/test_vmce.o: xen/arch/x86/vmce.c xen/arch/x86/hvm/cpu_records.c
+$(UNIT_OUT)/test_vmce.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_hvm_params :=
 $(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
 $(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include

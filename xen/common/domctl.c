@@ -588,7 +588,7 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 
 /*
  * ---- CPU policy: every PV domain has Petrel's one PV policy, every HVM
- * domain the CPUID view of hvm_handle_cpuid; a policy set is checked, not
+ * domain the CPUID view of hvm_cpuid_leaf; a policy set is checked, not
  * kept, and get_cpu_policy gives the one guest policy for either (libxenguest
  * sends an HVM domain's in its save stream and sets it again on restore).
  */
@@ -597,12 +597,17 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
  * A PV domain restored from Xen whose policy offered FSGSBASE (its kernel
  * may have set CR4.FSGSBASE, which Petrel keeps) gets FSGSBASE back in its
  * leaf 7.0: Xen drops the CR4 bit of a domain whose policy lacks it, and the
- * kernel's next rdfsbase faults after the move back.
+ * kernel's next rdfsbase faults after the move back. An HVM domain's policy
+ * is the CPUID its vCPUs see (with PSE, PGE, MCE, MCA, which the PV one
+ * hides): Xen 4.17 restores an HVM vCPU's CR4 only within the policy's
+ * features.
  */
 static long get_cpu_policy(const struct domain *d, struct xen_domctl_cpu_policy *p)
 {
-	long rc = cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves, (u64)p->msrs.p,
-				       &p->nr_msrs);
+	long rc = is_hvm_domain(d) ? cpu_policy_serialise_hvm((u64)p->leaves.p, &p->nr_leaves,
+							      (u64)p->msrs.p, &p->nr_msrs)
+				   : cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves,
+							  (u64)p->msrs.p, &p->nr_msrs);
 
 	if (!rc && d->cpu_fsgsbase && p->leaves.p)
 		rc = cpu_policy_add_fsgsbase((u64)p->leaves.p, p->nr_leaves);

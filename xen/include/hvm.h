@@ -118,6 +118,7 @@ unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len);
 
 /* Exit handlers called by the backend; false = advance nothing (fault injected or retry). */
 void hvm_handle_cpuid(struct vcpu *v);
+void hvm_cpuid_leaf(unsigned int vcpu_id, u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
 /* The hypercall in @v's registers; false if it is to be issued again (a continuation). */
 bool hvm_handle_hypercall(struct vcpu *v);
 /* hypercall_create_continuation for an HVM vCPU: the arguments back in its registers. */

@@ -8,8 +8,9 @@
  * emulation: the guest's MTRR MSRs #GP), and one is read as "no MTRRs"
  * (gethvmcontext_partial, which libxenguest asks for). The extended-state
  * records Xen writes for HVM vCPUs (CPU_XSAVE, VMCE_VCPU, TSC_ADJUST,
- * CPU_MSR: hvm/cpu_records.c) are taken when they hold x87/SSE state and
- * reset values; VMCE_VCPU and TSC_ADJUST are written as Xen writes them. Any other record is
+ * CPU_MSR: hvm/cpu_records.c) are taken when they hold x87/SSE state, the
+ * vMCE state (arch/x86/vmce.c) and reset values; VMCE_VCPU and TSC_ADJUST
+ * are written as Xen writes them. Any other record is
  * refused with -EOPNOTSUPP, so a stream Petrel cannot honour is never half taken.
  */
 #include "types.h"
@@ -129,10 +130,19 @@ static int lapic_record(struct domain *d, const struct hvm_save_descriptor *h, c
 	return load ? 0 : vlapic_check(v, &hw);
 }
 
+static int vmce_record(struct vcpu *v, const u8 *body, u32 len, bool load)
+{
+	struct hvm_vmce_vcpu r;
+	int rc = vmce_record_check(body, len, cpu_vendor() == X86_VENDOR_INTEL, &r);
+
+	return rc || !load ? rc : (int)vmce_restore(&v->arch.vmce, &r);
+}
+
 /*
  * A CPU_XSAVE, VMCE_VCPU, TSC_ADJUST or CPU_MSR record: checked, or loaded.
- * Only CPU_XSAVE loads anything: the x87/SSE image, over the CPU record's,
- * of a vCPU whose FPU is in use (else, as on Xen, it starts fresh).
+ * CPU_XSAVE loads the x87/SSE image, over the CPU record's, of a vCPU
+ * whose FPU is in use (else, as on Xen, it starts fresh); VMCE_VCPU the
+ * vCPU's MCG_CAP, CTL2 of banks 0 and 1 and MCG_EXT_CTL.
  */
 static int cpu_ext_record(struct domain *d, const struct hvm_save_descriptor *h, const u8 *body,
 			  bool load)
@@ -147,7 +157,7 @@ static int cpu_ext_record(struct domain *d, const struct hvm_save_descriptor *h,
 			xsave_record_image(body, v->arch.hvm.fpu_area);
 		return load ? 0 : xsave_record_check(body, h->length);
 	case PETREL_HVM_SAVE_CODE_VMCE_VCPU:
-		return vmce_record_check(body, h->length, cpu_vendor() == X86_VENDOR_INTEL);
+		return vmce_record(v, body, h->length, load);
 	case PETREL_HVM_SAVE_CODE_TSC_ADJUST:
 		return tsc_adjust_record_check(body, h->length);
 	}
@@ -274,8 +284,8 @@ static void cpu_record(const struct vcpu *v, u8 *out, u32 *off, u32 cap)
 }
 
 /*
- * The records after MTRR, in Xen's order of codes: VMCE_VCPU (Xen's
- * defaults) and TSC_ADJUST (0) per vCPU. No CPU_XSAVE, as Xen for a vCPU
+ * The records after MTRR, in Xen's order of codes: VMCE_VCPU (the vCPU's
+ * vMCE state) and TSC_ADJUST (0) per vCPU. No CPU_XSAVE, as Xen for a vCPU
  * that never set XCR0 (Petrel's HVM vCPUs cannot: XSETBV #GPs), and no
  * CPU_MSR, as Xen when every MSR it sends is 0.
  */
@@ -283,13 +293,14 @@ static void cpu_ext_records(struct domain *d, u8 *out, u32 *off, u32 cap)
 {
 	struct hvm_vmce_vcpu vmce;
 	struct hvm_tsc_adjust tsc_adjust = { 0 };
-	bool intel = cpu_vendor() == X86_VENDOR_INTEL;
 
-	vmce_record_make(&vmce, intel);
-	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++)
-		if (d->vcpu[i])
-			put_record(out, off, cap, PETREL_HVM_SAVE_CODE_VMCE_VCPU, (u16)i, &vmce,
-				   sizeof(vmce));
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
+		if (!d->vcpu[i])
+			continue;
+		vmce_save(&d->vcpu[i]->arch.vmce, &vmce);
+		put_record(out, off, cap, PETREL_HVM_SAVE_CODE_VMCE_VCPU, (u16)i, &vmce,
+			   sizeof(vmce));
+	}
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++)
 		if (d->vcpu[i])
 			put_record(out, off, cap, PETREL_HVM_SAVE_CODE_TSC_ADJUST, (u16)i,

@@ -52,12 +52,13 @@ void hvm_init(void)
 				   "Intel VMX with EPT); HVM domains cannot be created\n");
 }
 
-/* A vCPU's HVM state: the backend's control block and the vLAPIC. */
+/* A vCPU's HVM state: the backend's control block, the vLAPIC, Xen's vMCE MSRs. */
 int hvm_vcpu_initialise(struct vcpu *v)
 {
 	int rc;
 
 	memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
+	vmce_init(&v->arch.vmce);
 	rc = hvm_backend->vcpu_init(v);
 	if (!rc)
 		rc = vlapic_init(v);
@@ -371,6 +372,43 @@ static void leaf7_mask(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 	}
 }
 
+/*
+ * An HVM vCPU's CPUID leaf outside Xen's range: the host's with what
+ * Petrel does not offer hidden; @vcpu_id makes leaf 1's APIC id. The
+ * domain's CPU policy (domctl get_cpu_policy) is this view too.
+ */
+void hvm_cpuid_leaf(unsigned int vcpu_id, u32 leaf, u32 sub, u32 *pa, u32 *pb, u32 *pc, u32 *pd)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(leaf, sub, &a, &b, &c, &d);
+	if (leaf == 1) {
+		c |= 1u << 31;		       /* hypervisor present */
+		c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
+		/* No XSAVE (XSETBV #GPs: only the FXSAVE image is switched), so no AVX */
+		c &= ~F1_ECX_XSAVE_DEPS;
+		c |= 1u << 21;	  /* x2APIC: always emulated, as on Xen */
+		c &= ~(1u << 24); /* no TSC-deadline timer mode */
+		d |= 1u << 9;	  /* the (virtual) local APIC */
+		d &= ~(1u << 12); /* no MTRRs: their MSRs #GP */
+		/* MCE and MCA as the CPU has them: arch/x86/vmce.c answers */
+		b = (b & 0x00ffffff) | ((vcpu_id * 2) << 24);
+	} else if (leaf == 7) {
+		leaf7_mask(sub, &a, &b, &c, &d);
+	} else if (leaf == 0xd) {
+		a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
+	} else if (leaf == 0x80000001) {
+		/* No nested SVM, no XOP, LWP or FMA4 (see leaf 1) */
+		c &= ~((1u << 2) | FX1_ECX_XSAVE_DEPS);
+	} else if (leaf == 0x8000000a) {
+		a = b = c = d = 0;
+	}
+	*pa = a;
+	*pb = b;
+	*pc = c;
+	*pd = d;
+}
+
 void hvm_handle_cpuid(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
@@ -382,29 +420,7 @@ void hvm_handle_cpuid(struct vcpu *v)
 		else
 			a = b = c = d = 0;
 	} else {
-		cpuid_count(leaf, (u32)r->rcx, &a, &b, &c, &d);
-		if (leaf == 1) {
-			c |= 1u << 31;		       /* hypervisor present */
-			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
-			/* No XSAVE (XSETBV #GPs: only the FXSAVE image is switched), so no AVX */
-			c &= ~F1_ECX_XSAVE_DEPS;
-			c |= 1u << 21;	  /* x2APIC: always emulated, as on Xen */
-			c &= ~(1u << 24); /* no TSC-deadline timer mode */
-			d |= 1u << 9;	  /* the (virtual) local APIC */
-			d &= ~(1u << 12); /* no MTRRs: their MSRs #GP */
-			/* No MCE/MCA: there are no MCG MSRs either */
-			d &= ~((1u << 7) | (1u << 14));
-			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
-		} else if (leaf == 7) {
-			leaf7_mask((u32)r->rcx, &a, &b, &c, &d);
-		} else if (leaf == 0xd) {
-			a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
-		} else if (leaf == 0x80000001) {
-			/* No nested SVM, no XOP, LWP or FMA4 (see leaf 1) */
-			c &= ~((1u << 2) | FX1_ECX_XSAVE_DEPS);
-		} else if (leaf == 0x8000000a) {
-			a = b = c = d = 0;
-		}
+		hvm_cpuid_leaf(v->vcpu_id, leaf, (u32)r->rcx, &a, &b, &c, &d);
 	}
 	r->rax = a;
 	r->rbx = b;
@@ -509,6 +525,8 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = 0;
 		return 0;
 	}
+	if (vmce_msr(msr))
+		return vmce_rdmsr(&v->arch.vmce, msr, val) ? 0 : inject_gp(v);
 	return inject_gp(v);
 }
 
@@ -546,6 +564,8 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 		return 0;
 	}
 	}
+	if (vmce_msr(msr))
+		return vmce_wrmsr(&v->arch.vmce, msr, val) ? 0 : inject_gp(v);
 	return inject_gp(v);
 }
 
