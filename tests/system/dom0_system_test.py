@@ -3041,6 +3041,9 @@ def run(args, res):
                                 ("pxl-dumpcore-linux", lambda: "pxl-dumpcore-linux" not in args.only
                                  or dumpcore_checks.check_dumpcore_linux(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("pxl-dumpcore-hvm", lambda: "pxl-dumpcore-hvm" not in args.only
+                                 or dumpcore_checks.check_dumpcore_hvm(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),
                                 ("xl-net", lambda: "xl-net" not in args.only

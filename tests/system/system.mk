@@ -133,6 +133,9 @@
 #                         "coredump-destroy" and "coredump-restart" by each tool
 #                         (-xen on Xen 4.17; not in TEST_TARGETS: 15 to 20 min)
 #   test-pxl-dumpcore-linux  the Linux domU dumped by both tools alike (-xen too)
+#   test-pxl-dumpcore-hvm    the PVH domU hvm-hello, shut down and kept, dumped by
+#                            both tools: the same HVM core (.xen_pfn), its text page
+#                            at its pfn (-xen too)
 #   test-pxl-cycles       PXL_CYCLES (100) pxl create/destroy cycles of hello.elf;
 #                         test-pxl-linux-cycles PXL_LINUX_CYCLES (20) of the Linux
 #                         domU; nothing left after each (-xen on Xen 4.17; not in
@@ -167,7 +170,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
 	test-pxl-cycles test-pxl-cycles-xen test-pxl-linux-cycles test-pxl-linux-cycles-xen \
-	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-system-pvh-linux test-system-pvh-linux-xen test-system-pvh-save test-system-pvh-save-xen \
+	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-pxl-dumpcore-hvm test-pxl-dumpcore-hvm-xen test-system-pvh-linux test-system-pvh-linux-xen test-system-pvh-save test-system-pvh-save-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-split-net test-system-split-net-xen \
@@ -265,6 +268,14 @@ test-pxl-dumpcore-linux: dom0-image $(PETREL_IMAGE)
 test-pxl-dumpcore-linux-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore-linux --no-reboot \
 		--log $(BUILD)/system/xen-pxl-dumpcore-linux-serial.log
+
+test-pxl-dumpcore-hvm: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-dumpcore-hvm --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-dumpcore-hvm-serial.log
+
+test-pxl-dumpcore-hvm-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore-hvm --no-reboot \
+		--log $(BUILD)/system/xen-pxl-dumpcore-hvm-serial.log
 
 # PXL_CYCLES (100) pxl create/destroy cycles of hello.elf under pxenconsoled
 # (step pxl-cycles), PXL_LINUX_CYCLES (20) of the Linux domU under Debian's

@@ -629,6 +629,12 @@ long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, 
 	return -EINVAL;
 }
 
+void hvm_get_vcpu_context(struct vcpu *v, struct vcpu_guest_context *g)
+{
+	(void)v;
+	memset(g, 0, sizeof(*g));
+}
+
 int arch_vcpu_create(struct vcpu *v)
 {
 	(void)v;

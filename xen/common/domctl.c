@@ -75,8 +75,14 @@ void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 	info->cpu_time = domain_cpu_time(d);
 	info->ssidref = 0;
 	memcpy(info->handle, d->handle, sizeof(info->handle));
-	/* A PV guest names frames by MFN. */
-	info->shared_info_frame = d->shared_info ? virt_to_mfn(d->shared_info) : 0;
+	/*
+	 * A PV guest names frames by MFN; an HVM guest's shared_info is named by
+	 * the GFN it was put at, all ones while it is at none (Xen's M2P answer).
+	 */
+	if (is_hvm_domain(d))
+		info->shared_info_frame = d->arch.hvm.shared_info_gfn;
+	else
+		info->shared_info_frame = d->shared_info ? virt_to_mfn(d->shared_info) : 0;
 }
 
 static long getdomaininfo_op(struct xen_domctl *op)
@@ -314,10 +320,13 @@ static long getvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext
 
 	if (!v)
 		return rc;
-	if (is_hvm_domain(d))
-		return -EOPNOTSUPP; /* gethvmcontext has an HVM vCPU's state */
+	if (is_hvm_domain(d) && d == current->domain)
+		return -EINVAL; /* its state is read with the domain paused */
 	c = &ctxt_buf;
-	pv_get_vcpu_context(v, c);
+	if (is_hvm_domain(d))
+		hvm_get_vcpu_context(v, c);
+	else
+		pv_get_vcpu_context(v, c);
 	if (vc->ctxt.p && copy_to_guest((u64)vc->ctxt.p, c, sizeof(*c)))
 		return -EFAULT;
 	return 0;

@@ -82,6 +82,9 @@ void hvm_vcpu_destroy(struct vcpu *v);
 long hvm_set_context(struct domain *d, u64 buf, u32 size);
 long hvm_get_context(struct domain *d, u64 buf, u32 *size);
 long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz);
+struct vcpu_guest_context;
+/* XEN_DOMCTL_getvcpucontext of an HVM vCPU (hvm/context.c). */
+void hvm_get_vcpu_context(struct vcpu *v, struct vcpu_guest_context *g);
 /* Build the initial domain as PVH from @kernel (hvm/dom0_build.c). */
 int pvh_build_dom0(struct domain *d, const struct bi_mod *kernel, const struct bi_mod *initrd,
 		   u64 mem_bytes, bool cmdline_has_name);

@@ -82,6 +82,7 @@ struct hvm_domain {
 	u64 *p2m_root;			  /* nested page tables: guest-physical -> machine */
 	u64 nr_gfns;			  /* RAM is GFN 0 .. nr_gfns - 1 */
 	u64 start_info_gpa;		  /* the PVH start info (for the boot report) */
+	u64 shared_info_gfn;		  /* where add_to_physmap put shared_info, else ~0 */
 	u64 p2m_changes;		  /* present p2m entries replaced so far */
 	u64 params[HVM_NR_PARAMS];	  /* HVMOP_set_param values (hvm/params.c) */
 	int callback_vector;		  /* CALLBACK_IRQ of the vector type: its vector, else -1 */

@@ -272,6 +272,49 @@ static void cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 	c->flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
 }
 
+/* The general registers and segment selectors of a CPU record, in PV form. */
+static void user_regs_of(const struct petrel_hvm_hw_cpu *c, struct cpu_user_regs *r)
+{
+	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
+	r->rbp = c->rbp, r->rsi = c->rsi, r->rdi = c->rdi, r->rsp = c->rsp;
+	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
+	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
+	r->rip = c->rip;
+	r->rflags = c->rflags;
+	r->cs = (u16)c->cs_sel, r->ss = (u16)c->ss_sel, r->ds = (u16)c->ds_sel;
+	r->es = (u16)c->es_sel, r->fs = (u16)c->fs_sel, r->gs = (u16)c->gs_sel;
+}
+
+/*
+ * XEN_DOMCTL_getvcpucontext of an HVM vCPU, as Xen 4.17 fills it for one
+ * (what dump tools read): the FXSAVE image, VGCF_i387_valid and
+ * VGCF_online, the general registers and selectors, CR0/2/3/4, the debug
+ * registers, FS's base and GS's base with its swapped twin; the PV-only
+ * fields (trap table, LDT, GDT, callbacks) are 0.
+ */
+void hvm_get_vcpu_context(struct vcpu *v, struct vcpu_guest_context *g)
+{
+	static struct petrel_hvm_hw_cpu cpu;
+	struct domain *d = v->domain;
+
+	memset(g, 0, sizeof(*g));
+	domain_pause(d);
+	cpu_state(v, &cpu);
+	domain_unpause(d);
+	memcpy(g->fpu_ctxt.x, cpu.fpu_regs, sizeof(g->fpu_ctxt.x));
+	g->flags = (cpu.flags & XEN_X86_FPU_INITIALISED ? VGCF_i387_valid : 0) |
+		   (v->pause_flags & VPF_down ? 0 : VGCF_online);
+	user_regs_of(&cpu, &g->user_regs);
+	g->ctrlreg[0] = cpu.cr0, g->ctrlreg[2] = cpu.cr2;
+	g->ctrlreg[3] = cpu.cr3, g->ctrlreg[4] = cpu.cr4;
+	g->debugreg[0] = cpu.dr0, g->debugreg[1] = cpu.dr1;
+	g->debugreg[2] = cpu.dr2, g->debugreg[3] = cpu.dr3;
+	g->debugreg[6] = cpu.dr6, g->debugreg[7] = cpu.dr7;
+	g->fs_base = cpu.fs_base;
+	g->gs_base_kernel = cpu.gs_base;
+	g->gs_base_user = cpu.shadow_gs;
+}
+
 /* A vCPU's CPU record, unless it is down: Xen leaves such a vCPU out. */
 static void cpu_record(const struct vcpu *v, u8 *out, u32 *off, u32 cap)
 {

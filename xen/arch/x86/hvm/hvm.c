@@ -89,6 +89,7 @@ int hvm_domain_init(struct domain *d)
 	memset(&d->arch.hvm, 0, sizeof(d->arch.hvm));
 	d->arch.hvm.params[HVM_PARAM_TRIPLE_FAULT_REASON] = SHUTDOWN_reboot; /* Xen's default */
 	d->arch.hvm.callback_vector = -1;
+	d->arch.hvm.shared_info_gfn = ~0ULL;
 	d->arch.incarnation = 1; /* as any domain's but PV dom0's (arch_domain_create) */
 	rc = p2m_init(d);
 	/* vCPUs made before the domain became HVM; later ones come through arch_vcpu_create. */
