@@ -17,6 +17,8 @@ XS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/i
 XS_CORE_SRC := $(XS_DIR)/daemon/store.c $(XS_DIR)/daemon/perms_watch.c \
 	$(XS_DIR)/daemon/conn.c $(XS_DIR)/daemon/ops.c $(XS_DIR)/daemon/ring.c
 XS_DAEMON_SRC := $(XS_DIR)/daemon/main.c $(XS_DIR)/daemon/uring.c
+# liburing (liburing-dev); the dom0 daemon links its static archive
+XS_URING_LIB := -luring
 XS_HDRS := $(wildcard $(XS_DIR)/daemon/*.h $(XS_DIR)/include/*.h)
 XS_LIB_SRC := $(XS_DIR)/lib/xs.c
 XS_DEB_ROOT := $(XS_OUT)/debian/root
@@ -37,7 +39,7 @@ xenstore: $(XS_OUT)/xenstored $(XS_OUT)/libxenstore.so.4
 
 $(XS_OUT)/xenstored: $(XS_CORE_SRC) $(XS_DAEMON_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DAEMON_SRC)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DAEMON_SRC) $(XS_URING_LIB)
 
 $(XS_OUT)/libxenstore.so.4: $(XS_LIB_SRC) $(XS_DIR)/lib/libxenstore.map $(XS_HDRS)
 	@mkdir -p $(@D)
@@ -52,7 +54,7 @@ $(XS_OUT)/test-unit: tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) $(XS_DIR
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) $(XS_SAN) -o $@ tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) \
 		$(XS_DIR)/daemon/uring.c \
-		-lcmocka
+		-lcmocka $(XS_URING_LIB)
 
 test-xenstore-unit: $(XS_OUT)/test-unit
 	@bash tests/unit/xenstore/run.sh $(XS_OUT)/test-unit
@@ -100,7 +102,7 @@ xenstore-dom0: $(XS_DOM0)/xenstored $(XS_DOM0)/xenstore
 
 $(XS_DOM0)/xenstored: $(XS_CORE_SRC) $(XS_DAEMON_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XS_CFLAGS) -static -s -o $@ $(XS_CORE_SRC) $(XS_DAEMON_SRC)
+	$(HOSTCC) $(XS_CFLAGS) -static -s -o $@ $(XS_CORE_SRC) $(XS_DAEMON_SRC) $(XS_URING_LIB)
 
 $(XS_DOM0)/xenstore: $(XS_CLIENT_SRC) $(XS_LIB_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)

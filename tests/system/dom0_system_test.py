@@ -20,7 +20,8 @@ Checks, one "PASS name" / "FAIL name: why" line each:
   dom0-test/*   each check of the dom0-test program (privcmd, evtchn, grant)
   xenstore/*    our xenstored in dom0: running on dom0's ring, the dom0 nodes,
                 write/read/ls/watch/rm over the socket and over the ring
-                (/dev/xen/xenbus), the kernel's own nodes, no xenbus errors
+                (/dev/xen/xenbus), the kernel's own nodes, no xenbus errors,
+                the daemon's socket replies going through io_uring
   xl/*          Debian's own xl and xen-init-dom0 (xen-utils-4.17): /init's
                 xen-init-dom0 run; `xl info` (version, CPUs, memory against
                 the QEMU machine and dom0_mem, caps, command line, build id),
@@ -387,6 +388,8 @@ def check_xenstore(con, res, timeout):
     rc, out = shell_run(con, "kill -0 $(cat /run/xenstored.pid) && cat /var/log/xenstored.log")
     res.check("xenstore/daemon", rc == 0 and "dom0 ring on event channel" in out,
               "xenstored not running or without dom0's ring (rc=%d): %r" % (rc, out.strip()))
+    res.check("xenstore/io_uring", rc == 0 and "socket replies through io_uring" in out,
+              "xenstored does not use io_uring for its socket (rc=%d): %r" % (rc, out.strip()))
     xs_check(con, res, "dom0-nodes", "xenstore-read -s /local/domain/0/domid /local/domain/0/name",
              ["0", "Domain-0"], timeout)
     xs_check(con, res, "write-read", "xenstore-write /test/a hello; xenstore-read /test/a",

@@ -620,6 +620,8 @@ int main(int argc, char **argv)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (!getenv("XENSTORED_NO_URING") || !*getenv("XENSTORED_NO_URING"))
 		uring_init();
+	xsd_log(d, 1, "socket replies %s",
+		uring_ready() ? "through io_uring" : "by plain recv/send (no io_uring)");
 	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	lfd = listen_on(sock_path, d);
 	lfd_ro = listen_on(sock_ro_path, d);
