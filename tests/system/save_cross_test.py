@@ -282,12 +282,15 @@ PVH_PLAN = m2.Plan("save-cross-pvh", "a PVH Linux domU saved on one hypervisor, 
 LINUX_MIB = 16
 LINUX_CREATE = ("xl create /etc/xl-linux.cfg 'name=\"xls\"' "
                 "'extra=\"console=hvc0 domu_cross=%d\"'" % LINUX_MIB)
+VCPUS = 1  # the Linux domU's vCPUs (--vcpus N); with more than one, domu-spin on each
 LINUX_CREATE_WAIT = 400  # seconds: xl unpacks the xz kernel under nested TCG
 LINUX_BOOT_WAIT = 300  # seconds from xl create to the first domu-cross line
 LINUX_SAVE_WAIT = 900  # seconds for xl save or xl restore of 128 MiB
 LINUX_DISK_MB = 256  # room for the 128 MiB guest's image
-LINUX_LINE = r"\(domU xls\) (domu-tick \d+|domu-cross |PETREL-DOMU-READY)"
+LINUX_LINE = r"\(domU xls\) (domu-tick \d+|domu-cross |domu-spin |PETREL-DOMU-READY)"
 CROSS = re.compile(r"domu-cross (\d+) pid (\d+) up ([\d.]+)( file (intact|CHANGED \w+))?")
+SPIN = re.compile(r"domu-spin cpu (\d+) round (\d+) pid (\d+) on (\d+) sum (\w+)")
+ONLINE = re.compile(r"domu-cross \d+ .* cpus (\S+)")
 
 
 def cross_lines(h, since=0.0):
@@ -335,12 +338,59 @@ def check_linux_state(name, src, dst, since, res):
               "%d checks on %s" % (len(files), dst.name))
 
 
+def spin_lines(h, cpu, since=0.0):
+    """(round, pid, the CPU it ran on, sum verdict) of h's domu-spin lines of vCPU cpu."""
+    return [(int(m.group(2)), int(m.group(3)), int(m.group(4)), m.group(5))
+            for l in h.lines(since) for m in [SPIN.search(l)] if m and int(m.group(1)) == cpu]
+
+
+def wait_spin(h, cpu, since, after, secs=120):
+    """h's domu-spin lines of cpu from since on with a round past `after`,
+    waiting until there are two (or secs pass)."""
+    deadline = time.monotonic() + secs
+    rows = []
+    while time.monotonic() < deadline:
+        rows = [r for r in spin_lines(h, cpu, since) if r[0] > after]
+        if len(rows) >= 2:
+            break
+        h.con.poll(1.0)
+    return rows
+
+
+def check_linux_vcpus(name, src, dst, since, res):
+    """Each vCPU's domu-spin goes on at dst in the same process, still on
+    its vCPU, every round's sum the reference; Linux on dst has all VCPUS
+    online, and xl vcpu-list on dst lists them."""
+    why, short = [], []
+    for cpu in range(VCPUS):
+        before = spin_lines(src, cpu)
+        last = before[-1] if before else (-1, -1, -1, None)
+        rows = wait_spin(dst, cpu, since, last[0])
+        ok = last[0] >= 0 and len(rows) >= 2 and all(
+            r[1] == last[1] and r[2] == cpu and r[3] == "ok" for r in rows)
+        if not ok:
+            why.append("cpu %d: last on %s %r, on %s %r" % (cpu, src.name, last, dst.name, rows))
+        short.append("cpu %d round %d to %s" % (cpu, last[0], rows[-1][0] if rows else "none"))
+    online = [m.group(1) for l in dst.lines(since) for m in [ONLINE.search(l)] if m]
+    want = "0-%d" % (VCPUS - 1)
+    if not online or any(o != want for o in online):
+        why.append("online CPUs on %s %r, not all %s" % (dst.name, sorted(set(online)), want))
+    _, out = dst.sh("xl vcpu-list xls")
+    listed = [l for l in out.splitlines() if re.match(r"\s*xls\s+\d+\s+\d+\s", l)]
+    if len(listed) != VCPUS:
+        why.append("xl vcpu-list on %s: %r" % (dst.name, out.strip()))
+    res.check(name + "/vcpus", not why, "; ".join(why),
+              "%s, online %s, %d listed" % (", ".join(short), want, len(listed)))
+
+
 def check_linux_move(src, dst, res, free0):
     name = "%s-%s" % (src.name, dst.name)
     since = time.monotonic()
     if not transfer(name, src, dst, res, LINUX_SAVE_WAIT, BIG_COPY_WAIT):
         return False
     check_linux_state(name, src, dst, since, res)
+    if VCPUS > 1:
+        check_linux_vcpus(name, src, dst, since, res)
     m2.check_ticks(name, (src, dst), src, dst, since, res, timed=False)
     check_source_free(name, src, res, free0)
     return True
@@ -369,6 +419,20 @@ LINUX_PLAN = m2.Plan("save-cross-linux", "xl save of a Linux PV domU on one hype
 PLANS = {"xls": PLAN, "linux": LINUX_PLAN, "pvh": PVH_PLAN}
 
 
+def take_vcpus(argv):
+    """--vcpus N (the Linux domU's vCPUs, 1 by default), taken out of argv."""
+    global VCPUS, LINUX_CREATE
+    if "--vcpus" not in argv:
+        return
+    i = argv.index("--vcpus")
+    n = argv[i + 1] if i + 1 < len(argv) else ""
+    del argv[i:i + 2]
+    if not n.isdigit() or not 1 <= int(n) <= 8:
+        sys.exit("--vcpus: 1 to 8, not %r" % n)
+    VCPUS = int(n)
+    LINUX_CREATE += " 'vcpus=%d'" % VCPUS
+
+
 def guest_plan(argv):
     """The plan --guest xls|linux|pvh names (xls by default), taken out of argv."""
     if "--guest" not in argv:
@@ -382,4 +446,5 @@ def guest_plan(argv):
 
 
 if __name__ == "__main__":
+    take_vcpus(sys.argv)
     sys.exit(m2.main(guest_plan(sys.argv)))

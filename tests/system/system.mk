@@ -61,7 +61,8 @@
 #                         (Petrel), its ticks go on, then back (not in TEST_TARGETS)
 #   test-system-save-cross-linux  the same with the Linux PV domU of test-system-domu
 #                         (save_cross_test.py --guest linux): its process, uptime and
-#                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel
+#                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel,
+#                         SAVE_CROSS_VCPUS=2 gives the domU two busy vCPUs
 #                         (not in TEST_TARGETS)
 #   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
 #                         the Linux domU with one disk and one vif, the hostile blkif
@@ -497,7 +498,9 @@ test-system-save-cross-pvh: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(QEMU72)
 
 # The hypervisor of machine A in test-system-save-cross-linux (B has the other).
 SAVE_CROSS_FIRST ?= xen
+# Its Linux domU's vCPUs (more than one: /bin/domu-spin keeps each busy).
+SAVE_CROSS_VCPUS ?= 1
 
 test-system-save-cross-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF)
 	$(PYTHON) tests/system/save_cross_test.py --guest linux --hv $(SAVE_CROSS_FIRST) \
-		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system
+		--vcpus $(SAVE_CROSS_VCPUS) --image $(PETREL_IMAGE) --log-dir $(BUILD)/system
