@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """System test: a guest saved on one hypervisor restores on the other.
 
-    save_cross_test.py [--guest xls|linux|pvh] [--vcpus N] --hv xen|petrel
+    save_cross_test.py [--guest xls|linux|pvh] [--vcpus N [--vcpu-down]] --hv xen|petrel
                        [--image PETREL_IMAGE] [--log-dir DIR]
 
 Two QEMU machines as in migrate2_test.py, A booting the hypervisor --hv
@@ -50,6 +50,13 @@ check per move:
   X-Y/vcpus         each spinner goes on at Y in the same process on its own
                     vCPU with every sum intact, Y's lines say all N CPUs are
                     online, and xl vcpu-list on Y lists N vCPUs
+With --vcpu-down too, `xl vcpu-set xls N-1` takes the last vCPU down on X
+before each save (domu-cross brings a vCPU made present again online, as
+udev does), and:
+  X-Y/vcpu-down     X's guest has one CPU fewer online, xl lists it down
+  X-Y/vcpu-kept-down  after the restore on Y it is still down, in the
+                    guest's lines and xl vcpu-list
+  X-Y/vcpu-up       xl vcpu-set --ignore-host xls N on Y brings it back
 The last line is "save-cross-linux-<hv>: N passed, N failed".
 
 --guest pvh moves that Linux domU as a PVH guest (type = "pvh"; the make
@@ -291,6 +298,7 @@ LINUX_MIB = 16
 LINUX_CREATE = ("xl create /etc/xl-linux.cfg 'name=\"xls\"' "
                 "'extra=\"console=hvc0 domu_cross=%d\"'" % LINUX_MIB)
 VCPUS = 1  # the Linux domU's vCPUs (--vcpus N); with more than one, domu-spin on each
+VCPU_DOWN = False  # --vcpu-down: the last vCPU taken down before each save
 LINUX_CREATE_WAIT = 400  # seconds: xl unpacks the xz kernel under nested TCG
 LINUX_BOOT_WAIT = 300  # seconds from xl create to the first domu-cross line
 LINUX_SAVE_WAIT = 900  # seconds for xl save or xl restore of 128 MiB
@@ -370,21 +378,27 @@ def wait_spin(h, cpu, since, after, secs=120):
     return rows
 
 
-def check_linux_vcpus(name, src, dst, since, res):
+def check_linux_vcpus(name, src, dst, since, res, online_since=None):
     """Each vCPU's domu-spin goes on at dst in the same process, still on
-    its vCPU, every round's sum the reference; Linux on dst has all VCPUS
-    online, and xl vcpu-list on dst lists them."""
+    its vCPU (the last one's may have moved if that vCPU was down: Linux
+    drops the pinning of a CPU it takes offline), every round's sum the
+    reference; Linux on dst has all VCPUS online (in its lines from
+    online_since on), and xl vcpu-list on dst lists them."""
     why, short = [], []
     for cpu in range(VCPUS):
         before = spin_lines(src, cpu)
         last = before[-1] if before else (-1, -1, -1, None)
         rows = wait_spin(dst, cpu, since, last[0])
+        moved = VCPU_DOWN and cpu == VCPUS - 1
         ok = last[0] >= 0 and len(rows) >= 2 and all(
-            r[1] == last[1] and r[2] == cpu and r[3] == "ok" for r in rows)
+            r[1] == last[1] and (moved or r[2] == cpu) and r[3] == "ok" for r in rows)
         if not ok:
             why.append("cpu %d: last on %s %r, on %s %r" % (cpu, src.name, last, dst.name, rows))
         short.append("cpu %d round %d to %s" % (cpu, last[0], rows[-1][0] if rows else "none"))
-    online = [m.group(1) for l in dst.lines(since) for m in [ONLINE.search(l)] if m]
+    if online_since:
+        wait_count(dst, last_count(dst)[0] + 2, online_since)
+    online = [m.group(1) for l in dst.lines(online_since or since)
+              for m in [ONLINE.search(l)] if m]
     want = "0-%d" % (VCPUS - 1)
     if not online or any(o != want for o in online):
         why.append("online CPUs on %s %r, not all %s" % (dst.name, sorted(set(online)), want))
@@ -396,14 +410,81 @@ def check_linux_vcpus(name, src, dst, since, res):
               "%s, online %s, %d listed" % (", ".join(short), want, len(listed)))
 
 
+def wait_online(h, want, since, secs=180):
+    """Wait until a domu-cross line from since on says CPUs `want` are
+    online; the online sets of h's lines from since on."""
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        online = [m.group(1) for l in h.lines(since) for m in [ONLINE.search(l)] if m]
+        if want in online:
+            return online
+        h.con.poll(1.0)
+    return online
+
+
+def vcpu_row(h, vcpu):
+    """xl vcpu-list's row of the domU's vCPU vcpu on h (CPU, state), None if missing."""
+    _, out = h.sh("xl vcpu-list xls")
+    for l in out.splitlines():
+        f = l.split()
+        if len(f) >= 5 and f[0] == "xls" and f[2] == str(vcpu):
+            return f[3], f[4]
+    return None
+
+
+def offline(row):
+    """Whether an xl vcpu-list row (CPU, state) is of a vCPU that is down."""
+    return bool(row) and (row[0] == "-" or "p" in row[1])
+
+
+def take_down(name, src, res):
+    """xl vcpu-set on src takes the domU's last vCPU down before the save."""
+    since = time.monotonic()
+    rc, out = m2.xl_run(src, "xl vcpu-set xls %d" % (VCPUS - 1), 60)
+    fewer = "0" if VCPUS == 2 else "0-%d" % (VCPUS - 2)
+    online = wait_online(src, fewer, since)
+    row = vcpu_row(src, VCPUS - 1)
+    return res.check(name + "/vcpu-down", rc == 0 and fewer in online and offline(row),
+                     "xl vcpu-set rc=%d %r; online CPUs on %s %r; vCPU %d %r"
+                     % (rc, out, src.name, sorted(set(online)), VCPUS - 1, row),
+                     "vCPU %d down on %s (%s)" % (VCPUS - 1, src.name, row[1] if row else ""))
+
+
+def bring_up(name, src, dst, since, res):
+    """The last vCPU is still down after the restore on dst; xl vcpu-set on
+    dst brings it back.  The time from which all CPUs should be online."""
+    fewer = "0" if VCPUS == 2 else "0-%d" % (VCPUS - 2)
+    wait_count(dst, last_count(src)[0] + 3, since)
+    online = [m.group(1) for l in dst.lines(since) for m in [ONLINE.search(l)] if m]
+    row = vcpu_row(dst, VCPUS - 1)
+    res.check(name + "/vcpu-kept-down", online and all(o == fewer for o in online) and
+              offline(row), "online CPUs on %s %r; vCPU %d %r"
+              % (dst.name, sorted(set(online)), VCPUS - 1, row),
+              "vCPU %d down on %s (%s)" % (VCPUS - 1, dst.name, row[1] if row else ""))
+    up_since = time.monotonic()
+    # --ignore-host: xl refuses more vCPUs than the machine's one CPU without it
+    rc, out = m2.xl_run(dst, "xl vcpu-set --ignore-host xls %d" % VCPUS, 60)
+    want = "0-%d" % (VCPUS - 1)
+    online = wait_online(dst, want, up_since)
+    row = vcpu_row(dst, VCPUS - 1)
+    res.check(name + "/vcpu-up", rc == 0 and want in online and row and not offline(row),
+              "xl vcpu-set rc=%d %r; online CPUs on %s %r; vCPU %d %r"
+              % (rc, out, dst.name, sorted(set(online)), VCPUS - 1, row),
+              "vCPU %d up on %s (%s)" % (VCPUS - 1, dst.name, row[1] if row else ""))
+    return time.monotonic()
+
+
 def check_linux_move(src, dst, res, free0):
     name = "%s-%s" % (src.name, dst.name)
+    if VCPU_DOWN and not take_down(name, src, res):
+        return False
     since = time.monotonic()
     if not transfer(name, src, dst, res, LINUX_SAVE_WAIT, BIG_COPY_WAIT):
         return False
     check_linux_state(name, src, dst, since, res)
+    online_since = bring_up(name, src, dst, since, res) if VCPU_DOWN else None
     if VCPUS > 1:
-        check_linux_vcpus(name, src, dst, since, res)
+        check_linux_vcpus(name, src, dst, since, res, online_since)
     m2.check_ticks(name, (src, dst), src, dst, since, res, timed=False)
     check_source_free(name, src, res, free0)
     return True
@@ -433,8 +514,12 @@ PLANS = {"xls": PLAN, "linux": LINUX_PLAN, "pvh": PVH_PLAN}
 
 
 def take_vcpus(argv):
-    """--vcpus N (the Linux domU's vCPUs, 1 by default), taken out of argv."""
-    global VCPUS, LINUX_CREATE
+    """--vcpus N (the Linux domU's vCPUs, 1 by default) and --vcpu-down,
+    taken out of argv."""
+    global VCPUS, LINUX_CREATE, VCPU_DOWN
+    if "--vcpu-down" in argv:
+        argv.remove("--vcpu-down")
+        VCPU_DOWN = True
     if "--vcpus" not in argv:
         return
     i = argv.index("--vcpus")
@@ -444,6 +529,8 @@ def take_vcpus(argv):
         sys.exit("--vcpus: 1 to 8, not %r" % n)
     VCPUS = int(n)
     LINUX_CREATE += " 'vcpus=%d'" % VCPUS
+    if VCPU_DOWN and VCPUS < 2:
+        sys.exit("--vcpu-down needs --vcpus 2 or more")
 
 
 def guest_plan(argv):

@@ -500,7 +500,10 @@ test-system-save-cross-pvh: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(QEMU72)
 SAVE_CROSS_FIRST ?= xen
 # Its Linux domU's vCPUs (more than one: /bin/domu-spin keeps each busy).
 SAVE_CROSS_VCPUS ?= 1
+# SAVE_CROSS_VCPU_DOWN=1: xl vcpu-set takes its last vCPU down before each save,
+# up again after the restore.
+SAVE_CROSS_VCPU_DOWN ?=
 
 test-system-save-cross-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF)
 	$(PYTHON) tests/system/save_cross_test.py --guest linux --hv $(SAVE_CROSS_FIRST) \
-		--vcpus $(SAVE_CROSS_VCPUS) --image $(PETREL_IMAGE) --log-dir $(BUILD)/system
+		--vcpus $(SAVE_CROSS_VCPUS) $(if $(SAVE_CROSS_VCPU_DOWN),--vcpu-down) --image $(PETREL_IMAGE) --log-dir $(BUILD)/system
