@@ -62,7 +62,8 @@
 #                         starts on Petrel (not in TEST_TARGETS)
 #   test-system-save-cross-linux  the same with the Linux PV domU of test-system-domu
 #                         (save_cross_test.py --guest linux): its process, uptime and
-#                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel
+#                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel,
+#                         SAVE_CROSS_VCPUS=2 gives the domU two busy vCPUs
 #                         (not in TEST_TARGETS)
 #   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
 #                         the Linux domU with one disk and one vif, a phy: disk
@@ -511,6 +512,12 @@ test-system-save-cross-pvh: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(QEMU72)
 	$(QEMU72_ENV) $(PYTHON) tests/system/save_cross_test.py --guest pvh --hv $(SAVE_CROSS_FIRST) \
 		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system
 
+# Its Linux domU's vCPUs (more than one: /bin/domu-spin keeps each busy).
+SAVE_CROSS_VCPUS ?= 1
+# SAVE_CROSS_VCPU_DOWN=1: xl vcpu-set takes its last vCPU down before each save,
+# up again after the restore.
+SAVE_CROSS_VCPU_DOWN ?=
+
 test-system-save-cross-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF)
 	$(PYTHON) tests/system/save_cross_test.py --guest linux --hv $(SAVE_CROSS_FIRST) \
-		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system
+		--vcpus $(SAVE_CROSS_VCPUS) $(if $(SAVE_CROSS_VCPU_DOWN),--vcpu-down) --image $(PETREL_IMAGE) --log-dir $(BUILD)/system
