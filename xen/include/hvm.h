@@ -83,6 +83,12 @@ long hvm_set_context(struct domain *d, u64 buf, u32 size);
 long hvm_get_context(struct domain *d, u64 buf, u32 *size);
 long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz);
 struct vcpu_guest_context;
+/*
+ * The general registers, RIP and RFLAGS of a CPU record to and from a
+ * backend's saved registers (hvm/context.c); the other fields of @r are 0.
+ */
+void hvm_record_from_regs(struct petrel_hvm_hw_cpu *c, const struct cpu_regs *r);
+void hvm_regs_from_record(struct cpu_regs *r, const struct petrel_hvm_hw_cpu *c);
 /* XEN_DOMCTL_getvcpucontext of an HVM vCPU (hvm/context.c). */
 void hvm_get_vcpu_context(struct vcpu *v, struct vcpu_guest_context *g);
 /* Build the initial domain as PVH from @kernel (hvm/dom0_build.c). */

@@ -272,15 +272,38 @@ static void cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 	c->flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
 }
 
+/*
+ * Copy the general registers, RIP and RFLAGS between two structures that
+ * name them alike: a CPU record, struct cpu_regs, struct cpu_user_regs.
+ */
+#define COPY_GPRS(dst, src)                                                                        \
+	do {                                                                                       \
+		(dst)->rax = (src)->rax, (dst)->rbx = (src)->rbx;                                  \
+		(dst)->rcx = (src)->rcx, (dst)->rdx = (src)->rdx;                                  \
+		(dst)->rbp = (src)->rbp, (dst)->rsi = (src)->rsi;                                  \
+		(dst)->rdi = (src)->rdi, (dst)->rsp = (src)->rsp;                                  \
+		(dst)->r8 = (src)->r8, (dst)->r9 = (src)->r9;                                      \
+		(dst)->r10 = (src)->r10, (dst)->r11 = (src)->r11;                                  \
+		(dst)->r12 = (src)->r12, (dst)->r13 = (src)->r13;                                  \
+		(dst)->r14 = (src)->r14, (dst)->r15 = (src)->r15;                                  \
+		(dst)->rip = (src)->rip, (dst)->rflags = (src)->rflags;                            \
+	} while (0)
+
+void hvm_record_from_regs(struct petrel_hvm_hw_cpu *c, const struct cpu_regs *r)
+{
+	COPY_GPRS(c, r);
+}
+
+void hvm_regs_from_record(struct cpu_regs *r, const struct petrel_hvm_hw_cpu *c)
+{
+	memset(r, 0, sizeof(*r));
+	COPY_GPRS(r, c);
+}
+
 /* The general registers and segment selectors of a CPU record, in PV form. */
 static void user_regs_of(const struct petrel_hvm_hw_cpu *c, struct cpu_user_regs *r)
 {
-	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
-	r->rbp = c->rbp, r->rsi = c->rsi, r->rdi = c->rdi, r->rsp = c->rsp;
-	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
-	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
-	r->rip = c->rip;
-	r->rflags = c->rflags;
+	COPY_GPRS(r, c);
 	r->cs = (u16)c->cs_sel, r->ss = (u16)c->ss_sel, r->ds = (u16)c->ds_sel;
 	r->es = (u16)c->es_sel, r->fs = (u16)c->fs_sel, r->gs = (u16)c->gs_sel;
 }

@@ -330,24 +330,8 @@ static void svm_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
 	F64(v, VMCB_SYSENTER_ESP) = c->sysenter_esp;
 	F64(v, VMCB_SYSENTER_EIP) = c->sysenter_eip;
 	F64(v, VMCB_EVENTINJ) = 0;
-	h->regs = (struct cpu_regs){ .rax = c->rax,
-				     .rbx = c->rbx,
-				     .rcx = c->rcx,
-				     .rdx = c->rdx,
-				     .rbp = c->rbp,
-				     .rsi = c->rsi,
-				     .rdi = c->rdi,
-				     .rsp = c->rsp,
-				     .r8 = c->r8,
-				     .r9 = c->r9,
-				     .r10 = c->r10,
-				     .r11 = c->r11,
-				     .r12 = c->r12,
-				     .r13 = c->r13,
-				     .r14 = c->r14,
-				     .r15 = c->r15,
-				     .rip = c->rip,
-				     .rflags = c->rflags | X86_EFLAGS_MBS };
+	hvm_regs_from_record(&h->regs, c);
+	h->regs.rflags |= X86_EFLAGS_MBS;
 }
 
 static void seg_to_record(const struct vcpu *v, unsigned int s, u32 *sel, u32 *limit, u64 *base,
@@ -363,7 +347,6 @@ static void seg_to_record(const struct vcpu *v, unsigned int s, u32 *sel, u32 *l
 
 static void svm_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 {
-	const struct cpu_regs *r = &v->arch.hvm.regs;
 	u32 unused;
 
 	seg_to_record(v, SEG_ES, &c->es_sel, &c->es_limit, &c->es_base, &c->es_arbytes);
@@ -391,12 +374,7 @@ static void svm_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 	c->sysenter_cs = F64(v, VMCB_SYSENTER_CS);
 	c->sysenter_esp = F64(v, VMCB_SYSENTER_ESP);
 	c->sysenter_eip = F64(v, VMCB_SYSENTER_EIP);
-	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
-	c->rbp = r->rbp, c->rsi = r->rsi, c->rdi = r->rdi, c->rsp = r->rsp;
-	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
-	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
-	c->rip = r->rip;
-	c->rflags = r->rflags;
+	hvm_record_from_regs(c, &v->arch.hvm.regs);
 }
 
 static unsigned int svm_guest_mode(const struct vcpu *v)
@@ -707,8 +685,9 @@ static void handle_exit(struct vcpu *v)
 		if (hvm_ioreq_claims_mmio(v, F64(v, VMCB_EXITINFO2))) {
 			len = hvm_ioreq_mmio(v, F64(v, VMCB_EXITINFO2));
 			if (!len)
-				hvm_crash(v, "MMIO access to an ioreq server's range by an instruction "
-					     "not emulated");
+				hvm_crash(
+				    v, "MMIO access to an ioreq server's range by an instruction "
+				       "not emulated");
 			advance(v, len);
 			return;
 		}

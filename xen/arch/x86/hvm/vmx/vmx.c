@@ -715,7 +715,8 @@ static void exit_io(struct vcpu *v)
 	u64 q = vmread(EXIT_QUALIFICATION);
 
 	if (q & (1u << 4)) { /* INS/OUTS */
-		if (hvm_handle_string_pio(v, q & (1u << 3), (u16)(q >> 16), (unsigned int)(q & 7) + 1))
+		if (hvm_handle_string_pio(v, q & (1u << 3), (u16)(q >> 16),
+					  (unsigned int)(q & 7) + 1))
 			advance(v, exit_len());
 		return;
 	}
@@ -1110,24 +1111,8 @@ static void vmx_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
 	*msr_slot(v, MSR_CSTAR) = c->msr_cstar;
 	*msr_slot(v, MSR_FMASK) = c->msr_syscall_mask;
 	*msr_slot(v, MSR_SHADOW_GS_BASE) = c->shadow_gs;
-	h->regs = (struct cpu_regs){ .rax = c->rax,
-				     .rbx = c->rbx,
-				     .rcx = c->rcx,
-				     .rdx = c->rdx,
-				     .rbp = c->rbp,
-				     .rsi = c->rsi,
-				     .rdi = c->rdi,
-				     .rsp = c->rsp,
-				     .r8 = c->r8,
-				     .r9 = c->r9,
-				     .r10 = c->r10,
-				     .r11 = c->r11,
-				     .r12 = c->r12,
-				     .r13 = c->r13,
-				     .r14 = c->r14,
-				     .r15 = c->r15,
-				     .rip = c->rip,
-				     .rflags = c->rflags | X86_EFLAGS_MBS };
+	hvm_regs_from_record(&h->regs, c);
+	h->regs.rflags |= X86_EFLAGS_MBS;
 }
 
 static void seg_to_record(unsigned int s, u32 *sel, u32 *limit, u64 *base, u32 *attr)
@@ -1157,8 +1142,6 @@ static void segs_to_record(struct petrel_hvm_hw_cpu *c)
 /* CR2 and DR6 read as their reset values (see vmx_set_cpu_state). */
 static void vmx_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 {
-	const struct cpu_regs *r = &v->arch.hvm.regs;
-
 	vmcs_load(v);
 	segs_to_record(c);
 	c->cr0 = v->arch.hvm.guest_cr0;
@@ -1176,12 +1159,7 @@ static void vmx_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 	c->msr_cstar = *msr_slot(v, MSR_CSTAR);
 	c->msr_syscall_mask = *msr_slot(v, MSR_FMASK);
 	c->shadow_gs = *msr_slot(v, MSR_SHADOW_GS_BASE);
-	c->rax = r->rax, c->rbx = r->rbx, c->rcx = r->rcx, c->rdx = r->rdx;
-	c->rbp = r->rbp, c->rsi = r->rsi, c->rdi = r->rdi, c->rsp = r->rsp;
-	c->r8 = r->r8, c->r9 = r->r9, c->r10 = r->r10, c->r11 = r->r11;
-	c->r12 = r->r12, c->r13 = r->r13, c->r14 = r->r14, c->r15 = r->r15;
-	c->rip = r->rip;
-	c->rflags = r->rflags;
+	hvm_record_from_regs(c, &v->arch.hvm.regs);
 }
 
 static const struct hvm_backend vmx_backend = {
