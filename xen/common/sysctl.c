@@ -415,34 +415,33 @@ static long cpu_featureset(struct xen_sysctl_cpu_featureset *fs)
 }
 
 /*
- * XEN_SYSCTL_get_cpu_policy: raw and host are the CPU's own; pv_max,
- * pv_default and the HVM ones the one guest policy (libxenguest starts an
- * HVM domain's from hvm_default; set_cpu_policy checks a domain's policy
- * and does not apply it, an HVM guest's CPUID being Petrel's own). A NULL
- * array asks for its bound.
+ * XEN_SYSCTL_get_cpu_policy: raw and host are the CPU's own; pv_max and
+ * pv_default the one PV policy; hvm_max and hvm_default the CPUID an HVM
+ * vCPU sees (hvm_cpuid_leaf, as an HVM domain's own policy), with the
+ * leaf 1 bits Xen 4.17 gives HVM guests only (PSE, PGE, x2APIC, ...).
+ * libxenguest starts an HVM domain's policy from hvm_default;
+ * set_cpu_policy checks a domain's policy and does not apply it, an HVM
+ * guest's CPUID being Petrel's own. A NULL array asks for its bound.
  */
 static long cpu_policy(struct xen_sysctl_cpu_policy *cp)
 {
-	bool host;
+	u64 leaves = (u64)cp->leaves.p, msrs = (u64)cp->msrs.p;
 
 	if (cp->_rsvd)
 		return -EINVAL;
 	switch (cp->index) {
 	case XEN_SYSCTL_cpu_policy_raw:
 	case XEN_SYSCTL_cpu_policy_host:
-		host = true;
-		break;
+		return cpu_policy_serialise(true, leaves, &cp->nr_leaves, msrs, &cp->nr_msrs);
 	case XEN_SYSCTL_cpu_policy_pv_max:
 	case XEN_SYSCTL_cpu_policy_pv_default:
+		return cpu_policy_serialise(false, leaves, &cp->nr_leaves, msrs, &cp->nr_msrs);
 	case XEN_SYSCTL_cpu_policy_hvm_max:
 	case XEN_SYSCTL_cpu_policy_hvm_default:
-		host = false;
-		break;
+		return cpu_policy_serialise_hvm(leaves, &cp->nr_leaves, msrs, &cp->nr_msrs);
 	default:
 		return -EINVAL;
 	}
-	return cpu_policy_serialise(host, (u64)cp->leaves.p, &cp->nr_leaves, (u64)cp->msrs.p,
-				    &cp->nr_msrs);
 }
 
 static long sysctl_dispatch(struct xen_sysctl *op)

@@ -1,7 +1,9 @@
 /*
  * What libxenguest's xc_cpuid_apply_policy and libxl's scheduler setup issue
  * for every domain `xl create` builds: sysctl get_cpu_policy (the bound with
- * no arrays, the PV default and host policies, a short array, bad indexes),
+ * no arrays, the PV default and host policies, a short array, bad indexes;
+ * hvm_default and hvm_max with the leaf 1 bits Xen 4.17 offers HVM guests
+ * only, PSE, PGE and x2APIC, which pv_default hides),
  * domctl get_cpu_policy of the caller's own domain, set_cpu_policy refused
  * for oneself, and domctl scheduler_op getinfo/putinfo under the scheduler
  * sysctl sched_id names (credit on Petrel, credit2 on Xen 4.17); and what
@@ -18,6 +20,8 @@
 #define SYSCTL_get_cpu_policy 29
 #define POLICY_host 1
 #define POLICY_pv_default 4
+#define POLICY_hvm_max 3
+#define POLICY_hvm_default 5
 #define DOMCTL_scheduler_op 16
 #define DOMCTL_get_cpu_policy 82
 #define DOMCTL_set_cpu_policy 83
@@ -30,6 +34,10 @@
 #define EINVAL 22
 #define ENOBUFS 105
 #define MAX_LEAVES 256
+/* CPUID 1: EDX PSE and PGE, ECX x2APIC (Xen's 'S' features: HVM guests only) */
+#define F1_EDX_PSE (1u << 3)
+#define F1_EDX_PGE (1u << 13)
+#define F1_ECX_X2APIC (1u << 21)
 
 struct leaf {
 	uint32_t leaf, subleaf, a, b, c, d;
@@ -166,6 +174,42 @@ static void test_sysctl_policy(void)
 	n = bound;
 	m = 0;
 	xtest_check(policy(6, &n, leaves, &m, NULL) == -EINVAL, "policy index 6 was not -EINVAL");
+}
+
+/* Leaf 1's entry of a serialised policy, or NULL. */
+static const struct leaf *leaf1_of(const struct leaf *l, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (l[i].leaf == 1 && l[i].subleaf == NO_SUBLEAF)
+			return &l[i];
+	return NULL;
+}
+
+/* Which of PSE (1), PGE (2) and x2APIC (4) policy @index's leaf 1 offers (-1: not read). */
+static int hvm_only_bits(uint32_t index)
+{
+	uint32_t n = MAX_LEAVES, m = 0;
+	const struct leaf *l1;
+	long rc = policy(index, &n, leaves, &m, NULL);
+
+	xtest_check(rc == 0 && well_formed(leaves, n) && leaf1_matches(leaves, n),
+		    "policy %u: %ld, %u leaves", index, rc, n);
+	l1 = rc ? NULL : leaf1_of(leaves, n);
+	if (!l1)
+		return -1;
+	return ((l1->d & F1_EDX_PSE) ? 1 : 0) | ((l1->d & F1_EDX_PGE) ? 2 : 0) |
+	       ((l1->c & F1_ECX_X2APIC) ? 4 : 0);
+}
+
+static void test_hvm_policies(void)
+{
+	int bits = hvm_only_bits(POLICY_pv_default);
+
+	xtest_check(bits == 0, "pv_default offers PSE, PGE or x2APIC (%d)", bits);
+	bits = hvm_only_bits(POLICY_hvm_default);
+	xtest_check(bits == 7, "hvm_default lacks PSE, PGE or x2APIC (%d)", bits);
+	bits = hvm_only_bits(POLICY_hvm_max);
+	xtest_check(bits == 7, "hvm_max lacks PSE, PGE or x2APIC (%d)", bits);
 }
 
 static void test_domctl_policy(void)
@@ -308,6 +352,7 @@ static void test_credit_params(void)
 void test_main(void)
 {
 	test_sysctl_policy();
+	test_hvm_policies();
 	test_domctl_policy();
 	test_scheduler_op();
 	test_credit_params();
