@@ -18,11 +18,13 @@ struct vmce_state {
 	u64 mcg_ext_ctl; /* with MCG_LMCE_P only */
 };
 
-/* MCG_CAP..MCG_CTL, the banks' CTL2, CTL/STATUS/ADDR/MISC and MCG_EXT_CTL. */
+/* P5_MC_ADDR/TYPE, MCG_CAP..MCG_CTL, the banks' CTL2, CTL/STATUS/ADDR/MISC, MCG_EXT_CTL. */
 bool vmce_msr(u32 msr);
 /* One of vmce_msr's MSRs; false: #GP. */
 bool vmce_rdmsr(const struct vmce_state *m, u32 msr, u64 *val);
 bool vmce_wrmsr(struct vmce_state *m, u32 msr, u64 val);
+/* Whether HVM_PARAM_MCA_CAP may offer LMCE (Xen's host check). */
+bool vmce_host_lmce(void);
 /* What Xen gives a new HVM vCPU on this CPU's vendor. */
 void vmce_init(struct vmce_state *m);
 /* A record from a save stream or set_ext_vcpucontext: Xen's check on its MCG_CAP (-EINVAL). */

@@ -8,17 +8,17 @@
  * privcmd does), its memory map (kept apart from its HVM state), its
  * grant table seeded through a scratch GFN (add/remove_from_physmap), HVM
  * params set from outside (STORE_EVTCHN, and
- * TRIPLE_FAULT_REASON = poweroff), gethvmcontext for the header, then
- * sethvmcontext with HEADER, a CPU record in the PVH entry state (32-bit
- * flat protected mode, paging off, ebx given) and END, read back with
- * gethvmcontext and record by record (gethvmcontext_partial); unpause. The guest, 32-bit code at
- * GPA 1 MiB, keeps its ebx, computes a value, reads STORE_EVTCHN with HVMOP_get_param, is refused
- * setting STORE_PFN (-EPERM) and triple faults: the domain must shut down with the reason the param
- * gave (poweroff, not the default reboot). The builder reads the answers back and destroys the
- * domain: physinfo's free pages are back to the page (the p2m, VMCB and vLAPIC freed with it).
- * Refusals on the way (the PV vCPU domctls, Petrel only): emulation flags a PVH domain cannot have,
- * a stream with a bad magic, a CPU record for a vCPU that does not exist or with reserved CR0 bits,
- * HVM context of the caller.
+ * TRIPLE_FAULT_REASON = poweroff; MCA_CAP refused with a bit past LMCE and,
+ * off Intel, with LMCE, which Xen offers only where the host has it), gethvmcontext for the header,
+ * then sethvmcontext with HEADER, a CPU record in the PVH entry state (32-bit flat protected mode,
+ * paging off, ebx given) and END, read back with gethvmcontext and record by record
+ * (gethvmcontext_partial); unpause. The guest, 32-bit code at GPA 1 MiB, keeps its ebx, computes a
+ * value, reads STORE_EVTCHN with HVMOP_get_param, is refused setting STORE_PFN (-EPERM) and triple
+ * faults: the domain must shut down with the reason the param gave (poweroff, not the default
+ * reboot). The builder reads the answers back and destroys the domain: physinfo's free pages are
+ * back to the page (the p2m, VMCB and vLAPIC freed with it). Refusals on the way (the PV vCPU
+ * domctls, Petrel only): emulation flags a PVH domain cannot have, a stream with a bad magic, a CPU
+ * record for a vCPU that does not exist or with reserved CR0 bits, HVM context of the caller.
  */
 #include "builder.h"
 
@@ -33,6 +33,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define P_STORE_PFN 1
 #define P_STORE_EVTCHN 2
 #define P_TRIPLE_FAULT_REASON 31
+#define P_MCA_CAP 38
+#define MCA_CAP_LMCE 1
 
 #define XEN_DOMCTL_gethvmcontext_partial 55
 #define XEN_DOMCTL_get_paging_mempool_size 85
@@ -296,6 +298,34 @@ static void seed_grant_table(uint16_t dom)
 	xtest_check(rc == -EINVAL, "add_to_physmap of a status frame: %ld", rc);
 }
 
+static bool cpu_is_intel(void)
+{
+	uint32_t a, b, c, d;
+
+	xen_cpuid(0, 0, &a, &b, &c, &d);
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* GenuineIntel */
+}
+
+/* HVM_PARAM_MCA_CAP: only LMCE is defined, and it needs the host's LMCE. */
+static void mca_cap(uint16_t dom)
+{
+	uint64_t v = 2;
+	long rc = param(HVMOP_set_param, dom, P_MCA_CAP, &v);
+
+	xtest_check(rc == -EINVAL, "MCA_CAP 2: %ld", rc);
+	v = MCA_CAP_LMCE;
+	rc = param(HVMOP_set_param, dom, P_MCA_CAP, &v);
+	xtest_check(rc == -EINVAL || (rc == 0 && cpu_is_intel()), "MCA_CAP LMCE: %ld", rc);
+	if (rc == 0)
+		return;
+	v = 0;
+	rc = param(HVMOP_set_param, dom, P_MCA_CAP, &v);
+	xtest_check(rc == 0, "MCA_CAP 0: %ld", rc);
+	v = 7;
+	rc = param(HVMOP_get_param, dom, P_MCA_CAP, &v);
+	xtest_check(rc == 0 && v == 0, "get MCA_CAP: %ld, %#lx", rc, (unsigned long)v);
+}
+
 /* From outside, the control domain sets and reads what the guest itself may not. */
 static void params(uint16_t dom)
 {
@@ -315,6 +345,7 @@ static void params(uint16_t dom)
 	xtest_check(rc == -EINVAL, "TRIPLE_FAULT_REASON 6: %ld", rc);
 	rc = param(HVMOP_get_param, 0x7000, P_STORE_EVTCHN, &v);
 	xtest_check(rc == -ESRCH, "get_param of domain 0x7000: %ld", rc);
+	mca_cap(dom);
 }
 
 /* The first record of @buf (a HEADER on both hypervisors) and the stream's size. */

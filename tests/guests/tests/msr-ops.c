@@ -15,6 +15,8 @@
 /* The builder fills hypercall_page; the MSR must fill another page the same way. */
 XTEST_USE_HYPERCALL_PAGE();
 
+#define MSR_P5_MC_ADDR 0x0
+#define MSR_P5_MC_TYPE 0x1
 #define MSR_TSC 0x10
 #define MSR_PLATFORM_ID 0x17
 #define MSR_APIC_BASE 0x1b
@@ -184,7 +186,8 @@ static void check_vendor_msrs(void)
  * The machine-check MSRs never #GP on reads: MCG_CAP (the bank count
  * differs: Xen gives its vCPUs two, Petrel its own none), MCG_STATUS 0, a
  * bank's CTL all ones (writes dropped), its STATUS 0 (0 may be written,
- * nothing else), and beyond the banks 0.
+ * nothing else), and beyond the banks 0; the Pentium's P5_MC_ADDR and
+ * P5_MC_TYPE (0 and 1) read 0 and #GP on writes.
  */
 static void check_mce_msrs(void)
 {
@@ -200,6 +203,8 @@ static void check_mce_msrs(void)
 		xtest_check(!wr(ctl + 1, 1), "%#x (STATUS) took 1", ctl + 1);
 	}
 	xtest_check(rd_ok(MSR_MC0_CTL + 4 * banks) == 0, "the CTL after the last bank not 0");
+	for (unsigned int msr = MSR_P5_MC_ADDR; msr <= MSR_P5_MC_TYPE; msr++)
+		xtest_check(rd_ok(msr) == 0 && !wr(msr, 0), "P5 MSR %#x", msr);
 	printk("MCG_CAP %#lx\n", cap);
 }
 

@@ -1,8 +1,8 @@
 /*
  * The machine-check MSRs of a vCPU, PV or HVM/PVH, as Xen 4.17's vMCE
- * answers them: MCG_CAP, MCG_STATUS, MCG_CTL (0x179-0x17b), the banks'
- * CTL2 (0x280-0x29f), CTL/STATUS/ADDR/MISC (0x400-0x47f) and MCG_EXT_CTL
- * (0x4d0).
+ * answers them: the Pentium's P5_MC_ADDR and P5_MC_TYPE (0 and 1), MCG_CAP,
+ * MCG_STATUS, MCG_CTL (0x179-0x17b), the banks' CTL2 (0x280-0x29f),
+ * CTL/STATUS/ADDR/MISC (0x400-0x47f) and MCG_EXT_CTL (0x4d0).
  *
  * An HVM vCPU starts with Xen's MCG_CAP (two banks, and on Intel SER_P,
  * TES_P and CMCI_P: hvm/cpu_records.c), as CPUID offers it MCE and MCA; a
@@ -10,7 +10,8 @@
  * Xen's stream with the MCG_CAP Xen gave it. Petrel injects no machine
  * checks, so the banks never hold an error.
  *
- * Reads: MCG_CAP the vCPU's, MCG_STATUS what it last wrote, MCG_CTL all
+ * Reads: the P5 MSRs 0 (on Intel Xen shows bank 1's ADDR and STATUS there,
+ * never set here), MCG_CAP the vCPU's, MCG_STATUS what it last wrote, MCG_CTL all
  * ones with MCG_CTL_P, a bank's CTL all ones, on Intel the CTL2 of banks 0
  * and 1 what was written, MCG_EXT_CTL what was written with MCG_LMCE_P and
  * #GP without; everything else 0. Writes: MCG_STATUS is kept, a nonzero
@@ -25,6 +26,8 @@
 #include "vmce.h"
 #include "hvm_records.h"
 
+#define MSR_P5_MC_ADDR 0x0
+#define MSR_P5_MC_TYPE 0x1
 #define MSR_MCG_CAP 0x179
 #define MSR_MCG_STATUS 0x17a
 #define MSR_MCG_CTL 0x17b
@@ -34,12 +37,18 @@
 #define MSR_MC31_MISC 0x47f
 #define MSR_MCG_EXT_CTL 0x4d0
 #define MCG_EXT_CTL_LMCE_EN 1ULL
+#define MSR_FEATURE_CONTROL 0x3a
+#define FEATURE_CONTROL_LOCKED (1ULL << 0)
+#define FEATURE_CONTROL_LMCE_ON (1ULL << 20)
+#define CPUID1_EDX_MCE (1u << 7)
+#define CPUID1_EDX_MCA (1u << 14)
 
 #define BANK_CTL 0
 
 bool vmce_msr(u32 msr)
 {
-	return (msr >= MSR_MCG_CAP && msr <= MSR_MCG_CTL) ||
+	return msr == MSR_P5_MC_ADDR || msr == MSR_P5_MC_TYPE ||
+	       (msr >= MSR_MCG_CAP && msr <= MSR_MCG_CTL) ||
 	       (msr >= MSR_MC0_CTL2 && msr <= MSR_MC31_CTL2) ||
 	       (msr >= MSR_MC0_CTL && msr <= MSR_MC31_MISC) || msr == MSR_MCG_EXT_CTL;
 }
@@ -100,6 +109,9 @@ bool vmce_wrmsr(struct vmce_state *m, u32 msr, u64 val)
 	case MSR_MCG_STATUS:
 		m->mcg_status = val;
 		return true;
+	case MSR_P5_MC_ADDR:
+	case MSR_P5_MC_TYPE:
+		return false;
 	case MSR_MCG_EXT_CTL:
 		if (!(m->mcg_cap & MCG_LMCE_P) || (val & ~MCG_EXT_CTL_LMCE_EN))
 			return false;
@@ -111,6 +123,25 @@ bool vmce_wrmsr(struct vmce_state *m, u32 msr, u64 val)
 	else if (own_bank(m, msr) && (msr & 3) != BANK_CTL && val)
 		return false;
 	return true;
+}
+
+/*
+ * Whether this CPU has local machine checks turned on, Xen's condition for
+ * offering them to a guest: an Intel CPU with MCE and MCA whose MCG_CAP has
+ * MCG_LMCE_P and whose firmware locked FEATURE_CONTROL with LMCE_ON.
+ */
+bool vmce_host_lmce(void)
+{
+	u32 a, b, c, d;
+	u64 fc;
+
+	if (cpu_vendor() != X86_VENDOR_INTEL)
+		return false;
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	if (!(d & CPUID1_EDX_MCE) || !(d & CPUID1_EDX_MCA) || !(rdmsr(MSR_MCG_CAP) & MCG_LMCE_P))
+		return false;
+	fc = rdmsr(MSR_FEATURE_CONTROL);
+	return (fc & FEATURE_CONTROL_LOCKED) && (fc & FEATURE_CONTROL_LMCE_ON);
 }
 
 void vmce_init(struct vmce_state *m)

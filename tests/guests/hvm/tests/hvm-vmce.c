@@ -8,7 +8,8 @@
  * MISC read 0, take 0 and #GP on anything else; past the two banks the
  * MSRs read 0 and drop writes; on Intel the two banks' CTL2 keep what is
  * written, elsewhere CTL2 reads 0 and drops writes; MCG_EXT_CTL #GPs both
- * ways (no MCG_LMCE_P). A Linux kernel that found MCA reads these in its
+ * ways (no MCG_LMCE_P). The Pentium's P5_MC_ADDR and P5_MC_TYPE (0 and 1)
+ * read 0 and #GP on writes. A Linux kernel that found MCA reads these in its
  * resume path and panics at a #GP.
  */
 #include "xtest.h"
@@ -19,6 +20,8 @@ TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 
+#define MSR_P5_MC_ADDR 0x0
+#define MSR_P5_MC_TYPE 0x1
 #define MSR_MCG_CAP 0x179
 #define MSR_MCG_STATUS 0x17a
 #define MSR_MCG_CTL 0x17b
@@ -110,6 +113,14 @@ static void ctl2_msrs(bool intel)
 	xtest_check(rd(MSR_MC0_CTL2 + 2) == 0, "MC2_CTL2 took 1");
 }
 
+static void p5_msrs(void)
+{
+	for (uint32_t msr = MSR_P5_MC_ADDR; msr <= MSR_P5_MC_TYPE; msr++) {
+		xtest_check(rd(msr) == 0, "P5 MSR %#x not 0", msr);
+		wr_gp(msr, 0);
+	}
+}
+
 void test_main(void)
 {
 	uint32_t a, b, c, d;
@@ -123,6 +134,7 @@ void test_main(void)
 	global_msrs(intel ? MCG_CAP_INTEL : 2);
 	bank_msrs();
 	ctl2_msrs(intel);
+	p5_msrs();
 	f = hvm_rdmsr_safe(MSR_MCG_EXT_CTL, &v);
 	xtest_check(f == GP, "rdmsr MCG_EXT_CTL: vector %d, want #GP", f);
 	wr_gp(MSR_MCG_EXT_CTL, 0);

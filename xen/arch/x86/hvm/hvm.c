@@ -18,6 +18,7 @@
 #include "ioreq_rules.h"
 #include "hvm.h"
 #include "hvm_params.h"
+#include "hvm_records.h"
 #include "ipi.h"
 #include "uaccess.h"
 #include "timer.h"
@@ -988,6 +989,17 @@ static void set_callback_irq(struct domain *d, u64 via)
 			vcpu_unblock(d->vcpu[i]);
 }
 
+/* MCA_CAP's LMCE, as Xen: -EINVAL unless the host has it, else MCG_LMCE_P for every vCPU. */
+static long enable_lmce(struct domain *d)
+{
+	if (!vmce_host_lmce())
+		return -EINVAL;
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i])
+			d->vcpu[i]->arch.vmce.mcg_cap |= MCG_LMCE_P;
+	return 0;
+}
+
 static long set_param(struct domain *d, u32 index, u64 value)
 {
 	bool self = d == current->domain, crash_self;
@@ -1009,6 +1021,11 @@ static long set_param(struct domain *d, u32 index, u64 value)
 		return rc;
 	if (index == HVM_PARAM_ACPI_S_STATE)
 		return -EOPNOTSUPP; /* no S3 suspend/resume of HVM domains */
+	if (index == HVM_PARAM_MCA_CAP && (value & XEN_HVM_MCA_CAP_LMCE)) {
+		rc = enable_lmce(d);
+		if (rc)
+			return rc;
+	}
 	if (index == HVM_PARAM_CALLBACK_IRQ)
 		set_callback_irq(d, value);
 	d->arch.hvm.params[index] = value;

@@ -120,8 +120,11 @@ int hvm_param_store_value(u32 *index, u64 *value, bool *crash_self)
 		return v == 0 || v > 64 ? -EINVAL : 0;
 	case HVM_PARAM_ALTP2M:
 		return v > XEN_ALTP2M_limited ? -EINVAL : 0;
+	case HVM_PARAM_MCA_CAP: /* LMCE also needs the host's (hvm.c) */
+		return v & ~(u64)XEN_HVM_MCA_CAP_MASK ? -EINVAL : 0;
 	case HVM_PARAM_ACPI_IOPORTS_LOCATION:
-		return -ENODEV; /* a domain without the PM timer; hvm_param_pm_location for one with it */
+		return -ENODEV; /* a domain without the PM timer; hvm_param_pm_location for one with
+				   it */
 	case HVM_PARAM_VM86_TSS:
 		if (v != (u32)v) {
 			*crash_self = true;
