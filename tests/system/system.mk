@@ -238,45 +238,18 @@ test-pxl-linux-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-linux --no-reboot \
 		--log $(BUILD)/system/xen-pxl-linux-serial.log
 
-test-pxl-split: dom0-image $(PETREL_IMAGE)
-	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-split --no-reboot \
-		--log $(BUILD)/system/petrel-pxl-split-serial.log
+# The pairs of one pxl step: test-pxl-STEP on Petrel, test-pxl-STEP-xen on
+# Xen 4.17, each with its own serial log.
+define pxl_step_pair
+test-pxl-$(1): dom0-image $$(PETREL_IMAGE)
+	$$(SYSTEM_TEST) --hv petrel --image $$(PETREL_IMAGE) --only pxl-$(1) --no-reboot \
+		--log $$(BUILD)/system/petrel-pxl-$(1)-serial.log
 
-test-pxl-split-xen: dom0-image $(XEN_REF)
-	$(SYSTEM_TEST) --hv xen --only pxl-split --no-reboot \
-		--log $(BUILD)/system/xen-pxl-split-serial.log
-
-test-pxl-cfg: dom0-image $(PETREL_IMAGE)
-	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-cfg --no-reboot \
-		--log $(BUILD)/system/petrel-pxl-cfg-serial.log
-
-test-pxl-cfg-xen: dom0-image $(XEN_REF)
-	$(SYSTEM_TEST) --hv xen --only pxl-cfg --no-reboot \
-		--log $(BUILD)/system/xen-pxl-cfg-serial.log
-
-test-pxl-dumpcore: dom0-image $(PETREL_IMAGE)
-	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-dumpcore --no-reboot \
-		--log $(BUILD)/system/petrel-pxl-dumpcore-serial.log
-
-test-pxl-dumpcore-xen: dom0-image $(XEN_REF)
-	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore --no-reboot \
-		--log $(BUILD)/system/xen-pxl-dumpcore-serial.log
-
-test-pxl-dumpcore-linux: dom0-image $(PETREL_IMAGE)
-	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-dumpcore-linux --no-reboot \
-		--log $(BUILD)/system/petrel-pxl-dumpcore-linux-serial.log
-
-test-pxl-dumpcore-linux-xen: dom0-image $(XEN_REF)
-	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore-linux --no-reboot \
-		--log $(BUILD)/system/xen-pxl-dumpcore-linux-serial.log
-
-test-pxl-dumpcore-hvm: dom0-image $(PETREL_IMAGE)
-	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-dumpcore-hvm --no-reboot \
-		--log $(BUILD)/system/petrel-pxl-dumpcore-hvm-serial.log
-
-test-pxl-dumpcore-hvm-xen: dom0-image $(XEN_REF)
-	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore-hvm --no-reboot \
-		--log $(BUILD)/system/xen-pxl-dumpcore-hvm-serial.log
+test-pxl-$(1)-xen: dom0-image $$(XEN_REF)
+	$$(SYSTEM_TEST) --hv xen --only pxl-$(1) --no-reboot \
+		--log $$(BUILD)/system/xen-pxl-$(1)-serial.log
+endef
+$(foreach step,split cfg dumpcore dumpcore-linux dumpcore-hvm,$(eval $(call pxl_step_pair,$(step))))
 
 # PXL_CYCLES (100) pxl create/destroy cycles of hello.elf under pxenconsoled
 # (step pxl-cycles), PXL_LINUX_CYCLES (20) of the Linux domU under Debian's
