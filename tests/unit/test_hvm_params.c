@@ -90,6 +90,9 @@ static void test_values(void **state)
 	assert_int_equal(store(HVM_PARAM_VIRIDIAN, HVMPV_time_ref_count, &i, &v, &crash), -EINVAL);
 	assert_int_equal(store(HVM_PARAM_NR_IOREQ_SERVER_PAGES, 0, &i, &v, &crash), -EINVAL);
 	assert_int_equal(store(HVM_PARAM_ACPI_IOPORTS_LOCATION, 1, &i, &v, &crash), -ENODEV);
+	/* MCA_CAP: LMCE only (the host's LMCE is hvm.c's to check). */
+	assert_int_equal(store(HVM_PARAM_MCA_CAP, XEN_HVM_MCA_CAP_LMCE, &i, &v, &crash), 0);
+	assert_int_equal(store(HVM_PARAM_MCA_CAP, 2, &i, &v, &crash), -EINVAL);
 	/* With the PM timer: between 0 and 1 only. */
 	assert_int_equal(hvm_param_pm_location(0, 1), 0);
 	assert_int_equal(hvm_param_pm_location(1, 1), 0);

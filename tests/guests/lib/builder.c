@@ -206,7 +206,7 @@ void builder_unmap(uint8_t *w)
 		xtest_error("restoring our own frame at %p: %ld", (void *)w, rc);
 }
 
-static bool cpu_is_intel(void)
+bool builder_cpu_is_intel(void)
 {
 	uint32_t a = 0, b, c, d;
 
@@ -216,7 +216,7 @@ static bool cpu_is_intel(void)
 
 void builder_hvm_hypercall_insns(uint8_t *code, size_t len)
 {
-	if (!cpu_is_intel())
+	if (!builder_cpu_is_intel())
 		return;
 	for (size_t i = 0; i + 3 <= len; i++)
 		if (code[i] == 0x0f && code[i + 1] == 0x01 && code[i + 2] == 0xd9)

@@ -221,6 +221,8 @@ long builder_map_mmu_cmd(uint8_t *w, unsigned long m, uint16_t dom, unsigned int
 void builder_unmap(uint8_t *w);
 /* Machine address of the L1 entry mapping @w in our page tables. */
 uint64_t builder_l1e_maddr(const void *w);
+/* Whether the CPU (its own CPUID, not Xen's forced one) is an Intel one. */
+bool builder_cpu_is_intel(void);
 /*
  * HVM guest code written with vmmcall (AMD's hypercall instruction) gets
  * vmcall in its place on an Intel CPU, as the hypercall page would.

@@ -298,14 +298,6 @@ static void seed_grant_table(uint16_t dom)
 	xtest_check(rc == -EINVAL, "add_to_physmap of a status frame: %ld", rc);
 }
 
-static bool cpu_is_intel(void)
-{
-	uint32_t a, b, c, d;
-
-	xen_cpuid(0, 0, &a, &b, &c, &d);
-	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* GenuineIntel */
-}
-
 /* HVM_PARAM_MCA_CAP: only LMCE is defined, and it needs the host's LMCE. */
 static void mca_cap(uint16_t dom)
 {
@@ -315,7 +307,7 @@ static void mca_cap(uint16_t dom)
 	xtest_check(rc == -EINVAL, "MCA_CAP 2: %ld", rc);
 	v = MCA_CAP_LMCE;
 	rc = param(HVMOP_set_param, dom, P_MCA_CAP, &v);
-	xtest_check(rc == -EINVAL || (rc == 0 && cpu_is_intel()), "MCA_CAP LMCE: %ld", rc);
+	xtest_check(rc == -EINVAL || (rc == 0 && builder_cpu_is_intel()), "MCA_CAP LMCE: %ld", rc);
 	if (rc == 0)
 		return;
 	v = 0;
