@@ -351,6 +351,7 @@ def hot_cycle(t, con, res, tool, domu, domid, disk, hv_before, timeout):
     _, rows = t.shell_run(con, "%s block-list %s; xenstore-read /local/domain/0/backend/%s/%s/%d"
                           "/state" % (tool, domu[0], bekind, domid, devid), timeout)
     row = re.search(r"^%d\s+0\s+\d+\s+4\s" % devid, rows, re.M)
+    t.same_listing(con, res, pre + "block-list-same", "block-list %s" % domu[0], timeout)
     during = hv_state.read(t.shell_fn(con))
     ports = [len(s["ports"][0]) if s else -1 for s in (hv_before, during)]
     res.check(pre + "guest", rc == 0 and "line: PETREL-DISK dom0 %s" % token in seen and
