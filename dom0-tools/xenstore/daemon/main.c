@@ -32,6 +32,7 @@ struct client {
 	uint32_t ev; /* events currently registered */
 	size_t in_off, in_len;
 	size_t peeked; /* bytes at the head of the socket already fed (kept across a yield) */
+	bool fired; /* its last answered request fired watch events for other clients (cl_recv) */
 	char in[IN_BUF];
 };
 
@@ -132,87 +133,72 @@ static bool cl_flush(struct client *cl)
  * for both, as a writer watching its own node through a second connection
  * does, then finds the event there when the reply wakes it instead of
  * sleeping a second time.  Errors and frees are left to flush_dirty(), which
- * runs after the events of the current epoll batch are handled.
+ * runs after the events of the current epoll batch are handled.  True if
+ * there was something to send.
  */
-static void flush_others(struct client *self)
+static bool flush_others(struct client *self)
 {
 	struct client *cl;
+	const char *p;
+	bool any = false;
 
 	for (cl = dirty; cl; cl = cl->dirty_next)
-		if (cl != self && !cl->c->dead && cl->fd >= 0)
+		if (cl != self && !cl->c->dead && cl->fd >= 0 && xsd_conn_output(cl->c, &p)) {
+			any = true;
 			cl_flush(cl);
+		}
+	return any;
 }
 
-/* Queue a send of what cl has pending into io; false if it has nothing. */
-static bool batch_send(struct uring_io *io, struct client **who, unsigned int *n, struct client *cl)
+/* What an io_uring operation's result says: false if the client is gone. */
+static bool uring_ok(ssize_t res)
 {
-	const char *p;
-	size_t len = xsd_conn_output(cl->c, &p);
-
-	if (!len)
-		return false;
-	io[*n] = (struct uring_io){ .fd = cl->fd, .buf = (void *)p, .len = len };
-	who[(*n)++] = cl;
-	return true;
+	return res >= 0 || res == -EAGAIN || res == -EINTR;
 }
 
 /*
- * Send the other clients' pending output (the watch events this request
- * fired), then cl's reply, then drop *drop bytes of cl's peeked input, all in
- * one system call.  Removing a client's message from the socket wakes every
- * task waiting on the client's end (the kernel tells them the client may
- * write again), and a client blocked reading its reply is such a task: it
- * would wake for nothing and, on the daemon's CPU, preempt the daemon for it.
- * Dropped after the reply, the message finds the client already woken by it.
- * One system call also means one preemption by the woken clients, not one per
- * send.  False if cl is gone; the others' errors are left to flush_dirty().
+ * Send cl's reply and drop *drop bytes of its peeked input in one system
+ * call.  Removing a client's message from the socket wakes every task
+ * waiting on the client's end (the kernel tells them the client may write
+ * again), and a client blocked reading its reply is such a task: it would
+ * wake for nothing and, on the daemon's CPU, preempt the daemon for it.
+ * Dropped after the reply and in the same system call, the message finds the
+ * client already woken by the reply.  False if cl is gone.
  */
 static bool cl_flush_batch(struct client *cl, size_t *drop)
 {
-	struct uring_io io[URING_BATCH];
-	struct client *who[URING_BATCH], *o;
-	unsigned int n = 0, i;
-	bool ok = true;
+	struct uring_io io[2];
+	const char *p;
+	size_t len = xsd_conn_output(cl->c, &p);
 
-	for (o = dirty; o; o = o->dirty_next) {
-		if (o == cl || o->c->dead || o->fd < 0)
-			continue;
-		if (n == URING_BATCH - 2)
-			cl_flush(o);
-		else
-			batch_send(io, who, &n, o);
-	}
-	if (!batch_send(io, who, &n, cl)) {
-		/* no reply (a header without its payload): the input is dropped later */
-		flush_others(cl);
+	if (!len) /* no reply (a header without its payload): the input is dropped later */
 		return true;
-	}
-	io[n] = (struct uring_io){ .fd = cl->fd, .recv = true, .buf = sink, .len = *drop };
-	who[n++] = NULL;
-	if (!uring_run(io, n)) {
-		flush_others(cl);
+	io[0] = (struct uring_io){ .fd = cl->fd, .buf = (void *)p, .len = len };
+	io[1] = (struct uring_io){ .fd = cl->fd, .recv = true, .buf = sink, .len = *drop };
+	if (!uring_run(io, 2))
 		return cl_flush(cl);
-	}
-	for (i = 0; i < n; i++) {
-		ssize_t r = io[i].res;
-
-		if (r > 0 && who[i])
-			xsd_conn_consumed(who[i]->c, r);
-		else if (r > 0)
-			*drop -= r;
-		else if ((!who[i] || who[i] == cl) && r != -EAGAIN && r != -EINTR)
-			ok = false;
-	}
+	if (io[0].res > 0)
+		xsd_conn_consumed(cl->c, io[0].res);
+	if (io[1].res > 0)
+		*drop -= io[1].res;
 	/* what a short send left */
-	return ok && cl_flush(cl);
+	return uring_ok(io[0].res) && uring_ok(io[1].res) && cl_flush(cl);
 }
 
-/* Send the replies and events that handling cl's input queued; false if cl is gone. */
+/*
+ * Send the watch events that handling cl's input fired (plain sends: in one
+ * io_uring submission with the reply they cost the daemon more than they
+ * saved, docs/performance.md), then the reply; false if cl is gone.
+ */
 static bool cl_flush_all(struct client *cl, size_t *drop)
 {
+	bool others = flush_others(cl);
+	const char *p;
+
+	if (others || xsd_conn_output(cl->c, &p))
+		cl->fired = others;
 	if (drop && *drop && uring_ready())
 		return cl_flush_batch(cl, drop);
-	flush_others(cl);
 	return cl_flush(cl);
 }
 
@@ -251,11 +237,14 @@ static bool cl_discard(struct client *cl, size_t n)
 
 /*
  * Take what the client sent and answer it.  With an io_uring the input is
- * only peeked here and removed after the reply is sent (cl_flush_batch()).
+ * only peeked here and removed after the reply is sent (cl_flush_batch()),
+ * unless the client's last request fired watch events: a client that writes
+ * watched nodes (xsload's watch row) is not woken less by that, and the
+ * peek is then a system call more.
  */
 static bool cl_recv(struct client *cl, bool keep_partial)
 {
-	bool peek = uring_ready();
+	bool peek = uring_ready() && !cl->fired;
 	ssize_t n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT | (peek ? MSG_PEEK : 0));
 	size_t drop;
 

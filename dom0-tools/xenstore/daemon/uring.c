@@ -18,38 +18,35 @@
 #define IO_PENDING ((ssize_t)INT64_MIN)
 
 static struct io_uring ring;
-static bool ready;
+/* wanted: io_uring was set up once; up: the ring exists now */
+static bool wanted, up;
+
+/* Set the ring up if it is not; false (and io_uring off for good) if that fails. */
+static bool ring_up(void)
+{
+	if (!up && io_uring_queue_init(URING_BATCH, &ring, 0) == 0)
+		up = true;
+	if (!up)
+		wanted = false;
+	return up;
+}
 
 bool uring_init(void)
 {
-	if (!ready && io_uring_queue_init(URING_BATCH, &ring, 0) == 0)
-		ready = true;
-	return ready;
+	wanted = true;
+	return ring_up();
 }
 
 bool uring_ready(void)
 {
-	return ready;
-}
-
-/*
- * Take back the entries queued but not consumed by the kernel, so that a
- * later submission does not issue them with buffers that are gone.  Safe
- * here: without SQPOLL the kernel reads the queue only inside a submission.
- */
-static void withdraw(void)
-{
-	unsigned int head = io_uring_smp_load_acquire(ring.sq.khead);
-
-	ring.sq.sqe_head = ring.sq.sqe_tail = head;
-	io_uring_smp_store_release(ring.sq.ktail, head);
+	return wanted;
 }
 
 /*
  * Collect the completions of io[0..n).  If waiting fails, what is missing
- * reports EIO (the caller then drops those clients).
+ * reports EIO (the caller then drops those clients) and the result is false.
  */
-static void reap(struct uring_io *io, unsigned int n)
+static bool reap(struct uring_io *io, unsigned int n)
 {
 	unsigned int seen = 0, head, count, i;
 	struct io_uring_cqe *c;
@@ -74,26 +71,29 @@ static void reap(struct uring_io *io, unsigned int n)
 		}
 		io_uring_cq_advance(&ring, count);
 	}
-	if (seen < n)
-		for (i = 0; i < n; i++)
-			if (io[i].res == IO_PENDING)
-				io[i].res = -EIO;
+	for (i = 0; i < n && seen < n; i++)
+		if (io[i].res == IO_PENDING)
+			io[i].res = -EIO;
+	return seen == n;
 }
 
+/*
+ * The entries are queued only when the ring has room for all of them, so
+ * none is ever taken back.  If the kernel refuses some of them, or their
+ * completions cannot be collected, the ring is discarded with what it still
+ * holds (buffers that are gone by the next submission, completions that the
+ * next run would take for its own) and set up again by the next run.
+ */
 bool uring_run(struct uring_io *io, unsigned int n)
 {
 	unsigned int taken = 0, i;
 	int r;
 
-	if (!ready || !n || n > URING_BATCH)
+	if (!n || n > URING_BATCH || !wanted || !ring_up() || io_uring_sq_space_left(&ring) < n)
 		return false;
 	for (i = 0; i < n; i++) {
 		struct io_uring_sqe *e = io_uring_get_sqe(&ring);
 
-		if (!e) { /* the queue holds URING_BATCH and is empty between runs */
-			withdraw();
-			return false;
-		}
 		if (io[i].recv)
 			io_uring_prep_recv(e, io[i].fd, io[i].buf, io[i].len, MSG_DONTWAIT);
 		else
@@ -105,20 +105,16 @@ bool uring_run(struct uring_io *io, unsigned int n)
 	while (taken < n) {
 		/* a short submission does not wait; the rest is offered again */
 		r = io_uring_submit_and_wait(&ring, n);
-		if (r == -EINTR)
-			continue;
-		if (r > 0) {
+		if (r > 0)
 			taken += r;
-			continue;
-		}
-		withdraw();
-		if (!taken)
-			return false;
-		for (i = taken; i < n; i++)
-			io[i].res = -EAGAIN;
-		n = taken;
-		break;
+		else if (r != -EINTR)
+			break;
 	}
-	reap(io, n);
-	return true;
+	for (i = taken; i < n; i++)
+		io[i].res = -EAGAIN;
+	if (!reap(io, taken) || taken < n) {
+		io_uring_queue_exit(&ring);
+		up = false;
+	}
+	return taken > 0;
 }

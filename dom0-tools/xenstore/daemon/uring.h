@@ -24,12 +24,14 @@ struct uring_io {
 
 /* Set up the ring; false if the kernel does not offer io_uring (then unused). */
 bool uring_init(void);
+/* True while io_uring is in use: set up by uring_init() and not refused since. */
 bool uring_ready(void);
 /*
  * Issue io[0..n) in order inside one io_uring_enter() and wait for all of
  * them (none blocks).  An operation the ring could not take reports -EAGAIN:
  * nothing was sent or received, the caller does it itself.  False if the ring
- * took none.
+ * took none.  A ring the kernel refused is replaced by a new one next time;
+ * if that cannot be set up, uring_ready() turns false.
  */
 bool uring_run(struct uring_io *io, unsigned int n);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <liburing.h>
 
 #include "ring.h"
 #include "uring.h"
@@ -1060,6 +1061,32 @@ static void uring_pair(int a, const char *msg, int b, char *sink, size_t len, st
 	assert_true(uring_run(io, 2));
 }
 
+/*
+ * The kernel refusing a submission, for test_uring_refused (the test binary
+ * is linked with --wrap=io_uring_submit_and_wait).  With kernel_takes >= 0,
+ * a submission lets the kernel take only the first kernel_takes prepared
+ * entries; the others stay in the ring, and every later submission is
+ * refused with ENOMEM until kernel_takes is -1 again.
+ */
+static int kernel_takes = -1;
+
+int __real_io_uring_submit_and_wait(struct io_uring *ring, unsigned int wait_nr);
+int __wrap_io_uring_submit_and_wait(struct io_uring *ring, unsigned int wait_nr)
+{
+	unsigned int tail = ring->sq.sqe_tail;
+	int r;
+
+	if (kernel_takes < 0)
+		return __real_io_uring_submit_and_wait(ring, wait_nr);
+	if (!kernel_takes)
+		return -ENOMEM;
+	ring->sq.sqe_tail = ring->sq.sqe_head + kernel_takes;
+	r = __real_io_uring_submit_and_wait(ring, 0);
+	ring->sq.sqe_tail = tail;
+	kernel_takes = 0;
+	return r;
+}
+
 static void test_uring_run(void **s)
 {
 	static char big[65536];
@@ -1104,6 +1131,42 @@ static void test_uring_run(void **s)
 	close(sv[0]);
 }
 
+/* Entries the kernel refused are never issued later, with buffers that are gone. */
+static void test_uring_refused(void **s)
+{
+	char buf[16], a[] = "A", b[] = "B", c[] = "C", sink[4];
+	struct uring_io io[3];
+	int sv[2];
+
+	(void)s;
+	if (!uring_ready() && !uring_init())
+		skip();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	/* refused whole: nothing sent, the caller does it itself */
+	kernel_takes = 0;
+	io[0] = (struct uring_io){ .fd = sv[0], .buf = a, .len = 1 };
+	assert_false(uring_run(io, 1));
+	/* the kernel takes the first of three, then refuses */
+	kernel_takes = 1;
+	io[1] = (struct uring_io){ .fd = sv[0], .buf = b, .len = 1 };
+	io[2] = (struct uring_io){ .fd = sv[1], .recv = true, .buf = sink, .len = sizeof(sink) };
+	assert_true(uring_run(io, 3));
+	assert_int_equal(io[0].res, 1);
+	assert_int_equal(io[1].res, -EAGAIN);
+	assert_int_equal(io[2].res, -EAGAIN);
+	kernel_takes = -1;
+	/* the next run issues its own entry only, on a new ring */
+	b[0] = 'X';
+	io[0] = (struct uring_io){ .fd = sv[0], .buf = c, .len = 1 };
+	assert_true(uring_run(io, 1));
+	assert_int_equal(io[0].res, 1);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "AC", 2);
+	assert_true(uring_ready());
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1128,6 +1191,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_introduced_guest_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dom_exc_releases_dead_domain, setup, teardown),
 		cmocka_unit_test(test_uring_run),
+		cmocka_unit_test(test_uring_refused),
 	};
 
 	return cmocka_run_group_tests_name("xenstore", tests, NULL, NULL);
