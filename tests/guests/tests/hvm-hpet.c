@@ -50,7 +50,6 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_LEVEL_LATE 0x54   /* D_LEVEL 10 ms after the first */
 
 #define SHUTDOWN_poweroff 0
-#define SAVE_END 0
 #define SAVE_HPET 12
 #define HPET_RECORD_SIZE 1048
 
@@ -62,16 +61,7 @@ __asm__(".pushsection .rodata\n"
 	".globl hpet_code_start, hpet_code_end\n"
 	"hpet_code_start:\n"
 	".code32\n"
-	"mov $0x101000, %esi\n"
-	"mov $0x10f000, %esp\n"
-	/* A GDT at 0x101600: 0x08 flat code, 0x10 flat data. */
-	"movl $0, 0x600(%esi)\n movl $0, 0x604(%esi)\n"
-	"movl $0x0000ffff, 0x608(%esi)\n movl $0x00cf9a00, 0x60c(%esi)\n"
-	"movl $0x0000ffff, 0x610(%esi)\n movl $0x00cf9200, 0x614(%esi)\n"
-	"movw $0x17, 0x6f0(%esi)\n movl $0x101600, 0x6f2(%esi)\n"
-	"lgdt 0x6f0(%esi)\n"
-	"ljmp $0x08, $" AT(0f) "\n"
-	"0: mov $0x10, %eax\n mov %eax, %ds\n mov %eax, %es\n mov %eax, %ss\n"
+	HVM32_FLAT_START
 	HVM32_IDT_DEFAULTS
 	"mov $" AT(h_legacy) ", %eax\n lea (0x800 + 8 * 0x31)(%esi), %edi\n call set_gate\n"
 	"mov $" AT(h_oneshot) ", %eax\n lea (0x800 + 8 * 0x40)(%esi), %edi\n call set_gate\n"
@@ -165,11 +155,6 @@ static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t context[16384] __attribute__((aligned(16)));
 static uint8_t stream[2048] __attribute__((aligned(16)));
 
-struct save_desc {
-	uint16_t typecode, instance;
-	uint32_t length;
-};
-
 static uint32_t word(unsigned int off)
 {
 	return *(volatile uint32_t *)(window + off);
@@ -216,40 +201,10 @@ static void check_results(void)
 	       word(D_RUN2), word(D_SPURIOUS));
 }
 
-/* The record @code in the @size-byte stream at @buf, or NULL. */
-static uint8_t *find_record(uint8_t *buf, uint32_t size, unsigned int code, uint32_t *len)
-{
-	uint32_t off = 0;
-
-	while (off + sizeof(struct save_desc) <= size) {
-		struct save_desc d;
-
-		memcpy(&d, buf + off, sizeof(d));
-		if (d.typecode == SAVE_END)
-			break;
-		if (d.typecode == code) {
-			*len = d.length;
-			return buf + off + sizeof(d);
-		}
-		off += sizeof(d) + d.length;
-	}
-	return NULL;
-}
-
-static long set_context(uint16_t dom, uint8_t *buf, uint32_t size)
-{
-	struct dctl op;
-
-	memset(&op, 0, sizeof(op));
-	op.u.hvmcontext.size = size;
-	op.u.hvmcontext.buffer = buf;
-	return domctl(XEN_DOMCTL_sethvmcontext, dom, &op);
-}
-
 /* A stream of the header and an HPET record @cut bytes short. */
 static uint32_t short_stream(const uint8_t *hpet, uint32_t cut)
 {
-	struct save_desc h, d = { SAVE_HPET, 0, HPET_RECORD_SIZE - cut }, end = { 0, 0, 0 };
+	struct pvh_desc h, d = { SAVE_HPET, 0, HPET_RECORD_SIZE - cut }, end = { 0, 0, 0 };
 	uint32_t off;
 
 	memcpy(&h, context, sizeof(h)); /* the header record comes first */
@@ -265,24 +220,13 @@ static uint32_t short_stream(const uint8_t *hpet, uint32_t cut)
 static void check_context(uint16_t dom)
 {
 	uint64_t cap, cfg, mc64, t1cfg, t1period;
-	uint32_t size, len = 0;
-	const uint8_t *r;
-	struct dctl op;
+	uint32_t size = pvh_get_context(dom, context, sizeof(context)), len;
+	const uint8_t *r =
+	    size ? pvh_find_record(context, size, SAVE_HPET, HPET_RECORD_SIZE) : NULL;
 	long rc;
 
-	memset(&op, 0, sizeof(op));
-	op.u.hvmcontext.size = sizeof(context);
-	op.u.hvmcontext.buffer = context;
-	rc = domctl(XEN_DOMCTL_gethvmcontext, dom, &op);
-	if (rc) {
-		xtest_fail("gethvmcontext: %ld", rc);
-		return;
-	}
-	size = op.u.hvmcontext.size;
-	r = find_record(context, size, SAVE_HPET, &len);
-	xtest_check(r && len == HPET_RECORD_SIZE, "HPET record: %s, %u bytes (1048)",
-		    r ? "there" : "missing", len);
-	if (!r || len != HPET_RECORD_SIZE)
+	xtest_check(r != NULL, "an HPET record of 1048 bytes in the %u-byte stream", size);
+	if (!r)
 		return;
 	memcpy(&cap, r, 8);
 	memcpy(&cfg, r + 0x10, 8);
@@ -295,9 +239,10 @@ static void check_context(uint16_t dom)
 	xtest_check(((t1cfg >> 9) & 0x1f) == 21 && (t1cfg & 0x10c) == 0x100 && t1period == 312500,
 		    "HPET record timer 1: configuration %#lx, period %lu", (unsigned long)t1cfg,
 		    (unsigned long)t1period);
-	rc = set_context(dom, context, size);
+	rc = pvh_context_op(XEN_DOMCTL_sethvmcontext, dom, context, &size);
 	xtest_check(rc == 0, "sethvmcontext with the stream just read: %ld", rc);
-	rc = set_context(dom, stream, short_stream(r, 8));
+	len = short_stream(r, 8);
+	rc = pvh_context_op(XEN_DOMCTL_sethvmcontext, dom, stream, &len);
 	xtest_check(rc == -EINVAL, "sethvmcontext with an HPET record 8 bytes short: %ld (-EINVAL)",
 		    rc);
 }
