@@ -239,6 +239,15 @@ static void check_context(uint16_t dom)
 	xtest_check(((t1cfg >> 9) & 0x1f) == 21 && (t1cfg & 0x10c) == 0x100 && t1period == 312500,
 		    "HPET record timer 1: configuration %#lx, period %lu", (unsigned long)t1cfg,
 		    (unsigned long)t1period);
+	/* The read-only bits Petrel insists on when it loads a record (what Xen's HPET has). */
+	for (unsigned int n = 0; n < 3; n++) {
+		uint64_t c;
+
+		memcpy(&c, r + 0x100 + 0x20 * n, 8);
+		xtest_check((c & ~0x3f4eUL) == 0x00f0000000000030UL,
+			    "HPET record timer %u: read-only bits %#lx (0xf0000000000030)", n,
+			    (unsigned long)(c & ~0x3f4eUL));
+	}
 	rc = pvh_context_op(XEN_DOMCTL_sethvmcontext, dom, context, &size);
 	xtest_check(rc == 0, "sethvmcontext with the stream just read: %ld", rc);
 	len = short_stream(r, 8);
