@@ -21,6 +21,7 @@
 #include "../../xen/arch/x86/hvm/vrtc.c"
 #include "../../xen/arch/x86/hvm/vpt.c"
 #include "../../xen/arch/x86/hvm/vhpet.c"
+#include "../../xen/arch/x86/hvm/ioreq_rules.c"
 #include "../../xen/arch/x86/hvm/platform.c"
 
 /* ---- fakes: time (each look advances it by clock_step ns) ---- */

@@ -122,5 +122,5 @@ UNIT_SRCS_test_vplatform :=
 $(UNIT_OUT)/test_vplatform.o: $(addprefix xen/arch/x86/hvm/,vpic.c vioapic.c vpit.c vrtc.c vpt.c vhpet.c)
 $(UNIT_OUT)/test_vplatform.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_hvm_platform :=
-$(UNIT_OUT)/test_hvm_platform.o: $(addprefix xen/arch/x86/hvm/,platform.c vpic.c vioapic.c vpit.c vrtc.c vpt.c vhpet.c)
+$(UNIT_OUT)/test_hvm_platform.o: $(addprefix xen/arch/x86/hvm/,platform.c vpic.c vioapic.c vpit.c vrtc.c vpt.c vhpet.c ioreq_rules.c)
 $(UNIT_OUT)/test_hvm_platform.o: UNIT_CFLAGS += -iquote include

@@ -3,7 +3,8 @@
  * 0x3ff; HVM_PARAM_HPET_ENABLED starts at 1): the control domain builds
  * one and its 32-bit code (paging off) reads the capabilities (Xen's
  * 0x8086A201: 3 timers, 64-bit counter, legacy capable; 16e6 fs a tick)
- * and timer 0's (periodic and 64-bit capable, IO-APIC pins 20-23); writes
+ * and timer 0's (periodic and 64-bit capable, IO-APIC pins 20-23), and
+ * the vendor ID with hvmloader's `cmpw` and with movzwl; writes
  * the halted counter and reads it back twice 1 ms apart (unchanged), then
  * enables it and sees it advance; arms timer 2 one-shot in 32-bit mode,
  * asking for pin 5 (not allowed: it reads back 20), and takes exactly one
@@ -48,10 +49,20 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_T2CFG 0x4c	    /* timer 2's configuration after asking for pin 5 */
 #define D_CFG_END 0x50	    /* the general configuration after halting */
 #define D_LEVEL_LATE 0x54   /* D_LEVEL 10 ms after the first */
+#define D_PROBE_ZF 0x58	    /* ZF of `cmpw $0x8086` on the vendor ID (hvmloader's probe) */
+#define D_VENDOR 0x5c	    /* movzwl of the vendor ID */
 
 #define SHUTDOWN_poweroff 0
 #define SAVE_HPET 12
 #define HPET_RECORD_SIZE 1048
+
+/*
+ * A timer's first match, 20 ms of ticks after the counter was read: a
+ * 32-bit comparator more than ~1 ms behind the counter when written is
+ * taken (on Xen as on Petrel) to mean after the wrap, 68 s on, and a slow
+ * emulated machine can spend more than 1 ms between the read and the write.
+ */
+#define LEAD "1250000"
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - hpet_code_start)"
@@ -77,6 +88,8 @@ __asm__(".pushsection .rodata\n"
 	"mov 0xfed00004, %eax\n mov %eax, 0x04(%esi)\n"
 	"mov 0xfed00100, %eax\n mov %eax, 0x08(%esi)\n"
 	"mov 0xfed00104, %eax\n mov %eax, 0x0c(%esi)\n"
+	"cmpw $0x8086, 0xfed00002\n sete %al\n movzbl %al, %eax\n mov %eax, 0x58(%esi)\n"
+	"mov $-1, %eax\n movzwl 0xfed00002, %eax\n mov %eax, 0x5c(%esi)\n"
 	/* The halted counter holds what was written. */
 	"movl $0x12345, 0xfed000f0\n movl $0, 0xfed000f4\n"
 	"mov 0xfed000f0, %eax\n mov %eax, 0x10(%esi)\n"
@@ -95,20 +108,20 @@ __asm__(".pushsection .rodata\n"
 	/* Timer 2 one-shot, 32-bit, asking for pin 5; 1 ms ahead. */
 	"movl $0xb04, 0xfed00140\n"
 	"mov 0xfed00140, %eax\n mov %eax, 0x4c(%esi)\n"
-	"mov 0xfed000f0, %eax\n add $62500, %eax\n mov %eax, 0xfed00148\n"
+	"mov 0xfed000f0, %eax\n add $" LEAD ", %eax\n mov %eax, 0xfed00148\n"
 	"1: cli\n cmpl $1, 0x20(%esi)\n jae 2f\n sti\n hlt\n jmp 1b\n"
 	"2: sti\n mov $71590, %ecx\n call pm_wait\n cli\n"
 	"mov 0x20(%esi), %eax\n mov %eax, 0x48(%esi)\n"
 	"movl $0x100, 0xfed00140\n"
 	/* Timer 1 periodic on pin 21: SETVAL and the first match, then the 5 ms period. */
 	"movl $0x2b4c, 0xfed00120\n"
-	"mov 0xfed000f0, %eax\n add $312500, %eax\n mov %eax, 0xfed00128\n"
+	"mov 0xfed000f0, %eax\n add $" LEAD ", %eax\n mov %eax, 0xfed00128\n"
 	"movl $312500, 0xfed00128\n"
 	"3: cli\n cmpl $5, 0x24(%esi)\n jae 4f\n sti\n hlt\n jmp 3b\n"
 	"4: movl $0x2b00, 0xfed00120\n"
 	/* Timer 2 level-triggered on pin 22, 1 ms ahead. */
 	"movl $0x2d06, 0xfed00140\n"
-	"mov 0xfed000f0, %eax\n add $62500, %eax\n mov %eax, 0xfed00148\n"
+	"mov 0xfed000f0, %eax\n add $" LEAD ", %eax\n mov %eax, 0xfed00148\n"
 	"5: cli\n cmpl $1, 0x2c(%esi)\n jae 6f\n sti\n hlt\n jmp 5b\n"
 	"6: sti\n mov $35795, %ecx\n call pm_wait\n cli\n"
 	"mov 0x2c(%esi), %eax\n mov %eax, 0x54(%esi)\n"
@@ -116,7 +129,7 @@ __asm__(".pushsection .rodata\n"
 	/* Legacy replacement: timer 0 periodic at 5 ms on ISA IRQ 0 (pin 2). */
 	"movl $3, 0xfed00010\n"
 	"movl $0x14c, 0xfed00100\n"
-	"mov 0xfed000f0, %eax\n add $312500, %eax\n mov %eax, 0xfed00108\n"
+	"mov 0xfed000f0, %eax\n add $" LEAD ", %eax\n mov %eax, 0xfed00108\n"
 	"movl $312500, 0xfed00108\n"
 	"7: cli\n cmpl $3, 0x28(%esi)\n jae 8f\n sti\n hlt\n jmp 7b\n"
 	"8: movl $0x100, 0xfed00100\n"
@@ -173,6 +186,9 @@ static void check_results(void)
 	xtest_check(word(D_ID_LO) == 0x8086a201 && word(D_ID_HI) == 16000000,
 		    "capabilities %#x, tick period %u fs (0x8086a201, 16000000)", word(D_ID_LO),
 		    word(D_ID_HI));
+	xtest_check(word(D_PROBE_ZF) == 1 && word(D_VENDOR) == 0x8086,
+		    "cmpw $0x8086 on the vendor ID: ZF %u; movzwl %#x (0x8086)", word(D_PROBE_ZF),
+		    word(D_VENDOR));
 	xtest_check(word(D_T0CFG_LO) == 0x30 && word(D_T0CFG_HI) == 0x00f00000,
 		    "timer 0 capabilities %#x, routes %#x (0x30, 0xf00000)", word(D_T0CFG_LO),
 		    word(D_T0CFG_HI));

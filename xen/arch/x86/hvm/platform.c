@@ -29,6 +29,7 @@
 #include "spinlock.h"
 #include "timer.h"
 #include "x86_decode.h"
+#include "ioreq_rules.h"
 #include "hvm.h"
 #include "vplatform.h"
 #include "public/xen.h"
@@ -673,7 +674,10 @@ bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	return true;
 }
 
-/* ---- The IO-APIC's MMIO window (32-bit MOVs, as for the local APIC) and the HPET's (32 or 64). */
+/*
+ * ---- The IO-APIC's MMIO window (32-bit MOVs, as for the local APIC) and
+ * the HPET's (the forms Xen's null handler takes, 1-8 bytes).
+ */
 
 static bool in_hpet(const struct hvm_platform *p, u64 gpa)
 {
@@ -696,20 +700,46 @@ static void ioapic_write(struct hvm_platform *p, unsigned int off, u32 val)
 		deliver(p, &m);
 }
 
+/* mov, movzx/movsx and cmp with an immediate (hvmloader's probe) on the HPET's registers. */
+static unsigned int hpet_mmio(struct vcpu *v, struct hvm_platform *p, unsigned int off)
+{
+	struct x86_insn in;
+	struct ioreq_mov m;
+	unsigned int len = hvm_decode_current(v, &in);
+	unsigned long f;
+	u64 val = 0, *reg;
+
+	if (!len || ioreq_mov_decode(&in, &m))
+		return 0;
+	if (!m.read)
+		val = m.reg < 0 ? m.imm : *hvm_gpr(v, (unsigned int)m.reg);
+	f = lock(p);
+	val = hpet_access(p, off, m.size, !m.read, val);
+	unlock(p, f);
+	if (m.cmp) {
+		v->arch.hvm.regs.rflags =
+		    ioreq_cmp_flags(v->arch.hvm.regs.rflags, val, m.imm, m.size);
+	} else if (m.read) {
+		reg = hvm_gpr(v, (unsigned int)m.reg);
+		*reg = ioreq_read_result(&m, *reg, val);
+	}
+	return len;
+}
+
 unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 	struct x86_insn in;
-	unsigned int len = hvm_decode_current(v, &in), off = gpa & 0xff;
-	unsigned int size = len ? x86_opsize(&in) : 0;
-	bool hpet = in_hpet(p, gpa);
+	unsigned int len, off = gpa & 0xff;
 	unsigned long f;
 	u64 *dst = NULL;
-	u64 val = 0;
+	u32 val = 0;
 	bool write = false;
 
-	if (!len || (in.has_modrm && in.mod == 3) || (gpa & (size - 1)) ||
-	    (size != 4 && !(hpet && size == 8)))
+	if (in_hpet(p, gpa))
+		return hpet_mmio(v, p, (unsigned int)(gpa - VHPET_BASE));
+	len = hvm_decode_current(v, &in);
+	if (!len || (in.has_modrm && in.mod == 3) || (gpa & 3) || x86_opsize(&in) != 4)
 		return 0;
 	switch (in.opcode) {
 	case 0xa1:
@@ -720,31 +750,24 @@ unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa)
 		break;
 	case 0xa3:
 		write = true;
-		val = v->arch.hvm.regs.rax;
+		val = (u32)v->arch.hvm.regs.rax;
 		break;
 	case 0x89:
 		write = true;
-		val = *hvm_gpr(v, in.reg);
+		val = (u32)*hvm_gpr(v, in.reg);
 		break;
 	case 0xc7:
 		if (in.reg % 8)
 			return 0;
 		write = true;
-		val = (u64)in.imm;
+		val = (u32)in.imm;
 		break;
 	default:
 		return 0;
 	}
-	if (size == 4)
-		val = (u32)val; /* a 32-bit load also clears the register's upper half */
 	f = lock(p);
-	if (hpet && write)
-		hpet_access(p, (unsigned int)(gpa - VHPET_BASE), size, true, val);
-	else if (hpet)
-		*dst = hpet_access(p, (unsigned int)(gpa - VHPET_BASE), size, false, 0) &
-		       (size == 4 ? 0xffffffffUL : ~0UL);
-	else if (write)
-		ioapic_write(p, off, (u32)val);
+	if (write)
+		ioapic_write(p, off, val);
 	else
 		*dst = vioapic_read(&p->ioapic, off);
 	unlock(p, f);
