@@ -20,6 +20,8 @@
 #include "../../xen/arch/x86/hvm/vpit.c"
 #include "../../xen/arch/x86/hvm/vrtc.c"
 #include "../../xen/arch/x86/hvm/vpt.c"
+#include "../../xen/arch/x86/hvm/vhpet.c"
+#include "../../xen/arch/x86/hvm/ioreq_rules.c"
 #include "../../xen/arch/x86/hvm/platform.c"
 
 /* ---- fakes: time (each look advances it by clock_step ns) ---- */
@@ -383,6 +385,82 @@ static void test_ioapic_nmi_mode(void **state)
 	assert_int_equal(nmis, 2);
 }
 
+/*
+ * The HPET through its window: all-ones while HVM_PARAM_HPET_ENABLED is
+ * clear; timer 0 in legacy replacement mode ticks on ISA IRQ 0 (IO-APIC
+ * pin 2) and silences the PIT; timer 2 one-shot on pin 20 fires once and
+ * is taken by its vector; a level timer holds its pin until the status
+ * bit is cleared.
+ */
+static void expire(struct timer *t)
+{
+	t->active = false;
+	clock_now = t->expires;
+	t->fn(t->data);
+}
+
+static void test_hpet_wiring(void **state)
+{
+	struct hvm_platform *p = platform_of(&dom);
+	struct hpet_chan *c0 = &p->hpet_ch[0], *c2 = &p->hpet_ch[2];
+
+	(void)state;
+	dom.vcpu[0] = &vcpu0;
+	assert_int_equal(dom.arch.hvm.params[HVM_PARAM_HPET_ENABLED], 1);
+	dom.arch.hvm.params[HVM_PARAM_HPET_ENABLED] = 0;
+	assert_int_equal(hpet_access(p, VHPET_ID, 4, false, 0), ~0UL);
+	dom.arch.hvm.params[HVM_PARAM_HPET_ENABLED] = 1;
+	assert_int_equal(hpet_access(p, VHPET_ID, 4, false, 0), 0x8086a201);
+	/* The PIT runs at 100 Hz on IRQ 0. */
+	port_out(0x43, 0x34);
+	port_out(0x40, 0x9c);
+	port_out(0x40, 0x2e);
+	assert_true(p->pit_timer.active);
+	/* Timer 0 periodic at 1 ms in legacy mode. */
+	hpet_access(p, VHPET_CFG, 4, true, VHPET_CFG_ENABLE | VHPET_CFG_LEGACY);
+	hpet_access(p, VHPET_TN_CFG(0), 4, true,
+		    VHPET_TN_ENABLE | VHPET_TN_PERIODIC | VHPET_TN_SETVAL | VHPET_TN_32BIT);
+	hpet_access(p, VHPET_TN_CMP(0), 4, true,
+		    hpet_access(p, VHPET_COUNTER, 4, false, 0) + 62500);
+	hpet_access(p, VHPET_TN_CMP(0), 4, true, 62500);
+	assert_false(p->pit_timer.active);
+	assert_true(c0->timer.active);
+	assert_int_equal(c0->timer.expires, clock_now + 1000000);
+	assert_int_equal(c0->pt.period, 1000000);
+	p->ioapic.rte[2] = 0x31;
+	lapic_irqs = 0;
+	expire(&c0->timer);
+	assert_int_equal(lapic_irqs, 1);
+	assert_int_equal(c0->pt.pending, 1);
+	hvm_platform_lapic_ack(&vcpu0, 0x31);
+	assert_int_equal(c0->pt.pending, 0);
+	assert_true(c0->timer.active); /* the next tick */
+	/* Timer 2 one-shot on IO-APIC pin 20, edge. */
+	p->ioapic.rte[20] = 0x40;
+	hpet_access(p, VHPET_TN_CFG(2), 4, true, VHPET_TN_ENABLE | VHPET_TN_32BIT | (20 << 9));
+	hpet_access(p, VHPET_TN_CMP(2), 4, true, hpet_access(p, VHPET_COUNTER, 4, false, 0) + 6250);
+	assert_true(c2->timer.active);
+	lapic_irqs = 0;
+	expire(&c2->timer);
+	assert_int_equal(lapic_irqs, 1);
+	hvm_platform_lapic_ack(&vcpu0, 0x40);
+	assert_int_equal(c2->pt.pending, 0);
+	assert_false(c2->timer.active);
+	/* Level on pin 21: up until the guest clears status bit 2. */
+	p->ioapic.rte[21] = 0x41 | RTE_LEVEL;
+	hpet_access(p, VHPET_TN_CFG(2), 4, true,
+		    VHPET_TN_ENABLE | VHPET_TN_LEVEL | VHPET_TN_32BIT | (21 << 9));
+	hpet_access(p, VHPET_TN_CMP(2), 4, true, hpet_access(p, VHPET_COUNTER, 4, false, 0) + 6250);
+	expire(&c2->timer);
+	assert_true(p->ioapic.lines & (1UL << 21));
+	assert_int_equal(hpet_access(p, VHPET_STATUS, 4, false, 0), 4);
+	hpet_access(p, VHPET_STATUS, 4, true, 4);
+	assert_false(p->ioapic.lines & (1UL << 21));
+	/* Halted: no timer runs. */
+	hpet_access(p, VHPET_CFG, 4, true, 0);
+	assert_false(c0->timer.active);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_rtc_periodic_modes),
 		cmocka_unit_test_setup_teardown(test_rtc_pf_polled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioapic_nmi_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hpet_wiring, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

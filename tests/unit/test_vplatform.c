@@ -16,6 +16,7 @@
 #include "../../xen/arch/x86/hvm/vpit.c"
 #include "../../xen/arch/x86/hvm/vrtc.c"
 #include "../../xen/arch/x86/hvm/vpt.c"
+#include "../../xen/arch/x86/hvm/vhpet.c"
 
 /* Program the pair as BIOSes and Linux do: ICW1-4, vectors 0x20 and 0x28. */
 static void pic_init(struct vpic *p)
@@ -412,6 +413,176 @@ static void test_vpt_modes(void **state)
 	assert_int_equal(t.pending, VPT_MAX_PENDING);
 }
 
+/* ---- HPET ---- */
+
+static u64 hpet_rd(struct vhpet *h, unsigned int off, u64 ticks)
+{
+	return vhpet_read(h, off, 8, ticks);
+}
+
+/* Xen's capabilities and timer caps, the counter halted, running, halted again. */
+static void test_hpet_counter(void **state)
+{
+	struct vhpet h;
+
+	(void)state;
+	vhpet_reset(&h);
+	assert_int_equal(hpet_rd(&h, VHPET_ID, 0), 0x00f424008086a201UL);
+	assert_int_equal(vhpet_read(&h, VHPET_ID + 4, 4, 0), 0x00f42400); /* 16e6 fs: 62.5 MHz */
+	assert_int_equal(hpet_rd(&h, VHPET_TN_CFG(1), 0), 0x00f0000000000030UL);
+	assert_int_equal(hpet_rd(&h, VHPET_TN_CMP(2), 0), ~0UL);
+	assert_int_equal(vhpet_read(&h, VHPET_ID + 2, 4, 0), ~0UL); /* misaligned */
+	vhpet_write(&h, VHPET_COUNTER, 8, 1000, 77);
+	assert_int_equal(hpet_rd(&h, VHPET_COUNTER, 99999), 1000);
+	vhpet_write(&h, VHPET_CFG, 4, VHPET_CFG_ENABLE, 5000);
+	assert_int_equal(hpet_rd(&h, VHPET_COUNTER, 5100), 1100);
+	assert_int_equal(vhpet_read(&h, VHPET_COUNTER + 4, 4, 5100), 0);
+	vhpet_write(&h, VHPET_CFG, 4, 0, 6000);
+	assert_int_equal(hpet_rd(&h, VHPET_COUNTER, 9000), 2000);
+	vhpet_write(&h, VHPET_CFG, 4, 0xfffffffc, 9000); /* reserved bits stay 0 */
+	assert_int_equal(hpet_rd(&h, VHPET_CFG, 9000), 0);
+}
+
+/* One-shot and periodic (SETVAL, then the period), routes, 32-bit mode. */
+static void test_hpet_timers(void **state)
+{
+	struct vhpet h;
+	u64 first, period;
+
+	(void)state;
+	vhpet_reset(&h);
+	vhpet_write(&h, VHPET_CFG, 4, VHPET_CFG_ENABLE, 0);
+	assert_false(vhpet_due(&h, 2, 0, &first, &period));
+	/* Pin 5 is not among 20-23: the first allowed one is taken. */
+	assert_int_equal(vhpet_write(&h, VHPET_TN_CFG(2), 4, VHPET_TN_ENABLE | (5 << 9), 0),
+			 VHPET_REARM(2));
+	assert_int_equal(vhpet_pin(&h, 2), 20);
+	vhpet_write(&h, VHPET_TN_CFG(2), 4, VHPET_TN_ENABLE | (22 << 9), 0);
+	assert_int_equal(vhpet_pin(&h, 2), 22);
+	assert_int_equal(vhpet_write(&h, VHPET_TN_CMP(2), 8, 625000, 100), VHPET_REARM(2));
+	assert_true(vhpet_due(&h, 2, 100, &first, &period));
+	assert_int_equal(first, 624900);
+	assert_int_equal(period, 0);
+	assert_true(vhpet_due(&h, 2, 700000, &first, &period)); /* passed: due now */
+	assert_int_equal(first, 0);
+	/* Periodic: SETVAL sets the comparator, the next write the period. */
+	vhpet_write(&h, VHPET_TN_CFG(1), 4,
+		    VHPET_TN_ENABLE | VHPET_TN_PERIODIC | VHPET_TN_SETVAL | (20 << 9), 0);
+	vhpet_write(&h, VHPET_TN_CMP(1), 8, 1000, 0);
+	vhpet_write(&h, VHPET_TN_CMP(1), 8, 62500, 0);
+	assert_int_equal(hpet_rd(&h, VHPET_TN_CFG(1), 0) & VHPET_TN_SETVAL, 0);
+	assert_true(vhpet_due(&h, 1, 0, &first, &period));
+	assert_int_equal(first, 1000);
+	assert_int_equal(period, 62500);
+	/* Read later, the comparator is the next match. */
+	assert_int_equal(hpet_rd(&h, VHPET_TN_CMP(1), 1000 + 3 * 62500 + 5), 1000 + 4 * 62500);
+	vhpet_write(&h, VHPET_TN_CMP(1), 4, 10, 0); /* below 100 us */
+	assert_true(vhpet_due(&h, 1, 0, &first, &period));
+	assert_int_equal(period, 6250);
+	/* 32-bit mode: the comparator shows its low half and wraps. */
+	vhpet_write(&h, VHPET_TN_CFG(0), 4, VHPET_TN_ENABLE | VHPET_TN_32BIT | (21 << 9), 0);
+	vhpet_write(&h, VHPET_TN_CMP(0), 8, 0x100000010UL, 0);
+	assert_int_equal(hpet_rd(&h, VHPET_TN_CMP(0), 0), 0x10);
+	assert_true(vhpet_due(&h, 0, 0xfffffff0UL, &first, &period));
+	assert_int_equal(first, 0x20);
+	/* A write to a stopped timer's config changes nothing that runs. */
+	assert_int_equal(vhpet_write(&h, VHPET_TN_CFG(0), 4, VHPET_TN_32BIT, 0), VHPET_REARM(0));
+	assert_false(vhpet_due(&h, 0, 0, &first, &period));
+}
+
+/* Level: the status bit comes up, holds the timer, and a write of 1 clears it. */
+static void test_hpet_level_status(void **state)
+{
+	struct vhpet h;
+	u64 first, period;
+
+	(void)state;
+	vhpet_reset(&h);
+	vhpet_write(&h, VHPET_CFG, 4, VHPET_CFG_ENABLE, 0);
+	vhpet_write(
+	    &h, VHPET_TN_CFG(2), 4,
+	    VHPET_TN_ENABLE | VHPET_TN_LEVEL | VHPET_TN_PERIODIC | VHPET_TN_SETVAL | (23 << 9), 0);
+	vhpet_write(&h, VHPET_TN_CMP(2), 8, 500, 0);
+	vhpet_write(&h, VHPET_TN_CMP(2), 8, 62500, 0);
+	assert_true(vhpet_due(&h, 2, 0, &first, &period));
+	assert_int_equal(period, 0); /* a level timer fires once per status clear */
+	assert_true(vhpet_fired(&h, 2));
+	assert_int_equal(hpet_rd(&h, VHPET_STATUS, 600), 4);
+	assert_false(vhpet_due(&h, 2, 600, &first, &period));
+	assert_int_equal(vhpet_write(&h, VHPET_STATUS, 4, 3, 600), 0); /* not its bit */
+	assert_int_equal(vhpet_write(&h, VHPET_STATUS, 4, 4, 600), VHPET_LOWER(2) | VHPET_REARM(2));
+	assert_int_equal(hpet_rd(&h, VHPET_STATUS, 600), 0);
+	assert_true(vhpet_due(&h, 2, 600, &first, &period));
+	assert_int_equal(first, 62500 + 500 - 600);
+	/* An edge timer never shows in the status register. */
+	vhpet_write(&h, VHPET_TN_CFG(2), 4, VHPET_TN_ENABLE | (23 << 9), 0);
+	assert_true(vhpet_fired(&h, 2));
+	assert_int_equal(hpet_rd(&h, VHPET_STATUS, 600), 0);
+}
+
+static void test_hpet_legacy(void **state)
+{
+	struct vhpet h;
+
+	(void)state;
+	vhpet_reset(&h);
+	vhpet_write(&h, VHPET_CFG, 4, VHPET_CFG_ENABLE | VHPET_CFG_LEGACY, 0);
+	assert_int_equal(vhpet_legacy_irq(&h, 0), 0);
+	assert_int_equal(vhpet_legacy_irq(&h, 1), 8);
+	assert_int_equal(vhpet_legacy_irq(&h, 2), -1);
+	assert_int_equal(vhpet_pin(&h, 0), 2);
+	assert_int_equal(vhpet_pin(&h, 1), 8);
+	vhpet_write(&h, VHPET_CFG, 4, VHPET_CFG_ENABLE, 0);
+	assert_int_equal(vhpet_legacy_irq(&h, 0), -1);
+}
+
+/* The save record: Xen's layout, a round trip, hostile values refused with a reason. */
+static void test_hpet_record(void **state)
+{
+	struct vhpet h, g;
+	struct petrel_hvm_hw_hpet r, bad;
+	const char *why;
+	u64 first, period;
+
+	(void)state;
+	vhpet_reset(&h);
+	vhpet_write(&h, VHPET_CFG, 4, VHPET_CFG_ENABLE, 1000);
+	vhpet_write(&h, VHPET_TN_CFG(1), 4,
+		    VHPET_TN_ENABLE | VHPET_TN_PERIODIC | VHPET_TN_SETVAL | (21 << 9), 1000);
+	vhpet_write(&h, VHPET_TN_CMP(1), 8, 5000, 1000);
+	vhpet_write(&h, VHPET_TN_CMP(1), 8, 62500, 1000);
+	vhpet_save(&h, 3000, &r);
+	assert_int_equal(r.capability, VHPET_CAPABILITY);
+	assert_int_equal(r.mc64, 2000);
+	assert_int_equal(r.timers[1].cmp, 5000);
+	assert_int_equal(r.period[1], 62500);
+	assert_int_equal(vhpet_record_check(&r, &why), 0);
+	vhpet_reset(&g);
+	vhpet_load(&g, &r, 90000); /* another host's clock: the counter goes on from 2000 */
+	assert_int_equal(vhpet_counter(&g, 90100), 2100);
+	assert_true(vhpet_due(&g, 1, 90000, &first, &period));
+	assert_int_equal(first, 3000);
+	assert_int_equal(period, 62500);
+	bad = r;
+	bad.capability = 0x8086a201; /* no tick period */
+	assert_int_equal(vhpet_record_check(&bad, &why), -EINVAL);
+	assert_non_null(why);
+	bad = r;
+	bad.config |= 4;
+	assert_int_equal(vhpet_record_check(&bad, &why), -EINVAL);
+	bad = r;
+	bad.isr = 8;
+	assert_int_equal(vhpet_record_check(&bad, &why), -EINVAL);
+	bad = r;
+	bad.timers[2].config |= 0x8000; /* FSB capability: not Xen's */
+	assert_int_equal(vhpet_record_check(&bad, &why), -EINVAL);
+	bad = r;
+	bad.timers[0].config = (bad.timers[0].config & ~VHPET_TN_ROUTE_MASK) | (3 << 9);
+	assert_int_equal(vhpet_record_check(&bad, &why), 0); /* a bad route is mended, as Xen */
+	vhpet_load(&g, &bad, 0);
+	assert_int_equal(vhpet_pin(&g, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +596,11 @@ int main(void)
 		cmocka_unit_test(test_rtc_set_clock_irqs),
 		cmocka_unit_test(test_pmtimer),
 		cmocka_unit_test(test_vpt_modes),
+		cmocka_unit_test(test_hpet_counter),
+		cmocka_unit_test(test_hpet_timers),
+		cmocka_unit_test(test_hpet_level_status),
+		cmocka_unit_test(test_hpet_legacy),
+		cmocka_unit_test(test_hpet_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,8 +119,8 @@ $(UNIT_OUT)/$(1): $(UNIT_OUT)/$(1).o $(UNIT_SHIM) $(UNIT_LIB_OBJS) \
 endef
 $(foreach s,$(UNIT_SUITES),$(eval $(call UNIT_SUITE_RULE,$(s))))
 UNIT_SRCS_test_vplatform :=
-$(UNIT_OUT)/test_vplatform.o: $(addprefix xen/arch/x86/hvm/,vpic.c vioapic.c vpit.c vrtc.c vpt.c)
+$(UNIT_OUT)/test_vplatform.o: $(addprefix xen/arch/x86/hvm/,vpic.c vioapic.c vpit.c vrtc.c vpt.c vhpet.c)
 $(UNIT_OUT)/test_vplatform.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_hvm_platform :=
-$(UNIT_OUT)/test_hvm_platform.o: $(addprefix xen/arch/x86/hvm/,platform.c vpic.c vioapic.c vpit.c vrtc.c vpt.c)
+$(UNIT_OUT)/test_hvm_platform.o: $(addprefix xen/arch/x86/hvm/,platform.c vpic.c vioapic.c vpit.c vrtc.c vpt.c vhpet.c ioreq_rules.c)
 $(UNIT_OUT)/test_hvm_platform.o: UNIT_CFLAGS += -iquote include

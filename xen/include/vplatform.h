@@ -197,4 +197,78 @@ u64 vrtc_to_secs(const struct vrtc *r);
 /* The PM timer's 32-bit count at @ns since it started. */
 u32 pmtimer_count(u64 ns);
 
+/*
+ * ---- HPET at 0xFED00000 (1 KiB of 64-bit registers), as Xen 4.17 has it:
+ * three timers, a 64-bit counter at 62.5 MHz (the guest's time in ns / 16),
+ * legacy replacement routes, timers routed to IO-APIC pins 20-23, edge or
+ * level. Time is passed in as counter ticks of the guest's clock.
+ */
+#define VHPET_BASE 0xfed00000UL
+#define VHPET_SIZE 0x400
+#define VHPET_TIMERS 3
+#define VHPET_NS_PER_TICK 16
+#define VHPET_ID 0x000
+#define VHPET_CFG 0x010
+#define VHPET_STATUS 0x020
+#define VHPET_COUNTER 0x0f0
+#define VHPET_TN_CFG(n) (0x100 + 0x20 * (n))
+#define VHPET_TN_CMP(n) (0x108 + 0x20 * (n))
+#define VHPET_TN_ROUTE(n) (0x110 + 0x20 * (n))
+#define VHPET_CFG_ENABLE 0x1
+#define VHPET_CFG_LEGACY 0x2
+#define VHPET_TN_LEVEL 0x2
+#define VHPET_TN_ENABLE 0x4
+#define VHPET_TN_PERIODIC 0x8
+#define VHPET_TN_PERIODIC_CAP 0x10
+#define VHPET_TN_64BIT_CAP 0x20
+#define VHPET_TN_SETVAL 0x40
+#define VHPET_TN_32BIT 0x100
+#define VHPET_TN_ROUTE_SHIFT 9
+#define VHPET_TN_ROUTE_MASK (0x1fUL << VHPET_TN_ROUTE_SHIFT)
+#define VHPET_TN_ROUTE_CAP 0x00f00000UL /* bits 63:32: IO-APIC pins 20-23 */
+/* Vendor 0x8086, 3 timers (field 2), 64-bit counter, legacy capable; 16e6 fs a tick. */
+#define VHPET_CAPABILITY (0x8086a201UL | (16000000UL << 32))
+
+struct vhpet_timer {
+	u64 config;
+	u64 cmp;    /* the 64-bit comparator (a 32-bit timer shows its low half) */
+	u64 period; /* ticks between a periodic timer's interrupts */
+	u64 fsb;    /* the FSB route register: kept, never used */
+};
+struct vhpet {
+	u64 config;
+	u64 isr;       /* general interrupt status: level timers that fired */
+	u64 mc64;      /* the counter while halted */
+	u64 mc_offset; /* while running: counter = ticks + mc_offset */
+	struct vhpet_timer t[VHPET_TIMERS];
+};
+
+/* vhpet_write's answer: timer n is to be re-armed (or stopped), its level line dropped. */
+#define VHPET_REARM(n) (1u << (n))
+#define VHPET_LOWER(n) (0x100u << (n))
+
+void vhpet_reset(struct vhpet *h);
+u64 vhpet_counter(const struct vhpet *h, u64 ticks);
+/* An access of @len (1, 2, 4, 8) at @off; a misaligned one reads all-ones, writes nothing. */
+u64 vhpet_read(struct vhpet *h, unsigned int off, unsigned int len, u64 ticks);
+unsigned int vhpet_write(struct vhpet *h, unsigned int off, unsigned int len, u64 val, u64 ticks);
+/*
+ * When timer @n is to interrupt: false if it does not run; else *@first,
+ * ticks from now, and *@period, ticks between interrupts (0: once).
+ */
+bool vhpet_due(struct vhpet *h, unsigned int n, u64 ticks, u64 *first, u64 *period);
+/* Timer @n's ISA IRQ in legacy replacement mode (0 or 8), -1 if it uses its IO-APIC route. */
+int vhpet_legacy_irq(const struct vhpet *h, unsigned int n);
+/* The IO-APIC pin timer @n raises (its route, or 2 and 8 in legacy mode). */
+unsigned int vhpet_pin(const struct vhpet *h, unsigned int n);
+bool vhpet_level(const struct vhpet *h, unsigned int n);
+/* Timer @n's comparator matched: a level timer's status bit goes up (true: raise its line). */
+bool vhpet_fired(struct vhpet *h, unsigned int n);
+
+struct petrel_hvm_hw_hpet;
+void vhpet_save(struct vhpet *h, u64 ticks, struct petrel_hvm_hw_hpet *r);
+/* A record Xen's HPET could have written: 0, or -EINVAL with *@why set. */
+int vhpet_record_check(const struct petrel_hvm_hw_hpet *r, const char **why);
+void vhpet_load(struct vhpet *h, const struct petrel_hvm_hw_hpet *r, u64 ticks);
+
 #endif

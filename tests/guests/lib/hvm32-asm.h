@@ -9,6 +9,22 @@
 #define HVM32_ASM_H
 
 /* clang-format off */
+/*
+ * The entry: %esi the data page, the stack below 0x10f000, a GDT at
+ * 0x101600 (0x08 flat code, 0x10 flat data) loaded and the segments
+ * reloaded from it (uses %eax and local label 0).
+ */
+#define HVM32_FLAT_START                                                                           \
+	"mov $0x101000, %esi\n"                                                                    \
+	"mov $0x10f000, %esp\n"                                                                    \
+	"movl $0, 0x600(%esi)\n movl $0, 0x604(%esi)\n"                                            \
+	"movl $0x0000ffff, 0x608(%esi)\n movl $0x00cf9a00, 0x60c(%esi)\n"                          \
+	"movl $0x0000ffff, 0x610(%esi)\n movl $0x00cf9200, 0x614(%esi)\n"                          \
+	"movw $0x17, 0x6f0(%esi)\n movl $0x101600, 0x6f2(%esi)\n"                                  \
+	"lgdt 0x6f0(%esi)\n"                                                                       \
+	"ljmp $0x08, $" AT(0f) "\n"                                                                \
+	"0: mov $0x10, %eax\n mov %eax, %ds\n mov %eax, %es\n mov %eax, %ss\n"
+
 /* IDT entries 0-31 to h_fault, 32-79 to h_spurious (uses %eax, %ebx, %edi). */
 #define HVM32_IDT_DEFAULTS                                                                         \
 	"lea 0x800(%esi), %edi\n"                                                                  \

@@ -71,16 +71,7 @@ __asm__(".pushsection .rodata\n"
 	".globl timer_code_start, timer_code_end\n"
 	"timer_code_start:\n"
 	".code32\n"
-	"mov $0x101000, %esi\n"
-	"mov $0x10f000, %esp\n"
-	/* A GDT at 0x101600: 0x08 flat code, 0x10 flat data. */
-	"movl $0, 0x600(%esi)\n movl $0, 0x604(%esi)\n"
-	"movl $0x0000ffff, 0x608(%esi)\n movl $0x00cf9a00, 0x60c(%esi)\n"
-	"movl $0x0000ffff, 0x610(%esi)\n movl $0x00cf9200, 0x614(%esi)\n"
-	"movw $0x17, 0x6f0(%esi)\n movl $0x101600, 0x6f2(%esi)\n"
-	"lgdt 0x6f0(%esi)\n"
-	"ljmp $0x08, $" AT(0f) "\n"
-	"0: mov $0x10, %eax\n mov %eax, %ds\n mov %eax, %es\n mov %eax, %ss\n"
+	HVM32_FLAT_START
 	/* IDT at 0x101800: 0-31 faults, 32-79 spurious, then the two in use. */
 	HVM32_IDT_DEFAULTS
 	"mov $" AT(h_pit) ", %eax\n"

@@ -160,6 +160,7 @@ struct hvm_one_msr {
 #define PETREL_HVM_SAVE_CODE_PCI_LINK 9
 #define PETREL_HVM_SAVE_CODE_PIT 10
 #define PETREL_HVM_SAVE_CODE_RTC 11
+#define PETREL_HVM_SAVE_CODE_HPET 12
 #define PETREL_HVM_SAVE_CODE_PMTIMER 13
 
 struct petrel_hvm_hw_vpic {
@@ -226,6 +227,31 @@ struct petrel_hvm_hw_rtc {
 	int64_t rtc_offset; /* seconds the guest's clock is ahead of the host's */
 };
 
+/*
+ * The HPET (1048 bytes): its 1 KiB register window as the guest sees it
+ * (reserved words 0), then each timer's period in ticks. A timer's cmp is
+ * its full 64-bit comparator, also in 32-bit mode.
+ */
+#define PETREL_HPET_TIMERS 3
+struct petrel_hvm_hw_hpet {
+	uint64_t capability; /* 0x000: ID, revision, timers, tick period in fs */
+	uint64_t res0;
+	uint64_t config; /* 0x010 */
+	uint64_t res1;
+	uint64_t isr; /* 0x020: general interrupt status */
+	uint64_t res2[25];
+	uint64_t mc64; /* 0x0f0: main counter */
+	uint64_t res3;
+	struct {
+		uint64_t config; /* 0x100 + 0x20 n */
+		uint64_t cmp;
+		uint64_t fsb;
+		uint64_t res4;
+	} timers[PETREL_HPET_TIMERS];
+	uint64_t res5[4 * (24 - PETREL_HPET_TIMERS)];
+	uint64_t period[PETREL_HPET_TIMERS];
+};
+
 struct petrel_hvm_hw_pmtimer {
 	uint32_t tmr_val;
 	uint16_t pm1a_sts;
@@ -244,6 +270,10 @@ PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pit, 56, hvm_hw_pit);
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_rtc, 24, hvm_hw_rtc);
 PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_rtc, rtc_offset, 16, hvm_hw_rtc);
 PETREL_ASSERT_SIZE(struct petrel_hvm_hw_pmtimer, 8, hvm_hw_pmtimer);
+PETREL_ASSERT_SIZE(struct petrel_hvm_hw_hpet, 1048, hvm_hw_hpet);
+PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_hpet, mc64, 0xf0, hvm_hw_hpet);
+PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_hpet, timers, 0x100, hvm_hw_hpet);
+PETREL_ASSERT_OFFSET(struct petrel_hvm_hw_hpet, period, 0x400, hvm_hw_hpet);
 
 PETREL_ASSERT_SIZE(struct hvm_hw_cpu_xsave_hdr, 64, hvm_hw_cpu_xsave_hdr);
 PETREL_ASSERT_SIZE(struct hvm_hw_cpu_xsave, 600, hvm_hw_cpu_xsave);

@@ -4,7 +4,7 @@
  * Petrel keeps the records a PVH domain needs to start and to be saved and
  * restored: HEADER, per vCPU its CPU (none for a vCPU that is down, as
  * Xen), LAPIC and LAPIC_REGS records, and the platform devices' records of
- * a domain that has them. MTRR records are accepted and dropped (no MTRR
+ * a domain that has them (the HPET's among them). MTRR records are accepted and dropped (no MTRR
  * emulation: the guest's MTRR MSRs #GP), and one is read as "no MTRRs"
  * (gethvmcontext_partial, which libxenguest asks for). The extended-state
  * records Xen writes for HVM vCPUs (CPU_XSAVE, VMCE_VCPU, TSC_ADJUST,
@@ -42,7 +42,7 @@
 	(7 * DESC_SIZE + sizeof(struct petrel_hvm_hw_cpu) + sizeof(struct hvm_hw_lapic) +          \
 	 sizeof(struct hvm_hw_lapic_regs) + sizeof(struct hvm_hw_mtrr) + XSAVE_RECORD_SIZE +       \
 	 sizeof(struct hvm_vmce_vcpu) + sizeof(struct hvm_tsc_adjust))
-#define CONTEXT_MAX (MAX_VIRT_CPUS * VCPU_RECORDS_SIZE + 4096)
+#define CONTEXT_MAX (MAX_VIRT_CPUS * VCPU_RECORDS_SIZE + 8192)
 static u8 context_buf[CONTEXT_MAX] __aligned(16); /* one CPU runs domctls */
 
 /* A CPU record the backend can load: the checks Xen makes on a restore. */
@@ -384,9 +384,9 @@ static void platform_records(struct domain *d, u8 *out, u32 *off, u32 cap, u16 f
 		{ PETREL_HVM_SAVE_CODE_IOAPIC, 0 },  { PETREL_HVM_SAVE_CODE_PCI_IRQ, 0 },
 		{ PETREL_HVM_SAVE_CODE_ISA_IRQ, 0 }, { PETREL_HVM_SAVE_CODE_PCI_LINK, 0 },
 		{ PETREL_HVM_SAVE_CODE_PIT, 0 },     { PETREL_HVM_SAVE_CODE_RTC, 0 },
-		{ PETREL_HVM_SAVE_CODE_PMTIMER, 0 },
+		{ PETREL_HVM_SAVE_CODE_HPET, 0 },    { PETREL_HVM_SAVE_CODE_PMTIMER, 0 },
 	};
-	static u8 rec[512] __aligned(8);
+	static u8 rec[sizeof(struct petrel_hvm_hw_hpet)] __aligned(8); /* the largest */
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(order); i++) {
 		u32 len;

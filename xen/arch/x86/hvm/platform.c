@@ -4,6 +4,12 @@
  * timers on Petrel's timers, ISA and PCI interrupt lines routed to the
  * 8259 pair and the IO-APIC, and from there into the vLAPICs.
  *
+ * The HPET's timers count on vCPU 0's guest time, as the PM timer does;
+ * each runs as a periodic source under HVM_PARAM_TIMER_MODE (vpt) on its
+ * IO-APIC pin, or in legacy replacement mode on ISA IRQ 0 (which then
+ * silences the PIT's channel 0) and IRQ 8. A level-triggered timer holds
+ * its pin up until the guest clears its status bit.
+ *
  * Routing, as Xen's: ISA IRQ n drives PIC pin n and IO-APIC pin n, except
  * IRQ 0 which is IO-APIC pin 2 (the MADT's override). PCI device d, pin i
  * (0-3 = INTA-D) drives IO-APIC pin 16 + ((4d + d/8 + i) mod 32) and PCI
@@ -23,6 +29,7 @@
 #include "spinlock.h"
 #include "timer.h"
 #include "x86_decode.h"
+#include "ioreq_rules.h"
 #include "hvm.h"
 #include "vplatform.h"
 #include "public/xen.h"
@@ -35,6 +42,15 @@
 #define PM1_STS_W1C 0x8d31 /* status bits a write of 1 clears */
 #define PM1_EN_MASK 0x0521
 #define NR_PCI_DEVS 32
+
+struct hvm_platform;
+/* One HPET timer's comparator on a Petrel timer, its ticks under TIMER_MODE. */
+struct hpet_chan {
+	struct timer timer;
+	struct vpt pt;
+	struct hvm_platform *p;
+	unsigned int n;
+};
 
 struct hvm_platform {
 	spinlock_t lock;
@@ -57,6 +73,9 @@ struct hvm_platform {
 	u8 pci_link[4];	      /* ISA IRQ of each PCI link, 0 = none */
 	u8 intx[NR_PCI_DEVS]; /* asserted INTx pins per device, bit i = INTA + i */
 	u16 isa_lines;	      /* ISA IRQ levels as the devices drive them */
+	bool has_hpet;	      /* XEN_X86_EMU_HPET */
+	struct vhpet hpet;
+	struct hpet_chan hpet_ch[VHPET_TIMERS];
 };
 _Static_assert(sizeof(struct hvm_platform) <= PAGE_SIZE, "the platform state fits a page");
 
@@ -356,6 +375,113 @@ static void rtc_tick(void *data)
 	unlock(p, f);
 }
 
+/* ---- HPET. */
+
+/* The HPET's clock: vCPU 0's guest time in ticks (defined below, with the PM timer's). */
+static u64 pm_guest_now(const struct hvm_platform *p, u64 now);
+
+static u64 hpet_ticks(const struct hvm_platform *p, u64 now)
+{
+	return pm_guest_now(p, now) / VHPET_NS_PER_TICK;
+}
+
+static u64 hpet_ns(u64 ticks)
+{
+	return ticks > (1UL << 58) ? 1UL << 62 : ticks * VHPET_NS_PER_TICK;
+}
+
+/* An edge: on ISA IRQ 0 or 8 in legacy mode, else a rising edge on the timer's IO-APIC pin. */
+static void hpet_pulse(struct hvm_platform *p, unsigned int n)
+{
+	int irq = vhpet_legacy_irq(&p->hpet, n);
+	unsigned int pin = vhpet_pin(&p->hpet, n);
+
+	if (irq >= 0) {
+		isa_pulse(p, (unsigned int)irq);
+		return;
+	}
+	gsi_set(p, pin, false);
+	gsi_set(p, pin, true);
+	gsi_set(p, pin, intx_any(p, pin, false)); /* the pin's PCI level again */
+}
+
+/* Timer @n counts again from its registers (or stops). */
+static void hpet_arm(struct hvm_platform *p, unsigned int n, u64 now)
+{
+	struct hpet_chan *c = &p->hpet_ch[n];
+	u64 first, period;
+
+	stop_timer(&c->timer);
+	if (!vhpet_due(&p->hpet, n, hpet_ticks(p, now), &first, &period)) {
+		vpt_start(&c->pt, now, 0);
+		return;
+	}
+	if (vhpet_legacy_irq(&p->hpet, n) == 0) {
+		/* Legacy replacement: the PIT's channel 0 no longer interrupts. */
+		stop_timer(&p->pit_timer);
+		vpt_start(&p->pit_pt, now, 0);
+	}
+	period = period ? MAX(hpet_ns(period), MIN_PERIOD_NS) : 0;
+	vpt_start(&c->pt, now + hpet_ns(first), period);
+	set_timer(&c->timer, c->pt.next);
+}
+
+static void hpet_fire(void *data)
+{
+	struct hpet_chan *c = data;
+	struct hvm_platform *p = c->p;
+	unsigned long f = lock(p);
+
+	if (vhpet_fired(&p->hpet, c->n)) {
+		if (vhpet_level(&p->hpet, c->n)) {
+			gsi_set(p, vhpet_pin(&p->hpet, c->n), true);
+		} else {
+			vpt_fire(&c->pt);
+			hpet_pulse(p, c->n);
+		}
+	}
+	unlock(p, f);
+}
+
+static void hpet_taken(struct hvm_platform *p, unsigned int n)
+{
+	struct hpet_chan *c = &p->hpet_ch[n];
+	u64 next = vpt_taken(&c->pt, system_time(), timer_mode(p));
+
+	if (next)
+		set_timer(&c->timer, next);
+	else if (c->pt.pending)
+		hpet_pulse(p, n);
+}
+
+static bool hpet_on(const struct hvm_platform *p)
+{
+	return p->has_hpet && p->d->arch.hvm.params[HVM_PARAM_HPET_ENABLED];
+}
+
+/* An access of @len bytes at @off in the window; HPET_ENABLED clear: reads all-ones. */
+static u64 hpet_access(struct hvm_platform *p, unsigned int off, unsigned int len, bool write,
+		       u64 val)
+{
+	u64 now = system_time();
+	unsigned int out;
+
+	if (!hpet_on(p))
+		return ~0UL;
+	if (!write)
+		return vhpet_read(&p->hpet, off, len, hpet_ticks(p, now));
+	out = vhpet_write(&p->hpet, off, len, val, hpet_ticks(p, now));
+	for (unsigned int n = 0; n < VHPET_TIMERS; n++) {
+		unsigned int pin = vhpet_pin(&p->hpet, n);
+
+		if (out & VHPET_LOWER(n))
+			gsi_set(p, pin, intx_any(p, pin, false));
+		if (out & VHPET_REARM(n))
+			hpet_arm(p, n, now);
+	}
+	return 0;
+}
+
 /* ---- Ports. */
 
 /* The PM1a event block and PM timer: Xen's old ports, or 0xB000 once the guest asks. */
@@ -548,11 +674,21 @@ bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	return true;
 }
 
-/* ---- The IO-APIC's MMIO window (32-bit MOVs, as for the local APIC). */
+/*
+ * ---- The IO-APIC's MMIO window (32-bit MOVs, as for the local APIC) and
+ * the HPET's (the forms Xen's null handler takes, 1-8 bytes).
+ */
+
+static bool in_hpet(const struct hvm_platform *p, u64 gpa)
+{
+	return p->has_hpet && gpa >= VHPET_BASE && gpa < VHPET_BASE + VHPET_SIZE;
+}
 
 bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa)
 {
-	return platform_of(v->domain) && gpa >= VIOAPIC_BASE && gpa < VIOAPIC_BASE + 0x100;
+	struct hvm_platform *p = platform_of(v->domain);
+
+	return p && ((gpa >= VIOAPIC_BASE && gpa < VIOAPIC_BASE + 0x100) || in_hpet(p, gpa));
 }
 
 static void ioapic_write(struct hvm_platform *p, unsigned int off, u32 val)
@@ -564,16 +700,45 @@ static void ioapic_write(struct hvm_platform *p, unsigned int off, u32 val)
 		deliver(p, &m);
 }
 
+/* mov, movzx/movsx and cmp with an immediate (hvmloader's probe) on the HPET's registers. */
+static unsigned int hpet_mmio(struct vcpu *v, struct hvm_platform *p, unsigned int off)
+{
+	struct x86_insn in;
+	struct ioreq_mov m;
+	unsigned int len = hvm_decode_current(v, &in);
+	unsigned long f;
+	u64 val = 0, *reg;
+
+	if (!len || ioreq_mov_decode(&in, &m))
+		return 0;
+	if (!m.read)
+		val = m.reg < 0 ? m.imm : *hvm_gpr(v, (unsigned int)m.reg);
+	f = lock(p);
+	val = hpet_access(p, off, m.size, !m.read, val);
+	unlock(p, f);
+	if (m.cmp) {
+		v->arch.hvm.regs.rflags =
+		    ioreq_cmp_flags(v->arch.hvm.regs.rflags, val, m.imm, m.size);
+	} else if (m.read) {
+		reg = hvm_gpr(v, (unsigned int)m.reg);
+		*reg = ioreq_read_result(&m, *reg, val);
+	}
+	return len;
+}
+
 unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 	struct x86_insn in;
-	unsigned int len = hvm_decode_current(v, &in), off = gpa & 0xff;
+	unsigned int len, off = gpa & 0xff;
 	unsigned long f;
 	u64 *dst = NULL;
 	u32 val = 0;
 	bool write = false;
 
+	if (in_hpet(p, gpa))
+		return hpet_mmio(v, p, (unsigned int)(gpa - VHPET_BASE));
+	len = hvm_decode_current(v, &in);
 	if (!len || (in.has_modrm && in.mod == 3) || (gpa & 3) || x86_opsize(&in) != 4)
 		return 0;
 	switch (in.opcode) {
@@ -642,6 +807,10 @@ unsigned int hvm_platform_pic_ack(struct vcpu *v)
 		pit_taken(p);
 	else if (vec == p->pic.chip[1].base && p->rtc_pt.pending)
 		rtc_taken(p);
+	for (unsigned int n = 0; n < 2; n++)
+		if (vhpet_legacy_irq(&p->hpet, n) >= 0 && p->hpet_ch[n].pt.pending &&
+		    vec == p->pic.chip[n].base)
+			hpet_taken(p, n);
 	unlock(p, f);
 	return vec;
 }
@@ -651,20 +820,41 @@ static bool pin_sends(const struct hvm_platform *p, unsigned int pin, unsigned i
 	return RTE_VECTOR(p->ioapic.rte[pin]) == vec && !(p->ioapic.rte[pin] & RTE_MASKED);
 }
 
-/* A vLAPIC vector was injected: IRQ 0's (IO-APIC pin 2) or IRQ 8's takes a tick. */
+/* A glance (no lock) at whether HPET timer @n has ticks pending. */
+static bool hpet_pending(const struct hvm_platform *p, unsigned int n)
+{
+	return __atomic_load_n(&p->hpet_ch[n].pt.pending, __ATOMIC_RELAXED);
+}
+
+static bool any_pending(const struct hvm_platform *p)
+{
+	bool any = __atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED) ||
+		   __atomic_load_n(&p->rtc_pt.pending, __ATOMIC_RELAXED);
+
+	for (unsigned int n = 0; n < VHPET_TIMERS; n++)
+		any |= hpet_pending(p, n);
+	return any;
+}
+
+/*
+ * A vLAPIC vector was injected: IRQ 0's (IO-APIC pin 2), IRQ 8's or an
+ * HPET timer's pin takes a tick.
+ */
 void hvm_platform_lapic_ack(struct vcpu *v, unsigned int vec)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 	unsigned long f;
 
-	if (!p || !(__atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED) ||
-		    __atomic_load_n(&p->rtc_pt.pending, __ATOMIC_RELAXED)))
+	if (!p || !any_pending(p))
 		return;
 	f = lock(p);
 	if (p->pit_pt.pending && pin_sends(p, 2, vec))
 		pit_taken(p);
 	else if (p->rtc_pt.pending && pin_sends(p, 8, vec))
 		rtc_taken(p);
+	for (unsigned int n = 0; n < VHPET_TIMERS; n++)
+		if (p->hpet_ch[n].pt.pending && pin_sends(p, vhpet_pin(&p->hpet, n), vec))
+			hpet_taken(p, n);
 	unlock(p, f);
 }
 
@@ -684,23 +874,39 @@ static bool isa_unmasked(struct hvm_platform *p, struct vcpu *v, unsigned int ir
  * once it is unmasked), as Xen's pt_update_irq does. A source masked at
  * both controllers waits (a glance, no lock).
  */
+/* HPET timer @n's ticks can reach vCPU 0 (an ISA IRQ in legacy mode, else its IO-APIC pin). */
+static bool hpet_unmasked(struct hvm_platform *p, struct vcpu *v, unsigned int n)
+{
+	int irq = vhpet_legacy_irq(&p->hpet, n);
+	unsigned int pin = vhpet_pin(&p->hpet, n);
+
+	if (irq >= 0)
+		return isa_unmasked(p, v, (unsigned int)irq, pin);
+	return pin < VIOAPIC_PINS && !(p->ioapic.rte[pin] & RTE_MASKED);
+}
+
 void hvm_platform_ticks(struct vcpu *v)
 {
 	struct hvm_platform *p = platform_of(v->domain);
-	bool pit, rtc;
+	bool pit, rtc, hpet[VHPET_TIMERS], any = false;
 	unsigned long f;
 
 	if (!p || v->vcpu_id)
 		return;
 	pit = __atomic_load_n(&p->pit_pt.pending, __ATOMIC_RELAXED) && isa_unmasked(p, v, 0, 2);
 	rtc = __atomic_load_n(&p->rtc_pt.pending, __ATOMIC_RELAXED) && isa_unmasked(p, v, 8, 8);
-	if (!pit && !rtc)
+	for (unsigned int n = 0; n < VHPET_TIMERS; n++)
+		any |= hpet[n] = hpet_pending(p, n) && hpet_unmasked(p, v, n);
+	if (!pit && !rtc && !any)
 		return;
 	f = lock(p);
 	if (pit && p->pit_pt.pending)
 		isa_pulse(p, 0);
 	if (rtc && p->rtc_pt.pending)
 		isa_pulse(p, 8);
+	for (unsigned int n = 0; n < VHPET_TIMERS; n++)
+		if (hpet[n] && p->hpet_ch[n].pt.pending)
+			hpet_pulse(p, n);
 	unlock(p, f);
 }
 
@@ -821,6 +1027,9 @@ void hvm_platform_dump(struct domain *d)
 	for (unsigned int pin = 0; pin < VIOAPIC_PINS; pin++)
 		if (!(p->ioapic.rte[pin] & RTE_MASKED))
 			printk("  ioapic pin %u rte %#lx\n", pin, p->ioapic.rte[pin]);
+	if (p->has_hpet)
+		printk("  hpet config %#lx isr %#lx timers %#lx %#lx %#lx\n", p->hpet.config,
+		       p->hpet.isr, p->hpet.t[0].config, p->hpet.t[1].config, p->hpet.t[2].config);
 }
 
 bool hvm_platform_flags_ok(u32 flags)
@@ -850,6 +1059,15 @@ int hvm_platform_init(struct domain *d, u32 flags)
 	init_timer(&p->pit_timer, pit_fire, p);
 	init_timer(&p->rtc_timer, rtc_periodic, p);
 	init_timer(&p->rtc_second, rtc_tick, p);
+	p->has_hpet = flags & XEN_X86_EMU_HPET;
+	vhpet_reset(&p->hpet);
+	for (unsigned int n = 0; n < VHPET_TIMERS; n++) {
+		p->hpet_ch[n].p = p;
+		p->hpet_ch[n].n = n;
+		init_timer(&p->hpet_ch[n].timer, hpet_fire, &p->hpet_ch[n]);
+	}
+	/* As Xen: a domain with the HPET starts with it enabled (libxl's hpet=0 clears it). */
+	d->arch.hvm.params[HVM_PARAM_HPET_ENABLED] = p->has_hpet;
 	d->arch.hvm.platform = p;
 	wall = wall_ns(p);
 	vrtc_reset(&p->rtc, wall / NS_PER_SEC);
@@ -865,11 +1083,13 @@ void hvm_platform_destroy(struct domain *d)
 	stop_timer(&p->pit_timer);
 	stop_timer(&p->rtc_timer);
 	stop_timer(&p->rtc_second);
+	for (unsigned int n = 0; n < VHPET_TIMERS; n++)
+		stop_timer(&p->hpet_ch[n].timer);
 	d->arch.hvm.platform = NULL;
 	free_xenheap_pages(p, 0);
 }
 
-/* ---- Save records (Xen's PIC, IOAPIC, PCI_IRQ, ISA_IRQ, PCI_LINK, PIT, RTC, PMTIMER). */
+/* ---- Save records (Xen's PIC, IOAPIC, PCI_IRQ, ISA_IRQ, PCI_LINK, PIT, RTC, HPET, PMTIMER). */
 
 static void pic_save(const struct hvm_platform *p, unsigned int i, struct petrel_hvm_hw_vpic *r)
 {
@@ -998,7 +1218,7 @@ static u64 intx_bits(const struct hvm_platform *p, unsigned int half)
 	return bits;
 }
 
-/* The record for @code/@instance into @buf (room for 400 bytes): its length, 0 if none. */
+/* The record for @code/@instance into @buf (room for 1048 bytes): its length, 0 if none. */
 u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance, void *buf)
 {
 	struct hvm_platform *p = platform_of(d);
@@ -1052,6 +1272,12 @@ u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance
 		rtc_save(p, buf);
 		len = sizeof(struct petrel_hvm_hw_rtc);
 		break;
+	case PETREL_HVM_SAVE_CODE_HPET:
+		if (p->has_hpet) {
+			vhpet_save(&p->hpet, hpet_ticks(p, system_time()), buf);
+			len = sizeof(struct petrel_hvm_hw_hpet);
+		}
+		break;
 	case PETREL_HVM_SAVE_CODE_PMTIMER: {
 		struct petrel_hvm_hw_pmtimer *r = buf;
 
@@ -1084,6 +1310,8 @@ static u32 record_size(unsigned int code)
 		return sizeof(struct petrel_hvm_hw_pit);
 	case PETREL_HVM_SAVE_CODE_RTC:
 		return sizeof(struct petrel_hvm_hw_rtc);
+	case PETREL_HVM_SAVE_CODE_HPET:
+		return sizeof(struct petrel_hvm_hw_hpet);
 	case PETREL_HVM_SAVE_CODE_PMTIMER:
 		return sizeof(struct petrel_hvm_hw_pmtimer);
 	}
@@ -1123,6 +1351,31 @@ static bool routing_record(unsigned int code)
 	       code == PETREL_HVM_SAVE_CODE_PCI_LINK;
 }
 
+/* The HPET record: one with values Xen's HPET never has is refused (-EINVAL), saying why. */
+static int hpet_record(struct hvm_platform *p, const struct petrel_hvm_hw_hpet *r, bool load)
+{
+	const char *why;
+	unsigned long f;
+	u64 now;
+
+	if (!p->has_hpet)
+		return -ENODEV;
+	if (vhpet_record_check(r, &why)) {
+		printk(XENLOG_G_GUEST XENLOG_ERR "HVM restore: d%u's HPET record refused: %s\n",
+		       p->d->domain_id, why);
+		return -EINVAL;
+	}
+	if (!load)
+		return 0;
+	f = lock(p);
+	now = system_time();
+	vhpet_load(&p->hpet, r, hpet_ticks(p, now));
+	for (unsigned int n = 0; n < VHPET_TIMERS; n++)
+		hpet_arm(p, n, now);
+	unlock(p, f);
+	return 0;
+}
+
 /*
  * Check (@load false) or load a record: a wrong length or instance, or an
  * IO-APIC at another address, -EINVAL; a domain without the devices -ENODEV,
@@ -1142,6 +1395,8 @@ int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance
 	if (code == PETREL_HVM_SAVE_CODE_IOAPIC &&
 	    ((const struct petrel_hvm_hw_vioapic *)body)->base_address != VIOAPIC_BASE)
 		return -EINVAL;
+	if (code == PETREL_HVM_SAVE_CODE_HPET)
+		return hpet_record(p, body, load);
 	if (!load)
 		return 0;
 	f = lock(p);

@@ -678,7 +678,7 @@ static void handle_exit(struct vcpu *v)
 		if (hvm_platform_claims_mmio(v, F64(v, VMCB_EXITINFO2))) {
 			len = hvm_platform_mmio(v, F64(v, VMCB_EXITINFO2));
 			if (!len)
-				hvm_crash(v, "IO-APIC access by an instruction not emulated");
+				hvm_crash(v, "IO-APIC or HPET access by an instruction not emulated");
 			advance(v, len);
 			return;
 		}

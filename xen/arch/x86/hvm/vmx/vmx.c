@@ -741,7 +741,7 @@ static void exit_ept_violation(struct vcpu *v)
 	if (hvm_platform_claims_mmio(v, gpa)) {
 		len = hvm_platform_mmio(v, gpa);
 		if (!len)
-			hvm_crash(v, "IO-APIC access by an instruction not emulated");
+			hvm_crash(v, "IO-APIC or HPET access by an instruction not emulated");
 		advance(v, len);
 		return;
 	}
