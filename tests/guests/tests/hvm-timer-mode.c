@@ -17,7 +17,9 @@
  * PIC masked, and with the RTC's periodic interrupt (64 Hz, IRQ 8 through
  * the slave PIC, register C read in the handler). Then, PIE clear and IRQ 8 masked, it polls
  * register C for 200 ms (12.8 periods at 64 Hz): PF is still set once a period ends (Xen
- * computes it on the read), IRQF never. Then the guest powers off, and the control domain
+ * computes it on the read), IRQF never. Then, while dom0 pauses it for 700 ms, it reads the PM
+ * timer, its APIC timer's count and PIT channel 2's count in a loop (see check_pause and
+ * check_pit_phase). Then the guest powers off, and the control domain
  * checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4 with the
  * collapsing ones (2, 3), none while interrupts were off; PF seen at least 3 times and on at
  * most every other read.
@@ -59,7 +61,13 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_FZ_RESUMED 0x50   /* written by dom0 before it unpauses the domain */
 #define D_FZ_PM 0x54	    /* the largest step between two PM timer reads (counts) */
 #define D_FZ_APIC 0x58	    /* the same for the APIC timer's current count (10 ns counts) */
+#define D_PH_N 0x5c	    /* PIT channel 2 against the PM timer: samples taken */
+#define D_PH_REF 0x60	    /* the first sample's PM count + 3 * PIT count */
+#define D_PH_DEV 0x64	    /* the largest drift from it, modulo the PIT's wrap (PM counts) */
+#define D_PH_NOISY 0x68	    /* samples dropped: the two PM reads around the latch too far apart */
 #define PAUSE_MS 700	    /* how long dom0 holds the domain paused */
+#define PH_NOISE "1790"	    /* 0.5 ms of the PM timer: a sample whose reads span more is dropped */
+#define PH_DEV_MAX 7159	    /* 2 ms of the PM timer */
 #define PM_OFF "1431818"    /* 400 ms of the 3.579545 MHz PM timer */
 #define PM_POLL "715909"    /* 200 ms of it */
 
@@ -157,6 +165,9 @@ __asm__(".pushsection .rodata\n"
 	 * kept, until one round after dom0 says it paused and unpaused us.
 	 */
 	"movl $0xb, 0xfee003e0\n movl $0x10031, 0xfee00320\n movl $0xffffffff, 0xfee00380\n"
+	/* PIT channel 2: rate generator, 65536 counts (54.9 ms), gate up, speaker off. */
+	"mov $0xb4, %al\n out %al, $0x43\n xor %eax, %eax\n out %al, $0x42\n out %al, $0x42\n"
+	"in $0x61, %al\n and $0xfc, %al\n or $1, %al\n out %al, $0x61\n"
 	"mov 0xfee00390, %edi\n"
 	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
 	"xor %ebp, %ebp\n"
@@ -165,7 +176,8 @@ __asm__(".pushsection .rodata\n"
 	"cmp 0x54(%esi), %ecx\n jbe 16f\n mov %ecx, 0x54(%esi)\n"
 	"16: mov 0xfee00390, %eax\n mov %edi, %ecx\n sub %eax, %ecx\n mov %eax, %edi\n"
 	"cmp 0x58(%esi), %ecx\n jbe 17f\n mov %ecx, 0x58(%esi)\n"
-	"17: test %ebp, %ebp\n jnz 18f\n"
+	"17: call pit_phase\n"
+	"test %ebp, %ebp\n jnz 18f\n"
 	"mov 0x50(%esi), %ebp\n"
 	"jmp 15b\n"
 	"18: movl $0, 0xfee00380\n"
@@ -180,6 +192,29 @@ __asm__(".pushsection .rodata\n"
 	"cmp $" PM_OFF ", %eax\n"
 	"jb 8b\n"
 	"ret\n"
+	/*
+	 * One sample of PIT channel 2's count against the PM timer: the PIT
+	 * counts at a third of the PM timer's rate, so PM + 3 * count stays
+	 * the same modulo 3 * 65536 while both run on one clock. The largest
+	 * drift from the first sample is kept; a sample whose two PM reads
+	 * around the latch are more than PH_NOISE apart is dropped.
+	 */
+	"pit_phase:\n pusha\n"
+	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
+	"mov $0x80, %al\n out %al, $0x43\n"
+	"in $0x42, %al\n mov %al, %cl\n in $0x42, %al\n mov %al, %ch\n"
+	"in %dx, %eax\n sub %ebx, %eax\n"
+	"cmp $" PH_NOISE ", %eax\n jbe 20f\n"
+	"incl 0x68(%esi)\n jmp 22f\n"
+	"20: movzwl %cx, %ecx\n lea (%ecx,%ecx,2), %ecx\n add %ebx, %ecx\n"
+	"cmpl $0, 0x5c(%esi)\n jne 21f\n mov %ecx, 0x60(%esi)\n"
+	"21: incl 0x5c(%esi)\n"
+	/* The drift modulo 0x30000 (kept positive by adding a multiple of it), folded to its size. */
+	"sub 0x60(%esi), %ecx\n lea 0x30000000(%ecx), %eax\n"
+	"xor %edx, %edx\n mov $0x30000, %ecx\n div %ecx\n"
+	"cmp $0x18000, %edx\n jb 23f\n neg %edx\n add $0x30000, %edx\n"
+	"23: cmp 0x64(%esi), %edx\n jbe 22f\n mov %edx, 0x64(%esi)\n"
+	"22: popa\n ret\n"
 	HVM32_SET_GATE
 	"h_pit:\n push %eax\n incl 0x101000\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_lapic:\n incl 0x101004\n movl $0, 0xfee000b0\n iret\n"
@@ -306,6 +341,26 @@ static void check_pause(unsigned int mode)
 	       mode_name(mode), PAUSE_MS, pm_ms, apic_ms);
 }
 
+/*
+ * PIT channel 2's count against the PM timer across the pause: both run on
+ * vCPU 0's guest time in every mode (Xen's i8254 and pmtimer read
+ * hvm_get_guest_time), so the count keeps its phase to the PM timer even
+ * where timer mode 0 holds that time still.
+ */
+static void check_pit_phase(unsigned int mode)
+{
+	unsigned int n = word(D_PH_N), dev = word(D_PH_DEV), noisy = word(D_PH_NOISY);
+	unsigned int dev_us = (unsigned int)((uint64_t)dev * 1000000 / 3579545);
+
+	xtest_check(n >= 10 && dev <= PH_DEV_MAX,
+		    "%s: PIT count against the PM timer: largest drift %u us in %u samples "
+		    "(%u dropped; >= 10 samples, drift <= 2000 us)",
+		    mode_name(mode), dev_us, n, noisy);
+	printk("%s: PIT count against the PM timer: largest drift %u us in %u samples (%u "
+	       "dropped)\n",
+	       mode_name(mode), dev_us, n, noisy);
+}
+
 /* One domain with TIMER_MODE @mode (MODE_UNSET: left as the hypervisor has it). */
 static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 {
@@ -348,6 +403,7 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 		check_burst("RTC", mode, word(D_RTC_BEFORE), word(D_RTC_OFF), word(D_RTC_BURST));
 		check_polled_pf(mode);
 		check_pause(mode);
+		check_pit_phase(mode);
 		printk("PIT ticks %u, APIC timer ticks %u, RTC ticks %u, other vectors %u\n",
 		       word(D_PIT), word(D_LAPIC), word(D_RTC), word(D_SPURIOUS));
 	}

@@ -368,20 +368,22 @@ static void pm_ports(const struct hvm_platform *p, u16 *evt, u16 *tmr)
 }
 
 /*
- * The PM timer runs on vCPU 0's guest time (timer mode 0 holds it while
- * vCPU 0 is off its CPU). That goes back when vCPU 0 runs again after a
- * hold another vCPU read through: the timer then stands until it is past.
+ * The PM timer and the PIT's counters run on vCPU 0's guest time (timer
+ * mode 0 holds it while vCPU 0 is off its CPU), as Xen's read
+ * hvm_get_guest_time of the domain's first vCPU; their interrupts' timers
+ * stay on system time. That time goes back when vCPU 0 runs again after a
+ * hold another vCPU read through: the PM timer then stands until it is past.
  */
-static u64 pm_guest_now(const struct hvm_platform *p, u64 now)
+static u64 guest_now(const struct hvm_platform *p, u64 now)
 {
 	const struct vcpu *v0 = p->d->vcpu[0];
 
-	return v0 ? now + (u64)__atomic_load_n(&v0->arch.hvm.time_offset, __ATOMIC_RELAXED) : now;
+	return v0 ? hvm_guest_time_at(v0, now) : now;
 }
 
 static u64 pm_elapsed(struct hvm_platform *p, u64 now)
 {
-	p->pm_seen = MAX(p->pm_seen, pm_guest_now(p, now) - p->pm_start);
+	p->pm_seen = MAX(p->pm_seen, guest_now(p, now) - p->pm_start);
 	return p->pm_seen;
 }
 
@@ -418,7 +420,7 @@ static int byte_read(struct hvm_platform *p, u16 port, u64 now)
 	case 0x42:
 	case 0x43:
 	case 0x61:
-		return vpit_read(&p->pit, port, now);
+		return vpit_read(&p->pit, port, guest_now(p, now));
 	case 0x70:
 	case 0x71:
 		if (port == 0x71 && p->rtc.index == RTC_REG_C)
@@ -465,7 +467,7 @@ static bool byte_write(struct hvm_platform *p, u16 port, u8 val, u64 now)
 	case 0x42:
 	case 0x43:
 	case 0x61:
-		if (vpit_write(&p->pit, port, val, now))
+		if (vpit_write(&p->pit, port, val, guest_now(p, now)))
 			pit_arm(p, now);
 		return true;
 	case 0x70:
@@ -959,7 +961,7 @@ static void pit_load(struct hvm_platform *p, const struct petrel_hvm_hw_pit *r, 
 		c->mode &= 7;
 		c->bcd = o->bcd;
 		c->gate = i == 2 ? o->gate : true;
-		c->start_ns = now;
+		c->start_ns = guest_now(p, now);
 		c->armed = true;
 	}
 	p->pit.speaker = r->speaker_data_on & 1;
@@ -1166,8 +1168,7 @@ int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance
 	case PETREL_HVM_SAVE_CODE_PMTIMER: {
 		const struct petrel_hvm_hw_pmtimer *r = body;
 
-		p->pm_start =
-		    pm_guest_now(p, system_time()) - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
+		p->pm_start = guest_now(p, system_time()) - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
 		p->pm_seen = 0;
 		p->pm1a_sts = r->pm1a_sts;
 		p->pm1a_en = r->pm1a_en & PM1_EN_MASK;
