@@ -119,6 +119,16 @@ u64 hvm_guest_time_at(const struct vcpu *v, u64 now)
 	return now + (u64)v->arch.hvm.time_offset;
 }
 
+/* Timer mode 0's catch-up as hvm.c does it: guest time moves up to @due, never past system time. */
+void hvm_time_catch_up(struct vcpu *v, u64 due)
+{
+	u64 now = hvm_guest_time_at(v, clock_now);
+	s64 off = v->arch.hvm.time_offset + (s64)(due - now);
+
+	if (due > now)
+		v->arch.hvm.time_offset = off < 0 ? off : 0;
+}
+
 void hvm_raise_nmi(struct vcpu *v)
 {
 	(void)v;
@@ -382,6 +392,39 @@ static void test_rtc_periodic_modes(void **state)
 }
 
 /*
+ * Timer mode 0: vCPU 0's guest time held 400 ms while 25 RTC periods went
+ * by; each of the 26 ticks then taken moves it up to where that tick was
+ * due (26 periods from the start), so it ends 9.375 ms behind system time
+ * (the first period passed before the hold). Mode 1 leaves it held.
+ */
+static void test_rtc_catch_up(void **state)
+{
+	static const struct {
+		unsigned int mode;
+		s64 offset;
+	} want[] = { { 0, -9375000 }, { 1, -400000000 } };
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		setup(NULL);
+		dom.vcpu[0] = &vcpu0;
+		dom.arch.hvm.params[HVM_PARAM_TIMER_MODE] = want[i].mode;
+		pic_irq8_only();
+		port_out(0x70, 0x0a);
+		port_out(0x71, 0x2a);
+		port_out(0x70, 0x0b);
+		port_out(0x71, 0x42); /* 64 Hz from now on */
+		rtc_expire();
+		vcpu0.arch.hvm.time_offset = -400 * 1000 * 1000;
+		clock_now += 400 * 1000 * 1000;
+		assert_int_equal(rtc_deliver_all(), 26);
+		assert_int_equal(vcpu0.arch.hvm.time_offset, want[i].offset);
+		vcpu0.arch.hvm.time_offset = 0;
+		teardown(NULL);
+	}
+}
+
+/*
  * PIE clear at 64 Hz: no tick is injected, but a read of register C shows
  * PF once a period of the grid that began at the RTC's creation ended
  * since the last look; IRQF stays clear. Setting PIE then with PF up
@@ -441,6 +484,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pm_timer_guest_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pit_guest_time, setup, teardown),
 		cmocka_unit_test(test_rtc_periodic_modes),
+		cmocka_unit_test(test_rtc_catch_up),
 		cmocka_unit_test_setup_teardown(test_rtc_pf_polled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioapic_nmi_mode, setup, teardown),
 	};
