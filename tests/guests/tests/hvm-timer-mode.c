@@ -20,10 +20,10 @@
  * computes it on the read), IRQF never. Then, while dom0 pauses it for 700 ms, it reads the PM
  * timer, its APIC timer's count and PIT channel 2's count in a loop (see check_pause and
  * check_pit_phase), and then, PIT ticks running into it with interrupts on, while dom0
- * pauses it again (check_pit_catch_up). Then the guest powers off, and the control domain
- * checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4 with the
- * collapsing ones (2, 3), none while interrupts were off; PF seen at least 3 times and on at
- * most every other read.
+ * pauses it again, and the same with RTC ticks (check_catch_up). Then the guest powers off, and the
+ * control domain checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4
+ * with the collapsing ones (2, 3), none while interrupts were off; PF seen at least 3 times and on
+ * at most every other read.
  */
 #include "builder.h"
 #include "hammer.h"
@@ -69,12 +69,16 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_CU_READY 0x6c	    /* PIT ticks run, interrupts on: dom0 may pause the domain again */
 #define D_CU_RESUMED 0x70   /* written by dom0 before it unpauses the domain */
 #define D_CU_TICKS 0x74	    /* PIT ticks taken from the first one to the end of that phase */
-#define D_CU_PM 0x78	    /* PM timer counts over the same span */
-#define PAUSE_MS 700	    /* how long dom0 holds the domain paused */
-#define PH_NOISE "1790"	    /* 0.5 ms of the PM timer: a sample whose reads span more is dropped */
-#define PH_DEV_MAX 7159	    /* 2 ms of the PM timer */
-#define PM_OFF "1431818"    /* 400 ms of the 3.579545 MHz PM timer */
-#define PM_POLL "715909"    /* 200 ms of it */
+#define D_CU_PM 0x78	    /* PM timer counts over the same span (D_CU_TICKS + 4) */
+#define D_CR_READY 0x7c	    /* the same four with the RTC's periodic interrupt, a third pause */
+#define D_CR_RESUMED 0x80
+#define D_CR_TICKS 0x84
+#define D_CR_PM 0x88
+#define PAUSE_MS 700	 /* how long dom0 holds the domain paused */
+#define PH_NOISE "1790"	 /* 0.5 ms of the PM timer: a sample whose reads span more is dropped */
+#define PH_DEV_MAX 7159	 /* 2 ms of the PM timer */
+#define PM_OFF "1431818" /* 400 ms of the 3.579545 MHz PM timer */
+#define PM_POLL "715909" /* 200 ms of it */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - timer_code_start)"
@@ -186,25 +190,20 @@ __asm__(".pushsection .rodata\n"
 	"mov 0x50(%esi), %ebp\n"
 	"jmp 15b\n"
 	/*
-	 * PIT channel 0 restarted at 100 Hz, IRQ 0 alone unmasked, the APIC timer
-	 * still armed: from the first tick on, interrupts stay on while dom0
-	 * pauses us, until 100 more ticks were taken after it said it unpaused
-	 * us; the ticks taken and the PM timer's counts over that span are kept.
+	 * The same held still with PIT channel 0 restarted at 100 Hz, IRQ 0
+	 * alone unmasked, then with the RTC's periodic interrupt at 64 Hz, IRQ 8
+	 * alone (catch_up).
 	 */
 	"18: mov $0x34, %al\n out %al, $0x43\n"
 	"mov $0x9c, %al\n out %al, $0x40\n mov $0x2e, %al\n out %al, $0x40\n"
 	"mov $0xff, %al\n out %al, $0xa1\n mov $0xfe, %al\n out %al, $0x21\n"
-	"mov 0x00(%esi), %ebx\n"
-	"30: cli\n cmp 0x00(%esi), %ebx\n jne 31f\n sti\n hlt\n jmp 30b\n"
-	"31: mov 0x00(%esi), %ebx\n"
-	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %edi\n"
-	"movl $1, 0x6c(%esi)\n sti\n"
-	"32: pause\n cmpl $0, 0x70(%esi)\n je 32b\n"
-	"mov 0x00(%esi), %eax\n add $100, %eax\n"
-	"33: pause\n cmp 0x00(%esi), %eax\n ja 33b\n"
-	"cli\n in %dx, %eax\n sub %edi, %eax\n mov %eax, 0x78(%esi)\n"
-	"mov 0x00(%esi), %eax\n sub %ebx, %eax\n mov %eax, 0x74(%esi)\n"
-	"mov $0xff, %al\n out %al, $0x21\n"
+	"mov $0x101000, %ebp\n mov $0x10106c, %edi\n call catch_up\n"
+	"mov $0xfb, %al\n out %al, $0x21\n mov $0xfe, %al\n out %al, $0xa1\n"
+	"mov $0x0a, %al\n out %al, $0x70\n mov $0x2a, %al\n out %al, $0x71\n"
+	"mov $0x0b, %al\n out %al, $0x70\n mov $0x42, %al\n out %al, $0x71\n"
+	"mov $0x101030, %ebp\n mov $0x10107c, %edi\n call catch_up\n"
+	"mov $0x0b, %al\n out %al, $0x70\n mov $0x02, %al\n out %al, $0x71\n"
+	"mov $0xff, %al\n out %al, $0xa1\n out %al, $0x21\n"
 	"movl $0, 0xfee00380\n"
 	/* SCHEDOP_shutdown(poweroff). */
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101018, %ecx\n vmmcall\n"
@@ -240,6 +239,25 @@ __asm__(".pushsection .rodata\n"
 	"cmp $0x18000, %edx\n jb 23f\n neg %edx\n add $0x30000, %edx\n"
 	"23: cmp 0x64(%esi), %edx\n jbe 22f\n mov %edx, 0x64(%esi)\n"
 	"22: popa\n ret\n"
+	/*
+	 * The ticks counted at (%ebp) running, the APIC timer still armed: from
+	 * the first tick on, interrupts stay on while dom0 pauses us (ready and
+	 * resumed: the words at 0 and 4(%edi)), until 100 more ticks were
+	 * taken after the unpause; the ticks taken and the PM timer's counts
+	 * over that span go to 8 and 12(%edi).
+	 */
+	"catch_up:\n"
+	"mov (%ebp), %ebx\n"
+	"30: cli\n cmp (%ebp), %ebx\n jne 31f\n sti\n hlt\n jmp 30b\n"
+	"31: mov (%ebp), %ebx\n"
+	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ecx\n"
+	"movl $1, (%edi)\n sti\n"
+	"32: pause\n cmpl $0, 4(%edi)\n je 32b\n"
+	"mov (%ebp), %eax\n add $100, %eax\n"
+	"33: pause\n cmp (%ebp), %eax\n ja 33b\n"
+	"cli\n in %dx, %eax\n sub %ecx, %eax\n mov %eax, 12(%edi)\n"
+	"mov (%ebp), %eax\n sub %ebx, %eax\n mov %eax, 8(%edi)\n"
+	"ret\n"
 	HVM32_SET_GATE
 	"h_pit:\n push %eax\n incl 0x101000\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_lapic:\n incl 0x101004\n movl $0, 0xfee000b0\n iret\n"
@@ -390,24 +408,25 @@ static void check_pit_phase(unsigned int mode)
 }
 
 /*
- * PIT ticks across the second pause, interrupts on: the ticks missed while
- * the domain was paused come afterwards in modes 0 and 1, and in mode 0
- * each one taken brings guest time up to where it was due (Xen's vpt:
- * last_plt_gtime), so the PM timer shows as much time as the ticks taken
- * do; in mode 1 it showed the pause itself. Modes 2 and 3 drop them.
+ * Periodic ticks of @hz across a pause, interrupts on (the words from @off:
+ * ticks taken, PM timer counts): the ticks missed while the domain was
+ * paused come afterwards in modes 0 and 1, and in mode 0 each one taken
+ * brings guest time up to where it was due (Xen's vpt: last_plt_gtime), so
+ * the PM timer shows as much time as the ticks taken do; in mode 1 it
+ * showed the pause itself. Modes 2 and 3 drop them.
  */
-static void check_pit_catch_up(unsigned int mode)
+static void check_catch_up(const char *timer, unsigned int mode, unsigned int off, unsigned int hz)
 {
-	unsigned int ticks = word(D_CU_TICKS);
-	unsigned int pm_ticks = (unsigned int)((uint64_t)word(D_CU_PM) * 100 / 3579545);
+	unsigned int ticks = word(off);
+	unsigned int pm_ticks = (unsigned int)((uint64_t)word(off + 4) * hz / 3579545);
 	int diff = (int)ticks - (int)pm_ticks;
 
 	if (mode <= 1)
 		xtest_check(ticks >= 100 && diff >= -20 && diff <= 20,
-			    "%s: %u PIT ticks taken over %u periods of the PM timer across a "
+			    "%s, %s: %u ticks taken over %u periods of the PM timer across a "
 			    "%u ms pause (they must agree within 20)",
-			    mode_name(mode), ticks, pm_ticks, PAUSE_MS);
-	printk("%s: %u PIT ticks taken over %u periods of the PM timer across the pause\n",
+			    timer, mode_name(mode), ticks, pm_ticks, PAUSE_MS);
+	printk("%s, %s: %u ticks taken over %u periods of the PM timer across the pause\n", timer,
 	       mode_name(mode), ticks, pm_ticks);
 }
 
@@ -438,6 +457,7 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
 	pause_domain(dom, D_FZ_READY, D_FZ_RESUMED);
 	pause_domain(dom, D_CU_READY, D_CU_RESUMED);
+	pause_domain(dom, D_CR_READY, D_CR_RESUMED);
 	if (!builder_wait_shutdown(dom, &op)) {
 		xtest_fail("d%u (mode %u) did not shut down: PIT %u, APIC timer %u, RTC %u", dom,
 			   mode, word(D_PIT), word(D_LAPIC), word(D_RTC));
@@ -455,7 +475,8 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 		check_polled_pf(mode);
 		check_pause(mode);
 		check_pit_phase(mode);
-		check_pit_catch_up(mode);
+		check_catch_up("PIT", mode, D_CU_TICKS, 100);
+		check_catch_up("RTC", mode, D_CR_TICKS, 64);
 		printk("PIT ticks %u, APIC timer ticks %u, RTC ticks %u, other vectors %u\n",
 		       word(D_PIT), word(D_LAPIC), word(D_RTC), word(D_SPURIOUS));
 	}
