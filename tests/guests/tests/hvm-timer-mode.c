@@ -18,7 +18,7 @@
  * the slave PIC, register C read in the handler). Then, PIE clear and IRQ 8 masked, it polls
  * register C for 200 ms (12.8 periods at 64 Hz): PF is still set once a period ends (Xen
  * computes it on the read), IRQF never. Then, while dom0 pauses it for 700 ms, it reads the PM
- * timer, its APIC timer's count and PIT channel 2's count in a loop (see check_pause and
+ * timer, its APIC timer's count, the TSC and PIT channel 2's count in a loop (see check_pause and
  * check_pit_phase), and then, PIT ticks running into it with interrupts on, while dom0
  * pauses it again, and the same with RTC ticks (check_catch_up). Then the guest powers off, and the
  * control domain checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4
@@ -74,6 +74,11 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_CR_RESUMED 0x80
 #define D_CR_TICKS 0x84
 #define D_CR_PM 0x88
+#define D_TSC_LAST 0x8c /* the pause loop: the TSC's low half at the last round */
+#define D_TSC_STEP 0x90 /* its largest step between two rounds */
+#define D_TSC_CAL 0x94	/* TSC ticks over the 200 ms of the PM timer polled for PF */
+#define D_TSC_LEAF 0x98 /* CPUID 0x40000003.0 EAX: bit 0, the TSC is emulated */
+#define TSC_EMULATED 1
 #define PAUSE_MS 700	 /* how long dom0 holds the domain paused */
 #define PH_NOISE "1790"	 /* 0.5 ms of the PM timer: a sample whose reads span more is dropped */
 #define PH_DEV_MAX 7159	 /* 2 ms of the PM timer */
@@ -161,6 +166,7 @@ __asm__(".pushsection .rodata\n"
 	"mov $0xff, %al\n out %al, $0xa1\n out %al, $0x21\n"
 	/* PIE clear: register C polled for 200 ms; PF comes up once a period, IRQF never. */
 	"mov $0x0c, %al\n out %al, $0x70\n in $0x71, %al\n"
+	"rdtsc\n mov %eax, 0x94(%esi)\n"
 	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
 	"12: in $0x71, %al\n incl 0x48(%esi)\n"
 	"test $0x40, %al\n jz 13f\n incl 0x40(%esi)\n"
@@ -168,6 +174,7 @@ __asm__(".pushsection .rodata\n"
 	"14: in %dx, %eax\n sub %ebx, %eax\n"
 	"cmp $" PM_POLL ", %eax\n"
 	"jb 12b\n"
+	"rdtsc\n sub 0x94(%esi), %eax\n mov %eax, 0x94(%esi)\n"
 	/*
 	 * The APIC timer armed (one-shot, masked, 0xffffffff counts of 10 ns):
 	 * the PM timer and the current count read in turn, their largest steps
@@ -177,6 +184,9 @@ __asm__(".pushsection .rodata\n"
 	/* PIT channel 2: rate generator, 65536 counts (54.9 ms), gate up, speaker off. */
 	"mov $0xb4, %al\n out %al, $0x43\n xor %eax, %eax\n out %al, $0x42\n out %al, $0x42\n"
 	"in $0x61, %al\n and $0xfc, %al\n or $1, %al\n out %al, $0x61\n"
+	/* Xen's time leaf (0x40000003, sub-leaf 0): whether the TSC is emulated. */
+	"mov $0x40000003, %eax\n xor %ecx, %ecx\n cpuid\n mov %eax, 0x98(%esi)\n"
+	"rdtsc\n mov %eax, 0x8c(%esi)\n"
 	"mov 0xfee00390, %edi\n"
 	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
 	"xor %ebp, %ebp\n"
@@ -185,7 +195,7 @@ __asm__(".pushsection .rodata\n"
 	"cmp 0x54(%esi), %ecx\n jbe 16f\n mov %ecx, 0x54(%esi)\n"
 	"16: mov 0xfee00390, %eax\n mov %edi, %ecx\n sub %eax, %ecx\n mov %eax, %edi\n"
 	"cmp 0x58(%esi), %ecx\n jbe 17f\n mov %ecx, 0x58(%esi)\n"
-	"17: call pit_phase\n"
+	"17: call pit_phase\n call tsc_step\n"
 	"test %ebp, %ebp\n jnz 18f\n"
 	"mov 0x50(%esi), %ebp\n"
 	"jmp 15b\n"
@@ -223,6 +233,11 @@ __asm__(".pushsection .rodata\n"
 	 * drift from the first sample is kept; a sample whose two PM reads
 	 * around the latch are more than PH_NOISE apart is dropped.
 	 */
+	/* The largest step of the TSC's low 32 bits between two rounds. */
+	"tsc_step:\n pusha\n"
+	"rdtsc\n mov %eax, %ecx\n sub 0x8c(%esi), %eax\n mov %ecx, 0x8c(%esi)\n"
+	"cmp 0x90(%esi), %eax\n jbe 24f\n mov %eax, 0x90(%esi)\n"
+	"24: popa\n ret\n"
 	"pit_phase:\n pusha\n"
 	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
 	"mov $0x80, %al\n out %al, $0x43\n"
@@ -372,6 +387,8 @@ static void check_pause(unsigned int mode)
 {
 	unsigned int pm_ms = (unsigned int)((uint64_t)word(D_FZ_PM) * 1000 / 3579545);
 	unsigned int apic_ms = word(D_FZ_APIC) / 100000;
+	unsigned int cal = word(D_TSC_CAL);
+	unsigned int tsc_ms = cal ? (unsigned int)((uint64_t)word(D_TSC_STEP) * 200 / cal) : 0;
 
 	if (mode == 0)
 		xtest_check(pm_ms < PAUSE_MS / 2 && apic_ms < PAUSE_MS / 2,
@@ -383,8 +400,24 @@ static void check_pause(unsigned int mode)
 			    "%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms "
 			    "(the pause shows: >= %u)",
 			    mode_name(mode), PAUSE_MS, pm_ms, apic_ms, PAUSE_MS * 5 / 7);
-	printk("%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms\n",
-	       mode_name(mode), PAUSE_MS, pm_ms, apic_ms);
+	/*
+	 * The TSC follows guest time where it is emulated (Xen's vtsc: the
+	 * guest's TSC is computed from hvm_get_guest_time), else it is the
+	 * host's plus an offset and shows the pause (Petrel never emulates it).
+	 */
+	if (mode == 0 && (word(D_TSC_LEAF) & TSC_EMULATED))
+		xtest_check(tsc_ms < PAUSE_MS / 2,
+			    "%s, TSC emulated: largest TSC step %u ms (< %u)", mode_name(mode),
+			    tsc_ms, PAUSE_MS / 2);
+	else
+		xtest_check(tsc_ms >= PAUSE_MS * 5 / 7,
+			    "%s, TSC %s: largest TSC step %u ms (the pause shows: >= %u)",
+			    mode_name(mode),
+			    word(D_TSC_LEAF) & TSC_EMULATED ? "emulated" : "not emulated", tsc_ms,
+			    PAUSE_MS * 5 / 7);
+	printk("%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms, TSC %u ms "
+	       "(emulated: %u)\n",
+	       mode_name(mode), PAUSE_MS, pm_ms, apic_ms, tsc_ms, word(D_TSC_LEAF) & TSC_EMULATED);
 }
 
 /*
