@@ -115,6 +115,22 @@ void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level)
 	lapic_irqs++;
 }
 
+/* Guest time as hvm.c keeps it: system time plus the vCPU's (negative) offset. */
+u64 hvm_guest_time_at(const struct vcpu *v, u64 now)
+{
+	return now + (u64)v->arch.hvm.time_offset;
+}
+
+/* Timer mode 0's catch-up as hvm.c does it: guest time moves up to @due, never past system time. */
+void hvm_time_catch_up(struct vcpu *v, u64 due)
+{
+	u64 now = hvm_guest_time_at(v, clock_now);
+	s64 off = v->arch.hvm.time_offset + (s64)(due - now);
+
+	if (due > now)
+		v->arch.hvm.time_offset = off < 0 ? off : 0;
+}
+
 void hvm_raise_nmi(struct vcpu *v)
 {
 	(void)v;
@@ -237,6 +253,49 @@ static void port_out(u16 port, u8 val)
 	assert_true(hvm_platform_pio(&vcpu0, false, port, 1));
 }
 
+/* PIT channel 2's count, latched and read LSB then MSB. */
+static u16 pit2_count(void)
+{
+	u16 lo;
+
+	port_out(0x43, 0x80);
+	lo = (u16)port_in(0x42, 1);
+	return (u16)(lo | port_in(0x42, 1) << 8);
+}
+
+/*
+ * The PIT counts on vCPU 0's guest time too: while timer mode 0 holds that
+ * time the count stands, and it goes on at 1.193182 MHz from where it
+ * stood; a count loaded while time is held starts at the guest's instant.
+ */
+static void test_pit_guest_time(void **state)
+{
+	u16 a, b, c;
+
+	(void)state;
+	dom.vcpu[0] = &vcpu0;
+	port_out(0x43, 0xb4); /* channel 2: rate generator, LSB then MSB */
+	port_out(0x42, 0);
+	port_out(0x42, 0); /* 65536 counts */
+	port_out(0x61, 1); /* gate up */
+	clock_now += 10 * 1000 * 1000;
+	a = pit2_count();
+	assert_in_range(a, 65536 - 11932 - 1, 65536 - 11932 + 1);
+	vcpu0.arch.hvm.time_offset = -30 * 1000 * 1000; /* 30 ms held */
+	clock_now += 30 * 1000 * 1000;
+	b = pit2_count();
+	assert_int_equal(b, a);
+	clock_now += 5 * 1000 * 1000; /* 5 ms: 5966 counts */
+	c = pit2_count();
+	assert_in_range(a - c, 5965, 5967);
+	port_out(0x42, 0x10);
+	port_out(0x42, 0x27); /* 10000 counts, loaded at guest time */
+	clock_now += 1000 * 1000;
+	c = pit2_count();
+	assert_in_range(c, 10000 - 1194, 10000 - 1192);
+	vcpu0.arch.hvm.time_offset = 0;
+}
+
 /* The 8259 pair at vectors 0x20/0x28, only IRQ 8 (slave pin 0, via master pin 2) unmasked. */
 static void pic_irq8_only(void)
 {
@@ -330,6 +389,39 @@ static void test_rtc_periodic_modes(void **state)
 		port_out(0x70, 0x0b);
 		port_out(0x71, 0x02);
 		assert_false(p->rtc_timer.active);
+		teardown(NULL);
+	}
+}
+
+/*
+ * Timer mode 0: vCPU 0's guest time held 400 ms while 25 RTC periods went
+ * by; each of the 26 ticks then taken moves it up to where that tick was
+ * due (26 periods from the start), so it ends 9.375 ms behind system time
+ * (the first period passed before the hold). Mode 1 leaves it held.
+ */
+static void test_rtc_catch_up(void **state)
+{
+	static const struct {
+		unsigned int mode;
+		s64 offset;
+	} want[] = { { 0, -9375000 }, { 1, -400000000 } };
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		setup(NULL);
+		dom.vcpu[0] = &vcpu0;
+		dom.arch.hvm.params[HVM_PARAM_TIMER_MODE] = want[i].mode;
+		pic_irq8_only();
+		port_out(0x70, 0x0a);
+		port_out(0x71, 0x2a);
+		port_out(0x70, 0x0b);
+		port_out(0x71, 0x42); /* 64 Hz from now on */
+		rtc_expire();
+		vcpu0.arch.hvm.time_offset = -400 * 1000 * 1000;
+		clock_now += 400 * 1000 * 1000;
+		assert_int_equal(rtc_deliver_all(), 26);
+		assert_int_equal(vcpu0.arch.hvm.time_offset, want[i].offset);
+		vcpu0.arch.hvm.time_offset = 0;
 		teardown(NULL);
 	}
 }
@@ -468,7 +560,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pm_timer_counts_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pm_timer_guest_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pit_guest_time, setup, teardown),
 		cmocka_unit_test(test_rtc_periodic_modes),
+		cmocka_unit_test(test_rtc_catch_up),
 		cmocka_unit_test_setup_teardown(test_rtc_pf_polled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioapic_nmi_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hpet_wiring, setup, teardown),

@@ -260,9 +260,12 @@ void hvm_raise_nmi(struct vcpu *v);
  * Guest time, as Xen's hvm_get_guest_time: system time, less what
  * HVM_PARAM_TIMER_MODE 0 (delay_for_missed_ticks) held still while @v,
  * runnable and with its APIC timer running, was descheduled. The PM
- * timer (vCPU 0's) and the APIC timer's current count run on it.
+ * timer and the PIT's counts (vCPU 0's) and the APIC timer's current
+ * count run on it.
  */
 u64 hvm_guest_time(const struct vcpu *v);
+/* The same at system time @now (one instant for several readers). */
+u64 hvm_guest_time_at(const struct vcpu *v, u64 now);
 /* The scheduler takes @v off its CPU / gives it one (arch_vcpu_sched_out/in). */
 void hvm_time_freeze(struct vcpu *v);
 void hvm_time_thaw(struct vcpu *v);

@@ -17,10 +17,13 @@
  * PIC masked, and with the RTC's periodic interrupt (64 Hz, IRQ 8 through
  * the slave PIC, register C read in the handler). Then, PIE clear and IRQ 8 masked, it polls
  * register C for 200 ms (12.8 periods at 64 Hz): PF is still set once a period ends (Xen
- * computes it on the read), IRQF never. Then the guest powers off, and the control domain
- * checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4 with the
- * collapsing ones (2, 3), none while interrupts were off; PF seen at least 3 times and on at
- * most every other read.
+ * computes it on the read), IRQF never. Then, while dom0 pauses it for 700 ms, it reads the PM
+ * timer, its APIC timer's count, the TSC and PIT channel 2's count in a loop (see check_pause and
+ * check_pit_phase), and then, PIT ticks running into it with interrupts on, while dom0
+ * pauses it again, and the same with RTC ticks (check_catch_up). Then the guest powers off, and the
+ * control domain checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4
+ * with the collapsing ones (2, 3), none while interrupts were off; PF seen at least 3 times and on
+ * at most every other read.
  */
 #include "builder.h"
 #include "hammer.h"
@@ -59,9 +62,28 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_FZ_RESUMED 0x50   /* written by dom0 before it unpauses the domain */
 #define D_FZ_PM 0x54	    /* the largest step between two PM timer reads (counts) */
 #define D_FZ_APIC 0x58	    /* the same for the APIC timer's current count (10 ns counts) */
-#define PAUSE_MS 700	    /* how long dom0 holds the domain paused */
-#define PM_OFF "1431818"    /* 400 ms of the 3.579545 MHz PM timer */
-#define PM_POLL "715909"    /* 200 ms of it */
+#define D_PH_N 0x5c	    /* PIT channel 2 against the PM timer: samples taken */
+#define D_PH_REF 0x60	    /* the first sample's PM count + 3 * PIT count */
+#define D_PH_DEV 0x64	    /* the largest drift from it, modulo the PIT's wrap (PM counts) */
+#define D_PH_NOISY 0x68	    /* samples dropped: the two PM reads around the latch too far apart */
+#define D_CU_READY 0x6c	    /* PIT ticks run, interrupts on: dom0 may pause the domain again */
+#define D_CU_RESUMED 0x70   /* written by dom0 before it unpauses the domain */
+#define D_CU_TICKS 0x74	    /* PIT ticks taken from the first one to the end of that phase */
+#define D_CU_PM 0x78	    /* PM timer counts over the same span (D_CU_TICKS + 4) */
+#define D_CR_READY 0x7c	    /* the same four with the RTC's periodic interrupt, a third pause */
+#define D_CR_RESUMED 0x80
+#define D_CR_TICKS 0x84
+#define D_CR_PM 0x88
+#define D_TSC_LAST 0x8c /* the pause loop: the TSC's low half at the last round */
+#define D_TSC_STEP 0x90 /* its largest step between two rounds */
+#define D_TSC_CAL 0x94	/* TSC ticks over the 200 ms of the PM timer polled for PF */
+#define D_TSC_LEAF 0x98 /* CPUID 0x40000003.0 EAX: bit 0, the TSC is emulated */
+#define TSC_EMULATED 1
+#define PAUSE_MS 700	 /* how long dom0 holds the domain paused */
+#define PH_NOISE "1790"	 /* 0.5 ms of the PM timer: a sample whose reads span more is dropped */
+#define PH_DEV_MAX 7159	 /* 2 ms of the PM timer */
+#define PM_OFF "1431818" /* 400 ms of the 3.579545 MHz PM timer */
+#define PM_POLL "715909" /* 200 ms of it */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - timer_code_start)"
@@ -135,6 +157,7 @@ __asm__(".pushsection .rodata\n"
 	"mov $0xff, %al\n out %al, $0xa1\n out %al, $0x21\n"
 	/* PIE clear: register C polled for 200 ms; PF comes up once a period, IRQF never. */
 	"mov $0x0c, %al\n out %al, $0x70\n in $0x71, %al\n"
+	"rdtsc\n mov %eax, 0x94(%esi)\n"
 	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
 	"12: in $0x71, %al\n incl 0x48(%esi)\n"
 	"test $0x40, %al\n jz 13f\n incl 0x40(%esi)\n"
@@ -142,12 +165,19 @@ __asm__(".pushsection .rodata\n"
 	"14: in %dx, %eax\n sub %ebx, %eax\n"
 	"cmp $" PM_POLL ", %eax\n"
 	"jb 12b\n"
+	"rdtsc\n sub 0x94(%esi), %eax\n mov %eax, 0x94(%esi)\n"
 	/*
 	 * The APIC timer armed (one-shot, masked, 0xffffffff counts of 10 ns):
 	 * the PM timer and the current count read in turn, their largest steps
 	 * kept, until one round after dom0 says it paused and unpaused us.
 	 */
 	"movl $0xb, 0xfee003e0\n movl $0x10031, 0xfee00320\n movl $0xffffffff, 0xfee00380\n"
+	/* PIT channel 2: rate generator, 65536 counts (54.9 ms), gate up, speaker off. */
+	"mov $0xb4, %al\n out %al, $0x43\n xor %eax, %eax\n out %al, $0x42\n out %al, $0x42\n"
+	"in $0x61, %al\n and $0xfc, %al\n or $1, %al\n out %al, $0x61\n"
+	/* Xen's time leaf (0x40000003, sub-leaf 0): whether the TSC is emulated. */
+	"mov $0x40000003, %eax\n xor %ecx, %ecx\n cpuid\n mov %eax, 0x98(%esi)\n"
+	"rdtsc\n mov %eax, 0x8c(%esi)\n"
 	"mov 0xfee00390, %edi\n"
 	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
 	"xor %ebp, %ebp\n"
@@ -156,10 +186,26 @@ __asm__(".pushsection .rodata\n"
 	"cmp 0x54(%esi), %ecx\n jbe 16f\n mov %ecx, 0x54(%esi)\n"
 	"16: mov 0xfee00390, %eax\n mov %edi, %ecx\n sub %eax, %ecx\n mov %eax, %edi\n"
 	"cmp 0x58(%esi), %ecx\n jbe 17f\n mov %ecx, 0x58(%esi)\n"
-	"17: test %ebp, %ebp\n jnz 18f\n"
+	"17: call pit_phase\n call tsc_step\n"
+	"test %ebp, %ebp\n jnz 18f\n"
 	"mov 0x50(%esi), %ebp\n"
 	"jmp 15b\n"
-	"18: movl $0, 0xfee00380\n"
+	/*
+	 * The same held still with PIT channel 0 restarted at 100 Hz, IRQ 0
+	 * alone unmasked, then with the RTC's periodic interrupt at 64 Hz, IRQ 8
+	 * alone (catch_up).
+	 */
+	"18: mov $0x34, %al\n out %al, $0x43\n"
+	"mov $0x9c, %al\n out %al, $0x40\n mov $0x2e, %al\n out %al, $0x40\n"
+	"mov $0xff, %al\n out %al, $0xa1\n mov $0xfe, %al\n out %al, $0x21\n"
+	"mov $0x101000, %ebp\n mov $0x10106c, %edi\n call catch_up\n"
+	"mov $0xfb, %al\n out %al, $0x21\n mov $0xfe, %al\n out %al, $0xa1\n"
+	"mov $0x0a, %al\n out %al, $0x70\n mov $0x2a, %al\n out %al, $0x71\n"
+	"mov $0x0b, %al\n out %al, $0x70\n mov $0x42, %al\n out %al, $0x71\n"
+	"mov $0x101030, %ebp\n mov $0x10107c, %edi\n call catch_up\n"
+	"mov $0x0b, %al\n out %al, $0x70\n mov $0x02, %al\n out %al, $0x71\n"
+	"mov $0xff, %al\n out %al, $0xa1\n out %al, $0x21\n"
+	"movl $0, 0xfee00380\n"
 	/* SCHEDOP_shutdown(poweroff). */
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101018, %ecx\n vmmcall\n"
 	"7: hlt\n jmp 7b\n"
@@ -170,6 +216,53 @@ __asm__(".pushsection .rodata\n"
 	"8: pause\n in %dx, %eax\n sub %ebx, %eax\n"
 	"cmp $" PM_OFF ", %eax\n"
 	"jb 8b\n"
+	"ret\n"
+	/*
+	 * One sample of PIT channel 2's count against the PM timer: the PIT
+	 * counts at a third of the PM timer's rate, so PM + 3 * count stays
+	 * the same modulo 3 * 65536 while both run on one clock. The largest
+	 * drift from the first sample is kept; a sample whose two PM reads
+	 * around the latch are more than PH_NOISE apart is dropped.
+	 */
+	/* The largest step of the TSC's low 32 bits between two rounds. */
+	"tsc_step:\n pusha\n"
+	"rdtsc\n mov %eax, %ecx\n sub 0x8c(%esi), %eax\n mov %ecx, 0x8c(%esi)\n"
+	"cmp 0x90(%esi), %eax\n jbe 24f\n mov %eax, 0x90(%esi)\n"
+	"24: popa\n ret\n"
+	"pit_phase:\n pusha\n"
+	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
+	"mov $0x80, %al\n out %al, $0x43\n"
+	"in $0x42, %al\n mov %al, %cl\n in $0x42, %al\n mov %al, %ch\n"
+	"in %dx, %eax\n sub %ebx, %eax\n"
+	"cmp $" PH_NOISE ", %eax\n jbe 20f\n"
+	"incl 0x68(%esi)\n jmp 22f\n"
+	"20: movzwl %cx, %ecx\n lea (%ecx,%ecx,2), %ecx\n add %ebx, %ecx\n"
+	"cmpl $0, 0x5c(%esi)\n jne 21f\n mov %ecx, 0x60(%esi)\n"
+	"21: incl 0x5c(%esi)\n"
+	/* The drift modulo 0x30000 (kept positive by adding a multiple of it), folded to its size. */
+	"sub 0x60(%esi), %ecx\n lea 0x30000000(%ecx), %eax\n"
+	"xor %edx, %edx\n mov $0x30000, %ecx\n div %ecx\n"
+	"cmp $0x18000, %edx\n jb 23f\n neg %edx\n add $0x30000, %edx\n"
+	"23: cmp 0x64(%esi), %edx\n jbe 22f\n mov %edx, 0x64(%esi)\n"
+	"22: popa\n ret\n"
+	/*
+	 * The ticks counted at (%ebp) running, the APIC timer still armed: from
+	 * the first tick on, interrupts stay on while dom0 pauses us (ready and
+	 * resumed: the words at 0 and 4(%edi)), until 100 more ticks were
+	 * taken after the unpause; the ticks taken and the PM timer's counts
+	 * over that span go to 8 and 12(%edi).
+	 */
+	"catch_up:\n"
+	"mov (%ebp), %ebx\n"
+	"30: cli\n cmp (%ebp), %ebx\n jne 31f\n sti\n hlt\n jmp 30b\n"
+	"31: mov (%ebp), %ebx\n"
+	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ecx\n"
+	"movl $1, (%edi)\n sti\n"
+	"32: pause\n cmpl $0, 4(%edi)\n je 32b\n"
+	"mov (%ebp), %eax\n add $100, %eax\n"
+	"33: pause\n cmp (%ebp), %eax\n ja 33b\n"
+	"cli\n in %dx, %eax\n sub %ecx, %eax\n mov %eax, 12(%edi)\n"
+	"mov (%ebp), %eax\n sub %ebx, %eax\n mov %eax, 8(%edi)\n"
 	"ret\n"
 	HVM32_SET_GATE
 	"h_pit:\n push %eax\n incl 0x101000\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
@@ -255,21 +348,24 @@ static void check_polled_pf(unsigned int mode)
 	       reads);
 }
 
-/* Once the guest has armed its APIC timer: paused for PAUSE_MS while it reads its clocks. */
-static void pause_domain(uint16_t dom)
+/*
+ * Once the guest says it is @ready (a word of its data page): paused for
+ * PAUSE_MS while it reads its clocks, @resumed set before it runs again.
+ */
+static void pause_domain(uint16_t dom, unsigned int ready, unsigned int resumed)
 {
 	uint64_t until = hammer_now() + 30000000000ULL;
 
-	while (!word(D_FZ_READY) && hammer_now() < until)
+	while (!word(ready) && hammer_now() < until)
 		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
-	if (!word(D_FZ_READY)) {
-		xtest_fail("d%u never armed its APIC timer for the pause", dom);
+	if (!word(ready)) {
+		xtest_fail("d%u never got ready (%#x) for the pause", dom, ready);
 		return;
 	}
 	hammer_sleep_ms(50);
 	xtest_check(hammer_dom_op(XEN_DOMCTL_pausedomain, dom) == 0, "pausedomain d%u", dom);
 	hammer_sleep_ms(PAUSE_MS);
-	*(volatile uint32_t *)(window + D_FZ_RESUMED) = 1;
+	*(volatile uint32_t *)(window + resumed) = 1;
 	xtest_check(hammer_dom_op(XEN_DOMCTL_unpausedomain, dom) == 0, "unpausedomain d%u", dom);
 }
 
@@ -282,6 +378,8 @@ static void check_pause(unsigned int mode)
 {
 	unsigned int pm_ms = (unsigned int)((uint64_t)word(D_FZ_PM) * 1000 / 3579545);
 	unsigned int apic_ms = word(D_FZ_APIC) / 100000;
+	unsigned int cal = word(D_TSC_CAL);
+	unsigned int tsc_ms = cal ? (unsigned int)((uint64_t)word(D_TSC_STEP) * 200 / cal) : 0;
 
 	if (mode == 0)
 		xtest_check(pm_ms < PAUSE_MS / 2 && apic_ms < PAUSE_MS / 2,
@@ -293,8 +391,67 @@ static void check_pause(unsigned int mode)
 			    "%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms "
 			    "(the pause shows: >= %u)",
 			    mode_name(mode), PAUSE_MS, pm_ms, apic_ms, PAUSE_MS * 5 / 7);
-	printk("%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms\n",
-	       mode_name(mode), PAUSE_MS, pm_ms, apic_ms);
+	/*
+	 * The TSC follows guest time where it is emulated (Xen's vtsc: the
+	 * guest's TSC is computed from hvm_get_guest_time), else it is the
+	 * host's plus an offset and shows the pause (Petrel never emulates it).
+	 */
+	if (mode == 0 && (word(D_TSC_LEAF) & TSC_EMULATED))
+		xtest_check(tsc_ms < PAUSE_MS / 2,
+			    "%s, TSC emulated: largest TSC step %u ms (< %u)", mode_name(mode),
+			    tsc_ms, PAUSE_MS / 2);
+	else
+		xtest_check(tsc_ms >= PAUSE_MS * 5 / 7,
+			    "%s, TSC %s: largest TSC step %u ms (the pause shows: >= %u)",
+			    mode_name(mode),
+			    word(D_TSC_LEAF) & TSC_EMULATED ? "emulated" : "not emulated", tsc_ms,
+			    PAUSE_MS * 5 / 7);
+	printk("%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms, TSC %u ms "
+	       "(emulated: %u)\n",
+	       mode_name(mode), PAUSE_MS, pm_ms, apic_ms, tsc_ms, word(D_TSC_LEAF) & TSC_EMULATED);
+}
+
+/*
+ * PIT channel 2's count against the PM timer across the pause: both run on
+ * vCPU 0's guest time in every mode (Xen's i8254 and pmtimer read
+ * hvm_get_guest_time), so the count keeps its phase to the PM timer even
+ * where timer mode 0 holds that time still.
+ */
+static void check_pit_phase(unsigned int mode)
+{
+	unsigned int n = word(D_PH_N), dev = word(D_PH_DEV), noisy = word(D_PH_NOISY);
+	unsigned int dev_us = (unsigned int)((uint64_t)dev * 1000000 / 3579545);
+
+	xtest_check(n >= 10 && dev <= PH_DEV_MAX,
+		    "%s: PIT count against the PM timer: largest drift %u us in %u samples "
+		    "(%u dropped; >= 10 samples, drift <= 2000 us)",
+		    mode_name(mode), dev_us, n, noisy);
+	printk("%s: PIT count against the PM timer: largest drift %u us in %u samples (%u "
+	       "dropped)\n",
+	       mode_name(mode), dev_us, n, noisy);
+}
+
+/*
+ * Periodic ticks of @hz across a pause, interrupts on (the words from @off:
+ * ticks taken, PM timer counts): the ticks missed while the domain was
+ * paused come afterwards in modes 0 and 1, and in mode 0 each one taken
+ * brings guest time up to where it was due (Xen's vpt: last_plt_gtime), so
+ * the PM timer shows as much time as the ticks taken do; in mode 1 it
+ * showed the pause itself. Modes 2 and 3 drop them.
+ */
+static void check_catch_up(const char *timer, unsigned int mode, unsigned int off, unsigned int hz)
+{
+	unsigned int ticks = word(off);
+	unsigned int pm_ticks = (unsigned int)((uint64_t)word(off + 4) * hz / 3579545);
+	int diff = (int)ticks - (int)pm_ticks;
+
+	if (mode <= 1)
+		xtest_check(ticks >= 100 && diff >= -20 && diff <= 20,
+			    "%s, %s: %u ticks taken over %u periods of the PM timer across a "
+			    "%u ms pause (they must agree within 20)",
+			    timer, mode_name(mode), ticks, pm_ticks, PAUSE_MS);
+	printk("%s, %s: %u ticks taken over %u periods of the PM timer across the pause\n", timer,
+	       mode_name(mode), ticks, pm_ticks);
 }
 
 /* One domain with TIMER_MODE @mode (MODE_UNSET: left as the hypervisor has it). */
@@ -322,7 +479,9 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
-	pause_domain(dom);
+	pause_domain(dom, D_FZ_READY, D_FZ_RESUMED);
+	pause_domain(dom, D_CU_READY, D_CU_RESUMED);
+	pause_domain(dom, D_CR_READY, D_CR_RESUMED);
 	if (!builder_wait_shutdown(dom, &op)) {
 		xtest_fail("d%u (mode %u) did not shut down: PIT %u, APIC timer %u, RTC %u", dom,
 			   mode, word(D_PIT), word(D_LAPIC), word(D_RTC));
@@ -339,6 +498,9 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 		check_burst("RTC", mode, word(D_RTC_BEFORE), word(D_RTC_OFF), word(D_RTC_BURST));
 		check_polled_pf(mode);
 		check_pause(mode);
+		check_pit_phase(mode);
+		check_catch_up("PIT", mode, D_CU_TICKS, 100);
+		check_catch_up("RTC", mode, D_CR_TICKS, 64);
 		printk("PIT ticks %u, APIC timer ticks %u, RTC ticks %u, other vectors %u\n",
 		       word(D_PIT), word(D_LAPIC), word(D_RTC), word(D_SPURIOUS));
 	}

@@ -754,9 +754,14 @@ bool hvm_take_nmi(struct vcpu *v)
 
 /* ---- Guest time under timer mode 0. */
 
+u64 hvm_guest_time_at(const struct vcpu *v, u64 now)
+{
+	return now + (u64)__atomic_load_n(&v->arch.hvm.time_offset, __ATOMIC_RELAXED);
+}
+
 u64 hvm_guest_time(const struct vcpu *v)
 {
-	return system_time() + (u64)__atomic_load_n(&v->arch.hvm.time_offset, __ATOMIC_RELAXED);
+	return hvm_guest_time_at(v, system_time());
 }
 
 static void time_offset_add(struct vcpu *v, s64 delta)

@@ -62,12 +62,14 @@ struct hvm_platform {
 	struct timer pit_timer, rtc_timer, rtc_second;
 	struct vpt pit_pt; /* channel 0's ticks on IRQ 0 */
 	struct vpt rtc_pt; /* the RTC's periodic ticks on IRQ 8 (register B's PIE) */
-	u64 rtc_rate;	   /* register A's period in ns, 0 = off */
-	bool rtc_pie;	   /* rtc_pt counts (PIE was set when rtc_rate was taken) */
-	u64 rtc_start;	   /* system time the periodic grid counts from */
-	u64 rtc_pf_since;  /* PIE clear: when register C's PF was last brought up to date */
-	u64 pm_start;	   /* guest time the PM timer counts from */
-	u64 pm_seen;	   /* the largest count (ns) shown yet: it never goes back */
+	u64 pit_gtick; /* timer mode 0: vCPU 0's guest time of the last tick taken, on the grid */
+	u64 rtc_gtick; /* the same for rtc_pt */
+	u64 rtc_rate;  /* register A's period in ns, 0 = off */
+	bool rtc_pie;  /* rtc_pt counts (PIE was set when rtc_rate was taken) */
+	u64 rtc_start; /* system time the periodic grid counts from */
+	u64 rtc_pf_since; /* PIE clear: when register C's PF was last brought up to date */
+	u64 pm_start;	  /* guest time the PM timer counts from */
+	u64 pm_seen;	  /* the largest count (ns) shown yet: it never goes back */
 	u16 pm1a_sts, pm1a_en;
 	bool pm_msb;	      /* the timer's bit 31 when PM1a status was last read */
 	u8 pci_link[4];	      /* ISA IRQ of each PCI link, 0 = none */
@@ -200,6 +202,35 @@ static unsigned int timer_mode(const struct hvm_platform *p)
 	return (unsigned int)p->d->arch.hvm.params[HVM_PARAM_TIMER_MODE];
 }
 
+/*
+ * The PM timer and the PIT's counters run on vCPU 0's guest time (timer
+ * mode 0 holds it while vCPU 0 is off its CPU), as Xen's read
+ * hvm_get_guest_time of the domain's first vCPU; their interrupts' timers
+ * stay on system time. That time goes back when vCPU 0 runs again after a
+ * hold another vCPU read through: the PM timer then stands until it is past.
+ */
+static u64 guest_now(const struct hvm_platform *p, u64 now)
+{
+	const struct vcpu *v0 = p->d->vcpu[0];
+
+	return v0 ? hvm_guest_time_at(v0, now) : now;
+}
+
+/*
+ * Timer mode 0: a periodic tick of @t was taken; vCPU 0's guest time moves
+ * up to where it was due on the grid that @gtick follows, as Xen's vpt does
+ * for each source on its vCPU (last_plt_gtime). Only vCPU 0 moves its own
+ * time: a tick another vCPU takes through the IO-APIC leaves it as it is.
+ */
+static void tick_catch_up(struct hvm_platform *p, struct vcpu *v, const struct vpt *t, u64 *gtick)
+{
+	if (timer_mode(p) != HVMPTM_delay_for_missed_ticks || !t->period)
+		return;
+	*gtick += t->period;
+	if (v == p->d->vcpu[0])
+		hvm_time_catch_up(v, *gtick);
+}
+
 static void pit_arm(struct hvm_platform *p, u64 now)
 {
 	u64 period = vpit_period_ns(&p->pit), once = vpit_oneshot_ns(&p->pit);
@@ -211,6 +242,7 @@ static void pit_arm(struct hvm_platform *p, u64 now)
 	} else {
 		vpt_start(&p->pit_pt, now + once, 0);
 	}
+	p->pit_gtick = guest_now(p, now);
 	if (period || once)
 		set_timer(&p->pit_timer, p->pit_pt.next);
 }
@@ -227,10 +259,11 @@ static void pit_fire(void *data)
 }
 
 /* The guest was given IRQ 0's vector: the next pending tick, or the timer for the next one. */
-static void pit_taken(struct hvm_platform *p)
+static void pit_taken(struct hvm_platform *p, struct vcpu *v)
 {
 	u64 next = vpt_taken(&p->pit_pt, system_time(), timer_mode(p));
 
+	tick_catch_up(p, v, &p->pit_pt, &p->pit_gtick);
 	if (next)
 		set_timer(&p->pit_timer, next);
 	else if (p->pit_pt.pending)
@@ -263,6 +296,7 @@ static void rtc_restart(struct hvm_platform *p, u64 now)
 
 	p->rtc_pie = p->rtc.cmos[RTC_REG_B] & RTC_B_PIE;
 	p->rtc_pf_since = now;
+	p->rtc_gtick = guest_now(p, now);
 	stop_timer(&p->rtc_timer);
 	if (!p->rtc_pie || !period) {
 		vpt_start(&p->rtc_pt, now, 0);
@@ -348,10 +382,11 @@ static void rtc_periodic(void *data)
  * is taken, and register C shows it (PF and IRQF, as Xen sets them once the
  * tick is injected).
  */
-static void rtc_taken(struct hvm_platform *p)
+static void rtc_taken(struct hvm_platform *p, struct vcpu *v)
 {
 	u64 next = vpt_taken(&p->rtc_pt, system_time(), timer_mode(p));
 
+	tick_catch_up(p, v, &p->rtc_pt, &p->rtc_gtick);
 	p->rtc.cmos[RTC_REG_C] |= RTC_C_PF | RTC_C_IRQF;
 	if (next)
 		set_timer(&p->rtc_timer, next);
@@ -493,21 +528,9 @@ static void pm_ports(const struct hvm_platform *p, u16 *evt, u16 *tmr)
 	*tmr = v1 ? PM_TMR_V1 : PM_TMR_V0;
 }
 
-/*
- * The PM timer runs on vCPU 0's guest time (timer mode 0 holds it while
- * vCPU 0 is off its CPU). That goes back when vCPU 0 runs again after a
- * hold another vCPU read through: the timer then stands until it is past.
- */
-static u64 pm_guest_now(const struct hvm_platform *p, u64 now)
-{
-	const struct vcpu *v0 = p->d->vcpu[0];
-
-	return v0 ? now + (u64)__atomic_load_n(&v0->arch.hvm.time_offset, __ATOMIC_RELAXED) : now;
-}
-
 static u64 pm_elapsed(struct hvm_platform *p, u64 now)
 {
-	p->pm_seen = MAX(p->pm_seen, pm_guest_now(p, now) - p->pm_start);
+	p->pm_seen = MAX(p->pm_seen, guest_now(p, now) - p->pm_start);
 	return p->pm_seen;
 }
 
@@ -544,7 +567,7 @@ static int byte_read(struct hvm_platform *p, u16 port, u64 now)
 	case 0x42:
 	case 0x43:
 	case 0x61:
-		return vpit_read(&p->pit, port, now);
+		return vpit_read(&p->pit, port, guest_now(p, now));
 	case 0x70:
 	case 0x71:
 		if (port == 0x71 && p->rtc.index == RTC_REG_C)
@@ -591,7 +614,7 @@ static bool byte_write(struct hvm_platform *p, u16 port, u8 val, u64 now)
 	case 0x42:
 	case 0x43:
 	case 0x61:
-		if (vpit_write(&p->pit, port, val, now))
+		if (vpit_write(&p->pit, port, val, guest_now(p, now)))
 			pit_arm(p, now);
 		return true;
 	case 0x70:
@@ -804,9 +827,9 @@ unsigned int hvm_platform_pic_ack(struct vcpu *v)
 	unsigned int vec = vpic_ack(&p->pic);
 
 	if (vec == p->pic.chip[0].base && p->pit_pt.pending)
-		pit_taken(p);
+		pit_taken(p, v);
 	else if (vec == p->pic.chip[1].base && p->rtc_pt.pending)
-		rtc_taken(p);
+		rtc_taken(p, v);
 	for (unsigned int n = 0; n < 2; n++)
 		if (vhpet_legacy_irq(&p->hpet, n) >= 0 && p->hpet_ch[n].pt.pending &&
 		    vec == p->pic.chip[n].base)
@@ -849,9 +872,9 @@ void hvm_platform_lapic_ack(struct vcpu *v, unsigned int vec)
 		return;
 	f = lock(p);
 	if (p->pit_pt.pending && pin_sends(p, 2, vec))
-		pit_taken(p);
+		pit_taken(p, v);
 	else if (p->rtc_pt.pending && pin_sends(p, 8, vec))
-		rtc_taken(p);
+		rtc_taken(p, v);
 	for (unsigned int n = 0; n < VHPET_TIMERS; n++)
 		if (p->hpet_ch[n].pt.pending && pin_sends(p, vhpet_pin(&p->hpet, n), vec))
 			hpet_taken(p, n);
@@ -1179,7 +1202,7 @@ static void pit_load(struct hvm_platform *p, const struct petrel_hvm_hw_pit *r, 
 		c->mode &= 7;
 		c->bcd = o->bcd;
 		c->gate = i == 2 ? o->gate : true;
-		c->start_ns = now;
+		c->start_ns = guest_now(p, now);
 		c->armed = true;
 	}
 	p->pit.speaker = r->speaker_data_on & 1;
@@ -1421,8 +1444,7 @@ int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance
 	case PETREL_HVM_SAVE_CODE_PMTIMER: {
 		const struct petrel_hvm_hw_pmtimer *r = body;
 
-		p->pm_start =
-		    pm_guest_now(p, system_time()) - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
+		p->pm_start = guest_now(p, system_time()) - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
 		p->pm_seen = 0;
 		p->pm1a_sts = r->pm1a_sts;
 		p->pm1a_en = r->pm1a_en & PM1_EN_MASK;
