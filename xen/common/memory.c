@@ -216,8 +216,7 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 	return 0;
 }
 
-/* A fresh zeroed frame of @d at GFN @gfn of its p2m (a soft reset's, for its shared_info's place).
- */
+/* A fresh zeroed frame of @d at GFN @gfn of its p2m (a soft reset's, where shared_info was). */
 int memory_hvm_fresh_frame(struct domain *d, u64 gfn)
 {
 	mfn_t mfn;
