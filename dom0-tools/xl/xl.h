@@ -123,12 +123,13 @@ enum xl_action {
 	XL_ACT_PRESERVE,
 	XL_ACT_RENAME_RESTART,
 	XL_ACT_COREDUMP_DESTROY,
-	XL_ACT_COREDUMP_RESTART
+	XL_ACT_COREDUMP_RESTART,
+	XL_ACT_SOFT_RESET
 };
 struct xl_monitor {
 	const char *name;
 	uint16_t domid;
-	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog;
+	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
 	/* build the domain again: 0 and its new id in *domid */
 	int (*restart)(void *arg, uint16_t *domid);
 	void *arg;
@@ -151,7 +152,7 @@ struct xl_stored_config {
 	bool memory_set, vcpus_set; /* the file sets them (xl's parsed JSON shows only those) */
 	long max_grant_frames, max_maptrack_frames; /* -1 (libxl's default): not shown */
 	int pvh;				    /* type "pvh", else "pv" */
-	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash;
+	enum xl_action on_poweroff, on_reboot, on_watchdog, on_crash, on_soft_reset;
 	/* the disks and vifs (a vif's MAC chosen already, except in the dry run) */
 	const struct xl_disk *disks;
 	const struct xl_nic *nics;

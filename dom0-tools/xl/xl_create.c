@@ -27,7 +27,7 @@ struct create_opts {
 	long memory_mb, vcpus;
 	long max_grant_frames, max_maptrack_frames; /* -1: not in the file (xl.conf's default) */
 	uint8_t uuid[16];
-	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog;
+	enum xl_action on_poweroff, on_reboot, on_crash, on_watchdog, on_soft_reset;
 	struct xl_disk disks[MAX_DEVICES];
 	struct xl_nic nics[MAX_DEVICES];
 	unsigned int n_disks, n_nics;
@@ -154,7 +154,8 @@ static int read_actions(const struct cfg *cfg, struct create_opts *o)
 	} keys[] = { { "on_poweroff", "destroy", &o->on_poweroff },
 		     { "on_reboot", "restart", &o->on_reboot },
 		     { "on_crash", "destroy", &o->on_crash },
-		     { "on_watchdog", "destroy", &o->on_watchdog } };
+		     { "on_watchdog", "destroy", &o->on_watchdog },
+		     { "on_soft_reset", "soft-reset", &o->on_soft_reset } };
 	char err[256] = "";
 	const char *text;
 	int r;
@@ -299,6 +300,7 @@ static struct xl_stored_config config_of(const struct create_opts *o, uint16_t d
 				      .on_reboot = o->on_reboot,
 				      .on_watchdog = o->on_watchdog,
 				      .on_crash = o->on_crash,
+				      .on_soft_reset = o->on_soft_reset,
 				      .disks = o->disks,
 				      .nics = o->nics,
 				      .n_disks = o->n_disks,
@@ -401,6 +403,7 @@ static struct xl_monitor monitor_of(struct create_job *j, uint16_t domid)
 				    .on_reboot = o->on_reboot,
 				    .on_crash = o->on_crash,
 				    .on_watchdog = o->on_watchdog,
+				    .on_soft_reset = o->on_soft_reset,
 				    .restart = restart,
 				    .arg = j };
 }

@@ -2,11 +2,13 @@
 /*
  * The process xl create leaves behind to watch its domain: when the guest
  * shuts down, the action its xl.cfg names for the reason (on_poweroff,
- * on_reboot, on_watchdog, on_crash) is taken: destroy, restart (destroy
- * and build again under a new id), preserve, rename-restart (keep the
- * old domain under a dated name and a new UUID, build again), or
- * coredump-destroy and coredump-restart (the domain's core written to
- * /var/lib/xen/dump/NAME first, as xl writes it).  It logs to
+ * on_reboot, on_watchdog, on_crash, on_soft_reset) is taken: destroy,
+ * restart (destroy and build again under a new id), preserve,
+ * rename-restart (keep the old domain under a dated name and a new UUID,
+ * build again), coredump-destroy and coredump-restart (the domain's core
+ * written to /var/lib/xen/dump/NAME first, as xl writes it), or
+ * soft-reset (the domain reset in place, XEN_DOMCTL_soft_reset, and run
+ * on under the same id).  It logs to
  * /var/log/xen/xl-NAME.log and ends when the domain is gone or preserved.
  */
 #include <fcntl.h>
@@ -31,10 +33,8 @@ static const char *const action_names[] = {
 	[XL_ACT_RENAME_RESTART] = "rename-restart",
 	[XL_ACT_COREDUMP_DESTROY] = "coredump-destroy",
 	[XL_ACT_COREDUMP_RESTART] = "coredump-restart",
+	[XL_ACT_SOFT_RESET] = "soft-reset",
 };
-
-/* xl's other action: understood, not carried out yet. */
-static const char *const unsupported_actions[] = { "soft-reset" };
 
 int xl_parse_action(const char *key, const char *text, enum xl_action *out)
 {
@@ -42,13 +42,6 @@ int xl_parse_action(const char *key, const char *text, enum xl_action *out)
 		if (strcmp(text, action_names[i]) == 0) {
 			*out = (enum xl_action)i;
 			return 0;
-		}
-	}
-	for (size_t i = 0; i < sizeof(unsupported_actions) / sizeof(unsupported_actions[0]); i++) {
-		if (strcmp(text, unsupported_actions[i]) == 0) {
-			fprintf(stderr, "%s: %s action \"%s\" is not supported yet\n", xl_prog, key,
-				text);
-			return -1;
 		}
 	}
 	fprintf(stderr, "Unknown %s action \"%s\" specified\n", key, text);
@@ -125,6 +118,8 @@ static int action_for(const struct xl_monitor *m, unsigned int reason)
 		return m->on_crash;
 	case SHUTDOWN_watchdog:
 		return m->on_watchdog;
+	case SHUTDOWN_soft_reset:
+		return m->on_soft_reset;
 	case SHUTDOWN_suspend:
 		return -1;
 	default:
@@ -217,6 +212,28 @@ static void dump_core(const struct xl_monitor *m)
 }
 
 /*
+ * The soft-reset action as libxl's: the domain paused, reset in place and
+ * unpaused under the same id (1: keep watching); if the hypervisor refuses
+ * (Xen resets HVM and PVH domains only), the domain is destroyed (0).
+ */
+static int soft_reset(struct xl_monitor *m)
+{
+	struct ctrl *c = xl_ctrl();
+	struct xen_domctl d;
+	int r = ctrl_domain_pause(c, m->domid);
+
+	memset(&d, 0, sizeof(d));
+	r = r ? r : ctrl_domctl(c, XEN_DOMCTL_soft_reset, m->domid, &d);
+	r = r ? r : ctrl_domain_unpause(c, m->domid);
+	if (!r)
+		return 1;
+	fprintf(stderr, "%s: soft reset of domain %u failed: %s; destroying the domain\n", xl_prog,
+		m->domid, strerror(-r));
+	xl_destroy_domain(m->domid);
+	return 0;
+}
+
+/*
  * Carry out an action: 1 to keep watching (a restart), 0 when done, -1 when
  * a rename-restart could not preserve the domain (xl leaves it and exits
  * without its last line).
@@ -230,6 +247,8 @@ static int act(struct xl_monitor *m, unsigned int reason, enum xl_action a)
 	}
 	if (a == XL_ACT_PRESERVE)
 		return 0;
+	if (a == XL_ACT_SOFT_RESET)
+		return soft_reset(m);
 	if (a == XL_ACT_RENAME_RESTART) {
 		if (preserve_for_restart(m))
 			return -1;

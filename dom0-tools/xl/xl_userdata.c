@@ -216,6 +216,7 @@ static const char *action_name(enum xl_action a)
 		[XL_ACT_RENAME_RESTART] = "restart_rename",
 		[XL_ACT_COREDUMP_DESTROY] = "coredump_destroy",
 		[XL_ACT_COREDUMP_RESTART] = "coredump_restart",
+		[XL_ACT_SOFT_RESET] = "soft_reset",
 	};
 
 	return names[a];
@@ -267,7 +268,7 @@ static yajl_gen gen_config(const struct xl_stored_config *c, bool stored)
 	gen_action(g, "on_reboot", c->on_reboot);
 	gen_action(g, "on_watchdog", c->on_watchdog);
 	gen_action(g, "on_crash", c->on_crash);
-	gen_key_str(g, "on_soft_reset", "soft_reset");
+	gen_action(g, "on_soft_reset", c->on_soft_reset);
 	yajl_gen_map_close(g);
 	return g;
 }

@@ -138,7 +138,7 @@ BOCHS_GUESTS ?= hello crash hypercall-page evtchn-upcall sysenter-intel exceptio
 # Every PV guest test that builds an HVM or PVH domU (hvm_build/pvh_build), for the long
 # VMX target test-guests-bochs-hvm (BOCHS_GUESTS keeps make test's slice of them).
 BOCHS_HVM_BUILDERS ?= domctl-build-pvh gnttab-hvm hvm-hpet hvm-platform hvm-timer-mode ioreq-server \
-	logdirty-hvm pvh-bad-entry pvh-cli-spin pvh-sipi pvh-save-lapic
+	logdirty-hvm pvh-bad-entry pvh-cli-spin pvh-sipi pvh-save-lapic soft-reset
 GUEST_RUN_BOCHS = bash $(GUEST_DIR)/run.sh --timeout $(BOCHS_TIMEOUT) --jobs $(GUEST_JOBS) \
 	--src $(GUEST_DIR)/tests --mode bochs
 

@@ -677,6 +677,15 @@ void arch_domain_relinquish(struct domain *d)
 	(void)d;
 }
 
+/* The arch part of a soft reset: what the test sets (Xen's x86 refuses a PV domain). */
+static int arch_soft_reset_rc;
+
+int arch_domain_soft_reset(struct domain *d)
+{
+	(void)d;
+	return arch_soft_reset_rc;
+}
+
 /* As the PV hook: the pin's references go (the fake tables hold no entries). */
 static unsigned int tables_unpinned;
 
@@ -2333,6 +2342,70 @@ static void test_domctl_destroy_continued(void **state)
 	assert_int_equal(buddy_free_count(), free_before);
 }
 
+/*
+ * XEN_DOMCTL_soft_reset: refused (-EINVAL) for a running domain, dom0
+ * itself, a shut-down one without the toolstack's pause, and when the arch
+ * part refuses (the domain stays shut down with its code); then done: the
+ * guest's ports closed (dom0's peer unbound again, the table back to its
+ * start), its runstate area forgotten, no longer shut down, running once
+ * the toolstack unpauses it. Many ports close over continuations.
+ */
+static void test_soft_reset(void **state)
+{
+	struct domain *d = create(4);
+	struct sched_shutdown code = { .reason = SHUTDOWN_soft_reset };
+	struct evtchn_alloc_unbound au = { .dom = 4, .remote_dom = 0 };
+	struct evtchn_bind_interdomain bi = { .remote_dom = 4 };
+	struct evtchn_status st = { .dom = DOMID_SELF };
+	struct xen_domctl op;
+	unsigned int continued = 0;
+	long rc;
+
+	(void)state;
+	start(d);
+	for (unsigned int i = 0; i < 100; i++)
+		assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_alloc_unbound, &au), 0);
+	bi.remote_port = au.port;
+	assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_bind_interdomain, &bi), 0);
+	memset(&op, 0, sizeof(op));
+	assert_int_equal(domctl(XEN_DOMCTL_soft_reset, 4, &op), -EINVAL);
+	assert_int_equal(domctl(XEN_DOMCTL_soft_reset, 0, &op), -EINVAL);
+	assert_int_equal(domctl(XEN_DOMCTL_soft_reset, 9, &op), -ESRCH);
+	current = d->vcpu[0];
+	assert_int_equal(do_sched_op(SCHEDOP_shutdown, (unsigned long)&code), 0);
+	current = dom0->vcpu[0];
+	d->vcpu[0]->runstate_guest = 0x1000;
+	assert_int_equal(domctl(XEN_DOMCTL_soft_reset, 4, &op), -EINVAL);
+	assert_int_equal(domain_pause_by_controller(d), 0);
+	arch_soft_reset_rc = -EINVAL;
+	assert_int_equal(domctl(XEN_DOMCTL_soft_reset, 4, &op), -EINVAL);
+	arch_soft_reset_rc = 0;
+	assert_true(d->is_shutting_down);
+	assert_int_equal(d->shutdown_code, SHUTDOWN_soft_reset);
+	/* The refused reset closed the ports already (as Xen's): open more. */
+	for (unsigned int i = 0; i < 100; i++)
+		assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_alloc_unbound, &au), 0);
+	preempt_always = true;
+	while ((rc = domctl(XEN_DOMCTL_soft_reset, 4, &op)) == __HYPERVISOR_domctl)
+		continued++;
+	preempt_always = false;
+	assert_int_equal(rc, 0);
+	assert_true(continued >= 1);
+	assert_false(d->is_shutting_down);
+	assert_int_equal(d->shutdown_code, SHUTDOWN_CODE_INVALID);
+	assert_int_equal(d->evtchn_hwm, 0);
+	assert_int_equal(d->vcpu[0]->runstate_guest, 0);
+	st.port = bi.local_port;
+	assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_status, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	assert_int_equal(st.u.unbound.dom, 4);
+	assert_false(vcpu_runnable(d->vcpu[0]));
+	assert_int_equal(domain_unpause_by_controller(d), 0);
+	assert_true(vcpu_runnable(d->vcpu[0]));
+	assert_int_equal(evtchn_op(dom0->vcpu[0], EVTCHNOP_close, &bi.local_port), 0);
+	destroy_and_reap(d);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -2357,6 +2430,7 @@ int main(void)
 		T(test_destroy_keeps_mapped_shared_info),
 		T(test_domu_shutdown),
 		T(test_suspend_resume),
+		T(test_soft_reset),
 		T(test_domu_crash),
 		T(test_hwdom_end),
 		T(test_round_robin_and_yield),

@@ -658,6 +658,33 @@ void domain_resume(struct domain *d)
 	domain_unpause(d);
 }
 
+int domain_soft_reset(struct domain *d)
+{
+	int rc;
+
+	if (d->is_dying != DOMDYING_alive || !d->is_shutting_down)
+		return -EINVAL;
+	/* Xen's evtchn_reset wants the toolstack's pause on another domain. */
+	if (!d->controller_pause_count)
+		return -EINVAL;
+	while (!evtchn_reset_guest_some(d, KILL_BATCH))
+		if (hypercall_preempt_check())
+			return -ERESTART;
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i])
+			d->vcpu[i]->runstate_guest = 0;
+	rc = arch_domain_soft_reset(d);
+	/*
+	 * On a refusal Xen crashes the domain, which changes nothing on one
+	 * already shut down (the first shutdown code stays): it stays as it is.
+	 */
+	if (rc)
+		return rc;
+	printk(XENLOG_INFO "d%u: soft reset\n", d->domain_id);
+	domain_resume(d);
+	return 0;
+}
+
 void domain_crash(struct domain *d, const char *fmt, ...)
 {
 	char buf[256];

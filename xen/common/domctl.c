@@ -249,6 +249,25 @@ static long destroydomain(struct domain *d, unsigned long arg)
 	return rc;
 }
 
+/*
+ * Xen's number for its own continuation of soft_reset (domctl.h defines it
+ * for the hypervisor's build only; a toolstack may send it too).
+ */
+#define XEN_DOMCTL_soft_reset_cont 23
+
+/* A soft reset that stops for preemption goes on through a continuation. */
+static long soft_reset(struct domain *d, unsigned long arg)
+{
+	long rc;
+
+	if (d == current->domain) /* it could not be paused */
+		return -EINVAL;
+	rc = domain_soft_reset(d);
+	if (rc == -ERESTART)
+		return hypercall_create_continuation(__HYPERVISOR_domctl, 1, &arg);
+	return rc;
+}
+
 /* ---- Limits and identity. */
 
 /*
@@ -818,6 +837,9 @@ static long do_one(struct xen_domctl *op, struct domain *d, unsigned long arg, b
 			return -EINVAL;
 		domain_resume(d);
 		return 0;
+	case XEN_DOMCTL_soft_reset:
+	case XEN_DOMCTL_soft_reset_cont:
+		return soft_reset(d, arg);
 	case XEN_DOMCTL_shadow_op:
 		return shadow_op(d, &op->u.shadow_op, copyback);
 	case XEN_DOMCTL_get_ext_vcpucontext:

@@ -884,6 +884,15 @@ void evtchn_free_xen_port(struct domain *d, unsigned int port)
 	close_port(d, port, END_XEN);
 }
 
+/* The FIFO state, port buckets and table of @d as at its creation (event lock held). */
+static void table_back_to_start(struct domain *d)
+{
+	evtchn_fifo_destroy(d);
+	free_buckets(d);
+	memset(d->evtchn, 0, sizeof(d->evtchn)); /* the FIFO fields too */
+	d->evtchn_hwm = 0;
+}
+
 bool evtchn_close_some(struct domain *d, unsigned int n)
 {
 	unsigned int p;
@@ -895,12 +904,8 @@ bool evtchn_close_some(struct domain *d, unsigned int n)
 		close_port(d, --p, END_ANY);
 	lock_one(d);
 	d->evtchn_hwm = p;
-	if (p <= 1) {
-		evtchn_fifo_destroy(d);
-		free_buckets(d);
-		memset(d->evtchn, 0, sizeof(d->evtchn)); /* the FIFO fields too */
-		d->evtchn_hwm = 0;
-	}
+	if (p <= 1)
+		table_back_to_start(d);
 	unlock_one(d);
 	return p <= 1;
 }
@@ -908,6 +913,33 @@ bool evtchn_close_some(struct domain *d, unsigned int n)
 void evtchn_close_all(struct domain *d)
 {
 	evtchn_close_some(d, ~0u);
+}
+
+bool evtchn_reset_guest_some(struct domain *d, unsigned int n)
+{
+	unsigned int p, closed = 0;
+	bool kept = false;
+
+	lock_one(d);
+	p = d->evtchn_hwm;
+	unlock_one(d);
+	while (p > 1) {
+		lock_one(d);
+		bool xen = port_valid(d, --p) && port_state(d, p) != ECS_FREE &&
+			   evtchn_from_port(d, p)->xen_consumer;
+		unlock_one(d);
+		kept |= xen;
+		if (xen || close_port(d, p, END_GUEST))
+			continue;
+		if (++closed >= n && p > 1)
+			return false;
+	}
+	if (!kept) {
+		lock_one(d);
+		table_back_to_start(d);
+		unlock_one(d);
+	}
+	return true;
 }
 
 static long evtchn_reset(struct evtchn_reset *r)

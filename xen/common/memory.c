@@ -216,6 +216,15 @@ static int grow_one(struct domain *d, unsigned int order, u64 gpfn, bool populat
 	return 0;
 }
 
+/* A fresh zeroed frame of @d at GFN @gfn of its p2m (a soft reset's, where shared_info was). */
+int memory_hvm_fresh_frame(struct domain *d, u64 gfn)
+{
+	mfn_t mfn;
+	int rc = grow_one(d, 0, gfn, true, &mfn);
+
+	return rc ? rc : p2m_set_entry(d, gfn, mfn);
+}
+
 static struct domain *reservation_check(const struct xen_memory_reservation *r, unsigned long start)
 {
 	long rc;

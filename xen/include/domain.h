@@ -320,6 +320,17 @@ int domain_unpause_by_controller(struct domain *d);
  * runs on where it stopped, with no shutdown code.
  */
 void domain_resume(struct domain *d);
+/*
+ * XEN_DOMCTL_soft_reset (Xen 4.17's domain_soft_reset): a domain that shut
+ * down, held by the toolstack's pause, starts afresh in place for a kexec'd
+ * kernel: its ports closed, its registered vcpu_info and runstate areas
+ * forgotten, then the arch part (arch_domain_soft_reset), then it is
+ * resumed where it stopped with its memory and registers. 0, -EINVAL (not
+ * shut down, not paused by the toolstack, dying, or the arch part's
+ * refusal: the domain then stays shut down), -ENOMEM, or -ERESTART (call
+ * again: the ports close in batches).
+ */
+int domain_soft_reset(struct domain *d);
 
 /*
  * End @d: @reason is a SHUTDOWN_* value. The hardware domain's end is the
@@ -347,6 +358,13 @@ void arch_domain_relinquish(struct domain *d);
 /* Drop the type reference of the pin just taken off table @pg (devalidating its tree). */
 void arch_unpin_table(struct page_info *pg);
 void arch_domain_destroy(struct domain *d);
+/*
+ * The arch part of a soft reset: registered vcpu_info frames dropped (back
+ * to shared_info's slots); a PV domain then refused (-EINVAL, as Xen does);
+ * an HVM one forgets its vCPUs' second time areas and gets a fresh RAM
+ * frame where it had mapped its shared_info (-ENOMEM if none is left).
+ */
+int arch_domain_soft_reset(struct domain *d);
 /* A vCPU of the domain was made / is about to be freed: its arch state. */
 int arch_vcpu_create(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);

@@ -163,6 +163,14 @@ void evtchn_close_all(struct domain *d);
  * handed out); true once none is left and the FIFO state is gone too.
  */
 bool evtchn_close_some(struct domain *d, unsigned int n);
+/*
+ * A soft reset's part (XEN_DOMCTL_soft_reset, as Xen's evtchn_reset): close
+ * the guest's ports, highest first, at most @n a call, keeping those the
+ * hypervisor consumes; true once done. With none of those kept, the table,
+ * its buckets and the FIFO state go back to what the domain was created
+ * with (the 2-level ABI); with some kept, the FIFO state stays.
+ */
+bool evtchn_reset_guest_some(struct domain *d, unsigned int n);
 
 /*
  * The FIFO ABI (common/event_fifo.c). The ops return 0 or Xen's -errno;

@@ -151,6 +151,8 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *x);
 /* XENMEM_remove_from_physmap and XENMEM_memory_map with their fields read (memory.c). */
 long memory_remove_from_physmap(domid_t domid, u64 gpfn);
 long memory_map_read(u32 *nr, u64 buffer);
+/* A fresh zeroed frame of the HVM domain @d mapped at @gfn (memory.c): 0 or -ENOMEM. */
+int memory_hvm_fresh_frame(struct domain *d, u64 gfn);
 /* memory_op's command: the op below, the extent a continuation resumes at above. */
 #define MEMOP_EXTENT_SHIFT 6
 #define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)

@@ -158,6 +158,43 @@ void arch_domain_relinquish(struct domain *d)
 			hvm_vcpu_relinquish(d->vcpu[i]);
 }
 
+/*
+ * An HVM domain's shared_info leaves the place it had in the p2m for a
+ * fresh RAM frame, so that the next kernel finds RAM there and maps
+ * shared_info wherever it wants (as Xen does on a soft reset).
+ */
+static int hvm_shared_info_soft_reset(struct domain *d)
+{
+	u64 gfn = d->arch.hvm.shared_info_gfn;
+	mfn_t own = virt_to_maddr(d->shared_info) >> PAGE_SHIFT;
+	int rc;
+
+	if (gfn == ~0ULL || p2m_lookup(d, gfn) != own)
+		return 0;
+	rc = memory_hvm_fresh_frame(d, gfn);
+	if (rc)
+		return rc;
+	d->arch.hvm.shared_info_gfn = ~0ULL;
+	return 0;
+}
+
+int arch_domain_soft_reset(struct domain *d)
+{
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+		struct vcpu *v = d->vcpu[i];
+
+		if (!v)
+			continue;
+		put_frame_and_type(&v->vcpu_info_mfn);
+		v->vcpu_info = &d->shared_info->vcpu_info[i];
+		if (is_hvm_domain(d))
+			v->time_info_guest = 0;
+	}
+	if (!is_hvm_domain(d))
+		return -EINVAL;
+	return hvm_shared_info_soft_reset(d);
+}
+
 /* Unpinning frees no table: each still holds its allocation reference. */
 void arch_unpin_table(struct page_info *pg)
 {
