@@ -598,6 +598,12 @@ void stop_timer(struct timer *t)
 	t->active = false;
 }
 
+/* As timer.c's: an armed timer stays armed, for the same time, on @cpu. */
+void migrate_timer(struct timer *t, unsigned int cpu)
+{
+	t->cpu = cpu;
+}
+
 /* ---- fakes: arch hooks of the lifecycle and the scheduler ---- */
 static jmp_buf escape;
 static unsigned int hwdom_ended, hwdom_reason, crash_shows, switches;
@@ -2105,6 +2111,48 @@ static void test_affinity_moves(void **state)
 	cpu_online_mask = 1;
 }
 
+static void assert_timers_on(const struct vcpu *v, unsigned int cpu)
+{
+	assert_int_equal(v->singleshot_timer.cpu, cpu);
+	assert_int_equal(v->periodic_timer.cpu, cpu);
+	assert_int_equal(v->poll_timer.cpu, cpu);
+}
+
+/*
+ * A vCPU's timers live on its CPU: a secondary vCPU's from the start (vCPU
+ * 0 on CPU 0 brings it up), and any vCPU's after an affinity change moves
+ * it, an armed singleshot timer still armed for the same time.
+ */
+static void test_timers_follow_vcpu(void **state)
+{
+	struct domain *d = NULL;
+	struct vcpu *v0, *v1;
+	u64 when = fake_now + 5000;
+
+	(void)state;
+	cpu_online_mask = 0x3;
+	assert_int_equal(domain_create_nr(4, false, false, 2, &d), 0);
+	v0 = d->vcpu[0];
+	v1 = d->vcpu[1];
+	vcpu_up(v0);
+	vcpu_timers_init(v1);
+	assert_timers_on(v0, 0);
+	assert_timers_on(v1, 1);
+	set_timer(&v0->singleshot_timer, when);
+	assert_int_equal(set_hard_affinity(4, 0, 0x2), 0);
+	assert_int_equal(v0->processor, 1);
+	assert_timers_on(v0, 1);
+	assert_true(v0->singleshot_timer.active);
+	assert_int_equal(v0->singleshot_timer.expires, when);
+	assert_int_equal(set_hard_affinity(4, 1, 0x1), 0);
+	assert_int_equal(v1->processor, 0);
+	assert_timers_on(v1, 0);
+	assert_int_equal(set_hard_affinity(4, 0, 0x1), 0);
+	assert_timers_on(v0, 0);
+	destroy_and_reap(d);
+	cpu_online_mask = 1;
+}
+
 static long domctl(unsigned int cmd, domid_t dom, struct xen_domctl *op)
 {
 	op->cmd = cmd;
@@ -2366,6 +2414,7 @@ int main(void)
 		T(test_runstate_area),
 		T(test_block_wake_idle),
 		T(test_wake_in_scrub_window),
+		T(test_timers_follow_vcpu),
 		T(test_poll),
 		T(test_controller_pause),
 		T(test_vcpus_made_later),

@@ -413,6 +413,7 @@ static void move_and_wake(struct vcpu *v)
 	lock_two(old, cpu, &flags);
 	move_to_cpu(v, cpu);
 	unlock_two(old, cpu, flags);
+	vcpu_timers_follow(v);
 	vcpu_wake(v);
 }
 

@@ -1,8 +1,8 @@
 /*
  * Hypervisor timers (xen/common/timer.c) against a fake clock and a fake
  * LAPIC: expiry order, what the LAPIC is programmed with (only ever moved
- * earlier, also by a kick), stop, re-arming from a callback, and expiries
- * in the past.
+ * earlier, also by a kick), stop, re-arming from a callback, expiries
+ * in the past, and moving a timer to another CPU.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -257,6 +257,56 @@ static void test_kick_keeps_lapic(void **state)
 	assert_int_equal(order[1], 'b');
 }
 
+/*
+ * migrate_timer: an armed timer leaves its CPU's list for the new CPU's,
+ * for the same expiry, and fires there, not here; the new CPU is kicked
+ * when it becomes its soonest. An idle timer only changes CPU; set later,
+ * it joins the new CPU's list. Moving it to the CPU it is on does nothing.
+ */
+static void test_migrate(void **state)
+{
+	struct timer a, b;
+	static const char na = 'a', nb = 'b';
+	int calls;
+
+	(void)state;
+	init_timer(&a, record, (void *)&na);
+	init_timer(&b, record, (void *)&nb);
+	set_timer(&a, 2000);
+	calls = lapic_calls;
+	migrate_timer(&a, 1);
+	assert_int_equal(a.cpu, 1);
+	assert_true(a.active);
+	assert_int_equal(a.expires, 2000);
+	assert_int_equal(kicks, 1);
+	assert_int_equal(kicked_cpu, 1);
+	assert_int_equal(lapic_calls, calls); /* this CPU's early interrupt finds nothing */
+	fake_now = 3000;
+	timer_softirq();
+	assert_int_equal(fired, 0);
+	assert_true(a.active);
+	/* Back here, already due: it fires at this CPU's next interrupt. */
+	migrate_timer(&a, 0);
+	assert_int_equal(a.cpu, 0);
+	timer_softirq();
+	assert_int_equal(fired, 1);
+	assert_false(a.active);
+	/* Idle: moved without a kick; armed afterwards, it joins CPU 2's list. */
+	migrate_timer(&b, 2);
+	assert_int_equal(kicks, 1);
+	assert_false(b.active);
+	set_timer(&b, 5000);
+	assert_int_equal(kicks, 2);
+	assert_int_equal(kicked_cpu, 2);
+	migrate_timer(&b, 2);
+	assert_int_equal(kicks, 2);
+	fake_now = 9000;
+	timer_softirq();
+	assert_int_equal(fired, 1);
+	stop_timer(&b);
+	assert_false(b.active);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup(test_past_and_rearm, setup),
 		cmocka_unit_test_setup(test_other_cpu, setup),
 		cmocka_unit_test_setup(test_kick_keeps_lapic, setup),
+		cmocka_unit_test_setup(test_migrate, setup),
 	};
 
 	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);

@@ -39,6 +39,17 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data)
 	t->data = data;
 }
 
+void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
+{
+	init_timer(t, fn, data);
+	t->cpu = cpu;
+}
+
+void migrate_timer(struct timer *t, unsigned int cpu)
+{
+	t->cpu = cpu;
+}
+
 void set_timer(struct timer *t, u64 expires)
 {
 	t->expires = expires;
