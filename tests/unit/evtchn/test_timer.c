@@ -65,6 +65,15 @@ static void record(void *data)
 	order[fired++] = *(const char *)data;
 }
 
+static const char name_a = 'a', name_b = 'b';
+
+/* Two timers of this CPU that record 'a' and 'b' when they fire. */
+static void init_ab(struct timer *a, struct timer *b)
+{
+	init_timer(a, record, (void *)&name_a);
+	init_timer(b, record, (void *)&name_b);
+}
+
 static struct timer rearm_timer;
 static int rearm_left;
 
@@ -130,12 +139,10 @@ static void test_order_and_programming(void **state)
 static void test_stop_and_move(void **state)
 {
 	struct timer a, b;
-	static const char na = 'a', nb = 'b';
 	int calls;
 
 	(void)state;
-	init_timer(&a, record, (void *)&na);
-	init_timer(&b, record, (void *)&nb);
+	init_ab(&a, &b);
 	set_timer(&a, 2000);
 	set_timer(&b, 4000);
 	calls = lapic_calls;
@@ -232,12 +239,10 @@ static void test_other_cpu(void **state)
 static void test_kick_keeps_lapic(void **state)
 {
 	struct timer a, b;
-	static const char na = 'a', nb = 'b';
 	int calls;
 
 	(void)state;
-	init_timer(&a, record, (void *)&na);
-	init_timer(&b, record, (void *)&nb);
+	init_ab(&a, &b);
 	set_timer(&a, 5000);
 	set_timer(&b, 8000);
 	calls = lapic_calls;
@@ -266,12 +271,10 @@ static void test_kick_keeps_lapic(void **state)
 static void test_migrate(void **state)
 {
 	struct timer a, b;
-	static const char na = 'a', nb = 'b';
 	int calls;
 
 	(void)state;
-	init_timer(&a, record, (void *)&na);
-	init_timer(&b, record, (void *)&nb);
+	init_ab(&a, &b);
 	set_timer(&a, 2000);
 	calls = lapic_calls;
 	migrate_timer(&a, 1);
