@@ -19,6 +19,8 @@ SAVE_CORRUPT := $(BUILD)/dom0-tools/dom0-test/save-corrupt
 DOM0_TOOLS += $(SAVE_CORRUPT):usr/bin/save-corrupt
 # The smallest PV guest for dom0's xl (the system test's xl/create checks).
 DOM0_TOOLS += $(GUEST_OUT)/hello.elf:usr/lib/petrel-domu/hello.elf
+# A PV domU that powers off only once told so in xenstore (the rename-restart check).
+DOM0_TOOLS += $(GUEST_OUT)/domu/poweroff-when-told.elf:usr/lib/petrel-domu/poweroff-when-told.elf
 # The same as a PVH domU (the HVM guest runtime; the system test's xl-pvh checks).
 DOM0_TOOLS += $(HVM_GUEST_OUT)/hvm-hello.elf:usr/lib/petrel-domu/hvm-hello.elf
 # A PVH domU that triple-faults beside others (check_beside in the system test).

@@ -16,6 +16,9 @@ XS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR)/i
 	-I$(XS_DIR)/daemon
 XS_CORE_SRC := $(XS_DIR)/daemon/store.c $(XS_DIR)/daemon/perms_watch.c \
 	$(XS_DIR)/daemon/conn.c $(XS_DIR)/daemon/ops.c $(XS_DIR)/daemon/ring.c
+XS_DAEMON_SRC := $(XS_DIR)/daemon/main.c $(XS_DIR)/daemon/uring.c
+# liburing (liburing-dev); the dom0 daemon links its static archive
+XS_URING_LIB := -luring
 XS_HDRS := $(wildcard $(XS_DIR)/daemon/*.h $(XS_DIR)/include/*.h)
 XS_LIB_SRC := $(XS_DIR)/lib/xs.c
 XS_DEB_ROOT := $(XS_OUT)/debian/root
@@ -34,9 +37,9 @@ TEST_TARGETS += test-xenstore-unit test-xenstore-compat test-xenstore-fuzz
 
 xenstore: $(XS_OUT)/xenstored $(XS_OUT)/libxenstore.so.4
 
-$(XS_OUT)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c $(XS_HDRS)
+$(XS_OUT)/xenstored: $(XS_CORE_SRC) $(XS_DAEMON_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DAEMON_SRC) $(XS_URING_LIB)
 
 $(XS_OUT)/libxenstore.so.4: $(XS_LIB_SRC) $(XS_DIR)/lib/libxenstore.map $(XS_HDRS)
 	@mkdir -p $(@D)
@@ -46,10 +49,12 @@ $(XS_OUT)/libxenstore.so.4: $(XS_LIB_SRC) $(XS_DIR)/lib/libxenstore.map $(XS_HDR
 	ln -sf libxenstore.so.4 $(XS_OUT)/libxenstore.so
 
 # --- unit tests (cmocka) ---
-$(XS_OUT)/test-unit: tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) $(XS_HDRS)
+$(XS_OUT)/test-unit: tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) $(XS_DIR)/daemon/uring.c \
+		$(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) $(XS_SAN) -o $@ tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) \
-		-lcmocka
+		$(XS_DIR)/daemon/uring.c \
+		-lcmocka $(XS_URING_LIB)
 
 test-xenstore-unit: $(XS_OUT)/test-unit
 	@bash tests/unit/xenstore/run.sh $(XS_OUT)/test-unit
@@ -95,9 +100,9 @@ ALL_TARGETS += xenstore-dom0
 .PHONY: xenstore-dom0
 xenstore-dom0: $(XS_DOM0)/xenstored $(XS_DOM0)/xenstore
 
-$(XS_DOM0)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c $(XS_HDRS)
+$(XS_DOM0)/xenstored: $(XS_CORE_SRC) $(XS_DAEMON_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XS_CFLAGS) -static -s -o $@ $(XS_CORE_SRC) $(XS_DIR)/daemon/main.c
+	$(HOSTCC) $(XS_CFLAGS) -static -s -o $@ $(XS_CORE_SRC) $(XS_DAEMON_SRC) $(XS_URING_LIB)
 
 $(XS_DOM0)/xenstore: $(XS_CLIENT_SRC) $(XS_LIB_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)

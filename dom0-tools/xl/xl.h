@@ -203,6 +203,7 @@ void xl_devices_destroy(uint16_t domid);
 int xl_qemu_start(uint16_t domid, const char *name, long memory_mb);
 /* The domain's QEMU, if it has one, stopped and its nodes removed. */
 void xl_qemu_stop(uint16_t domid);
+bool xl_qemu_active(uint16_t domid);
 
 int main_create(int argc, char **argv);
 int main_info(int argc, char **argv);

@@ -265,14 +265,18 @@ static int run_hotplug(const struct dev_paths *p, bool add)
  * Until dom0's backend driver has let the device go: its xen-backend device
  * (TYPE-DOMID-DEVID) gone from sysfs, which happens only after the driver's
  * last write to the backend directory; where sysfs has no xen-backend bus,
- * the backend's state 6.  0, or -1 after `ms`.
+ * the backend's state 6.  QEMU's xen-block: its state 6, within `ms` while
+ * the guest runs and can close its end, within QDISK_CLOSE_MS once it is
+ * gone.  0, or -1 after that.
  */
-static int wait_released(const struct dev_paths *p, long ms)
+static int wait_released(const struct dev_paths *p, long ms, bool guest_gone)
 {
 	char dev[96];
 
-	if (p->qdisk)
+	if (p->qdisk && guest_gone)
 		return wait_backend(p, STATE_CLOSED, ms < QDISK_CLOSE_MS ? ms : QDISK_CLOSE_MS);
+	if (p->qdisk)
+		return wait_backend(p, STATE_CLOSED, ms);
 	if (access("/sys/bus/xen-backend/devices", F_OK) != 0)
 		return wait_backend(p, STATE_CLOSED, ms);
 	snprintf(dev, sizeof(dev), "/sys/bus/xen-backend/devices/%s-%u-%d", p->kind, p->domid,
@@ -301,7 +305,7 @@ static int remove_device(const struct dev_paths *p, bool guest_gone)
 		write_link(XBT_NULL, p->be, "state", "5");
 	if (guest_gone)
 		xs_rm(xl_xs(), XBT_NULL, p->fe);
-	if (wait_released(p, CLOSE_WAIT_MS))
+	if (wait_released(p, CLOSE_WAIT_MS, guest_gone))
 		r = -1;
 	run_hotplug(p, false);
 	remove_device_nodes(p);
@@ -560,6 +564,19 @@ static char *join_words(char **words, int n)
 	return s;
 }
 
+/*
+ * A qdisk disk needs the QEMU started for the domain at create (libxl
+ * refuses it the same way: it does not start one for an attach); true after
+ * the message.
+ */
+static bool qdisk_without_qemu(uint16_t domid, const struct xl_disk *d)
+{
+	if (!xl_disk_qdisk(d) || xl_qemu_active(domid))
+		return false;
+	fprintf(stderr, "%s: Domain %u:device model required but not running\n", xl_prog, domid);
+	return true;
+}
+
 int main_block_attach(int argc, char **argv)
 {
 	struct xl_disk d;
@@ -578,11 +595,8 @@ int main_block_attach(int argc, char **argv)
 	free(spec);
 	if (r)
 		return EXIT_FAILURE;
-	if (xl_disk_qdisk(&d)) {
-		fprintf(stderr, "%s: block-attach: qdisk disks only at create\n", xl_prog);
-		return EXIT_FAILURE;
-	}
-	if (!domain_exists(domid) || xl_disk_add(domid, &d, true)) {
+	if (!domain_exists(domid) || qdisk_without_qemu(domid, &d) ||
+	    xl_disk_add(domid, &d, true)) {
 		fprintf(stderr, "libxl_device_disk_add failed.\n");
 		return EXIT_FAILURE;
 	}

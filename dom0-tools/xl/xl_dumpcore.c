@@ -9,14 +9,19 @@
  *	                  vCPUs, pages, page size), Xen's version, the format
  *	                  version
  *	.xen_prstatus     each vCPU's vcpu_guest_context
- *	.xen_shared_info  the shared_info page
+ *	.xen_shared_info  the shared_info page (an HVM guest's only where the
+ *	                  frame getdomaininfo names maps)
  *	.xen_pages        the guest's pages, page aligned, in pfn order
- *	.xen_p2m          a (pfn, mfn) pair for each of those pages
+ *	.xen_p2m          PV: a (pfn, mfn) pair for each of those pages
+ *	.xen_pfn          HVM (auto-translated): the pfn of each of them
  *
- * The pages are found through the p2m the guest's kernel publishes in
+ * A PV guest's pages are found through the p2m its kernel publishes in
  * shared_info: the linear list at p2m_vaddr in the address space of
- * p2m_cr3, or else the frame-list tree; there are as many of them as the
- * domain has pages (the file is padded with zero pages if fewer are found).
+ * p2m_cr3, or else the frame-list tree.  An HVM guest's are its GFNs below
+ * XENMEM_maximum_gpfn + 1 outside the VGA hole and the MMIO hole below
+ * 4 GiB, each that maps.  There are as many of them as the domain has pages
+ * (the file is padded with zero pages if fewer are found).  32-bit PV guests
+ * are refused.
  */
 #include <elf.h>
 #include <fcntl.h>
@@ -35,6 +40,10 @@
 #define PER_PAGE 512UL /* p2m entries, or page-table entries, in a page */
 #define INVALID_ENTRY (~0ULL)
 #define CORE_MAGIC 0xF00FEBEDULL
+#define CORE_MAGIC_HVM 0xF00FEBEEULL
+#define VGA_HOLE_PFN 0xa0UL	/* to 0xc0 */
+#define MMIO_HOLE_PFN 0xf0000UL /* HVM_BELOW_4G_MMIO_START, to 4 GiB */
+#define FOUR_GIB_PFN 0x100000UL
 #define FORMAT_VERSION 1ULL /* 0.1 */
 #define BATCH 1024	    /* pages mapped and written at a time */
 
@@ -46,6 +55,7 @@ static const char *const sec_names[NR_SECS] = {
 	[SEC_PRSTATUS] = ".xen_prstatus", [SEC_SHINFO] = ".xen_shared_info",
 	[SEC_PAGES] = ".xen_pages",	  [SEC_P2M] = ".xen_p2m",
 };
+#define SEC_PFN_NAME ".xen_pfn" /* SEC_P2M's place in an HVM guest's core */
 
 struct note_head {
 	uint32_t namesz, descsz, type;
@@ -76,8 +86,11 @@ struct core {
 	unsigned int nr_vcpus;
 	uint64_t *p2m; /* p2m_size entries */
 	unsigned long p2m_size, nr_pages, max_mfn;
-	struct p2m_pair *pairs; /* nr_pages */
+	struct p2m_pair *pairs; /* nr_pages, PV */
+	uint64_t *pfns;		/* nr_pages, HVM */
+	bool hvm;
 	Elf64_Shdr sh[NR_SECS];
+	unsigned int nr_secs; /* those in the file: no shared_info for some HVM guests */
 	char strtab[128];
 	unsigned int strtab_len;
 };
@@ -233,17 +246,25 @@ static uint64_t *tree_frames(struct core *k, unsigned long *nr)
 	return frames;
 }
 
-static int read_p2m(struct core *k)
+/* XENMEM_maximum_gpfn + 1: the p2m's size, or -errno. */
+static long nr_gpfns(struct core *k)
 {
 	uint16_t id = k->domid;
 	long max = ctrl_hypercall_arg(k->c, __HYPERVISOR_memory_op, XENMEM_maximum_gpfn, &id,
 				      sizeof(id), 0, 0);
+
+	return max < 0 ? max : max + 1;
+}
+
+static int read_p2m(struct core *k)
+{
+	long max = nr_gpfns(k);
 	unsigned long nr = 0;
 	uint64_t *frames;
 
 	if (max < 0)
 		return (int)max;
-	k->p2m_size = (unsigned long)max + 1;
+	k->p2m_size = (unsigned long)max;
 	if (k->p2m_size < k->nr_pages)
 		return -EINVAL;
 	frames = k->shinfo->arch.p2m_cr3 ? list_frames(k, &nr) : tree_frames(k, &nr);
@@ -256,38 +277,66 @@ static int read_p2m(struct core *k)
 	return max < 0 ? (int)max : 0;
 }
 
+/* A PV guest's width and p2m. */
+static int gather_pv(struct core *k)
+{
+	int r;
+
+	if (!k->shinfo)
+		return -errno;
+	r = guest_width(k);
+	if (r < 0)
+		return r;
+	if (r != 8) {
+		fprintf(stderr,
+			"%s: domain %u is a 32-bit PV guest: pxl writes the core of 64-bit PV and "
+			"HVM guests only\n",
+			xl_prog, k->domid);
+		return -EOPNOTSUPP;
+	}
+	k->pairs = calloc(k->nr_pages ? k->nr_pages : 1, sizeof(*k->pairs));
+	return k->pairs ? read_p2m(k) : -ENOMEM;
+}
+
+/* An HVM guest's GFN range; its pages are read by GFN. */
+static int gather_hvm(struct core *k)
+{
+	long n = nr_gpfns(k);
+
+	if (n < 0)
+		return (int)n;
+	k->p2m_size = (unsigned long)n;
+	k->pfns = calloc(k->nr_pages ? k->nr_pages : 1, sizeof(*k->pfns));
+	return k->pfns ? 0 : -ENOMEM;
+}
+
 static int gather(struct core *k)
 {
 	int r = ctrl_domain_info(k->c, k->domid, &k->info);
 
 	if (r < 0)
 		return r;
-	if (k->info.flags & XEN_DOMINF_hvm_guest)
-		return -EOPNOTSUPP;
+	k->hvm = k->info.flags & XEN_DOMINF_hvm_guest;
 	k->shinfo = map_frame(k, k->info.shared_info_frame);
-	if (!k->shinfo)
-		return -errno;
-	r = guest_width(k);
-	if (r < 0)
-		return r;
-	if (r != 8)
-		return -EOPNOTSUPP;
+	if (k->hvm)
+		errno = 0;
 	r = vcpu_contexts(k);
 	if (r < 0)
 		return r;
 	k->nr_pages = k->info.tot_pages;
-	k->pairs = calloc(k->nr_pages ? k->nr_pages : 1, sizeof(*k->pairs));
-	return k->pairs ? read_p2m(k) : -ENOMEM;
+	return k->hvm ? gather_hvm(k) : gather_pv(k);
 }
 
+/* The next section header, for section @i. */
 static void section(struct core *k, int i, uint32_t type, uint64_t size, uint64_t align,
 		    uint64_t entsize)
 {
-	Elf64_Shdr *s = &k->sh[i];
+	Elf64_Shdr *s = &k->sh[k->nr_secs++];
+	const char *name = i == SEC_P2M && k->hvm ? SEC_PFN_NAME : sec_names[i];
 
 	s->sh_name = k->strtab_len;
-	strcpy(k->strtab + k->strtab_len, sec_names[i]);
-	k->strtab_len += (unsigned int)strlen(sec_names[i]) + 1;
+	strcpy(k->strtab + k->strtab_len, name);
+	k->strtab_len += (unsigned int)strlen(name) + 1;
 	s->sh_type = type;
 	s->sh_size = size;
 	s->sh_addralign = align;
@@ -300,28 +349,41 @@ static uint64_t notes_size(void)
 	       sizeof(uint64_t);
 }
 
-/* The section table: each section's size and place; returns the pages' offset. */
+/* Bytes of a .xen_p2m (PV) or .xen_pfn (HVM) entry. */
+static uint64_t index_entry(const struct core *k)
+{
+	return k->hvm ? sizeof(*k->pfns) : sizeof(*k->pairs);
+}
+
+/*
+ * The section table: each section's size and place, in file order after
+ * the null section and .shstrtab; returns the pages' offset.
+ */
 static uint64_t lay_out(struct core *k)
 {
-	uint64_t off = sizeof(Elf64_Ehdr) + NR_SECS * sizeof(Elf64_Shdr);
+	uint64_t off, pages = 0;
 
 	k->strtab_len = 1;
+	k->nr_secs = 1;
 	section(k, SEC_STRTAB, SHT_STRTAB, 0, 0, 0);
 	section(k, SEC_NOTE, SHT_NOTE, notes_size(), 0, 0);
 	section(k, SEC_PRSTATUS, SHT_PROGBITS, k->nr_vcpus * sizeof(*k->ctxt), 8, sizeof(*k->ctxt));
-	section(k, SEC_SHINFO, SHT_PROGBITS, PAGE, 8, PAGE);
+	if (k->shinfo)
+		section(k, SEC_SHINFO, SHT_PROGBITS, PAGE, 8, PAGE);
 	section(k, SEC_PAGES, SHT_PROGBITS, k->nr_pages * PAGE, PAGE, PAGE);
-	section(k, SEC_P2M, SHT_PROGBITS, k->nr_pages * sizeof(struct p2m_pair), 8,
-		sizeof(struct p2m_pair));
-	for (int i = SEC_NOTE; i < NR_SECS; i++) {
-		if (i == SEC_PAGES)
+	section(k, SEC_P2M, SHT_PROGBITS, k->nr_pages * index_entry(k), 8, index_entry(k));
+	off = sizeof(Elf64_Ehdr) + k->nr_secs * sizeof(Elf64_Shdr);
+	for (unsigned int i = 2; i < k->nr_secs; i++) {
+		if (k->sh[i].sh_addralign == PAGE) {
 			off = (off + PAGE - 1) & ~(PAGE - 1);
+			pages = off;
+		}
 		k->sh[i].sh_offset = off;
 		off += k->sh[i].sh_size;
 	}
-	k->sh[SEC_STRTAB].sh_offset = off;
-	k->sh[SEC_STRTAB].sh_size = k->strtab_len;
-	return k->sh[SEC_PAGES].sh_offset;
+	k->sh[1].sh_offset = off;
+	k->sh[1].sh_size = k->strtab_len;
+	return pages;
 }
 
 static int write_headers(struct core *k)
@@ -336,12 +398,12 @@ static int write_headers(struct core *k)
 		.e_ehsize = sizeof(Elf64_Ehdr),
 		.e_phentsize = sizeof(Elf64_Phdr),
 		.e_shentsize = sizeof(Elf64_Shdr),
-		.e_shnum = NR_SECS,
-		.e_shstrndx = SEC_STRTAB,
+		.e_shnum = (Elf64_Half)k->nr_secs,
+		.e_shstrndx = 1,
 	};
 	int r = write_all(k, &e, sizeof(e));
 
-	return r ? r : write_all(k, k->sh, sizeof(k->sh));
+	return r ? r : write_all(k, k->sh, k->nr_secs * sizeof(k->sh[0]));
 }
 
 static int write_note(struct core *k, uint32_t type, const void *desc, uint32_t size)
@@ -369,7 +431,8 @@ static void version_fill(struct core *k, struct version_desc *v)
 
 static int write_notes(struct core *k)
 {
-	uint64_t header[4] = { CORE_MAGIC, k->nr_vcpus, k->nr_pages, PAGE };
+	uint64_t header[4] = { k->hvm ? CORE_MAGIC_HVM : CORE_MAGIC, k->nr_vcpus, k->nr_pages,
+			       PAGE };
 	uint64_t format = FORMAT_VERSION;
 	struct version_desc v;
 	int r;
@@ -417,13 +480,28 @@ static int write_batch(struct core *k, const uint64_t *pfns, const uint64_t *mfn
 		if (err[i])
 			continue;
 		r = write_all(k, p + i * PAGE, PAGE);
-		k->pairs[*j] = (struct p2m_pair){ pfns[i], mfns[i] };
+		if (k->hvm)
+			k->pfns[*j] = pfns[i];
+		else
+			k->pairs[*j] = (struct p2m_pair){ pfns[i], mfns[i] };
 		++*j;
 	}
 	if (p)
 		ctrl_unmap(p, n);
 	free(err);
 	return r;
+}
+
+/* Whether @pfn is a page of the guest's: PV, one its p2m names; HVM, one outside the holes. */
+static bool candidate(const struct core *k, unsigned long pfn, uint64_t *frame)
+{
+	if (k->hvm) {
+		*frame = pfn;
+		return (pfn < VGA_HOLE_PFN || pfn >= VGA_HOLE_PFN + 0x20) &&
+		       (pfn < MMIO_HOLE_PFN || pfn >= FOUR_GIB_PFN);
+	}
+	*frame = k->p2m[pfn];
+	return *frame != INVALID_ENTRY && *frame <= k->max_mfn;
 }
 
 static int write_pages(struct core *k)
@@ -435,11 +513,8 @@ static int write_pages(struct core *k)
 	int r = 0;
 
 	for (unsigned long pfn = 0; r == 0 && pfn <= k->p2m_size; pfn++) {
-		if (pfn < k->p2m_size && k->p2m[pfn] != INVALID_ENTRY &&
-		    k->p2m[pfn] <= k->max_mfn) {
-			pfns[n] = pfn;
-			mfns[n++] = k->p2m[pfn];
-		}
+		if (pfn < k->p2m_size && candidate(k, pfn, &mfns[n]))
+			pfns[n++] = pfn;
 		if (n && (n == BATCH || pfn == k->p2m_size)) {
 			r = write_batch(k, pfns, mfns, n, &j);
 			n = 0;
@@ -447,7 +522,10 @@ static int write_pages(struct core *k)
 	}
 	for (; r == 0 && j < k->nr_pages; j++) {
 		r = write_all(k, zero, PAGE);
-		k->pairs[j] = (struct p2m_pair){ INVALID_ENTRY, INVALID_ENTRY };
+		if (k->hvm)
+			k->pfns[j] = INVALID_ENTRY;
+		else
+			k->pairs[j] = (struct p2m_pair){ INVALID_ENTRY, INVALID_ENTRY };
 	}
 	return r;
 }
@@ -459,10 +537,12 @@ static int write_core(struct core *k)
 
 	r = r ? r : write_notes(k);
 	r = r ? r : write_all(k, k->ctxt, k->nr_vcpus * sizeof(*k->ctxt));
-	r = r ? r : write_all(k, k->shinfo, PAGE);
+	r = r || !k->shinfo ? r : write_all(k, k->shinfo, PAGE);
 	r = r ? r : pad_to(k, pages);
 	r = r ? r : write_pages(k);
-	r = r ? r : write_all(k, k->pairs, k->nr_pages * sizeof(*k->pairs));
+	r = r ? r
+	      : write_all(k, k->hvm ? (void *)k->pfns : (void *)k->pairs,
+			  k->nr_pages * index_entry(k));
 	return r ? r : write_all(k, k->strtab, k->strtab_len);
 }
 
@@ -483,6 +563,7 @@ int xl_dump_core(uint16_t domid, const char *path)
 	free(k.ctxt);
 	free(k.p2m);
 	free(k.pairs);
+	free(k.pfns);
 	return r;
 }
 

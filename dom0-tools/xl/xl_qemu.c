@@ -165,6 +165,18 @@ int xl_qemu_start(uint16_t domid, const char *name, long memory_mb)
 	return 0;
 }
 
+/* Whether the domain has a device model, as libxl judges it: its recorded pid. */
+bool xl_qemu_active(uint16_t domid)
+{
+	char path[96];
+	char *v;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/image/device-model-pid", domid);
+	v = read_path(path);
+	free(v);
+	return v != NULL;
+}
+
 /* Whether `pid` is the QEMU attached to `domid` (a pid may have been reused). */
 static bool is_domain_qemu(pid_t pid, uint16_t domid)
 {

@@ -74,6 +74,7 @@ $(eval $(call guest_variant,$(GUEST_HC_OUT),-DXTEST_FORCE_HYPERCALL_PAGE))
 
 # fuzz-domu carries its variant's fuzz.elf and domu/heartbeat.elf (.incbin); the
 # images under tests/guests/domu/ are domUs only, never booted as tests.
+GUEST_DOMUS := $(sort $(basename $(notdir $(wildcard $(GUEST_DIR)/domu/*.c))))
 define guest_domu_images
 $(1)/domu/%.o: $(GUEST_DIR)/domu/%.c
 	@mkdir -p $$(@D)
@@ -85,8 +86,8 @@ $(1)/domu/%.elf: $(1)/domu/%.o $(patsubst %,$(1)/lib/%.o,$(GUEST_LIB)) $(1)/lib/
 
 $(1)/obj/fuzz-domu.o: $(1)/fuzz.elf $(1)/domu/heartbeat.elf
 $(1)/obj/fuzz-domu.o: GUEST_CFLAGS += -Wa,-I$(1)
-.SECONDARY: $(1)/domu/heartbeat.o
--include $(1)/domu/heartbeat.d
+.SECONDARY: $(patsubst %,$(1)/domu/%.o,$(GUEST_DOMUS))
+-include $(patsubst %,$(1)/domu/%.d,$(GUEST_DOMUS))
 endef
 
 $(eval $(call guest_domu_images,$(GUEST_OUT),))

@@ -10,6 +10,9 @@
 #                             Petrel; -xen on Xen 4.17
 #   test-system-split-qdisk   steps xl-qdisk (Debian's xl) and pxl-qdisk (pxl, which
 #                             starts QEMU as libxl does) on Petrel; -xen on Xen 4.17
+#   test-system-split-hotdisk steps xl-hotdisk and pxl-hotdisk: a phy: and a qdisk disk
+#                             attached to a running Linux domU and detached, by each
+#                             tool, on Petrel; -xen on Xen 4.17
 # (none in TEST_TARGETS: each boots the Linux domU under nested TCG)
 
 DOM0_DISK := $(BUILD)/dom0-disk
@@ -36,7 +39,8 @@ $(DOM0_DISK)/tree.stamp: dom0-tools/initramfs/stage-xl.py $(DOM0_XL)/tree.stamp 
 	@touch $@
 
 .PHONY: dom0-image-disk test-system-split-luks test-system-split-luks-xen \
-	test-system-split-qdisk test-system-split-qdisk-xen
+	test-system-split-qdisk test-system-split-qdisk-xen \
+	test-system-split-hotdisk test-system-split-hotdisk-xen
 dom0-image-disk: $(DOM0_DISK)/initramfs.cpio.gz
 
 # The kernel package dom0-image downloaded is reused.
@@ -50,6 +54,7 @@ $(DOM0_DISK)/initramfs.cpio.gz: $(DOM0_IMAGE_DEPS) $(DOM0_DISK)/tree.stamp \
 
 LUKS_SYSTEM_ARGS := --kernel-dir $(DOM0_DISK) --only xl-luks,pxl-luks --no-reboot
 QDISK_SYSTEM_ARGS := --kernel-dir $(DOM0_DISK) --only xl-qdisk,pxl-qdisk --no-reboot
+HOTDISK_SYSTEM_ARGS := --kernel-dir $(DOM0_DISK) --only xl-hotdisk,pxl-hotdisk --no-reboot
 
 test-system-split-luks: dom0-image-disk $(PETREL_IMAGE)
 	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(LUKS_SYSTEM_ARGS) \
@@ -64,3 +69,11 @@ test-system-split-qdisk: dom0-image-disk $(PETREL_IMAGE)
 
 test-system-split-qdisk-xen: dom0-image-disk $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen $(QDISK_SYSTEM_ARGS) --log $(BUILD)/system/xen-split-qdisk-serial.log
+
+test-system-split-hotdisk: dom0-image-disk $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) $(HOTDISK_SYSTEM_ARGS) \
+		--log $(BUILD)/system/petrel-split-hotdisk-serial.log
+
+test-system-split-hotdisk-xen: dom0-image-disk $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen $(HOTDISK_SYSTEM_ARGS) \
+		--log $(BUILD)/system/xen-split-hotdisk-serial.log

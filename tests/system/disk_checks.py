@@ -16,6 +16,13 @@
         write allocates, and after the destroy QEMU and the backend nodes are
         gone and qemu-img finds the domU's line in a clean image; pxl's dry
         run must first print xl's JSON
+    check_hotdisk(t, con, res, tool, timeout) steps xl-hotdisk and
+        pxl-hotdisk: a qdisk attach to a domain without QEMU refused as
+        libxl refuses it; then a phy: disk and a qcow2 qdisk disk attached to
+        the running Linux domU (created with a qdisk disk, so that QEMU runs
+        for it), written and read back there, detached: gone in the domU,
+        no backend, frontend or libxl node, loop device, or port or grant
+        entry in the hypervisor left, the domU's pattern in the image
 
 `t` is the system test's module (dom0_system_test): its shell_run,
 console_log_wait, domu_disk_lines and constants.  The domU's /bin/domu-disks
@@ -25,6 +32,9 @@ into sector 8.
 
 import os
 import re
+
+import hv_state
+import net_checks
 
 LUKS_IMG = "/tmp/luks-disk.img"
 LUKS_KEY = "/tmp/luks.key"
@@ -240,3 +250,183 @@ def check_qdisk(t, con, res, tool, timeout):
     qdisk_running(t, con, res, tool, domid, token, timeout)
     t.shell_run(con, "%s destroy %s" % (tool, name), 120)
     qdisk_after(t, con, res, tool, domid, size0, timeout)
+
+
+# Step TOOL-hotdisk: disks attached to and detached from a running Linux domU.
+# The domU is created with a qdisk disk (xvdb, raw), so that the toolstack
+# starts QEMU for it: libxl starts QEMU only at create, and refuses a qdisk
+# attach to a domain without one ("device model required but not running").
+HOT_BASE = "/tmp/hot-base.img"
+HOT_PHY = "/tmp/hot-phy.img"
+HOT_QCOW = "/tmp/hot-qdisk.qcow2"
+HOT_PATTERN_KIB = 64  # the pattern the domU writes at 64 KiB into each disk
+# name, MAC, address on xenbr0 of each tool's domU (net_checks.domu_config)
+HOT_DOMU = {"xl": ("xlhot", "00:16:3e:5e:7a:41", "192.168.77.41"),
+            "pxl": ("pxlhot", "00:16:3e:5e:7a:42", "192.168.77.42")}
+# kind, the spec's format (phy: or qdisk), vdev, devid, backend directory kind, image
+HOT_DISKS = (("phy", "phy:%s,xvdc,w" % HOT_PHY, "xvdc", 51744, "vbd", HOT_PHY),
+             ("qdisk", "format=qcow2,vdev=xvdd,access=rw,backendtype=qdisk,target=%s"
+              % HOT_QCOW, "xvdd", 51760, "qdisk", HOT_QCOW))
+# In the domU: wait for the disk, print dom0's line, write a random pattern
+# at 64 KiB and read it back past the page cache; md5 sums of both.
+HOT_GUEST_IO = ("i=0; while [ ! -b /dev/{v} ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; "
+                "echo line: $(dd if=/dev/{v} bs=512 count=1 2>/dev/null | tr -d '\\000'); "
+                "dd if=/dev/urandom of=/tmp/pat bs=1k count={k} 2>/dev/null; "
+                "echo wrote: $(md5sum < /tmp/pat); "
+                "dd if=/tmp/pat of=/dev/{v} bs=1k seek={k} conv=notrunc,fsync 2>/dev/null && "
+                "sync && echo 3 > /proc/sys/vm/drop_caches && "
+                "echo read: $(dd if=/dev/{v} bs=1k skip={k} count={k} 2>/dev/null | md5sum)")
+HOT_GUEST_GONE = ("i=0; while [ -e /sys/block/{v} ] && [ $i -lt 60 ]; do sleep 1; "
+                  "i=$((i+1)); done; echo disks: $(ls /sys/block)")
+MD5 = re.compile(r"^(wrote|read): ([0-9a-f]{32})", re.M)
+
+
+def hot_image(t, con, kind, image, timeout):
+    """A 4 MiB image (qcow2 for qdisk) with dom0's line in sector 0; the token or None."""
+    token = os.urandom(6).hex()
+    raw = QCOW_RAW if kind == "qdisk" else image
+    cmd = "dd if=/dev/zero of=%s bs=1M count=4 2>/dev/null && %s" % (raw, dom0_line(token, raw))
+    if kind == "qdisk":
+        cmd += (" && qemu-img convert -f raw -O qcow2 %s %s && rm %s"
+                % (QCOW_RAW, image, QCOW_RAW))
+    rc, _ = t.shell_run(con, cmd, timeout)
+    return token if rc == 0 else None
+
+
+def hot_image_md5(t, con, kind, image, timeout):
+    """The md5 sum of the pattern's place in the image, and qemu-img check's verdict."""
+    src, pre = image, ""
+    if kind == "qdisk":
+        src = QCOW_RAW
+        pre = ("qemu-img check %s >/dev/null && echo clean; "
+               "qemu-img convert -f qcow2 -O raw %s %s && " % (image, image, QCOW_RAW))
+    _, out = t.shell_run(con, "%secho image: $(dd if=%s bs=1k skip=%d count=%d 2>/dev/null | "
+                         "md5sum); rm -f %s" % (pre, src, HOT_PATTERN_KIB, HOT_PATTERN_KIB,
+                                                QCOW_RAW), timeout)
+    m = re.search(r"^image: ([0-9a-f]{32})", out, re.M)
+    return (m.group(1) if m else None), kind != "qdisk" or re.search(r"^clean\r?$", out, re.M)
+
+
+def hot_left(t, con, domid, devid, bekind, image, timeout):
+    """What is left of the device in xenstore and dom0 once it is detached."""
+    be = "/local/domain/0/backend/%s/%s/%d" % (bekind, domid, devid)
+    fe = "/local/domain/%s/device/vbd/%d" % (domid, devid)
+    lx = "/libxl/%s/device/vbd/%d" % (domid, devid)
+    _, out = t.shell_run(con, "i=0; while xenstore-exists %s && [ $i -lt 150 ]; do "
+                         "usleep 200000; i=$((i+1)); done; for p in %s %s %s; do "
+                         "xenstore-exists $p && echo left: $p; done; "
+                         "/sbin/losetup -n -l -O BACK-FILE | grep -F %s | sed 's/^/loop: /'"
+                         % (be, be, fe, lx, image), timeout + 60)
+    return re.findall(r"^(?:left|loop): .*", out.replace("\r", ""), re.M)
+
+
+def hot_hv_left(before, after, domid):
+    """hv_state's leftovers, and the running domU's ports and grant entries
+    in use that were not there before the attach."""
+    left = hv_state.leftovers(before, after)
+    if left:
+        return left
+    for kind in ("ports", "grants"):
+        was, now = before[kind].get(domid), after[kind].get(domid)
+        if isinstance(was, list):
+            was, now = len(was), len(now or [])
+        if was != now:
+            left.append("domain %d's %s: %s, %s before" % (domid, kind, now, was))
+    return left
+
+
+def hot_cycle(t, con, res, tool, domu, domid, disk, hv_before, timeout):
+    """Attach one disk to the running domU, use it there, detach it."""
+    kind, spec, vdev, devid, bekind, image = disk
+    pre = "%s/hot-%s-" % (tool, kind)
+    token = hot_image(t, con, kind, image, timeout)
+    if not res.check(pre + "image", token is not None, "making %s failed" % image):
+        return
+    rc, out = t.xl_run(con, "%s block-attach %s '%s'" % (tool, domu[0], spec), t.XL_CREATE_TIMEOUT)
+    if not res.check(pre + "attach", rc == 0, "rc=%d %r" % (rc, out)):
+        t.shell_run(con, "%s block-detach %s %s" % (tool, domu[0], vdev), timeout)
+        return
+    rc, seen = net_checks.domu_sh(t, con, domu, HOT_GUEST_IO.format(v=vdev, k=HOT_PATTERN_KIB))
+    sums = dict(MD5.findall(seen))
+    _, rows = t.shell_run(con, "%s block-list %s; xenstore-read /local/domain/0/backend/%s/%s/%d"
+                          "/state" % (tool, domu[0], bekind, domid, devid), timeout)
+    row = re.search(r"^%d\s+0\s+\d+\s+4\s" % devid, rows, re.M)
+    during = hv_state.read(t.shell_fn(con))
+    ports = [len(s["ports"][0]) if s else -1 for s in (hv_before, during)]
+    res.check(pre + "guest", rc == 0 and "line: PETREL-DISK dom0 %s" % token in seen and
+              sums.get("wrote") and sums.get("wrote") == sums.get("read") and row and
+              re.search(r"^4\r?$", rows, re.M) and ports[1] > ports[0] >= 0,
+              "the domU rc=%d %r; block-list and backend state %r; dom0 ports before and "
+              "while attached %r" % (rc, seen[-500:], rows, ports),
+              "%s in the domU, dom0's line read, pattern %s, dom0 ports %d -> %d"
+              % (vdev, sums.get("wrote"), ports[0], ports[1]))
+    rc, out = t.xl_run(con, "%s block-detach %s %s" % (tool, domu[0], vdev), timeout)
+    rc2, gone = net_checks.domu_sh(t, con, domu, HOT_GUEST_GONE.format(v=vdev))
+    left = hot_left(t, con, domid, devid, bekind, image, timeout)
+    _, rows = t.shell_run(con, "%s block-list %s" % (tool, domu[0]), timeout)
+    res.check(pre + "detach", rc == 0 and rc2 == 0 and "disks:" in gone and vdev not in gone and
+              not left and not re.search(r"^%d\s" % devid, rows, re.M),
+              "detach rc=%d %r; the domU rc=%d %r; left %r; block-list %r"
+              % (rc, out, rc2, gone[-300:], left, rows),
+              "; ".join(re.findall(r"^disks: .*", gone, re.M)))
+    md5, clean = hot_image_md5(t, con, kind, image, timeout)
+    res.check(pre + "image-md5", md5 is not None and md5 == sums.get("wrote") and clean,
+              "image %s, the domU wrote %s, qemu-img check clean: %s"
+              % (md5, sums.get("wrote"), bool(clean)), md5 or "")
+    hv_left = hot_hv_left(hv_before, hv_state.read(t.shell_fn(con)), int(domid or -1))
+    res.check(pre + "hv-left", not hv_left, "the hypervisor: %r" % hv_left,
+              hv_state.summary(hv_before))
+
+
+def hot_no_qemu(t, con, res, tool, timeout):
+    """A qdisk attach to a domain without QEMU (hello.elf, paused) is refused
+    as libxl refuses it; nothing is left under backend/qdisk."""
+    name = tool + "nodm"
+    rc, out = t.xl_run(con, "%s create -p /etc/xl-hello.cfg 'name=\"%s\"'" % (tool, name), timeout)
+    if not res.check(tool + "/hot-no-qemu-create", rc == 0, "rc=%d %r" % (rc, out)):
+        return
+    domid = t.xl_domid(con, name)
+    rc, out = t.xl_run(con, "%s block-attach %s '%s'" % (tool, name, HOT_DISKS[1][1]), timeout)
+    _, left = t.shell_run(con, "xenstore-list /local/domain/0/backend/qdisk/%s 2>&1; "
+                          "xenstore-list /local/domain/%s/device 2>&1" % (domid, domid), timeout)
+    t.shell_run(con, "%s destroy %s" % (tool, name), timeout)
+    res.check(tool + "/hot-qdisk-no-qemu", rc == 1 and
+              "device model required but not running" in out and
+              "libxl_device_disk_add failed." in out and "vbd" not in left and
+              re.search(r"^\d+\r?$", left, re.M) is None,
+              "rc=%d %r; backend/qdisk and the domain's devices: %r" % (rc, out, left),
+              out.strip().splitlines()[-1] if out.strip() else "")
+
+
+def check_hotdisk(t, con, res, tool, timeout):
+    t.shell_run(con, "pidof xenconsoled || { %s && echo started; }" % t.XENCONSOLED, timeout)
+    t.shell_run(con, "dd if=/dev/zero of=%s bs=1M count=1 2>/dev/null" % HOT_QCOW, timeout)
+    hot_no_qemu(t, con, res, tool, timeout)
+    domu = HOT_DOMU[tool]
+    rc, _ = t.shell_run(con, "dd if=/dev/zero of=%s bs=1M count=1 2>/dev/null" % HOT_BASE, timeout)
+    t.shell_run(con, "rm -f %s/guest-%s.log" % (t.XL_CONSOLE_DIR, domu[0]), timeout)
+    rc, out = t.shell_run(con, "%s create /etc/xl-linux.cfg 'name=\"%s\"' %s \"disk=['format=raw,"
+                          "vdev=xvdb,access=rw,backendtype=qdisk,target=%s']\""
+                          % (tool, domu[0], net_checks.domu_config(domu), HOT_BASE),
+                          t.XL_CREATE_TIMEOUT)
+    if not res.check(tool + "/hot-create", rc == 0, "rc=%d %r" % (rc, out.strip()[-600:])):
+        t.shell_run(con, "%s destroy %s" % (tool, domu[0]), 120)
+        return
+    domid = t.xl_domid(con, domu[0])
+    rc, out = t.console_log_wait(con, domu[0], "domu-shell listening", t.DOMU_BOOT_WAIT)
+    if res.check(tool + "/hot-boot", rc == 0, "no domu-shell line: %r" % out.strip()[-600:]):
+        hv_before = hv_state.read(t.shell_fn(con))
+        for disk in HOT_DISKS:
+            hot_cycle(t, con, res, tool, domu, domid, disk, hv_before, timeout)
+    t.shell_run(con, "%s destroy %s" % (tool, domu[0]), 120)
+    left = wait_gone(t, con, domid, "qdisk", timeout)
+    _, procs = t.shell_run(con, "ps | grep -c '[x]en-domid %s '" % domid, timeout)
+    res.check(tool + "/hot-teardown", ("No such file" in left or left == "") and
+              procs.strip() == "0", "backend left %r, QEMU processes %r" % (left, procs))
+
+
+def check_hot_phy(t, con, res, domu, domid, timeout):
+    """The phy: disk's attach and detach alone, on a running domU that has
+    the domU shell (the xl-split step's; make test's slice)."""
+    hv_before = hv_state.read(t.shell_fn(con))
+    hot_cycle(t, con, res, "xl", domu, domid, HOT_DISKS[0], hv_before, timeout)

@@ -20,7 +20,8 @@ Checks, one "PASS name" / "FAIL name: why" line each:
   dom0-test/*   each check of the dom0-test program (privcmd, evtchn, grant)
   xenstore/*    our xenstored in dom0: running on dom0's ring, the dom0 nodes,
                 write/read/ls/watch/rm over the socket and over the ring
-                (/dev/xen/xenbus), the kernel's own nodes, no xenbus errors
+                (/dev/xen/xenbus), the kernel's own nodes, no xenbus errors,
+                the daemon's socket replies going through io_uring
   xl/*          Debian's own xl and xen-init-dom0 (xen-utils-4.17): /init's
                 xen-init-dom0 run; `xl info` (version, CPUs, memory against
                 the QEMU machine and dom0_mem, caps, command line, build id),
@@ -68,7 +69,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 with --only xl-luks, pxl-luks, xl-qdisk or pxl-qdisk (dom0
                 image build/dom0-disk), the Linux domU on a LUKS2 mapping, or
                 on a qcow2 image through QEMU's qdisk, built by xl or pxl
-                (disk_checks.py; xl/luks-*, pxl/luks-*, */qdisk-*); then
+                (disk_checks.py; xl/luks-*, pxl/luks-*, */qdisk-*); with
+                --only xl-hotdisk or pxl-hotdisk, a phy: and a qdisk disk
+                attached to the running Linux domU and detached (*/hot-*);
+                then
                 Debian's xenstored replaces ours: xen-init-dom0, a read over
                 dom0's ring and `xl list` against it
   xl-pvh/*      `xl create` of a PVH domU (the HVM guest test hvm-hello.elf,
@@ -384,6 +388,8 @@ def check_xenstore(con, res, timeout):
     rc, out = shell_run(con, "kill -0 $(cat /run/xenstored.pid) && cat /var/log/xenstored.log")
     res.check("xenstore/daemon", rc == 0 and "dom0 ring on event channel" in out,
               "xenstored not running or without dom0's ring (rc=%d): %r" % (rc, out.strip()))
+    res.check("xenstore/io_uring", rc == 0 and "socket replies through io_uring" in out,
+              "xenstored does not use io_uring for its socket (rc=%d): %r" % (rc, out.strip()))
     xs_check(con, res, "dom0-nodes", "xenstore-read -s /local/domain/0/domid /local/domain/0/name",
              ["0", "Domain-0"], timeout)
     xs_check(con, res, "write-read", "xenstore-write /test/a hello; xenstore-read /test/a",
@@ -1670,6 +1676,9 @@ DOM0_BRIDGE_IP = "192.168.77.1"
 DOMU_VIF = "\"vif=['bridge=xenbr0,mac=%s']\"" % DOMU_MAC
 DOMU_NET_ARGS = "domu_ip=%s/24 domu_peer=%s" % (DOMU_IP, DOM0_BRIDGE_IP)
 DOMU_NET = "%s 'extra=\"console=hvc0 %s\"'" % (DOMU_VIF, DOMU_NET_ARGS)
+# The same with dom0's shell in the domU (/bin/domu-shell, net_checks.domu_sh)
+DOMU_NET_SHELL = "%s 'extra=\"console=hvc0 %s domu_shell=%d\"'" % (
+    DOMU_VIF, DOMU_NET_ARGS, net_checks.SHELL_PORT)
 DISK_LINE = re.compile(r"^domu-disk (xvd\w+) ro=(\d) dom0='([^']*)' previous='([^']*)' "
                        r"write=(ok|refused.*)$", re.M)
 
@@ -1862,9 +1871,10 @@ def check_xl_linux(con, res, timeout, split=False):
 
 # The split-driver slice (step xl-split): the Linux domU with one read-write
 # disk and one vif, its blkfront reading and writing the disk and its
-# netfront pinging dom0 over xenbr0, then destroyed with its backends torn
-# down.  With --hostile, the hostile blkif and netif frontends run beside it
-# first.
+# netfront pinging dom0 over xenbr0, a phy: disk attached to it and detached
+# (disk_checks.check_hot_phy, through dom0's shell in the domU), then
+# destroyed with its backends torn down.  With --hostile, the hostile blkif
+# and netif frontends run beside it first.
 DOMU_DISK_RW = "\"disk=['format=raw,vdev=xvda,access=rw,target=%s']\"" % DOMU_DISK
 
 
@@ -1875,12 +1885,14 @@ def check_xl_split(con, res, timeout, hostile=False):
     res.check("xl/blk-images", rc == 0, "rc=%d making %s" % (rc, DOMU_DISK))
     free = free_memory(con)
     hv_before = hv_state.read(shell_fn(con))
-    created, row = linux_up(con, res, timeout, DOMU_DISK_RW + " " + DOMU_NET)
+    created, row = linux_up(con, res, timeout, DOMU_DISK_RW + " " + DOMU_NET_SHELL)
     if not created:
         return
     if row:
         check_xl_disks(con, res, "lin", tokens, timeout, ro=False)
         check_xl_net(con, res, "lin", row[1], timeout)
+        disk_checks.check_hot_phy(sys.modules[__name__], con, res,
+                                  ("lin", DOMU_MAC, DOMU_IP), row[1], timeout)
     if row and hostile:
         check_split_hostile(con, res, row[1], timeout)
     shell_run(con, "xl destroy lin", timeout)
@@ -2954,10 +2966,12 @@ def check_cpus_up(con, res, want, timeout):
 
 
 def disk_step(args, con, res, step):
-    """A step of disk_checks.py, TOOL-luks or TOOL-qdisk, when named in --only."""
+    """A step of disk_checks.py, TOOL-luks, TOOL-qdisk or TOOL-hotdisk, when
+    named in --only."""
     if step in args.only:
         tool, kind = step.split("-")
-        check = disk_checks.check_luks if kind == "luks" else disk_checks.check_qdisk
+        check = {"luks": disk_checks.check_luks, "qdisk": disk_checks.check_qdisk,
+                 "hotdisk": disk_checks.check_hotdisk}[kind]
         check(sys.modules[__name__], con, res, tool, args.cmd_timeout)
 
 
@@ -3018,6 +3032,9 @@ def run(args, res):
                                 ("pxl-luks", lambda: disk_step(args, con, res, "pxl-luks")),
                                 ("xl-qdisk", lambda: disk_step(args, con, res, "xl-qdisk")),
                                 ("pxl-qdisk", lambda: disk_step(args, con, res, "pxl-qdisk")),
+                                ("xl-hotdisk", lambda: disk_step(args, con, res, "xl-hotdisk")),
+                                ("pxl-hotdisk", lambda: disk_step(args, con, res,
+                                                                  "pxl-hotdisk")),
                                 ("pxl-cfg", lambda: "pxl-cfg" not in args.only
                                  or pxl_cfg_checks.check_pxl_cfg(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
@@ -3026,6 +3043,9 @@ def run(args, res):
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("pxl-dumpcore-linux", lambda: "pxl-dumpcore-linux" not in args.only
                                  or dumpcore_checks.check_dumpcore_linux(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("pxl-dumpcore-hvm", lambda: "pxl-dumpcore-hvm" not in args.only
+                                 or dumpcore_checks.check_dumpcore_hvm(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("xl-multi", lambda: check_xl_multi(
                                     con, res, args.cmd_timeout)),

@@ -22,6 +22,14 @@ only when named in --only; make test-pxl-dumpcore and test-pxl-dumpcore-xen).
         in its own address space), paused, dumped by both tools: the same
         file, section by section, its sections and notes.
 
+    check_dumpcore_hvm(t, con, res, timeout)
+        step pxl-dumpcore-hvm (make test-pxl-dumpcore-hvm, -xen): the PVH
+        domU hvm-hello (rootfs/etc/xl-pvh.cfg, 32 MiB), kept after it powers
+        itself off, dumped by Debian's xl and by pxl: the cores of an HVM
+        guest agree (section names, note types, the HVM magic, vCPU and page
+        counts, the .xen_pfn list and the pages the same), and the guest's
+        first text page (its ELF's, loaded at 1 MiB) is found at its pfn.
+
 `t` is the system test's module (dom0_system_test).
 """
 
@@ -44,6 +52,15 @@ NOTE_TYPES = [0x2000000, 0x2000001, 0x2000002, 0x2000003]
 CONTEXT_SIZE = 5168  # vcpu_guest_context (64-bit)
 RIP_IN_CONTEXT = 520 + 128  # user_regs, then 15 registers and error_code/entry_vector
 MAX_PFN_IN_SHINFO = 3088
+HVM_SECTIONS = ["", ".shstrtab", ".note.Xen", ".xen_prstatus", ".xen_pages", ".xen_pfn"]
+HVM_MAGIC = 0xF00FEBEE
+HVM_CFG = "/etc/xl-pvh.cfg"
+HVM_ELF = "/usr/lib/petrel-domu/hvm-hello.elf"
+# xl maps each GFN below XENMEM_maximum_gpfn + 1 alone, and a PVH domU's
+# special pages sit just below 0xFF000000: about a million tries under TCG
+HVM_XL_DUMP_WAIT = 2400
+HVM_ELF_BUILT = os.path.join(os.path.dirname(__file__), "..", "..", "build", "tests", "guests-hvm",
+                             "hvm-hello.elf")
 DUMP_DIR = "/var/lib/xen/dump"
 CRASH_WAIT = 600  # seconds for a crashed domain's core and destroy (and rebuild)
 
@@ -70,7 +87,7 @@ def pattern_pfn():
     return (int(m.group(1), 16) - VIRT_BASE) // PAGE if m else None
 
 
-def sections(sh, path):
+def sections(sh, path, want=SECTIONS):
     """{name: (type, offset, size, entsize)} of the core's sections, the ELF
     header's fields, or ({}, reason)."""
     head = read_bytes(sh, path, 0, 512)
@@ -79,7 +96,7 @@ def sections(sh, path):
     e_type, e_machine = struct.unpack_from("<HH", head, 16)
     shoff, = struct.unpack_from("<Q", head, 40)
     shnum, shstrndx = struct.unpack_from("<HH", head, 60)
-    if (e_type, e_machine, shoff, shnum) != (4, 62, 64, len(SECTIONS)):
+    if (e_type, e_machine, shoff, shnum) != (4, 62, 64, len(want)):
         return {}, "type %d machine %d shoff %d shnum %d" % (e_type, e_machine, shoff, shnum)
     shdrs = [struct.unpack_from("<IIQQQQIIQQ", head, 64 + 64 * i) for i in range(shnum)]
     strtab = read_bytes(sh, path, shdrs[shstrndx][4], shdrs[shstrndx][5])
@@ -156,9 +173,9 @@ def check_contents(sh, res, path, sec, pages):
     res.check("pxl/dumpcore-pages", not bad, "; ".join(bad), "pattern pages 0 and 255 as written")
 
 
-def section_sums(sh, path):
+def section_sums(sh, path, want=SECTIONS):
     """{section name: MD5 of its bytes} of a core in dom0."""
-    sec, _ = sections(sh, path)
+    sec, _ = sections(sh, path, want)
     names = sorted(n for n in sec if n)
     _, out = sh("; ".join("tail -c +%d %s | head -c %d | md5sum" % (sec[n][1] + 1, path, sec[n][2])
                           for n in names), 600)
@@ -299,4 +316,96 @@ def check_dumpcore(t, con, res, timeout):
 def check_dumpcore_linux(t, con, res, timeout):
     t.shell_run(con, "%s && echo started" % t.XENCONSOLED, timeout)
     check_linux(t, con, res, timeout)
+    t.shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)
+
+
+def elf_first_load():
+    """(physical address, file offset) of hvm-hello.elf's first PT_LOAD."""
+    with open(HVM_ELF_BUILT, "rb") as f:
+        data = f.read(4096)
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phnum, = struct.unpack_from("<H", data, 56)
+    for i in range(phnum):
+        p_type, _, p_offset, _, p_paddr = struct.unpack_from("<IIQQQ", data, phoff + 56 * i)
+        if p_type == 1:
+            return p_paddr, p_offset
+    return None, None
+
+
+def hvm_core(sh, tool, dom, timeout):
+    """TOOL dump-core of dom to /tmp/TOOL.core: (exit 0, sections, notes, sums, report)."""
+    path = "/tmp/%s.core" % tool
+    _, out = sh("s=$(date +%%s); %s dump-core %s %s 2>/tmp/dc.err; echo rc=$?; "
+                "echo took $(($(date +%%s) - s)) s; tail -n 3 /tmp/dc.err"
+                % (tool, dom, path), timeout + (HVM_XL_DUMP_WAIT if tool == "xl" else 300))
+    sec, why = sections(sh, path, HVM_SECTIONS)
+    got = notes(sh, path, sec) if ".note.Xen" in sec else []
+    sums = section_sums(sh, path, HVM_SECTIONS) if sec else {}
+    return "rc=0" in out, sec, got, sums, "%s; %s" % (out.strip(), why)
+
+
+def hvm_header(got):
+    """The core header note's (magic, vCPUs, pages, page size), or None."""
+    return struct.unpack_from("<4Q", got[1][2]) if len(got) > 1 and len(got[1][2]) == 32 \
+        else None
+
+
+def check_hvm_pattern(sh, res, sec):
+    """The guest's first loaded page (its ELF's) at its pfn in pxl's core."""
+    paddr, offset = elf_first_load()
+    pfn = paddr // PAGE if paddr is not None else None
+    nr = sec[".xen_pfn"][2] // 8
+    raw = read_bytes(sh, "/tmp/pxl.core", sec[".xen_pfn"][1], 8 * min(nr, (pfn or 0) + 1))
+    pfns = list(struct.unpack("<%dQ" % (len(raw) // 8), raw[:len(raw) // 8 * 8]))
+    j = pfns.index(pfn) if pfn in pfns else None
+    _, out = sh("tail -c +%d %s | head -c %d | md5sum; tail -c +%d /tmp/pxl.core | head -c %d | "
+                "md5sum" % ((offset or 0) + 1, HVM_ELF, PAGE,
+                            sec[".xen_pages"][1] + PAGE * (j or 0) + 1, PAGE), 120)
+    sums = re.findall(r"^([0-9a-f]{32})\s", out, re.M)
+    res.check("pxl/dumpcore-hvm-pages", j is not None and len(sums) == 2 and sums[0] == sums[1],
+              "pfn %r at index %r of .xen_pfn (first entries %r); ELF page and core page: %r"
+              % (pfn, j, pfns[:4], sums),
+              "pfn %#x (index %d) holds the ELF's page at offset %#x" % (pfn or 0, j or 0,
+                                                                         offset or 0))
+
+
+def check_hvm(t, con, res, timeout):
+    """The PVH hello domU, shut down and kept, dumped by both tools."""
+    sh = t.shell_fn(con)
+    dom = "dchvm"
+    rc, out = t.shell_run(con, "xl create %s 'name=\"%s\"'; echo rc=$?" % (HVM_CFG, dom),
+                          t.XL_CREATE_TIMEOUT)
+    state = t.wait_shut_down(con, dom)
+    if not res.check("pxl/dumpcore-hvm-shutdown", "rc=0" in out and re.search(r"state \S*s", state),
+                     "%r; %r" % (out.strip()[-300:], state), state):
+        sh("xl destroy %s" % dom, 120)
+        return
+    cores = {tool: hvm_core(sh, tool, dom, timeout) for tool in ("pxl", "xl")}
+    for tool, (ok, sec, got, sums, why) in cores.items():
+        header = hvm_header(got)
+        res.check("pxl/dumpcore-hvm-%s" % tool,
+                  ok and sorted(sec) == sorted(HVM_SECTIONS) and
+                  [n[0] for n in got] == NOTE_TYPES and header is not None and
+                  header[0] == HVM_MAGIC and header[3] == PAGE and
+                  sec[".xen_pages"][2] == PAGE * header[2] and
+                  sec[".xen_pfn"][2] == 8 * header[2] and sec[".xen_pfn"][3] == 8 and
+                  sec[".xen_prstatus"][2] == CONTEXT_SIZE * header[1],
+                  "%s; notes %r, header %r, sections %r" % (why, [n[0] for n in got], header, sec),
+                  "header (magic, vcpus, pages, page size) %r" % (header,))
+    xl, pxl = cores["xl"], cores["pxl"]
+    differ = sorted(n for n in (".xen_pages", ".xen_pfn") if xl[3].get(n) != pxl[3].get(n))
+    res.check("pxl/dumpcore-hvm-same",
+              sorted(xl[1]) == sorted(pxl[1]) and hvm_header(xl[2]) == hvm_header(pxl[2]) and
+              [n[0] for n in xl[2]] == [n[0] for n in pxl[2]] and not differ and xl[3],
+              "sections xl %r pxl %r; headers xl %r pxl %r; differ %r"
+              % (sorted(xl[1]), sorted(pxl[1]), hvm_header(xl[2]), hvm_header(pxl[2]), differ),
+              "same sections, notes, header, .xen_pfn and .xen_pages")
+    if pxl[1].get(".xen_pfn"):
+        check_hvm_pattern(sh, res, pxl[1])
+    sh("xl destroy %s; rm -f /tmp/xl.core /tmp/pxl.core" % dom, 120)
+
+
+def check_dumpcore_hvm(t, con, res, timeout):
+    t.shell_run(con, "%s && echo started" % t.XENCONSOLED, timeout)
+    check_hvm(t, con, res, timeout)
     t.shell_run(con, "kill $(cat /run/xenconsoled.pid)", timeout)

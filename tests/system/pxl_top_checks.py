@@ -6,7 +6,7 @@ rename-restart, judged by Debian's xentop and xl on the same host.
                                      scheduler and pool commands beside xl's
     check_rename_restart(sh, res, cfg, name, wait_s)
                                      xl create and pxl create of a guest that
-                                     powers off, with on_poweroff =
+                                     powers off once told, with on_poweroff =
                                      "rename-restart": the same result
 
 The checks hold on Petrel (credit) and on Xen 4.17 (credit2): where a
@@ -23,6 +23,7 @@ TOP_HEADER = ("NAME STATE CPU(sec) CPU(%) MEM(k) MEM(%) MAXMEM(k) MAXMEM(%) VCPU
 # columns that move between two samples, with what may differ
 TOP_CPU_SEC, TOP_CPU_PCT, TOP_MEM, TOP_MEM_PCT = 2, 3, 4, 5
 PRESERVED = re.compile(r"^(\S+)-\d{8}T\d{4}Z$")
+TOLD_KERNEL = "/usr/lib/petrel-domu/poweroff-when-told.elf"
 
 
 def top_rows(out):
@@ -163,41 +164,40 @@ def domains(sh):
 
 
 def rename_restart_outcome(sh, prog, cfg, name, wait_s):
-    """`PROG create` of cfg with on_poweroff = "rename-restart" (the guest
-    powers off at once): whether it was created, a domain kept as
-    NAME-YYYYMMDDTHHMMZ, shut down, a newer domain built after it, the kept
-    one's own /vm (holding its uuid, no name, as libxl leaves it); then every
-    such domain is destroyed.  The rebuilt guest
-    powers off at once too: in the same minute its rename fails (the name is
-    taken) and the monitor stops; when the minute has turned meanwhile, it is
-    kept under the new minute's name and built again, so the newer domain is
-    the next kept one or the new NAME, whichever has the lower id."""
-    rc, out = sh("rm -f /var/log/xen/xl-%s.log; %s create -q %s 'on_poweroff=\"rename-restart\"';"
-                 " echo rc=$?" % (name, prog, cfg), 60)
+    """`PROG create` of cfg with on_poweroff = "rename-restart" and the domU
+    poweroff-when-told.elf, which powers off only once its home's
+    data/poweroff is written: written for the first domain alone, that one
+    is kept as NAME-YYYYMMDDTHHMMZ, shut down, and the NAME the monitor builds
+    in its place stays up.  Whether it was created, exactly one domain kept,
+    shut down, exactly one NAME, newer and not shut down, the kept one's own
+    /vm (holding its uuid, no name, as libxl leaves it); then every such
+    domain is destroyed."""
+    rc, out = sh("rm -f /var/log/xen/xl-%s.log; %s create -q %s 'on_poweroff=\"rename-restart\"'"
+                 " 'kernel=\"%s\"' && xenstore-write /local/domain/$(xl domid %s)/data/poweroff 1;"
+                 " echo rc=$?" % (name, prog, cfg, TOLD_KERNEL, name), 60)
     sh("i=0; while [ $(xl list | grep -cE '^%s(-[0-9]{8}T[0-9]{4}Z)? ') -lt 2 ]; do "
        "[ $i -ge %d ] && break; sleep 1; i=$((i+1)); done" % (name, wait_s), 3 * wait_s + 30)
     rows = domains(sh)
-    ours = sorted((d for d in rows if d[0] == name or (PRESERVED.match(d[0]) and
-                                                        PRESERVED.match(d[0]).group(1) == name)),
-                  key=lambda d: int(d[1]))
-    kept = [d for d in ours if d[0] != name]
-    newer = [d for d in ours if kept and int(d[1]) > int(kept[0][1])]
+    kept = [d for d in rows if PRESERVED.match(d[0]) and PRESERVED.match(d[0]).group(1) == name]
+    new = [d for d in rows if d[0] == name]
+    one = len(kept) == 1 and len(new) == 1
     vm = ""
-    if kept and newer:
+    if one:
         _, vm = sh("a=$(xenstore-read /local/domain/%s/vm); b=$(xenstore-read /local/domain/%s/vm);"
                    " [ \"$a\" != \"$b\" ] && echo vm-differs; xenstore-read $a/name >/dev/null "
                    "2>&1 || echo vm-no-name; [ \"$(xenstore-read $a/uuid)\" = \"${a#/vm/}\" ] && "
-                   "echo vm-uuid" % (kept[0][1], newer[0][1]))
+                   "echo vm-uuid" % (kept[0][1], new[0][1]))
     remove_all(sh, name)
-    outcome = ("rc=0" in out, len(kept) >= 1, bool(kept) and kept[0][2][3] == "s", bool(newer),
+    renewed = one and int(new[0][1]) > int(kept[0][1]) and new[0][2][3] != "s"
+    outcome = ("rc=0" in out, len(kept) == 1, one and kept[0][2][3] == "s", renewed,
                "vm-differs" in vm, "vm-no-name" in vm, "vm-uuid" in vm)
     return outcome, rows
 
 
 def remove_all(sh, name):
     """Destroy every domain named NAME or NAME-<suffix> until two looks in a
-    row find none (a monitor may have been building one more; with its domain
-    gone it stops)."""
+    row find none (a monitor that saw a domain power off may be building one
+    more; with its domain gone it stops)."""
     sh("n=0; i=0; while [ $n -lt 2 ] && [ $i -lt 20 ]; do "
        "ids=$(xl list | awk '$1 ~ /^%s(-[0-9]{8}T[0-9]{4}Z)?$/ {print $2}'); "
        "if [ -z \"$ids\" ]; then n=$((n+1)); else n=0; for d in $ids; do xl destroy $d; done; fi; "
@@ -214,7 +214,7 @@ def check_rename_restart(sh, res, cfg, name, wait_s):
     # the log holds pxl's monitor's lines (each run starts a new one)
     want = (True,) * 7
     res.check("pxl/rename-restart", got["xl"][0] == got["pxl"][0] == want,
-              "(created, preserved, shut down, a new one, own /vm, no /vm name, /vm uuid): "
+              "(created, one kept, shut down, one new NAME up, own /vm, no /vm name, /vm uuid): "
               "xl %r %r, pxl %r %r" % (got["xl"][0], got["xl"][1], got["pxl"][0],
                                        got["pxl"][1]),
               "as xl: " + " ".join(d[0] for d in got["pxl"][1] if d[0].startswith(name)))

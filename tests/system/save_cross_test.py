@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """System test: a guest saved on one hypervisor restores on the other.
 
-    save_cross_test.py [--guest xls|linux|pvh] --hv xen|petrel [--image PETREL_IMAGE]
-                       [--log-dir DIR]
+    save_cross_test.py [--guest xls|linux|pvh] [--vcpus N [--vcpu-down]] --hv xen|petrel
+                       [--image PETREL_IMAGE] [--log-dir DIR]
 
 Two QEMU machines as in migrate2_test.py, A booting the hypervisor --hv
 names and B the other one (Debian's Xen 4.17 and Petrel; --image is
@@ -42,6 +42,21 @@ verdict).  Its checks differ from the above in:
   X-Y/uptime        the uptime at Y's first line is not below X's last
   X-Y/file          each verdict at Y: the file has its sum (intact)
   X-Y/ticks         busybox init's domu-tick lines go on one by one
+With --vcpus N (N > 1) the domU has N vCPUs, domu-cross starts
+/bin/domu-spin pinned on each (a floating-point sum round after round, a
+line about every 5 s: its round, pid, the CPU it ran on and whether every
+sum matched the first) and ends its lines with the online CPUs; one more
+check per move:
+  X-Y/vcpus         each spinner goes on at Y in the same process on its own
+                    vCPU with every sum intact, Y's lines say all N CPUs are
+                    online, and xl vcpu-list on Y lists N vCPUs
+With --vcpu-down too, `xl vcpu-set xls N-1` takes the last vCPU down on X
+before each save (domu-cross brings a vCPU made present again online, as
+udev does), and:
+  X-Y/vcpu-down     X's guest has one CPU fewer online, xl lists it down
+  X-Y/vcpu-kept-down  after the restore on Y it is still down, in the
+                    guest's lines and xl vcpu-list
+  X-Y/vcpu-up       xl vcpu-set --ignore-host xls N on Y brings it back
 The last line is "save-cross-linux-<hv>: N passed, N failed".
 
 --guest pvh moves that Linux domU as a PVH guest (type = "pvh"; the make
@@ -282,12 +297,16 @@ PVH_PLAN = m2.Plan("save-cross-pvh", "a PVH Linux domU saved on one hypervisor, 
 LINUX_MIB = 16
 LINUX_CREATE = ("xl create /etc/xl-linux.cfg 'name=\"xls\"' "
                 "'extra=\"console=hvc0 domu_cross=%d\"'" % LINUX_MIB)
+VCPUS = 1  # the Linux domU's vCPUs (--vcpus N); with more than one, domu-spin on each
+VCPU_DOWN = False  # --vcpu-down: the last vCPU taken down before each save
 LINUX_CREATE_WAIT = 400  # seconds: xl unpacks the xz kernel under nested TCG
 LINUX_BOOT_WAIT = 300  # seconds from xl create to the first domu-cross line
 LINUX_SAVE_WAIT = 900  # seconds for xl save or xl restore of 128 MiB
 LINUX_DISK_MB = 256  # room for the 128 MiB guest's image
-LINUX_LINE = r"\(domU xls\) (domu-tick \d+|domu-cross |PETREL-DOMU-READY)"
+LINUX_LINE = r"\(domU xls\) (domu-tick \d+|domu-cross |domu-spin |PETREL-DOMU-READY)"
 CROSS = re.compile(r"domu-cross (\d+) pid (\d+) up ([\d.]+)( file (intact|CHANGED \w+))?")
+SPIN = re.compile(r"domu-spin cpu (\d+) round (\d+) pid (\d+) on (\d+) sum (\w+)")
+ONLINE = re.compile(r"domu-cross \d+ .* cpus (\S+)")
 
 
 def cross_lines(h, since=0.0):
@@ -326,21 +345,146 @@ def check_linux_state(name, src, dst, since, res):
                                                                 later),
               "count %d pid %d on %s, %d pid %d on %s, then %d"
               % (last[0], last[1], src.name, first[0], first[1], dst.name, later[0]))
+    # The downtime shows as a jump in the uptime (Linux adds it as sleep
+    # time), in the first line on dst or the next one: the first may carry
+    # the reading taken on src before the suspend.  Reported, not judged.
+    ups = [last[2]] + [r[2] for r in cross_lines(dst, since) if r[0] > last[0]][:3]
+    jump = max([b - a for a, b in zip(ups, ups[1:])] or [0.0])
     res.check(name + "/uptime", last[2] >= 0 and first[2] >= last[2],
               "uptime %.2f s on %s, %.2f s on %s" % (last[2], src.name, first[2], dst.name),
-              "%.2f s then %.2f s" % (last[2], first[2]))
+              "%.2f s then %.2f s, largest step %.2f s" % (last[2], first[2], jump))
     files = [r[3] for r in cross_lines(dst, since) if r[3] and r[0] > last[0]]
     res.check(name + "/file", files and all(f == "intact" for f in files),
               "the tmpfs file's verdicts on %s: %r" % (dst.name, files),
               "%d checks on %s" % (len(files), dst.name))
 
 
+def spin_lines(h, cpu, since=0.0):
+    """(round, pid, the CPU it ran on, sum verdict) of h's domu-spin lines of vCPU cpu."""
+    return [(int(m.group(2)), int(m.group(3)), int(m.group(4)), m.group(5))
+            for l in h.lines(since) for m in [SPIN.search(l)] if m and int(m.group(1)) == cpu]
+
+
+def wait_spin(h, cpu, since, after, secs=120):
+    """h's domu-spin lines of cpu from since on with a round past `after`,
+    waiting until there are two (or secs pass)."""
+    deadline = time.monotonic() + secs
+    rows = []
+    while time.monotonic() < deadline:
+        rows = [r for r in spin_lines(h, cpu, since) if r[0] > after]
+        if len(rows) >= 2:
+            break
+        h.con.poll(1.0)
+    return rows
+
+
+def check_linux_vcpus(name, src, dst, since, res, online_since=None):
+    """Each vCPU's domu-spin goes on at dst in the same process, still on
+    its vCPU (the last one's may have moved if that vCPU was down: Linux
+    drops the pinning of a CPU it takes offline), every round's sum the
+    reference; Linux on dst has all VCPUS online (in its lines from
+    online_since on), and xl vcpu-list on dst lists them."""
+    why, short = [], []
+    for cpu in range(VCPUS):
+        before = spin_lines(src, cpu)
+        last = before[-1] if before else (-1, -1, -1, None)
+        rows = wait_spin(dst, cpu, since, last[0])
+        moved = VCPU_DOWN and cpu == VCPUS - 1
+        ok = last[0] >= 0 and len(rows) >= 2 and all(
+            r[1] == last[1] and (moved or r[2] == cpu) and r[3] == "ok" for r in rows)
+        if not ok:
+            why.append("cpu %d: last on %s %r, on %s %r" % (cpu, src.name, last, dst.name, rows))
+        short.append("cpu %d round %d to %s" % (cpu, last[0], rows[-1][0] if rows else "none"))
+    if online_since:
+        wait_count(dst, last_count(dst)[0] + 2, online_since)
+    online = [m.group(1) for l in dst.lines(online_since or since)
+              for m in [ONLINE.search(l)] if m]
+    want = "0-%d" % (VCPUS - 1)
+    if not online or any(o != want for o in online):
+        why.append("online CPUs on %s %r, not all %s" % (dst.name, sorted(set(online)), want))
+    _, out = dst.sh("xl vcpu-list xls")
+    listed = [l for l in out.splitlines() if re.match(r"\s*xls\s+\d+\s+\d+\s", l)]
+    if len(listed) != VCPUS:
+        why.append("xl vcpu-list on %s: %r" % (dst.name, out.strip()))
+    res.check(name + "/vcpus", not why, "; ".join(why),
+              "%s, online %s, %d listed" % (", ".join(short), want, len(listed)))
+
+
+def wait_online(h, want, since, secs=180):
+    """Wait until a domu-cross line from since on says CPUs `want` are
+    online; the online sets of h's lines from since on."""
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        online = [m.group(1) for l in h.lines(since) for m in [ONLINE.search(l)] if m]
+        if want in online:
+            return online
+        h.con.poll(1.0)
+    return online
+
+
+def vcpu_row(h, vcpu):
+    """xl vcpu-list's row of the domU's vCPU vcpu on h (CPU, state), None if missing."""
+    _, out = h.sh("xl vcpu-list xls")
+    for l in out.splitlines():
+        f = l.split()
+        if len(f) >= 5 and f[0] == "xls" and f[2] == str(vcpu):
+            return f[3], f[4]
+    return None
+
+
+def offline(row):
+    """Whether an xl vcpu-list row (CPU, state) is of a vCPU that is down."""
+    return bool(row) and (row[0] == "-" or "p" in row[1])
+
+
+def take_down(name, src, res):
+    """xl vcpu-set on src takes the domU's last vCPU down before the save."""
+    since = time.monotonic()
+    rc, out = m2.xl_run(src, "xl vcpu-set xls %d" % (VCPUS - 1), 60)
+    fewer = "0" if VCPUS == 2 else "0-%d" % (VCPUS - 2)
+    online = wait_online(src, fewer, since)
+    row = vcpu_row(src, VCPUS - 1)
+    return res.check(name + "/vcpu-down", rc == 0 and fewer in online and offline(row),
+                     "xl vcpu-set rc=%d %r; online CPUs on %s %r; vCPU %d %r"
+                     % (rc, out, src.name, sorted(set(online)), VCPUS - 1, row),
+                     "vCPU %d down on %s (%s)" % (VCPUS - 1, src.name, row[1] if row else ""))
+
+
+def bring_up(name, src, dst, since, res):
+    """The last vCPU is still down after the restore on dst; xl vcpu-set on
+    dst brings it back.  The time from which all CPUs should be online."""
+    fewer = "0" if VCPUS == 2 else "0-%d" % (VCPUS - 2)
+    wait_count(dst, last_count(src)[0] + 3, since)
+    online = [m.group(1) for l in dst.lines(since) for m in [ONLINE.search(l)] if m]
+    row = vcpu_row(dst, VCPUS - 1)
+    res.check(name + "/vcpu-kept-down", online and all(o == fewer for o in online) and
+              offline(row), "online CPUs on %s %r; vCPU %d %r"
+              % (dst.name, sorted(set(online)), VCPUS - 1, row),
+              "vCPU %d down on %s (%s)" % (VCPUS - 1, dst.name, row[1] if row else ""))
+    up_since = time.monotonic()
+    # --ignore-host: xl refuses more vCPUs than the machine's one CPU without it
+    rc, out = m2.xl_run(dst, "xl vcpu-set --ignore-host xls %d" % VCPUS, 60)
+    want = "0-%d" % (VCPUS - 1)
+    online = wait_online(dst, want, up_since)
+    row = vcpu_row(dst, VCPUS - 1)
+    res.check(name + "/vcpu-up", rc == 0 and want in online and row and not offline(row),
+              "xl vcpu-set rc=%d %r; online CPUs on %s %r; vCPU %d %r"
+              % (rc, out, dst.name, sorted(set(online)), VCPUS - 1, row),
+              "vCPU %d up on %s (%s)" % (VCPUS - 1, dst.name, row[1] if row else ""))
+    return time.monotonic()
+
+
 def check_linux_move(src, dst, res, free0):
     name = "%s-%s" % (src.name, dst.name)
+    if VCPU_DOWN and not take_down(name, src, res):
+        return False
     since = time.monotonic()
     if not transfer(name, src, dst, res, LINUX_SAVE_WAIT, BIG_COPY_WAIT):
         return False
     check_linux_state(name, src, dst, since, res)
+    online_since = bring_up(name, src, dst, since, res) if VCPU_DOWN else None
+    if VCPUS > 1:
+        check_linux_vcpus(name, src, dst, since, res, online_since)
     m2.check_ticks(name, (src, dst), src, dst, since, res, timed=False)
     check_source_free(name, src, res, free0)
     return True
@@ -369,6 +513,26 @@ LINUX_PLAN = m2.Plan("save-cross-linux", "xl save of a Linux PV domU on one hype
 PLANS = {"xls": PLAN, "linux": LINUX_PLAN, "pvh": PVH_PLAN}
 
 
+def take_vcpus(argv):
+    """--vcpus N (the Linux domU's vCPUs, 1 by default) and --vcpu-down,
+    taken out of argv."""
+    global VCPUS, LINUX_CREATE, VCPU_DOWN
+    if "--vcpu-down" in argv:
+        argv.remove("--vcpu-down")
+        VCPU_DOWN = True
+    if "--vcpus" not in argv:
+        return
+    i = argv.index("--vcpus")
+    n = argv[i + 1] if i + 1 < len(argv) else ""
+    del argv[i:i + 2]
+    if not n.isdigit() or not 1 <= int(n) <= 8:
+        sys.exit("--vcpus: 1 to 8, not %r" % n)
+    VCPUS = int(n)
+    LINUX_CREATE += " 'vcpus=%d'" % VCPUS
+    if VCPU_DOWN and VCPUS < 2:
+        sys.exit("--vcpu-down needs --vcpus 2 or more")
+
+
 def guest_plan(argv):
     """The plan --guest xls|linux|pvh names (xls by default), taken out of argv."""
     if "--guest" not in argv:
@@ -382,4 +546,5 @@ def guest_plan(argv):
 
 
 if __name__ == "__main__":
+    take_vcpus(sys.argv)
     sys.exit(m2.main(guest_plan(sys.argv)))

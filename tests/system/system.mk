@@ -58,13 +58,16 @@
 #   test-system-save-cross-pvh  the same with the Linux domU as a PVH guest
 #                         (type = "pvh"), both machines on QEMU 7.2 (qemu64: no
 #                         XSAVE): xl save on A (Xen 4.17), xl restore on B
-#                         (Petrel), its ticks go on, then back (not in TEST_TARGETS)
+#                         (Petrel), its ticks go on, then back; SAVE_CROSS_FIRST=petrel
+#                         starts on Petrel (not in TEST_TARGETS)
 #   test-system-save-cross-linux  the same with the Linux PV domU of test-system-domu
 #                         (save_cross_test.py --guest linux): its process, uptime and
-#                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel
+#                         tmpfs file go on; SAVE_CROSS_FIRST=petrel starts on Petrel,
+#                         SAVE_CROSS_VCPUS=2 gives the domU two busy vCPUs
 #                         (not in TEST_TARGETS)
 #   test-system-split-quick  the split drivers' slice (step xl-split with --hostile):
-#                         the Linux domU with one disk and one vif, the hostile blkif
+#                         the Linux domU with one disk and one vif, a phy: disk
+#                         attached to it and detached (xl/hot-phy-*), the hostile blkif
 #                         and netif frontends beside it, all destroyed with their
 #                         backends torn down, then SPLIT_QUICK_DEV_CYCLES (2) of the
 #                         xl-dev-cycles cycles; -xen on Xen 4.17 (both in TEST_TARGETS;
@@ -131,6 +134,9 @@
 #                         "coredump-destroy" and "coredump-restart" by each tool
 #                         (-xen on Xen 4.17; not in TEST_TARGETS: 15 to 20 min)
 #   test-pxl-dumpcore-linux  the Linux domU dumped by both tools alike (-xen too)
+#   test-pxl-dumpcore-hvm    the PVH domU hvm-hello, shut down and kept, dumped by
+#                            both tools: the same HVM core (.xen_pfn), its text page
+#                            at its pfn (-xen too)
 #   test-pxl-cycles       PXL_CYCLES (100) pxl create/destroy cycles of hello.elf;
 #                         test-pxl-linux-cycles PXL_LINUX_CYCLES (20) of the Linux
 #                         domU; nothing left after each (-xen on Xen 4.17; not in
@@ -165,7 +171,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
 	test-pxl-cycles test-pxl-cycles-xen test-pxl-linux-cycles test-pxl-linux-cycles-xen \
-	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-system-pvh-linux test-system-pvh-linux-xen test-system-pvh-save test-system-pvh-save-xen \
+	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-pxl-dumpcore-hvm test-pxl-dumpcore-hvm-xen test-system-pvh-linux test-system-pvh-linux-xen test-system-pvh-save test-system-pvh-save-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-split-net test-system-split-net-xen \
@@ -263,6 +269,14 @@ test-pxl-dumpcore-linux: dom0-image $(PETREL_IMAGE)
 test-pxl-dumpcore-linux-xen: dom0-image $(XEN_REF)
 	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore-linux --no-reboot \
 		--log $(BUILD)/system/xen-pxl-dumpcore-linux-serial.log
+
+test-pxl-dumpcore-hvm: dom0-image $(PETREL_IMAGE)
+	$(SYSTEM_TEST) --hv petrel --image $(PETREL_IMAGE) --only pxl-dumpcore-hvm --no-reboot \
+		--log $(BUILD)/system/petrel-pxl-dumpcore-hvm-serial.log
+
+test-pxl-dumpcore-hvm-xen: dom0-image $(XEN_REF)
+	$(SYSTEM_TEST) --hv xen --only pxl-dumpcore-hvm --no-reboot \
+		--log $(BUILD)/system/xen-pxl-dumpcore-hvm-serial.log
 
 # PXL_CYCLES (100) pxl create/destroy cycles of hello.elf under pxenconsoled
 # (step pxl-cycles), PXL_LINUX_CYCLES (20) of the Linux domU under Debian's
@@ -489,15 +503,21 @@ test-system-save-cross: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(GUEST_OUT)/save-
 	$(PYTHON) tests/system/save_cross_test.py --hv xen --image $(PETREL_IMAGE) \
 		--log-dir $(BUILD)/system
 
+# The hypervisor of machine A in test-system-save-cross-linux and -pvh (B has the other).
+SAVE_CROSS_FIRST ?= xen
+
 # On QEMU 7.2 (QEMU72_ENV), where Xen 4.17 starts a PVH domU's kernel (see
 # test-system-pvh-linux); Petrel runs on the same QEMU and CPU model.
 test-system-save-cross-pvh: dom0-image $(PETREL_IMAGE) $(XEN_REF) $(QEMU72)
-	$(QEMU72_ENV) $(PYTHON) tests/system/save_cross_test.py --guest pvh --hv xen \
+	$(QEMU72_ENV) $(PYTHON) tests/system/save_cross_test.py --guest pvh --hv $(SAVE_CROSS_FIRST) \
 		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system
 
-# The hypervisor of machine A in test-system-save-cross-linux (B has the other).
-SAVE_CROSS_FIRST ?= xen
+# Its Linux domU's vCPUs (more than one: /bin/domu-spin keeps each busy).
+SAVE_CROSS_VCPUS ?= 1
+# SAVE_CROSS_VCPU_DOWN=1: xl vcpu-set takes its last vCPU down before each save,
+# up again after the restore.
+SAVE_CROSS_VCPU_DOWN ?=
 
 test-system-save-cross-linux: dom0-image $(PETREL_IMAGE) $(XEN_REF)
 	$(PYTHON) tests/system/save_cross_test.py --guest linux --hv $(SAVE_CROSS_FIRST) \
-		--image $(PETREL_IMAGE) --log-dir $(BUILD)/system
+		--vcpus $(SAVE_CROSS_VCPUS) $(if $(SAVE_CROSS_VCPU_DOWN),--vcpu-down) --image $(PETREL_IMAGE) --log-dir $(BUILD)/system

@@ -540,6 +540,12 @@ long cpu_policy_add_fsgsbase(u64 leaves, u32 nr_leaves)
 	return -ENOSYS;
 }
 
+long cpu_policy_serialise_hvm(u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+{
+	(void)leaves, (void)nr_leaves, (void)msrs, (void)nr_msrs;
+	return -ENOSYS;
+}
+
 u64 pv_cr4_guest_bits(void)
 {
 	return 0;
@@ -571,38 +577,7 @@ void update_vcpu_system_time(struct vcpu *v)
 	(void)v;
 }
 
-void init_timer(struct timer *t, void (*fn)(void *), void *data)
-{
-	memset(t, 0, sizeof(*t));
-	t->fn = fn;
-	t->data = data;
-}
-
-void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
-{
-	init_timer(t, fn, data);
-	t->cpu = cpu;
-}
-
-static struct timer *last_timer; /* the last one set */
-
-void set_timer(struct timer *t, u64 expires)
-{
-	last_timer = t;
-	t->expires = expires;
-	t->active = true;
-}
-
-void stop_timer(struct timer *t)
-{
-	t->active = false;
-}
-
-/* As timer.c's: an armed timer stays armed, for the same time, on @cpu. */
-void migrate_timer(struct timer *t, unsigned int cpu)
-{
-	t->cpu = cpu;
-}
+#include "fake_timer.h"
 
 /* ---- fakes: arch hooks of the lifecycle and the scheduler ---- */
 static jmp_buf escape;
@@ -652,6 +627,12 @@ long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, 
 {
 	(void)d, (void)type, (void)instance, (void)buf, (void)bufsz;
 	return -EINVAL;
+}
+
+void hvm_get_vcpu_context(struct vcpu *v, struct vcpu_guest_context *g)
+{
+	(void)v;
+	memset(g, 0, sizeof(*g));
 }
 
 int arch_vcpu_create(struct vcpu *v)
@@ -718,6 +699,16 @@ void arch_hwdom_end(const struct domain *d, unsigned int reason, bool crashed)
 void arch_show_crash_state(void)
 {
 	crash_shows++;
+}
+
+void arch_vcpu_sched_out(struct vcpu *v)
+{
+	(void)v;
+}
+
+void arch_vcpu_sched_in(struct vcpu *v)
+{
+	(void)v;
 }
 
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
@@ -1996,10 +1987,10 @@ static void test_rate_limit(void **state)
 	assert_true(sched_need_resched());
 	schedule();
 	assert_ptr_equal(current, va);
-	assert_true(last_timer->active);
-	assert_int_equal(last_timer->expires, t0 + SCHED_RATELIMIT_NS);
+	assert_true(fake_timer_last->active);
+	assert_int_equal(fake_timer_last->expires, t0 + SCHED_RATELIMIT_NS);
 	fake_now = t0 + SCHED_RATELIMIT_NS; /* the timer fires */
-	last_timer->fn(last_timer->data);
+	fake_timer_last->fn(fake_timer_last->data);
 	assert_true(sched_need_resched());
 	schedule();
 	assert_ptr_equal(current, v0);

@@ -4,7 +4,9 @@
  * every look at it, as time moves on while the hypervisor serves an access.
  * A wide read of a counter (the ACPI PM timer's 32 bits) is one sample, not
  * four bytes of four different instants. The RTC's periodic interrupt
- * keeps or collapses missed ticks per HVM_PARAM_TIMER_MODE.
+ * keeps or collapses missed ticks per HVM_PARAM_TIMER_MODE; with PIE clear,
+ * register C's PF still shows that a period ended. An IO-APIC pin in NMI
+ * mode sends an NMI, not a vector.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,23 +39,7 @@ u64 domain_wall_ns(const struct domain *d)
 	return 1700000000ULL * NS_PER_SEC + clock_now;
 }
 
-void init_timer(struct timer *t, void (*fn)(void *), void *data)
-{
-	memset(t, 0, sizeof(*t));
-	t->fn = fn;
-	t->data = data;
-}
-
-void set_timer(struct timer *t, u64 expires)
-{
-	t->expires = expires;
-	t->active = true;
-}
-
-void stop_timer(struct timer *t)
-{
-	t->active = false;
-}
+#include "fake_timer.h"
 
 /* ---- fakes: memory, the vLAPIC and the rest of the hypervisor ---- */
 static u8 heap_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -117,11 +103,20 @@ bool vlapic_match_dest(struct vcpu *v, u32 dest, bool logical)
 	return true;
 }
 
+static unsigned int lapic_irqs, nmis;
+
 void vlapic_set_irq_level(struct vcpu *v, unsigned int vec, bool level)
 {
 	(void)v;
 	(void)vec;
 	(void)level;
+	lapic_irqs++;
+}
+
+void hvm_raise_nmi(struct vcpu *v)
+{
+	(void)v;
+	nmis++;
 }
 
 /* ---- the domain under test ---- */
@@ -162,6 +157,7 @@ static void clock_at_pm_count(u32 count)
 	clock_now = p->pm_start + (u64)count * NS_PER_SEC / PMTMR_HZ + 1;
 	while (pmtimer_count(clock_now - p->pm_start) < count)
 		clock_now++;
+	p->pm_seen = 0; /* the fake clock may have gone back, which system time never does */
 }
 
 /*
@@ -194,6 +190,28 @@ static void test_pm_timer_wide_read_one_instant(void **state)
 	clock_at_pm_count(0x34ff);
 	first = port_in(PM_TMR_V0, 2);
 	assert_in_range(first, 0x34ff, 0x3500);
+}
+
+/*
+ * The PM timer runs on vCPU 0's guest time: an offset timer mode 0 took
+ * away holds it (never backwards) until guest time is past what it showed.
+ */
+static void test_pm_timer_guest_time(void **state)
+{
+	u32 a, b, c;
+
+	(void)state;
+	dom.vcpu[0] = &vcpu0;
+	clock_at_pm_count(1000000); /* 279 ms since it started */
+	a = port_in(PM_TMR_V0, 4);
+	vcpu0.arch.hvm.time_offset = -100 * 1000 * 1000; /* 100 ms held */
+	clock_now += 50 * 1000 * 1000;
+	b = port_in(PM_TMR_V0, 4);
+	assert_int_equal(b, a); /* guest time is 50 ms behind what it showed: it stands */
+	clock_now += 100 * 1000 * 1000;
+	c = port_in(PM_TMR_V0, 4);
+	assert_in_range(c - a, 178970, 178990); /* 50 ms on from the first read */
+	vcpu0.arch.hvm.time_offset = 0;
 }
 
 /* The timer counts at 3.579545 MHz between two reads. */
@@ -314,13 +332,67 @@ static void test_rtc_periodic_modes(void **state)
 	}
 }
 
+/*
+ * PIE clear at 64 Hz: no tick is injected, but a read of register C shows
+ * PF once a period of the grid that began at the RTC's creation ended
+ * since the last look; IRQF stays clear. Setting PIE then with PF up
+ * raises IRQ 8 at once.
+ */
+static void test_rtc_pf_polled(void **state)
+{
+	struct hvm_platform *p = platform_of(&dom);
+
+	(void)state;
+	pic_irq8_only();
+	clock_now = p->rtc_start + 1000;
+	port_out(0x70, 0x0a);
+	port_out(0x71, 0x2a);
+	assert_false(p->rtc_timer.active);
+	assert_int_equal(rtc_reg(0x0c), 0);
+	clock_now = p->rtc_start + 15625000 - 1;
+	assert_int_equal(rtc_reg(0x0c), 0);
+	clock_now += 2;
+	assert_int_equal(rtc_reg(0x0c), 0x40);
+	assert_int_equal(rtc_reg(0x0c), 0);
+	clock_now += 3 * 15625000;
+	assert_int_equal(rtc_reg(0x0c), 0x40); /* three periods, one flag */
+	clock_now += 15625000;
+	port_out(0x70, 0x0b);
+	port_out(0x71, 0x42); /* PIE on: the PF that came up meanwhile raises IRQ 8 */
+	assert_true(p->rtc_timer.active);
+	assert_int_equal(hvm_platform_pic_pending(&vcpu0), 0x28);
+	assert_int_equal(rtc_reg(0x0c), 0xc0);
+}
+
+/* IO-APIC pin 10 in NMI mode: ISA IRQ 10's rising edge is an NMI, and no vector. */
+static void test_ioapic_nmi_mode(void **state)
+{
+	struct hvm_platform *p = platform_of(&dom);
+
+	(void)state;
+	lapic_irqs = nmis = 0;
+	dom.vcpu[0] = &vcpu0;
+	p->ioapic.rte[10] = 0x400;
+	hvm_platform_isa_irq(&dom, 10, true);
+	assert_int_equal(nmis, 1);
+	assert_int_equal(lapic_irqs, 0);
+	hvm_platform_isa_irq(&dom, 10, true); /* no new edge */
+	assert_int_equal(nmis, 1);
+	hvm_platform_isa_irq(&dom, 10, false);
+	hvm_platform_isa_irq(&dom, 10, true);
+	assert_int_equal(nmis, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pm_timer_wide_read_one_instant, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pm_timer_counts_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pm_timer_guest_time, setup, teardown),
 		cmocka_unit_test(test_rtc_periodic_modes),
+		cmocka_unit_test_setup_teardown(test_rtc_pf_polled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ioapic_nmi_mode, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,9 +3,9 @@
  * xen/arch/x86/hvm/cpu_records.c (included below). CPU_XSAVE, VMCE_VCPU,
  * TSC_ADJUST and CPU_MSR as Xen 4.17 writes and checks them: Xen's records
  * of x87/SSE state give back the FXSAVE image they were made from, the
- * VMCE_VCPU record Petrel writes passes its own check; malformed records
- * are refused with Xen's errors, and state Petrel does not keep with
- * -EOPNOTSUPP.
+ * VMCE_VCPU record Petrel writes passes its own check and a record's
+ * state comes back whole; malformed records are refused with Xen's errors,
+ * and state Petrel does not keep with -EOPNOTSUPP.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,34 +173,38 @@ static void test_xsave_layout(void **state)
 
 static void test_vmce(void **state)
 {
-	struct hvm_vmce_vcpu r;
+	struct hvm_vmce_vcpu r, got;
 
 	(void)state;
 	vmce_record_make(&r, false);
 	assert_int_equal(r.caps, 2);
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false), 0);
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false, &got), 0);
 	vmce_record_make(&r, true);
 	assert_int_equal(r.caps, MCG_CAP_INTEL_DEFAULT);
 	assert_int_equal(r.mci_ctl2_bank0 | r.mci_ctl2_bank1, 0);
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), true), 0);
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), true, &got), 0);
 	/* a record from before MCG_EXT_CTL (24 bytes) is zero-extended; a longer one refused */
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r) - 8, true), 0);
-	assert_int_equal(vmce_record_check(buf, sizeof(r) + 8, true), -EINVAL);
+	r.mcg_ext_ctl = 1;
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r) - 8, true, &got), 0);
+	assert_int_equal(got.caps, MCG_CAP_INTEL_DEFAULT);
+	assert_int_equal(got.mcg_ext_ctl, 0);
+	r.mcg_ext_ctl = 0;
+	assert_int_equal(vmce_record_check(buf, sizeof(r) + 8, true, &got), -EINVAL);
 	/* Intel's capabilities on AMD, and an unknown bit: Xen refuses them */
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false), -EINVAL);
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false, &got), -EINVAL);
 	r.caps = 2 | (1ULL << 40);
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false), -EINVAL);
-	/* Xen would take these; Petrel has no MCA to keep them in */
-	r.caps = 2 | MCG_CTL_P;
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false), -EOPNOTSUPP);
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false, &got), -EINVAL);
+	/* Xen takes MCG_CTL_P, any bank count, LMCE on Intel, and the CTL2 and EXT_CTL words */
+	r.caps = 32 | MCG_CTL_P;
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false, &got), 0);
 	r.caps = MCG_CAP_INTEL_DEFAULT | MCG_LMCE_P;
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), true), -EOPNOTSUPP);
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), true, &got), 0);
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false, &got), -EINVAL);
 	r.caps = 2;
 	r.mci_ctl2_bank1 = 1;
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false), -EOPNOTSUPP);
-	r.mci_ctl2_bank1 = 0;
 	r.mcg_ext_ctl = 1;
-	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false), -EOPNOTSUPP);
+	assert_int_equal(vmce_record_check((u8 *)&r, sizeof(r), false, &got), 0);
+	assert_memory_equal(&got, &r, sizeof(r));
 }
 
 static void test_tsc_adjust(void **state)

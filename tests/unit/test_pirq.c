@@ -56,24 +56,7 @@ void free_xenheap_pages(void *va, unsigned int order)
 	free(va);
 }
 
-/* The scheduler's side: an event or timeout clears VPF_blocked. */
-void vcpu_unblock(struct vcpu *v)
-{
-	v->pause_flags &= ~VPF_blocked;
-}
-
-/* One CPU here: no vCPU runs elsewhere, nothing to interrupt. */
-void vcpu_kick(struct vcpu *v)
-{
-	(void)v;
-}
-
-/* The domains here are PV: the HVM upcall-vector hook is never reached. */
-void hvm_evtchn_upcall(struct vcpu *v);
-void hvm_evtchn_upcall(struct vcpu *v)
-{
-	(void)v;
-}
+#include "fake_sched.h"
 
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {

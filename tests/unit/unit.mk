@@ -58,6 +58,9 @@ $(UNIT_OUT)/test_ioreq_rules.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_hvm_records :=
 $(UNIT_OUT)/test_hvm_records.o: xen/arch/x86/hvm/cpu_records.c
 $(UNIT_OUT)/test_hvm_records.o: UNIT_CFLAGS += -iquote include
+UNIT_SRCS_test_vmce :=
+$(UNIT_OUT)/test_vmce.o: xen/arch/x86/vmce.c xen/arch/x86/hvm/cpu_records.c
+$(UNIT_OUT)/test_vmce.o: UNIT_CFLAGS += -iquote include
 UNIT_SRCS_test_hvm_params :=
 $(UNIT_OUT)/test_hvm_params.o: xen/arch/x86/hvm/params.c
 $(UNIT_OUT)/test_hvm_params.o: UNIT_CFLAGS += -iquote include
@@ -104,7 +107,8 @@ $(UNIT_SHIM): $(UNIT_DIR)/shim.c $(UNIT_DIR)/shim.h
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
 
-$(UNIT_SUITE_OBJS): $(UNIT_OUT)/%.o: $(UNIT_DIR)/%.c $(UNIT_DIR)/shim.h $(wildcard xen/include/*.h)
+$(UNIT_SUITE_OBJS): $(UNIT_OUT)/%.o: $(UNIT_DIR)/%.c $(UNIT_DIR)/shim.h $(wildcard $(UNIT_DIR)/fake_*.h) \
+		$(wildcard xen/include/*.h)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
 

@@ -75,8 +75,14 @@ void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 	info->cpu_time = domain_cpu_time(d);
 	info->ssidref = 0;
 	memcpy(info->handle, d->handle, sizeof(info->handle));
-	/* A PV guest names frames by MFN. */
-	info->shared_info_frame = d->shared_info ? virt_to_mfn(d->shared_info) : 0;
+	/*
+	 * A PV guest names frames by MFN; an HVM guest's shared_info is named by
+	 * the GFN it was put at, all ones while it is at none (Xen's M2P answer).
+	 */
+	if (is_hvm_domain(d))
+		info->shared_info_frame = d->arch.hvm.shared_info_gfn;
+	else
+		info->shared_info_frame = d->shared_info ? virt_to_mfn(d->shared_info) : 0;
 }
 
 static long getdomaininfo_op(struct xen_domctl *op)
@@ -314,10 +320,13 @@ static long getvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext
 
 	if (!v)
 		return rc;
-	if (is_hvm_domain(d))
-		return -EOPNOTSUPP; /* gethvmcontext has an HVM vCPU's state */
+	if (is_hvm_domain(d) && d == current->domain)
+		return -EINVAL; /* its state is read with the domain paused */
 	c = &ctxt_buf;
-	pv_get_vcpu_context(v, c);
+	if (is_hvm_domain(d))
+		hvm_get_vcpu_context(v, c);
+	else
+		pv_get_vcpu_context(v, c);
 	if (vc->ctxt.p && copy_to_guest((u64)vc->ctxt.p, c, sizeof(*c)))
 		return -EFAULT;
 	return 0;
@@ -588,7 +597,7 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
 
 /*
  * ---- CPU policy: every PV domain has Petrel's one PV policy, every HVM
- * domain the CPUID view of hvm_handle_cpuid; a policy set is checked, not
+ * domain the CPUID view of hvm_cpuid_leaf; a policy set is checked, not
  * kept, and get_cpu_policy gives the one guest policy for either (libxenguest
  * sends an HVM domain's in its save stream and sets it again on restore).
  */
@@ -597,12 +606,17 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *s)
  * A PV domain restored from Xen whose policy offered FSGSBASE (its kernel
  * may have set CR4.FSGSBASE, which Petrel keeps) gets FSGSBASE back in its
  * leaf 7.0: Xen drops the CR4 bit of a domain whose policy lacks it, and the
- * kernel's next rdfsbase faults after the move back.
+ * kernel's next rdfsbase faults after the move back. An HVM domain's policy
+ * is the CPUID its vCPUs see (with PSE, PGE, MCE, MCA, which the PV one
+ * hides): Xen 4.17 restores an HVM vCPU's CR4 only within the policy's
+ * features.
  */
 static long get_cpu_policy(const struct domain *d, struct xen_domctl_cpu_policy *p)
 {
-	long rc = cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves, (u64)p->msrs.p,
-				       &p->nr_msrs);
+	long rc = is_hvm_domain(d) ? cpu_policy_serialise_hvm((u64)p->leaves.p, &p->nr_leaves,
+							      (u64)p->msrs.p, &p->nr_msrs)
+				   : cpu_policy_serialise(false, (u64)p->leaves.p, &p->nr_leaves,
+							  (u64)p->msrs.p, &p->nr_msrs);
 
 	if (!rc && d->cpu_fsgsbase && p->leaves.p)
 		rc = cpu_policy_add_fsgsbase((u64)p->leaves.p, p->nr_leaves);

@@ -391,6 +391,8 @@ long memory_add_to_physmap(const struct xen_add_to_physmap *xp)
 	 * calibration): write it afresh, as Xen does at each schedule, since the
 	 * guest-physical page it was last mapped at may have been reused as RAM.
 	 */
+	if (!rc && x.space == XENMAPSPACE_shared_info)
+		d->arch.hvm.shared_info_gfn = x.gpfn;
 	if (!rc && x.space == XENMAPSPACE_shared_info && current->domain == d &&
 	    current->time_started)
 		update_vcpu_system_time(current);
@@ -656,6 +658,8 @@ static bool unmap_gfn(struct domain *d, u64 gfn, struct unmapped *u)
 	if (mfn == INVALID_MFN || !mfn_owned_by(mfn, d))
 		return false;
 	p2m_clear_entry(d, gfn);
+	if (gfn == d->arch.hvm.shared_info_gfn)
+		d->arch.hvm.shared_info_gfn = ~0ULL;
 	if (mfn_to_page(mfn)->flags & PGC_xen_heap)
 		return true;
 	if (u->n == ARRAY_SIZE(u->mfn))

@@ -156,11 +156,13 @@ void vcpu_sched_out(struct vcpu *v)
 {
 	if (v->timers_ready)
 		stop_timer(&v->periodic_timer);
+	arch_vcpu_sched_out(v);
 }
 
 void vcpu_sched_in(struct vcpu *v)
 {
 	vcpu_timers_init(v);
+	arch_vcpu_sched_in(v);
 	if (!v->polling)
 		stop_timer(&v->poll_timer); /* woken by an event before the timeout */
 	periodic_work(v);

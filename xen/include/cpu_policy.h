@@ -12,6 +12,8 @@
  * room on entry and the entries written on return.
  */
 long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs);
+/* The same for an HVM domain: the CPUID its vCPUs see (hvm_cpuid_leaf). */
+long cpu_policy_serialise_hvm(u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs);
 
 /*
  * Check a toolstack's policy for a PV domain as Xen would take it: every

@@ -12,6 +12,7 @@
 #include "pirq.h"
 #include "rangeset.h"
 #include "hvm_vcpu.h"
+#include "vmce.h"
 #include "logdirty.h"
 
 /*
@@ -67,11 +68,11 @@ struct pv_vcpu {
 	u8 fpu_area[512] __aligned(16); /* fxsave image */
 	u64 xcr0; /* its XCR0 (xsetbv), 0 = x87 and SSE only */
 	u8 *xsave_area; /* the XSAVE components beyond x87/SSE (CPUs with XSAVE), else NULL */
-	u64 mcg_cap, mcg_status; /* the machine-check MSRs (pv/vmce.c) */
 };
 
 struct arch_vcpu {
 	u64 debugreg[8]; /* set_debugreg values (4 and 5 unused) */
+	struct vmce_state vmce; /* the machine-check MSRs (arch/x86/vmce.c) */
 	union {
 		struct pv_vcpu pv;
 		struct hvm_vcpu hvm;

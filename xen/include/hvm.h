@@ -24,6 +24,7 @@ struct petrel_hvm_hw_cpu;
 #define HVM_MODE_64 8
 
 /* Exceptions the layer injects. */
+#define HVM_EXC_NMI 2
 #define HVM_EXC_UD 6
 #define HVM_EXC_GP 13
 
@@ -81,6 +82,9 @@ void hvm_vcpu_destroy(struct vcpu *v);
 long hvm_set_context(struct domain *d, u64 buf, u32 size);
 long hvm_get_context(struct domain *d, u64 buf, u32 *size);
 long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, u64 *bufsz);
+struct vcpu_guest_context;
+/* XEN_DOMCTL_getvcpucontext of an HVM vCPU (hvm/context.c). */
+void hvm_get_vcpu_context(struct vcpu *v, struct vcpu_guest_context *g);
 /* Build the initial domain as PVH from @kernel (hvm/dom0_build.c). */
 int pvh_build_dom0(struct domain *d, const struct bi_mod *kernel, const struct bi_mod *initrd,
 		   u64 mem_bytes, bool cmdline_has_name);
@@ -117,6 +121,7 @@ unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len);
 
 /* Exit handlers called by the backend; false = advance nothing (fault injected or retry). */
 void hvm_handle_cpuid(struct vcpu *v);
+void hvm_cpuid_leaf(unsigned int vcpu_id, u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
 /* The hypercall in @v's registers; false if it is to be issued again (a continuation). */
 bool hvm_handle_hypercall(struct vcpu *v);
 /* hypercall_create_continuation for an HVM vCPU: the arguments back in its registers. */
@@ -239,6 +244,27 @@ int hvm_callback_pending(const struct vcpu *v);
  * and gives the vector to inject (the PIC's may have changed meanwhile).
  */
 int hvm_next_interrupt(struct vcpu *v, bool *from_lapic);
+/*
+ * An NMI for @v (an IO-APIC pin in NMI mode): pending until the backend
+ * injects it, one at a time, as Xen keeps one nmi_pending flag; a halted
+ * vCPU wakes for it. hvm_take_nmi: true when one was pending (now taken).
+ */
+void hvm_raise_nmi(struct vcpu *v);
+/*
+ * Guest time, as Xen's hvm_get_guest_time: system time, less what
+ * HVM_PARAM_TIMER_MODE 0 (delay_for_missed_ticks) held still while @v,
+ * runnable and with its APIC timer running, was descheduled. The PM
+ * timer (vCPU 0's) and the APIC timer's current count run on it.
+ */
+u64 hvm_guest_time(const struct vcpu *v);
+/* The scheduler takes @v off its CPU / gives it one (arch_vcpu_sched_out/in). */
+void hvm_time_freeze(struct vcpu *v);
+void hvm_time_thaw(struct vcpu *v);
+/* Timer mode 0: a tick that was due at guest time @due was taken; guest time catches up to it. */
+void hvm_time_catch_up(struct vcpu *v, u64 due);
+/* The APIC timer is counting or has ticks pending. */
+bool vlapic_timer_running(struct vcpu *v);
+bool hvm_take_nmi(struct vcpu *v);
 unsigned int hvm_intr_ack(struct vcpu *v, unsigned int vec);
 /* HVMOP (hvm_op): params, the upcall vector; for HVM and PV callers. */
 long do_hvm_op(unsigned long cmd, unsigned long arg);

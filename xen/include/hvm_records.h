@@ -22,8 +22,17 @@ int xsave_record_check(const u8 *body, u32 len);
 /* The x87/SSE image the record restores (components not in xstate_bv reset). */
 void xsave_record_image(const u8 *body, u8 fxsave[512]);
 
-/* VMCE_VCPU: taken when it holds Xen's defaults (Petrel offers no MCA). */
-int vmce_record_check(const u8 *body, u32 len, bool intel);
+/* MCG_CAP bits the vMCE code (arch/x86/vmce.c) looks at */
+#define MCG_CAP_COUNT 0xffULL
+#define MCG_CTL_P (1ULL << 8)
+#define MCG_LMCE_P (1ULL << 27)
+
+/*
+ * VMCE_VCPU: Xen's length and MCG_CAP checks (-EINVAL), the record
+ * (zero-extended) in @r; vmce_record_make gives Xen's new vCPU's record.
+ */
+bool vmce_caps_ok(u64 caps, bool intel);
+int vmce_record_check(const u8 *body, u32 len, bool intel, struct hvm_vmce_vcpu *r);
 void vmce_record_make(struct hvm_vmce_vcpu *r, bool intel);
 
 /* TSC_ADJUST: taken when 0 (Petrel has no IA32_TSC_ADJUST). */

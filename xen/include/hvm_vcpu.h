@@ -16,7 +16,8 @@ struct vlapic {
 	u32 *regs;	    /* the 4 KiB register page, as the xAPIC lays it out */
 	u64 base;	    /* the APIC base MSR */
 	struct timer timer; /* the APIC timer */
-	u64 start;	    /* system time the current count started from */
+	u64 start;	    /* guest time (hvm_guest_time) the current count started from */
+	u64 gtick;	    /* timer mode 0: guest time of the last tick taken, on the grid */
 	u64 period_ns;	    /* initial count * ns per tick; 0 = stopped */
 	struct vpt pt;	    /* its ticks under HVM_PARAM_TIMER_MODE */
 	spinlock_t lock;    /* pt, between the timer callback and the vCPU */
@@ -42,6 +43,15 @@ struct hvm_vcpu {
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
 	u8 intr_src;	  /* INTR_SRC_*: where hvm_next_interrupt's vector came from */
+	bool nmi_pending; /* an NMI to inject (IO-APIC pin in NMI mode); set from any CPU */
+	/*
+	 * Guest time = system time + time_offset (<= 0): timer mode 0 holds it
+	 * still while the vCPU is descheduled (frozen_at, 0 = running) and the
+	 * APIC timer's ticks taken later bring it back. Changed by the vCPU's
+	 * own CPU only; read from others (the PM timer reads vCPU 0's).
+	 */
+	s64 time_offset;
+	u64 frozen_at;
 	/* A request sent to an ioreq server, completed before the next entry (hvm/ioreq.c). */
 	struct {
 		bool pending;
@@ -72,6 +82,7 @@ struct hvm_domain {
 	u64 *p2m_root;			  /* nested page tables: guest-physical -> machine */
 	u64 nr_gfns;			  /* RAM is GFN 0 .. nr_gfns - 1 */
 	u64 start_info_gpa;		  /* the PVH start info (for the boot report) */
+	u64 shared_info_gfn;		  /* where add_to_physmap put shared_info, else ~0 */
 	u64 p2m_changes;		  /* present p2m entries replaced so far */
 	u64 params[HVM_NR_PARAMS];	  /* HVMOP_set_param values (hvm/params.c) */
 	int callback_vector;		  /* CALLBACK_IRQ of the vector type: its vector, else -1 */

@@ -61,10 +61,6 @@ void pv_reset_xstate(struct pv_vcpu *pv);
 /* @val is an XCR0 a PV kernel may set (xsetbv, or a restored XSAVE record). */
 bool pv_xcr0_valid(u64 val);
 u64 pv_cr4_guest_bits(void);
-bool pv_vmce_msr(u32 msr);
-u64 pv_vmce_rdmsr(const struct pv_vcpu *pv, u32 msr);
-bool pv_vmce_wrmsr(struct pv_vcpu *pv, u32 msr, u64 val);
-long pv_vmce_restore(struct pv_vcpu *pv, u64 caps);
 /* The XSAVE record of save/restore (getvcpuextstate / setvcpuextstate), see pv/xstate.c. */
 u64 pv_xstate_mask(void);
 unsigned int pv_xstate_record_max(void);

@@ -99,6 +99,9 @@ u64 domain_cpu_time(const struct domain *d);
 /* ---- arch hooks (arch/x86/pv/domain.c) ---- */
 /* Save @prev's CPU state (unless NULL) and load @next's (prev != next). */
 void arch_context_switch(struct vcpu *prev, struct vcpu *next);
+/* @v leaves its CPU / gets one (every switch, also back to the same vCPU after idling). */
+void arch_vcpu_sched_out(struct vcpu *v);
+void arch_vcpu_sched_in(struct vcpu *v);
 /* Wait, interrupts on, for an interrupt (it may wake a vCPU). */
 void arch_idle_wait(void);
 /* Zero a batch of dirty free frames (if any is left), then take pending interrupts. */

@@ -46,6 +46,7 @@ void vpic_write(struct vpic *p, u16 port, u8 val);
 #define RTE_DELIVS (1UL << 12)
 #define RTE_LOGICAL (1UL << 11)
 #define RTE_MODE(r) (((r) >> 8) & 7)
+#define RTE_MODE_NMI 4
 #define RTE_VECTOR(r) ((unsigned int)((r)&0xff))
 #define RTE_DEST(r) ((unsigned int)((r) >> 56))
 

@@ -215,15 +215,19 @@ static bool out_reserve(struct conn *c, size_t len)
 	return true;
 }
 
-static int queue_msg(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *a,
-		     uint32_t alen, const void *b, uint32_t blen)
+/* Queue one message whose payload is the parts, in order. */
+static int queue_msg(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
+		     const struct xs_part *parts, unsigned int np)
 {
-	struct xsd_sockmsg h = { type, req_id, tx_id, alen + blen };
+	struct xsd_sockmsg h = { type, req_id, tx_id, 0 };
 	bool was_empty = c->out_len == c->out_off;
+	unsigned int i;
 
 	if (c->dead)
 		return -ENOMEM;
-	if (!out_reserve(c, sizeof(h) + alen + blen)) {
+	for (i = 0; i < np; i++)
+		h.len += parts[i].len;
+	if (!out_reserve(c, sizeof(h) + h.len)) {
 		/* let the transport see that this connection is finished */
 		if (c->ops && c->ops->wake)
 			c->ops->wake(c);
@@ -231,35 +235,48 @@ static int queue_msg(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx
 	}
 	memcpy(c->out + c->out_len, &h, sizeof(h));
 	c->out_len += sizeof(h);
-	if (alen)
-		memcpy(c->out + c->out_len, a, alen);
-	c->out_len += alen;
-	if (blen)
-		memcpy(c->out + c->out_len, b, blen);
-	c->out_len += blen;
+	for (i = 0; i < np; i++) {
+		if (parts[i].len)
+			memcpy(c->out + c->out_len, parts[i].p, parts[i].len);
+		c->out_len += parts[i].len;
+	}
 	if (was_empty && c->ops && c->ops->wake)
 		c->ops->wake(c);
 	return 0;
 }
 
+int conn_reply_parts(struct conn *c, uint32_t type, const struct xsd_sockmsg *req,
+		     const struct xs_part *parts, unsigned int np)
+{
+	if (c->d->trace) {
+		uint32_t len = 0;
+		unsigned int i;
+
+		for (i = 0; i < np; i++)
+			len += parts[i].len;
+		fprintf(c->d->trace, "OUT %p type %u req %u len %u\n", (void *)c, type, req->req_id,
+			len);
+	}
+	c->out_msgs++;
+	return queue_msg(c, type, req->req_id, req->tx_id, parts, np);
+}
+
 int conn_reply(struct conn *c, uint32_t type, const struct xsd_sockmsg *req, const void *a,
 	       uint32_t alen, const void *b, uint32_t blen)
 {
-	if (c->d->trace)
-		fprintf(c->d->trace, "OUT %p type %u req %u len %u\n", (void *)c, type, req->req_id,
-			alen + blen);
-	c->out_msgs++;
-	return queue_msg(c, type, req->req_id, req->tx_id, a, alen, b, blen);
+	const struct xs_part parts[] = { { a, alen }, { b, blen } };
+
+	return conn_reply_parts(c, type, req, parts, 2);
 }
 
 int conn_send_event(struct conn *c, const char *path, const char *token)
 {
-	size_t pl = strlen(path) + 1, tl = strlen(token) + 1;
+	const struct xs_part parts[] = { { path, strlen(path) + 1 }, { token, strlen(token) + 1 } };
 
 	if (c->d->trace)
 		fprintf(c->d->trace, "EVENT %p %s %s\n", (void *)c, path, token);
 	c->out_events++;
-	return queue_msg(c, XS_WATCH_EVENT, 0, 0, path, pl, token, tl);
+	return queue_msg(c, XS_WATCH_EVENT, 0, 0, parts, 2);
 }
 
 bool xsd_conn_can_read(const struct conn *c)

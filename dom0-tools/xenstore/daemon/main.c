@@ -19,6 +19,7 @@
 
 #include "xsd.h"
 #include "ring.h"
+#include "uring.h"
 
 #define IN_BUF 16384
 
@@ -30,6 +31,7 @@ struct client {
 	bool is_ring;
 	uint32_t ev; /* events currently registered */
 	size_t in_off, in_len;
+	size_t peeked; /* bytes at the head of the socket already fed (kept across a yield) */
 	char in[IN_BUF];
 };
 
@@ -102,6 +104,9 @@ static void cl_free(struct client *cl)
 	free(cl);
 }
 
+/* Where input that was peeked and already taken into a client's buffer is dropped. */
+static char sink[IN_BUF];
+
 /* Send what we can; false if the client is gone. */
 static bool cl_flush(struct client *cl)
 {
@@ -138,8 +143,81 @@ static void flush_others(struct client *self)
 			cl_flush(cl);
 }
 
+/* Queue a send of what cl has pending into io; false if it has nothing. */
+static bool batch_send(struct uring_io *io, struct client **who, unsigned int *n, struct client *cl)
+{
+	const char *p;
+	size_t len = xsd_conn_output(cl->c, &p);
+
+	if (!len)
+		return false;
+	io[*n] = (struct uring_io){ .fd = cl->fd, .buf = (void *)p, .len = len };
+	who[(*n)++] = cl;
+	return true;
+}
+
+/*
+ * Send the other clients' pending output (the watch events this request
+ * fired), then cl's reply, then drop *drop bytes of cl's peeked input, all in
+ * one system call.  Removing a client's message from the socket wakes every
+ * task waiting on the client's end (the kernel tells them the client may
+ * write again), and a client blocked reading its reply is such a task: it
+ * would wake for nothing and, on the daemon's CPU, preempt the daemon for it.
+ * Dropped after the reply, the message finds the client already woken by it.
+ * One system call also means one preemption by the woken clients, not one per
+ * send.  False if cl is gone; the others' errors are left to flush_dirty().
+ */
+static bool cl_flush_batch(struct client *cl, size_t *drop)
+{
+	struct uring_io io[URING_BATCH];
+	struct client *who[URING_BATCH], *o;
+	unsigned int n = 0, i;
+	bool ok = true;
+
+	for (o = dirty; o; o = o->dirty_next) {
+		if (o == cl || o->c->dead || o->fd < 0)
+			continue;
+		if (n == URING_BATCH - 2)
+			cl_flush(o);
+		else
+			batch_send(io, who, &n, o);
+	}
+	if (!batch_send(io, who, &n, cl)) {
+		/* no reply (a header without its payload): the input is dropped later */
+		flush_others(cl);
+		return true;
+	}
+	io[n] = (struct uring_io){ .fd = cl->fd, .recv = true, .buf = sink, .len = *drop };
+	who[n++] = NULL;
+	if (!uring_run(io, n)) {
+		flush_others(cl);
+		return cl_flush(cl);
+	}
+	for (i = 0; i < n; i++) {
+		ssize_t r = io[i].res;
+
+		if (r > 0 && who[i])
+			xsd_conn_consumed(who[i]->c, r);
+		else if (r > 0)
+			*drop -= r;
+		else if ((!who[i] || who[i] == cl) && r != -EAGAIN && r != -EINTR)
+			ok = false;
+	}
+	/* what a short send left */
+	return ok && cl_flush(cl);
+}
+
+/* Send the replies and events that handling cl's input queued; false if cl is gone. */
+static bool cl_flush_all(struct client *cl, size_t *drop)
+{
+	if (drop && *drop && uring_ready())
+		return cl_flush_batch(cl, drop);
+	flush_others(cl);
+	return cl_flush(cl);
+}
+
 /* Feed buffered input while the connection accepts it; false if it must go. */
-static bool cl_feed(struct client *cl)
+static bool cl_feed(struct client *cl, size_t *drop)
 {
 	while (cl->in_off < cl->in_len) {
 		long used = xsd_conn_input(cl->c, cl->in + cl->in_off, cl->in_len - cl->in_off);
@@ -147,8 +225,7 @@ static bool cl_feed(struct client *cl)
 		if (used < 0)
 			return false;
 		cl->in_off += used;
-		flush_others(cl);
-		if (!cl_flush(cl))
+		if (!cl_flush_all(cl, drop))
 			return false;
 		if (!used)
 			break;
@@ -158,17 +235,47 @@ static bool cl_feed(struct client *cl)
 	return true;
 }
 
-static bool cl_recv(struct client *cl)
+/* Drop n bytes of input that were peeked and are already in the client's buffer. */
+static bool cl_discard(struct client *cl, size_t n)
 {
-	ssize_t n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT);
+	while (n) {
+		ssize_t r = recv(cl->fd, sink, n, MSG_DONTWAIT);
 
-	if (n == 0)
+		if (r <= 0 && !(r < 0 && errno == EINTR))
+			return false;
+		if (r > 0)
+			n -= r;
+	}
+	return true;
+}
+
+/*
+ * Take what the client sent and answer it.  With an io_uring the input is
+ * only peeked here and removed after the reply is sent (cl_flush_batch()).
+ */
+static bool cl_recv(struct client *cl, bool keep_partial)
+{
+	bool peek = uring_ready();
+	ssize_t n = recv(cl->fd, cl->in, sizeof(cl->in), MSG_DONTWAIT | (peek ? MSG_PEEK : 0));
+	size_t drop;
+
+	if (n == 0 || (n > 0 && (size_t)n < cl->peeked))
 		return false;
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
-	cl->in_off = 0;
+	cl->in_off = cl->peeked;
 	cl->in_len = n;
-	return cl_feed(cl);
+	cl->peeked = 0;
+	drop = peek ? (size_t)n : 0;
+	if (!cl_feed(cl, &drop))
+		return false;
+	/* a message still incomplete and nothing answered: leave it in the
+	 * socket for the next look, which peeks it again with what follows */
+	if (keep_partial && drop == (size_t)n && !cl->in_len && cl->c->hdr_got) {
+		cl->peeked = n;
+		return true;
+	}
+	return !drop || cl_discard(cl, drop);
 }
 
 /*
@@ -183,12 +290,14 @@ static bool cl_recv(struct client *cl)
 static bool cl_read(struct client *cl)
 {
 	if (cl->in_len)
-		return cl_feed(cl);
-	if (!cl_recv(cl))
+		return cl_feed(cl, NULL);
+	if (!cl_recv(cl, true))
 		return false;
 	if (!cl->in_len && cl->c->hdr_got && !cl->c->dead) {
 		sched_yield();
-		return cl_recv(cl);
+		/* whatever is still unanswered leaves the socket now, so that a
+		 * client that stops half-way does not keep it readable */
+		return cl_recv(cl, false);
 	}
 	return true;
 }
@@ -202,7 +311,7 @@ static void cl_service(struct client *cl, uint32_t events)
 	if (ok && (events & EPOLLOUT)) {
 		ok = cl_flush(cl);
 		if (ok && cl->in_len)
-			ok = cl_feed(cl);
+			ok = cl_feed(cl, NULL);
 	}
 	if (!ok || cl->c->dead) {
 		cl_free(cl);
@@ -263,7 +372,7 @@ static void accept_one(struct xsd *d, int lfd, bool ro)
 	cl->fd = fd;
 	cl->dirty = false;
 	cl->is_ring = false;
-	cl->in_off = cl->in_len = 0;
+	cl->in_off = cl->in_len = cl->peeked = 0;
 	cl->c = xsd_conn_new(d, 0, true, ro, &sock_ops, cl);
 	if (!cl->c) {
 		close(fd);
@@ -509,6 +618,10 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!getenv("XENSTORED_NO_URING") || !*getenv("XENSTORED_NO_URING"))
+		uring_init();
+	xsd_log(d, 1, "socket replies %s",
+		uring_ready() ? "through io_uring" : "by plain recv/send (no io_uring)");
 	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	lfd = listen_on(sock_path, d);
 	lfd_ro = listen_on(sock_ro_path, d);

@@ -253,6 +253,37 @@ static int op_directory(struct conn *c, struct req *r)
 	return 0;
 }
 
+/* Decimal digits of v with a NUL after them, in buf (24 bytes); returns the length with the NUL. */
+static uint32_t fmt_u64(char *buf, uint64_t v)
+{
+	char tmp[24];
+	uint32_t n = 0, i;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = 0;
+	return n + 1;
+}
+
+/*
+ * End of the part of kids that starts at off: as many whole names as fit in
+ * room bytes.  Names end in NUL, so the end is one past the last NUL within
+ * the room; off itself when not even one name fits.
+ */
+static uint32_t part_end(const struct node *n, uint32_t off, uint32_t room)
+{
+	const char *nul;
+
+	if (n->klen - off <= room)
+		return n->klen;
+	nul = memrchr(n->kids + off, 0, room);
+	return nul ? (uint32_t)(nul - n->kids) + 1 : off;
+}
+
 /* path\0offset\0 -> "<gen>\0" + whole child names from offset [+ "\0" at the end] */
 static int op_directory_part(struct conn *c, struct req *r)
 {
@@ -270,26 +301,19 @@ static int op_directory_part(struct conn *c, struct req *r)
 	n = get_checked(c, r, path, plen, XS_PERM_READ, &err);
 	if (!n)
 		return err;
-	glen = snprintf(gen, sizeof(gen), "%" PRIu64, n->gen) + 1;
+	glen = fmt_u64(gen, n->gen);
 	if (off > n->klen)
 		off = n->klen; /* past the end: just the end marker, as Xen */
-	end = off;
-	while (end < n->klen) {
-		uint32_t l = strlen(n->kids + end) + 1;
-
-		if (end - off + l > XENSTORE_PAYLOAD_MAX - glen - 1)
-			break;
-		end += l;
-	}
+	end = part_end(n, off, XENSTORE_PAYLOAD_MAX - glen - 1);
 	if (end == off && end < n->klen)
 		return E2BIG;
 	if (end == n->klen) {
-		char tmp[XENSTORE_PAYLOAD_MAX];
+		/* a node without children may have no list at all */
+		const struct xs_part parts[] = { { gen, glen },
+						 { n->klen ? n->kids + off : "", end - off },
+						 { "", 1 } };
 
-		if (end > off)
-			memcpy(tmp, n->kids + off, end - off);
-		tmp[end - off] = 0;
-		conn_reply(c, XS_DIRECTORY_PART, r->h, gen, glen, tmp, end - off + 1);
+		conn_reply_parts(c, XS_DIRECTORY_PART, r->h, parts, 3);
 	} else {
 		conn_reply(c, XS_DIRECTORY_PART, r->h, gen, glen, n->kids + off, end - off);
 	}

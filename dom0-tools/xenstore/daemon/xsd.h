@@ -249,6 +249,12 @@ int perms_parse(const char *buf, uint32_t len, struct xs_perm *out, uint32_t max
 int perms_format(const struct xs_perm *p, uint32_t np, char *buf, size_t size);
 
 /* out.c helpers shared by the handlers */
+struct xs_part {
+	const void *p;
+	uint32_t len;
+};
+int conn_reply_parts(struct conn *c, uint32_t type, const struct xsd_sockmsg *req,
+		     const struct xs_part *parts, unsigned int np);
 int conn_reply(struct conn *c, uint32_t type, const struct xsd_sockmsg *req, const void *a,
 	       uint32_t alen, const void *b, uint32_t blen);
 int conn_send_event(struct conn *c, const char *path, const char *token);

@@ -29,6 +29,22 @@ long domctl(unsigned int cmd, uint16_t dom, struct dctl *op)
 	return domctl_v(cmd, dom, op, XEN_DOMCTL_INTERFACE_VERSION);
 }
 
+long domctl_struct(unsigned int cmd, uint16_t dom, void *arg, size_t len)
+{
+	struct dctl op;
+	long rc;
+
+	if (len > sizeof(op.u.raw)) {
+		xtest_error("domctl %u: a %lu-byte argument does not fit", cmd, (unsigned long)len);
+		return -EINVAL;
+	}
+	memset(&op, 0, sizeof(op));
+	memcpy(op.u.raw, arg, len);
+	rc = domctl(cmd, dom, &op);
+	memcpy(arg, op.u.raw, len);
+	return rc;
+}
+
 unsigned int builder_max_grant_version = 1;
 int32_t builder_max_grant_frames = -1, builder_max_maptrack_frames = -1;
 unsigned int pvh_max_vcpus = 1;

@@ -185,6 +185,11 @@ struct tiny_dom {
 /* One domctl at the current interface version, or at @version. */
 long domctl(unsigned int cmd, uint16_t dom, struct dctl *op);
 long domctl_v(unsigned int cmd, uint16_t dom, struct dctl *op, uint32_t version);
+/*
+ * A domctl whose argument is the struct @arg of @len bytes (at most the
+ * 128 of the union), the rest zero; @arg gets the answer back.
+ */
+long domctl_struct(unsigned int cmd, uint16_t dom, void *arg, size_t len);
 /* createdomain's arguments as libxl fills them for a 1-vCPU PV guest. */
 void builder_fill_create(struct dctl *op);
 /* The grant table version those arguments allow at most (1 unless a test sets 2). */

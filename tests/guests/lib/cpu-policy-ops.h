@@ -33,14 +33,7 @@ _Static_assert(sizeof(struct cpu_policy_op) == 40, "xen_domctl_cpu_policy layout
 /* get or set_cpu_policy (@cmd) of @dom; @p comes back as the hypervisor left it. */
 static inline long cpu_policy_op(unsigned int cmd, uint16_t dom, struct cpu_policy_op *p)
 {
-	struct dctl op;
-	long rc;
-
-	memset(&op, 0, sizeof(op));
-	memcpy(op.u.raw, p, sizeof(*p));
-	rc = domctl(cmd, dom, &op);
-	memcpy(p, op.u.raw, sizeof(*p));
-	return rc;
+	return domctl_struct(cmd, dom, p, sizeof(*p));
 }
 
 #endif

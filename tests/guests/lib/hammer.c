@@ -189,20 +189,20 @@ unsigned int hammer_nr_cpus(void)
 }
 
 /* xen_domctl_scheduler_op: sched_id, cmd, then the union (8-aligned): weight, cap. */
+struct credit_op {
+	uint32_t sched_id, cmd;
+	uint16_t weight, cap;
+};
+_Static_assert(offsetof(struct credit_op, weight) == 8, "xen_domctl_scheduler_op layout");
+
 static long scheduler_op(uint16_t dom, unsigned int id, unsigned int cmd, uint16_t *weight,
 			 uint16_t *cap)
 {
-	struct dctl op;
-	long rc;
+	struct credit_op s = { .sched_id = id, .cmd = cmd, .weight = *weight, .cap = *cap };
+	long rc = domctl_struct(XEN_DOMCTL_scheduler_op, dom, &s, sizeof(s));
 
-	memset(&op, 0, sizeof(op));
-	*(uint32_t *)&op.u.raw[0] = id;
-	*(uint32_t *)&op.u.raw[4] = cmd;
-	*(uint16_t *)&op.u.raw[8] = *weight;
-	*(uint16_t *)&op.u.raw[10] = *cap;
-	rc = domctl(XEN_DOMCTL_scheduler_op, dom, &op);
-	*weight = *(uint16_t *)&op.u.raw[8];
-	*cap = *(uint16_t *)&op.u.raw[10];
+	*weight = s.weight;
+	*cap = s.cap;
 	return rc;
 }
 

@@ -27,14 +27,7 @@ _Static_assert(sizeof(struct shadow_op) == 40, "xen_domctl_shadow_op is 40 bytes
 /* shadow_op @s on @dom; @s comes back as the hypervisor left it. */
 static inline long shadow(uint16_t dom, struct shadow_op *s)
 {
-	struct dctl op;
-	long rc;
-
-	memset(&op, 0, sizeof(op));
-	memcpy(op.u.raw, s, sizeof(*s));
-	rc = domctl(XEN_DOMCTL_shadow_op, dom, &op);
-	memcpy(s, op.u.raw, sizeof(*s));
-	return rc;
+	return domctl_struct(XEN_DOMCTL_shadow_op, dom, s, sizeof(*s));
 }
 
 static inline long shadow_simple(uint16_t dom, uint32_t cmd, uint32_t mode)

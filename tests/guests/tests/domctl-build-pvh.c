@@ -474,9 +474,32 @@ static void vcpu_state(uint16_t dom)
 }
 
 /*
+ * getvcpucontext of the HVM vCPU, as dump tools read it (Xen 4.17 and
+ * Petrel): the registers sethvmcontext gave, CR0, the vCPU online.
+ */
+static void hvm_vcpucontext(uint16_t dom, struct dctl *op, uint8_t *ctx)
+{
+	uint64_t flags, rbx, rip, cr0;
+	long rc;
+
+	memset(ctx, 0, 5168);
+	rc = domctl(XEN_DOMCTL_getvcpucontext, dom, op);
+	memcpy(&flags, ctx + 512, 8);	     /* after the FXSAVE image */
+	memcpy(&rbx, ctx + 520 + 5 * 8, 8);  /* user_regs: r15 r14 r13 r12 rbp rbx */
+	memcpy(&rip, ctx + 520 + 16 * 8, 8); /* 15 registers, error_code/entry_vector */
+	memcpy(&cr0, ctx + 4984, 8);	     /* ctrlreg[0], after the PV-only fields */
+	xtest_check(rc == 0 && rip == GFN_CODE << 12 && rbx == ENTRY_EBX && cr0 == 0x11 &&
+			(flags & (1u << 5)) /* VGCF_online */,
+		    "getvcpucontext on the PVH d%u: %ld, rip %#lx rbx %#lx cr0 %#lx flags %#lx",
+		    dom, rc, (unsigned long)rip, (unsigned long)rbx, (unsigned long)cr0,
+		    (unsigned long)flags);
+}
+
+/*
  * The PV vCPU domctls on an HVM domain: Xen 4.17 serves them for HVM too;
- * Petrel refuses them (-EOPNOTSUPP) rather than read or write PV state the
- * HVM vCPU does not have. Checked on Petrel only.
+ * Petrel refuses setvcpucontext and hypercall_init (-EOPNOTSUPP) rather
+ * than write PV state the HVM vCPU does not have (checked on Petrel only),
+ * and serves getvcpucontext as Xen does (checked on both).
  */
 static void pv_domctls(uint16_t dom)
 {
@@ -484,14 +507,13 @@ static void pv_domctls(uint16_t dom)
 	struct dctl op;
 	long rc;
 
+	memset(&op, 0, sizeof(op));
+	op.u.vcpucontext.ctxt = ctx; /* vCPU 0 */
+	hvm_vcpucontext(dom, &op, ctx);
 	if (!xtest_on_petrel())
 		return;
-	memset(&op, 0, sizeof(op));
-	*(void **)(op.u.raw + 8) = ctx; /* xen_domctl_vcpucontext: vCPU 0, then the buffer */
 	rc = domctl(XEN_DOMCTL_setvcpucontext, dom, &op);
 	xtest_check(rc == -EOPNOTSUPP, "setvcpucontext on the PVH d%u: %ld", dom, rc);
-	rc = domctl(XEN_DOMCTL_getvcpucontext, dom, &op);
-	xtest_check(rc == -EOPNOTSUPP, "getvcpucontext on the PVH d%u: %ld", dom, rc);
 	memset(&op, 0, sizeof(op));
 	op.u.gmfn = GFN_DATA;
 	rc = domctl(XEN_DOMCTL_hypercall_init, dom, &op);

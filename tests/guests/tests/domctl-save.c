@@ -12,11 +12,10 @@
  * vCPU comes back from get: the state a restored kernel needs for xrstor.
  */
 #include "cpu-policy-ops.h"
+#include "logdirty-ops.h"
 
 TEST_HV_ARGS("dom0_mem=64M");
 
-#define XEN_DOMCTL_shadow_op 10
-#define XEN_DOMCTL_resumedomain 27
 #define XEN_DOMCTL_set_ext_vcpucontext 42
 #define XEN_DOMCTL_get_ext_vcpucontext 43
 #define XEN_DOMCTL_setvcpuextstate 62
@@ -28,8 +27,6 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XREC_HDR 16 /* the record's XCR0 and ever-enabled mask */
 #define XEN_DOMCTL_get_vcpu_msrs 72
 #define XEN_DOMCTL_set_vcpu_msrs 73
-#define SHADOW_OP_OFF 0
-#define SHADOW_OP_ENABLE_LOGDIRTY 2
 #define XENMEM_machphys_mfn_list 5
 #define XENMEM_get_vnumainfo 26
 #define DOMID_XEN 0x7ff2
@@ -61,13 +58,6 @@ struct vcpu_msrs {
 	struct vcpu_msr *msrs;
 };
 
-struct shadow_op {
-	uint32_t op, mode, mb, pad;
-	void *dirty_bitmap;
-	uint64_t pages;
-	uint32_t fault_count, dirty_count;
-};
-
 struct vnuma_info {
 	uint16_t domid, pad;
 	uint32_t nr_vnodes, nr_vcpus, nr_vmemranges;
@@ -77,19 +67,6 @@ _Static_assert(sizeof(struct vnuma_info) == 40, "vnuma_topology_info layout");
 
 static uint8_t window[4096] __attribute__((aligned(4096)));
 static uint8_t xrec[8192] __attribute__((aligned(64)));
-
-/* A domctl whose argument is @arg (at most 128 bytes); @arg gets the answer back. */
-static long dctl(unsigned int cmd, uint16_t dom, void *arg, size_t len)
-{
-	struct dctl op;
-	long rc;
-
-	memset(&op, 0, sizeof(op));
-	memcpy(op.u.raw, arg, len);
-	rc = domctl(cmd, dom, &op);
-	memcpy(arg, op.u.raw, len);
-	return rc;
-}
 
 static uint16_t create(void)
 {
@@ -115,16 +92,16 @@ static void ext_vcpucontext_vmce(uint16_t dom, struct ext_vcpucontext e)
 
 	for (uint64_t caps = 2;; caps = 0) {
 		e.vmce[0] = caps;
-		rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
+		rc = domctl_struct(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
 		got = (struct ext_vcpucontext){ .vcpu = 0 };
-		rc = rc ?: dctl(XEN_DOMCTL_get_ext_vcpucontext, dom, &got, sizeof(got));
+		rc = rc ?: domctl_struct(XEN_DOMCTL_get_ext_vcpucontext, dom, &got, sizeof(got));
 		xtest_check(rc == 0 && got.vmce[0] == caps, "MCG_CAP %#lx set: %ld, got %#lx",
 			    (unsigned long)caps, rc, (unsigned long)got.vmce[0]);
 		if (!caps)
 			break;
 	}
 	e.vmce[0] = (1UL << 30) | 2;
-	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
+	rc = domctl_struct(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
 	xtest_check(rc == -EINVAL, "MCG_CAP with bit 30: %ld", rc);
 }
 
@@ -137,7 +114,7 @@ static int get_policy(uint16_t dom, struct cpu_policy_op *p)
 	long rc;
 
 	*p = (struct cpu_policy_op){ 256, 8, pleaves, pmsrs, 0, 0, 0, 0 };
-	rc = dctl(XEN_DOMCTL_get_cpu_policy, dom, p, sizeof(*p));
+	rc = cpu_policy_op(XEN_DOMCTL_get_cpu_policy, dom, p);
 	xtest_check(rc == 0, "get_cpu_policy: %ld", rc);
 	for (uint32_t i = 0; rc == 0 && i < p->nr_leaves; i++)
 		if (pleaves[i].leaf == 7 && pleaves[i].subleaf == 0)
@@ -160,7 +137,7 @@ static void cpu_policy_fsgsbase(uint16_t dom)
 		return;
 	}
 	pleaves[i].b |= 1;
-	rc = dctl(XEN_DOMCTL_set_cpu_policy, dom, &p, sizeof(p));
+	rc = cpu_policy_op(XEN_DOMCTL_set_cpu_policy, dom, &p);
 	xtest_check(rc == 0, "set_cpu_policy with FSGSBASE: %ld (leaf %#x)", rc, p.err_leaf);
 	i = get_policy(dom, &p);
 	xtest_check(i >= 0 && !!(pleaves[i].b & 1) == xtest_cpu_has_fsgsbase(),
@@ -173,21 +150,21 @@ static void ext_vcpucontext(uint16_t dom)
 	struct ext_vcpucontext e = { 0 }, bad;
 	long rc;
 
-	rc = dctl(XEN_DOMCTL_get_ext_vcpucontext, dom, &e, sizeof(e));
+	rc = domctl_struct(XEN_DOMCTL_get_ext_vcpucontext, dom, &e, sizeof(e));
 	xtest_check(rc == 0 && e.size == sizeof(e), "get_ext_vcpucontext: %ld, size %u", rc,
 		    e.size);
 	bad = (struct ext_vcpucontext){ .vcpu = 1 };
-	rc = dctl(XEN_DOMCTL_get_ext_vcpucontext, dom, &bad, sizeof(bad));
+	rc = domctl_struct(XEN_DOMCTL_get_ext_vcpucontext, dom, &bad, sizeof(bad));
 	xtest_check(rc == -ESRCH, "get_ext_vcpucontext of vCPU 1 (of 1): %ld", rc);
-	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
+	rc = domctl_struct(XEN_DOMCTL_set_ext_vcpucontext, dom, &e, sizeof(e));
 	xtest_check(rc == 0, "set_ext_vcpucontext with what get gave: %ld", rc);
 	bad = e;
 	bad.sysenter_eip = 0x8000000000000000UL;
-	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &bad, sizeof(bad));
+	rc = domctl_struct(XEN_DOMCTL_set_ext_vcpucontext, dom, &bad, sizeof(bad));
 	xtest_check(rc == -EINVAL, "set_ext_vcpucontext, non-canonical sysenter: %ld", rc);
 	bad = e;
 	bad.size = 16;
-	rc = dctl(XEN_DOMCTL_set_ext_vcpucontext, dom, &bad, sizeof(bad));
+	rc = domctl_struct(XEN_DOMCTL_set_ext_vcpucontext, dom, &bad, sizeof(bad));
 	xtest_check(rc == -EINVAL, "set_ext_vcpucontext of 16 bytes: %ld", rc);
 	ext_vcpucontext_vmce(dom, e);
 }
@@ -244,25 +221,25 @@ static void xsave_record(uint16_t dom, uint64_t mask, uint64_t max)
 	long rc;
 
 	x.size = 8;
-	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == -EINVAL, "setvcpuextstate of 8 bytes: %ld", rc);
 	bad = 2; /* SSE without x87 */
 	memcpy(xrec, &bad, sizeof(bad));
 	x.size = len;
-	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == -EINVAL, "setvcpuextstate, XCR0 without x87: %ld", rc);
 	len = avx_record();
 	bad = 1ULL << 63;
 	memcpy(xrec + XREC_HDR + XSAVE_BV + 8, &bad, sizeof(bad));
-	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == -EOPNOTSUPP, "setvcpuextstate of a compacted area: %ld", rc);
 	len = avx_record();
 	x.size = len;
-	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == 0, "setvcpuextstate of XCR0 %#llx: %ld", XSTATE_AVX_MASK, rc);
 	memset(xrec, 0, sizeof(xrec));
 	x = (struct vcpuextstate){ .size = max, .xfeature_mask = mask, .buffer = xrec };
-	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == 0 && x.size == len && avx_record_back(),
 		    "getvcpuextstate after set: %ld, size %llu (want %zu), state back %d", rc,
 		    (unsigned long long)x.size, len, avx_record_back());
@@ -278,7 +255,7 @@ static void never_set_record(uint16_t dom)
 	long rc;
 
 	memset(xrec, 0, sizeof(xrec));
-	rc = dctl(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_setvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == 0, "setvcpuextstate of XCR0 0, never set: %ld", rc);
 }
 
@@ -289,7 +266,7 @@ static void extstate_and_msrs(uint16_t dom)
 	struct vcpu_msr bogus = { .index = 0x12345678, .value = 1 };
 	long rc;
 
-	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == 0, "getvcpuextstate (size query): %ld", rc);
 	xtest_check(!x.xfeature_mask || ((x.xfeature_mask & 3) == 3 && x.size >= XREC_HDR + 576 &&
 					 x.size <= sizeof(xrec)),
@@ -306,24 +283,24 @@ static void extstate_and_msrs(uint16_t dom)
 	if (x.xfeature_mask)
 		never_set_record(dom);
 	x = (struct vcpuextstate){ .vcpu = 1 };
-	rc = dctl(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_getvcpuextstate, dom, &x, sizeof(x));
 	xtest_check(rc == -ESRCH, "getvcpuextstate of vCPU 1: %ld", rc);
 	x = (struct vcpuextstate){ 0 };
-	rc = dctl(XEN_DOMCTL_getvcpuextstate, 0, &x, sizeof(x));
+	rc = domctl_struct(XEN_DOMCTL_getvcpuextstate, 0, &x, sizeof(x));
 	xtest_check(rc == -EINVAL, "getvcpuextstate of the calling vCPU: %ld", rc);
-	rc = dctl(XEN_DOMCTL_get_vcpu_msrs, dom, &m, sizeof(m));
+	rc = domctl_struct(XEN_DOMCTL_get_vcpu_msrs, dom, &m, sizeof(m));
 	xtest_check(rc == 0, "get_vcpu_msrs (count query): %ld", rc);
 	m = (struct vcpu_msrs){ .vcpu = 1 };
-	rc = dctl(XEN_DOMCTL_get_vcpu_msrs, dom, &m, sizeof(m));
+	rc = domctl_struct(XEN_DOMCTL_get_vcpu_msrs, dom, &m, sizeof(m));
 	xtest_check(rc == -ESRCH, "get_vcpu_msrs of vCPU 1: %ld", rc);
 	m = (struct vcpu_msrs){ 0 };
-	rc = dctl(XEN_DOMCTL_get_vcpu_msrs, 0, &m, sizeof(m));
+	rc = domctl_struct(XEN_DOMCTL_get_vcpu_msrs, 0, &m, sizeof(m));
 	xtest_check(rc == -EINVAL, "get_vcpu_msrs of the calling vCPU: %ld", rc);
 	m = (struct vcpu_msrs){ 0 };
-	rc = dctl(XEN_DOMCTL_set_vcpu_msrs, dom, &m, sizeof(m));
+	rc = domctl_struct(XEN_DOMCTL_set_vcpu_msrs, dom, &m, sizeof(m));
 	xtest_check(rc == 0, "set_vcpu_msrs of none: %ld", rc);
 	m = (struct vcpu_msrs){ .msr_count = 1, .msrs = &bogus };
-	rc = dctl(XEN_DOMCTL_set_vcpu_msrs, dom, &m, sizeof(m));
+	rc = domctl_struct(XEN_DOMCTL_set_vcpu_msrs, dom, &m, sizeof(m));
 	xtest_check(rc == -EINVAL && m.msr_count == 0, "set_vcpu_msrs of MSR %#x: %ld, count %u",
 		    bogus.index, rc, m.msr_count);
 }
@@ -334,19 +311,19 @@ static void extstate_and_msrs(uint16_t dom)
  * paging mode: -EINVAL); Petrel has it (guest test logdirty), so there both
  * succeed.
  */
-static void shadow(uint16_t dom)
+static void shadow_off(uint16_t dom)
 {
 	bool petrel = xtest_on_petrel();
 	struct shadow_op s = { .op = SHADOW_OP_OFF };
 	long rc;
 
-	rc = dctl(XEN_DOMCTL_shadow_op, dom, &s, sizeof(s));
+	rc = shadow(dom, &s);
 	xtest_check(rc == (petrel ? 0 : -EINVAL), "shadow_op OFF: %ld", rc);
 	s = (struct shadow_op){ .op = SHADOW_OP_OFF };
-	rc = dctl(XEN_DOMCTL_shadow_op, 0, &s, sizeof(s));
+	rc = shadow(0, &s);
 	xtest_check(rc == -EINVAL, "shadow_op OFF on the caller itself: %ld", rc);
 	s = (struct shadow_op){ .op = SHADOW_OP_ENABLE_LOGDIRTY };
-	rc = dctl(XEN_DOMCTL_shadow_op, dom, &s, sizeof(s));
+	rc = shadow(dom, &s);
 	xtest_check(rc == (petrel ? 0 : -EOPNOTSUPP), "shadow_op ENABLE_LOGDIRTY on PV: %ld", rc);
 }
 
@@ -442,7 +419,7 @@ void test_main(void)
 	cpu_policy_fsgsbase(dom);
 	ext_vcpucontext(dom);
 	extstate_and_msrs(dom);
-	shadow(dom);
+	shadow_off(dom);
 	resume(dom);
 	vnuma(dom);
 	m2p();

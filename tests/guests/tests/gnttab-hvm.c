@@ -221,28 +221,14 @@ static void place_table(uint16_t dom)
 		    s.status, frames[0], GFN_TABLE);
 }
 
-static long set_context(uint16_t dom, uint32_t size)
-{
-	struct dctl op;
-
-	memset(&op, 0, sizeof(op));
-	put32(op.u.raw, 0, size); /* xen_domctl_hvmcontext: size, then the buffer at +8 */
-	*(void **)(op.u.raw + 8) = stream;
-	return domctl(XEN_DOMCTL_sethvmcontext, dom, &op);
-}
-
 /* HEADER as gethvmcontext gave it, the CPU record of vCPU 0, END. */
 static bool start_vcpu(uint16_t dom)
 {
+	uint32_t size = sizeof(context), off;
 	struct pvh_desc d;
-	struct dctl op;
-	uint32_t off;
 	long rc;
 
-	memset(&op, 0, sizeof(op));
-	put32(op.u.raw, 0, sizeof(context));
-	*(void **)(op.u.raw + 8) = context;
-	rc = domctl(XEN_DOMCTL_gethvmcontext, dom, &op);
+	rc = pvh_context_op(XEN_DOMCTL_gethvmcontext, dom, context, &size);
 	memcpy(&d, context, sizeof(d));
 	if (rc || d.typecode != CODE_HEADER || d.length != sizeof(struct save_header)) {
 		xtest_error("gethvmcontext: %ld, first record %u", rc, d.typecode);
@@ -257,13 +243,13 @@ static bool start_vcpu(uint16_t dom)
 	off += sizeof(d) + sizeof(cpu);
 	d = (struct pvh_desc){ CODE_END, 0, 0 };
 	memcpy(stream + off, &d, sizeof(d));
-	rc = set_context(dom, off + sizeof(d));
+	size = off + sizeof(d);
+	rc = pvh_context_op(XEN_DOMCTL_sethvmcontext, dom, stream, &size);
 	if (rc) {
 		xtest_error("sethvmcontext: %ld", rc);
 		return false;
 	}
-	memset(&op, 0, sizeof(op));
-	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
+	rc = builder_dom_op(XEN_DOMCTL_unpausedomain, dom);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
 	return rc == 0;
 }

@@ -20,9 +20,11 @@
  * unmasks IRQ 5 and waits. The control domain, acting as device model,
  * raises ISA IRQ 5 with dm_op set_isa_irq_level: the guest takes it on
  * vector 0x25 (once: the pin is edge-triggered; the line goes low again
- * after that); programs IO-APIC pin 28 (PCI device 3 INTA) level-triggered
- * and takes it when the control domain asserts it with set_pci_intx_level
- * (masking the pin in its handler); takes three MSIs injected with
+ * after that); puts IO-APIC pin 10 in NMI delivery mode and takes one NMI
+ * (vector 2) when the control domain raises ISA IRQ 10; programs IO-APIC
+ * pin 28 (PCI device 3 INTA) level-triggered and takes it when the control
+ * domain asserts it with set_pci_intx_level (masking the pin in its
+ * handler); takes three MSIs injected with
  * inject_msi (at 0xFEE00000; at offset 0, as QEMU's xen-apic passes the
  * address; at offset 0x1004, logical destination 1 after the guest set
  * its LDR and the flat model); writes ACPI S5 to PM1a control at 0xB004 (Xen leaves that
@@ -79,6 +81,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_NULL_ZX 0x84	/* movzwl of unclaimed MMIO into a register holding ~0 */
 #define D_NULL_SX 0x88	/* movsbl of it into a zeroed register */
 #define D_NULL_CMP 0x8c /* cmpw $0xffff there: sete; cmpl $1: seta (byte 0x8d) */
+#define D_NMI 0x90	/* NMIs taken (vector 2) */
+#define D_NMI_READY 0x94 /* IO-APIC pin 10 is in NMI mode: the device model may raise it */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - platform_code_start)"
@@ -118,6 +122,9 @@ __asm__(".pushsection .rodata\n"
 	"call set_gate\n"
 	"mov $" AT(h_msi) ", %eax\n"
 	"lea (0x800 + 8 * 0x41)(%esi), %edi\n"
+	"call set_gate\n"
+	"mov $" AT(h_nmi) ", %eax\n"
+	"lea (0x800 + 8 * 2)(%esi), %edi\n"
 	"call set_gate\n"
 	"movw $0x27f, 0x700(%esi)\n"
 	"movl $0x101800, 0x702(%esi)\n"
@@ -240,7 +247,21 @@ __asm__(".pushsection .rodata\n"
 	 * Its handler masks the pin before the EOI, as Linux does for level
 	 * interrupts, so the line the device model still holds does not storm.
 	 */
-	"9: movl $0x48, 0xfec00000\n"
+	/*
+	 * IO-APIC pin 10 (ISA IRQ 10, masked at the PIC) in NMI delivery mode,
+	 * edge, physical APIC 0: the device model raises the line and the guest
+	 * takes an NMI, vector 2 (the entry's vector field is not used).
+	 */
+	"9: movl $0x25, 0xfec00000\n movl $0, 0xfec00010\n"
+	"movl $0x24, 0xfec00000\n movl $0x400, 0xfec00010\n"
+	"movl $1, 0x94(%esi)\n"
+	"18: cli\n"
+	"cmpl $1, 0x90(%esi)\n"
+	"jae 19f\n"
+	"sti\n hlt\n"
+	"jmp 18b\n"
+	"19: movl $0x10400, 0xfec00010\n"
+	"movl $0x48, 0xfec00000\n"
 	"movl $0x8040, 0xfec00010\n"
 	"movl $2, 0x24(%esi)\n"
 	"12: cli\n"
@@ -276,6 +297,7 @@ __asm__(".pushsection .rodata\n"
 	"movl $0x48, 0xfec00000\n movl $0x18040, 0xfec00010\n"
 	"movl $0, 0xfee000b0\n iret\n"
 	"h_msi:\n incl 0x10105c\n movl $0, 0xfee000b0\n iret\n"
+	"h_nmi:\n incl 0x101090\n iret\n"
 	"h_fault:\n movl $0xdead, 0x101034\n"
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101044, %ecx\n vmmcall\n"
 	"11: jmp 11b\n"
@@ -401,6 +423,7 @@ static void check_results(void)
 		    "PIC interrupts while it was masked: %u then %u", word(D_PIC_BEFORE),
 		    word(D_PIC_AFTER));
 	xtest_check(word(D_IRQ5) == 1, "ISA IRQ 5 taken %u times", word(D_IRQ5));
+	xtest_check(word(D_NMI) == 1, "NMIs from IO-APIC pin 10: %u", word(D_NMI));
 	xtest_check((word(D_RTC_A) & 0x7f) == 0x26, "RTC register A: %#x", word(D_RTC_A));
 	xtest_check(word(D_RTC_B) == 0x02, "RTC register B (24 hours, BCD): %#x", word(D_RTC_B));
 	xtest_check(word(D_RTC_D) == 0x80, "RTC register D (valid RAM and time): %#x",
@@ -456,14 +479,23 @@ static bool wait_for(unsigned int off, uint32_t at_least)
 }
 
 /*
- * Wait for the guest to be ready for IRQ 5, raise the line, and lower it
- * once the guest has taken it: an ISA line dropped before the CPU
- * acknowledges it is lost, on an 8259 as on Xen's.
+ * Raise ISA IRQ @irq and lower it once the guest's counter at @taken shows
+ * it was taken: an ISA line dropped before the CPU acknowledges it is
+ * lost, on an 8259 as on Xen's.
  */
+static void isa_edge(uint16_t dom, unsigned int irq, unsigned int taken, const char *what)
+{
+	long rc = isa_irq(dom, irq, 1);
+
+	xtest_check(rc == 0, "set_isa_irq_level %u high: %ld", irq, rc);
+	xtest_check(wait_for(taken, 1), "the guest never took %s", what);
+	rc = isa_irq(dom, irq, 0);
+	xtest_check(rc == 0, "set_isa_irq_level %u low: %ld", irq, rc);
+}
+
+/* Wait for the guest to be ready for IRQ 5, then its edge. */
 static void raise_irq5(uint16_t dom)
 {
-	long rc;
-
 	if (!wait_for(D_MARK, 1)) {
 		xtest_fail("the guest never got to wait for IRQ 5 (mark %u, PIC ticks %u, IO-APIC "
 			   "ticks %u, fault %#x, RTC interrupts %u, CPUID %#x/%#x)",
@@ -471,11 +503,17 @@ static void raise_irq5(uint16_t dom)
 			   word(D_RTC_IRQS), word(D_CPUID16), word(D_CPUID_REAL));
 		return;
 	}
-	rc = isa_irq(dom, 5, 1);
-	xtest_check(rc == 0, "set_isa_irq_level 5 high: %ld", rc);
-	xtest_check(wait_for(D_IRQ5, 1), "the guest never took IRQ 5");
-	rc = isa_irq(dom, 5, 0);
-	xtest_check(rc == 0, "set_isa_irq_level 5 low: %ld", rc);
+	isa_edge(dom, 5, D_IRQ5, "IRQ 5");
+}
+
+/* IO-APIC pin 10 in NMI mode: the rising edge of ISA IRQ 10 is an NMI for APIC 0. */
+static void raise_nmi_pin(uint16_t dom)
+{
+	if (!wait_for(D_NMI_READY, 1)) {
+		xtest_fail("the guest never got to wait for the NMI (mark %u)", word(D_MARK));
+		return;
+	}
+	isa_edge(dom, 10, D_NMI, "the NMI from IO-APIC pin 10");
 }
 
 static long intx(uint16_t dom, unsigned int dev, unsigned int pin, unsigned int level)
@@ -694,6 +732,7 @@ void test_main(void)
 	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
 	raise_irq5(dom);
+	raise_nmi_pin(dom);
 	pci_interrupts(dom);
 	s5_poweroff(dom);
 	if (!builder_wait_shutdown(dom, &op)) {

@@ -15,11 +15,15 @@
  * give one.
  * The same with the local APIC timer (periodic, 10 ms, vector 0x31), the
  * PIC masked, and with the RTC's periodic interrupt (64 Hz, IRQ 8 through
- * the slave PIC, register C read in the handler). Then the guest powers off, and the control domain
+ * the slave PIC, register C read in the handler). Then, PIE clear and IRQ 8 masked, it polls
+ * register C for 200 ms (12.8 periods at 64 Hz): PF is still set once a period ends (Xen
+ * computes it on the read), IRQF never. Then the guest powers off, and the control domain
  * checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4 with the
- * collapsing ones (2, 3), none while interrupts were off.
+ * collapsing ones (2, 3), none while interrupts were off; PF seen at least 3 times and on at
+ * most every other read.
  */
 #include "builder.h"
+#include "hammer.h"
 #include "hvm32-asm.h"
 
 TEST_CPU("qemu64,+svm,+npt");
@@ -48,7 +52,16 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_RTC_BURST 0x34    /* the same in the two-instruction window */
 #define D_RTC_BEFORE 0x38   /* D_RTC as interrupts went off */
 #define D_RTC_OFF 0x3c	    /* D_RTC after 400 ms with interrupts off */
+#define D_PF 0x40	    /* PIE clear: reads of register C with PF set */
+#define D_PF_IRQF 0x44	    /* the same with IRQF set */
+#define D_PF_READS 0x48	    /* reads of register C in that phase */
+#define D_FZ_READY 0x4c	    /* the APIC timer is armed: dom0 may pause the domain */
+#define D_FZ_RESUMED 0x50   /* written by dom0 before it unpauses the domain */
+#define D_FZ_PM 0x54	    /* the largest step between two PM timer reads (counts) */
+#define D_FZ_APIC 0x58	    /* the same for the APIC timer's current count (10 ns counts) */
+#define PAUSE_MS 700	    /* how long dom0 holds the domain paused */
 #define PM_OFF "1431818"    /* 400 ms of the 3.579545 MHz PM timer */
+#define PM_POLL "715909"    /* 200 ms of it */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - timer_code_start)"
@@ -129,6 +142,33 @@ __asm__(".pushsection .rodata\n"
 	"mov 0x30(%esi), %eax\n sub 0x38(%esi), %eax\n mov %eax, 0x34(%esi)\n"
 	"mov $0x0b, %al\n out %al, $0x70\n mov $0x02, %al\n out %al, $0x71\n"
 	"mov $0xff, %al\n out %al, $0xa1\n out %al, $0x21\n"
+	/* PIE clear: register C polled for 200 ms; PF comes up once a period, IRQF never. */
+	"mov $0x0c, %al\n out %al, $0x70\n in $0x71, %al\n"
+	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
+	"12: in $0x71, %al\n incl 0x48(%esi)\n"
+	"test $0x40, %al\n jz 13f\n incl 0x40(%esi)\n"
+	"13: test $0x80, %al\n jz 14f\n incl 0x44(%esi)\n"
+	"14: in %dx, %eax\n sub %ebx, %eax\n"
+	"cmp $" PM_POLL ", %eax\n"
+	"jb 12b\n"
+	/*
+	 * The APIC timer armed (one-shot, masked, 0xffffffff counts of 10 ns):
+	 * the PM timer and the current count read in turn, their largest steps
+	 * kept, until one round after dom0 says it paused and unpaused us.
+	 */
+	"movl $0xb, 0xfee003e0\n movl $0x10031, 0xfee00320\n movl $0xffffffff, 0xfee00380\n"
+	"mov 0xfee00390, %edi\n"
+	"mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %ebx\n"
+	"xor %ebp, %ebp\n"
+	"movl $1, 0x4c(%esi)\n"
+	"15: in %dx, %eax\n mov %eax, %ecx\n sub %ebx, %ecx\n mov %eax, %ebx\n"
+	"cmp 0x54(%esi), %ecx\n jbe 16f\n mov %ecx, 0x54(%esi)\n"
+	"16: mov 0xfee00390, %eax\n mov %edi, %ecx\n sub %eax, %ecx\n mov %eax, %edi\n"
+	"cmp 0x58(%esi), %ecx\n jbe 17f\n mov %ecx, 0x58(%esi)\n"
+	"17: test %ebp, %ebp\n jnz 18f\n"
+	"mov 0x50(%esi), %ebp\n"
+	"jmp 15b\n"
+	"18: movl $0, 0xfee00380\n"
 	/* SCHEDOP_shutdown(poweroff). */
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101018, %ecx\n vmmcall\n"
 	"7: hlt\n jmp 7b\n"
@@ -211,6 +251,61 @@ static void check_burst(const char *timer, unsigned int mode, unsigned int befor
 	       burst, before, off);
 }
 
+/* PIE clear: register C's PF polled for 200 ms at 64 Hz. */
+static void check_polled_pf(unsigned int mode)
+{
+	unsigned int pf = word(D_PF), irqf = word(D_PF_IRQF), reads = word(D_PF_READS);
+
+	xtest_check(pf >= 3 && 2 * pf <= reads && irqf == 0,
+		    "RTC, %s, PIE clear: PF in %u of %u reads of C (>= 3, at most every other), "
+		    "IRQF in %u (none)",
+		    mode_name(mode), pf, reads, irqf);
+	printk("RTC, %s, PIE clear: PF in %u of %u reads of register C\n", mode_name(mode), pf,
+	       reads);
+}
+
+/* Once the guest has armed its APIC timer: paused for PAUSE_MS while it reads its clocks. */
+static void pause_domain(uint16_t dom)
+{
+	uint64_t until = hammer_now() + 30000000000ULL;
+
+	while (!word(D_FZ_READY) && hammer_now() < until)
+		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	if (!word(D_FZ_READY)) {
+		xtest_fail("d%u never armed its APIC timer for the pause", dom);
+		return;
+	}
+	hammer_sleep_ms(50);
+	xtest_check(hammer_dom_op(XEN_DOMCTL_pausedomain, dom) == 0, "pausedomain d%u", dom);
+	hammer_sleep_ms(PAUSE_MS);
+	*(volatile uint32_t *)(window + D_FZ_RESUMED) = 1;
+	xtest_check(hammer_dom_op(XEN_DOMCTL_unpausedomain, dom) == 0, "unpausedomain d%u", dom);
+}
+
+/*
+ * Across the pause, with the APIC timer running: timer mode 0 holds the
+ * guest's time still while its vCPU is off its CPU (Xen 4.17: an 86 ms step
+ * for a 700 ms pause), the others show the pause.
+ */
+static void check_pause(unsigned int mode)
+{
+	unsigned int pm_ms = (unsigned int)((uint64_t)word(D_FZ_PM) * 1000 / 3579545);
+	unsigned int apic_ms = word(D_FZ_APIC) / 100000;
+
+	if (mode == 0)
+		xtest_check(pm_ms < PAUSE_MS / 2 && apic_ms < PAUSE_MS / 2,
+			    "%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms "
+			    "(guest time held: < %u)",
+			    mode_name(mode), PAUSE_MS, pm_ms, apic_ms, PAUSE_MS / 2);
+	else
+		xtest_check(pm_ms >= PAUSE_MS * 5 / 7 && apic_ms >= PAUSE_MS * 5 / 7,
+			    "%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms "
+			    "(the pause shows: >= %u)",
+			    mode_name(mode), PAUSE_MS, pm_ms, apic_ms, PAUSE_MS * 5 / 7);
+	printk("%s: %u ms paused, largest steps PM timer %u ms, APIC count %u ms\n",
+	       mode_name(mode), PAUSE_MS, pm_ms, apic_ms);
+}
+
 /* One domain with TIMER_MODE @mode (MODE_UNSET: left as the hypervisor has it). */
 static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 {
@@ -236,6 +331,7 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_unpausedomain, dom, &op);
 	xtest_check(rc == 0, "unpausedomain: %ld", rc);
+	pause_domain(dom);
 	if (!builder_wait_shutdown(dom, &op)) {
 		xtest_fail("d%u (mode %u) did not shut down: PIT %u, APIC timer %u, RTC %u", dom,
 			   mode, word(D_PIT), word(D_LAPIC), word(D_RTC));
@@ -250,6 +346,8 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 		check_burst("APIC timer", mode, word(D_LAPIC_BEFORE), word(D_LAPIC_OFF),
 			    word(D_LAPIC_BURST));
 		check_burst("RTC", mode, word(D_RTC_BEFORE), word(D_RTC_OFF), word(D_RTC_BURST));
+		check_polled_pf(mode);
+		check_pause(mode);
 		printk("PIT ticks %u, APIC timer ticks %u, RTC ticks %u, other vectors %u\n",
 		       word(D_PIT), word(D_LAPIC), word(D_RTC), word(D_SPURIOUS));
 	}

@@ -15,8 +15,9 @@
  * without EN (-EINVAL), a TSC deadline (-EOPNOTSUPP), and a stream whose
  * good LAPIC_REGS record comes before a bad LAPIC one (-EINVAL, the TPR
  * unchanged: every record is checked before any is loaded). B's CPU
- * policy with the max extended leaf that Xen 4.17's PVH policies carry
- * (0x80000021, above this CPU's 0x8000000a) is set, one above it refused
+ * policy offers PSE, PGE, MCE and MCA in leaf 1; that policy with the max extended leaf that
+ * Xen 4.17's PVH policies carry (0x80000021, above this CPU's 0x8000000a) is set, one above it
+ * refused
  * (-EINVAL), and its TSC info in the default mode at 1 MHz above this
  * host's frequency (a stream from another host) taken, and the PCI_IRQ,
  * ISA_IRQ and PCI_LINK records Xen writes for a PVH domain. B is then
@@ -333,15 +334,24 @@ static struct msr_entry pmsrs[8];
  * The policy a restore sets for a PVH domain from Xen: its own, its max
  * extended leaf 0x80000021 (what Xen 4.17 gives a PVH guest on this CPU,
  * whose own max is 0x8000000a) taken; one above that refused (-EINVAL, the
- * leaf named).
+ * leaf named). Its leaf 1 offers PSE, PGE, MCE and MCA, as the vCPU's
+ * CPUID does (QEMU's CPU has them): a restore on Xen takes a vCPU's CR4
+ * only within the policy's features (a Linux PVH guest sets PSE, PGE, MCE).
  */
 static void cpu_policy_extd(uint16_t dom)
 {
 	struct cpu_policy_op p = { 256, 8, pleaves, pmsrs, 0, 0, 0, 0 };
 	long rc = cpu_policy_op(XEN_DOMCTL_get_cpu_policy, dom, &p);
-	uint32_t i = 0;
+	uint32_t i = 0, want = (1u << 3) | (1u << 7) | (1u << 13) | (1u << 14), edx = 0;
+	bool found = false;
 
 	xtest_check(rc == 0, "get_cpu_policy of d%u: %ld", dom, rc);
+	for (uint32_t j = 0; rc == 0 && j < p.nr_leaves; j++)
+		if (pleaves[j].leaf == 1 && pleaves[j].subleaf == CPUID_NO_SUBLEAF)
+			edx = pleaves[j].d, found = true;
+	xtest_check(found && (edx & want) == want,
+		    "d%u's policy: leaf 1 EDX %#x (found %d), want PSE, PGE, MCE, MCA", dom, edx,
+		    found);
 	while (rc == 0 && i < p.nr_leaves &&
 	       !(pleaves[i].leaf == 0x80000000u && pleaves[i].subleaf == CPUID_NO_SUBLEAF))
 		i++;

@@ -8,7 +8,8 @@
  * context: -EINVAL, as Xen), FXSAVEs its state into its data page, says it
  * is ready and spins. A is paused and gethvmcontext read: vCPU 0's CPU
  * record with the pattern and MXCSR, none for vCPU 1 (down), VMCE_VCPU (32
- * bytes) and TSC_ADJUST (8) records for both vCPUs, no CPU_XSAVE (neither
+ * bytes, Xen's MCG_CAP for a new vCPU, the rest 0) and TSC_ADJUST (8)
+ * records for both vCPUs, no CPU_XSAVE (neither
  * ever set XCR0) and no CPU_MSR (no MSR Xen sends is set). Refused on B
  * first: a CPU_MSR record with no MSR (-EINVAL), a reserved word set
  * (-EOPNOTSUPP) or an MSR Xen does not send (-ENXIO); a TSC_ADJUST record
@@ -16,8 +17,10 @@
  * where the CPU has XSAVE, a CPU_XSAVE record (x87 and SSE, as Xen writes
  * for a vCPU that set XCR0) of 100 bytes, for vCPU 5, or with YMM in
  * xstate_bv but not in xcr0_accum (-EINVAL). A's stream, with such a
- * CPU_XSAVE record added that gives XMM7 a new value, goes into B; B's
- * stream has no CPU record for vCPU 1; B is unpaused, FXSAVEs its state and
+ * CPU_XSAVE record added that gives XMM7 a new value and vCPU 0's VMCE_VCPU
+ * given MCG_CTL_P, 32 banks, both CTL2 words and MCG_EXT_CTL, goes into B;
+ * B's stream has no CPU record for vCPU 1 and vCPU 0's VMCE_VCPU record as
+ * set (vCPU 1's as A's); B is unpaused, FXSAVEs its state and
  * powers off: XMM0-6, MXCSR, FCW and the x87 registers as A saved them,
  * XMM7 the CPU_XSAVE record's (A's without XSAVE). Both domains are
  * destroyed and every page comes back (on Xen, give or take the few its
@@ -35,6 +38,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define CODE_TSC_ADJUST 19
 #define CODE_CPU_MSR 20
 #define CODE_END 0
+#define MCG_CAP_INTEL 0x1000c02ULL /* SER_P, TES_P, CMCI_P, two banks */
+#define MCG_CTL_P (1ULL << 8)
 #define HEADER_LEN 24
 #define XSAVE_LEN 600
 #define XSAVE_LEGACY 24 /* the FXSAVE image in a CPU_XSAVE record */
@@ -141,6 +146,14 @@ static bool host_has_xsave(void)
 	return c & (1u << 26);
 }
 
+static bool host_is_intel(void)
+{
+	uint32_t a = 0, b, c, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* GenuineIntel */
+}
+
 /* Copy @len bytes of @dom's data page at @off, after yielding until @flag there is set (if any). */
 static bool read_data(uint16_t dom, unsigned int flag, unsigned int off, void *out, size_t len)
 {
@@ -180,14 +193,26 @@ static void check_cpu_records(uint8_t *ctx, uint32_t size, uint16_t dom)
 		}
 }
 
-/* VMCE_VCPU and TSC_ADJUST for both vCPUs; no CPU_XSAVE or CPU_MSR. */
+/*
+ * VMCE_VCPU (Xen's new vCPU: MCG_CAP two banks, on Intel also SER_P, TES_P
+ * and CMCI_P, the rest 0) and TSC_ADJUST for both vCPUs; no CPU_XSAVE or
+ * CPU_MSR.
+ */
 static void check_ext_records(uint8_t *ctx, uint32_t size, uint16_t dom)
 {
+	uint64_t caps = host_is_intel() ? MCG_CAP_INTEL : 2;
 	uint32_t len = 0;
 
 	for (uint16_t i = 0; i < 2; i++) {
-		xtest_check(pvh_find_instance(ctx, size, CODE_VMCE, i, &len) && len == 32,
-			    "d%u: vCPU %u's VMCE_VCPU record", dom, i);
+		uint64_t *vmce = pvh_find_instance(ctx, size, CODE_VMCE, i, &len);
+
+		xtest_check(vmce && len == 32, "d%u: vCPU %u's VMCE_VCPU record", dom, i);
+		if (vmce && len == 32)
+			xtest_check(
+			    vmce[0] == caps && !vmce[1] && !vmce[2] && !vmce[3],
+			    "d%u: vCPU %u's VMCE_VCPU %#lx %#lx %#lx %#lx, want MCG_CAP %#lx", dom,
+			    i, (unsigned long)vmce[0], (unsigned long)vmce[1],
+			    (unsigned long)vmce[2], (unsigned long)vmce[3], (unsigned long)caps);
 		xtest_check(pvh_find_instance(ctx, size, CODE_TSC_ADJUST, i, &len) && len == 8,
 			    "d%u: vCPU %u's TSC_ADJUST record", dom, i);
 		xtest_check(!pvh_find_instance(ctx, size, CODE_CPU_XSAVE, i, &len),
@@ -293,9 +318,48 @@ static uint32_t add_xsave(uint8_t *ctx, uint32_t size, uint8_t *xmm7)
 	return size + sizeof(d) + XSAVE_LEN;
 }
 
+/*
+ * vCPU 0's VMCE_VCPU record in @ctx given MCG_CTL_P, 32 banks and CTL2 and
+ * MCG_EXT_CTL words (Xen keeps them whatever the vendor): into @vmce.
+ */
+static void vmce_in_stream(uint8_t *ctx, uint32_t size, uint64_t vmce[4])
+{
+	uint32_t len = 0;
+	uint64_t *r = pvh_find_instance(ctx, size, CODE_VMCE, 0, &len);
+
+	if (!r || len != 32) {
+		xtest_fail("no VMCE_VCPU record of 32 bytes for vCPU 0 (%u)", len);
+		return;
+	}
+	r[0] = (r[0] & ~0xffULL) | 32 | MCG_CTL_P;
+	r[1] = 0x8001;
+	r[2] = 0x4000;
+	r[3] = 1;
+	memcpy(vmce, r, 32);
+}
+
+/* B's VMCE_VCPU records: vCPU 0's as @vmce, vCPU 1's as A's. */
+static void check_vmce_b(const uint8_t *ctx, uint32_t size, uint16_t b, const uint64_t vmce[4])
+{
+	uint32_t len = 0, len_a = 0;
+	uint64_t *r = pvh_find_instance(ctx, size, CODE_VMCE, 0, &len);
+	uint64_t *r1 = pvh_find_instance(ctx, size, CODE_VMCE, 1, &len);
+	uint64_t *a1 = pvh_find_instance(ctx_a, sizeof(ctx_a), CODE_VMCE, 1, &len_a);
+
+	xtest_check(r && len == 32 && !memcmp(r, vmce, 32),
+		    "d%u: vCPU 0's VMCE_VCPU after the restore %#lx %#lx %#lx %#lx, set %#lx %#lx "
+		    "%#lx %#lx",
+		    b, r ? (unsigned long)r[0] : 0, r ? (unsigned long)r[1] : 0,
+		    r ? (unsigned long)r[2] : 0, r ? (unsigned long)r[3] : 0,
+		    (unsigned long)vmce[0], (unsigned long)vmce[1], (unsigned long)vmce[2],
+		    (unsigned long)vmce[3]);
+	xtest_check(r1 && a1 && !memcmp(r1, a1, 32), "d%u: vCPU 1's VMCE_VCPU not A's", b);
+}
+
 static void round_trip(uint16_t a, uint16_t b)
 {
 	static uint8_t xmm7[16];
+	static uint64_t vmce[4];
 	uint32_t size, size_b, len;
 	int32_t up_rc = 0;
 	long rc;
@@ -312,6 +376,7 @@ static void round_trip(uint16_t a, uint16_t b)
 	check_cpu_records(ctx_a, size, a);
 	check_ext_records(ctx_a, size, a);
 	refusals(b, ctx_a + sizeof(struct pvh_desc));
+	vmce_in_stream(ctx_a, size, vmce);
 	size = add_xsave(ctx_a, size, xmm7);
 	rc = pvh_context_op(XEN_DOMCTL_sethvmcontext, b, ctx_a, &size);
 	xtest_check(rc == 0, "sethvmcontext of d%u's stream into d%u: %ld", a, b, rc);
@@ -319,6 +384,7 @@ static void round_trip(uint16_t a, uint16_t b)
 		return;
 	size_b = pvh_get_context(b, ctx_b, sizeof(ctx_b));
 	xtest_check(!pvh_find_instance(ctx_b, size_b, CODE_CPU, 1, &len), "d%u: vCPU 1 came up", b);
+	check_vmce_b(ctx_b, size_b, b, vmce);
 	check_b(b, xmm7);
 }
 

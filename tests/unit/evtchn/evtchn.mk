@@ -8,9 +8,9 @@ EVTCHN_UT_DIR := tests/unit/evtchn
 EVTCHN_UT_OUT := $(BUILD)/unit-evtchn
 EVTCHN_UT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-iquote xen/include -iquote include -iquote $(EVTCHN_UT_DIR)
+	-iquote xen/include -iquote include -iquote $(EVTCHN_UT_DIR) -iquote tests/unit
 EVTCHN_UT_HDRS := xen/include/event.h xen/include/domain.h xen/include/timer.h \
-	$(EVTCHN_UT_DIR)/evtchn.mk
+	tests/unit/fake_timer.h tests/unit/fake_sched.h $(EVTCHN_UT_DIR)/evtchn.mk
 EVTCHN_UT_BINS := $(EVTCHN_UT_OUT)/test_evtchn $(EVTCHN_UT_OUT)/test_timer \
 	$(EVTCHN_UT_OUT)/test_pvclock $(EVTCHN_UT_OUT)/test_vcpu
 

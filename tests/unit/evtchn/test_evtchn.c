@@ -34,25 +34,7 @@ struct domain *domain_by_id(domid_t id)
 	return NULL;
 }
 
-/* Guest addresses are host pointers here; the first page stands for a bad one. */
-/* The scheduler's side: an event or timeout clears VPF_blocked. */
-void vcpu_unblock(struct vcpu *v)
-{
-	v->pause_flags &= ~VPF_blocked;
-}
-
-/* One CPU here: no vCPU runs elsewhere, nothing to interrupt. */
-void vcpu_kick(struct vcpu *v)
-{
-	(void)v;
-}
-
-/* The domains here are PV: the HVM upcall-vector hook is never reached. */
-void hvm_evtchn_upcall(struct vcpu *v);
-void hvm_evtchn_upcall(struct vcpu *v)
-{
-	(void)v;
-}
+#include "fake_sched.h"
 
 /* The hypervisor-consumed ports' hook (hvm/ioreq.c in the hypervisor): recorded. */
 static struct domain *notified_dom;
@@ -168,6 +150,7 @@ static void busy_lock(struct domain *d)
 		spin_lock(&d->event_lock);
 }
 
+/* Guest addresses are host pointers here; the first page stands for a bad one. */
 int copy_from_guest(void *dst, u64 src_va, size_t len)
 {
 	assert_may_fault();

@@ -32,34 +32,7 @@ u64 system_time(void)
 	return fake_now;
 }
 
-void init_timer(struct timer *t, void (*fn)(void *), void *data)
-{
-	memset(t, 0, sizeof(*t));
-	t->fn = fn;
-	t->data = data;
-}
-
-void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
-{
-	init_timer(t, fn, data);
-	t->cpu = cpu;
-}
-
-void migrate_timer(struct timer *t, unsigned int cpu)
-{
-	t->cpu = cpu;
-}
-
-void set_timer(struct timer *t, u64 expires)
-{
-	t->expires = expires;
-	t->active = true;
-}
-
-void stop_timer(struct timer *t)
-{
-	t->active = false;
-}
+#include "fake_timer.h"
 
 /* Run @t if it is armed and due. */
 static void fire_if_due(struct timer *t)
@@ -99,11 +72,7 @@ bool guest_range_ok(u64 va, size_t len)
 	return va >= 4096 && va + len > va;
 }
 
-/* The scheduler's side: an event or timeout clears VPF_blocked. */
-void vcpu_unblock(struct vcpu *v)
-{
-	v->pause_flags &= ~VPF_blocked;
-}
+#include "fake_sched.h"
 
 /* Unit tests run as if under the hypervisor lock. */
 bool hv_held(void)
@@ -138,6 +107,16 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	shutdowns++;
 }
 
+void arch_vcpu_sched_out(struct vcpu *v)
+{
+	(void)v;
+}
+
+void arch_vcpu_sched_in(struct vcpu *v)
+{
+	(void)v;
+}
+
 bool arch_vcpu_initialised(const struct vcpu *v)
 {
 	return initialised[v->vcpu_id];
@@ -154,12 +133,6 @@ long arch_initialise_vcpu(struct vcpu *v, unsigned long arg)
 }
 
 /* The domains here are PV: the HVM hooks are never reached. */
-void hvm_evtchn_upcall(struct vcpu *v);
-void hvm_evtchn_upcall(struct vcpu *v)
-{
-	(void)v;
-}
-
 mfn_t p2m_lookup(const struct domain *d, u64 gfn);
 mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 {

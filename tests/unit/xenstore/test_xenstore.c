@@ -5,6 +5,7 @@
  * Connections are in-memory: requests go in through xsd_conn_input(), replies
  * come out of the connection's output queue.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "ring.h"
+#include "uring.h"
 #include "xsd.h"
 
 struct msg {
@@ -411,6 +415,10 @@ static void test_directory_part(void **s)
 			off += rl - 1;
 			break;
 		}
+		/* a part that is not the last holds as many whole names as fit:
+		 * the next name ("child-number-NNN\0", at most 17 bytes) did not */
+		assert_true(m.h.len + 17 > XENSTORE_PAYLOAD_MAX - 1);
+		assert_int_equal(m.body[m.h.len - 1], 0);
 		off += rl;
 	}
 	for (i = 0; i < off; i++)
@@ -418,6 +426,14 @@ static void test_directory_part(void **s)
 			count++;
 	assert_int_equal(count, 600);
 	assert_string_equal(acc, "child-number-0");
+	/* an offset inside a name: the part starts with the rest of that name */
+	{
+		char q[64];
+		int ql = snprintf(q, sizeof(q), "/big%c%u", 0, 3) + 1;
+
+		assert_int_equal(req(c, XS_DIRECTORY_PART, 0, q, ql, &m), XS_DIRECTORY_PART);
+		assert_string_equal(m.body + strlen(m.body) + 1, "ld-number-0");
+	}
 	/* an offset past the end: just the end marker */
 	{
 		char q[64];
@@ -1034,6 +1050,60 @@ static void test_dom_exc_releases_dead_domain(void **s)
 	d->domain_gone = NULL;
 }
 
+/* ---------------- the socket transport's io_uring (uring.c) ---------------- */
+
+/* A send on a and a receive of len bytes on b, in that order, through the ring. */
+static void uring_pair(int a, const char *msg, int b, char *sink, size_t len, struct uring_io *io)
+{
+	io[0] = (struct uring_io){ .fd = a, .buf = (void *)msg, .len = strlen(msg) };
+	io[1] = (struct uring_io){ .fd = b, .recv = true, .buf = sink, .len = len };
+	assert_true(uring_run(io, 2));
+}
+
+static void test_uring_run(void **s)
+{
+	static char big[65536];
+	char sink[16] = "", buf[16];
+	struct uring_io io[URING_BATCH + 1];
+	int sv[2];
+
+	(void)s;
+	if (!uring_ready() && !uring_init())
+		skip(); /* no io_uring here: the daemon sends and receives itself */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], "request", 7), 7);
+	uring_pair(sv[0], "reply", sv[0], sink, 7, io);
+	assert_int_equal(io[0].res, 5);
+	assert_int_equal(io[1].res, 7);
+	assert_memory_equal(sink, "request", 7);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "reply", 5);
+	/* in order: what the first sends, the second receives */
+	uring_pair(sv[1], "ping", sv[0], sink, sizeof(sink), io);
+	assert_int_equal(io[0].res, 4);
+	assert_int_equal(io[1].res, 4);
+	assert_memory_equal(sink, "ping", 4);
+	/* nothing to receive: the send still goes, the receive does not wait */
+	uring_pair(sv[0], "again", sv[0], sink, 7, io);
+	assert_int_equal(io[0].res, 5);
+	assert_int_equal(io[1].res, -EAGAIN);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 5);
+	/* a full socket: the send does not wait either */
+	do {
+		io[0] = (struct uring_io){ .fd = sv[0], .buf = big, .len = sizeof(big) };
+		assert_true(uring_run(io, 1));
+	} while (io[0].res > 0);
+	assert_int_equal(io[0].res, -EAGAIN);
+	/* more than a batch, or nothing: refused */
+	assert_false(uring_run(io, URING_BATCH + 1));
+	assert_false(uring_run(io, 0));
+	/* the peer gone: the send fails (no SIGPIPE) */
+	close(sv[1]);
+	uring_pair(sv[0], "x", sv[0], sink, 1, io);
+	assert_int_equal(io[0].res, -EPIPE);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1057,6 +1127,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_introduced_guest_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dom_exc_releases_dead_domain, setup, teardown),
+		cmocka_unit_test(test_uring_run),
 	};
 
 	return cmocka_run_group_tests_name("xenstore", tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "errno.h"
 #include "asm.h"
 #include "pv.h"
+#include "hvm.h"
 #include "uaccess.h"
 #include "cpu_policy.h"
 
@@ -46,6 +47,12 @@ static void host_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 static void guest_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	pv_cpuid(leaf, sub, a, b, c, d);
+}
+
+/* An HVM domain's view: what its vCPU 0's CPUID shows (hvm.c). */
+static void hvm_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	hvm_cpuid_leaf(0, leaf, sub, a, b, c, d);
 }
 
 struct out {
@@ -147,9 +154,8 @@ static long put_msrs(u64 buf, u32 *nr, bool host)
 	return 0;
 }
 
-long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+static long serialise(leaf_fn fn, bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
 {
-	leaf_fn fn = host ? host_leaf : guest_leaf;
 	struct out o = { .buf = leaves, .room = *nr_leaves };
 	long rc;
 
@@ -168,6 +174,16 @@ long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *
 		return 0;
 	}
 	return put_msrs(msrs, nr_msrs, host);
+}
+
+long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+{
+	return serialise(host ? host_leaf : guest_leaf, host, leaves, nr_leaves, msrs, nr_msrs);
+}
+
+long cpu_policy_serialise_hvm(u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs)
+{
+	return serialise(hvm_leaf, false, leaves, nr_leaves, msrs, nr_msrs);
 }
 
 /* Where Xen 4.17's deserialiser would put a leaf: -ERANGE if nowhere. */
@@ -194,6 +210,17 @@ static long leaf_in_range(const xen_cpuid_leaf_t *l)
 }
 
 /*
+ * The leaves whose eax is a maximum: leaf 0 (of the basic leaves), leaf 7
+ * subleaf 0 (of its subleaves) and the extended base leaf.
+ */
+static bool holds_max(const xen_cpuid_leaf_t *l)
+{
+	if (l->leaf == 7)
+		return l->subleaf == 0;
+	return (l->leaf == 0 || l->leaf == EXTD_BASE) && l->subleaf == XEN_CPUID_NO_SUBLEAF;
+}
+
+/*
  * A requested max leaf above the guest policy's: -EINVAL, as Xen's
  * compatibility check. The extended one may go up to the last leaf the
  * serialised form holds (0x80000021) whatever the CPU's: Xen 4.17 gives its
@@ -204,19 +231,12 @@ static long max_leaf_ok(const xen_cpuid_leaf_t *l)
 {
 	u32 max, b, c, d;
 
-	if (l->leaf == EXTD_BASE && l->subleaf == XEN_CPUID_NO_SUBLEAF) {
-		pv_cpuid(l->leaf, 0, &max, &b, &c, &d);
-		return l->a <= MAX(max, EXTD_BASE + NR_EXTD - 1) ? 0 : -EINVAL;
-	}
-	if (l->leaf == 0 && l->subleaf == XEN_CPUID_NO_SUBLEAF) {
-		pv_cpuid(l->leaf, 0, &max, &b, &c, &d);
-		return l->a <= max ? 0 : -EINVAL;
-	}
-	if (l->leaf == 7 && l->subleaf == 0) {
-		pv_cpuid(7, 0, &max, &b, &c, &d);
-		return l->a <= max ? 0 : -EINVAL;
-	}
-	return 0;
+	if (!holds_max(l))
+		return 0;
+	pv_cpuid(l->leaf, 0, &max, &b, &c, &d);
+	if (l->leaf == EXTD_BASE)
+		max = MAX(max, EXTD_BASE + NR_EXTD - 1);
+	return l->a <= max ? 0 : -EINVAL;
 }
 
 long cpu_policy_check(struct xen_domctl_cpu_policy *p)
@@ -254,16 +274,21 @@ long cpu_policy_check(struct xen_domctl_cpu_policy *p)
 
 #define F7_EBX_FSGSBASE 1u
 
-/* The index of leaf 7 subleaf 0 among @nr serialised leaves at @buf (*l a copy), or -1. */
-static long find_leaf7(u64 buf, u32 nr, xen_cpuid_leaf_t *l)
+/* The index of @leaf/@sub among @nr serialised leaves at @buf (*l a copy), or -1. */
+static long find_leaf(u64 buf, u32 nr, u32 leaf, u32 sub, xen_cpuid_leaf_t *l)
 {
 	for (u32 i = 0; i < nr && i < MAX_LEAVES; i++) {
 		if (copy_from_guest(l, buf + (u64)i * sizeof(*l), sizeof(*l)))
 			return -1;
-		if (l->leaf == 7 && l->subleaf == 0)
+		if (l->leaf == leaf && l->subleaf == sub)
 			return i;
 	}
 	return -1;
+}
+
+static long find_leaf7(u64 buf, u32 nr, xen_cpuid_leaf_t *l)
+{
+	return find_leaf(buf, nr, 7, 0, l);
 }
 
 /* Whether a (checked) policy offers FSGSBASE in leaf 7.0 EBX. */

@@ -8,8 +8,9 @@
  * emulation: the guest's MTRR MSRs #GP), and one is read as "no MTRRs"
  * (gethvmcontext_partial, which libxenguest asks for). The extended-state
  * records Xen writes for HVM vCPUs (CPU_XSAVE, VMCE_VCPU, TSC_ADJUST,
- * CPU_MSR: hvm/cpu_records.c) are taken when they hold x87/SSE state and
- * reset values; VMCE_VCPU and TSC_ADJUST are written as Xen writes them. Any other record is
+ * CPU_MSR: hvm/cpu_records.c) are taken when they hold x87/SSE state, the
+ * vMCE state (arch/x86/vmce.c) and reset values; VMCE_VCPU and TSC_ADJUST
+ * are written as Xen writes them. Any other record is
  * refused with -EOPNOTSUPP, so a stream Petrel cannot honour is never half taken.
  */
 #include "types.h"
@@ -129,10 +130,19 @@ static int lapic_record(struct domain *d, const struct hvm_save_descriptor *h, c
 	return load ? 0 : vlapic_check(v, &hw);
 }
 
+static int vmce_record(struct vcpu *v, const u8 *body, u32 len, bool load)
+{
+	struct hvm_vmce_vcpu r;
+	int rc = vmce_record_check(body, len, cpu_vendor() == X86_VENDOR_INTEL, &r);
+
+	return rc || !load ? rc : (int)vmce_restore(&v->arch.vmce, &r);
+}
+
 /*
  * A CPU_XSAVE, VMCE_VCPU, TSC_ADJUST or CPU_MSR record: checked, or loaded.
- * Only CPU_XSAVE loads anything: the x87/SSE image, over the CPU record's,
- * of a vCPU whose FPU is in use (else, as on Xen, it starts fresh).
+ * CPU_XSAVE loads the x87/SSE image, over the CPU record's, of a vCPU
+ * whose FPU is in use (else, as on Xen, it starts fresh); VMCE_VCPU the
+ * vCPU's MCG_CAP, CTL2 of banks 0 and 1 and MCG_EXT_CTL.
  */
 static int cpu_ext_record(struct domain *d, const struct hvm_save_descriptor *h, const u8 *body,
 			  bool load)
@@ -147,7 +157,7 @@ static int cpu_ext_record(struct domain *d, const struct hvm_save_descriptor *h,
 			xsave_record_image(body, v->arch.hvm.fpu_area);
 		return load ? 0 : xsave_record_check(body, h->length);
 	case PETREL_HVM_SAVE_CODE_VMCE_VCPU:
-		return vmce_record_check(body, h->length, cpu_vendor() == X86_VENDOR_INTEL);
+		return vmce_record(v, body, h->length, load);
 	case PETREL_HVM_SAVE_CODE_TSC_ADJUST:
 		return tsc_adjust_record_check(body, h->length);
 	}
@@ -262,6 +272,49 @@ static void cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 	c->flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
 }
 
+/* The general registers and segment selectors of a CPU record, in PV form. */
+static void user_regs_of(const struct petrel_hvm_hw_cpu *c, struct cpu_user_regs *r)
+{
+	r->rax = c->rax, r->rbx = c->rbx, r->rcx = c->rcx, r->rdx = c->rdx;
+	r->rbp = c->rbp, r->rsi = c->rsi, r->rdi = c->rdi, r->rsp = c->rsp;
+	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
+	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
+	r->rip = c->rip;
+	r->rflags = c->rflags;
+	r->cs = (u16)c->cs_sel, r->ss = (u16)c->ss_sel, r->ds = (u16)c->ds_sel;
+	r->es = (u16)c->es_sel, r->fs = (u16)c->fs_sel, r->gs = (u16)c->gs_sel;
+}
+
+/*
+ * XEN_DOMCTL_getvcpucontext of an HVM vCPU, as Xen 4.17 fills it for one
+ * (what dump tools read): the FXSAVE image, VGCF_i387_valid and
+ * VGCF_online, the general registers and selectors, CR0/2/3/4, the debug
+ * registers, FS's base and GS's base with its swapped twin; the PV-only
+ * fields (trap table, LDT, GDT, callbacks) are 0.
+ */
+void hvm_get_vcpu_context(struct vcpu *v, struct vcpu_guest_context *g)
+{
+	static struct petrel_hvm_hw_cpu cpu;
+	struct domain *d = v->domain;
+
+	memset(g, 0, sizeof(*g));
+	domain_pause(d);
+	cpu_state(v, &cpu);
+	domain_unpause(d);
+	memcpy(g->fpu_ctxt.x, cpu.fpu_regs, sizeof(g->fpu_ctxt.x));
+	g->flags = (cpu.flags & XEN_X86_FPU_INITIALISED ? VGCF_i387_valid : 0) |
+		   (v->pause_flags & VPF_down ? 0 : VGCF_online);
+	user_regs_of(&cpu, &g->user_regs);
+	g->ctrlreg[0] = cpu.cr0, g->ctrlreg[2] = cpu.cr2;
+	g->ctrlreg[3] = cpu.cr3, g->ctrlreg[4] = cpu.cr4;
+	g->debugreg[0] = cpu.dr0, g->debugreg[1] = cpu.dr1;
+	g->debugreg[2] = cpu.dr2, g->debugreg[3] = cpu.dr3;
+	g->debugreg[6] = cpu.dr6, g->debugreg[7] = cpu.dr7;
+	g->fs_base = cpu.fs_base;
+	g->gs_base_kernel = cpu.gs_base;
+	g->gs_base_user = cpu.shadow_gs;
+}
+
 /* A vCPU's CPU record, unless it is down: Xen leaves such a vCPU out. */
 static void cpu_record(const struct vcpu *v, u8 *out, u32 *off, u32 cap)
 {
@@ -274,8 +327,8 @@ static void cpu_record(const struct vcpu *v, u8 *out, u32 *off, u32 cap)
 }
 
 /*
- * The records after MTRR, in Xen's order of codes: VMCE_VCPU (Xen's
- * defaults) and TSC_ADJUST (0) per vCPU. No CPU_XSAVE, as Xen for a vCPU
+ * The records after MTRR, in Xen's order of codes: VMCE_VCPU (the vCPU's
+ * vMCE state) and TSC_ADJUST (0) per vCPU. No CPU_XSAVE, as Xen for a vCPU
  * that never set XCR0 (Petrel's HVM vCPUs cannot: XSETBV #GPs), and no
  * CPU_MSR, as Xen when every MSR it sends is 0.
  */
@@ -283,13 +336,14 @@ static void cpu_ext_records(struct domain *d, u8 *out, u32 *off, u32 cap)
 {
 	struct hvm_vmce_vcpu vmce;
 	struct hvm_tsc_adjust tsc_adjust = { 0 };
-	bool intel = cpu_vendor() == X86_VENDOR_INTEL;
 
-	vmce_record_make(&vmce, intel);
-	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++)
-		if (d->vcpu[i])
-			put_record(out, off, cap, PETREL_HVM_SAVE_CODE_VMCE_VCPU, (u16)i, &vmce,
-				   sizeof(vmce));
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++) {
+		if (!d->vcpu[i])
+			continue;
+		vmce_save(&d->vcpu[i]->arch.vmce, &vmce);
+		put_record(out, off, cap, PETREL_HVM_SAVE_CODE_VMCE_VCPU, (u16)i, &vmce,
+			   sizeof(vmce));
+	}
 	for (unsigned int i = 0; i < MAX_VIRT_CPUS && i < d->max_vcpus; i++)
 		if (d->vcpu[i])
 			put_record(out, off, cap, PETREL_HVM_SAVE_CODE_TSC_ADJUST, (u16)i,

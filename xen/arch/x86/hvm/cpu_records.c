@@ -99,29 +99,27 @@ void xsave_record_image(const u8 *body, u8 fxsave[512])
  * (and LMCE where the toolstack enables it).
  */
 #define MCG_BANKS 2ULL
-#define MCG_COUNT 0xffULL
-#define MCG_CTL_P (1ULL << 8)
 #define MCG_CMCI_P (1ULL << 10)
 #define MCG_TES_P (1ULL << 11)
 #define MCG_SER_P (1ULL << 24)
-#define MCG_LMCE_P (1ULL << 27)
 #define MCG_CAP_INTEL (MCG_SER_P | MCG_TES_P | MCG_CMCI_P | MCG_BANKS)
 #define MCG_CAP_AMD MCG_BANKS
 
-int vmce_record_check(const u8 *body, u32 len, bool intel)
+/* Xen's check on a restored MCG_CAP: any bank count and MCG_CTL_P, else its own bits. */
+bool vmce_caps_ok(u64 caps, bool intel)
 {
 	u64 allowed = intel ? MCG_CAP_INTEL | MCG_LMCE_P : MCG_CAP_AMD;
-	struct hvm_vmce_vcpu r = { 0 };
 
-	if (len > sizeof(r))
+	return !(caps & ~allowed & ~MCG_CAP_COUNT & ~MCG_CTL_P);
+}
+
+int vmce_record_check(const u8 *body, u32 len, bool intel, struct hvm_vmce_vcpu *r)
+{
+	if (len > sizeof(*r))
 		return -EINVAL;
-	memcpy(&r, body, len); /* a shorter one (before MCG_EXT_CTL) is zero-extended */
-	if (r.caps & ~allowed & ~MCG_COUNT & ~MCG_CTL_P)
-		return -EINVAL;
-	if (r.caps != (intel ? MCG_CAP_INTEL : MCG_CAP_AMD) || r.mci_ctl2_bank0 ||
-	    r.mci_ctl2_bank1 || r.mcg_ext_ctl)
-		return -EOPNOTSUPP;
-	return 0;
+	memset(r, 0, sizeof(*r));
+	memcpy(r, body, len); /* a shorter one (before MCG_EXT_CTL) is zero-extended */
+	return vmce_caps_ok(r->caps, intel) ? 0 : -EINVAL;
 }
 
 void vmce_record_make(struct hvm_vmce_vcpu *r, bool intel)

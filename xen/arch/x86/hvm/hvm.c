@@ -52,12 +52,13 @@ void hvm_init(void)
 				   "Intel VMX with EPT); HVM domains cannot be created\n");
 }
 
-/* A vCPU's HVM state: the backend's control block and the vLAPIC. */
+/* A vCPU's HVM state: the backend's control block, the vLAPIC, Xen's vMCE MSRs. */
 int hvm_vcpu_initialise(struct vcpu *v)
 {
 	int rc;
 
 	memset(&v->arch.hvm, 0, sizeof(v->arch.hvm));
+	vmce_init(&v->arch.vmce);
 	rc = hvm_backend->vcpu_init(v);
 	if (!rc)
 		rc = vlapic_init(v);
@@ -88,6 +89,7 @@ int hvm_domain_init(struct domain *d)
 	memset(&d->arch.hvm, 0, sizeof(d->arch.hvm));
 	d->arch.hvm.params[HVM_PARAM_TRIPLE_FAULT_REASON] = SHUTDOWN_reboot; /* Xen's default */
 	d->arch.hvm.callback_vector = -1;
+	d->arch.hvm.shared_info_gfn = ~0ULL;
 	d->arch.incarnation = 1; /* as any domain's but PV dom0's (arch_domain_create) */
 	rc = p2m_init(d);
 	/* vCPUs made before the domain became HVM; later ones come through arch_vcpu_create. */
@@ -371,6 +373,43 @@ static void leaf7_mask(u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 	}
 }
 
+/*
+ * An HVM vCPU's CPUID leaf outside Xen's range: the host's with what
+ * Petrel does not offer hidden; @vcpu_id makes leaf 1's APIC id. The
+ * domain's CPU policy (domctl get_cpu_policy) is this view too.
+ */
+void hvm_cpuid_leaf(unsigned int vcpu_id, u32 leaf, u32 sub, u32 *pa, u32 *pb, u32 *pc, u32 *pd)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(leaf, sub, &a, &b, &c, &d);
+	if (leaf == 1) {
+		c |= 1u << 31;		       /* hypervisor present */
+		c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
+		/* No XSAVE (XSETBV #GPs: only the FXSAVE image is switched), so no AVX */
+		c &= ~F1_ECX_XSAVE_DEPS;
+		c |= 1u << 21;	  /* x2APIC: always emulated, as on Xen */
+		c &= ~(1u << 24); /* no TSC-deadline timer mode */
+		d |= 1u << 9;	  /* the (virtual) local APIC */
+		d &= ~(1u << 12); /* no MTRRs: their MSRs #GP */
+		/* MCE and MCA as the CPU has them: arch/x86/vmce.c answers */
+		b = (b & 0x00ffffff) | ((vcpu_id * 2) << 24);
+	} else if (leaf == 7) {
+		leaf7_mask(sub, &a, &b, &c, &d);
+	} else if (leaf == 0xd) {
+		a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
+	} else if (leaf == 0x80000001) {
+		/* No nested SVM, no XOP, LWP or FMA4 (see leaf 1) */
+		c &= ~((1u << 2) | FX1_ECX_XSAVE_DEPS);
+	} else if (leaf == 0x8000000a) {
+		a = b = c = d = 0;
+	}
+	*pa = a;
+	*pb = b;
+	*pc = c;
+	*pd = d;
+}
+
 void hvm_handle_cpuid(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
@@ -382,29 +421,7 @@ void hvm_handle_cpuid(struct vcpu *v)
 		else
 			a = b = c = d = 0;
 	} else {
-		cpuid_count(leaf, (u32)r->rcx, &a, &b, &c, &d);
-		if (leaf == 1) {
-			c |= 1u << 31;		       /* hypervisor present */
-			c &= ~((1u << 5) | (1u << 3)); /* no VMX, no MONITOR */
-			/* No XSAVE (XSETBV #GPs: only the FXSAVE image is switched), so no AVX */
-			c &= ~F1_ECX_XSAVE_DEPS;
-			c |= 1u << 21;	  /* x2APIC: always emulated, as on Xen */
-			c &= ~(1u << 24); /* no TSC-deadline timer mode */
-			d |= 1u << 9;	  /* the (virtual) local APIC */
-			d &= ~(1u << 12); /* no MTRRs: their MSRs #GP */
-			/* No MCE/MCA: there are no MCG MSRs either */
-			d &= ~((1u << 7) | (1u << 14));
-			b = (b & 0x00ffffff) | ((v->vcpu_id * 2) << 24);
-		} else if (leaf == 7) {
-			leaf7_mask((u32)r->rcx, &a, &b, &c, &d);
-		} else if (leaf == 0xd) {
-			a = b = c = d = 0; /* no XSAVE state components (see leaf 1) */
-		} else if (leaf == 0x80000001) {
-			/* No nested SVM, no XOP, LWP or FMA4 (see leaf 1) */
-			c &= ~((1u << 2) | FX1_ECX_XSAVE_DEPS);
-		} else if (leaf == 0x8000000a) {
-			a = b = c = d = 0;
-		}
+		hvm_cpuid_leaf(v->vcpu_id, leaf, (u32)r->rcx, &a, &b, &c, &d);
 	}
 	r->rax = a;
 	r->rbx = b;
@@ -509,6 +526,8 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = 0;
 		return 0;
 	}
+	if (vmce_msr(msr))
+		return vmce_rdmsr(&v->arch.vmce, msr, val) ? 0 : inject_gp(v);
 	return inject_gp(v);
 }
 
@@ -546,6 +565,8 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 		return 0;
 	}
 	}
+	if (vmce_msr(msr))
+		return vmce_wrmsr(&v->arch.vmce, msr, val) ? 0 : inject_gp(v);
 	return inject_gp(v);
 }
 
@@ -717,11 +738,70 @@ unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
 	return len;
 }
 
-/* ---- HLT, triple fault, crashes. */
+/* ---- NMIs, HLT, triple fault, crashes. */
+
+void hvm_raise_nmi(struct vcpu *v)
+{
+	if (!__atomic_exchange_n(&v->arch.hvm.nmi_pending, true, __ATOMIC_SEQ_CST))
+		vcpu_unblock(v);
+}
+
+bool hvm_take_nmi(struct vcpu *v)
+{
+	return __atomic_exchange_n(&v->arch.hvm.nmi_pending, false, __ATOMIC_SEQ_CST);
+}
+
+/* ---- Guest time under timer mode 0. */
+
+u64 hvm_guest_time(const struct vcpu *v)
+{
+	return system_time() + (u64)__atomic_load_n(&v->arch.hvm.time_offset, __ATOMIC_RELAXED);
+}
+
+static void time_offset_add(struct vcpu *v, s64 delta)
+{
+	s64 off = v->arch.hvm.time_offset + delta;
+
+	__atomic_store_n(&v->arch.hvm.time_offset, off < 0 ? off : 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * As Xen's vpt: a vCPU of a mode-0 domain taken off its CPU while it could
+ * run (not blocked in HLT or SCHEDOP_block) and with a timer running finds
+ * its guest time where it left it.
+ */
+void hvm_time_freeze(struct vcpu *v)
+{
+	if (v->domain->arch.hvm.params[HVM_PARAM_TIMER_MODE] != HVMPTM_delay_for_missed_ticks ||
+	    (v->pause_flags & VPF_blocked) || !vlapic_timer_running(v))
+		return;
+	v->arch.hvm.frozen_at = hvm_guest_time(v) | 1;
+}
+
+void hvm_time_thaw(struct vcpu *v)
+{
+	u64 at = v->arch.hvm.frozen_at, now;
+
+	if (!at)
+		return;
+	v->arch.hvm.frozen_at = 0;
+	now = hvm_guest_time(v);
+	if (now > at)
+		time_offset_add(v, -(s64)(now - at));
+}
+
+void hvm_time_catch_up(struct vcpu *v, u64 due)
+{
+	u64 now = hvm_guest_time(v);
+
+	if (due > now)
+		time_offset_add(v, (s64)(due - now));
+}
 
 static bool hlt_done(struct vcpu *v)
 {
-	return hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0 ||
+	return __atomic_load_n(&v->arch.hvm.nmi_pending, __ATOMIC_RELAXED) ||
+	       hvm_callback_pending(v) >= 0 || vlapic_pending(v) >= 0 ||
 	       hvm_platform_pic_pending(v) >= 0;
 }
 

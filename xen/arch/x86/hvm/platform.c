@@ -46,8 +46,12 @@ struct hvm_platform {
 	struct timer pit_timer, rtc_timer, rtc_second;
 	struct vpt pit_pt; /* channel 0's ticks on IRQ 0 */
 	struct vpt rtc_pt; /* the RTC's periodic ticks on IRQ 8 (register B's PIE) */
-	u64 rtc_period;	   /* the period rtc_pt counts, 0 while it does not */
-	u64 pm_start;	   /* system time the PM timer counts from */
+	u64 rtc_rate;	   /* register A's period in ns, 0 = off */
+	bool rtc_pie;	   /* rtc_pt counts (PIE was set when rtc_rate was taken) */
+	u64 rtc_start;	   /* system time the periodic grid counts from */
+	u64 rtc_pf_since;  /* PIE clear: when register C's PF was last brought up to date */
+	u64 pm_start;	   /* guest time the PM timer counts from */
+	u64 pm_seen;	   /* the largest count (ns) shown yet: it never goes back */
 	u16 pm1a_sts, pm1a_en;
 	bool pm_msb;	      /* the timer's bit 31 when PM1a status was last read */
 	u8 pci_link[4];	      /* ISA IRQ of each PCI link, 0 = none */
@@ -81,6 +85,13 @@ static void deliver(struct hvm_platform *p, const struct vioapic_msg *m)
 {
 	struct domain *d = p->d;
 
+	if (m->mode == RTE_MODE_NMI) {
+		/* Every vCPU the destination names gets an NMI; the vector is not used. */
+		for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+			if (d->vcpu[i] && vlapic_match_dest(d->vcpu[i], m->dest, m->logical))
+				hvm_raise_nmi(d->vcpu[i]);
+		return;
+	}
 	if (m->mode != 0 && m->mode != 1) {
 		printk(XENLOG_G_GUEST XENLOG_WARNING "d%u: IO-APIC delivery mode %u dropped\n",
 		       d->domain_id, m->mode);
@@ -226,27 +237,80 @@ static void rtc_arm_second(struct hvm_platform *p, u64 now)
 		set_timer(&p->rtc_second, now + NS_PER_SEC - wall_ns(p) % NS_PER_SEC);
 }
 
+/* The periodic ticks count from @now at the rate and PIE of registers A and B. */
+static void rtc_restart(struct hvm_platform *p, u64 now)
+{
+	u64 period = p->rtc_rate;
+
+	p->rtc_pie = p->rtc.cmos[RTC_REG_B] & RTC_B_PIE;
+	p->rtc_pf_since = now;
+	stop_timer(&p->rtc_timer);
+	if (!p->rtc_pie || !period) {
+		vpt_start(&p->rtc_pt, now, 0);
+		return;
+	}
+	period = MAX(period, MIN_PERIOD_NS);
+	vpt_start(&p->rtc_pt, now + period, period);
+	set_timer(&p->rtc_timer, p->rtc_pt.next);
+}
+
 /*
  * Register A or B was written: the periodic ticks count from now on if the
- * rate or PIE changed them (pending ones dropped, as Xen recreates its
- * timer), else go on as they were.
+ * rate or PIE changed (pending ones dropped, as Xen recreates its timer),
+ * else go on as they were.
  */
-static void rtc_arm(struct hvm_platform *p)
+static void rtc_arm(struct hvm_platform *p, u64 now)
 {
-	u64 period = vrtc_period_ns(&p->rtc), now = system_time();
+	u64 rate = vrtc_period_ns(&p->rtc);
 
-	if (!(p->rtc.cmos[RTC_REG_B] & RTC_B_PIE))
-		period = 0;
-	else if (period)
-		period = MAX(period, MIN_PERIOD_NS);
-	if (period != p->rtc_period) {
-		p->rtc_period = period;
-		stop_timer(&p->rtc_timer);
-		vpt_start(&p->rtc_pt, now + period, period);
-		if (period)
-			set_timer(&p->rtc_timer, p->rtc_pt.next);
+	if (rate != p->rtc_rate || !(p->rtc.cmos[RTC_REG_B] & RTC_B_PIE) != !p->rtc_pie) {
+		p->rtc_rate = rate;
+		rtc_restart(p, now);
 	}
 	rtc_arm_second(p, now);
+}
+
+/*
+ * While PIE is clear no tick is injected, yet register C's PF tells a
+ * polling guest that a period ended since it last looked: computed, as on
+ * Xen, when C is read or B written, from the grid of periods that starts
+ * at the RTC's creation.
+ */
+static void rtc_pf_check(struct hvm_platform *p, u64 now)
+{
+	u64 rate = p->rtc_rate, start = p->rtc_start;
+
+	if (!rate || p->rtc_pie)
+		return;
+	if ((now - start) / rate != (p->rtc_pf_since - start) / rate)
+		p->rtc.cmos[RTC_REG_C] |= RTC_C_PF;
+	p->rtc_pf_since = now;
+}
+
+/* B was written: a flag already up in C whose enable bit is now set raises IRQ 8. */
+static void rtc_update_irq(struct hvm_platform *p)
+{
+	u8 *c = &p->rtc.cmos[RTC_REG_C];
+
+	if (!(p->rtc.cmos[RTC_REG_B] & *c & (RTC_C_PF | RTC_C_AF | RTC_C_UF)))
+		return;
+	*c |= RTC_C_IRQF;
+	isa_pulse(p, 8);
+}
+
+/* A byte written to the RTC's ports at system time @now. */
+static void rtc_port_write(struct hvm_platform *p, u16 port, u8 val, u64 now)
+{
+	unsigned int i = p->rtc.index;
+
+	if (port == 0x71 && i == RTC_REG_B)
+		rtc_pf_check(p, now);
+	vrtc_write(&p->rtc, port, val, wall_ns(p) / NS_PER_SEC);
+	if (port != 0x71 || (i != RTC_REG_A && i != RTC_REG_B))
+		return;
+	if (i == RTC_REG_B)
+		rtc_update_irq(p);
+	rtc_arm(p, now);
 }
 
 /* A periodic tick is due: IRQ 8 rises, and again at each entry while ticks are pending. */
@@ -304,12 +368,30 @@ static void pm_ports(const struct hvm_platform *p, u16 *evt, u16 *tmr)
 }
 
 /*
+ * The PM timer runs on vCPU 0's guest time (timer mode 0 holds it while
+ * vCPU 0 is off its CPU). That goes back when vCPU 0 runs again after a
+ * hold another vCPU read through: the timer then stands until it is past.
+ */
+static u64 pm_guest_now(const struct hvm_platform *p, u64 now)
+{
+	const struct vcpu *v0 = p->d->vcpu[0];
+
+	return v0 ? now + (u64)__atomic_load_n(&v0->arch.hvm.time_offset, __ATOMIC_RELAXED) : now;
+}
+
+static u64 pm_elapsed(struct hvm_platform *p, u64 now)
+{
+	p->pm_seen = MAX(p->pm_seen, pm_guest_now(p, now) - p->pm_start);
+	return p->pm_seen;
+}
+
+/*
  * TMR_STS: the timer's bit 31 changed. It is looked at when the status is
  * read, which misses a change only if nobody reads for 2^31 ticks (10 min).
  */
 static u32 pm1_status(struct hvm_platform *p, u64 now)
 {
-	bool msb = pmtimer_count(now - p->pm_start) >> 31;
+	bool msb = pmtimer_count(pm_elapsed(p, now)) >> 31;
 
 	if (msb != p->pm_msb)
 		p->pm1a_sts |= PM1_TMR_STS;
@@ -339,13 +421,15 @@ static int byte_read(struct hvm_platform *p, u16 port, u64 now)
 		return vpit_read(&p->pit, port, now);
 	case 0x70:
 	case 0x71:
+		if (port == 0x71 && p->rtc.index == RTC_REG_C)
+			rtc_pf_check(p, now);
 		return vrtc_read(&p->rtc, port, wall / NS_PER_SEC, (u32)(wall % NS_PER_SEC));
 	}
 	pm_ports(p, &evt, &tmr);
 	if (port >= evt && port < evt + 4)
 		return (u8)(pm1_status(p, now) >> (8 * (port - evt)));
 	if (port >= tmr && port < tmr + 4)
-		return (u8)(pmtimer_count(now - p->pm_start) >> (8 * (port - tmr)));
+		return (u8)(pmtimer_count(pm_elapsed(p, now)) >> (8 * (port - tmr)));
 	return -1;
 }
 
@@ -364,7 +448,6 @@ static void pm1_write(struct hvm_platform *p, unsigned int off, u8 val)
 
 static bool byte_write(struct hvm_platform *p, u16 port, u8 val, u64 now)
 {
-	u64 wall = wall_ns(p);
 	u16 evt, tmr;
 
 	switch (port) {
@@ -387,9 +470,7 @@ static bool byte_write(struct hvm_platform *p, u16 port, u8 val, u64 now)
 		return true;
 	case 0x70:
 	case 0x71:
-		vrtc_write(&p->rtc, port, val, wall / NS_PER_SEC);
-		if (port == 0x71 && (p->rtc.index == RTC_REG_A || p->rtc.index == RTC_REG_B))
-			rtc_arm(p);
+		rtc_port_write(p, port, val, now);
 		return true;
 	}
 	pm_ports(p, &evt, &tmr);
@@ -765,6 +846,7 @@ int hvm_platform_init(struct domain *d, u32 flags)
 	vioapic_reset(&p->ioapic);
 	vpit_reset(&p->pit);
 	p->pm_start = system_time();
+	p->rtc_start = p->pm_start;
 	init_timer(&p->pit_timer, pit_fire, p);
 	init_timer(&p->rtc_timer, rtc_periodic, p);
 	init_timer(&p->rtc_second, rtc_tick, p);
@@ -902,7 +984,9 @@ static void rtc_load(struct hvm_platform *p, const struct petrel_hvm_hw_rtc *r)
 	p->rtc.cmos[RTC_REG_A] &= ~RTC_A_UIP;
 	p->rtc.index = r->cmos_index & 0x7f;
 	p->rtc.offset = r->rtc_offset;
-	rtc_arm(p);
+	p->rtc_rate = vrtc_period_ns(&p->rtc);
+	rtc_restart(p, system_time());
+	rtc_arm_second(p, system_time());
 }
 
 static u64 intx_bits(const struct hvm_platform *p, unsigned int half)
@@ -971,7 +1055,7 @@ u32 hvm_platform_save(struct domain *d, unsigned int code, unsigned int instance
 	case PETREL_HVM_SAVE_CODE_PMTIMER: {
 		struct petrel_hvm_hw_pmtimer *r = buf;
 
-		r->tmr_val = pmtimer_count(system_time() - p->pm_start);
+		r->tmr_val = pmtimer_count(pm_elapsed(p, system_time()));
 		r->pm1a_sts = p->pm1a_sts;
 		r->pm1a_en = p->pm1a_en;
 		len = sizeof(*r);
@@ -1082,7 +1166,9 @@ int hvm_platform_load(struct domain *d, unsigned int code, unsigned int instance
 	case PETREL_HVM_SAVE_CODE_PMTIMER: {
 		const struct petrel_hvm_hw_pmtimer *r = body;
 
-		p->pm_start = system_time() - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
+		p->pm_start =
+		    pm_guest_now(p, system_time()) - (u64)r->tmr_val * NS_PER_SEC / PMTMR_HZ;
+		p->pm_seen = 0;
 		p->pm1a_sts = r->pm1a_sts;
 		p->pm1a_en = r->pm1a_en & PM1_EN_MASK;
 		break;

@@ -256,6 +256,7 @@ void vlapic_ticks(struct vcpu *v)
 static void timer_taken(struct vcpu *v, unsigned int vec)
 {
 	struct vlapic *l = &v->arch.hvm.vlapic;
+	unsigned int mode = (unsigned int)v->domain->arch.hvm.params[HVM_PARAM_TIMER_MODE];
 	unsigned long f;
 	u64 next;
 
@@ -263,14 +264,25 @@ static void timer_taken(struct vcpu *v, unsigned int vec)
 		return;
 	f = local_irq_save();
 	spin_lock(&l->lock);
-	next = vpt_taken(&l->pt, system_time(),
-			 (unsigned int)v->domain->arch.hvm.params[HVM_PARAM_TIMER_MODE]);
+	next = vpt_taken(&l->pt, system_time(), mode);
 	if (next)
 		set_timer(&l->timer, next);
 	spin_unlock(&l->lock);
 	local_irq_restore(f);
+	/* Mode 0: guest time moves up to where the tick taken was due (Xen's last_plt_gtime). */
+	if (mode == HVMPTM_delay_for_missed_ticks && l->pt.period) {
+		l->gtick += l->pt.period;
+		hvm_time_catch_up(v, l->gtick);
+	}
 	if (!next && l->pt.pending)
 		timer_raise(v); /* the next one, once this one's EOI is done */
+}
+
+bool vlapic_timer_running(struct vcpu *v)
+{
+	struct vlapic *l = &v->arch.hvm.vlapic;
+
+	return l->timer.active || __atomic_load_n(&l->pt.pending, __ATOMIC_RELAXED);
 }
 
 /* Count from @first_ns on: every period, or once. */
@@ -306,10 +318,10 @@ static void timer_start(struct vcpu *v)
 
 	timer_stop(v);
 	l->period_ns = count * tick_ns(v);
-	l->start = system_time();
+	l->start = l->gtick = hvm_guest_time(v);
 	if (!count)
 		return;
-	timer_arm(v, l->start + (periodic ? MAX(l->period_ns, MIN_PERIOD_NS) : l->period_ns),
+	timer_arm(v, system_time() + (periodic ? MAX(l->period_ns, MIN_PERIOD_NS) : l->period_ns),
 		  periodic);
 }
 
@@ -320,7 +332,7 @@ static u32 current_count(struct vcpu *v)
 
 	if (!period)
 		return 0;
-	elapsed = system_time() - l->start;
+	elapsed = hvm_guest_time(v) - l->start;
 	if (get(v, APIC_LVTT) & LVTT_PERIODIC)
 		elapsed %= MAX(period, MIN_PERIOD_NS);
 	else if (elapsed >= period)
@@ -345,11 +357,10 @@ static void timer_resume(struct vcpu *v, u32 left)
 	l->period_ns = count * tick_ns(v);
 	if (!left || left > count)
 		left = periodic ? count : 0;
-	l->start = system_time() - (count - left) * tick_ns(v);
+	l->start = l->gtick = hvm_guest_time(v) - (count - left) * tick_ns(v);
 	if (!left)
 		return;
-	timer_arm(v, l->start + (periodic ? MAX(l->period_ns, MIN_PERIOD_NS) : l->period_ns),
-		  periodic);
+	timer_arm(v, system_time() + left * tick_ns(v), periodic);
 }
 
 /* ---- IPIs: fixed delivery, INIT and start-up; the other modes are not emulated yet. */

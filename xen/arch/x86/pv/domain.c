@@ -394,6 +394,18 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		load_pv_state(next);
 }
 
+void arch_vcpu_sched_out(struct vcpu *v)
+{
+	if (is_hvm_vcpu(v))
+		hvm_time_freeze(v);
+}
+
+void arch_vcpu_sched_in(struct vcpu *v)
+{
+	if (is_hvm_vcpu(v))
+		hvm_time_thaw(v);
+}
+
 void arch_sched_kick(unsigned int cpu)
 {
 	send_event_check(cpu);

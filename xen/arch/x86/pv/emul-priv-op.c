@@ -10,7 +10,7 @@
  *    reaches the PCI configuration ports 0xcf8-0xcff through pci.c;
  *  - cli/sti with enough virtual IOPL (no-ops);
  *  - from guest kernel mode: rdmsr/wrmsr of the MSRs below and the
- *    machine-check ones (pv/vmce.c), mov to and from
+ *    machine-check ones (arch/x86/vmce.c), mov to and from
  *    %cr0/%cr2/%cr3/%cr4 and the debug registers, clts, wbinvd, xsetbv,
  *    rdtsc and rdtscp (which fault only while the guest keeps %cr4.TSD set).
  * Anything else, and the kernel-only part from guest user mode, stays a #GP.
@@ -424,8 +424,10 @@ static bool read_msr(u32 msr, u64 *val)
 		*val = cpu_family() >= 0x10 ? K8_HWCR_TSC_FREQ_SEL : 0;
 		return true;
 	default:
-		*val = pv_vmce_msr(msr) ? pv_vmce_rdmsr(&current->arch.pv, msr) : 0;
-		return pv_vmce_msr(msr) || msr_reads_zero(msr);
+		if (vmce_msr(msr))
+			return vmce_rdmsr(&current->arch.vmce, msr, val);
+		*val = 0;
+		return msr_reads_zero(msr);
 	}
 }
 
@@ -480,8 +482,8 @@ static bool write_msr(u32 msr, u64 val)
 	case MSR_XEN_HYPERCALL_PAGE:
 		return write_hypercall_page(val);
 	default:
-		if (pv_vmce_msr(msr))
-			return pv_vmce_wrmsr(&current->arch.pv, msr, val);
+		if (vmce_msr(msr))
+			return vmce_wrmsr(&current->arch.vmce, msr, val);
 		return msr_reads_zero(msr);
 	}
 }

@@ -3,9 +3,10 @@
  * vcpu_guest_context (vcpu_context.c), for PV vCPUs, with Xen 4.17's checks:
  *
  * - get/set_ext_vcpucontext: the 32-bit syscall and sysenter callbacks and
- *   whether they mask events, plus the vMCE block: its MCG_CAP (pv/vmce.c;
- *   0 for a vCPU Petrel built, Xen's for one restored from Xen) with
- *   Xen's check on set (-EINVAL), the rest 0 on get and unused on set;
+ *   whether they mask events, plus the vMCE block (arch/x86/vmce.c): its
+ *   MCG_CAP (0 for a vCPU Petrel built, Xen's for one restored from Xen)
+ *   with Xen's check on set (-EINVAL), the two banks' CTL2 and MCG_EXT_CTL
+ *   (or, from an older caller, MCG_CAP alone);
  *   callback addresses must be canonical (-EINVAL);
  * - get/setvcpuextstate: the XSAVE record (pv/xstate.c), which carries
  *   the vCPU's XCR0 and its AVX and later components; a restored kernel
@@ -67,22 +68,27 @@ long pv_get_ext_vcpucontext(struct domain *d, struct xen_domctl_ext_vcpucontext 
 
 	if (!v)
 		return rc;
-	memset(&e->syscall32_callback_eip, 0, sizeof(*e) - offsetof(typeof(*e), syscall32_callback_eip));
+	memset(&e->syscall32_callback_eip, 0,
+	       sizeof(*e) - offsetof(typeof(*e), syscall32_callback_eip));
 	e->syscall32_callback_eip = v->arch.pv.syscall32_callback;
 	e->sysenter_callback_eip = v->arch.pv.sysenter_callback;
 	e->syscall32_disables_events = callback_masks(v, CALLBACKTYPE_syscall32);
 	e->sysenter_disables_events = callback_masks(v, CALLBACKTYPE_sysenter);
-	e->vmce.caps = v->arch.pv.mcg_cap;
+	vmce_save(&v->arch.vmce, &e->vmce);
 	e->size = sizeof(*e);
 	return 0;
 }
 
-/* The vMCE block, or the older 8-byte mcg_cap, when the size has it (as Xen). */
+/* The vMCE block, or the older 8-byte mcg_cap alone, when the size has it (as Xen). */
 static long set_vmce(struct vcpu *v, const struct xen_domctl_ext_vcpucontext *e)
 {
-	if (e->size < offsetof(typeof(*e), vmce) + sizeof(e->vmce.caps))
+	struct hvm_vmce_vcpu r = { .caps = e->vmce.caps };
+
+	if (e->size >= offsetof(typeof(*e), vmce) + sizeof(e->vmce))
+		r = e->vmce;
+	else if (e->size < offsetof(typeof(*e), vmce) + sizeof(e->vmce.caps))
 		return 0;
-	return pv_vmce_restore(&v->arch.pv, e->vmce.caps);
+	return vmce_restore(&v->arch.vmce, &r);
 }
 
 long pv_set_ext_vcpucontext(struct domain *d, const struct xen_domctl_ext_vcpucontext *e)

@@ -73,6 +73,7 @@ struct vmcb_seg {
 #define G1_SMI (1u << 2)
 #define G1_INIT (1u << 3)
 #define G1_CPUID (1u << 18)
+#define G1_IRET (1u << 20)
 #define G1_INVD (1u << 22)
 #define G1_HLT (1u << 24)
 #define G1_INVLPGA (1u << 26)
@@ -105,6 +106,7 @@ struct vmcb_seg {
 #define EXIT_SMI 0x062
 #define EXIT_INIT 0x063
 #define EXIT_CPUID 0x072
+#define EXIT_IRET 0x074
 #define EXIT_INVD 0x076
 #define EXIT_HLT 0x078
 #define EXIT_INVLPGA 0x07a
@@ -130,6 +132,7 @@ struct vmcb_seg {
 
 #define EVENT_VALID (1UL << 31)
 #define EVENT_EV (1UL << 11)
+#define EVENT_TYPE_NMI (2UL << 8)
 #define EVENT_TYPE_EXC (3UL << 8)
 /* V_INTR fields (VMCB 0x060) */
 #define VINTR_TPR_MASK 0xfUL
@@ -634,6 +637,14 @@ static void handle_exit(struct vcpu *v)
 		if (hvm_handle_hypercall(v))
 			advance(v, len);
 		return;
+	case EXIT_IRET:
+		/*
+		 * The NMI handler's IRET ends NMI blocking. The IRET has not run
+		 * yet: an interrupt shadow keeps the next NMI off it.
+		 */
+		F32(v, VMCB_GENERAL1) &= ~G1_IRET;
+		F64(v, VMCB_INT_SHADOW) |= 1;
+		return;
 	case EXIT_HLT:
 		advance(v, insn_len(v, 0xf4, -1, &in));
 		hvm_handle_hlt(v);
@@ -717,6 +728,22 @@ static void handle_exit(struct vcpu *v)
 }
 
 /*
+ * A pending NMI goes in before any interrupt unless an event is queued, an
+ * interrupt shadow holds, or an earlier NMI's handler runs: SVM does not
+ * track NMI blocking, so, as Xen does, the IRET after an injected NMI is
+ * intercepted and blocking lasts until it.
+ */
+static void nmi_assist(struct vcpu *v)
+{
+	if (!__atomic_load_n(&v->arch.hvm.nmi_pending, __ATOMIC_RELAXED) ||
+	    (F64(v, VMCB_EVENTINJ) & EVENT_VALID) || (F64(v, VMCB_INT_SHADOW) & 1) ||
+	    (F32(v, VMCB_GENERAL1) & G1_IRET) || !hvm_take_nmi(v))
+		return;
+	F64(v, VMCB_EVENTINJ) = EVENT_VALID | EVENT_TYPE_NMI | HVM_EXC_NMI;
+	F32(v, VMCB_GENERAL1) |= G1_IRET;
+}
+
+/*
  * Offer the next interrupt: inject it when the guest takes interrupts (IF
  * set, no interrupt shadow, no other event queued), or else ask for a VINTR
  * exit when it does. The callback vector bypasses the vLAPIC and stays
@@ -770,6 +797,7 @@ static void svm_run(struct vcpu *v)
 	F64(v, VMCB_RFLAGS) = r->rflags | X86_EFLAGS_MBS;
 	/* No ASID generations yet: one ASID, the whole TLB flushed on every entry. */
 	VMCB_FIELD(v, VMCB_TLB_CONTROL, u8) = 1;
+	nmi_assist(v);
 	intr_assist(v);
 	tpr_to_vmcb(v);
 	hv_leave_to_guest();

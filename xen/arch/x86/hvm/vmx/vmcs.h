@@ -188,6 +188,7 @@ enum {
 /* Interruptibility state. */
 #define INTR_SHADOW_STI (1u << 0)
 #define INTR_SHADOW_MOV_SS (1u << 1)
+#define INTR_BLOCK_NMI (1u << 3)
 
 /* Event information (entry injection, exit and IDT-vectoring information). */
 #define INTR_INFO_VALID (1u << 31)

@@ -866,6 +866,23 @@ static void handle_exit(struct vcpu *v)
 }
 
 /*
+ * A pending NMI goes in before any interrupt unless an event is queued, a
+ * STI/MOV-SS shadow holds, or the guest is still in an NMI handler (the
+ * CPU blocks NMIs from an injected one until the guest's IRET); else it
+ * waits for a later entry.
+ */
+static void nmi_assist(struct vcpu *v)
+{
+	u64 block = vmread(GUEST_INTERRUPTIBILITY) &
+		    (INTR_SHADOW_STI | INTR_SHADOW_MOV_SS | INTR_BLOCK_NMI);
+
+	if (!__atomic_load_n(&v->arch.hvm.nmi_pending, __ATOMIC_RELAXED) || block ||
+	    (vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) || !hvm_take_nmi(v))
+		return;
+	vmwrite(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | HVM_EXC_NMI);
+}
+
+/*
  * Offer the next interrupt: inject it when the guest takes interrupts (IF
  * set, no STI/MOV-SS shadow, no other event queued), or else ask for an
  * interrupt-window exit. The callback vector stays pending until the guest
@@ -982,6 +999,7 @@ static void vmx_run(struct vcpu *v)
 	vmwrite(GUEST_RIP, r->rip);
 	vmwrite(GUEST_RSP, r->rsp);
 	vmwrite(GUEST_RFLAGS, r->rflags | X86_EFLAGS_MBS);
+	nmi_assist(v);
 	intr_assist(v);
 	if (v->arch.hvm.vmx.stale_tlb)
 		load_pdptes(v);
