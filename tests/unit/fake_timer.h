@@ -45,4 +45,9 @@ void migrate_timer(struct timer *t, unsigned int cpu)
 	t->cpu = cpu;
 }
 
+void timer_dump_cpu(unsigned int cpu)
+{
+	(void)cpu;
+}
+
 #endif

@@ -16,6 +16,7 @@
 #include "timer.h"
 #include "spinlock.h"
 #include "hcstats.h"
+#include "console.h"
 
 static DEFINE_PER_CPU(struct timer *, timer_list);
 static DEFINE_PER_CPU(spinlock_t, timer_lock);
@@ -292,4 +293,28 @@ void timer_run_due(void)
 void timer_kick_serve(void)
 {
 	run_due(false);
+}
+
+/*
+ * The hang dump's timer lines: @cpu's LAPIC record and its list, soonest
+ * first (at most 8: callback, data, expiry). Its lock is only tried: a CPU
+ * stuck with it held shows as such instead of stopping the dump.
+ */
+void timer_dump_cpu(unsigned int cpu)
+{
+	spinlock_t *lock = &per_cpu(timer_lock, cpu);
+	unsigned long flags = local_irq_save();
+	unsigned int n = 0;
+
+	if (!spin_trylock(lock)) {
+		local_irq_restore(flags);
+		printk("hang: timers CPU%u: list lock held\n", cpu);
+		return;
+	}
+	printk("hang: timers CPU%u now %lu lapic %s %lu\n", cpu, system_time(),
+	       per_cpu(hw_armed, cpu) ? "armed for" : "idle, last", per_cpu(hw_deadline, cpu));
+	for (const struct timer *t = per_cpu(timer_list, cpu); t && n < 8; t = t->next, n++)
+		printk("hang:   fn %p data %p expires %lu\n", (void *)t->fn, t->data, t->expires);
+	spin_unlock(lock);
+	local_irq_restore(flags);
 }

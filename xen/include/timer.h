@@ -43,6 +43,8 @@ void timer_softirq(void);
 void timer_run_due(void);
 /* A kick (timer_kick_cpu): run the expired timers, arm the LAPIC earlier if needed. */
 void timer_kick_serve(void);
+/* The hang dump: @cpu's LAPIC record and armed timers. */
+void timer_dump_cpu(unsigned int cpu);
 /* arch: make @cpu run timer_kick_serve soon (its soonest timer changed). */
 void timer_kick_cpu(unsigned int cpu);
 
