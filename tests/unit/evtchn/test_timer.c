@@ -444,6 +444,21 @@ static void assert_fired(const struct shot *s, unsigned int cpu, u64 at)
 	assert_int_equal(s->at, at);
 }
 
+/*
+ * Both on CPU 1, each CPU's LAPIC covering its timers throughout: run to
+ * @x_by, when @x has fired (at @x_at) and @y not; then to @y_by (@y at @y_at).
+ */
+static void fire_in_turn(struct shot *x, u64 x_by, u64 x_at, struct shot *y, u64 y_by, u64 y_at)
+{
+	assert_lapics_cover();
+	run_until(x_by);
+	assert_fired(x, 1, x_at);
+	assert_int_equal(y->fired, 0);
+	assert_lapics_cover();
+	run_until(y_by);
+	assert_fired(y, 1, y_at);
+}
+
 /* Every fake CPU idle: no timers, LAPIC quiet (its last interrupt taken). */
 static int setup_cpus(void **state)
 {
@@ -476,13 +491,7 @@ static void test_migrate_lapic_earlier_later(void **state)
 	kicks = 0;
 	migrate_from(0, &a.t, 1); /* CPU1 armed earlier */
 	assert_int_equal(kicks, 0);
-	assert_lapics_cover();
-	run_until(2500);
-	assert_fired(&b, 1, 2000);
-	assert_int_equal(a.fired, 0);
-	assert_lapics_cover();
-	run_until(4000);
-	assert_fired(&a, 1, 3000);
+	fire_in_turn(&b, 2500, 2000, &a, 4000, 3000);
 
 	/* CPU1 armed later than the timer that moves there. */
 	shot_arm(&b, 1, 1, 9000);
@@ -524,13 +533,7 @@ static void test_migrate_onto_fired_lapic(void **state)
 	shot_arm(&a, 0, 0, 2600);
 	fake_now = 2500; /* CPU1's LAPIC fired at 2000; interrupts off there */
 	migrate_from(2, &a.t, 1);
-	assert_lapics_cover();
-	run_until(2500); /* the interrupt, taken late */
-	assert_fired(&b, 1, 2500);
-	assert_int_equal(a.fired, 0);
-	assert_lapics_cover();
-	run_until(3000);
-	assert_fired(&a, 1, 2600);
+	fire_in_turn(&b, 2500, 2500, &a, 3000, 2600); /* b's interrupt taken late */
 
 	/* Moved when already due, before the interrupt of the target is taken. */
 	shot_arm(&b, 1, 1, 3500);
