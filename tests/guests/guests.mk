@@ -18,6 +18,7 @@
 #   make test-guests GUEST_ONLY="hello version"   run only these tests
 #   make test-guests GUEST_TIMEOUT=120            per-boot timeout in seconds
 #   make test-guests GUEST_JOBS=1                 QEMU instances at once (default 2)
+#   GUEST_HV_OPTS=tlb_holders=0 make test-guests  Petrel options added to every boot
 # Logs: $(BUILD)/tests/guests[-hcpage]/logs/<multiboot|efi|bochs>/<test>.log. With
 # about 30 boots, a multiboot stage takes 10-20 s, the efi one 1.5-3.5 min.
 

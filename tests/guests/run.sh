@@ -43,7 +43,9 @@
 #     not by timeout;
 #   - every TEST_EXPECT("text") string of the source appears.
 # GUEST_SMP=N in the environment boots the tests that have a TEST_SMP on N
-# CPUs instead.
+# CPUs instead. GUEST_HV_OPTS="..." adds Petrel options to every boot's
+# command line, after the test's TEST_HV_ARGS (e.g. tlb_holders=0); the xen
+# mode leaves them out.
 # SKIP counts as passed. Prints a table and "guests: N passed, N failed";
 # exits non-zero if anything failed. On failure, the last 40 log lines.
 set -uo pipefail
@@ -99,7 +101,7 @@ sys.stdout.buffer.write(bytes(random.getrandbits(8) for _ in range(16384)))' \
 # boot NAME IMAGE ARGS LOG -> QEMU's exit status
 boot() {
 	local name=$1 image=$2 args=$3 log=$4 cpu=${test_cpu:-max} mem=${test_mem:-512M}
-	local hv_args=${test_hv_args:+ $test_hv_args}
+	local hv_args=${test_hv_args:+ $test_hv_args}${GUEST_HV_OPTS:+ $GUEST_HV_OPTS}
 	local -a dev=()
 	[ -n "${test_device:-}" ] && dev=(-device "$test_device")
 	[ -n "${test_smp:-}" ] && dev+=(-smp "$test_smp" -accel tcg,thread=multi)

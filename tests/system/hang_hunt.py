@@ -8,6 +8,10 @@ marker, is taken as hung: the script sends Ctrl-] (0x1d, the hang dump of
 the hang_key boot option), waits for the dump's lines and keeps the serial
 log.  Prints one line per boot and a summary.
 
+With --pin-cycles N, a boot that reaches the shell then moves dom0's vCPUs
+between CPUs with `xl vcpu-pin` N times (each vCPU's timers move with it)
+and is hung if a command outruns its wait or a stall report appears.
+
     SYSTEM_HV_OPTS="tlb_holders=1 hang_key" \\
         python3 tests/system/hang_hunt.py --boots 4 --smp 4 --logdir build/hang
 """
@@ -24,6 +28,27 @@ from dom0_system_test import PCI_DEVICES  # noqa: E402
 from serialconsole import SerialConsole, ConsoleError, ConsoleEOF  # noqa: E402
 
 STALL = r"soft lockup|rcu_sched self-detected stall|rcu: INFO: rcu_sched|rcu_preempt detected"
+
+
+# One cycle of pins: the last vCPU to CPU 0 (test-system-dom0-smp4's pin),
+# the others each to another CPU, then all back to every CPU.
+PIN_CYCLE = ["xl vcpu-pin 0 {last} 0", "xl vcpu-pin 0 1 {c2}", "xl vcpu-pin 0 0 {c3}",
+             "xl vcpu-list 0", "xl vcpu-pin 0 all all", "sleep 1"]
+
+
+def pin_cycles(args, con):
+    """Run --pin-cycles cycles of vcpu-pin; False when dom0 stalls meanwhile."""
+    stall = re.compile(STALL)
+    fmt = {"last": args.smp - 1, "c2": 2 % args.smp, "c3": (args.smp - 1) % args.smp}
+    for _ in range(args.pin_cycles):
+        for cmd in PIN_CYCLE:
+            try:
+                con.run(cmd.format(**fmt), timeout=args.quiet)
+            except ConsoleError:
+                return False
+            if stall.search(con.text):
+                return False
+    return True
 
 
 def one_boot(args, n):
@@ -50,7 +75,9 @@ def one_boot(args, n):
                     break
                 continue
             if m.group(1):
-                return "clean", time.time() - start, log
+                if pin_cycles(args, con):
+                    return "clean", time.time() - start, log
+                m = None
             break
         what = "hung" if (m is None or m.group(2)) else "failed"
         con.send(b"\x1d")
@@ -72,6 +99,8 @@ def main():
     p.add_argument("--timeout", type=float, default=1800, help="seconds a boot may take")
     p.add_argument("--quiet", type=float, default=300,
                    help="seconds without console output taken as a hang")
+    p.add_argument("--pin-cycles", type=int, default=0,
+                   help="cycles of xl vcpu-pin to run at the shell")
     args = p.parse_args()
     os.makedirs(args.logdir, exist_ok=True)
     counts = {}

@@ -1,9 +1,9 @@
 /*
  * Fake timers for the unit suites that link code arming timers without
  * xen/common/timer.c: a timer only records its handler, its CPU, its
- * expiry and whether it is armed; a suite fires one itself
- * (t->fn(t->data)). It defines the functions: one file of a suite
- * includes it.
+ * expiry and whether it is armed (migrate_timer only changes its CPU); a
+ * suite fires one itself (t->fn(t->data)). It defines the functions: one
+ * file of a suite includes it.
  */
 #ifndef PETREL_UNIT_FAKE_TIMER_H
 #define PETREL_UNIT_FAKE_TIMER_H
@@ -37,6 +37,17 @@ void set_timer(struct timer *t, u64 expires)
 void stop_timer(struct timer *t)
 {
 	t->active = false;
+}
+
+/* As timer.c's: an armed timer stays armed, for the same time, on @cpu. */
+void migrate_timer(struct timer *t, unsigned int cpu)
+{
+	t->cpu = cpu;
+}
+
+void timer_dump_cpu(unsigned int cpu)
+{
+	(void)cpu;
 }
 
 #endif

@@ -221,6 +221,10 @@ static void test_cpus(void **state)
 	assert_int_equal(opt.max_cpus, 0);
 	parse("nosmp=no");
 	assert_false(opt.nosmp);
+	parse("tlb_holders=0");
+	assert_false(opt.tlb_holders);
+	parse("no-tlb_holders");
+	assert_false(opt.tlb_holders);
 	parse("ipi_selftest maxcpus=64 vcpus_on_cpu0 tlb_holders");
 	assert_true(opt.ipi_selftest);
 	assert_true(opt.tlb_holders);

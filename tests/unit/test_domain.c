@@ -2111,6 +2111,96 @@ static void test_affinity_moves(void **state)
 	cpu_online_mask = 1;
 }
 
+static struct domain *move_here_dom;
+
+/* The idle CPU's interrupt: the controller pins @move_here_dom's vCPU to CPU 0. */
+static void move_here(void)
+{
+	idle_interrupt = NULL;
+	assert_int_equal(set_hard_affinity(move_here_dom->domain_id, 0, 0x1), 0);
+}
+
+/*
+ * A vCPU moved to an idle CPU (nothing running or queued there) starts
+ * level with the vCPU that ran there last, not from 0: dom0 ran on CPU 0
+ * for a minute and blocked, a (queued on CPU 1) is pinned to CPU 0 while
+ * it idles and stays busy; dom0, woken, runs at the next reschedule, not
+ * after a has run a minute.
+ */
+static void test_move_to_idle_cpu(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	u64 t0;
+
+	(void)state;
+	cpu_online_mask = 0x3;
+	start(a);
+	assert_int_equal(set_hard_affinity(1, 0, 0x2), 0);
+	assert_int_equal(va->processor, 1);
+	fake_now += 60 * 1000000000ULL;
+	schedule(); /* dom0 charged for its minute */
+	assert_ptr_equal(current, v0);
+	vcpu_block(never);
+	move_here_dom = a;
+	idle_interrupt = move_here;
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(va->processor, 0);
+	fake_now += SCHED_RATELIMIT_NS; /* past a's rate limit */
+	evtchn_set_pending(dom0, 0, 3);
+	schedule();
+	assert_ptr_equal(current, v0);
+	t0 = domain_cpu_time(a);
+	run_slices(4);
+	assert_true(domain_cpu_time(a) - t0 <= 2 * SCHED_SLICE_NS); /* then turns */
+	current = v0;
+	destroy_and_reap(a);
+	cpu_online_mask = 1;
+}
+
+static void assert_timers_on(const struct vcpu *v, unsigned int cpu)
+{
+	assert_int_equal(v->singleshot_timer.cpu, cpu);
+	assert_int_equal(v->periodic_timer.cpu, cpu);
+	assert_int_equal(v->poll_timer.cpu, cpu);
+}
+
+/*
+ * A vCPU's timers live on its CPU: a secondary vCPU's from the start (vCPU
+ * 0 on CPU 0 brings it up), and any vCPU's after an affinity change moves
+ * it, an armed singleshot timer still armed for the same time.
+ */
+static void test_timers_follow_vcpu(void **state)
+{
+	struct domain *d = NULL;
+	struct vcpu *v0, *v1;
+	u64 when = fake_now + 5000;
+
+	(void)state;
+	cpu_online_mask = 0x3;
+	assert_int_equal(domain_create_nr(4, false, false, 2, &d), 0);
+	v0 = d->vcpu[0];
+	v1 = d->vcpu[1];
+	vcpu_up(v0);
+	vcpu_timers_init(v1);
+	assert_timers_on(v0, 0);
+	assert_timers_on(v1, 1);
+	set_timer(&v0->singleshot_timer, when);
+	assert_int_equal(set_hard_affinity(4, 0, 0x2), 0);
+	assert_int_equal(v0->processor, 1);
+	assert_timers_on(v0, 1);
+	assert_true(v0->singleshot_timer.active);
+	assert_int_equal(v0->singleshot_timer.expires, when);
+	assert_int_equal(set_hard_affinity(4, 1, 0x1), 0);
+	assert_int_equal(v1->processor, 0);
+	assert_timers_on(v1, 0);
+	assert_int_equal(set_hard_affinity(4, 0, 0x1), 0);
+	assert_timers_on(v0, 0);
+	destroy_and_reap(d);
+	cpu_online_mask = 1;
+}
+
 static long domctl(unsigned int cmd, domid_t dom, struct xen_domctl *op)
 {
 	op->cmd = cmd;
@@ -2437,6 +2527,8 @@ int main(void)
 		T(test_runstate_area),
 		T(test_block_wake_idle),
 		T(test_wake_in_scrub_window),
+		T(test_timers_follow_vcpu),
+		T(test_move_to_idle_cpu),
 		T(test_poll),
 		T(test_controller_pause),
 		T(test_vcpus_made_later),

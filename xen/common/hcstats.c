@@ -15,6 +15,8 @@
 #include "event.h"
 #include "grant_table.h"
 #include "ipi.h"
+#include "timer.h"
+#include "smp.h"
 
 struct hcstat {
 	u64 count, cycles;
@@ -93,7 +95,10 @@ static void dump_grant_tables(void)
 /* The hang dump (Ctrl-] on the serial line): every CPU's and every vCPU's state. */
 void hang_dump(void)
 {
+	unsigned int cpu;
+
 	dump_cpus_state();
+	for_each_online_cpu(cpu) timer_dump_cpu(cpu);
 	for (struct domain *d = domain_next(NULL); d; d = domain_next(d)) {
 		for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
 			const struct vcpu *v = d->vcpu[i];
@@ -107,6 +112,12 @@ void hang_dump(void)
 			       v->vcpu_info->evtchn_upcall_pending,
 			       v->vcpu_info->evtchn_upcall_mask, v->vcpu_info->evtchn_pending_sel,
 			       v->arch.pv.in_kernel, v->arch.pv.user_regs.rip);
+			printk("hang: d%uv%u timers (armed cpu expires) singleshot %d %u %lu "
+			       "periodic %d %u %lu poll %d %u %lu\n",
+			       d->domain_id, i, v->singleshot_timer.active, v->singleshot_timer.cpu,
+			       v->singleshot_timer.expires, v->periodic_timer.active,
+			       v->periodic_timer.cpu, v->periodic_timer.expires,
+			       v->poll_timer.active, v->poll_timer.cpu, v->poll_timer.expires);
 		}
 		evtchn_dump(d);
 	}

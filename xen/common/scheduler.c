@@ -34,11 +34,13 @@
 struct sched_cpu {
 	spinlock_t lock;
 	struct vcpu *runq_head, *runq_tail; /* runnable, not running, FIFO */
-	struct vcpu *running; /* the vCPU on the CPU now, NULL while it idles */
+	struct vcpu *running;		    /* the vCPU on the CPU now, NULL while it idles */
 	bool need_resched;
 	bool slice_timer_ready;
 	struct timer slice_timer;
 	u64 idle_time; /* ns spent waiting with nothing to run */
+	/* The weighed time of the vCPU that ran here last, when it stopped. */
+	u64 vtime_last;
 };
 
 #ifndef __PETREL__
@@ -274,7 +276,12 @@ static struct vcpu *runq_pick(struct sched_cpu *sc, u64 now, u64 *wake_at)
  * running (or the queue's first), and its weighed time up to @now. A vCPU
  * alone on its CPU is charged only at a reschedule, which may be long ago
  * (a dom0 busy for a minute): the time since counts too, else the newcomer
- * would be handed that whole minute before the running one is back.
+ * would be handed that whole minute before the running one is back. On an
+ * idle CPU (NULL returned) *@vtime is that of the vCPU that ran there last,
+ * so that a vCPU arriving from another CPU (move_to_cpu), whose weighed
+ * time means nothing here, starts level with the vCPUs that sleep there.
+ * From 0 it would keep the CPU from them, once they wake, until it had run
+ * as long as they had (a minute for a dom0 vCPU that ran a minute).
  */
 static const struct vcpu *vtime_ref(const struct sched_cpu *sc, u64 now, u64 *vtime)
 {
@@ -282,6 +289,8 @@ static const struct vcpu *vtime_ref(const struct sched_cpu *sc, u64 now, u64 *vt
 
 	if (ref)
 		*vtime = ref->sched_vtime + (ref == sc->running ? uncharged(ref, now) : 0);
+	else
+		*vtime = sc->vtime_last;
 	return ref;
 }
 
@@ -413,6 +422,7 @@ static void move_and_wake(struct vcpu *v)
 	lock_two(old, cpu, &flags);
 	move_to_cpu(v, cpu);
 	unlock_two(old, cpu, flags);
+	vcpu_timers_follow(v);
 	vcpu_wake(v);
 }
 
@@ -662,6 +672,7 @@ static void switch_out(struct sched_cpu *sc, struct vcpu *prev)
 	ASSERT_LOCKED(&sc->lock);
 	__atomic_store_n(&sc->running, NULL, __ATOMIC_RELEASE);
 	prev->is_running = false;
+	sc->vtime_last = prev->sched_vtime; /* charged by schedule() */
 	vcpu_runstate_change(prev, idle_runstate(prev));
 }
 

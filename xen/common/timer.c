@@ -1,13 +1,14 @@
 /*
  * Hypervisor timers: one sorted list per CPU, soonest first, driving that
- * CPU's one-shot LAPIC timer. A timer belongs to one CPU (t->cpu, fixed at
- * init) and its callback runs there, from the timer interrupt
- * (timer_softirq), with interrupts disabled, whether the CPU was in a guest
- * or idle.
+ * CPU's one-shot LAPIC timer. A timer belongs to one CPU (t->cpu, set at
+ * init, changed by migrate_timer) and its callback runs there, from the
+ * timer interrupt (timer_softirq), with interrupts disabled, whether the CPU
+ * was in a guest or idle.
  *
  * Each CPU's list has a lock (taken with interrupts off), so any CPU may
- * set or stop any timer. A callback runs without the lock: it may re-arm
- * its own timer.
+ * set or stop any timer. t->cpu changes only with both its old and its new
+ * CPU's locks held. A callback runs without the lock: it may re-arm its own
+ * timer.
  */
 #include "types.h"
 #include "apic.h"
@@ -15,6 +16,7 @@
 #include "timer.h"
 #include "spinlock.h"
 #include "hcstats.h"
+#include "console.h"
 
 static DEFINE_PER_CPU(struct timer *, timer_list);
 static DEFINE_PER_CPU(spinlock_t, timer_lock);
@@ -28,13 +30,27 @@ static DEFINE_PER_CPU(spinlock_t, timer_lock);
 static DEFINE_PER_CPU(bool, hw_armed);
 static DEFINE_PER_CPU(u64, hw_deadline);
 
-/* Lock @t's CPU's list (interrupts off); the CPU is fixed, so this is stable. */
+static unsigned int timer_cpu(const struct timer *t)
+{
+	return __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Lock @t's CPU's list (interrupts off). A migration may move @t between
+ * the read of t->cpu and the lock: then the lock taken is the wrong one,
+ * and the read is made again.
+ */
 static unsigned long timer_lock_of(const struct timer *t)
 {
-	unsigned long flags;
+	for (;;) {
+		unsigned int cpu = timer_cpu(t);
+		unsigned long flags;
 
-	spin_lock_irqsave(&per_cpu(timer_lock, t->cpu), flags);
-	return flags;
+		spin_lock_irqsave(&per_cpu(timer_lock, cpu), flags);
+		if (t->cpu == cpu)
+			return flags;
+		spin_unlock_irqrestore(&per_cpu(timer_lock, cpu), flags);
+	}
 }
 
 static void timer_unlock_of(const struct timer *t, unsigned long flags)
@@ -115,22 +131,24 @@ static void reprogram(unsigned int cpu)
 void set_timer(struct timer *t, u64 expires)
 {
 	unsigned long flags = timer_lock_of(t);
+	unsigned int cpu = t->cpu;
 	bool first;
 
 	if (t->active)
 		list_remove(t);
 	t->expires = expires;
 	list_insert(t);
-	first = per_cpu(timer_list, t->cpu) == t;
+	first = per_cpu(timer_list, cpu) == t;
 	timer_unlock_of(t, flags);
 	if (first)
-		reprogram(t->cpu);
+		reprogram(cpu);
 }
 
 void stop_timer(struct timer *t)
 {
 	unsigned long flags = timer_lock_of(t);
-	bool was_first = per_cpu(timer_list, t->cpu) == t;
+	unsigned int cpu = t->cpu;
+	bool was_first = per_cpu(timer_list, cpu) == t;
 
 	if (!t->active) {
 		timer_unlock_of(t, flags);
@@ -139,7 +157,67 @@ void stop_timer(struct timer *t)
 	list_remove(t);
 	timer_unlock_of(t, flags);
 	if (was_first)
-		reprogram(t->cpu);
+		reprogram(cpu);
+}
+
+/* Take CPUs @a's and @b's list locks, the lower-numbered first (interrupts off). */
+static unsigned long lock_two_lists(unsigned int a, unsigned int b)
+{
+	unsigned long flags = local_irq_save();
+
+	spin_lock(&per_cpu(timer_lock, a < b ? a : b));
+	spin_lock(&per_cpu(timer_lock, a < b ? b : a));
+	return flags;
+}
+
+static void unlock_two_lists(unsigned int a, unsigned int b, unsigned long flags)
+{
+	spin_unlock(&per_cpu(timer_lock, a));
+	spin_unlock(&per_cpu(timer_lock, b));
+	local_irq_restore(flags);
+}
+
+/*
+ * Lock @t's CPU's list and @cpu's; returns @t's CPU (stable until the
+ * unlock), read again when a migration moved @t meanwhile.
+ */
+static unsigned int lock_timer_and(const struct timer *t, unsigned int cpu, unsigned long *flags)
+{
+	for (;;) {
+		unsigned int old = timer_cpu(t);
+
+		*flags = lock_two_lists(old, cpu);
+		if (t->cpu == old)
+			return old;
+		unlock_two_lists(old, cpu, *flags);
+	}
+}
+
+void migrate_timer(struct timer *t, unsigned int cpu)
+{
+	unsigned long flags;
+	unsigned int old;
+	bool active, first = false;
+
+	if (timer_cpu(t) == cpu)
+		return;
+	old = lock_timer_and(t, cpu, &flags);
+	if (old == cpu) {
+		unlock_two_lists(old, cpu, flags);
+		return;
+	}
+	active = t->active;
+	if (active)
+		list_remove(t);
+	__atomic_store_n(&t->cpu, cpu, __ATOMIC_RELEASE);
+	if (active) {
+		list_insert(t);
+		first = per_cpu(timer_list, cpu) == t;
+	}
+	unlock_two_lists(old, cpu, flags);
+	/* The old CPU's LAPIC stays armed: its interrupt finds nothing due. */
+	if (first)
+		reprogram(cpu);
 }
 
 u64 timer_next_expiry(void)
@@ -215,4 +293,28 @@ void timer_run_due(void)
 void timer_kick_serve(void)
 {
 	run_due(false);
+}
+
+/*
+ * The hang dump's timer lines: @cpu's LAPIC record and its list, soonest
+ * first (at most 8: callback, data, expiry). Its lock is only tried: a CPU
+ * stuck with it held shows as such instead of stopping the dump.
+ */
+void timer_dump_cpu(unsigned int cpu)
+{
+	spinlock_t *lock = &per_cpu(timer_lock, cpu);
+	unsigned long flags = local_irq_save();
+	unsigned int n = 0;
+
+	if (!spin_trylock(lock)) {
+		local_irq_restore(flags);
+		printk("hang: timers CPU%u: list lock held\n", cpu);
+		return;
+	}
+	printk("hang: timers CPU%u now %lu lapic %s %lu\n", cpu, system_time(),
+	       per_cpu(hw_armed, cpu) ? "armed for" : "idle, last", per_cpu(hw_deadline, cpu));
+	for (const struct timer *t = per_cpu(timer_list, cpu); t && n < 8; t = t->next, n++)
+		printk("hang:   fn %p data %p expires %lu\n", (void *)t->fn, t->data, t->expires);
+	spin_unlock(lock);
+	local_irq_restore(flags);
 }

@@ -62,9 +62,10 @@ void vcpu_timers_init(struct vcpu *v)
 {
 	if (v->timers_ready)
 		return;
-	init_timer(&v->singleshot_timer, singleshot_fn, v);
-	init_timer(&v->periodic_timer, periodic_fn, v);
-	init_timer(&v->poll_timer, poll_timeout_fn, v);
+	/* On @v's CPU, not the caller's (vCPU 0 brings up the others). */
+	init_timer_on(&v->singleshot_timer, singleshot_fn, v, v->processor);
+	init_timer_on(&v->periodic_timer, periodic_fn, v, v->processor);
+	init_timer_on(&v->poll_timer, poll_timeout_fn, v, v->processor);
 	/* A vCPU not brought up yet is offline, and its ticker waits until it runs. */
 	v->runstate.state = (v->pause_flags & VPF_down) ? RUNSTATE_offline : RUNSTATE_running;
 	v->runstate.state_entry_time = system_time();
@@ -165,6 +166,20 @@ void vcpu_sched_in(struct vcpu *v)
 	if (!v->polling)
 		stop_timer(&v->poll_timer); /* woken by an event before the timeout */
 	periodic_work(v);
+}
+
+/*
+ * @v moved to another CPU: its timers go with it (as Xen's do), so that
+ * they fire where it runs, not on a CPU it left (which may be idle or
+ * gone offline).
+ */
+void vcpu_timers_follow(struct vcpu *v)
+{
+	if (!v->timers_ready)
+		return;
+	migrate_timer(&v->singleshot_timer, v->processor);
+	migrate_timer(&v->periodic_timer, v->processor);
+	migrate_timer(&v->poll_timer, v->processor);
 }
 
 void vcpu_timers_kill(struct vcpu *v)

@@ -20,7 +20,7 @@ struct timer {
 	void (*fn)(void *data);
 	void *data;
 	bool active;
-	unsigned int cpu;   /* whose list it joins and where fn runs */
+	unsigned int cpu;   /* whose list it joins and where fn runs (migrate_timer) */
 	struct timer *next; /* sorted list of active timers, soonest first */
 };
 
@@ -33,6 +33,8 @@ void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int
 /* (Re)arm @t for @expires; an expiry in the past fires at the next tick. */
 void set_timer(struct timer *t, u64 expires);
 void stop_timer(struct timer *t);
+/* Move @t to CPU @cpu's list, armed or not (its callback runs there from now on). */
+void migrate_timer(struct timer *t, unsigned int cpu);
 /* This CPU's soonest timer's expiry (system time), ~0 when it has none. */
 u64 timer_next_expiry(void);
 /* The LAPIC timer fired: run this CPU's expired timers and arm it for the next one. */
@@ -41,6 +43,8 @@ void timer_softirq(void);
 void timer_run_due(void);
 /* A kick (timer_kick_cpu): run the expired timers, arm the LAPIC earlier if needed. */
 void timer_kick_serve(void);
+/* The hang dump: @cpu's LAPIC record and armed timers. */
+void timer_dump_cpu(unsigned int cpu);
 /* arch: make @cpu run timer_kick_serve soon (its soonest timer changed). */
 void timer_kick_cpu(unsigned int cpu);
 
@@ -79,6 +83,8 @@ void vcpu_timers_init(struct vcpu *v);
 void vcpu_runstate_change(struct vcpu *v, int state);
 /* @v now current: write the runstate area a change made elsewhere could not reach. */
 void vcpu_runstate_publish(struct vcpu *v);
+/* @v's CPU changed: move its timers there. */
+void vcpu_timers_follow(struct vcpu *v);
 /* Stop every timer of @v for good (its domain is going away). */
 void vcpu_timers_kill(struct vcpu *v);
 /* common/console_io.c: poll the UART for VIRQ_CONSOLE input from now on. */

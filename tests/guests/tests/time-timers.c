@@ -9,10 +9,14 @@
  * neither early nor more than the period allows, and the runstate saying
  * the vCPU ran the whole spin. On a machine of four CPUs: the
  * hypervisor's timers work with every CPU up (Petrel keeps the guest's
- * timers on the CPU it runs on); dom0 keeps one vCPU (dom0_max_vcpus=1).
+ * timers on the CPU it runs on); dom0 keeps one vCPU (dom0_max_vcpus=1),
+ * which pins itself from CPU to CPU: a singleshot or periodic timer armed
+ * before a move must still fire after it.
  */
 #include "xtest.h"
 #include "pvclock.h"
+#include "hammer.h"
+#undef MS /* hammer.h's is unsigned long long; the %lu prints below want this one */
 
 #define HC_set_timer_op 15
 #define HC_callback_op 30
@@ -543,6 +547,72 @@ static void test_tick_spin(void)
 	printk("periodic tick: %lu gaps under 3 ms\n", short_gaps);
 }
 
+/* Pin our vCPU to @cpu and yield until getvcpuinfo says it runs there. */
+static bool move_to(unsigned int cpu)
+{
+	uint64_t t;
+	uint32_t at = ~0u;
+	long rc = hammer_pin(0, (uint8_t)(1u << cpu));
+
+	xtest_check(rc == 0, "pinning dom0 to CPU %u: %ld", cpu, rc);
+	for (unsigned int i = 0; i < 1000 && at != cpu; i++) {
+		hypercall_sched_op(SCHEDOP_yield, NULL);
+		if (!hammer_vcpu_info(0, &t, &at))
+			break;
+	}
+	xtest_check(at == cpu, "pinned to CPU %u, getvcpuinfo says CPU %u", cpu, at);
+	return at == cpu;
+}
+
+/* Spin until an upcall came after the last rebind_timer(), up to 2 s. */
+static bool tick_within_2s(void)
+{
+	for (unsigned int waited = 0; upcalls == wait_base && waited < 2000; waited += 5)
+		spin(5 * MS);
+	return upcalls > wait_base;
+}
+
+/*
+ * The vCPU moves between CPUs: a singleshot armed before each move (200 ms
+ * ahead) wakes it from SCHEDOP_block after the move, and a periodic timer
+ * armed before a move keeps ticking after it. Petrel moves a vCPU's timers
+ * with it, Xen re-arms them where the vCPU runs; either way they must fire.
+ * Rounds whose singleshot fired before the move finished (a loaded host)
+ * are counted, not failed.
+ */
+static void test_timers_across_moves(void)
+{
+	unsigned int cpus = hammer_nr_cpus(), early = 0, rounds = 6;
+	uint64_t slept;
+
+	if (cpus < 2 || !sh) {
+		printk("note: %u CPUs%s, timers across vCPU moves not checked\n", cpus,
+		       sh ? "" : ", no shared_info");
+		return;
+	}
+	for (unsigned int r = 1; r <= rounds; r++) {
+		rebind_timer();
+		xtest_check(singleshot(now() + 200 * MS, 0) == 0, "round %u: singleshot", r);
+		if (!move_to(r % cpus))
+			break;
+		early += upcalls != wait_base;
+		slept = block_for_timer();
+		printk("round %u: on CPU %u, singleshot woke us after %lu ms\n", r, r % cpus,
+		       slept / MS);
+		rebind_timer();
+		xtest_check(periodic(4 * MS) == 0, "round %u: period 4 ms", r);
+		if (!move_to((r + 1) % cpus))
+			break;
+		rebind_timer();
+		xtest_check(tick_within_2s(), "round %u: no periodic tick on CPU %u in 2 s", r,
+			    (r + 1) % cpus);
+		vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
+	}
+	printk("timers across moves: %u rounds, %u singleshots fired before the move ended\n",
+	       rounds, early);
+	hammer_pin(0, 0xff);
+}
+
 void test_main(void)
 {
 	xtest_event_hook = event_handler;
@@ -554,6 +624,7 @@ void test_main(void)
 	test_poll_errors();
 	test_runstate_and_vcpu_op();
 	test_tick_spin();
+	test_timers_across_moves();
 	printk("time checks done at %lu ns\n", now());
 }
 
