@@ -101,8 +101,26 @@ def kernel_log(t, con):
                 "> /tmp/klog.txt ) & sleep 1" % (CORE_FIFO, LOG_PATTERNS))
     t.shell_run(con, "xl dump-core $(xl domid %s) %s; echo dump-core rc=$?; wait"
                 % (DINST_DOM, CORE_FIFO), 1800)
-    t.shell_run(con, "echo \"== the guest kernel's log lines in its memory\"; cat /tmp/klog.txt; "
-                "rm -f %s" % CORE_FIFO, 60)
+    rc, out = t.shell_run(con, "echo \"== the guest kernel's log lines in its memory\"; "
+                          "cat /tmp/klog.txt; rm -f %s" % CORE_FIFO, 60)
+    return out
+
+
+# What the kernel's log shows on Xen 4.17 under QEMU's TCG (docs/testing.md,
+# "Debian's installer as an HVM guest"): its first early page fault, the
+# demand-mapped direct-map read of copy_bootdata, handled with CR2 reading 0,
+# so the early handler cannot map it, prints the registers and halts.
+CR2_ZERO = "CR2: 0000000000000000"
+
+
+def early_fault_note(log):
+    """A line that names the early fault with CR2 0, if the log shows one."""
+    rip = [l.strip() for l in log.splitlines() if l.startswith("RIP: ")]
+    if not rip or CR2_ZERO not in log:
+        return ""
+    return ("the guest's kernel halted in its early exception handler at %s with CR2 0 "
+            "(the fault address lost): a known limit of Xen 4.17 nested under QEMU's TCG, "
+            "not of the test (docs/testing.md)" % rip[0][len("RIP: "):])
 
 
 def dinst_ended(st):
@@ -195,7 +213,9 @@ def check_dinst(t, con, res, timeout):
         t.shell_run(con, "xl list -v %s" % DINST_DOM, 30)
         vcpu_state(t, con)
         if st["state"] and "s" in st["state"]:
-            kernel_log(t, con)
+            note = early_fault_note(kernel_log(t, con))
+            if note:
+                print("note: %s" % note, flush=True)
         t.hvm_failure_report(con, DINST_DOM, "/tmp/xl-dinst.out")
     if not dinst_ended(st) and dm_stop(t, con, res, step):
         dm_stopped_destroy(t, con, res, timeout, free0, step)
