@@ -68,6 +68,61 @@ def vcpu_state(t, con):
                 "/usr/lib/xen-4.17/bin/xen-hvmctx $d 2>&1 | head -n 45" % (DINST_DOM, XENCTX), 120)
 
 
+# After the guest powered off (kept: on_poweroff = "preserve"), its memory
+# as an ELF core from xl dump-core, streamed through a FIFO (800 MiB, not
+# kept), and the printable runs in it (busybox strings) that look like the
+# kernel's log lines with their values filled in (the bare format strings in
+# the kernel's read-only data do not match): printk keeps its text in a ring
+# in the kernel's image from the first call, before any console is
+# registered, so what the kernel said before it halted (an early exception's
+# registers and trace, a BUG or WARNING line, an unchecked MSR access) is
+# there when nothing reached COM1.  The patterns go to dom0 a few at a time
+# (grep -f): a long typed line can lose characters on a loaded console.
+LOG_MARKS = ["Linux version [0-9]", "Command line: [a-z]", "BIOS-e820: .mem 0x",
+             "CPU: [0-9]+ PID: ", "Hardware name: [A-Z]", "RIP: [0-9a-f]{4}:",
+             "Code: [0-9a-f<]", "RSP: [0-9a-f]{4}:", "RAX: [0-9a-f]", "RDX: [0-9a-f]",
+             "RBP: [0-9a-f]", "R10: [0-9a-f]", "R13: [0-9a-f]", "CR2: [0-9a-f]", "Call Trace:",
+             "kernel BUG at [a-z]", "WARNING: CPU: [0-9]",
+             "unchecked MSR access error: [RW][DR]MSR [a-z]+ 0x[0-9a-f]",
+             "Hypervisor detected: [A-Z]", "Kernel panic - not syncing: [A-Za-z]",
+             "invalid opcode: [0-9]", "general protection fault[:,] [0-9a-z]",
+             "x86/fpu: [A-Z][ -~]+0x[0-9a-f]", "ACPI: RSDP 0x"]
+LOG_PATTERNS = "/tmp/klog.pat"
+CORE_FIFO = "/tmp/core.fifo"
+
+
+def kernel_log(t, con):
+    """What the guest's kernel logged, from its memory (LOG_MARKS)."""
+    t.shell_run(con, "rm -f %s %s /tmp/klog.txt; mkfifo %s" % (LOG_PATTERNS, CORE_FIFO, CORE_FIFO))
+    for i in range(0, len(LOG_MARKS), 4):
+        t.shell_run(con, "printf '%%s\\n' %s >> %s"
+                    % (" ".join("'%s[ -~]{0,160}'" % m for m in LOG_MARKS[i:i + 4]), LOG_PATTERNS))
+    t.shell_run(con, "( strings -n 10 < %s | grep -a -o -E -f %s | sed -n '1,200p' "
+                "> /tmp/klog.txt ) & sleep 1" % (CORE_FIFO, LOG_PATTERNS))
+    t.shell_run(con, "xl dump-core $(xl domid %s) %s; echo dump-core rc=$?; wait"
+                % (DINST_DOM, CORE_FIFO), 1800)
+    rc, out = t.shell_run(con, "echo \"== the guest kernel's log lines in its memory\"; "
+                          "cat /tmp/klog.txt; rm -f %s" % CORE_FIFO, 60)
+    return out
+
+
+# What the kernel's log shows on Xen 4.17 under QEMU's TCG (docs/testing.md,
+# "Debian's installer as an HVM guest"): its first early page fault, the
+# demand-mapped direct-map read of copy_bootdata, handled with CR2 reading 0,
+# so the early handler cannot map it, prints the registers and halts.
+CR2_ZERO = "CR2: 0000000000000000"
+
+
+def early_fault_note(log):
+    """A line that names the early fault with CR2 0, if the log shows one."""
+    rip = [l.strip() for l in log.splitlines() if l.startswith("RIP: ")]
+    if not rip or CR2_ZERO not in log:
+        return ""
+    return ("the guest's kernel halted in its early exception handler at %s with CR2 0 "
+            "(the fault address lost): a known limit of Xen 4.17 nested under QEMU's TCG, "
+            "not of the test (docs/testing.md)" % rip[0][len("RIP: "):])
+
+
 def dinst_ended(st):
     return not st["state"] or any(c in st["state"] for c in "sc")
 
@@ -157,6 +212,10 @@ def check_dinst(t, con, res, timeout):
         # the shutdown code (Reason-Code: 0 poweroff, 1 reboot, 3 crash)
         t.shell_run(con, "xl list -v %s" % DINST_DOM, 30)
         vcpu_state(t, con)
+        if st["state"] and "s" in st["state"]:
+            note = early_fault_note(kernel_log(t, con))
+            if note:
+                print("note: %s" % note, flush=True)
         t.hvm_failure_report(con, DINST_DOM, "/tmp/xl-dinst.out")
     if not dinst_ended(st) and dm_stop(t, con, res, step):
         dm_stopped_destroy(t, con, res, timeout, free0, step)
