@@ -33,7 +33,7 @@ higher is better, for round trips lower is better.  With --hcstats, on
 Petrel, its per-call cycle counters (`xl debug-keys P`, then `p`) over the
 last run's figures follow.  With --counts, what each domain's kernel counted
 around the sequential rows and the TCP rows (its interrupts by name, event
-channels included, context switches, CPU ticks, packets, block requests) is printed per MiB,
+channels included, context switches, CPU ticks, packets, block requests, TCP segments) is printed per MiB,
 on both hypervisors alike.  The table goes to build/bench/split/table.md.
 Not a test: nothing is judged.  Needs make all dom0-image xen-ref.
 """
@@ -80,11 +80,14 @@ PING_RE = re.compile(r"round-trip min/avg/max = ([\d.]+)/([\d.]+)/")
 # other interrupts by name, context switches, CPU ticks by kind, and the
 # network devices' packets.
 COUNTS_CMD = ("cat /proc/interrupts; grep -E '^(cpu |ctxt)' /proc/stat; "
-              "sed -n '3,$p' /proc/net/dev; grep -E ' (xvd|vd)[a-z] ' /proc/diskstats")
+              "sed -n '3,$p' /proc/net/dev; grep -E ' (xvd|vd)[a-z] ' /proc/diskstats; "
+              "grep '^Tcp:' /proc/net/snmp")
 CPU_TICKS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 NETDEV_FIELDS = {0: "rx_bytes", 1: "rx_packets", 8: "tx_bytes", 9: "tx_packets"}
 # /proc/diskstats: fields after the name (reads and writes completed and merged)
 DISKSTATS_FIELDS = {0: "reads", 1: "reads_merged", 4: "writes", 5: "writes_merged"}
+# /proc/net/snmp's Tcp: counters kept (segments in and out, retransmitted)
+TCP_FIELDS = ("InSegs", "OutSegs", "RetransSegs")
 
 
 def null_disk():
@@ -125,12 +128,16 @@ def disk_figures(sh, a, got, shs):
 
 def parse_counts(text):
     """{name: count} of one COUNTS_CMD output."""
-    got = {}
+    got, tcp_names = {}, []
     for line in text.splitlines():
         f = line.split()
         if not f:
             continue
-        if len(f) > 10 and f[0].isdigit() and f[1].isdigit():
+        if f[0] == "Tcp:":
+            tcp_names = f[1:] if not f[1].lstrip("-").isdigit() else tcp_names
+            got.update(("tcp " + n, int(v)) for n, v in zip(tcp_names, f[1:])
+                       if n in TCP_FIELDS and f[1].lstrip("-").isdigit())
+        elif len(f) > 10 and f[0].isdigit() and f[1].isdigit():
             got.update(("%s %s" % (f[2], n), int(f[3 + i])) for i, n in DISKSTATS_FIELDS.items())
         elif f[0] == "cpu":
             got.update(("ticks " + k, int(v)) for k, v in zip(CPU_TICKS, f[1:]))
