@@ -2,7 +2,8 @@
 """Split-driver benchmark: Petrel against Debian's Xen 4.17 on the same QEMU.
 
     bench/split.py [--hv petrel,xen] [--runs N] [--size MIB] [--seconds S]
-                   [--net-size MIB] [--pings P] [--hcstats] [--rows disk|net|all]
+                   [--net-size MIB] [--pings P] [--hcstats] [--counts]
+                   [--rows disk|net|all]
                    [--image FILE]
                    [--boot-timeout S] [--log-dir DIR]
 
@@ -30,7 +31,10 @@ their network shells (tests/system/net_checks.py), N times each:
 Prints every figure, then the medians and Petrel / Xen: for throughput
 higher is better, for round trips lower is better.  With --hcstats, on
 Petrel, its per-call cycle counters (`xl debug-keys P`, then `p`) over the
-last run's figures follow.  The table goes to build/bench/split/table.md.
+last run's figures follow.  With --counts, what each domain's kernel counted
+around the sequential rows and the TCP rows (its interrupts by name, event
+channels included, context switches, CPU ticks, packets, block requests, TCP segments) is printed per MiB,
+on both hypervisors alike.  The table goes to build/bench/split/table.md.
 Not a test: nothing is judged.  Needs make all dom0-image xen-ref.
 """
 
@@ -71,6 +75,19 @@ TOOK_RE = re.compile(r"^took ([\d.]+) ([\d.]+)", re.M)
 RAND_RE = re.compile(r"^randread ops \d+ seconds [\d.]+ iops (\d+)", re.M)
 RECV_RE = re.compile(r"^recv bytes \d+ seconds [\d.]+ MBps ([\d.]+)", re.M)
 PING_RE = re.compile(r"round-trip min/avg/max = ([\d.]+)/([\d.]+)/")
+# --counts: what each Linux kernel counted around a row (the same on both
+# hypervisors, and independent of the host's load): its event channels' and
+# other interrupts by name, context switches, CPU ticks by kind, and the
+# network devices' packets.
+COUNTS_CMD = ("cat /proc/interrupts; grep -E '^(cpu |ctxt)' /proc/stat; "
+              "sed -n '3,$p' /proc/net/dev; grep -E ' (xvd|vd)[a-z] ' /proc/diskstats; "
+              "grep '^Tcp:' /proc/net/snmp")
+CPU_TICKS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+NETDEV_FIELDS = {0: "rx_bytes", 1: "rx_packets", 8: "tx_bytes", 9: "tx_packets"}
+# /proc/diskstats: fields after the name (reads and writes completed and merged)
+DISKSTATS_FIELDS = {0: "reads", 1: "reads_merged", 4: "writes", 5: "writes_merged"}
+# /proc/net/snmp's Tcp: counters kept (segments in and out, retransmitted)
+TCP_FIELDS = ("InSegs", "OutSegs", "RetransSegs")
 
 
 def null_disk():
@@ -100,11 +117,67 @@ def dd_rate(sh, args, mib):
     return (mib << 20) / secs / 1e6 if secs > 0 else None
 
 
-def disk_figures(sh, a, got):
-    got["seq-write"] = dd_rate(sh, "if=/dev/zero of=/dev/xvda oflag=direct", a.size)
-    got["seq-read"] = dd_rate(sh, "if=/dev/xvda of=/dev/null iflag=direct", a.size)
+def disk_figures(sh, a, got, shs):
+    got["seq-write"] = counted(a, shs, "seq-write", a.size, lambda: dd_rate(
+        sh, "if=/dev/zero of=/dev/xvda oflag=direct", a.size))
+    got["seq-read"] = counted(a, shs, "seq-read", a.size, lambda: dd_rate(
+        sh, "if=/dev/xvda of=/dev/null iflag=direct", a.size))
     _, out = sh("splitbench randread /dev/xvda %d" % a.seconds)
     got["rand-read"] = figure(RAND_RE, out)
+
+
+def parse_counts(text):
+    """{name: count} of one COUNTS_CMD output."""
+    got, tcp_names = {}, []
+    for line in text.splitlines():
+        f = line.split()
+        if not f:
+            continue
+        if f[0] == "Tcp:":
+            tcp_names = f[1:] if not f[1].lstrip("-").isdigit() else tcp_names
+            got.update(("tcp " + n, int(v)) for n, v in zip(tcp_names, f[1:])
+                       if n in TCP_FIELDS and f[1].lstrip("-").isdigit())
+        elif len(f) > 10 and f[0].isdigit() and f[1].isdigit():
+            got.update(("%s %s" % (f[2], n), int(f[3 + i])) for i, n in DISKSTATS_FIELDS.items())
+        elif f[0] == "cpu":
+            got.update(("ticks " + k, int(v)) for k, v in zip(CPU_TICKS, f[1:]))
+        elif f[0] == "ctxt":
+            got["ctxt"] = int(f[1])
+        elif f[0].endswith(":") and len(f) > 1 and f[1].isdigit():
+            if f[0][:-1].isdigit() or f[0][:-1].isupper():
+                nums = [int(x) for x in f[1:] if x.isdigit()]
+                rest = f[1 + len(nums):]
+                name = rest[-1] if f[0][:-1].isdigit() and rest else f[0][:-1]
+                got["irq " + name] = got.get("irq " + name, 0) + sum(nums)
+            else:
+                dev = f[0][:-1]
+                got.update(("%s %s" % (dev, n), int(f[1 + i]))
+                           for i, n in NETDEV_FIELDS.items() if 1 + i < len(f))
+    return got
+
+
+def counts_snapshot(shs):
+    """{domain: parse_counts} for each (domain, shell) in shs."""
+    return {who: parse_counts(sh(COUNTS_CMD)[1]) for who, sh in shs}
+
+
+def counts_note(row, before, after, mib):
+    """Print what changed in each domain over a row of mib MiB, per MiB."""
+    for who in before:
+        b, a = before[who], after.get(who, {})
+        diffs = sorted((k, a[k] - b.get(k, 0)) for k in a if a[k] != b.get(k, 0))
+        note("  counts %s %s per MiB: %s" % (row, who, ", ".join(
+            "%s %.1f" % (k, d / mib) for k, d in diffs if not k.endswith("bytes"))))
+
+
+def counted(a, shs, row, mib, fn):
+    """fn(), with --counts the domains' counts around it printed per MiB."""
+    if not a.counts:
+        return fn()
+    before = counts_snapshot(shs)
+    v = fn()
+    counts_note(row, before, counts_snapshot(shs), mib)
+    return v
 
 
 def tcp_rate(recv_sh, send_sh, ip, mib):
@@ -116,10 +189,12 @@ def tcp_rate(recv_sh, send_sh, ip, mib):
     return figure(RECV_RE, out)
 
 
-def net_figures(con, a, sh_a, sh_b, got):
+def net_figures(con, a, sh_a, sh_b, got, shs):
     dom0_sh = lambda cmd: st.shell_run(con, cmd, 600)  # noqa: E731
-    got["tcp-dom0"] = tcp_rate(dom0_sh, sh_a, DOM0_IP, a.net_size)
-    got["tcp-domu"] = tcp_rate(sh_b, sh_a, net.DOMU_B[2], a.net_size)
+    got["tcp-dom0"] = counted(a, shs, "tcp-dom0", a.net_size, lambda: tcp_rate(
+        dom0_sh, sh_a, DOM0_IP, a.net_size))
+    got["tcp-domu"] = counted(a, shs, "tcp-domu", a.net_size, lambda: tcp_rate(
+        sh_b, sh_a, net.DOMU_B[2], a.net_size))
     for key, ip in (("ping-dom0", DOM0_IP), ("ping-domu", net.DOMU_B[2])):
         _, out = sh_a("ping -A -c %d %s" % (a.pings, ip))
         m = PING_RE.search(out)
@@ -160,15 +235,18 @@ def run_figures(hv, con, a, figs):
         return
     sh_a = lambda cmd: net.domu_sh(st, con, net.DOMU_A, cmd, 900)  # noqa: E731
     sh_b = lambda cmd: net.domu_sh(st, con, net.DOMU_B, cmd, 900)  # noqa: E731
+    shs = [("dom0", lambda cmd: st.shell_run(con, cmd, 60)), ("A", sh_a)]
+    if a.rows != "disk":
+        shs.append(("B", sh_b))
     if a.hcstats and hv == "petrel":
         st.shell_run(con, "xl debug-keys P")
     for n in range(1, a.runs + 1):
         got = {}
         start = len(con.text) if n == a.runs else None
         if a.rows != "net":
-            disk_figures(sh_a, a, got)
+            disk_figures(sh_a, a, got, shs)
         if a.rows != "disk":
-            net_figures(con, a, sh_a, sh_b, got)
+            net_figures(con, a, sh_a, sh_b, got, shs)
         note("  %s run %d: %s (load %s)" % (hv, n, ", ".join(
             "%s %s" % (k, fmt(v)) for k, v in got.items()), load()))
         for k, v in got.items():
@@ -226,6 +304,9 @@ def main():
     ap.add_argument("--net-size", type=int, default=32, help="MiB for each TCP figure")
     ap.add_argument("--pings", type=int, default=20)
     ap.add_argument("--hcstats", action="store_true")
+    ap.add_argument("--counts", action="store_true",
+                    help="each domain's interrupts, context switches, CPU ticks and packets "
+                    "per MiB around the sequential rows and the TCP rows")
     ap.add_argument("--rows", default="all", choices=("disk", "net", "all"))
     ap.add_argument("--image", default=hvboot.HV_IMAGES["petrel"], help="the Petrel image")
     ap.add_argument("--boot-timeout", type=float, default=1200)
