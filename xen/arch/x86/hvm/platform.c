@@ -412,12 +412,10 @@ static void rtc_tick(void *data)
 
 /* ---- HPET. */
 
-/* The HPET's clock: vCPU 0's guest time in ticks (defined below, with the PM timer's). */
-static u64 pm_guest_now(const struct hvm_platform *p, u64 now);
-
+/* The HPET's clock: vCPU 0's guest time in ticks, as the PM timer's. */
 static u64 hpet_ticks(const struct hvm_platform *p, u64 now)
 {
-	return pm_guest_now(p, now) / VHPET_NS_PER_TICK;
+	return guest_now(p, now) / VHPET_NS_PER_TICK;
 }
 
 static u64 hpet_ns(u64 ticks)
