@@ -109,7 +109,9 @@ def kernel_log(t, con):
 # What the kernel's log shows on Xen 4.17 under QEMU's TCG (docs/testing.md,
 # "Debian's installer as an HVM guest"): its first early page fault, the
 # demand-mapped direct-map read of copy_bootdata, handled with CR2 reading 0,
-# so the early handler cannot map it, prints the registers and halts.
+# so the early handler cannot map it, prints the registers and halts. QEMU
+# checks the MOV from CR2 against the CR0-read intercept, and Xen, which
+# intercepts CR0 reads, answers it from a copy of CR2 it never wrote (hvm-cr2).
 CR2_ZERO = "CR2: 0000000000000000"
 
 
@@ -119,8 +121,9 @@ def early_fault_note(log):
     if not rip or CR2_ZERO not in log:
         return ""
     return ("the guest's kernel halted in its early exception handler at %s with CR2 0 "
-            "(the fault address lost): a known limit of Xen 4.17 nested under QEMU's TCG, "
-            "not of the test (docs/testing.md)" % rip[0][len("RIP: "):])
+            "(the fault address lost): QEMU's TCG sends the guest's MOV from CR2 to Xen 4.17 "
+            "as a CR0 read, a known limit, not of the test (docs/testing.md, hvm-cr2)"
+            % rip[0][len("RIP: "):])
 
 
 def dinst_ended(st):

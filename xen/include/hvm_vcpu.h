@@ -39,6 +39,7 @@ struct hvm_vcpu {
 		bool launched;	/* VMX: VMLAUNCH done, VMRESUME from now on */
 		u64 p2m_seen;	/* VMX: the domain's p2m_changes at the last INVEPT */
 		bool stale_tlb; /* VMX: paging state changed by Petrel, the VPID to flush */
+		u64 cr2;	/* VMX: the guest's CR2 (no VMCS field): in the CPU while it runs */
 	} vmx;
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */

@@ -91,12 +91,19 @@ struct hvm_extable {
 };
 extern const struct hvm_extable __start_hvm_extable[], __stop_hvm_extable[];
 int hvm_last_fault = -1;
+unsigned long hvm_last_cr2, hvm_last_error_code;
 
 void hvm_trap(struct hvm_trap_frame *f)
 {
+	unsigned long cr2;
+
+	/* First, before anything here can fault or exit: a #PF's address. */
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	for (const struct hvm_extable *e = __start_hvm_extable; e < __stop_hvm_extable; e++) {
 		if (e->insn == f->rip) {
 			hvm_last_fault = (int)f->vector;
+			hvm_last_cr2 = cr2;
+			hvm_last_error_code = f->error_code;
 			f->rip = e->fixup;
 			return;
 		}

@@ -99,6 +99,8 @@ long hvm_run_user(void (*fn)(void));
  * the fault to the next instruction and records its vector here (-1: none).
  */
 extern int hvm_last_fault;
+/* CR2 as the handler read it first thing, and the error code (0 if none), of that fault. */
+extern unsigned long hvm_last_cr2, hvm_last_error_code;
 #define HVM_EXTABLE(insn_label, fixup_label)                                                       \
 	".pushsection hvm_extable, \"a\"\n.balign 8\n.quad " insn_label ", " fixup_label           \
 	"\n.popsection\n"

@@ -11,7 +11,7 @@
  * TRIPLE_FAULT_REASON = poweroff; MCA_CAP refused with a bit past LMCE and,
  * off Intel, with LMCE, which Xen offers only where the host has it), gethvmcontext for the header,
  * then sethvmcontext with HEADER, a CPU record in the PVH entry state (32-bit flat protected mode,
- * paging off, ebx given) and END, read back with gethvmcontext and record by record
+ * paging off, ebx and CR2 given) and END, read back with gethvmcontext and record by record
  * (gethvmcontext_partial); unpause. The guest, 32-bit code at GPA 1 MiB, keeps its ebx, computes a
  * value, reads STORE_EVTCHN with HVMOP_get_param, is refused setting STORE_PFN (-EPERM) and triple
  * faults: the domain must shut down with the reason the param gave (poweroff, not the default
@@ -66,6 +66,7 @@ _Static_assert(offsetof(struct pvh_cpu, msr_efer) == 992, "hvm_hw_cpu layout");
 #define GFN_CODE 0x100
 #define GFN_DATA 0x101
 #define ENTRY_EBX 0x12345
+#define ENTRY_CR2 0x5a5a5000UL /* kept by the CPU record, read back */
 #define INPUT_VALUE 0x1234567u
 /* The data page. */
 #define D_INPUT 0x00
@@ -365,6 +366,7 @@ static void fill_cpu(void)
 	cpu.rbx = ENTRY_EBX;
 	cpu.rflags = 0x2;
 	cpu.cr0 = 0x11; /* PE, ET */
+	cpu.cr2 = ENTRY_CR2;
 	cpu.dr6 = 0xffff0ff0;
 	cpu.dr7 = 0x400;
 	cpu.cs_sel = 0x08, cpu.cs_limit = ~0u, cpu.cs_arbytes = 0xc9b;
@@ -485,10 +487,11 @@ static void vcpu_state(uint16_t dom)
 	size = get_context(dom, context, sizeof(context));
 	c = find_cpu(context, size);
 	xtest_check(c && c->rip == cpu.rip && c->rbx == ENTRY_EBX && (uint32_t)c->cr0 == 0x11 &&
-			c->cs_sel == 0x08 && c->cs_limit == ~0u,
-		    "CPU record read back: rip %#lx rbx %#lx cr0 %#lx cs %#x/%#x",
+			c->cr2 == ENTRY_CR2 && c->cs_sel == 0x08 && c->cs_limit == ~0u,
+		    "CPU record read back: rip %#lx rbx %#lx cr0 %#lx cr2 %#lx cs %#x/%#x",
 		    c ? (unsigned long)c->rip : 0, c ? (unsigned long)c->rbx : 0,
-		    c ? (unsigned long)c->cr0 : 0, c ? c->cs_sel : 0, c ? c->cs_limit : 0);
+		    c ? (unsigned long)c->cr0 : 0, c ? (unsigned long)c->cr2 : 0, c ? c->cs_sel : 0,
+		    c ? c->cs_limit : 0);
 	check_partial(dom);
 	memset(&op, 0, sizeof(op));
 	rc = domctl(XEN_DOMCTL_getdomaininfo, dom, &op);

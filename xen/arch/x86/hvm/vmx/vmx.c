@@ -995,6 +995,7 @@ static void arm_preempt_timer(void)
 static void vmx_run(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
+	int failed;
 
 	vmcs_load(v);
 	vmwrite(GUEST_RIP, r->rip);
@@ -1006,7 +1007,16 @@ static void vmx_run(struct vcpu *v)
 		load_pdptes(v);
 	flush_tlbs(v);
 	arm_preempt_timer();
-	if (vmx_enter(r, v->arch.hvm.vmx.launched)) {
+	/*
+	 * VM entry and exit leave CR2 alone: the guest's goes in last and comes
+	 * out first, before anything here (a PV guest's #PF, another guest) can
+	 * write its own. Writing CR2 serialises, so only when it differs.
+	 */
+	if (read_cr2() != v->arch.hvm.vmx.cr2)
+		write_cr2(v->arch.hvm.vmx.cr2);
+	failed = vmx_enter(r, v->arch.hvm.vmx.launched);
+	v->arch.hvm.vmx.cr2 = read_cr2();
+	if (failed) {
 		printk(XENLOG_ERR "d%u: VM%s failed, VM-instruction error %lu\n",
 		       v->domain->domain_id, v->arch.hvm.vmx.launched ? "RESUME" : "LAUNCH",
 		       vmread(VM_INSTRUCTION_ERROR));
@@ -1081,9 +1091,10 @@ static u64 *msr_slot(const struct vcpu *v, u32 msr)
 }
 
 /*
- * Load a CPU record the neutral layer checked (hvm/context.c). CR2 and DR6
- * have no VMCS field and Petrel does not switch them for VMX guests yet:
- * they are not taken from the record.
+ * Load a CPU record the neutral layer checked (hvm/context.c). CR2 has no
+ * VMCS field: it is kept with the vCPU (vmx_run switches it). DR6 has none
+ * either and Petrel does not switch it for VMX guests yet: it is not taken
+ * from the record.
  */
 static void vmx_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
 {
@@ -1094,6 +1105,7 @@ static void vmx_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
 	h->guest_cr0 = c->cr0;
 	h->guest_cr4 = c->cr4;
 	h->guest_efer = c->msr_efer;
+	h->vmx.cr2 = c->cr2;
 	vmx_set_cr(v, 0, c->cr0);
 	vmx_set_cr(v, 4, c->cr4);
 	vmwrite(GUEST_CR3, c->cr3);
@@ -1139,13 +1151,13 @@ static void segs_to_record(struct petrel_hvm_hw_cpu *c)
 	c->idtr_base = vmread(GUEST_ES_BASE + 2 * VSEG_IDTR);
 }
 
-/* CR2 and DR6 read as their reset values (see vmx_set_cpu_state). */
+/* DR6 reads as its reset value (see vmx_set_cpu_state). */
 static void vmx_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 {
 	vmcs_load(v);
 	segs_to_record(c);
 	c->cr0 = v->arch.hvm.guest_cr0;
-	c->cr2 = 0;
+	c->cr2 = v->arch.hvm.vmx.cr2;
 	c->cr3 = vmread(GUEST_CR3);
 	c->cr4 = v->arch.hvm.guest_cr4;
 	c->msr_efer = v->arch.hvm.guest_efer;
