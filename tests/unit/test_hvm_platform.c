@@ -253,14 +253,14 @@ static void port_out(u16 port, u8 val)
 	assert_true(hvm_platform_pio(&vcpu0, false, port, 1));
 }
 
-/* PIT channel 2's count, latched and read LSB then MSB. */
-static u16 pit2_count(void)
+/* PIT channel @c's count, latched and read LSB then MSB. */
+static u16 pit_count(unsigned int c)
 {
 	u16 lo;
 
-	port_out(0x43, 0x80);
-	lo = (u16)port_in(0x42, 1);
-	return (u16)(lo | port_in(0x42, 1) << 8);
+	port_out(0x43, (u8)(c << 6));
+	lo = (u16)port_in((u16)(0x40 + c), 1);
+	return (u16)(lo | port_in((u16)(0x40 + c), 1) << 8);
 }
 
 /*
@@ -279,19 +279,19 @@ static void test_pit_guest_time(void **state)
 	port_out(0x42, 0); /* 65536 counts */
 	port_out(0x61, 1); /* gate up */
 	clock_now += 10 * 1000 * 1000;
-	a = pit2_count();
+	a = pit_count(2);
 	assert_in_range(a, 65536 - 11932 - 1, 65536 - 11932 + 1);
 	vcpu0.arch.hvm.time_offset = -30 * 1000 * 1000; /* 30 ms held */
 	clock_now += 30 * 1000 * 1000;
-	b = pit2_count();
+	b = pit_count(2);
 	assert_int_equal(b, a);
 	clock_now += 5 * 1000 * 1000; /* 5 ms: 5966 counts */
-	c = pit2_count();
+	c = pit_count(2);
 	assert_in_range(a - c, 5965, 5967);
 	port_out(0x42, 0x10);
 	port_out(0x42, 0x27); /* 10000 counts, loaded at guest time */
 	clock_now += 1000 * 1000;
-	c = pit2_count();
+	c = pit_count(2);
 	assert_in_range(c, 10000 - 1194, 10000 - 1192);
 	vcpu0.arch.hvm.time_offset = 0;
 }
@@ -553,6 +553,81 @@ static void test_hpet_wiring(void **state)
 	assert_false(c0->timer.active);
 }
 
+/*
+ * HPET timer 0 periodic at 10 ms in legacy replacement mode (IRQ 0, IO-APIC
+ * pin 2), its first tick taken, then vCPU 0's guest time held 405 ms: the
+ * ticks missed meanwhile (41 in all) are taken one after another, and in
+ * timer mode 0 each moves guest time up to where it was due, as the PIT's
+ * and the RTC's do, 410 ms from the start: 5 ms behind system time. Mode 1
+ * leaves it held.
+ */
+static void test_hpet_catch_up(void **state)
+{
+	static const struct {
+		unsigned int mode;
+		s64 offset;
+	} want[] = { { 0, -5000000 }, { 1, -405000000 } };
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct hvm_platform *p;
+		struct hpet_chan *c0;
+		unsigned int n = 0;
+
+		setup(NULL);
+		p = platform_of(&dom);
+		c0 = &p->hpet_ch[0];
+		dom.vcpu[0] = &vcpu0;
+		dom.arch.hvm.params[HVM_PARAM_TIMER_MODE] = want[i].mode;
+		p->ioapic.rte[2] = 0x31;
+		hpet_access(p, VHPET_CFG, 4, true, VHPET_CFG_ENABLE | VHPET_CFG_LEGACY);
+		hpet_access(p, VHPET_TN_CFG(0), 4, true,
+			    VHPET_TN_ENABLE | VHPET_TN_PERIODIC | VHPET_TN_SETVAL | VHPET_TN_32BIT);
+		hpet_access(p, VHPET_TN_CMP(0), 4, true,
+			    hpet_access(p, VHPET_COUNTER, 4, false, 0) + 625000);
+		hpet_access(p, VHPET_TN_CMP(0), 4, true, 625000); /* 10 ms from now on */
+		assert_int_equal(c0->pt.period, 10000000);
+		expire(&c0->timer);
+		vcpu0.arch.hvm.time_offset = -405 * 1000 * 1000;
+		clock_now += 405 * 1000 * 1000;
+		while (c0->pt.pending) {
+			hvm_platform_lapic_ack(&vcpu0, 0x31);
+			n++;
+			assert_true(n < 100);
+		}
+		assert_int_equal(n, 41);
+		assert_int_equal(vcpu0.arch.hvm.time_offset, want[i].offset);
+		vcpu0.arch.hvm.time_offset = 0;
+		teardown(NULL);
+	}
+}
+
+/*
+ * PIT channel 0 at 100 Hz (11932 counts): a tick taken 3 ms after it was
+ * due restarts the count from the reload at that instant, as Xen's PIT
+ * does at each tick delivered, so it reads the full count then and 1 ms
+ * of counts less a millisecond on.
+ */
+static void test_pit_restart_on_tick(void **state)
+{
+	struct hvm_platform *p = platform_of(&dom);
+
+	(void)state;
+	dom.vcpu[0] = &vcpu0;
+	p->ioapic.rte[2] = 0x30;
+	port_out(0x43, 0x34); /* channel 0: rate generator, LSB then MSB */
+	port_out(0x40, 0x9c);
+	port_out(0x40, 0x2e);
+	expire(&p->pit_timer);
+	clock_now += 3 * 1000 * 1000;
+	assert_in_range(pit_count(0), 11932 - 3580, 11932 - 3578);
+	hvm_platform_lapic_ack(&vcpu0, 0x30);
+	assert_int_equal(p->pit_pt.pending, 0);
+	assert_int_equal(pit_count(0), 11932);
+	clock_now += 1000 * 1000;
+	assert_in_range(pit_count(0), 11932 - 1194, 11932 - 1192);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,6 +641,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rtc_pf_polled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioapic_nmi_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hpet_wiring, setup, teardown),
+		cmocka_unit_test(test_hpet_catch_up),
+		cmocka_unit_test_setup_teardown(test_pit_restart_on_tick, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,6 @@ struct vlapic {
 	u64 base;	    /* the APIC base MSR */
 	struct timer timer; /* the APIC timer */
 	u64 start;	    /* guest time (hvm_guest_time) the current count started from */
-	u64 gtick;	    /* timer mode 0: guest time of the last tick taken, on the grid */
 	u64 period_ns;	    /* initial count * ns per tick; 0 = stopped */
 	struct vpt pt;	    /* its ticks under HVM_PARAM_TIMER_MODE */
 	spinlock_t lock;    /* pt, between the timer callback and the vCPU */

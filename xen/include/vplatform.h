@@ -121,6 +121,7 @@ struct vpt {
 	u64 next;    /* system time of the next tick */
 	u64 period;  /* ns; 0 for a one-shot */
 	u32 pending; /* ticks due and not yet taken: the interrupt is raised while non-zero */
+	u64 gtick;   /* guest time of the last tick taken, on the grid; set at start */
 };
 
 /* Counting from scratch: the first tick at @first, then every @period ns (0: once). */
@@ -129,9 +130,10 @@ void vpt_start(struct vpt *t, u64 first, u64 period);
 void vpt_fire(struct vpt *t);
 /*
  * The guest was given the source's vector at @now: one tick (or, in the
- * modes that collapse them, every one) is taken. Returns the deadline to
- * arm the timer at once none is pending, 0 while ticks remain or after a
- * one-shot.
+ * modes that collapse them, every one) is taken; in the modes that keep
+ * them, gtick moves one period on (Xen's last_plt_gtime). Returns the
+ * deadline to arm the timer at once none is pending, 0 while ticks remain
+ * or after a one-shot.
  */
 u64 vpt_taken(struct vpt *t, u64 now, unsigned int mode);
 

@@ -20,7 +20,8 @@
  * computes it on the read), IRQF never. Then, while dom0 pauses it for 700 ms, it reads the PM
  * timer, its APIC timer's count, the TSC and PIT channel 2's count in a loop (see check_pause and
  * check_pit_phase), and then, PIT ticks running into it with interrupts on, while dom0
- * pauses it again, and the same with RTC ticks (check_catch_up). Then the guest powers off, and the
+ * pauses it again, and the same with RTC ticks, and with HPET timer 0 periodic at 100 Hz in
+ * legacy replacement mode on IRQ 0 (check_catch_up). Then the guest powers off, and the
  * control domain checks the counts: at least 10 of the 40 with the backlog modes (0, 1), at most 4
  * with the collapsing ones (2, 3), none while interrupts were off; PF seen at least 3 times and on
  * at most every other read.
@@ -78,6 +79,10 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_TSC_STEP 0x90 /* its largest step between two rounds */
 #define D_TSC_CAL 0x94	/* TSC ticks over the 200 ms of the PM timer polled for PF */
 #define D_TSC_LEAF 0x98 /* CPUID 0x40000003.0 EAX: bit 0, the TSC is emulated */
+#define D_CH_READY 0x9c /* the same four as D_CU_* with HPET ticks on IRQ 0, a fourth pause */
+#define D_CH_RESUMED 0xa0
+#define D_CH_TICKS 0xa4
+#define D_CH_PM 0xa8
 #define TSC_EMULATED 1
 #define PAUSE_MS 700	 /* how long dom0 holds the domain paused */
 #define PH_NOISE "1790"	 /* 0.5 ms of the PM timer: a sample whose reads span more is dropped */
@@ -205,6 +210,21 @@ __asm__(".pushsection .rodata\n"
 	"mov $0x101030, %ebp\n mov $0x10107c, %edi\n call catch_up\n"
 	"mov $0x0b, %al\n out %al, $0x70\n mov $0x02, %al\n out %al, $0x71\n"
 	"mov $0xff, %al\n out %al, $0xa1\n out %al, $0x21\n"
+	/*
+	 * The APIC timer armed again, then HPET timer 0 in legacy replacement
+	 * mode (ISA IRQ 0, the PIT's channel 0 silenced): periodic, 32-bit,
+	 * its first match 20 ms of ticks (16e6 fs each) on, then every 10 ms;
+	 * IRQ 0 alone unmasked, its ticks counted by the PIT's handler.
+	 */
+	"movl $0xffffffff, 0xfee00380\n"
+	"movl $3, 0xfed00010\n"
+	"movl $0x14c, 0xfed00100\n"
+	"mov 0xfed000f0, %eax\n add $1250000, %eax\n mov %eax, 0xfed00108\n"
+	"movl $625000, 0xfed00108\n"
+	"mov $0xfe, %al\n out %al, $0x21\n"
+	"mov $0x101000, %ebp\n mov $0x10109c, %edi\n call catch_up\n"
+	"movl $0x100, 0xfed00100\n movl $0, 0xfed00010\n"
+	"mov $0xff, %al\n out %al, $0x21\n"
 	"movl $0, 0xfee00380\n"
 	/* SCHEDOP_shutdown(poweroff). */
 	"mov $29, %eax\n mov $2, %ebx\n mov $0x101018, %ecx\n vmmcall\n"
@@ -482,6 +502,7 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 	pause_domain(dom, D_FZ_READY, D_FZ_RESUMED);
 	pause_domain(dom, D_CU_READY, D_CU_RESUMED);
 	pause_domain(dom, D_CR_READY, D_CR_RESUMED);
+	pause_domain(dom, D_CH_READY, D_CH_RESUMED);
 	if (!builder_wait_shutdown(dom, &op)) {
 		xtest_fail("d%u (mode %u) did not shut down: PIT %u, APIC timer %u, RTC %u", dom,
 			   mode, word(D_PIT), word(D_LAPIC), word(D_RTC));
@@ -501,6 +522,7 @@ static void run_mode(unsigned int mode, const uint8_t *image, size_t len)
 		check_pit_phase(mode);
 		check_catch_up("PIT", mode, D_CU_TICKS, 100);
 		check_catch_up("RTC", mode, D_CR_TICKS, 64);
+		check_catch_up("HPET", mode, D_CH_TICKS, 100);
 		printk("PIT ticks %u, APIC timer ticks %u, RTC ticks %u, other vectors %u\n",
 		       word(D_PIT), word(D_LAPIC), word(D_RTC), word(D_SPURIOUS));
 	}

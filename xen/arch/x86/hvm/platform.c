@@ -62,14 +62,12 @@ struct hvm_platform {
 	struct timer pit_timer, rtc_timer, rtc_second;
 	struct vpt pit_pt; /* channel 0's ticks on IRQ 0 */
 	struct vpt rtc_pt; /* the RTC's periodic ticks on IRQ 8 (register B's PIE) */
-	u64 pit_gtick; /* timer mode 0: vCPU 0's guest time of the last tick taken, on the grid */
-	u64 rtc_gtick; /* the same for rtc_pt */
-	u64 rtc_rate;  /* register A's period in ns, 0 = off */
-	bool rtc_pie;  /* rtc_pt counts (PIE was set when rtc_rate was taken) */
-	u64 rtc_start; /* system time the periodic grid counts from */
-	u64 rtc_pf_since; /* PIE clear: when register C's PF was last brought up to date */
-	u64 pm_start;	  /* guest time the PM timer counts from */
-	u64 pm_seen;	  /* the largest count (ns) shown yet: it never goes back */
+	u64 rtc_rate;	   /* register A's period in ns, 0 = off */
+	bool rtc_pie;	   /* rtc_pt counts (PIE was set when rtc_rate was taken) */
+	u64 rtc_start;	   /* system time the periodic grid counts from */
+	u64 rtc_pf_since;  /* PIE clear: when register C's PF was last brought up to date */
+	u64 pm_start;	   /* guest time the PM timer counts from */
+	u64 pm_seen;	   /* the largest count (ns) shown yet: it never goes back */
 	u16 pm1a_sts, pm1a_en;
 	bool pm_msb;	      /* the timer's bit 31 when PM1a status was last read */
 	u8 pci_link[4];	      /* ISA IRQ of each PCI link, 0 = none */
@@ -217,18 +215,35 @@ static u64 guest_now(const struct hvm_platform *p, u64 now)
 }
 
 /*
- * Timer mode 0: a periodic tick of @t was taken; vCPU 0's guest time moves
- * up to where it was due on the grid that @gtick follows, as Xen's vpt does
- * for each source on its vCPU (last_plt_gtime). Only vCPU 0 moves its own
- * time: a tick another vCPU takes through the IO-APIC leaves it as it is.
+ * Platform timer @t (the PIT's channel 0, the RTC's periodic interrupt or
+ * an HPET timer) counts from system time @now: its first tick @first ns
+ * later, then every @period ns (0: once); its grid of guest time starts at
+ * vCPU 0's, whose time all three count on.
  */
-static void tick_catch_up(struct hvm_platform *p, struct vcpu *v, const struct vpt *t, u64 *gtick)
+static void tick_start(struct hvm_platform *p, struct vpt *t, u64 now, u64 first, u64 period)
 {
-	if (timer_mode(p) != HVMPTM_delay_for_missed_ticks || !t->period)
-		return;
-	*gtick += t->period;
-	if (v == p->d->vcpu[0])
-		hvm_time_catch_up(v, *gtick);
+	vpt_start(t, now + first, period);
+	t->gtick = guest_now(p, now);
+}
+
+/*
+ * The one taken path of the platform timers, as Xen's pt_intr_post: @v was
+ * given @t's vector, so a tick is taken, and in timer mode 0 vCPU 0's guest
+ * time moves up to where that tick was due. Only vCPU 0 moves its own time:
+ * a tick another vCPU takes through the IO-APIC leaves it as it is. @timer
+ * is armed for the next tick once none is pending; true while one still
+ * is (the caller raises the source's interrupt again).
+ */
+static bool tick_taken(struct hvm_platform *p, struct vcpu *v, struct vpt *t, struct timer *timer)
+{
+	unsigned int mode = timer_mode(p);
+	u64 next = vpt_taken(t, system_time(), mode);
+
+	if (mode == HVMPTM_delay_for_missed_ticks && t->period && v == p->d->vcpu[0])
+		hvm_time_catch_up(v, t->gtick);
+	if (next)
+		set_timer(timer, next);
+	return !next && t->pending;
 }
 
 static void pit_arm(struct hvm_platform *p, u64 now)
@@ -238,11 +253,10 @@ static void pit_arm(struct hvm_platform *p, u64 now)
 	stop_timer(&p->pit_timer);
 	if (period) {
 		period = MAX(period, MIN_PERIOD_NS);
-		vpt_start(&p->pit_pt, now + period, period);
+		tick_start(p, &p->pit_pt, now, period, period);
 	} else {
-		vpt_start(&p->pit_pt, now + once, 0);
+		tick_start(p, &p->pit_pt, now, once, 0);
 	}
-	p->pit_gtick = guest_now(p, now);
 	if (period || once)
 		set_timer(&p->pit_timer, p->pit_pt.next);
 }
@@ -258,15 +272,17 @@ static void pit_fire(void *data)
 	unlock(p, f);
 }
 
-/* The guest was given IRQ 0's vector: the next pending tick, or the timer for the next one. */
+/*
+ * The guest was given IRQ 0's vector: a tick is taken, and channel 0 counts
+ * down from its reload again from that instant of vCPU 0's guest time, as
+ * Xen's PIT restarts its count at each tick delivered.
+ */
 static void pit_taken(struct hvm_platform *p, struct vcpu *v)
 {
-	u64 next = vpt_taken(&p->pit_pt, system_time(), timer_mode(p));
+	bool again = tick_taken(p, v, &p->pit_pt, &p->pit_timer);
 
-	tick_catch_up(p, v, &p->pit_pt, &p->pit_gtick);
-	if (next)
-		set_timer(&p->pit_timer, next);
-	else if (p->pit_pt.pending)
+	p->pit.ch[0].start_ns = guest_now(p, system_time());
+	if (again)
 		isa_pulse(p, 0);
 }
 
@@ -296,14 +312,13 @@ static void rtc_restart(struct hvm_platform *p, u64 now)
 
 	p->rtc_pie = p->rtc.cmos[RTC_REG_B] & RTC_B_PIE;
 	p->rtc_pf_since = now;
-	p->rtc_gtick = guest_now(p, now);
 	stop_timer(&p->rtc_timer);
 	if (!p->rtc_pie || !period) {
-		vpt_start(&p->rtc_pt, now, 0);
+		tick_start(p, &p->rtc_pt, now, 0, 0);
 		return;
 	}
 	period = MAX(period, MIN_PERIOD_NS);
-	vpt_start(&p->rtc_pt, now + period, period);
+	tick_start(p, &p->rtc_pt, now, period, period);
 	set_timer(&p->rtc_timer, p->rtc_pt.next);
 }
 
@@ -384,13 +399,10 @@ static void rtc_periodic(void *data)
  */
 static void rtc_taken(struct hvm_platform *p, struct vcpu *v)
 {
-	u64 next = vpt_taken(&p->rtc_pt, system_time(), timer_mode(p));
+	bool again = tick_taken(p, v, &p->rtc_pt, &p->rtc_timer);
 
-	tick_catch_up(p, v, &p->rtc_pt, &p->rtc_gtick);
 	p->rtc.cmos[RTC_REG_C] |= RTC_C_PF | RTC_C_IRQF;
-	if (next)
-		set_timer(&p->rtc_timer, next);
-	else if (p->rtc_pt.pending)
+	if (again)
 		isa_pulse(p, 8);
 }
 
@@ -446,16 +458,16 @@ static void hpet_arm(struct hvm_platform *p, unsigned int n, u64 now)
 
 	stop_timer(&c->timer);
 	if (!vhpet_due(&p->hpet, n, hpet_ticks(p, now), &first, &period)) {
-		vpt_start(&c->pt, now, 0);
+		tick_start(p, &c->pt, now, 0, 0);
 		return;
 	}
 	if (vhpet_legacy_irq(&p->hpet, n) == 0) {
 		/* Legacy replacement: the PIT's channel 0 no longer interrupts. */
 		stop_timer(&p->pit_timer);
-		vpt_start(&p->pit_pt, now, 0);
+		tick_start(p, &p->pit_pt, now, 0, 0);
 	}
 	period = period ? MAX(hpet_ns(period), MIN_PERIOD_NS) : 0;
-	vpt_start(&c->pt, now + hpet_ns(first), period);
+	tick_start(p, &c->pt, now, hpet_ns(first), period);
 	set_timer(&c->timer, c->pt.next);
 }
 
@@ -476,14 +488,12 @@ static void hpet_fire(void *data)
 	unlock(p, f);
 }
 
-static void hpet_taken(struct hvm_platform *p, unsigned int n)
+/* The guest was given HPET timer @n's vector: a tick is taken. */
+static void hpet_taken(struct hvm_platform *p, struct vcpu *v, unsigned int n)
 {
 	struct hpet_chan *c = &p->hpet_ch[n];
-	u64 next = vpt_taken(&c->pt, system_time(), timer_mode(p));
 
-	if (next)
-		set_timer(&c->timer, next);
-	else if (c->pt.pending)
+	if (tick_taken(p, v, &c->pt, &c->timer))
 		hpet_pulse(p, n);
 }
 
@@ -831,7 +841,7 @@ unsigned int hvm_platform_pic_ack(struct vcpu *v)
 	for (unsigned int n = 0; n < 2; n++)
 		if (vhpet_legacy_irq(&p->hpet, n) >= 0 && p->hpet_ch[n].pt.pending &&
 		    vec == p->pic.chip[n].base)
-			hpet_taken(p, n);
+			hpet_taken(p, v, n);
 	unlock(p, f);
 	return vec;
 }
@@ -875,7 +885,7 @@ void hvm_platform_lapic_ack(struct vcpu *v, unsigned int vec)
 		rtc_taken(p, v);
 	for (unsigned int n = 0; n < VHPET_TIMERS; n++)
 		if (p->hpet_ch[n].pt.pending && pin_sends(p, vhpet_pin(&p->hpet, n), vec))
-			hpet_taken(p, n);
+			hpet_taken(p, v, n);
 	unlock(p, f);
 }
 

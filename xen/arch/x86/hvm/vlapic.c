@@ -270,10 +270,8 @@ static void timer_taken(struct vcpu *v, unsigned int vec)
 	spin_unlock(&l->lock);
 	local_irq_restore(f);
 	/* Mode 0: guest time moves up to where the tick taken was due (Xen's last_plt_gtime). */
-	if (mode == HVMPTM_delay_for_missed_ticks && l->pt.period) {
-		l->gtick += l->pt.period;
-		hvm_time_catch_up(v, l->gtick);
-	}
+	if (mode == HVMPTM_delay_for_missed_ticks && l->pt.period)
+		hvm_time_catch_up(v, l->pt.gtick);
 	if (!next && l->pt.pending)
 		timer_raise(v); /* the next one, once this one's EOI is done */
 }
@@ -318,7 +316,7 @@ static void timer_start(struct vcpu *v)
 
 	timer_stop(v);
 	l->period_ns = count * tick_ns(v);
-	l->start = l->gtick = hvm_guest_time(v);
+	l->start = l->pt.gtick = hvm_guest_time(v);
 	if (!count)
 		return;
 	timer_arm(v, system_time() + (periodic ? MAX(l->period_ns, MIN_PERIOD_NS) : l->period_ns),
@@ -357,7 +355,7 @@ static void timer_resume(struct vcpu *v, u32 left)
 	l->period_ns = count * tick_ns(v);
 	if (!left || left > count)
 		left = periodic ? count : 0;
-	l->start = l->gtick = hvm_guest_time(v) - (count - left) * tick_ns(v);
+	l->start = l->pt.gtick = hvm_guest_time(v) - (count - left) * tick_ns(v);
 	if (!left)
 		return;
 	timer_arm(v, system_time() + left * tick_ns(v), periodic);

@@ -6,7 +6,9 @@
  * time passed meanwhile are counted (delay_for_missed_ticks and
  * no_delay_for_missed_ticks: delivered one after another) or dropped
  * (no_missed_ticks_pending, one_missed_tick_pending: collapsed into the one
- * just taken), and the timer is armed for the next deadline.
+ * just taken), and the timer is armed for the next deadline. In the modes
+ * that keep them, each tick taken moves gtick, the guest time it stands
+ * for, one period on: timer mode 0 brings the guest's time up to it.
  */
 #include "types.h"
 #include "vplatform.h"
@@ -54,6 +56,7 @@ u64 vpt_taken(struct vpt *t, u64 now, unsigned int mode)
 		t->pending = 0;
 		return t->next;
 	}
+	t->gtick += t->period;
 	if (--t->pending)
 		return 0;
 	missed(t, now, mode);
