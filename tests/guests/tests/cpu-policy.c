@@ -262,22 +262,28 @@ static long featureset(uint32_t index, uint32_t *words, uint32_t *nr)
 	return rc;
 }
 
-/* Register @r of a serialised policy's leaf, 0 if the policy lacks the leaf. */
-static uint32_t policy_reg(const struct leaf *l, uint32_t n, const struct fs_reg *r)
+/* Register @r of a serialised policy's leaf in *@v; false if the policy lacks the leaf. */
+static bool policy_reg(const struct leaf *l, uint32_t n, const struct fs_reg *r, uint32_t *v)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		if (l[i].leaf != r->leaf || l[i].subleaf != r->sub)
 			continue;
-		return r->reg == 0 ? l[i].a : r->reg == 1 ? l[i].b : r->reg == 2 ? l[i].c : l[i].d;
+		*v = r->reg == 0 ? l[i].a : r->reg == 1 ? l[i].b : r->reg == 2 ? l[i].c : l[i].d;
+		return true;
 	}
-	return 0;
+	return false;
 }
 
-/* Featureset @fs against policy @pol: its words the policy's registers. */
+/*
+ * Featureset @fs against policy @pol: each word whose leaf the policy has is
+ * that leaf's register. (A word past the policy's max leaf is not compared:
+ * Xen 4.17's hvm_max featureset has 0x80000021.eax bits on a CPU whose max
+ * extended leaf is below it.)
+ */
 static void check_featureset(uint32_t fs, uint32_t pol)
 {
 	static uint32_t words[MAX_WORDS];
-	uint32_t nr = MAX_WORDS, n = MAX_LEAVES, m = 0, bad = 0;
+	uint32_t nr = MAX_WORDS, n = MAX_LEAVES, m = 0, bad = 0, same = 0, v;
 	long rc = featureset(fs, words, &nr);
 
 	xtest_check(rc == 0 && nr >= 8 && nr < MAX_WORDS, "featureset %u: %ld, %u words", fs, rc,
@@ -285,13 +291,17 @@ static void check_featureset(uint32_t fs, uint32_t pol)
 	if (rc || policy(pol, &n, leaves, &m, NULL))
 		return;
 	for (uint32_t i = 0; i < nr && i < sizeof(fs_regs) / sizeof(fs_regs[0]); i++) {
-		if (words[i] == policy_reg(leaves, n, &fs_regs[i]))
+		if (!policy_reg(leaves, n, &fs_regs[i], &v))
 			continue;
-		xtest_check(false, "featureset %u word %u: %#x, policy %u's %#x", fs, i, words[i],
-			    pol, policy_reg(leaves, n, &fs_regs[i]));
+		if (words[i] == v) {
+			same++;
+			continue;
+		}
+		xtest_fail("featureset %u word %u: %#x, policy %u's %#x", fs, i, words[i], pol, v);
 		bad++;
 	}
-	xtest_check(!bad, "featureset %u: %u words differ from policy %u", fs, bad, pol);
+	xtest_check(!bad && same >= 4, "featureset %u: %u words differ from policy %u, %u agree",
+		    fs, bad, pol, same);
 }
 
 /* The HVM featuresets offer PSE, PGE and x2APIC (words 0 and 1), the PV one not. */
