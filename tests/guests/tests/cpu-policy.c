@@ -14,16 +14,13 @@
  * good putinfo answered and read back; under another scheduler -EINVAL.
  */
 #include "xtest.h"
+#include "featureset-op.h"
 
 #define HC_sysctl 35
 #define SYSCTL_VERSION 0x15
 #define SYSCTL_sched_id 4
 #define SYSCTL_scheduler_op 19
-#define SYSCTL_get_cpu_featureset 26
 #define SYSCTL_get_cpu_policy 29
-#define FEATURESET_pv 2
-#define FEATURESET_hvm 3
-#define FEATURESET_hvm_max 5
 #define MAX_WORDS 64
 #define POLICY_host 1
 #define POLICY_pv_default 4
@@ -71,10 +68,6 @@ struct sysctl {
 	uint32_t cmd, interface_version;
 	union {
 		struct policy_args policy;
-		struct {
-			uint32_t index, nr_features;
-			uint32_t *features;
-		} featureset;
 		struct sched_params_op sched_op;
 		uint32_t sched_id;
 		uint8_t pad[128];
@@ -248,19 +241,6 @@ static const struct fs_reg {
 	{ 7, 1, 2 },
 	{ 7, 1, 3 },
 };
-
-static long featureset(uint32_t index, uint32_t *words, uint32_t *nr)
-{
-	struct sysctl op = { 0 };
-	long rc;
-
-	op.u.featureset.index = index;
-	op.u.featureset.nr_features = *nr;
-	op.u.featureset.features = words;
-	rc = sysctl(&op, SYSCTL_get_cpu_featureset);
-	*nr = op.u.featureset.nr_features;
-	return rc;
-}
 
 /* Register @r of a serialised policy's leaf in *@v; false if the policy lacks the leaf. */
 static bool policy_reg(const struct leaf *l, uint32_t n, const struct fs_reg *r, uint32_t *v)

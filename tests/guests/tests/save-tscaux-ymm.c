@@ -2,11 +2,10 @@
  * A PV vCPU's MSR_TSC_AUX and the upper halves of its YMM registers across
  * a save and a restore into a fresh domain, as libxenguest moves a PV guest:
  * the control domain builds tiny domain A, whose code (where the CPU offers
- * them) sets its CR4.OSXSAVE and enables AVX in XCR0 with XSETBV, loads YMM0 with a 32-byte pattern,
- * writes MSR_TSC_AUX (both emulated for a PV kernel) and suspends
- * (SCHEDOP_shutdown, SHUTDOWN_suspend). The builder reads A's vCPU with
- * getvcpucontext (cr3 A's L4), get_vcpu_msrs (the TSC_AUX entry: Xen
- * migrates TSC_AUX for PV vCPUs, skipping MSRs that are 0) and
+ * them) sets its CR4.OSXSAVE and enables AVX in XCR0 with XSETBV, loads YMM0 with a 32-byte
+ * pattern, writes MSR_TSC_AUX (both emulated for a PV kernel) and suspends (SCHEDOP_shutdown,
+ * SHUTDOWN_suspend). The builder reads A's vCPU with getvcpucontext (cr3 A's L4), get_vcpu_msrs
+ * (the TSC_AUX entry: Xen migrates TSC_AUX for PV vCPUs, skipping MSRs that are 0) and
  * getvcpuextstate (XCR0 with AVX, the pattern's upper half at YMM0's place
  * in the standard XSAVE form), builds domain B from the same image, copies
  * A's stack and data pages into it and gives it A's state in libxenguest's
@@ -15,17 +14,12 @@
  * TSC_AUX with rdtscp and stores YMM0 (a #UD there if XCR0 was lost), and
  * powers off: both values are A's.
  */
-#include "builder.h"
+#include "vcpu-save-ops.h"
 #include "msr-index.h"
 
 TEST_HV_ARGS("dom0_mem=64M");
 
-#define XEN_DOMCTL_setvcpuextstate 62
-#define XEN_DOMCTL_getvcpuextstate 63
-#define XEN_DOMCTL_get_vcpu_msrs 72
-#define XEN_DOMCTL_set_vcpu_msrs 73
 #define XSTATE_AVX 4ULL	 /* XCR0 bit 2: the upper YMM halves */
-#define XREC_HDR 16	 /* the record's XCR0 and ever-enabled mask, before the area */
 #define XSAVE_YMM_HI 576 /* YMM0's upper half in the standard (non-compacted) form */
 #define F1_ECX_XSAVE (1u << 26)
 #define F1_ECX_AVX (1u << 28)
@@ -87,22 +81,6 @@ __asm__(".pushsection .rodata\n"
 	"save_end:\n"
 	".popsection\n");
 extern const uint8_t save_start[], save_end[];
-
-struct vcpuextstate {
-	uint32_t vcpu, pad;
-	uint64_t xfeature_mask, size;
-	void *buffer;
-};
-
-struct vcpu_msr {
-	uint32_t index, reserved;
-	uint64_t value;
-};
-
-struct vcpu_msrs {
-	uint32_t vcpu, msr_count;
-	struct vcpu_msr *msrs;
-};
 
 #define MAX_MSRS 16
 
