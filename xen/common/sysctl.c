@@ -333,20 +333,8 @@ static const struct fs_word {
 	{ 0x80000021, 0, 2 },
 };
 
-typedef void (*cpuid_fn)(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
-
-static void raw_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-	cpuid_count(leaf, sub, a, b, c, d);
-}
-
-static void guest_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-	pv_cpuid(leaf, sub, a, b, c, d);
-}
-
 /* One feature word as @fn reports it; 0 for leaves past the CPU's maxima. */
-static u32 fs_word(const struct fs_word *w, cpuid_fn fn, bool raw)
+static u32 fs_word(const struct fs_word *w, leaf_fn fn, bool raw)
 {
 	u32 r[4], max;
 
@@ -355,7 +343,7 @@ static u32 fs_word(const struct fs_word *w, cpuid_fn fn, bool raw)
 
 		cpuid_count(7, 0, &r[0], &r[1], &r[2], &r[3]);
 		if (!raw || !(r[3] & CPUID7_EDX_ARCH_CAPS))
-			return 0; /* not offered to PV guests */
+			return 0; /* not offered to guests */
 		caps = rdmsr(MSR_ARCH_CAPABILITIES);
 		return w->reg ? (u32)(caps >> 32) : (u32)caps;
 	}
@@ -374,14 +362,14 @@ static u32 fs_word(const struct fs_word *w, cpuid_fn fn, bool raw)
 /*
  * XEN_SYSCTL_get_cpu_featureset: raw and host are the CPU's own (Petrel
  * hides nothing from itself), pv and pv_max what a PV guest's CPUID shows
- * (one PV policy); the HVM ones -EOPNOTSUPP (no HVM guests). A NULL array
- * asks for the count; a short one gets its words and -ENOBUFS.
+ * (one PV policy), hvm and hvm_max an HVM guest's (the leaves of
+ * get_cpu_policy's hvm_default and hvm_max; all 0 without HVM). A NULL
+ * array asks for the count; a short one gets its words and -ENOBUFS.
  */
 static long cpu_featureset(struct xen_sysctl_cpu_featureset *fs)
 {
 	u32 nr = MIN(fs->nr_features, (u32)FEATURESET_WORDS);
-	cpuid_fn fn;
-	bool raw;
+	enum cpu_view view;
 
 	if (!fs->features.p) {
 		fs->nr_features = FEATURESET_WORDS;
@@ -390,22 +378,21 @@ static long cpu_featureset(struct xen_sysctl_cpu_featureset *fs)
 	switch (fs->index) {
 	case XEN_SYSCTL_cpu_featureset_raw:
 	case XEN_SYSCTL_cpu_featureset_host:
-		fn = raw_cpuid;
-		raw = true;
+		view = CPU_VIEW_HOST;
 		break;
 	case XEN_SYSCTL_cpu_featureset_pv:
 	case XEN_SYSCTL_cpu_featureset_pv_max:
-		fn = guest_cpuid;
-		raw = false;
+		view = CPU_VIEW_PV;
 		break;
 	case XEN_SYSCTL_cpu_featureset_hvm:
 	case XEN_SYSCTL_cpu_featureset_hvm_max:
-		return -EOPNOTSUPP;
+		view = CPU_VIEW_HVM;
+		break;
 	default:
 		return -EINVAL;
 	}
 	for (u32 i = 0; i < nr; i++) {
-		u32 word = fs_word(&fs_words[i], fn, raw);
+		u32 word = fs_word(&fs_words[i], cpu_policy_view(view), view == CPU_VIEW_HOST);
 
 		if (copy_to_guest((u64)fs->features.p + i * sizeof(word), &word, sizeof(word)))
 			return -EFAULT;

@@ -5,6 +5,16 @@
 #include "types.h"
 #include "public/domctl.h"
 
+/* The CPUID a policy shows: the CPU's own, a PV guest's, an HVM guest's. */
+enum cpu_view { CPU_VIEW_HOST, CPU_VIEW_PV, CPU_VIEW_HVM };
+typedef void (*leaf_fn)(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
+
+/*
+ * The function giving one leaf (and subleaf) of @view: the one source of
+ * the policies and of sysctl get_cpu_featureset's words.
+ */
+leaf_fn cpu_policy_view(enum cpu_view view);
+
 /*
  * Write the host's (@host) or the PV guests' policy to the guest arrays
  * @leaves and @msrs. A zero address asks for the bound (written to the
@@ -12,7 +22,7 @@
  * room on entry and the entries written on return.
  */
 long cpu_policy_serialise(bool host, u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs);
-/* The same for an HVM domain: the CPUID its vCPUs see (hvm_cpuid_leaf). */
+/* The same for an HVM domain: the CPUID its vCPUs see (all 0 without HVM). */
 long cpu_policy_serialise_hvm(u64 leaves, u32 *nr_leaves, u64 msrs, u32 *nr_msrs);
 
 /*

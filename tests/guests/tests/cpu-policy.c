@@ -3,7 +3,9 @@
  * for every domain `xl create` builds: sysctl get_cpu_policy (the bound with
  * no arrays, the PV default and host policies, a short array, bad indexes;
  * hvm_default and hvm_max with the leaf 1 bits Xen 4.17 offers HVM guests
- * only, PSE, PGE and x2APIC, which pv_default hides),
+ * only, PSE, PGE and x2APIC, which pv_default hides), sysctl
+ * get_cpu_featureset's pv, hvm and hvm_max words (what xen-cpuid prints)
+ * each equal to the register of the matching policy's leaf,
  * domctl get_cpu_policy of the caller's own domain, set_cpu_policy refused
  * for oneself, and domctl scheduler_op getinfo/putinfo under the scheduler
  * sysctl sched_id names (credit on Petrel, credit2 on Xen 4.17); and what
@@ -12,12 +14,14 @@
  * good putinfo answered and read back; under another scheduler -EINVAL.
  */
 #include "xtest.h"
+#include "featureset-op.h"
 
 #define HC_sysctl 35
 #define SYSCTL_VERSION 0x15
 #define SYSCTL_sched_id 4
 #define SYSCTL_scheduler_op 19
 #define SYSCTL_get_cpu_policy 29
+#define MAX_WORDS 64
 #define POLICY_host 1
 #define POLICY_pv_default 4
 #define POLICY_hvm_max 3
@@ -212,6 +216,96 @@ static void test_hvm_policies(void)
 	xtest_check(bits == 7, "hvm_max lacks PSE, PGE or x2APIC (%d)", bits);
 }
 
+/*
+ * Xen 4.17's featureset words that are CPUID registers, in its order: leaf,
+ * subleaf and register (0..3: eax..edx). Words 16 and 17 (MSR_ARCH_CAPS) are
+ * not CPUID and not compared.
+ */
+static const struct fs_reg {
+	uint32_t leaf, sub, reg;
+} fs_regs[] = {
+	{ 1, NO_SUBLEAF, 3 },
+	{ 1, NO_SUBLEAF, 2 },
+	{ 0x80000001, NO_SUBLEAF, 3 },
+	{ 0x80000001, NO_SUBLEAF, 2 },
+	{ 0xd, 1, 0 },
+	{ 7, 0, 1 },
+	{ 7, 0, 2 },
+	{ 0x80000007, NO_SUBLEAF, 3 },
+	{ 0x80000008, NO_SUBLEAF, 1 },
+	{ 7, 0, 3 },
+	{ 7, 1, 0 },
+	{ 0x80000021, NO_SUBLEAF, 0 },
+	{ 7, 1, 1 },
+	{ 7, 2, 3 },
+	{ 7, 1, 2 },
+	{ 7, 1, 3 },
+};
+
+/* Register @r of a serialised policy's leaf in *@v; false if the policy lacks the leaf. */
+static bool policy_reg(const struct leaf *l, uint32_t n, const struct fs_reg *r, uint32_t *v)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (l[i].leaf != r->leaf || l[i].subleaf != r->sub)
+			continue;
+		*v = r->reg == 0 ? l[i].a : r->reg == 1 ? l[i].b : r->reg == 2 ? l[i].c : l[i].d;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Featureset @fs against policy @pol: each word whose leaf the policy has is
+ * that leaf's register. (A word past the policy's max leaf is not compared:
+ * Xen 4.17's hvm_max featureset has 0x80000021.eax bits on a CPU whose max
+ * extended leaf is below it.)
+ */
+static void check_featureset(uint32_t fs, uint32_t pol)
+{
+	static uint32_t words[MAX_WORDS];
+	uint32_t nr = MAX_WORDS, n = MAX_LEAVES, m = 0, bad = 0, same = 0, v;
+	long rc = featureset(fs, words, &nr);
+
+	xtest_check(rc == 0 && nr >= 8 && nr < MAX_WORDS, "featureset %u: %ld, %u words", fs, rc,
+		    nr);
+	if (rc || policy(pol, &n, leaves, &m, NULL))
+		return;
+	for (uint32_t i = 0; i < nr && i < sizeof(fs_regs) / sizeof(fs_regs[0]); i++) {
+		if (!policy_reg(leaves, n, &fs_regs[i], &v))
+			continue;
+		if (words[i] == v) {
+			same++;
+			continue;
+		}
+		xtest_fail("featureset %u word %u: %#x, policy %u's %#x", fs, i, words[i], pol, v);
+		bad++;
+	}
+	xtest_check(!bad && same >= 4, "featureset %u: %u words differ from policy %u, %u agree",
+		    fs, bad, pol, same);
+}
+
+/* The HVM featuresets offer PSE, PGE and x2APIC (words 0 and 1), the PV one not. */
+static void test_featuresets(void)
+{
+	static uint32_t pv[MAX_WORDS], hvm[MAX_WORDS], hvm_max[MAX_WORDS];
+	uint32_t n = MAX_WORDS, hvm_bits = F1_EDX_PSE | F1_EDX_PGE;
+
+	check_featureset(FEATURESET_pv, POLICY_pv_default);
+	check_featureset(FEATURESET_hvm, POLICY_hvm_default);
+	check_featureset(FEATURESET_hvm_max, POLICY_hvm_max);
+	featureset(FEATURESET_pv, pv, &n);
+	n = MAX_WORDS;
+	featureset(FEATURESET_hvm, hvm, &n);
+	n = MAX_WORDS;
+	featureset(FEATURESET_hvm_max, hvm_max, &n);
+	xtest_check(!(pv[0] & hvm_bits) && !(pv[1] & F1_ECX_X2APIC),
+		    "pv featureset offers PSE, PGE or x2APIC: %#x %#x", pv[0], pv[1]);
+	xtest_check((hvm[0] & hvm_bits) == hvm_bits && (hvm[1] & F1_ECX_X2APIC),
+		    "hvm featureset lacks PSE, PGE or x2APIC: %#x %#x", hvm[0], hvm[1]);
+	xtest_check((hvm_max[0] & hvm_bits) == hvm_bits && (hvm_max[1] & F1_ECX_X2APIC),
+		    "hvm_max featureset lacks PSE, PGE or x2APIC: %#x %#x", hvm_max[0], hvm_max[1]);
+}
+
 static void test_domctl_policy(void)
 {
 	struct xen_domctl op = { 0 };
@@ -353,6 +447,7 @@ void test_main(void)
 {
 	test_sysctl_policy();
 	test_hvm_policies();
+	test_featuresets();
 	test_domctl_policy();
 	test_scheduler_op();
 	test_credit_params();

@@ -26,6 +26,7 @@
  * domains still share the one they run on.
  */
 #include "xtest.h"
+#include "msr-index.h"
 #include "evtchn.h"
 #include "pvclock.h"
 
@@ -147,7 +148,6 @@ static uint64_t get_xmm1(void)
 }
 
 /* MSR_TSC_AUX: per vCPU, as rdtscp reports it (wrmsr is emulated for the kernel). */
-#define MSR_TSC_AUX 0xc0000103
 #define DOM0_TSC_AUX 0xd0
 #define DOMU_TSC_AUX 0xd1
 

@@ -13,20 +13,16 @@
  */
 #include "cpu-policy-ops.h"
 #include "logdirty-ops.h"
+#include "vcpu-save-ops.h"
 
 TEST_HV_ARGS("dom0_mem=64M");
 
 #define XEN_DOMCTL_set_ext_vcpucontext 42
 #define XEN_DOMCTL_get_ext_vcpucontext 43
-#define XEN_DOMCTL_setvcpuextstate 62
-#define XEN_DOMCTL_getvcpuextstate 63
 #define XSTATE_AVX_MASK 7ULL /* x87, SSE, AVX */
 #define XSAVE_BV 512	     /* XSTATE_BV, after the legacy region */
 #define XSAVE_AVX 576	     /* the upper YMM halves in the standard form */
 #define XSAVE_AVX_LEN 256
-#define XREC_HDR 16 /* the record's XCR0 and ever-enabled mask */
-#define XEN_DOMCTL_get_vcpu_msrs 72
-#define XEN_DOMCTL_set_vcpu_msrs 73
 #define XENMEM_machphys_mfn_list 5
 #define XENMEM_get_vnumainfo 26
 #define DOMID_XEN 0x7ff2
@@ -41,22 +37,6 @@ struct ext_vcpucontext {
 	uint64_t vmce[4];
 };
 _Static_assert(sizeof(struct ext_vcpucontext) == 64, "ext_vcpucontext layout");
-
-struct vcpuextstate {
-	uint32_t vcpu, pad;
-	uint64_t xfeature_mask, size;
-	void *buffer;
-};
-
-struct vcpu_msr {
-	uint32_t index, reserved;
-	uint64_t value;
-};
-
-struct vcpu_msrs {
-	uint32_t vcpu, msr_count;
-	struct vcpu_msr *msrs;
-};
 
 struct vnuma_info {
 	uint16_t domid, pad;

@@ -11,32 +11,23 @@
  * included.
  */
 #include "xtest.h"
+#include "msr-index.h"
 
 /* The builder fills hypercall_page; the MSR must fill another page the same way. */
 XTEST_USE_HYPERCALL_PAGE();
 
-#define MSR_P5_MC_ADDR 0x0
-#define MSR_P5_MC_TYPE 0x1
 #define MSR_TSC 0x10
 #define MSR_PLATFORM_ID 0x17
-#define MSR_APIC_BASE 0x1b
 #define MSR_SPEC_CTRL 0x48
 #define MSR_PLATFORM_INFO 0xce
-#define MSR_MTRRcap 0xfe
 #define MSR_MISC_FEATURES_ENABLES 0x140
 #define MSR_SYSENTER_CS 0x174
-#define MSR_MCG_CAP 0x179
-#define MSR_MCG_STATUS 0x17a
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_PAT 0x277
 #define MSR_MTRRdefType 0x2ff
 #define MSR_PERF_CAPABILITIES 0x345
-#define MSR_MC0_CTL 0x400
 #define MSR_XEN_HYPERCALL 0x40000000
-#define MSR_EFER 0xc0000080
 #define MSR_LSTAR 0xc0000082
-#define MSR_FS_BASE 0xc0000100
-#define MSR_TSC_AUX 0xc0000103
 #define XEN_PAT 0x0000050100070406UL
 #define EFER_NXE 0x800UL
 
@@ -145,7 +136,7 @@ static void check_writes(void)
 
 static void check_refused(void)
 {
-	static const unsigned int msrs[] = { MSR_PLATFORM_ID,	      MSR_SPEC_CTRL,   MSR_MTRRcap,
+	static const unsigned int msrs[] = { MSR_PLATFORM_ID,	      MSR_SPEC_CTRL,   MSR_MTRRCAP,
 					     MSR_SYSENTER_CS,	      MSR_MTRRdefType, MSR_LSTAR,
 					     0x200 /* MTRR base 0 */, 0xdead };
 	unsigned long v;

@@ -1,30 +1,32 @@
 /*
- * A PVH vCPU's x87/SSE state and the extended-state records (CPU_XSAVE 16,
- * VMCE_VCPU 18, TSC_ADJUST 19, CPU_MSR 20) round trip from one PVH domain
- * to another, and a vCPU that is down stays down. The control domain builds
- * two PVH domains of two vCPUs, vCPU 0 given a state, vCPU 1 none. A's
- * 32-bit code turns SSE on, loads MXCSR 0x3f80, XMM0-7 from a pattern and
- * 1 and pi on the x87 stack, asks VCPUOP_up for vCPU 1 (never given a
- * context: -EINVAL, as Xen), FXSAVEs its state into its data page, says it
- * is ready and spins. A is paused and gethvmcontext read: vCPU 0's CPU
- * record with the pattern and MXCSR, none for vCPU 1 (down), VMCE_VCPU (32
- * bytes, Xen's MCG_CAP for a new vCPU, the rest 0) and TSC_ADJUST (8)
- * records for both vCPUs, no CPU_XSAVE (neither
- * ever set XCR0) and no CPU_MSR (no MSR Xen sends is set). Refused on B
- * first: a CPU_MSR record with no MSR (-EINVAL), a reserved word set
- * (-EOPNOTSUPP) or an MSR Xen does not send (-ENXIO); a TSC_ADJUST record
- * of 4 bytes and a VMCE_VCPU record with an unknown capability (-EINVAL);
- * where the CPU has XSAVE, a CPU_XSAVE record (x87 and SSE, as Xen writes
- * for a vCPU that set XCR0) of 100 bytes, for vCPU 5, or with YMM in
- * xstate_bv but not in xcr0_accum (-EINVAL). A's stream, with such a
- * CPU_XSAVE record added that gives XMM7 a new value and vCPU 0's VMCE_VCPU
- * given MCG_CTL_P, 32 banks, both CTL2 words and MCG_EXT_CTL, goes into B;
- * B's stream has no CPU record for vCPU 1 and vCPU 0's VMCE_VCPU record as
- * set (vCPU 1's as A's); B is unpaused, FXSAVEs its state and
- * powers off: XMM0-6, MXCSR, FCW and the x87 registers as A saved them,
- * XMM7 the CPU_XSAVE record's (A's without XSAVE). Both domains are
- * destroyed and every page comes back (on Xen, give or take the few its
- * own allocator keeps).
+ * A PVH vCPU's x87/SSE state, its MSR_TSC_AUX and the extended-state records
+ * (CPU_XSAVE 16, VMCE_VCPU 18, TSC_ADJUST 19, CPU_MSR 20) round trip from one
+ * PVH domain to another, and a vCPU that is down stays down. The control
+ * domain builds two PVH domains of two vCPUs, vCPU 0 given a state, vCPU 1
+ * none. A's 32-bit code turns SSE on, loads MXCSR 0x3f80, XMM0-7 from a
+ * pattern and 1 and pi on the x87 stack, writes MSR_TSC_AUX (where the CPU
+ * has rdtscp), asks VCPUOP_up for vCPU 1 (never given a context: -EINVAL,
+ * as Xen), FXSAVEs its state into its data page, says it is ready and
+ * spins. A is paused and gethvmcontext read: vCPU 0's CPU record with the
+ * pattern, MXCSR and TSC_AUX, none for vCPU 1 (down), VMCE_VCPU (32 bytes,
+ * Xen's MCG_CAP for a new vCPU, the rest 0) and TSC_ADJUST (8) records for
+ * both vCPUs, no CPU_XSAVE (neither ever set XCR0) and no CPU_MSR (no MSR
+ * Xen sends is set). Refused on B first: a CPU_MSR record with no MSR
+ * (-EINVAL), a reserved word set (-EOPNOTSUPP) or an MSR Xen does not send
+ * (-ENXIO); a TSC_ADJUST record of 4 bytes and a VMCE_VCPU record with an
+ * unknown capability (-EINVAL); where the CPU has XSAVE, a CPU_XSAVE record
+ * (x87 and SSE, as Xen writes for a vCPU that set XCR0) of 100 bytes, for
+ * vCPU 5, or with YMM in xstate_bv but not in xcr0_accum (-EINVAL). A's
+ * stream, with such a CPU_XSAVE record added that gives XMM7 a new value and
+ * vCPU 0's VMCE_VCPU given MCG_CTL_P, 32 banks, both CTL2 words and
+ * MCG_EXT_CTL, goes into B; B's stream has no CPU record for vCPU 1, vCPU
+ * 0's with A's TSC_AUX and vCPU 0's VMCE_VCPU record as set (vCPU 1's as
+ * A's); B is unpaused, FXSAVEs its state, reads TSC_AUX with rdmsr (not
+ * rdtscp: Xen 4.17 intercepts it under QEMU's SVM, which gives no next RIP
+ * for it, and the guest triple-faults) and powers off: XMM0-6, MXCSR, FCW
+ * and the x87 registers as A saved them, XMM7 the CPU_XSAVE record's (A's
+ * without XSAVE), TSC_AUX A's. Both domains are destroyed and every page
+ * comes back (on Xen, give or take the few its own allocator keeps).
  */
 #include "builder.h"
 
@@ -51,6 +53,9 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_GO 0x44
 #define D_UP_RC 0x50
 #define D_SHUTDOWN 0x60 /* sched_shutdown: reason 0, poweroff */
+#define D_AUX 0x70	/* builder: the TSC_AUX A writes (0 without rdtscp) */
+#define D_AUX_B 0x74	/* B: rdmsr of TSC_AUX after the restore */
+#define AUX_VALUE 0xa5a5cu
 #define D_XMM_IN 0x100
 #define D_FX_A 0x200	/* A's FXSAVE before the save */
 #define D_FX_B 0x400	/* B's after the restore */
@@ -87,7 +92,13 @@ __asm__(".pushsection .rodata\n"
 	"movdqu 0x170(%esi), %xmm7\n"
 	"fldpi\n"
 	"fld1\n"
-	"mov $24, %eax\n" /* vcpu_op */
+	"mov 0x70(%esi), %eax\n" /* TSC_AUX to write, 0: none (no rdtscp) */
+	"test %eax, %eax\n"
+	"jz 1f\n"
+	"mov $0xc0000103, %ecx\n"
+	"xor %edx, %edx\n"
+	"wrmsr\n"
+	"1: mov $24, %eax\n" /* vcpu_op */
 	"mov $0, %ebx\n"
 	"inc %ebx\n"	 /* VCPUOP_up */
 	"mov $1, %ecx\n" /* vCPU 1 */
@@ -100,8 +111,13 @@ __asm__(".pushsection .rodata\n"
 	"cmpl $0, 0x44(%esi)\n"
 	"je 2b\n"
 	"fxsave 0x400(%esi)\n"
-	"mov $29, %eax\n" /* sched_op */
-	"mov $2, %ebx\n"  /* SCHEDOP_shutdown */
+	"cmpl $0, 0x70(%esi)\n"
+	"je 4f\n"
+	"mov $0xc0000103, %ecx\n"
+	"rdmsr\n"
+	"mov %eax, 0x74(%esi)\n"
+	"4: mov $29, %eax\n" /* sched_op */
+	"mov $2, %ebx\n"     /* SCHEDOP_shutdown */
 	"lea 0x60(%esi), %ecx\n"
 	"vmmcall\n"
 	"3: jmp 3b\n"
@@ -121,9 +137,22 @@ static uint8_t xmm_byte(unsigned int i)
 	return (uint8_t)(0x11 + i * 3);
 }
 
+/* Whether the CPU has rdtscp, so MSR_TSC_AUX (CPUID 0x80000001 EDX bit 27). */
+static bool host_has_rdtscp(void)
+{
+	uint32_t a, b, c, d;
+
+	xen_cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x80000001)
+		return false;
+	xen_cpuid(0x80000001, 0, &a, &b, &c, &d);
+	return d & (1u << 27);
+}
+
 static void fill_data(uint8_t *p)
 {
 	*(uint32_t *)(p + D_MXCSR) = MXCSR_IN;
+	*(uint32_t *)(p + D_AUX) = host_has_rdtscp() ? AUX_VALUE : 0;
 	for (unsigned int i = 0; i < 128; i++)
 		p[D_XMM_IN + i] = xmm_byte(i);
 }
@@ -173,6 +202,16 @@ static bool read_data(uint16_t dom, unsigned int flag, unsigned int off, void *o
 	return v;
 }
 
+/* The CPU record @cpu's msr_tsc_aux: what A wrote (on a CPU with rdtscp). */
+static void check_tsc_aux(const uint8_t *cpu, uint16_t dom)
+{
+	uint64_t aux = ((const struct pvh_cpu *)cpu)->msr_tsc_aux;
+
+	if (host_has_rdtscp())
+		xtest_check(aux == AUX_VALUE, "d%u: the CPU record's TSC_AUX %#llx, want %#x", dom,
+			    (unsigned long long)aux, AUX_VALUE);
+}
+
 static void check_cpu_records(uint8_t *ctx, uint32_t size, uint16_t dom)
 {
 	uint32_t len = 0, mxcsr;
@@ -185,6 +224,7 @@ static void check_cpu_records(uint8_t *ctx, uint32_t size, uint16_t dom)
 		return;
 	memcpy(&mxcsr, cpu + FX_MXCSR, sizeof(mxcsr));
 	xtest_check(mxcsr == MXCSR_IN, "d%u: the CPU record's MXCSR %#x", dom, mxcsr);
+	check_tsc_aux(cpu, dom);
 	for (unsigned int i = 0; i < 7 * 16; i++)
 		if (cpu[FX_XMM0 + i] != xmm_byte(i)) {
 			xtest_fail("d%u: XMM byte %u in the CPU record %#x, want %#x", dom, i,
@@ -275,6 +315,7 @@ static void refusals(uint16_t dom, const uint8_t *hdr)
 static void check_b(uint16_t b, const uint8_t *xmm7)
 {
 	struct dctl op;
+	uint32_t aux = 0;
 
 	if (!pvh_map(window, PVH_GFN_DATA, b)) {
 		*(volatile uint32_t *)(window + D_GO) = 1;
@@ -297,6 +338,9 @@ static void check_b(uint16_t b, const uint8_t *xmm7)
 		    b);
 	xtest_check(!memcmp(fx_b + XMM7, xmm7, 16), "d%u: XMM7 %#x..., want %#x...", b, fx_b[XMM7],
 		    xmm7[0]);
+	if (host_has_rdtscp() && read_data(b, 0, D_AUX_B, &aux, sizeof(aux)))
+		xtest_check(aux == AUX_VALUE, "d%u: TSC_AUX (rdmsr) %#x, A wrote %#x", b, aux,
+			    AUX_VALUE);
 }
 
 /* A CPU_XSAVE record of vCPU 0 with a new XMM7 before @ctx's END (where the CPU has XSAVE). */
@@ -384,6 +428,8 @@ static void round_trip(uint16_t a, uint16_t b)
 		return;
 	size_b = pvh_get_context(b, ctx_b, sizeof(ctx_b));
 	xtest_check(!pvh_find_instance(ctx_b, size_b, CODE_CPU, 1, &len), "d%u: vCPU 1 came up", b);
+	if (pvh_find_instance(ctx_b, size_b, CODE_CPU, 0, &len))
+		check_tsc_aux(pvh_find_instance(ctx_b, size_b, CODE_CPU, 0, &len), b);
 	check_vmce_b(ctx_b, size_b, b, vmce);
 	check_b(b, xmm7);
 }

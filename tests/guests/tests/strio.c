@@ -20,11 +20,11 @@
  * the I/O permission follows the virtual IOPL and the guest's I/O bitmap.
  */
 #include "xtest.h"
+#include "msr-index.h"
 
 #define HC_physdev_op 33
 #define PHYSDEVOP_set_iopl 6
 #define PHYSDEVOP_set_iobitmap 7
-#define MSR_FS_BASE 0xc0000100
 
 #define FW_CFG_SEL 0x510
 #define FW_CFG_DATA 0x511

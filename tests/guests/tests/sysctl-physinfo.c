@@ -7,6 +7,7 @@
  * takes and gives back.
  */
 #include "xtest.h"
+#include "featureset-op.h"
 
 #define HC_memory_op 12
 #define HC_sysctl 35
@@ -23,10 +24,6 @@
 #define SYSCTL_numainfo 17
 #define SYSCTL_cpupool_op 18
 #define SYSCTL_scheduler_op 19
-#define SYSCTL_get_cpu_featureset 26
-#define FEATURESET_raw 0
-#define FEATURESET_host 1
-#define FEATURESET_pv 2
 #define CPUPOOL_OP_INFO 3
 #define CPUPOOL_OP_FREEINFO 7
 #define SCHEDOP_getinfo 1
@@ -88,10 +85,6 @@ struct sysctl {
 				uint32_t credit[3]; /* tslice_ms, ratelimit_us, migr_delay_us */
 			} u;
 		} scheduler;
-		struct {
-			uint32_t index, nr_features;
-			uint32_t *features;
-		} featureset;
 		uint8_t pad[128];
 	} u;
 };
@@ -320,19 +313,6 @@ static void check_build_id(void)
 	rc = hypercall(HC_xen_version, XENVER_build_id, (unsigned long)&id, 0, 0, 0);
 	xtest_check(rc == size && (id.buf[0] | id.buf[1] | id.buf[2] | id.buf[3]),
 		    "build id: %ld bytes, starts %02x%02x", rc, id.buf[0], id.buf[1]);
-}
-
-static long featureset(uint32_t index, uint32_t *words, uint32_t *nr)
-{
-	struct sysctl op = { 0 };
-	long rc;
-
-	op.u.featureset.index = index;
-	op.u.featureset.nr_features = *nr;
-	op.u.featureset.features = words;
-	rc = sysctl(&op, SYSCTL_get_cpu_featureset);
-	*nr = op.u.featureset.nr_features;
-	return rc;
 }
 
 /*

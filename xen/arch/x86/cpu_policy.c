@@ -37,8 +37,6 @@
 #define MSR_PLATFORM_INFO 0xce
 #define MSR_ARCH_CAPS 0x10a
 
-typedef void (*leaf_fn)(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
-
 static void host_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	cpuid_count(leaf, sub, a, b, c, d);
@@ -49,10 +47,30 @@ static void guest_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 	pv_cpuid(leaf, sub, a, b, c, d);
 }
 
-/* An HVM domain's view: what its vCPU 0's CPUID shows (hvm.c). */
+/*
+ * An HVM domain's view: what its vCPU 0's CPUID shows (hvm.c). Without an
+ * HVM backend every leaf is 0, as Xen's HVM policies on a CPU without
+ * hardware assist.
+ */
 static void hvm_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
+	if (!hvm_backend) {
+		*a = *b = *c = *d = 0;
+		return;
+	}
 	hvm_cpuid_leaf(0, leaf, sub, a, b, c, d);
+}
+
+leaf_fn cpu_policy_view(enum cpu_view view)
+{
+	switch (view) {
+	case CPU_VIEW_PV:
+		return guest_leaf;
+	case CPU_VIEW_HVM:
+		return hvm_leaf;
+	default:
+		return host_leaf;
+	}
 }
 
 struct out {

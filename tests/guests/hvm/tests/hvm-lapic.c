@@ -6,6 +6,7 @@
  * those allow them.
  */
 #include "xtest.h"
+#include "msr-index.h"
 #include "hvm.h"
 
 TEST_CPU("qemu64,+svm,+npt");
@@ -15,7 +16,6 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 
 #define VEC_TIMER 0x30
 #define VEC_IPI 0x31
-#define MSR_APIC_BASE 0x1b
 #define ICR_SELF (1u << 18)
 #define ICR_ASSERT (1u << 14)
 

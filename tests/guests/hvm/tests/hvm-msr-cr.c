@@ -15,6 +15,7 @@
  * guest line.
  */
 #include "xtest.h"
+#include "msr-index.h"
 #include "hvm.h"
 
 TEST_CPU("max");
@@ -23,7 +24,6 @@ TEST_DEVICE("amd-iommu");
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M guest_loglvl=all");
 TEST_EXPECT("hvm debug port line");
 
-#define MSR_EFER 0xc0000080
 #define GP 13
 
 static int write_cr(int cr, unsigned long v)
@@ -58,10 +58,6 @@ static void debug_port(const char *s)
 	for (; *s; s++)
 		__asm__ volatile("outb %0, $0xe9" : : "a"(*s));
 }
-
-#define MSR_MTRRCAP 0xfe
-#define MSR_MCG_CAP 0x179
-#define MSR_TSC_AUX 0xc0000103
 
 /*
  * CPUID.1:EDX bit @bit promises @msr: it must read without #GP (hvmloader

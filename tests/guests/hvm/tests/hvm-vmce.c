@@ -13,6 +13,7 @@
  * resume path and panics at a #GP.
  */
 #include "xtest.h"
+#include "msr-index.h"
 #include "hvm.h"
 
 TEST_CPU("qemu64,+svm,+npt");
@@ -20,14 +21,6 @@ TEST_MACHINE("q35");
 TEST_DEVICE("amd-iommu");
 TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 
-#define MSR_P5_MC_ADDR 0x0
-#define MSR_P5_MC_TYPE 0x1
-#define MSR_MCG_CAP 0x179
-#define MSR_MCG_STATUS 0x17a
-#define MSR_MCG_CTL 0x17b
-#define MSR_MC0_CTL2 0x280
-#define MSR_MC0_CTL 0x400
-#define MSR_MCG_EXT_CTL 0x4d0
 #define MCG_CAP_INTEL 0x1000c02ULL /* SER_P, TES_P, CMCI_P, two banks */
 #define GP 13
 

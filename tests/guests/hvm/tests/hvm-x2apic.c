@@ -6,6 +6,7 @@
  * of a write-only register, EOI with a value, the way back to xAPIC).
  */
 #include "xtest.h"
+#include "msr-index.h"
 #include "hvm.h"
 
 TEST_CPU("qemu64,+svm,+npt");
@@ -15,7 +16,6 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M");
 
 #define VEC_TIMER 0x32
 #define VEC_IPI 0x33
-#define MSR_APIC_BASE 0x1b
 #define GP 13
 
 static volatile unsigned int timer_hits, ipi_hits;

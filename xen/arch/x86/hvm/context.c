@@ -66,6 +66,8 @@ static int cpu_record_ok(const struct petrel_hvm_hw_cpu *c)
 		return -EINVAL;
 	if (c->pending_event & (1u << 31))
 		return -EOPNOTSUPP; /* an event half delivered: not restored yet */
+	if (c->msr_tsc_aux >> 32)
+		return -EINVAL; /* TSC_AUX is 32 bits wide */
 	return 0;
 }
 
@@ -85,6 +87,7 @@ static int load_cpu(struct domain *d, unsigned int id, const struct petrel_hvm_h
 	hvm_backend->set_cpu_state(v, c);
 	memcpy(v->arch.hvm.fpu_area, c->fpu_regs, sizeof(v->arch.hvm.fpu_area));
 	v->arch.hvm.fpu_saved = c->flags & XEN_X86_FPU_INITIALISED;
+	v->arch.hvm.tsc_aux = cpu_has_tsc_aux() ? c->msr_tsc_aux : 0;
 	v->arch.hvm.started = true;
 	vcpu_up(v); /* it runs once the controller unpauses the domain */
 	return 0;
@@ -270,6 +273,7 @@ static void cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 	hvm_backend->get_cpu_state(v, c);
 	memcpy(c->fpu_regs, v->arch.hvm.fpu_area, sizeof(v->arch.hvm.fpu_area));
 	c->flags = v->arch.hvm.fpu_saved ? XEN_X86_FPU_INITIALISED : 0;
+	c->msr_tsc_aux = v->arch.hvm.tsc_aux; /* saved with the vCPU's FPU state */
 }
 
 /*

@@ -11,10 +11,13 @@
  * - get/setvcpuextstate: the XSAVE record (pv/xstate.c), which carries
  *   the vCPU's XCR0 and its AVX and later components; a restored kernel
  *   that enabled them faults on its first xrstor without it;
- * - get/set_vcpu_msrs: Petrel keeps none of the MSRs Xen migrates for PV
- *   vCPUs (SPEC_CTRL, MISC_FEATURES_ENABLES, the DR address masks): get has
- *   nothing to send; set takes an empty list and refuses any entry
- *   (-EINVAL, msr_count = the index of the refused entry).
+ * - get/set_vcpu_msrs: of the MSRs Xen migrates for PV vCPUs (SPEC_CTRL,
+ *   MISC_FEATURES_ENABLES, TSC_AUX, the DR address masks) Petrel keeps
+ *   TSC_AUX, on CPUs with rdtscp: get sends it unless 0 (Xen skips empty
+ *   MSRs; too small a list -ENOBUFS with the count needed; a NULL list asks
+ *   for the bound), set takes it (a 32-bit value) and refuses any other
+ *   entry, a reserved word set or more entries than Xen's list (-EINVAL,
+ *   msr_count = the index of the refused entry).
  *
  * For all of them: a vCPU that does not exist -ESRCH, the calling vCPU
  * itself or an HVM vCPU -EINVAL (Xen refuses what it cannot pause).
@@ -24,6 +27,7 @@
 #include "errno.h"
 #include "domain.h"
 #include "sched.h"
+#include "asm.h"
 #include "pv.h"
 #include "uaccess.h"
 #include "hvm.h"
@@ -152,26 +156,75 @@ long pv_set_vcpu_extstate(struct domain *d, const struct xen_domctl_vcpuextstate
 	return rc;
 }
 
+/* Xen 4.17's list of MSRs it migrates for PV vCPUs has 7 entries (without DBEXT). */
+#define XEN_PV_MSRS 7
+
+static u32 nr_kept_msrs(void)
+{
+	return cpu_has_tsc_aux() ? 1 : 0;
+}
+
 long pv_get_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m)
 {
+	struct xen_domctl_vcpu_msr e = { .index = MSR_TSC_AUX };
 	long rc;
+	struct vcpu *v = save_vcpu(d, m->vcpu, &rc);
 
-	if (!save_vcpu(d, m->vcpu, &rc))
+	if (!v)
 		return rc;
-	m->msr_count = 0;
+	if (!m->msrs.p) {
+		m->msr_count = nr_kept_msrs();
+		return 0;
+	}
+	domain_pause(d);
+	e.value = cpu_has_tsc_aux() ? v->arch.pv.tsc_aux : 0;
+	domain_unpause(d);
+	if (!e.value) {
+		m->msr_count = 0;
+		return 0;
+	}
+	if (!m->msr_count) {
+		m->msr_count = 1;
+		return -ENOBUFS;
+	}
+	m->msr_count = 1;
+	return copy_to_guest((u64)m->msrs.p, &e, sizeof(e)) ? -EFAULT : 0;
+}
+
+/* One entry of a set_vcpu_msrs list: only TSC_AUX, with a 32-bit value. */
+static long set_one_msr(struct vcpu *v, const struct xen_domctl_vcpu_msr *e)
+{
+	if (e->reserved || e->index != MSR_TSC_AUX || !cpu_has_tsc_aux() || (e->value >> 32))
+		return -EINVAL;
+	v->arch.pv.tsc_aux = e->value;
 	return 0;
 }
 
 /* *copyback: the caller returns msr_count (the refused entry's index). */
 long pv_set_vcpu_msrs(struct domain *d, struct xen_domctl_vcpu_msrs *m, bool *copyback)
 {
+	struct xen_domctl_vcpu_msr e;
 	long rc;
+	struct vcpu *v = save_vcpu(d, m->vcpu, &rc);
+	u32 i;
 
-	if (!save_vcpu(d, m->vcpu, &rc))
+	if (!v)
 		return rc;
-	if (!m->msr_count)
-		return 0;
-	m->msr_count = 0;
-	*copyback = true;
-	return -EINVAL;
+	if (m->msr_count > XEN_PV_MSRS)
+		return -EINVAL;
+	domain_pause(d);
+	for (i = 0; i < m->msr_count; i++) {
+		rc = copy_from_guest(&e, (u64)m->msrs.p + (u64)i * sizeof(e), sizeof(e)) ? -EFAULT
+											 : 0;
+		if (!rc)
+			rc = set_one_msr(v, &e);
+		if (rc)
+			break;
+	}
+	domain_unpause(d);
+	if (rc) {
+		m->msr_count = i;
+		*copyback = true;
+	}
+	return rc;
 }
