@@ -10,7 +10,8 @@
  * readconsole) goes to DIR/hypervisor.log.  Domains are found by watching
  * @introduceDomain and @releaseDomain and listing them all on each event;
  * the toolstack writes a domain's console nodes after introducing it, so
- * each domain's console/ directory is watched too until it is connected.
+ * each domain's console/ directory is watched too; a soft reset's new
+ * console port, written there, is bound again on the same pty.
  *
  * Every queue is bounded: a guest that floods loses its oldest output
  * (the pty is not read) and a guest that corrupts its ring indexes is
@@ -34,6 +35,7 @@
 
 #include "conring.h"
 #include "ctrl.h"
+#include "event_channel.h"
 #include "xenstore.h"
 
 #define PTY_QUEUE (64 * 1024)  /* output waiting for the pty, per guest */
@@ -47,6 +49,8 @@ struct guest {
 	struct xencons_interface *intf;
 	bool granted; /* mapped through gntdev (else foreign) */
 	uint64_t gnt_index;
+	uint64_t mfn;	      /* console/ring-ref when connected */
+	uint32_t remote_port; /* console/port when connected */
 	uint32_t local_port;
 	int master, slave;
 	int log_fd;
@@ -64,7 +68,7 @@ struct daemon {
 	const char *log_dir;
 	int hv_log;
 	uint32_t hv_port, hv_index;
-	/* domains whose console/ directory is watched until their console is ready */
+	/* domains whose console/ directory is watched */
 	bool watched[DOMID_FIRST_RESERVED];
 };
 
@@ -276,6 +280,8 @@ static struct guest *guest_connect(struct daemon *d, uint16_t domid)
 	if (r <= 0)
 		goto fail;
 	g->local_port = (uint32_t)r;
+	g->mfn = mfn;
+	g->remote_port = (uint32_t)remote;
 	if (open_pty(g, tty, sizeof(tty)))
 		goto fail;
 	snprintf(path, sizeof(path), "/local/domain/%u/console/tty", domid);
@@ -294,6 +300,95 @@ fail:
 		free(g);
 	free(type), free(ref), free(port);
 	return NULL;
+}
+
+/* EVTCHNOP_status of a port: its EVTCHNSTAT_* and, if unbound, whom it waits for. */
+static int port_status(struct daemon *d, uint16_t dom, uint32_t port, uint16_t *waits_for)
+{
+	struct evtchn_status st = { .dom = dom, .port = port };
+	long r = ctrl_hypercall_arg(&d->ctrl, __HYPERVISOR_event_channel_op, EVTCHNOP_status, &st,
+				    sizeof(st), 0, 0);
+
+	if (r < 0)
+		return (int)r;
+	*waits_for = st.u.unbound.dom;
+	return (int)st.status;
+}
+
+/* Whether dom0's end of a guest's console channel still reaches the guest. */
+static bool still_bound(struct daemon *d, const struct guest *g)
+{
+	uint16_t w = 0;
+	int st = port_status(d, DOMID_SELF, g->local_port, &w);
+
+	return st < 0 || st == EVTCHNSTAT_interdomain;
+}
+
+/* Whether the guest's port is one made for dom0 to bind (not yet bound). */
+static bool bindable(struct daemon *d, uint16_t domid, uint32_t port)
+{
+	uint16_t w = 0;
+
+	return port_status(d, domid, port, &w) == EVTCHNSTAT_unbound && w == 0;
+}
+
+/*
+ * A connected domain's console nodes again: after a soft reset the
+ * toolstack gives the same domain a new console port (its old one was
+ * closed, which leaves ours unbound) and writes console/port again.  The
+ * channel is bound afresh and the ring mapped again when they changed or
+ * our end lost its peer, once the named port waits for dom0 (until then
+ * the guest is left as it is: the toolstack writes console/port once the
+ * port is there, and that write brings us back); the pty stays, so
+ * `xl console` readers keep it.  -1 when that failed (the caller drops
+ * the guest and connects anew).
+ */
+static int guest_refresh(struct daemon *d, struct guest *g)
+{
+	char *ref = dom_read(d, g->domid, "console/ring-ref");
+	char *port = dom_read(d, g->domid, "console/port");
+	uint64_t mfn, remote;
+	int r = 0;
+
+	if (!parse_number(ref, UINT64_MAX >> 12, &mfn) || !parse_number(port, 1u << 20, &remote) ||
+	    (mfn == g->mfn && remote == g->remote_port && still_bound(d, g)) ||
+	    !bindable(d, g->domid, (uint32_t)remote))
+		goto out;
+	ctrl_evtchn_unbind(d->evfd, g->local_port);
+	g->local_port = 0;
+	if (mfn != g->mfn) {
+		unmap_ring(d, g);
+		if (map_ring(d, g, mfn))
+			goto lost;
+		g->mfn = mfn;
+	}
+	r = ctrl_evtchn_bind_interdomain(d->evfd, g->domid, (uint32_t)remote);
+	if (r <= 0)
+		goto lost;
+	g->local_port = (uint32_t)r;
+	g->remote_port = (uint32_t)remote;
+	r = 0;
+	say(d, "d%u: console reconnected (port %u)\n", g->domid, g->remote_port);
+	guest_output(d, g);
+	goto out;
+lost:
+	say(d, "d%u: console lost on reconnecting\n", g->domid);
+	r = -1;
+out:
+	free(ref), free(port);
+	return r;
+}
+
+/* Take a guest off the list and free it. */
+static void guest_drop(struct daemon *d, struct guest *g)
+{
+	struct guest **pp = &d->guests;
+
+	while (*pp != g)
+		pp = &(*pp)->next;
+	*pp = g->next;
+	guest_free(d, g);
+	d->nguests--;
 }
 
 static struct guest *find_guest(struct daemon *d, uint16_t domid)
@@ -321,7 +416,7 @@ static void drop_unseen(struct daemon *d)
 	}
 }
 
-/* Watch a domain's console/ directory only while it exists without a console. */
+/* Watch the console/ directory of every domain that exists. */
 static void set_watch(struct daemon *d, uint16_t domid, bool on)
 {
 	char path[64];
@@ -354,6 +449,10 @@ static void scan_domains(struct daemon *d)
 		if (domid == 0 || domid >= DOMID_FIRST_RESERVED || (info[i].flags & XEN_DOMINF_dying))
 			continue;
 		g = find_guest(d, domid);
+		if (g && guest_refresh(d, g)) {
+			guest_drop(d, g);
+			g = NULL;
+		}
 		if (!g && d->nguests < MAX_GUESTS && (g = guest_connect(d, domid))) {
 			g->next = d->guests;
 			d->guests = g;
@@ -362,7 +461,7 @@ static void scan_domains(struct daemon *d)
 		}
 		if (g)
 			g->seen = true;
-		live[domid] = !g;
+		live[domid] = true;
 	}
 	free(info);
 	for (unsigned int id = 1; id < DOMID_FIRST_RESERVED; id++)

@@ -25,6 +25,8 @@ DOM0_TOOLS += $(GUEST_OUT)/domu/poweroff-when-told.elf:usr/lib/petrel-domu/power
 DOM0_TOOLS += $(HVM_GUEST_OUT)/hvm-hello.elf:usr/lib/petrel-domu/hvm-hello.elf
 # A PVH domU that triple-faults beside others (check_beside in the system test).
 DOM0_TOOLS += $(HVM_GUEST_OUT)/hvm-triple-fault.elf:usr/lib/petrel-domu/hvm-triple-fault.elf
+# A PVH domU that soft-resets itself once (the xl-pvh step's soft-reset checks).
+DOM0_TOOLS += $(HVM_GUEST_OUT)/domu/pvh-soft-reset.elf:usr/lib/petrel-domu/pvh-soft-reset.elf
 # The domU the system test saves and restores with xl (xl/save checks).
 DOM0_TOOLS += $(GUEST_OUT)/save-restore.elf:usr/lib/petrel-domu/save-restore.elf
 # The hostile blkif and netif frontends (xl-split step with --hostile).

@@ -9,7 +9,8 @@
 #                    on broken xl.cfg files (tests/unit/ctrl/create-bad), the
 #                    CPU bitmap terms of vcpu-pin, vcpu-pin and sched-credit
 #                    on bad operands, the disk and vif specs (test_devspec),
-#                    top's table (xentop's layout)
+#                    top's table (xentop's layout), the soft-reset
+#                    sequence (test_softreset)
 #   pxenconsoled     build/xl/pxenconsoled, static (in `make`): the console
 #                    daemon, dom0's /usr/sbin/pxenconsoled
 CTRL_DIR := dom0-tools/ctrl
@@ -32,12 +33,12 @@ XL_SRCS := $(XL_DIR)/xl.c $(XL_DIR)/xl_util.c $(XL_DIR)/xl_info.c $(XL_DIR)/xl_l
 	$(XL_DIR)/xl_userdata.c $(XL_DIR)/xl_vcpu_mem.c $(XL_DIR)/xl_cpumap.c \
 	$(XL_DIR)/xl_pin.c $(XL_DIR)/xl_sched.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_device.c $(XL_DIR)/xl_qemu.c \
 	$(XL_DIR)/xl_sched2.c $(XL_DIR)/xl_top.c $(XL_DIR)/xl_top_print.c $(XL_DIR)/xl_cpupool.c \
-	$(XL_DIR)/xl_dumpcore.c
+	$(XL_DIR)/xl_dumpcore.c $(XL_DIR)/xl_softreset.c
 XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
 	$(XL_OUT)/test_layout $(XL_OUT)/test_pvh_acpi $(XL_OUT)/test_conring $(XL_OUT)/test_cpumap \
-	$(XL_OUT)/test_devspec $(XL_OUT)/test_top
+	$(XL_OUT)/test_devspec $(XL_OUT)/test_top $(XL_OUT)/test_softreset
 CON_DIR := dom0-tools/console
 CON_SRCS := $(CON_DIR)/conring.c
 CON_HDRS := $(CON_DIR)/conring.h include/public/io/console.h
@@ -73,6 +74,11 @@ $(XL_OUT)/test_ctrl: tests/unit/ctrl/test_ctrl.c $(CTRL_SRCS) $(CTRL_HDRS)
 $(XL_OUT)/test_cpumap: tests/unit/ctrl/test_cpumap.c $(XL_DIR)/xl_cpumap.c $(XL_DIR)/xl_cpumap.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_cpumap.c -lcmocka
+
+$(XL_OUT)/test_softreset: tests/unit/ctrl/test_softreset.c $(XL_DIR)/xl_softreset.c \
+		$(XL_DIR)/xl_softreset.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_softreset.c -lcmocka
 
 $(XL_OUT)/test_devspec: tests/unit/ctrl/test_devspec.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_devspec.h
 	@mkdir -p $(@D)

@@ -11,6 +11,7 @@
  * on under the same id).  It logs to
  * /var/log/xen/xl-NAME.log and ends when the domain is gone or preserved.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -19,9 +20,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "event_channel.h"
+#include "hvm/hvm_op.h"
 #include "sched.h"
 #include "xenstore.h"
 #include "xl.h"
+#include "xl_softreset.h"
 
 #define LOG_DIR "/var/log/xen"
 #define DUMP_DIR "/var/lib/xen/dump"
@@ -211,24 +215,113 @@ static void dump_core(const struct xl_monitor *m)
 		fprintf(stderr, "core dump failed (rc=%d).\n", XL_ERROR_FAIL);
 }
 
+/* The soft-reset sequence's calls (xl_softreset.c) on the control library and xenstore. */
+static int sr_read_node(void *arg, uint16_t domid, const char *node, uint64_t *out)
+{
+	char path[64], *v, *end;
+
+	(void)arg;
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, node);
+	v = xs_read(xl_xs(), XBT_NULL, path, NULL);
+	if (!v)
+		return -ENOENT;
+	*out = strtoull(v, &end, 10);
+	end = (end == v || *end) ? NULL : end;
+	free(v);
+	return end ? 0 : -EINVAL;
+}
+
+static int sr_write_node(void *arg, uint16_t domid, const char *node, uint64_t value)
+{
+	char path[64], v[24];
+
+	(void)arg;
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, node);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)value);
+	return xs_write(xl_xs(), XBT_NULL, path, v, (unsigned int)strlen(v)) ? 0 : -EIO;
+}
+
+static int sr_release(void *arg, uint16_t domid)
+{
+	(void)arg;
+	return xs_release_domain(xl_xs(), domid) ? 0 : -EIO;
+}
+
+static int sr_introduce(void *arg, uint16_t domid, uint64_t gfn, uint32_t port)
+{
+	(void)arg;
+	return xs_introduce_domain(xl_xs(), domid, (unsigned long)gfn, port) ? 0 : -EIO;
+}
+
+static int sr_pause(void *arg, uint16_t domid)
+{
+	return ctrl_domain_pause(arg, domid);
+}
+
+static int sr_unpause(void *arg, uint16_t domid)
+{
+	return ctrl_domain_unpause(arg, domid);
+}
+
+static int sr_reset(void *arg, uint16_t domid)
+{
+	struct xen_domctl d;
+
+	memset(&d, 0, sizeof(d));
+	return ctrl_domctl(arg, XEN_DOMCTL_soft_reset, domid, &d);
+}
+
+static int sr_alloc_port(void *arg, uint16_t domid, uint32_t *port)
+{
+	struct evtchn_alloc_unbound u = { .dom = domid, .remote_dom = 0 };
+	long r = ctrl_hypercall_arg(arg, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, &u,
+				    sizeof(u), 0, 0);
+
+	*port = u.port;
+	return r < 0 ? (int)r : 0;
+}
+
+static int sr_set_param(void *arg, uint16_t domid, uint32_t index, uint64_t value)
+{
+	struct xen_hvm_param p = { .domid = domid, .index = index, .value = value };
+	long r = ctrl_hypercall_arg(arg, __HYPERVISOR_hvm_op, HVMOP_set_param, &p, sizeof(p), 0, 0);
+
+	return r < 0 ? (int)r : 0;
+}
+
 /*
- * The soft-reset action as libxl's: the domain paused, reset in place and
- * unpaused under the same id (1: keep watching); if the hypervisor refuses
- * (Xen resets HVM and PVH domains only), the domain is destroyed (0).
+ * The soft-reset action (xl_softreset.c): the domain reset in place under
+ * the same id and given fresh xenstore and console connections (1: keep
+ * watching, with xl's lines); if any step fails (a PV domain: Xen resets
+ * HVM and PVH domains only), the domain is destroyed (0).
  */
 static int soft_reset(struct xl_monitor *m)
 {
-	struct ctrl *c = xl_ctrl();
-	struct xen_domctl d;
-	int r = ctrl_domain_pause(c, m->domid);
+	const struct xl_sr_ops ops = { .read_node = sr_read_node,
+				       .write_node = sr_write_node,
+				       .release = sr_release,
+				       .introduce = sr_introduce,
+				       .pause = sr_pause,
+				       .unpause = sr_unpause,
+				       .reset = sr_reset,
+				       .alloc_port = sr_alloc_port,
+				       .set_param = sr_set_param,
+				       .arg = xl_ctrl() };
+	struct xen_domctl_getdomaininfo info;
+	struct xl_sr_result res;
+	bool hvm = ctrl_domain_info(xl_ctrl(), m->domid, &info) >= 0 &&
+		   (info.flags & XEN_DOMINF_hvm_guest);
+	int r;
 
-	memset(&d, 0, sizeof(d));
-	r = r ? r : ctrl_domctl(c, XEN_DOMCTL_soft_reset, m->domid, &d);
-	r = r ? r : ctrl_domain_unpause(c, m->domid);
-	if (!r)
+	fprintf(stderr, "Done. Rebooting now\n");
+	r = xl_soft_reset_domain(&ops, m->domid, hvm, &res);
+	if (!r) {
+		fprintf(stderr, "Waiting for domain %s (domid %u) to die [pid %ld]\n", m->name,
+			m->domid, (long)getpid());
 		return 1;
-	fprintf(stderr, "%s: soft reset of domain %u failed: %s; destroying the domain\n", xl_prog,
-		m->domid, strerror(-r));
+	}
+	fprintf(stderr, "%s: soft reset of domain %u failed (%s): %s; destroying the domain\n",
+		xl_prog, m->domid, xl_sr_step_name(res.failed), strerror(-r));
 	xl_destroy_domain(m->domid);
 	return 0;
 }

@@ -210,6 +210,7 @@ import hv_state  # noqa: E402
 import pvgrub_checks  # noqa: E402
 import save_dev_checks  # noqa: E402
 import pvh_save_checks  # noqa: E402
+import softreset_checks  # noqa: E402
 import disk_checks  # noqa: E402
 import dinst_checks  # noqa: E402
 import bench_linux_checks  # noqa: E402
@@ -837,7 +838,11 @@ def check_xl_pvh(con, res, timeout):
               rows[0][0] == "Domain-0",
               "rc=%d/%d/%d %r, rows %r" % (rc, rc2, rc3, out.strip(), lines), out2.strip())
     check_beside(con, res, "xl-pvh/beside", [], timeout)
-    shell_run(con, "kill $(cat /run/xenconsoled.pid)")
+    # a PVH domU that soft-resets itself, under xl and pxl, then pxl under pxenconsoled
+    softreset_checks.check_soft_reset(
+        shell_fn(con), res, timeout,
+        "kill $(cat /run/xenconsoled.pid); sleep 1; " + console_checks.START)
+    shell_run(con, "kill $(cat /run/xenconsoled.pid) $(cat /run/pxenconsoled.pid) 2>/dev/null")
 
 
 # PV and PVH domUs side by side, and a PVH domU that triple-faults beside

@@ -163,7 +163,7 @@ void hvm_check_memory_map_op(void)
 #define HVM_PARAM_CONSOLE_EVTCHN 18
 #define SIF_INITDOMAIN (1u << 1)
 
-static uint64_t get_param(uint32_t index)
+uint64_t hvm_get_param(uint32_t index)
 {
 	struct {
 		uint16_t domid, pad;
@@ -179,21 +179,22 @@ static uint64_t get_param(uint32_t index)
  * and event channel in its HVM params; the page lies in the identity map
  * head.S made, so printk writes its ring there.
  */
-static void console_from_params(void)
+void hvm_console_from_params(void)
 {
 	uint64_t pfn;
 
 	if (hvm_start_info()->flags & SIF_INITDOMAIN)
 		return;
-	pfn = get_param(HVM_PARAM_CONSOLE_PFN);
+	pfn = hvm_get_param(HVM_PARAM_CONSOLE_PFN);
 	if (pfn && pfn < (1UL << 20))
-		console_ring_attach((void *)(pfn << 12), (uint32_t)get_param(HVM_PARAM_CONSOLE_EVTCHN));
+		console_ring_attach((void *)(pfn << 12),
+				    (uint32_t)hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN));
 }
 
 void hvm_main(unsigned long start_info)
 {
 	(void)start_info;
-	console_from_params();
+	hvm_console_from_params();
 	xtest_runtime_main(NULL);
 }
 

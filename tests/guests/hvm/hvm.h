@@ -23,6 +23,14 @@ struct hvm_memmap_table_entry {
 };
 
 struct hvm_start_info *hvm_start_info(void);
+/* HVMOP_get_param of our own domain (0 if refused). */
+uint64_t hvm_get_param(uint32_t index);
+/*
+ * A toolstack-built domain: printk's console ring and port from
+ * HVM_PARAM_CONSOLE_PFN/EVTCHN (again after a soft reset: the port may
+ * have changed); the initial domain has none.
+ */
+void hvm_console_from_params(void);
 /* Check that XENMEM_memory_map gives the start info's memory map, entry by entry. */
 void hvm_check_memory_map_op(void);
 

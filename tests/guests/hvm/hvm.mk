@@ -48,6 +48,21 @@ $(HVM_GUEST_OUT)/%.elf: $(HVM_GUEST_OUT)/obj/%.o $(HVM_GUEST_LIB) $(HVM_GUEST_LD
 -include $(HVM_GUEST_LIB:.o=.d) $(patsubst %,$(HVM_GUEST_OUT)/obj/%.d,$(HVM_GUEST_TESTS))
 .SECONDARY: $(HVM_GUEST_LIB) $(patsubst %,$(HVM_GUEST_OUT)/obj/%.o,$(HVM_GUEST_TESTS))
 
+# The images under tests/guests/hvm/domu/ are PVH domUs for the system
+# tests (built by xl or pxl), never booted as tests; they have the
+# xenstore client too.
+HVM_GUEST_DOMUS := $(sort $(basename $(notdir $(wildcard $(HVM_GUEST_DIR)/domu/*.c))))
+$(HVM_GUEST_OUT)/domu/%.o: $(HVM_GUEST_DIR)/domu/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(HVM_GUEST_CFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
+
+$(HVM_GUEST_OUT)/domu/%.elf: $(HVM_GUEST_OUT)/domu/%.o $(HVM_GUEST_LIB) \
+		$(HVM_GUEST_OUT)/lib/xs-client.o $(HVM_GUEST_LDS)
+	$(GUEST_CC) $(HVM_GUEST_LDFLAGS) -o $@ $(HVM_GUEST_LIB) $(HVM_GUEST_OUT)/lib/xs-client.o $<
+
+-include $(patsubst %,$(HVM_GUEST_OUT)/domu/%.d,$(HVM_GUEST_DOMUS))
+.SECONDARY: $(patsubst %,$(HVM_GUEST_OUT)/domu/%.o,$(HVM_GUEST_DOMUS))
+
 HVM_GUEST_ELFS := $(patsubst %,$(HVM_GUEST_OUT)/%.elf,$(HVM_GUEST_TESTS))
 hvm_guest_selected = $(if $(GUEST_ONLY),$(patsubst %,$(HVM_GUEST_OUT)/%.elf,$(GUEST_ONLY)),\
 	$(HVM_GUEST_ELFS))

@@ -35,6 +35,7 @@
 #define SHUTDOWN_reboot 1
 #define SHUTDOWN_suspend 2
 #define SHUTDOWN_crash 3
+#define SHUTDOWN_soft_reset 5
 
 /* xen_version sub-ops (version.h). */
 #define XENVER_version 0

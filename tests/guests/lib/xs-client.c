@@ -19,6 +19,12 @@ static volatile struct xs_ring *store;
 static uint32_t store_port;
 static uint32_t next_req_id = 1;
 
+void xs_attach(void *page, uint32_t port)
+{
+	store = (volatile struct xs_ring *)page;
+	store_port = port;
+}
+
 bool xs_connect(const struct start_info *si)
 {
 	store = NULL;
@@ -28,8 +34,7 @@ bool xs_connect(const struct start_info *si)
 					(si->store_mfn << 12) | PTE_P | PTE_RW | PTE_A | PTE_D,
 					UVMF_INVLPG))
 		return false;
-	store = (volatile struct xs_ring *)store_page;
-	store_port = si->store_evtchn;
+	xs_attach(store_page, si->store_evtchn);
 	return true;
 }
 

@@ -1,6 +1,7 @@
 /*
  * A xenstore client for toolstack-built test domains (xs-client.c): the
- * ring page named by start_info, one request at a time, polled (no watches).
+ * ring page named by start_info (or, for an HVM/PVH domain, by its
+ * HVM_PARAM_STORE_PFN/EVTCHN), one request at a time, polled (no watches).
  * Paths without a leading '/' are relative to the domain's home directory.
  */
 #ifndef GUEST_XS_CLIENT_H
@@ -13,6 +14,8 @@
 #define XS_WRITE 11
 #define XS_ERROR 16
 
+/* Use the ring in @page (already mapped), notifying event channel @port. */
+void xs_attach(void *page, uint32_t port);
 /* Map the ring start_info names over a page of our own; false without one. */
 bool xs_connect(const struct start_info *si);
 /*

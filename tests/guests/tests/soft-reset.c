@@ -31,7 +31,6 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define XEN_DOMCTL_unpausedomain 4
 #define XEN_DOMCTL_getdomaininfo 5
 #define XEN_DOMCTL_soft_reset 79
-#define SHUTDOWN_soft_reset 5
 #define EVTCHNSTAT_unbound 1
 #define EVTCHNSTAT_interdomain 2
 
