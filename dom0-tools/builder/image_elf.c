@@ -384,8 +384,8 @@ void image_free(struct kernel_image *img)
 }
 
 /* Unpack one layer: a bzImage's payload or a compressed stream. */
-static int unpack(const unsigned char *d, size_t len, struct kernel_image *img, char *err,
-		  size_t errlen)
+int image_unpack(const unsigned char *d, size_t len, struct kernel_image *img, char *err,
+		 size_t errlen)
 {
 	const unsigned char *payload = d;
 	const char *kind;
@@ -427,7 +427,7 @@ int image_read(const void *data, size_t len, struct kernel_image *out, char *err
 	if (len > IMAGE_MAX_SIZE)
 		return image_error(err, errlen, -EFBIG, "kernel file larger than %u MiB",
 				   IMAGE_MAX_SIZE >> 20);
-	r = unpack(data, len, out, err, errlen);
+	r = image_unpack(data, len, out, err, errlen);
 	if (!r)
 		r = image_read_elf(out, err, errlen);
 	if (r)

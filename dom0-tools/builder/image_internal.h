@@ -14,6 +14,12 @@ int image_bzimage_payload(const unsigned char *d, size_t len, const unsigned cha
 const char *image_compression(const unsigned char *d, size_t len);
 int image_decompress(const char *kind, const unsigned char *in, size_t len, unsigned char **out,
 		     size_t *out_len, char *err, size_t errlen);
+/*
+ * The file's ELF in img->elf, unwrapped from a bzImage and unpacked (its
+ * packing in img->format), not yet checked: image_read_elf() does that.
+ */
+int image_unpack(const unsigned char *d, size_t len, struct kernel_image *img, char *err,
+		 size_t errlen);
 /* A whole regular file of at most IMAGE_MAX_SIZE bytes, in a malloc'd buffer. */
 int image_load_file(const char *path, unsigned char **data, size_t *len, char *err, size_t errlen);
 /* Check the ELF and read its Xen notes and placement into img. */

@@ -16,7 +16,7 @@
 CTRL_DIR := dom0-tools/ctrl
 BUILDER_DIR := dom0-tools/builder
 BUILDER_SRCS := $(BUILDER_DIR)/image_unpack.c $(BUILDER_DIR)/image_elf.c \
-	$(BUILDER_DIR)/ramdisk.c
+	$(BUILDER_DIR)/ramdisk.c $(BUILDER_DIR)/kcache.c $(BUILDER_DIR)/sha256.c
 BUILDER_HDRS := $(wildcard $(BUILDER_DIR)/*.h) include/public/elfnote.h
 BUILD_SRCS := $(BUILDER_SRCS) $(BUILDER_DIR)/layout.c $(BUILDER_DIR)/build.c \
 	$(BUILDER_DIR)/build_pvh.c $(BUILDER_DIR)/pvh_acpi.c $(BUILDER_DIR)/build_xs.c

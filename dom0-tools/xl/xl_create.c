@@ -14,6 +14,7 @@
 
 #include "build.h"
 #include "cfg.h"
+#include "kcache.h"
 #include "xl.h"
 #include "xl_devspec.h"
 
@@ -259,14 +260,20 @@ static bool is_pvh(const struct create_opts *o)
 static int read_images(struct create_job *j)
 {
 	const struct create_opts *o = j->o;
-	char err[512];
+	struct kcache_result res;
+	struct kcache cache;
+	char err[512], how[128];
 
-	if (image_read_file(o->kernel, &j->k, err, sizeof(err))) {
+	if (kcache_from_env(&cache, err, sizeof(err)))
+		fprintf(stderr, "%s: %s; the kernel cache is off\n", xl_prog, err);
+	if (kcache_read_file(&cache, o->kernel, &j->k, &res, err, sizeof(err))) {
 		fprintf(stderr, "%s: kernel %s: %s\n", xl_prog, o->kernel, err);
 		return -1;
 	}
-	snprintf(err, sizeof(err), "kernel read (%s, %zu KiB unpacked)", j->k.format,
-		 j->k.elf_len >> 10);
+	kcache_describe(&res, how, sizeof(how));
+	snprintf(err, sizeof(err), "kernel read (%s, %zu KiB unpacked%s%s)", j->k.format,
+		 j->k.elf_len >> 10, res.state == KCACHE_NOT_PACKED ? "" : ", ",
+		 res.state == KCACHE_NOT_PACKED ? "" : how);
 	xl_phase(err);
 	if (o->ramdisk && ramdisk_read_file(o->ramdisk, &j->rd, err, sizeof(err))) {
 		fprintf(stderr, "%s: ramdisk %s: %s\n", xl_prog, o->ramdisk, err);

@@ -182,6 +182,10 @@ Checks, one "PASS name" / "FAIL name: why" line each:
                 file, pty, daemon descriptor, pxl process or free page left,
                 every 10 the hypervisor's dumps as before
                 (tests/system/pxl_cycles_checks.py)
+  pxl-kcache    with --only pxl-kcache, pxl's unpacked-kernel cache: three
+                pxl creates of the Linux domU, a miss, a hit and a corrupted
+                entry unpacked again, each guest at its marker
+                (tests/system/kcache_checks.py)
   reboot        `reboot` in dom0 restarts the machine: firmware, hypervisor
                 and dom0 come back to the shell marker (skip: --no-reboot)
   poweroff      `poweroff` in dom0 ends QEMU with exit status 0
@@ -201,6 +205,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hvboot  # noqa: E402
 import console_checks  # noqa: E402
 import pxl_checks  # noqa: E402
+import kcache_checks  # noqa: E402
 import pxl_top_checks  # noqa: E402
 import pxl_cfg_checks  # noqa: E402
 import pxl_cycles_checks  # noqa: E402
@@ -2466,7 +2471,7 @@ def pxl_linux_boot(con, res, timeout):
 
 # The steps `pxl -vv create` names for the Linux domU (128 MiB, a gzip'd
 # ramdisk outside the initial mapping), in order, each with its seconds.
-PXL_PHASES = (r"config parsed", r"kernel read \(bzImage\+xz, \d+ KiB unpacked\)",
+PXL_PHASES = (r"config parsed", r"kernel read \(bzImage\+xz, \d+ KiB unpacked, [^)]+\)",
               r"ramdisk read \(gzip, \d+ KiB\)", r"domain \d+ created, limits, event channels",
               r"populated 32768 pages", r"initial mapping mapped \(\d+ pages\)",
               r"kernel loaded, the rest zeroed", r"p2m, start_info, page tables",
@@ -3048,6 +3053,9 @@ def run(args, res):
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("pxl-dumpcore-linux", lambda: "pxl-dumpcore-linux" not in args.only
                                  or dumpcore_checks.check_dumpcore_linux(
+                                     sys.modules[__name__], con, res, args.cmd_timeout)),
+                                ("pxl-kcache", lambda: "pxl-kcache" not in args.only
+                                 or kcache_checks.check_kcache(
                                      sys.modules[__name__], con, res, args.cmd_timeout)),
                                 ("pxl-dumpcore-hvm", lambda: "pxl-dumpcore-hvm" not in args.only
                                  or dumpcore_checks.check_dumpcore_hvm(

@@ -137,6 +137,10 @@
 #   test-pxl-dumpcore-hvm    the PVH domU hvm-hello, shut down and kept, dumped by
 #                            both tools: the same HVM core (.xen_pfn), its text page
 #                            at its pfn (-xen too)
+#   test-pxl-kcache       pxl's unpacked-kernel cache: three pxl creates of the Linux
+#                         domU (miss and stored, hit, a corrupted entry unpacked
+#                         again), each guest at its marker (-xen too; tests/system/
+#                         kcache_checks.py)
 #   test-pxl-cycles       PXL_CYCLES (100) pxl create/destroy cycles of hello.elf;
 #                         test-pxl-linux-cycles PXL_LINUX_CYCLES (20) of the Linux
 #                         domU; nothing left after each (-xen on Xen 4.17; not in
@@ -171,7 +175,7 @@ TEST_TARGETS += test-system-harness test-system-xen test-system test-system-6.12
 	test-system-domu test-system-domu-xen test-linux-domu-cycles test-linux-domu-cycles-xen \
 	test-pxl-linux test-pxl-linux-xen test-pxl-linux-restore test-pxl-linux-restore-xen \
 	test-pxl-cycles test-pxl-cycles-xen test-pxl-linux-cycles test-pxl-linux-cycles-xen \
-	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-pxl-dumpcore-hvm test-pxl-dumpcore-hvm-xen test-system-pvh-linux test-system-pvh-linux-xen test-system-pvh-save test-system-pvh-save-xen \
+	test-pxl-split test-pxl-split-xen test-pxl-cfg test-pxl-cfg-xen test-pxl-dumpcore test-pxl-dumpcore-xen test-pxl-dumpcore-linux test-pxl-dumpcore-linux-xen test-pxl-dumpcore-hvm test-pxl-dumpcore-hvm-xen test-pxl-kcache test-pxl-kcache-xen test-system-pvh-linux test-system-pvh-linux-xen test-system-pvh-save test-system-pvh-save-xen \
 	test-system-save test-system-save-xen test-system-split test-system-split-xen \
 	test-system-split-quick test-system-split-quick-xen \
 	test-system-split-net test-system-split-net-xen \
@@ -249,7 +253,7 @@ test-pxl-$(1)-xen: dom0-image $$(XEN_REF)
 	$$(SYSTEM_TEST) --hv xen --only pxl-$(1) --no-reboot \
 		--log $$(BUILD)/system/xen-pxl-$(1)-serial.log
 endef
-$(foreach step,split cfg dumpcore dumpcore-linux dumpcore-hvm,$(eval $(call pxl_step_pair,$(step))))
+$(foreach step,split cfg dumpcore dumpcore-linux dumpcore-hvm kcache,$(eval $(call pxl_step_pair,$(step))))
 
 # PXL_CYCLES (100) pxl create/destroy cycles of hello.elf under pxenconsoled
 # (step pxl-cycles), PXL_LINUX_CYCLES (20) of the Linux domU under Debian's

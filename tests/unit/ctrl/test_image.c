@@ -8,6 +8,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <lzma.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -22,6 +26,7 @@
 
 #include "elfnote.h"
 #include "image.h"
+#include "kcache.h"
 
 #define VBASE 0xffffffff80000000ull
 
@@ -511,14 +516,328 @@ static void test_ramdisk(void **state)
 	free(gz.d);
 }
 
+/* The unpacked-kernel cache (kcache.h), in a fresh directory per test. */
+struct kc_dir {
+	char dir[64], file[96];
+	struct kcache c;
+};
+
+static void kc_setup(struct kc_dir *t, uint64_t max_bytes)
+{
+	strcpy(t->dir, "/tmp/pxl-kcache-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->file, sizeof(t->file), "%s/kernel", t->dir);
+	snprintf(t->c.dir, sizeof(t->c.dir), "%s/cache", t->dir);
+	t->c.max_bytes = max_bytes;
+}
+
+static void kc_write(const char *path, struct blob b)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(b.d, 1, b.len, f), b.len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Entries in the cache directory; *tmps counts the temporary files. */
+static int kc_count(const struct kc_dir *t, int *tmps, char *last, size_t len)
+{
+	DIR *d = opendir(t->c.dir);
+	struct dirent *e;
+	int n = 0;
+
+	*tmps = 0;
+	while (d && (e = readdir(d))) {
+		if (strstr(e->d_name, ".kc")) {
+			n++;
+			snprintf(last, len, "%s/%s", t->c.dir, e->d_name);
+		}
+		*tmps += strncmp(e->d_name, ".tmp-", 5) == 0;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Read t->file through the cache; the state, the image checked against want. */
+static enum kcache_state kc_read(const struct kc_dir *t, struct blob want, bool *corrupt)
+{
+	struct kernel_image img, ref;
+	struct kcache_result res;
+
+	assert_int_equal(kcache_read_file(&t->c, t->file, &img, &res, err, sizeof(err)), 0);
+	assert_int_equal(image_read(want.d, want.len, &ref, err, sizeof(err)), 0);
+	assert_int_equal(img.elf_len, ref.elf_len);
+	assert_memory_equal(img.elf, ref.elf, ref.elf_len);
+	assert_string_equal(img.format, ref.format);
+	assert_int_equal(img.entry, ref.entry);
+	assert_int_equal(img.pvh_only, ref.pvh_only);
+	image_free(&img);
+	image_free(&ref);
+	if (corrupt)
+		*corrupt = res.corrupt;
+	return res.state;
+}
+
+/* A fresh cache holding the kernel b, written to t->file and read once. */
+static void kc_start(struct kc_dir *t, struct blob b)
+{
+	kc_setup(t, 64 << 20);
+	kc_write(t->file, b);
+	assert_int_equal(kc_read(t, b, NULL), KCACHE_STORED);
+}
+
+static void kc_cleanup(const struct kc_dir *t)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Miss then hit; a changed file under the same name misses; a plain ELF is not kept. */
+static void test_kcache_hit_miss(void **state)
+{
+	struct kspec other = good;
+	struct blob k = make_kernel(&good), x = xz_of(k), bz = bzimage_of(x, 0x20f);
+	struct blob k2, x2, p32 = make_pvh32(), g32 = gzip_of(p32);
+	struct kc_dir t;
+	char last[600];
+	bool corrupt;
+	int tmps;
+
+	(void)state;
+	kc_start(&t, bz);
+	assert_int_equal(kc_read(&t, bz, &corrupt), KCACHE_HIT);
+	assert_false(corrupt);
+	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 1);
+	other.entry += 0x10;
+	k2 = make_kernel(&other), x2 = xz_of(k2);
+	kc_write(t.file, x2);
+	assert_int_equal(kc_read(&t, x2, NULL), KCACHE_STORED);
+	assert_int_equal(kc_read(&t, x2, NULL), KCACHE_HIT);
+	kc_write(t.file, bz);
+	assert_int_equal(kc_read(&t, bz, NULL), KCACHE_HIT);
+	/* a 32-bit PVH kernel is kept as unpacked, and widened again on a hit */
+	kc_write(t.file, g32);
+	assert_int_equal(kc_read(&t, g32, NULL), KCACHE_STORED);
+	assert_int_equal(kc_read(&t, g32, NULL), KCACHE_HIT);
+	kc_write(t.file, k);
+	assert_int_equal(kc_read(&t, k, NULL), KCACHE_NOT_PACKED);
+	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 3);
+	assert_int_equal(tmps, 0);
+	kc_cleanup(&t);
+	free(k.d), free(x.d), free(bz.d), free(k2.d), free(x2.d), free(p32.d), free(g32.d);
+}
+
+/* Damage the entry at path: a byte flipped at off (from the end if negative), or cut. */
+static void kc_damage(const char *path, long off, bool cut)
+{
+	int fd = open(path, O_RDWR);
+	struct stat st;
+	unsigned char c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	if (cut) {
+		assert_int_equal(ftruncate(fd, st.st_size - 1), 0);
+	} else {
+		off = off < 0 ? st.st_size + off : off;
+		assert_int_equal(pread(fd, &c, 1, off), 1);
+		c ^= 0x40;
+		assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	}
+	close(fd);
+}
+
+/* A damaged or truncated entry is noticed, removed and written again. */
+static void test_kcache_corrupt(void **state)
+{
+	static const struct {
+		long off;
+		bool cut;
+	} damage[] = { { -100, false }, { 0, false }, { 10, false }, { 45, false }, { 0, true } };
+	struct blob k = make_kernel(&good), x = xz_of(k);
+	struct kc_dir t;
+	char last[600];
+	bool corrupt;
+	int tmps;
+
+	(void)state;
+	kc_start(&t, x);
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 1);
+		kc_damage(last, damage[i].off, damage[i].cut);
+		assert_int_equal(kc_read(&t, x, &corrupt), KCACHE_STORED);
+		assert_true(corrupt);
+		assert_int_equal(kc_read(&t, x, &corrupt), KCACHE_HIT);
+		assert_false(corrupt);
+	}
+	/* an empty file in the entry's place */
+	assert_int_equal(truncate(last, 0), 0);
+	assert_int_equal(kc_read(&t, x, &corrupt), KCACHE_STORED);
+	assert_true(corrupt);
+	kc_cleanup(&t);
+	free(k.d), free(x.d);
+}
+
+/* The size bound: the least recently read entry goes; one too big is not kept. */
+static void test_kcache_bound(void **state)
+{
+	struct kspec ks[3] = { good, good, good };
+	struct blob x[3];
+	struct kc_dir t;
+	struct kcache_result res;
+	struct kernel_image img;
+	char last[600];
+	int tmps;
+
+	(void)state;
+	kc_setup(&t, 2 * (0x4000 + 88) + 100);
+	for (int i = 0; i < 3; i++) {
+		ks[i].entry += 0x10 * (unsigned int)i;
+		struct blob k = make_kernel(&ks[i]);
+		x[i] = xz_of(k);
+		free(k.d);
+	}
+	kc_write(t.file, x[0]);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_STORED);
+	usleep(20000);
+	kc_write(t.file, x[1]);
+	assert_int_equal(kc_read(&t, x[1], NULL), KCACHE_STORED);
+	usleep(20000);
+	kc_write(t.file, x[0]);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT); /* 0 now the newer */
+	usleep(20000);
+	/* a stale temporary file from a builder that died is removed too */
+	snprintf(last, sizeof(last), "%s/.tmp-1-dead", t.c.dir);
+	kc_write(last, x[0]);
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, last, old, 0), 0);
+	kc_write(t.file, x[2]);
+	assert_int_equal(kc_read(&t, x[2], NULL), KCACHE_STORED);
+	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 2);
+	assert_int_equal(tmps, 0);
+	kc_write(t.file, x[1]); /* the one evicted */
+	assert_int_equal(kc_read(&t, x[1], NULL), KCACHE_STORED);
+	kc_write(t.file, x[0]);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_STORED);
+	t.c.max_bytes = 1000;
+	assert_int_equal(kcache_read_file(&t.c, t.file, &img, &res, err, sizeof(err)), 0);
+	assert_int_equal(res.state, KCACHE_HIT);
+	image_free(&img);
+	kc_write(t.file, x[2]);
+	assert_int_equal(kcache_read_file(&t.c, t.file, &img, &res, err, sizeof(err)), 0);
+	assert_int_equal(res.state, KCACHE_NOT_STORED);
+	assert_int_equal(res.store_err, -EFBIG);
+	image_free(&img);
+	kc_cleanup(&t);
+	for (int i = 0; i < 3; i++)
+		free(x[i].d);
+}
+
+/* Builders at once on two kernels: every one reads the right image, no leftovers. */
+static void test_kcache_concurrent(void **state)
+{
+	struct kspec other = good;
+	struct blob k[2], x[2];
+	struct kc_dir t;
+	char last[600], files[2][128];
+	int tmps, status;
+	pid_t pids[6];
+
+	(void)state;
+	kc_setup(&t, 64 << 20);
+	other.entry += 0x20;
+	k[0] = make_kernel(&good), k[1] = make_kernel(&other);
+	for (int i = 0; i < 2; i++) {
+		x[i] = xz_of(k[i]);
+		snprintf(files[i], sizeof(files[i]), "%s/k%d", t.dir, i);
+		kc_write(files[i], x[i]);
+	}
+	for (int p = 0; p < 6; p++) {
+		pids[p] = fork();
+		assert_true(pids[p] >= 0);
+		if (pids[p] == 0) {
+			strcpy(t.file, files[p % 2]);
+			for (int i = 0; i < 20; i++) {
+				enum kcache_state s = kc_read(&t, x[p % 2], NULL);
+				if (s != KCACHE_HIT && s != KCACHE_STORED)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (int p = 0; p < 6; p++) {
+		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 2);
+	assert_int_equal(tmps, 0);
+	kc_cleanup(&t);
+	for (int i = 0; i < 2; i++)
+		free(k[i].d), free(x[i].d);
+}
+
+/* PXL_KERNEL_CACHE and PXL_KERNEL_CACHE_MB; a cache that cannot be made is no failure. */
+static void test_kcache_env(void **state)
+{
+	struct blob k = make_kernel(&good), x = xz_of(k);
+	struct kcache_result res;
+	struct kernel_image img;
+	struct kc_dir t;
+	struct kcache c;
+
+	(void)state;
+	unsetenv(KCACHE_ENV_DIR), unsetenv(KCACHE_ENV_MB);
+	assert_int_equal(kcache_from_env(&c, err, sizeof(err)), 0);
+	assert_string_equal(c.dir, KCACHE_DEFAULT_DIR);
+	assert_int_equal(c.max_bytes, (uint64_t)KCACHE_DEFAULT_MB << 20);
+	setenv(KCACHE_ENV_DIR, "off", 1);
+	assert_int_equal(kcache_from_env(&c, err, sizeof(err)), 0);
+	assert_string_equal(c.dir, "");
+	setenv(KCACHE_ENV_DIR, "/tmp/x", 1);
+	setenv(KCACHE_ENV_MB, "0", 1);
+	assert_int_equal(kcache_from_env(&c, err, sizeof(err)), 0);
+	assert_string_equal(c.dir, "");
+	setenv(KCACHE_ENV_MB, "12x", 1);
+	assert_int_equal(kcache_from_env(&c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "PXL_KERNEL_CACHE_MB=\"12x\" is not a size in MiB (0 to 1048576)");
+	assert_string_equal(c.dir, "");
+	unsetenv(KCACHE_ENV_DIR), unsetenv(KCACHE_ENV_MB);
+
+	kc_start(&t, x);
+	t.c.dir[0] = 0;
+	assert_int_equal(kc_read(&t, x, NULL), KCACHE_OFF);
+	/* the cache's place is a file: unpacked, not kept */
+	snprintf(t.c.dir, sizeof(t.c.dir), "%s/kernel/cache", t.dir);
+	assert_int_equal(kcache_read_file(&t.c, t.file, &img, &res, err, sizeof(err)), 0);
+	assert_int_equal(res.state, KCACHE_NOT_STORED);
+	assert_int_equal(res.store_err, -ENOTDIR);
+	image_free(&img);
+	kc_cleanup(&t);
+	free(k.d), free(x.d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_formats),	      cmocka_unit_test(test_bad_kernels),
-		cmocka_unit_test(test_bad_structure), cmocka_unit_test(test_bad_wrapping),
-		cmocka_unit_test(test_truncations),   cmocka_unit_test(test_random_damage),
-		cmocka_unit_test(test_bomb),	      cmocka_unit_test(test_real_kernels),
-		cmocka_unit_test(test_ramdisk),	      cmocka_unit_test(test_pvh32),
+		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_bad_kernels),
+		cmocka_unit_test(test_bad_structure),
+		cmocka_unit_test(test_bad_wrapping),
+		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_random_damage),
+		cmocka_unit_test(test_bomb),
+		cmocka_unit_test(test_real_kernels),
+		cmocka_unit_test(test_ramdisk),
+		cmocka_unit_test(test_pvh32),
+		cmocka_unit_test(test_kcache_hit_miss),
+		cmocka_unit_test(test_kcache_corrupt),
+		cmocka_unit_test(test_kcache_bound),
+		cmocka_unit_test(test_kcache_concurrent),
+		cmocka_unit_test(test_kcache_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
