@@ -8,7 +8,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 PKGS="gcc make binutils libc6-dev python3 ovmf gnu-efi libcmocka-dev libyajl-dev liburing-dev \
-  zlib1g-dev liblzma-dev libzstd-dev zstd busybox-static cpio xz-utils clang lld \
+  zlib1g-dev liblzma-dev libzstd-dev nettle-dev zstd busybox-static cpio xz-utils clang lld \
   libclang-rt-14-dev libxen-dev kmod grub-pc-bin grub-common xorriso mtools \
   bochs bochsbios vgabios bochs-term"
 

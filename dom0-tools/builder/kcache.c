@@ -19,7 +19,7 @@
 
 #include "image_internal.h"
 #include "kcache.h"
-#include "sha256.h"
+#include <nettle/sha2.h>
 
 #define ENTRY_MAGIC "PXLKC\0\0\1"
 #define ENTRY_SUFFIX ".kc"
@@ -29,7 +29,7 @@
 
 struct entry_head {
 	char magic[8];
-	uint8_t key[SHA256_LEN];
+	uint8_t key[SHA256_DIGEST_SIZE];
 	uint64_t elf_len;
 	uint64_t crc64; /* lzma_crc64 of the ELF */
 	char format[32];
@@ -64,11 +64,11 @@ int kcache_from_env(struct kcache *c, char *err, size_t errlen)
 	return 0;
 }
 
-static void entry_name(const uint8_t key[SHA256_LEN], char name[2 * SHA256_LEN + 4])
+static void entry_name(const uint8_t key[SHA256_DIGEST_SIZE], char name[2 * SHA256_DIGEST_SIZE + 4])
 {
-	for (int i = 0; i < SHA256_LEN; i++)
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
 		sprintf(name + 2 * i, "%02x", key[i]);
-	strcpy(name + 2 * SHA256_LEN, ENTRY_SUFFIX);
+	strcpy(name + 2 * SHA256_DIGEST_SIZE, ENTRY_SUFFIX);
 }
 
 static int read_all(int fd, void *buf, size_t len)
@@ -100,18 +100,18 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /* Whether the header fits the key and a file of size bytes. */
-static bool head_ok(const struct entry_head *h, const uint8_t key[SHA256_LEN], uint64_t size)
+static bool head_ok(const struct entry_head *h, const uint8_t key[SHA256_DIGEST_SIZE], uint64_t size)
 {
 	return memcmp(h->magic, ENTRY_MAGIC, sizeof(h->magic)) == 0 &&
-	       memcmp(h->key, key, SHA256_LEN) == 0 && h->elf_len > 0 &&
+	       memcmp(h->key, key, SHA256_DIGEST_SIZE) == 0 && h->elf_len > 0 &&
 	       h->elf_len <= IMAGE_MAX_SIZE && h->elf_len == size - sizeof(*h) &&
 	       memchr(h->format, 0, sizeof(h->format)) && h->format[0];
 }
 
 /* The entry's ELF into img: 0, -ENOENT (none) or -EBADMSG (a bad one, removed). */
-static int load_entry(int dirfd, const uint8_t key[SHA256_LEN], struct kernel_image *img)
+static int load_entry(int dirfd, const uint8_t key[SHA256_DIGEST_SIZE], struct kernel_image *img)
 {
-	char name[2 * SHA256_LEN + 4];
+	char name[2 * SHA256_DIGEST_SIZE + 4];
 	struct entry_head h;
 	unsigned char *elf = NULL;
 	struct stat st;
@@ -150,7 +150,7 @@ static int load_entry(int dirfd, const uint8_t key[SHA256_LEN], struct kernel_im
 }
 
 struct kept {
-	char name[2 * SHA256_LEN + 4];
+	char name[2 * SHA256_DIGEST_SIZE + 4];
 	uint64_t size;
 	struct timespec used;
 };
@@ -168,9 +168,9 @@ static int by_use(const void *a, const void *b)
 /* Whether a directory entry is one of the cache's: "<64 hex digits>.kc". */
 static bool is_entry_name(const char *n)
 {
-	return strlen(n) == 2 * SHA256_LEN + strlen(ENTRY_SUFFIX) &&
-	       strspn(n, "0123456789abcdef") == 2 * SHA256_LEN &&
-	       strcmp(n + 2 * SHA256_LEN, ENTRY_SUFFIX) == 0;
+	return strlen(n) == 2 * SHA256_DIGEST_SIZE + strlen(ENTRY_SUFFIX) &&
+	       strspn(n, "0123456789abcdef") == 2 * SHA256_DIGEST_SIZE &&
+	       strcmp(n + 2 * SHA256_DIGEST_SIZE, ENTRY_SUFFIX) == 0;
 }
 
 /* The entries in the directory (stale temporary files removed on the way). */
@@ -227,18 +227,18 @@ static void evict(const struct kcache *c, int dirfd, const char *keep)
 }
 
 /* Write the entry for key beside the others, then make room: 0 or -errno. */
-static int store_entry(const struct kcache *c, int dirfd, const uint8_t key[SHA256_LEN],
+static int store_entry(const struct kcache *c, int dirfd, const uint8_t key[SHA256_DIGEST_SIZE],
 		       const struct kernel_image *img)
 {
 	struct entry_head h = { .elf_len = img->elf_len,
 				.crc64 = lzma_crc64(img->elf, img->elf_len, 0) };
-	char name[2 * SHA256_LEN + 4], tmp[64];
+	char name[2 * SHA256_DIGEST_SIZE + 4], tmp[64];
 	int fd, r;
 
 	if (sizeof(h) + img->elf_len > c->max_bytes)
 		return -EFBIG;
 	memcpy(h.magic, ENTRY_MAGIC, sizeof(h.magic));
-	memcpy(h.key, key, SHA256_LEN);
+	memcpy(h.key, key, SHA256_DIGEST_SIZE);
 	snprintf(h.format, sizeof(h.format), "%s", img->format);
 	entry_name(key, name);
 	for (int tries = 0;; tries++) {
@@ -290,11 +290,11 @@ static bool is_packed(const unsigned char *d, size_t len)
 }
 
 /* Unpack d, keep the ELF in the cache, then check it; 0 or an image error. */
-static int unpack_and_store(const struct kcache *c, int dirfd, const uint8_t key[SHA256_LEN],
+static int unpack_and_store(const struct kcache *c, int dirfd, const uint8_t key[SHA256_DIGEST_SIZE],
 			    const unsigned char *d, size_t len, struct kernel_image *img,
 			    struct kcache_result *res, char *err, size_t errlen)
 {
-	char name[2 * SHA256_LEN + 4];
+	char name[2 * SHA256_DIGEST_SIZE + 4];
 	int r = image_unpack(d, len, img, err, errlen);
 
 	if (r)
@@ -312,14 +312,24 @@ static int unpack_and_store(const struct kcache *c, int dirfd, const uint8_t key
 	return r;
 }
 
+/* The cache's key: SHA-256 of the compressed kernel, by nettle. */
+static void sha256_of(const void *d, size_t len, uint8_t key[SHA256_DIGEST_SIZE])
+{
+	struct sha256_ctx ctx;
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, d);
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, key);
+}
+
 static int read_through(const struct kcache *c, const unsigned char *d, size_t len,
 			struct kernel_image *out, struct kcache_result *res, char *err,
 			size_t errlen)
 {
-	uint8_t key[SHA256_LEN];
+	uint8_t key[SHA256_DIGEST_SIZE];
 	int dirfd = open_dir(c), r;
 
-	sha256(d, len, key);
+	sha256_of(d, len, key);
 	r = dirfd < 0 ? -ENOENT : load_entry(dirfd, key, out);
 	if (r == 0) {
 		r = image_read_elf(out, err, errlen);

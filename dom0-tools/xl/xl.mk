@@ -16,7 +16,7 @@
 CTRL_DIR := dom0-tools/ctrl
 BUILDER_DIR := dom0-tools/builder
 BUILDER_SRCS := $(BUILDER_DIR)/image_unpack.c $(BUILDER_DIR)/image_elf.c \
-	$(BUILDER_DIR)/ramdisk.c $(BUILDER_DIR)/kcache.c $(BUILDER_DIR)/sha256.c
+	$(BUILDER_DIR)/ramdisk.c $(BUILDER_DIR)/kcache.c
 BUILDER_HDRS := $(wildcard $(BUILDER_DIR)/*.h) include/public/elfnote.h
 BUILD_SRCS := $(BUILDER_SRCS) $(BUILDER_DIR)/layout.c $(BUILDER_DIR)/build.c \
 	$(BUILDER_DIR)/build_pvh.c $(BUILDER_DIR)/pvh_acpi.c $(BUILDER_DIR)/build_xs.c
@@ -65,7 +65,7 @@ $(XL_OUT)/pxl: $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) $(XS_LIB_SRC) $(XL_HDRS) $(
 		$(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) -static -s -pthread -o $@ $(XL_SRCS) $(CTRL_SRCS) $(BUILD_SRCS) \
-		$(XS_LIB_SRC) -lz -llzma -lzstd -l:libyajl_s.a -lm
+		$(XS_LIB_SRC) -lz -llzma -lzstd -l:libnettle.a -l:libyajl_s.a -lm
 
 $(XL_OUT)/test_ctrl: tests/unit/ctrl/test_ctrl.c $(CTRL_SRCS) $(CTRL_HDRS)
 	@mkdir -p $(@D)
@@ -97,7 +97,7 @@ $(XL_OUT)/test_cfg: tests/unit/ctrl/test_cfg.c $(XL_DIR)/cfg.c $(XL_DIR)/cfg.h
 $(XL_OUT)/test_image: tests/unit/ctrl/test_image.c $(BUILDER_SRCS) $(BUILDER_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(BUILDER_SRCS) \
-		-lcmocka -lz -llzma -lzstd
+		-lcmocka -lz -llzma -lzstd -lnettle
 
 $(XL_OUT)/test_layout: tests/unit/ctrl/test_layout.c $(BUILDER_DIR)/layout.c $(BUILDER_HDRS)
 	@mkdir -p $(@D)
