@@ -100,7 +100,8 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /* Whether the header fits the key and a file of size bytes. */
-static bool head_ok(const struct entry_head *h, const uint8_t key[SHA256_DIGEST_SIZE], uint64_t size)
+static bool head_ok(const struct entry_head *h, const uint8_t key[SHA256_DIGEST_SIZE],
+		    uint64_t size)
 {
 	return memcmp(h->magic, ENTRY_MAGIC, sizeof(h->magic)) == 0 &&
 	       memcmp(h->key, key, SHA256_DIGEST_SIZE) == 0 && h->elf_len > 0 &&
@@ -290,9 +291,10 @@ static bool is_packed(const unsigned char *d, size_t len)
 }
 
 /* Unpack d, keep the ELF in the cache, then check it; 0 or an image error. */
-static int unpack_and_store(const struct kcache *c, int dirfd, const uint8_t key[SHA256_DIGEST_SIZE],
-			    const unsigned char *d, size_t len, struct kernel_image *img,
-			    struct kcache_result *res, char *err, size_t errlen)
+static int unpack_and_store(const struct kcache *c, int dirfd,
+			    const uint8_t key[SHA256_DIGEST_SIZE], const unsigned char *d,
+			    size_t len, struct kernel_image *img, struct kcache_result *res,
+			    char *err, size_t errlen)
 {
 	char name[2 * SHA256_DIGEST_SIZE + 4];
 	int r = image_unpack(d, len, img, err, errlen);
