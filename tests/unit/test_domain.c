@@ -1919,6 +1919,21 @@ static void run_slices(unsigned int n)
 	}
 }
 
+/*
+ * 30 slices of two CPU-bound domains on one CPU, @high of twice @low's
+ * weight: @high gets twice @low's time, give or take @slack.
+ */
+static void run_sharing_1_2(struct domain *low, struct domain *high, u64 slack)
+{
+	u64 tl = domain_cpu_time(low), th = domain_cpu_time(high);
+
+	run_slices(30);
+	tl = domain_cpu_time(low) - tl;
+	th = domain_cpu_time(high) - th;
+	assert_int_equal(tl + th, 30 * SCHED_SLICE_NS);
+	assert_true(th >= 2 * tl - slack && th <= 2 * tl + slack);
+}
+
 static void nothing_happens(void)
 {
 }
@@ -1935,13 +1950,7 @@ static void test_weights(void **state)
 	start(b);
 	vcpu_block(never);
 	schedule();
-	ta = domain_cpu_time(a);
-	tb = domain_cpu_time(b);
-	run_slices(30);
-	ta = domain_cpu_time(a) - ta;
-	tb = domain_cpu_time(b) - tb;
-	assert_int_equal(ta + tb, 30 * SCHED_SLICE_NS);
-	assert_true(tb >= 2 * ta - SCHED_SLICE_NS && tb <= 2 * ta + SCHED_SLICE_NS);
+	run_sharing_1_2(a, b, SCHED_SLICE_NS);
 	/* Equal weights take turns. */
 	set_credit(b, 0, 0);
 	ta = domain_cpu_time(a);
@@ -2128,6 +2137,21 @@ static void move_here(void)
 }
 
 /*
+ * dom0 runs alone for a minute (charged at a reschedule) and blocks; its
+ * CPU idles until @interrupt makes @v runnable there, and @v runs.
+ */
+static void dom0_minute_then_idle(void (*interrupt)(void), struct vcpu *v)
+{
+	fake_now += 60 * 1000000000ULL;
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	vcpu_block(never);
+	idle_interrupt = interrupt;
+	schedule();
+	assert_ptr_equal(current, v);
+}
+
+/*
  * A vCPU moved to an idle CPU (nothing running or queued there) starts
  * level with the vCPU that ran there last, not from 0: dom0 ran on CPU 0
  * for a minute and blocked, a (queued on CPU 1) is pinned to CPU 0 while
@@ -2145,14 +2169,8 @@ static void test_move_to_idle_cpu(void **state)
 	start(a);
 	assert_int_equal(set_hard_affinity(1, 0, 0x2), 0);
 	assert_int_equal(va->processor, 1);
-	fake_now += 60 * 1000000000ULL;
-	schedule(); /* dom0 charged for its minute */
-	assert_ptr_equal(current, v0);
-	vcpu_block(never);
 	move_here_dom = a;
-	idle_interrupt = move_here;
-	schedule();
-	assert_ptr_equal(current, va);
+	dom0_minute_then_idle(move_here, va);
 	assert_int_equal(va->processor, 0);
 	fake_now += SCHED_RATELIMIT_NS; /* past a's rate limit */
 	evtchn_set_pending(dom0, 0, 3);
@@ -2177,7 +2195,6 @@ static void test_wake_on_idle_cpu(void **state)
 {
 	struct domain *a = create(1);
 	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
-	u64 ta, t0;
 
 	(void)state;
 	set_credit(a, 512, 0);
@@ -2188,24 +2205,12 @@ static void test_wake_on_idle_cpu(void **state)
 	schedule();
 	assert_ptr_equal(current, v0);
 	guest_handled_events(dom0);
-	fake_now += 60 * 1000000000ULL;
-	schedule(); /* dom0 charged for its minute */
-	assert_ptr_equal(current, v0);
-	vcpu_block(never);
 	wake_target = a;
-	idle_interrupt = raise_event_on_target;
-	schedule();
-	assert_ptr_equal(current, va);
+	dom0_minute_then_idle(raise_event_on_target, va);
 	idle_interrupt = NULL;
 	fake_now += SCHED_RATELIMIT_NS; /* past a's rate limit */
 	evtchn_set_pending(dom0, 0, 3);
-	ta = domain_cpu_time(a);
-	t0 = domain_cpu_time(dom0);
-	run_slices(30);
-	ta = domain_cpu_time(a) - ta;
-	t0 = domain_cpu_time(dom0) - t0;
-	assert_int_equal(ta + t0, 30 * SCHED_SLICE_NS);
-	assert_true(ta >= 2 * t0 - 2 * SCHED_SLICE_NS && ta <= 2 * t0 + 2 * SCHED_SLICE_NS);
+	run_sharing_1_2(dom0, a, 2 * SCHED_SLICE_NS);
 	if (current == va) {
 		vcpu_block(never); /* off the CPU before its end */
 		schedule();
