@@ -36,7 +36,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->max_cpus, 0);
 	assert_false(o->nosmp);
 	assert_false(o->ipi_selftest);
-	assert_false(o->tlb_holders);
+	assert_true(o->tlb_holders);
 	assert_false(o->vcpus_on_cpu0);
 	assert_int_equal(o->gnttab_max_frames, 64);
 	assert_int_equal(o->gnttab_max_maptrack_frames, 1024);

@@ -48,6 +48,7 @@
 #define FRAMES 2048
 
 long do_sched_op(unsigned long cmd, unsigned long arg);	 /* common/schedule.c */
+void sched_reset_cpus(void);				 /* common/scheduler.c, host builds */
 long do_domctl(unsigned long arg);			 /* common/domctl.c */
 long do_memory_op(unsigned long cmd, unsigned long arg); /* common/memory.c */
 
@@ -839,6 +840,10 @@ static int setup(void **state)
 	free_at_start = buddy_free_count();
 	hwdom_ended = crash_shows = switches = 0;
 	idle_interrupt = NULL;
+	/* Each test's scheduler starts as at boot: no weighed time left by another. */
+	sched_reset_cpus();
+	cpu_online_mask = 1;
+	fake_now = 1000;
 	dom0 = create(0);
 	start(dom0);
 	schedule();
@@ -1914,6 +1919,21 @@ static void run_slices(unsigned int n)
 	}
 }
 
+/*
+ * 30 slices of two CPU-bound domains on one CPU, @high of twice @low's
+ * weight: @high gets twice @low's time, give or take @slack.
+ */
+static void run_sharing_1_2(struct domain *low, struct domain *high, u64 slack)
+{
+	u64 tl = domain_cpu_time(low), th = domain_cpu_time(high);
+
+	run_slices(30);
+	tl = domain_cpu_time(low) - tl;
+	th = domain_cpu_time(high) - th;
+	assert_int_equal(tl + th, 30 * SCHED_SLICE_NS);
+	assert_true(th >= 2 * tl - slack && th <= 2 * tl + slack);
+}
+
 static void nothing_happens(void)
 {
 }
@@ -1930,13 +1950,7 @@ static void test_weights(void **state)
 	start(b);
 	vcpu_block(never);
 	schedule();
-	ta = domain_cpu_time(a);
-	tb = domain_cpu_time(b);
-	run_slices(30);
-	ta = domain_cpu_time(a) - ta;
-	tb = domain_cpu_time(b) - tb;
-	assert_int_equal(ta + tb, 30 * SCHED_SLICE_NS);
-	assert_true(tb >= 2 * ta - SCHED_SLICE_NS && tb <= 2 * ta + SCHED_SLICE_NS);
+	run_sharing_1_2(a, b, SCHED_SLICE_NS);
 	/* Equal weights take turns. */
 	set_credit(b, 0, 0);
 	ta = domain_cpu_time(a);
@@ -1990,6 +2004,8 @@ static void test_rate_limit(void **state)
 
 	(void)state;
 	dom0_blocks_for(a);
+	/* Level on a fresh CPU (setup): a's rate limit alone keeps dom0 waiting. */
+	assert_int_equal(va->sched_vtime, v0->sched_vtime);
 	t0 = fake_now;
 	fake_now += SCHED_RATELIMIT_NS / 4;
 	evtchn_set_pending(dom0, 0, 3);
@@ -2121,6 +2137,21 @@ static void move_here(void)
 }
 
 /*
+ * dom0 runs alone for a minute (charged at a reschedule) and blocks; its
+ * CPU idles until @interrupt makes @v runnable there, and @v runs.
+ */
+static void dom0_minute_then_idle(void (*interrupt)(void), struct vcpu *v)
+{
+	fake_now += 60 * 1000000000ULL;
+	schedule();
+	assert_ptr_equal(current, dom0->vcpu[0]);
+	vcpu_block(never);
+	idle_interrupt = interrupt;
+	schedule();
+	assert_ptr_equal(current, v);
+}
+
+/*
  * A vCPU moved to an idle CPU (nothing running or queued there) starts
  * level with the vCPU that ran there last, not from 0: dom0 ran on CPU 0
  * for a minute and blocked, a (queued on CPU 1) is pinned to CPU 0 while
@@ -2138,14 +2169,8 @@ static void test_move_to_idle_cpu(void **state)
 	start(a);
 	assert_int_equal(set_hard_affinity(1, 0, 0x2), 0);
 	assert_int_equal(va->processor, 1);
-	fake_now += 60 * 1000000000ULL;
-	schedule(); /* dom0 charged for its minute */
-	assert_ptr_equal(current, v0);
-	vcpu_block(never);
 	move_here_dom = a;
-	idle_interrupt = move_here;
-	schedule();
-	assert_ptr_equal(current, va);
+	dom0_minute_then_idle(move_here, va);
 	assert_int_equal(va->processor, 0);
 	fake_now += SCHED_RATELIMIT_NS; /* past a's rate limit */
 	evtchn_set_pending(dom0, 0, 3);
@@ -2157,6 +2182,41 @@ static void test_move_to_idle_cpu(void **state)
 	current = v0;
 	destroy_and_reap(a);
 	cpu_online_mask = 1;
+}
+
+/*
+ * A vCPU that slept while another ran long on its CPU, woken while that CPU
+ * idles, starts at most a slice below the one that ran there last: a
+ * (weight 512) blocks, dom0 runs alone for a minute and blocks, an
+ * interrupt wakes a on the idle CPU, then dom0 wakes. From there they share
+ * the CPU 2:1, a not holding it for dom0's minute.
+ */
+static void test_wake_on_idle_cpu(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+
+	(void)state;
+	set_credit(a, 512, 0);
+	dom0_blocks_for(a);
+	fake_now += SCHED_RATELIMIT_NS;
+	evtchn_set_pending(dom0, 0, 3);
+	vcpu_block(never); /* a sleeps */
+	schedule();
+	assert_ptr_equal(current, v0);
+	guest_handled_events(dom0);
+	wake_target = a;
+	dom0_minute_then_idle(raise_event_on_target, va);
+	idle_interrupt = NULL;
+	fake_now += SCHED_RATELIMIT_NS; /* past a's rate limit */
+	evtchn_set_pending(dom0, 0, 3);
+	run_sharing_1_2(dom0, a, 2 * SCHED_SLICE_NS);
+	if (current == va) {
+		vcpu_block(never); /* off the CPU before its end */
+		schedule();
+	}
+	assert_ptr_equal(current, v0);
+	destroy_and_reap(a);
 }
 
 static void assert_timers_on(const struct vcpu *v, unsigned int cpu)
@@ -2529,6 +2589,7 @@ int main(void)
 		T(test_wake_in_scrub_window),
 		T(test_timers_follow_vcpu),
 		T(test_move_to_idle_cpu),
+		T(test_wake_on_idle_cpu),
 		T(test_poll),
 		T(test_controller_pause),
 		T(test_vcpus_made_later),
@@ -2542,5 +2603,8 @@ int main(void)
 		T(test_domctl_lifecycle),
 	};
 
+	/* UNIT_TEST_FILTER=test_rate_limit: that test alone (a glob). */
+	if (getenv("UNIT_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("UNIT_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,8 @@
  *   hang_key[=BOOL]   Petrel's debug aid: Ctrl-] on the serial line prints
  *                     every CPU's and vCPU's state instead of reaching dom0
  *   tlb_holders[=BOOL]  flush only the CPUs that may hold the translations
- *                     a change makes stale (off: every CPU that ran a guest)
+ *                     a change makes stale (the default; off: every CPU that
+ *                     ran a guest)
  *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
  *   gnttab_max_frames=N, gnttab_max_maptrack_frames=N  each domain's default
  *                     and largest grant table and maptrack, in frames (N
@@ -512,6 +513,7 @@ static void defaults(struct boot_options *opt)
 	opt->gnttab_max_maptrack_frames = 1024;
 	opt->gnttab_max_version = 2;
 	opt->gnttab_transitive = true;
+	opt->tlb_holders = true;
 }
 
 unsigned int dom0_vcpus(const struct boot_options *opt, unsigned int nr_cpus, unsigned int limit)

@@ -5,7 +5,7 @@
  * may run. Blocking, waking, yielding and pausing across domains; runstate
  * and cpu_time accounting. The model is in sched.h and docs/design.md.
  *
- * Compiled on the host by tests/unit/test_sched.c, with fakes of the arch
+ * Compiled on the host by tests/unit/test_domain.c, with fakes of the arch
  * and vCPU-time hooks.
  */
 #include "types.h"
@@ -49,6 +49,17 @@ struct vcpu *current; /* host builds; the hypervisor's is per CPU (domain.h) */
 static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
 bool sched_cpu0_only; /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
 u64 sched_slice_ns = SCHED_SLICE_NS;
+
+#ifndef __PETREL__
+/* Host builds: every CPU's scheduling state as at boot, for a test to start from. */
+void sched_reset_cpus(void)
+{
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		memset(&per_cpu(sched_cpu, cpu), 0, sizeof(struct sched_cpu));
+	sched_cpu0_only = false;
+	sched_slice_ns = SCHED_SLICE_NS;
+}
+#endif
 
 static struct sched_cpu *this_cpu_sched(void)
 {
@@ -272,39 +283,41 @@ static struct vcpu *runq_pick(struct sched_cpu *sc, u64 now, u64 *wake_at)
 }
 
 /*
- * The vCPU a waking or arriving one is measured against on @sc: the one
- * running (or the queue's first), and its weighed time up to @now. A vCPU
- * alone on its CPU is charged only at a reschedule, which may be long ago
- * (a dom0 busy for a minute): the time since counts too, else the newcomer
- * would be handed that whole minute before the running one is back. On an
- * idle CPU (NULL returned) *@vtime is that of the vCPU that ran there last,
- * so that a vCPU arriving from another CPU (move_to_cpu), whose weighed
- * time means nothing here, starts level with the vCPUs that sleep there.
- * From 0 it would keep the CPU from them, once they wake, until it had run
- * as long as they had (a minute for a dom0 vCPU that ran a minute).
+ * The floor of @sc's weighed times at @now: the lowest among the vCPU
+ * running there and those queued. A vCPU alone on its CPU is charged only
+ * at a reschedule, which may be long ago (a dom0 busy for a minute): the
+ * time since counts too, else a newcomer would be handed that whole minute
+ * before the running one is back. On an idle CPU it is the weighed time of
+ * the vCPU that ran there last, so that a vCPU joining it (woken, or moved
+ * from another CPU, where weighed times mean nothing here) starts level with
+ * the vCPUs that sleep there. From a lower time it would keep the CPU from
+ * them, once they wake, until it had run as long as they had (a minute for
+ * a dom0 vCPU that ran a minute).
  */
-static const struct vcpu *vtime_ref(const struct sched_cpu *sc, u64 now, u64 *vtime)
+static u64 vtime_floor(const struct sched_cpu *sc, u64 now)
 {
-	const struct vcpu *ref = sc->running ? sc->running : sc->runq_head;
+	const struct vcpu *running = sc->running;
+	u64 floor = ~0ULL;
 
-	if (ref)
-		*vtime = ref->sched_vtime + (ref == sc->running ? uncharged(ref, now) : 0);
-	else
-		*vtime = sc->vtime_last;
-	return ref;
+	if (running)
+		floor = running->sched_vtime + uncharged(running, now);
+	for (const struct vcpu *w = sc->runq_head; w; w = w->runq_next) {
+		if (w->sched_vtime < floor)
+			floor = w->sched_vtime;
+	}
+	return floor == ~0ULL ? sc->vtime_last : floor;
 }
 
 /*
  * A vCPU that slept (or never ran) does not get back the time it slept: it
- * starts at most a slice ahead of the one running (or the queue's first).
+ * joins its queue at most a slice below the CPU's floor, idle or not.
  */
 static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
 {
-	u64 ref_vtime = 0;
-	const struct vcpu *ref = vtime_ref(sc, system_time(), &ref_vtime);
+	u64 floor = vtime_floor(sc, system_time());
 
-	if (ref && ref != v && v->sched_vtime + sched_slice_ns < ref_vtime)
-		v->sched_vtime = ref_vtime - sched_slice_ns;
+	if (v->sched_vtime + sched_slice_ns < floor)
+		v->sched_vtime = floor - sched_slice_ns;
 }
 
 /*
@@ -400,16 +413,14 @@ static unsigned int allowed_cpu(const struct vcpu *v)
 static void move_to_cpu(struct vcpu *v, unsigned int cpu)
 {
 	struct sched_cpu *to = &per_cpu(sched_cpu, cpu);
-	u64 ref_vtime = 0;
 
 	ASSERT_VCPU_SCHED_LOCKED(v);
 	ASSERT_LOCKED(&to->lock);
 	ASSERT(!v->is_running);
 	if (v->on_runq)
 		runq_remove(cpu_sched_of(v), v);
-	vtime_ref(to, system_time(), &ref_vtime);
 	__atomic_store_n(&v->processor, cpu, __ATOMIC_RELEASE);
-	v->sched_vtime = ref_vtime; /* weighed times differ between CPUs */
+	v->sched_vtime = vtime_floor(to, system_time()); /* weighed times differ between CPUs */
 }
 
 /* @v, off every CPU, goes to an allowed CPU's queue (and runs there if it can). */
