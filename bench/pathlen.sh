@@ -21,7 +21,8 @@
 #     REG VALUE   count only from a hit where register REG holds VALUE
 # Prints "PATHLEN total=N hyp=N guest=N kind=N..."; with PATHLEN_TRACE=1
 # first one "PLTRACE pc kind bytes" line per instruction; PATHLEN_MAX=N bounds
-# the steps (default 200000). Needs gdb.
+# the steps (default 200000); PATHLEN_SSTEP=FLAGS sets QEMU's single-step flags
+# (qqemu.sstep; 0x1 lets interrupts and timers in while stepping). Needs gdb.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
