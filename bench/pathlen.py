@@ -7,6 +7,13 @@
 #   $pl_reg    "" or a register name, $pl_val its value at the hit that counts
 #              (to pick one figure of several that share the loop)
 #   $pl_max    a bound on the steps
+#   $pl_smp    1: several CPUs, stepped in turn (scheduler-locking on): the
+#              CPU that hit $pl_addr runs until it halts or spins (pause),
+#              then the next CPU until it does, and so on; the iteration
+#              ends when the first CPU is back at $pl_addr. The halts' wake
+#              interrupts are not taken (QEMU steps with interrupts off),
+#              so a woken CPU goes on after its hlt, as it would after the
+#              interrupt's handler, which is not counted.
 # Prints one "PATHLEN total=N hyp=N guest=N <kind>=N..." line: instructions
 # in the hypervisor (its slots of the upper half, below the guest's
 # kernel image) and in the guest, and the instructions that
@@ -84,7 +91,15 @@ def main():
             break
     gdb.execute("delete", to_string=True)
     inf = gdb.selected_inferior()
+    smp = conv("pl_smp") is not None and int(conv("pl_smp")) != 0
+    first = gdb.selected_thread()
+    cpus = [first]
+    if smp:
+        gdb.execute("set scheduler-locking on", to_string=True)
+        cpus += [t for t in sorted(inf.threads(), key=lambda t: t.num) if t.num != first.num]
+    cur = 0
     total = hyp = 0
+    per_cpu = [[0, 0] for _ in cpus]  # [hypervisor, guest] per CPU, first the stepped one
     kinds = {}
     pc = addr
     while total < limit:
@@ -96,15 +111,23 @@ def main():
         if k:
             kinds[k] = kinds.get(k, 0) + 1
         if trace:
-            print("PLTRACE %#x %s %s" % (pc, k or "", b[:8].hex()))
-        if 0xFFFF800000000000 <= pc < 0xFFFF880000000000:
+            print("PLTRACE %#x %s %s%s" % (pc, k or "", b[:8].hex(), " cpu%d" % cur if smp else ""))
+        in_hyp = 0xFFFF800000000000 <= pc < 0xFFFF880000000000
+        if in_hyp:
             hyp += 1
+        per_cpu[cur][0 if in_hyp else 1] += 1
         total += 1
         gdb.execute("stepi", to_string=True)
+        # it halted, or spins (pause) on something another CPU holds: the next runs
+        if smp and len(cpus) > 1 and (b[:1] == b"\xf4" or b[:2] == b"\xf3\x90"):
+            cur = (cur + 1) % len(cpus)
+            cpus[cur].switch()
         pc = int(gdb.parse_and_eval("$pc")) & 0xFFFFFFFFFFFFFFFF
-        if pc == addr:
+        if cur == 0 and pc == addr:
             break
     extra = " ".join("%s=%d" % (k, kinds[k]) for k in sorted(kinds))
+    if smp:
+        extra += "".join(" cpu%d=%d/%d" % (i, c[0], c[1]) for i, c in enumerate(per_cpu))
     print("PATHLEN total=%d hyp=%d guest=%d %s%s" % (
         total, hyp, total - hyp, extra, "" if total < limit else " (limit)"))
 

@@ -117,13 +117,24 @@ long sched_poll_ports(u64 ports, unsigned int nr, u64 timeout)
 	/* A PV list must lie in guest space; an HVM one is checked as it is read. */
 	if (!is_hvm_vcpu(v) && !guest_range_ok(ports, (u64)nr * sizeof(port)))
 		return -EFAULT;
-	rc = poll_ports_pending(v, ports, nr, &port);
-	if (rc)
-		return rc < 0 ? rc : 0;
+	if (nr == 1) {
+		/* One port: read once, and looked at once, after saying it polls. */
+		if (copy_from_guest(&port, ports, sizeof(port)))
+			return -EFAULT;
+	} else {
+		rc = poll_ports_pending(v, ports, nr, &port);
+		if (rc)
+			return rc < 0 ? rc : 0;
+	}
 	vcpu_timers_init(v);
 	v->poll_evtchn = nr == 1 ? (s32)port : -1;
 	__atomic_store_n(&v->polling, true, __ATOMIC_SEQ_CST);
-	rc = poll_ports_pending(v, ports, nr, &port);
+	if (nr == 1) {
+		rc = evtchn_poll_port(v->domain, port);
+		rc = rc < 0 ? -EINVAL : rc;
+	} else {
+		rc = poll_ports_pending(v, ports, nr, &port);
+	}
 	if (rc) {
 		v->polling = false;
 		return rc < 0 ? rc : 0;

@@ -713,14 +713,16 @@ static void move_away(struct vcpu *prev)
  * run-queue lock let go) until there is one (*@wake_at: when a capped one
  * waiting may run again, 0 if none; updated). While free frames are dirty
  * it zeroes them a batch at a time, looking for a runnable vCPU between
- * batches, instead of waiting. Called and returns with the lock held.
+ * batches, instead of waiting. Called and returns with the lock held;
+ * *@now is the time of the last look at the queue, read once per look.
  */
-static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *wake_at)
+static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *now, u64 *wake_at)
 {
 	struct vcpu *next;
 
-	while (!(next = runq_pick(sc, system_time(), wake_at))) {
-		u64 t0 = system_time();
+	*now = system_time();
+	while (!(next = runq_pick(sc, *now, wake_at))) {
+		u64 t0 = *now;
 
 		arm_slice(sc, NULL, t0, *wake_at);
 		spin_unlock(&sc->lock);
@@ -735,7 +737,8 @@ static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *wake_at)
 		else
 			arch_idle_wait();
 		spin_lock(&sc->lock);
-		sc->idle_time += system_time() - t0;
+		*now = system_time();
+		sc->idle_time += *now - t0;
 	}
 	return next;
 }
@@ -817,8 +820,8 @@ void schedule(void)
 		move_away(moving); /* takes two CPUs' run-queue locks */
 	if (!next) {
 		spin_lock(&sc->lock);
-		next = idle_until_runnable(sc, &wake_at);
-		start_next(sc, next, system_time(), wake_at);
+		next = idle_until_runnable(sc, &now, &wake_at);
+		start_next(sc, next, now, wake_at);
 		spin_unlock(&sc->lock);
 	}
 	vcpu_sched_in(next);

@@ -144,12 +144,22 @@ void set_timer(struct timer *t, u64 expires)
 		reprogram(cpu);
 }
 
+/*
+ * A timer not pending is left alone without its list's lock: a set_timer
+ * racing with this stop is as if it came after it (the lock orders them
+ * no better, and an expiry runs its function with the lock let go).
+ */
 void stop_timer(struct timer *t)
 {
-	unsigned long flags = timer_lock_of(t);
-	unsigned int cpu = t->cpu;
-	bool was_first = per_cpu(timer_list, cpu) == t;
+	unsigned long flags;
+	unsigned int cpu;
+	bool was_first;
 
+	if (!__atomic_load_n(&t->active, __ATOMIC_ACQUIRE))
+		return;
+	flags = timer_lock_of(t);
+	cpu = t->cpu;
+	was_first = per_cpu(timer_list, cpu) == t;
 	if (!t->active) {
 		timer_unlock_of(t, flags);
 		return;

@@ -45,6 +45,8 @@ extern bool tlb_holders_on;
 void tlb_idle_begin(void);
 /* Flush this CPU and every other CPU that may hold a guest's translations. */
 void flush_tlb_guest_cpus(void);
+/* The same without this CPU, whose caller flushes it its own way. */
+void flush_tlb_guest_others(void);
 /*
  * Flush this CPU and every other that may hold translations of domain
  * @domid or of a privileged domain (which may map @domid's frames).

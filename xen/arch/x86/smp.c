@@ -357,11 +357,23 @@ static u64 holders(unsigned int held, bool privileged)
 	return mask & ~this_cpu_bit();
 }
 
+/* The other CPUs that may hold a guest's translations. */
+static u64 guest_holders(void)
+{
+	return (tlb_holders_on ? holders(TLB_ANY, false) : guest_cpu_mask) & ~this_cpu_bit();
+}
+
 void flush_tlb_guest_cpus(void)
 {
-	u64 others = tlb_holders_on ? holders(TLB_ANY, false) : guest_cpu_mask;
+	flush_tlb_mask(guest_holders() | this_cpu_bit());
+}
 
-	flush_tlb_mask(others | this_cpu_bit());
+void flush_tlb_guest_others(void)
+{
+	u64 others = guest_holders();
+
+	if (others)
+		flush_tlb_mask(others);
 }
 
 void flush_tlb_domain_cpus(unsigned int domid)

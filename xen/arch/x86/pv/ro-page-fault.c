@@ -334,9 +334,14 @@ void pv_flush_tlb_local(void)
 		write_cr3(read_cr3());
 }
 
+/*
+ * This CPU by pv_flush_tlb_local (one CR3 reload while no guest has a
+ * global entry), the others by IPI.
+ */
 void pv_flush_tlb_guest_cpus(void)
 {
-	flush_tlb_guest_cpus();
+	pv_flush_tlb_local();
+	flush_tlb_guest_others();
 }
 
 /* Its owner's CPUs and privileged domains' (their foreign mappings); any guest's if unowned. */
