@@ -38,6 +38,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_false(o->ipi_selftest);
 	assert_true(o->tlb_holders);
 	assert_false(o->vcpus_on_cpu0);
+	assert_false(o->sched_wake_ratelimit);
 	assert_int_equal(o->gnttab_max_frames, 64);
 	assert_int_equal(o->gnttab_max_maptrack_frames, 1024);
 	assert_int_equal(o->gnttab_max_version, 2);
@@ -231,10 +232,17 @@ static void test_cpus(void **state)
 	assert_true(opt.vcpus_on_cpu0);
 	assert_int_equal(opt.max_cpus, 64);
 	assert_string_equal(shim_log, "");
+	parse("sched_wake_ratelimit");
+	assert_true(opt.sched_wake_ratelimit);
+	parse("sched_wake_ratelimit=off");
+	assert_false(opt.sched_wake_ratelimit);
+	parse("no-sched_wake_ratelimit");
+	assert_false(opt.sched_wake_ratelimit);
 	expect_ignored("maxcpus=two", "maxcpus");
 	expect_ignored("maxcpus=-1", "maxcpus");
 	expect_ignored("nosmp=maybe", "nosmp");
 	expect_ignored("vcpus_on_cpu0=sometimes", "vcpus_on_cpu0");
+	expect_ignored("sched_wake_ratelimit=500", "sched_wake_ratelimit");
 	parse("maxcpus");
 	assert_true(shim_log_has("needs a value"));
 }

@@ -1991,6 +1991,24 @@ static void test_wake_after_long_run(void **state)
 	destroy_and_reap(d);
 }
 
+/* The last timer set (the slice timer) fires at @when: the CPU reschedules. */
+static void slice_timer_fires(u64 when)
+{
+	fake_now = when;
+	fake_timer_last->fn(fake_timer_last->data);
+	assert_true(sched_need_resched());
+	schedule();
+}
+
+/* dom0, running, handles its events and blocks: @va runs. */
+static void dom0_handles_and_blocks(struct vcpu *va)
+{
+	guest_handled_events(dom0);
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, va);
+}
+
 /*
  * Xen's rate limit: an event wakes dom0 just after a got the CPU; a keeps
  * it until it has run SCHED_RATELIMIT_NS (the slice timer is set for
@@ -2014,19 +2032,60 @@ static void test_rate_limit(void **state)
 	assert_ptr_equal(current, va);
 	assert_true(fake_timer_last->active);
 	assert_int_equal(fake_timer_last->expires, t0 + SCHED_RATELIMIT_NS);
-	fake_now = t0 + SCHED_RATELIMIT_NS; /* the timer fires */
-	fake_timer_last->fn(fake_timer_last->data);
-	assert_true(sched_need_resched());
-	schedule();
+	slice_timer_fires(t0 + SCHED_RATELIMIT_NS);
 	assert_ptr_equal(current, v0);
-	guest_handled_events(dom0);
-	vcpu_block(never);
-	schedule();
-	assert_ptr_equal(current, va);
+	dom0_handles_and_blocks(va);
 	fake_now += SCHED_RATELIMIT_NS;
 	evtchn_set_pending(dom0, 0, 3);
 	schedule();
 	assert_ptr_equal(current, v0);
+	destroy_and_reap(a);
+}
+
+/*
+ * The sched_wake_ratelimit option, credit2's wake rule: a wake inside the
+ * running vCPU's rate limit asks for no reschedule; the woken one runs when
+ * the running one blocks, or when the slice timer ends its turn
+ * SCHED_WAKE_WAIT_NS after it began. A wake after the rate limit still runs
+ * at once.
+ */
+static void test_wake_ratelimit(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	u64 t0;
+
+	(void)state;
+	sched_wake_ratelimit = true;
+	dom0_blocks_for(a);
+	t0 = fake_now;
+	fake_now += SCHED_RATELIMIT_NS / 4;
+	evtchn_set_pending(dom0, 0, 3);
+	assert_false(sched_need_resched());
+	assert_int_equal(v0->runstate.state, RUNSTATE_runnable);
+	assert_true(fake_timer_last->active);
+	assert_int_equal(fake_timer_last->expires, t0 + SCHED_WAKE_WAIT_NS);
+	fake_now = t0 + SCHED_RATELIMIT_NS; /* past the 1 ms: a keeps its CPU */
+	assert_false(sched_need_resched());
+	slice_timer_fires(t0 + SCHED_WAKE_WAIT_NS);
+	assert_ptr_equal(current, v0);
+	/* a's turn ends early when it blocks: dom0, woken meanwhile, runs then. */
+	dom0_handles_and_blocks(va);
+	fake_now += SCHED_RATELIMIT_NS / 2;
+	evtchn_set_pending(dom0, 0, 3);
+	assert_false(sched_need_resched());
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, v0);
+	/* After the rate limit a wake preempts, as without the option. */
+	vcpu_unblock(va);
+	dom0_handles_and_blocks(va);
+	fake_now += SCHED_RATELIMIT_NS;
+	evtchn_set_pending(dom0, 0, 3);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, v0);
+	sched_wake_ratelimit = false;
 	destroy_and_reap(a);
 }
 
@@ -2598,6 +2657,7 @@ int main(void)
 		T(test_weights),
 		T(test_wake_after_long_run),
 		T(test_rate_limit),
+		T(test_wake_ratelimit),
 		T(test_cap),
 		T(test_affinity_moves),
 		T(test_domctl_lifecycle),

@@ -30,6 +30,10 @@
  *                     a change makes stale (the default; off: every CPU that
  *                     ran a guest)
  *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
+ *   sched_wake_ratelimit[=BOOL]  credit2's wake rule: a wake does not preempt a
+ *                     vCPU that has run less than the 1 ms rate limit; the
+ *                     woken one waits until it blocks or its turn ends, at
+ *                     most 10 ms (off: it runs once the 1 ms is up)
  *   gnttab_max_frames=N, gnttab_max_maptrack_frames=N  each domain's default
  *                     and largest grant table and maptrack, in frames (N
  *                     decimal, 0x hex or 0 octal, at most 2^31-1, as Xen)
@@ -98,6 +102,17 @@ static int parse_number(const char *s, const char *end, int base, unsigned long 
 static int parse_uint(const char *s, const char *end, u32 *out)
 {
 	return parse_number(s, end, 10, 0xffffffffUL, out);
+}
+
+/* A boolean option: NAME (on), NAME=BOOL, or no-NAME (negated). */
+static int set_flag(bool *flag, const struct val *v, bool negated)
+{
+	int b = v->given ? parse_bool(v->s, v->len) : 1;
+
+	if (b < 0)
+		return -1;
+	*flag = negated ? !b : b;
+	return 0;
 }
 
 static int opt_console(struct boot_options *opt, const struct val *v, bool negated)
@@ -274,12 +289,7 @@ static int opt_noreboot(struct boot_options *opt, const struct val *v, bool nega
 /* Petrel's testing aid: preempt every preemptible hypercall at its first check. */
 static int opt_preempt_always(struct boot_options *opt, const struct val *v, bool negated)
 {
-	int b = v->given ? parse_bool(v->s, v->len) : 1;
-
-	if (b < 0)
-		return -1;
-	opt->hypercall_preempt_always = negated ? !b : b;
-	return 0;
+	return set_flag(&opt->hypercall_preempt_always, v, negated);
 }
 
 /*
@@ -288,12 +298,7 @@ static int opt_preempt_always(struct boot_options *opt, const struct val *v, boo
  */
 static int opt_domu(struct boot_options *opt, const struct val *v, bool negated)
 {
-	int b = v->given ? parse_bool(v->s, v->len) : 1;
-
-	if (b < 0)
-		return -1;
-	opt->domu_module = negated ? !b : b;
-	return 0;
+	return set_flag(&opt->domu_module, v, negated);
 }
 
 /*
@@ -360,56 +365,37 @@ static int opt_maxcpus(struct boot_options *opt, const struct val *v, bool negat
 
 static int opt_nosmp(struct boot_options *opt, const struct val *v, bool negated)
 {
-	int b = v->given ? parse_bool(v->s, v->len) : 1;
-
-	if (b < 0)
-		return -1;
-	opt->nosmp = negated ? !b : b;
-	return 0;
+	return set_flag(&opt->nosmp, v, negated);
 }
 
 /* Petrel's fallback: place every vCPU on CPU 0, as before vCPUs ran on every CPU. */
 static int opt_vcpus_on_cpu0(struct boot_options *opt, const struct val *v, bool negated)
 {
-	int b = v->given ? parse_bool(v->s, v->len) : 1;
+	return set_flag(&opt->vcpus_on_cpu0, v, negated);
+}
 
-	if (b < 0)
-		return -1;
-	opt->vcpus_on_cpu0 = negated ? !b : b;
-	return 0;
+/* credit2's wake rule instead of Petrel's (docs/design.md, "Scheduler"). */
+static int opt_sched_wake_ratelimit(struct boot_options *opt, const struct val *v, bool negated)
+{
+	return set_flag(&opt->sched_wake_ratelimit, v, negated);
 }
 
 /* Petrel's debug aid: send each kind of IPI to every CPU at boot and check it arrived. */
 static int opt_ipi_selftest(struct boot_options *opt, const struct val *v, bool negated)
 {
-	int b = v->given ? parse_bool(v->s, v->len) : 1;
-
-	if (b < 0)
-		return -1;
-	opt->ipi_selftest = negated ? !b : b;
-	return 0;
+	return set_flag(&opt->ipi_selftest, v, negated);
 }
 
 /* Ctrl-] on the serial line as hang_dump() rather than dom0's input. */
 static int opt_hang_key(struct boot_options *opt, const struct val *v, bool negated)
 {
-	int b = v->given ? parse_bool(v->s, v->len) : 1;
-
-	if (b < 0)
-		return -1;
-	opt->hang_key = negated ? !b : b;
-	return 0;
+	return set_flag(&opt->hang_key, v, negated);
 }
 
 /* Flush only the CPUs that may hold stale translations (smp.c, tlb_holder). */
 static int opt_tlb_holders(struct boot_options *opt, const struct val *v, bool negated)
 {
-	int b = v->given ? parse_bool(v->s, v->len) : 1;
-
-	if (b < 0)
-		return -1;
-	opt->tlb_holders = negated ? !b : b;
-	return 0;
+	return set_flag(&opt->tlb_holders, v, negated);
 }
 
 /* A grant limit: a number as C writes it (Xen's simple_strtoul base 0), at most INT_MAX. */
@@ -493,6 +479,7 @@ static const struct option options[] = {
 	{ "tlb_holders", true, opt_tlb_holders },
 	{ "hang_key", true, opt_hang_key },
 	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
+	{ "sched_wake_ratelimit", true, opt_sched_wake_ratelimit },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },
 	{ "gnttab", false, opt_gnttab },

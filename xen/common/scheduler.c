@@ -47,7 +47,8 @@ struct sched_cpu {
 struct vcpu *current; /* host builds; the hypervisor's is per CPU (domain.h) */
 #endif
 static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
-bool sched_cpu0_only; /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
+bool sched_cpu0_only;	   /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
+bool sched_wake_ratelimit; /* the sched_wake_ratelimit option: see wake_deferred() */
 u64 sched_slice_ns = SCHED_SLICE_NS;
 
 #ifndef __PETREL__
@@ -515,6 +516,34 @@ static void kick_if_remote(const struct vcpu *v)
 		arch_sched_kick(v->processor);
 }
 
+/*
+ * The sched_wake_ratelimit option (off by default), credit2's rule for a
+ * wake: a vCPU that got its CPU less than SCHED_RATELIMIT_NS ago is not
+ * interrupted for it. The woken one waits in the queue until the running
+ * one blocks, yields or ends its turn; the slice timer ends that turn
+ * SCHED_WAKE_WAIT_NS after it began (or the slice, or the cap budget, if
+ * sooner). Returns whether @sc's running vCPU keeps its CPU so. Without the
+ * option every wake asks for a reschedule, and rate_limited() then holds
+ * the running one only to the end of its first SCHED_RATELIMIT_NS.
+ */
+static bool wake_deferred(struct sched_cpu *sc, u64 now)
+{
+	struct vcpu *r = sc->running;
+	u64 end, left;
+
+	ASSERT_LOCKED(&sc->lock);
+	if (!sched_wake_ratelimit || !r || now - r->sched_run_start >= SCHED_RATELIMIT_NS)
+		return false;
+	end = r->sched_run_start + MIN(sched_slice_ns, SCHED_WAKE_WAIT_NS);
+	left = cap_left(r->domain, now);
+	if (left != ~0ULL && now + left < end)
+		end = now + left;
+	/* The slice timer is set only under @sc's lock: an earlier end stays. */
+	if (!sc->slice_timer.active || sc->slice_timer.expires > end)
+		set_timer(&sc->slice_timer, end);
+	return true;
+}
+
 /* vcpu_wake() with @v's run-queue lock held. */
 static void wake_locked(struct sched_cpu *sc, struct vcpu *v)
 {
@@ -525,6 +554,8 @@ static void wake_locked(struct sched_cpu *sc, struct vcpu *v)
 		vcpu_runstate_change(v, RUNSTATE_runnable);
 	wake_vtime(sc, v);
 	runq_insert(sc, v);
+	if (wake_deferred(sc, system_time()))
+		return;
 	/* A vCPU that waited for something runs soon: its wait is over. */
 	set_need_resched(sc);
 	kick_if_remote(v); /* an IPI that does not wait */

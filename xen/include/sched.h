@@ -28,6 +28,8 @@ struct domain;
 #define SCHED_CAP_PERIOD_NS 30000000ULL /* a cap is a share of each 30 ms */
 #define SCHED_DEFAULT_WEIGHT 256	/* Xen's default credit weight */
 #define SCHED_RATELIMIT_NS 1000000ULL	/* 1 ms, Xen's sched_ratelimit_us default */
+/* sched_wake_ratelimit: the longest a deferred wake waits (credit2's longest slice). */
+#define SCHED_WAKE_WAIT_NS 10000000ULL
 
 /* The time slice in use (SCHED_SLICE_NS until sysctl scheduler_op sets one). */
 extern u64 sched_slice_ns;
@@ -36,6 +38,11 @@ extern u64 sched_slice_ns;
 unsigned int sched_pick_cpu(unsigned int vcpu_id);
 /* The vcpus_on_cpu0 option: sched_pick_cpu() always answers CPU 0. */
 extern bool sched_cpu0_only;
+/*
+ * The sched_wake_ratelimit option: a wake does not preempt a vCPU inside
+ * its first SCHED_RATELIMIT_NS, as under credit2 (off: it preempts at its end).
+ */
+extern bool sched_wake_ratelimit;
 /* A vCPU joins the scheduler down (VPF_down) on CPU @cpu. */
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu);
 /* A paused vCPU leaves the scheduler for good. */

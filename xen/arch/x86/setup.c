@@ -280,6 +280,9 @@ __noreturn void start_xen(struct boot_info *in)
 	hvm_init();
 	smp_boot_cpus(&bootinfo, bootinfo.rsdp, &boot_opts);
 	sched_cpu0_only = boot_opts.vcpus_on_cpu0;
+	sched_wake_ratelimit = boot_opts.sched_wake_ratelimit;
+	if (sched_wake_ratelimit)
+		printk("Scheduler: a wake waits out the running vCPU's rate limit (sched_wake_ratelimit)\n");
 	tlb_holders_on = boot_opts.tlb_holders;
 	if (boot_opts.ipi_selftest)
 		ipi_selftest();
