@@ -21,6 +21,7 @@
 
 /* The long-mode MSRs */
 #define MSR_EFER 0xc0000080
+#define EFER_NXE (1UL << 11) /* no-execute bit in page tables */
 #define MSR_FS_BASE 0xc0000100
 #define MSR_TSC_AUX 0xc0000103 /* what rdtscp and rdpid return in ecx */
 

@@ -29,7 +29,6 @@ XTEST_USE_HYPERCALL_PAGE();
 #define MSR_XEN_HYPERCALL 0x40000000
 #define MSR_LSTAR 0xc0000082
 #define XEN_PAT 0x0000050100070406UL
-#define EFER_NXE 0x800UL
 
 static unsigned int msr_nr;
 static unsigned long msr_val;

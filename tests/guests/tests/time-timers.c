@@ -80,22 +80,27 @@ static volatile unsigned long early_ticks, short_gaps;
 static bool on_petrel;
 static struct shared_info *sh;
 
-/* Like a guest kernel: clear the flags, then the pending bits of the ports. */
 static void tick(void);
 
+/*
+ * Like a guest kernel: clear the flags, then the pending bits of the ports,
+ * then handle. A tick re-armed before the clearing could fire in between
+ * (a 4 ms deadline, a slow host) and have its pending bit wiped: the tick
+ * would stop.
+ */
 static void event_handler(const unsigned long *frame)
 {
 	(void)frame;
-	upcalls++;
-	if (tick_period)
-		tick();
-	else
-		tick_prev = 0;
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
 	if (sh)
 		__atomic_and_fetch(&sh->evtchn_pending[timer_port / 64],
 				   ~(1UL << (timer_port % 64)), __ATOMIC_SEQ_CST);
+	upcalls++;
+	if (tick_period)
+		tick();
+	else
+		tick_prev = 0;
 }
 
 /* System time from the pvclock of our own vcpu_info. */

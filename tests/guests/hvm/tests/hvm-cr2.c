@@ -26,6 +26,7 @@
 #include "xtest.h"
 #include "hvm.h"
 #include "memory-op.h"
+#include "msr-index.h"
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_MACHINE("q35");
@@ -41,8 +42,6 @@ TEST_HV_ARGS("dom0=pvh dom0_mem=64M,max:65M");
 #define ADDR_MASK 0x000ffffffffff000UL
 #define PF_WRITE 0x2UL
 #define PF_FETCH 0x10UL
-#define MSR_EFER 0xc0000080
-#define EFER_NXE (1UL << 11)
 #define VEC_TIMER 0x30
 #define NR_ELEMS 16
 
