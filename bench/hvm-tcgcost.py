@@ -73,18 +73,24 @@ class Monitor:
 
 
 def qemu_cpu_ns(pid):
-    total = 0
+    """Run time (ns) of all QEMU's threads, and of its vCPU thread ("CPU 0/TCG")."""
+    total = vcpu = 0
     try:
         tids = os.listdir("/proc/%d/task" % pid)
     except OSError:
-        return 0
+        return 0, 0
     for tid in tids:
         try:
             with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                total += int(f.read().split()[0])
+                ns = int(f.read().split()[0])
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                comm = f.read()
         except (OSError, ValueError, IndexError):
-            pass
-    return total
+            continue
+        total += ns
+        if "TCG" in comm:
+            vcpu += ns
+    return total, vcpu
 
 
 def qemu_command(hv, kernel, guest, log, mon, dlog):
@@ -95,7 +101,8 @@ def qemu_command(hv, kernel, guest, log, mon, dlog):
            "-nographic", "-no-reboot", "-nic", "none", "-kernel", kernel, "-initrd", guest,
            "-append", append, "-serial", "file:" + log,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "amd-iommu",
-           "-display", "none", "-monitor", "unix:%s,server,nowait" % mon]
+           "-display", "none", "-monitor", "unix:%s,server,nowait" % mon,
+           "-name", hv + ",debug-threads=on"]  # names the vCPU thread "CPU 0/TCG"
     if dlog:
         # QEMU logs each VMRUN and #VMEXIT (with its exit code) under in_asm
         cmd += ["-d", "in_asm", "-D", dlog]
@@ -138,12 +145,13 @@ def boot(hv, kernel, guest, outdir, tag, timeout, exits):
                 if kind == "TCGBEGIN":
                     cur = {"row": row, "jit0": monitor.jit()}
                 elif kind == "TCGGO" and cur.get("row") == row:
-                    cur.update(ops=int(num), t0=now, c0=cpu)
+                    cur.update(ops=int(num), t0=now, c0=cpu[0], v0=cpu[1])
                 elif kind == "TCGEND" and "t0" in cur and cur["row"] == row:
                     jit1 = monitor.jit()
                     phases.append({
                         "row": row, "ops": cur["ops"], "tsc": int(num),
-                        "cpu_ns": cpu - cur["c0"], "wall_s": now - cur["t0"],
+                        "cpu_ns": cpu[0] - cur["c0"], "vcpu_ns": cpu[1] - cur["v0"],
+                        "wall_s": now - cur["t0"],
                         "jit": {k: jit1.get(k, 0) - cur["jit0"].get(k, 0) for k in JIT_KEYS.values()},
                     })
                     cur = {}
@@ -170,6 +178,7 @@ def per_op(phases, row, idle):
         return None
     out = {
         "cpu_us": statistics.median((p["cpu_ns"] - idle["cpu_ns"]) / p["ops"] / 1000 for p in ps),
+        "vcpu_us": statistics.median((p["vcpu_ns"] - idle["vcpu_ns"]) / p["ops"] / 1000 for p in ps),
         "wall_us": statistics.median((p["wall_s"] - idle["wall_s"]) * 1e6 / p["ops"] for p in ps),
         "tsc": statistics.median(p["tsc"] for p in ps),
         "n": len(ps),
@@ -182,9 +191,10 @@ def per_op(phases, row, idle):
 def idle_cost(phases):
     ps = [p for p in phases if p["row"] == "idle"]
     if not ps:
-        return {"cpu_ns": 0, "wall_s": 0, "jit": {k: 0 for k in JIT_KEYS.values()}}
+        return {"cpu_ns": 0, "vcpu_ns": 0, "wall_s": 0, "jit": {k: 0 for k in JIT_KEYS.values()}}
     return {
         "cpu_ns": statistics.median(p["cpu_ns"] for p in ps),
+        "vcpu_ns": statistics.median(p["vcpu_ns"] for p in ps),
         "wall_s": statistics.median(p["wall_s"] for p in ps),
         "jit": {k: statistics.median(p["jit"][k] for p in ps) for k in JIT_KEYS.values()},
     }
@@ -200,15 +210,16 @@ def report(figs, load_before, load_after, boots):
                             text=True).stdout.split("\n")[0].replace("QEMU emulator version ", ""),
              boots, load_before, load_after))
     print("Per operation, medians over the phases, the markers' own cost taken off.\n")
-    print("| figure | Xen QEMU CPU us | Petrel QEMU CPU us | Petrel / Xen | Xen wall us | Petrel wall us "
-          "| Xen guest TSC | Petrel guest TSC |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| figure | Xen QEMU CPU us | Petrel QEMU CPU us | Petrel / Xen | vCPU thread, Xen / Petrel "
+          "| Xen wall us | Petrel wall us | Xen guest TSC | Petrel guest TSC |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in ROWS:
         x, p = figs["xen"].get(row), figs["petrel"].get(row)
         if not x or not p:
             continue
-        print("| %s | %.1f | %.1f | %s | %.0f | %.0f | %d | %d |" % (
-            row, x["cpu_us"], p["cpu_us"], ratio(p["cpu_us"], x["cpu_us"]), x["wall_us"],
+        print("| %s | %.1f | %.1f | %s | %.1f / %.1f | %.0f | %.0f | %d | %d |" % (
+            row, x["cpu_us"], p["cpu_us"], ratio(p["cpu_us"], x["cpu_us"]), x["vcpu_us"],
+            p["vcpu_us"], x["wall_us"],
             p["wall_us"], x["tsc"], p["tsc"]))
     print("\n| figure | TLB partial flushes, Xen / Petrel | TLB elided flushes, Xen / Petrel "
           "| TLB full flushes | TB invalidations | TBs translated |")
@@ -255,9 +266,9 @@ def main():
         for row in ROWS:
             f = figs[hv][row]
             if f:
-                print("%s %s: QEMU CPU %.1f us, wall %.0f us, guest TSC %d, TLB partial %.2f, "
-                      "elided %.1f, full %.2f, TB inval %.2f, TBs %.2f (%d phases)" % (
-                          hv, row, f["cpu_us"], f["wall_us"], f["tsc"], f["tlb_partial"],
+                print("%s %s: QEMU CPU %.1f us (vCPU thread %.1f), wall %.0f us, guest TSC %d, "
+                      "TLB partial %.2f, elided %.1f, full %.2f, TB inval %.2f, TBs %.2f (%d phases)" % (
+                          hv, row, f["cpu_us"], f["vcpu_us"], f["wall_us"], f["tsc"], f["tlb_partial"],
                           f["tlb_elided"], f["tlb_full"], f["tb_inval"], f["tbs"], f["n"]))
     if phases["petrel"] and phases["xen"]:
         print()
