@@ -210,27 +210,27 @@ def report(figs, load_before, load_after, boots):
                             text=True).stdout.split("\n")[0].replace("QEMU emulator version ", ""),
              boots, load_before, load_after))
     print("Per operation, medians over the phases, the markers' own cost taken off.\n")
-    print("| figure | Xen QEMU CPU us | Petrel QEMU CPU us | Petrel / Xen | vCPU thread, Xen / Petrel "
-          "| Xen wall us | Petrel wall us | Xen guest TSC | Petrel guest TSC |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    table(figs, "| figure | Xen QEMU CPU us | Petrel QEMU CPU us | Petrel / Xen | vCPU thread, "
+          "Xen / Petrel | Xen wall us | Petrel wall us | Xen guest TSC | Petrel guest TSC |",
+          lambda x, p: "%.1f | %.1f | %s | %.1f / %.1f | %.0f | %.0f | %d | %d" % (
+              x["cpu_us"], p["cpu_us"], ratio(p["cpu_us"], x["cpu_us"]), x["vcpu_us"],
+              p["vcpu_us"], x["wall_us"], p["wall_us"], x["tsc"], p["tsc"]))
+    print()
+    table(figs, "| figure | TLB partial flushes, Xen / Petrel | TLB elided flushes, Xen / Petrel "
+          "| TLB full flushes | TB invalidations | TBs translated |",
+          lambda x, p: " | ".join(fmt % (x[k], p[k]) for fmt, k in (
+              ("%.2f / %.2f", "tlb_partial"), ("%.1f / %.1f", "tlb_elided"),
+              ("%.2f / %.2f", "tlb_full"), ("%.2f / %.2f", "tb_inval"), ("%.2f / %.2f", "tbs"))))
+
+
+def table(figs, header, cells):
+    """A Markdown table: @header, then a row per figure both hypervisors have, @cells(xen, petrel)."""
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
     for row in ROWS:
         x, p = figs["xen"].get(row), figs["petrel"].get(row)
-        if not x or not p:
-            continue
-        print("| %s | %.1f | %.1f | %s | %.1f / %.1f | %.0f | %.0f | %d | %d |" % (
-            row, x["cpu_us"], p["cpu_us"], ratio(p["cpu_us"], x["cpu_us"]), x["vcpu_us"],
-            p["vcpu_us"], x["wall_us"],
-            p["wall_us"], x["tsc"], p["tsc"]))
-    print("\n| figure | TLB partial flushes, Xen / Petrel | TLB elided flushes, Xen / Petrel "
-          "| TLB full flushes | TB invalidations | TBs translated |")
-    print("|---|---|---|---|---|---|")
-    for row in ROWS:
-        x, p = figs["xen"].get(row), figs["petrel"].get(row)
-        if not x or not p:
-            continue
-        print("| %s | %.2f / %.2f | %.1f / %.1f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f |" % (
-            row, x["tlb_partial"], p["tlb_partial"], x["tlb_elided"], p["tlb_elided"],
-            x["tlb_full"], p["tlb_full"], x["tb_inval"], p["tb_inval"], x["tbs"], p["tbs"]))
+        if x and p:
+            print("| %s | %s |" % (row, cells(x, p)))
 
 
 def main():
