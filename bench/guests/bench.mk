@@ -14,6 +14,10 @@
 #                            with nested paging (QEMU +svm,+npt), Petrel and
 #                            Xen 4.17 alternating in one run (bench/hotpaths.sh
 #                            --name hvm; BENCH_RUNS, BENCH_DOC)
+#   make bench-hvm-tcg       what each HVM exit costs QEMU itself (CPU time,
+#                            TLB flushes, TB invalidations per operation) on
+#                            both hypervisors (bench/hvm-tcgcost.py;
+#                            BENCH_HVM_TCG_ARGS; prints, writes no document)
 #   make bench-smp           dom0 on 4 CPUs (boot, parallel gzip), weights and
 #                            caps, wakes across CPUs on both hypervisors
 #                            (bench/smp.py; BENCH_RUNS=N, BENCH_DOC as above)
@@ -70,6 +74,22 @@ $(BENCH_HVM_OUT)/%.elf: $(BENCH_HVM_OUT)/obj/%.o $(BENCH_HVM_OUT)/lib/bench.o $(
 -include $(BENCH_HVM_OUT)/lib/bench.d $(patsubst %,$(BENCH_HVM_OUT)/obj/%.d,$(BENCH_HVM_GUESTS))
 .SECONDARY: $(BENCH_HVM_OUT)/lib/bench.o $(patsubst %,$(BENCH_HVM_OUT)/obj/%.o,$(BENCH_HVM_GUESTS))
 
+# The QEMU-cost guest (bench/guests/hvm-tcg/): the same runtime and flags,
+# apart from the BENCH-line guests so that bench-hvm does not boot it.
+BENCH_TCG_OUT := $(BENCH_GOUT)/hvm-tcg
+BENCH_TCG_ELF := $(BENCH_TCG_OUT)/hvm-tcgcost.elf
+
+$(BENCH_TCG_OUT)/obj/%.o: $(BENCH_GDIR)/hvm-tcg/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(BENCH_HVM_CFLAGS) -DXTEST_NAME='"$*"' -c $< -o $@
+
+$(BENCH_TCG_OUT)/%.elf: $(BENCH_TCG_OUT)/obj/%.o $(BENCH_HVM_OUT)/lib/bench.o $(HVM_GUEST_LIB) \
+		$(HVM_GUEST_LDS)
+	$(GUEST_CC) $(HVM_GUEST_LDFLAGS) -o $@ $(HVM_GUEST_LIB) $(BENCH_HVM_OUT)/lib/bench.o $<
+
+-include $(BENCH_TCG_OUT)/obj/hvm-tcgcost.d
+.SECONDARY: $(BENCH_TCG_OUT)/obj/hvm-tcgcost.o
+
 ALL_TARGETS += bench-guests
 TEST_TARGETS += test-bench-guests
 
@@ -107,6 +127,11 @@ bench-hvm: $(BENCH_HVM_ELFS) $(BUILD)/xen/petrel $(GUEST_XEN_REF)
 	@bash bench/hotpaths.sh --name hvm --src bench/guests/hvm --runs $(BENCH_RUNS) \
 		--petrel $(BUILD)/xen/petrel --xen $(GUEST_XEN_REF) \
 		$(if $(BENCH_DOC),--doc $(BENCH_DOC)) $(BENCH_HVM_ELFS)
+
+.PHONY: bench-hvm-tcg
+bench-hvm-tcg: $(BENCH_TCG_ELF) $(BUILD)/xen/petrel $(GUEST_XEN_REF)
+	@$(PYTHON) bench/hvm-tcgcost.py --petrel $(BUILD)/xen/petrel --xen $(GUEST_XEN_REF) \
+		--guest $(BENCH_TCG_ELF) --out $(BUILD)/bench/hvm-tcg $(BENCH_HVM_TCG_ARGS)
 
 bench-smp: bench-guests guests $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz
 	@python3 bench/smp.py --runs $(BENCH_RUNS) --petrel $(BUILD)/xen/petrel --xen $(GUEST_XEN_REF) \

@@ -40,6 +40,12 @@ struct hvm_vcpu {
 		bool stale_tlb; /* VMX: paging state changed by Petrel, the VPID to flush */
 		u64 cr2;	/* VMX: the guest's CR2 (no VMCS field): in the CPU while it runs */
 	} vmx;
+	struct {
+		u64 tlb_tag;	/* SVM: this vCPU's unique number, svm_tlb_owner's value */
+		u64 p2m_seen;	/* SVM: the domain's p2m_changes at the last flush */
+		int last_cpu;	/* SVM: the CPU of the last VMRUN, -1 before the first */
+		bool stale_tlb; /* SVM: paging state changed by Petrel, flush at the next VMRUN */
+	} svm;
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */
 	u8 intr_src;	  /* INTR_SRC_*: where hvm_next_interrupt's vector came from */

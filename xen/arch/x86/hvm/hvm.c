@@ -110,8 +110,8 @@ void hvm_domain_destroy(struct domain *d)
 /*
  * A vCPU in guest mode keeps the translations it cached until it leaves
  * it; every later entry flushes what a p2m change made stale (SVM flushes
- * its ASID at each VMRUN, VMX runs INVEPT when p2m_changes moved). So the
- * CPUs where @d's vCPUs are get an IPI, which makes a vCPU running there
+ * its ASID at the next VMRUN, VMX runs INVEPT, when p2m_changes moved). So
+ * the CPUs where @d's vCPUs are get an IPI, which makes a vCPU running there
  * exit, and this returns once each has taken it.
  */
 void hvm_p2m_sync_cpus(const struct domain *d)

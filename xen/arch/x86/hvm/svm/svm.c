@@ -154,6 +154,8 @@ extern void svm_vmrun(struct cpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
 
 static void *host_save_area, *host_vmcb;
 static u8 *msrpm, *iopm;
+static u64 svm_next_tlb_tag;		   /* the last hvm_vcpu.svm.tlb_tag given out */
+static DEFINE_PER_CPU(u64, svm_tlb_owner); /* the tlb_tag of the vCPU last entered here */
 
 #define VMCB_FIELD(v, off, type) (*(type *)((u8 *)(v)->arch.hvm.vmcb + (off)))
 #define F64(v, off) VMCB_FIELD(v, off, u64)
@@ -231,6 +233,9 @@ static int svm_vcpu_init(struct vcpu *v)
 	F64(v, VMCB_IOPM_PA) = virt_to_maddr(iopm);
 	F64(v, VMCB_MSRPM_PA) = virt_to_maddr(msrpm);
 	F32(v, VMCB_ASID) = 1;
+	h->svm.tlb_tag = __atomic_add_fetch(&svm_next_tlb_tag, 1, __ATOMIC_RELAXED);
+	h->svm.last_cpu = -1;
+	h->svm.stale_tlb = true;
 	F64(v, VMCB_VINTR) = VINTR_MASKING; /* host interrupts always exit */
 	F64(v, VMCB_NP_CONTROL) = 1;	    /* nested paging */
 	F64(v, VMCB_NCR3) = p2m_root_maddr(v->domain);
@@ -269,6 +274,7 @@ static void svm_set_pvh_state(struct vcpu *v, u64 entry, u64 ebx)
 	set_seg(v, SEG_IDTR, 0, 0, 0);
 	h->guest_cr0 = 0x11; /* PE, ET */
 	h->guest_cr4 = 0;
+	h->svm.stale_tlb = true;
 	h->guest_efer = 0;
 	F64(v, VMCB_CR0) = h->guest_cr0;
 	F64(v, VMCB_CR4) = 0;
@@ -311,6 +317,7 @@ static void svm_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
 	struct hvm_vcpu *h = &v->arch.hvm;
 
 	segs_from_record(v, c);
+	h->svm.stale_tlb = true;
 	h->guest_cr0 = c->cr0;
 	h->guest_cr4 = c->cr4;
 	h->guest_efer = c->msr_efer;
@@ -413,12 +420,14 @@ static u64 svm_seg_base(const struct vcpu *v, unsigned int s)
 static void svm_set_cr(struct vcpu *v, unsigned int cr, u64 val)
 {
 	F64(v, cr == 0 ? VMCB_CR0 : VMCB_CR4) = val;
+	v->arch.hvm.svm.stale_tlb = true;
 }
 
 /* VMRUN refuses a guest EFER without SVME: the guest never sees it. */
 static void svm_set_efer(struct vcpu *v, u64 efer)
 {
 	F64(v, VMCB_EFER) = efer | EFER_SVME;
+	v->arch.hvm.svm.stale_tlb = true;
 }
 
 static u64 svm_get_pat(const struct vcpu *v)
@@ -429,6 +438,7 @@ static u64 svm_get_pat(const struct vcpu *v)
 static void svm_set_pat(struct vcpu *v, u64 pat)
 {
 	F64(v, VMCB_G_PAT) = pat;
+	v->arch.hvm.svm.stale_tlb = true;
 }
 
 static void svm_inject(struct vcpu *v, unsigned int vector, s64 ec)
@@ -765,6 +775,33 @@ static void tpr_from_vmcb(struct vcpu *v)
 		vlapic_set_tpr(v, (u8)(vtpr << 4));
 }
 
+/*
+ * Every guest runs in ASID 1, so the guest translations a CPU holds are
+ * those of the last vCPU it entered. VMRUN flushes them (TLB_CONTROL 1,
+ * every ASID; 0 keeps them) only when they may be another's or stale:
+ * another vCPU entered this CPU since, this vCPU ran on another CPU since
+ * (its guest may have changed its page tables there), a present p2m entry
+ * was replaced (p2m_changes moved), or Petrel changed the vCPU's paging
+ * state (stale_tlb: an emulated CR0/CR4/EFER/PAT write, a new CPU state).
+ * The guest's own MOV to CR3 and INVLPG do not exit: the CPU flushes the
+ * ASID's entries itself. Under QEMU's TCG a flush at every VMRUN cost one
+ * more softmmu TLB flush per exit than Xen's (docs/performance.md).
+ */
+static u8 svm_tlb_control(struct vcpu *v)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+	int cpu = smp_processor_id();
+	u64 changes = v->domain->arch.hvm.p2m_changes;
+	bool flush = h->svm.stale_tlb || h->svm.last_cpu != cpu ||
+		     this_cpu(svm_tlb_owner) != h->svm.tlb_tag || h->svm.p2m_seen != changes;
+
+	h->svm.stale_tlb = false;
+	h->svm.last_cpu = cpu;
+	h->svm.p2m_seen = changes;
+	this_cpu(svm_tlb_owner) = h->svm.tlb_tag;
+	return flush ? 1 : 0;
+}
+
 static void svm_run(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
@@ -774,8 +811,7 @@ static void svm_run(struct vcpu *v)
 	F64(v, VMCB_RIP) = r->rip;
 	F64(v, VMCB_RSP) = r->rsp;
 	F64(v, VMCB_RFLAGS) = r->rflags | X86_EFLAGS_MBS;
-	/* No ASID generations yet: one ASID, the whole TLB flushed on every entry. */
-	VMCB_FIELD(v, VMCB_TLB_CONTROL, u8) = 1;
+	VMCB_FIELD(v, VMCB_TLB_CONTROL, u8) = svm_tlb_control(v);
 	nmi_assist(v);
 	intr_assist(v);
 	tpr_to_vmcb(v);
