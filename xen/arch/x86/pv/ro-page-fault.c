@@ -358,6 +358,8 @@ void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 	unsigned int n = domain_vcpu_slots(d);
 	u64 cpus = 0;
 
+	if (!vcpus)
+		return;
 	for (unsigned int i = 0; i < n && (vcpus >> i); i++)
 		if (((vcpus >> i) & 1) && d->vcpu[i])
 			cpus |= 1ULL << d->vcpu[i]->processor;
