@@ -301,24 +301,9 @@ bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 #include "asm.h"
 #include "sched.h"
 
-void *pv_map_frame(mfn_t mfn)
-{
-	return mfn_to_virt(mfn);
-}
-
-bool pv_iomem_frame(mfn_t mfn)
-{
-	return mfn_is_iomem(mfn);
-}
-
 bool pv_iomem_permitted(const struct domain *d, mfn_t mfn)
 {
 	return iomem_access_permitted(d, mfn, mfn) && iomem_permitted(mfn);
-}
-
-bool pv_io_caps_any(const struct domain *d)
-{
-	return io_caps_any(d);
 }
 
 const pte_t *pv_xen_l4(void)
