@@ -819,9 +819,8 @@ static int machphys_update(struct domain *pg_owner, mfn_t mfn, u64 gpfn)
 
 /*
  * mmu_update and mmuext_op look at the clock for preemption once every this
- * many requests: one request is a few hundred instructions, the clock read
- * (rdtsc) dear under emulation, and the 1 ms slice overrun by at most the
- * stride's work.
+ * many requests: one request is a few hundred instructions, each look reads
+ * the TSC, and the 1 ms slice is overrun by at most the stride's work.
  */
 #define PREEMPT_STRIDE 16
 
