@@ -42,11 +42,6 @@ bool ioports_access_permitted(const struct domain *d, unsigned int first, unsign
 	return rangeset_contains_range(&d->arch.ioport_caps, first, last);
 }
 
-bool io_caps_any(const struct domain *d)
-{
-	return !rangeset_is_empty(&d->iomem_caps) || !rangeset_is_empty(&d->arch.ioport_caps);
-}
-
 static long grant_or_revoke(struct rangeset *rs, bool allow, unsigned long s, unsigned long e)
 {
 	return allow ? rangeset_add_range(rs, s, e) : rangeset_remove_range(rs, s, e);

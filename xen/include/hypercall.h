@@ -3,6 +3,7 @@
 #define PETREL_HYPERCALL_H
 
 #include "types.h"
+#include "smp.h"
 
 #define NR_HYPERCALLS 64
 
@@ -17,8 +18,11 @@ struct hypercall_desc {
 };
 
 extern const struct hypercall_desc hypercall_table[NR_HYPERCALLS];
-/* Per-hypercall call counts (to be made visible from dom0). */
-extern u64 hypercall_count[NR_HYPERCALLS];
+/*
+ * Per-hypercall call counts, one row per CPU, each added to by its own CPU
+ * only (no locked add on the hot paths; to be made visible from dom0).
+ */
+DECLARE_PER_CPU(u64[NR_HYPERCALLS], hypercall_count);
 
 /* Call hypercall @nr with @a as its arguments, as the current vCPU. */
 long hypercall_dispatch(u64 nr, const unsigned long a[5]);

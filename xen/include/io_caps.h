@@ -13,8 +13,7 @@
 
 #include "types.h"
 #include "public/domctl.h"
-
-struct domain;
+#include "domain.h"
 
 void io_caps_init(struct domain *d);
 /* All frames and IRQs for the hardware domain (its ports: ioports_init_hardware()). */
@@ -23,7 +22,10 @@ bool iomem_access_permitted(const struct domain *d, unsigned long first, unsigne
 bool irq_access_permitted(const struct domain *d, unsigned int irq);
 bool ioports_access_permitted(const struct domain *d, unsigned int first, unsigned int last);
 /* Do they hold any I/O memory or port (Xen then lets them choose cache attributes)? */
-bool io_caps_any(const struct domain *d);
+static inline bool io_caps_any(const struct domain *d)
+{
+	return !rangeset_is_empty(&d->iomem_caps) || !rangeset_is_empty(&d->arch.ioport_caps);
+}
 
 /* The domctls, for the control domain acting on @d. */
 long iomem_permission(struct domain *d, const struct xen_domctl_iomem_permission *p);

@@ -114,7 +114,14 @@ void free_xenheap_pages(void *va, unsigned int order);
  * MiB and no domain owns it. The hardware domain may map I/O memory except
  * the ranges denied here (the hypervisor's own devices, unusable memory).
  */
-bool mfn_is_iomem(mfn_t mfn);
+static inline bool mfn_is_iomem(mfn_t mfn)
+{
+	if (mfn >= max_page)
+		return true;
+	if (frame_table[mfn].flags & PGC_io)
+		return true;
+	return mfn < 0x100 && !frame_table[mfn].owner;
+}
 void iomem_deny(mfn_t first, mfn_t last);
 bool iomem_permitted(mfn_t mfn);
 

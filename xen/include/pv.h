@@ -4,6 +4,8 @@
 
 #include "types.h"
 #include "regs.h"
+#include "domain.h"
+#include "pv_mm.h"
 
 struct domain;
 struct vcpu;
@@ -13,10 +15,10 @@ struct bi_mod;
 struct dom0_params {
 	const struct bi_mod *kernel;
 	const struct bi_mod *initrd; /* NULL if none */
-	u64 mem_bytes; /* 0 = default */
-	u64 mem_max_bytes; /* dom0_mem's max:, the most it may balloon up to; 0 = no limit */
+	u64 mem_bytes;		     /* 0 = default */
+	u64 mem_max_bytes;     /* dom0_mem's max:, the most it may balloon up to; 0 = no limit */
 	bool cmdline_has_name; /* the module string starts with the file name */
-	bool domu; /* an unprivileged domain beside dom0 (the "domu" testing aid) */
+	bool domu;	       /* an unprivileged domain beside dom0 (the "domu" testing aid) */
 };
 
 /* Build dom0 from its kernel image; -EINVAL with a printed reason if rejected. */
@@ -35,7 +37,10 @@ void pv_return_to_guest(struct cpu_regs *r);
  * The way back from them: straight to the guest unless there is work
  * (a reschedule, an upcall to bounce), which takes the lock.
  */
-bool pv_unlocked_ok(const struct vcpu *v);
+static inline bool pv_unlocked_ok(const struct vcpu *v)
+{
+	return !pv_any_shadowed() && !v->runstate_stale && v->time_started;
+}
 bool pv_page_fault_without_lock(struct cpu_regs *r);
 void pv_return_unlocked(struct cpu_regs *r);
 /* Queue exception @vector (error code @ec, or -1 for none) for the guest. */
@@ -54,7 +59,8 @@ bool pv_has_xsave(void);
 unsigned int pv_xsave_area_order(void);
 void pv_save_xstate(struct pv_vcpu *pv);
 void pv_load_xstate(struct pv_vcpu *pv);
-/* The running vCPU's xsetbv of XCR0 = @val succeeded: keep it, newly enabled components start clean. */
+/* The running vCPU's xsetbv of XCR0 = @val succeeded: keep it, newly enabled components start
+ * clean. */
 void pv_xcr0_set(struct pv_vcpu *pv, u64 val);
 /* A new context: XCR0 x87/SSE only, every other component in its init state. */
 void pv_reset_xstate(struct pv_vcpu *pv);

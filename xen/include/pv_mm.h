@@ -25,6 +25,9 @@
 #include "page.h"
 #include "mm.h"
 #include "regs.h"
+#ifndef PV_MM_HOST_TEST
+#include "io_caps.h"
+#endif
 
 struct domain;
 struct vcpu;
@@ -47,15 +50,35 @@ struct vcpu;
 	(_PAGE_NX | (0x7ffUL << 52) | _PAGE_AVAIL | _PAGE_GLOBAL | _PAGE_DIRTY | _PAGE_ACCESSED |  \
 	 _PAGE_USER)
 
-/* ---- hooks: provided by ro-page-fault.c in the hypervisor, or by the tests ---- */
+/*
+ * ---- hooks: provided by ro-page-fault.c in the hypervisor, or by the tests;
+ * the three asked per entry are inline in the hypervisor (no call per look) ----
+ */
+#ifdef PV_MM_HOST_TEST
 /* The contents of machine frame @mfn (4 KiB). */
 void *pv_map_frame(mfn_t mfn);
 /* True if @mfn is I/O space (not RAM the frame table tracks). */
 bool pv_iomem_frame(mfn_t mfn);
-/* May @d map I/O frame @mfn (in its iomem_caps, and not kept by the hypervisor)? */
-bool pv_iomem_permitted(const struct domain *d, mfn_t mfn);
 /* Does @d hold any I/O memory or ports (then it may choose cache attributes)? */
 bool pv_io_caps_any(const struct domain *d);
+#else
+static inline void *pv_map_frame(mfn_t mfn)
+{
+	return mfn_to_virt(mfn);
+}
+
+static inline bool pv_iomem_frame(mfn_t mfn)
+{
+	return mfn_is_iomem(mfn);
+}
+
+static inline bool pv_io_caps_any(const struct domain *d)
+{
+	return io_caps_any(d);
+}
+#endif
+/* May @d map I/O frame @mfn (in its iomem_caps, and not kept by the hypervisor)? */
+bool pv_iomem_permitted(const struct domain *d, mfn_t mfn);
 /* The hypervisor's L4, whose slots 256-271 go into every guest L4. */
 const pte_t *pv_xen_l4(void);
 /*

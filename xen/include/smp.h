@@ -92,10 +92,11 @@ static inline unsigned int num_online_cpus(void)
 	return n;
 }
 
+/* The online CPUs in ascending order, one step per set bit of the mask. */
 #define for_each_online_cpu(c)                                                                     \
-	for ((c) = 0; (c) < NR_CPUS; (c)++)                                                        \
-		if (!cpu_online(c)) {                                                              \
-		} else
+	for (u64 online_left_ = cpu_online_mask;                                                   \
+	     online_left_ && ((c) = (unsigned int)__builtin_ctzll(online_left_), true);            \
+	     online_left_ &= online_left_ - 1)
 
 /* Local APIC id of each CPU number (valid for CPUs that were started). */
 extern u32 cpu_apic_id[NR_CPUS];

@@ -130,15 +130,6 @@ static struct {
 } iomem_denied[IOMEM_MAX_DENIED];
 static unsigned int nr_iomem_denied;
 
-bool mfn_is_iomem(mfn_t mfn)
-{
-	if (mfn >= max_page)
-		return true;
-	if (frame_table[mfn].flags & PGC_io)
-		return true;
-	return mfn < 0x100 && !frame_table[mfn].owner;
-}
-
 void iomem_deny(mfn_t first, mfn_t last)
 {
 	if (nr_iomem_denied == IOMEM_MAX_DENIED) {

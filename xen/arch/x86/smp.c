@@ -386,6 +386,8 @@ void flush_tlb_domain_cpus(unsigned int domid)
 
 void flush_tlb_cpus_holding(u64 mask, unsigned int domid)
 {
+	if (!mask) /* a local-only flush: no holder to look up */
+		return;
 	if (tlb_holders_on)
 		mask &= holders(domid + 1, false);
 	if (mask)

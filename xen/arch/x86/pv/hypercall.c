@@ -22,7 +22,7 @@
 #include "public/event_channel.h"
 #include "hcstats.h"
 
-u64 hypercall_count[NR_HYPERCALLS];
+DEFINE_PER_CPU(u64[NR_HYPERCALLS], hypercall_count);
 
 /*
  * When the current hypercall's slice started (0: not yet, the clock is read
@@ -91,7 +91,7 @@ long hypercall_dispatch(u64 nr, const unsigned long a[5])
 	h = &hypercall_table[nr];
 	if (h->privileged && !current->domain->is_privileged)
 		return -EPERM;
-	__atomic_fetch_add(&hypercall_count[nr], 1, __ATOMIC_RELAXED); /* also counted lockless */
+	this_cpu(hypercall_count)[nr]++; /* this CPU's own row: no locked add */
 	start = hcstats_start();
 	rc = h->fn(a[0], a[1], a[2], a[3], a[4]);
 	hcstats_end(HCSTATS_HYPERCALL, (unsigned int)nr, start);
@@ -126,7 +126,7 @@ static bool event_op_without_lock(struct cpu_regs *r)
 	rc = evtchn_op_unlocked((u32)r->rdi, r->rsi);
 	if (rc == -EAGAIN)
 		return false;
-	__atomic_fetch_add(&hypercall_count[__HYPERVISOR_event_channel_op], 1, __ATOMIC_RELAXED);
+	this_cpu(hypercall_count)[__HYPERVISOR_event_channel_op]++;
 	r->rax = (u64)rc;
 	pv_return_unlocked(r);
 	return true;

@@ -301,24 +301,9 @@ bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 #include "asm.h"
 #include "sched.h"
 
-void *pv_map_frame(mfn_t mfn)
-{
-	return mfn_to_virt(mfn);
-}
-
-bool pv_iomem_frame(mfn_t mfn)
-{
-	return mfn_is_iomem(mfn);
-}
-
 bool pv_iomem_permitted(const struct domain *d, mfn_t mfn)
 {
 	return iomem_access_permitted(d, mfn, mfn) && iomem_permitted(mfn);
-}
-
-bool pv_io_caps_any(const struct domain *d)
-{
-	return io_caps_any(d);
 }
 
 const pte_t *pv_xen_l4(void)
@@ -358,6 +343,8 @@ void pv_flush_tlb_vcpus(const struct domain *d, unsigned long vcpus)
 	unsigned int n = domain_vcpu_slots(d);
 	u64 cpus = 0;
 
+	if (!vcpus)
+		return;
 	for (unsigned int i = 0; i < n && (vcpus >> i); i++)
 		if (((vcpus >> i) & 1) && d->vcpu[i])
 			cpus |= 1ULL << d->vcpu[i]->processor;

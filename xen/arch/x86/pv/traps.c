@@ -171,11 +171,6 @@ void pv_trap(struct cpu_regs *r)
 	pv_inject_exception(r, v, vector_has_error_code(v) ? (s64)r->error_code : -1);
 }
 
-bool pv_unlocked_ok(const struct vcpu *v)
-{
-	return !pv_any_shadowed() && !v->runstate_stale && v->time_started;
-}
-
 /*
  * A write to a present page may be one the hypervisor completes (a page
  * table written through the writable page-table assist, dom0's read-only
