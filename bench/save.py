@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """xl save and xl restore of a Linux domU, Petrel against Debian's Xen 4.17.
 
-    bench/save.py [--hv petrel,xen] [--runs N] [--memory MIB] [--type pv|pvh]
+    bench/save.py [--hv petrel,xen] [--runs N] [--boots B] [--memory MIB] [--type pv|pvh]
                   [--hcstats] [--image FILE] [--doc FILE] [--boot-timeout S]
                   [--log-dir DIR]
 
-Boots dom0 (build/dom0, `make dom0-image`) on each hypervisor in turn, one
-QEMU at a time, on the same QEMU, dom0 kernel and image, and starts Debian's
+Boots dom0 (build/dom0, `make dom0-image`) on each hypervisor in turn, B
+times each (the order alternating from boot to boot), one QEMU at a time, on the same QEMU, dom0 kernel and image, and starts Debian's
 xenconsoled.  Debian's xl creates the system tests' Linux domU
 (/etc/xl-linux.cfg: dom0's kernel and the busybox initramfs, one vCPU) with
 MIB MiB (256 by default), waits for its marker and its first domu-tick
@@ -22,8 +22,9 @@ each timed in dom0 around the xl command: by /proc/timer_list's "now at"
 line (the kernel's monotonic clock in nanoseconds, read with the shell's
 own `read`, no fork) where the kernel has it, else /proc/uptime (10 ms).
 With every step go the save file's size and dom0's CPU ticks (/proc/stat)
-over it: the share of dom0's one CPU that was busy (user, system, irq) while
-xl ran, and its idle and steal shares.
+over it: the shares of dom0's one vCPU in user mode, in its kernel (system,
+irq, softirq), idle and stolen while xl ran, and the page faults dom0's
+kernel counted (/proc/vmstat pgfault, read outside the timed part).
 
 With --type pvh the domU is a PVH guest (type = "pvh"); Xen 4.17 starts a
 PVH domU only under bookworm's QEMU 7.2 (SYSTEM_QEMU, as the -pvh-xen system
@@ -73,10 +74,14 @@ ROWS = (
     ("save", "xl save, running domU to dom0's tmpfs", "s"),
     ("restore", "xl restore from dom0's tmpfs", "s"),
     ("save MiB/s", "save file written per second of xl save", "MiB/s"),
-    ("save busy", "dom0 CPU busy during xl save", "%"),
-    ("save steal", "dom0 CPU stolen during xl save", "%"),
-    ("restore busy", "dom0 CPU busy during xl restore", "%"),
-    ("restore steal", "dom0 CPU stolen during xl restore", "%"),
+    ("save user", "dom0 vCPU in user mode during xl save", "%"),
+    ("save system", "dom0 vCPU in its kernel during xl save", "%"),
+    ("save steal", "dom0 vCPU stolen during xl save", "%"),
+    ("save pgfault", "dom0 page faults during xl save", "count"),
+    ("restore user", "dom0 vCPU in user mode during xl restore", "%"),
+    ("restore system", "dom0 vCPU in its kernel during xl restore", "%"),
+    ("restore steal", "dom0 vCPU stolen during xl restore", "%"),
+    ("restore pgfault", "dom0 page faults during xl restore", "count"),
     ("size", "save file", "MiB"),
 )
 LOWER_IS_BETTER = {"save", "restore"}
@@ -108,12 +113,20 @@ def parse_timed(out):
 
 
 def cpu_shares(ticks):
-    """(busy %, steal %) of dom0's CPU ticks over a step."""
+    """{user, system, steal: % of dom0's CPU ticks over a step}."""
     total = sum(ticks.values())
     if total <= 0:
-        return None, None
-    busy = ticks["u"] + ticks["n"] + ticks["s"] + ticks["q"] + ticks["sq"]
-    return 100.0 * busy / total, 100.0 * ticks["st"] / total
+        return {}
+    parts = {"user": ticks["u"] + ticks["n"], "system": ticks["s"] + ticks["q"] + ticks["sq"],
+             "steal": ticks["st"]}
+    return {k: 100.0 * v / total for k, v in parts.items()}
+
+
+def pgfaults(con):
+    """dom0's page faults since its boot (/proc/vmstat), or None."""
+    _, out = st.shell_run(con, "grep '^pgfault ' /proc/vmstat")
+    m = re.search(r"^pgfault (\d+)", out, re.M)
+    return int(m.group(1)) if m else None
 
 
 def ticks(con):
@@ -179,34 +192,41 @@ def hcstats_around(con, on, what, fn):
 
 
 def step(con, clock, cmd, var):
-    """Run one timed step: (seconds or None, busy %, steal %)."""
+    """Run one timed step: {var: seconds, "var user": %, ...}, {} if it failed."""
+    before = pgfaults(con)
     _, out = st.shell_run(con, timed(clock, cmd, var), XL_WAIT + 60)
+    after = pgfaults(con)
     got = parse_timed(out).get(var)
     if not got or got[0] is None:
         note("  %s failed: %r" % (var, out.strip()[-600:]))
-        return None, None, None
-    return (got[0],) + cpu_shares(got[1])
+        return {}
+    figs = {"%s %s" % (var, k): v for k, v in cpu_shares(got[1]).items()}
+    figs[var] = got[0]
+    if before is not None and after is not None:
+        figs[var + " pgfault"] = after - before
+    return figs
 
 
 def one_round(con, hv, a, clock, n, figs):
     last = ticks(con)
     last = last[-1] if last else -1
     hc = a.hcstats and hv == "petrel" and n == a.runs
-    secs, busy, steal = hcstats_around(con, hc, "save", lambda: step(
+    got = hcstats_around(con, hc, "save", lambda: step(
         con, clock, "xl save %s %s >/tmp/savb.out 2>&1" % (NAME, SAVE_FILE), "save"))
+    secs = got.get("save")
     gone = st.wait_gone(con, NAME)
     _, out = st.shell_run(con, "set -- $(ls -ln %s); echo size $5" % SAVE_FILE)
     m = SIZE_LINE.search(out)
     size = int(m.group(1)) / 1048576.0 if m else None
-    got = {"save": secs, "save busy": busy, "save steal": steal, "size": size}
+    got["size"] = size
     if secs and size:
         got["save MiB/s"] = size / secs
     if secs is None or not gone:
         note("  %s round %d: save failed (gone %s); %r" % (hv, n, gone, got))
         return False
-    secs, busy, steal = hcstats_around(con, hc, "restore", lambda: step(
-        con, clock, "xl restore %s >/tmp/savb.out 2>&1" % SAVE_FILE, "restore"))
-    got.update({"restore": secs, "restore busy": busy, "restore steal": steal})
+    got.update(hcstats_around(con, hc, "restore", lambda: step(
+        con, clock, "xl restore %s >/tmp/savb.out 2>&1" % SAVE_FILE, "restore")))
+    secs = got.get("restore")
     alive = tick_after(con, last) if secs is not None else None
     st.shell_run(con, "rm -f %s" % SAVE_FILE)
     note("  %s round %d: %s; tick %d before the save, %s after the restore (load %s)" % (
@@ -269,21 +289,23 @@ def table(figs, hvs):
     return "\n".join(lines) + "\n\nRestored domU ticking again: %s.\n" % alive
 
 
-def header(a, hvs, figs, before):
+def header(a, hvs, figs, start):
+    """The table's first line; start is (UTC time, load average) at the start."""
     rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
     clocks = ", ".join("%s %s" % (hv, figs[hv].get("clock", "-")) for hv in hvs)
-    return ("Run of %s, Petrel at %s: %d host CPUs; a %d MiB %s Linux domU, %d rounds in one "
-            "boot of each; dom0 clock %s; load average %s before and %s after.  Medians; "
+    return ("Run from %s, Petrel at %s: %d host CPUs; a %d MiB %s Linux domU, %d rounds in each "
+            "of %d boots of each; dom0 clock %s; load average %s before and %s after.  Medians; "
             "Petrel / Xen under 1.00x is Petrel faster.\n"
-            % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), rev, os.cpu_count(),
-               a.memory, a.type.upper(), a.runs, clocks, before, load()))
+            % (start[0], rev, os.cpu_count(), a.memory, a.type.upper(), a.runs, a.boots,
+               clocks, start[1], load()))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--hv", default="petrel,xen")
     ap.add_argument("--runs", type=int, default=3, help="save/restore rounds in each boot")
+    ap.add_argument("--boots", type=int, default=1, help="boots of each, alternating")
     ap.add_argument("--memory", type=int, default=256, help="the domU's MiB")
     ap.add_argument("--type", default="pv", choices=("pv", "pvh"))
     ap.add_argument("--hcstats", action="store_true")
@@ -293,16 +315,17 @@ def main():
     ap.add_argument("--log-dir", default=os.path.join(hvboot.BUILD, "bench", "save"))
     a = ap.parse_args()
     hvs = a.hv.split(",")
-    if a.runs < 1 or not 32 <= a.memory <= 320 or not set(hvs) <= {"petrel", "xen"}:
-        ap.error("--runs needs a positive number, --memory 32 to 320 (dom0's 512 MiB hold "
+    if a.runs < 1 or a.boots < 1 or not 32 <= a.memory <= 320 or not set(hvs) <= {"petrel", "xen"}:
+        ap.error("--runs and --boots need a positive number, --memory 32 to 320 (dom0's 512 MiB hold "
                  "the save file), --hv petrel and/or xen")
     os.makedirs(a.log_dir, exist_ok=True)
     figs = {hv: {} for hv in hvs}
-    before = load()
-    note("start, load %s" % before)
-    for hv in hvs:
-        one_boot(hv, a, os.path.join(a.log_dir, "%s.log" % hv), figs[hv])
-    text = header(a, hvs, figs, before) + "\n" + table(figs, hvs)
+    start = (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load())
+    note("start %s, load %s" % start)
+    for b in range(a.boots):
+        for hv in (hvs if b % 2 == 0 else hvs[::-1]):
+            one_boot(hv, a, os.path.join(a.log_dir, "%s-%d.log" % (hv, b)), figs[hv])
+    text = header(a, hvs, figs, start) + "\n" + table(figs, hvs)
     publish(a.log_dir, "save-table", text, a.doc)
     return 0
 
