@@ -69,21 +69,20 @@ CPU_FIELDS = ("u", "n", "s", "i", "w", "q", "sq", "st")
 T_LINE = re.compile(r"^T (\S+) (-?\d+) C ((?:-?\d+ ?){8})", re.M)
 SIZE_LINE = re.compile(r"^size (\d+)", re.M)
 TICK = re.compile(r"domu-tick (\d+)")
-# (key, what, unit)
-ROWS = (
-    ("save", "xl save, running domU to dom0's tmpfs", "s"),
-    ("restore", "xl restore from dom0's tmpfs", "s"),
-    ("save MiB/s", "save file written per second of xl save", "MiB/s"),
-    ("save user", "dom0 vCPU in user mode during xl save", "%"),
-    ("save system", "dom0 vCPU in its kernel during xl save", "%"),
-    ("save steal", "dom0 vCPU stolen during xl save", "%"),
-    ("save pgfault", "dom0 page faults during xl save", "count"),
-    ("restore user", "dom0 vCPU in user mode during xl restore", "%"),
-    ("restore system", "dom0 vCPU in its kernel during xl restore", "%"),
-    ("restore steal", "dom0 vCPU stolen during xl restore", "%"),
-    ("restore pgfault", "dom0 page faults during xl restore", "count"),
-    ("size", "save file", "MiB"),
+# dom0's figures over each xl step: (key suffix, what, unit)
+STEP_ROWS = (
+    ("user", "dom0 vCPU in user mode during xl %s", "%"),
+    ("system", "dom0 vCPU in its kernel during xl %s", "%"),
+    ("steal", "dom0 vCPU stolen during xl %s", "%"),
+    ("pgfault", "dom0 page faults during xl %s", "count"),
 )
+# (key, what, unit)
+ROWS = (("save", "xl save, running domU to dom0's tmpfs", "s"),
+        ("restore", "xl restore from dom0's tmpfs", "s"),
+        ("save MiB/s", "save file written per second of xl save", "MiB/s")) + tuple(
+    ("%s %s" % (step, k), what % step, unit)
+    for step in ("save", "restore") for k, what, unit in STEP_ROWS) + (
+    ("size", "save file", "MiB"),)
 LOWER_IS_BETTER = {"save", "restore"}
 
 
