@@ -53,7 +53,7 @@ import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 sys.path.insert(0, HERE)
-from benchdoc import load, write_doc  # noqa: E402
+from benchdoc import load, publish  # noqa: E402
 
 BUILD = hvboot.BUILD
 LOG = st.INSTALLED_LOG
@@ -306,11 +306,7 @@ def main():
             "Petrel's (<= 1.0x: Petrel as fast or faster)."
             % (start[0], rev, args.hv, os.cpu_count(), start[1], load()))
     text = table(all_figs, head)
-    print("\n" + text)
-    with open(os.path.join(args.log_dir, "table.md"), "w") as f:
-        f.write(text)
-    if args.doc:
-        write_doc(args.doc, "hvm-dm-table", text)
+    publish(args.log_dir, "hvm-dm-table", text, args.doc)
     return 0
 
 

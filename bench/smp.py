@@ -40,7 +40,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 import hvboot  # noqa: E402
-from benchdoc import load, write_doc  # noqa: E402
+from benchdoc import load, publish  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 
 BUILD = hvboot.BUILD
@@ -253,11 +253,7 @@ def main():
     for n in range(1, a.runs + 1):
         one_run(a, n, figs, parts)
     text = head % load() + "\n" + table(figs)
-    note("\n" + text)
-    with open(os.path.join(OUT, "table.md"), "w") as f:
-        f.write(text)
-    if a.doc:
-        write_doc(a.doc, "smp-table", text)
+    publish(OUT, "smp-table", text, a.doc)
     return 0
 
 

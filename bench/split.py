@@ -50,8 +50,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
 import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
 import net_checks as net  # noqa: E402
-from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 from smp import load, median, note  # noqa: E402
+from benchdoc import dom0_run  # noqa: E402
 
 DISK_SERIAL = "splitbench"
 DISK_MIB = 1024
@@ -213,19 +213,8 @@ def domus_up(con, disk, timeout, with_b=True):
 
 
 def one_boot(hv, a, log, figs):
-    kernel, initrd = hvboot.default_dom0(os.path.join(hvboot.BUILD, "dom0"))
-    image = a.image if hv == "petrel" else None
-    argv = hvboot.qemu_argv(hv, kernel, initrd, image=image,
-                            extra=st.PCI_DEVICES + null_disk())
-    with SerialConsole(argv, log_path=log) as con:
-        try:
-            con.expect(re.escape(hvboot.MARKER), a.boot_timeout, fail=hvboot.BOOT_FAILURE)
-            con.sync(attempts=5, timeout=30)
-            run_figures(hv, con, a, figs)
-            con.send_line("poweroff")
-            con.wait_exit(120)
-        except ConsoleError as e:
-            note("  %s: %s (log %s)" % (hv, e, log))
+    dom0_run(hv, a.image, st.PCI_DEVICES + null_disk(), log, a.boot_timeout,
+             lambda con: run_figures(hv, con, a, figs))
 
 
 def run_figures(hv, con, a, figs):

@@ -24,6 +24,9 @@
 #   make bench-split         split-driver disk, TCP and ping figures in Linux
 #                            domUs on both hypervisors (bench/split.py;
 #                            BENCH_SPLIT_ARGS)
+#   make bench-save          xl save and xl restore of a 256 MiB Linux domU on
+#                            both hypervisors (bench/save.py; BENCH_RUNS,
+#                            BENCH_DOC, BENCH_SAVE_ARGS)
 #   make bench-vmx-bochs     HVM exit paths on VMX under Bochs beside the PV
 #                            hypercall paths on the same Bochs, as ratios
 #                            (bench/vmx-bochs.sh; BENCH_RUNS, BENCH_DOC)
@@ -179,3 +182,13 @@ bench-nic2: $(BUILD)/xen/petrel $(GUEST_XEN_REF) $(BUILD)/dom0/initramfs.cpio.gz
 .PHONY: bench-split
 bench-split: dom0-image $(PETREL_IMAGE) $(XEN_REF)
 	$(PYTHON) bench/split.py --image $(PETREL_IMAGE) $(BENCH_SPLIT_ARGS)
+
+# xl save and xl restore of the Linux domU (256 MiB by default) to and from a
+# tmpfs in dom0, Petrel against Xen 4.17 in one run (bench/save.py;
+# docs/performance.md "xl save and restore").  BENCH_RUNS rounds in one boot
+# of each; BENCH_SAVE_ARGS passes options, e.g. "--memory 128 --hcstats";
+# BENCH_DOC= leaves docs/performance.md alone.
+.PHONY: bench-save
+bench-save: dom0-image $(PETREL_IMAGE) $(XEN_REF)
+	$(PYTHON) bench/save.py --image $(PETREL_IMAGE) --runs $(BENCH_RUNS) \
+		$(if $(BENCH_DOC),--doc $(BENCH_DOC)) $(BENCH_SAVE_ARGS)

@@ -20,6 +20,7 @@ enum hcstats_kind {
 				 */
 	HCSTATS_TRAP,		/* per vector: exceptions and interrupts entering from a guest */
 	HCSTATS_TIMER,		/* HCSTATS_TIMER_*: the timer subsystem's own work */
+	HCSTATS_PAGEFAULT,	/* HCSTATS_PF_*: a PV guest's page faults by outcome */
 	HCSTATS_KINDS
 };
 
@@ -28,6 +29,17 @@ enum hcstats_kind {
 /* HCSTATS_TIMER's ops: LAPIC timer writes, and timer functions run when due. */
 #define HCSTATS_TIMER_WRITE 0
 #define HCSTATS_TIMER_FN 1
+
+/*
+ * HCSTATS_PAGEFAULT's ops: bounced to the guest without the hypervisor lock,
+ * resolved in a shadow, a page-table write completed by the writable
+ * page-table assist or a read-only MMIO write (both pv_ro_page_fault), or
+ * bounced to the guest under the lock.
+ */
+#define HCSTATS_PF_UNLOCKED 0
+#define HCSTATS_PF_SHADOW 1
+#define HCSTATS_PF_RO_WRITE 2
+#define HCSTATS_PF_BOUNCED 3
 
 extern bool hcstats_on;
 

@@ -20,6 +20,7 @@
 #include "sched.h"
 #include "public/xen.h"
 #include "hvlock.h"
+#include "hcstats.h"
 
 #define TRAP_DB 1
 #define TRAP_BP 3
@@ -136,6 +137,24 @@ void pv_bounce_callback(struct cpu_regs *r, u64 address, bool mask_events)
 	bounce(r, &t, -1);
 }
 
+/*
+ * A page fault under the lock: a shadow's, a write the hypervisor completes
+ * (pv_ro_page_fault), or the guest's own, bounced; counted by outcome.
+ */
+static void pv_page_fault(struct cpu_regs *r)
+{
+	u64 start = hcstats_start();
+	unsigned int how = HCSTATS_PF_BOUNCED;
+
+	if (pv_any_shadowed() && pv_shadow_fault(read_cr2(), &r->error_code))
+		how = HCSTATS_PF_SHADOW;
+	else if (pv_ro_page_fault(r, read_cr2()))
+		how = HCSTATS_PF_RO_WRITE;
+	else
+		pv_inject_page_fault(r, read_cr2(), r->error_code);
+	hcstats_end(HCSTATS_PAGEFAULT, how, start);
+}
+
 void pv_trap(struct cpu_regs *r)
 {
 	unsigned int v = (unsigned int)r->vector;
@@ -150,13 +169,9 @@ void pv_trap(struct cpu_regs *r)
 		return;
 	if (v == TRAP_GP && (r->error_code & 3) == 2 && pv_emulate_gp(r))
 		return;
-	if (v == TRAP_PF && pv_any_shadowed() && pv_shadow_fault(read_cr2(), &r->error_code))
-		return;
-	if (v == TRAP_PF && pv_ro_page_fault(r, read_cr2()))
-		return;
 	/* Page faults are routine (demand paging in the guest); others are worth a line. */
 	if (v == TRAP_PF) {
-		pv_inject_page_fault(r, read_cr2(), r->error_code);
+		pv_page_fault(r);
 		return;
 	}
 	/*
@@ -180,11 +195,14 @@ void pv_trap(struct cpu_regs *r)
 bool pv_page_fault_without_lock(struct cpu_regs *r)
 {
 	const u64 present_write = PFEC_PRESENT | PFEC_WRITE;
+	u64 start;
 
 	if (r->vector != TRAP_PF || (r->error_code & present_write) == present_write ||
 	    !pv_unlocked_ok(current))
 		return false;
+	start = hcstats_start();
 	pv_inject_page_fault(r, read_cr2(), r->error_code);
+	hcstats_end(HCSTATS_PAGEFAULT, HCSTATS_PF_UNLOCKED, start);
 	pv_return_unlocked(r);
 	return true;
 }
