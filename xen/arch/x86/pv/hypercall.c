@@ -194,6 +194,7 @@ void do_syscall(struct cpu_regs *r)
 {
 	if (event_op_without_lock(r) || own_vcpu_op_without_lock(r))
 		return;
+	hv_note_why(current->arch.pv.in_kernel ? HV_WHY_HYPERCALL(r->rax) : HV_WHY_USER_SYSCALL);
 	hv_enter();
 	if (!current->arch.pv.in_kernel)
 		bounce_user_syscall(r, current);
