@@ -18,7 +18,8 @@
  * runs the op the slow way) and run-queue locks, and never fault while
  * they hold one, and the paths that touch only the current vCPU: a guest
  * user's syscall bounce, the iret, stack_switch, fpu_taskswitch and
- * set_segment_base hypercalls, a guest #PF that is not a present-page
+ * set_segment_base hypercalls, the caller's own singleshot timer calls
+ * (vcpu_timer_op_is_own, timer.h), a guest #PF that is not a present-page
  * write (pv_unlocked_ok, pv.h). A fault or a crash on them takes it.
  */
 #ifndef PETREL_HVLOCK_H
