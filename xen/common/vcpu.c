@@ -379,6 +379,32 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg)
 }
 
 /*
+ * The calls that act on the caller's own singleshot timer and nothing else:
+ * set_timer_op, and vcpu_op's set_singleshot_timer and stop_singleshot_timer
+ * naming the caller. pv/hypercall.c runs them without hv_lock, through
+ * do_vcpu_op and do_set_timer_op as on the slow path, once the vCPU's timers
+ * are set up (vcpu_timers_init writes the runstate, which needs the lock).
+ * They read the guest's argument, the system time and the timer, whose list
+ * its CPU's timer_lock covers. The timer is on this CPU (checked): a running
+ * vCPU's timers move only at its own reschedule, on the way back, and a
+ * callback on a CPU it left ran under hv_lock before the move that brought it
+ * here, so the only callback left is this CPU's timer interrupt, which cannot
+ * come while the hypercall runs with interrupts off.
+ */
+bool vcpu_timer_op_is_own(const struct vcpu *v, u64 nr, const unsigned long a[5])
+{
+	unsigned int cmd = (unsigned int)a[0];
+
+	if (!v->timers_ready ||
+	    __atomic_load_n(&v->singleshot_timer.cpu, __ATOMIC_ACQUIRE) != smp_processor_id())
+		return false;
+	if (nr == __HYPERVISOR_set_timer_op)
+		return true;
+	return nr == __HYPERVISOR_vcpu_op && (unsigned int)a[1] == v->vcpu_id &&
+	       (cmd == VCPUOP_set_singleshot_timer || cmd == VCPUOP_stop_singleshot_timer);
+}
+
+/*
  * The old singleshot interface: 0 stops the timer. A deadline that looks
  * wrapped (negative, or more than 2^50 ns ahead) is treated as 100 ms from
  * now, as Xen does for guests whose jiffies arithmetic overflowed.

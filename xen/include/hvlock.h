@@ -18,7 +18,8 @@
  * runs the op the slow way) and run-queue locks, and never fault while
  * they hold one, and the paths that touch only the current vCPU: a guest
  * user's syscall bounce, the iret, stack_switch, fpu_taskswitch and
- * set_segment_base hypercalls, a guest #PF that is not a present-page
+ * set_segment_base hypercalls, the caller's own singleshot timer calls
+ * (vcpu_timer_op_is_own, timer.h), a guest #PF that is not a present-page
  * write (pv_unlocked_ok, pv.h). A fault or a crash on them takes it.
  */
 #ifndef PETREL_HVLOCK_H
@@ -52,5 +53,25 @@ void hv_relax(void);
  */
 void hv_lock_stats_reset(void);
 void hv_lock_stats_print(void);
+
+/*
+ * Why this CPU takes the lock next, for the per-cause counts printed with
+ * the per-CPU ones: a hypercall's number, an exception's vector, or one of
+ * the causes below. Said by the entry paths just before hv_enter(); a CPU
+ * that holds the lock already keeps the cause it took it for.
+ */
+#define HV_WHY_HYPERCALL(nr) ((nr) < 64 ? (unsigned int)(nr) : HV_WHY_OTHER)
+#define HV_WHY_TRAP(vec) (64 + (unsigned int)(vec))
+enum {
+	HV_WHY_IRQ = 96,     /* an interrupt other than the two below */
+	HV_WHY_TIMER,	     /* the LAPIC timer's interrupt */
+	HV_WHY_EVENT_CHECK,  /* the event-check IPI (a kick) */
+	HV_WHY_USER_SYSCALL, /* a guest user's syscall bounced the slow way */
+	HV_WHY_RETURN,	     /* a lockless path's way back that has work (pv_return_unlocked) */
+	HV_WHY_WAIT,	     /* the end of a wait that let the lock go (idle, pause) */
+	HV_WHY_OTHER,	     /* anything else: boot, sysenter, HVM exits, a crash */
+	HV_WHY_MAX
+};
+void hv_note_why(unsigned int why);
 
 #endif

@@ -92,5 +92,7 @@ void console_input_start(struct domain *d);
 
 long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg);
 long do_set_timer_op(unsigned long timeout);
+/* Hypercall @nr with arguments @a acts only on @v's (current's) singleshot timer, on this CPU. */
+bool vcpu_timer_op_is_own(const struct vcpu *v, u64 nr, const unsigned long a[5]);
 
 #endif

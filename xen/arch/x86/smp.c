@@ -128,19 +128,64 @@ struct hv_lock_stat {
 };
 static DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
 
+/*
+ * Per cause (hvlock.h's HV_WHY_*): takings, busy takings, TSC cycles spent
+ * waiting, TSC cycles held (from the taking to the letting go, nested traps
+ * and the way back to the guest included). Waits are added to by several
+ * CPUs at once (relaxed atomics); the hold time only by the holder.
+ */
+struct hv_why_stat {
+	u64 taken, waited, wait_cycles, hold_cycles;
+};
+static struct hv_why_stat hv_why_stats[HV_WHY_MAX];
+static DEFINE_PER_CPU(unsigned int, hv_why);
+static DEFINE_PER_CPU(u64, hv_taken_at);
+
+void hv_note_why(unsigned int why)
+{
+	if (!this_cpu(hv_depth))
+		this_cpu(hv_why) = why < HV_WHY_MAX ? why : HV_WHY_OTHER;
+}
+
+static void why_count_take(bool waited, u64 cycles)
+{
+	struct hv_why_stat *w = &hv_why_stats[this_cpu(hv_why)];
+
+	__atomic_fetch_add(&w->taken, 1, __ATOMIC_RELAXED);
+	if (waited) {
+		__atomic_fetch_add(&w->waited, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&w->wait_cycles, cycles, __ATOMIC_RELAXED);
+	}
+	this_cpu(hv_taken_at) = rdtsc();
+}
+
+/* Let hv_lock go, adding the time held to its cause; the next cause is "other" until said. */
+static void hv_lock_release(void)
+{
+	struct hv_why_stat *w = &hv_why_stats[this_cpu(hv_why)];
+
+	__atomic_fetch_add(&w->hold_cycles, rdtsc() - this_cpu(hv_taken_at), __ATOMIC_RELAXED);
+	this_cpu(hv_why) = HV_WHY_OTHER;
+	spin_unlock(&hv_lock);
+}
+
 /* Take hv_lock, counting the wait when it is busy. */
 static void hv_lock_take(void)
 {
 	struct hv_lock_stat *s = &this_cpu(hv_lock_stats);
-	u64 start;
+	u64 start = 0, cycles = 0;
+	bool busy;
 
 	s->taken++;
-	if (!spin_trylock(&hv_lock)) {
+	busy = !spin_trylock(&hv_lock);
+	if (busy) {
 		start = rdtsc();
 		lock_serving(&hv_lock);
+		cycles = rdtsc() - start;
 		s->waited++;
-		s->cycles += rdtsc() - start;
+		s->cycles += cycles;
 	}
+	why_count_take(busy, cycles);
 	if (tlb_holders_on)
 		tlb_idle_end();
 }
@@ -150,6 +195,31 @@ void hv_lock_stats_reset(void)
 	unsigned int cpu;
 
 	for_each_online_cpu(cpu) per_cpu(hv_lock_stats, cpu) = (struct hv_lock_stat){ 0, 0, 0, 0 };
+	for (unsigned int i = 0; i < HV_WHY_MAX; i++)
+		hv_why_stats[i] = (struct hv_why_stat){ 0, 0, 0, 0 };
+}
+
+static const char *const why_names[HV_WHY_MAX - HV_WHY_IRQ] = {
+	"irq", "timer", "event-check", "user-syscall", "return", "wait", "other",
+};
+
+/* One line per cause that took the lock: "hvlock-by: KIND N taken waited wait hold". */
+static void hv_why_stats_print(void)
+{
+	printk("hvlock-by: cause n taken waited wait-cycles hold-cycles\n");
+	for (unsigned int i = 0; i < HV_WHY_MAX; i++) {
+		const struct hv_why_stat *w = &hv_why_stats[i];
+		const char *kind = i < 64	    ? "hypercall"
+				   : i < HV_WHY_IRQ ? "trap"
+						    : why_names[i - HV_WHY_IRQ];
+
+		if (w->taken)
+			printk("hvlock-by: %s %u %lu %lu %lu %lu\n", kind,
+			       i < 64		? i
+			       : i < HV_WHY_IRQ ? i - 64
+						: 0,
+			       w->taken, w->waited, w->wait_cycles, w->hold_cycles);
+	}
 }
 
 void hv_lock_stats_print(void)
@@ -164,6 +234,7 @@ void hv_lock_stats_print(void)
 		printk("hvlock: %u %lu %lu %lu %lu\n", cpu, s->taken, s->waited, s->cycles,
 		       s->flush_cycles);
 	}
+	hv_why_stats_print();
 }
 
 void hv_enter(void)
@@ -187,7 +258,7 @@ void hv_leave(void)
 {
 	ASSERT(this_cpu(hv_depth) > 0);
 	if (--this_cpu(hv_depth) == 0)
-		spin_unlock(&hv_lock);
+		hv_lock_release();
 }
 
 void hv_leave_to_guest(void)
@@ -195,7 +266,7 @@ void hv_leave_to_guest(void)
 	if (!this_cpu(hv_depth))
 		return;
 	this_cpu(hv_depth) = 0;
-	spin_unlock(&hv_lock);
+	hv_lock_release();
 }
 
 unsigned int hv_wait_begin(void)
@@ -217,6 +288,7 @@ void hv_wait_end(unsigned int depth)
 {
 	if (!depth)
 		return;
+	hv_note_why(HV_WHY_WAIT);
 	hv_lock_take();
 	this_cpu(hv_depth) = depth;
 }

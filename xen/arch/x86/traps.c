@@ -141,6 +141,16 @@ static bool lockless_ipi(const struct cpu_regs *r)
 	return r->vector == CALL_FUNCTION_VECTOR || r->vector == INVALIDATE_TLB_VECTOR;
 }
 
+/* What hvlock.h's per-cause counts call this trap. */
+static unsigned int trap_why(u64 vector)
+{
+	if (vector < 32)
+		return HV_WHY_TRAP(vector);
+	if (vector == APIC_TIMER_VECTOR)
+		return HV_WHY_TIMER;
+	return vector == EVENT_CHECK_VECTOR ? HV_WHY_EVENT_CHECK : HV_WHY_IRQ;
+}
+
 void do_trap(struct cpu_regs *r)
 {
 	bool from_guest = regs_from_guest(r);
@@ -155,6 +165,7 @@ void do_trap(struct cpu_regs *r)
 		hcstats_end(HCSTATS_TRAP, (unsigned int)r->vector, start);
 		return;
 	}
+	hv_note_why(trap_why(r->vector));
 	hv_enter();
 	if (r->vector == APIC_TIMER_VECTOR) {
 		apic_timer_interrupt();

@@ -21,6 +21,7 @@
 #include "public/xen.h"
 #include "public/event_channel.h"
 #include "hcstats.h"
+#include "timer.h"
 
 DEFINE_PER_CPU(u64[NR_HYPERCALLS], hypercall_count);
 
@@ -166,8 +167,9 @@ static bool own_vcpu_hypercall(u64 nr)
 }
 
 /*
- * A guest user's syscall and a guest kernel's own_vcpu_hypercall, done
- * without the hypervisor lock: they read and write only the current vCPU
+ * A guest user's syscall and a guest kernel's own_vcpu_hypercall or call on
+ * its own singleshot timer (vcpu_timer_op_is_own), done without the
+ * hypervisor lock: they read and write only the current vCPU
  * (its registers, callbacks, trap table, page-table roots and vcpu_info)
  * and its own stack; a crash on the way (an unwritable kernel stack, a bad
  * iret frame) takes the lock first (hv_enter_to_crash). False when they may not run
@@ -182,7 +184,7 @@ static bool own_vcpu_op_without_lock(struct cpu_regs *r)
 		return false;
 	if (!v->arch.pv.in_kernel)
 		bounce_user_syscall(r, v);
-	else if (own_vcpu_hypercall(r->rax))
+	else if (own_vcpu_hypercall(r->rax) || vcpu_timer_op_is_own(v, r->rax, args))
 		r->rax = (u64)hypercall_dispatch(r->rax, args);
 	else
 		return false;
@@ -194,6 +196,7 @@ void do_syscall(struct cpu_regs *r)
 {
 	if (event_op_without_lock(r) || own_vcpu_op_without_lock(r))
 		return;
+	hv_note_why(current->arch.pv.in_kernel ? HV_WHY_HYPERCALL(r->rax) : HV_WHY_USER_SYSCALL);
 	hv_enter();
 	if (!current->arch.pv.in_kernel)
 		bounce_user_syscall(r, current);

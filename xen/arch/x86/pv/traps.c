@@ -212,6 +212,7 @@ void pv_return_unlocked(struct cpu_regs *r)
 	struct vcpu *v = current;
 
 	if (sched_need_resched() || evtchn_upcall_due(v) || !v->time_started) {
+		hv_note_why(HV_WHY_RETURN);
 		hv_enter();
 		pv_return_to_guest(r);
 	}
