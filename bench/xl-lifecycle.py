@@ -8,8 +8,9 @@
 
 Boots dom0 (build/dom0, `make dom0-image`) on each hypervisor in turn, B
 times each, alternating, on the same QEMU and images, starts Debian's
-xenconsoled and times with Debian's xl, in dom0 (/proc/uptime, 10 ms steps,
-so no serial-console round trip is counted):
+xenconsoled and times with Debian's xl, in dom0 (usclock: CLOCK_MONOTONIC
+in microseconds around each command, so no serial-console round trip is
+counted):
 
   hello-create   xl create of the hello test guest until xl returns
   hello-marker   ... until its "Test result: SUCCESS" reached the console log
@@ -19,6 +20,7 @@ so no serial-console round trip is counted):
   linux-*        the same for the Linux domU of /etc/xl-linux.cfg (M times,
                  3 pauses each), from create to its console marker
   xl-cycle       K cycles of xl create + xl destroy of the hello guest, per cycle
+                 (a shell loop, as the list loops below)
   xl-create-p, pxl-create-p  with D > 0: D paused hello guests (8 MiB each),
                  created by Debian's xl and Petrel's pxl in turn
   xl-list, pxl-list  `xl list` and `pxl list` with those D domains (and dom0)
@@ -37,6 +39,7 @@ Not a test: nothing is judged.
 import argparse
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -49,15 +52,21 @@ import hvboot  # noqa: E402
 from serialconsole import SerialConsole  # noqa: E402
 
 HELLO_MARKER = "Test result: SUCCESS"
-# centiseconds since dom0's boot, without a fork
-NOW = 'read u x </proc/uptime; %s="${u%%.*}${u#*.}"'
+# dom0's CLOCK_MONOTONIC in microseconds (dom0-tools/dom0-test/usclock.c)
+NOW = '%s=$(usclock)'
 TIMING = re.compile(r"^T (\S+) (-?\d+)", re.M)
 
 
-def timed(cmd, var):
-    """Shell text: run cmd, then print 'T var centiseconds' (or 'T var -1' if it failed)."""
-    return "%s; if %s; then %s; echo T %s $((t1 - t0)); else echo T %s -1; fi" % (
-        NOW % "t0", cmd, NOW % "t1", var, var)
+def timed(cmd, var, out=None):
+    """Shell text: run the simple command cmd (words, no redirection: out
+    names the file for its stdout and stderr) under usclock, which prints
+    'T var microseconds' (or 'T var -1' if it failed)."""
+    return "usclock %s%s %s" % ("-o %s " % out if out else "", var, cmd)
+
+
+def timed_sh(text, var):
+    """Shell text: time the shell text text (loops) run by sh -c."""
+    return timed("sh -c %s" % shlex.quote(text), var)
 
 
 def marker_wait(name, marker, secs):
@@ -72,7 +81,7 @@ def marker_wait(name, marker, secs):
 def run_timed(con, text, timeout):
     """{var: seconds} of the T lines text printed (None for a failed step)."""
     _, out = st.shell_run(con, text, timeout)
-    got = {m.group(1): (int(m.group(2)) / 100.0 if int(m.group(2)) >= 0 else None)
+    got = {m.group(1): (int(m.group(2)) / 1e6 if int(m.group(2)) >= 0 else None)
            for m in TIMING.finditer(out)}
     if None in got.values() or not got:
         print("   step failed: %r" % out.strip()[-400:], flush=True)
@@ -82,8 +91,8 @@ def run_timed(con, text, timeout):
 def create_and_marker(con, cfg, name, marker, wait, extra=""):
     """(create-return s, marker s) of one xl create."""
     st.shell_run(con, "rm -f %s/guest-%s.log" % (st.XL_CONSOLE_DIR, name))
-    text = timed("xl create %s 'name=\"%s\"' %s >/tmp/xlb.out 2>&1" % (cfg, name, extra),
-                 "create")
+    text = NOW % "t0" + "; " + timed("xl create %s 'name=\"%s\"' %s" % (cfg, name, extra),
+                                     "create", "/tmp/xlb.out")
     if marker:
         text += "; " + marker_wait(name, marker, wait)
     got = run_timed(con, text, st.XL_CREATE_TIMEOUT + wait + 30)
@@ -145,7 +154,7 @@ def cycle_rows(con, cycles, rows):
     loop = ("n=0; while [ $n -lt %d ] && xl create /etc/xl-hello.cfg 'name=\"cy'$n'\"' "
             ">/tmp/xlb.out 2>&1 && xl destroy cy$n; do n=$((n + 1)); done; [ $n -eq %d ]"
             % (cycles, cycles))
-    got = run_timed(con, timed(loop, "cycles"), 60 * cycles + 60)
+    got = run_timed(con, timed_sh(loop, "cycles"), 60 * cycles + 60)
     if got.get("cycles") is not None:
         add(rows, "xl-cycle", got["cycles"] / cycles)
 
@@ -165,8 +174,8 @@ def list_rows(con, doms, rows):
     for i, name in enumerate(names):
         tool = tools[i % 2]
         got = run_timed(con, timed("%s create -p /etc/xl-hello.cfg 'name=\"%s\"' "
-                                   "'memory=%d' >/tmp/xlb.out 2>&1"
-                                   % (tool, name, LIST_DOM_MEMORY), "create"), 120)
+                                   "'memory=%d'" % (tool, name, LIST_DOM_MEMORY),
+                                   "create", "/tmp/xlb.out"), 120)
         add(rows, tool + "-create-p", got.get("create"))
     _, out = st.shell_run(con, "xl list | grep -c '^ld'")
     print("   %s domains listed (of %d)" % (out.strip(), doms), flush=True)
@@ -174,7 +183,7 @@ def list_rows(con, doms, rows):
            "[ $n -eq %d ]" % (LIST_LOOP, LIST_LOOP)
     for _ in range(LIST_REPS):
         for tool in tools:
-            got = run_timed(con, timed(loop % tool, "list"), 300)
+            got = run_timed(con, timed_sh(loop % tool, "list"), 300)
             if got.get("list") is not None:
                 add(rows, tool + "-list", got["list"] / LIST_LOOP)
     for i, name in enumerate(names):
@@ -217,7 +226,7 @@ def one_boot(hv, args, log):
             hcstats(con, args.hcstats)
         con.send_line("poweroff")
         con.wait_exit(120)
-    print("%s: %s" % (hv, " ".join("%s=%s" % (k, ",".join("%.2f" % x for x in v))
+    print("%s: %s" % (hv, " ".join("%s=%s" % (k, ",".join("%.3f" % x for x in v))
                                    for k, v in rows.items())), flush=True)
     return rows
 
@@ -244,7 +253,7 @@ def report(all_rows, hvs):
     for k in keys:
         med = {hv: statistics.median(all_rows[hv][k]) if all_rows[hv].get(k) else None
                for hv in hvs}
-        cells = " ".join("%10s" % ("%.2f" % med[hv] if med[hv] is not None else "-")
+        cells = " ".join("%10s" % ("%.3f" % med[hv] if med[hv] is not None else "-")
                          for hv in hvs)
         ratio = ""
         if med.get("petrel") and med.get("xen"):
@@ -259,7 +268,7 @@ def report(all_rows, hvs):
         p, x = all_rows["petrel"].get("pxl-" + k), all_rows["xen"].get("xl-" + k)
         if p and x:
             p, x = statistics.median(p), statistics.median(x)
-            print("%-16s %10.2f %10.2f  %.2fx" % (k, p, x, p / x if x else 0))
+            print("%-16s %10.3f %10.3f  %.2fx" % (k, p, x, p / x if x else 0))
 
 
 def main():

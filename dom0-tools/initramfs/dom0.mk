@@ -17,6 +17,9 @@ DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
 # Damaged copies of an xl save image for the hostile-restore checks (xl-save step).
 SAVE_CORRUPT := $(BUILD)/dom0-tools/dom0-test/save-corrupt
 DOM0_TOOLS += $(SAVE_CORRUPT):usr/bin/save-corrupt
+# CLOCK_MONOTONIC in microseconds, and a command's wall time (bench-xl's steps).
+USCLOCK := $(BUILD)/dom0-tools/dom0-test/usclock
+DOM0_TOOLS += $(USCLOCK):usr/bin/usclock
 # The smallest PV guest for dom0's xl (the system test's xl/create checks).
 DOM0_TOOLS += $(GUEST_OUT)/hello.elf:usr/lib/petrel-domu/hello.elf
 # A PV domU that powers off only once told so in xenstore (the rename-restart check).
@@ -74,12 +77,16 @@ DOM0_IMAGE_DEPS := dom0-tools/initramfs/build-dom0.sh dom0-tools/initramfs/mkcpi
 	$(foreach t,$(DOM0_TOOLS) $(DOMU_TOOLS),$(firstword $(subst :, ,$(t)))) \
 	$(addsuffix .stamp,$(DOM0_TREES))
 
-ALL_TARGETS += $(DOM0_TEST) $(SAVE_CORRUPT)
+ALL_TARGETS += $(DOM0_TEST) $(SAVE_CORRUPT) $(USCLOCK)
 
 .PHONY: dom0-test dom0-image dom0-image-6.12
 dom0-test: $(DOM0_TEST)
 
 $(DOM0_TEST): $(DOM0_TEST_SRC) $(DOM0_TEST_HDR)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(DOM0_CFLAGS) -o $@ $<
+
+$(USCLOCK): dom0-tools/dom0-test/usclock.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(DOM0_CFLAGS) -o $@ $<
 

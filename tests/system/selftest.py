@@ -447,6 +447,47 @@ def save_corrupt_on_fake_image():
 
 
 @test
+def usclock_on_host():
+    """usclock prints the clock, or a command's time as the T lines bench-xl
+    reads (-1 when the command fails or cannot start), with its status."""
+    prog = os.path.join(os.environ.get("BUILD", os.path.join(TOP, "build")),
+                        "dom0-tools", "dom0-test", "usclock")
+    if not os.path.isabs(prog):
+        prog = os.path.join(TOP, prog)
+    assert os.path.isfile(prog), "%s not built (make all)" % prog
+
+    def run(*argv):
+        r = subprocess.run([prog] + list(argv), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        return r.returncode, r.stdout, r.stderr
+
+    # CLOCK_MONOTONIC in microseconds: between Python's readings of that clock
+    before = int(time.clock_gettime(time.CLOCK_MONOTONIC) * 1e6)
+    rc, now, _ = run()
+    after = int(time.clock_gettime(time.CLOCK_MONOTONIC) * 1e6) + 1
+    assert rc == 0 and before <= int(now) <= after, (rc, before, now, after)
+    rc, out, _ = run("step", "true")
+    assert rc == 0 and re.fullmatch(r"T step \d+\n", out), (rc, out)
+    assert run("bad", "sh", "-c", "exit 3")[:2] == (3, "T bad -1\n")
+    rc, out, err = run("gone", "/nonexistent/cmd")
+    assert rc == 127 and out == "T gone -1\n" and "/nonexistent/cmd" in err, (rc, out, err)
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "out")
+        rc, out, _ = run("-o", log, "x", "sh", "-c", "echo one; echo two >&2")
+        assert rc == 0 and re.fullmatch(r"T x \d+\n", out), (rc, out)
+        assert open(log).read() == "one\ntwo\n"
+    rc, out, _ = run("-l", "y", "sh", "-c", "echo one; sleep 0.01; echo two >&2")
+    lines = out.splitlines()
+    assert rc == 0 and len(lines) == 3, (rc, out)
+    t1, t2 = (int(l.split()[0]) for l in lines[:2])
+    assert lines[0].endswith(" one") and lines[1].endswith(" two") and t1 <= t2, out
+    assert re.fullmatch(r"T y \d+", lines[2]), out
+    for bad in (["-l"], ["-x", "n", "true"], ["-l", "-o", "f", "n", "true"]):
+        rc, out, err = run(*bad)
+        assert rc == 2 and "usage:" in err and not out, (bad, rc, out, err)
+
+
+@test
 def save_devices_judges():
     import save_dev_checks as sd
     cases = (("keep 0 1.0\nkeep 1 2.0\nkeep 2 3.0\n", (3, 0, 2)),

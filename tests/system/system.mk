@@ -191,7 +191,7 @@ xen-ref: $(XEN_REF)
 $(XEN_REF): tests/system/fetch-xen.sh
 	bash tests/system/fetch-xen.sh $(BUILD)/xen-ref
 
-test-system-harness: $(DOM0_TEST) $(SAVE_CORRUPT)
+test-system-harness: $(DOM0_TEST) $(SAVE_CORRUPT) $(USCLOCK)
 	@$(PYTHON) tests/system/selftest.py
 
 test-system-xen: dom0-image $(XEN_REF) $(GUEST_OUT)/hello.elf
