@@ -1375,8 +1375,10 @@ static int reclaim_copy_buf(struct copy_buf *b, const struct gnttab_copy_ptr *p,
 {
 	int rc;
 
-	if (copy_buf_holds(b, p, is_gref))
+	if (copy_buf_holds(b, p, is_gref)) {
+		hcstats_end(HCSTATS_COPY_KEPT, ro ? 0 : 1, hcstats_start());
 		return GNTST_okay;
+	}
 	release_copy_buf(b);
 	rc = claim_copy_buf(b, p, is_gref, ro);
 	if (rc != GNTST_okay) {

@@ -25,10 +25,15 @@ struct hcstat {
 bool hcstats_on;
 static struct hcstat stats[HCSTATS_KINDS][HCSTATS_OPS];
 static const char *const kind_names[HCSTATS_KINDS] = {
-	[HCSTATS_HYPERCALL] = "hypercall", [HCSTATS_DOMCTL] = "domctl",
-	[HCSTATS_SYSCTL] = "sysctl",	   [HCSTATS_MEMOP] = "memory_op",
-	[HCSTATS_GNTTAB] = "gnttab",	   [HCSTATS_GNTTAB_ENTRIES] = "gnttab_entries",
-	[HCSTATS_TRAP] = "trap",	   [HCSTATS_TIMER] = "timer",
+	[HCSTATS_HYPERCALL] = "hypercall",
+	[HCSTATS_DOMCTL] = "domctl",
+	[HCSTATS_SYSCTL] = "sysctl",
+	[HCSTATS_MEMOP] = "memory_op",
+	[HCSTATS_GNTTAB] = "gnttab",
+	[HCSTATS_GNTTAB_ENTRIES] = "gnttab_entries",
+	[HCSTATS_TRAP] = "trap",
+	[HCSTATS_TIMER] = "timer",
+	[HCSTATS_COPY_KEPT] = "gnttab_copy_kept",
 };
 
 void hcstats_add_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n)

@@ -20,6 +20,8 @@ enum hcstats_kind {
 				 */
 	HCSTATS_TRAP,		/* per vector: exceptions and interrupts entering from a guest */
 	HCSTATS_TIMER,		/* HCSTATS_TIMER_*: the timer subsystem's own work */
+	/* copy entries that found their source (op 0) or destination (op 1) claimed */
+	HCSTATS_COPY_KEPT,
 	HCSTATS_KINDS
 };
 
