@@ -1282,11 +1282,22 @@ out:
 	return trans ? acquire_transitive(rd, ref, ldom, ro, want, old_pin, cg) : rc;
 }
 
+/*
+ * One side of a copy, claimed: the frame referenced, a grant pinned (if
+ * named by one), a writable type (if written). A batch keeps each side's
+ * claim for the next copy that names the same domain id and grant or frame
+ * (as Xen does: netback's copies often share a page), so @held records
+ * what the claim was made for.
+ */
 struct copy_buf {
 	struct domain *d;
 	struct page_info *pg;
 	grant_ref_t ref;
 	bool have_grant, have_type, ro;
+	bool held; /* fully claimed, for @domid and @is_gref with @ref or @gmfn */
+	bool is_gref;
+	domid_t domid;
+	u64 gmfn;
 	mfn_t mfn;
 	u16 off, len; /* the bytes the grant covers */
 };
@@ -1350,21 +1361,49 @@ static int check_copy_range(const struct gnttab_copy *op, const struct copy_buf 
 	return GNTST_okay;
 }
 
-static int copy_one(const struct gnttab_copy *op)
+/* @b holds a claim for what @p names (the same domain id, grant or frame). */
+static bool copy_buf_holds(const struct copy_buf *b, const struct gnttab_copy_ptr *p, bool is_gref)
 {
-	struct copy_buf src = { 0 }, dst = { 0 };
+	if (!b->held || b->domid != p->domid || b->is_gref != is_gref)
+		return false;
+	return is_gref ? b->ref == p->u.ref : b->gmfn == p->u.gmfn;
+}
+
+/* Claim what @p names into @b, unless @b holds it already from the batch's last copy. */
+static int reclaim_copy_buf(struct copy_buf *b, const struct gnttab_copy_ptr *p, bool is_gref,
+			    bool ro)
+{
 	int rc;
 
-	rc = claim_copy_buf(&src, &op->source, op->flags & GNTCOPY_source_gref, true);
+	if (copy_buf_holds(b, p, is_gref)) {
+		hcstats_end(HCSTATS_COPY_KEPT, ro ? 0 : 1, hcstats_start());
+		return GNTST_okay;
+	}
+	release_copy_buf(b);
+	rc = claim_copy_buf(b, p, is_gref, ro);
+	if (rc != GNTST_okay) {
+		release_copy_buf(b);
+		return rc;
+	}
+	b->held = true;
+	b->is_gref = is_gref;
+	b->domid = p->domid;
+	b->gmfn = is_gref ? 0 : p->u.gmfn;
+	return GNTST_okay;
+}
+
+static int copy_one(const struct gnttab_copy *op, struct copy_buf *src, struct copy_buf *dst)
+{
+	int rc;
+
+	rc = reclaim_copy_buf(src, &op->source, op->flags & GNTCOPY_source_gref, true);
 	if (rc == GNTST_okay)
-		rc = claim_copy_buf(&dst, &op->dest, op->flags & GNTCOPY_dest_gref, false);
+		rc = reclaim_copy_buf(dst, &op->dest, op->flags & GNTCOPY_dest_gref, false);
 	if (rc == GNTST_okay)
-		rc = check_copy_range(op, &src, &dst);
+		rc = check_copy_range(op, src, dst);
 	if (rc == GNTST_okay)
-		memmove((u8 *)gnttab_map_frame(dst.mfn) + op->dest.offset,
-			(const u8 *)gnttab_map_frame(src.mfn) + op->source.offset, op->len);
-	release_copy_buf(&src);
-	release_copy_buf(&dst);
+		memmove((u8 *)gnttab_map_frame(dst->mfn) + op->dest.offset,
+			(const u8 *)gnttab_map_frame(src->mfn) + op->source.offset, op->len);
 	return rc;
 }
 
@@ -1373,7 +1412,8 @@ static int copy_one(const struct gnttab_copy *op)
  * preempted or restarted: a restarted copy is done again from the start,
  * its status not written, so even the first one may be left to do.
  */
-static long gnttab_copy(unsigned long uop, unsigned int count)
+static long copy_batch(unsigned long uop, unsigned int count, struct copy_buf *src,
+		       struct copy_buf *dst)
 {
 	struct gnttab_copy op;
 	int rc;
@@ -1385,7 +1425,7 @@ static long gnttab_copy(unsigned long uop, unsigned int count)
 			return count - i;
 		if (copy_from_guest(&op, at, sizeof(op)))
 			return -EFAULT;
-		rc = copy_one(&op);
+		rc = copy_one(&op, src, dst);
 		if (rc == COPY_RESTART)
 			return count - i;
 		op.status = (s16)rc;
@@ -1394,6 +1434,17 @@ static long gnttab_copy(unsigned long uop, unsigned int count)
 			return -EFAULT;
 	}
 	return 0;
+}
+
+/* The batch's claims last until it ends, is preempted or restarted. */
+static long gnttab_copy(unsigned long uop, unsigned int count)
+{
+	struct copy_buf src = { 0 }, dst = { 0 };
+	long rc = copy_batch(uop, count, &src, &dst);
+
+	release_copy_buf(&src);
+	release_copy_buf(&dst);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -29,7 +29,7 @@ static const char *const kind_names[HCSTATS_KINDS] = {
 	[HCSTATS_SYSCTL] = "sysctl",	   [HCSTATS_MEMOP] = "memory_op",
 	[HCSTATS_GNTTAB] = "gnttab",	   [HCSTATS_GNTTAB_ENTRIES] = "gnttab_entries",
 	[HCSTATS_TRAP] = "trap",	   [HCSTATS_TIMER] = "timer",
-	[HCSTATS_PAGEFAULT] = "pagefault",
+	[HCSTATS_PAGEFAULT] = "pagefault", [HCSTATS_COPY_KEPT] = "gnttab_copy_kept",
 };
 
 void hcstats_add_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n)

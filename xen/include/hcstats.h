@@ -21,6 +21,8 @@ enum hcstats_kind {
 	HCSTATS_TRAP,		/* per vector: exceptions and interrupts entering from a guest */
 	HCSTATS_TIMER,		/* HCSTATS_TIMER_*: the timer subsystem's own work */
 	HCSTATS_PAGEFAULT,	/* HCSTATS_PF_*: a PV guest's page faults by outcome */
+	/* copy entries that found their source (op 0) or destination (op 1) claimed */
+	HCSTATS_COPY_KEPT,
 	HCSTATS_KINDS
 };
 
