@@ -34,6 +34,9 @@ judged but that xl migrate exits 0):
               its own RTC reading and TSC calibration: whole seconds apart
               under TCG), and the largest step of its own clock while it ran
               live on A (the stalls it saw before the suspend)
+  steps       the domain's suspend to its final CLEAN, and that CLEAN to the
+              domU's "back" line on B, from the hypervisor's own serial lines
+              on A (Petrel's; timed as they come out)
 The last line is a table, then "migbench-<hv>: N passed, N failed".
 On Debian's Xen 4.17 PV migration is refused at enabling log-dirty (no
 shadow paging): the row says so and the others are skipped.
