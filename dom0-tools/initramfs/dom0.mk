@@ -32,6 +32,8 @@ DOM0_TOOLS += $(HVM_GUEST_OUT)/hvm-triple-fault.elf:usr/lib/petrel-domu/hvm-trip
 DOM0_TOOLS += $(HVM_GUEST_OUT)/domu/pvh-soft-reset.elf:usr/lib/petrel-domu/pvh-soft-reset.elf
 # The domU the system test saves and restores with xl (xl/save checks).
 DOM0_TOOLS += $(GUEST_OUT)/save-restore.elf:usr/lib/petrel-domu/save-restore.elf
+# The clock and memory writer that bench/migrate.py migrates.
+DOM0_TOOLS += $(GUEST_OUT)/domu/migbench.elf:usr/lib/petrel-domu/migbench.elf
 # The hostile blkif and netif frontends (xl-split step with --hostile).
 DOM0_TOOLS += $(GUEST_OUT)/blkif-hostile.elf:usr/lib/petrel-domu/blkif-hostile.elf
 DOM0_TOOLS += $(GUEST_OUT)/netif-hostile.elf:usr/lib/petrel-domu/netif-hostile.elf

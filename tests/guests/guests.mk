@@ -28,7 +28,7 @@ GUEST_HC_OUT := $(BUILD)/tests/guests-hcpage
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard $(GUEST_DIR)/tests/*.c))))
 GUEST_LIB := entry xtest traps printk string defaults events console-ring
 # Linked as an archive: only the tests that use them pull them in.
-GUEST_LIB_OPT := builder hammer vcpu-start xs-client pvfront
+GUEST_LIB_OPT := builder hammer vcpu-start xs-client pvfront pv-suspend
 GUEST_LDS := $(GUEST_DIR)/lib/guest.ld
 
 GUEST_CC ?= gcc

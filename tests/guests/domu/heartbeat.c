@@ -9,16 +9,13 @@
 
 void test_main(void)
 {
-	const char *p = strstr((const char *)xtest_start_info->cmd_line, "port=");
+	uint32_t port = (uint32_t)xtest_cmdline_num("port", 0);
 	unsigned long beats = 0;
-	uint32_t port = 0;
 
-	if (!p) {
+	if (!port) {
 		xtest_error("no port= on the command line");
 		return;
 	}
-	for (p += 5; *p >= '0' && *p <= '9'; p++)
-		port = port * 10 + (uint32_t)(*p - '0');
 	printk("heartbeat: answering on port %u\n", port);
 	for (;;) {
 		if (!evtchn_poll_pending(port, 1))

@@ -138,3 +138,16 @@ void xtest_runtime_main(struct start_info *si)
 	test_main();
 	xtest_exit();
 }
+
+unsigned long xtest_cmdline_num(const char *key, unsigned long dflt)
+{
+	const char *p = strstr((const char *)xtest_start_info->cmd_line, key);
+	size_t len = strlen(key);
+	unsigned long n = 0;
+
+	if (!p || p[len] != '=')
+		return dflt;
+	for (p += len + 1; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (unsigned long)(*p - '0');
+	return n;
+}

@@ -105,7 +105,7 @@ struct xtest_fault {
 	unsigned int vector;
 	unsigned long error_code, rip, cs, rflags, rsp, ss;
 	unsigned long rax, rcx, rdx, rsi, rdi; /* the registers at the fault */
-	unsigned long cr2; /* #PF only, and only if shared_info is mapped */
+	unsigned long cr2;		       /* #PF only, and only if shared_info is mapped */
 	bool cr2_valid;
 };
 
@@ -223,6 +223,12 @@ static inline bool xtest_cpu_has_fsgsbase(void)
 	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
 	return b & 1;
 }
+
+/*
+ * The number after "@key=" (decimal) on start_info's command line, @dflt
+ * when the key is absent.
+ */
+unsigned long xtest_cmdline_num(const char *key, unsigned long dflt);
 
 /* Freestanding string helpers. */
 void *memset(void *s, int c, size_t n);

@@ -74,14 +74,7 @@ static void spin_ns(uint64_t ns)
 
 static unsigned long wait_ms(void)
 {
-	const char *p = strstr((const char *)xtest_start_info->cmd_line, "wait=");
-	unsigned long ms = 0;
-
-	if (!p)
-		return 100;
-	for (p += 5; *p >= '0' && *p <= '9'; p++)
-		ms = ms * 10 + (unsigned long)(*p - '0');
-	return ms;
+	return xtest_cmdline_num("wait", 100);
 }
 
 void test_main(void)

@@ -24,8 +24,8 @@
 #include "console-ring.h"
 #include "xs-client.h"
 #include "pvclock.h"
+#include "pv-suspend.h"
 
-#define VIRT_BASE 0xffffffff80000000UL
 #define PATTERN_PAGES 256
 #define TICK_NS 250000000UL /* a tick every 250 ms of system time */
 #define JOURNAL_PAGES 1024  /* 4 MiB */
@@ -34,8 +34,6 @@
 static unsigned long pattern[PATTERN_PAGES][512] __attribute__((aligned(4096)));
 static unsigned long journal[JOURNAL_PAGES][512] __attribute__((aligned(4096)));
 static unsigned long journal_seq; /* journal pages written so far */
-static unsigned long p2m_list[512] __attribute__((aligned(4096)));
-static unsigned long p2m_list_list[512] __attribute__((aligned(4096)));
 
 /* System time (ns) from vCPU 0's pvclock in shared_info. */
 static uint64_t now(void)
@@ -53,26 +51,6 @@ static void sleep_until(uint64_t deadline)
 {
 	while (now() < deadline)
 		hypercall_sched_op(SCHEDOP_yield, NULL);
-}
-
-static const unsigned long *p2m(void)
-{
-	return (const unsigned long *)xtest_start_info->mfn_list;
-}
-
-/* The MFN behind a VA of the boot mapping (VIRT_BASE + PFN pages). */
-static unsigned long va_to_mfn(const void *va)
-{
-	return p2m()[((unsigned long)va - VIRT_BASE) >> 12];
-}
-
-/* A PFN from an MFN, by a search of the p2m; ~0 if not ours. */
-static unsigned long mfn_to_pfn(unsigned long mfn)
-{
-	for (unsigned long pfn = 0; pfn < xtest_start_info->nr_pages; pfn++)
-		if (p2m()[pfn] == mfn)
-			return pfn;
-	return ~0UL;
 }
 
 static unsigned long pattern_word(unsigned long page, unsigned long i)
@@ -137,84 +115,27 @@ static unsigned long journal_check(void)
 	return bad;
 }
 
-/*
- * The p2m as the save side reads it: shared_info's max_pfn and the MFN of a
- * page listing the MFNs of pages that list the MFNs of the p2m's pages.
- */
-static bool p2m_publish(void)
-{
-	struct shared_info *s = xtest_shared_info();
-	unsigned long frames = (xtest_start_info->nr_pages + 511) / 512;
-
-	if (!s || frames > 512)
-		return false;
-	memset(p2m_list, 0, sizeof(p2m_list));
-	for (unsigned long f = 0; f < frames; f++)
-		p2m_list[f] = va_to_mfn((const char *)p2m() + f * 4096);
-	memset(p2m_list_list, 0, sizeof(p2m_list_list));
-	p2m_list_list[0] = va_to_mfn(p2m_list);
-	s->max_pfn = xtest_start_info->nr_pages;
-	s->pfn_to_mfn_frame_list_list = va_to_mfn(p2m_list_list);
-	return true;
-}
-
 /* control/shutdown's value, "" when absent. */
 static void read_shutdown(char *out, uint32_t outsz)
 {
 	xs_read("control/shutdown", out, outsz);
 }
 
-/* What a PV kernel does before the suspend call. */
-static void suspend_prepare(void)
-{
-	struct start_info *si = xtest_start_info;
-
-	si->store_mfn = mfn_to_pfn(si->store_mfn);
-	si->console.domU.mfn = mfn_to_pfn(si->console.domU.mfn);
-	xtest_shared_info_forget();
-}
-
-/* A cancelled suspend leaves start_info as the guest left it. */
-static void suspend_undo(void)
-{
-	struct start_info *si = xtest_start_info;
-
-	if (si->store_mfn < si->nr_pages)
-		si->store_mfn = p2m()[si->store_mfn];
-	if (si->console.domU.mfn < si->nr_pages)
-		si->console.domU.mfn = p2m()[si->console.domU.mfn];
-}
-
-/* And after it: every connection again from start_info. */
-static void resume_connect(void)
-{
-	console_ring_init(xtest_start_info);
-	if (!p2m_publish())
-		printk("save-restore: FAIL cannot map shared_info after the suspend\n");
-	if (!xs_connect(xtest_start_info))
-		printk("save-restore: FAIL no xenstore ring after the suspend\n");
-}
-
 static void do_suspend(void)
 {
-	struct sched_shutdown s = { .reason = SHUTDOWN_suspend };
-	unsigned long si_mfn = va_to_mfn(xtest_start_info);
+	unsigned long si_mfn = pv_va_to_mfn(xtest_start_info);
 	unsigned long before = xtest_start_info->store_mfn, bad, stale;
 	long rc;
 
 	printk("save-restore: suspending (start_info mfn %#lx)\n", si_mfn);
 	console_ring_flush();
-	suspend_prepare();
-	rc = hypercall(HC_sched_op, SCHEDOP_shutdown, (unsigned long)&s, si_mfn, 0, 0);
-	if (rc)
-		suspend_undo();
-	resume_connect();
+	rc = pv_suspend("save-restore");
 	bad = pattern_check();
 	stale = journal_check();
 	printk("save-restore: back from the suspend at %lu ms: rc %ld, store mfn %#lx -> %#lx, "
 	       "start_info mfn %#lx\n",
 	       (unsigned long)(now() / 1000000), rc, before, xtest_start_info->store_mfn,
-	       va_to_mfn(xtest_start_info));
+	       pv_va_to_mfn(xtest_start_info));
 	if ((rc == 0 || rc == 1) && bad == 0 && stale == 0)
 		printk("save-restore: PASS %s (rc %ld), %d pattern pages intact, journal intact "
 		       "after %lu writes\n",
@@ -258,7 +179,7 @@ void test_main(void)
 		return;
 	}
 	pattern_fill();
-	if (!p2m_publish() || !xs_connect(xtest_start_info)) {
+	if (!pv_p2m_publish() || !xs_connect(xtest_start_info)) {
 		xtest_error("no shared_info or no xenstore ring");
 		return;
 	}

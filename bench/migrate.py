@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Live migration between two QEMU machines: total time, pages sent, downtime.
+
+    bench/migrate.py --hv petrel|xen [--image IMAGE] [--log-dir DIR]
+
+The two machines of tests/system/migrate2_test.py (QEMU A and B, a virtio NIC
+each on a datagram network over 127.0.0.1, xl migrate through busybox nc).
+For each row of MIGBENCH_ROWS ("idle writer" by default) Debian's xl on A
+creates the migbench domU (tests/guests/domu/migbench.c) as xls with
+MIGBENCH_MEMORY MiB (256 by default), for the writer row with
+"writer=MIGBENCH_WRITER_MIB" (16) on its command line, and `xl -vv migrate`
+moves it to B; then it is destroyed on B.  The domU samples its pvclock every
+5 ms and prints a beat line every 250 ms with the largest step between two
+samples since the last one; the writer row also rewrites 16 MiB a second of a
+16 MiB region.  Each dom0 relays the domU's console to its serial console
+(migrate2_test's FIFO and tag) and the harness notes when each line arrives.
+
+Figures per row, each printed as a "PASS name: detail" line (nothing is
+judged but that xl migrate exits 0):
+  total       seconds of xl migrate, and MiB the receiver's nc read
+  pages       pages sent: on Petrel every page in the first pass, then the
+              pages of each of the domain's "log-dirty CLEAN: N pages dirty"
+              lines (xl dmesg), the last of which, after the suspend, is the
+              stop-and-copy (xl migrate hides libxc's own progress lines);
+              the bytes the receiver's nc read, in pages, as a check
+  estimate    the stop-and-copy estimate: the last pass's pages at the
+              stream's own rate (nc's bytes over xl migrate's seconds)
+  downtime    from the domU's "suspending" line on A to its "back" line on B
+              as the harness received them (one host clock for both
+              machines; each line crosses xenconsoled, the relay and the
+              serial port, so a few tens of ms either way); with, as checks,
+              the last beat on A to the first on B, the domU's own wall-clock
+              step (shared_info's wall time, which each hypervisor sets from
+              its own RTC reading and TSC calibration: whole seconds apart
+              under TCG), and the largest step of its own clock while it ran
+              live on A (the stalls it saw before the suspend)
+  steps       the domain's suspend to its final CLEAN, and that CLEAN to the
+              domU's "back" line on B, from the hypervisor's own serial lines
+              on A (Petrel's; timed as they come out)
+The last line is a table, then "migbench-<hv>: N passed, N failed".
+On Debian's Xen 4.17 PV migration is refused at enabling log-dirty (no
+shadow paging): the row says so and the others are skipped.
+"""
+
+import os
+import re
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "tests", "system"))
+import migrate2_test as m2  # noqa: E402
+
+MEMORY = int(os.environ.get("MIGBENCH_MEMORY", "256"))
+WRITER_MIB = int(os.environ.get("MIGBENCH_WRITER_MIB", "16"))
+ROWS = os.environ.get("MIGBENCH_ROWS", "idle writer").split()
+WAIT = int(os.environ.get("MIGBENCH_WAIT", "5400"))  # seconds for one move
+KERNEL = "/usr/lib/petrel-domu/migbench.elf"
+# The domU's lines as dom0 relays them, and the hypervisor's own (straight to
+# the serial port, so timed as they happen) of the suspend and the CLEANs.
+WATCH = (r"\(domU xls\) migbench: (ready|beat|suspending|back)|"
+         r"^\(XEN\) d\d+: (shut down \(code 2\)|log-dirty CLEAN)")
+SHUTDOWN = re.compile(r"\(XEN\) d(\d+): shut down \(code 2\)")
+HV_CLEAN = re.compile(r"\(XEN\) d(\d+): log-dirty CLEAN")
+BEAT = re.compile(r"migbench: beat (\d+) at (\d+) ms, gap (\d+) ms, dirtied (\d+)")
+BACK = re.compile(r"migbench: back at (\d+) ms, wall (\d+) ms, rc (-?\d+), wall step (-?\d+) ms")
+CLEAN = re.compile(r"log-dirty CLEAN: (\d+) pages dirty")
+
+
+def create(a, row, args):
+    extra = " 'extra=\"writer=%d\"'" % WRITER_MIB if row == "writer" else ""
+    cmd = ("xl create /etc/xl-save.cfg 'kernel=\"%s\"' 'memory=%d'%s"
+           % (KERNEL, MEMORY, extra))
+    rc, out = m2.xl_run(a, cmd, max(args.cmd_timeout, 300))
+    beats = wait_beats(a, 8)
+    _, dom = a.sh("xl domid xls")
+    dom = dom.strip().splitlines()[-1] if dom.strip() else ""
+    return rc == 0 and beats >= 8 and dom.isdigit(), int(dom) if dom.isdigit() else -1, out
+
+
+def wait_beats(h, n, since=0.0, secs=120):
+    """Wait until h has relayed n beats since `since`; how many it has."""
+    deadline = time.monotonic() + secs
+    count = 0
+    while time.monotonic() < deadline:
+        count = sum(1 for t, l in h.con.watched if t >= since and BEAT.search(l))
+        if count >= n:
+            break
+        h.con.poll(0.5)
+    return count
+
+
+def xl_migrate(a, b):
+    """xl -vv migrate xls A to B; (rc, seconds, nc's bytes, xl's lines of note)."""
+    if not m2.start_receiver(b):
+        return -1, 0.0, -1, "no receiver on b"
+    t0 = time.monotonic()
+    rc, out = a.sh("xl -vv migrate -s /tmp/migrate-to xls %s > /tmp/xl.out 2>&1; echo rc=$?"
+                   % b.addr, WAIT)
+    took = time.monotonic() - t0
+    m = re.search(r"^rc=(\d+)$", out, re.M)
+    nbytes, _ = m2.receiver_report(b)
+    _, log = a.sh("tr '\\r' '\\n' < /tmp/xl.out | grep -a -i -E 'iteration|logdirty|fail|error'"
+                  " | tail -n 60")
+    return (int(m.group(1)) if m else -1), took, nbytes, log
+
+
+def clean_counts(h, dom):
+    """Petrel's log-dirty CLEAN dirty counts for domain dom, in order."""
+    _, out = h.sh("xl dmesg | grep -a 'd%d: log-dirty CLEAN' | sed 's/^(XEN) //'" % dom)
+    return [int(m.group(1)) for m in CLEAN.finditer(out)]
+
+
+def downtimes(a, b, since):
+    """(harness downtime, last beat on A to first line on B, guest wall step,
+    largest live gap on A in ms), -1 where a line is missing."""
+    lines = m2.guest_lines((a, b), since)
+    down = m2.downtime(
+        [(t, h, l.replace("migbench: back at", "back from the suspend")) for t, h, l in lines],
+        a, b)
+    susp = [t for t, h, l in lines if h == "a" and "suspending" in l]
+    last_a = [t for t, h, l in lines if h == "a" and BEAT.search(l) and (not susp or t <= susp[-1])]
+    first_b = [t for t, h, l in lines if h == "b" and "migbench" in l]
+    beat_gap = first_b[0] - last_a[-1] if last_a and first_b else -1.0
+    wall = [int(m.group(4)) for _, h, l in lines if h == "b" for m in [BACK.search(l)] if m]
+    live = [int(m.group(3)) for t, h, l in lines if h == "a" and (not susp or t <= susp[-1])
+            for m in [BEAT.search(l)] if m]
+    return down, beat_gap, (wall[0] if wall else -1), (max(live) if live else -1)
+
+
+def timeline(a, b, dom, since):
+    """Seconds from the domain's suspend on A (the hypervisor's shutdown line)
+    to its final CLEAN there, and from that CLEAN to the domU's "back" line on
+    B as the harness received them; -1 where a line is missing."""
+    lines = m2.guest_lines((a, b), since)
+    shut = [t for t, h, l in lines for m in [SHUTDOWN.search(l)] if m and int(m.group(1)) == dom]
+    clean = [t for t, h, l in lines for m in [HV_CLEAN.search(l)] if m and int(m.group(1)) == dom]
+    back = [t for t, h, l in lines if h == "b" and "migbench: back at" in l]
+    final = [t for t in clean if shut and t >= shut[0]]
+    return (final[0] - shut[0] if final else -1.0,
+            back[0] - final[0] if final and back else -1.0)
+
+
+def measure(a, b, row, args, res, table):
+    ok, dom, out = create(a, row, args)
+    if not res.check(row + "/create", ok, "xl create: %r, domid %d" % (out, dom),
+                     "%d MiB, domain %d" % (MEMORY, dom)):
+        return False
+    since = time.monotonic()
+    rc, took, nbytes, log = xl_migrate(a, b)
+    if rc != 0:
+        refused = "failed to enable logdirty" in log.lower()
+        why = "refused at enabling log-dirty" if refused else "failed"
+        detail = "rc %d after %.0f s: %s" % (rc, took, log.strip()[-600:])
+        if refused:
+            res.ok(row + "/migrate", why + ": " + detail)
+        else:
+            res.check(row + "/migrate", False, detail)
+        table.append((row, why))
+        a.sh("xl destroy xls")
+        return False
+    res.ok(row + "/migrate", "%.1f s, %.1f MiB through nc" % (took, nbytes / 1048576.0))
+    wait_beats(b, 8, since)
+    # The first pass sends every page, each CLEAN's dirty pages the next one;
+    # the last CLEAN comes after the suspend: the stop-and-copy.
+    cleans = clean_counts(a, dom) if args.hv == "petrel" else []
+    passes = [MEMORY * 256] + cleans
+    sent, last = sum(passes), passes[-1]
+    rate = nbytes / took if took > 0 and nbytes > 0 else 0.0
+    est = last * 4096.0 / rate if rate else -1.0
+    res.ok(row + "/pages", "%d sent in %d passes (%s), the last %d; %.0f pages' worth "
+           "through nc; stream %.3f MiB/s; stop-and-copy estimate %.2f s"
+           % (sent, len(passes), " ".join(map(str, passes)), last, nbytes / 4096.0,
+              rate / 1048576.0, est))
+    down, beat_gap, wall, live = downtimes(a, b, since)
+    res.ok(row + "/downtime", "%.2f s suspending to back (last beat on a to first line on "
+           "b %.2f s); the domU's wall-clock step %d ms; its largest live step on a %d ms"
+           % (down, beat_gap, wall, live))
+    to_clean, to_back = timeline(a, b, dom, since)
+    res.ok(row + "/steps", "suspend to final CLEAN %.2f s, final CLEAN to back on b %.2f s "
+           "(the last pass, the stream's end, the restore and xl's handshake, the unpause)"
+           % (to_clean, to_back))
+    table.append((row, took, nbytes, sent, len(passes), last, est, down, wall, live))
+    b.sh("xl destroy xls")
+    m2.wait_free(b, args.free0["b"])
+    return True
+
+
+def print_table(hv, table):
+    print("| row (%s, %d MiB) | total s | MiB through nc | pages sent | passes | last "
+          "pass pages | stop-and-copy estimate s | downtime s | guest wall step ms | "
+          "largest live step ms |" % (hv, MEMORY))
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in table:
+        if len(r) == 2:
+            print("| %s | %s |" % r)
+        else:
+            row, took, nbytes, sent, n, last, est, down, wall, live = r
+            print("| %s | %.1f | %.1f | %d | %d | %d | %.1f | %.2f | %d | %d |"
+                  % (row, took, nbytes / 1048576.0, sent, n, last, est, down, wall, live))
+
+
+def plan_steps(a, b, args, res):
+    for h in (a, b):
+        m2.setup_host(h)
+    m2.check_net(a, b, res)
+    args.free0 = {h.name: h.free_memory() for h in (a, b)}
+    res.ok("setup", "rows %s, %d MiB, writer %d MiB/s; host load %.1f %.1f %.1f"
+           % ((" ".join(ROWS), MEMORY, WRITER_MIB) + os.getloadavg()))
+    table = []
+    for row in ROWS:
+        t0 = time.monotonic()
+        going = measure(a, b, row, args, res, table)
+        print("note: row %s took %.0f s, host load %.1f %.1f %.1f"
+              % ((row, time.monotonic() - t0) + os.getloadavg()), flush=True)
+        if not going:
+            break
+    print_table(args.hv, table)
+
+
+PLAN = m2.Plan("migbench", "live migration benchmark over two QEMU machines",
+               m2.machine_argv, plan_steps, WATCH, None)
+
+if __name__ == "__main__":
+    sys.exit(m2.main(PLAN))
