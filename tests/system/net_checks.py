@@ -318,6 +318,14 @@ def warm_up(problem):
     return problem and "warm-up cycle: " + problem
 
 
+def free_after_warm_up(t, con):
+    """The free KiB every later cycle must come back to.  The warm-up
+    passes as soon as its free memory is within a page: a late frame has
+    2 s more to come back before this is read."""
+    t.shell_run(con, "sleep 2")
+    return t.free_kib(con)
+
+
 def dev_cycle(t, con, timeout, free, before):
     """One xl create of hello.elf (it powers off; the domain is kept) with a
     disk and a vif, xl destroy (DEV_SCRIPT); None, or what was left."""
@@ -349,10 +357,7 @@ def check_dev_cycles(t, con, res, timeout):
     problem = None if rc == 0 else "no image %s" % DEV_DISK
     problem = problem or (None if scripts else "could not write the cycle's scripts in dom0")
     problem = problem or warm_up(dev_cycle(t, con, timeout, (free,), before))
-    # the warm-up passes as soon as the free memory is back to a page: a
-    # late frame has 2 s more to come back before it is read for good
-    t.shell_run(con, "sleep 2")
-    free = t.free_kib(con)
+    free = free_after_warm_up(t, con)
     done = 0
     while problem is None and done < DEV_CYCLES:
         problem = dev_cycle(t, con, timeout, free, before)
@@ -437,7 +442,7 @@ def check_split_cycles(t, con, res, timeout):
     start = len(con.text)
     problem = None if rc == 0 else "no image %s" % t.DOMU_DISK
     problem = problem or warm_up(split_cycle(t, con, timeout, (free,), before, hv_before))
-    free = t.free_kib(con)
+    free = free_after_warm_up(t, con)
     done = 0
     while problem is None and done < SPLIT_LINUX_CYCLES:
         problem = split_cycle(t, con, timeout, free, before, hv_before)
