@@ -34,6 +34,7 @@ import shlex
 import time
 
 import hv_state
+import pxl_cycles_checks
 
 # name, MAC, address on xenbr0 (dom0 is 192.168.77.1 there)
 DOMU_A = ("neta", "00:16:3e:5e:7a:11", "192.168.77.11")
@@ -61,6 +62,30 @@ LEFTOVERS = ("echo loops: $(/sbin/losetup -n -l -O BACK-FILE); "
              "$(ls /sys/class/net | grep ^vif); "
              "echo domains: $(xenstore-list /local/domain); "
              "echo libxl: $(xenstore-list /libxl 2>/dev/null)")
+# Up to 20 s for the loop devices and vif backends to go, then LEFTOVERS
+WAIT_LEFTOVERS = ("i=0; while { [ -n \"$(/sbin/losetup -n -l -O NAME)\" ] || "
+                  "[ -n \"$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)\" ]; "
+                  "} && [ $i -lt 100 ]; do usleep 200000; i=$((i+1)); done; " + LEFTOVERS)
+# One xl-dev-cycles cycle as a script put in dom0 once: one short command
+# over the serial console per cycle instead of four long ones.  It prints
+# xl create's status and output's tail, and if it succeeded xl destroy's,
+# then what is left (WAIT_LEFTOVERS) after "leftovers:" and physinfo's
+# free KiB after "free-kib:".
+DEV_SCRIPT = "/tmp/xl-dev-cycle"
+DEV_CYCLE = """xl create /etc/xl-hello.cfg 'name="devcyc"' %s > /tmp/xl.out 2>&1
+rc=$?
+echo create-rc=$rc
+tail -n 15 /tmp/xl.out
+[ $rc = 0 ] || exit 0
+xl destroy devcyc > /tmp/xl.out 2>&1
+echo destroy-rc=$?
+tail -n 15 /tmp/xl.out
+echo leftovers:
+%s
+echo free-kib: $(%s)
+""" % (DEV_CONFIG, WAIT_LEFTOVERS, pxl_cycles_checks.FREE_KIB)
+DEV_OUT = re.compile(r"^create-rc=(\d+)\n(.*?)(?:^destroy-rc=(\d+)\n(.*?)^leftovers:\n(.*?)"
+                     r"^free-kib: *(\d*)\s*$|\Z)", re.M | re.S)
 
 
 def domu_config(domu):
@@ -233,10 +258,7 @@ def check_block_attach(t, con, res, b, timeout):
 def wait_no_devices(t, con, timeout):
     """Poll until no loop device or vif backend is left (up to 20 s); the
     loop devices, vbd and vif backends, vifs, domains and libxl nodes."""
-    _, out = t.shell_run(con, "i=0; while { [ -n \"$(/sbin/losetup -n -l -O NAME)\" ] || "
-                         "[ -n \"$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)\" ]; "
-                         "} && [ $i -lt 100 ]; do usleep 200000; i=$((i+1)); done; "
-                         + LEFTOVERS, timeout + 120)
+    _, out = t.shell_run(con, WAIT_LEFTOVERS, timeout + 120)
     return out.replace("\r", "")
 
 
@@ -267,15 +289,22 @@ def check_xl_net(t, con, res, timeout):
     t.linux_down(con, res, timeout, sums)
 
 
-def free_left(t, con, free):
-    """None, or the free memory when it is not `free` KiB (polled); with
-    `free` a 1-tuple (the free KiB before the warm-up), up to a page less."""
-    if isinstance(free, tuple):
-        now = t.wait_free_memory(con, free[0], t.free_kib)
-        ok = now is not None and free[0] - PAGE_KIB <= now <= free[0]
-        return None if ok else "free %s KiB, %s before the warm-up" % (now, free[0])
-    now = t.wait_free_memory(con, free, t.free_kib)
-    return None if now == free else "free %s KiB, %s before" % (now, free)
+def free_left(t, con, free, now=None):
+    """None, or the free memory when it is not `free` KiB (polled unless
+    `now`, a reading already made, is right); with `free` a 1-tuple (the
+    free KiB before the warm-up), up to a page less."""
+    warm = isinstance(free, tuple)
+    want = free[0] if warm else free
+    low = want - PAGE_KIB if warm else want
+
+    def fine(kib):
+        return kib is not None and low <= kib <= want
+    now = t.free_kib(con) if now is None else now
+    if not fine(now):
+        now = t.wait_free_memory(con, want, t.free_kib)
+    if fine(now):
+        return None
+    return "free %s KiB, %s before%s" % (now, want, " the warm-up" if warm else "")
 
 
 def progress(name, done, cycles, problem):
@@ -289,19 +318,28 @@ def warm_up(problem):
     return problem and "warm-up cycle: " + problem
 
 
+def free_after_warm_up(t, con):
+    """The free KiB every later cycle must come back to.  The warm-up
+    passes as soon as its free memory is within a page: a late frame has
+    2 s more to come back before this is read."""
+    t.shell_run(con, "sleep 2")
+    return t.free_kib(con)
+
+
 def dev_cycle(t, con, timeout, free, before):
     """One xl create of hello.elf (it powers off; the domain is kept) with a
-    disk and a vif, xl destroy; None, or what was left."""
-    rc, out = t.xl_run(con, "xl create /etc/xl-hello.cfg 'name=\"devcyc\"' %s" % DEV_CONFIG,
-                       t.XL_CREATE_TIMEOUT)
-    if rc != 0:
-        return "xl create: rc=%d %r" % (rc, out)
-    rc, out = t.xl_run(con, "xl destroy devcyc", timeout)
-    left = wait_no_devices(t, con, timeout)
-    mem = free_left(t, con, free)
-    if rc != 0 or left != before or mem:
-        return "destroy rc=%d %r; left %r, before %r; %s" % (
-            rc, out, left.strip(), before.strip(), mem)
+    disk and a vif, xl destroy (DEV_SCRIPT); None, or what was left."""
+    _, out = t.shell_run(con, "sh " + DEV_SCRIPT, t.XL_CREATE_TIMEOUT + timeout + 120)
+    m = DEV_OUT.search(out.replace("\r", ""))
+    if not m or m.group(1) != "0":
+        return "xl create: %r" % out.strip()[-900:]
+    if m.group(3) is None:
+        return "no end of the cycle: %r" % out.strip()[-900:]
+    left, kib = m.group(5), m.group(6)
+    mem = free_left(t, con, free, int(kib) if kib else None)
+    if m.group(3) != "0" or left.strip() != before.strip() or mem:
+        return "destroy rc=%s %r; left %r, before %r; %s" % (
+            m.group(3), m.group(4).strip()[-900:], left.strip(), before.strip(), mem)
     return None
 
 
@@ -311,16 +349,20 @@ def check_dev_cycles(t, con, res, timeout):
     rc, _, _ = t.make_domu_disks(con, timeout, (DEV_DISK,))
     free = t.free_kib(con)
     before = wait_no_devices(t, con, timeout)
-    hv_before = hv_state.read(t.shell_fn(con))
+    scripts = (pxl_cycles_checks.put_script(t, con, DEV_SCRIPT, DEV_CYCLE) and
+               pxl_cycles_checks.put_script(t, con, pxl_cycles_checks.HV_SCRIPT,
+                                            hv_state.DUMP + "\n"))
+    hv_before = pxl_cycles_checks.hv_read(t, con)
     start = len(con.text)
     problem = None if rc == 0 else "no image %s" % DEV_DISK
+    problem = problem or (None if scripts else "could not write the cycle's scripts in dom0")
     problem = problem or warm_up(dev_cycle(t, con, timeout, (free,), before))
-    free = t.free_kib(con)
+    free = free_after_warm_up(t, con)
     done = 0
     while problem is None and done < DEV_CYCLES:
         problem = dev_cycle(t, con, timeout, free, before)
         if problem is None and ((done + 1) % HV_EVERY == 0 or done + 1 == DEV_CYCLES):
-            hv_left = hv_state.leftovers(hv_before, hv_state.read(t.shell_fn(con)))
+            hv_left = hv_state.leftovers(hv_before, pxl_cycles_checks.hv_read(t, con))
             problem = "hypervisor: %s" % "; ".join(hv_left) if hv_left else None
         done += problem is None
         progress("xl-dev-cycles", done, DEV_CYCLES, problem)
@@ -400,7 +442,7 @@ def check_split_cycles(t, con, res, timeout):
     start = len(con.text)
     problem = None if rc == 0 else "no image %s" % t.DOMU_DISK
     problem = problem or warm_up(split_cycle(t, con, timeout, (free,), before, hv_before))
-    free = t.free_kib(con)
+    free = free_after_warm_up(t, con)
     done = 0
     while problem is None and done < SPLIT_LINUX_CYCLES:
         problem = split_cycle(t, con, timeout, free, before, hv_before)
