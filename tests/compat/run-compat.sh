@@ -98,8 +98,12 @@ run_checks() {
 		bash -c "timeout 10 $B/xenstore-list $p/dir | awk 'NR==1{f=\$0} {l=\$0} END{print NR, f, l}'"
 	# watches: initial event, a change, and a removal of the parent
 	T "$B/xenstore-watch" -n 3 $p/w >"$RUNDIR/watch.out" 2>&1 &
-	local w=$!
-	sleep 0.3
+	local w=$! n
+	# the write must come after the watch is set: wait for its initial event
+	for n in $(seq 1 100); do
+		[ -s "$RUNDIR/watch.out" ] && break
+		sleep 0.1
+	done
 	T "$B/xenstore-write" $p/w/x 1
 	sleep 0.1
 	T "$B/xenstore-rm" $p/w
