@@ -41,7 +41,6 @@ judged.  Needs make all dom0-image xen-ref (make bench-save does).
 import argparse
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -52,6 +51,7 @@ sys.path.insert(0, HERE)
 import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
 from benchdoc import dom0_run, load, publish  # noqa: E402
+from smp import median, note  # noqa: E402
 
 NAME = "savb"
 SAVE_DIR = "/tmp/savebench"
@@ -84,10 +84,6 @@ ROWS = (("save", "xl save, running domU to dom0's tmpfs", "s"),
     for step in ("save", "restore") for k, what, unit in STEP_ROWS) + (
     ("size", "save file", "MiB"),)
 LOWER_IS_BETTER = {"save", "restore"}
-
-
-def note(msg):
-    print(msg, flush=True)
 
 
 def timed(clock, cmd, var):
@@ -264,10 +260,6 @@ def fmt(v):
     if v is None:
         return "-"
     return "%.0f" % v if abs(v) >= 100 else "%.2f" % v
-
-
-def median(vals):
-    return statistics.median(vals) if vals else None
 
 
 def table(figs, hvs):
