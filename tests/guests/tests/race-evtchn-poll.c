@@ -6,6 +6,8 @@
  * the port and going to sleep must still wake it; a lost wake shows as a
  * poll that ends by its timeout with the port long pending. The timeout
  * (two seconds) is far above a round's time, so only a lost wake reaches it.
+ * A progress line every PROGRESS_EVERY rounds (the guest time so far) tells
+ * a run slowed by a loaded host from a stuck one.
  */
 #include "xtest.h"
 #include "evtchn.h"
@@ -17,6 +19,7 @@ TEST_EXPECT("poll ping-pong: 20000 rounds, no wake lost");
 
 #define ROUNDS 20000
 #define POLL_TIMEOUT_NS 2000000000ULL
+#define PROGRESS_EVERY 5000
 
 void xtest_install_traps(void); /* lib/traps.c */
 
@@ -62,6 +65,7 @@ static __attribute__((noreturn)) void ap_main(void)
 void test_main(void)
 {
 	unsigned int i;
+	uint64_t start;
 	long rc;
 
 	if (!xtest_shared_info()) {
@@ -75,7 +79,11 @@ void test_main(void)
 		xtest_fail("vCPU 1 did not start (%ld)", rc);
 		return;
 	}
+	start = pvclock_now(0);
 	for (i = 0; i < ROUNDS; i++) {
+		if (i && i % PROGRESS_EVERY == 0)
+			printk("poll ping-pong: round %u after %lu ms\n", i,
+			       (unsigned long)((pvclock_now(0) - start) / 1000000));
 		evtchn_port_op(EVTCHNOP_send, port_of[1]);
 		if (!wait_port(0, port_of[0]))
 			break;
