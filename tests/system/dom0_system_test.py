@@ -2985,7 +2985,42 @@ def disk_step(args, con, res, step):
         check(sys.modules[__name__], con, res, tool, args.cmd_timeout)
 
 
+HANG_DUMP_KEY = b"\x1d"  # Ctrl-]: Petrel's hang dump with its hang_key option
+
+
+def expect_boot_marker(con, args):
+    """Wait for dom0's shell marker. On Petrel, a console silent for
+    --hang-dump-after seconds meanwhile gets Ctrl-], so that the log of a
+    boot that stalls holds the hang dump of every CPU, vCPU and timer taken
+    during the stall (once per silence: output since the last ask allows
+    another)."""
+    deadline = time.monotonic() + args.boot_timeout
+    asked_at = None
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return con.expect(re.escape(hvboot.MARKER), min(max(left, 0), 10),
+                              fail=hvboot.BOOT_FAILURE)
+        except ConsoleTimeout:
+            if left <= 10:
+                raise ConsoleTimeout("timed out after %gs waiting for the shell marker"
+                                     % args.boot_timeout)
+        silent = time.monotonic() - con.last_data
+        if (dumps_hangs(args) and silent >= args.hang_dump_after and
+                asked_at != con.last_data):
+            print("note: no console output for %.0f s during the boot: hang dump asked"
+                  % silent, flush=True)
+            con.send(HANG_DUMP_KEY)
+            asked_at = con.last_data
+
+
+def dumps_hangs(args):
+    return args.hv == "petrel" and args.hang_dump_after > 0
+
+
 def run(args, res):
+    if dumps_hangs(args):
+        os.environ["SYSTEM_HV_OPTS"] = (os.environ.get("SYSTEM_HV_OPTS", "") + " hang_key").strip()
     argv = hvboot.qemu_argv(args.hv, args.kernel, args.initrd, image=args.image,
                             extra=PCI_DEVICES + hvm_disk_args(args.hvm_disk),
                             smp=args.smp)
@@ -2996,7 +3031,7 @@ def run(args, res):
         try:
             if args.smp > 1:
                 check_cpus_up(con, res, args.smp, args.boot_timeout)
-            con.expect(re.escape(hvboot.MARKER), args.boot_timeout, fail=hvboot.BOOT_FAILURE)
+            expect_boot_marker(con, args)
             res.ok("boot", "shell marker after %.1fs" % con.elapsed())
             step = "shell"
             con.sync()
@@ -3135,6 +3170,9 @@ def main():
     ap.add_argument("--log", help="keep the full serial log here")
     ap.add_argument("--boot-timeout", type=float, default=300)
     ap.add_argument("--cmd-timeout", type=float, default=60)
+    ap.add_argument("--hang-dump-after", type=float, default=150,
+                    help="on Petrel, ask for the hang dump (hang_key, Ctrl-]) when the boot "
+                    "prints nothing for this many seconds (0: never)")
     ap.add_argument("--poweroff-timeout", type=float, default=120)
     ap.add_argument("--expect-version", default="4.17")
     ap.add_argument("--no-reboot", action="store_true", help="skip the reboot check")

@@ -72,6 +72,7 @@ class SerialConsole:
         self.echo = echo
         self.log = open(log_path, "wb") if log_path else None
         self.started = time.monotonic()
+        self.last_data = self.started  # when the program last printed
         self.seq = 0
         self.watch = re.compile(watch) if watch else None
         self.watched = []  # (time.monotonic(), line) of the lines matching watch
@@ -102,6 +103,7 @@ class SerialConsole:
         if not data:
             return "eof"
         self.raw += data
+        self.last_data = time.monotonic()
         if self.log:
             self.log.write(data)
             self.log.flush()
