@@ -33,24 +33,33 @@ static unsigned int in_head, in_tail; /* free-running; head - tail = bytes held 
 static struct timer console_timer;
 static struct domain *console_dom;
 
+/*
+ * The next byte typed on the serial line, or -1. With hang_key, Ctrl-] is
+ * taken here (hang_dump()) and never reaches the domain.
+ */
+static int serial_take(void)
+{
+	int c;
+
+	while ((c = serial_getc()) == HANG_DUMP_KEY && boot_opts.hang_key)
+		hang_dump();
+	return c;
+}
+
+/*
+ * Move what was typed into the ring (also before the domain binds
+ * VIRQ_CONSOLE, so that the hang key works from the start) and raise the
+ * VIRQ while the ring holds bytes and it is bound.
+ */
 static void console_poll(void *data)
 {
 	struct domain *d = data;
-	bool got = false;
 	int c;
 
-	if (virq_bound(d->vcpu[0], VIRQ_CONSOLE)) {
-		while (in_head - in_tail < sizeof(in_ring) && (c = serial_getc()) >= 0) {
-			if (c == HANG_DUMP_KEY && boot_opts.hang_key) {
-				hang_dump();
-				continue;
-			}
-			in_ring[in_head++ % sizeof(in_ring)] = (char)c;
-			got = true;
-		}
-		if (got || in_head != in_tail)
-			send_guest_global_virq(d, VIRQ_CONSOLE);
-	}
+	while (in_head - in_tail < sizeof(in_ring) && (c = serial_take()) >= 0)
+		in_ring[in_head++ % sizeof(in_ring)] = (char)c;
+	if (in_head != in_tail && virq_bound(d->vcpu[0], VIRQ_CONSOLE))
+		send_guest_global_virq(d, VIRQ_CONSOLE);
 	set_timer(&console_timer, system_time() + CONSOLE_POLL_NS);
 }
 
@@ -67,7 +76,7 @@ static int console_getc(void)
 {
 	if (in_head != in_tail)
 		return (unsigned char)in_ring[in_tail++ % sizeof(in_ring)];
-	return serial_getc();
+	return serial_take();
 }
 
 static long console_write_guest(unsigned long count, unsigned long buf)
