@@ -228,12 +228,25 @@ static void test_pit_counter(void **state)
 	vpit_write(&p, 0x40, 0x00, t0);
 	vpit_write(&p, 0x40, 0x00, t0);
 	assert_int_equal(vpit_period_ns(&p), 8380951);
-	/* Mode 0 raises no periodic IRQ, one at terminal count. */
+	/* Mode 0 raises no IRQ 0 at all, as Xen's i8254 (an 8254 would at terminal count). */
 	vpit_write(&p, 0x43, 0x30, t0);
 	assert_int_equal(vpit_period_ns(&p), 0);
 	vpit_write(&p, 0x40, 0, t0);
 	vpit_write(&p, 0x40, 0, t0);
-	assert_int_equal(vpit_oneshot_ns(&p), 54925401); /* 65536 ticks */
+	assert_int_equal(vpit_oneshot_ns(&p), 0);
+	/* Modes 1 and 4 raise one. */
+	for (u8 ctl = 0x32; ctl <= 0x38; ctl += 6) {
+		vpit_write(&p, 0x43, ctl, t0);
+		vpit_write(&p, 0x40, 0, t0);
+		vpit_write(&p, 0x40, 0, t0);
+		assert_int_equal(vpit_period_ns(&p), 0);
+		assert_int_equal(vpit_oneshot_ns(&p), 54925401); /* 65536 ticks */
+	}
+	/* Mode 5 none. */
+	vpit_write(&p, 0x43, 0x3a, t0);
+	vpit_write(&p, 0x40, 0, t0);
+	vpit_write(&p, 0x40, 0, t0);
+	assert_int_equal(vpit_oneshot_ns(&p), 0);
 }
 
 static void test_pit_readback_gate(void **state)

@@ -27,6 +27,7 @@ struct petrel_hvm_hw_cpu;
 #define HVM_EXC_NMI 2
 #define HVM_EXC_UD 6
 #define HVM_EXC_GP 13
+#define HVM_EXC_PF 14
 
 /* The hypercall MSR (CPUID leaf base+2 EBX). */
 #define HVM_HYPERCALL_MSR 0x40000000u
@@ -56,6 +57,8 @@ struct hvm_backend {
 	u64 (*get_pat)(const struct vcpu *v);
 	void (*set_pat)(struct vcpu *v, u64 pat);
 	void (*inject)(struct vcpu *v, unsigned int vector, s64 error_code);
+	/* The guest's CR2, as the CPU leaves it at a #PF (for one the layer injects). */
+	void (*set_cr2)(struct vcpu *v, u64 cr2);
 	void (*fill_hypercall_page)(void *page);
 	void (*run)(struct vcpu *v);
 	void (*dump)(const struct vcpu *v);

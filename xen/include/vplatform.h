@@ -109,7 +109,7 @@ bool vpit_write(struct vpit *p, u16 port, u8 val, u64 now_ns);
 u16 vpit_count(const struct vpit *p, unsigned int c, u64 now_ns);
 /* Channel 0's IRQ period in ns (modes 2, 3), 0 if it raises no periodic IRQ 0. */
 u64 vpit_period_ns(const struct vpit *p);
-/* ns from channel 0's start to its one IRQ in mode 0/1 (terminal count), 0 if none. */
+/* ns from channel 0's start to its one IRQ in mode 1 or 4, 0 if none (mode 0: none, as Xen). */
 u64 vpit_oneshot_ns(const struct vpit *p);
 
 /*

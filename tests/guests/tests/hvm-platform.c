@@ -7,7 +7,8 @@
  * the PIC, then five more with LINT0 masked and IO-APIC pin 0 in ExtINT
  * mode (the virtual wire hvmloader sets up); masks the PIC and takes five more through IO-APIC pin 2 (ISA
  * IRQ 0's override, vector 0x31, EOI at the local APIC) while the PIC's
- * count stands still; reads the RTC (registers A, B, D and the seconds in
+ * count stands still; loads channel 0 in mode 0 (no IRQ 0 follows, as on
+ * Xen 4.17) and then in mode 4 (one follows); reads the RTC (registers A, B, D and the seconds in
  * BCD); reads the ACPI PM timer at 0x1F48 twice and sees it advance,
  * moves it to 0xB008 with HVM_PARAM_ACPI_IOPORTS_LOCATION and reads it
  * there (0x1F48 now reads all-ones); reads and writes guest-physical
@@ -83,6 +84,8 @@ TEST_HV_ARGS("dom0_mem=64M");
 #define D_NULL_CMP 0x8c /* cmpw $0xffff there: sete; cmpl $1: seta (byte 0x8d) */
 #define D_NMI 0x90	/* NMIs taken (vector 2) */
 #define D_NMI_READY 0x94 /* IO-APIC pin 10 is in NMI mode: the device model may raise it */
+#define D_PIT_MODE0 0x98 /* PIT ticks in the 150 ms after channel 0's mode-0 count */
+#define D_PIT_MODE4 0x9c /* PIT ticks in the 50 ms after its mode-4 count */
 
 /* Address of a label of the code once loaded at 1 MiB. */
 #define AT(l) "(0x100000 + " #l " - platform_code_start)"
@@ -165,6 +168,27 @@ __asm__(".pushsection .rodata\n"
 	"jmp 5b\n"
 	"6: movl $0x10031, 0xfec00010\n"
 	"mov 0x00(%esi), %eax\n mov %eax, 0x30(%esi)\n"
+	/*
+	 * PIT channel 0 one-shot, IRQ 0 unmasked at the PIC: mode 0 with a
+	 * count of 65536 (55 ms), a 5 ms window for a tick the PIC latched
+	 * while masked, then the ticks of the next 150 ms; mode 4 with a
+	 * count of 1193 (1 ms) and the ticks of the next 50 ms. Then mode 2
+	 * at 100 Hz again and the PIC masked, as before.
+	 */
+	"mov $0x30, %al\n out %al, $0x43\n xor %eax, %eax\n out %al, $0x40\n out %al, $0x40\n"
+	"mov $0xfe, %al\n out %al, $0x21\n"
+	"mov $17898, %ecx\n call pm_wait\n"
+	"mov 0x00(%esi), %ebx\n"
+	"mov $536932, %ecx\n call pm_wait\n"
+	"mov 0x00(%esi), %eax\n sub %ebx, %eax\n mov %eax, 0x98(%esi)\n"
+	"mov $0x38, %al\n out %al, $0x43\n"
+	"mov 0x00(%esi), %ebx\n"
+	"mov $0xa9, %al\n out %al, $0x40\n mov $0x04, %al\n out %al, $0x40\n"
+	"mov $178977, %ecx\n call pm_wait\n"
+	"mov 0x00(%esi), %eax\n sub %ebx, %eax\n mov %eax, 0x9c(%esi)\n"
+	"mov $0xff, %al\n out %al, $0x21\n"
+	"mov $0x34, %al\n out %al, $0x43\n"
+	"mov $0x9c, %al\n out %al, $0x40\n mov $0x2e, %al\n out %al, $0x40\n"
 	/* The RTC: registers A, B, D and the seconds. */
 	"mov $0x0a, %al\n out %al, $0x70\n in $0x71, %al\n movzbl %al, %eax\n mov %eax, 0x18(%esi)\n"
 	"mov $0x0b, %al\n out %al, $0x70\n in $0x71, %al\n movzbl %al, %eax\n mov %eax, 0x10(%esi)\n"
@@ -285,6 +309,10 @@ __asm__(".pushsection .rodata\n"
 	"movl $4, 0x24(%esi)\n"
 	"10: sti\n hlt\n jmp 10b\n"
 	HVM32_SET_GATE
+	/* Interrupts on for %ecx ticks of the PM timer at 0x1F48 (24 bits counted), then off. */
+	"pm_wait:\n push %edx\n mov $0x1f48, %edx\n in %dx, %eax\n mov %eax, %edi\n sti\n"
+	"1: pause\n in %dx, %eax\n sub %edi, %eax\n and $0xffffff, %eax\n cmp %ecx, %eax\n"
+	"jb 1b\n cli\n pop %edx\n ret\n"
 	"h_pic0:\n push %eax\n incl 0x101000\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_pic5:\n push %eax\n incl 0x101008\n mov $0x20, %al\n out %al, $0x20\n pop %eax\n iret\n"
 	"h_ioapic:\n incl 0x101004\n movl $0, 0xfee000b0\n iret\n"
@@ -422,6 +450,11 @@ static void check_results(void)
 	xtest_check(word(D_PIC_BEFORE) == word(D_PIC_AFTER),
 		    "PIC interrupts while it was masked: %u then %u", word(D_PIC_BEFORE),
 		    word(D_PIC_AFTER));
+	/* Xen 4.17's i8254 arms no timer for mode 0 (an 8254 would raise IRQ 0 once). */
+	xtest_check(word(D_PIT_MODE0) == 0, "PIT channel 0 mode 0: %u IRQ 0s, want none",
+		    word(D_PIT_MODE0));
+	xtest_check(word(D_PIT_MODE4) == 1, "PIT channel 0 mode 4: %u IRQ 0s, want one",
+		    word(D_PIT_MODE4));
 	xtest_check(word(D_IRQ5) == 1, "ISA IRQ 5 taken %u times", word(D_IRQ5));
 	xtest_check(word(D_NMI) == 1, "NMIs from IO-APIC pin 10: %u", word(D_NMI));
 	xtest_check((word(D_RTC_A) & 0x7f) == 0x26, "RTC register A: %#x", word(D_RTC_A));
@@ -453,6 +486,8 @@ static void check_results(void)
 		    word(D_INTX), word(D_MSI));
 	printk("PIC ticks %u, IO-APIC ticks %u, spurious %u, RTC sec %#x, PM timer +%u\n",
 	       word(D_PIC_TICKS), word(D_APIC_TICKS), word(D_SPURIOUS), word(D_RTC_SEC), pm2 - pm1);
+	printk("PIT channel 0 one-shot: mode 0 %u IRQ 0s, mode 4 %u\n", word(D_PIT_MODE0),
+	       word(D_PIT_MODE4));
 }
 
 /* Wait for @cond (up to a few seconds of yields). */

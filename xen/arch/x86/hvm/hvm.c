@@ -36,12 +36,17 @@ const struct hvm_backend *hvm_backend;
 extern pte_t idle_l4[];
 
 #define X86_CR0_PE (1UL << 0)
+#define X86_CR0_WP (1UL << 16)
 #define X86_CR0_PG (1UL << 31)
 #define X86_CR4_PSE (1UL << 4)
 #define EFER_LMA (1UL << 10)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define MSR_TSC 0x10
 #define MXCSR_DEFAULT 0x1f80
+/* #PF error code bits. */
+#define PFEC_PRESENT 0x1L
+#define PFEC_WRITE 0x2L
+#define PFEC_USER 0x4L
 
 void hvm_init(void)
 {
@@ -147,16 +152,18 @@ static int read_gpte(const struct domain *d, u64 gpa, unsigned int size, u64 *e)
 
 /*
  * Linear -> guest-physical through the guest's tables in its current mode:
- * none, 2-level (with PSE), 3-level PAE, 4-level. Only presence is checked:
- * the callers act for ring-0 code.
+ * none, 2-level (with PSE), 3-level PAE, 4-level. -EFAULT when an entry on
+ * the way is not present (or not readable guest RAM); *perm gets the
+ * _PAGE_RW and _PAGE_USER bits that every level of the walk grants.
  */
-static int guest_walk(struct vcpu *v, u64 va, u64 *gpa)
+static int guest_walk_perm(struct vcpu *v, u64 va, u64 *gpa, u64 *perm)
 {
 	const struct domain *d = v->domain;
 	struct hvm_vcpu *h = &v->arch.hvm;
 	u64 cr3 = hvm_backend->cr3(v), e, table;
 	int levels, shift;
 
+	*perm = _PAGE_RW | _PAGE_USER;
 	if (!(h->guest_cr0 & X86_CR0_PG)) {
 		*gpa = (u32)va;
 		return 0;
@@ -165,6 +172,7 @@ static int guest_walk(struct vcpu *v, u64 va, u64 *gpa)
 		levels = 4;
 		table = cr3 & PTE_ADDR_MASK;
 	} else if (h->guest_cr4 & X86_CR4_PAE) {
+		/* PDPTEs have no RW or U/S bit. */
 		va = (u32)va;
 		if (read_gpte(d, (cr3 & 0xffffffe0UL) + 8 * (va >> 30), 8, &e) || !(e & 1))
 			return -EFAULT;
@@ -174,6 +182,7 @@ static int guest_walk(struct vcpu *v, u64 va, u64 *gpa)
 		va = (u32)va;
 		if (read_gpte(d, (cr3 & 0xfffff000UL) + 4 * (va >> 22), 4, &e) || !(e & 1))
 			return -EFAULT;
+		*perm &= e;
 		if ((e & _PAGE_PSE) && (h->guest_cr4 & X86_CR4_PSE)) {
 			*gpa = (e & 0xffc00000UL) | ((e & 0x1fe000UL) << 19) | (va & 0x3fffff);
 			return 0;
@@ -181,12 +190,14 @@ static int guest_walk(struct vcpu *v, u64 va, u64 *gpa)
 		*gpa = (((e & 0xfffff000UL) + 4 * ((va >> 12) & 1023)));
 		if (read_gpte(d, *gpa, 4, &e) || !(e & 1))
 			return -EFAULT;
+		*perm &= e;
 		*gpa = (e & 0xfffff000UL) | (va & 0xfff);
 		return 0;
 	}
 	for (shift = 12 + 9 * (levels - 1); shift >= 12; shift -= 9) {
 		if (read_gpte(d, table + 8 * ((va >> shift) & 511), 8, &e) || !(e & 1))
 			return -EFAULT;
+		*perm &= e;
 		if (shift == 12 || ((e & _PAGE_PSE) && shift <= 30)) {
 			u64 mask = (1UL << shift) - 1;
 
@@ -196,6 +207,43 @@ static int guest_walk(struct vcpu *v, u64 va, u64 *gpa)
 		table = e & PTE_ADDR_MASK;
 	}
 	return -EFAULT;
+}
+
+/* The same, presence only: for callers acting for ring-0 code. */
+static int guest_walk(struct vcpu *v, u64 va, u64 *gpa)
+{
+	u64 perm;
+
+	return guest_walk_perm(v, va, gpa, &perm);
+}
+
+/*
+ * A data access the CPU would make at @va: true with its guest-physical
+ * address, else false with the #PF error code it would raise (present,
+ * write and user bits; the walk checks no reserved bits, no SMAP and no
+ * protection keys).
+ */
+static bool linear_to_gpa(struct vcpu *v, u64 va, bool write, u64 *gpa, long *ec)
+{
+	bool user = hvm_backend->cpl(v) == 3;
+	u64 perm;
+
+	*ec = (write ? PFEC_WRITE : 0) | (user ? PFEC_USER : 0);
+	if (guest_walk_perm(v, va, gpa, &perm))
+		return false;
+	if ((user && !(perm & _PAGE_USER)) ||
+	    (write && !(perm & _PAGE_RW) && (user || (v->arch.hvm.guest_cr0 & X86_CR0_WP)))) {
+		*ec |= PFEC_PRESENT;
+		return false;
+	}
+	return true;
+}
+
+/* #PF at linear @va with error code @ec: CR2 first, then the event. */
+static void inject_pf(struct vcpu *v, u64 va, long ec)
+{
+	hvm_backend->set_cr2(v, va);
+	hvm_backend->inject(v, HVM_EXC_PF, ec);
 }
 
 /* Copy @len bytes between hypervisor memory and guest linear @va. */
@@ -615,10 +663,11 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
  * ---- String port I/O (INS/OUTS), sent as Xen's emulator sends it: one
  * element (no REP, or one left) as a plain access with its value; more
  * through the port's server in one request per page of the buffer, with
- * data_is_ptr and the buffer's guest-physical address. Unlike Xen's
- * emulator, this applies no segment limit and no I/O permission check
- * (CPL > IOPL), and a buffer that is not mapped crashes the guest instead
- * of raising #PF in it.
+ * data_is_ptr and the buffer's guest-physical address. An element the
+ * guest's page tables do not let the CPU reach raises #PF in the guest
+ * before any port access, the iterations before it done; an element in
+ * no RAM goes to Xen's null handler. Unlike Xen's emulator, this applies
+ * no segment limit and no I/O permission check (CPL > IOPL).
  */
 
 static int string_decode(struct vcpu *v, unsigned int mode, struct ioreq_string *s)
@@ -633,47 +682,115 @@ static int string_decode(struct vcpu *v, unsigned int mode, struct ioreq_string 
 	return ioreq_string_decode(buf, n, addr_bytes, s);
 }
 
-/* One element at guest linear @va through the port's usual path. */
-static void string_element(struct vcpu *v, bool in, u16 port, unsigned int size, u64 va)
+/* An element's bytes in guest-physical memory: two parts when it crosses a page end. */
+struct string_elem {
+	u64 gpa[2];
+	unsigned int len[2];
+};
+
+/*
+ * Map the @size-byte element at linear @va for a write (INS) or a read
+ * (OUTS). When the CPU could not reach it, #PF is injected (CR2 the first
+ * byte it cannot reach, as Xen's emulator reports it) and false returned.
+ */
+static bool string_map(struct vcpu *v, u64 va, unsigned int size, bool write, bool lm,
+		       struct string_elem *e)
+{
+	unsigned int first = MIN(size, PAGE_SIZE - (unsigned int)(va & (PAGE_SIZE - 1)));
+	u64 next = lm ? va + first : (u32)(va + first);
+	long ec;
+
+	e->len[0] = first;
+	e->len[1] = size - first;
+	if (!linear_to_gpa(v, va, write, &e->gpa[0], &ec)) {
+		inject_pf(v, va, ec);
+		return false;
+	}
+	if (e->len[1] && !linear_to_gpa(v, next, write, &e->gpa[1], &ec)) {
+		inject_pf(v, next, ec);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * One part of an element to or from guest-physical @gpa: RAM, or no one's
+ * (reads all-ones, writes dropped, as Xen's null handler). False for an
+ * emulated device's or ioreq server's MMIO range, which string I/O does
+ * not reach.
+ */
+static bool string_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
+{
+	u8 *p = gfn_to_virt(v->domain, gpa >> PAGE_SHIFT);
+
+	if (!p) {
+		if (vlapic_mmio_claims(v, gpa) || hvm_platform_claims_mmio(v, gpa) ||
+		    hvm_ioreq_claims_mmio(v, gpa))
+			return false;
+		if (!to_guest)
+			memset(buf, 0xff, len);
+		return true;
+	}
+	p += gpa & (PAGE_SIZE - 1);
+	if (to_guest) {
+		memcpy(p, buf, len);
+		logdirty_mark(&v->domain->logdirty, gpa >> PAGE_SHIFT, false);
+	} else {
+		memcpy(buf, p, len);
+	}
+	return true;
+}
+
+static void string_copy(struct vcpu *v, const struct string_elem *e, u64 *data, bool to_guest)
+{
+	u8 *b = (u8 *)data;
+
+	if (!string_part(v, e->gpa[0], b, e->len[0], to_guest) ||
+	    (e->len[1] && !string_part(v, e->gpa[1], b + e->len[0], e->len[1], to_guest)))
+		hvm_crash(v,
+			  "string port I/O buffer in an emulated device's MMIO range (not done)");
+}
+
+/* One element at guest linear @va, mapped in @e, through the port's usual path. */
+static void string_element(struct vcpu *v, bool in, u16 port, unsigned int size, u64 va,
+			   const struct string_elem *e)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u64 rax = r->rax, data = 0;
 
 	if (in && !hvm_platform_claims_pio(v, port) && hvm_ioreq_pio_memory(v, port, size, va))
 		return;
-	if (!in && hvm_copy_from_guest_linear(&data, va, size))
-		hvm_crash(v, "OUTS from guest memory that is not mapped");
+	if (!in)
+		string_copy(v, e, &data, false);
 	r->rax = data;
 	hvm_handle_pio(v, in, port, size);
 	data = r->rax;
 	r->rax = rax;
-	if (in && hvm_copy_to_guest_linear(va, &data, size))
-		hvm_crash(v, "INS into guest memory that is not mapped");
+	if (in)
+		string_copy(v, e, &data, true);
 }
 
 /*
  * Elements of a REP for the port's server: those that fit in the buffer's
  * page, in one request. 0 when no server takes the port (the platform
- * devices and the null device go one element at a time).
+ * devices and the null device go one element at a time), and when the
+ * first element is not in RAM or crosses into a page that does not follow
+ * in guest-physical memory (one element at a time too, as Xen's emulator
+ * does then).
  */
 static u64 string_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u64 reps, bool df,
-			 u64 va)
+			 const struct string_elem *e)
 {
-	u64 gpa, last, off;
+	u64 gpa = e->gpa[0], off = gpa & (PAGE_SIZE - 1);
 	unsigned long count;
 
 	if (port == DEBUG_CONSOLE_PORT || hvm_platform_claims_pio(v, port))
 		return 0;
-	if (guest_walk(v, va, &gpa) || !gfn_to_virt(v->domain, gpa >> PAGE_SHIFT))
-		hvm_crash(v, "string port I/O buffer that is not guest RAM");
-	off = gpa & (PAGE_SIZE - 1);
+	if (!gfn_to_virt(v->domain, gpa >> PAGE_SHIFT) ||
+	    (e->len[1] &&
+	     (e->gpa[1] != gpa + e->len[0] || !gfn_to_virt(v->domain, e->gpa[1] >> PAGE_SHIFT))))
+		return 0;
 	count = ioreq_string_count(reps, (unsigned int)off, size, df);
-	/* One element across the page end: the next page must follow it in guest-physical memory.
-	 */
-	if (off + size > PAGE_SIZE &&
-	    (guest_walk(v, va + size - 1, &last) || last != gpa + size - 1 ||
-	     !gfn_to_virt(v->domain, last >> PAGE_SHIFT)))
-		hvm_crash(v, "string port I/O element across pages not adjacent in guest memory");
 	return hvm_ioreq_pio_buffer(v, in, port, size, (u32)count, df, gpa) ? count : 0;
 }
 
@@ -683,6 +800,7 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	unsigned int mode = hvm_backend->guest_mode(v);
 	bool df = r->rflags & X86_EFLAGS_DF, lm = mode == HVM_MODE_64;
 	u64 *areg = in ? &r->rdi : &r->rsi;
+	struct string_elem e;
 	struct ioreq_string s;
 	u64 mask, reps, va, count;
 	s64 step;
@@ -697,9 +815,11 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	va = (lm && s.seg < X86_SEG_FS ? 0 : hvm_backend->seg_base(v, s.seg)) + (*areg & mask);
 	if (!lm)
 		va = (u32)va;
-	count = reps > 1 ? string_buffer(v, in, port, size, reps, df, va) : 0;
+	if (!string_map(v, va, size, in, lm, &e))
+		return false; /* #PF: the registers show the iterations done */
+	count = reps > 1 ? string_buffer(v, in, port, size, reps, df, &e) : 0;
 	if (!count) {
-		string_element(v, in, port, size, va);
+		string_element(v, in, port, size, va, &e);
 		count = 1;
 	}
 	step = (s64)(count * size);

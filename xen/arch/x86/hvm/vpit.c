@@ -257,11 +257,16 @@ u64 vpit_period_ns(const struct vpit *p)
 	return ticks_to_ns(c->reload);
 }
 
+/*
+ * Modes 1 and 4 only, as Xen 4.17's i8254: a count loaded in mode 0 stops
+ * channel 0's timer and raises no IRQ 0 at terminal count (an 8254's
+ * output would rise there), and neither does mode 5.
+ */
 u64 vpit_oneshot_ns(const struct vpit *p)
 {
 	const struct vpit_channel *c = &p->ch[0];
 
-	if (!c->armed || (c->mode != 0 && c->mode != 1 && c->mode != 4))
+	if (!c->armed || (c->mode != 1 && c->mode != 4))
 		return 0;
 	return ticks_to_ns(c->reload);
 }

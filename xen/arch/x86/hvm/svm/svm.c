@@ -441,6 +441,11 @@ static void svm_set_pat(struct vcpu *v, u64 pat)
 	v->arch.hvm.svm.stale_tlb = true;
 }
 
+static void svm_set_cr2(struct vcpu *v, u64 cr2)
+{
+	F64(v, VMCB_CR2) = cr2;
+}
+
 static void svm_inject(struct vcpu *v, unsigned int vector, s64 ec)
 {
 	u64 e = EVENT_VALID | EVENT_TYPE_EXC | vector;
@@ -846,6 +851,7 @@ static const struct hvm_backend svm_backend = {
 	.get_pat = svm_get_pat,
 	.set_pat = svm_set_pat,
 	.inject = svm_inject,
+	.set_cr2 = svm_set_cr2,
 	.fill_hypercall_page = svm_fill_hypercall_page,
 	.run = svm_run,
 	.dump = svm_dump,

@@ -546,6 +546,11 @@ static void vmx_set_pat(struct vcpu *v, u64 pat)
 }
 
 /* A hardware exception; real mode delivers no error code. */
+static void vmx_set_cr2(struct vcpu *v, u64 cr2)
+{
+	v->arch.hvm.vmx.cr2 = cr2; /* written to the CPU before the next entry */
+}
+
 static void vmx_inject(struct vcpu *v, unsigned int vector, s64 ec)
 {
 	u32 info = INTR_INFO_VALID | INTR_TYPE_HW_EXC | vector;
@@ -1191,6 +1196,7 @@ static const struct hvm_backend vmx_backend = {
 	.get_pat = vmx_get_pat,
 	.set_pat = vmx_set_pat,
 	.inject = vmx_inject,
+	.set_cr2 = vmx_set_cr2,
 	.fill_hypercall_page = vmx_fill_hypercall_page,
 	.run = vmx_run,
 	.dump = vmx_dump,
