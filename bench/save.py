@@ -32,17 +32,16 @@ tests: docs/testing.md).  With --hcstats, on Petrel, its per-call cycle
 counters (`xl debug-keys P`, then `p`) over the last round's save and, apart,
 its restore follow.
 
-Prints every figure, then the medians and Petrel / Xen (under 1.00x is
-Petrel faster); the table goes to build/bench/save/table.md and, with
---doc, between the "save-table" markers of FILE.  Not a test: nothing is
-judged.  Needs make all dom0-image xen-ref (make bench-save does).
+Prints every figure, then the medians and Petrel / Xen for the times
+(under 1.00x is Petrel faster: bench/benchdoc.py's table); the table goes
+to build/bench/save/table.md and, with --doc, between the "save-table"
+markers of FILE.  Not a test: nothing is judged.  Needs make all
+dom0-image xen-ref (make bench-save does).
 """
 
 import argparse
 import os
 import re
-import statistics
-import subprocess
 import sys
 import time
 
@@ -51,7 +50,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
 sys.path.insert(0, HERE)
 import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
-from benchdoc import dom0_run, load, publish  # noqa: E402
+from benchdoc import (LOWER, dom0_run, fmt, legend, load, note, publish, revision,  # noqa: E402
+                      started, table)
 
 NAME = "savb"
 SAVE_DIR = "/tmp/savebench"
@@ -76,18 +76,13 @@ STEP_ROWS = (
     ("steal", "dom0 vCPU stolen during xl %s", "%"),
     ("pgfault", "dom0 page faults during xl %s", "count"),
 )
-# (key, what, unit)
-ROWS = (("save", "xl save, running domU to dom0's tmpfs", "s"),
-        ("restore", "xl restore from dom0's tmpfs", "s"),
-        ("save MiB/s", "save file written per second of xl save", "MiB/s")) + tuple(
-    ("%s %s" % (step, k), what % step, unit)
+# (key, what, unit, better: benchdoc's table rows); only the times get a ratio
+ROWS = (("save", "xl save, running domU to dom0's tmpfs", "s", LOWER),
+        ("restore", "xl restore from dom0's tmpfs", "s", LOWER),
+        ("save MiB/s", "save file written per second of xl save", "MiB/s", None)) + tuple(
+    ("%s %s" % (step, k), what % step, unit, None)
     for step in ("save", "restore") for k, what, unit in STEP_ROWS) + (
-    ("size", "save file", "MiB"),)
-LOWER_IS_BETTER = {"save", "restore"}
-
-
-def note(msg):
-    print(msg, flush=True)
+    ("size", "save file", "MiB", None),)
 
 
 def timed(clock, cmd, var):
@@ -260,44 +255,20 @@ def one_boot(hv, a, log, figs):
              lambda con: run_rounds(hv, con, a, figs))
 
 
-def fmt(v):
-    if v is None:
-        return "-"
-    return "%.0f" % v if abs(v) >= 100 else "%.2f" % v
-
-
-def median(vals):
-    return statistics.median(vals) if vals else None
-
-
-def table(figs, hvs):
-    lines = ["| figure | unit | %s | Petrel / Xen |" % " | ".join(
-        {"xen": "Xen 4.17", "petrel": "Petrel"}[hv] for hv in hvs),
-        "|---|---|%s---|" % ("---|" * len(hvs))]
-    for key, what, unit in ROWS:
-        if not any(figs[hv].get(key) for hv in hvs):
-            continue
-        med = {hv: median(figs[hv].get(key, [])) for hv in hvs}
-        x, p = med.get("xen"), med.get("petrel")
-        ratio = "%.2fx" % (p / x) if x and p and key in LOWER_IS_BETTER else "-"
-        lines.append("| %s | %s | %s | %s |" % (what, unit, " | ".join(fmt(med[hv]) for hv in hvs),
-                                                ratio))
+def save_table(figs, hvs):
     alive = " ".join("%s %d of %d" % ({"xen": "Xen 4.17", "petrel": "Petrel"}[hv],
                                       sum(figs[hv].get("alive", [])),
                                       len(figs[hv].get("alive", []))) for hv in hvs)
-    return "\n".join(lines) + "\n\nRestored domU ticking again: %s.\n" % alive
+    return table(ROWS, figs, hvs, over=False) + "\nRestored domU ticking again: %s.\n" % alive
 
 
 def header(a, hvs, figs, start):
     """The table's first line; start is (UTC time, load average) at the start."""
-    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
-                         capture_output=True, text=True).stdout.strip()
     clocks = ", ".join("%s %s" % (hv, figs[hv].get("clock", "-")) for hv in hvs)
     return ("Run from %s, Petrel at %s: %d host CPUs; a %d MiB %s Linux domU, %d rounds in each "
             "of %d boots of each; dom0 clock %s; load average %s before and %s after.  Medians; "
-            "Petrel / Xen under 1.00x is Petrel faster.\n"
-            % (start[0], rev, os.cpu_count(), a.memory, a.type.upper(), a.runs, a.boots,
-               clocks, start[1], load()))
+            "%s\n" % (start[0], revision(), os.cpu_count(), a.memory, a.type.upper(), a.runs,
+                       a.boots, clocks, start[1], load(), legend(ROWS, over=False)))
 
 
 def main():
@@ -319,12 +290,12 @@ def main():
                  "the save file), --hv petrel and/or xen")
     os.makedirs(a.log_dir, exist_ok=True)
     figs = {hv: {} for hv in hvs}
-    start = (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load())
+    start = started()
     note("start %s, load %s" % start)
     for b in range(a.boots):
         for hv in (hvs if b % 2 == 0 else hvs[::-1]):
             one_boot(hv, a, os.path.join(a.log_dir, "%s-%d.log" % (hv, b)), figs[hv])
-    text = header(a, hvs, figs, start) + "\n" + table(figs, hvs)
+    text = header(a, hvs, figs, start) + "\n" + save_table(figs, hvs)
     publish(a.log_dir, "save-table", text, a.doc)
     return 0
 
