@@ -88,8 +88,8 @@ def revision(path=None):
 
 
 def started():
-    """(UTC time, load average) at a run's start."""
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load()
+    """(UTC time, load average, revision) at a run's start."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load(), revision()
 
 
 def load():

@@ -9,7 +9,8 @@ One boot of dom0 (build/dom0-hvm, `make dom0-image-hvm`) on each hypervisor,
 one QEMU at a time, the same QEMU command line as the system test's
 xl-hvm-installed step (-cpu max: SVM with nested paging under TCG, the
 installed Debian disk as dom0's second virtio disk on a snapshot); only the
-hypervisor differs, plus a third disk for dom0, the firmware-only guest's.
+hypervisor differs, plus a third disk for dom0, the firmware-only guest's
+(with --only sector the installed disk is left out and need not exist).
 In that boot Debian's xl first creates a firmware-only HVM guest (the
 xl-hvm step's config: hvmloader, SeaBIOS, 32 MiB, plus a COM1 to /dev/null
 in dom0, whose scratch register it uses) whose AHCI disk's boot
@@ -53,7 +54,7 @@ import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 sys.path.insert(0, HERE)
-from benchdoc import HIGHER, LOWER, legend, load, publish, revision, started, table  # noqa: E402
+from benchdoc import HIGHER, LOWER, legend, load, publish, started, table  # noqa: E402
 
 BUILD = hvboot.BUILD
 LOG = st.INSTALLED_LOG
@@ -233,8 +234,10 @@ def one_boot(hv, args):
     image = args.image if hv == "petrel" else None
     sector = ["-drive", "file=%s,if=none,id=bsect,format=raw,snapshot=on" % args.sector,
               "-device", "virtio-blk-pci,drive=bsect,serial=%s" % SECTOR_SERIAL]
+    # the installed disk only for its guest: --only sector runs without it
+    disk = st.hvm_disk_args(args.disk if "linux" in args.only else None)
     argv = hvboot.qemu_argv(hv, kernel, initrd, image=image,
-                            extra=st.PCI_DEVICES + st.hvm_disk_args(args.disk) + sector)
+                            extra=st.PCI_DEVICES + disk + sector)
     log = os.path.join(args.log_dir, "%s.log" % hv)
     hcstats = args.hcstats and hv == "petrel"
     figs, problems = {}, []
@@ -291,7 +294,7 @@ def main():
     all_figs = {hv: one_boot(hv, args) for hv in args.hv.split(",")}
     head = ("Run of %s, Petrel at %s, one boot each (%s), %d host CPUs; load average %s "
             "before and %s after.  %s\n"
-            % (start[0], revision(), args.hv, os.cpu_count(), start[1], load(),
+            % (start[0], start[2], args.hv, os.cpu_count(), start[1], load(),
                legend(ROWS, over=False)))
     text = head + "\n" + table(ROWS, all_figs, ("xen", "petrel"), over=False, form=fmt)
     publish(args.log_dir, "hvm-dm-table", text, args.doc)

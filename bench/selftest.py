@@ -3,8 +3,9 @@
 the ratio in each direction and convention, the legend line, the table of
 medians (rows left out, a row's own comparison, the column order), the
 Markdown shape, and the markers a table is written between; then the
-tables of save.py, split.py, smp.py and hvm_dm.py on made-up figures, each
-row's ratio read against the convention docs/performance.md reports it in.
+tables of save.py, split.py, smp.py, hvm_dm.py, xl-lifecycle.py and
+hvm-tcgcost.py on made-up figures, each row's ratio read against the
+convention docs/performance.md reports it in.
 No QEMU.  Prints "PASS name"/"FAIL name: why" and
 "bench-harness: N passed, N failed".
 """
@@ -167,6 +168,38 @@ def hvm_dm_table_under():
     assert cells(text, "create to marker (marker)")[2:] == ["100", "50", "0.50x"]
     assert cells(text, "PV disk (blkfront) (pv-disk)")[-1] == "0.50x"
     assert cells(text, "ioreq port access (ioreq)")[2:] == ["-", "30", "-"]
+
+
+def printed(fn, *args):
+    """What fn(*args) prints."""
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        fn(*args)
+    return out.getvalue()
+
+
+@test
+def xl_lifecycle_report_under():
+    xl = script("xl-lifecycle")
+    text = printed(xl.report, {"petrel": {"xl-create": [1.0, 2.0], "pxl-list": [0.5]},
+                               "xen": {"xl-create": [1.0], "xl-list": [2.0]}}, ["petrel", "xen"])
+    assert "Petrel / Xen: under 1.00x is Petrel ahead." in text, text
+    assert cells(text, "xl-create") == ["xl-create", "s", "1.500", "1.000", "1.50x"]
+    assert cells(text, "pxl-list") == ["pxl-list", "s", "0.500", "-", "-"]
+    assert cells(text, "list") == ["list", "0.500", "2.000", "0.25x"]
+
+
+@test
+def hvm_tcgcost_table_under():
+    tc = script("hvm-tcgcost")
+    f = {"cpu_us": 10.0, "vcpu_us": 5.0, "wall_us": 30.0, "tsc": 1000, "tlb_partial": 1.0,
+         "tlb_elided": 0.0, "tlb_full": 0.1, "tb_inval": 0.0, "tbs": 0.2}
+    figs = {"xen": {"hvm-cpuid-exit": f}, "petrel": {"hvm-cpuid-exit": dict(f, cpu_us=8.0)}}
+    text = printed(tc.report, figs, "1 1 1", "2 2 2", 1)
+    assert cells(text, "hvm-cpuid-exit")[1:4] == ["10.0", "8.0", "0.80x"], text
+    assert "hvm-null-hypercall" not in text
 
 
 def main():

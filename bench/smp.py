@@ -41,7 +41,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 import hvboot  # noqa: E402
-from benchdoc import LOWER, legend, load, note, publish, revision, started, table  # noqa: E402
+from benchdoc import LOWER, legend, load, note, publish, started, table  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 
 BUILD = hvboot.BUILD
@@ -189,7 +189,7 @@ def header(runs, start):
                           text=True).stdout.splitlines()[0]
     return ("Run of %s, Petrel at %s: %d host CPUs, %s, multi-threaded TCG;\n"
             "%d runs, load average %s before and %s after.  %s\n"
-            % (start[0], revision(), os.cpu_count(), qemu, runs, start[1], load(),
+            % (start[0], start[2], os.cpu_count(), qemu, runs, start[1], load(),
                legend(ROWS, over=False)))
 
 

@@ -51,7 +51,7 @@ import hvboot  # noqa: E402
 import net_checks as net  # noqa: E402
 sys.path.insert(0, HERE)
 from benchdoc import (HIGHER, LOWER, dom0_run, fmt, legend, load, note, publish,  # noqa: E402
-                      revision, started, table)
+                      started, table)
 
 DISK_SERIAL = "splitbench"
 DISK_MIB = 1024
@@ -254,7 +254,7 @@ def header(a, start):
     """The table's first line; start is (UTC time, load average) at the start."""
     return ("Run of %s, Petrel at %s: %d host CPUs; %d runs in one boot of each, "
             "--rows %s --size %d --seconds %d --net-size %d --pings %d; load average %s before "
-            "and %s after.  %s\n" % (start[0], revision(), os.cpu_count(), a.runs, a.rows,
+            "and %s after.  %s\n" % (start[0], start[2], os.cpu_count(), a.runs, a.rows,
                                       a.size, a.seconds, a.net_size, a.pings, start[1], load(),
                                       legend(ROWS)))
 
