@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
 sys.path.insert(0, HERE)
 import benchdoc as bd  # noqa: E402
+from testrun import run  # noqa: E402
 
 TESTS = []
 
@@ -203,18 +204,7 @@ def hvm_tcgcost_table_under():
 
 
 def main():
-    passed = failed = 0
-    for fn in TESTS:
-        try:
-            fn()
-        except Exception as e:  # a failed check or a harness bug: both fail
-            failed += 1
-            print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-        else:
-            passed += 1
-            print("PASS %s" % fn.__name__)
-    print("bench-harness: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run(TESTS, "bench-harness")
 
 
 if __name__ == "__main__":
