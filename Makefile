@@ -58,7 +58,8 @@ test: all dom0-image dom0-image-6.12
 # The host-only stages (no QEMU, no downloads beyond the build's): a quick
 # check before a commit, under two minutes once built.
 CHECK_TARGETS := headers-check headers-abi abi-check efi-unit test-unit test-unit-evtchn \
-	test-unit-mm test-xenstore-unit test-xenstore-compat test-xl-unit test-system-harness
+	test-unit-mm test-xenstore-unit test-xenstore-compat test-xl-unit test-system-harness \
+	test-bench-harness
 check: all
 	@bash scripts/test-all.sh $(CHECK_TARGETS)
 

@@ -16,7 +16,9 @@ log. For each phase of N operations it takes:
     intercepted and emulated).
 
 The "idle" phase (no operation) gives the markers' own cost, which is taken
-off every row. Medians over the phases of all boots. Judges nothing.
+off every row. Medians over the phases of all boots; QEMU's CPU time as
+Petrel / Xen, under 1.00x Petrel ahead (bench/benchdoc.py's ratio). Judges
+nothing.
 """
 import argparse
 import os
@@ -26,6 +28,9 @@ import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchdoc import LOWER, legend, load, markdown, ratio  # noqa: E402
 
 JIT_KEYS = {
     "TB count": "tbs",
@@ -200,37 +205,35 @@ def idle_cost(phases):
     }
 
 
-def ratio(a, b):
-    return "%.2fx" % (a / b) if b else "-"
-
-
 def report(figs, load_before, load_after, boots):
     print("QEMU %s, TCG, -cpu qemu64,+svm,+npt, q35; %d boot(s) of each, load %s before, %s after."
           % (subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
                             text=True).stdout.split("\n")[0].replace("QEMU emulator version ", ""),
              boots, load_before, load_after))
-    print("Per operation, medians over the phases, the markers' own cost taken off.\n")
-    table(figs, "| figure | Xen QEMU CPU us | Petrel QEMU CPU us | Petrel / Xen | vCPU thread, "
-          "Xen / Petrel | Xen wall us | Petrel wall us | Xen guest TSC | Petrel guest TSC |",
-          lambda x, p: "%.1f | %.1f | %s | %.1f / %.1f | %.0f | %.0f | %d | %d" % (
-              x["cpu_us"], p["cpu_us"], ratio(p["cpu_us"], x["cpu_us"]), x["vcpu_us"],
-              p["vcpu_us"], x["wall_us"], p["wall_us"], x["tsc"], p["tsc"]))
-    print()
-    table(figs, "| figure | TLB partial flushes, Xen / Petrel | TLB elided flushes, Xen / Petrel "
-          "| TLB full flushes | TB invalidations | TBs translated |",
-          lambda x, p: " | ".join(fmt % (x[k], p[k]) for fmt, k in (
-              ("%.2f / %.2f", "tlb_partial"), ("%.1f / %.1f", "tlb_elided"),
-              ("%.2f / %.2f", "tlb_full"), ("%.2f / %.2f", "tb_inval"), ("%.2f / %.2f", "tbs"))))
+    print("Per operation, medians over the phases, the markers' own cost taken off; %s\n"
+          % legend([("cpu_us", "QEMU CPU", "us", LOWER)], over=False))
+    print(table(figs, ["Xen QEMU CPU us", "Petrel QEMU CPU us", "Petrel / Xen",
+                       "vCPU thread, Xen / Petrel", "Xen wall us", "Petrel wall us",
+                       "Xen guest TSC", "Petrel guest TSC"],
+                lambda x, p: ["%.1f" % x["cpu_us"], "%.1f" % p["cpu_us"],
+                              ratio(p["cpu_us"], x["cpu_us"], LOWER, over=False),
+                              "%.1f / %.1f" % (x["vcpu_us"], p["vcpu_us"]),
+                              "%.0f" % x["wall_us"], "%.0f" % p["wall_us"],
+                              "%d" % x["tsc"], "%d" % p["tsc"]]))
+    print(table(figs, ["TLB partial flushes, Xen / Petrel", "TLB elided flushes, Xen / Petrel",
+                       "TLB full flushes", "TB invalidations", "TBs translated"],
+                lambda x, p: [form % (x[k], p[k]) for form, k in (
+                    ("%.2f / %.2f", "tlb_partial"), ("%.1f / %.1f", "tlb_elided"),
+                    ("%.2f / %.2f", "tlb_full"), ("%.2f / %.2f", "tb_inval"),
+                    ("%.2f / %.2f", "tbs"))]))
 
 
-def table(figs, header, cells):
-    """A Markdown table: @header, then a row per figure both hypervisors have, @cells(xen, petrel)."""
-    print(header)
-    print("|---" * (header.count("|") - 1) + "|")
-    for row in ROWS:
-        x, p = figs["xen"].get(row), figs["petrel"].get(row)
-        if x and p:
-            print("| %s | %s |" % (row, cells(x, p)))
+def table(figs, head, cells):
+    """A Markdown table: "figure" and @head, then a row per figure both
+    hypervisors have, @cells(xen, petrel) its cells."""
+    return markdown(["figure"] + head, [[row] + cells(figs["xen"][row], figs["petrel"][row])
+                                        for row in ROWS
+                                        if figs["xen"].get(row) and figs["petrel"].get(row)])
 
 
 def main():
@@ -248,7 +251,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     kernels = {"petrel": args.petrel, "xen": args.xen}
     phases = {"petrel": [], "xen": []}
-    load_before = " ".join(open("/proc/loadavg").read().split()[:3])
+    load_before = load()
     for b in range(args.boots):
         order = ["petrel", "xen"] if b % 2 == 0 else ["xen", "petrel"]
         for hv in order:
@@ -258,7 +261,7 @@ def main():
                                args.timeout, args.exits)
             print("boot %d %s: %d phases, %s" % (b + 1, hv, len(got), result or "no verdict"))
             phases[hv] += got
-    load_after = " ".join(open("/proc/loadavg").read().split()[:3])
+    load_after = load()
     figs = {}
     for hv, ps in phases.items():
         idle = idle_cost(ps)

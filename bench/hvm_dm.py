@@ -9,7 +9,8 @@ One boot of dom0 (build/dom0-hvm, `make dom0-image-hvm`) on each hypervisor,
 one QEMU at a time, the same QEMU command line as the system test's
 xl-hvm-installed step (-cpu max: SVM with nested paging under TCG, the
 installed Debian disk as dom0's second virtio disk on a snapshot); only the
-hypervisor differs, plus a third disk for dom0, the firmware-only guest's.
+hypervisor differs, plus a third disk for dom0, the firmware-only guest's
+(with --only sector the installed disk is left out and need not exist).
 In that boot Debian's xl first creates a firmware-only HVM guest (the
 xl-hvm step's config: hvmloader, SeaBIOS, 32 MiB, plus a COM1 to /dev/null
 in dom0, whose scratch register it uses) whose AHCI disk's boot
@@ -35,16 +36,16 @@ marker service runs petrel-hvm-bench (tests/system/hvm-boot/hvm-bench.c):
   pmtimer     the same for the ACPI PM timer, the hypervisor's
 With hcstats (the default), Petrel's per-call counters from before each
 create to the end of its guest's figures follow (`xl debug-keys P` / `p`).
-Prints each boot's figures and a table with petrel/xen ratios; --doc writes
-the table between the "hvm-dm-table" markers.  Not a test: nothing is judged.
+Prints each boot's figures and a table (bench/benchdoc.py's) with Petrel /
+Xen ratios, under 1.00x Petrel ahead (Xen's / Petrel's for the disks'
+throughput); --doc writes the table between the "hvm-dm-table" markers.
+Not a test: nothing is judged.
 """
 
 import argparse
 import os
 import re
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -53,7 +54,7 @@ import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 sys.path.insert(0, HERE)
-from benchdoc import load, publish  # noqa: E402
+from benchdoc import HIGHER, LOWER, legend, load, publish, started, table  # noqa: E402
 
 BUILD = hvboot.BUILD
 LOG = st.INSTALLED_LOG
@@ -80,14 +81,16 @@ KEYS = {"disk": ("dev", "bytes", "ns", "direct"), "ioreq": ("port", "accesses", 
         "pmtimer": ("port", "accesses", "ns", "tsc"), "done": (), "error": ("what", "reason"),
         "sector": ("what", "accesses", "pmticks", "bad")}
 NOW = 'read u x </proc/uptime; %s="${u%%.*}${u#*.}"'
-ROWS = (("sector-marker", "s", "firmware guest: create to its end", False),
-        ("sector-ioreq", "us", "firmware guest: ioreq port access", False),
-        ("sector-pmtimer", "us", "firmware guest: PM timer read (hypervisor)", False),
-        ("marker", "s", "create to marker", False), ("create", "s", "xl create returns", False),
-        ("emu-disk", "MB/s", "emulated disk (AHCI)", True),
-        ("pv-disk", "MB/s", "PV disk (blkfront)", True),
-        ("ioreq", "us", "ioreq port access", False),
-        ("pmtimer", "us", "PM timer read (hypervisor)", False))
+# (key, what, unit, better: benchdoc's table rows)
+ROWS = tuple((key, "%s (%s)" % (what, key), unit, better) for key, unit, what, better in (
+    ("sector-marker", "s", "firmware guest: create to its end", LOWER),
+    ("sector-ioreq", "us", "firmware guest: ioreq port access", LOWER),
+    ("sector-pmtimer", "us", "firmware guest: PM timer read (hypervisor)", LOWER),
+    ("marker", "s", "create to marker", LOWER), ("create", "s", "xl create returns", LOWER),
+    ("emu-disk", "MB/s", "emulated disk (AHCI)", HIGHER),
+    ("pv-disk", "MB/s", "PV disk (blkfront)", HIGHER),
+    ("ioreq", "us", "ioreq port access", LOWER),
+    ("pmtimer", "us", "PM timer read (hypervisor)", LOWER)))
 
 
 def parse_line(line):
@@ -231,8 +234,10 @@ def one_boot(hv, args):
     image = args.image if hv == "petrel" else None
     sector = ["-drive", "file=%s,if=none,id=bsect,format=raw,snapshot=on" % args.sector,
               "-device", "virtio-blk-pci,drive=bsect,serial=%s" % SECTOR_SERIAL]
+    # the installed disk only for its guest: --only sector runs without it
+    disk = st.hvm_disk_args(args.disk if "linux" in args.only else None)
     argv = hvboot.qemu_argv(hv, kernel, initrd, image=image,
-                            extra=st.PCI_DEVICES + st.hvm_disk_args(args.disk) + sector)
+                            extra=st.PCI_DEVICES + disk + sector)
     log = os.path.join(args.log_dir, "%s.log" % hv)
     hcstats = args.hcstats and hv == "petrel"
     figs, problems = {}, []
@@ -262,23 +267,11 @@ def one_boot(hv, args):
     return figs
 
 
-def fmt(x):
+def fmt(key, x):
     """A figure with three significant digits, never in exponent form."""
     if not x:
         return "-"
     return "%.0f" % x if x >= 100 else "%.3g" % x
-
-
-def table(all_figs, head):
-    lines = [head, "", "| figure | unit | Xen 4.17 | Petrel | Petrel/Xen |", "|---|---|---|---|---|"]
-    for key, unit, what, higher in ROWS:
-        x, p = all_figs.get("xen", {}).get(key), all_figs.get("petrel", {}).get(key)
-        ratio = "-"
-        if x and p:
-            # as a time: Petrel's time over Xen's, so <= 1.0x is as fast or faster
-            ratio = "%.2fx" % (x / p if higher else p / x)
-        lines.append("| %s (%s) | %s | %s | %s | %s |" % (what, key, unit, fmt(x), fmt(p), ratio))
-    return "\n".join(lines) + "\n"
 
 
 def main():
@@ -296,16 +289,14 @@ def main():
     ap.add_argument("--doc")
     args = ap.parse_args()
     os.makedirs(args.log_dir, exist_ok=True)
-    rev = subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
-                         capture_output=True, text=True).stdout.strip()
-    start = (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load())
-    print("start %s, load %s" % start, flush=True)
+    start = started()
+    print("start %s, load %s" % start[:2], flush=True)
     all_figs = {hv: one_boot(hv, args) for hv in args.hv.split(",")}
     head = ("Run of %s, Petrel at %s, one boot each (%s), %d host CPUs; load average %s "
-            "before and %s after.  Time ratios: Petrel's over Xen's; throughput: Xen's over "
-            "Petrel's (<= 1.0x: Petrel as fast or faster)."
-            % (start[0], rev, args.hv, os.cpu_count(), start[1], load()))
-    text = table(all_figs, head)
+            "before and %s after.  %s\n"
+            % (start[0], start[2], args.hv, os.cpu_count(), start[1], load(),
+               legend(ROWS, over=False)))
+    text = head + "\n" + table(ROWS, all_figs, ("xen", "petrel"), over=False, form=fmt)
     publish(args.log_dir, "hvm-dm-table", text, args.doc)
     return 0
 

@@ -32,16 +32,16 @@ tests: docs/testing.md).  With --hcstats, on Petrel, its per-call cycle
 counters (`xl debug-keys P`, then `p`) over the last round's save and, apart,
 its restore follow.
 
-Prints every figure, then the medians and Petrel / Xen (under 1.00x is
-Petrel faster); the table goes to build/bench/save/table.md and, with
---doc, between the "save-table" markers of FILE.  Not a test: nothing is
-judged.  Needs make all dom0-image xen-ref (make bench-save does).
+Prints every figure, then the medians and Petrel / Xen for the times
+(under 1.00x is Petrel faster: bench/benchdoc.py's table); the table goes
+to build/bench/save/table.md and, with --doc, between the "save-table"
+markers of FILE.  Not a test: nothing is judged.  Needs make all
+dom0-image xen-ref (make bench-save does).
 """
 
 import argparse
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -50,14 +50,17 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
 sys.path.insert(0, HERE)
 import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
-from benchdoc import dom0_run, load, publish  # noqa: E402
-from smp import median, note  # noqa: E402
+from benchdoc import (LOWER, dom0_run, fmt, legend, load, note, publish,  # noqa: E402
+                      started, table)
 
 NAME = "savb"
 SAVE_DIR = "/tmp/savebench"
 SAVE_FILE = SAVE_DIR + "/savb.save"
 XL_WAIT = 1800  # seconds for one xl save or restore of the domU under loaded TCG
 TICK_WAIT = 120  # seconds for the restored domU's next tick
+# the domU's MiB at the least: the system tests' size (its unpacked kernel
+# alone is 58 MiB, which xl refuses to load into 32)
+MIN_MIB = 128
 # A clock in dom0 without a fork: the monotonic clock in ns from
 # /proc/timer_list's third line ("now at N nsecs"), or /proc/uptime's
 # centiseconds scaled to ns.
@@ -76,14 +79,13 @@ STEP_ROWS = (
     ("steal", "dom0 vCPU stolen during xl %s", "%"),
     ("pgfault", "dom0 page faults during xl %s", "count"),
 )
-# (key, what, unit)
-ROWS = (("save", "xl save, running domU to dom0's tmpfs", "s"),
-        ("restore", "xl restore from dom0's tmpfs", "s"),
-        ("save MiB/s", "save file written per second of xl save", "MiB/s")) + tuple(
-    ("%s %s" % (step, k), what % step, unit)
+# (key, what, unit, better: benchdoc's table rows); only the times get a ratio
+ROWS = (("save", "xl save, running domU to dom0's tmpfs", "s", LOWER),
+        ("restore", "xl restore from dom0's tmpfs", "s", LOWER),
+        ("save MiB/s", "save file written per second of xl save", "MiB/s", None)) + tuple(
+    ("%s %s" % (step, k), what % step, unit, None)
     for step in ("save", "restore") for k, what, unit in STEP_ROWS) + (
-    ("size", "save file", "MiB"),)
-LOWER_IS_BETTER = {"save", "restore"}
+    ("size", "save file", "MiB", None),)
 
 
 def timed(clock, cmd, var):
@@ -256,40 +258,20 @@ def one_boot(hv, a, log, figs):
              lambda con: run_rounds(hv, con, a, figs))
 
 
-def fmt(v):
-    if v is None:
-        return "-"
-    return "%.0f" % v if abs(v) >= 100 else "%.2f" % v
-
-
-def table(figs, hvs):
-    lines = ["| figure | unit | %s | Petrel / Xen |" % " | ".join(
-        {"xen": "Xen 4.17", "petrel": "Petrel"}[hv] for hv in hvs),
-        "|---|---|%s---|" % ("---|" * len(hvs))]
-    for key, what, unit in ROWS:
-        if not any(figs[hv].get(key) for hv in hvs):
-            continue
-        med = {hv: median(figs[hv].get(key, [])) for hv in hvs}
-        x, p = med.get("xen"), med.get("petrel")
-        ratio = "%.2fx" % (p / x) if x and p and key in LOWER_IS_BETTER else "-"
-        lines.append("| %s | %s | %s | %s |" % (what, unit, " | ".join(fmt(med[hv]) for hv in hvs),
-                                                ratio))
+def save_table(figs, hvs):
     alive = " ".join("%s %d of %d" % ({"xen": "Xen 4.17", "petrel": "Petrel"}[hv],
                                       sum(figs[hv].get("alive", [])),
                                       len(figs[hv].get("alive", []))) for hv in hvs)
-    return "\n".join(lines) + "\n\nRestored domU ticking again: %s.\n" % alive
+    return table(ROWS, figs, hvs, over=False) + "\nRestored domU ticking again: %s.\n" % alive
 
 
 def header(a, hvs, figs, start):
     """The table's first line; start is (UTC time, load average) at the start."""
-    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
-                         capture_output=True, text=True).stdout.strip()
     clocks = ", ".join("%s %s" % (hv, figs[hv].get("clock", "-")) for hv in hvs)
     return ("Run from %s, Petrel at %s: %d host CPUs; a %d MiB %s Linux domU, %d rounds in each "
             "of %d boots of each; dom0 clock %s; load average %s before and %s after.  Medians; "
-            "Petrel / Xen under 1.00x is Petrel faster.\n"
-            % (start[0], rev, os.cpu_count(), a.memory, a.type.upper(), a.runs, a.boots,
-               clocks, start[1], load()))
+            "%s\n" % (start[0], start[2], os.cpu_count(), a.memory, a.type.upper(), a.runs,
+                       a.boots, clocks, start[1], load(), legend(ROWS, over=False)))
 
 
 def main():
@@ -306,17 +288,19 @@ def main():
     ap.add_argument("--log-dir", default=os.path.join(hvboot.BUILD, "bench", "save"))
     a = ap.parse_args()
     hvs = a.hv.split(",")
-    if a.runs < 1 or a.boots < 1 or not 32 <= a.memory <= 320 or not set(hvs) <= {"petrel", "xen"}:
-        ap.error("--runs and --boots need a positive number, --memory 32 to 320 (dom0's 512 MiB hold "
-                 "the save file), --hv petrel and/or xen")
+    if (a.runs < 1 or a.boots < 1 or not MIN_MIB <= a.memory <= 320 or
+            not set(hvs) <= {"petrel", "xen"}):
+        ap.error("--runs and --boots need a positive number, --memory %d to 320 (the domU's "
+                 "unpacked kernel alone takes 58 MiB; dom0's 512 MiB hold the save file), --hv "
+                 "petrel and/or xen" % MIN_MIB)
     os.makedirs(a.log_dir, exist_ok=True)
     figs = {hv: {} for hv in hvs}
-    start = (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load())
-    note("start %s, load %s" % start)
+    start = started()
+    note("start %s, load %s" % start[:2])
     for b in range(a.boots):
         for hv in (hvs if b % 2 == 0 else hvs[::-1]):
             one_boot(hv, a, os.path.join(a.log_dir, "%s-%d.log" % (hv, b)), figs[hv])
-    text = header(a, hvs, figs, start) + "\n" + table(figs, hvs)
+    text = header(a, hvs, figs, start) + "\n" + save_table(figs, hvs)
     publish(a.log_dir, "save-table", text, a.doc)
     return 0
 

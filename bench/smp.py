@@ -21,9 +21,10 @@ to run, one QEMU at a time):
   wake     the benchmark guest bench-wake (two vCPUs on two CPUs):
            ipi-pingpong-vcpus and block-wake-vcpus, median TSC cycles.
 
-Prints every run's figures, then a table of medians over the runs: for times
-Petrel / Xen (under 1.00x is better), for shares how far each hypervisor is
-from the ideal (weights 1:2, cap 50%).  Writes the table to
+Prints every run's figures, then a table of medians over the runs
+(bench/benchdoc.py's): for times Petrel / Xen (under 1.00x is Petrel
+ahead), for shares how far each hypervisor is from the ideal (weights 1:2,
+cap 50%).  Writes the table to
 build/bench/smp/table.md and, with --doc, between the "smp-table" markers of
 FILE.  Nothing is judged: a figure that could not be taken is "-".
 Needs: make all dom0-image xen-ref guests bench-guests (make bench-smp does).
@@ -40,7 +41,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 import hvboot  # noqa: E402
-from benchdoc import load, publish  # noqa: E402
+from benchdoc import LOWER, legend, load, note, publish, started, table  # noqa: E402
 from serialconsole import ConsoleError, SerialConsole  # noqa: E402
 
 BUILD = hvboot.BUILD
@@ -54,23 +55,32 @@ WEIGHTS_RE = re.compile(r"weights 256:512 over (\d+) ms: (\d+) ms : (\d+) ms")
 CAP_RE = re.compile(r"cap 50 alone over (\d+) ms: (\d+) ms")
 BENCH_RE = re.compile(r"^BENCH ([a-z0-9-]+) min=(\d+) median=(\d+)", re.M)
 
-# (key, what, unit, kind): kind "time" is compared as Petrel / Xen; "share"
-# against its ideal value
-ROWS = (
-    ("boot", "dom0 (4 vCPUs) boot to its shell", "s", "time"),
-    ("gzip4", "4 gzip -1 of a 4 MB buffer at once in dom0, wall time", "s", "time"),
-    ("weights", "weights 256:512 on one CPU, share ratio (ideal 2.00)", "ratio", "share"),
-    ("cap", "cap 50 on one CPU, share of the CPU (ideal 50)", "%", "share"),
-    ("ipi-pingpong-vcpus", "IPI round trip between two vCPUs, median", "cycles", "time"),
-    ("ipi-pingpong-vcpus best", "the same, best round", "cycles", "time"),
-    ("block-wake-vcpus", "block, wake from the other CPU, upcall, median", "cycles", "time"),
-    ("block-wake-vcpus best", "the same, best round", "cycles", "time"),
-)
 IDEAL = {"weights": 2.0, "cap": 50.0}
 
 
-def note(msg):
-    print(msg, flush=True)
+def off_ideal(key, v):
+    if v is None:
+        return "-"
+    return "%+.0f%%" % (100.0 * (v - IDEAL[key]) / IDEAL[key])
+
+
+def shares(key):
+    """The comparison cell of a share row: each hypervisor off the ideal."""
+    return lambda med: "%s, %s" % (off_ideal(key, med["xen"]), off_ideal(key, med["petrel"]))
+
+
+# (key, what, unit, better: benchdoc's table rows): times compared as
+# Petrel / Xen, shares against their ideal value
+ROWS = (
+    ("boot", "dom0 (4 vCPUs) boot to its shell", "s", LOWER),
+    ("gzip4", "4 gzip -1 of a 4 MB buffer at once in dom0, wall time", "s", LOWER),
+    ("weights", "weights 256:512 on one CPU, share ratio (ideal 2.00)", "ratio", shares("weights")),
+    ("cap", "cap 50 on one CPU, share of the CPU (ideal 50)", "%", shares("cap")),
+    ("ipi-pingpong-vcpus", "IPI round trip between two vCPUs, median", "cycles", LOWER),
+    ("ipi-pingpong-vcpus best", "the same, best round", "cycles", LOWER),
+    ("block-wake-vcpus", "block, wake from the other CPU, upcall, median", "cycles", LOWER),
+    ("block-wake-vcpus best", "the same, best round", "cycles", LOWER),
+)
 
 
 def gzip_figures(hv, con, rounds, lockstats):
@@ -173,39 +183,14 @@ def fmt(key, v):
     return "%d" % v
 
 
-def median(vals):
-    return statistics.median(vals) if vals else None
-
-
-def off_ideal(key, v):
-    if v is None:
-        return "-"
-    return "%+.0f%%" % (100.0 * (v - IDEAL[key]) / IDEAL[key])
-
-
-def table(figs):
-    """The Markdown table of medians over the runs; figs[hv][key] = [values]."""
-    lines = ["| figure | unit | Xen 4.17 | Petrel | Petrel / Xen or off ideal (Xen, Petrel) |",
-             "|---|---|---|---|---|"]
-    for key, what, unit, kind in ROWS:
-        x, p = median(figs["xen"].get(key, [])), median(figs["petrel"].get(key, []))
-        if kind == "time":
-            cmp = "%.2fx" % (p / x) if x and p else "-"
-        else:
-            cmp = "%s, %s" % (off_ideal(key, x), off_ideal(key, p))
-        lines.append("| %s | %s | %s | %s | %s |" % (what, unit, fmt(key, x), fmt(key, p), cmp))
-    return "\n".join(lines) + "\n"
-
-
-def header(runs):
-    rev = subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
-                         capture_output=True, text=True).stdout.strip()
+def header(runs, start):
+    """The table's first lines; start is (UTC time, load average) at the start."""
     qemu = subprocess.run([hvboot.qemu_binary()[0], "--version"], capture_output=True,
                           text=True).stdout.splitlines()[0]
     return ("Run of %s, Petrel at %s: %d host CPUs, %s, multi-threaded TCG;\n"
-            "%d runs, load average %s before and %%s after.\n"
-            % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), rev, os.cpu_count(), qemu,
-               runs, load()))
+            "%d runs, load average %s before and %s after.  %s\n"
+            % (start[0], start[2], os.cpu_count(), qemu, runs, start[1], load(),
+               legend(ROWS, over=False)))
 
 
 def one_run(a, n, figs, parts):
@@ -249,12 +234,14 @@ def main():
     if a.runs < 1 or not parts <= {"dom0", "sched", "wake"}:
         ap.error("--runs needs a positive number, --only a list of dom0, sched, wake")
     os.makedirs(OUT, exist_ok=True)
-    head = header(a.runs)
+    start = started()
     note("SMP benchmark, Petrel and Xen 4.17 alternating, %d runs" % a.runs)
     figs = {"xen": {}, "petrel": {}}
     for n in range(1, a.runs + 1):
         one_run(a, n, figs, parts)
-    text = head % load() + "\n" + table(figs)
+    text = header(a.runs, start) + "\n" + table(
+        ROWS, figs, ("xen", "petrel"), over=False, form=fmt,
+        ratio_head="Petrel / Xen or off ideal (Xen, Petrel)")
     publish(OUT, "smp-table", text, a.doc)
     return 0
 

@@ -28,8 +28,9 @@ their network shells (tests/system/net_checks.py), N times each:
               A to dom0
   ping-domu   the same from A to B
 
-Prints every figure, then the medians and Petrel / Xen: for throughput
-higher is better, for round trips lower is better.  With --hcstats, on
+Prints every figure, then the medians and Petrel / Xen, over 1.00x Petrel
+ahead (for throughput higher is better, for round trips lower is better:
+Xen's / Petrel's), bench/benchdoc.py's table.  With --hcstats, on
 Petrel, its per-call cycle counters (`xl debug-keys P`, then `p`) over the
 last run's figures follow.  With --counts, what each domain's kernel counted
 around the sequential rows and the TCP rows (its interrupts by name, event
@@ -41,33 +42,32 @@ Not a test: nothing is judged.  Needs make all dom0-image xen-ref.
 import argparse
 import os
 import re
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
 import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
 import net_checks as net  # noqa: E402
-from smp import load, median, note  # noqa: E402
-from benchdoc import dom0_run  # noqa: E402
+sys.path.insert(0, HERE)
+from benchdoc import (HIGHER, LOWER, dom0_run, fmt, legend, load, note, publish,  # noqa: E402
+                      started, table)
 
 DISK_SERIAL = "splitbench"
 DISK_MIB = 1024
 PORT = 5201
 DOM0_IP = st.DOM0_BRIDGE_IP
-# (key, what, unit, higher is better)
+# (key, what, unit, better: benchdoc's table rows)
 ROWS = (
-    ("seq-write", "sequential write, 1 MiB O_DIRECT, domU xvda", "MB/s", True),
-    ("seq-read", "sequential read, 1 MiB O_DIRECT, domU xvda", "MB/s", True),
-    ("rand-read", "random 4 KiB O_DIRECT reads, domU xvda", "IOPS", True),
-    ("tcp-dom0", "TCP domU -> dom0", "MB/s", True),
-    ("tcp-domu", "TCP domU -> domU", "MB/s", True),
-    ("ping-dom0", "ping round trip domU -> dom0, average", "ms", False),
-    ("ping-domu", "ping round trip domU -> domU, average", "ms", False),
-    ("ping-dom0 min", "ping round trip domU -> dom0, best", "ms", False),
-    ("ping-domu min", "ping round trip domU -> domU, best", "ms", False),
+    ("seq-write", "sequential write, 1 MiB O_DIRECT, domU xvda", "MB/s", HIGHER),
+    ("seq-read", "sequential read, 1 MiB O_DIRECT, domU xvda", "MB/s", HIGHER),
+    ("rand-read", "random 4 KiB O_DIRECT reads, domU xvda", "IOPS", HIGHER),
+    ("tcp-dom0", "TCP domU -> dom0", "MB/s", HIGHER),
+    ("tcp-domu", "TCP domU -> domU", "MB/s", HIGHER),
+    ("ping-dom0", "ping round trip domU -> dom0, average", "ms", LOWER),
+    ("ping-domu", "ping round trip domU -> domU, average", "ms", LOWER),
+    ("ping-dom0 min", "ping round trip domU -> dom0, best", "ms", LOWER),
+    ("ping-domu min", "ping round trip domU -> domU, best", "ms", LOWER),
 )
 # busybox dd prints no rate: the domU's /proc/uptime around it
 TOOK = 'read t0 _ </proc/uptime; %s && read t1 _ </proc/uptime && echo took $t0 $t1'
@@ -250,38 +250,13 @@ def run_figures(hv, con, a, figs):
                  300)
 
 
-def fmt(v):
-    if v is None:
-        return "-"
-    return "%.0f" % v if v >= 100 else "%.2f" % v
-
-
-def table(figs, hvs):
-    lines = ["| figure | unit | %s | Petrel / Xen |" % " | ".join(
-        {"xen": "Xen 4.17", "petrel": "Petrel"}[hv] for hv in hvs),
-        "|---|---|%s---|" % ("---|" * len(hvs))]
-    for key, what, unit, higher in ROWS:
-        if not any(key in figs[hv] for hv in hvs):
-            continue
-        med = {hv: median(figs[hv].get(key, [])) for hv in hvs}
-        x, p = med.get("xen"), med.get("petrel")
-        ratio = "-"
-        if x and p:
-            ratio = "%.2fx" % (p / x if higher else x / p)
-        lines.append("| %s | %s | %s | %s |" % (what, unit, " | ".join(fmt(med[hv]) for hv in hvs),
-                                                ratio))
-    return "\n".join(lines) + "\n"
-
-
-def header(a):
-    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
-                         capture_output=True, text=True).stdout.strip()
+def header(a, start):
+    """The table's first line; start is (UTC time, load average) at the start."""
     return ("Run of %s, Petrel at %s: %d host CPUs; %d runs in one boot of each, "
             "--rows %s --size %d --seconds %d --net-size %d --pings %d; load average %s before "
-            "and %%s after.  Petrel / Xen: over 1.00x is Petrel ahead (round trips "
-            "inverted).\n" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), rev,
-                              os.cpu_count(), a.runs, a.rows, a.size, a.seconds, a.net_size, a.pings,
-                              load()))
+            "and %s after.  %s\n" % (start[0], start[2], os.cpu_count(), a.runs, a.rows,
+                                      a.size, a.seconds, a.net_size, a.pings, start[1], load(),
+                                      legend(ROWS)))
 
 
 def main():
@@ -306,14 +281,11 @@ def main():
         ap.error("--runs needs a positive number, --size at most %d, --hv petrel and/or xen"
                  % DISK_MIB)
     os.makedirs(a.log_dir, exist_ok=True)
-    head = header(a)
+    start = started()
     figs = {hv: {} for hv in hvs}
     for hv in hvs:
         one_boot(hv, a, os.path.join(a.log_dir, "%s.log" % hv), figs)
-    text = head % load() + "\n" + table(figs, hvs)
-    note("\n" + text)
-    with open(os.path.join(a.log_dir, "table.md"), "w") as f:
-        f.write(text)
+    publish(a.log_dir, "split-table", header(a, start) + "\n" + table(ROWS, figs, hvs))
     return 0
 
 

@@ -31,8 +31,9 @@ With H > 0, on Petrel only, Petrel's per-call cycle counters (`xl
 debug-keys P`, then `p`) over H create/destroy cycles of the hello guest
 follow.  When C > 0, the wall time of `make test-cycles CYCLES=C` (the control
 domain's own create/destroy campaign, one boot with its own QEMU) on each.
-Prints the medians and the ratios Petrel / Xen, then for each pxl-X row
-pxl on Petrel against Debian's xl on Xen (pxl-X on Petrel / xl-X on Xen).
+Prints a table of the medians and the ratios Petrel / Xen, under 1.00x
+Petrel ahead (bench/benchdoc.py's), then for each pxl-X row pxl on Petrel
+against Debian's xl on Xen (pxl-X on Petrel / xl-X on Xen).
 Not a test: nothing is judged.
 """
 
@@ -40,13 +41,14 @@ import argparse
 import os
 import re
 import shlex
-import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                 "tests", "system"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchdoc import LOWER, legend, markdown, median, ratio, table  # noqa: E402
 import dom0_system_test as st  # noqa: E402
 import hvboot  # noqa: E402
 from serialconsole import SerialConsole  # noqa: E402
@@ -248,27 +250,21 @@ def report(all_rows, hvs):
     keys = []
     for hv in hvs:
         keys += [k for k in all_rows[hv] if k not in keys]
-    print("\n%-16s %s %s" % ("row (s, median)", " ".join("%10s" % hv for hv in hvs),
-                             "  petrel/xen" if set(hvs) == {"petrel", "xen"} else ""))
-    for k in keys:
-        med = {hv: statistics.median(all_rows[hv][k]) if all_rows[hv].get(k) else None
-               for hv in hvs}
-        cells = " ".join("%10s" % ("%.3f" % med[hv] if med[hv] is not None else "-")
-                         for hv in hvs)
-        ratio = ""
-        if med.get("petrel") and med.get("xen"):
-            ratio = "  %.2fx" % (med["petrel"] / med["xen"])
-        print("%-16s %s%s" % (k, cells, ratio))
+    rows = [(k, k, "s", LOWER) for k in keys]
+    form = lambda key, v: "-" if v is None else "%.3f" % v  # noqa: E731
+    print("\nMedians; %s\n\n%s" % (legend(rows, over=False),
+                                     table(rows, all_rows, hvs, over=False, form=form)))
     cross = [k[len("pxl-"):] for k in keys if k.startswith("pxl-")]
     if not cross or set(hvs) != {"petrel", "xen"}:
         return
-    print("\n%-16s %10s %10s  pxl on petrel / xl on xen" % ("row (s, median)", "pxl petrel",
-                                                          "xl xen"))
+    lines = []
     for k in cross:
-        p, x = all_rows["petrel"].get("pxl-" + k), all_rows["xen"].get("xl-" + k)
+        p = median(all_rows["petrel"].get("pxl-" + k, []))
+        x = median(all_rows["xen"].get("xl-" + k, []))
         if p and x:
-            p, x = statistics.median(p), statistics.median(x)
-            print("%-16s %10.3f %10.3f  %.2fx" % (k, p, x, p / x if x else 0))
+            lines.append([k, "%.3f" % p, "%.3f" % x, ratio(p, x, LOWER, over=False)])
+    print(markdown(["row (s, median)", "pxl on Petrel", "xl on Xen 4.17",
+                    "pxl on Petrel / xl on Xen"], lines))
 
 
 def main():

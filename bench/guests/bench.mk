@@ -5,6 +5,10 @@
 #   make bench-guests        build $(BUILD)/bench/guests/<name>.elf
 #   make test-bench-guests   every benchmark guest runs on Petrel and prints
 #                            well-formed BENCH lines (no timing is judged)
+#   make test-bench-harness  host self-test of the Python benchmarks' shared
+#                            table (bench/benchdoc.py) and of each script's
+#                            table on made-up figures (bench/selftest.py; no
+#                            QEMU; in make check)
 #   make bench-hotpaths      both hypervisors in one run, plus the native
 #                            syscall reference; table in $(BUILD)/bench/hotpaths/
 #                            (BENCH_RUNS=N boots of each guest, default 3),
@@ -94,13 +98,17 @@ $(BENCH_TCG_OUT)/%.elf: $(BENCH_TCG_OUT)/obj/%.o $(BENCH_HVM_OUT)/lib/bench.o $(
 .SECONDARY: $(BENCH_TCG_OUT)/obj/hvm-tcgcost.o
 
 ALL_TARGETS += bench-guests
-TEST_TARGETS += test-bench-guests
+TEST_TARGETS += test-bench-guests test-bench-harness
 
 .PHONY: bench-guests test-bench-guests bench-hotpaths bench-hvm bench-smp bench-vmx-bochs
 bench-guests: $(BENCH_GELFS) $(BENCH_HVM_ELFS)
 
 test-bench-guests: bench-guests $(BUILD)/xen/petrel
 	@bash bench/hotpaths.sh --check --petrel $(BUILD)/xen/petrel $(BENCH_GELFS)
+
+.PHONY: test-bench-harness
+test-bench-harness:
+	@$(PYTHON) bench/selftest.py
 
 # The native reference: a static program as /init of its own initramfs,
 # booted under the dom0 kernel (make dom0-image) without a hypervisor.

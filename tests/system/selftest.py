@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import hvboot  # noqa: E402
+from testrun import run  # noqa: E402
 from serialconsole import ConsoleEOF, ConsoleFailure, ConsoleTimeout, SerialConsole, clean  # noqa: E402
 
 FAKE = [sys.executable, os.path.join(HERE, "fake_console.py")]
@@ -692,18 +693,7 @@ def migrate2_dev_judges():
 
 
 def main():
-    passed = failed = 0
-    for fn in TESTS:
-        try:
-            fn()
-        except Exception as e:  # a failed check or a harness bug: both fail
-            failed += 1
-            print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e), flush=True)
-        else:
-            passed += 1
-            print("PASS %s" % fn.__name__, flush=True)
-    print("system-harness: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run(TESTS, "system-harness")
 
 
 if __name__ == "__main__":
