@@ -172,11 +172,56 @@ def print_trace(hosts, since, what):
         print("trace %s %s %8.3f %s" % (what, h, t - since, l.strip()))
 
 
-def print_log(h, path, what, lines=250):
-    """The tail of a usclock -l log in h's dom0."""
+# Steps of a usclock -l log of xl -vvv: (name, what its line contains); the
+# first line after the one before that contains it.
+RECV_STEPS = (("libxc done", "xc: info: Restore successful"),
+              ("stream end", "process_record: Record: 0,"),
+              ("console watch", "wpath=/local/domain/%d/console/tty token=3/0: register"),
+              ("console tty", "wpath=/local/domain/%d/console/tty token=3/0: event"),
+              ("restore done", "complete, rc=0"),
+              ("asks to go", "requesting permission"),
+              ("may go", "Got permission"),
+              ("unpause asked", "libxl_domain_unpause: Domain %d:ao"))
+SEND_STEPS = (("suspend asked", "issuing PV suspend request"),
+              ("guest suspended", "guest has suspended"),
+              ("stream sent", "save-helper: debug: complete"),
+              ("target restored", "Target has acknowledged"),
+              ("target started", "Target reports successful"))
+STAMP = re.compile(r"^\s*(\d+) (.*)$")
+
+
+def log_steps(text, steps, dom):
+    """[(step, seconds from the step before)] of a usclock -l log."""
+    out, at, prev = [], 0, None
+    lines = [(int(m.group(1)), m.group(2)) for l in text.splitlines()
+             for m in [STAMP.match(l)] if m]
+    for name, key in steps:
+        key = key % dom if "%d" in key else key
+        hit = next((i for i in range(at, len(lines)) if key in lines[i][1]), -1)
+        if hit < 0:
+            out.append((name, -1.0))
+            continue
+        us = lines[hit][0]
+        out.append((name, (us - prev) / 1e6 if prev is not None else 0.0))
+        prev, at = us, hit + 1
+    return out
+
+
+def print_log(h, path, what, lines=250, steps=None, dom=-1):
+    """The tail of a usclock -l log in h's dom0, and its steps split."""
     _, out = h.sh("tail -n %d %s" % (lines, path), 120)
     for l in out.splitlines():
         print("trace %s %s log: %s" % (what, h.name, l.rstrip()))
+    if steps:
+        print("trace %s %s steps (s from the step before): %s" % (
+            what, h.name, ", ".join("%s %.3f" % st for st in log_steps(out, steps, dom))))
+
+
+def b_dom(h):
+    """The domain id of xls on h (-1 if none)."""
+    _, out = h.sh("xl domid xls")
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    return int(last) if last.isdigit() else -1
 
 
 def restore_compare(h, row, res):
@@ -193,7 +238,7 @@ def restore_compare(h, row, res):
     res.check(row + "/restore", "rc=0" in out, "xl restore: %s" % out,
               "xl restore on %s %.2f s" % (h.name, took))
     print_trace([h], since, "restore")
-    print_log(h, "/tmp/restore.out", "restore")
+    print_log(h, "/tmp/restore.out", "restore", steps=RECV_STEPS, dom=b_dom(h))
     h.sh("rm -f /tmp/mb.save")
 
 
@@ -241,8 +286,8 @@ def measure(a, b, row, args, res, table):
     table.append((row, took, nbytes, sent, len(passes), last, est, down, wall, live))
     if TRACE:
         print_trace([a, b], since, "migrate")
-        print_log(b, "/tmp/recv.out", "migrate")
-        print_log(a, "/tmp/xl.out", "migrate", 80)
+        print_log(b, "/tmp/recv.out", "migrate", steps=RECV_STEPS, dom=b_dom(b))
+        print_log(a, "/tmp/xl.out", "migrate", 80, steps=SEND_STEPS)
         restore_compare(b, row, res)
     b.sh("xl destroy xls")
     m2.wait_free(b, args.free0["b"])
