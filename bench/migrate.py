@@ -192,7 +192,7 @@ RECV_STEPS = (("libxc done", "xc: info: Restore successful"),
               ("asks to go", "requesting permission"),
               ("may go", "Got permission"),
               ("unpause asked", "libxl_domain_unpause: Domain %d:ao"))
-SEND_STEPS = (("suspend asked", "issuing PV suspend request"),
+SEND_STEPS = (("suspend asked", "suspend request via XenBus"),
               ("guest suspended", "guest has suspended"),
               ("stream sent", "save-helper: debug: complete"),
               ("target restored", "Target has acknowledged"),
