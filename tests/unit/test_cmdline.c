@@ -39,6 +39,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_true(o->tlb_holders);
 	assert_false(o->vcpus_on_cpu0);
 	assert_false(o->sched_wake_ratelimit);
+	assert_false(o->domctl_trace);
 	assert_int_equal(o->gnttab_max_frames, 64);
 	assert_int_equal(o->gnttab_max_maptrack_frames, 1024);
 	assert_int_equal(o->gnttab_max_version, 2);
@@ -238,6 +239,10 @@ static void test_cpus(void **state)
 	assert_false(opt.sched_wake_ratelimit);
 	parse("no-sched_wake_ratelimit");
 	assert_false(opt.sched_wake_ratelimit);
+	parse("domctl_trace");
+	assert_true(opt.domctl_trace);
+	parse("domctl_trace=0");
+	assert_false(opt.domctl_trace);
 	expect_ignored("maxcpus=two", "maxcpus");
 	expect_ignored("maxcpus=-1", "maxcpus");
 	expect_ignored("nosmp=maybe", "nosmp");

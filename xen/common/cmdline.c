@@ -29,6 +29,9 @@
  *   tlb_holders[=BOOL]  flush only the CPUs that may hold the translations
  *                     a change makes stale (the default; off: every CPU that
  *                     ran a guest)
+ *   domctl_trace[=BOOL]  Petrel's debug aid: a console line for each domctl
+ *                     (repeats of the one before squashed), with the
+ *                     hypervisor's time, to time the toolstack's steps
  *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
  *   sched_wake_ratelimit[=BOOL]  credit2's wake rule: a wake does not preempt a
  *                     vCPU that has run less than the 1 ms rate limit; the
@@ -398,6 +401,12 @@ static int opt_tlb_holders(struct boot_options *opt, const struct val *v, bool n
 	return set_flag(&opt->tlb_holders, v, negated);
 }
 
+/* A console line per domctl (domctl.c, trace_domctl). */
+static int opt_domctl_trace(struct boot_options *opt, const struct val *v, bool negated)
+{
+	return set_flag(&opt->domctl_trace, v, negated);
+}
+
 /* A grant limit: a number as C writes it (Xen's simple_strtoul base 0), at most INT_MAX. */
 static int parse_gnttab_limit(const struct val *v, u32 *out)
 {
@@ -479,6 +488,7 @@ static const struct option options[] = {
 	{ "tlb_holders", true, opt_tlb_holders },
 	{ "hang_key", true, opt_hang_key },
 	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
+	{ "domctl_trace", true, opt_domctl_trace },
 	{ "sched_wake_ratelimit", true, opt_sched_wake_ratelimit },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },

@@ -862,6 +862,31 @@ static long do_one(struct xen_domctl *op, struct domain *d, unsigned long arg, b
 	}
 }
 
+bool domctl_trace_on;
+
+/*
+ * domctl_trace: one console line per domctl with its domain, result and
+ * the hypervisor's time in microseconds, so that the toolstack's steps (a
+ * restore's end, a migration's handover) can be timed from the serial
+ * line. A run of the same op on the same domain prints once, with how many
+ * calls the run before it held. Callers are serialised only by the domctl
+ * being dom0's: good enough for a debug aid.
+ */
+static void trace_domctl(const struct xen_domctl *op, long rc)
+{
+	static u32 last_cmd = ~0u, last_dom = ~0u, repeats;
+
+	if (op->cmd == last_cmd && op->domain == last_dom) {
+		repeats++;
+		return;
+	}
+	printk("domctl d%u op %u rc %ld at %lu us (%u more of the one before)\n", op->domain,
+	       op->cmd, rc, system_time() / 1000, repeats);
+	last_cmd = op->cmd;
+	last_dom = op->domain;
+	repeats = 0;
+}
+
 long do_domctl(unsigned long arg)
 {
 	struct xen_domctl op;
@@ -897,5 +922,7 @@ long do_domctl(unsigned long arg)
 	if (copyback && copy_to_guest(arg, &op, sizeof(op)))
 		rc = -EFAULT;
 	hcstats_end(HCSTATS_DOMCTL, op.cmd, start);
+	if (domctl_trace_on)
+		trace_domctl(&op, rc);
 	return rc;
 }

@@ -309,6 +309,8 @@ unsigned int domain_count(void);
 struct xen_domctl_getdomaininfo;
 /* Fill a getdomaininfo record for @d, as Xen 4.17 does (common/domctl.c). */
 void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
+/* domctl_trace: a console line for each domctl (setup.c sets it from the command line). */
+extern bool domctl_trace_on;
 
 /* Stop / restart every vCPU of @d (the hypervisor's and the toolstack's pauses). */
 void domain_pause(struct domain *d);

@@ -284,6 +284,7 @@ __noreturn void start_xen(struct boot_info *in)
 	if (sched_wake_ratelimit)
 		printk("Scheduler: a wake waits out the running vCPU's rate limit (sched_wake_ratelimit)\n");
 	tlb_holders_on = boot_opts.tlb_holders;
+	domctl_trace_on = boot_opts.domctl_trace;
 	if (boot_opts.ipi_selftest)
 		ipi_selftest();
 	build_and_run_dom0(&bootinfo);
