@@ -79,6 +79,13 @@ void desc_load(void);
 /* Build the IDT (once) / load it on this CPU. */
 void idt_init(void);
 void idt_load(void);
+/*
+ * Load this CPU's IDT with its IST stacks (@on) or without them. A CPU that
+ * holds an SVM guest's TR (hvm/svm) must not use them: they would be read
+ * from the guest's TSS. NMI, #DF and #MC then run on the hypervisor stack
+ * they interrupt; no guest code runs on that CPU meanwhile.
+ */
+void idt_use_ist(bool on);
 #endif
 
 #endif

@@ -64,6 +64,10 @@ struct hvm_backend {
 	void (*dump)(const struct vcpu *v);
 	/* Optional: @v is about to run on this CPU after another vCPU did. */
 	void (*context_load)(struct vcpu *v);
+	/* Optional: @v leaves this CPU; state the CPU still holds goes back to @v. */
+	void (*context_save)(struct vcpu *v);
+	/* Optional: this CPU drops what it holds of a vCPU that is gone, saving nothing. */
+	void (*context_drop)(void);
 };
 
 /* The backend picked at boot, NULL if the CPU has no usable one. */
@@ -287,6 +291,8 @@ long do_hvm_op(unsigned long cmd, unsigned long arg);
 __noreturn void hvm_resume_current(void);
 void hvm_context_save(struct vcpu *v);
 void hvm_context_load(struct vcpu *v);
+/* This CPU no longer holds anything of a vCPU that has been torn down or forgotten. */
+void hvm_context_drop(void);
 void hvm_show_crash_state(const struct vcpu *v);
 
 static inline bool is_hvm_domain(const struct domain *d)

@@ -41,10 +41,11 @@ struct hvm_vcpu {
 		u64 cr2;	/* VMX: the guest's CR2 (no VMCS field): in the CPU while it runs */
 	} vmx;
 	struct {
-		u64 tlb_tag;	/* SVM: this vCPU's unique number, svm_tlb_owner's value */
-		u64 p2m_seen;	/* SVM: the domain's p2m_changes at the last flush */
-		int last_cpu;	/* SVM: the CPU of the last VMRUN, -1 before the first */
-		bool stale_tlb; /* SVM: paging state changed by Petrel, flush at the next VMRUN */
+		u64 tlb_tag;	 /* SVM: this vCPU's unique number, svm_tlb_owner's value */
+		u64 p2m_seen;	 /* SVM: the domain's p2m_changes at the last flush */
+		int last_cpu;	 /* SVM: the CPU of the last VMRUN, -1 before the first */
+		bool stale_tlb;	 /* SVM: paging state changed by Petrel, flush at the next VMRUN */
+		bool vmcb_newer; /* SVM: VMLOAD state written to the VMCB since the CPU loaded it */
 	} svm;
 	struct vlapic vlapic;
 	u8 upcall_vector; /* HVMOP_set_evtchn_upcall_vector; 0 = none */

@@ -27,6 +27,7 @@ struct idt_gate {
 } __packed;
 
 static struct idt_gate idt[256] __aligned(16);
+static struct idt_gate idt_no_ist[256] __aligned(16); /* the same gates, IST 0 (idt_use_ist) */
 extern char idt_stubs[];
 
 struct ex_entry {
@@ -62,14 +63,24 @@ static void set_gate(unsigned int vec, unsigned int dpl, unsigned int ist)
 	idt[vec].off2 = (u32)(addr >> 32);
 }
 
-void idt_load(void)
+static void load_table(const struct idt_gate *table)
 {
 	struct {
 		u16 limit;
 		u64 base;
-	} __packed idtr = { sizeof(idt) - 1, (u64)idt };
+	} __packed idtr = { sizeof(idt) - 1, (u64)table };
 
 	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void idt_load(void)
+{
+	load_table(idt);
+}
+
+void idt_use_ist(bool on)
+{
+	load_table(on ? idt : idt_no_ist);
 }
 
 /* One IDT, shared by every CPU (the IST slots index each CPU's own TSS). */
@@ -83,6 +94,9 @@ void idt_init(void)
 	set_gate(8, 0, IST_DF);
 	set_gate(2, 0, IST_NMI);
 	set_gate(18, 0, IST_MCE);
+	memcpy(idt_no_ist, idt, sizeof(idt));
+	for (unsigned int v = 0; v < 256; v++)
+		idt_no_ist[v].ist = 0;
 	idt_load();
 }
 

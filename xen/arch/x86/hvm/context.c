@@ -225,6 +225,19 @@ static int walk(struct domain *d, const u8 *buf, u32 size, bool load)
 }
 
 /* The backend reads and writes CPU records (VMX does not yet). */
+/*
+ * Pause @d, then have each vCPU's last CPU give back what it still holds of
+ * it (the FPU, TSC_AUX, SVM's VMLOAD state): a CPU that went idle after a
+ * vCPU paused keeps that vCPU's state loaded until it runs another.
+ */
+static void pause_synced(struct domain *d)
+{
+	domain_pause(d);
+	for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+		if (d->vcpu[i] && d->vcpu[i] != current)
+			arch_save_vcpu_off(d->vcpu[i]->processor, d->vcpu[i]);
+}
+
 static bool context_supported(void)
 {
 	return hvm_backend->set_cpu_state && hvm_backend->get_cpu_state;
@@ -245,7 +258,7 @@ long hvm_set_context(struct domain *d, u64 buf, u32 size)
 	rc = walk(d, context_buf, size, false);
 	if (rc)
 		return rc;
-	domain_pause(d);
+	pause_synced(d);
 	rc = walk(d, context_buf, size, true);
 	domain_unpause(d);
 	return rc;
@@ -325,7 +338,7 @@ void hvm_get_vcpu_context(struct vcpu *v, struct vcpu_guest_context *g)
 	struct domain *d = v->domain;
 
 	memset(g, 0, sizeof(*g));
-	domain_pause(d);
+	pause_synced(d);
 	cpu_state(v, &cpu);
 	domain_unpause(d);
 	memcpy(g->fpu_ctxt.x, cpu.fpu_regs, sizeof(g->fpu_ctxt.x));
@@ -469,7 +482,7 @@ long hvm_get_context(struct domain *d, u64 buf, u32 *size)
 		return -EINVAL;
 	if (!context_supported())
 		return -EOPNOTSUPP;
-	domain_pause(d);
+	pause_synced(d);
 	need = build(d, context_buf, sizeof(context_buf));
 	domain_unpause(d);
 	if (!buf) {
@@ -520,7 +533,7 @@ long hvm_get_context_partial(struct domain *d, u32 type, u32 instance, u64 buf, 
 	}
 	if (*bufsz < size)
 		return -ENOBUFS;
-	domain_pause(d);
+	pause_synced(d);
 	if (type == PETREL_HVM_SAVE_CODE_CPU) {
 		cpu_state(v, &cpu);
 		rec = &cpu;

@@ -1554,6 +1554,14 @@ void hvm_context_save(struct vcpu *v)
 	v->arch.hvm.fpu_saved = true;
 	if (cpu_has_tsc_aux())
 		v->arch.hvm.tsc_aux = rdmsr(MSR_TSC_AUX);
+	if (hvm_backend->context_save)
+		hvm_backend->context_save(v);
+}
+
+void hvm_context_drop(void)
+{
+	if (hvm_backend && hvm_backend->context_drop)
+		hvm_backend->context_drop();
 }
 
 void hvm_context_load(struct vcpu *v)

@@ -423,6 +423,8 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 		hvm_context_save(prev);
 	else if (prev)
 		save_pv_state(prev);
+	else
+		hvm_context_drop(); /* a vCPU torn down here may have left its state */
 	if (!is_hvm_vcpu(next))
 		note_guest_cpu(next->domain->domain_id, next->domain->is_privileged);
 	if (is_hvm_vcpu(next))
@@ -460,8 +462,10 @@ static void forget_loaded_state(void)
 /* On the CPU that ran @data last: drop its page tables, GDT and LDT frames. */
 static void forget_vcpu(void *data)
 {
-	if (current == data)
-		forget_loaded_state();
+	if (current != data)
+		return;
+	hvm_context_drop();
+	forget_loaded_state();
 }
 
 void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)

@@ -1,12 +1,13 @@
 /*
  * One world switch to an SVM guest and back:
- *   void svm_vmrun(struct cpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa)
+ *   void svm_vmrun(struct cpu_regs *regs, u64 vmcb_pa)
  * VMRUN loads and saves only rax/rsp/rip/rflags (in the VMCB); the other
  * general registers are moved here from and to @regs. The state VMRUN does
  * not switch (FS, GS, TR, LDTR, KernelGSBase, the syscall and sysenter MSRs)
- * is swapped with VMSAVE/VMLOAD around it, so the hypervisor never runs on
- * the guest's TR or GS base. Interrupts are enabled under GIF=0 before
- * VMRUN (so host interrupts make the guest exit) and taken at STGI after.
+ * is the guest's already and stays in the CPU after the exit: svm.c loads
+ * and saves it only at vCPU switches and when it reads those VMCB fields.
+ * Interrupts are enabled under GIF=0 before VMRUN (so host interrupts make
+ * the guest exit) and taken at STGI after.
  */
 	.text
 	.globl svm_vmrun
@@ -17,14 +18,9 @@ svm_vmrun:
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	pushq %rdi		/* 16(%rsp): regs */
-	pushq %rdx		/*  8(%rsp): host VMCB */
-	pushq %rsi		/*  0(%rsp): guest VMCB */
-	movq %rdx, %rax
-	vmsave
+	pushq %rdi		/* 0(%rsp): regs */
 	clgi
-	movq (%rsp), %rax
-	vmload
+	movq %rsi, %rax
 	movq 0(%rdi), %r15
 	movq 8(%rdi), %r14
 	movq 16(%rdi), %r13
@@ -42,9 +38,8 @@ svm_vmrun:
 	sti
 	vmrun
 	/* #VMEXIT: rsp and rax (the guest VMCB) are the host's again. */
-	vmsave
 	pushq %rdi
-	movq 24(%rsp), %rdi
+	movq 8(%rsp), %rdi
 	movq %r15, 0(%rdi)
 	movq %r14, 8(%rdi)
 	movq %r13, 16(%rdi)
@@ -59,11 +54,9 @@ svm_vmrun:
 	movq %rdx, 96(%rdi)
 	movq %rsi, 104(%rdi)
 	popq 112(%rdi)
-	movq 8(%rsp), %rax
-	vmload
 	stgi
 	cli
-	addq $24, %rsp
+	addq $8, %rsp
 	popq %r15
 	popq %r14
 	popq %r13

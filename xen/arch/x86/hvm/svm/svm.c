@@ -14,6 +14,7 @@
 #include "x86_decode.h"
 #include "hvm.h"
 #include "hvlock.h"
+#include "desc.h"
 #include "public/hvm/save.h"
 
 /* ---- VMCB layout (one 4 KiB page; offsets as in AMD's manual and Xen's vmcb.h). */
@@ -150,7 +151,7 @@ struct vmcb_seg {
 #define MSRPM_ORDER 1 /* 8 KiB */
 #define IOPM_ORDER 2  /* 12 KiB used */
 
-extern void svm_vmrun(struct cpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
+extern void svm_vmrun(struct cpu_regs *regs, u64 vmcb_pa);
 
 static void *host_save_area, *host_vmcb;
 static u8 *msrpm, *iopm;
@@ -164,6 +165,77 @@ static DEFINE_PER_CPU(u64, svm_tlb_owner); /* the tlb_tag of the vCPU last enter
 static struct vmcb_seg *seg(const struct vcpu *v, unsigned int s)
 {
 	return (struct vmcb_seg *)((u8 *)v->arch.hvm.vmcb + VMCB_ES + 16 * s);
+}
+
+/*
+ * ---- The state VMRUN leaves alone: FS, GS, TR and LDTR (hidden parts
+ * included), KernelGSBase, STAR, LSTAR, CSTAR, SFMASK and the three SYSENTER
+ * MSRs. As on Xen, VMLOAD puts a vCPU's values in the CPU before its first
+ * VMRUN after a switch, and they stay there across its exits while Petrel
+ * handles them; VMSAVE copies them back to the VMCB only when Petrel reads
+ * those VMCB fields or the vCPU leaves the CPU, which then VMLOADs the host's
+ * values (saved once at boot). Meanwhile the hypervisor runs on the guest's
+ * TR, FS, GS and syscall MSRs: it uses none of them (per-CPU data is found
+ * from the stack, not GS), and its IDT has no IST stacks then (idt_use_ist).
+ */
+static DEFINE_PER_CPU(struct vcpu *, svm_held); /* whose state this CPU holds; NULL: the host's */
+
+static void svm_vmsave(paddr_t pa)
+{
+	__asm__ volatile("vmsave %%rax" : : "a"(pa) : "memory");
+}
+
+static void svm_vmload(paddr_t pa)
+{
+	__asm__ volatile("vmload %%rax" : : "a"(pa) : "memory");
+}
+
+/* Before Petrel reads those fields of @v's VMCB: the CPU's newer values into it. */
+static void svm_sync_vmcb(const struct vcpu *v)
+{
+	if (this_cpu(svm_held) == v && !v->arch.hvm.svm.vmcb_newer)
+		svm_vmsave(v->arch.hvm.vmcb_pa);
+}
+
+/* Before Petrel writes some of them: the rest is current, and the next entry loads it all. */
+static void svm_vmcb_write(struct vcpu *v)
+{
+	svm_sync_vmcb(v);
+	v->arch.hvm.svm.vmcb_newer = true;
+}
+
+/* Before VMRUN: @v's state in this CPU, unless it is there already. */
+static void svm_load_guest(struct vcpu *v)
+{
+	struct hvm_vcpu *h = &v->arch.hvm;
+
+	if (this_cpu(svm_held) == v && !h->svm.vmcb_newer)
+		return;
+	if (!this_cpu(svm_held))
+		idt_use_ist(false);
+	svm_vmload(h->vmcb_pa);
+	h->svm.vmcb_newer = false;
+	this_cpu(svm_held) = v;
+}
+
+/* The host's values back in this CPU, and its IST stacks. */
+static void svm_load_host(void)
+{
+	svm_vmload(virt_to_maddr(host_vmcb));
+	idt_use_ist(true);
+	this_cpu(svm_held) = NULL;
+}
+
+static void svm_context_drop(void)
+{
+	if (this_cpu(svm_held))
+		svm_load_host();
+}
+
+static void svm_context_save(struct vcpu *v)
+{
+	svm_sync_vmcb(v);
+	svm_context_drop();
 }
 
 /* ---- Permission maps. */
@@ -236,6 +308,7 @@ static int svm_vcpu_init(struct vcpu *v)
 	h->svm.tlb_tag = __atomic_add_fetch(&svm_next_tlb_tag, 1, __ATOMIC_RELAXED);
 	h->svm.last_cpu = -1;
 	h->svm.stale_tlb = true;
+	h->svm.vmcb_newer = true;
 	F64(v, VMCB_VINTR) = VINTR_MASKING; /* host interrupts always exit */
 	F64(v, VMCB_NP_CONTROL) = 1;	    /* nested paging */
 	F64(v, VMCB_NCR3) = p2m_root_maddr(v->domain);
@@ -264,6 +337,7 @@ static void svm_set_pvh_state(struct vcpu *v, u64 entry, u64 ebx)
 {
 	struct hvm_vcpu *h = &v->arch.hvm;
 
+	svm_vmcb_write(v);
 	set_seg(v, SEG_CS, 0x08, 0xc9b, 0xffffffff);
 	for (unsigned int s = SEG_ES; s <= SEG_GS; s++)
 		if (s != SEG_CS)
@@ -316,6 +390,7 @@ static void svm_set_cpu_state(struct vcpu *v, const struct petrel_hvm_hw_cpu *c)
 {
 	struct hvm_vcpu *h = &v->arch.hvm;
 
+	svm_vmcb_write(v);
 	segs_from_record(v, c);
 	h->svm.stale_tlb = true;
 	h->guest_cr0 = c->cr0;
@@ -356,6 +431,7 @@ static void svm_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 {
 	u32 unused;
 
+	svm_sync_vmcb(v);
 	seg_to_record(v, SEG_ES, &c->es_sel, &c->es_limit, &c->es_base, &c->es_arbytes);
 	seg_to_record(v, SEG_CS, &c->cs_sel, &c->cs_limit, &c->cs_base, &c->cs_arbytes);
 	seg_to_record(v, SEG_SS, &c->ss_sel, &c->ss_limit, &c->ss_base, &c->ss_arbytes);
@@ -414,6 +490,8 @@ static u64 svm_cs_base(const struct vcpu *v)
 
 static u64 svm_seg_base(const struct vcpu *v, unsigned int s)
 {
+	if (s == SEG_FS || s == SEG_GS)
+		svm_sync_vmcb(v);
 	return s <= SEG_GS ? seg(v, s)->base : 0; /* x86_seg and the VMCB share the order */
 }
 
@@ -478,6 +556,7 @@ static void svm_dump(const struct vcpu *v)
 	static const char *const names[] = { "es", "cs",   "ss",   "ds",   "fs",
 					     "gs", "gdtr", "ldtr", "idtr", "tr" };
 
+	svm_sync_vmcb(v);
 	printk("*** VMCB of d%uv%u (%#lx) ***\n", v->domain->domain_id, v->vcpu_id,
 	       v->arch.hvm.vmcb_pa);
 	printk("exitcode %#lx exitinfo1 %#lx exitinfo2 %#lx exitintinfo %#lx eventinj %#lx\n",
@@ -820,8 +899,9 @@ static void svm_run(struct vcpu *v)
 	nmi_assist(v);
 	intr_assist(v);
 	tpr_to_vmcb(v);
+	svm_load_guest(v);
 	hv_leave_to_guest();
-	svm_vmrun(r, v->arch.hvm.vmcb_pa, virt_to_maddr(host_vmcb));
+	svm_vmrun(r, v->arch.hvm.vmcb_pa);
 	hv_enter();
 	r->rax = F64(v, VMCB_RAX);
 	r->rip = F64(v, VMCB_RIP);
@@ -855,6 +935,8 @@ static const struct hvm_backend svm_backend = {
 	.fill_hypercall_page = svm_fill_hypercall_page,
 	.run = svm_run,
 	.dump = svm_dump,
+	.context_save = svm_context_save,
+	.context_drop = svm_context_drop,
 };
 
 /* Detect SVM with NPT by CPUID and turn it on for this CPU. */
@@ -883,6 +965,7 @@ const struct hvm_backend *svm_probe(void)
 		return NULL;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, virt_to_maddr(host_save_area));
+	svm_vmsave(virt_to_maddr(host_vmcb)); /* this CPU's TR and syscall MSRs, set up before */
 	printk(XENLOG_INFO "SVM: revision %u, %u ASIDs, features %#x%s%s%s\n", rev & 0xff, asids, d,
 	       (d & (1u << 3)) ? " NRIPS" : "", (d & (1u << 5)) ? " VMCB-clean" : "",
 	       (d & (1u << 7)) ? " DecodeAssists" : "");
