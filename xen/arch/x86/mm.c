@@ -32,7 +32,9 @@ unsigned int order_for_bytes(u64 bytes)
  * current vCPU's state (it is switched eagerly), so xmm0 is kept on the
  * stack and put back, CR0.TS (set only on a guest's behalf) is cleared
  * meanwhile, and interrupts stay off so that nothing sees or saves the
- * borrowed register in between.
+ * borrowed register in between. Every CPU has SSE enabled (CR4.OSFXSR, in
+ * its setup in smpboot.c) before it can allocate or idle: CPU 0's comes
+ * before memory_init makes the allocator.
  */
 void scrub_frame(mfn_t mfn)
 {
