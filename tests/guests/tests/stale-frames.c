@@ -6,7 +6,8 @@
  * The hypervisor may zero a freed frame at once, in its idle loop or when
  * the frame is allocated again: the test holds whichever it does. The
  * control domain keeps the rest of the machine's memory (dom0_mem), so the
- * second child's populate stays short.
+ * second child's populate stays short. The caller's SSE register 0 comes
+ * back from each populate as it went in, whatever the zeroing used.
  */
 #include "builder.h"
 
@@ -107,6 +108,33 @@ static unsigned long check_chunk(uint16_t dom, long n)
 	return reused;
 }
 
+static void set_xmm0(const uint64_t v[2])
+{
+	__asm__ volatile("movdqu %0, %%xmm0" : : "m"(*(const uint64_t(*)[2])v));
+}
+
+static void get_xmm0(uint64_t v[2])
+{
+	__asm__ volatile("movdqu %%xmm0, %0" : "=m"(*(uint64_t(*)[2])v));
+}
+
+/* populate() with xmm0 holding a mark that must still be there after it. */
+static long populate_keeping_xmm0(uint16_t dom, unsigned long pfn, unsigned long n)
+{
+	const uint64_t mark[2] = { PATTERN ^ pfn, ~PATTERN ^ n };
+	uint64_t got[2];
+	long rc;
+
+	set_xmm0(mark);
+	rc = populate(dom, pfn, n);
+	get_xmm0(got);
+	if (got[0] != mark[0] || got[1] != mark[1])
+		xtest_error("xmm0 %#lx:%#lx after populate_physmap, %#lx:%#lx before",
+			    (unsigned long)got[1], (unsigned long)got[0], (unsigned long)mark[1],
+			    (unsigned long)mark[0]);
+	return rc;
+}
+
 /* Populate all free memory but MARGIN frames; the number of the first child's frames got. */
 static unsigned long take_free_memory(uint16_t dom)
 {
@@ -116,7 +144,7 @@ static unsigned long take_free_memory(uint16_t dom)
 	want = want > MARGIN ? want - MARGIN : 0;
 	set_max_pages(dom, want + CHUNK);
 	while (pfn < want) {
-		long rc = populate(dom, pfn, want - pfn < CHUNK ? want - pfn : CHUNK);
+		long rc = populate_keeping_xmm0(dom, pfn, want - pfn < CHUNK ? want - pfn : CHUNK);
 
 		if (rc <= 0)
 			break;

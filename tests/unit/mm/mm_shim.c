@@ -222,6 +222,17 @@ int copy_from_guest(void *dst, u64 src_va, size_t len)
 	return 0;
 }
 
+size_t copy_from_guest_left(void *dst, u64 src_va, size_t len)
+{
+	size_t done;
+
+	if (!guest_range_ok(src_va, len))
+		return len;
+	for (done = 0; done < len && !faults(src_va + done, 1); done++)
+		((u8 *)dst)[done] = ((const u8 *)src_va)[done];
+	return len - done;
+}
+
 int copy_to_guest(u64 dst_va, const void *src, size_t len)
 {
 	if (!guest_range_ok(dst_va, len) || faults(dst_va, len))

@@ -1284,8 +1284,15 @@ static void test_ptwr_fault(void **state)
 	shim_fault_va = (u64)mov;
 	shim_fault_len = 3;
 	assert_false(pv_ro_page_fault(&regs, VA(4) + 8 * 7)); /* instruction unreadable */
-	shim_fault_len = 0;
 	assert_int_equal(T(L1)[7], 0);
+	/* bytes past the instruction unreadable (the next page): it still completes */
+	shim_fault_va = (u64)mov + 3;
+	shim_fault_len = sizeof(mov) - 3;
+	assert_true(pv_ro_page_fault(&regs, VA(4) + 8 * 7));
+	assert_int_equal(T(L1)[7], E(DATA2, P | US));
+	assert_int_equal(regs.rip, (u64)mov + 3);
+	shim_fault_len = 0;
+	assert_int_equal(pv_mod_l1_entry(&dom, L1, 7, 0, false, &dom), 0);
 	assert_int_equal(pv_mod_l1_entry(&dom, L1, 5, 0, false, &dom), 0);
 	vcpu.arch.pv.guest_table = 0;
 	pv_put_page_and_type(PG(L4));

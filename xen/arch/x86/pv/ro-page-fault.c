@@ -117,20 +117,26 @@ static u64 *reg_ptr(struct cpu_regs *r, int reg)
 	return regs[reg & 15];
 }
 
-/* The validated L1 of @d that the read-only mapping of @va shows, or 0. */
-static mfn_t written_l1(struct vcpu *v, u64 va)
+/*
+ * The read-only present entry of @v's current tables that maps @va, where
+ * it lies in *l1 and *idx, or 0 if @va is not mapped so.
+ */
+static pte_t ro_entry(struct vcpu *v, u64 va, mfn_t *l1, unsigned int *idx)
 {
-	struct page_info *pg;
-	unsigned int idx;
-	mfn_t l1, target;
 	pte_t e;
 
-	if (pv_find_l1e(v, va, &l1, &idx))
+	if (pv_find_l1e(v, va, l1, idx))
 		return 0;
-	e = ((pte_t *)pv_map_frame(l1))[idx];
-	if (!(e & _PAGE_PRESENT) || (e & _PAGE_RW))
-		return 0;
-	target = pte_mfn(e);
+	e = ((pte_t *)pv_map_frame(*l1))[*idx];
+	return (e & _PAGE_PRESENT) && !(e & _PAGE_RW) ? e : 0;
+}
+
+/* The validated L1 of @v's domain that read-only entry @e maps, or 0. */
+static mfn_t written_l1(const struct vcpu *v, pte_t e)
+{
+	mfn_t target = pte_mfn(e);
+	struct page_info *pg;
+
 	if (target >= max_page)
 		return 0;
 	pg = &frame_table[target];
@@ -140,14 +146,15 @@ static mfn_t written_l1(struct vcpu *v, u64 va)
 	return target;
 }
 
+/*
+ * The instruction bytes at @rip, up to the first that cannot be read: one
+ * copy of the longest instruction (a byte at a time would enter the
+ * fault-safe copy fifteen times on every fault), shorter only where the
+ * copy stopped at an unmapped page.
+ */
 static unsigned int fetch_insn(u64 rip, u8 *buf)
 {
-	unsigned int n;
-
-	for (n = 0; n < X86_INSN_MAX; n++)
-		if (copy_from_guest(&buf[n], rip + n, 1))
-			break;
-	return n;
+	return X86_INSN_MAX - (unsigned int)copy_from_guest_left(buf, rip, X86_INSN_MAX);
 }
 
 #define EFL_CF 0x001UL
@@ -225,20 +232,16 @@ int pv_store_insn_len(const u8 *b, unsigned int n)
 	}
 }
 
-/* A store into a frame the MSI layer keeps read-only: skipped, the device never sees it. */
-static bool mmio_ro_write(struct cpu_regs *r, u64 cr2)
+/*
+ * A store through read-only entry @e into a frame the MSI layer keeps
+ * read-only: skipped, the device never sees it.
+ */
+static bool mmio_ro_write(struct cpu_regs *r, pte_t e)
 {
-	struct vcpu *v = current;
-	unsigned int idx;
 	u8 insn[X86_INSN_MAX];
-	mfn_t l1;
-	pte_t e;
 	int len;
 
-	if (!v->domain->is_privileged || pv_find_l1e(v, cr2, &l1, &idx))
-		return false;
-	e = ((pte_t *)pv_map_frame(l1))[idx];
-	if (!(e & _PAGE_PRESENT) || (e & _PAGE_RW) || !pv_iomem_frame(pte_mfn(e)) ||
+	if (!current->domain->is_privileged || !pv_iomem_frame(pte_mfn(e)) ||
 	    !msi_ro_frame(pte_mfn(e)))
 		return false;
 	len = pv_store_insn_len(insn, fetch_insn(r->rip, insn));
@@ -251,22 +254,26 @@ static bool mmio_ro_write(struct cpu_regs *r, u64 cr2)
 bool pv_ro_page_fault(struct cpu_regs *r, u64 cr2)
 {
 	struct vcpu *v = current;
-	unsigned int idx = (cr2 & (PAGE_SIZE - 1)) >> 3;
+	unsigned int idx = (cr2 & (PAGE_SIZE - 1)) >> 3, map_idx;
 	struct pv_ptwr_insn in;
 	u8 insn[X86_INSN_MAX];
 	u64 src, flags = 0;
 	bool swapped;
-	pte_t val, old;
-	mfn_t l1;
+	pte_t val, old, e;
+	mfn_t l1, map_l1;
 
 	if ((r->error_code & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) !=
 	    (PFEC_PRESENT | PFEC_WRITE))
 		return false;
-	if (mmio_ro_write(r, cr2))
+	/* One walk of the tables serves both kinds of write completed here. */
+	e = ro_entry(v, cr2, &map_l1, &map_idx);
+	if (!e)
+		return false;
+	if (mmio_ro_write(r, e))
 		return true;
 	if (!v->arch.pv.in_kernel)
 		return false;
-	if (!(l1 = written_l1(v, cr2)) || pv_ptwr_decode(insn, fetch_insn(r->rip, insn), &in))
+	if (!(l1 = written_l1(v, e)) || pv_ptwr_decode(insn, fetch_insn(r->rip, insn), &in))
 		return false;
 	/* The write must fall inside one entry: 8-byte operands aligned. */
 	if ((cr2 & 7) && in.size == 8)
