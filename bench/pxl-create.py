@@ -15,7 +15,7 @@ is emptied at the start, so its first create unpacks the kernel and the
 later ones read it from the cache; xl unpacks it every time).  The
 times include the shell round trips over the serial console (a second or
 so).  With --phases pxl runs as `pxl -vv create` and its per-step times
-are printed too.  Not a test: nothing is judged.
+are printed too, with the kernel step's parts (pxl's "kernel cache:" line).  Not a test: nothing is judged.
 """
 
 import argparse
@@ -41,7 +41,8 @@ def one_create(con, tool, name, phases=False):
                            % (tool, verbose, name), st.XL_CREATE_TIMEOUT)
     t1 = time.time()
     if verbose:
-        print("".join("     " + l for l in out.splitlines(True) if " s  (at " in l), end="")
+        print("".join("     " + l for l in out.splitlines(True)
+                      if " s  (at " in l or "kernel cache:" in l), end="")
     rc2, _ = st.console_log_wait(con, name, st.DOMU_MARKER, st.DOMU_BOOT_WAIT) \
         if rc == 0 else (1, "")
     t2 = time.time()

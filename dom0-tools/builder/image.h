@@ -30,6 +30,9 @@ struct xen_notes {
 struct kernel_image {
 	unsigned char *elf; /* the uncompressed ELF (owned) */
 	size_t elf_len;
+	/* Set when elf lies inside a private mapping of a file (the kernel cache's entry). */
+	void *map;
+	size_t map_len;
 	char format[32]; /* how the file was packed, e.g. "bzImage+xz" */
 	struct xen_notes notes;
 	uint64_t virt_start, virt_end; /* [start, end) of the loaded segments */

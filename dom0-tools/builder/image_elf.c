@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,6 +213,17 @@ static bool table_fits(const struct kernel_image *img, uint64_t off, uint64_t n,
 	return off % 4 == 0 && in_file(img, off, n * size);
 }
 
+/* Let go of img->elf, a buffer or a mapping. */
+static void release_elf(struct kernel_image *img)
+{
+	if (img->map)
+		munmap(img->map, img->map_len);
+	else
+		free(img->elf);
+	img->elf = img->map = NULL;
+	img->map_len = 0;
+}
+
 static int widen_elf32(struct kernel_image *img, char *err, size_t errlen)
 {
 	const Elf32_Ehdr *eh = (const Elf32_Ehdr *)img->elf;
@@ -232,7 +244,7 @@ static int widen_elf32(struct kernel_image *img, char *err, size_t errlen)
 		return image_error(err, errlen, -ENOMEM, "out of memory");
 	widen_headers(wide, eh, img->elf, shift);
 	memcpy(wide + shift, img->elf, img->elf_len);
-	free(img->elf);
+	release_elf(img);
 	img->elf = wide;
 	img->elf_len += shift;
 	img->pvh_only = true;
@@ -379,7 +391,7 @@ int image_read_elf(struct kernel_image *img, char *err, size_t errlen)
 
 void image_free(struct kernel_image *img)
 {
-	free(img->elf);
+	release_elf(img);
 	memset(img, 0, sizeof(*img));
 }
 

@@ -2,17 +2,21 @@
 /*
  * The unpacked-kernel cache (kcache.h): entries named by the hex SHA-256 of
  * the compressed file, "<key>.kc", written as ".tmp-*" files and renamed;
- * checked on every read (magic, key, length against the file's size, CRC-64
- * of the ELF) and bounded in size, the entries read least recently (their
- * mtime, renewed on every hit) removed first.
+ * mapped and checked on every read (magic, key, length against the file's
+ * size, CRC-64 of the ELF) and bounded in size, the entries read least
+ * recently (their mtime, renewed on every hit) removed first.  Links,
+ * "<dev><ino>.kl" in hex, map a kernel file's identity to its key; one whose
+ * entry is gone is removed when the cache makes room.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lzma.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +40,19 @@ struct entry_head {
 };
 _Static_assert(sizeof(struct entry_head) == 88, "cache entry header layout");
 
+#define LINK_MAGIC "PXLKL\0\0\1"
+#define LINK_SUFFIX ".kl"
+#define LINK_NAME_LEN (32 + 3 + 1)
+
+/* What stat() says of a kernel file, and the key of its bytes. */
+struct link_head {
+	char magic[8];
+	uint64_t dev, ino, size;
+	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+	uint8_t key[SHA256_DIGEST_SIZE];
+};
+_Static_assert(sizeof(struct link_head) == 96, "cache link layout");
+
 int kcache_from_env(struct kcache *c, char *err, size_t errlen)
 {
 	const char *dir = getenv(KCACHE_ENV_DIR), *mb = getenv(KCACHE_ENV_MB);
@@ -55,6 +72,7 @@ int kcache_from_env(struct kcache *c, char *err, size_t errlen)
 					   "%s=\"%s\" is not a size in MiB (0 to 1048576)",
 					   KCACHE_ENV_MB, mb);
 	}
+	c->settle_ns = KCACHE_SETTLE_NS;
 	if (strlen(dir) >= sizeof(c->dir))
 		return image_error(err, errlen, -EINVAL, "%s: directory name longer than %zu",
 				   KCACHE_ENV_DIR, sizeof(c->dir) - 1);
@@ -62,6 +80,18 @@ int kcache_from_env(struct kcache *c, char *err, size_t errlen)
 		strcpy(c->dir, dir);
 	c->max_bytes = n << 20;
 	return 0;
+}
+
+/* The seconds since *t, t then set to now. */
+static double lap(struct timespec *t)
+{
+	struct timespec n;
+	double d;
+
+	clock_gettime(CLOCK_MONOTONIC, &n);
+	d = (double)(n.tv_sec - t->tv_sec) + (double)(n.tv_nsec - t->tv_nsec) / 1e9;
+	*t = n;
+	return d;
 }
 
 static void entry_name(const uint8_t key[SHA256_DIGEST_SIZE], char name[2 * SHA256_DIGEST_SIZE + 4])
@@ -99,6 +129,33 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* A new file name in the directory, parts a then b, renamed into place: 0 or -errno. */
+static int write_new(int dirfd, const char *name, const void *a, size_t alen, const void *b,
+		     size_t blen)
+{
+	char tmp[64];
+	int fd, r;
+
+	for (int tries = 0;; tries++) {
+		snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%08lx", (int)getpid(), random());
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST || tries == 8)
+			break;
+	}
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, a, alen);
+	if (!r)
+		r = write_all(fd, b, blen);
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
 /* Whether the header fits the key and a file of size bytes. */
 static bool head_ok(const struct entry_head *h, const uint8_t key[SHA256_DIGEST_SIZE],
 		    uint64_t size)
@@ -110,44 +167,155 @@ static bool head_ok(const struct entry_head *h, const uint8_t key[SHA256_DIGEST_
 }
 
 /* The entry's ELF into img: 0, -ENOENT (none) or -EBADMSG (a bad one, removed). */
-static int load_entry(int dirfd, const uint8_t key[SHA256_DIGEST_SIZE], struct kernel_image *img)
+static int load_entry(int dirfd, const uint8_t key[SHA256_DIGEST_SIZE], struct kernel_image *img,
+		      struct kcache_times *t)
 {
+	struct timespec at;
 	char name[2 * SHA256_DIGEST_SIZE + 4];
-	struct entry_head h;
-	unsigned char *elf = NULL;
+	const struct entry_head *h = NULL;
+	void *map = MAP_FAILED;
 	struct stat st;
-	int fd, r;
+	int fd, r = 0;
 
+	lap(&at);
 	entry_name(key, name);
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -ENOENT;
-	r = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof(h)
-		? -EBADMSG
-		: read_all(fd, &h, sizeof(h));
-	if (!r && !head_ok(&h, key, (uint64_t)st.st_size))
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof(*h) ||
+	    (uint64_t)st.st_size > sizeof(*h) + IMAGE_MAX_SIZE)
 		r = -EBADMSG;
+	/* read-only, so that populating it maps the page cache's pages, copying none */
 	if (!r)
-		elf = malloc(h.elf_len);
-	if (!r && !elf)
-		r = -ENOMEM;
-	if (!r)
-		r = read_all(fd, elf, h.elf_len);
-	if (!r && lzma_crc64(elf, h.elf_len, 0) != h.crc64)
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (!r && map == MAP_FAILED)
+		r = errno == ENOMEM ? -ENOMEM : -EBADMSG;
+	h = map == MAP_FAILED ? NULL : map;
+	t->map = lap(&at);
+	if (!r && (!head_ok(h, key, (uint64_t)st.st_size) ||
+		   lzma_crc64((const uint8_t *)(h + 1), h->elf_len, 0) != h->crc64))
 		r = -EBADMSG;
+	t->check = lap(&at);
 	if (!r)
 		futimens(fd, NULL); /* most recently used */
 	close(fd);
 	if (r) {
-		free(elf);
+		if (h)
+			munmap(map, (size_t)st.st_size);
 		if (r != -ENOMEM)
 			unlinkat(dirfd, name, 0);
 		return r == -ENOMEM ? -ENOENT : -EBADMSG;
 	}
-	img->elf = elf;
-	img->elf_len = h.elf_len;
-	strcpy(img->format, h.format);
+	img->map = map;
+	img->map_len = (size_t)st.st_size;
+	img->elf = (unsigned char *)(h + 1);
+	img->elf_len = h->elf_len;
+	strcpy(img->format, h->format);
 	return 0;
+}
+
+static void link_name(const struct stat *st, char name[LINK_NAME_LEN])
+{
+	snprintf(name, LINK_NAME_LEN, "%016llx%016llx" LINK_SUFFIX, (unsigned long long)st->st_dev,
+		 (unsigned long long)st->st_ino);
+}
+
+/* The link for a file as stat() gives it, key not yet set. */
+static struct link_head link_of(const struct stat *st)
+{
+	struct link_head l = { .dev = st->st_dev,
+			       .ino = st->st_ino,
+			       .size = (uint64_t)st->st_size,
+			       .mtime_s = st->st_mtim.tv_sec,
+			       .mtime_ns = st->st_mtim.tv_nsec,
+			       .ctime_s = st->st_ctim.tv_sec,
+			       .ctime_ns = st->st_ctim.tv_nsec };
+
+	memcpy(l.magic, LINK_MAGIC, sizeof(l.magic));
+	return l;
+}
+
+/* The link called name into l: 0 or -errno (-EBADMSG: not a link). */
+static int read_link(int dirfd, const char *name, struct link_head *l)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r;
+
+	if (fd < 0)
+		return -errno;
+	r = read_all(fd, l, sizeof(*l));
+	close(fd);
+	if (!r && memcmp(l->magic, LINK_MAGIC, sizeof(l->magic)) != 0)
+		r = -EBADMSG;
+	return r;
+}
+
+/* Whether the directory links the file st describes to a key (then in key). */
+static bool link_lookup(int dirfd, const struct stat *st, uint8_t key[SHA256_DIGEST_SIZE])
+{
+	struct link_head want = link_of(st), l;
+	char name[LINK_NAME_LEN];
+
+	link_name(st, name);
+	if (read_link(dirfd, name, &l) || memcmp(&l, &want, offsetof(struct link_head, key)) != 0)
+		return false;
+	memcpy(key, l.key, SHA256_DIGEST_SIZE);
+	return true;
+}
+
+static int64_t ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000ll + t->tv_nsec;
+}
+
+/*
+ * Link the file to key if stat() gave the same before and after its read
+ * (began at t0) and its ctime is settle_ns older than t0: any later change
+ * then sets a ctime that differs from the recorded one.
+ */
+static void link_store(const struct kcache *c, int dirfd, const struct stat *before,
+		       const struct stat *after, const struct timespec *t0,
+		       const uint8_t key[SHA256_DIGEST_SIZE])
+{
+	struct link_head l = link_of(after), b = link_of(before);
+	char name[LINK_NAME_LEN];
+
+	if (memcmp(&l, &b, sizeof(l)) != 0 || ns_of(&after->st_ctim) + c->settle_ns >= ns_of(t0))
+		return;
+	memcpy(l.key, key, SHA256_DIGEST_SIZE);
+	link_name(after, name);
+	write_new(dirfd, name, &l, sizeof(l), NULL, 0);
+}
+
+/* Whether a directory entry is one of the links: "<32 hex digits>.kl". */
+static bool is_link_name(const char *n)
+{
+	return strlen(n) == LINK_NAME_LEN - 1 && strspn(n, "0123456789abcdef") == 32 &&
+	       strcmp(n + 32, LINK_SUFFIX) == 0;
+}
+
+/* Remove the links whose entry is gone (or that are not links). */
+static void prune_links(int dirfd)
+{
+	DIR *d = fdopendir(dup(dirfd));
+	char entry[2 * SHA256_DIGEST_SIZE + 4];
+	struct link_head l;
+	struct dirent *e;
+	struct stat st;
+
+	if (d)
+		rewinddir(d); /* the dup shares the offset list_entries() left at the end */
+	while (d && (e = readdir(d))) {
+		if (!is_link_name(e->d_name))
+			continue;
+		if (read_link(dirfd, e->d_name, &l) == 0) {
+			entry_name(l.key, entry);
+			if (fstatat(dirfd, entry, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				continue;
+		}
+		unlinkat(dirfd, e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
 }
 
 struct kept {
@@ -225,6 +393,7 @@ static void evict(const struct kcache *c, int dirfd, const char *keep)
 			total -= k[i].size;
 	}
 	free(k);
+	prune_links(dirfd);
 }
 
 /* Write the entry for key beside the others, then make room: 0 or -errno. */
@@ -233,8 +402,8 @@ static int store_entry(const struct kcache *c, int dirfd, const uint8_t key[SHA2
 {
 	struct entry_head h = { .elf_len = img->elf_len,
 				.crc64 = lzma_crc64(img->elf, img->elf_len, 0) };
-	char name[2 * SHA256_DIGEST_SIZE + 4], tmp[64];
-	int fd, r;
+	char name[2 * SHA256_DIGEST_SIZE + 4];
+	int r;
 
 	if (sizeof(h) + img->elf_len > c->max_bytes)
 		return -EFBIG;
@@ -242,27 +411,10 @@ static int store_entry(const struct kcache *c, int dirfd, const uint8_t key[SHA2
 	memcpy(h.key, key, SHA256_DIGEST_SIZE);
 	snprintf(h.format, sizeof(h.format), "%s", img->format);
 	entry_name(key, name);
-	for (int tries = 0;; tries++) {
-		snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%08lx", (int)getpid(), random());
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST || tries == 8)
-			break;
-	}
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, &h, sizeof(h));
+	r = write_new(dirfd, name, &h, sizeof(h), img->elf, img->elf_len);
 	if (!r)
-		r = write_all(fd, img->elf, img->elf_len);
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && renameat(dirfd, tmp, dirfd, name) < 0)
-		r = -errno;
-	if (r) {
-		unlinkat(dirfd, tmp, 0);
-		return r;
-	}
-	evict(c, dirfd, name);
-	return 0;
+		evict(c, dirfd, name);
+	return r;
 }
 
 /* Open the cache's directory, made (mode 0700, parents too) if missing. */
@@ -324,45 +476,95 @@ static void sha256_of(const void *d, size_t len, uint8_t key[SHA256_DIGEST_SIZE]
 	sha256_digest(&ctx, SHA256_DIGEST_SIZE, key);
 }
 
-static int read_through(const struct kcache *c, const unsigned char *d, size_t len,
-			struct kernel_image *out, struct kcache_result *res, char *err,
-			size_t errlen)
+/* The file as stat() saw it before its read began (at t0), or zeros. */
+struct file_seen {
+	struct stat st;
+	struct timespec t0;
+};
+
+static int read_through(const struct kcache *c, const char *path, const struct file_seen *seen,
+			const unsigned char *d, size_t len, struct kernel_image *out,
+			struct kcache_result *res, char *err, size_t errlen)
 {
 	uint8_t key[SHA256_DIGEST_SIZE];
 	int dirfd = open_dir(c), r;
+	struct timespec at;
+	struct stat after;
 
+	lap(&at);
 	sha256_of(d, len, key);
-	r = dirfd < 0 ? -ENOENT : load_entry(dirfd, key, out);
+	res->t.hash = lap(&at);
+	r = dirfd < 0 ? -ENOENT : load_entry(dirfd, key, out, &res->t);
 	if (r == 0) {
 		r = image_read_elf(out, err, errlen);
 		res->state = KCACHE_HIT;
-		goto out;
+	} else {
+		res->corrupt |= r == -EBADMSG;
+		r = unpack_and_store(c, dirfd, key, d, len, out, res, err, errlen);
 	}
-	res->corrupt = r == -EBADMSG;
-	r = unpack_and_store(c, dirfd, key, d, len, out, res, err, errlen);
-out:
+	if (!r && res->state != KCACHE_NOT_STORED && stat(path, &after) == 0)
+		link_store(c, dirfd, &seen->st, &after, &seen->t0, key);
 	if (dirfd >= 0)
 		close(dirfd);
+	return r;
+}
+
+/* A hit through the file's link, the file not read: 0, 1 (none) or an image error. */
+static int read_linked(const struct kcache *c, const struct stat *st, struct kernel_image *out,
+		       struct kcache_result *res, char *err, size_t errlen)
+{
+	int dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 1;
+	uint8_t key[SHA256_DIGEST_SIZE];
+
+	if (dirfd < 0)
+		return 1;
+	if (link_lookup(dirfd, st, key)) {
+		r = load_entry(dirfd, key, out, &res->t);
+		res->corrupt = r == -EBADMSG;
+		if (r == 0) {
+			res->state = KCACHE_HIT;
+			res->unchanged = true;
+			r = image_read_elf(out, err, errlen);
+		} else {
+			r = 1;
+		}
+	}
+	close(dirfd);
 	return r;
 }
 
 int kcache_read_file(const struct kcache *c, const char *path, struct kernel_image *out,
 		     struct kcache_result *res, char *err, size_t errlen)
 {
+	bool on = c && c->dir[0];
+	struct file_seen seen;
+	struct timespec at;
 	unsigned char *buf;
 	size_t len;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	memset(res, 0, sizeof(*res));
+	memset(&seen, 0, sizeof(seen));
+	clock_gettime(CLOCK_REALTIME, &seen.t0);
+	if (on && stat(path, &seen.st) == 0 && S_ISREG(seen.st.st_mode)) {
+		r = read_linked(c, &seen.st, out, res, err, errlen);
+		if (r <= 0) {
+			if (r)
+				image_free(out);
+			return r;
+		}
+	}
+	lap(&at);
 	r = image_load_file(path, &buf, &len, err, errlen);
+	res->t.file_read = lap(&at);
 	if (r)
 		return r;
-	if (!c || !c->dir[0] || !is_packed(buf, len)) {
+	if (!on || !is_packed(buf, len)) {
 		res->state = is_packed(buf, len) ? KCACHE_OFF : KCACHE_NOT_PACKED;
 		r = image_read(buf, len, out, err, errlen);
 	} else {
-		r = read_through(c, buf, len, out, res, err, errlen);
+		r = read_through(c, path, &seen, buf, len, out, res, err, errlen);
 		if (r)
 			image_free(out);
 	}
@@ -382,7 +584,7 @@ void kcache_describe(const struct kcache_result *res, char *buf, size_t len)
 		snprintf(buf, len, "not packed");
 		break;
 	case KCACHE_HIT:
-		snprintf(buf, len, "cache hit");
+		snprintf(buf, len, "cache hit%s", res->unchanged ? ", file unchanged" : "");
 		break;
 	case KCACHE_STORED:
 		snprintf(buf, len, "%s, stored", was);
@@ -391,4 +593,12 @@ void kcache_describe(const struct kcache_result *res, char *buf, size_t len)
 		snprintf(buf, len, "%s, not stored: %s", was, strerror(-res->store_err));
 		break;
 	}
+}
+
+void kcache_describe_times(const struct kcache_result *res, char *buf, size_t len)
+{
+	const struct kcache_times *t = &res->t;
+
+	snprintf(buf, len, "file read %.3f s, SHA-256 %.3f s, entry mapped %.3f s, CRC-64 %.3f s",
+		 t->file_read, t->hash, t->map, t->check);
 }

@@ -275,6 +275,10 @@ static int read_images(struct create_job *j)
 		 j->k.elf_len >> 10, res.state == KCACHE_NOT_PACKED ? "" : ", ",
 		 res.state == KCACHE_NOT_PACKED ? "" : how);
 	xl_phase(err);
+	if (xl_verbose >= 2 && res.state != KCACHE_NOT_PACKED && res.state != KCACHE_OFF) {
+		kcache_describe_times(&res, how, sizeof(how));
+		fprintf(stderr, "%s:   kernel cache: %s\n", xl_prog, how);
+	}
 	if (o->ramdisk && ramdisk_read_file(o->ramdisk, &j->rd, err, sizeof(err))) {
 		fprintf(stderr, "%s: ramdisk %s: %s\n", xl_prog, o->ramdisk, err);
 		image_free(&j->k);

@@ -529,6 +529,7 @@ static void kc_setup(struct kc_dir *t, uint64_t max_bytes)
 	snprintf(t->file, sizeof(t->file), "%s/kernel", t->dir);
 	snprintf(t->c.dir, sizeof(t->c.dir), "%s/cache", t->dir);
 	t->c.max_bytes = max_bytes;
+	t->c.settle_ns = KCACHE_SETTLE_NS;
 }
 
 static void kc_write(const char *path, struct blob b)
@@ -540,8 +541,8 @@ static void kc_write(const char *path, struct blob b)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* Entries in the cache directory; *tmps counts the temporary files. */
-static int kc_count(const struct kc_dir *t, int *tmps, char *last, size_t len)
+/* Files named "*<suffix>" in the cache directory; *tmps counts the temporary files. */
+static int kc_files(const struct kc_dir *t, const char *suffix, int *tmps, char *last, size_t len)
 {
 	DIR *d = opendir(t->c.dir);
 	struct dirent *e;
@@ -549,7 +550,7 @@ static int kc_count(const struct kc_dir *t, int *tmps, char *last, size_t len)
 
 	*tmps = 0;
 	while (d && (e = readdir(d))) {
-		if (strstr(e->d_name, ".kc")) {
+		if (strstr(e->d_name, suffix)) {
 			n++;
 			snprintf(last, len, "%s/%s", t->c.dir, e->d_name);
 		}
@@ -559,6 +560,23 @@ static int kc_count(const struct kc_dir *t, int *tmps, char *last, size_t len)
 		closedir(d);
 	return n;
 }
+
+/* Entries in the cache directory; *tmps counts the temporary files. */
+static int kc_count(const struct kc_dir *t, int *tmps, char *last, size_t len)
+{
+	return kc_files(t, ".kc", tmps, last, len);
+}
+
+/* The links in the cache directory ("*.kl"); the last one's path in last. */
+static int kc_links(const struct kc_dir *t, char *last, size_t len)
+{
+	int tmps;
+
+	return kc_files(t, ".kl", &tmps, last, len);
+}
+
+/* The result of the last kc_read(). */
+static struct kcache_result kc_last;
 
 /* Read t->file through the cache; the state, the image checked against want. */
 static enum kcache_state kc_read(const struct kc_dir *t, struct blob want, bool *corrupt)
@@ -577,6 +595,7 @@ static enum kcache_state kc_read(const struct kc_dir *t, struct blob want, bool 
 	image_free(&ref);
 	if (corrupt)
 		*corrupt = res.corrupt;
+	kc_last = res;
 	return res.state;
 }
 
@@ -780,6 +799,161 @@ static void test_kcache_concurrent(void **state)
 		free(k[i].d), free(x[i].d);
 }
 
+/* Two xz'd kernels of the same size, different bytes (entry points tried in turn). */
+static void kc_twins(struct blob x[2])
+{
+	struct kspec other = good;
+	struct blob k0 = make_kernel(&good), k1;
+
+	x[0] = xz_of(k0);
+	x[1].len = 0;
+	for (int i = 1; i < 256 && x[1].len != x[0].len; i++) {
+		if (i > 1)
+			free(x[1].d);
+		other.entry = good.entry + (uint64_t)i * 8;
+		k1 = make_kernel(&other);
+		x[1] = xz_of(k1);
+		free(k1.d);
+	}
+	assert_int_equal(x[0].len, x[1].len);
+	assert_memory_not_equal(x[0].d, x[1].d, x[0].len);
+	free(k0.d);
+}
+
+/* Overwrite path in place with b, its mtime then put back to what it was. */
+static void kc_rewrite_same_mtime(const char *path, struct blob b)
+{
+	struct stat st;
+	struct timespec ts[2];
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal((size_t)st.st_size, b.len);
+	usleep(20000); /* past the clock tick of the ctime recorded */
+	kc_write(path, b);
+	ts[0] = st.st_atim, ts[1] = st.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal((size_t)st.st_size, b.len);
+	assert_int_equal(st.st_mtim.tv_sec, ts[1].tv_sec);
+	assert_int_equal(st.st_mtim.tv_nsec, ts[1].tv_nsec);
+}
+
+/*
+ * The pre-check: a file changed within settle_ns of its read gets no link; a
+ * settled one does and is then neither read nor hashed; a change with the
+ * size and mtime put back, or a new file under the name, is seen (ctime,
+ * inode) and the file hashed again.
+ */
+static void test_kcache_link(void **state)
+{
+	struct blob x[2];
+	struct kc_dir t;
+	char last[600], moved[160];
+
+	(void)state;
+	kc_twins(x);
+	kc_start(&t, x[0]); /* a file written just now: not linked */
+	assert_int_equal(kc_links(&t, last, sizeof(last)), 0);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_false(kc_last.unchanged);
+	assert_int_equal(kc_links(&t, last, sizeof(last)), 0);
+	t.c.settle_ns = 0;
+	usleep(20000);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_false(kc_last.unchanged);
+	assert_int_equal(kc_links(&t, last, sizeof(last)), 1);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_true(kc_last.unchanged);
+	assert_true(kc_last.t.file_read == 0 && kc_last.t.hash == 0);
+	/* other bytes, same size, mtime put back: ctime differs */
+	kc_rewrite_same_mtime(t.file, x[1]);
+	assert_int_equal(kc_read(&t, x[1], NULL), KCACHE_STORED);
+	assert_false(kc_last.unchanged);
+	usleep(20000);
+	assert_int_equal(kc_read(&t, x[1], NULL), KCACHE_HIT);
+	assert_true(kc_last.unchanged);
+	/* another file renamed over the name: another inode */
+	snprintf(moved, sizeof(moved), "%s/new", t.dir);
+	kc_write(moved, x[0]);
+	usleep(20000);
+	assert_int_equal(rename(moved, t.file), 0);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_false(kc_last.unchanged);
+	usleep(20000);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_true(kc_last.unchanged);
+	kc_cleanup(&t);
+	free(x[0].d), free(x[1].d);
+}
+
+/* Write n bytes of b at the start of the file at path, in place. */
+static void kc_poke(const char *path, const void *b, size_t n)
+{
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, b, n, 0), (ssize_t)n);
+	close(fd);
+}
+
+/*
+ * Through a link: a damaged entry is still noticed (and written again), one
+ * evicted is unpacked again, a damaged link is ignored; links whose entry
+ * was evicted are removed.
+ */
+static void test_kcache_link_damage(void **state)
+{
+	struct blob x[2];
+	struct kc_dir t;
+	char last[600], link[600];
+	bool corrupt;
+	int tmps;
+
+	(void)state;
+	kc_twins(x);
+	kc_start(&t, x[0]);
+	t.c.settle_ns = 0;
+	usleep(20000);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_int_equal(kc_links(&t, link, sizeof(link)), 1);
+	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 1);
+	kc_damage(last, -100, false);
+	assert_int_equal(kc_read(&t, x[0], &corrupt), KCACHE_STORED);
+	assert_true(corrupt);
+	assert_int_equal(kc_read(&t, x[0], &corrupt), KCACHE_HIT);
+	assert_false(corrupt);
+	assert_true(kc_last.unchanged);
+	/* the entry gone, the link left */
+	assert_int_equal(unlink(last), 0);
+	assert_int_equal(kc_read(&t, x[0], &corrupt), KCACHE_STORED);
+	assert_false(corrupt);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_true(kc_last.unchanged);
+	/* a link with another file's identity or a bad magic number is not followed */
+	kc_poke(link, "PXLKL\0\0\2", 8);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_false(kc_last.unchanged);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_true(kc_last.unchanged);
+	kc_poke(link, "PXLKL\0\0\1\xff", 9);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_false(kc_last.unchanged);
+	assert_int_equal(kc_read(&t, x[0], NULL), KCACHE_HIT);
+	assert_true(kc_last.unchanged);
+	/* room for one entry: x[0]'s is evicted when another file's x[1] is stored */
+	t.c.max_bytes = 0x4000 + 88 + 100;
+	snprintf(t.file, sizeof(t.file), "%s/kernel2", t.dir);
+	kc_write(t.file, x[1]);
+	usleep(20000);
+	assert_int_equal(kc_read(&t, x[1], NULL), KCACHE_STORED);
+	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 1);
+	assert_int_equal(kc_links(&t, link, sizeof(link)), 1); /* x[0]'s went with its entry */
+	assert_int_equal(kc_read(&t, x[1], NULL), KCACHE_HIT);
+	assert_true(kc_last.unchanged);
+	kc_cleanup(&t);
+	free(x[0].d), free(x[1].d);
+}
+
 /* PXL_KERNEL_CACHE and PXL_KERNEL_CACHE_MB; a cache that cannot be made is no failure. */
 static void test_kcache_env(void **state)
 {
@@ -794,6 +968,7 @@ static void test_kcache_env(void **state)
 	assert_int_equal(kcache_from_env(&c, err, sizeof(err)), 0);
 	assert_string_equal(c.dir, KCACHE_DEFAULT_DIR);
 	assert_int_equal(c.max_bytes, (uint64_t)KCACHE_DEFAULT_MB << 20);
+	assert_int_equal(c.settle_ns, KCACHE_SETTLE_NS);
 	setenv(KCACHE_ENV_DIR, "off", 1);
 	assert_int_equal(kcache_from_env(&c, err, sizeof(err)), 0);
 	assert_string_equal(c.dir, "");
@@ -838,6 +1013,8 @@ int main(void)
 		cmocka_unit_test(test_kcache_bound),
 		cmocka_unit_test(test_kcache_concurrent),
 		cmocka_unit_test(test_kcache_env),
+		cmocka_unit_test(test_kcache_link),
+		cmocka_unit_test(test_kcache_link_damage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
