@@ -2090,6 +2090,44 @@ static void test_wake_ratelimit(void **state)
 }
 
 /*
+ * sched_wake_wait_us: a deferred wake waits at most that long after it
+ * came, so a wake late in the running vCPU's rate limit waits less than
+ * one early in it; the bound from the running one's start still holds.
+ */
+static void test_wake_wait(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	u64 t0;
+
+	(void)state;
+	sched_wake_ratelimit = true;
+	sched_wake_wait_ns = 2 * SCHED_RATELIMIT_NS;
+	dom0_blocks_for(a);
+	t0 = fake_now;
+	fake_now += SCHED_RATELIMIT_NS / 2;
+	evtchn_set_pending(dom0, 0, 3);
+	assert_false(sched_need_resched());
+	assert_int_equal(fake_timer_last->expires,
+			 t0 + SCHED_RATELIMIT_NS / 2 + 2 * SCHED_RATELIMIT_NS);
+	slice_timer_fires(fake_timer_last->expires);
+	assert_ptr_equal(current, v0);
+	/* A wait longer than the bound from the start: that bound ends it. */
+	sched_wake_wait_ns = SCHED_WAKE_WAIT_NS;
+	dom0_handles_and_blocks(va);
+	t0 = fake_now;
+	fake_now += SCHED_RATELIMIT_NS / 2;
+	evtchn_set_pending(dom0, 0, 3);
+	assert_false(sched_need_resched());
+	assert_int_equal(fake_timer_last->expires, t0 + SCHED_WAKE_WAIT_NS);
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, v0);
+	sched_wake_ratelimit = false;
+	destroy_and_reap(a);
+}
+
+/*
  * A cap of 50 alone on a CPU: it runs half of each cap period, the CPU
  * idles the rest (the idle loop's 1 us ticks stand for the timer that ends
  * the wait; a 1 ms step stands for each slice-timer reschedule).
@@ -2658,6 +2696,7 @@ int main(void)
 		T(test_wake_after_long_run),
 		T(test_rate_limit),
 		T(test_wake_ratelimit),
+		T(test_wake_wait),
 		T(test_cap),
 		T(test_affinity_moves),
 		T(test_domctl_lifecycle),
