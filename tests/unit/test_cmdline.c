@@ -40,6 +40,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_false(o->vcpus_on_cpu0);
 	assert_false(o->sched_wake_ratelimit);
 	assert_false(o->domctl_trace);
+	assert_int_equal(o->sched_wake_wait_us, 10000);
 	assert_int_equal(o->gnttab_max_frames, 64);
 	assert_int_equal(o->gnttab_max_maptrack_frames, 1024);
 	assert_int_equal(o->gnttab_max_version, 2);
@@ -248,6 +249,14 @@ static void test_cpus(void **state)
 	expect_ignored("nosmp=maybe", "nosmp");
 	expect_ignored("vcpus_on_cpu0=sometimes", "vcpus_on_cpu0");
 	expect_ignored("sched_wake_ratelimit=500", "sched_wake_ratelimit");
+	parse("sched_wake_wait_us=2000");
+	assert_int_equal(opt.sched_wake_wait_us, 2000);
+	parse("sched_wake_wait_us=1 sched_wake_ratelimit");
+	assert_int_equal(opt.sched_wake_wait_us, 1);
+	assert_true(opt.sched_wake_ratelimit);
+	expect_ignored("sched_wake_wait_us=0", "sched_wake_wait_us");
+	expect_ignored("sched_wake_wait_us=10001", "sched_wake_wait_us");
+	expect_ignored("sched_wake_wait_us=2ms", "sched_wake_wait_us");
 	parse("maxcpus");
 	assert_true(shim_log_has("needs a value"));
 }

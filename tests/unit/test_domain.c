@@ -2043,6 +2043,20 @@ static void test_rate_limit(void **state)
 }
 
 /*
+ * An event for dom0 @after ns into the running vCPU's turn, which began at
+ * the returned time: with sched_wake_ratelimit it asks for no reschedule.
+ */
+static u64 deferred_wake_after(u64 after)
+{
+	u64 t0 = fake_now;
+
+	fake_now += after;
+	evtchn_set_pending(dom0, 0, 3);
+	assert_false(sched_need_resched());
+	return t0;
+}
+
+/*
  * The sched_wake_ratelimit option, credit2's wake rule: a wake inside the
  * running vCPU's rate limit asks for no reschedule; the woken one runs when
  * the running one blocks, or when the slice timer ends its turn
@@ -2058,10 +2072,7 @@ static void test_wake_ratelimit(void **state)
 	(void)state;
 	sched_wake_ratelimit = true;
 	dom0_blocks_for(a);
-	t0 = fake_now;
-	fake_now += SCHED_RATELIMIT_NS / 4;
-	evtchn_set_pending(dom0, 0, 3);
-	assert_false(sched_need_resched());
+	t0 = deferred_wake_after(SCHED_RATELIMIT_NS / 4);
 	assert_int_equal(v0->runstate.state, RUNSTATE_runnable);
 	assert_true(fake_timer_last->active);
 	assert_int_equal(fake_timer_last->expires, t0 + SCHED_WAKE_WAIT_NS);
@@ -2071,9 +2082,7 @@ static void test_wake_ratelimit(void **state)
 	assert_ptr_equal(current, v0);
 	/* a's turn ends early when it blocks: dom0, woken meanwhile, runs then. */
 	dom0_handles_and_blocks(va);
-	fake_now += SCHED_RATELIMIT_NS / 2;
-	evtchn_set_pending(dom0, 0, 3);
-	assert_false(sched_need_resched());
+	deferred_wake_after(SCHED_RATELIMIT_NS / 2);
 	vcpu_block(never);
 	schedule();
 	assert_ptr_equal(current, v0);
@@ -2083,6 +2092,38 @@ static void test_wake_ratelimit(void **state)
 	fake_now += SCHED_RATELIMIT_NS;
 	evtchn_set_pending(dom0, 0, 3);
 	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, v0);
+	sched_wake_ratelimit = false;
+	destroy_and_reap(a);
+}
+
+/*
+ * sched_wake_wait_us: a deferred wake waits at most that long after it
+ * came, so a wake late in the running vCPU's rate limit waits less than
+ * one early in it; the bound from the running one's start still holds.
+ */
+static void test_wake_wait(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	u64 t0;
+
+	(void)state;
+	sched_wake_ratelimit = true;
+	sched_wake_wait_ns = 2 * SCHED_RATELIMIT_NS;
+	dom0_blocks_for(a);
+	t0 = deferred_wake_after(SCHED_RATELIMIT_NS / 2);
+	assert_int_equal(fake_timer_last->expires,
+			 t0 + SCHED_RATELIMIT_NS / 2 + 2 * SCHED_RATELIMIT_NS);
+	slice_timer_fires(fake_timer_last->expires);
+	assert_ptr_equal(current, v0);
+	/* A wait longer than the bound from the start: that bound ends it. */
+	sched_wake_wait_ns = SCHED_WAKE_WAIT_NS;
+	dom0_handles_and_blocks(va);
+	t0 = deferred_wake_after(SCHED_RATELIMIT_NS / 2);
+	assert_int_equal(fake_timer_last->expires, t0 + SCHED_WAKE_WAIT_NS);
+	vcpu_block(never);
 	schedule();
 	assert_ptr_equal(current, v0);
 	sched_wake_ratelimit = false;
@@ -2658,6 +2699,7 @@ int main(void)
 		T(test_wake_after_long_run),
 		T(test_rate_limit),
 		T(test_wake_ratelimit),
+		T(test_wake_wait),
 		T(test_cap),
 		T(test_affinity_moves),
 		T(test_domctl_lifecycle),

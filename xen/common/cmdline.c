@@ -37,6 +37,9 @@
  *                     vCPU that has run less than the 1 ms rate limit; the
  *                     woken one waits until it blocks or its turn ends, at
  *                     most 10 ms (off: it runs once the 1 ms is up)
+ *   sched_wake_wait_us=N  with sched_wake_ratelimit, a deferred wake also
+ *                     waits at most N us after it came (decimal, 1-10000;
+ *                     default 10000)
  *   gnttab_max_frames=N, gnttab_max_maptrack_frames=N  each domain's default
  *                     and largest grant table and maptrack, in frames (N
  *                     decimal, 0x hex or 0 octal, at most 2^31-1, as Xen)
@@ -383,6 +386,18 @@ static int opt_sched_wake_ratelimit(struct boot_options *opt, const struct val *
 	return set_flag(&opt->sched_wake_ratelimit, v, negated);
 }
 
+/* sched_wake_wait_us=N: 1 us to credit2's longest slice, 10 ms. */
+static int opt_sched_wake_wait_us(struct boot_options *opt, const struct val *v, bool negated)
+{
+	u32 us;
+
+	(void)negated;
+	if (parse_uint(v->s, v->s + v->len, &us) || !us || us > 10000)
+		return -1;
+	opt->sched_wake_wait_us = us;
+	return 0;
+}
+
 /* Petrel's debug aid: send each kind of IPI to every CPU at boot and check it arrived. */
 static int opt_ipi_selftest(struct boot_options *opt, const struct val *v, bool negated)
 {
@@ -490,6 +505,7 @@ static const struct option options[] = {
 	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
 	{ "domctl_trace", true, opt_domctl_trace },
 	{ "sched_wake_ratelimit", true, opt_sched_wake_ratelimit },
+	{ "sched_wake_wait_us", false, opt_sched_wake_wait_us },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },
 	{ "gnttab", false, opt_gnttab },
@@ -511,6 +527,7 @@ static void defaults(struct boot_options *opt)
 	opt->gnttab_max_version = 2;
 	opt->gnttab_transitive = true;
 	opt->tlb_holders = true;
+	opt->sched_wake_wait_us = 10000;
 }
 
 unsigned int dom0_vcpus(const struct boot_options *opt, unsigned int nr_cpus, unsigned int limit)

@@ -49,6 +49,7 @@ struct vcpu *current; /* host builds; the hypervisor's is per CPU (domain.h) */
 static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
 bool sched_cpu0_only;	   /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
 bool sched_wake_ratelimit; /* the sched_wake_ratelimit option: see wake_deferred() */
+u64 sched_wake_wait_ns = SCHED_WAKE_WAIT_NS; /* the sched_wake_wait_us option: the same */
 u64 sched_slice_ns = SCHED_SLICE_NS;
 
 #ifndef __PETREL__
@@ -59,6 +60,8 @@ void sched_reset_cpus(void)
 		memset(&per_cpu(sched_cpu, cpu), 0, sizeof(struct sched_cpu));
 	sched_cpu0_only = false;
 	sched_slice_ns = SCHED_SLICE_NS;
+	sched_wake_ratelimit = false;
+	sched_wake_wait_ns = SCHED_WAKE_WAIT_NS;
 }
 #endif
 
@@ -521,10 +524,12 @@ static void kick_if_remote(const struct vcpu *v)
  * wake: a vCPU that got its CPU less than SCHED_RATELIMIT_NS ago is not
  * interrupted for it. The woken one waits in the queue until the running
  * one blocks, yields or ends its turn; the slice timer ends that turn
- * SCHED_WAKE_WAIT_NS after it began (or the slice, or the cap budget, if
- * sooner). Returns whether @sc's running vCPU keeps its CPU so. Without the
- * option every wake asks for a reschedule, and rate_limited() then holds
- * the running one only to the end of its first SCHED_RATELIMIT_NS.
+ * SCHED_WAKE_WAIT_NS after it began, or sched_wake_wait_ns after the wake
+ * (the sched_wake_wait_us option), or at the end of the slice or of the cap
+ * budget, whichever is first. Returns whether @sc's running vCPU keeps its
+ * CPU so. Without the option every wake asks for a reschedule, and
+ * rate_limited() then holds the running one only to the end of its first
+ * SCHED_RATELIMIT_NS.
  */
 static bool wake_deferred(struct sched_cpu *sc, u64 now)
 {
@@ -535,6 +540,7 @@ static bool wake_deferred(struct sched_cpu *sc, u64 now)
 	if (!sched_wake_ratelimit || !r || now - r->sched_run_start >= SCHED_RATELIMIT_NS)
 		return false;
 	end = r->sched_run_start + MIN(sched_slice_ns, SCHED_WAKE_WAIT_NS);
+	end = MIN(end, now + sched_wake_wait_ns);
 	left = cap_left(r->domain, now);
 	if (left != ~0ULL && now + left < end)
 		end = now + left;

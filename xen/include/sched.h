@@ -43,6 +43,12 @@ extern bool sched_cpu0_only;
  * its first SCHED_RATELIMIT_NS, as under credit2 (off: it preempts at its end).
  */
 extern bool sched_wake_ratelimit;
+/*
+ * The sched_wake_wait_us option: with sched_wake_ratelimit, a deferred wake
+ * also waits at most this long after it came (SCHED_WAKE_WAIT_NS by default,
+ * which leaves the bound from the running vCPU's start the only one).
+ */
+extern u64 sched_wake_wait_ns;
 /* A vCPU joins the scheduler down (VPF_down) on CPU @cpu. */
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu);
 /* A paused vCPU leaves the scheduler for good. */

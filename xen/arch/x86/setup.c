@@ -281,8 +281,11 @@ __noreturn void start_xen(struct boot_info *in)
 	smp_boot_cpus(&bootinfo, bootinfo.rsdp, &boot_opts);
 	sched_cpu0_only = boot_opts.vcpus_on_cpu0;
 	sched_wake_ratelimit = boot_opts.sched_wake_ratelimit;
+	sched_wake_wait_ns = boot_opts.sched_wake_wait_us * 1000ULL;
 	if (sched_wake_ratelimit)
-		printk("Scheduler: a wake waits out the running vCPU's rate limit (sched_wake_ratelimit)\n");
+		printk("Scheduler: a wake waits out the running vCPU's rate limit, at most %u us after "
+		       "it (sched_wake_ratelimit)\n",
+		       boot_opts.sched_wake_wait_us);
 	tlb_holders_on = boot_opts.tlb_holders;
 	domctl_trace_on = boot_opts.domctl_trace;
 	if (boot_opts.ipi_selftest)
