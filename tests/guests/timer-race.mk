@@ -6,6 +6,8 @@
 #   make test-timer-race TIMER_RACE_ROUNDS=10000  another count
 #   make test-timer-race TIMER_RACE_MODE=xen      the same on Debian's Xen 4.17
 #   GUEST_SMP=2 make test-timer-race              the five vCPUs on two CPUs
+#   make test-timer-race TIMER_RACE_MEM=2G        a bigger machine: the idle loop
+#                                                 zeroes its free RAM meanwhile
 #
 # Four worker vCPUs arm their one-shot timers, send each other IPIs and
 # block; a lost wake stops the ring and the watchdog vCPU prints every
@@ -16,6 +18,7 @@ TIMER_RACE_MODE ?= multiboot
 TIMER_RACE_OUT := $(BUILD)/tests/timer-race
 TIMER_RACE_HV = $(if $(filter xen,$(TIMER_RACE_MODE)),$(GUEST_XEN_REF),$(BUILD)/xen/petrel)
 TIMER_RACE_NAME = timer-race-$(TIMER_RACE_ROUNDS)
+TIMER_RACE_SED_MEM = /^TEST_SMP(/aTEST_MEM("$(TIMER_RACE_MEM)");
 
 .PHONY: test-timer-race
 test-timer-race: $(GUEST_OUT)/timer-ipi-race.elf $(BUILD)/xen/petrel \
@@ -24,7 +27,8 @@ test-timer-race: $(GUEST_OUT)/timer-ipi-race.elf $(BUILD)/xen/petrel \
 		echo "timer-race: 0 passed, 1 failed"; exit 2 ;; esac
 	@rm -rf $(TIMER_RACE_OUT) && mkdir -p $(TIMER_RACE_OUT)/src
 	@ln -sf $(abspath $(GUEST_OUT)/timer-ipi-race.elf) $(TIMER_RACE_OUT)/$(TIMER_RACE_NAME).elf
-	@sed 's/^TEST_ARGS(.*/TEST_ARGS("rounds=$(TIMER_RACE_ROUNDS) budget_ms=0");/' \
+	@sed -e 's/^TEST_ARGS(.*/TEST_ARGS("rounds=$(TIMER_RACE_ROUNDS) budget_ms=0");/' \
+		$(if $(TIMER_RACE_MEM),-e '$(TIMER_RACE_SED_MEM)') \
 		$(GUEST_DIR)/tests/timer-ipi-race.c >$(TIMER_RACE_OUT)/src/$(TIMER_RACE_NAME).c
 	@bash $(GUEST_DIR)/run.sh --timeout $(or $(TIMER_RACE_TIMEOUT),1800) --jobs 1 \
 		--src $(TIMER_RACE_OUT)/src --out $(TIMER_RACE_OUT)/logs --mode $(TIMER_RACE_MODE) \
