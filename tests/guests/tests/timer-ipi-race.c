@@ -353,9 +353,8 @@ static void print_runstate(unsigned int id)
 	} rs = { -1, 0, 0, { 0 } };
 	long rc = vcpu_op(VCPUOP_get_runstate_info, id, &rs);
 
-	printk("  runstate (rc %ld): %s for %lu ms\n", rc,
-	       rs.state >= 0 && rs.state < 4 ? names[rs.state] : "?",
-	       (unsigned long)((pvclock_now(WATCHDOG) - rs.entry_time) / MS));
+	printk("  runstate (rc %ld): %s\n", rc,
+	       rs.state >= 0 && rs.state < 4 ? names[rs.state] : "?");
 }
 
 static void print_worker(const struct worker *me)
