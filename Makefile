@@ -25,6 +25,7 @@ include tests/unit/mm/mm.mk
 include tests/guests/guests.mk
 include tests/guests/fuzz.mk
 include tests/guests/cycles.mk
+include tests/guests/timer-race.mk
 include tests/guests/hvm/hvm.mk
 include tests/boot/boot.mk
 include tests/boot/bzimage.mk
