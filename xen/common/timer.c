@@ -29,6 +29,14 @@ static DEFINE_PER_CPU(spinlock_t, timer_lock);
  */
 static DEFINE_PER_CPU(bool, hw_armed);
 static DEFINE_PER_CPU(u64, hw_deadline);
+/*
+ * A timer of this CPU was armed for a time already past (a guest's
+ * singleshot deadline that went by before it was set): the way back to a
+ * guest runs it (timer_run_due) before the guest goes on, as Xen's timer
+ * softirq does, instead of the guest running on until the LAPIC's
+ * one-tick interrupt comes (under TCG, well after).
+ */
+DEFINE_PER_CPU(bool, timer_due_now);
 
 static unsigned int timer_cpu(const struct timer *t)
 {
@@ -111,6 +119,8 @@ static void program_hw(void)
 		u64 start = hcstats_start();
 
 		now = system_time();
+		if (first->expires <= now)
+			this_cpu(timer_due_now) = true;
 		apic_timer_oneshot(first->expires > now ? first->expires - now : 1);
 		hcstats_end(HCSTATS_TIMER, HCSTATS_TIMER_WRITE, start);
 		this_cpu(hw_armed) = true;
@@ -251,6 +261,7 @@ static void run_due(bool fired)
 	u64 now = system_time();
 
 	spin_lock_irqsave(lock, flags);
+	this_cpu(timer_due_now) = false;
 	if (fired)
 		this_cpu(hw_armed) = false;
 	while (*list && (*list)->expires <= now) {
@@ -289,6 +300,7 @@ void timer_run_due(void)
 {
 	unsigned long flags;
 
+	this_cpu(timer_due_now) = false;
 	if (timer_next_expiry() > system_time())
 		return;
 	flags = local_irq_save();

@@ -10,6 +10,7 @@
 #define PETREL_TIMER_H
 
 #include "types.h"
+#include "smp.h"
 
 struct vcpu;
 struct domain;
@@ -41,6 +42,12 @@ u64 timer_next_expiry(void);
 void timer_softirq(void);
 /* Run this CPU's timers that are due now (before a guest entry). */
 void timer_run_due(void);
+/* A timer of this CPU was armed for a time already past: timer_run_due() before the guest runs. */
+DECLARE_PER_CPU(bool, timer_due_now);
+static inline bool timer_due_now_here(void)
+{
+	return this_cpu(timer_due_now);
+}
 /* A kick (timer_kick_cpu): run the expired timers, arm the LAPIC earlier if needed. */
 void timer_kick_serve(void);
 /* The hang dump: @cpu's LAPIC record and armed timers. */

@@ -113,6 +113,7 @@ static int setup(void **state)
 	lapic_ns = 0xdead;
 	lapic_calls = fired = 0;
 	kicks = 0;
+	this_cpu(timer_due_now) = false;
 	memset(order, 0, sizeof(order));
 	hcstats_on = false;
 	memset(counted, 0, sizeof(counted));
@@ -281,6 +282,33 @@ static void test_kick_keeps_lapic(void **state)
 	timer_softirq();
 	assert_int_equal(fired, 2);
 	assert_int_equal(order[1], 'b');
+}
+
+/*
+ * A timer armed for a time already past says so (timer_due_now, which the
+ * way back to a guest looks at) and timer_run_due runs it at once; one
+ * armed ahead does not. run_due clears the flag, found due or not.
+ */
+static void test_past_deadline_due_now(void **state)
+{
+	struct timer a, b;
+
+	(void)state;
+	init_ab(&a, &b);
+	fake_now = 5000;
+	set_timer(&a, 6000);
+	assert_false(timer_due_now_here());
+	timer_softirq(); /* the LAPIC fired early: nothing due, armed again */
+	set_timer(&b, 4000); /* before a, and past */
+	assert_true(timer_due_now_here());
+	timer_run_due();
+	assert_false(timer_due_now_here());
+	assert_int_equal(fired, 1);
+	assert_int_equal(order[0], 'b');
+	assert_true(a.active);
+	timer_run_due(); /* nothing due now */
+	assert_int_equal(fired, 1);
+	stop_timer(&a);
 }
 
 /*
@@ -709,6 +737,7 @@ int main(void)
 		cmocka_unit_test_setup(test_past_and_rearm, setup),
 		cmocka_unit_test_setup(test_other_cpu, setup),
 		cmocka_unit_test_setup(test_kick_keeps_lapic, setup),
+		cmocka_unit_test_setup(test_past_deadline_due_now, setup),
 		cmocka_unit_test_setup(test_migrate, setup),
 		cmocka_unit_test_setup(test_migrate_lapic_earlier_later, setup_cpus),
 		cmocka_unit_test_setup(test_migrate_onto_fired_lapic, setup_cpus),

@@ -21,6 +21,7 @@
 #include "public/xen.h"
 #include "hvlock.h"
 #include "hcstats.h"
+#include "timer.h"
 
 #define TRAP_DB 1
 #define TRAP_BP 3
@@ -211,7 +212,8 @@ void pv_return_unlocked(struct cpu_regs *r)
 {
 	struct vcpu *v = current;
 
-	if (sched_need_resched() || evtchn_upcall_due(v) || !v->time_started) {
+	if (sched_need_resched() || evtchn_upcall_due(v) || !v->time_started ||
+	    timer_due_now_here()) {
 		hv_note_why(HV_WHY_RETURN);
 		hv_enter();
 		pv_return_to_guest(r);
@@ -226,6 +228,9 @@ void pv_return_to_guest(struct cpu_regs *r)
 {
 	struct vcpu *v;
 
+	/* A timer armed for a past time fires now, as the guest could see it pending. */
+	if (timer_due_now_here())
+		timer_run_due();
 	/* Only a frame at the stack top can be switched (not one on an IST stack). */
 	if (sched_need_resched() && r == guest_regs()) {
 		schedule();
