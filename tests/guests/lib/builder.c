@@ -6,10 +6,12 @@
  */
 #include "builder.h"
 #include "evtchn.h"
+#include "pvclock.h"
 
 #define VIRT_BASE 0xffffffff80000000UL
 #define M2P_START 0xffff800000000000UL
 #define ADDR_MASK 0x000ffffffffff000UL
+#define FREE_WAIT_NS 30000000000ULL
 #define UPPER (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
 #define LEAF (PTE_P | PTE_RW | PTE_A | PTE_D)
 
@@ -95,12 +97,20 @@ uint64_t builder_free_pages(void)
 	return s.free_pages;
 }
 
+/*
+ * Bounded by time as well as by yields: on Xen a destroyed domain's last
+ * frames come back after an RCU grace period, which a loaded host can stretch
+ * far past 100000 quick yields.
+ */
 uint64_t builder_wait_free(uint64_t want)
 {
-	uint64_t now = 0;
+	uint64_t start = pvclock_now(0), now = 0;
 
-	for (unsigned long i = 0; i < 100000 && (now = builder_free_pages()) != want; i++)
+	for (unsigned long i = 0; (now = builder_free_pages()) != want; i++) {
+		if (i >= 100000 && pvclock_now(0) - start > FREE_WAIT_NS)
+			break;
 		hypercall(HC_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+	}
 	return now;
 }
 
