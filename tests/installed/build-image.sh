@@ -35,6 +35,12 @@ command -v mmdebstrap >/dev/null || apt-get install -y mmdebstrap
 command -v mkfs.ext4 >/dev/null || apt-get install -y e2fsprogs
 command -v sfdisk >/dev/null || apt-get install -y fdisk
 
+# An interrupted earlier build can leave mmdebstrap's proc, sys and dev mounts
+# inside the old root; rm would stop at them (or reach the host's /dev).
+if [ -d "$out" ]; then
+	findmnt -rn -o TARGET | grep -F "$(realpath "$out")/" | sort -r |
+		while read -r m; do umount -l "$m"; done || true
+fi
 rm -rf "$out"
 mkdir -p "$out"
 root=$out/rootfs
