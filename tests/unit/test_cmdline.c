@@ -38,7 +38,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_false(o->ipi_selftest);
 	assert_true(o->tlb_holders);
 	assert_false(o->vcpus_on_cpu0);
-	assert_false(o->sched_wake_ratelimit);
+	assert_true(o->sched_wake_ratelimit);
 	assert_false(o->domctl_trace);
 	assert_int_equal(o->sched_wake_wait_us, 10000);
 	assert_int_equal(o->gnttab_max_frames, 64);

@@ -33,10 +33,10 @@
  *                     (repeats of the one before squashed), with the
  *                     hypervisor's time, to time the toolstack's steps
  *   vcpus_on_cpu0[=BOOL]  Petrel's fallback: every vCPU on CPU 0 (the others idle)
- *   sched_wake_ratelimit[=BOOL]  credit2's wake rule: a wake does not preempt a
- *                     vCPU that has run less than the 1 ms rate limit; the
- *                     woken one waits until it blocks or its turn ends, at
- *                     most 10 ms (off: it runs once the 1 ms is up)
+ *   sched_wake_ratelimit[=BOOL]  credit2's wake rule (the default): a wake does
+ *                     not preempt a vCPU that has run less than the 1 ms rate
+ *                     limit; the woken one waits until it blocks or its turn
+ *                     ends, at most 10 ms (off: it runs once the 1 ms is up)
  *   sched_wake_wait_us=N  with sched_wake_ratelimit, a deferred wake also
  *                     waits at most N us after it came (decimal, 1-10000;
  *                     default 10000)
@@ -527,6 +527,7 @@ static void defaults(struct boot_options *opt)
 	opt->gnttab_max_version = 2;
 	opt->gnttab_transitive = true;
 	opt->tlb_holders = true;
+	opt->sched_wake_ratelimit = true;
 	opt->sched_wake_wait_us = 10000;
 }
 

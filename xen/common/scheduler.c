@@ -60,7 +60,7 @@ void sched_reset_cpus(void)
 		memset(&per_cpu(sched_cpu, cpu), 0, sizeof(struct sched_cpu));
 	sched_cpu0_only = false;
 	sched_slice_ns = SCHED_SLICE_NS;
-	sched_wake_ratelimit = false;
+	sched_wake_ratelimit = false; /* the tests of the deferred wake set it */
 	sched_wake_wait_ns = SCHED_WAKE_WAIT_NS;
 }
 #endif
@@ -520,7 +520,7 @@ static void kick_if_remote(const struct vcpu *v)
 }
 
 /*
- * The sched_wake_ratelimit option (off by default), credit2's rule for a
+ * The sched_wake_ratelimit option (on by default), credit2's rule for a
  * wake: a vCPU that got its CPU less than SCHED_RATELIMIT_NS ago is not
  * interrupted for it. The woken one waits in the queue until the running
  * one blocks, yields or ends its turn; the slice timer ends that turn

@@ -286,6 +286,9 @@ __noreturn void start_xen(struct boot_info *in)
 		printk("Scheduler: a wake waits out the running vCPU's rate limit, at most %u us after "
 		       "it (sched_wake_ratelimit)\n",
 		       boot_opts.sched_wake_wait_us);
+	else
+		printk("Scheduler: a wake preempts once the running vCPU's rate limit is up "
+		       "(no-sched_wake_ratelimit)\n");
 	tlb_holders_on = boot_opts.tlb_holders;
 	domctl_trace_on = boot_opts.domctl_trace;
 	if (boot_opts.ipi_selftest)
