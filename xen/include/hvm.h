@@ -151,6 +151,12 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
  * a REP has elements left (rip stays, the instruction runs again).
  */
 bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
+/*
+ * An INS element's answer from an ioreq server, stored at linear @va (RAM
+ * or an emulated device's registers); false when the guest's tables no
+ * longer let the CPU reach it.
+ */
+bool hvm_string_store(struct vcpu *v, u64 va, u64 data, unsigned int size);
 void hvm_handle_hlt(struct vcpu *v);
 /* XENMEM_add_to_physmap on a request already in Xen's memory (memory.c). */
 struct xen_add_to_physmap;
@@ -209,6 +215,8 @@ void vlapic_set_tpr(struct vcpu *v, u8 tpr);
 bool vlapic_mmio_claims(struct vcpu *v, u64 gpa);
 /* Emulate the access at rip to @gpa: the instruction length, 0 if not emulated. */
 unsigned int vlapic_mmio(struct vcpu *v, u64 gpa);
+/* A string I/O element's bytes in the APIC page (false: a shape it does not take). */
+bool vlapic_mmio_bytes(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool write);
 /* x2APIC MSRs 0x800-0x8ff and the APIC base: 0, or -1 for #GP. */
 int vlapic_msr_read(struct vcpu *v, u32 msr, u64 *val);
 int vlapic_msr_write(struct vcpu *v, u32 msr, u64 val);
@@ -317,6 +325,8 @@ bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
 bool hvm_platform_claims_pio(struct vcpu *v, u16 port);
 bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa);
 unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa);
+/* A string I/O element's bytes in the IO-APIC's or HPET's window (false: a shape it does not take). */
+bool hvm_platform_mmio_bytes(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool write);
 int hvm_platform_pic_pending(struct vcpu *v);
 /* IO-APIC pin 0 is unmasked in ExtINT mode with @v as its destination. */
 bool hvm_platform_pin0_extint(struct vcpu *v);

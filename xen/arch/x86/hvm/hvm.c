@@ -620,7 +620,7 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
 }
 
 /*
- * ---- Port I/O: the debug console on 0xE9, then the ioreq servers; a port
+ * ---- Port I/O: the debug console on 0xE9 (byte writes), then the ioreq servers; a port
  * nobody serves reads all-ones and drops writes.
  */
 
@@ -644,7 +644,8 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 
-	if (port == DEBUG_CONSOLE_PORT && !in) {
+	/* Xen's debug port is one byte wide: a wider access is not its. */
+	if (port == DEBUG_CONSOLE_PORT && !in && size == 1) {
 		debug_console_putc(v->domain, (char)r->rax);
 		return;
 	}
@@ -689,48 +690,67 @@ struct string_elem {
 };
 
 /*
- * Map the @size-byte element at linear @va for a write (INS) or a read
- * (OUTS). When the CPU could not reach it, #PF is injected (CR2 the first
- * byte it cannot reach, as Xen's emulator reports it) and false returned.
+ * Where the @size-byte element at linear @va is for a write (INS) or a
+ * read (OUTS): false when the CPU could not reach it, with the address
+ * of the first byte it cannot reach (CR2, as Xen's emulator reports it)
+ * and the #PF error code.
  */
-static bool string_map(struct vcpu *v, u64 va, unsigned int size, bool write, bool lm,
-		       struct string_elem *e)
+static bool string_locate(struct vcpu *v, u64 va, unsigned int size, bool write, bool lm,
+			  struct string_elem *e, u64 *fault, long *ec)
 {
 	unsigned int first = MIN(size, PAGE_SIZE - (unsigned int)(va & (PAGE_SIZE - 1)));
 	u64 next = lm ? va + first : (u32)(va + first);
-	long ec;
 
 	e->len[0] = first;
 	e->len[1] = size - first;
-	if (!linear_to_gpa(v, va, write, &e->gpa[0], &ec)) {
-		inject_pf(v, va, ec);
+	*fault = va;
+	if (!linear_to_gpa(v, va, write, &e->gpa[0], ec))
 		return false;
-	}
-	if (e->len[1] && !linear_to_gpa(v, next, write, &e->gpa[1], &ec)) {
-		inject_pf(v, next, ec);
-		return false;
-	}
-	return true;
+	*fault = next;
+	return !e->len[1] || linear_to_gpa(v, next, write, &e->gpa[1], ec);
+}
+
+/* string_locate, injecting the #PF when the element cannot be reached. */
+static bool string_map(struct vcpu *v, u64 va, unsigned int size, bool write, bool lm,
+		       struct string_elem *e)
+{
+	u64 fault;
+	long ec;
+
+	if (string_locate(v, va, size, write, lm, e, &fault, &ec))
+		return true;
+	inject_pf(v, fault, ec);
+	return false;
 }
 
 /*
- * One part of an element to or from guest-physical @gpa: RAM, or no one's
- * (reads all-ones, writes dropped, as Xen's null handler). False for an
- * emulated device's or ioreq server's MMIO range, which string I/O does
- * not reach.
+ * A part of an element at a GFN without RAM, as Xen's emulator takes it
+ * when it falls back to MMIO for one element: the vLAPIC's, IO-APIC's or
+ * HPET's registers, or nobody's (reads all-ones, writes dropped: Xen's
+ * null handler). False for what is not done: an ioreq server's MMIO range
+ * (Xen sends the element there as a second request) and an access shape
+ * the device does not take (Xen crashes the domain for those too).
  */
+static bool string_mmio(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
+{
+	if (vlapic_mmio_claims(v, gpa))
+		return vlapic_mmio_bytes(v, gpa, buf, len, to_guest);
+	if (hvm_platform_claims_mmio(v, gpa))
+		return hvm_platform_mmio_bytes(v, gpa, buf, len, to_guest);
+	if (hvm_ioreq_claims_mmio(v, gpa))
+		return false;
+	if (!to_guest)
+		memset(buf, 0xff, len);
+	return true;
+}
+
+/* One part of an element to or from guest-physical @gpa: RAM, or string_mmio. */
 static bool string_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
 {
 	u8 *p = gfn_to_virt(v->domain, gpa >> PAGE_SHIFT);
 
-	if (!p) {
-		if (vlapic_mmio_claims(v, gpa) || hvm_platform_claims_mmio(v, gpa) ||
-		    hvm_ioreq_claims_mmio(v, gpa))
-			return false;
-		if (!to_guest)
-			memset(buf, 0xff, len);
-		return true;
-	}
+	if (!p)
+		return string_mmio(v, gpa, buf, len, to_guest);
 	p += gpa & (PAGE_SIZE - 1);
 	if (to_guest) {
 		memcpy(p, buf, len);
@@ -747,8 +767,21 @@ static void string_copy(struct vcpu *v, const struct string_elem *e, u64 *data, 
 
 	if (!string_part(v, e->gpa[0], b, e->len[0], to_guest) ||
 	    (e->len[1] && !string_part(v, e->gpa[1], b + e->len[0], e->len[1], to_guest)))
-		hvm_crash(v,
-			  "string port I/O buffer in an emulated device's MMIO range (not done)");
+		hvm_crash(v, "string port I/O buffer in an ioreq server's MMIO range, or of a "
+			     "size the device there does not take (not done)");
+}
+
+bool hvm_string_store(struct vcpu *v, u64 va, u64 data, unsigned int size)
+{
+	struct string_elem e;
+	u64 fault;
+	long ec;
+
+	if (!string_locate(v, va, size, true, hvm_backend->guest_mode(v) == HVM_MODE_64, &e,
+			   &fault, &ec))
+		return false;
+	string_copy(v, &e, &data, true);
+	return true;
 }
 
 /* One element at guest linear @va, mapped in @e, through the port's usual path. */

@@ -684,7 +684,7 @@ static void finish(struct vcpu *v, u64 data)
 	v->arch.hvm.io.pending = false;
 	if (v->arch.hvm.io.to_memory) {
 		/* A fault here is the guest's own doing: the element is lost. */
-		if (hvm_copy_to_guest_linear(v->arch.hvm.io.va, &data, v->arch.hvm.io.size))
+		if (!hvm_string_store(v, v->arch.hvm.io.va, data, v->arch.hvm.io.size))
 			printk(XENLOG_G_GUEST XENLOG_WARNING
 			       "d%uv%u: INS buffer %#lx not mapped any more\n",
 			       v->domain->domain_id, v->vcpu_id, v->arch.hvm.io.va);

@@ -805,6 +805,35 @@ unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa)
 	return len;
 }
 
+/*
+ * Part of a string instruction's element in the IO-APIC's window (aligned
+ * dwords, as its MOVs) or the HPET's (1, 2, 4 or 8 bytes, aligned). False
+ * for another shape.
+ */
+bool hvm_platform_mmio_bytes(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool write)
+{
+	struct hvm_platform *p = platform_of(v->domain);
+	bool hpet = in_hpet(p, gpa);
+	unsigned long f;
+	u64 val = 0;
+
+	if ((len & (len - 1)) || (gpa & (len - 1)) || (!hpet && len != 4))
+		return false;
+	if (write)
+		memcpy(&val, buf, len);
+	f = lock(p);
+	if (hpet)
+		val = hpet_access(p, (unsigned int)(gpa - VHPET_BASE), len, write, val);
+	else if (write)
+		ioapic_write(p, (unsigned int)(gpa & 0xff), (u32)val);
+	else
+		val = vioapic_read(&p->ioapic, (unsigned int)(gpa & 0xff));
+	unlock(p, f);
+	if (!write)
+		memcpy(buf, &val, len);
+	return true;
+}
+
 /* ---- The interrupt path: the PIC as ExtINT source of vCPU 0, level EOIs. */
 
 int hvm_platform_pic_pending(struct vcpu *v)

@@ -612,6 +612,29 @@ unsigned int vlapic_mmio(struct vcpu *v, u64 gpa)
 	return 0;
 }
 
+/*
+ * Part of a string instruction's element in the APIC page: 1, 2 or 4
+ * bytes inside one register's dword; a narrower write merges into the
+ * register's value (Xen's vLAPIC takes sub-dword accesses so). False for
+ * an access across a dword boundary.
+ */
+bool vlapic_mmio_bytes(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool write)
+{
+	unsigned int off = gpa & 0xffc, at = gpa & 3;
+	u32 val;
+
+	if (at + len > 4 || len == 3)
+		return false;
+	val = read_reg(v, off);
+	if (!write) {
+		memcpy(buf, (u8 *)&val + at, len);
+		return true;
+	}
+	memcpy((u8 *)&val + at, buf, len);
+	write_reg(v, off, val);
+	return true;
+}
+
 /* ---- x2APIC MSRs. */
 
 static bool x2apic_readable(unsigned int off)
