@@ -199,8 +199,9 @@ hvm_trap_common:
 	iretq
 
 /*
- * long hvm_run_user(void (*fn)(void)): run @fn in ring 3 (it ends with
- * int $0x80, its rax becoming our return value).
+ * long hvm_run_user(void (*fn)(void)): run @fn in ring 3 with RFLAGS
+ * hvm_user_rflags (it ends with int $0x80, its rax becoming our return
+ * value).
  */
 	.globl hvm_run_user
 hvm_run_user:
@@ -214,7 +215,7 @@ hvm_run_user:
 	pushq $GDT_UDATA
 	leaq user_stack_top(%rip), %rax
 	pushq %rax
-	pushq $0x2
+	pushq hvm_user_rflags(%rip)
 	pushq $GDT_UCODE
 	pushq %rdi
 	iretq
@@ -240,6 +241,9 @@ pvh_start_info_pa:
 	.quad 0
 user_saved_rsp:
 	.quad 0
+	.globl hvm_user_rflags
+hvm_user_rflags:
+	.quad 0x2
 gdt:
 	.quad 0
 	.quad 0x00af9b000000ffff	/* 0x08 kernel code, 64-bit */

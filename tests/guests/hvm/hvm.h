@@ -101,6 +101,8 @@ struct vcpu_time_info;
 uint64_t hvm_pvclock_now(volatile struct vcpu_time_info *t, int *ok);
 /* Run @fn in ring 3; it must end with int $0x80, whose rax is returned. */
 long hvm_run_user(void (*fn)(void));
+/* The RFLAGS ring-3 code starts with: 0x2 (IOPL 0, interrupts off) unless a test sets it. */
+extern unsigned long hvm_user_rflags;
 
 /*
  * Instructions that may fault: an entry in the hvm_extable section sends
