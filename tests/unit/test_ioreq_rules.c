@@ -288,6 +288,53 @@ static void test_string_decode(void **state)
 	assert_int_equal(ioreq_string_decode(B(0xf3, 0x66), 4, &st), -EINVAL);
 }
 
+/* Attributes: present, S, data RW (0x93) or RO (0x91), code RX (0x9b) or X (0x99), DB. */
+#define DATA_RW 0x93
+#define DATA_RO 0x91
+#define CODE_RX 0x9b
+#define CODE_X 0x99
+#define DATA_DOWN (DATA_RW | SEG_ATTR_EXPAND_DOWN)
+
+static void test_seg_room(void **state)
+{
+	(void)state;
+	/* Expand-up: offsets 0..limit, counted to the limit (up) or to 0 (down). */
+	assert_int_equal(ioreq_seg_room(DATA_RW, 15, 12, 1, true, false), 4);
+	assert_int_equal(ioreq_seg_room(DATA_RW, 15, 16, 1, true, false), 0);
+	assert_int_equal(ioreq_seg_room(DATA_RW, 15, 14, 2, true, false), 1);
+	assert_int_equal(ioreq_seg_room(DATA_RW, 15, 15, 2, true, false), 0);
+	assert_int_equal(ioreq_seg_room(DATA_RW, 15, 12, 4, true, true), 4);
+	assert_int_equal(ioreq_seg_room(DATA_RW, 0xffffffff, 0xfffffffc, 4, true, false), 1);
+	/* Expand-down: offsets above the limit, to 0xFFFF or 0xFFFFFFFF by D/B. */
+	assert_int_equal(ioreq_seg_room(DATA_DOWN, 0xfff, 0xfff, 1, true, false), 0);
+	assert_int_equal(ioreq_seg_room(DATA_DOWN, 0xfff, 0x1000, 1, true, true), 1);
+	assert_int_equal(ioreq_seg_room(DATA_DOWN, 0xfff, 0xfffe, 1, true, false), 2);
+	assert_int_equal(ioreq_seg_room(DATA_DOWN, 0xfff, 0xffff, 2, true, false), 0);
+	assert_int_equal(ioreq_seg_room(DATA_DOWN | SEG_ATTR_DB, 0xfff, 0xffff, 2, true, false),
+			 0x7fff8000);
+	/* The type: writes need writable data, reads data or readable code. */
+	assert_int_equal(ioreq_seg_room(DATA_RO, 15, 0, 1, true, false), 0);
+	assert_int_equal(ioreq_seg_room(DATA_RO, 15, 0, 1, false, false), 16);
+	assert_int_equal(ioreq_seg_room(CODE_RX, 15, 0, 1, false, false), 16);
+	assert_int_equal(ioreq_seg_room(CODE_RX, 15, 0, 1, true, false), 0);
+	assert_int_equal(ioreq_seg_room(CODE_X, 15, 0, 1, false, false), 0);
+	/* Not present, or a system segment: never. */
+	assert_int_equal(ioreq_seg_room(DATA_RW & ~SEG_ATTR_P, 15, 0, 1, false, false), 0);
+	assert_int_equal(ioreq_seg_room(DATA_RW & ~SEG_ATTR_S, 15, 0, 1, false, false), 0);
+}
+
+static void test_string_wrap(void **state)
+{
+	(void)state;
+	assert_int_equal(ioreq_string_wrap(0xfffe, 0xffff, 1, false), 2);
+	assert_int_equal(ioreq_string_wrap(0xfffc, 0xffff, 4, false), 1);
+	assert_int_equal(ioreq_string_wrap(0xfffe, 0xffff, 4, false), 1);
+	assert_int_equal(ioreq_string_wrap(0, 0xffff, 2, false), 0x8000);
+	assert_int_equal(ioreq_string_wrap(3, 0xffff, 1, true), 4);
+	assert_int_equal(ioreq_string_wrap(8, 0xffffffff, 4, true), 3);
+	assert_int_equal(ioreq_string_wrap(0xfffffff0, 0xffffffff, 4, false), 4);
+}
+
 static void test_string_count(void **state)
 {
 	(void)state;
@@ -372,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_other_instructions), cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_merge), cmocka_unit_test(test_pci_config_addr),
 		cmocka_unit_test(test_string_decode), cmocka_unit_test(test_string_count),
+		cmocka_unit_test(test_seg_room), cmocka_unit_test(test_string_wrap),
 		cmocka_unit_test(test_addr_reg), cmocka_unit_test(test_buf_pack),
 		cmocka_unit_test(test_ring), cmocka_unit_test(test_cmp_forms),
 		cmocka_unit_test(test_cmp_flags), cmocka_unit_test(test_extending_forms),

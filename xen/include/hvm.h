@@ -26,6 +26,7 @@ struct petrel_hvm_hw_cpu;
 /* Exceptions the layer injects. */
 #define HVM_EXC_NMI 2
 #define HVM_EXC_UD 6
+#define HVM_EXC_SS 12
 #define HVM_EXC_GP 13
 #define HVM_EXC_PF 14
 
@@ -52,6 +53,11 @@ struct hvm_backend {
 	u64 (*cs_base)(const struct vcpu *v);
 	/* The base of segment register @seg (enum x86_seg, ES to GS). */
 	u64 (*seg_base)(const struct vcpu *v, unsigned int seg);
+	/*
+	 * The limit (in bytes) and attributes (the VMCB's 12-bit form, 0 for an
+	 * unusable segment) of segment register @seg (ES to GS).
+	 */
+	void (*seg_limits)(const struct vcpu *v, unsigned int seg, u32 *limit, u16 *attr);
 	void (*set_cr)(struct vcpu *v, unsigned int cr, u64 val);
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	u64 (*get_pat)(const struct vcpu *v);

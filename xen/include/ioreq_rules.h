@@ -83,6 +83,32 @@ unsigned long ioreq_string_count(unsigned long reps, unsigned int off, unsigned 
  */
 u64 ioreq_addr_reg(u64 old, s64 inc, unsigned int addr_bytes, bool long_mode);
 
+/* Segment attributes in the VMCB's 12-bit form (the VMCS's are converted to it). */
+#define SEG_ATTR_WRITABLE 0x002 /* data: writable; code: readable */
+#define SEG_ATTR_EXPAND_DOWN 0x004 /* data */
+#define SEG_ATTR_CODE 0x008
+#define SEG_ATTR_S 0x010
+#define SEG_ATTR_P 0x080
+#define SEG_ATTR_DB 0x400
+
+/*
+ * How many @size-byte elements a string instruction may move through a
+ * segment of attributes @attr and byte limit @limit, starting at offset
+ * @off and going up (or down with @df), before one would leave it: 0 when
+ * the first already does, or the segment cannot be used for the access (not
+ * present, a system segment, code for a write, code without R for a read,
+ * data without W for a write). An expand-up segment spans [0, limit], an
+ * expand-down one (limit, 0xFFFF] or (limit, 0xFFFFFFFF] by D/B.
+ */
+u64 ioreq_seg_room(u16 attr, u32 limit, u64 off, unsigned int size, bool write, bool df);
+
+/*
+ * How many @size-byte elements fit from offset @off (already cut to the
+ * address size, whose mask is @mask) before the register wraps: up to the
+ * top of the address space, or down to 0 with @df; at least 1.
+ */
+u64 ioreq_string_wrap(u64 off, u64 mask, unsigned int size, bool df);
+
 /*
  * ---- The buffered ring. A write of @size bytes of @data at @addr (a port
  * or a guest-physical address below 1 MiB) in Xen's buffered form: one

@@ -667,8 +667,10 @@ void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
  * data_is_ptr and the buffer's guest-physical address. An element the
  * guest's page tables do not let the CPU reach raises #PF in the guest
  * before any port access, the iterations before it done; an element in
- * no RAM goes to Xen's null handler. Unlike Xen's emulator, this applies
- * no segment limit and no I/O permission check (CPL > IOPL).
+ * no RAM goes one at a time to the device there, or to Xen's null handler.
+ * Outside 64-bit mode the segment's limit and type are checked first, as
+ * Xen's emulator does (#GP(0), or #SS(0) for SS). The I/O permission
+ * check (CPL > IOPL, the TSS bitmap) is the CPU's, made before the exit.
  */
 
 static int string_decode(struct vcpu *v, unsigned int mode, struct ioreq_string *s)
@@ -827,6 +829,31 @@ static u64 string_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u
 	return hvm_ioreq_pio_buffer(v, in, port, size, (u32)count, df, gpa) ? count : 0;
 }
 
+/*
+ * How many elements from offset @off (cut to the address size, @mask) this
+ * pass may move before the register wraps or the segment ends; 0 after
+ * injecting #GP(0) (#SS(0) for SS) when not even the first is inside the
+ * segment or the segment cannot be used for the access. In 64-bit mode
+ * there is no limit; in real and virtual-8086 mode the limit alone counts.
+ */
+static u64 string_room(struct vcpu *v, unsigned int mode, enum x86_seg seg, bool write, u64 off,
+		       u64 mask, unsigned int size, bool df)
+{
+	u64 room = ioreq_string_wrap(off, mask, size, df), in_seg;
+	u32 limit;
+	u16 attr;
+
+	if (mode == HVM_MODE_64)
+		return room;
+	hvm_backend->seg_limits(v, seg, &limit, &attr);
+	if (mode == HVM_MODE_REAL || mode == HVM_MODE_VM86)
+		attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_WRITABLE;
+	in_seg = ioreq_seg_room(attr, limit, off, size, write, df);
+	if (!in_seg)
+		hvm_backend->inject(v, seg == X86_SEG_SS ? HVM_EXC_SS : HVM_EXC_GP, 0);
+	return MIN(room, in_seg);
+}
+
 bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
@@ -835,7 +862,7 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	u64 *areg = in ? &r->rdi : &r->rsi;
 	struct string_elem e;
 	struct ioreq_string s;
-	u64 mask, reps, va, count;
+	u64 mask, reps, va, count, room;
 	s64 step;
 
 	if (string_decode(v, mode, &s))
@@ -844,6 +871,10 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	reps = s.rep ? r->rcx & mask : 1;
 	if (!reps)
 		return true;
+	room = string_room(v, mode, s.seg, in, *areg & mask, mask, size, df);
+	if (!room)
+		return false; /* #GP or #SS: the registers show the iterations done */
+	reps = MIN(reps, room);
 	/* In 64-bit mode only FS and GS have a base. */
 	va = (lm && s.seg < X86_SEG_FS ? 0 : hvm_backend->seg_base(v, s.seg)) + (*areg & mask);
 	if (!lm)

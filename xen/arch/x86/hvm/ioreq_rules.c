@@ -277,3 +277,37 @@ u64 ioreq_ring_canonical(u64 pointers)
 	wr -= turns * IOREQ_BUFFER_SLOT_NUM;
 	return (u64)wr << 32 | rd;
 }
+
+/* The segment can be used for a read or a write at all. */
+static bool seg_usable(u16 attr, bool write)
+{
+	if (!(attr & SEG_ATTR_P) || !(attr & SEG_ATTR_S))
+		return false;
+	if (attr & SEG_ATTR_CODE)
+		return !write && (attr & SEG_ATTR_WRITABLE);
+	return !write || (attr & SEG_ATTR_WRITABLE);
+}
+
+u64 ioreq_seg_room(u16 attr, u32 limit, u64 off, unsigned int size, bool write, bool df)
+{
+	u64 lo = 0, hi = limit, last = off + size - 1;
+
+	if (!seg_usable(attr, write))
+		return 0;
+	if (!(attr & SEG_ATTR_CODE) && (attr & SEG_ATTR_EXPAND_DOWN)) {
+		lo = (u64)limit + 1;
+		hi = (attr & SEG_ATTR_DB) ? 0xffffffffUL : 0xffffUL;
+	}
+	if (off < lo || last > hi)
+		return 0;
+	return df ? (off - lo) / size + 1 : (hi - last) / size + 1;
+}
+
+u64 ioreq_string_wrap(u64 off, u64 mask, unsigned int size, bool df)
+{
+	if (df)
+		return off / size + 1;
+	if (off + size - 1 > mask)
+		return 1;
+	return (mask - (off + size - 1)) / size + 1;
+}

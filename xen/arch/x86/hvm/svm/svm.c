@@ -495,6 +495,14 @@ static u64 svm_seg_base(const struct vcpu *v, unsigned int s)
 	return s <= SEG_GS ? seg(v, s)->base : 0; /* x86_seg and the VMCB share the order */
 }
 
+static void svm_seg_limits(const struct vcpu *v, unsigned int s, u32 *limit, u16 *attr)
+{
+	if (s == SEG_FS || s == SEG_GS)
+		svm_sync_vmcb(v);
+	*limit = s <= SEG_GS ? seg(v, s)->limit : 0;
+	*attr = s <= SEG_GS ? seg(v, s)->attr : 0;
+}
+
 static void svm_set_cr(struct vcpu *v, unsigned int cr, u64 val)
 {
 	F64(v, cr == 0 ? VMCB_CR0 : VMCB_CR4) = val;
@@ -926,6 +934,7 @@ static const struct hvm_backend svm_backend = {
 	.cr3 = svm_cr3,
 	.cs_base = svm_cs_base,
 	.seg_base = svm_seg_base,
+	.seg_limits = svm_seg_limits,
 	.set_cr = svm_set_cr,
 	.set_efer = svm_set_efer,
 	.get_pat = svm_get_pat,

@@ -489,6 +489,22 @@ static u64 vmx_seg_base(const struct vcpu *v, unsigned int s)
 	return s <= VSEG_GS ? vmread(GUEST_ES_BASE + 2 * s) : 0; /* the x86_seg order */
 }
 
+/* The access rights in the VMCB's 12-bit form: type, S, DPL, P low, AVL, L, D/B, G high. */
+static void vmx_seg_limits(const struct vcpu *v, unsigned int s, u32 *limit, u16 *attr)
+{
+	u64 ar;
+
+	vmcs_load(v);
+	if (s > VSEG_GS) {
+		*limit = 0;
+		*attr = 0;
+		return;
+	}
+	ar = vmread(GUEST_ES_AR + 2 * s);
+	*limit = (u32)vmread(GUEST_ES_LIMIT + 2 * s);
+	*attr = (ar & AR_UNUSABLE) ? 0 : (u16)((ar & 0xff) | ((ar >> 4) & 0xf00));
+}
+
 static u64 vmx_cs_base(const struct vcpu *v)
 {
 	vmcs_load(v);
@@ -1191,6 +1207,7 @@ static const struct hvm_backend vmx_backend = {
 	.cr3 = vmx_cr3,
 	.cs_base = vmx_cs_base,
 	.seg_base = vmx_seg_base,
+	.seg_limits = vmx_seg_limits,
 	.set_cr = vmx_set_cr,
 	.set_efer = vmx_set_efer,
 	.get_pat = vmx_get_pat,
