@@ -333,6 +333,11 @@ static void test_string_wrap(void **state)
 	assert_int_equal(ioreq_string_wrap(3, 0xffff, 1, true), 4);
 	assert_int_equal(ioreq_string_wrap(8, 0xffffffff, 4, true), 3);
 	assert_int_equal(ioreq_string_wrap(0xfffffff0, 0xffffffff, 4, false), 4);
+	/* 64-bit addresses: the count saturates instead of wrapping to 0. */
+	assert_true(ioreq_string_wrap(0, ~0UL, 1, false) == ~0UL);
+	assert_true(ioreq_string_wrap(~0UL, ~0UL, 1, true) == ~0UL);
+	assert_true(ioreq_string_wrap(0, ~0UL, 4, false) == (~0UL - 3) / 4 + 1);
+	assert_int_equal(ioreq_string_wrap(~0UL, ~0UL, 1, false), 1);
 }
 
 static void test_string_count(void **state)

@@ -331,7 +331,7 @@ bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size);
 bool hvm_platform_claims_pio(struct vcpu *v, u16 port);
 bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa);
 unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa);
-/* A string I/O element's bytes in the IO-APIC's or HPET's window (false: a shape it does not take). */
+/* The same for the IO-APIC's and HPET's windows (vlapic_mmio_bytes above). */
 bool hvm_platform_mmio_bytes(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool write);
 int hvm_platform_pic_pending(struct vcpu *v);
 /* IO-APIC pin 0 is unmasked in ExtINT mode with @v as its destination. */

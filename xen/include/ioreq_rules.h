@@ -84,7 +84,7 @@ unsigned long ioreq_string_count(unsigned long reps, unsigned int off, unsigned 
 u64 ioreq_addr_reg(u64 old, s64 inc, unsigned int addr_bytes, bool long_mode);
 
 /* Segment attributes in the VMCB's 12-bit form (the VMCS's are converted to it). */
-#define SEG_ATTR_WRITABLE 0x002 /* data: writable; code: readable */
+#define SEG_ATTR_WRITABLE 0x002	   /* data: writable; code: readable */
 #define SEG_ATTR_EXPAND_DOWN 0x004 /* data */
 #define SEG_ATTR_CODE 0x008
 #define SEG_ATTR_S 0x010

@@ -8,8 +8,9 @@
  * `rep outsb` from TPR write 'K' each (and the register's zero byte, which
  * the console drops) between two RAM strings on port 0xE9, a line that
  * must reach the console, and `rep outsl` from TPR goes through too
- * (printing nothing: the debug port takes bytes only, on Xen as here). rcx/rsi/rdi are checked after each. Before, Petrel crashed the
- * domain at the first ("buffer in an emulated device's MMIO range").
+ * (printing nothing: the debug port takes bytes only, on Xen as here). rcx/rsi/rdi are checked
+ * after each. Before, Petrel crashed the domain at the first ("buffer in an emulated device's MMIO
+ * range").
  */
 #include "xtest.h"
 #include "hvm.h"

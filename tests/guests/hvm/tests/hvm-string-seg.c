@@ -48,18 +48,18 @@ struct cregs cr;
  */
 #define COMPAT_OP(name, insn)                                                                      \
 	__asm__(".pushsection .text\n.code64\n" #name ":\n"                                        \
-		"	pushq %rbx\n	pushq %rbp\n	pushq $0x38\n"                                       \
-		"	leaq 1f(%rip), %rax\n	pushq %rax\n	lretq\n"                                     \
+		"	pushq %rbx\n	pushq %rbp\n	pushq $0x38\n"                                         \
+		"	leaq 1f(%rip), %rax\n	pushq %rax\n	lretq\n"                                      \
 		".code32\n"                                                                        \
-		"1:	movl cr+0, %ecx\n	movl cr+4, %esi\n	movl cr+8, %edi\n"                       \
-		"	movl cr+12, %eax\n	movl cr+16, %ebx\n	movl cr+20, %ebp\n"                      \
-		"	movw %bp, %ss\n	movw %ax, %es\n	movw %bx, %ds\n	movl $0xe9, %edx\n"           \
-		"8:	" insn "\n9:\n"                                                                \
-		"	movl $0x10, %eax\n	movw %ax, %ds\n	movw %ax, %es\n	movw %ax, %ss\n"          \
-		"	movl %ecx, cr+0\n	movl %esi, cr+4\n	movl %edi, cr+8\n"                       \
-		"	ljmpl $0x08, $2f\n"                                                            \
-		".code64\n2:	popq %rbp\n	popq %rbx\n	ret\n" HVM_EXTABLE("8b", "9b")              \
-		".popsection\n");                                                                  \
+		"1:	movl cr+0, %ecx\n	movl cr+4, %esi\n	movl cr+8, %edi\n"                         \
+		"	movl cr+12, %eax\n	movl cr+16, %ebx\n	movl cr+20, %ebp\n"                        \
+		"	movw %bp, %ss\n	movw %ax, %es\n	movw %bx, %ds\n	movl $0xe9, %edx\n"              \
+		"8:	" insn "\n9:\n"                                                            \
+		"	movl $0x10, %eax\n	movw %ax, %ds\n	movw %ax, %es\n	movw %ax, %ss\n"              \
+		"	movl %ecx, cr+0\n	movl %esi, cr+4\n	movl %edi, cr+8\n"                           \
+		"	ljmpl $0x08, $2f\n"                                                              \
+		".code64\n2:	popq %rbp\n	popq %rbx\n	ret\n" HVM_EXTABLE(                \
+		    "8b", "9b") ".popsection\n");                                                  \
 	extern void name(void)
 
 COMPAT_OP(c_rep_insb, "rep insb");
@@ -78,9 +78,9 @@ static const char line[] = "compat ss ok\n";
 /* A code or data descriptor: @type the access byte (P, DPL, S, type), 4 KiB granularity with @g. */
 static uint64_t desc(uint32_t base, uint32_t limit, unsigned int type, int g)
 {
-	return (limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 | (uint64_t)(type & 0xff) << 40 |
-	       (uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)(0x4 | (g ? 0x8 : 0)) << 52 |
-	       (uint64_t)(base >> 24) << 56;
+	return (limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
+	       (uint64_t)(type & 0xff) << 40 | (uint64_t)((limit >> 16) & 0xf) << 48 |
+	       (uint64_t)(0x4 | (g ? 0x8 : 0)) << 52 | (uint64_t)(base >> 24) << 56;
 }
 
 /* The entry code's GDT (TSS included) and our segments after it. */
@@ -130,7 +130,8 @@ static void expect(const char *what, int vector, uint32_t ecx, uint32_t esi, uin
 static void limit_up(void)
 {
 	memset(lim_buf, 0x11, sizeof(lim_buf));
-	run("rep insb to the limit", c_rep_insb, (struct cregs){ 8, 0, 12, SEL_LIM, SEL_FLAT, SEL_FLAT });
+	run("rep insb to the limit", c_rep_insb,
+	    (struct cregs){ 8, 0, 12, SEL_LIM, SEL_FLAT, SEL_FLAT });
 	expect("rep insb to the limit", 13, 4, 0, 16);
 	for (unsigned int i = 8; i < sizeof(lim_buf); i++)
 		xtest_check(lim_buf[i] == (i >= 12 && i < 16 ? 0xff : 0x11), "lim_buf[%u] = %#x", i,
@@ -138,10 +139,12 @@ static void limit_up(void)
 	run("insb past the limit", c_insb, (struct cregs){ 0, 0, 16, SEL_LIM, SEL_FLAT, SEL_FLAT });
 	expect("insb past the limit", 13, 0, 0, 16);
 	memset(lim_buf, 0x11, sizeof(lim_buf));
-	run("rep insw to the limit", c_rep_insw, (struct cregs){ 2, 0, 14, SEL_LIM, SEL_FLAT, SEL_FLAT });
+	run("rep insw to the limit", c_rep_insw,
+	    (struct cregs){ 2, 0, 14, SEL_LIM, SEL_FLAT, SEL_FLAT });
 	expect("rep insw to the limit", 13, 1, 0, 16);
 	xtest_check(lim_buf[14] == 0xff && lim_buf[15] == 0xff && lim_buf[16] == 0x11,
-		    "rep insw: lim_buf[14..16] = %#x %#x %#x", lim_buf[14], lim_buf[15], lim_buf[16]);
+		    "rep insw: lim_buf[14..16] = %#x %#x %#x", lim_buf[14], lim_buf[15],
+		    lim_buf[16]);
 	lim_buf[0] = 0x11;
 	run("insb into read-only", c_insb,
 	    (struct cregs){ 0, 0, (uint32_t)(uintptr_t)lim_buf, SEL_RO, SEL_FLAT, SEL_FLAT });
@@ -153,7 +156,8 @@ static void stack_segment(void)
 {
 	uint32_t s = (uint32_t)(uintptr_t)line, n = sizeof(line) - 1;
 
-	run("ss rep outsb", c_ss_rep_outsb, (struct cregs){ n, s, 0, SEL_FLAT, SEL_FLAT, SEL_SS2G });
+	run("ss rep outsb", c_ss_rep_outsb,
+	    (struct cregs){ n, s, 0, SEL_FLAT, SEL_FLAT, SEL_SS2G });
 	expect("ss rep outsb", -1, 0, s + n, 0);
 	run("ss outsb past the limit", c_ss_outsb,
 	    (struct cregs){ 0, TWO_GIB, 0, SEL_FLAT, SEL_FLAT, SEL_SS2G });
@@ -165,7 +169,8 @@ static void expand_down(void)
 	uint32_t p = (uint32_t)(uintptr_t)(down_area + 4096);
 
 	memset(down_area + 4096 - 4, 0x11, 8);
-	run("rep insb above the limit", c_rep_insb, (struct cregs){ 2, 0, p, SEL_DOWN, SEL_FLAT, SEL_FLAT });
+	run("rep insb above the limit", c_rep_insb,
+	    (struct cregs){ 2, 0, p, SEL_DOWN, SEL_FLAT, SEL_FLAT });
 	expect("rep insb above the limit", -1, 0, 0, p + 2);
 	run("rep insb at the limit", c_rep_insb,
 	    (struct cregs){ 4, 0, p - 2, SEL_DOWN, SEL_FLAT, SEL_FLAT });
@@ -183,7 +188,7 @@ static void addr16(void)
 	    (struct cregs){ 0x12340003, 0, 0xabcdfffe, SEL_WRAP, SEL_FLAT, SEL_FLAT });
 	expect("addr16 rep insb", -1, 0x12340000, 0, 0xabcd0001);
 	xtest_check(wrap_buf[0] == 0xff && wrap_buf[1] == 0x11 && wrap_buf[0xfffd] == 0x11 &&
-			    wrap_buf[0xfffe] == 0xff && wrap_buf[0xffff] == 0xff,
+			wrap_buf[0xfffe] == 0xff && wrap_buf[0xffff] == 0xff,
 		    "addr16: wrap_buf[0,1] %#x %#x [fffd..ffff] %#x %#x %#x", wrap_buf[0],
 		    wrap_buf[1], wrap_buf[0xfffd], wrap_buf[0xfffe], wrap_buf[0xffff]);
 }

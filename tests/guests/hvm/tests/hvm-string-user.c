@@ -55,12 +55,12 @@ struct uregs ur;
 /* Ring 3: load ur, run @insn (a fault goes on after it), save ur, back to ring 0. */
 #define USER_OP(name, insn)                                                                        \
 	__asm__(".pushsection .text\n" #name ":\n"                                                 \
-		"	movq ur+0(%rip), %rcx\n	movq ur+8(%rip), %rsi\n"                               \
-		"	movq ur+16(%rip), %rdi\n	movq ur+24(%rip), %rdx\n"                            \
-		"8:	" insn "\n9:\n"                                                                \
-		"	movq %rcx, ur+0(%rip)\n	movq %rsi, ur+8(%rip)\n"                               \
-		"	movq %rdi, ur+16(%rip)\n	int $0x80\n" HVM_EXTABLE("8b", "9b")                 \
-		".popsection\n");                                                                  \
+		"	movq ur+0(%rip), %rcx\n	movq ur+8(%rip), %rsi\n"                                 \
+		"	movq ur+16(%rip), %rdi\n	movq ur+24(%rip), %rdx\n"                               \
+		"8:	" insn "\n9:\n"                                                            \
+		"	movq %rcx, ur+0(%rip)\n	movq %rsi, ur+8(%rip)\n"                                 \
+		"	movq %rdi, ur+16(%rip)\n	int $0x80\n" HVM_EXTABLE(                  \
+		    "8b", "9b") ".popsection\n");                                                  \
 	extern void name(void)
 
 USER_OP(user_rep_outsb, "rep outsb");
@@ -157,7 +157,8 @@ static const char line_bitmap[] = "ring 3 bitmap ok\n", line_iopl[] = "ring 3 io
 static void bitmap(void)
 {
 	unsigned long s = (unsigned long)line_bitmap, b = (unsigned long)in_buf;
-	struct uregs in = { sizeof(line_bitmap) - 1, s, 0, PORT_OK }, want = { 0, in.rcx + s, 0, 0 };
+	struct uregs in = { sizeof(line_bitmap) - 1, s, 0, PORT_OK },
+		     want = { 0, in.rcx + s, 0, 0 };
 
 	run("rep outsb to 0xE9", user_rep_outsb, in);
 	expect("rep outsb to 0xE9", -1, 0, &want);

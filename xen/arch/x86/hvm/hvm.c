@@ -779,8 +779,8 @@ bool hvm_string_store(struct vcpu *v, u64 va, u64 data, unsigned int size)
 	u64 fault;
 	long ec;
 
-	if (!string_locate(v, va, size, true, hvm_backend->guest_mode(v) == HVM_MODE_64, &e,
-			   &fault, &ec))
+	if (!string_locate(v, va, size, true, hvm_backend->guest_mode(v) == HVM_MODE_64, &e, &fault,
+			   &ec))
 		return false;
 	string_copy(v, &e, &data, true);
 	return true;

@@ -305,9 +305,10 @@ u64 ioreq_seg_room(u16 attr, u32 limit, u64 off, unsigned int size, bool write, 
 
 u64 ioreq_string_wrap(u64 off, u64 mask, unsigned int size, bool df)
 {
-	if (df)
-		return off / size + 1;
-	if (off + size - 1 > mask)
+	u64 before;
+
+	if (!df && off + size - 1 > mask)
 		return 1;
-	return (mask - (off + size - 1)) / size + 1;
+	before = df ? off / size : (mask - (off + size - 1)) / size;
+	return before == ~0UL ? before : before + 1; /* a 64-bit byte count stays at 2^64 - 1 */
 }
