@@ -45,6 +45,9 @@ BOOT_FAILURE = (r"Kernel panic - not syncing[^\n]*|^\(XEN\) Panic on CPU[^\n]*"
 REBOOT_FAILURE = r"^\(XEN\) [^\n]*(Halting|halted|not rebooting)[^\n]*"
 
 DOM0_CMDLINE = "console=hvc0 earlyprintk=xen"
+# The same kernel booted without a hypervisor: the console and its early
+# printk on the first serial port, as dom0's are on the hypervisor's console.
+BARE_CMDLINE = "console=ttyS0 earlyprintk=ttyS0"
 
 
 def hv_cmdline(hv):
@@ -75,28 +78,47 @@ def qemu_binary():
     return qemu, data
 
 
+def check_files(files):
+    """Each (what, path) must exist and have no comma (QEMU's module separator)."""
+    for what, path in files:
+        if not os.path.isfile(path):
+            raise FileNotFoundError("%s %s does not exist" % (what, path))
+        if "," in path:
+            raise ValueError("%s path %s contains a comma (QEMU's module separator)"
+                             % (what, path))
+
+
+def machine_argv(memory, smp):
+    """QEMU and the machine every boot here gets: CPU model, memory, CPUs, serial on stdio."""
+    qemu, data = qemu_binary()
+    accel = ["-accel", "tcg,thread=multi"] if smp > 1 else []
+    cpu = os.environ.get("SYSTEM_QEMU_CPU", "max")
+    return [qemu] + data + ["-cpu", cpu, "-m", memory, "-machine", "pc", "-smp", str(smp)] + \
+        accel + ["-display", "none", "-monitor", "none", "-serial", "stdio", "-nic", "none"]
+
+
 def qemu_argv(hv, kernel, initrd, image=None, memory="2G", extra=(), smp=1):
     """argv for one boot; image overrides the hypervisor binary; smp CPUs
     (multi-threaded TCG when more than one)."""
     if hv not in HV_IMAGES:
         raise ValueError("unknown hypervisor %r (xen or petrel)" % hv)
     image = image or HV_IMAGES[hv]
-    for what, path in (("hypervisor", image), ("dom0 kernel", kernel), ("initramfs", initrd)):
-        if not os.path.isfile(path):
-            raise FileNotFoundError("%s %s does not exist" % (what, path))
-        if "," in path:
-            raise ValueError("%s path %s contains a comma (QEMU's module separator)"
-                             % (what, path))
-    qemu, data = qemu_binary()
+    check_files((("hypervisor", image), ("dom0 kernel", kernel), ("initramfs", initrd)))
     # QEMU's multiboot loader: modules are comma separated, each "file args".
     modules = "%s %s,%s" % (kernel, DOM0_CMDLINE, initrd)
-    accel = ["-accel", "tcg,thread=multi"] if smp > 1 else []
-    cpu = os.environ.get("SYSTEM_QEMU_CPU", "max")
-    return [qemu] + data + ["-cpu", cpu, "-m", memory, "-machine", "pc", "-smp", str(smp)] + \
-        accel + [
-            "-display", "none", "-monitor", "none", "-serial", "stdio",
-            "-nic", "none",
-            "-kernel", image, "-append", hv_cmdline(hv), "-initrd", modules] + list(extra)
+    return machine_argv(memory, smp) + [
+        "-kernel", image, "-append", hv_cmdline(hv), "-initrd", modules] + list(extra)
+
+
+def bare_argv(kernel, initrd, memory="2G", smp=1):
+    """argv that boots the dom0 kernel and initramfs as a plain PC (no
+    hypervisor) on the same machine: QEMU's Linux loader, console on ttyS0.
+    The initramfs's Xen steps fail at once there (the xen-* modules refuse
+    to load, xenfs does not mount, xen-init-dom0 finds no privcmd) and it
+    goes on to the shell marker."""
+    check_files((("dom0 kernel", kernel), ("initramfs", initrd)))
+    return machine_argv(memory, smp) + [
+        "-kernel", kernel, "-append", BARE_CMDLINE, "-initrd", initrd]
 
 
 def shell_quote(argv):

@@ -3,7 +3,8 @@
 
 Covers: the serial console driver against fake_console.py (expect, run with
 exit status and output, timeouts, end of file, exit status), the escape
-cleaner, the QEMU command line builder, the initramfs cpio writer (read back
+cleaner, the QEMU command line builders (with a hypervisor and bare), the
+boot profile's reading of Petrel's hcstats table (bootprof.py), the initramfs cpio writer (read back
 with an independent newc parser), the modules.dep closure and the vmlinux
 extraction from a bzImage, and how the save-devices step judges its
 counters (save_dev_checks.py: a reset, a lost line or an uptime going back
@@ -29,6 +30,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+import bootprof  # noqa: E402
 import hvboot  # noqa: E402
 from testrun import run  # noqa: E402
 from serialconsole import ConsoleEOF, ConsoleFailure, ConsoleTimeout, SerialConsole, clean  # noqa: E402
@@ -198,6 +200,73 @@ def qemu_argv_shape():
         comma = os.path.join(d, "a,b")
         open(comma, "w").close()
         expect_raises(ValueError, hvboot.qemu_argv, "xen", comma, paths[2], image=paths[0])
+
+
+@test
+def bare_argv_shape():
+    with tempfile.TemporaryDirectory() as d:
+        kernel, initrd = os.path.join(d, "vmlinuz"), os.path.join(d, "initrd")
+        for p in (kernel, initrd):
+            open(p, "w").close()
+        argv = hvboot.bare_argv(kernel, initrd)
+        hv = hvboot.qemu_argv("xen", kernel, initrd, image=kernel)
+        assert argv[:argv.index("-kernel")] == hv[:hv.index("-kernel")], "not the same machine"
+        assert argv[argv.index("-kernel") + 1] == kernel
+        assert argv[argv.index("-initrd") + 1] == initrd
+        assert "console=ttyS0" in argv[argv.index("-append") + 1].split()
+        expect_raises(FileNotFoundError, hvboot.bare_argv, kernel, initrd + "x")
+
+
+PROFILE_LOG = """(XEN) Detected 2596.000 MHz processor, APIC timer 1000000 kHz
+(XEN) Dom0 kernel: bzImage with xz payload, 8122480 -> 65906612 bytes in 2100 ms
+(XEN) Dom0 built in 2600 ms
+(XEN) hcstats: kind op count cycles cycles/call
+(XEN) hcstats: hypercall 13 10 5000 500
+(XEN) hcstats: hypercall 1 100 2596000000 25960000
+(XEN) hcstats: hypercall 26 4 1000 250
+(XEN) hcstats: trap 14 1000 1298000000 1298000
+(XEN) hcstats: trap 240 7 700 100
+(XEN) hcstats: pagefault 2 900 1000000000 1111111
+(XEN) hcstats: trap 51 2 20 10
+"""
+
+
+@test
+def bootprof_reads_table():
+    # only the last table counts: an earlier one is a different span
+    text = "(XEN) hcstats: kind op count cycles cycles/call\n" \
+           "(XEN) hcstats: hypercall 1 5 5 1\n" + PROFILE_LOG
+    rows = bootprof.parse_hcstats(text)
+    assert ("hypercall", 1, 100, 2596000000) in rows, rows
+    assert ("hypercall", 1, 5, 5) not in rows, rows
+    assert len(rows) == 7, rows
+    assert bootprof.tsc_mhz(text) == 2596.0
+    assert bootprof.dom0_build(text) == {"format": "xz", "packed": 8122480,
+                                         "unpacked": 65906612, "decompress_ms": 2100,
+                                         "build_ms": 2600}
+    # the multicall row is left out (its entries count in their own rows);
+    # page faults are inside trap 14
+    t = bootprof.totals(rows)
+    assert t == {"hypercalls": 2596001000, "traps": 1298000720, "all": 3894001720}, t
+    assert bootprof.parse_hcstats("(XEN) nothing here\n") == []
+
+
+@test
+def bootprof_summary():
+    names = bootprof.hypercall_names()
+    assert names[1] == "mmu_update" and names[13] == "multicall" and names[26] == "mmuext_op"
+    lines = bootprof.summary(PROFILE_LOG, top=3, hnames=names)
+    text = "\n".join(lines)
+    assert "dom0 build 2600 ms, of which xz decompression 2100 ms" in text, text
+    assert "in Petrel 1.50 s: hypercalls 1.00 s, traps and interrupts 0.50 s" in text, text
+    rows = [l for l in lines if re.search(r"\d+ +[\d.]+ +\d+$", l)]
+    assert len(rows) == 3, lines
+    assert "hypercall mmu_update" in rows[0] and "trap #PF" in rows[1], rows
+    assert "page-table write" in rows[2], rows
+    assert "device interrupt" in bootprof.row_name("trap", 51, names)
+    assert bootprof.row_name("emul_0f", 0x30, names) == "emulated wrmsr"
+    assert bootprof.row_name("emul", 0xee, names) == "emulated out dx,al"
+    assert bootprof.summary("(XEN) hello\n")[0].startswith("profile: no hcstats table")
 
 
 def read_newc(data):

@@ -40,6 +40,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_false(o->vcpus_on_cpu0);
 	assert_true(o->sched_wake_ratelimit);
 	assert_false(o->domctl_trace);
+	assert_false(o->hcstats);
 	assert_int_equal(o->sched_wake_wait_us, 10000);
 	assert_int_equal(o->gnttab_max_frames, 64);
 	assert_int_equal(o->gnttab_max_maptrack_frames, 1024);
@@ -244,6 +245,10 @@ static void test_cpus(void **state)
 	assert_true(opt.domctl_trace);
 	parse("domctl_trace=0");
 	assert_false(opt.domctl_trace);
+	parse("hcstats");
+	assert_true(opt.hcstats);
+	parse("no-hcstats");
+	assert_false(opt.hcstats);
 	expect_ignored("maxcpus=two", "maxcpus");
 	expect_ignored("maxcpus=-1", "maxcpus");
 	expect_ignored("nosmp=maybe", "nosmp");

@@ -148,6 +148,39 @@ static void expect_roundtrip(const uint8_t *xz, size_t xz_n, const uint8_t *data
 	free(out);
 }
 
+/*
+ * Matches that overlap themselves: runs with every period from 1 to 19 and
+ * lengths around the 8-byte copy steps, decoded into a buffer of exactly
+ * the output's size (ASan: no step may pass its end) and into a larger one.
+ */
+static void test_periodic_runs(void **state)
+{
+	size_t n = 0, cap = 192 * 1024, xz_n, len;
+	uint8_t *data = malloc(cap), *xz, *out;
+	int rc;
+
+	(void)state;
+	assert_non_null(data);
+	for (unsigned int period = 1; period < 20; period++)
+		for (unsigned int run = 1; run < 300; run += 7) {
+			for (unsigned int i = 0; i < period; i++)
+				data[n + i] = (uint8_t)rnd();
+			for (unsigned int i = period; i < run + period; i++)
+				data[n + i] = data[n + i - period];
+			n += run + period;
+		}
+	assert_true(n <= cap);
+	xz = encode_preset(6, false, LZMA_CHECK_CRC32, data, n, &xz_n);
+	expect_roundtrip(xz, xz_n, data, n);
+	rc = our_unxz(xz, xz_n, n + 100, &out, &len);
+	assert_int_equal(rc, 0);
+	assert_int_equal(len, n);
+	assert_memory_equal(out, data, n);
+	free(out);
+	free(xz);
+	free(data);
+}
+
 static void test_presets(void **state)
 {
 	static const size_t sizes[] = { 0, 1, 5, 4096, 70000, 300000 };
@@ -614,7 +647,7 @@ int main(void)
 		cmocka_unit_test(test_concatenated),  cmocka_unit_test(test_output_too_small),
 		cmocka_unit_test(test_truncations),   cmocka_unit_test(test_bitflips),
 		cmocka_unit_test(test_headers),	      cmocka_unit_test(test_front),
-		cmocka_unit_test(test_debian_kernel),
+		cmocka_unit_test(test_debian_kernel), cmocka_unit_test(test_periodic_runs),
 	};
 
 	return cmocka_run_group_tests_name("xz", tests, NULL, NULL);

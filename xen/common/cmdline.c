@@ -29,6 +29,9 @@
  *   tlb_holders[=BOOL]  flush only the CPUs that may hold the translations
  *                     a change makes stale (the default; off: every CPU that
  *                     ran a guest)
+ *   hcstats[=BOOL]    Petrel's profiling aid: the per-call cycle counters
+ *                     (hcstats.h) count from boot, before dom0 is built, as
+ *                     if debug key 'P' had been sent then
  *   domctl_trace[=BOOL]  Petrel's debug aid: a console line for each domctl
  *                     (repeats of the one before squashed), with the
  *                     hypervisor's time, to time the toolstack's steps
@@ -422,6 +425,12 @@ static int opt_domctl_trace(struct boot_options *opt, const struct val *v, bool 
 	return set_flag(&opt->domctl_trace, v, negated);
 }
 
+/* Count hypercalls, traps and faults from boot (hcstats.c). */
+static int opt_hcstats(struct boot_options *opt, const struct val *v, bool negated)
+{
+	return set_flag(&opt->hcstats, v, negated);
+}
+
 /* A grant limit: a number as C writes it (Xen's simple_strtoul base 0), at most INT_MAX. */
 static int parse_gnttab_limit(const struct val *v, u32 *out)
 {
@@ -504,6 +513,7 @@ static const struct option options[] = {
 	{ "hang_key", true, opt_hang_key },
 	{ "vcpus_on_cpu0", true, opt_vcpus_on_cpu0 },
 	{ "domctl_trace", true, opt_domctl_trace },
+	{ "hcstats", true, opt_hcstats },
 	{ "sched_wake_ratelimit", true, opt_sched_wake_ratelimit },
 	{ "sched_wake_wait_us", false, opt_sched_wake_wait_us },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },

@@ -30,6 +30,7 @@ static const char *const kind_names[HCSTATS_KINDS] = {
 	[HCSTATS_GNTTAB] = "gnttab",	   [HCSTATS_GNTTAB_ENTRIES] = "gnttab_entries",
 	[HCSTATS_TRAP] = "trap",	   [HCSTATS_TIMER] = "timer",
 	[HCSTATS_PAGEFAULT] = "pagefault", [HCSTATS_COPY_KEPT] = "gnttab_copy_kept",
+	[HCSTATS_EMUL] = "emul",	   [HCSTATS_EMUL_0F] = "emul_0f",
 };
 
 void hcstats_add_n(enum hcstats_kind kind, unsigned int op, u64 start, u64 n)
@@ -45,7 +46,7 @@ void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start)
 	hcstats_add_n(kind, op, start, 1);
 }
 
-static void hcstats_reset(void)
+void hcstats_reset(void)
 {
 	for (unsigned int k = 0; k < HCSTATS_KINDS; k++)
 		for (unsigned int i = 0; i < HCSTATS_OPS; i++)

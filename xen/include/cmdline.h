@@ -27,6 +27,8 @@ struct boot_options {
 	bool vcpus_on_cpu0; /* vcpus_on_cpu0: every vCPU on CPU 0 (fallback) */
 	bool sched_wake_ratelimit; /* sched_wake_ratelimit: credit2's wake rule */
 	bool domctl_trace; /* domctl_trace: a console line per domctl (debug aid) */
+	/* hcstats: the per-call counters (hcstats.h) count from boot */
+	bool hcstats;
 	u32 sched_wake_wait_us; /* sched_wake_wait_us=N: a deferred wake's longest wait (10000) */
 	u32 gnttab_max_frames; /* gnttab_max_frames=N (default 64) */
 	u32 gnttab_max_maptrack_frames; /* gnttab_max_maptrack_frames=N (default 1024) */

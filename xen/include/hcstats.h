@@ -23,6 +23,9 @@ enum hcstats_kind {
 	HCSTATS_PAGEFAULT,	/* HCSTATS_PF_*: a PV guest's page faults by outcome */
 	/* copy entries that found their source (op 0) or destination (op 1) claimed */
 	HCSTATS_COPY_KEPT,
+	/* privileged instructions emulated for a PV guest (#GP): one-byte opcodes, 0f xx by xx */
+	HCSTATS_EMUL,
+	HCSTATS_EMUL_0F,
 	HCSTATS_KINDS
 };
 
@@ -68,6 +71,8 @@ static inline void hcstats_end_n(enum hcstats_kind kind, unsigned int op, u64 st
 		hcstats_add_n(kind, op, start, n);
 }
 
+/* Zero the counters and start them (debug key 'P'; at boot with option hcstats). */
+void hcstats_reset(void);
 long debug_keys(u64 keys, u32 nr_keys);
 /* Every CPU's and vCPU's state, for a hung guest (Ctrl-] on the serial line). */
 void hang_dump(void);

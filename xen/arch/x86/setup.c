@@ -14,6 +14,7 @@
 #include "m2p.h"
 #include "desc.h"
 #include "apic.h"
+#include "hcstats.h"
 #include "shutdown.h"
 #include "domain.h"
 #include "io_caps.h"
@@ -220,6 +221,7 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	struct dom0_params p = { 0 };
 	struct domain *d, *du = NULL;
 	unsigned int nr_mods = bi->nr_mods, nr_vcpus;
+	u64 start;
 
 	if (boot_opts.domu_module && nr_mods >= 2) {
 		du = build_domu(bi);
@@ -243,10 +245,12 @@ static __noreturn void build_and_run_dom0(const struct boot_info *bi)
 	if (boot_opts.dom0_pvh)
 		build_and_run_pvh_dom0(d, &p);
 	printk("*** Building a PV Dom0 ***\n");
+	start = now_ns();
 	if (pv_build_dom0(d, &p)) {
 		printk(XENLOG_ERR "Could not set up DOM0 guest OS; stopping.\n");
 		machine_exit(EXIT_DOM0_REJECTED);
 	}
+	printk("Dom0 built in %lu ms\n", (now_ns() - start) / 1000000);
 	printk("Guest Loglevel: %s\n", boot_opts.guest_loglvl >= 4 ? "All" : "Warnings");
 	printk("*** Serial input to DOM0 (type 'CTRL-a' three times to switch input)\n");
 	if (du) {
@@ -293,6 +297,10 @@ __noreturn void start_xen(struct boot_info *in)
 	domctl_trace_on = boot_opts.domctl_trace;
 	if (boot_opts.ipi_selftest)
 		ipi_selftest();
+	if (boot_opts.hcstats) {
+		printk("hcstats: counting from boot (option hcstats)\n");
+		hcstats_reset();
+	}
 	build_and_run_dom0(&bootinfo);
 }
 

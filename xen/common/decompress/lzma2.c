@@ -86,6 +86,7 @@ struct lzma_dec {
 	u8 *out;
 	size_t pos;	   /* next output byte */
 	size_t limit;	   /* end of the current chunk's output */
+	size_t end;	   /* end of the output buffer */
 	size_t dict_start; /* position of the last dictionary reset */
 	u32 rep[4];	   /* the last four distances (minus one) */
 	unsigned int state;
@@ -319,6 +320,41 @@ static u32 decode_match(struct lzma_dec *d, unsigned int pos_state)
 	return len + MATCH_LEN_MIN;
 }
 
+/*
+ * Append the @len bytes that start rep[0] + 1 back (the match may overlap
+ * itself: the output repeats with that period). Eight bytes a step, each
+ * read from a multiple of the period at least 8 back, so the word read is
+ * complete; the last step may write up to 7 bytes past the match, which
+ * the decoding overwrites later, so only with that room left in the buffer.
+ * Byte by byte otherwise. (Under emulation a step costs about as much as a
+ * byte: a kernel's matches are mostly long runs.)
+ */
+static void copy_match(struct lzma_dec *d, u32 len)
+{
+	size_t back = (size_t)d->rep[0] + 1, far = back;
+	u8 *dst = d->out + d->pos;
+
+	d->pos += len;
+	if (d->end - d->pos < 8) {
+		for (; len; len--, dst++)
+			*dst = dst[-back];
+		return;
+	}
+	if (far < 8)
+		far *= (8 + back - 1) / back;
+	/* the first far - back bytes have no copy far back yet */
+	for (u8 *head_end = dst + (far - back); len && dst < head_end; len--, dst++)
+		*dst = dst[-back];
+	if (!len)
+		return;
+	for (u64 w;; dst += 8, len -= 8) {
+		__builtin_memcpy(&w, dst - far, 8);
+		__builtin_memcpy(dst, &w, 8);
+		if (len <= 8)
+			break;
+	}
+}
+
 /* One LZMA chunk: fills out[pos, limit) from the range coder set up by the caller. */
 static int lzma_chunk(struct lzma_dec *d, char *err, size_t errlen)
 {
@@ -343,9 +379,7 @@ static int lzma_chunk(struct lzma_dec *d, char *err, size_t errlen)
 				       d->rep[0] + 1, dict_filled(d));
 		if (len > d->limit - d->pos)
 			return dc_fail(err, errlen, -EINVAL, "LZMA2: match crosses the chunk end");
-		/* byte by byte: source and destination may overlap */
-		for (u8 *dst = d->out + d->pos, *src = dst - d->rep[0] - 1; len; len--)
-			*dst++ = *src++, d->pos++;
+		copy_match(d, len);
 	}
 	rc_normalize(&d->rc);
 	if (d->rc.pos != d->rc.end || d->rc.code != 0)
@@ -424,6 +458,7 @@ int lzma2_decode(const u8 *in, size_t in_len, size_t *in_used, u8 *out, size_t o
 	int rc = 0;
 
 	d->out = out;
+	d->end = out_max;
 	d->pos = d->dict_start = out_pos;
 	while (!rc) {
 		u8 ctl;

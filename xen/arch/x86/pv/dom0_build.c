@@ -15,6 +15,7 @@
 #include "boot_info.h"
 #include "elf_loader.h"
 #include "decompress.h"
+#include "apic.h"
 #include "domain.h"
 #include "pv.h"
 #include "m2p.h"
@@ -354,6 +355,7 @@ static int unpack_bzimage(struct builder *b, const void *payload, size_t len)
 	enum decomp_format fmt;
 	size_t out_len;
 	char err[128];
+	u64 start;
 	int rc;
 
 	if (!size || size > MB(1024)) {
@@ -366,14 +368,15 @@ static int unpack_bzimage(struct builder *b, const void *payload, size_t len)
 		printk(XENLOG_ERR "dom0 image rejected: no memory to decompress %u bytes\n", size);
 		return -ENOMEM;
 	}
+	start = now_ns();
 	rc = decompress_kernel_payload(payload, len, b->unpacked, size, &out_len, &fmt, err,
 				       sizeof(err));
 	if (rc) {
 		printk(XENLOG_ERR "dom0 image rejected: bzImage payload: %s\n", err);
 		return rc;
 	}
-	printk(XENLOG_INFO "Dom0 kernel: bzImage with %s payload, %zu -> %zu bytes\n",
-	       decompress_name(fmt), len, out_len);
+	printk(XENLOG_INFO "Dom0 kernel: bzImage with %s payload, %zu -> %zu bytes in %lu ms\n",
+	       decompress_name(fmt), len, out_len, (now_ns() - start) / 1000000);
 	b->image = b->unpacked;
 	b->image_size = out_len;
 	return 0;

@@ -29,6 +29,7 @@
 #include "ioports.h"
 #include "pci.h"
 #include "x86_decode.h"
+#include "hcstats.h"
 #include "public/xen.h"
 
 #define XEN_PAT 0x0000050100070406UL
@@ -830,11 +831,13 @@ static enum emul_rc emulate(struct cpu_regs *r, const struct x86_insn *in)
 
 bool pv_emulate_gp(struct cpu_regs *r)
 {
+	u64 start = hcstats_start(); /* the fetch and the decoding count too */
 	u8 buf[X86_INSN_MAX];
 	struct x86_insn in;
 	unsigned int n = fetch(r, buf);
 
-	if (!n || x86_decode(buf, n, &in))
+	if (!n || x86_decode(buf, n, &in) || emulate(r, &in) == EMUL_UNHANDLED)
 		return false;
-	return emulate(r, &in) != EMUL_UNHANDLED;
+	hcstats_end(in.opcode > 0xff ? HCSTATS_EMUL_0F : HCSTATS_EMUL, in.opcode & 0xff, start);
+	return true;
 }
