@@ -115,7 +115,7 @@ static long version_build_id(unsigned long arg)
 	return copy_to_guest(arg + sizeof(hdr), id, len) ? -EFAULT : (long)len;
 }
 
-long do_xen_version(unsigned long cmd, unsigned long arg)
+__hotpath long do_xen_version(unsigned long cmd, unsigned long arg)
 {
 	cmd = (unsigned int)cmd; /* a 32-bit sub-op, as Xen reads it */
 	switch (cmd) {

@@ -23,8 +23,7 @@
 
 /*
  * One CPU's scheduling state. The run-queue lock covers the fields below
- * (need_resched is also set atomically without it, by the CPU itself or a
- * waker) and the scheduling state of every vCPU whose processor is this
+ * and the scheduling state of every vCPU whose processor is this
  * CPU: on_runq, runq_next, is_running, pause_count, the weighed time and
  * the runstate changes the scheduler makes. It is taken with interrupts
  * off (timer callbacks and the idle wait's interrupts wake vCPUs), never
@@ -35,7 +34,6 @@ struct sched_cpu {
 	spinlock_t lock;
 	struct vcpu *runq_head, *runq_tail; /* runnable, not running, FIFO */
 	struct vcpu *running;		    /* the vCPU on the CPU now, NULL while it idles */
-	bool need_resched;
 	bool slice_timer_ready;
 	struct timer slice_timer;
 	u64 idle_time; /* ns spent waiting with nothing to run */
@@ -47,6 +45,12 @@ struct sched_cpu {
 struct vcpu *current; /* host builds; the hypervisor's is per CPU (domain.h) */
 #endif
 static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
+/*
+ * A reschedule is due on the CPU: set atomically by the CPU itself or a
+ * waker, without the run-queue lock; read inline on every way back to a
+ * guest (sched_need_resched).
+ */
+DEFINE_PER_CPU(bool, sched_resched_due);
 bool sched_cpu0_only;	   /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
 bool sched_wake_ratelimit; /* the sched_wake_ratelimit option: see wake_deferred() */
 u64 sched_wake_wait_ns = SCHED_WAKE_WAIT_NS; /* the sched_wake_wait_us option: the same */
@@ -58,6 +62,7 @@ void sched_reset_cpus(void)
 {
 	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
 		memset(&per_cpu(sched_cpu, cpu), 0, sizeof(struct sched_cpu));
+	memset(per_cpu__sched_resched_due, 0, sizeof(per_cpu__sched_resched_due));
 	sched_cpu0_only = false;
 	sched_slice_ns = SCHED_SLICE_NS;
 	sched_wake_ratelimit = false; /* the tests of the deferred wake set it */
@@ -120,9 +125,14 @@ static void unlock_two(unsigned int a, unsigned int b, unsigned long flags)
 /* The rule for @v's scheduling state: its run queue's lock is held here. */
 #define ASSERT_VCPU_SCHED_LOCKED(v) ASSERT_LOCKED(&cpu_sched_of(v)->lock)
 
+static bool *resched_flag(struct sched_cpu *sc)
+{
+	return &per_cpu(sched_resched_due, (unsigned int)(sc - &per_cpu(sched_cpu, 0)));
+}
+
 static void set_need_resched(struct sched_cpu *sc)
 {
-	__atomic_store_n(&sc->need_resched, true, __ATOMIC_RELEASE);
+	__atomic_store_n(resched_flag(sc), true, __ATOMIC_RELEASE);
 }
 
 /* ---- The run queue. */
@@ -699,11 +709,6 @@ void vcpu_unpause(struct vcpu *v)
 	sched_unlock(sc, flags);
 }
 
-bool sched_need_resched(void)
-{
-	return __atomic_load_n(&this_cpu_sched()->need_resched, __ATOMIC_ACQUIRE);
-}
-
 void vcpu_runstate_update(struct vcpu *v)
 {
 	unsigned long flags;
@@ -783,7 +788,7 @@ static struct vcpu *idle_until_runnable(struct sched_cpu *sc, u64 *now, u64 *wak
 /* @next runs on this CPU from now on (its state is loaded afterwards). */
 static void start_next(struct sched_cpu *sc, struct vcpu *next, u64 now, u64 wake_at)
 {
-	sc->need_resched = false;
+	*resched_flag(sc) = false;
 	switch_in(sc, next, now);
 	arm_slice(sc, next, now, wake_at);
 }
@@ -823,7 +828,7 @@ void schedule(void)
 	unsigned long flags;
 
 	spin_lock_irqsave(&sc->lock, flags);
-	sc->need_resched = false;
+	*resched_flag(sc) = false;
 	if (prev && !prev->is_running)
 		prev = NULL; /* torn down, or switched out already */
 	if (prev) {

@@ -20,6 +20,7 @@
 #define PETREL_SCHED_H
 
 #include "types.h"
+#include "smp.h"
 
 struct vcpu;
 struct domain;
@@ -95,7 +96,11 @@ void vcpu_unpause(struct vcpu *v);
 void vcpu_runstate_update(struct vcpu *v);
 
 /* A reschedule is due on this CPU (checked on every way back to a guest). */
-bool sched_need_resched(void);
+DECLARE_PER_CPU(bool, sched_resched_due);
+static inline bool sched_need_resched(void)
+{
+	return __atomic_load_n(&this_cpu(sched_resched_due), __ATOMIC_ACQUIRE);
+}
 /* Pick the next vCPU of this CPU and switch to it (may idle until one wakes). */
 void schedule(void);
 /* The running vCPU can never run again: switch away without returning. */

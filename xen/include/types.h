@@ -32,6 +32,13 @@ typedef u16 domid_t;
 #define __noreturn __attribute__((noreturn))
 #define __unused __attribute__((unused))
 #define __section(s) __attribute__((section(s)))
+/*
+ * The null hypercall's path, linked together on one page (xen.lds): under
+ * QEMU's TCG a direct call within a page is chained, one to another page
+ * is a look-up, and the look-ups' jump-cache slots no longer move with
+ * unrelated code.
+ */
+#define __hotpath __section(".text.hotpath")
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
 #define PAGE_SHIFT 12

@@ -85,12 +85,14 @@ trap_common:
 	je restore_all
 	cmpq $18, FRAME_VECTOR(%rsp)
 	jne syscall_exit
+	.pushsection .text.hotpath, "ax"
 	.globl restore_all
 restore_all:
 	RESTORE_ALL
 	addq $16, %rsp
 .Liret_to_anyone:
 	iretq
+	.popsection
 
 /*
  * An iretq that faults (a frame the guest made bad) must not take Petrel
@@ -148,6 +150,7 @@ cpu = 0
 cpu = cpu + 1
 .endr
 
+	.pushsection .text.hotpath, "ax"
 syscall_common:
 	pushq %r11
 	pushq $FLAT_RING3_CS64
@@ -195,6 +198,7 @@ syscall_exit:
 	RESTORE_ALL
 	movq 40(%rsp), %rsp /* the guest's rsp, above vector, error code, rip, cs, rflags */
 	sysretq
+	.popsection
 
 /*
  * sysenter from a PV guest: the CPU saves nothing and clears IF; RSP comes

@@ -81,7 +81,7 @@ void multicall_exit(void)
 	in_multicall--;
 }
 
-long hypercall_dispatch(u64 nr, const unsigned long a[5])
+__hotpath long hypercall_dispatch(u64 nr, const unsigned long a[5])
 {
 	const struct hypercall_desc *h;
 	u64 start;
@@ -192,7 +192,7 @@ static bool own_vcpu_op_without_lock(struct cpu_regs *r)
 	return true;
 }
 
-void do_syscall(struct cpu_regs *r)
+__hotpath void do_syscall(struct cpu_regs *r)
 {
 	if (event_op_without_lock(r) || own_vcpu_op_without_lock(r))
 		return;

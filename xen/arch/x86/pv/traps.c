@@ -208,7 +208,7 @@ bool pv_page_fault_without_lock(struct cpu_regs *r)
 	return true;
 }
 
-void pv_return_unlocked(struct cpu_regs *r)
+__hotpath void pv_return_unlocked(struct cpu_regs *r)
 {
 	struct vcpu *v = current;
 
