@@ -79,8 +79,9 @@ struct outbuf {
 
 /* Room past a size hint, so that a decoder reaches its stream's end without growing. */
 #define OUTBUF_SLACK (64u << 10)
-/* A hint is believed up to this many times the packed size. */
+/* A hint is believed up to this many times the packed size, or up to OUTBUF_ANY_HINT. */
 #define OUTBUF_MAX_RATIO 64
+#define OUTBUF_ANY_HINT (1u << 20)
 
 /* Fault in the pages of a fresh buffer at once: one call, not one fault per page. */
 static void populate(void *p, size_t len)
@@ -96,7 +97,8 @@ size_t image_size_hint(const unsigned char *in, size_t len)
 {
 	uint32_t hint = len >= 8 ? le32(in + len - 4) : 0;
 
-	if (hint == 0 || hint > IMAGE_MAX_SIZE - OUTBUF_SLACK || hint / OUTBUF_MAX_RATIO > len)
+	if (hint == 0 || hint > IMAGE_MAX_SIZE - OUTBUF_SLACK ||
+	    (hint > OUTBUF_ANY_HINT && hint / OUTBUF_MAX_RATIO > len))
 		return 0;
 	return hint;
 }

@@ -532,6 +532,7 @@ static int unpack_mapped(const struct kcache *c, int dirfd, const uint8_t key[SH
 	}
 	img->map = map;
 	img->map_len = map_len;
+	res->in_place = true;
 	res->store_err = seal_entry(dirfd, fd, tmp, key, img);
 	close(fd);
 	res->state = res->store_err ? KCACHE_NOT_STORED : KCACHE_STORED;
@@ -714,5 +715,6 @@ void kcache_describe_times(const struct kcache_result *res, char *buf, size_t le
 	if (res->state == KCACHE_HIT)
 		snprintf(buf + n, len - n, "entry mapped %.3f s, CRC-64 %.3f s", t->map, t->check);
 	else
-		snprintf(buf + n, len - n, "unpacked %.3f s, stored %.3f s", t->unpack, t->store);
+		snprintf(buf + n, len - n, "unpacked%s %.3f s, stored %.3f s",
+			 res->in_place ? " into the entry" : "", t->unpack, t->store);
 }

@@ -64,6 +64,7 @@ struct kcache_result {
 	enum kcache_state state;
 	bool corrupt;	/* an entry for the key failed its checks and was removed */
 	bool unchanged; /* a hit found through the file's link: not read, not hashed */
+	bool in_place;	/* a miss unpacked straight into the entry's file */
 	int store_err;	/* -errno for KCACHE_NOT_STORED */
 	struct kcache_times t;
 };
