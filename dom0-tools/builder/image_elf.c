@@ -446,8 +446,7 @@ int image_unpack_into(const unsigned char *d, size_t len, struct kernel_image *i
 	if (!r && !p.kind)
 		r = image_error(err, errlen, -ENOEXEC, "not compressed");
 	if (!r)
-		r = image_decompress_into(p.kind, p.d, p.len, buf, cap, &img->elf_len, err,
-					  errlen);
+		r = image_decompress_into(p.kind, p.d, p.len, buf, cap, &img->elf_len, err, errlen);
 	if (r)
 		return r;
 	img->elf = buf;

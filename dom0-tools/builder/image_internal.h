@@ -20,8 +20,8 @@ size_t image_size_hint(const unsigned char *in, size_t len);
 int image_decompress(const char *kind, const unsigned char *in, size_t len, unsigned char **out,
 		     size_t *out_len, char *err, size_t errlen);
 /* The same into buf's cap bytes: -EFBIG (err set) when they are too few. */
-int image_decompress_into(const char *kind, const unsigned char *in, size_t len,
-			  unsigned char *buf, size_t cap, size_t *out_len, char *err, size_t errlen);
+int image_decompress_into(const char *kind, const unsigned char *in, size_t len, unsigned char *buf,
+			  size_t cap, size_t *out_len, char *err, size_t errlen);
 /*
  * The file's ELF in img->elf, unwrapped from a bzImage and unpacked (its
  * packing in img->format), not yet checked: image_read_elf() does that.

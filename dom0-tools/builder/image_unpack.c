@@ -87,7 +87,8 @@ struct outbuf {
 static void populate(void *p, size_t len)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + len) & ~(page - 1);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1),
+		  b = ((uintptr_t)p + len) & ~(page - 1);
 
 	if (b > a)
 		madvise((void *)a, b - a, MADV_POPULATE_WRITE);
@@ -303,8 +304,8 @@ int image_decompress(const char *kind, const unsigned char *in, size_t len, unsi
 	return 0;
 }
 
-int image_decompress_into(const char *kind, const unsigned char *in, size_t len,
-			  unsigned char *buf, size_t cap, size_t *out_len, char *err, size_t errlen)
+int image_decompress_into(const char *kind, const unsigned char *in, size_t len, unsigned char *buf,
+			  size_t cap, size_t *out_len, char *err, size_t errlen)
 {
 	struct outbuf o = { .data = buf, .cap = cap, .fixed = true };
 	int r = decompress(kind, in, len, &o, err, errlen);

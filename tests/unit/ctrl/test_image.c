@@ -669,8 +669,11 @@ static void test_kcache_hit_miss(void **state)
  */
 static void test_kcache_in_place(void **state)
 {
-	struct blob k = make_kernel(&good), big = { calloc(1, k.len + (256 << 10)), k.len + (256 << 10) };
+	struct blob k = make_kernel(&good),
+		    big = { calloc(1, k.len + (256 << 10)), k.len + (256 << 10) };
 	struct blob x, bz, xb, bad;
+	struct kcache_result res;
+	struct kernel_image img;
 	struct kc_dir t;
 	char last[600];
 	struct stat st;
@@ -700,13 +703,7 @@ static void test_kcache_in_place(void **state)
 	bad = bzimage_sized_of(x, (uint32_t)k.len);
 	bad.d[bad.len - 40] ^= 0x55;
 	kc_write(t.file, bad);
-	{
-		struct kernel_image img;
-		struct kcache_result res;
-
-		assert_int_equal(kcache_read_file(&t.c, t.file, &img, &res, err, sizeof(err)),
-				 -EINVAL);
-	}
+	assert_int_equal(kcache_read_file(&t.c, t.file, &img, &res, err, sizeof(err)), -EINVAL);
 	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 4);
 	assert_int_equal(tmps, 0);
 	kc_cleanup(&t);
