@@ -455,6 +455,20 @@ static bool is_packed(const unsigned char *d, size_t len)
 /* Room past the size a kernel gives, for the decoder to reach its stream's end. */
 #define UNPACK_SLACK (64u << 10)
 
+/*
+ * Give the file its len bytes.  Its blocks are allocated first where the file
+ * system can, so that a full one fails here rather than as a SIGBUS when the
+ * mapping is written; one that cannot (ramfs) has no space to run out of.
+ */
+static int size_tmp(int fd, size_t len)
+{
+	if (fallocate(fd, 0, 0, (off_t)len) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -errno;
+	return ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
+}
+
 /* A new entry's file of len bytes, mapped writable and populated: the mapping or MAP_FAILED. */
 static void *map_tmp(int dirfd, size_t len, char tmp[TMP_NAME_LEN], int *fdp)
 {
@@ -463,7 +477,7 @@ static void *map_tmp(int dirfd, size_t len, char tmp[TMP_NAME_LEN], int *fdp)
 
 	if (fd < 0)
 		return MAP_FAILED;
-	if (ftruncate(fd, (off_t)len) == 0)
+	if (size_tmp(fd, len) == 0)
 		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		close(fd);
