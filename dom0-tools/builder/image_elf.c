@@ -395,29 +395,79 @@ void image_free(struct kernel_image *img)
 	memset(img, 0, sizeof(*img));
 }
 
-/* Unpack one layer: a bzImage's payload or a compressed stream. */
-int image_unpack(const unsigned char *d, size_t len, struct kernel_image *img, char *err,
-		 size_t errlen)
-{
-	const unsigned char *payload = d;
+struct packed {
+	const unsigned char *d;
+	size_t len;
 	const char *kind;
-	size_t plen = len;
+};
+
+/* Unwrap a bzImage: the stream in d (its payload, or d itself) and its compression (or NULL). */
+static int packed_stream(const unsigned char *d, size_t len, struct packed *p,
+			 struct kernel_image *img, char *err, size_t errlen)
+{
 	int r;
 
+	p->d = d;
+	p->len = len;
 	if (image_is_bzimage(d, len)) {
-		r = image_bzimage_payload(d, len, &payload, &plen, err, errlen);
+		r = image_bzimage_payload(d, len, &p->d, &p->len, err, errlen);
 		if (r)
 			return r;
 		strcpy(img->format, "bzImage");
 	}
-	kind = image_compression(payload, plen);
-	if (kind) {
-		r = image_decompress(kind, payload, plen, &img->elf, &img->elf_len, err, errlen);
+	p->kind = image_compression(p->d, p->len);
+	return 0;
+}
+
+static void add_format(struct kernel_image *img, const char *kind)
+{
+	size_t n = strlen(img->format);
+
+	snprintf(img->format + n, sizeof(img->format) - n, "%s%s", n ? "+" : "", kind);
+}
+
+size_t image_unpacked_size(const unsigned char *d, size_t len)
+{
+	struct kernel_image scratch = { 0 };
+	struct packed p;
+	char err[8];
+
+	if (packed_stream(d, len, &p, &scratch, err, sizeof(err)) || !p.kind)
+		return 0;
+	return image_size_hint(p.d, p.len);
+}
+
+int image_unpack_into(const unsigned char *d, size_t len, struct kernel_image *img,
+		      unsigned char *buf, size_t cap, char *err, size_t errlen)
+{
+	struct packed p;
+	int r = packed_stream(d, len, &p, img, err, errlen);
+
+	if (!r && !p.kind)
+		r = image_error(err, errlen, -ENOEXEC, "not compressed");
+	if (!r)
+		r = image_decompress_into(p.kind, p.d, p.len, buf, cap, &img->elf_len, err, errlen);
+	if (r)
+		return r;
+	img->elf = buf;
+	add_format(img, p.kind);
+	return 0;
+}
+
+/* Unpack one layer: a bzImage's payload or a compressed stream. */
+int image_unpack(const unsigned char *d, size_t len, struct kernel_image *img, char *err,
+		 size_t errlen)
+{
+	struct packed p;
+	int r = packed_stream(d, len, &p, img, err, errlen);
+
+	if (r)
+		return r;
+	if (p.kind) {
+		r = image_decompress(p.kind, p.d, p.len, &img->elf, &img->elf_len, err, errlen);
 		if (r)
 			return r;
-		snprintf(img->format + strlen(img->format),
-			 sizeof(img->format) - strlen(img->format), "%s%s",
-			 img->format[0] ? "+" : "", kind);
+		add_format(img, p.kind);
 		return 0;
 	}
 	if (img->format[0])

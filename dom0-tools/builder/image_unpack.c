@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -64,17 +66,64 @@ int image_bzimage_payload(const unsigned char *d, size_t len, const unsigned cha
 	return 0;
 }
 
-/* Output buffer that doubles up to IMAGE_MAX_SIZE. */
+/*
+ * Output buffer that doubles up to IMAGE_MAX_SIZE, or starts at the size the
+ * stream's last four bytes give (Linux appends the unpacked size to its
+ * compressed kernels; gzip's trailer ends with it too).
+ */
 struct outbuf {
 	unsigned char *data;
 	size_t len, cap;
+	bool fixed; /* the caller's buffer: never grown */
 };
+
+/* Room past a size hint, so that a decoder reaches its stream's end without growing. */
+#define OUTBUF_SLACK (64u << 10)
+/* A hint is believed up to this many times the packed size, or up to OUTBUF_ANY_HINT. */
+#define OUTBUF_MAX_RATIO 64
+#define OUTBUF_ANY_HINT (1u << 20)
+
+/* Fault in the pages of a fresh buffer at once: one call, not one fault per page. */
+static void populate(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1),
+		  b = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (b > a)
+		madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+}
+
+size_t image_size_hint(const unsigned char *in, size_t len)
+{
+	uint32_t hint = len >= 8 ? le32(in + len - 4) : 0;
+
+	if (hint == 0 || hint > IMAGE_MAX_SIZE - OUTBUF_SLACK ||
+	    (hint > OUTBUF_ANY_HINT && hint / OUTBUF_MAX_RATIO > len))
+		return 0;
+	return hint;
+}
+
+static void outbuf_start(struct outbuf *o, const unsigned char *in, size_t len)
+{
+	size_t hint = image_size_hint(in, len);
+
+	if (!hint)
+		return;
+	o->data = malloc(hint + OUTBUF_SLACK);
+	if (!o->data)
+		return;
+	o->cap = hint + OUTBUF_SLACK;
+	populate(o->data, o->cap);
+}
 
 static int outbuf_room(struct outbuf *o, size_t want)
 {
 	size_t cap = o->cap ? o->cap : 1u << 20;
 	unsigned char *grown;
 
+	if (o->fixed)
+		return o->cap - o->len < want ? -EFBIG : 0;
 	while (cap - o->len < want && cap < IMAGE_MAX_SIZE)
 		cap *= 2;
 	if (cap > IMAGE_MAX_SIZE)
@@ -106,7 +155,7 @@ static int gunzip(const unsigned char *in, size_t len, struct outbuf *o, char *e
 	if (r != Z_OK || len > UINT32_MAX)
 		return image_error(err, errlen, -ENOMEM, "zlib: cannot start inflating");
 	while (zr == Z_OK) {
-		r = outbuf_room(o, 1u << 20);
+		r = outbuf_room(o, 1);
 		if (r) {
 			inflateEnd(&z);
 			return too_big(err, errlen, r);
@@ -125,10 +174,29 @@ static int gunzip(const unsigned char *in, size_t len, struct outbuf *o, char *e
 	return 0;
 }
 
+/* liblzma's allocations, its dictionary (32 MiB for Linux) populated at once. */
+static void *lzma_populated(void *opaque, size_t nmemb, size_t size)
+{
+	void *p = nmemb && size <= SIZE_MAX / nmemb ? malloc(nmemb * size) : NULL;
+
+	(void)opaque;
+	if (p && nmemb * size >= (1u << 20))
+		populate(p, nmemb * size);
+	return p;
+}
+
+static void lzma_release(void *opaque, void *p)
+{
+	(void)opaque;
+	free(p);
+}
+
+static const lzma_allocator lzma_alloc = { lzma_populated, lzma_release, NULL };
+
 static int unxz(const unsigned char *in, size_t len, struct outbuf *o, bool alone, char *err,
 		size_t errlen)
 {
-	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_stream s = { .allocator = &lzma_alloc };
 	lzma_ret lr =
 	    alone ? lzma_alone_decoder(&s, UINT64_MAX) : lzma_stream_decoder(&s, UINT64_MAX, 0);
 	int r;
@@ -138,7 +206,7 @@ static int unxz(const unsigned char *in, size_t len, struct outbuf *o, bool alon
 	s.next_in = in;
 	s.avail_in = len;
 	while (lr == LZMA_OK) {
-		r = outbuf_room(o, 1u << 20);
+		r = outbuf_room(o, 1);
 		if (r) {
 			lzma_end(&s);
 			return too_big(err, errlen, r);
@@ -168,7 +236,7 @@ static int unzstd(const unsigned char *in, size_t len, struct outbuf *o, char *e
 		return image_error(err, errlen, -ENOMEM, "libzstd: cannot start decoding");
 	ZSTD_initDStream(ds);
 	while (zr != 0) {
-		r = outbuf_room(o, 1u << 20);
+		r = outbuf_room(o, 1);
 		if (r) {
 			ZSTD_freeDStream(ds);
 			return too_big(err, errlen, r);
@@ -206,21 +274,27 @@ const char *image_compression(const unsigned char *d, size_t len)
 	return NULL;
 }
 
+static int decompress(const char *kind, const unsigned char *in, size_t len, struct outbuf *o,
+		      char *err, size_t errlen)
+{
+	if (strcmp(kind, "gzip") == 0)
+		return gunzip(in, len, o, err, errlen);
+	if (strcmp(kind, "xz") == 0 || strcmp(kind, "lzma") == 0)
+		return unxz(in, len, o, kind[0] == 'l', err, errlen);
+	if (strcmp(kind, "zstd") == 0)
+		return unzstd(in, len, o, err, errlen);
+	return image_error(err, errlen, -ENOEXEC, "%s-compressed kernels are not supported yet",
+			   kind);
+}
+
 int image_decompress(const char *kind, const unsigned char *in, size_t len, unsigned char **out,
 		     size_t *out_len, char *err, size_t errlen)
 {
 	struct outbuf o = { 0 };
 	int r;
 
-	if (strcmp(kind, "gzip") == 0)
-		r = gunzip(in, len, &o, err, errlen);
-	else if (strcmp(kind, "xz") == 0 || strcmp(kind, "lzma") == 0)
-		r = unxz(in, len, &o, kind[0] == 'l', err, errlen);
-	else if (strcmp(kind, "zstd") == 0)
-		r = unzstd(in, len, &o, err, errlen);
-	else
-		r = image_error(err, errlen, -ENOEXEC,
-				"%s-compressed kernels are not supported yet", kind);
+	outbuf_start(&o, in, len);
+	r = decompress(kind, in, len, &o, err, errlen);
 	if (r) {
 		free(o.data);
 		return r;
@@ -228,4 +302,14 @@ int image_decompress(const char *kind, const unsigned char *in, size_t len, unsi
 	*out = o.data;
 	*out_len = o.len;
 	return 0;
+}
+
+int image_decompress_into(const char *kind, const unsigned char *in, size_t len, unsigned char *buf,
+			  size_t cap, size_t *out_len, char *err, size_t errlen)
+{
+	struct outbuf o = { .data = buf, .cap = cap, .fixed = true };
+	int r = decompress(kind, in, len, &o, err, errlen);
+
+	*out_len = o.len;
+	return r;
 }

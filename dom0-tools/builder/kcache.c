@@ -129,21 +129,31 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+#define TMP_NAME_LEN 64
+
+/* A new temporary file in the directory, its name in tmp: the fd or -errno. */
+static int open_tmp(int dirfd, int mode, char tmp[TMP_NAME_LEN])
+{
+	int fd;
+
+	for (int tries = 0;; tries++) {
+		snprintf(tmp, TMP_NAME_LEN, TMP_PREFIX "%d-%08lx", (int)getpid(), random());
+		fd = openat(dirfd, tmp, mode | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST || tries == 8)
+			break;
+	}
+	return fd < 0 ? -errno : fd;
+}
+
 /* A new file name in the directory, parts a then b, renamed into place: 0 or -errno. */
 static int write_new(int dirfd, const char *name, const void *a, size_t alen, const void *b,
 		     size_t blen)
 {
-	char tmp[64];
-	int fd, r;
+	char tmp[TMP_NAME_LEN];
+	int fd = open_tmp(dirfd, O_WRONLY, tmp), r;
 
-	for (int tries = 0;; tries++) {
-		snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d-%08lx", (int)getpid(), random());
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST || tries == 8)
-			break;
-	}
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = write_all(fd, a, alen);
 	if (!r)
 		r = write_all(fd, b, blen);
@@ -442,6 +452,111 @@ static bool is_packed(const unsigned char *d, size_t len)
 	return image_is_bzimage(d, len) || image_compression(d, len);
 }
 
+/* Room past the size a kernel gives, for the decoder to reach its stream's end. */
+#define UNPACK_SLACK (64u << 10)
+
+/*
+ * Give the file its len bytes.  Its blocks are allocated first where the file
+ * system can, so that a full one fails here rather than as a SIGBUS when the
+ * mapping is written; one that cannot (ramfs) has no space to run out of.
+ */
+static int size_tmp(int fd, size_t len)
+{
+	if (fallocate(fd, 0, 0, (off_t)len) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -errno;
+	return ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
+}
+
+/* A new entry's file of len bytes, mapped writable and populated: the mapping or MAP_FAILED. */
+static void *map_tmp(int dirfd, size_t len, char tmp[TMP_NAME_LEN], int *fdp)
+{
+	int fd = open_tmp(dirfd, O_RDWR, tmp);
+	void *map = MAP_FAILED;
+
+	if (fd < 0)
+		return MAP_FAILED;
+	if (size_tmp(fd, len) == 0)
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return MAP_FAILED;
+	}
+	madvise(map, len, MADV_POPULATE_WRITE);
+	*fdp = fd;
+	return map;
+}
+
+/* The entry's header at the start of its mapped file, its size cut to fit, renamed into place. */
+static int seal_entry(int dirfd, int fd, const char *tmp, const uint8_t key[SHA256_DIGEST_SIZE],
+		      const struct kernel_image *img)
+{
+	struct entry_head *h = (struct entry_head *)img->map;
+	char name[2 * SHA256_DIGEST_SIZE + 4];
+	int r = 0;
+
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, ENTRY_MAGIC, sizeof(h->magic));
+	memcpy(h->key, key, SHA256_DIGEST_SIZE);
+	h->elf_len = img->elf_len;
+	h->crc64 = lzma_crc64(img->elf, img->elf_len, 0);
+	snprintf(h->format, sizeof(h->format), "%s", img->format);
+	entry_name(key, name);
+	if (ftruncate(fd, (off_t)(sizeof(*h) + img->elf_len)) < 0 ||
+	    renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+/*
+ * Unpack d straight into a new entry's file (no copy of the ELF to write it
+ * out) when d gives its unpacked size: 0 (the image mapped from the entry,
+ * res set), 1 (not done: unpack as usual) or an image error.
+ */
+static int unpack_mapped(const struct kcache *c, int dirfd, const uint8_t key[SHA256_DIGEST_SIZE],
+			 const unsigned char *d, size_t len, struct kernel_image *img,
+			 struct kcache_result *res, char *err, size_t errlen)
+{
+	size_t hint = image_unpacked_size(d, len), map_len = sizeof(struct entry_head) + hint;
+	char tmp[TMP_NAME_LEN], name[2 * SHA256_DIGEST_SIZE + 4];
+	struct timespec at;
+	void *map;
+	int fd, r;
+
+	if (!hint || map_len > c->max_bytes)
+		return 1;
+	lap(&at);
+	map_len += UNPACK_SLACK;
+	map = map_tmp(dirfd, map_len, tmp, &fd);
+	if (map == MAP_FAILED)
+		return 1;
+	r = image_unpack_into(d, len, img, (unsigned char *)map + sizeof(struct entry_head),
+			      map_len - sizeof(struct entry_head), err, errlen);
+	res->t.unpack = lap(&at);
+	if (r) {
+		munmap(map, map_len);
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		memset(img, 0, sizeof(*img));
+		return 1;
+	}
+	img->map = map;
+	img->map_len = map_len;
+	res->in_place = true;
+	res->store_err = seal_entry(dirfd, fd, tmp, key, img);
+	close(fd);
+	res->state = res->store_err ? KCACHE_NOT_STORED : KCACHE_STORED;
+	entry_name(key, name);
+	if (!res->store_err)
+		evict(c, dirfd, name);
+	res->t.store = lap(&at);
+	return 0;
+}
+
 /* Unpack d, keep the ELF in the cache, then check it; 0 or an image error. */
 static int unpack_and_store(const struct kcache *c, int dirfd,
 			    const uint8_t key[SHA256_DIGEST_SIZE], const unsigned char *d,
@@ -449,13 +564,22 @@ static int unpack_and_store(const struct kcache *c, int dirfd,
 			    char *err, size_t errlen)
 {
 	char name[2 * SHA256_DIGEST_SIZE + 4];
-	int r = image_unpack(d, len, img, err, errlen);
+	struct timespec at;
+	int r = dirfd < 0 ? 1 : unpack_mapped(c, dirfd, key, d, len, img, res, err, errlen);
 
-	if (r)
+	if (r == 1) {
+		lap(&at);
+		r = image_unpack(d, len, img, err, errlen);
+		res->t.unpack = lap(&at);
+		if (r)
+			return r;
+		r = dirfd < 0 ? dirfd : store_entry(c, dirfd, key, img);
+		res->t.store = lap(&at);
+		res->state = r ? KCACHE_NOT_STORED : KCACHE_STORED;
+		res->store_err = r;
+	} else if (r) {
 		return r;
-	r = dirfd < 0 ? dirfd : store_entry(c, dirfd, key, img);
-	res->state = r ? KCACHE_NOT_STORED : KCACHE_STORED;
-	res->store_err = r;
+	}
 	r = image_read_elf(img, err, errlen);
 	if (r && res->state == KCACHE_STORED) {
 		entry_name(key, name);
@@ -598,7 +722,13 @@ void kcache_describe(const struct kcache_result *res, char *buf, size_t len)
 void kcache_describe_times(const struct kcache_result *res, char *buf, size_t len)
 {
 	const struct kcache_times *t = &res->t;
+	int n = snprintf(buf, len, "file read %.3f s, SHA-256 %.3f s, ", t->file_read, t->hash);
 
-	snprintf(buf, len, "file read %.3f s, SHA-256 %.3f s, entry mapped %.3f s, CRC-64 %.3f s",
-		 t->file_read, t->hash, t->map, t->check);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (res->state == KCACHE_HIT)
+		snprintf(buf + n, len - n, "entry mapped %.3f s, CRC-64 %.3f s", t->map, t->check);
+	else
+		snprintf(buf + n, len - n, "unpacked%s %.3f s, stored %.3f s",
+			 res->in_place ? " into the entry" : "", t->unpack, t->store);
 }

@@ -56,12 +56,15 @@ struct kcache_times {
 	double hash;	  /* its SHA-256 */
 	double map;	  /* the entry opened and mapped */
 	double check;	  /* the entry's CRC-64 */
+	double unpack;	  /* a miss: the file unpacked */
+	double store;	  /* a miss: the entry's CRC-64 and its write */
 };
 
 struct kcache_result {
 	enum kcache_state state;
 	bool corrupt;	/* an entry for the key failed its checks and was removed */
 	bool unchanged; /* a hit found through the file's link: not read, not hashed */
+	bool in_place;	/* a miss unpacked straight into the entry's file */
 	int store_err;	/* -errno for KCACHE_NOT_STORED */
 	struct kcache_times t;
 };
@@ -82,7 +85,7 @@ int kcache_read_file(const struct kcache *c, const char *path, struct kernel_ima
 /* "cache hit", "cache miss, stored", ... for pxl's -vv steps. */
 void kcache_describe(const struct kcache_result *res, char *buf, size_t len);
 
-/* "file read 0.000 s, hash 0.000 s, ..." of res->t, for pxl -vv. */
+/* "file read 0.000 s, SHA-256 0.000 s, ..." of res->t (a hit's parts or a miss's), for pxl -vv. */
 void kcache_describe_times(const struct kcache_result *res, char *buf, size_t len);
 
 #endif /* PETREL_BUILDER_KCACHE_H */

@@ -207,6 +207,18 @@ static struct blob bzimage_of(struct blob payload, uint16_t version)
 	return out;
 }
 
+/* A bzImage as Linux builds it: the payload ends with the unpacked size (le32). */
+static struct blob bzimage_sized_of(struct blob packed, uint32_t unpacked)
+{
+	struct blob p = { malloc(packed.len + 4), packed.len + 4 }, out;
+
+	memcpy(p.d, packed.d, packed.len);
+	memcpy(p.d + packed.len, &unpacked, 4);
+	out = bzimage_of(p, 0x20f);
+	free(p.d);
+	return out;
+}
+
 static void check_good(struct blob b, const char *format)
 {
 	struct kernel_image img;
@@ -650,6 +662,54 @@ static void test_kcache_hit_miss(void **state)
 	free(k.d), free(x.d), free(bz.d), free(k2.d), free(x2.d), free(p32.d), free(g32.d);
 }
 
+/*
+ * A bzImage giving its unpacked size is unpacked straight into the entry's
+ * file; a size too small, too big or missing unpacks as before, and bad data
+ * leaves no file behind either way.
+ */
+static void test_kcache_in_place(void **state)
+{
+	struct blob k = make_kernel(&good),
+		    big = { calloc(1, k.len + (256 << 10)), k.len + (256 << 10) };
+	struct blob x, bz, xb, bad;
+	struct kcache_result res;
+	struct kernel_image img;
+	struct kc_dir t;
+	char last[600];
+	struct stat st;
+	int tmps;
+
+	(void)state;
+	memcpy(big.d, k.d, k.len);
+	x = xz_of(k), bz = bzimage_sized_of(x, (uint32_t)k.len);
+	kc_start(&t, bz);
+	assert_true(kc_last.in_place);
+	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 1);
+	assert_int_equal(tmps, 0);
+	assert_int_equal(stat(last, &st), 0);
+	assert_int_equal(st.st_size, 88 + k.len);
+	assert_int_equal(kc_read(&t, bz, NULL), KCACHE_HIT);
+	/* a size word 256 KiB short of the ELF, one past the bound, none */
+	xb = xz_of(big);
+	for (uint32_t i = 0, words[] = { (uint32_t)k.len, 0x7fffffff, 0 }; i < 3; i++) {
+		free(bz.d);
+		bz = bzimage_sized_of(xb, words[i]);
+		kc_write(t.file, bz);
+		assert_int_equal(kc_read(&t, bz, NULL), KCACHE_STORED);
+		assert_false(kc_last.in_place);
+		assert_int_equal(kc_read(&t, bz, NULL), KCACHE_HIT);
+	}
+	/* the right size word, damaged data */
+	bad = bzimage_sized_of(x, (uint32_t)k.len);
+	bad.d[bad.len - 40] ^= 0x55;
+	kc_write(t.file, bad);
+	assert_int_equal(kcache_read_file(&t.c, t.file, &img, &res, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kc_count(&t, &tmps, last, sizeof(last)), 4);
+	assert_int_equal(tmps, 0);
+	kc_cleanup(&t);
+	free(k.d), free(big.d), free(x.d), free(bz.d), free(xb.d), free(bad.d);
+}
+
 /* Damage the entry at path: a byte flipped at off (from the end if negative), or cut. */
 static void kc_damage(const char *path, long off, bool cut)
 {
@@ -1009,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_ramdisk),
 		cmocka_unit_test(test_pvh32),
 		cmocka_unit_test(test_kcache_hit_miss),
+		cmocka_unit_test(test_kcache_in_place),
 		cmocka_unit_test(test_kcache_corrupt),
 		cmocka_unit_test(test_kcache_bound),
 		cmocka_unit_test(test_kcache_concurrent),
