@@ -37,6 +37,14 @@ DOM0_TOOLS += $(GUEST_OUT)/domu/migbench.elf:usr/lib/petrel-domu/migbench.elf
 # The hostile blkif and netif frontends (xl-split step with --hostile).
 DOM0_TOOLS += $(GUEST_OUT)/blkif-hostile.elf:usr/lib/petrel-domu/blkif-hostile.elf
 DOM0_TOOLS += $(GUEST_OUT)/netif-hostile.elf:usr/lib/petrel-domu/netif-hostile.elf
+# DOM0_STRACE=1: the host's strace (Debian's package: apt-get install strace)
+# and its libraries in dom0, for tracing the toolstack (PVH_SAVE_TRACE=strace).
+DOM0_STRACE ?=
+STRACE_LIBS := libunwind-ptrace.so.0 libunwind-x86_64.so.8 libunwind.so.8
+ifneq ($(DOM0_STRACE),)
+DOM0_TOOLS += /usr/bin/strace:usr/bin/strace
+DOM0_TOOLS += $(foreach l,$(STRACE_LIBS),/lib/x86_64-linux-gnu/$(l):lib/x86_64-linux-gnu/$(l))
+endif
 # Programs for the test domU's initramfs (build-dom0.sh --domu), SRC:DEST.
 DOMU_TOOLS ?=
 # Symbolic links in the initramfs, as LINK:TARGET (LINK relative to its root,

@@ -23,6 +23,19 @@ SAVE_WAIT = 900  # seconds for xl save or restore of the 128 MiB domU under load
 TICK_WAIT = 120  # seconds for the restored domU's ticks to go on
 PREFIX = "xl-pvh-save/"
 VCPUS = int(os.environ.get("PVH_SAVE_VCPUS", "1"))  # the domU's vCPUs
+# PVH_SAVE_TRACE=1: the restore as `usclock -l xl -vvv restore`, its log and
+# (Petrel) the hcstats counted from libxl's END record to its console watch;
+# =strace: under strace -f as well (a dom0 image built with DOM0_STRACE=1);
+# =both: a usclock restore, then a second save and an strace one.
+TRACE = os.environ.get("PVH_SAVE_TRACE", "")
+RESTORE_LOG = "/tmp/restore.out"
+END_LINE = "Record: 0,"
+WATCH_LINE = "console/tty token=3/0: register"
+# In the background: hcstats reset at the END record, printed at the watch.
+WATCHER = ("(until grep -q '%s' %s 2>/dev/null; do sleep 0.02; done; xl debug-keys P; "
+           "until grep -q '%s' %s; do sleep 0.02; done; xl debug-keys p) > /dev/null 2>&1 & true"
+           % (END_LINE, RESTORE_LOG, WATCH_LINE, RESTORE_LOG))
+STRACE = "strace -f -ttt -T -s 200 -o /tmp/restore.st "
 
 
 def tick_numbers(t, con):
@@ -61,9 +74,31 @@ def save(t, con, res):
                      "%r, gone %s" % (out[-600:], gone), "saved and gone")
 
 
-def restore(t, con, res, before):
+def restore_command(t, con, trace):
+    """The shell command that restores the domU (traced or not)."""
+    if not trace:
+        return "xl restore %s; echo status $?" % SAVE_FILE
+    t.shell_run(con, "rm -f %s; %s" % (RESTORE_LOG, WATCHER))
+    # -e: no xl left waiting for the domain's death (strace would wait for it)
+    xl = (STRACE if trace == "strace" else "") + "xl -vvv restore -e"
+    return "usclock -l restore %s %s > %s 2>&1; echo status $?" % (xl, SAVE_FILE, RESTORE_LOG)
+
+
+def print_trace(t, con, trace):
+    """The restore's stamped log, the hcstats of its step (Petrel) and the
+    system calls from END to the console watch, to the serial log."""
+    t.shell_run(con, "sleep 3; grep -v '^ *[0-9]* xc: detail' %s | tail -n 120" % RESTORE_LOG, 120)
+    t.shell_run(con, "xl dmesg | grep -a 'hcstats: ' | tail -n 40", 120)
+    if trace == "strace":
+        t.shell_run(con, "awk '/%s/{on=1} on{print} /%s/{exit}' /tmp/restore.st | tail -n 1500"
+                    % (END_LINE, WATCH_LINE.replace("/", ".")), 300)
+
+
+def restore(t, con, res, before, trace=TRACE):
     """xl restore: listed running again and its counter going on."""
-    rc, out = t.shell_run(con, "xl restore %s; echo status $?" % SAVE_FILE, SAVE_WAIT)
+    rc, out = t.shell_run(con, restore_command(t, con, trace), SAVE_WAIT)
+    if trace:
+        print_trace(t, con, trace)
     ok = re.search(r"\bstatus 0$", out, re.M) is not None
     _, _, rows = t.xl_list(con)
     row = [r for r in rows if r[0] == NAME]
@@ -86,6 +121,8 @@ def check_pvh_save(t, con, res, timeout):
     start = t.free_memory(con)
     if boot(t, con, res, timeout) and save(t, con, res):
         restore(t, con, res, tick_numbers(t, con))
+        if TRACE == "both" and save(t, con, res):
+            restore(t, con, res, tick_numbers(t, con), "strace")
     rc, out = t.shell_run(con, "xl destroy %s" % NAME, timeout)
     gone = t.wait_gone(con, NAME)
     res.check(PREFIX + "destroy", rc == 0 and gone,
