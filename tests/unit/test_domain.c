@@ -2131,6 +2131,58 @@ static void test_wake_wait(void **state)
 }
 
 /*
+ * sched_wake_ratelimit, credit2's bounds: a vCPU that slept while dom0 ran
+ * 100 ms wakes at most SCHED_WAKE_WAIT_NS ahead of it (credit2 clips a
+ * sleeper's credit), and its turn while dom0 waits lasts until their
+ * weighed times are level, so dom0, preempted, is back after those 10 ms
+ * (a slice, 30 ms, without the option). A smaller lead gives a shorter turn,
+ * but never under the rate limit.
+ */
+static void test_wake_lead(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	u64 t0;
+
+	(void)state;
+	sched_wake_ratelimit = true;
+	dom0_blocks_for(a);
+	va->periodic_period = v0->periodic_period = 0; /* the last timer set is the slice's */
+	deferred_wake_after(SCHED_RATELIMIT_NS / 4);
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, v0);
+	fake_now += 100 * SCHED_RATELIMIT_NS; /* dom0 runs alone */
+	t0 = fake_now;
+	vcpu_unblock(va);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(v0->sched_vtime - va->sched_vtime, SCHED_WAKE_WAIT_NS);
+	assert_int_equal(fake_timer_last->expires, t0 + SCHED_WAKE_WAIT_NS);
+	slice_timer_fires(t0 + SCHED_WAKE_WAIT_NS);
+	assert_ptr_equal(current, v0);
+	/* a blocks again after 1 ms of dom0's; 3 ms later it leads by 2 ms. */
+	fake_now += SCHED_RATELIMIT_NS;
+	vcpu_unblock(va);
+	schedule();
+	assert_ptr_equal(current, va);
+	t0 = fake_now;
+	fake_now += SCHED_RATELIMIT_NS / 2;
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, v0);
+	fake_now += 3 * SCHED_RATELIMIT_NS;
+	t0 = fake_now;
+	vcpu_unblock(va);
+	schedule();
+	assert_ptr_equal(current, va);
+	assert_int_equal(fake_timer_last->expires, t0 + v0->sched_vtime - va->sched_vtime);
+	sched_wake_ratelimit = false;
+	destroy_and_reap(a);
+}
+
+/*
  * A cap of 50 alone on a CPU: it runs half of each cap period, the CPU
  * idles the rest (the idle loop's 1 us ticks stand for the timer that ends
  * the wait; a 1 ms step stands for each slice-timer reschedule).
@@ -2700,6 +2752,7 @@ int main(void)
 		T(test_rate_limit),
 		T(test_wake_ratelimit),
 		T(test_wake_wait),
+		T(test_wake_lead),
 		T(test_cap),
 		T(test_affinity_moves),
 		T(test_domctl_lifecycle),

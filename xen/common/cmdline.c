@@ -39,7 +39,9 @@
  *   sched_wake_ratelimit[=BOOL]  credit2's wake rule (the default): a wake does
  *                     not preempt a vCPU that has run less than the 1 ms rate
  *                     limit; the woken one waits until it blocks or its turn
- *                     ends, at most 10 ms (off: it runs once the 1 ms is up)
+ *                     ends, at most 10 ms (off: it runs once the 1 ms is up);
+ *                     a sleeper leads by at most 10 ms, and a turn while
+ *                     others wait lasts 0.5-10 ms (off: a 30 ms slice each)
  *   sched_wake_wait_us=N  with sched_wake_ratelimit, a deferred wake also
  *                     waits at most N us after it came (decimal, 1-10000;
  *                     default 10000)

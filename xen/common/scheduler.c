@@ -323,15 +323,48 @@ static u64 vtime_floor(const struct sched_cpu *sc, u64 now)
 }
 
 /*
+ * The most a sleeper may be ahead of the CPU's floor: a slice, or with
+ * sched_wake_ratelimit credit2's bound, its credit per reset (a waking
+ * vCPU's credit is clipped to about that, so it runs at most about that
+ * long before the vCPU it woke beside is back).
+ */
+static u64 wake_lead(void)
+{
+	return sched_wake_ratelimit ? MIN(sched_slice_ns, SCHED_WAKE_WAIT_NS) : sched_slice_ns;
+}
+
+/*
  * A vCPU that slept (or never ran) does not get back the time it slept: it
- * joins its queue at most a slice below the CPU's floor, idle or not.
+ * joins its queue at most wake_lead() below the CPU's floor, idle or not.
  */
 static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
 {
 	u64 floor = vtime_floor(sc, system_time());
 
-	if (v->sched_vtime + sched_slice_ns < floor)
-		v->sched_vtime = floor - sched_slice_ns;
+	if (v->sched_vtime + wake_lead() < floor)
+		v->sched_vtime = floor - wake_lead();
+}
+
+/*
+ * With sched_wake_ratelimit, credit2's turn for @running while others wait:
+ * until its weighed time reaches the lowest queued one's (their credits
+ * level), at least SCHED_MIN_TURN_NS and the rest of its rate limit, at
+ * most SCHED_WAKE_WAIT_NS (or the slice, if shorter). Without the option,
+ * the slice.
+ */
+static u64 turn_end(const struct sched_cpu *sc, const struct vcpu *running, u64 now)
+{
+	u64 low = ~0ULL, gap = 0, least, most;
+
+	if (!sched_wake_ratelimit || !running)
+		return now + sched_slice_ns;
+	for (const struct vcpu *w = sc->runq_head; w; w = w->runq_next)
+		low = MIN(low, w->sched_vtime);
+	if (low > running->sched_vtime)
+		gap = (low - running->sched_vtime) * weight_of(running) / SCHED_DEFAULT_WEIGHT;
+	least = MAX(now + SCHED_MIN_TURN_NS, running->sched_run_start + SCHED_RATELIMIT_NS);
+	most = now + MIN(sched_slice_ns, SCHED_WAKE_WAIT_NS);
+	return MIN(MAX(now + gap, least), most);
 }
 
 /*
@@ -340,7 +373,7 @@ static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
  */
 static void arm_slice(struct sched_cpu *sc, struct vcpu *running, u64 now, u64 wake_at)
 {
-	u64 end = sc->runq_head ? now + sched_slice_ns : ~0ULL;
+	u64 end = sc->runq_head ? turn_end(sc, running, now) : ~0ULL;
 
 	ASSERT_LOCKED(&sc->lock);
 	if (running) {

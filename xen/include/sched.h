@@ -29,8 +29,14 @@ struct domain;
 #define SCHED_CAP_PERIOD_NS 30000000ULL /* a cap is a share of each 30 ms */
 #define SCHED_DEFAULT_WEIGHT 256	/* Xen's default credit weight */
 #define SCHED_RATELIMIT_NS 1000000ULL	/* 1 ms, Xen's sched_ratelimit_us default */
-/* sched_wake_ratelimit: the longest a deferred wake waits (credit2's longest slice). */
+/*
+ * sched_wake_ratelimit: the longest a deferred wake waits, the longest turn
+ * while others wait and a sleeper's largest lead (credit2's longest slice,
+ * CSCHED2_MAX_TIMER, and its credit per reset, CSCHED2_CREDIT_INIT).
+ */
 #define SCHED_WAKE_WAIT_NS 10000000ULL
+/* sched_wake_ratelimit: the shortest turn (credit2's CSCHED2_MIN_TIMER). */
+#define SCHED_MIN_TURN_NS 500000ULL
 
 /* The time slice in use (SCHED_SLICE_NS until sysctl scheduler_op sets one). */
 extern u64 sched_slice_ns;
