@@ -2131,7 +2131,7 @@ static void test_wake_wait(void **state)
 }
 
 /*
- * sched_wake_ratelimit, credit2's bounds: a vCPU that slept while dom0 ran
+ * sched_credit2_turns (with sched_wake_ratelimit), credit2's bounds: a vCPU that slept while dom0 ran
  * 100 ms wakes at most SCHED_WAKE_WAIT_NS ahead of it (credit2 clips a
  * sleeper's credit), and its turn while dom0 waits lasts until their
  * weighed times are level, so dom0, preempted, is back after those 10 ms
@@ -2145,7 +2145,7 @@ static void test_wake_lead(void **state)
 	u64 t0;
 
 	(void)state;
-	sched_wake_ratelimit = true;
+	sched_wake_ratelimit = sched_credit2_turns = true;
 	dom0_blocks_for(a);
 	va->periodic_period = v0->periodic_period = 0; /* the last timer set is the slice's */
 	deferred_wake_after(SCHED_RATELIMIT_NS / 4);
@@ -2178,7 +2178,7 @@ static void test_wake_lead(void **state)
 	schedule();
 	assert_ptr_equal(current, va);
 	assert_int_equal(fake_timer_last->expires, t0 + v0->sched_vtime - va->sched_vtime);
-	sched_wake_ratelimit = false;
+	sched_wake_ratelimit = sched_credit2_turns = false;
 	destroy_and_reap(a);
 }
 

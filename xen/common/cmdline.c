@@ -39,9 +39,10 @@
  *   sched_wake_ratelimit[=BOOL]  credit2's wake rule (the default): a wake does
  *                     not preempt a vCPU that has run less than the 1 ms rate
  *                     limit; the woken one waits until it blocks or its turn
- *                     ends, at most 10 ms (off: it runs once the 1 ms is up);
- *                     a sleeper leads by at most 10 ms, and a turn while
- *                     others wait lasts 0.5-10 ms (off: a 30 ms slice each)
+ *                     ends, at most 10 ms (off: it runs once the 1 ms is up)
+ *   sched_credit2_turns[=BOOL]  credit2's bounds on turns (off by default): a
+ *                     sleeper leads by at most 10 ms, and a turn while others
+ *                     wait lasts 0.5-10 ms (off: a 30 ms slice each)
  *   sched_wake_wait_us=N  with sched_wake_ratelimit, a deferred wake also
  *                     waits at most N us after it came (decimal, 1-10000;
  *                     default 10000)
@@ -391,6 +392,12 @@ static int opt_sched_wake_ratelimit(struct boot_options *opt, const struct val *
 	return set_flag(&opt->sched_wake_ratelimit, v, negated);
 }
 
+/* credit2's sleeper lead and turn length (docs/design.md, "Scheduler"). */
+static int opt_sched_credit2_turns(struct boot_options *opt, const struct val *v, bool negated)
+{
+	return set_flag(&opt->sched_credit2_turns, v, negated);
+}
+
 /* sched_wake_wait_us=N: 1 us to credit2's longest slice, 10 ms. */
 static int opt_sched_wake_wait_us(struct boot_options *opt, const struct val *v, bool negated)
 {
@@ -517,6 +524,7 @@ static const struct option options[] = {
 	{ "domctl_trace", true, opt_domctl_trace },
 	{ "hcstats", true, opt_hcstats },
 	{ "sched_wake_ratelimit", true, opt_sched_wake_ratelimit },
+	{ "sched_credit2_turns", true, opt_sched_credit2_turns },
 	{ "sched_wake_wait_us", false, opt_sched_wake_wait_us },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },

@@ -53,6 +53,7 @@ static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
 DEFINE_PER_CPU(bool, sched_resched_due);
 bool sched_cpu0_only;	   /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
 bool sched_wake_ratelimit; /* the sched_wake_ratelimit option: see wake_deferred() */
+bool sched_credit2_turns;  /* the sched_credit2_turns option: see wake_lead(), turn_end() */
 u64 sched_wake_wait_ns = SCHED_WAKE_WAIT_NS; /* the sched_wake_wait_us option: the same */
 u64 sched_slice_ns = SCHED_SLICE_NS;
 
@@ -66,6 +67,7 @@ void sched_reset_cpus(void)
 	sched_cpu0_only = false;
 	sched_slice_ns = SCHED_SLICE_NS;
 	sched_wake_ratelimit = false; /* the tests of the deferred wake set it */
+	sched_credit2_turns = false;
 	sched_wake_wait_ns = SCHED_WAKE_WAIT_NS;
 }
 #endif
@@ -324,13 +326,13 @@ static u64 vtime_floor(const struct sched_cpu *sc, u64 now)
 
 /*
  * The most a sleeper may be ahead of the CPU's floor: a slice, or with
- * sched_wake_ratelimit credit2's bound, its credit per reset (a waking
+ * sched_credit2_turns credit2's bound, its credit per reset (a waking
  * vCPU's credit is clipped to about that, so it runs at most about that
  * long before the vCPU it woke beside is back).
  */
 static u64 wake_lead(void)
 {
-	return sched_wake_ratelimit ? MIN(sched_slice_ns, SCHED_WAKE_WAIT_NS) : sched_slice_ns;
+	return sched_credit2_turns ? MIN(sched_slice_ns, SCHED_WAKE_WAIT_NS) : sched_slice_ns;
 }
 
 /*
@@ -346,7 +348,7 @@ static void wake_vtime(struct sched_cpu *sc, struct vcpu *v)
 }
 
 /*
- * With sched_wake_ratelimit, credit2's turn for @running while others wait:
+ * With sched_credit2_turns, credit2's turn for @running while others wait:
  * until its weighed time reaches the lowest queued one's (their credits
  * level), at least SCHED_MIN_TURN_NS and the rest of its rate limit, at
  * most SCHED_WAKE_WAIT_NS (or the slice, if shorter). Without the option,
@@ -356,7 +358,7 @@ static u64 turn_end(const struct sched_cpu *sc, const struct vcpu *running, u64 
 {
 	u64 low = ~0ULL, gap = 0, least, most;
 
-	if (!sched_wake_ratelimit || !running)
+	if (!sched_credit2_turns || !running)
 		return now + sched_slice_ns;
 	for (const struct vcpu *w = sc->runq_head; w; w = w->runq_next)
 		low = MIN(low, w->sched_vtime);

@@ -30,12 +30,12 @@ struct domain;
 #define SCHED_DEFAULT_WEIGHT 256	/* Xen's default credit weight */
 #define SCHED_RATELIMIT_NS 1000000ULL	/* 1 ms, Xen's sched_ratelimit_us default */
 /*
- * sched_wake_ratelimit: the longest a deferred wake waits, the longest turn
- * while others wait and a sleeper's largest lead (credit2's longest slice,
+ * sched_wake_ratelimit: the longest a deferred wake waits; sched_credit2_turns:
+ * the longest turn while others wait and a sleeper's largest lead (credit2's longest slice,
  * CSCHED2_MAX_TIMER, and its credit per reset, CSCHED2_CREDIT_INIT).
  */
 #define SCHED_WAKE_WAIT_NS 10000000ULL
-/* sched_wake_ratelimit: the shortest turn (credit2's CSCHED2_MIN_TIMER). */
+/* sched_credit2_turns: the shortest turn (credit2's CSCHED2_MIN_TIMER). */
 #define SCHED_MIN_TURN_NS 500000ULL
 
 /* The time slice in use (SCHED_SLICE_NS until sysctl scheduler_op sets one). */
@@ -50,6 +50,8 @@ extern bool sched_cpu0_only;
  * its first SCHED_RATELIMIT_NS, as under credit2 (off: it preempts at its end).
  */
 extern bool sched_wake_ratelimit;
+/* The sched_credit2_turns option: credit2's sleeper lead and turn length. */
+extern bool sched_credit2_turns;
 /*
  * The sched_wake_wait_us option: with sched_wake_ratelimit, a deferred wake
  * also waits at most this long after it came (SCHED_WAKE_WAIT_NS by default,

@@ -286,6 +286,10 @@ __noreturn void start_xen(struct boot_info *in)
 	sched_cpu0_only = boot_opts.vcpus_on_cpu0;
 	sched_wake_ratelimit = boot_opts.sched_wake_ratelimit;
 	sched_wake_wait_ns = boot_opts.sched_wake_wait_us * 1000ULL;
+	sched_credit2_turns = boot_opts.sched_credit2_turns;
+	if (sched_credit2_turns)
+		printk("Scheduler: a sleeper leads by at most 10 ms, a turn while others wait lasts "
+		       "0.5-10 ms (sched_credit2_turns)\n");
 	if (sched_wake_ratelimit)
 		printk("Scheduler: a wake waits out the running vCPU's rate limit, at most %u us after "
 		       "it (sched_wake_ratelimit)\n",
