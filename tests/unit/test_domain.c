@@ -2131,9 +2131,9 @@ static void test_wake_wait(void **state)
 }
 
 /*
- * sched_credit2_turns (with sched_wake_ratelimit), credit2's bounds: a vCPU that slept while dom0 ran
- * 100 ms wakes at most SCHED_WAKE_WAIT_NS ahead of it (credit2 clips a
- * sleeper's credit), and its turn while dom0 waits lasts until their
+ * sched_credit2_turns (with sched_wake_ratelimit), credit2's bounds: a
+ * vCPU that slept while dom0 ran 100 ms wakes at most SCHED_WAKE_WAIT_NS
+ * ahead of it (credit2 clips a sleeper's credit), and its turn while dom0 waits lasts until their
  * weighed times are level, so dom0, preempted, is back after those 10 ms
  * (a slice, 30 ms, without the option). A smaller lead gives a shorter turn,
  * but never under the rate limit.

@@ -288,15 +288,13 @@ __noreturn void start_xen(struct boot_info *in)
 	sched_wake_wait_ns = boot_opts.sched_wake_wait_us * 1000ULL;
 	sched_credit2_turns = boot_opts.sched_credit2_turns;
 	if (sched_credit2_turns)
-		printk("Scheduler: a sleeper leads by at most 10 ms, a turn while others wait lasts "
-		       "0.5-10 ms (sched_credit2_turns)\n");
+		printk("Scheduler: sleeper lead 10 ms, turns 0.5-10 ms (sched_credit2_turns)\n");
 	if (sched_wake_ratelimit)
-		printk("Scheduler: a wake waits out the running vCPU's rate limit, at most %u us after "
-		       "it (sched_wake_ratelimit)\n",
+		printk("Scheduler: a wake waits out the rate limit, at most %u us "
+		       "(sched_wake_ratelimit)\n",
 		       boot_opts.sched_wake_wait_us);
 	else
-		printk("Scheduler: a wake preempts once the running vCPU's rate limit is up "
-		       "(no-sched_wake_ratelimit)\n");
+		printk("Scheduler: a wake preempts after the rate limit (no-sched_wake_ratelimit)\n");
 	tlb_holders_on = boot_opts.tlb_holders;
 	domctl_trace_on = boot_opts.domctl_trace;
 	if (boot_opts.ipi_selftest)
