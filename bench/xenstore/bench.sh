@@ -5,8 +5,10 @@
 #   2. whole stack: Petrel's clients use Petrel's libxenstore.so.4
 # and the floor: Debian's daemon against nulld (a daemon that does no work),
 # which bounds what any daemon can reach behind Debian's library.
-# Usage: bench.sh OUT DEBROOT   (ROUNDS=N, default 3; XS_PIN=D,C pins the
-# daemons to CPU list D and the clients to C, e.g. 0,0: both on one CPU)
+# Usage: bench.sh OUT DEBROOT   (ROUNDS=N, default 3; XS_PIN=same, the default,
+# puts each round's daemon and clients on one CPU, the next CPU each round, the
+# same for both daemons; XS_PIN=D,C pins the daemons to CPU list D and the
+# clients to C; XS_PIN=none leaves placement to the scheduler)
 # Figures: test-xenstore -i 1000 per-op latencies, and xsload: write, read,
 # directory of 1000 children, read-modify-write transactions (ops/s) and
 # write-to-watch-event latency p50/p99.
@@ -15,8 +17,9 @@ OUT=$(cd "$1" && pwd)
 DEBROOT=$(cd "$2" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${ROUNDS:-3}
+XS_PIN=${XS_PIN:-same}
 PIN_ARGS=()
-[[ -n "${XS_PIN:-}" ]] && PIN_ARGS=(-p "$XS_PIN")
+[[ "$XS_PIN" != none ]] && PIN_ARGS=(-p "$XS_PIN")
 export XSROOT=$DEBROOT XS_BENCH_OUT=$OUT/bench
 mkdir -p "$XS_BENCH_OUT"
 res=$OUT/bench-results
@@ -31,9 +34,17 @@ echo
 echo "== 3. daemon CPU time for one full xsload run (Debian's libxenstore for both; load-independent)"
 source "$HERE/run.sh"
 CLIENT_PIN=()
-if [[ -n "${XS_PIN:-}" ]]; then export XS_DAEMON_CPUS=${XS_PIN%%,*}; CLIENT_PIN=(taskset -c "${XS_PIN#*,}"); fi
+case $XS_PIN in
+none) ;;
+same) ncpu=$(nproc) ;;
+*) export XS_DAEMON_CPUS=${XS_PIN%%,*}; CLIENT_PIN=(taskset -c "${XS_PIN#*,}") ;;
+esac
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for r in $(seq 1 "$ROUNDS"); do
+	if [[ $XS_PIN == same ]]; then
+		export XS_DAEMON_CPUS=$(((r - 1) % ncpu))
+		CLIENT_PIN=(taskset -c "$XS_DAEMON_CPUS")
+	fi
 	for t in a b; do
 		rd=$res/cpu-$t-$r
 		if [ $t = a ]; then xs_start "$rd"; else xs_start "$rd" "$OUT/xenstored" -N; fi

@@ -54,7 +54,7 @@ $(XS_OUT)/test-unit: tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) $(XS_DIR
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) $(XS_SAN) -o $@ tests/unit/xenstore/test_xenstore.c $(XS_CORE_SRC) \
 		$(XS_DIR)/daemon/uring.c \
-		-lcmocka $(XS_URING_LIB) -Wl,--wrap=io_uring_submit_and_wait
+		-lcmocka $(XS_URING_LIB) -Wl,--wrap=io_uring_submit_and_wait -Wl,--wrap=open
 
 test-xenstore-unit: $(XS_OUT)/test-unit
 	@bash tests/unit/xenstore/run.sh $(XS_OUT)/test-unit

@@ -574,11 +574,11 @@ static void event_loop(struct xsd *d, int lfd, int lfd_ro)
 			else if (ev[i].data.u64 == 2)
 				accept_one(d, lfd_ro, true);
 			else if (ev[i].data.u64 == 3)
-				ring_xen_poll(d);
+				ring_xen_ports(d);
 			else
 				cl_service(ev[i].data.ptr, ev[i].events);
 		}
-		ring_xen_poll(d);
+		ring_xen_service(d);
 		flush_dirty();
 	}
 }

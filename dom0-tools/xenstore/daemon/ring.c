@@ -464,16 +464,14 @@ int ring_xen_init(struct xsd *d, bool dom0)
 	return evtchn_fd;
 }
 
-void ring_xen_poll(struct xsd *d)
+void ring_xen_ports(struct xsd *d)
 {
-	struct xen_ring *r;
 	unsigned int ports[64];
 	bool dom_exc = false;
 	ssize_t n;
 
 	if (evtchn_fd < 0)
 		return;
-	/* consume and unmask pending ports; every ring is looked at below */
 	while ((n = read(evtchn_fd, ports, sizeof(ports))) > 0) {
 		ssize_t i;
 
@@ -487,6 +485,12 @@ void ring_xen_poll(struct xsd *d)
 	}
 	if (dom_exc)
 		xsd_domain_exc(d);
+}
+
+void ring_xen_service(struct xsd *d)
+{
+	struct xen_ring *r;
+
 	for (r = rings; r; r = r->next) {
 		ring_service(r->rc);
 		if (r->rc->broken && !r->warned) {

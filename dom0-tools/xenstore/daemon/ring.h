@@ -38,6 +38,10 @@ void ring_conn_free(struct ring_conn *rc);
  * maps each INTRODUCEd domain's ring through /dev/xen/gntdev.
  */
 int ring_xen_init(struct xsd *d, bool dom0);
-void ring_xen_poll(struct xsd *d);
+/* Consume and unmask the pending ports; call when the evtchn fd is readable. */
+void ring_xen_ports(struct xsd *d);
+/* Take requests from and hand output to every domain's ring; call after each
+ * batch of events, since socket requests also queue output for domains. */
+void ring_xen_service(struct xsd *d);
 
 #endif

@@ -6,6 +6,7 @@
  * come out of the connection's output queue.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1087,6 +1088,64 @@ int __wrap_io_uring_submit_and_wait(struct io_uring *ring, unsigned int wait_nr)
 	return r;
 }
 
+/*
+ * /dev/xen/evtchn stood in for by one end of a socket pair, for
+ * test_evtchn_read_when_ready (the test binary is linked with --wrap=open):
+ * a read takes the pending ports, a write unmasks them and arrives at the
+ * test's end.
+ */
+static int fake_evtchn = -1;
+
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode;
+
+	if (fake_evtchn >= 0 && !strcmp(path, "/dev/xen/evtchn"))
+		return fake_evtchn;
+	va_start(ap, flags);
+	mode = va_arg(ap, int);
+	va_end(ap);
+	return __real_open(path, flags, mode);
+}
+
+/* Bytes waiting in the socket fd without taking them. */
+static ssize_t pending(int fd)
+{
+	char buf[64];
+
+	return recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+}
+
+/*
+ * The daemon reads the event channel device only when it is readable:
+ * servicing the rings after a batch of socket requests costs no read().
+ */
+static void test_evtchn_read_when_ready(void **s)
+{
+	uint32_t port = 7, unmasked = 0;
+	int sv[2];
+
+	(void)s;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	fake_evtchn = sv[0];
+	assert_int_equal(ring_xen_init(d, false), sv[0]);
+	fake_evtchn = -1;
+	assert_int_equal(write(sv[1], &port, sizeof(port)), sizeof(port));
+	ring_xen_service(d);
+	assert_int_equal(pending(sv[0]), sizeof(port)); /* not read */
+	assert_int_equal(pending(sv[1]), -1);		/* nothing unmasked */
+	ring_xen_ports(d);
+	assert_int_equal(pending(sv[0]), -1); /* read */
+	assert_int_equal(read(sv[1], &unmasked, sizeof(unmasked)), sizeof(unmasked));
+	assert_int_equal(unmasked, port);
+	ring_xen_ports(d); /* nothing pending: returns at once */
+	assert_int_equal(pending(sv[1]), -1);
+	close(sv[1]);
+}
+
 static void test_uring_run(void **s)
 {
 	static char big[65536];
@@ -1192,6 +1251,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dom_exc_releases_dead_domain, setup, teardown),
 		cmocka_unit_test(test_uring_run),
 		cmocka_unit_test(test_uring_refused),
+		cmocka_unit_test_setup_teardown(test_evtchn_read_when_ready, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("xenstore", tests, NULL, NULL);
