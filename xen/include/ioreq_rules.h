@@ -61,8 +61,8 @@ struct ioreq_string {
 /*
  * Decode the INS/OUTS in b[0..n) for code whose default address size is
  * @addr_bytes (2 in real, virtual-8086 and 16-bit mode, 4 in 32-bit, 8 in
- * 64-bit mode, where REX may come last and ES/CS/SS/DS overrides mean
- * nothing). 0, or -EINVAL when it is not one or the bytes end first.
+ * 64-bit mode, where REX may come last and ES/CS/DS overrides mean
+ * nothing: DS; SS is kept, as a non-canonical address through it is #SS). 0, or -EINVAL when it is not one or the bytes end first.
  */
 int ioreq_string_decode(const u8 *b, unsigned int n, unsigned int addr_bytes,
 			struct ioreq_string *s);
@@ -108,6 +108,15 @@ u64 ioreq_seg_room(u16 attr, u32 limit, u64 off, unsigned int size, bool write, 
  * top of the address space, or down to 0 with @df; at least 1.
  */
 u64 ioreq_string_wrap(u64 off, u64 mask, unsigned int size, bool df);
+
+/*
+ * In 64-bit mode: how many @size-byte elements from linear address @va
+ * stay canonical (48-bit: the lower half up to 0x00007FFFFFFFFFFF, the
+ * upper half from 0xFFFF800000000000), counting up, or down with @df; 0
+ * when the first element is not wholly canonical (#GP(0), or #SS(0) for
+ * the stack segment).
+ */
+u64 ioreq_canonical_room(u64 va, unsigned int size, bool df);
 
 /*
  * ---- The buffered ring. A write of @size bytes of @data at @addr (a port

@@ -829,12 +829,21 @@ static u64 string_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u
 	return hvm_ioreq_pio_buffer(v, in, port, size, (u32)count, df, gpa) ? count : 0;
 }
 
+/* The linear address of offset @off in segment @seg (in 64-bit mode only FS and GS have a base). */
+static u64 string_linear(struct vcpu *v, bool lm, enum x86_seg seg, u64 off)
+{
+	u64 va = (lm && seg < X86_SEG_FS ? 0 : hvm_backend->seg_base(v, seg)) + off;
+
+	return lm ? va : (u32)va;
+}
+
 /*
  * How many elements from offset @off (cut to the address size, @mask) this
  * pass may move before the register wraps or the segment ends; 0 after
  * injecting #GP(0) (#SS(0) for SS) when not even the first is inside the
  * segment or the segment cannot be used for the access. In 64-bit mode
- * there is no limit; in real and virtual-8086 mode the limit alone counts.
+ * there is no limit, but the linear addresses must stay canonical; in real
+ * and virtual-8086 mode the limit alone counts.
  */
 static u64 string_room(struct vcpu *v, unsigned int mode, enum x86_seg seg, bool write, u64 off,
 		       u64 mask, unsigned int size, bool df)
@@ -843,12 +852,14 @@ static u64 string_room(struct vcpu *v, unsigned int mode, enum x86_seg seg, bool
 	u32 limit;
 	u16 attr;
 
-	if (mode == HVM_MODE_64)
-		return room;
-	hvm_backend->seg_limits(v, seg, &limit, &attr);
-	if (mode == HVM_MODE_REAL || mode == HVM_MODE_VM86)
-		attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_WRITABLE;
-	in_seg = ioreq_seg_room(attr, limit, off, size, write, df);
+	if (mode == HVM_MODE_64) {
+		in_seg = ioreq_canonical_room(string_linear(v, true, seg, off), size, df);
+	} else {
+		hvm_backend->seg_limits(v, seg, &limit, &attr);
+		if (mode == HVM_MODE_REAL || mode == HVM_MODE_VM86)
+			attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_WRITABLE;
+		in_seg = ioreq_seg_room(attr, limit, off, size, write, df);
+	}
 	if (!in_seg)
 		hvm_backend->inject(v, seg == X86_SEG_SS ? HVM_EXC_SS : HVM_EXC_GP, 0);
 	return MIN(room, in_seg);
@@ -875,10 +886,7 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	if (!room)
 		return false; /* #GP or #SS: the registers show the iterations done */
 	reps = MIN(reps, room);
-	/* In 64-bit mode only FS and GS have a base. */
-	va = (lm && s.seg < X86_SEG_FS ? 0 : hvm_backend->seg_base(v, s.seg)) + (*areg & mask);
-	if (!lm)
-		va = (u32)va;
+	va = string_linear(v, lm, s.seg, *areg & mask);
 	if (!string_map(v, va, size, in, lm, &e))
 		return false; /* #PF: the registers show the iterations done */
 	count = reps > 1 ? string_buffer(v, in, port, size, reps, df, &e) : 0;

@@ -176,8 +176,11 @@ static bool string_prefix(u8 c, struct ioreq_string *s, unsigned int def, bool *
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(seg_prefix); i++)
 		if (c == seg_prefix[i]) {
-			/* In 64-bit mode only FS and GS have a base. */
-			if (def != 8 || i >= X86_SEG_FS)
+			/*
+			 * In 64-bit mode only FS and GS have a base; SS is kept
+			 * for the fault a non-canonical address raises (#SS).
+			 */
+			if (def != 8 || i >= X86_SEG_FS || i == X86_SEG_SS)
 				s->seg = (enum x86_seg)i;
 			return true;
 		}
@@ -311,4 +314,20 @@ u64 ioreq_string_wrap(u64 off, u64 mask, unsigned int size, bool df)
 		return 1;
 	before = df ? off / size : (mask - (off + size - 1)) / size;
 	return before == ~0UL ? before : before + 1; /* a 64-bit byte count stays at 2^64 - 1 */
+}
+
+#define CANON_LOW_END 0x00007fffffffffffUL
+#define CANON_HIGH_START 0xffff800000000000UL
+
+u64 ioreq_canonical_room(u64 va, unsigned int size, bool df)
+{
+	u64 last = va + size - 1;
+
+	if (last < va)
+		return 1; /* the last bytes of the upper half and the first of the lower */
+	if (last <= CANON_LOW_END)
+		return df ? va / size + 1 : (CANON_LOW_END - last) / size + 1;
+	if (va < CANON_HIGH_START)
+		return 0;
+	return df ? (va - CANON_HIGH_START) / size + 1 : (~0UL - last) / size + 1;
 }
