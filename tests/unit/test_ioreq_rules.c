@@ -264,7 +264,7 @@ static void test_string_decode(void **state)
 	assert_int_equal(ioreq_string_decode(B(0x64, 0x6c), 4, &st), 0);
 	assert_int_equal(st.seg, X86_SEG_ES);
 	assert_false(st.rep);
-	/* outsb with FS in 32-bit code; with ES, DS or SS in 64-bit code it stays DS. */
+	/* outsb with FS in 32-bit code; with ES or DS in 64-bit code it stays DS, SS stays SS. */
 	assert_int_equal(ioreq_string_decode(B(0x64, 0x6e), 4, &st), 0);
 	assert_int_equal(st.seg, X86_SEG_FS);
 	assert_int_equal(ioreq_string_decode(B(0x26, 0x6e), 8, &st), 0);
@@ -284,8 +284,23 @@ static void test_string_decode(void **state)
 	assert_true(st.rep);
 	assert_int_equal(ioreq_string_decode(B(0x6f), 2, &st), 0);
 	assert_int_equal(st.addr_bytes, 2);
-	/* Not INS/OUTS, a REX outside 64-bit mode, bytes that end early. */
-	assert_int_equal(ioreq_string_decode(B(0xf3, 0xa4), 8, &st), -EINVAL);
+	/* MOVS: the source's segment (DS or the override), the element size. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x64, 0xa4), 4, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_FS);
+	assert_int_equal(st.size, 1);
+	assert_int_equal(st.opcode, 0xa4);
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x48, 0xa5), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_DS);
+	assert_int_equal(st.size, 8);
+	assert_int_equal(ioreq_string_decode(B(0x66, 0xa5), 4, &st), 0);
+	assert_int_equal(st.size, 2);
+	/* STOS: always ES; 4 bytes by default. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x65, 0xab), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_ES);
+	assert_int_equal(st.size, 4);
+	assert_true(st.rep);
+	/* Not a string move (CMPS), a REX outside 64-bit mode, bytes that end early. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0xa6), 8, &st), -EINVAL);
 	assert_int_equal(ioreq_string_decode(B(0x48, 0x6f), 4, &st), -EINVAL);
 	assert_int_equal(ioreq_string_decode(B(0xf3, 0x66), 4, &st), -EINVAL);
 }

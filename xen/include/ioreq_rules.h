@@ -50,16 +50,19 @@ enum ioreq_step ioreq_step(unsigned int last, unsigned int state);
  */
 bool ioreq_pci_config_addr(u32 cf8, u16 port, u64 *addr);
 
-/* A string port instruction (INS/OUTS) as its prefixes make it. */
+/* A string instruction (INS/OUTS, MOVS/STOS) as its prefixes make it. */
 struct ioreq_string {
 	unsigned int len;	 /* bytes, prefixes included */
 	unsigned int addr_bytes; /* 2, 4 or 8: the width of rcx, rsi and rdi */
-	enum x86_seg seg;	 /* the memory operand's segment (ES for INS: no override) */
+	unsigned int size;	 /* MOVS/STOS: the element's bytes (0x66, REX.W) */
+	enum x86_seg seg;	 /* the source's segment (ES for INS and STOS: no override) */
+	u8 opcode;		 /* 0x6C-0x6F, 0xA4/0xA5 (MOVS), 0xAA/0xAB (STOS) */
 	bool rep;		 /* F3 or F2 */
+	bool opsize;		 /* 0x66 */
 };
 
 /*
- * Decode the INS/OUTS in b[0..n) for code whose default address size is
+ * Decode the INS/OUTS, MOVS or STOS in b[0..n) for code whose default address size is
  * @addr_bytes (2 in real, virtual-8086 and 16-bit mode, 4 in 32-bit, 8 in
  * 64-bit mode, where REX may come last and ES/CS/DS overrides mean
  * nothing: DS; SS is kept, as a non-canonical address through it is #SS). 0, or -EINVAL when it is not one or the bytes end first.

@@ -876,7 +876,7 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	u64 mask, reps, va, count, room;
 	s64 step;
 
-	if (string_decode(v, mode, &s))
+	if (string_decode(v, mode, &s) || (s.opcode & 0xfc) != 0x6c)
 		hvm_crash(v, "string port I/O instruction not decoded");
 	mask = s.addr_bytes == 8 ? ~0UL : (1UL << (8 * s.addr_bytes)) - 1;
 	reps = s.rep ? r->rcx & mask : 1;
@@ -901,6 +901,192 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	/* The count register: a 32-bit one is written zero-extended in any mode. */
 	r->rcx = ioreq_addr_reg(r->rcx, -(s64)count, s.addr_bytes, s.addr_bytes != 2);
 	return !(r->rcx & mask);
+}
+
+/*
+ * ---- MOVS and STOS with an operand outside RAM. Elements in RAM, an
+ * emulated device's registers or nobody's (the null handler) are moved here,
+ * up to a page's worth a pass. An operand in an ioreq server's range ends
+ * the pass with one request, as Xen's emulator sends it: a STOS of count
+ * elements with the value, a MOVS whose other operand is RAM (contiguous
+ * across a page end) as data_is_ptr with that buffer's guest-physical
+ * address, anything else one element (a MOVS read's answer stored through
+ * hvm_string_store). The registers move at send time; rip moves when the
+ * count reaches 0, so the instruction is entered again after the answer.
+ */
+
+struct string_mem {
+	struct ioreq_string s;
+	u64 mask, reps, src, dst; /* src, dst: linear addresses of the element */
+	bool df, lm, movs;
+};
+
+/* True when a part of @e is in an ioreq server's range (no RAM there). */
+static bool elem_server(struct vcpu *v, const struct string_elem *e)
+{
+	for (unsigned int i = 0; i < 2 && e->len[i]; i++)
+		if (!gfn_to_virt(v->domain, e->gpa[i] >> PAGE_SHIFT) &&
+		    hvm_ioreq_claims_mmio(v, e->gpa[i]))
+			return true;
+	return false;
+}
+
+/* @e is one piece of RAM, or RAM on both sides of a page end with adjacent GFNs. */
+static bool elem_ram(struct vcpu *v, const struct string_elem *e)
+{
+	return gfn_to_virt(v->domain, e->gpa[0] >> PAGE_SHIFT) &&
+	       (!e->len[1] || (e->gpa[1] == e->gpa[0] + e->len[0] &&
+			       gfn_to_virt(v->domain, e->gpa[1] >> PAGE_SHIFT)));
+}
+
+/* Elements of one request at @gpa: those in its page, and in @ram's page when there is one. */
+static u32 mem_count(const struct string_mem *m, u64 gpa, const struct string_elem *ram)
+{
+	u64 n = ioreq_string_count(m->reps, (unsigned int)(gpa & (PAGE_SIZE - 1)), m->s.size, m->df);
+
+	if (ram)
+		n = MIN(n, ioreq_string_count(m->reps, (unsigned int)(ram->gpa[0] & (PAGE_SIZE - 1)),
+					       m->s.size, m->df));
+	return (u32)n;
+}
+
+/* Send the element at @mmio (in a server's range) and how many follow: the elements sent, 0 if none. */
+static u32 mem_send(struct vcpu *v, const struct string_mem *m, const struct string_elem *mmio,
+		    const struct string_elem *ram, bool read)
+{
+	struct hvm_mmio_req q = { .gpa = mmio->gpa[0], .size = m->s.size, .count = 1,
+				  .read = read, .df = m->df, .va = m->dst };
+
+	if (mmio->len[1])
+		return 0; /* an element across a page end into a server's range: not done */
+	if (!m->movs) {
+		q.data = ioreq_merge(0, v->arch.hvm.regs.rax, m->s.size);
+		q.count = mem_count(m, q.gpa, NULL);
+	} else if (ram && elem_ram(v, ram) && !ram->len[1]) {
+		q.ptr = true;
+		q.data = ram->gpa[0];
+		q.count = mem_count(m, q.gpa, ram);
+	} else if (!read) {
+		string_copy(v, ram, &q.data, false);
+	}
+	if (hvm_ioreq_mmio_string(v, &q))
+		return q.count;
+	q.count = 1;
+	return hvm_ioreq_mmio_string(v, &q) ? 1 : 0;
+}
+
+static u32 mem_sent(struct vcpu *v, u32 n)
+{
+	if (!n)
+		hvm_crash(v, "MOVS between two ioreq servers' ranges, or an element across a page "
+			     "end into one (not done)");
+	return n;
+}
+
+/*
+ * One element, or one request to a server: how many elements it moved, 0
+ * after a #PF (injected) and for what is not done (the domain crashed).
+ */
+static u64 mem_element(struct vcpu *v, const struct string_mem *m)
+{
+	struct string_elem d, src;
+	u64 data = v->arch.hvm.regs.rax;
+
+	if ((m->movs && !string_map(v, m->src, m->s.size, false, m->lm, &src)) ||
+	    !string_map(v, m->dst, m->s.size, true, m->lm, &d))
+		return 0;
+	if (m->movs && elem_server(v, &src))
+		return mem_sent(v, elem_server(v, &d) ? 0 : mem_send(v, m, &src, &d, true));
+	if (elem_server(v, &d))
+		return mem_sent(v, mem_send(v, m, &d, m->movs ? &src : NULL, false));
+	if (m->movs)
+		string_copy(v, &src, &data, false);
+	string_copy(v, &d, &data, true);
+	return 1;
+}
+
+#define MEM_PASS_MAX 512 /* elements moved here per pass, at most */
+
+/* rsi, rdi and rcx after @n elements. */
+static void mem_advance(struct vcpu *v, struct string_mem *m, u64 n)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	s64 step = (s64)(n * m->s.size);
+
+	step = m->df ? -step : step;
+	if (m->movs)
+		r->rsi = ioreq_addr_reg(r->rsi, step, m->s.addr_bytes, m->lm);
+	r->rdi = ioreq_addr_reg(r->rdi, step, m->s.addr_bytes, m->lm);
+	if (m->s.rep)
+		r->rcx = ioreq_addr_reg(r->rcx, -(s64)n, m->s.addr_bytes, m->s.addr_bytes != 2);
+	m->src = ioreq_addr_reg(m->src, step, 8, true);
+	m->dst = ioreq_addr_reg(m->dst, step, 8, true);
+	if (!m->lm) {
+		m->src = (u32)m->src;
+		m->dst = (u32)m->dst;
+	}
+	m->reps -= n;
+}
+
+/* The elements this pass may move (0 after a #GP or #SS): both operands' room. */
+static u64 mem_room(struct vcpu *v, unsigned int mode, struct string_mem *m)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	u64 room = string_room(v, mode, X86_SEG_ES, true, r->rdi & m->mask, m->mask, m->s.size,
+			       m->df);
+
+	if (room && m->movs)
+		room = MIN(room, string_room(v, mode, m->s.seg, false, r->rsi & m->mask, m->mask,
+					     m->s.size, m->df));
+	return room;
+}
+
+static int string_mem(struct vcpu *v)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	unsigned int mode = hvm_backend->guest_mode(v);
+	struct string_mem m = { .df = r->rflags & X86_EFLAGS_DF, .lm = mode == HVM_MODE_64 };
+	u64 room, n;
+
+	if (string_decode(v, mode, &m.s) || (m.s.opcode & 0xf0) != 0xa0)
+		return -1;
+	m.movs = m.s.opcode <= 0xa5;
+	m.mask = m.s.addr_bytes == 8 ? ~0UL : (1UL << (8 * m.s.addr_bytes)) - 1;
+	m.reps = m.s.rep ? r->rcx & m.mask : 1;
+	room = m.reps ? mem_room(v, mode, &m) : 0;
+	if (m.reps && !room)
+		return 0; /* #GP or #SS */
+	m.reps = MIN(m.reps, room);
+	m.src = string_linear(v, m.lm, m.s.seg, r->rsi & m.mask);
+	m.dst = string_linear(v, m.lm, X86_SEG_ES, r->rdi & m.mask);
+	for (unsigned int i = 0; m.reps && i < MEM_PASS_MAX; i++) {
+		n = mem_element(v, &m);
+		if (!n)
+			return 0; /* #PF: the registers show the elements done */
+		mem_advance(v, &m, n);
+		if (v->arch.hvm.io.pending)
+			break;
+	}
+	return !m.s.rep || !(r->rcx & m.mask) ? (int)m.s.len : 0;
+}
+
+int hvm_mmio_exit(struct vcpu *v, u64 gpa)
+{
+	unsigned int len;
+
+	if (vlapic_mmio_claims(v, gpa))
+		len = vlapic_mmio(v, gpa);
+	else if (hvm_platform_claims_mmio(v, gpa))
+		len = hvm_platform_mmio(v, gpa);
+	else if (hvm_ioreq_claims_mmio(v, gpa))
+		len = hvm_ioreq_mmio(v, gpa);
+	else
+		len = hvm_null_mmio(v, gpa);
+	if (len)
+		return (int)len;
+	if (p2m_lookup(v->domain, gpa >> PAGE_SHIFT) != INVALID_MFN)
+		return -1;
+	return string_mem(v);
 }
 
 /*

@@ -668,6 +668,23 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 	return len;
 }
 
+bool hvm_ioreq_mmio_string(struct vcpu *v, const struct hvm_mmio_req *m)
+{
+	struct request q = { .type = IOREQ_TYPE_COPY, .size = m->size, .count = m->count,
+			     .addr = m->gpa, .data = m->data, .read = m->read, .ptr = m->ptr,
+			     .df = m->df };
+	unsigned int span = m->size * m->count;
+	u64 lo = m->df ? m->gpa + m->size - span : m->gpa;
+	bool to_memory = m->read && !m->ptr;
+	int id = select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, lo, span);
+
+	if (id < 0)
+		return false;
+	v->arch.hvm.io.va = m->va;
+	send_request(v, (unsigned int)id, &q, to_memory ? TO_MEMORY : -1);
+	return true;
+}
+
 bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa)
 {
 	return select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, gpa, 1) >= 0;

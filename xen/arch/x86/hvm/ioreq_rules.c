@@ -193,28 +193,52 @@ static bool string_prefix(u8 c, struct ioreq_string *s, unsigned int def, bool *
 		s->rep = true;
 		return true;
 	case 0x66:
+		s->opsize = true;
+		return true;
 	case 0xf0:
 		return true;
 	}
 	return false;
 }
 
+static bool string_opcode(u8 op)
+{
+	return (op & 0xfc) == 0x6c || (op & 0xfe) == 0xa4 || (op & 0xfe) == 0xaa;
+}
+
+/* The default segment of the instruction's first memory operand. */
+static enum x86_seg string_seg(u8 op, enum x86_seg override)
+{
+	if (op <= 0x6d || op >= 0xaa)
+		return X86_SEG_ES;
+	return override == X86_SEG_NONE ? X86_SEG_DS : override;
+}
+
+static unsigned int string_size(u8 op, bool opsize, bool rex_w)
+{
+	if (!(op & 1))
+		return 1;
+	return rex_w ? 8 : opsize ? 2 : 4;
+}
+
 int ioreq_string_decode(const u8 *b, unsigned int n, unsigned int addr_bytes,
 			struct ioreq_string *s)
 {
-	bool addr_override = false;
+	bool addr_override = false, rex_w = false;
 	unsigned int i = 0;
 
 	s->seg = X86_SEG_NONE;
 	s->rep = false;
+	s->opsize = false;
 	while (i < n && i < X86_INSN_MAX && string_prefix(b[i], s, addr_bytes, &addr_override))
 		i++;
 	if (addr_bytes == 8 && i < n && (b[i] & 0xf0) == 0x40)
-		i++; /* REX: the operand size of INS/OUTS stays at most 4 */
-	if (i >= n || i >= X86_INSN_MAX || (b[i] & 0xfc) != 0x6c)
+		rex_w = b[i++] & 8; /* the operand size of INS/OUTS stays at most 4 */
+	if (i >= n || i >= X86_INSN_MAX || !string_opcode(b[i]))
 		return -EINVAL;
-	if (b[i] <= 0x6d || s->seg == X86_SEG_NONE)
-		s->seg = b[i] <= 0x6d ? X86_SEG_ES : X86_SEG_DS;
+	s->opcode = b[i];
+	s->seg = string_seg(b[i], s->seg);
+	s->size = string_size(b[i], s->opsize, rex_w);
 	if (addr_override)
 		addr_bytes = addr_bytes == 2 ? 4 : addr_bytes == 4 ? 2 : 4;
 	s->addr_bytes = addr_bytes;
