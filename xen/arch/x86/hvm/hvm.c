@@ -908,10 +908,10 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
  * emulated device's registers or nobody's (the null handler) are moved here,
  * up to a page's worth a pass. An operand in an ioreq server's range ends
  * the pass with one request, as Xen's emulator sends it: a STOS of count
- * elements with the value, a MOVS whose other operand is RAM (contiguous
- * across a page end) as data_is_ptr with that buffer's guest-physical
- * address, anything else one element (a MOVS read's answer stored through
- * hvm_string_store). The registers move at send time; rip moves when the
+ * elements with the value, a REP MOVS whose other operand is RAM as
+ * data_is_ptr with that buffer's guest-physical address (the elements in
+ * both pages), anything else one element (a MOVS read's answer stored
+ * through hvm_string_store). The registers move at send time; rip moves when the
  * count reaches 0, so the instruction is entered again after the answer.
  */
 
@@ -962,7 +962,7 @@ static u32 mem_send(struct vcpu *v, const struct string_mem *m, const struct str
 	if (!m->movs) {
 		q.data = ioreq_merge(0, v->arch.hvm.regs.rax, m->s.size);
 		q.count = mem_count(m, q.gpa, NULL);
-	} else if (ram && elem_ram(v, ram) && !ram->len[1]) {
+	} else if (m->reps > 1 && elem_ram(v, ram) && !ram->len[1]) {
 		q.ptr = true;
 		q.data = ram->gpa[0];
 		q.count = mem_count(m, q.gpa, ram);
