@@ -62,10 +62,11 @@ struct ioreq_string {
 };
 
 /*
- * Decode the INS/OUTS, MOVS or STOS in b[0..n) for code whose default address size is
- * @addr_bytes (2 in real, virtual-8086 and 16-bit mode, 4 in 32-bit, 8 in
- * 64-bit mode, where REX may come last and ES/CS/DS overrides mean
- * nothing: DS; SS is kept, as a non-canonical address through it is #SS). 0, or -EINVAL when it is not one or the bytes end first.
+ * Decode the INS/OUTS, MOVS or STOS in b[0..n) for code whose default
+ * address size is @addr_bytes (2 in real, virtual-8086 and 16-bit mode, 4
+ * in 32-bit, 8 in 64-bit mode, where REX may come last and ES/CS/DS
+ * overrides mean DS; SS is kept, as a non-canonical address through it is
+ * #SS). 0, or -EINVAL when it is not one or the bytes end first.
  */
 int ioreq_string_decode(const u8 *b, unsigned int n, unsigned int addr_bytes,
 			struct ioreq_string *s);

@@ -896,20 +896,15 @@ static void check_strings(void)
 /* The same for the MOVS/STOS on the server's page. */
 static void check_mmio_strings(void)
 {
-	static const uint32_t want[] = { 0,	   0x10240c,   0xfe00010c, 0xfe000204,
-					 0x102504, 0x24681357, 0xfe000410, 0x102400,
-					 0xfe000500, 0x102604, 0x600dd00d };
-	static const char *const what[] = { "ecx after rep movsl",
-					    "esi after rep movsl",
-					    "edi after rep movsl",
-					    "esi after rep movsw",
-					    "edi after rep movsw",
-					    "the words rep movsw stored",
-					    "edi after rep stosl",
-					    "esi after std; rep movsb",
-					    "edi after std; rep movsb",
-					    "edi after movsl",
-					    "the dword movsl stored" };
+	static const uint32_t want[] = { 0,	     0x10240c,	 0xfe00010c, 0xfe000204,
+					 0x102504,   0x24681357, 0xfe000410, 0x102400,
+					 0xfe000500, 0x102604,	 0x600dd00d };
+	static const char *const what[] = {
+		"ecx after rep movsl", "esi after rep movsl",	   "edi after rep movsl",
+		"esi after rep movsw", "edi after rep movsw",	   "the words rep movsw stored",
+		"edi after rep stosl", "esi after std; rep movsb", "edi after std; rep movsb",
+		"edi after movsl",     "the dword movsl stored"
+	};
 	const uint32_t *got = (const uint32_t *)(window + D_MMIO_STRING);
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(want); i++)

@@ -942,20 +942,26 @@ static bool elem_ram(struct vcpu *v, const struct string_elem *e)
 /* Elements of one request at @gpa: those in its page, and in @ram's page when there is one. */
 static u32 mem_count(const struct string_mem *m, u64 gpa, const struct string_elem *ram)
 {
-	u64 n = ioreq_string_count(m->reps, (unsigned int)(gpa & (PAGE_SIZE - 1)), m->s.size, m->df);
+	u64 n =
+	    ioreq_string_count(m->reps, (unsigned int)(gpa & (PAGE_SIZE - 1)), m->s.size, m->df);
 
 	if (ram)
-		n = MIN(n, ioreq_string_count(m->reps, (unsigned int)(ram->gpa[0] & (PAGE_SIZE - 1)),
-					       m->s.size, m->df));
+		n = MIN(n,
+			ioreq_string_count(m->reps, (unsigned int)(ram->gpa[0] & (PAGE_SIZE - 1)),
+					   m->s.size, m->df));
 	return (u32)n;
 }
 
-/* Send the element at @mmio (in a server's range) and how many follow: the elements sent, 0 if none. */
+/* Send the element at @mmio (a server's) and those that follow it: how many went, 0 if none. */
 static u32 mem_send(struct vcpu *v, const struct string_mem *m, const struct string_elem *mmio,
 		    const struct string_elem *ram, bool read)
 {
-	struct hvm_mmio_req q = { .gpa = mmio->gpa[0], .size = m->s.size, .count = 1,
-				  .read = read, .df = m->df, .va = m->dst };
+	struct hvm_mmio_req q = { .gpa = mmio->gpa[0],
+				  .size = m->s.size,
+				  .count = 1,
+				  .read = read,
+				  .df = m->df,
+				  .va = m->dst };
 
 	if (mmio->len[1])
 		return 0; /* an element across a page end into a server's range: not done */
@@ -1032,8 +1038,8 @@ static void mem_advance(struct vcpu *v, struct string_mem *m, u64 n)
 static u64 mem_room(struct vcpu *v, unsigned int mode, struct string_mem *m)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
-	u64 room = string_room(v, mode, X86_SEG_ES, true, r->rdi & m->mask, m->mask, m->s.size,
-			       m->df);
+	u64 room =
+	    string_room(v, mode, X86_SEG_ES, true, r->rdi & m->mask, m->mask, m->s.size, m->df);
 
 	if (room && m->movs)
 		room = MIN(room, string_room(v, mode, m->s.seg, false, r->rsi & m->mask, m->mask,

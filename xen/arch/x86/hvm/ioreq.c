@@ -670,9 +670,7 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 
 bool hvm_ioreq_mmio_string(struct vcpu *v, const struct hvm_mmio_req *m)
 {
-	struct request q = { .type = IOREQ_TYPE_COPY, .size = m->size, .count = m->count,
-			     .addr = m->gpa, .data = m->data, .read = m->read, .ptr = m->ptr,
-			     .df = m->df };
+	struct request q = { .type = IOREQ_TYPE_COPY, .size = m->size, .addr = m->gpa };
 	unsigned int span = m->size * m->count;
 	u64 lo = m->df ? m->gpa + m->size - span : m->gpa;
 	bool to_memory = m->read && !m->ptr;
@@ -680,6 +678,11 @@ bool hvm_ioreq_mmio_string(struct vcpu *v, const struct hvm_mmio_req *m)
 
 	if (id < 0)
 		return false;
+	q.count = m->count;
+	q.data = m->data;
+	q.read = m->read;
+	q.ptr = m->ptr;
+	q.df = m->df;
 	v->arch.hvm.io.va = m->va;
 	send_request(v, (unsigned int)id, &q, to_memory ? TO_MEMORY : -1);
 	return true;
