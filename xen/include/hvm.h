@@ -182,12 +182,12 @@ long memory_grow(unsigned long cmd, unsigned long arg, const struct xen_memory_r
 /* A mov at @gpa outside RAM that nothing claims: reads all-ones; its length, 0 if not emulated. */
 unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa);
 /*
- * A nested page fault / EPT violation at @gpa that is not a log-dirty one:
- * the emulated access's length (rip moves on by it), 0 when the instruction
- * is to run again (a MOVS/STOS pass, an exception injected), -1 when nothing
- * emulates it.
+ * A nested page fault / EPT violation (@exit, with the backend's @info) at
+ * @gpa: the emulated access's length (rip moves on by it), or 0 when the
+ * instruction is to run again (a log-dirty write, a MOVS/STOS pass, an
+ * exception injected). What nothing emulates crashes the domain.
  */
-int hvm_mmio_exit(struct vcpu *v, u64 gpa);
+unsigned int hvm_mmio_exit(struct vcpu *v, u64 gpa, const char *exit, u64 info);
 __noreturn void hvm_triple_fault(struct vcpu *v);
 /* Kill the domain for an exit Petrel cannot handle, with the backend's dump. */
 __noreturn void hvm_crash(struct vcpu *v, const char *why);

@@ -1076,7 +1076,8 @@ static int string_mem(struct vcpu *v)
 	return !m.s.rep || !(r->rcx & m.mask) ? (int)m.s.len : 0;
 }
 
-int hvm_mmio_exit(struct vcpu *v, u64 gpa)
+/* An access outside RAM: its length, 0 to run the instruction again, -1 when not emulated. */
+static int mmio_access(struct vcpu *v, u64 gpa)
 {
 	unsigned int len;
 
@@ -1093,6 +1094,21 @@ int hvm_mmio_exit(struct vcpu *v, u64 gpa)
 	if (p2m_lookup(v->domain, gpa >> PAGE_SHIFT) != INVALID_MFN)
 		return -1;
 	return string_mem(v);
+}
+
+unsigned int hvm_mmio_exit(struct vcpu *v, u64 gpa, const char *exit, u64 info)
+{
+	int rc;
+
+	if (p2m_logdirty_fault(v->domain, gpa))
+		return 0; /* a first write in a log-dirty pass: the instruction runs again */
+	rc = mmio_access(v, gpa);
+	if (rc >= 0)
+		return (unsigned int)rc;
+	printk(XENLOG_G_GUEST XENLOG_ERR "d%u: %s at gpa %#lx (%#lx)\n", v->domain->domain_id, exit,
+	       gpa, info);
+	hvm_print_current_insn(v);
+	hvm_crash(v, "access outside RAM by an instruction not emulated");
 }
 
 /*

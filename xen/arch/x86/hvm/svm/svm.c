@@ -698,20 +698,11 @@ static void cancel_window(struct vcpu *v)
 /* A nested page fault: a log-dirty write, or an access outside RAM to emulate. */
 static void exit_npf(struct vcpu *v)
 {
-	u64 gpa = F64(v, VMCB_EXITINFO2);
-	int rc;
+	unsigned int len =
+	    hvm_mmio_exit(v, F64(v, VMCB_EXITINFO2), "nested page fault", F64(v, VMCB_EXITINFO1));
 
-	if (p2m_logdirty_fault(v->domain, gpa))
-		return; /* a first write in a log-dirty pass: the instruction runs again */
-	rc = hvm_mmio_exit(v, gpa);
-	if (rc > 0)
-		advance(v, (unsigned int)rc);
-	if (rc >= 0)
-		return;
-	printk(XENLOG_G_GUEST XENLOG_ERR "d%u: nested page fault at gpa %#lx (%#lx)\n",
-	       v->domain->domain_id, gpa, F64(v, VMCB_EXITINFO1));
-	hvm_print_current_insn(v);
-	hvm_crash(v, "access outside RAM by an instruction not emulated");
+	if (len)
+		advance(v, len);
 }
 
 static void handle_exit(struct vcpu *v)

@@ -747,20 +747,11 @@ static void exit_io(struct vcpu *v)
 
 static void exit_ept_violation(struct vcpu *v)
 {
-	u64 gpa = vmread(GUEST_PHYSICAL_ADDRESS);
-	int rc;
+	unsigned int len = hvm_mmio_exit(v, vmread(GUEST_PHYSICAL_ADDRESS), "EPT violation",
+					 vmread(EXIT_QUALIFICATION));
 
-	if (p2m_logdirty_fault(v->domain, gpa))
-		return; /* a first write in a log-dirty pass: the instruction runs again */
-	rc = hvm_mmio_exit(v, gpa);
-	if (rc > 0)
-		advance(v, (unsigned int)rc);
-	if (rc >= 0)
-		return;
-	printk(XENLOG_G_GUEST XENLOG_ERR "d%u: EPT violation at gpa %#lx (%#lx)\n",
-	       v->domain->domain_id, gpa, vmread(EXIT_QUALIFICATION));
-	hvm_print_current_insn(v);
-	hvm_crash(v, "access outside RAM by an instruction not emulated");
+	if (len)
+		advance(v, len);
 }
 
 /* Exception or NMI exit: a host NMI is handed to the host, #MC kills the guest. */
