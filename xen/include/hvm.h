@@ -272,6 +272,14 @@ struct hvm_mmio_req {
 	u32 count;
 	bool read, ptr, df;
 };
+/*
+ * The first step of an OUTS element in a server's memory range: a read of
+ * the element at @gpa whose answer is held for the instruction; false when
+ * no server takes it. hvm_take_held gives the answer to the same
+ * instruction entered again, once.
+ */
+bool hvm_ioreq_mmio_hold(struct vcpu *v, u64 gpa, unsigned int size);
+bool hvm_take_held(struct vcpu *v, u64 *data);
 /* Send @q to the server whose range holds all its elements: false if none does. */
 bool hvm_ioreq_mmio_string(struct vcpu *v, const struct hvm_mmio_req *q);
 /* A server covers guest-physical @gpa. */

@@ -18,7 +18,8 @@
  * 00:03.0 (the model's) and 00:04.0 (nobody's), and INS/OUTS on port 0x520
  * with and without REP, across a page end, downwards and in 16-bit
  * protected mode, and MOVS/STOS on the MMIO page (REP MOVS both ways and
- * downwards, REP STOS, a MOVS without REP), each request's
+ * downwards, REP STOS, a MOVS without REP) and OUTS with the element
+ * there (two requests an element), each request's
  * count, data_is_ptr, df and buffer checked against what the guest wrote
  * and the guest's rcx/rsi/rdi afterwards. The last request is answered with a state that is not a
  * state: the guest must be crashed, and the hypervisor goes on. A second
@@ -306,6 +307,15 @@ __asm__(".pushsection .rodata\n"
 	"mov %edi, 0x1010a4\n"
 	"mov 0x102600, %eax\n"
 	"mov %eax, 0x1010a8\n"
+	"mov $0x520, %edx\n"
+	"mov $0xfe000700, %esi\n" /* outsl from MMIO: the element's read, then the port write */
+	"outsl\n"
+	"mov %esi, 0x1010ac\n"
+	"mov $0xfe000900, %esi\n" /* rep outsb of 2 from MMIO: element by element */
+	"mov $2, %ecx\n"
+	"rep outsb\n"
+	"mov %esi, 0x1010b0\n"
+	"mov %ecx, 0x1010b4\n"
 	"mov $0x101000, %esi\n"
 	"movl $1, 0x18(%esi)\n"
 	"mov $0x510, %edx\n"
@@ -822,6 +832,32 @@ static bool serve_mmio_strings(void)
 }
 
 /*
+ * OUTS with the element in the server's page, as Xen's emulator falls back
+ * for one element: two requests each, the MMIO read before the port write.
+ * (An INS into the page crashes the domain on Xen 4.17, and on Petrel.)
+ */
+static bool serve_pio_mmio(void)
+{
+	static const uint32_t out = 0x7a7b7c7d;
+	static const uint8_t bytes[] = { 0x31, 0x32 };
+	const struct string_req reqs[] = {
+		{ 4, 1, true, false, false, 0, &out },
+		{ 4, 1, false, false, false, out, NULL },
+		{ 1, 1, true, false, false, 0, bytes },
+		{ 1, 1, false, false, false, 0x31, NULL },
+		{ 1, 1, true, false, false, 0, bytes + 1 },
+		{ 1, 1, false, false, false, 0x32, NULL },
+	};
+	static const uint64_t addr[] = { MMIO_BASE + 0x700, PORT_STR,	       MMIO_BASE + 0x900,
+					 PORT_STR,	    MMIO_BASE + 0x901, PORT_STR };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(reqs); i++)
+		if (!serve_string_at(&reqs[i], addr[i] == PORT_STR ? TYPE_PIO : TYPE_COPY, addr[i]))
+			return false;
+	return true;
+}
+
+/*
  * INS/OUTS as Xen sends them: a REP's elements one page of the buffer per
  * request with data_is_ptr (down with df), a lone element as a plain access.
  */
@@ -861,7 +897,7 @@ static bool serve_all(void)
 	       serve(TYPE_COPY, MMIO_BASE + 0x20, 4, true, 0) &&
 	       serve(TYPE_COPY, MMIO_BASE + 0x30, 1, false, 0x42) &&
 	       serve(TYPE_COPY, MMIO_BASE + 0x30, 4, true, 0) && serve_pci() && serve_strings() &&
-	       serve_mmio_strings();
+	       serve_mmio_strings() && serve_pio_mmio();
 }
 
 /* A hostile answer: a state beyond IORESP_READY. */
@@ -896,14 +932,17 @@ static void check_strings(void)
 /* The same for the MOVS/STOS on the server's page. */
 static void check_mmio_strings(void)
 {
-	static const uint32_t want[] = { 0,	     0x10240c,	 0xfe00010c, 0xfe000204,
-					 0x102504,   0x24681357, 0xfe000410, 0x102400,
-					 0xfe000500, 0x102604,	 0x600dd00d };
+	static const uint32_t want[] = { 0,	     0x10240c,	 0xfe00010c, 0xfe000204, 0x102504,
+					 0x24681357, 0xfe000410, 0x102400,   0xfe000500, 0x102604,
+					 0x600dd00d, 0xfe000704, 0xfe000902, 0 };
 	static const char *const what[] = {
-		"ecx after rep movsl", "esi after rep movsl",	   "edi after rep movsl",
-		"esi after rep movsw", "edi after rep movsw",	   "the words rep movsw stored",
-		"edi after rep stosl", "esi after std; rep movsb", "edi after std; rep movsb",
-		"edi after movsl",     "the dword movsl stored"
+		"ecx after rep movsl",		 "esi after rep movsl",
+		"edi after rep movsl",		 "esi after rep movsw",
+		"edi after rep movsw",		 "the words rep movsw stored",
+		"edi after rep stosl",		 "esi after std; rep movsb",
+		"edi after std; rep movsb",	 "edi after movsl",
+		"the dword movsl stored",	 "esi after outsl from MMIO",
+		"esi after rep outsb from MMIO", "ecx after rep outsb from MMIO"
 	};
 	const uint32_t *got = (const uint32_t *)(window + D_MMIO_STRING);
 

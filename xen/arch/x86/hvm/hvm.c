@@ -725,29 +725,58 @@ static bool string_map(struct vcpu *v, u64 va, unsigned int size, bool write, bo
 	return false;
 }
 
+/* True when a part of @e is in an ioreq server's range (no RAM there). */
+static bool elem_server(struct vcpu *v, const struct string_elem *e)
+{
+	for (unsigned int i = 0; i < 2 && e->len[i]; i++)
+		if (!gfn_to_virt(v->domain, e->gpa[i] >> PAGE_SHIFT) &&
+		    hvm_ioreq_claims_mmio(v, e->gpa[i]))
+			return true;
+	return false;
+}
+
+/*
+ * An OUTS element in a server's range, as Xen's emulator falls back to for
+ * one element: the answer held for this instruction (1), or the read sent
+ * to be held (-1: the instruction comes again). 0 when the server does not
+ * take the whole part, and for a write (an INS there is refused before).
+ */
+static int server_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
+{
+	u64 data;
+
+	if (to_guest)
+		return 0;
+	if (hvm_take_held(v, &data)) {
+		memcpy(buf, &data, len);
+		return 1;
+	}
+	return hvm_ioreq_mmio_hold(v, gpa, len) ? -1 : 0;
+}
+
 /*
  * A part of an element at a GFN without RAM, as Xen's emulator takes it
  * when it falls back to MMIO for one element: the vLAPIC's, IO-APIC's or
- * HPET's registers, or nobody's (reads all-ones, writes dropped: Xen's
- * null handler). False for what is not done: an ioreq server's MMIO range
- * (Xen sends the element there as a second request) and an access shape
- * the device does not take (Xen crashes the domain for those too).
+ * HPET's registers, an ioreq server's range (server_part), or nobody's
+ * (reads all-ones, writes dropped: Xen's null handler). 1 when done, -1
+ * when a request went to a server, 0 for an access shape the device does
+ * not take (Xen crashes the domain for those too).
  */
-static bool string_mmio(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
+static int string_mmio(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
 {
 	if (vlapic_mmio_claims(v, gpa))
 		return vlapic_mmio_bytes(v, gpa, buf, len, to_guest);
 	if (hvm_platform_claims_mmio(v, gpa))
 		return hvm_platform_mmio_bytes(v, gpa, buf, len, to_guest);
 	if (hvm_ioreq_claims_mmio(v, gpa))
-		return false;
+		return server_part(v, gpa, buf, len, to_guest);
 	if (!to_guest)
 		memset(buf, 0xff, len);
-	return true;
+	return 1;
 }
 
 /* One part of an element to or from guest-physical @gpa: RAM, or string_mmio. */
-static bool string_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
+static int string_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
 {
 	u8 *p = gfn_to_virt(v->domain, gpa >> PAGE_SHIFT);
 
@@ -760,17 +789,24 @@ static bool string_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool
 	} else {
 		memcpy(buf, p, len);
 	}
-	return true;
+	return 1;
 }
 
-static void string_copy(struct vcpu *v, const struct string_elem *e, u64 *data, bool to_guest)
+/* Move element @e to or from @data: true when that went to a server as a request. */
+static bool string_copy(struct vcpu *v, const struct string_elem *e, u64 *data, bool to_guest)
 {
 	u8 *b = (u8 *)data;
+	int rc;
 
-	if (!string_part(v, e->gpa[0], b, e->len[0], to_guest) ||
-	    (e->len[1] && !string_part(v, e->gpa[1], b + e->len[0], e->len[1], to_guest)))
-		hvm_crash(v, "string port I/O buffer in an ioreq server's MMIO range, or of a "
-			     "size the device there does not take (not done)");
+	if (e->len[1] && elem_server(v, e))
+		hvm_crash(v, "string element across a page end into an ioreq server's range "
+			     "(not done)");
+	rc = string_part(v, e->gpa[0], b, e->len[0], to_guest);
+	if (rc > 0 && e->len[1])
+		rc = string_part(v, e->gpa[1], b + e->len[0], e->len[1], to_guest);
+	if (!rc)
+		hvm_crash(v, "string element of a size the device there does not take (not done)");
+	return rc < 0;
 }
 
 bool hvm_string_store(struct vcpu *v, u64 va, u64 data, unsigned int size)
@@ -786,23 +822,30 @@ bool hvm_string_store(struct vcpu *v, u64 va, u64 data, unsigned int size)
 	return true;
 }
 
-/* One element at guest linear @va, mapped in @e, through the port's usual path. */
-static void string_element(struct vcpu *v, bool in, u16 port, unsigned int size, u64 va,
+/*
+ * One element at guest linear @va, mapped in @e, through the port's usual
+ * path: false when it is not done yet (its first step went to a server).
+ */
+static bool string_element(struct vcpu *v, bool in, u16 port, unsigned int size, u64 va,
 			   const struct string_elem *e)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u64 rax = r->rax, data = 0;
 
+	/* Xen 4.17 crashes the domain too (its emulator's check of the re-issued request). */
+	if (in && elem_server(v, e))
+		hvm_crash(v, "INS into an ioreq server's memory range");
 	if (in && !hvm_platform_claims_pio(v, port) && hvm_ioreq_pio_memory(v, port, size, va))
-		return;
-	if (!in)
-		string_copy(v, e, &data, false);
+		return true;
+	if (!in && string_copy(v, e, &data, false))
+		return false;
 	r->rax = data;
 	hvm_handle_pio(v, in, port, size);
 	data = r->rax;
 	r->rax = rax;
 	if (in)
 		string_copy(v, e, &data, true);
+	return true;
 }
 
 /*
@@ -891,7 +934,9 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 		return false; /* #PF: the registers show the iterations done */
 	count = reps > 1 ? string_buffer(v, in, port, size, reps, df, &e) : 0;
 	if (!count) {
-		string_element(v, in, port, size, va, &e);
+		/* Its first step may have gone to a server: the instruction comes again. */
+		if (!string_element(v, in, port, size, va, &e))
+			return false;
 		count = 1;
 	}
 	step = (s64)(count * size);
@@ -920,16 +965,6 @@ struct string_mem {
 	u64 mask, reps, src, dst; /* src, dst: linear addresses of the element */
 	bool df, lm, movs;
 };
-
-/* True when a part of @e is in an ioreq server's range (no RAM there). */
-static bool elem_server(struct vcpu *v, const struct string_elem *e)
-{
-	for (unsigned int i = 0; i < 2 && e->len[i]; i++)
-		if (!gfn_to_virt(v->domain, e->gpa[i] >> PAGE_SHIFT) &&
-		    hvm_ioreq_claims_mmio(v, e->gpa[i]))
-			return true;
-	return false;
-}
 
 /* @e is one piece of RAM, or RAM on both sides of a page end with adjacent GFNs. */
 static bool elem_ram(struct vcpu *v, const struct string_elem *e)
