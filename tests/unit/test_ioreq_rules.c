@@ -264,11 +264,13 @@ static void test_string_decode(void **state)
 	assert_int_equal(ioreq_string_decode(B(0x64, 0x6c), 4, &st), 0);
 	assert_int_equal(st.seg, X86_SEG_ES);
 	assert_false(st.rep);
-	/* outsb with FS in 32-bit code; with ES, DS or SS in 64-bit code it stays DS. */
+	/* outsb with FS in 32-bit code; with ES or DS in 64-bit code it stays DS, SS stays SS. */
 	assert_int_equal(ioreq_string_decode(B(0x64, 0x6e), 4, &st), 0);
 	assert_int_equal(st.seg, X86_SEG_FS);
 	assert_int_equal(ioreq_string_decode(B(0x26, 0x6e), 8, &st), 0);
 	assert_int_equal(st.seg, X86_SEG_DS);
+	assert_int_equal(ioreq_string_decode(B(0x36, 0x6e), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_SS);
 	assert_int_equal(ioreq_string_decode(B(0x65, 0x6e), 8, &st), 0);
 	assert_int_equal(st.seg, X86_SEG_GS);
 	/* 0x67: 32 <-> 16 outside 64-bit mode, 64 -> 32 in it; REX last in 64-bit code. */
@@ -282,8 +284,23 @@ static void test_string_decode(void **state)
 	assert_true(st.rep);
 	assert_int_equal(ioreq_string_decode(B(0x6f), 2, &st), 0);
 	assert_int_equal(st.addr_bytes, 2);
-	/* Not INS/OUTS, a REX outside 64-bit mode, bytes that end early. */
-	assert_int_equal(ioreq_string_decode(B(0xf3, 0xa4), 8, &st), -EINVAL);
+	/* MOVS: the source's segment (DS or the override), the element size. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x64, 0xa4), 4, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_FS);
+	assert_int_equal(st.size, 1);
+	assert_int_equal(st.opcode, 0xa4);
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x48, 0xa5), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_DS);
+	assert_int_equal(st.size, 8);
+	assert_int_equal(ioreq_string_decode(B(0x66, 0xa5), 4, &st), 0);
+	assert_int_equal(st.size, 2);
+	/* STOS: always ES; 4 bytes by default. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0x65, 0xab), 8, &st), 0);
+	assert_int_equal(st.seg, X86_SEG_ES);
+	assert_int_equal(st.size, 4);
+	assert_true(st.rep);
+	/* Not a string move (CMPS), a REX outside 64-bit mode, bytes that end early. */
+	assert_int_equal(ioreq_string_decode(B(0xf3, 0xa6), 8, &st), -EINVAL);
 	assert_int_equal(ioreq_string_decode(B(0x48, 0x6f), 4, &st), -EINVAL);
 	assert_int_equal(ioreq_string_decode(B(0xf3, 0x66), 4, &st), -EINVAL);
 }
@@ -417,6 +434,26 @@ static void test_ring(void **state)
 	assert_int_equal(ioreq_ring_canonical((u64)600 << 32 | 510), (u64)600 << 32 | 510);
 }
 
+static void test_canonical_room(void **state)
+{
+	(void)state;
+	/* The lower half: up to its end, or down to 0. */
+	assert_int_equal(ioreq_canonical_room(0x7ffffffffff0UL, 4, false), 4);
+	assert_int_equal(ioreq_canonical_room(0x7ffffffffffcUL, 4, false), 1);
+	assert_int_equal(ioreq_canonical_room(0x7ffffffffffdUL, 4, false), 0);
+	assert_int_equal(ioreq_canonical_room(0x1000, 8, true), 0x201);
+	assert_int_equal(ioreq_canonical_room(0, 1, false), 0x800000000000UL);
+	/* The hole between the halves. */
+	assert_int_equal(ioreq_canonical_room(0x800000000000UL, 1, false), 0);
+	assert_int_equal(ioreq_canonical_room(0xffff7ffffffffffcUL, 4, true), 0);
+	assert_int_equal(ioreq_canonical_room(0xffff7ffffffffffeUL, 4, false), 0);
+	/* The upper half: up to 2^64 - 1, or down to its start. */
+	assert_int_equal(ioreq_canonical_room(0xffff800000000000UL, 2, true), 1);
+	assert_int_equal(ioreq_canonical_room(0xffff800000000010UL, 4, true), 5);
+	assert_int_equal(ioreq_canonical_room(0xfffffffffffffff0UL, 8, false), 2);
+	assert_int_equal(ioreq_canonical_room(0xfffffffffffffffeUL, 4, false), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_addr_reg), cmocka_unit_test(test_buf_pack),
 		cmocka_unit_test(test_ring), cmocka_unit_test(test_cmp_forms),
 		cmocka_unit_test(test_cmp_flags), cmocka_unit_test(test_extending_forms),
+		cmocka_unit_test(test_canonical_room),
 	};
 
 	return cmocka_run_group_tests_name("ioreq_rules", tests, NULL, NULL);

@@ -181,6 +181,13 @@ long memory_grow(unsigned long cmd, unsigned long arg, const struct xen_memory_r
 		 unsigned int pfn_size);
 /* A mov at @gpa outside RAM that nothing claims: reads all-ones; its length, 0 if not emulated. */
 unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa);
+/*
+ * A nested page fault / EPT violation (@exit, with the backend's @info) at
+ * @gpa: the emulated access's length (rip moves on by it), or 0 when the
+ * instruction is to run again (a log-dirty write, a MOVS/STOS pass, an
+ * exception injected). What nothing emulates crashes the domain.
+ */
+unsigned int hvm_mmio_exit(struct vcpu *v, u64 gpa, const char *exit, u64 info);
 __noreturn void hvm_triple_fault(struct vcpu *v);
 /* Kill the domain for an exit Petrel cannot handle, with the backend's dump. */
 __noreturn void hvm_crash(struct vcpu *v, const char *why);
@@ -256,6 +263,25 @@ bool hvm_ioreq_pio_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, 
 			  u64 gpa);
 /* The guest moved its RTC by @delta seconds: IOREQ_TYPE_TIMEOFFSET on every server's ring. */
 void hvm_ioreq_timeoffset(struct domain *d, s64 delta);
+/* A MOVS/STOS request to memory in a server's range (hvm.c's string_mem). */
+struct hvm_mmio_req {
+	u64 gpa;  /* the first element's address */
+	u64 data; /* the value (STOS, one MOVS element), or the RAM buffer's address with ptr */
+	u64 va;	  /* a read of one element without ptr: where its answer is stored */
+	unsigned int size;
+	u32 count;
+	bool read, ptr, df;
+};
+/*
+ * The first step of an OUTS element in a server's memory range: a read of
+ * the element at @gpa whose answer is held for the instruction; false when
+ * no server takes it. hvm_take_held gives the answer to the same
+ * instruction entered again, once.
+ */
+bool hvm_ioreq_mmio_hold(struct vcpu *v, u64 gpa, unsigned int size);
+bool hvm_take_held(struct vcpu *v, u64 *data);
+/* Send @q to the server whose range holds all its elements: false if none does. */
+bool hvm_ioreq_mmio_string(struct vcpu *v, const struct hvm_mmio_req *q);
 /* A server covers guest-physical @gpa. */
 bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa);
 /* Forward the mov at rip touching @gpa: its length, 0 if not decoded or not covered. */

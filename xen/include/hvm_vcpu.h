@@ -73,6 +73,15 @@ struct hvm_vcpu {
 		u8 reg_size;	/* bytes of reg written (movzx/movsx: more than size) */
 		u64 cmp_imm;
 		u8 last_state;	/* the slot's state when last seen (it never goes back) */
+		/*
+		 * The first step of an OUTS element in a server's memory
+		 * range, the element's read: the answer is held for the
+		 * instruction at held_rip, which is entered again and takes
+		 * it for the port write.
+		 */
+		bool to_held;
+		bool held;
+		u64 held_data, held_rip;
 	} io;
 	u64 tsc_aux;	  /* MSR_TSC_AUX while another vCPU runs (CPUs with rdtscp) */
 	bool fpu_saved;	  /* fpu_area holds the guest FPU while another vCPU runs */

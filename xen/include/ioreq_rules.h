@@ -50,19 +50,23 @@ enum ioreq_step ioreq_step(unsigned int last, unsigned int state);
  */
 bool ioreq_pci_config_addr(u32 cf8, u16 port, u64 *addr);
 
-/* A string port instruction (INS/OUTS) as its prefixes make it. */
+/* A string instruction (INS/OUTS, MOVS/STOS) as its prefixes make it. */
 struct ioreq_string {
 	unsigned int len;	 /* bytes, prefixes included */
 	unsigned int addr_bytes; /* 2, 4 or 8: the width of rcx, rsi and rdi */
-	enum x86_seg seg;	 /* the memory operand's segment (ES for INS: no override) */
+	unsigned int size;	 /* MOVS/STOS: the element's bytes (0x66, REX.W) */
+	enum x86_seg seg;	 /* the source's segment (ES for INS and STOS: no override) */
+	u8 opcode;		 /* 0x6C-0x6F, 0xA4/0xA5 (MOVS), 0xAA/0xAB (STOS) */
 	bool rep;		 /* F3 or F2 */
+	bool opsize;		 /* 0x66 */
 };
 
 /*
- * Decode the INS/OUTS in b[0..n) for code whose default address size is
- * @addr_bytes (2 in real, virtual-8086 and 16-bit mode, 4 in 32-bit, 8 in
- * 64-bit mode, where REX may come last and ES/CS/SS/DS overrides mean
- * nothing). 0, or -EINVAL when it is not one or the bytes end first.
+ * Decode the INS/OUTS, MOVS or STOS in b[0..n) for code whose default
+ * address size is @addr_bytes (2 in real, virtual-8086 and 16-bit mode, 4
+ * in 32-bit, 8 in 64-bit mode, where REX may come last and ES/CS/DS
+ * overrides mean DS; SS is kept, as a non-canonical address through it is
+ * #SS). 0, or -EINVAL when it is not one or the bytes end first.
  */
 int ioreq_string_decode(const u8 *b, unsigned int n, unsigned int addr_bytes,
 			struct ioreq_string *s);
@@ -108,6 +112,15 @@ u64 ioreq_seg_room(u16 attr, u32 limit, u64 off, unsigned int size, bool write, 
  * top of the address space, or down to 0 with @df; at least 1.
  */
 u64 ioreq_string_wrap(u64 off, u64 mask, unsigned int size, bool df);
+
+/*
+ * In 64-bit mode: how many @size-byte elements from linear address @va
+ * stay canonical (48-bit: the lower half up to 0x00007FFFFFFFFFFF, the
+ * upper half from 0xFFFF800000000000), counting up, or down with @df; 0
+ * when the first element is not wholly canonical (#GP(0), or #SS(0) for
+ * the stack segment).
+ */
+u64 ioreq_canonical_room(u64 va, unsigned int size, bool df);
 
 /*
  * ---- The buffered ring. A write of @size bytes of @data at @addr (a port

@@ -725,29 +725,58 @@ static bool string_map(struct vcpu *v, u64 va, unsigned int size, bool write, bo
 	return false;
 }
 
+/* True when a part of @e is in an ioreq server's range (no RAM there). */
+static bool elem_server(struct vcpu *v, const struct string_elem *e)
+{
+	for (unsigned int i = 0; i < 2 && e->len[i]; i++)
+		if (!gfn_to_virt(v->domain, e->gpa[i] >> PAGE_SHIFT) &&
+		    hvm_ioreq_claims_mmio(v, e->gpa[i]))
+			return true;
+	return false;
+}
+
+/*
+ * An OUTS element in a server's range, as Xen's emulator falls back to for
+ * one element: the answer held for this instruction (1), or the read sent
+ * to be held (-1: the instruction comes again). 0 when the server does not
+ * take the whole part, and for a write (an INS there is refused before).
+ */
+static int server_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
+{
+	u64 data;
+
+	if (to_guest)
+		return 0;
+	if (hvm_take_held(v, &data)) {
+		memcpy(buf, &data, len);
+		return 1;
+	}
+	return hvm_ioreq_mmio_hold(v, gpa, len) ? -1 : 0;
+}
+
 /*
  * A part of an element at a GFN without RAM, as Xen's emulator takes it
  * when it falls back to MMIO for one element: the vLAPIC's, IO-APIC's or
- * HPET's registers, or nobody's (reads all-ones, writes dropped: Xen's
- * null handler). False for what is not done: an ioreq server's MMIO range
- * (Xen sends the element there as a second request) and an access shape
- * the device does not take (Xen crashes the domain for those too).
+ * HPET's registers, an ioreq server's range (server_part), or nobody's
+ * (reads all-ones, writes dropped: Xen's null handler). 1 when done, -1
+ * when a request went to a server, 0 for an access shape the device does
+ * not take (Xen crashes the domain for those too).
  */
-static bool string_mmio(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
+static int string_mmio(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
 {
 	if (vlapic_mmio_claims(v, gpa))
 		return vlapic_mmio_bytes(v, gpa, buf, len, to_guest);
 	if (hvm_platform_claims_mmio(v, gpa))
 		return hvm_platform_mmio_bytes(v, gpa, buf, len, to_guest);
 	if (hvm_ioreq_claims_mmio(v, gpa))
-		return false;
+		return server_part(v, gpa, buf, len, to_guest);
 	if (!to_guest)
 		memset(buf, 0xff, len);
-	return true;
+	return 1;
 }
 
 /* One part of an element to or from guest-physical @gpa: RAM, or string_mmio. */
-static bool string_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
+static int string_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool to_guest)
 {
 	u8 *p = gfn_to_virt(v->domain, gpa >> PAGE_SHIFT);
 
@@ -760,17 +789,24 @@ static bool string_part(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len, bool
 	} else {
 		memcpy(buf, p, len);
 	}
-	return true;
+	return 1;
 }
 
-static void string_copy(struct vcpu *v, const struct string_elem *e, u64 *data, bool to_guest)
+/* Move element @e to or from @data: true when that went to a server as a request. */
+static bool string_copy(struct vcpu *v, const struct string_elem *e, u64 *data, bool to_guest)
 {
 	u8 *b = (u8 *)data;
+	int rc;
 
-	if (!string_part(v, e->gpa[0], b, e->len[0], to_guest) ||
-	    (e->len[1] && !string_part(v, e->gpa[1], b + e->len[0], e->len[1], to_guest)))
-		hvm_crash(v, "string port I/O buffer in an ioreq server's MMIO range, or of a "
-			     "size the device there does not take (not done)");
+	if (e->len[1] && elem_server(v, e))
+		hvm_crash(v, "string element across a page end into an ioreq server's range "
+			     "(not done)");
+	rc = string_part(v, e->gpa[0], b, e->len[0], to_guest);
+	if (rc > 0 && e->len[1])
+		rc = string_part(v, e->gpa[1], b + e->len[0], e->len[1], to_guest);
+	if (!rc)
+		hvm_crash(v, "string element of a size the device there does not take (not done)");
+	return rc < 0;
 }
 
 bool hvm_string_store(struct vcpu *v, u64 va, u64 data, unsigned int size)
@@ -786,23 +822,30 @@ bool hvm_string_store(struct vcpu *v, u64 va, u64 data, unsigned int size)
 	return true;
 }
 
-/* One element at guest linear @va, mapped in @e, through the port's usual path. */
-static void string_element(struct vcpu *v, bool in, u16 port, unsigned int size, u64 va,
+/*
+ * One element at guest linear @va, mapped in @e, through the port's usual
+ * path: false when it is not done yet (its first step went to a server).
+ */
+static bool string_element(struct vcpu *v, bool in, u16 port, unsigned int size, u64 va,
 			   const struct string_elem *e)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u64 rax = r->rax, data = 0;
 
+	/* Xen 4.17 crashes the domain too (its emulator's check of the re-issued request). */
+	if (in && elem_server(v, e))
+		hvm_crash(v, "INS into an ioreq server's memory range");
 	if (in && !hvm_platform_claims_pio(v, port) && hvm_ioreq_pio_memory(v, port, size, va))
-		return;
-	if (!in)
-		string_copy(v, e, &data, false);
+		return true;
+	if (!in && string_copy(v, e, &data, false))
+		return false;
 	r->rax = data;
 	hvm_handle_pio(v, in, port, size);
 	data = r->rax;
 	r->rax = rax;
 	if (in)
 		string_copy(v, e, &data, true);
+	return true;
 }
 
 /*
@@ -829,12 +872,21 @@ static u64 string_buffer(struct vcpu *v, bool in, u16 port, unsigned int size, u
 	return hvm_ioreq_pio_buffer(v, in, port, size, (u32)count, df, gpa) ? count : 0;
 }
 
+/* The linear address of offset @off in segment @seg (in 64-bit mode only FS and GS have a base). */
+static u64 string_linear(struct vcpu *v, bool lm, enum x86_seg seg, u64 off)
+{
+	u64 va = (lm && seg < X86_SEG_FS ? 0 : hvm_backend->seg_base(v, seg)) + off;
+
+	return lm ? va : (u32)va;
+}
+
 /*
  * How many elements from offset @off (cut to the address size, @mask) this
  * pass may move before the register wraps or the segment ends; 0 after
  * injecting #GP(0) (#SS(0) for SS) when not even the first is inside the
  * segment or the segment cannot be used for the access. In 64-bit mode
- * there is no limit; in real and virtual-8086 mode the limit alone counts.
+ * there is no limit, but the linear addresses must stay canonical; in real
+ * and virtual-8086 mode the limit alone counts.
  */
 static u64 string_room(struct vcpu *v, unsigned int mode, enum x86_seg seg, bool write, u64 off,
 		       u64 mask, unsigned int size, bool df)
@@ -843,12 +895,14 @@ static u64 string_room(struct vcpu *v, unsigned int mode, enum x86_seg seg, bool
 	u32 limit;
 	u16 attr;
 
-	if (mode == HVM_MODE_64)
-		return room;
-	hvm_backend->seg_limits(v, seg, &limit, &attr);
-	if (mode == HVM_MODE_REAL || mode == HVM_MODE_VM86)
-		attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_WRITABLE;
-	in_seg = ioreq_seg_room(attr, limit, off, size, write, df);
+	if (mode == HVM_MODE_64) {
+		in_seg = ioreq_canonical_room(string_linear(v, true, seg, off), size, df);
+	} else {
+		hvm_backend->seg_limits(v, seg, &limit, &attr);
+		if (mode == HVM_MODE_REAL || mode == HVM_MODE_VM86)
+			attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_WRITABLE;
+		in_seg = ioreq_seg_room(attr, limit, off, size, write, df);
+	}
 	if (!in_seg)
 		hvm_backend->inject(v, seg == X86_SEG_SS ? HVM_EXC_SS : HVM_EXC_GP, 0);
 	return MIN(room, in_seg);
@@ -865,7 +919,7 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	u64 mask, reps, va, count, room;
 	s64 step;
 
-	if (string_decode(v, mode, &s))
+	if (string_decode(v, mode, &s) || (s.opcode & 0xfc) != 0x6c)
 		hvm_crash(v, "string port I/O instruction not decoded");
 	mask = s.addr_bytes == 8 ? ~0UL : (1UL << (8 * s.addr_bytes)) - 1;
 	reps = s.rep ? r->rcx & mask : 1;
@@ -875,15 +929,14 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	if (!room)
 		return false; /* #GP or #SS: the registers show the iterations done */
 	reps = MIN(reps, room);
-	/* In 64-bit mode only FS and GS have a base. */
-	va = (lm && s.seg < X86_SEG_FS ? 0 : hvm_backend->seg_base(v, s.seg)) + (*areg & mask);
-	if (!lm)
-		va = (u32)va;
+	va = string_linear(v, lm, s.seg, *areg & mask);
 	if (!string_map(v, va, size, in, lm, &e))
 		return false; /* #PF: the registers show the iterations done */
 	count = reps > 1 ? string_buffer(v, in, port, size, reps, df, &e) : 0;
 	if (!count) {
-		string_element(v, in, port, size, va, &e);
+		/* Its first step may have gone to a server: the instruction comes again. */
+		if (!string_element(v, in, port, size, va, &e))
+			return false;
 		count = 1;
 	}
 	step = (s64)(count * size);
@@ -893,6 +946,204 @@ bool hvm_handle_string_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 	/* The count register: a 32-bit one is written zero-extended in any mode. */
 	r->rcx = ioreq_addr_reg(r->rcx, -(s64)count, s.addr_bytes, s.addr_bytes != 2);
 	return !(r->rcx & mask);
+}
+
+/*
+ * ---- MOVS and STOS with an operand outside RAM. Elements in RAM, an
+ * emulated device's registers or nobody's (the null handler) are moved here,
+ * up to a page's worth a pass. An operand in an ioreq server's range ends
+ * the pass with one request, as Xen's emulator sends it: a STOS of count
+ * elements with the value, a REP MOVS whose other operand is RAM as
+ * data_is_ptr with that buffer's guest-physical address (the elements in
+ * both pages), anything else one element (a MOVS read's answer stored
+ * through hvm_string_store). The registers move at send time; rip moves when the
+ * count reaches 0, so the instruction is entered again after the answer.
+ */
+
+struct string_mem {
+	struct ioreq_string s;
+	u64 mask, reps, src, dst; /* src, dst: linear addresses of the element */
+	bool df, lm, movs;
+};
+
+/* @e is one piece of RAM, or RAM on both sides of a page end with adjacent GFNs. */
+static bool elem_ram(struct vcpu *v, const struct string_elem *e)
+{
+	return gfn_to_virt(v->domain, e->gpa[0] >> PAGE_SHIFT) &&
+	       (!e->len[1] || (e->gpa[1] == e->gpa[0] + e->len[0] &&
+			       gfn_to_virt(v->domain, e->gpa[1] >> PAGE_SHIFT)));
+}
+
+/* Elements of one request at @gpa: those in its page, and in @ram's page when there is one. */
+static u32 mem_count(const struct string_mem *m, u64 gpa, const struct string_elem *ram)
+{
+	u64 n =
+	    ioreq_string_count(m->reps, (unsigned int)(gpa & (PAGE_SIZE - 1)), m->s.size, m->df);
+
+	if (ram)
+		n = MIN(n,
+			ioreq_string_count(m->reps, (unsigned int)(ram->gpa[0] & (PAGE_SIZE - 1)),
+					   m->s.size, m->df));
+	return (u32)n;
+}
+
+/* Send the element at @mmio (a server's) and those that follow it: how many went, 0 if none. */
+static u32 mem_send(struct vcpu *v, const struct string_mem *m, const struct string_elem *mmio,
+		    const struct string_elem *ram, bool read)
+{
+	struct hvm_mmio_req q = { .gpa = mmio->gpa[0],
+				  .size = m->s.size,
+				  .count = 1,
+				  .read = read,
+				  .df = m->df,
+				  .va = m->dst };
+
+	if (mmio->len[1])
+		return 0; /* an element across a page end into a server's range: not done */
+	if (!m->movs) {
+		q.data = ioreq_merge(0, v->arch.hvm.regs.rax, m->s.size);
+		q.count = mem_count(m, q.gpa, NULL);
+	} else if (m->reps > 1 && elem_ram(v, ram) && !ram->len[1]) {
+		q.ptr = true;
+		q.data = ram->gpa[0];
+		q.count = mem_count(m, q.gpa, ram);
+	} else if (!read) {
+		string_copy(v, ram, &q.data, false);
+	}
+	if (hvm_ioreq_mmio_string(v, &q))
+		return q.count;
+	q.count = 1;
+	return hvm_ioreq_mmio_string(v, &q) ? 1 : 0;
+}
+
+static u32 mem_sent(struct vcpu *v, u32 n)
+{
+	if (!n)
+		hvm_crash(v, "MOVS between two ioreq servers' ranges, or an element across a page "
+			     "end into one (not done)");
+	return n;
+}
+
+/*
+ * One element, or one request to a server: how many elements it moved, 0
+ * after a #PF (injected) and for what is not done (the domain crashed).
+ */
+static u64 mem_element(struct vcpu *v, const struct string_mem *m)
+{
+	struct string_elem d, src;
+	u64 data = v->arch.hvm.regs.rax;
+
+	if ((m->movs && !string_map(v, m->src, m->s.size, false, m->lm, &src)) ||
+	    !string_map(v, m->dst, m->s.size, true, m->lm, &d))
+		return 0;
+	if (m->movs && elem_server(v, &src))
+		return mem_sent(v, elem_server(v, &d) ? 0 : mem_send(v, m, &src, &d, true));
+	if (elem_server(v, &d))
+		return mem_sent(v, mem_send(v, m, &d, m->movs ? &src : NULL, false));
+	if (m->movs)
+		string_copy(v, &src, &data, false);
+	string_copy(v, &d, &data, true);
+	return 1;
+}
+
+#define MEM_PASS_MAX 512 /* elements moved here per pass, at most */
+
+/* rsi, rdi and rcx after @n elements. */
+static void mem_advance(struct vcpu *v, struct string_mem *m, u64 n)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	s64 step = (s64)(n * m->s.size);
+
+	step = m->df ? -step : step;
+	if (m->movs)
+		r->rsi = ioreq_addr_reg(r->rsi, step, m->s.addr_bytes, m->lm);
+	r->rdi = ioreq_addr_reg(r->rdi, step, m->s.addr_bytes, m->lm);
+	if (m->s.rep)
+		r->rcx = ioreq_addr_reg(r->rcx, -(s64)n, m->s.addr_bytes, m->s.addr_bytes != 2);
+	m->src = ioreq_addr_reg(m->src, step, 8, true);
+	m->dst = ioreq_addr_reg(m->dst, step, 8, true);
+	if (!m->lm) {
+		m->src = (u32)m->src;
+		m->dst = (u32)m->dst;
+	}
+	m->reps -= n;
+}
+
+/* The elements this pass may move (0 after a #GP or #SS): both operands' room. */
+static u64 mem_room(struct vcpu *v, unsigned int mode, struct string_mem *m)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	u64 room =
+	    string_room(v, mode, X86_SEG_ES, true, r->rdi & m->mask, m->mask, m->s.size, m->df);
+
+	if (room && m->movs)
+		room = MIN(room, string_room(v, mode, m->s.seg, false, r->rsi & m->mask, m->mask,
+					     m->s.size, m->df));
+	return room;
+}
+
+static int string_mem(struct vcpu *v)
+{
+	struct cpu_regs *r = &v->arch.hvm.regs;
+	unsigned int mode = hvm_backend->guest_mode(v);
+	struct string_mem m = { .df = r->rflags & X86_EFLAGS_DF, .lm = mode == HVM_MODE_64 };
+	u64 room, n;
+
+	if (string_decode(v, mode, &m.s) || (m.s.opcode & 0xf0) != 0xa0)
+		return -1;
+	m.movs = m.s.opcode <= 0xa5;
+	m.mask = m.s.addr_bytes == 8 ? ~0UL : (1UL << (8 * m.s.addr_bytes)) - 1;
+	m.reps = m.s.rep ? r->rcx & m.mask : 1;
+	room = m.reps ? mem_room(v, mode, &m) : 0;
+	if (m.reps && !room)
+		return 0; /* #GP or #SS */
+	m.reps = MIN(m.reps, room);
+	m.src = string_linear(v, m.lm, m.s.seg, r->rsi & m.mask);
+	m.dst = string_linear(v, m.lm, X86_SEG_ES, r->rdi & m.mask);
+	for (unsigned int i = 0; m.reps && i < MEM_PASS_MAX; i++) {
+		n = mem_element(v, &m);
+		if (!n)
+			return 0; /* #PF: the registers show the elements done */
+		mem_advance(v, &m, n);
+		if (v->arch.hvm.io.pending)
+			break;
+	}
+	return !m.s.rep || !(r->rcx & m.mask) ? (int)m.s.len : 0;
+}
+
+/* An access outside RAM: its length, 0 to run the instruction again, -1 when not emulated. */
+static int mmio_access(struct vcpu *v, u64 gpa)
+{
+	unsigned int len;
+
+	if (vlapic_mmio_claims(v, gpa))
+		len = vlapic_mmio(v, gpa);
+	else if (hvm_platform_claims_mmio(v, gpa))
+		len = hvm_platform_mmio(v, gpa);
+	else if (hvm_ioreq_claims_mmio(v, gpa))
+		len = hvm_ioreq_mmio(v, gpa);
+	else
+		len = hvm_null_mmio(v, gpa);
+	if (len)
+		return (int)len;
+	if (p2m_lookup(v->domain, gpa >> PAGE_SHIFT) != INVALID_MFN)
+		return -1;
+	return string_mem(v);
+}
+
+unsigned int hvm_mmio_exit(struct vcpu *v, u64 gpa, const char *exit, u64 info)
+{
+	int rc;
+
+	if (p2m_logdirty_fault(v->domain, gpa))
+		return 0; /* a first write in a log-dirty pass: the instruction runs again */
+	rc = mmio_access(v, gpa);
+	if (rc >= 0)
+		return (unsigned int)rc;
+	printk(XENLOG_G_GUEST XENLOG_ERR "d%u: %s at gpa %#lx (%#lx)\n", v->domain->domain_id, exit,
+	       gpa, info);
+	hvm_print_current_insn(v);
+	hvm_crash(v, "access outside RAM by an instruction not emulated");
 }
 
 /*

@@ -462,6 +462,7 @@ struct request {
 };
 
 #define TO_MEMORY (-3) /* an INS of one element: the answer goes to io.va */
+#define TO_HELD (-4)   /* the first step of an OUTS element: the answer is held */
 
 /*
  * Send one access to server @id and block the vCPU. @reg is where a read's
@@ -492,6 +493,9 @@ static void send_request(struct vcpu *v, unsigned int id, const struct request *
 	v->arch.hvm.io.size = (u8)q->size;
 	v->arch.hvm.io.to_rax = reg == -2;
 	v->arch.hvm.io.to_memory = reg == TO_MEMORY;
+	v->arch.hvm.io.to_held = reg == TO_HELD;
+	v->arch.hvm.io.held = false;
+	v->arch.hvm.io.held_rip = v->arch.hvm.regs.rip;
 	v->arch.hvm.io.reg = (s8)(reg < 0 ? -1 : reg);
 	v->arch.hvm.io.cmp = false;
 	v->arch.hvm.io.sign = false;
@@ -668,6 +672,48 @@ unsigned int hvm_ioreq_mmio(struct vcpu *v, u64 gpa)
 	return len;
 }
 
+bool hvm_ioreq_mmio_hold(struct vcpu *v, u64 gpa, unsigned int size)
+{
+	struct request q = { .type = IOREQ_TYPE_COPY, .size = size, .addr = gpa };
+	int id = select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, gpa, size);
+
+	if (id < 0)
+		return false;
+	q.count = 1;
+	q.read = true;
+	send_request(v, (unsigned int)id, &q, TO_HELD);
+	return true;
+}
+
+bool hvm_take_held(struct vcpu *v, u64 *data)
+{
+	if (!v->arch.hvm.io.held || v->arch.hvm.io.held_rip != v->arch.hvm.regs.rip)
+		return false;
+	v->arch.hvm.io.held = false;
+	*data = v->arch.hvm.io.held_data;
+	return true;
+}
+
+bool hvm_ioreq_mmio_string(struct vcpu *v, const struct hvm_mmio_req *m)
+{
+	struct request q = { .type = IOREQ_TYPE_COPY, .size = m->size, .addr = m->gpa };
+	unsigned int span = m->size * m->count;
+	u64 lo = m->df ? m->gpa + m->size - span : m->gpa;
+	bool to_memory = m->read && !m->ptr;
+	int id = select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, lo, span);
+
+	if (id < 0)
+		return false;
+	q.count = m->count;
+	q.data = m->data;
+	q.read = m->read;
+	q.ptr = m->ptr;
+	q.df = m->df;
+	v->arch.hvm.io.va = m->va;
+	send_request(v, (unsigned int)id, &q, to_memory ? TO_MEMORY : -1);
+	return true;
+}
+
 bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa)
 {
 	return select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, gpa, 1) >= 0;
@@ -682,6 +728,11 @@ static void finish(struct vcpu *v, u64 data)
 	u64 *r;
 
 	v->arch.hvm.io.pending = false;
+	if (v->arch.hvm.io.to_held) {
+		v->arch.hvm.io.held = true;
+		v->arch.hvm.io.held_data = ioreq_merge(0, data, m.size);
+		return;
+	}
 	if (v->arch.hvm.io.to_memory) {
 		/* A fault here is the guest's own doing: the element is lost. */
 		if (!hvm_string_store(v, v->arch.hvm.io.va, data, v->arch.hvm.io.size))

@@ -176,8 +176,11 @@ static bool string_prefix(u8 c, struct ioreq_string *s, unsigned int def, bool *
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(seg_prefix); i++)
 		if (c == seg_prefix[i]) {
-			/* In 64-bit mode only FS and GS have a base. */
-			if (def != 8 || i >= X86_SEG_FS)
+			/*
+			 * In 64-bit mode only FS and GS have a base; SS is kept
+			 * for the fault a non-canonical address raises (#SS).
+			 */
+			if (def != 8 || i >= X86_SEG_FS || i == X86_SEG_SS)
 				s->seg = (enum x86_seg)i;
 			return true;
 		}
@@ -190,28 +193,52 @@ static bool string_prefix(u8 c, struct ioreq_string *s, unsigned int def, bool *
 		s->rep = true;
 		return true;
 	case 0x66:
+		s->opsize = true;
+		return true;
 	case 0xf0:
 		return true;
 	}
 	return false;
 }
 
+static bool string_opcode(u8 op)
+{
+	return (op & 0xfc) == 0x6c || (op & 0xfe) == 0xa4 || (op & 0xfe) == 0xaa;
+}
+
+/* The default segment of the instruction's first memory operand. */
+static enum x86_seg string_seg(u8 op, enum x86_seg override)
+{
+	if (op <= 0x6d || op >= 0xaa)
+		return X86_SEG_ES;
+	return override == X86_SEG_NONE ? X86_SEG_DS : override;
+}
+
+static unsigned int string_size(u8 op, bool opsize, bool rex_w)
+{
+	if (!(op & 1))
+		return 1;
+	return rex_w ? 8 : opsize ? 2 : 4;
+}
+
 int ioreq_string_decode(const u8 *b, unsigned int n, unsigned int addr_bytes,
 			struct ioreq_string *s)
 {
-	bool addr_override = false;
+	bool addr_override = false, rex_w = false;
 	unsigned int i = 0;
 
 	s->seg = X86_SEG_NONE;
 	s->rep = false;
+	s->opsize = false;
 	while (i < n && i < X86_INSN_MAX && string_prefix(b[i], s, addr_bytes, &addr_override))
 		i++;
 	if (addr_bytes == 8 && i < n && (b[i] & 0xf0) == 0x40)
-		i++; /* REX: the operand size of INS/OUTS stays at most 4 */
-	if (i >= n || i >= X86_INSN_MAX || (b[i] & 0xfc) != 0x6c)
+		rex_w = b[i++] & 8; /* the operand size of INS/OUTS stays at most 4 */
+	if (i >= n || i >= X86_INSN_MAX || !string_opcode(b[i]))
 		return -EINVAL;
-	if (b[i] <= 0x6d || s->seg == X86_SEG_NONE)
-		s->seg = b[i] <= 0x6d ? X86_SEG_ES : X86_SEG_DS;
+	s->opcode = b[i];
+	s->seg = string_seg(b[i], s->seg);
+	s->size = string_size(b[i], s->opsize, rex_w);
 	if (addr_override)
 		addr_bytes = addr_bytes == 2 ? 4 : addr_bytes == 4 ? 2 : 4;
 	s->addr_bytes = addr_bytes;
@@ -311,4 +338,20 @@ u64 ioreq_string_wrap(u64 off, u64 mask, unsigned int size, bool df)
 		return 1;
 	before = df ? off / size : (mask - (off + size - 1)) / size;
 	return before == ~0UL ? before : before + 1; /* a 64-bit byte count stays at 2^64 - 1 */
+}
+
+#define CANON_LOW_END 0x00007fffffffffffUL
+#define CANON_HIGH_START 0xffff800000000000UL
+
+u64 ioreq_canonical_room(u64 va, unsigned int size, bool df)
+{
+	u64 last = va + size - 1;
+
+	if (last < va)
+		return 1; /* the last bytes of the upper half and the first of the lower */
+	if (last <= CANON_LOW_END)
+		return df ? va / size + 1 : (CANON_LOW_END - last) / size + 1;
+	if (va < CANON_HIGH_START)
+		return 0;
+	return df ? (va - CANON_HIGH_START) / size + 1 : (~0UL - last) / size + 1;
 }

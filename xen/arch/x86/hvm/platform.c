@@ -722,13 +722,19 @@ bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa)
 	return p && ((gpa >= VIOAPIC_BASE && gpa < VIOAPIC_BASE + 0x100) || in_hpet(p, gpa));
 }
 
-static void ioapic_write(struct hvm_platform *p, unsigned int off, u32 val)
+/* A dword access to the IO-APIC's register window at @off, under the platform lock. */
+static u32 ioapic_access(struct hvm_platform *p, unsigned int off, bool write, u32 val)
 {
 	struct vioapic_msg m;
 	unsigned int pin;
+	unsigned long f = lock(p);
 
-	if (vioapic_write(&p->ioapic, off, val, &m, &pin))
+	if (!write)
+		val = vioapic_read(&p->ioapic, off);
+	else if (vioapic_write(&p->ioapic, off, val, &m, &pin))
 		deliver(p, &m);
+	unlock(p, f);
+	return val;
 }
 
 /* mov, movzx/movsx and cmp with an immediate (hvmloader's probe) on the HPET's registers. */
@@ -762,7 +768,6 @@ unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa)
 	struct hvm_platform *p = platform_of(v->domain);
 	struct x86_insn in;
 	unsigned int len, off = gpa & 0xff;
-	unsigned long f;
 	u64 *dst = NULL;
 	u32 val = 0;
 	bool write = false;
@@ -796,12 +801,9 @@ unsigned int hvm_platform_mmio(struct vcpu *v, u64 gpa)
 	default:
 		return 0;
 	}
-	f = lock(p);
-	if (write)
-		ioapic_write(p, off, val);
-	else
-		*dst = vioapic_read(&p->ioapic, off);
-	unlock(p, f);
+	val = ioapic_access(p, off, write, val);
+	if (!write)
+		*dst = val;
 	return len;
 }
 
@@ -821,14 +823,13 @@ bool hvm_platform_mmio_bytes(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len,
 		return false;
 	if (write)
 		memcpy(&val, buf, len);
-	f = lock(p);
-	if (hpet)
+	if (hpet) {
+		f = lock(p);
 		val = hpet_access(p, (unsigned int)(gpa - VHPET_BASE), len, write, val);
-	else if (write)
-		ioapic_write(p, (unsigned int)(gpa & 0xff), (u32)val);
-	else
-		val = vioapic_read(&p->ioapic, (unsigned int)(gpa & 0xff));
-	unlock(p, f);
+		unlock(p, f);
+	} else {
+		val = ioapic_access(p, (unsigned int)(gpa & 0xff), write, (u32)val);
+	}
 	if (!write)
 		memcpy(buf, &val, len);
 	return true;

@@ -695,6 +695,16 @@ static void cancel_window(struct vcpu *v)
 	F32(v, VMCB_GENERAL1) &= ~G1_VINTR;
 }
 
+/* A nested page fault: a log-dirty write, or an access outside RAM to emulate. */
+static void exit_npf(struct vcpu *v)
+{
+	unsigned int len =
+	    hvm_mmio_exit(v, F64(v, VMCB_EXITINFO2), "nested page fault", F64(v, VMCB_EXITINFO1));
+
+	if (len)
+		advance(v, len);
+}
+
 static void handle_exit(struct vcpu *v)
 {
 	u32 code = (u32)F64(v, VMCB_EXITCODE); /* every exit code fits in 32 bits */
@@ -768,40 +778,8 @@ static void handle_exit(struct vcpu *v)
 		cancel_window(v);
 		return;
 	case EXIT_NPF:
-		if (p2m_logdirty_fault(v->domain, F64(v, VMCB_EXITINFO2)))
-			return; /* a first write in a log-dirty pass: the instruction runs again */
-		if (vlapic_mmio_claims(v, F64(v, VMCB_EXITINFO2))) {
-			len = vlapic_mmio(v, F64(v, VMCB_EXITINFO2));
-			if (!len)
-				hvm_crash(v, "local APIC access by an instruction not emulated");
-			advance(v, len);
-			return;
-		}
-		if (hvm_platform_claims_mmio(v, F64(v, VMCB_EXITINFO2))) {
-			len = hvm_platform_mmio(v, F64(v, VMCB_EXITINFO2));
-			if (!len)
-				hvm_crash(v, "IO-APIC or HPET access by an instruction not emulated");
-			advance(v, len);
-			return;
-		}
-		if (hvm_ioreq_claims_mmio(v, F64(v, VMCB_EXITINFO2))) {
-			len = hvm_ioreq_mmio(v, F64(v, VMCB_EXITINFO2));
-			if (!len)
-				hvm_crash(
-				    v, "MMIO access to an ioreq server's range by an instruction "
-				       "not emulated");
-			advance(v, len);
-			return;
-		}
-		len = hvm_null_mmio(v, F64(v, VMCB_EXITINFO2));
-		if (len) {
-			advance(v, len);
-			return;
-		}
-		printk(XENLOG_G_GUEST XENLOG_ERR "d%u: nested page fault at gpa %#lx (%#lx)\n",
-		       v->domain->domain_id, F64(v, VMCB_EXITINFO2), F64(v, VMCB_EXITINFO1));
-		hvm_print_current_insn(v);
-		hvm_crash(v, "access to guest-physical memory that is not RAM");
+		exit_npf(v);
+		return;
 	default:
 		printk(XENLOG_ERR "d%u: unexpected SVM exit %#x\n", v->domain->domain_id, code);
 		hvm_crash(v, "unexpected exit");

@@ -747,42 +747,11 @@ static void exit_io(struct vcpu *v)
 
 static void exit_ept_violation(struct vcpu *v)
 {
-	u64 gpa = vmread(GUEST_PHYSICAL_ADDRESS);
-	unsigned int len;
+	unsigned int len = hvm_mmio_exit(v, vmread(GUEST_PHYSICAL_ADDRESS), "EPT violation",
+					 vmread(EXIT_QUALIFICATION));
 
-	if (p2m_logdirty_fault(v->domain, gpa))
-		return; /* a first write in a log-dirty pass: the instruction runs again */
-	if (vlapic_mmio_claims(v, gpa)) {
-		len = vlapic_mmio(v, gpa);
-		if (!len)
-			hvm_crash(v, "local APIC access by an instruction not emulated");
+	if (len)
 		advance(v, len);
-		return;
-	}
-	if (hvm_platform_claims_mmio(v, gpa)) {
-		len = hvm_platform_mmio(v, gpa);
-		if (!len)
-			hvm_crash(v, "IO-APIC or HPET access by an instruction not emulated");
-		advance(v, len);
-		return;
-	}
-	if (hvm_ioreq_claims_mmio(v, gpa)) {
-		len = hvm_ioreq_mmio(v, gpa);
-		if (!len)
-			hvm_crash(v, "MMIO access to an ioreq server's range by an instruction "
-				     "not emulated");
-		advance(v, len);
-		return;
-	}
-	len = hvm_null_mmio(v, gpa);
-	if (len) {
-		advance(v, len);
-		return;
-	}
-	printk(XENLOG_G_GUEST XENLOG_ERR "d%u: EPT violation at gpa %#lx (%#lx)\n",
-	       v->domain->domain_id, gpa, vmread(EXIT_QUALIFICATION));
-	hvm_print_current_insn(v);
-	hvm_crash(v, "access to guest-physical memory that is not RAM");
 }
 
 /* Exception or NMI exit: a host NMI is handed to the host, #MC kills the guest. */
