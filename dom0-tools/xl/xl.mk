@@ -11,7 +11,9 @@
 #                    on bad operands, the disk and vif specs (test_devspec),
 #                    top's table (xentop's layout), the soft-reset
 #                    sequence (test_softreset), the save file's reader and
-#                    writer on cut and damaged files (test_stream)
+#                    writer on cut and damaged files (test_stream), the
+#                    save's mfn->pfn and the restore's pfn->mfn of page
+#                    tables and vCPU state (test_canon)
 #   pxenconsoled     build/xl/pxenconsoled, static (in `make`): the console
 #                    daemon, dom0's /usr/sbin/pxenconsoled
 CTRL_DIR := dom0-tools/ctrl
@@ -39,7 +41,8 @@ XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
 	$(XL_OUT)/test_layout $(XL_OUT)/test_pvh_acpi $(XL_OUT)/test_conring $(XL_OUT)/test_cpumap \
-	$(XL_OUT)/test_devspec $(XL_OUT)/test_top $(XL_OUT)/test_softreset $(XL_OUT)/test_stream
+	$(XL_OUT)/test_devspec $(XL_OUT)/test_top $(XL_OUT)/test_softreset $(XL_OUT)/test_stream \
+	$(XL_OUT)/test_canon
 CON_DIR := dom0-tools/console
 CON_SRCS := $(CON_DIR)/conring.c
 CON_HDRS := $(CON_DIR)/conring.h include/public/io/console.h
@@ -85,6 +88,11 @@ $(XL_OUT)/test_stream: tests/unit/ctrl/test_stream.c $(XL_DIR)/xl_stream.c $(XL_
 		$(CTRL_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_stream.c -lcmocka
+
+$(XL_OUT)/test_canon: tests/unit/ctrl/test_canon.c $(XL_DIR)/xl_canon.c $(XL_DIR)/xl_canon.h \
+		$(CTRL_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_canon.c -lcmocka
 
 $(XL_OUT)/test_devspec: tests/unit/ctrl/test_devspec.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_devspec.h
 	@mkdir -p $(@D)
