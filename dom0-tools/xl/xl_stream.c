@@ -298,6 +298,14 @@ static int check_p2m_frames(struct xl_sr_in *in, struct xl_sr_info *info, const 
 	if (len < need)
 		return fail(in, "X86_PV_P2M_FRAMES of %u bytes for pfns %#x-%#x (%llu needed)", len,
 			    range[0], range[1], (unsigned long long)need);
+	for (uint32_t i = 0; i < (len - 8) / 8; i++) {
+		uint64_t pfn;
+
+		memcpy(&pfn, body + 8 + 8 * i, sizeof(pfn));
+		if (pfn > range[1])
+			return fail(in, "X86_PV_P2M_FRAMES frame %u at pfn %#llx, beyond pfn %#x",
+				    i, (unsigned long long)pfn, range[1]);
+	}
 	info->p2m_frames_seen = 1;
 	info->p2m_end_pfn = range[1];
 	return 0;

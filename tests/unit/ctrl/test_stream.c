@@ -285,6 +285,7 @@ static const struct damage damages[] = {
 	{ "PV_INFO length", &L.pv_info, 4, 16, 4, "X86_PV_INFO record of 16 bytes" },
 	{ "P2M range down", &L.p2m, 8, 16, 4, "down to" },
 	{ "P2M too few frames", &L.p2m, 12, 5000, 4, "needed" },
+	{ "P2M frame beyond the p2m", &L.p2m, 16, 16, 1, "frame 0 at pfn 0x10" },
 	{ "no pages", &L.pages, 8, 0, 4, "no pages" },
 	{ "more pfns than the record holds", &L.pages, 8, 5000, 4, "cannot hold" },
 	{ "page type 5", &L.pages, 16 + 7, 0x50, 1, "invalid type 0x5" },
