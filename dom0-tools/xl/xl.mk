@@ -90,9 +90,10 @@ $(XL_OUT)/test_stream: tests/unit/ctrl/test_stream.c $(XL_DIR)/xl_stream.c $(XL_
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_stream.c -lcmocka
 
 $(XL_OUT)/test_canon: tests/unit/ctrl/test_canon.c $(XL_DIR)/xl_canon.c $(XL_DIR)/xl_canon.h \
-		$(CTRL_HDRS)
+		$(XL_DIR)/xl_stream.c $(XL_DIR)/xl_stream.h $(CTRL_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_canon.c -lcmocka
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_canon.c $(XL_DIR)/xl_stream.c \
+		-lcmocka
 
 $(XL_OUT)/test_devspec: tests/unit/ctrl/test_devspec.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_devspec.h
 	@mkdir -p $(@D)

@@ -2,8 +2,11 @@
 /* Frame numbers in a 64-bit PV guest's page tables and vCPU state: mfn <-> pfn. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "domctl.h"
 #include "xl_canon.h"
+#include "xl_stream.h"
 
 #define FRAME_MASK 0x000ffffffffff000ULL
 #define PTE_PRESENT 0x1ULL
@@ -126,4 +129,53 @@ int xl_local_vcpu(const struct xl_pfnmap *m, unsigned int vcpu, struct vcpu_gues
 		  char *err, size_t errlen)
 {
 	return convert_vcpu(m, to_mfn, vcpu, v, err, errlen);
+}
+
+/* One page of the batch into out: copied, a page table canonicalised. */
+static int batch_page(const struct xl_pfnmap *m, uint64_t pfn, unsigned int type, const void *page,
+		      uint8_t *out, char *err, size_t errlen)
+{
+	unsigned int level = type & 7;
+	int n;
+
+	if (!page)
+		return say(err, errlen, "pfn %#llx (type %#x) has contents but no mapping",
+			   (unsigned long long)pfn, type);
+	if (level < XC_PAGE_L1 || level > XC_PAGE_L4) {
+		memcpy(out, page, XC_SR_PAGE);
+		return 0;
+	}
+	if (xl_canon_table(m, level, page, (uint64_t *)out, err, errlen) == 0)
+		return 0;
+	n = (int)strlen(err);
+	snprintf(err + n, errlen - (size_t)n, " (pfn %#llx)", (unsigned long long)pfn);
+	return -1;
+}
+
+int xl_canon_page_batch(const struct xl_pfnmap *m, unsigned int n, const uint64_t *pfns,
+			const uint32_t *pfinfo, const void *const *pages, uint64_t *head,
+			void *data, unsigned int *nr_data, char *err, size_t errlen)
+{
+	uint8_t *out = data;
+
+	*nr_data = 0;
+	head[0] = n;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int type = pfinfo[i] >> XEN_DOMCTL_PFINFO_LTAB_SHIFT;
+
+		if (pfns[i] & ~XC_SR_PFN_MASK)
+			return say(err, errlen, "pfn %#llx out of range",
+				   (unsigned long long)pfns[i]);
+		if (!xl_sr_page_type_ok(type))
+			return say(err, errlen, "pfn %#llx has the unknown type %#x",
+				   (unsigned long long)pfns[i], type);
+		head[1 + i] = pfns[i] | ((uint64_t)type << XC_SR_TYPE_SHIFT);
+		if (type >= XC_PAGE_BROKEN)
+			continue;
+		if (batch_page(m, pfns[i], type, pages[i], out + (size_t)*nr_data * XC_SR_PAGE, err,
+			       errlen))
+			return -1;
+		++*nr_data;
+	}
+	return 0;
 }

@@ -49,4 +49,17 @@ int xl_canon_vcpu(const struct xl_pfnmap *m, unsigned int vcpu, struct vcpu_gues
 int xl_local_vcpu(const struct xl_pfnmap *m, unsigned int vcpu, struct vcpu_guest_context *v,
 		  char *err, size_t errlen);
 
+/*
+ * One PAGE_DATA record's body for a batch of n pages (xl_stream.h): head
+ * gets {n, 0} and each pfn with its stream type, taken from the page's
+ * getpageframeinfo3 type (XEN_DOMCTL_PFINFO_*); data gets, in order, the
+ * contents of each page that has any (types below broken), page tables
+ * canonicalised; *nr_data counts them.  pages[i] is page i's mapping, NULL
+ * where it has none (only allowed for broken, allocate-only and absent
+ * pages).  head holds 1 + n u64s, data n pages.  0, or -1 with err set.
+ */
+int xl_canon_page_batch(const struct xl_pfnmap *m, unsigned int n, const uint64_t *pfns,
+			const uint32_t *pfinfo, const void *const *pages, uint64_t *head,
+			void *data, unsigned int *nr_data, char *err, size_t errlen);
+
 #endif /* PETREL_XL_CANON_H */

@@ -214,6 +214,11 @@ static int read_record(struct xl_sr_in *in, struct rec_head *h, uint8_t **body, 
 	return get(in, *body, h->length + pad, "a record's body");
 }
 
+int xl_sr_page_type_ok(unsigned int type)
+{
+	return type <= XC_PAGE_L4 || (type > XC_PAGE_PINNED && type <= XC_PAGE_XTAB);
+}
+
 int xl_sr_check_page_data(struct xl_sr_in *in, const void *body, uint32_t len, uint32_t *count,
 			  uint32_t *with_data)
 {
@@ -232,8 +237,7 @@ int xl_sr_check_page_data(struct xl_sr_in *in, const void *body, uint32_t len, u
 	for (uint32_t i = 0; i < *count; i++) {
 		unsigned int type = (unsigned int)(pfn[i] >> XC_SR_TYPE_SHIFT);
 
-		if ((type > XC_PAGE_L4 && type < (XC_PAGE_PINNED | XC_PAGE_L1)) ||
-		    type == XC_PAGE_PINNED)
+		if (!xl_sr_page_type_ok(type))
 			return fail(in, "PAGE_DATA pfn %#llx has the invalid type %#x",
 				    (unsigned long long)(pfn[i] & XC_SR_PFN_MASK), type);
 		if (type < XC_PAGE_BROKEN)

@@ -158,6 +158,9 @@ typedef int (*xl_sr_record_fn)(void *arg, struct xl_sr_in *in, uint32_t type, co
 int xl_sr_read(struct xl_sr_in *in, struct xl_sr_info *info, xl_sr_record_fn fn, void *arg);
 void xl_sr_info_free(struct xl_sr_info *info);
 
+/* Whether a PAGE_DATA pfn's type (its top four bits) is one the stream knows. */
+int xl_sr_page_type_ok(unsigned int type);
+
 /* Record checks shared with the restore: 0, or -1 with in->err set. */
 int xl_sr_check_page_data(struct xl_sr_in *in, const void *body, uint32_t len, uint32_t *count,
 			  uint32_t *with_data);

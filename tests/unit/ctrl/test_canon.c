@@ -14,7 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "domctl.h"
 #include "xl_canon.h"
+#include "xl_stream.h"
 
 #define NR_PFNS 16
 #define NR_MFNS 200
@@ -164,6 +166,72 @@ static void bad_vcpu_refused(void **state)
 	assert_non_null(strstr(err, "start_info"));
 }
 
+#define PIN_L4 (XEN_DOMCTL_PFINFO_L4TAB | XEN_DOMCTL_PFINFO_LPINTAB)
+
+/* A batch of a plain page, an L1, a pinned L4, an absent and a broken pfn. */
+static void page_batch(void **state)
+{
+	static uint64_t plain[512], l1[512], l4[512], head[6], data[5][512];
+	const void *pages[5] = { plain, l1, l4, NULL, NULL };
+	uint64_t pfns[5] = { 0, 1, 2, 3, 4 };
+	uint32_t info[5] = { XEN_DOMCTL_PFINFO_NOTAB, XEN_DOMCTL_PFINFO_L1TAB, PIN_L4,
+			     XEN_DOMCTL_PFINFO_XTAB, XEN_DOMCTL_PFINFO_BROKEN };
+	static uint8_t body[8 + 5 * 8 + 3 * XC_SR_PAGE];
+	struct xl_sr_in in = { 0 };
+	uint32_t count, with_data;
+	unsigned int nr;
+
+	(void)state;
+	memset(plain, 0x3c, sizeof(plain));
+	l1[7] = PTE(MFN(9), FLAGS);
+	l4[0] = PTE(MFN(2), 0x67);
+	l4[260] = PTE(4000, 0x67); /* a Xen slot */
+	assert_int_equal(
+	    xl_canon_page_batch(&map, 5, pfns, info, pages, head, data, &nr, err, sizeof(err)), 0);
+	assert_int_equal(nr, 3);
+	assert_int_equal(head[0], 5);
+	assert_int_equal(head[1], 0);
+	assert_int_equal(head[2], 1 | (1ULL << 60));
+	assert_int_equal(head[3], 2 | (0xcULL << 60));
+	assert_int_equal(head[4], 3 | (0xfULL << 60));
+	assert_int_equal(head[5], 4 | (0xdULL << 60));
+	assert_memory_equal(data[0], plain, XC_SR_PAGE);
+	assert_int_equal(data[1][7], PTE(9, FLAGS));
+	assert_int_equal(data[2][0], PTE(2, 0x67));
+	assert_int_equal(data[2][260], 0);
+	/* What the reader of the stream makes of it. */
+	memcpy(body, head, sizeof(head));
+	memcpy(body + sizeof(head), data, 3 * XC_SR_PAGE);
+	assert_int_equal(xl_sr_check_page_data(&in, body, sizeof(body), &count, &with_data), 0);
+	assert_int_equal(count, 5);
+	assert_int_equal(with_data, 3);
+}
+
+static void bad_batch_refused(void **state)
+{
+	static uint64_t l1[512], head[2], data[512];
+	const void *none[1] = { NULL }, *table[1] = { l1 };
+	uint64_t pfn = 6;
+	uint32_t info = XEN_DOMCTL_PFINFO_NOTAB;
+	unsigned int nr;
+
+	(void)state;
+	assert_int_equal(
+	    xl_canon_page_batch(&map, 1, &pfn, &info, none, head, data, &nr, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no mapping"));
+	info = 5U << 28;
+	assert_int_equal(
+	    xl_canon_page_batch(&map, 1, &pfn, &info, table, head, data, &nr, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "unknown type 0x5"));
+	info = XEN_DOMCTL_PFINFO_L1TAB;
+	l1[3] = PTE(101, 0x1);
+	assert_int_equal(
+	    xl_canon_page_batch(&map, 1, &pfn, &info, table, head, data, &nr, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "L1[3] names frame 0x65, not the guest's (pfn 0x6)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +241,8 @@ int main(void)
 		cmocka_unit_test_setup(local_beyond_p2m_refused, setup),
 		cmocka_unit_test_setup(vcpu_round_trip, setup),
 		cmocka_unit_test_setup(bad_vcpu_refused, setup),
+		cmocka_unit_test_setup(page_batch, setup),
+		cmocka_unit_test_setup(bad_batch_refused, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
