@@ -168,11 +168,28 @@ static int read_file(struct buf *b, size_t len, struct xl_sr_info *info, char *e
 	return r;
 }
 
+/* The good file and where its pieces start, made afresh for each test. */
+static struct layout L;
+static struct buf B;
+
+static int good_file(void **state)
+{
+	(void)state;
+	B = make_file(&L);
+	return 0;
+}
+
+static int drop_file(void **state)
+{
+	(void)state;
+	free(B.data);
+	B.data = NULL;
+	return 0;
+}
+
 static void good_file_reads_back(void **state)
 {
-	struct layout l;
-	struct buf b = make_file(&l);
-	struct buf view = { .data = b.data, .len = b.len };
+	struct buf view = { .data = B.data, .len = B.len };
 	struct xl_sr_in in = { .read = buf_read, .priv = &view };
 	struct seen s = { .stop_at = -1 };
 	struct xl_sr_info info;
@@ -181,7 +198,7 @@ static void good_file_reads_back(void **state)
 	(void)state;
 	assert_int_equal(xl_sr_read(&in, &info, note_record, &s), 0);
 	assert_string_equal(in.err, "");
-	assert_int_equal(view.at, b.len);
+	assert_int_equal(view.at, B.len);
 	assert_string_equal(info.config, JSON);
 	assert_int_equal(info.config_len, sizeof(JSON));
 	assert_int_equal(info.mandatory_flags, XL_SR_FLAG_JSON | XL_SR_FLAG_STREAM_V2);
@@ -197,58 +214,48 @@ static void good_file_reads_back(void **state)
 	assert_int_equal(s.n, sizeof(order) / sizeof(order[0]));
 	assert_memory_equal(s.types, order, sizeof(order));
 	xl_sr_info_free(&info);
-	free(b.data);
 }
 
 /* The xl header in bytes as the file holds it (little-endian host). */
 static void header_bytes(void **state)
 {
-	struct layout l;
-	struct buf b = make_file(&l);
 	static const uint8_t want[] = { 0x04, 0x03, 0x02, 0x01, 3, 0, 0, 0, 0, 0, 0, 0 };
 
 	(void)state;
-	assert_memory_equal(b.data, "Xen saved domain, xl format\n \0 \r", 32);
-	assert_memory_equal(b.data + 32, want, sizeof(want));
-	assert_int_equal(b.data[44], 4 + sizeof(JSON));
-	assert_memory_equal(b.data + l.libxl_hdr, "LibxlFmt\0\0\0\2\0\0\0\0", 16);
-	assert_memory_equal(b.data + l.xc_ihdr, "\xff\xff\xff\xff\xff\xff\xff\xffXENF\0\0\0\3", 16);
-	assert_int_equal((l.libxl_end - l.libxl_hdr) % 8, 0);
-	free(b.data);
+	assert_memory_equal(B.data, "Xen saved domain, xl format\n \0 \r", 32);
+	assert_memory_equal(B.data + 32, want, sizeof(want));
+	assert_int_equal(B.data[44], 4 + sizeof(JSON));
+	assert_memory_equal(B.data + L.libxl_hdr, "LibxlFmt\0\0\0\2\0\0\0\0", 16);
+	assert_memory_equal(B.data + L.xc_ihdr, "\xff\xff\xff\xff\xff\xff\xff\xffXENF\0\0\0\3", 16);
+	assert_int_equal((L.libxl_end - L.libxl_hdr) % 8, 0);
 }
 
 static void cut_anywhere_is_refused(void **state)
 {
-	struct layout l;
-	struct buf b = make_file(&l);
 	struct xl_sr_info info;
 	char err[200];
 
 	(void)state;
-	for (size_t len = 0; len < b.len; len++) {
-		assert_int_equal(read_file(&b, len, &info, err, sizeof(err)), -1);
+	for (size_t len = 0; len < B.len; len++) {
+		assert_int_equal(read_file(&B, len, &info, err, sizeof(err)), -1);
 		if (!strstr(err, "the file ends inside"))
 			fail_msg("cut at %zu: %s", len, err);
 	}
-	free(b.data);
 }
 
 static void flip_every_byte(void **state)
 {
-	struct layout l;
-	struct buf b = make_file(&l);
 	struct xl_sr_info info;
 	char err[200];
 
 	(void)state;
-	for (size_t i = 0; i < b.len; i++) {
-		b.data[i] ^= 0x5a;
-		if (read_file(&b, b.len, &info, err, sizeof(err)) < 0 && !err[0])
+	for (size_t i = 0; i < B.len; i++) {
+		B.data[i] ^= 0x5a;
+		if (read_file(&B, B.len, &info, err, sizeof(err)) < 0 && !err[0])
 			fail_msg("byte %zu flipped: refused without a message", i);
-		b.data[i] ^= 0x5a;
+		B.data[i] ^= 0x5a;
 	}
-	assert_int_equal(read_file(&b, b.len, &info, err, sizeof(err)), 0);
-	free(b.data);
+	assert_int_equal(read_file(&B, B.len, &info, err, sizeof(err)), 0);
 }
 
 struct damage {
@@ -259,8 +266,6 @@ struct damage {
 	unsigned int width;
 	const char *message; /* part of the reader's message */
 };
-
-static struct layout L;
 
 static const struct damage damages[] = {
 	{ "magic", NULL, 3, 'X', 1, "bad magic" },
@@ -306,7 +311,6 @@ static const struct damage damages[] = {
 
 static void damaged_fields_are_refused(void **state)
 {
-	struct buf b = make_file(&L);
 	struct xl_sr_info info;
 	char err[200];
 
@@ -316,36 +320,30 @@ static void damaged_fields_are_refused(void **state)
 		size_t at = (d->at ? *d->at : 0) + d->off;
 		uint8_t keep[8];
 
-		memcpy(keep, b.data + at, d->width);
-		memcpy(b.data + at, &d->value, d->width);
-		if (read_file(&b, b.len, &info, err, sizeof(err)) != -1 || !strstr(err, d->message))
+		memcpy(keep, B.data + at, d->width);
+		memcpy(B.data + at, &d->value, d->width);
+		if (read_file(&B, B.len, &info, err, sizeof(err)) != -1 || !strstr(err, d->message))
 			fail_msg("%s: \"%s\", wanted \"%s\"", d->name, err, d->message);
-		memcpy(b.data + at, keep, d->width);
+		memcpy(B.data + at, keep, d->width);
 	}
-	assert_int_equal(read_file(&b, b.len, &info, err, sizeof(err)), 0);
-	free(b.data);
+	assert_int_equal(read_file(&B, B.len, &info, err, sizeof(err)), 0);
 }
 
 /* Records a saved domain may hold and a reader skips: optional ones. */
 static void optional_record_is_skipped(void **state)
 {
-	struct layout l;
-	struct buf b = make_file(&l);
 	struct xl_sr_info info;
 	char err[200];
 	uint32_t type = XC_SR_REC_OPTIONAL | 0x42;
 
 	(void)state;
-	memcpy(b.data + l.shinfo, &type, 4);
-	assert_int_equal(read_file(&b, b.len, &info, err, sizeof(err)), 0);
-	free(b.data);
+	memcpy(B.data + L.shinfo, &type, 4);
+	assert_int_equal(read_file(&B, B.len, &info, err, sizeof(err)), 0);
 }
 
 static void caller_stops_the_reader(void **state)
 {
-	struct layout l;
-	struct buf b = make_file(&l);
-	struct buf view = { .data = b.data, .len = b.len };
+	struct buf view = { .data = B.data, .len = B.len };
 	struct xl_sr_in in = { .read = buf_read, .priv = &view };
 	struct seen s = { .stop_at = 5 };
 	struct xl_sr_info info;
@@ -355,20 +353,19 @@ static void caller_stops_the_reader(void **state)
 	assert_string_equal(in.err, "refused by the caller");
 	assert_int_equal(s.n, 6);
 	xl_sr_info_free(&info);
-	free(b.data);
 }
 
 /* test_stream FILE: the good file written to FILE, for other readers to judge. */
 static int write_good_file(const char *path)
 {
-	struct layout l;
-	struct buf b = make_file(&l);
 	FILE *f = fopen(path, "wb");
-	int ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+	int ok;
 
+	good_file(NULL);
+	ok = f && fwrite(B.data, 1, B.len, f) == B.len;
 	if (f && fclose(f))
 		ok = 0;
-	free(b.data);
+	drop_file(NULL);
 	return ok ? 0 : 1;
 }
 
@@ -377,13 +374,13 @@ int main(int argc, char **argv)
 	if (argc == 2)
 		return write_good_file(argv[1]);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(good_file_reads_back),
-		cmocka_unit_test(header_bytes),
-		cmocka_unit_test(cut_anywhere_is_refused),
-		cmocka_unit_test(flip_every_byte),
-		cmocka_unit_test(damaged_fields_are_refused),
-		cmocka_unit_test(optional_record_is_skipped),
-		cmocka_unit_test(caller_stops_the_reader),
+		cmocka_unit_test_setup_teardown(good_file_reads_back, good_file, drop_file),
+		cmocka_unit_test_setup_teardown(header_bytes, good_file, drop_file),
+		cmocka_unit_test_setup_teardown(cut_anywhere_is_refused, good_file, drop_file),
+		cmocka_unit_test_setup_teardown(flip_every_byte, good_file, drop_file),
+		cmocka_unit_test_setup_teardown(damaged_fields_are_refused, good_file, drop_file),
+		cmocka_unit_test_setup_teardown(optional_record_is_skipped, good_file, drop_file),
+		cmocka_unit_test_setup_teardown(caller_stops_the_reader, good_file, drop_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
