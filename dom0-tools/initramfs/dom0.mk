@@ -17,6 +17,9 @@ DOM0_TOOLS += $(DOM0_TEST):usr/bin/dom0-test
 # Damaged copies of an xl save image for the hostile-restore checks (xl-save step).
 SAVE_CORRUPT := $(BUILD)/dom0-tools/dom0-test/save-corrupt
 DOM0_TOOLS += $(SAVE_CORRUPT):usr/bin/save-corrupt
+# pxl's save file reader on an xl save image (xl-save step).
+SAVE_CHECK := $(BUILD)/dom0-tools/dom0-test/save-check
+DOM0_TOOLS += $(SAVE_CHECK):usr/bin/save-check
 # CLOCK_MONOTONIC in microseconds, and a command's wall time (bench-xl's steps).
 USCLOCK := $(BUILD)/dom0-tools/dom0-test/usclock
 DOM0_TOOLS += $(USCLOCK):usr/bin/usclock
@@ -103,6 +106,12 @@ $(USCLOCK): dom0-tools/dom0-test/usclock.c
 $(SAVE_CORRUPT): dom0-tools/dom0-test/save-corrupt.c $(wildcard include/public/*.h include/public/arch-x86/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(DOM0_CFLAGS) -I include -o $@ $<
+
+$(SAVE_CHECK): dom0-tools/dom0-test/save-check.c dom0-tools/xl/xl_stream.c \
+		dom0-tools/xl/xl_stream.h $(wildcard include/public/*.h include/public/arch-x86/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(DOM0_CFLAGS) -D_GNU_SOURCE -iquote include/public -iquote dom0-tools/xl -o $@ $< \
+		dom0-tools/xl/xl_stream.c
 
 dom0-image: $(BUILD)/dom0/initramfs.cpio.gz
 dom0-image-6.12: $(BUILD)/dom0-6.12/initramfs.cpio.gz

@@ -10,7 +10,10 @@
 #                    CPU bitmap terms of vcpu-pin, vcpu-pin and sched-credit
 #                    on bad operands, the disk and vif specs (test_devspec),
 #                    top's table (xentop's layout), the soft-reset
-#                    sequence (test_softreset)
+#                    sequence (test_softreset), the save file's reader and
+#                    writer on cut and damaged files (test_stream), the
+#                    save's mfn->pfn and the restore's pfn->mfn of page
+#                    tables and vCPU state (test_canon)
 #   pxenconsoled     build/xl/pxenconsoled, static (in `make`): the console
 #                    daemon, dom0's /usr/sbin/pxenconsoled
 CTRL_DIR := dom0-tools/ctrl
@@ -38,7 +41,8 @@ XL_HDRS := $(wildcard $(XL_DIR)/*.h) $(CTRL_HDRS)
 XL_UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 XL_UNIT_BINS := $(XL_OUT)/test_ctrl $(XL_OUT)/test_cfg $(XL_OUT)/test_image \
 	$(XL_OUT)/test_layout $(XL_OUT)/test_pvh_acpi $(XL_OUT)/test_conring $(XL_OUT)/test_cpumap \
-	$(XL_OUT)/test_devspec $(XL_OUT)/test_top $(XL_OUT)/test_softreset
+	$(XL_OUT)/test_devspec $(XL_OUT)/test_top $(XL_OUT)/test_softreset $(XL_OUT)/test_stream \
+	$(XL_OUT)/test_canon
 CON_DIR := dom0-tools/console
 CON_SRCS := $(CON_DIR)/conring.c
 CON_HDRS := $(CON_DIR)/conring.h include/public/io/console.h
@@ -80,6 +84,17 @@ $(XL_OUT)/test_softreset: tests/unit/ctrl/test_softreset.c $(XL_DIR)/xl_softrese
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_softreset.c -lcmocka
 
+$(XL_OUT)/test_stream: tests/unit/ctrl/test_stream.c $(XL_DIR)/xl_stream.c $(XL_DIR)/xl_stream.h \
+		$(CTRL_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_stream.c -lcmocka
+
+$(XL_OUT)/test_canon: tests/unit/ctrl/test_canon.c $(XL_DIR)/xl_canon.c $(XL_DIR)/xl_canon.h \
+		$(XL_DIR)/xl_stream.c $(XL_DIR)/xl_stream.h $(CTRL_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_canon.c $(XL_DIR)/xl_stream.c \
+		-lcmocka
+
 $(XL_OUT)/test_devspec: tests/unit/ctrl/test_devspec.c $(XL_DIR)/xl_devspec.c $(XL_DIR)/xl_devspec.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XL_CFLAGS) $(XL_UNIT_SAN) -o $@ $< $(XL_DIR)/xl_devspec.c -lcmocka
@@ -112,9 +127,12 @@ $(XL_OUT)/test_pvh_acpi: tests/unit/ctrl/test_pvh_acpi.c $(BUILDER_DIR)/pvh_acpi
 # test_create_bad.sh: pxl create on the broken files of tests/unit/ctrl/create-bad,
 # refused on the host before any hypervisor call; test_create_dryrun.sh: pxl -N create
 # against the JSON Debian's xl -N create printed for the same files.
+# test_stream_verify.sh: the writer's file judged by Debian's verify-stream-v2.
 test-xl-unit: $(XL_UNIT_BINS) $(XL_OUT)/pxl $(XS_OUT)/debian/.stamp
-	@bash tests/unit/run-unit.sh $(XL_UNIT_BINS) tests/unit/ctrl/test_create_bad.sh \
-		tests/unit/ctrl/test_create_dryrun.sh tests/unit/ctrl/test_pxl_args.sh
+	@XEN_DEB_ROOT=$(XS_DEB_ROOT) TEST_STREAM=$(XL_OUT)/test_stream \
+		bash tests/unit/run-unit.sh $(XL_UNIT_BINS) tests/unit/ctrl/test_create_bad.sh \
+		tests/unit/ctrl/test_create_dryrun.sh tests/unit/ctrl/test_pxl_args.sh \
+		tests/unit/ctrl/test_stream_verify.sh
 
 DOM0_TOOLS += $(XL_OUT)/pxl:usr/sbin/pxl
 DOM0_TOOLS += $(XL_OUT)/pxenconsoled:usr/sbin/pxenconsoled

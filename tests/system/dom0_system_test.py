@@ -1412,6 +1412,7 @@ def save_restore_steps(con, res, timeout, args):
     saved = rc == 0 and not [r for r in rows if r[0] == "xls"]
     res.check("xl/save", saved, "rc=%d, %r, xl list %r" % (rc, out, lines))
     if saved:
+        check_save_reader(con, res, timeout)
         check_xl_restore(con, res, timeout)
         if args.migrate_faults:
             check_xl_migrate_broken(con, res)
@@ -1582,6 +1583,49 @@ def check_xl_migrate_passes(con, res, before):
               "pages dirty per pass %r" % counts)
 
 
+def first_line(text):
+    return (text.strip().splitlines() or [""])[0]
+
+
+# The domU of /etc/xl-save.cfg: 32 MiB, every page in the image.
+SAVE_PAGES = 8192
+
+
+def check_save_reader(con, res, timeout):
+    """pxl's save file reader (save-check, dom0-tools/xl/xl_stream.c) reads
+    the image Debian's xl wrote whole: a 64-bit PV domain of this Xen with
+    all its pages and its JSON configuration."""
+    rc, out = shell_run(con, "save-check %s; echo rc=$?" % SAVE_FILE, timeout)
+    want = "type 1 width 8 xen 4.17 libxc v3 pages %d vcpus 1" % SAVE_PAGES
+    res.check("xl/save-reader", "rc=0" in out and want in out,
+              "wanted %r: %r" % (want, out.strip()), first_line(out).split(": ", 1)[-1])
+
+
+# What save-check says of each damaged image: the kinds that break the
+# stream's structure refused with the reader's message, the two vCPU ones
+# (a well-formed stream, refused by the hypervisor) read whole.
+READER_VERDICTS = {
+    "bad-type": "libxc record of type 0x7fff",
+    "length-past-end": "the file ends inside a record's body",
+    "length-max": "(at most 134217728)",
+    "pfn-range": "PAGE_DATA pfn 0xfffffffff beyond the p2m's end",
+    "page-truncated": "the file ends inside a record's body",
+    "p2m-frame": "X86_PV_P2M_FRAMES frame 0 at pfn 0xfffffffff",
+    "vcpu-rip": None,
+    "vcpu-ldt": None,
+}
+
+
+def check_save_reader_bad(con, res, kind, timeout):
+    rc, out = shell_run(con, "save-check %s; echo rc=$?" % BAD_SAVE, timeout)
+    want = READER_VERDICTS[kind]
+    ok = ("rc=0" in out and "pages %d" % SAVE_PAGES in out) if want is None else (
+        "rc=1" in out and "refused: " in out and want in out)
+    res.check("xl/save-reader-bad-" + kind, ok,
+              "wanted %r: %r" % (want or "read whole", out.strip()),
+              first_line(out).split(": ", 1)[-1][:200])
+
+
 def check_xl_restore_truncated(con, res, timeout):
     """xl restore refuses a truncated image and leaves no domain behind."""
     rc, out = shell_run(con, "n=$(stat -c %%s %s) && head -c $((n / 2)) %s > /tmp/xls-half.save"
@@ -1625,6 +1669,7 @@ def check_xl_restore_hostile(con, res, timeout):
         start = len(con.text)
         rc, made = shell_run(con, "rm -f %s; save-corrupt %s %s %s"
                              % (BAD_SAVE, kind, SAVE_FILE, BAD_SAVE), timeout)
+        check_save_reader_bad(con, res, kind, timeout)
         rc2, out = xl_run(con, "xl restore %s" % BAD_SAVE, SAVE_WAIT)
         xl_wait_only_dom0(con, timeout)
         _, lines, rows = xl_list(con)
