@@ -313,7 +313,7 @@ void timer_softirq(void)
  * vLAPIC one-shot of one tick). Interrupts are off while they run, as in
  * the interrupt. The LAPIC stays armed; its interrupt finds nothing due.
  */
-void timer_run_due(void)
+__hvm_hot void timer_run_due(void)
 {
 	unsigned long flags;
 

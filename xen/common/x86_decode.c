@@ -162,7 +162,8 @@ int x86_decode(const u8 *b, unsigned int n, struct x86_insn *in)
 	return x86_decode_mode(b, n, 8, in);
 }
 
-int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes, struct x86_insn *in)
+__hvm_hot int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes,
+			      struct x86_insn *in)
 {
 	unsigned int i = 0, opc_len = 1;
 	int flags;

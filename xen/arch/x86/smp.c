@@ -160,7 +160,7 @@ static void why_count_take(bool waited, u64 cycles)
 }
 
 /* Let hv_lock go, adding the time held to its cause; the next cause is "other" until said. */
-static void hv_lock_release(void)
+__hvm_hot static void hv_lock_release(void)
 {
 	struct hv_why_stat *w = &hv_why_stats[this_cpu(hv_why)];
 
@@ -170,7 +170,7 @@ static void hv_lock_release(void)
 }
 
 /* Take hv_lock, counting the wait when it is busy. */
-static void hv_lock_take(void)
+__hvm_hot static void hv_lock_take(void)
 {
 	struct hv_lock_stat *s = &this_cpu(hv_lock_stats);
 	u64 start = 0, cycles = 0;
@@ -237,7 +237,7 @@ void hv_lock_stats_print(void)
 	hv_why_stats_print();
 }
 
-void hv_enter(void)
+__hvm_hot void hv_enter(void)
 {
 	if (this_cpu(hv_depth)++ == 0)
 		hv_lock_take();
@@ -261,7 +261,7 @@ void hv_leave(void)
 		hv_lock_release();
 }
 
-void hv_leave_to_guest(void)
+__hvm_hot void hv_leave_to_guest(void)
 {
 	if (!this_cpu(hv_depth))
 		return;

@@ -118,7 +118,7 @@ void cpuid_time_leaf(const struct domain *d, u32 sub, u32 *a, u32 *b, u32 *c, u3
 	}
 }
 
-u64 system_time(void)
+__hvm_hot u64 system_time(void)
 {
 	time_setup();
 	return stime0 + pvclock_apply(rdtsc() - tsc0, tsc_mul, tsc_shift);
@@ -302,7 +302,7 @@ void update_domain_wallclock(struct domain *d)
 }
 
 /* An HVM vCPU's first run: its timers (no ticker) and the pvclock in its vcpu_info. */
-void hvm_time_check(struct vcpu *v)
+__hvm_hot void hvm_time_check(struct vcpu *v)
 {
 	if (v->time_started)
 		return;

@@ -82,7 +82,7 @@ static u64 *l1_entry(u64 *root, u64 gfn, bool alloc)
  * The level-1 entry of @gfn if its tables exist, else NULL: one load per
  * level, no call (every emulated instruction's fetch walks here 5 times).
  */
-static u64 *find_entry(const struct domain *d, u64 gfn)
+__hvm_hot static u64 *find_entry(const struct domain *d, u64 gfn)
 {
 	u64 gpa = gfn << PAGE_SHIFT;
 	u64 *t = d->arch.hvm.p2m_root;
@@ -124,7 +124,7 @@ void p2m_clear_entry(struct domain *d, u64 gfn)
 	}
 }
 
-mfn_t p2m_lookup(const struct domain *d, u64 gfn)
+__hvm_hot mfn_t p2m_lookup(const struct domain *d, u64 gfn)
 {
 	const u64 *e = find_entry(d, gfn);
 
@@ -182,7 +182,7 @@ void p2m_logdirty_restore(struct domain *d)
 		each_leaf(d->arch.hvm.p2m_root, 4, unprotect);
 }
 
-bool p2m_logdirty_fault(struct domain *d, u64 gpa)
+__hvm_warm bool p2m_logdirty_fault(struct domain *d, u64 gpa)
 {
 	u64 *e = find_entry(d, gpa >> PAGE_SHIFT);
 

@@ -205,7 +205,7 @@ static void svm_vmcb_write(struct vcpu *v)
 }
 
 /* Before VMRUN: @v's state in this CPU, unless it is there already. */
-static void svm_load_guest(struct vcpu *v)
+__hvm_hot static void svm_load_guest(struct vcpu *v)
 {
 	struct hvm_vcpu *h = &v->arch.hvm;
 
@@ -460,7 +460,7 @@ static void svm_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 	hvm_record_from_regs(c, &v->arch.hvm.regs);
 }
 
-static unsigned int svm_guest_mode(const struct vcpu *v)
+__hvm_hot static unsigned int svm_guest_mode(const struct vcpu *v)
 {
 	u16 cs_attr = seg(v, SEG_CS)->attr;
 
@@ -473,12 +473,12 @@ static unsigned int svm_guest_mode(const struct vcpu *v)
 	return (cs_attr & (1u << 10)) ? HVM_MODE_32 : HVM_MODE_16;
 }
 
-static unsigned int svm_cpl(const struct vcpu *v)
+__hvm_hot static unsigned int svm_cpl(const struct vcpu *v)
 {
 	return VMCB_FIELD(v, VMCB_CPL, u8);
 }
 
-static u64 svm_cr3(const struct vcpu *v)
+__hvm_hot static u64 svm_cr3(const struct vcpu *v)
 {
 	return F64(v, VMCB_CR3);
 }
@@ -607,7 +607,7 @@ static unsigned int insn_len(struct vcpu *v, u16 opcode, int modrm, struct x86_i
 	return len;
 }
 
-static void advance(struct vcpu *v, unsigned int len)
+__hvm_hot static void advance(struct vcpu *v, unsigned int len)
 {
 	v->arch.hvm.regs.rip += len;
 	if (svm_guest_mode(v) != HVM_MODE_64)
@@ -894,7 +894,7 @@ static u8 svm_tlb_control(struct vcpu *v)
 	return flush ? 1 : 0;
 }
 
-static void svm_run(struct vcpu *v)
+__hvm_hot static void svm_run(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u64 intinfo;
