@@ -36,7 +36,7 @@ static DEFINE_PER_CPU(u64, hw_deadline);
  * softirq does, instead of the guest running on until the LAPIC's
  * one-tick interrupt comes (under TCG, well after).
  */
-DEFINE_PER_CPU(bool, timer_due_now);
+__hvm_data DEFINE_PER_CPU(bool, timer_due_now);
 
 static unsigned int timer_cpu(const struct timer *t)
 {
@@ -85,7 +85,7 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data)
  * under its lock and read without it: timer_run_due's test on every HVM
  * exit. A timer another CPU sets sooner on this one comes with a kick.
  */
-static DEFINE_PER_CPU(u64, timer_first) = { [0 ... NR_CPUS - 1] = ~0ULL };
+static __hvm_data DEFINE_PER_CPU(u64, timer_first) = { [0 ... NR_CPUS - 1] = ~0ULL };
 
 static void note_first(unsigned int cpu)
 {

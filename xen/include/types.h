@@ -48,6 +48,10 @@ typedef u16 domid_t;
  */
 #define __hvm_hot __section(".text.hvmhot.1")
 #define __hvm_warm __section(".text.hvmhot.2")
+/* The data every HVM exit reads or writes, on as few pages as the code (xen.lds). */
+#define __hvm_data __section(".data.hvmhot.1")
+#define __hvm_data_big __section(".data.hvmhot.2") /* large arrays, after the rest */
+#define __hvm_const __section(".data.hvmhot.0")	   /* read-only ones (a section of their own) */
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
 #define PAGE_SHIFT 12

@@ -115,8 +115,8 @@ unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data)
 
 /* ---- The hypervisor lock (hvlock.h). */
 
-static DEFINE_SPINLOCK(hv_lock);
-static DEFINE_PER_CPU(unsigned int, hv_depth);
+static __hvm_data DEFINE_SPINLOCK(hv_lock);
+static __hvm_data DEFINE_PER_CPU(unsigned int, hv_depth);
 
 /*
  * Per CPU: times the lock was taken, times it was busy, TSC cycles spent
@@ -126,7 +126,7 @@ static DEFINE_PER_CPU(unsigned int, hv_depth);
 struct hv_lock_stat {
 	u64 taken, waited, cycles, flush_cycles;
 };
-static DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
+static __hvm_data_big DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
 
 /*
  * Per cause (hvlock.h's HV_WHY_*): takings, busy takings, TSC cycles spent
@@ -137,9 +137,9 @@ static DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
 struct hv_why_stat {
 	u64 taken, waited, wait_cycles, hold_cycles;
 };
-static struct hv_why_stat hv_why_stats[HV_WHY_MAX];
-static DEFINE_PER_CPU(unsigned int, hv_why);
-static DEFINE_PER_CPU(u64, hv_taken_at);
+static __hvm_data_big struct hv_why_stat hv_why_stats[HV_WHY_MAX];
+static __hvm_data DEFINE_PER_CPU(unsigned int, hv_why);
+static __hvm_data DEFINE_PER_CPU(u64, hv_taken_at);
 
 void hv_note_why(unsigned int why)
 {
@@ -365,7 +365,7 @@ static DEFINE_PER_CPU(struct tlb_holder, tlb_holder);
 /* The holder an idle CPU gave up, taken back (with a flush) when it takes hv_lock. */
 static DEFINE_PER_CPU(struct tlb_holder, tlb_idle_holder);
 
-bool tlb_holders_on;
+__hvm_data bool tlb_holders_on;
 /* Without tlb_holders: the CPUs that have loaded a guest's page tables. */
 static volatile u64 guest_cpu_mask;
 

@@ -19,10 +19,10 @@
 #include "uaccess.h"
 #include "public/xen.h"
 
-static bool time_ready;
-static u64 tsc0, stime0;
-static u32 tsc_mul;
-static s8 tsc_shift;
+static __hvm_data bool time_ready;
+static __hvm_data u64 tsc0, stime0;
+static __hvm_data u32 tsc_mul;
+static __hvm_data s8 tsc_shift;
 
 /*
  * Scale @hz to ns: normalise the rate into (1e9/2... 2e9] by shifts, then

@@ -32,7 +32,7 @@
 #include "public/vcpu.h"
 #include "public/grant_table.h"
 
-const struct hvm_backend *hvm_backend;
+__hvm_data const struct hvm_backend *hvm_backend;
 extern pte_t idle_l4[];
 
 #define X86_CR0_PE (1UL << 0)

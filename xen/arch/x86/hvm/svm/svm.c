@@ -155,8 +155,9 @@ extern void svm_vmrun(struct cpu_regs *regs, u64 vmcb_pa);
 
 static void *host_save_area, *host_vmcb;
 static u8 *msrpm, *iopm;
-static u64 svm_next_tlb_tag;		   /* the last hvm_vcpu.svm.tlb_tag given out */
-static DEFINE_PER_CPU(u64, svm_tlb_owner); /* the tlb_tag of the vCPU last entered here */
+static u64 svm_next_tlb_tag; /* the last hvm_vcpu.svm.tlb_tag given out */
+/* The tlb_tag of the vCPU last entered here. */
+static __hvm_data DEFINE_PER_CPU(u64, svm_tlb_owner);
 
 #define VMCB_FIELD(v, off, type) (*(type *)((u8 *)(v)->arch.hvm.vmcb + (off)))
 #define F64(v, off) VMCB_FIELD(v, off, u64)
@@ -178,7 +179,8 @@ static struct vmcb_seg *seg(const struct vcpu *v, unsigned int s)
  * TR, FS, GS and syscall MSRs: it uses none of them (per-CPU data is found
  * from the stack, not GS), and its IDT has no IST stacks then (idt_use_ist).
  */
-static DEFINE_PER_CPU(struct vcpu *, svm_held); /* whose state this CPU holds; NULL: the host's */
+/* Whose state this CPU holds; NULL: the host's. */
+static __hvm_data DEFINE_PER_CPU(struct vcpu *, svm_held);
 
 static void svm_vmsave(paddr_t pa)
 {
@@ -922,7 +924,7 @@ __hvm_hot static void svm_run(struct vcpu *v)
 	handle_exit(v);
 }
 
-static const struct hvm_backend svm_backend = {
+static __hvm_const const struct hvm_backend svm_backend = {
 	.name = "AMD SVM with nested paging",
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_destroy = svm_vcpu_destroy,
