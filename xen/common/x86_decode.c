@@ -14,7 +14,7 @@
 #define D_KNOWN 0x80 /* the slot of an opcode some emulator handles */
 
 /* The opcodes some emulator handles; anything else is -EOPNOTSUPP. */
-static const u8 opcode_table[512] = {
+static __hvm_const const u8 opcode_table[512] = {
 	[OPC_INDEX(0x09)] = D_KNOWN | D_MODRM,		   /* or r/m, r */
 	[OPC_INDEX(0x21)] = D_KNOWN | D_MODRM,		   /* and r/m, r */
 	[OPC_INDEX(0x31)] = D_KNOWN | D_MODRM,		   /* xor r/m, r */
