@@ -363,7 +363,7 @@ struct tlb_holder {
 };
 static DEFINE_PER_CPU(struct tlb_holder, tlb_holder);
 /* The holder an idle CPU gave up, taken back (with a flush) when it takes hv_lock. */
-static DEFINE_PER_CPU(struct tlb_holder, tlb_idle_holder);
+static __hvm_data DEFINE_PER_CPU(struct tlb_holder, tlb_idle_holder);
 
 __hvm_data bool tlb_holders_on;
 /* Without tlb_holders: the CPUs that have loaded a guest's page tables. */
