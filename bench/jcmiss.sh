@@ -7,8 +7,10 @@
 # A uprobe on that function counts the misses by guest address. Needs perf
 # with uprobes (root); the probe is defined once and left for later runs.
 #
-# Usage: bench/jcmiss.sh [--xen] --hv HYPERVISOR [--syms ELF] GUEST.elf [TOP]
+# Usage: bench/jcmiss.sh [--xen] [--hvm] --hv HYPERVISOR [--syms ELF] GUEST.elf [TOP]
 #   --xen    boot HYPERVISOR as Debian's Xen 4.17 (dom0_mem=64M)
+#   --hvm    GUEST.elf is a PVH initial domain (bench/guests/hvm): QEMU -cpu
+#            qemu64,+svm,+npt on q35 with an AMD IOMMU, dom0=pvh
 #   --syms   the hypervisor's ELF with symbols (build/xen/petrel-syms), to
 #            name the addresses
 #   TOP      how many addresses to print (default 12)
@@ -16,16 +18,17 @@
 # once per iteration of a figure is a collision on its path.
 set -uo pipefail
 
-xen=0 hv="" syms=""
+xen=0 hvm=0 hv="" syms=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--xen) xen=1; shift ;;
+	--hvm) hvm=1; shift ;;
 	--hv) hv=${2:?}; shift 2 ;;
 	--syms) syms=${2:?}; shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 1 ] && [ -n "$hv" ] || { sed -n '10,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 1 ] && [ -n "$hv" ] || { sed -n '10,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 guest=$1 top=${2:-12}
 qemu=$(command -v qemu-system-x86_64) || { echo "jcmiss: no qemu-system-x86_64" >&2; exit 2; }
 command -v perf >/dev/null || { echo "jcmiss: perf not found" >&2; exit 2; }
@@ -39,8 +42,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 append="console=com1 loglvl=all"
 [ "$xen" = 1 ] && append="$append guest_loglvl=all dom0_mem=64M noreboot"
-perf record -q -e "$event" -o "$tmp/perf.data" -- timeout 300 "$qemu" -machine pc -m 512M \
-	-cpu max -nographic -no-reboot -nic none -kernel "$hv" -initrd "$guest" -append "$append" \
+machine=(-machine pc -cpu max)
+if [ "$hvm" = 1 ]; then
+	machine=(-machine q35 -cpu qemu64,+svm,+npt -device amd-iommu)
+	append="$append dom0=pvh dom0_mem=64M"
+fi
+perf record -q -e "$event" -o "$tmp/perf.data" -- timeout 300 "$qemu" "${machine[@]}" -m 512M \
+	-nographic -no-reboot -nic none -kernel "$hv" -initrd "$guest" -append "$append" \
 	-serial "file:$tmp/serial.log" -display none -monitor none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >/dev/null 2>&1 &
 rec=$!

@@ -42,7 +42,7 @@
 
 static struct domain *domain_list; /* sorted by id */
 static struct domain *domain_hash[DOMAIN_HASH_SIZE];
-struct domain *domain_dead_list; /* refcnt 0, waiting for domain_reap() */
+__hvm_data struct domain *domain_dead_list; /* refcnt 0, waiting for domain_reap() */
 static unsigned int nr_domains;
 /*
  * Writers of the registry (insert, remove) and of the dead list hold

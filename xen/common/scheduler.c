@@ -50,7 +50,7 @@ static DEFINE_PER_CPU(struct sched_cpu, sched_cpu);
  * waker, without the run-queue lock; read inline on every way back to a
  * guest (sched_need_resched).
  */
-DEFINE_PER_CPU(bool, sched_resched_due);
+__hvm_data DEFINE_PER_CPU(bool, sched_resched_due);
 bool sched_cpu0_only;	   /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
 bool sched_wake_ratelimit; /* the sched_wake_ratelimit option: see wake_deferred() */
 bool sched_credit2_turns;  /* the sched_credit2_turns option: see wake_lead(), turn_end() */

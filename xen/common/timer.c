@@ -36,7 +36,7 @@ static DEFINE_PER_CPU(u64, hw_deadline);
  * softirq does, instead of the guest running on until the LAPIC's
  * one-tick interrupt comes (under TCG, well after).
  */
-DEFINE_PER_CPU(bool, timer_due_now);
+__hvm_data DEFINE_PER_CPU(bool, timer_due_now);
 
 static unsigned int timer_cpu(const struct timer *t)
 {
@@ -80,6 +80,21 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data)
 	init_timer_on(t, fn, data, smp_processor_id());
 }
 
+/*
+ * The expiry of each CPU's soonest timer (~0 for none), kept with its list
+ * under its lock and read without it: timer_run_due's test on every HVM
+ * exit. A timer another CPU sets sooner on this one comes with a kick.
+ */
+static __hvm_data DEFINE_PER_CPU(u64, timer_first) = { [0 ... NR_CPUS - 1] = ~0ULL };
+
+static void note_first(unsigned int cpu)
+{
+	const struct timer *first = per_cpu(timer_list, cpu);
+
+	__atomic_store_n(&per_cpu(timer_first, cpu), first ? first->expires : ~0ULL,
+			 __ATOMIC_RELAXED);
+}
+
 static void list_remove(struct timer *t)
 {
 	ASSERT_LOCKED(&per_cpu(timer_lock, t->cpu));
@@ -91,6 +106,7 @@ static void list_remove(struct timer *t)
 	}
 	t->next = NULL;
 	t->active = false;
+	note_first(t->cpu);
 }
 
 static void list_insert(struct timer *t)
@@ -103,6 +119,7 @@ static void list_insert(struct timer *t)
 	t->next = *pp;
 	*pp = t;
 	t->active = true;
+	note_first(t->cpu);
 }
 
 /* Arm this CPU's LAPIC for its soonest timer (at least 1 ns ahead) unless it fires by then. */
@@ -296,12 +313,12 @@ void timer_softirq(void)
  * vLAPIC one-shot of one tick). Interrupts are off while they run, as in
  * the interrupt. The LAPIC stays armed; its interrupt finds nothing due.
  */
-void timer_run_due(void)
+__hvm_hot void timer_run_due(void)
 {
 	unsigned long flags;
 
 	this_cpu(timer_due_now) = false;
-	if (timer_next_expiry() > system_time())
+	if (__atomic_load_n(&this_cpu(timer_first), __ATOMIC_RELAXED) > system_time())
 		return;
 	flags = local_irq_save();
 	run_due(false);

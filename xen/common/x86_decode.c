@@ -9,72 +9,74 @@
 #define D_IMMZ 0x08  /* 16 bits with 0x66 (and no REX.W), else 32 */
 #define D_MOFFS 0x10 /* an absolute address of the address size (kept in imm) */
 
-struct opcode_info {
-	u16 opcode;
-	u8 flags;
-};
+/* A table slot per opcode: one-byte ones first, then 0f xx. */
+#define OPC_INDEX(op) ((((op) >> 8) ? 256u : 0u) | ((op)&0xffu))
+#define D_KNOWN 0x80 /* the slot of an opcode some emulator handles */
 
 /* The opcodes some emulator handles; anything else is -EOPNOTSUPP. */
-static const struct opcode_info opcodes[] = {
-	{ 0x09, D_MODRM },			/* or r/m, r */
-	{ 0x21, D_MODRM },			/* and r/m, r */
-	{ 0x31, D_MODRM },			/* xor r/m, r */
-	{ 0x6c, 0 },				/* insb */
-	{ 0x6d, 0 },				/* insw/insl */
-	{ 0x6e, 0 },				/* outsb */
-	{ 0x6f, 0 },				/* outsw/outsl */
-	{ 0x80, D_MODRM | D_IMM8 },		/* group 1, byte */
-	{ 0x81, D_MODRM | D_IMMZ },		/* group 1, imm32 */
-	{ 0x83, D_MODRM | D_IMM8 },		/* group 1, imm8 */
-	{ 0x87, D_MODRM },			/* xchg */
-	{ 0x88, D_MODRM },			/* mov r/m8, r8 */
-	{ 0x89, D_MODRM },			/* mov r/m, r */
-	{ 0x8a, D_MODRM },			/* mov r8, r/m8 */
-	{ 0x8b, D_MODRM },			/* mov r, r/m */
-	{ 0xa1, D_MOFFS },			/* mov eax, moffs */
-	{ 0xa3, D_MOFFS },			/* mov moffs, eax */
-	{ 0xc6, D_MODRM | D_IMM8 },		/* mov r/m8, imm8 */
-	{ 0xc7, D_MODRM | D_IMMZ },		/* mov r/m, imm */
-	{ 0xcd, D_IMM8 },			/* int imm8 */
-	{ 0xe4, D_IMM8 },			/* in al, imm8 */
-	{ 0xe5, D_IMM8 },			/* in eax, imm8 */
-	{ 0xe6, D_IMM8 },			/* out imm8, al */
-	{ 0xe7, D_IMM8 },			/* out imm8, eax */
-	{ 0xec, 0 },				/* in al, dx */
-	{ 0xed, 0 },				/* in eax, dx */
-	{ 0xee, 0 },				/* out dx, al */
-	{ 0xef, 0 },				/* out dx, eax */
-	{ 0xf4, 0 },				/* hlt */
-	{ 0xfa, 0 },				/* cli */
-	{ 0xfb, 0 },				/* sti */
-	{ X86_OPC_0F(0x01), D_MODRM },		/* group 7 (lgdt ... xsetbv, rdtscp) */
-	{ X86_OPC_0F(0x06), 0 },		/* clts */
-	{ X86_OPC_0F(0x08), 0 },		/* invd */
-	{ X86_OPC_0F(0x09), 0 },		/* wbinvd */
-	{ X86_OPC_0F(0x0b), 0 },		/* ud2 */
-	{ X86_OPC_0F(0x20), D_MODRM_REG },	/* mov from %crN */
-	{ X86_OPC_0F(0x21), D_MODRM_REG },	/* mov from %drN */
-	{ X86_OPC_0F(0x22), D_MODRM_REG },	/* mov to %crN */
-	{ X86_OPC_0F(0x23), D_MODRM_REG },	/* mov to %drN */
-	{ X86_OPC_0F(0x30), 0 },		/* wrmsr */
-	{ X86_OPC_0F(0x31), 0 },		/* rdtsc */
-	{ X86_OPC_0F(0x32), 0 },		/* rdmsr */
-	{ X86_OPC_0F(0x33), 0 },		/* rdpmc */
-	{ X86_OPC_0F(0xa2), 0 },		/* cpuid */
-	{ X86_OPC_0F(0xb1), D_MODRM },		/* cmpxchg */
-	{ X86_OPC_0F(0xb6), D_MODRM },		/* movzx r, r/m8 */
-	{ X86_OPC_0F(0xb7), D_MODRM },		/* movzx r, r/m16 */
-	{ X86_OPC_0F(0xbe), D_MODRM },		/* movsx r, r/m8 */
-	{ X86_OPC_0F(0xbf), D_MODRM },		/* movsx r, r/m16 */
-	{ X86_OPC_0F(0xba), D_MODRM | D_IMM8 }, /* group 8: bt/bts/btr/btc imm8 */
+static __hvm_const const u8 opcode_table[512] = {
+	[OPC_INDEX(0x09)] = D_KNOWN | D_MODRM,		   /* or r/m, r */
+	[OPC_INDEX(0x21)] = D_KNOWN | D_MODRM,		   /* and r/m, r */
+	[OPC_INDEX(0x31)] = D_KNOWN | D_MODRM,		   /* xor r/m, r */
+	[OPC_INDEX(0x6c)] = D_KNOWN,			   /* insb */
+	[OPC_INDEX(0x6d)] = D_KNOWN,			   /* insw/insl */
+	[OPC_INDEX(0x6e)] = D_KNOWN,			   /* outsb */
+	[OPC_INDEX(0x6f)] = D_KNOWN,			   /* outsw/outsl */
+	[OPC_INDEX(0x80)] = D_KNOWN | D_MODRM | D_IMM8,	   /* group 1, byte */
+	[OPC_INDEX(0x81)] = D_KNOWN | D_MODRM | D_IMMZ,	   /* group 1, imm32 */
+	[OPC_INDEX(0x83)] = D_KNOWN | D_MODRM | D_IMM8,	   /* group 1, imm8 */
+	[OPC_INDEX(0x87)] = D_KNOWN | D_MODRM,		   /* xchg */
+	[OPC_INDEX(0x88)] = D_KNOWN | D_MODRM,		   /* mov r/m8, r8 */
+	[OPC_INDEX(0x89)] = D_KNOWN | D_MODRM,		   /* mov r/m, r */
+	[OPC_INDEX(0x8a)] = D_KNOWN | D_MODRM,		   /* mov r8, r/m8 */
+	[OPC_INDEX(0x8b)] = D_KNOWN | D_MODRM,		   /* mov r, r/m */
+	[OPC_INDEX(0xa1)] = D_KNOWN | D_MOFFS,		   /* mov eax, moffs */
+	[OPC_INDEX(0xa3)] = D_KNOWN | D_MOFFS,		   /* mov moffs, eax */
+	[OPC_INDEX(0xc6)] = D_KNOWN | D_MODRM | D_IMM8,	   /* mov r/m8, imm8 */
+	[OPC_INDEX(0xc7)] = D_KNOWN | D_MODRM | D_IMMZ,	   /* mov r/m, imm */
+	[OPC_INDEX(0xcd)] = D_KNOWN | D_IMM8,		   /* int imm8 */
+	[OPC_INDEX(0xe4)] = D_KNOWN | D_IMM8,		   /* in al, imm8 */
+	[OPC_INDEX(0xe5)] = D_KNOWN | D_IMM8,		   /* in eax, imm8 */
+	[OPC_INDEX(0xe6)] = D_KNOWN | D_IMM8,		   /* out imm8, al */
+	[OPC_INDEX(0xe7)] = D_KNOWN | D_IMM8,		   /* out imm8, eax */
+	[OPC_INDEX(0xec)] = D_KNOWN,			   /* in al, dx */
+	[OPC_INDEX(0xed)] = D_KNOWN,			   /* in eax, dx */
+	[OPC_INDEX(0xee)] = D_KNOWN,			   /* out dx, al */
+	[OPC_INDEX(0xef)] = D_KNOWN,			   /* out dx, eax */
+	[OPC_INDEX(0xf4)] = D_KNOWN,			   /* hlt */
+	[OPC_INDEX(0xfa)] = D_KNOWN,			   /* cli */
+	[OPC_INDEX(0xfb)] = D_KNOWN,			   /* sti */
+	[OPC_INDEX(X86_OPC_0F(0x01))] = D_KNOWN | D_MODRM, /* group 7 (lgdt ... xsetbv, rdtscp) */
+	[OPC_INDEX(X86_OPC_0F(0x06))] = D_KNOWN,	   /* clts */
+	[OPC_INDEX(X86_OPC_0F(0x08))] = D_KNOWN,	   /* invd */
+	[OPC_INDEX(X86_OPC_0F(0x09))] = D_KNOWN,	   /* wbinvd */
+	[OPC_INDEX(X86_OPC_0F(0x0b))] = D_KNOWN,	   /* ud2 */
+	[OPC_INDEX(X86_OPC_0F(0x20))] = D_KNOWN | D_MODRM_REG, /* mov from %crN */
+	[OPC_INDEX(X86_OPC_0F(0x21))] = D_KNOWN | D_MODRM_REG, /* mov from %drN */
+	[OPC_INDEX(X86_OPC_0F(0x22))] = D_KNOWN | D_MODRM_REG, /* mov to %crN */
+	[OPC_INDEX(X86_OPC_0F(0x23))] = D_KNOWN | D_MODRM_REG, /* mov to %drN */
+	[OPC_INDEX(X86_OPC_0F(0x30))] = D_KNOWN,	       /* wrmsr */
+	[OPC_INDEX(X86_OPC_0F(0x31))] = D_KNOWN,	       /* rdtsc */
+	[OPC_INDEX(X86_OPC_0F(0x32))] = D_KNOWN,	       /* rdmsr */
+	[OPC_INDEX(X86_OPC_0F(0x33))] = D_KNOWN,	       /* rdpmc */
+	[OPC_INDEX(X86_OPC_0F(0xa2))] = D_KNOWN,	       /* cpuid */
+	[OPC_INDEX(X86_OPC_0F(0xb1))] = D_KNOWN | D_MODRM,     /* cmpxchg */
+	[OPC_INDEX(X86_OPC_0F(0xb6))] = D_KNOWN | D_MODRM,     /* movzx r, r/m8 */
+	[OPC_INDEX(X86_OPC_0F(0xb7))] = D_KNOWN | D_MODRM,     /* movzx r, r/m16 */
+	[OPC_INDEX(X86_OPC_0F(0xbe))] = D_KNOWN | D_MODRM,     /* movsx r, r/m8 */
+	[OPC_INDEX(X86_OPC_0F(0xbf))] = D_KNOWN | D_MODRM,     /* movsx r, r/m16 */
+	[OPC_INDEX(X86_OPC_0F(0xba))] =
+	    D_KNOWN | D_MODRM | D_IMM8, /* group 8: bt/bts/btr/btc imm8 */
 };
 
 static int opcode_flags(u16 opcode)
 {
-	for (unsigned int i = 0; i < sizeof(opcodes) / sizeof(opcodes[0]); i++)
-		if (opcodes[i].opcode == opcode)
-			return opcodes[i].flags;
-	return -EOPNOTSUPP;
+	u8 f;
+
+	if (opcode >> 8 && opcode >> 8 != 0x0f)
+		return -EOPNOTSUPP;
+	f = opcode_table[OPC_INDEX(opcode)];
+	return f & D_KNOWN ? f & ~D_KNOWN : -EOPNOTSUPP;
 }
 
 /* Record a legacy prefix; false if @c is none. */
@@ -160,7 +162,8 @@ int x86_decode(const u8 *b, unsigned int n, struct x86_insn *in)
 	return x86_decode_mode(b, n, 8, in);
 }
 
-int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes, struct x86_insn *in)
+__hvm_hot int x86_decode_mode(const u8 *b, unsigned int n, unsigned int mode_bytes,
+			      struct x86_insn *in)
 {
 	unsigned int i = 0, opc_len = 1;
 	int flags;

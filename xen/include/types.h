@@ -39,6 +39,19 @@ typedef u16 domid_t;
  * unrelated code.
  */
 #define __hotpath __section(".text.hotpath")
+/*
+ * An HVM exit's path: the run loop, the instruction fetch and decode, the
+ * hypercall and CPUID exits (__hvm_hot), then the MMIO and port exits
+ * (__hvm_warm), linked together after the null hypercall's page. Under
+ * QEMU's TCG every VMRUN and #VMEXIT flushes the softmmu TLB, so each code
+ * page an exit touches costs a page walk on every exit.
+ */
+#define __hvm_hot __section(".text.hvmhot.1")
+#define __hvm_warm __section(".text.hvmhot.2")
+/* The data every HVM exit reads or writes, on as few pages as the code (xen.lds). */
+#define __hvm_data __section(".data.hvmhot.1")
+#define __hvm_data_big __section(".data.hvmhot.2") /* large arrays, after the rest */
+#define __hvm_const __section(".data.hvmhot.0")	   /* read-only ones (a section of their own) */
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
 #define PAGE_SHIFT 12

@@ -10,7 +10,7 @@
  */
 #include "lib.h"
 
-void *memcpy(void *dst, const void *src, size_t n)
+__hvm_hot void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
 	size_t quads = n / 8, bytes = n % 8;

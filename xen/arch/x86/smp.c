@@ -115,8 +115,8 @@ unsigned int on_cpus(u64 mask, void (*fn)(void *data), void *data)
 
 /* ---- The hypervisor lock (hvlock.h). */
 
-static DEFINE_SPINLOCK(hv_lock);
-static DEFINE_PER_CPU(unsigned int, hv_depth);
+static __hvm_data DEFINE_SPINLOCK(hv_lock);
+static __hvm_data DEFINE_PER_CPU(unsigned int, hv_depth);
 
 /*
  * Per CPU: times the lock was taken, times it was busy, TSC cycles spent
@@ -126,7 +126,7 @@ static DEFINE_PER_CPU(unsigned int, hv_depth);
 struct hv_lock_stat {
 	u64 taken, waited, cycles, flush_cycles;
 };
-static DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
+static __hvm_data_big DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
 
 /*
  * Per cause (hvlock.h's HV_WHY_*): takings, busy takings, TSC cycles spent
@@ -137,9 +137,9 @@ static DEFINE_PER_CPU(struct hv_lock_stat, hv_lock_stats);
 struct hv_why_stat {
 	u64 taken, waited, wait_cycles, hold_cycles;
 };
-static struct hv_why_stat hv_why_stats[HV_WHY_MAX];
-static DEFINE_PER_CPU(unsigned int, hv_why);
-static DEFINE_PER_CPU(u64, hv_taken_at);
+static __hvm_data_big struct hv_why_stat hv_why_stats[HV_WHY_MAX];
+static __hvm_data DEFINE_PER_CPU(unsigned int, hv_why);
+static __hvm_data DEFINE_PER_CPU(u64, hv_taken_at);
 
 void hv_note_why(unsigned int why)
 {
@@ -160,7 +160,7 @@ static void why_count_take(bool waited, u64 cycles)
 }
 
 /* Let hv_lock go, adding the time held to its cause; the next cause is "other" until said. */
-static void hv_lock_release(void)
+__hvm_hot static void hv_lock_release(void)
 {
 	struct hv_why_stat *w = &hv_why_stats[this_cpu(hv_why)];
 
@@ -170,7 +170,7 @@ static void hv_lock_release(void)
 }
 
 /* Take hv_lock, counting the wait when it is busy. */
-static void hv_lock_take(void)
+__hvm_hot static void hv_lock_take(void)
 {
 	struct hv_lock_stat *s = &this_cpu(hv_lock_stats);
 	u64 start = 0, cycles = 0;
@@ -237,7 +237,7 @@ void hv_lock_stats_print(void)
 	hv_why_stats_print();
 }
 
-void hv_enter(void)
+__hvm_hot void hv_enter(void)
 {
 	if (this_cpu(hv_depth)++ == 0)
 		hv_lock_take();
@@ -261,7 +261,7 @@ void hv_leave(void)
 		hv_lock_release();
 }
 
-void hv_leave_to_guest(void)
+__hvm_hot void hv_leave_to_guest(void)
 {
 	if (!this_cpu(hv_depth))
 		return;
@@ -363,9 +363,9 @@ struct tlb_holder {
 };
 static DEFINE_PER_CPU(struct tlb_holder, tlb_holder);
 /* The holder an idle CPU gave up, taken back (with a flush) when it takes hv_lock. */
-static DEFINE_PER_CPU(struct tlb_holder, tlb_idle_holder);
+static __hvm_data DEFINE_PER_CPU(struct tlb_holder, tlb_idle_holder);
 
-bool tlb_holders_on;
+__hvm_data bool tlb_holders_on;
 /* Without tlb_holders: the CPUs that have loaded a guest's page tables. */
 static volatile u64 guest_cpu_mask;
 

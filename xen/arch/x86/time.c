@@ -19,10 +19,10 @@
 #include "uaccess.h"
 #include "public/xen.h"
 
-static bool time_ready;
-static u64 tsc0, stime0;
-static u32 tsc_mul;
-static s8 tsc_shift;
+static __hvm_data bool time_ready;
+static __hvm_data u64 tsc0, stime0;
+static __hvm_data u32 tsc_mul;
+static __hvm_data s8 tsc_shift;
 
 /*
  * Scale @hz to ns: normalise the rate into (1e9/2... 2e9] by shifts, then
@@ -118,7 +118,7 @@ void cpuid_time_leaf(const struct domain *d, u32 sub, u32 *a, u32 *b, u32 *c, u3
 	}
 }
 
-u64 system_time(void)
+__hvm_hot u64 system_time(void)
 {
 	time_setup();
 	return stime0 + pvclock_apply(rdtsc() - tsc0, tsc_mul, tsc_shift);
@@ -302,7 +302,7 @@ void update_domain_wallclock(struct domain *d)
 }
 
 /* An HVM vCPU's first run: its timers (no ticker) and the pvclock in its vcpu_info. */
-void hvm_time_check(struct vcpu *v)
+__hvm_hot void hvm_time_check(struct vcpu *v)
 {
 	if (v->time_started)
 		return;

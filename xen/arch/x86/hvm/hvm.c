@@ -32,7 +32,7 @@
 #include "public/vcpu.h"
 #include "public/grant_table.h"
 
-const struct hvm_backend *hvm_backend;
+__hvm_data const struct hvm_backend *hvm_backend;
 extern pte_t idle_l4[];
 
 #define X86_CR0_PE (1UL << 0)
@@ -156,7 +156,7 @@ static int read_gpte(const struct domain *d, u64 gpa, unsigned int size, u64 *e)
  * the way is not present (or not readable guest RAM); *perm gets the
  * _PAGE_RW and _PAGE_USER bits that every level of the walk grants.
  */
-static int guest_walk_perm(struct vcpu *v, u64 va, u64 *gpa, u64 *perm)
+__hvm_hot static int guest_walk_perm(struct vcpu *v, u64 va, u64 *gpa, u64 *perm)
 {
 	const struct domain *d = v->domain;
 	struct hvm_vcpu *h = &v->arch.hvm;
@@ -247,7 +247,7 @@ static void inject_pf(struct vcpu *v, u64 va, long ec)
 }
 
 /* Copy @len bytes between hypervisor memory and guest linear @va. */
-static int copy_linear(u64 va, void *buf, size_t len, bool to_guest)
+__hvm_hot static int copy_linear(u64 va, void *buf, size_t len, bool to_guest)
 {
 	struct vcpu *v = current;
 	u8 *b = buf;
@@ -285,7 +285,7 @@ int hvm_copy_to_guest_linear(u64 va, const void *src, size_t len)
 	return copy_linear(va, (void *)src, len, true);
 }
 
-unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len)
+__hvm_hot unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len)
 {
 	unsigned int done = 0;
 
@@ -300,7 +300,7 @@ unsigned int hvm_fetch(struct vcpu *v, u64 va, u8 *buf, unsigned int len)
 	return done;
 }
 
-u64 *hvm_gpr(struct vcpu *v, unsigned int n)
+__hvm_hot u64 *hvm_gpr(struct vcpu *v, unsigned int n)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u64 *const map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
@@ -311,7 +311,7 @@ u64 *hvm_gpr(struct vcpu *v, unsigned int n)
 }
 
 /* The bytes at the vCPU's CS:IP (@bytes: its code size, 2, 4 or 8); how many were read. */
-static unsigned int fetch_current(struct vcpu *v, u8 *buf, unsigned int *bytes)
+__hvm_hot static unsigned int fetch_current(struct vcpu *v, u8 *buf, unsigned int *bytes)
 {
 	unsigned int mode = hvm_backend->guest_mode(v);
 	u64 rip = v->arch.hvm.regs.rip;
@@ -329,7 +329,7 @@ static unsigned int fetch_current(struct vcpu *v, u8 *buf, unsigned int *bytes)
 	return hvm_fetch(v, rip, buf, X86_INSN_MAX);
 }
 
-unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
+__hvm_hot unsigned int hvm_decode_current(struct vcpu *v, struct x86_insn *in)
 {
 	u8 buf[X86_INSN_MAX];
 	unsigned int bytes, n = fetch_current(v, buf, &bytes);
@@ -459,7 +459,7 @@ void hvm_cpuid_leaf(unsigned int vcpu_id, u32 leaf, u32 sub, u32 *pa, u32 *pb, u
 	*pd = d;
 }
 
-void hvm_handle_cpuid(struct vcpu *v)
+__hvm_hot void hvm_handle_cpuid(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u32 leaf = (u32)r->rax, a, b, c, d;
@@ -640,7 +640,7 @@ static void debug_console_putc(struct domain *d, char c)
 	}
 }
 
-void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+__hvm_warm void hvm_handle_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 
@@ -1152,7 +1152,7 @@ unsigned int hvm_mmio_exit(struct vcpu *v, u64 gpa, const char *exit, u64 info)
  * write is dropped. Only the mov forms ioreq servers get are emulated.
  */
 
-unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
+__hvm_warm unsigned int hvm_null_mmio(struct vcpu *v, u64 gpa)
 {
 	struct x86_insn in;
 	struct ioreq_mov m;
@@ -1351,7 +1351,7 @@ void hvm_evtchn_upcall(struct vcpu *v)
 		vcpu_unblock(v);
 }
 
-int hvm_callback_pending(const struct vcpu *v)
+__hvm_hot int hvm_callback_pending(const struct vcpu *v)
 {
 	int vec = v->domain->arch.hvm.callback_vector;
 
@@ -1359,7 +1359,7 @@ int hvm_callback_pending(const struct vcpu *v)
 }
 
 /* Both backends offer the callback vector first, as on Xen, then the vLAPIC's, then the PIC's. */
-int hvm_next_interrupt(struct vcpu *v, bool *from_lapic)
+__hvm_hot int hvm_next_interrupt(struct vcpu *v, bool *from_lapic)
 {
 	int vec = hvm_callback_pending(v);
 
@@ -1802,7 +1802,7 @@ long hvm_hypercall_continuation(unsigned int nr, unsigned int nargs, const unsig
 	return nr; /* rax: the hypercall number again */
 }
 
-bool hvm_handle_hypercall(struct vcpu *v)
+__hvm_hot bool hvm_handle_hypercall(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	unsigned int mode = hvm_backend->guest_mode(v);
@@ -1835,7 +1835,7 @@ bool hvm_handle_hypercall(struct vcpu *v)
 
 __noreturn void hvm_loop(void);
 
-void hvm_loop(void)
+__hvm_hot void hvm_loop(void)
 {
 	for (;;) {
 		struct vcpu *v = current;

@@ -512,7 +512,7 @@ static void send_request(struct vcpu *v, unsigned int id, const struct request *
  * ports 0xCFC-0xCFF are config cycles for the server that mapped the SBDF,
  * and nobody else's: without one they read all-ones.
  */
-static int pio_server(struct domain *d, u16 port, unsigned int size, struct request *q)
+__hvm_warm static int pio_server(struct domain *d, u16 port, unsigned int size, struct request *q)
 {
 	q->type = IOREQ_TYPE_PIO;
 	q->addr = port;
@@ -528,7 +528,8 @@ static int pio_server(struct domain *d, u16 port, unsigned int size, struct requ
  * (TO_MEMORY). A 32-bit write of 0xCF8 is latched, and still forwarded as
  * a port write, as Xen does.
  */
-static bool pio_value(struct vcpu *v, bool in, u16 port, unsigned int size, u64 data, int reg)
+__hvm_warm static bool pio_value(struct vcpu *v, bool in, u16 port, unsigned int size, u64 data,
+				 int reg)
 {
 	struct domain *d = v->domain;
 	struct request q = { .size = size, .count = 1, .read = in };
@@ -544,7 +545,7 @@ static bool pio_value(struct vcpu *v, bool in, u16 port, unsigned int size, u64 
 	return true;
 }
 
-bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+__hvm_warm bool hvm_ioreq_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	return pio_value(v, in, port, size, v->arch.hvm.regs.rax, in ? -2 : -1);
 }
@@ -714,7 +715,7 @@ bool hvm_ioreq_mmio_string(struct vcpu *v, const struct hvm_mmio_req *m)
 	return true;
 }
 
-bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa)
+__hvm_warm bool hvm_ioreq_claims_mmio(struct vcpu *v, u64 gpa)
 {
 	return select_server(v->domain, XEN_DMOP_IO_RANGE_MEMORY, gpa, 1) >= 0;
 }

@@ -669,7 +669,7 @@ bool hvm_platform_claims_pio(struct vcpu *v, u16 port)
 	return p && claims(p, port);
 }
 
-bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
+__hvm_warm bool hvm_platform_pio(struct vcpu *v, bool in, u16 port, unsigned int size)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 	struct cpu_regs *r = &v->arch.hvm.regs;
@@ -715,7 +715,7 @@ static bool in_hpet(const struct hvm_platform *p, u64 gpa)
 	return p->has_hpet && gpa >= VHPET_BASE && gpa < VHPET_BASE + VHPET_SIZE;
 }
 
-bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa)
+__hvm_warm bool hvm_platform_claims_mmio(struct vcpu *v, u64 gpa)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 
@@ -837,7 +837,7 @@ bool hvm_platform_mmio_bytes(struct vcpu *v, u64 gpa, u8 *buf, unsigned int len,
 
 /* ---- The interrupt path: the PIC as ExtINT source of vCPU 0, level EOIs. */
 
-int hvm_platform_pic_pending(struct vcpu *v)
+__hvm_hot int hvm_platform_pic_pending(struct vcpu *v)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 
@@ -946,7 +946,7 @@ static bool hpet_unmasked(struct hvm_platform *p, struct vcpu *v, unsigned int n
 	return pin < VIOAPIC_PINS && !(p->ioapic.rte[pin] & RTE_MASKED);
 }
 
-void hvm_platform_ticks(struct vcpu *v)
+__hvm_hot void hvm_platform_ticks(struct vcpu *v)
 {
 	struct hvm_platform *p = platform_of(v->domain);
 	bool pit, rtc, hpet[VHPET_TIMERS], any = false;

@@ -129,7 +129,7 @@ void vlapic_set_irq(struct vcpu *v, unsigned int vec)
 	vcpu_unblock(v);
 }
 
-int vlapic_pending(struct vcpu *v)
+__hvm_hot int vlapic_pending(struct vcpu *v)
 {
 	int irr;
 
@@ -201,7 +201,7 @@ bool vlapic_accepts_pic(struct vcpu *v)
 	return (get(v, APIC_SVR) & SVR_ENABLED) && hvm_platform_pin0_extint(v);
 }
 
-u8 vlapic_tpr(struct vcpu *v)
+__hvm_hot u8 vlapic_tpr(struct vcpu *v)
 {
 	return v->arch.hvm.vlapic.regs ? (u8)get(v, APIC_TPR) : 0;
 }
@@ -245,7 +245,7 @@ static void timer_fire(void *data)
 	timer_raise(v);
 }
 
-void vlapic_ticks(struct vcpu *v)
+__hvm_hot void vlapic_ticks(struct vcpu *v)
 {
 	if (v->arch.hvm.vlapic.regs &&
 	    __atomic_load_n(&v->arch.hvm.vlapic.pt.pending, __ATOMIC_RELAXED))
@@ -455,7 +455,7 @@ static void send_ipi(struct vcpu *v, u32 icr, u32 dest)
 
 /* ---- Register access shared by MMIO and MSRs. */
 
-static u32 read_reg(struct vcpu *v, unsigned int off)
+__hvm_warm static u32 read_reg(struct vcpu *v, unsigned int off)
 {
 	switch (off) {
 	case APIC_ID:
@@ -570,7 +570,7 @@ static void write_reg(struct vcpu *v, unsigned int off, u32 val)
 
 /* ---- xAPIC MMIO, reached through a nested page fault at the APIC page. */
 
-bool vlapic_mmio_claims(struct vcpu *v, u64 gpa)
+__hvm_warm bool vlapic_mmio_claims(struct vcpu *v, u64 gpa)
 {
 	const struct vlapic *l = &v->arch.hvm.vlapic;
 
@@ -583,7 +583,7 @@ bool vlapic_mmio_claims(struct vcpu *v, u64 gpa)
  * stores (mov r32 <-> m32, mov m32, imm32, mov eax <-> moffs32) of aligned
  * registers. Returns the instruction length, or 0 if it is not one of those.
  */
-unsigned int vlapic_mmio(struct vcpu *v, u64 gpa)
+__hvm_warm unsigned int vlapic_mmio(struct vcpu *v, u64 gpa)
 {
 	struct x86_insn in;
 	unsigned int len = hvm_decode_current(v, &in), off = gpa & 0xff0;

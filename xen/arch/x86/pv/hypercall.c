@@ -35,7 +35,7 @@ static unsigned int in_multicall;
 
 #define HYPERCALL_SLICE_NS 1000000 /* 1 ms */
 
-void hypercall_mark_start(void)
+__hvm_hot void hypercall_mark_start(void)
 {
 	hypercall_start_ns = 0;
 }

@@ -9,7 +9,7 @@
  * Interrupts are enabled under GIF=0 before VMRUN (so host interrupts make
  * the guest exit) and taken at STGI after.
  */
-	.text
+	.section .text.hvmhot.1, "ax"
 	.globl svm_vmrun
 svm_vmrun:
 	pushq %rbp

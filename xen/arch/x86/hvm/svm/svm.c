@@ -155,8 +155,9 @@ extern void svm_vmrun(struct cpu_regs *regs, u64 vmcb_pa);
 
 static void *host_save_area, *host_vmcb;
 static u8 *msrpm, *iopm;
-static u64 svm_next_tlb_tag;		   /* the last hvm_vcpu.svm.tlb_tag given out */
-static DEFINE_PER_CPU(u64, svm_tlb_owner); /* the tlb_tag of the vCPU last entered here */
+static u64 svm_next_tlb_tag; /* the last hvm_vcpu.svm.tlb_tag given out */
+/* The tlb_tag of the vCPU last entered here. */
+static __hvm_data DEFINE_PER_CPU(u64, svm_tlb_owner);
 
 #define VMCB_FIELD(v, off, type) (*(type *)((u8 *)(v)->arch.hvm.vmcb + (off)))
 #define F64(v, off) VMCB_FIELD(v, off, u64)
@@ -178,7 +179,8 @@ static struct vmcb_seg *seg(const struct vcpu *v, unsigned int s)
  * TR, FS, GS and syscall MSRs: it uses none of them (per-CPU data is found
  * from the stack, not GS), and its IDT has no IST stacks then (idt_use_ist).
  */
-static DEFINE_PER_CPU(struct vcpu *, svm_held); /* whose state this CPU holds; NULL: the host's */
+/* Whose state this CPU holds; NULL: the host's. */
+static __hvm_data DEFINE_PER_CPU(struct vcpu *, svm_held);
 
 static void svm_vmsave(paddr_t pa)
 {
@@ -205,7 +207,7 @@ static void svm_vmcb_write(struct vcpu *v)
 }
 
 /* Before VMRUN: @v's state in this CPU, unless it is there already. */
-static void svm_load_guest(struct vcpu *v)
+__hvm_hot static void svm_load_guest(struct vcpu *v)
 {
 	struct hvm_vcpu *h = &v->arch.hvm;
 
@@ -460,7 +462,7 @@ static void svm_get_cpu_state(const struct vcpu *v, struct petrel_hvm_hw_cpu *c)
 	hvm_record_from_regs(c, &v->arch.hvm.regs);
 }
 
-static unsigned int svm_guest_mode(const struct vcpu *v)
+__hvm_hot static unsigned int svm_guest_mode(const struct vcpu *v)
 {
 	u16 cs_attr = seg(v, SEG_CS)->attr;
 
@@ -473,12 +475,12 @@ static unsigned int svm_guest_mode(const struct vcpu *v)
 	return (cs_attr & (1u << 10)) ? HVM_MODE_32 : HVM_MODE_16;
 }
 
-static unsigned int svm_cpl(const struct vcpu *v)
+__hvm_hot static unsigned int svm_cpl(const struct vcpu *v)
 {
 	return VMCB_FIELD(v, VMCB_CPL, u8);
 }
 
-static u64 svm_cr3(const struct vcpu *v)
+__hvm_hot static u64 svm_cr3(const struct vcpu *v)
 {
 	return F64(v, VMCB_CR3);
 }
@@ -607,7 +609,7 @@ static unsigned int insn_len(struct vcpu *v, u16 opcode, int modrm, struct x86_i
 	return len;
 }
 
-static void advance(struct vcpu *v, unsigned int len)
+__hvm_hot static void advance(struct vcpu *v, unsigned int len)
 {
 	v->arch.hvm.regs.rip += len;
 	if (svm_guest_mode(v) != HVM_MODE_64)
@@ -872,7 +874,7 @@ static u8 svm_tlb_control(struct vcpu *v)
 	return flush ? 1 : 0;
 }
 
-static void svm_run(struct vcpu *v)
+__hvm_hot static void svm_run(struct vcpu *v)
 {
 	struct cpu_regs *r = &v->arch.hvm.regs;
 	u64 intinfo;
@@ -900,7 +902,7 @@ static void svm_run(struct vcpu *v)
 	handle_exit(v);
 }
 
-static const struct hvm_backend svm_backend = {
+static __hvm_const const struct hvm_backend svm_backend = {
 	.name = "AMD SVM with nested paging",
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_destroy = svm_vcpu_destroy,
