@@ -344,11 +344,11 @@ static void test_periodic_and_set_timer_op(void)
 	before = upcalls;
 	rc = periodic(3 * MS);
 	xtest_check(rc == 0, "period 3 ms = %ld", rc);
+	/* As in check_tick_continues: a loaded host may take long over each tick. */
 	t0 = now();
-	while (upcalls < before + (sh ? 3 : 1) && now() - t0 < 500 * MS)
+	while (upcalls < before + (sh ? 3 : 1) && now() - t0 < 5000 * MS)
 		__asm__ volatile("pause");
-	xtest_check(upcalls >= before + (sh ? 3 : 1), "%lu ticks in 500 ms at 3 ms",
-		    upcalls - before);
+	xtest_check(upcalls >= before + (sh ? 3 : 1), "%lu ticks in 5 s at 3 ms", upcalls - before);
 	/* Three ticks are at least two periods apart. */
 	xtest_check(!sh || now() - t0 >= 6 * MS, "3 ticks within %lu ns", now() - t0);
 	xtest_check(vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL) == 0, "stop_periodic");
@@ -506,18 +506,40 @@ static unsigned long spin_counting(uint64_t ns, uint64_t period, const char *wha
 	return n;
 }
 
+/* The event state that decides whether a timer tick can be delivered. */
+static void print_event_state(const char *what)
+{
+	printk("%s: upcall mask %u pending %u, selector %#lx, port %u pending %d\n", what,
+	       vi->evtchn_upcall_mask, vi->evtchn_upcall_pending, vi->evtchn_pending_sel,
+	       timer_port, (int)((sh->evtchn_pending[timer_port / 64] >> (timer_port % 64)) & 1));
+}
+
+/*
+ * The tick keeps coming: @want upcalls since @before, spinning up to 5 s
+ * more for them. Under TCG on a loaded host a delivery waits for QEMU's
+ * threads to be scheduled (1 tick of 100 in 400 ms at load 15), so the
+ * count in a fixed time says nothing; a tick that stopped (a mask left set,
+ * a port left pending) never comes.
+ */
+static void check_tick_continues(unsigned long before, unsigned long want, const char *what)
+{
+	for (unsigned int waited = 0; upcalls - before < want && waited < 5000; waited += 5)
+		spin(5 * MS);
+	if (upcalls - before < want)
+		print_event_state(what);
+	xtest_check(upcalls - before >= want, "%s: %lu ticks, no more in 5 s", what,
+		    upcalls - before);
+}
+
 /*
  * A CPU-bound guest with a 4 ms tick, as Linux's at HZ=250: the tick must
  * keep coming, the singleshot never early, the periodic never more often
- * than its period allows; without a timer, nothing
- * comes. Under TCG on a loaded host each delivery waits for QEMU's threads
- * to be scheduled (6-27 of the 100 ticks came at load 20-26, on both
- * hypervisors), so only a few are required.
+ * than its period allows; without a timer, nothing comes.
  */
 static void test_tick_spin(void)
 {
 	uint64_t period = 4 * MS;
-	unsigned long n;
+	unsigned long n, before;
 
 	if (!sh) {
 		printk("note: shared_info not mapped, the tick (one pending port) not checked\n");
@@ -529,21 +551,23 @@ static void test_tick_spin(void)
 	early_ticks = short_gaps = tick_prev = 0;
 	tick_rearm = true;
 	tick_period = period;
+	before = upcalls;
 	tick();
-	n = spin_counting(400 * MS, period, "singleshot tick");
+	spin_counting(400 * MS, period, "singleshot tick");
+	check_tick_continues(before, 3, "singleshot tick");
 	tick_period = 0;
 	tick_rearm = false;
 	vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL);
-	xtest_check(n >= 2, "singleshot tick: %lu ticks in 400 ms", n);
 	xtest_check(early_ticks == 0, "%lu ticks before their deadline", early_ticks);
 	rebind_timer();
 	short_gaps = tick_prev = 0;
 	tick_period = period;
+	before = upcalls;
 	xtest_check(periodic(period) == 0, "period 4 ms");
-	n = spin_counting(400 * MS, period, "periodic tick");
+	spin_counting(400 * MS, period, "periodic tick");
+	check_tick_continues(before, 3, "periodic tick");
 	vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
 	tick_period = 0;
-	xtest_check(n >= 2, "periodic tick: %lu ticks in 400 ms", n);
 	/*
 	 * A gap between two deliveries may be shorter than the period when the
 	 * first one was delivered late (Xen 4.17 under load did that), so the
