@@ -357,7 +357,8 @@ static void test_unlocked_runs_owners_timers(void **state)
 	assert_memory_equal(order, "AA", 2);
 	assert_false(a.active || a2.active);
 	assert_true(b.active);
-	assert_int_equal(lapic_ns, 1000); /* b's, 1000 ns ahead */
+	/* b's, 1000 ns ahead */
+	assert_int_equal(lapic_ns, 1000);
 	assert_int_equal(counted[HCSTATS_TIMER_TRY], 0); /* hcstats off */
 	stop_timer(&b);
 }
