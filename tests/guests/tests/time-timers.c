@@ -179,17 +179,27 @@ static long poll(uint32_t *ports, unsigned int n, uint64_t timeout)
 /*
  * Block until an upcall came after the last rebind_timer() (it may already
  * have come on the way back from the hypercall that armed the timer);
- * returns the ns slept.
+ * returns the ns slept. As a guest kernel's idle loop: events masked
+ * while the count is checked (an upcall between the check and the block
+ * would leave nothing to wake it), and SCHEDOP_block unmasks them.
  */
 static uint64_t block_for_timer(void)
 {
 	uint64_t t0 = now();
 	long rc;
 
-	for (int i = 0; i < 100 && upcalls == wait_base; i++) {
+	for (int i = 0; i < 100; i++) {
+		vi->evtchn_upcall_mask = 1;
+		__asm__ volatile("" ::: "memory");
+		if (upcalls != wait_base)
+			break;
 		rc = hypercall_sched_op(SCHEDOP_block, NULL);
 		xtest_check(rc == 0, "SCHEDOP_block = %ld", rc);
 	}
+	vi->evtchn_upcall_mask = 0;
+	__asm__ volatile("" ::: "memory");
+	if (vi->evtchn_upcall_pending)
+		hypercall_xen_version(XENVER_version, NULL); /* takes the upcall */
 	xtest_check(upcalls > wait_base, "no timer upcall");
 	return now() - t0;
 }
@@ -326,14 +336,20 @@ static void test_singleshot(void)
 	xtest_check(rc == -ENOENT, "singleshot on vcpu 1 = %ld", rc);
 	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, (void *)0xffff830000000000UL);
 	xtest_check(rc == -EFAULT, "singleshot with a bad pointer = %ld", rc);
-	rebind_timer();
-	deadline = now() + 5 * MS;
-	rc = singleshot(deadline, VCPU_SSHOTTMR_future);
-	xtest_check(rc == 0, "singleshot +5ms = %ld", rc);
+	/* A loaded host may hold the vCPU past a near deadline: -ETIME, tried further out. */
+	for (uint64_t wait = 5 * MS; wait <= 5120 * MS; wait *= 4) {
+		rebind_timer();
+		deadline = now() + wait;
+		rc = singleshot(deadline, VCPU_SSHOTTMR_future);
+		if (rc != -ETIME)
+			break;
+	}
+	xtest_check(rc == 0, "singleshot in the future = %ld", rc);
 	slept = block_for_timer();
 	xtest_check(now() >= deadline, "woke at %lu, before the deadline %lu (slept %lu ns)", now(),
 		    deadline, slept);
-	xtest_check(slept < 2000 * MS, "woke only after %lu ns", slept);
+	/* Only a gross error (a unit off): a loaded host held a vCPU 3.5 s. */
+	xtest_check(slept < 30000 * MS, "woke only after %lu ns", slept);
 	/* A passed deadline without the flag fires at once. */
 	rebind_timer();
 	xtest_check(singleshot(1, 0) == 0, "passed deadline without the flag");
