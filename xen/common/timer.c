@@ -44,6 +44,7 @@ DEFINE_PER_CPU(bool, timer_due_now);
  * that vCPU stays alive and on this CPU until then.
  */
 static DEFINE_PER_CPU(struct timer *, timer_left);
+bool timer_unlocked_on;
 
 static unsigned int timer_cpu(const struct timer *t)
 {

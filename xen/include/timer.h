@@ -56,6 +56,8 @@ void timer_softirq(void);
  * the rest (a failed try_fn's fn first).
  */
 bool timer_softirq_unlocked(const void *owner);
+/* The timer_unlocked boot option: whether the timer interrupt tries the above. */
+extern bool timer_unlocked_on;
 /* Run this CPU's timers that are due now (before a guest entry). */
 void timer_run_due(void);
 /* A timer of this CPU was armed for a time already past: timer_run_due() before the guest runs. */

@@ -220,24 +220,25 @@ bool pv_timer_without_lock(struct cpu_regs *r)
 {
 	struct vcpu *v = current;
 
-	if (r->vector != APIC_TIMER_VECTOR || is_hvm_vcpu(v) || !pv_unlocked_ok(v) ||
-	    !timer_softirq_unlocked(v))
+	if (!timer_unlocked_on || r->vector != APIC_TIMER_VECTOR || is_hvm_vcpu(v) ||
+	    !pv_unlocked_ok(v) || !timer_softirq_unlocked(v))
 		return false;
 	pv_return_unlocked(r);
 	return true;
 }
 
 /*
- * Straight back to the guest, bouncing a due upcall without the lock (it
- * writes only the vCPU's own frame, kernel stack and upcall mask, as the
- * lockless syscall and #PF bounces do); a reschedule, a timer due now or
- * the first time set-up take the lock.
+ * Straight back to the guest, bouncing a due upcall without the lock with
+ * timer_unlocked (it writes only the vCPU's own frame, kernel stack and
+ * upcall mask, as the lockless syscall and #PF bounces do); a reschedule,
+ * a timer due now or the first time set-up take the lock.
  */
 __hotpath void pv_return_unlocked(struct cpu_regs *r)
 {
 	struct vcpu *v = current;
 
-	if (sched_need_resched() || !v->time_started || timer_due_now_here()) {
+	if (sched_need_resched() || !v->time_started || timer_due_now_here() ||
+	    (!timer_unlocked_on && evtchn_upcall_due(v))) {
 		hv_note_why(HV_WHY_RETURN);
 		hv_enter();
 		pv_return_to_guest(r);
