@@ -43,6 +43,9 @@
  *   sched_credit2_turns[=BOOL]  credit2's bounds on turns (off by default): a
  *                     sleeper leads by at most 10 ms, and a turn while others
  *                     wait lasts 0.5-10 ms (off: a 30 ms slice each)
+ *   timer_unlocked[=BOOL]  the LAPIC timer's interrupt from a PV guest raises
+ *                     the vCPU's own singleshot VIRQ_TIMER, and the way back
+ *                     bounces an upcall, without hv_lock (off by default)
  *   sched_wake_wait_us=N  with sched_wake_ratelimit, a deferred wake also
  *                     waits at most N us after it came (decimal, 1-10000;
  *                     default 10000)
@@ -428,6 +431,12 @@ static int opt_tlb_holders(struct boot_options *opt, const struct val *v, bool n
 	return set_flag(&opt->tlb_holders, v, negated);
 }
 
+/* The running vCPU's singleshot tick without hv_lock (timer.c, timer_softirq_unlocked). */
+static int opt_timer_unlocked(struct boot_options *opt, const struct val *v, bool negated)
+{
+	return set_flag(&opt->timer_unlocked, v, negated);
+}
+
 /* A console line per domctl (domctl.c, trace_domctl). */
 static int opt_domctl_trace(struct boot_options *opt, const struct val *v, bool negated)
 {
@@ -525,6 +534,7 @@ static const struct option options[] = {
 	{ "hcstats", true, opt_hcstats },
 	{ "sched_wake_ratelimit", true, opt_sched_wake_ratelimit },
 	{ "sched_credit2_turns", true, opt_sched_credit2_turns },
+	{ "timer_unlocked", true, opt_timer_unlocked },
 	{ "sched_wake_wait_us", false, opt_sched_wake_wait_us },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },

@@ -954,17 +954,39 @@ static long evtchn_reset(struct evtchn_reset *r)
 	return 0;
 }
 
+/* Raise @v's per-vCPU @virq, its domain's event lock held. */
+static void raise_vcpu_virq(struct vcpu *v, unsigned int virq)
+{
+	unsigned int port = v->virq_to_evtchn[virq];
+
+	if (port)
+		set_pending(v->domain, v->vcpu_id, port);
+}
+
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 {
-	unsigned int port;
-
 	if (!v || virq >= NR_VIRQS)
 		return;
 	lock_one(v->domain);
-	port = v->virq_to_evtchn[virq];
-	if (port)
-		set_pending(v->domain, v->vcpu_id, port);
+	raise_vcpu_virq(v, virq);
 	unlock_one(v->domain);
+}
+
+/*
+ * send_guest_vcpu_virq of a PV vCPU without the hypervisor lock, as the
+ * lockless EVTCHNOP_send raises a port (docs/design.md, "Locks"): the event
+ * lock with trylock, false with nothing done when it is busy. The wakes it
+ * may make (pollers of the port) take run-queue locks only.
+ */
+bool send_guest_vcpu_virq_try(struct vcpu *v, unsigned int virq)
+{
+	struct domain *d = v->domain;
+
+	if (is_hvm_vcpu(v) || !spin_trylock(&d->event_lock))
+		return false;
+	raise_vcpu_virq(v, virq);
+	unlock_one(d);
+	return true;
 }
 
 void send_guest_global_virq(struct domain *d, unsigned int virq)

@@ -37,6 +37,14 @@ static DEFINE_PER_CPU(u64, hw_deadline);
  * one-tick interrupt comes (under TCG, well after).
  */
 __hvm_data DEFINE_PER_CPU(bool, timer_due_now);
+/*
+ * A timer whose try_fn did nothing in timer_softirq_unlocked: off its
+ * list, its fn still to run, which the caller's timer_softirq() does
+ * first, under hv_lock. Only a running vCPU's own timer is left here, and
+ * that vCPU stays alive and on this CPU until then.
+ */
+static DEFINE_PER_CPU(struct timer *, timer_left);
+bool timer_unlocked_on;
 
 static unsigned int timer_cpu(const struct timer *t)
 {
@@ -69,6 +77,7 @@ static void timer_unlock_of(const struct timer *t, unsigned long flags)
 void init_timer_on(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
 {
 	t->fn = fn;
+	t->try_fn = NULL;
 	t->data = data;
 	t->active = false;
 	t->next = NULL;
@@ -269,14 +278,31 @@ u64 timer_next_expiry(void)
 	return expires;
 }
 
+static void run_fn(void (*fn)(void *), void *data)
+{
+	u64 start;
+
+	if (!fn)
+		return;
+	start = hcstats_start();
+	fn(data); /* may re-arm its timer */
+	hcstats_end(HCSTATS_TIMER, HCSTATS_TIMER_FN, start);
+}
+
 /* Run this CPU's due timers; @fired: the LAPIC timer fired, so it is no longer armed. */
 static void run_due(bool fired)
 {
 	struct timer **list = &this_cpu(timer_list);
 	spinlock_t *lock = &this_cpu(timer_lock);
+	struct timer *left = this_cpu(timer_left);
 	unsigned long flags;
-	u64 now = system_time();
+	u64 now;
 
+	if (left) {
+		this_cpu(timer_left) = NULL;
+		run_fn(left->fn, left->data);
+	}
+	now = system_time();
 	spin_lock_irqsave(lock, flags);
 	this_cpu(timer_due_now) = false;
 	if (fired)
@@ -288,17 +314,60 @@ static void run_due(bool fired)
 
 		list_remove(t);
 		spin_unlock_irqrestore(lock, flags);
-		if (fn) {
-			u64 start = hcstats_start();
-
-			fn(data); /* may re-arm t */
-			hcstats_end(HCSTATS_TIMER, HCSTATS_TIMER_FN, start);
-		}
+		run_fn(fn, data);
 		now = system_time();
 		spin_lock_irqsave(lock, flags);
 	}
 	spin_unlock_irqrestore(lock, flags);
 	program_hw();
+}
+
+/*
+ * This CPU's soonest timer, off its list, if it is due and may run without
+ * hv_lock (a try_fn of @owner's); the LAPIC record is cleared first when
+ * @fired.
+ */
+static struct timer *take_due_unlocked(const void *owner, bool fired, bool *more)
+{
+	spinlock_t *lock = &this_cpu(timer_lock);
+	unsigned long flags;
+	struct timer *t;
+
+	spin_lock_irqsave(lock, flags);
+	if (fired) {
+		this_cpu(timer_due_now) = false;
+		this_cpu(hw_armed) = false;
+	}
+	t = this_cpu(timer_list);
+	*more = t && t->expires <= system_time();
+	if (*more && t->try_fn && t->data == owner)
+		list_remove(t);
+	else
+		t = NULL;
+	spin_unlock_irqrestore(lock, flags);
+	return t;
+}
+
+bool timer_softirq_unlocked(const void *owner)
+{
+	bool more, fired = true;
+	struct timer *t;
+
+	while ((t = take_due_unlocked(owner, fired, &more))) {
+		u64 start = hcstats_start();
+		bool done = t->try_fn(t->data);
+
+		hcstats_end(HCSTATS_TIMER, HCSTATS_TIMER_TRY, start);
+		fired = false;
+		if (!done) {
+			this_cpu(timer_left) = t;
+			return false;
+		}
+	}
+	if (more)
+		return false;
+	program_hw();
+	return true;
 }
 
 /* The LAPIC may fire a little early (its clock is not the TSC): re-check. */

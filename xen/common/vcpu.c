@@ -28,6 +28,16 @@ static void singleshot_fn(void *data)
 }
 
 /*
+ * From the timer interrupt of the CPU where the vCPU runs, without
+ * hv_lock (timer_softirq_unlocked): only the vCPU itself arms or stops
+ * this timer, and it is in that interrupt.
+ */
+static bool singleshot_try(void *data)
+{
+	return send_guest_vcpu_virq_try(data, VIRQ_TIMER);
+}
+
+/*
  * The periodic ticker runs while the vCPU runs (as on Xen, it does not wake
  * a blocked vCPU): a tick is due a period after the last one, and one that
  * fell due while the vCPU was blocked comes as soon as it runs again.
@@ -64,6 +74,7 @@ void vcpu_timers_init(struct vcpu *v)
 		return;
 	/* On @v's CPU, not the caller's (vCPU 0 brings up the others). */
 	init_timer_on(&v->singleshot_timer, singleshot_fn, v, v->processor);
+	v->singleshot_timer.try_fn = singleshot_try;
 	init_timer_on(&v->periodic_timer, periodic_fn, v, v->processor);
 	init_timer_on(&v->poll_timer, poll_timeout_fn, v, v->processor);
 	/* A vCPU not brought up yet is offline, and its ticker waits until it runs. */

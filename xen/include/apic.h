@@ -27,7 +27,6 @@ void apic_eoi(void);
 u32 apic_id(void);
 /* Arm the one-shot LAPIC timer @ns nanoseconds from now (0 disarms). */
 void apic_timer_oneshot(u64 ns);
-void apic_timer_interrupt(void);
 
 /* Monotonic system time in nanoseconds since boot (TSC based). */
 u64 now_ns(void);

@@ -99,6 +99,11 @@ long evtchn_send_unlocked(unsigned int port);
 long evtchn_op_unlocked(unsigned int cmd, unsigned long arg);
 /* Raise a per-vCPU VIRQ (VIRQ_TIMER...) if @v has bound it. */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
+/*
+ * The same without hv_lock (a PV vCPU's, @virq < NR_VIRQS): false, with
+ * nothing done, when its domain's event lock is busy.
+ */
+bool send_guest_vcpu_virq_try(struct vcpu *v, unsigned int virq);
 /* Raise a global VIRQ (VIRQ_CONSOLE...) of @d if bound (it lives on vCPU 0). */
 void send_guest_global_virq(struct domain *d, unsigned int virq);
 /* True if @virq is delivered per vCPU rather than to one vCPU of the domain. */

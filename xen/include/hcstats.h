@@ -34,6 +34,7 @@ enum hcstats_kind {
 /* HCSTATS_TIMER's ops: LAPIC timer writes, and timer functions run when due. */
 #define HCSTATS_TIMER_WRITE 0
 #define HCSTATS_TIMER_FN 1
+#define HCSTATS_TIMER_TRY 2 /* a try_fn run without hv_lock */
 
 /*
  * HCSTATS_PAGEFAULT's ops: bounced to the guest without the hypervisor lock,

@@ -42,6 +42,8 @@ static inline bool pv_unlocked_ok(const struct vcpu *v)
 	return !pv_any_shadowed() && !v->runstate_stale && v->time_started;
 }
 bool pv_page_fault_without_lock(struct cpu_regs *r);
+/* The timer interrupt from a PV guest without the lock: false when it must take it. */
+bool pv_timer_without_lock(struct cpu_regs *r);
 void pv_return_unlocked(struct cpu_regs *r);
 /* Queue exception @vector (error code @ec, or -1 for none) for the guest. */
 void pv_inject_exception(struct cpu_regs *r, unsigned int vector, s64 ec);

@@ -19,6 +19,13 @@ struct domain;
 struct timer {
 	u64 expires; /* system time, ns */
 	void (*fn)(void *data);
+	/*
+	 * fn's form that runs without hv_lock (NULL: none), from the timer
+	 * interrupt of the CPU whose running vCPU @data is
+	 * (timer_softirq_unlocked): false when it did nothing, and fn must run
+	 * under the lock instead.
+	 */
+	bool (*try_fn)(void *data);
 	void *data;
 	bool active;
 	unsigned int cpu;   /* whose list it joins and where fn runs (migrate_timer) */
@@ -40,6 +47,17 @@ void migrate_timer(struct timer *t, unsigned int cpu);
 u64 timer_next_expiry(void);
 /* The LAPIC timer fired: run this CPU's expired timers and arm it for the next one. */
 void timer_softirq(void);
+/*
+ * The LAPIC timer fired while this CPU ran @owner in the guest, and this
+ * CPU does not hold hv_lock: run the due timers of @owner that have a
+ * try_fn, soonest first, and arm the LAPIC for the next one. False when a
+ * due timer needs the lock (another owner, no try_fn, or a try_fn that did
+ * nothing): the caller takes hv_lock and calls timer_softirq(), which runs
+ * the rest (a failed try_fn's fn first).
+ */
+bool timer_softirq_unlocked(const void *owner);
+/* The timer_unlocked boot option: whether the timer interrupt tries the above. */
+extern bool timer_unlocked_on;
 /* Run this CPU's timers that are due now (before a guest entry). */
 void timer_run_due(void);
 /* A timer of this CPU was armed for a time already past: timer_run_due() before the guest runs. */

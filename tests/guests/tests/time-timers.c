@@ -48,6 +48,8 @@
 #define ETIME 62
 
 #define MS 1000000UL
+/* How long a tick may take on a loaded host before it counts as stopped. */
+#define TICK_WAIT (20000 * MS)
 
 struct vcpu_register_vcpu_info {
 	uint64_t mfn;
@@ -81,6 +83,7 @@ static bool on_petrel;
 static struct shared_info *sh;
 
 static void tick(void);
+static void print_event_state(const char *what);
 
 /*
  * Like a guest kernel: clear the flags, then the pending bits of the ports,
@@ -179,17 +182,27 @@ static long poll(uint32_t *ports, unsigned int n, uint64_t timeout)
 /*
  * Block until an upcall came after the last rebind_timer() (it may already
  * have come on the way back from the hypercall that armed the timer);
- * returns the ns slept.
+ * returns the ns slept. As a guest kernel's idle loop: events masked
+ * while the count is checked (an upcall between the check and the block
+ * would leave nothing to wake it), and SCHEDOP_block unmasks them.
  */
 static uint64_t block_for_timer(void)
 {
 	uint64_t t0 = now();
 	long rc;
 
-	for (int i = 0; i < 100 && upcalls == wait_base; i++) {
+	for (int i = 0; i < 100; i++) {
+		vi->evtchn_upcall_mask = 1;
+		__asm__ volatile("" ::: "memory");
+		if (upcalls != wait_base)
+			break;
 		rc = hypercall_sched_op(SCHEDOP_block, NULL);
 		xtest_check(rc == 0, "SCHEDOP_block = %ld", rc);
 	}
+	vi->evtchn_upcall_mask = 0;
+	__asm__ volatile("" ::: "memory");
+	if (vi->evtchn_upcall_pending)
+		hypercall_xen_version(XENVER_version, NULL); /* takes the upcall */
 	xtest_check(upcalls > wait_base, "no timer upcall");
 	return now() - t0;
 }
@@ -277,10 +290,38 @@ static void test_pvclock(void)
 	xtest_check(sh->wc_nsec < 1000000000u, "wc_nsec %u", sh->wc_nsec);
 }
 
+/*
+ * Arm the singleshot (or set_timer_op's timer) on a fresh port, then stop
+ * it; the deadline returned. A loaded host may hold the vCPU between the
+ * two calls past the deadline (the timer then fires before the stop):
+ * such a round is retried with a later deadline.
+ */
+static uint64_t arm_then_stop(bool set_timer_op)
+{
+	uint64_t deadline = 0;
+
+	for (uint64_t wait = 100 * MS; wait <= 6400 * MS; wait *= 4) {
+		rebind_timer();
+		deadline = now() + wait;
+		if (set_timer_op) {
+			xtest_check(hypercall(HC_set_timer_op, deadline, 0, 0, 0, 0) == 0,
+				    "set_timer_op");
+			xtest_check(hypercall(HC_set_timer_op, 0, 0, 0, 0, 0) == 0,
+				    "set_timer_op(0)");
+		} else {
+			xtest_check(singleshot(deadline, 0) == 0, "singleshot");
+			xtest_check(vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL) == 0,
+				    "stop_singleshot");
+		}
+		if (now() < deadline)
+			break;
+	}
+	return deadline;
+}
+
 static void test_singleshot(void)
 {
 	uint64_t slept, deadline;
-	unsigned long before;
 	long rc;
 
 	/*
@@ -298,35 +339,33 @@ static void test_singleshot(void)
 	xtest_check(rc == -ENOENT, "singleshot on vcpu 1 = %ld", rc);
 	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, (void *)0xffff830000000000UL);
 	xtest_check(rc == -EFAULT, "singleshot with a bad pointer = %ld", rc);
-	rebind_timer();
-	deadline = now() + 5 * MS;
-	rc = singleshot(deadline, VCPU_SSHOTTMR_future);
-	xtest_check(rc == 0, "singleshot +5ms = %ld", rc);
+	/* A loaded host may hold the vCPU past a near deadline: -ETIME, tried further out. */
+	for (uint64_t wait = 5 * MS; wait <= 5120 * MS; wait *= 4) {
+		rebind_timer();
+		deadline = now() + wait;
+		rc = singleshot(deadline, VCPU_SSHOTTMR_future);
+		if (rc != -ETIME)
+			break;
+	}
+	xtest_check(rc == 0, "singleshot in the future = %ld", rc);
 	slept = block_for_timer();
 	xtest_check(now() >= deadline, "woke at %lu, before the deadline %lu (slept %lu ns)", now(),
 		    deadline, slept);
-	xtest_check(slept < 2000 * MS, "woke only after %lu ns", slept);
+	/* Only a gross error (a unit off): a loaded host held a vCPU 3.5 s. */
+	xtest_check(slept < 30000 * MS, "woke only after %lu ns", slept);
 	/* A passed deadline without the flag fires at once. */
 	rebind_timer();
 	xtest_check(singleshot(1, 0) == 0, "passed deadline without the flag");
 	block_for_timer();
 	/*
-	 * Stopped: the deadline passes quietly (poll sees only its timeout). The
-	 * deadline is far enough out that a loaded host, which may hold the
-	 * vCPU for milliseconds between the two calls, does not pass it first.
+	 * Stopped: the deadline passes quietly (poll sees only its timeout).
 	 */
-	rebind_timer();
-	before = upcalls;
-	xtest_check(singleshot(now() + 100 * MS, 0) == 0, "singleshot +100ms");
-	xtest_check(vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL) == 0, "stop_singleshot");
-	{
-		uint64_t t0 = now();
-
-		rc = poll(&timer_port, 1, t0 + 120 * MS);
-		xtest_check(rc == 0, "poll with timeout = %ld", rc);
-		xtest_check(now() - t0 >= 119 * MS, "poll returned after %lu ns", now() - t0);
-		xtest_check(upcalls == before, "stopped singleshot fired anyway");
-	}
+	deadline = arm_then_stop(false) + 20 * MS;
+	rc = poll(&timer_port, 1, deadline);
+	xtest_check(rc == 0, "poll with timeout = %ld", rc);
+	xtest_check(now() + MS >= deadline, "poll returned %lu ns before its timeout",
+		    deadline - now());
+	xtest_check(upcalls == wait_base, "stopped singleshot fired anyway");
 }
 
 static void test_periodic_and_set_timer_op(void)
@@ -344,11 +383,14 @@ static void test_periodic_and_set_timer_op(void)
 	before = upcalls;
 	rc = periodic(3 * MS);
 	xtest_check(rc == 0, "period 3 ms = %ld", rc);
+	/* As in check_tick_continues: a loaded host may take long over each tick. */
 	t0 = now();
-	while (upcalls < before + (sh ? 3 : 1) && now() - t0 < 500 * MS)
+	while (upcalls < before + (sh ? 3 : 1) && now() - t0 < TICK_WAIT)
 		__asm__ volatile("pause");
-	xtest_check(upcalls >= before + (sh ? 3 : 1), "%lu ticks in 500 ms at 3 ms",
-		    upcalls - before);
+	if (sh && upcalls < before + 3)
+		print_event_state("period 3 ms");
+	xtest_check(upcalls >= before + (sh ? 3 : 1), "%lu ticks in %lu s at 3 ms",
+		    upcalls - before, TICK_WAIT / 1000 / MS);
 	/* Three ticks are at least two periods apart. */
 	xtest_check(!sh || now() - t0 >= 6 * MS, "3 ticks within %lu ns", now() - t0);
 	xtest_check(vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL) == 0, "stop_periodic");
@@ -363,14 +405,9 @@ static void test_periodic_and_set_timer_op(void)
 	xtest_check(rc == 0, "set_timer_op = %ld", rc);
 	block_for_timer();
 	xtest_check(now() >= deadline, "set_timer_op woke at %lu, deadline %lu", now(), deadline);
-	rebind_timer();
-	before = upcalls;
-	/* as for the stopped singleshot: a deadline a loaded host cannot pass first */
-	hypercall(HC_set_timer_op, now() + 100 * MS, 0, 0, 0, 0);
-	rc = hypercall(HC_set_timer_op, 0, 0, 0, 0, 0);
-	xtest_check(rc == 0, "set_timer_op(0) = %ld", rc);
-	poll(&timer_port, 1, now() + 120 * MS);
-	xtest_check(upcalls == before, "cancelled set_timer_op fired");
+	deadline = arm_then_stop(true) + 20 * MS;
+	poll(&timer_port, 1, deadline);
+	xtest_check(upcalls == wait_base, "cancelled set_timer_op fired");
 }
 
 static void test_poll_errors(void)
@@ -489,35 +526,63 @@ static uint64_t running_ns(void)
 /*
  * Spin @ns with upcalls on; the upcalls counted. At most one tick a
  * @period fits (two more for the edges); the runstate must count the spin
- * as running: nothing else runs on this machine.
+ * as running: nothing else runs on this machine. The spin's end is read
+ * before the runstate, which then covers it even when the host holds the
+ * vCPU between the two.
  */
 static unsigned long spin_counting(uint64_t ns, uint64_t period, const char *what)
 {
 	unsigned long before = upcalls;
-	uint64_t ran = running_ns(), t0 = now(), n;
+	uint64_t ran = running_ns(), t0 = now(), n, spun;
 
 	spin(ns);
 	n = upcalls - before;
+	spun = now() - t0;
 	ran = running_ns() - ran;
 	xtest_check(n <= ns / period + 2, "%s: %lu ticks in %lu ms at %lu us", what, n, ns / MS,
 		    period / 1000);
-	xtest_check(ran >= (now() - t0) * 9 / 10, "%s: ran %lu of %lu ns", what, ran, now() - t0);
-	printk("%s: %lu ticks in %lu ms, ran %lu%%\n", what, n, ns / MS, ran * 100 / (now() - t0));
+	xtest_check(ran >= spun * 9 / 10, "%s: ran %lu of %lu ns", what, ran, spun);
+	printk("%s: %lu ticks in %lu ms, ran %lu%%\n", what, n, ns / MS, ran * 100 / spun);
 	return n;
+}
+
+/* The event state that decides whether a timer tick can be delivered. */
+static void print_event_state(const char *what)
+{
+	printk("%s: upcall mask %u pending %u, selector %#lx, port %u pending %d\n", what,
+	       vi->evtchn_upcall_mask, vi->evtchn_upcall_pending, vi->evtchn_pending_sel,
+	       timer_port, (int)((sh->evtchn_pending[timer_port / 64] >> (timer_port % 64)) & 1));
+}
+
+/*
+ * The tick keeps coming: @want upcalls since @before, spinning up to
+ * TICK_WAIT more for them. Under TCG on a loaded host a delivery waits for
+ * QEMU's threads to be scheduled (1 tick of 100 in 400 ms at load 15, 2 of
+ * a 3 ms ticker's in 5 s at load 35), so the count in a fixed time says
+ * nothing; a tick that stopped (a mask left set, a port left pending)
+ * never comes.
+ */
+static void check_tick_continues(unsigned long before, unsigned long want, const char *what)
+{
+	uint64_t t0 = now();
+
+	while (upcalls - before < want && now() - t0 < TICK_WAIT)
+		spin(5 * MS);
+	if (upcalls - before < want)
+		print_event_state(what);
+	xtest_check(upcalls - before >= want, "%s: %lu ticks, no more in %lu s", what,
+		    upcalls - before, TICK_WAIT / 1000 / MS);
 }
 
 /*
  * A CPU-bound guest with a 4 ms tick, as Linux's at HZ=250: the tick must
  * keep coming, the singleshot never early, the periodic never more often
- * than its period allows; without a timer, nothing
- * comes. Under TCG on a loaded host each delivery waits for QEMU's threads
- * to be scheduled (6-27 of the 100 ticks came at load 20-26, on both
- * hypervisors), so only a few are required.
+ * than its period allows; without a timer, nothing comes.
  */
 static void test_tick_spin(void)
 {
 	uint64_t period = 4 * MS;
-	unsigned long n;
+	unsigned long n, before;
 
 	if (!sh) {
 		printk("note: shared_info not mapped, the tick (one pending port) not checked\n");
@@ -529,21 +594,23 @@ static void test_tick_spin(void)
 	early_ticks = short_gaps = tick_prev = 0;
 	tick_rearm = true;
 	tick_period = period;
+	before = upcalls;
 	tick();
-	n = spin_counting(400 * MS, period, "singleshot tick");
+	spin_counting(400 * MS, period, "singleshot tick");
+	check_tick_continues(before, 3, "singleshot tick");
 	tick_period = 0;
 	tick_rearm = false;
 	vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL);
-	xtest_check(n >= 2, "singleshot tick: %lu ticks in 400 ms", n);
 	xtest_check(early_ticks == 0, "%lu ticks before their deadline", early_ticks);
 	rebind_timer();
 	short_gaps = tick_prev = 0;
 	tick_period = period;
+	before = upcalls;
 	xtest_check(periodic(period) == 0, "period 4 ms");
-	n = spin_counting(400 * MS, period, "periodic tick");
+	spin_counting(400 * MS, period, "periodic tick");
+	check_tick_continues(before, 3, "periodic tick");
 	vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
 	tick_period = 0;
-	xtest_check(n >= 2, "periodic tick: %lu ticks in 400 ms", n);
 	/*
 	 * A gap between two deliveries may be shorter than the period when the
 	 * first one was delivered late (Xen 4.17 under load did that), so the

@@ -47,12 +47,12 @@ void apic_timer_oneshot(u64 ns)
 
 /* hcstats: what the timer code counted, by HCSTATS_TIMER op. */
 bool hcstats_on;
-static u64 counted[2];
+static u64 counted[3];
 
 void hcstats_add(enum hcstats_kind kind, unsigned int op, u64 start)
 {
 	assert_int_equal(kind, HCSTATS_TIMER);
-	assert_true(start != 0 && op < 2);
+	assert_true(start != 0 && op < 3);
 	counted[op]++;
 }
 
@@ -309,6 +309,124 @@ static void test_past_deadline_due_now(void **state)
 	timer_run_due(); /* nothing due now */
 	assert_int_equal(fired, 1);
 	stop_timer(&a);
+}
+
+/*
+ * The try form of @data's callback (timer_softirq_unlocked): records the
+ * name in upper case when try_ok, else does nothing.
+ */
+static bool try_ok;
+
+static bool try_record(void *data)
+{
+	if (!try_ok)
+		return false;
+	order[fired++] = (char)(*(const char *)data - 'a' + 'A');
+	return true;
+}
+
+static void init_try(struct timer *t, const char *name)
+{
+	init_timer(t, record, (void *)name);
+	t->try_fn = try_record;
+}
+
+/*
+ * timer_softirq_unlocked runs the owner's due try_fn timers in order and
+ * re-arms the LAPIC for what is left; an early interrupt only re-arms it.
+ */
+static void test_unlocked_runs_owners_timers(void **state)
+{
+	struct timer a, a2, b;
+
+	(void)state;
+	try_ok = true;
+	init_try(&a, &name_a);
+	init_try(&a2, &name_a);
+	init_timer(&b, record, (void *)&name_b);
+	set_timer(&a, 2000);
+	set_timer(&a2, 2500);
+	set_timer(&b, 4000);
+	fake_now = 1500; /* early */
+	assert_true(timer_softirq_unlocked(&name_a));
+	assert_int_equal(fired, 0);
+	assert_int_equal(lapic_ns, 500);
+	fake_now = 3000;
+	assert_true(timer_softirq_unlocked(&name_a));
+	assert_int_equal(fired, 2);
+	assert_memory_equal(order, "AA", 2);
+	assert_false(a.active || a2.active);
+	assert_true(b.active);
+	/* b's, 1000 ns ahead */
+	assert_int_equal(lapic_ns, 1000);
+	assert_int_equal(counted[HCSTATS_TIMER_TRY], 0); /* hcstats off */
+	stop_timer(&b);
+}
+
+/*
+ * A due timer that needs the lock (no try_fn, another owner's) stops the
+ * unlocked run with it still listed, and timer_softirq() runs it and the
+ * rest; nothing of the owner's behind it runs first.
+ */
+static void test_unlocked_stops_at_locked_timer(void **state)
+{
+	struct timer a, b, c;
+	static const char nc = 'c';
+
+	(void)state;
+	try_ok = true;
+	init_try(&a, &name_a);
+	init_timer(&b, record, (void *)&name_b);
+	init_try(&c, &nc); /* another owner's try_fn timer */
+	set_timer(&b, 2000);
+	set_timer(&a, 2500);
+	fake_now = 3000;
+	assert_false(timer_softirq_unlocked(&name_a));
+	assert_int_equal(fired, 0);
+	assert_true(a.active && b.active);
+	timer_softirq();
+	assert_int_equal(fired, 2);
+	assert_memory_equal(order, "ba", 2);
+	set_timer(&c, 3500);
+	fake_now = 4000;
+	assert_false(timer_softirq_unlocked(&name_a));
+	assert_int_equal(fired, 2);
+	assert_true(c.active);
+	timer_softirq();
+	assert_int_equal(order[2], 'c');
+}
+
+/*
+ * A try_fn that did nothing (a busy event lock): the timer is off its list
+ * and its callback runs under the lock, first, from timer_softirq(); the
+ * one behind it then, and the LAPIC is armed for the last.
+ */
+static void test_unlocked_failed_try(void **state)
+{
+	struct timer a, a2, b;
+
+	(void)state;
+	init_try(&a, &name_a);
+	init_try(&a2, &name_a);
+	init_timer(&b, record, (void *)&name_b);
+	set_timer(&a, 2000);
+	set_timer(&a2, 2100);
+	set_timer(&b, 9000);
+	fake_now = 2500;
+	hcstats_on = true;
+	try_ok = false;
+	assert_false(timer_softirq_unlocked(&name_a));
+	assert_int_equal(fired, 0);
+	assert_false(a.active);
+	assert_true(a2.active);
+	assert_int_equal(counted[HCSTATS_TIMER_TRY], 1);
+	timer_softirq();
+	assert_int_equal(fired, 2);
+	assert_memory_equal(order, "aa", 2);
+	assert_int_equal(lapic_ns, 6500);
+	timer_softirq(); /* the failed one is not run twice */
+	assert_int_equal(fired, 2);
+	stop_timer(&b);
 }
 
 /*
@@ -738,6 +856,9 @@ int main(void)
 		cmocka_unit_test_setup(test_other_cpu, setup),
 		cmocka_unit_test_setup(test_kick_keeps_lapic, setup),
 		cmocka_unit_test_setup(test_past_deadline_due_now, setup),
+		cmocka_unit_test_setup(test_unlocked_runs_owners_timers, setup),
+		cmocka_unit_test_setup(test_unlocked_stops_at_locked_timer, setup),
+		cmocka_unit_test_setup(test_unlocked_failed_try, setup),
 		cmocka_unit_test_setup(test_migrate, setup),
 		cmocka_unit_test_setup(test_migrate_lapic_earlier_later, setup_cpus),
 		cmocka_unit_test_setup(test_migrate_onto_fired_lapic, setup_cpus),

@@ -49,6 +49,12 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 	virqs[virq]++;
 }
 
+bool send_guest_vcpu_virq_try(struct vcpu *v, unsigned int virq)
+{
+	send_guest_vcpu_virq(v, virq);
+	return true;
+}
+
 void update_vcpu_system_time(struct vcpu *v)
 {
 	(void)v;
@@ -282,6 +288,11 @@ static void test_singleshot(void **state)
 	assert_true(vcpu0.singleshot_timer.active);
 	fire_if_due(&vcpu0.singleshot_timer);
 	assert_int_equal(virqs[VIRQ_TIMER], 1);
+	/* Its lockless form (the timer interrupt's) raises the same VIRQ; the periodic has none. */
+	assert_true(vcpu0.singleshot_timer.try_fn(vcpu0.singleshot_timer.data));
+	assert_int_equal(virqs[VIRQ_TIMER], 2);
+	assert_null(vcpu0.periodic_timer.try_fn);
+	assert_null(vcpu0.poll_timer.try_fn);
 	s.timeout_abs_ns = 2000000;
 	s.flags = VCPU_SSHOTTMR_future;
 	assert_int_equal(vop(VCPUOP_set_singleshot_timer, 0, &s), 0);

@@ -267,13 +267,3 @@ void apic_timer_oneshot(u64 ns)
 		ticks = 0xffffffffUL;
 	apic_write(APIC_TIMER_INIT, (u32)ticks);
 }
-
-__attribute__((weak)) void timer_softirq(void)
-{
-}
-
-void apic_timer_interrupt(void)
-{
-	apic_eoi();
-	timer_softirq();
-}

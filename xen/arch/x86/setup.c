@@ -15,6 +15,7 @@
 #include "desc.h"
 #include "apic.h"
 #include "hcstats.h"
+#include "timer.h"
 #include "shutdown.h"
 #include "domain.h"
 #include "io_caps.h"
@@ -296,6 +297,9 @@ __noreturn void start_xen(struct boot_info *in)
 	else
 		printk("Scheduler: a wake preempts after the rate limit (no-sched_wake_ratelimit)\n");
 	tlb_holders_on = boot_opts.tlb_holders;
+	timer_unlocked_on = boot_opts.timer_unlocked;
+	if (timer_unlocked_on)
+		printk("Timers: a guest's own tick without the hypervisor lock (timer_unlocked)\n");
 	domctl_trace_on = boot_opts.domctl_trace;
 	if (boot_opts.ipi_selftest)
 		ipi_selftest();

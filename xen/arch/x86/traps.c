@@ -18,6 +18,7 @@
 #include "ipi.h"
 #include "hvlock.h"
 #include "hcstats.h"
+#include "timer.h"
 
 struct idt_gate {
 	u16 off0, sel;
@@ -175,14 +176,16 @@ void do_trap(struct cpu_regs *r)
 		ipi_interrupt((unsigned int)r->vector);
 		return;
 	}
-	if (from_guest && pv_page_fault_without_lock(r)) {
+	if (r->vector == APIC_TIMER_VECTOR)
+		apic_eoi();
+	if (from_guest && (pv_page_fault_without_lock(r) || pv_timer_without_lock(r))) {
 		hcstats_end(HCSTATS_TRAP, (unsigned int)r->vector, start);
 		return;
 	}
 	hv_note_why(trap_why(r->vector));
 	hv_enter();
 	if (r->vector == APIC_TIMER_VECTOR) {
-		apic_timer_interrupt();
+		timer_softirq();
 	} else if (r->vector >= EVENT_CHECK_VECTOR && r->vector <= INVALIDATE_TLB_VECTOR) {
 		apic_eoi();
 		ipi_interrupt((unsigned int)r->vector);

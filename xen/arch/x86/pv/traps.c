@@ -22,6 +22,7 @@
 #include "hvlock.h"
 #include "hcstats.h"
 #include "timer.h"
+#include "apic.h"
 
 #define TRAP_DB 1
 #define TRAP_BP 3
@@ -208,16 +209,43 @@ bool pv_page_fault_without_lock(struct cpu_regs *r)
 	return true;
 }
 
+/*
+ * The LAPIC timer's interrupt (acknowledged) from a PV guest whose due
+ * timers are its own singleshot timer only: VIRQ_TIMER raised, and the
+ * upcall bounced, without the lock (timer_softirq_unlocked). False when a
+ * due timer needs the lock (another vCPU's, the scheduler's slice, a busy
+ * event lock): the caller runs the interrupt under it.
+ */
+bool pv_timer_without_lock(struct cpu_regs *r)
+{
+	struct vcpu *v = current;
+
+	if (!timer_unlocked_on || r->vector != APIC_TIMER_VECTOR || is_hvm_vcpu(v) ||
+	    !pv_unlocked_ok(v) || !timer_softirq_unlocked(v))
+		return false;
+	pv_return_unlocked(r);
+	return true;
+}
+
+/*
+ * Straight back to the guest, bouncing a due upcall without the lock with
+ * timer_unlocked (it writes only the vCPU's own frame, kernel stack and
+ * upcall mask, as the lockless syscall and #PF bounces do); a reschedule,
+ * a timer due now or the first time set-up take the lock.
+ */
 __hotpath void pv_return_unlocked(struct cpu_regs *r)
 {
 	struct vcpu *v = current;
 
-	if (sched_need_resched() || evtchn_upcall_due(v) || !v->time_started ||
-	    timer_due_now_here()) {
+	if (sched_need_resched() || !v->time_started || timer_due_now_here() ||
+	    (!timer_unlocked_on && evtchn_upcall_due(v))) {
 		hv_note_why(HV_WHY_RETURN);
 		hv_enter();
 		pv_return_to_guest(r);
+		return;
 	}
+	if (evtchn_upcall_due(v) && v->arch.pv.event_callback)
+		pv_bounce_callback(r, v->arch.pv.event_callback, true);
 }
 
 /*
