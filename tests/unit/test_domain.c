@@ -402,6 +402,15 @@ void arch_sched_kick(unsigned int cpu)
 	kicks[cpu]++;
 }
 
+/* The hypercalls the CPU served: a test counts those of its running vCPU. */
+static u64 fake_hypercalls;
+
+u64 arch_cpu_hypercalls(unsigned int cpu)
+{
+	(void)cpu;
+	return fake_hypercalls;
+}
+
 void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)
 {
 	(void)v;
@@ -2130,6 +2139,57 @@ static void test_wake_wait(void **state)
 	destroy_and_reap(a);
 }
 
+/* The last timer set is sched_preempt_spin's look, due at @when: it fires then. */
+static void spin_look_fires(u64 when)
+{
+	assert_true(fake_timer_last->active);
+	assert_int_equal(fake_timer_last->expires, when);
+	fake_now = when;
+	fake_timer_last->fn(fake_timer_last->data);
+}
+
+/*
+ * sched_preempt_spin (with sched_wake_ratelimit): a vCPU that keeps its CPU
+ * through a deferred wake and makes no hypercall for SCHED_RATELIMIT_NS
+ * after it is preempted then; one that makes hypercalls is looked at again
+ * each SCHED_RATELIMIT_NS and keeps its CPU while it does.
+ */
+static void test_preempt_spin(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	u64 wake;
+
+	(void)state;
+	sched_wake_ratelimit = sched_preempt_spin = true;
+	dom0_blocks_for(a);
+	wake = deferred_wake_after(SCHED_RATELIMIT_NS / 4) + SCHED_RATELIMIT_NS / 4;
+	spin_look_fires(wake + SCHED_RATELIMIT_NS);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, v0);
+	/* a makes a hypercall in its first 1 ms after the wake, none in the second. */
+	dom0_handles_and_blocks(va);
+	wake = deferred_wake_after(SCHED_RATELIMIT_NS / 4) + SCHED_RATELIMIT_NS / 4;
+	fake_hypercalls++;
+	spin_look_fires(wake + SCHED_RATELIMIT_NS);
+	assert_false(sched_need_resched());
+	spin_look_fires(wake + 2 * SCHED_RATELIMIT_NS);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, v0);
+	/* A look after a switch finds another vCPU running: nothing happens. */
+	dom0_handles_and_blocks(va);
+	deferred_wake_after(SCHED_RATELIMIT_NS / 4);
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, v0);
+	fake_timer_last->fn(fake_timer_last->data);
+	assert_false(sched_need_resched());
+	sched_wake_ratelimit = sched_preempt_spin = false;
+	destroy_and_reap(a);
+}
+
 /*
  * sched_credit2_turns (with sched_wake_ratelimit), credit2's bounds: a
  * vCPU that slept while dom0 ran 100 ms wakes at most SCHED_WAKE_WAIT_NS
@@ -2752,6 +2812,7 @@ int main(void)
 		T(test_rate_limit),
 		T(test_wake_ratelimit),
 		T(test_wake_wait),
+		T(test_preempt_spin),
 		T(test_wake_lead),
 		T(test_cap),
 		T(test_affinity_moves),

@@ -43,6 +43,10 @@
  *   sched_credit2_turns[=BOOL]  credit2's bounds on turns (off by default): a
  *                     sleeper leads by at most 10 ms, and a turn while others
  *                     wait lasts 0.5-10 ms (off: a 30 ms slice each)
+ *   sched_preempt_spin[=BOOL]  with sched_wake_ratelimit (the default): a PV
+ *                     vCPU that keeps its CPU through a wake and then makes
+ *                     no hypercall for 1 ms (it spins) is preempted then
+ *                     (off: at the end of its turn, up to 10 ms)
  *   sched_wake_wait_us=N  with sched_wake_ratelimit, a deferred wake also
  *                     waits at most N us after it came (decimal, 1-10000;
  *                     default 10000)
@@ -398,6 +402,12 @@ static int opt_sched_credit2_turns(struct boot_options *opt, const struct val *v
 	return set_flag(&opt->sched_credit2_turns, v, negated);
 }
 
+/* A spinning vCPU preempted for a deferred wake (docs/design.md, "Scheduler"). */
+static int opt_sched_preempt_spin(struct boot_options *opt, const struct val *v, bool negated)
+{
+	return set_flag(&opt->sched_preempt_spin, v, negated);
+}
+
 /* sched_wake_wait_us=N: 1 us to credit2's longest slice, 10 ms. */
 static int opt_sched_wake_wait_us(struct boot_options *opt, const struct val *v, bool negated)
 {
@@ -526,6 +536,7 @@ static const struct option options[] = {
 	{ "sched_wake_ratelimit", true, opt_sched_wake_ratelimit },
 	{ "sched_credit2_turns", true, opt_sched_credit2_turns },
 	{ "sched_wake_wait_us", false, opt_sched_wake_wait_us },
+	{ "sched_preempt_spin", true, opt_sched_preempt_spin },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },
 	{ "gnttab", false, opt_gnttab },
@@ -549,6 +560,7 @@ static void defaults(struct boot_options *opt)
 	opt->tlb_holders = true;
 	opt->sched_wake_ratelimit = true;
 	opt->sched_wake_wait_us = 10000;
+	opt->sched_preempt_spin = true;
 }
 
 unsigned int dom0_vcpus(const struct boot_options *opt, unsigned int nr_cpus, unsigned int limit)
