@@ -2139,13 +2139,14 @@ static void test_wake_wait(void **state)
 	destroy_and_reap(a);
 }
 
-/* The last timer set is sched_preempt_spin's look, due at @when: it fires then. */
-static void spin_look_fires(u64 when)
+/* sched_preempt_spin's look @look, due at @when, fires then (disarmed first, as timer.c does). */
+static void spin_look_fires(struct timer *look, u64 when)
 {
-	assert_true(fake_timer_last->active);
-	assert_int_equal(fake_timer_last->expires, when);
+	assert_true(look->active);
+	assert_int_equal(look->expires, when);
 	fake_now = when;
-	fake_timer_last->fn(fake_timer_last->data);
+	look->active = false;
+	look->fn(look->data);
 }
 
 /*
@@ -2158,13 +2159,21 @@ static void test_preempt_spin(void **state)
 {
 	struct domain *a = create(1);
 	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
-	u64 wake;
+	struct timer *look;
+	u64 t0 = fake_now, wake;
 
 	(void)state;
 	sched_wake_ratelimit = sched_preempt_spin = true;
-	dom0_blocks_for(a);
+	start(a); /* a's wake is deferred: dom0 is watched */
+	look = fake_timer_last;
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, va);
+	/* The look armed then is kept; too early for a's watch, it moves to 1 ms after this wake. */
 	wake = deferred_wake_after(SCHED_RATELIMIT_NS / 4) + SCHED_RATELIMIT_NS / 4;
-	spin_look_fires(wake + SCHED_RATELIMIT_NS);
+	spin_look_fires(look, t0 + SCHED_RATELIMIT_NS);
+	assert_false(sched_need_resched());
+	spin_look_fires(look, wake + SCHED_RATELIMIT_NS);
 	assert_true(sched_need_resched());
 	schedule();
 	assert_ptr_equal(current, v0);
@@ -2172,20 +2181,12 @@ static void test_preempt_spin(void **state)
 	dom0_handles_and_blocks(va);
 	wake = deferred_wake_after(SCHED_RATELIMIT_NS / 4) + SCHED_RATELIMIT_NS / 4;
 	fake_hypercalls++;
-	spin_look_fires(wake + SCHED_RATELIMIT_NS);
+	spin_look_fires(look, wake + SCHED_RATELIMIT_NS);
 	assert_false(sched_need_resched());
-	spin_look_fires(wake + 2 * SCHED_RATELIMIT_NS);
+	spin_look_fires(look, wake + 2 * SCHED_RATELIMIT_NS);
 	assert_true(sched_need_resched());
 	schedule();
 	assert_ptr_equal(current, v0);
-	/* A look after a switch finds another vCPU running: nothing happens. */
-	dom0_handles_and_blocks(va);
-	deferred_wake_after(SCHED_RATELIMIT_NS / 4);
-	vcpu_block(never);
-	schedule();
-	assert_ptr_equal(current, v0);
-	fake_timer_last->fn(fake_timer_last->data);
-	assert_false(sched_need_resched());
 	sched_wake_ratelimit = sched_preempt_spin = false;
 	destroy_and_reap(a);
 }

@@ -43,10 +43,11 @@ struct sched_cpu {
 	/*
 	 * sched_preempt_spin (spin_watch()): the running vCPU watched while a
 	 * deferred wake waits (NULL: none), the CPU's hypercall count at the
-	 * last look, the deferral's end, and the timer of the next look.
+	 * last look and the time of that look, the deferral's end, and the
+	 * timer of the next look.
 	 */
 	struct vcpu *spin_runner;
-	u64 spin_calls, spin_until;
+	u64 spin_calls, spin_since, spin_until;
 	struct timer spin_timer;
 };
 
@@ -589,7 +590,9 @@ static void kick_if_remote(const struct vcpu *v)
  * its timers and page-table updates are hypercalls) keeps its CPU to that
  * end, so the batching the deferral is for stays. An HVM vCPU works
  * without hypercalls: it is not watched. The count is the CPU's, which
- * only the running vCPU adds to while it runs.
+ * only the running vCPU adds to while it runs. A look still due from an
+ * earlier watch is kept (it looks again later if too early), so that a
+ * stream of short deferrals (a ping-pong) arms no timer each.
  */
 static void spin_watch(struct sched_cpu *sc, struct vcpu *r, u64 now, u64 end)
 {
@@ -604,31 +607,44 @@ static void spin_watch(struct sched_cpu *sc, struct vcpu *r, u64 now, u64 end)
 		return;
 	sc->spin_runner = r;
 	sc->spin_calls = arch_cpu_hypercalls(r->processor);
+	sc->spin_since = now;
 	sc->spin_until = end;
-	set_timer(&sc->spin_timer, now + SCHED_RATELIMIT_NS);
+	/* The look is set only under @sc's lock: one still due stays. */
+	if (!sc->spin_timer.active)
+		set_timer(&sc->spin_timer, now + SCHED_RATELIMIT_NS);
 }
 
-/* spin_watch()'s look, on the CPU watched: preempt, look again later or stop. */
+/* The watched runner at @now: preempted if it made no hypercall since the last look. */
+static void spin_judge(struct sched_cpu *sc, u64 now)
+{
+	u64 calls = arch_cpu_hypercalls(sc->spin_runner->processor);
+
+	if (now < sc->spin_since + SCHED_RATELIMIT_NS) {
+		/* A look armed for an earlier watch: this one's is later. */
+		set_timer(&sc->spin_timer, sc->spin_since + SCHED_RATELIMIT_NS);
+	} else if (calls == sc->spin_calls) {
+		set_need_resched(sc);
+		sc->spin_runner = NULL;
+	} else if (now + SCHED_RATELIMIT_NS < sc->spin_until) {
+		sc->spin_calls = calls;
+		sc->spin_since = now;
+		set_timer(&sc->spin_timer, now + SCHED_RATELIMIT_NS);
+	} else {
+		sc->spin_runner = NULL;
+	}
+}
+
+/* spin_watch()'s look, on the CPU watched. */
 static void spin_look(void *data)
 {
 	struct sched_cpu *sc = data;
 	unsigned long flags;
-	u64 now, calls;
 
 	spin_lock_irqsave(&sc->lock, flags);
-	now = system_time();
-	if (sc->spin_runner && sc->spin_runner == sc->running && sc->runq_head) {
-		calls = arch_cpu_hypercalls(sc->spin_runner->processor);
-		if (calls == sc->spin_calls) {
-			set_need_resched(sc);
-		} else if (now + SCHED_RATELIMIT_NS < sc->spin_until) {
-			sc->spin_calls = calls;
-			set_timer(&sc->spin_timer, now + SCHED_RATELIMIT_NS);
-			sched_unlock(sc, flags);
-			return;
-		}
-	}
-	sc->spin_runner = NULL;
+	if (sc->spin_runner && sc->spin_runner == sc->running && sc->runq_head)
+		spin_judge(sc, system_time());
+	else
+		sc->spin_runner = NULL;
 	sched_unlock(sc, flags);
 }
 
