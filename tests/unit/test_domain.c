@@ -2169,7 +2169,7 @@ static void test_preempt_spin(void **state)
 	vcpu_block(never);
 	schedule();
 	assert_ptr_equal(current, va);
-	/* The look armed then is kept; too early for a's watch, it moves to 1 ms after this wake. */
+	/* The look armed then is kept: early for a's watch, it moves to 1 ms after this wake. */
 	wake = deferred_wake_after(SCHED_RATELIMIT_NS / 4) + SCHED_RATELIMIT_NS / 4;
 	spin_look_fires(look, t0 + SCHED_RATELIMIT_NS);
 	assert_false(sched_need_resched());
