@@ -43,10 +43,10 @@
  *   sched_credit2_turns[=BOOL]  credit2's bounds on turns (off by default): a
  *                     sleeper leads by at most 10 ms, and a turn while others
  *                     wait lasts 0.5-10 ms (off: a 30 ms slice each)
- *   sched_preempt_spin[=BOOL]  with sched_wake_ratelimit (the default): a PV
- *                     vCPU that keeps its CPU through a wake and then makes
- *                     no hypercall for 1 ms (it spins) is preempted then
- *                     (off: at the end of its turn, up to 10 ms)
+ *   sched_preempt_spin[=BOOL]  with sched_wake_ratelimit (off by default): a
+ *                     PV vCPU that keeps its CPU through a wake and then
+ *                     makes no hypercall for 1 ms (it spins) is preempted
+ *                     then (off: at the end of its turn, up to 10 ms)
  *   sched_wake_wait_us=N  with sched_wake_ratelimit, a deferred wake also
  *                     waits at most N us after it came (decimal, 1-10000;
  *                     default 10000)
@@ -560,7 +560,6 @@ static void defaults(struct boot_options *opt)
 	opt->tlb_holders = true;
 	opt->sched_wake_ratelimit = true;
 	opt->sched_wake_wait_us = 10000;
-	opt->sched_preempt_spin = true;
 }
 
 unsigned int dom0_vcpus(const struct boot_options *opt, unsigned int nr_cpus, unsigned int limit)
