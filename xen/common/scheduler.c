@@ -588,8 +588,9 @@ static void kick_if_remote(const struct vcpu *v)
  * memory) and is preempted then, instead of at the deferral's end. One
  * that makes hypercalls (a PV kernel at work: its returns to user space,
  * its timers and page-table updates are hypercalls) keeps its CPU to that
- * end, so the batching the deferral is for stays. An HVM vCPU works
- * without hypercalls: it is not watched. The count is the CPU's, which
+ * end, looked at again each SCHED_RATELIMIT_NS; under QEMU's TCG a Linux
+ * sender can go that long without one, hence off by default. An HVM vCPU
+ * works without hypercalls: it is not watched. The count is the CPU's, which
  * only the running vCPU adds to while it runs. A look still due from an
  * earlier watch is kept (it looks again later if too early), so that a
  * stream of short deferrals (a ping-pong) arms no timer each.
