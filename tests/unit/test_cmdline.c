@@ -41,6 +41,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_true(o->sched_wake_ratelimit);
 	assert_false(o->sched_credit2_turns);
 	assert_false(o->timer_unlocked);
+	assert_false(o->sched_preempt_spin);
 	assert_false(o->domctl_trace);
 	assert_false(o->hcstats);
 	assert_int_equal(o->sched_wake_wait_us, 10000);
@@ -251,6 +252,10 @@ static void test_cpus(void **state)
 	assert_true(opt.timer_unlocked);
 	parse("timer_unlocked=off");
 	assert_false(opt.timer_unlocked);
+	parse("sched_preempt_spin");
+	assert_true(opt.sched_preempt_spin);
+	parse("no-sched_preempt_spin");
+	assert_false(opt.sched_preempt_spin);
 	parse("domctl_trace");
 	assert_true(opt.domctl_trace);
 	parse("domctl_trace=0");

@@ -402,6 +402,15 @@ void arch_sched_kick(unsigned int cpu)
 	kicks[cpu]++;
 }
 
+/* The hypercalls the CPU served: a test counts those of its running vCPU. */
+static u64 fake_hypercalls;
+
+u64 arch_cpu_hypercalls(unsigned int cpu)
+{
+	(void)cpu;
+	return fake_hypercalls;
+}
+
 void arch_forget_vcpu(unsigned int cpu, struct vcpu *v)
 {
 	(void)v;
@@ -2130,6 +2139,58 @@ static void test_wake_wait(void **state)
 	destroy_and_reap(a);
 }
 
+/* sched_preempt_spin's look @look, due at @when, fires then (disarmed first, as timer.c does). */
+static void spin_look_fires(struct timer *look, u64 when)
+{
+	assert_true(look->active);
+	assert_int_equal(look->expires, when);
+	fake_now = when;
+	look->active = false;
+	look->fn(look->data);
+}
+
+/*
+ * sched_preempt_spin (with sched_wake_ratelimit): a vCPU that keeps its CPU
+ * through a deferred wake and makes no hypercall for SCHED_RATELIMIT_NS
+ * after it is preempted then; one that makes hypercalls is looked at again
+ * each SCHED_RATELIMIT_NS and keeps its CPU while it does.
+ */
+static void test_preempt_spin(void **state)
+{
+	struct domain *a = create(1);
+	struct vcpu *v0 = dom0->vcpu[0], *va = a->vcpu[0];
+	struct timer *look;
+	u64 t0 = fake_now, wake;
+
+	(void)state;
+	sched_wake_ratelimit = sched_preempt_spin = true;
+	start(a); /* a's wake is deferred: dom0 is watched */
+	look = fake_timer_last;
+	vcpu_block(never);
+	schedule();
+	assert_ptr_equal(current, va);
+	/* The look armed then is kept: early for a's watch, it moves to 1 ms after this wake. */
+	wake = deferred_wake_after(SCHED_RATELIMIT_NS / 4) + SCHED_RATELIMIT_NS / 4;
+	spin_look_fires(look, t0 + SCHED_RATELIMIT_NS);
+	assert_false(sched_need_resched());
+	spin_look_fires(look, wake + SCHED_RATELIMIT_NS);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, v0);
+	/* a makes a hypercall in its first 1 ms after the wake, none in the second. */
+	dom0_handles_and_blocks(va);
+	wake = deferred_wake_after(SCHED_RATELIMIT_NS / 4) + SCHED_RATELIMIT_NS / 4;
+	fake_hypercalls++;
+	spin_look_fires(look, wake + SCHED_RATELIMIT_NS);
+	assert_false(sched_need_resched());
+	spin_look_fires(look, wake + 2 * SCHED_RATELIMIT_NS);
+	assert_true(sched_need_resched());
+	schedule();
+	assert_ptr_equal(current, v0);
+	sched_wake_ratelimit = sched_preempt_spin = false;
+	destroy_and_reap(a);
+}
+
 /*
  * sched_credit2_turns (with sched_wake_ratelimit), credit2's bounds: a
  * vCPU that slept while dom0 ran 100 ms wakes at most SCHED_WAKE_WAIT_NS
@@ -2752,6 +2813,7 @@ int main(void)
 		T(test_rate_limit),
 		T(test_wake_ratelimit),
 		T(test_wake_wait),
+		T(test_preempt_spin),
 		T(test_wake_lead),
 		T(test_cap),
 		T(test_affinity_moves),

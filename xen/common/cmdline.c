@@ -46,6 +46,10 @@
  *   timer_unlocked[=BOOL]  the LAPIC timer's interrupt from a PV guest raises
  *                     the vCPU's own singleshot VIRQ_TIMER, and the way back
  *                     bounces an upcall, without hv_lock (off by default)
+ *   sched_preempt_spin[=BOOL]  with sched_wake_ratelimit (off by default): a
+ *                     PV vCPU that keeps its CPU through a wake and then
+ *                     makes no hypercall for 1 ms (it spins) is preempted
+ *                     then (off: at the end of its turn, up to 10 ms)
  *   sched_wake_wait_us=N  with sched_wake_ratelimit, a deferred wake also
  *                     waits at most N us after it came (decimal, 1-10000;
  *                     default 10000)
@@ -401,6 +405,12 @@ static int opt_sched_credit2_turns(struct boot_options *opt, const struct val *v
 	return set_flag(&opt->sched_credit2_turns, v, negated);
 }
 
+/* A spinning vCPU preempted for a deferred wake (docs/design.md, "Scheduler"). */
+static int opt_sched_preempt_spin(struct boot_options *opt, const struct val *v, bool negated)
+{
+	return set_flag(&opt->sched_preempt_spin, v, negated);
+}
+
 /* sched_wake_wait_us=N: 1 us to credit2's longest slice, 10 ms. */
 static int opt_sched_wake_wait_us(struct boot_options *opt, const struct val *v, bool negated)
 {
@@ -536,6 +546,7 @@ static const struct option options[] = {
 	{ "sched_credit2_turns", true, opt_sched_credit2_turns },
 	{ "timer_unlocked", true, opt_timer_unlocked },
 	{ "sched_wake_wait_us", false, opt_sched_wake_wait_us },
+	{ "sched_preempt_spin", true, opt_sched_preempt_spin },
 	{ "gnttab_max_frames", false, opt_gnttab_max_frames },
 	{ "gnttab_max_maptrack_frames", false, opt_gnttab_max_maptrack },
 	{ "gnttab", false, opt_gnttab },

@@ -19,6 +19,7 @@
 #include "hvlock.h"
 #include "spinlock.h"
 #include "mm.h"
+#include "hvm.h"
 #include "public/vcpu.h"
 
 /*
@@ -39,6 +40,15 @@ struct sched_cpu {
 	u64 idle_time; /* ns spent waiting with nothing to run */
 	/* The weighed time of the vCPU that ran here last, when it stopped. */
 	u64 vtime_last;
+	/*
+	 * sched_preempt_spin (spin_watch()): the running vCPU watched while a
+	 * deferred wake waits (NULL: none), the CPU's hypercall count at the
+	 * last look and the time of that look, the deferral's end, and the
+	 * timer of the next look.
+	 */
+	struct vcpu *spin_runner;
+	u64 spin_calls, spin_since, spin_until;
+	struct timer spin_timer;
 };
 
 #ifndef __PETREL__
@@ -54,6 +64,7 @@ __hvm_data DEFINE_PER_CPU(bool, sched_resched_due);
 bool sched_cpu0_only;	   /* the vcpus_on_cpu0 option: every vCPU on CPU 0 */
 bool sched_wake_ratelimit; /* the sched_wake_ratelimit option: see wake_deferred() */
 bool sched_credit2_turns;  /* the sched_credit2_turns option: see wake_lead(), turn_end() */
+bool sched_preempt_spin;   /* the sched_preempt_spin option: see spin_watch() */
 u64 sched_wake_wait_ns = SCHED_WAKE_WAIT_NS; /* the sched_wake_wait_us option: the same */
 u64 sched_slice_ns = SCHED_SLICE_NS;
 
@@ -68,6 +79,7 @@ void sched_reset_cpus(void)
 	sched_slice_ns = SCHED_SLICE_NS;
 	sched_wake_ratelimit = false; /* the tests of the deferred wake set it */
 	sched_credit2_turns = false;
+	sched_preempt_spin = false;
 	sched_wake_wait_ns = SCHED_WAKE_WAIT_NS;
 }
 #endif
@@ -193,6 +205,7 @@ static void slice_expired(void *data)
 }
 
 static void kick_if_remote(const struct vcpu *v);
+static void spin_look(void *data);
 
 /* ---- Weights and caps. */
 
@@ -424,6 +437,7 @@ static void sched_cpu_ready(unsigned int cpu)
 
 	if (!sc->slice_timer_ready) {
 		init_timer_on(&sc->slice_timer, slice_expired, sc, cpu);
+		init_timer_on(&sc->spin_timer, spin_look, sc, cpu);
 		sc->slice_timer_ready = true;
 	}
 }
@@ -548,6 +562,8 @@ void sched_destroy_vcpu(struct vcpu *v)
 		runq_remove(sc, v);
 	if (sc->running == v)
 		__atomic_store_n(&sc->running, NULL, __ATOMIC_RELEASE);
+	if (sc->spin_runner == v)
+		sc->spin_runner = NULL;
 	v->is_running = false;
 	sched_unlock(sc, flags);
 	/* The IPI below waits for the other CPU: no run-queue lock is held. */
@@ -562,6 +578,75 @@ static void kick_if_remote(const struct vcpu *v)
 {
 	if (v->processor != smp_processor_id())
 		arch_sched_kick(v->processor);
+}
+
+/*
+ * The sched_preempt_spin option: a running vCPU that keeps its CPU through
+ * a deferred wake (wake_deferred()) but makes no hypercall for a whole
+ * SCHED_RATELIMIT_NS while the woken one waits is taken to spin on
+ * something the woken one is to answer (a sender polling a flag in shared
+ * memory) and is preempted then, instead of at the deferral's end. One
+ * that makes hypercalls (a PV kernel at work: its returns to user space,
+ * its timers and page-table updates are hypercalls) keeps its CPU to that
+ * end, looked at again each SCHED_RATELIMIT_NS; under QEMU's TCG a Linux
+ * sender can go that long without one, hence off by default. An HVM vCPU
+ * works without hypercalls: it is not watched. The count is the CPU's, which
+ * only the running vCPU adds to while it runs. A look still due from an
+ * earlier watch is kept (it looks again later if too early), so that a
+ * stream of short deferrals (a ping-pong) arms no timer each.
+ */
+static void spin_watch(struct sched_cpu *sc, struct vcpu *r, u64 now, u64 end)
+{
+	ASSERT_LOCKED(&sc->lock);
+	if (!sched_preempt_spin || is_hvm_vcpu(r))
+		return;
+	if (sc->spin_runner == r) {
+		sc->spin_until = MIN(sc->spin_until, end);
+		return;
+	}
+	if (now + SCHED_RATELIMIT_NS >= end)
+		return;
+	sc->spin_runner = r;
+	sc->spin_calls = arch_cpu_hypercalls(r->processor);
+	sc->spin_since = now;
+	sc->spin_until = end;
+	/* The look is set only under @sc's lock: one still due stays. */
+	if (!sc->spin_timer.active)
+		set_timer(&sc->spin_timer, now + SCHED_RATELIMIT_NS);
+}
+
+/* The watched runner at @now: preempted if it made no hypercall since the last look. */
+static void spin_judge(struct sched_cpu *sc, u64 now)
+{
+	u64 calls = arch_cpu_hypercalls(sc->spin_runner->processor);
+
+	if (now < sc->spin_since + SCHED_RATELIMIT_NS) {
+		/* A look armed for an earlier watch: this one's is later. */
+		set_timer(&sc->spin_timer, sc->spin_since + SCHED_RATELIMIT_NS);
+	} else if (calls == sc->spin_calls) {
+		set_need_resched(sc);
+		sc->spin_runner = NULL;
+	} else if (now + SCHED_RATELIMIT_NS < sc->spin_until) {
+		sc->spin_calls = calls;
+		sc->spin_since = now;
+		set_timer(&sc->spin_timer, now + SCHED_RATELIMIT_NS);
+	} else {
+		sc->spin_runner = NULL;
+	}
+}
+
+/* spin_watch()'s look, on the CPU watched. */
+static void spin_look(void *data)
+{
+	struct sched_cpu *sc = data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&sc->lock, flags);
+	if (sc->spin_runner && sc->spin_runner == sc->running && sc->runq_head)
+		spin_judge(sc, system_time());
+	else
+		sc->spin_runner = NULL;
+	sched_unlock(sc, flags);
 }
 
 /*
@@ -592,6 +677,7 @@ static bool wake_deferred(struct sched_cpu *sc, u64 now)
 	/* The slice timer is set only under @sc's lock: an earlier end stays. */
 	if (!sc->slice_timer.active || sc->slice_timer.expires > end)
 		set_timer(&sc->slice_timer, end);
+	spin_watch(sc, r, now, end);
 	return true;
 }
 
@@ -760,6 +846,9 @@ static void switch_out(struct sched_cpu *sc, struct vcpu *prev)
 	ASSERT_LOCKED(&sc->lock);
 	__atomic_store_n(&sc->running, NULL, __ATOMIC_RELEASE);
 	prev->is_running = false;
+	/* Its turn is over: no look at it. */
+	if (sc->spin_runner == prev)
+		sc->spin_runner = NULL;
 	sc->vtime_last = prev->sched_vtime; /* charged by schedule() */
 	vcpu_runstate_change(prev, idle_runstate(prev));
 }

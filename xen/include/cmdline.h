@@ -28,6 +28,7 @@ struct boot_options {
 	bool sched_wake_ratelimit; /* sched_wake_ratelimit: credit2's wake rule */
 	bool sched_credit2_turns;  /* sched_credit2_turns: credit2's lead and turn */
 	bool timer_unlocked;	   /* timer_unlocked: a guest's own tick without hv_lock */
+	bool sched_preempt_spin;   /* sched_preempt_spin: a spinner yields to a wake */
 	bool domctl_trace; /* domctl_trace: a console line per domctl (debug aid) */
 	/* hcstats: the per-call counters (hcstats.h) count from boot */
 	bool hcstats;

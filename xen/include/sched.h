@@ -58,6 +58,13 @@ extern bool sched_credit2_turns;
  * which leaves the bound from the running vCPU's start the only one).
  */
 extern u64 sched_wake_wait_ns;
+/*
+ * The sched_preempt_spin option: a vCPU that keeps its CPU through a deferred
+ * wake and then makes no hypercall for SCHED_RATELIMIT_NS is preempted.
+ */
+extern bool sched_preempt_spin;
+/* The hypercalls CPU @cpu has served since boot (the arch's count, read racily). */
+u64 arch_cpu_hypercalls(unsigned int cpu);
 /* A vCPU joins the scheduler down (VPF_down) on CPU @cpu. */
 void sched_init_vcpu(struct vcpu *v, unsigned int cpu);
 /* A paused vCPU leaves the scheduler for good. */

@@ -288,6 +288,10 @@ __noreturn void start_xen(struct boot_info *in)
 	sched_wake_ratelimit = boot_opts.sched_wake_ratelimit;
 	sched_wake_wait_ns = boot_opts.sched_wake_wait_us * 1000ULL;
 	sched_credit2_turns = boot_opts.sched_credit2_turns;
+	sched_preempt_spin = boot_opts.sched_preempt_spin;
+	if (sched_wake_ratelimit && sched_preempt_spin)
+		printk("Scheduler: a runner spinning 1 ms without a hypercall yields to a deferred "
+		       "wake (sched_preempt_spin)\n");
 	if (sched_credit2_turns)
 		printk("Scheduler: sleeper lead 10 ms, turns 0.5-10 ms (sched_credit2_turns)\n");
 	if (sched_wake_ratelimit)

@@ -7,6 +7,7 @@
 #include "console.h"
 #include "domain.h"
 #include "hypercall.h"
+#include "sched.h"
 #include "pv.h"
 #include "pv_mm.h"
 #include "asm.h"
@@ -81,6 +82,16 @@ void multicall_exit(void)
 	in_multicall--;
 }
 
+u64 arch_cpu_hypercalls(unsigned int cpu)
+{
+	const u64 *row = per_cpu(hypercall_count, cpu);
+	u64 n = 0;
+
+	for (unsigned int i = 0; i < NR_HYPERCALLS; i++)
+		n += __atomic_load_n(&row[i], __ATOMIC_RELAXED);
+	return n;
+}
+
 __hotpath long hypercall_dispatch(u64 nr, const unsigned long a[5])
 {
 	const struct hypercall_desc *h;
@@ -124,10 +135,14 @@ static bool event_op_without_lock(struct cpu_regs *r)
 	if (r->rax != __HYPERVISOR_event_channel_op || !v->arch.pv.in_kernel ||
 	    (pv_any_shadowed() && pv_shadowed(v->domain)))
 		return false;
-	rc = evtchn_op_unlocked((u32)r->rdi, r->rsi);
-	if (rc == -EAGAIN)
-		return false;
+	/* Counted first: a wake the op makes sees it (sched_preempt_spin). */
 	this_cpu(hypercall_count)[__HYPERVISOR_event_channel_op]++;
+	rc = evtchn_op_unlocked((u32)r->rdi, r->rsi);
+	if (rc == -EAGAIN) {
+		/* The slow path counts it. */
+		this_cpu(hypercall_count)[__HYPERVISOR_event_channel_op]--;
+		return false;
+	}
 	r->rax = (u64)rc;
 	pv_return_unlocked(r);
 	return true;
