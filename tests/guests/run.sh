@@ -19,7 +19,7 @@
 #   --petrel FILE         build/xen/petrel (multiboot) or build/xen/petrel.efi
 #   --out DIR             where logs go: DIR/<mode>/<test>.log
 #   --src DIR             test sources, read for TEST_* lines (tests/guests/tests)
-#   --timeout SECS        per boot (default 60)
+#   --timeout SECS        per boot (default 60; a test's TEST_TIMEOUT("N") raises it to N)
 #   --jobs N              QEMU instances at once (default 2)
 #   --judge KIND LOG RC SRC  only print the verdict on an existing LOG (KIND:
 #                         test, crash or rejected; RC: QEMU's exit status)
@@ -343,6 +343,13 @@ run_one() {
 	[ "$kind" = test ] && test_device=$(meta "$srcf" TEST_DEVICE | tail -n 1)
 	[ "$kind" = test ] && test_domu=$(meta "$srcf" TEST_DOMU | tail -n 1)
 	[ "$kind" = test ] && test_smp=$(smp_of "$srcf")
+	# TEST_TIMEOUT("N"): a test that runs long by design (phases timed in
+	# real seconds) gets N seconds per boot when that is more than --timeout.
+	local timeout=$timeout test_timeout=""
+	[ "$kind" = test ] && test_timeout=$(meta "$srcf" TEST_TIMEOUT | tail -n 1)
+	if [ -n "$test_timeout" ] && [ "$test_timeout" -gt "$timeout" ]; then
+		timeout=$test_timeout
+	fi
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_CRASH)" ] && kind=crash
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_HALT)" ] && kind=halt
 	[ "$kind" = test ] && [ -n "$(meta "$srcf" TEST_EXPECT_REJECTED)" ] && kind=rejected

@@ -49,6 +49,7 @@
 #define TEST_HV_ARGS(s) extern int xtest_meta_unused
 #define TEST_DEVICE(s) extern int xtest_meta_unused
 #define TEST_SMP(s) extern int xtest_meta_unused
+#define TEST_TIMEOUT(s) extern int xtest_meta_unused
 #define TEST_EXPECT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_RESULT(s) extern int xtest_meta_unused
 #define TEST_EXPECT_CRASH() extern int xtest_meta_unused

@@ -32,6 +32,8 @@
 
 TEST_CPU("qemu64,+svm,+npt");
 TEST_HV_ARGS("dom0_mem=64M");
+/* About 33 s of timer phases in real time: more than half the default 60 s. */
+TEST_TIMEOUT("150");
 
 #define HC_hvm_op 34
 #define HVMOP_set_param 0
